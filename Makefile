@@ -1,0 +1,29 @@
+# GeoTwin – two commands: `make demo` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+RUN := scripts/env.sh
+PY := .venv/bin/python
+DEMO_BUILDINGS ?= 400
+DEMO_OUT ?= demo-output
+
+.PHONY: setup demo test bench package translations clean
+
+setup:
+	@scripts/bootstrap.sh
+
+demo: setup
+	@$(RUN) scripts/demo.sh "$(DEMO_OUT)" "$(DEMO_BUILDINGS)"
+
+test: setup
+	@$(RUN) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	@$(RUN) $(PY) bench/run.py $(BENCH_ARGS)
+
+translations: setup
+	@$(RUN) scripts/translations.sh
+
+package: setup
+	@$(RUN) $(PY) scripts/package.py geotwin.zip
+
+clean:
+	rm -rf .build geotwin.zip $(DEMO_OUT)

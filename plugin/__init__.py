@@ -1,0 +1,1 @@
+"""QGIS GUI glue: menus, dock, styled layers, translations."""

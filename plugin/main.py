@@ -1,0 +1,30 @@
+"""The plugin object QGIS creates through classFactory."""
+from __future__ import annotations
+
+from qgis.core import QgsApplication
+
+from ..processing.provider import GeoTwinProvider
+from .i18n import install_translator
+
+
+class GeoTwinPlugin:
+    """Registers the geotwin Processing provider (desktop and qgis_process)."""
+
+    def __init__(self, iface) -> None:
+        self.iface = iface
+        self.provider: GeoTwinProvider | None = None
+        install_translator()
+
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS API name
+        """Called by QGIS desktop (via initGui) and by qgis_process."""
+        if self.provider is None:
+            self.provider = GeoTwinProvider()
+            QgsApplication.processingRegistry().addProvider(self.provider)
+
+    def initGui(self) -> None:  # noqa: N802 - QGIS API name
+        self.initProcessing()
+
+    def unload(self) -> None:
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None

@@ -1,0 +1,1 @@
+"""One module per algorithm; the provider discovers every GeoTwinAlgorithm subclass here."""

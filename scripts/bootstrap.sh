@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Idempotent set-up for `make demo`, `make test` and `make bench` on Debian 12 (run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+APT_PACKAGES="qgis python3-qgis qgis-providers python3-venv python3-pip proj-data qttools5-dev-tools pyqt5-dev-tools zip unzip ${EXTRA_APT:-}"
+missing=""
+for p in $APT_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "bootstrap: installing Debian packages:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends $missing
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv from /usr/bin/python3 (--system-site-packages)"
+  /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+STAMP=.venv/.geotwin-requirements
+WANT=$(cat requirements.txt requirements-dev.txt constraints-dev.txt | sha256sum | cut -d' ' -f1)
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
+  echo "bootstrap: installing Python requirements into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints-dev.txt
+  echo "$WANT" > "$STAMP"
+fi
+
+# The plugin folder QGIS loads: .build/plugins/geotwin -> the repository root.
+mkdir -p .build/plugins
+ln -sfn "$ROOT" .build/plugins/geotwin

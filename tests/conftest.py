@@ -1,0 +1,55 @@
+"""Shared fixtures: the real test data, an initialised Processing framework, running algorithms."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GEOTWIN_SHARED_DATA", ROOT.parent / "shared" / "data")).resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data: real public test data (never copied into the project)."""
+    if not (SHARED / "README.md").exists():
+        pytest.fail(f"the shared test data is missing: expected it at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def qgis_processing(qgis_app):
+    """QGIS's Processing framework, initialised once, with the geotwin provider registered."""
+    import processing  # QGIS's own module
+    from processing.core.Processing import Processing
+    from qgis.core import QgsApplication
+
+    Processing.initialize()
+    registry = QgsApplication.processingRegistry()
+    if registry.providerById("geotwin") is None:
+        import geotwin
+
+        plugin = geotwin.classFactory(None)
+        plugin.initProcessing()
+    assert registry.providerById("geotwin") is not None
+    return processing
+
+
+@pytest.fixture
+def run_alg(qgis_processing):
+    """Run a Processing algorithm and return its results (raises on failure)."""
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    def _run(alg_id: str, params: dict, feedback: QgsProcessingFeedback | None = None) -> dict:
+        context = QgsProcessingContext()
+        return qgis_processing.run(alg_id, params, context=context,
+                                   feedback=feedback or QgsProcessingFeedback())
+
+    return _run
+
+
+@pytest.fixture(scope="session")
+def python_exe() -> str:
+    return sys.executable
