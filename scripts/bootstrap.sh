@@ -4,7 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-APT_PACKAGES="qgis python3-qgis qgis-providers python3-venv python3-pip proj-data qttools5-dev-tools pyqt5-dev-tools zip unzip ${EXTRA_APT:-}"
+APT_PACKAGES="qgis python3-qgis qgis-providers python3-venv python3-pip proj-data qttools5-dev-tools pyqt5-dev-tools libgdal-dev zip unzip chromium ${EXTRA_APT:-}"
+# Node.js/npm (test tools only): keep whatever provides them already.
+command -v npm >/dev/null 2>&1 || APT_PACKAGES="$APT_PACKAGES nodejs npm"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -24,9 +26,16 @@ STAMP=.venv/.geotwin-requirements
 WANT=$(cat requirements.txt requirements-dev.txt constraints-dev.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "bootstrap: installing Python requirements into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints-dev.txt
   echo "$WANT" > "$STAMP"
+fi
+
+LOCK_STAMP=node_modules/.geotwin-package
+WANT_NPM=$( (cat package.json; cat package-lock.json 2>/dev/null || true) | sha256sum | cut -d' ' -f1)
+if [ ! -f "$LOCK_STAMP" ] || [ "$(cat "$LOCK_STAMP")" != "$WANT_NPM" ]; then
+  echo "bootstrap: installing test tools from npm (package.json)"
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+  (cat package.json; cat package-lock.json 2>/dev/null || true) | sha256sum | cut -d' ' -f1 > "$LOCK_STAMP"
 fi
 
 # The plugin folder QGIS loads: .build/plugins/geotwin -> the repository root.

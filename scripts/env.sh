@@ -4,6 +4,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+# Debian's pyproj looks for proj.db under sys.prefix, which is the venv here.
+export PROJ_DATA=${PROJ_DATA:-/usr/share/proj}
 export QGIS_PREFIX_PATH=${QGIS_PREFIX_PATH:-/usr}
 export QGIS_PLUGINPATH="$ROOT/.build/plugins"
 export QGIS_CUSTOM_CONFIG_PATH="$ROOT/.build/qgis-config"

@@ -1,0 +1,58 @@
+"""The reader-neutral city model objects every city model reader yields."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# Semantic boundary surface types, CityGML names (CityJSON uses the same names).
+SURFACE_TYPES = ("RoofSurface", "WallSurface", "GroundSurface", "ClosureSurface",
+                 "OuterCeilingSurface", "OuterFloorSurface", "FloorSurface",
+                 "InteriorWallSurface", "CeilingSurface", "Door", "Window")
+
+
+@dataclass
+class CrsInfo:
+    """Horizontal and vertical CRS of a source, as EPSG codes, plus what the file said."""
+
+    horizontal: str | None          # e.g. "EPSG:25832"
+    vertical: str | None            # e.g. "EPSG:7837" (DHHN2016 height); None when unknown
+    source_text: str = ""           # srsName / referenceSystem exactly as written
+    compound_wkt: str | None = None  # pyproj WKT of the horizontal+vertical CRS when both known
+
+
+@dataclass
+class Surface:
+    """One planar polygon: ``rings[0]`` is the exterior ring, the rest are holes; each (N, 3) float64, not closed."""
+
+    rings: list[np.ndarray]
+    surface_type: str = ""          # one of SURFACE_TYPES, or "" when the source has no semantics
+    id: str | None = None           # gml:id of the polygon or its semantic surface
+    lod: str = ""
+
+
+@dataclass
+class CityObject:
+    """A building or building part with the geometry of the chosen LoD."""
+
+    id: str
+    object_class: str               # "Building" or "BuildingPart"
+    parent_id: str | None
+    source_file: str
+    lod: str | None                 # LoD of ``surfaces`` ("0", "1", "2", "3", "1.2", ...)
+    lods_available: list[str] = field(default_factory=list)
+    surfaces: list[Surface] = field(default_factory=list)
+    footprint_rings: list[list[np.ndarray]] = field(default_factory=list)  # lod0FootPrint polygons when given
+    attributes: dict[str, Any] = field(default_factory=dict)  # keys as twin.schema.BUILDINGS fields, plus any other
+    line: int | None = None         # source line where known
+
+
+@dataclass
+class Skipped:
+    """An object the reader had to skip, with a reason that names it."""
+
+    source_file: str
+    object_id: str
+    reason: str
+    line: int | None = None
