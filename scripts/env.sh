@@ -18,5 +18,7 @@ if [ ! -f "$INI" ]; then
 fi
 SITE=$("$ROOT/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 export PYTHONPATH="$ROOT/.build/plugins:$SITE:/usr/share/qgis/python/plugins${PYTHONPATH:+:$PYTHONPATH}"
+# Never put the checkout itself on sys.path: its processing/ would shadow QGIS's `processing`.
+export PYTHONSAFEPATH=1
 export PATH="$ROOT/.venv/bin:$ROOT/node_modules/.bin:$PATH"
 exec "$@"
