@@ -1,0 +1,271 @@
+"""Source coordinates (E, N, normal height) to ECEF (EPSG:4978) with an explicit height model.
+
+The ellipsoidal height is ``h = H + N`` where ``H`` is the source's normal (or orthometric)
+height and ``N`` the height anomaly (quasigeoid) or geoid undulation, in this order of preference:
+
+1. a quasigeoid grid: a file the user names, or a PROJ operation from the source's compound CRS
+   to ellipsoidal heights that PROJ can run with its installed grids (GCG2016 for DHHN2016 once
+   ``de_bkg_gcg2016.tif`` is installed), or a known quasigeoid file found in PROJ's data folders;
+2. EGM96 (``egm96_15.gtx`` from Debian's proj-data), with a warning;
+3. a constant the user gives.
+
+PROJ's "ballpark" vertical transformation (used silently when a grid is missing) sets N = 0,
+about 48 m off in Karlsruhe: it is detected and refused, never used.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS, Transformer
+from pyproj.transformer import TransformerGroup
+
+from .errors import GeoTwinError
+from .progress import Reporter
+
+ECEF = "EPSG:4978"
+GEOGRAPHIC_3D = "EPSG:4979"
+EGM96_GRID = "egm96_15.gtx"
+# File names under which PROJ data folders ship the German quasigeoid (PROJ-data's name first).
+QUASIGEOID_GRIDS = {"DHHN2016": ("de_bkg_gcg2016.tif", "GCG2016.tif", "GCG2016.gtx"),
+                    "DHHN92": ("de_bkg_gcg2016.tif", "GCG2016.tif", "GCG2016.gtx")}
+
+# Expected errors of the height anomaly (1 sigma, metres), as published:
+# GCG2016: better than 1 cm on land (BKG/IfE Hannover). Used for DHHN92 heights it adds the
+# DHHN92 -> DHHN2016 change, a few cm in Germany. EGM96: a global model with 15' resolution;
+# against the German quasigeoid it differs by decimetres (up to about 0.5 m in Germany; NIMA
+# states ±0.5...1 m for EGM96 in general), hence the warning.
+ERROR_QUASIGEOID = 0.01
+ERROR_QUASIGEOID_OTHER_DATUM = 0.05
+ERROR_EGM96 = 0.5
+
+
+class HeightModelError(GeoTwinError):
+    """No trustworthy way to turn the source heights into ellipsoidal heights."""
+
+
+@dataclass
+class HeightModel:
+    """How normal heights become ellipsoidal heights; ``undulation`` gives N at lon/lat (degrees)."""
+
+    method: str                 # "grid", "proj", "egm96", "constant"
+    description: str
+    expected_error_m: float
+    grid: str | None = None
+    constant: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    _transformer: Transformer | None = field(default=None, repr=False)
+
+    def undulation(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        lon = np.asarray(lon, dtype=np.float64)
+        lat = np.asarray(lat, dtype=np.float64)
+        if self.method == "constant":
+            return np.full(lon.shape, float(self.constant))
+        _, _, n = self._transformer.transform(lon, lat, np.zeros_like(lon))
+        n = np.asarray(n, dtype=np.float64)
+        if not np.all(np.isfinite(n)) or np.any(np.abs(n) > 1000):
+            raise HeightModelError(f"the height model {self.description} does not cover every point "
+                                   f"(lon {lon.min():.4f}..{lon.max():.4f}, lat {lat.min():.4f}..{lat.max():.4f})")
+        return n
+
+    def as_dict(self) -> dict:
+        return {"method": self.method, "description": self.description,
+                "expectedErrorMetres": self.expected_error_m, "grid": self.grid,
+                "constant": self.constant, "warnings": list(self.warnings)}
+
+
+def _grid_transformer(grid: str) -> Transformer:
+    """lon/lat/0 (degrees) -> lon/lat/N with PROJ's vgridshift: z_out = z_in + N."""
+    pipeline = ("+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+                f"+step +proj=vgridshift +grids={grid} +multiplier=1 "
+                "+step +proj=unitconvert +xy_in=rad +xy_out=deg")
+    try:
+        t = Transformer.from_pipeline(pipeline)
+        _, _, n = t.transform(0.0, 0.0, 0.0)  # forces PROJ to open the grid
+    except Exception as err:  # pyproj raises ProjError/CRSError with PROJ's text
+        raise HeightModelError(f"PROJ cannot use the grid {grid}: {err}") from err
+    return t
+
+
+def proj_data_dirs() -> list[Path]:
+    """Folders where PROJ looks for grids."""
+    import pyproj.datadir
+
+    dirs = [pyproj.datadir.get_data_dir(), *pyproj.datadir.get_user_data_dir().split(os.pathsep)]
+    dirs += os.environ.get("PROJ_DATA", os.environ.get("PROJ_LIB", "")).split(os.pathsep)
+    out = []
+    for d in dirs:
+        for part in str(d).split(os.pathsep):
+            if part and Path(part).is_dir() and Path(part) not in out:
+                out.append(Path(part))
+    return out
+
+
+def find_grid(name: str) -> Path | None:
+    for d in proj_data_dirs():
+        if (d / name).is_file():
+            return d / name
+    return None
+
+
+def is_ballpark(transformer: Transformer) -> bool:
+    """PROJ's description names a ballpark vertical step when it dropped the geoid."""
+    return "ballpark vertical" in transformer.description.lower()
+
+
+def proj_vertical_operation(horizontal_crs: str, vertical_crs: str) -> tuple[Transformer | None, list[str]]:
+    """PROJ's best available, non-ballpark operation compound -> EPSG:4979, and the grids it lacks."""
+    compound = CRS.from_user_input(f"{horizontal_crs}+{vertical_crs.split(':')[-1]}") \
+        if vertical_crs.upper().startswith("EPSG:") and horizontal_crs.upper().startswith("EPSG:") \
+        else CRS.from_user_input(f"{horizontal_crs}+{vertical_crs}")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyproj warns about missing grids; we report them ourselves
+        group = TransformerGroup(compound, GEOGRAPHIC_3D, always_xy=True)
+    missing = sorted({g.short_name for op in group.unavailable_operations for g in op.grids if not g.available})
+    for t in group.transformers:
+        if not is_ballpark(t):
+            return t, missing
+    return None, missing
+
+
+def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: str = "auto",
+                         grid: str | os.PathLike | None = None, constant: float | None = None,
+                         reporter: Reporter | None = None) -> HeightModel:
+    """Choose the best height model; ``method`` is auto, grid, egm96 or constant."""
+    reporter = reporter or Reporter()
+    vname = CRS.from_user_input(vertical_crs).name if vertical_crs else ""
+    notes: list[str] = []
+    if not vertical_crs:
+        notes.append("the source names no vertical CRS: its heights are taken as normal heights")
+    if method not in ("auto", "grid", "egm96", "constant"):
+        raise HeightModelError(f"unknown height method {method!r}: use auto, grid, egm96 or constant")
+
+    if method == "constant" or (method == "auto" and constant is not None and grid is None
+                                and find_grid(EGM96_GRID) is None):
+        if constant is None:
+            raise HeightModelError("the constant height method needs a constant undulation in metres")
+        model = HeightModel("constant", f"constant undulation {constant:.3f} m given by the user",
+                            float("nan"), constant=float(constant))
+        model.warnings = notes + ["a constant undulation ignores the quasigeoid's slope; its error is unknown"]
+        return _report(model, reporter)
+
+    if grid is not None or method == "grid":
+        path = Path(grid) if grid else None
+        if path is None:
+            for name in QUASIGEOID_GRIDS.get(_datum_key(vname), ()):
+                path = find_grid(name)
+                if path:
+                    break
+        if path is None or not path.is_file():
+            raise HeightModelError(f"quasigeoid grid not found: {grid or 'no grid given and none installed'}"
+                                   f" (PROJ looks in {', '.join(map(str, proj_data_dirs()))})")
+        error = ERROR_QUASIGEOID if _datum_key(vname) in ("DHHN2016", "") else ERROR_QUASIGEOID_OTHER_DATUM
+        model = HeightModel("grid", f"quasigeoid grid {path.name}", error, grid=str(path),
+                            _transformer=_grid_transformer(str(path)))
+        model.warnings = notes
+        return _report(model, reporter)
+
+    if method == "auto":
+        if vertical_crs:
+            op, missing = proj_vertical_operation(horizontal_crs, vertical_crs)
+            if op is not None:
+                model = _proj_model(op, horizontal_crs)
+                model.warnings = notes
+                return _report(model, reporter)
+            if missing:
+                notes.append(f"PROJ lacks the grid(s) {', '.join(missing)} for {vname}; "
+                             "without them it would use a ballpark transformation (undulation 0), which is refused")
+        for name in QUASIGEOID_GRIDS.get(_datum_key(vname), ()):
+            path = find_grid(name)
+            if path:
+                return resolve_height_model(horizontal_crs, vertical_crs, "grid", path, reporter=reporter)
+
+    egm = find_grid(EGM96_GRID)
+    if egm is None:
+        if constant is not None:
+            return resolve_height_model(horizontal_crs, vertical_crs, "constant", constant=constant,
+                                        reporter=reporter)
+        raise HeightModelError(f"no height model for {vname or 'the source heights'}: no quasigeoid grid, "
+                               f"{EGM96_GRID} is not installed (Debian: proj-data) and no constant was given; "
+                               "refusing PROJ's ballpark transformation (tens of metres off)")
+    model = HeightModel("egm96", "EGM96 geoid (egm96_15.gtx)", ERROR_EGM96, grid=str(egm),
+                        _transformer=_grid_transformer(str(egm)))
+    model.warnings = notes + [f"EGM96 is used instead of the national quasigeoid: heights may be off by "
+                              f"up to about {ERROR_EGM96:.1f} m; install the quasigeoid grid "
+                              "(e.g. de_bkg_gcg2016.tif for DHHN2016) for centimetre accuracy"]
+    return _report(model, reporter)
+
+
+def _datum_key(vertical_name: str) -> str:
+    for key in ("DHHN2016", "DHHN92"):
+        if key in vertical_name:
+            return key
+    return ""
+
+
+def _proj_model(op: Transformer, horizontal_crs: str) -> HeightModel:
+    """Wrap PROJ's own compound -> 4979 operation as an undulation at lon/lat."""
+    to_src = Transformer.from_crs("EPSG:4326", horizontal_crs, always_xy=True)
+
+    class _Undulation:
+        description = op.description
+
+        @staticmethod
+        def transform(lon, lat, z):
+            x, y = to_src.transform(lon, lat)
+            _, _, h = op.transform(x, y, z)
+            return lon, lat, h
+
+    accuracy = op.accuracy if op.accuracy and op.accuracy > 0 else ERROR_QUASIGEOID
+    return HeightModel("proj", f"PROJ: {op.description}", accuracy, _transformer=_Undulation())
+
+
+def _report(model: HeightModel, reporter: Reporter) -> HeightModel:
+    reporter.info(f"heights: {model.description} (expected error {model.expected_error_m} m)")
+    for w in model.warnings:
+        reporter.warning(w)
+    return model
+
+
+class Georeferencer:
+    """Source (x, y, normal height) <-> ECEF, with the horizontal datum handled by PROJ."""
+
+    def __init__(self, horizontal_crs: str, model: HeightModel) -> None:
+        self.horizontal_crs = horizontal_crs
+        self.model = model
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            group = TransformerGroup(horizontal_crs, "EPSG:4326", always_xy=True)
+        if not group.transformers:
+            raise HeightModelError(f"PROJ has no transformation from {horizontal_crs} to WGS 84")
+        self._to_geo = group.transformers[0]
+        if "ballpark" in self._to_geo.description.lower():
+            raise HeightModelError(f"PROJ only has a ballpark transformation from {horizontal_crs} to WGS 84 "
+                                   f"({self._to_geo.description}); install its grids")
+        self._to_ecef = Transformer.from_crs(GEOGRAPHIC_3D, ECEF, always_xy=True)
+        self._from_ecef = Transformer.from_crs(ECEF, GEOGRAPHIC_3D, always_xy=True)
+
+    def to_geographic(self, x, y, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """lon, lat (degrees) and ellipsoidal height."""
+        lon, lat = self._to_geo.transform(np.asarray(x, np.float64), np.asarray(y, np.float64))
+        lon, lat = np.asarray(lon), np.asarray(lat)
+        return lon, lat, np.asarray(z, np.float64) + self.model.undulation(lon, lat)
+
+    def to_ecef(self, x, y, z) -> np.ndarray:
+        """(N, 3) ECEF coordinates."""
+        lon, lat, h = self.to_geographic(x, y, z)
+        return np.column_stack(self._to_ecef.transform(lon, lat, h))
+
+    def from_ecef(self, xyz: np.ndarray) -> np.ndarray:
+        """(N, 3) source coordinates (x, y, normal height)."""
+        xyz = np.asarray(xyz, np.float64).reshape(-1, 3)
+        lon, lat, h = self._from_ecef.transform(xyz[:, 0], xyz[:, 1], xyz[:, 2])
+        lon, lat = np.asarray(lon), np.asarray(lat)
+        x, y = self._to_geo.transform(lon, lat, direction="INVERSE")
+        return np.column_stack([x, y, np.asarray(h) - self.model.undulation(lon, lat)])
