@@ -1,0 +1,556 @@
+"""Streaming CityGML 1.0 / 2.0 / 3.0 building reader.
+
+``read_citygml(path)`` returns a :class:`CityGMLSource` whose CRS and format are known at once
+(from the file's header) and which yields one :class:`CityObject` per ``bldg:Building`` and per
+``bldg:BuildingPart`` (``parent_id`` = the enclosing building or part), or a :class:`Skipped`.
+
+Reading is streaming: ``lxml.etree.iterparse`` hands over one finished building (or city object
+member) at a time; it is read, then cleared and unlinked, so peak memory does not grow with the
+file. ``xlink:href`` references are resolved within the building, then in a bounded cache of
+polygons of earlier buildings; anything else is a dangling xlink (polygon left out, counted,
+warned).
+
+LoD choice: ``lod="highest"`` takes the highest LoD an object has. ``lod="1"`` or ``"2"`` takes
+that LoD when the object has it, else the nearest LoD it has (the lower one on a tie), so a mixed
+tile still arrives complete; ``CityObject.lod`` says which LoD was used and the number of
+fallbacks is reported once at the end. A Building whose geometry lives only in its parts is
+yielded without surfaces. LoD0 ``lod0FootPrint`` polygons become ``GroundSurface`` surfaces and
+``footprint_rings``; ``lod0RoofEdge`` polygons become ``RoofSurface`` surfaces.
+
+Hostile XML is refused before parsing: any DOCTYPE (entity definitions, DTD fetches) raises
+InputError; the parser also runs with entities, DTD loading and network access disabled.
+"""
+from __future__ import annotations
+
+import gzip
+import math
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from ..crs import area_of_use_problem, parse_srs_name
+from ..errors import InputError
+from ..progress import Reporter
+from .gml_geometry import (GML_NAMESPACES, GeometryReader, GeometryStats, Polygon, XlinkResolver, gml_id,
+                           localname, ring_key)
+from .model import CityObject, CrsInfo, Skipped, Surface
+
+CITYGML_VERSIONS = ("1.0", "2.0", "3.0")
+_BUILDING_TAGS = [f"{{http://www.opengis.net/citygml/building/{v}}}Building" for v in CITYGML_VERSIONS]
+_MEMBER_TAGS = ([f"{{http://www.opengis.net/citygml/{v}}}cityObjectMember" for v in CITYGML_VERSIONS]
+                + [f"{{{ns}}}featureMember" for ns in GML_NAMESPACES]
+                + ["{http://www.opengis.net/wfs/2.0}member"])
+_HEADER_BYTES = 65536
+_SCAN_CHUNK = 1 << 20
+
+_LOD_PROPERTY = re.compile(r"^lod([0-4])(Solid|MultiSurface|Geometry|CompositeSurface|FootPrint|RoofEdge)$")
+_CORE_NS = re.compile(rb'xmlns(?::[\w.-]+)?\s*=\s*["\']http://www\.opengis\.net/citygml/(\d\.\d)["\']')
+_BLDG_NS = re.compile(rb'["\']http://www\.opengis\.net/citygml/building/(\d\.\d)["\']')
+_SRS_NAME = re.compile(rb'srsName\s*=\s*["\']([^"\']+)["\']')
+_ENVELOPE = re.compile(rb"<(?:[\w.-]+:)?lowerCorner[^>]*>([^<]+)</(?:[\w.-]+:)?lowerCorner>\s*"
+                       rb"<(?:[\w.-]+:)?upperCorner[^>]*>([^<]+)</(?:[\w.-]+:)?upperCorner>")
+
+# Building properties that are geometry or structure, not attributes.
+_STRUCTURE = {"boundedBy", "boundary", "consistsOfBuildingPart", "buildingPart", "opening", "fillingSurface",
+              "interiorRoom", "buildingRoom", "outerBuildingInstallation", "interiorBuildingInstallation",
+              "buildingInstallation", "buildingConstructiveElement", "buildingFurniture", "appearance",
+              "lod2TerrainIntersection", "lod1TerrainIntersection", "lod3TerrainIntersection",
+              "lod4TerrainIntersection", "lod2MultiCurve", "lod3MultiCurve", "lod4MultiCurve", "lod0MultiCurve",
+              "lod1TerrainIntersectionCurve", "lod2TerrainIntersectionCurve", "lod3TerrainIntersectionCurve",
+              "lod0Point", "lod1ImplicitRepresentation", "lod2ImplicitRepresentation",
+              "lod3ImplicitRepresentation", "generalizesTo", "relatedTo", "dynamizer", "lod4Solid",
+              "lod4MultiSurface", "lod4Geometry", "address", "genericAttribute", "externalReference",
+              "height", "boundedBy", "buildingSubdivision", "storey"}
+_ATTRIBUTE_NAMES = {"name": "name", "function": "function", "usage": "usage", "roofType": "roof_type",
+                    "measuredHeight": "measured_height", "storeysAboveGround": "storeys_above_ground",
+                    "storeysBelowGround": "storeys_below_ground", "yearOfConstruction": "year_of_construction"}
+_FLOAT_ATTRIBUTES = {"measured_height"}
+_INT_ATTRIBUTES = {"storeys_above_ground", "storeys_below_ground", "year_of_construction", "yearOfDemolition"}
+# CityGML 3.0 opening surfaces, named as in 1.0/2.0 (and CityJSON).
+_SURFACE_ALIASES = {"WindowSurface": "Window", "DoorSurface": "Door"}
+_GENERIC_TYPES = {"string": str, "int": int, "double": float, "date": str, "uri": str, "measure": float,
+                  "code": str}
+
+
+def read_citygml(path: str | Path, crs_override: CrsInfo | None = None, lod: str = "highest",
+                 reporter: Reporter | None = None) -> CityGMLSource:
+    """Open a CityGML file (.gml, .xml, gzip-compressed or not) for streaming; see the module docstring."""
+    return CityGMLSource(path, crs_override=crs_override, lod=lod, reporter=reporter)
+
+
+class CityGMLSource:
+    """One CityGML file: ``format``, ``crs`` known on construction; iterate for its buildings and parts."""
+
+    def __init__(self, path: str | Path, crs_override: CrsInfo | None = None, lod: str = "highest",
+                 reporter: Reporter | None = None) -> None:
+        self.path = str(path)
+        self.reporter = reporter or Reporter()
+        self.lod = _normalise_lod(lod)
+        if not Path(self.path).is_file():
+            raise InputError("no such file", path=self.path)
+        header = _read_head(self.path)
+        _refuse_doctype(header, self.path)
+        self.version = _detect_version(header, self.path)
+        self.format = f"CityGML {self.version}"
+        srs_name, envelope = _scan_srs_name(self.path)
+        if crs_override is not None:
+            self.crs = crs_override
+        elif srs_name is None:
+            raise InputError("the file states no CRS (no srsName); give a CRS override", path=self.path)
+        else:
+            try:
+                self.crs = parse_srs_name(srs_name)
+            except InputError as err:
+                raise InputError(str(err), path=self.path) from None
+        self._envelope_flagged = False
+        if envelope is not None:
+            problem = area_of_use_problem(self.crs, envelope)
+            if problem:
+                self._envelope_flagged = True
+                self.reporter.warning(f"{self.path}: gml:Envelope {problem}")
+        self._reset()
+
+    def _reset(self) -> None:
+        self.objects = 0
+        self.skipped = 0
+        self.geometry_stats = GeometryStats()
+        self.lod_fallbacks = 0
+        self.bbox: list[float] = [math.inf, math.inf, -math.inf, -math.inf]
+        self._progress = 0.0
+        self._srs_names_seen: set[str] = set()
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the file read so far (0..1), for progress bars."""
+        return self._progress
+
+    def __iter__(self) -> Iterator[CityObject | Skipped]:
+        self._reset()
+        resolver = XlinkResolver()
+        seen_ids: dict[str, int | None] = {}
+        size = max(Path(self.path).stat().st_size, 1)
+        with open(self.path, "rb") as raw:
+            stream: BinaryIO = gzip.GzipFile(fileobj=raw) if _is_gzip(self.path) else raw
+            parser = etree.iterparse(stream, events=("end",), tag=_BUILDING_TAGS + _MEMBER_TAGS,
+                                     load_dtd=False, no_network=True, resolve_entities=False,
+                                     huge_tree=False, remove_comments=True, remove_pis=True)
+            checked_doctype = False
+            try:
+                for _, el in parser:
+                    if not checked_doctype:
+                        _refuse_parsed_doctype(el, self.path)
+                        checked_doctype = True
+                    if el.tag in _BUILDING_TAGS and not _inside_building(el):
+                        self.reporter.check()
+                        yield from self._building(el, resolver, seen_ids)
+                        resolver.release()
+                        _free(el)
+                    elif el.tag in _MEMBER_TAGS:
+                        _free(el)
+                    self._progress = min(raw.tell() / size, 1.0)
+            except etree.XMLSyntaxError as err:
+                raise InputError(f"malformed or truncated XML: {err.msg}", path=self.path,
+                                 line=err.lineno) from None
+            except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+                raise InputError(f"truncated or corrupt gzip data: {err}", path=self.path) from None
+        self._progress = 1.0
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.objects == 0 and self.skipped == 0:
+            self.reporter.warning(f"{self.path}: no bldg:Building found")
+        stats = self.geometry_stats
+        if stats.dangling_xlinks:
+            self.reporter.warning(f"{self.path}: {stats.dangling_xlinks} dangling xlink:href references left out")
+        if stats.skipped_polygons:
+            self.reporter.warning(f"{self.path}: {stats.skipped_polygons} broken polygons left out")
+        if stats.closed_rings:
+            self.reporter.info(f"{self.path}: {stats.closed_rings} rings lacked their closing point and were closed")
+        if stats.padded_2d:
+            self.reporter.warning(f"{self.path}: {stats.padded_2d} rings had 2D coordinates; z set to 0")
+        if self.lod_fallbacks:
+            self.reporter.warning(f"{self.path}: {self.lod_fallbacks} objects have no LoD{self.lod} geometry; "
+                                  "their nearest LoD was used")
+        if not self._envelope_flagged and math.isfinite(self.bbox[0]):
+            problem = area_of_use_problem(self.crs, tuple(self.bbox))
+            if problem:
+                self.reporter.warning(f"{self.path}: {problem}")
+
+    # -- objects -----------------------------------------------------------------------------------
+
+    def _building(self, el, resolver: XlinkResolver, seen_ids: dict[str, int | None]
+                  ) -> Iterator[CityObject | Skipped]:
+        for gid, dup in resolver.index(el):
+            self.reporter.warning(f"{self.path}, line {dup.sourceline}: gml:id {gid!r} used twice in one building; "
+                                  "the first is used for xlinks")
+        yield from self._object(el, None, resolver, seen_ids)
+
+    def _object(self, el, parent_id: str | None, resolver: XlinkResolver,
+                seen_ids: dict[str, int | None]) -> Iterator[CityObject | Skipped]:
+        line = el.sourceline
+        oid = gml_id(el) or f"{Path(self.path).name}:line{line}"
+        kind = localname(el.tag)
+        parts = [p for prop in el if localname(prop.tag) in ("consistsOfBuildingPart", "buildingPart")
+                 for p in prop if localname(p.tag) == "BuildingPart"]
+        if oid in seen_ids:
+            yield self._skip(oid, f"duplicate gml:id (first used at line {seen_ids[oid]}); {kind} skipped", line)
+        else:
+            seen_ids[oid] = line
+            yield self._read_object(el, oid, kind, parent_id, line, resolver, has_parts=bool(parts))
+        for part in parts:
+            yield from self._object(part, oid, resolver, seen_ids)
+
+    def _skip(self, oid: str, reason: str, line: int | None) -> Skipped:
+        self.skipped += 1
+        self.reporter.warning(f"{self.path}, line {line}, object {oid}: skipped: {reason}")
+        return Skipped(self.path, oid, reason, line)
+
+    def _read_object(self, el, oid: str, kind: str, parent_id: str | None, line: int | None,
+                     resolver: XlinkResolver, has_parts: bool) -> CityObject | Skipped:
+        problems: list[str] = []
+
+        def on_problem(node, reason: str) -> None:
+            where = f"line {node.sourceline}" + (f", gml:id {gml_id(node)}" if gml_id(node) else "")
+            problems.append(reason)
+            self.reporter.warning(f"{self.path}, {where}, object {oid}: polygon left out: {reason}")
+
+        geometry = GeometryReader(resolver, on_problem, self.geometry_stats)
+        by_lod: dict[str, _LodGeometry] = {}
+        footprints: list[Polygon] = []
+        for prop in el:
+            name = localname(prop.tag)
+            if name in ("boundedBy", "boundary"):
+                for surface in _targets(prop, resolver):
+                    self._semantic(surface, geometry, by_lod)
+                continue
+            m = _LOD_PROPERTY.match(name)
+            if not m:
+                continue
+            lod, what = m.groups()
+            polygons = geometry.collect_polygons(prop)
+            if what == "FootPrint":
+                footprints.extend(polygons)
+                by_lod.setdefault(lod, _LodGeometry()).semantic.extend(("GroundSurface", None, p) for p in polygons)
+            elif what == "RoofEdge":
+                by_lod.setdefault(lod, _LodGeometry()).semantic.extend(("RoofSurface", None, p) for p in polygons)
+            else:
+                by_lod.setdefault(lod, _LodGeometry()).plain.extend(polygons)
+        available = sorted(lod for lod, g in by_lod.items() if g.semantic or g.plain)
+        chosen = self._choose_lod(available)
+        if chosen is None and not has_parts:
+            reason = "no valid geometry" + (f" ({problems[0]})" if problems else "")
+            return self._skip(oid, reason, line)
+        surfaces = by_lod[chosen].surfaces(chosen) if chosen is not None else []
+        for surface in surfaces:
+            for ring in surface.rings:
+                self._grow_bbox(ring)
+        self.objects += 1
+        return CityObject(
+            id=oid, object_class=kind, parent_id=parent_id, source_file=self.path, lod=chosen,
+            lods_available=available, surfaces=surfaces, footprint_rings=[p.rings for p in footprints],
+            attributes=_attributes(el), line=line)
+
+    def _semantic(self, surface_el, geometry: GeometryReader, by_lod: dict[str, _LodGeometry]) -> None:
+        kind = localname(surface_el.tag)
+        kind = _SURFACE_ALIASES.get(kind, kind)
+        sid = gml_id(surface_el)
+        for prop in surface_el:
+            name = localname(prop.tag)
+            if name in ("opening", "fillingSurface"):
+                for opening in _targets(prop, geometry.resolver):
+                    self._semantic(opening, geometry, by_lod)
+                continue
+            m = _LOD_PROPERTY.match(name)
+            if m:
+                polygons = geometry.collect_polygons(prop)
+                by_lod.setdefault(m.group(1), _LodGeometry()).semantic.extend((kind, sid, p) for p in polygons)
+
+    def _choose_lod(self, available: list[str]) -> str | None:
+        if not available:
+            return None
+        if self.lod == "highest":
+            return available[-1]
+        if self.lod in available:
+            return self.lod
+        self.lod_fallbacks += 1
+        wanted = int(self.lod)
+        return min(available, key=lambda lod: (abs(int(lod) - wanted), int(lod)))
+
+    def _grow_bbox(self, ring) -> None:
+        b = self.bbox
+        lo, hi = ring[:, :2].min(axis=0), ring[:, :2].max(axis=0)
+        b[0], b[1] = min(b[0], float(lo[0])), min(b[1], float(lo[1]))
+        b[2], b[3] = max(b[2], float(hi[0])), max(b[3], float(hi[1]))
+
+
+class _LodGeometry:
+    """The polygons of one LoD of an object: with semantics (type, surface id, polygon) and without."""
+
+    def __init__(self) -> None:
+        self.semantic: list[tuple[str, str | None, Polygon]] = []
+        self.plain: list[Polygon] = []
+
+    def surfaces(self, lod: str) -> list[Surface]:
+        """Semantic surfaces, then the solid's/multi-surface's polygons that no semantic surface holds."""
+        out: list[Surface] = []
+        ids: set[str] = set()
+        keys: set[bytes] = set()
+        for kind, sid, polygon in self.semantic:
+            if polygon.id:
+                if polygon.id in ids:
+                    continue
+                ids.add(polygon.id)
+            key = ring_key(polygon.rings[0])
+            keys.add(key)
+            out.append(Surface(polygon.rings, kind, polygon.id or sid, lod))
+        for polygon in self.plain:
+            if polygon.id and polygon.id in ids:
+                continue
+            key = ring_key(polygon.rings[0])
+            if key in keys:
+                continue
+            if polygon.id:
+                ids.add(polygon.id)
+            keys.add(key)
+            out.append(Surface(polygon.rings, "", polygon.id, lod))
+        return out
+
+
+# -- attributes ------------------------------------------------------------------------------------
+
+def _attributes(el) -> dict[str, Any]:
+    """Attributes of a Building/BuildingPart: twin.schema.BUILDINGS names, then every other one by its name."""
+    attrs: dict[str, Any] = {}
+    for prop in el:
+        name = localname(prop.tag)
+        if not name or _LOD_PROPERTY.match(name):
+            continue
+        if name.endswith("Attribute") or name in ("genericAttribute", "genericAttributeSet"):
+            for key, value in _generic(prop):
+                attrs.setdefault(key if key not in _ATTRIBUTE_NAMES.values() else f"generic_{key}", value)
+        elif name == "address":
+            _address(prop, attrs)
+        elif name == "externalReference":
+            ref = {localname(c.tag): (c.text or "").strip() for c in prop.iter() if len(c) == 0 and c is not prop}
+            attrs.setdefault("externalReference", []).append(ref)
+        elif name == "height":  # CityGML 3.0 con:height/con:Height
+            _height(prop, attrs)
+        elif name in ("dateOfConstruction", "dateOfDemolition"):
+            text = (prop.text or "").strip()
+            attrs[name] = text
+            if name == "dateOfConstruction" and text[:4].isdigit():
+                attrs.setdefault("year_of_construction", int(text[:4]))
+        elif name in _STRUCTURE or len(prop):
+            continue
+        else:
+            key = _ATTRIBUTE_NAMES.get(name, name)
+            text = " ".join((prop.text or "").split())
+            if not text:
+                continue
+            value: Any = _typed(key, text)
+            if key in attrs and key not in _FLOAT_ATTRIBUTES | _INT_ATTRIBUTES:
+                if key != "name":
+                    attrs[key] = f"{attrs[key]},{value}"
+            else:
+                attrs[key] = value
+    return attrs
+
+
+def _typed(key: str, text: str) -> Any:
+    try:
+        if key in _FLOAT_ATTRIBUTES:
+            return float(text)
+        if key in _INT_ATTRIBUTES:
+            return int(text)
+    except ValueError:
+        return text
+    return text
+
+
+def _generic(prop) -> list[tuple[str, Any]]:
+    """(name, typed value) pairs of a 1.0/2.0 gen:*Attribute or a 3.0 core:genericAttribute."""
+    el = prop
+    if localname(prop.tag) == "genericAttribute":  # 3.0 wrapper
+        el = next((c for c in prop if isinstance(c.tag, str)), None)
+        if el is None:
+            return []
+    kind = localname(el.tag)
+    name = el.get("name")
+    if name is None:
+        name_el = next((c for c in el if localname(c.tag) == "name"), None)
+        name = (name_el.text or "").strip() if name_el is not None else ""
+    if not name:
+        return []
+    if kind.lower() == "genericattributeset":
+        members: dict[str, Any] = {}
+        for child in el:
+            if localname(child.tag) in ("name", "value") and not len(child):
+                continue
+            inner = [child] if localname(child.tag) != "value" else list(child)
+            for item in inner:
+                members.update(_generic(item))
+        return [(name, members)]
+    value_el = next((c for c in el if localname(c.tag) == "value"), None)
+    text = (value_el.text or "").strip() if value_el is not None else ""
+    convert = _GENERIC_TYPES.get(kind[: -len("Attribute")].lower(), str)
+    try:
+        value: Any = convert(text)
+    except ValueError:
+        value = text
+    return [(name, value)]
+
+
+def _address(prop, attrs: dict[str, Any]) -> None:
+    """xAL 2.0 (CityGML 1.0/2.0) or xAL 3.0 (CityGML 3.0) address; the first address fills the columns."""
+    found: dict[str, str] = {}
+    for node in prop.iter():
+        name = localname(node.tag)
+        text = " ".join((node.text or "").split())
+        parent = localname(node.getparent().tag) if node.getparent() is not None else ""
+        if not text:
+            continue
+        if name == "ThoroughfareName" or (name == "NameElement" and parent == "Thoroughfare"):
+            found.setdefault("street", text)
+        elif name == "ThoroughfareNumber" or (name == "Number" and parent == "Thoroughfare"):
+            found.setdefault("house_number", text)
+        elif name == "ThoroughfareNumberSuffix":
+            found["house_number"] = found.get("house_number", "") + text
+        elif name == "PostalCodeNumber" or (name == "Identifier" and parent == "PostCode"):
+            found.setdefault("postal_code", text)
+        elif name == "LocalityName" or (name == "NameElement" and parent == "Locality"):
+            found.setdefault("city", text)
+        elif name == "CountryName" or (name == "NameElement" and parent == "Country"):
+            found.setdefault("country", text)
+    if not found:
+        return
+    if "street" in attrs or "city" in attrs:
+        attrs.setdefault("further_addresses", []).append(found)
+    else:
+        attrs.update(found)
+
+
+def _height(prop, attrs: dict[str, Any]) -> None:
+    """CityGML 3.0 con:Height: a measured height (any reference pair) becomes measured_height."""
+    values = {localname(c.tag): (c.text or "").strip() for c in prop.iter() if len(c) == 0}
+    try:
+        value = float(values.get("value", ""))
+    except ValueError:
+        return
+    attrs.setdefault("heights", []).append(
+        {k: values.get(k) for k in ("highReference", "lowReference", "status")} | {"value": value})
+    if values.get("status", "measured") == "measured":
+        attrs.setdefault("measured_height", value)
+
+
+# -- streaming helpers -----------------------------------------------------------------------------
+
+def _targets(prop, resolver: XlinkResolver) -> list:
+    """The element(s) a property holds, following an xlink:href within the building."""
+    from .gml_geometry import XLINK_HREF
+
+    href = prop.get(XLINK_HREF)
+    if href is not None and len(prop) == 0:
+        target = resolver.element(href)
+        return [target] if target is not None else []
+    return [c for c in prop if isinstance(c.tag, str)]
+
+
+def _inside_building(el) -> bool:
+    return any(a.tag in _BUILDING_TAGS for a in el.iterancestors())
+
+
+def _free(el) -> None:
+    """Clear a consumed element and unlink the finished siblings before it (keeps memory flat)."""
+    el.clear(keep_tail=False)
+    parent = el.getparent()
+    while parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+        el, parent = parent, parent.getparent()
+
+
+def _is_gzip(path: str) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _open(path: str) -> BinaryIO:
+    return gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")
+
+
+def _read_head(path: str) -> bytes:
+    try:
+        with _open(path) as f:
+            return f.read(_HEADER_BYTES)
+    except (OSError, EOFError, zlib.error) as err:
+        raise InputError(f"cannot read the file: {err}", path=path) from None
+
+
+def _refuse_doctype(header: bytes, path: str) -> None:
+    m = re.search(rb"<!DOCTYPE", header)
+    if m:
+        line = header.count(b"\n", 0, m.start()) + 1
+        what = "entity declarations" if b"<!ENTITY" in header else "a DTD"
+        raise InputError(f"refused: the XML declares a DOCTYPE with {what} (CityGML never needs one; "
+                         "it could expand entities or fetch external files)", path=path, line=line)
+
+
+def _refuse_parsed_doctype(el, path: str) -> None:
+    info = el.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise InputError("refused: the XML declares a DOCTYPE", path=path)
+
+
+def _detect_version(header: bytes, path: str) -> str:
+    m = _CORE_NS.search(header) or _BLDG_NS.search(header)
+    if m and m.group(1).decode() in CITYGML_VERSIONS:
+        return m.group(1).decode()
+    root = re.search(rb"<([\w.-]+:)?[\w.-]+[\s>]", re.sub(rb"<[?!][^>]*>", b"", header))
+    seen = m.group(0).decode(errors="replace") if m else "none"
+    raise InputError("not CityGML 1.0, 2.0 or 3.0: no known CityGML namespace declared in the header "
+                     f"(found: {seen}; root element {root.group(0)[1:-1].decode(errors='replace') if root else '?'})",
+                     path=path)
+
+
+def _scan_srs_name(path: str) -> tuple[str | None, tuple[float, float, float, float] | None]:
+    """The first srsName of the file (normally the CityModel's gml:Envelope) and that envelope's 2D bbox."""
+    tail = b""
+    with _open(path) as f:
+        while True:
+            try:
+                chunk = f.read(_SCAN_CHUNK)
+            except (OSError, EOFError, zlib.error) as err:
+                raise InputError(f"cannot read the file: {err}", path=path) from None
+            if not chunk:
+                return None, None
+            data = tail + chunk
+            m = _SRS_NAME.search(data)
+            if m:
+                return m.group(1).decode("utf-8", "replace"), _envelope(data[m.start():m.start() + 4096])
+            tail = data[-1024:]
+
+
+def _envelope(data: bytes) -> tuple[float, float, float, float] | None:
+    m = _ENVELOPE.search(data)
+    if not m:
+        return None
+    try:
+        lower, upper = [float(v) for v in m.group(1).split()], [float(v) for v in m.group(2).split()]
+    except ValueError:
+        return None
+    if len(lower) < 2 or len(upper) < 2:
+        return None
+    return lower[0], lower[1], upper[0], upper[1]
+
+
+def _normalise_lod(lod: str | int) -> str:
+    text = str(lod).strip().lower().removeprefix("lod")
+    if text in ("highest", "", "max"):
+        return "highest"
+    if text in ("0", "1", "2", "3"):
+        return text
+    raise InputError(f"unknown LoD choice {lod!r}: expected 'highest', '1' or '2'")

@@ -1,0 +1,309 @@
+"""GML 3.1/3.2 surface geometry as used by CityGML: polygons, rings, coordinates, xlinks.
+
+:func:`collect_polygons` walks any geometry element (Polygon, MultiSurface, CompositeSurface,
+Solid, Shell, OrientableSurface, Surface patches, TriangulatedSurface) and returns its
+polygons as lists of (N, 3) float64 rings (exterior first, not closed). Broken polygons
+are reported through a callback and left out; ``xlink:href`` references are resolved through
+a :class:`XlinkResolver`.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+GML_NAMESPACES = ("http://www.opengis.net/gml", "http://www.opengis.net/gml/3.2")
+GML_IDS = tuple(f"{{{ns}}}id" for ns in GML_NAMESPACES)
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+# Coordinates beyond these magnitudes are data errors in any projected or geographic CRS.
+MAX_ABS_XY = 1.0e8
+MAX_ABS_Z = 1.0e5
+
+_POLYGON_LIKE = {"Polygon", "PolygonPatch", "Triangle", "Rectangle"}
+_EXTERIOR = {"exterior", "outerBoundaryIs"}
+_INTERIOR = {"interior", "innerBoundaryIs"}
+# Geometry that is not a surface: ignored inside surface geometry.
+_NOT_SURFACES = {"LineString", "MultiCurve", "Curve", "Point", "MultiPoint", "CompositeCurve",
+                 "name", "description", "boundedBy", "metaDataProperty"}
+_MAX_XLINK_DEPTH = 32
+
+
+def localname(tag: object) -> str:
+    """Local part of an lxml tag ("" for comments and processing instructions)."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2]
+
+
+def gml_id(el) -> str | None:
+    return el.get(GML_IDS[0]) or el.get(GML_IDS[1])
+
+
+class GeometryError(ValueError):
+    """A polygon that cannot be used; the message says why."""
+
+
+@dataclass
+class Polygon:
+    """A parsed polygon: exterior ring first, then holes; each (N, 3) float64, not closed."""
+
+    rings: list[np.ndarray]
+    id: str | None
+    line: int | None
+
+
+@dataclass
+class GeometryStats:
+    """What the geometry parser had to repair or leave out."""
+
+    skipped_polygons: int = 0
+    dangling_xlinks: int = 0
+    closed_rings: int = 0
+    padded_2d: int = 0
+
+
+class XlinkResolver:
+    """Resolves ``xlink:href="#id"`` within the current building, then in a bounded cache of
+    polygons parsed from earlier buildings (shared walls referencing a neighbour)."""
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        self._elements: dict[str, object] = {}
+        self._cache: OrderedDict[str, list[Polygon]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def index(self, root) -> list[tuple[str, object]]:
+        """Index every gml:id below ``root`` (the building being read); return duplicates."""
+        elements: dict[str, object] = {}
+        duplicates = []
+        for el in root.iter():
+            gid = el.get(GML_IDS[0]) or el.get(GML_IDS[1]) if isinstance(el.tag, str) else None
+            if gid:
+                if gid in elements:
+                    duplicates.append((gid, el))
+                else:
+                    elements[gid] = el
+        self._elements = elements
+        return duplicates
+
+    def element(self, href: str):
+        if not href.startswith("#"):
+            return None
+        return self._elements.get(href[1:])
+
+    def cached(self, href: str) -> list[Polygon] | None:
+        return self._cache.get(href[1:]) if href.startswith("#") else None
+
+    def remember(self, gid: str, polygons: list[Polygon]) -> None:
+        self._cache[gid] = polygons
+        self._cache.move_to_end(gid)
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def release(self) -> None:
+        """Forget the current building's elements (they are about to be cleared)."""
+        self._elements = {}
+
+
+Reporter = Callable[[object, str], None]  # (element, reason) -> None
+
+
+class GeometryReader:
+    """Parses surface geometry; ``on_problem(element, reason)`` hears about every skipped polygon."""
+
+    def __init__(self, resolver: XlinkResolver, on_problem: Reporter, stats: GeometryStats | None = None) -> None:
+        self.resolver = resolver
+        self.on_problem = on_problem
+        self.stats = stats or GeometryStats()
+
+    def collect_polygons(self, el, reverse: bool = False) -> list[Polygon]:
+        """Every valid polygon of the surface geometry ``el`` (or a property holding it)."""
+        out: list[Polygon] = []
+        self._collect(el, out, reverse, 0, frozenset())
+        return out
+
+    def _collect(self, el, out: list[Polygon], reverse: bool, depth: int, seen: frozenset) -> None:
+        name = localname(el.tag)
+        if not name or name in _NOT_SURFACES:
+            return
+        href = el.get(XLINK_HREF)
+        if href is not None and len(el) == 0:
+            self._follow(el, href, out, reverse, depth, seen)
+            return
+        if name in _POLYGON_LIKE:
+            try:
+                polygon = self.polygon(el, reverse)
+            except GeometryError as err:
+                self.stats.skipped_polygons += 1
+                self.on_problem(el, str(err))
+                return
+            out.append(polygon)
+            if polygon.id:
+                self.resolver.remember(polygon.id, [polygon])
+            return
+        if name == "OrientableSurface":
+            flip = reverse ^ (el.get("orientation", "+").strip() == "-")
+            for child in el:
+                if localname(child.tag) == "baseSurface":
+                    self._collect(child, out, flip, depth, seen)
+            return
+        if name == "Solid":  # outer shell only; interior shells are cavities
+            for child in el:
+                if localname(child.tag) == "exterior":
+                    self._collect(child, out, reverse, depth, seen)
+            return
+        start = len(out)
+        for child in el:
+            self._collect(child, out, reverse, depth, seen)
+        gid = gml_id(el)
+        if gid and len(out) > start:
+            self.resolver.remember(gid, out[start:])
+
+    def _follow(self, el, href: str, out: list[Polygon], reverse: bool, depth: int, seen: frozenset) -> None:
+        if href in seen or depth >= _MAX_XLINK_DEPTH:
+            self.stats.dangling_xlinks += 1
+            self.on_problem(el, f"circular or too deep xlink:href {href!r}")
+            return
+        target = self.resolver.element(href)
+        if target is not None:
+            self._collect(target, out, reverse, depth + 1, seen | {href})
+            return
+        cached = self.resolver.cached(href)
+        if cached is not None:
+            out.extend(_reversed(p) for p in cached) if reverse else out.extend(cached)
+            return
+        self.stats.dangling_xlinks += 1
+        self.on_problem(el, f"dangling xlink:href {href!r}: no such gml:id in this building")
+
+    def polygon(self, el, reverse: bool = False) -> Polygon:
+        """One polygon; raises GeometryError when it cannot be used."""
+        rings: list[np.ndarray] = []
+        for child in el:
+            role = localname(child.tag)
+            if role in _EXTERIOR or role in _INTERIOR:
+                if (role in _EXTERIOR) != (not rings):
+                    raise GeometryError("exterior ring missing or not first")
+                ring_el = next((c for c in child if isinstance(c.tag, str)), None)
+                if ring_el is None:
+                    ring_el = _follow_ring(child, self.resolver)
+                ring = self.ring(ring_el)
+                rings.append(ring[::-1].copy() if reverse else ring)
+        if not rings:
+            raise GeometryError("polygon without exterior ring")
+        return Polygon(rings, gml_id(el), el.sourceline)
+
+    def ring(self, el) -> np.ndarray:
+        """A LinearRing (posList, pos, coordinates or points) or a Ring of curve members."""
+        if el is None:
+            raise GeometryError("empty ring")
+        if localname(el.tag) == "Ring":
+            parts = [self._curve_coords(c) for c in el.iter() if localname(c.tag) == "LineString"]
+            if not parts:
+                raise GeometryError("gml:Ring without LineString members")
+            coords = np.vstack(parts)
+        else:
+            coords = self._coords(el)
+        return self._clean_ring(coords)
+
+    def _curve_coords(self, el) -> np.ndarray:
+        return self._coords(el)
+
+    def _coords(self, el) -> np.ndarray:
+        pos_list = None
+        positions: list[str] = []
+        coordinates = None
+        for child in el:
+            name = localname(child.tag)
+            if name == "posList":
+                pos_list = child
+            elif name == "pos":
+                positions.append(child.text or "")
+            elif name == "coordinates":
+                coordinates = child
+            elif name in ("pointProperty", "pointRep"):
+                pos = next((p for p in child.iter() if localname(p.tag) == "pos"), None)
+                if pos is None:
+                    raise GeometryError("point without gml:pos (xlinked points are not supported)")
+                positions.append(pos.text or "")
+        if pos_list is not None:
+            values = _floats(pos_list.text)
+            dim = _dimension(pos_list, values.size)
+        elif positions:
+            values = _floats(" ".join(positions))
+            if values.size % len(positions):
+                raise GeometryError("gml:pos elements with different dimensions")
+            dim = values.size // len(positions)
+        elif coordinates is not None:
+            cs = coordinates.get("cs", ",")
+            ts = coordinates.get("ts", " ")
+            dec = coordinates.get("decimal", ".")
+            tuples = [t for t in (coordinates.text or "").strip().split(ts if ts.strip() else None) if t]
+            if not tuples:
+                raise GeometryError("empty gml:coordinates")
+            dim = len(tuples[0].split(cs))
+            text = " ".join(tuples).replace(cs, " ")
+            values = _floats(text.replace(dec, ".") if dec != "." else text)
+        else:
+            raise GeometryError("ring without coordinates")
+        if dim not in (2, 3) or values.size % dim:
+            raise GeometryError(f"{values.size} coordinate values do not make {dim}D points")
+        coords = values.reshape(-1, dim)
+        if dim == 2:
+            self.stats.padded_2d += 1
+            coords = np.column_stack([coords, np.zeros(len(coords))])
+        return coords
+
+    def _clean_ring(self, coords: np.ndarray) -> np.ndarray:
+        if not np.isfinite(coords).all():
+            raise GeometryError("NaN or infinite coordinate")
+        if (np.abs(coords[:, :2]) > MAX_ABS_XY).any() or (np.abs(coords[:, 2]) > MAX_ABS_Z).any():
+            bad = coords[(np.abs(coords[:, :2]) > MAX_ABS_XY).any(axis=1) | (np.abs(coords[:, 2]) > MAX_ABS_Z)][0]
+            raise GeometryError(f"absurd coordinate {tuple(float(v) for v in bad)}")
+        if len(coords) > 1:
+            keep = np.ones(len(coords), dtype=bool)
+            keep[1:] = (coords[1:] != coords[:-1]).any(axis=1)
+            coords = coords[keep]
+        if len(coords) > 1 and (coords[0] == coords[-1]).all():
+            coords = coords[:-1]
+        elif len(coords) >= 3:
+            self.stats.closed_rings += 1  # closing point missing: the ring is closed implicitly
+        if len(np.unique(coords, axis=0)) < 3:
+            raise GeometryError(f"ring has fewer than 3 distinct points ({len(coords)} given)")
+        return np.ascontiguousarray(coords, dtype=np.float64)
+
+
+def _follow_ring(prop, resolver: XlinkResolver):
+    href = prop.get(XLINK_HREF)
+    return resolver.element(href) if href else None
+
+
+def _reversed(polygon: Polygon) -> Polygon:
+    return Polygon([r[::-1].copy() for r in polygon.rings], polygon.id, polygon.line)
+
+
+def _floats(text: str | None) -> np.ndarray:
+    try:
+        return np.array((text or "").split(), dtype=np.float64)
+    except ValueError:
+        raise GeometryError("coordinate that is not a number") from None
+
+
+def _dimension(el, count: int) -> int:
+    """srsDimension of a posList: its own attribute, an ancestor's, else 3."""
+    for node in (el, *el.iterancestors()):
+        dim = node.get("srsDimension") or node.get("dimension")
+        if dim:
+            try:
+                return int(dim)
+            except ValueError:
+                raise GeometryError(f"srsDimension {dim!r} is not a number") from None
+    return 3 if count % 3 == 0 or count % 2 else 2
+
+
+def ring_key(ring: np.ndarray) -> bytes:
+    """Order-independent identity of a ring's vertex set (to find duplicated polygons), millimetre precision."""
+    pts = np.round(ring, 3)
+    pts = pts[np.lexsort(pts.T[::-1])]
+    return pts.tobytes()
