@@ -1,0 +1,344 @@
+"""Import learning islands from any point table and link them to buildings and BIM rooms."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..gpkg import gpkg_output
+from ..progress import Reporter
+from .layers import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
+from .rooms import Room, floor_indices, parse_floor, read_rooms
+from .sources import LayerRef, PointRow, polygons_2d, read_frame, read_points
+
+#: Column names recognised without a mapping (lower case), per target field.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "island_id", "lerninsel_id", "nr", "fid_source"),
+    "name": ("name", "bezeichnung", "titel", "title"),
+    "ssid": ("ssid", "wlan", "wifi"),
+    "operator": ("operator", "betreiber", "träger", "traeger"),
+    "seats": ("seats", "plaetze", "plätze", "sitzplaetze", "sitzplätze", "capacity"),
+    "opening_hours": ("opening_hours", "oeffnungszeiten", "öffnungszeiten", "hours"),
+    "booking_url": ("booking_url", "buchung", "booking", "url", "website"),
+    "accessibility": ("accessibility", "barrierefrei", "barrierefreiheit", "wheelchair"),
+    "building_ref": ("building_ref", "building_id", "gebaeude", "gebäude", "gebaeude_id"),
+    "floor": ("floor", "etage", "geschoss", "stockwerk", "level", "storey"),
+    "room": ("room", "raum", "raumnummer", "room_number"),
+}
+
+
+@dataclass
+class IslandSummary:
+    output: str
+    imported: int = 0
+    rejected: int = 0
+    linked_building: int = 0
+    linked_room: int = 0
+    unlinked: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
+    crs: str = ""
+
+
+def parse_mapping(text: str | None) -> dict[str, str]:
+    """'target=source;...' -> {target: source}; targets must be fields of the schema."""
+    mapping: dict[str, str] = {}
+    for part in (text or "").replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise InputError(f"field mapping '{part.strip()}' is not of the form target=source")
+        target, source = (s.strip() for s in part.split("=", 1))
+        if target.lower() not in ISLAND_FIELDS:
+            raise InputError(f"field mapping: unknown target field '{target}'; "
+                             f"known: {', '.join(ISLAND_FIELDS)}")
+        mapping[target.lower()] = source
+    return mapping
+
+
+def resolve_mapping(mapping: dict[str, str], columns: list[str], source: str) -> dict[str, str]:
+    """Complete the user's mapping with recognised column names; check that sources exist."""
+    by_lower = {c.lower().strip(): c for c in columns}
+    resolved = {}
+    for target, col in mapping.items():
+        if col not in columns:
+            if col.lower() in by_lower:
+                col = by_lower[col.lower()]
+            else:
+                raise InputError(f"field mapping {target}={col}: no column '{col}'; columns: {', '.join(columns)}",
+                                 path=source)
+        resolved[target] = col
+    used = set(resolved.values())
+    for target, names in ALIASES.items():
+        if target in resolved:
+            continue
+        col = next((by_lower[n] for n in names if n in by_lower and by_lower[n] not in used), None)
+        if col:
+            resolved[target] = col
+            used.add(col)
+    return resolved
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+class BuildingIndex:
+    """2D footprints with an STRtree: inside, nearest within a tolerance, by id."""
+
+    def __init__(self, ref: LayerRef, target_crs: str | None) -> None:
+        import shapely
+
+        frame = read_frame(ref)
+        if target_crs and frame.crs is not None:
+            frame = frame.to_crs(target_crs)
+        id_col = "building_id" if "building_id" in frame.columns else "id" if "id" in frame.columns else None
+        if id_col is None:
+            raise InputError("the buildings layer has no 'building_id' or 'id' field", path=str(ref))
+        self.ids: list[str] = []
+        self.geoms: list = []
+        self.attrs: list[dict] = []
+        records = frame.drop(columns="geometry").to_dict("records")
+        for rec, geom in zip(records, frame.geometry):
+            poly = polygons_2d(geom)
+            if poly is None:
+                continue
+            self.ids.append(str(rec[id_col]))
+            self.geoms.append(poly)
+            self.attrs.append(rec)
+        self.crs = frame.crs
+        self.tree = shapely.STRtree(self.geoms)
+        self.by_id = {bid: i for i, bid in enumerate(self.ids)}
+
+    def containing(self, point) -> int | None:
+        hits = [int(i) for i in self.tree.query(point, predicate="intersects")]
+        return min(hits, key=lambda i: self.geoms[i].area) if hits else None
+
+    def nearest(self, point, tolerance: float) -> tuple[int, float] | None:
+        idx, dist = self.tree.query_nearest(point, max_distance=tolerance, return_distance=True)
+        if len(idx) == 0:
+            return None
+        best = min(range(len(idx)), key=lambda k: (dist[k], self.ids[int(idx[k])]))
+        return int(idx[best]), float(dist[best])
+
+
+class RoomIndex:
+    """BIM rooms with their floor numbers per building."""
+
+    def __init__(self, ref: LayerRef, target_crs: str | None) -> None:
+        import shapely
+
+        frame = read_frame(ref)
+        if target_crs and frame.crs is not None:
+            frame = frame.to_crs(target_crs)
+        self.rooms: list[Room] = read_rooms(frame)
+        self.tree = shapely.STRtree([r.geometry for r in self.rooms])
+
+    def near(self, geom) -> list[Room]:
+        return [self.rooms[int(i)] for i in self.tree.query(geom, predicate="intersects")]
+
+    def floors(self, rooms: list[Room]) -> dict[str, int]:
+        storeys: dict[str, float] = {}
+        for r in rooms:
+            storeys.setdefault(r.storey, r.elevation)
+        return floor_indices(storeys)
+
+
+def _match_room(rooms: list[Room], key: str) -> list[Room]:
+    k = key.strip().lower()
+    for attr in ("number", "name", "long_name"):
+        hits = [r for r in rooms if getattr(r, attr).strip().lower() == k]
+        if hits:
+            return hits
+    return []
+
+
+def link_room(point, building_geom, floor_value: str | None, room_key: str | None,
+              index: RoomIndex) -> tuple[Room | None, str, str]:
+    """(room, method, reason): by floor and point-in-room, else by room number/name."""
+    import shapely
+
+    scope = index.near(building_geom if building_geom is not None else point.buffer(1.0))
+    if building_geom is not None:
+        scope = [r for r in scope if building_geom.buffer(0.5).contains(r.geometry.representative_point())]
+    if not scope:
+        return None, "", "no BIM rooms in this building"
+    floors = index.floors(scope)
+    wanted_storeys: set[str] | None = None
+    if floor_value:
+        by_name = {r.storey for r in scope if r.storey.strip().lower() == floor_value.strip().lower()}
+        number = parse_floor(floor_value)
+        if by_name:
+            wanted_storeys = by_name
+        elif number is not None:
+            wanted_storeys = {s for s, n in floors.items() if n == number}
+        if not wanted_storeys:
+            known = ", ".join(f"{s}={n}" for s, n in sorted(floors.items(), key=lambda kv: kv[1]))
+            return None, "", f"floor '{floor_value}' matches no storey (storeys: {known})"
+    on_floor = [r for r in scope if wanted_storeys is None or r.storey in wanted_storeys]
+    containing = [r for r in on_floor if shapely.intersects(r.geometry, point)]
+    if len(containing) == 1 and (wanted_storeys is not None or len(index.floors(containing)) == 1):
+        room = containing[0]
+        reason = ""
+        if room_key and not _match_room([room], room_key):
+            reason = f"room '{room_key}' given, but the point lies in room {room.number or room.name}"
+        return room, "floor+point" if wanted_storeys is not None else "point", reason
+    if room_key:
+        hits = _match_room(on_floor, room_key)
+        if len(hits) == 1:
+            return hits[0], "name/number", ""
+        if len(hits) > 1:
+            return None, "", f"room '{room_key}' matches {len(hits)} rooms"
+    if not containing:
+        where = f"on floor '{floor_value}'" if floor_value else "on any floor"
+        return None, "", f"the point lies in no room {where}" + (f" and room '{room_key}' matches none"
+                                                                    if room_key else "")
+    return None, "", (f"the point lies in {len(containing)} rooms on different storeys; "
+                      "give the floor or the room number")
+
+
+def import_learning_islands(source: str | LayerRef, output: str, *, field_mapping: str = "",
+                            buildings: LayerRef | None = None, rooms: LayerRef | None = None,
+                            tolerance: float = 25.0, target_crs: str | None = None,
+                            source_crs: str | None = None, reporter: Reporter | None = None) -> IslandSummary:
+    """Read, validate and link the islands; write ``learning_islands`` and ``learning_islands_unlinked``."""
+    import shapely
+
+    reporter = reporter or Reporter()
+    building_index = BuildingIndex(buildings, target_crs) if buildings else None
+    if target_crs is None:
+        crs = building_index.crs if building_index is not None else None
+        if crs is None and rooms is not None:
+            crs = read_frame(rooms).crs
+        target_crs = crs.to_string() if crs is not None else "EPSG:25832"
+    room_index = RoomIndex(rooms, target_crs) if rooms else None
+    source_name = Path(source.path if isinstance(source, LayerRef) else source).name
+    rows, columns = read_points(source, target_crs, source_crs=source_crs, reporter=reporter)
+    mapping = resolve_mapping(parse_mapping(field_mapping), columns, str(source))
+    reporter.info(f"{len(rows)} rows; field mapping: " + ", ".join(f"{t}={s}" for t, s in mapping.items()))
+    summary = IslandSummary(output=output, crs=target_crs)
+    seen_ids: dict[str, int] = {}
+    seen_places: dict[tuple, int] = {}
+    with gpkg_output(output, target_crs) as out:
+        out.ensure_layer(LEARNING_ISLANDS)
+        out.ensure_layer(LEARNING_ISLANDS_UNLINKED)
+        for n, row in enumerate(rows):
+            if n % 200 == 0:
+                reporter.check()
+                reporter.progress(100.0 * n / max(1, len(rows)))
+            rec = _island_record(row, mapping)
+            island_id = rec["id"] or f"{source_name}:{row.line}"
+            rec["id"] = island_id
+            for note in row.notes:
+                reporter.warning(f"{source_name}, line {row.line}, island {island_id}: {note}")
+            problem = row.problem
+            if problem is None and rec["id"] in seen_ids:
+                problem = f"duplicate id '{island_id}' (first at line {seen_ids[island_id]})"
+            place = (rec["name"], round(row.x, 2), round(row.y, 2)) if row.problem is None else None
+            if problem is None and not mapping.get("id") and place in seen_places:
+                problem = f"duplicate of line {seen_places[place]} (same name and position)"
+            if problem is not None:
+                reporter.warning(f"{source_name}, line {row.line}, island {island_id}: {problem}; not imported")
+                out.add(LEARNING_ISLANDS_UNLINKED, {"island_id": island_id, "source_file": source_name,
+                                                    "source_line": row.line, "status": "rejected",
+                                                    "reason": problem})
+                summary.rejected += 1
+                summary.unlinked.append((island_id, problem))
+                continue
+            seen_ids[island_id] = row.line
+            seen_places[place] = row.line
+            point = shapely.Point(row.x, row.y)
+            _link(rec, point, building_index, room_index, tolerance)
+            if row.notes:
+                rec["link_reason"] = "; ".join(filter(None, [rec.get("link_reason"), *row.notes]))
+            rec.update(source_file=source_name, source_line=row.line)
+            out.add(LEARNING_ISLANDS, rec, point)
+            summary.imported += 1
+            summary.linked_building += bool(rec.get("building_id"))
+            summary.linked_room += bool(rec.get("room_id"))
+            if rec["link_status"] in ("unlinked", "building_only"):
+                out.add(LEARNING_ISLANDS_UNLINKED, {"island_id": island_id, "source_file": source_name,
+                                                    "source_line": row.line, "status": rec["link_status"],
+                                                    "reason": rec["link_reason"]})
+                summary.unlinked.append((island_id, rec["link_reason"]))
+    reporter.progress(100.0)
+    reporter.info(f"{summary.imported} islands imported, {summary.rejected} rejected; "
+                  f"{summary.linked_building} linked to a building, {summary.linked_room} to a room")
+    return summary
+
+
+def _island_record(row: PointRow, mapping: dict[str, str]) -> dict[str, Any]:
+    rec: dict[str, Any] = {}
+    for target, kind in ISLAND_FIELDS.items():
+        value = _text(row.attrs.get(mapping[target])) if target in mapping else None
+        if kind == "int" and value is not None:
+            try:
+                number = float(value.replace(",", "."))
+                rec[target] = int(number) if number.is_integer() else None
+                if rec[target] is None:
+                    row.notes.append(f"{target} '{value}' is not a whole number")
+            except ValueError:
+                row.notes.append(f"{target} '{value}' is not a number; left empty")
+                rec[target] = None
+        else:
+            rec[target] = value
+    used = set(mapping.values())
+    extra = {k: v for k, v in row.attrs.items() if k not in used and _text(v) is not None}
+    rec["attributes"] = json.dumps(extra, ensure_ascii=False, default=str) if extra else None
+    return rec
+
+
+def _link(rec: dict, point, buildings: BuildingIndex | None, rooms: RoomIndex | None, tolerance: float) -> None:
+    reasons: list[str] = []
+    building_geom = None
+    if buildings is None:
+        rec["link_status"] = "not_checked"
+        rec["link_reason"] = "no buildings layer given"
+    else:
+        idx = buildings.containing(point)
+        if idx is not None:
+            rec.update(building_id=buildings.ids[idx], building_method="inside", building_distance=0.0)
+        else:
+            near = buildings.nearest(point, tolerance)
+            if near is not None:
+                idx, dist = near
+                rec.update(building_id=buildings.ids[idx], building_method="nearest",
+                           building_distance=round(dist, 3))
+        ref = rec.get("building_ref")
+        if ref and ref in buildings.by_id and rec.get("building_id") != ref:
+            if rec.get("building_id"):
+                reasons.append(f"building_ref '{ref}' given, but the point lies "
+                               f"{'in' if idx is not None and rec['building_method'] == 'inside' else 'near'} "
+                               f"{rec['building_id']}; building_ref used")
+            idx = buildings.by_id[ref]
+            rec.update(building_id=ref, building_method="building_ref",
+                       building_distance=round(buildings.geoms[idx].distance(point), 3))
+        if rec.get("building_id"):
+            building_geom = buildings.geoms[buildings.by_id[rec["building_id"]]]
+        else:
+            reasons.append(f"no building footprint contains the point and none lies within {tolerance:g} m"
+                           + (f"; building_ref '{ref}' is unknown" if ref else ""))
+    if rooms is not None and (building_geom is not None or buildings is None):
+        room, method, why = link_room(point, building_geom, rec.get("floor"), rec.get("room"), rooms)
+        if room is not None:
+            rec.update(room_id=room.room_id, room_name=room.long_name or room.name, room_storey=room.storey,
+                       room_method=method)
+        if why:
+            reasons.append(why)
+    if buildings is not None:
+        if not rec.get("building_id"):
+            rec["link_status"] = "unlinked"
+        elif rooms is not None and not rec.get("room_id"):
+            rec["link_status"] = "building_only"
+        else:
+            rec["link_status"] = "linked"
+    elif rooms is not None:
+        rec["link_status"] = "linked" if rec.get("room_id") else "unlinked"
+    if reasons:
+        rec["link_reason"] = "; ".join(filter(None, [rec.get("link_reason") if buildings is None else None,
+                                                     *reasons]))

@@ -1,0 +1,114 @@
+"""The learning-island and WLAN-coverage layers of the twin."""
+from __future__ import annotations
+
+from ..schema import LayerSpec
+
+#: The documented target schema of a learning island (input columns are mapped onto it).
+ISLAND_FIELDS: dict[str, str] = {
+    "id": "str",
+    "name": "str",
+    "ssid": "str",
+    "operator": "str",
+    "seats": "int",
+    "opening_hours": "str",   # OSM opening_hours syntax, e.g. "Mo-Fr 08:00-18:00; Sa 10:00-14:00"
+    "booking_url": "str",
+    "accessibility": "str",
+    "building_ref": "str",    # building id as given in the source (optional)
+    "floor": "str",           # storey: 0 = ground floor, 1, -1 ... or a storey name
+    "room": "str",            # room number or name as given in the source
+}
+
+LEARNING_ISLANDS = LayerSpec(
+    "learning_islands", "Point",
+    {
+        **ISLAND_FIELDS,
+        "building_id": "str",      # linked building/part id of the twin
+        "building_method": "str",  # inside | nearest | building_ref
+        "building_distance": "float",  # m from the footprint (0 inside)
+        "room_id": "str",          # bim_spaces.global_id
+        "room_name": "str",
+        "room_storey": "str",
+        "room_method": "str",      # floor+point | point | name/number
+        "link_status": "str",      # linked | building_only | unlinked | not_checked
+        "link_reason": "str",      # why a link is missing, or notes on the link
+        "source_file": "str",
+        "source_line": "int",      # CSV line / feature number in the source
+        "attributes": "json",      # every unmapped source column
+    },
+    "One point per learning island, linked to its building and room.",
+)
+
+LEARNING_ISLANDS_UNLINKED = LayerSpec(
+    "learning_islands_unlinked", None,
+    {"island_id": "str", "source_file": "str", "source_line": "int", "status": "str", "reason": "str"},
+    "Islands not imported (rejected) or imported without a building or room link, with the reason.",
+)
+
+SEARCH_RESULTS = LayerSpec(
+    "learning_island_search", "Point",
+    {
+        "rank": "int",
+        "island_id": "str",
+        "name": "str",
+        "distance_m": "float",
+        "seats": "int",
+        "opening_hours": "str",
+        "open_at": "datetime",
+        "booking_url": "str",
+        "building_id": "str",
+        "floor": "str",
+        "room": "str",
+        "note": "str",
+    },
+    "Learning islands open at the requested time with enough seats, nearest first.",
+)
+
+WLAN_BUILDING_COVERAGE = LayerSpec(
+    "wlan_building_coverage", "MultiPolygon",
+    {
+        "building_id": "str",
+        "name": "str",
+        "function": "str",
+        "storeys": "int",
+        "covered_storeys": "int",
+        "covered_share": "float",   # mean over storeys of the covered share of the footprint
+        "covered": "bool",
+        "access_points": "int",     # access points contributing to any storey
+        "nearest_ap_m": "float",
+        "priority_class": "int",
+        "priority_label": "str",
+    },
+    "WLAN coverage of every building, storey by storey.",
+)
+
+WLAN_ROOM_COVERAGE = LayerSpec(
+    "wlan_room_coverage", "MultiPolygon",
+    {
+        "room_id": "str",
+        "name": "str",
+        "number": "str",
+        "storey": "str",
+        "floor_index": "int",
+        "building_id": "str",
+        "covered_share": "float",
+        "covered": "bool",
+        "nearest_ap_m": "float",
+    },
+    "WLAN coverage of every BIM room.",
+)
+
+WLAN_PRIORITIES = LayerSpec(
+    "wlan_priorities", "MultiPolygon",
+    {
+        "rank": "int",
+        "building_id": "str",
+        "name": "str",
+        "function": "str",
+        "priority_class": "int",
+        "priority_label": "str",
+        "is_public": "bool",
+        "gross_floor_area": "float",
+        "covered_share": "float",
+    },
+    "Buildings not fully covered by WLAN, ranked for planning (schools first).",
+)

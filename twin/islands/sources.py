@@ -1,0 +1,240 @@
+"""Reading point tables (CSV, GeoJSON, GeoPackage) and polygon layers of the twin.
+
+Coordinates come from a point geometry or from latitude/longitude or easting/northing
+columns. Swapped latitude/longitude (or easting/northing) are detected with the area of
+use of the target CRS and corrected with a warning; rows without usable coordinates are
+returned with a ``problem`` so that callers report them and nothing is lost silently.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..progress import Reporter
+
+LAT_NAMES = ("lat", "latitude", "breite", "breitengrad", "lat_wgs84", "y_wgs84")
+LON_NAMES = ("lon", "lng", "long", "longitude", "laenge", "länge", "laengengrad", "lon_wgs84", "x_wgs84")
+EAST_NAMES = ("easting", "east", "x", "rechtswert", "ostwert", "e")
+NORTH_NAMES = ("northing", "north", "y", "hochwert", "nordwert", "n")
+
+
+@dataclass(frozen=True)
+class LayerRef:
+    """A layer in a GeoPackage/GeoJSON/Shapefile; ``layer`` None means the only or first layer."""
+
+    path: str
+    layer: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}|{self.layer}" if self.layer else self.path
+
+
+@dataclass
+class PointRow:
+    """One source row: its attributes and point in the target CRS, or why it has none."""
+
+    line: int
+    attrs: dict[str, Any]
+    x: float | None = None
+    y: float | None = None
+    problem: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def read_frame(ref: LayerRef):
+    """The layer as a GeoDataFrame (pyogrio); a clear InputError when it cannot be read."""
+    import pyogrio
+
+    try:
+        return pyogrio.read_dataframe(ref.path, layer=ref.layer)
+    except Exception as err:  # pyogrio raises DataSourceError/DataLayerError and OSError
+        raise InputError(f"cannot read the layer: {err}", path=str(ref)) from err
+
+
+def layer_names(path: str) -> list[str]:
+    import pyogrio
+
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception as err:
+        raise InputError(f"cannot open: {err}", path=path) from err
+
+
+def polygons_2d(geom):
+    """A valid 2D (Multi)Polygon from any polygonal geometry (3D surfaces are projected)."""
+    import shapely
+
+    if geom is None or geom.is_empty:
+        return None
+    geom = shapely.force_2d(geom)
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not polys:
+        return None
+    merged = shapely.unary_union(polys)
+    return merged if not merged.is_empty else None
+
+
+def _number(text: Any) -> float | None:
+    if text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text) if math.isfinite(float(text)) else None
+    s = str(text).strip().replace("\u2212", "-")
+    if not s:
+        return None
+    if re.fullmatch(r"[-+]?\d+,\d+", s):
+        s = s.replace(",", ".")
+    try:
+        value = float(s)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lower = {c.lower().strip(): c for c in columns}
+    for name in names:
+        if name in lower:
+            return lower[name]
+    return None
+
+
+def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) pairs of a CSV with , ; or tab delimiter."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_text(encoding="cp1252")
+    except OSError as err:
+        raise InputError(f"cannot read: {err}", path=str(path)) from err
+    first = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first.count)
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise InputError("the CSV file is empty", path=str(path)) from None
+    rows = []
+    for number, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            raise InputError(f"{len(values)} values but the header has {len(header)} columns",
+                             path=str(path), line=number)
+        rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+    return header, rows
+
+
+class _Locator:
+    """Transforms source coordinates to the target CRS and detects swapped axes."""
+
+    def __init__(self, source_crs, target_crs) -> None:
+        from pyproj import CRS, Transformer
+
+        self.source = CRS.from_user_input(source_crs)
+        self.target = CRS.from_user_input(target_crs)
+        self.to_target = Transformer.from_crs(self.source, self.target, always_xy=True)
+        self.to_lonlat = Transformer.from_crs(self.source, "EPSG:4326", always_xy=True)
+        area = self.target.area_of_use or self.source.area_of_use
+        self.bounds = area.bounds if area else (-180.0, -90.0, 180.0, 90.0)
+        self.area_name = area.name if area else "the world"
+
+    def _inside(self, a: float, b: float) -> bool:
+        if self.source.is_geographic and not (-180 <= a <= 180 and -90 <= b <= 90):
+            return False
+        lon, lat = self.to_lonlat.transform(a, b)
+        w, s, e, n = self.bounds
+        return math.isfinite(lon) and w <= lon <= e and s <= lat <= n
+
+    def locate(self, a: float, b: float, row: PointRow, axes: str) -> None:
+        """Set row.x/y from source x (lon/easting) ``a`` and y (lat/northing) ``b``."""
+        if not self._inside(a, b):
+            if self._inside(b, a):
+                row.notes.append(f"{axes} swapped ({a}, {b}): corrected by the area of use of "
+                                 f"{self.target.name} ({self.area_name})")
+                a, b = b, a
+            elif self.source.is_geographic and not (-180 <= a <= 180 and -90 <= b <= 90):
+                row.problem = f"coordinates out of range: longitude {a}, latitude {b}"
+                return
+            else:
+                row.notes.append(f"position ({a}, {b}) lies outside the area of use of {self.target.name}")
+        x, y = self.to_target.transform(a, b)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            row.problem = f"coordinates ({a}, {b}) cannot be transformed to {self.target.name}"
+            return
+        row.x, row.y = x, y
+
+
+def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str | None = None,
+                reporter: Reporter | None = None) -> tuple[list[PointRow], list[str]]:
+    """Rows of a point table with their position in ``target_crs``; returns (rows, columns).
+
+    CSV: latitude/longitude columns (WGS 84) or easting/northing columns in ``source_crs``
+    (default: the target CRS). Other formats: the point geometry and the layer's CRS.
+    """
+    reporter = reporter or Reporter()
+    ref = path if isinstance(path, LayerRef) else LayerRef(str(path))
+    p = Path(ref.path)
+    if not p.exists():
+        raise InputError("file not found", path=str(p))
+    if p.suffix.lower() in (".csv", ".txt", ".tsv"):
+        header, raw = sniff_csv(p)
+        lat_col, lon_col = _find_column(header, LAT_NAMES), _find_column(header, LON_NAMES)
+        if lat_col and lon_col:
+            cols, axes, crs = (lon_col, lat_col), "latitude/longitude", "EPSG:4326"
+        else:
+            east, north = _find_column(header, EAST_NAMES), _find_column(header, NORTH_NAMES)
+            if not (east and north):
+                raise InputError("no coordinate columns: expected latitude/longitude "
+                                 f"({'/'.join(LAT_NAMES[:2])}, {'/'.join(LON_NAMES[:3])}) or easting/northing "
+                                 f"({'/'.join(EAST_NAMES[:3])}, {'/'.join(NORTH_NAMES[:3])}); found {header}",
+                                 path=str(p))
+            cols, axes, crs = (east, north), "easting/northing", source_crs or target_crs
+        locator = _Locator(crs, target_crs)
+        rows = []
+        for i, (number, values) in enumerate(raw):
+            if i % 500 == 0:
+                reporter.check()
+            row = PointRow(number, {k: v for k, v in values.items() if k not in cols})
+            a, b = _number(values[cols[0]]), _number(values[cols[1]])
+            if a is None or b is None:
+                missing = [c for c, v in zip(cols, (a, b)) if v is None]
+                raw_vals = ", ".join(f"{c}={values[c]!r}" for c in missing)
+                row.problem = f"missing or non-numeric coordinates ({raw_vals})"
+            else:
+                locator.locate(a, b, row, axes)
+            rows.append(row)
+        return rows, [h for h in header if h not in cols]
+
+    frame = read_frame(ref)
+    crs = source_crs or (frame.crs.to_wkt() if frame.crs is not None else "OGC:CRS84")
+    locator = _Locator(crs, target_crs)
+    columns = [c for c in frame.columns if c != "geometry"]
+    rows = []
+    for i, (attrs, geom) in enumerate(zip(frame[columns].to_dict("records"), frame.geometry)):
+        if i % 500 == 0:
+            reporter.check()
+        row = PointRow(i + 1, {k: (None if _is_nan(v) else v) for k, v in attrs.items()})
+        if geom is None or geom.is_empty:
+            row.problem = "missing geometry (no coordinates)"
+        elif geom.geom_type == "MultiPoint" and len(geom.geoms) == 1:
+            geom = geom.geoms[0]
+        if row.problem is None:
+            if geom.geom_type != "Point":
+                row.problem = f"geometry is a {geom.geom_type}, not a point"
+            else:
+                locator.locate(geom.x, geom.y, row, "latitude/longitude" if locator.source.is_geographic
+                               else "easting/northing")
+        rows.append(row)
+    return rows, columns
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
