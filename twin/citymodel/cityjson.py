@@ -1,0 +1,489 @@
+"""CityJSON 1.0/1.1/2.0 and CityJSONSeq reader: buildings and building parts as CityObjects.
+
+A CityJSON file is parsed in one go (the format is one JSON document). A CityJSONSeq file
+(``.jsonl``: a CityJSON header line, then one CityJSONFeature per line, each with its own
+vertices) is read line by line, so memory does not grow with the file. Both may be gzipped.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from ..crs import area_of_use_problem, crs_from_cityjson
+from ..errors import InputError
+from ..progress import Reporter
+from .geometry import clean_ring, ring_problem
+from .model import CityObject, CrsInfo, Skipped, Surface
+
+SUPPORTED_VERSIONS = ("1.0", "1.1", "2.0")
+BUILDING_TYPES = ("Building", "BuildingPart")
+_SURFACE_GEOMETRIES = ("MultiSurface", "CompositeSurface", "Solid", "MultiSolid", "CompositeSolid")
+
+# CityJSON attribute -> twin.schema.BUILDINGS field, with the field's type.
+_ATTRIBUTE_FIELDS: dict[str, tuple[str, type]] = {
+    "name": ("name", str), "function": ("function", str), "usage": ("usage", str),
+    "roofType": ("roof_type", str), "measuredHeight": ("measured_height", float),
+    "storeysAboveGround": ("storeys_above_ground", int), "storeysBelowGround": ("storeys_below_ground", int),
+    "yearOfConstruction": ("year_of_construction", int),
+}
+# xAL-style address keys of CityJSON (and common plain attribute names) -> BUILDINGS fields.
+_ADDRESS_FIELDS = {
+    "thoroughfarename": "street", "street": "street", "streetname": "street",
+    "thoroughfarenumber": "house_number", "housenumber": "house_number", "house_number": "house_number",
+    "postalcode": "postal_code", "postcode": "postal_code", "postal_code": "postal_code",
+    "localityname": "city", "city": "city", "locality": "city",
+    "countryname": "country", "country": "country",
+}
+
+
+class _BadObject(Exception):
+    """An object that cannot be imported; the message is the reason."""
+
+
+def open_binary(path: str | os.PathLike) -> BinaryIO:
+    """Open a file for reading, transparently decompressing gzip (detected by its magic bytes)."""
+    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller
+    if raw.peek(2)[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def is_cityjson_seq(path: str | os.PathLike) -> bool:
+    """True when the file's first line is a complete CityJSON header followed by feature lines."""
+    try:
+        with open_binary(path) as fh:
+            first = fh.readline()
+            if not first.strip().startswith(b"{"):
+                return False
+            try:
+                head = json.loads(first)
+            except ValueError:
+                return False
+            if not isinstance(head, dict) or head.get("type") != "CityJSON":
+                return False
+            for line in fh:
+                if line.strip():
+                    return True
+            return False
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return False
+
+
+def normalise_lod(value: Any) -> str:
+    """A CityJSON lod (string, or a number in CityJSON 1.0) as text: 2 -> "2", 1.2 -> "1.2"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}"
+    return str(value).strip() if value is not None else ""
+
+
+def lod_request(lod: str | None) -> str:
+    """"highest" or a single LoD digit from "highest", "LoD2", "2", "lod1"..."""
+    text = (lod or "highest").strip().lower()
+    if text in ("", "highest", "max"):
+        return "highest"
+    text = text.removeprefix("lod").strip()
+    if text[:1].isdigit():
+        return text[:1]
+    raise InputError(f"unknown LoD {lod!r}: expected 'highest' or 0..3")
+
+
+def _lod_key(lod: str) -> tuple[float, float]:
+    major, _, minor = lod.partition(".")
+    try:
+        return float(major), float(minor) if minor else -1.0
+    except ValueError:
+        return -1.0, -1.0
+
+
+def choose_lod(lods: list[str], request: str) -> tuple[str | None, bool]:
+    """The LoD to import among ``lods`` and whether it is a fallback.
+
+    "highest" takes the highest (2.2 above 2 above 1.3); a digit takes the best LoD of that
+    digit, else the nearest one (the lower on a tie), as the CityGML reader does.
+    """
+    if not lods:
+        return None, False
+    if request == "highest":
+        return max(lods, key=_lod_key), False
+    pool = [lod for lod in lods if lod.split(".")[0] == request]
+    if pool:
+        return max(pool, key=_lod_key), False
+    wanted = float(request)
+    nearest = min(lods, key=lambda lod: (abs(_lod_key(lod)[0] - wanted), _lod_key(lod)[0]))
+    return max((lod for lod in lods if _lod_key(lod)[0] == _lod_key(nearest)[0]), key=_lod_key), True
+
+
+def _coerce(value: Any, kind: type) -> Any:
+    if value is None or kind is str:
+        return None if value is None else str(value)
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = float(value)
+    if kind is int:
+        if not number.is_integer():
+            raise ValueError(value)
+        return int(number)
+    if not np.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def map_attributes(attributes: dict | None, address: Any) -> dict[str, Any]:
+    """CityJSON attributes and address to BUILDINGS fields; everything else keeps its own key."""
+    out: dict[str, Any] = {}
+    for key, value in (attributes or {}).items():
+        target = _ATTRIBUTE_FIELDS.get(key)
+        if target is not None:
+            try:
+                out[target[0]] = _coerce(value, target[1])
+                continue
+            except (TypeError, ValueError):
+                pass
+        field = _ADDRESS_FIELDS.get(key.lower())
+        if field is not None and value is not None and not isinstance(value, (dict, list)):
+            out.setdefault(field, str(value))
+            continue
+        out[key] = value
+    if isinstance(address, dict):
+        address = [address]
+    if isinstance(address, list) and address:
+        cleaned = [{k: v for k, v in a.items() if k != "location"} for a in address if isinstance(a, dict)]
+        for key, value in (cleaned[0] if cleaned else {}).items():
+            field = _ADDRESS_FIELDS.get(key.lower())
+            if field is not None and value is not None:
+                out[field] = str(value)
+        out["address"] = cleaned
+    return out
+
+
+def _shells(geom: dict) -> list[tuple[list, Any]]:
+    """(surfaces, semantic values) of every outer shell of a surface geometry."""
+    kind, boundaries = geom.get("type"), geom.get("boundaries")
+    values = (geom.get("semantics") or {}).get("values")
+    if not isinstance(boundaries, list):
+        raise _BadObject(f"{kind} geometry without boundaries")
+    if kind in ("MultiSurface", "CompositeSurface"):
+        return [(boundaries, values)]
+    if kind == "Solid":
+        return [(boundaries[0], values[0] if values else None)] if boundaries else []
+    # MultiSolid / CompositeSolid: the exterior shell of each solid (interior shells are voids).
+    return [(solid[0], values[i][0] if values and values[i] else None)
+            for i, solid in enumerate(boundaries) if solid]
+
+
+class _Geometries:
+    """Resolves an object's geometries (with geometry templates) into usable candidates."""
+
+    def __init__(self, templates: dict | None) -> None:
+        self.templates = (templates or {}).get("templates") or []
+        tv = (templates or {}).get("vertices-templates") or []
+        self.template_vertices = np.asarray(tv, dtype=np.float64).reshape(-1, 3) if tv else np.zeros((0, 3))
+
+    def candidates(self, geometries: list, vertices: np.ndarray) -> list[tuple[str, dict, np.ndarray]]:
+        """(lod, geometry, vertex array) of every surface geometry, templates instantiated."""
+        out = []
+        for geom in geometries or []:
+            if not isinstance(geom, dict):
+                continue
+            if geom.get("type") == "GeometryInstance":
+                resolved = self._instance(geom, vertices)
+                if resolved is not None:
+                    out.append(resolved)
+            elif geom.get("type") in _SURFACE_GEOMETRIES:
+                out.append((normalise_lod(geom.get("lod")), geom, vertices))
+        return out
+
+    def _instance(self, geom: dict, vertices: np.ndarray) -> tuple[str, dict, np.ndarray] | None:
+        try:
+            template = self.templates[int(geom["template"])]
+            anchor = vertices[int(geom["boundaries"][0])]
+            matrix = np.asarray(geom["transformationMatrix"], dtype=np.float64).reshape(4, 4)
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            raise _BadObject(f"broken GeometryInstance: {err}") from None
+        if template.get("type") not in _SURFACE_GEOMETRIES:
+            return None
+        local = np.c_[self.template_vertices, np.ones(len(self.template_vertices))] @ matrix.T
+        return normalise_lod(template.get("lod")), template, local[:, :3] + anchor
+
+
+def _surfaces(oid: str, geom: dict, vertices: np.ndarray, lod: str) -> tuple[list[Surface], list[str]]:
+    """Surfaces of the outer shells, and the problems of dropped surfaces."""
+    semantic_surfaces = (geom.get("semantics") or {}).get("surfaces") or []
+    surfaces: list[Surface] = []
+    dropped: list[str] = []
+    n_vertices = len(vertices)
+    number = 0
+    for shell, values in _shells(geom):
+        for i, polygon in enumerate(shell):
+            number += 1
+            rings = []
+            for ring_number, ring in enumerate(polygon):
+                try:
+                    idx = np.asarray(ring, dtype=np.int64).reshape(-1)
+                except (TypeError, ValueError):
+                    raise _BadObject(f"surface {number}: vertex indices are not integers") from None
+                if idx.size and (idx.min() < 0 or idx.max() >= n_vertices):
+                    raise _BadObject(f"surface {number}: vertex index out of range 0..{n_vertices - 1} "
+                                     f"({int(idx.min())}..{int(idx.max())})")
+                coords = vertices[idx]
+                if not np.all(np.isfinite(coords)):
+                    raise _BadObject(f"surface {number}: non-finite coordinate")
+                coords = clean_ring(coords)
+                problem = ring_problem(coords)
+                if problem is not None and problem.startswith("absurd"):
+                    raise _BadObject(f"surface {number}: {problem}")
+                if problem is None:
+                    rings.append(coords)
+                elif ring_number == 0:
+                    dropped.append(f"surface {number}: {problem}")
+                    break
+            else:
+                value = values[i] if isinstance(values, list) and i < len(values) else None
+                semantic = semantic_surfaces[value] if isinstance(value, int) and 0 <= value < len(semantic_surfaces) else {}
+                surfaces.append(Surface(rings, str(semantic.get("type", "")), f"{oid}_{lod}_{number}", lod))
+    return surfaces, dropped
+
+
+class CityJSONSource:
+    """A CityJSON or CityJSONSeq file; iterating yields its buildings/parts and what was skipped."""
+
+    def __init__(self, path: str | os.PathLike, crs_override: CrsInfo | None = None,
+                 lod: str = "highest", reporter: Reporter | None = None) -> None:
+        self.path = str(path)
+        self.name = Path(path).name
+        self.lod = lod_request(lod)
+        self.reporter = reporter or Reporter()
+        self.ignored: Counter[str] = Counter()   # non-building object types seen
+        self.crs_problem: str | None = None
+        self.progress = 0.0                      # share of the file consumed, 0..1
+        self.lod_fallbacks = 0                   # objects without the requested LoD (nearest used)
+        self.sequence = is_cityjson_seq(path)
+        self._doc: dict | None = None
+        self._duplicates: list[str] = []
+        header = self._read_header() if self.sequence else self._read_document()
+        version = str(header.get("version", ""))
+        if header.get("type") != "CityJSON":
+            raise InputError("not a CityJSON document (\"type\" is not \"CityJSON\")", path=self.path)
+        if version not in SUPPORTED_VERSIONS:
+            raise InputError(f"unsupported CityJSON version {version!r} (supported: "
+                             f"{', '.join(SUPPORTED_VERSIONS)})", path=self.path)
+        self.version = version
+        self.format = f"{'CityJSONSeq' if self.sequence else 'CityJSON'} {version}"
+        self.metadata: dict = header.get("metadata") or {}
+        self.crs = self._crs(crs_override)
+        transform = header.get("transform") or {}
+        try:
+            self._scale = np.asarray(transform.get("scale", (1, 1, 1)), dtype=np.float64).reshape(3)
+            self._translate = np.asarray(transform.get("translate", (0, 0, 0)), dtype=np.float64).reshape(3)
+        except (TypeError, ValueError):
+            raise InputError(f"malformed transform {transform!r}", path=self.path) from None
+        self._geometries = _Geometries(header.get("geometry-templates"))
+        extent = self.metadata.get("geographicalExtent")
+        if isinstance(extent, list) and len(extent) == 6:
+            self._check_area((extent[0], extent[1], extent[3], extent[4]))
+
+    # -- reading -----------------------------------------------------------------------------
+    def _read_document(self) -> dict:
+        def pairs(items: list) -> dict:
+            obj = dict(items)
+            if len(obj) != len(items):
+                self._duplicates.extend(k for k, n in Counter(k for k, _ in items).items() if n > 1)
+            return obj
+
+        try:
+            with open_binary(self.path) as fh:
+                doc = json.load(fh, object_pairs_hook=pairs)
+        except json.JSONDecodeError as err:
+            raise InputError(f"malformed JSON: {err.msg} (column {err.colno})", path=self.path,
+                             line=err.lineno) from None
+        except (OSError, EOFError, UnicodeDecodeError) as err:
+            raise InputError(f"cannot read the file: {err}", path=self.path) from None
+        if not isinstance(doc, dict):
+            raise InputError("not a CityJSON document (no JSON object)", path=self.path)
+        self._doc = doc
+        return doc
+
+    def _read_header(self) -> dict:
+        try:
+            with open_binary(self.path) as fh:
+                header = json.loads(fh.readline())
+        except (OSError, EOFError, ValueError) as err:
+            raise InputError(f"unreadable CityJSONSeq header: {err}", path=self.path, line=1) from None
+        return header
+
+    def _crs(self, override: CrsInfo | None) -> CrsInfo:
+        text = self.metadata.get("referenceSystem")
+        if not text and isinstance(self.metadata.get("crs"), dict):  # CityJSON 0.x/1.0 style
+            epsg = self.metadata["crs"].get("epsg")
+            text = f"EPSG:{epsg}" if epsg else None
+        file_crs = None
+        if text:
+            try:
+                file_crs = crs_from_cityjson(str(text))
+            except InputError as err:
+                if override is None:
+                    raise InputError(str(err), path=self.path) from None
+        if override is not None:
+            if file_crs is not None and file_crs.horizontal != override.horizontal:
+                self.reporter.warning(f"{self.name}: the file says {text}; using the CRS override "
+                                      f"{override.horizontal}")
+            return override
+        if file_crs is None:
+            raise InputError("the file states no CRS (metadata.referenceSystem); give one with the CRS override",
+                             path=self.path)
+        return file_crs
+
+    def _check_area(self, bbox) -> None:
+        if self.crs_problem is None:
+            problem = area_of_use_problem(self.crs, tuple(float(v) for v in bbox))
+            if problem:
+                self.crs_problem = problem
+                self.reporter.warning(f"{self.name}: {problem}")
+
+    def _vertices(self, raw: Any) -> np.ndarray:
+        if not raw:
+            return np.zeros((0, 3))
+        array = np.asarray(raw, dtype=np.float64)
+        if array.ndim != 2 or array.shape[1] != 3:
+            raise ValueError(f"vertices must be [x, y, z] triples, got shape {array.shape}")
+        return array * self._scale + self._translate
+
+    def __iter__(self) -> Iterator[CityObject | Skipped]:
+        return self._iter_sequence() if self.sequence else self._iter_document()
+
+    def _iter_document(self) -> Iterator[CityObject | Skipped]:
+        doc = self._doc or self._read_document()
+        self._doc = None  # the caller's iteration owns it now
+        try:
+            vertices = self._vertices(doc.get("vertices"))
+        except (TypeError, ValueError) as err:
+            raise InputError(f"malformed vertices: {err}", path=self.path) from None
+        finite = vertices[np.all(np.isfinite(vertices), axis=1)]
+        if len(finite):
+            self._check_area((*finite[:, :2].min(axis=0), *finite[:, :2].max(axis=0)))
+        objects = doc.get("CityObjects") or {}
+        if not isinstance(objects, dict):
+            raise InputError("\"CityObjects\" is not a JSON object", path=self.path)
+        for oid in dict.fromkeys(k for k in self._duplicates if k in objects):
+            yield Skipped(self.path, oid, "duplicate object id in the file; only its last definition was kept")
+        total = max(len(objects), 1)
+        for n, (oid, obj) in enumerate(objects.items(), 1):
+            yield from self._object(oid, obj, vertices, None)
+            self.progress = n / total
+        self._finish()
+
+    def _iter_sequence(self) -> Iterator[CityObject | Skipped]:
+        size = max(os.path.getsize(self.path), 1)
+        with open(self.path, "rb") as raw:
+            fh: BinaryIO = raw
+            if raw.peek(2)[:2] == b"\x1f\x8b":
+                fh = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+            try:
+                fh.readline()  # header, read in __init__
+                for line_no, line in enumerate(fh, 2):
+                    self.progress = raw.tell() / size
+                    if not line.strip():
+                        continue
+                    yield from self._feature(line, line_no)
+            except (EOFError, gzip.BadGzipFile, OSError) as err:
+                raise InputError(f"cannot read the file: {err}", path=self.path) from None
+        self.progress = 1.0
+        self._finish()
+
+    def _feature(self, line: bytes, line_no: int) -> Iterator[CityObject | Skipped]:
+        try:
+            feature = json.loads(line)
+        except ValueError as err:
+            yield Skipped(self.path, f"line {line_no}", f"malformed CityJSONFeature line: {err}", line_no)
+            return
+        fid = str(feature.get("id", f"line {line_no}")) if isinstance(feature, dict) else f"line {line_no}"
+        if not isinstance(feature, dict) or feature.get("type") != "CityJSONFeature":
+            yield Skipped(self.path, fid, "not a CityJSONFeature", line_no)
+            return
+        objects = feature.get("CityObjects")
+        try:
+            vertices = self._vertices(feature.get("vertices"))
+            if not isinstance(objects, dict):
+                raise ValueError("\"CityObjects\" is not a JSON object")
+        except (TypeError, ValueError) as err:
+            yield Skipped(self.path, fid, f"malformed feature: {err}", line_no)
+            return
+        if self.crs_problem is None and not self.metadata.get("geographicalExtent") and len(vertices):
+            finite = vertices[np.all(np.isfinite(vertices), axis=1)]
+            if len(finite):
+                self._check_area((*finite[:, :2].min(axis=0), *finite[:, :2].max(axis=0)))
+        for oid, obj in objects.items():
+            yield from self._object(oid, obj, vertices, line_no)
+
+    def _finish(self) -> None:
+        if self.lod_fallbacks:
+            self.reporter.warning(f"{self.name}: {self.lod_fallbacks} objects have no LoD{self.lod} geometry; "
+                                  "their nearest LoD was used")
+        if self.ignored:
+            kinds = ", ".join(f"{k}: {n}" for k, n in sorted(self.ignored.items()))
+            self.reporter.info(f"{self.name}: ignored non-building objects ({kinds})")
+
+    # -- objects -----------------------------------------------------------------------------
+    def _object(self, oid: str, obj: Any, vertices: np.ndarray, line: int | None) -> Iterator[CityObject | Skipped]:
+        if not isinstance(obj, dict):
+            yield Skipped(self.path, oid, "the city object is not a JSON object", line)
+            return
+        kind = obj.get("type")
+        if kind not in BUILDING_TYPES:
+            self.ignored[str(kind)] += 1
+            return
+        try:
+            city_object, dropped = self._building(oid, obj, vertices, line)
+        except _BadObject as err:
+            yield Skipped(self.path, oid, str(err), line)
+            return
+        for problem in dropped:
+            yield Skipped(self.path, f"{oid}#{problem.split(':')[0].split()[-1]}", f"{problem}; surface dropped", line)
+        if city_object is None:
+            yield Skipped(self.path, oid, f"no usable surface left ({'; '.join(dropped)})", line)
+        else:
+            yield city_object
+
+    def _building(self, oid: str, obj: dict, vertices: np.ndarray, line: int | None):
+        candidates = self._geometries.candidates(obj.get("geometry"), vertices)
+        lods = sorted({lod for lod, _, _ in candidates}, key=_lod_key)
+        parents = obj.get("parents") or []
+        result = CityObject(
+            id=str(oid), object_class=obj["type"],
+            parent_id=str(parents[0]) if parents and obj["type"] == "BuildingPart" else None,
+            source_file=self.path, lod=None, lods_available=lods,
+            attributes=map_attributes(obj.get("attributes"), obj.get("address")), line=line)
+        if not candidates:
+            return result, []
+        chosen, fallback = choose_lod(lods, self.lod)
+        self.lod_fallbacks += fallback
+        _, geom, verts = next(c for c in candidates if c[0] == chosen)
+        result.surfaces, dropped = _surfaces(str(oid), geom, verts, chosen)
+        result.lod = chosen
+        for lod, footprint, fverts in candidates:
+            if lod.split(".")[0] == "0" and footprint.get("type") in ("MultiSurface", "CompositeSurface"):
+                fsurfaces, _ = _surfaces(str(oid), footprint, fverts, lod)
+                result.footprint_rings = [s.rings for s in fsurfaces if s.surface_type in ("", "GroundSurface")]
+                break
+        if not result.surfaces:
+            return None, dropped
+        return result, dropped
+
+
+def read_cityjson(path: str | os.PathLike, crs_override: CrsInfo | None = None, lod: str = "highest",
+                  reporter: Reporter | None = None) -> CityJSONSource:
+    """Open a CityJSON (.json, .city.json) or CityJSONSeq (.jsonl) file, optionally gzipped.
+
+    Raises InputError when the file cannot be read as CityJSON or has no CRS and no override.
+    """
+    return CityJSONSource(path, crs_override, lod, reporter)
+
+
+__all__ = ["CityJSONSource", "read_cityjson", "open_binary", "is_cityjson_seq", "lod_request", "choose_lod"]

@@ -1,0 +1,273 @@
+"""Import CityGML/CityJSON/CityJSONSeq files or folders of tiles into the twin's GeoPackage layers."""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import shapely
+from shapely.geometry import MultiPolygon
+
+from .. import __version__
+from ..crs import crs_override as parse_crs_override
+from ..errors import InputError
+from ..gpkg import GpkgWriter, gpkg_output
+from ..progress import Reporter
+from ..schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, FOOTPRINTS, SKIPPED, SOURCES
+from .cityjson import open_binary, read_cityjson
+from .geometry import convex_outline, multipolygon_z, polygon_area_3d, polygon_z, union_2d
+from .model import CityObject, CrsInfo, Skipped
+
+CITY_MODEL_SUFFIXES = (".gml", ".xml", ".json", ".jsonl")
+_TYPED_FIELDS = frozenset(BUILDINGS.fields) - {"attributes"}
+
+
+@dataclass
+class SourceSummary:
+    path: str
+    format: str
+    crs: CrsInfo
+    objects: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote; ``crs``/``vertical_crs`` are EPSG codes (vertical None when unknown or mixed)."""
+
+    output: str
+    buildings: int = 0
+    parts: int = 0
+    surfaces: int = 0
+    footprints: int = 0
+    skipped: int = 0
+    crs: str | None = None
+    vertical_crs: str | None = None
+    sources: list[SourceSummary] = field(default_factory=list)
+
+    @property
+    def building_rows(self) -> int:
+        """Rows of the buildings layer: buildings plus building parts."""
+        return self.buildings + self.parts
+
+
+def _suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def sniff_format(path: str | os.PathLike) -> str | None:
+    """"citygml", "cityjson" or None, from the (decompressed) first bytes of the file."""
+    try:
+        with open_binary(path) as fh:
+            head = fh.read(65536)
+    except (OSError, EOFError) as err:
+        raise InputError(f"cannot read the file: {err}", path=str(path)) from None
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "citygml"
+    if head.startswith(b"{"):
+        return "cityjson"
+    return None
+
+
+def collect_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
+    """The city model files named by ``inputs`` (files, or folders searched recursively), in order."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*")
+                           if p.is_file() and not p.name.startswith(".") and _suffix(p) in CITY_MODEL_SUFFIXES)
+            if not found:
+                raise InputError(f"no city model files ({', '.join(CITY_MODEL_SUFFIXES)}, optionally .gz) "
+                                 "in the folder", path=str(path))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError("no such file or folder", path=str(path))
+    if not files:
+        raise InputError("no input files given")
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    return unique
+
+
+def open_source(path: Path, crs: CrsInfo | None, lod: str, reporter: Reporter):
+    """A reader for one file, chosen by its content."""
+    kind = sniff_format(path)
+    if kind == "citygml":
+        from .citygml import read_citygml
+
+        return read_citygml(path, crs_override=crs, lod=lod, reporter=reporter)
+    if kind == "cityjson":
+        return read_cityjson(path, crs_override=crs, lod=lod, reporter=reporter)
+    raise InputError("neither CityGML (XML) nor CityJSON: unknown file content", path=str(path))
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def footprint_of(obj: CityObject) -> MultiPolygon | None:
+    """2D ground outline: the GroundSurfaces, else the LoD0 footprint, else the union or hull of all surfaces."""
+    ground = [s.rings for s in obj.surfaces if s.surface_type == "GroundSurface"]
+    for candidate in (ground, obj.footprint_rings, [s.rings for s in obj.surfaces]):
+        if candidate:
+            outline = union_2d(candidate)
+            if outline is not None:
+                return outline
+    return convex_outline([s.rings for s in obj.surfaces])
+
+
+@dataclass
+class _PendingParent:
+    """A building whose geometry lives in its parts: written at the end with their heights and outline."""
+
+    row: dict
+    ground: float | None = None
+    roof: float | None = None
+    outlines: list = field(default_factory=list)
+
+
+class _Importer:
+    def __init__(self, writer: GpkgWriter, reporter: Reporter, result: ImportResult) -> None:
+        self.writer = writer
+        self.reporter = reporter
+        self.result = result
+        self.seen: dict[str, str] = {}                    # object id -> source file
+        self.pending: dict[str, _PendingParent] = {}      # building id -> row without geometry
+        self.parts: dict[str, _PendingParent] = {}        # parent id -> aggregate of its parts
+
+    def skip(self, item: Skipped, summary: SourceSummary) -> None:
+        summary.skipped += 1
+        self.result.skipped += 1
+        where = f"{Path(item.source_file).name}" + (f" line {item.line}" if item.line else "")
+        self.reporter.warning(f"skipped {item.object_id} ({where}): {item.reason}")
+        self.writer.add(SKIPPED, {"source_file": item.source_file, "line": item.line,
+                                  "object_id": item.object_id, "reason": item.reason})
+
+    def add(self, obj: CityObject, summary: SourceSummary) -> None:
+        if obj.id in self.seen:
+            self.skip(Skipped(obj.source_file, obj.id, f"duplicate id (already imported from "
+                                                      f"{Path(self.seen[obj.id]).name})", obj.line), summary)
+            return
+        self.seen[obj.id] = obj.source_file
+        summary.objects += 1
+        zs = [float(v) for s in obj.surfaces for r in s.rings for v in (r[:, 2].min(), r[:, 2].max())]
+        ground, roof = (min(zs), max(zs)) if zs else (None, None)
+        outline = footprint_of(obj) if obj.surfaces or obj.footprint_rings else None
+        row = {name: obj.attributes.get(name) for name in _TYPED_FIELDS}
+        row.update(id=obj.id, parent_id=obj.parent_id or "", object_class=obj.object_class,
+                   source_file=Path(obj.source_file).name, lod=obj.lod or "",
+                   lods_available=",".join(obj.lods_available), ground_height=ground, roof_height=roof,
+                   attributes={k: v for k, v in obj.attributes.items() if k not in _TYPED_FIELDS} or None)
+        if obj.object_class == "BuildingPart":
+            self.result.parts += 1
+            if obj.parent_id:
+                agg = self.parts.setdefault(obj.parent_id, _PendingParent({}))
+                agg.ground = ground if agg.ground is None or (ground is not None and ground < agg.ground) else agg.ground
+                agg.roof = roof if agg.roof is None or (roof is not None and roof > agg.roof) else agg.roof
+                if outline is not None:
+                    agg.outlines.append(outline)
+        else:
+            self.result.buildings += 1
+        if not obj.surfaces and obj.object_class == "Building":
+            self.pending[obj.id] = _PendingParent(row)
+            return
+        self._write(row, obj, outline)
+
+    def _write(self, row: dict, obj: CityObject, outline) -> None:
+        self.writer.add(BUILDINGS, row, multipolygon_z(s.rings for s in obj.surfaces))
+        for n, surface in enumerate(obj.surfaces, 1):
+            self.writer.add(BUILDING_SURFACES, {
+                "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
+                "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
+                "area": polygon_area_3d(surface.rings)}, polygon_z(surface.rings))
+        self.result.surfaces += len(obj.surfaces)
+        if outline is not None:
+            self.writer.add(FOOTPRINTS, {"building_id": obj.id, "area": outline.area}, outline)
+            self.result.footprints += 1
+
+    def finish(self) -> None:
+        """Write the buildings whose geometry is in their parts: heights and outline from the parts."""
+        for bid, parent in self.pending.items():
+            agg = self.parts.get(bid)
+            outline = None
+            if agg is not None:
+                parent.row.update(ground_height=agg.ground, roof_height=agg.roof)
+                if agg.outlines:
+                    merged = shapely.make_valid(shapely.union_all(agg.outlines))
+                    polys = [g for g in getattr(merged, "geoms", [merged]) if g.geom_type == "Polygon"]
+                    outline = MultiPolygon(polys) if polys else None
+            self.writer.add(BUILDINGS, parent.row, None)
+            if outline is not None:
+                self.writer.add(FOOTPRINTS, {"building_id": bid, "area": outline.area}, outline)
+                self.result.footprints += 1
+
+
+def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.PathLike,
+                     crs_override: str | None = None, lod: str = "highest",
+                     reporter: Reporter | None = None) -> ImportResult:
+    """Read every city model file in ``inputs`` (files and/or folders) into one GeoPackage.
+
+    All files must share one horizontal CRS; each file's vertical CRS is kept in ``sources``.
+    The GeoPackage replaces ``output_gpkg`` only when the whole run succeeds.
+    """
+    reporter = reporter or Reporter()
+    override = parse_crs_override(crs_override) if crs_override and crs_override.strip() else None
+    files = collect_inputs(inputs)
+    result = ImportResult(output=str(Path(output_gpkg).resolve()))
+    first = open_source(files[0], override, lod, reporter)
+    result.crs = first.crs.horizontal
+    imported_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    verticals: set[str | None] = set()
+    with gpkg_output(output_gpkg, result.crs) as writer:
+        for spec in CITY_MODEL_LAYERS:
+            writer.ensure_layer(spec)
+        importer = _Importer(writer, reporter, result)
+        for index, path in enumerate(files):
+            reporter.check()
+            source = first if index == 0 else open_source(path, override, lod, reporter)
+            if source.crs.horizontal != result.crs:
+                raise InputError(f"its horizontal CRS {source.crs.horizontal} differs from {result.crs} of "
+                                 f"{files[0].name}; all tiles of one run must share one horizontal CRS",
+                                 path=str(path))
+            verticals.add(source.crs.vertical)
+            summary = SourceSummary(str(path), source.format, source.crs)
+            reporter.info(f"{path.name}: {source.format}, {source.crs.horizontal}"
+                          f"{' + ' + source.crs.vertical if source.crs.vertical else ' (no vertical CRS)'}")
+            for n, item in enumerate(source, 1):
+                reporter.check()
+                if isinstance(item, Skipped):
+                    importer.skip(item, summary)
+                else:
+                    importer.add(item, summary)
+                if n % 50 == 0:
+                    reporter.progress(100.0 * (index + float(getattr(source, "progress", 0.0))) / len(files))
+            writer.add(SOURCES, {
+                "source_file": str(path), "checksum_sha256": sha256_of(path), "format": source.format,
+                "horizontal_crs": source.crs.horizontal, "vertical_crs": source.crs.vertical or "",
+                "crs_source": source.crs.source_text, "object_count": summary.objects,
+                "skipped_count": summary.skipped, "imported_at": imported_at, "geotwin_version": __version__})
+            result.sources.append(summary)
+            reporter.progress(100.0 * (index + 1) / len(files))
+        reporter.check()
+        importer.finish()
+    if len(verticals) > 1:
+        reporter.warning("the sources use different vertical CRSs ("
+                         + ", ".join(sorted(v or "unknown" for v in verticals))
+                         + "); their heights are not directly comparable")
+    result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
+    reporter.info(f"imported {result.buildings} buildings and {result.parts} building parts, "
+                  f"{result.surfaces} surfaces, {result.skipped} skipped, into {result.output}")
+    return result
