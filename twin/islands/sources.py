@@ -78,7 +78,9 @@ def polygons_2d(geom):
     if not polys:
         return None
     merged = shapely.unary_union(polys)
-    return merged if not merged.is_empty else None
+    if merged.is_empty:
+        return None
+    return shapely.MultiPolygon([merged]) if merged.geom_type == "Polygon" else merged
 
 
 def _number(text: Any) -> float | None:

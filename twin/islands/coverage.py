@@ -1,0 +1,230 @@
+"""WLAN coverage of buildings (storey by storey) and BIM rooms, and the planning priority.
+
+Coverage model (documented in the algorithm's help):
+
+* An access point (AP) inside a building footprint is an indoor AP of that building on its
+  ``floor`` (default 0); it covers that building only, with radius
+  ``indoor_range - storey_penalty * |storey - floor|`` on each storey.
+* An AP outside every footprint is an outdoor AP at ground level; it covers any building
+  with radius ``outdoor_range - storey_penalty * storey`` (storey >= 0; basements are not
+  reached from outside).
+* A storey (or room) is covered when at least ``COVERED_SHARE`` of its area lies within
+  the union of the AP discs; a building is covered when all its storeys above ground are.
+* Storeys of a building: ``storeys_above_ground``, else ``ceil(measured_height / 3 m)``, else 1.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from ..errors import InputError
+from ..gpkg import gpkg_output
+from ..progress import Reporter
+from .layers import WLAN_BUILDING_COVERAGE, WLAN_PRIORITIES, WLAN_ROOM_COVERAGE
+from .rooms import parse_floor, read_rooms
+from .sources import LayerRef, layer_names, polygons_2d, read_frame, read_points
+
+COVERED_SHARE = 0.95
+STOREY_HEIGHT_M = 3.0
+
+#: Planning priority by ALKIS building function (AX_Gebaeude 31001, Gebäudefunktion code),
+#: as (class, label, codes). Codes are matched on the last four digits of ``function``
+#: ("31001_3021", "3021"). Classes 1-4 are public buildings; any other 3xxx code is class 4;
+#: everything else is class 5 (not public). Within a class: larger gross floor area first.
+PRIORITY_TABLE: tuple[tuple[int, str, frozenset[str]], ...] = (
+    (1, "school", frozenset({"3020", "3021", "3022"})),           # education, general and vocational schools
+    (2, "childcare, university, library, youth",
+     frozenset({"3023", "3024", "3037", "3061", "3065"})),        # Hochschule, Forschung, Bibliothek, Jugend, Kita
+    (3, "administration and citizen services",
+     frozenset({"3010", "3011", "3012", "3013", "3014", "3015", "3016", "3017", "3018", "3019"})),
+)
+PUBLIC_CLASS = (4, "other public building")   # any other 31001_3xxx (culture, health, social, sport, transport)
+OTHER_CLASS = (5, "not public")
+
+
+def priority(function: str | None) -> tuple[int, str, bool]:
+    """(class, label, is_public) of an ALKIS function code."""
+    m = re.search(r"(\d{4})\s*$", str(function or ""))
+    code = m.group(1) if m else ""
+    for cls, label, codes in PRIORITY_TABLE:
+        if code in codes:
+            return cls, label, True
+    if code.startswith("3"):
+        return PUBLIC_CLASS[0], PUBLIC_CLASS[1], True
+    return OTHER_CLASS[0], OTHER_CLASS[1], False
+
+
+@dataclass
+class AccessPoint:
+    x: float
+    y: float
+    floor: int
+    building: int | None = None  # index of the building it stands in
+
+
+@dataclass
+class CoverageSummary:
+    buildings: int = 0
+    covered: int = 0
+    rooms: int = 0
+    rooms_covered: int = 0
+    ranking: list[tuple[str, int]] = field(default_factory=list)  # (building id, class), rank order
+
+
+def _storeys(rec: dict) -> int:
+    n = rec.get("storeys_above_ground")
+    if n is not None and n == n and int(n) > 0:
+        return int(n)
+    h = rec.get("measured_height")
+    if h is not None and h == h and float(h) > 0:
+        return max(1, math.ceil(float(h) / STOREY_HEIGHT_M - 1e-6))
+    return 1
+
+
+def _load_buildings(ref: LayerRef, crs) -> tuple[list[str], list, list[dict]]:
+    """Footprints with attributes; a footprints layer is joined with its GeoPackage's buildings."""
+    frame = read_frame(ref)
+    if crs is not None and frame.crs is not None:
+        frame = frame.to_crs(crs)
+    id_col = "building_id" if "building_id" in frame.columns else "id"
+    if id_col not in frame.columns:
+        raise InputError("the buildings layer has no 'building_id' or 'id' field", path=str(ref))
+    attrs_by_id: dict[str, dict] = {}
+    if "function" not in frame.columns and "buildings" in layer_names(ref.path):
+        extra = read_frame(LayerRef(ref.path, "buildings"))
+        attrs_by_id = {str(r["id"]): r for r in extra.drop(columns="geometry").to_dict("records")}
+    ids, geoms, attrs = [], [], []
+    for rec, geom in zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry):
+        poly = polygons_2d(geom)
+        if poly is None:
+            continue
+        bid = str(rec[id_col])
+        ids.append(bid)
+        geoms.append(poly)
+        attrs.append({**attrs_by_id.get(bid, {}), **rec})
+    return ids, geoms, attrs
+
+
+def wlan_coverage(access_points: str | LayerRef, buildings: LayerRef, output: str, *,
+                  rooms: LayerRef | None = None, indoor_range: float = 25.0, outdoor_range: float = 60.0,
+                  storey_penalty: float = 8.0, reporter: Reporter | None = None) -> CoverageSummary:
+    """Write ``wlan_building_coverage``, ``wlan_room_coverage`` (with rooms) and ``wlan_priorities``."""
+    import shapely
+
+    reporter = reporter or Reporter()
+    bframe_crs = read_frame(buildings).crs
+    crs = bframe_crs.to_string() if bframe_crs is not None else "EPSG:25832"
+    ids, geoms, attrs = _load_buildings(buildings, crs)
+    tree = shapely.STRtree(geoms)
+    rows, _ = read_points(access_points, crs, reporter=reporter)
+    aps: list[AccessPoint] = []
+    for row in rows:
+        if row.problem:
+            reporter.warning(f"access point at line {row.line} skipped: {row.problem}")
+            continue
+        p = shapely.Point(row.x, row.y)
+        inside = [int(i) for i in tree.query(p, predicate="intersects")]
+        floor = parse_floor(row.attrs.get("floor") or row.attrs.get("room_storey")) or 0
+        aps.append(AccessPoint(row.x, row.y, floor, min(inside, key=lambda i: geoms[i].area) if inside else None))
+    reporter.info(f"{len(aps)} access points, {sum(a.building is not None for a in aps)} inside buildings; "
+                  f"{len(ids)} buildings")
+    reach = max(indoor_range, outdoor_range)
+
+    def discs(target, building: int | None, storey: int) -> tuple[list, float, int]:
+        """AP discs that reach ``target`` on ``storey``; nearest AP distance; contributing count."""
+        out, nearest = [], math.inf
+        for i in ap_tree.query(target.buffer(reach)):
+            ap = aps[int(i)]
+            if ap.building is not None:
+                if ap.building != building:
+                    continue
+                radius = indoor_range - storey_penalty * abs(storey - ap.floor)
+            else:
+                radius = outdoor_range - storey_penalty * storey if storey >= 0 else 0.0
+            d = target.distance(ap_points[int(i)])
+            nearest = min(nearest, d)
+            if radius > 0 and d < radius:
+                out.append(ap_points[int(i)].buffer(radius, 64))
+        return out, nearest, len(out)
+
+    ap_points = [shapely.Point(a.x, a.y) for a in aps]
+    ap_tree = shapely.STRtree(ap_points)
+    summary = CoverageSummary()
+    uncovered = []
+    with gpkg_output(output, crs) as out:
+        out.ensure_layer(WLAN_BUILDING_COVERAGE)
+        out.ensure_layer(WLAN_PRIORITIES)
+        for b, (bid, geom, rec) in enumerate(zip(ids, geoms, attrs)):
+            if b % 100 == 0:
+                reporter.check()
+                reporter.progress(80.0 * b / max(1, len(ids)))
+            n = _storeys(rec)
+            shares, contributing, nearest = [], 0, math.inf
+            for s in range(n):
+                disc, near, count = discs(geom, b, s)
+                nearest = min(nearest, near)
+                contributing = max(contributing, count)
+                share = geom.intersection(shapely.unary_union(disc)).area / geom.area if disc else 0.0
+                shares.append(share)
+            covered_storeys = sum(sh >= COVERED_SHARE for sh in shares)
+            cls, label, public = priority(rec.get("function"))
+            row = {"building_id": bid, "name": rec.get("name"), "function": rec.get("function"), "storeys": n,
+                   "covered_storeys": covered_storeys, "covered_share": round(sum(shares) / n, 4),
+                   "covered": covered_storeys == n, "access_points": contributing,
+                   "nearest_ap_m": round(nearest, 2) if math.isfinite(nearest) else None,
+                   "priority_class": cls, "priority_label": label}
+            out.add(WLAN_BUILDING_COVERAGE, row, geom)
+            summary.buildings += 1
+            summary.covered += row["covered"]
+            if not row["covered"]:
+                uncovered.append((cls, -geom.area * n, bid, row, public, geom))
+        uncovered.sort(key=lambda u: (u[0], u[1], u[2]))
+        for rank, (cls, neg_area, bid, row, public, geom) in enumerate(uncovered, start=1):
+            out.add(WLAN_PRIORITIES, {"rank": rank, "building_id": bid, "name": row["name"],
+                                      "function": row["function"], "priority_class": cls,
+                                      "priority_label": row["priority_label"], "is_public": public,
+                                      "gross_floor_area": round(-neg_area, 2),
+                                      "covered_share": row["covered_share"]}, geom)
+            summary.ranking.append((bid, cls))
+        if rooms is not None:
+            out.ensure_layer(WLAN_ROOM_COVERAGE)
+            _rooms(out, rooms, crs, tree, geoms, ids, discs, summary, reporter)
+    reporter.progress(100.0)
+    reporter.info(f"{summary.covered} of {summary.buildings} buildings covered; "
+                  f"{len(summary.ranking)} ranked for planning")
+    return summary
+
+
+def _rooms(out, ref: LayerRef, crs, tree, geoms, ids, discs, summary: CoverageSummary, reporter: Reporter) -> None:
+    import shapely
+
+    from .rooms import floor_indices
+
+    frame = read_frame(ref)
+    if frame.crs is not None:
+        frame = frame.to_crs(crs)
+    rooms = read_rooms(frame)
+    by_building: dict[int | None, list] = {}
+    for room in rooms:
+        hits = [int(i) for i in tree.query(room.geometry.representative_point(), predicate="intersects")]
+        by_building.setdefault(min(hits, key=lambda i: geoms[i].area) if hits else None, []).append(room)
+    for b, members in by_building.items():
+        reporter.check()
+        storeys: dict[str, float] = {}
+        for r in members:
+            storeys.setdefault(r.storey, r.elevation)
+        floors = floor_indices(storeys)
+        for room in members:
+            floor = floors.get(room.storey, 0)
+            disc, near, _ = discs(room.geometry, b, floor)
+            area = room.geometry.area
+            share = room.geometry.intersection(shapely.unary_union(disc)).area / area if disc and area else 0.0
+            covered = share >= COVERED_SHARE
+            out.add(WLAN_ROOM_COVERAGE, {
+                "room_id": room.room_id, "name": room.long_name or room.name, "number": room.number,
+                "storey": room.storey, "floor_index": floor, "building_id": ids[b] if b is not None else None,
+                "covered_share": round(share, 4), "covered": covered,
+                "nearest_ap_m": round(near, 2) if math.isfinite(near) else None}, room.geometry)
+            summary.rooms += 1
+            summary.rooms_covered += covered

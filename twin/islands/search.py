@@ -1,0 +1,127 @@
+"""Find the nearest learning islands that are open at a given time and have enough seats."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..errors import GeoTwinError, InputError
+from ..gpkg import gpkg_output
+from ..progress import Reporter
+from .layers import SEARCH_RESULTS
+from .opening_hours import OpeningHoursError, parse
+from .sources import LayerRef, polygons_2d, read_frame
+
+
+@dataclass
+class SearchSummary:
+    found: list[tuple[str, float]] = field(default_factory=list)  # (island id, distance m), nearest first
+    excluded: dict[str, str] = field(default_factory=dict)        # island id -> reason
+    origin: tuple[float, float] = (0.0, 0.0)
+
+
+def _normalise_address(text: str) -> str:
+    t = text.lower().replace("ß", "ss")
+    t = re.sub(r"strasse\b|str\.", "str", t)
+    return re.sub(r"[\s.,\-]+", "", t)
+
+
+def locate_address(address: str, buildings: LayerRef, crs) -> tuple[float, float]:
+    """Centroid of the building whose street + house number matches ``address``."""
+    frame = read_frame(buildings)
+    for col in ("street", "house_number"):
+        if col not in frame.columns:
+            raise InputError(f"the buildings layer has no '{col}' field for the address search", path=str(buildings))
+    if crs is not None and frame.crs is not None:
+        frame = frame.to_crs(crs)
+    wanted = _normalise_address(address)
+    keys = [_normalise_address(f"{s or ''} {h or ''}") for s, h in zip(frame["street"], frame["house_number"])]
+    hits = [i for i, k in enumerate(keys) if k == wanted and k]
+    if not hits:
+        close = difflib.get_close_matches(wanted, [k for k in keys if k], n=3)
+        labels = list(dict.fromkeys(f"{frame['street'].iloc[keys.index(c)]} {frame['house_number'].iloc[keys.index(c)]}"
+                                    for c in close))
+        raise GeoTwinError(f"address '{address}' not found in the buildings layer"
+                           + (f"; did you mean: {', '.join(labels)}?" if labels else ""))
+    import shapely
+
+    geoms = [polygons_2d(frame.geometry.iloc[i]) for i in hits]
+    union = shapely.unary_union([g for g in geoms if g is not None])
+    if union.is_empty:
+        raise GeoTwinError(f"address '{address}': the building has no usable geometry")
+    c = union.centroid
+    return c.x, c.y
+
+
+def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, seats: int = 1,
+                          location: tuple[float, float] | None = None, address: str | None = None,
+                          buildings: LayerRef | None = None, max_results: int = 10,
+                          reporter: Reporter | None = None) -> SearchSummary:
+    """Write ``learning_island_search``: open islands with >= ``seats`` seats, nearest first.
+
+    ``location`` is in the islands layer's CRS; ``when`` is local time (naive) at the islands.
+    """
+    import shapely
+
+    reporter = reporter or Reporter()
+    frame = read_frame(islands)
+    if "opening_hours" not in frame.columns or "seats" not in frame.columns:
+        raise InputError("not a learning_islands layer (no opening_hours/seats fields)", path=str(islands))
+    if location is None:
+        if not address:
+            raise GeoTwinError("give a location point or an address")
+        if buildings is None:
+            raise GeoTwinError("an address search needs the twin's buildings layer")
+        location = locate_address(address, buildings, frame.crs)
+        reporter.info(f"address '{address}' found at {location[0]:.2f}, {location[1]:.2f}")
+    origin = shapely.Point(*location)
+    summary = SearchSummary(origin=location)
+    candidates = []
+    for i, rec in enumerate(frame.drop(columns="geometry").to_dict("records")):
+        if i % 200 == 0:
+            reporter.check()
+        geom = frame.geometry.iloc[i]
+        iid = str(rec.get("id"))
+        if geom is None or geom.is_empty:
+            summary.excluded[iid] = "no position"
+            continue
+        have = rec.get("seats")
+        if have is None or have != have:
+            summary.excluded[iid] = "number of seats unknown"
+            continue
+        if int(have) < seats:
+            summary.excluded[iid] = f"{int(have)} seats < {seats}"
+            continue
+        text = rec.get("opening_hours")
+        if not text:
+            summary.excluded[iid] = "no opening hours"
+            continue
+        try:
+            hours = parse(str(text))
+        except OpeningHoursError as err:
+            summary.excluded[iid] = f"opening hours '{text}' not understood: {err}"
+            continue
+        if not hours.is_open(when):
+            summary.excluded[iid] = f"closed at {when:%a %H:%M} ({text})"
+            continue
+        dist = float(origin.distance(shapely.force_2d(geom)))
+        candidates.append((dist, iid, rec, geom, "; ".join(hours.notes)))
+    for iid, reason in summary.excluded.items():
+        if reason.startswith("opening hours"):
+            reporter.warning(f"island {iid}: {reason}")
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    with gpkg_output(output, frame.crs.to_string() if frame.crs is not None else None) as out:
+        out.ensure_layer(SEARCH_RESULTS)
+        for rank, (dist, iid, rec, geom, note) in enumerate(candidates[:max_results], start=1):
+            out.add(SEARCH_RESULTS, {
+                "rank": rank, "island_id": iid, "name": rec.get("name"), "distance_m": round(dist, 2),
+                "seats": int(rec["seats"]), "opening_hours": rec.get("opening_hours"),
+                "open_at": when.isoformat(timespec="minutes"), "booking_url": rec.get("booking_url"),
+                "building_id": rec.get("building_id"), "floor": rec.get("floor"), "room": rec.get("room"),
+                "note": note or None,
+            }, geom)
+            summary.found.append((iid, dist))
+    reporter.info(f"{len(summary.found)} islands open at {when:%Y-%m-%d %H:%M} with at least {seats} seats "
+                  f"({len(candidates)} candidates, {len(summary.excluded)} excluded)")
+    return summary
