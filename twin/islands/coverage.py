@@ -132,8 +132,12 @@ def wlan_coverage(access_points: str | LayerRef, buildings: LayerRef, output: st
     reach = max(indoor_range, outdoor_range)
 
     def discs(target, building: int | None, storey: int) -> tuple[list, float, int]:
-        """AP discs that reach ``target`` on ``storey``; nearest AP distance; contributing count."""
+        """AP discs that reach ``target`` on ``storey``; nearest serving AP distance; contributing count."""
         out, nearest = [], math.inf
+        if outdoor_points:
+            nearest = float(target.distance(outdoor_points[int(outdoor_tree.query_nearest(target)[0])]))
+        for i in indoor.get(building, []):
+            nearest = min(nearest, float(target.distance(ap_points[i])))
         for i in ap_tree.query(target.buffer(reach)):
             ap = aps[int(i)]
             if ap.building is not None:
@@ -143,13 +147,18 @@ def wlan_coverage(access_points: str | LayerRef, buildings: LayerRef, output: st
             else:
                 radius = outdoor_range - storey_penalty * storey if storey >= 0 else 0.0
             d = target.distance(ap_points[int(i)])
-            nearest = min(nearest, d)
             if radius > 0 and d < radius:
                 out.append(ap_points[int(i)].buffer(radius, 64))
         return out, nearest, len(out)
 
     ap_points = [shapely.Point(a.x, a.y) for a in aps]
     ap_tree = shapely.STRtree(ap_points)
+    outdoor_points = [p for p, a in zip(ap_points, aps) if a.building is None]
+    outdoor_tree = shapely.STRtree(outdoor_points)
+    indoor: dict[int, list[int]] = {}
+    for i, a in enumerate(aps):
+        if a.building is not None:
+            indoor.setdefault(a.building, []).append(i)
     summary = CoverageSummary()
     uncovered = []
     with gpkg_output(output, crs) as out:

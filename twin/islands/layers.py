@@ -74,7 +74,7 @@ WLAN_BUILDING_COVERAGE = LayerSpec(
         "covered_share": "float",   # mean over storeys of the covered share of the footprint
         "covered": "bool",
         "access_points": "int",     # access points contributing to any storey
-        "nearest_ap_m": "float",
+        "nearest_ap_m": "float",    # nearest AP that can serve it: outdoor APs and its own indoor APs
         "priority_class": "int",
         "priority_label": "str",
     },
