@@ -1,0 +1,426 @@
+/* GeoTwin web viewer: the city's 3D Tiles with CesiumJS, without Cesium ion.
+ * State for tests and embedding pages: window.geotwin (loaded, error, tileCount, featureCount,
+ * pickedId, picked, layers, sensorRefreshes) and #status[data-state]. */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("geotwin-config").textContent);
+  var state = window.geotwin = {
+    loaded: false, error: null, tileCount: 0, featureCount: 0, groundHeight: null,
+    pickedId: null, picked: null, layers: {}, sensorRefreshes: 0, sensorRefreshErrors: 0,
+    viewer: null, tileset: null
+  };
+  var statusEl = document.getElementById("status");
+
+  function setStatus(text, kind) {
+    statusEl.textContent = text;
+    statusEl.dataset.state = kind;
+  }
+
+  function fail(message) {
+    state.error = message;
+    setStatus(message, "error");
+    console.error("GeoTwin viewer: " + message);
+  }
+
+  if (typeof Cesium === "undefined") {
+    fail("CesiumJS could not be loaded from " + config.cesiumBaseUrl);
+    return;
+  }
+  document.title = config.title;
+
+  // The city's data stays sovereign: nothing is fetched from Cesium ion.
+  Cesium.Ion.defaultAccessToken = "";
+
+  var viewer = state.viewer = new Cesium.Viewer("cesiumContainer", {
+    baseLayer: false,
+    baseLayerPicker: false,
+    geocoder: false,
+    homeButton: false,
+    sceneModePicker: false,
+    navigationHelpButton: false,
+    animation: false,
+    timeline: false,
+    fullscreenButton: false,
+    infoBox: false,
+    selectionIndicator: false,
+    terrainProvider: new Cesium.EllipsoidTerrainProvider()
+  });
+  var scene = viewer.scene;
+  scene.globe.baseColor = Cesium.Color.fromCssColorString("#dcd9cf");
+  scene.globe.showGroundAtmosphere = false;
+  scene.fog.enabled = false;
+
+  // ---------------------------------------------------------------- building colours + legend
+  function functionStyle() {
+    var value = "String(${feature['" + config.functionProperty + "']})";
+    var conditions = config.functionClasses.map(function (cls) {
+      return ["regExp('" + cls.pattern + "').test(" + value + ")", "color('" + cls.color + "')"];
+    });
+    conditions.push(["true", "color('" + config.otherFunction.color + "')"]);
+    return new Cesium.Cesium3DTileStyle({ color: { conditions: conditions } });
+  }
+
+  function buildLegend() {
+    var list = document.querySelector("#legend ul");
+    config.functionClasses.concat([config.otherFunction]).forEach(function (cls) {
+      var item = document.createElement("li");
+      var swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = cls.color;
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(cls.label));
+      list.appendChild(item);
+    });
+  }
+
+  // ---------------------------------------------------------------- ground height
+  // Without terrain the globe is the ellipsoid, tens of metres below the city. A flat globe at the
+  // ground's ellipsoidal height keeps overlays clamped to the ground and the ground under the city.
+  function groundFromTilesetJson(json) {
+    var root = json.root || {};
+    var bv = root.boundingVolume || {};
+    var ellipsoid = Cesium.Ellipsoid.WGS84;
+    if (bv.region) {
+      return bv.region[4];
+    }
+    var transform = root.transform ? Cesium.Matrix4.fromColumnMajorArray(root.transform) : Cesium.Matrix4.IDENTITY;
+    var rotation = Cesium.Matrix4.getMatrix3(transform, new Cesium.Matrix3());
+    var center, extent = 0;
+    if (bv.box) {
+      center = Cesium.Matrix4.multiplyByPoint(transform, new Cesium.Cartesian3(bv.box[0], bv.box[1], bv.box[2]), new Cesium.Cartesian3());
+      var up = ellipsoid.geodeticSurfaceNormal(center, new Cesium.Cartesian3());
+      for (var i = 0; i < 3; i++) {
+        var axis = new Cesium.Cartesian3(bv.box[3 + 3 * i], bv.box[4 + 3 * i], bv.box[5 + 3 * i]);
+        extent += Math.abs(Cesium.Cartesian3.dot(Cesium.Matrix3.multiplyByVector(rotation, axis, axis), up));
+      }
+    } else if (bv.sphere) {
+      center = Cesium.Matrix4.multiplyByPoint(transform, new Cesium.Cartesian3(bv.sphere[0], bv.sphere[1], bv.sphere[2]), new Cesium.Cartesian3());
+      extent = bv.sphere[3];
+    } else {
+      return null;
+    }
+    var carto = ellipsoid.cartesianToCartographic(center);
+    return carto ? carto.height - extent : null;
+  }
+
+  function flatGlobe(height) {
+    var size = 65;
+    var heights = new Float32Array(size * size).fill(height);
+    return new Cesium.CustomHeightmapTerrainProvider({
+      width: size, height: size,
+      callback: function () { return heights; }
+    });
+  }
+
+  // ---------------------------------------------------------------- info panel
+  var info = document.getElementById("info");
+  var infoTitle = document.getElementById("info-title");
+  var infoHighlights = document.getElementById("info-highlights");
+  var infoBody = document.querySelector("#info-table tbody");
+  var highlighted = null;
+
+  function isHttpUrl(value) {
+    return typeof value === "string" && /^https?:\/\//i.test(value);
+  }
+
+  function link(url, text) {
+    var a = document.createElement("a");
+    a.href = url;
+    a.textContent = text || url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    return a;
+  }
+
+  function formatValue(value) {
+    if (value === undefined || value === null) { return ""; }
+    if (ArrayBuffer.isView(value) || Array.isArray(value)) { return Array.prototype.join.call(value, ", "); }
+    if (typeof value === "object") { return JSON.stringify(value); }
+    return String(value);
+  }
+
+  function addRow(name, value) {
+    var row = infoBody.insertRow();
+    var th = document.createElement("th");
+    th.textContent = name;
+    row.appendChild(th);
+    var td = row.insertCell();
+    if (isHttpUrl(value)) { td.appendChild(link(value)); } else { td.textContent = formatValue(value); }
+  }
+
+  // Every attribute, id first; JSON objects (e.g. "attributes") are expanded as name.key rows.
+  function showProperties(title, entries, idName) {
+    infoBody.textContent = "";
+    infoTitle.textContent = title;
+    entries.sort(function (a, b) {
+      return (a[0] === idName ? -1 : 0) - (b[0] === idName ? -1 : 0);
+    });
+    entries.forEach(function (entry) {
+      var value = entry[1];
+      if (typeof value === "string" && value.charAt(0) === "{") {
+        try {
+          var nested = JSON.parse(value);
+          Object.keys(nested).forEach(function (key) { addRow(entry[0] + "." + key, nested[key]); });
+          return;
+        } catch (err) { /* not JSON: shown as text */ }
+      }
+      addRow(entry[0], value);
+    });
+    info.hidden = false;
+  }
+
+  function hideInfo() {
+    info.hidden = true;
+    infoHighlights.textContent = "";
+    state.pickedId = null;
+    state.picked = null;
+    if (highlighted) {
+      highlighted.feature.color = highlighted.color;
+      highlighted = null;
+    }
+  }
+  document.getElementById("info-close").addEventListener("click", hideInfo);
+
+  function showFeature(feature) {
+    var ids = feature.getPropertyIds();
+    var entries = ids.map(function (name) { return [name, feature.getProperty(name)]; });
+    var id = feature.getProperty(config.idProperty);
+    showProperties(id === undefined ? "Building" : String(id), entries, config.idProperty);
+    state.pickedId = id === undefined ? null : String(id);
+    state.picked = { kind: "building", properties: ids.length };
+    highlighted = { feature: feature, color: Cesium.Color.clone(feature.color) };
+    feature.color = Cesium.Color.YELLOW;
+  }
+
+  function prop(bag, key, time) {
+    var names = config.overlayProperties[key];
+    for (var i = 0; i < names.length; i++) {
+      if (bag.hasProperty(names[i])) {
+        var value = bag[names[i]].getValue(time);
+        if (value !== undefined && value !== null && value !== "") { return value; }
+      }
+    }
+    return undefined;
+  }
+
+  function paragraph(children) {
+    var p = document.createElement("p");
+    children.forEach(function (c) { p.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    infoHighlights.appendChild(p);
+  }
+
+  function showOverlay(entity) {
+    var time = viewer.clock.currentTime;
+    var bag = entity.properties;
+    var entries = bag ? bag.propertyNames.map(function (name) { return [name, bag[name].getValue(time)]; }) : [];
+    var name = bag ? prop(bag, "name", time) : undefined;
+    showProperties(name === undefined ? entity.id : String(name), entries, "id");
+    var kind = entity.geotwinKind;
+    if (kind === "island") {
+      var booking = prop(bag, "booking", time);
+      if (isHttpUrl(booking)) { paragraph([link(booking, "Book a seat")]); }
+      var hours = prop(bag, "openingHours", time);
+      if (hours !== undefined) { paragraph(["Opening hours: " + formatValue(hours)]); }
+      var seats = prop(bag, "seats", time);
+      if (seats !== undefined) { paragraph(["Seats: " + formatValue(seats)]); }
+    } else if (kind === "sensor") {
+      var value = document.createElement("span");
+      value.className = "value";
+      value.textContent = sensorText(entity);
+      paragraph([value]);
+      var when = prop(bag, "time", time);
+      if (when !== undefined) { paragraph(["Measured: " + formatValue(when)]); }
+      var sta = prop(bag, "link", time);
+      if (isHttpUrl(sta)) { paragraph([link(sta, "SensorThings data stream")]); }
+    }
+    var idValue = bag && bag.hasProperty("id") ? bag.id.getValue(time) : entity.id;
+    state.pickedId = String(idValue);
+    state.picked = { kind: kind || "overlay", layer: entity.geotwinLayer, text: info.textContent };
+  }
+
+  // ---------------------------------------------------------------- overlays (GeoJSON)
+  var pins = new Cesium.PinBuilder();
+
+  function sensorText(entity) {
+    var time = viewer.clock.currentTime;
+    var value = prop(entity.properties, "value", time);
+    var unit = prop(entity.properties, "unit", time);
+    if (value === undefined) { return "no value"; }
+    return formatValue(value) + (unit === undefined ? "" : " " + unit);
+  }
+
+  function classify(entity) {
+    var time = viewer.clock.currentTime;
+    var bag = entity.properties;
+    if (!bag) { return "feature"; }
+    if (prop(bag, "booking", time) !== undefined || prop(bag, "seats", time) !== undefined) { return "island"; }
+    if (prop(bag, "value", time) !== undefined || prop(bag, "link", time) !== undefined) { return "sensor"; }
+    return "feature";
+  }
+
+  var kindStyle = {
+    island: { symbol: "L", color: Cesium.Color.fromCssColorString("#2e7d32") },
+    sensor: { symbol: "S", color: Cesium.Color.fromCssColorString("#1565c0") },
+    feature: { symbol: "?", color: Cesium.Color.fromCssColorString("#6d4c41") }
+  };
+
+  function styleOverlay(entity, layerName) {
+    var kind = classify(entity);
+    entity.geotwinKind = kind;
+    entity.geotwinLayer = layerName;
+    if (!entity.position) { return; }
+    entity.billboard = new Cesium.BillboardGraphics({
+      image: pins.fromText(kindStyle[kind].symbol, kindStyle[kind].color, 40).toDataURL(),
+      verticalOrigin: Cesium.VerticalOrigin.BOTTOM,
+      heightReference: Cesium.HeightReference.CLAMP_TO_GROUND,
+      disableDepthTestDistance: Number.POSITIVE_INFINITY
+    });
+    if (kind === "sensor") {
+      entity.label = new Cesium.LabelGraphics({
+        text: new Cesium.CallbackProperty(function () { return sensorText(entity); }, false),
+        font: "13px sans-serif",
+        fillColor: Cesium.Color.WHITE,
+        outlineColor: Cesium.Color.BLACK,
+        outlineWidth: 3,
+        style: Cesium.LabelStyle.FILL_AND_OUTLINE,
+        verticalOrigin: Cesium.VerticalOrigin.BOTTOM,
+        pixelOffset: new Cesium.Cartesian2(0, -44),
+        heightReference: Cesium.HeightReference.CLAMP_TO_GROUND,
+        disableDepthTestDistance: Number.POSITIVE_INFINITY
+      });
+    }
+  }
+
+  function loadLayer(layer) {
+    return Cesium.GeoJsonDataSource.load(layer.url, { clampToGround: true }).then(function (source) {
+      source.name = layer.name;
+      source.entities.values.forEach(function (entity) { styleOverlay(entity, layer.name); });
+      state.layers[layer.name] = { count: source.entities.values.length };
+      return viewer.dataSources.add(source);
+    }, function (err) {
+      state.layers[layer.name] = { count: 0, error: String(err) };
+      console.warn("GeoTwin viewer: overlay " + layer.name + " not loaded: " + err);
+    });
+  }
+
+  // ---------------------------------------------------------------- sensor refresh (SensorThings)
+  function latestObservationUrl(link) {
+    var base = link.replace(/\/+$/, "");
+    if (!/\/Observations$/.test(base)) { base += "/Observations"; }
+    return base + "?$top=1&$orderby=phenomenonTime%20desc&$select=result,phenomenonTime";
+  }
+
+  function refreshSensor(entity) {
+    var time = viewer.clock.currentTime;
+    var sta = prop(entity.properties, "link", time);
+    if (!isHttpUrl(sta)) { return Promise.resolve(); }
+    return fetch(latestObservationUrl(sta), { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (body) {
+        var obs = body && body.value && body.value[0];
+        if (!obs) { return; }
+        var bag = entity.properties;
+        var valueName = config.overlayProperties.value.filter(function (n) { return bag.hasProperty(n); })[0] || "latest_value";
+        var timeName = config.overlayProperties.time.filter(function (n) { return bag.hasProperty(n); })[0] || "latest_time";
+        if (bag.hasProperty(valueName)) { bag[valueName] = obs.result; } else { bag.addProperty(valueName, obs.result); }
+        if (bag.hasProperty(timeName)) { bag[timeName] = obs.phenomenonTime; } else { bag.addProperty(timeName, obs.phenomenonTime); }
+        state.sensorRefreshes++;
+      })
+      .catch(function (err) {
+        state.sensorRefreshErrors++;
+        console.warn("GeoTwin viewer: sensor " + entity.id + " not refreshed: " + err.message);
+      });
+  }
+
+  function refreshSensors() {
+    if (!navigator.onLine) { return Promise.resolve(); }
+    var jobs = [];
+    for (var i = 0; i < viewer.dataSources.length; i++) {
+      viewer.dataSources.get(i).entities.values.forEach(function (entity) {
+        if (entity.geotwinKind === "sensor") { jobs.push(refreshSensor(entity)); }
+      });
+    }
+    return Promise.all(jobs);
+  }
+
+  // ---------------------------------------------------------------- picking
+  var handler = new Cesium.ScreenSpaceEventHandler(scene.canvas);
+  handler.setInputAction(function (movement) {
+    var picked = scene.pick(movement.position);
+    hideInfo();
+    if (picked instanceof Cesium.Cesium3DTileFeature) {
+      showFeature(picked);
+    } else if (Cesium.defined(picked) && picked.id instanceof Cesium.Entity) {
+      showOverlay(picked.id);
+    }
+  }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
+
+  // ---------------------------------------------------------------- load
+  function flyTo(sphere) {
+    return new Promise(function (resolve) {
+      viewer.camera.flyToBoundingSphere(sphere, {
+        duration: 1.5,
+        offset: new Cesium.HeadingPitchRange(0, Cesium.Math.toRadians(-45), Math.max(sphere.radius * 2.2, 150)),
+        complete: resolve,
+        cancel: resolve
+      });
+    });
+  }
+
+  // Resolves once the tileset and the globe have loaded every tile the current view needs.
+  function tilesLoaded(tileset) {
+    return new Promise(function (resolve) {
+      var remove = scene.postRender.addEventListener(function () {
+        if (tileset.tilesLoaded && scene.globe.tilesLoaded) { remove(); resolve(); }
+      });
+    });
+  }
+
+  // A fixed light from the south-west and above, so the city is lit the same at any time of day.
+  function cityLight(center) {
+    var frame = Cesium.Transforms.eastNorthUpToFixedFrame(center);
+    var local = Cesium.Cartesian3.normalize(new Cesium.Cartesian3(0.45, 0.6, -0.9), new Cesium.Cartesian3());
+    var direction = Cesium.Matrix4.multiplyByPointAsVector(frame, local, new Cesium.Cartesian3());
+    return new Cesium.DirectionalLight({ direction: Cesium.Cartesian3.normalize(direction, direction), intensity: 2.2 });
+  }
+
+  async function start() {
+    buildLegend();
+    setStatus("Loading tileset\u2026", "loading");
+    var json = await Cesium.Resource.fetchJson({ url: config.tilesetUrl });
+    var ground = config.groundHeight;
+    if (ground === null || ground === undefined) { ground = groundFromTilesetJson(json); }
+    if (ground !== null && isFinite(ground)) {
+      state.groundHeight = ground;
+      viewer.terrainProvider = flatGlobe(ground);
+    }
+    var tileset = state.tileset = await Cesium.Cesium3DTileset.fromUrl(config.tilesetUrl);
+    tileset.tileLoad.addEventListener(function (tile) {
+      state.tileCount++;
+      state.featureCount += tile.content ? tile.content.featuresLength : 0;
+    });
+    tileset.tileFailed.addEventListener(function (err) {
+      console.error("GeoTwin viewer: tile " + err.url + " failed: " + err.message);
+    });
+    tileset.style = functionStyle();
+    scene.primitives.add(tileset);
+    scene.light = cityLight(tileset.boundingSphere.center);
+    await Promise.all(config.layers.map(loadLayer));
+    await flyTo(tileset.boundingSphere);
+    await tilesLoaded(tileset);
+    state.loaded = true;
+    setStatus("tileset loaded: " + state.tileCount + " tiles, " + state.featureCount + " features", "loaded");
+    await refreshSensors();
+    if (config.sensorRefreshSeconds > 0) {
+      setInterval(refreshSensors, config.sensorRefreshSeconds * 1000);
+    }
+  }
+
+  start().catch(function (err) {
+    fail("The tileset could not be loaded from " + config.tilesetUrl + ": " + (err && err.message ? err.message : err));
+  });
+}());

@@ -1,0 +1,123 @@
+// Drive the GeoTwin web viewer in Debian's chromium (headless, WebGL through SwiftShader).
+// Usage: node drive_viewer.cjs <job.json>; prints one JSON result line on stdout.
+// job: {url, userDataDir, screenshot, timeoutMs, clicks: [{name, lon, lat, height, expectKind}],
+//       waitSensorRefreshes}
+// Requests to any host other than the page's own are aborted and reported (the viewer must
+// work without Cesium ion or any other service).
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const { chromium } = require(path.resolve(__dirname, "..", "..", "node_modules", "playwright-core"));
+
+const ARGS = [
+  "--headless", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--no-first-run", "--disable-quic", "--ignore-gpu-blocklist",
+];
+
+async function main() {
+  const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+  const timeout = job.timeoutMs || 120000;
+  const origin = new URL(job.url).origin;
+  const result = { consoleErrors: [], pageErrors: [], foreignRequests: [], failedRequests: [], clicks: [] };
+  const context = await chromium.launchPersistentContext(job.userDataDir, {
+    executablePath: "/usr/bin/chromium", headless: true, args: ARGS,
+    viewport: { width: 1024, height: 768 }, timeout,
+  });
+  try {
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(origin + "/")) { return route.continue(); }
+      result.foreignRequests.push(url);
+      return route.abort();
+    });
+    const page = context.pages()[0] || await context.newPage();
+    page.setDefaultTimeout(timeout);
+    page.on("console", (msg) => { if (msg.type() === "error") { result.consoleErrors.push(msg.text()); } });
+    page.on("pageerror", (err) => result.pageErrors.push(String(err)));
+    page.on("requestfailed", (req) => {
+      if (req.url().startsWith(origin + "/")) { result.failedRequests.push(req.url() + " " + req.failure().errorText); }
+    });
+    page.on("response", (res) => {
+      if (res.status() >= 400) { result.failedRequests.push(res.url() + " HTTP " + res.status()); }
+    });
+
+    await page.goto(job.url, { waitUntil: "load" });
+    await page.waitForFunction(() => window.geotwin && (window.geotwin.loaded || window.geotwin.error));
+    result.load = await page.evaluate(() => ({
+      loaded: window.geotwin.loaded, error: window.geotwin.error, tileCount: window.geotwin.tileCount,
+      featureCount: window.geotwin.featureCount, groundHeight: window.geotwin.groundHeight,
+      layers: window.geotwin.layers, webgl: window.geotwin.viewer.scene.context.webgl2 ? 2 : 1,
+      status: document.getElementById("status").textContent,
+      statusState: document.getElementById("status").dataset.state,
+      legend: Array.from(document.querySelectorAll("#legend li")).map((li) => li.textContent),
+    }));
+    if (result.load.loaded) {
+      // Every loaded building feature with the colour the viewer's style gives it.
+      result.features = await page.evaluate((idName) => {
+        const tileset = window.geotwin.tileset;
+        const out = [];
+        const stack = [tileset.root];
+        while (stack.length) {
+          const tile = stack.pop();
+          stack.push(...tile.children);
+          const content = tile.contentReady ? tile.content : null;
+          for (let i = 0; content && i < content.featuresLength; i++) {
+            const f = content.getFeature(i);
+            const c = tileset.style.color.evaluateColor(f, new Cesium.Color());
+            out.push({ id: f.getProperty(idName), function: f.getProperty("function"), color: c.toCssHexString() });
+          }
+        }
+        return out;
+      }, job.idProperty || "id");
+    }
+    if (result.load.loaded && job.probeHeights) {
+      // Height of the rendered globe (what overlays are clamped to) at the given points.
+      result.globeHeights = await page.evaluate((points) => points.map((p) =>
+        window.geotwin.viewer.scene.globe.getHeight(Cesium.Cartographic.fromDegrees(p.lon, p.lat))), job.probeHeights);
+    }
+    if (result.load.loaded && job.waitSensorRefreshes) {
+      await page.waitForFunction((n) => window.geotwin.sensorRefreshes + window.geotwin.sensorRefreshErrors >= n,
+        job.waitSensorRefreshes);
+      result.sensorRefreshes = await page.evaluate(() => window.geotwin.sensorRefreshes);
+    }
+    for (const target of (result.load.loaded ? job.clicks || [] : [])) {
+      // Where the target is on screen, computed by Cesium from its geographic position.
+      const xy = await page.evaluate((t) => {
+        const scene = window.geotwin.viewer.scene;
+        scene.render();
+        const p = Cesium.SceneTransforms.worldToWindowCoordinates(
+          scene, Cesium.Cartesian3.fromDegrees(t.lon, t.lat, t.height));
+        return p ? { x: p.x, y: p.y } : null;
+      }, target);
+      const click = { name: target.name, screen: xy };
+      if (xy) {
+        xy.y += target.offsetY || 0;
+        await page.mouse.click(xy.x, xy.y);
+        try {
+          await page.waitForFunction(() => window.geotwin.pickedId !== null, null, { timeout: 15000 });
+        } catch (err) { click.waitError = String(err); }
+        Object.assign(click, await page.evaluate(() => ({
+          pickedId: window.geotwin.pickedId, picked: window.geotwin.picked,
+          infoHidden: document.getElementById("info").hidden,
+          title: document.getElementById("info-title").textContent,
+          rows: Array.from(document.querySelectorAll("#info-table tr")).map(
+            (tr) => [tr.cells[0].textContent, tr.cells[1].textContent]),
+          highlights: document.getElementById("info-highlights").textContent,
+          links: Array.from(document.querySelectorAll("#info a")).map((a) => ({ text: a.textContent, href: a.href })),
+        })));
+        if (target.screenshot) { await page.screenshot({ path: target.screenshot }); }
+      }
+      result.clicks.push(click);
+    }
+    if (job.screenshot) { await page.screenshot({ path: job.screenshot }); }
+  } finally {
+    await context.close();
+  }
+  process.stdout.write(JSON.stringify(result) + "\n");
+}
+
+main().catch((err) => {
+  process.stdout.write(JSON.stringify({ fatal: String(err && err.stack || err) }) + "\n");
+  process.exitCode = 1;
+});

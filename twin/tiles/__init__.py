@@ -1,0 +1,1 @@
+"""OGC 3D Tiles export of the twin and its CesiumJS web viewer."""

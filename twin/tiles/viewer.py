@@ -1,0 +1,117 @@
+"""The CesiumJS web viewer written beside an exported tileset (QGIS-free).
+
+The viewer needs no Cesium ion token: no ion imagery, terrain or geocoder. CesiumJS is
+loaded from a configurable URL (by default the public release of the version the project
+tests with) or from a local copy of ``Build/Cesium``, referenced relatively and never copied.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from ..atomic import atomic_path
+from ..errors import InputError
+
+CESIUM_VERSION = "1.145"  # keep in step with package.json (the version the browser test runs)
+DEFAULT_CESIUM_URL = f"https://cesium.com/downloads/cesiumjs/releases/{CESIUM_VERSION}/Build/Cesium/Cesium.js"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "resources" / "viewer"
+TEMPLATE_FILES = ("index.html", "viewer.js", "viewer.css")
+CONFIG_MARKER = "/*GEOTWIN_CONFIG*/"
+
+#: Legend of building functions: (label, CSS colour, regular expression on the ``function`` code).
+#: Codes follow the AdV/ALKIS building function list that CityGML 2.0 (SIG3D code list) and the
+#: German state LoD2 data use, with or without the ``31001_`` prefix.
+FUNCTION_CLASSES: tuple[tuple[str, str, str], ...] = (
+    ("Residential", "#e4a35b", "^(31001_)?1[0-9]{3}$"),
+    ("Commerce and industry", "#8f7fc4", "^(31001_)?2[0-9]{3}$"),
+    ("Public", "#d2584e", "^(31001_)?3[0-9]{3}$"),
+    ("Unknown function", "#b9b9b9", "^((31001_)?9998|undefined|null|)$"),
+)
+OTHER_FUNCTION = ("Other", "#6fa3c8")
+
+#: Candidate property names of overlay features (first one present wins).
+OVERLAY_PROPERTIES = {
+    "booking": ["booking_url", "booking_link", "booking"],
+    "openingHours": ["opening_hours", "openinghours", "hours"],
+    "seats": ["seats", "seat_count", "capacity"],
+    "value": ["latest_value", "value", "result"],
+    "unit": ["unit", "unit_symbol", "unit_of_measurement"],
+    "time": ["latest_time", "phenomenon_time", "time"],
+    "link": ["sta_link", "selfLink", "@iot.selfLink", "datastream_url", "sensorthings_url"],
+    "name": ["name", "title", "id"],
+}
+
+
+def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
+                 cesium_url: str | os.PathLike = DEFAULT_CESIUM_URL, title: str = "GeoTwin",
+                 extra_layers: dict[str, str] | None = None,
+                 ground_height: float | None = None,
+                 sensor_refresh_seconds: int = 60) -> Path:
+    """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css); return index.html's path.
+
+    ``cesium_url``: a URL of ``Cesium.js`` (or of the folder holding it), or a local
+    ``Build/Cesium`` folder (or its ``Cesium.js``) that is referenced relatively to the viewer.
+    ``extra_layers``: overlay name -> GeoJSON URL relative to the viewer (learning islands,
+    sensors). ``ground_height``: ellipsoidal height (m) of the local ground for the flat globe;
+    by default the bottom of the tileset's root bounding volume.
+    """
+    output_dir = Path(output_dir)
+    viewer_dir = output_dir / "viewer"
+    base = cesium_base_url(cesium_url, viewer_dir)
+    config = {
+        "title": title,
+        "tilesetUrl": tileset_url,
+        "cesiumBaseUrl": base,
+        "idProperty": "id",
+        "functionProperty": "function",
+        "functionClasses": [{"label": label, "color": colour, "pattern": pattern}
+                            for label, colour, pattern in FUNCTION_CLASSES],
+        "otherFunction": {"label": OTHER_FUNCTION[0], "color": OTHER_FUNCTION[1]},
+        "layers": [{"name": name, "url": url} for name, url in (extra_layers or {}).items()],
+        "overlayProperties": OVERLAY_PROPERTIES,
+        "groundHeight": ground_height,
+        "sensorRefreshSeconds": sensor_refresh_seconds,
+    }
+    html = (TEMPLATE_DIR / "index.html").read_text(encoding="utf-8")
+    html = (html.replace("{{TITLE}}", _html_escape(title))
+                .replace("{{CESIUM_BASE}}", _html_escape(base))
+                .replace(CONFIG_MARKER, _script_json(config)))
+    with atomic_path(viewer_dir, directory=True) as tmp:
+        tmp.mkdir(parents=True, exist_ok=True)
+        (tmp / "index.html").write_text(html, encoding="utf-8")
+        for name in TEMPLATE_FILES[1:]:
+            shutil.copyfile(TEMPLATE_DIR / name, tmp / name)
+    return viewer_dir / "index.html"
+
+
+def cesium_base_url(cesium_url: str | os.PathLike, viewer_dir: Path) -> str:
+    """The URL (possibly relative to ``viewer_dir``) of the folder that holds ``Cesium.js``."""
+    local = Path(cesium_url) if isinstance(cesium_url, os.PathLike) else None
+    text = os.fspath(cesium_url)
+    if local is None and "://" not in text and Path(text).exists():
+        local = Path(text)
+    if local is None:
+        text = text.rstrip("/")
+        return text.rsplit("/", 1)[0] if text.endswith(".js") else text
+    folder = local.parent if local.suffix == ".js" else local
+    if not (folder / "Cesium.js").is_file():
+        raise InputError("no Cesium.js in this folder; expected a CesiumJS Build/Cesium copy", path=str(folder))
+    try:
+        relative = os.path.relpath(folder.absolute(), Path(viewer_dir).absolute())
+    except ValueError as err:  # another drive on Windows
+        raise InputError(f"the CesiumJS copy cannot be referenced from {viewer_dir}: {err}",
+                         path=str(folder)) from err
+    return Path(relative).as_posix()
+
+
+def _script_json(value: object) -> str:
+    """JSON that is safe inside an HTML <script> element."""
+    return (json.dumps(value, ensure_ascii=False, indent=1)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _html_escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace('"', "&quot;"))
