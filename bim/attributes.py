@@ -1,0 +1,128 @@
+"""Element attributes: spatial containment, materials, property sets and the common flat ones."""
+from __future__ import annotations
+
+from typing import Any
+
+_AREA_KEYS = ("NetArea", "NetSideArea", "NetFootprintArea", "NetSurfaceArea", "GrossArea", "GrossSideArea")
+_SPACE_AREA_KEYS = ("NetFloorArea", "GrossFloorArea", "NetArea", "GrossArea")
+
+
+def parent_of(element, ifc_class: str):
+    """The nearest container/aggregate of ``element`` that is an ``ifc_class`` (e.g. IfcBuildingStorey)."""
+    import ifcopenshell.util.element as ue
+
+    seen: set[int] = set()
+    current = element
+    while current is not None and current.id() not in seen:
+        seen.add(current.id())
+        parent = ue.get_container(current) or ue.get_aggregate(current)
+        if parent is None and current.is_a("IfcElement"):
+            host = _host_of(current)
+            parent = host
+        if parent is not None and parent.is_a(ifc_class):
+            return parent
+        current = parent
+    return None
+
+
+def _host_of(element):
+    """The element a door or window fills (its opening's host)."""
+    for rel in getattr(element, "FillsVoids", None) or ():
+        opening = rel.RelatingOpeningElement
+        for void in getattr(opening, "VoidsElements", None) or ():
+            return void.RelatingBuildingElement
+    return None
+
+
+def material_names(element) -> str:
+    """Material names of the element (its layers, constituents, profiles or list), joined with ' | '."""
+    import ifcopenshell.util.element as ue
+
+    try:
+        materials = ue.get_materials(element, should_inherit=True)
+    except Exception:  # noqa: BLE001 - a broken material assignment only loses the material name
+        return ""
+    names: list[str] = []
+    for material in materials:
+        name = getattr(material, "Name", None)
+        if name and name not in names:
+            names.append(name)
+    return " | ".join(names)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "is_a"):
+        return str(value)
+    return value
+
+
+def property_sets(element) -> dict[str, dict[str, Any]]:
+    """Every property and quantity set of the element (its type's included), JSON-ready."""
+    import ifcopenshell.util.element as ue
+
+    try:
+        return _clean(ue.get_psets(element))
+    except Exception:  # noqa: BLE001 - unreadable psets become an empty set, the element is kept
+        return {}
+
+
+def _first(psets: dict, keys: tuple[str, ...], prefix: str = "") -> Any:
+    for key in keys:
+        for name, props in psets.items():
+            if name.startswith(prefix) and isinstance(props, dict) and props.get(key) not in (None, ""):
+                return props[key]
+    return None
+
+
+def _as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.upper() in ("TRUE", "FALSE", ".T.", ".F."):
+        return value.upper() in ("TRUE", ".T.")
+    return None
+
+
+def _as_float(value: Any, factor: float) -> float | None:
+    try:
+        return float(value) * factor
+    except (TypeError, ValueError):
+        return None
+
+
+def common_attributes(psets: dict, area_m2: float, volume_m3: float) -> dict[str, Any]:
+    """IsExternal, LoadBearing, FireRating, NetVolume and a net area (m², m³) from the sets."""
+    common = {k: v for k, v in psets.items() if k.startswith("Pset_") and k.endswith("Common")}
+    fire = _first(common, ("FireRating",))
+    return {
+        "is_external": _as_bool(_first(common, ("IsExternal",))),
+        "load_bearing": _as_bool(_first(common, ("LoadBearing",))),
+        "fire_rating": None if fire is None else str(fire),
+        "net_volume": _as_float(_first(psets, ("NetVolume", "GrossVolume")), volume_m3),
+        "net_area": _as_float(_first(psets, _AREA_KEYS), area_m2),
+    }
+
+
+def space_quantities(psets: dict, length_m: float, area_m2: float, volume_m3: float) -> dict[str, Any]:
+    """Floor area, height and volume of a room from its quantity sets (None where absent)."""
+    area_key = next((k for k in _SPACE_AREA_KEYS if _first(psets, (k,)) is not None), None)
+    return {
+        "area": _as_float(_first(psets, (area_key,)), area_m2) if area_key else None,
+        "area_source": f"quantity:{area_key}" if area_key else None,
+        "height": _as_float(_first(psets, ("Height", "FinishCeilingHeight")), length_m),
+        "volume": _as_float(_first(psets, ("NetVolume", "GrossVolume")), volume_m3),
+        "reference": _first(psets, ("Reference",), "Pset_SpaceCommon"),
+    }
+
+
+def address_text(building) -> str:
+    """IfcBuilding.BuildingAddress as one line."""
+    address = getattr(building, "BuildingAddress", None)
+    if address is None:
+        return ""
+    parts = list(getattr(address, "AddressLines", None) or ())
+    parts += [getattr(address, a, None) for a in ("PostalCode", "Town", "Region", "Country")]
+    return ", ".join(str(p) for p in parts if p)

@@ -1,0 +1,101 @@
+"""Placing an IFC by a least-squares 2D similarity of its ground outline to a cadastral footprint."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..twin.errors import InputError
+
+_SAMPLES = 256
+_ANGLE_STEP_DEG = 2.0
+_ICP_ITERATIONS = 40
+
+
+@dataclass
+class Similarity:
+    scale: float
+    rotation_deg: float        # anticlockwise
+    translation: np.ndarray    # (2,)
+    residual_m: float          # RMS distance of the fitted outline to the footprint's boundary
+    max_deviation_m: float
+
+    def matrix2d(self) -> np.ndarray:
+        theta = math.radians(self.rotation_deg)
+        c, s = math.cos(theta), math.sin(theta)
+        return np.array([[self.scale * c, -self.scale * s, self.translation[0]],
+                         [self.scale * s, self.scale * c, self.translation[1]], [0.0, 0.0, 1.0]])
+
+
+def _boundary(geometry):
+    import shapely
+
+    polygons = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
+    polygons = [p for p in polygons if p.area > 0]
+    if not polygons:
+        raise InputError("the outline to fit has no area")
+    largest = max(polygons, key=lambda p: p.area)
+    return shapely.LineString(largest.exterior.coords), largest
+
+
+def _sample(line, n: int = _SAMPLES) -> np.ndarray:
+    import shapely
+
+    return shapely.get_coordinates(shapely.line_interpolate_point(line, np.linspace(0, line.length, n, endpoint=False)))
+
+
+def _umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Least-squares similarity (scale, rotation 2x2, translation) taking src onto dst."""
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    xs, xd = src - mu_s, dst - mu_d
+    u, sv, vt = np.linalg.svd(xd.T @ xs / len(src))
+    d = np.diag([1.0, np.sign(np.linalg.det(u) * np.linalg.det(vt)) or 1.0])
+    rotation = u @ d @ vt
+    scale = float(np.trace(np.diag(sv) @ d) / (xs ** 2).sum(axis=1).mean())
+    return scale, rotation, mu_d - scale * rotation @ mu_s
+
+
+def _closest_on(line, points: np.ndarray) -> np.ndarray:
+    import shapely
+
+    pts = shapely.points(points)
+    return shapely.get_coordinates(shapely.line_interpolate_point(line, shapely.line_locate_point(line, pts)))
+
+
+def _apply(scale: float, rotation: np.ndarray, translation: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return scale * pts @ rotation.T + translation
+
+
+def fit_outline(outline, footprint, allow_scale: bool = True) -> Similarity:
+    """Fit ``outline`` (local metres) onto ``footprint`` (target CRS): coarse rotation search, then ICP."""
+    import shapely
+    from shapely import affinity
+
+    src_line, src_poly = _boundary(outline)
+    dst_line, dst_poly = _boundary(footprint)
+    src = _sample(src_line)
+    c_src, c_dst = np.array(src_poly.centroid.coords[0]), np.array(dst_poly.centroid.coords[0])
+    scores = []
+    for angle in np.arange(0.0, 360.0, _ANGLE_STEP_DEG):
+        moved = affinity.translate(affinity.rotate(src_poly, angle, origin=tuple(c_src)), *(c_dst - c_src))
+        scores.append((shapely.symmetric_difference(moved, dst_poly).area, angle))
+    best: Similarity | None = None
+    for _, angle in sorted(scores)[:4]:
+        theta = math.radians(angle)
+        rotation = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+        scale, translation = 1.0, c_dst - rotation @ c_src
+        for _ in range(_ICP_ITERATIONS):
+            matched = _closest_on(dst_line, _apply(scale, rotation, translation, src))
+            new_scale, rotation, translation = _umeyama(src, matched)
+            if allow_scale:
+                scale = new_scale
+            else:
+                scale, translation = 1.0, matched.mean(axis=0) - rotation @ src.mean(axis=0)
+        fitted = _apply(scale, rotation, translation, src)
+        distances = np.linalg.norm(fitted - _closest_on(dst_line, fitted), axis=1)
+        candidate = Similarity(scale, math.degrees(math.atan2(rotation[1, 0], rotation[0, 0])), translation,
+                               float(np.sqrt((distances ** 2).mean())), float(distances.max()))
+        if best is None or candidate.residual_m < best.residual_m:
+            best = candidate
+    return best

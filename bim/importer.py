@@ -1,0 +1,396 @@
+"""Import one IFC file into a GeoPackage: elements, rooms, storeys, buildings and the georeferencing report."""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..twin.errors import InputError
+from ..twin.gpkg import gpkg_output
+from ..twin.progress import Reporter
+from . import attributes, geometry, georef
+from .fit import fit_outline
+from .layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
+from .reader import open_ifc
+
+OUTLINE_CLASSES = ("IfcWall", "IfcColumn", "IfcCurtainWall")
+FLOOR_CLASSES = ("IfcSlab",)
+SKIPPED_CLASSES = ("IfcFeatureElement", "IfcVirtualElement")
+
+
+@dataclass
+class ImportOptions:
+    georeferencing: str = georef.AUTO
+    target_crs: str = "EPSG:25832"
+    manual: tuple[float, float, float, float] | None = None   # easting, northing, height, rotation (deg)
+    footprints: list[tuple[str, object]] = field(default_factory=list)  # (id, shapely polygon in target CRS)
+    footprint_id: str | None = None
+    fit_height: float | None = None
+    threads: int = 1
+
+
+@dataclass
+class ImportResult:
+    elements: int
+    spaces: int
+    storeys: int
+    buildings: int
+    skipped: list[tuple[str, str]]
+    placement: georef.Placement
+
+
+@dataclass
+class _Item:
+    """What the import keeps of one triangulated product until it is written."""
+
+    product: object
+    mesh: geometry.Mesh | None
+    footprint: object = None       # 2D union, IFC world metres (outline classes, slabs and rooms)
+    z_min: float = 0.0
+    z_max: float = 0.0
+
+
+def _products(model) -> list:
+    elements = [e for e in model.by_type("IfcElement") if not any(e.is_a(c) for c in SKIPPED_CLASSES)]
+    return elements + list(model.by_type("IfcSpace"))
+
+
+def _needs_footprint(product) -> bool:
+    return any(product.is_a(c) for c in OUTLINE_CLASSES + FLOOR_CLASSES) or product.is_a("IfcSpace")
+
+
+def _outline(items: list[_Item], elevations: dict[int, float], building) -> object:
+    """The building's ground outline (IFC world metres): walls/columns of its ground storey, holes filled."""
+    import shapely
+
+    own = [i for i in items if i.footprint is not None and not i.product.is_a("IfcSpace")
+           and (building is None or attributes.parent_of(i.product, "IfcBuilding") == building)]
+    by_storey: dict[int | None, list[_Item]] = {}
+    for item in own:
+        storey = attributes.parent_of(item.product, "IfcBuildingStorey")
+        by_storey.setdefault(storey.id() if storey else None, []).append(item)
+    walls = {k: [i for i in v if any(i.product.is_a(c) for c in OUTLINE_CLASSES)] for k, v in by_storey.items()}
+    candidates = [k for k, v in walls.items() if v and k in elevations]
+    if candidates:
+        ground = min(candidates, key=lambda k: abs(elevations[k]))
+        chosen = walls[ground]
+    else:
+        chosen = [i for v in walls.values() for i in v] or own
+    if not chosen:
+        return None
+    union = shapely.union_all([i.footprint for i in chosen], grid_size=1e-4)
+    parts = [shapely.Polygon(p.exterior) for p in getattr(union, "geoms", [union]) if p.geom_type == "Polygon"]
+    parts = [p for p in parts if p.area > 0.01]
+    if not parts:
+        return None
+    return shapely.union_all(parts)
+
+
+def storey_elevations(model, unit_m: float) -> dict[int, float]:
+    """Each storey's height in IFC world metres: its placement, else its Elevation attribute."""
+    import ifcopenshell.util.placement
+
+    out = {}
+    for storey in model.by_type("IfcBuildingStorey"):
+        if storey.ObjectPlacement is not None:
+            matrix = ifcopenshell.util.placement.get_local_placement(storey.ObjectPlacement)
+            out[storey.id()] = float(matrix[2, 3]) * unit_m
+        else:
+            out[storey.id()] = float(storey.Elevation or 0.0) * unit_m
+    return out
+
+
+def _polygon_z(poly2d, placement: georef.Placement, z_local: float):
+    """A 2D IFC-world polygon/multipolygon as a target-CRS geometry at height z_local."""
+    import shapely
+
+    def ring(coords):
+        xy = np.asarray(coords)[:, :2]
+        return placement.apply(np.column_stack([xy, np.full(len(xy), z_local)]))
+
+    def poly(p):
+        return shapely.Polygon(ring(p.exterior.coords), [ring(h.coords) for h in p.interiors])
+
+    polys = [poly(p) for p in getattr(poly2d, "geoms", [poly2d]) if p.geom_type == "Polygon"]
+    return polys
+
+
+def _choose_footprint(options: ImportOptions, approx_xy: np.ndarray | None):
+    import shapely
+
+    footprints = options.footprints
+    if not footprints:
+        raise InputError("fit to footprint needs a FOOTPRINTS layer with at least one polygon")
+    if options.footprint_id:
+        chosen = [f for f in footprints if str(f[0]) == str(options.footprint_id)]
+        if not chosen:
+            raise InputError(f"no footprint has the id {options.footprint_id!r}")
+        return chosen[0]
+    if len(footprints) == 1:
+        return footprints[0]
+    if approx_xy is None:
+        raise InputError(f"{len(footprints)} footprints and the IFC has no approximate position: set FOOTPRINT_ID")
+    point = shapely.Point(approx_xy)
+    return min(footprints, key=lambda f: f[1].distance(point))
+
+
+def _fit_placement(model, items, elevations, options: ImportOptions, warnings: list[str]) -> georef.Placement:
+    outline = _outline(items, elevations, None)
+    if outline is None:
+        raise InputError("the IFC has no walls, columns or slabs to derive a ground outline for the fit")
+    approx = None
+    approx_warnings: list[str] = []
+    try:
+        approx = georef.resolve(model, georef.AUTO, options.target_crs, warnings=approx_warnings)
+    except InputError:
+        approx = None
+    centroid = np.array(outline.centroid.coords[0])
+    approx_xy = approx.apply(np.array([[*centroid, 0.0]]))[0, :2] if approx is not None else None
+    footprint_id, footprint = _choose_footprint(options, approx_xy)
+    similarity = fit_outline(outline, footprint)
+    ground_local = min((i.z_min for i in items if i.mesh is not None), default=0.0)
+    height = options.fit_height
+    coords_z = np.asarray(footprint.exterior.coords if footprint.geom_type == "Polygon"
+                          else max(footprint.geoms, key=lambda g: g.area).exterior.coords)
+    if height is None and coords_z.shape[1] == 3 and np.isfinite(coords_z[:, 2]).all():
+        height = float(coords_z[:, 2].min())
+    if height is None and approx is not None:
+        height = float(approx.apply(np.array([[0.0, 0.0, ground_local]]))[0, 2])
+        warnings.append(f"fit: ground height {height:.3f} m from the IFC's own {approx.method} georeferencing")
+    if height is None:
+        height = 0.0
+        warnings.append("fit: no height given and none in the footprint or the IFC: the ground is at 0 m")
+    matrix = np.eye(4)
+    m2 = similarity.matrix2d()
+    matrix[:2, :2], matrix[:2, 3] = m2[:2, :2], m2[:2, 2]
+    matrix[2, 3] = height - ground_local
+    if abs(similarity.scale - 1.0) > 0.01:
+        warnings.append(f"fit: scale {similarity.scale:.4f} differs from 1 by more than 1 %: the outline and the "
+                        "footprint may not describe the same building")
+    warnings.append(f"fit to footprint {footprint_id}: RMS residual {similarity.residual_m:.3f} m, "
+                    f"max deviation {similarity.max_deviation_m:.3f} m")
+    return georef.Placement(
+        method=georef.FIT, target_crs=options.target_crs, matrix=matrix, source_crs=options.target_crs,
+        vertical_datum="footprint height" if options.fit_height is None else "given height",
+        eastings=float(m2[0, 2]), northings=float(m2[1, 2]), orthogonal_height=height,
+        rotation_deg=similarity.rotation_deg, scale=similarity.scale, residual_m=similarity.residual_m,
+        expected_accuracy_m=max(similarity.residual_m, similarity.max_deviation_m), warnings=warnings,
+        parameters={"footprint_id": footprint_id, "max_deviation_m": similarity.max_deviation_m,
+                    "approximate_method": approx.method if approx else None},
+    )
+
+
+def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: ImportOptions,
+               reporter: Reporter | None = None) -> ImportResult:
+    """Read, georeference and write one IFC file; the GeoPackage appears only when everything succeeded."""
+    import ifcopenshell.util.unit as unit
+
+    reporter = reporter or Reporter()
+    path = Path(path)
+    source = path.name
+    warnings: list[str] = []
+    reporter.info(f"reading {path}")
+    model = open_ifc(path, warnings)
+    reporter.check()
+    length_m = georef.project_unit_m(model)
+    area_m2 = float(unit.calculate_unit_scale(model, "AREAUNIT"))
+    volume_m3 = float(unit.calculate_unit_scale(model, "VOLUMEUNIT"))
+    placement = None
+    if options.georeferencing != georef.FIT:
+        placement = georef.resolve(model, options.georeferencing, options.target_crs, manual=options.manual,
+                                   warnings=warnings)
+        reporter.info(f"georeferencing: {placement.method} ({placement.source_crs} -> {options.target_crs})")
+    storeys = {s.id(): s for s in model.by_type("IfcBuildingStorey")}
+    elevations = storey_elevations(model, length_m)
+
+    products = _products(model)
+    reporter.info(f"triangulating {len(products)} elements and rooms")
+    items: list[_Item] = []
+    skipped: list[tuple[str, str]] = []
+    for result in geometry.iterate(model, products, _Scaled(reporter, 0, 70), options.threads):
+        product = model.by_id(result.product_id)
+        if isinstance(result, geometry.Failure):
+            skipped.append((product.GlobalId, f"{product.is_a()}: {result.reason}"))
+            reporter.warning(f"{source}: skipped {product.is_a()} {product.GlobalId} ({product.Name or ''}): "
+                             f"{result.reason}")
+            continue
+        mesh = result
+        item = _Item(product, mesh, z_min=float(mesh.verts[:, 2].min()), z_max=float(mesh.verts[:, 2].max()))
+        if _needs_footprint(product):
+            item.footprint = geometry.footprint(mesh.verts, mesh.faces)
+        items.append(item)
+
+    if placement is None:
+        placement = _fit_placement(model, items, elevations, options, warnings)
+    for message in warnings:
+        reporter.warning(f"{source}: {message}")
+    crs = georef.horizontal_crs(options.target_crs)
+    crs_text = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.to_wkt()
+
+    counts = {"elements": 0, "spaces": 0}
+    building_z: dict[int, list[float]] = {}
+    with gpkg_output(output, crs_text) as writer:
+        for spec in BIM_LAYERS:
+            writer.ensure_layer(spec)
+        for n, item in enumerate(items):
+            reporter.check()
+            reporter.progress(70 + 25 * n / max(1, len(items)))
+            xyz = placement.apply(item.mesh.verts)
+            product = item.product
+            storey = attributes.parent_of(product, "IfcBuildingStorey")
+            building = attributes.parent_of(product, "IfcBuilding")
+            psets = attributes.property_sets(product)
+            if building is not None:
+                zs = building_z.setdefault(building.id(), [math.inf, -math.inf])
+                zs[0], zs[1] = min(zs[0], float(xyz[:, 2].min())), max(zs[1], float(xyz[:, 2].max()))
+            if product.is_a("IfcSpace"):
+                _write_space(writer, item, xyz, psets, storey, building, placement, source,
+                             (length_m, area_m2, volume_m3), elevations)
+                counts["spaces"] += 1
+                continue
+            import ifcopenshell.util.element as ue
+
+            row = {
+                "global_id": product.GlobalId, "ifc_class": product.is_a(),
+                "predefined_type": ue.get_predefined_type(product), "name": product.Name,
+                "object_type": getattr(product, "ObjectType", None), "tag": getattr(product, "Tag", None),
+                "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
+                "building_global_id": building.GlobalId if building else None,
+                "material": attributes.material_names(product) or None,
+                "z_min": float(xyz[:, 2].min()), "z_max": float(xyz[:, 2].max()),
+                "psets": psets, "source_file": source,
+                **attributes.common_attributes(psets, area_m2, volume_m3),
+            }
+            writer.add(BIM_ELEMENTS, row, geometry.to_multipolygon(xyz, item.mesh.faces))
+            counts["elements"] += 1
+
+        _write_storeys(writer, items, storeys, elevations, placement, source)
+        n_buildings = _write_buildings(writer, model, items, elevations, placement, building_z, source)
+        writer.add(GEOREF_REPORT, _report_row(model, source, options, placement, counts, skipped))
+        reporter.check()
+    reporter.progress(100)
+    return ImportResult(counts["elements"], counts["spaces"], len(storeys), n_buildings, skipped, placement)
+
+
+def _write_space(writer, item: _Item, xyz, psets, storey, building, placement, source, units, elevations) -> None:
+    length_m, area_m2, volume_m3 = units
+    product = item.product
+    quantities = attributes.space_quantities(psets, length_m, area_m2, volume_m3)
+    floor = item.footprint
+    if floor is not None and floor.geom_type != "Polygon":
+        floor = max(floor.geoms, key=lambda g: g.area)
+    z_floor = float(xyz[:, 2].min())
+    geometry2 = _polygon_z(floor, placement, item.z_min)[0] if floor is not None else None
+    area = quantities["area"]
+    row = {
+        "global_id": product.GlobalId, "name": product.Name, "long_name": product.LongName,
+        "number": quantities["reference"] or product.Name,
+        "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
+        "storey_elevation": _target_height(placement, elevations[storey.id()]) if storey else None,
+        "building_global_id": building.GlobalId if building else None, "floor_elevation": z_floor,
+        "area": area if area is not None else (floor.area if floor is not None else None),
+        "area_source": quantities["area_source"] or ("computed" if floor is not None else None),
+        "height": quantities["height"] if quantities["height"] is not None else item.z_max - item.z_min,
+        "volume": quantities["volume"], "psets": psets, "source_file": source,
+    }
+    writer.add(BIM_SPACES, row, geometry2)
+
+
+def _target_height(placement: georef.Placement, z_local: float) -> float:
+    return float(placement.apply(np.array([[0.0, 0.0, z_local]]))[0, 2])
+
+
+def _write_storeys(writer, items, storeys, elevations, placement, source) -> None:
+    import shapely
+
+    members: dict[int, list[_Item]] = {}
+    for item in items:
+        storey = attributes.parent_of(item.product, "IfcBuildingStorey")
+        if storey is not None:
+            members.setdefault(storey.id(), []).append(item)
+    for storey_id, storey in storeys.items():
+        own = members.get(storey_id, [])
+        shapes = [i.footprint for i in own if i.footprint is not None and not i.product.is_a("IfcSpace")]
+        local_z = elevations[storey_id]
+        geom = None
+        if shapes:
+            union = shapely.union_all(shapes, grid_size=1e-4)
+            polys = _polygon_z(union, placement, local_z)
+            geom = shapely.MultiPolygon(polys) if polys else None
+        building = attributes.parent_of(storey, "IfcBuilding")
+        writer.add(BIM_STOREYS, {
+            "global_id": storey.GlobalId, "name": storey.Name, "long_name": storey.LongName,
+            "building_global_id": building.GlobalId if building else None,
+            "elevation": _target_height(placement, local_z), "local_elevation": local_z,
+            "element_count": sum(not i.product.is_a("IfcSpace") for i in own),
+            "space_count": sum(i.product.is_a("IfcSpace") for i in own), "source_file": source,
+        }, geom)
+
+
+def _write_buildings(writer, model, items, elevations, placement, building_z, source) -> int:
+    import shapely
+
+    buildings = model.by_type("IfcBuilding")
+    for building in buildings:
+        outline = _outline(items, elevations, building if len(buildings) > 1 else None)
+        own = [i for i in items if attributes.parent_of(i.product, "IfcBuilding") == building]
+        z_min, z_max = building_z.get(building.id(), [None, None])
+        geom = None
+        if outline is not None:
+            ground_local = min((i.z_min for i in own), default=0.0)
+            polys = _polygon_z(outline, placement, ground_local)
+            geom = shapely.MultiPolygon(polys) if polys else None
+        site = attributes.parent_of(building, "IfcSite")
+        writer.add(BIM_BUILDINGS, {
+            "global_id": building.GlobalId, "name": building.Name, "long_name": building.LongName,
+            "site_global_id": site.GlobalId if site else None, "site_name": site.Name if site else None,
+            "address": attributes.address_text(building) or None,
+            "ground_height": z_min, "roof_height": z_max,
+            "storey_count": sum(1 for s in model.by_type("IfcBuildingStorey")
+                                if attributes.parent_of(s, "IfcBuilding") == building),
+            "element_count": sum(not i.product.is_a("IfcSpace") for i in own),
+            "space_count": sum(i.product.is_a("IfcSpace") for i in own),
+            "georef_method": placement.method, "source_file": source,
+        }, geom)
+    return len(buildings)
+
+
+def _report_row(model, source, options, placement: georef.Placement, counts, skipped) -> dict:
+    return {
+        "source_file": source, "ifc_schema": model.schema_identifier, "method": placement.method,
+        "requested": options.georeferencing, "source_crs": placement.source_crs,
+        "target_crs": options.target_crs, "vertical_datum": placement.vertical_datum,
+        "eastings": placement.eastings, "northings": placement.northings,
+        "orthogonal_height": placement.orthogonal_height, "rotation_deg": placement.rotation_deg,
+        "scale": placement.scale, "unit_scale": placement.unit_scale,
+        "grid_convergence_deg": placement.grid_convergence_deg, "residual_m": placement.residual_m,
+        "expected_accuracy_m": placement.expected_accuracy_m, "elements": counts["elements"],
+        "spaces": counts["spaces"], "skipped": len(skipped),
+        "skipped_ids": ", ".join(gid for gid, _ in skipped) or None,
+        "warnings": "\n".join(placement.warnings) or None, "parameters": placement.parameters,
+    }
+
+
+class _Scaled(Reporter):
+    """Maps a stage's 0..100 % onto [start, end] of the overall progress."""
+
+    def __init__(self, inner: Reporter, start: float, end: float) -> None:
+        self.inner, self.start, self.end = inner, start, end
+
+    def progress(self, percent: float) -> None:
+        self.inner.progress(self.start + (self.end - self.start) * percent / 100.0)
+
+    def info(self, message: str) -> None:
+        self.inner.info(message)
+
+    def warning(self, message: str) -> None:
+        self.inner.warning(message)
+
+    def is_cancelled(self) -> bool:
+        return self.inner.is_cancelled()
+
+    def check(self) -> None:
+        self.inner.check()

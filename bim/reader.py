@@ -1,0 +1,116 @@
+"""Open .ifc/.ifczip files and refuse the ones that are not, truncated or mislabelled."""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from ..twin.errors import InputError
+
+_MAGIC = b"ISO-10303-21"
+_END = b"END-ISO-10303-21"
+_TYPE_RE = re.compile(rb"=\s*(IFC[A-Z0-9_]+)\s*\(", re.IGNORECASE)
+_SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
+
+
+def _step_bytes(path: Path) -> bytes:
+    """The STEP text of an .ifc, or of the single .ifc inside an .ifczip."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if m.lower().endswith(".ifc")]
+            if len(members) != 1:
+                raise InputError(f"an .ifczip must hold exactly one .ifc file, found {len(members)}", path=str(path))
+            try:
+                return archive.read(members[0])
+            except (zipfile.BadZipFile, OSError, EOFError) as err:
+                raise InputError(f"the zip archive is damaged: {err}", path=str(path)) from err
+    return path.read_bytes()
+
+
+def _check_step(path: Path, data: bytes) -> None:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(_MAGIC):
+        raise InputError("not an IFC file: it does not start with ISO-10303-21;", path=str(path), line=1)
+    if _END not in data[-4096:]:
+        lines = data.count(b"\n") + 1
+        raise InputError(f"truncated STEP file: END-ISO-10303-21; is missing (the file stops at line {lines})",
+                         path=str(path), line=lines)
+
+
+def _check_schema(path: Path, data: bytes, schema: str, warnings: list[str] | None) -> None:
+    """Refuse a file whose entities do not exist in the schema its header declares.
+
+    With ``warnings`` (a pre-release schema read as its release) unknown types are reported instead.
+    """
+    import ifcopenshell.ifcopenshell_wrapper as wrapper
+
+    declared = wrapper.schema_by_name(schema)
+    names = {m.decode("ascii").upper() for m in set(_TYPE_RE.findall(data))}
+    unknown = sorted(n for n in names if not _declares(declared, n))
+    if not unknown:
+        return
+    if warnings is not None:
+        warnings.append(f"{path.name}: entity types unknown to {schema} were ignored: {', '.join(unknown)}")
+        return
+    fits = [s for s in ("IFC4", "IFC4X3_ADD2", "IFC2X3") if s != schema
+            and all(_declares(wrapper.schema_by_name(s), n) for n in names)]
+    hint = f"; the content is {fits[0]}: correct the FILE_SCHEMA header" if fits else ""
+    raise InputError(
+        f"the header declares {schema} but the file uses {len(unknown)} entity types that {schema} does not have "
+        f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}){hint}",
+        path=str(path), line=_line_of(data, unknown[0]))
+
+
+def _declares(schema, name: str) -> bool:
+    try:
+        schema.declaration_by_name(name)
+        return True
+    except (RuntimeError, IndexError, KeyError):
+        return False
+
+
+def _line_of(data: bytes, entity: str) -> int | None:
+    match = re.search(rb"=\s*" + entity.encode() + rb"\s*\(", data, re.IGNORECASE)
+    return data.count(b"\n", 0, match.start()) + 1 if match else None
+
+
+def _supported_schema(path: Path, data: bytes, warnings: list[str]) -> bytes:
+    """Read pre-release IFC4X3 schemas (RC1..RC4, ADD1, TC1) as IFC4X3_ADD2, with a warning."""
+    import ifcopenshell.ifcopenshell_wrapper as wrapper
+
+    match = _SCHEMA_RE.search(data[:65536])
+    if not match:
+        raise InputError("the header has no FILE_SCHEMA", path=str(path))
+    declared = match.group(1).decode("ascii", errors="replace").upper()
+    if declared in {n.upper() for n in wrapper.schema_names()} or declared == "IFC2X3":
+        return data
+    if declared.startswith("IFC4X3"):
+        warnings.append(f"{path.name}: schema {declared} is a pre-release of IFC 4.3; read as IFC4X3_ADD2")
+        return data[:match.start(1)] + b"IFC4X3_ADD2" + data[match.end(1):]
+    raise InputError(f"unsupported IFC schema {declared} (supported: IFC2X3, IFC4, IFC4X3)", path=str(path))
+
+
+def open_ifc(path: str | Path, warnings: list[str] | None = None):
+    """Open and validate an IFC file; raise InputError with the file and line when it is unusable.
+
+    Recoverable oddities are appended to ``warnings``.
+    """
+    import ifcopenshell
+
+    warnings = [] if warnings is None else warnings
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("the file does not exist", path=str(path))
+    data = _step_bytes(path)
+    _check_step(path, data)
+    n_warnings = len(warnings)
+    data = _supported_schema(path, data, warnings)
+    prerelease = len(warnings) > n_warnings
+    try:
+        model = ifcopenshell.file.from_string(data.decode("utf-8", errors="replace"))
+    except (ifcopenshell.Error, RuntimeError, ValueError) as err:
+        raise InputError(f"ifcopenshell cannot read the file: {err}", path=str(path)) from err
+    _check_schema(path, data, model.schema_identifier, warnings if prerelease else None)
+    if not model.by_type("IfcProject"):
+        raise InputError("the file has no IfcProject", path=str(path))
+    return model
