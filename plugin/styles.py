@@ -1,0 +1,61 @@
+"""The shipped QML styles and the Processing post-processor that applies them to loaded outputs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import (QgsMapLayer, QgsProcessingContext, QgsProcessingFeedback,
+                       QgsProcessingLayerPostProcessorInterface)
+
+STYLE_DIR = Path(__file__).resolve().parent.parent / "resources" / "styles"
+
+# Layer of the city model GeoPackage -> its style (2D and, for surfaces, the 3D renderer).
+CITY_MODEL_STYLES = {
+    "buildings": "buildings.qml",
+    "building_surfaces": "building_surfaces_3d.qml",
+    "footprints": "buildings.qml",
+}
+
+
+def style_path(name: str) -> Path:
+    return STYLE_DIR / name
+
+
+def apply_style(layer: QgsMapLayer, qml: str | Path) -> tuple[bool, str]:
+    """Load a QML (every category it holds, 3D symbology included) onto the layer."""
+    message, ok = layer.loadNamedStyle(str(style_path(str(qml))), QgsMapLayer.AllStyleCategories)
+    if ok:
+        layer.triggerRepaint()
+    return ok, message
+
+
+class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Applies a QML style to a layer Processing loads on completion."""
+
+    _instances: dict[str, StylePostProcessor] = {}  # QGIS does not own post-processors: keep them alive
+
+    def __init__(self, qml: str) -> None:
+        super().__init__()
+        self.qml = qml
+
+    @classmethod
+    def for_style(cls, qml: str) -> StylePostProcessor:
+        if qml not in cls._instances:
+            cls._instances[qml] = cls(qml)
+        return cls._instances[qml]
+
+    def postProcessLayer(self, layer: QgsMapLayer, context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> None:
+        ok, message = apply_style(layer, self.qml)
+        if not ok and feedback is not None:
+            feedback.reportError(f"{self.qml}: {message}", fatalError=False)
+
+
+def load_city_model_on_completion(context: QgsProcessingContext, gpkg: str, output_name: str) -> None:
+    """Have Processing load the city model layers of ``gpkg``, styled, when the run completes in a project."""
+    project = context.project()
+    if project is None:
+        return
+    for layer_name, qml in CITY_MODEL_STYLES.items():
+        details = QgsProcessingContext.LayerDetails(layer_name, project, output_name)
+        details.setPostProcessor(StylePostProcessor.for_style(qml))
+        context.addLayerToLoadOnCompletion(f"{gpkg}|layername={layer_name}", details)
