@@ -1,0 +1,178 @@
+"""geotwin:importifc: an IFC building (.ifc/.ifczip), georeferenced, into a GeoPackage of the twin."""
+from __future__ import annotations
+
+import os
+
+from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeatureRequest,
+                       QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
+                       QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterCrs,
+                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum,
+                       QgsProcessingParameterFeatureSource, QgsProcessingParameterField,
+                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
+                       QgsProcessingParameterNumber, QgsProcessingParameterString)
+
+from ..algorithm import GeoTwinAlgorithm
+
+DEFAULT_CRS = "EPSG:25832"
+GEOREF_CHOICES = (("auto", "Automatic (map conversion, then IfcSite latitude/longitude)"),
+                  ("map conversion", "IfcMapConversion / ePSet_MapConversion"),
+                  ("site", "IfcSite latitude/longitude and true north"),
+                  ("manual", "Manual anchor point and rotation"),
+                  ("fit to footprint", "Fit the ground outline to a footprint"))
+
+
+class ImportIfc(GeoTwinAlgorithm):
+    ALG_ID = "importifc"
+    DISPLAY_NAME = "Import BIM model (IFC)"
+    GROUP_ID = "bim"
+    GROUP_NAME = "BIM"
+    REQUIRES = ("ifcopenshell", "numpy", "shapely", "pyproj", "geopandas", "pyogrio")
+    HELP = (
+        "Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the "
+        "target CRS.\n\n"
+        "GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; "
+        "eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 "
+        "ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with "
+        "TrueNorth and the grid convergence (about a metre). A map conversion in another CRS is transformed "
+        "to the target CRS with PROJ. Manual places the IFC origin at the given easting, northing and height, "
+        "with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the "
+        "IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint "
+        "from FOOTPRINTS: the one whose FOOTPRINT_FIELD equals FOOTPRINT_ID, else the only one, else the one "
+        "nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's "
+        "z, else the IFC's own georeferencing.\n"
+        "Heights stay in the vertical datum of the IFC (OrthogonalHeight, RefElevation or the manual height); "
+        "the georef_report table names it.\n\n"
+        "Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, "
+        "material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), "
+        "bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, "
+        "height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, "
+        "residual, expected accuracy and warnings). Elements whose geometry fails are skipped, counted and "
+        "named by GlobalId. The GeoPackage is written only when the whole import succeeds."
+    )
+
+    INPUT, GEOREFERENCING, TARGET_CRS, OUTPUT = "INPUT", "GEOREFERENCING", "TARGET_CRS", "OUTPUT"
+    EASTING, NORTHING, HEIGHT, ROTATION = "MANUAL_EASTING", "MANUAL_NORTHING", "MANUAL_HEIGHT", "MANUAL_ROTATION"
+    FOOTPRINTS, FOOTPRINT_FIELD, FOOTPRINT_ID = "FOOTPRINTS", "FOOTPRINT_FIELD", "FOOTPRINT_ID"
+    ELEMENTS, SPACES, METHOD, RESIDUAL = "ELEMENTS", "SPACES", "GEOREF_METHOD", "GEOREF_RESIDUAL_M"
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(
+            self.INPUT, self.tr("IFC file (.ifc, .ifczip)"), QgsProcessingParameterFile.File,
+            fileFilter=self.tr("IFC (*.ifc *.ifczip *.IFC *.IFCZIP)")))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.GEOREFERENCING, self.tr("Georeferencing"), [self.tr(label) for _, label in GEOREF_CHOICES],
+            defaultValue=0))
+        advanced = [
+            QgsProcessingParameterNumber(self.EASTING, self.tr("Manual: easting of the IFC origin"),
+                                         QgsProcessingParameterNumber.Double, optional=True),
+            QgsProcessingParameterNumber(self.NORTHING, self.tr("Manual: northing of the IFC origin"),
+                                         QgsProcessingParameterNumber.Double, optional=True),
+            QgsProcessingParameterNumber(self.HEIGHT, self.tr("Manual / fit: height of the IFC origin "
+                                                              "(fit: of the ground)"),
+                                         QgsProcessingParameterNumber.Double, optional=True),
+            QgsProcessingParameterNumber(self.ROTATION, self.tr("Manual: rotation of the IFC x axis from grid "
+                                                                "east, anticlockwise (degrees)"),
+                                         QgsProcessingParameterNumber.Double, defaultValue=0.0, optional=True),
+        ]
+        for param in advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.FOOTPRINTS, self.tr("Footprints for the fit (city model)"), [QgsProcessing.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.FOOTPRINT_FIELD, self.tr("Footprint id field"), parentLayerParameterName=self.FOOTPRINTS,
+            optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.FOOTPRINT_ID, self.tr("Footprint id to fit to (empty: the nearest footprint)"), optional=True))
+        self.addParameter(QgsProcessingParameterCrs(
+            self.TARGET_CRS, self.tr("Target CRS"), defaultValue=DEFAULT_CRS, optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT, self.tr("BIM GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
+        self.addOutput(QgsProcessingOutputNumber(self.ELEMENTS, self.tr("Elements")))
+        self.addOutput(QgsProcessingOutputNumber(self.SPACES, self.tr("Rooms")))
+        self.addOutput(QgsProcessingOutputString(self.METHOD, self.tr("Georeferencing method")))
+        self.addOutput(QgsProcessingOutputNumber(self.RESIDUAL, self.tr("Georeferencing residual (m)")))
+
+    def _number(self, parameters, name, context):
+        if parameters.get(name) in (None, ""):
+            return None
+        return self.parameterAsDouble(parameters, name, context)
+
+    def _footprints(self, parameters, context, target: QgsCoordinateReferenceSystem, feedback):
+        source = self.parameterAsSource(parameters, self.FOOTPRINTS, context)
+        if source is None:
+            return []
+        import shapely
+
+        field = self.parameterAsString(parameters, self.FOOTPRINT_FIELD, context)
+        transform = QgsCoordinateTransform(source.sourceCrs(), target, context.transformContext())
+        footprints = []
+        for feature in source.getFeatures(QgsFeatureRequest()):
+            if feedback.isCanceled():
+                break
+            geom = feature.geometry()
+            if geom is None or geom.isEmpty():
+                continue
+            geom.transform(transform)
+            key = feature[field] if field else feature.id()
+            footprints.append((str(key), shapely.from_wkb(bytes(geom.asWkb()))))
+        return footprints
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        self.require_dependencies()
+        from ...bim.importer import ImportOptions, import_ifc
+        from ...twin.errors import GeoTwinError
+
+        path = self.parameterAsFile(parameters, self.INPUT, context)
+        if not path:
+            raise QgsProcessingException(self.tr("No IFC file given."))
+        index = self.parameterAsEnum(parameters, self.GEOREFERENCING, context)
+        if not 0 <= index < len(GEOREF_CHOICES):
+            raise QgsProcessingException(self.tr("Unknown georeferencing choice."))
+        method = GEOREF_CHOICES[index][0]
+        target = self.parameterAsCrs(parameters, self.TARGET_CRS, context)
+        if target is None or not target.isValid():
+            target = QgsCoordinateReferenceSystem(DEFAULT_CRS)
+        if not target.isValid():
+            raise QgsProcessingException(self.tr("The target CRS is not valid."))
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        if not output:
+            raise QgsProcessingException(self.tr("No output GeoPackage given."))
+        if not output.lower().endswith(".gpkg"):
+            output += ".gpkg"
+        manual = None
+        if method == "manual":
+            values = [self._number(parameters, n, context) for n in (self.EASTING, self.NORTHING, self.HEIGHT)]
+            if any(v is None for v in values):
+                raise QgsProcessingException(self.tr("Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING "
+                                                     "and MANUAL_HEIGHT."))
+            manual = (*values, self._number(parameters, self.ROTATION, context) or 0.0)
+
+        steps = QgsProcessingMultiStepFeedback(2, feedback)
+        steps.setCurrentStep(0)
+        footprints = self._footprints(parameters, context, target, steps) if method == "fit to footprint" else []
+        if feedback.isCanceled():
+            return {}
+        options = ImportOptions(
+            georeferencing=method, target_crs=target.authid() or target.toWkt(), manual=manual,
+            footprints=footprints, footprint_id=self.parameterAsString(parameters, self.FOOTPRINT_ID, context) or None,
+            fit_height=self._number(parameters, self.HEIGHT, context) if method == "fit to footprint" else None,
+            threads=max(1, min(2, os.cpu_count() or 1)))
+        steps.setCurrentStep(1)
+        try:
+            result = import_ifc(path, output, options, self.reporter(steps))
+        except GeoTwinError as err:
+            raise QgsProcessingException(str(err)) from None
+        placement = result.placement
+        feedback.pushInfo(self.tr("{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} "
+                                  "(residual {5:.3f} m)").format(result.elements, result.spaces, result.storeys,
+                                                                 len(result.skipped), placement.method,
+                                                                 placement.residual_m))
+        return {
+            self.OUTPUT: output,
+            self.ELEMENTS: result.elements,
+            self.SPACES: result.spaces,
+            self.METHOD: placement.method,
+            self.RESIDUAL: placement.residual_m,
+        }
