@@ -1,0 +1,185 @@
+"""generate_district: write every file of the sample district into one folder, atomically."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..atomic import atomic_path
+from ..errors import InputError
+from ..progress import Reporter
+from . import school
+from .citygml import CityGmlWriter
+from .cityjson import CityJsonSeqWriter, CityJsonWriter
+from .islands import islands, write_islands
+from .layout import buildings as building_specs
+from .sensors import write_sensors
+from .site import (CITYGML_SRS, CITYJSON_SRS, COMPOUND_PROJ, HORIZONTAL_EPSG, VERTICAL_EPSG, site,
+                   to_lonlat)
+from .solid import surfaces
+
+MIN_BUILDINGS, MAX_BUILDINGS = 10, 1_000_000
+FORMATS = ("citygml", "cityjson", "cityjsonseq", "ifc", "islands", "sensors")
+FILE_NAMES = {
+    "citygml": "district.gml",
+    "cityjson": "district.city.json",
+    "cityjsonseq": "district.city.jsonl",
+    "ifc": "school.ifc",
+    "islands": "learning_islands.geojson",
+    "sensors_sta": "sensors.sta.json",
+    "sensors_csv": "sensors.csv",
+}
+MANIFEST_NAME = "district.json"
+CAFE_BUILDINGS = (4, 9)   # fan buildings that host a café learning island (always present: count >= 10)
+
+
+@dataclass
+class DistrictManifest:
+    """What was written: counts, CRS, extent, seed, the school and the files (relative names)."""
+
+    output_dir: str
+    seed: int
+    buildings: int
+    crs: dict
+    bbox: list[float]                 # EPSG:25832 + DHHN2016: minx, miny, minz, maxx, maxy, maxz
+    bbox_wgs84: list[float]           # lon/lat of the horizontal extent: west, south, east, north
+    school: dict
+    counts: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+
+    def path(self, key: str) -> Path:
+        return Path(self.output_dir) / self.files[key]
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data.pop("output_dir")
+        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _check_target(target: Path) -> None:
+    """Refuse to replace a folder that holds anything but an earlier sample district."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise InputError("the output exists and is not a folder", path=str(target))
+    names = {p.name for p in target.iterdir()}
+    if names and MANIFEST_NAME not in names:
+        raise InputError("the output folder is not empty and holds no sample district "
+                         f"({MANIFEST_NAME}); choose a new or empty folder", path=str(target))
+
+
+def generate_district(output_dir, buildings: int = 400, seed: int = 0, formats=FORMATS,
+                      reporter: Reporter | None = None) -> DistrictManifest:
+    """Write the sample district for ``seed`` with ``buildings`` buildings into ``output_dir``.
+
+    City model files are streamed: memory stays flat from 10 to 1,000,000 buildings.
+    """
+    reporter = reporter or Reporter()
+    if isinstance(buildings, bool) or not isinstance(buildings, int):
+        raise InputError(f"the building count must be an integer, got {buildings!r}")
+    if not MIN_BUILDINGS <= buildings <= MAX_BUILDINGS:
+        raise InputError(f"the building count must be between {MIN_BUILDINGS} and {MAX_BUILDINGS}, "
+                         f"got {buildings}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"the seed must be a non-negative integer, got {seed!r}")
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise InputError(f"unknown output formats {unknown}; choose from {', '.join(FORMATS)}")
+    wanted = [f for f in FORMATS if f in formats]
+    target = Path(output_dir).resolve()
+    _check_target(target)
+
+    s = site()
+    translate = (int(s.square[0]) * 1000, int(s.square[1]) * 1000, 100_000)
+    with atomic_path(target, directory=True) as tmp:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)   # a plain folder, not mkdtemp's private 0700
+        files: dict[str, str] = {}
+        writers = []
+        if "citygml" in wanted:
+            writers.append(CityGmlWriter(tmp / FILE_NAMES["citygml"], seed))
+            files["citygml"] = FILE_NAMES["citygml"]
+        if "cityjson" in wanted:
+            writers.append(CityJsonWriter(tmp / FILE_NAMES["cityjson"], seed, translate))
+            files["cityjson"] = FILE_NAMES["cityjson"]
+        if "cityjsonseq" in wanted:
+            writers.append(CityJsonSeqWriter(tmp / FILE_NAMES["cityjsonseq"], seed, translate))
+            files["cityjsonseq"] = FILE_NAMES["cityjsonseq"]
+        lo = [None, None, None]
+        hi = [None, None, None]
+        cafes = []
+        step = max(1, buildings // 200)
+        try:
+            for n, spec in enumerate(building_specs(buildings, seed)):
+                if n % step == 0:
+                    reporter.check()
+                    reporter.progress(90.0 * n / buildings)
+                if spec.index in CAFE_BUILDINGS:
+                    cafes.append(spec)
+                xs = [c[0] for c in spec.corners]
+                ys = [c[1] for c in spec.corners]
+                for axis, low, high in ((0, min(xs), max(xs)), (1, min(ys), max(ys)),
+                                        (2, spec.ground, spec.ridge)):
+                    lo[axis] = low if lo[axis] is None else min(lo[axis], low)
+                    hi[axis] = high if hi[axis] is None else max(hi[axis], high)
+                if writers:
+                    faces = surfaces(spec)
+                    for w in writers:
+                        w.add(spec, faces)
+            bbox_mm = (*lo, *hi)
+            for w in writers:
+                w.close(bbox_mm)
+        except BaseException:
+            for w in writers:
+                w.abort()
+            raise
+        reporter.info(f"wrote {buildings} buildings: {', '.join(files.values()) or 'no city model file'}")
+        counts = {"buildings": buildings, "landmarks": 4}
+        reporter.check()
+        if "ifc" in wanted:
+            from .ifc import write_school_ifc
+
+            ifc_info = write_school_ifc(tmp / FILE_NAMES["ifc"], seed)
+            ifc_info.pop("map_conversion")
+            counts["ifc"] = ifc_info
+            files["ifc"] = FILE_NAMES["ifc"]
+            reporter.info(f"wrote the school as IFC4: {ifc_info['spaces']} spaces, {ifc_info['walls']} walls")
+        reporter.progress(94.0)
+        reporter.check()
+        if "islands" in wanted:
+            features = islands(seed, cafes)
+            write_islands(tmp / FILE_NAMES["islands"], features)
+            counts["learning_islands"] = len(features)
+            files["islands"] = FILE_NAMES["islands"]
+        reporter.progress(96.0)
+        reporter.check()
+        if "sensors" in wanted:
+            n_sensors, n_obs = write_sensors(tmp / FILE_NAMES["sensors_sta"], tmp / FILE_NAMES["sensors_csv"], seed)
+            counts["sensors"] = n_sensors
+            counts["observations"] = n_obs
+            files["sensors_sta"] = FILE_NAMES["sensors_sta"]
+            files["sensors_csv"] = FILE_NAMES["sensors_csv"]
+        reporter.check()
+        to_ll = to_lonlat()
+        west, south = to_ll.transform(lo[0] / 1000, lo[1] / 1000)
+        east, north = to_ll.transform(hi[0] / 1000, hi[1] / 1000)
+        place = school.placement()
+        manifest = DistrictManifest(
+            output_dir=str(target), seed=seed, buildings=buildings,
+            crs={"horizontal": f"EPSG:{HORIZONTAL_EPSG}", "vertical": f"EPSG:{VERTICAL_EPSG}",
+                 "proj": COMPOUND_PROJ, "citygml_srs": CITYGML_SRS, "cityjson_reference_system": CITYJSON_SRS},
+            bbox=[v / 1000 for v in (*lo, *hi)],
+            bbox_wgs84=[round(v, 7) for v in (west, south, east, north)],
+            school={"id": school.SCHOOL_ID, "name": school.SCHOOL_NAME, "storeys": school.STOREYS,
+                    "classrooms": sum(1 for r in school.rooms() if r.is_classroom),
+                    "map_conversion": {"Eastings": place.eastings, "Northings": place.northings,
+                                       "OrthogonalHeight": place.orthogonal_height,
+                                       "XAxisAbscissa": place.x_axis_abscissa,
+                                       "XAxisOrdinate": place.x_axis_ordinate, "Scale": 1.0}},
+            counts=counts, files=files)
+        (tmp / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+        manifest.files = {**files, "manifest": MANIFEST_NAME}
+        reporter.progress(100.0)
+    return manifest

@@ -1,0 +1,183 @@
+"""LoRaWAN sensors on and around Friedrichsplatz with one week of 15-minute observations.
+
+Written twice: an OGC SensorThings API v1.1 deep-insert document (a list of Things) and the CSV
+a LoRaWAN network server exports (one row per uplink, one column per measurement).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from . import school
+from .site import to_lonlat
+
+WEEK_START = datetime(2025, 6, 2, tzinfo=timezone.utc)   # a Monday
+STEP = timedelta(minutes=15)
+STEPS = 7 * 24 * 4
+UTC_OFFSET_H = 2            # CEST: daily cycles follow local time
+
+OM_MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    key: str                 # CSV column
+    property_name: str
+    property_definition: str
+    description: str
+    unit: dict
+    sensor_name: str
+    sensor_description: str
+    valid_range: tuple[float, float]
+
+
+NOISE = Quantity("noise_dba", "Sound pressure level (A-weighted)",
+                 "http://qudt.org/vocab/quantitykind/SoundPressureLevel",
+                 "A-weighted equivalent continuous sound level over 15 minutes",
+                 {"name": "decibel (A-weighted)", "symbol": "dB(A)",
+                  "definition": "http://qudt.org/vocab/unit/DeciB_A"},
+                 "Class 2 sound level meter", "LoRaWAN sound level meter, IEC 61672 class 2", (30.0, 100.0))
+SOIL = Quantity("soil_moisture_pct", "Soil moisture",
+                "http://qudt.org/vocab/quantitykind/VolumeFraction",
+                "Volumetric water content of the soil at 20 cm depth",
+                {"name": "percent", "symbol": "%", "definition": "http://qudt.org/vocab/unit/PERCENT"},
+                "Capacitive soil moisture probe", "LoRaWAN capacitive soil moisture probe, 20 cm", (0.0, 60.0))
+TEMPERATURE = Quantity("air_temperature_c", "Air temperature",
+                       "http://vocab.nerc.ac.uk/collection/P07/current/CFSN0023/",
+                       "Air temperature 3 m above ground, radiation shielded",
+                       {"name": "degree Celsius", "symbol": "°C", "definition": "http://qudt.org/vocab/unit/DEG_C"},
+                       "Air temperature sensor", "LoRaWAN air temperature sensor in a radiation shield",
+                       (-30.0, 50.0))
+PARKING = Quantity("parking_occupied", "Parking space occupancy",
+                   "http://qudt.org/vocab/quantitykind/Dimensionless",
+                   "1 when a vehicle occupies the parking space, else 0",
+                   {"name": "occupancy state", "symbol": "1", "definition": "http://qudt.org/vocab/unit/UNITLESS"},
+                   "Magnetometer parking sensor", "LoRaWAN in-ground magnetometer parking sensor", (0.0, 1.0))
+QUANTITIES = (NOISE, SOIL, TEMPERATURE, PARKING)
+
+# (device id, quantity, name, (u, v) in the square's frame (see school.uv_to_en))
+DEVICES = (
+    ("ka-fp-noise-01", NOISE, "Lärm Friedrichsplatz Nord", (0.0, 15.5)),
+    ("ka-fp-noise-02", NOISE, "Lärm Erbprinzenstraße", (0.0, 46.0)),
+    ("ka-fp-noise-03", NOISE, "Lärm Fächerstrahl Ost", (58.0, 0.0)),
+    ("ka-fp-soil-01", SOIL, "Bodenfeuchte Rasen West", (-15.0, 0.0)),
+    ("ka-fp-soil-02", SOIL, "Bodenfeuchte Rasen Süd", (10.0, -8.0)),
+    ("ka-fp-soil-03", SOIL, "Bodenfeuchte Baumscheibe Ost", (20.0, 8.0)),
+    ("ka-fp-temp-01", TEMPERATURE, "Lufttemperatur Platzmitte", (-5.0, 5.0)),
+    ("ka-fp-temp-02", TEMPERATURE, "Lufttemperatur Schule Nordfassade", (0.0, 36.5)),
+    ("ka-fp-temp-03", TEMPERATURE, "Lufttemperatur Museum Südwest", (-40.0, -38.0)),
+    ("ka-fp-park-01", PARKING, "Stellplatz Erbprinzenstraße 1", (-20.0, 41.0)),
+    ("ka-fp-park-02", PARKING, "Stellplatz Erbprinzenstraße 2", (-14.0, 41.0)),
+    ("ka-fp-park-03", PARKING, "Stellplatz Erbprinzenstraße 3", (-8.0, 41.0)),
+    ("ka-fp-park-04", PARKING, "Stellplatz Erbprinzenstraße 4", (25.0, 41.0)),
+)
+
+
+def _local_hour(step: int) -> float:
+    return (step * 0.25 + UTC_OFFSET_H) % 24.0
+
+
+def _day(step: int) -> int:
+    return int((step * 0.25 + UTC_OFFSET_H) // 24.0)
+
+
+def series(quantity: Quantity, rng: random.Random) -> list[float | int]:
+    """One week of realistic, deterministic values with daily cycles."""
+    values: list[float | int] = []
+    if quantity is TEMPERATURE:
+        base = rng.uniform(17.0, 20.0)
+        day_offsets = [rng.uniform(-2.5, 2.5) for _ in range(8)]
+        for s in range(STEPS):
+            h = _local_hour(s)
+            v = base + day_offsets[_day(s)] + 6.5 * math.cos(2 * math.pi * (h - 15.0) / 24.0)
+            values.append(round(v + rng.gauss(0.0, 0.25), 1))
+    elif quantity is NOISE:
+        base = rng.uniform(-2.0, 3.0)
+        for s in range(STEPS):
+            h, weekend = _local_hour(s), _day(s) % 7 >= 5
+            v = 46.0 + base + (14.0 if 6.0 <= h < 22.0 else 0.0) * (0.7 if weekend else 1.0)
+            if not weekend and (7.0 <= h < 9.0 or 16.0 <= h < 18.5):
+                v += 4.0
+            values.append(round(v + rng.gauss(0.0, 1.8), 1))
+    elif quantity is SOIL:
+        v = rng.uniform(30.0, 36.0)
+        rain_step = 3 * 96 + 60 + rng.randrange(8)     # an evening shower on Thursday
+        for s in range(STEPS):
+            h = _local_hour(s)
+            v -= 0.05 if 9.0 <= h < 20.0 else 0.008     # evapotranspiration mostly by day
+            if rain_step <= s < rain_step + 6:
+                v += 1.8
+            v = min(max(v, 5.0), 50.0)
+            values.append(round(v + rng.gauss(0.0, 0.15), 1))
+    elif quantity is PARKING:
+        state = 1
+        for s in range(STEPS):
+            h, weekend = _local_hour(s), _day(s) % 7 >= 5
+            p_busy = 0.9 if 8.0 <= h < 19.0 and not weekend else (0.6 if 8.0 <= h < 22.0 else 0.35)
+            if rng.random() < 0.25:
+                state = 1 if rng.random() < p_busy else 0
+            values.append(state)
+    else:
+        raise ValueError(f"unknown quantity {quantity.key}")
+    return values
+
+
+def _time(step: int) -> str:
+    return (WEEK_START + step * STEP).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build(seed: int) -> tuple[list[dict], list[tuple[str, str, float, float, str, float | int]]]:
+    """(SensorThings Things, CSV rows) for ``seed``."""
+    to_ll = to_lonlat()
+    things: list[dict] = []
+    rows = []
+    for device, q, name, (u, v) in DEVICES:
+        rng = random.Random(f"geotwin-sensors:{seed}:{device}")
+        e, n = school.uv_to_en(u, v)
+        lon, lat = (round(c, 7) for c in to_ll.transform(e, n))
+        values = series(q, rng)
+        dev_eui = f"70B3D57ED00{int.from_bytes(device.encode(), 'big') % 16 ** 5:05X}"
+        things.append({
+            "name": name,
+            "description": f"LoRaWAN sensor {device} at Friedrichsplatz, Karlsruhe",
+            "properties": {"deviceId": device, "devEUI": dev_eui, "network": "LoRaWAN"},
+            "Locations": [{
+                "name": f"{name} (Standort)",
+                "description": f"Mounting position of {device}",
+                "encodingType": "application/geo+json",
+                "location": {"type": "Point", "coordinates": [lon, lat]},
+            }],
+            "Datastreams": [{
+                "name": f"{q.property_name} {device}",
+                "description": q.description,
+                "observationType": OM_MEASUREMENT,
+                "unitOfMeasurement": dict(q.unit),
+                "ObservedProperty": {"name": q.property_name, "definition": q.property_definition,
+                                     "description": q.description},
+                "Sensor": {"name": f"{q.sensor_name} {device}", "description": q.sensor_description,
+                           "encodingType": "text/html", "metadata": "https://www.thethingsnetwork.org/"},
+                "Observations": [{"phenomenonTime": _time(s), "result": val} for s, val in enumerate(values)],
+            }],
+        })
+        rows.extend((device, _time(s), lat, lon, q.key, val) for s, val in enumerate(values))
+    rows.sort(key=lambda r: (r[1], r[0]))
+    return things, rows
+
+
+def write_sensors(sta_path: Path, csv_path: Path, seed: int) -> tuple[int, int]:
+    """Write both files; returns (sensors, observations)."""
+    things, rows = build(seed)
+    Path(sta_path).write_text(json.dumps(things, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    columns = [q.key for q in QUANTITIES]
+    with open(csv_path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["device_id", "time", "latitude", "longitude", *columns])
+        for device, time, lat, lon, key, val in rows:
+            w.writerow([device, time, f"{lat:.7f}", f"{lon:.7f}",
+                        *(val if c == key else "" for c in columns)])
+    return len(things), len(rows)
