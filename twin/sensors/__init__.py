@@ -1,0 +1,1 @@
+"""Sensors (LoRaWAN, air quality...): OGC SensorThings API client, CSV/GeoJSON exports, import."""

@@ -1,0 +1,167 @@
+"""Read sensor exports (CSV or GeoJSON) as a LoRaWAN network server or sensor.community writes them.
+
+One row per device and time: a device id, a time, latitude/longitude and measurement columns.
+Measurement columns are the numeric ones; their observed property and unit come from
+``COLUMN_UNITS``, a unit in the header (``noise [dB(A)]``) or a unit suffix
+(``temperature_c``); other columns are reported as having an unknown unit and kept.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..errors import InputError
+from ..islands.sources import read_points
+from ..progress import Reporter
+from .series import Issue, Series, parse_time, to_number
+
+DEVICE_COLUMNS = ("device_id", "dev_eui", "deveui", "device", "sensor_id", "sensor", "id", "node_id")
+TIME_COLUMNS = ("time", "timestamp", "received_at", "datetime", "date_time", "phenomenon_time", "zeit")
+#: Columns that describe the device or the radio link rather than a measurement.
+META_COLUMNS = frozenset({"location", "location_id", "sensor_type", "type", "name", "device_name", "rssi",
+                          "snr", "lsnr", "f_cnt", "fcnt", "frame_counter", "port", "fport", "f_port", "frequency",
+                          "spreading_factor", "sf", "dr", "data_rate", "gateway", "gateway_id", "application_id"})
+COLUMN_UNITS: dict[str, tuple[str, str, str]] = {  # column -> (observed property, unit name, symbol)
+    "p1": ("PM10", "microgram per cubic meter", "µg/m³"),
+    "pm10": ("PM10", "microgram per cubic meter", "µg/m³"),
+    "p2": ("PM2.5", "microgram per cubic meter", "µg/m³"),
+    "pm2_5": ("PM2.5", "microgram per cubic meter", "µg/m³"),
+    "pm25": ("PM2.5", "microgram per cubic meter", "µg/m³"),
+    "temperature": ("Temperature", "degree Celsius", "°C"),
+    "temp": ("Temperature", "degree Celsius", "°C"),
+    "air_temperature": ("Temperature", "degree Celsius", "°C"),
+    "humidity": ("Relative humidity", "percent", "%"),
+    "relative_humidity": ("Relative humidity", "percent", "%"),
+    "pressure": ("Air pressure", "pascal", "Pa"),
+    "noise": ("Noise level", "decibel A-weighted", "dB(A)"),
+    "noise_laeq": ("Noise level", "decibel A-weighted", "dB(A)"),
+    "laeq": ("Noise level", "decibel A-weighted", "dB(A)"),
+    "noise_level": ("Noise level", "decibel A-weighted", "dB(A)"),
+    "soil_moisture": ("Soil moisture", "percent", "%"),
+    "soilmoisture": ("Soil moisture", "percent", "%"),
+    "soil_temperature": ("Soil temperature", "degree Celsius", "°C"),
+    "occupied": ("Parking occupancy", "occupied (1) or free (0)", "1"),
+    "occupancy": ("Parking occupancy", "occupied (1) or free (0)", "1"),
+    "parking_occupied": ("Parking occupancy", "occupied (1) or free (0)", "1"),
+    "battery": ("Battery voltage", "volt", "V"),
+    "co2": ("CO2", "parts per million", "ppm"),
+}
+UNIT_SUFFIXES: dict[str, tuple[str, str]] = {
+    "c": ("degree Celsius", "°C"), "degc": ("degree Celsius", "°C"), "pct": ("percent", "%"),
+    "percent": ("percent", "%"), "dba": ("decibel A-weighted", "dB(A)"), "db": ("decibel", "dB"),
+    "ppm": ("parts per million", "ppm"), "hpa": ("hectopascal", "hPa"), "pa": ("pascal", "Pa"),
+    "v": ("volt", "V"), "lux": ("lux", "lx"), "ugm3": ("microgram per cubic meter", "µg/m³"),
+}
+
+
+def column_unit(column: str) -> tuple[str, str, str] | None:
+    """(observed property, unit name, unit symbol) of a measurement column, None if unknown."""
+    m = re.fullmatch(r"\s*(.+?)\s*[\[(]\s*([^\])]+?)\s*[\])]\s*", column)
+    if m:
+        name, symbol = m.group(1), m.group(2)
+        known = COLUMN_UNITS.get(name.lower())
+        return (known[0] if known else name, symbol, symbol)
+    key = column.strip().lower()
+    if key in COLUMN_UNITS:
+        return COLUMN_UNITS[key]
+    if "_" in key:
+        base, suffix = key.rsplit("_", 1)
+        if suffix in UNIT_SUFFIXES:
+            prop = COLUMN_UNITS.get(base, (base.replace("_", " ").capitalize(),))[0]
+            return (prop, *UNIT_SUFFIXES[suffix])
+    return None
+
+
+def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | None = None,
+                 end: datetime | None = None, naive_tz=timezone.utc,
+                 reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
+    """Series per device and measurement column over all files (merged by device id)."""
+    reporter = reporter or Reporter()
+    issues: list[Issue] = []
+    series: dict[tuple[str, str], Series] = {}
+    seen: dict[tuple[str, str], set] = {}
+    positions: dict[str, tuple[datetime, float, float]] = {}
+    outside = 0
+    for path in paths:
+        path = Path(path)
+        name = path.name
+        rows, columns = read_points(path, target_crs, reporter=reporter)
+        device_col, time_col = _pick(columns, DEVICE_COLUMNS), _pick(columns, TIME_COLUMNS)
+        if time_col is None:
+            raise InputError(f"no time column (one of {', '.join(TIME_COLUMNS)}); columns: {columns}", path=str(path))
+        candidates = [c for c in columns if c not in (device_col, time_col) and c.lower() not in META_COLUMNS]
+        measures = []
+        for col in candidates:
+            filled = [r.attrs.get(col) for r in rows if str(r.attrs.get(col) or "").strip()]
+            if not filled:
+                continue  # an empty column (e.g. sensor.community durP1)
+            numeric = sum(to_number(v) is not None for v in filled)
+            if numeric:
+                measures.append(col)
+            else:
+                issues.append(Issue(name, None, f"column {col}", "no numeric value: kept as an attribute"))
+        for col in measures:
+            if column_unit(col) is None:
+                issues.append(Issue(name, None, f"column {col}", "unknown unit: imported with an empty unit"))
+        for row in rows:
+            device = str(row.attrs.get(device_col) or "").strip() if device_col else path.stem
+            if not device:
+                issues.append(Issue(name, row.line, "row", "no device id: row skipped"))
+                continue
+            try:
+                when = parse_time(row.attrs.get(time_col), naive_tz)
+            except (TypeError, ValueError):
+                issues.append(Issue(name, row.line, f"device {device}",
+                                    f"time {row.attrs.get(time_col)!r} is not a time: row skipped"))
+                continue
+            if row.problem:
+                issues.append(Issue(name, row.line, f"device {device}",
+                                    f"{row.problem}: values kept, position taken from the device's other rows"))
+            for note in row.notes:
+                issues.append(Issue(name, row.line, f"device {device}", note))
+            if (start and when < start) or (end and when > end):
+                outside += 1
+                continue
+            if row.problem is None and (device not in positions or when >= positions[device][0]):
+                positions[device] = (when, row.x, row.y)
+            meta = {c: row.attrs.get(c) for c in columns if c.lower() in META_COLUMNS and row.attrs.get(c)}
+            for col in measures:
+                raw = row.attrs.get(col)
+                if raw is None or not str(raw).strip():
+                    continue
+                key = (device, col)
+                s = series.get(key)
+                if s is None:
+                    prop, unit_name, symbol = column_unit(col) or (col, "", "")
+                    s = series[key] = Series(source="export", sensor_id=device, sensor_name=device,
+                                             datastream_id=col, datastream_name=f"{prop} {device}",
+                                             observed_property=prop, unit_name=unit_name, unit_symbol=symbol,
+                                             attributes={"files": [], **meta})
+                    seen[key] = set()
+                if when in seen[key]:
+                    issues.append(Issue(name, row.line, f"device {device} {col}",
+                                        f"duplicate observation at {when.isoformat()}: ignored"))
+                    continue
+                seen[key].add(when)
+                if name not in s.attributes["files"]:
+                    s.attributes["files"].append(name)
+                if not s.add(when, raw, f"{name}:{row.line}"):
+                    issues.append(Issue(name, row.line, f"device {device} {col}",
+                                        f"non-numeric value {raw!r}: kept as text, left out of the statistics"))
+    unplaced = set()
+    for (device, _), s in series.items():
+        if device in positions:
+            s.x, s.y = positions[device][1], positions[device][2]
+        elif device not in unplaced:
+            unplaced.add(device)
+            issues.append(Issue("export", None, f"device {device}", "no row with usable coordinates: "
+                                "imported without position"))
+    if outside:
+        reporter.info(f"{outside} rows outside the time window left out")
+    return list(series.values()), issues

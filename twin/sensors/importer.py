@@ -1,0 +1,136 @@
+"""Write sensors and observations into the twin and link each sensor to a building or area."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..gpkg import gpkg_output
+from ..islands.sources import LayerRef, polygons_2d, read_frame
+from ..progress import Reporter
+from .layers import OBSERVATIONS, SENSOR_ISSUES, SENSORS
+from .series import Issue, Series
+
+
+@dataclass
+class SensorSummary:
+    sensors: int = 0
+    observations: int = 0
+    issues: list[Issue] = field(default_factory=list)
+    links: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # sensor_key -> (type, id)
+
+
+class _Polygons:
+    def __init__(self, ref: LayerRef, crs: str, kind: str) -> None:
+        import shapely
+
+        frame = read_frame(ref)
+        if frame.crs is not None:
+            frame = frame.to_crs(crs)
+        id_col = next((c for c in ("building_id", "id", "area_id", "fid", "name") if c in frame.columns), None)
+        name_col = next((c for c in ("name", "bezeichnung", "label") if c in frame.columns), None)
+        self.ids, self.names, self.geoms = [], [], []
+        for i, (rec, geom) in enumerate(zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry)):
+            poly = polygons_2d(geom)
+            if poly is None:
+                continue
+            self.ids.append(str(rec[id_col]) if id_col else f"{kind} {i + 1}")
+            self.names.append(str(rec[name_col]) if name_col and rec.get(name_col) is not None else None)
+            self.geoms.append(poly)
+        self.tree = shapely.STRtree(self.geoms)
+
+    def containing(self, point) -> int | None:
+        hits = [int(i) for i in self.tree.query(point, predicate="intersects")]
+        return min(hits, key=lambda i: self.geoms[i].area) if hits else None
+
+    def nearest(self, point, tolerance: float) -> tuple[int, float] | None:
+        idx, dist = self.tree.query_nearest(point, max_distance=tolerance, return_distance=True)
+        if len(idx) == 0:
+            return None
+        k = min(range(len(idx)), key=lambda j: (dist[j], self.ids[int(idx[j])]))
+        return int(idx[k]), float(dist[k])
+
+
+def link_sensor(point, buildings: _Polygons | None, areas: _Polygons | None, tolerance: float) -> dict:
+    """Inside a building, else inside an area (park, square), else the nearest façade within tolerance."""
+    if point is None:
+        return {"link_type": "none", "link_reason": "no position"}
+    if buildings is not None:
+        i = buildings.containing(point)
+        if i is not None:
+            return {"link_type": "building", "link_id": buildings.ids[i], "link_name": buildings.names[i],
+                    "link_distance": 0.0}
+    if areas is not None:
+        i = areas.containing(point)
+        if i is not None:
+            out = {"link_type": "area", "link_id": areas.ids[i], "link_name": areas.names[i], "link_distance": 0.0}
+            near = buildings.nearest(point, tolerance) if buildings is not None else None
+            if near is not None:
+                out["link_reason"] = f"nearest façade: {buildings.ids[near[0]]} at {near[1]:.1f} m"
+            return out
+    if buildings is not None:
+        near = buildings.nearest(point, tolerance)
+        if near is not None:
+            i, dist = near
+            return {"link_type": "facade", "link_id": buildings.ids[i], "link_name": buildings.names[i],
+                    "link_distance": round(dist, 3)}
+    layers = " or ".join(n for n, v in (("building", buildings), ("area", areas)) if v is not None)
+    reason = (f"no {layers} contains the point and no façade lies within {tolerance:g} m" if layers
+              else "no buildings or areas layer given")
+    return {"link_type": "none", "link_reason": reason}
+
+
+def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: str, *,
+                  buildings: LayerRef | None = None, areas: LayerRef | None = None, tolerance: float = 15.0,
+                  window: tuple[datetime | None, datetime | None] = (None, None),
+                  reporter: Reporter | None = None) -> SensorSummary:
+    """Write ``sensors``, ``observations`` and ``sensor_issues`` to the GeoPackage ``output``."""
+    import shapely
+
+    reporter = reporter or Reporter()
+    b_index = _Polygons(buildings, crs, "building") if buildings else None
+    a_index = _Polygons(areas, crs, "area") if areas else None
+    summary = SensorSummary(issues=list(issues))
+    for issue in issues[:50]:
+        reporter.warning(f"{issue.source}{', line ' + str(issue.line) if issue.line else ''}, {issue.obj}: "
+                         f"{issue.issue}")
+    if len(issues) > 50:
+        reporter.warning(f"{len(issues) - 50} more issues: see the sensor_issues table")
+    start, end = window
+    with gpkg_output(output, crs) as out:
+        for spec in (SENSORS, OBSERVATIONS, SENSOR_ISSUES):
+            out.ensure_layer(spec)
+        for n, s in enumerate(series):
+            reporter.check()
+            reporter.progress(100.0 * n / max(1, len(series)))
+            point = shapely.Point(s.x, s.y) if s.x is not None else None
+            link = link_sensor(point, b_index, a_index, tolerance)
+            times = sorted(s.times)
+            row = {
+                "sensor_key": s.key, "sensor_id": s.sensor_id, "sensor_name": s.sensor_name,
+                "datastream_id": s.datastream_id, "datastream_name": s.datastream_name,
+                "observed_property": s.observed_property, "unit_name": s.unit_name, "unit_symbol": s.unit_symbol,
+                "unit_definition": s.unit_definition, "unit_known": s.unit_known, **s.stats(),
+                "window_start": (start or (times[0] if times else None)),
+                "window_end": (end or (times[-1] if times else None)),
+                "self_link": s.self_link, "source": s.source, **link,
+                "attributes": json.dumps(s.attributes, ensure_ascii=False, default=str) if s.attributes else None,
+            }
+            for key in ("window_start", "window_end"):
+                if row[key] is not None:
+                    row[key] = row[key].isoformat().replace("+00:00", "Z")
+            out.add(SENSORS, row, point)
+            summary.links[s.key] = (link["link_type"], link.get("link_id"))
+            for when, value, text, oid in zip(s.times, s.values, s.texts, s.obs_ids):
+                out.add(OBSERVATIONS, {"sensor_key": s.key, "datastream_id": s.datastream_id, "observation_id": oid,
+                                       "phenomenon_time": when.isoformat().replace("+00:00", "Z"),
+                                       "result": value, "result_text": text})
+            summary.sensors += 1
+            summary.observations += len(s.times)
+        for issue in issues:
+            out.add(SENSOR_ISSUES, {"source": issue.source, "line": issue.line, "object": issue.obj,
+                                    "issue": issue.issue})
+    reporter.progress(100.0)
+    reporter.info(f"{summary.sensors} sensor datastreams, {summary.observations} observations, "
+                  f"{len(issues)} issues")
+    return summary
