@@ -36,7 +36,7 @@ class TwinStore(abc.ABC):
         """The twin's layers present in the store (empty when the store does not exist yet)."""
 
     @abc.abstractmethod
-    def _spec_from_store(self, name: str) -> LayerSpec:
+    def stored_spec(self, name: str) -> LayerSpec:
         """The schema of a layer that is not in KNOWN_SPECS, as the store has it."""
 
     @abc.abstractmethod
@@ -56,7 +56,7 @@ class TwinStore(abc.ABC):
         """Where the store is, for messages (never with a password)."""
 
     def spec(self, name: str) -> LayerSpec:
-        return KNOWN_SPECS.get(name) or self._spec_from_store(name)
+        return KNOWN_SPECS.get(name) or self.stored_spec(name)
 
     def exists(self) -> bool:
         return "builds" in self.layer_names()

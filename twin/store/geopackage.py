@@ -74,7 +74,7 @@ class GpkgStore(TwinStore):
             return []
         return [str(n) for n in pyogrio.list_layers(self.path)[:, 0]]
 
-    def _spec_from_store(self, name: str) -> LayerSpec:
+    def stored_spec(self, name: str) -> LayerSpec:
         import pyogrio
 
         return spec_from_info(name, pyogrio.read_info(self.path, layer=name))

@@ -128,7 +128,7 @@ class PostgisStore(TwinStore):
                                 "AND table_type = 'BASE TABLE' ORDER BY table_name", (self.schema,)).fetchall()
         return [r[0] for r in rows if r[0] not in _SYSTEM_TABLES]
 
-    def _spec_from_store(self, name: str) -> LayerSpec:
+    def stored_spec(self, name: str) -> LayerSpec:
         with contextlib.closing(self._connect()) as conn:
             cols = conn.execute("SELECT column_name, data_type, udt_name FROM information_schema.columns "
                                 "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",

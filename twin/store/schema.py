@@ -8,7 +8,8 @@ and observations exactly as their importers write them, plus the tables only the
 
 Cross-source ids: ``buildings.id`` is the gml:id / CityJSON id (or the IFC GlobalId of a BIM
 building added as a new building), ``bim_*.global_id`` the IFC GlobalId, ``learning_islands.id``
-the island id, ``sensors.id`` the SensorThings ``@iot.id``. ``links`` connects them by id.
+the island id, ``sensors.sensor_id`` / ``datastream_id`` the SensorThings ``@iot.id``s (``sensor_key``
+identifies a sensor row). ``links`` connects them by id.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from ...bim.layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
 from ..islands.layers import LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
+from ..sensors.layers import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SKIPPED, SOURCES, LayerSpec
 
 RELATIONS = ("replaces", "part_of", "located_in", "observes")
@@ -37,6 +39,7 @@ TWIN_SOURCES = LayerSpec(
         **SOURCES.fields,
         "source_kind": "str",   # citymodel | ifc | islands | sensors
         "input_path": "str",    # the file given to the build (a raw source or an importer's GeoPackage)
+        "input_checksum": "str",  # SHA-256 of that file: unchanged inputs are not read again
     },
     "One row per source file of the twin, with its checksum: an unchanged checksum is not re-read.",
 )
@@ -64,6 +67,7 @@ CONFLATION_REPORT = LayerSpec(
         "city_building_id": "str",    # best candidate (highest IoU, else nearest similar footprint)
         "iou": "float",               # footprint intersection over union with the candidate
         "distance_m": "float",        # distance between the two footprints' centroids
+        "shape_iou": "float",         # IoU after moving the BIM outline onto the candidate's centroid
         "bim_area": "float",
         "city_area": "float",
         "ground_offset_m": "float",   # BIM ground height minus city-model ground height
@@ -132,10 +136,12 @@ BIM_LAYERS = (Keyed(BIM_BUILDINGS, "global_id"), Keyed(BIM_STOREYS, "global_id")
               Keyed(BIM_SPACES, "global_id"), Keyed(BIM_ELEMENTS, "global_id"),
               Keyed(GEOREF_REPORT, "source_file"))
 ISLAND_LAYERS = (Keyed(LEARNING_ISLANDS, "id"), Keyed(LEARNING_ISLANDS_UNLINKED, "island_id"))
+SENSOR_LAYERS = (Keyed(SENSORS, "sensor_key"), Keyed(OBSERVATIONS, "sensor_key"), Keyed(SENSOR_ISSUES, "source"))
 # Tables the build derives; rewritten as a whole on every build.
-DERIVED = (TWIN_SOURCES, LINKS, CONFLATION_REPORT, HEIGHT_REPORT, OBJECT_HASHES, BUILDS)
-APPEND_ONLY = (CHANGES,)
+DERIVED = (TWIN_SOURCES, LINKS, CONFLATION_REPORT, HEIGHT_REPORT, OBJECT_HASHES)
+APPEND_ONLY = (CHANGES, BUILDS)
+SOURCE_KINDS = {"citymodel": CITY_LAYERS, "ifc": BIM_LAYERS, "islands": ISLAND_LAYERS, "sensors": SENSOR_LAYERS}
 
 KNOWN_SPECS: dict[str, LayerSpec] = {
-    k.spec.name: k.spec for k in (*CITY_LAYERS, *BIM_LAYERS, *ISLAND_LAYERS)
+    k.spec.name: k.spec for k in (*CITY_LAYERS, *BIM_LAYERS, *ISLAND_LAYERS, *SENSOR_LAYERS)
 } | {s.name: s for s in (*DERIVED, *APPEND_ONLY)}

@@ -1,0 +1,424 @@
+"""Build (or rebuild) the linked twin in a store from the city model, IFC, islands and sensors.
+
+Every source kind is read from the GeoPackages its importer wrote; raw city model files and raw
+IFC files are imported on the fly. A kind whose input files all have the checksums recorded in
+the store's ``sources`` is not read again: its layers are taken from the store. The new content
+is hashed per object (geometry WKB + attributes) and compared with the store's
+``object_hashes``: only added, removed and modified objects are written, and the ``changes``
+table and the result say which.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import shapely
+
+from . import __version__
+from .conflation import ADDED, MATCHED, MISMATCH, ConflationOptions, city_outlines, conflate, outline_2d
+from .errors import GeoTwinError, InputError
+from .progress import Reporter
+from ..bim.layers import GEOREF_REPORT
+from .schema import FOOTPRINTS, LayerSpec
+from .store.base import StoreWriter, TwinStore
+from .store.frames import conform, empty
+from .store.hashing import diff, object_hashes
+from .store.schema import (BUILDS, CHANGES, CONFLATION_REPORT, HEIGHT_REPORT, LINKS, OBJECT_HASHES,
+                           SOURCE_KINDS, TWIN_BUILDINGS, TWIN_SOURCES, Keyed)
+
+CITYMODEL, IFC, ISLANDS, SENSORS = "citymodel", "ifc", "islands", "sensors"
+
+
+@dataclass
+class BuildInputs:
+    """Files per source kind: importer GeoPackages, or raw city model / IFC files."""
+
+    citymodel: list[str] = field(default_factory=list)
+    ifc: list[str] = field(default_factory=list)
+    islands: list[str] = field(default_factory=list)
+    sensors: list[str] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[str]:
+        return [str(p) for p in getattr(self, kind)]
+
+
+@dataclass
+class BuildResult:
+    store: str
+    buildings: int = 0
+    matched: int = 0
+    unmatched: int = 0          # BIM buildings added as new buildings
+    mismatches: int = 0
+    added: list[str] = field(default_factory=list)      # building ids
+    removed: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)     # source kinds taken unchanged from the store
+    layer_changes: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    conflation: list[dict] = field(default_factory=list)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_gpkg(path: str) -> bool:
+    return Path(path).suffix.lower() == ".gpkg"
+
+
+def _read_layer(path: str, spec: LayerSpec, crs: str | None):
+    """A layer of an importer's GeoPackage in canonical form (empty when the file lacks it)."""
+    import pyogrio
+
+    layers = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    if spec.name not in layers:
+        return empty(spec, crs)
+    frame = pyogrio.read_dataframe(path, layer=spec.name)
+    if spec.geometry_type is not None and crs and frame.crs is not None and frame.crs != crs:
+        frame = frame.to_crs(crs)
+    return conform(frame, spec, crs)
+
+
+def _gpkg_crs(path: str, layers: tuple[Keyed, ...]) -> str | None:
+    import pyogrio
+
+    present = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    for keyed in layers:
+        if keyed.spec.geometry_type is not None and keyed.spec.name in present:
+            crs = pyogrio.read_info(path, layer=keyed.spec.name).get("crs")
+            if crs:
+                return crs
+    return None
+
+
+class _Builder:
+    def __init__(self, store: TwinStore, inputs: BuildInputs, options: ConflationOptions,
+                 reporter: Reporter, workdir: str) -> None:
+        self.store = store
+        self.inputs = inputs
+        self.options = options
+        self.reporter = reporter
+        self.workdir = workdir
+        self.exists = store.exists()
+        self.old_sources = store.read(TWIN_SOURCES) if self.exists else empty(TWIN_SOURCES, None)
+        self.crs: str | None = None
+        self.frames: dict[str, pd.DataFrame] = {}
+        self.sources: list[pd.DataFrame] = []
+        self.reused: list[str] = []
+        self.now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.store_crs = store.crs() if self.exists else None
+
+    # -- reading -----------------------------------------------------------------------------
+    def _checksums(self, kind: str) -> dict[str, str]:
+        return {str(Path(p).resolve()): sha256_file(p) for p in self.inputs.of(kind)}
+
+    def _unchanged(self, kind: str, checksums: dict[str, str]) -> bool:
+        old = self.old_sources[self.old_sources["source_kind"] == kind]
+        recorded = dict(zip(old["input_path"], old["input_checksum"]))
+        return self.exists and bool(checksums) and recorded == checksums
+
+    def read_kind(self, kind: str) -> None:
+        layers = SOURCE_KINDS[kind]
+        for path in self.inputs.of(kind):
+            if not Path(path).is_file():
+                raise InputError("no such file", path=path)
+        checksums = self._checksums(kind)
+        if self._unchanged(kind, checksums):
+            self.reporter.info(f"{kind}: inputs unchanged since the last build, taken from the store")
+            self.reused.append(kind)
+            self.crs = self.crs or self.store_crs
+            for keyed in layers:
+                self.frames[keyed.spec.name] = (self.store.read(keyed.spec) if keyed.spec.name in self._store_layers()
+                                                else empty(keyed.spec, self.crs))
+            self.sources.append(self.old_sources[self.old_sources["source_kind"] == kind])
+            return
+        gpkgs = self._as_gpkgs(kind, list(checksums))
+        parts: dict[str, list] = {k.spec.name: [] for k in layers}
+        for input_path, gpkg in gpkgs:
+            crs = _gpkg_crs(gpkg, layers)
+            if self.crs is None:
+                self.crs = crs
+            for keyed in layers:
+                parts[keyed.spec.name].append(_read_layer(gpkg, keyed.spec, self.crs))
+            self.sources.append(self._source_rows(kind, input_path, checksums[input_path], gpkg))
+            self.reporter.check()
+        for keyed in layers:
+            frames = [f for f in parts[keyed.spec.name] if len(f)]
+            self.frames[keyed.spec.name] = (conform(pd.concat(frames, ignore_index=True), keyed.spec, self.crs)
+                                            if frames else empty(keyed.spec, self.crs))
+
+    def _store_layers(self) -> set[str]:
+        if not hasattr(self, "_layers"):
+            self._layers = set(self.store.layer_names())
+        return self._layers
+
+    def _as_gpkgs(self, kind: str, paths: list[str]) -> list[tuple[str, str]]:
+        """(input path, GeoPackage to read) per input; raw city model / IFC files are imported first."""
+        out = [(p, p) for p in paths if _is_gpkg(p)]
+        raw = [p for p in paths if not _is_gpkg(p)]
+        if raw and kind == CITYMODEL:
+            from .citymodel.importer import import_citymodel
+
+            for n, path in enumerate(raw):
+                target = Path(self.workdir) / f"citymodel_{n}.gpkg"
+                self.reporter.info(f"importing the city model {path}")
+                import_citymodel([path], target, reporter=self.reporter)
+                out.append((path, str(target)))
+        elif raw and kind == IFC:
+            from ..bim.importer import ImportOptions, import_ifc
+
+            if self.crs is None:
+                raise InputError("raw IFC files need the city model's CRS: give a city model, or import the IFC "
+                                 "with geotwin:importifc first", path=raw[0])
+            for n, path in enumerate(raw):
+                target = Path(self.workdir) / f"ifc_{n}.gpkg"
+                import_ifc(path, target, ImportOptions(target_crs=self.crs), reporter=self.reporter)
+                out.append((path, str(target)))
+        elif raw:
+            raise InputError(f"expected a GeoPackage written by the {kind} import", path=raw[0])
+        return out
+
+    def _source_rows(self, kind: str, input_path: str, checksum: str, gpkg: str) -> pd.DataFrame:
+        """The input's source files: its importer's ``sources``/``georef_report`` rows, else the file itself."""
+        if kind == IFC:
+            rows = [{"source_file": r["source_file"], "format": r["ifc_schema"], "horizontal_crs": r["target_crs"],
+                     "vertical_crs": r["vertical_datum"], "crs_source": r["source_crs"],
+                     "object_count": r["elements"], "skipped_count": r["skipped"]}
+                    for r in _read_layer(gpkg, GEOREF_REPORT, None).to_dict("records")]
+        else:
+            rows = _read_layer(gpkg, TWIN_SOURCES, None).to_dict("records")
+        rows = rows or [{"source_file": Path(input_path).name, "format": "GeoPackage"}]
+        for row in rows:
+            row.update(source_kind=kind, input_path=input_path, input_checksum=checksum)
+            if not _is_gpkg(input_path) and not row.get("checksum_sha256"):
+                row["checksum_sha256"] = checksum
+            row["imported_at"] = row.get("imported_at") or self.now
+            row["geotwin_version"] = row.get("geotwin_version") or __version__
+        return conform(pd.DataFrame(rows), TWIN_SOURCES, None)
+
+    # -- conflation and links ----------------------------------------------------------------
+    def conflate(self) -> list[dict]:
+        buildings = self.frames[TWIN_BUILDINGS.name]
+        if "origin" in buildings:
+            buildings = buildings[buildings["origin"].fillna("citymodel") == "citymodel"]
+        buildings = buildings.reset_index(drop=True).copy()
+        footprints = self.frames[FOOTPRINTS.name]
+        footprints = footprints[footprints["building_id"].isin(set(buildings["id"]))].reset_index(drop=True)
+        buildings["origin"] = "citymodel"
+        buildings["bim_building_id"] = None
+        bim = self.frames["bim_buildings"]
+        report = conflate(bim, city_outlines(buildings, footprints), self.options) if len(bim) else []
+        index = {bid: i for i, bid in enumerate(buildings["id"])}
+        added_rows, added_geoms, added_fp = [], [], []
+        for row, bim_row, geom in zip(report, bim.to_dict("records"), bim.geometry):
+            if row["status"] == MATCHED:
+                i = index[row["city_building_id"]]
+                current = buildings.at[i, "bim_building_id"]
+                buildings.at[i, "bim_building_id"] = (f"{current},{row['bim_building_id']}" if current
+                                                      else row["bim_building_id"])
+            elif row["status"] == ADDED:
+                added_rows.append({
+                    "id": bim_row["global_id"], "parent_id": "", "object_class": "Building",
+                    "source_file": bim_row["source_file"], "lod": "BIM", "name": bim_row["name"],
+                    "ground_height": bim_row["ground_height"], "roof_height": bim_row["roof_height"],
+                    "storeys_above_ground": bim_row["storey_count"], "origin": "bim",
+                    "bim_building_id": bim_row["global_id"],
+                    "attributes": {"address": bim_row["address"]} if bim_row.get("address") else None})
+                added_geoms.append(geom)
+                outline = outline_2d(geom)
+                if outline is not None:
+                    outline = outline if outline.geom_type == "MultiPolygon" else shapely.MultiPolygon([outline])
+                    added_fp.append(({"building_id": bim_row["global_id"], "area": outline.area}, outline))
+        import geopandas as gpd
+
+        if added_rows:
+            extra = gpd.GeoDataFrame(pd.DataFrame(added_rows), geometry=gpd.GeoSeries(added_geoms, crs=self.crs))
+            buildings = pd.concat([conform(buildings, TWIN_BUILDINGS, self.crs),
+                                   conform(extra, TWIN_BUILDINGS, self.crs)], ignore_index=True)
+        if added_fp:
+            extra_fp = gpd.GeoDataFrame(pd.DataFrame([r for r, _ in added_fp]),
+                                        geometry=gpd.GeoSeries([g for _, g in added_fp], crs=self.crs))
+            footprints = pd.concat([conform(footprints, FOOTPRINTS, self.crs),
+                                    conform(extra_fp, FOOTPRINTS, self.crs)], ignore_index=True)
+        self.frames[TWIN_BUILDINGS.name] = conform(buildings, TWIN_BUILDINGS, self.crs)
+        self.frames[FOOTPRINTS.name] = conform(footprints, FOOTPRINTS, self.crs)
+        return report
+
+    def links(self, report: list[dict]) -> pd.DataFrame:
+        rows: list[dict] = []
+        buildings = self.frames[TWIN_BUILDINGS.name]
+        for bid, parent in zip(buildings["id"], buildings["parent_id"]):
+            if parent:
+                rows.append(_link(bid, "buildings", parent, "buildings", "part_of"))
+        owner: dict[str, tuple[str, str]] = {}
+        for r in report:
+            bim_id = r["bim_building_id"]
+            if r["status"] == MATCHED:
+                rows.append(_link(bim_id, "bim_buildings", r["city_building_id"], "buildings", "replaces",
+                                  r["iou"], {"ground_offset_m": r.get("ground_offset_m"),
+                                             "roof_offset_m": r.get("roof_offset_m")}))
+            owner[bim_id] = ((r["twin_building_id"], "buildings") if r["status"] in (MATCHED, ADDED)
+                             else (bim_id, "bim_buildings"))
+        for layer in ("bim_storeys", "bim_spaces", "bim_elements"):
+            frame = self.frames[layer]
+            for gid, bim_building, storey in zip(frame["global_id"], frame["building_global_id"],
+                                                 frame.get("storey_global_id", [None] * len(frame))):
+                if bim_building in owner:
+                    to_id, to_layer = owner[bim_building]
+                    rows.append(_link(gid, layer, to_id, to_layer, "part_of", details={"bim_building": bim_building}))
+                if storey and layer != "bim_storeys":
+                    rows.append(_link(gid, layer, storey, "bim_storeys", "located_in"))
+        islands = self.frames["learning_islands"]
+        for iid, bid, room in zip(islands["id"], islands["building_id"], islands["room_id"]):
+            if bid:
+                rows.append(_link(iid, "learning_islands", bid, "buildings", "located_in"))
+            if room:
+                rows.append(_link(iid, "learning_islands", room, "bim_spaces", "located_in"))
+        sensors = self.frames["sensors"]
+        for key, kind, target in zip(sensors["sensor_key"], sensors["link_type"], sensors["link_id"]):
+            if target:
+                to_layer = "buildings" if kind in ("building", "facade") else str(kind or "")
+                rows.append(_link(key, "sensors", target, to_layer, "observes", details={"link_type": kind}))
+        known = {"buildings": set(buildings["id"])}
+        dangling = [r for r in rows if r["to_layer"] in known and r["to_id"] not in known[r["to_layer"]]]
+        if dangling:
+            self.reporter.warning(f"{len(dangling)} links point to buildings not in the twin, e.g. "
+                                  f"{dangling[0]['from_layer']} {dangling[0]['from_id']} -> {dangling[0]['to_id']}")
+        return conform(pd.DataFrame(rows), LINKS, None)
+
+    def height_report(self) -> pd.DataFrame:
+        rows = []
+        buildings = self.frames[TWIN_BUILDINGS.name]
+        sources = pd.concat(self.sources, ignore_index=True) if self.sources else empty(TWIN_SOURCES, None)
+        vertical = {Path(str(f)).name: v for f, v in zip(sources["source_file"], sources["vertical_crs"])}
+        for (name, origin), group in buildings.groupby([buildings["source_file"].fillna(""),
+                                                        buildings["origin"].fillna("")]):
+            rows.append({"source_file": name, "source_kind": CITYMODEL if origin == "citymodel" else IFC,
+                         "vertical_crs": vertical.get(name), "objects": len(group),
+                         "ground_min": group["ground_height"].min(), "ground_max": group["ground_height"].max(),
+                         "roof_max": group["roof_height"].max()})
+        bim = self.frames["bim_buildings"]
+        for name, group in bim.groupby(bim["source_file"].fillna("")):
+            rows.append({"source_file": name, "source_kind": IFC, "vertical_crs": vertical.get(name),
+                         "objects": len(group), "ground_min": group["ground_height"].min(),
+                         "ground_max": group["ground_height"].max(), "roof_max": group["roof_height"].max()})
+        return conform(pd.DataFrame(rows), HEIGHT_REPORT, None)
+
+    # -- writing ------------------------------------------------------------------------------
+    def write(self, derived: dict[str, pd.DataFrame], parameters: dict) -> BuildResult:
+        result = BuildResult(self.store.describe(), reused=list(self.reused))
+        old_hashes = self.store.read(OBJECT_HASHES) if self.exists else empty(OBJECT_HASHES, None)
+        stored = self._store_layers()
+        build_id = 1
+        old_builds = self.store.read(BUILDS) if self.exists else empty(BUILDS, None)
+        if len(old_builds):
+            build_id = int(old_builds["build_id"].max()) + 1
+        hash_rows, change_rows = [], []
+        plans = []
+        for kind, layers in SOURCE_KINDS.items():
+            for keyed in layers:
+                frame = self.frames[keyed.spec.name]
+                new = object_hashes(frame, keyed.spec, keyed.key)
+                mine = old_hashes[old_hashes["layer"] == keyed.spec.name]
+                old = dict(zip(mine["object_id"], mine["object_hash"]))
+                added, removed, modified = diff(old, new)
+                result.layer_changes[keyed.spec.name] = (len(added), len(removed), len(modified))
+                hash_rows += [{"layer": keyed.spec.name, "object_id": k, "object_hash": h} for k, h in new.items()]
+                change_rows += [{"build_id": build_id, "layer": keyed.spec.name, "object_id": k, "change": c}
+                                for c, ids in (("added", added), ("removed", removed), ("modified", modified))
+                                for k in ids]
+                if keyed.spec.name == TWIN_BUILDINGS.name:
+                    result.added, result.removed, result.modified = added, removed, modified
+                full = (keyed.spec.name not in stored or self.store_crs != self.crs
+                        or set(self.store.stored_spec(keyed.spec.name).fields) != set(keyed.spec.fields))
+                plans.append((keyed, frame, full, added, removed, modified))
+        buildings = self.frames[TWIN_BUILDINGS.name]
+        result.buildings = int((buildings["parent_id"].fillna("") == "").sum())
+        builds_row = {"build_id": build_id, "built_at": self.now, "geotwin_version": __version__,
+                      "parameters": parameters, "buildings": result.buildings, "added": len(result.added),
+                      "removed": len(result.removed), "modified": len(result.modified)}
+        with self.store.transaction(self.crs) as writer:
+            for keyed, frame, full, added, removed, modified in plans:
+                self.reporter.check()
+                _apply(writer, keyed, frame, full, added, removed, modified)
+            for spec, frame in derived.items():
+                writer.replace(KNOWN[spec], frame)
+            writer.replace(OBJECT_HASHES, conform(pd.DataFrame(hash_rows), OBJECT_HASHES, None))
+            for spec, row_frame in ((CHANGES, pd.DataFrame(change_rows)), (BUILDS, pd.DataFrame([builds_row]))):
+                if spec.name in stored:
+                    writer.append(spec, conform(row_frame, spec, None))
+                else:
+                    writer.replace(spec, conform(row_frame, spec, None))
+        return result
+
+
+KNOWN = {s.name: s for s in (TWIN_SOURCES, LINKS, CONFLATION_REPORT, HEIGHT_REPORT)}
+
+
+def _apply(writer: StoreWriter, keyed: Keyed, frame: pd.DataFrame, full: bool,
+           added: list[str], removed: list[str], modified: list[str]) -> None:
+    """Write a layer: all of it when new or its schema changed, else only the changed objects."""
+    if full:
+        writer.replace(keyed.spec, frame)
+        return
+    if removed or modified:
+        writer.delete(keyed.spec, keyed.key, removed + modified)
+    changed = set(added) | set(modified)
+    if changed:
+        writer.append(keyed.spec, frame[frame[keyed.key].astype(str).isin(changed)])
+
+
+def _link(from_id, from_layer, to_id, to_layer, relation, score=None, details=None) -> dict:
+    return {"from_id": from_id, "from_layer": from_layer, "to_id": to_id, "to_layer": to_layer,
+            "relation": relation, "score": score, "details": details}
+
+
+def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions | None = None,
+               reporter: Reporter | None = None) -> BuildResult:
+    """Build the twin into ``store``, or update it incrementally when it already holds one."""
+    options = options or ConflationOptions()
+    reporter = reporter or Reporter()
+    if not inputs.citymodel and not inputs.ifc:
+        raise GeoTwinError("the twin needs a city model or at least one IFC file")
+    with tempfile.TemporaryDirectory(prefix="geotwin-build-") as workdir:
+        builder = _Builder(store, inputs, options, reporter, workdir)
+        for step, kind in enumerate((CITYMODEL, IFC, ISLANDS, SENSORS)):
+            reporter.check()
+            builder.read_kind(kind)
+            reporter.progress(10.0 * (step + 1))
+        if builder.crs is None:
+            builder.crs = builder.store_crs
+        report = builder.conflate()
+        reporter.progress(50.0)
+        links = builder.links(report)
+        sources = (conform(pd.concat(builder.sources, ignore_index=True), TWIN_SOURCES, None)
+                   if builder.sources else empty(TWIN_SOURCES, None))
+        derived = {TWIN_SOURCES.name: sources, LINKS.name: links,
+                   CONFLATION_REPORT.name: conform(pd.DataFrame(report), CONFLATION_REPORT, None),
+                   HEIGHT_REPORT.name: builder.height_report()}
+        parameters = {"iou_threshold": options.iou_threshold, "height_tolerance": options.height_tolerance,
+                      "search_distance": options.search_distance, "crs": builder.crs,
+                      "inputs": {k: [Path(p).name for p in inputs.of(k)] for k in SOURCE_KINDS}}
+        reporter.progress(60.0)
+        result = builder.write(derived, json.loads(json.dumps(parameters)))
+    result.conflation = report
+    result.matched = sum(r["status"] == MATCHED for r in report)
+    result.unmatched = sum(r["status"] == ADDED for r in report)
+    result.mismatches = sum(r["status"] == MISMATCH for r in report)
+    for r in report:
+        (reporter.warning if r["status"] == MISMATCH else reporter.info)(
+            f"BIM building {r['bim_building_id']} ({r.get('bim_name') or ''}): {r['status']}: {r['reason']}")
+    reporter.info(f"twin in {result.store}: {result.buildings} buildings; {len(result.added)} added, "
+                  f"{len(result.removed)} removed, {len(result.modified)} modified building rows")
+    reporter.progress(100.0)
+    return result

@@ -1,0 +1,168 @@
+"""BIM ↔ city-model conflation: match each BIM building to its city-model building by footprint.
+
+A BIM building whose ground outline overlaps a city-model building with an IoU of at least
+``iou_threshold`` and whose ground and roof heights agree within ``height_tolerance`` is
+*matched*: it becomes the detailed representation of that building (which keeps its id,
+address and attributes). Anything doubtful is a *mismatch*, reported and never merged:
+
+- an overlap with IoU below the threshold;
+- a good overlap but a ground or roof height offset beyond the tolerance;
+- no overlap, but a city-model building within ``search_distance`` has the same outline shape
+  (IoU ≥ threshold once the outlines' centroids coincide): the model is probably misplaced.
+
+A BIM building with no overlap and no look-alike nearby is *added* as a new building.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.affinity
+from shapely.geometry import MultiPolygon, Polygon
+
+MATCHED, MISMATCH, ADDED = "matched", "mismatch", "added"
+
+
+@dataclass(frozen=True)
+class ConflationOptions:
+    iou_threshold: float = 0.5
+    height_tolerance: float = 1.0    # m
+    search_distance: float = 2000.0  # m: how far to look for a look-alike of a non-overlapping outline
+
+
+def outline_2d(geom) -> Polygon | MultiPolygon | None:
+    """The 2D polygonal outline of a (Multi)Polygon(Z), made valid; None when empty."""
+    if geom is None or geom.is_empty:
+        return None
+    flat = shapely.make_valid(shapely.force_2d(geom))
+    polys = [g for g in getattr(flat, "geoms", [flat]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not polys:
+        return None
+    merged = shapely.union_all(polys)
+    return None if merged.is_empty or merged.area <= 0 else merged
+
+
+def city_outlines(buildings: pd.DataFrame, footprints: pd.DataFrame) -> pd.DataFrame:
+    """One row per top-level city-model building: id, ground/roof height and 2D outline.
+
+    The outline is the union of the footprints of the building and its parts; ground is the lowest
+    and roof the highest height of the building and its parts.
+    """
+    parent = dict(zip(buildings["id"], buildings["parent_id"].fillna("")))
+
+    def top(bid: str) -> str:
+        seen = set()
+        while parent.get(bid) and bid not in seen:
+            seen.add(bid)
+            bid = parent[bid]
+        return bid
+
+    origin = buildings["origin"] if "origin" in buildings.columns else pd.Series(["citymodel"] * len(buildings))
+    rows: dict[str, dict] = {}
+    for bid, ground, roof, org in zip(buildings["id"], buildings["ground_height"], buildings["roof_height"], origin):
+        if org not in (None, "", "citymodel"):
+            continue
+        row = rows.setdefault(top(bid), {"ground": np.nan, "roof": np.nan, "parts": []})
+        row["ground"] = np.nanmin([row["ground"], np.nan if pd.isna(ground) else ground])
+        row["roof"] = np.nanmax([row["roof"], np.nan if pd.isna(roof) else roof])
+    shapes: dict[str, list] = {}
+    for bid, geom in zip(footprints["building_id"], footprints.geometry):
+        if bid in parent and (outline := outline_2d(geom)) is not None:
+            shapes.setdefault(top(bid), []).append(outline)
+    ids = [bid for bid in rows if bid in shapes]
+    return pd.DataFrame({
+        "id": ids,
+        "ground": [rows[b]["ground"] for b in ids],
+        "roof": [rows[b]["roof"] for b in ids],
+        "outline": [shapely.union_all(shapes[b]) for b in ids],
+    })
+
+
+def _iou(a, b) -> float:
+    inter = shapely.intersection(a, b).area
+    union = shapely.union(a, b).area
+    return float(inter / union) if union > 0 else 0.0
+
+
+def _offset(bim, city) -> float | None:
+    if bim is None or city is None or pd.isna(bim) or pd.isna(city):
+        return None
+    return float(bim) - float(city)
+
+
+def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: ConflationOptions) -> list[dict]:
+    """One report row (``store.schema.CONFLATION_REPORT`` fields) per BIM building."""
+    outlines = list(city["outline"])
+    tree = shapely.STRtree(outlines)
+    areas = shapely.area(outlines) if outlines else np.zeros(0)
+    report = []
+    for row, geom in zip(bim_buildings.to_dict("records"), bim_buildings.geometry):
+        bim = outline_2d(geom)
+        out = {"bim_building_id": row.get("global_id"), "bim_name": row.get("name"),
+               "bim_source_file": row.get("source_file"), "iou": 0.0}
+        if bim is None:
+            report.append({**out, "status": MISMATCH, "reason": "the BIM building has no ground outline"})
+            continue
+        out["bim_area"] = bim.area
+        best, best_iou = None, 0.0
+        for i in tree.query(bim, predicate="intersects"):
+            iou = _iou(bim, outlines[i])
+            if iou > best_iou:
+                best, best_iou = int(i), iou
+        if best is not None:
+            out.update(_candidate(bim, city, best, best_iou))
+            ground = _offset(row.get("ground_height"), city["ground"].iloc[best])
+            roof = _offset(row.get("roof_height"), city["roof"].iloc[best])
+            out.update(ground_offset_m=ground, roof_offset_m=roof)
+            if best_iou < options.iou_threshold:
+                out.update(status=MISMATCH, reason=f"footprint IoU {best_iou:.3f} with {out['city_building_id']} "
+                                                    f"is below the threshold {options.iou_threshold:g}")
+            elif ground is None or roof is None:
+                out.update(status=MISMATCH, reason="ground or roof height missing: heights cannot be compared")
+            elif max(abs(ground), abs(roof)) > options.height_tolerance:
+                out.update(status=MISMATCH, reason=f"height offset ground {ground:+.2f} m, roof {roof:+.2f} m "
+                                                    f"exceeds the tolerance {options.height_tolerance:g} m")
+            else:
+                out.update(status=MATCHED, twin_building_id=out["city_building_id"],
+                           reason=f"footprint IoU {best_iou:.3f}, ground {ground:+.2f} m, roof {roof:+.2f} m")
+            report.append(out)
+            continue
+        lookalike = _lookalike(bim, outlines, areas, tree, options)
+        if lookalike is not None:
+            index, shape_iou = lookalike
+            out.update(_candidate(bim, city, index, 0.0), shape_iou=shape_iou, status=MISMATCH)
+            out["reason"] = (f"no footprint overlap (IoU 0), but {city['id'].iloc[index]} {out['distance_m']:.0f} m "
+                             f"away has the same outline (shape IoU {shape_iou:.3f}): the BIM model is probably "
+                             "misplaced")
+            report.append(out)
+            continue
+        report.append({**out, "status": ADDED, "twin_building_id": row.get("global_id"),
+                       "reason": "no city-model building overlaps it: added as a new building"})
+    return report
+
+
+def _candidate(bim, city: pd.DataFrame, index: int, iou: float) -> dict:
+    outline = city["outline"].iloc[index]
+    return {"city_building_id": city["id"].iloc[index], "iou": iou, "city_area": float(outline.area),
+            "distance_m": float(shapely.distance(bim.centroid, outline.centroid)),
+            "shape_iou": _shape_iou(bim, outline)}
+
+
+def _shape_iou(bim, outline) -> float:
+    moved = shapely.affinity.translate(bim, outline.centroid.x - bim.centroid.x, outline.centroid.y - bim.centroid.y)
+    return _iou(moved, outline)
+
+
+def _lookalike(bim, outlines: list, areas: np.ndarray, tree: shapely.STRtree,
+               options: ConflationOptions) -> tuple[int, float] | None:
+    """The city-model outline within the search distance most like ``bim`` in shape, if alike enough."""
+    near = tree.query(bim, predicate="dwithin", distance=options.search_distance)
+    ratio = np.minimum(areas[near], bim.area) / np.maximum(areas[near], bim.area) if len(near) else near
+    best = None
+    for i in near[ratio >= options.iou_threshold] if len(near) else []:
+        shape_iou = _shape_iou(bim, outlines[i])
+        if shape_iou >= options.iou_threshold and (best is None or shape_iou > best[1]):
+            best = (int(i), shape_iou)
+    return best
