@@ -36,7 +36,7 @@ AREA_OF_USE_MARGIN_DEG = 0.5
 
 _EPSG_CODE = re.compile(
     r"""^(?:
-        (?:urn:(?:x-)?ogc:def:crs:EPSG:[\d.]*:(?P<urn>\d+))
+        (?:urn:(?:x-)?ogc:def:crs:EPSG:(?:[\d.]*:)?(?P<urn>\d+))
       | (?:https?://www\.opengis\.net/def/crs/EPSG/[^/]+/(?P<uri>\d+))
       | (?:https?://www\.opengis\.net/gml/srs/epsg\.xml\#(?P<gml>\d+))
       | (?:EPSG:{1,2}(?P<short>\d+))
@@ -200,5 +200,5 @@ def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -
     if inside:
         return None
     return (f"coordinates {tuple(round(v, 3) for v in bbox)} lie outside the area of use of {crs.horizontal} "
-            f"({area.name}: lon {area.west}..{area.east}, lat {area.south}..{area.north}); "
+            f"({area.name.rstrip('.')}: lon {area.west}..{area.east}, lat {area.south}..{area.north}); "
             f"is the CRS right?")

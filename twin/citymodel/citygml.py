@@ -46,6 +46,8 @@ _MEMBER_TAGS = ([f"{{http://www.opengis.net/citygml/{v}}}cityObjectMember" for v
                 + ["{http://www.opengis.net/wfs/2.0}member"])
 _HEADER_BYTES = 65536
 _SCAN_CHUNK = 1 << 20
+_PROLOG_LIMIT = 1 << 20  # a root element must start within this many bytes
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 _LOD_PROPERTY = re.compile(r"^lod([0-4])(Solid|MultiSurface|Geometry|CompositeSurface|FootPrint|RoofEdge)$")
 _CORE_NS = re.compile(rb'xmlns(?::[\w.-]+)?\s*=\s*["\']http://www\.opengis\.net/citygml/(\d\.\d)["\']')
@@ -92,8 +94,7 @@ class CityGMLSource:
         self.lod = _normalise_lod(lod)
         if not Path(self.path).is_file():
             raise InputError("no such file", path=self.path)
-        header = _read_head(self.path)
-        _refuse_doctype(header, self.path)
+        header = _read_head(self.path)  # refuses any DOCTYPE
         self.version = _detect_version(header, self.path)
         self.format = f"CityGML {self.version}"
         srs_name, envelope = _scan_srs_name(self.path)
@@ -483,11 +484,22 @@ def _open(path: str) -> BinaryIO:
 
 
 def _read_head(path: str) -> bytes:
+    """The prolog (declaration, comments, any DOCTYPE) and the first 64 kB from the root element on."""
+    data = b""
     try:
         with _open(path) as f:
-            return f.read(_HEADER_BYTES)
+            while len(data) < _PROLOG_LIMIT:
+                chunk = f.read(_HEADER_BYTES)
+                data += chunk
+                root = _ROOT_START.search(re.sub(rb"<!--.*?-->", b"", data, flags=re.S))
+                if not chunk or (root and len(data) - root.start() >= _HEADER_BYTES):
+                    break
     except (OSError, EOFError, zlib.error) as err:
         raise InputError(f"cannot read the file: {err}", path=path) from None
+    _refuse_doctype(data, path)
+    if not _ROOT_START.search(re.sub(rb"<!--.*?-->", b"", data, flags=re.S)):
+        raise InputError(f"no XML root element in the first {_PROLOG_LIMIT >> 20} MB", path=path)
+    return data
 
 
 def _refuse_doctype(header: bytes, path: str) -> None:

@@ -69,7 +69,7 @@ class XlinkResolver:
     """Resolves ``xlink:href="#id"`` within the current building, then in a bounded cache of
     polygons parsed from earlier buildings (shared walls referencing a neighbour)."""
 
-    def __init__(self, cache_size: int = 4096) -> None:
+    def __init__(self, cache_size: int = 256) -> None:
         self._elements: dict[str, object] = {}
         self._cache: OrderedDict[str, list[Polygon]] = OrderedDict()
         self._cache_size = cache_size
@@ -117,6 +117,8 @@ class GeometryReader:
         self.resolver = resolver
         self.on_problem = on_problem
         self.stats = stats or GeometryStats()
+        # polygons met twice (semantic surface + solid xlink); keyed by element: lxml keeps a live proxy unique
+        self._parsed: dict[object, Polygon | None] = {}
 
     def collect_polygons(self, el, reverse: bool = False) -> list[Polygon]:
         """Every valid polygon of the surface geometry ``el`` (or a property holding it)."""
@@ -133,15 +135,20 @@ class GeometryReader:
             self._follow(el, href, out, reverse, depth, seen)
             return
         if name in _POLYGON_LIKE:
-            try:
-                polygon = self.polygon(el, reverse)
-            except GeometryError as err:
-                self.stats.skipped_polygons += 1
-                self.on_problem(el, str(err))
-                return
-            out.append(polygon)
-            if polygon.id:
-                self.resolver.remember(polygon.id, [polygon])
+            key = el
+            if key not in self._parsed:
+                try:
+                    self._parsed[key] = self.polygon(el)
+                except GeometryError as err:
+                    self._parsed[key] = None
+                    self.stats.skipped_polygons += 1
+                    self.on_problem(el, str(err))
+                else:
+                    if self._parsed[key].id:
+                        self.resolver.remember(self._parsed[key].id, [self._parsed[key]])
+            polygon = self._parsed[key]
+            if polygon is not None:
+                out.append(_reversed(polygon) if reverse else polygon)
             return
         if name == "OrientableSurface":
             flip = reverse ^ (el.get("orientation", "+").strip() == "-")
@@ -177,7 +184,7 @@ class GeometryReader:
         self.stats.dangling_xlinks += 1
         self.on_problem(el, f"dangling xlink:href {href!r}: no such gml:id in this building")
 
-    def polygon(self, el, reverse: bool = False) -> Polygon:
+    def polygon(self, el) -> Polygon:
         """One polygon; raises GeometryError when it cannot be used."""
         rings: list[np.ndarray] = []
         for child in el:
@@ -188,8 +195,7 @@ class GeometryReader:
                 ring_el = next((c for c in child if isinstance(c.tag, str)), None)
                 if ring_el is None:
                     ring_el = _follow_ring(child, self.resolver)
-                ring = self.ring(ring_el)
-                rings.append(ring[::-1].copy() if reverse else ring)
+                rings.append(self.ring(ring_el))
         if not rings:
             raise GeometryError("polygon without exterior ring")
         return Polygon(rings, gml_id(el), el.sourceline)
