@@ -1,0 +1,43 @@
+"""The tileset's local frame: east-north-up at a centre point, and glTF's y-up axes."""
+from __future__ import annotations
+
+import numpy as np
+from pyproj import Transformer
+
+
+class EnuFrame:
+    """ECEF <-> local ENU at ``origin`` (ECEF); the tileset root's transform maps ENU to ECEF."""
+
+    def __init__(self, origin_ecef: np.ndarray) -> None:
+        self.origin = np.asarray(origin_ecef, np.float64)
+        lon, lat, _ = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*self.origin)
+        lam, phi = np.radians(lon), np.radians(lat)
+        east = np.array([-np.sin(lam), np.cos(lam), 0.0])
+        north = np.array([-np.sin(phi) * np.cos(lam), -np.sin(phi) * np.sin(lam), np.cos(phi)])
+        up = np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+        self.rotation = np.vstack([east, north, up])  # rows: ENU axes in ECEF
+        self.lon, self.lat = float(lon), float(lat)
+
+    def to_enu(self, ecef: np.ndarray) -> np.ndarray:
+        return (np.asarray(ecef, np.float64) - self.origin) @ self.rotation.T
+
+    def to_ecef(self, enu: np.ndarray) -> np.ndarray:
+        return np.asarray(enu, np.float64) @ self.rotation + self.origin
+
+    def transform(self) -> list[float]:
+        """Column-major 4x4 ENU -> ECEF matrix for tileset.json."""
+        m = np.eye(4)
+        m[:3, :3] = self.rotation.T
+        m[:3, 3] = self.origin
+        return [float(v) for v in m.T.reshape(-1)]
+
+
+def enu_to_gltf(enu: np.ndarray) -> np.ndarray:
+    """3D Tiles rotates glTF's y-up into z-up: glTF (x, y, z) = (e, u, -n)."""
+    enu = np.asarray(enu)
+    return np.column_stack([enu[:, 0], enu[:, 2], -enu[:, 1]])
+
+
+def gltf_to_enu(xyz: np.ndarray) -> np.ndarray:
+    xyz = np.asarray(xyz)
+    return np.column_stack([xyz[:, 0], -xyz[:, 2], xyz[:, 1]])

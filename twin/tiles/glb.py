@@ -1,0 +1,261 @@
+"""GLB writer: one triangle mesh with feature ids and property tables, optionally quantised and meshopt-compressed.
+
+- Positions are given relative to the tile in glTF's y-up frame (float64); the node's
+  translation (and the quantisation scale) carry the offset in double precision.
+- KHR_mesh_quantization: positions as UNSIGNED_SHORT with one uniform scale (normals stay
+  undistorted), normals as normalised BYTE. Used only when the error stays within ``max_error``.
+- EXT_meshopt_compression (when the ``meshoptimizer`` package is installed): vertex and index
+  streams compressed with meshopt's codecs, version 0 as the extension requires.
+- 3D Tiles 1.1: EXT_mesh_features + EXT_structural_metadata; 3D Tiles 1.0: a ``_BATCHID`` attribute.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .metadata import Column, schema as metadata_schema
+
+FLOAT, UBYTE, BYTE, USHORT, SHORT, UINT = 5126, 5121, 5120, 5123, 5122, 5125
+ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
+QUANT_STEPS = 65535
+
+
+def meshopt_available() -> bool:
+    try:
+        import meshoptimizer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass
+class FeatureSet:
+    """One feature id per vertex, and the property table the ids index (None: ids only)."""
+
+    ids: np.ndarray
+    label: str
+    class_name: str | None = None
+    columns: list[Column] | None = None
+    rows: np.ndarray | None = None      # rows of the columns, in feature id order
+
+
+@dataclass
+class GlbResult:
+    data: bytes
+    quantized: bool
+    max_quantization_error: float       # metres (0 when not quantised)
+    meshopt: bool
+    stats: dict = field(default_factory=dict)
+
+
+class _Builder:
+    def __init__(self, meshopt: bool) -> None:
+        self.meshopt = meshopt
+        self.bin = bytearray()          # buffer 0: the GLB BIN chunk
+        self.fallback = 0               # length of the meshopt fallback buffer (buffer 1)
+        self.buffer_views: list[dict] = []
+        self.accessors: list[dict] = []
+
+    def _append(self, data: bytes, align: int = 8) -> int:
+        while len(self.bin) % align:
+            self.bin.append(0)
+        offset = len(self.bin)
+        self.bin += data
+        return offset
+
+    def view(self, data: bytes, **extra) -> int:
+        data = data or b"\0"  # glTF forbids empty buffer views (e.g. a column of empty strings)
+        offset = self._append(data)
+        self.buffer_views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(data), **extra})
+        return len(self.buffer_views) - 1
+
+    def vertex_view(self, array: np.ndarray, target: int, mode: str) -> int:
+        """A vertex or index stream; compressed with meshopt when enabled."""
+        array = np.ascontiguousarray(array)
+        raw = array.tobytes()
+        count = len(array)
+        stride = raw and len(raw) // count
+        extra = {"target": target}
+        if target == ARRAY_BUFFER:
+            extra["byteStride"] = stride
+        if not self.meshopt:
+            return self.view(raw, **extra)
+        import meshoptimizer as mo
+
+        mo.encode_vertex_version(0)  # EXT_meshopt_compression decoders read version 0 only
+        if mode == "TRIANGLES":
+            encoded = mo.encode_index_buffer(array.reshape(-1).astype(np.uint32), count, int(array.max()) + 1)
+        else:
+            encoded = mo.encode_vertex_buffer(array.view(np.uint8).reshape(count, stride), count, stride)
+        offset = self._append(bytes(encoded), 4)
+        while self.fallback % 4:
+            self.fallback += 1
+        fb_offset = self.fallback
+        self.fallback += len(raw)
+        self.buffer_views.append({
+            "buffer": 1, "byteOffset": fb_offset, "byteLength": len(raw), **extra,
+            "extensions": {"EXT_meshopt_compression": {
+                "buffer": 0, "byteOffset": offset, "byteLength": len(encoded),
+                "byteStride": stride, "count": count, "mode": mode}}})
+        return len(self.buffer_views) - 1
+
+    def accessor(self, view: int, component: int, count: int, type_: str, *, normalized: bool = False,
+                 minmax: tuple | None = None) -> int:
+        acc = {"bufferView": view, "componentType": component, "count": count, "type": type_}
+        if normalized:
+            acc["normalized"] = True
+        if minmax is not None:
+            acc["min"], acc["max"] = [float(v) if component == FLOAT else int(v) for v in minmax[0]], \
+                                     [float(v) if component == FLOAT else int(v) for v in minmax[1]]
+        self.accessors.append(acc)
+        return len(self.accessors) - 1
+
+
+def _quantize(positions: np.ndarray, max_error: float) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """UNSIGNED_SHORT positions, offset and uniform scale, and the max 3D error; None if above ``max_error``."""
+    lo = positions.min(axis=0)
+    extent = float((positions.max(axis=0) - lo).max())
+    scale = max(extent, 1e-6) / QUANT_STEPS
+    q = np.clip(np.rint((positions - lo) / scale), 0, QUANT_STEPS).astype(np.uint16)
+    error = float(np.linalg.norm(q.astype(np.float64) * scale + lo - positions, axis=1).max())
+    if error > max_error:
+        return None
+    return q, lo, scale, error
+
+
+def _quantize_normals(normals: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(normals * 127.0), -127, 127).astype(np.int8)
+
+
+def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray, features: list[FeatureSet],
+              *, translation: np.ndarray, metadata: bool = True, batch_id: bool = False,
+              quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
+              extras: dict | None = None) -> GlbResult:
+    """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset)."""
+    meshopt = meshopt and meshopt_available()
+    b = _Builder(meshopt)
+    n = len(positions)
+    node: dict = {"mesh": 0}
+    quant = _quantize(positions, max_error) if quantize else None
+    attributes = {}
+    extensions_used: list[str] = []
+    if quant is not None:
+        q, lo, scale, qerror = quant
+        padded = np.zeros((n, 4), np.uint16)
+        padded[:, :3] = q
+        view = b.vertex_view(padded, ARRAY_BUFFER, "ATTRIBUTES")
+        attributes["POSITION"] = b.accessor(view, USHORT, n, "VEC3", minmax=(q.min(axis=0), q.max(axis=0)))
+        node["translation"] = [float(v) for v in translation + lo]
+        node["scale"] = [scale] * 3
+        nq = np.zeros((n, 4), np.int8)
+        nq[:, :3] = _quantize_normals(normals)
+        view = b.vertex_view(nq, ARRAY_BUFFER, "ATTRIBUTES")
+        attributes["NORMAL"] = b.accessor(view, BYTE, n, "VEC3", normalized=True)
+        extensions_used.append("KHR_mesh_quantization")
+    else:
+        qerror = 0.0
+        p32 = positions.astype(np.float32)
+        view = b.vertex_view(p32, ARRAY_BUFFER, "ATTRIBUTES")
+        attributes["POSITION"] = b.accessor(view, FLOAT, n, "VEC3", minmax=(p32.min(axis=0), p32.max(axis=0)))
+        view = b.vertex_view(normals.astype(np.float32), ARRAY_BUFFER, "ATTRIBUTES")
+        attributes["NORMAL"] = b.accessor(view, FLOAT, n, "VEC3")
+        node["translation"] = [float(v) for v in translation]
+
+    mesh_features = []
+    for i, fs in enumerate(features):
+        count = int(fs.ids.max()) + 1 if len(fs.ids) else 0
+        if count <= 65535:
+            ids = np.zeros((n, 2), np.uint16)
+            ids[:, 0] = fs.ids
+            comp = USHORT
+        else:
+            ids = fs.ids.astype(np.float32).reshape(-1, 1)
+            comp = FLOAT
+        view = b.vertex_view(ids, ARRAY_BUFFER, "ATTRIBUTES")
+        name = "_BATCHID" if batch_id else f"_FEATURE_ID_{i}"
+        attributes[name] = b.accessor(view, comp, n, "SCALAR")
+        fid = {"featureCount": len(fs.rows) if fs.rows is not None else count, "attribute": i, "label": fs.label}
+        mesh_features.append(fid)
+
+    idx = triangles.reshape(-1)
+    idx_arr = idx.astype(np.uint16 if n <= 65535 else np.uint32)
+    view = b.vertex_view(idx_arr, ELEMENT_ARRAY_BUFFER, "TRIANGLES")
+    indices = b.accessor(view, USHORT if idx_arr.dtype == np.uint16 else UINT, len(idx_arr), "SCALAR")
+
+    primitive: dict = {"attributes": attributes, "indices": indices, "material": 0, "mode": 4}
+    gltf: dict = {
+        "asset": {"version": "2.0", "generator": "GeoTwin"},
+        "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [node],
+        "meshes": [{"primitives": [primitive]}],
+        "materials": [{"pbrMetallicRoughness": {"baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0,
+                                                "roughnessFactor": 1.0}, "doubleSided": True}],
+    }
+    if extras:
+        gltf["asset"]["extras"] = extras
+
+    if metadata and not batch_id:
+        classes = {fs.class_name: fs.columns for fs in features if fs.class_name}
+        tables = []
+        for i, fs in enumerate(features):
+            if not fs.class_name:
+                continue
+            props = {}
+            for col in fs.columns:
+                bufs = col.encode(fs.rows)
+                entry = {"values": b.view(bufs[0])}
+                if len(bufs) > 1:
+                    entry["stringOffsets"] = b.view(bufs[1])
+                    entry["stringOffsetType"] = "UINT32"
+                props[col.id] = entry
+            mesh_features[i]["propertyTable"] = len(tables)
+            tables.append({"class": fs.class_name, "count": len(fs.rows), "properties": props})
+        primitive["extensions"] = {"EXT_mesh_features": {"featureIds": mesh_features}}
+        gltf["extensions"] = {"EXT_structural_metadata": {"schema": metadata_schema(classes),
+                                                          "propertyTables": tables}}
+        extensions_used += ["EXT_mesh_features", "EXT_structural_metadata"]
+
+    buffers = [{"byteLength": 0}]
+    if meshopt:
+        buffers.append({"byteLength": b.fallback, "extensions": {"EXT_meshopt_compression": {"fallback": True}}})
+        extensions_used.append("EXT_meshopt_compression")
+    gltf["bufferViews"] = b.buffer_views
+    gltf["accessors"] = b.accessors
+    gltf["buffers"] = buffers
+    if extensions_used:
+        gltf["extensionsUsed"] = extensions_used
+        required = [e for e in extensions_used if e in ("KHR_mesh_quantization", "EXT_meshopt_compression")]
+        if required:
+            gltf["extensionsRequired"] = required
+    while len(b.bin) % 4:
+        b.bin.append(0)
+    buffers[0]["byteLength"] = len(b.bin)
+    return GlbResult(pack_glb(gltf, bytes(b.bin)), quant is not None, qerror, meshopt,
+                     {"vertices": n, "triangles": len(triangles)})
+
+
+def pack_glb(gltf: dict, binary: bytes) -> bytes:
+    js = json.dumps(gltf, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    js += b" " * (-len(js) % 4)
+    binary += b"\0" * (-len(binary) % 4)
+    total = 12 + 8 + len(js) + (8 + len(binary) if binary else 0)
+    out = struct.pack("<4sII", b"glTF", 2, total) + struct.pack("<I4s", len(js), b"JSON") + js
+    if binary:
+        out += struct.pack("<I4s", len(binary), b"BIN\0") + binary
+    return out
+
+
+def unpack_glb(data: bytes) -> tuple[dict, bytes]:
+    """The JSON and BIN chunk of a GLB."""
+    magic, version, total = struct.unpack_from("<4sII", data, 0)
+    if magic != b"glTF" or version != 2:
+        raise ValueError("not a glTF 2.0 binary")
+    jlen, _ = struct.unpack_from("<I4s", data, 12)
+    gltf = json.loads(data[20:20 + jlen])
+    binary = b""
+    if 20 + jlen < total:
+        blen, _ = struct.unpack_from("<I4s", data, 20 + jlen)
+        binary = data[28 + jlen:28 + jlen + blen]
+    return gltf, binary

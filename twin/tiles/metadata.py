@@ -1,0 +1,157 @@
+"""Typed attribute columns for EXT_structural_metadata property tables and b3dm batch tables.
+
+Every attribute is kept: the typed columns of the layer as they are, the ``attributes`` JSON
+flattened into one column per key path ("attributes.a.b"; lists stay JSON text). Types follow
+the values: STRING, BOOLEAN, INT32 / INT64 (by range), FLOAT64. Missing numbers are written as
+the property's ``noData`` value; missing strings as "".
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+INT32 = (-(2**31), 2**31 - 1)
+NO_DATA = {"INT32": -(2**31), "INT64": -(2**63), "FLOAT64": -1.7976931348623157e308}
+_NUMPY = {"INT32": "<i4", "INT64": "<i8", "FLOAT64": "<f8"}
+_SPEC_TYPES = {"float": "FLOAT64", "str": "STRING", "datetime": "STRING"}
+
+
+@dataclass
+class Column:
+    """One attribute over all features: original name, schema identifier, type and values."""
+
+    name: str
+    id: str
+    type: str      # STRING | BOOLEAN | INT32 | INT64 | FLOAT64
+    values: list
+
+    def schema(self) -> dict:
+        prop = {"name": self.name, "type": "SCALAR" if self.type not in ("STRING", "BOOLEAN") else self.type}
+        if prop["type"] == "SCALAR":
+            prop["componentType"] = self.type
+            if any(v is None for v in self.values):
+                prop["noData"] = NO_DATA[self.type]
+        return prop
+
+    def encode(self, rows: np.ndarray) -> list[bytes]:
+        """Binary buffers for the given feature rows: [values] or [values, stringOffsets]."""
+        vals = [self.values[i] for i in rows]
+        if self.type == "STRING":
+            encoded = [("" if v is None else str(v)).encode("utf-8") for v in vals]
+            offsets = np.zeros(len(encoded) + 1, dtype="<u4")
+            offsets[1:] = np.cumsum([len(e) for e in encoded])
+            return [b"".join(encoded), offsets.tobytes()]
+        if self.type == "BOOLEAN":
+            return [np.packbits(np.array(vals, dtype=bool), bitorder="little").tobytes()]
+        nodata = NO_DATA[self.type]
+        return [np.array([nodata if v is None else v for v in vals], dtype=_NUMPY[self.type]).tobytes()]
+
+
+def _flatten(value, prefix: str, out: dict) -> None:
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            _flatten(v, f"{prefix}.{k}", out)
+    else:
+        out[prefix] = value
+
+
+def _infer(values: list) -> str:
+    present = [v for v in values if v is not None]
+    if not present:
+        return "STRING"
+    if all(isinstance(v, bool) for v in present):
+        return "BOOLEAN" if len(present) == len(values) else "STRING"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "INT32" if INT32[0] < min(present) and max(present) <= INT32[1] else "INT64"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "FLOAT64"
+    return "STRING"
+
+
+def _as_type(value, kind: str):
+    if value is None:
+        return None
+    if kind == "STRING":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (list, dict)):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return str(value)
+    if kind == "FLOAT64":
+        return float(value)
+    if kind in ("INT32", "INT64"):
+        return int(value)
+    return bool(value)
+
+
+def _identifier(name: str, taken: set[str]) -> str:
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not re.match(r"[A-Za-z_]", ident):
+        ident = "_" + ident
+    base, n = ident, 1
+    while ident in taken:
+        n += 1
+        ident = f"{base}_{n}"
+    taken.add(ident)
+    return ident
+
+
+def build_columns(rows: list[dict], spec_fields: dict[str, str] | None = None) -> list[Column]:
+    """Columns for ``rows`` (dicts; ``attributes`` may hold a parsed JSON object), typed over all rows."""
+    spec_fields = spec_fields or {}
+    flat_rows = []
+    names: list[str] = []
+    seen: set[str] = set()
+    for row in rows:
+        flat: dict = {}
+        for key, value in row.items():
+            if spec_fields.get(key) == "json" or (key == "attributes" and isinstance(value, dict)):
+                if isinstance(value, dict):
+                    for k, v in value.items():
+                        _flatten(v, k if k not in row else f"attributes.{k}", flat)
+                elif value is not None:
+                    flat[key] = value
+            else:
+                flat[key] = value
+        for k in flat:
+            if k not in seen:
+                seen.add(k)
+                names.append(k)
+        flat_rows.append(flat)
+    taken: set[str] = set()
+    columns = []
+    for name in names:
+        values = [r.get(name) for r in flat_rows]
+        kind = _SPEC_TYPES.get(spec_fields.get(name, ""), None) or _infer(values)
+        if spec_fields.get(name) == "int":
+            kind = _infer([None if v is None else int(v) for v in values])
+        if kind == "BOOLEAN" and any(v is None for v in values):
+            kind = "STRING"
+        columns.append(Column(name, _identifier(name, taken), kind, [_as_type(v, kind) for v in values]))
+    return columns
+
+
+def schema(classes: dict[str, list[Column]]) -> dict:
+    """The EXT_structural_metadata schema for the given classes."""
+    return {"id": "geotwin", "classes": {
+        cls: {"properties": {c.id: c.schema() for c in cols}} for cls, cols in classes.items()}}
+
+
+def decode_property(prop_schema: dict, buffers: list[bytes], count: int) -> list:
+    """Inverse of Column.encode (used by tests and for reading tiles back)."""
+    kind = prop_schema.get("componentType") or prop_schema["type"]
+    if kind == "STRING":
+        data, offsets = buffers
+        off = np.frombuffer(offsets, "<u4")
+        return [data[off[i]:off[i + 1]].decode("utf-8") for i in range(count)]
+    if kind == "BOOLEAN":
+        bits = np.unpackbits(np.frombuffer(buffers[0], np.uint8), bitorder="little")[:count]
+        return [bool(b) for b in bits]
+    arr = np.frombuffer(buffers[0], _NUMPY[kind])[:count]
+    nodata = prop_schema.get("noData")
+    return [None if nodata is not None and v == nodata else v.item() for v in arr]

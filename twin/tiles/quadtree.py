@@ -1,0 +1,139 @@
+"""Spatial quadtree over building footprints in the tileset's ENU frame.
+
+Explicit tiling: a building goes to the leaf that holds its centre; leaves hold LoD2, the
+topmost tiles with at most ``lod1_max`` buildings hold LoD1 blocks, refinement REPLACE.
+Implicit tiling: a building goes to the deepest tile that contains its whole extent (so tile
+bounds as implied by the subdivision contain their content), refinement ADD.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Node:
+    level: int
+    x: int
+    y: int
+    x0: float
+    y0: float
+    size: float
+    buildings: np.ndarray                   # building indices of the whole subtree (explicit) / own (implicit)
+    children: list["Node"] = field(default_factory=list)
+    content: str | None = None              # "lod2" | "lod1" | None
+    own: np.ndarray | None = None           # buildings whose content this tile holds
+    geometric_error: float = 0.0
+    box_min: np.ndarray | None = None       # ENU bounds of content and children
+    box_max: np.ndarray | None = None
+    content_bytes: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.level}/{self.x}/{self.y}"
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+def root_square(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float, float]:
+    """The square (x0, y0, size) around all buildings' (N, 3) bounds."""
+    lo, hi = lo.min(axis=0), hi.max(axis=0)
+    size = float(max(hi[0] - lo[0], hi[1] - lo[1], 1.0)) * 1.001
+    cx, cy = (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2
+    return cx - size / 2, cy - size / 2, size
+
+
+def build_explicit(centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, leaf_max: int,
+                   leaf_extent: float, lod1_max: int, max_level: int = 18) -> Node:
+    """Split by building centres until a tile holds at most ``leaf_max`` buildings and spans at most ``leaf_extent``."""
+    x0, y0, size = root_square(lo, hi)
+    root = Node(0, 0, 0, x0, y0, size, np.arange(len(centres)))
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        sel = node.buildings
+        ext = float(max(hi[sel, 0].max() - lo[sel, 0].min(), hi[sel, 1].max() - lo[sel, 1].min()))
+        if node.level < max_level and (len(node.buildings) > leaf_max or ext > leaf_extent) and len(node.buildings) > 1:
+            half = node.size / 2
+            c = centres[node.buildings]
+            qx = (c[:, 0] >= node.x0 + half).astype(int)
+            qy = (c[:, 1] >= node.y0 + half).astype(int)
+            for dy in (0, 1):
+                for dx in (0, 1):
+                    sel = node.buildings[(qx == dx) & (qy == dy)]
+                    if sel.size:
+                        child = Node(node.level + 1, node.x * 2 + dx, node.y * 2 + dy,
+                                     node.x0 + dx * half, node.y0 + dy * half, half, sel)
+                        node.children.append(child)
+                        stack.append(child)
+            if len(node.children) == 1 and node.level + 1 >= max_level:
+                node.children = []
+        if not node.children:
+            node.content, node.own = "lod2", node.buildings
+
+    def assign_lod1(node: Node, parent_has: bool) -> None:
+        if node.children and not parent_has and len(node.buildings) <= lod1_max:
+            node.content, node.own = "lod1", node.buildings
+            parent_has = True
+        for c in node.children:
+            assign_lod1(c, parent_has)
+
+    assign_lod1(root, False)
+    return root
+
+
+def build_implicit(lo: np.ndarray, hi: np.ndarray, *, leaf_max: int, leaf_extent: float,
+                   max_level: int = 12) -> tuple[Node, tuple[float, float, float]]:
+    """Buildings sink to the deepest tile that contains their whole footprint extent."""
+    x0, y0, size = root_square(lo, hi)
+    root = Node(0, 0, 0, x0, y0, size, np.arange(len(lo)))
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        sel = node.buildings
+        if node.level < max_level and (len(sel) > leaf_max or node.size > leaf_extent):
+            half = node.size / 2
+            keep = np.ones(len(sel), bool)
+            for dy in (0, 1):
+                for dx in (0, 1):
+                    cx0, cy0 = node.x0 + dx * half, node.y0 + dy * half
+                    inside = ((lo[sel, 0] >= cx0) & (hi[sel, 0] <= cx0 + half)
+                              & (lo[sel, 1] >= cy0) & (hi[sel, 1] <= cy0 + half) & keep)
+                    if inside.any():
+                        keep &= ~inside
+                        child = Node(node.level + 1, node.x * 2 + dx, node.y * 2 + dy, cx0, cy0, half, sel[inside])
+                        node.children.append(child)
+                        stack.append(child)
+            node.buildings = sel[keep]
+        node.own = node.buildings
+        node.content = "lod2" if node.buildings.size else None
+    return root, (x0, y0, size)
+
+
+def finish(root: Node, errors_lod1: np.ndarray, content_bounds: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Bounds (content and children) and geometric errors: 0 at leaves, parents >= children."""
+    def visit(node: Node, inherited: float | None) -> None:
+        if node.content == "lod1":
+            inherited = max(float(errors_lod1[node.own].max()), 0.5)
+        for c in node.children:
+            visit(c, inherited if node.content != "lod2" else None)
+        boxes = [content_bounds[node.key]] if node.key in content_bounds else []
+        boxes += [(c.box_min, c.box_max) for c in node.children]
+        node.box_min = np.min([b[0] for b in boxes], axis=0)
+        node.box_max = np.max([b[1] for b in boxes], axis=0)
+        child_max = max((c.geometric_error for c in node.children), default=0.0)
+        if not node.children:
+            node.geometric_error = 0.0
+        elif node.content == "lod1":
+            node.geometric_error = max(inherited, child_max)
+        elif inherited is not None:     # empty tile between LoD1 and LoD2: refine together with its parent
+            node.geometric_error = max(inherited, child_max)
+        else:                           # empty or LoD2 tile above: the size of what it leaves out
+            diag = float(np.linalg.norm(node.box_max - node.box_min))
+            node.geometric_error = max(diag, child_max)
+
+    visit(root, None)

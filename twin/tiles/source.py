@@ -1,0 +1,207 @@
+"""Read the city model layers of a GeoTwin GeoPackage for tiling: buildings, their surfaces, CRS."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
+
+
+@dataclass
+class Polygon:
+    """One planar polygon: exterior ring then holes, each (N, 3) float64, not closed."""
+
+    rings: list[np.ndarray]
+    surface_type: str = ""
+    surface_id: str = ""
+
+
+@dataclass
+class Building:
+    """A building or building part with its attribute row and outer polygons (source CRS)."""
+
+    index: int
+    row: dict
+    polygons: list[Polygon] = field(default_factory=list)
+    footprint: list = field(default_factory=list)  # shapely Polygons (2D) for the LoD1 block
+
+    @property
+    def id(self) -> str:
+        return str(self.row.get("id") or "")
+
+
+@dataclass
+class CityModel:
+    path: Path
+    horizontal_crs: str
+    vertical_crs: str | None
+    buildings: list[Building]
+    skipped: list[str]
+    containers: list[dict] = field(default_factory=list)  # rows without geometry whose parts have it
+
+    def container_index(self) -> dict[str, int]:
+        """Container id -> its row number after the buildings' rows."""
+        return {str(r["id"]): len(self.buildings) + i for i, r in enumerate(self.containers)}
+
+
+def _layers(path: Path) -> set[str]:
+    import pyogrio
+
+    return {name for name, _ in pyogrio.list_layers(path)}
+
+
+def _rings(geom) -> list[list[np.ndarray]]:
+    """Polygons of a (Multi)PolygonZ as lists of unclosed (N, 3) rings."""
+    import shapely
+
+    out = []
+    parts = shapely.get_parts(geom) if geom.geom_type.startswith("Multi") else [geom]
+    for poly in parts:
+        if poly.is_empty:
+            continue
+        rings = [poly.exterior, *poly.interiors]
+        arrays = []
+        for ring in rings:
+            xyz = shapely.get_coordinates(ring, include_z=True)
+            if len(xyz) > 1 and np.array_equal(xyz[0], xyz[-1]):
+                xyz = xyz[:-1]
+            arrays.append(np.nan_to_num(xyz))
+        out.append(arrays)
+    return out
+
+
+def crs_of(path: Path) -> tuple[str, str | None]:
+    """The horizontal and vertical CRS recorded in ``sources`` (falling back to the layer's CRS)."""
+    import pyogrio
+
+    layers = _layers(path)
+    horizontal, vertical = None, None
+    if SOURCES.name in layers:
+        src = pyogrio.read_dataframe(path, layer=SOURCES.name, read_geometry=False)
+        hs = sorted({h for h in src.get("horizontal_crs", []) if isinstance(h, str) and h})
+        vs = sorted({v for v in src.get("vertical_crs", []) if isinstance(v, str) and v})
+        if len(hs) > 1 or len(vs) > 1:
+            raise InputError(f"the sources mix CRSs ({', '.join(hs + vs)}); export one CRS at a time",
+                             path=str(path))
+        horizontal = hs[0] if hs else None
+        vertical = vs[0] if vs else None
+    if horizontal is None:
+        info = pyogrio.read_info(path, layer=BUILDINGS.name)
+        horizontal = info.get("crs")
+    if not horizontal:
+        raise InputError("the buildings layer has no CRS", path=str(path))
+    return horizontal, vertical
+
+
+def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
+    """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry."""
+    import pyogrio
+    import shapely
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("GeoPackage not found", path=str(path))
+    try:
+        layers = _layers(path)
+    except Exception as err:  # pyogrio raises DataSourceError with GDAL's text
+        raise InputError(f"not a readable GeoPackage: {err}", path=str(path)) from err
+    if BUILDINGS.name not in layers:
+        raise InputError(f"no '{BUILDINGS.name}' layer: write it with geotwin:importcitymodel first",
+                         path=str(path))
+    horizontal, vertical = crs_of(path)
+
+    frame = pyogrio.read_dataframe(path, layer=BUILDINGS.name)
+    columns = [c for c in frame.columns if c != "geometry"]
+    buildings: list[Building] = []
+    by_id: dict[str, Building] = {}
+    skipped: list[str] = []
+    records = frame[columns].to_dict("records")
+    for i, (rec, geom) in enumerate(zip(records, frame.geometry)):
+        row = {k: _plain(v) for k, v in rec.items()}
+        b = Building(len(buildings), row)
+        bid = b.id
+        if not bid or bid in by_id:
+            skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
+            continue
+        if geom is not None and not geom.is_empty:
+            b.polygons = [Polygon(r) for r in _rings(geom)]
+        buildings.append(b)
+        by_id[bid] = b
+
+    if BUILDING_SURFACES.name in layers:
+        surf = pyogrio.read_dataframe(path, layer=BUILDING_SURFACES.name,
+                                      columns=["id", "building_id", "surface_type"])
+        got: dict[str, list[Polygon]] = {}
+        for sid, bid, stype, geom in zip(surf["id"], surf["building_id"], surf["surface_type"], surf.geometry):
+            if geom is None or geom.is_empty or bid not in by_id:
+                continue
+            for rings in _rings(geom):
+                got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
+        for bid, polys in got.items():
+            by_id[bid].polygons = polys
+
+    if FOOTPRINTS.name in layers:
+        fp = pyogrio.read_dataframe(path, layer=FOOTPRINTS.name, columns=["building_id"])
+        for bid, geom in zip(fp["building_id"], fp.geometry):
+            if bid in by_id and geom is not None and not geom.is_empty:
+                by_id[bid].footprint.extend(p for p in shapely.get_parts(shapely.force_2d(geom)))
+
+    parents = {b.row.get("parent_id") for b in buildings if b.polygons}
+    kept, containers = [], []
+    for b in buildings:
+        if not b.polygons:
+            if b.id in parents:  # a building made of parts: its attributes travel with its parts' tiles
+                containers.append(b.row)
+            else:
+                skipped.append(f"building {b.id}: no geometry")
+            continue
+        b.index = len(kept)
+        kept.append(b)
+    if reporter is not None:
+        for s in skipped:
+            reporter.warning(f"skipped {s}")
+    return CityModel(path, horizontal, vertical, kept, skipped, containers)
+
+
+def _plain(value):
+    """pandas/numpy scalars and missing values as plain Python values (None when missing)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pandas comes with geopandas
+        pass
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def attribute_rows(model: CityModel) -> list[dict]:
+    """Attributes of the buildings, then of the containers: typed columns, ``attributes`` JSON parsed."""
+    rows = []
+    for src in [b.row for b in model.buildings] + model.containers:
+        row = dict(src)
+        raw = row.get("attributes")
+        if isinstance(raw, str) and raw.strip():
+            try:
+                row["attributes"] = json.loads(raw)
+            except json.JSONDecodeError as err:
+                raise InputError(f"attributes is not valid JSON: {err}", path=str(model.path),
+                                 obj=str(src.get("id"))) from err
+        rows.append(row)
+    return rows

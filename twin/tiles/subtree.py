@@ -1,0 +1,75 @@
+"""Implicit tiling: availability bitstreams in binary .subtree files (3D Tiles 1.1, quadtree)."""
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+
+
+def morton(x: int, y: int) -> int:
+    """Quadtree Morton index: x bits at even, y bits at odd positions."""
+    m = 0
+    for bit in range(32):
+        m |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
+    return m
+
+
+def _availability(bits: np.ndarray, views: list, blob: bytearray) -> dict:
+    count = int(bits.sum())
+    if count == 0:
+        return {"constant": 0}
+    if count == bits.size:
+        return {"constant": 1}
+    data = np.packbits(bits.astype(bool), bitorder="little").tobytes()
+    while len(blob) % 8:
+        blob.append(0)
+    views.append({"buffer": 0, "byteOffset": len(blob), "byteLength": len(data)})
+    blob += data
+    return {"bitstream": len(views) - 1, "availableCount": count}
+
+
+def subtree_bytes(root_level: int, root_x: int, root_y: int, levels: int,
+                  tiles: set[tuple[int, int, int]], contents: set[tuple[int, int, int]]) -> tuple[bytes, dict]:
+    """The .subtree of the subtree rooted at (root_level, root_x, root_y) spanning ``levels`` levels."""
+    n_tiles = (4 ** levels - 1) // 3
+    tile_bits = np.zeros(n_tiles, np.uint8)
+    content_bits = np.zeros(n_tiles, np.uint8)
+    child_bits = np.zeros(4 ** levels, np.uint8)
+    for (lv, x, y) in tiles:
+        local = lv - root_level
+        if local < 0:
+            continue
+        lx, ly = x - (root_x << local), y - (root_y << local)
+        if not (0 <= lx < (1 << local) and 0 <= ly < (1 << local)):
+            continue
+        if local < levels:
+            idx = (4 ** local - 1) // 3 + morton(lx, ly)
+            tile_bits[idx] = 1
+            if (lv, x, y) in contents:
+                content_bits[idx] = 1
+        elif local == levels:
+            child_bits[morton(lx, ly)] = 1
+    views: list = []
+    blob = bytearray()
+    doc = {
+        "tileAvailability": _availability(tile_bits, views, blob),
+        "contentAvailability": [_availability(content_bits, views, blob)],
+        "childSubtreeAvailability": _availability(child_bits, views, blob),
+    }
+    while len(blob) % 8:
+        blob.append(0)
+    if views:
+        doc["buffers"] = [{"byteLength": len(blob)}]
+        doc["bufferViews"] = views
+    js = json.dumps(doc, separators=(",", ":")).encode("utf-8")
+    js += b" " * (-len(js) % 8)
+    header = struct.pack("<4sIQQ", b"subt", 1, len(js), len(blob))
+    return header + js + bytes(blob), doc
+
+
+def read_subtree(data: bytes) -> tuple[dict, bytes]:
+    magic, version, jlen, blen = struct.unpack_from("<4sIQQ", data, 0)
+    if magic != b"subt" or version != 1:
+        raise ValueError("not a 3D Tiles subtree")
+    return json.loads(data[24:24 + jlen]), data[24 + jlen:24 + jlen + blen]
