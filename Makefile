@@ -14,7 +14,7 @@ demo: setup
 	@$(RUN) scripts/demo.sh "$(DEMO_OUT)" "$(DEMO_BUILDINGS)"
 
 test: setup
-	@$(RUN) $(PY) -m pytest $(PYTEST_ARGS)
+	@dsn="$${GEOTWIN_PG_DSN:-$$(scripts/postgis.sh)}" && GEOTWIN_PG_DSN="$$dsn" $(RUN) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	@$(RUN) $(PY) bench/run.py $(BENCH_ARGS)

@@ -53,3 +53,17 @@ def run_alg(qgis_processing):
 @pytest.fixture(scope="session")
 def python_exe() -> str:
     return sys.executable
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """A PostGIS database: $GEOTWIN_PG_DSN, else the throwaway cluster that scripts/postgis.sh starts."""
+    import subprocess
+
+    dsn = os.environ.get("GEOTWIN_PG_DSN", "").strip()
+    if not dsn:
+        proc = subprocess.run([str(ROOT / "scripts" / "postgis.sh")], capture_output=True, text=True)
+        if proc.returncode != 0 or not proc.stdout.strip():
+            pytest.fail(f"PostGIS is required and scripts/postgis.sh failed:\n{proc.stderr}")
+        dsn = proc.stdout.strip().splitlines()[-1]
+    return dsn

@@ -44,7 +44,14 @@ class BuildInputs:
     sensors: list[str] = field(default_factory=list)
 
     def of(self, kind: str) -> list[str]:
-        return [str(p) for p in getattr(self, kind)]
+        """The input files of a kind; folders of raw city model tiles are expanded to their files."""
+        paths = [str(p) for p in getattr(self, kind)]
+        if kind == CITYMODEL and any(Path(p).is_dir() for p in paths):
+            from .citymodel.importer import collect_inputs
+
+            folders = [p for p in paths if Path(p).is_dir()]
+            paths = [p for p in paths if not Path(p).is_dir()] + [str(f) for f in collect_inputs(folders)]
+        return paths
 
 
 @dataclass
