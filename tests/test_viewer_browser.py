@@ -8,6 +8,7 @@ import json
 import math
 import re
 import shutil
+import struct
 import subprocess
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -87,9 +88,13 @@ def box_mesh(cx, cy, w, d, h):
     return pos, nor, idx
 
 
-def write_fixture_tileset(folder: Path) -> dict:
-    """A 3D Tiles 1.1 tileset: one GLB, one feature per building (EXT_mesh_features) and a
-    property table (EXT_structural_metadata), placed on an ENU frame at FZK-Haus's place."""
+def write_fixture_tileset(folder: Path, version: str = "1.1") -> dict:
+    """A tileset of one tile placed on an ENU frame at FZK-Haus's place, one feature per building.
+
+    3D Tiles 1.1: a GLB with EXT_mesh_features and an EXT_structural_metadata property table.
+    3D Tiles 1.0: a b3dm whose glTF has _BATCHID and whose batch table holds the attributes.
+    """
+    modern = version == "1.1"
     positions, normals, feature_ids, indices = [], [], [], []
     for fid, (_id, _fn, e, n, w, d, h) in enumerate(BUILDINGS):
         pos, nor, idx = box_mesh(e, n, w, d, h)
@@ -141,23 +146,36 @@ def write_fixture_tileset(folder: Path) -> dict:
         asset=pygltflib.Asset(version="2.0", generator="GeoTwin viewer test fixture"),
         scene=0, scenes=[pygltflib.Scene(nodes=[0])], nodes=[pygltflib.Node(mesh=0)],
         meshes=[pygltflib.Mesh(primitives=[pygltflib.Primitive(
-            attributes=pygltflib.Attributes(POSITION=0, NORMAL=1, _FEATURE_ID_0=2), indices=3, material=0,
+            attributes=(pygltflib.Attributes(POSITION=0, NORMAL=1, _FEATURE_ID_0=2) if modern
+                        else pygltflib.Attributes(POSITION=0, NORMAL=1, _BATCHID=2)),
+            indices=3, material=0,
             extensions={"EXT_mesh_features": {"featureIds": [
-                {"featureCount": len(BUILDINGS), "attribute": 0, "propertyTable": 0}]}})])],
+                {"featureCount": len(BUILDINGS), "attribute": 0, "propertyTable": 0}]}} if modern else {})])],
         materials=[pygltflib.Material(pbrMetallicRoughness=pygltflib.PbrMetallicRoughness(
             baseColorFactor=[1, 1, 1, 1], metallicFactor=0.0, roughnessFactor=1.0))],
         accessors=accessors, bufferViews=views, buffers=[pygltflib.Buffer(byteLength=len(blob))],
-        extensionsUsed=["EXT_mesh_features", "EXT_structural_metadata"],
-        extensions={"EXT_structural_metadata": {
+        extensionsUsed=["EXT_mesh_features", "EXT_structural_metadata"] if modern else [],
+        extensions={} if not modern else {"EXT_structural_metadata": {
             "schema": {"id": "geotwin", "classes": {"building": {"properties": {
                 "id": {"type": "STRING"}, "function": {"type": "STRING"},
                 "measured_height": {"type": "SCALAR", "componentType": "FLOAT64"},
                 "storeys_above_ground": {"type": "SCALAR", "componentType": "INT32"}}}}},
             "propertyTables": [table]}},
     )
+    if not modern:  # the property table's views are not needed: the batch table holds the attributes
+        gltf.bufferViews = views[:4]
+        blob = blob[:views[3].byteOffset + views[3].byteLength]
+        gltf.buffers[0].byteLength = len(blob)
     gltf.set_binary_blob(bytes(blob))
     folder.mkdir(parents=True, exist_ok=True)
-    gltf.save_binary(str(folder / "buildings.glb"))
+    content = "buildings.glb" if modern else "buildings.b3dm"
+    if modern:
+        gltf.save_binary(str(folder / content))
+    else:
+        batch_table = {"id": [b[0] for b in BUILDINGS], "function": [b[1] for b in BUILDINGS],
+                       "measured_height": [b[6] for b in BUILDINGS],
+                       "storeys_above_ground": [max(1, round(b[6] / 3)) for b in BUILDINGS]}
+        (folder / content).write_bytes(b3dm(b"".join(gltf.save_to_bytes()), len(BUILDINGS), batch_table))
 
     origin, axes = enu_frame(ORIGIN_LON, ORIGIN_LAT, GROUND_H)
     transform = np.eye(4)
@@ -168,12 +186,25 @@ def write_fixture_tileset(folder: Path) -> dict:
     centre, half = (lo + hi) / 2, (hi - lo) / 2
     box = [*centre, half[0], 0, 0, 0, half[1], 0, 0, 0, half[2]]
     tileset = {
-        "asset": {"version": "1.1"}, "geometricError": 100.0,
+        "asset": {"version": version}, "geometricError": 100.0,
         "root": {"transform": transform.T.ravel().tolist(), "boundingVolume": {"box": box},
-                 "geometricError": 0.0, "refine": "ADD", "content": {"uri": "buildings.glb"}},
+                 "geometricError": 0.0, "refine": "ADD", "content": {"uri": content}},
     }
     (folder / "tileset.json").write_text(json.dumps(tileset, indent=1))
     return tileset
+
+
+def b3dm(glb: bytes, batch_length: int, batch_table: dict) -> bytes:
+    """A Batched 3D Model tile (3D Tiles 1.0) with JSON feature and batch tables, 8-byte aligned."""
+    def padded(document: dict, offset: int) -> bytes:
+        text = json.dumps(document).encode()
+        return text + b" " * (-(offset + len(text)) % 8)
+
+    feature_json = padded({"BATCH_LENGTH": batch_length}, 28)
+    batch_json = padded(batch_table, 28 + len(feature_json))
+    total = 28 + len(feature_json) + len(batch_json) + len(glb)
+    header = struct.pack("<4sIIIIII", b"b3dm", 1, total, len(feature_json), 0, len(batch_json), 0)
+    return header + feature_json + batch_json + glb
 
 
 def latest_observation(doc: dict, stream: int) -> dict:
@@ -245,6 +276,25 @@ def test_cesium_base_url_forms(tmp_path):
         cesium_base_url(tmp_path, viewer_dir)
 
 
+def write_overlays(out: Path, base_url: str, sta_doc: dict) -> dict:
+    """A learning island and a sensor (its stored value: the day's first real observation)."""
+    island_lon, island_lat, _ = enu_to_geodetic(ISLAND["east"], ISLAND["north"], 0.0)
+    sensor_lon, sensor_lat, _ = enu_to_geodetic(SENSOR["east"], SENSOR["north"], 0.0)
+    stream = sta_doc["Datastreams"][0]
+    first = min(stream["Observations"], key=lambda o: o["phenomenonTime"])
+    island_props = {k: v for k, v in ISLAND.items() if k not in ("east", "north")}
+    # Field names of the twin's sensors layer (twin/sensors/layers.py).
+    sensor_props = {"sensor_key": SENSOR["id"], "sensor_name": stream["name"], "latest_value": first["result"],
+                    "unit_symbol": stream["unitOfMeasurement"]["symbol"], "latest_time": first["phenomenonTime"],
+                    "self_link": f"{base_url}/sta/v1.1/Datastreams(1)"}
+    for name, lon, lat, props in (("islands", island_lon, island_lat, island_props),
+                                  ("sensors", sensor_lon, sensor_lat, sensor_props)):
+        (out / f"{name}.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}]}),
+            encoding="utf-8")
+    return {"island": (island_lon, island_lat), "sensor": (sensor_lon, sensor_lat), "first": first}
+
+
 def test_viewer_in_headless_chromium(tmp_path, site_server):
     assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
     assert (CESIUM_BUILD / "Cesium.js").exists(), "run scripts/bootstrap.sh: node_modules/cesium is missing"
@@ -252,98 +302,87 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
     assert node, "node is required for the browser test"
     site, base_url, sta_doc = site_server
     (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
+
+    # 3D Tiles 1.1 (GLB + EXT_structural_metadata) with overlays; 3D Tiles 1.0 (b3dm + batch table).
     out = site / "city"
-    tileset = write_fixture_tileset(out)
-
-    # Overlays: a learning island and a sensor whose stored value is the day's first observation.
-    island_lon, island_lat, _ = enu_to_geodetic(ISLAND["east"], ISLAND["north"], 0.0)
-    sensor_lon, sensor_lat, _ = enu_to_geodetic(SENSOR["east"], SENSOR["north"], 0.0)
-    stream = sta_doc["Datastreams"][0]
-    first = min(stream["Observations"], key=lambda o: o["phenomenonTime"])
-    latest = latest_observation(sta_doc, 0)
-    assert first["result"] != latest["result"]
-    island_props = {k: v for k, v in ISLAND.items() if k not in ("east", "north")}
-    sensor_props = {"id": SENSOR["id"], "name": stream["name"], "latest_value": first["result"],
-                    "unit": stream["unitOfMeasurement"]["symbol"], "latest_time": first["phenomenonTime"],
-                    "sta_link": f"{base_url}/sta/v1.1/Datastreams(1)"}
-    for name, lon, lat, props in (("islands", island_lon, island_lat, island_props),
-                                  ("sensors", sensor_lon, sensor_lat, sensor_props)):
-        (out / f"{name}.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}]}),
-            encoding="utf-8")
-
+    write_fixture_tileset(out, "1.1")
+    overlays = write_overlays(out, base_url, sta_doc)
     index = write_viewer(out, cesium_url=site / "cesium", title="GeoTwin test district",
                          extra_layers={"Learning islands": "../islands.geojson", "Sensors": "../sensors.geojson"})
     assert index == out / "viewer" / "index.html"
     html = index.read_text(encoding="utf-8")
     assert 'src="../../cesium/Cesium.js"' in html and "cesium.com" not in html
+    out10 = site / "city10"
+    write_fixture_tileset(out10, "1.0")
+    write_viewer(out10, cesium_url=site / "cesium", title="GeoTwin 3D Tiles 1.0")
 
     known = next(b for b in BUILDINGS if b[0] == KNOWN)
     roof_lon, roof_lat, roof_h = enu_to_geodetic(known[2], known[3], known[6])
-    shot = tmp_path / "viewer.png"
+    building_click = {"name": "building", "lon": roof_lon, "lat": roof_lat, "height": roof_h}
+    (island_lon, island_lat), (sensor_lon, sensor_lat) = overlays["island"], overlays["sensor"]
+    shot, shot10 = tmp_path / "viewer.png", tmp_path / "viewer-1.0.png"
     job = {
-        "url": f"{base_url}/city/viewer/index.html", "userDataDir": str(tmp_path / "chromium-profile"),
-        "screenshot": str(shot), "timeoutMs": 120000, "waitSensorRefreshes": 1,
-        "probeHeights": [{"lon": island_lon, "lat": island_lat}, {"lon": sensor_lon, "lat": sensor_lat}],
-        "clicks": [
-            {"name": "building", "lon": roof_lon, "lat": roof_lat, "height": roof_h,
-             "screenshot": str(tmp_path / "viewer-picked.png")},
-            {"name": "island", "lon": island_lon, "lat": island_lat, "height": GROUND_H, "offsetY": -22},
-            {"name": "sensor", "lon": sensor_lon, "lat": sensor_lat, "height": GROUND_H, "offsetY": -22},
+        "origin": base_url, "userDataDir": str(tmp_path / "chromium-profile"), "timeoutMs": 120000,
+        "pages": [
+            {"url": f"{base_url}/city/viewer/index.html", "screenshot": str(shot), "waitSensorRefreshes": 1,
+             "probeHeights": [{"lon": island_lon, "lat": island_lat}, {"lon": sensor_lon, "lat": sensor_lat}],
+             "clicks": [
+                 {**building_click, "screenshot": str(tmp_path / "viewer-picked.png")},
+                 # pins stand on their point: click 22 px above it, inside the 40 px pin
+                 {"name": "island", "lon": island_lon, "lat": island_lat, "height": GROUND_H, "offsetY": -22},
+                 {"name": "sensor", "lon": sensor_lon, "lat": sensor_lat, "height": GROUND_H, "offsetY": -22},
+             ]},
+            {"url": f"{base_url}/city10/viewer/index.html", "screenshot": str(shot10), "clicks": [building_click]},
         ],
     }
     (tmp_path / "job.json").write_text(json.dumps(job))
     proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
-                          timeout=240, cwd=ROOT)
+                          timeout=300, cwd=ROOT)
     assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "fatal" not in result, result.get("fatal")
     (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
-
-    load = result["load"]
-    assert load["loaded"] is True and load["error"] is None, load
-    assert load["statusState"] == "loaded" and load["status"].startswith("tileset loaded")
-    assert load["tileCount"] == 1 and load["featureCount"] == len(BUILDINGS)
     assert result["foreignRequests"] == []  # no Cesium ion, no CDN: everything from localhost
-    assert result["consoleErrors"] == [] and result["pageErrors"] == [], (result["consoleErrors"], result["pageErrors"])
-    assert result["failedRequests"] == []
-    # The flat globe sits at the bottom of the root bounding box: the fixture's ground.
-    assert load["groundHeight"] == pytest.approx(GROUND_H, abs=0.01)
-    # Overlays are clamped to that ground, not to the ellipsoid 158 m below.
-    assert result["globeHeights"] == [pytest.approx(GROUND_H, abs=0.05)] * 2
-    assert load["layers"] == {"Learning islands": {"count": 1}, "Sensors": {"count": 1}}
-    assert [c["label"] for c in tileset_legend()] == load["legend"]
+    page11, page10 = result["pages"]
 
-    # Buildings are coloured by function code, as the legend says.
-    colours = {f["id"]: (f["function"], f["color"]) for f in result["features"]}
-    assert colours == {b[0]: (b[1], function_colour(b[1])) for b in BUILDINGS}
-    assert len({c for _f, c in colours.values()}) == len(FUNCTION_CLASSES) + 1
+    for page in (page11, page10):
+        load = page["load"]
+        assert load["loaded"] is True and load["error"] is None, load
+        assert load["statusState"] == "loaded" and load["status"].startswith("tileset loaded")
+        assert load["tileCount"] == 1 and load["featureCount"] == len(BUILDINGS)
+        assert page["consoleErrors"] == [] and page["pageErrors"] == [], (page["consoleErrors"], page["pageErrors"])
+        assert page["failedRequests"] == []
+        # The flat globe sits at the bottom of the root bounding box: the fixture's ground.
+        assert load["groundHeight"] == pytest.approx(GROUND_H, abs=0.01)
+        assert load["legend"] == [label for label, _c, _p in FUNCTION_CLASSES] + [OTHER_FUNCTION[0]]
+        # Buildings are coloured by function code, as the legend says.
+        colours = {f["id"]: (f["function"], f["color"]) for f in page["features"]}
+        assert colours == {b[0]: (b[1], function_colour(b[1])) for b in BUILDINGS}
+        assert len({c for _f, c in colours.values()}) == len(FUNCTION_CLASSES) + 1
+        # A click on the known building's roof shows its id and every attribute, id first.
+        building = page["clicks"][0]
+        assert building["pickedId"] == KNOWN and building["title"] == KNOWN, building
+        assert building["rows"][0] == ["id", KNOWN]
+        rows = dict(building["rows"])
+        assert set(rows) == {"id", "function", "measured_height", "storeys_above_ground"}
+        assert rows["function"] == known[1] and float(rows["measured_height"]) == known[6]
+        assert int(rows["storeys_above_ground"]) == round(known[6] / 3)
 
-    clicks = {c["name"]: c for c in result["clicks"]}
-    building = clicks["building"]
-    assert building["pickedId"] == KNOWN and building["title"] == KNOWN, building
-    assert building["rows"][0] == ["id", KNOWN]
-    rows = dict(building["rows"])
-    assert rows["function"] == known[1]
-    assert float(rows["measured_height"]) == known[6]
-    assert set(rows) == set(tileset_property_names())
-
-    island = clicks["island"]
+    # Overlays are clamped to the ground, not to the ellipsoid 158 m below.
+    assert page11["globeHeights"] == [pytest.approx(GROUND_H, abs=0.05)] * 2
+    assert page11["load"]["layers"] == {"Learning islands": {"count": 1}, "Sensors": {"count": 1}}
+    island = page11["clicks"][1]
     assert island["pickedId"] == ISLAND["id"] and island["picked"]["kind"] == "island", island
     assert {"text": "Book a seat", "href": ISLAND["booking_url"]} in island["links"]
     assert "Opening hours: Mo-Fr 08:00-20:00" in island["highlights"] and "Seats: 24" in island["highlights"]
-
-    sensor = clicks["sensor"]
-    assert result["sensorRefreshes"] == 1
+    # The sensor shows the latest observation of the SensorThings data stream, not its stored value.
+    stream = sta_doc["Datastreams"][0]
+    latest = latest_observation(sta_doc, 0)
+    assert latest["result"] != overlays["first"]["result"]
+    sensor = page11["clicks"][2]
+    assert page11["sensorRefreshes"] == 1
     assert sensor["pickedId"] == SENSOR["id"] and sensor["picked"]["kind"] == "sensor", sensor
+    assert sensor["title"] == stream["name"]
     assert f"{latest['result']} {stream['unitOfMeasurement']['symbol']}" in sensor["highlights"]
     assert f"Measured: {latest['phenomenonTime']}" in sensor["highlights"]
-    assert shot.stat().st_size > 20_000
-
-
-def tileset_legend() -> list[dict]:
-    return [{"label": label} for label, _c, _p in FUNCTION_CLASSES] + [{"label": OTHER_FUNCTION[0]}]
-
-
-def tileset_property_names() -> list[str]:
-    return ["id", "function", "measured_height", "storeys_above_ground"]
+    assert shot.stat().st_size > 20_000 and shot10.stat().st_size > 20_000

@@ -215,7 +215,8 @@
     var bag = entity.properties;
     var entries = bag ? bag.propertyNames.map(function (name) { return [name, bag[name].getValue(time)]; }) : [];
     var name = bag ? prop(bag, "name", time) : undefined;
-    showProperties(name === undefined ? entity.id : String(name), entries, "id");
+    var idName = bag ? config.overlayProperties.id.filter(function (n) { return bag.hasProperty(n); })[0] : undefined;
+    showProperties(name === undefined ? entity.id : String(name), entries, idName);
     var kind = entity.geotwinKind;
     if (kind === "island") {
       var booking = prop(bag, "booking", time);
@@ -234,8 +235,8 @@
       var sta = prop(bag, "link", time);
       if (isHttpUrl(sta)) { paragraph([link(sta, "SensorThings data stream")]); }
     }
-    var idValue = bag && bag.hasProperty("id") ? bag.id.getValue(time) : entity.id;
-    state.pickedId = String(idValue);
+    var idValue = bag ? prop(bag, "id", time) : undefined;
+    state.pickedId = String(idValue === undefined ? entity.id : idValue);
     state.picked = { kind: kind || "overlay", layer: entity.geotwinLayer, text: info.textContent };
   }
 

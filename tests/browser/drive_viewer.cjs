@@ -1,7 +1,7 @@
 // Drive the GeoTwin web viewer in Debian's chromium (headless, WebGL through SwiftShader).
 // Usage: node drive_viewer.cjs <job.json>; prints one JSON result line on stdout.
-// job: {url, userDataDir, screenshot, timeoutMs, clicks: [{name, lon, lat, height, expectKind}],
-//       waitSensorRefreshes}
+// job: {origin, userDataDir, timeoutMs, pages: [{url, screenshot, idProperty, probeHeights: [{lon, lat}],
+//       waitSensorRefreshes, clicks: [{name, lon, lat, height, offsetY, screenshot}]}]}
 // Requests to any host other than the page's own are aborted and reported (the viewer must
 // work without Cesium ion or any other service).
 "use strict";
@@ -15,34 +15,22 @@ const ARGS = [
   "--no-first-run", "--disable-quic", "--ignore-gpu-blocklist",
 ];
 
-async function main() {
-  const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-  const timeout = job.timeoutMs || 120000;
-  const origin = new URL(job.url).origin;
-  const result = { consoleErrors: [], pageErrors: [], foreignRequests: [], failedRequests: [], clicks: [] };
-  const context = await chromium.launchPersistentContext(job.userDataDir, {
-    executablePath: "/usr/bin/chromium", headless: true, args: ARGS,
-    viewport: { width: 1024, height: 768 }, timeout,
+// One page: load the viewer, read its state, click the targets, take a screenshot.
+async function visit(context, spec, timeout) {
+  const origin = new URL(spec.url).origin;
+  const result = { url: spec.url, consoleErrors: [], pageErrors: [], failedRequests: [], clicks: [] };
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on("console", (msg) => { if (msg.type() === "error") { result.consoleErrors.push(msg.text()); } });
+  page.on("pageerror", (err) => result.pageErrors.push(String(err)));
+  page.on("requestfailed", (req) => {
+    if (req.url().startsWith(origin + "/")) { result.failedRequests.push(req.url() + " " + req.failure().errorText); }
+  });
+  page.on("response", (res) => {
+    if (res.status() >= 400) { result.failedRequests.push(res.url() + " HTTP " + res.status()); }
   });
   try {
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin + "/")) { return route.continue(); }
-      result.foreignRequests.push(url);
-      return route.abort();
-    });
-    const page = context.pages()[0] || await context.newPage();
-    page.setDefaultTimeout(timeout);
-    page.on("console", (msg) => { if (msg.type() === "error") { result.consoleErrors.push(msg.text()); } });
-    page.on("pageerror", (err) => result.pageErrors.push(String(err)));
-    page.on("requestfailed", (req) => {
-      if (req.url().startsWith(origin + "/")) { result.failedRequests.push(req.url() + " " + req.failure().errorText); }
-    });
-    page.on("response", (res) => {
-      if (res.status() >= 400) { result.failedRequests.push(res.url() + " HTTP " + res.status()); }
-    });
-
-    await page.goto(job.url, { waitUntil: "load" });
+    await page.goto(spec.url, { waitUntil: "load" });
     await page.waitForFunction(() => window.geotwin && (window.geotwin.loaded || window.geotwin.error));
     result.load = await page.evaluate(() => ({
       loaded: window.geotwin.loaded, error: window.geotwin.error, tileCount: window.geotwin.tileCount,
@@ -69,19 +57,19 @@ async function main() {
           }
         }
         return out;
-      }, job.idProperty || "id");
+      }, spec.idProperty || "id");
     }
-    if (result.load.loaded && job.probeHeights) {
+    if (result.load.loaded && spec.probeHeights) {
       // Height of the rendered globe (what overlays are clamped to) at the given points.
       result.globeHeights = await page.evaluate((points) => points.map((p) =>
-        window.geotwin.viewer.scene.globe.getHeight(Cesium.Cartographic.fromDegrees(p.lon, p.lat))), job.probeHeights);
+        window.geotwin.viewer.scene.globe.getHeight(Cesium.Cartographic.fromDegrees(p.lon, p.lat))), spec.probeHeights);
     }
-    if (result.load.loaded && job.waitSensorRefreshes) {
+    if (result.load.loaded && spec.waitSensorRefreshes) {
       await page.waitForFunction((n) => window.geotwin.sensorRefreshes + window.geotwin.sensorRefreshErrors >= n,
-        job.waitSensorRefreshes);
+        spec.waitSensorRefreshes);
       result.sensorRefreshes = await page.evaluate(() => window.geotwin.sensorRefreshes);
     }
-    for (const target of (result.load.loaded ? job.clicks || [] : [])) {
+    for (const target of (result.load.loaded ? spec.clicks || [] : [])) {
       // Where the target is on screen, computed by Cesium from its geographic position.
       const xy = await page.evaluate((t) => {
         const scene = window.geotwin.viewer.scene;
@@ -110,7 +98,31 @@ async function main() {
       }
       result.clicks.push(click);
     }
-    if (job.screenshot) { await page.screenshot({ path: job.screenshot }); }
+    if (spec.screenshot) { await page.screenshot({ path: spec.screenshot }); }
+  } finally {
+    await page.close();
+  }
+  return result;
+}
+
+async function main() {
+  const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+  const timeout = job.timeoutMs || 120000;
+  const result = { foreignRequests: [], pages: [] };
+  const context = await chromium.launchPersistentContext(job.userDataDir, {
+    executablePath: "/usr/bin/chromium", headless: true, args: ARGS,
+    viewport: { width: 1024, height: 768 }, timeout,
+  });
+  try {
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(job.origin + "/")) { return route.continue(); }
+      result.foreignRequests.push(url);
+      return route.abort();
+    });
+    for (const spec of job.pages) {
+      result.pages.push(await visit(context, spec, timeout));
+    }
   } finally {
     await context.close();
   }

@@ -36,11 +36,12 @@ OVERLAY_PROPERTIES = {
     "booking": ["booking_url", "booking_link", "booking"],
     "openingHours": ["opening_hours", "openinghours", "hours"],
     "seats": ["seats", "seat_count", "capacity"],
-    "value": ["latest_value", "value", "result"],
+    "value": ["latest_value", "value", "result"],  # SensorThings: the latest Observation
     "unit": ["unit", "unit_symbol", "unit_of_measurement"],
     "time": ["latest_time", "phenomenon_time", "time"],
-    "link": ["sta_link", "selfLink", "@iot.selfLink", "datastream_url", "sensorthings_url"],
-    "name": ["name", "title", "id"],
+    "link": ["self_link", "sta_link", "selfLink", "@iot.selfLink", "datastream_url", "sensorthings_url"],
+    "name": ["name", "sensor_name", "datastream_name", "title", "id"],
+    "id": ["id", "sensor_key", "island_id"],
 }
 
 
