@@ -1,0 +1,125 @@
+"""geotwin:export3dtiles: the city model of a GeoTwin GeoPackage as OGC 3D Tiles with a CesiumJS viewer."""
+from __future__ import annotations
+
+from qgis.core import (QgsProcessingException, QgsProcessingMultiStepFeedback, QgsProcessingOutputFile,
+                       QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterBoolean,
+                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
+                       QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber,
+                       QgsProcessingParameterString)
+
+from ...twin.tiles.viewer import DEFAULT_CESIUM_URL  # QGIS-free and dependency-free
+from ..algorithm import GeoTwinAlgorithm
+
+
+class Export3DTiles(GeoTwinAlgorithm):
+    ALG_ID = "export3dtiles"
+    DISPLAY_NAME = "Export 3D Tiles"
+    GROUP_ID = "tiles"
+    GROUP_NAME = "3D Tiles"
+    REQUIRES = ("numpy", "shapely", "pyproj", "pyogrio", "geopandas", "mapbox_earcut", "pygltflib", "py3dtiles")
+    HELP = (
+        "Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model) as an OGC 3D Tiles tileset, "
+        "with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.\n\n"
+        "FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; "
+        "EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles "
+        "1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).\n"
+        "COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the "
+        "meshoptimizer package is installed, EXT_meshopt_compression.\n"
+        "Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). "
+        "IMPLICIT writes implicit tiling with subtree files instead.\n"
+        "Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best "
+        "model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID "
+        "file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. "
+        "PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. "
+        "The method and its expected error are written into tileset.json (asset.extras) and "
+        "export_report.json.\n"
+        "OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. "
+        "python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a "
+        "local copy of CesiumJS's Build/Cesium folder."
+    )
+
+    INPUT, OUTPUT, FORMAT, FEATURES = "INPUT", "OUTPUT", "FORMAT", "FEATURES"
+    COMPRESSION, IMPLICIT, GEOID, GEOID_GRID, GEOID_CONSTANT = (
+        "COMPRESSION", "IMPLICIT", "GEOID", "GEOID_GRID", "GEOID_CONSTANT")
+    VIEWER, CESIUM_URL = "VIEWER", "CESIUM_URL"
+    FORMATS = ("1.1", "1.0")
+    GEOID_METHODS = ("auto", "grid", "egm96", "constant")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(
+            self.INPUT, self.tr("City model GeoPackage"), extension="gpkg"))
+        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Tileset folder")))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.FORMAT, self.tr("Format"), [self.tr("3D Tiles 1.1 (GLB)"), self.tr("3D Tiles 1.0 (b3dm)")],
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.FEATURES, self.tr("Features"), [self.tr("One per building"), self.tr("One per surface")],
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.COMPRESSION, self.tr("Compress (quantisation, meshopt)"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.IMPLICIT, self.tr("Implicit tiling (subtrees)"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.GEOID, self.tr("Height model"),
+            [self.tr("Automatic (best available)"), self.tr("Quasigeoid grid (GCG2016 or the grid file)"),
+             self.tr("EGM96"), self.tr("Constant undulation")], defaultValue=0))
+        grid = QgsProcessingParameterFile(self.GEOID_GRID, self.tr("Quasigeoid grid file (GTX or GeoTIFF)"),
+                                          optional=True)
+        constant = QgsProcessingParameterNumber(
+            self.GEOID_CONSTANT, self.tr("Constant undulation (m)"), QgsProcessingParameterNumber.Double,
+            optional=True, minValue=-200.0, maxValue=200.0)
+        cesium = QgsProcessingParameterString(self.CESIUM_URL, self.tr("CesiumJS URL or local Build/Cesium folder"),
+                                              defaultValue=DEFAULT_CESIUM_URL)
+        for param in (grid, constant):
+            self.addParameter(param)
+        self.addParameter(QgsProcessingParameterBoolean(self.VIEWER, self.tr("Write the web viewer"),
+                                                        defaultValue=True))
+        cesium.setFlags(cesium.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(cesium)
+        self.addOutput(QgsProcessingOutputFile("TILESET", self.tr("tileset.json")))
+        self.addOutput(QgsProcessingOutputNumber("TILES", self.tr("Tiles")))
+        self.addOutput(QgsProcessingOutputString("HEIGHT_METHOD", self.tr("Height model used")))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        self.require_dependencies()
+        from ...twin.errors import GeoTwinError
+        from ...twin.tiles.export import ExportOptions, export_3dtiles
+
+        source = self.parameterAsFile(parameters, self.INPUT, context)
+        output = self.parameterAsString(parameters, self.OUTPUT, context)
+        if not source:
+            raise QgsProcessingException(self.tr("Choose the city model GeoPackage."))
+        if not output:
+            raise QgsProcessingException(self.tr("Choose the output folder."))
+        fmt = self.parameterAsEnum(parameters, self.FORMAT, context)
+        features = self.parameterAsEnum(parameters, self.FEATURES, context)
+        geoid = self.parameterAsEnum(parameters, self.GEOID, context)
+        grid = self.parameterAsFile(parameters, self.GEOID_GRID, context) or None
+        raw_constant = parameters.get(self.GEOID_CONSTANT)
+        constant = None if raw_constant in (None, "") else self.parameterAsDouble(parameters, self.GEOID_CONSTANT,
+                                                                                  context)
+        method = self.GEOID_METHODS[geoid]
+        if method == "constant" and constant is None:
+            raise QgsProcessingException(self.tr("The constant height model needs GEOID_CONSTANT (metres)."))
+        options = ExportOptions(
+            format=self.FORMATS[fmt], features=("building", "surface")[features],
+            compression=self.parameterAsBool(parameters, self.COMPRESSION, context),
+            implicit=self.parameterAsBool(parameters, self.IMPLICIT, context),
+            height_method=method, geoid_grid=grid, geoid_constant=constant,
+            viewer=self.parameterAsBool(parameters, self.VIEWER, context),
+            cesium_url=self.parameterAsString(parameters, self.CESIUM_URL, context) or None)
+
+        steps = QgsProcessingMultiStepFeedback(2, feedback)
+        steps.setCurrentStep(0)
+        try:
+            result = export_3dtiles(source, output, options, self.reporter(steps))
+        except GeoTwinError as err:
+            raise QgsProcessingException(str(err)) from None
+        steps.setCurrentStep(1)
+        sizes = result.report["sizes"]
+        feedback.pushInfo(self.tr("{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}").format(
+            result.tiles, result.report["buildings"], sizes["bytes_per_building"],
+            result.report["height_model"]["description"]))
+        steps.setProgress(100)
+        return {self.OUTPUT: str(result.output), "TILESET": str(result.tileset), "TILES": result.tiles,
+                "HEIGHT_METHOD": result.height_method}

@@ -1,0 +1,42 @@
+"""geotwin:export3dtiles through QGIS Processing on the real FZK-Haus city model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+from pyproj import Transformer
+
+from geotwin.twin.citymodel.importer import import_citymodel
+from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.tiles.frame import gltf_to_enu
+from geotwin.twin.tiles.reader import Tile
+
+FZK_LOD2 = "citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml"
+
+
+def test_export3dtiles_algorithm(run_alg, shared_data, tmp_path):
+    gpkg = tmp_path / "fzk.gpkg"
+    import_citymodel([shared_data / FZK_LOD2], gpkg, None, "2", CollectingReporter())
+    out = tmp_path / "tiles"
+    result = run_alg("geotwin:export3dtiles", {
+        "INPUT": str(gpkg), "OUTPUT": str(out), "FORMAT": 0, "FEATURES": 1, "COMPRESSION": True,
+        "IMPLICIT": False, "GEOID": 2, "VIEWER": True})
+    assert Path(result["OUTPUT"]) == out.resolve() or Path(result["OUTPUT"]) == out
+    assert result["TILES"] == 1
+    assert result["HEIGHT_METHOD"] == "egm96"
+    tileset = json.loads(Path(result["TILESET"]).read_text())
+    assert tileset["asset"]["version"] == "1.1"
+    assert tileset["asset"]["extras"]["geotwin"]["heightModel"]["method"] == "egm96"
+    assert (out / "viewer" / "index.html").is_file()
+    tile = Tile.open(out / tileset["root"]["content"]["uri"])
+    # one building, its 7 LoD2 surfaces as surface features (FZK-Haus: 2 roofs, 4 walls, 1 ground)
+    building_ids = list(pyogrio.read_dataframe(gpkg, layer="buildings", read_geometry=False)["id"])
+    assert tile.property_table(0)["id"] == building_ids and len(building_ids) == 1
+    assert len(tile.property_table(1)["id"]) == 7
+    # placed near KIT Campus North
+    m = np.array(tileset["root"]["transform"]).reshape(4, 4).T
+    ecef = gltf_to_enu(tile.positions()) @ m[:3, :3].T + m[:3, 3]
+    lon, lat, _ = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*ecef.mean(axis=0))
+    assert 49.09 < lat < 49.11 and 8.41 < lon < 8.44
