@@ -1,0 +1,132 @@
+"""geotwin:importlearningislands: learning islands from a point table, linked to buildings and rooms."""
+from __future__ import annotations
+
+from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
+                       QgsProcessingOutputNumber, QgsProcessingParameterCrs, QgsProcessingParameterDefinition,
+                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
+                       QgsProcessingParameterNumber, QgsProcessingParameterString,
+                       QgsProcessingParameterVectorLayer, QgsProcessingUtils, QgsProviderRegistry,
+                       QgsVectorFileWriter)
+
+from ..algorithm import GeoTwinAlgorithm, tr
+
+GROUP_ID, GROUP_NAME = "islands", "Learning islands & sensors"
+REQUIRES = ("shapely", "pyproj", "geopandas", "pyogrio")
+
+
+def layer_ref(alg: GeoTwinAlgorithm, parameters, name: str, context, feedback):
+    """The twin's LayerRef of a vector layer parameter: the file layer itself, or a temporary GeoPackage copy."""
+    from ...twin.islands.sources import LayerRef
+
+    if parameters.get(name) in (None, ""):
+        return None
+    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    if layer is None or not layer.isValid():
+        raise QgsProcessingException(tr("The layer given for {0} cannot be opened.").format(name))
+    if layer.providerType() == "ogr":
+        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+        if parts.get("path") and not parts.get("subset"):
+            return LayerRef(parts["path"], parts.get("layerName") or None)
+    path = QgsProcessingUtils.generateTempFilename(f"{name.lower()}.gpkg")
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = name.lower()
+    error, message, _, _ = QgsVectorFileWriter.writeAsVectorFormatV3(layer, path, context.transformContext(),
+                                                                      options)
+    if error != QgsVectorFileWriter.NoError:
+        raise QgsProcessingException(tr("Cannot copy the layer {0}: {1}").format(layer.name(), message))
+    feedback.pushInfo(tr("{0}: copied {1} features of a {2} layer").format(name, layer.featureCount(),
+                                                                        layer.providerType()))
+    return LayerRef(path, name.lower())
+
+
+def gpkg_path(alg: GeoTwinAlgorithm, parameters, name: str, context) -> str:
+    output = alg.parameterAsFileOutput(parameters, name, context)
+    if not output:
+        raise QgsProcessingException(tr("No output GeoPackage given."))
+    return output if output.lower().endswith(".gpkg") else output + ".gpkg"
+
+
+class ImportLearningIslands(GeoTwinAlgorithm):
+    ALG_ID = "importlearningislands"
+    DISPLAY_NAME = "Import learning islands"
+    GROUP_ID = GROUP_ID
+    GROUP_NAME = GROUP_NAME
+    REQUIRES = REQUIRES
+    HELP = (
+        "Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with "
+        "latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). "
+        "Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS "
+        "and corrected with a warning.\n\n"
+        "Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), "
+        "booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room "
+        "(number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields "
+        "are taken from columns of the same or a known German name; every other column is kept in "
+        "'attributes'.\n\n"
+        "Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the "
+        "nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms "
+        "(ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, "
+        "else to the room whose number, name or long name equals 'room'.\n\n"
+        "Output: learning_islands (with link_status linked / building_only / unlinked / not_checked and "
+        "link_reason) and learning_islands_unlinked listing every island rejected (missing coordinates, "
+        "duplicate id) or left without a building or room, with the reason."
+    )
+    INPUT, FIELD_MAPPING, BUILDINGS, ROOMS, TOLERANCE = "INPUT", "FIELD_MAPPING", "BUILDINGS", "ROOMS", "TOLERANCE"
+    TARGET_CRS, SOURCE_CRS, OUTPUT = "TARGET_CRS", "SOURCE_CRS", "OUTPUT"
+    IMPORTED, REJECTED, LINKED_BUILDING, LINKED_ROOM = "IMPORTED", "REJECTED", "LINKED_BUILDING", "LINKED_ROOM"
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(
+            self.INPUT, self.tr("Learning islands (GeoJSON, GeoPackage or CSV)"), QgsProcessingParameterFile.File,
+            fileFilter=self.tr("Point tables (*.geojson *.json *.gpkg *.csv *.txt)")))
+        self.addParameter(QgsProcessingParameterString(
+            self.FIELD_MAPPING, self.tr("Field mapping (target=source;...)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.BUILDINGS, self.tr("Building footprints (twin: footprints or buildings)"),
+            [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.ROOMS, self.tr("BIM rooms (twin: bim_spaces)"), [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.TOLERANCE, self.tr("Tolerance to the nearest building (m)"), QgsProcessingParameterNumber.Double,
+            defaultValue=25.0, minValue=0.0))
+        for param in (QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (default: the buildings' "
+                                                                         "CRS, else EPSG:25832)"), optional=True),
+                      QgsProcessingParameterCrs(self.SOURCE_CRS, self.tr("CRS of easting/northing columns"),
+                                                optional=True)):
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT, self.tr("Learning islands GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
+        for name, label in ((self.IMPORTED, "Islands imported"), (self.REJECTED, "Islands rejected"),
+                            (self.LINKED_BUILDING, "Linked to a building"), (self.LINKED_ROOM, "Linked to a room")):
+            self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        self.require_dependencies()
+        from ...twin.errors import GeoTwinError
+        from ...twin.islands.importer import import_learning_islands
+
+        path = self.parameterAsFile(parameters, self.INPUT, context)
+        if not path:
+            raise QgsProcessingException(self.tr("No learning islands file given."))
+        output = gpkg_path(self, parameters, self.OUTPUT, context)
+        tolerance = self.parameterAsDouble(parameters, self.TOLERANCE, context)
+        crs = {}
+        for name in (self.TARGET_CRS, self.SOURCE_CRS):
+            value = self.parameterAsCrs(parameters, name, context) if parameters.get(name) else None
+            crs[name] = (value.authid() or value.toWkt()) if value is not None and value.isValid() else None
+        steps = QgsProcessingMultiStepFeedback(2, feedback)
+        buildings = layer_ref(self, parameters, self.BUILDINGS, context, steps)
+        rooms = layer_ref(self, parameters, self.ROOMS, context, steps)
+        steps.setCurrentStep(1)
+        try:
+            summary = import_learning_islands(
+                path, output, field_mapping=self.parameterAsString(parameters, self.FIELD_MAPPING, context) or "",
+                buildings=buildings, rooms=rooms, tolerance=tolerance, target_crs=crs[self.TARGET_CRS],
+                source_crs=crs[self.SOURCE_CRS], reporter=self.reporter(steps))
+        except GeoTwinError as err:
+            raise QgsProcessingException(str(err)) from None
+        for island_id, reason in summary.unlinked[:30]:
+            feedback.pushWarning(self.tr("Island {0}: {1}").format(island_id, reason))
+        return {self.OUTPUT: output, self.IMPORTED: summary.imported, self.REJECTED: summary.rejected,
+                self.LINKED_BUILDING: summary.linked_building, self.LINKED_ROOM: summary.linked_room}

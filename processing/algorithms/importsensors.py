@@ -1,0 +1,147 @@
+"""geotwin:importsensors: sensors from a SensorThings API or CSV/GeoJSON exports into the twin."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
+                       QgsProcessingOutputNumber, QgsProcessingParameterAuthConfig, QgsProcessingParameterCrs,
+                       QgsProcessingParameterDateTime, QgsProcessingParameterDefinition,
+                       QgsProcessingParameterFileDestination, QgsProcessingParameterMultipleLayers,
+                       QgsProcessingParameterNumber, QgsProcessingParameterString,
+                       QgsProcessingParameterVectorLayer)
+from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtNetwork import QNetworkRequest
+
+from ..algorithm import GeoTwinAlgorithm
+from .importlearningislands import GROUP_ID, GROUP_NAME, REQUIRES, gpkg_path, layer_ref
+
+
+class ImportSensors(GeoTwinAlgorithm):
+    ALG_ID = "importsensors"
+    DISPLAY_NAME = "Import sensors (SensorThings API, CSV, GeoJSON)"
+    GROUP_ID = GROUP_ID
+    GROUP_NAME = GROUP_NAME
+    REQUIRES = REQUIRES
+    HELP = (
+        "Imports sensors and their observations either from an OGC SensorThings API service (URL ending in "
+        "/v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, "
+        "latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.\n\n"
+        "SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and "
+        "the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), "
+        "following @iot.nextLink up to MAX_PAGES pages per request; requests time out after TIMEOUT seconds "
+        "and are retried on 5xx answers and timeouts. Credentials come from the authentication configuration "
+        "(AUTHCFG) and are never logged or written.\n"
+        "Exports: measurement columns are the numeric ones; their property and unit come from known names "
+        "(P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header "
+        "('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times "
+        "without a zone are UTC.\n\n"
+        "Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count "
+        "over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS "
+        "such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time "
+        "series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, "
+        "swapped latitude/longitude, duplicates, unknown units, non-numeric results)."
+    )
+    URL, AUTHCFG, FILES = "URL", "AUTHCFG", "FILES"
+    START, END, BUILDINGS, AREAS, TOLERANCE = "START", "END", "BUILDINGS", "AREAS", "TOLERANCE"
+    TARGET_CRS, TIMEOUT, RETRIES, MAX_PAGES, OUTPUT = "TARGET_CRS", "TIMEOUT", "RETRIES", "MAX_PAGES", "OUTPUT"
+    SENSORS, OBSERVATIONS, ISSUES = "SENSORS", "OBSERVATIONS", "ISSUES"
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterString(
+            self.URL, self.tr("SensorThings API URL (…/v1.1)"), optional=True))
+        self.addParameter(QgsProcessingParameterAuthConfig(
+            self.AUTHCFG, self.tr("Authentication configuration"), optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.FILES, self.tr("Or CSV/GeoJSON export files"), QgsProcessing.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterDateTime(self.START, self.tr("Window start"), optional=True))
+        self.addParameter(QgsProcessingParameterDateTime(self.END, self.tr("Window end"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.BUILDINGS, self.tr("Building footprints (twin: footprints)"), [QgsProcessing.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.AREAS, self.tr("Areas: parks, squares (polygons)"), [QgsProcessing.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.TOLERANCE, self.tr("Distance to the nearest façade (m)"), QgsProcessingParameterNumber.Double,
+            defaultValue=15.0, minValue=0.0))
+        advanced = [
+            QgsProcessingParameterCrs(self.TARGET_CRS, self.tr("Target CRS (default EPSG:25832)"),
+                                      defaultValue="EPSG:25832", optional=True),
+            QgsProcessingParameterNumber(self.TIMEOUT, self.tr("Request timeout (s)"),
+                                         QgsProcessingParameterNumber.Double, defaultValue=30.0, minValue=0.1),
+            QgsProcessingParameterNumber(self.RETRIES, self.tr("Retries"), QgsProcessingParameterNumber.Integer,
+                                         defaultValue=3, minValue=0, maxValue=10),
+            QgsProcessingParameterNumber(self.MAX_PAGES, self.tr("Maximum pages per request"),
+                                         QgsProcessingParameterNumber.Integer, defaultValue=1000, minValue=1),
+        ]
+        for param in advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT, self.tr("Sensors GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
+        for name, label in ((self.SENSORS, "Sensor datastreams"), (self.OBSERVATIONS, "Observations"),
+                            (self.ISSUES, "Issues")):
+            self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
+
+    def _auth_headers(self, authcfg: str, url: str) -> dict[str, str]:
+        """Headers the QGIS authentication manager adds for ``authcfg`` (kept in memory only)."""
+        if not authcfg:
+            return {}
+        request = QNetworkRequest(QUrl(url))
+        ok = QgsApplication.authManager().updateNetworkRequest(request, authcfg)
+        if not ok:
+            raise QgsProcessingException(self.tr("The authentication configuration {0} cannot be applied "
+                                                 "(unknown id or locked database).").format(authcfg))
+        return {bytes(name).decode("latin-1"): bytes(request.rawHeader(name)).decode("latin-1")
+                for name in request.rawHeaderList()}
+
+    def _when(self, parameters, name, context):
+        if parameters.get(name) in (None, ""):
+            return None
+        value = self.parameterAsDateTime(parameters, name, context)
+        if value is None or not value.isValid():
+            raise QgsProcessingException(self.tr("{0} is not a valid date and time.").format(name))
+        return value.toUTC().toPyDateTime().replace(tzinfo=timezone.utc)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        self.require_dependencies()
+        from ...twin.errors import GeoTwinError
+        from ...twin.sensors.export_source import read_exports
+        from ...twin.sensors.importer import write_sensors
+        from ...twin.sensors.sta_client import StaClient
+        from ...twin.sensors.sta_source import fetch_series
+
+        url = (self.parameterAsString(parameters, self.URL, context) or "").strip()
+        files = self.parameterAsFileList(parameters, self.FILES, context) if parameters.get(self.FILES) else []
+        if bool(url) == bool(files):
+            raise QgsProcessingException(self.tr("Give either a SensorThings URL or export files."))
+        target = self.parameterAsCrs(parameters, self.TARGET_CRS, context)
+        if target is None or not target.isValid():
+            target = QgsCoordinateReferenceSystem("EPSG:25832")
+        crs = target.authid() or target.toWkt()
+        start, end = self._when(parameters, self.START, context), self._when(parameters, self.END, context)
+        if start and end and end < start:
+            raise QgsProcessingException(self.tr("The window ends before it starts."))
+        output = gpkg_path(self, parameters, self.OUTPUT, context)
+        steps = QgsProcessingMultiStepFeedback(2, feedback)
+        reporter = self.reporter(steps)
+        try:
+            if url:
+                headers = self._auth_headers(self.parameterAsString(parameters, self.AUTHCFG, context) or "", url)
+                client = StaClient(url, timeout=self.parameterAsDouble(parameters, self.TIMEOUT, context),
+                                   retries=self.parameterAsInt(parameters, self.RETRIES, context),
+                                   max_pages=self.parameterAsInt(parameters, self.MAX_PAGES, context),
+                                   headers=headers, reporter=reporter)
+                series, issues = fetch_series(client, crs, start=start, end=end, reporter=reporter)
+            else:
+                series, issues = read_exports(files, crs, start=start, end=end, reporter=reporter)
+            steps.setCurrentStep(1)
+            summary = write_sensors(
+                series, issues, output, crs, buildings=layer_ref(self, parameters, self.BUILDINGS, context, steps),
+                areas=layer_ref(self, parameters, self.AREAS, context, steps),
+                tolerance=self.parameterAsDouble(parameters, self.TOLERANCE, context), window=(start, end),
+                reporter=reporter)
+        except GeoTwinError as err:
+            raise QgsProcessingException(str(err)) from None
+        return {self.OUTPUT: output, self.SENSORS: summary.sensors, self.OBSERVATIONS: summary.observations,
+                self.ISSUES: len(summary.issues)}
