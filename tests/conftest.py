@@ -19,6 +19,9 @@ def shared_data() -> Path:
     return SHARED
 
 
+qgis_processing_plugin: list = []
+
+
 @pytest.fixture(scope="session")
 def qgis_processing(qgis_app):
     """QGIS's Processing framework, initialised once, with the geotwin provider registered."""
@@ -33,6 +36,8 @@ def qgis_processing(qgis_app):
 
         plugin = geotwin.classFactory(None)
         plugin.initProcessing()
+        # keep the plugin (and its Python provider) alive: the registry keeps only the C++ object
+        qgis_processing_plugin.append(plugin)
     assert registry.providerById("geotwin") is not None
     return processing
 
