@@ -6,9 +6,10 @@ first; its global vertex list goes to a temporary file and is appended on close.
 """
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
+
+from .jsonfmt import dumps
 
 from .layout import FUNCTION_NAMES, ROOF_CODES, BuildingSpec
 from .site import CITYJSON_SRS, COUNTRY, LOCALITY, POSTAL_CODE, VERTICAL_EPSG
@@ -16,10 +17,6 @@ from .solid import Ring
 
 VERSION = "2.0"
 SEMANTIC_ORDER = ("GroundSurface", "WallSurface", "RoofSurface")
-
-
-def _dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def transform(translate_mm: tuple[int, int, int]) -> dict:
@@ -82,7 +79,7 @@ class CityJsonWriter:
         self._vpath = self.path.with_name(self.path.name + ".vertices.tmp")
         self._v = open(self._vpath, "w", encoding="ascii", newline="\n")
         self._f.write(f'{{"type":"CityJSON","version":"{VERSION}","transform":'
-                      f"{_dumps(transform(translate_mm))},\"CityObjects\":{{")
+                      f"{dumps(transform(translate_mm))},\"CityObjects\":{{")
         self._nv = 0
         self.count = 0
 
@@ -99,7 +96,7 @@ class CityJsonWriter:
             return i
 
         obj = city_object(spec, surfaces, index_of)
-        self._f.write(("," if self.count else "") + f"{_dumps(spec.id)}:{_dumps(obj)}")
+        self._f.write(("," if self.count else "") + f"{dumps(spec.id)}:{dumps(obj)}")
         self._v.write(("," if self._nv else "") + ",".join(new))
         self._nv += len(new)
         self.count += 1
@@ -112,7 +109,7 @@ class CityJsonWriter:
             shutil.copyfileobj(src, self._f, 1 << 20)
         self._vpath.unlink()
         bbox = [v / 1000 for v in bbox_mm]
-        self._f.write(f'],"metadata":{_dumps(metadata(self.seed, bbox))}}}\n')
+        self._f.write(f'],"metadata":{dumps(metadata(self.seed, bbox))}}}\n')
         self._f.close()
 
     def abort(self) -> None:
@@ -130,7 +127,7 @@ class CityJsonSeqWriter:
         self._f = open(self.path, "w", encoding="utf-8", newline="\n")
         header = {"type": "CityJSON", "version": VERSION, "transform": transform(translate_mm),
                   "metadata": metadata(seed), "CityObjects": {}, "vertices": []}
-        self._f.write(_dumps(header) + "\n")
+        self._f.write(dumps(header) + "\n")
         self.count = 0
 
     def add(self, spec: BuildingSpec, surfaces: list[tuple[str, Ring]]) -> None:
@@ -148,7 +145,7 @@ class CityJsonSeqWriter:
         obj = city_object(spec, surfaces, index_of)
         feature = {"type": "CityJSONFeature", "id": spec.id, "CityObjects": {spec.id: obj},
                    "vertices": verts}
-        self._f.write(_dumps(feature) + "\n")
+        self._f.write(dumps(feature) + "\n")
         self.count += 1
 
     def close(self, bbox_mm=None) -> None:

@@ -1,7 +1,6 @@
 """generate_district: write every file of the sample district into one folder, atomically."""
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from . import school
 from .citygml import CityGmlWriter
 from .cityjson import CityJsonSeqWriter, CityJsonWriter
 from .islands import islands, write_islands
+from .jsonfmt import dumps
 from .layout import buildings as building_specs
 from .sensors import write_sensors
 from .site import (CITYGML_SRS, CITYJSON_SRS, COMPOUND_PROJ, HORIZONTAL_EPSG, VERTICAL_EPSG, site,
@@ -54,7 +54,7 @@ class DistrictManifest:
     def to_json(self) -> str:
         data = asdict(self)
         data.pop("output_dir")
-        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        return dumps(data, indent=1) + "\n"
 
 
 def _check_target(target: Path) -> None:

@@ -146,6 +146,11 @@ def write_school_ifc(path: Path, seed: int) -> dict:
     roof_storey = f.by_type("IfcBuildingStorey")[-1]
     slab(roof_storey, "Dachdecke", school.height() - school.SLAB_THICKNESS, "ROOF")
 
+    # The api collects related objects in sets: sort them so the order does not follow hashing.
+    for rel in f.by_type("IfcRelationship"):
+        for i, value in enumerate(rel):
+            if isinstance(value, tuple) and value and all(isinstance(v, ifcopenshell.entity_instance) for v in value):
+                rel[i] = sorted(value, key=lambda e: e.id())
     # Deterministic global ids: one per rooted entity, in creation order, derived from the seed.
     for n, entity in enumerate(sorted(f.by_type("IfcRoot"), key=lambda e: e.id())):
         entity.GlobalId = ifcopenshell.guid.compress(uuid.uuid5(_GUID_NAMESPACE, f"{seed}:{n}").hex)

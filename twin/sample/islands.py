@@ -1,11 +1,11 @@
 """The WLAN learning islands (Lerninseln) as RFC 7946 GeoJSON, several in the school's classrooms."""
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
 from . import school
+from .jsonfmt import dumps
 from .layout import BuildingSpec, building_id
 from .site import to_lonlat
 
@@ -80,4 +80,4 @@ def islands(seed: int, extra_buildings: list[BuildingSpec]) -> list[dict]:
 
 def write_islands(path: Path, features: list[dict]) -> None:
     doc = {"type": "FeatureCollection", "name": "learning_islands", "features": features}
-    Path(path).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    Path(path).write_text(dumps(doc, indent=1) + "\n", encoding="utf-8")

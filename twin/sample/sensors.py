@@ -6,7 +6,6 @@ a LoRaWAN network server exports (one row per uplink, one column per measurement
 from __future__ import annotations
 
 import csv
-import json
 import math
 import random
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import school
+from .jsonfmt import dumps
 from .site import to_lonlat
 
 WEEK_START = datetime(2025, 6, 2, tzinfo=timezone.utc)   # a Monday
@@ -172,7 +172,7 @@ def build(seed: int) -> tuple[list[dict], list[tuple[str, str, float, float, str
 def write_sensors(sta_path: Path, csv_path: Path, seed: int) -> tuple[int, int]:
     """Write both files; returns (sensors, observations)."""
     things, rows = build(seed)
-    Path(sta_path).write_text(json.dumps(things, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    Path(sta_path).write_text(dumps(things, indent=1) + "\n", encoding="utf-8")
     columns = [q.key for q in QUANTITIES]
     with open(csv_path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
