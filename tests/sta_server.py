@@ -123,9 +123,13 @@ class Store:
             self._refs[key] = ("FeaturesOfInterest", foi)
         self.link("Observations", obs_id, "FeatureOfInterest", self._refs[key][1])
 
-    def load(self, document: dict) -> None:
-        """A Thing deep-insert document, or a ``$batch`` request list (other entity types are ignored)."""
-        if "requests" in document:
+    def load(self, document: dict | list) -> None:
+        """A Thing deep-insert document, a list of them, or a ``$batch`` request list (other entity types
+        are ignored)."""
+        if isinstance(document, list):
+            for thing in document:
+                self.load(thing)
+        elif "requests" in document:
             for req in document["requests"]:
                 url = req.get("url", "").strip("/")
                 if req.get("method", "").lower() != "post" or url not in NAVIGATION:

@@ -124,12 +124,12 @@ def test_islands_link_to_buildings_and_rooms(twin, tmp_path):
         ["B1", "inside", "R202", "floor+point"]
     assert frame.loc["I2", ["building_id", "room_id", "room_method"]].tolist() == ["B1", "R101", "name/number"]
     assert frame.loc["I3", ["building_id", "building_method", "link_status"]].tolist() == \
-        ["B2", "nearest", "building_only"]
+        ["B2", "nearest", "linked"]
     assert frame.loc["I3", "building_distance"] == pytest.approx(10.0, abs=1e-3)
     assert "no BIM rooms" in frame.loc["I3", "link_reason"]
     assert frame.loc["I4", "link_status"] == "unlinked"
     assert "within 25 m" in frame.loc["I4", "link_reason"]
-    assert frame.loc["I7", ["building_id", "link_status"]].tolist() == ["B3", "building_only"]
+    assert frame.loc["I7", ["building_id", "link_status"]].tolist() == ["B3", "linked"]
     assert "swapped" in frame.loc["I7", "link_reason"]
     assert frame.loc["I8", ["room_id", "room_storey"]].tolist() == ["R101", "EG"]
     assert frame.loc["I9", "link_status"] == "building_only"
@@ -143,7 +143,7 @@ def test_islands_link_to_buildings_and_rooms(twin, tmp_path):
     by_status = {s: sorted(g["island_id"]) for s, g in unlinked.groupby("status")}
     assert by_status["rejected"] == ["I1", "I5"]
     assert by_status["unlinked"] == ["I4"]
-    assert by_status["building_only"] == ["I3", "I7", "I9"]
+    assert by_status["building_only"] == ["I9"]
     reasons = dict(zip(unlinked["source_line"], unlinked["reason"]))
     assert "missing or non-numeric coordinates" in reasons[6]
     assert "duplicate id 'I1' (first at line 2)" in reasons[7]

@@ -29,6 +29,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+NO_ROOMS = "no BIM rooms in this building"
+
+
 @dataclass
 class IslandSummary:
     output: str
@@ -167,7 +170,7 @@ def link_room(point, building_geom, floor_value: str | None, room_key: str | Non
     if building_geom is not None:
         scope = [r for r in scope if building_geom.buffer(0.5).contains(r.geometry.representative_point())]
     if not scope:
-        return None, "", "no BIM rooms in this building"
+        return None, "", NO_ROOMS
     floors = index.floors(scope)
     wanted_storeys: set[str] | None = None
     if floor_value:
@@ -323,8 +326,10 @@ def _link(rec: dict, point, buildings: BuildingIndex | None, rooms: RoomIndex | 
         else:
             reasons.append(f"no building footprint contains the point and none lies within {tolerance:g} m"
                            + (f"; building_ref '{ref}' is unknown" if ref else ""))
+    rooms_apply = False
     if rooms is not None and (building_geom is not None or buildings is None):
         room, method, why = link_room(point, building_geom, rec.get("floor"), rec.get("room"), rooms)
+        rooms_apply = why != NO_ROOMS
         if room is not None:
             rec.update(room_id=room.room_id, room_name=room.long_name or room.name, room_storey=room.storey,
                        room_method=method)
@@ -333,7 +338,7 @@ def _link(rec: dict, point, buildings: BuildingIndex | None, rooms: RoomIndex | 
     if buildings is not None:
         if not rec.get("building_id"):
             rec["link_status"] = "unlinked"
-        elif rooms is not None and not rec.get("room_id"):
+        elif rooms_apply and not rec.get("room_id"):
             rec["link_status"] = "building_only"
         else:
             rec["link_status"] = "linked"

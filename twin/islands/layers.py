@@ -29,7 +29,8 @@ LEARNING_ISLANDS = LayerSpec(
         "room_name": "str",
         "room_storey": "str",
         "room_method": "str",      # floor+point | point | name/number
-        "link_status": "str",      # linked | building_only | unlinked | not_checked
+        "link_status": "str",      # linked (to the building, and to a room where the building has BIM rooms)
+                                   # | building_only (BIM rooms exist, none matched) | unlinked | not_checked
         "link_reason": "str",      # why a link is missing, or notes on the link
         "source_file": "str",
         "source_line": "int",      # CSV line / feature number in the source

@@ -1,5 +1,7 @@
 """Read sensor exports (CSV or GeoJSON) as a LoRaWAN network server or sensor.community writes them.
 
+JSON files holding SensorThings Things with Datastreams (deep-insert documents) are read too.
+
 One row per device and time: a device id, a time, latitude/longitude and measurement columns.
 Measurement columns are the numeric ones; their observed property and unit come from
 ``COLUMN_UNITS``, a unit in the header (``noise [dB(A)]``) or a unit suffix
@@ -15,6 +17,7 @@ from ..errors import InputError
 from ..islands.sources import read_points
 from ..progress import Reporter
 from .series import Issue, Series, parse_time, to_number
+from .sta_source import is_sta_document, read_sta_document
 
 DEVICE_COLUMNS = ("device_id", "dev_eui", "deveui", "device", "sensor_id", "sensor", "id", "node_id")
 TIME_COLUMNS = ("time", "timestamp", "received_at", "datetime", "date_time", "phenomenon_time", "zeit")
@@ -88,9 +91,13 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
     seen: dict[tuple[str, str], set] = {}
     positions: dict[str, tuple[datetime, float, float]] = {}
     outside = 0
+    documents = []
     for path in paths:
         path = Path(path)
         name = path.name
+        if path.suffix.lower() == ".json" and _is_sta_file(path):
+            documents.append(path)
+            continue
         rows, columns = read_points(path, target_crs, reporter=reporter)
         device_col, time_col = _pick(columns, DEVICE_COLUMNS), _pick(columns, TIME_COLUMNS)
         if time_col is None:
@@ -164,4 +171,18 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
                                 "imported without position"))
     if outside:
         reporter.info(f"{outside} rows outside the time window left out")
-    return list(series.values()), issues
+    result = list(series.values())
+    for path in documents:
+        more, more_issues = read_sta_document(path, target_crs, start=start, end=end, reporter=reporter)
+        result.extend(more)
+        issues.extend(more_issues)
+    return result, issues
+
+
+def _is_sta_file(path: Path) -> bool:
+    import json
+
+    try:
+        return is_sta_document(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
