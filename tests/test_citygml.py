@@ -447,6 +447,7 @@ def test_peak_memory_does_not_grow_with_file(shared_data, tmp_path):
         out = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, check=True)
         return json.loads(out.stdout)
     one, twenty = measure(small), measure(large)
+    print("memory 1x / 20x:", one, twenty)
     assert one["objects"] == 118 and twenty["objects"] == 118 * 20
     # Python-level peak (tracemalloc) and process RSS growth while reading: not proportional to the file
     assert twenty["py_peak"] < 3 * one["py_peak"], (one, twenty)

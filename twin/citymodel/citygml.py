@@ -296,21 +296,22 @@ class _LodGeometry:
         self.plain: list[Polygon] = []
 
     def surfaces(self, lod: str) -> list[Surface]:
-        """Semantic surfaces, then the solid's/multi-surface's polygons that no semantic surface holds."""
+        """Semantic surfaces, then the solid's/multi-surface's polygons that no semantic surface holds
+        (same gml:id, or same vertices when ids are missing)."""
         out: list[Surface] = []
         ids: set[str] = set()
-        keys: set[bytes] = set()
         for kind, sid, polygon in self.semantic:
             if polygon.id:
                 if polygon.id in ids:
                     continue
                 ids.add(polygon.id)
-            key = ring_key(polygon.rings[0])
-            keys.add(key)
             out.append(Surface(polygon.rings, kind, polygon.id or sid, lod))
+        keys: set[bytes] | None = None
         for polygon in self.plain:
             if polygon.id and polygon.id in ids:
                 continue
+            if keys is None:
+                keys = {ring_key(s.rings[0]) for s in out}
             key = ring_key(polygon.rings[0])
             if key in keys:
                 continue

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from lxml import etree
 
 GML_NAMESPACES = ("http://www.opengis.net/gml", "http://www.opengis.net/gml/3.2")
 GML_IDS = tuple(f"{{{ns}}}id" for ns in GML_NAMESPACES)
@@ -31,11 +32,19 @@ _NOT_SURFACES = {"LineString", "MultiCurve", "Curve", "Point", "MultiPoint", "Co
 _MAX_XLINK_DEPTH = 32
 
 
+_LOCALNAMES: dict[object, str] = {}
+_WITH_ID = etree.XPath("descendant-or-self::*[@g:id or @g32:id]",
+                       namespaces={"g": GML_NAMESPACES[0], "g32": GML_NAMESPACES[1]})
+
+
 def localname(tag: object) -> str:
     """Local part of an lxml tag ("" for comments and processing instructions)."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rpartition("}")[2]
+    name = _LOCALNAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(_LOCALNAMES) < 10000:
+            _LOCALNAMES[tag] = name
+    return name
 
 
 def gml_id(el) -> str | None:
@@ -78,13 +87,12 @@ class XlinkResolver:
         """Index every gml:id below ``root`` (the building being read); return duplicates."""
         elements: dict[str, object] = {}
         duplicates = []
-        for el in root.iter():
-            gid = el.get(GML_IDS[0]) or el.get(GML_IDS[1]) if isinstance(el.tag, str) else None
-            if gid:
-                if gid in elements:
-                    duplicates.append((gid, el))
-                else:
-                    elements[gid] = el
+        for el in _WITH_ID(root):
+            gid = el.get(GML_IDS[0]) or el.get(GML_IDS[1])
+            if gid in elements:
+                duplicates.append((gid, el))
+            else:
+                elements[gid] = el
         self._elements = elements
         return duplicates
 
@@ -262,20 +270,21 @@ class GeometryReader:
         return coords
 
     def _clean_ring(self, coords: np.ndarray) -> np.ndarray:
-        if not np.isfinite(coords).all():
+        extent = np.abs(coords).max(axis=0)  # NaN propagates
+        if not np.isfinite(extent).all():
             raise GeometryError("NaN or infinite coordinate")
-        if (np.abs(coords[:, :2]) > MAX_ABS_XY).any() or (np.abs(coords[:, 2]) > MAX_ABS_Z).any():
+        if extent[0] > MAX_ABS_XY or extent[1] > MAX_ABS_XY or extent[2] > MAX_ABS_Z:
             bad = coords[(np.abs(coords[:, :2]) > MAX_ABS_XY).any(axis=1) | (np.abs(coords[:, 2]) > MAX_ABS_Z)][0]
             raise GeometryError(f"absurd coordinate {tuple(float(v) for v in bad)}")
         if len(coords) > 1:
-            keep = np.ones(len(coords), dtype=bool)
-            keep[1:] = (coords[1:] != coords[:-1]).any(axis=1)
-            coords = coords[keep]
+            repeated = (coords[1:] == coords[:-1]).all(axis=1)
+            if repeated.any():
+                coords = coords[np.concatenate(([True], ~repeated))]
         if len(coords) > 1 and (coords[0] == coords[-1]).all():
             coords = coords[:-1]
         elif len(coords) >= 3:
             self.stats.closed_rings += 1  # closing point missing: the ring is closed implicitly
-        if len(np.unique(coords, axis=0)) < 3:
+        if len(coords) < 3 or len(set(map(tuple, coords.tolist()))) < 3:
             raise GeometryError(f"ring has fewer than 3 distinct points ({len(coords)} given)")
         return np.ascontiguousarray(coords, dtype=np.float64)
 
