@@ -29,8 +29,19 @@ if "$QP" help geotwin:importlearningislands >/dev/null 2>&1; then
 fi
 if "$QP" help geotwin:importsensors >/dev/null 2>&1; then
   step "5. Import the LoRaWAN sensors (SensorThings document) -> $OUT/sensors.gpkg"
-  run geotwin:importsensors -- INPUT="$OUT/district/sensors.sta.json" \
+  run geotwin:importsensors -- FILES="$OUT/district/sensors.sta.json" \
     BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" OUTPUT="$OUT/sensors.gpkg"
+fi
+if "$QP" help geotwin:findlearningisland >/dev/null 2>&1; then
+  step "5a. Find a free learning island for 8 people near Kaiserstraße, Tuesday 15:30 -> $OUT/island_search.gpkg"
+  run geotwin:findlearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
+    LOCATION="456268.0,5428517.0 [EPSG:25832]" TIME="2025-06-03T15:30:00" SEATS=8 OUTPUT="$OUT/island_search.gpkg"
+fi
+if "$QP" help geotwin:wlancoverage >/dev/null 2>&1; then
+  step "5b. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
+  run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
+    BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \
+    OUTPUT="$OUT/wlan.gpkg"
 fi
 if "$QP" help geotwin:export3dtiles >/dev/null 2>&1; then
   step "6. Export 3D Tiles with the CesiumJS viewer -> $OUT/tiles"
