@@ -20,6 +20,7 @@ class Similarity:
     translation: np.ndarray    # (2,)
     residual_m: float          # RMS distance of the fitted outline to the footprint's boundary
     max_deviation_m: float
+    alternatives_deg: tuple[float, ...] = ()  # other rotations that fit as well (symmetric outlines)
 
     def matrix2d(self) -> np.ndarray:
         theta = math.radians(self.rotation_deg)
@@ -67,8 +68,17 @@ def _apply(scale: float, rotation: np.ndarray, translation: np.ndarray, pts: np.
     return scale * pts @ rotation.T + translation
 
 
-def fit_outline(outline, footprint, allow_scale: bool = True) -> Similarity:
-    """Fit ``outline`` (local metres) onto ``footprint`` (target CRS): coarse rotation search, then ICP."""
+def _angle_between(a: float, b: float) -> float:
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+def fit_outline(outline, footprint, allow_scale: bool = True, prior_rotation_deg: float | None = None,
+                tie_m: float = 0.05) -> Similarity:
+    """Fit ``outline`` (local metres) onto ``footprint`` (target CRS): coarse rotation search, then ICP.
+
+    Rotations that fit within ``tie_m`` of the best (a symmetric outline) are ties: the one nearest
+    ``prior_rotation_deg`` wins and the others are listed in ``alternatives_deg``.
+    """
     import shapely
     from shapely import affinity
 
@@ -80,8 +90,8 @@ def fit_outline(outline, footprint, allow_scale: bool = True) -> Similarity:
     for angle in np.arange(0.0, 360.0, _ANGLE_STEP_DEG):
         moved = affinity.translate(affinity.rotate(src_poly, angle, origin=tuple(c_src)), *(c_dst - c_src))
         scores.append((shapely.symmetric_difference(moved, dst_poly).area, angle))
-    best: Similarity | None = None
-    for _, angle in sorted(scores)[:4]:
+    candidates: list[Similarity] = []
+    for _, angle in sorted(scores)[:6]:
         theta = math.radians(angle)
         rotation = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
         scale, translation = 1.0, c_dst - rotation @ c_src
@@ -94,8 +104,15 @@ def fit_outline(outline, footprint, allow_scale: bool = True) -> Similarity:
                 scale, translation = 1.0, matched.mean(axis=0) - rotation @ src.mean(axis=0)
         fitted = _apply(scale, rotation, translation, src)
         distances = np.linalg.norm(fitted - _closest_on(dst_line, fitted), axis=1)
-        candidate = Similarity(scale, math.degrees(math.atan2(rotation[1, 0], rotation[0, 0])), translation,
-                               float(np.sqrt((distances ** 2).mean())), float(distances.max()))
-        if best is None or candidate.residual_m < best.residual_m:
-            best = candidate
+        candidates.append(Similarity(scale, math.degrees(math.atan2(rotation[1, 0], rotation[0, 0])), translation,
+                                     float(np.sqrt((distances ** 2).mean())), float(distances.max())))
+    floor = min(c.residual_m for c in candidates)
+    ties: list[Similarity] = []
+    for c in sorted(candidates, key=lambda c: c.residual_m):
+        if c.residual_m <= floor + tie_m and all(_angle_between(c.rotation_deg, t.rotation_deg) > 1.0 for t in ties):
+            ties.append(c)
+    if prior_rotation_deg is not None:
+        ties.sort(key=lambda c: _angle_between(c.rotation_deg, prior_rotation_deg))
+    best = ties[0]
+    best.alternatives_deg = tuple(t.rotation_deg for t in ties[1:])
     return best

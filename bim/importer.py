@@ -1,8 +1,10 @@
 """Import one IFC file into a GeoPackage: elements, rooms, storeys, buildings and the georeferencing report."""
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +58,33 @@ class _Item:
 def _products(model) -> list:
     elements = [e for e in model.by_type("IfcElement") if not any(e.is_a(c) for c in SKIPPED_CLASSES)]
     return elements + list(model.by_type("IfcSpace"))
+
+
+def _aggregates(items: list[_Item], products: list) -> list[tuple[object, list[int]]]:
+    """Elements without geometry of their own whose aggregated parts have some (a window of plates,
+    a roof of slabs), with the ids of those parts. They get a row without geometry; each part keeps its
+    own geometry and names the aggregate, so no geometry is stored twice."""
+    meshed = {i.product.id() for i in items}
+    out = []
+    for product in products:
+        if getattr(product, "Representation", None) is not None or product.is_a("IfcSpace"):
+            continue
+        parts = [p.id() for p in _parts(product) if p.id() in meshed]
+        if parts:
+            out.append((product, parts))
+    return out
+
+
+def _parts(product) -> list:
+    """The aggregated parts of an element (IfcRelAggregates), recursively; not the elements filling its voids."""
+    import ifcopenshell.util.element as ue
+
+    out, todo = [], list(ue.get_parts(product) or ())
+    while todo:
+        part = todo.pop()
+        out.append(part)
+        todo.extend(ue.get_parts(part) or ())
+    return out
 
 
 def _needs_footprint(product) -> bool:
@@ -150,7 +179,11 @@ def _fit_placement(model, items, elevations, options: ImportOptions, warnings: l
     centroid = np.array(outline.centroid.coords[0])
     approx_xy = approx.apply(np.array([[*centroid, 0.0]]))[0, :2] if approx is not None else None
     footprint_id, footprint = _choose_footprint(options, approx_xy)
-    similarity = fit_outline(outline, footprint)
+    similarity = fit_outline(outline, footprint, prior_rotation_deg=approx.rotation_deg if approx else None)
+    if similarity.alternatives_deg:
+        others = ", ".join(f"{a:.2f}°" for a in similarity.alternatives_deg)
+        warnings.append(f"fit: the outline is symmetric, rotations {others} fit as well; chose {similarity.rotation_deg:.2f}°"
+                        + (" (nearest the IFC's own orientation)" if approx else ""))
     ground_local = min((i.z_min for i in items if i.mesh is not None), default=0.0)
     height = options.fit_height
     coords_z = np.asarray(footprint.exterior.coords if footprint.geom_type == "Polygon"
@@ -183,6 +216,17 @@ def _fit_placement(model, items, elevations, options: ImportOptions, warnings: l
     )
 
 
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Name the file in input errors raised without one."""
+    try:
+        yield
+    except InputError as err:
+        if err.path:
+            raise
+        raise InputError(str(err), path=str(path), obj=err.obj) from None
+
+
 def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: ImportOptions,
                reporter: Reporter | None = None) -> ImportResult:
     """Read, georeference and write one IFC file; the GeoPackage appears only when everything succeeded."""
@@ -200,8 +244,9 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
     volume_m3 = float(unit.calculate_unit_scale(model, "VOLUMEUNIT"))
     placement = None
     if options.georeferencing != georef.FIT:
-        placement = georef.resolve(model, options.georeferencing, options.target_crs, manual=options.manual,
-                                   warnings=warnings)
+        with _naming(path):
+            placement = georef.resolve(model, options.georeferencing, options.target_crs, manual=options.manual,
+                                       warnings=warnings)
         reporter.info(f"georeferencing: {placement.method} ({placement.source_crs} -> {options.target_crs})")
     storeys = {s.id(): s for s in model.by_type("IfcBuildingStorey")}
     elevations = storey_elevations(model, length_m)
@@ -223,8 +268,10 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
             item.footprint = geometry.footprint(mesh.verts, mesh.faces)
         items.append(item)
 
+    aggregates = _aggregates(items, products)
     if placement is None:
-        placement = _fit_placement(model, items, elevations, options, warnings)
+        with _naming(path):
+            placement = _fit_placement(model, items, elevations, options, warnings)
     for message in warnings:
         reporter.warning(f"{source}: {message}")
     crs = georef.horizontal_crs(options.target_crs)
@@ -232,6 +279,7 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
 
     counts = {"elements": 0, "spaces": 0}
     building_z: dict[int, list[float]] = {}
+    z_range: dict[int, tuple[float, float]] = {}
     with gpkg_output(output, crs_text) as writer:
         for spec in BIM_LAYERS:
             writer.ensure_layer(spec)
@@ -251,20 +299,18 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
                              (length_m, area_m2, volume_m3), elevations)
                 counts["spaces"] += 1
                 continue
-            import ifcopenshell.util.element as ue
-
-            row = {
-                "global_id": product.GlobalId, "ifc_class": product.is_a(),
-                "predefined_type": ue.get_predefined_type(product), "name": product.Name,
-                "object_type": getattr(product, "ObjectType", None), "tag": getattr(product, "Tag", None),
-                "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
-                "building_global_id": building.GlobalId if building else None,
-                "material": attributes.material_names(product) or None,
-                "z_min": float(xyz[:, 2].min()), "z_max": float(xyz[:, 2].max()),
-                "psets": psets, "source_file": source,
-                **attributes.common_attributes(psets, area_m2, volume_m3),
-            }
+            z_range[product.id()] = (float(xyz[:, 2].min()), float(xyz[:, 2].max()))
+            row = _element_row(product, storey, building, psets, z_range[product.id()], source, area_m2, volume_m3)
             writer.add(BIM_ELEMENTS, row, geometry.to_multipolygon(xyz, item.mesh.faces))
+            counts["elements"] += 1
+        for product, parts in aggregates:
+            reporter.check()
+            psets = attributes.property_sets(product)
+            zs = (min(z_range[i][0] for i in parts), max(z_range[i][1] for i in parts))
+            row = _element_row(product, attributes.parent_of(product, "IfcBuildingStorey"),
+                               attributes.parent_of(product, "IfcBuilding"), psets, zs, source, area_m2, volume_m3)
+            row["parts"] = len(parts)
+            writer.add(BIM_ELEMENTS, row, None)
             counts["elements"] += 1
 
         _write_storeys(writer, items, storeys, elevations, placement, source)
@@ -273,6 +319,23 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
         reporter.check()
     reporter.progress(100)
     return ImportResult(counts["elements"], counts["spaces"], len(storeys), n_buildings, skipped, placement)
+
+
+def _element_row(product, storey, building, psets, z_range, source, area_m2, volume_m3) -> dict:
+    import ifcopenshell.util.element as ue
+
+    aggregate = ue.get_aggregate(product)
+    return {
+        "global_id": product.GlobalId, "ifc_class": product.is_a(),
+        "predefined_type": ue.get_predefined_type(product), "name": product.Name,
+        "object_type": getattr(product, "ObjectType", None), "tag": getattr(product, "Tag", None),
+        "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
+        "building_global_id": building.GlobalId if building else None,
+        "aggregate_global_id": aggregate.GlobalId if aggregate is not None and aggregate.is_a("IfcElement") else None,
+        "parts": 0, "material": attributes.material_names(product) or None,
+        "z_min": z_range[0], "z_max": z_range[1], "psets": psets, "source_file": source,
+        **attributes.common_attributes(psets, area_m2, volume_m3),
+    }
 
 
 def _write_space(writer, item: _Item, xyz, psets, storey, building, placement, source, units, elevations) -> None:

@@ -15,6 +15,8 @@ BIM_ELEMENTS = LayerSpec(
         "storey": "str",            # name of the containing IfcBuildingStorey
         "storey_global_id": "str",
         "building_global_id": "str",
+        "aggregate_global_id": "str",  # the element this one is a part of (a window's plate, a roof's slab)
+        "parts": "int",             # >0: an aggregate without geometry of its own; its parts carry it
         "material": "str",          # material names, layers joined with " | "
         "is_external": "bool",      # Pset_*Common.IsExternal
         "load_bearing": "bool",     # Pset_*Common.LoadBearing
@@ -27,7 +29,7 @@ BIM_ELEMENTS = LayerSpec(
         "source_file": "str",
     },
     "One row per IFC element; geometry: its triangles in the target CRS, heights in the IFC's "
-    "OrthogonalHeight datum.",
+    "OrthogonalHeight datum. An aggregate without geometry of its own has none; its parts name it.",
 )
 
 BIM_SPACES = LayerSpec(
