@@ -102,7 +102,7 @@ class BuildTwin(GeoTwinAlgorithm):
         from ...twin.errors import GeoTwinError
         from ...twin.store import open_store
 
-        inputs = BuildInputs(*(self.parameterAsFileList(parameters, name, context) or []
+        inputs = BuildInputs(*([p for p in self.parameterAsFileList(parameters, name, context) or [] if p]
                                for name in (self.CITYMODEL, self.IFC, self.ISLANDS, self.SENSORS)))
         if not inputs.citymodel and not inputs.ifc:
             raise QgsProcessingException(self.tr("Give a city model or at least one IFC model."))

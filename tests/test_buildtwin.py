@@ -1,0 +1,165 @@
+"""geotwin:buildtwin and incremental rebuilds on the Hamburg 2016/2022 tile, checked against the raw XML."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import uuid
+
+import pyogrio
+import pytest
+from lxml import etree
+
+from geotwin.twin.build import BuildInputs, build_twin
+from geotwin.twin.store import open_store, read_store
+
+TILE = "LoD2_576_5950_1_HH.xml"
+BLDG = "http://www.opengis.net/citygml/building/1.0"
+GML = "http://www.opengis.net/gml"
+OBJECTS = (f"{{{BLDG}}}Building", f"{{{BLDG}}}BuildingPart")
+
+
+def raw_objects(path) -> dict[str, str]:
+    """gml:id -> digest of the object's own XML (its building parts cut out), read with lxml."""
+    out = {}
+    for el in etree.parse(str(path)).iter(*OBJECTS):
+        own = copy.deepcopy(el)
+        for part in own.findall(f"{{{BLDG}}}consistsOfBuildingPart"):
+            own.remove(part)
+        out[el.get(f"{{{GML}}}id")] = hashlib.sha256(etree.tostring(own, method="c14n")).hexdigest()
+    return out
+
+
+def expected_changes(old: dict[str, str], new: dict[str, str]) -> tuple[list, list, list]:
+    return (sorted(set(new) - set(old)), sorted(set(old) - set(new)),
+            sorted(k for k in set(old) & set(new) if old[k] != new[k]))
+
+
+def edited_2022(shared_data, target_dir):
+    """The 2022 tile with one building (and its parts) deleted, one part's measuredHeight changed and one
+    building without parts raised by 0.5 m; returns the file and the edited ids."""
+    tree = etree.parse(str(shared_data / "citygml/hamburg/2022" / TILE))
+    buildings = list(tree.iter(f"{{{BLDG}}}Building"))
+    with_parts = [b for b in buildings if b.find(f"{{{BLDG}}}consistsOfBuildingPart") is not None]
+    without_parts = [b for b in buildings if b.find(f"{{{BLDG}}}consistsOfBuildingPart") is None]
+    deleted = with_parts[0]
+    member = deleted.getparent()
+    member.getparent().remove(member)
+    part = with_parts[1].find(f".//{{{BLDG}}}BuildingPart")
+    height = part.find(f"{{{BLDG}}}measuredHeight")
+    height.text = f"{float(height.text) + 1.25:.3f}"
+    raised = without_parts[0]
+    for pos in raised.iter(f"{{{GML}}}posList", f"{{{GML}}}pos"):
+        values = [float(v) for v in pos.text.split()]
+        pos.text = " ".join(f"{v + 0.5:.3f}" if i % 3 == 2 else repr(v) for i, v in enumerate(values))
+    target_dir.mkdir()
+    path = target_dir / TILE
+    tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+    return path, {"deleted": deleted.get(f"{{{GML}}}id"), "part": part.get(f"{{{GML}}}id"),
+                  "raised": raised.get(f"{{{GML}}}id")}
+
+
+def test_hamburg_incremental_rebuild(tmp_path, shared_data):
+    tile16, tile22 = (shared_data / f"citygml/hamburg/{year}" / TILE for year in (2016, 2022))
+    raw16, raw22 = raw_objects(tile16), raw_objects(tile22)
+    assert (len(raw16), len(raw22)) == (46 + 72, 47 + 71)  # buildings + parts, as published
+    target = tmp_path / "twin.gpkg"
+    store = open_store(target)
+
+    first = build_twin(store, BuildInputs(citymodel=[str(tile16)]))
+    assert first.added == sorted(raw16) and not first.removed and not first.modified
+    assert first.buildings == 46
+
+    second = build_twin(store, BuildInputs(citymodel=[str(tile22)]))
+    added, removed, modified = expected_changes(raw16, raw22)
+    assert (second.added, second.removed, second.modified) == (added, removed, modified)
+    assert len(second.added) == 118 and len(second.removed) == 118  # the 2022 tile has all-new gml:ids
+    twin = read_store(store)
+    assert set(twin["buildings"]["id"]) == set(raw22) and second.buildings == 47
+    changes = twin["changes"][twin["changes"]["build_id"] == 2]
+    building_changes = changes[changes["layer"] == "buildings"]
+    assert sorted(building_changes[building_changes["change"] == "added"]["object_id"]) == added
+    assert sorted(building_changes[building_changes["change"] == "removed"]["object_id"]) == removed
+
+    third = build_twin(store, BuildInputs(citymodel=[str(tile22)]))
+    assert third.reused == ["citymodel"]
+    assert (third.added, third.removed, third.modified) == ([], [], [])
+
+    fids_before = _fids(target)
+    edited, ids = edited_2022(shared_data, tmp_path / "edited")
+    raw_edited = raw_objects(edited)
+    fourth = build_twin(store, BuildInputs(citymodel=[str(edited)]))
+    added, removed, modified = expected_changes(raw22, raw_edited)
+    assert (fourth.added, fourth.removed, fourth.modified) == (added, removed, modified)
+    assert modified == sorted([ids["part"], ids["raised"]]) and ids["deleted"] in removed and not added
+    # only the changed rows were rewritten: every unchanged building keeps its row (fid)
+    fids_after = _fids(target)
+    unchanged = set(raw22) - set(removed) - set(modified)
+    assert {k: fids_after[k] for k in unchanged} == {k: fids_before[k] for k in unchanged}
+    twin = read_store(store)
+    raised = twin["buildings"].set_index("id").loc[ids["raised"]]
+    old_raised = pyogrio.read_dataframe(target, layer="buildings", where=f"id = '{ids['raised']}'")
+    assert raised["roof_height"] == pytest.approx(old_raised["roof_height"][0])
+    assert list(twin["builds"]["modified"]) == [0, 0, 0, 2]
+
+
+def _fids(path) -> dict[str, int]:
+    frame = pyogrio.read_dataframe(path, layer="buildings", columns=["id"], read_geometry=False, fid_as_index=True)
+    return dict(zip(frame["id"], frame.index))
+
+
+@pytest.fixture
+def pg_connection(pg_dsn, qgis_app):
+    """A QGIS PostgreSQL connection (as the Data Source Manager saves it) to the test database."""
+    from psycopg.conninfo import conninfo_to_dict
+    from qgis.core import QgsSettings
+
+    params = conninfo_to_dict(pg_dsn)
+    name = f"geotwin-test-{uuid.uuid4().hex[:8]}"
+    settings = QgsSettings()
+    key = f"PostgreSQL/connections/{name}"
+    for setting, value in (("host", params.get("host", "")), ("port", params.get("port", "5432")),
+                           ("database", params["dbname"]), ("username", params.get("user", "")),
+                           ("saveUsername", "true"), ("password", params.get("password", "")),
+                           ("savePassword", "true" if params.get("password") else "false")):
+        settings.setValue(f"{key}/{setting}", value)
+    yield name
+    settings.remove(key)
+
+
+def _drop_schema(dsn: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_buildtwin_algorithm_gpkg_and_postgis(run_alg, tmp_path, shared_data, pg_dsn, pg_connection):
+    tile16 = shared_data / "citygml/hamburg/2016" / TILE
+    raw16 = raw_objects(tile16)
+    gpkg = tmp_path / "twin.gpkg"
+    common = {"CITYMODEL": [str(tile16)], "IOU_THRESHOLD": 0.5, "HEIGHT_TOLERANCE": 1.0}
+    to_gpkg = run_alg("geotwin:buildtwin", {**common, "OUTPUT": str(gpkg)})
+    assert to_gpkg["OUTPUT"] == str(gpkg)
+    expected = {"BUILDINGS": 46, "MATCHED": 0, "UNMATCHED": 0, "MISMATCHES": 0, "ADDED": len(raw16),
+                "REMOVED": 0, "MODIFIED": 0}
+    assert {k: to_gpkg[k] for k in expected} == expected
+    assert set(read_store(open_store(gpkg))["buildings"]["id"]) == set(raw16)
+
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    try:
+        to_pg = run_alg("geotwin:buildtwin", {**common, "DATABASE": pg_connection, "SCHEMA": schema})
+        assert to_pg["OUTPUT"] == f"postgres:{pg_connection}/{schema}"
+        assert {k: to_pg[k] for k in expected} == expected
+        twin = read_store(open_store(pg_dsn, schema))
+        assert set(twin["buildings"]["id"]) == set(raw16)
+        assert twin["sources"]["checksum_sha256"].tolist() == [hashlib.sha256(tile16.read_bytes()).hexdigest()]
+    finally:
+        _drop_schema(pg_dsn, schema)
+
+
+def test_buildtwin_needs_exactly_one_output(run_alg, tmp_path, shared_data):
+    from qgis.core import QgsProcessingException
+
+    tile16 = str(shared_data / "citygml/hamburg/2016" / TILE)
+    with pytest.raises(QgsProcessingException, match="either an output GeoPackage or a PostGIS connection"):
+        run_alg("geotwin:buildtwin", {"CITYMODEL": [tile16]})
