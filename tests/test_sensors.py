@@ -193,3 +193,25 @@ def test_sta_non_numeric_results_and_time_window(shared_data, tmp_path):
     unknown = [(i.obj, i.issue) for i in issues if "unknown unit" in i.issue]
     assert len(unknown) == 1 and unknown[0][1] == "unknown unit 'percent': kept as given"
     assert "Humidity #5332" in unknown[0][0]
+
+
+def test_geojson_export_gives_the_same_series_as_the_csv(shared_data, tmp_path):
+    src = shared_data / CSV_DIR / "2017-11-15_sds011_sensor_5331.csv"
+    features = []
+    with open(src, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter=";"):
+            features.append({"type": "Feature",
+                             "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]},
+                             "properties": {"device_id": row["sensor_id"], "time": row["timestamp"] + "Z",
+                                            "PM10": float(row["P1"]), "PM2_5": float(row["P2"])}})
+    path = tmp_path / "export.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    series, issues = read_exports([path], CRS)
+    from_csv, _ = read_exports([src], CRS)
+    assert issues == []
+    got = {s.observed_property: s for s in series}
+    ref = {s.observed_property: s for s in from_csv}
+    assert set(got) == set(ref) == {"PM10", "PM2.5"}
+    for prop in got:
+        assert got[prop].values == ref[prop].values and got[prop].times == ref[prop].times
+        assert (got[prop].x, got[prop].y) == pytest.approx((ref[prop].x, ref[prop].y), abs=1e-6)
