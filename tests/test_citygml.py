@@ -452,3 +452,89 @@ def test_peak_memory_does_not_grow_with_file(shared_data, tmp_path):
     # Python-level peak (tracemalloc) and process RSS growth while reading: not proportional to the file
     assert twenty["py_peak"] < 3 * one["py_peak"], (one, twenty)
     assert twenty["rss_growth"] < 3 * max(one["rss_growth"], 4 << 20), (one, twenty)
+
+
+# -- GML geometry forms ---------------------------------------------------------------------------------
+
+SYNTHETIC = """<?xml version="1.0" encoding="UTF-8"?>
+<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" xmlns:bldg="http://www.opengis.net/citygml/building/2.0"
+ xmlns:gml="http://www.opengis.net/gml" xmlns:xlink="http://www.w3.org/1999/xlink"
+ xmlns:gen="http://www.opengis.net/citygml/generics/2.0">
+<gml:boundedBy><gml:Envelope srsName="EPSG:25832"><gml:lowerCorner>457840 5439080 100</gml:lowerCorner>
+<gml:upperCorner>457860 5439100 120</gml:upperCorner></gml:Envelope></gml:boundedBy>
+<core:cityObjectMember><bldg:Building gml:id="B1">
+ <gen:intAttribute name="floors"><gen:value>3</gen:value></gen:intAttribute>
+ <gen:doubleAttribute name="volume"><gen:value>812.5</gen:value></gen:doubleAttribute>
+ <gen:dateAttribute name="surveyed"><gen:value>2024-05-01</gen:value></gen:dateAttribute>
+ <gen:genericAttributeSet name="energy">
+  <gen:doubleAttribute name="demand"><gen:value>41.5</gen:value></gen:doubleAttribute>
+ </gen:genericAttributeSet>
+ <bldg:lod2MultiSurface><gml:MultiSurface srsDimension="3">
+  <gml:surfaceMember><gml:OrientableSurface orientation="-"><gml:baseSurface>
+   <gml:Polygon gml:id="P-flipped"><gml:exterior><gml:LinearRing>
+    <gml:posList>0 0 100 10 0 100 10 10 100 0 10 100 0 0 100</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon>
+  </gml:baseSurface></gml:OrientableSurface></gml:surfaceMember>
+  <gml:surfaceMember><gml:CompositeSurface><gml:surfaceMember>
+   <gml:Polygon gml:id="P-holed"><gml:exterior><gml:LinearRing>
+    <gml:coordinates>0,0,110 20,0,110 20,20,110 0,20,110 0,0,110</gml:coordinates></gml:LinearRing></gml:exterior>
+    <gml:interior><gml:LinearRing><gml:pos>5 5 110</gml:pos><gml:pos>5 15 110</gml:pos><gml:pos>15 15 110</gml:pos>
+     <gml:pos>15 5 110</gml:pos><gml:pos>5 5 110</gml:pos></gml:LinearRing></gml:interior></gml:Polygon>
+  </gml:surfaceMember></gml:CompositeSurface></gml:surfaceMember>
+  <gml:surfaceMember><gml:Polygon gml:id="P-2d"><gml:exterior><gml:LinearRing>
+   <gml:posList srsDimension="2">0 0 4 0 4 3 0 0</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>
+  <gml:surfaceMember xlink:href="#P-holed"/>
+ </gml:MultiSurface></bldg:lod2MultiSurface>
+</bldg:Building></core:cityObjectMember>
+</core:CityModel>
+"""
+
+
+def test_gml_geometry_forms(tmp_path):
+    path = tmp_path / "forms.gml"
+    path.write_text(SYNTHETIC, "utf-8")
+    (obj,), reporter, source = _read(path)
+    by_id = {s.id: s for s in obj.surfaces}
+    assert set(by_id) == {"P-flipped", "P-holed", "P-2d"}  # the xlink to P-holed does not duplicate it
+    flipped = by_id["P-flipped"].rings[0]
+    # orientation="-": the ring runs the other way, so its normal points down
+    normal = np.cross(np.vstack([flipped, flipped[:1]])[:-1], np.vstack([flipped, flipped[:1]])[1:]).sum(axis=0)
+    assert normal[2] < 0 and _area(flipped) == pytest.approx(100.0)
+    holed = by_id["P-holed"]
+    assert len(holed.rings) == 2 and _surface_area(holed) == pytest.approx(400 - 100)
+    assert by_id["P-2d"].rings[0].shape == (3, 3) and source.geometry_stats.padded_2d == 1
+    assert any("2D coordinates" in w for w in reporter.warnings)
+    assert obj.attributes["floors"] == 3 and obj.attributes["volume"] == 812.5
+    assert obj.attributes["surveyed"] == "2024-05-01" and obj.attributes["energy"] == {"demand": 41.5}
+
+
+def test_xlink_to_an_earlier_building(shared_data, tmp_path):
+    """A shared wall: the second building's solid references a polygon of the first building."""
+    src = shared_data / "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
+    tree = _xml(src)
+    ns = {"xlink": "http://www.w3.org/1999/xlink"}
+    buildings = tree.xpath(f"//{_ln('Building')}")
+    first_wall = buildings[0].xpath(f".//{_ln('WallSurface')}//{_ln('Polygon')}")[0]
+    member = buildings[1].xpath(f".//{_ln('lod2Solid')}//{_ln('surfaceMember')}[@xlink:href]", namespaces=ns)[0]
+    member.addnext(copy.deepcopy(member))
+    member.getnext().set("{http://www.w3.org/1999/xlink}href", f"#{_id(first_wall)}")
+    owner = _owner(member)
+    path = tmp_path / "shared.xml"
+    tree.write(str(path))
+    plain = {o.id: len(o.surfaces) for o in _read(src)[0]}
+    objects, reporter, source = _read(path)
+    assert source.geometry_stats.dangling_xlinks == 0 and not reporter.warnings
+    got = {o.id: o for o in objects}
+    assert len(got[owner].surfaces) == plain[owner] + 1
+    shared = [s for s in got[owner].surfaces if s.id == _id(first_wall)]
+    assert len(shared) == 1 and shared[0].surface_type == ""
+    np.testing.assert_array_equal(shared[0].rings[0][:, 2], _ring_coords(first_wall.xpath(
+        f".//{_ln('LinearRing')}")[0])[:-1, 2])
+
+
+def test_other_srs_name_inside_is_flagged(shared_data, tmp_path):
+    text = (shared_data / "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml").read_text("utf-8")
+    path = tmp_path / "mixed.gml"
+    path.write_text(text.replace("<gml:Solid>", '<gml:Solid srsName="EPSG:31467">', 1), "utf-8")
+    (obj,), reporter, _ = _read(path)
+    assert len(obj.surfaces) == 7
+    assert any("EPSG:31467" in w and "differs" in w for w in reporter.warnings)

@@ -35,8 +35,8 @@ from lxml import etree
 from ..crs import area_of_use_problem, parse_srs_name
 from ..errors import InputError
 from ..progress import Reporter
-from .gml_geometry import (GML_NAMESPACES, GeometryReader, GeometryStats, Polygon, XlinkResolver, gml_id,
-                           localname, ring_key)
+from .gml_geometry import (GML_NAMESPACES, XLINK_HREF, GeometryReader, GeometryStats, Polygon, XlinkResolver,
+                           gml_id, localname, ring_key)
 from .model import CityObject, CrsInfo, Skipped, Surface
 
 CITYGML_VERSIONS = ("1.0", "2.0", "3.0")
@@ -44,6 +44,7 @@ _BUILDING_TAGS = [f"{{http://www.opengis.net/citygml/building/{v}}}Building" for
 _MEMBER_TAGS = ([f"{{http://www.opengis.net/citygml/{v}}}cityObjectMember" for v in CITYGML_VERSIONS]
                 + [f"{{{ns}}}featureMember" for ns in GML_NAMESPACES]
                 + ["{http://www.opengis.net/wfs/2.0}member"])
+_SRS_NAMES = etree.XPath(".//@srsName", smart_strings=False)
 _HEADER_BYTES = 65536
 _SCAN_CHUNK = 1 << 20
 _PROLOG_LIMIT = 1 << 20  # a root element must start within this many bytes
@@ -185,6 +186,9 @@ class CityGMLSource:
 
     def _building(self, el, resolver: XlinkResolver, seen_ids: dict[str, int | None]
                   ) -> Iterator[CityObject | Skipped]:
+        for srs in set(_SRS_NAMES(el)) - self._srs_names_seen:
+            self._srs_names_seen.add(srs)
+            self._check_srs_name(srs, el)
         for gid, dup in resolver.index(el):
             self.reporter.warning(f"{self.path}, line {dup.sourceline}: gml:id {gid!r} used twice in one building; "
                                   "the first is used for xlinks")
@@ -204,6 +208,16 @@ class CityGMLSource:
             yield self._read_object(el, oid, kind, parent_id, line, resolver, has_parts=bool(parts))
         for part in parts:
             yield from self._object(part, oid, resolver, seen_ids)
+
+    def _check_srs_name(self, srs: str, el) -> None:
+        """Geometry in another CRS than the file's is not transformed: say so once per srsName."""
+        try:
+            same = parse_srs_name(srs).horizontal == self.crs.horizontal
+        except InputError:
+            same = False
+        if not same and srs != self.crs.source_text:
+            self.reporter.warning(f"{self.path}, line {el.sourceline}: geometry with srsName {srs!r} differs from "
+                                  f"the file's CRS {self.crs.horizontal}; its coordinates are read as they are")
 
     def _skip(self, oid: str, reason: str, line: int | None) -> Skipped:
         self.skipped += 1
@@ -452,8 +466,6 @@ def _height(prop, attrs: dict[str, Any]) -> None:
 
 def _targets(prop, resolver: XlinkResolver) -> list:
     """The element(s) a property holds, following an xlink:href within the building."""
-    from .gml_geometry import XLINK_HREF
-
     href = prop.get(XLINK_HREF)
     if href is not None and len(prop) == 0:
         target = resolver.element(href)

@@ -115,13 +115,13 @@ class XlinkResolver:
         self._elements = {}
 
 
-Reporter = Callable[[object, str], None]  # (element, reason) -> None
+ProblemHandler = Callable[[object, str], None]  # (element, reason) -> None
 
 
 class GeometryReader:
     """Parses surface geometry; ``on_problem(element, reason)`` hears about every skipped polygon."""
 
-    def __init__(self, resolver: XlinkResolver, on_problem: Reporter, stats: GeometryStats | None = None) -> None:
+    def __init__(self, resolver: XlinkResolver, on_problem: ProblemHandler, stats: GeometryStats | None = None) -> None:
         self.resolver = resolver
         self.on_problem = on_problem
         self.stats = stats or GeometryStats()
@@ -213,16 +213,13 @@ class GeometryReader:
         if el is None:
             raise GeometryError("empty ring")
         if localname(el.tag) == "Ring":
-            parts = [self._curve_coords(c) for c in el.iter() if localname(c.tag) == "LineString"]
+            parts = [self._coords(c) for c in el.iter() if localname(c.tag) == "LineString"]
             if not parts:
                 raise GeometryError("gml:Ring without LineString members")
             coords = np.vstack(parts)
         else:
             coords = self._coords(el)
         return self._clean_ring(coords)
-
-    def _curve_coords(self, el) -> np.ndarray:
-        return self._coords(el)
 
     def _coords(self, el) -> np.ndarray:
         pos_list = None
