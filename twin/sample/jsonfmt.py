@@ -9,11 +9,25 @@ from __future__ import annotations
 import math
 from json.encoder import py_encode_basestring
 
+try:   # CPython's C encoder formats floats with float.__repr__ whatever json.encoder says
+    from _json import encode_basestring as _c_encode_basestring
+    from _json import make_encoder as _c_make_encoder
+except ImportError:  # pragma: no cover - other interpreters
+    _c_make_encoder = None
+
 _float_repr = float.__repr__
 _int_repr = int.__repr__
 
 
+def _unsupported(obj):
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
 def dumps(obj, indent: int | None = None) -> str:
+    """JSON text of ``obj``: compact (``,`` and ``:``) or indented like ``json.dumps(indent=...)``."""
+    if indent is None and _c_make_encoder is not None:
+        encode = _c_make_encoder(None, _unsupported, _c_encode_basestring, None, ":", ",", False, False, False)
+        return "".join(encode(obj, 0))
     parts: list[str] = []
     _encode(obj, parts, indent, 0)
     return "".join(parts)
