@@ -21,13 +21,17 @@ from . import quadtree
 from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, lod1_block, lod1_error, lod2_mesh
-from .metadata import Column, build_columns
+from .metadata import Column, build_columns, schema as metadata_schema
 from .source import attribute_rows, read_city_model
 from .subtree import subtree_bytes
 
 REPORT_NAME = "export_report.json"
+SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all tiles share
 # Positions are quantised to 16 bits with one scale per tile: 756 m keeps the error within 1 cm.
 LEAF_EXTENT = 600.0
+LOD1_EXTENT = 700.0
+LOD1_ATTRIBUTES = ("id", "parent_id", "object_class", "name", "function", "usage", "measured_height",
+                   "roof_height", "street", "house_number")
 
 
 @dataclass
@@ -128,7 +132,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         root, _ = quadtree.build_implicit(lo, hi, leaf_max=options.leaf_max_buildings, leaf_extent=LEAF_EXTENT)
     else:
         root = quadtree.build_explicit(centres, lo, hi, leaf_max=options.leaf_max_buildings,
-                                       leaf_extent=LEAF_EXTENT, lod1_max=options.lod1_max_buildings)
+                                       leaf_extent=LEAF_EXTENT, lod1_max=options.lod1_max_buildings,
+                                       lod1_extent=LOD1_EXTENT)
     nodes = [n for n in root.walk()]
     with_content = [n for n in nodes if n.content]
     errors_lod1 = np.array([lod1_error(b) for b in model.buildings]) if any(
@@ -145,6 +150,10 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
 
     with atomic_path(output, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
+        if options.format == "1.1":
+            classes = {"building": building_columns, **({"surface": surface_columns} if surface_columns else {})}
+            (tmp / SCHEMA_NAME).write_text(json.dumps(metadata_schema(classes), ensure_ascii=False),
+                                           encoding="utf-8")
         for k, node in enumerate(with_content):
             reporter.check()
             reporter.progress(30 + 60 * k / len(with_content))
@@ -163,7 +172,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
             extra_rows = sorted(containers[p] for p in own_parents if p in containers)
             feature_rows = np.concatenate([node.own, np.array(extra_rows, dtype=np.int64)])
             data, bounds, info = _tile_content(tile_meshes, tile_surfaces, feature_rows, building_columns,
-                                               surface_columns, options, quantize, meshopt)
+                                               surface_columns, options, quantize, meshopt,
+                                               "../" * (node.key.count("/") + 1) + SCHEMA_NAME)
             path = tmp / "tiles" / f"{node.key}.{ext}"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -179,6 +189,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         reporter.check()
         tileset = _tileset_json(root, frame, options, ext, heights.as_dict(), tmp)
         (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
+        stats["tileset_bytes"] = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(model, heights, frame, options, stats, root, quantize, meshopt, degenerate)
         (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
         if options.viewer:
@@ -191,7 +202,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
 
 def _tile_content(tile_meshes: list[Mesh], tile_surfaces: list[list[int]] | None, buildings: np.ndarray,
                   building_columns: list[Column], surface_columns: list[Column] | None,
-                  options: ExportOptions, quantize: bool, meshopt: bool) -> tuple[bytes, tuple, dict]:
+                  options: ExportOptions, quantize: bool, meshopt: bool,
+                  schema_uri: str | None) -> tuple[bytes, tuple, dict]:
     """One tile's GLB (or b3dm): its buildings' meshes relative to the tile centre."""
     verts = np.vstack([m.vertices for m in tile_meshes])
     sizes = np.array([len(m.vertices) for m in tile_meshes])
@@ -216,13 +228,17 @@ def _tile_content(tile_meshes: list[Mesh], tile_surfaces: list[list[int]] | None
                             where=length > 0)
     normals = poly_normal[polygon]
 
-    features = [FeatureSet(building_ids, "building", "building", building_columns, buildings)]
+    columns = building_columns
+    if tile_surfaces is None:  # LoD1 blocks: what styling and a first click need; the LoD2 tiles hold all
+        columns = [c for c in building_columns if c.name in LOD1_ATTRIBUTES]
+    features = [FeatureSet(building_ids, "building", "building", columns, buildings, building_columns)]
     if tile_surfaces is not None and surface_columns is not None:
         srows = np.array([r for rows in tile_surfaces for r in rows], dtype=np.int64)
         features.append(FeatureSet(polygon, "surface", "surface", surface_columns, srows))
     batch = options.format == "1.0"
     result = build_glb(local, normals, tris, features, translation=centre, metadata=not batch, batch_id=batch,
-                       quantize=quantize, meshopt=meshopt, max_error=options.max_quantization_error)
+                       quantize=quantize, meshopt=meshopt, max_error=options.max_quantization_error,
+                       schema_uri=schema_uri)
     info = {"quantized": result.quantized, "quantization_error": result.max_quantization_error, **result.stats}
     data = result.data
     if batch:
@@ -318,11 +334,13 @@ def _report(model, heights, frame, options, stats, root, quantize, meshopt, dege
         "height_model": heights.as_dict(),
         "frame": {"longitude": frame.lon, "latitude": frame.lat, "origin_ecef": [float(v) for v in frame.origin]},
         "options": asdict(options),
-        "buildings": len(model.buildings), "skipped": model.skipped, "degenerate_polygons": degenerate,
+        "buildings": len(model.buildings), "containers": len(model.containers), "skipped": model.skipped,
+        "degenerate_polygons": degenerate,
         "compression": {"KHR_mesh_quantization": quantize, "EXT_meshopt_compression": meshopt,
                         "max_quantization_error_m": stats["max_quantization_error"],
                         "quantized_tiles": stats["quantized_tiles"], "float_tiles": stats["float_tiles"]},
-        "sizes": {"tiles": len(sizes), "total_bytes": total, "bytes_per_building": total / len(model.buildings),
+        "sizes": {"tiles": len(sizes), "content_bytes": total, "total_bytes": stats["tileset_bytes"],
+                  "bytes_per_building": stats["tileset_bytes"] / len(model.buildings),
                   "leaf_p95_bytes": float(np.percentile(leaf, 95)), "leaf_max_bytes": int(leaf.max()),
                   "max_bytes": int(sizes.max())},
         "tiles": stats["tiles"],

@@ -40,6 +40,7 @@ class FeatureSet:
     class_name: str | None = None
     columns: list[Column] | None = None
     rows: np.ndarray | None = None      # rows of the columns, in feature id order
+    schema_columns: list[Column] | None = None  # the class's columns when ``columns`` is a subset
 
 
 @dataclass
@@ -133,8 +134,11 @@ def _quantize_normals(normals: np.ndarray) -> np.ndarray:
 def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray, features: list[FeatureSet],
               *, translation: np.ndarray, metadata: bool = True, batch_id: bool = False,
               quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
-              extras: dict | None = None) -> GlbResult:
-    """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset)."""
+              schema_uri: str | None = None, extras: dict | None = None) -> GlbResult:
+    """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).
+
+    ``schema_uri``: the metadata schema as a shared file (relative to the GLB) instead of embedded.
+    """
     meshopt = meshopt and meshopt_available()
     b = _Builder(meshopt)
     n = len(positions)
@@ -197,24 +201,25 @@ def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray,
         gltf["asset"]["extras"] = extras
 
     if metadata and not batch_id:
-        classes = {fs.class_name: fs.columns for fs in features if fs.class_name}
+        classes = {fs.class_name: fs.schema_columns or fs.columns for fs in features if fs.class_name}
         tables = []
         for i, fs in enumerate(features):
             if not fs.class_name:
                 continue
             props = {}
             for col in fs.columns:
-                bufs = col.encode(fs.rows)
+                if col.all_missing:  # declared in the schema; absent from the table means noData
+                    continue
+                bufs, keys = col.encode(fs.rows)
                 entry = {"values": b.view(bufs[0])}
                 if len(bufs) > 1:
                     entry["stringOffsets"] = b.view(bufs[1])
-                    entry["stringOffsetType"] = "UINT32"
-                props[col.id] = entry
+                props[col.id] = {**entry, **keys}
             mesh_features[i]["propertyTable"] = len(tables)
             tables.append({"class": fs.class_name, "count": len(fs.rows), "properties": props})
         primitive["extensions"] = {"EXT_mesh_features": {"featureIds": mesh_features}}
-        gltf["extensions"] = {"EXT_structural_metadata": {"schema": metadata_schema(classes),
-                                                          "propertyTables": tables}}
+        schema_ref = {"schemaUri": schema_uri} if schema_uri else {"schema": metadata_schema(classes)}
+        gltf["extensions"] = {"EXT_structural_metadata": {**schema_ref, "propertyTables": tables}}
         extensions_used += ["EXT_mesh_features", "EXT_structural_metadata"]
 
     buffers = [{"byteLength": 0}]

@@ -2,8 +2,9 @@
 
 Every attribute is kept: the typed columns of the layer as they are, the ``attributes`` JSON
 flattened into one column per key path ("attributes.a.b"; lists stay JSON text). Types follow
-the values: STRING, BOOLEAN, INT32 / INT64 (by range), FLOAT64. Missing numbers are written as
-the property's ``noData`` value; missing strings as "".
+the values: STRING, BOOLEAN, INT32 / INT64 (by range), FLOAT64; strings with few distinct values
+(function codes, city, ...) become ENUMs of one byte per feature. Missing values are written as
+the property's ``noData`` value (missing strings as "").
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 INT32 = (-(2**31), 2**31 - 1)
+ENUM_NO_DATA = "(no value)"
+ENUM_MAX = 1000  # distinct values up to which a repetitive string column becomes an ENUM
 NO_DATA = {"INT32": -(2**31), "INT64": -(2**63), "FLOAT64": -1.7976931348623157e308}
 _NUMPY = {"INT32": "<i4", "INT64": "<i8", "FLOAT64": "<f8"}
 _SPEC_TYPES = {"float": "FLOAT64", "str": "STRING", "datetime": "STRING"}
@@ -25,29 +28,53 @@ class Column:
 
     name: str
     id: str
-    type: str      # STRING | BOOLEAN | INT32 | INT64 | FLOAT64
+    type: str      # STRING | ENUM | BOOLEAN | INT32 | INT64 | FLOAT64
     values: list
+    enum: list[str] | None = None   # ENUM: the names, index = value; ENUM_NO_DATA stands for missing
+
+    @property
+    def has_missing(self) -> bool:
+        return any(v is None or v == "" for v in self.values) if self.type in ("STRING", "ENUM") \
+            else any(v is None for v in self.values)
+
+    @property
+    def all_missing(self) -> bool:
+        return all(v is None or v == "" for v in self.values)
 
     def schema(self) -> dict:
-        prop = {"name": self.name, "type": "SCALAR" if self.type not in ("STRING", "BOOLEAN") else self.type}
-        if prop["type"] == "SCALAR":
-            prop["componentType"] = self.type
-            if any(v is None for v in self.values):
-                prop["noData"] = NO_DATA[self.type]
+        prop: dict = {"name": self.name}
+        if self.type in ("STRING", "BOOLEAN"):
+            prop["type"] = self.type
+        elif self.type == "ENUM":
+            prop.update(type="ENUM", enumType=self.id)
+        else:
+            prop.update(type="SCALAR", componentType=self.type)
+        if self.has_missing and self.type != "BOOLEAN":
+            prop["noData"] = {"STRING": "", "ENUM": ENUM_NO_DATA}.get(self.type, NO_DATA.get(self.type))
         return prop
 
-    def encode(self, rows: np.ndarray) -> list[bytes]:
-        """Binary buffers for the given feature rows: [values] or [values, stringOffsets]."""
+    def enum_schema(self) -> dict:
+        return {"valueType": "UINT8" if len(self.enum) <= 256 else "UINT16",
+                "values": [{"name": n, "value": i} for i, n in enumerate(self.enum)]}
+
+    def encode(self, rows: np.ndarray) -> tuple[list[bytes], dict]:
+        """Binary buffers for the given feature rows ([values] or [values, stringOffsets]) and extra keys."""
         vals = [self.values[i] for i in rows]
         if self.type == "STRING":
             encoded = [("" if v is None else str(v)).encode("utf-8") for v in vals]
-            offsets = np.zeros(len(encoded) + 1, dtype="<u4")
-            offsets[1:] = np.cumsum([len(e) for e in encoded])
-            return [b"".join(encoded), offsets.tobytes()]
+            lengths = np.cumsum([len(e) for e in encoded], dtype=np.int64)
+            kind = "UINT16" if (lengths[-1] if len(lengths) else 0) < 65536 else "UINT32"
+            offsets = np.zeros(len(encoded) + 1, dtype="<u2" if kind == "UINT16" else "<u4")
+            offsets[1:] = lengths
+            return [b"".join(encoded), offsets.tobytes()], {"stringOffsetType": kind}
+        if self.type == "ENUM":
+            index = {n: i for i, n in enumerate(self.enum)}
+            codes = [index[ENUM_NO_DATA if v in (None, "") else v] for v in vals]
+            return [np.array(codes, dtype="<u1" if len(self.enum) <= 256 else "<u2").tobytes()], {}
         if self.type == "BOOLEAN":
-            return [np.packbits(np.array(vals, dtype=bool), bitorder="little").tobytes()]
+            return [np.packbits(np.array(vals, dtype=bool), bitorder="little").tobytes()], {}
         nodata = NO_DATA[self.type]
-        return [np.array([nodata if v is None else v for v in vals], dtype=_NUMPY[self.type]).tobytes()]
+        return [np.array([nodata if v is None else v for v in vals], dtype=_NUMPY[self.type]).tobytes()], {}
 
 
 def _flatten(value, prefix: str, out: dict) -> None:
@@ -132,26 +159,47 @@ def build_columns(rows: list[dict], spec_fields: dict[str, str] | None = None) -
             kind = _infer([None if v is None else int(v) for v in values])
         if kind == "BOOLEAN" and any(v is None for v in values):
             kind = "STRING"
-        columns.append(Column(name, _identifier(name, taken), kind, [_as_type(v, kind) for v in values]))
+        typed = [_as_type(v, kind) for v in values]
+        enum = None
+        if kind == "STRING":
+            distinct = {v for v in typed if v not in (None, "")}
+            if distinct and ENUM_NO_DATA not in distinct and len(distinct) <= min(ENUM_MAX, len(typed) / 4):
+                kind, enum = "ENUM", [ENUM_NO_DATA, *sorted(distinct)]
+        columns.append(Column(name, _identifier(name, taken), kind, typed, enum))
     return columns
 
 
 def schema(classes: dict[str, list[Column]]) -> dict:
     """The EXT_structural_metadata schema for the given classes."""
-    return {"id": "geotwin", "classes": {
+    out: dict = {"id": "geotwin", "classes": {
         cls: {"properties": {c.id: c.schema() for c in cols}} for cls, cols in classes.items()}}
+    enums = {f"{cls}_{c.id}": c.enum_schema() for cls, cols in classes.items() for c in cols if c.enum}
+    for cls, cols in classes.items():
+        for c in cols:
+            if c.enum:
+                out["classes"][cls]["properties"][c.id]["enumType"] = f"{cls}_{c.id}"
+    if enums:
+        out["enums"] = enums
+    return out
 
 
-def decode_property(prop_schema: dict, buffers: list[bytes], count: int) -> list:
-    """Inverse of Column.encode (used by tests and for reading tiles back)."""
+def decode_property(prop_schema: dict, buffers: list[bytes], count: int, enums: dict | None = None,
+                    offset_type: str = "UINT32") -> list:
+    """Inverse of Column.encode (used by tests and for reading tiles back); missing values as None."""
     kind = prop_schema.get("componentType") or prop_schema["type"]
+    nodata = prop_schema.get("noData")
     if kind == "STRING":
         data, offsets = buffers
-        off = np.frombuffer(offsets, "<u4")
-        return [data[off[i]:off[i + 1]].decode("utf-8") for i in range(count)]
+        off = np.frombuffer(offsets, "<u2" if offset_type == "UINT16" else "<u4")
+        out = [data[off[i]:off[i + 1]].decode("utf-8") for i in range(count)]
+        return [None if nodata is not None and v == nodata else v for v in out]
+    if kind == "ENUM":
+        enum = enums[prop_schema["enumType"]]
+        names = {v["value"]: v["name"] for v in enum["values"]}
+        codes = np.frombuffer(buffers[0], "<u1" if enum.get("valueType", "UINT16") == "UINT8" else "<u2")[:count]
+        return [None if names[int(c)] == nodata else names[int(c)] for c in codes]
     if kind == "BOOLEAN":
         bits = np.unpackbits(np.frombuffer(buffers[0], np.uint8), bitorder="little")[:count]
         return [bool(b) for b in bits]
     arr = np.frombuffer(buffers[0], _NUMPY[kind])[:count]
-    nodata = prop_schema.get("noData")
     return [None if nodata is not None and v == nodata else v.item() for v in arr]

@@ -1,7 +1,8 @@
 """Spatial quadtree over building footprints in the tileset's ENU frame.
 
 Explicit tiling: a building goes to the leaf that holds its centre; leaves hold LoD2, the
-topmost tiles with at most ``lod1_max`` buildings hold LoD1 blocks, refinement REPLACE.
+topmost tiles with at most ``lod1_max`` buildings and at most ``lod1_extent`` wide hold LoD1
+blocks, refinement REPLACE.
 Implicit tiling: a building goes to the deepest tile that contains its whole extent (so tile
 bounds as implied by the subdivision contain their content), refinement ADD.
 """
@@ -48,7 +49,7 @@ def root_square(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float, float]:
 
 
 def build_explicit(centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, leaf_max: int,
-                   leaf_extent: float, lod1_max: int, max_level: int = 18) -> Node:
+                   leaf_extent: float, lod1_max: int, lod1_extent: float, max_level: int = 18) -> Node:
     """Split by building centres until a tile holds at most ``leaf_max`` buildings and spans at most ``leaf_extent``."""
     x0, y0, size = root_square(lo, hi)
     root = Node(0, 0, 0, x0, y0, size, np.arange(len(centres)))
@@ -76,7 +77,7 @@ def build_explicit(centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, leaf_
             node.content, node.own = "lod2", node.buildings
 
     def assign_lod1(node: Node, parent_has: bool) -> None:
-        if node.children and not parent_has and len(node.buildings) <= lod1_max:
+        if node.children and not parent_has and len(node.buildings) <= lod1_max and node.size <= lod1_extent:
             node.content, node.own = "lod1", node.buildings
             parent_has = True
         for c in node.children:

@@ -20,7 +20,7 @@ _SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
 class Tile:
     """One tile's glTF JSON and its BIN chunk (meshopt streams decoded), plus a b3dm's batch table."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, base: Path | None = None) -> None:
         self.batch_table: dict | None = None
         self.batch_length: int | None = None
         if data[:4] == b"b3dm":
@@ -35,10 +35,14 @@ class Tile:
         self.compressed = "EXT_meshopt_compression" in self.gltf.get("extensionsUsed", [])
         if self.compressed:
             self._decode_meshopt()
+        self.schema = None
+        meta = self.gltf.get("extensions", {}).get("EXT_structural_metadata")
+        if meta:
+            self.schema = meta.get("schema") or json.loads((Path(base) / meta["schemaUri"]).read_text("utf-8"))
 
     @classmethod
     def open(cls, path: str | Path) -> "Tile":
-        return cls(Path(path).read_bytes())
+        return cls(Path(path).read_bytes(), Path(path).parent)
 
     def _decode_meshopt(self) -> None:
         """Rewrite the glTF into one plain buffer: compressed views decoded, others copied."""
@@ -120,13 +124,19 @@ class Tile:
             return dict(self.batch_table)
         meta = self.gltf["extensions"]["EXT_structural_metadata"]
         table = meta["propertyTables"][n]
-        props = meta["schema"]["classes"][table["class"]]["properties"]
+        props = self.schema["classes"][table["class"]]["properties"]
+        enums = self.schema.get("enums", {})
         out = {}
-        for pid, entry in table["properties"].items():
+        for pid, prop in props.items():
+            entry = table["properties"].get(pid)
+            if entry is None:  # absent from this table: no values
+                out[prop.get("name", pid)] = [None] * table["count"]
+                continue
             bufs = [self._view(entry["values"])]
             if "stringOffsets" in entry:
                 bufs.append(self._view(entry["stringOffsets"]))
-            out[props[pid].get("name", pid)] = decode_property(props[pid], bufs, table["count"])
+            out[prop.get("name", pid)] = decode_property(prop, bufs, table["count"], enums,
+                                                         entry.get("stringOffsetType", "UINT32"))
         return out
 
     def _view(self, index: int) -> bytes:
