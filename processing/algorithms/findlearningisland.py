@@ -9,14 +9,14 @@ from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutpu
                        QgsProcessingParameterVectorLayer)
 
 from ..algorithm import GeoTwinAlgorithm
-from .importlearningislands import GROUP_ID, GROUP_NAME, REQUIRES, gpkg_path, layer_ref
+from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
 
 
 class FindLearningIsland(GeoTwinAlgorithm):
     ALG_ID = "findlearningisland"
     DISPLAY_NAME = "Find a free learning island"
     GROUP_ID = GROUP_ID
-    GROUP_NAME = GROUP_NAME
+    GROUP_NAME = "Learning islands & sensors"
     REQUIRES = REQUIRES
     HELP = (
         "Finds the learning islands nearest to a location that are open at TIME and have at least SEATS "

@@ -10,7 +10,7 @@ from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingMulti
 
 from ..algorithm import GeoTwinAlgorithm, tr
 
-GROUP_ID, GROUP_NAME = "islands", "Learning islands & sensors"
+GROUP_ID = "islands"
 REQUIRES = ("shapely", "pyproj", "geopandas", "pyogrio")
 
 
@@ -51,7 +51,7 @@ class ImportLearningIslands(GeoTwinAlgorithm):
     ALG_ID = "importlearningislands"
     DISPLAY_NAME = "Import learning islands"
     GROUP_ID = GROUP_ID
-    GROUP_NAME = GROUP_NAME
+    GROUP_NAME = "Learning islands & sensors"
     REQUIRES = REQUIRES
     HELP = (
         "Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with "
@@ -97,9 +97,10 @@ class ImportLearningIslands(GeoTwinAlgorithm):
             self.addParameter(param)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Learning islands GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
-        for name, label in ((self.IMPORTED, "Islands imported"), (self.REJECTED, "Islands rejected"),
-                            (self.LINKED_BUILDING, "Linked to a building"), (self.LINKED_ROOM, "Linked to a room")):
-            self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
+        self.addOutput(QgsProcessingOutputNumber(self.IMPORTED, self.tr("Islands imported")))
+        self.addOutput(QgsProcessingOutputNumber(self.REJECTED, self.tr("Islands rejected")))
+        self.addOutput(QgsProcessingOutputNumber(self.LINKED_BUILDING, self.tr("Linked to a building")))
+        self.addOutput(QgsProcessingOutputNumber(self.LINKED_ROOM, self.tr("Linked to a room")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()

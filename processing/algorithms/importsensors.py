@@ -13,14 +13,14 @@ from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
 from ..algorithm import GeoTwinAlgorithm
-from .importlearningislands import GROUP_ID, GROUP_NAME, REQUIRES, gpkg_path, layer_ref
+from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
 
 
 class ImportSensors(GeoTwinAlgorithm):
     ALG_ID = "importsensors"
     DISPLAY_NAME = "Import sensors (SensorThings API, CSV, GeoJSON)"
     GROUP_ID = GROUP_ID
-    GROUP_NAME = GROUP_NAME
+    GROUP_NAME = "Learning islands & sensors"
     REQUIRES = REQUIRES
     HELP = (
         "Imports sensors and their observations either from an OGC SensorThings API service (URL ending in "
@@ -79,9 +79,9 @@ class ImportSensors(GeoTwinAlgorithm):
             self.addParameter(param)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Sensors GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
-        for name, label in ((self.SENSORS, "Sensor datastreams"), (self.OBSERVATIONS, "Observations"),
-                            (self.ISSUES, "Issues")):
-            self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
+        self.addOutput(QgsProcessingOutputNumber(self.SENSORS, self.tr("Sensor datastreams")))
+        self.addOutput(QgsProcessingOutputNumber(self.OBSERVATIONS, self.tr("Observations")))
+        self.addOutput(QgsProcessingOutputNumber(self.ISSUES, self.tr("Issues")))
 
     def _auth_headers(self, authcfg: str, url: str) -> dict[str, str]:
         """Headers the QGIS authentication manager adds for ``authcfg`` (kept in memory only)."""

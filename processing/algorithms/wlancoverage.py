@@ -6,14 +6,14 @@ from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutpu
                        QgsProcessingParameterVectorLayer)
 
 from ..algorithm import GeoTwinAlgorithm
-from .importlearningislands import GROUP_ID, GROUP_NAME, REQUIRES, gpkg_path, layer_ref
+from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
 
 
 class WlanCoverage(GeoTwinAlgorithm):
     ALG_ID = "wlancoverage"
     DISPLAY_NAME = "WLAN coverage and priorities"
     GROUP_ID = GROUP_ID
-    GROUP_NAME = GROUP_NAME
+    GROUP_NAME = "Learning islands & sensors"
     REQUIRES = REQUIRES
     HELP = (
         "Computes for every building (storey by storey) and every BIM room whether WLAN access points cover "
@@ -49,9 +49,10 @@ class WlanCoverage(GeoTwinAlgorithm):
             self.BUILDINGS, self.tr("Buildings (twin: footprints or buildings)"), [QgsProcessing.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.ROOMS, self.tr("BIM rooms (twin: bim_spaces)"), [QgsProcessing.TypeVectorPolygon], optional=True))
-        for name, label, default in ((self.INDOOR, "Indoor range (m)", 25.0), (self.OUTDOOR, "Outdoor range (m)", 60.0),
-                                     (self.PENALTY, "Range lost per storey (m)", 8.0)):
-            self.addParameter(QgsProcessingParameterNumber(name, self.tr(label), QgsProcessingParameterNumber.Double,
+        for name, label, default in ((self.INDOOR, self.tr("Indoor range (m)"), 25.0),
+                                     (self.OUTDOOR, self.tr("Outdoor range (m)"), 60.0),
+                                     (self.PENALTY, self.tr("Range lost per storey (m)"), 8.0)):
+            self.addParameter(QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
                                                            defaultValue=default, minValue=0.0))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("WLAN coverage GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
