@@ -4,6 +4,927 @@
   <context>
     <name>GeoTwin</name>
     <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
+      <source>Give a city model or at least one IFC model.</source>
+      <translation>Give a city model or at least one IFC model.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="115"/>
+      <source>Give either an output GeoPackage or a PostGIS connection.</source>
+      <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="128"/>
+      <source>Building the twin in {0}</source>
+      <translation>Building the twin in {0}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="133"/>
+      <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
+      <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="15"/>
+      <source>Build digital twin</source>
+      <translation>Build digital twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="17"/>
+      <source>Digital twin</source>
+      <translation>Digital twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="19"/>
+      <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
+
+CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
+Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building.
+Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
+OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds. Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA; the build is one transaction. Passwords are never logged.</source>
+      <translation>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
+
+CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
+Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building.
+Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
+OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds. Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA; the build is one transaction. Passwords are never logged.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="57"/>
+      <source>Minimum footprint IoU for a match</source>
+      <translation>Minimum footprint IoU for a match</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="60"/>
+      <source>Height tolerance for a match (m)</source>
+      <translation>Height tolerance for a match (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="63"/>
+      <source>Search distance for a misplaced BIM model (m)</source>
+      <translation>Search distance for a misplaced BIM model (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="68"/>
+      <source>Twin GeoPackage</source>
+      <translation>Twin GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="68"/>
+      <source>GeoPackage (*.gpkg)</source>
+      <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="70"/>
+      <source>Or: PostGIS connection</source>
+      <translation>Or: PostGIS connection</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="72"/>
+      <source>PostGIS schema</source>
+      <translation>PostGIS schema</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <source>PostGIS credentials (authentication configuration)</source>
+      <translation>PostGIS credentials (authentication configuration)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="88"/>
+      <source>No PostgreSQL connection named {0}.</source>
+      <translation>No PostgreSQL connection named {0}.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <source>The connection {0} has no usable settings.</source>
+      <translation>The connection {0} has no usable settings.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
+      <source>The constant height model needs GEOID_CONSTANT (metres).</source>
+      <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="120"/>
+      <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
+      <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="16"/>
+      <source>Export 3D Tiles</source>
+      <translation>Export 3D Tiles</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="18"/>
+      <source>3D Tiles</source>
+      <translation>3D Tiles</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="20"/>
+      <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
+
+FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles 1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).
+COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the meshoptimizer package is installed, EXT_meshopt_compression.
+Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
+Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
+OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
+      <translation>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
+
+FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles 1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).
+COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the meshoptimizer package is installed, EXT_meshopt_compression.
+Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
+Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
+OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="50"/>
+      <source>City model GeoPackage</source>
+      <translation>City model GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="51"/>
+      <source>Tileset folder</source>
+      <translation>Tileset folder</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="53"/>
+      <source>Format</source>
+      <translation>Format</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="53"/>
+      <source>3D Tiles 1.1 (GLB)</source>
+      <translation>3D Tiles 1.1 (GLB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="53"/>
+      <source>3D Tiles 1.0 (b3dm)</source>
+      <translation>3D Tiles 1.0 (b3dm)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="56"/>
+      <source>Features</source>
+      <translation>Features</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="56"/>
+      <source>One per building</source>
+      <translation>One per building</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="56"/>
+      <source>One per surface</source>
+      <translation>One per surface</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="59"/>
+      <source>Compress (quantisation, meshopt)</source>
+      <translation>Compress (quantisation, meshopt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="61"/>
+      <source>Implicit tiling (subtrees)</source>
+      <translation>Implicit tiling (subtrees)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="63"/>
+      <source>Height model</source>
+      <translation>Height model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="64"/>
+      <source>Automatic (best available)</source>
+      <translation>Automatic (best available)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="64"/>
+      <source>Quasigeoid grid (GCG2016 or the grid file)</source>
+      <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <source>EGM96</source>
+      <translation>EGM96</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <source>Constant undulation</source>
+      <translation>Constant undulation</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="66"/>
+      <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
+      <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="69"/>
+      <source>Constant undulation (m)</source>
+      <translation>Constant undulation (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="71"/>
+      <source>CesiumJS URL or local Build/Cesium folder</source>
+      <translation>CesiumJS URL or local Build/Cesium folder</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="75"/>
+      <source>Write the web viewer</source>
+      <translation>Write the web viewer</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="79"/>
+      <source>tileset.json</source>
+      <translation>tileset.json</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="80"/>
+      <source>Tiles</source>
+      <translation>Tiles</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="81"/>
+      <source>Height model used</source>
+      <translation>Height model used</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="91"/>
+      <source>Choose the city model GeoPackage.</source>
+      <translation>Choose the city model GeoPackage.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="93"/>
+      <source>Choose the output folder.</source>
+      <translation>Choose the output folder.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="17"/>
+      <source>Find a free learning island</source>
+      <translation>Find a free learning island</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="19"/>
+      <source>Learning islands &amp; sensors</source>
+      <translation>Learning islands &amp; sensors</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="21"/>
+      <source>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
+
+Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) are left out with a warning. TIME is local time at the islands (default: now).
+
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL.</source>
+      <translation>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
+
+Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) are left out with a warning. TIME is local time at the islands (default: now).
+
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="38"/>
+      <source>Learning islands (learning_islands)</source>
+      <translation>Learning islands (learning_islands)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="39"/>
+      <source>From this point</source>
+      <translation>From this point</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="40"/>
+      <source>Or from this address</source>
+      <translation>Or from this address</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="42"/>
+      <source>Buildings for the address (twin: buildings)</source>
+      <translation>Buildings for the address (twin: buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
+      <source>At (default: now)</source>
+      <translation>At (default: now)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="46"/>
+      <source>Seats needed</source>
+      <translation>Seats needed</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
+      <source>Maximum results</source>
+      <translation>Maximum results</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="51"/>
+      <source>Search result GeoPackage</source>
+      <translation>Search result GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="52"/>
+      <source>Islands found</source>
+      <translation>Islands found</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="61"/>
+      <source>No learning islands layer given.</source>
+      <translation>No learning islands layer given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="69"/>
+      <source>Give a location point or an address.</source>
+      <translation>Give a location point or an address.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="18"/>
+      <source>Import 3D city model (CityGML / CityJSON)</source>
+      <translation>Import 3D city model (CityGML / CityJSON)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="20"/>
+      <source>City model</source>
+      <translation>City model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="22"/>
+      <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz). The format is recognised from the file content.
+
+INPUT: one or more files and/or folders. A folder is searched recursively for city model tiles; all tiles are read in one run and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/); in the Modeler use a multiple-file input.
+CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
+LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
+OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
+
+Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), sources (file, SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, with its reason; each is also named in the log). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
+      <translation>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz). The format is recognised from the file content.
+
+INPUT: one or more files and/or folders. A folder is searched recursively for city model tiles; all tiles are read in one run and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/); in the Modeler use a multiple-file input.
+CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
+LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
+OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
+
+Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), sources (file, SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, with its reason; each is also named in the log). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="47"/>
+      <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
+      <translation>City model files or folders (CityGML, CityJSON, CityJSONSeq)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="50"/>
+      <source>CRS override (only when the files state none or a wrong one)</source>
+      <translation>CRS override (only when the files state none or a wrong one)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="52"/>
+      <source>Level of detail</source>
+      <translation>Level of detail</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="55"/>
+      <source>Buildings</source>
+      <translation>Buildings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="57"/>
+      <source>Building surfaces</source>
+      <translation>Building surfaces</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="59"/>
+      <source>Footprints</source>
+      <translation>Footprints</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="61"/>
+      <source>Skipped objects</source>
+      <translation>Skipped objects</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="71"/>
+      <source>No input file or folder given.</source>
+      <translation>No input file or folder given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
+      <source>Unknown level of detail choice.</source>
+      <translation>Unknown level of detail choice.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <source>No output GeoPackage given.</source>
+      <translation>No output GeoPackage given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="92"/>
+      <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
+      <translation>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
+      <source>unknown or mixed</source>
+      <translation>unknown or mixed</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="129"/>
+      <source>No IFC file given.</source>
+      <translation>No IFC file given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="132"/>
+      <source>Unknown georeferencing choice.</source>
+      <translation>Unknown georeferencing choice.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="138"/>
+      <source>The target CRS is not valid.</source>
+      <translation>The target CRS is not valid.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="148"/>
+      <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
+      <translation>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="168"/>
+      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
+      <translation>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="26"/>
+      <source>Import BIM model (IFC)</source>
+      <translation>Import BIM model (IFC)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="28"/>
+      <source>BIM</source>
+      <translation>BIM</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="30"/>
+      <source>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
+
+GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre). A map conversion in another CRS is transformed to the target CRS with PROJ. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
+Heights stay in the vertical datum of the IFC (OrthogonalHeight, RefElevation or the manual height); the georef_report table names it.
+
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
+      <translation>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
+
+GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre). A map conversion in another CRS is transformed to the target CRS with PROJ. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
+Heights stay in the vertical datum of the IFC (OrthogonalHeight, RefElevation or the manual height); the georef_report table names it.
+
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="60"/>
+      <source>IFC file (.ifc, .ifczip)</source>
+      <translation>IFC file (.ifc, .ifczip)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="61"/>
+      <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
+      <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="63"/>
+      <source>Georeferencing</source>
+      <translation>Georeferencing</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="66"/>
+      <source>Manual: easting of the IFC origin</source>
+      <translation>Manual: easting of the IFC origin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="68"/>
+      <source>Manual: northing of the IFC origin</source>
+      <translation>Manual: northing of the IFC origin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="70"/>
+      <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
+      <translation>Manual / fit: height of the IFC origin (fit: of the ground)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="73"/>
+      <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
+      <translation>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="81"/>
+      <source>Footprints for the fit (city model)</source>
+      <translation>Footprints for the fit (city model)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="84"/>
+      <source>Footprint id field</source>
+      <translation>Footprint id field</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="87"/>
+      <source>Footprint id to fit to (empty: the nearest footprint)</source>
+      <translation>Footprint id to fit to (empty: the nearest footprint)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="89"/>
+      <source>Target CRS</source>
+      <translation>Target CRS</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="91"/>
+      <source>BIM GeoPackage</source>
+      <translation>BIM GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="92"/>
+      <source>Elements</source>
+      <translation>Elements</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="93"/>
+      <source>Rooms</source>
+      <translation>Rooms</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="94"/>
+      <source>Georeferencing method</source>
+      <translation>Georeferencing method</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="95"/>
+      <source>Georeferencing residual (m)</source>
+      <translation>Georeferencing residual (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="100"/>
+      <source>Islands imported</source>
+      <translation>Islands imported</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Islands rejected</source>
+      <translation>Islands rejected</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="102"/>
+      <source>Linked to a building</source>
+      <translation>Linked to a building</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <source>Linked to a room</source>
+      <translation>Linked to a room</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <source>No learning islands file given.</source>
+      <translation>No learning islands file given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
+      <source>Island {0}: {1}</source>
+      <translation>Island {0}: {1}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="25"/>
+      <source>The layer given for {0} cannot be opened.</source>
+      <translation>The layer given for {0} cannot be opened.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="37"/>
+      <source>Cannot copy the layer {0}: {1}</source>
+      <translation>Cannot copy the layer {0}: {1}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="38"/>
+      <source>{0}: copied {1} features of a {2} layer</source>
+      <translation>{0}: copied {1} features of a {2} layer</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="52"/>
+      <source>Import learning islands</source>
+      <translation>Import learning islands</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="56"/>
+      <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
+
+Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
+
+Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
+
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked and link_reason) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate id) or left without a building or room, with the reason.</source>
+      <translation>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
+
+Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
+
+Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
+
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked and link_reason) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate id) or left without a building or room, with the reason.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="80"/>
+      <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
+      <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="81"/>
+      <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
+      <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="83"/>
+      <source>Field mapping (target=source;...)</source>
+      <translation>Field mapping (target=source;...)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="85"/>
+      <source>Building footprints (twin: footprints or buildings)</source>
+      <translation>Building footprints (twin: footprints or buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="88"/>
+      <source>BIM rooms (twin: bim_spaces)</source>
+      <translation>BIM rooms (twin: bim_spaces)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
+      <source>Tolerance to the nearest building (m)</source>
+      <translation>Tolerance to the nearest building (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
+      <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
+      <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
+      <source>CRS of easting/northing columns</source>
+      <translation>CRS of easting/northing columns</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
+      <source>Learning islands GeoPackage</source>
+      <translation>Learning islands GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="103"/>
+      <source>{0} is not a valid date and time.</source>
+      <translation>{0} is not a valid date and time.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="117"/>
+      <source>Give either a SensorThings URL or export files.</source>
+      <translation>Give either a SensorThings URL or export files.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="124"/>
+      <source>The window ends before it starts.</source>
+      <translation>The window ends before it starts.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="21"/>
+      <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
+      <translation>Import sensors (SensorThings API, CSV, GeoJSON)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="25"/>
+      <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
+
+SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request; requests time out after TIMEOUT seconds and are retried on 5xx answers and timeouts. Credentials come from the authentication configuration (AUTHCFG) and are never logged or written.
+Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC.
+
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</source>
+      <translation>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
+
+SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request; requests time out after TIMEOUT seconds and are retried on 5xx answers and timeouts. Credentials come from the authentication configuration (AUTHCFG) and are never logged or written.
+Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC.
+
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="51"/>
+      <source>SensorThings API URL (…/v1.1)</source>
+      <translation>SensorThings API URL (…/v1.1)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="53"/>
+      <source>Authentication configuration</source>
+      <translation>Authentication configuration</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="55"/>
+      <source>Or CSV/GeoJSON export files</source>
+      <translation>Or CSV/GeoJSON export files</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="56"/>
+      <source>Window start</source>
+      <translation>Window start</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="57"/>
+      <source>Window end</source>
+      <translation>Window end</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="59"/>
+      <source>Building footprints (twin: footprints)</source>
+      <translation>Building footprints (twin: footprints)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="62"/>
+      <source>Areas: parks, squares (polygons)</source>
+      <translation>Areas: parks, squares (polygons)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
+      <source>Distance to the nearest façade (m)</source>
+      <translation>Distance to the nearest façade (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="68"/>
+      <source>Target CRS (default EPSG:25832)</source>
+      <translation>Target CRS (default EPSG:25832)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="70"/>
+      <source>Request timeout (s)</source>
+      <translation>Request timeout (s)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
+      <source>Retries</source>
+      <translation>Retries</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="74"/>
+      <source>Maximum pages per request</source>
+      <translation>Maximum pages per request</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="81"/>
+      <source>Sensors GeoPackage</source>
+      <translation>Sensors GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <source>Sensor datastreams</source>
+      <translation>Sensor datastreams</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
+      <source>Observations</source>
+      <translation>Observations</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <source>Issues</source>
+      <translation>Issues</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
+      <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
+      <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>
+      <source>Create sample district (Karlsruhe, Friedrichsplatz)</source>
+      <translation>Create sample district (Karlsruhe, Friedrichsplatz)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="17"/>
+      <source>Sample data</source>
+      <translation>Sample data</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="19"/>
+      <source>Writes a synthetic but realistic district modelled on Karlsruhe's fan city around Friedrichsplatz, in ETRS89 / UTM zone 32N (EPSG:25832) with DHHN2016 heights, to try GeoTwin without data of your own.
+
+Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
+
+Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</source>
+      <translation>Writes a synthetic but realistic district modelled on Karlsruhe's fan city around Friedrichsplatz, in ETRS89 / UTM zone 32N (EPSG:25832) with DHHN2016 heights, to try GeoTwin without data of your own.
+
+Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
+
+Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
+      <source>Number of buildings</source>
+      <translation>Number of buildings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
+      <source>Random seed</source>
+      <translation>Random seed</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
+      <source>Output folder</source>
+      <translation>Output folder</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
+      <source>Buildings written</source>
+      <translation>Buildings written</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
+      <source>The number of buildings must be between {0} and {1}.</source>
+      <translation>The number of buildings must be between {0} and {1}.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="72"/>
+      <source>The seed must not be negative.</source>
+      <translation>The seed must not be negative.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
+      <source>No output folder given.</source>
+      <translation>No output folder given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="80"/>
+      <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
+      <translation>Sample district with {0} buildings (seed {1}) written to {2}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="14"/>
+      <source>WLAN coverage and priorities</source>
+      <translation>WLAN coverage and priorities</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="18"/>
+      <source>Computes for every building (storey by storey) and every BIM room whether WLAN access points cover it, and ranks the buildings that are not fully covered for the 'WLAN in all buildings' plan.
+
+Model: an access point inside a footprint is an indoor AP of that building on its 'floor' (default 0) and covers that building only, with radius INDOOR_RANGE − STOREY_PENALTY × |storey − floor|. An AP outside all footprints is an outdoor AP at ground level and covers any building with radius OUTDOOR_RANGE − STOREY_PENALTY × storey (basements are not reached from outside). A storey or room is covered when 95 % of its area lies within the AP discs; a building when all its storeys are. Storeys: storeys_above_ground, else measured_height / 3 m, else 1. Rooms take their floor from their storey (ground floor: EG/Erdgeschoss/level 0, else the storey nearest elevation 0, else the lowest non-basement storey).
+
+Priority by ALKIS building function (31001_xxxx), lower class first, then larger gross floor area (footprint × storeys):
+1 school: 3020 education, 3021 general school, 3022 vocational school
+2 childcare, university, library, youth: 3023 university, 3024 research, 3037 library, 3061 youth centre, 3065 kindergarten/Kita
+3 administration and citizen services: 3010-3019 (town hall, offices, courts...)
+4 other public buildings: any other 3xxx (culture, health, social, sport, transport)
+5 not public: everything else
+
+Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorities (rank, class, label, is_public).</source>
+      <translation>Computes for every building (storey by storey) and every BIM room whether WLAN access points cover it, and ranks the buildings that are not fully covered for the 'WLAN in all buildings' plan.
+
+Model: an access point inside a footprint is an indoor AP of that building on its 'floor' (default 0) and covers that building only, with radius INDOOR_RANGE − STOREY_PENALTY × |storey − floor|. An AP outside all footprints is an outdoor AP at ground level and covers any building with radius OUTDOOR_RANGE − STOREY_PENALTY × storey (basements are not reached from outside). A storey or room is covered when 95 % of its area lies within the AP discs; a building when all its storeys are. Storeys: storeys_above_ground, else measured_height / 3 m, else 1. Rooms take their floor from their storey (ground floor: EG/Erdgeschoss/level 0, else the storey nearest elevation 0, else the lowest non-basement storey).
+
+Priority by ALKIS building function (31001_xxxx), lower class first, then larger gross floor area (footprint × storeys):
+1 school: 3020 education, 3021 general school, 3022 vocational school
+2 childcare, university, library, youth: 3023 university, 3024 research, 3037 library, 3061 youth centre, 3065 kindergarten/Kita
+3 administration and citizen services: 3010-3019 (town hall, offices, courts...)
+4 other public buildings: any other 3xxx (culture, health, social, sport, transport)
+5 not public: everything else
+
+Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorities (rank, class, label, is_public).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="46"/>
+      <source>WLAN access points (points, optional 'floor' field)</source>
+      <translation>WLAN access points (points, optional 'floor' field)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="49"/>
+      <source>Buildings (twin: footprints or buildings)</source>
+      <translation>Buildings (twin: footprints or buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="52"/>
+      <source>Indoor range (m)</source>
+      <translation>Indoor range (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="53"/>
+      <source>Outdoor range (m)</source>
+      <translation>Outdoor range (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="54"/>
+      <source>Range lost per storey (m)</source>
+      <translation>Range lost per storey (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="58"/>
+      <source>WLAN coverage GeoPackage</source>
+      <translation>WLAN coverage GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="59"/>
+      <source>Buildings covered</source>
+      <translation>Buildings covered</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="60"/>
+      <source>Buildings to plan</source>
+      <translation>Buildings to plan</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="70"/>
+      <source>Access points and buildings are required.</source>
+      <translation>Access points and buildings are required.</translation>
+    </message>
+    <message>
       <location filename="../../processing/provider.py" line="33"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation>GeoTwin – Digitaler Geozwilling</translation>
