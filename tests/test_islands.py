@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from geotwin.tests.test_islands_fixtures import CRS, X0, Y0, lonlat, rect, write_twin
+from geotwin.tests.test_islands_fixtures import CRS, X0, Y0, lonlat, write_twin
 from geotwin.twin.errors import GeoTwinError, InputError
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.islands.opening_hours import OpeningHoursError, parse
@@ -137,8 +137,7 @@ def test_islands_link_to_buildings_and_rooms(twin, tmp_path):
     # positions: independent of the importer, back to the local grid
     assert frame.loc["I1"].geometry.x == pytest.approx(X0 + 30, abs=1e-3)
     assert frame.loc["I1"].geometry.y == pytest.approx(Y0 + 10, abs=1e-3)
-    assert frame.loc["I7"].geometry.distance(rect((15, 115, 15, 115)).centroid) < 1e-3 or \
-        abs(frame.loc["I7"].geometry.x - (X0 + 15)) < 1e-3
+    assert (frame.loc["I7"].geometry.x, frame.loc["I7"].geometry.y) == pytest.approx((X0 + 15, Y0 + 115), abs=1e-3)
     unlinked = _read(out, "learning_islands_unlinked")
     by_status = {s: sorted(g["island_id"]) for s, g in unlinked.groupby("status")}
     assert by_status["rejected"] == ["I1", "I5"]
@@ -251,3 +250,28 @@ def test_find_by_address(twin, tmp_path):
     with pytest.raises(GeoTwinError, match="did you mean: Kaiserstraße 20"):
         find_learning_islands(LayerRef(str(islands), "learning_islands"), str(out), when=MON_10,
                               address="Kaiserstrasse 21", buildings=LayerRef(str(twin), "buildings"))
+
+
+def test_easting_northing_columns_in_another_crs(twin, tmp_path):
+    """Gauss-Krüger (EPSG:31467) Rechtswert/Hochwert, one row swapped, linked in the EPSG:25832 twin."""
+    from pyproj import Transformer
+
+    to_gk = Transformer.from_crs(CRS, "EPSG:31467", always_xy=True)
+    rows = [("GK1", 30.0, 10.0, False), ("GK2", 15.0, 115.0, True), ("GK3", 110.0, 10.0, False)]
+    path = tmp_path / "gk.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["id", "Rechtswert", "Hochwert"])
+        for iid, dx, dy, swap in rows:
+            e, n = to_gk.transform(X0 + dx, Y0 + dy)
+            w.writerow([iid, *((f"{n:.3f}", f"{e:.3f}") if swap else (f"{e:.3f}", f"{n:.3f}"))])
+    rep = CollectingReporter()
+    out = tmp_path / "o.gpkg"
+    summary = import_learning_islands(str(path), str(out), source_crs="EPSG:31467",
+                                      buildings=LayerRef(str(twin), "footprints"), reporter=rep)
+    assert summary.imported == 3
+    frame = _read(out, "learning_islands").set_index("id")
+    for iid, dx, dy, _ in rows:
+        assert (frame.loc[iid].geometry.x, frame.loc[iid].geometry.y) == pytest.approx((X0 + dx, Y0 + dy), abs=2e-3)
+    assert frame["building_id"].tolist() == ["B1", "B3", "B2"]
+    assert [w for w in rep.warnings if "easting/northing swapped" in w and "line 3" in w]

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from geotwin.tests.test_islands_fixtures import CRS, X0, Y0, lonlat, write_twin
+from geotwin.tests.test_islands_fixtures import CRS, lonlat, write_twin
 from geotwin.twin.gpkg import GpkgWriter
 from geotwin.twin.islands.coverage import priority, wlan_coverage
 from geotwin.twin.islands.sources import LayerRef
