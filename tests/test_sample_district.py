@@ -105,6 +105,13 @@ def test_citygml_parses_with_closed_planar_watertight_rings(district, gml):
             assert n == 1 and edges.get((b, a)) == 1, f"{bid}: edge {a}->{b} not shared by two faces"
         assert volume > 100.0, f"{bid}: solid volume {volume} (normals inwards?)"
     assert worst < 0.001
+    # The lod2Solid's shell references exactly the building's boundary polygons; ids are unique.
+    ids = gml.xpath("//@gml:id", namespaces=NS)
+    assert len(ids) == len(set(ids))
+    for b in gml.xpath("//bldg:Building", namespaces=NS):
+        hrefs = b.xpath("bldg:lod2Solid//gml:surfaceMember/@xlink:href", namespaces=NS)
+        polygons = b.xpath("bldg:boundedBy//gml:Polygon/@gml:id", namespaces=NS)
+        assert sorted(h.lstrip("#") for h in hrefs) == sorted(polygons)
 
 
 def test_citygml_attributes_addresses_and_roofs(district, gml):
@@ -431,6 +438,12 @@ def test_bad_input_is_refused_and_nothing_is_left_behind(tmp_path):
         generate_district(tmp_path / "cancelled", buildings=5000, reporter=CollectingReporter(cancel_after=0.0))
     assert not (tmp_path / "cancelled").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+    # An earlier sample district is replaced as a whole.
+    generate_district(tmp_path / "again", buildings=10, seed=1, formats=("citygml", "islands"))
+    generate_district(tmp_path / "again", buildings=12, seed=2, formats=("cityjsonseq",))
+    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == ["district.city.jsonl", "district.json"]
+    assert json.loads((tmp_path / "again" / "district.json").read_text())["seed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "mine"]
 
 
 def test_streaming_keeps_memory_flat(tmp_path):
