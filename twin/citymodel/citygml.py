@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 from lxml import etree
 
 from ..crs import area_of_use_problem, parse_srs_name
@@ -260,9 +261,8 @@ class CityGMLSource:
             reason = "no valid geometry" + (f" ({problems[0]})" if problems else "")
             return self._skip(oid, reason, line)
         surfaces = by_lod[chosen].surfaces(chosen) if chosen is not None else []
-        for surface in surfaces:
-            for ring in surface.rings:
-                self._grow_bbox(ring)
+        if surfaces:
+            self._grow_bbox(np.concatenate([s.rings[0] for s in surfaces]))
         self.objects += 1
         return CityObject(
             id=oid, object_class=kind, parent_id=parent_id, source_file=self.path, lod=chosen,
@@ -295,11 +295,10 @@ class CityGMLSource:
         wanted = int(self.lod)
         return min(available, key=lambda lod: (abs(int(lod) - wanted), int(lod)))
 
-    def _grow_bbox(self, ring) -> None:
+    def _grow_bbox(self, points: np.ndarray) -> None:
         b = self.bbox
-        lo, hi = ring[:, :2].min(axis=0), ring[:, :2].max(axis=0)
-        b[0], b[1] = min(b[0], float(lo[0])), min(b[1], float(lo[1]))
-        b[2], b[3] = max(b[2], float(hi[0])), max(b[3], float(hi[1]))
+        (x0, y0), (x1, y1) = points[:, :2].min(axis=0).tolist(), points[:, :2].max(axis=0).tolist()
+        b[0], b[1], b[2], b[3] = min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)
 
 
 class _LodGeometry:

@@ -267,23 +267,25 @@ class GeometryReader:
         return coords
 
     def _clean_ring(self, coords: np.ndarray) -> np.ndarray:
-        extent = np.abs(coords).max(axis=0)  # NaN propagates
-        if not np.isfinite(extent).all():
-            raise GeometryError("NaN or infinite coordinate")
-        if extent[0] > MAX_ABS_XY or extent[1] > MAX_ABS_XY or extent[2] > MAX_ABS_Z:
+        extent = np.abs(coords).max(axis=0).tolist()
+        if not (extent[0] <= MAX_ABS_XY and extent[1] <= MAX_ABS_XY and extent[2] <= MAX_ABS_Z):
+            if not np.isfinite(coords).all():
+                raise GeometryError("NaN or infinite coordinate")
             bad = coords[(np.abs(coords[:, :2]) > MAX_ABS_XY).any(axis=1) | (np.abs(coords[:, 2]) > MAX_ABS_Z)][0]
             raise GeometryError(f"absurd coordinate {tuple(float(v) for v in bad)}")
-        if len(coords) > 1:
-            repeated = (coords[1:] == coords[:-1]).all(axis=1)
-            if repeated.any():
-                coords = coords[np.concatenate(([True], ~repeated))]
-        if len(coords) > 1 and (coords[0] == coords[-1]).all():
-            coords = coords[:-1]
-        elif len(coords) >= 3:
+        # small rings: plain Python is faster than numpy here
+        rows = coords.tolist()
+        points = [rows[0]]
+        for row in rows[1:]:
+            if row != points[-1]:
+                points.append(row)
+        if len(points) > 1 and points[0] == points[-1]:
+            points.pop()
+        elif len(points) >= 3:
             self.stats.closed_rings += 1  # closing point missing: the ring is closed implicitly
-        if len(coords) < 3 or len(set(map(tuple, coords.tolist()))) < 3:
-            raise GeometryError(f"ring has fewer than 3 distinct points ({len(coords)} given)")
-        return np.ascontiguousarray(coords, dtype=np.float64)
+        if len(points) < 3 or len(set(map(tuple, points))) < 3:
+            raise GeometryError(f"ring has fewer than 3 distinct points ({len(points)} given)")
+        return coords if len(points) == len(rows) else np.array(points, dtype=np.float64)
 
 
 def _follow_ring(prop, resolver: XlinkResolver):
