@@ -158,12 +158,12 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
             reporter.check()
             reporter.progress(30 + 60 * k / len(with_content))
             if node.content == "lod1":
-                blocks = []
-                for bi in node.own:
-                    blk = lod1_block(model.buildings[bi])
-                    ecef = geo.to_ecef(blk.vertices[:, 0], blk.vertices[:, 1], blk.vertices[:, 2])
-                    blk.vertices = frame.to_enu(ecef)
-                    blocks.append(blk)
+                blocks = [lod1_block(model.buildings[bi]) for bi in node.own]
+                src = np.vstack([blk.vertices for blk in blocks])
+                enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
+                start = 0
+                for blk in blocks:
+                    blk.vertices, start = enu[start:start + len(blk.vertices)], start + len(blk.vertices)
                 tile_meshes, tile_surfaces = blocks, None
             else:
                 tile_meshes = [meshes[bi] for bi in node.own]

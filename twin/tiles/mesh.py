@@ -65,10 +65,52 @@ def concat(parts: list[tuple[np.ndarray, np.ndarray]]) -> Mesh:
     return Mesh(vertices, triangles, polygon, len(parts))
 
 
+def _convex_fans(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For hole-free rings at once: Newell normals, which are convex, and which are degenerate."""
+    counts = np.array([len(r) for r in rings])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    v = np.vstack(rings)
+    idx = np.arange(len(v))
+    owner = np.repeat(np.arange(len(rings)), counts)
+    nxt = np.where(idx + 1 == (starts + counts)[owner], starts[owner], idx + 1)
+    prv = np.where(idx == starts[owner], (starts + counts)[owner] - 1, idx - 1)
+    a, b = v, v[nxt]
+    terms = np.column_stack([(a[:, 1] - b[:, 1]) * (a[:, 2] + b[:, 2]), (a[:, 2] - b[:, 2]) * (a[:, 0] + b[:, 0]),
+                             (a[:, 0] - b[:, 0]) * (a[:, 1] + b[:, 1])])
+    normal = np.add.reduceat(terms, starts, axis=0)
+    length = np.linalg.norm(normal, axis=1)
+    degenerate = length < 1e-12
+    unit = normal / np.where(degenerate, 1.0, length)[:, None]
+    turn = np.einsum("ij,ij->i", np.cross(v - v[prv], v[nxt] - v), unit[owner])
+    scale = np.add.reduceat(np.linalg.norm(v[nxt] - v, axis=1), starts) / counts
+    convex = np.logical_and.reduceat(turn >= -1e-9 * scale[owner] ** 2, starts) & ~degenerate
+    return normal, convex, degenerate
+
+
 def lod2_mesh(building: Building) -> tuple[Mesh, list[int]]:
-    """The building's polygons triangulated; also the source polygon index of each mesh polygon."""
+    """The building's polygons triangulated; also the source polygon index of each mesh polygon.
+
+    Convex polygons without holes (most building faces) are fanned in one vectorised pass;
+    the others go through earcut.
+    """
+    polys = building.polygons
+    simple = [i for i, p in enumerate(polys) if len(p.rings) == 1 and len(p.rings[0]) >= 3]
+    convex = np.zeros(len(polys), bool)
+    skip = np.zeros(len(polys), bool)
+    if simple:
+        _, cvx, degenerate = _convex_fans([polys[i].rings[0] for i in simple])
+        convex[simple] = cvx
+        skip[simple] = degenerate
     parts, kept = [], []
-    for i, poly in enumerate(building.polygons):
+    for i, poly in enumerate(polys):
+        if skip[i]:
+            continue
+        if convex[i]:
+            ring = np.asarray(poly.rings[0], np.float64)
+            k = np.arange(1, len(ring) - 1)
+            parts.append((ring, np.column_stack([np.zeros_like(k), k, k + 1])))
+            kept.append(i)
+            continue
         tri = triangulate_polygon(poly.rings)
         if tri is not None:
             parts.append(tri)
@@ -110,22 +152,33 @@ def lod1_block(building: Building, tolerance: float = 0.5) -> Mesh:
     ground, roof = heights(building)
     if roof - ground < 0.1:
         roof = ground + 0.1
-    parts = []
+    verts, tris, polys = [], [], []
+    offset, polygon = 0, 0
     for poly in shapely.get_parts(fp):
         if poly.geom_type != "Polygon" or poly.area <= 0:
             continue
         poly = shapely.geometry.polygon.orient(poly, 1.0)  # exterior CCW seen from above
-        rings2d = [np.asarray(poly.exterior.coords)[:-1], *[np.asarray(r.coords)[:-1] for r in poly.interiors]]
-        top = [np.column_stack([r, np.full(len(r), roof)]) for r in rings2d]
-        tri = triangulate_polygon(top)
-        if tri is not None:
-            parts.append(tri)
-        for r in rings2d:
-            nxt = np.roll(r, -1, axis=0)
-            for p, q in zip(r, nxt):
-                quad = np.array([[p[0], p[1], ground], [q[0], q[1], ground], [q[0], q[1], roof], [p[0], p[1], roof]])
-                parts.append((quad, np.array([[0, 1, 2], [0, 2, 3]])))
-    return concat(parts)
+        rings2d = [np.asarray(poly.exterior.coords)[:-1, :2], *[np.asarray(r.coords)[:-1, :2] for r in poly.interiors]]
+        top = triangulate_polygon([np.column_stack([r, np.full(len(r), roof)]) for r in rings2d])
+        if top is not None:
+            verts.append(top[0])
+            tris.append(top[1] + offset)
+            polys.append(np.full(len(top[0]), polygon))
+            offset, polygon = offset + len(top[0]), polygon + 1
+        for r in rings2d:  # one quad per edge, all edges of the ring at once
+            q = np.roll(r, -1, axis=0)
+            n = len(r)
+            quads = np.empty((n, 4, 3))
+            quads[:, 0, :2], quads[:, 1, :2], quads[:, 2, :2], quads[:, 3, :2] = r, q, q, r
+            quads[:, :2, 2], quads[:, 2:, 2] = ground, roof
+            base = offset + (np.arange(n) * 4)[:, None]
+            verts.append(quads.reshape(-1, 3))
+            tris.append(np.concatenate([base + [0, 1, 2], base + [0, 2, 3]]))
+            polys.append(polygon + np.repeat(np.arange(n), 4))
+            offset, polygon = offset + 4 * n, polygon + n
+    if not verts:
+        return Mesh.empty()
+    return Mesh(np.vstack(verts), np.vstack(tris), np.concatenate(polys), polygon)
 
 
 def lod1_error(building: Building) -> float:

@@ -75,6 +75,29 @@ def _rings(geom) -> list[list[np.ndarray]]:
     return out
 
 
+def _polygon_rings(geoms) -> list[list[np.ndarray] | None]:
+    """Rings (unclosed, (N, 3)) of many single polygons at once; None for a missing or empty one."""
+    import shapely
+
+    out: list[list[np.ndarray] | None] = [None] * len(geoms)
+    ok = np.array([g is not None and not g.is_empty and g.geom_type == "Polygon" for g in geoms], bool)
+    for i in np.flatnonzero(~ok):
+        g = geoms[i]
+        if g is not None and not g.is_empty:  # e.g. a MultiPolygon surface: its first polygon
+            out[i] = _rings(g)[0] if _rings(g) else None
+    if not ok.any():
+        return out
+    _, coords, (ring_offsets, poly_offsets) = shapely.to_ragged_array(np.asarray(geoms)[ok], include_z=True)
+    coords = np.nan_to_num(coords)
+    for j, i in enumerate(np.flatnonzero(ok)):
+        rings = []
+        for r in range(poly_offsets[j], poly_offsets[j + 1]):
+            xyz = coords[ring_offsets[r]:ring_offsets[r + 1] - 1]  # drop the closing point
+            rings.append(xyz)
+        out[i] = rings
+    return out
+
+
 def crs_of(path: Path) -> tuple[str, str | None]:
     """The horizontal and vertical CRS recorded in ``sources`` (falling back to the layer's CRS)."""
     import pyogrio
@@ -121,6 +144,7 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
     by_id: dict[str, Building] = {}
     skipped: list[str] = []
     records = frame[columns].to_dict("records")
+    geometry_of: dict[str, object] = {}
     for i, (rec, geom) in enumerate(zip(records, frame.geometry)):
         row = {k: _plain(v) for k, v in rec.items()}
         b = Building(len(buildings), row)
@@ -129,7 +153,7 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
             skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
             continue
         if geom is not None and not geom.is_empty:
-            b.polygons = [Polygon(r) for r in _rings(geom)]
+            geometry_of[bid] = geom
         buildings.append(b)
         by_id[bid] = b
 
@@ -137,13 +161,16 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
         surf = pyogrio.read_dataframe(path, layer=BUILDING_SURFACES.name,
                                       columns=["id", "building_id", "surface_type"])
         got: dict[str, list[Polygon]] = {}
-        for sid, bid, stype, geom in zip(surf["id"], surf["building_id"], surf["surface_type"], surf.geometry):
-            if geom is None or geom.is_empty or bid not in by_id:
+        for sid, bid, stype, rings in zip(surf["id"], surf["building_id"], surf["surface_type"],
+                                          _polygon_rings(surf.geometry.values)):
+            if rings is None or bid not in by_id:
                 continue
-            for rings in _rings(geom):
-                got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
+            got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
         for bid, polys in got.items():
             by_id[bid].polygons = polys
+    for b in buildings:  # no boundary surfaces: the building's own geometry, without semantics
+        if not b.polygons and b.id in geometry_of:
+            b.polygons = [Polygon(r) for r in _rings(geometry_of[b.id])]
 
     if FOOTPRINTS.name in layers:
         fp = pyogrio.read_dataframe(path, layer=FOOTPRINTS.name, columns=["building_id"])
