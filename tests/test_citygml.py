@@ -538,3 +538,23 @@ def test_other_srs_name_inside_is_flagged(shared_data, tmp_path):
     (obj,), reporter, _ = _read(path)
     assert len(obj.surfaces) == 7
     assert any("EPSG:31467" in w and "differs" in w for w in reporter.warnings)
+
+
+def test_outer_installation_belongs_to_building(shared_data, tmp_path):
+    dormer = """<bldg:outerBuildingInstallation xmlns:bldg="http://www.opengis.net/citygml/building/2.0"
+      xmlns:gml="http://www.opengis.net/gml"><bldg:BuildingInstallation gml:id="dormer">
+      <bldg:boundedBy><bldg:RoofSurface gml:id="dormer-roof"><bldg:lod2MultiSurface><gml:MultiSurface>
+      <gml:surfaceMember><gml:Polygon gml:id="dormer-roof-poly"><gml:exterior><gml:LinearRing><gml:posList>
+      457845 5439085 117 457847 5439085 117 457847 5439086 117.5 457845 5439086 117.5 457845 5439085 117
+      </gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface>
+      </bldg:lod2MultiSurface></bldg:RoofSurface></bldg:boundedBy></bldg:BuildingInstallation>
+      </bldg:outerBuildingInstallation>"""
+
+    def add_dormer(tree):
+        tree.xpath(f"//{_ln('Building')}")[0].append(etree.fromstring(dormer))
+    path = _edit_fzk(shared_data, tmp_path, add_dormer)
+    (obj,), _, _ = _read(path)
+    roofs = [s for s in obj.surfaces if s.surface_type == "RoofSurface"]
+    assert len(obj.surfaces) == 8 and "dormer-roof-poly" in {s.id for s in roofs}
+    added = next(s for s in roofs if s.id == "dormer-roof-poly")
+    assert _surface_area(added) == pytest.approx(2 * np.hypot(1, 0.5))

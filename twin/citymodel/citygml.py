@@ -15,7 +15,11 @@ that LoD when the object has it, else the nearest LoD it has (the lower one on a
 tile still arrives complete; ``CityObject.lod`` says which LoD was used and the number of
 fallbacks is reported once at the end. A Building whose geometry lives only in its parts is
 yielded without surfaces. LoD0 ``lod0FootPrint`` polygons become ``GroundSurface`` surfaces and
-``footprint_rings``; ``lod0RoofEdge`` polygons become ``RoofSurface`` surfaces.
+``footprint_rings``; ``lod0RoofEdge`` polygons become ``RoofSurface`` surfaces. Outer building
+installations (dormers, chimneys, balconies) count as part of their building's surfaces.
+Surfaces come from the semantic boundary surfaces (with ``surface_type``) plus any polygon of the
+lodXSolid/lodXMultiSurface that no boundary surface holds (``surface_type`` ""); a polygon
+referenced from both is delivered once.
 
 Hostile XML is refused before parsing: any DOCTYPE (entity definitions, DTD fetches) raises
 InputError; the parser also runs with entities, DTD loading and network access disabled.
@@ -58,20 +62,11 @@ _SRS_NAME = re.compile(rb'srsName\s*=\s*["\']([^"\']+)["\']')
 _ENVELOPE = re.compile(rb"<(?:[\w.-]+:)?lowerCorner[^>]*>([^<]+)</(?:[\w.-]+:)?lowerCorner>\s*"
                        rb"<(?:[\w.-]+:)?upperCorner[^>]*>([^<]+)</(?:[\w.-]+:)?upperCorner>")
 
-# Building properties that are geometry or structure, not attributes.
-_STRUCTURE = {"boundedBy", "boundary", "consistsOfBuildingPart", "buildingPart", "opening", "fillingSurface",
-              "interiorRoom", "buildingRoom", "outerBuildingInstallation", "interiorBuildingInstallation",
-              "buildingInstallation", "buildingConstructiveElement", "buildingFurniture", "appearance",
-              "lod2TerrainIntersection", "lod1TerrainIntersection", "lod3TerrainIntersection",
-              "lod4TerrainIntersection", "lod2MultiCurve", "lod3MultiCurve", "lod4MultiCurve", "lod0MultiCurve",
-              "lod1TerrainIntersectionCurve", "lod2TerrainIntersectionCurve", "lod3TerrainIntersectionCurve",
-              "lod0Point", "lod1ImplicitRepresentation", "lod2ImplicitRepresentation",
-              "lod3ImplicitRepresentation", "generalizesTo", "relatedTo", "dynamizer", "lod4Solid",
-              "lod4MultiSurface", "lod4Geometry", "address", "genericAttribute", "externalReference",
-              "height", "boundedBy", "buildingSubdivision", "storey"}
 _ATTRIBUTE_NAMES = {"name": "name", "function": "function", "usage": "usage", "roofType": "roof_type",
                     "measuredHeight": "measured_height", "storeysAboveGround": "storeys_above_ground",
                     "storeysBelowGround": "storeys_below_ground", "yearOfConstruction": "year_of_construction"}
+# Outer building installations: 1.0/2.0 bldg:outerBuildingInstallation, 3.0 bldg:buildingInstallation.
+_INSTALLATIONS = {"outerBuildingInstallation", "buildingInstallation"}
 _FLOAT_ATTRIBUTES = {"measured_height"}
 _INT_ATTRIBUTES = {"storeys_above_ground", "storeys_below_ground", "year_of_construction", "yearOfDemolition"}
 # CityGML 3.0 opening surfaces, named as in 1.0/2.0 (and CityJSON).
@@ -243,6 +238,10 @@ class CityGMLSource:
                 for surface in _targets(prop, resolver):
                     self._semantic(surface, geometry, by_lod)
                 continue
+            if name in _INSTALLATIONS:
+                for installation in _targets(prop, resolver):
+                    self._installation(installation, geometry, by_lod)
+                continue
             m = _LOD_PROPERTY.match(name)
             if not m:
                 continue
@@ -283,6 +282,18 @@ class CityGMLSource:
             if m:
                 polygons = geometry.collect_polygons(prop)
                 by_lod.setdefault(m.group(1), _LodGeometry()).semantic.extend((kind, sid, p) for p in polygons)
+
+    def _installation(self, el, geometry: GeometryReader, by_lod: dict[str, _LodGeometry]) -> None:
+        """Outer installations (dormers, chimneys, balconies) belong to the building's outer shell."""
+        for prop in el:
+            name = localname(prop.tag)
+            if name in ("boundedBy", "boundary"):
+                for surface in _targets(prop, geometry.resolver):
+                    self._semantic(surface, geometry, by_lod)
+                continue
+            m = _LOD_PROPERTY.match(name)
+            if m:
+                by_lod.setdefault(m.group(1), _LodGeometry()).plain.extend(geometry.collect_polygons(prop))
 
     def _choose_lod(self, available: list[str]) -> str | None:
         if not available:
@@ -359,7 +370,7 @@ def _attributes(el) -> dict[str, Any]:
             attrs[name] = text
             if name == "dateOfConstruction" and text[:4].isdigit():
                 attrs.setdefault("year_of_construction", int(text[:4]))
-        elif name in _STRUCTURE or len(prop):
+        elif len(prop):  # geometry, parts, surfaces, rooms, ADE structures: not attributes
             continue
         else:
             key = _ATTRIBUTE_NAMES.get(name, name)
