@@ -124,5 +124,9 @@ def footprint(xyz: np.ndarray, faces: np.ndarray, min_area: float = 1e-6):
     if not len(tri):
         return None
     rings = np.concatenate([tri, tri[:, :1]], axis=1)
-    union = shapely.union_all(shapely.polygons(rings), grid_size=1e-5)
+    polygons = shapely.polygons(rings)
+    try:
+        union = shapely.union_all(polygons)
+    except shapely.errors.GEOSException:  # a topology error in floating point: snap to 0.01 mm
+        union = shapely.union_all(polygons, grid_size=1e-5)
     return None if union.is_empty else union

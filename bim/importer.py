@@ -184,7 +184,7 @@ def _fit_placement(model, items, elevations, options: ImportOptions, warnings: l
         others = ", ".join(f"{a:.2f}°" for a in similarity.alternatives_deg)
         warnings.append(f"fit: the outline is symmetric, rotations {others} fit as well; chose {similarity.rotation_deg:.2f}°"
                         + (" (nearest the IFC's own orientation)" if approx else ""))
-    ground_local = min((i.z_min for i in items if i.mesh is not None), default=0.0)
+    ground_local = min((i.z_min for i in items), default=0.0)
     height = options.fit_height
     coords_z = np.asarray(footprint.exterior.coords if footprint.geom_type == "Polygon"
                           else max(footprint.geoms, key=lambda g: g.area).exterior.coords)
@@ -248,77 +248,96 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
             placement = georef.resolve(model, options.georeferencing, options.target_crs, manual=options.manual,
                                        warnings=warnings)
         reporter.info(f"georeferencing: {placement.method} ({placement.source_crs} -> {options.target_crs})")
+    for message in warnings:
+        reporter.warning(f"{source}: {message}")
+    reported = len(warnings)
     storeys = {s.id(): s for s in model.by_type("IfcBuildingStorey")}
     elevations = storey_elevations(model, length_m)
 
     products = _products(model)
     reporter.info(f"triangulating {len(products)} elements and rooms")
-    items: list[_Item] = []
-    skipped: list[tuple[str, str]] = []
-    for result in geometry.iterate(model, products, _Scaled(reporter, 0, 70), options.threads):
-        product = model.by_id(result.product_id)
-        if isinstance(result, geometry.Failure):
-            skipped.append((product.GlobalId, f"{product.is_a()}: {result.reason}"))
-            reporter.warning(f"{source}: skipped {product.is_a()} {product.GlobalId} ({product.Name or ''}): "
-                             f"{result.reason}")
-            continue
-        mesh = result
-        item = _Item(product, mesh, z_min=float(mesh.verts[:, 2].min()), z_max=float(mesh.verts[:, 2].max()))
-        if _needs_footprint(product):
-            item.footprint = geometry.footprint(mesh.verts, mesh.faces)
-        items.append(item)
-
-    aggregates = _aggregates(items, products)
-    if placement is None:
-        with _naming(path):
-            placement = _fit_placement(model, items, elevations, options, warnings)
-    for message in warnings:
-        reporter.warning(f"{source}: {message}")
     crs = georef.horizontal_crs(options.target_crs)
     crs_text = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.to_wkt()
-
-    counts = {"elements": 0, "spaces": 0}
-    building_z: dict[int, list[float]] = {}
-    z_range: dict[int, tuple[float, float]] = {}
+    units = (length_m, area_m2, volume_m3)
+    items: list[_Item] = []
+    skipped: list[tuple[str, str]] = []
     with gpkg_output(output, crs_text) as writer:
         for spec in BIM_LAYERS:
             writer.ensure_layer(spec)
-        for n, item in enumerate(items):
-            reporter.check()
-            reporter.progress(70 + 25 * n / max(1, len(items)))
-            xyz = placement.apply(item.mesh.verts)
-            product = item.product
-            storey = attributes.parent_of(product, "IfcBuildingStorey")
-            building = attributes.parent_of(product, "IfcBuilding")
-            psets = attributes.property_sets(product)
-            if building is not None:
-                zs = building_z.setdefault(building.id(), [math.inf, -math.inf])
-                zs[0], zs[1] = min(zs[0], float(xyz[:, 2].min())), max(zs[1], float(xyz[:, 2].max()))
-            if product.is_a("IfcSpace"):
-                _write_space(writer, item, xyz, psets, storey, building, placement, source,
-                             (length_m, area_m2, volume_m3), elevations)
-                counts["spaces"] += 1
+        rows = _Rows(writer, source, units, elevations)
+        for result in geometry.iterate(model, products, _Scaled(reporter, 0, 85), options.threads):
+            product = model.by_id(result.product_id)
+            if isinstance(result, geometry.Failure):
+                skipped.append((product.GlobalId, f"{product.is_a()}: {result.reason}"))
+                reporter.warning(f"{source}: skipped {product.is_a()} {product.GlobalId} ({product.Name or ''}): "
+                                 f"{result.reason}")
                 continue
-            z_range[product.id()] = (float(xyz[:, 2].min()), float(xyz[:, 2].max()))
-            row = _element_row(product, storey, building, psets, z_range[product.id()], source, area_m2, volume_m3)
-            writer.add(BIM_ELEMENTS, row, geometry.to_multipolygon(xyz, item.mesh.faces))
-            counts["elements"] += 1
-        for product, parts in aggregates:
-            reporter.check()
-            psets = attributes.property_sets(product)
-            zs = (min(z_range[i][0] for i in parts), max(z_range[i][1] for i in parts))
-            row = _element_row(product, attributes.parent_of(product, "IfcBuildingStorey"),
-                               attributes.parent_of(product, "IfcBuilding"), psets, zs, source, area_m2, volume_m3)
-            row["parts"] = len(parts)
-            writer.add(BIM_ELEMENTS, row, None)
-            counts["elements"] += 1
+            mesh = result
+            item = _Item(product, mesh, z_min=float(mesh.verts[:, 2].min()), z_max=float(mesh.verts[:, 2].max()))
+            if _needs_footprint(product):
+                item.footprint = geometry.footprint(mesh.verts, mesh.faces)
+            items.append(item)
+            if placement is not None:
+                rows.write(item, placement)  # streamed: the mesh is dropped once written
 
+        if placement is None:
+            with _naming(path):
+                placement = _fit_placement(model, items, elevations, options, warnings)
+            for item in items:
+                reporter.check()
+                rows.write(item, placement)
+        for message in warnings[reported:]:
+            reporter.warning(f"{source}: {message}")
+        reporter.progress(90)
+        for product, parts in _aggregates(items, products):
+            reporter.check()
+            rows.write_aggregate(product, parts)
         _write_storeys(writer, items, storeys, elevations, placement, source)
-        n_buildings = _write_buildings(writer, model, items, elevations, placement, building_z, source)
-        writer.add(GEOREF_REPORT, _report_row(model, source, options, placement, counts, skipped))
+        n_buildings = _write_buildings(writer, model, items, elevations, placement, rows.building_z, source)
+        writer.add(GEOREF_REPORT, _report_row(model, source, options, placement, rows.counts, skipped))
         reporter.check()
     reporter.progress(100)
-    return ImportResult(counts["elements"], counts["spaces"], len(storeys), n_buildings, skipped, placement)
+    return ImportResult(rows.counts["elements"], rows.counts["spaces"], len(storeys), n_buildings, skipped, placement)
+
+
+class _Rows:
+    """Writes element and room rows as their meshes arrive, keeping only heights and footprints."""
+
+    def __init__(self, writer, source: str, units: tuple[float, float, float], elevations: dict[int, float]):
+        self.writer, self.source, self.units, self.elevations = writer, source, units, elevations
+        self.counts = {"elements": 0, "spaces": 0}
+        self.building_z: dict[int, list[float]] = {}
+        self.z_range: dict[int, tuple[float, float]] = {}
+
+    def write(self, item: _Item, placement: georef.Placement) -> None:
+        xyz = placement.apply(item.mesh.verts)
+        product = item.product
+        storey = attributes.parent_of(product, "IfcBuildingStorey")
+        building = attributes.parent_of(product, "IfcBuilding")
+        psets = attributes.property_sets(product)
+        z_range = (float(xyz[:, 2].min()), float(xyz[:, 2].max()))
+        if building is not None:
+            zs = self.building_z.setdefault(building.id(), [math.inf, -math.inf])
+            zs[0], zs[1] = min(zs[0], z_range[0]), max(zs[1], z_range[1])
+        if product.is_a("IfcSpace"):
+            _write_space(self.writer, item, xyz, psets, storey, building, placement, self.source, self.units,
+                         self.elevations)
+            self.counts["spaces"] += 1
+        else:
+            self.z_range[product.id()] = z_range
+            row = _element_row(product, storey, building, psets, z_range, self.source, *self.units[1:])
+            self.writer.add(BIM_ELEMENTS, row, geometry.to_multipolygon(xyz, item.mesh.faces))
+            self.counts["elements"] += 1
+        item.mesh = None
+
+    def write_aggregate(self, product, parts: list[int]) -> None:
+        psets = attributes.property_sets(product)
+        zs = (min(self.z_range[i][0] for i in parts), max(self.z_range[i][1] for i in parts))
+        row = _element_row(product, attributes.parent_of(product, "IfcBuildingStorey"),
+                           attributes.parent_of(product, "IfcBuilding"), psets, zs, self.source, *self.units[1:])
+        row["parts"] = len(parts)
+        self.writer.add(BIM_ELEMENTS, row, None)
+        self.counts["elements"] += 1
 
 
 def _element_row(product, storey, building, psets, z_range, source, area_m2, volume_m3) -> dict:
