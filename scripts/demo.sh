@@ -33,7 +33,7 @@ if "$QP" help geotwin:importsensors >/dev/null 2>&1; then
     BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" OUTPUT="$OUT/sensors.gpkg"
 fi
 if "$QP" help geotwin:findlearningisland >/dev/null 2>&1; then
-  step "5a. Find a free learning island for 8 people near Kaiserstraße, Tuesday 15:30 -> $OUT/island_search.gpkg"
+  step "5a. Find a free learning island for 8 people near Friedrichsplatz, Tuesday 15:30 -> $OUT/island_search.gpkg"
   run geotwin:findlearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     LOCATION="456268.0,5428517.0 [EPSG:25832]" TIME="2025-06-03T15:30:00" SEATS=8 OUTPUT="$OUT/island_search.gpkg"
 fi
