@@ -205,11 +205,13 @@ class _Builder:
         else:
             rows = _read_layer(gpkg, TWIN_SOURCES, None).to_dict("records")
         rows = rows or [{"source_file": Path(input_path).name, "format": "GeoPackage"}]
+        # the import time: as the importer recorded it, else when it wrote the GeoPackage
+        written = datetime.fromtimestamp(os.path.getmtime(gpkg), timezone.utc).isoformat(timespec="seconds")
         for row in rows:
             row.update(source_kind=kind, input_path=input_path, input_checksum=checksum)
             if not _is_gpkg(input_path) and not row.get("checksum_sha256"):
                 row["checksum_sha256"] = checksum
-            row["imported_at"] = row.get("imported_at") or self.now
+            row["imported_at"] = row.get("imported_at") or written
             row["geotwin_version"] = row.get("geotwin_version") or __version__
         return conform(pd.DataFrame(rows), TWIN_SOURCES, None)
 

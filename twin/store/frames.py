@@ -27,8 +27,20 @@ def _missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def _json_safe(value: Any) -> Any:
+    """Numbers as PostgreSQL's jsonb keeps them: no NaN/Infinity (null), no negative zero."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else (0.0 if value == 0 else value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def canonical_json(value: Any) -> str | None:
-    """JSON text with sorted keys; text input is parsed first (invalid JSON is kept as a string)."""
+    """JSON text with sorted keys that a jsonb round trip leaves unchanged; text input is parsed first
+    (text that is not JSON is kept as a JSON string)."""
     if _missing(value):
         return None
     if isinstance(value, str):
@@ -36,7 +48,7 @@ def canonical_json(value: Any) -> str | None:
             value = json.loads(value)
         except ValueError:
             pass
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return json.dumps(_json_safe(value), ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _cell(value: Any, kind: str) -> Any:

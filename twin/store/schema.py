@@ -47,13 +47,13 @@ TWIN_SOURCES = LayerSpec(
 LINKS = LayerSpec(
     "links", None,
     {
-        "from_id": "str",
-        "from_layer": "str",
-        "to_id": "str",
-        "to_layer": "str",
+        "from_id": "str",     # id of the object in from_layer (gml:id, GlobalId, island id, sensor_key)
+        "from_layer": "str",  # the layer that holds from_id
+        "to_id": "str",       # id of the related object in to_layer
+        "to_layer": "str",    # the layer that holds to_id
         "relation": "str",   # replaces | part_of | located_in | observes
         "score": "float",    # IoU for replaces, else empty
-        "details": "json",
+        "details": "json",    # e.g. height offsets of a replaces link, the BIM building of a part_of
     },
     "Relations between objects of different sources (ids as in their layers).",
 )
@@ -95,13 +95,22 @@ HEIGHT_REPORT = LayerSpec(
 
 OBJECT_HASHES = LayerSpec(
     "object_hashes", None,
-    {"layer": "str", "object_id": "str", "object_hash": "str"},
+    {
+        "layer": "str",
+        "object_id": "str",    # the layer's object key (see docs/twin-schema.md)
+        "object_hash": "str",  # SHA-256 hex of the object's rows
+    },
     "SHA-256 of each object's rows (geometry WKB + attributes) per layer, for incremental rebuilds.",
 )
 
 CHANGES = LayerSpec(
     "changes", None,
-    {"build_id": "int", "layer": "str", "object_id": "str", "change": "str"},
+    {
+        "build_id": "int",     # builds.build_id of the build that made the change
+        "layer": "str",
+        "object_id": "str",
+        "change": "str",       # added | removed | modified
+    },
     "What the last builds changed: added | removed | modified, per layer and object id.",
 )
 
