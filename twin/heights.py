@@ -139,6 +139,7 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
     reporter = reporter or Reporter()
     vname = CRS.from_user_input(vertical_crs).name if vertical_crs else ""
     notes: list[str] = []
+    missing: list[str] = []
     if not vertical_crs:
         notes.append("the source names no vertical CRS: its heights are taken as normal heights")
     if method not in ("auto", "grid", "egm96", "constant"):
@@ -194,9 +195,10 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
                                "refusing PROJ's ballpark transformation (tens of metres off)")
     model = HeightModel("egm96", "EGM96 geoid (egm96_15.gtx)", ERROR_EGM96, grid=str(egm),
                         _transformer=_grid_transformer(str(egm)))
+    hint = ", ".join(missing) if missing else "de_bkg_gcg2016.tif for DHHN2016"
     model.warnings = notes + [f"EGM96 is used instead of the national quasigeoid: heights may be off by "
-                              f"up to about {ERROR_EGM96:.1f} m; install the quasigeoid grid "
-                              "(e.g. de_bkg_gcg2016.tif for DHHN2016) for centimetre accuracy"]
+                              f"up to about {ERROR_EGM96:.1f} m; install the quasigeoid grid ({hint}) "
+                              "or give its file for centimetre accuracy"]
     return _report(model, reporter)
 
 
@@ -248,6 +250,9 @@ class Georeferencer:
         if "ballpark" in self._to_geo.description.lower():
             raise HeightModelError(f"PROJ only has a ballpark transformation from {horizontal_crs} to WGS 84 "
                                    f"({self._to_geo.description}); install its grids")
+        missing = sorted({g.short_name for op in group.unavailable_operations for g in op.grids if not g.available})
+        self.horizontal = {"description": self._to_geo.description, "accuracyMetres": self._to_geo.accuracy,
+                           "missingGrids": missing if not group.best_available else []}
         self._to_ecef = Transformer.from_crs(GEOGRAPHIC_3D, ECEF, always_xy=True)
         self._from_ecef = Transformer.from_crs(ECEF, GEOGRAPHIC_3D, always_xy=True)
 

@@ -88,6 +88,10 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     heights = resolve_height_model(model.horizontal_crs, model.vertical_crs, options.height_method,
                                    options.geoid_grid, options.geoid_constant, reporter)
     geo = Georeferencer(model.horizontal_crs, heights)
+    if geo.horizontal["missingGrids"]:
+        reporter.warning(f"PROJ uses {geo.horizontal['description']} (accuracy {geo.horizontal['accuracyMetres']} m) "
+                         f"for the horizontal datum; the grid(s) {', '.join(geo.horizontal['missingGrids'])} "
+                         "would make it more accurate")
 
     # LoD2 meshes in source coordinates, then all vertices to ECEF in one go
     meshes: list[Mesh] = []
@@ -191,6 +195,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
         stats["tileset_bytes"] = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(model, heights, frame, options, stats, root, quantize, meshopt, degenerate)
+        report["horizontal_transformation"] = geo.horizontal
         (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
         if options.viewer:
             _write_viewer(tmp, options, root, frame)
