@@ -44,15 +44,14 @@ class BuildTwin(GeoTwinAlgorithm):
     CITYMODEL, IFC, ISLANDS, SENSORS = "CITYMODEL", "IFC", "ISLANDS", "SENSORS"
     IOU, HEIGHT, SEARCH = "IOU_THRESHOLD", "HEIGHT_TOLERANCE", "SEARCH_DISTANCE"
     OUTPUT, DATABASE, SCHEMA, AUTHCFG = "OUTPUT", "DATABASE", "SCHEMA", "AUTHCFG"
-    RESULTS = ("BUILDINGS", "MATCHED", "UNMATCHED", "MISMATCHES", "ADDED", "REMOVED", "MODIFIED")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        for name, label in ((self.CITYMODEL, "City model (GeoPackages from the import, or CityGML/CityJSON files)"),
-                            (self.IFC, "BIM models (GeoPackages from the IFC import, or IFC files)"),
-                            (self.ISLANDS, "Learning islands (GeoPackages)"),
-                            (self.SENSORS, "Sensors (GeoPackages)")):
-            self.addParameter(QgsProcessingParameterMultipleLayers(name, self.tr(label), QgsProcessing.TypeFile,
-                                                                   optional=True))
+        for name, label in ((self.CITYMODEL, self.tr("City model (GeoPackages from the import, or CityGML/CityJSON "
+                                                     "files)")),
+                            (self.IFC, self.tr("BIM models (GeoPackages from the IFC import, or IFC files)")),
+                            (self.ISLANDS, self.tr("Learning islands (GeoPackages)")),
+                            (self.SENSORS, self.tr("Sensors (GeoPackages)"))):
+            self.addParameter(QgsProcessingParameterMultipleLayers(name, label, QgsProcessing.TypeFile, optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.IOU, self.tr("Minimum footprint IoU for a match"), QgsProcessingParameterNumber.Double,
             defaultValue=0.5, minValue=0.01, maxValue=1.0))
@@ -72,8 +71,14 @@ class BuildTwin(GeoTwinAlgorithm):
             self.SCHEMA, self.tr("PostGIS schema"), self.DATABASE, defaultValue="geotwin", optional=True))
         self.addParameter(QgsProcessingParameterAuthConfig(
             self.AUTHCFG, self.tr("PostGIS credentials (authentication configuration)"), optional=True))
-        for name in self.RESULTS:
-            self.addOutput(QgsProcessingOutputNumber(name, self.tr(name.title())))
+        for name, label in (("BUILDINGS", self.tr("Buildings in the twin")),
+                            ("MATCHED", self.tr("BIM buildings matched to the city model")),
+                            ("UNMATCHED", self.tr("BIM buildings added as new buildings")),
+                            ("MISMATCHES", self.tr("BIM buildings reported as mismatches")),
+                            ("ADDED", self.tr("Buildings added since the last build")),
+                            ("REMOVED", self.tr("Buildings removed since the last build")),
+                            ("MODIFIED", self.tr("Buildings modified since the last build"))):
+            self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def _dsn(self, parameters, context) -> str:
         """The libpq connection string of the chosen connection, credentials from AUTHCFG if given."""
