@@ -558,3 +558,15 @@ def test_outer_installation_belongs_to_building(shared_data, tmp_path):
     assert len(obj.surfaces) == 8 and "dormer-roof-poly" in {s.id for s in roofs}
     added = next(s for s in roofs if s.id == "dormer-roof-poly")
     assert _surface_area(added) == pytest.approx(2 * np.hypot(1, 0.5))
+
+
+def test_line_numbers_beyond_65535(shared_data, tmp_path):
+    """Lines past libxml2's 16-bit line counter are still reported right (checked against a line count here)."""
+    text = (shared_data / "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml").read_text("utf-8")
+    text = text.replace("<core:cityObjectMember>", "<core:cityObjectMember>" + "\n" * 70_000, 1)
+    path = tmp_path / "long.gml"
+    path.write_text(text, "utf-8")
+    expected = next(i for i, line in enumerate(text.splitlines(), 1) if "<bldg:Building " in line)
+    assert expected > 70_000
+    (obj,), _, _ = _read(path)
+    assert obj.line == expected

@@ -41,7 +41,7 @@ from ..crs import area_of_use_problem, parse_srs_name
 from ..errors import InputError
 from ..progress import Reporter
 from .gml_geometry import (GML_NAMESPACES, XLINK_HREF, GeometryReader, GeometryStats, Polygon, XlinkResolver,
-                           gml_id, localname, ring_key)
+                           gml_id, localname, ring_key, source_line)
 from .model import CityObject, CrsInfo, Skipped, Surface
 
 CITYGML_VERSIONS = ("1.0", "2.0", "3.0")
@@ -49,6 +49,7 @@ _BUILDING_TAGS = [f"{{http://www.opengis.net/citygml/building/{v}}}Building" for
 _MEMBER_TAGS = ([f"{{http://www.opengis.net/citygml/{v}}}cityObjectMember" for v in CITYGML_VERSIONS]
                 + [f"{{{ns}}}featureMember" for ns in GML_NAMESPACES]
                 + ["{http://www.opengis.net/wfs/2.0}member"])
+MAX_POLYGON_WARNINGS = 200  # per file; the totals are always reported at the end
 _SRS_NAMES = etree.XPath(".//@srsName", smart_strings=False)
 _HEADER_BYTES = 65536
 _SCAN_CHUNK = 1 << 20
@@ -120,6 +121,7 @@ class CityGMLSource:
         self.bbox: list[float] = [math.inf, math.inf, -math.inf, -math.inf]
         self._progress = 0.0
         self._srs_names_seen: set[str] = set()
+        self._polygon_warnings = 0
 
     @property
     def progress(self) -> float:
@@ -186,13 +188,13 @@ class CityGMLSource:
             self._srs_names_seen.add(srs)
             self._check_srs_name(srs, el)
         for gid, dup in resolver.index(el):
-            self.reporter.warning(f"{self.path}, line {dup.sourceline}: gml:id {gid!r} used twice in one building; "
+            self.reporter.warning(f"{self.path}, line {source_line(dup)}: gml:id {gid!r} used twice in one building; "
                                   "the first is used for xlinks")
         yield from self._object(el, None, resolver, seen_ids)
 
     def _object(self, el, parent_id: str | None, resolver: XlinkResolver,
                 seen_ids: dict[str, int | None]) -> Iterator[CityObject | Skipped]:
-        line = el.sourceline
+        line = source_line(el)
         oid = gml_id(el) or f"{Path(self.path).name}:line{line}"
         kind = localname(el.tag)
         parts = [p for prop in el if localname(prop.tag) in ("consistsOfBuildingPart", "buildingPart")
@@ -201,7 +203,10 @@ class CityGMLSource:
             yield self._skip(oid, f"duplicate gml:id (first used at line {seen_ids[oid]}); {kind} skipped", line)
         else:
             seen_ids[oid] = line
-            yield self._read_object(el, oid, kind, parent_id, line, resolver, has_parts=bool(parts))
+            try:
+                yield self._read_object(el, oid, kind, parent_id, line, resolver, has_parts=bool(parts))
+            except RecursionError:
+                yield self._skip(oid, "geometry or attributes nested too deeply (or circular xlinks)", line)
         for part in parts:
             yield from self._object(part, oid, resolver, seen_ids)
 
@@ -212,7 +217,7 @@ class CityGMLSource:
         except InputError:
             same = False
         if not same and srs != self.crs.source_text:
-            self.reporter.warning(f"{self.path}, line {el.sourceline}: geometry with srsName {srs!r} differs from "
+            self.reporter.warning(f"{self.path}, line {source_line(el)}: geometry with srsName {srs!r} differs from "
                                   f"the file's CRS {self.crs.horizontal}; its coordinates are read as they are")
 
     def _skip(self, oid: str, reason: str, line: int | None) -> Skipped:
@@ -225,9 +230,13 @@ class CityGMLSource:
         problems: list[str] = []
 
         def on_problem(node, reason: str) -> None:
-            where = f"line {node.sourceline}" + (f", gml:id {gml_id(node)}" if gml_id(node) else "")
             problems.append(reason)
-            self.reporter.warning(f"{self.path}, {where}, object {oid}: polygon left out: {reason}")
+            self._polygon_warnings += 1
+            if self._polygon_warnings <= MAX_POLYGON_WARNINGS:
+                where = f"line {source_line(node)}" + (f", gml:id {gml_id(node)}" if gml_id(node) else "")
+                self.reporter.warning(f"{self.path}, {where}, object {oid}: polygon left out: {reason}")
+            if self._polygon_warnings == MAX_POLYGON_WARNINGS:
+                self.reporter.warning(f"{self.path}: further polygon warnings of this file are left out of the log")
 
         geometry = GeometryReader(resolver, on_problem, self.geometry_stats)
         by_lod: dict[str, _LodGeometry] = {}

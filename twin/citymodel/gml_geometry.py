@@ -51,6 +51,13 @@ def gml_id(el) -> str | None:
     return el.get(GML_IDS[0]) or el.get(GML_IDS[1])
 
 
+def source_line(el) -> int | None:
+    """Line of an element in its file. libxml2 reports lines from 65535 on one too high (measured with
+    lxml 4.9 / libxml2 2.9+: a node on line 70002 says 70003); this undoes that."""
+    line = el.sourceline
+    return line - 1 if line is not None and line > 65535 else line
+
+
 class GeometryError(ValueError):
     """A polygon that cannot be used; the message says why."""
 
@@ -206,7 +213,7 @@ class GeometryReader:
                 rings.append(self.ring(ring_el))
         if not rings:
             raise GeometryError("polygon without exterior ring")
-        return Polygon(rings, gml_id(el), el.sourceline)
+        return Polygon(rings, gml_id(el), source_line(el))
 
     def ring(self, el) -> np.ndarray:
         """A LinearRing (posList, pos, coordinates or points) or a Ring of curve members."""
