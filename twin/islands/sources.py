@@ -134,7 +134,7 @@ def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
-class _Locator:
+class Locator:
     """Transforms source coordinates to the target CRS and detects swapped axes."""
 
     def __init__(self, source_crs, target_crs) -> None:
@@ -199,7 +199,7 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
                                  f"({'/'.join(EAST_NAMES[:3])}, {'/'.join(NORTH_NAMES[:3])}); found {header}",
                                  path=str(p))
             cols, axes, crs = (east, north), "easting/northing", source_crs or target_crs
-        locator = _Locator(crs, target_crs)
+        locator = Locator(crs, target_crs)
         rows = []
         for i, (number, values) in enumerate(raw):
             if i % 500 == 0:
@@ -217,7 +217,7 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
 
     frame = read_frame(ref)
     crs = source_crs or (frame.crs.to_wkt() if frame.crs is not None else "OGC:CRS84")
-    locator = _Locator(crs, target_crs)
+    locator = Locator(crs, target_crs)
     columns = [c for c in frame.columns if c != "geometry"]
     rows = []
     for i, (attrs, geom) in enumerate(zip(frame[columns].to_dict("records"), frame.geometry)):

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from ..errors import InputError
 from ..progress import Reporter
-from ..islands.sources import PointRow, _Locator
+from ..islands.sources import Locator, PointRow
 from .series import Issue, Series, parse_time
 from .sta_client import StaClient, entity_url
 
@@ -39,7 +39,7 @@ def fetch_series(client: StaClient, target_crs: str, *, start: datetime | None =
     """Every Datastream of every Thing with its Observations in [start, end]."""
     reporter = reporter or Reporter()
     source = client.base_url
-    locator = _Locator("OGC:CRS84", target_crs)
+    locator = Locator("OGC:CRS84", target_crs)
     issues: list[Issue] = []
     things = client.collect("Things", {"$expand": THINGS_EXPAND, "$count": "true"})
     reporter.info(f"{len(things)} Things at {source}")
@@ -131,7 +131,7 @@ def read_sta_document(path, target_crs: str, *, start: datetime | None = None, e
         raise InputError("not a SensorThings document (Things with Datastreams)", path=str(path))
     things = doc.get("value") if isinstance(doc, dict) and "value" in doc else doc
     things = things if isinstance(things, list) else [things]
-    locator = _Locator("OGC:CRS84", target_crs)
+    locator = Locator("OGC:CRS84", target_crs)
     issues: list[Issue] = []
     out: list[Series] = []
     for t_index, thing in enumerate(things, start=1):
