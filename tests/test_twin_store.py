@@ -20,7 +20,8 @@ from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
 from geotwin.twin.store import open_store, read_store
-from geotwin.twin.store.schema import KNOWN_SPECS
+from geotwin.twin.errors import GeoTwinError
+from geotwin.twin.store.schema import KNOWN_SPECS, SOURCE_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 HAMBURG = "citygml/hamburg/{}/LoD2_576_5950_1_HH.xml"
@@ -153,6 +154,9 @@ def test_gpkg_and_postgis_round_trips_are_identical(tmp_path, inputs, shared_dat
     assert (updates[0].added, updates[0].removed, updates[0].modified) == \
         (updates[1].added, updates[1].removed, updates[1].modified)
     assert set(updates[0].reused) == {"ifc", "islands", "sensors"}
+    unchanged_layers = [k.spec.name for kind in ("ifc", "islands", "sensors") for k in SOURCE_KINDS[kind]]
+    for update in updates:  # layers read back from either store hash exactly as their inputs did
+        assert {n: update.layer_changes[n] for n in unchanged_layers} == {n: (0, 0, 0) for n in unchanged_layers}
     assert len(updates[0].added) == 118 and len(updates[0].removed) == 118
     assert_identical(read_store(gpkg), read_store(pg))
 
@@ -168,6 +172,15 @@ def test_store_writes_are_atomic(tmp_path, inputs):
         build_twin(open_store(target), BuildInputs(citymodel=[str(broken)]))
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".twin.gpkg")] == []
+
+
+def test_postgis_password_is_never_shown(tmp_path):
+    dsn = f"host={tmp_path / 'no-server'} port=1 dbname=twin user=office password=s3cret-pw"
+    store = open_store(dsn, "geotwin")
+    assert "s3cret-pw" not in store.describe() and "user=office" in store.describe()
+    with pytest.raises(GeoTwinError) as err:
+        store.layer_names()
+    assert "cannot connect to PostGIS" in str(err.value) and "s3cret-pw" not in str(err.value)
 
 
 def test_schema_document_lists_every_layer_and_field():
