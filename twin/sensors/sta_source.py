@@ -1,11 +1,12 @@
-"""Read Things, Locations, Datastreams and Observations from a SensorThings service."""
+"""Read Things, Locations, Datastreams and Observations from a SensorThings service or a local
+SensorThings document (a deep-insert Thing, a list of them, or an expanded Things answer)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from ..errors import InputError
-from ..progress import Reporter
 from ..islands.sources import Locator, PointRow
+from ..progress import Reporter
 from .series import Issue, Series, parse_time
 from .sta_client import StaClient, entity_url
 
