@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import school
-from .site import (RING_SPACING, SECTOR_DEG, SECTORS_EAST, SECTORS_WEST, SQUARE_RING,
+from .site import (SECTOR_DEG, SECTORS_EAST, SECTORS_WEST, SQUARE_RING,
                    STREET_HALF_WIDTH, ground_height, site)
 
 ROOF_FLAT, ROOF_GABLE, ROOF_HIP = "flat", "gable", "hip"
