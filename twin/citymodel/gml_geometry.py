@@ -194,7 +194,7 @@ class GeometryReader:
             return
         cached = self.resolver.cached(href)
         if cached is not None:
-            out.extend(_reversed(p) for p in cached) if reverse else out.extend(cached)
+            out.extend([_reversed(p) for p in cached] if reverse else cached)
             return
         self.stats.dangling_xlinks += 1
         self.on_problem(el, f"dangling xlink:href {href!r}: no such gml:id in this building")
@@ -220,7 +220,7 @@ class GeometryReader:
         if el is None:
             raise GeometryError("empty ring")
         if localname(el.tag) == "Ring":
-            parts = [self._coords(c) for c in el.iter() if localname(c.tag) == "LineString"]
+            parts = [self._coords(c) for c in el.iter() if localname(c.tag) in ("LineString", "LineStringSegment")]
             if not parts:
                 raise GeometryError("gml:Ring without LineString members")
             coords = np.vstack(parts)
