@@ -20,8 +20,18 @@ def style_path(name: str) -> Path:
     return STYLE_DIR / name
 
 
+def _init_3d() -> None:
+    """Register the 3D renderers (QGIS desktop has; headless runs have not), so 3D styles load."""
+    try:
+        from qgis._3d import Qgs3D
+    except ImportError:  # a QGIS built without 3D: the 2D part of the style still applies
+        return
+    Qgs3D.initialize()
+
+
 def apply_style(layer: QgsMapLayer, qml: str | Path) -> tuple[bool, str]:
     """Load a QML (every category it holds, 3D symbology included) onto the layer."""
+    _init_3d()
     message, ok = layer.loadNamedStyle(str(style_path(str(qml))), QgsMapLayer.AllStyleCategories)
     if ok:
         layer.triggerRepaint()
@@ -29,19 +39,14 @@ def apply_style(layer: QgsMapLayer, qml: str | Path) -> tuple[bool, str]:
 
 
 class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
-    """Applies a QML style to a layer Processing loads on completion."""
+    """Applies a QML style to a layer Processing loads on completion.
 
-    _instances: dict[str, StylePostProcessor] = {}  # QGIS does not own post-processors: keep them alive
+    Use one instance per layer: the context takes ownership and deletes it with itself.
+    """
 
     def __init__(self, qml: str) -> None:
         super().__init__()
         self.qml = qml
-
-    @classmethod
-    def for_style(cls, qml: str) -> StylePostProcessor:
-        if qml not in cls._instances:
-            cls._instances[qml] = cls(qml)
-        return cls._instances[qml]
 
     def postProcessLayer(self, layer: QgsMapLayer, context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> None:
@@ -57,5 +62,5 @@ def load_city_model_on_completion(context: QgsProcessingContext, gpkg: str, outp
         return
     for layer_name, qml in CITY_MODEL_STYLES.items():
         details = QgsProcessingContext.LayerDetails(layer_name, project, output_name)
-        details.setPostProcessor(StylePostProcessor.for_style(qml))
+        details.setPostProcessor(StylePostProcessor(qml))  # owned by the context
         context.addLayerToLoadOnCompletion(f"{gpkg}|layername={layer_name}", details)

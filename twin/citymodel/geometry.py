@@ -35,8 +35,10 @@ def ring_problem(ring: np.ndarray) -> str | None:
 
 def newell_normal(ring: np.ndarray) -> np.ndarray:
     """Newell's vector of a ring: its direction is the normal, its length twice the area."""
-    nxt = np.roll(ring, -1, axis=0)
-    return np.cross(ring - ring[0], nxt - ring[0]).sum(axis=0)
+    r = ring - ring[0]  # local coordinates: no cancellation with 7-digit map coordinates
+    n = np.concatenate((r[1:], r[:1]))
+    d, s = r - n, r + n
+    return np.array([(d[:, 1] * s[:, 2]).sum(), (d[:, 2] * s[:, 0]).sum(), (d[:, 0] * s[:, 1]).sum()])
 
 
 def polygon_area_3d(rings: Sequence[np.ndarray]) -> float:
@@ -55,11 +57,6 @@ def polygon_area_3d(rings: Sequence[np.ndarray]) -> float:
 def polygon_z(rings: Sequence[np.ndarray]) -> Polygon:
     """A shapely PolygonZ from (N, 3) rings (exterior first)."""
     return Polygon(rings[0], [r for r in rings[1:]])
-
-
-def multipolygon_z(polygons: Iterable[Sequence[np.ndarray]]) -> MultiPolygon | None:
-    parts = [polygon_z(rings) for rings in polygons]
-    return MultiPolygon(parts) if parts else None
 
 
 def _polygonal(geom) -> list[Polygon]:
