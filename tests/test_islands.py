@@ -233,6 +233,10 @@ def test_find_orders_by_distance_and_filters(twin, tmp_path):
     assert frame["distance_m"].tolist() == pytest.approx([d for d, _ in want[:5]], abs=0.01)
     assert frame["booking_url"].tolist() == [f"https://example.org/book/{iid}" for _, iid in want[:5]]
     assert "not understood" in summary.excluded["S-bad"]
+    excluded = dict(zip(*_read(out, "learning_island_search_excluded")[["island_id", "reason"]].T.values))
+    assert len(excluded) + len(want) == 12
+    assert all(("closed at Mon 10:00" in excluded[i]) or ("seats <" in excluded[i])
+               for i in expected_pos if i not in dict(want).values() and i in excluded)
     assert any("S-bad" in w for w in rep.warnings)
 
 

@@ -64,6 +64,12 @@ SEARCH_RESULTS = LayerSpec(
     "Learning islands open at the requested time with enough seats, nearest first.",
 )
 
+SEARCH_EXCLUDED = LayerSpec(
+    "learning_island_search_excluded", None,
+    {"island_id": "str", "reason": "str"},
+    "Islands left out of the search result and why (closed, too few seats, hours not understood...).",
+)
+
 WLAN_BUILDING_COVERAGE = LayerSpec(
     "wlan_building_coverage", "MultiPolygon",
     {

@@ -9,7 +9,7 @@ from datetime import datetime
 from ..errors import GeoTwinError, InputError
 from ..gpkg import gpkg_output
 from ..progress import Reporter
-from .layers import SEARCH_RESULTS
+from .layers import SEARCH_EXCLUDED, SEARCH_RESULTS
 from .opening_hours import OpeningHoursError, parse
 from .sources import LayerRef, polygons_2d, read_frame
 
@@ -58,7 +58,8 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
                           location: tuple[float, float] | None = None, address: str | None = None,
                           buildings: LayerRef | None = None, max_results: int = 10,
                           reporter: Reporter | None = None) -> SearchSummary:
-    """Write ``learning_island_search``: open islands with >= ``seats`` seats, nearest first.
+    """Write ``learning_island_search`` (open islands with >= ``seats`` seats, nearest first) and
+    ``learning_island_search_excluded`` (the others, with the reason).
 
     ``location`` is in the islands layer's CRS; ``when`` is local time (naive) at the islands.
     """
@@ -122,6 +123,9 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
                 "note": note or None,
             }, geom)
             summary.found.append((iid, dist))
+        out.ensure_layer(SEARCH_EXCLUDED)
+        for iid, reason in summary.excluded.items():
+            out.add(SEARCH_EXCLUDED, {"island_id": iid, "reason": reason})
     reporter.info(f"{len(summary.found)} islands open at {when:%Y-%m-%d %H:%M} with at least {seats} seats "
                   f"({len(candidates)} candidates, {len(summary.excluded)} excluded)")
     return summary
