@@ -28,7 +28,7 @@ class FindLearningIsland(GeoTwinAlgorithm):
         "twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) "
         "are left out with a warning. TIME is local time at the islands (default: now).\n\n"
         "Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the "
-        "booking URL."
+        "booking URL, and learning_island_search_excluded with every island left out and why."
     )
     INPUT, LOCATION, ADDRESS, BUILDINGS = "INPUT", "LOCATION", "ADDRESS", "BUILDINGS"
     TIME, SEATS, MAX_RESULTS, OUTPUT, FOUND = "TIME", "SEATS", "MAX_RESULTS", "OUTPUT", "FOUND"

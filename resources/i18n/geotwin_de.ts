@@ -4,22 +4,27 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
+      <source>The connection {0} has no usable settings.</source>
+      <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="113"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Geben Sie ein Stadtmodell oder mindestens ein IFC-Modell an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="115"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="120"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="128"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="133"/>
       <source>Building the twin in {0}</source>
       <translation>Der Zwilling wird in {0} aufgebaut</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="133"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="138"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
     </message>
@@ -49,54 +54,104 @@ Inkrementeller Neuaufbau: Nach Änderung einer Quelle erneut in dieselbe Ausgabe
 OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erfolgreichem Aufbau ersetzt. Oder DATABASE: eine PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA; der Aufbau ist eine Transaktion. Passwörter werden nie protokolliert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="57"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="49"/>
+      <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
+      <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="51"/>
+      <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
+      <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="52"/>
+      <source>Learning islands (GeoPackages)</source>
+      <translation>Lerninseln (GeoPackages)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="53"/>
+      <source>Sensors (GeoPackages)</source>
+      <translation>Sensoren (GeoPackages)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="56"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Mindest-IoU der Grundrisse für eine Zuordnung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="60"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="59"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Höhentoleranz für eine Zuordnung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="63"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="62"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Suchabstand für ein falsch platziertes BIM-Modell (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="68"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="67"/>
       <source>Twin GeoPackage</source>
       <translation>Zwillings-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="68"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="67"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="70"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="69"/>
       <source>Or: PostGIS connection</source>
       <translation>Oder: PostGIS-Verbindung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="72"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
       <source>PostGIS schema</source>
       <translation>PostGIS-Schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
       <source>PostGIS credentials (authentication configuration)</source>
       <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="88"/>
-      <source>No PostgreSQL connection named {0}.</source>
-      <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
+      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <source>Buildings in the twin</source>
+      <translation>Gebäude im Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
-      <source>The connection {0} has no usable settings.</source>
-      <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <source>Buildings added since the last build</source>
+      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <source>Buildings modified since the last build</source>
+      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
+      <source>No PostgreSQL connection named {0}.</source>
+      <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
@@ -265,12 +320,12 @@ OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve t
 
 Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) are left out with a warning. TIME is local time at the islands (default: now).
 
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL.</source>
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL, and learning_island_search_excluded with every island left out and why.</source>
       <translation>Findet die einem Standort nächstgelegenen Lerninseln, die zum Zeitpunkt TIME geöffnet sind und mindestens SEATS Plätze haben. Der Standort ist ein Punkt (LOCATION) oder eine Adresse (ADDRESS, 'Straße 12'), die in street und house_number des Gebäude-Layers des Zwillings (BUILDINGS) gesucht wird; verwendet wird der Schwerpunkt des Gebäudes.
 
 Öffnungszeiten werden in der OSM-Syntax opening_hours ausgewertet: Wochentagsbereiche und -listen, mehrere Zeitspannen, Spannen über Mitternacht, 'off', '24/7', Regeln getrennt durch ';' (spätere Regeln ersetzen frühere für ihre Tage) oder ', ' (ergänzend). Feiertage und Schulferien (PH, SH) werden mit einem Hinweis ignoriert, da der Zwilling keinen Feiertagskalender hat. Lerninseln, deren Öffnungszeiten eine andere Syntax nutzen (Monate, Daten, Sonnenaufgang), werden mit einer Warnung ausgelassen. TIME ist Ortszeit an den Lerninseln (Standard: jetzt).
 
-Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL.</translation>
+Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL, und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="38"/>
@@ -906,61 +961,6 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <location filename="../../processing/provider.py" line="33"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="49"/>
-      <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
-      <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="51"/>
-      <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
-      <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="52"/>
-      <source>Learning islands (GeoPackages)</source>
-      <translation>Lerninseln (GeoPackages)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="53"/>
-      <source>Sensors (GeoPackages)</source>
-      <translation>Sensoren (GeoPackages)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
-      <source>Buildings in the twin</source>
-      <translation>Gebäude im Zwilling</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
-      <source>Buildings added since the last build</source>
-      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
-      <source>Buildings removed since the last build</source>
-      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
-      <source>Buildings modified since the last build</source>
-      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
     </message>
   </context>
 </TS>

@@ -4,22 +4,27 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
+      <source>The connection {0} has no usable settings.</source>
+      <translation>The connection {0} has no usable settings.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="113"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Give a city model or at least one IFC model.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="115"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="120"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="128"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="133"/>
       <source>Building the twin in {0}</source>
       <translation>Building the twin in {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="133"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="138"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
     </message>
@@ -49,54 +54,104 @@ Incremental rebuilds: run again into the same output after a source changed. Inp
 OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds. Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA; the build is one transaction. Passwords are never logged.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="57"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="49"/>
+      <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
+      <translation>City model (GeoPackages from the import, or CityGML/CityJSON files)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="51"/>
+      <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
+      <translation>BIM models (GeoPackages from the IFC import, or IFC files)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="52"/>
+      <source>Learning islands (GeoPackages)</source>
+      <translation>Learning islands (GeoPackages)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="53"/>
+      <source>Sensors (GeoPackages)</source>
+      <translation>Sensors (GeoPackages)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="56"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Minimum footprint IoU for a match</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="60"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="59"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Height tolerance for a match (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="63"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="62"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Search distance for a misplaced BIM model (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="68"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="67"/>
       <source>Twin GeoPackage</source>
       <translation>Twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="68"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="67"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="70"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="69"/>
       <source>Or: PostGIS connection</source>
       <translation>Or: PostGIS connection</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="72"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
       <source>PostGIS schema</source>
       <translation>PostGIS schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
       <source>PostGIS credentials (authentication configuration)</source>
       <translation>PostGIS credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="88"/>
-      <source>No PostgreSQL connection named {0}.</source>
-      <translation>No PostgreSQL connection named {0}.</translation>
+      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <source>Buildings in the twin</source>
+      <translation>Buildings in the twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
-      <source>The connection {0} has no usable settings.</source>
-      <translation>The connection {0} has no usable settings.</translation>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>BIM buildings matched to the city model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>BIM buildings added as new buildings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>BIM buildings reported as mismatches</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <source>Buildings added since the last build</source>
+      <translation>Buildings added since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Buildings removed since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <source>Buildings modified since the last build</source>
+      <translation>Buildings modified since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
+      <source>No PostgreSQL connection named {0}.</source>
+      <translation>No PostgreSQL connection named {0}.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
@@ -271,12 +326,12 @@ OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve t
 
 Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) are left out with a warning. TIME is local time at the islands (default: now).
 
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL.</source>
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL, and learning_island_search_excluded with every island left out and why.</source>
       <translation>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
 Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) are left out with a warning. TIME is local time at the islands (default: now).
 
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL.</translation>
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL, and learning_island_search_excluded with every island left out and why.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="38"/>
