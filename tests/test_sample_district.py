@@ -446,6 +446,14 @@ def test_bad_input_is_refused_and_nothing_is_left_behind(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "mine"]
 
 
+def test_command_line_names_bad_input(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "geotwin.twin.sample", str(tmp_path / "d"), "--buildings", "5"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "between 10 and 1000000, got 5" in proc.stderr
+    assert not (tmp_path / "d").exists()
+
+
 def test_streaming_keeps_memory_flat(tmp_path):
     """20,000 buildings to CityJSONSeq in a child process: peak RSS barely above that of 2,000."""
     script = textwrap.dedent("""
