@@ -27,6 +27,20 @@ class Failure:
     reason: str
 
 
+_NOT_BODY_IDS = {"Axis", "FootPrint", "Annotation", "Profile", "Plan", "Box", "Clearance", "CoG", "Lighting"}
+_CURVE_TYPES = {"Curve", "Curve2D", "Curve3D", "GeometricCurveSet", "GeometricSet", "Annotation2D", "Point",
+                "PointCloud"}
+
+
+def has_body(product) -> bool:
+    """True when the product has a 3D representation to triangulate (not only an axis or a footprint)."""
+    shape = getattr(product, "Representation", None)
+    if shape is None:
+        return False
+    return any(r.RepresentationIdentifier not in _NOT_BODY_IDS and r.RepresentationType not in _CURVE_TYPES
+               for r in shape.Representations)
+
+
 def settings():
     """World coordinates in metres with welded vertices."""
     import ifcopenshell.geom
@@ -48,13 +62,13 @@ def _mesh(product_id: int, geometry) -> Mesh | None:
 
 def iterate(model, products: list, reporter: Reporter, threads: int = 1,
             kernel: str = FAST_KERNEL) -> Iterator[Mesh | Failure]:
-    """Yield a Mesh per product that has geometry, or a Failure after every kernel failed.
+    """Yield a Mesh per product that has a 3D body, or a Failure after every kernel failed.
 
     ``reporter.check()`` runs after each element, so a cancel stops the iteration promptly.
     """
     import ifcopenshell.geom
 
-    wanted = {p.id() for p in products if getattr(p, "Representation", None) is not None}
+    wanted = {p.id() for p in products if has_body(p)}
     if not wanted:
         return
     done: set[int] = set()

@@ -262,8 +262,9 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
     return placement
 
 
-def _geographic_anchor(model) -> tuple[float, float, float, str, str] | None:
-    """(lon, lat, height m, datum, source) from IfcSite RefLatitude/RefLongitude or a geographic IfcRigidOperation."""
+def _geographic_anchor(model) -> tuple[float, float, float, str, str, object, str | None] | None:
+    """(lon, lat, height m, datum, source, site or None, geographic CRS or None) from IfcSite
+    RefLatitude/RefLongitude or a geographic IfcRigidOperation (whose origin is the engineering CRS's)."""
     import ifcopenshell.util.geolocation as geo
 
     op = _coordinate_operation(model)
@@ -274,13 +275,13 @@ def _geographic_anchor(model) -> tuple[float, float, float, str, str] | None:
         lon = float(op.FirstCoordinate.wrappedValue) * to_deg
         lat = float(op.SecondCoordinate.wrappedValue) * to_deg
         height = float(op.Height or 0.0) * (_named_unit_m(crs.HeightUnit) or 1.0)
-        return lon, lat, height, "", f"IfcRigidOperation to {crs.Name}"
+        return lon, lat, height, "", f"IfcRigidOperation to {crs.Name}", None, _resolve_crs(crs.Name)
     for site in model.by_type("IfcSite"):
         if site.RefLatitude and site.RefLongitude:
             lat = geo.dms2dd(*site.RefLatitude)
             lon = geo.dms2dd(*site.RefLongitude)
             height = float(site.RefElevation or 0.0) * project_unit_m(model)
-            return lon, lat, height, "", f"IfcSite {site.GlobalId}"
+            return lon, lat, height, "", f"IfcSite {site.GlobalId}", site, None
     return None
 
 
@@ -293,10 +294,12 @@ def site_placement(model, target_crs: str, warnings: list[str]) -> Placement | N
     anchor = _geographic_anchor(model)
     if anchor is None:
         return None
-    lon, lat, height, datum, source = anchor
+    lon, lat, height, datum, source, site, geographic = anchor
     crs = horizontal_crs(target_crs)
     _check_lonlat_in_area(crs, lon, lat, source)
-    to_grid = pyproj.Transformer.from_crs(crs.geodetic_crs, crs, always_xy=True)
+    # IfcSite states no datum: its latitude/longitude are taken in the target's own geodetic CRS
+    source_geographic = horizontal_crs(geographic) if geographic else crs.geodetic_crs
+    to_grid = pyproj.Transformer.from_crs(source_geographic, crs, always_xy=True)
     easting, northing = to_grid.transform(lon, lat)
     if not (math.isfinite(easting) and math.isfinite(northing)):
         raise InputError(f"{source} ({lat:.6f} N, {lon:.6f} E) cannot be projected to {target_crs}")
@@ -307,9 +310,8 @@ def site_placement(model, target_crs: str, warnings: list[str]) -> Placement | N
     theta = math.radians(convergence - true_north)
     unit_m = project_unit_m(model)
     origin = np.zeros(3)
-    sites = model.by_type("IfcSite")
-    if source.startswith("IfcSite") and sites[0].ObjectPlacement is not None:
-        origin = ifcopenshell.util.placement.get_local_placement(sites[0].ObjectPlacement)[:3, 3] * unit_m
+    if site is not None and site.ObjectPlacement is not None:
+        origin = ifcopenshell.util.placement.get_local_placement(site.ObjectPlacement)[:3, 3] * unit_m
     c, s = math.cos(theta), math.sin(theta)
     linear = np.array([[k * c, -k * s, 0.0], [k * s, k * c, 0.0], [0.0, 0.0, 1.0]])
     matrix = np.eye(4)
@@ -321,7 +323,7 @@ def site_placement(model, target_crs: str, warnings: list[str]) -> Placement | N
         warnings.append("the height datum of RefElevation is not stated; heights assume the target's vertical datum")
     return Placement(
         method="rigid operation (geographic)" if source.startswith("IfcRigid") else SITE,
-        target_crs=target_crs, matrix=matrix, source_crs=_crs_label(crs.geodetic_crs),
+        target_crs=target_crs, matrix=matrix, source_crs=_crs_label(source_geographic),
         vertical_datum=datum or "RefElevation (datum not stated)", eastings=easting, northings=northing,
         orthogonal_height=height, rotation_deg=math.degrees(theta), scale=k, unit_scale=1.0,
         grid_convergence_deg=convergence, expected_accuracy_m=1.0, warnings=warnings,

@@ -60,19 +60,13 @@ def _products(model) -> list:
     return elements + list(model.by_type("IfcSpace"))
 
 
-def _aggregates(items: list[_Item], products: list) -> list[tuple[object, list[int]]]:
-    """Elements without geometry of their own whose aggregated parts have some (a window of plates,
-    a roof of slabs), with the ids of those parts. They get a row without geometry; each part keeps its
-    own geometry and names the aggregate, so no geometry is stored twice."""
+def _without_geometry(items: list[_Item], products: list, skipped: set[str]) -> list[tuple[object, list[int]]]:
+    """Products that got no mesh of their own (aggregates such as a window of plates or a roof of slabs,
+    axis-only or data-only elements), with the ids of their meshed parts. They get a row without geometry;
+    parts keep their own geometry and name the aggregate, so no geometry is stored twice."""
     meshed = {i.product.id() for i in items}
-    out = []
-    for product in products:
-        if getattr(product, "Representation", None) is not None or product.is_a("IfcSpace"):
-            continue
-        parts = [p.id() for p in _parts(product) if p.id() in meshed]
-        if parts:
-            out.append((product, parts))
-    return out
+    return [(p, [q.id() for q in _parts(p) if q.id() in meshed]) for p in products
+            if p.id() not in meshed and p.GlobalId not in skipped]
 
 
 def _parts(product) -> list:
@@ -289,9 +283,14 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
         for message in warnings[reported:]:
             reporter.warning(f"{source}: {message}")
         reporter.progress(90)
-        for product, parts in _aggregates(items, products):
+        rows.placement = placement
+        bare = _without_geometry(items, products, {gid for gid, _ in skipped})
+        for product, parts in bare:
             reporter.check()
-            rows.write_aggregate(product, parts)
+            rows.write_without_geometry(product, parts)
+        if bare:
+            reporter.info(f"{len(bare)} elements without 3D geometry of their own (aggregates whose parts carry it, "
+                          "axis or data only) were written without geometry")
         _write_storeys(writer, items, storeys, elevations, placement, source)
         n_buildings = _write_buildings(writer, model, items, elevations, placement, rows.building_z, source)
         writer.add(GEOREF_REPORT, _report_row(model, source, options, placement, rows.counts, skipped))
@@ -308,6 +307,7 @@ class _Rows:
         self.counts = {"elements": 0, "spaces": 0}
         self.building_z: dict[int, list[float]] = {}
         self.z_range: dict[int, tuple[float, float]] = {}
+        self.placement: georef.Placement | None = None
 
     def write(self, item: _Item, placement: georef.Placement) -> None:
         xyz = placement.apply(item.mesh.verts)
@@ -330,11 +330,18 @@ class _Rows:
             self.counts["elements"] += 1
         item.mesh = None
 
-    def write_aggregate(self, product, parts: list[int]) -> None:
+    def write_without_geometry(self, product, parts: list[int]) -> None:
         psets = attributes.property_sets(product)
-        zs = (min(self.z_range[i][0] for i in parts), max(self.z_range[i][1] for i in parts))
-        row = _element_row(product, attributes.parent_of(product, "IfcBuildingStorey"),
-                           attributes.parent_of(product, "IfcBuilding"), psets, zs, self.source, *self.units[1:])
+        storey = attributes.parent_of(product, "IfcBuildingStorey")
+        building = attributes.parent_of(product, "IfcBuilding")
+        if product.is_a("IfcSpace"):
+            _write_space(self.writer, _Item(product, None), None, psets, storey, building, self.placement, self.source,
+                         self.units, self.elevations)
+            self.counts["spaces"] += 1
+            return
+        ranges = [self.z_range[i] for i in parts]
+        zs = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (None, None)
+        row = _element_row(product, storey, building, psets, zs, self.source, *self.units[1:])
         row["parts"] = len(parts)
         self.writer.add(BIM_ELEMENTS, row, None)
         self.counts["elements"] += 1
@@ -364,18 +371,18 @@ def _write_space(writer, item: _Item, xyz, psets, storey, building, placement, s
     floor = item.footprint
     if floor is not None and floor.geom_type != "Polygon":
         floor = max(floor.geoms, key=lambda g: g.area)
-    z_floor = float(xyz[:, 2].min())
+    z_floor = float(xyz[:, 2].min()) if xyz is not None else None
     geometry2 = _polygon_z(floor, placement, item.z_min)[0] if floor is not None else None
     area = quantities["area"]
     row = {
         "global_id": product.GlobalId, "name": product.Name, "long_name": product.LongName,
         "number": quantities["reference"] or product.Name,
         "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
-        "storey_elevation": _target_height(placement, elevations[storey.id()]) if storey else None,
+        "storey_elevation": _target_height(placement, elevations[storey.id()]) if storey and placement else None,
         "building_global_id": building.GlobalId if building else None, "floor_elevation": z_floor,
         "area": area if area is not None else (floor.area if floor is not None else None),
         "area_source": quantities["area_source"] or ("computed" if floor is not None else None),
-        "height": quantities["height"] if quantities["height"] is not None else item.z_max - item.z_min,
+        "height": quantities["height"] if quantities["height"] is not None or xyz is None else item.z_max - item.z_min,
         "volume": quantities["volume"], "psets": psets, "source_file": source,
     }
     writer.add(BIM_SPACES, row, geometry2)

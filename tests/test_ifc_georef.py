@@ -87,6 +87,11 @@ def test_rigid_operation_to_geographic_crs(shared_data):
     origin = _at(placement, 0, 0, 0)
     assert origin[:2] == pytest.approx(expected, abs=0.001)
     assert origin[2] == pytest.approx(475.0)
+    # into a WGS 84 grid the ETRS89 anchor goes through PROJ's datum transformation
+    placement, _ = _resolve(shared_data / GEOREF / "geographic-referencing-rigid-operation.ifc", "EPSG:32633")
+    expected = pyproj.Transformer.from_crs("EPSG:4258", "EPSG:32633", always_xy=True).transform(
+        14.0902217, 46.3623297)
+    assert _at(placement, 0, 0, 0)[:2] == pytest.approx(expected, abs=0.001)
 
 
 def test_map_conversion_with_empty_crs_name_is_assumed_and_warned(shared_data):

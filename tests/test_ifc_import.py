@@ -257,3 +257,35 @@ def test_qgis_process_utm_sample(shared_data, tmp_path, python_exe):
     apex = coords[np.argmin(coords[:, 2])]  # the pyramid's tip is the local origin
     assert abs(apex[0] - 458657.30) < 0.01 and abs(apex[1] - 5438232.25) < 0.01 and apex[2] == pytest.approx(113.7)
     assert shutil.which("true")  # the subprocess ran in a normal environment
+
+
+@pytest.mark.parametrize("name, target, method", [
+    ("geographic-referencing-utm.ifc", "EPSG:25832", "map conversion"),
+    ("geographic-referencing-gk.ifc", "EPSG:25832", "map conversion"),
+    ("geographic-referencing-rigid-operation.ifc", "EPSG:32633", "rigid operation (geographic)"),
+    ("UT_GeoRef_1.ifc", "EPSG:25832", "map conversion"),
+    ("Georeferencing-Earthworks-12d-1.ifc", "EPSG:7856", "map conversion"),
+    ("ifcopenshell-geolocation-mapconversion-angle_IFC4.ifc", "EPSG:25832", "map conversion (CRS assumed)"),
+])
+def test_every_georef_sample_imports(shared_data, tmp_path, name, target, method):
+    from geotwin.bim.reader import open_ifc
+
+    path, out = shared_data / "ifc/georef" / name, tmp_path / "georef.gpkg"
+    result = import_ifc(path, out, ImportOptions(target_crs=target))
+    model = open_ifc(path)
+    expected = [e for e in model.by_type("IfcElement") if not e.is_a("IfcFeatureElement")]
+    elements = _layer(out, "bim_elements")
+    assert result.skipped == [] and sorted(elements.global_id) == sorted(e.GlobalId for e in expected)
+    report = _layer(out, "georef_report").iloc[0]
+    assert report.method == method and report.target_crs == target and report.elements == len(expected)
+    if method.endswith("(CRS assumed)"):  # E 15000 m, N 0 m: no place in EPSG:25832, and the report says so
+        assert "outside the area of use" in report.warnings
+        return
+    # every stored vertex lies inside the target CRS's area of use
+    crs = pyproj.CRS(target)
+    west, south, east, north = crs.area_of_use.bounds
+    for geom in elements.geometry.dropna():
+        coords = shapely.get_coordinates(geom)
+        lon, lat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(
+            coords[:, 0], coords[:, 1])
+        assert (west <= lon).all() and (lon <= east).all() and (south <= lat).all() and (lat <= north).all()
