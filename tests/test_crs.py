@@ -67,6 +67,9 @@ def test_override_forms():
     info = crs_override(CRS.from_epsg(5555).to_wkt())  # WKT of a compound CRS
     assert (info.horizontal, info.vertical) == ("EPSG:25832", "EPSG:5783")
     assert crs_override(CRS.from_epsg(31467).to_wkt()).horizontal == "EPSG:31467"
+    for junk in ("", "nonsense", "EPSG:5783"):  # empty, unparsable, vertical only
+        with pytest.raises(InputError):
+            crs_override(junk)
 
 
 @pytest.mark.parametrize("bad", ["", "EPSG:999999", "urn:adv:crs:NOWHERE_UTM99", "local:grid",
