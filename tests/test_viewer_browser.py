@@ -21,7 +21,8 @@ import pytest
 from pyproj import Transformer
 
 from geotwin.twin.errors import InputError
-from geotwin.twin.tiles.viewer import FUNCTION_CLASSES, OTHER_FUNCTION, cesium_base_url, write_viewer
+from geotwin.twin.tiles.viewer import (DEFAULT_CESIUM_URL, FUNCTION_CLASSES, OTHER_FUNCTION, cesium_base_url,
+                                        write_viewer)
 
 ROOT = Path(__file__).resolve().parent.parent
 CESIUM_BUILD = ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
@@ -265,6 +266,12 @@ def function_colour(code: str) -> str:
     return OTHER_FUNCTION[1]
 
 
+def test_default_cesium_is_the_tested_version():
+    tested = json.loads((ROOT / "package.json").read_text())["devDependencies"]["cesium"]
+    major, minor, _patch = tested.split(".")
+    assert DEFAULT_CESIUM_URL == f"https://cesium.com/downloads/cesiumjs/releases/{major}.{minor}/Build/Cesium/Cesium.js"
+
+
 def test_cesium_base_url_forms(tmp_path):
     viewer_dir = tmp_path / "out" / "viewer"
     assert cesium_base_url("https://cdn.example.org/cesium/1.145/Build/Cesium/Cesium.js", viewer_dir) \
@@ -315,6 +322,8 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
     out10 = site / "city10"
     write_fixture_tileset(out10, "1.0")
     write_viewer(out10, cesium_url=site / "cesium", title="GeoTwin 3D Tiles 1.0")
+    # A viewer whose tileset is missing must say so, naming the URL.
+    write_viewer(site / "broken", tileset_url="../no-such-tileset.json", cesium_url=site / "cesium")
 
     known = next(b for b in BUILDINGS if b[0] == KNOWN)
     roof_lon, roof_lat, roof_h = enu_to_geodetic(known[2], known[3], known[6])
@@ -325,7 +334,6 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
         "origin": base_url, "userDataDir": str(tmp_path / "chromium-profile"), "timeoutMs": 120000,
         "pages": [
             {"url": f"{base_url}/city/viewer/index.html", "screenshot": str(shot), "waitSensorRefreshes": 1,
-             "probeHeights": [{"lon": island_lon, "lat": island_lat}, {"lon": sensor_lon, "lat": sensor_lat}],
              "clicks": [
                  {**building_click, "screenshot": str(tmp_path / "viewer-picked.png")},
                  # pins stand on their point: click 22 px above it, inside the 40 px pin
@@ -333,6 +341,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
                  {"name": "sensor", "lon": sensor_lon, "lat": sensor_lat, "height": GROUND_H, "offsetY": -22},
              ]},
             {"url": f"{base_url}/city10/viewer/index.html", "screenshot": str(shot10), "clicks": [building_click]},
+            {"url": f"{base_url}/broken/viewer/index.html"},
         ],
     }
     (tmp_path / "job.json").write_text(json.dumps(job))
@@ -343,7 +352,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
     assert "fatal" not in result, result.get("fatal")
     (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
     assert result["foreignRequests"] == []  # no Cesium ion, no CDN: everything from localhost
-    page11, page10 = result["pages"]
+    page11, page10, broken = result["pages"]
 
     for page in (page11, page10):
         load = page["load"]
@@ -368,8 +377,12 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
         assert rows["function"] == known[1] and float(rows["measured_height"]) == known[6]
         assert int(rows["storeys_above_ground"]) == round(known[6] / 3)
 
-    # Overlays are clamped to the ground, not to the ellipsoid 158 m below.
-    assert page11["globeHeights"] == [pytest.approx(GROUND_H, abs=0.05)] * 2
+    # Overlay points stand on the ground, not on the ellipsoid 158 m below.
+    assert page11["overlays"] == {
+        "Learning islands": [[pytest.approx(island_lon, abs=1e-9), pytest.approx(island_lat, abs=1e-9),
+                              pytest.approx(GROUND_H, abs=0.01)]],
+        "Sensors": [[pytest.approx(sensor_lon, abs=1e-9), pytest.approx(sensor_lat, abs=1e-9),
+                     pytest.approx(GROUND_H, abs=0.01)]]}
     assert page11["load"]["layers"] == {"Learning islands": {"count": 1}, "Sensors": {"count": 1}}
     island = page11["clicks"][1]
     assert island["pickedId"] == ISLAND["id"] and island["picked"]["kind"] == "island", island
@@ -386,3 +399,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
     assert f"{latest['result']} {stream['unitOfMeasurement']['symbol']}" in sensor["highlights"]
     assert f"Measured: {latest['phenomenonTime']}" in sensor["highlights"]
     assert shot.stat().st_size > 20_000 and shot10.stat().st_size > 20_000
+
+    assert broken["load"]["loaded"] is False and broken["load"]["statusState"] == "error"
+    assert "../no-such-tileset.json" in broken["load"]["status"], broken["load"]
+    assert [r.endswith("/broken/no-such-tileset.json HTTP 404") for r in broken["failedRequests"]] == [True]

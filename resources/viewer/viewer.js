@@ -7,7 +7,7 @@
   var config = JSON.parse(document.getElementById("geotwin-config").textContent);
   var state = window.geotwin = {
     loaded: false, error: null, tileCount: 0, featureCount: 0, groundHeight: null,
-    pickedId: null, picked: null, layers: {}, sensorRefreshes: 0, sensorRefreshErrors: 0,
+    pickedId: null, picked: null, layers: {}, sensorRefreshes: 0, sensorRefreshErrors: 0, timings: {},
     viewer: null, tileset: null
   };
   var statusEl = document.getElementById("status");
@@ -75,8 +75,8 @@
   }
 
   // ---------------------------------------------------------------- ground height
-  // Without terrain the globe is the ellipsoid, tens of metres below the city. A flat globe at the
-  // ground's ellipsoidal height keeps overlays clamped to the ground and the ground under the city.
+  // Without terrain the globe is the ellipsoid, tens of metres below the city. The globe is drawn
+  // flat at the ground's ellipsoidal height, and overlay points stand at that height.
   function groundFromTilesetJson(json) {
     var root = json.root || {};
     var bv = root.boundingVolume || {};
@@ -105,7 +105,7 @@
   }
 
   function flatGlobe(height) {
-    var size = 65;
+    var size = 16;
     var heights = new Float32Array(size * size).fill(height);
     return new Cesium.CustomHeightmapTerrainProvider({
       width: size, height: size,
@@ -271,10 +271,16 @@
     entity.geotwinKind = kind;
     entity.geotwinLayer = layerName;
     if (!entity.position) { return; }
+    var heightReference = Cesium.HeightReference.CLAMP_TO_GROUND;
+    if (state.groundHeight !== null) {
+      var where = Cesium.Cartographic.fromCartesian(entity.position.getValue(viewer.clock.currentTime));
+      entity.position = Cesium.Cartesian3.fromRadians(where.longitude, where.latitude, state.groundHeight);
+      heightReference = Cesium.HeightReference.NONE;
+    }
     entity.billboard = new Cesium.BillboardGraphics({
       image: pins.fromText(kindStyle[kind].symbol, kindStyle[kind].color, 40).toDataURL(),
       verticalOrigin: Cesium.VerticalOrigin.BOTTOM,
-      heightReference: Cesium.HeightReference.CLAMP_TO_GROUND,
+      heightReference: heightReference,
       disableDepthTestDistance: Number.POSITIVE_INFINITY
     });
     if (kind === "sensor") {
@@ -287,14 +293,14 @@
         style: Cesium.LabelStyle.FILL_AND_OUTLINE,
         verticalOrigin: Cesium.VerticalOrigin.BOTTOM,
         pixelOffset: new Cesium.Cartesian2(0, -44),
-        heightReference: Cesium.HeightReference.CLAMP_TO_GROUND,
+        heightReference: heightReference,
         disableDepthTestDistance: Number.POSITIVE_INFINITY
       });
     }
   }
 
   function loadLayer(layer) {
-    return Cesium.GeoJsonDataSource.load(layer.url, { clampToGround: true }).then(function (source) {
+    return Cesium.GeoJsonDataSource.load(layer.url, { clampToGround: state.groundHeight === null }).then(function (source) {
       source.name = layer.name;
       source.entities.values.forEach(function (entity) { styleOverlay(entity, layer.name); });
       state.layers[layer.name] = { count: source.entities.values.length };
@@ -372,11 +378,11 @@
     });
   }
 
-  // Resolves once the tileset and the globe have loaded every tile the current view needs.
+  // Resolves once the tileset has loaded every tile the current view needs.
   function tilesLoaded(tileset) {
     return new Promise(function (resolve) {
       var remove = scene.postRender.addEventListener(function () {
-        if (tileset.tilesLoaded && scene.globe.tilesLoaded) { remove(); resolve(); }
+        if (tileset.tilesLoaded) { remove(); resolve(); }
       });
     });
   }
@@ -389,7 +395,13 @@
     return new Cesium.DirectionalLight({ direction: Cesium.Cartesian3.normalize(direction, direction), intensity: 2.2 });
   }
 
+  function mark(name, since) {
+    state.timings[name] = Math.round(performance.now() - since);
+    return performance.now();
+  }
+
   async function start() {
+    var t = performance.now();
     buildLegend();
     setStatus("Loading tileset\u2026", "loading");
     var json = await Cesium.Resource.fetchJson({ url: config.tilesetUrl });
@@ -411,8 +423,11 @@
     scene.primitives.add(tileset);
     scene.light = cityLight(tileset.boundingSphere.center);
     await Promise.all(config.layers.map(loadLayer));
+    t = mark("tilesetMs", t);
     await flyTo(tileset.boundingSphere);
+    t = mark("flightMs", t);
     await tilesLoaded(tileset);
+    mark("tilesMs", t);
     state.loaded = true;
     setStatus("tileset loaded: " + state.tileCount + " tiles, " + state.featureCount + " features", "loaded");
     await refreshSensors();

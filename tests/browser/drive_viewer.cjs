@@ -1,6 +1,6 @@
 // Drive the GeoTwin web viewer in Debian's chromium (headless, WebGL through SwiftShader).
 // Usage: node drive_viewer.cjs <job.json>; prints one JSON result line on stdout.
-// job: {origin, userDataDir, timeoutMs, pages: [{url, screenshot, idProperty, probeHeights: [{lon, lat}],
+// job: {origin, userDataDir, timeoutMs, pages: [{url, screenshot, idProperty,
 //       waitSensorRefreshes, clicks: [{name, lon, lat, height, offsetY, screenshot}]}]}
 // Requests to any host other than the page's own are aborted and reported (the viewer must
 // work without Cesium ion or any other service).
@@ -18,6 +18,7 @@ const ARGS = [
 // One page: load the viewer, read its state, click the targets, take a screenshot.
 async function visit(context, spec, timeout) {
   const origin = new URL(spec.url).origin;
+  const started = Date.now();
   const result = { url: spec.url, consoleErrors: [], pageErrors: [], failedRequests: [], clicks: [] };
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
@@ -35,7 +36,7 @@ async function visit(context, spec, timeout) {
     result.load = await page.evaluate(() => ({
       loaded: window.geotwin.loaded, error: window.geotwin.error, tileCount: window.geotwin.tileCount,
       featureCount: window.geotwin.featureCount, groundHeight: window.geotwin.groundHeight,
-      layers: window.geotwin.layers, webgl: window.geotwin.viewer.scene.context.webgl2 ? 2 : 1,
+      layers: window.geotwin.layers, timings: window.geotwin.timings, webgl: window.geotwin.viewer.scene.context.webgl2 ? 2 : 1,
       status: document.getElementById("status").textContent,
       statusState: document.getElementById("status").dataset.state,
       legend: Array.from(document.querySelectorAll("#legend li")).map((li) => li.textContent),
@@ -59,10 +60,20 @@ async function visit(context, spec, timeout) {
         return out;
       }, spec.idProperty || "id");
     }
-    if (result.load.loaded && spec.probeHeights) {
-      // Height of the rendered globe (what overlays are clamped to) at the given points.
-      result.globeHeights = await page.evaluate((points) => points.map((p) =>
-        window.geotwin.viewer.scene.globe.getHeight(Cesium.Cartographic.fromDegrees(p.lon, p.lat))), spec.probeHeights);
+    if (result.load.loaded) {
+      // Where the overlay points stand: layer name -> [[lon, lat, ellipsoidal height]].
+      result.overlays = await page.evaluate(() => {
+        const viewer = window.geotwin.viewer;
+        const out = {};
+        for (let i = 0; i < viewer.dataSources.length; i++) {
+          const source = viewer.dataSources.get(i);
+          out[source.name] = source.entities.values.map((e) => {
+            const c = Cesium.Cartographic.fromCartesian(e.position.getValue(viewer.clock.currentTime));
+            return [Cesium.Math.toDegrees(c.longitude), Cesium.Math.toDegrees(c.latitude), c.height];
+          });
+        }
+        return out;
+      });
     }
     if (result.load.loaded && spec.waitSensorRefreshes) {
       await page.waitForFunction((n) => window.geotwin.sensorRefreshes + window.geotwin.sensorRefreshErrors >= n,
@@ -102,6 +113,7 @@ async function visit(context, spec, timeout) {
   } finally {
     await page.close();
   }
+  result.ms = Date.now() - started;
   return result;
 }
 
@@ -111,7 +123,7 @@ async function main() {
   const result = { foreignRequests: [], pages: [] };
   const context = await chromium.launchPersistentContext(job.userDataDir, {
     executablePath: "/usr/bin/chromium", headless: true, args: ARGS,
-    viewport: { width: 1024, height: 768 }, timeout,
+    viewport: { width: 800, height: 600 }, timeout,
   });
   try {
     await context.route("**/*", (route) => {
