@@ -241,7 +241,8 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
     params = params._replace(scale=scale)
     matrix = _affine_from_helmert(params, geo.get_wcs(model), unit_m, map_unit_m)
     transformer, accuracy = _transformer(resolved, target_crs, warnings)
-    if op_is_rigid := method == "rigid operation":
+    rigid = method == "rigid operation"
+    if rigid:
         warnings.append("placed by IfcRigidOperation: a translation without rotation or scale")
     placement = Placement(
         method=method + (" (CRS assumed)" if assumed else ""), target_crs=target_crs, matrix=matrix,
@@ -256,7 +257,7 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
                     "orthogonal_height": params.h, "x_axis_abscissa": params.xaa, "x_axis_ordinate": params.xao,
                     "scale_given": given_scale, "scale_applied": scale, "factor_x": params.factor_x,
                     "factor_y": params.factor_y, "factor_z": params.factor_z, "project_unit_m": unit_m,
-                    "map_unit_m": map_unit_m, "rigid": op_is_rigid},
+                    "map_unit_m": map_unit_m, "rigid": rigid},
     )
     _check_area_of_use(placement, warnings)
     return placement

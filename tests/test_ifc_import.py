@@ -289,3 +289,22 @@ def test_every_georef_sample_imports(shared_data, tmp_path, name, target, method
         lon, lat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(
             coords[:, 0], coords[:, 1])
         assert (west <= lon).all() and (lon <= east).all() and (south <= lat).all() and (lat <= north).all()
+
+
+def test_algorithm_manual_parameters(run_alg, tmp_path):
+    path, out = tmp_path / "generated.ifc", tmp_path / "manual.gpkg"
+    wall_id = make_georeferenced_ifc(path, "IFC4", eastings=1.0, northings=2.0, height=3.0, angle_deg=0.0)
+    e, n, h, angle = 458500.5, 5438600.25, 111.11, 123.4
+    results = run_alg("geotwin:importifc", {
+        "INPUT": str(path), "GEOREFERENCING": 3, "MANUAL_EASTING": e, "MANUAL_NORTHING": n, "MANUAL_HEIGHT": h,
+        "MANUAL_ROTATION": angle, "OUTPUT": str(out)})
+    assert results["GEOREF_METHOD"] == "manual" and results["ELEMENTS"] == 1 and results["SPACES"] == 0
+    local = _world_verts(ifcopenshell.open(str(path)), wall_id)
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    expected = np.column_stack([e + c * local[:, 0] - s * local[:, 1], n + s * local[:, 0] + c * local[:, 1],
+                                h + local[:, 2]])
+    got = _vertices(_layer(out, "bim_elements").geometry.iloc[0])
+    dist = np.min(np.linalg.norm(expected[:, None, :] - got[None, :, :], axis=2), axis=1)
+    assert dist.max() < 0.001
+    report = _layer(out, "georef_report").iloc[0]
+    assert report.rotation_deg == pytest.approx(angle) and report.requested == "manual"
