@@ -34,9 +34,17 @@ def fmt_mm(v: int) -> str:
     return f"{sign}{q}.{r:03d}"
 
 
-def pos_list(ring: Ring) -> str:
-    pts = list(ring) + [ring[0]]
-    return " ".join(f"{fmt_mm(x)} {fmt_mm(y)} {fmt_mm(z)}" for x, y, z in pts)
+def pos_list(ring: Ring, cache: dict | None = None) -> str:
+    """The closed ring as gml:posList text; ``cache`` keeps each point's text within one building."""
+    if cache is None:
+        cache = {}
+    out = []
+    for p in (*ring, ring[0]):
+        text = cache.get(p)
+        if text is None:
+            text = cache[p] = f"{fmt_mm(p[0])} {fmt_mm(p[1])} {fmt_mm(p[2])}"
+        out.append(text)
+    return " ".join(out)
 
 
 class CityGmlWriter:
@@ -66,6 +74,7 @@ class CityGmlWriter:
         out.append(f"<bldg:storeysAboveGround>{spec.storeys}</bldg:storeysAboveGround>\n")
         out.append(f'<bldg:lod2Solid>\n<gml:Solid gml:id="{bid}_solid">\n<gml:exterior>\n<gml:CompositeSurface>\n')
         polys = []
+        points: dict = {}
         for n, (kind, _) in enumerate(surfaces, start=1):
             pid = f"{bid}_{_SURFACE_CODES[kind]}{n}_poly"
             polys.append(pid)
@@ -76,7 +85,7 @@ class CityGmlWriter:
                 f'<bldg:boundedBy>\n<bldg:{kind} gml:id="{bid}_{_SURFACE_CODES[kind]}{n}">\n'
                 f"<bldg:lod2MultiSurface>\n<gml:MultiSurface>\n<gml:surfaceMember>\n"
                 f'<gml:Polygon gml:id="{pid}">\n<gml:exterior>\n<gml:LinearRing>\n'
-                f'<gml:posList srsDimension="3">{pos_list(ring)}</gml:posList>\n'
+                f'<gml:posList srsDimension="3">{pos_list(ring, points)}</gml:posList>\n'
                 f"</gml:LinearRing>\n</gml:exterior>\n</gml:Polygon>\n</gml:surfaceMember>\n"
                 f"</gml:MultiSurface>\n</bldg:lod2MultiSurface>\n</bldg:{kind}>\n</bldg:boundedBy>\n")
         out.append(
