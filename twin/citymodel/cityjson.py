@@ -56,24 +56,18 @@ def open_binary(path: str | os.PathLike) -> BinaryIO:
 
 
 def is_cityjson_seq(path: str | os.PathLike) -> bool:
-    """True when the file's first line is a complete CityJSON header followed by feature lines."""
+    """True when the file's first line is a complete CityJSON header followed by more lines."""
     try:
         with open_binary(path) as fh:
             first = fh.readline()
             if not first.strip().startswith(b"{"):
                 return False
-            try:
-                head = json.loads(first)
-            except ValueError:
+            if not any(line.strip() for line in fh):  # a one-line (minified) CityJSON document
                 return False
-            if not isinstance(head, dict) or head.get("type") != "CityJSON":
-                return False
-            for line in fh:
-                if line.strip():
-                    return True
-            return False
-    except (OSError, EOFError, gzip.BadGzipFile):
+        head = json.loads(first)
+    except (OSError, EOFError, gzip.BadGzipFile, ValueError, RecursionError):
         return False
+    return isinstance(head, dict) and head.get("type") == "CityJSON"
 
 
 def normalise_lod(value: Any) -> str:
@@ -303,6 +297,8 @@ class CityJSONSource:
         except json.JSONDecodeError as err:
             raise InputError(f"malformed JSON: {err.msg} (column {err.colno})", path=self.path,
                              line=err.lineno) from None
+        except RecursionError:
+            raise InputError("JSON nested too deeply", path=self.path) from None
         except (OSError, EOFError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read the file: {err}", path=self.path) from None
         if not isinstance(doc, dict):
@@ -314,8 +310,10 @@ class CityJSONSource:
         try:
             with open_binary(self.path) as fh:
                 header = json.loads(fh.readline())
-        except (OSError, EOFError, ValueError) as err:
+        except (OSError, EOFError, ValueError, RecursionError) as err:
             raise InputError(f"unreadable CityJSONSeq header: {err}", path=self.path, line=1) from None
+        if not isinstance(header, dict):
+            raise InputError("the CityJSONSeq header is not a JSON object", path=self.path, line=1)
         return header
 
     def _crs(self, override: CrsInfo | None) -> CrsInfo:
@@ -400,7 +398,7 @@ class CityJSONSource:
     def _feature(self, line: bytes, line_no: int) -> Iterator[CityObject | Skipped]:
         try:
             feature = json.loads(line)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             yield Skipped(self.path, f"line {line_no}", f"malformed CityJSONFeature line: {err}", line_no)
             return
         fid = str(feature.get("id", f"line {line_no}")) if isinstance(feature, dict) else f"line {line_no}"
@@ -443,6 +441,9 @@ class CityJSONSource:
             city_object, dropped = self._building(oid, obj, vertices, line)
         except _BadObject as err:
             yield Skipped(self.path, oid, str(err), line)
+            return
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
+            yield Skipped(self.path, oid, f"malformed geometry or attributes ({type(err).__name__}: {err})", line)
             return
         for problem in dropped:
             yield Skipped(self.path, f"{oid}#{problem.split(':')[0].split()[-1]}", f"{problem}; surface dropped", line)

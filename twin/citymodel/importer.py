@@ -173,7 +173,7 @@ class _Importer:
                    attributes={k: v for k, v in obj.attributes.items() if k not in _TYPED_FIELDS} or None)
         if obj.object_class == "BuildingPart":
             self.result.parts += 1
-            if obj.parent_id:
+            if obj.parent_id and (obj.parent_id in self.pending or obj.parent_id not in self.seen):
                 agg = self.parts.setdefault(obj.parent_id, _PendingParent({}))
                 agg.ground = ground if agg.ground is None or (ground is not None and ground < agg.ground) else agg.ground
                 agg.roof = roof if agg.roof is None or (roof is not None and roof > agg.roof) else agg.roof
@@ -184,6 +184,7 @@ class _Importer:
         if not obj.surfaces and obj.object_class == "Building":
             self.pending[obj.id] = _PendingParent(row)
             return
+        self.parts.pop(obj.id, None)  # its own geometry gives its heights and outline
         self._write(row, obj, outline)
 
     def _write(self, row: dict, obj: CityObject, outline) -> None:
@@ -200,7 +201,10 @@ class _Importer:
             self.result.footprints += 1
 
     def finish(self) -> None:
-        """Write the buildings whose geometry is in their parts: heights and outline from the parts."""
+        """Write the buildings whose geometry is in their parts (heights and outline from the parts).
+
+        Called after each source: a building and its parts come from the same file.
+        """
         for bid, parent in self.pending.items():
             agg = self.parts.get(bid)
             outline = None
@@ -214,6 +218,8 @@ class _Importer:
             if outline is not None:
                 self.writer.add(FOOTPRINTS, {"building_id": bid, "area": outline.area}, outline)
                 self.result.footprints += 1
+        self.pending.clear()
+        self.parts.clear()
 
 
 def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.PathLike,
@@ -255,6 +261,7 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
                     importer.add(item, summary)
                 if n % 50 == 0:
                     reporter.progress(100.0 * (index + float(getattr(source, "progress", 0.0))) / len(files))
+            importer.finish()
             writer.add(SOURCES, {
                 "source_file": str(path), "checksum_sha256": sha256_of(path), "format": source.format,
                 "horizontal_crs": source.crs.horizontal, "vertical_crs": source.crs.vertical or "",
@@ -263,7 +270,6 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
             result.sources.append(summary)
             reporter.progress(100.0 * (index + 1) / len(files))
         reporter.check()
-        importer.finish()
     if len(verticals) > 1:
         reporter.warning("the sources use different vertical CRSs ("
                          + ", ".join(sorted(v or "unknown" for v in verticals))
