@@ -73,10 +73,14 @@ def iterate(model, products: list, reporter: Reporter, threads: int = 1,
         return
     done: set[int] = set()
     total = len(wanted)
-    iterator = ifcopenshell.geom.iterator(settings(), model, max(1, threads),
-                                          include=[model.by_id(i) for i in sorted(wanted)],
-                                          geometry_library=kernel)
-    if iterator.initialize():
+    try:
+        iterator = ifcopenshell.geom.iterator(settings(), model, max(1, threads),
+                                              include=[model.by_id(i) for i in sorted(wanted)],
+                                              geometry_library=kernel)
+        started = iterator.initialize()
+    except Exception:  # noqa: BLE001 - the kernel refused the whole file: triangulate element by element
+        started = False
+    if started:
         while True:
             reporter.check()
             shape = iterator.get()

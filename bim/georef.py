@@ -388,7 +388,22 @@ def resolve(model, requested: str, target_crs: str, *, manual: tuple[float, floa
 
     Raises InputError when the requested method has no data in the file.
     """
+    import pyproj
+
     warnings = [] if warnings is None else warnings
+    if requested not in METHODS:
+        raise InputError(f"unknown georeferencing method {requested!r} (one of {', '.join(METHODS)})")
+    try:
+        horizontal_crs(target_crs)
+    except pyproj.exceptions.CRSError as err:
+        raise InputError(f"the target CRS {target_crs!r} is unknown to PROJ: {err}") from None
+    try:
+        return _resolve(model, requested, target_crs, manual, warnings)
+    except (AssertionError, AttributeError, TypeError, ValueError, ZeroDivisionError) as err:
+        raise InputError(f"the georeferencing entities cannot be read ({type(err).__name__}: {err})") from None
+
+
+def _resolve(model, requested: str, target_crs: str, manual, warnings: list[str]) -> Placement | None:
     if requested == MANUAL:
         if manual is None:
             raise InputError("manual georeferencing needs an easting, a northing, a height and a rotation")
