@@ -20,7 +20,7 @@ from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
 from geotwin.twin.store import open_store, read_store
-from geotwin.twin.errors import GeoTwinError
+from geotwin.twin.errors import GeoTwinError, InputError
 from geotwin.twin.store.schema import KNOWN_SPECS, SOURCE_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,7 +168,7 @@ def test_store_writes_are_atomic(tmp_path, inputs):
     before = target.read_bytes()
     broken = tmp_path / "broken.gpkg"
     broken.write_bytes(b"not a geopackage")
-    with pytest.raises(Exception):
+    with pytest.raises(InputError, match="broken.gpkg: not a readable GeoPackage"):
         build_twin(open_store(target), BuildInputs(citymodel=[str(broken)]))
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".twin.gpkg")] == []

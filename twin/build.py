@@ -83,12 +83,21 @@ def _is_gpkg(path: str) -> bool:
     return Path(path).suffix.lower() == ".gpkg"
 
 
+def _layers_of(path: str) -> set[str]:
+    """The layer names of an input GeoPackage; InputError naming the file when it cannot be read."""
+    import pyogrio
+
+    try:
+        return {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    except Exception as err:  # noqa: BLE001 - GDAL's errors differ by version; all mean "unreadable"
+        raise InputError(f"not a readable GeoPackage ({str(err).strip().splitlines()[0]})", path=path) from None
+
+
 def _read_layer(path: str, spec: LayerSpec, crs: str | None):
     """A layer of an importer's GeoPackage in canonical form (empty when the file lacks it)."""
     import pyogrio
 
-    layers = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
-    if spec.name not in layers:
+    if spec.name not in _layers_of(path):
         return empty(spec, crs)
     frame = pyogrio.read_dataframe(path, layer=spec.name)
     if spec.geometry_type is not None and crs and frame.crs is not None and frame.crs != crs:
@@ -99,7 +108,7 @@ def _read_layer(path: str, spec: LayerSpec, crs: str | None):
 def _gpkg_crs(path: str, layers: tuple[Keyed, ...]) -> str | None:
     import pyogrio
 
-    present = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    present = _layers_of(path)
     for keyed in layers:
         if keyed.spec.geometry_type is not None and keyed.spec.name in present:
             crs = pyogrio.read_info(path, layer=keyed.spec.name).get("crs")
@@ -116,7 +125,8 @@ class _Builder:
         self.options = options
         self.reporter = reporter
         self.workdir = workdir
-        self.exists = store.exists()
+        self.store_layers = set(store.layer_names())
+        self.exists = "builds" in self.store_layers
         self.old_sources = store.read(TWIN_SOURCES) if self.exists else empty(TWIN_SOURCES, None)
         self.crs: str | None = None
         self.frames: dict[str, pd.DataFrame] = {}
@@ -145,7 +155,7 @@ class _Builder:
             self.reused.append(kind)
             self.crs = self.crs or self.store_crs
             for keyed in layers:
-                self.frames[keyed.spec.name] = (self.store.read(keyed.spec) if keyed.spec.name in self._store_layers()
+                self.frames[keyed.spec.name] = (self.store.read(keyed.spec) if keyed.spec.name in self.store_layers
                                                 else empty(keyed.spec, self.crs))
             self.sources.append(self.old_sources[self.old_sources["source_kind"] == kind])
             return
@@ -163,11 +173,6 @@ class _Builder:
             frames = [f for f in parts[keyed.spec.name] if len(f)]
             self.frames[keyed.spec.name] = (conform(pd.concat(frames, ignore_index=True), keyed.spec, self.crs)
                                             if frames else empty(keyed.spec, self.crs))
-
-    def _store_layers(self) -> set[str]:
-        if not hasattr(self, "_layers"):
-            self._layers = set(self.store.layer_names())
-        return self._layers
 
     def _as_gpkgs(self, kind: str, paths: list[str]) -> list[tuple[str, str]]:
         """(input path, GeoPackage to read) per input; raw city model / IFC files are imported first."""
@@ -327,7 +332,7 @@ class _Builder:
     def write(self, derived: dict[str, pd.DataFrame], parameters: dict) -> BuildResult:
         result = BuildResult(self.store.describe(), reused=list(self.reused))
         old_hashes = self.store.read(OBJECT_HASHES) if self.exists else empty(OBJECT_HASHES, None)
-        stored = self._store_layers()
+        stored = self.store_layers
         build_id = 1
         old_builds = self.store.read(BUILDS) if self.exists else empty(BUILDS, None)
         if len(old_builds):

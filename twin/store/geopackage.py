@@ -84,7 +84,7 @@ class GpkgStore(TwinStore):
 
         frame = pyogrio.read_dataframe(self.path, layer=spec.name, fid_as_index=True)
         frame = frame.sort_index()
-        return conform(frame, spec, self.crs())
+        return conform(frame, spec, self.crs() if spec.geometry_type is not None else None)
 
     def crs(self) -> str | None:
         import pyogrio

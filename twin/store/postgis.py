@@ -153,10 +153,11 @@ class PostgisStore(TwinStore):
                                 "ORDER BY fid").fetchall()
         names = list(spec.fields)
         frame = pd.DataFrame([r[:len(names)] for r in rows], columns=names, dtype=object)
+        crs = self.crs() if spec.geometry_type is not None else None
         if spec.geometry_type is not None:
             geoms = [None if r[-1] is None else shapely.from_wkb(bytes(r[-1])) for r in rows]
-            frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=self.crs()))
-        return conform(frame, spec, self.crs())
+            frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs))
+        return conform(frame, spec, crs)
 
     def crs(self) -> str | None:
         with contextlib.closing(self._connect()) as conn:
