@@ -83,6 +83,16 @@ def horizontal_crs(user_input: str):
     return crs
 
 
+def target_horizontal(target_crs: str):
+    """The horizontal part of the target CRS; InputError when PROJ does not know it."""
+    import pyproj
+
+    try:
+        return horizontal_crs(target_crs)
+    except pyproj.exceptions.CRSError as err:
+        raise InputError(f"the target CRS {target_crs!r} is unknown to PROJ: {err}") from None
+
+
 def _resolve_crs(name: str | None):
     """The CRS an IFC names, or None when it is empty or unknown to PROJ."""
     import pyproj
@@ -388,15 +398,10 @@ def resolve(model, requested: str, target_crs: str, *, manual: tuple[float, floa
 
     Raises InputError when the requested method has no data in the file.
     """
-    import pyproj
-
     warnings = [] if warnings is None else warnings
     if requested not in METHODS:
         raise InputError(f"unknown georeferencing method {requested!r} (one of {', '.join(METHODS)})")
-    try:
-        horizontal_crs(target_crs)
-    except pyproj.exceptions.CRSError as err:
-        raise InputError(f"the target CRS {target_crs!r} is unknown to PROJ: {err}") from None
+    target_horizontal(target_crs)
     try:
         return _resolve(model, requested, target_crs, manual, warnings)
     except (AssertionError, AttributeError, TypeError, ValueError, ZeroDivisionError) as err:

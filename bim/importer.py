@@ -250,7 +250,7 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
 
     products = _products(model)
     reporter.info(f"triangulating {len(products)} elements and rooms")
-    crs = georef.horizontal_crs(options.target_crs)
+    crs = georef.target_horizontal(options.target_crs)
     crs_text = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.to_wkt()
     units = (length_m, area_m2, volume_m3)
     items: list[_Item] = []
