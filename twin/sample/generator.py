@@ -1,7 +1,6 @@
 """generate_district: write every file of the sample district into one folder, atomically."""
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -93,9 +92,7 @@ def generate_district(output_dir, buildings: int = 400, seed: int = 0, formats=F
     s = site()
     translate = (int(s.square[0]) * 1000, int(s.square[1]) * 1000, 100_000)
     with atomic_path(target, directory=True) as tmp:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)   # a plain folder, not mkdtemp's private 0700
+        tmp.chmod(0o755)   # a plain folder, not mkdtemp's private 0700
         files: dict[str, str] = {}
         writers = []
         if "citygml" in wanted:
