@@ -29,6 +29,12 @@ def raw_objects(path) -> dict[str, str]:
     return out
 
 
+def raw_objects_v2(path) -> list[str]:
+    """gml:ids of the Buildings of a CityGML 2.0 file."""
+    return [el.get(f"{{{GML}}}id") for el in etree.parse(str(path)).iter(
+        "{http://www.opengis.net/citygml/building/2.0}Building")]
+
+
 def expected_changes(old: dict[str, str], new: dict[str, str]) -> tuple[list, list, list]:
     return (sorted(set(new) - set(old)), sorted(set(old) - set(new)),
             sorted(k for k in set(old) & set(new) if old[k] != new[k]))
@@ -163,3 +169,22 @@ def test_buildtwin_needs_exactly_one_output(run_alg, tmp_path, shared_data):
     tile16 = str(shared_data / "citygml/hamburg/2016" / TILE)
     with pytest.raises(QgsProcessingException, match="either an output GeoPackage or a PostGIS connection"):
         run_alg("geotwin:buildtwin", {"CITYMODEL": [tile16]})
+
+
+def test_an_object_in_two_city_model_inputs_is_kept_once(tmp_path, shared_data):
+    """FZK-Haus LoD2 and LoD1 share one gml:id: the first input wins, the duplicate is named in a warning."""
+    from geotwin.twin.progress import CollectingReporter
+
+    folder = shared_data / "citygml/fzk-haus/citygml2"
+    lod2, lod1 = folder / "fzk_haus_lod2_v2.gml", folder / "fzk_haus_lod1_v2.gml"
+    [gml_id] = raw_objects_v2(lod2)
+    assert raw_objects_v2(lod1) == [gml_id]
+    polygons = len(etree.parse(str(lod2)).findall(f".//{{{GML}}}Polygon"))
+    reporter = CollectingReporter()
+    store = open_store(tmp_path / "twin.gpkg")
+    result = build_twin(store, BuildInputs(citymodel=[str(lod2), str(lod1)]), reporter=reporter)
+    twin = read_store(store)
+    assert result.buildings == 1 and list(twin["buildings"]["lod"]) == ["2"]
+    assert len(twin["building_surfaces"]) == polygons
+    assert any(str(lod1) in w and gml_id in w and "first input wins" in w for w in reporter.warnings)
+    assert len(twin["sources"]) == 2

@@ -161,12 +161,22 @@ class _Builder:
             return
         gpkgs = self._as_gpkgs(kind, list(checksums))
         parts: dict[str, list] = {k.spec.name: [] for k in layers}
+        seen: dict[str, set] = {k.spec.name: set() for k in layers}
         for input_path, gpkg in gpkgs:
             crs = _gpkg_crs(gpkg, layers)
             if self.crs is None:
                 self.crs = crs
             for keyed in layers:
-                parts[keyed.spec.name].append(_read_layer(gpkg, keyed.spec, self.crs))
+                frame = _read_layer(gpkg, keyed.spec, self.crs)
+                keys = frame[keyed.key].astype(str)
+                again = keys.isin(seen[keyed.spec.name])
+                if again.any():
+                    self.reporter.warning(f"{input_path}: {int(again.sum())} {keyed.spec.name} rows of objects that an "
+                                          f"earlier {kind} input already has (e.g. {keys[again].iloc[0]}) "
+                                          "were skipped: the first input wins")
+                    frame = frame[~again]
+                seen[keyed.spec.name].update(keys)
+                parts[keyed.spec.name].append(frame)
             self.sources.append(self._source_rows(kind, input_path, checksums[input_path], gpkg))
             self.reporter.check()
         for keyed in layers:
