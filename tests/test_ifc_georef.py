@@ -136,7 +136,8 @@ def test_site_outside_target_crs_is_refused_and_no_georef_asks_for_manual(shared
 
 
 def make_georeferenced_ifc(path, schema: str, *, eastings: float, northings: float, height: float,
-                           angle_deg: float, crs: str = "EPSG:25832", broken_element: bool = False):
+                           angle_deg: float, crs: str = "EPSG:25832", broken_element: bool = False,
+                           factors: tuple[float, float, float] | None = None):
     """A one-wall IFC in millimetres with a known map conversion, written with ifcopenshell.api."""
     import ifcopenshell.api as api
     import ifcopenshell.api.aggregate
@@ -165,12 +166,13 @@ def make_georeferenced_ifc(path, schema: str, *, eastings: float, northings: flo
     api.aggregate.assign_object(f, relating_object=project, products=[site])
     api.aggregate.assign_object(f, relating_object=site, products=[building])
     api.aggregate.assign_object(f, relating_object=building, products=[storey])
-    api.georeference.add_georeferencing(f)
+    api.georeference.add_georeferencing(f, ifc_class="IfcMapConversionScaled" if factors else "IfcMapConversion")
     xaa, xao = math.cos(math.radians(angle_deg)), math.sin(math.radians(angle_deg))
-    api.georeference.edit_georeferencing(
-        f, projected_crs={"Name": crs},
-        coordinate_operation={"Eastings": eastings, "Northings": northings, "OrthogonalHeight": height,
-                              "XAxisAbscissa": xaa, "XAxisOrdinate": xao, "Scale": 0.001})
+    operation = {"Eastings": eastings, "Northings": northings, "OrthogonalHeight": height,
+                 "XAxisAbscissa": xaa, "XAxisOrdinate": xao, "Scale": 0.001}
+    if factors:
+        operation.update(FactorX=factors[0], FactorY=factors[1], FactorZ=factors[2])
+    api.georeference.edit_georeferencing(f, projected_crs={"Name": crs}, coordinate_operation=operation)
     wall = api.root.create_entity(f, ifc_class="IfcWall", name="Wall")
     api.spatial.assign_container(f, relating_structure=storey, products=[wall])
     rep = api.geometry.add_wall_representation(f, context=body, length=5.0, height=3.0, thickness=0.2)
@@ -204,3 +206,22 @@ def test_generated_map_conversion_round_trip(tmp_path, schema):
     assert placement.apply(local) == pytest.approx(expected, abs=0.001)
     assert placement.scale == pytest.approx(1.0) and placement.unit_scale == pytest.approx(0.001)
     assert not any("Scale" in w for w in warnings)
+
+
+def test_generated_ifc4x3_scaled_conversion_in_gauss_krueger(tmp_path):
+    """IFC4X3 IfcMapConversionScaled in EPSG:31467: factors, rotation, then PROJ to EPSG:25832."""
+    e, n, h, angle, k = 3458700.125, 5439950.875, 114.5, -47.5, 0.9996
+    path = tmp_path / "scaled.ifc"
+    make_georeferenced_ifc(path, "IFC4X3_ADD2", eastings=e, northings=n, height=h, angle_deg=angle,
+                           crs="EPSG:31467", factors=(k, k, 1.0))
+    placement, warnings = _resolve(path)
+    assert placement.source_crs == "EPSG:31467" and placement.scale == pytest.approx(k)
+    local = np.array([[0.0, 0.0, 0.0], [40.0, -25.0, 7.5], [-12.5, 60.0, -3.0]])
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    gk_e = e + k * (c * local[:, 0] - s * local[:, 1])
+    gk_n = n + k * (s * local[:, 0] + c * local[:, 1])
+    utm_e, utm_n = pyproj.Transformer.from_crs("EPSG:31467", "EPSG:25832", always_xy=True).transform(gk_e, gk_n)
+    got = placement.apply(local)
+    assert got[:, 0] == pytest.approx(utm_e, abs=0.001) and got[:, 1] == pytest.approx(utm_n, abs=0.001)
+    assert got[:, 2] == pytest.approx(h + local[:, 2], abs=0.001)
+    assert any("EPSG:31467 to EPSG:25832" in w for w in warnings)
