@@ -121,6 +121,10 @@ class BuildTwin(GeoTwinAlgorithm):
         if output and not output.lower().endswith(".gpkg"):
             output += ".gpkg"
         if connection:
+            from ..dependencies import missing_message, missing_modules
+
+            if missing_modules(("psycopg",)):
+                raise QgsProcessingException(missing_message(["psycopg"]))
             schema = self.parameterAsSchema(parameters, self.SCHEMA, context) or "geotwin"
             target = self._dsn(parameters, context)
         else:

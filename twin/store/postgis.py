@@ -114,7 +114,11 @@ class PostgisStore(TwinStore):
         self.schema = schema
 
     def _connect(self):
-        import psycopg
+        try:
+            import psycopg
+        except ImportError:
+            raise GeoTwinError("a PostGIS store needs the Python package psycopg 3 (pip install 'psycopg[binary]')") \
+                from None
 
         try:
             return psycopg.connect(self.dsn, connect_timeout=20)
