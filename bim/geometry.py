@@ -143,8 +143,9 @@ def footprint(xyz: np.ndarray, faces: np.ndarray, min_area: float = 1e-6):
         return None
     rings = np.concatenate([tri, tri[:, :1]], axis=1)
     polygons = shapely.polygons(rings)
-    try:
-        union = shapely.union_all(polygons)
-    except shapely.errors.GEOSException:  # a topology error in floating point: snap to 0.01 mm
-        union = shapely.union_all(polygons, grid_size=1e-5)
+    with np.errstate(divide="ignore", invalid="ignore"):  # GEOS' numeric noise on sliver triangles
+        try:
+            union = shapely.union_all(polygons)
+        except shapely.errors.GEOSException:  # a topology error in floating point: snap to 0.01 mm
+            union = shapely.union_all(polygons, grid_size=1e-5)
     return None if union.is_empty else union
