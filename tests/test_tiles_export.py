@@ -80,7 +80,7 @@ def to_ecef(tileset: dict, enu: np.ndarray) -> np.ndarray:
     return enu @ m[:3, :3].T + m[:3, 3]
 
 
-def in_box(box: list[float], pts: np.ndarray, tol: float = 0.005) -> bool:
+def in_box(box: list[float], pts: np.ndarray, tol: float = 1e-4) -> bool:
     c = np.array(box[:3])
     axes = np.array(box[3:]).reshape(3, 3)
     d = pts - c
@@ -171,6 +171,14 @@ def test_tileset_and_subtrees_valid_against_3dtiles_schemas(exports, shared_data
         for sub in (folder / "subtrees").rglob("*.subtree") if (folder / "subtrees").exists() else []:
             doc, _ = read_subtree(sub.read_bytes())
             assert not [e.message for e in subtree_v.iter_errors(doc)], sub
+    # py3dtiles reads the explicit tilesets back
+    from py3dtiles.tileset.tileset import TileSet
+
+    for name in ("hamburg", "hamburg_deep", "hamburg_b3dm"):
+        parsed = TileSet.from_file(exports[name] / "tileset.json")
+        report = json.loads((exports[name] / REPORT_NAME).read_text())
+        assert sum(1 for t in parsed.root_tile.get_all_children() if t.has_content()) + \
+            parsed.root_tile.has_content() == report["sizes"]["tiles"]
     # the validator really checks: a broken tileset fails
     broken = json.loads((exports["hamburg"] / "tileset.json").read_text())
     broken["root"]["geometricError"] = -1
@@ -428,7 +436,8 @@ def test_implicit_tiling_subtrees(exports):
                     size = 2 * h[:2] / 2 ** level
                     lo = c[:2] - h[:2] + size * [x, y]
                     pts = enu_of(Tile.open(folder / "tiles" / f"{level}/{x}/{y}.glb"))
-                    assert (pts[:, :2] >= lo - 0.005).all() and (pts[:, :2] <= lo + size + 0.005).all()
+                    assert (pts[:, :2] >= lo - 1e-4).all() and (pts[:, :2] <= lo + size + 1e-4).all()
+                    assert (pts[:, 2] >= c[2] - h[2] - 1e-4).all() and (pts[:, 2] <= c[2] + h[2] + 1e-4).all()
     assert expected == files
 
 

@@ -59,14 +59,6 @@ class ExportResult:
     report: dict = field(default_factory=dict)
 
 
-@dataclass
-class _Geometry:
-    """A building's LoD2 mesh in ENU and what the LoD1 block needs."""
-
-    mesh: Mesh
-    surface_rows: list[int]     # per mesh polygon: the row in the surface table
-
-
 def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportOptions | None = None,
                    reporter: Reporter | None = None) -> ExportResult:
     options = options or ExportOptions()
@@ -182,7 +174,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             node.content_bytes = len(data)
-            content_bounds[node.key] = bounds
+            pad = info["quantization_error"]  # quantised vertices may move by up to this
+            content_bounds[node.key] = (bounds[0] - pad, bounds[1] + pad)
             stats["max_quantization_error"] = max(stats["max_quantization_error"], info["quantization_error"])
             stats["quantized_tiles" if info["quantized"] else "float_tiles"] += 1
             stats["tiles"].append({"uri": f"tiles/{node.key}.{ext}", "bytes": len(data), "kind": node.content,

@@ -88,9 +88,10 @@ def build_explicit(centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, leaf_
 
 
 def build_implicit(lo: np.ndarray, hi: np.ndarray, *, leaf_max: int, leaf_extent: float,
-                   max_level: int = 12) -> tuple[Node, tuple[float, float, float]]:
-    """Buildings sink to the deepest tile that contains their whole footprint extent."""
-    x0, y0, size = root_square(lo, hi)
+                   max_level: int = 12, margin: float = 0.01) -> tuple[Node, tuple[float, float, float]]:
+    """Buildings sink to the deepest tile that contains their whole extent (plus ``margin``, the
+    most quantisation may move a vertex)."""
+    x0, y0, size = root_square(lo - margin, hi + margin)
     root = Node(0, 0, 0, x0, y0, size, np.arange(len(lo)))
     stack = [root]
     while stack:
@@ -102,8 +103,8 @@ def build_implicit(lo: np.ndarray, hi: np.ndarray, *, leaf_max: int, leaf_extent
             for dy in (0, 1):
                 for dx in (0, 1):
                     cx0, cy0 = node.x0 + dx * half, node.y0 + dy * half
-                    inside = ((lo[sel, 0] >= cx0) & (hi[sel, 0] <= cx0 + half)
-                              & (lo[sel, 1] >= cy0) & (hi[sel, 1] <= cy0 + half) & keep)
+                    inside = ((lo[sel, 0] - margin >= cx0) & (hi[sel, 0] + margin <= cx0 + half)
+                              & (lo[sel, 1] - margin >= cy0) & (hi[sel, 1] + margin <= cy0 + half) & keep)
                     if inside.any():
                         keep &= ~inside
                         child = Node(node.level + 1, node.x * 2 + dx, node.y * 2 + dy, cx0, cy0, half, sel[inside])
