@@ -352,3 +352,30 @@ def test_seq_is_read_line_by_line(denhaag_seq, tmp_path):
     assert source.progress < 0.5  # only the first lines were consumed
     rest = list(it)
     assert [s.line for s in rest if isinstance(s, Skipped)] == [5, 6, 7]
+
+
+def _repeated_seq(seq: Path, target: Path, copies: int) -> Path:
+    """The features of ``seq`` ``copies`` times, each copy with its own ids."""
+    lines = seq.read_text().splitlines()[:151]  # the header and 150 features
+    with target.open("w") as out:
+        out.write(lines[0] + "\n")
+        for n in range(copies):
+            for line in lines[1:]:
+                feature = json.loads(line)
+                feature["CityObjects"] = {f"{k}-{n}": v for k, v in feature["CityObjects"].items()}
+                out.write(json.dumps(feature) + "\n")
+    return target
+
+
+def test_seq_peak_memory_does_not_grow_with_the_file(denhaag_seq, tmp_path):
+    import tracemalloc
+
+    peaks, counts = [], []
+    for copies in (1, 5):
+        path = _repeated_seq(denhaag_seq, tmp_path / f"x{copies}.city.jsonl", copies)
+        tracemalloc.start()
+        counts.append(sum(1 for item in read_cityjson(path) if isinstance(item, CityObject)))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert counts[1] == 5 * counts[0] > 300
+    assert peaks[1] < 1.5 * peaks[0]  # five times the features, about the same peak
