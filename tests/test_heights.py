@@ -114,3 +114,16 @@ def test_constant_and_user_grid(egm96):
         resolve_height_model("EPSG:25832", "EPSG:7837", method="grid", grid="/nonexistent/gcg2016.tif")
     with pytest.raises(HeightModelError, match="constant"):
         resolve_height_model("EPSG:25832", "EPSG:7837", method="constant")
+
+
+def test_proj_operation_used_when_its_grid_is_installed(egm96):
+    """EGM96 heights (EPSG:5773): PROJ's own operation with egm96_15.gtx is available, not ballpark."""
+    reporter = CollectingReporter()
+    model = resolve_height_model("EPSG:32632", "EPSG:5773", reporter=reporter)
+    assert model.method == "proj" and "ballpark" not in model.description.lower()
+    lon, lat = FRIEDRICHSPLATZ
+    assert abs(model.undulation(np.array([lon]), np.array([lat]))[0] - bilinear(egm96, lon, lat)) < 0.01
+    geo = Georeferencer("EPSG:32632", model)
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32632", always_xy=True).transform(lon, lat)
+    ecef = geo.to_ecef([x], [y], [115.0])
+    assert np.linalg.norm(ecef[0] - geodetic_to_ecef(lon, lat, 115.0 + bilinear(egm96, lon, lat))) < 0.01
