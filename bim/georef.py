@@ -408,6 +408,23 @@ def resolve(model, requested: str, target_crs: str, *, manual: tuple[float, floa
         raise InputError(f"the georeferencing entities cannot be read ({type(err).__name__}: {err})") from None
 
 
+def _cross_check_site(model, placement: Placement, warnings: list[str]) -> None:
+    """Compare the map conversion with IfcSite's latitude/longitude, when the file has both."""
+    try:
+        site = site_placement(model, placement.target_crs, [])
+    except InputError as err:
+        warnings.append(f"IfcSite latitude/longitude not comparable: {err}")
+        return
+    if site is None:
+        return
+    origin = np.array([site.parameters["site_origin_m"]])
+    distance = float(np.linalg.norm(site.apply(origin)[0, :2] - placement.apply(origin)[0, :2]))
+    placement.parameters["site_check_m"] = distance
+    if distance > 5.0:
+        warnings.append(f"IfcSite RefLatitude/RefLongitude puts the site {distance:.1f} m from where the map "
+                        "conversion does: one of them is wrong (the map conversion was used)")
+
+
 def _resolve(model, requested: str, target_crs: str, manual, warnings: list[str]) -> Placement | None:
     if requested == MANUAL:
         if manual is None:
@@ -418,6 +435,7 @@ def _resolve(model, requested: str, target_crs: str, manual, warnings: list[str]
         if placement is not None or requested == MAP_CONVERSION:
             if placement is None:
                 raise InputError("the file has no IfcMapConversion / ePSet_MapConversion")
+            _cross_check_site(model, placement, warnings)
             return placement
     if requested in (AUTO, SITE):
         placement = site_placement(model, target_crs, warnings)

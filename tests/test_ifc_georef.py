@@ -44,6 +44,8 @@ def test_utm_map_conversion_lands_on_stated_coordinates(shared_data):
     # Scale 1000 with millimetre project units is the inverse unit conversion: reported, 1 mm stays 1 mm
     assert any("Scale 1000" in w for w in warnings)
     assert placement.scale == pytest.approx(1.0)
+    # the file's IfcSite latitude/longitude (49 5 43.9837 N, 8 26 1.2473 E) confirms the conversion within 1 cm
+    assert placement.parameters["site_check_m"] < 0.01
 
 
 def test_gauss_krueger_map_conversion_is_transformed(shared_data):
@@ -57,6 +59,7 @@ def test_gauss_krueger_map_conversion_is_transformed(shared_data):
     assert math.dist(origin[:2], (458657.30, 5438232.25)) < 3.0
     assert placement.expected_accuracy_m is not None and placement.expected_accuracy_m >= 0.1
     assert any("EPSG:31467 to EPSG:25832" in w for w in warnings)
+    assert 0.1 < placement.parameters["site_check_m"] < 3.0  # the same point by latitude/longitude
 
 
 def test_compound_gk4_map_conversion_ut_georef_1(shared_data):
