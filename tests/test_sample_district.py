@@ -281,17 +281,6 @@ def test_cityjson_passes_cjio(district, gml):
     assert out.returncode == 0 and f"Building ({COUNT})" in out.stdout
 
 
-def test_cityjson_cjio_validate(district):
-    """`cjio FILE validate` needs cjvalpy, which has no wheel for this Python: then this test is skipped."""
-    pytest.importorskip("cjvalpy", reason="cjio validate needs cjvalpy (no wheel for this Python)")
-    cli = Path(sys.executable).with_name("cjio")
-    out = subprocess.run([str(cli), str(district.path("cityjson")), "validate"],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "is valid" in out.stdout.lower() or "valid" in out.stdout.lower()
-    assert "invalid" not in out.stdout.lower()
-
-
 def test_cityjsonseq_has_one_feature_per_building(district, gml):
     lines = district.path("cityjsonseq").read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
