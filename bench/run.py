@@ -1,0 +1,286 @@
+"""GeoTwin benchmark: each stage beside its peers on the same generated input, in one run.
+
+``bench/run.py [--sizes 10000,100000] [--stages gen,import,tiles,ifc] [--quick] [--output FILE]``
+
+Every tool runs as its own process through measure(): wall time and the peak RSS summed over the
+process and all its children. Prints throughput, the ratio to each peer and peak memory, and writes
+a JSON result (bench/results/latest.json by default). Inputs are cached in bench/inputs/.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))  # scripts/env.sh sets PYTHONSAFEPATH: the script's folder is not on the path
+
+from measure import Measurement, measure  # noqa: E402
+from tilestats import tile_size_distribution  # noqa: E402
+
+INPUTS = BENCH / "inputs"
+STAGES = ("gen", "import", "tiles", "ifc")
+SEED = 1
+RSS_LIMIT_MB = 1536.0          # issue 3: peak RSS <= 1.5 GB on 100k buildings, whatever the format
+TILES_TARGET = 10.0            # issue 4: >= 10x py3dtiles export's buildings/s, memory no higher
+IFC_TARGET = 2.0               # issue 5: >= 2x py3dtiles convert's elements/s
+PY = sys.executable
+VENV_BIN = Path(PY).parent
+
+
+def _stage_cmd(*args: str) -> list[str]:
+    return [PY, str(BENCH / "stages.py"), *args]
+
+
+def _tool(name: str) -> str:
+    exe = VENV_BIN / name
+    return str(exe) if exe.exists() else (shutil.which(name) or name)
+
+
+def _last_json(text: str) -> dict:
+    for line in reversed(text.strip().splitlines()):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+class Bench:
+    def __init__(self, timeout: float, work: Path) -> None:
+        self.timeout = timeout
+        self.work = work
+        self.results: dict[str, list[dict]] = {}
+        self.comparisons: list[dict] = []
+        self.checks: list[dict] = []
+
+    def run(self, stage: str, size: int, tool: str, role: str, cmd: list[str], items: int, unit: str,
+            input_label: str, **extra) -> dict:
+        print(f"  {stage:<6} {size:>7} {tool} ({input_label}) ...", end="", flush=True)
+        m: Measurement = measure(cmd, timeout=self.timeout)
+        ok = m.returncode == 0 and not m.timed_out
+        entry = {"stage": stage, "size": size, "tool": tool, "role": role, "input": input_label,
+                 "command": " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)),
+                 "items": items, "unit": unit, "seconds": round(m.seconds, 3), "cpu_seconds": round(m.cpu_seconds, 2),
+                 "throughput": round(items / m.seconds, 1) if ok and m.seconds > 0 else None,
+                 "peak_rss_mb": round(m.peak_rss_mb, 1), "ok": ok, "error": None, **extra}
+        if ok:
+            entry["reported"] = _last_json(m.stdout)
+        else:
+            tail = (m.stderr or m.stdout).strip().splitlines()[-5:]
+            entry["error"] = (f"timed out after {self.timeout:.0f} s" if m.timed_out
+                              else f"exit code {m.returncode}: " + " | ".join(tail))
+        self.results.setdefault(stage, []).append(entry)
+        if ok:
+            print(f" {m.seconds:8.2f} s  {entry['throughput']:>10.1f} {unit}/s  peak {m.peak_rss_mb:7.1f} MB")
+        else:
+            print(f" FAILED ({entry['error']})")
+        return entry
+
+    def compare(self, ours: dict, peer: dict, target: float | None = None, memory_no_higher: bool = False) -> None:
+        ratio = (ours["throughput"] / peer["throughput"]
+                 if ours["throughput"] and peer["throughput"] else None)
+        memory_ratio = ours["peak_rss_mb"] / peer["peak_rss_mb"] if peer["peak_rss_mb"] else None
+        c = {"stage": ours["stage"], "size": ours["size"], "ours": f"{ours['tool']} ({ours['input']})",
+             "peer": f"{peer['tool']} ({peer['input']})", "throughput_ratio": _round(ratio, 2),
+             "memory_ratio": _round(memory_ratio, 2), "peer_error": peer["error"]}
+        if target is not None:
+            c["target"] = f">= {target:g}x peer throughput" + (", peak RSS no higher" if memory_no_higher else "")
+            c["pass"] = (ratio is not None and ratio >= target
+                         and (not memory_no_higher or (memory_ratio is not None and memory_ratio <= 1.0)))
+        self.comparisons.append(c)
+        shown = f"{ratio:.2f}x" if ratio is not None else "n/a (" + (peer["error"] or ours["error"] or "") + ")"
+        mem = f", memory {memory_ratio:.2f}x" if memory_ratio else ""
+        verdict = "" if target is None else ("  PASS" if c["pass"] else "  MISS")
+        print(f"  -> {c['ours']} vs {c['peer']}: throughput {shown}{mem}{verdict}")
+
+
+def _round(value, digits):
+    return None if value is None else round(value, digits)
+
+
+def district(size: int) -> Path:
+    return INPUTS / f"district-{size}"
+
+
+def stage_gen(bench: Bench, size: int) -> None:
+    out = district(size)
+    INPUTS.mkdir(parents=True, exist_ok=True)
+    bench.run("gen", size, "geotwin.twin.sample", "ours",
+              [PY, "-m", "geotwin.twin.sample", str(out), "--buildings", str(size), "--seed", str(SEED)],
+              size, "buildings", "all formats")
+
+
+def ensure_district(bench: Bench, size: int) -> Path:
+    out = district(size)
+    if not (out / "district.json").exists() or json.loads((out / "district.json").read_text())["buildings"] != size:
+        print(f"  generating the {size}-building district (cached in {out})")
+        stage_gen(bench, size)
+    return out
+
+
+def gpkg_of(size: int) -> Path:
+    return INPUTS / f"citymodel-{size}.gpkg"
+
+
+def stage_import(bench: Bench, size: int) -> None:
+    d = ensure_district(bench, size)
+    entries = []
+    for fmt, name in (("CityGML", "district.gml"), ("CityJSONSeq", "district.city.jsonl")):
+        target = gpkg_of(size) if fmt == "CityGML" else bench.work / f"citymodel-{size}-seq.gpkg"
+        e = bench.run("import", size, "geotwin import_citymodel", "ours", _stage_cmd("citymodel", str(d / name),
+                      str(target)), size, "buildings", fmt)
+        entries.append(e)
+        bench.checks.append({"stage": "import", "size": size, "input": fmt,
+                             "target": f"peak RSS <= {RSS_LIMIT_MB:.0f} MB (issue 3, at 100k buildings)",
+                             "applies": size >= 100_000, "peak_rss_mb": e["peak_rss_mb"],
+                             "pass": e["ok"] and e["peak_rss_mb"] <= RSS_LIMIT_MB})
+    cityjson = str(d / "district.city.json")
+    peers = [bench.run("import", size, "cjio CLI", "peer", [_tool("cjio"), cityjson, "info"], size, "buildings",
+                       "CityJSON"),
+             bench.run("import", size, "cjio API load", "peer", _stage_cmd("cjio-load", cityjson), size,
+                       "buildings", "CityJSON")]
+    for ours in entries:
+        for peer in peers:
+            bench.compare(ours, peer)
+
+
+def stage_tiles(bench: Bench, size: int) -> None:
+    gpkg = gpkg_of(size)
+    if not gpkg.exists():
+        d = ensure_district(bench, size)
+        print(f"  importing the {size}-building CityGML for the export (cached in {gpkg})")
+        m = measure(_stage_cmd("citymodel", str(d / "district.gml"), str(gpkg)), timeout=bench.timeout)
+        if m.returncode != 0:
+            raise SystemExit(f"import for the tiles stage failed: {m.stderr.strip()[-2000:]}")
+    wkb = bench.work / f"wkb-{size}"
+    prep = measure(_stage_cmd("wkb-dir", str(gpkg), str(wkb)), timeout=bench.timeout)
+    if prep.returncode != 0:
+        raise SystemExit(f"writing the WKB buildings failed: {prep.stderr.strip()[-2000:]}")
+    info = _last_json(prep.stdout)
+    count = info["wkb_files"]
+    print(f"  wrote {count} WKB MultiPolygonZ files (untimed), offset {info['offset']}")
+    out = bench.work / f"tiles-{size}"
+    ours = bench.run("tiles", size, "geotwin export_3dtiles", "ours", _stage_cmd("tiles", str(gpkg), str(out)),
+                     count, "buildings", "GeoPackage")
+    if ours["ok"]:
+        ours["tile_sizes"] = tile_size_distribution(out, count)
+        t = ours["tile_sizes"]
+        print(f"  tile sizes: {t['tiles']} tiles, {t['leaves']} leaves, leaf p50 {t['leaf_p50_bytes']} B, "
+              f"p95 {t['leaf_p95_bytes']} B, max {t['leaf_max_bytes']} B, {t['bytes_per_building']:.0f} B/building")
+    peer_out = bench.work / f"py3dtiles-{size}"
+    peer = bench.run("tiles", size, "py3dtiles export", "peer",
+                     [_tool("py3dtiles"), "export", "-d", str(wkb), "-o", *map(str, info["offset"]),
+                      "-s", str(peer_out), "--spec-version", "1.1"], count, "buildings", "WKB directory")
+    if peer["ok"]:
+        peer["tile_sizes"] = tile_size_distribution(peer_out, count)
+    bench.compare(ours, peer, TILES_TARGET, memory_no_higher=True)
+    for path in (wkb, out, peer_out):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def ifc_file(elements: int) -> Path:
+    path = INPUTS / f"bench-{elements}.ifc"
+    if not path.exists():
+        print(f"  generating an IFC of {elements} elements (cached in {path})")
+        INPUTS.mkdir(parents=True, exist_ok=True)
+        from ifc_input import write_bench_ifc
+
+        tmp = path.with_suffix(".ifc.tmp")
+        write_bench_ifc(tmp, elements)
+        os.replace(tmp, path)
+    return path
+
+
+def stage_ifc(bench: Bench, elements: int) -> None:
+    ifc = ifc_file(elements)
+    ours = bench.run("ifc", elements, "geotwin import_ifc", "ours",
+                     _stage_cmd("bim", str(ifc), str(bench.work / f"bim-{elements}.gpkg")), elements, "elements",
+                     "IFC4", threads=1)
+    raw = bench.run("ifc", elements, "ifcopenshell.geom.iterator", "peer", _stage_cmd("ifc-iterator", str(ifc)),
+                    elements, "elements", "IFC4", threads=1)
+    peer_out = bench.work / f"py3dtiles-ifc-{elements}"
+    peer = bench.run("ifc", elements, "py3dtiles convert", "peer",
+                     [_tool("py3dtiles"), "convert", str(ifc), "--out", str(peer_out), "--overwrite"],
+                     elements, "elements", "IFC4", threads=os.cpu_count())
+    bench.compare(ours, peer, IFC_TARGET)
+    bench.compare(ours, raw)
+
+
+def _versions() -> dict:
+    out = {}
+    for dist in ("py3dtiles", "cjio", "ifcopenshell", "shapely", "numpy", "lxml", "pyogrio"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="district sizes in buildings (default 10000,100000)")
+    parser.add_argument("--ifc-elements", type=int, default=10_000, help="elements of the IFC (default 10000)")
+    parser.add_argument("--stages", default=",".join(STAGES), help=f"subset of {','.join(STAGES)}")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 buildings and 1,000 IFC elements")
+    parser.add_argument("--output", default=str(BENCH / "results" / "latest.json"), help="JSON result file")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds before one tool run is stopped")
+    args = parser.parse_args(argv)
+    sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
+    elements = 1000 if args.quick else args.ifc_elements
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    unknown = [s for s in stages if s not in STAGES]
+    if unknown:
+        parser.error(f"unknown stages {unknown}; choose from {','.join(STAGES)}")
+
+    started = time.time()
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="geotwin-bench-") as tmp:
+        bench = Bench(args.timeout, Path(tmp))
+        for size in sizes:
+            print(f"== {size} buildings")
+            for stage, func in (("gen", stage_gen), ("import", stage_import), ("tiles", stage_tiles)):
+                if stage in stages:
+                    func(bench, size)
+        if "ifc" in stages:
+            print(f"== IFC, {elements} elements")
+            stage_ifc(bench, elements)
+    result = {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(time.time() - started, 1),
+        "arguments": {"sizes": sizes, "ifc_elements": elements, "stages": stages, "quick": args.quick, "seed": SEED},
+        "machine": {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+                    "load_average_at_start": [round(x, 2) for x in load], "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "versions": _versions(),
+        "method": "each tool runs as its own process; seconds are wall time, peak_rss_mb the highest summed RSS "
+                  "of the process and all its children (sampled every 20 ms); throughput = items / seconds on "
+                  "the same input for every tool; cpu_seconds (user + system of the tree) shows how much of the wall time "
+                  "was spent computing on a shared machine",
+        "stages": bench.results,
+        "comparisons": bench.comparisons,
+        "checks": bench.checks,
+    }
+    target = Path(args.output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp_file = target.with_name(target.name + ".tmp")
+    tmp_file.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp_file, target)
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

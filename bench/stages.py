@@ -1,0 +1,120 @@
+"""The work of one benchmark stage, run as its own process by run.py so that its time and memory are its own.
+
+``python bench/stages.py STAGE ARGS...``; prints one JSON line with what was done.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def citymodel(args) -> dict:
+    from geotwin.twin.citymodel.importer import import_citymodel
+
+    result = import_citymodel([args.input], args.output)
+    return {"buildings": result.buildings, "parts": result.parts, "surfaces": result.surfaces,
+            "skipped": result.skipped}
+
+
+def cjio_load(args) -> dict:
+    """cjio's Python API loading the whole CityJSON file (what `cjio FILE info` does first)."""
+    from cjio import cityjson
+
+    with open(args.input, encoding="utf-8") as f:
+        cm = cityjson.reader(file=f, ignore_duplicate_keys=True)
+    kinds = cm.j["CityObjects"].values()
+    return {"buildings": sum(1 for o in kinds if o.get("type") == "Building"), "city_objects": len(cm.j["CityObjects"])}
+
+
+def tiles(args) -> dict:
+    from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
+
+    result = export_3dtiles(args.input, args.output, ExportOptions(viewer=False))
+    return {"tiles": result.tiles, "height_method": result.height_method}
+
+
+def bim(args) -> dict:
+    from geotwin.bim.importer import ImportOptions, import_ifc
+
+    result = import_ifc(args.input, args.output, ImportOptions())
+    return {"elements": result.elements, "spaces": result.spaces, "skipped": len(result.skipped),
+            "placement": result.placement.method}
+
+
+def ifc_iterator(args) -> dict:
+    """The raw ifcopenshell.geom.iterator over every product with world coordinates, one thread."""
+    import ifcopenshell
+    import ifcopenshell.geom
+
+    model = ifcopenshell.open(args.input)
+    settings = ifcopenshell.geom.settings()
+    settings.set("use-world-coords", True)
+    iterator = ifcopenshell.geom.iterator(settings, model, 1)
+    shapes = triangles = 0
+    if iterator.initialize():
+        while True:
+            shape = iterator.get()
+            shapes += 1
+            triangles += len(shape.geometry.faces) // 3
+            if not iterator.next():
+                break
+    return {"shapes": shapes, "triangles": triangles}
+
+
+def wkb_dir(args) -> dict:
+    """Untimed preparation for `py3dtiles export -d`: one ISO WKB MultiPolygonZ per building.
+
+    Like py3dtiles' own database mode, coordinates are moved by the centre of the extent (passed
+    back to it as ``-o``) and turned to its y-up axes (ST_RotateX by -pi/2: x, y, z -> x, z, -y).
+    """
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    frame = pyogrio.read_dataframe(args.input, layer="buildings", columns=["id", "parent_id"])
+    geoms = frame.geometry.values
+    lo = np.array([np.inf] * 3)
+    hi = -lo
+    for g in geoms:
+        xyz = shapely.get_coordinates(g, include_z=True)
+        lo, hi = np.minimum(lo, xyz.min(axis=0)), np.maximum(hi, xyz.max(axis=0))
+    centre = (lo + hi) / 2
+
+    def to_local(xyz: np.ndarray) -> np.ndarray:
+        d = xyz - centre
+        return np.column_stack([d[:, 0], d[:, 2], -d[:, 1]])
+
+    written = 0
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            continue
+        if g.geom_type == "Polygon":
+            g = shapely.MultiPolygon([g])
+        local = shapely.transform(g, to_local, include_z=True)
+        (out / f"{i:07d}.wkb").write_bytes(shapely.to_wkb(local, output_dimension=3, flavor="iso"))
+        written += 1
+    return {"wkb_files": written, "offset": [float(c) for c in centre]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="stage", required=True)
+    for name, func, outputs in (("citymodel", citymodel, True), ("cjio-load", cjio_load, False),
+                                ("tiles", tiles, True), ("bim", bim, True), ("ifc-iterator", ifc_iterator, False),
+                                ("wkb-dir", wkb_dir, True)):
+        p = sub.add_parser(name)
+        p.add_argument("input")
+        if outputs:
+            p.add_argument("output")
+        p.set_defaults(func=func)
+    args = parser.parse_args(argv)
+    print(json.dumps(args.func(args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
