@@ -46,7 +46,7 @@ class ExportOptions:
     viewer: bool = True
     cesium_url: str | None = None
     leaf_max_buildings: int = 250
-    lod1_max_buildings: int = 2000
+    lod1_max_buildings: int = 1500
     max_quantization_error: float = 0.01
 
 
