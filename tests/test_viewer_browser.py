@@ -17,10 +17,16 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 import pygltflib
+import pyogrio
 import pytest
+import shapely
 from pyproj import Transformer
 
+from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.errors import InputError
+from geotwin.twin.heights import Georeferencer, resolve_height_model
+from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 from geotwin.twin.tiles.viewer import (DEFAULT_CESIUM_URL, FUNCTION_CLASSES, OTHER_FUNCTION, cesium_base_url,
                                         write_viewer)
 
@@ -29,6 +35,7 @@ CESIUM_BUILD = ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
 DRIVER = ROOT / "tests" / "browser" / "drive_viewer.cjs"
 CHROMIUM = Path("/usr/bin/chromium")
 STA_DOC = "sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json"
+HAMBURG = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
 
 # FZK-Haus's documented place in Karlsruhe (IfcSite of AC20-FZK-Haus.ifc, see the data README).
 ORIGIN_LON, ORIGIN_LAT = 8.436539, 49.100435
@@ -302,7 +309,30 @@ def write_overlays(out: Path, base_url: str, sta_doc: dict) -> dict:
     return {"island": (island_lon, island_lat), "sensor": (sensor_lon, sensor_lat), "first": first}
 
 
-def test_viewer_in_headless_chromium(tmp_path, site_server):
+def hamburg_export(shared_data: Path, tmp_path: Path, site: Path) -> dict:
+    """The Hamburg LoD2 tile through GeoTwin's importer and 3D Tiles exporter (which writes the
+    viewer), and a known building: of the larger half of those without parts the one nearest the
+    tile's centre (where the viewer looks), with its roof point in WGS 84."""
+    gpkg = tmp_path / "hamburg.gpkg"
+    import_citymodel([shared_data / HAMBURG], gpkg, None, "2", CollectingReporter())
+    export_3dtiles(gpkg, site / "hamburg", ExportOptions(cesium_url=str(site / "cesium")), CollectingReporter())
+    rows = pyogrio.read_dataframe(gpkg, layer="buildings")
+    source = pyogrio.read_dataframe(gpkg, layer="sources", read_geometry=False).iloc[0]
+    parents = set(rows["parent_id"].dropna())
+    whole = rows[(rows["object_class"] == "Building") & ~rows["id"].isin(parents)].copy()
+    footprints = whole.geometry.apply(lambda g: shapely.force_2d(g).buffer(0))
+    large = footprints[footprints.area >= footprints.area.median()]
+    centre = shapely.MultiPoint(list(footprints.centroid)).centroid
+    best = whole.loc[large.centroid.distance(centre).idxmin()]
+    inside = footprints.loc[best.name].representative_point()
+    geo = Georeferencer(source["horizontal_crs"], resolve_height_model(
+        source["horizontal_crs"], source["vertical_crs"] or None, "auto", reporter=CollectingReporter()))
+    lon, lat, h = geo.to_geographic(inside.x, inside.y, best["roof_height"])
+    return {"id": best["id"], "function": best["function"], "lon": float(lon), "lat": float(lat), "height": float(h),
+            "buildings": len(rows), "functions": dict(zip(rows["id"], rows["function"]))}
+
+
+def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
     assert (CESIUM_BUILD / "Cesium.js").exists(), "run scripts/bootstrap.sh: node_modules/cesium is missing"
     node = shutil.which("node")
@@ -322,6 +352,9 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
     out10 = site / "city10"
     write_fixture_tileset(out10, "1.0")
     write_viewer(out10, cesium_url=site / "cesium", title="GeoTwin 3D Tiles 1.0")
+    # The real exporter on real data: Hamburg's LoD2 tile, 3D Tiles 1.1 with meshopt compression.
+    hamburg = hamburg_export(shared_data, tmp_path, site)
+    assert (site / "hamburg" / "viewer" / "index.html").exists()
     # A viewer whose tileset is missing must say so, naming the URL.
     write_viewer(site / "broken", tileset_url="../no-such-tileset.json", cesium_url=site / "cesium")
 
@@ -341,6 +374,9 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
                  {"name": "sensor", "lon": sensor_lon, "lat": sensor_lat, "height": GROUND_H, "offsetY": -22},
              ]},
             {"url": f"{base_url}/city10/viewer/index.html", "screenshot": str(shot10), "clicks": [building_click]},
+            {"url": f"{base_url}/hamburg/viewer/index.html", "screenshot": str(tmp_path / "hamburg.png"),
+             "clicks": [{"name": "building", "lon": hamburg["lon"], "lat": hamburg["lat"], "height": hamburg["height"],
+                         "scanId": hamburg["id"], "scanRadius": 40}]},
             {"url": f"{base_url}/broken/viewer/index.html"},
         ],
     }
@@ -352,7 +388,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
     assert "fatal" not in result, result.get("fatal")
     (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
     assert result["foreignRequests"] == []  # no Cesium ion, no CDN: everything from localhost
-    page11, page10, broken = result["pages"]
+    page11, page10, page_hh, broken = result["pages"]
 
     for page in (page11, page10):
         load = page["load"]
@@ -399,6 +435,20 @@ def test_viewer_in_headless_chromium(tmp_path, site_server):
     assert f"{latest['result']} {stream['unitOfMeasurement']['symbol']}" in sensor["highlights"]
     assert f"Measured: {latest['phenomenonTime']}" in sensor["highlights"]
     assert shot.stat().st_size > 20_000 and shot10.stat().st_size > 20_000
+
+    # Hamburg: every loaded building coloured by its real function code; the known one picked.
+    load = page_hh["load"]
+    assert load["loaded"] is True and load["error"] is None, load
+    assert load["tileCount"] > 0 and load["featureCount"] > 0
+    assert page_hh["consoleErrors"] == [] and page_hh["pageErrors"] == [] and page_hh["failedRequests"] == []
+    assert page_hh["features"], "no building feature loaded"
+    for feature in page_hh["features"]:
+        assert feature["color"] == function_colour(hamburg["functions"][feature["id"]] or ""), feature
+    assert {hamburg["functions"][f["id"]] for f in page_hh["features"]} >= {hamburg["function"]}
+    click = page_hh["clicks"][0]
+    assert click["scan"] is not None, f"building {hamburg['id']} not found on screen near its roof point"
+    assert click["pickedId"] == hamburg["id"] and click["rows"][0] == ["id", hamburg["id"]], click
+    assert dict(click["rows"])["function"] == hamburg["function"]
 
     assert broken["load"]["loaded"] is False and broken["load"]["statusState"] == "error"
     assert "../no-such-tileset.json" in broken["load"]["status"], broken["load"]

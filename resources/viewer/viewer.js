@@ -371,7 +371,8 @@
     return new Promise(function (resolve) {
       viewer.camera.flyToBoundingSphere(sphere, {
         duration: 1.5,
-        offset: new Cesium.HeadingPitchRange(0, Cesium.Math.toRadians(-45), Math.max(sphere.radius * 2.2, 150)),
+        // range 0: Cesium computes the distance at which the whole sphere is in view
+        offset: new Cesium.HeadingPitchRange(0, Cesium.Math.toRadians(-45), 0),
         complete: resolve,
         cancel: resolve
       });

@@ -1,7 +1,7 @@
 // Drive the GeoTwin web viewer in Debian's chromium (headless, WebGL through SwiftShader).
 // Usage: node drive_viewer.cjs <job.json>; prints one JSON result line on stdout.
 // job: {origin, userDataDir, timeoutMs, pages: [{url, screenshot, idProperty,
-//       waitSensorRefreshes, clicks: [{name, lon, lat, height, offsetY, screenshot}]}]}
+//       waitSensorRefreshes, clicks: [{name, lon, lat, height, offsetY, scanId, scanRadius, screenshot}]}]}
 // Requests to any host other than the page's own are aborted and reported (the viewer must
 // work without Cesium ion or any other service).
 "use strict";
@@ -92,6 +92,27 @@ async function visit(context, spec, timeout) {
       const click = { name: target.name, screen: xy };
       if (xy) {
         xy.y += target.offsetY || 0;
+        if (target.scanId) {
+          // Pick-scan around the projected point for a pixel where the known building is in front.
+          click.scan = await page.evaluate((t) => {
+            const scene = window.geotwin.viewer.scene;
+            const id = window.geotwin.tileset && t.scanId;
+            for (let r = 0, picks = 0; r <= t.scanRadius; r += 4) {
+              const steps = r === 0 ? 1 : Math.ceil(2 * Math.PI * r / 6);
+              for (let k = 0; k < steps; k++, picks++) {
+                const x = t.x + r * Math.cos(2 * Math.PI * k / steps), y = t.y + r * Math.sin(2 * Math.PI * k / steps);
+                if (document.elementFromPoint(x, y) !== scene.canvas) { continue; }  // under a panel
+                const f = scene.pick(new Cesium.Cartesian2(x, y));
+                if (f instanceof Cesium.Cesium3DTileFeature && String(f.getProperty(t.idProperty)) === id) {
+                  return { x: x, y: y, picks: picks + 1 };
+                }
+              }
+            }
+            return null;
+          }, { x: xy.x, y: xy.y, scanId: target.scanId, scanRadius: target.scanRadius || 40,
+               idProperty: spec.idProperty || "id" });
+          if (click.scan) { xy.x = click.scan.x; xy.y = click.scan.y; }
+        }
         await page.mouse.click(xy.x, xy.y);
         try {
           await page.waitForFunction(() => window.geotwin.pickedId !== null, null, { timeout: 15000 });
