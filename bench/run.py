@@ -236,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default=",".join(STAGES), help=f"subset of {','.join(STAGES)}")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 buildings and 1,000 IFC elements")
     parser.add_argument("--output", default=str(BENCH / "results" / "latest.json"), help="JSON result file")
+    parser.add_argument("--note", action="append", default=[], help="a remark stored in the JSON (repeatable)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before one tool run is stopped")
     args = parser.parse_args(argv)
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -265,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                     "load_average_at_start": [round(x, 2) for x in load], "python": platform.python_version(),
                     "platform": platform.platform()},
         "versions": _versions(),
+        "notes": args.note,
         "method": "each tool runs as its own process; seconds are wall time, peak_rss_mb the highest summed RSS "
                   "of the process and all its children (sampled every 20 ms); throughput = items / seconds on "
                   "the same input for every tool; cpu_seconds (user + system of the tree) shows how much of the wall time "
