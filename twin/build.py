@@ -19,11 +19,12 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
+from ..bim.layers import GEOREF_REPORT
 from . import __version__
+from .citymodel.importer import sha256_of
 from .conflation import ADDED, MATCHED, MISMATCH, ConflationOptions, city_outlines, conflate, outline_2d
 from .errors import GeoTwinError, InputError
 from .progress import Reporter
-from ..bim.layers import GEOREF_REPORT
 from .schema import FOOTPRINTS, LayerSpec
 from .store.base import StoreWriter, TwinStore
 from .store.frames import conform, empty
@@ -67,16 +68,6 @@ class BuildResult:
     reused: list[str] = field(default_factory=list)     # source kinds taken unchanged from the store
     layer_changes: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     conflation: list[dict] = field(default_factory=list)
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _is_gpkg(path: str) -> bool:
@@ -137,7 +128,7 @@ class _Builder:
 
     # -- reading -----------------------------------------------------------------------------
     def _checksums(self, kind: str) -> dict[str, str]:
-        return {str(Path(p).resolve()): sha256_file(p) for p in self.inputs.of(kind)}
+        return {str(Path(p).resolve()): sha256_of(p) for p in self.inputs.of(kind)}
 
     def _unchanged(self, kind: str, checksums: dict[str, str]) -> bool:
         old = self.old_sources[self.old_sources["source_kind"] == kind]
@@ -375,8 +366,8 @@ class _Builder:
             for keyed, frame, full, added, removed, modified in plans:
                 self.reporter.check()
                 _apply(writer, keyed, frame, full, added, removed, modified)
-            for spec, frame in derived.items():
-                writer.replace(KNOWN[spec], frame)
+            for spec in (TWIN_SOURCES, LINKS, CONFLATION_REPORT, HEIGHT_REPORT):
+                writer.replace(spec, derived[spec.name])
             writer.replace(OBJECT_HASHES, conform(pd.DataFrame(hash_rows), OBJECT_HASHES, None))
             for spec, row_frame in ((CHANGES, pd.DataFrame(change_rows)), (BUILDS, pd.DataFrame([builds_row]))):
                 if spec.name in stored:
@@ -384,9 +375,6 @@ class _Builder:
                 else:
                     writer.replace(spec, conform(row_frame, spec, None))
         return result
-
-
-KNOWN = {s.name: s for s in (TWIN_SOURCES, LINKS, CONFLATION_REPORT, HEIGHT_REPORT)}
 
 
 def _apply(writer: StoreWriter, keyed: Keyed, frame: pd.DataFrame, full: bool,
