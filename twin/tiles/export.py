@@ -105,6 +105,17 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
             reporter.progress(5 + 25 * i / len(model.buildings))
     if degenerate:
         reporter.warning(f"{degenerate} degenerate polygon(s) without area were left out")
+    empty = [b.id for b, m in zip(model.buildings, meshes) if not len(m.triangles)]
+    if empty:
+        for bid in empty:
+            model.skipped.append(f"building {bid}: no polygon with an area")
+            reporter.warning(f"skipped building {bid}: no polygon with an area")
+        keep = [i for i, m in enumerate(meshes) if len(m.triangles)]
+        model.buildings = [model.buildings[i] for i in keep]
+        meshes = [meshes[i] for i in keep]
+        surface_rows = [surface_rows[i] for i in keep]
+        if not model.buildings:
+            raise InputError("no building with a polygon of non-zero area to export", path=str(gpkg))
     counts = np.array([len(m.vertices) for m in meshes])
     src = np.vstack([m.vertices for m in meshes])
     src_centre = (src.min(axis=0) + src.max(axis=0)) / 2

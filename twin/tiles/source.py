@@ -25,7 +25,6 @@ class Polygon:
 class Building:
     """A building or building part with its attribute row and outer polygons (source CRS)."""
 
-    index: int
     row: dict
     polygons: list[Polygon] = field(default_factory=list)
     footprint: list = field(default_factory=list)  # shapely Polygons (2D) for the LoD1 block
@@ -147,7 +146,7 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
     geometry_of: dict[str, object] = {}
     for i, (rec, geom) in enumerate(zip(records, frame.geometry)):
         row = {k: _plain(v) for k, v in rec.items()}
-        b = Building(len(buildings), row)
+        b = Building(row)
         bid = b.id
         if not bid or bid in by_id:
             skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
@@ -187,7 +186,6 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
             else:
                 skipped.append(f"building {b.id}: no geometry")
             continue
-        b.index = len(kept)
         kept.append(b)
     if reporter is not None:
         for s in skipped:
