@@ -7,22 +7,33 @@ _AREA_KEYS = ("NetArea", "NetSideArea", "NetFootprintArea", "NetSurfaceArea", "G
 _SPACE_AREA_KEYS = ("NetFloorArea", "GrossFloorArea", "NetArea", "GrossArea")
 
 
-def parent_of(element, ifc_class: str):
-    """The nearest container/aggregate of ``element`` that is an ``ifc_class`` (e.g. IfcBuildingStorey)."""
-    import ifcopenshell.util.element as ue
+class Hierarchy:
+    """Spatial containment and aggregation lookups, memoised per element for one import."""
 
-    seen: set[int] = set()
-    current = element
-    while current is not None and current.id() not in seen:
-        seen.add(current.id())
-        parent = ue.get_container(current) or ue.get_aggregate(current)
-        if parent is None and current.is_a("IfcElement"):
-            host = _host_of(current)
-            parent = host
-        if parent is not None and parent.is_a(ifc_class):
-            return parent
-        current = parent
-    return None
+    def __init__(self) -> None:
+        self._parents: dict[int, object] = {}
+
+    def _parent(self, element):
+        key = element.id()
+        if key not in self._parents:
+            import ifcopenshell.util.element as ue
+
+            parent = ue.get_container(element) or ue.get_aggregate(element)
+            if parent is None and element.is_a("IfcElement"):
+                parent = _host_of(element)
+            self._parents[key] = parent
+        return self._parents[key]
+
+    def parent_of(self, element, ifc_class: str):
+        """The nearest container/aggregate (or a door's/window's host's) that is an ``ifc_class``."""
+        seen: set[int] = set()
+        current = element
+        while current is not None and current.id() not in seen:
+            seen.add(current.id())
+            current = self._parent(current)
+            if current is not None and current.is_a(ifc_class):
+                return current
+        return None
 
 
 def _host_of(element):

@@ -85,15 +85,15 @@ def _needs_footprint(product) -> bool:
     return any(product.is_a(c) for c in OUTLINE_CLASSES + FLOOR_CLASSES) or product.is_a("IfcSpace")
 
 
-def _outline(items: list[_Item], elevations: dict[int, float], building) -> object:
+def _outline(items: list[_Item], elevations: dict[int, float], building, hierarchy: attributes.Hierarchy) -> object:
     """The building's ground outline (IFC world metres): walls/columns of its ground storey, holes filled."""
     import shapely
 
     own = [i for i in items if i.footprint is not None and not i.product.is_a("IfcSpace")
-           and (building is None or attributes.parent_of(i.product, "IfcBuilding") == building)]
+           and (building is None or hierarchy.parent_of(i.product, "IfcBuilding") == building)]
     by_storey: dict[int | None, list[_Item]] = {}
     for item in own:
-        storey = attributes.parent_of(item.product, "IfcBuildingStorey")
+        storey = hierarchy.parent_of(item.product, "IfcBuildingStorey")
         by_storey.setdefault(storey.id() if storey else None, []).append(item)
     walls = {k: [i for i in v if any(i.product.is_a(c) for c in OUTLINE_CLASSES)] for k, v in by_storey.items()}
     candidates = [k for k, v in walls.items() if v and k in elevations]
@@ -160,8 +160,9 @@ def _choose_footprint(options: ImportOptions, approx_xy: np.ndarray | None):
     return min(footprints, key=lambda f: f[1].distance(point))
 
 
-def _fit_placement(model, items, elevations, options: ImportOptions, warnings: list[str]) -> georef.Placement:
-    outline = _outline(items, elevations, None)
+def _fit_placement(model, items, elevations, options: ImportOptions, warnings: list[str],
+                   hierarchy: attributes.Hierarchy) -> georef.Placement:
+    outline = _outline(items, elevations, None, hierarchy)
     if outline is None:
         raise InputError("the IFC has no walls, columns or slabs to derive a ground outline for the fit")
     approx = None
@@ -276,7 +277,7 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
 
         if placement is None:
             with _naming(path):
-                placement = _fit_placement(model, items, elevations, options, warnings)
+                placement = _fit_placement(model, items, elevations, options, warnings, rows.hierarchy)
             for item in items:
                 reporter.check()
                 rows.write(item, placement)
@@ -291,8 +292,9 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
         if bare:
             reporter.info(f"{len(bare)} elements without 3D geometry of their own (aggregates whose parts carry it, "
                           "axis or data only) were written without geometry")
-        _write_storeys(writer, items, storeys, elevations, placement, source)
-        n_buildings = _write_buildings(writer, model, items, elevations, placement, rows.building_z, source)
+        _write_storeys(writer, items, storeys, elevations, placement, source, rows.hierarchy)
+        n_buildings = _write_buildings(writer, model, items, elevations, placement, rows.building_z, source,
+                                       rows.hierarchy)
         writer.add(GEOREF_REPORT, _report_row(model, source, options, placement, rows.counts, skipped))
         reporter.check()
     reporter.progress(100)
@@ -308,12 +310,13 @@ class _Rows:
         self.building_z: dict[int, list[float]] = {}
         self.z_range: dict[int, tuple[float, float]] = {}
         self.placement: georef.Placement | None = None
+        self.hierarchy = attributes.Hierarchy()
 
     def write(self, item: _Item, placement: georef.Placement) -> None:
         xyz = placement.apply(item.mesh.verts)
         product = item.product
-        storey = attributes.parent_of(product, "IfcBuildingStorey")
-        building = attributes.parent_of(product, "IfcBuilding")
+        storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
+        building = self.hierarchy.parent_of(product, "IfcBuilding")
         psets = attributes.property_sets(product)
         z_range = (float(xyz[:, 2].min()), float(xyz[:, 2].max()))
         if building is not None:
@@ -332,8 +335,8 @@ class _Rows:
 
     def write_without_geometry(self, product, parts: list[int]) -> None:
         psets = attributes.property_sets(product)
-        storey = attributes.parent_of(product, "IfcBuildingStorey")
-        building = attributes.parent_of(product, "IfcBuilding")
+        storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
+        building = self.hierarchy.parent_of(product, "IfcBuilding")
         if product.is_a("IfcSpace"):
             _write_space(self.writer, _Item(product, None), None, psets, storey, building, self.placement, self.source,
                          self.units, self.elevations)
@@ -392,12 +395,12 @@ def _target_height(placement: georef.Placement, z_local: float) -> float:
     return float(placement.apply(np.array([[0.0, 0.0, z_local]]))[0, 2])
 
 
-def _write_storeys(writer, items, storeys, elevations, placement, source) -> None:
+def _write_storeys(writer, items, storeys, elevations, placement, source, hierarchy) -> None:
     import shapely
 
     members: dict[int, list[_Item]] = {}
     for item in items:
-        storey = attributes.parent_of(item.product, "IfcBuildingStorey")
+        storey = hierarchy.parent_of(item.product, "IfcBuildingStorey")
         if storey is not None:
             members.setdefault(storey.id(), []).append(item)
     for storey_id, storey in storeys.items():
@@ -409,7 +412,7 @@ def _write_storeys(writer, items, storeys, elevations, placement, source) -> Non
             union = shapely.union_all(shapes, grid_size=1e-4)
             polys = _polygon_z(union, placement, local_z)
             geom = shapely.MultiPolygon(polys) if polys else None
-        building = attributes.parent_of(storey, "IfcBuilding")
+        building = hierarchy.parent_of(storey, "IfcBuilding")
         writer.add(BIM_STOREYS, {
             "global_id": storey.GlobalId, "name": storey.Name, "long_name": storey.LongName,
             "building_global_id": building.GlobalId if building else None,
@@ -419,27 +422,27 @@ def _write_storeys(writer, items, storeys, elevations, placement, source) -> Non
         }, geom)
 
 
-def _write_buildings(writer, model, items, elevations, placement, building_z, source) -> int:
+def _write_buildings(writer, model, items, elevations, placement, building_z, source, hierarchy) -> int:
     import shapely
 
     buildings = model.by_type("IfcBuilding")
     for building in buildings:
-        outline = _outline(items, elevations, building if len(buildings) > 1 else None)
-        own = [i for i in items if attributes.parent_of(i.product, "IfcBuilding") == building]
+        outline = _outline(items, elevations, building if len(buildings) > 1 else None, hierarchy)
+        own = [i for i in items if hierarchy.parent_of(i.product, "IfcBuilding") == building]
         z_min, z_max = building_z.get(building.id(), [None, None])
         geom = None
         if outline is not None:
             ground_local = min((i.z_min for i in own), default=0.0)
             polys = _polygon_z(outline, placement, ground_local)
             geom = shapely.MultiPolygon(polys) if polys else None
-        site = attributes.parent_of(building, "IfcSite")
+        site = hierarchy.parent_of(building, "IfcSite")
         writer.add(BIM_BUILDINGS, {
             "global_id": building.GlobalId, "name": building.Name, "long_name": building.LongName,
             "site_global_id": site.GlobalId if site else None, "site_name": site.Name if site else None,
             "address": attributes.address_text(building) or None,
             "ground_height": z_min, "roof_height": z_max,
             "storey_count": sum(1 for s in model.by_type("IfcBuildingStorey")
-                                if attributes.parent_of(s, "IfcBuilding") == building),
+                                if hierarchy.parent_of(s, "IfcBuilding") == building),
             "element_count": sum(not i.product.is_a("IfcSpace") for i in own),
             "space_count": sum(i.product.is_a("IfcSpace") for i in own),
             "georef_method": placement.method, "source_file": source,

@@ -308,3 +308,23 @@ def test_algorithm_manual_parameters(run_alg, tmp_path):
     assert dist.max() < 0.001
     report = _layer(out, "georef_report").iloc[0]
     assert report.rotation_deg == pytest.approx(angle) and report.requested == "manual"
+
+
+def test_synthetic_building_for_benchmarks(tmp_path):
+    from geotwin.bim.synthetic import generate_ifc
+
+    path, out = tmp_path / "synthetic.ifc", tmp_path / "synthetic.gpkg"
+    spec = generate_ifc(path, 30, storeys=3)
+    result = import_ifc(path, out, ImportOptions())
+    model = ifcopenshell.open(str(path))
+    assert result.elements == len(model.by_type("IfcWall")) == spec["walls"] and result.storeys == 3
+    e, n, h = spec["anchor"]
+    c, s = math.cos(math.radians(spec["rotation_deg"])), math.sin(math.radians(spec["rotation_deg"]))
+    elements = _layer(out, "bim_elements").set_index("global_id")
+    wall = model.by_type("IfcWall")[-1]
+    local = _world_verts(model, wall.GlobalId)
+    expected = np.column_stack([e + c * local[:, 0] - s * local[:, 1], n + s * local[:, 0] + c * local[:, 1],
+                                h + local[:, 2]])
+    got = _vertices(elements.loc[wall.GlobalId, "geometry"])
+    assert np.min(np.linalg.norm(expected[:, None, :] - got[None, :, :], axis=2), axis=1).max() < 0.001
+    assert sorted(_layer(out, "bim_storeys").elevation) == pytest.approx([h, h + 3.0, h + 6.0])
