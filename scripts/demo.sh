@@ -10,42 +10,23 @@ mkdir -p "$OUT"
 step() { echo; echo "== $1"; }
 run() { "$QP" run "$@" 2>&1 | grep -vE '^(<string>|  warnings.warn|QStandardPaths)' ; return "${PIPESTATUS[0]}"; }
 
-step "1. Sample district around Friedrichsplatz ($N buildings) -> $OUT/district"
-run geotwin:sampledistrict -- BUILDINGS="$N" OUTPUT="$OUT/district"
+step "1-7. The shipped model geotwin:districttwin (resources/models/districttwin.model3): sample district ($N buildings)
+     -> city model, school IFC, learning islands, sensors -> twin -> 3D Tiles with the viewer, into $OUT"
+run geotwin:districttwin -- BUILDINGS="$N" sampledistrict:DISTRICT="$OUT/district" \
+  importcitymodel:CITYMODEL="$OUT/citymodel.gpkg" importifc:BIM="$OUT/school.gpkg" \
+  importlearningislands:ISLANDS="$OUT/islands.gpkg" importsensors:SENSORS="$OUT/sensors.gpkg" \
+  buildtwin:TWIN="$OUT/twin.gpkg" export3dtiles:TILES="$OUT/tiles"
 
-if "$QP" help geotwin:importcitymodel >/dev/null 2>&1; then
-  step "2. Import the city model (CityGML 2.0) -> $OUT/citymodel.gpkg"
-  run geotwin:importcitymodel -- INPUT="$OUT/district/district.gml" OUTPUT="$OUT/citymodel.gpkg"
-fi
-if "$QP" help geotwin:importifc >/dev/null 2>&1; then
-  step "3. Import the school's IFC (IfcMapConversion) -> $OUT/school.gpkg"
-  run geotwin:importifc -- INPUT="$OUT/district/school.ifc" OUTPUT="$OUT/school.gpkg"
-fi
-if "$QP" help geotwin:importlearningislands >/dev/null 2>&1; then
-  step "4. Import the learning islands, linked to buildings and rooms -> $OUT/islands.gpkg"
-  run geotwin:importlearningislands -- INPUT="$OUT/district/learning_islands.geojson" \
-    BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \
-    OUTPUT="$OUT/islands.gpkg"
-fi
-if "$QP" help geotwin:importsensors >/dev/null 2>&1; then
-  step "5. Import the LoRaWAN sensors (SensorThings document) -> $OUT/sensors.gpkg"
-  run geotwin:importsensors -- FILES="$OUT/district/sensors.sta.json" \
-    BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" OUTPUT="$OUT/sensors.gpkg"
-fi
 if "$QP" help geotwin:findlearningisland >/dev/null 2>&1; then
-  step "5a. Find a free learning island for 8 people near Friedrichsplatz, Tuesday 15:30 -> $OUT/island_search.gpkg"
+  step "8. Find a free learning island for 8 people near Friedrichsplatz, Tuesday 15:30 -> $OUT/island_search.gpkg"
   run geotwin:findlearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     LOCATION="456268.0,5428517.0 [EPSG:25832]" TIME="2025-06-03T15:30:00" SEATS=8 OUTPUT="$OUT/island_search.gpkg"
 fi
 if "$QP" help geotwin:wlancoverage >/dev/null 2>&1; then
-  step "5b. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
+  step "9. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
   run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \
     OUTPUT="$OUT/wlan.gpkg"
-fi
-if "$QP" help geotwin:export3dtiles >/dev/null 2>&1; then
-  step "6. Export 3D Tiles with the CesiumJS viewer -> $OUT/tiles"
-  run geotwin:export3dtiles -- INPUT="$OUT/citymodel.gpkg" OUTPUT="$OUT/tiles"
 fi
 
 echo
@@ -54,3 +35,4 @@ find "$OUT" -maxdepth 2 \( -name '*.gpkg' -o -name '*.gml' -o -name '*.json' -o 
 if [ -f "$OUT/tiles/viewer/index.html" ]; then
   echo "Look at the twin: (cd '$OUT/tiles' && python3 -m http.server 8000) and open http://localhost:8000/viewer/index.html"
 fi
+echo "In QGIS: Plugins > GeoTwin > Open twin… (or the toolbar button) and choose $OUT/twin.gpkg"
