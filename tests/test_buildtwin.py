@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 from geotwin.twin.build import BuildInputs, build_twin
+from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.store import open_store, read_store
 
 TILE = "LoD2_576_5950_1_HH.xml"
@@ -188,3 +189,53 @@ def test_an_object_in_two_city_model_inputs_is_kept_once(tmp_path, shared_data):
     assert len(twin["building_surfaces"]) == polygons
     assert any(str(lod1) in w and gml_id in w and "first input wins" in w for w in reporter.warnings)
     assert len(twin["sources"]) == 2
+
+
+def test_twin_of_the_generated_district(tmp_path):
+    """The whole chain on a small sample district: city model, the school's IFC, islands and sensors."""
+    import re
+
+    from geotwin.bim.importer import ImportOptions, import_ifc
+    from geotwin.twin.islands.importer import import_learning_islands
+    from geotwin.twin.islands.sources import LayerRef
+    from geotwin.twin.sample.generator import generate_district
+    from geotwin.twin.sensors.export_source import read_exports
+    from geotwin.twin.sensors.importer import write_sensors
+
+    district = generate_district(tmp_path / "district", buildings=20, seed=0)
+    work = tmp_path / "imports"
+    work.mkdir()
+    city = work / "city.gpkg"
+    import_citymodel([district.path("citygml")], city)
+    school = work / "school.gpkg"
+    import_ifc(district.path("ifc"), school, ImportOptions(target_crs=district.crs["horizontal"]))
+    islands = work / "islands.gpkg"
+    import_learning_islands(str(district.path("islands")), str(islands), buildings=LayerRef(str(city), "buildings"),
+                            rooms=LayerRef(str(school), "bim_spaces"))
+    sensors = work / "sensors.gpkg"
+    series, issues = read_exports([district.path("sensors_csv")], district.crs["horizontal"])
+    write_sensors(series, issues, str(sensors), district.crs["horizontal"], buildings=LayerRef(str(city), "buildings"))
+
+    store = open_store(tmp_path / "twin.gpkg")
+    result = build_twin(store, BuildInputs(citymodel=[str(district.path("citygml"))], ifc=[str(school)],
+                                           islands=[str(islands)], sensors=[str(sensors)]))
+    twin = read_store(store)
+    counts = district.counts
+    assert result.buildings == counts["buildings"] == 20
+    assert (result.matched, result.unmatched, result.mismatches) == (1, 0, 0)
+    [row] = twin["conflation_report"].to_dict("records")
+    school_gid = re.search(r"IFCBUILDING\('([^']+)'", district.path("ifc").read_text()).group(1)
+    assert (row["bim_building_id"], row["city_building_id"]) == (school_gid, district.school["id"])
+    assert row["iou"] > 0.99
+    buildings = twin["buildings"].set_index("id")
+    assert buildings.loc[district.school["id"], "bim_building_id"] == school_gid
+    links = twin["links"]
+    rooms = links[(links["from_layer"] == "bim_spaces") & (links["relation"] == "part_of")]
+    assert len(rooms) == counts["ifc"]["spaces"] and set(rooms["to_id"]) == {district.school["id"]}
+    assert len(twin["learning_islands"]) == counts["learning_islands"]
+    in_buildings = links[(links["from_layer"] == "learning_islands") & (links["to_layer"] == "buildings")]
+    assert set(in_buildings["from_id"]) == set(twin["learning_islands"]["id"])
+    assert set(in_buildings["to_id"]) <= set(buildings.index)
+    observes = links[links["relation"] == "observes"]
+    assert len(twin["sensors"]) == counts["sensors"] and 0 < len(observes) <= counts["sensors"]
+    assert set(observes["to_id"]) <= set(buildings.index)
