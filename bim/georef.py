@@ -179,7 +179,8 @@ def _scale_factor(given: float | None, ratio: float, warnings: list[str]) -> flo
         warnings.append(f"Scale {given:g} is the inverse of the unit conversion {ratio:g} (a common writer error); "
                         f"applied {ratio:g}")
         return ratio
-    warnings.append(f"Scale {given:g} is implausible for a map projection (unit conversion {ratio:g}); applied as given")
+    warnings.append(f"Scale {given:g} is implausible for a map projection (unit conversion {ratio:g}); "
+                    "applied as given")
     return given
 
 

@@ -177,7 +177,8 @@ def _fit_placement(model, items, elevations, options: ImportOptions, warnings: l
     similarity = fit_outline(outline, footprint, prior_rotation_deg=approx.rotation_deg if approx else None)
     if similarity.alternatives_deg:
         others = ", ".join(f"{a:.2f}°" for a in similarity.alternatives_deg)
-        warnings.append(f"fit: the outline is symmetric, rotations {others} fit as well; chose {similarity.rotation_deg:.2f}°"
+        warnings.append(f"fit: the outline is symmetric, rotations {others} fit as well; "
+                        f"chose {similarity.rotation_deg:.2f}°"
                         + (" (nearest the IFC's own orientation)" if approx else ""))
     ground_local = min((i.z_min for i in items), default=0.0)
     height = options.fit_height
