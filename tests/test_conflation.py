@@ -161,3 +161,21 @@ def test_iou_threshold_on_shifted_outlines(fzk, raw_city, shift, expected_iou, s
                          pyogrio.read_dataframe(fzk["city"], layer="footprints"))
     [row] = conflate(bim, city, ConflationOptions())
     assert row["iou"] == pytest.approx(expected_iou, abs=1e-9) and row["status"] == status
+
+
+def test_a_basement_below_the_city_ground_still_matches(fzk, raw_city):
+    """Lowest BIM element 3 m below the CityGML ground: a mismatch, unless a storey lies at the ground."""
+    import geopandas as gpd
+    import pandas as pd
+
+    bim = gpd.GeoDataFrame({"global_id": ["derived"], "name": ["derived"], "source_file": ["test"],
+                            "ground_height": [raw_city["ground"] - 3.0], "roof_height": [raw_city["roof"]]},
+                           geometry=[MultiPolygon([raw_city["outline"]])], crs="EPSG:25832")
+    city = city_outlines(pyogrio.read_dataframe(fzk["city"], layer="buildings"),
+                         pyogrio.read_dataframe(fzk["city"], layer="footprints"))
+    [alone] = conflate(bim, city, ConflationOptions())
+    assert alone["status"] == "mismatch" and alone["ground_offset_m"] == pytest.approx(-3.0)
+    storeys = pd.DataFrame({"building_global_id": ["derived", "derived"],
+                            "elevation": [raw_city["ground"] - 2.8, raw_city["ground"] + 0.05]})
+    [with_storeys] = conflate(bim, city, ConflationOptions(), storeys)
+    assert with_storeys["status"] == "matched" and "basement" in with_storeys["reason"]

@@ -232,7 +232,8 @@ class _Builder:
         buildings["origin"] = "citymodel"
         buildings["bim_building_id"] = None
         bim = self.frames["bim_buildings"]
-        report = conflate(bim, city_outlines(buildings, footprints), self.options) if len(bim) else []
+        report = (conflate(bim, city_outlines(buildings, footprints), self.options, self.frames["bim_storeys"])
+                  if len(bim) else [])
         index = {bid: i for i, bid in enumerate(buildings["id"])}
         added_rows, added_geoms, added_fp = [], [], []
         for row, bim_row, geom in zip(report, bim.to_dict("records"), bim.geometry):

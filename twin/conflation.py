@@ -6,7 +6,9 @@ A BIM building whose ground outline overlaps a city-model building with an IoU o
 address and attributes). Anything doubtful is a *mismatch*, reported and never merged:
 
 - an overlap with IoU below the threshold;
-- a good overlap but a ground or roof height offset beyond the tolerance;
+- a good overlap but a ground or roof height offset beyond the tolerance (a BIM building whose
+  lowest element lies deeper than the city model's ground still matches when one of its storeys
+  is at that ground: a basement);
 - no overlap, but a city-model building within ``search_distance`` has the same outline shape
   (IoU ≥ threshold once the outlines' centroids coincide): the model is probably misplaced.
 
@@ -92,8 +94,18 @@ def _offset(bim, city) -> float | None:
     return float(bim) - float(city)
 
 
-def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: ConflationOptions) -> list[dict]:
-    """One report row (``store.schema.CONFLATION_REPORT`` fields) per BIM building."""
+def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: ConflationOptions,
+             storeys: pd.DataFrame | None = None) -> list[dict]:
+    """One report row (``store.schema.CONFLATION_REPORT`` fields) per BIM building.
+
+    ``storeys`` (bim_storeys: building_global_id, elevation) lets a building with a basement match:
+    its lowest element may lie below the city model's ground when one of its storeys is at it.
+    """
+    levels: dict[str, list[float]] = {}
+    if storeys is not None:
+        for gid, elevation in zip(storeys["building_global_id"], storeys["elevation"]):
+            if gid and not pd.isna(elevation):
+                levels.setdefault(gid, []).append(float(elevation))
     outlines = list(city["outline"])
     tree = shapely.STRtree(outlines)
     areas = shapely.area(outlines) if outlines else np.zeros(0)
@@ -121,12 +133,16 @@ def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: Conflatio
                                                     f"is below the threshold {options.iou_threshold:g}")
             elif ground is None or roof is None:
                 out.update(status=MISMATCH, reason="ground or roof height missing: heights cannot be compared")
-            elif max(abs(ground), abs(roof)) > options.height_tolerance:
+            elif abs(roof) > options.height_tolerance or (
+                    abs(ground) > options.height_tolerance
+                    and not _basement(ground, city["ground"].iloc[best], levels.get(row.get("global_id"), []),
+                                      options.height_tolerance)):
                 out.update(status=MISMATCH, reason=f"height offset ground {ground:+.2f} m, roof {roof:+.2f} m "
                                                     f"exceeds the tolerance {options.height_tolerance:g} m")
             else:
+                note = "" if abs(ground) <= options.height_tolerance else " (basement: a storey is at the city ground)"
                 out.update(status=MATCHED, twin_building_id=out["city_building_id"],
-                           reason=f"footprint IoU {best_iou:.3f}, ground {ground:+.2f} m, roof {roof:+.2f} m")
+                           reason=f"footprint IoU {best_iou:.3f}, ground {ground:+.2f} m{note}, roof {roof:+.2f} m")
             report.append(out)
             continue
         lookalike = _lookalike(bim, outlines, areas, tree, options)
@@ -141,6 +157,11 @@ def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: Conflatio
         report.append({**out, "status": ADDED, "twin_building_id": row.get("global_id"),
                        "reason": "no city-model building overlaps it: added as a new building"})
     return report
+
+
+def _basement(ground_offset: float, city_ground: float, levels: list[float], tolerance: float) -> bool:
+    """True when the BIM reaches below the city ground but one of its storeys lies at that ground."""
+    return ground_offset < 0 and any(abs(level - city_ground) <= tolerance for level in levels)
 
 
 def _candidate(bim, city: pd.DataFrame, index: int, iou: float) -> dict:
