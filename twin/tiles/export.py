@@ -20,7 +20,7 @@ from ..schema import BUILDINGS
 from . import quadtree
 from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
-from .mesh import Mesh, lod1_block, lod1_error, lod2_mesh
+from .mesh import Mesh, lod1_block, lod1_error, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
 from .source import attribute_rows, read_city_model
 from .subtree import subtree_bytes
@@ -90,8 +90,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     surface_rows: list[list[int]] = []
     surface_table: list[dict] = []
     degenerate = 0
-    for i, b in enumerate(model.buildings):
-        mesh, kept = lod2_mesh(b)
+    reporter.progress(5)
+    for i, (b, (mesh, kept)) in enumerate(zip(model.buildings, lod2_meshes(model.buildings))):
         degenerate += len(b.polygons) - len(kept)
         rows = []
         for k in kept:

@@ -54,17 +54,6 @@ def triangulate_polygon(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     return verts, tri
 
 
-def concat(parts: list[tuple[np.ndarray, np.ndarray]]) -> Mesh:
-    if not parts:
-        return Mesh.empty()
-    sizes = np.array([len(v) for v, _ in parts])
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    vertices = np.vstack([v for v, _ in parts])
-    triangles = np.vstack([t + s for (_, t), s in zip(parts, starts)])
-    polygon = np.repeat(np.arange(len(parts)), sizes)
-    return Mesh(vertices, triangles, polygon, len(parts))
-
-
 def _convex_fans(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For hole-free rings at once: Newell normals, which are convex, and which are degenerate."""
     counts = np.array([len(r) for r in rings])
@@ -87,35 +76,79 @@ def _convex_fans(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
     return normal, convex, degenerate
 
 
-def lod2_mesh(building: Building) -> tuple[Mesh, list[int]]:
-    """The building's polygons triangulated; also the source polygon index of each mesh polygon.
+def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
+    """Every building's polygons triangulated; with each mesh, the source polygon index of its polygons.
 
-    Convex polygons without holes (most building faces) are fanned in one vectorised pass;
-    the others go through earcut.
+    Convex polygons without holes (most building faces) are fanned in one vectorised pass over
+    the whole model; the others (holes, concave outlines) go through earcut one by one.
     """
-    polys = building.polygons
-    simple = [i for i, p in enumerate(polys) if len(p.rings) == 1 and len(p.rings[0]) >= 3]
-    convex = np.zeros(len(polys), bool)
-    skip = np.zeros(len(polys), bool)
-    if simple:
-        _, cvx, degenerate = _convex_fans([polys[i].rings[0] for i in simple])
-        convex[simple] = cvx
-        skip[simple] = degenerate
-    parts, kept = [], []
-    for i, poly in enumerate(polys):
-        if skip[i]:
-            continue
-        if convex[i]:
-            ring = np.asarray(poly.rings[0], np.float64)
-            k = np.arange(1, len(ring) - 1)
-            parts.append((ring, np.column_stack([np.zeros_like(k), k, k + 1])))
-            kept.append(i)
-            continue
-        tri = triangulate_polygon(poly.rings)
-        if tri is not None:
-            parts.append(tri)
-            kept.append(i)
-    return concat(parts), kept
+    rings, owner_building, owner_polygon = [], [], []
+    for bi, b in enumerate(buildings):
+        for pi, p in enumerate(b.polygons):
+            if len(p.rings) == 1 and len(p.rings[0]) >= 3:
+                rings.append(np.asarray(p.rings[0], np.float64))
+                owner_building.append(bi)
+                owner_polygon.append(pi)
+    fanned: set[tuple[int, int]] = set()
+    skipped: set[tuple[int, int]] = set()
+    per_building: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]] = [None] * len(buildings)
+    if rings:
+        _, convex, degenerate = _convex_fans(rings)
+        ob, op = np.array(owner_building), np.array(owner_polygon)
+        skipped = set(zip(ob[degenerate].tolist(), op[degenerate].tolist()))
+        fanned = set(zip(ob[convex].tolist(), op[convex].tolist()))
+        sel = np.flatnonzero(convex)
+        counts = np.array([len(rings[i]) for i in sel], dtype=np.int64)
+        verts = np.vstack([rings[i] for i in sel]) if len(sel) else np.zeros((0, 3))
+        vstart = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        ntri = counts - 2
+        tri_poly = np.repeat(np.arange(len(sel)), ntri)
+        k = np.arange(int(ntri.sum())) - np.repeat(np.concatenate([[0], np.cumsum(ntri)[:-1]]), ntri) + 1
+        base = vstart[tri_poly]
+        tris = np.column_stack([base, base + k, base + k + 1])
+        vert_poly = np.repeat(np.arange(len(sel)), counts)
+        # slices per building (polygons are in building order)
+        b_of_poly = ob[sel]
+        first_poly = np.searchsorted(b_of_poly, np.arange(len(buildings)), side="left")
+        last_poly = np.searchsorted(b_of_poly, np.arange(len(buildings)), side="right")
+        tri_start = np.concatenate([[0], np.cumsum(ntri)])
+        vend = vstart + counts
+        for bi in np.unique(b_of_poly):
+            p0, p1 = first_poly[bi], last_poly[bi]
+            v0, v1 = vstart[p0], vend[p1 - 1]
+            per_building[bi] = (verts[v0:v1], tris[tri_start[p0]:tri_start[p1]] - v0,
+                                vert_poly[v0:v1] - p0, op[sel[p0:p1]].tolist())
+    out = []
+    for bi, b in enumerate(buildings):
+        parts, kept = [], []
+        if per_building[bi] is not None:
+            v, t, poly, src = per_building[bi]
+            parts.append(Mesh(v, t, poly, len(src)))
+            kept.extend(src)
+        for pi, p in enumerate(b.polygons):
+            if (bi, pi) in fanned or (bi, pi) in skipped:
+                continue
+            tri = triangulate_polygon(p.rings)
+            if tri is not None:
+                parts.append(Mesh(tri[0], tri[1], np.zeros(len(tri[0]), np.int64), 1))
+                kept.append(pi)
+        out.append((merge(parts), kept))
+    return out
+
+
+def merge(meshes: list[Mesh]) -> Mesh:
+    """One mesh of several, polygon numbers kept apart."""
+    if not meshes:
+        return Mesh.empty()
+    if len(meshes) == 1:
+        return meshes[0]
+    sizes = np.array([len(m.vertices) for m in meshes])
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    poly_offsets = np.concatenate([[0], np.cumsum([m.polygon_count for m in meshes])[:-1]])
+    return Mesh(np.vstack([m.vertices for m in meshes]),
+                np.vstack([m.triangles + o for m, o in zip(meshes, offsets)]),
+                np.concatenate([m.polygon + o for m, o in zip(meshes, poly_offsets)]),
+                int(sum(m.polygon_count for m in meshes)))
 
 
 def _footprint(building: Building):
