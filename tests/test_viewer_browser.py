@@ -51,10 +51,10 @@ BUILDINGS = [
     ("DEBW_FIX_0007", "51009_1610", 40.0, 30.0, 8.0, 8.0, 4.0),  # not a building function code: "Other"
 ]
 KNOWN = "DEBW_FIX_0003"
-ISLAND = {"east": -30.0, "north": -22.0, "id": "island-0007", "name": "Lerninsel Stadtbibliothek",
+ISLAND = {"east": -14.0, "north": -20.0, "id": "island-0007", "name": "Lerninsel Stadtbibliothek",
           "booking_url": "https://lerninseln.karlsruhe.de/buchen?insel=0007",
           "opening_hours": "Mo-Fr 08:00-20:00", "seats": 24}
-SENSOR = {"east": 30.0, "north": -22.0, "id": "sensor-3121-pm10"}
+SENSOR = {"east": 22.0, "north": -20.0, "id": "sensor-3121-pm10"}
 
 
 def enu_frame(lon: float, lat: float, h: float) -> tuple[np.ndarray, np.ndarray]:
@@ -420,6 +420,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
         "Sensors": [[pytest.approx(sensor_lon, abs=1e-9), pytest.approx(sensor_lat, abs=1e-9),
                      pytest.approx(GROUND_H, abs=0.01)]]}
     assert page11["load"]["layers"] == {"Learning islands": {"count": 1}, "Sensors": {"count": 1}}
+    assert [c["covered"] for c in page11["clicks"]] == [False] * 3  # no panel over the targets
     island = page11["clicks"][1]
     assert island["pickedId"] == ISLAND["id"] and island["picked"]["kind"] == "island", island
     assert {"text": "Book a seat", "href": ISLAND["booking_url"]} in island["links"]

@@ -113,6 +113,10 @@ async function visit(context, spec, timeout) {
                idProperty: spec.idProperty || "id" });
           if (click.scan) { xy.x = click.scan.x; xy.y = click.scan.y; }
         }
+        click.covered = await page.evaluate((p) => {
+          window.geotwin.pickedId = null;  // so that a click that picks nothing is not mistaken
+          return document.elementFromPoint(p.x, p.y) !== window.geotwin.viewer.scene.canvas;
+        }, xy);
         await page.mouse.click(xy.x, xy.y);
         try {
           await page.waitForFunction(() => window.geotwin.pickedId !== null, null, { timeout: 15000 });
