@@ -20,7 +20,7 @@ from ..schema import BUILDINGS
 from . import quadtree
 from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
-from .mesh import Mesh, lod1_block, lod1_error, lod2_meshes
+from .mesh import Mesh, lod1_blocks, lod1_error, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
 from .source import attribute_rows, read_city_model
 from .subtree import subtree_bytes
@@ -165,7 +165,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
             reporter.check()
             reporter.progress(30 + 60 * k / len(with_content))
             if node.content == "lod1":
-                blocks = [lod1_block(model.buildings[bi]) for bi in node.own]
+                blocks = lod1_blocks([model.buildings[bi] for bi in node.own])
                 src = np.vstack([blk.vertices for blk in blocks])
                 enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
                 start = 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import mapbox_earcut as earcut
 import numpy as np
 
-from .source import Building
+from .source import Building, Polygon
 
 
 @dataclass
@@ -177,41 +177,41 @@ def heights(building: Building) -> tuple[float, float]:
             float(zs.max()) if roof is None else float(roof))
 
 
-def lod1_block(building: Building, tolerance: float = 0.5) -> Mesh:
-    """An extruded footprint from ground to roof height (walls and top; the bottom is never seen)."""
+def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]:
+    """Extruded footprints from ground to roof height (walls and top; the bottom is never seen).
+
+    Footprints are simplified in one vectorised call; tops and wall quads are triangulated with
+    the LoD2 machinery (convex faces fanned over all blocks at once).
+    """
     import shapely
 
-    fp = _footprint(building).simplify(tolerance, preserve_topology=True)
-    ground, roof = heights(building)
-    if roof - ground < 0.1:
-        roof = ground + 0.1
-    verts, tris, polys = [], [], []
-    offset, polygon = 0, 0
-    for poly in shapely.get_parts(fp):
-        if poly.geom_type != "Polygon" or poly.area <= 0:
-            continue
-        poly = shapely.geometry.polygon.orient(poly, 1.0)  # exterior CCW seen from above
-        rings2d = [np.asarray(poly.exterior.coords)[:-1, :2], *[np.asarray(r.coords)[:-1, :2] for r in poly.interiors]]
-        top = triangulate_polygon([np.column_stack([r, np.full(len(r), roof)]) for r in rings2d])
-        if top is not None:
-            verts.append(top[0])
-            tris.append(top[1] + offset)
-            polys.append(np.full(len(top[0]), polygon))
-            offset, polygon = offset + len(top[0]), polygon + 1
-        for r in rings2d:  # one quad per edge, all edges of the ring at once
-            q = np.roll(r, -1, axis=0)
-            n = len(r)
-            quads = np.empty((n, 4, 3))
-            quads[:, 0, :2], quads[:, 1, :2], quads[:, 2, :2], quads[:, 3, :2] = r, q, q, r
-            quads[:, :2, 2], quads[:, 2:, 2] = ground, roof
-            base = offset + (np.arange(n) * 4)[:, None]
-            verts.append(quads.reshape(-1, 3))
-            tris.append(np.concatenate([base + [0, 1, 2], base + [0, 2, 3]]))
-            polys.append(polygon + np.repeat(np.arange(n), 4))
-            offset, polygon = offset + 4 * n, polygon + n
-    if not verts:
-        return Mesh.empty()
-    return Mesh(np.vstack(verts), np.vstack(tris), np.concatenate(polys), polygon)
+    footprints = shapely.simplify(np.array([_footprint(b) for b in buildings], dtype=object), tolerance,
+                                  preserve_topology=True)
+    solids = []
+    for b, fp in zip(buildings, footprints):
+        ground, roof = heights(b)
+        roof = max(roof, ground + 0.1)
+        faces = []
+        for poly in shapely.get_parts(fp):
+            if poly.geom_type != "Polygon" or poly.area <= 0:
+                continue
+            rings2d = [np.asarray(poly.exterior.coords)[:-1, :2], *[np.asarray(r.coords)[:-1, :2] for r in poly.interiors]]
+            # exterior counter-clockwise seen from above, holes clockwise: tops face up, walls outwards
+            rings2d = [r if (_signed_area(r) > 0) == (k == 0) else r[::-1] for k, r in enumerate(rings2d)]
+            faces.append(Polygon([np.column_stack([r, np.full(len(r), roof)]) for r in rings2d]))
+            for r in rings2d:  # one quad per edge, all edges of the ring at once
+                q = np.roll(r, -1, axis=0)
+                quads = np.empty((len(r), 4, 3))
+                quads[:, 0, :2], quads[:, 1, :2], quads[:, 2, :2], quads[:, 3, :2] = r, q, q, r
+                quads[:, :2, 2], quads[:, 2:, 2] = ground, roof
+                faces.extend(Polygon([quad]) for quad in quads)
+        solids.append(Building({}, faces))
+    return [mesh for mesh, _ in lod2_meshes(solids)]
+
+
+def _signed_area(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2
 
 
 def lod1_error(building: Building) -> float:
