@@ -20,6 +20,10 @@ METHODS = (AUTO, MAP_CONVERSION, SITE, MANUAL, FIT)
 _SCALE_TOLERANCE = 0.05  # a combined scale factor further than 5 % from 1 is not a map projection's
 
 
+class NoGeoreferencing(InputError):
+    """The file has none of the georeferencing that ``auto`` looks for."""
+
+
 @dataclass
 class Placement:
     """An affine map from IFC world metres to a source CRS, then (pyproj) to the target CRS."""
@@ -446,5 +450,5 @@ def _resolve(model, requested: str, target_crs: str, manual, warnings: list[str]
             return placement
     if requested == FIT:
         return None
-    raise InputError("the file carries no georeferencing (no IfcMapConversion, ePSet_MapConversion or IfcSite "
-                     "RefLatitude/RefLongitude): choose GEOREFERENCING manual or fit to footprint")
+    raise NoGeoreferencing("the file carries no georeferencing (no IfcMapConversion, ePSet_MapConversion or IfcSite "
+                           "RefLatitude/RefLongitude): choose GEOREFERENCING manual or fit to footprint")

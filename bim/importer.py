@@ -241,9 +241,15 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
     placement = None
     if options.georeferencing != georef.FIT:
         with _naming(path):
-            placement = georef.resolve(model, options.georeferencing, options.target_crs, manual=options.manual,
-                                       warnings=warnings)
-        reporter.info(f"georeferencing: {placement.method} ({placement.source_crs} -> {options.target_crs})")
+            try:
+                placement = georef.resolve(model, options.georeferencing, options.target_crs,
+                                           manual=options.manual, warnings=warnings)
+            except georef.NoGeoreferencing:
+                if not options.footprints:
+                    raise
+                warnings.append("the file carries no georeferencing: fitted to the given footprints")
+        if placement is not None:
+            reporter.info(f"georeferencing: {placement.method} ({placement.source_crs} -> {options.target_crs})")
     for message in warnings:
         reporter.warning(f"{source}: {message}")
     reported = len(warnings)

@@ -328,3 +328,21 @@ def test_synthetic_building_for_benchmarks(tmp_path):
     got = _vertices(elements.loc[wall.GlobalId, "geometry"])
     assert np.min(np.linalg.norm(expected[:, None, :] - got[None, :, :], axis=2), axis=1).max() < 0.001
     assert sorted(_layer(out, "bim_storeys").elevation) == pytest.approx([h, h + 3.0, h + 6.0])
+
+
+def test_auto_falls_back_to_a_footprint_fit(shared_data, tmp_path):
+    """IfcOpenHouse has no georeferencing: auto fits its outline to a footprint 25 degrees rotated and moved."""
+    from shapely import affinity
+
+    path = shared_data / "ifc/small/IfcOpenHouse_IFC4.ifc"
+    import_ifc(path, tmp_path / "local.gpkg", ImportOptions(georeferencing="manual", manual=(0.0, 0.0, 0.0, 0.0)))
+    local_outline = shapely.force_2d(_layer(tmp_path / "local.gpkg", "bim_buildings").geometry.iloc[0])
+    footprint = affinity.translate(affinity.rotate(local_outline, 25.0, origin=(0, 0)), 457123.0, 5429876.0)
+    out = tmp_path / "fitted.gpkg"
+    result = import_ifc(path, out, ImportOptions(footprints=[("house", footprint.geoms[0])], fit_height=116.0))
+    assert result.placement.method == "fit to footprint" and result.placement.residual_m < 0.01
+    assert result.placement.scale == pytest.approx(1.0, abs=1e-4)
+    assert min(abs(result.placement.rotation_deg - 25.0), abs(result.placement.rotation_deg - 25.0 + 180.0)) < 0.01
+    outline = shapely.force_2d(_layer(out, "bim_buildings").geometry.iloc[0])
+    assert outline.symmetric_difference(footprint).area < 0.01
+    assert "no georeferencing: fitted" in _layer(out, "georef_report").iloc[0].warnings

@@ -33,8 +33,8 @@ class ImportIfc(GeoTwinAlgorithm):
         "GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; "
         "eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 "
         "ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with "
-        "TrueNorth and the grid convergence (about a metre). A map conversion in another CRS is transformed "
-        "to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a "
+        "TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map "
+        "conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a "
         "warning. Manual places the IFC origin at the given easting, northing and height, "
         "with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the "
         "IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint "
@@ -153,13 +153,14 @@ class ImportIfc(GeoTwinAlgorithm):
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
-        footprints = self._footprints(parameters, context, target, steps) if method == "fit to footprint" else []
+        footprints = self._footprints(parameters, context, target, steps) if method in ("auto", "fit to footprint") \
+            else []
         if feedback.isCanceled():
             return {}
         options = ImportOptions(
             georeferencing=method, target_crs=target.authid() or target.toWkt(), manual=manual,
             footprints=footprints, footprint_id=self.parameterAsString(parameters, self.FOOTPRINT_ID, context) or None,
-            fit_height=self._number(parameters, self.HEIGHT, context) if method == "fit to footprint" else None,
+            fit_height=self._number(parameters, self.HEIGHT, context) if method != "manual" else None,
             threads=max(1, min(2, os.cpu_count() or 1)))
         steps.setCurrentStep(1)
         try:
