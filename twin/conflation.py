@@ -125,25 +125,7 @@ def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: Conflatio
                 best, best_iou = int(i), iou
         if best is not None:
             out.update(_candidate(bim, city, best, best_iou))
-            ground = _offset(row.get("ground_height"), city["ground"].iloc[best])
-            roof = _offset(row.get("roof_height"), city["roof"].iloc[best])
-            out.update(ground_offset_m=ground, roof_offset_m=roof)
-            if best_iou < options.iou_threshold:
-                out.update(status=MISMATCH, reason=f"footprint IoU {best_iou:.3f} with {out['city_building_id']} "
-                                                    f"is below the threshold {options.iou_threshold:g}")
-            elif ground is None or roof is None:
-                out.update(status=MISMATCH, reason="ground or roof height missing: heights cannot be compared")
-            elif abs(roof) > options.height_tolerance or (
-                    abs(ground) > options.height_tolerance
-                    and not _basement(ground, city["ground"].iloc[best], levels.get(row.get("global_id"), []),
-                                      options.height_tolerance)):
-                out.update(status=MISMATCH, reason=f"height offset ground {ground:+.2f} m, roof {roof:+.2f} m "
-                                                    f"exceeds the tolerance {options.height_tolerance:g} m")
-            else:
-                note = "" if abs(ground) <= options.height_tolerance else " (basement: a storey is at the city ground)"
-                out.update(status=MATCHED, twin_building_id=out["city_building_id"],
-                           reason=f"footprint IoU {best_iou:.3f}, ground {ground:+.2f} m{note}, roof {roof:+.2f} m")
-            report.append(out)
+            report.append(_judge(out, row, city.iloc[best], levels.get(row.get("global_id"), []), options))
             continue
         lookalike = _lookalike(bim, outlines, areas, tree, options)
         if lookalike is not None:
@@ -157,6 +139,26 @@ def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: Conflatio
         report.append({**out, "status": ADDED, "twin_building_id": row.get("global_id"),
                        "reason": "no city-model building overlaps it: added as a new building"})
     return report
+
+
+def _judge(out: dict, row: dict, city_row: pd.Series, levels: list[float], options: ConflationOptions) -> dict:
+    """Matched or mismatch for an overlapping pair, by IoU and ground/roof height offsets."""
+    ground = _offset(row.get("ground_height"), city_row["ground"])
+    roof = _offset(row.get("roof_height"), city_row["roof"])
+    out.update(ground_offset_m=ground, roof_offset_m=roof)
+    tolerance = options.height_tolerance
+    if out["iou"] < options.iou_threshold:
+        return {**out, "status": MISMATCH, "reason": f"footprint IoU {out['iou']:.3f} with {city_row['id']} is "
+                                                     f"below the threshold {options.iou_threshold:g}"}
+    if ground is None or roof is None:
+        return {**out, "status": MISMATCH, "reason": "ground or roof height missing: heights cannot be compared"}
+    basement = abs(ground) > tolerance and _basement(ground, city_row["ground"], levels, tolerance)
+    if abs(roof) > tolerance or (abs(ground) > tolerance and not basement):
+        return {**out, "status": MISMATCH, "reason": f"height offset ground {ground:+.2f} m, roof {roof:+.2f} m "
+                                                     f"exceeds the tolerance {tolerance:g} m"}
+    note = " (basement: a storey is at the city ground)" if basement else ""
+    return {**out, "status": MATCHED, "twin_building_id": city_row["id"],
+            "reason": f"footprint IoU {out['iou']:.3f}, ground {ground:+.2f} m{note}, roof {roof:+.2f} m"}
 
 
 def _basement(ground_offset: float, city_ground: float, levels: list[float], tolerance: float) -> bool:
