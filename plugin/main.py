@@ -5,6 +5,7 @@ from qgis.core import QgsApplication
 
 from ..processing.provider import GeoTwinProvider
 from .i18n import install_translator
+from .menu import TwinMenu
 
 
 class GeoTwinPlugin:
@@ -13,6 +14,7 @@ class GeoTwinPlugin:
     def __init__(self, iface) -> None:
         self.iface = iface
         self.provider: GeoTwinProvider | None = None
+        self.menu: TwinMenu | None = None
         install_translator()
 
     def initProcessing(self) -> None:  # noqa: N802 - QGIS API name
@@ -23,8 +25,13 @@ class GeoTwinPlugin:
 
     def initGui(self) -> None:  # noqa: N802 - QGIS API name
         self.initProcessing()
+        self.menu = TwinMenu(self.iface)
+        self.menu.add()
 
     def unload(self) -> None:
+        if self.menu is not None:
+            self.menu.remove()
+            self.menu = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

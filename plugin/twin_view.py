@@ -20,7 +20,6 @@ from ..twin.errors import InputError
 from ..twin.islands.layers import LEARNING_ISLANDS
 from ..twin.schema import BUILDING_SURFACES, BUILDINGS
 from ..twin.sensors.layers import OBSERVATIONS, SENSORS
-from ..twin.store.schema import CONFLATION_REPORT, HEIGHT_REPORT, LINKS, TWIN_SOURCES
 from .styles import apply_style
 
 
@@ -49,6 +48,8 @@ class RelationPlan:
 
 
 CITY, BIM, ISLANDS, TABLES = "city", "bim", "islands", "tables"
+# The twin's own tables (twin/store/schema.py; not imported: it pulls pandas into the plugin's start-up).
+LINKS, CONFLATION_REPORT, HEIGHT_REPORT, TWIN_SOURCES = "links", "conflation_report", "height_report", "sources"
 ROOM_LINKS, ELEMENT_LINKS = "links_rooms", "links_elements"
 
 
@@ -72,11 +73,11 @@ LAYERS = (
     LayerPlan(BUILDING_SURFACES.name, CITY, "building_surfaces_3d.qml", "\"surface_type\" || ' ' || \"id\""),
     LayerPlan(BUILDINGS.name, CITY, "buildings.qml", "coalesce(\"name\", \"id\")"),
     LayerPlan(OBSERVATIONS.name, TABLES, None, "\"phenomenon_time\" || ': ' || coalesce(\"result\", \"result_text\")"),
-    LayerPlan(CONFLATION_REPORT.name, TABLES),
-    LayerPlan(HEIGHT_REPORT.name, TABLES),
-    LayerPlan(TWIN_SOURCES.name, TABLES),
-    LayerPlan(LINKS.name, TABLES, subset=_links_subset(BIM_SPACES.name), title=ROOM_LINKS),
-    LayerPlan(LINKS.name, TABLES, subset=_links_subset(BIM_ELEMENTS.name), title=ELEMENT_LINKS),
+    LayerPlan(CONFLATION_REPORT, TABLES),
+    LayerPlan(HEIGHT_REPORT, TABLES),
+    LayerPlan(TWIN_SOURCES, TABLES),
+    LayerPlan(LINKS, TABLES, subset=_links_subset(BIM_SPACES.name), title=ROOM_LINKS),
+    LayerPlan(LINKS, TABLES, subset=_links_subset(BIM_ELEMENTS.name), title=ELEMENT_LINKS),
 )
 
 RELATIONS = (
@@ -104,8 +105,8 @@ def _titles() -> dict[str, str]:
         BIM_BUILDINGS.name: tr("BIM buildings"), BIM_STOREYS.name: tr("BIM storeys"),
         BIM_SPACES.name: tr("BIM rooms"), BIM_ELEMENTS.name: tr("BIM elements"),
         LEARNING_ISLANDS.name: tr("Learning islands"), SENSORS.name: tr("Sensors"),
-        OBSERVATIONS.name: tr("Observations"), CONFLATION_REPORT.name: tr("Conflation report"),
-        HEIGHT_REPORT.name: tr("Height report"), TWIN_SOURCES.name: tr("Sources"),
+        OBSERVATIONS.name: tr("Observations"), CONFLATION_REPORT: tr("Conflation report"),
+        HEIGHT_REPORT: tr("Height report"), TWIN_SOURCES: tr("Sources"),
         ROOM_LINKS: tr("Links: rooms of buildings"), ELEMENT_LINKS: tr("Links: BIM elements of buildings"),
         "building_islands": tr("Learning islands"), "building_sensors": tr("Sensors"),
         "building_room_links": tr("BIM rooms"), "room_links": tr("Building of the room"),

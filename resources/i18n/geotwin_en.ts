@@ -4,6 +4,201 @@
   <context>
     <name>GeoTwin</name>
     <message>
+      <location filename="../../plugin/menu.py" line="23"/>
+      <source>&amp;GeoTwin</source>
+      <translation>&amp;GeoTwin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="27"/>
+      <source>Open twin…</source>
+      <translation>Open twin…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="28"/>
+      <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
+      <translation>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="43"/>
+      <source>Open twin</source>
+      <translation>Open twin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="45"/>
+      <source>Twin GeoPackage (*.gpkg)</source>
+      <translation>Twin GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="69"/>
+      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
+      <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="71"/>
+      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
+      <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="72"/>
+      <source>GeoTwin</source>
+      <translation>GeoTwin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="72"/>
+      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
+      <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="102"/>
+      <source>City model</source>
+      <translation>City model</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="102"/>
+      <source>BIM</source>
+      <translation>BIM</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="102"/>
+      <source>Learning islands &amp; sensors</source>
+      <translation>Learning islands &amp; sensors</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="103"/>
+      <source>Reports and links</source>
+      <translation>Reports and links</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="104"/>
+      <source>Buildings</source>
+      <translation>Buildings</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="104"/>
+      <source>Building surfaces</source>
+      <translation>Building surfaces</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="105"/>
+      <source>BIM buildings</source>
+      <translation>BIM buildings</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="105"/>
+      <source>BIM storeys</source>
+      <translation>BIM storeys</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="106"/>
+      <source>BIM rooms</source>
+      <translation>BIM rooms</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="106"/>
+      <source>BIM elements</source>
+      <translation>BIM elements</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="107"/>
+      <source>Learning islands</source>
+      <translation>Learning islands</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="107"/>
+      <source>Sensors</source>
+      <translation>Sensors</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="108"/>
+      <source>Observations</source>
+      <translation>Observations</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="108"/>
+      <source>Conflation report</source>
+      <translation>Conflation report</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="109"/>
+      <source>Height report</source>
+      <translation>Height report</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="109"/>
+      <source>Sources</source>
+      <translation>Sources</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="110"/>
+      <source>Links: rooms of buildings</source>
+      <translation>Links: rooms of buildings</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="110"/>
+      <source>Links: BIM elements of buildings</source>
+      <translation>Links: BIM elements of buildings</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="112"/>
+      <source>Building of the room</source>
+      <translation>Building of the room</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="113"/>
+      <source>Building of the element</source>
+      <translation>Building of the element</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="114"/>
+      <source>Learning islands in the room</source>
+      <translation>Learning islands in the room</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="115"/>
+      <source>Attributes</source>
+      <translation>Attributes</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="122"/>
+      <source>no such file</source>
+      <translation>no such file</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="127"/>
+      <source>not a GeoPackage ({0})</source>
+      <translation>not a GeoPackage ({0})</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="129"/>
+      <source>not a GeoTwin twin: it has no buildings layer</source>
+      <translation>not a GeoTwin twin: it has no buildings layer</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="144"/>
+      <source>GeoTwin: {0}</source>
+      <translation>GeoTwin: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="155"/>
+      <source>the layer {0} cannot be opened</source>
+      <translation>the layer {0} cannot be opened</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="157"/>
+      <source>the layer {0} cannot be filtered</source>
+      <translation>the layer {0} cannot be filtered</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="161"/>
+      <source>style {0}: {1}</source>
+      <translation>style {0}: {1}</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="198"/>
+      <source>relation {0} is invalid: {1}</source>
+      <translation>relation {0} is invalid: {1}</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>The connection {0} has no usable settings.</translation>
@@ -19,12 +214,12 @@
       <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="133"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="137"/>
       <source>Building the twin in {0}</source>
       <translation>Building the twin in {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="138"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
     </message>
@@ -316,11 +511,6 @@ OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve t
       <translation>Find a free learning island</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="19"/>
-      <source>Learning islands &amp; sensors</source>
-      <translation>Learning islands &amp; sensors</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="21"/>
       <source>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
@@ -394,11 +584,6 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
       <translation>Import 3D city model (CityGML / CityJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="20"/>
-      <source>City model</source>
-      <translation>City model</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="22"/>
       <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz). The format is recognised from the file content.
 
@@ -431,16 +616,6 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <location filename="../../processing/algorithms/importcitymodel.py" line="52"/>
       <source>Level of detail</source>
       <translation>Level of detail</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="55"/>
-      <source>Buildings</source>
-      <translation>Buildings</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="57"/>
-      <source>Building surfaces</source>
-      <translation>Building surfaces</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="59"/>
@@ -478,27 +653,27 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <translation>unknown or mixed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="129"/>
+      <location filename="../../processing/algorithms/importifc.py" line="131"/>
       <source>No IFC file given.</source>
       <translation>No IFC file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="132"/>
+      <location filename="../../processing/algorithms/importifc.py" line="134"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unknown georeferencing choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="138"/>
+      <location filename="../../processing/algorithms/importifc.py" line="140"/>
       <source>The target CRS is not valid.</source>
       <translation>The target CRS is not valid.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="148"/>
+      <location filename="../../processing/algorithms/importifc.py" line="150"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="168"/>
+      <location filename="../../processing/algorithms/importifc.py" line="171"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</translation>
     </message>
@@ -508,102 +683,97 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <translation>Import BIM model (IFC)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="28"/>
-      <source>BIM</source>
-      <translation>BIM</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importifc.py" line="30"/>
       <source>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
-GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre). A map conversion in another CRS is transformed to the target CRS with PROJ. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
+GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
 Heights stay in the vertical datum of the IFC (OrthogonalHeight, RefElevation or the manual height); the georef_report table names it.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
       <translation>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
-GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre). A map conversion in another CRS is transformed to the target CRS with PROJ. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
+GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
 Heights stay in the vertical datum of the IFC (OrthogonalHeight, RefElevation or the manual height); the georef_report table names it.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</translation>
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="60"/>
+      <location filename="../../processing/algorithms/importifc.py" line="62"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC file (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="61"/>
+      <location filename="../../processing/algorithms/importifc.py" line="63"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="63"/>
+      <location filename="../../processing/algorithms/importifc.py" line="65"/>
       <source>Georeferencing</source>
       <translation>Georeferencing</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="66"/>
+      <location filename="../../processing/algorithms/importifc.py" line="68"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manual: easting of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="68"/>
+      <location filename="../../processing/algorithms/importifc.py" line="70"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manual: northing of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="70"/>
+      <location filename="../../processing/algorithms/importifc.py" line="72"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manual / fit: height of the IFC origin (fit: of the ground)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="73"/>
+      <location filename="../../processing/algorithms/importifc.py" line="75"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="81"/>
+      <location filename="../../processing/algorithms/importifc.py" line="83"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Footprints for the fit (city model)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="84"/>
+      <location filename="../../processing/algorithms/importifc.py" line="86"/>
       <source>Footprint id field</source>
       <translation>Footprint id field</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="87"/>
+      <location filename="../../processing/algorithms/importifc.py" line="89"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>Footprint id to fit to (empty: the nearest footprint)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="89"/>
+      <location filename="../../processing/algorithms/importifc.py" line="91"/>
       <source>Target CRS</source>
       <translation>Target CRS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="91"/>
+      <location filename="../../processing/algorithms/importifc.py" line="93"/>
       <source>BIM GeoPackage</source>
       <translation>BIM GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="92"/>
+      <location filename="../../processing/algorithms/importifc.py" line="94"/>
       <source>Elements</source>
       <translation>Elements</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="93"/>
+      <location filename="../../processing/algorithms/importifc.py" line="95"/>
       <source>Rooms</source>
       <translation>Rooms</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="94"/>
+      <location filename="../../processing/algorithms/importifc.py" line="96"/>
       <source>Georeferencing method</source>
       <translation>Georeferencing method</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="95"/>
+      <location filename="../../processing/algorithms/importifc.py" line="97"/>
       <source>Georeferencing residual (m)</source>
       <translation>Georeferencing residual (m)</translation>
     </message>
@@ -825,11 +995,6 @@ Output: sensors (a point per sensor and datastream: latest value, unit and time,
       <translation>Sensor datastreams</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
-      <source>Observations</source>
-      <translation>Observations</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importsensors.py" line="84"/>
       <source>Issues</source>
       <translation>Issues</translation>
@@ -980,7 +1145,17 @@ Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorit
       <translation>Access points and buildings are required.</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="33"/>
+      <location filename="../../processing/provider.py" line="22"/>
+      <source>Sample district: import, build the twin, export 3D Tiles</source>
+      <translation>Sample district: import, build the twin, export 3D Tiles</translation>
+    </message>
+    <message>
+      <location filename="../../processing/provider.py" line="23"/>
+      <source>Your data: import, build the twin, export 3D Tiles</source>
+      <translation>Your data: import, build the twin, export 3D Tiles</translation>
+    </message>
+    <message>
+      <location filename="../../processing/provider.py" line="51"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation>GeoTwin – Digitaler Geozwilling</translation>
     </message>

@@ -23,14 +23,17 @@ DISTRICT_HELP = (
     "generate the district (CityGML, the school's IFC, learning islands, sensors), import the city model, "
     "the school's BIM model, the learning islands and the sensors (linked to the buildings and rooms), "
     "build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer. "
-    "Every intermediate GeoPackage is an output too; leave one empty for a temporary file. "
+    "Every intermediate GeoPackage is an output too, a temporary file unless you choose one "
+    "(qgis_process needs every output: a path or TEMPORARY_OUTPUT). "
     "Look at the result: cd <tiles folder> && python3 -m http.server, then open "
     "http://localhost:8000/viewer/index.html.")
 USER_HELP = (
     "The GeoTwin chain on your own data: import the city model (CityGML/CityJSON files or folders), "
     "the BIM model (IFC, placed with its own georeferencing), the learning islands (GeoJSON, GeoPackage "
     "or CSV) and the sensors (SensorThings JSON, CSV or GeoJSON exports), linked to the buildings and rooms; "
-    "build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer.")
+    "build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer. "
+    "Every intermediate GeoPackage is an output too, a temporary file unless you choose one "
+    "(qgis_process needs every output: a path or TEMPORARY_OUTPUT).")
 
 
 def _child(model: QgsProcessingModelAlgorithm, alg_id: str, child_id: str, description: str,
@@ -53,6 +56,7 @@ def _child(model: QgsProcessingModelAlgorithm, alg_id: str, child_id: str, descr
         output.setChildId(child_id)
         output.setChildOutputName(child_output)
         output.setMandatory(False)
+        output.setDefaultValue(QgsProcessing.TEMPORARY_OUTPUT)  # an output left empty is a temporary file
         output.setPosition(QPointF(position[0] + 260, position[1] + 40 * index))
         model_outputs[name] = output
     child.setModelOutputs(model_outputs)
