@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -32,12 +33,12 @@ class Column:
     values: list
     enum: list[str] | None = None   # ENUM: the names, index = value; ENUM_NO_DATA stands for missing
 
-    @property
+    @cached_property
     def has_missing(self) -> bool:
         return any(v is None or v == "" for v in self.values) if self.type in ("STRING", "ENUM") \
             else any(v is None for v in self.values)
 
-    @property
+    @cached_property
     def all_missing(self) -> bool:
         return all(v is None or v == "" for v in self.values)
 

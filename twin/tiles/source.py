@@ -142,10 +142,10 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
     buildings: list[Building] = []
     by_id: dict[str, Building] = {}
     skipped: list[str] = []
-    records = frame[columns].to_dict("records")
+    values = frame[columns].astype(object)
+    records = values.where(frame[columns].notna(), None).to_dict("records")  # missing -> None
     geometry_of: dict[str, object] = {}
-    for i, (rec, geom) in enumerate(zip(records, frame.geometry)):
-        row = {k: _plain(v) for k, v in rec.items()}
+    for i, (row, geom) in enumerate(zip(records, frame.geometry)):
         b = Building(row)
         bid = b.id
         if not bid or bid in by_id:
@@ -191,29 +191,6 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
         for s in skipped:
             reporter.warning(f"skipped {s}")
     return CityModel(path, horizontal, vertical, kept, skipped, containers)
-
-
-def _plain(value):
-    """pandas/numpy scalars and missing values as plain Python values (None when missing)."""
-    if value is None:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            value = value.item()
-        except (ValueError, AttributeError):
-            pass
-    try:
-        import pandas as pd
-
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pandas comes with geopandas
-        pass
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
 
 
 def attribute_rows(model: CityModel) -> list[dict]:
