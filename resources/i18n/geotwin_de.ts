@@ -642,32 +642,32 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="131"/>
       <source>No IFC file given.</source>
-      <translation type="unfinished"/>
+      <translation>Keine IFC-Datei angegeben.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="134"/>
       <source>Unknown georeferencing choice.</source>
-      <translation type="unfinished"/>
+      <translation>Unbekannte Wahl der Georeferenzierung.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="140"/>
       <source>The target CRS is not valid.</source>
-      <translation type="unfinished"/>
+      <translation>Das Ziel-KBS ist ungültig.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="150"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
-      <translation type="unfinished"/>
+      <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="171"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
-      <translation type="unfinished"/>
+      <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="26"/>
       <source>Import BIM model (IFC)</source>
-      <translation type="unfinished"/>
+      <translation>BIM-Modell importieren (IFC)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="30"/>
@@ -677,87 +677,92 @@ GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjected
 Heights stay in the vertical datum of the IFC (OrthogonalHeight, RefElevation or the manual height); the georef_report table names it.
 
 Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
-      <translation type="unfinished"/>
+      <translation>Importiert ein Gebäude aus IFC2X3, IFC4 oder IFC4X3 (.ifc oder .ifczip) in ein GeoPackage, platziert im Ziel-KBS.
+
+GEOREFERENZIERUNG: Automatisch nutzt in dieser Reihenfolge die IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; Rechtswert, Hochwert, orthogonale Höhe, Drehung, Maßstab und Karteneinheiten), das IFC2X3-ePSet_MapConversion/ePSet_ProjectedCRS, dann RefLatitude/RefLongitude/RefElevation der IfcSite mit TrueNorth und der Meridiankonvergenz (etwa ein Meter), dann eine Einpassung in FOOTPRINTS, wenn angegeben. Eine Map Conversion in einem anderen KBS wird mit PROJ ins Ziel-KBS transformiert; eine mit leerem KBS-Namen gilt mit einer Warnung als im Ziel-KBS. Manuell setzt den IFC-Ursprung auf den angegebenen Rechtswert, Hochwert und die Höhe, die x-Achse um den angegebenen Winkel gegen den Uhrzeigersinn aus Gitter-Ost gedreht. Einpassung in Grundriss passt den Gebäudeumriss der IFC (Wände des Erdgeschosses) per Ähnlichkeitstransformation nach kleinsten Quadraten in einen Grundriss aus FOOTPRINTS ein: den, dessen FOOTPRINT_FIELD (oder Objekt-ID) gleich FOOTPRINT_ID ist, sonst den einzigen, sonst den der ungefähren Lage der IFC nächstgelegenen; die Höhe kommt aus MANUAL_HEIGHT, sonst aus dem z des Grundrisses, sonst aus der eigenen Georeferenzierung der IFC.
+Höhen bleiben im Höhenbezug der IFC (OrthogonalHeight, RefElevation oder die manuelle Höhe); die Tabelle georef_report nennt ihn.
+
+Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, GlobalId, Name, Geschoss, Material, IsExternal, LoadBearing, FireRating, NetVolume, Nettofläche und allen Eigenschaftssätzen als JSON), bim_spaces (Räume: Bodenpolygon als PolygonZ auf Fußbodenhöhe, Name, Langname, Nummer, Fläche, Höhe), bim_storeys, bim_buildings (Gebäudeumriss) und georef_report (Methode, KBS, Parameter, Restfehler, erwartete Genauigkeit und Warnungen). Ein Bauteil ohne eigene Geometrie (ein Fenster aus Platten, ein Dach aus Decken) erhält eine Zeile ohne Geometrie, auf die seine Teile verweisen. Bauteile, deren Geometrie scheitert, werden übersprungen, gezählt und mit GlobalId genannt. Das GeoPackage wird nur geschrieben, wenn der ganze Import gelingt.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="62"/>
       <source>IFC file (.ifc, .ifczip)</source>
-      <translation type="unfinished"/>
+      <translation>IFC-Datei (.ifc, .ifczip)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="63"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
-      <translation type="unfinished"/>
+      <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="65"/>
       <source>Georeferencing</source>
-      <translation type="unfinished"/>
+      <translation>Georeferenzierung</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="68"/>
       <source>Manual: easting of the IFC origin</source>
-      <translation type="unfinished"/>
+      <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="70"/>
       <source>Manual: northing of the IFC origin</source>
-      <translation type="unfinished"/>
+      <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="72"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
-      <translation type="unfinished"/>
+      <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="75"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
-      <translation type="unfinished"/>
+      <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="83"/>
       <source>Footprints for the fit (city model)</source>
-      <translation type="unfinished"/>
+      <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="86"/>
       <source>Footprint id field</source>
-      <translation type="unfinished"/>
+      <translation>Feld mit der Grundriss-ID</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="89"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
-      <translation type="unfinished"/>
+      <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="91"/>
       <source>Target CRS</source>
-      <translation type="unfinished"/>
+      <translation>Ziel-KBS</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="93"/>
       <source>BIM GeoPackage</source>
-      <translation type="unfinished"/>
+      <translation>BIM-GeoPackage</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="94"/>
       <source>Elements</source>
-      <translation type="unfinished"/>
+      <translation>Bauteile</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="95"/>
       <source>Rooms</source>
-      <translation type="unfinished"/>
+      <translation>Räume</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="96"/>
       <source>Georeferencing method</source>
-      <translation type="unfinished"/>
+      <translation>Methode der Georeferenzierung</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="97"/>
       <source>Georeferencing residual (m)</source>
-      <translation type="unfinished"/>
+      <translation>Restfehler der Georeferenzierung (m)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="100"/>
@@ -989,12 +994,12 @@ Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und 
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>
       <source>Create sample district (Karlsruhe, Friedrichsplatz)</source>
-      <translation type="unfinished"/>
+      <translation>Beispielquartier erzeugen (Karlsruhe, Friedrichsplatz)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="17"/>
       <source>Sample data</source>
-      <translation type="unfinished"/>
+      <translation>Beispieldaten</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="19"/>
@@ -1003,47 +1008,51 @@ Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
 
 Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</source>
-      <translation type="unfinished"/>
+      <translation>Schreibt ein synthetisches, aber realistisches Quartier nach dem Vorbild der Karlsruher Fächerstadt rund um den Friedrichsplatz, in ETRS89 / UTM Zone 32N (EPSG:25832) mit Höhen in DHHN2016, um GeoTwin ohne eigene Daten auszuprobieren.
+
+Die Straßen strahlen wie in der Fächerstadt vom Schlossturm aus; Gebäude füllen die Blöcke zwischen den Fächerstraßen und den Ringstraßen, vom Platz nach außen. Gleiche BUILDINGS und SEED ergeben immer dieselben Bytes.
+
+Dateien im Ordner OUTPUT: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) und district.city.jsonl (CityJSONSeq) mit LoD2-Gebäuden (Sattel-, Walm- und Flachdächer; Dach-, Wand- und Bodenflächen; Adressen, ALKIS-Funktionsschlüssel, gemessene Höhen, Geschosse); school.ifc (IFC4: die Schule am Platz mit Geschossen, Wänden, Decken und Räumen, georeferenziert per IfcMapConversion nach EPSG:25832; sie steht genau an ihrer Stelle im Stadtmodell); learning_islands.geojson (WLAN-Lerninseln, mehrere in den Klassenzimmern der Schule); sensors.sta.json (OGC SensorThings Deep Insert) und sensors.csv (LoRaWAN-Export) mit einer Woche Beobachtungen von Lärm, Bodenfeuchte, Lufttemperatur und Parkplatzbelegung; district.json (was geschrieben wurde). Der Ordner muss neu oder leer sein oder ein früheres Beispielquartier enthalten, das ersetzt wird; er wird erst geschrieben, wenn alles gelungen ist.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
       <source>Number of buildings</source>
-      <translation type="unfinished"/>
+      <translation>Anzahl der Gebäude</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
       <source>Random seed</source>
-      <translation type="unfinished"/>
+      <translation>Startwert des Zufallsgenerators</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
       <source>Output folder</source>
-      <translation type="unfinished"/>
+      <translation>Ausgabeordner</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
       <source>Buildings written</source>
-      <translation type="unfinished"/>
+      <translation>Geschriebene Gebäude</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
       <source>The number of buildings must be between {0} and {1}.</source>
-      <translation type="unfinished"/>
+      <translation>Die Anzahl der Gebäude muss zwischen {0} und {1} liegen.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="72"/>
       <source>The seed must not be negative.</source>
-      <translation type="unfinished"/>
+      <translation>Der Startwert darf nicht negativ sein.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
       <source>No output folder given.</source>
-      <translation type="unfinished"/>
+      <translation>Kein Ausgabeordner angegeben.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="80"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
-      <translation type="unfinished"/>
+      <translation>Beispielquartier mit {0} Gebäuden (Startwert {1}) nach {2} geschrieben</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/wlancoverage.py" line="14"/>
@@ -1135,7 +1144,7 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
     <message>
       <location filename="../../processing/provider.py" line="51"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
-      <translation type="unfinished"/>
+      <translation>GeoTwin – Digitaler Geozwilling</translation>
     </message>
   </context>
 </TS>
