@@ -94,6 +94,12 @@ def test_as_shipped_the_pair_is_reported_not_merged(tmp_path, fzk, raw_city, raw
     part_of = links[(links["relation"] == "part_of") & (links["from_layer"] == "bim_spaces")]
     assert len(part_of) == raw_ifc["spaces"] == 7
     assert set(part_of["to_id"]) == {raw_ifc["building"]} and set(part_of["to_layer"]) == {"bim_buildings"}
+    # the height report puts the two datums side by side: DHHN92 (srsName ..._DE_DHHN92_NH) and the IfcSite's
+    heights = twin["height_report"].set_index("source_kind")
+    assert heights.loc["citymodel", "vertical_crs"] == "EPSG:5783"  # DHHN92 height
+    assert heights.loc["citymodel", "ground_min"] == pytest.approx(raw_city["ground"])
+    assert heights.loc["citymodel", "roof_max"] == pytest.approx(raw_city["roof"])
+    assert heights.loc["ifc", "objects"] == 1 and len(heights) == 2
 
 
 def test_fit_to_footprint_merges(tmp_path, fzk, raw_city, raw_ifc):

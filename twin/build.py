@@ -317,9 +317,9 @@ class _Builder:
         buildings = self.frames[TWIN_BUILDINGS.name]
         sources = pd.concat(self.sources, ignore_index=True) if self.sources else empty(TWIN_SOURCES, None)
         vertical = {Path(str(f)).name: v for f, v in zip(sources["source_file"], sources["vertical_crs"])}
-        for (name, origin), group in buildings.groupby([buildings["source_file"].fillna(""),
-                                                        buildings["origin"].fillna("")]):
-            rows.append({"source_file": name, "source_kind": CITYMODEL if origin == "citymodel" else IFC,
+        city = buildings[buildings["origin"] == "citymodel"]
+        for name, group in city.groupby(city["source_file"].fillna("")):
+            rows.append({"source_file": name, "source_kind": CITYMODEL,
                          "vertical_crs": vertical.get(name), "objects": len(group),
                          "ground_min": group["ground_height"].min(), "ground_max": group["ground_height"].max(),
                          "roof_max": group["roof_height"].max()})
