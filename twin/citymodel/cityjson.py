@@ -19,7 +19,7 @@ import numpy as np
 from ..crs import area_of_use_problem, crs_from_cityjson
 from ..errors import InputError
 from ..progress import Reporter
-from .geometry import clean_ring, ring_problem
+from .geometry import ABSURD_COORDINATE, clean_ring, ring_problem
 from .model import CityObject, CrsInfo, Skipped, Surface
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "2.0")
@@ -180,7 +180,7 @@ class _Geometries:
         tv = (templates or {}).get("vertices-templates") or []
         self.template_vertices = np.asarray(tv, dtype=np.float64).reshape(-1, 3) if tv else np.zeros((0, 3))
 
-    def candidates(self, geometries: list, vertices: np.ndarray) -> list[tuple[str, dict, np.ndarray]]:
+    def candidates(self, geometries: list, vertices: _Vertices) -> list[tuple[str, dict, _Vertices]]:
         """(lod, geometry, vertex array) of every surface geometry, templates instantiated."""
         out = []
         for geom in geometries or []:
@@ -194,45 +194,72 @@ class _Geometries:
                 out.append((normalise_lod(geom.get("lod")), geom, vertices))
         return out
 
-    def _instance(self, geom: dict, vertices: np.ndarray) -> tuple[str, dict, np.ndarray] | None:
+    def _instance(self, geom: dict, vertices: _Vertices) -> tuple[str, dict, _Vertices] | None:
         try:
             template = self.templates[int(geom["template"])]
-            anchor = vertices[int(geom["boundaries"][0])]
+            anchor = vertices.array[int(geom["boundaries"][0])]
             matrix = np.asarray(geom["transformationMatrix"], dtype=np.float64).reshape(4, 4)
         except (KeyError, IndexError, TypeError, ValueError) as err:
             raise _BadObject(f"broken GeometryInstance: {err}") from None
         if template.get("type") not in _SURFACE_GEOMETRIES:
             return None
         local = np.c_[self.template_vertices, np.ones(len(self.template_vertices))] @ matrix.T
-        return normalise_lod(template.get("lod")), template, local[:, :3] + anchor
+        return normalise_lod(template.get("lod")), template, _Vertices(local[:, :3] + anchor)
 
 
-def _surfaces(oid: str, geom: dict, vertices: np.ndarray, lod: str) -> tuple[list[Surface], list[str]]:
+class _Vertices:
+    """A vertex array with what every ring check needs, computed once per array."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+        self.count = len(array)
+        self.bad: dict[int, str] = {}
+        magnitude = np.abs(array)
+        if self.count and not magnitude.max() <= ABSURD_COORDINATE:  # also true for NaN
+            finite = np.all(np.isfinite(array), axis=1)
+            absurd = np.any(np.where(np.isfinite(array), magnitude, 0.0) > ABSURD_COORDINATE, axis=1)
+            self.bad = {int(i): "non-finite coordinate" for i in np.flatnonzero(~finite)}
+            self.bad.update({int(i): f"absurd coordinate (|value| > {ABSURD_COORDINATE:g})"
+                             for i in np.flatnonzero(absurd)})
+        # with no duplicate vertices, index checks are exact and no coordinates need comparing
+        self.unique = len(set(map(tuple, array.tolist()))) == self.count
+
+
+def _ring(ring: Any, vertices: _Vertices, number: int) -> tuple[np.ndarray, str | None]:
+    """The cleaned (N, 3) ring and why it is unusable (None when fine); raises _BadObject for corrupt data."""
+    if not isinstance(ring, list) or not all(type(i) is int for i in ring):
+        raise _BadObject(f"surface {number}: vertex indices are not integers")
+    if ring and (min(ring) < 0 or max(ring) >= vertices.count):
+        raise _BadObject(f"surface {number}: vertex index out of range 0..{vertices.count - 1} "
+                         f"({min(ring)}..{max(ring)})")
+    if vertices.bad:
+        broken = next((i for i in ring if i in vertices.bad), None)
+        if broken is not None:
+            raise _BadObject(f"surface {number}: {vertices.bad[broken]} (vertex {broken})")
+    if not vertices.unique:
+        coords = clean_ring(vertices.array[ring])
+        return coords, ring_problem(coords)
+    idx = [v for k, v in enumerate(ring) if k == 0 or v != ring[k - 1]]
+    if len(idx) > 1 and idx[0] == idx[-1]:
+        idx.pop()
+    coords = vertices.array[idx]
+    if len(set(idx)) < 3:
+        return coords, f"ring with fewer than 3 distinct points ({len(idx)} vertices)"
+    return coords, None
+
+
+def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list[Surface], list[str]]:
     """Surfaces of the outer shells, and the problems of dropped surfaces."""
     semantic_surfaces = (geom.get("semantics") or {}).get("surfaces") or []
     surfaces: list[Surface] = []
     dropped: list[str] = []
-    n_vertices = len(vertices)
     number = 0
     for shell, values in _shells(geom):
         for i, polygon in enumerate(shell):
             number += 1
             rings = []
             for ring_number, ring in enumerate(polygon):
-                try:
-                    idx = np.asarray(ring, dtype=np.int64).reshape(-1)
-                except (TypeError, ValueError):
-                    raise _BadObject(f"surface {number}: vertex indices are not integers") from None
-                if idx.size and (idx.min() < 0 or idx.max() >= n_vertices):
-                    raise _BadObject(f"surface {number}: vertex index out of range 0..{n_vertices - 1} "
-                                     f"({int(idx.min())}..{int(idx.max())})")
-                coords = vertices[idx]
-                if not np.all(np.isfinite(coords)):
-                    raise _BadObject(f"surface {number}: non-finite coordinate")
-                coords = clean_ring(coords)
-                problem = ring_problem(coords)
-                if problem is not None and problem.startswith("absurd"):
-                    raise _BadObject(f"surface {number}: {problem}")
+                coords, problem = _ring(ring, vertices, number)
                 if problem is None:
                     rings.append(coords)
                 elif ring_number == 0:
@@ -256,6 +283,7 @@ class CityJSONSource:
         self.reporter = reporter or Reporter()
         self.ignored: Counter[str] = Counter()   # non-building object types seen
         self.crs_problem: str | None = None
+        self._vertices_checked = False  # the area-of-use check on real vertices (once per file)
         self.progress = 0.0                      # share of the file consumed, 0..1
         self.lod_fallbacks = 0                   # objects without the requested LoD (nearest used)
         self.sequence = is_cityjson_seq(path)
@@ -339,11 +367,13 @@ class CityJSONSource:
         return file_crs
 
     def _check_area(self, bbox) -> None:
-        if self.crs_problem is None:
-            problem = area_of_use_problem(self.crs, tuple(float(v) for v in bbox))
-            if problem:
-                self.crs_problem = problem
-                self.reporter.warning(f"{self.name}: {problem}")
+        """Flag coordinates outside the CRS's area of use (the first problem only)."""
+        if self.crs_problem is not None:
+            return
+        problem = area_of_use_problem(self.crs, tuple(float(v) for v in bbox))
+        if problem:
+            self.crs_problem = problem
+            self.reporter.warning(f"{self.name}: {problem}")
 
     def _vertices(self, raw: Any) -> np.ndarray:
         if not raw:
@@ -372,8 +402,9 @@ class CityJSONSource:
         for oid in dict.fromkeys(k for k in self._duplicates if k in objects):
             yield Skipped(self.path, oid, "duplicate object id in the file; only its last definition was kept")
         total = max(len(objects), 1)
+        table = _Vertices(vertices)
         for n, (oid, obj) in enumerate(objects.items(), 1):
-            yield from self._object(oid, obj, vertices, None)
+            yield from self._object(oid, obj, table, None)
             self.progress = n / total
         self._finish()
 
@@ -413,12 +444,14 @@ class CityJSONSource:
         except (TypeError, ValueError) as err:
             yield Skipped(self.path, fid, f"malformed feature: {err}", line_no)
             return
-        if self.crs_problem is None and not self.metadata.get("geographicalExtent") and len(vertices):
+        if not self._vertices_checked and len(vertices):
+            self._vertices_checked = True
             finite = vertices[np.all(np.isfinite(vertices), axis=1)]
             if len(finite):
                 self._check_area((*finite[:, :2].min(axis=0), *finite[:, :2].max(axis=0)))
+        table = _Vertices(vertices)
         for oid, obj in objects.items():
-            yield from self._object(oid, obj, vertices, line_no)
+            yield from self._object(oid, obj, table, line_no)
 
     def _finish(self) -> None:
         if self.lod_fallbacks:
@@ -429,7 +462,7 @@ class CityJSONSource:
             self.reporter.info(f"{self.name}: ignored non-building objects ({kinds})")
 
     # -- objects -----------------------------------------------------------------------------
-    def _object(self, oid: str, obj: Any, vertices: np.ndarray, line: int | None) -> Iterator[CityObject | Skipped]:
+    def _object(self, oid: str, obj: Any, vertices: _Vertices, line: int | None) -> Iterator[CityObject | Skipped]:
         if not isinstance(obj, dict):
             yield Skipped(self.path, oid, "the city object is not a JSON object", line)
             return
@@ -452,7 +485,7 @@ class CityJSONSource:
         else:
             yield city_object
 
-    def _building(self, oid: str, obj: dict, vertices: np.ndarray, line: int | None):
+    def _building(self, oid: str, obj: dict, vertices: _Vertices, line: int | None):
         candidates = self._geometries.candidates(obj.get("geometry"), vertices)
         lods = sorted({lod for lod, _, _ in candidates}, key=_lod_key)
         parents = obj.get("parents") or []

@@ -1,6 +1,7 @@
 """Ring cleaning, 3D areas and 2D footprints of city model surfaces (numpy + shapely)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -44,7 +45,7 @@ def newell_normal(ring: np.ndarray) -> np.ndarray:
 def polygon_area_3d(rings: Sequence[np.ndarray]) -> float:
     """Area of a planar 3D polygon (exterior minus holes)."""
     outer = newell_normal(rings[0])
-    norm = float(np.linalg.norm(outer))
+    norm = math.sqrt(float(outer @ outer))
     if norm == 0.0:
         return 0.0
     unit = outer / norm
