@@ -316,6 +316,8 @@ def hamburg_export(shared_data: Path, tmp_path: Path, site: Path) -> dict:
     gpkg = tmp_path / "hamburg.gpkg"
     import_citymodel([shared_data / HAMBURG], gpkg, None, "2", CollectingReporter())
     export_3dtiles(gpkg, site / "hamburg", ExportOptions(cesium_url=str(site / "cesium")), CollectingReporter())
+    export_3dtiles(gpkg, site / "hamburg-implicit", ExportOptions(cesium_url=str(site / "cesium"), implicit=True,
+                                                                 leaf_max_buildings=20), CollectingReporter())
     rows = pyogrio.read_dataframe(gpkg, layer="buildings")
     source = pyogrio.read_dataframe(gpkg, layer="sources", read_geometry=False).iloc[0]
     parents = set(rows["parent_id"].dropna())
@@ -363,6 +365,8 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     building_click = {"name": "building", "lon": roof_lon, "lat": roof_lat, "height": roof_h}
     (island_lon, island_lat), (sensor_lon, sensor_lat) = overlays["island"], overlays["sensor"]
     shot, shot10 = tmp_path / "viewer.png", tmp_path / "viewer-1.0.png"
+    hamburg_click = {"name": "building", "lon": hamburg["lon"], "lat": hamburg["lat"], "height": hamburg["height"],
+                     "scanId": hamburg["id"], "scanRadius": 40}
     job = {
         "origin": base_url, "userDataDir": str(tmp_path / "chromium-profile"), "timeoutMs": 120000,
         "pages": [
@@ -375,8 +379,8 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
              ]},
             {"url": f"{base_url}/city10/viewer/index.html", "screenshot": str(shot10), "clicks": [building_click]},
             {"url": f"{base_url}/hamburg/viewer/index.html", "screenshot": str(tmp_path / "hamburg.png"),
-             "clicks": [{"name": "building", "lon": hamburg["lon"], "lat": hamburg["lat"], "height": hamburg["height"],
-                         "scanId": hamburg["id"], "scanRadius": 40}]},
+             "clicks": [hamburg_click]},
+            {"url": f"{base_url}/hamburg-implicit/viewer/index.html", "clicks": [hamburg_click]},
             {"url": f"{base_url}/broken/viewer/index.html"},
         ],
     }
@@ -388,7 +392,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert "fatal" not in result, result.get("fatal")
     (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
     assert result["foreignRequests"] == []  # no Cesium ion, no CDN: everything from localhost
-    page11, page10, page_hh, broken = result["pages"]
+    page11, page10, page_hh, page_implicit, broken = result["pages"]
 
     for page in (page11, page10):
         load = page["load"]
@@ -437,19 +441,20 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert f"Measured: {latest['phenomenonTime']}" in sensor["highlights"]
     assert shot.stat().st_size > 20_000 and shot10.stat().st_size > 20_000
 
-    # Hamburg: every loaded building coloured by its real function code; the known one picked.
-    load = page_hh["load"]
-    assert load["loaded"] is True and load["error"] is None, load
-    assert load["tileCount"] > 0 and load["featureCount"] > 0
-    assert page_hh["consoleErrors"] == [] and page_hh["pageErrors"] == [] and page_hh["failedRequests"] == []
-    assert page_hh["features"], "no building feature loaded"
-    for feature in page_hh["features"]:
-        assert feature["color"] == function_colour(hamburg["functions"][feature["id"]] or ""), feature
-    assert {hamburg["functions"][f["id"]] for f in page_hh["features"]} >= {hamburg["function"]}
-    click = page_hh["clicks"][0]
-    assert click["scan"] is not None, f"building {hamburg['id']} not found on screen near its roof point"
-    assert click["pickedId"] == hamburg["id"] and click["rows"][0] == ["id", hamburg["id"]], click
-    assert dict(click["rows"])["function"] == hamburg["function"]
+    # Hamburg (explicit and implicit tiling): every loaded building coloured by its real function
+    # code; a click on the known building shows its id first and its attributes.
+    for page in (page_hh, page_implicit):
+        load = page["load"]
+        assert load["loaded"] is True and load["error"] is None, load
+        assert load["tileCount"] > 0 and load["featureCount"] > 0
+        assert page["consoleErrors"] == [] and page["pageErrors"] == [] and page["failedRequests"] == []
+        assert page["features"], "no building feature loaded"
+        for feature in page["features"]:
+            assert feature["color"] == function_colour(hamburg["functions"][feature["id"]] or ""), feature
+        click = page["clicks"][0]
+        assert click["scan"] is not None, f"building {hamburg['id']} not found on screen near its roof point"
+        assert click["pickedId"] == hamburg["id"] and click["rows"][0] == ["id", hamburg["id"]], click
+        assert dict(click["rows"])["function"] == hamburg["function"]
 
     assert broken["load"]["loaded"] is False and broken["load"]["statusState"] == "error"
     assert "../no-such-tileset.json" in broken["load"]["status"], broken["load"]
