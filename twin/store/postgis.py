@@ -67,11 +67,28 @@ class _PgWriter(StoreWriter):
     def _table(self, spec: LayerSpec) -> str:
         return f"{_ident(self.schema)}.{_ident(spec.name)}"
 
+    def _columns(self, spec: LayerSpec) -> list[tuple[str, str]]:
+        rows = self.conn.execute("SELECT column_name, format_type(a.atttypid, a.atttypmod) FROM "
+                                 "information_schema.columns c JOIN pg_attribute a ON a.attname = c.column_name "
+                                 "AND a.attrelid = format('%%I.%%I', c.table_schema, c.table_name)::regclass "
+                                 "WHERE c.table_schema = %s AND c.table_name = %s ORDER BY c.ordinal_position",
+                                 (self.schema, spec.name)).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
     def replace(self, spec: LayerSpec, frame: pd.DataFrame) -> None:
+        """Empty and refill the table when its columns are as specified (views and grants stay), else recreate it."""
         table = self._table(spec)
         cols = [f"{_ident(n)} {_SQL_TYPES[k]}" for n, k in spec.fields.items()]
         if spec.geometry_type is not None:
             cols.append(f"geom geometry({spec.geometry_type}, {self.srid})")
+        wanted = [("fid", "bigint")] + [(n, _SQL_TYPES[k]) for n, k in spec.fields.items()]
+        if spec.geometry_type is not None:
+            wanted.append(("geom", f"geometry({spec.geometry_type},{self.srid})"))
+        if [(n, t.lower().replace(" ", "")) for n, t in self._columns(spec)] == \
+                [(n, t.lower().replace(" ", "")) for n, t in wanted]:
+            self.conn.execute(f"TRUNCATE {table} RESTART IDENTITY")
+            self.append(spec, frame)
+            return
         with self.conn.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {table}")
             cur.execute(f"CREATE TABLE {table} (fid bigserial PRIMARY KEY, {', '.join(cols)})")
