@@ -155,6 +155,8 @@ def _footprint(building: Building):
     """2D footprint: the footprints layer, else the ground surfaces, else the convex hull of all vertices."""
     import shapely
 
+    if len(building.footprint) == 1:
+        return building.footprint[0]
     if building.footprint:
         return shapely.union_all(building.footprint)
     ground = [shapely.Polygon(p.rings[0][:, :2], [r[:, :2] for r in p.rings[1:]])
@@ -170,11 +172,13 @@ def _footprint(building: Building):
 
 def heights(building: Building) -> tuple[float, float]:
     """Ground and roof height (source vertical datum), from the row or the geometry."""
-    zs = np.concatenate([r[:, 2] for p in building.polygons for r in p.rings])
     ground = building.row.get("ground_height")
     roof = building.row.get("roof_height")
-    return (float(zs.min()) if ground is None else float(ground),
-            float(zs.max()) if roof is None else float(roof))
+    if ground is None or roof is None:
+        zs = np.concatenate([r[:, 2] for p in building.polygons for r in p.rings])
+        ground = zs.min() if ground is None else ground
+        roof = zs.max() if roof is None else roof
+    return float(ground), float(roof)
 
 
 def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]:
@@ -200,7 +204,7 @@ def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]
             rings2d = [r if (_signed_area(r) > 0) == (k == 0) else r[::-1] for k, r in enumerate(rings2d)]
             faces.append(Polygon([np.column_stack([r, np.full(len(r), roof)]) for r in rings2d]))
             for r in rings2d:  # one quad per edge, all edges of the ring at once
-                q = np.roll(r, -1, axis=0)
+                q = np.concatenate([r[1:], r[:1]])
                 quads = np.empty((len(r), 4, 3))
                 quads[:, 0, :2], quads[:, 1, :2], quads[:, 2, :2], quads[:, 3, :2] = r, q, q, r
                 quads[:, :2, 2], quads[:, 2:, 2] = ground, roof
@@ -211,7 +215,7 @@ def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]
 
 def _signed_area(ring: np.ndarray) -> float:
     x, y = ring[:, 0], ring[:, 1]
-    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2
+    return float(x[:-1] @ y[1:] - x[1:] @ y[:-1] + x[-1] * y[0] - x[0] * y[-1]) / 2
 
 
 def lod1_error(building: Building) -> float:
