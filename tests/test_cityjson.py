@@ -379,3 +379,52 @@ def test_seq_peak_memory_does_not_grow_with_the_file(denhaag_seq, tmp_path):
         tracemalloc.stop()
     assert counts[1] == 5 * counts[0] > 300
     assert peaks[1] < 1.5 * peaks[0]  # five times the features, about the same peak
+
+
+def test_duplicate_vertices_are_compared_by_coordinates(cjio_dir, tmp_path):
+    """Rings cleaned by coordinates when distinct indices share a point (CityJSON allows duplicate vertices)."""
+    doc = _raw(cjio_dir / "DH_01_subs.city.json")
+    n = len(doc["vertices"])
+    doc["vertices"] += doc["vertices"]  # vertex i + n is vertex i again
+    oid, obj = next((k, o) for k, o in doc["CityObjects"].items() if o.get("geometry"))
+    shell = obj["geometry"][0]["boundaries"][0]
+    a, b, c, d = shell[0][0][:4]
+    shell[0][0] = [a, b, b + n, c, d]            # a repeated point under another index
+    shell[1][0] = [a, b, a + n]                  # closes on itself: 2 distinct points
+    path = tmp_path / "dups.city.json"
+    path.write_text(json.dumps(doc))
+    objs, skipped = _objects(read_cityjson(path, RD_NAP))
+    assert [s.object_id for s in skipped] == [f"{oid}#2"]
+    assert "fewer than 3 distinct points" in skipped[0].reason
+    ring = objs[oid].surfaces[0].rings[0]
+    verts = _raw_vertices(doc)
+    np.testing.assert_allclose(ring, verts[[a, b, c, d]], atol=1e-9)
+    assert len(objs[oid].surfaces) == len(shell) - 1
+
+
+def test_geometry_templates_are_instantiated(cjio_dir, tmp_path):
+    """A building's solid moved into geometry-templates and placed by a GeometryInstance keeps its coordinates."""
+    doc = _raw(cjio_dir / "DH_01_subs.city.json")
+    verts = _raw_vertices(doc)
+    oid, obj = next((k, o) for k, o in doc["CityObjects"].items() if o.get("geometry"))
+    geom = obj["geometry"][0]
+    used = sorted({i for s in geom["boundaries"][0] for r in s for i in r})
+    anchor = used[0]
+    local = {i: (verts[i] - verts[anchor]).tolist() for i in used}
+    remap = {i: n for n, i in enumerate(used)}
+    template = dict(geom, boundaries=[[[[remap[i] for i in r] for r in s] for s in geom["boundaries"][0]]])
+    doc["geometry-templates"] = {"templates": [template], "vertices-templates": [local[i] for i in used]}
+    quarter_turn = [0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]  # 90° about z, row-major
+    obj["geometry"] = [{"type": "GeometryInstance", "template": 0, "boundaries": [anchor],
+                        "transformationMatrix": quarter_turn}]
+    path = tmp_path / "templated.city.json"
+    path.write_text(json.dumps(doc))
+    objs, skipped = _objects(read_cityjson(path, RD_NAP))
+    assert not skipped
+    original, _ = _objects(read_cityjson(cjio_dir / "DH_01_subs.city.json", RD_NAP))
+    assert objs[oid].lod == geom["lod"] and len(objs[oid].surfaces) == len(original[oid].surfaces)
+    for mine, theirs in zip(objs[oid].surfaces, original[oid].surfaces):
+        offset = theirs.rings[0] - verts[anchor]
+        rotated = np.c_[-offset[:, 1], offset[:, 0], offset[:, 2]] + verts[anchor]
+        np.testing.assert_allclose(mine.rings[0], rotated, atol=1e-9)
+        assert mine.surface_type == theirs.surface_type
