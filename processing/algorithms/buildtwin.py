@@ -143,6 +143,11 @@ class BuildTwin(GeoTwinAlgorithm):
                                   "changes: {4} added, {5} removed, {6} modified").format(
             result.buildings, result.matched, result.unmatched, result.mismatches,
             len(result.added), len(result.removed), len(result.modified)))
+        for label, ids in ((self.tr("Added"), result.added), (self.tr("Removed"), result.removed),
+                           (self.tr("Modified"), result.modified)):
+            if ids:
+                more = self.tr(" (and {0} more: see the changes table)").format(len(ids) - 20) if len(ids) > 20 else ""
+                feedback.pushInfo(f"{label}: {', '.join(ids[:20])}{more}")
         steps.setProgress(100)
         return {
             self.OUTPUT: output or f"postgres:{connection}/{schema}",

@@ -1146,5 +1146,25 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation>GeoTwin – Digitaler Geozwilling</translation>
     </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <source>Added</source>
+      <translation>Hinzugefügt</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <source>Removed</source>
+      <translation>Entfernt</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
+      <source>Modified</source>
+      <translation>Geändert</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
+      <source> (and {0} more: see the changes table)</source>
+      <translation> (und {0} weitere: siehe Tabelle changes)</translation>
+    </message>
   </context>
 </TS>
