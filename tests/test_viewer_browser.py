@@ -330,7 +330,8 @@ def hamburg_export(shared_data: Path, tmp_path: Path, site: Path) -> dict:
     geo = Georeferencer(source["horizontal_crs"], resolve_height_model(
         source["horizontal_crs"], source["vertical_crs"] or None, "auto", reporter=CollectingReporter()))
     lon, lat, h = geo.to_geographic(inside.x, inside.y, best["roof_height"])
-    return {"id": best["id"], "function": best["function"], "lon": float(lon), "lat": float(lat), "height": float(h),
+    extras = json.loads((site / "hamburg" / "tileset.json").read_text())["asset"]["extras"]
+    return {"height_model": extras["geotwin"]["heightModel"], "id": best["id"], "function": best["function"], "lon": float(lon), "lat": float(lat), "height": float(h),
             "buildings": len(rows), "functions": dict(zip(rows["id"], rows["function"]))}
 
 
@@ -403,6 +404,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
         assert page["failedRequests"] == []
         # The flat globe sits at the bottom of the root bounding box: the fixture's ground.
         assert load["groundHeight"] == pytest.approx(GROUND_H, abs=0.01)
+        assert load["heights"] is None  # the fixture names no height model
         assert load["legend"] == [label for label, _c, _p in FUNCTION_CLASSES] + [OTHER_FUNCTION[0]]
         # Buildings are coloured by function code, as the legend says.
         colours = {f["id"]: (f["function"], f["color"]) for f in page["features"]}
@@ -451,6 +453,8 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
         assert page["features"], "no building feature loaded"
         for feature in page["features"]:
             assert feature["color"] == function_colour(hamburg["functions"][feature["id"]] or ""), feature
+        assert load["heights"] == (f"Heights: {hamburg['height_model']['description']} "
+                                   f"(expected error \u00b1{hamburg['height_model']['expectedErrorMetres']} m)")
         click = page["clicks"][0]
         assert click["scan"] is not None, f"building {hamburg['id']} not found on screen near its roof point"
         assert click["pickedId"] == hamburg["id"] and click["rows"][0] == ["id", hamburg["id"]], click

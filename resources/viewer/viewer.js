@@ -113,6 +113,18 @@
     });
   }
 
+  // How the exporter turned source heights into ellipsoidal heights (tileset.json asset.extras).
+  function showHeightModel(json) {
+    var model = json.asset && json.asset.extras && json.asset.extras.geotwin && json.asset.extras.geotwin.heightModel;
+    if (!model || !model.description) { return; }
+    var el = document.getElementById("heights");
+    var error = Number(model.expectedErrorMetres);
+    el.textContent = "Heights: " + model.description + (isFinite(error) ? " (expected error \u00b1" + error + " m)" : "");
+    el.dataset.accuracy = isFinite(error) && error <= 0.05 ? "fine" : "coarse";
+    el.title = (model.warnings || []).join("\n");
+    el.hidden = false;
+  }
+
   // ---------------------------------------------------------------- info panel
   var info = document.getElementById("info");
   var infoTitle = document.getElementById("info-title");
@@ -406,6 +418,7 @@
     buildLegend();
     setStatus("Loading tileset\u2026", "loading");
     var json = await Cesium.Resource.fetchJson({ url: config.tilesetUrl });
+    showHeightModel(json);
     var ground = config.groundHeight;
     if (ground === null || ground === undefined) { ground = groundFromTilesetJson(json); }
     if (ground !== null && isFinite(ground)) {

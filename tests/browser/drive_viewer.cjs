@@ -39,6 +39,7 @@ async function visit(context, spec, timeout) {
       layers: window.geotwin.layers, timings: window.geotwin.timings, webgl: window.geotwin.viewer.scene.context.webgl2 ? 2 : 1,
       status: document.getElementById("status").textContent,
       statusState: document.getElementById("status").dataset.state,
+      heights: document.getElementById("heights").hidden ? null : document.getElementById("heights").textContent,
       legend: Array.from(document.querySelectorAll("#legend li")).map((li) => li.textContent),
     }));
     if (result.load.loaded) {
