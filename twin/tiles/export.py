@@ -286,8 +286,9 @@ def _tileset_json(root: quadtree.Node, frame: EnuFrame, options: ExportOptions, 
     if options.format == "1.0":
         asset["gltfUpAxis"] = "Y"
     if options.implicit:
-        return {"asset": asset, "geometricError": _implicit_root(root, tmp, ext) * 2,
-                "root": _implicit_tile(root, frame)}
+        available, levels = _write_subtrees(root, tmp)
+        tile = _implicit_tile(root, frame, ext, available, levels)
+        return {"asset": asset, "geometricError": tile["geometricError"] * 2, "root": tile}
 
     def tile(node: quadtree.Node) -> dict:
         t: dict = {"boundingVolume": {"box": _box(node.box_min, node.box_max)},
@@ -305,30 +306,29 @@ def _tileset_json(root: quadtree.Node, frame: EnuFrame, options: ExportOptions, 
     return {"asset": asset, "geometricError": max(diag, root.geometric_error), "root": t}
 
 
-def _implicit_root(root: quadtree.Node, tmp: Path, ext: str) -> float:
-    """Write the subtrees; return the root's geometric error (each level halves it)."""
+def _write_subtrees(root: quadtree.Node, tmp: Path) -> tuple[int, int]:
+    """Write the .subtree files; return availableLevels and subtreeLevels."""
     nodes = list(root.walk())
     tiles = {(n.level, n.x, n.y) for n in nodes}
     contents = {(n.level, n.x, n.y) for n in nodes if n.content}
     available = max(n.level for n in nodes) + 1
     levels = min(available, 6)
-    root._implicit = (available, levels)  # type: ignore[attr-defined]
     for n in nodes:
         if n.level % levels == 0:
             data, _ = subtree_bytes(n.level, n.x, n.y, levels, tiles, contents)
             path = tmp / "subtrees" / f"{n.key}.subtree"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-    return float(np.linalg.norm(root.box_max - root.box_min))
+    return available, levels
 
 
-def _implicit_tile(root: quadtree.Node, frame: EnuFrame) -> dict:
-    available, levels = root._implicit  # type: ignore[attr-defined]
-    # the implied tiles split the root box in x and y: it is the root square, with the content's heights
+def _implicit_tile(root: quadtree.Node, frame: EnuFrame, ext: str, available: int, levels: int) -> dict:
+    """The implicit root: its box is the root square (split in x and y by the implied tiles) with the
+    content's heights; each level halves the geometric error."""
     lo = np.array([root.x0, root.y0, root.box_min[2]])
     hi = np.array([root.x0 + root.size, root.y0 + root.size, root.box_max[2]])
     return {"boundingVolume": {"box": _box(lo, hi)}, "geometricError": float(np.linalg.norm(hi - lo)),
-            "refine": "ADD", "transform": frame.transform(), "content": {"uri": "tiles/{level}/{x}/{y}.glb"},
+            "refine": "ADD", "transform": frame.transform(), "content": {"uri": f"tiles/{{level}}/{{x}}/{{y}}.{ext}"},
             "implicitTiling": {"subdivisionScheme": "QUADTREE", "subtreeLevels": levels,
                                "availableLevels": available,
                                "subtrees": {"uri": "subtrees/{level}/{x}/{y}.subtree"}}}

@@ -78,7 +78,7 @@ class _Builder:
         array = np.ascontiguousarray(array)
         raw = array.tobytes()
         count = len(array)
-        stride = raw and len(raw) // count
+        stride = len(raw) // max(count, 1)
         extra = {"target": target}
         if target == ARRAY_BUFFER:
             extra["byteStride"] = stride
