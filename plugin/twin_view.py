@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qgis.core import (QgsAttributeEditorContainer, QgsAttributeEditorField, QgsAttributeEditorRelation,
                        QgsEditFormConfig, QgsLayerTreeGroup, QgsProject, QgsRectangle, QgsRelation,
-                       QgsVectorLayer)
+                       QgsRelationContext, QgsVectorLayer)
 
 from ..bim.layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
 from ..processing.algorithm import tr
@@ -188,15 +188,14 @@ def _add_relations(project: QgsProject, layers: dict[str, QgsVectorLayer],
         parent, child = layers.get(plan.parent), layers.get(plan.child)
         if parent is None or child is None:
             continue
-        relation = QgsRelation()
+        relation = QgsRelation(QgsRelationContext(project))  # resolves the layers in ``project``
         relation.setId(f"geotwin_{plan.key}_{parent.id()}_{child.id()}")
         relation.setName(titles[plan.key])
         relation.setReferencedLayer(parent.id())
         relation.setReferencingLayer(child.id())
         relation.addFieldPair(plan.child_field, plan.parent_field)
         if not relation.isValid():
-            raise InputError(tr("relation {0} is invalid: {1}").format(plan.key, relation.validationError()),
-                             path=parent.source())
+            raise InputError(tr("relation {0} is invalid").format(plan.key), path=parent.source())
         manager.addRelation(relation)
         relations[plan.key] = relation
     return relations

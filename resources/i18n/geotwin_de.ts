@@ -195,8 +195,8 @@
     </message>
     <message>
       <location filename="../../plugin/twin_view.py" line="198"/>
-      <source>relation {0} is invalid: {1}</source>
-      <translation>die Beziehung {0} ist ungültig: {1}</translation>
+      <source>relation {0} is invalid</source>
+      <translation>die Beziehung {0} ist ungültig</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
@@ -222,6 +222,26 @@
       <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <source>Added</source>
+      <translation>Hinzugefügt</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <source>Removed</source>
+      <translation>Entfernt</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
+      <source>Modified</source>
+      <translation>Geändert</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
+      <source> (and {0} more: see the changes table)</source>
+      <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="15"/>
@@ -1145,26 +1165,6 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <location filename="../../processing/provider.py" line="51"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation>GeoTwin – Digitaler Geozwilling</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
-      <source>Added</source>
-      <translation>Hinzugefügt</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
-      <source>Removed</source>
-      <translation>Entfernt</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
-      <source>Modified</source>
-      <translation>Geändert</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
-      <source> (and {0} more: see the changes table)</source>
-      <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
   </context>
 </TS>

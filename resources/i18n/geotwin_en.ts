@@ -195,8 +195,8 @@
     </message>
     <message>
       <location filename="../../plugin/twin_view.py" line="198"/>
-      <source>relation {0} is invalid: {1}</source>
-      <translation>relation {0} is invalid: {1}</translation>
+      <source>relation {0} is invalid</source>
+      <translation>relation {0} is invalid</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
@@ -222,6 +222,26 @@
       <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <source>Added</source>
+      <translation>Added</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <source>Removed</source>
+      <translation>Removed</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
+      <source>Modified</source>
+      <translation>Modified</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
+      <source> (and {0} more: see the changes table)</source>
+      <translation> (and {0} more: see the changes table)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="15"/>
