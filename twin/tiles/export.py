@@ -1,7 +1,14 @@
 """Export the city model of a GeoTwin GeoPackage as an OGC 3D Tiles tileset (1.1 GLB or 1.0 b3dm).
 
+Georeferencing: source (E, N, normal height) -> ECEF with twin.heights (quasigeoid / EGM96 /
+constant, never PROJ's ballpark). The root tile's transform is an east-north-up frame at the
+model's centre (float64 in tileset.json); each tile's vertices are stored relative to the tile's
+own centre, which the glTF node's translation carries in double precision, so float32 (or the
+16-bit quantisation) loses nothing. Every box is given in that ENU frame.
+
 The tileset is written into a temporary folder and moved into place at the end: a failed or
-cancelled export leaves an existing tileset untouched.
+cancelled export leaves an existing tileset untouched. ``export_report.json`` beside
+``tileset.json`` records the height model, its expected error, sizes and quantisation error.
 """
 from __future__ import annotations
 
