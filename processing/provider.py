@@ -16,12 +16,19 @@ MODELS = Path(__file__).resolve().parent.parent / "resources" / "models"
 
 
 class GeoTwinModel(QgsProcessingModelAlgorithm):
-    """A shipped Graphical Modeler model (resources/models/<id>.model3), listed under a translated title."""
+    """A shipped Graphical Modeler model (resources/models/<id>.model3), listed under a translated title
+    in the Digital twin group."""
 
     def displayName(self) -> str:  # noqa: N802
         titles = {"districttwin": tr("Sample district: import, build the twin, export 3D Tiles"),
                   "usertwin": tr("Your data: import, build the twin, export 3D Tiles")}
         return titles.get(self.name(), self.name())
+
+    def group(self) -> str:
+        return tr("Digital twin")
+
+    def groupId(self) -> str:  # noqa: N802
+        return "twin"  # beside geotwin:buildtwin
 
     def createInstance(self):  # noqa: N802
         model = GeoTwinModel()

@@ -1152,17 +1152,17 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <translation>Zugangspunkte und Gebäude sind erforderlich.</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="22"/>
+      <location filename="../../processing/provider.py" line="23"/>
       <source>Sample district: import, build the twin, export 3D Tiles</source>
       <translation>Beispielquartier: importieren, Zwilling aufbauen, 3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="23"/>
+      <location filename="../../processing/provider.py" line="24"/>
       <source>Your data: import, build the twin, export 3D Tiles</source>
       <translation>Eigene Daten: importieren, Zwilling aufbauen, 3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="51"/>
+      <location filename="../../processing/provider.py" line="58"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation>GeoTwin – Digitaler Geozwilling</translation>
     </message>

@@ -1165,17 +1165,17 @@ Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorit
       <translation>Access points and buildings are required.</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="22"/>
+      <location filename="../../processing/provider.py" line="23"/>
       <source>Sample district: import, build the twin, export 3D Tiles</source>
       <translation>Sample district: import, build the twin, export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="23"/>
+      <location filename="../../processing/provider.py" line="24"/>
       <source>Your data: import, build the twin, export 3D Tiles</source>
       <translation>Your data: import, build the twin, export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="51"/>
+      <location filename="../../processing/provider.py" line="58"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation>GeoTwin – Digitaler Geozwilling</translation>
     </message>
