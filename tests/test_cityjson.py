@@ -428,3 +428,13 @@ def test_geometry_templates_are_instantiated(cjio_dir, tmp_path):
         rotated = np.c_[-offset[:, 1], offset[:, 0], offset[:, 2]] + verts[anchor]
         np.testing.assert_allclose(mine.rings[0], rotated, atol=1e-9)
         assert mine.surface_type == theirs.surface_type
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt"])
+def test_damaged_gzip_is_a_clear_error(cjio_dir, tmp_path, damage):
+    data = gzip.compress((cjio_dir / "rotterdam_subset.json").read_bytes())
+    data = data[: len(data) // 2] if damage == "truncated" else data[:20] + bytes(200) + data[220:]
+    path = tmp_path / f"{damage}.city.json.gz"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=rf"{damage}\.city\.json\.gz: (cannot read the file|malformed JSON)"):
+        read_cityjson(path, RD_NAP)

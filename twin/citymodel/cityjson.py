@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,7 +66,7 @@ def is_cityjson_seq(path: str | os.PathLike) -> bool:
             if not any(line.strip() for line in fh):  # a one-line (minified) CityJSON document
                 return False
         head = json.loads(first)
-    except (OSError, EOFError, gzip.BadGzipFile, ValueError, RecursionError):
+    except (OSError, EOFError, zlib.error, ValueError, RecursionError):
         return False
     return isinstance(head, dict) and head.get("type") == "CityJSON"
 
@@ -316,6 +317,8 @@ class CityJSONSource:
 
     # -- reading -----------------------------------------------------------------------------
     def _read_document(self) -> dict:
+        self._duplicates = []
+
         def pairs(items: list) -> dict:
             obj = dict(items)
             if len(obj) != len(items):
@@ -330,7 +333,7 @@ class CityJSONSource:
                              line=err.lineno) from None
         except RecursionError:
             raise InputError("JSON nested too deeply", path=self.path) from None
-        except (OSError, EOFError, UnicodeDecodeError) as err:
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as err:
             raise InputError(f"cannot read the file: {err}", path=self.path) from None
         if not isinstance(doc, dict):
             raise InputError("not a CityJSON document (no JSON object)", path=self.path)
@@ -341,7 +344,7 @@ class CityJSONSource:
         try:
             with open_binary(self.path) as fh:
                 header = json.loads(fh.readline())
-        except (OSError, EOFError, ValueError, RecursionError) as err:
+        except (OSError, EOFError, zlib.error, ValueError, RecursionError) as err:
             raise InputError(f"unreadable CityJSONSeq header: {err}", path=self.path, line=1) from None
         if not isinstance(header, dict):
             raise InputError("the CityJSONSeq header is not a JSON object", path=self.path, line=1)
@@ -424,7 +427,7 @@ class CityJSONSource:
                     if not line.strip():
                         continue
                     yield from self._feature(line, line_no)
-            except (EOFError, gzip.BadGzipFile, OSError) as err:
+            except (EOFError, zlib.error, OSError) as err:
                 raise InputError(f"cannot read the file: {err}", path=self.path) from None
         self.progress = 1.0
         self._finish()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -66,7 +67,7 @@ def sniff_format(path: str | os.PathLike) -> str | None:
     try:
         with open_binary(path) as fh:
             head = fh.read(65536)
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:
         raise InputError(f"cannot read the file: {err}", path=str(path)) from None
     head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
