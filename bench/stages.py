@@ -38,20 +38,24 @@ def tiles(args) -> dict:
 def bim(args) -> dict:
     from geotwin.bim.importer import ImportOptions, import_ifc
 
-    result = import_ifc(args.input, args.output, ImportOptions())
+    result = import_ifc(args.input, args.output, ImportOptions(threads=args.threads))
     return {"elements": result.elements, "spaces": result.spaces, "skipped": len(result.skipped),
             "placement": result.placement.method}
 
 
 def ifc_iterator(args) -> dict:
-    """The raw ifcopenshell.geom.iterator over every product with world coordinates, one thread."""
+    """The raw ifcopenshell.geom.iterator over every product with world coordinates.
+
+    It uses the kernel py3dtiles and our importer use (hybrid-cgal-simple-opencascade).
+    """
     import ifcopenshell
     import ifcopenshell.geom
 
     model = ifcopenshell.open(args.input)
     settings = ifcopenshell.geom.settings()
     settings.set("use-world-coords", True)
-    iterator = ifcopenshell.geom.iterator(settings, model, 1)
+    iterator = ifcopenshell.geom.iterator(settings, model, args.threads,
+                                          geometry_library="hybrid-cgal-simple-opencascade")
     shapes = triangles = 0
     if iterator.initialize():
         while True:
@@ -110,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("input")
         if outputs:
             p.add_argument("output")
+        if name in ("bim", "ifc-iterator"):
+            p.add_argument("--threads", type=int, default=1)
         p.set_defaults(func=func)
     args = parser.parse_args(argv)
     print(json.dumps(args.func(args)))
