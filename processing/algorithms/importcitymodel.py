@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
-                       QgsProcessingOutputNumber, QgsProcessingOutputVectorLayer, QgsProcessingParameterCrs,
-                       QgsProcessingParameterEnum, QgsProcessingParameterFileDestination,
+from qgis.core import (QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessingException,
+                       QgsProcessingMultiStepFeedback, QgsProcessingOutputNumber, QgsProcessingOutputVectorLayer,
+                       QgsProcessingParameterCrs, QgsProcessingParameterEnum, QgsProcessingParameterFileDestination,
                        QgsProcessingParameterMultipleLayers)
 
 from ..algorithm import GeoTwinAlgorithm
@@ -72,7 +72,7 @@ class ImportCityModel(GeoTwinAlgorithm):
         crs = self.parameterAsCrs(parameters, self.CRS, context)
         override = None
         if crs is not None and crs.isValid():
-            override = crs.authid() or crs.toWkt()
+            override = crs.authid() or crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED)
         lod_index = self.parameterAsEnum(parameters, self.LOD, context)
         if not 0 <= lod_index < len(LOD_CHOICES):
             raise QgsProcessingException(self.tr("Unknown level of detail choice."))
