@@ -52,7 +52,7 @@ BUILDINGS = [
 ]
 KNOWN = "DEBW_FIX_0003"
 ISLAND = {"east": -14.0, "north": -20.0, "id": "island-0007", "name": "Lerninsel Stadtbibliothek",
-          "booking_url": "https://lerninseln.karlsruhe.de/buchen?insel=0007",
+          "booking_url": "https://lerninseln.karlsruhe.example/buchen/island-0007",
           "opening_hours": "Mo-Fr 08:00-20:00", "seats": 24}
 SENSOR = {"east": 22.0, "north": -20.0, "id": "sensor-3121-pm10"}
 
@@ -121,14 +121,15 @@ def write_fixture_tileset(folder: Path, version: str = "1.1") -> dict:
         return len(views) - 1
 
     pos = np.asarray(positions, dtype=np.float32)
+    vertex, index = pygltflib.ARRAY_BUFFER, pygltflib.ELEMENT_ARRAY_BUFFER
     accessors = [
-        pygltflib.Accessor(bufferView=add_view(pos.tobytes(), pygltflib.ARRAY_BUFFER), componentType=pygltflib.FLOAT,
+        pygltflib.Accessor(bufferView=add_view(pos.tobytes(), vertex), componentType=pygltflib.FLOAT,
                            count=len(pos), type="VEC3", min=pos.min(0).tolist(), max=pos.max(0).tolist()),
-        pygltflib.Accessor(bufferView=add_view(np.asarray(normals, np.float32).tobytes(), pygltflib.ARRAY_BUFFER),
+        pygltflib.Accessor(bufferView=add_view(np.asarray(normals, np.float32).tobytes(), vertex),
                            componentType=pygltflib.FLOAT, count=len(normals), type="VEC3"),
-        pygltflib.Accessor(bufferView=add_view(np.asarray(feature_ids, np.float32).tobytes(), pygltflib.ARRAY_BUFFER),
+        pygltflib.Accessor(bufferView=add_view(np.asarray(feature_ids, np.float32).tobytes(), vertex),
                            componentType=pygltflib.FLOAT, count=len(feature_ids), type="SCALAR"),
-        pygltflib.Accessor(bufferView=add_view(np.asarray(indices, np.uint16).tobytes(), pygltflib.ELEMENT_ARRAY_BUFFER),
+        pygltflib.Accessor(bufferView=add_view(np.asarray(indices, np.uint16).tobytes(), index),
                            componentType=pygltflib.UNSIGNED_SHORT, count=len(indices), type="SCALAR"),
     ]
 
@@ -276,7 +277,8 @@ def function_colour(code: str) -> str:
 def test_default_cesium_is_the_tested_version():
     tested = json.loads((ROOT / "package.json").read_text())["devDependencies"]["cesium"]
     major, minor, _patch = tested.split(".")
-    assert DEFAULT_CESIUM_URL == f"https://cesium.com/downloads/cesiumjs/releases/{major}.{minor}/Build/Cesium/Cesium.js"
+    release = f"https://cesium.com/downloads/cesiumjs/releases/{major}.{minor}"
+    assert DEFAULT_CESIUM_URL == f"{release}/Build/Cesium/Cesium.js"
 
 
 def test_cesium_base_url_forms(tmp_path):
@@ -331,8 +333,27 @@ def hamburg_export(shared_data: Path, tmp_path: Path, site: Path) -> dict:
         source["horizontal_crs"], source["vertical_crs"] or None, "auto", reporter=CollectingReporter()))
     lon, lat, h = geo.to_geographic(inside.x, inside.y, best["roof_height"])
     extras = json.loads((site / "hamburg" / "tileset.json").read_text())["asset"]["extras"]
-    return {"height_model": extras["geotwin"]["heightModel"], "id": best["id"], "function": best["function"], "lon": float(lon), "lat": float(lat), "height": float(h),
-            "buildings": len(rows), "functions": dict(zip(rows["id"], rows["function"]))}
+    return {"id": best["id"], "function": best["function"], "lon": float(lon), "lat": float(lat), "height": float(h),
+            "functions": dict(zip(rows["id"], rows["function"])), "height_model": extras["geotwin"]["heightModel"]}
+
+
+def test_write_viewer_files_and_config(tmp_path):
+    """The page's embedded configuration survives hostile text; a rewrite replaces the viewer."""
+    title = 'Bürgerbüro </script><b>"&'
+    index = write_viewer(tmp_path, title=title, cesium_url="https://cdn.example.org/Cesium/Cesium.js",
+                         extra_layers={"Sensors </script>": "../sensors.geojson"}, ground_height=112.5)
+    assert sorted(p.name for p in (tmp_path / "viewer").iterdir()) == ["index.html", "viewer.css", "viewer.js"]
+    html = index.read_text(encoding="utf-8")
+    assert html.count("</script>") == 4  # config, base-URL setter, Cesium.js, viewer.js: nothing injected
+    config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>', html, re.S).group(1))
+    assert config["title"] == title and config["tilesetUrl"] == "../tileset.json"
+    assert config["cesiumBaseUrl"] == "https://cdn.example.org/Cesium" and config["groundHeight"] == 112.5
+    assert config["layers"] == [{"name": "Sensors </script>", "url": "../sensors.geojson"}]
+    assert '<script src="https://cdn.example.org/Cesium/Cesium.js"></script>' in html
+    assert "<title>Bürgerbüro &lt;/script&gt;&lt;b&gt;&quot;&amp;</title>" in html
+    write_viewer(tmp_path, title="second")
+    assert "<title>second</title>" in index.read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["viewer"]  # no temporary folder left behind
 
 
 def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):

@@ -188,7 +188,9 @@
     state.pickedId = null;
     state.picked = null;
     if (highlighted) {
-      highlighted.feature.color = highlighted.color;
+      if (!highlighted.feature.content.isDestroyed()) {  // its tile may have been unloaded since
+        highlighted.feature.color = highlighted.color;
+      }
       highlighted = null;
     }
   }
