@@ -60,6 +60,7 @@ class TwinMenu:
         project = QgsProject.instance()
         buildings = result["layers"][BUILDINGS.name]
         transform = QgsCoordinateTransform(buildings.crs(), project.crs(), project)
+        self.iface.layerTreeCanvasBridge().setCanvasLayers()  # now, not deferred: the 3D view takes them
         canvas = self.iface.mapCanvas()
         canvas.setExtent(transform.transformBoundingBox(result["extent"]))
         canvas.refresh()
