@@ -75,6 +75,7 @@ class Bench:
                  "command": " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)),
                  "items": items, "unit": unit, "seconds": round(m.seconds, 3), "cpu_seconds": round(m.cpu_seconds, 2),
                  "throughput": round(items / m.seconds, 1) if ok and m.seconds > 0 else None,
+                 "cpu_throughput": round(items / m.cpu_seconds, 1) if ok and m.cpu_seconds > 0 else None,
                  "peak_rss_mb": round(m.peak_rss_mb, 1), "ok": ok, "error": None, **extra}
         if ok:
             entry["reported"] = _last_json(m.stdout)
@@ -92,17 +93,21 @@ class Bench:
     def compare(self, ours: dict, peer: dict, target: float | None = None, memory_no_higher: bool = False) -> None:
         ratio = (ours["throughput"] / peer["throughput"]
                  if ours["throughput"] and peer["throughput"] else None)
+        cpu_ratio = (ours["cpu_throughput"] / peer["cpu_throughput"]
+                     if ours["cpu_throughput"] and peer["cpu_throughput"] else None)
         memory_ratio = ours["peak_rss_mb"] / peer["peak_rss_mb"] if peer["peak_rss_mb"] else None
         c = {"stage": ours["stage"], "size": ours["size"], "ours": f"{ours['tool']} ({ours['input']})",
              "peer": f"{peer['tool']} ({peer['input']})", "throughput_ratio": _round(ratio, 2),
-             "memory_ratio": _round(memory_ratio, 2), "peer_error": peer["error"]}
+             "cpu_throughput_ratio": _round(cpu_ratio, 2), "memory_ratio": _round(memory_ratio, 2),
+             "peer_error": peer["error"]}
         if target is not None:
             c["target"] = f">= {target:g}x peer throughput" + (", peak RSS no higher" if memory_no_higher else "")
             c["pass"] = (ratio is not None and ratio >= target
                          and (not memory_no_higher or (memory_ratio is not None and memory_ratio <= 1.0)))
         self.comparisons.append(c)
         shown = f"{ratio:.2f}x" if ratio is not None else "n/a (" + (peer["error"] or ours["error"] or "") + ")"
-        mem = f", memory {memory_ratio:.2f}x" if memory_ratio else ""
+        mem = (f" (per CPU second {cpu_ratio:.2f}x)" if cpu_ratio else "") + (
+            f", memory {memory_ratio:.2f}x" if memory_ratio else "")
         verdict = "" if target is None else ("  PASS" if c["pass"] else "  MISS")
         print(f"  -> {c['ours']} vs {c['peer']}: throughput {shown}{mem}{verdict}")
 
@@ -273,8 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         "notes": args.note,
         "method": "each tool runs as its own process; seconds are wall time, peak_rss_mb the highest summed RSS "
                   "of the process and all its children (sampled every 20 ms); throughput = items / seconds on "
-                  "the same input for every tool; cpu_seconds (user + system of the tree) shows how much of the wall time "
-                  "was spent computing on a shared machine",
+                  "the same input for every tool; cpu_seconds (user + system of the tree) shows how much of the "
+                  "wall time was spent computing on a shared machine; cpu_throughput = items / cpu_seconds; "
+                  "targets are judged on wall-time throughput",
         "stages": bench.results,
         "comparisons": bench.comparisons,
         "checks": bench.checks,
