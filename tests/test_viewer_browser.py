@@ -13,7 +13,8 @@ import subprocess
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pygltflib
@@ -22,6 +23,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
+from geotwin.tests.sta_server import start as start_sta
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.errors import InputError
 from geotwin.twin.heights import Georeferencer, resolve_height_model
@@ -221,24 +223,22 @@ def latest_observation(doc: dict, stream: int) -> dict:
 
 
 class Handler(SimpleHTTPRequestHandler):
-    """Static files from the site folder, and GET /sta/v1.1/Datastreams(<n>)/Observations answered
-    from the real SensorThings deep-insert document ($top=1, $orderby=phenomenonTime desc)."""
+    """Static files from the site folder; /FROST-Server/... is passed on to the SensorThings replay
+    server (as a reverse proxy on the viewer's host would)."""
 
-    def __init__(self, *args, sta_doc: dict, **kwargs):
-        self.sta_doc = sta_doc
+    def __init__(self, *args, sta_root: str, **kwargs):
+        self.sta_root = sta_root
         super().__init__(*args, **kwargs)
 
     def do_GET(self):  # noqa: N802 (http.server's name)
-        url = urlsplit(self.path)
-        match = re.fullmatch(r"/sta/v1\.1/Datastreams\((\d+)\)/Observations", url.path)
-        if match is None:
+        if not self.path.startswith("/FROST-Server/"):
             return super().do_GET()
-        query = unquote(url.query)
-        if "$top=1" not in query or "$orderby=phenomenonTime desc" not in query:
-            self.send_error(400, "expected $top=1&$orderby=phenomenonTime desc")
-            return None
-        body = json.dumps({"value": [latest_observation(self.sta_doc, int(match.group(1)) - 1)]}).encode()
-        self.send_response(200)
+        try:
+            with urllib.request.urlopen(self.sta_root + self.path[len("/FROST-Server"):], timeout=30) as answer:
+                status, body = answer.status, answer.read()
+        except urllib.error.HTTPError as err:
+            status, body = err.code, err.read()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -251,20 +251,21 @@ class Handler(SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def site_server(tmp_path, shared_data):
-    """A threading HTTP server on 127.0.0.1 (free port) serving tmp_path/site, stopped afterwards."""
+    """A threading HTTP server on 127.0.0.1 (free port) serving tmp_path/site, with the real
+    sensor.community station-day in a SensorThings replay server behind it; both stopped afterwards."""
     site = tmp_path / "site"
     site.mkdir()
-    sta_doc = json.loads((shared_data / STA_DOC).read_text(encoding="utf-8"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(Handler, directory=str(site), sta_doc=sta_doc))
+    sta = start_sta([shared_data / STA_DOC])
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site), sta_root=sta.root))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield site, f"http://127.0.0.1:{server.server_address[1]}", sta_doc
+        yield site, f"http://127.0.0.1:{server.server_address[1]}", sta
     finally:
         server.shutdown()
         server.server_close()
         thread.join(10)
+        sta.stop()
 
 
 def function_colour(code: str) -> str:
@@ -292,7 +293,7 @@ def test_cesium_base_url_forms(tmp_path):
         cesium_base_url(tmp_path, viewer_dir)
 
 
-def write_overlays(out: Path, base_url: str, sta_doc: dict) -> dict:
+def write_overlays(out: Path, base_url: str, sta_doc: dict, datastream_link: str) -> dict:
     """A learning island and a sensor (its stored value: the day's first real observation)."""
     island_lon, island_lat, _ = enu_to_geodetic(ISLAND["east"], ISLAND["north"], 0.0)
     sensor_lon, sensor_lat, _ = enu_to_geodetic(SENSOR["east"], SENSOR["north"], 0.0)
@@ -302,7 +303,7 @@ def write_overlays(out: Path, base_url: str, sta_doc: dict) -> dict:
     # Field names of the twin's sensors layer (twin/sensors/layers.py).
     sensor_props = {"sensor_key": SENSOR["id"], "sensor_name": stream["name"], "latest_value": first["result"],
                     "unit_symbol": stream["unitOfMeasurement"]["symbol"], "latest_time": first["phenomenonTime"],
-                    "self_link": f"{base_url}/sta/v1.1/Datastreams(1)"}
+                    "self_link": datastream_link}
     for name, lon, lat, props in (("islands", island_lon, island_lat, island_props),
                                   ("sensors", sensor_lon, sensor_lat, sensor_props)):
         (out / f"{name}.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
@@ -361,13 +362,18 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert (CESIUM_BUILD / "Cesium.js").exists(), "run scripts/bootstrap.sh: node_modules/cesium is missing"
     node = shutil.which("node")
     assert node, "node is required for the browser test"
-    site, base_url, sta_doc = site_server
+    site, base_url, sta = site_server
+    sta_doc = json.loads((shared_data / STA_DOC).read_text(encoding="utf-8"))
+    stream = sta_doc["Datastreams"][0]
+    with urllib.request.urlopen(f"{sta.base_url()}/Datastreams?$select=id,name", timeout=30) as answer:
+        ids = {d["name"]: d["@iot.id"] for d in json.load(answer)["value"]}
+    datastream_link = f"{base_url}/FROST-Server/v1.1/Datastreams({ids[stream['name']]})"
     (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
 
     # 3D Tiles 1.1 (GLB + EXT_structural_metadata) with overlays; 3D Tiles 1.0 (b3dm + batch table).
     out = site / "city"
     write_fixture_tileset(out, "1.1")
-    overlays = write_overlays(out, base_url, sta_doc)
+    overlays = write_overlays(out, base_url, sta_doc, datastream_link)
     index = write_viewer(out, cesium_url=site / "cesium", title="GeoTwin test district",
                          extra_layers={"Learning islands": "../islands.geojson", "Sensors": "../sensors.geojson"})
     assert index == out / "viewer" / "index.html"
@@ -453,11 +459,13 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert {"text": "Book a seat", "href": ISLAND["booking_url"]} in island["links"]
     assert "Opening hours: Mo-Fr 08:00-20:00" in island["highlights"] and "Seats: 24" in island["highlights"]
     # The sensor shows the latest observation of the SensorThings data stream, not its stored value.
-    stream = sta_doc["Datastreams"][0]
     latest = latest_observation(sta_doc, 0)
     assert latest["result"] != overlays["first"]["result"]
     sensor = page11["clicks"][2]
     assert page11["sensorRefreshes"] == 1
+    assert [r for r in sta.requests if "/Observations" in r] == [
+        f"/FROST-Server/v1.1/Datastreams({ids[stream['name']]})/Observations"
+        "?$top=1&$orderby=phenomenonTime%20desc&$select=result,phenomenonTime"]
     assert sensor["pickedId"] == SENSOR["id"] and sensor["picked"]["kind"] == "sensor", sensor
     assert sensor["title"] == stream["name"]
     assert f"{latest['result']} {stream['unitOfMeasurement']['symbol']}" in sensor["highlights"]
