@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import Qgis, QgsCoordinateTransform, QgsProject, QgsSettings
+from qgis.core import Qgis, QgsCoordinateTransform, QgsProject, QgsProviderRegistry, QgsSettings
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QFileDialog
+from qgis.PyQt.QtWidgets import QAction, QFileDialog, QInputDialog
 
 from ..processing.algorithm import ICON, tr
 from ..twin.errors import GeoTwinError
@@ -16,12 +16,14 @@ NEW_3D_VIEW_ACTION = "mActionNew3DMapCanvas"  # QGIS desktop's View > New 3D Map
 
 
 class TwinMenu:
-    """Adds "Open twin…" to Plugins > GeoTwin and to the plugins toolbar."""
+    """Adds "Open twin…" (a GeoPackage; also on the plugins toolbar) and "Open twin from PostGIS…"
+    to Plugins > GeoTwin."""
 
     def __init__(self, iface) -> None:
         self.iface = iface
         self.menu = tr("&GeoTwin")
         self.action: QAction | None = None
+        self.postgis_action: QAction | None = None
 
     def add(self) -> None:
         self.action = QAction(QIcon(str(ICON)), tr("Open twin…"), self.iface.mainWindow())
@@ -30,6 +32,9 @@ class TwinMenu:
         self.action.triggered.connect(self.choose_and_open)
         self.iface.addPluginToMenu(self.menu, self.action)
         self.iface.addToolBarIcon(self.action)
+        self.postgis_action = QAction(QIcon(str(ICON)), tr("Open twin from PostGIS…"), self.iface.mainWindow())
+        self.postgis_action.triggered.connect(self.choose_postgis_and_open)
+        self.iface.addPluginToMenu(self.menu, self.postgis_action)
 
     def remove(self) -> None:
         if self.action is not None:
@@ -37,6 +42,10 @@ class TwinMenu:
             self.iface.removeToolBarIcon(self.action)
             self.action.deleteLater()
             self.action = None
+        if self.postgis_action is not None:
+            self.iface.removePluginMenu(self.menu, self.postgis_action)
+            self.postgis_action.deleteLater()
+            self.postgis_action = None
 
     def choose_and_open(self) -> None:
         settings = QgsSettings()
@@ -48,10 +57,34 @@ class TwinMenu:
         settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
         self.open(path)
 
-    def open(self, path: str) -> dict | None:
-        from .twin_view import open_twin
+    def choose_postgis_and_open(self) -> None:
+        from .twin_view import postgis_source
+
+        window = self.iface.mainWindow()
+        names = sorted(QgsProviderRegistry.instance().providerMetadata("postgres").connections())
+        if not names:
+            self.iface.messageBar().pushMessage(tr("GeoTwin"), tr("No PostgreSQL connection: add one in the Data "
+                                                                  "Source Manager first."), Qgis.Warning, 10)
+            return
+        name, ok = QInputDialog.getItem(window, tr("Open twin from PostGIS"), tr("Connection"), names, 0, False)
+        if not ok:
+            return
+        schema, ok = QInputDialog.getText(window, tr("Open twin from PostGIS"), tr("Schema"), text="geotwin")
+        if not ok or not schema.strip():
+            return
+        try:
+            source = postgis_source(name, schema.strip())
+        except GeoTwinError as err:
+            self.iface.messageBar().pushMessage(tr("GeoTwin"), str(err), Qgis.Critical, 0)
+            return
+        self.open(source)
+
+    def open(self, path) -> dict | None:
+        """Open a twin GeoPackage path (or a twin_view.TwinSource), zoom to it and open a 3D view."""
+        from .twin_view import TwinSource, open_twin
 
         bar = self.iface.messageBar()
+        label = path.label if isinstance(path, TwinSource) else Path(path).name
         try:
             result = open_twin(path, QgsProject.instance())
         except GeoTwinError as err:
@@ -72,6 +105,6 @@ class TwinMenu:
             view = tr("This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.")
         bar.pushMessage(tr("GeoTwin"), tr("Opened {0}: {1} layers, {2} relations. {3} Identify a building and "
                                           "open its form to see its BIM rooms, learning islands and sensors.")
-                        .format(Path(path).name, len(result["layers"]), len(result["relations"]), view),
+                        .format(label, len(result["layers"]), len(result["relations"]), view),
                         Qgis.Success, 10)
         return result

@@ -1,4 +1,5 @@
-"""The analyst's view: open a twin GeoPackage in a QGIS project, styled in 2D and 3D and linked by relations.
+"""The analyst's view: open a twin (GeoPackage or PostGIS schema) in a QGIS project, styled in 2D and 3D and
+linked by relations.
 
 ``open_twin`` needs no ``iface`` (tests run it headless); plugin/main.py adds the menu, toolbar and 3D view.
 Clicking a building opens its form: its attributes, its BIM rooms and elements (through the twin's ``links``
@@ -7,11 +8,13 @@ table), its learning islands (``learning_islands.building_id``) and its sensors 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from qgis.core import (QgsAttributeEditorContainer, QgsAttributeEditorField, QgsAttributeEditorRelation,
-                       QgsEditFormConfig, QgsLayerTreeGroup, QgsProject, QgsRectangle, QgsRelation,
+                       QgsDataSourceUri, QgsEditFormConfig, QgsLayerTreeGroup, QgsProject,
+                       QgsProviderConnectionException, QgsProviderRegistry, QgsRectangle, QgsRelation,
                        QgsRelationContext, QgsVectorLayer)
 
 from ..bim.layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
@@ -116,49 +119,78 @@ def _titles() -> dict[str, str]:
     }
 
 
-def twin_tables(gpkg: Path) -> set[str]:
-    """The tables of a GeoPackage; an InputError naming the file when it is none or not a twin."""
+@dataclass(frozen=True)
+class TwinSource:
+    """Where a twin is: its label (file or connection/schema), its tables and how to open one as a layer."""
+
+    label: str
+    tables: frozenset[str]
+    make_layer: Callable[[str, str], QgsVectorLayer]
+
+
+def gpkg_source(gpkg_path: str | Path) -> TwinSource:
+    """A twin GeoPackage; an InputError naming the file when it is none or not a twin."""
+    gpkg = Path(gpkg_path).resolve()
     if not gpkg.is_file():
         raise InputError(tr("no such file"), path=str(gpkg))
     try:
         with sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True) as con:
-            tables = {row[0] for row in con.execute("SELECT table_name FROM gpkg_contents")}
+            tables = frozenset(row[0] for row in con.execute("SELECT table_name FROM gpkg_contents"))
     except sqlite3.DatabaseError as err:
         raise InputError(tr("not a GeoPackage ({0})").format(err), path=str(gpkg)) from None
-    if BUILDINGS.name not in tables:
-        raise InputError(tr("not a GeoTwin twin: it has no buildings layer"), path=str(gpkg))
-    return tables
+    return TwinSource(str(gpkg), tables, lambda table, title: QgsVectorLayer(f"{gpkg}|layername={table}", title, "ogr"))
 
 
-def open_twin(gpkg_path: str | Path, project: QgsProject | None = None) -> dict:
-    """Load the twin at ``gpkg_path`` into ``project`` (default: the current project).
+def postgis_source(connection: str, schema: str = "geotwin") -> TwinSource:
+    """A twin in ``schema`` of the QGIS PostgreSQL connection ``connection`` (as geotwin:buildtwin writes it)."""
+    label = f"postgres:{connection}/{schema}"
+    try:
+        conn = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(connection)
+        tables = {t.tableName(): t.geometryColumn() for t in conn.tables(schema)} if conn is not None else None
+    except QgsProviderConnectionException as err:
+        raise InputError(tr("cannot list the tables ({0})").format(err), path=label) from None
+    if tables is None:
+        raise InputError(tr("no PostgreSQL connection of that name"), path=label)
+
+    def make_layer(table: str, title: str) -> QgsVectorLayer:
+        uri = QgsDataSourceUri(conn.uri())
+        uri.setDataSource(schema, table, tables[table] or None, "", "fid")
+        return QgsVectorLayer(uri.uri(False), title, "postgres")
+
+    return TwinSource(label, frozenset(tables), make_layer)
+
+
+def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = None) -> dict:
+    """Load the twin at ``gpkg_path`` (a GeoPackage, or a ``postgis_source``) into ``project`` (default: the
+    current project).
 
     Returns ``{"group", "layers": {key: layer}, "relations": {key: QgsRelation}, "renderers_3d": [keys],
     "missing": [tables not in this twin], "extent": QgsRectangle}``.
     """
-    gpkg = Path(gpkg_path).resolve()
-    tables = twin_tables(gpkg)
+    source = gpkg_path if isinstance(gpkg_path, TwinSource) else gpkg_source(gpkg_path)
+    if BUILDINGS.name not in source.tables:
+        raise InputError(tr("not a GeoTwin twin: it has no buildings layer"), path=source.label)
     project = project or QgsProject.instance()
     titles = _titles()
     root = project.layerTreeRoot()
-    top = root.insertGroup(0, tr("GeoTwin: {0}").format(gpkg.stem))
+    top = root.insertGroup(0, tr("GeoTwin: {0}").format(Path(source.label).stem))
     groups: dict[str, QgsLayerTreeGroup] = {}
     layers: dict[str, QgsVectorLayer] = {}
     missing: list[str] = []
     for plan in LAYERS:
         key = plan.title or plan.table
-        if plan.table not in tables:
+        if plan.table not in source.tables:
             missing.append(key)
             continue
-        layer = QgsVectorLayer(f"{gpkg}|layername={plan.table}", titles[key], "ogr")
+        layer = source.make_layer(plan.table, titles[key])
         if not layer.isValid():
-            raise InputError(tr("the layer {0} cannot be opened").format(plan.table), path=str(gpkg))
+            raise InputError(tr("the layer {0} cannot be opened").format(plan.table), path=source.label)
         if plan.subset and not layer.setSubsetString(plan.subset):
-            raise InputError(tr("the layer {0} cannot be filtered").format(plan.table), path=str(gpkg))
+            raise InputError(tr("the layer {0} cannot be filtered").format(plan.table), path=source.label)
         if plan.qml:
             ok, message = apply_style(layer, plan.qml)
             if not ok:
-                raise InputError(tr("style {0}: {1}").format(plan.qml, message), path=str(gpkg))
+                raise InputError(tr("style {0}: {1}").format(plan.qml, message), path=source.label)
         if plan.display:
             layer.setDisplayExpression(plan.display)
         layer.setReadOnly(True)  # the twin is rebuilt by geotwin:buildtwin, never edited by hand

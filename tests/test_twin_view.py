@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ BUILDINGS = 30
 
 
 @pytest.fixture(scope="module")
-def twin(qgis_processing, tmp_path_factory) -> tuple[Path, dict]:
-    """A twin GeoPackage built by the real algorithms from a 30-building district, and the district manifest."""
+def twin(qgis_processing, tmp_path_factory) -> tuple[Path, dict, dict]:
+    """A twin GeoPackage built by the real algorithms from a 30-building district, the district manifest and
+    the buildtwin inputs."""
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     out = tmp_path_factory.mktemp("twinview")
@@ -30,11 +32,11 @@ def twin(qgis_processing, tmp_path_factory) -> tuple[Path, dict]:
         "OUTPUT": str(out / "islands.gpkg")})
     sensors = run("geotwin:importsensors", {"FILES": [district["SENSORS_STA"]], "BUILDINGS": footprints,
                                             "OUTPUT": str(out / "sensors.gpkg")})
-    built = run("geotwin:buildtwin", {"CITYMODEL": [city["OUTPUT"]], "IFC": [bim["OUTPUT"]],
-                                      "ISLANDS": [islands["OUTPUT"]], "SENSORS": [sensors["OUTPUT"]],
-                                      "OUTPUT": str(out / "twin.gpkg")})
+    inputs = {"CITYMODEL": [city["OUTPUT"]], "IFC": [bim["OUTPUT"]], "ISLANDS": [islands["OUTPUT"]],
+              "SENSORS": [sensors["OUTPUT"]]}
+    built = run("geotwin:buildtwin", {**inputs, "OUTPUT": str(out / "twin.gpkg")})
     manifest = json.loads((out / "district" / "district.json").read_text())
-    return Path(built["OUTPUT"]), manifest
+    return Path(built["OUTPUT"]), manifest, inputs
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def _ids(features, field: str) -> set[str]:
 
 
 def test_layers_load_valid_with_their_counts(twin, opened):
-    gpkg, _ = twin
+    gpkg, _, _ = twin
     project, result = opened
     layers = result["layers"]
     assert result["missing"] == []
@@ -90,7 +92,7 @@ def test_2d_and_3d_renderers(twin, opened):
     from qgis._3d import QgsRuleBased3DRenderer
     from qgis.PyQt import sip
 
-    gpkg, manifest = twin
+    gpkg, manifest, _ = twin
     _, result = opened
     layers = result["layers"]
     surfaces = layers["building_surfaces"].renderer()
@@ -126,8 +128,12 @@ def test_2d_and_3d_renderers(twin, opened):
 
 
 def test_relations_of_the_school(twin, opened):
-    gpkg, manifest = twin
-    project, result = opened
+    gpkg, manifest, _ = twin
+    _check_school(gpkg, manifest, *opened)
+
+
+def _check_school(gpkg: Path, manifest: dict, project, result: dict) -> None:
+    """The relations give the school's rooms, elements, islands and sensors exactly as the twin's links."""
     school_id = manifest["school"]["id"]
     rel = result["relations"]
     manager = project.relationManager()
@@ -183,6 +189,59 @@ def test_building_form_shows_rooms_elements_islands_sensors(opened):
     assert editors[1].nmRelationId() == rel["element_links"].id()
 
 
+@pytest.fixture
+def pg_connection(pg_dsn, qgis_app):
+    """A QGIS PostgreSQL connection (as the Data Source Manager saves it) to the test database."""
+    from psycopg.conninfo import conninfo_to_dict
+    from qgis.core import QgsSettings
+
+    params = conninfo_to_dict(pg_dsn)
+    name = f"geotwin-view-{uuid.uuid4().hex[:8]}"
+    key = f"PostgreSQL/connections/{name}"
+    settings = QgsSettings()
+    for setting, value in (("host", params.get("host", "")), ("port", params.get("port", "5432")),
+                           ("database", params["dbname"]), ("username", params.get("user", "")),
+                           ("saveUsername", "true"), ("password", params.get("password", "")),
+                           ("savePassword", "true" if params.get("password") else "false")):
+        settings.setValue(f"{key}/{setting}", value)
+    yield name
+    settings.remove(key)
+
+
+def test_open_twin_from_postgis(twin, run_alg, pg_dsn, pg_connection):
+    """The same twin built into PostGIS opens with the same layers, counts and relations."""
+    import psycopg
+    from qgis.core import QgsProject
+
+    from geotwin.plugin.twin_view import open_twin, postgis_source
+
+    gpkg, manifest, inputs = twin
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    project = QgsProject()
+    try:
+        run_alg("geotwin:buildtwin", {**inputs, "DATABASE": pg_connection, "SCHEMA": schema})
+        result = open_twin(postgis_source(pg_connection, schema), project)
+        assert result["missing"] == []
+        for key, layer in result["layers"].items():
+            assert layer.isValid() and layer.providerType() == "postgres", key
+        for key in ("buildings", "building_surfaces", "bim_spaces", "bim_elements", "learning_islands", "sensors"):
+            assert result["layers"][key].featureCount() == _sql(gpkg, f"SELECT count(*) FROM {key}")[0][0], key
+        assert sorted(result["renderers_3d"]) == ["bim_elements", "building_surfaces"]
+        _check_school(gpkg, manifest, project, result)
+    finally:
+        project.clear()
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_unknown_postgis_connection_is_named(qgis_app):
+    from geotwin.plugin.twin_view import postgis_source
+    from geotwin.twin.errors import InputError
+
+    with pytest.raises(InputError, match="postgres:no-such-connection/geotwin: no PostgreSQL connection"):
+        postgis_source("no-such-connection")
+
+
 def test_not_a_twin_is_refused_naming_the_file(twin, tmp_path):
     from qgis.core import QgsProject
 
@@ -211,6 +270,7 @@ def test_menu_entry_opens_the_twin(twin, qgis_iface):
     menu.add()
     try:
         assert menu.action.text() == "Open twin…"
+        assert menu.postgis_action.text() == "Open twin from PostGIS…"
         result = menu.open(str(twin[0]))
         assert result is not None
         assert QgsProject.instance().mapLayer(result["layers"]["buildings"].id()) is not None
@@ -222,4 +282,4 @@ def test_menu_entry_opens_the_twin(twin, qgis_iface):
     finally:
         menu.remove()
         QgsProject.instance().clear()
-    assert menu.action is None
+    assert menu.action is None and menu.postgis_action is None

@@ -4,197 +4,232 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="23"/>
-      <source>&amp;GeoTwin</source>
-      <translation>&amp;GeoTwin</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="27"/>
-      <source>Open twin…</source>
-      <translation>Zwilling öffnen…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="28"/>
-      <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
-      <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="43"/>
-      <source>Open twin</source>
-      <translation>Zwilling öffnen</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="45"/>
-      <source>Twin GeoPackage (*.gpkg)</source>
-      <translation>Zwilling-GeoPackage (*.gpkg)</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="69"/>
+      <location filename="../../plugin/menu.py" line="103"/>
       <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
       <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="71"/>
+      <location filename="../../plugin/menu.py" line="105"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="72"/>
+      <location filename="../../plugin/menu.py" line="106"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="72"/>
+      <location filename="../../plugin/menu.py" line="106"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="102"/>
+      <location filename="../../plugin/menu.py" line="24"/>
+      <source>&amp;GeoTwin</source>
+      <translation>&amp;GeoTwin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="29"/>
+      <source>Open twin…</source>
+      <translation>Zwilling öffnen…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="30"/>
+      <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
+      <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="35"/>
+      <source>Open twin from PostGIS…</source>
+      <translation>Zwilling aus PostGIS öffnen…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="52"/>
+      <source>Open twin</source>
+      <translation>Zwilling öffnen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="54"/>
+      <source>Twin GeoPackage (*.gpkg)</source>
+      <translation>Zwilling-GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="66"/>
+      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
+      <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="69"/>
+      <source>Open twin from PostGIS</source>
+      <translation>Zwilling aus PostGIS öffnen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="69"/>
+      <source>Connection</source>
+      <translation>Verbindung</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="72"/>
+      <source>Schema</source>
+      <translation>Schema</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="105"/>
       <source>City model</source>
       <translation>Stadtmodell</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="102"/>
+      <location filename="../../plugin/twin_view.py" line="105"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="102"/>
+      <location filename="../../plugin/twin_view.py" line="105"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Lerninseln &amp; Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="103"/>
+      <location filename="../../plugin/twin_view.py" line="106"/>
       <source>Reports and links</source>
       <translation>Berichte und Verknüpfungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="104"/>
+      <location filename="../../plugin/twin_view.py" line="107"/>
       <source>Buildings</source>
       <translation>Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="104"/>
+      <location filename="../../plugin/twin_view.py" line="107"/>
       <source>Building surfaces</source>
       <translation>Gebäudeflächen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="105"/>
+      <location filename="../../plugin/twin_view.py" line="108"/>
       <source>BIM buildings</source>
       <translation>BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="105"/>
+      <location filename="../../plugin/twin_view.py" line="108"/>
       <source>BIM storeys</source>
       <translation>BIM-Geschosse</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="106"/>
+      <location filename="../../plugin/twin_view.py" line="109"/>
       <source>BIM rooms</source>
       <translation>BIM-Räume</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="106"/>
+      <location filename="../../plugin/twin_view.py" line="109"/>
       <source>BIM elements</source>
       <translation>BIM-Elemente</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="107"/>
+      <location filename="../../plugin/twin_view.py" line="110"/>
       <source>Learning islands</source>
       <translation>Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="107"/>
+      <location filename="../../plugin/twin_view.py" line="110"/>
       <source>Sensors</source>
       <translation>Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="108"/>
+      <location filename="../../plugin/twin_view.py" line="111"/>
       <source>Observations</source>
       <translation>Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="108"/>
+      <location filename="../../plugin/twin_view.py" line="111"/>
       <source>Conflation report</source>
       <translation>Zuordnungsbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="109"/>
+      <location filename="../../plugin/twin_view.py" line="112"/>
       <source>Height report</source>
       <translation>Höhenbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="109"/>
+      <location filename="../../plugin/twin_view.py" line="112"/>
       <source>Sources</source>
       <translation>Quellen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="110"/>
+      <location filename="../../plugin/twin_view.py" line="113"/>
       <source>Links: rooms of buildings</source>
       <translation>Verknüpfungen: Räume der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="110"/>
+      <location filename="../../plugin/twin_view.py" line="113"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Verknüpfungen: BIM-Elemente der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="112"/>
+      <location filename="../../plugin/twin_view.py" line="115"/>
       <source>Building of the room</source>
       <translation>Gebäude des Raums</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="113"/>
+      <location filename="../../plugin/twin_view.py" line="116"/>
       <source>Building of the element</source>
       <translation>Gebäude des Elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="114"/>
+      <location filename="../../plugin/twin_view.py" line="117"/>
       <source>Learning islands in the room</source>
       <translation>Lerninseln im Raum</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="115"/>
+      <location filename="../../plugin/twin_view.py" line="118"/>
       <source>Attributes</source>
       <translation>Attribute</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="135"/>
       <source>no such file</source>
       <translation>Datei nicht gefunden</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="140"/>
       <source>not a GeoPackage ({0})</source>
       <translation>kein GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="151"/>
+      <source>cannot list the tables ({0})</source>
+      <translation>die Tabellen lassen sich nicht auflisten ({0})</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="153"/>
+      <source>no PostgreSQL connection of that name</source>
+      <translation>keine PostgreSQL-Verbindung dieses Namens</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/twin_view.py" line="172"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>kein GeoTwin-Zwilling: es fehlt der Layer buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="144"/>
+      <location filename="../../plugin/twin_view.py" line="176"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="155"/>
+      <location filename="../../plugin/twin_view.py" line="187"/>
       <source>the layer {0} cannot be opened</source>
       <translation>der Layer {0} lässt sich nicht öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="157"/>
+      <location filename="../../plugin/twin_view.py" line="189"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>der Layer {0} lässt sich nicht filtern</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="161"/>
+      <location filename="../../plugin/twin_view.py" line="193"/>
       <source>style {0}: {1}</source>
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="198"/>
+      <location filename="../../plugin/twin_view.py" line="230"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
