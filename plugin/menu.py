@@ -101,6 +101,9 @@ class TwinMenu:
         if new_3d is not None and new_3d.isEnabled():
             new_3d.trigger()
             view = tr("A 3D map view shows surfaces by type and BIM elements by IFC class.")
+            if result["ground_height"] is not None:  # QGIS 3.22's 3D view starts on a flat terrain at 0 m
+                view += " " + tr("Heights are absolute: set its terrain elevation offset (Configure, Terrain) "
+                                 "to {0:.1f} m to stand the buildings on the ground.").format(result["ground_height"])
         else:
             view = tr("This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.")
         bar.pushMessage(tr("GeoTwin"), tr("Opened {0}: {1} layers, {2} relations. {3} Identify a building and "

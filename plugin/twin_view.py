@@ -165,7 +165,7 @@ def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = N
     current project).
 
     Returns ``{"group", "layers": {key: layer}, "relations": {key: QgsRelation}, "renderers_3d": [keys],
-    "missing": [tables not in this twin], "extent": QgsRectangle}``.
+    "missing": [tables not in this twin], "extent": QgsRectangle, "ground_height": lowest building ground (m)}``.
     """
     source = gpkg_path if isinstance(gpkg_path, TwinSource) else gpkg_source(gpkg_path)
     if BUILDINGS.name not in source.tables:
@@ -207,8 +207,11 @@ def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = N
     relations = _add_relations(project, layers, titles)
     _building_form(layers[BUILDINGS.name], relations, titles)
     _refine_with_bim(layers)
-    extent = QgsRectangle(layers[BUILDINGS.name].extent())
+    buildings = layers[BUILDINGS.name]
+    extent = QgsRectangle(buildings.extent())
+    ground = buildings.minimumValue(buildings.fields().lookupField("ground_height"))
     return {"group": top, "layers": layers, "relations": relations, "missing": missing, "extent": extent,
+            "ground_height": float(ground) if isinstance(ground, (int, float)) else None,
             "renderers_3d": [key for key, layer in layers.items() if layer.renderer3D() is not None]}
 
 

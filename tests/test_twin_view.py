@@ -83,6 +83,7 @@ def test_layers_load_valid_with_their_counts(twin, opened):
     assert group_names == ["Learning islands & sensors", "BIM", "City model", "Reports and links"]
     x_min, y_min, x_max, y_max = _sql(gpkg, "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents "
                                             "WHERE table_name = 'buildings'")[0]
+    assert result["ground_height"] == pytest.approx(_sql(gpkg, "SELECT min(ground_height) FROM buildings")[0][0])
     extent = result["extent"]
     assert extent.xMinimum() == pytest.approx(x_min, abs=0.01) and extent.yMaximum() == pytest.approx(y_max, abs=0.01)
     assert extent.xMaximum() == pytest.approx(x_max, abs=0.01) and extent.yMinimum() == pytest.approx(y_min, abs=0.01)

@@ -10,16 +10,21 @@
     </message>
     <message>
       <location filename="../../plugin/menu.py" line="105"/>
+      <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
+      <translation>Die Höhen sind absolut: setzen Sie dort den Höhenversatz des Geländes (Konfigurieren, Gelände) auf {0:.1f} m, damit die Gebäude auf dem Boden stehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="108"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="106"/>
+      <location filename="../../plugin/menu.py" line="109"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="106"/>
+      <location filename="../../plugin/menu.py" line="109"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
     </message>
@@ -229,7 +234,7 @@
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="230"/>
+      <location filename="../../plugin/twin_view.py" line="233"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>

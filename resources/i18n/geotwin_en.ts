@@ -10,16 +10,21 @@
     </message>
     <message>
       <location filename="../../plugin/menu.py" line="105"/>
+      <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
+      <translation>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="108"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="106"/>
+      <location filename="../../plugin/menu.py" line="109"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="106"/>
+      <location filename="../../plugin/menu.py" line="109"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
     </message>
@@ -229,7 +234,7 @@
       <translation>style {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="230"/>
+      <location filename="../../plugin/twin_view.py" line="233"/>
       <source>relation {0} is invalid</source>
       <translation>relation {0} is invalid</translation>
     </message>
