@@ -4,37 +4,13 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from pathlib import Path
 
-from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingProvider
+from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from . import algorithms as _algorithms_pkg
 from .algorithm import ICON, GeoTwinAlgorithm, tr
-
-MODELS = Path(__file__).resolve().parent.parent / "resources" / "models"
-
-
-class GeoTwinModel(QgsProcessingModelAlgorithm):
-    """A shipped Graphical Modeler model (resources/models/<id>.model3), listed under a translated title
-    in the Digital twin group."""
-
-    def displayName(self) -> str:  # noqa: N802
-        titles = {"districttwin": tr("Sample district: import, build the twin, export 3D Tiles"),
-                  "usertwin": tr("Your data: import, build the twin, export 3D Tiles")}
-        return titles.get(self.name(), self.name())
-
-    def group(self) -> str:
-        return tr("Digital twin")
-
-    def groupId(self) -> str:  # noqa: N802
-        return "twin"  # beside geotwin:buildtwin
-
-    def createInstance(self):  # noqa: N802
-        model = GeoTwinModel()
-        model.loadVariant(self.toVariant())
-        model.setSourceFilePath(self.sourceFilePath())
-        return model
+from .models import load_models
 
 
 def algorithm_classes() -> list[type[GeoTwinAlgorithm]]:
@@ -66,10 +42,8 @@ class GeoTwinProvider(QgsProcessingProvider):
     def loadAlgorithms(self) -> None:  # noqa: N802
         for cls in algorithm_classes():
             self.addAlgorithm(cls())
-        for path in sorted(MODELS.glob("*.model3")):  # Graphical Modeler models: geotwin:<model name>
-            model = GeoTwinModel()
-            if model.fromFile(str(path)):
-                self.addAlgorithm(model)
+        for model in load_models():  # resources/models/*.model3: geotwin:<model name>
+            self.addAlgorithm(model)
         registry = QgsApplication.processingRegistry()
         if registry.providerById(self.id()) is None:  # being registered: the models find their steps only after
             registry.providerAdded.connect(self._reload_when_added)

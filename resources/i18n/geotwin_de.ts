@@ -1192,17 +1192,33 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <translation>Zugangspunkte und Gebäude sind erforderlich.</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="23"/>
+      <location filename="../../processing/models.py" line="45"/>
       <source>Sample district: import, build the twin, export 3D Tiles</source>
       <translation>Beispielquartier: importieren, Zwilling aufbauen, 3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="24"/>
+      <location filename="../../processing/models.py" line="46"/>
+      <source>The whole GeoTwin chain on the generated sample district around Friedrichsplatz, Karlsruhe: generate the district (CityGML, the school's IFC, learning islands, sensors), import the city model, the school's BIM model, the learning islands and the sensors (linked to the buildings and rooms), build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer.
+Every intermediate GeoPackage is an output too, a temporary file unless you choose one (qgis_process needs every output: a path or TEMPORARY_OUTPUT).
+Look at the result: python3 -m http.server in the tiles folder, then open http://localhost:8000/viewer/index.html; or open the twin in QGIS with Plugins &gt; GeoTwin &gt; Open twin…</source>
+      <translation>Die ganze GeoTwin-Kette auf dem erzeugten Beispielquartier um den Friedrichsplatz in Karlsruhe: das Quartier erzeugen (CityGML, das IFC der Schule, Lerninseln, Sensoren), das Stadtmodell, das BIM-Modell der Schule, die Lerninseln und die Sensoren importieren (mit den Gebäuden und Räumen verknüpft), den verknüpften Zwilling als GeoPackage aufbauen und ihn als 3D Tiles mit dem CesiumJS-Viewer exportieren.
+Jedes Zwischen-GeoPackage ist ebenfalls eine Ausgabe, eine temporäre Datei, solange Sie keine wählen (qgis_process braucht jede Ausgabe: einen Pfad oder TEMPORARY_OUTPUT).
+Ergebnis ansehen: python3 -m http.server im Tiles-Ordner, dann http://localhost:8000/viewer/index.html öffnen; oder den Zwilling in QGIS mit Erweiterungen &gt; GeoTwin &gt; Zwilling öffnen… laden</translation>
+    </message>
+    <message>
+      <location filename="../../processing/models.py" line="59"/>
       <source>Your data: import, build the twin, export 3D Tiles</source>
       <translation>Eigene Daten: importieren, Zwilling aufbauen, 3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="58"/>
+      <location filename="../../processing/models.py" line="60"/>
+      <source>The GeoTwin chain on your own data: import the city model (CityGML/CityJSON files or folders), the BIM model (IFC, placed with its own georeferencing), the learning islands (GeoJSON, GeoPackage or CSV) and the sensors (SensorThings JSON, CSV or GeoJSON exports), linked to the buildings and rooms; build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer.
+Every intermediate GeoPackage is an output too, a temporary file unless you choose one (qgis_process needs every output: a path or TEMPORARY_OUTPUT).</source>
+      <translation>Die GeoTwin-Kette auf Ihren eigenen Daten: das Stadtmodell (CityGML/CityJSON-Dateien oder -Ordner), das BIM-Modell (IFC, mit seiner eigenen Georeferenzierung platziert), die Lerninseln (GeoJSON, GeoPackage oder CSV) und die Sensoren (SensorThings-JSON, CSV- oder GeoJSON-Exporte) importieren, mit den Gebäuden und Räumen verknüpft; den verknüpften Zwilling als GeoPackage aufbauen und ihn als 3D Tiles mit dem CesiumJS-Viewer exportieren.
+Jedes Zwischen-GeoPackage ist ebenfalls eine Ausgabe, eine temporäre Datei, solange Sie keine wählen (qgis_process braucht jede Ausgabe: einen Pfad oder TEMPORARY_OUTPUT).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/provider.py" line="34"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation>GeoTwin – Digitaler Geozwilling</translation>
     </message>

@@ -1205,17 +1205,33 @@ Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorit
       <translation>Access points and buildings are required.</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="23"/>
+      <location filename="../../processing/models.py" line="45"/>
       <source>Sample district: import, build the twin, export 3D Tiles</source>
       <translation>Sample district: import, build the twin, export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="24"/>
+      <location filename="../../processing/models.py" line="46"/>
+      <source>The whole GeoTwin chain on the generated sample district around Friedrichsplatz, Karlsruhe: generate the district (CityGML, the school's IFC, learning islands, sensors), import the city model, the school's BIM model, the learning islands and the sensors (linked to the buildings and rooms), build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer.
+Every intermediate GeoPackage is an output too, a temporary file unless you choose one (qgis_process needs every output: a path or TEMPORARY_OUTPUT).
+Look at the result: python3 -m http.server in the tiles folder, then open http://localhost:8000/viewer/index.html; or open the twin in QGIS with Plugins &gt; GeoTwin &gt; Open twin…</source>
+      <translation>The whole GeoTwin chain on the generated sample district around Friedrichsplatz, Karlsruhe: generate the district (CityGML, the school's IFC, learning islands, sensors), import the city model, the school's BIM model, the learning islands and the sensors (linked to the buildings and rooms), build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer.
+Every intermediate GeoPackage is an output too, a temporary file unless you choose one (qgis_process needs every output: a path or TEMPORARY_OUTPUT).
+Look at the result: python3 -m http.server in the tiles folder, then open http://localhost:8000/viewer/index.html; or open the twin in QGIS with Plugins &gt; GeoTwin &gt; Open twin…</translation>
+    </message>
+    <message>
+      <location filename="../../processing/models.py" line="59"/>
       <source>Your data: import, build the twin, export 3D Tiles</source>
       <translation>Your data: import, build the twin, export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/provider.py" line="58"/>
+      <location filename="../../processing/models.py" line="60"/>
+      <source>The GeoTwin chain on your own data: import the city model (CityGML/CityJSON files or folders), the BIM model (IFC, placed with its own georeferencing), the learning islands (GeoJSON, GeoPackage or CSV) and the sensors (SensorThings JSON, CSV or GeoJSON exports), linked to the buildings and rooms; build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer.
+Every intermediate GeoPackage is an output too, a temporary file unless you choose one (qgis_process needs every output: a path or TEMPORARY_OUTPUT).</source>
+      <translation>The GeoTwin chain on your own data: import the city model (CityGML/CityJSON files or folders), the BIM model (IFC, placed with its own georeferencing), the learning islands (GeoJSON, GeoPackage or CSV) and the sensors (SensorThings JSON, CSV or GeoJSON exports), linked to the buildings and rooms; build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer.
+Every intermediate GeoPackage is an output too, a temporary file unless you choose one (qgis_process needs every output: a path or TEMPORARY_OUTPUT).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/provider.py" line="34"/>
       <source>GeoTwin – Digitaler Geozwilling</source>
       <translation>GeoTwin – Digitaler Geozwilling</translation>
     </message>

@@ -14,26 +14,11 @@ from qgis.core import (QgsApplication, QgsProcessingModelAlgorithm, QgsProcessin
                        QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber, QgsProcessing)
 from qgis.PyQt.QtCore import QPointF
 
+from geotwin.processing.models import DistrictTwin, UserTwin
+
 HERE = Path(__file__).resolve().parent
 GROUP = "Digital twin"
 Source = QgsProcessingModelChildParameterSource
-
-DISTRICT_HELP = (
-    "The whole GeoTwin chain on the generated sample district around Friedrichsplatz, Karlsruhe: "
-    "generate the district (CityGML, the school's IFC, learning islands, sensors), import the city model, "
-    "the school's BIM model, the learning islands and the sensors (linked to the buildings and rooms), "
-    "build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer. "
-    "Every intermediate GeoPackage is an output too, a temporary file unless you choose one "
-    "(qgis_process needs every output: a path or TEMPORARY_OUTPUT). "
-    "Look at the result: cd <tiles folder> && python3 -m http.server, then open "
-    "http://localhost:8000/viewer/index.html.")
-USER_HELP = (
-    "The GeoTwin chain on your own data: import the city model (CityGML/CityJSON files or folders), "
-    "the BIM model (IFC, placed with its own georeferencing), the learning islands (GeoJSON, GeoPackage "
-    "or CSV) and the sensors (SensorThings JSON, CSV or GeoJSON exports), linked to the buildings and rooms; "
-    "build the linked twin GeoPackage and export it as 3D Tiles with the CesiumJS viewer. "
-    "Every intermediate GeoPackage is an output too, a temporary file unless you choose one "
-    "(qgis_process needs every output: a path or TEMPORARY_OUTPUT).")
 
 
 def _child(model: QgsProcessingModelAlgorithm, alg_id: str, child_id: str, description: str,
@@ -107,7 +92,7 @@ def _imports(model: QgsProcessingModelAlgorithm, citymodel: list, ifc: list, isl
 
 def district_model() -> QgsProcessingModelAlgorithm:
     """Sample district -> imports -> twin -> 3D Tiles."""
-    model = QgsProcessingModelAlgorithm("districttwin", GROUP, "geotwin")
+    model = QgsProcessingModelAlgorithm(DistrictTwin.MODEL, GROUP, "geotwin")
     _parameter(model, QgsProcessingParameterNumber(
         "BUILDINGS", "Number of buildings", QgsProcessingParameterNumber.Integer, 400, False, 1, 100000), (120, 30))
     _parameter(model, QgsProcessingParameterNumber(
@@ -121,13 +106,13 @@ def district_model() -> QgsProcessingModelAlgorithm:
              [Source.fromChildOutput("sampledistrict", "ISLANDS")],
              [Source.fromChildOutput("sampledistrict", "SENSORS_STA")])
     _twin_and_tiles(model, 630)
-    model.setHelpContent({"ALG_DESC": DISTRICT_HELP, "ALG_CREATOR": "GeoTwin"})
+    model.setHelpContent({"ALG_DESC": DistrictTwin.HELP, "ALG_CREATOR": "GeoTwin"})
     return model
 
 
 def user_model() -> QgsProcessingModelAlgorithm:
     """Your city model, IFC, learning islands and sensors -> twin -> 3D Tiles."""
-    model = QgsProcessingModelAlgorithm("usertwin", GROUP, "geotwin")
+    model = QgsProcessingModelAlgorithm(UserTwin.MODEL, GROUP, "geotwin")
     _parameter(model, QgsProcessingParameterMultipleLayers(
         "CITYMODEL", "City model files or folders (CityGML, CityJSON, CityJSONSeq)", QgsProcessing.TypeFile),
         (120, 150))
@@ -141,7 +126,7 @@ def user_model() -> QgsProcessingModelAlgorithm:
     _imports(model, [Source.fromModelParameter("CITYMODEL")], [Source.fromModelParameter("IFC")],
              [Source.fromModelParameter("ISLANDS")], [Source.fromModelParameter("SENSORS")])
     _twin_and_tiles(model, 630)
-    model.setHelpContent({"ALG_DESC": USER_HELP, "ALG_CREATOR": "GeoTwin"})
+    model.setHelpContent({"ALG_DESC": UserTwin.HELP, "ALG_CREATOR": "GeoTwin"})
     return model
 
 
