@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgis.core import (QgsAttributeEditorContainer, QgsAttributeEditorField, QgsAttributeEditorRelation,
-                       QgsDataSourceUri, QgsEditFormConfig, QgsLayerTreeGroup, QgsProject,
+                       QgsDataSourceUri, QgsEditFormConfig, QgsFeatureRequest, QgsLayerTreeGroup, QgsProject,
                        QgsProviderConnectionException, QgsProviderRegistry, QgsRectangle, QgsRelation,
                        QgsRelationContext, QgsVectorLayer)
 
@@ -206,6 +206,7 @@ def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = N
         groups[TABLES].setExpanded(False)
     relations = _add_relations(project, layers, titles)
     _building_form(layers[BUILDINGS.name], relations, titles)
+    _roofs_on_top(layers.get(BUILDING_SURFACES.name))
     _refine_with_bim(layers)
     buildings = layers[BUILDINGS.name]
     extent = QgsRectangle(buildings.extent())
@@ -260,6 +261,16 @@ def _building_form(buildings: QgsVectorLayer, relations: dict[str, QgsRelation],
         tab.addChildElement(editor)
         config.addTab(tab)
     buildings.setEditFormConfig(config)
+
+
+def _roofs_on_top(surfaces: QgsVectorLayer | None) -> None:
+    """In 2D, draw roofs after walls and ground surfaces, so a plan shows the roofs."""
+    if surfaces is None or surfaces.renderer() is None:
+        return
+    renderer = surfaces.renderer()
+    renderer.setOrderBy(QgsFeatureRequest.OrderBy([QgsFeatureRequest.OrderByClause(
+        "\"surface_type\" = 'RoofSurface'", True)]))
+    renderer.setOrderByEnabled(True)
 
 
 def _refine_with_bim(layers: dict[str, QgsVectorLayer]) -> None:

@@ -98,6 +98,7 @@ def test_2d_and_3d_renderers(twin, opened):
     layers = result["layers"]
     surfaces = layers["building_surfaces"].renderer()
     assert surfaces.type() == "categorizedSymbol" and surfaces.classAttribute() == "surface_type"
+    assert surfaces.orderByEnabled() and "RoofSurface" in surfaces.orderBy().dump()  # roofs drawn last in plan
     elements = layers["bim_elements"].renderer()
     assert elements.type() == "categorizedSymbol" and elements.classAttribute() == "ifc_class"
     classes = {r[0] for r in _sql(gpkg, "SELECT DISTINCT ifc_class FROM bim_elements")}
