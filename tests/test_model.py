@@ -126,6 +126,8 @@ def test_district_model_exports_the_tileset(district_run):
     assert contents
     report = json.loads((out / "tiles" / "export_report.json").read_text())
     assert Path(report["source"]).resolve() == (out / "twin.gpkg").resolve()
+    assert report["buildings"] + len(report["skipped"]) == BUILDINGS
+    assert report["skipped"] == []
 
 
 def test_user_model_gives_the_same_twin(district_run, tmp_path):
