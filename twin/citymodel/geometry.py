@@ -1,7 +1,6 @@
 """Ring cleaning, 3D areas and 2D footprints of city model surfaces (numpy + shapely)."""
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -34,59 +33,73 @@ def ring_problem(ring: np.ndarray) -> str | None:
     return None
 
 
-def newell_normal(ring: np.ndarray) -> np.ndarray:
-    """Newell's vector of a ring: its direction is the normal, its length twice the area."""
-    r = ring - ring[0]  # local coordinates: no cancellation with 7-digit map coordinates
-    n = np.concatenate((r[1:], r[:1]))
-    d, s = r - n, r + n
-    return np.array([(d[:, 1] * s[:, 2]).sum(), (d[:, 2] * s[:, 0]).sum(), (d[:, 0] * s[:, 1]).sum()])
-
-
-def polygon_area_3d(rings: Sequence[np.ndarray]) -> float:
-    """Area of a planar 3D polygon (exterior minus holes)."""
-    outer = newell_normal(rings[0])
-    norm = math.sqrt(float(outer @ outer))
-    if norm == 0.0:
-        return 0.0
-    unit = outer / norm
-    area = norm / 2.0
-    for hole in rings[1:]:
-        area -= abs(float(np.dot(newell_normal(hole), unit))) / 2.0
-    return max(area, 0.0)
-
-
-def polygon_z(rings: Sequence[np.ndarray]) -> Polygon:
-    """A shapely PolygonZ from (N, 3) rings (exterior first)."""
-    return Polygon(rings[0], [r for r in rings[1:]])
-
-
-def _polygonal(geom) -> list[Polygon]:
-    if geom is None or geom.is_empty:
-        return []
-    if isinstance(geom, Polygon):
-        return [geom]
-    if isinstance(geom, MultiPolygon):
-        return list(geom.geoms)
-    if hasattr(geom, "geoms"):
-        return [p for g in geom.geoms for p in _polygonal(g)]
-    return []
-
-
-def _flat(rings: Sequence[np.ndarray]) -> Polygon:
-    return Polygon(rings[0][:, :2], [r[:, :2] for r in rings[1:]])
-
-
-def union_2d(polygons: Iterable[Sequence[np.ndarray]], min_area: float = 1e-6) -> MultiPolygon | None:
-    """The valid 2D union of polygons projected to the XY plane; vertical ones vanish."""
-    flats = []
+def _ragged(polygons: Sequence[Sequence[np.ndarray]], dims: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Closed-ring coordinates and (ring, polygon) offsets for shapely.from_ragged_array."""
+    coords: list[np.ndarray] = []
+    ring_offsets, polygon_offsets = [0], [0]
     for rings in polygons:
-        flat = shapely.make_valid(_flat(rings))
-        flats.extend(p for p in _polygonal(flat) if p.area > min_area)
-    if not flats:
+        for ring in rings:
+            coords.append(ring[:, :dims])
+            coords.append(ring[:1, :dims])
+            ring_offsets.append(ring_offsets[-1] + len(ring) + 1)
+        polygon_offsets.append(polygon_offsets[-1] + len(rings))
+    return np.concatenate(coords), (np.asarray(ring_offsets), np.asarray(polygon_offsets))
+
+
+def polygons_z(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+    """Shapely PolygonZs, one per list of (N, 3) rings (exterior first), built in one call."""
+    if not polygons:
+        return np.empty(0, dtype=object)
+    coords, offsets = _ragged(polygons, 3)
+    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+
+
+def areas_3d(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+    """Area of each planar 3D polygon (exterior minus holes), by Newell's method on all rings at once."""
+    rings = [ring for rings in polygons for ring in rings]
+    if not rings:
+        return np.zeros(0)
+    lengths = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    points = np.concatenate(rings)
+    local = points - np.repeat(points[starts], lengths, axis=0)  # no cancellation with map coordinates
+    following = np.arange(1, len(points) + 1)
+    following[starts + lengths - 1] = starts
+    d, s = local - local[following], local + local[following]
+    terms = np.stack((d[:, 1] * s[:, 2], d[:, 2] * s[:, 0], d[:, 0] * s[:, 1]), axis=1)
+    normals = np.add.reduceat(terms, starts, axis=0)  # per ring: normal x twice its area
+    counts = np.fromiter((len(r) for r in polygons), dtype=np.int64, count=len(polygons))
+    outer = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    norms = np.linalg.norm(normals[outer], axis=1)
+    units = np.divide(normals[outer], norms[:, None], out=np.zeros((len(outer), 3)), where=norms[:, None] > 0)
+    owner = np.repeat(np.arange(len(polygons)), counts)
+    holes = np.ones(len(rings), dtype=bool)
+    holes[outer] = False
+    area = norms / 2.0
+    np.subtract.at(area, owner[holes], np.abs(np.einsum("ij,ij->i", normals[holes], units[owner[holes]])) / 2.0)
+    return np.maximum(area, 0.0)
+
+
+def _polygon_parts(geoms: np.ndarray, min_area: float) -> np.ndarray:
+    parts = shapely.get_parts(shapely.get_parts(geoms))  # collections of multipolygons, twice
+    return parts[(shapely.get_type_id(parts) == shapely.GeometryType.POLYGON) & (shapely.area(parts) > min_area)]
+
+
+def union_2d(polygons: Sequence[Sequence[np.ndarray]], min_area: float = 1e-6) -> MultiPolygon | None:
+    """The valid 2D union of polygons projected to the XY plane; vertical ones vanish."""
+    if not polygons:
         return None
-    merged = _polygonal(shapely.make_valid(shapely.union_all(flats)))
-    merged = [p for p in merged if p.area > min_area]
-    return MultiPolygon(merged) if merged else None
+    coords, offsets = _ragged(polygons, 2)
+    flats = shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+    invalid = ~shapely.is_valid(flats)
+    if invalid.any():
+        flats[invalid] = shapely.make_valid(flats[invalid])
+    parts = _polygon_parts(flats, min_area)
+    if len(parts) == 0:
+        return None
+    if len(parts) > 1:
+        parts = _polygon_parts(np.asarray([shapely.make_valid(shapely.union_all(parts))]), min_area)
+    return MultiPolygon(list(parts)) if len(parts) else None
 
 
 def convex_outline(polygons: Iterable[Sequence[np.ndarray]]) -> MultiPolygon | None:

@@ -19,7 +19,7 @@ from ..gpkg import GpkgWriter, gpkg_output
 from ..progress import Reporter
 from ..schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, FOOTPRINTS, SKIPPED, SOURCES
 from .cityjson import open_binary, read_cityjson
-from .geometry import convex_outline, polygon_area_3d, polygon_z, union_2d
+from .geometry import areas_3d, convex_outline, polygons_z, union_2d
 from .model import CityObject, CrsInfo, Skipped
 
 CITY_MODEL_SUFFIXES = (".gml", ".xml", ".json", ".jsonl")
@@ -189,13 +189,14 @@ class _Importer:
         self._write(row, obj, outline)
 
     def _write(self, row: dict, obj: CityObject, outline) -> None:
-        polygons = [polygon_z(s.rings) for s in obj.surfaces]
-        self.writer.add(BUILDINGS, row, MultiPolygon(polygons) if polygons else None)
-        for n, (surface, polygon) in enumerate(zip(obj.surfaces, polygons), 1):
+        rings = [s.rings for s in obj.surfaces]
+        polygons = polygons_z(rings)
+        self.writer.add(BUILDINGS, row, shapely.multipolygons(polygons) if len(polygons) else None)
+        for n, (surface, polygon, area) in enumerate(zip(obj.surfaces, polygons, areas_3d(rings)), 1):
             self.writer.add(BUILDING_SURFACES, {
                 "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
                 "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
-                "area": polygon_area_3d(surface.rings)}, polygon)
+                "area": float(area)}, polygon)
         self.result.surfaces += len(obj.surfaces)
         if outline is not None:
             self.writer.add(FOOTPRINTS, {"building_id": obj.id, "area": outline.area}, outline)
