@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 
@@ -48,11 +49,6 @@ class ImportResult:
     crs: str | None = None
     vertical_crs: str | None = None
     sources: list[SourceSummary] = field(default_factory=list)
-
-    @property
-    def building_rows(self) -> int:
-        """Rows of the buildings layer: buildings plus building parts."""
-        return self.buildings + self.parts
 
 
 def _suffix(path: Path) -> str:
@@ -164,8 +160,10 @@ class _Importer:
             return
         self.seen[obj.id] = obj.source_file
         summary.objects += 1
-        zs = [float(v) for s in obj.surfaces for r in s.rings for v in (r[:, 2].min(), r[:, 2].max())]
-        ground, roof = (min(zs), max(zs)) if zs else (None, None)
+        ground = roof = None
+        if obj.surfaces:
+            z = np.concatenate([r[:, 2] for s in obj.surfaces for r in s.rings])
+            ground, roof = float(z.min()), float(z.max())
         outline = footprint_of(obj) if obj.surfaces or obj.footprint_rings else None
         row = {name: obj.attributes.get(name) for name in _TYPED_FIELDS}
         row.update(id=obj.id, parent_id=obj.parent_id or "", object_class=obj.object_class,
