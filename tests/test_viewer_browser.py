@@ -28,6 +28,7 @@ from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.errors import InputError
 from geotwin.twin.heights import Georeferencer, resolve_height_model
 from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 from geotwin.twin.tiles.viewer import (DEFAULT_CESIUM_URL, FUNCTION_CLASSES, OTHER_FUNCTION, cesium_base_url,
                                         write_viewer)
@@ -357,6 +358,25 @@ def test_write_viewer_files_and_config(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["viewer"]  # no temporary folder left behind
 
 
+def sample_district_export(tmp_path: Path, site: Path) -> dict:
+    """GeoTwin's generated sample district (20 buildings, its learning islands) imported and exported
+    to 3D Tiles; the viewer rewritten with the islands as an overlay. Returns the most isolated island."""
+    district = generate_district(tmp_path / "district", buildings=20, seed=0, formats=("citygml", "islands"))
+    gpkg = tmp_path / "district.gpkg"
+    import_citymodel([tmp_path / "district" / district.files["citygml"]], gpkg, None, "2", CollectingReporter())
+    out = site / "district"
+    export_3dtiles(gpkg, out, ExportOptions(cesium_url=str(site / "cesium")), CollectingReporter())
+    shutil.copyfile(tmp_path / "district" / district.files["islands"], out / "learning_islands.geojson")
+    write_viewer(out, cesium_url=site / "cesium", title="GeoTwin sample district",
+                 extra_layers={"Learning islands": "../learning_islands.geojson"})
+    features = json.loads((out / "learning_islands.geojson").read_text(encoding="utf-8"))["features"]
+    points = np.array([f["geometry"]["coordinates"][:2] for f in features])
+    lat_scale = np.array([math.cos(math.radians(points[0, 1])), 1.0])
+    gaps = np.linalg.norm((points[:, None] - points[None]) * lat_scale, axis=2) + np.eye(len(points)) * 1e9
+    chosen = features[int(gaps.min(axis=1).argmax())]
+    return {"count": len(features), "island": chosen}
+
+
 def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
     assert (CESIUM_BUILD / "Cesium.js").exists(), "run scripts/bootstrap.sh: node_modules/cesium is missing"
@@ -385,6 +405,10 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     # The real exporter on real data: Hamburg's LoD2 tile, 3D Tiles 1.1 with meshopt compression.
     hamburg = hamburg_export(shared_data, tmp_path, site)
     assert (site / "hamburg" / "viewer" / "index.html").exists()
+    # The generated sample district with its learning islands.
+    district = sample_district_export(tmp_path, site)
+    island_props = district["island"]["properties"]
+    district_lon, district_lat = district["island"]["geometry"]["coordinates"][:2]
     # A viewer whose tileset is missing must say so, naming the URL.
     write_viewer(site / "broken", tileset_url="../no-such-tileset.json", cesium_url=site / "cesium")
 
@@ -409,6 +433,9 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
             {"url": f"{base_url}/hamburg/viewer/index.html", "screenshot": str(tmp_path / "hamburg.png"),
              "clicks": [hamburg_click]},
             {"url": f"{base_url}/hamburg-implicit/viewer/index.html", "clicks": [hamburg_click]},
+            {"url": f"{base_url}/district/viewer/index.html", "screenshot": str(tmp_path / "district.png"),
+             "clicks": [{"name": "island", "lon": district_lon, "lat": district_lat, "height": None, "offsetY": -22,
+                         "scanId": island_props["id"], "scanRadius": 24}]},
             {"url": f"{base_url}/broken/viewer/index.html"},
         ],
     }
@@ -420,7 +447,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert "fatal" not in result, result.get("fatal")
     (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
     assert result["foreignRequests"] == []  # no Cesium ion, no CDN: everything from localhost
-    page11, page10, page_hh, page_implicit, broken = result["pages"]
+    page11, page10, page_hh, page_implicit, page_district, broken = result["pages"]
 
     for page in (page11, page10):
         load = page["load"]
@@ -488,6 +515,18 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
         assert click["scan"] is not None, f"building {hamburg['id']} not found on screen near its roof point"
         assert click["pickedId"] == hamburg["id"] and click["rows"][0] == ["id", hamburg["id"]], click
         assert dict(click["rows"])["function"] == hamburg["function"]
+
+    # Sample district: a click on a generated learning island shows its booking link, hours, seats.
+    load = page_district["load"]
+    assert load["loaded"] is True and load["featureCount"] > 0, load
+    assert page_district["consoleErrors"] == [] and page_district["pageErrors"] == []
+    assert load["layers"] == {"Learning islands": {"count": district["count"]}}
+    click = page_district["clicks"][0]
+    assert click["scan"] is not None and not click["covered"], click
+    assert click["pickedId"] == island_props["id"] and click["picked"]["kind"] == "island", click
+    assert {"text": "Book a seat", "href": island_props["booking_url"]} in click["links"]
+    assert f"Opening hours: {island_props['opening_hours']}" in click["highlights"]
+    assert f"Seats: {island_props['seats']}" in click["highlights"]
 
     assert broken["load"]["loaded"] is False and broken["load"]["statusState"] == "error"
     assert "../no-such-tileset.json" in broken["load"]["status"], broken["load"]

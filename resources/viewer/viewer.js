@@ -393,6 +393,20 @@
     });
   }
 
+  // The tileset and every overlay point.
+  function viewSphere(tileset) {
+    var points = [];
+    for (var i = 0; i < viewer.dataSources.length; i++) {
+      viewer.dataSources.get(i).entities.values.forEach(function (entity) {
+        var position = entity.position && entity.position.getValue(viewer.clock.currentTime);
+        if (position) { points.push(position); }
+      });
+    }
+    if (!points.length) { return tileset.boundingSphere; }
+    return Cesium.BoundingSphere.union(tileset.boundingSphere, Cesium.BoundingSphere.fromPoints(points),
+      new Cesium.BoundingSphere());
+  }
+
   // Resolves once the tileset has loaded every tile the current view needs.
   function tilesLoaded(tileset) {
     return new Promise(function (resolve) {
@@ -440,7 +454,7 @@
     scene.light = cityLight(tileset.boundingSphere.center);
     await Promise.all(config.layers.map(loadLayer));
     t = mark("tilesetMs", t);
-    await flyTo(tileset.boundingSphere);
+    await flyTo(viewSphere(tileset));
     t = mark("flightMs", t);
     await tilesLoaded(tileset);
     mark("tilesMs", t);

@@ -83,28 +83,34 @@ async function visit(context, spec, timeout) {
     }
     for (const target of (result.load.loaded ? spec.clicks || [] : [])) {
       // Where the target is on screen, computed by Cesium from its geographic position.
+      // height null: the viewer's ground height (where overlay points stand)
       const xy = await page.evaluate((t) => {
         const scene = window.geotwin.viewer.scene;
         scene.render();
+        const height = t.height === null ? window.geotwin.groundHeight : t.height;
         const p = Cesium.SceneTransforms.worldToWindowCoordinates(
-          scene, Cesium.Cartesian3.fromDegrees(t.lon, t.lat, t.height));
+          scene, Cesium.Cartesian3.fromDegrees(t.lon, t.lat, height));
         return p ? { x: p.x, y: p.y } : null;
       }, target);
       const click = { name: target.name, screen: xy };
       if (xy) {
         xy.y += target.offsetY || 0;
         if (target.scanId) {
-          // Pick-scan around the projected point for a pixel where the known building is in front.
+          // Pick-scan around the projected point for a pixel where the known building (or overlay
+          // point) is in front.
           click.scan = await page.evaluate((t) => {
             const scene = window.geotwin.viewer.scene;
-            const id = window.geotwin.tileset && t.scanId;
+            const id = t.scanId;
             for (let r = 0, picks = 0; r <= t.scanRadius; r += 4) {
               const steps = r === 0 ? 1 : Math.ceil(2 * Math.PI * r / 6);
               for (let k = 0; k < steps; k++, picks++) {
                 const x = t.x + r * Math.cos(2 * Math.PI * k / steps), y = t.y + r * Math.sin(2 * Math.PI * k / steps);
                 if (document.elementFromPoint(x, y) !== scene.canvas) { continue; }  // under a panel
                 const f = scene.pick(new Cesium.Cartesian2(x, y));
-                if (f instanceof Cesium.Cesium3DTileFeature && String(f.getProperty(t.idProperty)) === id) {
+                const entity = f && f.id instanceof Cesium.Entity ? f.id : null;
+                if ((f instanceof Cesium.Cesium3DTileFeature && String(f.getProperty(t.idProperty)) === id) ||
+                    (entity && entity.properties && entity.properties.hasProperty("id") &&
+                     String(entity.properties.id.getValue()) === id)) {
                   return { x: x, y: y, picks: picks + 1 };
                 }
               }
