@@ -6,6 +6,7 @@ tests with) or from a local copy of ``Build/Cesium``, referenced relatively and 
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -52,11 +53,13 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
                  sensor_refresh_seconds: int = 60) -> Path:
     """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css); return index.html's path.
 
-    ``cesium_url``: a URL of ``Cesium.js`` (or of the folder holding it), or a local
-    ``Build/Cesium`` folder (or its ``Cesium.js``) that is referenced relatively to the viewer.
+    ``cesium_url``: a URL of ``Cesium.js`` (or of the folder holding it; a string that is not an
+    existing path is used as a URL, relative ones included), or a local ``Build/Cesium`` folder
+    (or its ``Cesium.js``) that is referenced relatively to the viewer, never copied.
     ``extra_layers``: overlay name -> GeoJSON URL relative to the viewer (learning islands,
-    sensors). ``ground_height``: ellipsoidal height (m) of the local ground for the flat globe;
-    by default the bottom of the tileset's root bounding volume.
+    sensors). ``ground_height``: ellipsoidal height (m) of the local ground, where the flat globe
+    and the overlay points are drawn; by default the bottom of the tileset's root bounding volume.
+    ``sensor_refresh_seconds``: how often sensors with a SensorThings link are refreshed (0: once).
     """
     output_dir = Path(output_dir)
     viewer_dir = output_dir / "viewer"
@@ -75,13 +78,13 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "groundHeight": ground_height,
         "sensorRefreshSeconds": sensor_refresh_seconds,
     }
-    html = (TEMPLATE_DIR / "index.html").read_text(encoding="utf-8")
-    html = (html.replace("{{TITLE}}", _html_escape(title))
-                .replace("{{CESIUM_BASE}}", _html_escape(base))
-                .replace(CONFIG_MARKER, _script_json(config)))
+    page = ((TEMPLATE_DIR / "index.html").read_text(encoding="utf-8")
+            .replace("{{TITLE}}", html.escape(title))
+            .replace("{{CESIUM_BASE}}", html.escape(base))
+            .replace(CONFIG_MARKER, _script_json(config)))
     with atomic_path(viewer_dir, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
-        (tmp / "index.html").write_text(html, encoding="utf-8")
+        (tmp / "index.html").write_text(page, encoding="utf-8")
         for name in TEMPLATE_FILES[1:]:
             shutil.copyfile(TEMPLATE_DIR / name, tmp / name)
     return viewer_dir / "index.html"
@@ -111,8 +114,3 @@ def _script_json(value: object) -> str:
     """JSON that is safe inside an HTML <script> element."""
     return (json.dumps(value, ensure_ascii=False, indent=1)
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
-def _html_escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace('"', "&quot;"))
