@@ -29,8 +29,10 @@ from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, lod1_blocks, lod1_error, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
-from .source import attribute_rows, read_city_model
+from .source import Building, attribute_rows, read_city_model
+from .incremental import CONTENT_VERSION, Previous, digest, object_digest
 from .subtree import subtree_bytes
+from .twin_layers import BimDetail, PointLayer, TwinExtras, read_twin_extras
 
 REPORT_NAME = "export_report.json"
 SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all tiles share
@@ -39,6 +41,15 @@ LEAF_EXTENT = 600.0
 LOD1_EXTENT = 700.0
 LOD1_ATTRIBUTES = ("id", "parent_id", "object_class", "name", "function", "usage", "measured_height",
                    "roof_height", "street", "house_number")
+FRAME_GRID = 100.0   # m: the frame's origin is snapped to it, so re-exports of a changed model share the frame
+SQUARE_GRID = 50.0   # m: the quadtree's root square is snapped to it (see quadtree.snapped_square)
+#: Geometric error (m) of a leaf with BIM detail below it: Cesium (maximumScreenSpaceError 16) refines
+#: into the BIM elements within about 100 m of the camera in a 1000 px high view.
+BIM_GEOMETRIC_ERROR = 2.0
+MARKER_RADIUS = 0.5  # m: islands and sensors are small octahedra standing on their position
+GEOJSON_NAMES = {"learning_islands": "islands.geojson", "sensors": "sensors.geojson"}
+POINT_CLASSES = {"learning_islands": "island", "sensors": "sensor"}
+VIEWER_LAYERS = {"learning_islands": "Learning islands", "sensors": "Sensors"}
 
 
 @dataclass
@@ -68,6 +79,12 @@ class ExportResult:
 
 def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportOptions | None = None,
                    reporter: Reporter | None = None) -> ExportResult:
+    """Export the city model (or the whole twin) of ``gpkg`` into the folder ``output``.
+
+    A twin written by ``geotwin:buildtwin`` adds BIM detail tiles below its buildings' LoD2 leaves and the
+    learning islands and sensors as marker features (and as GeoJSON beside the tileset). Exporting into
+    a folder that holds an earlier export reuses every tile file whose content is unchanged
+    (``incremental``)."""
     options = options or ExportOptions()
     reporter = reporter or Reporter()
     if options.format not in ("1.1", "1.0"):
@@ -83,6 +100,15 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     model = read_city_model(gpkg, reporter)
     if not model.buildings:
         raise InputError("no building with geometry to export", path=str(gpkg))
+    # canonical order (by id): a tile's bytes do not depend on the row order of the GeoPackage
+    model.buildings.sort(key=lambda b: b.id)
+    model.containers.sort(key=lambda r: str(r.get("id")))
+    extras = read_twin_extras(gpkg, model.buildings, reporter)
+    model.skipped.extend(extras.skipped)
+    if extras and options.format == "1.0":
+        reporter.warning("3D Tiles 1.0: BIM detail, learning islands and sensors are tiled in 3D Tiles 1.1 only; "
+                         "they are written as GeoJSON beside the tileset")
+    previous = Previous.load(output, REPORT_NAME)
     reporter.check()
     heights = resolve_height_model(model.horizontal_crs, model.vertical_crs, options.height_method,
                                    options.geoid_grid, options.geoid_constant, reporter)
@@ -122,11 +148,12 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         meshes = [meshes[i] for i in keep]
         surface_rows = [surface_rows[i] for i in keep]
         if not model.buildings:
-            raise InputError("no building with a polygon of non-zero area to export", path=str(gpkg))
+            raise InputError("no polygon of non-zero area to export", path=str(gpkg))
     counts = np.array([len(m.vertices) for m in meshes])
     src = np.vstack([m.vertices for m in meshes])
-    src_centre = (src.min(axis=0) + src.max(axis=0)) / 2
-    frame = EnuFrame(geo.to_ecef([src_centre[0]], [src_centre[1]], [src[:, 2].min()])[0])
+    src_centre = np.round((src.min(axis=0) + src.max(axis=0)) / 2 / FRAME_GRID) * FRAME_GRID
+    frame_origin = [float(src_centre[0]), float(src_centre[1]), float(np.floor(src[:, 2].min()))]
+    frame = EnuFrame(geo.to_ecef([frame_origin[0]], [frame_origin[1]], [frame_origin[2]])[0])
     enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     for m, s, c in zip(meshes, starts, counts):
@@ -141,13 +168,18 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     containers = model.container_index()
     building_columns = build_columns(rows, BUILDINGS.fields)
     surface_columns = build_columns(surface_table) if options.features == "surface" else None
+    building_digests = [object_digest(b.row, b.polygons) + digest([bytes(f.wkb) for f in b.footprint])
+                        for b in model.buildings]
+    container_digests = {str(r["id"]): digest(r) for r in model.containers}
 
+    square = _square(previous, lo, hi, centres, options.implicit)
     if options.implicit:
-        root, _ = quadtree.build_implicit(lo, hi, leaf_max=options.leaf_max_buildings, leaf_extent=LEAF_EXTENT)
+        root, _ = quadtree.build_implicit(lo, hi, leaf_max=options.leaf_max_buildings, leaf_extent=LEAF_EXTENT,
+                                          square=square)
     else:
         root = quadtree.build_explicit(centres, lo, hi, leaf_max=options.leaf_max_buildings,
                                        leaf_extent=LEAF_EXTENT, lod1_max=options.lod1_max_buildings,
-                                       lod1_extent=LOD1_EXTENT)
+                                       lod1_extent=LOD1_EXTENT, square=square)
     nodes = [n for n in root.walk()]
     with_content = [n for n in nodes if n.content]
     errors_lod1 = np.array([lod1_error(b) for b in model.buildings]) if any(
@@ -161,59 +193,120 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
                          "(KHR_mesh_quantization) but not meshopt-compressed")
     stats = {"tiles": [], "max_quantization_error": 0.0, "quantized_tiles": 0, "float_tiles": 0}
     content_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    classes = {"building": building_columns, **({"surface": surface_columns} if surface_columns else {})}
+    schema_json = json.dumps(metadata_schema(classes), ensure_ascii=False) if options.format == "1.1" else ""
+    context = digest(CONTENT_VERSION, {k: getattr(options, k) for k in ("format", "features", "compression",
+                                                                         "max_quantization_error")},
+                     meshopt, heights.as_dict(), geo.horizontal["description"], frame_origin, schema_json)
+    records: dict[str, dict] = {}   # uri -> key, bounds, bytes (the next export's ``previous``)
+
+    def place(uri: str, key: str, tmp: Path, encode) -> tuple[np.ndarray, np.ndarray, int]:
+        """Reuse the previous file of ``uri`` when its key is unchanged, else encode and write it."""
+        path = tmp / uri
+        entry = previous.reuse(uri, key, path)
+        if entry is None:
+            data, bounds, info = encode()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            pad = info["quantization_error"]  # quantised vertices may move by up to this
+            entry = {"key": key, "bytes": len(data), "min": [float(v) for v in bounds[0] - pad],
+                     "max": [float(v) for v in bounds[1] + pad], "rewritten": True,
+                     "quantization_error": info["quantization_error"], "quantized": info["quantized"],
+                     **{k: v for k, v in info.items() if k in ("vertices", "triangles")}}
+        else:
+            entry = {**entry, "rewritten": False}
+        records[uri] = entry
+        stats["max_quantization_error"] = max(stats["max_quantization_error"], entry["quantization_error"])
+        stats["quantized_tiles" if entry["quantized"] else "float_tiles"] += 1
+        return np.array(entry["min"]), np.array(entry["max"]), entry["bytes"]
 
     with atomic_path(output, directory=True) as tmp:
         tmp.mkdir(parents=True, exist_ok=True)
         if options.format == "1.1":
-            classes = {"building": building_columns, **({"surface": surface_columns} if surface_columns else {})}
-            (tmp / SCHEMA_NAME).write_text(json.dumps(metadata_schema(classes), ensure_ascii=False),
-                                           encoding="utf-8")
+            (tmp / SCHEMA_NAME).write_text(schema_json, encoding="utf-8")
         for k, node in enumerate(with_content):
             reporter.check()
-            reporter.progress(30 + 60 * k / len(with_content))
-            if node.content == "lod1":
-                blocks = lod1_blocks([model.buildings[bi] for bi in node.own])
-                src = np.vstack([blk.vertices for blk in blocks])
-                enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
-                start = 0
-                for blk in blocks:
-                    blk.vertices, start = enu[start:start + len(blk.vertices)], start + len(blk.vertices)
-                tile_meshes, tile_surfaces = blocks, None
-            else:
-                tile_meshes = [meshes[bi] for bi in node.own]
-                tile_surfaces = [surface_rows[bi] for bi in node.own]
+            reporter.progress(30 + 55 * k / len(with_content))
+            node.own = np.array(sorted(node.own, key=lambda i: model.buildings[i].id), dtype=np.int64)
             own_parents = {model.buildings[bi].row.get("parent_id") for bi in node.own}
-            extra_rows = sorted(containers[p] for p in own_parents if p in containers)
+            extra_rows = sorted((containers[p] for p in own_parents if p in containers),
+                                key=lambda i: str(model.containers[i - len(model.buildings)]["id"]))
             feature_rows = np.concatenate([node.own, np.array(extra_rows, dtype=np.int64)])
-            data, bounds, info = _tile_content(tile_meshes, tile_surfaces, feature_rows, building_columns,
-                                               surface_columns, options, quantize, meshopt,
-                                               "../" * (node.key.count("/") + 1) + SCHEMA_NAME)
-            path = tmp / "tiles" / f"{node.key}.{ext}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            node.content_bytes = len(data)
-            pad = info["quantization_error"]  # quantised vertices may move by up to this
-            content_bounds[node.key] = (bounds[0] - pad, bounds[1] + pad)
-            stats["max_quantization_error"] = max(stats["max_quantization_error"], info["quantization_error"])
-            stats["quantized_tiles" if info["quantized"] else "float_tiles"] += 1
-            stats["tiles"].append({"uri": f"tiles/{node.key}.{ext}", "bytes": len(data), "kind": node.content,
-                                   "buildings": int(len(node.own)), "leaf": not node.children,
-                                   **{k: v for k, v in info.items() if k in ("vertices", "triangles")}})
+            key = digest(context, node.key, node.content, [building_digests[i] for i in node.own],
+                         [container_digests[str(model.containers[i - len(model.buildings)]["id"])]
+                          for i in extra_rows])
 
-        quadtree.finish(root, errors_lod1, content_bounds)
+            def encode(node=node, feature_rows=feature_rows):
+                if node.content == "lod1":
+                    blocks = lod1_blocks([model.buildings[bi] for bi in node.own])
+                    src = np.vstack([blk.vertices for blk in blocks])
+                    enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
+                    start = 0
+                    for blk in blocks:
+                        blk.vertices, start = enu[start:start + len(blk.vertices)], start + len(blk.vertices)
+                    tile_meshes, tile_surfaces = blocks, None
+                else:
+                    tile_meshes = [meshes[bi] for bi in node.own]
+                    tile_surfaces = [surface_rows[bi] for bi in node.own]
+                return _tile_content(tile_meshes, tile_surfaces, feature_rows, building_columns,
+                                     surface_columns, options, quantize, meshopt,
+                                     "../" * (node.key.count("/") + 1) + SCHEMA_NAME)
+
+            uri = f"tiles/{node.key}.{ext}"
+            bmin, bmax, size = place(uri, key, tmp, encode)
+            node.content_bytes = size
+            content_bounds[node.key] = (bmin, bmax)
+            stats["tiles"].append({"uri": uri, "bytes": size, "kind": node.content,
+                                   "buildings": int(len(node.own)), "leaf": not node.children,
+                                   **{k: v for k, v in records[uri].items() if k in ("vertices", "triangles")}})
+
+        twin_tiles = _twin_tiles(extras, model, root, options, frame, geo, context, quantize, meshopt, tmp, place,
+                                 stats) if extras and options.format == "1.1" else {"bim": [], "points": []}
+        details = {t["node"]: (BIM_GEOMETRIC_ERROR, t["min"], t["max"]) for t in twin_tiles["bim"]
+                   if t["node"] is not None}
+        quadtree.finish(root, errors_lod1, content_bounds, details)
         reporter.check()
-        tileset = _tileset_json(root, frame, options, ext, heights.as_dict(), tmp)
+        tileset = _tileset_json(root, frame, options, ext, heights.as_dict(), tmp, twin_tiles)
         (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
+        layers = _write_geojson(extras, geo, tmp)
         stats["tileset_bytes"] = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(model, heights, frame, options, stats, root, quantize, meshopt, degenerate)
         report["horizontal_transformation"] = geo.horizontal
+        report["twin"] = {"bim_tiles": [{k: v for k, v in t.items() if k not in ("min", "max")}
+                                        for t in twin_tiles["bim"]],
+                          "point_tiles": [{k: v for k, v in t.items() if k not in ("min", "max")}
+                                          for t in twin_tiles["points"]],
+                          "geojson": layers, "changes": _twin_changes(gpkg)}
+        rewritten = sorted(u for u, r in records.items() if r["rewritten"])
+        report["incremental"] = {
+            "version": CONTENT_VERSION, "frame_origin": frame_origin, "square": list(square),
+            "previous_tiles": len(previous.tiles), "rewritten": rewritten,
+            "reused": sorted(u for u, r in records.items() if not r["rewritten"]),
+            "tiles": {u: {k: v for k, v in r.items() if k != "rewritten"} for u, r in records.items()}}
         (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
         if options.viewer:
-            _write_viewer(tmp, options, root, frame)
+            _write_viewer(tmp, options, root, frame, {VIEWER_LAYERS[k]: f"../{v}" for k, v in layers.items()})
         reporter.progress(100)
-    reporter.info(f"{len(with_content)} tiles, {report['sizes']['total_bytes']} bytes, "
+    reporter.info(f"{len(records)} tiles ({len(rewritten)} written, {len(records) - len(rewritten)} unchanged "
+                  f"and kept), {report['sizes']['total_bytes']} bytes, "
                   f"{report['sizes']['bytes_per_building']:.0f} bytes per building")
     return ExportResult(output, output / "tileset.json", len(with_content), heights.method, report)
+
+
+def _square(previous: Previous, lo: np.ndarray, hi: np.ndarray, centres: np.ndarray,
+            implicit: bool) -> tuple[float, float, float]:
+    """The quadtree's root square: the previous export's while it still holds everything (and is not more
+    than twice too large), else the content's square snapped to ``SQUARE_GRID``."""
+    margin = 0.01
+    snapped = quadtree.snapped_square(lo - margin, hi + margin, SQUARE_GRID)
+    if previous.square:
+        x0, y0, size = previous.square
+        a, b = (lo - margin, hi + margin) if implicit else (centres, centres)
+        inside = (a[:, 0].min() >= x0 and a[:, 1].min() >= y0 and b[:, 0].max() <= x0 + size
+                  and b[:, 1].max() <= y0 + size)
+        if inside and size <= 2 * snapped[2]:
+            return float(x0), float(y0), float(size)
+    return snapped
 
 
 def _tile_content(tile_meshes: list[Mesh], tile_surfaces: list[list[int]] | None, buildings: np.ndarray,
@@ -235,14 +328,7 @@ def _tile_content(tile_meshes: list[Mesh], tile_surfaces: list[list[int]] | None
     gl = enu_to_gltf(verts)
     centre = (gl.min(axis=0) + gl.max(axis=0)) / 2
     local = gl - centre
-    a, b, c = local[tris[:, 0]], local[tris[:, 1]], local[tris[:, 2]]
-    face = np.cross(b - a, c - a)
-    poly_normal = np.zeros((int(poly_counts.sum()), 3))
-    np.add.at(poly_normal, polygon[tris[:, 0]], face)
-    length = np.linalg.norm(poly_normal, axis=1, keepdims=True)
-    poly_normal = np.divide(poly_normal, length, out=np.tile([0.0, 1.0, 0.0], (len(poly_normal), 1)),
-                            where=length > 0)
-    normals = poly_normal[polygon]
+    normals = _normals(local, tris, polygon, int(poly_counts.sum()))
 
     columns = building_columns
     if tile_surfaces is None:  # LoD1 blocks: what styling and a first click need; the LoD2 tiles hold all
@@ -285,32 +371,63 @@ def _box(lo: np.ndarray, hi: np.ndarray) -> list[float]:
 
 
 def _tileset_json(root: quadtree.Node, frame: EnuFrame, options: ExportOptions, ext: str, height: dict,
-                  tmp: Path) -> dict:
+                  tmp: Path, twin_tiles: dict | None = None) -> dict:
+    """tileset.json. With twin content, the root is a tile (refine ADD) whose children are the city model's
+    tree, the islands' and sensors' marker tiles and (implicit tiling) the BIM detail tiles; in an explicit
+    tree each BIM tile is a child of its building's LoD2 leaf, which refines ADD into it."""
     extras = {"geotwin": {"heightModel": height, "crs": "EPSG:4978",
                           "frame": {"type": "ENU", "longitude": frame.lon, "latitude": frame.lat,
                                     "originEcef": [float(v) for v in frame.origin]}}}
     asset = {"version": options.format, "generator": "GeoTwin", "extras": extras}
     if options.format == "1.0":
         asset["gltfUpAxis"] = "Y"
+    twin_tiles = twin_tiles or {"bim": [], "points": []}
+    below = {}
+    for t in twin_tiles["bim"]:
+        if t["node"] is not None and not options.implicit:
+            below.setdefault(t["node"], []).append(t)
+
+    def leaf_tile(t: dict) -> dict:
+        return {"boundingVolume": {"box": _box(t["min"], t["max"])}, "geometricError": 0.0,
+                "content": {"uri": t["uri"]}}
+
     if options.implicit:
         available, levels = _write_subtrees(root, tmp)
-        tile = _implicit_tile(root, frame, ext, available, levels)
-        return {"asset": asset, "geometricError": tile["geometricError"] * 2, "root": tile}
+        t = _implicit_tile(root, frame, ext, available, levels)
+        lo = np.array([root.x0, root.y0, root.box_min[2]])
+        hi = np.array([root.x0 + root.size, root.y0 + root.size, root.box_max[2]])
+    else:
+        def tile(node: quadtree.Node) -> dict:
+            t: dict = {"boundingVolume": {"box": _box(node.box_min, node.box_max)},
+                       "geometricError": node.geometric_error}
+            if node.content:
+                t["content"] = {"uri": f"tiles/{node.key}.{ext}"}
+            if node.children:
+                t["children"] = [tile(c) for c in node.children]
+            if node.key in below:       # BIM detail: added to the leaf's LoD2 when close
+                t["refine"] = "ADD"
+                t["children"] = [leaf_tile(d) for d in below[node.key]]
+            return t
 
-    def tile(node: quadtree.Node) -> dict:
-        t: dict = {"boundingVolume": {"box": _box(node.box_min, node.box_max)},
-                   "geometricError": node.geometric_error}
-        if node.content:
-            t["content"] = {"uri": f"tiles/{node.key}.{ext}"}
-        if node.children:
-            t["children"] = [tile(c) for c in node.children]
-        return t
-
-    t = tile(root)
-    t["refine"] = "REPLACE"
-    t["transform"] = frame.transform()
-    diag = float(np.linalg.norm(root.box_max - root.box_min))
-    return {"asset": asset, "geometricError": max(diag, root.geometric_error), "root": t}
+        t = tile(root)
+        t.setdefault("refine", "REPLACE")
+        t["transform"] = frame.transform()
+        lo, hi = root.box_min, root.box_max
+    error = max(float(np.linalg.norm(hi - lo)), t["geometricError"])
+    others = [d for d in twin_tiles["bim"] if d["node"] is None or options.implicit]
+    if not (twin_tiles["points"] or others):
+        return {"asset": asset, "geometricError": error * 2 if options.implicit else error, "root": t}
+    t.pop("transform")
+    children = [t] + [leaf_tile(p) for p in twin_tiles["points"]]
+    for d in others:  # a group whose error makes Cesium load the BIM elements only when close
+        children.append({"boundingVolume": {"box": _box(d["min"], d["max"])},
+                         "geometricError": BIM_GEOMETRIC_ERROR, "refine": "ADD", "children": [leaf_tile(d)]})
+    boxes = [(lo, hi)] + [(d["min"], d["max"]) for d in twin_tiles["points"] + twin_tiles["bim"]]
+    all_lo, all_hi = np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
+    error = max(error, float(np.linalg.norm(all_hi - all_lo)))
+    wrapper = {"boundingVolume": {"box": _box(all_lo, all_hi)}, "geometricError": error, "refine": "ADD",
+               "transform": frame.transform(), "children": children}
+    return {"asset": asset, "geometricError": error * 2, "root": wrapper}
 
 
 def _write_subtrees(root: quadtree.Node, tmp: Path) -> tuple[int, int]:
@@ -363,10 +480,11 @@ def _report(model, heights, frame, options, stats, root, quantize, meshopt, dege
     }
 
 
-def _write_viewer(tmp: Path, options: ExportOptions, root: quadtree.Node, frame: EnuFrame) -> None:
+def _write_viewer(tmp: Path, options: ExportOptions, root: quadtree.Node, frame: EnuFrame,
+                  layers: dict[str, str] | None = None) -> None:
     from . import viewer
 
-    kwargs = {"tileset_url": "../tileset.json", "title": "GeoTwin"}
+    kwargs = {"tileset_url": "../tileset.json", "title": "GeoTwin", "extra_layers": layers or None}
     if options.cesium_url:
         kwargs["cesium_url"] = options.cesium_url
     ground = frame.to_ecef(root.box_min.reshape(1, 3))
@@ -375,3 +493,166 @@ def _write_viewer(tmp: Path, options: ExportOptions, root: quadtree.Node, frame:
     _, _, h = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*ground[0])
     kwargs["ground_height"] = float(h)
     viewer.write_viewer(tmp, **kwargs)
+
+
+def _normals(local: np.ndarray, tris: np.ndarray, polygon: np.ndarray, polygons: int) -> np.ndarray:
+    """Per-vertex normals: the area-weighted normal of the vertex's polygon."""
+    a, b, c = local[tris[:, 0]], local[tris[:, 1]], local[tris[:, 2]]
+    face = np.cross(b - a, c - a)
+    poly_normal = np.zeros((polygons, 3))
+    np.add.at(poly_normal, polygon[tris[:, 0]], face)
+    length = np.linalg.norm(poly_normal, axis=1, keepdims=True)
+    poly_normal = np.divide(poly_normal, length, out=np.tile([0.0, 1.0, 0.0], (len(poly_normal), 1)),
+                            where=length > 0)
+    return poly_normal[polygon]
+
+
+def _feature_content(meshes: list[Mesh], columns: list[Column], class_name: str, options: ExportOptions,
+                     quantize: bool, meshopt: bool) -> tuple[bytes, tuple, dict]:
+    """A GLB with one feature per mesh (ENU vertices) and its property table; the schema is embedded."""
+    verts = np.vstack([m.vertices for m in meshes])
+    sizes = np.array([len(m.vertices) for m in meshes])
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    tris = np.vstack([m.triangles + o for m, o in zip(meshes, offsets)])
+    poly_counts = np.array([m.polygon_count for m in meshes])
+    poly_offsets = np.concatenate([[0], np.cumsum(poly_counts)[:-1]])
+    polygon = np.concatenate([m.polygon + o for m, o in zip(meshes, poly_offsets)])
+    gl = enu_to_gltf(verts)
+    centre = (gl.min(axis=0) + gl.max(axis=0)) / 2
+    local = gl - centre
+    normals = _normals(local, tris, polygon, int(poly_counts.sum()))
+    ids = np.repeat(np.arange(len(meshes)), sizes)
+    features = [FeatureSet(ids, class_name, class_name, columns, np.arange(len(meshes)))]
+    result = build_glb(local, normals, tris, features, translation=centre, quantize=quantize, meshopt=meshopt,
+                       max_error=options.max_quantization_error)
+    info = {"quantized": result.quantized, "quantization_error": result.max_quantization_error, **result.stats}
+    return result.data, (verts.min(axis=0), verts.max(axis=0)), info
+
+
+def _marker(centre: np.ndarray, radius: float = MARKER_RADIUS) -> Mesh:
+    """An octahedron (ENU) standing on ``centre``: 8 flat faces."""
+    top, bottom = np.array([0, 0, 2 * radius]), np.array([0, 0, 0.0])
+    ring = [np.array([radius, 0, radius]), np.array([0, radius, radius]),
+            np.array([-radius, 0, radius]), np.array([0, -radius, radius])]
+    faces = []
+    for i in range(4):
+        a, b = ring[i], ring[(i + 1) % 4]
+        faces.append((a, b, top))       # anticlockwise seen from outside
+        faces.append((b, a, bottom))
+    verts = np.array([v for f in faces for v in f], np.float64) + centre
+    return Mesh(verts, np.arange(24).reshape(8, 3), np.repeat(np.arange(8), 3), 8)
+
+
+def _safe_name(text: str) -> str:
+    clean = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
+    return f"{clean[:48]}-{digest(text)[:8]}"
+
+
+def _point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict], np.ndarray, np.ndarray]:
+    """Rows with the placement heights added, and lon/lat, ellipsoidal heights."""
+    lon, lat, h = geo.to_geographic(layer.xyz[:, 0], layer.xyz[:, 1], layer.xyz[:, 2])
+    rows = []
+    for row, z, eh, source in zip(layer.rows, layer.xyz[:, 2], h, layer.height_source):
+        rows.append({**row, "normal_height": float(z), "ellipsoidal_height": round(float(eh), 4),
+                     "height_source": source})
+    return rows, np.column_stack([lon, lat]), h
+
+
+def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportOptions, frame: EnuFrame,
+                geo: Georeferencer, context: str, quantize: bool, meshopt: bool, tmp: Path, place,
+                stats: dict) -> dict:
+    """BIM detail tiles (one per twin building with BIM, below its LoD2 tile) and marker tiles of the
+    islands and sensors."""
+    from ...bim.layers import BIM_ELEMENTS as BIM_SPEC
+
+    index = {b.id: i for i, b in enumerate(model.buildings)}
+    leaf_of: dict[int, str] = {}
+    for node in root.walk():
+        if node.content == "lod2" and not (options.implicit and node.children):
+            for i in node.own:
+                leaf_of[int(i)] = node.key
+    out: dict = {"bim": [], "points": []}
+    for detail in extras.bim:
+        elements = [Building(row, polys) for row, polys in zip(detail.rows, detail.polygons)]
+        built = lod2_meshes(elements)
+        keep = [k for k, (m, _) in enumerate(built) if len(m.triangles)]
+        if not keep:
+            model.skipped.append(f"BIM building {detail.bim_building_id}: no element with triangles")
+            continue
+        bim_meshes = [built[k][0] for k in keep]
+        bim_rows = [detail.rows[k] for k in keep]
+        uri = f"tiles/bim/{_safe_name(detail.bim_building_id)}.glb"
+        key = digest(context, "bim", uri, [object_digest(r, p) for r, p in
+                                           zip(bim_rows, [detail.polygons[k] for k in keep])])
+
+        def encode(bim_meshes=bim_meshes, bim_rows=bim_rows):
+            src = np.vstack([m.vertices for m in bim_meshes])
+            enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
+            start = 0
+            for m in bim_meshes:
+                m.vertices, start = enu[start:start + len(m.vertices)], start + len(m.vertices)
+            return _feature_content(bim_meshes, build_columns(bim_rows, BIM_SPEC.fields), "bim_element",
+                                    options, quantize, meshopt)
+
+        lo, hi, size = place(uri, key, tmp, encode)
+        i = index.get(detail.building_id)
+        out["bim"].append({"uri": uri, "node": leaf_of.get(i) if i is not None else None,
+                           "building_id": detail.building_id, "bim_building_id": detail.bim_building_id,
+                           "elements": len(keep), "bytes": size, "min": lo, "max": hi})
+        stats["tiles"].append({"uri": uri, "bytes": size, "kind": "bim", "buildings": 1, "leaf": True})
+    for layer in extras.points:
+        rows, _, _ = _point_rows(layer, geo)
+        uri = f"tiles/points/{layer.name}.glb"
+        key = digest(context, "points", uri, rows, layer.xyz)
+
+        def encode(rows=rows, layer=layer):
+            enu = frame.to_enu(geo.to_ecef(layer.xyz[:, 0], layer.xyz[:, 1], layer.xyz[:, 2]))
+            return _feature_content([_marker(p) for p in enu], build_columns(rows), POINT_CLASSES[layer.name],
+                                    options, quantize, meshopt)
+
+        lo, hi, size = place(uri, key, tmp, encode)
+        out["points"].append({"uri": uri, "layer": layer.name, "features": len(rows), "bytes": size,
+                              "min": lo, "max": hi})
+        stats["tiles"].append({"uri": uri, "bytes": size, "kind": "points", "buildings": 0, "leaf": True})
+    return out
+
+
+def _write_geojson(extras: TwinExtras, geo: Georeferencer, tmp: Path) -> dict[str, str]:
+    """islands.geojson and sensors.geojson (EPSG:4326, RFC 7946) beside the tileset; layer -> file name."""
+    written = {}
+    for layer in extras.points:
+        rows, lonlat, _ = _point_rows(layer, geo)
+        features = []
+        for row, (lon, lat) in zip(rows, lonlat):
+            props = dict(row)
+            raw = props.get("attributes")
+            if isinstance(raw, str) and raw.strip():
+                try:
+                    props["attributes"] = json.loads(raw)
+                except json.JSONDecodeError:
+                    pass
+            fid = props.get("id") or props.get("sensor_key")
+            features.append({"type": "Feature", "id": fid,
+                             "geometry": {"type": "Point", "coordinates": [round(float(lon), 9), round(float(lat), 9)]},
+                             "properties": props})
+        name = GEOJSON_NAMES[layer.name]
+        doc = {"type": "FeatureCollection", "name": layer.name, "features": features}
+        (tmp / name).write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        written[layer.name] = name
+    return written
+
+
+def _twin_changes(gpkg) -> dict | None:
+    """The buildings changed by the twin's latest build (``changes``), for the report."""
+    import pyogrio
+
+    try:
+        frame = pyogrio.read_dataframe(gpkg, layer="changes", read_geometry=False)
+    except Exception:  # not a twin (no changes table)
+        return None
+    if frame.empty:
+        return None
+    last = int(frame["build_id"].max())
+    latest = frame[(frame["build_id"] == last) & (frame["layer"] == "buildings")]
+    return {"build_id": last, **{c: sorted(latest[latest["change"] == c]["object_id"])
+                                 for c in ("added", "removed", "modified")}}

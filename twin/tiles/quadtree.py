@@ -48,10 +48,21 @@ def root_square(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float, float]:
     return cx - size / 2, cy - size / 2, size
 
 
+def snapped_square(lo: np.ndarray, hi: np.ndarray, grid: float = 50.0) -> tuple[float, float, float]:
+    """The square (x0, y0, size) around all (N, 3) bounds, its corner and size on a ``grid`` (m): small
+    changes of the content keep the square, and so the tree and its tiles (incremental export)."""
+    a = np.floor(lo.min(axis=0)[:2] / grid) * grid
+    b = np.ceil(hi.max(axis=0)[:2] / grid) * grid
+    return float(a[0]), float(a[1]), float(max(b[0] - a[0], b[1] - a[1], grid))
+
+
 def build_explicit(centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, leaf_max: int,
-                   leaf_extent: float, lod1_max: int, lod1_extent: float, max_level: int = 18) -> Node:
-    """Split by building centres until a tile holds at most ``leaf_max`` buildings and spans at most ``leaf_extent``."""
-    x0, y0, size = root_square(lo, hi)
+                   leaf_extent: float, lod1_max: int, lod1_extent: float, max_level: int = 18,
+                   square: tuple[float, float, float] | None = None) -> Node:
+    """Split by building centres until a tile holds at most ``leaf_max`` buildings and spans at most ``leaf_extent``.
+
+    ``square``: the root square (x0, y0, size); by default the bounds' square."""
+    x0, y0, size = square or root_square(lo, hi)
     root = Node(0, 0, 0, x0, y0, size, np.arange(len(centres)))
     stack = [root]
     while stack:
@@ -88,10 +99,11 @@ def build_explicit(centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, leaf_
 
 
 def build_implicit(lo: np.ndarray, hi: np.ndarray, *, leaf_max: int, leaf_extent: float,
-                   max_level: int = 12, margin: float = 0.01) -> tuple[Node, tuple[float, float, float]]:
+                   max_level: int = 12, margin: float = 0.01,
+                   square: tuple[float, float, float] | None = None) -> tuple[Node, tuple[float, float, float]]:
     """Buildings sink to the deepest tile that contains their whole extent (plus ``margin``, the
-    most quantisation may move a vertex)."""
-    x0, y0, size = root_square(lo - margin, hi + margin)
+    most quantisation may move a vertex). ``square``: the root square, by default the bounds' square."""
+    x0, y0, size = square or root_square(lo - margin, hi + margin)
     root = Node(0, 0, 0, x0, y0, size, np.arange(len(lo)))
     stack = [root]
     while stack:
@@ -116,8 +128,13 @@ def build_implicit(lo: np.ndarray, hi: np.ndarray, *, leaf_max: int, leaf_extent
     return root, (x0, y0, size)
 
 
-def finish(root: Node, errors_lod1: np.ndarray, content_bounds: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-    """Bounds (content and children) and geometric errors: 0 at leaves, parents >= children."""
+def finish(root: Node, errors_lod1: np.ndarray, content_bounds: dict[str, tuple[np.ndarray, np.ndarray]],
+           details: dict[str, tuple[float, np.ndarray, np.ndarray]] | None = None) -> None:
+    """Bounds (content and children) and geometric errors: 0 at leaves, parents >= children.
+
+    ``details``: tile key -> (geometric error, bounds) of detail tiles (BIM) added below that tile: the
+    tile's bounds include them and its error is at least that error, so that it refines into them."""
+    details = details or {}
     def visit(node: Node, inherited: float | None) -> None:
         if node.content == "lod1":
             inherited = max(float(errors_lod1[node.own].max()), 0.5)
@@ -125,11 +142,13 @@ def finish(root: Node, errors_lod1: np.ndarray, content_bounds: dict[str, tuple[
             visit(c, inherited if node.content != "lod2" else None)
         boxes = [content_bounds[node.key]] if node.key in content_bounds else []
         boxes += [(c.box_min, c.box_max) for c in node.children]
+        if node.key in details:
+            boxes.append(details[node.key][1:])
         node.box_min = np.min([b[0] for b in boxes], axis=0)
         node.box_max = np.max([b[1] for b in boxes], axis=0)
         child_max = max((c.geometric_error for c in node.children), default=0.0)
         if not node.children:
-            node.geometric_error = 0.0
+            node.geometric_error = details[node.key][0] if node.key in details else 0.0
         elif node.content == "lod1":
             node.geometric_error = max(inherited, child_max)
         elif inherited is not None:     # empty tile between LoD1 and LoD2: refine together with its parent

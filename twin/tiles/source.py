@@ -105,6 +105,8 @@ def crs_of(path: Path) -> tuple[str, str | None]:
     horizontal, vertical = None, None
     if SOURCES.name in layers:
         src = pyogrio.read_dataframe(path, layer=SOURCES.name, read_geometry=False)
+        if "source_kind" in src.columns:  # a twin: the buildings' CRS is the city model's
+            src = src[src["source_kind"].fillna("").isin(["citymodel", ""])]
         hs = sorted({h for h in src.get("horizontal_crs", []) if isinstance(h, str) and h})
         vs = sorted({v for v in src.get("vertical_crs", []) if isinstance(v, str) and v})
         if len(hs) > 1 or len(vs) > 1:

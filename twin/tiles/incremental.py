@@ -1,0 +1,80 @@
+"""Incremental export: content keys of tiles, and reuse of unchanged tile files from the previous export.
+
+Every content file gets a key: SHA-256 over what its bytes depend on: the export options, height
+model, frame and metadata schema (the ``context``), the tile's place in the tree, and the digest of
+every object it holds (attribute row and coordinates). ``export_report.json`` keeps the keys, the
+frame, the quadtree's root square and each tile's bounds. Exporting again into the same folder
+hard-links (or copies, keeping the mtime) a file whose key is unchanged into the new tileset instead
+of encoding it again, so an unchanged tile stays byte-identical and keeps its mtime; only tiles whose
+set of objects or whose objects changed are rewritten.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+#: bump when the encoding of tile content changes, so that old tiles are not reused
+CONTENT_VERSION = 1
+
+
+def digest(*parts) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        if isinstance(p, np.ndarray):
+            h.update(np.ascontiguousarray(p, dtype=np.float64 if p.dtype.kind == "f" else p.dtype).tobytes())
+        elif isinstance(p, bytes):
+            h.update(p)
+        else:
+            h.update(json.dumps(p, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def object_digest(row: dict, polygons) -> str:
+    """An object's attribute row and the coordinates (and semantics) of its polygons."""
+    parts: list = [row]
+    for p in polygons:
+        parts.append([p.surface_type, p.surface_id, [len(r) for r in p.rings]])
+        parts.extend(p.rings)
+    return digest(*parts)
+
+
+@dataclass
+class Previous:
+    """What the previous export in the output folder recorded (empty when there is none)."""
+
+    folder: Path
+    frame_origin: list[float] | None = None
+    square: list[float] | None = None
+    tiles: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, output: Path, report_name: str) -> "Previous":
+        try:
+            report = json.loads((output / report_name).read_text(encoding="utf-8"))
+            inc = report["incremental"]
+            if inc.get("version") != CONTENT_VERSION:
+                return cls(output)
+            return cls(output, inc.get("frame_origin"), inc.get("square"), inc.get("tiles", {}))
+        except (OSError, KeyError, TypeError, ValueError):
+            return cls(output)
+
+    def reuse(self, uri: str, key: str, target: Path) -> dict | None:
+        """Link the previous file of ``uri`` into ``target`` when its key is ``key``; its record, else None."""
+        entry = self.tiles.get(uri)
+        source = self.folder / uri
+        if not entry or entry.get("key") != key or not source.is_file() \
+                or source.stat().st_size != entry.get("bytes"):
+            return None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)    # another file system: a copy with the same bytes and mtime
+        return entry

@@ -1,0 +1,156 @@
+"""Read what a twin GeoPackage (``geotwin:buildtwin``) adds to the city model for tiling: the BIM
+elements of each twin building that has BIM detail, and the learning islands and sensors with the
+normal height they are placed at."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .source import Polygon, _layers, _rings
+
+BIM_ELEMENTS = "bim_elements"
+BIM_SPACES = "bim_spaces"
+ISLANDS = "learning_islands"
+SENSORS = "sensors"
+#: bim_elements columns whose JSON stays one string property (flattening every pset would make
+#: hundreds of sparse columns)
+JSON_AS_TEXT = ("psets",)
+
+
+@dataclass
+class BimDetail:
+    """The BIM elements that detail one twin building: rows and triangles (source CRS)."""
+
+    building_id: str                    # twin building id (buildings.id)
+    bim_building_id: str                # IFC GlobalId
+    rows: list[dict] = field(default_factory=list)
+    polygons: list[list[Polygon]] = field(default_factory=list)   # per element
+
+
+@dataclass
+class PointLayer:
+    """Islands or sensors: attribute rows and positions (x, y, normal height) in the source CRS."""
+
+    name: str
+    rows: list[dict]
+    xyz: np.ndarray
+    height_source: list[str]
+
+
+@dataclass
+class TwinExtras:
+    bim: list[BimDetail]
+    points: list[PointLayer]
+    skipped: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.bim or self.points)
+
+
+def _records(frame) -> list[dict]:
+    cols = [c for c in frame.columns if c != "geometry"]
+    values = frame[cols].astype(object)
+    rows = values.where(frame[cols].notna(), None).to_dict("records")
+    for row in rows:
+        for k, v in row.items():
+            if isinstance(v, float) and math.isnan(v):
+                row[k] = None
+            elif isinstance(v, np.generic):
+                row[k] = v.item()
+    return rows
+
+
+def read_twin_extras(path: str | Path, buildings: list, reporter=None) -> TwinExtras:
+    """BIM detail per twin building, islands and sensors of ``path`` (empty for a city-model GeoPackage).
+
+    ``buildings``: the city model's ``source.Building``s (ground heights place islands and sensors).
+    """
+    import pyogrio
+
+    path = Path(path)
+    layers = _layers(path)
+    skipped: list[str] = []
+    by_id = {b.id: b for b in buildings}
+    grounds = [float(b.row["ground_height"]) for b in buildings if b.row.get("ground_height") is not None]
+    terrain = min(grounds) if grounds else 0.0
+
+    bim: list[BimDetail] = []
+    if BIM_ELEMENTS in layers:
+        # IFC building -> twin building: matched (buildings.bim_building_id) or added (origin = bim)
+        owner: dict[str, str] = {}
+        for b in buildings:
+            gid = b.row.get("bim_building_id")
+            if gid:
+                owner.setdefault(str(gid), b.id)
+            elif b.row.get("origin") == "bim":
+                owner.setdefault(b.id, b.id)
+        frame = pyogrio.read_dataframe(path, layer=BIM_ELEMENTS)
+        details: dict[str, BimDetail] = {}
+        unmatched: dict[str, int] = {}
+        for row, geom in zip(_records(frame), frame.geometry):
+            gid = str(row.get("building_global_id") or "")
+            if geom is None or geom.is_empty:
+                continue                    # an aggregate: its parts carry the geometry
+            if gid not in owner:
+                unmatched[gid] = unmatched.get(gid, 0) + 1
+                continue
+            detail = details.setdefault(gid, BimDetail(owner[gid], gid))
+            for key in JSON_AS_TEXT:
+                if isinstance(row.get(key), dict):
+                    row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
+            detail.rows.append(row)
+            detail.polygons.append([Polygon(r) for r in _rings(geom)])
+        for gid, n in sorted(unmatched.items()):
+            skipped.append(f"BIM building {gid or '(none)'}: {n} element(s) not tiled, the building is not "
+                           "part of the twin's buildings (a conflation mismatch)")
+        bim = [details[k] for k in sorted(details)]
+
+    points: list[PointLayer] = []
+    floors: dict[str, float] = {}
+    if BIM_SPACES in layers:
+        spaces = pyogrio.read_dataframe(path, layer=BIM_SPACES, columns=["global_id", "floor_elevation"],
+                                        read_geometry=False)
+        floors = {str(g): float(z) for g, z in zip(spaces["global_id"], spaces["floor_elevation"])
+                  if z is not None and not (isinstance(z, float) and math.isnan(z))}
+
+    def ground_of(bid) -> float | None:
+        b = by_id.get(str(bid)) if bid else None
+        return None if b is None or b.row.get("ground_height") is None else float(b.row["ground_height"])
+
+    for name, room_key, building_keys in ((ISLANDS, "room_id", ("building_id",)),
+                                          (SENSORS, None, ("link_id",))):
+        if name not in layers:
+            continue
+        frame = pyogrio.read_dataframe(path, layer=name)
+        rows = _records(frame)
+        xyz, sources, kept = [], [], []
+        for i, (row, geom) in enumerate(zip(rows, frame.geometry)):
+            if geom is None or geom.is_empty:
+                skipped.append(f"{name} row {i + 1} ({row.get('id') or row.get('sensor_key')}): no position")
+                continue
+            z, source = None, ""
+            if geom.has_z and not math.isnan(geom.z):
+                z, source = float(geom.z), "point"
+            if z is None and room_key and row.get(room_key) in floors:
+                z, source = floors[row[room_key]], "room floor"
+            if z is None:
+                for key in building_keys:
+                    z = ground_of(row.get(key))
+                    if z is not None:
+                        source = "building ground"
+                        break
+            if z is None:
+                z, source = terrain, "lowest building ground of the model"
+            xyz.append((geom.x, geom.y, z))
+            sources.append(source)
+            kept.append(row)
+        if kept:
+            points.append(PointLayer(name, kept, np.array(xyz, np.float64), sources))
+    if reporter is not None:
+        for s in skipped:
+            reporter.warning(f"skipped {s}")
+    return TwinExtras(bim, points, skipped)
