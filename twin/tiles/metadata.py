@@ -129,6 +129,12 @@ def _identifier(name: str, taken: set[str]) -> str:
     return ident
 
 
+def _is_identifier(name: str) -> bool:
+    """Ids (id, parent_id, building_id, ...) are never ENUMs: they are not categories, and an ENUM's value
+    list would change whenever one object is added or removed (which rewrites every tile)."""
+    return name == "id" or name.endswith("_id")
+
+
 def build_columns(rows: list[dict], spec_fields: dict[str, str] | None = None) -> list[Column]:
     """Columns for ``rows`` (dicts; ``attributes`` may hold a parsed JSON object), typed over all rows."""
     spec_fields = spec_fields or {}
@@ -151,6 +157,9 @@ def build_columns(rows: list[dict], spec_fields: dict[str, str] | None = None) -
                 seen.add(k)
                 names.append(k)
         flat_rows.append(flat)
+    # canonical order (the layer's fields, then the others by name): the schema does not depend on which
+    # row shows a key first, so adding or removing one object keeps it (incremental export)
+    names = [n for n in spec_fields if n in seen] + sorted(n for n in names if n not in spec_fields)
     taken: set[str] = set()
     columns = []
     for name in names:
@@ -162,7 +171,7 @@ def build_columns(rows: list[dict], spec_fields: dict[str, str] | None = None) -
             kind = "STRING"
         typed = [_as_type(v, kind) for v in values]
         enum = None
-        if kind == "STRING":
+        if kind == "STRING" and not _is_identifier(name):
             distinct = {v for v in typed if v not in (None, "")}
             if distinct and ENUM_NO_DATA not in distinct and len(distinct) <= min(ENUM_MAX, len(typed) / 4):
                 kind, enum = "ENUM", [ENUM_NO_DATA, *sorted(distinct)]
