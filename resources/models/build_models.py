@@ -5,9 +5,11 @@ The models chain GeoTwin's algorithms; the provider loads every ``*.model3`` of 
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+os.environ.setdefault("QT_HASH_SEED", "0")  # before Qt starts: a stable XML attribute order from run to run
 from qgis.core import (QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
                        QgsProcessingModelChildParameterSource, QgsProcessingModelOutput,
                        QgsProcessingModelParameter, QgsProcessingParameterFile,
