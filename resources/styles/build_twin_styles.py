@@ -5,9 +5,11 @@ The city model styles come from build_styles.py. Run once after changing a colou
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+os.environ.setdefault("QT_HASH_SEED", "0")  # before Qt starts: a stable XML attribute order from run to run
 from qgis._3d import QgsRuleBased3DRenderer
 from qgis.core import (QgsApplication, QgsCategorizedSymbolRenderer, QgsFillSymbol, QgsMapLayer,
                        QgsMarkerSymbol, QgsPalLayerSettings, QgsRendererCategory, QgsSingleSymbolRenderer,
@@ -110,6 +112,7 @@ def main(gpkg: str) -> int:
             print(f"{qml}: {message}", file=sys.stderr)
             return 1
         print(HERE / qml)
+        del layer  # before exitQgis, which would otherwise crash on the layer's provider
     app.exitQgis()
     return 0
 
