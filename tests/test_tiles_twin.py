@@ -232,3 +232,23 @@ def test_city_model_geopackage_still_exports_without_twin_content(chain, tmp_pat
     assert result.report["twin"]["bim_tiles"] == [] and result.report["buildings"] == BUILDINGS
     tileset = json.loads((tmp_path / "city" / "tileset.json").read_text())
     assert "transform" in tileset["root"]
+
+
+def test_implicit_tiling_twin_and_b3dm(chain, shared_data, tmp_path):
+    """Implicit tiling: the BIM tile hangs below the root in a group that refines only when close; 3D Tiles
+    1.0 keeps the islands and sensors as GeoJSON."""
+    out = tmp_path / "implicit"
+    export_3dtiles(chain["twin"], out, ExportOptions(implicit=True, viewer=False, leaf_max_buildings=8),
+                   CollectingReporter())
+    tileset = json.loads((out / "tileset.json").read_text())
+    assert not [e.message for e in schema_validator(shared_data, "tileset.schema.json").iter_errors(tileset)]
+    root = tileset["root"]
+    assert root["refine"] == "ADD" and "transform" in root and "implicitTiling" in root["children"][0]
+    (bim, group), = _content(tileset, "tiles/bim/")
+    assert group["geometricError"] == BIM_GEOMETRIC_ERROR and group in root["children"]
+    assert {t["content"]["uri"] for t, p in _content(tileset, "tiles/points/")} == {
+        "tiles/points/learning_islands.glb", "tiles/points/sensors.glb"}
+    old = tmp_path / "b3dm"
+    export_3dtiles(chain["twin"], old, ExportOptions(format="1.0", viewer=False), CollectingReporter())
+    assert json.loads((old / "islands.geojson").read_text())["features"]
+    assert not list(old.rglob("*.glb"))
