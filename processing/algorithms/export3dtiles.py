@@ -18,8 +18,17 @@ class Export3DTiles(GeoTwinAlgorithm):
     GROUP_NAME = "3D Tiles"
     REQUIRES = ("numpy", "shapely", "pyproj", "pyogrio", "geopandas", "mapbox_earcut", "pygltflib", "py3dtiles")
     HELP = (
-        "Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model) as an OGC 3D Tiles tileset, "
-        "with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.\n\n"
+        "Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build "
+        "digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that "
+        "needs no Cesium ion token.\n\n"
+        "A twin adds: the BIM elements of each building with BIM detail, in a tile below the building's LoD2 "
+        "tile that the viewer loads only close up (one feature per element: global_id, ifc_class, name, "
+        "storey, material, ...); the learning islands and sensors as small marker features with their "
+        "properties (booking URL, opening hours, seats; latest value, unit, time, SensorThings link); and "
+        "islands.geojson and sensors.geojson (WGS 84, ellipsoidal height as a property) beside the tileset, "
+        "shown as layers in the viewer.\n"
+        "Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. "
+        "after an incremental twin build); unchanged tile files are kept as they are.\n"
         "FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; "
         "EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles "
         "1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).\n"
@@ -47,7 +56,7 @@ class Export3DTiles(GeoTwinAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
-            self.INPUT, self.tr("City model GeoPackage"), extension="gpkg"))
+            self.INPUT, self.tr("City model or twin GeoPackage"), extension="gpkg"))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Tileset folder")))
         self.addParameter(QgsProcessingParameterEnum(
             self.FORMAT, self.tr("Format"), [self.tr("3D Tiles 1.1 (GLB)"), self.tr("3D Tiles 1.0 (b3dm)")],
@@ -79,6 +88,8 @@ class Export3DTiles(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputFile("TILESET", self.tr("tileset.json")))
         self.addOutput(QgsProcessingOutputNumber("TILES", self.tr("Tiles")))
         self.addOutput(QgsProcessingOutputString("HEIGHT_METHOD", self.tr("Height model used")))
+        self.addOutput(QgsProcessingOutputNumber("REWRITTEN", self.tr("Tiles written")))
+        self.addOutput(QgsProcessingOutputNumber("REUSED", self.tr("Tiles kept unchanged")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
@@ -120,6 +131,10 @@ class Export3DTiles(GeoTwinAlgorithm):
         feedback.pushInfo(self.tr("{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}").format(
             result.tiles, result.report["buildings"], sizes["bytes_per_building"],
             result.report["height_model"]["description"]))
+        incremental = result.report["incremental"]
+        feedback.pushInfo(self.tr("{0} tile files written, {1} kept unchanged").format(
+            len(incremental["rewritten"]), len(incremental["reused"])))
         steps.setProgress(100)
         return {self.OUTPUT: str(result.output), "TILESET": str(result.tileset), "TILES": result.tiles,
-                "HEIGHT_METHOD": result.height_method}
+                "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(incremental["rewritten"]),
+                "REUSED": len(incremental["reused"])}

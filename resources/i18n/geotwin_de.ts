@@ -234,7 +234,7 @@
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="233"/>
+      <location filename="../../plugin/twin_view.py" line="234"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
@@ -409,155 +409,180 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
       <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
-      <source>The constant height model needs GEOID_CONSTANT (metres).</source>
-      <translation type="unfinished"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>Choose the city model GeoPackage.</source>
+      <translation>Wählen Sie das GeoPackage des Stadtmodells.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="120"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <source>Choose the output folder.</source>
+      <translation>Wählen Sie den Ausgabeordner.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <source>The constant height model needs GEOID_CONSTANT (metres).</source>
+      <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
-      <translation type="unfinished"/>
+      <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <source>{0} tile files written, {1} kept unchanged</source>
+      <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="16"/>
       <source>Export 3D Tiles</source>
-      <translation type="unfinished"/>
+      <translation>3D Tiles exportieren</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="18"/>
       <source>3D Tiles</source>
-      <translation type="unfinished"/>
+      <translation>3D Tiles</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="20"/>
-      <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
+      <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 
+A twin adds: the BIM elements of each building with BIM detail, in a tile below the building's LoD2 tile that the viewer loads only close up (one feature per element: global_id, ifc_class, name, storey, material, ...); the learning islands and sensors as small marker features with their properties (booking URL, opening hours, seats; latest value, unit, time, SensorThings link); and islands.geojson and sensors.geojson (WGS 84, ellipsoidal height as a property) beside the tileset, shown as layers in the viewer.
+Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. after an incremental twin build); unchanged tile files are kept as they are.
 FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles 1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).
 COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the meshoptimizer package is installed, EXT_meshopt_compression.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="50"/>
-      <source>City model GeoPackage</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="51"/>
-      <source>Tileset folder</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="53"/>
-      <source>Format</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="53"/>
-      <source>3D Tiles 1.1 (GLB)</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="53"/>
-      <source>3D Tiles 1.0 (b3dm)</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="56"/>
-      <source>Features</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="56"/>
-      <source>One per building</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="56"/>
-      <source>One per surface</source>
-      <translation type="unfinished"/>
+      <translation>Exportiert die Gebäude eines GeoTwin-GeoPackages (aus „3D-Stadtmodell importieren“ oder den Zwilling aus „Digitalen Zwilling bauen“) als OGC-3D-Tiles-Tileset, mit einem CesiumJS-Viewer (viewer/index.html) daneben, der kein Cesium-ion-Token braucht.
+
+Ein Zwilling fügt hinzu: die BIM-Elemente jedes Gebäudes mit BIM-Detail, in einer Kachel unter der LoD2-Kachel des Gebäudes, die der Viewer erst aus der Nähe lädt (ein Feature pro Element: global_id, ifc_class, name, storey, material, ...); die Lerninseln und Sensoren als kleine Markierungs-Features mit ihren Eigenschaften (Buchungs-URL, Öffnungszeiten, Plätze; letzter Wert, Einheit, Zeit, SensorThings-Link); und islands.geojson und sensors.geojson (WGS 84, ellipsoidische Höhe als Eigenschaft) neben dem Tileset, die der Viewer als Ebenen zeigt.
+Ein erneuter Export in denselben OUTPUT-Ordner schreibt nur die Kacheln neu, deren Gebäude sich geändert haben (z. B. nach einem inkrementellen Bau des Zwillings); unveränderte Kacheldateien bleiben, wie sie sind.
+FORMAT: 3D Tiles 1.1 mit GLB-Inhalt (EXT_mesh_features: ein Feature pro Gebäude oder pro Fläche; EXT_structural_metadata: jedes Attribut mit seinem Typ, das Attribut-JSON aufgelöst) oder 3D Tiles 1.0 b3dm mit einer Batch-Tabelle für ältere Viewer (QGIS bis 3.40).
+COMPRESSION: Positionen auf 16 Bit quantisiert (KHR_mesh_quantization, Fehler höchstens 1 cm) und, wenn das Paket meshoptimizer installiert ist, EXT_meshopt_compression.
+Kachelung: ein Quadtree; die Blätter enthalten die LoD2-Geometrie, gröbere Kacheln LoD1-Blöcke (extrudierte Grundrisse). IMPLICIT schreibt stattdessen implizite Kachelung mit Subtree-Dateien.
+Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügbaren Modell zu ellipsoidischen Höhen: dem Quasigeoid-Gitter (GCG2016, wenn PROJ de_bkg_gcg2016.tif hat, oder die Datei GEOID_GRID), sonst EGM96 (Fehler bis etwa 0,5 m, mit einer Warnung), sonst die Konstante GEOID_CONSTANT. Die „Ballpark“-Transformation von PROJ, die das Geoid ignoriert (in Karlsruhe etwa 48 m daneben), wird abgelehnt. Die Methode und ihr erwarteter Fehler stehen in tileset.json (asset.extras) und export_report.json.
+OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="59"/>
+      <source>City model or twin GeoPackage</source>
+      <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="60"/>
+      <source>Tileset folder</source>
+      <translation>Tileset-Ordner</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <source>Format</source>
+      <translation>Format</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <source>3D Tiles 1.1 (GLB)</source>
+      <translation>3D Tiles 1.1 (GLB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <source>3D Tiles 1.0 (b3dm)</source>
+      <translation>3D Tiles 1.0 (b3dm)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <source>Features</source>
+      <translation>Features</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <source>One per building</source>
+      <translation>Eines pro Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <source>One per surface</source>
+      <translation>Eines pro Fläche</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="68"/>
       <source>Compress (quantisation, meshopt)</source>
-      <translation type="unfinished"/>
+      <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="61"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="70"/>
       <source>Implicit tiling (subtrees)</source>
-      <translation type="unfinished"/>
+      <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="63"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="72"/>
       <source>Height model</source>
-      <translation type="unfinished"/>
+      <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="64"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="73"/>
       <source>Automatic (best available)</source>
-      <translation type="unfinished"/>
+      <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="64"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="73"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
-      <translation type="unfinished"/>
+      <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
       <source>EGM96</source>
-      <translation type="unfinished"/>
+      <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
       <source>Constant undulation</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="66"/>
-      <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="69"/>
-      <source>Constant undulation (m)</source>
-      <translation type="unfinished"/>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="71"/>
-      <source>CesiumJS URL or local Build/Cesium folder</source>
-      <translation type="unfinished"/>
+      <translation>Konstante Undulation</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="75"/>
-      <source>Write the web viewer</source>
-      <translation type="unfinished"/>
+      <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
+      <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="79"/>
-      <source>tileset.json</source>
-      <translation type="unfinished"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="78"/>
+      <source>Constant undulation (m)</source>
+      <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="80"/>
-      <source>Tiles</source>
-      <translation type="unfinished"/>
+      <source>CesiumJS URL or local Build/Cesium folder</source>
+      <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="81"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
+      <source>Write the web viewer</source>
+      <translation>Web-Viewer schreiben</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="88"/>
+      <source>tileset.json</source>
+      <translation>tileset.json</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="89"/>
+      <source>Tiles</source>
+      <translation>Kacheln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
       <source>Height model used</source>
-      <translation type="unfinished"/>
+      <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="91"/>
-      <source>Choose the city model GeoPackage.</source>
-      <translation type="unfinished"/>
+      <source>Tiles written</source>
+      <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="93"/>
-      <source>Choose the output folder.</source>
-      <translation type="unfinished"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
+      <source>Tiles kept unchanged</source>
+      <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="17"/>
@@ -662,6 +687,11 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="52"/>
       <source>Level of detail</source>
+      <translation type="unfinished"/>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="54"/>
+      <source>City model GeoPackage</source>
       <translation type="unfinished"/>
     </message>
     <message>
