@@ -252,3 +252,43 @@ def test_implicit_tiling_twin_and_b3dm(chain, shared_data, tmp_path):
     export_3dtiles(chain["twin"], old, ExportOptions(format="1.0", viewer=False), CollectingReporter())
     assert json.loads((old / "islands.geojson").read_text())["features"]
     assert not list(old.rglob("*.glb"))
+
+
+def test_changed_islands_rewrite_only_the_islands_tile(chain, qgis_processing, tmp_path):
+    """An incremental twin build with one island's booking link changed: re-exporting rewrites the islands'
+    tile and GeoJSON only; the buildings', the BIM and the sensors' tiles stay the same files."""
+    import shutil
+
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    def run(alg_id: str, params: dict) -> dict:
+        return qgis_processing.run(alg_id, params, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+
+    doc = json.loads((chain["district"] / "learning_islands.geojson").read_text())
+    changed = doc["features"][3]["properties"]
+    changed["booking_url"] = "https://lerninseln.karlsruhe.example/neu/" + changed["id"]
+    edited = tmp_path / "learning_islands.geojson"
+    edited.write_text(json.dumps(doc), encoding="utf-8")
+    islands = run("geotwin:importlearningislands", {
+        "INPUT": str(edited), "BUILDINGS": f"{chain['city']}|layername=footprints",
+        "ROOMS": f"{chain['out'] / 'school.gpkg'}|layername=bim_spaces", "OUTPUT": str(tmp_path / "islands.gpkg")})
+    twin = tmp_path / "twin.gpkg"
+    shutil.copyfile(chain["twin"], twin)
+    run("geotwin:buildtwin", {"CITYMODEL": [str(chain["city"])], "IFC": [str(chain["out"] / "school.gpkg")],
+                              "ISLANDS": [islands["OUTPUT"]], "SENSORS": [str(chain["out"] / "sensors.gpkg")],
+                              "OUTPUT": str(twin)})
+    out = tmp_path / "tiles"
+    shutil.copytree(chain["tiles"], out)  # copy2: same bytes and mtimes
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "tiles").rglob("*.glb")}
+    result = run("geotwin:export3dtiles", {"INPUT": str(twin), "OUTPUT": str(out)})
+    assert result["REWRITTEN"] == 1 and result["REUSED"] == len(before) - 1
+    report = json.loads((out / REPORT_NAME).read_text())
+    assert report["incremental"]["rewritten"] == ["tiles/points/learning_islands.glb"]
+    for path, (data, mtime) in before.items():
+        if path.name != "learning_islands.glb":
+            assert (path.read_bytes(), path.stat().st_mtime_ns) == (data, mtime), path
+    glb = Tile.open(out / "tiles/points/learning_islands.glb").property_table()
+    assert glb["booking_url"][glb["id"].index(changed["id"])] == changed["booking_url"]
+    written = {f["properties"]["id"]: f["properties"] for f in
+               json.loads((out / "islands.geojson").read_text())["features"]}
+    assert written[changed["id"]]["booking_url"] == changed["booking_url"]
