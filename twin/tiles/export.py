@@ -1,4 +1,18 @@
-"""Export the city model of a GeoTwin GeoPackage as an OGC 3D Tiles tileset (1.1 GLB or 1.0 b3dm).
+"""Export the city model of a GeoTwin GeoPackage, or the whole twin, as an OGC 3D Tiles tileset (1.1 GLB or 1.0 b3dm).
+
+Twin content (a GeoPackage written by ``geotwin:buildtwin``): each twin building with BIM detail gets a
+tile of its BIM elements (one feature per element, ``ifc_class`` for styling, schema embedded) as a child
+of its LoD2 leaf. Refinement is ADD: the leaf keeps showing its other buildings (and the building's own
+LoD2 shell) while the elements are added; the leaf's geometric error ``BIM_GEOMETRIC_ERROR`` makes Cesium
+load them only close up. Learning islands and sensors become small octahedron markers (one feature each,
+with their properties and ``normal_height`` / ``ellipsoidal_height`` / ``height_source``) in their own
+tiles below the root, which is then a tile refining ADD over the city model's tree; they are also written
+as ``islands.geojson`` and ``sensors.geojson`` (EPSG:4326) and shown as viewer layers.
+
+Incremental: the frame's origin and the quadtree's root square are snapped to a grid (and the previous
+root square is kept while it holds everything), tiles hold their buildings in id order and the metadata
+schema has a canonical order, so a tile's bytes depend only on its own content. Exporting into a folder
+that holds an earlier export reuses every tile whose content key is unchanged (see ``incremental``).
 
 Georeferencing: source (E, N, normal height) -> ECEF with twin.heights (quasigeoid / EGM96 /
 constant, never PROJ's ballpark). The root tile's transform is an east-north-up frame at the
