@@ -338,3 +338,25 @@ def test_skipped_objects_are_logged_and_stored(shared_data, tmp_path):
     surfaces = _read(out, "building_surfaces")
     assert result.buildings == 16 and len(surfaces) == result.surfaces
     assert set(skipped.object_id.str.split("#").str[0]) <= set(surfaces.building_id)  # the buildings stay
+
+
+def test_algorithm_names_every_skipped_object_in_the_log(run_alg, shared_data, tmp_path):
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.errors: list[str] = []
+
+        def reportError(self, error, fatalError=False):  # noqa: N802, N803 - QGIS API names
+            self.errors.append(error)
+
+    src = shared_data / "cityjson" / "cjio" / "rotterdam_subset.json"
+    out = tmp_path / "rot.gpkg"
+    log = Log()
+    results = run_alg("geotwin:importcitymodel", {"INPUT": [str(src)], "CRS": "EPSG:7415", "OUTPUT": str(out)},
+                      feedback=log)
+    skipped = _read(out, "skipped_objects")
+    assert results["SKIPPED"] == len(skipped) == 12
+    for oid, reason in zip(skipped.object_id, skipped.reason):
+        assert any(oid in e and reason in e for e in log.errors), oid
