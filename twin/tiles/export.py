@@ -46,7 +46,7 @@ from .metadata import Column, build_columns, schema as metadata_schema
 from .source import Building, attribute_rows, read_city_model
 from .incremental import CONTENT_VERSION, Previous, digest, object_digest
 from .subtree import subtree_bytes
-from .twin_layers import BimDetail, PointLayer, TwinExtras, read_twin_extras
+from .twin_layers import PointLayer, TwinExtras, read_twin_extras
 
 REPORT_NAME = "export_report.json"
 SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all tiles share
