@@ -660,7 +660,7 @@ Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten)
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="18"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
-      <translation type="unfinished"/>
+      <translation>3D-Stadtmodell importieren (CityGML / CityJSON)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="22"/>
@@ -672,47 +672,54 @@ LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their neare
 OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
 
 Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), sources (file, SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, with its reason; each is also named in the log). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
-      <translation type="unfinished"/>
+      <translation>Importiert ein 3D-Stadtmodell in das GeoPackage des Zwillings: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) und CityJSONSeq (.jsonl), jeweils auch gzip-komprimiert (.gz). Das Format wird am Dateiinhalt erkannt.
+
+INPUT: eine oder mehrere Dateien und/oder Ordner. Ein Ordner wird rekursiv nach Stadtmodell-Kacheln durchsucht; alle Kacheln werden in einem Lauf gelesen und müssen ein gemeinsames Lage-KBS haben. In qgis_process den Parameter wiederholen (--INPUT=a.gml --INPUT=kacheln/); im Modellierer eine Mehrfach-Dateieingabe verwenden.
+CRS: optionale Vorgabe für Dateien, die kein oder ein falsches KBS angeben. Ein zusammengesetztes KBS (z. B. EPSG:25832 + DHHN2016-Höhe) legt auch den Höhenbezug fest.
+LOD: der höchste vorhandene LoD oder LoD1/LoD2 (Objekte ohne diesen erhalten ihren nächstgelegenen LoD).
+OUTPUT: das GeoPackage. Es wird in eine temporäre Datei geschrieben und ersetzt ein vorhandenes erst, wenn der ganze Lauf gelingt.
+
+Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner Außenflächen, alle Attribute), building_surfaces (ein PolygonZ je semantischer Fläche mit surface_type und 3D-Fläche), footprints (2D-Grundriss), sources (Datei, SHA-256, Format, Lage- und Höhen-KBS) und skipped_objects (jedes Objekt, das nicht importiert werden konnte, mit Grund; jedes wird auch im Protokoll genannt). Die Layer werden mit einem 2D-Stil und einem 3D-Stil geladen, der Dächer, Wände und Boden in einer 3D-Kartenansicht einfärbt.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="47"/>
       <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
-      <translation type="unfinished"/>
+      <translation>Stadtmodell-Dateien oder -Ordner (CityGML, CityJSON, CityJSONSeq)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="50"/>
       <source>CRS override (only when the files state none or a wrong one)</source>
-      <translation type="unfinished"/>
+      <translation>KBS vorgeben (nur wenn die Dateien keines oder ein falsches angeben)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="52"/>
       <source>Level of detail</source>
-      <translation type="unfinished"/>
+      <translation>Detaillierungsgrad (LoD)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="54"/>
       <source>City model GeoPackage</source>
-      <translation type="unfinished"/>
+      <translation>Stadtmodell-GeoPackage</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="59"/>
       <source>Footprints</source>
-      <translation type="unfinished"/>
+      <translation>Grundrisse</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="61"/>
       <source>Skipped objects</source>
-      <translation type="unfinished"/>
+      <translation>Übersprungene Objekte</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="71"/>
       <source>No input file or folder given.</source>
-      <translation type="unfinished"/>
+      <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
       <source>Unknown level of detail choice.</source>
-      <translation type="unfinished"/>
+      <translation>Unbekannte Wahl des Detaillierungsgrads.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
@@ -722,12 +729,12 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="92"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
-      <translation type="unfinished"/>
+      <translation>{0} Gebäude, {1} Gebäudeteile, {2} Flächen, {3} übersprungen; KBS {4}, Höhen-KBS {5}</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
       <source>unknown or mixed</source>
-      <translation type="unfinished"/>
+      <translation>unbekannt oder gemischt</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="131"/>
