@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent throwaway PostgreSQL 15 + PostGIS 3 for the tests (Debian 12, run as root).
-# Installs the Debian packages if missing, creates a cluster under .build/pg owned by the
+# Installs the Debian packages if missing, creates a cluster under /var/tmp/geotwin-pg-<hash of the checkout path> owned by the
 # postgres user, listening only on a Unix socket there (and 127.0.0.1:$GEOTWIN_PG_PORT),
 # creates the database geotwin_test with the postgis extension and prints its DSN.
 # `scripts/postgis.sh stop` stops the cluster.
@@ -8,10 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PGBIN=/usr/lib/postgresql/15/bin
-PGHOME="$ROOT/.build/pg"
+# Outside the checkout (the postgres user may not be able to enter it) and keyed by the
+# checkout's path, so two clones never share a cluster or a port.
+KEY=$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)
+PGHOME=${GEOTWIN_PG_HOME:-/var/tmp/geotwin-pg-$KEY}
 DATA="$PGHOME/data"
 SOCK="$PGHOME/run"
-PORT=${GEOTWIN_PG_PORT:-54329}
+PORT=${GEOTWIN_PG_PORT:-$((54000 + 16#${KEY:0:4} % 900))}
 DB=geotwin_test
 as_pg() { PGOPTIONS="-c client_min_messages=warning" runuser -u postgres -- "$@"; }
 
