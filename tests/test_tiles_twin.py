@@ -292,3 +292,14 @@ def test_changed_islands_rewrite_only_the_islands_tile(chain, qgis_processing, t
     written = {f["properties"]["id"]: f["properties"] for f in
                json.loads((out / "islands.geojson").read_text())["features"]}
     assert written[changed["id"]]["booking_url"] == changed["booking_url"]
+
+
+def test_bim_in_another_vertical_datum_is_reported(chain):
+    from geotwin.twin.tiles.twin_layers import vertical_datum_warnings
+
+    (city_vertical,), = _sql(chain["twin"], "SELECT vertical_crs FROM sources WHERE source_kind = 'citymodel'")
+    (ifc_vertical,), = _sql(chain["twin"], "SELECT vertical_crs FROM sources WHERE source_kind = 'ifc'")
+    assert (city_vertical, ifc_vertical) == ("EPSG:7837", "DHHN2016")  # the same datum, named two ways
+    assert vertical_datum_warnings(chain["twin"], city_vertical) == []
+    warnings = vertical_datum_warnings(chain["twin"], "EPSG:5783")  # as if the city model were in DHHN92
+    assert len(warnings) == 1 and "school.ifc" in warnings[0] and "DHHN2016" in warnings[0]

@@ -46,7 +46,7 @@ from .metadata import Column, build_columns, schema as metadata_schema
 from .source import Building, attribute_rows, read_city_model
 from .incremental import CONTENT_VERSION, Previous, digest, object_digest
 from .subtree import subtree_bytes
-from .twin_layers import PointLayer, TwinExtras, read_twin_extras
+from .twin_layers import PointLayer, TwinExtras, read_twin_extras, vertical_datum_warnings
 
 REPORT_NAME = "export_report.json"
 SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all tiles share
@@ -119,6 +119,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     model.containers.sort(key=lambda r: str(r.get("id")))
     extras = read_twin_extras(gpkg, model.buildings, reporter)
     model.skipped.extend(extras.skipped)
+    for warning in vertical_datum_warnings(gpkg, model.vertical_crs):
+        reporter.warning(warning)
     if extras and options.format == "1.0":
         reporter.warning("3D Tiles 1.0: BIM detail, learning islands and sensors are tiled in 3D Tiles 1.1 only; "
                          "they are written as GeoJSON beside the tileset")

@@ -154,3 +154,32 @@ def read_twin_extras(path: str | Path, buildings: list, reporter=None) -> TwinEx
         for s in skipped:
             reporter.warning(f"skipped {s}")
     return TwinExtras(bim, points, skipped)
+
+
+def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list[str]:
+    """Warnings for IFC sources whose vertical datum differs from the city model's (their elements are tiled
+    with the city model's height model, so they would be off by the datums' difference)."""
+    import pyogrio
+    from pyproj import CRS
+
+    from ..heights import _datum_key
+
+    def key(value: str) -> str:
+        try:
+            return _datum_key(CRS.from_user_input(value).name)
+        except Exception:  # a datum name such as "DHHN2016" rather than a CRS
+            return _datum_key(value)
+
+    if not city_vertical or "sources" not in _layers(Path(path)):
+        return []
+    sources = pyogrio.read_dataframe(path, layer="sources", read_geometry=False)
+    if "source_kind" not in sources.columns:
+        return []
+    city = key(city_vertical)
+    out = []
+    ifc = sources[sources["source_kind"] == "ifc"]
+    for name, vertical in zip(ifc["source_file"], ifc["vertical_crs"]):
+        if isinstance(vertical, str) and vertical and city and key(vertical) and key(vertical) != city:
+            out.append(f"{name}: the BIM heights are in {vertical}, the city model's in {city_vertical}; "
+                       "the BIM tiles are off by the difference of the two datums")
+    return out
