@@ -17,21 +17,17 @@ run geotwin:districttwin -- BUILDINGS="$N" sampledistrict:DISTRICT="$OUT/distric
   importlearningislands:ISLANDS="$OUT/islands.gpkg" importsensors:SENSORS="$OUT/sensors.gpkg" \
   buildtwin:TWIN="$OUT/twin.gpkg" export3dtiles:TILES="$OUT/tiles"
 
-if "$QP" help geotwin:findlearningisland >/dev/null 2>&1; then
-  step "8. Find a free learning island for 8 people near Friedrichsplatz, Tuesday 15:30 -> $OUT/island_search.gpkg"
-  run geotwin:findlearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
+step "8. Find a free learning island for 8 people near Friedrichsplatz, Tuesday 15:30 -> $OUT/island_search.gpkg"
+run geotwin:findlearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     LOCATION="456268.0,5428517.0 [EPSG:25832]" TIME="2025-06-03T15:30:00" SEATS=8 OUTPUT="$OUT/island_search.gpkg"
-fi
-if "$QP" help geotwin:wlancoverage >/dev/null 2>&1; then
-  step "9. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
-  run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
+step "9. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
+run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \
     OUTPUT="$OUT/wlan.gpkg"
-fi
 
 echo
 echo "GeoTwin demo finished. Written:"
-find "$OUT" -maxdepth 2 \( -name '*.gpkg' -o -name '*.gml' -o -name '*.json' -o -name '*.jsonl' -o -name '*.ifc' -o -name '*.geojson' -o -name '*.csv' -o -name 'index.html' \) -printf '  %p  (%s bytes)\n' | sort
+find "$OUT" -maxdepth 3 -not -path "*/tiles/tiles/*" \( -name '*.gpkg' -o -name '*.gml' -o -name '*.json' -o -name '*.jsonl' -o -name '*.ifc' -o -name '*.geojson' -o -name '*.csv' -o -name 'index.html' \) -printf '  %p  (%s bytes)\n' | sort
 if [ -f "$OUT/tiles/viewer/index.html" ]; then
   echo "Look at the twin: (cd '$OUT/tiles' && python3 -m http.server 8000) and open http://localhost:8000/viewer/index.html"
 fi
