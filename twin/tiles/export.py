@@ -43,7 +43,7 @@ from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, lod1_blocks, lod1_error, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
-from .source import Building, attribute_rows, read_city_model
+from .source import Building, _layers, attribute_rows, read_city_model
 from .incremental import CONTENT_VERSION, Previous, digest, object_digest
 from .subtree import subtree_bytes
 from .twin_layers import PointLayer, TwinExtras, read_twin_extras, vertical_datum_warnings
@@ -184,8 +184,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     containers = model.container_index()
     building_columns = build_columns(rows, BUILDINGS.fields)
     surface_columns = build_columns(surface_table) if options.features == "surface" else None
-    building_digests = [object_digest(b.row, b.polygons) + digest([bytes(f.wkb) for f in b.footprint])
-                        for b in model.buildings]
+    building_digests = _building_digests(model.buildings)
     container_digests = {str(r["id"]): digest(r) for r in model.containers}
 
     square = _square(previous, lo, hi, centres, options.implicit)
@@ -307,6 +306,16 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
                   f"and kept), {report['sizes']['total_bytes']} bytes, "
                   f"{report['sizes']['bytes_per_building']:.0f} bytes per building")
     return ExportResult(output, output / "tileset.json", len(with_content), heights.method, report)
+
+
+def _building_digests(buildings: list[Building]) -> list[str]:
+    """Content digest of every building: its row, polygons and footprint (WKB of all footprints at once)."""
+    import shapely
+
+    parts = np.empty(sum(len(b.footprint) for b in buildings), dtype=object)
+    parts[:] = [f for b in buildings for f in b.footprint]
+    wkb = iter(shapely.to_wkb(parts).tolist())
+    return [object_digest(b.row, b.polygons, b"".join(next(wkb) for _ in b.footprint)) for b in buildings]
 
 
 def _square(previous: Previous, lo: np.ndarray, hi: np.ndarray, centres: np.ndarray,
@@ -660,6 +669,8 @@ def _write_geojson(extras: TwinExtras, geo: Georeferencer, tmp: Path) -> dict[st
 
 def _twin_changes(gpkg) -> dict | None:
     """The buildings changed by the twin's latest build (``changes``), for the report."""
+    if "changes" not in _layers(Path(gpkg)):
+        return None
     import pyogrio
 
     try:

@@ -36,13 +36,13 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
-def object_digest(row: dict, polygons) -> str:
-    """An object's attribute row and the coordinates (and semantics) of its polygons."""
-    parts: list = [row]
-    for p in polygons:
-        parts.append([p.surface_type, p.surface_id, [len(r) for r in p.rings]])
-        parts.extend(p.rings)
-    return digest(*parts)
+def object_digest(row: dict, polygons, *extra) -> str:
+    """An object's attribute row, the semantics and ring sizes of its polygons and all their coordinates
+    (one array), then ``extra`` parts."""
+    meta = [[p.surface_type, p.surface_id, [len(r) for r in p.rings]] for p in polygons]
+    rings = [r for p in polygons for r in p.rings]
+    coords = np.concatenate(rings) if rings else np.zeros((0, 3))
+    return digest(row, meta, coords, *extra)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
+from . import gpkg_read
 
 
 @dataclass
@@ -49,9 +50,7 @@ class CityModel:
 
 
 def _layers(path: Path) -> set[str]:
-    import pyogrio
-
-    return {name for name, _ in pyogrio.list_layers(path)}
+    return gpkg_read.layers(path)
 
 
 def _rings(geom) -> list[list[np.ndarray]]:
@@ -99,24 +98,22 @@ def _polygon_rings(geoms) -> list[list[np.ndarray] | None]:
 
 def crs_of(path: Path) -> tuple[str, str | None]:
     """The horizontal and vertical CRS recorded in ``sources`` (falling back to the layer's CRS)."""
-    import pyogrio
-
     layers = _layers(path)
     horizontal, vertical = None, None
     if SOURCES.name in layers:
-        src = pyogrio.read_dataframe(path, layer=SOURCES.name, read_geometry=False)
-        if "source_kind" in src.columns:  # a twin: the buildings' CRS is the city model's
-            src = src[src["source_kind"].fillna("").isin(["citymodel", ""])]
-        hs = sorted({h for h in src.get("horizontal_crs", []) if isinstance(h, str) and h})
-        vs = sorted({v for v in src.get("vertical_crs", []) if isinstance(v, str) and v})
+        names, rows, _ = gpkg_read.read_table(path, SOURCES.name, geometry=False)
+        src = [dict(zip(names, r)) for r in rows]
+        if "source_kind" in names:  # a twin: the buildings' CRS is the city model's
+            src = [r for r in src if (r["source_kind"] or "") in ("citymodel", "")]
+        hs = sorted({h for r in src if isinstance(h := r.get("horizontal_crs"), str) and h})
+        vs = sorted({v for r in src if isinstance(v := r.get("vertical_crs"), str) and v})
         if len(hs) > 1 or len(vs) > 1:
             raise InputError(f"the sources mix CRSs ({', '.join(hs + vs)}); export one CRS at a time",
                              path=str(path))
         horizontal = hs[0] if hs else None
         vertical = vs[0] if vs else None
     if horizontal is None:
-        info = pyogrio.read_info(path, layer=BUILDINGS.name)
-        horizontal = info.get("crs")
+        horizontal = gpkg_read.layer_crs(path, BUILDINGS.name)
     if not horizontal:
         raise InputError("the buildings layer has no CRS", path=str(path))
     return horizontal, vertical
@@ -124,7 +121,6 @@ def crs_of(path: Path) -> tuple[str, str | None]:
 
 def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
     """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry."""
-    import pyogrio
     import shapely
 
     path = Path(path)
@@ -132,23 +128,20 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
         raise InputError("GeoPackage not found", path=str(path))
     try:
         layers = _layers(path)
-    except Exception as err:  # pyogrio raises DataSourceError with GDAL's text
+    except Exception as err:  # sqlite3.DatabaseError: not an SQLite file, or no gpkg_contents
         raise InputError(f"not a readable GeoPackage: {err}", path=str(path)) from err
     if BUILDINGS.name not in layers:
         raise InputError(f"no '{BUILDINGS.name}' layer: write it with geotwin:importcitymodel first",
                          path=str(path))
     horizontal, vertical = crs_of(path)
 
-    frame = pyogrio.read_dataframe(path, layer=BUILDINGS.name)
-    columns = [c for c in frame.columns if c != "geometry"]
+    columns, records, geometries = gpkg_read.read_table(path, BUILDINGS.name)
     buildings: list[Building] = []
     by_id: dict[str, Building] = {}
     skipped: list[str] = []
-    values = frame[columns].astype(object)
-    records = values.where(frame[columns].notna(), None).to_dict("records")  # missing -> None
     geometry_of: dict[str, object] = {}
-    for i, (row, geom) in enumerate(zip(records, frame.geometry)):
-        b = Building(row)
+    for i, (values, geom) in enumerate(zip(records, geometries)):
+        b = Building(dict(zip(columns, values)))
         bid = b.id
         if not bid or bid in by_id:
             skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
@@ -159,11 +152,10 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
         by_id[bid] = b
 
     if BUILDING_SURFACES.name in layers:
-        surf = pyogrio.read_dataframe(path, layer=BUILDING_SURFACES.name,
-                                      columns=["id", "building_id", "surface_type"])
+        _, surf, geoms = gpkg_read.read_table(path, BUILDING_SURFACES.name,
+                                              columns=["id", "building_id", "surface_type"])
         got: dict[str, list[Polygon]] = {}
-        for sid, bid, stype, rings in zip(surf["id"], surf["building_id"], surf["surface_type"],
-                                          _polygon_rings(surf.geometry.values)):
+        for (sid, bid, stype), rings in zip(surf, _polygon_rings(geoms)):
             if rings is None or bid not in by_id:
                 continue
             got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
@@ -174,10 +166,13 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
             b.polygons = [Polygon(r) for r in _rings(geometry_of[b.id])]
 
     if FOOTPRINTS.name in layers:
-        fp = pyogrio.read_dataframe(path, layer=FOOTPRINTS.name, columns=["building_id"])
-        for bid, geom in zip(fp["building_id"], fp.geometry):
-            if bid in by_id and geom is not None and not geom.is_empty:
-                by_id[bid].footprint.extend(p for p in shapely.get_parts(shapely.force_2d(geom)))
+        _, fp, geoms = gpkg_read.read_table(path, FOOTPRINTS.name, columns=["building_id"])
+        ok = np.array([g is not None and r[0] in by_id for r, g in zip(fp, geoms)], bool)
+        if ok.any():
+            parts, index = shapely.get_parts(shapely.force_2d(geoms[ok]), return_index=True)
+            owners = [fp[i][0] for i in np.flatnonzero(ok)]
+            for part, k in zip(parts, index.tolist()):
+                by_id[owners[k]].footprint.append(part)
 
     parents = {b.row.get("parent_id") for b in buildings if b.polygons}
     kept, containers = [], []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import gpkg_read
 from .source import Polygon, _layers, _rings
 
 BIM_ELEMENTS = "bim_elements"
@@ -69,10 +70,12 @@ def read_twin_extras(path: str | Path, buildings: list, reporter=None) -> TwinEx
 
     ``buildings``: the city model's ``source.Building``s (ground heights place islands and sensors).
     """
-    import pyogrio
-
     path = Path(path)
     layers = _layers(path)
+    if layers.isdisjoint({BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS}):
+        return TwinExtras([], [], [])
+    import pyogrio
+
     skipped: list[str] = []
     by_id = {b.id: b for b in buildings}
     grounds = [float(b.row["ground_height"]) for b in buildings if b.row.get("ground_height") is not None]
@@ -159,7 +162,6 @@ def read_twin_extras(path: str | Path, buildings: list, reporter=None) -> TwinEx
 def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list[str]:
     """Warnings for IFC sources whose vertical datum differs from the city model's (their elements are tiled
     with the city model's height model, so they would be off by the datums' difference)."""
-    import pyogrio
     from pyproj import CRS
 
     from ..heights import _datum_key
@@ -172,13 +174,14 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
 
     if not city_vertical or "sources" not in _layers(Path(path)):
         return []
-    sources = pyogrio.read_dataframe(path, layer="sources", read_geometry=False)
-    if "source_kind" not in sources.columns:
+    names, rows, _ = gpkg_read.read_table(path, "sources", geometry=False)
+    if "source_kind" not in names:
         return []
     city = key(city_vertical)
     out = []
-    ifc = sources[sources["source_kind"] == "ifc"]
-    for name, vertical in zip(ifc["source_file"], ifc["vertical_crs"]):
+    sources = [dict(zip(names, r)) for r in rows]
+    ifc = [(r.get("source_file"), r.get("vertical_crs")) for r in sources if r["source_kind"] == "ifc"]
+    for name, vertical in ifc:
         if isinstance(vertical, str) and vertical and city and key(vertical) and key(vertical) != city:
             out.append(f"{name}: the BIM heights are in {vertical}, the city model's in {city_vertical}; "
                        "the BIM tiles are off by the difference of the two datums")

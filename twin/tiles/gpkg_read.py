@@ -1,0 +1,88 @@
+"""Fast read-only access to GeoPackage tables with the standard library's sqlite3.
+
+The export reads a city model's few typed layers whole; going through SQLite directly (rather than
+GDAL/pyogrio and a pandas frame) avoids importing pandas/geopandas and building a DataFrame.
+Geometries come back as shapely arrays decoded from the GeoPackage blobs' WKB in one vectorised call.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+
+# envelope size (bytes) by the envelope indicator of a GeoPackage geometry blob's flags
+_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection; raises sqlite3.DatabaseError when ``path`` is not a GeoPackage."""
+    con = sqlite3.connect(f"file:{Path(path).resolve().as_posix()}?mode=ro", uri=True)
+    try:
+        con.execute("SELECT table_name FROM gpkg_contents LIMIT 1").fetchall()
+    except sqlite3.DatabaseError:
+        con.close()
+        raise
+    return con
+
+
+def layers(path: str | Path) -> set[str]:
+    with closing(connect(path)) as con:
+        return {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
+
+
+def layer_crs(path: str | Path, layer: str) -> str | None:
+    """``AUTHORITY:CODE`` (or the WKT) of a feature table's spatial reference system."""
+    with closing(connect(path)) as con:
+        row = con.execute("SELECT s.organization, s.organization_coordsys_id, s.definition "
+                          "FROM gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON g.srs_id = s.srs_id "
+                          "WHERE g.table_name = ?", (layer,)).fetchone()
+    if row is None or row[1] is None or row[1] < 0:
+        return None
+    org, code, wkt = row
+    return f"{org.upper()}:{code}" if org and org.lower() != "none" else (wkt or None)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_table(path: str | Path, layer: str, columns: list[str] | None = None,
+               geometry: bool = True) -> tuple[list[str], list[tuple], np.ndarray | None]:
+    """Column names (without the fid and the geometry column), row tuples in table order and, with
+    ``geometry``, a shapely array of the rows' geometries (None for a missing or empty one)."""
+    with closing(connect(path)) as con:
+        info = con.execute(f"PRAGMA table_info({_quote(layer)})").fetchall()
+        geom_row = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                               (layer,)).fetchone()
+        geom_col = geom_row[0] if geom_row else None
+        fields = [c[1] for c in info if not c[5] and c[1] != geom_col]  # c[5]: part of the primary key
+        if columns is not None:
+            fields = [c for c in columns if c in fields]
+        select = [_quote(c) for c in fields]
+        with_geometry = geometry and geom_col is not None
+        if with_geometry:
+            select.append(_quote(geom_col))
+        rows = con.execute(f"SELECT {', '.join(select) or 'NULL'} FROM {_quote(layer)}").fetchall()
+    if not with_geometry:
+        return fields, rows, None
+    n = len(fields)
+    blobs = [r[n] for r in rows]
+    rows = [r[:n] for r in rows]
+    return fields, rows, decode_geometries(blobs)
+
+
+def decode_geometries(blobs: list) -> np.ndarray:
+    """Shapely geometries of GeoPackage geometry blobs (None for NULL or an empty geometry)."""
+    import shapely
+
+    wkb: list = [None] * len(blobs)
+    for i, blob in enumerate(blobs):
+        if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+            continue
+        flags = blob[3]
+        if flags & 0x10:  # empty geometry
+            continue
+        wkb[i] = blob[8 + _ENVELOPE.get((flags >> 1) & 7, 0):]
+    return shapely.from_wkb(np.array(wkb, dtype=object))
