@@ -143,8 +143,9 @@ def gpkg_of(size: int) -> Path:
 def stage_import(bench: Bench, size: int) -> None:
     d = ensure_district(bench, size)
     entries = []
-    for fmt, name in (("CityGML", "district.gml"), ("CityJSONSeq", "district.city.jsonl")):
-        target = gpkg_of(size) if fmt == "CityGML" else bench.work / f"citymodel-{size}-seq.gpkg"
+    for fmt, name in (("CityGML", "district.gml"), ("CityJSONSeq", "district.city.jsonl"),
+                      ("CityJSON", "district.city.json")):
+        target = gpkg_of(size) if fmt == "CityGML" else bench.work / f"citymodel-{size}-{fmt.lower()}.gpkg"
         e = bench.run("import", size, "geotwin import_citymodel", "ours", _stage_cmd("citymodel", str(d / name),
                       str(target)), size, "buildings", fmt)
         entries.append(e)
