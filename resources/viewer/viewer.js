@@ -1,6 +1,6 @@
 /* GeoTwin web viewer: the city's 3D Tiles with CesiumJS, without Cesium ion.
  * State for tests and embedding pages: window.geotwin (loaded, error, tileCount, featureCount,
- * pickedId, picked, layers, sensorRefreshes) and #status[data-state]. */
+ * pickedId, picked, layers, sensorRefreshes, bimVisible, lookAt()) and #status[data-state]. */
 (function () {
   "use strict";
 
@@ -8,7 +8,7 @@
   var state = window.geotwin = {
     loaded: false, error: null, tileCount: 0, featureCount: 0, groundHeight: null,
     pickedId: null, picked: null, layers: {}, sensorRefreshes: 0, sensorRefreshErrors: 0, timings: {},
-    viewer: null, tileset: null
+    bimVisible: [], viewer: null, tileset: null, lookAt: null
   };
   var statusEl = document.getElementById("status");
 
@@ -51,28 +51,143 @@
   scene.globe.showGroundAtmosphere = false;
   scene.fog.enabled = false;
 
-  // ---------------------------------------------------------------- building colours + legend
-  function functionStyle() {
-    var value = "String(${feature['" + config.functionProperty + "']})";
-    var conditions = config.functionClasses.map(function (cls) {
-      return ["regExp('" + cls.pattern + "').test(" + value + ")", "color('" + cls.color + "')"];
-    });
-    conditions.push(["true", "color('" + config.otherFunction.color + "')"]);
-    return new Cesium.Cesium3DTileStyle({ color: { conditions: conditions } });
+  // ---------------------------------------------------------------- feature kinds, colours + legend
+  // Tile features are city-model buildings (coloured by function), BIM elements (by IFC class) or
+  // the markers of learning islands and sensors. The style is a pair of functions: a building part
+  // without a function of its own takes the colour of its parent building, found in the same tile.
+  var functionPatterns = config.functionClasses.map(function (cls) {
+    return { test: new RegExp(cls.pattern), color: Cesium.Color.fromCssColorString(cls.color) };
+  });
+  var otherFunctionColor = Cesium.Color.fromCssColorString(config.otherFunction.color);
+  var bimColors = {};
+  config.bimClasses.forEach(function (cls) {
+    var color = Cesium.Color.fromCssColorString(cls.color).withAlpha(cls.alpha);
+    cls.classes.forEach(function (name) { bimColors[name] = color; });
+  });
+  var otherBimColor = Cesium.Color.fromCssColorString(config.otherBim.color).withAlpha(config.otherBim.alpha);
+  var markerColors = {};
+  config.markerClasses.forEach(function (cls) { markerColors[cls.kind] = Cesium.Color.fromCssColorString(cls.color); });
+
+  function featureKind(feature) {
+    if (feature.hasProperty(config.bimClassProperty)) { return "bim"; }
+    if (feature.hasProperty("sensor_key")) { return "sensor"; }
+    if (feature.hasProperty("booking_url") || feature.hasProperty("seats")) { return "island"; }
+    return "building";
   }
 
-  function buildLegend() {
-    var list = document.querySelector("#legend ul");
-    config.functionClasses.concat([config.otherFunction]).forEach(function (cls) {
+  function present(value) {
+    return value !== undefined && value !== null && value !== "";
+  }
+
+  function featureIdName(feature, kind) {
+    var names = config.featureIdProperties[kind] || [config.idProperty];
+    for (var i = 0; i < names.length; i++) {
+      if (feature.hasProperty(names[i])) { return names[i]; }
+    }
+    return config.idProperty;
+  }
+
+  // Per tile content: the function code of every building by id (for parts without one), the BIM
+  // building its BIM elements belong to, and the buildings whose BIM detail exists ("shells").
+  var contentInfos = new WeakMap();
+  function contentInfo(content) {
+    var info = contentInfos.get(content);
+    if (info) { return info; }
+    info = { functions: {}, bimBuilding: null, shells: [] };
+    for (var i = 0; i < content.featuresLength; i++) {
+      var feature = content.getFeature(i);
+      if (featureKind(feature) === "bim") {
+        info.bimBuilding = info.bimBuilding || feature.getProperty("building_global_id") || null;
+        continue;
+      }
+      var id = feature.getProperty(config.idProperty);
+      if (present(id)) { info.functions[id] = feature.getProperty(config.functionProperty); }
+      var bimId = feature.hasProperty("bim_building_id") ? feature.getProperty("bim_building_id") : null;
+      if (present(bimId)) { info.shells.push({ feature: feature, bim: bimId }); }
+    }
+    contentInfos.set(content, info);
+    return info;
+  }
+
+  function functionCode(feature) {
+    var code = feature.getProperty(config.functionProperty);
+    if (!present(code)) {
+      var parent = feature.hasProperty(config.parentProperty) ? feature.getProperty(config.parentProperty) : null;
+      if (present(parent)) { code = contentInfo(feature.content).functions[parent]; }
+    }
+    return present(code) ? String(code) : "";
+  }
+
+  function featureColor(feature) {
+    var kind = featureKind(feature);
+    if (kind === "bim") { return bimColors[feature.getProperty(config.bimClassProperty)] || otherBimColor; }
+    if (kind !== "building") { return markerColors[kind]; }
+    var code = functionCode(feature);
+    for (var i = 0; i < functionPatterns.length; i++) {
+      if (functionPatterns[i].test.test(code)) { return functionPatterns[i].color; }
+    }
+    return otherFunctionColor;
+  }
+
+  function featureStyle() {
+    var style = new Cesium.Cesium3DTileStyle();
+    style.color = {
+      evaluateColor: function (feature, result) { return Cesium.Color.clone(featureColor(feature), result); }
+    };
+    style.show = {
+      evaluate: function (feature) { return featureColor(feature).alpha > 0; }
+    };
+    return style;
+  }
+
+  function legendList(id, classes, alpha) {
+    var section = document.getElementById(id);
+    var list = section.querySelector("ul");
+    classes.forEach(function (cls) {
       var item = document.createElement("li");
       var swatch = document.createElement("span");
       swatch.className = "swatch";
       swatch.style.background = cls.color;
+      swatch.style.opacity = alpha && cls.alpha !== undefined ? Math.max(cls.alpha, 0.15) : 1;
       item.appendChild(swatch);
       item.appendChild(document.createTextNode(cls.label));
       list.appendChild(item);
     });
+    return section;
   }
+
+  var legendSections = {};
+  function buildLegend() {
+    legendList("legend-function", config.functionClasses.concat([config.otherFunction]));
+    legendSections.bim = legendList("legend-bim", config.bimClasses.concat([config.otherBim]), true);
+    legendSections.markers = legendList("legend-markers", config.markerClasses);
+  }
+
+  // The BIM and marker legends appear once such features have been loaded.
+  function revealLegend(content) {
+    for (var i = 0; i < content.featuresLength; i++) {
+      var kind = featureKind(content.getFeature(i));
+      if (kind === "bim") { legendSections.bim.hidden = false; }
+      if (kind === "island" || kind === "sensor") { legendSections.markers.hidden = false; }
+    }
+  }
+
+  // ADD refinement keeps a building's LoD2 shell while its BIM elements are shown, and the shell
+  // would hide them: it is hidden in every frame that follows one in which its BIM tile was drawn.
+  var bimShown = new Set();
+  var bimThisFrame = new Set();
+  function onTileVisible(tile) {
+    var content = tile.content;
+    if (!content || !content.featuresLength) { return; }
+    var info = contentInfo(content);
+    if (info.bimBuilding) { bimThisFrame.add(info.bimBuilding); }
+    info.shells.forEach(function (shell) { shell.feature.show = !bimShown.has(shell.bim); });
+  }
+  scene.postRender.addEventListener(function () {
+    bimShown = bimThisFrame;
+    bimThisFrame = new Set();
+    state.bimVisible = Array.from(bimShown);
+  });
 
   // ---------------------------------------------------------------- ground height
   // Without terrain the globe is the ellipsoid, tens of metres below the city. The globe is drawn
@@ -161,13 +276,18 @@
     if (isHttpUrl(value)) { td.appendChild(link(value)); } else { td.textContent = formatValue(value); }
   }
 
-  // Every attribute, id first; JSON objects (e.g. "attributes") are expanded as name.key rows.
-  function showProperties(title, entries, idName) {
+  // Every attribute, the leading ones (id, IFC class) first; JSON objects (e.g. "attributes") are
+  // expanded as name.key rows.
+  function showProperties(title, entries, leading) {
     infoBody.textContent = "";
+    infoHighlights.textContent = "";
     infoTitle.textContent = title;
-    entries.sort(function (a, b) {
-      return (a[0] === idName ? -1 : 0) - (b[0] === idName ? -1 : 0);
-    });
+    leading = [].concat(leading || []);
+    function rank(name) {
+      var i = leading.indexOf(name);
+      return i < 0 ? leading.length : i;
+    }
+    entries.sort(function (a, b) { return rank(a[0]) - rank(b[0]); });
     entries.forEach(function (entry) {
       var value = entry[1];
       if (typeof value === "string" && value.charAt(0) === "{") {
@@ -196,15 +316,45 @@
   }
   document.getElementById("info-close").addEventListener("click", hideInfo);
 
+  // A tile feature: a building, a BIM element (global_id and IFC class first) or the marker of a
+  // learning island or sensor (with the same highlights as its overlay point, whose sensor values
+  // are refreshed from SensorThings).
   function showFeature(feature) {
+    var kind = featureKind(feature);
     var ids = feature.getPropertyIds();
     var entries = ids.map(function (name) { return [name, feature.getProperty(name)]; });
-    var id = feature.getProperty(config.idProperty);
-    showProperties(id === undefined ? "Building" : String(id), entries, config.idProperty);
-    state.pickedId = id === undefined ? null : String(id);
-    state.picked = { kind: "building", properties: ids.length };
+    var idName = featureIdName(feature, kind);
+    var id = feature.getProperty(idName);
+    var title = id;
+    if (kind === "bim") {
+      var ifcClass = feature.getProperty(config.bimClassProperty);
+      var name = feature.getProperty("name");
+      title = present(name) ? ifcClass + " · " + name : ifcClass;
+    } else if (kind !== "building") {
+      title = featureGet(feature, "name");
+    }
+    showProperties(present(title) ? String(title) : "Building", entries,
+      kind === "bim" ? [idName, config.bimClassProperty] : [idName]);
+    var overlay = present(id) ? overlayById[kind + ":" + id] : undefined;
+    if (kind === "island" || kind === "sensor") {
+      showHighlights(kind, overlay ? entityGetter(overlay) : function (key) { return featureGet(feature, key); },
+        overlay);
+    }
+    state.pickedId = present(id) ? String(id) : null;
+    state.picked = { kind: kind, properties: ids.length, text: info.textContent };
     highlighted = { feature: feature, color: Cesium.Color.clone(feature.color) };
     feature.color = Cesium.Color.YELLOW;
+  }
+
+  function featureGet(feature, key) {
+    var names = config.overlayProperties[key];
+    for (var i = 0; i < names.length; i++) {
+      if (feature.hasProperty(names[i])) {
+        var value = feature.getProperty(names[i]);
+        if (present(value)) { return value; }
+      }
+    }
+    return undefined;
   }
 
   function prop(bag, key, time) {
@@ -212,10 +362,36 @@
     for (var i = 0; i < names.length; i++) {
       if (bag.hasProperty(names[i])) {
         var value = bag[names[i]].getValue(time);
-        if (value !== undefined && value !== null && value !== "") { return value; }
+        if (present(value)) { return value; }
       }
     }
     return undefined;
+  }
+
+  function entityGetter(entity) {
+    var time = viewer.clock.currentTime;
+    return function (key) { return entity.properties ? prop(entity.properties, key, time) : undefined; };
+  }
+
+  // Booking link, hours and seats of an island; latest value, time and SensorThings link of a sensor.
+  function showHighlights(kind, get, entity) {
+    if (kind === "island") {
+      var booking = get("booking");
+      if (isHttpUrl(booking)) { paragraph([link(booking, "Book a seat")]); }
+      var hours = get("openingHours");
+      if (hours !== undefined) { paragraph(["Opening hours: " + formatValue(hours)]); }
+      var seats = get("seats");
+      if (seats !== undefined) { paragraph(["Seats: " + formatValue(seats)]); }
+    } else if (kind === "sensor") {
+      var value = document.createElement("span");
+      value.className = "value";
+      value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"));
+      paragraph([value]);
+      var when = get("time");
+      if (when !== undefined) { paragraph(["Measured: " + formatValue(when)]); }
+      var sta = get("link");
+      if (isHttpUrl(sta)) { paragraph([link(sta, "SensorThings data stream")]); }
+    }
   }
 
   function paragraph(children) {
@@ -232,23 +408,7 @@
     var idName = bag ? config.overlayProperties.id.filter(function (n) { return bag.hasProperty(n); })[0] : undefined;
     showProperties(name === undefined ? entity.id : String(name), entries, idName);
     var kind = entity.geotwinKind;
-    if (kind === "island") {
-      var booking = prop(bag, "booking", time);
-      if (isHttpUrl(booking)) { paragraph([link(booking, "Book a seat")]); }
-      var hours = prop(bag, "openingHours", time);
-      if (hours !== undefined) { paragraph(["Opening hours: " + formatValue(hours)]); }
-      var seats = prop(bag, "seats", time);
-      if (seats !== undefined) { paragraph(["Seats: " + formatValue(seats)]); }
-    } else if (kind === "sensor") {
-      var value = document.createElement("span");
-      value.className = "value";
-      value.textContent = sensorText(entity);
-      paragraph([value]);
-      var when = prop(bag, "time", time);
-      if (when !== undefined) { paragraph(["Measured: " + formatValue(when)]); }
-      var sta = prop(bag, "link", time);
-      if (isHttpUrl(sta)) { paragraph([link(sta, "SensorThings data stream")]); }
-    }
+    if (bag) { showHighlights(kind, entityGetter(entity), entity); }
     var idValue = bag ? prop(bag, "id", time) : undefined;
     state.pickedId = String(idValue === undefined ? entity.id : idValue);
     state.picked = { kind: kind || "overlay", layer: entity.geotwinLayer, text: info.textContent };
@@ -256,13 +416,16 @@
 
   // ---------------------------------------------------------------- overlays (GeoJSON)
   var pins = new Cesium.PinBuilder();
+  var overlayById = {};  // "kind:id" -> entity, so that a marker in the tileset shows refreshed values
+
+  function valueText(value, unit) {
+    if (value === undefined) { return "no value"; }
+    return formatValue(value) + (unit === undefined ? "" : " " + unit);
+  }
 
   function sensorText(entity) {
     var time = viewer.clock.currentTime;
-    var value = prop(entity.properties, "value", time);
-    var unit = prop(entity.properties, "unit", time);
-    if (value === undefined) { return "no value"; }
-    return formatValue(value) + (unit === undefined ? "" : " " + unit);
+    return valueText(prop(entity.properties, "value", time), prop(entity.properties, "unit", time));
   }
 
   function classify(entity) {
@@ -284,6 +447,8 @@
     var kind = classify(entity);
     entity.geotwinKind = kind;
     entity.geotwinLayer = layerName;
+    var id = entity.properties ? prop(entity.properties, "id", viewer.clock.currentTime) : undefined;
+    if (present(id)) { overlayById[kind + ":" + id] = entity; }
     if (!entity.position) { return; }
     var heightReference = Cesium.HeightReference.CLAMP_TO_GROUND;
     if (state.groundHeight !== null) {
@@ -416,6 +581,20 @@
     });
   }
 
+  // Looks at a point (degrees, ellipsoidal height) from a heading and pitch (degrees) and range (m);
+  // resolves once the tiles of the new view are loaded.
+  state.lookAt = function (lon, lat, height, heading, pitch, range) {
+    viewer.camera.lookAt(Cesium.Cartesian3.fromDegrees(lon, lat, height),
+      new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(pitch), range));
+    viewer.camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+    return new Promise(function (resolve) {
+      var frames = 0;
+      var remove = scene.postRender.addEventListener(function () {
+        if (++frames > 2 && state.tileset.tilesLoaded) { remove(); resolve(); }
+      });
+    });
+  };
+
   // A fixed light from the south-west and above, so the city is lit the same at any time of day.
   function cityLight(center) {
     var frame = Cesium.Transforms.eastNorthUpToFixedFrame(center);
@@ -445,11 +624,13 @@
     tileset.tileLoad.addEventListener(function (tile) {
       state.tileCount++;
       state.featureCount += tile.content ? tile.content.featuresLength : 0;
+      if (tile.content) { revealLegend(tile.content); }
     });
+    tileset.tileVisible.addEventListener(onTileVisible);
     tileset.tileFailed.addEventListener(function (err) {
       console.error("GeoTwin viewer: tile " + err.url + " failed: " + err.message);
     });
-    tileset.style = functionStyle();
+    tileset.style = featureStyle();
     scene.primitives.add(tileset);
     scene.light = cityLight(tileset.boundingSphere.center);
     await Promise.all(config.layers.map(loadLayer));

@@ -1,7 +1,9 @@
 // Drive the GeoTwin web viewer in Debian's chromium (headless, WebGL through SwiftShader).
 // Usage: node drive_viewer.cjs <job.json>; prints one JSON result line on stdout.
-// job: {origin, userDataDir, timeoutMs, pages: [{url, screenshot, idProperty,
-//       waitSensorRefreshes, clicks: [{name, lon, lat, height, offsetY, scanId, scanRadius, screenshot}]}]}
+// job: {origin, userDataDir, timeoutMs, pages: [{url, screenshot, idProperty, waitSensorRefreshes,
+//       view: {lon, lat, height, heading, pitch, range, screenshot},
+//       clicks: [{name, lon, lat, height, offsetY, scanId, scanRadius, scanTilesOnly, screenshot}]}]}
+// A feature's id is its idProperty, global_id (BIM elements) or sensor_key (sensors), the first present.
 // Requests to any host other than the page's own are aborted and reported (the viewer must
 // work without Cesium ion or any other service).
 "use strict";
@@ -14,6 +16,29 @@ const ARGS = [
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
   "--no-first-run", "--disable-quic", "--ignore-gpu-blocklist",
 ];
+
+// Every loaded tile feature with the colour and visibility the viewer's style gives it.
+async function loadedFeatures(page, idName) {
+  return page.evaluate((idName) => {
+    const tileset = window.geotwin.tileset;
+    const out = [];
+    const stack = [tileset.root];
+    while (stack.length) {
+      const tile = stack.pop();
+      stack.push(...tile.children);
+      const content = tile.contentReady ? tile.content : null;
+      for (let i = 0; content && i < content.featuresLength; i++) {
+        const f = content.getFeature(i);
+        const c = tileset.style.color.evaluateColor(f, new Cesium.Color());
+        const id = [idName, "global_id", "sensor_key"].map((n) => f.getProperty(n)).find((v) => v !== undefined);
+        out.push({ id: id, function: f.getProperty("function"), ifc_class: f.getProperty("ifc_class"),
+                   color: c.toCssHexString(), alpha: Math.round(c.alpha * 100) / 100,
+                   styleShow: tileset.style.show.evaluate(f), show: f.show });
+      }
+    }
+    return out;
+  }, idName);
+}
 
 // One page: load the viewer, read its state, click the targets, take a screenshot.
 async function visit(context, spec, timeout) {
@@ -40,27 +65,9 @@ async function visit(context, spec, timeout) {
       status: document.getElementById("status").textContent,
       statusState: document.getElementById("status").dataset.state,
       heights: document.getElementById("heights").hidden ? null : document.getElementById("heights").textContent,
-      legend: Array.from(document.querySelectorAll("#legend li")).map((li) => li.textContent),
+      legend: Array.from(document.querySelectorAll("#legend section:not([hidden]) li")).map((li) => li.textContent),
     }));
-    if (result.load.loaded) {
-      // Every loaded building feature with the colour the viewer's style gives it.
-      result.features = await page.evaluate((idName) => {
-        const tileset = window.geotwin.tileset;
-        const out = [];
-        const stack = [tileset.root];
-        while (stack.length) {
-          const tile = stack.pop();
-          stack.push(...tile.children);
-          const content = tile.contentReady ? tile.content : null;
-          for (let i = 0; content && i < content.featuresLength; i++) {
-            const f = content.getFeature(i);
-            const c = tileset.style.color.evaluateColor(f, new Cesium.Color());
-            out.push({ id: f.getProperty(idName), function: f.getProperty("function"), color: c.toCssHexString() });
-          }
-        }
-        return out;
-      }, spec.idProperty || "id");
-    }
+    if (result.load.loaded) { result.features = await loadedFeatures(page, spec.idProperty || "id"); }
     if (result.load.loaded) {
       // Where the overlay points stand: layer name -> [[lon, lat, ellipsoidal height]].
       result.overlays = await page.evaluate(() => {
@@ -80,6 +87,18 @@ async function visit(context, spec, timeout) {
       await page.waitForFunction((n) => window.geotwin.sensorRefreshes + window.geotwin.sensorRefreshErrors >= n,
         spec.waitSensorRefreshes);
       result.sensorRefreshes = await page.evaluate(() => window.geotwin.sensorRefreshes);
+    }
+    if (result.load.loaded && spec.view) {
+      // Close up: look at a point and wait for the tiles of that view (BIM detail refines there).
+      const v = spec.view;
+      await page.evaluate((w) => window.geotwin.lookAt(w.lon, w.lat, w.height, w.heading, w.pitch, w.range), v);
+      result.view = await page.evaluate(() => ({
+        bimVisible: window.geotwin.bimVisible, tileCount: window.geotwin.tileCount,
+        featureCount: window.geotwin.featureCount,
+        legend: Array.from(document.querySelectorAll("#legend section:not([hidden]) li")).map((li) => li.textContent),
+      }));
+      result.view.features = await loadedFeatures(page, spec.idProperty || "id");
+      if (v.screenshot) { await page.screenshot({ path: v.screenshot }); }
     }
     for (const target of (result.load.loaded ? spec.clicks || [] : [])) {
       // Where the target is on screen, computed by Cesium from its geographic position.
@@ -107,17 +126,20 @@ async function visit(context, spec, timeout) {
                 const x = t.x + r * Math.cos(2 * Math.PI * k / steps), y = t.y + r * Math.sin(2 * Math.PI * k / steps);
                 if (document.elementFromPoint(x, y) !== scene.canvas) { continue; }  // under a panel
                 const f = scene.pick(new Cesium.Cartesian2(x, y));
-                const entity = f && f.id instanceof Cesium.Entity ? f.id : null;
-                if ((f instanceof Cesium.Cesium3DTileFeature && String(f.getProperty(t.idProperty)) === id) ||
-                    (entity && entity.properties && entity.properties.hasProperty("id") &&
-                     String(entity.properties.id.getValue()) === id)) {
+                const entity = f && f.id instanceof Cesium.Entity && !t.scanTilesOnly ? f.id : null;
+                const featureId = f instanceof Cesium.Cesium3DTileFeature ?
+                  [t.idProperty, "global_id", "sensor_key"].map((n) => f.getProperty(n)).find((v) => v !== undefined) : undefined;
+                const entityId = entity && entity.properties ?
+                  ["id", "sensor_key"].filter((n) => entity.properties.hasProperty(n)).map((n) => entity.properties[n].getValue())[0] : undefined;
+                if ((featureId !== undefined && String(featureId) === id) ||
+                    (entityId !== undefined && String(entityId) === id)) {
                   return { x: x, y: y, picks: picks + 1 };
                 }
               }
             }
             return null;
           }, { x: xy.x, y: xy.y, scanId: target.scanId, scanRadius: target.scanRadius || 40,
-               idProperty: spec.idProperty || "id" });
+               scanTilesOnly: !!target.scanTilesOnly, idProperty: spec.idProperty || "id" });
           if (click.scan) { xy.x = click.scan.x; xy.y = click.scan.y; }
         }
         click.covered = await page.evaluate((p) => {

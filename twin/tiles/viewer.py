@@ -32,6 +32,26 @@ FUNCTION_CLASSES: tuple[tuple[str, str, str], ...] = (
 )
 OTHER_FUNCTION = ("Other", "#6fa3c8")
 
+#: Legend of BIM elements (features with an ``ifc_class``): (label, CSS colour, alpha, IFC classes).
+#: Alpha 0 hides the class (spaces would hide the elements inside them and catch every click).
+BIM_CLASSES: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
+    ("Walls", "#e8dcc4", 1.0, ("IfcWall", "IfcWallStandardCase", "IfcWallElementedCase", "IfcCurtainWall")),
+    ("Slabs and floors", "#9a9a9a", 1.0, ("IfcSlab", "IfcSlabStandardCase", "IfcSlabElementedCase", "IfcCovering")),
+    ("Roofs", "#b4533c", 1.0, ("IfcRoof",)),
+    ("Windows", "#4f8fe0", 0.45, ("IfcWindow", "IfcWindowStandardCase")),
+    ("Doors", "#8d5a2b", 1.0, ("IfcDoor", "IfcDoorStandardCase")),
+    ("Columns, beams, members", "#6b7b8c", 1.0, ("IfcColumn", "IfcBeam", "IfcMember", "IfcPlate", "IfcFooting")),
+    ("Stairs, ramps, railings", "#c49a5a", 1.0, ("IfcStair", "IfcStairFlight", "IfcRamp", "IfcRampFlight",
+                                                 "IfcRailing")),
+    ("Spaces (hidden)", "#7cc47c", 0.0, ("IfcSpace",)),
+)
+OTHER_BIM = ("Other BIM elements", "#c9b99a")
+#: Markers of learning islands and sensors in the tileset: (label, CSS colour, kind).
+MARKER_CLASSES = (("Learning islands", "#2e7d32", "island"), ("Sensors", "#1565c0", "sensor"))
+#: Property that names a feature, by kind: the first one present wins.
+FEATURE_ID_PROPERTIES = {"bim": ["global_id"], "sensor": ["sensor_key", "id"], "island": ["id", "island_id"],
+                         "building": ["id"]}
+
 #: Candidate property names of overlay features (first one present wins).
 OVERLAY_PROPERTIES = {
     "booking": ["booking_url", "booking_link", "booking"],
@@ -73,6 +93,13 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "functionClasses": [{"label": label, "color": colour, "pattern": pattern}
                             for label, colour, pattern in FUNCTION_CLASSES],
         "otherFunction": {"label": OTHER_FUNCTION[0], "color": OTHER_FUNCTION[1]},
+        "parentProperty": "parent_id",
+        "bimClassProperty": "ifc_class",
+        "bimClasses": [{"label": label, "color": colour, "alpha": alpha, "classes": list(classes)}
+                       for label, colour, alpha, classes in BIM_CLASSES],
+        "otherBim": {"label": OTHER_BIM[0], "color": OTHER_BIM[1], "alpha": 1.0},
+        "markerClasses": [{"label": label, "color": colour, "kind": kind} for label, colour, kind in MARKER_CLASSES],
+        "featureIdProperties": FEATURE_ID_PROPERTIES,
         "layers": [{"name": name, "url": url} for name, url in (extra_layers or {}).items()],
         "overlayProperties": OVERLAY_PROPERTIES,
         "groundHeight": ground_height,
