@@ -83,20 +83,21 @@ def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
     the whole model; the others (holes, concave outlines) go through earcut one by one.
     """
     rings, owner_building, owner_polygon = [], [], []
+    others: dict[int, list[int]] = {}   # building -> its polygons for earcut, in polygon order
     for bi, b in enumerate(buildings):
         for pi, p in enumerate(b.polygons):
             if len(p.rings) == 1 and len(p.rings[0]) >= 3:
-                rings.append(np.asarray(p.rings[0], np.float64))
+                rings.append(p.rings[0])
                 owner_building.append(bi)
                 owner_polygon.append(pi)
-    fanned: set[tuple[int, int]] = set()
-    skipped: set[tuple[int, int]] = set()
+            else:
+                others.setdefault(bi, []).append(pi)
     per_building: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]] = [None] * len(buildings)
     if rings:
         _, convex, degenerate = _convex_fans(rings)
         ob, op = np.array(owner_building), np.array(owner_polygon)
-        skipped = set(zip(ob[degenerate].tolist(), op[degenerate].tolist()))
-        fanned = set(zip(ob[convex].tolist(), op[convex].tolist()))
+        for bi, pi in zip(ob[~convex & ~degenerate].tolist(), op[~convex & ~degenerate].tolist()):
+            others.setdefault(bi, []).append(pi)
         sel = np.flatnonzero(convex)
         counts = np.array([len(rings[i]) for i in sel], dtype=np.int64)
         verts = np.vstack([rings[i] for i in sel]) if len(sel) else np.zeros((0, 3))
@@ -125,9 +126,8 @@ def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
             v, t, poly, src = per_building[bi]
             parts.append(Mesh(v, t, poly, len(src)))
             kept.extend(src)
-        for pi, p in enumerate(b.polygons):
-            if (bi, pi) in fanned or (bi, pi) in skipped:
-                continue
+        for pi in sorted(others.get(bi, ())):
+            p = b.polygons[pi]
             tri = triangulate_polygon(p.rings)
             if tri is not None:
                 parts.append(Mesh(tri[0], tri[1], np.zeros(len(tri[0]), np.int64), 1))
@@ -184,33 +184,76 @@ def heights(building: Building) -> tuple[float, float]:
 def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]:
     """Extruded footprints from ground to roof height (walls and top; the bottom is never seen).
 
-    Footprints are simplified in one vectorised call; tops and wall quads are triangulated with
-    the LoD2 machinery (convex faces fanned over all blocks at once).
+    Footprints are simplified in one vectorised call; the tops are triangulated with the LoD2
+    machinery, the walls (one quad per footprint edge) are built for all blocks at once.
     """
     import shapely
 
     footprints = shapely.simplify(np.array([_footprint(b) for b in buildings], dtype=object), tolerance,
                                   preserve_topology=True)
-    solids = []
-    for b, fp in zip(buildings, footprints):
-        ground, roof = heights(b)
-        roof = max(roof, ground + 0.1)
-        faces = []
-        for poly in shapely.get_parts(fp):
-            if poly.geom_type != "Polygon" or poly.area <= 0:
-                continue
-            rings2d = [np.asarray(poly.exterior.coords)[:-1, :2], *[np.asarray(r.coords)[:-1, :2] for r in poly.interiors]]
-            # exterior counter-clockwise seen from above, holes clockwise: tops face up, walls outwards
-            rings2d = [r if (_signed_area(r) > 0) == (k == 0) else r[::-1] for k, r in enumerate(rings2d)]
-            faces.append(Polygon([np.column_stack([r, np.full(len(r), roof)]) for r in rings2d]))
-            for r in rings2d:  # one quad per edge, all edges of the ring at once
-                q = np.concatenate([r[1:], r[:1]])
-                quads = np.empty((len(r), 4, 3))
-                quads[:, 0, :2], quads[:, 1, :2], quads[:, 2, :2], quads[:, 3, :2] = r, q, q, r
-                quads[:, :2, 2], quads[:, 2:, 2] = ground, roof
-                faces.extend(Polygon([quad]) for quad in quads)
-        solids.append(Building({}, faces))
-    return [mesh for mesh, _ in lod2_meshes(solids)]
+    levels = np.array([heights(b) for b in buildings], np.float64).reshape(-1, 2)
+    ground = levels[:, 0]
+    roof = np.maximum(levels[:, 1], ground + 0.1)
+    parts, owner = shapely.get_parts(footprints, return_index=True)
+    keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    parts, owner = parts[keep], owner[keep]
+    if not len(parts):
+        return [Mesh.empty() for _ in buildings]
+    _, coords, (ring_offsets, poly_offsets) = shapely.to_ragged_array(parts, include_z=False)
+    # rings without their closing point; exterior counter-clockwise seen from above, holes clockwise:
+    # tops face up, walls outwards
+    ring_poly = np.repeat(np.arange(len(parts)), np.diff(poly_offsets))
+    ring_owner = owner[ring_poly]
+    exterior = np.zeros(len(ring_poly), bool)
+    exterior[poly_offsets[:-1]] = True
+    counts = np.diff(ring_offsets) - 1
+    starts = ring_offsets[:-1]
+    vert_ring = np.repeat(np.arange(len(counts)), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    idx = starts[vert_ring] + within
+    nxt_idx = starts[vert_ring] + (within + 1) % counts[vert_ring]
+    x, y = coords[:, 0], coords[:, 1]
+    area = np.bincount(vert_ring, x[idx] * y[nxt_idx] - x[nxt_idx] * y[idx], minlength=len(counts))
+    flip = (area > 0) != exterior
+    idx = np.where(flip[vert_ring], starts[vert_ring] + counts[vert_ring] - 1 - within, idx)
+    ring_xy = coords[idx]                                    # all rings, oriented, concatenated
+    ring_start = np.cumsum(counts) - counts
+
+    # tops: one polygon per footprint polygon, at the roof height
+    z_top = roof[ring_owner][vert_ring]
+    top_xyz = np.column_stack([ring_xy, z_top])
+    ring_arrays = np.split(top_xyz, ring_start[1:])
+    solids = [Building({}, []) for _ in buildings]
+    for p in range(len(parts)):
+        solids[owner[p]].polygons.append(Polygon(ring_arrays[poly_offsets[p]:poly_offsets[p + 1]]))
+    tops = [mesh for mesh, _ in lod2_meshes(solids)]
+
+    # walls: one quad per edge of every ring (degenerate edges left out)
+    nxt = np.where(within + 1 == counts[vert_ring], ring_start[vert_ring], np.arange(len(ring_xy)) + 1)
+    a, b = ring_xy, ring_xy[nxt]
+    edge_owner = ring_owner[vert_ring]
+    h = roof[edge_owner] - ground[edge_owner]
+    ok = np.linalg.norm(b - a, axis=1) * h >= 1e-12
+    a, b, edge_owner = a[ok], b[ok], edge_owner[ok]
+    g, r = ground[edge_owner], roof[edge_owner]
+    quads = np.empty((len(a), 4, 3))
+    quads[:, 0, :2], quads[:, 1, :2], quads[:, 2, :2], quads[:, 3, :2] = a, b, b, a
+    quads[:, 0, 2], quads[:, 1, 2], quads[:, 2, 2], quads[:, 3, 2] = g, g, r, r
+    wall_verts = quads.reshape(-1, 3)
+    quad_tris = np.array([[0, 1, 2], [0, 2, 3]], np.int64)
+    first = np.searchsorted(edge_owner, np.arange(len(buildings)), side="left")
+    last = np.searchsorted(edge_owner, np.arange(len(buildings)), side="right")
+    out = []
+    for bi, top in enumerate(tops):
+        n = int(last[bi] - first[bi])
+        if not n:
+            out.append(top)
+            continue
+        walls = Mesh(wall_verts[4 * first[bi]:4 * last[bi]],
+                     (np.arange(n)[:, None, None] * 4 + quad_tris).reshape(-1, 3),
+                     np.repeat(np.arange(n), 4), n)
+        out.append(merge([top, walls]) if len(top.triangles) else walls)
+    return out
 
 
 def _signed_area(ring: np.ndarray) -> float:
