@@ -142,13 +142,15 @@ def merge(meshes: list[Mesh]) -> Mesh:
         return Mesh.empty()
     if len(meshes) == 1:
         return meshes[0]
-    sizes = np.array([len(m.vertices) for m in meshes])
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    poly_offsets = np.concatenate([[0], np.cumsum([m.polygon_count for m in meshes])[:-1]])
-    return Mesh(np.vstack([m.vertices for m in meshes]),
-                np.vstack([m.triangles + o for m, o in zip(meshes, offsets)]),
-                np.concatenate([m.polygon + o for m, o in zip(meshes, poly_offsets)]),
-                int(sum(m.polygon_count for m in meshes)))
+    vertex_offset = polygon_offset = 0
+    triangles, polygons = [], []
+    for m in meshes:
+        triangles.append(m.triangles + vertex_offset)
+        polygons.append(m.polygon + polygon_offset)
+        vertex_offset += len(m.vertices)
+        polygon_offset += m.polygon_count
+    return Mesh(np.concatenate([m.vertices for m in meshes]), np.concatenate(triangles),
+                np.concatenate(polygons), polygon_offset)
 
 
 def _footprint(building: Building):

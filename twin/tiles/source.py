@@ -29,10 +29,10 @@ class Building:
     row: dict
     polygons: list[Polygon] = field(default_factory=list)
     footprint: list = field(default_factory=list)  # shapely Polygons (2D) for the LoD1 block
+    id: str = field(init=False, repr=False, compare=False)  # the row's id as text
 
-    @property
-    def id(self) -> str:
-        return str(self.row.get("id") or "")
+    def __post_init__(self) -> None:
+        self.id = str(self.row.get("id") or "")
 
 
 @dataclass
@@ -78,21 +78,19 @@ def _polygon_rings(geoms) -> list[list[np.ndarray] | None]:
     import shapely
 
     out: list[list[np.ndarray] | None] = [None] * len(geoms)
-    ok = np.array([g is not None and not g.is_empty and g.geom_type == "Polygon" for g in geoms], bool)
+    geoms = np.asarray(geoms, dtype=object)
+    ok = (shapely.get_type_id(geoms) == 3) & ~shapely.is_empty(geoms)
     for i in np.flatnonzero(~ok):
         g = geoms[i]
         if g is not None and not g.is_empty:  # e.g. a MultiPolygon surface: its first polygon
             out[i] = _rings(g)[0] if _rings(g) else None
     if not ok.any():
         return out
-    _, coords, (ring_offsets, poly_offsets) = shapely.to_ragged_array(np.asarray(geoms)[ok], include_z=True)
+    _, coords, (ring_offsets, poly_offsets) = shapely.to_ragged_array(geoms[ok], include_z=True)
     coords = np.nan_to_num(coords)
-    for j, i in enumerate(np.flatnonzero(ok)):
-        rings = []
-        for r in range(poly_offsets[j], poly_offsets[j + 1]):
-            xyz = coords[ring_offsets[r]:ring_offsets[r + 1] - 1]  # drop the closing point
-            rings.append(xyz)
-        out[i] = rings
+    ro, po = ring_offsets.tolist(), poly_offsets.tolist()
+    for j, i in enumerate(np.flatnonzero(ok).tolist()):  # each ring without its closing point
+        out[i] = [coords[ro[r]:ro[r + 1] - 1] for r in range(po[j], po[j + 1])]
     return out
 
 
