@@ -61,7 +61,7 @@ class TwinMenu:
         from .twin_view import postgis_source
 
         window = self.iface.mainWindow()
-        names = sorted(QgsProviderRegistry.instance().providerMetadata("postgres").connections())
+        names = sorted(QgsProviderRegistry.instance().providerMetadata("postgres").connections(False))
         if not names:
             self.iface.messageBar().pushMessage(tr("GeoTwin"), tr("No PostgreSQL connection: add one in the Data "
                                                                   "Source Manager first."), Qgis.Warning, 10)

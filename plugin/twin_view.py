@@ -145,7 +145,7 @@ def postgis_source(connection: str, schema: str = "geotwin") -> TwinSource:
     """A twin in ``schema`` of the QGIS PostgreSQL connection ``connection`` (as geotwin:buildtwin writes it)."""
     label = f"postgres:{connection}/{schema}"
     try:
-        conn = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(connection)
+        conn = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(connection, False)
         tables = {t.tableName(): t.geometryColumn() for t in conn.tables(schema)} if conn is not None else None
     except QgsProviderConnectionException as err:
         raise InputError(tr("cannot list the tables ({0})").format(err), path=label) from None

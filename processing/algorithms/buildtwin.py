@@ -86,7 +86,7 @@ class BuildTwin(GeoTwinAlgorithm):
 
         name = self.parameterAsConnectionName(parameters, self.DATABASE, context)
         try:
-            connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name)
+            connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name, False)  # not the cached list: connections change while QGIS runs
         except QgsProviderConnectionException:
             connection = None
         if connection is None:
