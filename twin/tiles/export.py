@@ -140,13 +140,15 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     surface_table: list[dict] = []
     degenerate = 0
     reporter.progress(5)
+    per_surface = options.features == "surface"   # the surface table is needed for per-surface features only
     for i, (b, (mesh, kept)) in enumerate(zip(model.buildings, lod2_meshes(model.buildings))):
         degenerate += len(b.polygons) - len(kept)
         rows = []
-        for k in kept:
-            p = b.polygons[k]
-            rows.append(len(surface_table))
-            surface_table.append({"id": p.surface_id, "building_id": b.id, "surface_type": p.surface_type})
+        if per_surface:
+            for k in kept:
+                p = b.polygons[k]
+                rows.append(len(surface_table))
+                surface_table.append({"id": p.surface_id, "building_id": b.id, "surface_type": p.surface_type})
         meshes.append(mesh)
         surface_rows.append(rows)
         if i % 500 == 0:
@@ -166,17 +168,16 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         if not model.buildings:
             raise InputError("no polygon of non-zero area to export", path=str(gpkg))
     counts = np.array([len(m.vertices) for m in meshes])
-    src = np.vstack([m.vertices for m in meshes])
+    src = np.concatenate([m.vertices for m in meshes])
     src_centre = np.round((src.min(axis=0) + src.max(axis=0)) / 2 / FRAME_GRID) * FRAME_GRID
     frame_origin = [float(src_centre[0]), float(src_centre[1]), float(np.floor(src[:, 2].min()))]
     frame = EnuFrame(geo.to_ecef([frame_origin[0]], [frame_origin[1]], [frame_origin[2]])[0])
     enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    for m, s, c in zip(meshes, starts, counts):
+    for m, s, c in zip(meshes, starts.tolist(), counts.tolist()):
         m.vertices = enu[s:s + c]
+    lo, hi = np.minimum.reduceat(enu, starts), np.maximum.reduceat(enu, starts)  # every mesh has vertices
     del src, enu
-    lo = np.array([m.vertices.min(axis=0) for m in meshes])
-    hi = np.array([m.vertices.max(axis=0) for m in meshes])
     centres = (lo + hi) / 2
     reporter.check()
 
@@ -254,7 +255,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
             def encode(node=node, feature_rows=feature_rows):
                 if node.content == "lod1":
                     blocks = lod1_blocks([model.buildings[bi] for bi in node.own])
-                    src = np.vstack([blk.vertices for blk in blocks])
+                    src = np.concatenate([blk.vertices for blk in blocks])
                     enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
                     start = 0
                     for blk in blocks:
@@ -339,10 +340,10 @@ def _tile_content(tile_meshes: list[Mesh], tile_surfaces: list[list[int]] | None
                   options: ExportOptions, quantize: bool, meshopt: bool,
                   schema_uri: str | None) -> tuple[bytes, tuple, dict]:
     """One tile's GLB (or b3dm): its buildings' meshes relative to the tile centre."""
-    verts = np.vstack([m.vertices for m in tile_meshes])
+    verts = np.concatenate([m.vertices for m in tile_meshes])
     sizes = np.array([len(m.vertices) for m in tile_meshes])
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    tris = np.vstack([m.triangles + o for m, o in zip(tile_meshes, offsets)])
+    tris = np.concatenate([m.triangles + o for m, o in zip(tile_meshes, offsets)])
     building_ids = np.repeat(np.arange(len(tile_meshes)), sizes)  # = row in ``buildings`` (containers after)
     # polygon numbers over the whole tile, for normals and surface ids
     poly_counts = np.array([m.polygon_count for m in tile_meshes])
@@ -535,10 +536,10 @@ def _normals(local: np.ndarray, tris: np.ndarray, polygon: np.ndarray, polygons:
 def _feature_content(meshes: list[Mesh], columns: list[Column], class_name: str, options: ExportOptions,
                      quantize: bool, meshopt: bool) -> tuple[bytes, tuple, dict]:
     """A GLB with one feature per mesh (ENU vertices) and its property table; the schema is embedded."""
-    verts = np.vstack([m.vertices for m in meshes])
+    verts = np.concatenate([m.vertices for m in meshes])
     sizes = np.array([len(m.vertices) for m in meshes])
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    tris = np.vstack([m.triangles + o for m, o in zip(meshes, offsets)])
+    tris = np.concatenate([m.triangles + o for m, o in zip(meshes, offsets)])
     poly_counts = np.array([m.polygon_count for m in meshes])
     poly_offsets = np.concatenate([[0], np.cumsum(poly_counts)[:-1]])
     polygon = np.concatenate([m.polygon + o for m, o in zip(meshes, poly_offsets)])
@@ -611,7 +612,7 @@ def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportO
                                            zip(bim_rows, [detail.polygons[k] for k in keep])])
 
         def encode(bim_meshes=bim_meshes, bim_rows=bim_rows):
-            src = np.vstack([m.vertices for m in bim_meshes])
+            src = np.concatenate([m.vertices for m in bim_meshes])
             enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
             start = 0
             for m in bim_meshes:

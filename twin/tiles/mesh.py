@@ -58,7 +58,7 @@ def _convex_fans(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
     """For hole-free rings at once: Newell normals, which are convex, and which are degenerate."""
     counts = np.array([len(r) for r in rings])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    v = np.vstack(rings)
+    v = np.concatenate(rings)
     idx = np.arange(len(v))
     owner = np.repeat(np.arange(len(rings)), counts)
     nxt = np.where(idx + 1 == (starts + counts)[owner], starts[owner], idx + 1)
@@ -100,7 +100,7 @@ def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
             others.setdefault(bi, []).append(pi)
         sel = np.flatnonzero(convex)
         counts = np.array([len(rings[i]) for i in sel], dtype=np.int64)
-        verts = np.vstack([rings[i] for i in sel]) if len(sel) else np.zeros((0, 3))
+        verts = np.concatenate([rings[i] for i in sel]) if len(sel) else np.zeros((0, 3))
         vstart = np.concatenate([[0], np.cumsum(counts)[:-1]])
         ntri = counts - 2
         tri_poly = np.repeat(np.arange(len(sel)), ntri)
