@@ -54,13 +54,18 @@ def triangulate_polygon(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     return verts, tri
 
 
-def _convex_fans(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For hole-free rings at once: Newell normals, which are convex, and which are degenerate."""
-    counts = np.array([len(r) for r in rings])
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (N, 3) arrays (np.cross without its generic overhead)."""
+    return np.column_stack([a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1], a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+                            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]])
+
+
+def _convex_fans(v: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For hole-free rings at once (``v`` their concatenated vertices, ``counts`` their sizes): Newell
+    normals, which are convex, and which are degenerate."""
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    v = np.concatenate(rings)
     idx = np.arange(len(v))
-    owner = np.repeat(np.arange(len(rings)), counts)
+    owner = np.repeat(np.arange(len(counts)), counts)
     nxt = np.where(idx + 1 == (starts + counts)[owner], starts[owner], idx + 1)
     prv = np.where(idx == starts[owner], (starts + counts)[owner] - 1, idx - 1)
     a, b = v, v[nxt]
@@ -70,7 +75,7 @@ def _convex_fans(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
     length = np.linalg.norm(normal, axis=1)
     degenerate = length < 1e-12
     unit = normal / np.where(degenerate, 1.0, length)[:, None]
-    turn = np.einsum("ij,ij->i", np.cross(v - v[prv], v[nxt] - v), unit[owner])
+    turn = np.einsum("ij,ij->i", _cross(v - v[prv], v[nxt] - v), unit[owner])
     scale = np.add.reduceat(np.linalg.norm(v[nxt] - v, axis=1), starts) / counts
     convex = np.logical_and.reduceat(turn >= -1e-9 * scale[owner] ** 2, starts) & ~degenerate
     return normal, convex, degenerate
@@ -94,13 +99,15 @@ def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
                 others.setdefault(bi, []).append(pi)
     per_building: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]] = [None] * len(buildings)
     if rings:
-        _, convex, degenerate = _convex_fans(rings)
+        all_counts = np.fromiter((len(r) for r in rings), np.int64, len(rings))
+        all_verts = np.concatenate(rings).astype(np.float64, copy=False)
+        _, convex, degenerate = _convex_fans(all_verts, all_counts)
         ob, op = np.array(owner_building), np.array(owner_polygon)
         for bi, pi in zip(ob[~convex & ~degenerate].tolist(), op[~convex & ~degenerate].tolist()):
             others.setdefault(bi, []).append(pi)
         sel = np.flatnonzero(convex)
-        counts = np.array([len(rings[i]) for i in sel], dtype=np.int64)
-        verts = np.concatenate([rings[i] for i in sel]) if len(sel) else np.zeros((0, 3))
+        counts = all_counts[sel]
+        verts = all_verts[np.repeat(convex, all_counts)]
         vstart = np.concatenate([[0], np.cumsum(counts)[:-1]])
         ntri = counts - 2
         tri_poly = np.repeat(np.arange(len(sel)), ntri)
@@ -110,15 +117,17 @@ def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
         vert_poly = np.repeat(np.arange(len(sel)), counts)
         # slices per building (polygons are in building order)
         b_of_poly = ob[sel]
-        first_poly = np.searchsorted(b_of_poly, np.arange(len(buildings)), side="left")
-        last_poly = np.searchsorted(b_of_poly, np.arange(len(buildings)), side="right")
-        tri_start = np.concatenate([[0], np.cumsum(ntri)])
-        vend = vstart + counts
-        for bi in np.unique(b_of_poly):
+        first_poly = np.searchsorted(b_of_poly, np.arange(len(buildings)), side="left").tolist()
+        last_poly = np.searchsorted(b_of_poly, np.arange(len(buildings)), side="right").tolist()
+        tri_start = np.concatenate([[0], np.cumsum(ntri)]).tolist()
+        vend = (vstart + counts).tolist()
+        vstart_list = vstart.tolist()
+        src_polygon = op[sel].tolist()
+        for bi in np.unique(b_of_poly).tolist():
             p0, p1 = first_poly[bi], last_poly[bi]
-            v0, v1 = vstart[p0], vend[p1 - 1]
+            v0, v1 = vstart_list[p0], vend[p1 - 1]
             per_building[bi] = (verts[v0:v1], tris[tri_start[p0]:tri_start[p1]] - v0,
-                                vert_poly[v0:v1] - p0, op[sel[p0:p1]].tolist())
+                                vert_poly[v0:v1] - p0, src_polygon[p0:p1])
     out = []
     for bi, b in enumerate(buildings):
         parts, kept = [], []
