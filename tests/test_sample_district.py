@@ -316,11 +316,14 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     runs = [a, SimpleNamespace(output_dir=str(tmp_path / "b")), c]
     names = sorted(p.name for p in Path(runs[0].output_dir).iterdir())
     assert names == sorted(p.name for p in Path(runs[2].output_dir).iterdir())
-    assert len(names) == 8
+    assert len(names) == 9 and "areas.geojson" in names
     for name in names:
         a, b, c = (_sha256(Path(r.output_dir) / name) for r in runs)
         assert a == b, f"{name} differs for the same seed"
-        assert a != c, f"{name} is the same for another seed"
+        if name == "areas.geojson":   # the square's block and landmarks do not depend on the seed
+            assert a == c
+        else:
+            assert a != c, f"{name} is the same for another seed"
 
 
 def test_learning_islands_lie_in_school_rooms_and_buildings(district, gml, ifc):
@@ -483,3 +486,60 @@ def test_algorithm_via_qgis_process(tmp_path):
     for name in ("district.city.json", "district.city.jsonl", "school.ifc", "learning_islands.geojson",
                  "sensors.sta.json", "sensors.csv", "district.json"):
         assert (out / name).is_file(), name
+
+
+def test_areas_square_is_the_open_block_without_the_landmarks(district, gml):
+    """Friedrichsplatz: RFC 7946 polygon; its outline recomputed here from the ring and ray streets."""
+    import math
+
+    import shapely
+    from pyproj import Transformer
+
+    from geotwin.twin.sample import sensors
+    from geotwin.twin.sample.site import SECTOR_DEG, SQUARE_RING, STREET_HALF_WIDTH, site
+
+    doc = json.loads(district.path("areas").read_text(encoding="utf-8"))
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    (square,) = doc["features"]
+    assert square["properties"] == {"id": "friedrichsplatz", "name": "Friedrichsplatz", "kind": "square",
+                                    "area_m2": square["properties"]["area_m2"]}
+    lonlat = shapely.geometry.shape(square["geometry"])
+    assert lonlat.is_valid and lonlat.exterior.is_ccw and not any(h.is_ccw for h in lonlat.interiors)
+    assert 8.40 < lonlat.centroid.x < 8.405 and 49.006 < lonlat.centroid.y < 49.009
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    poly = shapely.transform(lonlat, lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
+    # the block: between the kerbs of ring streets 4 and 5 and of the two fan rays (8 m half width each)
+    s = site()
+    tower = shapely.Point(s.tower)
+    ring_in, ring_out = (s.ring_radius(k) for k in (SQUARE_RING, SQUARE_RING + 1))
+    annulus = tower.buffer(ring_out - STREET_HALF_WIDTH, 2048).difference(
+        tower.buffer(ring_in + STREET_HALF_WIDTH, 2048))
+    rays = []
+    for side in (-1, 1):
+        phi = math.radians(s.square_bearing + side * SECTOR_DEG / 2)
+        far = (s.tower[0] + 2000 * math.sin(phi), s.tower[1] + 2000 * math.cos(phi))
+        rays.append(shapely.LineString([s.tower, far]).buffer(STREET_HALF_WIDTH, cap_style="flat"))
+    wedge = shapely.Polygon([s.tower, *(  # the sector between the two ray axes
+        (s.tower[0] + 2000 * math.sin(math.radians(s.square_bearing + a)),
+         s.tower[1] + 2000 * math.cos(math.radians(s.square_bearing + a))) for a in (-5, 0, 5))])
+    block = annulus.intersection(wedge).difference(shapely.union_all(rays))
+    footprints = []
+    for b in gml.xpath("//bldg:Building", namespaces=NS)[:4]:
+        ground = b.xpath(".//bldg:GroundSurface//gml:posList", namespaces=NS)[0].text
+        footprints.append(shapely.Polygon(_pos(ground)[:, :2]))
+    expected = block.difference(shapely.union_all(footprints))
+    assert len(poly.interiors) == 4
+    assert poly.symmetric_difference(expected).area < 0.5          # 2 mm chords along 2 x 80 m arcs
+    assert shapely.hausdorff_distance(shapely.Polygon(poly.exterior), shapely.Polygon(expected.exterior)) < 0.01
+    assert poly.area == pytest.approx(square["properties"]["area_m2"], abs=0.1)
+    # the sensors the generator puts on the square stand in it, clear of its edges (lon/lat rounding cannot
+    # move them out); the kerbside parking spaces and the street noise meters do not
+    stations = {t["properties"]["deviceId"]: shapely.Point(to_utm.transform(*t["Locations"][0]["location"]
+                                                                            ["coordinates"]))
+                for t in json.loads(district.path("sensors_sta").read_text(encoding="utf-8"))}
+    on_square = {d for d, p in stations.items() if poly.contains(p)}
+    assert on_square == {"ka-fp-soil-01", "ka-fp-soil-02", "ka-fp-soil-03", "ka-fp-temp-01", "ka-fp-temp-02",
+                         "ka-fp-temp-03", "ka-fp-noise-01"}
+    assert all(poly.exterior.distance(stations[d]) > 1.0 and
+               min(h.distance(stations[d]) for h in poly.interiors) > 0.45 for d in on_square)
+    assert {d for d, q, _, _ in sensors.DEVICES if q is sensors.SOIL} <= on_square

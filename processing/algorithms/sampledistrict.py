@@ -29,7 +29,9 @@ class SampleDistrict(GeoTwinAlgorithm):
         "EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN "
         "learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep "
         "insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and "
-        "parking observations; district.json (what was written). The folder must be new, empty or hold an "
+        "parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block "
+        "between its ring streets and fan rays without the four landmarks, for linking sensors to the square); "
+        "district.json (what was written). The folder must be new, empty or hold an "
         "earlier sample district, which it replaces; it is written only when everything succeeded."
     )
 
@@ -42,6 +44,7 @@ class SampleDistrict(GeoTwinAlgorithm):
         ("ISLANDS", "islands", "Learning islands (GeoJSON)"),
         ("SENSORS_STA", "sensors_sta", "Sensors (SensorThings JSON)"),
         ("SENSORS_CSV", "sensors_csv", "Sensors (LoRaWAN CSV)"),
+        ("AREAS", "areas", "Public open spaces (GeoJSON)"),
     )
     BUILDING_COUNT = "BUILDING_COUNT"
 

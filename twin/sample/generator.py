@@ -8,6 +8,7 @@ from ..atomic import atomic_path
 from ..errors import InputError
 from ..progress import Reporter
 from . import school
+from .areas import areas, write_areas
 from .citygml import CityGmlWriter
 from .cityjson import CityJsonSeqWriter, CityJsonWriter
 from .islands import islands, write_islands
@@ -19,7 +20,7 @@ from .site import (CITYGML_SRS, CITYJSON_SRS, COMPOUND_PROJ, HORIZONTAL_EPSG, VE
 from .solid import surfaces
 
 MIN_BUILDINGS, MAX_BUILDINGS = 10, 1_000_000
-FORMATS = ("citygml", "cityjson", "cityjsonseq", "ifc", "islands", "sensors")
+FORMATS = ("citygml", "cityjson", "cityjsonseq", "ifc", "islands", "sensors", "areas")
 FILE_NAMES = {
     "citygml": "district.gml",
     "cityjson": "district.city.json",
@@ -28,6 +29,7 @@ FILE_NAMES = {
     "islands": "learning_islands.geojson",
     "sensors_sta": "sensors.sta.json",
     "sensors_csv": "sensors.csv",
+    "areas": "areas.geojson",
 }
 MANIFEST_NAME = "district.json"
 CAFE_BUILDINGS = (4, 9)   # fan buildings that host a café learning island (always present: count >= 10)
@@ -158,6 +160,12 @@ def generate_district(output_dir, buildings: int = 400, seed: int = 0, formats=F
             counts["observations"] = n_obs
             files["sensors_sta"] = FILE_NAMES["sensors_sta"]
             files["sensors_csv"] = FILE_NAMES["sensors_csv"]
+        reporter.check()
+        if "areas" in wanted:
+            features = areas()
+            write_areas(tmp / FILE_NAMES["areas"], features)
+            counts["areas"] = len(features)
+            files["areas"] = FILE_NAMES["areas"]
         reporter.check()
         to_ll = to_lonlat()
         west, south = to_ll.transform(lo[0] / 1000, lo[1] / 1000)

@@ -1,0 +1,78 @@
+"""Public open spaces of the sample district as RFC 7946 GeoJSON polygons: Friedrichsplatz.
+
+The square is the block the layout keeps free between ring streets SQUARE_RING and SQUARE_RING + 1
+and the two fan rays of the square's sector, up to the kerbs (STREET_HALF_WIDTH from each street's
+axis), with the four landmarks' footprints cut out as holes.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .jsonfmt import dumps
+from .layout import landmarks
+from .site import SECTOR_DEG, SQUARE_RING, STREET_HALF_WIDTH, site, to_lonlat
+
+SQUARE_ID = "friedrichsplatz"
+SQUARE_NAME = "Friedrichsplatz"
+ARC_SEGMENTS = 32        # chords per kerb arc: at most 2 mm inside the true arc
+DECIMALS = 8             # lon/lat decimals: about 1 mm
+
+
+def _arc(r: float, side_from: int) -> list[tuple[float, float]]:
+    """The ring street's kerb at radius ``r`` from one ray's kerb (side -1 or +1 of the sector's axis) to the other's.
+
+    A ray's kerb lies STREET_HALF_WIDTH beside the ray, so its angle from the ray shrinks with ``r``."""
+    s = site()
+    half = math.radians(SECTOR_DEG / 2) - math.asin(STREET_HALF_WIDTH / r)
+    phi0 = math.radians(s.square_bearing) + side_from * half
+    step = -2 * side_from * half / ARC_SEGMENTS
+    return [(s.tower[0] + r * math.sin(phi0 + i * step), s.tower[1] + r * math.cos(phi0 + i * step))
+            for i in range(ARC_SEGMENTS + 1)]
+
+
+def _mm(points) -> list[tuple[float, float]]:
+    return [(round(e * 1000) / 1000, round(n * 1000) / 1000) for e, n in points]
+
+
+def square_polygon():
+    """Friedrichsplatz in EPSG:25832 (shapely Polygon, mm-rounded): the open block minus the landmarks."""
+    import shapely
+
+    s = site()
+    inner = s.ring_radius(SQUARE_RING) + STREET_HALF_WIDTH        # kerb of the ring street nearer the tower
+    outer = s.ring_radius(SQUARE_RING + 1) - STREET_HALF_WIDTH
+    shell = _arc(inner, -1) + _arc(outer, +1)
+    block = shapely.Polygon(_mm(shell))
+    holes = [[(e / 1000, n / 1000) for e, n in spec.corners] for spec in landmarks()]
+    for hole in holes:
+        if not block.contains(shapely.Polygon(hole)):
+            raise AssertionError("a landmark reaches beyond Friedrichsplatz's block")
+    poly = shapely.geometry.polygon.orient(shapely.Polygon(block.exterior.coords, holes), sign=1.0)
+    if not poly.is_valid:
+        raise AssertionError(f"Friedrichsplatz is not a valid polygon: {shapely.is_valid_reason(poly)}")
+    return poly
+
+
+def areas() -> list[dict]:
+    """The GeoJSON features (EPSG:4326, exterior rings counter-clockwise, holes clockwise)."""
+    to_ll = to_lonlat()
+    poly = square_polygon()
+
+    def ring(coords) -> list[list[float]]:
+        return [[round(c, DECIMALS) for c in to_ll.transform(e, n)] for e, n in coords]
+
+    geometry = {"type": "Polygon",
+                "coordinates": [ring(poly.exterior.coords), *(ring(h.coords) for h in poly.interiors)]}
+    return [{
+        "type": "Feature",
+        "id": SQUARE_ID,
+        "geometry": geometry,
+        "properties": {"id": SQUARE_ID, "name": SQUARE_NAME, "kind": "square",
+                       "area_m2": round(poly.area, 1)},
+    }]
+
+
+def write_areas(path: Path, features: list[dict]) -> None:
+    doc = {"type": "FeatureCollection", "name": "areas", "features": features}
+    Path(path).write_text(dumps(doc, indent=1) + "\n", encoding="utf-8")
