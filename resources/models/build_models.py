@@ -13,7 +13,8 @@ os.environ.setdefault("QT_HASH_SEED", "0")  # before Qt starts: a stable XML att
 from qgis.core import (QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
                        QgsProcessingModelChildParameterSource, QgsProcessingModelOutput,
                        QgsProcessingModelParameter, QgsProcessingParameterFile,
-                       QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber, QgsProcessing)
+                       QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber,
+                       QgsProcessingParameterVectorLayer, QgsProcessing)
 from qgis.PyQt.QtCore import QPointF
 
 from geotwin.processing.models import DistrictTwin, UserTwin
@@ -70,8 +71,10 @@ def _twin_and_tiles(model: QgsProcessingModelAlgorithm, y: float) -> None:
     }, {"TILES": ("OUTPUT", "3D Tiles with the viewer")}, (400, y + 120))
 
 
-def _imports(model: QgsProcessingModelAlgorithm, citymodel: list, ifc: list, islands: list, sensors: list) -> None:
-    """Import city model, BIM, learning islands and sensors; islands and sensors link to footprints and rooms."""
+def _imports(model: QgsProcessingModelAlgorithm, citymodel: list, ifc: list, islands: list, sensors: list,
+             areas: list) -> None:
+    """Import city model, BIM, learning islands and sensors; islands and sensors link to footprints and rooms,
+    sensors also to the areas (squares, parks) they stand in."""
     footprints = [Source.fromChildOutput("importcitymodel", "FOOTPRINTS")]
     _child(model, "geotwin:importcitymodel", "importcitymodel", "Import 3D city model",
            {"INPUT": citymodel}, {"CITYMODEL": ("OUTPUT", "City model GeoPackage")}, (400, 150))
@@ -88,7 +91,7 @@ def _imports(model: QgsProcessingModelAlgorithm, citymodel: list, ifc: list, isl
             "ROOMS": [Source.fromChildOutput("roomslayer", "CONCATENATION")]},
            {"ISLANDS": ("OUTPUT", "Learning islands GeoPackage")}, (400, 390))
     _child(model, "geotwin:importsensors", "importsensors", "Import sensors",
-           {"FILES": sensors, "BUILDINGS": footprints},
+           {"FILES": sensors, "BUILDINGS": footprints, "AREAS": areas},
            {"SENSORS": ("OUTPUT", "Sensors GeoPackage")}, (400, 510))
 
 
@@ -106,7 +109,8 @@ def district_model() -> QgsProcessingModelAlgorithm:
     _imports(model, [Source.fromChildOutput("sampledistrict", "CITYGML")],
              [Source.fromChildOutput("sampledistrict", "IFC")],
              [Source.fromChildOutput("sampledistrict", "ISLANDS")],
-             [Source.fromChildOutput("sampledistrict", "SENSORS_STA")])
+             [Source.fromChildOutput("sampledistrict", "SENSORS_STA")],
+             [Source.fromChildOutput("sampledistrict", "AREAS")])
     _twin_and_tiles(model, 630)
     model.setHelpContent({"ALG_DESC": DistrictTwin.HELP, "ALG_CREATOR": "GeoTwin"})
     return model
@@ -125,8 +129,11 @@ def user_model() -> QgsProcessingModelAlgorithm:
         fileFilter="Learning islands (*.geojson *.json *.gpkg *.csv)"), (120, 390))
     _parameter(model, QgsProcessingParameterMultipleLayers(
         "SENSORS", "Sensor exports (SensorThings JSON, CSV, GeoJSON)", QgsProcessing.TypeFile), (120, 510))
+    _parameter(model, QgsProcessingParameterVectorLayer(
+        "AREAS", "Areas: parks, squares (polygons)", [QgsProcessing.TypeVectorPolygon], optional=True), (120, 570))
     _imports(model, [Source.fromModelParameter("CITYMODEL")], [Source.fromModelParameter("IFC")],
-             [Source.fromModelParameter("ISLANDS")], [Source.fromModelParameter("SENSORS")])
+             [Source.fromModelParameter("ISLANDS")], [Source.fromModelParameter("SENSORS")],
+             [Source.fromModelParameter("AREAS")])
     _twin_and_tiles(model, 630)
     model.setHelpContent({"ALG_DESC": UserTwin.HELP, "ALG_CREATOR": "GeoTwin"})
     return model
