@@ -39,10 +39,11 @@ def digest(*parts) -> str:
 def object_digest(row: dict, polygons, *extra) -> str:
     """An object's attribute row, the semantics and ring sizes of its polygons and all their coordinates
     (one array), then ``extra`` parts."""
-    meta = [[p.surface_type, p.surface_id, [len(r) for r in p.rings]] for p in polygons]
+    semantics = "\x1e".join(f"{p.surface_type}\x1f{p.surface_id}\x1f{len(p.rings)}" for p in polygons)
     rings = [r for p in polygons for r in p.rings]
+    sizes = np.fromiter((len(r) for r in rings), np.int64, len(rings))
     coords = np.concatenate(rings) if rings else np.zeros((0, 3))
-    return digest(row, meta, coords, *extra)
+    return digest(row, semantics.encode("utf-8"), sizes, coords, *extra)
 
 
 @dataclass
