@@ -48,10 +48,11 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_table(path: str | Path, layer: str, columns: list[str] | None = None,
-               geometry: bool = True) -> tuple[list[str], list[tuple], np.ndarray | None]:
+def read_table(path: str | Path, layer: str, columns: list[str] | None = None, geometry: bool = True,
+               decode: bool = True) -> tuple[list[str], list[tuple], np.ndarray | list | None]:
     """Column names (without the fid and the geometry column), row tuples in table order and, with
-    ``geometry``, a shapely array of the rows' geometries (None for a missing or empty one)."""
+    ``geometry``, a shapely array of the rows' geometries (None for a missing or empty one), or their
+    GeoPackage blobs when not ``decode`` (see ``decode_geometries``)."""
     with closing(connect(path)) as con:
         info = con.execute(f"PRAGMA table_info({_quote(layer)})").fetchall()
         geom_row = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
@@ -70,7 +71,7 @@ def read_table(path: str | Path, layer: str, columns: list[str] | None = None,
     n = len(fields)
     blobs = [r[n] for r in rows]
     rows = [r[:n] for r in rows]
-    return fields, rows, decode_geometries(blobs)
+    return fields, rows, decode_geometries(blobs) if decode else blobs
 
 
 def decode_geometries(blobs: list) -> np.ndarray:

@@ -133,19 +133,20 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
                          path=str(path))
     horizontal, vertical = crs_of(path)
 
-    columns, records, geometries = gpkg_read.read_table(path, BUILDINGS.name)
+    # the buildings' own geometry is decoded only for those without boundary surfaces (below)
+    columns, records, blobs = gpkg_read.read_table(path, BUILDINGS.name, decode=False)
     buildings: list[Building] = []
     by_id: dict[str, Building] = {}
     skipped: list[str] = []
-    geometry_of: dict[str, object] = {}
-    for i, (values, geom) in enumerate(zip(records, geometries)):
+    blob_of: dict[str, bytes] = {}
+    for i, (values, blob) in enumerate(zip(records, blobs)):
         b = Building(dict(zip(columns, values)))
         bid = b.id
         if not bid or bid in by_id:
             skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
             continue
-        if geom is not None and not geom.is_empty:
-            geometry_of[bid] = geom
+        if blob is not None:
+            blob_of[bid] = blob
         buildings.append(b)
         by_id[bid] = b
 
@@ -159,9 +160,10 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
             got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
         for bid, polys in got.items():
             by_id[bid].polygons = polys
-    for b in buildings:  # no boundary surfaces: the building's own geometry, without semantics
-        if not b.polygons and b.id in geometry_of:
-            b.polygons = [Polygon(r) for r in _rings(geometry_of[b.id])]
+    bare = [b for b in buildings if not b.polygons and b.id in blob_of]
+    for b, geom in zip(bare, gpkg_read.decode_geometries([blob_of[b.id] for b in bare])):
+        if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
+            b.polygons = [Polygon(r) for r in _rings(geom)]
 
     if FOOTPRINTS.name in layers:
         _, fp, geoms = gpkg_read.read_table(path, FOOTPRINTS.name, columns=["building_id"])
