@@ -110,6 +110,27 @@ def test_district_model_builds_the_twin(district_run):
     linked = {r[0] for r in _rows(twin, "SELECT from_id FROM links WHERE from_layer = 'learning_islands' "
                                         "AND to_layer = 'bim_spaces' AND relation = 'located_in'")}
     assert linked == in_school_rooms
+    # the model wires the district's areas.geojson into the sensor import: the sensors standing on
+    # Friedrichsplatz (independently: the raw sensor positions in the raw square polygon) observe the square
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    (area,) = json.loads((out / "district" / "areas.geojson").read_text())["features"]
+    square = shapely.transform(shapely.geometry.shape(area["geometry"]),
+                               lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
+    things = json.loads((out / "district" / "sensors.sta.json").read_text())
+    on_square = {t["name"] for t in things
+                 if square.contains(shapely.Point(to_utm.transform(*t["Locations"][0]["location"]["coordinates"])))}
+    assert len(on_square) == 7
+    observing = _rows(twin, "SELECT s.sensor_name, l.to_id FROM links l JOIN sensors s ON s.sensor_key = l.from_id "
+                            "WHERE l.from_layer = 'sensors' AND l.relation = 'observes' AND l.to_layer = 'area'")
+    assert observing == sorted((name, area["properties"]["id"]) for name in on_square)
+    to_buildings = {r[0] for r in _rows(twin, "SELECT s.sensor_name FROM links l JOIN sensors s ON "
+                                              "s.sensor_key = l.from_id WHERE l.relation = 'observes' "
+                                              "AND l.to_layer = 'buildings'")}
+    assert to_buildings == {t["name"] for t in things} - on_square
     # the intermediate GeoPackages are where the demo expects them
     for name in ("citymodel.gpkg", "school.gpkg", "islands.gpkg", "sensors.gpkg"):
         assert (out / name).stat().st_size > 0, name
@@ -138,6 +159,7 @@ def test_user_model_gives_the_same_twin(district_run, tmp_path):
     proc = _qgis_process("geotwin:usertwin", {
         "CITYMODEL": district / "district.gml", "IFC": district / "school.ifc",
         "ISLANDS": district / "learning_islands.geojson", "SENSORS": district / "sensors.sta.json",
+        "AREAS": district / "areas.geojson",
         "importcitymodel:CITYMODEL": "TEMPORARY_OUTPUT", "importifc:BIM": "TEMPORARY_OUTPUT",
         "importlearningislands:ISLANDS": "TEMPORARY_OUTPUT", "importsensors:SENSORS": "TEMPORARY_OUTPUT",
         "buildtwin:TWIN": twin, "export3dtiles:TILES": tmp_path / "tiles"})
