@@ -8,6 +8,7 @@ import json
 import math
 import re
 import shutil
+import sqlite3
 import struct
 import subprocess
 import threading
@@ -30,8 +31,8 @@ from geotwin.twin.heights import Georeferencer, resolve_height_model
 from geotwin.twin.progress import CollectingReporter
 from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
-from geotwin.twin.tiles.viewer import (DEFAULT_CESIUM_URL, FUNCTION_CLASSES, OTHER_FUNCTION, cesium_base_url,
-                                        write_viewer)
+from geotwin.twin.tiles.viewer import (BIM_CLASSES, DEFAULT_CESIUM_URL, FUNCTION_CLASSES, MARKER_CLASSES,
+                                        OTHER_BIM, OTHER_FUNCTION, cesium_base_url, write_viewer)
 
 ROOT = Path(__file__).resolve().parent.parent
 CESIUM_BUILD = ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
@@ -54,6 +55,7 @@ BUILDINGS = [
     ("DEBW_FIX_0007", "51009_1610", 40.0, 30.0, 8.0, 8.0, 4.0),  # not a building function code: "Other"
 ]
 KNOWN = "DEBW_FIX_0003"
+TWIN_BUILDINGS = 24
 ISLAND = {"east": -14.0, "north": -20.0, "id": "island-0007", "name": "Lerninsel Stadtbibliothek",
           "booking_url": "https://lerninseln.karlsruhe.example/buchen/island-0007",
           "opening_hours": "Mo-Fr 08:00-20:00", "seats": 24}
@@ -276,6 +278,19 @@ def function_colour(code: str) -> str:
     return OTHER_FUNCTION[1]
 
 
+def bim_colour(ifc_class: str) -> tuple[str, float]:
+    """The legend's colour and opacity of an IFC class."""
+    for _label, colour, alpha, classes in BIM_CLASSES:
+        if ifc_class in classes:
+            return colour, alpha
+    return OTHER_BIM[1], 1.0
+
+
+def value_text(value: float, unit: str) -> str:
+    """A sensor value as the viewer writes it (JavaScript's number format; unit "1" is a count)."""
+    return f"{value:g}" + ("" if unit == "1" else f" {unit}")
+
+
 def test_default_cesium_is_the_tested_version():
     tested = json.loads((ROOT / "package.json").read_text())["devDependencies"]["cesium"]
     major, minor, _patch = tested.split(".")
@@ -336,7 +351,8 @@ def hamburg_export(shared_data: Path, tmp_path: Path, site: Path) -> dict:
     lon, lat, h = geo.to_geographic(inside.x, inside.y, best["roof_height"])
     extras = json.loads((site / "hamburg" / "tileset.json").read_text())["asset"]["extras"]
     return {"id": best["id"], "function": best["function"], "lon": float(lon), "lat": float(lat), "height": float(h),
-            "functions": dict(zip(rows["id"], rows["function"])), "height_model": extras["geotwin"]["heightModel"]}
+            "functions": dict(zip(rows["id"], rows["function"])), "parents": dict(zip(rows["id"], rows["parent_id"])),
+            "height_model": extras["geotwin"]["heightModel"]}
 
 
 def test_write_viewer_files_and_config(tmp_path):
@@ -377,7 +393,58 @@ def sample_district_export(tmp_path: Path, site: Path) -> dict:
     return {"count": len(features), "island": chosen}
 
 
-def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
+def twin_export(run_alg, tmp_path: Path, site: Path) -> dict:
+    """The full twin of a small generated district (city model, IFC school, learning islands, sensors)
+    built by geotwin:buildtwin and exported to 3D Tiles with the local CesiumJS."""
+    src = tmp_path / "twin"
+    district = run_alg("geotwin:sampledistrict", {"BUILDINGS": TWIN_BUILDINGS, "OUTPUT": str(src / "district")})
+    city = run_alg("geotwin:importcitymodel", {"INPUT": [district["CITYGML"]], "OUTPUT": str(src / "city.gpkg")})
+    bim = run_alg("geotwin:importifc", {"INPUT": district["IFC"], "OUTPUT": str(src / "school.gpkg")})
+    footprints = f"{city['OUTPUT']}|layername=footprints"
+    islands = run_alg("geotwin:importlearningislands", {
+        "INPUT": district["ISLANDS"], "BUILDINGS": footprints, "ROOMS": f"{bim['OUTPUT']}|layername=bim_spaces",
+        "OUTPUT": str(src / "islands.gpkg")})
+    sensors = run_alg("geotwin:importsensors", {"FILES": [district["SENSORS_STA"]], "BUILDINGS": footprints,
+                                                "OUTPUT": str(src / "sensors.gpkg")})
+    twin = run_alg("geotwin:buildtwin", {"CITYMODEL": [city["OUTPUT"]], "IFC": [bim["OUTPUT"]],
+                                         "ISLANDS": [islands["OUTPUT"]], "SENSORS": [sensors["OUTPUT"]],
+                                         "OUTPUT": str(src / "twin.gpkg")})
+    out = site / "twin"
+    export_3dtiles(Path(twin["OUTPUT"]), out, ExportOptions(cesium_url=str(site / "cesium")), CollectingReporter())
+    return {"gpkg": Path(twin["OUTPUT"]), "out": out}
+
+
+def twin_targets(gpkg: Path) -> dict:
+    """WGS 84 positions (ellipsoidal heights through the city model's height model) of the school (its BIM
+    building), the centre of its southern outer wall, and a learning island and a sensor of the twin."""
+    source = pyogrio.read_dataframe(gpkg, layer="sources", read_geometry=False).iloc[0]
+    geo = Georeferencer(source["horizontal_crs"], resolve_height_model(
+        source["horizontal_crs"], source["vertical_crs"] or None, "auto", reporter=CollectingReporter()))
+
+    def geographic(x: float, y: float, z: float) -> list[float]:
+        return [float(v) for v in geo.to_geographic(x, y, z)]
+
+    with sqlite3.connect(gpkg) as con:
+        school, bim_id = con.execute("SELECT twin_building_id, bim_building_id FROM conflation_report "
+                                     "WHERE status = 'matched'").fetchone()
+    elements = pyogrio.read_dataframe(gpkg, layer="bim_elements")
+    elements = elements[elements["building_global_id"] == bim_id]
+    walls = elements[elements["ifc_class"] == "IfcWall"]
+    xyz = [shapely.get_coordinates(g, include_z=True) for g in walls.geometry]
+    # the outer wall that reaches furthest south, where the camera stands
+    south = min(range(len(walls)), key=lambda i: (round(xyz[i][:, 1].min(), 1), -np.ptp(xyz[i][:, 0])))
+    wall = walls.iloc[south]
+    everything = np.vstack([shapely.get_coordinates(g, include_z=True) for g in elements.geometry])
+    centre = (everything.min(0) + everything.max(0)) / 2
+    islands = pyogrio.read_dataframe(gpkg, layer="learning_islands")
+    sensors = pyogrio.read_dataframe(gpkg, layer="sensors")
+    return {"school": school, "bim_id": bim_id, "centre": geographic(*centre),
+            "wall": {"global_id": wall["global_id"], "name": wall["name"],
+                     "position": geographic(*xyz[south].mean(0))},
+            "islands": islands, "sensors": sensors, "geo": geo}
+
+
+def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg):
     assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
     assert (CESIUM_BUILD / "Cesium.js").exists(), "run scripts/bootstrap.sh: node_modules/cesium is missing"
     node = shutil.which("node")
@@ -409,6 +476,20 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     district = sample_district_export(tmp_path, site)
     island_props = district["island"]["properties"]
     district_lon, district_lat = district["island"]["geometry"]["coordinates"][:2]
+    # The full twin of a small district: the school's BIM detail, island and sensor markers and points.
+    twin = twin_export(run_alg, tmp_path, site)
+    targets = twin_targets(twin["gpkg"])
+    twin_islands = json.loads((twin["out"] / "islands.geojson").read_text(encoding="utf-8"))["features"]
+    twin_sensors = json.loads((twin["out"] / "sensors.geojson").read_text(encoding="utf-8"))["features"]
+    # the island in the school whose pin stands furthest from every other point
+    others = np.array([f["geometry"]["coordinates"] for f in twin_islands + twin_sensors])
+    in_school = [f for f in twin_islands if f["properties"]["building_id"] == targets["school"]]
+    twin_island = max(in_school, key=lambda f: np.sort(np.linalg.norm(
+        (others - f["geometry"]["coordinates"]) * [math.cos(math.radians(49)), 1.0], axis=1))[1])
+    # a sensor in the open (linked to no building) if there is one: its marker is not hidden by a wall
+    twin_sensor = min(twin_sensors, key=lambda f: f["properties"]["link_type"] != "none")
+    marker_lon, marker_lat = twin_sensor["geometry"]["coordinates"]
+    marker_h = twin_sensor["properties"]["ellipsoidal_height"]
     # A viewer whose tileset is missing must say so, naming the URL.
     write_viewer(site / "broken", tileset_url="../no-such-tileset.json", cesium_url=site / "cesium")
 
@@ -436,6 +517,24 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
             {"url": f"{base_url}/district/viewer/index.html", "screenshot": str(tmp_path / "district.png"),
              "clicks": [{"name": "island", "lon": district_lon, "lat": district_lat, "height": None, "offsetY": -22,
                          "scanId": island_props["id"], "scanRadius": 24}]},
+            {"url": f"{base_url}/twin/viewer/index.html", "screenshot": str(tmp_path / "twin.png"),
+             "view": {"lon": targets["centre"][0], "lat": targets["centre"][1], "height": targets["centre"][2],
+                      "heading": 0, "pitch": -25, "range": 70, "screenshot": str(tmp_path / "twin-bim.png")},
+             "clicks": [
+                 {"name": "wall", "lon": targets["wall"]["position"][0], "lat": targets["wall"]["position"][1],
+                  "height": targets["wall"]["position"][2], "scanId": targets["wall"]["global_id"], "scanRadius": 30,
+                  "screenshot": str(tmp_path / "twin-wall.png")},
+                 {"name": "island", "lon": twin_island["geometry"]["coordinates"][0],
+                  "lat": twin_island["geometry"]["coordinates"][1],
+                  "height": twin_island["properties"]["ellipsoidal_height"], "offsetY": -22,
+                  "scanId": twin_island["properties"]["id"], "scanRadius": 24},
+                 # the sensor's marker in the tileset (an octahedron of 0.5 m radius), seen from close by
+                 {"name": "sensor marker", "lon": marker_lon, "lat": marker_lat, "height": marker_h + 0.5,
+                  "view": {"lon": marker_lon, "lat": marker_lat, "height": marker_h, "heading": 0, "pitch": -50,
+                           "range": 15},
+                  "hideOverlays": True, "scanTilesOnly": True, "scanId": twin_sensor["properties"]["sensor_key"],
+                  "scanRadius": 40, "screenshot": str(tmp_path / "twin-sensor.png")},
+             ]},
             {"url": f"{base_url}/broken/viewer/index.html"},
         ],
     }
@@ -447,7 +546,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert "fatal" not in result, result.get("fatal")
     (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
     assert result["foreignRequests"] == []  # no Cesium ion, no CDN: everything from localhost
-    page11, page10, page_hh, page_implicit, page_district, broken = result["pages"]
+    page11, page10, page_hh, page_implicit, page_district, page_twin, broken = result["pages"]
 
     for page in (page11, page10):
         load = page["load"]
@@ -507,8 +606,14 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
         assert load["tileCount"] > 0 and load["featureCount"] > 0
         assert page["consoleErrors"] == [] and page["pageErrors"] == [] and page["failedRequests"] == []
         assert page["features"], "no building feature loaded"
+        parts = 0
         for feature in page["features"]:
-            assert feature["color"] == function_colour(hamburg["functions"][feature["id"]] or ""), feature
+            # a building part without a function of its own takes its parent building's colour
+            code = hamburg["functions"][feature["id"]]
+            if not code and hamburg["parents"][feature["id"]]:
+                code, parts = hamburg["functions"][hamburg["parents"][feature["id"]]], parts + 1
+            assert feature["color"] == function_colour(code or ""), feature
+        assert parts > 0  # Hamburg's parts carry no function: the case is exercised
         assert load["heights"] == (f"Heights: {hamburg['height_model']['description']} "
                                    f"(expected error \u00b1{hamburg['height_model']['expectedErrorMetres']} m)")
         click = page["clicks"][0]
@@ -527,6 +632,48 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data):
     assert {"text": "Book a seat", "href": island_props["booking_url"]} in click["links"]
     assert f"Opening hours: {island_props['opening_hours']}" in click["highlights"]
     assert f"Seats: {island_props['seats']}" in click["highlights"]
+
+    # The full twin: the school's BIM elements replace its LoD2 shell close up, coloured by IFC class.
+    load = page_twin["load"]
+    assert load["loaded"] is True and load["error"] is None, load
+    assert page_twin["consoleErrors"] == [] and page_twin["pageErrors"] == [] and page_twin["failedRequests"] == []
+    assert load["layers"] == {"Learning islands": {"count": len(twin_islands)}, "Sensors": {"count": len(twin_sensors)}}
+    view = page_twin["view"]
+    assert view["bimVisible"] == [targets["bim_id"]], view["bimVisible"]
+    with sqlite3.connect(twin["gpkg"]) as con:
+        elements = dict(con.execute("SELECT global_id, ifc_class FROM bim_elements WHERE building_global_id = ? "
+                                    "AND geom IS NOT NULL", (targets["bim_id"],)).fetchall())
+        islands_db = dict(con.execute("SELECT id, booking_url FROM learning_islands").fetchall())
+        sensors_db = {k: (v, u, t) for k, v, u, t in con.execute(
+            "SELECT sensor_key, latest_value, unit_symbol, latest_time FROM sensors").fetchall()}
+    bim_seen = {f["id"]: f for f in view["features"] if f.get("ifc_class")}
+    assert {g: f["ifc_class"] for g, f in bim_seen.items()} == elements
+    for f in bim_seen.values():
+        colour, alpha = bim_colour(f["ifc_class"])
+        assert (f["color"][:7], f["alpha"], f["styleShow"]) == (colour, alpha, alpha > 0), f
+    school = [f for f in view["features"] if f["id"] == targets["school"]]
+    assert len(school) == 1 and school[0]["show"] is False, school  # the shell is hidden while BIM shows
+    marker_colours = {kind: colour for _l, colour, kind in MARKER_CLASSES}
+    markers = {f["id"]: f["color"] for f in view["features"] if f["id"] in islands_db or f["id"] in sensors_db}
+    assert markers == {**{i: marker_colours["island"] for i in islands_db},
+                       **{k: marker_colours["sensor"] for k in sensors_db}}
+    assert view["legend"] == ([label for label, _c, _p in FUNCTION_CLASSES] + [OTHER_FUNCTION[0]]
+                              + [c[0] for c in BIM_CLASSES] + [OTHER_BIM[0]] + [c[0] for c in MARKER_CLASSES])
+    wall, island, sensor = page_twin["clicks"]
+    assert wall["scan"] is not None and not wall["covered"], wall
+    assert wall["pickedId"] == targets["wall"]["global_id"] and wall["picked"]["kind"] == "bim", wall
+    assert wall["rows"][:2] == [["global_id", targets["wall"]["global_id"]], ["ifc_class", "IfcWall"]]
+    assert dict(wall["rows"])["name"] == targets["wall"]["name"]
+    assert wall["title"] == f"IfcWall \u00b7 {targets['wall']['name']}"
+    island_id = twin_island["properties"]["id"]
+    assert island["scan"] is not None and not island["covered"], island
+    assert island["pickedId"] == island_id and island["picked"]["kind"] == "island", island
+    assert {"text": "Book a seat", "href": islands_db[island_id]} in island["links"]
+    key = twin_sensor["properties"]["sensor_key"]
+    value, unit, when = sensors_db[key]
+    assert sensor["scan"] is not None and not sensor["covered"], sensor
+    assert sensor["pickedId"] == key and sensor["picked"]["kind"] == "sensor", sensor
+    assert value_text(value, unit) in sensor["highlights"] and f"Measured: {when}" in sensor["highlights"], sensor
 
     assert broken["load"]["loaded"] is False and broken["load"]["statusState"] == "error"
     assert "../no-such-tileset.json" in broken["load"]["status"], broken["load"]

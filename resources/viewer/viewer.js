@@ -173,7 +173,7 @@
   }
 
   // ADD refinement keeps a building's LoD2 shell while its BIM elements are shown, and the shell
-  // would hide them: it is hidden in every frame that follows one in which its BIM tile was drawn.
+  // would hide them: it is hidden in every frame in which (or after one in which) its BIM tile is drawn.
   var bimShown = new Set();
   var bimThisFrame = new Set();
   function onTileVisible(tile) {
@@ -181,7 +181,9 @@
     if (!content || !content.featuresLength) { return; }
     var info = contentInfo(content);
     if (info.bimBuilding) { bimThisFrame.add(info.bimBuilding); }
-    info.shells.forEach(function (shell) { shell.feature.show = !bimShown.has(shell.bim); });
+    info.shells.forEach(function (shell) {
+      shell.feature.show = !(bimShown.has(shell.bim) || bimThisFrame.has(shell.bim));
+    });
   }
   scene.postRender.addEventListener(function () {
     bimShown = bimThisFrame;
@@ -420,7 +422,7 @@
 
   function valueText(value, unit) {
     if (value === undefined) { return "no value"; }
-    return formatValue(value) + (unit === undefined ? "" : " " + unit);
+    return formatValue(value) + (unit === undefined || String(unit) === "1" ? "" : " " + unit);  // "1": a count
   }
 
   function sensorText(entity) {
@@ -450,10 +452,14 @@
     var id = entity.properties ? prop(entity.properties, "id", viewer.clock.currentTime) : undefined;
     if (present(id)) { overlayById[kind + ":" + id] = entity; }
     if (!entity.position) { return; }
+    // A point stands at its own ellipsoidal height (the exporter's, e.g. a room's floor), else on the ground.
     var heightReference = Cesium.HeightReference.CLAMP_TO_GROUND;
-    if (state.groundHeight !== null) {
+    var raw = entity.properties && entity.properties.hasProperty("ellipsoidal_height") ?
+      entity.properties.ellipsoidal_height.getValue(viewer.clock.currentTime) : undefined;
+    var height = present(raw) && isFinite(Number(raw)) ? Number(raw) : state.groundHeight;
+    if (height !== null) {
       var where = Cesium.Cartographic.fromCartesian(entity.position.getValue(viewer.clock.currentTime));
-      entity.position = Cesium.Cartesian3.fromRadians(where.longitude, where.latitude, state.groundHeight);
+      entity.position = Cesium.Cartesian3.fromRadians(where.longitude, where.latitude, height);
       heightReference = Cesium.HeightReference.NONE;
     }
     entity.billboard = new Cesium.BillboardGraphics({
@@ -582,15 +588,16 @@
   }
 
   // Looks at a point (degrees, ellipsoidal height) from a heading and pitch (degrees) and range (m);
-  // resolves once the tiles of the new view are loaded.
+  // resolves once the tiles of the new view are loaded (and have been for a few frames).
   state.lookAt = function (lon, lat, height, heading, pitch, range) {
     viewer.camera.lookAt(Cesium.Cartesian3.fromDegrees(lon, lat, height),
       new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(pitch), range));
     viewer.camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
     return new Promise(function (resolve) {
-      var frames = 0;
+      var frames = 0, settled = 0;
       var remove = scene.postRender.addEventListener(function () {
-        if (++frames > 2 && state.tileset.tilesLoaded) { remove(); resolve(); }
+        settled = state.tileset.tilesLoaded ? settled + 1 : 0;
+        if (++frames > 2 && settled >= 3) { remove(); resolve(); }
       });
     });
   };

@@ -2,7 +2,10 @@
 // Usage: node drive_viewer.cjs <job.json>; prints one JSON result line on stdout.
 // job: {origin, userDataDir, timeoutMs, pages: [{url, screenshot, idProperty, waitSensorRefreshes,
 //       view: {lon, lat, height, heading, pitch, range, screenshot},
-//       clicks: [{name, lon, lat, height, offsetY, scanId, scanRadius, scanTilesOnly, screenshot}]}]}
+//       clicks: [{name, lon, lat, height, offsetY, scanId, scanRadius, scanTilesOnly, view, hideOverlays,
+//                 screenshot}]}]}
+// A click's view looks at its target first; hideOverlays hides the GeoJSON points during the click
+// (so that a marker in the tileset, not the pin above it, is picked).
 // A feature's id is its idProperty, global_id (BIM elements) or sensor_key (sensors), the first present.
 // Requests to any host other than the page's own are aborted and reported (the viewer must
 // work without Cesium ion or any other service).
@@ -100,7 +103,19 @@ async function visit(context, spec, timeout) {
       result.view.features = await loadedFeatures(page, spec.idProperty || "id");
       if (v.screenshot) { await page.screenshot({ path: v.screenshot }); }
     }
+    if (result.load.loaded) {
+      await page.evaluate(() => {
+        window.showOverlays = (show) => {
+          const sources = window.geotwin.viewer.dataSources;
+          for (let i = 0; i < sources.length; i++) { sources.get(i).show = show; }
+        };
+      });
+    }
     for (const target of (result.load.loaded ? spec.clicks || [] : [])) {
+      if (target.view) {
+        const w = target.view;
+        await page.evaluate((v) => window.geotwin.lookAt(v.lon, v.lat, v.height, v.heading, v.pitch, v.range), w);
+      }
       // Where the target is on screen, computed by Cesium from its geographic position.
       // height null: the viewer's ground height (where overlay points stand)
       const xy = await page.evaluate((t) => {
@@ -112,6 +127,10 @@ async function visit(context, spec, timeout) {
         return p ? { x: p.x, y: p.y } : null;
       }, target);
       const click = { name: target.name, screen: xy };
+      if (target.hideOverlays) {
+        await page.evaluate(() => { showOverlays(false);
+          return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))); });
+      }
       if (xy) {
         xy.y += target.offsetY || 0;
         if (target.scanId) {
@@ -161,6 +180,7 @@ async function visit(context, spec, timeout) {
         })));
         if (target.screenshot) { await page.screenshot({ path: target.screenshot }); }
       }
+      if (target.hideOverlays) { await page.evaluate(() => showOverlays(true)); }
       result.clicks.push(click);
     }
     if (spec.screenshot) { await page.screenshot({ path: spec.screenshot }); }
