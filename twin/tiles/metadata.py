@@ -58,24 +58,34 @@ class Column:
         return {"valueType": "UINT8" if len(self.enum) <= 256 else "UINT16",
                 "values": [{"name": n, "value": i} for i, n in enumerate(self.enum)]}
 
+    @cached_property
+    def _encoded(self):
+        """All values encoded once (tiles pick their rows): UTF-8 strings as a list, others as an array."""
+        if self.type == "STRING":
+            return [("" if v is None else str(v)).encode("utf-8") for v in self.values]
+        if self.type == "ENUM":
+            index = {n: i for i, n in enumerate(self.enum)}
+            return np.array([index[ENUM_NO_DATA if v in (None, "") else v] for v in self.values],
+                            dtype="<u1" if len(self.enum) <= 256 else "<u2")
+        if self.type == "BOOLEAN":
+            return np.array(self.values, dtype=bool)
+        nodata = NO_DATA[self.type]
+        return np.array([nodata if v is None else v for v in self.values], dtype=_NUMPY[self.type])
+
     def encode(self, rows: np.ndarray) -> tuple[list[bytes], dict]:
         """Binary buffers for the given feature rows ([values] or [values, stringOffsets]) and extra keys."""
-        vals = [self.values[i] for i in rows]
+        rows = np.asarray(rows, dtype=np.int64)
         if self.type == "STRING":
-            encoded = [("" if v is None else str(v)).encode("utf-8") for v in vals]
+            every = self._encoded
+            encoded = [every[i] for i in rows.tolist()]
             lengths = np.cumsum([len(e) for e in encoded], dtype=np.int64)
             kind = "UINT16" if (lengths[-1] if len(lengths) else 0) < 65536 else "UINT32"
             offsets = np.zeros(len(encoded) + 1, dtype="<u2" if kind == "UINT16" else "<u4")
             offsets[1:] = lengths
             return [b"".join(encoded), offsets.tobytes()], {"stringOffsetType": kind}
-        if self.type == "ENUM":
-            index = {n: i for i, n in enumerate(self.enum)}
-            codes = [index[ENUM_NO_DATA if v in (None, "") else v] for v in vals]
-            return [np.array(codes, dtype="<u1" if len(self.enum) <= 256 else "<u2").tobytes()], {}
         if self.type == "BOOLEAN":
-            return [np.packbits(np.array(vals, dtype=bool), bitorder="little").tobytes()], {}
-        nodata = NO_DATA[self.type]
-        return [np.array([nodata if v is None else v for v in vals], dtype=_NUMPY[self.type]).tobytes()], {}
+            return [np.packbits(self._encoded[rows], bitorder="little").tobytes()], {}
+        return [self._encoded[rows].tobytes()], {}
 
 
 def _flatten(value, prefix: str, out: dict) -> None:
