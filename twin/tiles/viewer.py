@@ -3,6 +3,14 @@
 The viewer needs no Cesium ion token: no ion imagery, terrain or geocoder. CesiumJS is
 loaded from a configurable URL (by default the public release of the version the project
 tests with) or from a local copy of ``Build/Cesium``, referenced relatively and never copied.
+
+What it shows of a twin export: buildings coloured by function (a building part without one takes its
+parent's, looked up in the same tile); BIM elements coloured by ``ifc_class`` (``BIM_CLASSES``; spaces
+hidden, windows translucent), while a building's BIM tile is drawn its LoD2 shell (``bim_building_id``)
+is hidden; island and sensor markers; the GeoJSON overlays as pins at their ``ellipsoidal_height``.
+A click shows every attribute: a BIM element's ``global_id`` and ``ifc_class`` first, an island's
+booking link, hours and seats, a sensor's latest value, unit, time and SensorThings link (refreshed
+from SensorThings when online). Markers inside buildings are hidden by them; their pins are not.
 """
 from __future__ import annotations
 
