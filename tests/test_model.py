@@ -117,7 +117,8 @@ def test_district_model_builds_the_twin(district_run):
     from pyproj import Transformer
 
     to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
-    (area,) = json.loads((out / "district" / "areas.geojson").read_text())["features"]
+    area = next(f for f in json.loads((out / "district" / "areas.geojson").read_text())["features"]
+                if f["properties"]["kind"] == "square")
     square = shapely.transform(shapely.geometry.shape(area["geometry"]),
                                lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
     things = json.loads((out / "district" / "sensors.sta.json").read_text())

@@ -48,7 +48,7 @@ def _raw_geometry(folder):
         pos = b.xpath(".//bldg:GroundSurface//gml:posList", namespaces=GML)[0].text
         footprints[b.get("{http://www.opengis.net/gml}id")] = shapely.Polygon(
             np.array(pos.split(), dtype=float).reshape(-1, 3)[:, :2])
-    (feature,) = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"]
+    feature = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"][0]
     square = shapely.transform(shapely.geometry.shape(feature["geometry"]),
                                lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
     with open(folder / "sensors.csv", encoding="utf-8", newline="") as f:

@@ -30,7 +30,8 @@ class SampleDistrict(GeoTwinAlgorithm):
         "learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep "
         "insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and "
         "parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block "
-        "between its ring streets and fan rays without the four landmarks, for linking sensors to the square); "
+        "between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside "
+        "the Zirkel; for linking sensors to the square or park); "
         "district.json (what was written). The folder must be new, empty or hold an "
         "earlier sample district, which it replaces; it is written only when everything succeeded."
     )

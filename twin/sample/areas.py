@@ -1,8 +1,10 @@
-"""Public open spaces of the sample district as RFC 7946 GeoJSON polygons: Friedrichsplatz.
+"""Public open spaces of the sample district as RFC 7946 GeoJSON polygons: Friedrichsplatz and the Schlossplatz.
 
 The square is the block the layout keeps free between ring streets SQUARE_RING and SQUARE_RING + 1
 and the two fan rays of the square's sector, up to the kerbs (STREET_HALF_WIDTH from each street's
-axis), with the four landmarks' footprints cut out as holes.
+axis), with the four landmarks' footprints cut out as holes. The park is the Schlossplatz's lawn
+inside the Zirkel (ring street 0, where the layout's first blocks begin), from the palace forecourt
+to the Zirkel's kerb, over the square's sector and its neighbours.
 """
 from __future__ import annotations
 
@@ -15,16 +17,20 @@ from .site import SECTOR_DEG, SQUARE_RING, STREET_HALF_WIDTH, site, to_lonlat
 
 SQUARE_ID = "friedrichsplatz"
 SQUARE_NAME = "Friedrichsplatz"
+PARK_ID = "schlossplatz"
+PARK_NAME = "Schlossplatz"
+PARK_SECTORS = 1         # sectors on either side of the square's sector
+PALACE_FORECOURT = 100.0  # metres from the tower to the lawn's palace side
 ARC_SEGMENTS = 32        # chords per kerb arc: at most 2 mm inside the true arc
 DECIMALS = 8             # lon/lat decimals: about 1 mm
 
 
-def _arc(r: float, side_from: int) -> list[tuple[float, float]]:
-    """The ring street's kerb at radius ``r`` from one ray's kerb (side -1 or +1 of the sector's axis) to the other's.
+def _arc(r: float, side_from: int, sectors: int = 0) -> list[tuple[float, float]]:
+    """The arc at radius ``r`` from one ray's kerb (side -1 or +1) to the other's, ``sectors`` beyond the square's.
 
     A ray's kerb lies STREET_HALF_WIDTH beside the ray, so its angle from the ray shrinks with ``r``."""
     s = site()
-    half = math.radians(SECTOR_DEG / 2) - math.asin(STREET_HALF_WIDTH / r)
+    half = math.radians((sectors + 0.5) * SECTOR_DEG) - math.asin(STREET_HALF_WIDTH / r)
     phi0 = math.radians(s.square_bearing) + side_from * half
     step = -2 * side_from * half / ARC_SEGMENTS
     return [(s.tower[0] + r * math.sin(phi0 + i * step), s.tower[1] + r * math.cos(phi0 + i * step))
@@ -54,23 +60,33 @@ def square_polygon():
     return poly
 
 
+def park_polygon():
+    """The Schlossplatz's lawn in EPSG:25832 (shapely Polygon, mm-rounded)."""
+    import shapely
+
+    zirkel = site().ring_radius(0) - STREET_HALF_WIDTH
+    shell = _arc(PALACE_FORECOURT, -1, PARK_SECTORS) + _arc(zirkel, +1, PARK_SECTORS)
+    return shapely.geometry.polygon.orient(shapely.Polygon(_mm(shell)), sign=1.0)
+
+
 def areas() -> list[dict]:
     """The GeoJSON features (EPSG:4326, exterior rings counter-clockwise, holes clockwise)."""
     to_ll = to_lonlat()
-    poly = square_polygon()
 
     def ring(coords) -> list[list[float]]:
         return [[round(c, DECIMALS) for c in to_ll.transform(e, n)] for e, n in coords]
 
-    geometry = {"type": "Polygon",
-                "coordinates": [ring(poly.exterior.coords), *(ring(h.coords) for h in poly.interiors)]}
-    return [{
-        "type": "Feature",
-        "id": SQUARE_ID,
-        "geometry": geometry,
-        "properties": {"id": SQUARE_ID, "name": SQUARE_NAME, "kind": "square",
-                       "area_m2": round(poly.area, 1)},
-    }]
+    features = []
+    for area_id, name, kind, poly in ((SQUARE_ID, SQUARE_NAME, "square", square_polygon()),
+                                      (PARK_ID, PARK_NAME, "park", park_polygon())):
+        features.append({
+            "type": "Feature",
+            "id": area_id,
+            "geometry": {"type": "Polygon",
+                         "coordinates": [ring(poly.exterior.coords), *(ring(h.coords) for h in poly.interiors)]},
+            "properties": {"id": area_id, "name": name, "kind": kind, "area_m2": round(poly.area, 1)},
+        })
+    return features
 
 
 def write_areas(path: Path, features: list[dict]) -> None:
