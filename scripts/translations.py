@@ -1,7 +1,9 @@
 """Extract the plugin's user-facing strings into resources/i18n/*.ts and compile them to .qm.
 
-Strings are found statically: literal arguments of ``tr(...)``/``self.tr(...)`` and the
-``DISPLAY_NAME``, ``GROUP_NAME`` and ``HELP`` class constants of the algorithms. Existing
+Strings are found statically: literal arguments of ``tr(...)``/``self.tr(...)``, the
+``DISPLAY_NAME``, ``GROUP_NAME`` and ``HELP`` class constants of the algorithms, and the labels
+(the last string of each inner tuple) of ``*_CHOICES`` and ``*_OUTPUTS`` tables that the code
+translates at run time with ``self.tr(label)``. Existing
 translations are kept; new strings are marked unfinished, vanished ones are dropped.
 Usage: translations.py [--check]  (--check: exit 1 when a German translation is missing)
 """
@@ -20,6 +22,7 @@ I18N = ROOT / "resources" / "i18n"
 CONTEXT = "GeoTwin"
 SOURCES = ("plugin", "processing")
 CLASS_CONSTANTS = {"DISPLAY_NAME", "GROUP_NAME", "HELP"}
+LABEL_TABLES = ("_CHOICES", "_OUTPUTS")
 LANGUAGES = {"de": "de_DE", "en": "en_US"}
 
 
@@ -37,6 +40,13 @@ def extract() -> dict[str, str]:
                     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
                     if name == "tr" and node.args and isinstance(node.args[0], ast.Constant):
                         text = node.args[0].value
+                elif (isinstance(node, ast.Assign) and len(node.targets) == 1
+                      and getattr(node.targets[0], "id", "").endswith(LABEL_TABLES)
+                      and isinstance(node.value, (ast.Tuple, ast.List))):
+                    for row in node.value.elts:
+                        last = row.elts[-1] if isinstance(row, (ast.Tuple, ast.List)) and row.elts else None
+                        if isinstance(last, ast.Constant) and isinstance(last.value, str) and last.value:
+                            found.setdefault(last.value, f"{rel}:{row.lineno}")
                 elif isinstance(node, ast.ClassDef):
                     for stmt in node.body:
                         if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1

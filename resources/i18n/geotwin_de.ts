@@ -658,6 +658,21 @@ Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten)
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
+      <source>Highest available</source>
+      <translation>Höchster vorhandener</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
+      <source>LoD1</source>
+      <translation>LoD1</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
+      <source>LoD2</source>
+      <translation>LoD2</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="18"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>3D-Stadtmodell importieren (CityGML / CityJSON)</translation>
@@ -757,9 +772,34 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importifc.py" line="17"/>
+      <source>Automatic (map conversion, then IfcSite latitude/longitude)</source>
+      <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importifc.py" line="171"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="18"/>
+      <source>IfcMapConversion / ePSet_MapConversion</source>
+      <translation>IfcMapConversion / ePSet_MapConversion</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="19"/>
+      <source>IfcSite latitude/longitude and true north</source>
+      <translation>Breite/Länge der IfcSite und geographisch Nord</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="20"/>
+      <source>Manual anchor point and rotation</source>
+      <translation>Manueller Ankerpunkt und Drehung</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="21"/>
+      <source>Fit the ground outline to a footprint</source>
+      <translation>Gebäudeumriss in einen Grundriss einpassen</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="26"/>
@@ -1110,6 +1150,46 @@ Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (City
 Die Straßen strahlen wie in der Fächerstadt vom Schlossturm aus; Gebäude füllen die Blöcke zwischen den Fächerstraßen und den Ringstraßen, vom Platz nach außen. Gleiche BUILDINGS und SEED ergeben immer dieselben Bytes.
 
 Dateien im Ordner OUTPUT: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) und district.city.jsonl (CityJSONSeq) mit LoD2-Gebäuden (Sattel-, Walm- und Flachdächer; Dach-, Wand- und Bodenflächen; Adressen, ALKIS-Funktionsschlüssel, gemessene Höhen, Geschosse); school.ifc (IFC4: die Schule am Platz mit Geschossen, Wänden, Decken und Räumen, georeferenziert per IfcMapConversion nach EPSG:25832; sie steht genau an ihrer Stelle im Stadtmodell); learning_islands.geojson (WLAN-Lerninseln, mehrere in den Klassenzimmern der Schule); sensors.sta.json (OGC SensorThings Deep Insert) und sensors.csv (LoRaWAN-Export) mit einer Woche Beobachtungen von Lärm, Bodenfeuchte, Lufttemperatur und Parkplatzbelegung; areas.geojson (öffentliche Freiflächen als Polygone: der Friedrichsplatz, der Block zwischen seinen Ring- und Fächerstraßen ohne die vier Wahrzeichen, und die Rasenfläche des Schlossplatzes innerhalb des Zirkels; um Sensoren dem Platz oder dem Park zuzuordnen); district.json (was geschrieben wurde). Der Ordner muss neu oder leer sein oder ein früheres Beispielquartier enthalten, das ersetzt wird; er wird erst geschrieben, wenn alles gelungen ist.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="41"/>
+      <source>CityGML 2.0 city model</source>
+      <translation>Stadtmodell CityGML 2.0</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="42"/>
+      <source>CityJSON 2.0 city model</source>
+      <translation>Stadtmodell CityJSON 2.0</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="43"/>
+      <source>CityJSONSeq city model</source>
+      <translation>Stadtmodell CityJSONSeq</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="44"/>
+      <source>School (IFC4)</source>
+      <translation>Schule (IFC4)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="45"/>
+      <source>Learning islands (GeoJSON)</source>
+      <translation>Lerninseln (GeoJSON)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="46"/>
+      <source>Sensors (SensorThings JSON)</source>
+      <translation>Sensoren (SensorThings-JSON)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="47"/>
+      <source>Sensors (LoRaWAN CSV)</source>
+      <translation>Sensoren (LoRaWAN-CSV)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
+      <source>Public open spaces (GeoJSON)</source>
+      <translation>Öffentliche Freiflächen (GeoJSON)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>

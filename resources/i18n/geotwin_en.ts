@@ -658,6 +658,21 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
       <translation>Give a location point or an address.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
+      <source>Highest available</source>
+      <translation>Highest available</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
+      <source>LoD1</source>
+      <translation>LoD1</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
+      <source>LoD2</source>
+      <translation>LoD2</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="18"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>Import 3D city model (CityGML / CityJSON)</translation>
@@ -757,9 +772,34 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <translation>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importifc.py" line="17"/>
+      <source>Automatic (map conversion, then IfcSite latitude/longitude)</source>
+      <translation>Automatic (map conversion, then IfcSite latitude/longitude)</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importifc.py" line="171"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="18"/>
+      <source>IfcMapConversion / ePSet_MapConversion</source>
+      <translation>IfcMapConversion / ePSet_MapConversion</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="19"/>
+      <source>IfcSite latitude/longitude and true north</source>
+      <translation>IfcSite latitude/longitude and true north</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="20"/>
+      <source>Manual anchor point and rotation</source>
+      <translation>Manual anchor point and rotation</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="21"/>
+      <source>Fit the ground outline to a footprint</source>
+      <translation>Fit the ground outline to a footprint</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="26"/>
@@ -1110,6 +1150,46 @@ Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (City
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
 
 Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="41"/>
+      <source>CityGML 2.0 city model</source>
+      <translation>CityGML 2.0 city model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="42"/>
+      <source>CityJSON 2.0 city model</source>
+      <translation>CityJSON 2.0 city model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="43"/>
+      <source>CityJSONSeq city model</source>
+      <translation>CityJSONSeq city model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="44"/>
+      <source>School (IFC4)</source>
+      <translation>School (IFC4)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="45"/>
+      <source>Learning islands (GeoJSON)</source>
+      <translation>Learning islands (GeoJSON)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="46"/>
+      <source>Sensors (SensorThings JSON)</source>
+      <translation>Sensors (SensorThings JSON)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="47"/>
+      <source>Sensors (LoRaWAN CSV)</source>
+      <translation>Sensors (LoRaWAN CSV)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
+      <source>Public open spaces (GeoJSON)</source>
+      <translation>Public open spaces (GeoJSON)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
