@@ -59,3 +59,25 @@ def test_algorithms_speak_german_when_the_locale_is_german(qgis_processing):
         assert sum(alg.displayName() != english[alg.id()][0] for alg in provider.algorithms()) >= 1
     finally:
         install_translator("en")
+
+
+def test_every_parameter_output_and_option_label_is_in_the_catalogue(qgis_processing):
+    """Labels built at run time (tables, loops) must still reach the translation catalogue."""
+    from qgis.core import QgsApplication, QgsProcessingParameterEnum
+
+    from geotwin.processing.provider import algorithm_classes
+
+    german = _german()
+    ours = {f"geotwin:{c.ALG_ID}" for c in algorithm_classes()}
+    provider = QgsApplication.processingRegistry().providerById("geotwin")
+    missing = []
+    for alg in provider.algorithms():
+        if alg.id() not in ours:
+            continue  # Modeler models carry their own labels
+        labels = [p.description() for p in alg.parameterDefinitions()]
+        labels += [o.description() for o in alg.outputDefinitions()]
+        for p in alg.parameterDefinitions():
+            if isinstance(p, QgsProcessingParameterEnum):
+                labels += p.options()
+        missing += [f"{alg.id()}: {label}" for label in labels if label and label not in german]
+    assert missing == []
