@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -18,7 +19,7 @@ _ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 def connect(path: str | Path) -> sqlite3.Connection:
     """A read-only connection; raises sqlite3.DatabaseError when ``path`` is not a GeoPackage."""
-    con = sqlite3.connect(f"file:{Path(path).resolve().as_posix()}?mode=ro", uri=True)
+    con = sqlite3.connect(f"file:{quote(Path(path).resolve().as_posix())}?mode=ro", uri=True)
     try:
         con.execute("SELECT table_name FROM gpkg_contents LIMIT 1").fetchall()
     except sqlite3.DatabaseError:
