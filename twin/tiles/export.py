@@ -41,7 +41,7 @@ from ..schema import BUILDINGS
 from . import quadtree
 from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
-from .mesh import Mesh, lod1_blocks, lod1_error, lod2_meshes
+from .mesh import Mesh, heights as lod1_heights, lod1_blocks, lod1_error, lod1_footprint, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
 from .source import Building, _layers, attribute_rows, read_city_model
 from .incremental import CONTENT_VERSION, Previous, digest, object_digest
@@ -63,6 +63,7 @@ BIM_GEOMETRIC_ERROR = 2.0
 MARKER_RADIUS = 0.5  # m: islands and sensors are small octahedra standing on their position
 GEOJSON_NAMES = {"learning_islands": "islands.geojson", "sensors": "sensors.geojson"}
 POINT_CLASSES = {"learning_islands": "island", "sensors": "sensor"}
+CHUNK = 2000  # buildings meshed (and vertices georeferenced) at a time
 VIEWER_LAYERS = {"learning_islands": "Learning islands", "sensors": "Sensors"}
 
 
@@ -111,7 +112,24 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     output = Path(output)
 
     reporter.info(f"reading {gpkg}")
-    model = read_city_model(gpkg, reporter)
+    per_surface = options.features == "surface"   # the surface table is needed for per-surface features only
+    built: dict[str, tuple] = {}  # building id -> mesh, its surfaces' rows, digest, LoD1 error, degenerate polygons
+
+    def consume(batch: list[Building]) -> None:
+        """LoD2 meshes (source CRS) of a batch of buildings as they are read; each building's digest and LoD1
+        block inputs (footprint, heights, roof error) are taken before its polygons are dropped."""
+        reporter.check()
+        for b, d, (mesh, kept) in zip(batch, _building_digests(batch), lod2_meshes(batch)):
+            surfaces = [{"id": b.polygons[k].surface_id, "building_id": b.id,
+                         "surface_type": b.polygons[k].surface_type} for k in kept] if per_surface else []
+            error = 0.0
+            if len(mesh.triangles):
+                error = lod1_error(b)
+                b.footprint, b.levels = [lod1_footprint(b)], lod1_heights(b)
+            built[b.id] = (mesh, surfaces, d, error, len(b.polygons) - len(kept))
+            b.polygons = []
+
+    model = read_city_model(gpkg, reporter, consume)
     if not model.buildings:
         raise InputError("no building with geometry to export", path=str(gpkg))
     # canonical order (by id): a tile's bytes do not depend on the row order of the GeoPackage
@@ -134,26 +152,21 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
                          f"for the horizontal datum; the grid(s) {', '.join(geo.horizontal['missingGrids'])} "
                          "would make it more accurate")
 
-    # LoD2 meshes in source coordinates, then all vertices to ECEF in one go
     meshes: list[Mesh] = []
     surface_rows: list[list[int]] = []
     surface_table: list[dict] = []
+    building_digests: list[str] = []
+    lod1_errors: list[float] = []
     degenerate = 0
-    reporter.progress(5)
-    per_surface = options.features == "surface"   # the surface table is needed for per-surface features only
-    for i, (b, (mesh, kept)) in enumerate(zip(model.buildings, lod2_meshes(model.buildings))):
-        degenerate += len(b.polygons) - len(kept)
-        rows = []
-        if per_surface:
-            for k in kept:
-                p = b.polygons[k]
-                rows.append(len(surface_table))
-                surface_table.append({"id": p.surface_id, "building_id": b.id, "surface_type": p.surface_type})
+    for b in model.buildings:
+        mesh, surfaces, d, error, dropped = built.pop(b.id)
+        degenerate += dropped
+        surface_rows.append(list(range(len(surface_table), len(surface_table) + len(surfaces))))
+        surface_table.extend(surfaces)
         meshes.append(mesh)
-        surface_rows.append(rows)
-        if i % 500 == 0:
-            reporter.check()
-            reporter.progress(5 + 25 * i / len(model.buildings))
+        building_digests.append(d)
+        lod1_errors.append(error)
+    reporter.progress(30)
     if degenerate:
         reporter.warning(f"{degenerate} degenerate polygon(s) without area were left out")
     empty = [b.id for b, m in zip(model.buildings, meshes) if not len(m.triangles)]
@@ -165,19 +178,30 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         model.buildings = [model.buildings[i] for i in keep]
         meshes = [meshes[i] for i in keep]
         surface_rows = [surface_rows[i] for i in keep]
+        building_digests = [building_digests[i] for i in keep]
+        lod1_errors = [lod1_errors[i] for i in keep]
         if not model.buildings:
             raise InputError("no polygon of non-zero area to export", path=str(gpkg))
-    counts = np.array([len(m.vertices) for m in meshes])
-    src = np.concatenate([m.vertices for m in meshes])
-    src_centre = np.round((src.min(axis=0) + src.max(axis=0)) / 2 / FRAME_GRID) * FRAME_GRID
-    frame_origin = [float(src_centre[0]), float(src_centre[1]), float(np.floor(src[:, 2].min()))]
+    # the frame from the extent of all vertices, then the vertices to ENU a chunk at a time
+    src_lo, src_hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for start in range(0, len(meshes), CHUNK):
+        src = np.concatenate([m.vertices for m in meshes[start:start + CHUNK]])
+        src_lo, src_hi = np.minimum(src_lo, src.min(axis=0)), np.maximum(src_hi, src.max(axis=0))
+    src_centre = np.round((src_lo + src_hi) / 2 / FRAME_GRID) * FRAME_GRID
+    frame_origin = [float(src_centre[0]), float(src_centre[1]), float(np.floor(src_lo[2]))]
     frame = EnuFrame(geo.to_ecef([frame_origin[0]], [frame_origin[1]], [frame_origin[2]])[0])
-    enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    for m, s, c in zip(meshes, starts.tolist(), counts.tolist()):
-        m.vertices = enu[s:s + c]
-    lo, hi = np.minimum.reduceat(enu, starts), np.maximum.reduceat(enu, starts)  # every mesh has vertices
-    del src, enu
+    lo, hi = np.empty((len(meshes), 3)), np.empty((len(meshes), 3))
+    for start in range(0, len(meshes), CHUNK):
+        part = meshes[start:start + CHUNK]
+        counts = np.array([len(m.vertices) for m in part])
+        src = np.concatenate([m.vertices for m in part])
+        enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        for m, s, c in zip(part, starts.tolist(), counts.tolist()):
+            m.vertices = enu[s:s + c]
+        lo[start:start + len(part)] = np.minimum.reduceat(enu, starts)   # every mesh has vertices
+        hi[start:start + len(part)] = np.maximum.reduceat(enu, starts)
+        del src, enu
     centres = (lo + hi) / 2
     reporter.check()
 
@@ -185,7 +209,6 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     containers = model.container_index()
     building_columns = build_columns(rows, BUILDINGS.fields)
     surface_columns = build_columns(surface_table) if options.features == "surface" else None
-    building_digests = _building_digests(model.buildings)
     container_digests = {str(r["id"]): digest(r) for r in model.containers}
 
     square = _square(previous, lo, hi, centres, options.implicit)
@@ -198,7 +221,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
                                        lod1_extent=LOD1_EXTENT, square=square)
     nodes = [n for n in root.walk()]
     with_content = [n for n in nodes if n.content]
-    errors_lod1 = np.array([lod1_error(b) for b in model.buildings]) if any(
+    errors_lod1 = np.array(lod1_errors) if any(
         n.content == "lod1" for n in with_content) else np.zeros(len(model.buildings))
 
     ext = "glb" if options.format == "1.1" else "b3dm"

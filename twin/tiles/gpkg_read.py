@@ -75,6 +75,25 @@ def read_table(path: str | Path, layer: str, columns: list[str] | None = None, g
     return fields, rows, decode_geometries(blobs) if decode else blobs
 
 
+def iter_table(path: str | Path, layer: str, columns: list[str], batch: int):
+    """Row tuples (of ``columns``) and GeoPackage geometry blobs of ``layer`` in table order, ``batch`` rows
+    at a time, so that a large layer is never held whole."""
+    with closing(connect(path)) as con:
+        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)).fetchone()
+        fields = {c[1] for c in con.execute(f"PRAGMA table_info({_quote(layer)})")}
+        select = [_quote(c) if c in fields else "NULL" for c in columns] + [_quote(geom[0]) if geom else "NULL"]
+        cursor = con.execute(f"SELECT {', '.join(select)} FROM {_quote(layer)}")
+        n = len(columns)
+        while rows := cursor.fetchmany(batch):
+            yield [r[:n] for r in rows], [r[n] for r in rows]
+
+
+def count_by(path: str | Path, layer: str, column: str) -> dict:
+    """Number of rows of ``layer`` per value of ``column``."""
+    with closing(connect(path)) as con:
+        return dict(con.execute(f"SELECT {_quote(column)}, count(*) FROM {_quote(layer)} GROUP BY 1"))
+
+
 def decode_geometries(blobs: list) -> np.ndarray:
     """Shapely geometries of GeoPackage geometry blobs (None for NULL or an empty geometry)."""
     import shapely

@@ -162,7 +162,7 @@ def merge(meshes: list[Mesh]) -> Mesh:
                 np.concatenate(polygons), polygon_offset)
 
 
-def _footprint(building: Building):
+def lod1_footprint(building: Building):
     """2D footprint: the footprints layer, else the ground surfaces, else the convex hull of all vertices."""
     import shapely
 
@@ -183,6 +183,8 @@ def _footprint(building: Building):
 
 def heights(building: Building) -> tuple[float, float]:
     """Ground and roof height (source vertical datum), from the row or the geometry."""
+    if building.levels is not None:
+        return building.levels
     ground = building.row.get("ground_height")
     roof = building.row.get("roof_height")
     if ground is None or roof is None:
@@ -200,7 +202,7 @@ def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]
     """
     import shapely
 
-    footprints = shapely.simplify(np.array([_footprint(b) for b in buildings], dtype=object), tolerance,
+    footprints = shapely.simplify(np.array([lod1_footprint(b) for b in buildings], dtype=object), tolerance,
                                   preserve_topology=True)
     levels = np.array([heights(b) for b in buildings], np.float64).reshape(-1, 2)
     ground = levels[:, 0]

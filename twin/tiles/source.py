@@ -5,12 +5,16 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from ..errors import InputError
 from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
 from . import gpkg_read
+
+
+SURFACE_CHUNK = 10_000  # boundary surfaces decoded at a time
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Building:
     row: dict
     polygons: list[Polygon] = field(default_factory=list)
     footprint: list = field(default_factory=list)  # shapely Polygons (2D) for the LoD1 block
+    levels: tuple[float, float] | None = None  # ground and roof height of the LoD1 block, once polygons are dropped
     id: str = field(init=False, repr=False, compare=False)  # the row's id as text
 
     def __post_init__(self) -> None:
@@ -117,8 +122,13 @@ def crs_of(path: Path) -> tuple[str, str | None]:
     return horizontal, vertical
 
 
-def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
-    """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry."""
+def read_city_model(path: str | os.PathLike, reporter=None,
+                    consume: Callable[[list[Building]], None] | None = None) -> CityModel:
+    """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
+
+    ``consume`` is called with each batch of buildings whose polygons are complete (every building with
+    polygons exactly once, in table order, with its footprints); it may drop their polygons, so that the
+    whole model's geometry is never held at once."""
     import shapely
 
     path = Path(path)
@@ -133,39 +143,24 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
                          path=str(path))
     horizontal, vertical = crs_of(path)
 
-    # the buildings' own geometry is decoded only for those without boundary surfaces (below)
-    columns, records, blobs = gpkg_read.read_table(path, BUILDINGS.name, decode=False)
+    # the buildings' own geometry is read (second pass) only for those without boundary surfaces
+    columns, records, _ = gpkg_read.read_table(path, BUILDINGS.name, geometry=False)
     buildings: list[Building] = []
     by_id: dict[str, Building] = {}
     skipped: list[str] = []
-    blob_of: dict[str, bytes] = {}
-    for i, (values, blob) in enumerate(zip(records, blobs)):
+    accepted: list[bool] = []   # per table row: the first row of its id
+    for i, values in enumerate(records):
         b = Building(dict(zip(columns, values)))
         bid = b.id
-        if not bid or bid in by_id:
+        accepted.append(bool(bid) and bid not in by_id)
+        if not accepted[-1]:
             skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
             continue
-        if blob is not None:
-            blob_of[bid] = blob
         buildings.append(b)
         by_id[bid] = b
+    del records
 
-    if BUILDING_SURFACES.name in layers:
-        _, surf, geoms = gpkg_read.read_table(path, BUILDING_SURFACES.name,
-                                              columns=["id", "building_id", "surface_type"])
-        got: dict[str, list[Polygon]] = {}
-        for (sid, bid, stype), rings in zip(surf, _polygon_rings(geoms)):
-            if rings is None or bid not in by_id:
-                continue
-            got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
-        for bid, polys in got.items():
-            by_id[bid].polygons = polys
-    bare = [b for b in buildings if not b.polygons and b.id in blob_of]
-    for b, geom in zip(bare, gpkg_read.decode_geometries([blob_of[b.id] for b in bare])):
-        if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
-            b.polygons = [Polygon(r) for r in _rings(geom)]
-
-    if FOOTPRINTS.name in layers:
+    if FOOTPRINTS.name in layers:   # before the polygons: ``consume`` takes the footprints with them
         _, fp, geoms = gpkg_read.read_table(path, FOOTPRINTS.name, columns=["building_id"])
         ok = np.array([g is not None and r[0] in by_id for r, g in zip(fp, geoms)], bool)
         if ok.any():
@@ -174,10 +169,48 @@ def read_city_model(path: str | os.PathLike, reporter=None) -> CityModel:
             for part, k in zip(parts, index.tolist()):
                 by_id[owners[k]].footprint.append(part)
 
-    parents = {b.row.get("parent_id") for b in buildings if b.polygons}
+    with_polygons: set[str] = set()
+
+    def complete(done: list[Building]) -> None:
+        with_polygons.update(b.id for b in done)
+        if consume is not None and done:
+            consume(done)
+
+    if BUILDING_SURFACES.name in layers:
+        # streamed: a building's polygons are complete (and consumed) once all its surface rows are read
+        remaining = {bid: n for bid, n in gpkg_read.count_by(path, BUILDING_SURFACES.name, "building_id").items()
+                     if bid in by_id}
+        got: dict[str, list[Polygon]] = {}
+        for surf, blobs in gpkg_read.iter_table(path, BUILDING_SURFACES.name, ["id", "building_id", "surface_type"],
+                                                SURFACE_CHUNK):
+            done = []
+            for (sid, bid, stype), rings in zip(surf, _polygon_rings(gpkg_read.decode_geometries(blobs))):
+                if bid not in by_id:
+                    continue
+                if rings is not None:
+                    got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
+                remaining[bid] -= 1
+                if not remaining[bid] and bid in got:
+                    b = by_id[bid]
+                    b.polygons = got.pop(bid)
+                    done.append(b)
+            complete(done)
+    row = 0   # the buildings' own geometry, for those without boundary surfaces
+    for ids, blobs in gpkg_read.iter_table(path, BUILDINGS.name, ["id"], SURFACE_CHUNK):
+        take = [k for k in range(len(ids)) if accepted[row + k] and str(ids[k][0] or "") not in with_polygons]
+        row += len(ids)
+        done = []
+        for k, geom in zip(take, gpkg_read.decode_geometries([blobs[k] for k in take])):
+            if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
+                b = by_id[str(ids[k][0] or "")]
+                b.polygons = [Polygon(r) for r in _rings(geom)]
+                done.append(b)
+        complete(done)
+
+    parents = {b.row.get("parent_id") for b in buildings if b.id in with_polygons}
     kept, containers = [], []
     for b in buildings:
-        if not b.polygons:
+        if b.id not in with_polygons:
             if b.id in parents:  # a building made of parts: its attributes travel with its parts' tiles
                 containers.append(b.row)
             else:
