@@ -256,9 +256,25 @@ def _cityjson_checks(doc: dict) -> int:
     return len(doc["CityObjects"])
 
 
-def test_cityjson_passes_cjio(district, gml):
+@pytest.fixture
+def cjio_api():
+    """cjio's module, with the json encoder it patches globally at import restored afterwards.
+
+    Importing cjio replaces json's float encoder process-wide (6 decimals); left in place it
+    would silently round every later json.dumps in the test session.
+    """
+    import json.encoder
+
+    saved = json.encoder.c_make_encoder
     from cjio import cityjson
 
+    yield cityjson
+    json.encoder.c_make_encoder = saved
+    vars(json.encoder).pop("float", None)  # cjio shadows the builtin float there
+
+
+def test_cityjson_passes_cjio(district, gml, cjio_api):
+    cityjson = cjio_api
     path = district.path("cityjson")
     with open(path, encoding="utf-8") as f:
         cm = cityjson.CityJSON(file=f)
