@@ -198,7 +198,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         for m, s, c in zip(part, starts.tolist(), counts.tolist()):
-            m.vertices = enu[s:s + c]
+            m.vertices = enu[s:s + c].copy()   # its own buffer: freed with the mesh once its tile is written
         lo[start:start + len(part)] = np.minimum.reduceat(enu, starts)   # every mesh has vertices
         hi[start:start + len(part)] = np.maximum.reduceat(enu, starts)
         del src, enu
@@ -208,6 +208,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     rows = attribute_rows(model)
     containers = model.container_index()
     building_columns = build_columns(rows, BUILDINGS.fields)
+    del rows   # the columns hold the values
     surface_columns = build_columns(surface_table) if options.features == "surface" else None
     container_digests = {str(r["id"]): digest(r) for r in model.containers}
 
@@ -293,6 +294,9 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
 
             uri = f"tiles/{node.key}.{ext}"
             bmin, bmax, size = place(uri, key, tmp, encode)
+            if node.content == "lod2":  # a building's LoD2 mesh is in one tile only
+                for bi in node.own.tolist():
+                    meshes[bi] = None
             node.content_bytes = size
             content_bounds[node.key] = (bmin, bmax)
             stats["tiles"].append({"uri": uri, "bytes": size, "kind": node.content,
