@@ -81,6 +81,48 @@ def property_sets(element) -> dict[str, dict[str, Any]]:
         return {}
 
 
+class PropertySets:
+    """``property_sets`` for one import, reading each type's and each shared set's properties once.
+
+    Merges like ifcopenshell.util.element.get_psets: the type's sets first, the occurrence's on top.
+    """
+
+    def __init__(self) -> None:
+        self._types: dict[int, dict[str, dict[str, Any]]] = {}
+        self._definitions: dict[int, dict[str, Any]] = {}
+
+    def __call__(self, element) -> dict[str, dict[str, Any]]:
+        try:
+            return self._psets(element)
+        except Exception:  # noqa: BLE001 - unreadable psets become an empty set, the element is kept
+            return {}
+
+    def _psets(self, element) -> dict[str, dict[str, Any]]:
+        import ifcopenshell.util.element as ue
+
+        defined_by = getattr(element, "IsDefinedBy", None)
+        if defined_by is None or element.is_a("IfcTypeObject"):
+            return property_sets(element)
+        psets: dict[str, dict[str, Any]] = {}
+        element_type = ue.get_type(element)
+        if element_type is not None:
+            key = element_type.id()
+            if key not in self._types:
+                self._types[key] = _clean(ue.get_psets(element_type, should_inherit=False))
+            psets = {name: dict(props) for name, props in self._types[key].items()}
+        for rel in defined_by:
+            if not rel.is_a("IfcRelDefinesByProperties"):
+                continue
+            definition = rel.RelatingPropertyDefinition
+            members = definition.wrappedValue if definition.is_a("IfcPropertySetDefinitionSet") else (definition,)
+            for member in members:
+                key = member.id()
+                if key not in self._definitions:
+                    self._definitions[key] = _clean(ue.get_property_definition(member) or {})
+                psets.setdefault(member.Name, {}).update(self._definitions[key])
+        return psets
+
+
 def _first(psets: dict, keys: tuple[str, ...], prefix: str = "") -> Any:
     for key in keys:
         for name, props in psets.items():

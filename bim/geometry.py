@@ -149,3 +149,18 @@ def footprint(xyz: np.ndarray, faces: np.ndarray, min_area: float = 1e-6):
         except shapely.errors.GEOSException:  # a topology error in floating point: snap to 0.01 mm
             union = shapely.union_all(polygons, grid_size=1e-5)
     return None if union.is_empty else union
+
+
+def snapped_union(shapes: list, grid_size: float = 1e-4):
+    """The union of shapely geometries with coordinates snapped to ``grid_size``.
+
+    Unions in floating point and snaps the result, several times faster than a snap-rounding union
+    of many small inputs; snap-rounds the inputs only when the floating-point union fails.
+    """
+    import shapely
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        try:
+            return shapely.set_precision(shapely.union_all(shapes), grid_size)
+        except shapely.errors.GEOSException:
+            return shapely.union_all(shapes, grid_size=grid_size)

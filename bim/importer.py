@@ -104,7 +104,7 @@ def _outline(items: list[_Item], elevations: dict[int, float], building, hierarc
         chosen = [i for v in walls.values() for i in v] or own
     if not chosen:
         return None
-    union = shapely.union_all([i.footprint for i in chosen], grid_size=1e-4)
+    union = geometry.snapped_union([i.footprint for i in chosen])
     parts = [shapely.Polygon(p.exterior) for p in getattr(union, "geoms", [union]) if p.geom_type == "Polygon"]
     parts = [p for p in parts if p.area > 0.01]
     if not parts:
@@ -318,13 +318,14 @@ class _Rows:
         self.z_range: dict[int, tuple[float, float]] = {}
         self.placement: georef.Placement | None = None
         self.hierarchy = attributes.Hierarchy()
+        self.property_sets = attributes.PropertySets()
 
     def write(self, item: _Item, placement: georef.Placement) -> None:
         xyz = placement.apply(item.mesh.verts)
         product = item.product
         storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
         building = self.hierarchy.parent_of(product, "IfcBuilding")
-        psets = attributes.property_sets(product)
+        psets = self.property_sets(product)
         z_range = (float(xyz[:, 2].min()), float(xyz[:, 2].max()))
         if building is not None:
             zs = self.building_z.setdefault(building.id(), [math.inf, -math.inf])
@@ -341,7 +342,7 @@ class _Rows:
         item.mesh = None
 
     def write_without_geometry(self, product, parts: list[int]) -> None:
-        psets = attributes.property_sets(product)
+        psets = self.property_sets(product)
         storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
         building = self.hierarchy.parent_of(product, "IfcBuilding")
         if product.is_a("IfcSpace"):
@@ -416,7 +417,7 @@ def _write_storeys(writer, items, storeys, elevations, placement, source, hierar
         local_z = elevations[storey_id]
         geom = None
         if shapes:
-            union = shapely.union_all(shapes, grid_size=1e-4)
+            union = geometry.snapped_union(shapes)
             polys = _polygon_z(union, placement, local_z)
             geom = shapely.MultiPolygon(polys) if polys else None
         building = hierarchy.parent_of(storey, "IfcBuilding")
