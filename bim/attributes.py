@@ -81,17 +81,31 @@ def property_sets(element) -> dict[str, dict[str, Any]]:
         return {}
 
 
-class PropertySets:
-    """``property_sets`` for one import, reading each type's and each shared set's properties once.
+class TypedAttributes:
+    """Property sets, predefined type and materials for one import, reading what an element inherits from
+    its type (and each shared property set) once.
 
-    Merges like ifcopenshell.util.element.get_psets: the type's sets first, the occurrence's on top.
+    Same results as ifcopenshell.util.element's get_psets (type's sets first, the occurrence's on top),
+    get_predefined_type (the type's unless NOTDEFINED) and get_materials (the occurrence's, else the type's).
     """
 
-    def __init__(self) -> None:
-        self._types: dict[int, dict[str, dict[str, Any]]] = {}
+    def __init__(self, model) -> None:
+        self._ifc2x3 = model.schema == "IFC2X3"
+        self._type_psets: dict[int, dict[str, dict[str, Any]]] = {}
         self._definitions: dict[int, dict[str, Any]] = {}
+        self._type_predefined: dict[int, Any] = {}
+        self._type_materials: dict[int, str] = {}
 
-    def __call__(self, element) -> dict[str, dict[str, Any]]:
+    def type_of(self, element):
+        if self._ifc2x3 or element.is_a("IfcTypeObject"):
+            import ifcopenshell.util.element as ue
+
+            return ue.get_type(element)
+        rels = getattr(element, "IsTypedBy", None)
+        return rels[0].RelatingType if rels else None
+
+    def property_sets(self, element) -> dict[str, dict[str, Any]]:
+        """Like ``property_sets``."""
         try:
             return self._psets(element)
         except Exception:  # noqa: BLE001 - unreadable psets become an empty set, the element is kept
@@ -104,12 +118,12 @@ class PropertySets:
         if defined_by is None or element.is_a("IfcTypeObject"):
             return property_sets(element)
         psets: dict[str, dict[str, Any]] = {}
-        element_type = ue.get_type(element)
+        element_type = self.type_of(element)
         if element_type is not None:
             key = element_type.id()
-            if key not in self._types:
-                self._types[key] = _clean(ue.get_psets(element_type, should_inherit=False))
-            psets = {name: dict(props) for name, props in self._types[key].items()}
+            if key not in self._type_psets:
+                self._type_psets[key] = _clean(ue.get_psets(element_type, should_inherit=False))
+            psets = {name: dict(props) for name, props in self._type_psets[key].items()}
         for rel in defined_by:
             if not rel.is_a("IfcRelDefinesByProperties"):
                 continue
@@ -121,6 +135,43 @@ class PropertySets:
                     self._definitions[key] = _clean(ue.get_property_definition(member) or {})
                 psets.setdefault(member.Name, {}).update(self._definitions[key])
         return psets
+
+    def predefined_type(self, element) -> Any:
+        """Like ifcopenshell.util.element.get_predefined_type."""
+        element_type = self.type_of(element)
+        if element_type is not None:
+            key = element_type.id()
+            if key not in self._type_predefined:
+                value = getattr(element_type, "PredefinedType", None)
+                if value == "USERDEFINED" or not value:
+                    value = getattr(element_type, "ElementType", ...)
+                    if value is ...:
+                        value = getattr(element_type, "ProcessType", None)
+                self._type_predefined[key] = value if value and value != "NOTDEFINED" else None
+            if self._type_predefined[key] is not None:
+                return self._type_predefined[key]
+        value = getattr(element, "PredefinedType", None)
+        if value == "USERDEFINED" or not value:
+            value = getattr(element, "ObjectType", None)
+        return value
+
+    def material_names(self, element) -> str:
+        """Like ``material_names``."""
+        import ifcopenshell.util.element as ue
+
+        try:
+            own = ue.get_material(element, should_skip_usage=True, should_inherit=False)
+        except Exception:  # noqa: BLE001 - a broken material assignment only loses the material name
+            return ""
+        if own is not None:
+            return material_names(element)
+        element_type = self.type_of(element)
+        if element_type is None:
+            return ""
+        key = element_type.id()
+        if key not in self._type_materials:
+            self._type_materials[key] = material_names(element_type)
+        return self._type_materials[key]
 
 
 def _first(psets: dict, keys: tuple[str, ...], prefix: str = "") -> Any:

@@ -266,7 +266,7 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
     with gpkg_output(output, crs_text) as writer:
         for spec in BIM_LAYERS:
             writer.ensure_layer(spec)
-        rows = _Rows(writer, source, units, elevations)
+        rows = _Rows(model, writer, source, units, elevations)
         for result in geometry.iterate(model, products, _Scaled(reporter, 0, 85), options.threads):
             product = model.by_id(result.product_id)
             if isinstance(result, geometry.Failure):
@@ -311,21 +311,21 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
 class _Rows:
     """Writes element and room rows as their meshes arrive, keeping only heights and footprints."""
 
-    def __init__(self, writer, source: str, units: tuple[float, float, float], elevations: dict[int, float]):
+    def __init__(self, model, writer, source: str, units: tuple[float, float, float], elevations: dict[int, float]):
         self.writer, self.source, self.units, self.elevations = writer, source, units, elevations
         self.counts = {"elements": 0, "spaces": 0}
         self.building_z: dict[int, list[float]] = {}
         self.z_range: dict[int, tuple[float, float]] = {}
         self.placement: georef.Placement | None = None
         self.hierarchy = attributes.Hierarchy()
-        self.property_sets = attributes.PropertySets()
+        self.typed = attributes.TypedAttributes(model)
 
     def write(self, item: _Item, placement: georef.Placement) -> None:
         xyz = placement.apply(item.mesh.verts)
         product = item.product
         storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
         building = self.hierarchy.parent_of(product, "IfcBuilding")
-        psets = self.property_sets(product)
+        psets = self.typed.property_sets(product)
         z_range = (float(xyz[:, 2].min()), float(xyz[:, 2].max()))
         if building is not None:
             zs = self.building_z.setdefault(building.id(), [math.inf, -math.inf])
@@ -336,13 +336,13 @@ class _Rows:
             self.counts["spaces"] += 1
         else:
             self.z_range[product.id()] = z_range
-            row = _element_row(product, storey, building, psets, z_range, self.source, *self.units[1:])
+            row = _element_row(self.typed, product, storey, building, psets, z_range, self.source, *self.units[1:])
             self.writer.add(BIM_ELEMENTS, row, geometry.to_multipolygon(xyz, item.mesh.faces))
             self.counts["elements"] += 1
         item.mesh = None
 
     def write_without_geometry(self, product, parts: list[int]) -> None:
-        psets = self.property_sets(product)
+        psets = self.typed.property_sets(product)
         storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
         building = self.hierarchy.parent_of(product, "IfcBuilding")
         if product.is_a("IfcSpace"):
@@ -352,24 +352,25 @@ class _Rows:
             return
         ranges = [self.z_range[i] for i in parts]
         zs = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (None, None)
-        row = _element_row(product, storey, building, psets, zs, self.source, *self.units[1:])
+        row = _element_row(self.typed, product, storey, building, psets, zs, self.source, *self.units[1:])
         row["parts"] = len(parts)
         self.writer.add(BIM_ELEMENTS, row, None)
         self.counts["elements"] += 1
 
 
-def _element_row(product, storey, building, psets, z_range, source, area_m2, volume_m3) -> dict:
+def _element_row(typed: attributes.TypedAttributes, product, storey, building, psets, z_range, source, area_m2,
+                 volume_m3) -> dict:
     import ifcopenshell.util.element as ue
 
     aggregate = ue.get_aggregate(product)
     return {
         "global_id": product.GlobalId, "ifc_class": product.is_a(),
-        "predefined_type": ue.get_predefined_type(product), "name": product.Name,
+        "predefined_type": typed.predefined_type(product), "name": product.Name,
         "object_type": getattr(product, "ObjectType", None), "tag": getattr(product, "Tag", None),
         "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
         "building_global_id": building.GlobalId if building else None,
         "aggregate_global_id": aggregate.GlobalId if aggregate is not None and aggregate.is_a("IfcElement") else None,
-        "parts": 0, "material": attributes.material_names(product) or None,
+        "parts": 0, "material": typed.material_names(product) or None,
         "z_min": z_range[0], "z_max": z_range[1], "psets": psets, "source_file": source,
         **attributes.common_attributes(psets, area_m2, volume_m3),
     }
