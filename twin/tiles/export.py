@@ -205,10 +205,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     centres = (lo + hi) / 2
     reporter.check()
 
-    rows = attribute_rows(model)
     containers = model.container_index()
-    building_columns = build_columns(rows, BUILDINGS.fields)
-    del rows   # the columns hold the values
+    building_columns = build_columns(attribute_rows(model), BUILDINGS.fields)
     surface_columns = build_columns(surface_table) if options.features == "surface" else None
     container_digests = {str(r["id"]): digest(r) for r in model.containers}
 

@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Iterable
 
 import numpy as np
 
@@ -145,8 +146,9 @@ def _is_identifier(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
-def build_columns(rows: list[dict], spec_fields: dict[str, str] | None = None) -> list[Column]:
-    """Columns for ``rows`` (dicts; ``attributes`` may hold a parsed JSON object), typed over all rows."""
+def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = None) -> list[Column]:
+    """Columns for ``rows`` (dicts, iterated once; ``attributes`` may hold a parsed JSON object), typed over
+    all rows."""
     spec_fields = spec_fields or {}
     flat_rows = []
     names: list[str] = []

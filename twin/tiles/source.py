@@ -1,11 +1,12 @@
 """Read the city model layers of a GeoTwin GeoPackage for tiling: buildings, their surfaces, CRS."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -223,10 +224,10 @@ def read_city_model(path: str | os.PathLike, reporter=None,
     return CityModel(path, horizontal, vertical, kept, skipped, containers)
 
 
-def attribute_rows(model: CityModel) -> list[dict]:
-    """Attributes of the buildings, then of the containers: typed columns, ``attributes`` JSON parsed."""
-    rows = []
-    for src in [b.row for b in model.buildings] + model.containers:
+def attribute_rows(model: CityModel) -> Iterator[dict]:
+    """Attributes of the buildings, then of the containers: typed columns, ``attributes`` JSON parsed
+    (one row at a time: the whole model's parsed rows are never held at once)."""
+    for src in itertools.chain((b.row for b in model.buildings), model.containers):
         row = dict(src)
         raw = row.get("attributes")
         if isinstance(raw, str) and raw.strip():
@@ -235,5 +236,4 @@ def attribute_rows(model: CityModel) -> list[dict]:
             except json.JSONDecodeError as err:
                 raise InputError(f"attributes is not valid JSON: {err}", path=str(model.path),
                                  obj=str(src.get("id"))) from err
-        rows.append(row)
-    return rows
+        yield row
