@@ -12,6 +12,7 @@ class Hierarchy:
 
     def __init__(self) -> None:
         self._parents: dict[int, object] = {}
+        self._found: dict[tuple[int, str], object] = {}
 
     def _parent(self, element):
         key = element.id()
@@ -26,14 +27,27 @@ class Hierarchy:
 
     def parent_of(self, element, ifc_class: str):
         """The nearest container/aggregate (or a door's/window's host's) that is an ``ifc_class``."""
+        key = (element.id(), ifc_class)
+        if key in self._found:
+            return self._found[key]
         seen: set[int] = set()
-        current = element
+        chain = []
+        current, found = element, None
         while current is not None and current.id() not in seen:
             seen.add(current.id())
+            chain.append(current.id())
             current = self._parent(current)
-            if current is not None and current.is_a(ifc_class):
-                return current
-        return None
+            if current is not None:
+                known = self._found.get((current.id(), ifc_class), False)
+                if current.is_a(ifc_class):
+                    found = current
+                    break
+                if known is not False and current.id() not in seen:
+                    found = known
+                    break
+        for element_id in chain:
+            self._found[(element_id, ifc_class)] = found
+        return found
 
 
 def _host_of(element):

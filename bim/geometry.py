@@ -131,14 +131,27 @@ def to_multipolygon(xyz: np.ndarray, faces: np.ndarray):
     return shapely.multipolygons(shapely.polygons(triangles(xyz, faces)))
 
 
+def _closed(faces: np.ndarray, n_verts: int) -> bool:
+    """True when the mesh is closed and consistently oriented: every directed edge once, and its reverse."""
+    edges = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2).astype(np.int64)
+    forward = np.sort(edges[:, 0] * n_verts + edges[:, 1])
+    if (forward[1:] == forward[:-1]).any():
+        return False
+    return np.array_equal(forward, np.sort(edges[:, 1] * n_verts + edges[:, 0]))
+
+
 def footprint(xyz: np.ndarray, faces: np.ndarray, min_area: float = 1e-6):
-    """The 2D union of the triangles' projections (shapely), in the coordinates of ``xyz``."""
+    """The 2D union of the triangles' projections (shapely), in the coordinates of ``xyz``.
+
+    Of a closed, consistently oriented mesh only the triangles facing one way (up, or down if the mesh
+    faces inwards) are needed: every vertical line through the solid leaves it through one of them.
+    """
     import shapely
 
     tri = xyz[faces][:, :, :2]
     a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
-    area = 0.5 * np.abs((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
-    tri = tri[area > min_area]
+    area = 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+    tri = tri[area > min_area] if _closed(faces, len(xyz)) else tri[np.abs(area) > min_area]
     if not len(tri):
         return None
     rings = np.concatenate([tri, tri[:, :1]], axis=1)
