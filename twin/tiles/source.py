@@ -15,7 +15,7 @@ from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
 from . import gpkg_read
 
 
-SURFACE_CHUNK = 10_000  # boundary surfaces decoded at a time
+READ_CHUNK = 10_000  # rows (surfaces, building geometries) read and decoded at a time
 
 
 @dataclass
@@ -183,7 +183,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
                      if bid in by_id}
         got: dict[str, list[Polygon]] = {}
         for surf, blobs in gpkg_read.iter_table(path, BUILDING_SURFACES.name, ["id", "building_id", "surface_type"],
-                                                SURFACE_CHUNK):
+                                                READ_CHUNK):
             done = []
             for (sid, bid, stype), rings in zip(surf, _polygon_rings(gpkg_read.decode_geometries(blobs))):
                 if bid not in by_id:
@@ -197,7 +197,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
                     done.append(b)
             complete(done)
     row = 0   # the buildings' own geometry, for those without boundary surfaces
-    for ids, blobs in gpkg_read.iter_table(path, BUILDINGS.name, ["id"], SURFACE_CHUNK):
+    for ids, blobs in gpkg_read.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK):
         take = [k for k in range(len(ids)) if accepted[row + k] and str(ids[k][0] or "") not in with_polygons]
         row += len(ids)
         done = []
