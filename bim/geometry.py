@@ -124,11 +124,13 @@ def triangles(mesh_xyz: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return np.concatenate([tri, tri[:, :1]], axis=1)
 
 
-def to_multipolygon(xyz: np.ndarray, faces: np.ndarray):
-    """A shapely MultiPolygon Z of the triangles."""
+def to_multipolygons(meshes: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Each (xyz, faces) mesh's triangles as one MultiPolygon Z, all built in one vectorised call."""
     import shapely
 
-    return shapely.multipolygons(shapely.polygons(triangles(xyz, faces)))
+    rings = np.concatenate([triangles(xyz, faces) for xyz, faces in meshes])
+    owner = np.repeat(np.arange(len(meshes)), [len(faces) for _, faces in meshes])
+    return shapely.multipolygons(shapely.polygons(rings), indices=owner)
 
 
 def _closed(faces: np.ndarray, n_verts: int) -> bool:

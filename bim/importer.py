@@ -288,6 +288,7 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
             for item in items:
                 reporter.check()
                 rows.write(item, placement)
+        rows.flush()
         for message in warnings[reported:]:
             reporter.warning(f"{source}: {message}")
         reporter.progress(90)
@@ -311,6 +312,8 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
 class _Rows:
     """Writes element and room rows as their meshes arrive, keeping only heights and footprints."""
 
+    BATCH = 1000   # element rows whose geometries are built together
+
     def __init__(self, model, writer, source: str, units: tuple[float, float, float], elevations: dict[int, float]):
         self.writer, self.source, self.units, self.elevations = writer, source, units, elevations
         self.counts = {"elements": 0, "spaces": 0}
@@ -319,6 +322,7 @@ class _Rows:
         self.placement: georef.Placement | None = None
         self.hierarchy = attributes.Hierarchy()
         self.typed = attributes.TypedAttributes(model)
+        self._pending: list[tuple[dict, np.ndarray, np.ndarray]] = []
 
     def write(self, item: _Item, placement: georef.Placement) -> None:
         xyz = placement.apply(item.mesh.verts)
@@ -337,9 +341,19 @@ class _Rows:
         else:
             self.z_range[product.id()] = z_range
             row = _element_row(self.typed, product, storey, building, psets, z_range, self.source, *self.units[1:])
-            self.writer.add(BIM_ELEMENTS, row, geometry.to_multipolygon(xyz, item.mesh.faces))
+            self._pending.append((row, xyz, item.mesh.faces))
+            if len(self._pending) >= self.BATCH:
+                self.flush()
             self.counts["elements"] += 1
         item.mesh = None
+
+    def flush(self) -> None:
+        """Write the queued element rows, their triangles turned into geometries in one call."""
+        if self._pending:
+            shapes = geometry.to_multipolygons([(xyz, faces) for _, xyz, faces in self._pending])
+            for (row, _, _), shape in zip(self._pending, shapes):
+                self.writer.add(BIM_ELEMENTS, row, shape)
+            self._pending = []
 
     def write_without_geometry(self, product, parts: list[int]) -> None:
         psets = self.typed.property_sets(product)
