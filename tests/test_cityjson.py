@@ -438,3 +438,38 @@ def test_damaged_gzip_is_a_clear_error(cjio_dir, tmp_path, damage):
     path.write_bytes(data)
     with pytest.raises(InputError, match=rf"{damage}\.city\.json\.gz: (cannot read the file|malformed JSON)"):
         read_cityjson(path, RD_NAP)
+
+
+def test_cancel_interrupts_the_parse_of_a_large_cityjson(shared_data, tmp_path):
+    """A cancel takes effect while a large single-document CityJSON is still being parsed."""
+    import threading
+
+    from geotwin.twin.citymodel.importer import import_citymodel
+    from geotwin.twin.errors import Cancelled
+    from geotwin.twin.progress import CollectingReporter
+
+    doc = json.loads((shared_data / "cityjson" / "denhaag" / "DenHaag_01_v2.0_derived.city.json")
+                     .read_text(encoding="utf-8"))
+    big = {}
+    for k in range(30):  # 74,940 city objects sharing Den Haag's vertices: seconds of parsing
+        for oid, obj in doc["CityObjects"].items():
+            copy = dict(obj)
+            for rel in ("parents", "children"):
+                if rel in copy:
+                    copy[rel] = [f"{x}_{k}" for x in copy[rel]]
+            big[f"{oid}_{k}"] = copy
+    doc["CityObjects"] = big
+    src = tmp_path / "big.city.json"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "out.gpkg"
+    out.write_bytes(b"earlier output")
+
+    class CancelWhileParsing(CollectingReporter):
+        """Presses cancel as soon as the document is being parsed."""
+
+        def is_cancelled(self) -> bool:
+            return any(t.name.startswith("parse ") and t.is_alive() for t in threading.enumerate())
+
+    with pytest.raises(Cancelled):
+        import_citymodel([src], out, None, "highest", CancelWhileParsing())
+    assert out.read_bytes() == b"earlier output"

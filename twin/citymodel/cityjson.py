@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -326,8 +327,7 @@ class CityJSONSource:
             return obj
 
         try:
-            with open_binary(self.path) as fh:
-                doc = json.load(fh, object_pairs_hook=pairs)
+            doc = self._parse_cancellable(pairs)
         except json.JSONDecodeError as err:
             raise InputError(f"malformed JSON: {err.msg} (column {err.colno})", path=self.path,
                              line=err.lineno) from None
@@ -339,6 +339,27 @@ class CityJSONSource:
             raise InputError("not a CityJSON document (no JSON object)", path=self.path)
         self._doc = doc
         return doc
+
+    def _parse_cancellable(self, pairs) -> object:
+        """json.load in a worker thread, so a cancel takes effect within a fraction of a second
+        even while a large single-document CityJSON is still being parsed."""
+        outcome: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                with open_binary(self.path) as fh:
+                    outcome["doc"] = json.load(fh, object_pairs_hook=pairs)
+            except BaseException as err:  # re-raised in the caller's thread
+                outcome["error"] = err
+
+        worker = threading.Thread(target=work, name=f"parse {self.name}", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            self.reporter.check()  # on cancel the abandoned parse ends on its own and is dropped
+            worker.join(0.1)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["doc"]
 
     def _read_header(self) -> dict:
         try:
