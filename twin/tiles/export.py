@@ -26,8 +26,10 @@ cancelled export leaves an existing tileset untouched. ``export_report.json`` be
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -92,6 +94,23 @@ class ExportResult:
     report: dict = field(default_factory=dict)
 
 
+@contextmanager
+def _cyclic_gc_paused():
+    """Pause the cyclic garbage collector (reference counting still frees everything else).
+
+    The export keeps a few Python objects per building alive until the end, so each full collection
+    scans the whole model again: at 100k buildings that is ~15% of the CPU time and makes the export
+    superlinear. The export creates almost no reference cycles (a few thousand objects at 100k), so
+    pausing it does not raise the peak memory; the previous state is restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportOptions | None = None,
                    reporter: Reporter | None = None) -> ExportResult:
     """Export the city model (or the whole twin) of ``gpkg`` into the folder ``output``.
@@ -100,6 +119,12 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     learning islands and sensors as marker features (and as GeoJSON beside the tileset). Exporting into
     a folder that holds an earlier export reuses every tile file whose content is unchanged
     (``incremental``)."""
+    with _cyclic_gc_paused():
+        return _export(gpkg, output, options, reporter)
+
+
+def _export(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportOptions | None,
+            reporter: Reporter | None) -> ExportResult:
     options = options or ExportOptions()
     reporter = reporter or Reporter()
     if options.format not in ("1.1", "1.0"):
