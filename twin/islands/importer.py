@@ -11,7 +11,7 @@ from ..gpkg import gpkg_output
 from ..progress import Reporter
 from .layers import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
 from .rooms import Room, floor_indices, parse_floor, read_rooms
-from .sources import LayerRef, PointRow, polygons_2d, read_frame, read_points
+from .sources import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points
 
 #: Column names recognised without a mapping (lower case), per target field.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -91,7 +91,7 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-class BuildingIndex:
+class BuildingIndex(PolygonLookup):
     """2D footprints with an STRtree: inside, nearest within a tolerance, by id."""
 
     def __init__(self, ref: LayerRef, target_crs: str | None) -> None:
@@ -117,17 +117,6 @@ class BuildingIndex:
         self.crs = frame.crs
         self.tree = shapely.STRtree(self.geoms)
         self.by_id = {bid: i for i, bid in enumerate(self.ids)}
-
-    def containing(self, point) -> int | None:
-        hits = [int(i) for i in self.tree.query(point, predicate="intersects")]
-        return min(hits, key=lambda i: self.geoms[i].area) if hits else None
-
-    def nearest(self, point, tolerance: float) -> tuple[int, float] | None:
-        idx, dist = self.tree.query_nearest(point, max_distance=tolerance, return_distance=True)
-        if len(idx) == 0:
-            return None
-        best = min(range(len(idx)), key=lambda k: (dist[k], self.ids[int(idx[k])]))
-        return int(idx[best]), float(dist[best])
 
 
 class RoomIndex:

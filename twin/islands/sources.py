@@ -240,3 +240,24 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
 
 def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
+
+
+class PolygonLookup:
+    """Point queries over 2D polygons: subclasses fill ``ids``, ``geoms`` and the STRtree ``tree``."""
+
+    ids: list[str]
+    geoms: list
+    tree: object
+
+    def containing(self, point) -> int | None:
+        """Index of the smallest polygon that contains the point, if any."""
+        hits = [int(i) for i in self.tree.query(point, predicate="intersects")]
+        return min(hits, key=lambda i: self.geoms[i].area) if hits else None
+
+    def nearest(self, point, tolerance: float) -> tuple[int, float] | None:
+        """Index and distance of the nearest polygon within ``tolerance`` (ties broken by id)."""
+        idx, dist = self.tree.query_nearest(point, max_distance=tolerance, return_distance=True)
+        if len(idx) == 0:
+            return None
+        best = min(range(len(idx)), key=lambda k: (dist[k], self.ids[int(idx[k])]))
+        return int(idx[best]), float(dist[best])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..gpkg import gpkg_output
-from ..islands.sources import LayerRef, polygons_2d, read_frame
+from ..islands.sources import LayerRef, PolygonLookup, polygons_2d, read_frame
 from ..progress import Reporter
 from .layers import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import Issue, Series
@@ -20,7 +20,7 @@ class SensorSummary:
     links: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # sensor_key -> (type, id)
 
 
-class _Polygons:
+class _Polygons(PolygonLookup):
     def __init__(self, ref: LayerRef, crs: str, kind: str) -> None:
         import shapely
 
@@ -38,17 +38,6 @@ class _Polygons:
             self.names.append(str(rec[name_col]) if name_col and rec.get(name_col) is not None else None)
             self.geoms.append(poly)
         self.tree = shapely.STRtree(self.geoms)
-
-    def containing(self, point) -> int | None:
-        hits = [int(i) for i in self.tree.query(point, predicate="intersects")]
-        return min(hits, key=lambda i: self.geoms[i].area) if hits else None
-
-    def nearest(self, point, tolerance: float) -> tuple[int, float] | None:
-        idx, dist = self.tree.query_nearest(point, max_distance=tolerance, return_distance=True)
-        if len(idx) == 0:
-            return None
-        k = min(range(len(idx)), key=lambda j: (dist[j], self.ids[int(idx[j])]))
-        return int(idx[k]), float(dist[k])
 
 
 def link_sensor(point, buildings: _Polygons | None, areas: _Polygons | None, tolerance: float) -> dict:
