@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..numeric import to_number
 from ..progress import Reporter
 
 LAT_NAMES = ("lat", "latitude", "breite", "breitengrad", "lat_wgs84", "y_wgs84")
@@ -81,23 +81,6 @@ def polygons_2d(geom):
     if merged.is_empty:
         return None
     return shapely.MultiPolygon([merged]) if merged.geom_type == "Polygon" else merged
-
-
-def _number(text: Any) -> float | None:
-    if text is None:
-        return None
-    if isinstance(text, (int, float)):
-        return float(text) if math.isfinite(float(text)) else None
-    s = str(text).strip().replace("\u2212", "-")
-    if not s:
-        return None
-    if re.fullmatch(r"[-+]?\d+,\d+", s):
-        s = s.replace(",", ".")
-    try:
-        value = float(s)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
@@ -205,7 +188,7 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
             if i % 500 == 0:
                 reporter.check()
             row = PointRow(number, {k: v for k, v in values.items() if k not in cols})
-            a, b = _number(values[cols[0]]), _number(values[cols[1]])
+            a, b = to_number(values[cols[0]]), to_number(values[cols[1]])
             if a is None or b is None:
                 missing = [c for c, v in zip(cols, (a, b)) if v is None]
                 raw_vals = ", ".join(f"{c}={values[c]!r}" for c in missing)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..islands.sources import read_points
+from ..numeric import to_number
 from ..progress import Reporter
-from .series import Issue, Series, parse_time, to_number
+from .series import Issue, Series, parse_time
 from .sta_source import is_sta_document, read_sta_document
 
 DEVICE_COLUMNS = ("device_id", "dev_eui", "deveui", "device", "sensor_id", "sensor", "id", "node_id")

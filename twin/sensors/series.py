@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from ..numeric import to_number
+
 #: Units the twin knows (symbol, lower case, as in UCUM or common SensorThings usage).
 KNOWN_UNITS = frozenset({
     "µg/m³", "ug/m3", "µg/m3", "mg/m³", "°c", "degc", "cel", "k", "%", "%rh", "db", "db(a)", "dba", "hpa", "pa",
@@ -72,23 +74,6 @@ class Series:
             out.update(latest_value=pairs[-1][1], latest_time=pairs[-1][0].isoformat().replace("+00:00", "Z"),
                        min=min(vals), max=max(vals), mean=math.fsum(vals) / len(vals))
         return out
-
-
-def to_number(result) -> float | None:
-    if isinstance(result, bool):
-        return float(result)
-    if isinstance(result, (int, float)):
-        return float(result) if math.isfinite(float(result)) else None
-    if isinstance(result, str):
-        s = result.strip()
-        if re.fullmatch(r"[-+]?\d+,\d+", s):
-            s = s.replace(",", ".")
-        try:
-            value = float(s)
-        except ValueError:
-            return None
-        return value if math.isfinite(value) else None
-    return None
 
 
 def parse_time(text: str, naive_tz=timezone.utc) -> datetime:
