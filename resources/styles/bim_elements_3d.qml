@@ -2,8 +2,8 @@
 <qgis labelsEnabled="0" version="3.22.16-Białowieża" styleCategories="Symbology|Symbology3D|Labeling">
   <renderer-3d type="rulebased" layer="">
     <vector-layer-3d-tiling zoom-levels-count="3" show-bounding-boxes="0"/>
-    <rules key="{c709f142-bdf2-4581-b938-6c4fbf1dfd27}">
-      <rule filter="&quot;ifc_class&quot; = 'IfcWall'" description="IfcWall" key="{602bd5f8-1497-46d2-8f77-c778394e1e82}">
+    <rules key="{c2135279-cfc3-5634-b6d9-52c4b115fec3}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcWall'" description="IfcWall" key="{b890fe68-a903-58a7-ad83-6c63a13a14e7}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="93,91,86,255" specular="32,32,32,255" diffuse="232,228,216,255" shininess="0">
@@ -25,7 +25,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcWallStandardCase'" description="IfcWallStandardCase" key="{2795c243-4bad-4cc7-b21a-a0b8496e079a}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcWallStandardCase'" description="IfcWallStandardCase" key="{4210fcb3-2212-599f-91ca-14891cd7306e}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="93,91,86,255" specular="32,32,32,255" diffuse="232,228,216,255" shininess="0">
@@ -47,7 +47,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcCurtainWall'" description="IfcCurtainWall" key="{f5ac61ec-8ac9-4701-a4cb-68da9d853e02}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcCurtainWall'" description="IfcCurtainWall" key="{ac0e5c8e-4e2f-53d2-8b50-14b287b1d178}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="63,80,90,255" specular="32,32,32,255" diffuse="158,201,226,255" shininess="0">
@@ -69,7 +69,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcSlab'" description="IfcSlab" key="{77411db0-555c-493f-ac33-53581ad559f7}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcSlab'" description="IfcSlab" key="{b7bc53d9-d21c-5829-ab54-a0d4e29e545c}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="63,63,63,255" specular="32,32,32,255" diffuse="158,158,158,255" shininess="0">
@@ -91,7 +91,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcRoof'" description="IfcRoof" key="{0959d2f9-2e68-4820-b2a9-f1701fdf8e31}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcRoof'" description="IfcRoof" key="{88b3212a-765b-56b0-959b-35389e1d952c}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="66,27,17,255" specular="32,32,32,255" diffuse="165,67,43,255" shininess="0">
@@ -113,7 +113,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcWindow'" description="IfcWindow" key="{e54e6393-fa77-4164-8bb6-a200d27d4f9a}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcWindow'" description="IfcWindow" key="{ce9c9749-9d64-53ee-ae0b-91f7d23eb376}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="51,72,85,255" specular="32,32,32,255" diffuse="127,179,213,255" shininess="0">
@@ -135,7 +135,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcDoor'" description="IfcDoor" key="{bd272074-2e28-426f-a9c2-76b5a34df415}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcDoor'" description="IfcDoor" key="{053a39f2-5873-56e1-94a8-c6855a3b48c3}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="56,44,40,255" specular="32,32,32,255" diffuse="141,110,99,255" shininess="0">
@@ -157,7 +157,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcColumn'" description="IfcColumn" key="{cfc732c0-a521-46db-a8a4-41d9dae1d83f}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcColumn'" description="IfcColumn" key="{f8db50c6-ac03-5186-adc4-6492d808a2be}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="76,76,76,255" specular="32,32,32,255" diffuse="189,189,189,255" shininess="0">
@@ -179,7 +179,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcBeam'" description="IfcBeam" key="{f96dbce7-9825-4833-afff-88cf354fb921}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcBeam'" description="IfcBeam" key="{fec1821c-c24b-5eb1-b2e6-4e1d4b06126c}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="57,57,57,255" specular="32,32,32,255" diffuse="143,143,143,255" shininess="0">
@@ -201,7 +201,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcMember'" description="IfcMember" key="{27178410-4119-4dd1-9413-f7a7f8c3a0bd}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcMember'" description="IfcMember" key="{43a73f4d-1e1e-563f-a9a7-a84aa6aceaf7}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="64,54,51,255" specular="32,32,32,255" diffuse="161,136,127,255" shininess="0">
@@ -223,7 +223,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcPlate'" description="IfcPlate" key="{9c79d991-40ef-4828-94db-27ed2a9a00e0}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcPlate'" description="IfcPlate" key="{cc7a9e4b-d0ea-5556-bbec-d70d47aa2911}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="70,86,96,255" specular="32,32,32,255" diffuse="174,214,241,255" shininess="0">
@@ -245,7 +245,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcStair'" description="IfcStair" key="{50a62d07-c8b9-40d8-bf3b-295de2519217}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcStair'" description="IfcStair" key="{163a2315-bba9-5cab-9ae3-0e8813aeb45f}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="83,66,43,255" specular="32,32,32,255" diffuse="207,164,107,255" shininess="0">
@@ -267,7 +267,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcStairFlight'" description="IfcStairFlight" key="{05a317f9-12d8-41bc-bbd7-86386b64af7c}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcStairFlight'" description="IfcStairFlight" key="{6850aac0-852a-59dd-aa03-d4b5550f56e6}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="83,66,43,255" specular="32,32,32,255" diffuse="207,164,107,255" shininess="0">
@@ -289,7 +289,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcRamp'" description="IfcRamp" key="{748d9924-e25a-4a68-86aa-4e436991d3dd}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcRamp'" description="IfcRamp" key="{cd01ccdb-938e-56cb-afb4-e45ff3e14722}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="83,66,43,255" specular="32,32,32,255" diffuse="207,164,107,255" shininess="0">
@@ -311,7 +311,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcRailing'" description="IfcRailing" key="{a4d9fb5b-f074-4af0-b03d-885f92957df5}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcRailing'" description="IfcRailing" key="{426e8bfa-298b-59ff-bd23-e4f3a4dbf29b}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="37,44,50,255" specular="32,32,32,255" diffuse="93,109,126,255" shininess="0">
@@ -333,7 +333,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcCovering'" description="IfcCovering" key="{a64507c2-0e12-4743-8b4d-8a9a256a3ec2}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcCovering'" description="IfcCovering" key="{7e869c97-e39a-571b-b3aa-fb8437c63834}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="86,82,80,255" specular="32,32,32,255" diffuse="215,204,200,255" shininess="0">
@@ -355,7 +355,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcFooting'" description="IfcFooting" key="{b711a122-ddce-4af8-9657-6dbfe6b2b2b8}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcFooting'" description="IfcFooting" key="{9837ffa1-57a4-5d1b-b60d-bdbf2e60f40b}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="39,39,39,255" specular="32,32,32,255" diffuse="97,97,97,255" shininess="0">
@@ -377,7 +377,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcFurnishingElement'" description="IfcFurnishingElement" key="{07497c19-b601-47d7-9669-1cd750aa5b72}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcFurnishingElement'" description="IfcFurnishingElement" key="{022ef3a0-3247-5cc5-8eec-d030511fd983}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="44,56,23,255" specular="32,32,32,255" diffuse="109,139,58,255" shininess="0">
@@ -399,7 +399,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule filter="&quot;ifc_class&quot; = 'IfcBuildingElementProxy'" description="IfcBuildingElementProxy" key="{d6f10dcd-30a7-4c17-a3d3-cc60c1fb48be}">
+      <rule filter="&quot;ifc_class&quot; = 'IfcBuildingElementProxy'" description="IfcBuildingElementProxy" key="{b72e2a29-5ed7-5a84-bdda-15d0448b922b}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="78,62,84,255" specular="32,32,32,255" diffuse="195,155,211,255" shininess="0">
@@ -421,7 +421,7 @@
           <edges enabled="0" color="0,0,0,255" width="1"/>
         </symbol>
       </rule>
-      <rule description="other" key="{900e5c0a-5949-41a0-a3c7-25ee2eac2629}">
+      <rule description="other" key="{75270dc3-8e21-53ad-84a4-c61ad08fced5}">
         <symbol type="polygon" material_type="phong">
           <data rendered-facade="3" extrusion-height="0" invert-normals="0" culling-mode="no-culling" add-back-faces="1" alt-binding="centroid" alt-clamping="absolute" height="0"/>
           <material ambient="80,74,62,255" specular="32,32,32,255" diffuse="201,185,155,255" shininess="0">
