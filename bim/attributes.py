@@ -8,18 +8,35 @@ _SPACE_AREA_KEYS = ("NetFloorArea", "GrossFloorArea", "NetArea", "GrossArea")
 
 
 class Hierarchy:
-    """Spatial containment and aggregation lookups, memoised per element for one import."""
+    """Spatial containment and aggregation lookups for one import.
 
-    def __init__(self) -> None:
+    The containment, aggregation and nesting relationships are read once, so finding an element's
+    storey or building costs a few dictionary lookups instead of inverse-attribute queries.
+    """
+
+    def __init__(self, model) -> None:
         self._parents: dict[int, object] = {}
         self._found: dict[tuple[int, str], object] = {}
+        self._aggregates = self._relating(model, "IfcRelAggregates", "RelatedObjects", "RelatingObject")
+        # a direct spatial containment wins over an aggregation, an aggregation over a nesting
+        self._links = {**self._relating(model, "IfcRelNests", "RelatedObjects", "RelatingObject"),
+                       **self._aggregates,
+                       **self._relating(model, "IfcRelContainedInSpatialStructure", "RelatedElements",
+                                        "RelatingStructure")}
+
+    @staticmethod
+    def _relating(model, rel_class: str, children: str, parent: str) -> dict[int, object]:
+        return {child.id(): getattr(rel, parent) for rel in model.by_type(rel_class)
+                for child in getattr(rel, children) or ()}
+
+    def aggregate_of(self, element):
+        """The element's whole (IfcRelAggregates), like ifcopenshell.util.element.get_aggregate."""
+        return self._aggregates.get(element.id())
 
     def _parent(self, element):
         key = element.id()
         if key not in self._parents:
-            import ifcopenshell.util.element as ue
-
-            parent = ue.get_container(element) or ue.get_aggregate(element)
+            parent = self._links.get(key)
             if parent is None and element.is_a("IfcElement"):
                 parent = _host_of(element)
             self._parents[key] = parent
@@ -108,7 +125,7 @@ class TypedAttributes:
         self._type_psets: dict[int, dict[str, dict[str, Any]]] = {}
         self._definitions: dict[int, dict[str, Any]] = {}
         self._type_predefined: dict[int, Any] = {}
-        self._type_materials: dict[int, str] = {}
+        self._materials: dict[int, str] = {}
 
     def type_of(self, element):
         if self._ifc2x3 or element.is_a("IfcTypeObject"):
@@ -170,22 +187,19 @@ class TypedAttributes:
         return value
 
     def material_names(self, element) -> str:
-        """Like ``material_names``."""
+        """Like ``material_names``, read once per material (set)."""
         import ifcopenshell.util.element as ue
 
         try:
-            own = ue.get_material(element, should_skip_usage=True, should_inherit=False)
+            material = ue.get_material(element, should_skip_usage=True, should_inherit=True)
         except Exception:  # noqa: BLE001 - a broken material assignment only loses the material name
             return ""
-        if own is not None:
-            return material_names(element)
-        element_type = self.type_of(element)
-        if element_type is None:
+        if material is None:
             return ""
-        key = element_type.id()
-        if key not in self._type_materials:
-            self._type_materials[key] = material_names(element_type)
-        return self._type_materials[key]
+        key = material.id()
+        if key not in self._materials:
+            self._materials[key] = material_names(element)
+        return self._materials[key]
 
 
 def _first(psets: dict, keys: tuple[str, ...], prefix: str = "") -> Any:

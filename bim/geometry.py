@@ -17,8 +17,8 @@ class Mesh:
     """One element's welded triangle mesh in the IFC's world coordinates (metres)."""
 
     product_id: int
-    verts: np.ndarray   # (n, 3) float64
-    faces: np.ndarray   # (m, 3) int
+    verts: np.ndarray   # (n, 3) float64, read-only
+    faces: np.ndarray   # (m, 3) int32, read-only
 
 
 @dataclass
@@ -53,11 +53,12 @@ def settings():
 
 
 def _mesh(product_id: int, geometry) -> Mesh | None:
-    verts = np.asarray(geometry.verts, dtype=np.float64).reshape(-1, 3)
-    faces = np.asarray(geometry.faces, dtype=np.int64).reshape(-1, 3)
+    import ifcopenshell.util.shape as us
+
+    faces = us.get_faces(geometry)
     if not len(faces):
         return None
-    return Mesh(product_id, verts, faces)
+    return Mesh(product_id, us.get_vertices(geometry), faces)
 
 
 def iterate(model, products: list, reporter: Reporter, threads: int = 1,
@@ -73,6 +74,7 @@ def iterate(model, products: list, reporter: Reporter, threads: int = 1,
         return
     done: set[int] = set()
     total = len(wanted)
+    shown = -1
     try:
         iterator = ifcopenshell.geom.iterator(settings(), model, max(1, threads),
                                               include=[model.by_id(i) for i in sorted(wanted)],
@@ -91,7 +93,10 @@ def iterate(model, products: list, reporter: Reporter, threads: int = 1,
                     yield mesh
                 else:
                     yield Failure(shape.id, "the geometry has no triangles")
-                reporter.progress(100.0 * len(done) / total)
+                percent = 100 * len(done) // total
+                if percent != shown:
+                    reporter.progress(float(percent))
+                    shown = percent
             if not iterator.next():
                 break
     for product_id in sorted(wanted - done):
@@ -142,40 +147,38 @@ def _closed(faces: np.ndarray, n_verts: int) -> bool:
     return np.array_equal(forward, np.sort(edges[:, 1] * n_verts + edges[:, 0]))
 
 
-def footprint(xyz: np.ndarray, faces: np.ndarray, min_area: float = 1e-6):
-    """The 2D union of the triangles' projections (shapely), in the coordinates of ``xyz``.
+def plan_triangles(xyz: np.ndarray, faces: np.ndarray, min_area: float = 1e-6) -> np.ndarray | None:
+    """The (k, 3, 2) triangles whose union is the mesh's plan footprint, in the coordinates of ``xyz``.
 
     Of a closed, consistently oriented mesh only the triangles facing one way (up, or down if the mesh
     faces inwards) are needed: every vertical line through the solid leaves it through one of them.
+    Of any other mesh every triangle that is not vertical counts.
     """
-    import shapely
-
     tri = xyz[faces][:, :, :2]
     a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
     area = 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
     tri = tri[area > min_area] if _closed(faces, len(xyz)) else tri[np.abs(area) > min_area]
-    if not len(tri):
-        return None
-    rings = np.concatenate([tri, tri[:, :1]], axis=1)
-    polygons = shapely.polygons(rings)
-    with np.errstate(divide="ignore", invalid="ignore"):  # GEOS' numeric noise on sliver triangles
-        try:
-            union = shapely.union_all(polygons)
-        except shapely.errors.GEOSException:  # a topology error in floating point: snap to 0.01 mm
-            union = shapely.union_all(polygons, grid_size=1e-5)
-    return None if union.is_empty else union
+    return tri if len(tri) else None
 
 
-def snapped_union(shapes: list, grid_size: float = 1e-4):
-    """The union of shapely geometries with coordinates snapped to ``grid_size``.
+def union_of_triangles(triangles: list[np.ndarray], grid_size: float | None = None):
+    """The 2D union (shapely) of (k, 3, 2) triangle arrays, or None when there are none.
 
-    Unions in floating point and snaps the result, several times faster than a snap-rounding union
-    of many small inputs; snap-rounds the inputs only when the floating-point union fails.
+    Unions in floating point, snap-rounding to 0.01 mm only when GEOS meets a topology error;
+    with ``grid_size`` the result is snapped to that grid.
     """
     import shapely
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    triangles = [t for t in triangles if t is not None and len(t)]
+    if not triangles:
+        return None
+    tri = np.concatenate(triangles)
+    polygons = shapely.polygons(np.concatenate([tri, tri[:, :1]], axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # GEOS' numeric noise on sliver triangles
         try:
-            return shapely.set_precision(shapely.union_all(shapes), grid_size)
-        except shapely.errors.GEOSException:
-            return shapely.union_all(shapes, grid_size=grid_size)
+            union = shapely.union_all(polygons)
+            if grid_size is not None:
+                union = shapely.set_precision(union, grid_size)
+        except shapely.errors.GEOSException:  # a topology error in floating point: snap-round the inputs
+            union = shapely.union_all(polygons, grid_size=grid_size or 1e-5)
+    return None if union.is_empty else union

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,15 +45,35 @@ class ImportResult:
     placement: georef.Placement
 
 
+SPACE, OUTLINE, FLOOR, OTHER = "space", "outline", "floor", "other"
+BATCH = 500   # meshes triangulated, then transformed and written together
+
+
 @dataclass
 class _Item:
     """What the import keeps of one triangulated product until it is written."""
 
     product: object
+    kind: str                      # SPACE, OUTLINE (walls, columns), FLOOR (slabs) or OTHER
     mesh: geometry.Mesh | None
-    footprint: object = None       # 2D union, IFC world metres (outline classes, slabs and rooms)
+    plan: np.ndarray | None = None  # (k, 3, 2) plan triangles, IFC world metres (all kinds but OTHER)
     z_min: float = 0.0
     z_max: float = 0.0
+
+
+class _Kinds:
+    """The _Item kind of a product, decided once per IFC class."""
+
+    def __init__(self) -> None:
+        self._by_class: dict[str, str] = {}
+
+    def of(self, product) -> str:
+        name = product.is_a()
+        if name not in self._by_class:
+            self._by_class[name] = (SPACE if product.is_a("IfcSpace")
+                                    else OUTLINE if any(product.is_a(c) for c in OUTLINE_CLASSES)
+                                    else FLOOR if any(product.is_a(c) for c in FLOOR_CLASSES) else OTHER)
+        return self._by_class[name]
 
 
 def _products(model) -> list:
@@ -81,21 +102,17 @@ def _parts(product) -> list:
     return out
 
 
-def _needs_footprint(product) -> bool:
-    return any(product.is_a(c) for c in OUTLINE_CLASSES + FLOOR_CLASSES) or product.is_a("IfcSpace")
-
-
 def _outline(items: list[_Item], elevations: dict[int, float], building, hierarchy: attributes.Hierarchy) -> object:
     """The building's ground outline (IFC world metres): walls/columns of its ground storey, holes filled."""
     import shapely
 
-    own = [i for i in items if i.footprint is not None and not i.product.is_a("IfcSpace")
+    own = [i for i in items if i.plan is not None and i.kind != SPACE
            and (building is None or hierarchy.parent_of(i.product, "IfcBuilding") == building)]
     by_storey: dict[int | None, list[_Item]] = {}
     for item in own:
         storey = hierarchy.parent_of(item.product, "IfcBuildingStorey")
         by_storey.setdefault(storey.id() if storey else None, []).append(item)
-    walls = {k: [i for i in v if any(i.product.is_a(c) for c in OUTLINE_CLASSES)] for k, v in by_storey.items()}
+    walls = {k: [i for i in v if i.kind == OUTLINE] for k, v in by_storey.items()}
     candidates = [k for k, v in walls.items() if v and k in elevations]
     if candidates:
         ground = min(candidates, key=lambda k: abs(elevations[k]))
@@ -104,7 +121,9 @@ def _outline(items: list[_Item], elevations: dict[int, float], building, hierarc
         chosen = [i for v in walls.values() for i in v] or own
     if not chosen:
         return None
-    union = geometry.snapped_union([i.footprint for i in chosen])
+    union = geometry.union_of_triangles([i.plan for i in chosen], grid_size=1e-4)
+    if union is None:
+        return None
     parts = [shapely.Polygon(p.exterior) for p in getattr(union, "geoms", [union]) if p.geom_type == "Polygon"]
     parts = [p for p in parts if p.area > 0.01]
     if not parts:
@@ -267,27 +286,32 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
         for spec in BIM_LAYERS:
             writer.ensure_layer(spec)
         rows = _Rows(model, writer, source, units, elevations)
-        for result in geometry.iterate(model, products, _Scaled(reporter, 0, 85), options.threads):
-            product = model.by_id(result.product_id)
-            if isinstance(result, geometry.Failure):
-                skipped.append((product.GlobalId, f"{product.is_a()}: {result.reason}"))
-                reporter.warning(f"{source}: skipped {product.is_a()} {product.GlobalId} ({product.Name or ''}): "
-                                 f"{result.reason}")
-                continue
-            mesh = result
-            item = _Item(product, mesh, z_min=float(mesh.verts[:, 2].min()), z_max=float(mesh.verts[:, 2].max()))
-            if _needs_footprint(product):
-                item.footprint = geometry.footprint(mesh.verts, mesh.faces)
-            items.append(item)
+        kinds = _Kinds()
+        meshes = geometry.iterate(model, products, _Scaled(reporter, 0, 85), options.threads)
+        for batch in _batched(meshes, BATCH):
+            ready: list[_Item] = []
+            for result in batch:
+                product = model.by_id(result.product_id)
+                if isinstance(result, geometry.Failure):
+                    skipped.append((product.GlobalId, f"{product.is_a()}: {result.reason}"))
+                    reporter.warning(f"{source}: skipped {product.is_a()} {product.GlobalId} "
+                                     f"({product.Name or ''}): {result.reason}")
+                    continue
+                z = result.verts[:, 2]
+                item = _Item(product, kinds.of(product), result, z_min=float(z.min()), z_max=float(z.max()))
+                if item.kind != OTHER:
+                    item.plan = geometry.plan_triangles(result.verts, result.faces)
+                ready.append(item)
+            items.extend(ready)
             if placement is not None:
-                rows.write(item, placement)  # streamed: the mesh is dropped once written
+                rows.write(ready, placement)  # streamed: the meshes are dropped once written
 
         if placement is None:
             with _naming(path):
                 placement = _fit_placement(model, items, elevations, options, warnings, rows.hierarchy)
-            for item in items:
+            for batch in _batched(items, BATCH):
                 reporter.check()
-                rows.write(item, placement)
+                rows.write(batch, placement)
         rows.flush()
         for message in warnings[reported:]:
             reporter.warning(f"{source}: {message}")
@@ -320,30 +344,43 @@ class _Rows:
         self.building_z: dict[int, list[float]] = {}
         self.z_range: dict[int, tuple[float, float]] = {}
         self.placement: georef.Placement | None = None
-        self.hierarchy = attributes.Hierarchy()
+        self.hierarchy = attributes.Hierarchy(model)
         self.typed = attributes.TypedAttributes(model)
         self._pending: list[tuple[dict, np.ndarray, np.ndarray]] = []
 
-    def write(self, item: _Item, placement: georef.Placement) -> None:
-        xyz = placement.apply(item.mesh.verts)
+    def write(self, items: list[_Item], placement: georef.Placement) -> None:
+        """Write the items' rows; their vertices are transformed in one call."""
+        if not items:
+            return
+        sizes = [len(i.mesh.verts) for i in items]
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        xyz_all = placement.apply(np.concatenate([i.mesh.verts for i in items]))
+        z_min = np.minimum.reduceat(xyz_all[:, 2], starts)
+        z_max = np.maximum.reduceat(xyz_all[:, 2], starts)
+        for n, item in enumerate(items):
+            xyz = xyz_all[starts[n]:starts[n] + sizes[n]]
+            self._write_one(item, xyz, (float(z_min[n]), float(z_max[n])), placement)
+        if len(self._pending) >= self.BATCH:
+            self.flush()
+
+    def _write_one(self, item: _Item, xyz: np.ndarray, z_range: tuple[float, float],
+                   placement: georef.Placement) -> None:
         product = item.product
         storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
         building = self.hierarchy.parent_of(product, "IfcBuilding")
         psets = self.typed.property_sets(product)
-        z_range = (float(xyz[:, 2].min()), float(xyz[:, 2].max()))
         if building is not None:
             zs = self.building_z.setdefault(building.id(), [math.inf, -math.inf])
             zs[0], zs[1] = min(zs[0], z_range[0]), max(zs[1], z_range[1])
-        if product.is_a("IfcSpace"):
-            _write_space(self.writer, item, xyz, psets, storey, building, placement, self.source, self.units,
+        if item.kind == SPACE:
+            _write_space(self.writer, item, z_range[0], psets, storey, building, placement, self.source, self.units,
                          self.elevations)
             self.counts["spaces"] += 1
         else:
             self.z_range[product.id()] = z_range
-            row = _element_row(self.typed, product, storey, building, psets, z_range, self.source, *self.units[1:])
+            row = _element_row(self.typed, self.hierarchy, product, storey, building, psets, z_range, self.source,
+                               *self.units[1:])
             self._pending.append((row, xyz, item.mesh.faces))
-            if len(self._pending) >= self.BATCH:
-                self.flush()
             self.counts["elements"] += 1
         item.mesh = None
 
@@ -360,23 +397,22 @@ class _Rows:
         storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
         building = self.hierarchy.parent_of(product, "IfcBuilding")
         if product.is_a("IfcSpace"):
-            _write_space(self.writer, _Item(product, None), None, psets, storey, building, self.placement, self.source,
-                         self.units, self.elevations)
+            _write_space(self.writer, _Item(product, SPACE, None), None, psets, storey, building, self.placement,
+                         self.source, self.units, self.elevations)
             self.counts["spaces"] += 1
             return
         ranges = [self.z_range[i] for i in parts]
         zs = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (None, None)
-        row = _element_row(self.typed, product, storey, building, psets, zs, self.source, *self.units[1:])
+        row = _element_row(self.typed, self.hierarchy, product, storey, building, psets, zs, self.source,
+                           *self.units[1:])
         row["parts"] = len(parts)
         self.writer.add(BIM_ELEMENTS, row, None)
         self.counts["elements"] += 1
 
 
-def _element_row(typed: attributes.TypedAttributes, product, storey, building, psets, z_range, source, area_m2,
-                 volume_m3) -> dict:
-    import ifcopenshell.util.element as ue
-
-    aggregate = ue.get_aggregate(product)
+def _element_row(typed: attributes.TypedAttributes, hierarchy: attributes.Hierarchy, product, storey, building,
+                 psets, z_range, source, area_m2, volume_m3) -> dict:
+    aggregate = hierarchy.aggregate_of(product)
     return {
         "global_id": product.GlobalId, "ifc_class": product.is_a(),
         "predefined_type": typed.predefined_type(product), "name": product.Name,
@@ -390,14 +426,15 @@ def _element_row(typed: attributes.TypedAttributes, product, storey, building, p
     }
 
 
-def _write_space(writer, item: _Item, xyz, psets, storey, building, placement, source, units, elevations) -> None:
+def _write_space(writer, item: _Item, z_floor: float | None, psets, storey, building, placement, source, units,
+                 elevations) -> None:
+    """One room row; ``z_floor`` is its lowest point in the target datum (None without geometry)."""
     length_m, area_m2, volume_m3 = units
     product = item.product
     quantities = attributes.space_quantities(psets, length_m, area_m2, volume_m3)
-    floor = item.footprint
+    floor = geometry.union_of_triangles([item.plan]) if item.plan is not None else None
     if floor is not None and floor.geom_type != "Polygon":
         floor = max(floor.geoms, key=lambda g: g.area)
-    z_floor = float(xyz[:, 2].min()) if xyz is not None else None
     geometry2 = _polygon_z(floor, placement, item.z_min)[0] if floor is not None else None
     area = quantities["area"]
     row = {
@@ -408,7 +445,8 @@ def _write_space(writer, item: _Item, xyz, psets, storey, building, placement, s
         "building_global_id": building.GlobalId if building else None, "floor_elevation": z_floor,
         "area": area if area is not None else (floor.area if floor is not None else None),
         "area_source": quantities["area_source"] or ("computed" if floor is not None else None),
-        "height": quantities["height"] if quantities["height"] is not None or xyz is None else item.z_max - item.z_min,
+        "height": (quantities["height"] if quantities["height"] is not None or z_floor is None
+                   else item.z_max - item.z_min),
         "volume": quantities["volume"], "psets": psets, "source_file": source,
     }
     writer.add(BIM_SPACES, row, geometry2)
@@ -428,21 +466,17 @@ def _write_storeys(writer, items, storeys, elevations, placement, source, hierar
             members.setdefault(storey.id(), []).append(item)
     for storey_id, storey in storeys.items():
         own = members.get(storey_id, [])
-        shapes = [i.footprint for i in own if i.footprint is not None and not i.product.is_a("IfcSpace")]
         local_z = elevations[storey_id]
-        geom = None
-        if shapes:
-            union = geometry.snapped_union(shapes)
-            polys = _polygon_z(union, placement, local_z)
-            geom = shapely.MultiPolygon(polys) if polys else None
+        union = geometry.union_of_triangles([i.plan for i in own if i.kind != SPACE], grid_size=1e-4)
+        polys = _polygon_z(union, placement, local_z) if union is not None else []
         building = hierarchy.parent_of(storey, "IfcBuilding")
         writer.add(BIM_STOREYS, {
             "global_id": storey.GlobalId, "name": storey.Name, "long_name": storey.LongName,
             "building_global_id": building.GlobalId if building else None,
             "elevation": _target_height(placement, local_z), "local_elevation": local_z,
-            "element_count": sum(not i.product.is_a("IfcSpace") for i in own),
-            "space_count": sum(i.product.is_a("IfcSpace") for i in own), "source_file": source,
-        }, geom)
+            "element_count": sum(i.kind != SPACE for i in own),
+            "space_count": sum(i.kind == SPACE for i in own), "source_file": source,
+        }, shapely.MultiPolygon(polys) if polys else None)
 
 
 def _write_buildings(writer, model, items, elevations, placement, building_z, source, hierarchy) -> int:
@@ -466,8 +500,8 @@ def _write_buildings(writer, model, items, elevations, placement, building_z, so
             "ground_height": z_min, "roof_height": z_max,
             "storey_count": sum(1 for s in model.by_type("IfcBuildingStorey")
                                 if hierarchy.parent_of(s, "IfcBuilding") == building),
-            "element_count": sum(not i.product.is_a("IfcSpace") for i in own),
-            "space_count": sum(i.product.is_a("IfcSpace") for i in own),
+            "element_count": sum(i.kind != SPACE for i in own),
+            "space_count": sum(i.kind == SPACE for i in own),
             "georef_method": placement.method, "source_file": source,
         }, geom)
     return len(buildings)
@@ -487,6 +521,13 @@ def _report_row(model, source, options, placement: georef.Placement, counts, ski
         "skipped_ids": ", ".join(gid for gid, _ in skipped) or None,
         "warnings": "\n".join(placement.warnings) or None, "parameters": placement.parameters,
     }
+
+
+def _batched(values: Iterable, size: int) -> Iterator[list]:
+    """Consecutive lists of ``size`` values (the last may be shorter)."""
+    iterator = iter(values)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 class _Scaled(Reporter):

@@ -1,4 +1,4 @@
-"""Streaming, typed, atomic GeoPackage output (geopandas + pyogrio)."""
+"""Streaming, typed, atomic GeoPackage output (numpy columns written with pyogrio)."""
 from __future__ import annotations
 
 import contextlib
@@ -8,11 +8,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .atomic import atomic_path
 from .schema import LayerSpec
-
-_PANDAS_DTYPES = {"str": "object", "int": "Int64", "float": "float64", "bool": "boolean",
-                  "datetime": "object", "json": "object"}
 
 
 def _cell(value: Any, kind: str) -> Any:
@@ -37,6 +36,7 @@ class GpkgWriter:
         self._buffers: dict[str, tuple[LayerSpec, list[dict], list]] = {}
         self._created: set[str] = set()
         self.counts: dict[str, int] = {}
+        self._crs_cache: str | None = None
 
     def add(self, spec: LayerSpec, row: dict, geometry=None) -> None:
         """Queue one row (a dict of spec.fields) and its shapely geometry."""
@@ -54,31 +54,58 @@ class GpkgWriter:
         """Create the layer even if it receives no rows."""
         self._buffers.setdefault(spec.name, (spec, [], []))
 
-    def _frame(self, spec: LayerSpec, rows: list[dict], geoms: list):
-        import geopandas as gpd
-        import pandas as pd
+    def _columns(self, spec: LayerSpec, rows: list[dict]) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        """Each field as a numpy array, with a null mask for integers and booleans."""
+        data: list[np.ndarray] = []
+        masks: list[np.ndarray | None] = []
+        for name, kind in spec.fields.items():
+            values = [r.get(name) for r in rows]
+            if kind in ("int", "bool"):
+                mask = np.fromiter((v is None or v != v for v in values), dtype=bool, count=len(values))  # NaN
+                masks.append(mask)
+                data.append(np.array([0 if null else v for v, null in zip(values, mask)],
+                                     dtype=np.int64 if kind == "int" else bool))
+            elif kind == "float":
+                data.append(np.array([np.nan if v is None else v for v in values], dtype=np.float64))
+                masks.append(None)   # NaN is written as null
+            else:
+                column = np.empty(len(values), dtype=object)
+                column[:] = [_cell(v, kind) for v in values]
+                data.append(column)
+                masks.append(None)   # None is written as null
+        return data, masks
 
-        data = {
-            name: pd.Series([_cell(r.get(name), kind) for r in rows], dtype=_PANDAS_DTYPES[kind])
-            for name, kind in spec.fields.items()
-        }
-        if spec.geometry_type is None:
-            return pd.DataFrame(data)
-        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
+    def _crs_text(self) -> str | None:
+        """The CRS as GDAL takes it: ``EPSG:n`` when it has a code, else WKT."""
+        if self._crs_cache is None and self.crs:
+            from pyproj import CRS
+
+            crs = CRS.from_user_input(self.crs)
+            epsg = crs.to_epsg()
+            self._crs_cache = f"EPSG:{epsg}" if epsg else crs.to_wkt("WKT1_GDAL")
+        return self._crs_cache
 
     def _flush(self, name: str) -> None:
-        import pyogrio
+        from pyogrio.raw import write
 
         spec, rows, geoms = self._buffers[name]
         if not rows and name in self._created:
             return
-        frame = self._frame(spec, rows, geoms)
-        kwargs: dict[str, Any] = {"layer": spec.name, "driver": "GPKG"}
+        data, masks = self._columns(spec, rows)
+        kwargs: dict[str, Any] = {"layer": spec.name, "driver": "GPKG", "fields": list(spec.fields),
+                                  "field_data": data, "field_mask": masks, "geometry": None}
         if spec.geometry_type is not None:
-            kwargs["geometry_type"] = spec.geometry_type.replace("Z", " Z") if spec.geometry_type.endswith("Z") else spec.geometry_type
+            import shapely
+
+            wkb = np.empty(len(geoms), dtype=object)
+            wkb[:] = geoms
+            kwargs["geometry"] = shapely.to_wkb(wkb)
+            kwargs["geometry_type"] = (spec.geometry_type.replace("Z", " Z") if spec.geometry_type.endswith("Z")
+                                       else spec.geometry_type)
+            kwargs["crs"] = self._crs_text()
         if name in self._created:
             kwargs["append"] = True
-        pyogrio.write_dataframe(frame, self.path, **kwargs)
+        write(self.path, **kwargs)
         self._created.add(name)
         self.counts[name] = self.counts.get(name, 0) + len(rows)
         rows.clear()
