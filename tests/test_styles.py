@@ -8,19 +8,12 @@ STYLES = Path(__file__).resolve().parent.parent / "resources" / "styles"
 
 
 def _twin(run_alg, out: Path) -> str:
-    """A twin GeoPackage built by the real algorithms from a small generated district."""
-    district = run_alg("geotwin:sampledistrict", {"BUILDINGS": 10, "OUTPUT": str(out / "district")})
-    city = run_alg("geotwin:importcitymodel", {"INPUT": [district["CITYGML"]], "OUTPUT": str(out / "city.gpkg")})
-    bim = run_alg("geotwin:importifc", {"INPUT": district["IFC"], "OUTPUT": str(out / "school.gpkg")})
-    footprints = f"{city['OUTPUT']}|layername=footprints"
-    islands = run_alg("geotwin:importlearningislands", {
-        "INPUT": district["ISLANDS"], "BUILDINGS": footprints, "ROOMS": f"{bim['OUTPUT']}|layername=bim_spaces",
-        "OUTPUT": str(out / "islands.gpkg")})
-    sensors = run_alg("geotwin:importsensors", {"FILES": [district["SENSORS_STA"]], "BUILDINGS": footprints,
-                                                "OUTPUT": str(out / "sensors.gpkg")})
-    return run_alg("geotwin:buildtwin", {"CITYMODEL": [city["OUTPUT"]], "IFC": [bim["OUTPUT"]],
-                                         "ISLANDS": [islands["OUTPUT"]], "SENSORS": [sensors["OUTPUT"]],
-                                         "OUTPUT": str(out / "twin.gpkg")})["OUTPUT"]
+    """A twin GeoPackage built by the shipped district model from a small generated district."""
+    outputs = {"sampledistrict:DISTRICT": "district", "importcitymodel:CITYMODEL": "city.gpkg",
+               "importifc:BIM": "school.gpkg", "importlearningislands:ISLANDS": "islands.gpkg",
+               "importsensors:SENSORS": "sensors.gpkg", "buildtwin:TWIN": "twin.gpkg", "export3dtiles:TILES": "tiles"}
+    params = {"BUILDINGS": 10, **{key: str(out / name) for key, name in outputs.items()}}
+    return run_alg("geotwin:districttwin", params)["buildtwin:TWIN"]
 
 
 def test_builders_regenerate_the_shipped_styles(run_alg, python_exe, tmp_path):
