@@ -26,14 +26,13 @@ cancelled export leaves an existing tileset untouched. ``export_report.json`` be
 """
 from __future__ import annotations
 
-import gc
 import json
 import os
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from ..atomic import atomic_path
 from ..errors import GeoTwinError, InputError
@@ -43,9 +42,9 @@ from ..schema import BUILDINGS
 from . import quadtree
 from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
-from .mesh import Mesh, heights as lod1_heights, lod1_blocks, lod1_error, lod1_footprint, lod2_meshes
+from .mesh import Mesh, MeshList, heights as lod1_heights, lod1_blocks, lod1_error, lod1_footprints, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
-from .source import Building, _layers, attribute_rows, read_city_model
+from .source import Building, _layers, attribute_rows, read_city_model, row_id
 from .incremental import CONTENT_VERSION, Previous, digest, object_digest
 from .subtree import subtree_bytes
 from .twin_layers import PointLayer, TwinExtras, read_twin_extras, vertical_datum_warnings
@@ -94,23 +93,6 @@ class ExportResult:
     report: dict = field(default_factory=dict)
 
 
-@contextmanager
-def _cyclic_gc_paused():
-    """Pause the cyclic garbage collector (reference counting still frees everything else).
-
-    The export keeps a few Python objects per building alive until the end, so each full collection
-    scans the whole model again: at 100k buildings that is ~15% of the CPU time and makes the export
-    superlinear. The export creates almost no reference cycles (a few thousand objects at 100k), so
-    pausing it does not raise the peak memory; the previous state is restored afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportOptions | None = None,
                    reporter: Reporter | None = None) -> ExportResult:
     """Export the city model (or the whole twin) of ``gpkg`` into the folder ``output``.
@@ -119,12 +101,6 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     learning islands and sensors as marker features (and as GeoJSON beside the tileset). Exporting into
     a folder that holds an earlier export reuses every tile file whose content is unchanged
     (``incremental``)."""
-    with _cyclic_gc_paused():
-        return _export(gpkg, output, options, reporter)
-
-
-def _export(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportOptions | None,
-            reporter: Reporter | None) -> ExportResult:
     options = options or ExportOptions()
     reporter = reporter or Reporter()
     if options.format not in ("1.1", "1.0"):
@@ -138,29 +114,33 @@ def _export(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportO
 
     reporter.info(f"reading {gpkg}")
     per_surface = options.features == "surface"   # the surface table is needed for per-surface features only
-    built: dict[str, tuple] = {}  # building id -> mesh, its surfaces' rows, digest, LoD1 error, degenerate polygons
+    # building id -> mesh fields, its surfaces' rows, digest, LoD1 roof error, ground and roof height, footprint
+    # WKB, degenerate polygons: plain tuples of arrays, strings and numbers, which the garbage collector stops
+    # tracking (one object per building that every full collection scanned made the export superlinear)
+    built: dict[str, tuple] = {}
 
     def consume(batch: list[Building]) -> None:
         """LoD2 meshes (source CRS) of a batch of buildings as they are read; each building's digest and LoD1
         block inputs (footprint, heights, roof error) are taken before its polygons are dropped."""
         reporter.check()
-        for b, d, (mesh, kept) in zip(batch, _building_digests(batch), lod2_meshes(batch)):
-            surfaces = [{"id": b.polygons[k].surface_id, "building_id": b.id,
-                         "surface_type": b.polygons[k].surface_type} for k in kept] if per_surface else []
-            error = 0.0
-            if len(mesh.triangles):
-                error = lod1_error(b)
-                b.footprint, b.levels = [lod1_footprint(b)], lod1_heights(b)
-            built[b.id] = (mesh, surfaces, d, error, len(b.polygons) - len(kept))
-            b.polygons = []
+        meshes = lod2_meshes(batch)
+        solid = [i for i, (m, _) in enumerate(meshes) if len(m.triangles)]
+        footprints = dict(zip(solid, shapely.to_wkb(lod1_footprints([batch[i] for i in solid])).tolist()))
+        for i, (b, (mesh, kept)) in enumerate(zip(batch, meshes)):
+            surfaces = tuple({"id": b.polygons[k].surface_id, "building_id": b.id,
+                              "surface_type": b.polygons[k].surface_type} for k in kept) if per_surface else ()
+            lod1 = (lod1_error(b), lod1_heights(b), footprints[i]) if i in footprints else (0.0, (0.0, 0.0), None)
+            built[b.id] = (*mesh, surfaces, object_digest(b.row, b.polygons, *b.footprint), *lod1,
+                           len(b.polygons) - len(kept))
 
     model = read_city_model(gpkg, reporter, consume)
-    if not model.buildings:
+    if not model.rows:
         raise InputError("no building with geometry to export", path=str(gpkg))
     # canonical order (by id): a tile's bytes do not depend on the row order of the GeoPackage
-    model.buildings.sort(key=lambda b: b.id)
+    model.rows.sort(key=row_id)
     model.containers.sort(key=lambda r: str(r.get("id")))
-    extras = read_twin_extras(gpkg, model.buildings, reporter)
+    ids = [row_id(r) for r in model.rows]
+    extras = read_twin_extras(gpkg, model.rows, reporter)
     model.skipped.extend(extras.skipped)
     for warning in vertical_datum_warnings(gpkg, model.vertical_crs):
         reporter.warning(warning)
@@ -177,53 +157,59 @@ def _export(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportO
                          f"for the horizontal datum; the grid(s) {', '.join(geo.horizontal['missingGrids'])} "
                          "would make it more accurate")
 
-    meshes: list[Mesh] = []
-    surface_rows: list[list[int]] = []
+    meshes = MeshList()
+    surface_rows: list[range] = []
     surface_table: list[dict] = []
     building_digests: list[str] = []
     lod1_errors: list[float] = []
+    lod1_levels: list[tuple[float, float]] = []
+    lod1_wkb: list[bytes | None] = []
     degenerate = 0
-    for b in model.buildings:
-        mesh, surfaces, d, error, dropped = built.pop(b.id)
+    for bid in ids:
+        *mesh, surfaces, d, error, levels, footprint, dropped = built.pop(bid)
         degenerate += dropped
-        surface_rows.append(list(range(len(surface_table), len(surface_table) + len(surfaces))))
+        surface_rows.append(range(len(surface_table), len(surface_table) + len(surfaces)))
         surface_table.extend(surfaces)
-        meshes.append(mesh)
+        meshes.append(Mesh(*mesh))
         building_digests.append(d)
         lod1_errors.append(error)
+        lod1_levels.append(levels)
+        lod1_wkb.append(footprint)
     reporter.progress(30)
     if degenerate:
         reporter.warning(f"{degenerate} degenerate polygon(s) without area were left out")
-    empty = [b.id for b, m in zip(model.buildings, meshes) if not len(m.triangles)]
-    if empty:
-        for bid in empty:
-            model.skipped.append(f"building {bid}: no polygon with an area")
-            reporter.warning(f"skipped building {bid}: no polygon with an area")
-        keep = [i for i, m in enumerate(meshes) if len(m.triangles)]
-        model.buildings = [model.buildings[i] for i in keep]
-        meshes = [meshes[i] for i in keep]
+    keep = [i for i, t in enumerate(meshes.triangles) if len(t)]
+    if len(keep) < len(ids):
+        for i in sorted(set(range(len(ids))) - set(keep)):
+            model.skipped.append(f"building {ids[i]}: no polygon with an area")
+            reporter.warning(f"skipped building {ids[i]}: no polygon with an area")
+        model.rows = [model.rows[i] for i in keep]
+        ids = [ids[i] for i in keep]
+        meshes = meshes.select(keep)
         surface_rows = [surface_rows[i] for i in keep]
         building_digests = [building_digests[i] for i in keep]
         lod1_errors = [lod1_errors[i] for i in keep]
-        if not model.buildings:
+        lod1_levels = [lod1_levels[i] for i in keep]
+        lod1_wkb = [lod1_wkb[i] for i in keep]
+        if not model.rows:
             raise InputError("no polygon of non-zero area to export", path=str(gpkg))
     # the frame from the extent of all vertices, then the vertices to ENU a chunk at a time
     src_lo, src_hi = np.full(3, np.inf), np.full(3, -np.inf)
     for start in range(0, len(meshes), CHUNK):
-        src = np.concatenate([m.vertices for m in meshes[start:start + CHUNK]])
+        src = np.concatenate(meshes.vertices[start:start + CHUNK])
         src_lo, src_hi = np.minimum(src_lo, src.min(axis=0)), np.maximum(src_hi, src.max(axis=0))
     src_centre = np.round((src_lo + src_hi) / 2 / FRAME_GRID) * FRAME_GRID
     frame_origin = [float(src_centre[0]), float(src_centre[1]), float(np.floor(src_lo[2]))]
     frame = EnuFrame(geo.to_ecef([frame_origin[0]], [frame_origin[1]], [frame_origin[2]])[0])
     lo, hi = np.empty((len(meshes), 3)), np.empty((len(meshes), 3))
     for start in range(0, len(meshes), CHUNK):
-        part = meshes[start:start + CHUNK]
-        counts = np.array([len(m.vertices) for m in part])
-        src = np.concatenate([m.vertices for m in part])
+        part = meshes.vertices[start:start + CHUNK]
+        counts = np.array([len(v) for v in part])
+        src = np.concatenate(part)
         enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        for m, s, c in zip(part, starts.tolist(), counts.tolist()):
-            m.vertices = enu[s:s + c].copy()   # its own buffer: freed with the mesh once its tile is written
+        for j, (s, c) in enumerate(zip(starts.tolist(), counts.tolist()), start):
+            meshes.vertices[j] = enu[s:s + c].copy()  # its own buffer: freed once its tile is written
         lo[start:start + len(part)] = np.minimum.reduceat(enu, starts)   # every mesh has vertices
         hi[start:start + len(part)] = np.maximum.reduceat(enu, starts)
         del src, enu
@@ -245,8 +231,7 @@ def _export(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportO
                                        lod1_extent=LOD1_EXTENT, square=square)
     nodes = [n for n in root.walk()]
     with_content = [n for n in nodes if n.content]
-    errors_lod1 = np.array(lod1_errors) if any(
-        n.content == "lod1" for n in with_content) else np.zeros(len(model.buildings))
+    errors_lod1, levels_lod1 = np.array(lod1_errors), np.array(lod1_levels, np.float64).reshape(-1, 2)
 
     ext = "glb" if options.format == "1.1" else "b3dm"
     quantize = options.compression and options.format == "1.1"
@@ -290,24 +275,20 @@ def _export(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportO
         for k, node in enumerate(with_content):
             reporter.check()
             reporter.progress(30 + 55 * k / len(with_content))
-            node.own = np.array(sorted(node.own, key=lambda i: model.buildings[i].id), dtype=np.int64)
-            own_parents = {model.buildings[bi].row.get("parent_id") for bi in node.own}
+            node.own = np.array(sorted(node.own, key=ids.__getitem__), dtype=np.int64)
+            own_parents = {model.rows[bi].get("parent_id") for bi in node.own}
             extra_rows = sorted((containers[p] for p in own_parents if p in containers),
-                                key=lambda i: str(model.containers[i - len(model.buildings)]["id"]))
+                                key=lambda i: str(model.containers[i - len(model.rows)]["id"]))
             feature_rows = np.concatenate([node.own, np.array(extra_rows, dtype=np.int64)])
             key = digest(context, node.key, node.content, [building_digests[i] for i in node.own],
-                         [container_digests[str(model.containers[i - len(model.buildings)]["id"])]
+                         [container_digests[str(model.containers[i - len(model.rows)]["id"])]
                           for i in extra_rows])
 
             def encode(node=node, feature_rows=feature_rows):
                 if node.content == "lod1":
-                    blocks = lod1_blocks([model.buildings[bi] for bi in node.own])
-                    src = np.concatenate([blk.vertices for blk in blocks])
-                    enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
-                    start = 0
-                    for blk in blocks:
-                        blk.vertices, start = enu[start:start + len(blk.vertices)], start + len(blk.vertices)
-                    tile_meshes, tile_surfaces = blocks, None
+                    footprints = shapely.from_wkb(np.array([lod1_wkb[bi] for bi in node.own], dtype=object))
+                    blocks = lod1_blocks(footprints, levels_lod1[node.own])
+                    tile_meshes, tile_surfaces = _to_enu(blocks, frame, geo), None
                 else:
                     tile_meshes = [meshes[bi] for bi in node.own]
                     tile_surfaces = [surface_rows[bi] for bi in node.own]
@@ -319,7 +300,7 @@ def _export(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportO
             bmin, bmax, size = place(uri, key, tmp, encode)
             if node.content == "lod2":  # a building's LoD2 mesh is in one tile only
                 for bi in node.own.tolist():
-                    meshes[bi] = None
+                    meshes.free(bi)
             node.content_bytes = size
             content_bounds[node.key] = (bmin, bmax)
             stats["tiles"].append({"uri": uri, "bytes": size, "kind": node.content,
@@ -359,14 +340,12 @@ def _export(gpkg: str | os.PathLike, output: str | os.PathLike, options: ExportO
     return ExportResult(output, output / "tileset.json", len(with_content), heights.method, report)
 
 
-def _building_digests(buildings: list[Building]) -> list[str]:
-    """Content digest of every building: its row, polygons and footprint (WKB of all footprints at once)."""
-    import shapely
-
-    parts = np.empty(sum(len(b.footprint) for b in buildings), dtype=object)
-    parts[:] = [f for b in buildings for f in b.footprint]
-    wkb = iter(shapely.to_wkb(parts).tolist())
-    return [object_digest(b.row, b.polygons, b"".join(next(wkb) for _ in b.footprint)) for b in buildings]
+def _to_enu(meshes: list[Mesh], frame: EnuFrame, geo: Georeferencer) -> list[Mesh]:
+    """The meshes with their source vertices georeferenced into the ENU frame (one transformation for all)."""
+    src = np.concatenate([m.vertices for m in meshes])
+    enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
+    ends = np.cumsum([len(m.vertices) for m in meshes]).tolist()
+    return [m._replace(vertices=enu[e - len(m.vertices):e]) for m, e in zip(meshes, ends)]
 
 
 def _square(previous: Previous, lo: np.ndarray, hi: np.ndarray, centres: np.ndarray,
@@ -543,13 +522,13 @@ def _report(model, heights, frame, options, stats, root, quantize, meshopt, dege
         "height_model": heights.as_dict(),
         "frame": {"longitude": frame.lon, "latitude": frame.lat, "origin_ecef": [float(v) for v in frame.origin]},
         "options": asdict(options),
-        "buildings": len(model.buildings), "containers": len(model.containers), "skipped": model.skipped,
+        "buildings": len(model.rows), "containers": len(model.containers), "skipped": model.skipped,
         "degenerate_polygons": degenerate,
         "compression": {"KHR_mesh_quantization": quantize, "EXT_meshopt_compression": meshopt,
                         "max_quantization_error_m": stats["max_quantization_error"],
                         "quantized_tiles": stats["quantized_tiles"], "float_tiles": stats["float_tiles"]},
         "sizes": {"tiles": len(sizes), "content_bytes": total, "total_bytes": stats["tileset_bytes"],
-                  "bytes_per_building": stats["tileset_bytes"] / len(model.buildings),
+                  "bytes_per_building": stats["tileset_bytes"] / len(model.rows),
                   "leaf_p95_bytes": float(np.percentile(leaf, 95)), "leaf_max_bytes": int(leaf.max()),
                   "max_bytes": int(sizes.max())},
         "tiles": stats["tiles"],
@@ -641,7 +620,7 @@ def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportO
     islands and sensors."""
     from ...bim.layers import BIM_ELEMENTS as BIM_SPEC
 
-    index = {b.id: i for i, b in enumerate(model.buildings)}
+    index = {row_id(r): i for i, r in enumerate(model.rows)}
     leaf_of: dict[int, str] = {}
     for node in root.walk():
         if node.content == "lod2" and not (options.implicit and node.children):
@@ -662,13 +641,8 @@ def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportO
                                            zip(bim_rows, [detail.polygons[k] for k in keep])])
 
         def encode(bim_meshes=bim_meshes, bim_rows=bim_rows):
-            src = np.concatenate([m.vertices for m in bim_meshes])
-            enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
-            start = 0
-            for m in bim_meshes:
-                m.vertices, start = enu[start:start + len(m.vertices)], start + len(m.vertices)
-            return _feature_content(bim_meshes, build_columns(bim_rows, BIM_SPEC.fields), "bim_element",
-                                    options, quantize, meshopt)
+            return _feature_content(_to_enu(bim_meshes, frame, geo), build_columns(bim_rows, BIM_SPEC.fields),
+                                    "bim_element", options, quantize, meshopt)
 
         lo, hi, size = place(uri, key, tmp, encode)
         i = index.get(detail.building_id)

@@ -94,16 +94,18 @@ def count_by(path: str | Path, layer: str, column: str) -> dict:
         return dict(con.execute(f"SELECT {_quote(column)}, count(*) FROM {_quote(layer)} GROUP BY 1"))
 
 
+def wkb_of(blob: bytes | None) -> bytes | None:
+    """The WKB of a GeoPackage geometry blob (None for NULL, a non-GeoPackage blob or an empty geometry)."""
+    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
+        return None
+    flags = blob[3]
+    if flags & 0x10:  # empty geometry
+        return None
+    return blob[8 + _ENVELOPE.get((flags >> 1) & 7, 0):]
+
+
 def decode_geometries(blobs: list) -> np.ndarray:
     """Shapely geometries of GeoPackage geometry blobs (None for NULL or an empty geometry)."""
     import shapely
 
-    wkb: list = [None] * len(blobs)
-    for i, blob in enumerate(blobs):
-        if blob is None or len(blob) < 8 or blob[:2] != b"GP":
-            continue
-        flags = blob[3]
-        if flags & 0x10:  # empty geometry
-            continue
-        wkb[i] = blob[8 + _ENVELOPE.get((flags >> 1) & 7, 0):]
-    return shapely.from_wkb(np.array(wkb, dtype=object))
+    return shapely.from_wkb(np.array([wkb_of(b) for b in blobs], dtype=object))

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 #: bump when the encoding of tile content changes, so that old tiles are not reused
-CONTENT_VERSION = 1
+CONTENT_VERSION = 2
 
 
 def digest(*parts) -> str:
@@ -36,14 +36,19 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
-def object_digest(row: dict, polygons, *extra) -> str:
-    """An object's attribute row, the semantics and ring sizes of its polygons and all their coordinates
-    (one array), then ``extra`` parts."""
-    semantics = "\x1e".join(f"{p.surface_type}\x1f{p.surface_id}\x1f{len(p.rings)}" for p in polygons)
+def object_digest(row: dict, polygons, *extra: bytes) -> str:
+    """An object's attribute row (its items' repr: sqlite values), the semantics and ring sizes of its
+    polygons and all their coordinates (one array), then ``extra`` bytes."""
     rings = [r for p in polygons for r in p.rings]
-    sizes = np.fromiter((len(r) for r in rings), np.int64, len(rings))
-    coords = np.concatenate(rings) if rings else np.zeros((0, 3))
-    return digest(row, semantics.encode("utf-8"), sizes, coords, *extra)
+    h = hashlib.sha256(repr(sorted(row.items())).encode("utf-8"))
+    h.update("\x1e".join([f"{p.surface_type}\x1f{p.surface_id}\x1f{len(p.rings)}" for p in polygons]).encode("utf-8"))
+    h.update(np.array([len(r) for r in rings], np.int64).tobytes())
+    if rings:
+        h.update(np.concatenate(rings, dtype=np.float64).tobytes())
+    for part in extra:
+        h.update(b"\x1f")
+        h.update(part)
+    return h.hexdigest()
 
 
 @dataclass

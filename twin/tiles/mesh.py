@@ -1,7 +1,7 @@
 """Triangulated building meshes (source CRS): earcut on each polygon's plane, LoD1 blocks from footprints."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import mapbox_earcut as earcut
 import numpy as np
@@ -9,8 +9,7 @@ import numpy as np
 from .source import Building, Polygon
 
 
-@dataclass
-class Mesh:
+class Mesh(NamedTuple):
     """Vertices (N, 3) float64, triangles (M, 3), and per-vertex polygon index (normals are per polygon)."""
 
     vertices: np.ndarray
@@ -21,6 +20,40 @@ class Mesh:
     @staticmethod
     def empty() -> "Mesh":
         return Mesh(np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros(0, np.int64), 0)
+
+
+class MeshList:
+    """Many meshes kept as one list per field: whatever their number, four objects for the garbage collector
+    to scan (rather than one per mesh, which makes every full collection slower as the model grows)."""
+
+    def __init__(self) -> None:
+        self.vertices: list[np.ndarray | None] = []
+        self.triangles: list[np.ndarray | None] = []
+        self.polygon: list[np.ndarray | None] = []
+        self.polygon_count: list[int] = []
+
+    def _fields(self) -> tuple[list, list, list, list]:
+        return self.vertices, self.triangles, self.polygon, self.polygon_count
+
+    def __len__(self) -> int:
+        return len(self.vertices)
+
+    def __getitem__(self, i: int) -> Mesh:
+        return Mesh(self.vertices[i], self.triangles[i], self.polygon[i], self.polygon_count[i])
+
+    def append(self, mesh: Mesh) -> None:
+        for f, v in zip(self._fields(), mesh):
+            f.append(v)
+
+    def free(self, i: int) -> None:
+        """Drop the arrays of mesh ``i``."""
+        self.vertices[i] = self.triangles[i] = self.polygon[i] = None
+
+    def select(self, keep: list[int]) -> "MeshList":
+        out = MeshList()
+        for f, g in zip(self._fields(), out._fields()):
+            g.extend(f[i] for i in keep)
+        return out
 
 
 def newell_normal(ring: np.ndarray) -> np.ndarray:
@@ -130,12 +163,16 @@ def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
                                 vert_poly[v0:v1] - p0, src_polygon[p0:p1])
     out = []
     for bi, b in enumerate(buildings):
+        fanned, extra = per_building[bi], others.get(bi)
+        if not extra:   # most buildings: every polygon fanned
+            out.append((Mesh(*fanned[:3], len(fanned[3])), fanned[3]) if fanned is not None else (Mesh.empty(), []))
+            continue
         parts, kept = [], []
-        if per_building[bi] is not None:
-            v, t, poly, src = per_building[bi]
+        if fanned is not None:
+            v, t, poly, src = fanned
             parts.append(Mesh(v, t, poly, len(src)))
             kept.extend(src)
-        for pi in sorted(others.get(bi, ())):
+        for pi in sorted(extra):
             p = b.polygons[pi]
             tri = triangulate_polygon(p.rings)
             if tri is not None:
@@ -162,14 +199,28 @@ def merge(meshes: list[Mesh]) -> Mesh:
                 np.concatenate(polygons), polygon_offset)
 
 
-def lod1_footprint(building: Building):
-    """2D footprint: the footprints layer, else the ground surfaces, else the convex hull of all vertices."""
+def lod1_footprints(buildings: list[Building]) -> np.ndarray:
+    """2D footprints of the LoD1 blocks (shapely array): the footprints layer (WKB decoded for all buildings
+    at once), else the ground surfaces, else the convex hull of all vertices."""
     import shapely
 
-    if len(building.footprint) == 1:
-        return building.footprint[0]
-    if building.footprint:
-        return shapely.union_all(building.footprint)
+    counts = [len(b.footprint) for b in buildings]
+    wkb = np.array([w for b in buildings for w in b.footprint], dtype=object)
+    parts, index = shapely.get_parts(shapely.force_2d(shapely.from_wkb(wkb)), return_index=True)
+    owner = np.repeat(np.arange(len(buildings)), counts)[index]
+    first = np.searchsorted(owner, np.arange(len(buildings) + 1)).tolist()
+    out = np.empty(len(buildings), dtype=object)
+    out[:] = [_footprint(b, parts[first[i]:first[i + 1]]) for i, b in enumerate(buildings)]
+    return out
+
+
+def _footprint(building: Building, parts: np.ndarray):
+    import shapely
+
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts):
+        return shapely.union_all(parts)
     ground = [shapely.Polygon(p.rings[0][:, :2], [r[:, :2] for r in p.rings[1:]])
               for p in building.polygons if p.surface_type == "GroundSurface" and len(p.rings[0]) >= 3]
     ground = [g if g.is_valid else shapely.make_valid(g) for g in ground]
@@ -183,8 +234,6 @@ def lod1_footprint(building: Building):
 
 def heights(building: Building) -> tuple[float, float]:
     """Ground and roof height (source vertical datum), from the row or the geometry."""
-    if building.levels is not None:
-        return building.levels
     ground = building.row.get("ground_height")
     roof = building.row.get("roof_height")
     if ground is None or roof is None:
@@ -194,24 +243,25 @@ def heights(building: Building) -> tuple[float, float]:
     return float(ground), float(roof)
 
 
-def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]:
-    """Extruded footprints from ground to roof height (walls and top; the bottom is never seen).
+def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0.5) -> list[Mesh]:
+    """Blocks of 2D ``footprints`` (shapely array) extruded from ground to roof height (``levels`` (N, 2)):
+    walls and top, the bottom is never seen.
 
     Footprints are simplified in one vectorised call; the tops are triangulated with the LoD2
     machinery, the walls (one quad per footprint edge) are built for all blocks at once.
     """
     import shapely
 
-    footprints = shapely.simplify(np.array([lod1_footprint(b) for b in buildings], dtype=object), tolerance,
-                                  preserve_topology=True)
-    levels = np.array([heights(b) for b in buildings], np.float64).reshape(-1, 2)
+    footprints = shapely.simplify(footprints, tolerance, preserve_topology=True)
+    n = len(footprints)
+    levels = np.asarray(levels, np.float64).reshape(-1, 2)
     ground = levels[:, 0]
     roof = np.maximum(levels[:, 1], ground + 0.1)
     parts, owner = shapely.get_parts(footprints, return_index=True)
     keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
     parts, owner = parts[keep], owner[keep]
     if not len(parts):
-        return [Mesh.empty() for _ in buildings]
+        return [Mesh.empty() for _ in range(n)]
     _, coords, (ring_offsets, poly_offsets) = shapely.to_ragged_array(parts, include_z=False)
     # rings without their closing point; exterior counter-clockwise seen from above, holes clockwise:
     # tops face up, walls outwards
@@ -236,7 +286,7 @@ def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]
     z_top = roof[ring_owner][vert_ring]
     top_xyz = np.column_stack([ring_xy, z_top])
     ring_arrays = np.split(top_xyz, ring_start[1:])
-    solids = [Building({}, []) for _ in buildings]
+    solids = [Building({}, []) for _ in range(n)]
     for p in range(len(parts)):
         solids[owner[p]].polygons.append(Polygon(ring_arrays[poly_offsets[p]:poly_offsets[p + 1]]))
     tops = [mesh for mesh, _ in lod2_meshes(solids)]
@@ -254,24 +304,19 @@ def lod1_blocks(buildings: list[Building], tolerance: float = 0.5) -> list[Mesh]
     quads[:, 0, 2], quads[:, 1, 2], quads[:, 2, 2], quads[:, 3, 2] = g, g, r, r
     wall_verts = quads.reshape(-1, 3)
     quad_tris = np.array([[0, 1, 2], [0, 2, 3]], np.int64)
-    first = np.searchsorted(edge_owner, np.arange(len(buildings)), side="left")
-    last = np.searchsorted(edge_owner, np.arange(len(buildings)), side="right")
+    first = np.searchsorted(edge_owner, np.arange(n), side="left")
+    last = np.searchsorted(edge_owner, np.arange(n), side="right")
     out = []
     for bi, top in enumerate(tops):
-        n = int(last[bi] - first[bi])
-        if not n:
+        k = int(last[bi] - first[bi])
+        if not k:
             out.append(top)
             continue
         walls = Mesh(wall_verts[4 * first[bi]:4 * last[bi]],
-                     (np.arange(n)[:, None, None] * 4 + quad_tris).reshape(-1, 3),
-                     np.repeat(np.arange(n), 4), n)
+                     (np.arange(k)[:, None, None] * 4 + quad_tris).reshape(-1, 3),
+                     np.repeat(np.arange(k), 4), k)
         out.append(merge([top, walls]) if len(top.triangles) else walls)
     return out
-
-
-def _signed_area(ring: np.ndarray) -> float:
-    x, y = ring[:, 0], ring[:, 1]
-    return float(x[:-1] @ y[1:] - x[1:] @ y[:-1] + x[-1] * y[0] - x[0] * y[-1]) / 2
 
 
 def lod1_error(building: Building) -> float:

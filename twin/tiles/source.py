@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,32 +27,40 @@ class Polygon:
     surface_id: str = ""
 
 
+def row_id(row: dict) -> str:
+    """A building row's id as text ("" when it has none)."""
+    return str(row.get("id") or "")
+
+
 @dataclass
 class Building:
     """A building or building part with its attribute row and outer polygons (source CRS)."""
 
     row: dict
-    polygons: list[Polygon] = field(default_factory=list)
-    footprint: list = field(default_factory=list)  # shapely Polygons (2D) for the LoD1 block
-    levels: tuple[float, float] | None = None  # ground and roof height of the LoD1 block, once polygons are dropped
+    polygons: Sequence[Polygon] = ()
+    footprint: tuple[bytes, ...] = ()  # WKB of the footprints layer's geometries of the building
     id: str = field(init=False, repr=False, compare=False)  # the row's id as text
 
     def __post_init__(self) -> None:
-        self.id = str(self.row.get("id") or "")
+        self.id = row_id(self.row)
 
 
 @dataclass
 class CityModel:
+    """The buildings with geometry as their attribute rows (plain dicts of column values, which the garbage
+    collector does not track however many there are); their geometry went to ``read_city_model``'s
+    ``consume``."""
+
     path: Path
     horizontal_crs: str
     vertical_crs: str | None
-    buildings: list[Building]
+    rows: list[dict]
     skipped: list[str]
     containers: list[dict] = field(default_factory=list)  # rows without geometry whose parts have it
 
     def container_index(self) -> dict[str, int]:
         """Container id -> its row number after the buildings' rows."""
-        return {str(r["id"]): len(self.buildings) + i for i, r in enumerate(self.containers)}
+        return {str(r["id"]): len(self.rows) + i for i, r in enumerate(self.containers)}
 
 
 def _layers(path: Path) -> set[str]:
@@ -128,10 +136,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
     """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
 
     ``consume`` is called with each batch of buildings whose polygons are complete (every building with
-    polygons exactly once, in table order, with its footprints); it may drop their polygons, so that the
-    whole model's geometry is never held at once."""
-    import shapely
-
+    polygons exactly once, with its footprints): the batch is all that is held of the model's geometry."""
     path = Path(path)
     if not path.is_file():
         raise InputError("GeoPackage not found", path=str(path))
@@ -146,29 +151,28 @@ def read_city_model(path: str | os.PathLike, reporter=None,
 
     # the buildings' own geometry is read (second pass) only for those without boundary surfaces
     columns, records, _ = gpkg_read.read_table(path, BUILDINGS.name, geometry=False)
-    buildings: list[Building] = []
-    by_id: dict[str, Building] = {}
+    rows: list[dict] = []
+    by_id: dict[str, dict] = {}
     skipped: list[str] = []
     accepted: list[bool] = []   # per table row: the first row of its id
     for i, values in enumerate(records):
-        b = Building(dict(zip(columns, values)))
-        bid = b.id
+        row = dict(zip(columns, values))
+        bid = row_id(row)
         accepted.append(bool(bid) and bid not in by_id)
         if not accepted[-1]:
             skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
             continue
-        buildings.append(b)
-        by_id[bid] = b
+        rows.append(row)
+        by_id[bid] = row
     del records
 
+    footprints: dict[str, tuple[bytes, ...]] = {}   # as WKB: decoded batch-wise when consumed
     if FOOTPRINTS.name in layers:   # before the polygons: ``consume`` takes the footprints with them
-        _, fp, geoms = gpkg_read.read_table(path, FOOTPRINTS.name, columns=["building_id"])
-        ok = np.array([g is not None and r[0] in by_id for r, g in zip(fp, geoms)], bool)
-        if ok.any():
-            parts, index = shapely.get_parts(shapely.force_2d(geoms[ok]), return_index=True)
-            owners = [fp[i][0] for i in np.flatnonzero(ok)]
-            for part, k in zip(parts, index.tolist()):
-                by_id[owners[k]].footprint.append(part)
+        _, fp, blobs = gpkg_read.read_table(path, FOOTPRINTS.name, columns=["building_id"], decode=False)
+        for (bid,), blob in zip(fp, blobs):
+            wkb = gpkg_read.wkb_of(blob)
+            if wkb is not None and bid in by_id:
+                footprints[bid] = (*footprints.get(bid, ()), wkb)
 
     with_polygons: set[str] = set()
 
@@ -192,9 +196,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
                     got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
                 remaining[bid] -= 1
                 if not remaining[bid] and bid in got:
-                    b = by_id[bid]
-                    b.polygons = got.pop(bid)
-                    done.append(b)
+                    done.append(Building(by_id[bid], got.pop(bid), footprints.pop(bid, ())))
             complete(done)
     row = 0   # the buildings' own geometry, for those without boundary surfaces
     for ids, blobs in gpkg_read.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK):
@@ -203,21 +205,21 @@ def read_city_model(path: str | os.PathLike, reporter=None,
         done = []
         for k, geom in zip(take, gpkg_read.decode_geometries([blobs[k] for k in take])):
             if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
-                b = by_id[str(ids[k][0] or "")]
-                b.polygons = [Polygon(r) for r in _rings(geom)]
-                done.append(b)
+                bid = str(ids[k][0] or "")
+                done.append(Building(by_id[bid], [Polygon(r) for r in _rings(geom)], footprints.pop(bid, ())))
         complete(done)
 
-    parents = {b.row.get("parent_id") for b in buildings if b.id in with_polygons}
+    parents = {r.get("parent_id") for r in rows if row_id(r) in with_polygons}
     kept, containers = [], []
-    for b in buildings:
-        if b.id not in with_polygons:
-            if b.id in parents:  # a building made of parts: its attributes travel with its parts' tiles
-                containers.append(b.row)
+    for r in rows:
+        bid = row_id(r)
+        if bid not in with_polygons:
+            if bid in parents:  # a building made of parts: its attributes travel with its parts' tiles
+                containers.append(r)
             else:
-                skipped.append(f"building {b.id}: no geometry")
+                skipped.append(f"building {bid}: no geometry")
             continue
-        kept.append(b)
+        kept.append(r)
     if reporter is not None:
         for s in skipped:
             reporter.warning(f"skipped {s}")
@@ -227,7 +229,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
 def attribute_rows(model: CityModel) -> Iterator[dict]:
     """Attributes of the buildings, then of the containers: typed columns, ``attributes`` JSON parsed
     (one row at a time: the whole model's parsed rows are never held at once)."""
-    for src in itertools.chain((b.row for b in model.buildings), model.containers):
+    for src in itertools.chain(model.rows, model.containers):
         row = dict(src)
         raw = row.get("attributes")
         if isinstance(raw, str) and raw.strip():

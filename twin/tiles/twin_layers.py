@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import gpkg_read
-from .source import Polygon, _layers, _rings
+from .source import Polygon, _layers, _rings, row_id
 
 BIM_ELEMENTS = "bim_elements"
 BIM_SPACES = "bim_spaces"
@@ -65,10 +65,10 @@ def _records(frame) -> list[dict]:
     return rows
 
 
-def read_twin_extras(path: str | Path, buildings: list, reporter=None) -> TwinExtras:
+def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> TwinExtras:
     """BIM detail per twin building, islands and sensors of ``path`` (empty for a city-model GeoPackage).
 
-    ``buildings``: the city model's ``source.Building``s (ground heights place islands and sensors).
+    ``buildings``: the city model's building rows (ground heights place islands and sensors).
     """
     path = Path(path)
     layers = _layers(path)
@@ -77,8 +77,8 @@ def read_twin_extras(path: str | Path, buildings: list, reporter=None) -> TwinEx
     import pyogrio
 
     skipped: list[str] = []
-    by_id = {b.id: b for b in buildings}
-    grounds = [float(b.row["ground_height"]) for b in buildings if b.row.get("ground_height") is not None]
+    by_id = {row_id(b): b for b in buildings}
+    grounds = [float(b["ground_height"]) for b in buildings if b.get("ground_height") is not None]
     terrain = min(grounds) if grounds else 0.0
 
     bim: list[BimDetail] = []
@@ -86,11 +86,11 @@ def read_twin_extras(path: str | Path, buildings: list, reporter=None) -> TwinEx
         # IFC building -> twin building: matched (buildings.bim_building_id) or added (origin = bim)
         owner: dict[str, str] = {}
         for b in buildings:
-            gid = b.row.get("bim_building_id")
+            gid = b.get("bim_building_id")
             if gid:
-                owner.setdefault(str(gid), b.id)
-            elif b.row.get("origin") == "bim":
-                owner.setdefault(b.id, b.id)
+                owner.setdefault(str(gid), row_id(b))
+            elif b.get("origin") == "bim":
+                owner.setdefault(row_id(b), row_id(b))
         frame = pyogrio.read_dataframe(path, layer=BIM_ELEMENTS)
         details: dict[str, BimDetail] = {}
         unmatched: dict[str, int] = {}
@@ -122,7 +122,7 @@ def read_twin_extras(path: str | Path, buildings: list, reporter=None) -> TwinEx
 
     def ground_of(bid) -> float | None:
         b = by_id.get(str(bid)) if bid else None
-        return None if b is None or b.row.get("ground_height") is None else float(b.row["ground_height"])
+        return None if b is None or b.get("ground_height") is None else float(b["ground_height"])
 
     for name, room_key, building_keys in ((ISLANDS, "room_id", ("building_id",)),
                                           (SENSORS, None, ("link_id",))):
