@@ -114,26 +114,32 @@ def property_sets(element) -> dict[str, dict[str, Any]]:
 
 class TypedAttributes:
     """Property sets, predefined type and materials for one import, reading what an element inherits from
-    its type (and each shared property set) once.
+    its type (and each shared property set and material set) once. The type, property and material
+    relationships are read in one pass, not per element.
 
     Same results as ifcopenshell.util.element's get_psets (type's sets first, the occurrence's on top),
     get_predefined_type (the type's unless NOTDEFINED) and get_materials (the occurrence's, else the type's).
     """
 
     def __init__(self, model) -> None:
-        self._ifc2x3 = model.schema == "IFC2X3"
+        self._types = {child.id(): rel.RelatingType for rel in model.by_type("IfcRelDefinesByType")
+                       for child in rel.RelatedObjects or ()}
+        self._defined: dict[int, list] = {}
+        for rel in model.by_type("IfcRelDefinesByProperties"):
+            for child in rel.RelatedObjects or ():
+                self._defined.setdefault(child.id(), []).append(rel.RelatingPropertyDefinition)
+        self._material: dict[int, object] = {}
+        for rel in model.by_type("IfcRelAssociatesMaterial"):
+            for child in rel.RelatedObjects or ():
+                self._material.setdefault(child.id(), rel.RelatingMaterial)
         self._type_psets: dict[int, dict[str, dict[str, Any]]] = {}
         self._definitions: dict[int, dict[str, Any]] = {}
         self._type_predefined: dict[int, Any] = {}
         self._materials: dict[int, str] = {}
 
     def type_of(self, element):
-        if self._ifc2x3 or element.is_a("IfcTypeObject"):
-            import ifcopenshell.util.element as ue
-
-            return ue.get_type(element)
-        rels = getattr(element, "IsTypedBy", None)
-        return rels[0].RelatingType if rels else None
+        """Like ifcopenshell.util.element.get_type, for an occurrence."""
+        return self._types.get(element.id())
 
     def property_sets(self, element) -> dict[str, dict[str, Any]]:
         """Like ``property_sets``."""
@@ -145,20 +151,17 @@ class TypedAttributes:
     def _psets(self, element) -> dict[str, dict[str, Any]]:
         import ifcopenshell.util.element as ue
 
-        defined_by = getattr(element, "IsDefinedBy", None)
-        if defined_by is None or element.is_a("IfcTypeObject"):
-            return property_sets(element)
-        psets: dict[str, dict[str, Any]] = {}
+        definitions = self._defined.get(element.id(), ())
         element_type = self.type_of(element)
+        if not definitions and element_type is None:
+            return property_sets(element)   # a type object, or an occurrence without any
+        psets: dict[str, dict[str, Any]] = {}
         if element_type is not None:
             key = element_type.id()
             if key not in self._type_psets:
                 self._type_psets[key] = _clean(ue.get_psets(element_type, should_inherit=False))
             psets = {name: dict(props) for name, props in self._type_psets[key].items()}
-        for rel in defined_by:
-            if not rel.is_a("IfcRelDefinesByProperties"):
-                continue
-            definition = rel.RelatingPropertyDefinition
+        for definition in definitions:
             members = definition.wrappedValue if definition.is_a("IfcPropertySetDefinitionSet") else (definition,)
             for member in members:
                 key = member.id()
@@ -188,14 +191,16 @@ class TypedAttributes:
 
     def material_names(self, element) -> str:
         """Like ``material_names``, read once per material (set)."""
-        import ifcopenshell.util.element as ue
-
-        try:
-            material = ue.get_material(element, should_skip_usage=True, should_inherit=True)
-        except Exception:  # noqa: BLE001 - a broken material assignment only loses the material name
-            return ""
+        material = self._material.get(element.id())
+        if material is None:
+            element_type = self.type_of(element)
+            material = self._material.get(element_type.id()) if element_type is not None else None
         if material is None:
             return ""
+        if material.is_a("IfcMaterialLayerSetUsage"):   # a set usage names its set's materials
+            material = material.ForLayerSet
+        elif material.is_a("IfcMaterialProfileSetUsage"):
+            material = material.ForProfileSet
         key = material.id()
         if key not in self._materials:
             self._materials[key] = material_names(element)

@@ -161,6 +161,22 @@ def plan_triangles(xyz: np.ndarray, faces: np.ndarray, min_area: float = 1e-6) -
     return tri if len(tri) else None
 
 
+def _uncovered(polygons: np.ndarray, seed: int = 64) -> np.ndarray:
+    """The polygons with those dropped that lie inside the union of the largest ones (which is kept).
+
+    The union is unchanged; a storey's slab, for example, covers most of its walls' tops.
+    """
+    import shapely
+
+    if len(polygons) <= 2 * seed:
+        return polygons
+    order = np.argsort(-shapely.area(polygons))
+    largest = shapely.union_all(polygons[order[:seed]])
+    rest = polygons[order[seed:]]
+    shapely.prepare(largest)
+    return np.append(rest[~shapely.covers(largest, rest)], largest)
+
+
 def union_of_triangles(triangles: list[np.ndarray], grid_size: float | None = None):
     """The 2D union (shapely) of (k, 3, 2) triangle arrays, or None when there are none.
 
@@ -176,7 +192,7 @@ def union_of_triangles(triangles: list[np.ndarray], grid_size: float | None = No
     polygons = shapely.polygons(np.concatenate([tri, tri[:, :1]], axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):  # GEOS' numeric noise on sliver triangles
         try:
-            union = shapely.union_all(polygons)
+            union = shapely.union_all(_uncovered(polygons))
             if grid_size is not None:
                 union = shapely.set_precision(union, grid_size)
         except shapely.errors.GEOSException:  # a topology error in floating point: snap-round the inputs
