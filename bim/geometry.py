@@ -138,27 +138,45 @@ def to_multipolygons(meshes: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     return shapely.multipolygons(shapely.polygons(rings), indices=owner)
 
 
-def _closed(faces: np.ndarray, n_verts: int) -> bool:
-    """True when the mesh is closed and consistently oriented: every directed edge once, and its reverse."""
+def _open_meshes(faces: np.ndarray, owner: np.ndarray, n_meshes: int) -> np.ndarray:
+    """Per mesh: True unless it is closed and consistently oriented (every directed edge once, and its reverse).
+
+    ``faces`` index one vertex array shared by all meshes; ``owner`` is each face's mesh.
+    """
     edges = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2).astype(np.int64)
-    forward = np.sort(edges[:, 0] * n_verts + edges[:, 1])
-    if (forward[1:] == forward[:-1]).any():
-        return False
-    return np.array_equal(forward, np.sort(edges[:, 1] * n_verts + edges[:, 0]))
+    n = int(faces.max()) + 1 if len(faces) else 1
+    forward = edges[:, 0] * n + edges[:, 1]
+    edge_owner = np.repeat(owner, 3)
+    order = np.argsort(forward, kind="stable")
+    sorted_forward = forward[order]
+    repeated = np.zeros(len(forward), dtype=bool)
+    repeated[order[1:]] = sorted_forward[1:] == sorted_forward[:-1]
+    unmatched = ~np.isin(edges[:, 1] * n + edges[:, 0], sorted_forward, assume_unique=False)
+    bad = np.zeros(n_meshes, dtype=bool)
+    bad[edge_owner[repeated | unmatched]] = True
+    return bad
 
 
-def plan_triangles(xyz: np.ndarray, faces: np.ndarray, min_area: float = 1e-6) -> np.ndarray | None:
-    """The (k, 3, 2) triangles whose union is the mesh's plan footprint, in the coordinates of ``xyz``.
+def plan_triangles(meshes: list[Mesh], min_area: float = 1e-6) -> list[np.ndarray | None]:
+    """Per mesh the (k, 3, 2) triangles whose union is its plan footprint (None if it has none).
 
     Of a closed, consistently oriented mesh only the triangles facing one way (up, or down if the mesh
     faces inwards) are needed: every vertical line through the solid leaves it through one of them.
-    Of any other mesh every triangle that is not vertical counts.
+    Of any other mesh every triangle that is not vertical counts. All meshes are handled in one pass.
     """
-    tri = xyz[faces][:, :, :2]
+    if not meshes:
+        return []
+    counts = np.array([len(m.faces) for m in meshes])
+    first_vertex = np.concatenate([[0], np.cumsum([len(m.verts) for m in meshes])[:-1]])
+    owner = np.repeat(np.arange(len(meshes)), counts)
+    faces = np.concatenate([m.faces for m in meshes]).astype(np.int64) + first_vertex[owner][:, None]
+    tri = np.concatenate([m.verts for m in meshes])[faces][:, :, :2]
     a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
     area = 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
-    tri = tri[area > min_area] if _closed(faces, len(xyz)) else tri[np.abs(area) > min_area]
-    return tri if len(tri) else None
+    keep = np.where(_open_meshes(faces, owner, len(meshes))[owner], np.abs(area), area) > min_area
+    kept = tri[keep]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(owner[keep], minlength=len(meshes)))])
+    return [kept[bounds[i]:bounds[i + 1]] if bounds[i + 1] > bounds[i] else None for i in range(len(meshes))]
 
 
 def _uncovered(polygons: np.ndarray, seed: int = 64) -> np.ndarray:

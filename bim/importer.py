@@ -298,10 +298,10 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
                                      f"({product.Name or ''}): {result.reason}")
                     continue
                 z = result.verts[:, 2]
-                item = _Item(product, kinds.of(product), result, z_min=float(z.min()), z_max=float(z.max()))
-                if item.kind != OTHER:
-                    item.plan = geometry.plan_triangles(result.verts, result.faces)
-                ready.append(item)
+                ready.append(_Item(product, kinds.of(product), result, z_min=float(z.min()), z_max=float(z.max())))
+            planned = [i for i in ready if i.kind != OTHER]
+            for item, plan in zip(planned, geometry.plan_triangles([i.mesh for i in planned])):
+                item.plan = plan
             items.extend(ready)
             if placement is not None:
                 rows.write(ready, placement)  # streamed: the meshes are dropped once written
