@@ -42,10 +42,11 @@ from ..schema import BUILDINGS
 from . import quadtree
 from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
-from .mesh import Mesh, MeshList, heights as lod1_heights, lod1_blocks, lod1_error, lod1_footprints, lod2_meshes
+from .mesh import Mesh, MeshList, lod1_blocks, lod1_footprints, block_levels, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
-from .source import Building, _layers, attribute_rows, read_city_model, row_id
-from .incremental import CONTENT_VERSION, Previous, digest, object_digest
+from .polygons import PolygonSet
+from .source import BuildingBatch, _layers, attribute_rows, read_city_model, row_id
+from .incremental import CONTENT_VERSION, Previous, digest, object_digests
 from .subtree import subtree_bytes
 from .twin_layers import PointLayer, TwinExtras, read_twin_extras, vertical_datum_warnings
 
@@ -119,19 +120,25 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     # tracking (one object per building that every full collection scanned made the export superlinear)
     built: dict[str, tuple] = {}
 
-    def consume(batch: list[Building]) -> None:
+    def consume(batch: BuildingBatch) -> None:
         """LoD2 meshes (source CRS) of a batch of buildings as they are read; each building's digest and LoD1
         block inputs (footprint, heights, roof error) are taken before its polygons are dropped."""
         reporter.check()
-        meshes = lod2_meshes(batch)
+        meshes = lod2_meshes(batch.polygons, batch.offsets)
         solid = [i for i, (m, _) in enumerate(meshes) if len(m.triangles)]
-        footprints = dict(zip(solid, shapely.to_wkb(lod1_footprints([batch[i] for i in solid])).tolist()))
-        for i, (b, (mesh, kept)) in enumerate(zip(batch, meshes)):
-            surfaces = tuple({"id": b.polygons[k].surface_id, "building_id": b.id,
-                              "surface_type": b.polygons[k].surface_type} for k in kept) if per_surface else ()
-            lod1 = (lod1_error(b), lod1_heights(b), footprints[i]) if i in footprints else (0.0, (0.0, 0.0), None)
-            built[b.id] = (*mesh, surfaces, object_digest(b.row, b.polygons, *b.footprint), *lod1,
-                           len(b.polygons) - len(kept))
+        footprints = dict(zip(solid, shapely.to_wkb(lod1_footprints(batch, solid)).tolist()))
+        levels, errors = block_levels(batch)
+        digests = object_digests(batch.rows, batch.polygons, batch.offsets, batch.footprints)
+        first = batch.offsets.tolist()
+        for i, (row, (mesh, kept)) in enumerate(zip(batch.rows, meshes)):
+            surfaces = ()
+            if per_surface:
+                bid, p0 = row_id(row), first[i]
+                surfaces = tuple({"id": batch.polygons.surface_id[p0 + k], "building_id": bid,
+                                  "surface_type": batch.polygons.surface_type[p0 + k]} for k in kept)
+            lod1 = (float(errors[i]), (float(levels[i, 0]), float(levels[i, 1])), footprints[i]) \
+                if i in footprints else (0.0, (0.0, 0.0), None)
+            built[row_id(row)] = (*mesh, surfaces, digests[i], *lod1, first[i + 1] - first[i] - len(kept))
 
     model = read_city_model(gpkg, reporter, consume)
     if not model.rows:
@@ -628,8 +635,9 @@ def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportO
                 leaf_of[int(i)] = node.key
     out: dict = {"bim": [], "points": []}
     for detail in extras.bim:
-        elements = [Building(row, polys) for row, polys in zip(detail.rows, detail.polygons)]
-        built = lod2_meshes(elements)
+        polygons = PolygonSet.from_rings([p for element in detail.polygons for p in element])
+        offsets = np.concatenate([[0], np.cumsum([len(e) for e in detail.polygons], dtype=np.int64)])
+        built = lod2_meshes(polygons, offsets)
         keep = [k for k, (m, _) in enumerate(built) if len(m.triangles)]
         if not keep:
             model.skipped.append(f"BIM building {detail.bim_building_id}: no element with triangles")
@@ -637,8 +645,8 @@ def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportO
         bim_meshes = [built[k][0] for k in keep]
         bim_rows = [detail.rows[k] for k in keep]
         uri = f"tiles/bim/{_safe_name(detail.bim_building_id)}.glb"
-        key = digest(context, "bim", uri, [object_digest(r, p) for r, p in
-                                           zip(bim_rows, [detail.polygons[k] for k in keep])])
+        digests = object_digests(detail.rows, polygons, offsets)
+        key = digest(context, "bim", uri, [digests[k] for k in keep])
 
         def encode(bim_meshes=bim_meshes, bim_rows=bim_rows):
             return _feature_content(_to_enu(bim_meshes, frame, geo), build_columns(bim_rows, BIM_SPEC.fields),

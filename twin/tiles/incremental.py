@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .polygons import PolygonSet
+
 #: bump when the encoding of tile content changes, so that old tiles are not reused
 CONTENT_VERSION = 2
 
@@ -36,19 +38,27 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
-def object_digest(row: dict, polygons, *extra: bytes) -> str:
-    """An object's attribute row (its items' repr: sqlite values), the semantics and ring sizes of its
-    polygons and all their coordinates (one array), then ``extra`` bytes."""
-    rings = [r for p in polygons for r in p.rings]
-    h = hashlib.sha256(repr(sorted(row.items())).encode("utf-8"))
-    h.update("\x1e".join([f"{p.surface_type}\x1f{p.surface_id}\x1f{len(p.rings)}" for p in polygons]).encode("utf-8"))
-    h.update(np.array([len(r) for r in rings], np.int64).tobytes())
-    if rings:
-        h.update(np.concatenate(rings, dtype=np.float64).tobytes())
-    for part in extra:
-        h.update(b"\x1f")
-        h.update(part)
-    return h.hexdigest()
+def object_digests(rows: list[dict], polygons: PolygonSet, offsets: np.ndarray,
+                   extras: list[tuple[bytes, ...]] | None = None) -> list[str]:
+    """Digest of every object: its attribute row (its items' repr: sqlite values), the semantics and ring sizes
+    of its polygons (``offsets[i]:offsets[i + 1]``) and all their coordinates, then its ``extras`` bytes."""
+    po, ro = polygons.poly_offsets, polygons.ring_offsets
+    sizes = np.diff(ro).astype(np.int64)
+    coords = np.ascontiguousarray(polygons.coords, dtype=np.float64)
+    semantics = [f"{t}\x1f{i}\x1f{n}" for t, i, n in zip(polygons.surface_type, polygons.surface_id,
+                                                         np.diff(po).tolist())]
+    at, ring_at, vertex_at = offsets.tolist(), po[offsets].tolist(), ro[po[offsets]].tolist()
+    out = []
+    for k, row in enumerate(rows):
+        h = hashlib.sha256(repr(sorted(row.items())).encode("utf-8"))
+        h.update("\x1e".join(semantics[at[k]:at[k + 1]]).encode("utf-8"))
+        h.update(sizes[ring_at[k]:ring_at[k + 1]])
+        h.update(coords[vertex_at[k]:vertex_at[k + 1]])
+        for part in extras[k] if extras else ():
+            h.update(b"\x1f")
+            h.update(part)
+        out.append(h.hexdigest())
+    return out
 
 
 @dataclass

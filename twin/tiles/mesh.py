@@ -6,7 +6,8 @@ from typing import NamedTuple
 import mapbox_earcut as earcut
 import numpy as np
 
-from .source import Building, Polygon
+from .polygons import PolygonSet, ranges
+from .source import BuildingBatch
 
 
 class Mesh(NamedTuple):
@@ -114,55 +115,58 @@ def _convex_fans(v: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
     return normal, convex, degenerate
 
 
-def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
-    """Every building's polygons triangulated; with each mesh, the source polygon index of its polygons.
+def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[Mesh, list[int]]]:
+    """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated; with
+    each mesh, the index (within the building's) of the polygons it kept.
 
     Convex polygons without holes (most building faces) are fanned in one vectorised pass over
-    the whole model; the others (holes, concave outlines) go through earcut one by one.
+    all buildings; the others (holes, concave outlines) go through earcut one by one.
     """
-    rings, owner_building, owner_polygon = [], [], []
-    others: dict[int, list[int]] = {}   # building -> its polygons for earcut, in polygon order
-    for bi, b in enumerate(buildings):
-        for pi, p in enumerate(b.polygons):
-            if len(p.rings) == 1 and len(p.rings[0]) >= 3:
-                rings.append(p.rings[0])
-                owner_building.append(bi)
-                owner_polygon.append(pi)
-            else:
-                others.setdefault(bi, []).append(pi)
-    per_building: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]] = [None] * len(buildings)
-    if rings:
-        all_counts = np.fromiter((len(r) for r in rings), np.int64, len(rings))
-        all_verts = np.concatenate(rings).astype(np.float64, copy=False)
+    n = len(offsets) - 1
+    po, ro = polygons.poly_offsets, polygons.ring_offsets
+    rings = np.diff(po)
+    first = po[:-1]
+    size = np.zeros(len(rings), np.int64)
+    size[rings > 0] = ro[first[rings > 0] + 1] - ro[first[rings > 0]]
+    building = np.repeat(np.arange(n), np.diff(offsets))
+    single = (rings == 1) & (size >= 3)
+    others: dict[int, list[int]] = {}   # building -> its polygons for earcut
+    for p in np.flatnonzero(~single).tolist():
+        others.setdefault(int(building[p]), []).append(p)
+    per_building: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int]] | None] = [None] * n
+    candidates = np.flatnonzero(single)
+    if len(candidates):
+        all_counts = size[candidates]
+        all_verts = polygons.coords[ranges(ro[first[candidates]], all_counts)]
         _, convex, degenerate = _convex_fans(all_verts, all_counts)
-        ob, op = np.array(owner_building), np.array(owner_polygon)
+        ob, op = building[candidates], candidates
         for bi, pi in zip(ob[~convex & ~degenerate].tolist(), op[~convex & ~degenerate].tolist()):
             others.setdefault(bi, []).append(pi)
         sel = np.flatnonzero(convex)
         counts = all_counts[sel]
         verts = all_verts[np.repeat(convex, all_counts)]
-        vstart = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        vstart = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         ntri = counts - 2
         tri_poly = np.repeat(np.arange(len(sel)), ntri)
-        k = np.arange(int(ntri.sum())) - np.repeat(np.concatenate([[0], np.cumsum(ntri)[:-1]]), ntri) + 1
+        k = ranges(np.ones(len(ntri), np.int64), ntri)
         base = vstart[tri_poly]
         tris = np.column_stack([base, base + k, base + k + 1])
         vert_poly = np.repeat(np.arange(len(sel)), counts)
         # slices per building (polygons are in building order)
         b_of_poly = ob[sel]
-        first_poly = np.searchsorted(b_of_poly, np.arange(len(buildings)), side="left").tolist()
-        last_poly = np.searchsorted(b_of_poly, np.arange(len(buildings)), side="right").tolist()
+        first_poly = np.searchsorted(b_of_poly, np.arange(n), side="left").tolist()
+        last_poly = np.searchsorted(b_of_poly, np.arange(n), side="right").tolist()
         tri_start = np.concatenate([[0], np.cumsum(ntri)]).tolist()
         vend = (vstart + counts).tolist()
         vstart_list = vstart.tolist()
-        src_polygon = op[sel].tolist()
+        src_polygon = (op[sel] - offsets[b_of_poly]).tolist()
         for bi in np.unique(b_of_poly).tolist():
             p0, p1 = first_poly[bi], last_poly[bi]
             v0, v1 = vstart_list[p0], vend[p1 - 1]
             per_building[bi] = (verts[v0:v1], tris[tri_start[p0]:tri_start[p1]] - v0,
                                 vert_poly[v0:v1] - p0, src_polygon[p0:p1])
     out = []
-    for bi, b in enumerate(buildings):
+    for bi in range(n):
         fanned, extra = per_building[bi], others.get(bi)
         if not extra:   # most buildings: every polygon fanned
             out.append((Mesh(*fanned[:3], len(fanned[3])), fanned[3]) if fanned is not None else (Mesh.empty(), []))
@@ -173,11 +177,10 @@ def lod2_meshes(buildings: list[Building]) -> list[tuple[Mesh, list[int]]]:
             parts.append(Mesh(v, t, poly, len(src)))
             kept.extend(src)
         for pi in sorted(extra):
-            p = b.polygons[pi]
-            tri = triangulate_polygon(p.rings)
+            tri = triangulate_polygon(polygons.rings(pi))
             if tri is not None:
                 parts.append(Mesh(tri[0], tri[1], np.zeros(len(tri[0]), np.int64), 1))
-                kept.append(pi)
+                kept.append(pi - int(offsets[bi]))
         out.append((merge(parts), kept))
     return out
 
@@ -199,48 +202,66 @@ def merge(meshes: list[Mesh]) -> Mesh:
                 np.concatenate(polygons), polygon_offset)
 
 
-def lod1_footprints(buildings: list[Building]) -> np.ndarray:
-    """2D footprints of the LoD1 blocks (shapely array): the footprints layer (WKB decoded for all buildings
-    at once), else the ground surfaces, else the convex hull of all vertices."""
+def lod1_footprints(batch: BuildingBatch, index: list[int]) -> np.ndarray:
+    """2D footprints of the LoD1 blocks of buildings ``index`` of ``batch`` (shapely array): the footprints
+    layer (WKB decoded for all at once), else the ground surfaces, else the convex hull of all vertices."""
     import shapely
 
-    counts = [len(b.footprint) for b in buildings]
-    wkb = np.array([w for b in buildings for w in b.footprint], dtype=object)
-    parts, index = shapely.get_parts(shapely.force_2d(shapely.from_wkb(wkb)), return_index=True)
-    owner = np.repeat(np.arange(len(buildings)), counts)[index]
-    first = np.searchsorted(owner, np.arange(len(buildings) + 1)).tolist()
-    out = np.empty(len(buildings), dtype=object)
-    out[:] = [_footprint(b, parts[first[i]:first[i + 1]]) for i, b in enumerate(buildings)]
+    counts = [len(batch.footprints[i]) for i in index]
+    wkb = np.array([w for i in index for w in batch.footprints[i]], dtype=object)
+    parts, source = shapely.get_parts(shapely.force_2d(shapely.from_wkb(wkb)), return_index=True)
+    owner = np.repeat(np.arange(len(index)), counts)[source]
+    first = np.searchsorted(owner, np.arange(len(index) + 1)).tolist()
+    out = np.empty(len(index), dtype=object)
+    out[:] = [_footprint(parts[first[k]:first[k + 1]], batch, i) for k, i in enumerate(index)]
     return out
 
 
-def _footprint(building: Building, parts: np.ndarray):
+def _footprint(parts: np.ndarray, batch: BuildingBatch, i: int):
     import shapely
 
     if len(parts) == 1:
         return parts[0]
     if len(parts):
         return shapely.union_all(parts)
-    ground = [shapely.Polygon(p.rings[0][:, :2], [r[:, :2] for r in p.rings[1:]])
-              for p in building.polygons if p.surface_type == "GroundSurface" and len(p.rings[0]) >= 3]
-    ground = [g if g.is_valid else shapely.make_valid(g) for g in ground]
+    polys, p0, p1 = batch.polygons, int(batch.offsets[i]), int(batch.offsets[i + 1])
+    ground = []
+    for k in range(p0, p1):
+        rings = polys.rings(k)
+        if polys.surface_type[k] == "GroundSurface" and len(rings[0]) >= 3:
+            g = shapely.Polygon(rings[0][:, :2], [r[:, :2] for r in rings[1:]])
+            ground.append(g if g.is_valid else shapely.make_valid(g))
     if ground:
         fp = shapely.union_all(ground)
         if fp.area > 0:
             return fp
-    pts = np.vstack([r[:, :2] for p in building.polygons for r in p.rings])
-    return shapely.MultiPoint(pts).convex_hull
+    v0, v1 = polys.vertex_offsets(batch.offsets[i:i + 2]).tolist()
+    return shapely.MultiPoint(polys.coords[v0:v1, :2]).convex_hull
 
 
-def heights(building: Building) -> tuple[float, float]:
-    """Ground and roof height (source vertical datum), from the row or the geometry."""
-    ground = building.row.get("ground_height")
-    roof = building.row.get("roof_height")
-    if ground is None or roof is None:
-        zs = np.concatenate([r[:, 2] for p in building.polygons for r in p.rings])
-        ground = zs.min() if ground is None else ground
-        roof = zs.max() if roof is None else roof
-    return float(ground), float(roof)
+def block_levels(batch: BuildingBatch) -> tuple[np.ndarray, np.ndarray]:
+    """Per building: ground and roof height (N, 2) of its LoD1 block (source vertical datum; from the row, else
+    the lowest and highest vertex) and how far the block's top departs from the real roof (roof height minus
+    the lowest roof point; without roof surfaces half the height). NaN for a building without vertices."""
+    polys, n = batch.polygons, len(batch)
+    z = polys.coords[:, 2]
+    vo = polys.vertex_offsets(batch.offsets)
+    some = np.diff(vo) > 0
+    vertices_per_polygon = np.diff(polys.vertex_offsets(np.arange(len(polys) + 1)))
+    is_roof = np.array([t == "RoofSurface" for t in polys.surface_type], bool)
+    roof_vertex = np.repeat(is_roof, vertices_per_polygon)
+    zmin, zmax, roof_min = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    roofs = np.zeros(n, np.int64)
+    if some.any():
+        starts = vo[:-1][some]
+        zmin[some], zmax[some] = np.minimum.reduceat(z, starts), np.maximum.reduceat(z, starts)
+        roof_min[some] = np.minimum.reduceat(np.where(roof_vertex, z, np.inf), starts)
+        roofs[some] = np.add.reduceat(roof_vertex.astype(np.int64), starts)
+    ground = np.array([np.nan if r.get("ground_height") is None else r["ground_height"] for r in batch.rows], float)
+    roof = np.array([np.nan if r.get("roof_height") is None else r["roof_height"] for r in batch.rows], float)
+    ground, roof = np.where(np.isnan(ground), zmin, ground), np.where(np.isnan(roof), zmax, roof)
+    error = np.where(roofs > 0, roof - roof_min, (roof - ground) / 2)
+    return np.column_stack([ground, roof]), error
 
 
 def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0.5) -> list[Mesh]:
@@ -285,11 +306,9 @@ def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0
     # tops: one polygon per footprint polygon, at the roof height
     z_top = roof[ring_owner][vert_ring]
     top_xyz = np.column_stack([ring_xy, z_top])
-    ring_arrays = np.split(top_xyz, ring_start[1:])
-    solids = [Building({}, []) for _ in range(n)]
-    for p in range(len(parts)):
-        solids[owner[p]].polygons.append(Polygon(ring_arrays[poly_offsets[p]:poly_offsets[p + 1]]))
-    tops = [mesh for mesh, _ in lod2_meshes(solids)]
+    tops_polygons = PolygonSet(top_xyz, np.concatenate([[0], np.cumsum(counts)]), poly_offsets.astype(np.int64),
+                               [""] * len(parts), [""] * len(parts))
+    tops = [mesh for mesh, _ in lod2_meshes(tops_polygons, np.searchsorted(owner, np.arange(n + 1)))]
 
     # walls: one quad per edge of every ring (degenerate edges left out)
     nxt = np.where(within + 1 == counts[vert_ring], ring_start[vert_ring], np.arange(len(ring_xy)) + 1)
@@ -317,12 +336,3 @@ def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0
                      np.repeat(np.arange(k), 4), k)
         out.append(merge([top, walls]) if len(top.triangles) else walls)
     return out
-
-
-def lod1_error(building: Building) -> float:
-    """How far the LoD1 block's top departs from the real roof: roof height minus the lowest roof point."""
-    roofs = [r[:, 2] for p in building.polygons if p.surface_type == "RoofSurface" for r in p.rings]
-    ground, roof = heights(building)
-    if roofs:
-        return float(roof - np.concatenate(roofs).min())
-    return float(roof - ground) / 2

@@ -6,25 +6,17 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator
 
 import numpy as np
 
 from ..errors import InputError
 from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
 from . import gpkg_read
+from .polygons import PolygonSet
 
 
 READ_CHUNK = 10_000  # rows (surfaces, building geometries) read and decoded at a time
-
-
-@dataclass
-class Polygon:
-    """One planar polygon: exterior ring then holes, each (N, 3) float64, not closed."""
-
-    rings: list[np.ndarray]
-    surface_type: str = ""
-    surface_id: str = ""
 
 
 def row_id(row: dict) -> str:
@@ -33,16 +25,17 @@ def row_id(row: dict) -> str:
 
 
 @dataclass
-class Building:
-    """A building or building part with its attribute row and outer polygons (source CRS)."""
+class BuildingBatch:
+    """Buildings (or parts) whose polygons are complete: their attribute rows, the WKB of their footprints and
+    their outer polygons (source CRS), those of building i being ``polygons[offsets[i]:offsets[i + 1]]``."""
 
-    row: dict
-    polygons: Sequence[Polygon] = ()
-    footprint: tuple[bytes, ...] = ()  # WKB of the footprints layer's geometries of the building
-    id: str = field(init=False, repr=False, compare=False)  # the row's id as text
+    rows: list[dict]
+    footprints: list[tuple[bytes, ...]]
+    polygons: PolygonSet
+    offsets: np.ndarray
 
-    def __post_init__(self) -> None:
-        self.id = row_id(self.row)
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 @dataclass
@@ -87,27 +80,6 @@ def _rings(geom) -> list[list[np.ndarray]]:
     return out
 
 
-def _polygon_rings(geoms) -> list[list[np.ndarray] | None]:
-    """Rings (unclosed, (N, 3)) of many single polygons at once; None for a missing or empty one."""
-    import shapely
-
-    out: list[list[np.ndarray] | None] = [None] * len(geoms)
-    geoms = np.asarray(geoms, dtype=object)
-    ok = (shapely.get_type_id(geoms) == 3) & ~shapely.is_empty(geoms)
-    for i in np.flatnonzero(~ok):
-        g = geoms[i]
-        if g is not None and not g.is_empty:  # e.g. a MultiPolygon surface: its first polygon
-            out[i] = _rings(g)[0] if _rings(g) else None
-    if not ok.any():
-        return out
-    _, coords, (ring_offsets, poly_offsets) = shapely.to_ragged_array(geoms[ok], include_z=True)
-    coords = np.nan_to_num(coords)
-    ro, po = ring_offsets.tolist(), poly_offsets.tolist()
-    for j, i in enumerate(np.flatnonzero(ok).tolist()):  # each ring without its closing point
-        out[i] = [coords[ro[r]:ro[r + 1] - 1] for r in range(po[j], po[j + 1])]
-    return out
-
-
 def crs_of(path: Path) -> tuple[str, str | None]:
     """The horizontal and vertical CRS recorded in ``sources`` (falling back to the layer's CRS)."""
     layers = _layers(path)
@@ -132,7 +104,7 @@ def crs_of(path: Path) -> tuple[str, str | None]:
 
 
 def read_city_model(path: str | os.PathLike, reporter=None,
-                    consume: Callable[[list[Building]], None] | None = None) -> CityModel:
+                    consume: Callable[[BuildingBatch], None] | None = None) -> CityModel:
     """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
 
     ``consume`` is called with each batch of buildings whose polygons are complete (every building with
@@ -176,38 +148,50 @@ def read_city_model(path: str | os.PathLike, reporter=None,
 
     with_polygons: set[str] = set()
 
-    def complete(done: list[Building]) -> None:
-        with_polygons.update(b.id for b in done)
+    def complete(done: list[str], polygons: PolygonSet, counts) -> None:
+        with_polygons.update(done)
         if consume is not None and done:
-            consume(done)
+            offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+            consume(BuildingBatch([by_id[b] for b in done], [footprints.pop(b, ()) for b in done], polygons, offsets))
 
     if BUILDING_SURFACES.name in layers:
         # streamed: a building's polygons are complete (and consumed) once all its surface rows are read
         remaining = {bid: n for bid, n in gpkg_read.count_by(path, BUILDING_SURFACES.name, "building_id").items()
                      if bid in by_id}
-        got: dict[str, list[Polygon]] = {}
+        pool, owners = PolygonSet.empty(), []   # polygons of the buildings not complete yet, and their ids
         for surf, blobs in gpkg_read.iter_table(path, BUILDING_SURFACES.name, ["id", "building_id", "surface_type"],
                                                 READ_CHUNK):
+            chunk, source = PolygonSet.from_geometries(gpkg_read.decode_geometries(blobs),
+                                                       [r[2] or "" for r in surf], [r[0] or "" for r in surf])
             done = []
-            for (sid, bid, stype), rings in zip(surf, _polygon_rings(gpkg_read.decode_geometries(blobs))):
-                if bid not in by_id:
-                    continue
-                if rings is not None:
-                    got.setdefault(bid, []).append(Polygon(rings, stype or "", sid or ""))
-                remaining[bid] -= 1
-                if not remaining[bid] and bid in got:
-                    done.append(Building(by_id[bid], got.pop(bid), footprints.pop(bid, ())))
-            complete(done)
+            for _, bid, _ in surf:
+                if bid in remaining:
+                    remaining[bid] -= 1
+                    if not remaining[bid]:
+                        done.append(bid)
+            pool = PolygonSet.concat([pool, chunk])
+            owners += [surf[i][1] for i in source.tolist()]
+            rank = {bid: i for i, bid in enumerate(done)}
+            key = np.array([rank.get(bid, -1) for bid in owners], np.int64)
+            ready = np.flatnonzero(key >= 0)
+            counts = np.bincount(key[ready], minlength=len(done))
+            rest = np.flatnonzero((key < 0) & np.array([bid in remaining for bid in owners], bool))
+            batch = pool.take(ready[np.argsort(key[ready], kind="stable")])  # by building, in reading order
+            pool, owners = pool.take(rest), [owners[i] for i in rest.tolist()]
+            has = counts > 0   # a building whose surfaces have no polygon: its own geometry (below)
+            complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
+            for bid in done:
+                del remaining[bid]
     row = 0   # the buildings' own geometry, for those without boundary surfaces
     for ids, blobs in gpkg_read.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK):
         take = [k for k in range(len(ids)) if accepted[row + k] and str(ids[k][0] or "") not in with_polygons]
         row += len(ids)
-        done = []
+        done, polygons = [], []
         for k, geom in zip(take, gpkg_read.decode_geometries([blobs[k] for k in take])):
             if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
-                bid = str(ids[k][0] or "")
-                done.append(Building(by_id[bid], [Polygon(r) for r in _rings(geom)], footprints.pop(bid, ())))
-        complete(done)
+                done.append(str(ids[k][0] or ""))
+                polygons.append(_rings(geom))
+        complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]), [len(p) for p in polygons])
 
     parents = {r.get("parent_id") for r in rows if row_id(r) in with_polygons}
     kept, containers = [], []

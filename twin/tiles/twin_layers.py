@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import gpkg_read
-from .source import Polygon, _layers, _rings, row_id
+from .source import _layers, _rings, row_id
 
 BIM_ELEMENTS = "bim_elements"
 BIM_SPACES = "bim_spaces"
@@ -29,7 +29,7 @@ class BimDetail:
     building_id: str                    # twin building id (buildings.id)
     bim_building_id: str                # IFC GlobalId
     rows: list[dict] = field(default_factory=list)
-    polygons: list[list[Polygon]] = field(default_factory=list)   # per element
+    polygons: list[list[list[np.ndarray]]] = field(default_factory=list)   # per element: its polygons' rings
 
 
 @dataclass
@@ -106,7 +106,7 @@ def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> 
                 if isinstance(row.get(key), dict):
                     row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
             detail.rows.append(row)
-            detail.polygons.append([Polygon(r) for r in _rings(geom)])
+            detail.polygons.append(_rings(geom))
         for gid, n in sorted(unmatched.items()):
             skipped.append(f"BIM building {gid or '(none)'}: {n} element(s) not tiled, the building is not "
                            "part of the twin's buildings (a conflation mismatch)")
