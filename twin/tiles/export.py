@@ -42,7 +42,7 @@ from ..schema import BUILDINGS
 from . import quadtree
 from .frame import EnuFrame, enu_to_gltf
 from .glb import FeatureSet, build_glb, meshopt_available
-from .mesh import Mesh, MeshList, lod1_blocks, lod1_footprints, block_levels, lod2_meshes
+from .mesh import Mesh, MeshList, lod1_blocks, merge, lod1_footprints, block_levels, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
 from .polygons import PolygonSet
 from .source import BuildingBatch, _layers, attribute_rows, read_city_model, row_id
@@ -294,12 +294,15 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
             def encode(node=node, feature_rows=feature_rows):
                 if node.content == "lod1":
                     footprints = shapely.from_wkb(np.array([lod1_wkb[bi] for bi in node.own], dtype=object))
-                    blocks = lod1_blocks(footprints, levels_lod1[node.own])
-                    tile_meshes, tile_surfaces = _to_enu(blocks, frame, geo), None
+                    mesh, sizes = lod1_blocks(footprints, levels_lod1[node.own])
+                    src = mesh.vertices
+                    mesh = mesh._replace(vertices=frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2])))
+                    tile_surfaces = None
                 else:
-                    tile_meshes = [meshes[bi] for bi in node.own]
-                    tile_surfaces = [surface_rows[bi] for bi in node.own]
-                return _tile_content(tile_meshes, tile_surfaces, feature_rows, building_columns,
+                    own = node.own.tolist()
+                    mesh, sizes = merge([meshes[bi] for bi in own]), [len(meshes.vertices[bi]) for bi in own]
+                    tile_surfaces = [surface_rows[bi] for bi in own]
+                return _tile_content(mesh, sizes, tile_surfaces, feature_rows, building_columns,
                                      surface_columns, options, quantize, meshopt,
                                      "../" * (node.key.count("/") + 1) + SCHEMA_NAME)
 
@@ -371,26 +374,20 @@ def _square(previous: Previous, lo: np.ndarray, hi: np.ndarray, centres: np.ndar
     return snapped
 
 
-def _tile_content(tile_meshes: list[Mesh], tile_surfaces: list[list[int]] | None, buildings: np.ndarray,
+def _tile_content(mesh: Mesh, sizes, tile_surfaces: list[range] | None, buildings: np.ndarray,
                   building_columns: list[Column], surface_columns: list[Column] | None,
                   options: ExportOptions, quantize: bool, meshopt: bool,
                   schema_uri: str | None) -> tuple[bytes, tuple, dict]:
-    """One tile's GLB (or b3dm): its buildings' meshes relative to the tile centre."""
-    verts = np.concatenate([m.vertices for m in tile_meshes])
-    sizes = np.array([len(m.vertices) for m in tile_meshes])
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    tris = np.concatenate([m.triangles + o for m, o in zip(tile_meshes, offsets)])
-    building_ids = np.repeat(np.arange(len(tile_meshes)), sizes)  # = row in ``buildings`` (containers after)
-    # polygon numbers over the whole tile, for normals and surface ids
-    poly_counts = np.array([m.polygon_count for m in tile_meshes])
-    poly_offsets = np.concatenate([[0], np.cumsum(poly_counts)[:-1]])
-    polygon = np.concatenate([m.polygon + o for m, o in zip(tile_meshes, poly_offsets)])
+    """One tile's GLB (or b3dm): the ENU ``mesh`` of its buildings, whose vertices are grouped by building
+    (``sizes`` of them each), relative to the tile centre."""
+    verts, tris, polygon = mesh.vertices, mesh.triangles, mesh.polygon   # polygon numbers over the whole tile
+    building_ids = np.repeat(np.arange(len(sizes)), sizes)  # = row in ``buildings`` (containers after)
     lo, hi = verts.min(axis=0), verts.max(axis=0)
 
     gl = enu_to_gltf(verts)
     centre = (gl.min(axis=0) + gl.max(axis=0)) / 2
     local = gl - centre
-    normals = _normals(local, tris, polygon, int(poly_counts.sum()))
+    normals = _normals(local, tris, polygon, mesh.polygon_count)
 
     columns = building_columns
     if tile_surfaces is None:  # LoD1 blocks: what styling and a first click need; the LoD2 tiles hold all

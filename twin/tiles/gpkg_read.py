@@ -94,18 +94,18 @@ def count_by(path: str | Path, layer: str, column: str) -> dict:
         return dict(con.execute(f"SELECT {_quote(column)}, count(*) FROM {_quote(layer)} GROUP BY 1"))
 
 
-def wkb_of(blob: bytes | None) -> bytes | None:
-    """The WKB of a GeoPackage geometry blob (None for NULL, a non-GeoPackage blob or an empty geometry)."""
-    if blob is None or len(blob) < 8 or blob[:2] != b"GP":
-        return None
-    flags = blob[3]
-    if flags & 0x10:  # empty geometry
-        return None
-    return blob[8 + _ENVELOPE.get((flags >> 1) & 7, 0):]
+# header length by the flags byte of a GeoPackage geometry blob; None for an empty geometry
+_HEADER = [None if flags & 0x10 else 8 + _ENVELOPE.get((flags >> 1) & 7, 0) for flags in range(256)]
+
+
+def wkbs_of(blobs: list) -> list[bytes | None]:
+    """The WKB of GeoPackage geometry blobs (None for NULL, a non-GeoPackage blob or an empty geometry)."""
+    return [b[h:] if b is not None and len(b) >= 8 and b[:2] == b"GP" and (h := _HEADER[b[3]]) else None
+            for b in blobs]
 
 
 def decode_geometries(blobs: list) -> np.ndarray:
     """Shapely geometries of GeoPackage geometry blobs (None for NULL or an empty geometry)."""
     import shapely
 
-    return shapely.from_wkb(np.array([wkb_of(b) for b in blobs], dtype=object))
+    return shapely.from_wkb(np.array(wkbs_of(blobs), dtype=object))

@@ -264,9 +264,10 @@ def block_levels(batch: BuildingBatch) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([ground, roof]), error
 
 
-def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0.5) -> list[Mesh]:
+def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0.5) -> tuple[Mesh, np.ndarray]:
     """Blocks of 2D ``footprints`` (shapely array) extruded from ground to roof height (``levels`` (N, 2)):
-    walls and top, the bottom is never seen.
+    walls and top, the bottom is never seen. One mesh of all blocks, each block's vertices (top, then walls)
+    and triangles together in footprint order; and the number of vertices of each block.
 
     Footprints are simplified in one vectorised call; the tops are triangulated with the LoD2
     machinery, the walls (one quad per footprint edge) are built for all blocks at once.
@@ -282,7 +283,7 @@ def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0
     keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
     parts, owner = parts[keep], owner[keep]
     if not len(parts):
-        return [Mesh.empty() for _ in range(n)]
+        return Mesh.empty(), np.zeros(n, np.int64)
     _, coords, (ring_offsets, poly_offsets) = shapely.to_ragged_array(parts, include_z=False)
     # rings without their closing point; exterior counter-clockwise seen from above, holes clockwise:
     # tops face up, walls outwards
@@ -321,18 +322,18 @@ def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0
     quads = np.empty((len(a), 4, 3))
     quads[:, 0, :2], quads[:, 1, :2], quads[:, 2, :2], quads[:, 3, :2] = a, b, b, a
     quads[:, 0, 2], quads[:, 1, 2], quads[:, 2, 2], quads[:, 3, 2] = g, g, r, r
-    wall_verts = quads.reshape(-1, 3)
-    quad_tris = np.array([[0, 1, 2], [0, 2, 3]], np.int64)
-    first = np.searchsorted(edge_owner, np.arange(n), side="left")
-    last = np.searchsorted(edge_owner, np.arange(n), side="right")
-    out = []
-    for bi, top in enumerate(tops):
-        k = int(last[bi] - first[bi])
-        if not k:
-            out.append(top)
-            continue
-        walls = Mesh(wall_verts[4 * first[bi]:4 * last[bi]],
-                     (np.arange(k)[:, None, None] * 4 + quad_tris).reshape(-1, 3),
-                     np.repeat(np.arange(k), 4), k)
-        out.append(merge([top, walls]) if len(top.triangles) else walls)
-    return out
+    quad = np.arange(len(a))
+    top = merge(tops)
+    # tops then walls, each block's vertices and triangles then brought together (stable: tops first)
+    owner = np.concatenate([np.repeat(np.arange(n), [len(m.vertices) for m in tops]), np.repeat(edge_owner, 4)])
+    wall_tris = (quad[:, None, None] * 4 + np.array([[0, 1, 2], [0, 2, 3]])).reshape(-1, 3) + len(top.vertices)
+    tris = np.concatenate([top.triangles, wall_tris])
+    polygon = np.concatenate([top.polygon, np.repeat(quad, 4) + top.polygon_count])
+    order = np.argsort(owner, kind="stable")
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    tris = position[tris]
+    tris = tris[np.argsort(owner[order][tris[:, 0]], kind="stable")]
+    verts = np.concatenate([top.vertices, quads.reshape(-1, 3)])
+    return (Mesh(verts[order], tris, polygon[order], top.polygon_count + len(quad)),
+            np.bincount(owner, minlength=n))

@@ -97,17 +97,22 @@ def _flatten(value, prefix: str, out: dict) -> None:
         out[prefix] = value
 
 
-def _infer(values: list) -> str:
-    present = [v for v in values if v is not None]
-    if not present:
+def _infer(values: list, types: set[type]) -> str:
+    """The type of plain (SQLite / JSON) ``values``, whose types (None's left out) are ``types``."""
+    if not types:
         return "STRING"
-    if all(isinstance(v, bool) for v in present):
-        return "BOOLEAN" if len(present) == len(values) else "STRING"
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+    if types == {bool}:
+        return "BOOLEAN" if None not in values else "STRING"
+    if types == {int}:
+        present = [v for v in values if v is not None]
         return "INT32" if INT32[0] < min(present) and max(present) <= INT32[1] else "INT64"
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+    if types <= {int, float}:
         return "FLOAT64"
     return "STRING"
+
+
+#: the value types a column of each kind may hold as they are (no conversion needed)
+_AS_IS = {"STRING": {str}, "FLOAT64": {float}, "INT32": {int}, "INT64": {int}, "BOOLEAN": {bool}}
 
 
 def _as_type(value, kind: str):
@@ -150,38 +155,37 @@ def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = Non
     """Columns for ``rows`` (dicts, iterated once; ``attributes`` may hold a parsed JSON object), typed over
     all rows."""
     spec_fields = spec_fields or {}
+    json_fields = {k for k, t in spec_fields.items() if t == "json"} | {"attributes"}
     flat_rows = []
-    names: list[str] = []
     seen: set[str] = set()
     for row in rows:
-        flat: dict = {}
-        for key, value in row.items():
-            if spec_fields.get(key) == "json" or (key == "attributes" and isinstance(value, dict)):
-                if isinstance(value, dict):
-                    for k, v in value.items():
-                        _flatten(v, k if k not in row else f"attributes.{k}", flat)
-                elif value is not None:
-                    flat[key] = value
-            else:
-                flat[key] = value
-        for k in flat:
-            if k not in seen:
-                seen.add(k)
-                names.append(k)
+        flat = dict(row)
+        for key in json_fields.intersection(row):
+            value = flat[key]
+            if isinstance(value, dict):     # flattened into "key.path" columns
+                del flat[key]
+                for k, v in value.items():
+                    _flatten(v, k if k not in row else f"attributes.{k}", flat)
+            elif value is None and spec_fields.get(key) == "json":
+                del flat[key]
+        seen.update(flat)
         flat_rows.append(flat)
     # canonical order (the layer's fields, then the others by name): the schema does not depend on which
     # row shows a key first, so adding or removing one object keeps it (incremental export)
-    names = [n for n in spec_fields if n in seen] + sorted(n for n in names if n not in spec_fields)
+    names = [n for n in spec_fields if n in seen] + sorted(n for n in seen if n not in spec_fields)
     taken: set[str] = set()
     columns = []
     for name in names:
         values = [r.get(name) for r in flat_rows]
-        kind = _SPEC_TYPES.get(spec_fields.get(name, ""), None) or _infer(values)
+        types = set(map(type, values)) - {type(None)}
+        kind = _SPEC_TYPES.get(spec_fields.get(name, ""), None) or _infer(values, types)
         if spec_fields.get(name) == "int":
-            kind = _infer([None if v is None else int(v) for v in values])
-        if kind == "BOOLEAN" and any(v is None for v in values):
+            values = [None if v is None else int(v) for v in values]
+            types = {int} if types else set()
+            kind = _infer(values, types)
+        if kind == "BOOLEAN" and None in values:
             kind = "STRING"
-        typed = [_as_type(v, kind) for v in values]
+        typed = values if types <= _AS_IS.get(kind, set()) else [_as_type(v, kind) for v in values]
         enum = None
         if kind == "STRING" and not _is_identifier(name):
             distinct = {v for v in typed if v not in (None, "")}

@@ -141,8 +141,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
     footprints: dict[str, tuple[bytes, ...]] = {}   # as WKB: decoded batch-wise when consumed
     if FOOTPRINTS.name in layers:   # before the polygons: ``consume`` takes the footprints with them
         _, fp, blobs = gpkg_read.read_table(path, FOOTPRINTS.name, columns=["building_id"], decode=False)
-        for (bid,), blob in zip(fp, blobs):
-            wkb = gpkg_read.wkb_of(blob)
+        for (bid,), wkb in zip(fp, gpkg_read.wkbs_of(blobs)):
             if wkb is not None and bid in by_id:
                 footprints[bid] = (*footprints.get(bid, ()), wkb)
 
