@@ -213,10 +213,10 @@ def ifc_file(elements: int) -> Path:
 def stage_ifc(bench: Bench, elements: int) -> None:
     ifc = ifc_file(elements)
     cores = os.cpu_count() or 1
-    ours = [bench.run("ifc", elements, f"geotwin import_ifc, {n} thread{'s' if n > 1 else ''}", "ours",
-                      _stage_cmd("bim", str(ifc), str(bench.work / f"bim-{elements}-{n}.gpkg"), "--threads", str(n)),
-                      elements, "elements", "IFC4", threads=n)
-            for n in sorted({1, cores})]
+    ours = [bench.run("ifc", elements, f"geotwin import_ifc, {_workers(n)}", "ours",
+                      _stage_cmd("bim", str(ifc), str(bench.work / f"bim-{elements}-{n}.gpkg"), "--processes", str(n)),
+                      elements, "elements", "IFC4", processes=n)
+            for n in sorted({0, 1, max(1, cores - 1)})]
     raw = bench.run("ifc", elements, "ifcopenshell.geom.iterator, 1 thread", "peer",
                     _stage_cmd("ifc-iterator", str(ifc), "--threads", "1"), elements, "elements", "IFC4", threads=1)
     peer_out = bench.work / f"py3dtiles-ifc-{elements}"
@@ -226,6 +226,10 @@ def stage_ifc(bench: Bench, elements: int) -> None:
     for entry in ours:
         bench.compare(entry, peer, IFC_TARGET)
     bench.compare(ours[0], raw)
+
+
+def _workers(n: int) -> str:
+    return "geometry in-process" if n == 0 else f"{n} geometry worker{'s' if n > 1 else ''}"
 
 
 def _versions() -> dict:

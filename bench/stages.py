@@ -38,7 +38,7 @@ def tiles(args) -> dict:
 def bim(args) -> dict:
     from geotwin.bim.importer import ImportOptions, import_ifc
 
-    result = import_ifc(args.input, args.output, ImportOptions(threads=args.threads))
+    result = import_ifc(args.input, args.output, ImportOptions(processes=args.processes))
     return {"elements": result.elements, "spaces": result.spaces, "skipped": len(result.skipped),
             "placement": result.placement.method}
 
@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("input")
         if outputs:
             p.add_argument("output")
-        if name in ("bim", "ifc-iterator"):
+        if name == "bim":
+            p.add_argument("--processes", type=int, default=1, help="geometry worker processes (0: in-process)")
+        if name == "ifc-iterator":
             p.add_argument("--threads", type=int, default=1)
         p.set_defaults(func=func)
     args = parser.parse_args(argv)

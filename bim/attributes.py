@@ -154,7 +154,7 @@ class TypedAttributes:
         definitions = self._defined.get(element.id(), ())
         element_type = self.type_of(element)
         if not definitions and element_type is None:
-            return property_sets(element)   # a type object, or an occurrence without any
+            return {} if element.is_a("IfcObject") else property_sets(element)   # e.g. a type object
         psets: dict[str, dict[str, Any]] = {}
         if element_type is not None:
             key = element_type.id()

@@ -61,8 +61,7 @@ def _mesh(product_id: int, geometry) -> Mesh | None:
     return Mesh(product_id, us.get_vertices(geometry), faces)
 
 
-def iterate(model, products: list, reporter: Reporter, threads: int = 1,
-            kernel: str = FAST_KERNEL) -> Iterator[Mesh | Failure]:
+def iterate(model, products: list, reporter: Reporter, kernel: str = FAST_KERNEL) -> Iterator[Mesh | Failure]:
     """Yield a Mesh per product that has a 3D body, or a Failure after every kernel failed.
 
     ``reporter.check()`` runs after each element, so a cancel stops the iteration promptly.
@@ -76,7 +75,7 @@ def iterate(model, products: list, reporter: Reporter, threads: int = 1,
     total = len(wanted)
     shown = -1
     try:
-        iterator = ifcopenshell.geom.iterator(settings(), model, max(1, threads),
+        iterator = ifcopenshell.geom.iterator(settings(), model, 1,
                                               include=[model.by_id(i) for i in sorted(wanted)],
                                               geometry_library=kernel)
         started = iterator.initialize()

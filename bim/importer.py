@@ -17,11 +17,11 @@ from ..twin.progress import Reporter
 from . import attributes, geometry, georef
 from .fit import fit_outline
 from .layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
-from .reader import open_ifc
+from .reader import import_products, open_ifc
+from .workers import Triangulation
 
 OUTLINE_CLASSES = ("IfcWall", "IfcColumn", "IfcCurtainWall")
 FLOOR_CLASSES = ("IfcSlab",)
-SKIPPED_CLASSES = ("IfcFeatureElement", "IfcVirtualElement")
 
 
 @dataclass
@@ -32,7 +32,7 @@ class ImportOptions:
     footprints: list[tuple[str, object]] = field(default_factory=list)  # (id, shapely polygon in target CRS)
     footprint_id: str | None = None
     fit_height: float | None = None
-    threads: int = 1
+    processes: int = 1    # geometry worker processes (bim/workers.py); 0 triangulates in the import's thread
 
 
 @dataclass
@@ -74,11 +74,6 @@ class _Kinds:
                                     else OUTLINE if any(product.is_a(c) for c in OUTLINE_CLASSES)
                                     else FLOOR if any(product.is_a(c) for c in FLOOR_CLASSES) else OTHER)
         return self._by_class[name]
-
-
-def _products(model) -> list:
-    elements = [e for e in model.by_type("IfcElement") if not any(e.is_a(c) for c in SKIPPED_CLASSES)]
-    return elements + list(model.by_type("IfcSpace"))
 
 
 def _without_geometry(items: list[_Item], products: list, skipped: set[str]) -> list[tuple[object, list[int]]]:
@@ -244,11 +239,19 @@ def _naming(path: Path) -> Iterator[None]:
 
 def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: ImportOptions,
                reporter: Reporter | None = None) -> ImportResult:
-    """Read, georeference and write one IFC file; the GeoPackage appears only when everything succeeded."""
+    """Read, georeference and write one IFC file; the GeoPackage appears only when everything succeeded.
+
+    The geometry workers start first and read the file while the import reads it too.
+    """
+    path = Path(path)
+    with Triangulation(path, options.processes) as triangulation:
+        return _import(path, output, options, reporter or Reporter(), triangulation)
+
+
+def _import(path: Path, output: str | os.PathLike, options: ImportOptions, reporter: Reporter,
+            triangulation: Triangulation) -> ImportResult:
     import ifcopenshell.util.unit as unit
 
-    reporter = reporter or Reporter()
-    path = Path(path)
     source = path.name
     warnings: list[str] = []
     reporter.info(f"reading {path}")
@@ -275,7 +278,7 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
     storeys = {s.id(): s for s in model.by_type("IfcBuildingStorey")}
     elevations = storey_elevations(model, length_m)
 
-    products = _products(model)
+    products = import_products(model)
     reporter.info(f"triangulating {len(products)} elements and rooms")
     crs = georef.target_horizontal(options.target_crs)
     crs_text = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.to_wkt()
@@ -287,7 +290,7 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
             writer.ensure_layer(spec)
         rows = _Rows(model, writer, source, units, elevations)
         kinds = _Kinds()
-        meshes = geometry.iterate(model, products, _Scaled(reporter, 0, 85), options.threads)
+        meshes = triangulation.results(model, products, _Scaled(reporter, 0, 85))
         for batch in _batched(meshes, BATCH):
             ready: list[_Item] = []
             for result in batch:

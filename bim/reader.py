@@ -90,10 +90,20 @@ def _supported_schema(path: Path, data: bytes, warnings: list[str]) -> bytes:
     raise InputError(f"unsupported IFC schema {declared} (supported: IFC2X3, IFC4, IFC4X3)", path=str(path))
 
 
-def open_ifc(path: str | Path, warnings: list[str] | None = None):
+SKIPPED_CLASSES = ("IfcFeatureElement", "IfcVirtualElement")
+
+
+def import_products(model) -> list:
+    """The products an import reads: every element but openings and virtual ones, then the rooms."""
+    elements = [e for e in model.by_type("IfcElement") if not any(e.is_a(c) for c in SKIPPED_CLASSES)]
+    return elements + list(model.by_type("IfcSpace"))
+
+
+def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True):
     """Open and validate an IFC file; raise InputError with the file and line when it is unusable.
 
-    Recoverable oddities are appended to ``warnings``.
+    Recoverable oddities are appended to ``warnings``. ``check_types=False`` skips the check that every
+    entity type exists in the declared schema (for a second reader of a file already checked).
     """
     import ifcopenshell
 
@@ -104,13 +114,17 @@ def open_ifc(path: str | Path, warnings: list[str] | None = None):
     data = _step_bytes(path)
     _check_step(path, data)
     n_warnings = len(warnings)
-    data = _supported_schema(path, data, warnings)
+    supported = _supported_schema(path, data, warnings)
     prerelease = len(warnings) > n_warnings
     try:
-        model = ifcopenshell.file.from_string(data.decode("utf-8", errors="replace"))
+        if supported is data and data.startswith(_MAGIC) and not zipfile.is_zipfile(path):
+            model = ifcopenshell.open(str(path))   # parsed straight from the file: no text copy in Python
+        else:
+            model = ifcopenshell.file.from_string(supported.decode("utf-8", errors="replace"))
     except (ifcopenshell.Error, RuntimeError, ValueError) as err:
         raise InputError(f"ifcopenshell cannot read the file: {err}", path=str(path)) from err
-    _check_schema(path, data, model.schema_identifier, warnings if prerelease else None)
+    if check_types:
+        _check_schema(path, supported, model.schema_identifier, warnings if prerelease else None)
     if not model.by_type("IfcProject"):
         raise InputError("the file has no IfcProject", path=str(path))
     return model

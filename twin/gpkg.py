@@ -30,6 +30,9 @@ class GpkgWriter:
     """Buffers rows per layer and appends them in batches, so memory stays flat."""
 
     def __init__(self, path: str | os.PathLike, crs: str | None, batch_size: int = 5000) -> None:
+        from pyogrio.raw import write   # imported now (it pulls in geopandas), not at the first flush
+
+        self._write = write
         self.path = Path(path)
         self.crs = crs
         self.batch_size = batch_size
@@ -86,8 +89,6 @@ class GpkgWriter:
         return self._crs_cache
 
     def _flush(self, name: str) -> None:
-        from pyogrio.raw import write
-
         spec, rows, geoms = self._buffers[name]
         if not rows and name in self._created:
             return
@@ -105,7 +106,7 @@ class GpkgWriter:
             kwargs["crs"] = self._crs_text()
         if name in self._created:
             kwargs["append"] = True
-        write(self.path, **kwargs)
+        self._write(self.path, **kwargs)
         self._created.add(name)
         self.counts[name] = self.counts.get(name, 0) + len(rows)
         rows.clear()

@@ -161,7 +161,7 @@ class ImportIfc(GeoTwinAlgorithm):
             georeferencing=method, target_crs=target.authid() or target.toWkt(), manual=manual,
             footprints=footprints, footprint_id=self.parameterAsString(parameters, self.FOOTPRINT_ID, context) or None,
             fit_height=self._number(parameters, self.HEIGHT, context) if method != "manual" else None,
-            threads=max(1, min(2, os.cpu_count() or 1)))
+            processes=max(1, min(4, (os.cpu_count() or 2) - 1)))
         steps.setCurrentStep(1)
         try:
             result = import_ifc(path, output, options, self.reporter(steps))

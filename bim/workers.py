@@ -1,0 +1,204 @@
+"""Triangulation in worker processes beside the import.
+
+ifcopenshell's geometry iterator holds Python's global interpreter lock, so in one process the
+kernel and the import's own work (attributes, footprints, GeoPackage) take turns. A worker process
+opens the same file, triangulates its share of the products and streams the meshes back through
+a pipe while the import works on the ones already received. A kernel crash ends the worker, not
+the import (nor QGIS): the products it did not deliver are triangulated in the import's own thread.
+
+The interpreter is ``sys.executable`` when that is Python, else the ``python3`` of the running
+installation; the environment variable GEOTWIN_PYTHON names another one.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..twin.progress import Reporter
+from . import geometry
+from .geometry import FAST_KERNEL, Failure, Mesh
+
+# product id, vertex count, triangle count, length of the failure reason (0: a mesh follows)
+_HEADER = struct.Struct("<qiiI")
+_END = -1                      # product id of the frame that closes a complete stream
+_PACKAGE = __package__.rpartition(".")[0]  # the plugin package, whatever its folder is called
+_QUEUE_SIZE = 2000             # meshes waiting for the import; a full queue makes the workers wait
+
+
+def python_executable() -> str | None:
+    """The Python interpreter that runs the workers, or None when none is found."""
+    override = os.environ.get("GEOTWIN_PYTHON")
+    if override:
+        return override
+    if Path(sys.executable).name.lower().startswith("python"):
+        return sys.executable
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (Path(sys.exec_prefix) / "bin" / f"python{version}", Path(sys.exec_prefix) / "bin" / "python3",
+                      Path(sys.exec_prefix) / "python.exe"):
+        if candidate.is_file():
+            return str(candidate)
+    return shutil.which("python3")
+
+
+class _Worker:
+    """One worker process and the thread that turns its frames into meshes."""
+
+    def __init__(self, python: str, path: Path, share: int, shares: int, kernel: str, out: queue.Queue) -> None:
+        self.stderr = tempfile.TemporaryFile()
+        root = str(Path(__file__).absolute().parents[2])   # the folder holding the plugin package
+        code = (f"import sys; sys.path.insert(0, {root!r}); "
+                f"from {_PACKAGE}.bim.workers import serve; serve(sys.argv[1:])")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "PYTHONSAFEPATH": "1"}
+        self.process = subprocess.Popen([python, "-c", code, str(path), str(share), str(shares), kernel],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
+                                        creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows
+        self.complete = False
+        self.received: set[int] = set()
+        self._out = out
+        self._thread = threading.Thread(target=self._read, name=f"ifc worker {share}", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        try:
+            while len(head := stream.read(_HEADER.size)) == _HEADER.size:
+                product_id, n_verts, n_faces, n_reason = _HEADER.unpack(head)
+                if product_id == _END:
+                    self.complete = True
+                    break
+                if n_reason:
+                    result: Mesh | Failure = Failure(product_id, stream.read(n_reason).decode("utf-8", "replace"))
+                else:
+                    verts = np.frombuffer(stream.read(24 * n_verts), dtype="<f8").reshape(-1, 3)
+                    faces = np.frombuffer(stream.read(12 * n_faces), dtype="<i4").reshape(-1, 3)
+                    result = Mesh(product_id, verts, faces)
+                self.received.add(product_id)
+                self._out.put(result)
+        except (OSError, ValueError):  # the pipe broke or was closed by stop(): the stream is incomplete
+            pass
+        finally:
+            self._out.put(self)   # this worker has finished
+
+    def failure(self) -> str:
+        """Why the worker stopped early: its exit code and the end of its error output."""
+        code = self.process.wait()
+        self.stderr.seek(0)
+        lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        return f"exit code {code}" + (f": {lines[-1]}" if lines else "")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+    def close(self) -> None:
+        self.process.stdout.close()
+        self.stderr.close()
+
+
+class Triangulation:
+    """Worker processes started on entering (before the import opens the file itself), stopped on exit."""
+
+    def __init__(self, path: str | os.PathLike, processes: int, kernel: str = FAST_KERNEL) -> None:
+        self.path = Path(path)
+        self.processes = max(0, processes)
+        self.kernel = kernel
+        self.workers: list[_Worker] = []
+        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUE_SIZE)
+        self.start_error: str | None = None
+
+    def __enter__(self) -> Triangulation:
+        python = python_executable() if self.processes else None
+        if self.processes and python is None:
+            self.start_error = "no Python interpreter found for the worker processes (set GEOTWIN_PYTHON)"
+        if python:
+            try:
+                self.workers = [_Worker(python, self.path, k, self.processes, self.kernel, self._queue)
+                                for k in range(self.processes)]
+            except OSError as err:
+                self.start_error = f"cannot start {python}: {err}"
+                self._stop()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        for worker in self.workers:
+            worker.kill()
+        while any(w._thread.is_alive() for w in self.workers):   # a reader may wait on a full queue
+            try:
+                while True:
+                    self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            for worker in self.workers:
+                worker._thread.join(0.05)
+        for worker in self.workers:
+            worker.close()
+        self.workers = []
+
+    def results(self, model, products: list, reporter: Reporter) -> Iterator[Mesh | Failure]:
+        """Each product's mesh (or failure), in the order they arrive; products without a body yield nothing."""
+        if not self.workers:
+            if self.start_error:
+                reporter.warning(f"{self.start_error}; triangulating in the import's own thread")
+            yield from geometry.iterate(model, products, reporter)
+            return
+        total, done, shown, running = max(1, len(products)), 0, -1, len(self.workers)
+        while running:
+            reporter.check()
+            try:
+                result = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if isinstance(result, _Worker):
+                running -= 1
+                continue
+            done += 1
+            percent = 100 * done // total
+            if percent != shown:
+                reporter.progress(float(percent))
+                shown = percent
+            yield result
+        missing = []
+        for k, worker in enumerate(self.workers):
+            if not worker.complete:
+                share = [p for p in products[k::self.processes] if p.id() not in worker.received]
+                reporter.warning(f"the geometry worker stopped early ({worker.failure()}); triangulating its "
+                                 f"{len(share)} remaining products in the import's own thread")
+                missing += share
+        if missing:
+            yield from geometry.iterate(model, missing, reporter)
+
+
+def serve(argv: list[str]) -> None:
+    """Worker entry point: ``PATH SHARE SHARES KERNEL``; writes frames to standard output."""
+    from .reader import import_products, open_ifc
+
+    path, share, shares, kernel = Path(argv[0]), int(argv[1]), int(argv[2]), argv[3]
+    out = sys.stdout.buffer
+    model = open_ifc(path, check_types=False)   # the import checks the types itself
+    products = import_products(model)[share::shares]
+    for result in geometry.iterate(model, products, Reporter(), kernel=kernel):
+        if isinstance(result, Failure):
+            reason = result.reason.encode("utf-8")
+            out.write(_HEADER.pack(result.product_id, 0, 0, len(reason)) + reason)
+        else:
+            verts = np.ascontiguousarray(result.verts, dtype="<f8")
+            faces = np.ascontiguousarray(result.faces, dtype="<i4")
+            out.write(_HEADER.pack(result.product_id, len(verts), len(faces), 0))
+            out.write(verts.tobytes())
+            out.write(faces.tobytes())
+    out.write(_HEADER.pack(_END, 0, 0, 0))
+    out.flush()
