@@ -40,7 +40,7 @@ from ..heights import Georeferencer, resolve_height_model
 from ..progress import Reporter
 from ..schema import BUILDINGS
 from . import quadtree
-from .frame import EnuFrame, enu_to_gltf
+from .frame import EnuFrame, enu_to_gltf, georeference
 from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, MeshList, lod1_blocks, merge, lod1_footprints, block_levels, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
@@ -131,14 +131,14 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         digests = object_digests(batch.rows, batch.polygons, batch.offsets, batch.footprints)
         first = batch.offsets.tolist()
         for i, (row, (mesh, kept)) in enumerate(zip(batch.rows, meshes)):
-            surfaces = ()
+            bid, surfaces = row_id(row), ()
             if per_surface:
-                bid, p0 = row_id(row), first[i]
+                p0 = first[i]
                 surfaces = tuple({"id": batch.polygons.surface_id[p0 + k], "building_id": bid,
                                   "surface_type": batch.polygons.surface_type[p0 + k]} for k in kept)
             lod1 = (float(errors[i]), (float(levels[i, 0]), float(levels[i, 1])), footprints[i]) \
                 if i in footprints else (0.0, (0.0, 0.0), None)
-            built[row_id(row)] = (*mesh, surfaces, digests[i], *lod1, first[i + 1] - first[i] - len(kept))
+            built[bid] = (*mesh, surfaces, digests[i], *lod1, first[i + 1] - first[i] - len(kept))
 
     model = read_city_model(gpkg, reporter, consume)
     if not model.rows:
@@ -213,7 +213,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         part = meshes.vertices[start:start + CHUNK]
         counts = np.array([len(v) for v in part])
         src = np.concatenate(part)
-        enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
+        enu = georeference(geo, frame, src)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         for j, (s, c) in enumerate(zip(starts.tolist(), counts.tolist()), start):
             meshes.vertices[j] = enu[s:s + c].copy()  # its own buffer: freed once its tile is written
@@ -295,8 +295,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
                 if node.content == "lod1":
                     footprints = shapely.from_wkb(np.array([lod1_wkb[bi] for bi in node.own], dtype=object))
                     mesh, sizes = lod1_blocks(footprints, levels_lod1[node.own])
-                    src = mesh.vertices
-                    mesh = mesh._replace(vertices=frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2])))
+                    mesh = mesh._replace(vertices=georeference(geo, frame, mesh.vertices))
                     tile_surfaces = None
                 else:
                     own = node.own.tolist()
@@ -352,8 +351,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
 
 def _to_enu(meshes: list[Mesh], frame: EnuFrame, geo: Georeferencer) -> list[Mesh]:
     """The meshes with their source vertices georeferenced into the ENU frame (one transformation for all)."""
-    src = np.concatenate([m.vertices for m in meshes])
-    enu = frame.to_enu(geo.to_ecef(src[:, 0], src[:, 1], src[:, 2]))
+    enu = georeference(geo, frame, np.concatenate([m.vertices for m in meshes]))
     ends = np.cumsum([len(m.vertices) for m in meshes]).tolist()
     return [m._replace(vertices=enu[e - len(m.vertices):e]) for m, e in zip(meshes, ends)]
 

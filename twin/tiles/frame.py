@@ -1,8 +1,12 @@
 """The tileset's local frame: east-north-up at a centre point, and glTF's y-up axes."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from pyproj import Transformer
+
+from ..heights import ECEF, GEOGRAPHIC_3D, Georeferencer
 
 
 class EnuFrame:
@@ -30,6 +34,23 @@ class EnuFrame:
         m[:3, :3] = self.rotation.T
         m[:3, 3] = self.origin
         return [float(v) for v in m.T.reshape(-1)]
+
+
+@lru_cache(maxsize=1)
+def _geographic_to_ecef() -> Transformer:
+    return Transformer.from_crs(GEOGRAPHIC_3D, ECEF, always_xy=True)
+
+
+def georeference(geo: Georeferencer, frame: EnuFrame, xyz: np.ndarray) -> np.ndarray:
+    """Source (x, y, normal height) (N, 3) to ENU, as ``frame.to_enu(geo.to_ecef(...))`` does; the horizontal
+    transformation and the height model are evaluated once per distinct (x, y) (a building's walls share
+    them with its roof and ground), only the ellipsoidal heights to ECEF once per vertex."""
+    xy = np.ascontiguousarray(xyz[:, :2], dtype=np.float64)
+    distinct, inverse = np.unique(xy.view(np.complex128).ravel(), return_inverse=True)
+    lon, lat, undulation = geo.to_geographic(distinct.real, distinct.imag, np.zeros(len(distinct)))
+    inverse = inverse.ravel()
+    ecef = _geographic_to_ecef().transform(lon[inverse], lat[inverse], xyz[:, 2] + undulation[inverse])
+    return frame.to_enu(np.column_stack(ecef))
 
 
 def enu_to_gltf(enu: np.ndarray) -> np.ndarray:

@@ -40,8 +40,9 @@ def digest(*parts) -> str:
 
 def object_digests(rows: list[dict], polygons: PolygonSet, offsets: np.ndarray,
                    extras: list[tuple[bytes, ...]] | None = None) -> list[str]:
-    """Digest of every object: its attribute row (its items' repr: sqlite values), the semantics and ring sizes
-    of its polygons (``offsets[i]:offsets[i + 1]``) and all their coordinates, then its ``extras`` bytes."""
+    """Digest of every object: its attribute row (repr of its keys and values: sqlite values), the semantics
+    and ring sizes of its polygons (``offsets[i]:offsets[i + 1]``) and all their coordinates, then its
+    ``extras`` bytes."""
     po, ro = polygons.poly_offsets, polygons.ring_offsets
     sizes = np.diff(ro).astype(np.int64)
     coords = np.ascontiguousarray(polygons.coords, dtype=np.float64)
@@ -50,7 +51,7 @@ def object_digests(rows: list[dict], polygons: PolygonSet, offsets: np.ndarray,
     at, ring_at, vertex_at = offsets.tolist(), po[offsets].tolist(), ro[po[offsets]].tolist()
     out = []
     for k, row in enumerate(rows):
-        h = hashlib.sha256(repr(sorted(row.items())).encode("utf-8"))
+        h = hashlib.sha256(f"{tuple(row)!r}\x1f{tuple(row.values())!r}".encode("utf-8"))
         h.update("\x1e".join(semantics[at[k]:at[k + 1]]).encode("utf-8"))
         h.update(sizes[ring_at[k]:ring_at[k + 1]])
         h.update(coords[vertex_at[k]:vertex_at[k + 1]])

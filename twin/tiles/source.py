@@ -4,6 +4,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from collections import Counter
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -163,24 +165,23 @@ def read_city_model(path: str | os.PathLike, reporter=None,
             chunk, source = PolygonSet.from_geometries(gpkg_read.decode_geometries(blobs),
                                                        [r[2] or "" for r in surf], [r[0] or "" for r in surf])
             done = []
-            for _, bid, _ in surf:
+            for bid, n in Counter(map(itemgetter(1), surf)).items():
                 if bid in remaining:
-                    remaining[bid] -= 1
+                    remaining[bid] -= n
                     if not remaining[bid]:
                         done.append(bid)
+                        del remaining[bid]
             pool = PolygonSet.concat([pool, chunk])
-            owners += [surf[i][1] for i in source.tolist()]
+            owners += map(itemgetter(1), map(surf.__getitem__, source.tolist()))
             rank = {bid: i for i, bid in enumerate(done)}
-            key = np.array([rank.get(bid, -1) for bid in owners], np.int64)
+            key = np.fromiter(map(rank.get, owners, itertools.repeat(-1)), np.int64, len(owners))
             ready = np.flatnonzero(key >= 0)
             counts = np.bincount(key[ready], minlength=len(done))
-            rest = np.flatnonzero((key < 0) & np.array([bid in remaining for bid in owners], bool))
+            rest = np.flatnonzero((key < 0) & np.fromiter(map(remaining.__contains__, owners), bool, len(owners)))
             batch = pool.take(ready[np.argsort(key[ready], kind="stable")])  # by building, in reading order
             pool, owners = pool.take(rest), [owners[i] for i in rest.tolist()]
             has = counts > 0   # a building whose surfaces have no polygon: its own geometry (below)
             complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
-            for bid in done:
-                del remaining[bid]
     row = 0   # the buildings' own geometry, for those without boundary surfaces
     for ids, blobs in gpkg_read.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK):
         take = [k for k in range(len(ids)) if accepted[row + k] and str(ids[k][0] or "") not in with_polygons]
