@@ -64,19 +64,21 @@ def _mesh(product_id: int, geometry) -> Mesh | None:
 def iterate(model, products: list, reporter: Reporter, kernel: str = FAST_KERNEL) -> Iterator[Mesh | Failure]:
     """Yield a Mesh per product that has a 3D body, or a Failure after every kernel failed.
 
-    ``reporter.check()`` runs after each element, so a cancel stops the iteration promptly.
+    One kernel thread: ifcopenshell's multi-threaded iterator was slower on every file measured
+    (bim/workers.py runs the iterator beside the import instead). Whether a product has a body is
+    asked only of those the iterator did not triangulate. ``reporter.check()`` runs after each
+    element, so a cancel stops the iteration promptly.
     """
     import ifcopenshell.geom
 
-    wanted = {p.id() for p in products if has_body(p)}
-    if not wanted:
+    by_id = {p.id(): p for p in products}
+    if not by_id:
         return
     done: set[int] = set()
-    total = len(wanted)
+    total = len(by_id)
     shown = -1
     try:
-        iterator = ifcopenshell.geom.iterator(settings(), model, 1,
-                                              include=[model.by_id(i) for i in sorted(wanted)],
+        iterator = ifcopenshell.geom.iterator(settings(), model, 1, include=list(by_id.values()),
                                               geometry_library=kernel)
         started = iterator.initialize()
     except Exception:  # noqa: BLE001 - the kernel refused the whole file: triangulate element by element
@@ -85,12 +87,12 @@ def iterate(model, products: list, reporter: Reporter, kernel: str = FAST_KERNEL
         while True:
             reporter.check()
             shape = iterator.get()
-            if shape.id in wanted and shape.id not in done:
+            if shape.id in by_id and shape.id not in done:
                 done.add(shape.id)
                 mesh = _mesh(shape.id, shape.geometry)
                 if mesh is not None:
                     yield mesh
-                else:
+                elif has_body(by_id[shape.id]):
                     yield Failure(shape.id, "the geometry has no triangles")
                 percent = 100 * len(done) // total
                 if percent != shown:
@@ -98,9 +100,10 @@ def iterate(model, products: list, reporter: Reporter, kernel: str = FAST_KERNEL
                     shown = percent
             if not iterator.next():
                 break
-    for product_id in sorted(wanted - done):
+    for product_id in sorted(by_id.keys() - done):
         reporter.check()
-        yield _retry(model.by_id(product_id))
+        if has_body(by_id[product_id]):
+            yield _retry(by_id[product_id])
 
 
 def _retry(product) -> Mesh | Failure:
