@@ -40,7 +40,7 @@ from ..heights import Georeferencer, resolve_height_model
 from ..progress import Reporter
 from ..schema import BUILDINGS
 from . import quadtree
-from .frame import EnuFrame, enu_to_gltf, georeference
+from .frame import EnuFrame, bounds, enu_to_gltf, georeference
 from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, MeshList, lod1_blocks, merge, lod1_footprints, block_levels, lod2_meshes
 from .metadata import Column, build_columns, schema as metadata_schema
@@ -204,7 +204,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     src_lo, src_hi = np.full(3, np.inf), np.full(3, -np.inf)
     for start in range(0, len(meshes), CHUNK):
         src = np.concatenate(meshes.vertices[start:start + CHUNK])
-        src_lo, src_hi = np.minimum(src_lo, src.min(axis=0)), np.maximum(src_hi, src.max(axis=0))
+        a, b = bounds(src)
+        src_lo, src_hi = np.minimum(src_lo, a), np.maximum(src_hi, b)
     src_centre = np.round((src_lo + src_hi) / 2 / FRAME_GRID) * FRAME_GRID
     frame_origin = [float(src_centre[0]), float(src_centre[1]), float(np.floor(src_lo[2]))]
     frame = EnuFrame(geo.to_ecef([frame_origin[0]], [frame_origin[1]], [frame_origin[2]])[0])
@@ -217,8 +218,9 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         for j, (s, c) in enumerate(zip(starts.tolist(), counts.tolist()), start):
             meshes.vertices[j] = enu[s:s + c].copy()  # its own buffer: freed once its tile is written
-        lo[start:start + len(part)] = np.minimum.reduceat(enu, starts)   # every mesh has vertices
-        hi[start:start + len(part)] = np.maximum.reduceat(enu, starts)
+        for j in range(3):   # every mesh has vertices
+            lo[start:start + len(part), j] = np.minimum.reduceat(enu[:, j], starts)
+            hi[start:start + len(part), j] = np.maximum.reduceat(enu[:, j], starts)
         del src, enu
     centres = (lo + hi) / 2
     reporter.check()
@@ -380,10 +382,10 @@ def _tile_content(mesh: Mesh, sizes, tile_surfaces: list[range] | None, building
     (``sizes`` of them each), relative to the tile centre."""
     verts, tris, polygon = mesh.vertices, mesh.triangles, mesh.polygon   # polygon numbers over the whole tile
     building_ids = np.repeat(np.arange(len(sizes)), sizes)  # = row in ``buildings`` (containers after)
-    lo, hi = verts.min(axis=0), verts.max(axis=0)
+    lo, hi = bounds(verts)
 
     gl = enu_to_gltf(verts)
-    centre = (gl.min(axis=0) + gl.max(axis=0)) / 2
+    centre = sum(bounds(gl)) / 2
     local = gl - centre
     normals = _normals(local, tris, polygon, mesh.polygon_count)
 
@@ -575,7 +577,7 @@ def _feature_content(meshes: list[Mesh], columns: list[Column], class_name: str,
     poly_offsets = np.concatenate([[0], np.cumsum(poly_counts)[:-1]])
     polygon = np.concatenate([m.polygon + o for m, o in zip(meshes, poly_offsets)])
     gl = enu_to_gltf(verts)
-    centre = (gl.min(axis=0) + gl.max(axis=0)) / 2
+    centre = sum(bounds(gl)) / 2
     local = gl - centre
     normals = _normals(local, tris, polygon, int(poly_counts.sum()))
     ids = np.repeat(np.arange(len(meshes)), sizes)
@@ -583,7 +585,7 @@ def _feature_content(meshes: list[Mesh], columns: list[Column], class_name: str,
     result = build_glb(local, normals, tris, features, translation=centre, quantize=quantize, meshopt=meshopt,
                        max_error=options.max_quantization_error)
     info = {"quantized": result.quantized, "quantization_error": result.max_quantization_error, **result.stats}
-    return result.data, (verts.min(axis=0), verts.max(axis=0)), info
+    return result.data, bounds(verts), info
 
 
 def _marker(centre: np.ndarray, radius: float = MARKER_RADIUS) -> Mesh:

@@ -36,6 +36,13 @@ class EnuFrame:
         return [float(v) for v in m.T.reshape(-1)]
 
 
+def bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column minimum and maximum of (N, k) ``points`` (a column at a time: numpy's ``min(axis=0)`` is
+    several times slower on a C-ordered array of few columns)."""
+    return (np.array([points[:, j].min() for j in range(points.shape[1])]),
+            np.array([points[:, j].max() for j in range(points.shape[1])]))
+
+
 @lru_cache(maxsize=1)
 def _geographic_to_ecef() -> Transformer:
     return Transformer.from_crs(GEOGRAPHIC_3D, ECEF, always_xy=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .frame import bounds
 from .metadata import Column, schema as metadata_schema
 
 FLOAT, UBYTE, BYTE, USHORT, SHORT, UINT = 5126, 5121, 5120, 5123, 5122, 5125
@@ -117,8 +118,8 @@ class _Builder:
 
 def _quantize(positions: np.ndarray, max_error: float) -> tuple[np.ndarray, np.ndarray, float, float] | None:
     """UNSIGNED_SHORT positions, offset and uniform scale, and the max 3D error; None if above ``max_error``."""
-    lo = positions.min(axis=0)
-    extent = float((positions.max(axis=0) - lo).max())
+    lo, hi = bounds(positions)
+    extent = float((hi - lo).max())
     scale = max(extent, 1e-6) / QUANT_STEPS
     q = np.clip(np.rint((positions - lo) / scale), 0, QUANT_STEPS).astype(np.uint16)
     error = float(np.linalg.norm(q.astype(np.float64) * scale + lo - positions, axis=1).max())
@@ -151,7 +152,7 @@ def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray,
         padded = np.zeros((n, 4), np.uint16)
         padded[:, :3] = q
         view = b.vertex_view(padded, ARRAY_BUFFER, "ATTRIBUTES")
-        attributes["POSITION"] = b.accessor(view, USHORT, n, "VEC3", minmax=(q.min(axis=0), q.max(axis=0)))
+        attributes["POSITION"] = b.accessor(view, USHORT, n, "VEC3", minmax=bounds(q))
         node["translation"] = [float(v) for v in translation + lo]
         node["scale"] = [scale] * 3
         nq = np.zeros((n, 4), np.int8)
@@ -163,7 +164,7 @@ def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray,
         qerror = 0.0
         p32 = positions.astype(np.float32)
         view = b.vertex_view(p32, ARRAY_BUFFER, "ATTRIBUTES")
-        attributes["POSITION"] = b.accessor(view, FLOAT, n, "VEC3", minmax=(p32.min(axis=0), p32.max(axis=0)))
+        attributes["POSITION"] = b.accessor(view, FLOAT, n, "VEC3", minmax=bounds(p32))
         view = b.vertex_view(normals.astype(np.float32), ARRAY_BUFFER, "ATTRIBUTES")
         attributes["NORMAL"] = b.accessor(view, FLOAT, n, "VEC3")
         node["translation"] = [float(v) for v in translation]
