@@ -42,7 +42,7 @@ from ..schema import BUILDINGS
 from . import quadtree
 from .frame import EnuFrame, bounds, enu_to_gltf, georeference
 from .glb import FeatureSet, build_glb, meshopt_available
-from .mesh import Mesh, MeshList, lod1_blocks, merge, lod1_footprints, block_levels, lod2_meshes
+from .mesh import Mesh, MeshList, block_levels, lod1_blocks, lod1_footprints, lod2_meshes, merge
 from .metadata import Column, build_columns, schema as metadata_schema
 from .polygons import PolygonSet
 from .source import BuildingBatch, _layers, attribute_rows, read_city_model, row_id

@@ -97,6 +97,8 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _convex_fans(v: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For hole-free rings at once (``v`` their concatenated vertices, ``counts`` their sizes): Newell
     normals, which are convex, and which are degenerate."""
+    if not len(counts):
+        return np.zeros((0, 3)), np.zeros(0, bool), np.zeros(0, bool)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     idx = np.arange(len(v))
     owner = np.repeat(np.arange(len(counts)), counts)
@@ -115,9 +117,10 @@ def _convex_fans(v: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
     return normal, convex, degenerate
 
 
-def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[Mesh, list[int]]]:
-    """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated; with
-    each mesh, the index (within the building's) of the polygons it kept.
+def triangulate(polygons: PolygonSet, offsets: np.ndarray) -> tuple[Mesh, np.ndarray, np.ndarray]:
+    """All buildings' polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated into one
+    mesh, grouped by building: vertices, triangles and polygon numbers building by building, each building's
+    fanned polygons first, then the others. Also, per mesh polygon, its building and its source polygon.
 
     Convex polygons without holes (most building faces) are fanned in one vectorised pass over
     all buildings; the others (holes, concave outlines) go through earcut one by one.
@@ -130,58 +133,62 @@ def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[Mesh, l
     size[rings > 0] = ro[first[rings > 0] + 1] - ro[first[rings > 0]]
     building = np.repeat(np.arange(n), np.diff(offsets))
     single = (rings == 1) & (size >= 3)
-    others: dict[int, list[int]] = {}   # building -> its polygons for earcut
-    for p in np.flatnonzero(~single).tolist():
-        others.setdefault(int(building[p]), []).append(p)
-    per_building: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int]] | None] = [None] * n
     candidates = np.flatnonzero(single)
-    if len(candidates):
-        all_counts = size[candidates]
-        all_verts = polygons.coords[ranges(ro[first[candidates]], all_counts)]
-        _, convex, degenerate = _convex_fans(all_verts, all_counts)
-        ob, op = building[candidates], candidates
-        for bi, pi in zip(ob[~convex & ~degenerate].tolist(), op[~convex & ~degenerate].tolist()):
-            others.setdefault(bi, []).append(pi)
-        sel = np.flatnonzero(convex)
-        counts = all_counts[sel]
-        verts = all_verts[np.repeat(convex, all_counts)]
-        vstart = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        ntri = counts - 2
-        tri_poly = np.repeat(np.arange(len(sel)), ntri)
-        k = ranges(np.ones(len(ntri), np.int64), ntri)
-        base = vstart[tri_poly]
-        tris = np.column_stack([base, base + k, base + k + 1])
-        vert_poly = np.repeat(np.arange(len(sel)), counts)
-        # slices per building (polygons are in building order)
-        b_of_poly = ob[sel]
-        first_poly = np.searchsorted(b_of_poly, np.arange(n), side="left").tolist()
-        last_poly = np.searchsorted(b_of_poly, np.arange(n), side="right").tolist()
-        tri_start = np.concatenate([[0], np.cumsum(ntri)]).tolist()
-        vend = (vstart + counts).tolist()
-        vstart_list = vstart.tolist()
-        src_polygon = (op[sel] - offsets[b_of_poly]).tolist()
-        for bi in np.unique(b_of_poly).tolist():
-            p0, p1 = first_poly[bi], last_poly[bi]
-            v0, v1 = vstart_list[p0], vend[p1 - 1]
-            per_building[bi] = (verts[v0:v1], tris[tri_start[p0]:tri_start[p1]] - v0,
-                                vert_poly[v0:v1] - p0, src_polygon[p0:p1])
+    counts = size[candidates]
+    verts = polygons.coords[ranges(ro[first[candidates]], counts)]
+    _, convex, degenerate = _convex_fans(verts, counts)
+    earcut = np.sort(np.concatenate([np.flatnonzero(~single), candidates[~convex & ~degenerate]]))
+    fanned = candidates[convex]
+    verts, counts = verts[np.repeat(convex, counts)], counts[convex]
+    vstart = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    ntri = counts - 2
+    base = vstart[np.repeat(np.arange(len(fanned)), ntri)]
+    k = ranges(np.ones(len(ntri), np.int64), ntri)
+    parts_v, parts_t, parts_p = [verts], [np.column_stack([base, base + k, base + k + 1])], [
+        np.repeat(np.arange(len(fanned)), counts)]
+    source, offset = [fanned], len(verts)
+    for pi in earcut.tolist():
+        tri = triangulate_polygon(polygons.rings(pi))
+        if tri is not None:
+            parts_v.append(tri[0])
+            parts_t.append(tri[1] + offset)
+            parts_p.append(np.full(len(tri[0]), len(fanned) + len(source) - 1, np.int64))
+            source.append(np.array([pi]))
+            offset += len(tri[0])
+    source = np.concatenate(source).astype(np.int64)
+    verts, tris, vert_poly = np.concatenate(parts_v), np.concatenate(parts_t), np.concatenate(parts_p)
+    if len(source) > len(fanned):   # bring each building's earcut polygons to it, after its fanned ones
+        order = np.argsort(building[source], kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        vert_poly = rank[vert_poly]
+        vorder = np.argsort(vert_poly, kind="stable")
+        position = np.empty_like(vorder)
+        position[vorder] = np.arange(len(vorder))
+        tris = position[tris]
+        verts, vert_poly, source = verts[vorder], vert_poly[vorder], source[order]
+        tris = tris[np.argsort(vert_poly[tris[:, 0]], kind="stable")]
+    return Mesh(verts, tris, vert_poly, len(source)), building[source], source
+
+
+def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[Mesh, list[int]]]:
+    """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated
+    (see ``triangulate``); with each mesh, the index (within the building's) of the polygons it kept."""
+    n = len(offsets) - 1
+    mesh, owner, source = triangulate(polygons, offsets)
+    cut = np.arange(n + 1)
+    p_at = np.searchsorted(owner, cut).tolist()
+    v_at = np.searchsorted(owner[mesh.polygon], cut).tolist()
+    t_at = np.searchsorted(owner[mesh.polygon[mesh.triangles[:, 0]]], cut).tolist()
+    kept = (source - offsets[owner]).tolist()
     out = []
     for bi in range(n):
-        fanned, extra = per_building[bi], others.get(bi)
-        if not extra:   # most buildings: every polygon fanned
-            out.append((Mesh(*fanned[:3], len(fanned[3])), fanned[3]) if fanned is not None else (Mesh.empty(), []))
+        p0, p1, v0, v1 = p_at[bi], p_at[bi + 1], v_at[bi], v_at[bi + 1]
+        if p0 == p1:
+            out.append((Mesh.empty(), []))
             continue
-        parts, kept = [], []
-        if fanned is not None:
-            v, t, poly, src = fanned
-            parts.append(Mesh(v, t, poly, len(src)))
-            kept.extend(src)
-        for pi in sorted(extra):
-            tri = triangulate_polygon(polygons.rings(pi))
-            if tri is not None:
-                parts.append(Mesh(tri[0], tri[1], np.zeros(len(tri[0]), np.int64), 1))
-                kept.append(pi - int(offsets[bi]))
-        out.append((merge(parts), kept))
+        out.append((Mesh(mesh.vertices[v0:v1], mesh.triangles[t_at[bi]:t_at[bi + 1]] - v0, mesh.polygon[v0:v1] - p0,
+                         p1 - p0), kept[p0:p1]))
     return out
 
 
@@ -309,7 +316,7 @@ def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0
     top_xyz = np.column_stack([ring_xy, z_top])
     tops_polygons = PolygonSet(top_xyz, np.concatenate([[0], np.cumsum(counts)]), poly_offsets.astype(np.int64),
                                [""] * len(parts), [""] * len(parts))
-    tops = [mesh for mesh, _ in lod2_meshes(tops_polygons, np.searchsorted(owner, np.arange(n + 1)))]
+    top, top_owner, _ = triangulate(tops_polygons, np.searchsorted(owner, np.arange(n + 1)))
 
     # walls: one quad per edge of every ring (degenerate edges left out)
     nxt = np.where(within + 1 == counts[vert_ring], ring_start[vert_ring], np.arange(len(ring_xy)) + 1)
@@ -323,17 +330,16 @@ def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0
     quads[:, 0, :2], quads[:, 1, :2], quads[:, 2, :2], quads[:, 3, :2] = a, b, b, a
     quads[:, 0, 2], quads[:, 1, 2], quads[:, 2, 2], quads[:, 3, 2] = g, g, r, r
     quad = np.arange(len(a))
-    top = merge(tops)
     # tops then walls, each block's vertices and triangles then brought together (stable: tops first)
-    owner = np.concatenate([np.repeat(np.arange(n), [len(m.vertices) for m in tops]), np.repeat(edge_owner, 4)])
+    vertex_owner = np.concatenate([top_owner[top.polygon], np.repeat(edge_owner, 4)])
     wall_tris = (quad[:, None, None] * 4 + np.array([[0, 1, 2], [0, 2, 3]])).reshape(-1, 3) + len(top.vertices)
     tris = np.concatenate([top.triangles, wall_tris])
     polygon = np.concatenate([top.polygon, np.repeat(quad, 4) + top.polygon_count])
-    order = np.argsort(owner, kind="stable")
+    order = np.argsort(vertex_owner, kind="stable")
     position = np.empty_like(order)
     position[order] = np.arange(len(order))
     tris = position[tris]
-    tris = tris[np.argsort(owner[order][tris[:, 0]], kind="stable")]
+    tris = tris[np.argsort(vertex_owner[order][tris[:, 0]], kind="stable")]
     verts = np.concatenate([top.vertices, quads.reshape(-1, 3)])
     return (Mesh(verts[order], tris, polygon[order], top.polygon_count + len(quad)),
-            np.bincount(owner, minlength=n))
+            np.bincount(vertex_owner, minlength=n))
