@@ -144,9 +144,10 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     if not model.rows:
         raise InputError("no building with geometry to export", path=str(gpkg))
     # canonical order (by id): a tile's bytes do not depend on the row order of the GeoPackage
-    model.rows.sort(key=row_id)
-    model.containers.sort(key=lambda r: str(r.get("id")))
     ids = [row_id(r) for r in model.rows]
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    model.rows, ids = [model.rows[i] for i in order], [ids[i] for i in order]
+    model.containers.sort(key=lambda r: str(r.get("id")))
     extras = read_twin_extras(gpkg, model.rows, reporter)
     model.skipped.extend(extras.skipped)
     for warning in vertical_datum_warnings(gpkg, model.vertical_crs):
@@ -289,9 +290,10 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
             extra_rows = sorted((containers[p] for p in own_parents if p in containers),
                                 key=lambda i: str(model.containers[i - len(model.rows)]["id"]))
             feature_rows = np.concatenate([node.own, np.array(extra_rows, dtype=np.int64)])
-            key = digest(context, node.key, node.content, [building_digests[i] for i in node.own],
-                         [container_digests[str(model.containers[i - len(model.rows)]["id"])]
-                          for i in extra_rows])
+            key = digest(context, node.key, node.content,   # digests: hex strings of one length
+                         "".join([building_digests[i] for i in node.own.tolist()]).encode("ascii"),
+                         "".join([container_digests[str(model.containers[i - len(model.rows)]["id"])]
+                                  for i in extra_rows]).encode("ascii"))
 
             def encode(node=node, feature_rows=feature_rows):
                 if node.content == "lod1":

@@ -198,15 +198,12 @@ def merge(meshes: list[Mesh]) -> Mesh:
         return Mesh.empty()
     if len(meshes) == 1:
         return meshes[0]
-    vertex_offset = polygon_offset = 0
-    triangles, polygons = [], []
-    for m in meshes:
-        triangles.append(m.triangles + vertex_offset)
-        polygons.append(m.polygon + polygon_offset)
-        vertex_offset += len(m.vertices)
-        polygon_offset += m.polygon_count
-    return Mesh(np.concatenate([m.vertices for m in meshes]), np.concatenate(triangles),
-                np.concatenate(polygons), polygon_offset)
+    vertices, triangles = [m.vertices for m in meshes], [m.triangles for m in meshes]
+    nv = np.fromiter(map(len, vertices), np.int64, len(meshes))
+    nt = np.fromiter(map(len, triangles), np.int64, len(meshes))
+    npoly = np.fromiter((m.polygon_count for m in meshes), np.int64, len(meshes))
+    return Mesh(np.concatenate(vertices), np.concatenate(triangles) + np.repeat(np.cumsum(nv) - nv, nt)[:, None],
+                np.concatenate([m.polygon for m in meshes]) + np.repeat(np.cumsum(npoly) - npoly, nv), int(npoly.sum()))
 
 
 def lod1_footprints(batch: BuildingBatch, index: list[int]) -> np.ndarray:

@@ -8,6 +8,7 @@ the property's ``noData`` value (missing strings as "").
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -36,12 +37,11 @@ class Column:
 
     @cached_property
     def has_missing(self) -> bool:
-        return any(v is None or v == "" for v in self.values) if self.type in ("STRING", "ENUM") \
-            else any(v is None for v in self.values)
+        return None in self.values or (self.type in ("STRING", "ENUM") and "" in self.values)
 
     @cached_property
     def all_missing(self) -> bool:
-        return all(v is None or v == "" for v in self.values)
+        return not set(self.values) - {None, ""}
 
     def schema(self) -> dict:
         prop: dict = {"name": self.name}
@@ -176,7 +176,7 @@ def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = Non
     taken: set[str] = set()
     columns = []
     for name in names:
-        values = [r.get(name) for r in flat_rows]
+        values = list(map(dict.get, flat_rows, itertools.repeat(name)))
         types = set(map(type, values)) - {type(None)}
         kind = _SPEC_TYPES.get(spec_fields.get(name, ""), None) or _infer(values, types)
         if spec_fields.get(name) == "int":
