@@ -50,6 +50,14 @@ def python_executable() -> str | None:
     return shutil.which("python3")
 
 
+def _exactly(stream, size: int) -> bytes:
+    """``size`` bytes of the stream; EOFError when it ends before."""
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError(f"{len(data)} of {size} bytes")
+    return data
+
+
 class _Worker:
     """One worker process and the thread that turns its frames into meshes."""
 
@@ -77,14 +85,14 @@ class _Worker:
                     self.complete = True
                     break
                 if n_reason:
-                    result: Mesh | Failure = Failure(product_id, stream.read(n_reason).decode("utf-8", "replace"))
+                    result: Mesh | Failure = Failure(product_id, _exactly(stream, n_reason).decode("utf-8", "replace"))
                 else:
-                    verts = np.frombuffer(stream.read(24 * n_verts), dtype="<f8").reshape(-1, 3)
-                    faces = np.frombuffer(stream.read(12 * n_faces), dtype="<i4").reshape(-1, 3)
+                    verts = np.frombuffer(_exactly(stream, 24 * n_verts), dtype="<f8").reshape(-1, 3)
+                    faces = np.frombuffer(_exactly(stream, 12 * n_faces), dtype="<i4").reshape(-1, 3)
                     result = Mesh(product_id, verts, faces)
                 self.received.add(product_id)
                 self._out.put(result)
-        except (OSError, ValueError):  # the pipe broke or was closed by stop(): the stream is incomplete
+        except (OSError, ValueError, EOFError):  # the pipe broke, was cut or was closed: the stream is incomplete
             pass
         finally:
             self._out.put(self)   # this worker has finished
