@@ -68,7 +68,8 @@ class IfcModel:
         si_units = [ifcopenshell.api.unit.add_si_unit(f, unit_type=unit_type) for unit_type in units]
         self.length_unit = si_units[0]
         assignment = ifcopenshell.api.unit.assign_unit(f, units=si_units)
-        assignment.Units = sorted(assignment.Units, key=lambda u: u.id())  # the api keeps them in a set
+        # The api collects the units in a set, whose order follows the process's history: sort them.
+        assignment.Units = sorted(assignment.Units, key=lambda u: u.id())
         model = ifcopenshell.api.context.add_context(f, context_type="Model")
         self.body = ifcopenshell.api.context.add_context(f, context_type="Model", context_identifier="Body",
                                                          target_view="MODEL_VIEW", parent=model)
@@ -88,7 +89,7 @@ class IfcModel:
 
     def site_and_building(self, site: str, building: str, *, address: dict | None = None,
                           placed: bool = True) -> tuple[ifcopenshell.entity_instance, ifcopenshell.entity_instance]:
-        """The project's site and its building (with an IfcPostalAddress of ``address``), placed at the origin."""
+        """The project's site and its building (its IfcPostalAddress of ``address``), at the origin if ``placed``."""
         f = self.file
         site_entity, building_entity = self.create("IfcSite", site), self.create("IfcBuilding", building)
         if address is not None:
