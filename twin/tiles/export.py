@@ -126,7 +126,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         reporter.check()
         meshes = lod2_meshes(batch.polygons, batch.offsets)
         solid = [i for i, (m, _) in enumerate(meshes) if len(m.triangles)]
-        footprints = dict(zip(solid, shapely.to_wkb(lod1_footprints(batch, solid)).tolist()))
+        footprints = dict(zip(solid, lod1_footprints(batch, solid)))
         levels, errors = block_levels(batch)
         digests = object_digests(batch.rows, batch.polygons, batch.offsets, batch.footprints)
         first = batch.offsets.tolist()

@@ -206,18 +206,23 @@ def merge(meshes: list[Mesh]) -> Mesh:
                 np.concatenate([m.polygon for m in meshes]) + np.repeat(np.cumsum(npoly) - npoly, nv), int(npoly.sum()))
 
 
-def lod1_footprints(batch: BuildingBatch, index: list[int]) -> np.ndarray:
-    """2D footprints of the LoD1 blocks of buildings ``index`` of ``batch`` (shapely array): the footprints
-    layer (WKB decoded for all at once), else the ground surfaces, else the convex hull of all vertices."""
+def lod1_footprints(batch: BuildingBatch, index: list[int], step: int = 500) -> list[bytes]:
+    """WKB of the 2D footprints of the LoD1 blocks of buildings ``index`` of ``batch``: the footprints layer,
+    else the ground surfaces, else the convex hull of all vertices. Decoded ``step`` buildings at a time
+    (see ``PolygonSet.from_wkb``)."""
     import shapely
 
-    counts = [len(batch.footprints[i]) for i in index]
-    wkb = np.array([w for i in index for w in batch.footprints[i]], dtype=object)
-    parts, source = shapely.get_parts(shapely.force_2d(shapely.from_wkb(wkb)), return_index=True)
-    owner = np.repeat(np.arange(len(index)), counts)[source]
-    first = np.searchsorted(owner, np.arange(len(index) + 1)).tolist()
-    out = np.empty(len(index), dtype=object)
-    out[:] = [_footprint(parts[first[k]:first[k + 1]], batch, i) for k, i in enumerate(index)]
+    out: list[bytes] = []
+    for s in range(0, len(index), step):
+        some = index[s:s + step]
+        counts = [len(batch.footprints[i]) for i in some]
+        wkb = np.array([w for i in some for w in batch.footprints[i]], dtype=object)
+        parts, source = shapely.get_parts(shapely.force_2d(shapely.from_wkb(wkb)), return_index=True)
+        owner = np.repeat(np.arange(len(some)), counts)[source]
+        first = np.searchsorted(owner, np.arange(len(some) + 1)).tolist()
+        footprints = np.empty(len(some), dtype=object)
+        footprints[:] = [_footprint(parts[first[k]:first[k + 1]], batch, i) for k, i in enumerate(some)]
+        out += shapely.to_wkb(footprints).tolist()
     return out
 
 

@@ -71,6 +71,22 @@ class PolygonSet:
                    [surface_type[i] for i in st], [si[i] for i in st]), source
 
     @classmethod
+    def from_wkb(cls, wkb: list, surface_type: list[str], surface_id: list[str],
+                 step: int = 500) -> tuple["PolygonSet", np.ndarray]:
+        """``from_geometries`` of WKB (None for none), decoded ``step`` at a time: shapely geometries are objects
+        the cyclic garbage collector tracks, and a whole batch of them alive at once would outlive its young
+        generations, making every full collection (whose cost grows with the model) come sooner."""
+        import shapely
+
+        sets, sources = [], []
+        for s in range(0, len(wkb), step):
+            geoms = shapely.from_wkb(np.array(wkb[s:s + step], dtype=object))
+            polygons, source = cls.from_geometries(geoms, surface_type[s:s + step], surface_id[s:s + step])
+            sets.append(polygons)
+            sources.append(source + s)
+        return cls.concat(sets), np.concatenate(sources) if sources else np.zeros(0, np.int64)
+
+    @classmethod
     def concat(cls, sets: list["PolygonSet"]) -> "PolygonSet":
         sets = [s for s in sets if len(s)]
         if len(sets) < 2:

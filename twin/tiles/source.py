@@ -162,8 +162,8 @@ def read_city_model(path: str | os.PathLike, reporter=None,
         pool, owners = PolygonSet.empty(), []   # polygons of the buildings not complete yet, and their ids
         for surf, blobs in gpkg_read.iter_table(path, BUILDING_SURFACES.name, ["id", "building_id", "surface_type"],
                                                 READ_CHUNK):
-            chunk, source = PolygonSet.from_geometries(gpkg_read.decode_geometries(blobs),
-                                                       [r[2] or "" for r in surf], [r[0] or "" for r in surf])
+            chunk, source = PolygonSet.from_wkb(gpkg_read.wkbs_of(blobs), [r[2] or "" for r in surf],
+                                                [r[0] or "" for r in surf])
             done = []
             for bid, n in Counter(map(itemgetter(1), surf)).items():
                 if bid in remaining:
