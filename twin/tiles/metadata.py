@@ -165,7 +165,11 @@ def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = Non
             if isinstance(value, dict):     # flattened into "key.path" columns
                 del flat[key]
                 for k, v in value.items():
-                    _flatten(v, k if k not in row else f"attributes.{k}", flat)
+                    k = k if k not in row else f"attributes.{k}"
+                    if isinstance(v, dict) and v:
+                        _flatten(v, k, flat)
+                    else:
+                        flat[k] = v
             elif value is None and spec_fields.get(key) == "json":
                 del flat[key]
         seen.update(flat)
