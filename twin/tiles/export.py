@@ -140,7 +140,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
                 if i in footprints else (0.0, (0.0, 0.0), None)
             built[bid] = (*mesh, surfaces, digests[i], *lod1, first[i + 1] - first[i] - len(kept))
 
-    model = read_city_model(gpkg, reporter, consume)
+    # surface ids only go into per-surface tiles (and so into their digests)
+    model = read_city_model(gpkg, reporter, consume, surface_ids=per_surface)
     if not model.rows:
         raise InputError("no building with geometry to export", path=str(gpkg))
     # canonical order (by id): a tile's bytes do not depend on the row order of the GeoPackage

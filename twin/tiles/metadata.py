@@ -66,8 +66,9 @@ class Column:
             return [("" if v is None else str(v)).encode("utf-8") for v in self.values]
         if self.type == "ENUM":
             index = {n: i for i, n in enumerate(self.enum)}
-            return np.array([index[ENUM_NO_DATA if v in (None, "") else v] for v in self.values],
-                            dtype="<u1" if len(self.enum) <= 256 else "<u2")
+            index[None] = index[""] = index[ENUM_NO_DATA]
+            return np.fromiter(map(index.__getitem__, self.values), "<u1" if len(self.enum) <= 256 else "<u2",
+                               len(self.values))
         if self.type == "BOOLEAN":
             return np.array(self.values, dtype=bool)
         nodata = NO_DATA[self.type]
@@ -192,7 +193,7 @@ def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = Non
         typed = values if types <= _AS_IS.get(kind, set()) else [_as_type(v, kind) for v in values]
         enum = None
         if kind == "STRING" and not _is_identifier(name):
-            distinct = {v for v in typed if v not in (None, "")}
+            distinct = set(typed) - {None, ""}
             if distinct and ENUM_NO_DATA not in distinct and len(distinct) <= min(ENUM_MAX, len(typed) / 4):
                 kind, enum = "ENUM", [ENUM_NO_DATA, *sorted(distinct)]
         columns.append(Column(name, _identifier(name, taken), kind, typed, enum))

@@ -106,11 +106,12 @@ def crs_of(path: Path) -> tuple[str, str | None]:
 
 
 def read_city_model(path: str | os.PathLike, reporter=None,
-                    consume: Callable[[BuildingBatch], None] | None = None) -> CityModel:
+                    consume: Callable[[BuildingBatch], None] | None = None, surface_ids: bool = True) -> CityModel:
     """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
 
     ``consume`` is called with each batch of buildings whose polygons are complete (every building with
-    polygons exactly once, with its footprints): the batch is all that is held of the model's geometry."""
+    polygons exactly once, with its footprints): the batch is all that is held of the model's geometry.
+    Without ``surface_ids`` the polygons' surface ids are not read (left empty)."""
     path = Path(path)
     if not path.is_file():
         raise InputError("GeoPackage not found", path=str(path))
@@ -160,19 +161,19 @@ def read_city_model(path: str | os.PathLike, reporter=None,
         remaining = {bid: n for bid, n in gpkg_read.count_by(path, BUILDING_SURFACES.name, "building_id").items()
                      if bid in by_id}
         pool, owners = PolygonSet.empty(), []   # polygons of the buildings not complete yet, and their ids
-        for surf, blobs in gpkg_read.iter_table(path, BUILDING_SURFACES.name, ["id", "building_id", "surface_type"],
-                                                READ_CHUNK):
-            chunk, source = PolygonSet.from_wkb(gpkg_read.wkbs_of(blobs), [r[2] or "" for r in surf],
-                                                [r[0] or "" for r in surf])
+        columns = ["building_id", "surface_type", "id"] if surface_ids else ["building_id", "surface_type"]
+        for surf, blobs in gpkg_read.iter_table(path, BUILDING_SURFACES.name, columns, READ_CHUNK):
+            chunk, source = PolygonSet.from_wkb(gpkg_read.wkbs_of(blobs), [r[1] or "" for r in surf],
+                                                [r[2] or "" for r in surf] if surface_ids else [""] * len(surf))
             done = []
-            for bid, n in Counter(map(itemgetter(1), surf)).items():
+            for bid, n in Counter(map(itemgetter(0), surf)).items():
                 if bid in remaining:
                     remaining[bid] -= n
                     if not remaining[bid]:
                         done.append(bid)
                         del remaining[bid]
             pool = PolygonSet.concat([pool, chunk])
-            owners += map(itemgetter(1), map(surf.__getitem__, source.tolist()))
+            owners += map(itemgetter(0), map(surf.__getitem__, source.tolist()))
             rank = {bid: i for i, bid in enumerate(done)}
             key = np.fromiter(map(rank.get, owners, itertools.repeat(-1)), np.int64, len(owners))
             ready = np.flatnonzero(key >= 0)
