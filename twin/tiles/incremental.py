@@ -48,13 +48,18 @@ def object_digests(rows: list[dict], polygons: PolygonSet, offsets: np.ndarray,
     coords = np.ascontiguousarray(polygons.coords, dtype=np.float64)
     semantics = [f"{t}\x1f{i}\x1f{n}" for t, i, n in zip(polygons.surface_type, polygons.surface_id,
                                                          np.diff(po).tolist())]
-    at, ring_at, vertex_at = offsets.tolist(), po[offsets].tolist(), ro[po[offsets]].tolist()
+    at, ring_at, vertex_at = offsets.tolist(), (po[offsets] * 8).tolist(), (ro[po[offsets]] * 24).tolist()
+    size_bytes, coord_bytes = memoryview(sizes).cast("B"), memoryview(coords).cast("B")
+    key_reprs: dict[tuple, str] = {}    # rows of one table share their keys
     out = []
     for k, row in enumerate(rows):
-        h = hashlib.sha256(f"{tuple(row)!r}\x1f{tuple(row.values())!r}".encode("utf-8"))
-        h.update("\x1e".join(semantics[at[k]:at[k + 1]]).encode("utf-8"))
-        h.update(sizes[ring_at[k]:ring_at[k + 1]])
-        h.update(coords[vertex_at[k]:vertex_at[k + 1]])
+        keys = tuple(row)
+        if keys not in key_reprs:
+            key_reprs[keys] = repr(keys)
+        semantic = "\x1e".join(semantics[at[k]:at[k + 1]])
+        h = hashlib.sha256(f"{key_reprs[keys]}\x1f{tuple(row.values())!r}\x1f{semantic}".encode("utf-8"))
+        h.update(size_bytes[ring_at[k]:ring_at[k + 1]])
+        h.update(coord_bytes[vertex_at[k]:vertex_at[k + 1]])
         for part in extras[k] if extras else ():
             h.update(b"\x1f")
             h.update(part)
