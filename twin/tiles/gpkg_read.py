@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from operator import itemgetter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -76,16 +77,16 @@ def read_table(path: str | Path, layer: str, columns: list[str] | None = None, g
 
 
 def iter_table(path: str | Path, layer: str, columns: list[str], batch: int):
-    """Row tuples (of ``columns``) and GeoPackage geometry blobs of ``layer`` in table order, ``batch`` rows
-    at a time, so that a large layer is never held whole."""
+    """Row tuples (``columns``, then the geometry) and the GeoPackage geometry blobs of ``layer`` in table
+    order, ``batch`` rows at a time, so that a large layer is never held whole."""
     with closing(connect(path)) as con:
         geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)).fetchone()
         fields = {c[1] for c in con.execute(f"PRAGMA table_info({_quote(layer)})")}
         select = [_quote(c) if c in fields else "NULL" for c in columns] + [_quote(geom[0]) if geom else "NULL"]
         cursor = con.execute(f"SELECT {', '.join(select)} FROM {_quote(layer)}")
-        n = len(columns)
+        geometry = itemgetter(len(columns))
         while rows := cursor.fetchmany(batch):
-            yield [r[:n] for r in rows], [r[n] for r in rows]
+            yield rows, list(map(geometry, rows))
 
 
 def count_by(path: str | Path, layer: str, column: str) -> dict:
