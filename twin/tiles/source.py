@@ -126,8 +126,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
 
     # the buildings' own geometry is read (second pass) only for those without boundary surfaces
     columns, records, _ = gpkg_read.read_table(path, BUILDINGS.name, geometry=False)
-    rows: list[dict] = []
-    by_id: dict[str, dict] = {}
+    by_id: dict[str, dict] = {}   # the first row of every id, in table order
     skipped: list[str] = []
     accepted: list[bool] = []   # per table row: the first row of its id
     for i, values in enumerate(records):
@@ -137,7 +136,6 @@ def read_city_model(path: str | os.PathLike, reporter=None,
         if not accepted[-1]:
             skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
             continue
-        rows.append(row)
         by_id[bid] = row
     del records
 
@@ -183,8 +181,10 @@ def read_city_model(path: str | os.PathLike, reporter=None,
             pool, owners = pool.take(rest), [owners[i] for i in rest.tolist()]
             has = counts > 0   # a building whose surfaces have no polygon: its own geometry (below)
             complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
-    row = 0   # the buildings' own geometry, for those without boundary surfaces
-    for ids, blobs in gpkg_read.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK):
+    row = 0   # the buildings' own geometry, for those without boundary surfaces (if there are any)
+    own = not with_polygons.issuperset(by_id)
+    chunks = gpkg_read.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK) if own else ()
+    for ids, blobs in chunks:
         take = [k for k in range(len(ids)) if accepted[row + k] and str(ids[k][0] or "") not in with_polygons]
         row += len(ids)
         done, polygons = [], []
@@ -194,10 +194,9 @@ def read_city_model(path: str | os.PathLike, reporter=None,
                 polygons.append(_rings(geom))
         complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]), [len(p) for p in polygons])
 
-    parents = {r.get("parent_id") for r in rows if row_id(r) in with_polygons}
+    parents = {r.get("parent_id") for bid, r in by_id.items() if bid in with_polygons}
     kept, containers = [], []
-    for r in rows:
-        bid = row_id(r)
+    for bid, r in by_id.items():    # table order
         if bid not in with_polygons:
             if bid in parents:  # a building made of parts: its attributes travel with its parts' tiles
                 containers.append(r)
