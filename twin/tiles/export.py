@@ -45,7 +45,7 @@ from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, MeshList, block_levels, lod1_blocks, lod1_footprints, lod2_meshes, merge
 from .metadata import Column, build_columns, schema as metadata_schema
 from .polygons import PolygonSet
-from .source import BuildingBatch, _layers, attribute_rows, read_city_model, row_id
+from .source import BuildingBatch, _layers, attribute_rows, read_city_model
 from .incremental import CONTENT_VERSION, Previous, digest, object_digests
 from .subtree import subtree_bytes
 from .twin_layers import PointLayer, TwinExtras, read_twin_extras, vertical_datum_warnings
@@ -130,8 +130,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         levels, errors = block_levels(batch)
         digests = object_digests(batch.rows, batch.polygons, batch.offsets, batch.footprints)
         first = batch.offsets.tolist()
-        for i, (row, (mesh, kept)) in enumerate(zip(batch.rows, meshes)):
-            bid, surfaces = row_id(row), ()
+        for i, (bid, (mesh, kept)) in enumerate(zip(batch.ids, meshes)):
+            surfaces = ()
             if per_surface:
                 p0 = first[i]
                 surfaces = tuple({"id": batch.polygons.surface_id[p0 + k], "building_id": bid,
@@ -145,9 +145,9 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     if not model.rows:
         raise InputError("no building with geometry to export", path=str(gpkg))
     # canonical order (by id): a tile's bytes do not depend on the row order of the GeoPackage
-    ids = [row_id(r) for r in model.rows]
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    model.rows, ids = [model.rows[i] for i in order], [ids[i] for i in order]
+    order = sorted(range(len(model.ids)), key=model.ids.__getitem__)
+    model.rows, model.ids = [model.rows[i] for i in order], [model.ids[i] for i in order]
+    ids = model.ids
     model.containers.sort(key=lambda r: str(r.get("id")))
     extras = read_twin_extras(gpkg, model.rows, reporter)
     model.skipped.extend(extras.skipped)
@@ -192,8 +192,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         for i in sorted(set(range(len(ids))) - set(keep)):
             model.skipped.append(f"building {ids[i]}: no polygon with an area")
             reporter.warning(f"skipped building {ids[i]}: no polygon with an area")
-        model.rows = [model.rows[i] for i in keep]
-        ids = [ids[i] for i in keep]
+        model.rows, model.ids = [model.rows[i] for i in keep], [ids[i] for i in keep]
+        ids = model.ids
         meshes = meshes.select(keep)
         surface_rows = [surface_rows[i] for i in keep]
         building_digests = [building_digests[i] for i in keep]
@@ -627,7 +627,7 @@ def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportO
     islands and sensors."""
     from ...bim.layers import BIM_ELEMENTS as BIM_SPEC
 
-    index = {row_id(r): i for i, r in enumerate(model.rows)}
+    index = {bid: i for i, bid in enumerate(model.ids)}
     leaf_of: dict[int, str] = {}
     for node in root.walk():
         if node.content == "lod2" and not (options.implicit and node.children):

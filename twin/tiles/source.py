@@ -31,6 +31,7 @@ class BuildingBatch:
     """Buildings (or parts) whose polygons are complete: their attribute rows, the WKB of their footprints and
     their outer polygons (source CRS), those of building i being ``polygons[offsets[i]:offsets[i + 1]]``."""
 
+    ids: list[str]
     rows: list[dict]
     footprints: list[tuple[bytes, ...]]
     polygons: PolygonSet
@@ -49,6 +50,7 @@ class CityModel:
     path: Path
     horizontal_crs: str
     vertical_crs: str | None
+    ids: list[str]
     rows: list[dict]
     skipped: list[str]
     containers: list[dict] = field(default_factory=list)  # rows without geometry whose parts have it
@@ -152,7 +154,8 @@ def read_city_model(path: str | os.PathLike, reporter=None,
         with_polygons.update(done)
         if consume is not None and done:
             offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
-            consume(BuildingBatch([by_id[b] for b in done], [footprints.pop(b, ()) for b in done], polygons, offsets))
+            consume(BuildingBatch(done, [by_id[b] for b in done], [footprints.pop(b, ()) for b in done], polygons,
+                                  offsets))
 
     if BUILDING_SURFACES.name in layers:
         # streamed: a building's polygons are complete (and consumed) once all its surface rows are read
@@ -195,7 +198,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
         complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]), [len(p) for p in polygons])
 
     parents = {r.get("parent_id") for bid, r in by_id.items() if bid in with_polygons}
-    kept, containers = [], []
+    ids, kept, containers = [], [], []
     for bid, r in by_id.items():    # table order
         if bid not in with_polygons:
             if bid in parents:  # a building made of parts: its attributes travel with its parts' tiles
@@ -203,11 +206,12 @@ def read_city_model(path: str | os.PathLike, reporter=None,
             else:
                 skipped.append(f"building {bid}: no geometry")
             continue
+        ids.append(bid)
         kept.append(r)
     if reporter is not None:
         for s in skipped:
             reporter.warning(f"skipped {s}")
-    return CityModel(path, horizontal, vertical, kept, skipped, containers)
+    return CityModel(path, horizontal, vertical, ids, kept, skipped, containers)
 
 
 def attribute_rows(model: CityModel) -> Iterator[dict]:
