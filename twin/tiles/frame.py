@@ -48,14 +48,30 @@ def _geographic_to_ecef() -> Transformer:
     return Transformer.from_crs(GEOGRAPHIC_3D, ECEF, always_xy=True)
 
 
+def _distinct_rows(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of one row of every distinct (bitwise) row of (N, 2) float64 ``xy``, and each row's distinct row.
+    Sorted by a 64-bit hash of the bits (much faster than sorting the pairs), checked for collisions."""
+    bits = xy.view(np.uint64)
+    key = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ bits[:, 1]
+    order = np.argsort(key)
+    ordered = key[order]
+    new = np.ones(len(key), bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    first, inverse = order[new], np.empty(len(key), np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    if not np.array_equal(bits[first[inverse]], bits):  # a hash collision: sort the pairs themselves
+        _, first, inverse = np.unique(xy.view(np.complex128).ravel(), return_index=True, return_inverse=True)
+        inverse = inverse.ravel()
+    return first, inverse
+
+
 def georeference(geo: Georeferencer, frame: EnuFrame, xyz: np.ndarray) -> np.ndarray:
     """Source (x, y, normal height) (N, 3) to ENU, as ``frame.to_enu(geo.to_ecef(...))`` does; the horizontal
     transformation and the height model are evaluated once per distinct (x, y) (a building's walls share
     them with its roof and ground), only the ellipsoidal heights to ECEF once per vertex."""
     xy = np.ascontiguousarray(xyz[:, :2], dtype=np.float64)
-    distinct, inverse = np.unique(xy.view(np.complex128).ravel(), return_inverse=True)
-    lon, lat, undulation = geo.to_geographic(distinct.real, distinct.imag, np.zeros(len(distinct)))
-    inverse = inverse.ravel()
+    first, inverse = _distinct_rows(xy)
+    lon, lat, undulation = geo.to_geographic(xy[first, 0], xy[first, 1], np.zeros(len(first)))
     ecef = _geographic_to_ecef().transform(lon[inverse], lat[inverse], xyz[:, 2] + undulation[inverse])
     return frame.to_enu(np.column_stack(ecef))
 
