@@ -390,7 +390,7 @@ class _Rows:
     def flush(self) -> None:
         """Write the queued element rows, their triangles turned into geometries in one call."""
         if self._pending:
-            shapes = geometry.to_multipolygons([(xyz, faces) for _, xyz, faces in self._pending])
+            shapes = geometry.triangle_wkb([(xyz, faces) for _, xyz, faces in self._pending])
             for (row, _, _), shape in zip(self._pending, shapes):
                 self.writer.add(BIM_ELEMENTS, row, shape)
             self._pending = []

@@ -100,3 +100,21 @@ def test_cancel_stops_the_workers(shared_data, tmp_path):
         _import(shared_data / DUPLEX, out, 2, CollectingReporter(cancel_after=0.0))
     assert psutil.Process(os.getpid()).children(recursive=True) == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_triangle_wkb_is_the_shapely_geometry(shared_data):
+    """The WKB written straight from the mesh arrays reads back as the MultiPolygon Z shapely builds."""
+    import numpy as np
+
+    from geotwin.bim import geometry
+    from geotwin.bim.reader import import_products, open_ifc
+
+    model = open_ifc(shared_data / DUPLEX)
+    meshes = [m for m in geometry.iterate(model, import_products(model), CollectingReporter())
+              if isinstance(m, geometry.Mesh)]
+    pairs = [(np.asarray(m.verts) + (458000.0, 5438000.0, 115.0), m.faces) for m in meshes]
+    got = shapely.from_wkb(geometry.triangle_wkb(pairs))
+    expected = [shapely.MultiPolygon([shapely.Polygon(xyz[f]) for f in faces]) for xyz, faces in pairs]
+    assert len(got) == len(expected) > 200
+    assert shapely.equals_exact(got, expected, tolerance=0).all()
+    assert all(g.has_z and len(g.geoms) == len(faces) for g, (_, faces) in zip(got, pairs))

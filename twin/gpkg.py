@@ -42,7 +42,7 @@ class GpkgWriter:
         self._crs_cache: str | None = None
 
     def add(self, spec: LayerSpec, row: dict, geometry=None) -> None:
-        """Queue one row (a dict of spec.fields) and its shapely geometry."""
+        """Queue one row (a dict of spec.fields) and its geometry (shapely, or WKB bytes)."""
         _, rows, geoms = self._buffers.setdefault(spec.name, (spec, [], []))
         rows.append(row)
         geoms.append(geometry)
@@ -100,7 +100,11 @@ class GpkgWriter:
 
             wkb = np.empty(len(geoms), dtype=object)
             wkb[:] = geoms
-            kwargs["geometry"] = shapely.to_wkb(wkb)
+            shaped = np.fromiter((g is not None and not isinstance(g, bytes) for g in geoms), dtype=bool,
+                                 count=len(geoms))
+            if shaped.any():
+                wkb[shaped] = shapely.to_wkb(wkb[shaped])
+            kwargs["geometry"] = wkb
             kwargs["geometry_type"] = (spec.geometry_type.replace("Z", " Z") if spec.geometry_type.endswith("Z")
                                        else spec.geometry_type)
             kwargs["crs"] = self._crs_text()
