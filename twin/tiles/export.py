@@ -125,7 +125,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         block inputs (footprint, heights, roof error) are taken before its polygons are dropped."""
         reporter.check()
         meshes = lod2_meshes(batch.polygons, batch.offsets)
-        solid = [i for i, (m, _) in enumerate(meshes) if len(m.triangles)]
+        solid = [i for i, (m, _) in enumerate(meshes) if len(Mesh(*m).triangles)]
         footprints = dict(zip(solid, lod1_footprints(batch, solid)))
         levels, errors = block_levels(batch)
         digests = object_digests(batch.rows, batch.polygons, batch.offsets, batch.footprints)
@@ -638,11 +638,11 @@ def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportO
         polygons = PolygonSet.from_rings([p for element in detail.polygons for p in element])
         offsets = np.concatenate([[0], np.cumsum([len(e) for e in detail.polygons], dtype=np.int64)])
         built = lod2_meshes(polygons, offsets)
-        keep = [k for k, (m, _) in enumerate(built) if len(m.triangles)]
+        keep = [k for k, (m, _) in enumerate(built) if len(Mesh(*m).triangles)]
         if not keep:
             model.skipped.append(f"BIM building {detail.bim_building_id}: no element with triangles")
             continue
-        bim_meshes = [built[k][0] for k in keep]
+        bim_meshes = [Mesh(*built[k][0]) for k in keep]
         bim_rows = [detail.rows[k] for k in keep]
         uri = f"tiles/bim/{_safe_name(detail.bim_building_id)}.glb"
         digests = object_digests(detail.rows, polygons, offsets)

@@ -171,9 +171,12 @@ def triangulate(polygons: PolygonSet, offsets: np.ndarray) -> tuple[Mesh, np.nda
     return Mesh(verts, tris, vert_poly, len(source)), building[source], source
 
 
-def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[Mesh, list[int]]]:
+def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[tuple, tuple[int, ...]]]:
     """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated
-    (see ``triangulate``); with each mesh, the index (within the building's) of the polygons it kept."""
+    (see ``triangulate``); with each mesh, the index (within the building's) of the polygons it kept.
+
+    The meshes are plain tuples of ``Mesh``'s fields: the garbage collector stops tracking a tuple of arrays
+    and numbers, so a batch of them does not make its next full collection come sooner."""
     n = len(offsets) - 1
     mesh, owner, source = triangulate(polygons, offsets)
     cut = np.arange(n + 1)
@@ -185,10 +188,10 @@ def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[Mesh, l
     for bi in range(n):
         p0, p1, v0, v1 = p_at[bi], p_at[bi + 1], v_at[bi], v_at[bi + 1]
         if p0 == p1:
-            out.append((Mesh.empty(), []))
+            out.append((tuple(Mesh.empty()), ()))
             continue
-        out.append((Mesh(mesh.vertices[v0:v1], mesh.triangles[t_at[bi]:t_at[bi + 1]] - v0, mesh.polygon[v0:v1] - p0,
-                         p1 - p0), kept[p0:p1]))
+        out.append(((mesh.vertices[v0:v1], mesh.triangles[t_at[bi]:t_at[bi + 1]] - v0, mesh.polygon[v0:v1] - p0,
+                     p1 - p0), tuple(kept[p0:p1])))
     return out
 
 
