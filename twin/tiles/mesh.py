@@ -175,8 +175,9 @@ def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[tuple, 
     """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated
     (see ``triangulate``); with each mesh, the index (within the building's) of the polygons it kept.
 
-    The meshes are plain tuples of ``Mesh``'s fields: the garbage collector stops tracking a tuple of arrays
-    and numbers, so a batch of them does not make its next full collection come sooner."""
+    The meshes are plain tuples of ``Mesh``'s fields (indices as int32, as they are kept until their tiles are
+    written): the garbage collector stops tracking a tuple of arrays and numbers, so a batch of them does not
+    make its next full collection come sooner."""
     n = len(offsets) - 1
     mesh, owner, source = triangulate(polygons, offsets)
     cut = np.arange(n + 1)
@@ -190,8 +191,8 @@ def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[tuple, 
         if p0 == p1:
             out.append((tuple(Mesh.empty()), ()))
             continue
-        out.append(((mesh.vertices[v0:v1], mesh.triangles[t_at[bi]:t_at[bi + 1]] - v0, mesh.polygon[v0:v1] - p0,
-                     p1 - p0), tuple(kept[p0:p1])))
+        out.append(((mesh.vertices[v0:v1], np.subtract(mesh.triangles[t_at[bi]:t_at[bi + 1]], v0, dtype=np.int32),
+                     np.subtract(mesh.polygon[v0:v1], p0, dtype=np.int32), p1 - p0), tuple(kept[p0:p1])))
     return out
 
 
