@@ -28,8 +28,8 @@ def row_id(row: dict) -> str:
 
 @dataclass
 class BuildingBatch:
-    """Buildings (or parts) whose polygons are complete: their attribute rows, the WKB of their footprints and
-    their outer polygons (source CRS), those of building i being ``polygons[offsets[i]:offsets[i + 1]]``."""
+    """Buildings (or parts) whose polygons are complete: their ids, attribute rows, the WKB of their footprints
+    and their outer polygons (source CRS), those of building i being ``polygons[offsets[i]:offsets[i + 1]]``."""
 
     ids: list[str]
     rows: list[dict]
