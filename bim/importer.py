@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..twin.errors import InputError
+from ..twin import gpkg
 from ..twin.gpkg import gpkg_output
 from ..twin.progress import Reporter
 from . import attributes, geometry, georef
@@ -255,6 +256,7 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
     source = path.name
     warnings: list[str] = []
     reporter.info(f"reading {path}")
+    gpkg.preload()
     model = open_ifc(path, warnings)
     reporter.check()
     length_m = georef.project_unit_m(model)

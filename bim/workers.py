@@ -3,7 +3,8 @@
 ifcopenshell's geometry iterator holds Python's global interpreter lock, so in one process the
 kernel and the import's own work (attributes, footprints, GeoPackage) take turns. A worker process
 opens the same file, triangulates its share of the products and streams the meshes back through
-a pipe while the import works on the ones already received. A kernel crash ends the worker, not
+a pipe while the import works on the ones already received; the import triangulates a fifth of the
+products itself whenever nothing has arrived. A kernel crash ends the worker, not
 the import (nor QGIS): the products it did not deliver are triangulated in the import's own thread.
 
 The interpreter is ``sys.executable`` when that is Python, else the ``python3`` of the running
@@ -11,6 +12,7 @@ installation; the environment variable GEOTWIN_PYTHON names another one.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
@@ -21,6 +23,11 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 import numpy as np
 
@@ -33,6 +40,8 @@ _HEADER = struct.Struct("<qiiI")
 _END = -1                      # product id of the frame that closes a complete stream
 _PACKAGE = __package__.rpartition(".")[0]  # the plugin package, whatever its folder is called
 _QUEUE_SIZE = 2000             # meshes waiting for the import; a full queue makes the workers wait
+_READ_SIZE = 1 << 20           # bytes per read, and the pipe's capacity where the system allows it
+_OWN_EVERY = 5                 # every fifth product is the import's own, triangulated while it would wait
 
 
 def python_executable() -> str | None:
@@ -50,12 +59,27 @@ def python_executable() -> str | None:
     return shutil.which("python3")
 
 
-def _exactly(stream, size: int) -> bytes:
-    """``size`` bytes of the stream; EOFError when it ends before."""
-    data = stream.read(size)
-    if len(data) != size:
-        raise EOFError(f"{len(data)} of {size} bytes")
-    return data
+def share_of(products: list, k: int, processes: int) -> list:
+    """Worker k's products, or with ``k == processes`` the import's own (every fifth)."""
+    if k == processes:
+        return products[::_OWN_EVERY]
+    return [p for i, p in enumerate(products) if i % _OWN_EVERY][k::processes]
+
+
+class _Quiet(Reporter):
+    """Passes on cancel and messages, not the progress of the import's own share."""
+
+    def __init__(self, inner: Reporter) -> None:
+        self.inner = inner
+
+    def info(self, message: str) -> None:
+        self.inner.info(message)
+
+    def warning(self, message: str) -> None:
+        self.inner.warning(message)
+
+    def is_cancelled(self) -> bool:
+        return self.inner.is_cancelled()
 
 
 class _Worker:
@@ -70,6 +94,8 @@ class _Worker:
         self.process = subprocess.Popen([python, "-c", code, str(path), str(share), str(shares), kernel],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
                                         creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows
+        with contextlib.suppress(OSError, AttributeError, ValueError):   # Linux: a 1 MiB pipe, not 64 kB
+            fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, _READ_SIZE)
         self.complete = False
         self.received: set[int] = set()
         self._out = out
@@ -77,22 +103,34 @@ class _Worker:
         self._thread.start()
 
     def _read(self) -> None:
-        stream = self.process.stdout
+        """Parse frames from large reads: while the import holds the interpreter lock this thread wakes
+        rarely, so each wake-up takes all that the (enlarged) pipe holds, not one frame."""
+        fd = self.process.stdout.fileno()
+        buffer, pos = bytearray(), 0
         try:
-            while len(head := stream.read(_HEADER.size)) == _HEADER.size:
-                product_id, n_verts, n_faces, n_reason = _HEADER.unpack(head)
-                if product_id == _END:
-                    self.complete = True
-                    break
-                if n_reason:
-                    result: Mesh | Failure = Failure(product_id, _exactly(stream, n_reason).decode("utf-8", "replace"))
-                else:
-                    verts = np.frombuffer(_exactly(stream, 24 * n_verts), dtype="<f8").reshape(-1, 3)
-                    faces = np.frombuffer(_exactly(stream, 12 * n_faces), dtype="<i4").reshape(-1, 3)
-                    result = Mesh(product_id, verts, faces)
-                self.received.add(product_id)
-                self._out.put(result)
-        except (OSError, ValueError, EOFError):  # the pipe broke, was cut or was closed: the stream is incomplete
+            while chunk := os.read(fd, _READ_SIZE):
+                del buffer[:pos]
+                buffer += chunk
+                pos = 0
+                while len(buffer) - pos >= _HEADER.size:
+                    product_id, n_verts, n_faces, n_reason = _HEADER.unpack_from(buffer, pos)
+                    if product_id == _END:
+                        self.complete = True
+                        return
+                    body = pos + _HEADER.size
+                    end = body + (n_reason or 24 * n_verts + 12 * n_faces)
+                    if end > len(buffer):
+                        break   # the rest of the frame is still in the pipe
+                    if n_reason:
+                        result: Mesh | Failure = Failure(product_id, buffer[body:end].decode("utf-8", "replace"))
+                    else:
+                        split = body + 24 * n_verts
+                        result = Mesh(product_id, np.frombuffer(buffer[body:split], dtype="<f8").reshape(-1, 3),
+                                      np.frombuffer(buffer[split:end], dtype="<i4").reshape(-1, 3))
+                    self.received.add(product_id)
+                    self._out.put(result)
+                    pos = end
+        except OSError:  # the pipe was closed by kill(): the stream is incomplete
             pass
         finally:
             self._out.put(self)   # this worker has finished
@@ -164,12 +202,19 @@ class Triangulation:
             yield from geometry.iterate(model, products, reporter)
             return
         total, done, shown, running = max(1, len(products)), 0, -1, len(self.workers)
-        while running:
+        own: Iterator[Mesh | Failure] | None = geometry.iterate(
+            model, share_of(products, self.processes, self.processes), _Quiet(reporter))
+        while running or own is not None:
             reporter.check()
             try:
-                result = self._queue.get(timeout=0.2)
+                result = self._queue.get_nowait() if own is not None else self._queue.get(timeout=0.2)
             except queue.Empty:
-                continue
+                if own is None:
+                    continue
+                result = next(own, None)   # nothing has arrived: triangulate one of the import's own
+                if result is None:
+                    own = None
+                    continue
             if isinstance(result, _Worker):
                 running -= 1
                 continue
@@ -182,7 +227,7 @@ class Triangulation:
         missing = []
         for k, worker in enumerate(self.workers):
             if not worker.complete:
-                share = [p for p in products[k::self.processes] if p.id() not in worker.received]
+                share = [p for p in share_of(products, k, self.processes) if p.id() not in worker.received]
                 reporter.warning(f"the geometry worker stopped early ({worker.failure()}); triangulating its "
                                  f"{len(share)} remaining products in the import's own thread")
                 missing += share
@@ -195,9 +240,9 @@ def serve(argv: list[str]) -> None:
     from .reader import import_products, open_ifc
 
     path, share, shares, kernel = Path(argv[0]), int(argv[1]), int(argv[2]), argv[3]
-    out = sys.stdout.buffer
+    out = open(sys.stdout.fileno(), "wb", buffering=_READ_SIZE // 4, closefd=False)  # noqa: SIM115 - flushed below
     model = open_ifc(path, check_types=False)   # the import checks the types itself
-    products = import_products(model)[share::shares]
+    products = share_of(import_products(model), share, shares)
     for result in geometry.iterate(model, products, Reporter(), kernel=kernel):
         if isinstance(result, Failure):
             reason = result.reason.encode("utf-8")

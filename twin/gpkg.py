@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,13 @@ def _cell(value: Any, kind: str) -> Any:
     if kind == "datetime":
         return value if isinstance(value, str) else value.isoformat()
     return value
+
+
+def preload() -> None:
+    """Import the writer's pyogrio (which pulls in geopandas and pandas, about half a second) in a
+    background thread, while the caller parses its input; the writer then finds it imported."""
+    threading.Thread(target=importlib.import_module, args=("pyogrio.raw",), name="preload pyogrio",
+                     daemon=True).start()
 
 
 class GpkgWriter:
