@@ -17,6 +17,7 @@ class Hierarchy:
     def __init__(self, model) -> None:
         self._parents: dict[int, object] = {}
         self._found: dict[tuple[int, str], object] = {}
+        self._places: dict[int, tuple[object, object]] = {}
         self._aggregates = self._relating(model, "IfcRelAggregates", "RelatedObjects", "RelatingObject")
         # a direct spatial containment wins over an aggregation, an aggregation over a nesting
         self._links = {**self._relating(model, "IfcRelNests", "RelatedObjects", "RelatingObject"),
@@ -41,6 +42,13 @@ class Hierarchy:
                 parent = _host_of(element)
             self._parents[key] = parent
         return self._parents[key]
+
+    def storey_and_building(self, element) -> tuple[object, object]:
+        """The element's storey and building (either may be None), looked up once per element."""
+        key = element.id()
+        if key not in self._places:
+            self._places[key] = (self.parent_of(element, "IfcBuildingStorey"), self.parent_of(element, "IfcBuilding"))
+        return self._places[key]
 
     def parent_of(self, element, ifc_class: str):
         """The nearest container/aggregate (or a door's/window's host's) that is an ``ifc_class``."""
@@ -197,13 +205,15 @@ class TypedAttributes:
             material = self._material.get(element_type.id()) if element_type is not None else None
         if material is None:
             return ""
-        if material.is_a("IfcMaterialLayerSetUsage"):   # a set usage names its set's materials
-            material = material.ForLayerSet
-        elif material.is_a("IfcMaterialProfileSetUsage"):
-            material = material.ForProfileSet
-        key = material.id()
+        key = material.id()   # a set usage names its set's materials: usages of one set share the names
         if key not in self._materials:
-            self._materials[key] = material_names(element)
+            if material.is_a("IfcMaterialLayerSetUsage"):
+                material = material.ForLayerSet
+            elif material.is_a("IfcMaterialProfileSetUsage"):
+                material = material.ForProfileSet
+            if material.id() not in self._materials:
+                self._materials[material.id()] = material_names(element)
+            self._materials[key] = self._materials[material.id()]
         return self._materials[key]
 
 

@@ -287,7 +287,7 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
     units = (length_m, area_m2, volume_m3)
     items: list[_Item] = []
     skipped: list[tuple[str, str]] = []
-    with gpkg_output(output, crs_text) as writer:
+    with gpkg_output(output, crs_text, batch_size=2000) as writer:
         for spec in BIM_LAYERS:
             writer.ensure_layer(spec)
         rows = _Rows(model, writer, source, units, elevations)
@@ -352,6 +352,7 @@ class _Rows:
         self.hierarchy = attributes.Hierarchy(model)
         self.typed = attributes.TypedAttributes(model)
         self._pending: list[tuple[dict, np.ndarray, np.ndarray]] = []
+        self._containers: dict[tuple[int, int], dict] = {}
 
     def write(self, items: list[_Item], placement: georef.Placement) -> None:
         """Write the items' rows; their vertices are transformed in one call."""
@@ -371,8 +372,7 @@ class _Rows:
     def _write_one(self, item: _Item, xyz: np.ndarray, z_range: tuple[float, float],
                    placement: georef.Placement) -> None:
         product = item.product
-        storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
-        building = self.hierarchy.parent_of(product, "IfcBuilding")
+        storey, building = self.hierarchy.storey_and_building(product)
         psets = self.typed.property_sets(product)
         if building is not None:
             zs = self.building_z.setdefault(building.id(), [math.inf, -math.inf])
@@ -383,11 +383,20 @@ class _Rows:
             self.counts["spaces"] += 1
         else:
             self.z_range[product.id()] = z_range
-            row = _element_row(self.typed, self.hierarchy, product, storey, building, psets, z_range, self.source,
-                               *self.units[1:])
+            row = _element_row(self.typed, self.hierarchy, product, self._container(storey, building), psets,
+                               z_range, self.source, *self.units[1:])
             self._pending.append((row, xyz, item.mesh.faces))
             self.counts["elements"] += 1
         item.mesh = None
+
+    def _container(self, storey, building) -> dict:
+        """The storey and building columns of an element row, read once per storey."""
+        key = (storey.id() if storey else 0, building.id() if building else 0)
+        if key not in self._containers:
+            self._containers[key] = {
+                "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
+                "building_global_id": building.GlobalId if building else None}
+        return self._containers[key]
 
     def flush(self) -> None:
         """Write the queued element rows, their triangles turned into geometries in one call."""
@@ -408,22 +417,21 @@ class _Rows:
             return
         ranges = [self.z_range[i] for i in parts]
         zs = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (None, None)
-        row = _element_row(self.typed, self.hierarchy, product, storey, building, psets, zs, self.source,
-                           *self.units[1:])
+        row = _element_row(self.typed, self.hierarchy, product, self._container(storey, building), psets, zs,
+                           self.source, *self.units[1:])
         row["parts"] = len(parts)
         self.writer.add(BIM_ELEMENTS, row, None)
         self.counts["elements"] += 1
 
 
-def _element_row(typed: attributes.TypedAttributes, hierarchy: attributes.Hierarchy, product, storey, building,
+def _element_row(typed: attributes.TypedAttributes, hierarchy: attributes.Hierarchy, product, container: dict,
                  psets, z_range, source, area_m2, volume_m3) -> dict:
     aggregate = hierarchy.aggregate_of(product)
     return {
         "global_id": product.GlobalId, "ifc_class": product.is_a(),
         "predefined_type": typed.predefined_type(product), "name": product.Name,
         "object_type": getattr(product, "ObjectType", None), "tag": getattr(product, "Tag", None),
-        "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
-        "building_global_id": building.GlobalId if building else None,
+        **container,
         "aggregate_global_id": aggregate.GlobalId if aggregate is not None and aggregate.is_a("IfcElement") else None,
         "parts": 0, "material": typed.material_names(product) or None,
         "z_min": z_range[0], "z_max": z_range[1], "psets": psets, "source_file": source,
