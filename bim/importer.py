@@ -14,7 +14,7 @@ import numpy as np
 from ..twin.errors import InputError
 from ..twin import gpkg
 from ..twin.gpkg import gpkg_output
-from ..twin.progress import Reporter
+from ..twin.progress import Reporter, Stage
 from . import attributes, geometry, georef
 from .fit import fit_outline
 from .layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
@@ -292,7 +292,7 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
             writer.ensure_layer(spec)
         rows = _Rows(model, writer, source, units, elevations)
         kinds = _Kinds()
-        meshes = triangulation.results(model, products, _Scaled(reporter, 0, 85))
+        meshes = triangulation.results(model, products, Stage(reporter, 0, 85))
         for batch in _batched(meshes, BATCH):
             ready: list[_Item] = []
             for result in batch:
@@ -541,25 +541,3 @@ def _batched(values: Iterable, size: int) -> Iterator[list]:
     iterator = iter(values)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
-
-
-class _Scaled(Reporter):
-    """Maps a stage's 0..100 % onto [start, end] of the overall progress."""
-
-    def __init__(self, inner: Reporter, start: float, end: float) -> None:
-        self.inner, self.start, self.end = inner, start, end
-
-    def progress(self, percent: float) -> None:
-        self.inner.progress(self.start + (self.end - self.start) * percent / 100.0)
-
-    def info(self, message: str) -> None:
-        self.inner.info(message)
-
-    def warning(self, message: str) -> None:
-        self.inner.warning(message)
-
-    def is_cancelled(self) -> bool:
-        return self.inner.is_cancelled()
-
-    def check(self) -> None:
-        self.inner.check()

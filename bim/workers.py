@@ -31,7 +31,7 @@ except ImportError:  # Windows
 
 import numpy as np
 
-from ..twin.progress import Reporter
+from ..twin.progress import Reporter, Stage
 from . import geometry
 from .geometry import FAST_KERNEL, Failure, Mesh
 
@@ -64,22 +64,6 @@ def share_of(products: list, k: int, processes: int) -> list:
     if k == processes:
         return products[::_OWN_EVERY]
     return [p for i, p in enumerate(products) if i % _OWN_EVERY][k::processes]
-
-
-class _Quiet(Reporter):
-    """Passes on cancel and messages, not the progress of the import's own share."""
-
-    def __init__(self, inner: Reporter) -> None:
-        self.inner = inner
-
-    def info(self, message: str) -> None:
-        self.inner.info(message)
-
-    def warning(self, message: str) -> None:
-        self.inner.warning(message)
-
-    def is_cancelled(self) -> bool:
-        return self.inner.is_cancelled()
 
 
 class _Worker:
@@ -202,8 +186,8 @@ class Triangulation:
             yield from geometry.iterate(model, products, reporter)
             return
         total, done, shown, running = max(1, len(products)), 0, -1, len(self.workers)
-        own: Iterator[Mesh | Failure] | None = geometry.iterate(
-            model, share_of(products, self.processes, self.processes), _Quiet(reporter))
+        own_share = share_of(products, self.processes, self.processes)   # its own progress is not passed on
+        own: Iterator[Mesh | Failure] | None = geometry.iterate(model, own_share, Stage(reporter, None, None))
         while running or own is not None:
             reporter.check()
             try:

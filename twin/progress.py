@@ -30,6 +30,27 @@ class Reporter:
             raise Cancelled()
 
 
+class Stage(Reporter):
+    """Passes messages and cancel requests on to ``inner`` and maps this stage's 0..100 % onto
+    [start, end] of its progress; with ``start = end = None`` the stage's progress is not passed on."""
+
+    def __init__(self, inner: Reporter, start: float | None, end: float | None) -> None:
+        self.inner, self.start, self.end = inner, start, end
+
+    def progress(self, percent: float) -> None:
+        if self.start is not None and self.end is not None:
+            self.inner.progress(self.start + (self.end - self.start) * percent / 100.0)
+
+    def info(self, message: str) -> None:
+        self.inner.info(message)
+
+    def warning(self, message: str) -> None:
+        self.inner.warning(message)
+
+    def is_cancelled(self) -> bool:
+        return self.inner.is_cancelled()
+
+
 class CollectingReporter(Reporter):
     """Keeps every message; handy for tests and scripts."""
 
