@@ -13,9 +13,9 @@ _TYPE_RE = re.compile(rb"=\s*(IFC[A-Z0-9_]+)\s*\(", re.IGNORECASE)
 _SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
 
 
-def _step_bytes(path: Path) -> bytes:
+def _step_bytes(path: Path, zipped: bool) -> bytes:
     """The STEP text of an .ifc, or of the single .ifc inside an .ifczip."""
-    if zipfile.is_zipfile(path):
+    if zipped:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.namelist() if m.lower().endswith(".ifc")]
             if len(members) != 1:
@@ -111,13 +111,14 @@ def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: b
     path = Path(path)
     if not path.is_file():
         raise InputError("the file does not exist", path=str(path))
-    data = _step_bytes(path)
+    zipped = zipfile.is_zipfile(path)
+    data = _step_bytes(path, zipped)
     _check_step(path, data)
     n_warnings = len(warnings)
     supported = _supported_schema(path, data, warnings)
     prerelease = len(warnings) > n_warnings
     try:
-        if supported is data and data.startswith(_MAGIC) and not zipfile.is_zipfile(path):
+        if supported is data and data.startswith(_MAGIC) and not zipped:
             model = ifcopenshell.open(str(path))   # parsed straight from the file: no text copy in Python
         else:
             model = ifcopenshell.file.from_string(supported.decode("utf-8", errors="replace"))
