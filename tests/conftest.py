@@ -42,7 +42,7 @@ def qgis_processing(qgis_app):
     return processing
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run_alg(qgis_processing):
     """Run a Processing algorithm and return its results (raises on failure)."""
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
@@ -53,6 +53,28 @@ def run_alg(qgis_processing):
                                    feedback=feedback or QgsProcessingFeedback())
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def district_sources(run_alg):
+    """A function (folder, buildings) -> buildtwin's inputs: a generated district (in folder/district) with
+    its city model, IFC school, learning islands and sensors imported by the real algorithms."""
+
+    def build(out: Path, buildings: int) -> dict:
+        district = run_alg("geotwin:sampledistrict", {"BUILDINGS": buildings, "OUTPUT": str(out / "district")})
+        city = run_alg("geotwin:importcitymodel", {"INPUT": [district["CITYGML"]],
+                                                    "OUTPUT": str(out / "citymodel.gpkg")})
+        bim = run_alg("geotwin:importifc", {"INPUT": district["IFC"], "OUTPUT": str(out / "school.gpkg")})
+        footprints = f"{city['OUTPUT']}|layername=footprints"
+        islands = run_alg("geotwin:importlearningislands", {
+            "INPUT": district["ISLANDS"], "BUILDINGS": footprints, "ROOMS": f"{bim['OUTPUT']}|layername=bim_spaces",
+            "OUTPUT": str(out / "islands.gpkg")})
+        sensors = run_alg("geotwin:importsensors", {"FILES": [district["SENSORS_STA"]], "BUILDINGS": footprints,
+                                                    "OUTPUT": str(out / "sensors.gpkg")})
+        return {"CITYMODEL": [city["OUTPUT"]], "IFC": [bim["OUTPUT"]], "ISLANDS": [islands["OUTPUT"]],
+                "SENSORS": [sensors["OUTPUT"]]}
+
+    return build
 
 
 @pytest.fixture(scope="session")

@@ -35,30 +35,14 @@ TO_GEO = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True)
 
 
 @pytest.fixture(scope="module")
-def chain(qgis_processing, tmp_path_factory) -> dict:
+def chain(run_alg, district_sources, tmp_path_factory) -> dict:
     """District -> importers -> buildtwin -> export3dtiles, all through the real algorithms."""
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
-
     out = tmp_path_factory.mktemp("twintiles")
-
-    def run(alg_id: str, params: dict) -> dict:
-        return qgis_processing.run(alg_id, params, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
-
-    district = run("geotwin:sampledistrict", {"BUILDINGS": BUILDINGS, "OUTPUT": str(out / "district")})
-    city = run("geotwin:importcitymodel", {"INPUT": [district["CITYGML"]], "OUTPUT": str(out / "citymodel.gpkg")})
-    bim = run("geotwin:importifc", {"INPUT": district["IFC"], "OUTPUT": str(out / "school.gpkg")})
-    footprints = f"{city['OUTPUT']}|layername=footprints"
-    islands = run("geotwin:importlearningislands", {
-        "INPUT": district["ISLANDS"], "BUILDINGS": footprints, "ROOMS": f"{bim['OUTPUT']}|layername=bim_spaces",
-        "OUTPUT": str(out / "islands.gpkg")})
-    sensors = run("geotwin:importsensors", {"FILES": [district["SENSORS_STA"]], "BUILDINGS": footprints,
-                                            "OUTPUT": str(out / "sensors.gpkg")})
-    twin = run("geotwin:buildtwin", {"CITYMODEL": [city["OUTPUT"]], "IFC": [bim["OUTPUT"]],
-                                     "ISLANDS": [islands["OUTPUT"]], "SENSORS": [sensors["OUTPUT"]],
-                                     "OUTPUT": str(out / "twin.gpkg")})
-    tiles = run("geotwin:export3dtiles", {"INPUT": twin["OUTPUT"], "OUTPUT": str(out / "tiles")})
+    inputs = district_sources(out, BUILDINGS)
+    twin = run_alg("geotwin:buildtwin", {**inputs, "OUTPUT": str(out / "twin.gpkg")})
+    tiles = run_alg("geotwin:export3dtiles", {"INPUT": twin["OUTPUT"], "OUTPUT": str(out / "tiles")})
     return {"district": out / "district", "twin": Path(twin["OUTPUT"]), "tiles": Path(tiles["OUTPUT"]),
-            "city": Path(city["OUTPUT"]), "out": out}
+            "city": Path(inputs["CITYMODEL"][0]), "out": out}
 
 
 def _sql(gpkg: Path, sql: str, *args) -> list[tuple]:
@@ -254,33 +238,28 @@ def test_implicit_tiling_twin_and_b3dm(chain, shared_data, tmp_path):
     assert not list(old.rglob("*.glb"))
 
 
-def test_changed_islands_rewrite_only_the_islands_tile(chain, qgis_processing, tmp_path):
+def test_changed_islands_rewrite_only_the_islands_tile(chain, run_alg, tmp_path):
     """An incremental twin build with one island's booking link changed: re-exporting rewrites the islands'
     tile and GeoJSON only; the buildings', the BIM and the sensors' tiles stay the same files."""
     import shutil
-
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
-
-    def run(alg_id: str, params: dict) -> dict:
-        return qgis_processing.run(alg_id, params, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
 
     doc = json.loads((chain["district"] / "learning_islands.geojson").read_text())
     changed = doc["features"][3]["properties"]
     changed["booking_url"] = "https://lerninseln.karlsruhe.example/neu/" + changed["id"]
     edited = tmp_path / "learning_islands.geojson"
     edited.write_text(json.dumps(doc), encoding="utf-8")
-    islands = run("geotwin:importlearningislands", {
+    islands = run_alg("geotwin:importlearningislands", {
         "INPUT": str(edited), "BUILDINGS": f"{chain['city']}|layername=footprints",
         "ROOMS": f"{chain['out'] / 'school.gpkg'}|layername=bim_spaces", "OUTPUT": str(tmp_path / "islands.gpkg")})
     twin = tmp_path / "twin.gpkg"
     shutil.copyfile(chain["twin"], twin)
-    run("geotwin:buildtwin", {"CITYMODEL": [str(chain["city"])], "IFC": [str(chain["out"] / "school.gpkg")],
+    run_alg("geotwin:buildtwin", {"CITYMODEL": [str(chain["city"])], "IFC": [str(chain["out"] / "school.gpkg")],
                               "ISLANDS": [islands["OUTPUT"]], "SENSORS": [str(chain["out"] / "sensors.gpkg")],
                               "OUTPUT": str(twin)})
     out = tmp_path / "tiles"
     shutil.copytree(chain["tiles"], out)  # copy2: same bytes and mtimes
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "tiles").rglob("*.glb")}
-    result = run("geotwin:export3dtiles", {"INPUT": str(twin), "OUTPUT": str(out)})
+    result = run_alg("geotwin:export3dtiles", {"INPUT": str(twin), "OUTPUT": str(out)})
     assert result["REWRITTEN"] == 1 and result["REUSED"] == len(before) - 1
     report = json.loads((out / REPORT_NAME).read_text())
     assert report["incremental"]["rewritten"] == ["tiles/points/learning_islands.glb"]

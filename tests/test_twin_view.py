@@ -13,28 +13,12 @@ BUILDINGS = 30
 
 
 @pytest.fixture(scope="module")
-def twin(qgis_processing, tmp_path_factory) -> tuple[Path, dict, dict]:
+def twin(run_alg, district_sources, tmp_path_factory) -> tuple[Path, dict, dict]:
     """A twin GeoPackage built by the real algorithms from a 30-building district, the district manifest and
     the buildtwin inputs."""
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
-
     out = tmp_path_factory.mktemp("twinview")
-
-    def run(alg_id: str, params: dict) -> dict:
-        return qgis_processing.run(alg_id, params, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
-
-    district = run("geotwin:sampledistrict", {"BUILDINGS": BUILDINGS, "OUTPUT": str(out / "district")})
-    city = run("geotwin:importcitymodel", {"INPUT": [district["CITYGML"]], "OUTPUT": str(out / "citymodel.gpkg")})
-    bim = run("geotwin:importifc", {"INPUT": district["IFC"], "OUTPUT": str(out / "school.gpkg")})
-    footprints = f"{city['OUTPUT']}|layername=footprints"
-    islands = run("geotwin:importlearningislands", {
-        "INPUT": district["ISLANDS"], "BUILDINGS": footprints, "ROOMS": f"{bim['OUTPUT']}|layername=bim_spaces",
-        "OUTPUT": str(out / "islands.gpkg")})
-    sensors = run("geotwin:importsensors", {"FILES": [district["SENSORS_STA"]], "BUILDINGS": footprints,
-                                            "OUTPUT": str(out / "sensors.gpkg")})
-    inputs = {"CITYMODEL": [city["OUTPUT"]], "IFC": [bim["OUTPUT"]], "ISLANDS": [islands["OUTPUT"]],
-              "SENSORS": [sensors["OUTPUT"]]}
-    built = run("geotwin:buildtwin", {**inputs, "OUTPUT": str(out / "twin.gpkg")})
+    inputs = district_sources(out, BUILDINGS)
+    built = run_alg("geotwin:buildtwin", {**inputs, "OUTPUT": str(out / "twin.gpkg")})
     manifest = json.loads((out / "district" / "district.json").read_text())
     return Path(built["OUTPUT"]), manifest, inputs
 

@@ -395,22 +395,12 @@ def sample_district_export(tmp_path: Path, site: Path) -> dict:
     return {"count": len(features), "island": chosen}
 
 
-def twin_export(run_alg, tmp_path: Path, site: Path) -> dict:
+def twin_export(district_sources, run_alg, tmp_path: Path, site: Path) -> dict:
     """The full twin of a small generated district (city model, IFC school, learning islands, sensors)
     built by geotwin:buildtwin and exported to 3D Tiles with the local CesiumJS."""
     src = tmp_path / "twin"
-    district = run_alg("geotwin:sampledistrict", {"BUILDINGS": TWIN_BUILDINGS, "OUTPUT": str(src / "district")})
-    city = run_alg("geotwin:importcitymodel", {"INPUT": [district["CITYGML"]], "OUTPUT": str(src / "city.gpkg")})
-    bim = run_alg("geotwin:importifc", {"INPUT": district["IFC"], "OUTPUT": str(src / "school.gpkg")})
-    footprints = f"{city['OUTPUT']}|layername=footprints"
-    islands = run_alg("geotwin:importlearningislands", {
-        "INPUT": district["ISLANDS"], "BUILDINGS": footprints, "ROOMS": f"{bim['OUTPUT']}|layername=bim_spaces",
-        "OUTPUT": str(src / "islands.gpkg")})
-    sensors = run_alg("geotwin:importsensors", {"FILES": [district["SENSORS_STA"]], "BUILDINGS": footprints,
-                                                "OUTPUT": str(src / "sensors.gpkg")})
-    twin = run_alg("geotwin:buildtwin", {"CITYMODEL": [city["OUTPUT"]], "IFC": [bim["OUTPUT"]],
-                                         "ISLANDS": [islands["OUTPUT"]], "SENSORS": [sensors["OUTPUT"]],
-                                         "OUTPUT": str(src / "twin.gpkg")})
+    inputs = district_sources(src, TWIN_BUILDINGS)
+    twin = run_alg("geotwin:buildtwin", {**inputs, "OUTPUT": str(src / "twin.gpkg")})
     out = site / "twin"
     export_3dtiles(Path(twin["OUTPUT"]), out, ExportOptions(cesium_url=str(site / "cesium")), CollectingReporter())
     return {"gpkg": Path(twin["OUTPUT"]), "out": out}
@@ -446,7 +436,7 @@ def twin_targets(gpkg: Path) -> dict:
             "islands": islands, "sensors": sensors, "geo": geo}
 
 
-def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg):
+def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg, district_sources):
     assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
     assert (CESIUM_BUILD / "Cesium.js").exists(), "run scripts/bootstrap.sh: node_modules/cesium is missing"
     node = shutil.which("node")
@@ -479,7 +469,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
     island_props = district["island"]["properties"]
     district_lon, district_lat = district["island"]["geometry"]["coordinates"][:2]
     # The full twin of a small district: the school's BIM detail, island and sensor markers and points.
-    twin = twin_export(run_alg, tmp_path, site)
+    twin = twin_export(district_sources, run_alg, tmp_path, site)
     targets = twin_targets(twin["gpkg"])
     twin_islands = json.loads((twin["out"] / "islands.geojson").read_text(encoding="utf-8"))["features"]
     twin_sensors = json.loads((twin["out"] / "sensors.geojson").read_text(encoding="utf-8"))["features"]
