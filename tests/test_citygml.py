@@ -324,12 +324,12 @@ def test_no_crs_refused_unless_overridden(shared_data, tmp_path):
     assert source.crs.vertical == "EPSG:7837" and len(list(source)) == 1
 
 
-def test_coordinates_outside_area_of_use_flagged(shared_data):
-    reporter = CollectingReporter()
-    source = read_citygml(shared_data / "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml",
-                          crs_override=crs_override("EPSG:7415"), reporter=reporter)
-    assert len(list(source)) == 1
-    assert any("outside the area of use of EPSG:28992" in w for w in reporter.warnings)
+def test_coordinates_outside_area_of_use_refused(shared_data):
+    """A wrong CRS (here a wrong override) is an error for the file, naming the CRS the numbers fit."""
+    with pytest.raises(InputError, match=r"gml:Envelope: .*outside the area of use of EPSG:28992.*"
+                                         r"look like EPSG:25832 \(ETRS89 / UTM zone 32N\)"):
+        read_citygml(shared_data / "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml",
+                     crs_override=crs_override("EPSG:7415"))
 
 
 def _edit_fzk(shared_data, tmp_path, edit) -> Path:
@@ -456,12 +456,13 @@ def test_peak_memory_does_not_grow_with_file(shared_data, tmp_path):
 
 # -- GML geometry forms ---------------------------------------------------------------------------------
 
+# Small numbers declared as WGS 84 lon/lat: coordinates outside their CRS's area of use are refused.
 SYNTHETIC = """<?xml version="1.0" encoding="UTF-8"?>
 <core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" xmlns:bldg="http://www.opengis.net/citygml/building/2.0"
  xmlns:gml="http://www.opengis.net/gml" xmlns:xlink="http://www.w3.org/1999/xlink"
  xmlns:gen="http://www.opengis.net/citygml/generics/2.0">
-<gml:boundedBy><gml:Envelope srsName="EPSG:25832"><gml:lowerCorner>457840 5439080 100</gml:lowerCorner>
-<gml:upperCorner>457860 5439100 120</gml:upperCorner></gml:Envelope></gml:boundedBy>
+<gml:boundedBy><gml:Envelope srsName="EPSG:4326"><gml:lowerCorner>0 0 100</gml:lowerCorner>
+<gml:upperCorner>20 20 120</gml:upperCorner></gml:Envelope></gml:boundedBy>
 <core:cityObjectMember><bldg:Building gml:id="B1">
  <gen:intAttribute name="floors"><gen:value>3</gen:value></gen:intAttribute>
  <gen:doubleAttribute name="volume"><gen:value>812.5</gen:value></gen:doubleAttribute>

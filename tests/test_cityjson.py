@@ -328,16 +328,16 @@ def test_duplicate_ids_are_reported(cjio_dir, tmp_path):
     assert len(objs) == 16
 
 
-def test_area_of_use_is_flagged(cjio_dir, tmp_path):
+def test_area_of_use_is_refused(cjio_dir, tmp_path):
     doc = _raw(cjio_dir / "rotterdam_subset.json")
     doc["transform"]["translate"] = [3_500_000.0, 5_400_000.0, 0.0]  # Karlsruhe-like numbers, RD CRS
     path = tmp_path / "misplaced.json"
     path.write_text(json.dumps(doc))
-    reporter = CollectingReporter()
-    source = read_cityjson(path, RD_NAP, reporter=reporter)
-    list(source)
+    source = read_cityjson(path, RD_NAP)
+    with pytest.raises(InputError, match=r"vertices: .*outside the area of use of EPSG:28992.*"
+                                         r"look like EPSG:31467 \(DHDN / 3-degree Gauss-Kruger zone 3\)"):
+        list(source)
     assert source.crs_problem and "outside the area of use of EPSG:28992" in source.crs_problem
-    assert any("area of use" in w for w in reporter.warnings)
 
 
 def test_seq_is_read_line_by_line(denhaag_seq, tmp_path):

@@ -2,15 +2,23 @@
 
 Every form found in CityGML/CityJSON files is mapped to a :class:`CrsInfo` holding the
 horizontal CRS and, when the source states it, the vertical CRS (the height datum the
-3D Tiles export needs): ``EPSG:25832``, ``urn:ogc:def:crs:EPSG::25832``, compound URNs
-``urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837``, the German AdV URNs
-``urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH``, OGC http(s) URIs (also ``def/crs-compound``)
-and EPSG compound codes such as 7415 (RD New + NAP), split with pyproj.
+3D Tiles export needs) and the quasigeoid it names: ``EPSG:25832``, ``EPSG:25832+7837``,
+``urn:ogc:def:crs:EPSG::25832`` (also with a version, ``EPSG:6.12:25832``), compound URNs
+``urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837``, OGC http(s) URIs (also ``def/crs-compound``),
+OGC CRS84, EPSG compound codes such as 7415 (RD New + NAP, split with pyproj) and the German
+AdV URNs ``urn:adv:crs:<position>[*<height>[*<quasigeoid>]]`` such as
+``urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH*GCG2016`` (current LoD2 deliveries).
+
+:func:`area_of_use_problem` checks coordinates against the declared CRS's area of use and
+:func:`suggest_crs` names the CRSs the numbers fit instead (also used by the IFC import).
 """
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 from pyproj import CRS, Transformer
@@ -20,22 +28,47 @@ from pyproj.exceptions import CRSError
 from .citymodel.model import CrsInfo
 from .errors import InputError
 
-# AdV (German surveying authorities) CRS names of the horizontal part.
-_ADV_HORIZONTAL = {
+# AdV names (GeoInfoDok CRS register), written as the register writes them; matched case-insensitively.
+# Position (horizontal) part. The AdV defines projected coordinates without a zone number before the
+# easting (false easting 500 000 m), as the EPSG codes below do (except DHDN Gauss-Krueger, whose
+# EPSG definitions carry the zone number, as CityGML exports of DE_DHDN_3GKn do).
+_ADV_POSITIONS: dict[str, int] = {
     "ETRS89_UTM31": 25831, "ETRS89_UTM32": 25832, "ETRS89_UTM33": 25833,
+    "ETRS89_3GK3": 8395,   # ETRS89 / Gauss-Kruger CM 9E (Hamburg); EPSG has no other ETRS89 3GK zone
+    "ETRS89_Lat-Lon": 4258,
     "DE_DHDN_3GK2": 31466, "DE_DHDN_3GK3": 31467, "DE_DHDN_3GK4": 31468, "DE_DHDN_3GK5": 31469,
-    "ETRS89_GK3": 31467,  # seen in old exports: Gauss-Krueger 3 on DHDN
-    "ETRS89_LAT-LON": 4258, "ETRS89_LAT_LON": 4258,
+    "DE_DHDN_Lat-Lon": 4314,
+    "DE_42/83_3GK3": 2397, "DE_42/83_3GK4": 2398, "DE_42/83_3GK5": 2399,  # Pulkovo 1942(83), former GDR
 }
-# AdV names of the height part (NH: normal heights, NOH: normal-orthometric heights).
-_ADV_VERTICAL = {
-    "DE_DHHN2016_NH": 7837, "DE_DHHN92_NH": 5783, "DE_DHHN85_NOH": 5784, "DE_SNN76_NH": 5785,
+# State realisations of DHDN Gauss-Krueger ("DE_DHDN_3GK3_BW100", "DE_DHDN_3GK2_NW177"): EPSG has
+# DHDN only; the state's own DHDN realisation differs from it by up to about a metre.
+_ADV_DHDN_STATE = re.compile(r"^(DE_DHDN_3GK[2-5])_[A-Z]{2}\d{3}$")
+# Height part: NH normal heights, NOH normal-orthometric heights.
+_ADV_HEIGHTS: dict[str, int] = {
+    "DE_DHHN2016_NH": 7837, "DE_DHHN92_NH": 5783, "DE_DHHN12_NOH": 7699, "DE_DHHN85_NOH": 5784,
+    "DE_SNN76_NH": 5785,
 }
+# Misspellings found in real srsNames: 3DCityDB's Docker documentation gives
+# "urn:adv:crs:DE_DHDN_3GK4*DE_DHN92_NH" as its example, and its exports write the name configured.
+_ADV_ALIASES = {"DE_DHN92_NH": "DE_DHHN92_NH", "ETRS89_LAT_LON": "ETRS89_Lat-Lon",
+                       "DE_DHDN_LAT_LON": "DE_DHDN_Lat-Lon"}
+# Quasigeoid part: the German Combined Quasigeoid the heights were derived with.
+_ADV_GEOIDS = ("GCG2016", "GCG2011", "GCG05")
+_ADV_UPPER = {name.upper(): name for name in (*_ADV_POSITIONS, *_ADV_HEIGHTS, *_ADV_GEOIDS)}
+_ADV_UPPER.update({alias: target for alias, target in _ADV_ALIASES.items()})
+
+ADV_FORMS = ("urn:adv:crs:<position>[*<height>[*<quasigeoid>]] with position "
+             + ", ".join(_ADV_POSITIONS) + " (DE_DHDN_3GKn also with a state suffix such as _BW100); height "
+             + ", ".join(_ADV_HEIGHTS) + "; quasigeoid " + ", ".join(_ADV_GEOIDS))
+ACCEPTED_FORMS = ("EPSG:25832, EPSG:25832+7837, urn:ogc:def:crs:EPSG::25832 (also with a version such as "
+                  "EPSG:6.12:25832), urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837, "
+                  "http(s)://www.opengis.net/def/crs/EPSG/0/25832, "
+                  "http://www.opengis.net/def/crs-compound?1=<URI>&2=<URI>, OGC CRS84, " + ADV_FORMS)
+
 # Tolerance around a CRS's published area of use before coordinates are flagged, in degrees.
 AREA_OF_USE_MARGIN_DEG = 0.5
 
-_EPSG_CODE = re.compile(
-    r"""^(?:
+_EPSG_CODE = re.compile(r"""^(?:
         (?:urn:(?:x-)?ogc:def:crs:EPSG:(?:[\d.]*:)?(?P<urn>\d+))
       | (?:https?://www\.opengis\.net/def/crs/EPSG/[^/]+/(?P<uri>\d+))
       | (?:https?://www\.opengis\.net/gml/srs/epsg\.xml\#(?P<gml>\d+))
@@ -44,6 +77,8 @@ _EPSG_CODE = re.compile(
     )$""", re.IGNORECASE | re.VERBOSE)
 _URN_COMPOUND = re.compile(r"^urn:(?:x-)?ogc:def:crs,(.+)$", re.IGNORECASE)
 _PLUS_CODES = re.compile(r"^EPSG:(\d+)\+(\d+)$", re.IGNORECASE)
+_CRS84 = re.compile(r"^(?:urn:ogc:def:crs:OGC:[\d.]*:CRS84|https?://www\.opengis\.net/def/crs/OGC/[^/]+/CRS84"
+                    r"|(?:OGC:)?CRS84)$", re.IGNORECASE)
 
 
 def _epsg_code(text: str) -> int | None:
@@ -97,23 +132,35 @@ def _info(horizontal: CRS, vertical: CRS | None, source: str, compound: CRS | No
 
 
 def _adv(name: str, source: str) -> CrsInfo:
-    horizontal, _, height = name.partition("*")
-    h_code = _ADV_HORIZONTAL.get(horizontal.strip().upper())
-    if h_code is None:
-        raise InputError(f"unknown AdV CRS {source!r}")
-    codes = [h_code]
-    if height.strip():
-        v_code = _ADV_VERTICAL.get(height.strip().upper())
-        if v_code is None:
-            raise InputError(f"unknown AdV height system {height!r} in {source!r}")
-        codes.append(v_code)
-    return _from_parts(codes, source)
+    """``<position>[*<height>[*<quasigeoid>]]``: parts in any order, repeated parts tolerated, case and
+    blanks ignored."""
+    parts: dict[str, str] = {}
+    for raw in name.split("*"):
+        token = re.sub(r"\s+", "", raw).upper()
+        if not token:
+            continue
+        state = _ADV_DHDN_STATE.match(token)
+        known = _ADV_UPPER.get(state.group(1) if state else token)
+        if known is None:
+            raise InputError(f"unknown AdV CRS part {raw.strip()!r} in {source!r}; accepted: {ADV_FORMS}")
+        kind = "position" if known in _ADV_POSITIONS else "height" if known in _ADV_HEIGHTS else "quasigeoid"
+        if parts.get(kind, known) != known:
+            raise InputError(f"{source!r} names two {kind} systems ({parts[kind]}, {known})")
+        parts[kind] = known
+    if "position" not in parts:
+        raise InputError(f"{source!r} names no position (horizontal) CRS; accepted: {ADV_FORMS}")
+    codes = [_ADV_POSITIONS[parts["position"]]]
+    if "height" in parts:
+        codes.append(_ADV_HEIGHTS[parts["height"]])
+    info = _from_parts(codes, source)
+    info.geoid_model = parts.get("quasigeoid")
+    return info
 
 
 def parse_srs_name(text: str) -> CrsInfo:
     """Map a GML srsName (any form found in CityGML files) to horizontal and vertical EPSG codes.
 
-    Raises InputError for an empty or unknown name.
+    Raises InputError for an empty or unknown name, naming it and the accepted forms.
     """
     source = (text or "").strip()
     if not source:
@@ -121,6 +168,8 @@ def parse_srs_name(text: str) -> CrsInfo:
     low = source.lower()
     if low.startswith("urn:adv:crs:"):
         return _adv(source[len("urn:adv:crs:"):], source)
+    if _CRS84.match(source):
+        return _from_parts([4326], source)  # WGS 84 longitude/latitude: the order this importer reads
     m = _URN_COMPOUND.match(source)
     if m:
         codes = [_epsg_code("urn:ogc:def:" + part) for part in m.group(1).split(",")]
@@ -139,7 +188,7 @@ def parse_srs_name(text: str) -> CrsInfo:
     code = _epsg_code(source)
     if code is not None:
         return _from_parts([code], source)
-    raise InputError(f"unknown srsName {source!r}: expected an EPSG code, an OGC URN/URI or an AdV URN")
+    raise InputError(f"unknown srsName {source!r}; accepted forms: {ACCEPTED_FORMS}")
 
 
 def crs_from_cityjson(reference_system: str) -> CrsInfo:
@@ -175,30 +224,143 @@ def _identified(crs: CRS, source: str) -> CRS:
     return CRS.from_epsg(code)
 
 
+# Candidates tried when coordinates do not fit their declared CRS, most plausible first for German data.
+CANDIDATE_CRS: tuple[str, ...] = (
+    "EPSG:25832", "EPSG:25833", "EPSG:25831",  # ETRS89 / UTM zone 32N, 33N, 31N
+    "EPSG:4647", "EPSG:5650",                  # ETRS89 / UTM 32N, 33N with the zone number before the easting
+    "EPSG:31467", "EPSG:31466", "EPSG:31468", "EPSG:31469",  # DHDN / Gauss-Krueger zones 3, 2, 4, 5
+    "EPSG:4258", "EPSG:4326",                  # ETRS89, WGS 84 longitude/latitude (also tried swapped)
+    "EPSG:3857",                               # WGS 84 / Pseudo-Mercator (web maps)
+    "EPSG:28992", "EPSG:2056",                 # Amersfoort / RD New, CH1903+ / LV95
+)
+# Germany onshore (EPSG area 3339), lon/lat degrees: guesses that put the data here come first.
+GERMANY_LONLAT = (5.86, 47.27, 15.04, 55.09)
+
+
+@dataclass(frozen=True)
+class CrsGuess:
+    """A CRS whose area of use contains the numbers: ``crs`` as "EPSG:n", its EPSG name, whether x and y
+    had to be swapped (latitude first) and where the numbers then lie (lon/lat degrees)."""
+
+    crs: str
+    name: str
+    swapped: bool
+    lonlat_bbox: tuple[float, float, float, float]
+    in_germany: bool
+
+    def __str__(self) -> str:
+        return f"{self.crs} ({self.name})" + (" with x and y swapped (latitude first)" if self.swapped else "")
+
+
+@lru_cache(maxsize=64)
+def _to_lonlat(code: str) -> tuple[CRS, Transformer | None]:
+    crs = CRS.from_user_input(code)
+    if crs.is_geographic:
+        return crs, None
+    return crs, Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+
+
+def _lonlat_bbox(code: str, bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    """Where the bbox lies in lon/lat when its numbers are coordinates of ``code``; None when they cannot be."""
+    crs, to_geo = _to_lonlat(code)
+    if to_geo is None:
+        lonlat = bbox
+    else:
+        xs, ys = [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
+        try:
+            # far outside a projection's domain PROJ may return finite nonsense: the corners must come back
+            lon, lat = to_geo.transform(xs, ys)
+            back_x, back_y = to_geo.transform(lon, lat, direction="INVERSE")
+            lonlat = to_geo.transform_bounds(*bbox, densify_pts=5)
+        except Exception:  # noqa: BLE001 - PROJ raises plain errors for out-of-domain input
+            return None
+        tolerance = 1.0 + 1e-6 * max(abs(v) for v in bbox)
+        if not all(math.isfinite(v) and abs(v - w) <= tolerance
+                   for v, w in zip([*back_x, *back_y], [*xs, *ys])):
+            return None
+    if not all(math.isfinite(v) for v in lonlat):
+        return None
+    lon_min, lat_min, lon_max, lat_max = lonlat
+    if lon_min < -180 or lon_max > 180 or lat_min < -90 or lat_max > 90:
+        return None
+    return tuple(float(v) for v in lonlat)  # type: ignore[return-value]
+
+
+def _inside_rect(inner: Sequence[float], outer: Sequence[float], margin: float) -> bool:
+    return (inner[0] >= outer[0] - margin and inner[1] >= outer[1] - margin
+            and inner[2] <= outer[2] + margin and inner[3] <= outer[3] + margin)
+
+
+def _fits(code: str, bbox: tuple[float, float, float, float], swapped: bool) -> CrsGuess | None:
+    numbers = (bbox[1], bbox[0], bbox[3], bbox[2]) if swapped else bbox
+    lonlat = _lonlat_bbox(code, numbers)
+    crs, _ = _to_lonlat(code)
+    area = crs.area_of_use
+    if lonlat is None or area is None:
+        return None
+    if not _inside_rect(lonlat, (area.west, area.south, area.east, area.north), AREA_OF_USE_MARGIN_DEG):
+        return None
+    return CrsGuess(code, crs.name, swapped, lonlat, _inside_rect(lonlat, GERMANY_LONLAT, 0.0))
+
+
+def _bbox4(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    values = [float(v) for v in bbox]
+    if len(values) == 2:
+        values = values * 2
+    if len(values) != 4:
+        raise ValueError(f"expected (x, y) or (xmin, ymin, xmax, ymax), got {len(values)} numbers")
+    return values[0], values[1], values[2], values[3]
+
+
+def suggest_crs(bbox: Sequence[float], declared: str | None = None,
+                candidates: Sequence[str] = CANDIDATE_CRS) -> list[CrsGuess]:
+    """The CRSs whose area of use contains these numbers, most plausible first.
+
+    ``bbox`` is a point ``(x, y)`` or ``(xmin, ymin, xmax, ymax)`` in an unknown CRS (easting/longitude
+    first). Tried: ``declared`` ("EPSG:n", also with x and y swapped when geographic), then
+    ``candidates`` (geographic ones also swapped). Order: guesses that put the numbers in Germany
+    first, then the declared CRS before the candidates, then the candidates' order. Empty when nothing
+    fits (or the numbers are not finite).
+    """
+    box = _bbox4(bbox)
+    if not all(math.isfinite(v) for v in box):
+        return []
+    codes = list(dict.fromkeys([declared, *candidates] if declared else candidates))
+    guesses: list[CrsGuess] = []
+    for code in codes:
+        try:
+            geographic = _to_lonlat(code)[0].is_geographic
+        except CRSError:
+            continue
+        for swapped in (False, True) if geographic else (False,):
+            guess = _fits(code, box, swapped)
+            if guess is not None:
+                guesses.append(guess)
+    return sorted(guesses, key=lambda g: not g.in_germany)  # stable: keeps the order of the codes
+
+
 def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -> str | None:
-    """A message when the bbox (xmin, ymin, xmax, ymax in the horizontal CRS) lies outside its area of use."""
+    """A message when the bbox (xmin, ymin, xmax, ymax in the horizontal CRS) lies outside its area of use,
+    naming the declared CRS and the CRSs the numbers look like (:func:`suggest_crs`); None when it fits."""
     if not crs.horizontal:
         return None
-    horizontal = CRS.from_user_input(crs.horizontal)
+    horizontal, _ = _to_lonlat(crs.horizontal)
     area = horizontal.area_of_use
     if area is None:
         return None
     if not all(math.isfinite(v) for v in bbox):
         return f"coordinates are not finite: {bbox}"
-    if horizontal.is_geographic:
-        lon_min, lat_min, lon_max, lat_max = bbox
-    else:
-        to_geo = Transformer.from_crs(horizontal, horizontal.geodetic_crs, always_xy=True)
-        try:
-            lon_min, lat_min, lon_max, lat_max = to_geo.transform_bounds(*bbox, densify_pts=5)
-        except Exception:  # noqa: BLE001 - PROJ raises plain errors for out-of-domain input
-            lon_min = lat_min = lon_max = lat_max = math.inf
-    m = AREA_OF_USE_MARGIN_DEG
-    inside = all(math.isfinite(v) for v in (lon_min, lat_min, lon_max, lat_max)) and (
-        lon_min >= area.west - m and lon_max <= area.east + m
-        and lat_min >= area.south - m and lat_max <= area.north + m)
-    if inside:
+    box = _bbox4(bbox)
+    if _fits(crs.horizontal, box, swapped=False) is not None:
         return None
-    return (f"coordinates {tuple(round(v, 3) for v in bbox)} lie outside the area of use of {crs.horizontal} "
-            f"({area.name.rstrip('.')}: lon {area.west}..{area.east}, lat {area.south}..{area.north}); "
-            f"is the CRS right?")
+    message = (f"coordinates {tuple(round(v, 3) for v in box)} lie outside the area of use of {crs.horizontal} "
+               f"({horizontal.name}; {re.split(r'[:;,]', area.name)[0].rstrip('.')}: lon {area.west}..{area.east}, "
+               f"lat {area.south}..{area.north})")
+    guesses = suggest_crs(box, crs.horizontal)[:3]
+    if guesses:
+        message += f"; the coordinates look like {guesses[0]}"
+        if len(guesses) > 1:
+            message += f" (or {', '.join(str(g) for g in guesses[1:])})"
+    else:
+        message += f"; they fit none of {', '.join(CANDIDATE_CRS)} either"
+    return message + "; give the right CRS as the CRS override"

@@ -105,12 +105,10 @@ class CityGMLSource:
                 self.crs = parse_srs_name(srs_name)
             except InputError as err:
                 raise InputError(str(err), path=self.path) from None
-        self._envelope_flagged = False
-        if envelope is not None:
+        if envelope is not None and any(envelope):  # an all-zero envelope is a placeholder
             problem = area_of_use_problem(self.crs, envelope)
             if problem:
-                self._envelope_flagged = True
-                self.reporter.warning(f"{self.path}: gml:Envelope {problem}")
+                raise InputError(f"gml:Envelope: {problem}", path=self.path)
         self._reset()
 
     def _reset(self) -> None:
@@ -175,10 +173,10 @@ class CityGMLSource:
         if self.lod_fallbacks:
             self.reporter.warning(f"{self.path}: {self.lod_fallbacks} objects have no LoD{self.lod} geometry; "
                                   "their nearest LoD was used")
-        if not self._envelope_flagged and math.isfinite(self.bbox[0]):
+        if math.isfinite(self.bbox[0]):
             problem = area_of_use_problem(self.crs, tuple(self.bbox))
             if problem:
-                self.reporter.warning(f"{self.path}: {problem}")
+                raise InputError(problem, path=self.path)
 
     # -- objects -----------------------------------------------------------------------------------
 

@@ -314,7 +314,7 @@ class CityJSONSource:
         self._geometries = _Geometries(header.get("geometry-templates"))
         extent = self.metadata.get("geographicalExtent")
         if isinstance(extent, list) and len(extent) == 6:
-            self._check_area((extent[0], extent[1], extent[3], extent[4]))
+            self._check_area((extent[0], extent[1], extent[3], extent[4]), "metadata.geographicalExtent")
 
     # -- reading -----------------------------------------------------------------------------
     def _read_document(self) -> dict:
@@ -393,14 +393,18 @@ class CityJSONSource:
                              path=self.path)
         return file_crs
 
-    def _check_area(self, bbox) -> None:
-        """Flag coordinates outside the CRS's area of use (the first problem only)."""
-        if self.crs_problem is not None:
+    def _check_area(self, bbox, what: str = "vertices") -> None:
+        """Refuse coordinates outside the CRS's area of use (an all-zero extent is a placeholder)."""
+        try:
+            values = tuple(float(v) for v in bbox)
+        except (TypeError, ValueError):
+            return  # a malformed extent says nothing about the CRS; the vertices are checked
+        if self.crs_problem is not None or not any(values):
             return
-        problem = area_of_use_problem(self.crs, tuple(float(v) for v in bbox))
+        problem = area_of_use_problem(self.crs, values)
         if problem:
             self.crs_problem = problem
-            self.reporter.warning(f"{self.name}: {problem}")
+            raise InputError(f"{what}: {problem}", path=self.path)
 
     def _vertices(self, raw: Any) -> np.ndarray:
         if not raw:

@@ -20,6 +20,7 @@ class CrsInfo:
     vertical: str | None            # e.g. "EPSG:7837" (DHHN2016 height); None when unknown
     source_text: str = ""           # srsName / referenceSystem exactly as written
     compound_wkt: str | None = None  # pyproj WKT of the horizontal+vertical CRS when both known
+    geoid_model: str | None = None   # quasigeoid the source names (AdV "*GCG2016"), e.g. "GCG2016"
 
 
 @dataclass
