@@ -31,6 +31,11 @@ EGM96_GRID = "egm96_15.gtx"
 # File names under which PROJ data folders ship the German quasigeoid (PROJ-data's name first).
 QUASIGEOID_GRIDS = {"DHHN2016": ("de_bkg_gcg2016.tif", "GCG2016.tif", "GCG2016.gtx"),
                     "DHHN92": ("de_bkg_gcg2016.tif", "GCG2016.tif", "GCG2016.gtx")}
+# File names of the quasigeoid models a source may name (AdV srsName suffix "*GCG2016").
+QUASIGEOID_MODEL_GRIDS = {"GCG2016": ("de_bkg_gcg2016.tif", "GCG2016.tif", "GCG2016.gtx"),
+                          "GCG2011": ("de_bkg_gcg2011.tif", "GCG2011.tif", "GCG2011.gtx"),
+                          "GCG05": ("GCG05.tif", "GCG05.gtx")}
+_MODEL_DATUM = {"GCG2016": "DHHN2016", "GCG2011": "DHHN92", "GCG05": "DHHN92"}  # the heights each was made for
 
 # Expected errors of the height anomaly (1 sigma, metres), as published:
 # GCG2016: better than 1 cm on land (BKG/IfE Hannover). Used for DHHN92 heights it adds the
@@ -132,16 +137,42 @@ def proj_vertical_operation(horizontal_crs: str, vertical_crs: str) -> tuple[Tra
     return None, missing
 
 
+def find_model_grid(geoid_model: str | None) -> Path | None:
+    """The installed grid of a named quasigeoid model (e.g. "GCG2016"), None when absent or unknown."""
+    for name in QUASIGEOID_MODEL_GRIDS.get((geoid_model or "").upper(), ()):
+        path = find_grid(name)
+        if path:
+            return path
+    return None
+
+
 def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: str = "auto",
                          grid: str | os.PathLike | None = None, constant: float | None = None,
-                         reporter: Reporter | None = None) -> HeightModel:
-    """Choose the best height model; ``method`` is auto, grid, egm96 or constant."""
+                         reporter: Reporter | None = None, geoid_model: str | None = None) -> HeightModel:
+    """Choose the best height model; ``method`` is auto, grid, egm96 or constant.
+
+    ``geoid_model`` is the quasigeoid the source names (``CrsInfo.geoid_model``, e.g. "GCG2016"): with
+    auto or grid and no grid file given, its grid is used when installed; when it is not, the choice
+    falls back as without it and a warning says so.
+    """
     reporter = reporter or Reporter()
     vname = CRS.from_user_input(vertical_crs).name if vertical_crs else ""
     notes: list[str] = []
     missing: list[str] = []
     if not vertical_crs:
         notes.append("the source names no vertical CRS: its heights are taken as normal heights")
+    named = find_model_grid(geoid_model) if geoid_model and grid is None and method in ("auto", "grid") else None
+    if geoid_model and named is None and method in ("auto", "grid") and grid is None:
+        files = ", ".join(QUASIGEOID_MODEL_GRIDS.get(geoid_model.upper(), ())) or "no known file name"
+        notes.append(f"the source names the quasigeoid {geoid_model}, whose grid ({files}) is not installed; "
+                     "the next best height model is used")
+    if named is not None:
+        same_datum = _datum_key(vname) in ("", _MODEL_DATUM.get(geoid_model.upper(), ""))
+        model = HeightModel("grid", f"quasigeoid grid {named.name} ({geoid_model}, named by the source)",
+                            ERROR_QUASIGEOID if same_datum else ERROR_QUASIGEOID_OTHER_DATUM, grid=str(named),
+                            _transformer=_grid_transformer(str(named)))
+        model.warnings = notes
+        return _report(model, reporter)
     if method not in ("auto", "grid", "egm96", "constant"):
         raise HeightModelError(f"unknown height method {method!r}: use auto, grid, egm96 or constant")
 

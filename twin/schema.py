@@ -83,10 +83,22 @@ SOURCES = LayerSpec(
     "One row per imported source file.",
 )
 
+# The city model import's ``sources``: SOURCES plus the quasigeoid the source names. A layer of its own so
+# that the twin's ``sources`` (and stores built before the column existed) keep their columns.
+_SOURCE_ITEMS = list(SOURCES.fields.items())
+_AFTER_CRS = [k for k, _ in _SOURCE_ITEMS].index("crs_source") + 1
+CITY_MODEL_SOURCES = LayerSpec(
+    SOURCES.name, None,
+    dict([*_SOURCE_ITEMS[:_AFTER_CRS],
+          ("geoid_model", "str"),  # quasigeoid the srsName names (AdV "*GCG2016"), e.g. GCG2016; empty when none
+          *_SOURCE_ITEMS[_AFTER_CRS:]]),
+    SOURCES.description,
+)
+
 SKIPPED = LayerSpec(
     "skipped_objects", None,
     {"source_file": "str", "line": "int", "object_id": "str", "reason": "str"},
     "Objects that could not be imported, with the reason.",
 )
 
-CITY_MODEL_LAYERS = (BUILDINGS, BUILDING_SURFACES, FOOTPRINTS, SOURCES, SKIPPED)
+CITY_MODEL_LAYERS = (BUILDINGS, BUILDING_SURFACES, FOOTPRINTS, CITY_MODEL_SOURCES, SKIPPED)

@@ -18,7 +18,7 @@ from ..crs import crs_override as parse_crs_override
 from ..errors import InputError
 from ..gpkg import GpkgWriter, gpkg_output
 from ..progress import Reporter
-from ..schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, FOOTPRINTS, SKIPPED, SOURCES
+from ..schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED
 from .cityjson import open_binary, read_cityjson
 from .geometry import areas_3d, convex_outline, polygons_z, union_2d
 from .model import CityObject, CrsInfo, Skipped
@@ -252,7 +252,8 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
             verticals.add(source.crs.vertical)
             summary = SourceSummary(str(path), source.format, source.crs)
             reporter.info(f"{path.name}: {source.format}, {source.crs.horizontal}"
-                          f"{' + ' + source.crs.vertical if source.crs.vertical else ' (no vertical CRS)'}")
+                          f"{' + ' + source.crs.vertical if source.crs.vertical else ' (no vertical CRS)'}"
+                          f"{', quasigeoid ' + source.crs.geoid_model if source.crs.geoid_model else ''}")
             for n, item in enumerate(source, 1):
                 reporter.check()
                 if isinstance(item, Skipped):
@@ -262,10 +263,11 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
                 if n % 50 == 0:
                     reporter.progress(100.0 * (index + float(getattr(source, "progress", 0.0))) / len(files))
             importer.finish()
-            writer.add(SOURCES, {
+            writer.add(CITY_MODEL_SOURCES, {
                 "source_file": str(path), "checksum_sha256": sha256_of(path), "format": source.format,
                 "horizontal_crs": source.crs.horizontal, "vertical_crs": source.crs.vertical or "",
-                "crs_source": source.crs.source_text, "object_count": summary.objects,
+                "crs_source": source.crs.source_text, "geoid_model": source.crs.geoid_model or "",
+                "object_count": summary.objects,
                 "skipped_count": summary.skipped, "imported_at": imported_at, "geotwin_version": __version__})
             result.sources.append(summary)
             reporter.progress(100.0 * (index + 1) / len(files))

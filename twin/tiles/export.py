@@ -45,7 +45,7 @@ from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, MeshList, block_levels, lod1_blocks, lod1_footprints, lod2_meshes, merge
 from .metadata import Column, build_columns, schema as metadata_schema
 from .polygons import PolygonSet
-from .source import BuildingBatch, _layers, attribute_rows, read_city_model
+from .source import BuildingBatch, _layers, attribute_rows, geoid_model_of, read_city_model
 from .incremental import CONTENT_VERSION, Previous, digest, object_digests
 from .subtree import subtree_bytes
 from .twin_layers import PointLayer, TwinExtras, read_twin_extras, vertical_datum_warnings
@@ -159,7 +159,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     previous = Previous.load(output, REPORT_NAME)
     reporter.check()
     heights = resolve_height_model(model.horizontal_crs, model.vertical_crs, options.height_method,
-                                   options.geoid_grid, options.geoid_constant, reporter)
+                                   options.geoid_grid, options.geoid_constant, reporter,
+                                   geoid_model=geoid_model_of(Path(gpkg)))
     geo = Georeferencer(model.horizontal_crs, heights)
     if geo.horizontal["missingGrids"]:
         reporter.warning(f"PROJ uses {geo.horizontal['description']} (accuracy {geo.horizontal['accuracyMetres']} m) "

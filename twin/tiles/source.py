@@ -107,6 +107,15 @@ def crs_of(path: Path) -> tuple[str, str | None]:
     return horizontal, vertical
 
 
+def geoid_model_of(path: Path) -> str | None:
+    """The one quasigeoid the city model's ``sources`` name (column ``geoid_model``), else None."""
+    if SOURCES.name not in _layers(path):
+        return None
+    names, rows, _ = gpkg_read.read_table(path, SOURCES.name, geometry=False)
+    models = {v for r in rows if isinstance(v := dict(zip(names, r)).get("geoid_model"), str) and v}
+    return next(iter(models)) if len(models) == 1 else None
+
+
 def read_city_model(path: str | os.PathLike, reporter=None,
                     consume: Callable[[BuildingBatch], None] | None = None, surface_ids: bool = True) -> CityModel:
     """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
