@@ -107,8 +107,8 @@ class CityGMLSource:
                 raise InputError(str(err), path=self.path) from None
         if envelope is not None and any(envelope):  # an all-zero envelope is a placeholder
             problem = area_of_use_problem(self.crs, envelope)
-            if problem:
-                raise InputError(f"gml:Envelope: {problem}", path=self.path)
+            if problem:  # the coordinates decide (refused at the first building that is outside too)
+                self.reporter.warning(f"{self.path}: gml:Envelope: {problem}")
         self._reset()
 
     def _reset(self) -> None:
@@ -120,6 +120,7 @@ class CityGMLSource:
         self._progress = 0.0
         self._srs_names_seen: set[str] = set()
         self._polygon_warnings = 0
+        self._area_checked = False
 
     @property
     def progress(self) -> float:
@@ -174,9 +175,7 @@ class CityGMLSource:
             self.reporter.warning(f"{self.path}: {self.lod_fallbacks} objects have no LoD{self.lod} geometry; "
                                   "their nearest LoD was used")
         if math.isfinite(self.bbox[0]):
-            problem = area_of_use_problem(self.crs, tuple(self.bbox))
-            if problem:
-                raise InputError(problem, path=self.path)
+            self._check_area()
 
     # -- objects -----------------------------------------------------------------------------------
 
@@ -317,6 +316,15 @@ class CityGMLSource:
         b = self.bbox
         (x0, y0), (x1, y1) = points[:, :2].min(axis=0).tolist(), points[:, :2].max(axis=0).tolist()
         b[0], b[1], b[2], b[3] = min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)
+        if not self._area_checked:  # the first building's coordinates: a wrong CRS fails early
+            self._area_checked = True
+            self._check_area()
+
+    def _check_area(self) -> None:
+        """Coordinates outside the CRS's area of use are an error for the file (see crs.area_of_use_problem)."""
+        problem = area_of_use_problem(self.crs, tuple(self.bbox))
+        if problem:
+            raise InputError(problem, path=self.path)
 
 
 class _LodGeometry:

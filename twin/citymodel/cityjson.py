@@ -394,7 +394,8 @@ class CityJSONSource:
         return file_crs
 
     def _check_area(self, bbox, what: str = "vertices") -> None:
-        """Refuse coordinates outside the CRS's area of use (an all-zero extent is a placeholder)."""
+        """Refuse vertices outside the CRS's area of use; a misplaced metadata extent is only a warning
+        (it may be a placeholder: the vertices decide)."""
         try:
             values = tuple(float(v) for v in bbox)
         except (TypeError, ValueError):
@@ -402,9 +403,13 @@ class CityJSONSource:
         if self.crs_problem is not None or not any(values):
             return
         problem = area_of_use_problem(self.crs, values)
-        if problem:
-            self.crs_problem = problem
-            raise InputError(f"{what}: {problem}", path=self.path)
+        if not problem:
+            return
+        if what != "vertices":
+            self.reporter.warning(f"{self.name}: {what}: {problem}")
+            return
+        self.crs_problem = problem
+        raise InputError(f"{what}: {problem}", path=self.path)
 
     def _vertices(self, raw: Any) -> np.ndarray:
         if not raw:
