@@ -233,20 +233,24 @@ CANDIDATE_CRS: tuple[str, ...] = (
     "EPSG:3857",                               # WGS 84 / Pseudo-Mercator (web maps)
     "EPSG:28992", "EPSG:2056",                 # Amersfoort / RD New, CH1903+ / LV95
 )
-# Germany onshore (EPSG area 3339), lon/lat degrees: guesses that put the data here come first.
+# Germany onshore (EPSG area 3339) and a box around Europe, lon/lat degrees: guesses that put the data
+# in Germany come first, then those in Europe, then the rest.
 GERMANY_LONLAT = (5.86, 47.27, 15.04, 55.09)
+EUROPE_LONLAT = (-11.0, 35.0, 32.0, 72.0)
 
 
 @dataclass(frozen=True)
 class CrsGuess:
     """A CRS whose area of use contains the numbers: ``crs`` as "EPSG:n", its EPSG name, whether x and y
-    had to be swapped (latitude first) and where the numbers then lie (lon/lat degrees)."""
+    had to be swapped (latitude first), where the numbers then lie (lon/lat degrees in the CRS's own
+    geographic CRS, e.g. DHDN for Gauss-Krueger) and whether that is in Germany / in Europe."""
 
     crs: str
     name: str
     swapped: bool
     lonlat_bbox: tuple[float, float, float, float]
     in_germany: bool
+    in_europe: bool
 
     def __str__(self) -> str:
         return f"{self.crs} ({self.name})" + (" with x and y swapped (latitude first)" if self.swapped else "")
@@ -300,7 +304,8 @@ def _fits(code: str, bbox: tuple[float, float, float, float], swapped: bool) -> 
         return None
     if not _inside_rect(lonlat, (area.west, area.south, area.east, area.north), AREA_OF_USE_MARGIN_DEG):
         return None
-    return CrsGuess(code, crs.name, swapped, lonlat, _inside_rect(lonlat, GERMANY_LONLAT, 0.0))
+    return CrsGuess(code, crs.name, swapped, lonlat, _inside_rect(lonlat, GERMANY_LONLAT, 0.0),
+                    _inside_rect(lonlat, EUROPE_LONLAT, 0.0))
 
 
 def _bbox4(bbox: Sequence[float]) -> tuple[float, float, float, float]:
@@ -318,9 +323,9 @@ def suggest_crs(bbox: Sequence[float], declared: str | None = None,
 
     ``bbox`` is a point ``(x, y)`` or ``(xmin, ymin, xmax, ymax)`` in an unknown CRS (easting/longitude
     first). Tried: ``declared`` ("EPSG:n", also with x and y swapped when geographic), then
-    ``candidates`` (geographic ones also swapped). Order: guesses that put the numbers in Germany
-    first, then the declared CRS before the candidates, then the candidates' order. Empty when nothing
-    fits (or the numbers are not finite).
+    ``candidates`` (geographic ones also swapped). Order: guesses that put the numbers in Germany first,
+    then in Europe, then the rest; within each, the declared CRS, then the candidates' order. Empty when
+    nothing fits (or the numbers are not finite). Raises ValueError unless 2 or 4 numbers are given.
     """
     box = _bbox4(bbox)
     if not all(math.isfinite(v) for v in box):
@@ -336,7 +341,7 @@ def suggest_crs(bbox: Sequence[float], declared: str | None = None,
             guess = _fits(code, box, swapped)
             if guess is not None:
                 guesses.append(guess)
-    return sorted(guesses, key=lambda g: not g.in_germany)  # stable: keeps the order of the codes
+    return sorted(guesses, key=lambda g: (not g.in_germany, not g.in_europe))  # stable: keeps the codes' order
 
 
 def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -> str | None:
