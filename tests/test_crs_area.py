@@ -142,6 +142,9 @@ def test_point_declared_and_limits(karlsruhe):
     gk = to("EPSG:31467", karlsruhe)
     # a declared CRS outside the candidate list comes first when it fits (DHDN GK 3, east-north axes)
     assert suggest_crs(gk, declared="EPSG:5677")[0].crs == "EPSG:5677"
+    # the IFC import passes its target CRS as given: WKT works, an unknown name is skipped
+    assert suggest_crs(gk, declared=CRS.from_epsg(5677).to_wkt())[0].crs == "EPSG:5677"
+    assert suggest_crs((x, y), declared="not a CRS")[0].crs == "EPSG:25832"
     assert suggest_crs((1e12, 1e12)) == []
     assert suggest_crs((math.nan, 0.0)) == [] and suggest_crs((math.inf, 0.0, 1.0, 1.0)) == []
     with pytest.raises(ValueError, match="got 3 numbers"):

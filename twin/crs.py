@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -256,8 +257,14 @@ class CrsGuess:
         return f"{self.crs} ({self.name})" + (" with x and y swapped (latitude first)" if self.swapped else "")
 
 
-@lru_cache(maxsize=64)
 def _to_lonlat(code: str) -> tuple[CRS, Transformer | None]:
+    """The CRS and its transformer to its own geographic CRS, cached per thread (pyproj objects are not
+    shared between threads)."""
+    return _to_lonlat_cached(code, threading.get_ident())
+
+
+@lru_cache(maxsize=128)
+def _to_lonlat_cached(code: str, _thread: int) -> tuple[CRS, Transformer | None]:
     crs = CRS.from_user_input(code)
     if crs.is_geographic:
         return crs, None
@@ -304,6 +311,9 @@ def _fits(code: str, bbox: tuple[float, float, float, float], swapped: bool) -> 
         return None
     if not _inside_rect(lonlat, (area.west, area.south, area.east, area.north), AREA_OF_USE_MARGIN_DEG):
         return None
+    if not re.fullmatch(r"[A-Za-z]+:\d+", code.strip()):  # WKT, PROJ text: named by its EPSG code if it has one
+        epsg = crs.to_epsg()
+        code = f"EPSG:{epsg}" if epsg else crs.name
     return CrsGuess(code, crs.name, swapped, lonlat, _inside_rect(lonlat, GERMANY_LONLAT, 0.0),
                     _inside_rect(lonlat, EUROPE_LONLAT, 0.0))
 
