@@ -66,6 +66,8 @@ ACCEPTED_FORMS = ("EPSG:25832, EPSG:25832+7837, urn:ogc:def:crs:EPSG::25832 (als
                   "http(s)://www.opengis.net/def/crs/EPSG/0/25832, "
                   "http://www.opengis.net/def/crs-compound?1=<URI>&2=<URI>, OGC CRS84, " + ADV_FORMS)
 
+# Real srsNames are below 300 characters; longer text is refused before it is parsed or quoted.
+MAX_SRS_NAME = 1000
 # Tolerance around a CRS's published area of use before coordinates are flagged, in degrees.
 AREA_OF_USE_MARGIN_DEG = 0.5
 
@@ -75,11 +77,16 @@ _EPSG_CODE = re.compile(r"""^(?:
       | (?:https?://www\.opengis\.net/gml/srs/epsg\.xml\#(?P<gml>\d+))
       | (?:EPSG:{1,2}(?P<short>\d+))
       | (?P<bare>\d+)
-    )$""", re.IGNORECASE | re.VERBOSE)
+    )$""", re.IGNORECASE | re.VERBOSE | re.ASCII)
 _URN_COMPOUND = re.compile(r"^urn:(?:x-)?ogc:def:crs,(.+)$", re.IGNORECASE)
-_PLUS_CODES = re.compile(r"^EPSG:(\d+)\+(\d+)$", re.IGNORECASE)
+_PLUS_CODES = re.compile(r"^EPSG:(\d+)\+(\d+)$", re.IGNORECASE | re.ASCII)
 _CRS84 = re.compile(r"^(?:urn:ogc:def:crs:OGC:[\d.]*:CRS84|https?://www\.opengis\.net/def/crs/OGC/[^/]+/CRS84"
                     r"|(?:OGC:)?CRS84)$", re.IGNORECASE)
+
+
+def _shown(text: str, limit: int = 120) -> str:
+    """The text quoted for a message, shortened when long."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _epsg_code(text: str) -> int | None:
@@ -93,7 +100,7 @@ def _crs(code: int, source: str) -> CRS:
     try:
         return CRS.from_epsg(code)
     except CRSError as err:
-        raise InputError(f"unknown CRS EPSG:{code} in {source!r}: {err}") from None
+        raise InputError(f"unknown CRS EPSG:{code} in {_shown(source)}: {err}") from None
 
 
 def _from_parts(codes: list[int], source: str) -> CrsInfo:
@@ -109,21 +116,21 @@ def _from_parts(codes: list[int], source: str) -> CrsInfo:
         for part in parts:
             if part.is_vertical:
                 if vertical is not None:
-                    raise InputError(f"two vertical CRSs in {source!r}")
+                    raise InputError(f"two vertical CRSs in {_shown(source)}")
                 vertical = part
             else:
                 if horizontal is not None:
-                    raise InputError(f"two horizontal CRSs in {source!r}")
+                    raise InputError(f"two horizontal CRSs in {_shown(source)}")
                 horizontal = part
     if horizontal is None:
-        raise InputError(f"{source!r} names only a vertical CRS; the horizontal CRS is unknown")
+        raise InputError(f"{_shown(source)} names only a vertical CRS; the horizontal CRS is unknown")
     return _info(horizontal, vertical, source, compound if len(codes) == 1 else None)
 
 
 def _info(horizontal: CRS, vertical: CRS | None, source: str, compound: CRS | None = None) -> CrsInfo:
     h_code, v_code = horizontal.to_epsg(), vertical.to_epsg() if vertical is not None else None
     if h_code is None or (vertical is not None and v_code is None):
-        raise InputError(f"{source!r} has no EPSG code")
+        raise InputError(f"{_shown(source)} has no EPSG code")
     wkt = None
     if vertical is not None:
         if compound is None:
@@ -143,13 +150,13 @@ def _adv(name: str, source: str) -> CrsInfo:
         state = _ADV_DHDN_STATE.match(token)
         known = _ADV_UPPER.get(state.group(1) if state else token)
         if known is None:
-            raise InputError(f"unknown AdV CRS part {raw.strip()!r} in {source!r}; accepted: {ADV_FORMS}")
+            raise InputError(f"unknown AdV CRS part {_shown(raw.strip())} in {_shown(source)}; accepted: {ADV_FORMS}")
         kind = "position" if known in _ADV_POSITIONS else "height" if known in _ADV_HEIGHTS else "quasigeoid"
         if parts.get(kind, known) != known:
-            raise InputError(f"{source!r} names two {kind} systems ({parts[kind]}, {known})")
+            raise InputError(f"{_shown(source)} names two {kind} systems ({parts[kind]}, {known})")
         parts[kind] = known
     if "position" not in parts:
-        raise InputError(f"{source!r} names no position (horizontal) CRS; accepted: {ADV_FORMS}")
+        raise InputError(f"{_shown(source)} names no position (horizontal) CRS; accepted: {ADV_FORMS}")
     codes = [_ADV_POSITIONS[parts["position"]]]
     if "height" in parts:
         codes.append(_ADV_HEIGHTS[parts["height"]])
@@ -166,6 +173,8 @@ def parse_srs_name(text: str) -> CrsInfo:
     source = (text or "").strip()
     if not source:
         raise InputError("empty srsName")
+    if len(source) > MAX_SRS_NAME:
+        raise InputError(f"srsName too long ({len(source)} characters, at most {MAX_SRS_NAME}): {source[:80]!r}...")
     low = source.lower()
     if low.startswith("urn:adv:crs:"):
         return _adv(source[len("urn:adv:crs:"):], source)
@@ -175,13 +184,13 @@ def parse_srs_name(text: str) -> CrsInfo:
     if m:
         codes = [_epsg_code("urn:ogc:def:" + part) for part in m.group(1).split(",")]
         if not codes or None in codes:
-            raise InputError(f"unsupported compound srsName {source!r}")
+            raise InputError(f"unsupported compound srsName {_shown(source)}")
         return _from_parts(codes, source)  # type: ignore[arg-type]
     if "/def/crs-compound" in low:
         parts = [v for _, v in sorted(parse_qsl(urlsplit(source).query))]
         codes = [_epsg_code(p) for p in parts]
         if not codes or None in codes:
-            raise InputError(f"unsupported compound srsName {source!r}")
+            raise InputError(f"unsupported compound srsName {_shown(source)}")
         return _from_parts(codes, source)  # type: ignore[arg-type]
     m = _PLUS_CODES.match(source)
     if m:
@@ -189,7 +198,7 @@ def parse_srs_name(text: str) -> CrsInfo:
     code = _epsg_code(source)
     if code is not None:
         return _from_parts([code], source)
-    raise InputError(f"unknown srsName {source!r}; accepted forms: {ACCEPTED_FORMS}")
+    raise InputError(f"unknown srsName {_shown(source)}; accepted forms: {ACCEPTED_FORMS}")
 
 
 def crs_from_cityjson(reference_system: str) -> CrsInfo:
@@ -207,12 +216,12 @@ def crs_override(text: str) -> CrsInfo:
     try:
         crs = CRS.from_user_input(source)
     except CRSError as err:
-        raise InputError(f"cannot understand the CRS {source!r}: {err}") from None
+        raise InputError(f"cannot understand the CRS {_shown(source)}: {err}") from None
     parts = crs.sub_crs_list or [crs]
     horizontal = next((p for p in parts if not p.is_vertical), None)
     vertical = next((p for p in parts if p.is_vertical), None)
     if horizontal is None:
-        raise InputError(f"the CRS {source!r} has no horizontal part")
+        raise InputError(f"the CRS {_shown(source)} has no horizontal part")
     horizontal = _identified(horizontal, source)
     vertical = _identified(vertical, source) if vertical is not None else None
     return _info(horizontal, vertical, source)
@@ -221,7 +230,7 @@ def crs_override(text: str) -> CrsInfo:
 def _identified(crs: CRS, source: str) -> CRS:
     code = crs.to_epsg(min_confidence=70)
     if code is None:
-        raise InputError(f"no EPSG code matches the CRS {source!r}")
+        raise InputError(f"no EPSG code matches the CRS {_shown(source)}")
     return CRS.from_epsg(code)
 
 
@@ -324,7 +333,8 @@ def _bbox4(bbox: Sequence[float]) -> tuple[float, float, float, float]:
         values = values * 2
     if len(values) != 4:
         raise ValueError(f"expected (x, y) or (xmin, ymin, xmax, ymax), got {len(values)} numbers")
-    return values[0], values[1], values[2], values[3]
+    (x0, x1), (y0, y1) = sorted(values[0::2]), sorted(values[1::2])
+    return x0, y0, x1, y1
 
 
 def suggest_crs(bbox: Sequence[float], declared: str | None = None,
