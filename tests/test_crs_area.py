@@ -315,3 +315,14 @@ def test_unknown_srs_name_in_a_file_is_named(shared_data, tmp_path):
     # the override still imports it
     source = read_citygml(path, crs_override=crs_override("EPSG:25832+7837"))
     assert len(list(source)) == buildings_in(shared_data / FZK)
+
+
+def test_area_crossing_the_antimeridian():
+    """EPSG:3832 (PDC Mercator) covers 98.69 E to 68 W across 180: Fiji and Samoa fit, Europe does not."""
+    to_pdc = Transformer.from_crs("EPSG:4326", "EPSG:3832", always_xy=True)
+    info = parse_srs_name("EPSG:3832")
+    for lon, lat in ((178.4, -18.1), (-170.7, -14.3)):
+        x, y = to_pdc.transform(lon, lat)
+        assert area_of_use_problem(info, (x, y, x, y)) is None
+    x, y = to_pdc.transform(8.4, 49.0)
+    assert "outside the area of use of EPSG:3832" in area_of_use_problem(info, (x, y, x, y))

@@ -318,7 +318,13 @@ def _fits(code: str, bbox: tuple[float, float, float, float], swapped: bool) -> 
     area = crs.area_of_use
     if lonlat is None or area is None:
         return None
-    if not _inside_rect(lonlat, (area.west, area.south, area.east, area.north), AREA_OF_USE_MARGIN_DEG):
+    m = AREA_OF_USE_MARGIN_DEG
+    if area.west > area.east:  # the area crosses the antimeridian: its longitudes wrap
+        in_lon = all(lon >= area.west - m or lon <= area.east + m for lon in (lonlat[0], lonlat[2]))
+        inside = in_lon and lonlat[1] >= area.south - m and lonlat[3] <= area.north + m
+    else:
+        inside = _inside_rect(lonlat, (area.west, area.south, area.east, area.north), m)
+    if not inside:
         return None
     if not re.fullmatch(r"[A-Za-z]+:\d+", code.strip()):  # WKT, PROJ text: named by its EPSG code if it has one
         epsg = crs.to_epsg()
