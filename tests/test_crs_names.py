@@ -39,6 +39,8 @@ FORMS = [
     ("urn:adv:crs:DE_DHDN_3GK4*DE_DHN92_NH", 31468, 5783, None),       # 3DCityDB documentation's spelling
     ("urn:adv:crs:DE_42/83_3GK4*DE_SNN76_NH", 2398, 5785, None),
     ("urn:adv:crs:ETRS89_UTM33*DE_SNN76_NH", 25833, 5785, None),
+    ("urn:adv:crs:DE_RD/83_3GK5*DE_DHHN92_NH", 3399, 5783, None),
+    ("urn:adv:crs:DE_PD/83_3GK4*DE_DHHN92_NH", 3397, 5783, None),
     # the same, written loosely: case, blanks, reversed or repeated parts, empty parts
     ("urn:adv:crs:etrs89_utm32*de_dhhn2016_nh*gcg2016", 25832, 7837, GCG),
     ("URN:ADV:CRS:ETRS89_UTM32*DE_DHHN2016_NH*GCG2016", 25832, 7837, GCG),
@@ -110,6 +112,8 @@ def test_srs_name_form(text, horizontal, vertical, geoid):
     ("DE_DHDN_3GK4", "DHDN / 3-degree Gauss-Kruger zone 4"), ("DE_DHDN_3GK5", "DHDN / 3-degree Gauss-Kruger zone 5"),
     ("DE_42/83_3GK3", "Pulkovo 1942(83) / 3-degree Gauss-Kruger zone 3"),
     ("DE_42/83_3GK5", "Pulkovo 1942(83) / 3-degree Gauss-Kruger zone 5"),
+    ("DE_PD/83_3GK3", "PD/83 / 3-degree Gauss-Kruger zone 3"), ("DE_PD/83_3GK4", "PD/83 / 3-degree Gauss-Kruger zone 4"),
+    ("DE_RD/83_3GK4", "RD/83 / 3-degree Gauss-Kruger zone 4"), ("DE_RD/83_3GK5", "RD/83 / 3-degree Gauss-Kruger zone 5"),
 ])
 def test_adv_positions_match_epsg_names(part, epsg_name):
     info = parse_srs_name(f"urn:adv:crs:{part}")

@@ -40,6 +40,8 @@ _ADV_POSITIONS: dict[str, int] = {
     "DE_DHDN_3GK2": 31466, "DE_DHDN_3GK3": 31467, "DE_DHDN_3GK4": 31468, "DE_DHDN_3GK5": 31469,
     "DE_DHDN_Lat-Lon": 4314,
     "DE_42/83_3GK3": 2397, "DE_42/83_3GK4": 2398, "DE_42/83_3GK5": 2399,  # Pulkovo 1942(83), former GDR
+    "DE_PD/83_3GK3": 3396, "DE_PD/83_3GK4": 3397,   # Potsdam Datum/83 (Thuringia)
+    "DE_RD/83_3GK4": 3398, "DE_RD/83_3GK5": 3399,   # Rauenberg Datum/83 (Saxony)
 }
 # State realisations of DHDN Gauss-Krueger ("DE_DHDN_3GK3_BW100", "DE_DHDN_3GK2_NW177"): EPSG has
 # DHDN only; the state's own DHDN realisation differs from it by up to about a metre.
