@@ -326,3 +326,13 @@ def test_area_crossing_the_antimeridian():
         assert area_of_use_problem(info, (x, y, x, y)) is None
     x, y = to_pdc.transform(8.4, 49.0)
     assert "outside the area of use of EPSG:3832" in area_of_use_problem(info, (x, y, x, y))
+
+
+def test_gauss_krueger_without_zone_number_gets_a_hint(karlsruhe):
+    """AdV/NAS write Gauss-Krueger eastings without the zone number: declared EPSG:31467 expects it."""
+    gk = to("EPSG:31467", karlsruhe)
+    bare = (gk[0] - 3_000_000, gk[1], gk[2] - 3_000_000, gk[3])
+    problem = area_of_use_problem(parse_srs_name("urn:adv:crs:DE_DHDN_3GK3*DE_DHHN92_NH"), bare)
+    assert "they are EPSG:31467 eastings without the zone number in front (AdV/NAS style): add 3000000 to x" in problem
+    # UTM has no zone number in its false easting: no such hint
+    assert "zone number in front" not in area_of_use_problem(parse_srs_name("EPSG:25832"), (3457842, 5439083, 3457854, 5439093))

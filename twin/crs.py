@@ -372,6 +372,15 @@ def suggest_crs(bbox: Sequence[float], declared: str | None = None,
     return sorted(guesses, key=lambda g: (not g.in_germany, not g.in_europe))  # stable: keeps the codes' order
 
 
+def _zone_prefix(crs: CRS) -> float:
+    """The zone number part of a Transverse Mercator false easting (3000000 for Gauss-Krueger zone 3), else 0."""
+    operation = crs.coordinate_operation
+    if operation is None or "Transverse Mercator" not in operation.method_name:
+        return 0.0
+    easting = next((p.value for p in operation.params if p.name == "False easting"), 500000.0)
+    return float(easting - 500000.0) if easting > 500000.0 and easting % 1_000_000 == 500000.0 else 0.0
+
+
 def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -> str | None:
     """A message when the bbox (xmin, ymin, xmax, ymax in the horizontal CRS) lies outside its area of use,
     naming the declared CRS and the CRSs the numbers look like (:func:`suggest_crs`); None when it fits."""
@@ -387,13 +396,17 @@ def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -
     if _fits(crs.horizontal, box, swapped=False) is not None:
         return None
     message = (f"coordinates {tuple(round(v, 3) for v in box)} lie outside the area of use of {crs.horizontal} "
-               f"({horizontal.name}; {re.split(r'[:;,]', area.name)[0].rstrip('.')}: lon {area.west}..{area.east}, "
+               f"({horizontal.name}; {re.split(r'[:;,]| - states', area.name)[0].rstrip('.')}: lon {area.west}..{area.east}, "
                f"lat {area.south}..{area.north})")
     guesses = suggest_crs(box, crs.horizontal)[:3]
     if guesses:
         message += f"; the coordinates look like {guesses[0]}"
         if len(guesses) > 1:
             message += f" (or {', '.join(str(g) for g in guesses[1:])})"
-    else:
+    prefix = _zone_prefix(horizontal)
+    if prefix and _fits(crs.horizontal, (box[0] + prefix, box[1], box[2] + prefix, box[3]), swapped=False):
+        message += (f"; {'or ' if guesses else ''}they are {crs.horizontal} eastings without the zone number in "
+                    f"front (AdV/NAS style): add {prefix:.0f} to x")
+    elif not guesses:
         message += f"; they fit none of {', '.join(CANDIDATE_CRS)} either"
     return message + "; give the right CRS as the CRS override"
