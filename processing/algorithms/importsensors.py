@@ -9,7 +9,7 @@ from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessi
                        QgsProcessingParameterFileDestination, QgsProcessingParameterMultipleLayers,
                        QgsProcessingParameterNumber, QgsProcessingParameterString,
                        QgsProcessingParameterVectorLayer)
-from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtCore import QUrl, QUrlQuery
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
 from ..algorithm import GeoTwinAlgorithm
@@ -28,9 +28,15 @@ class ImportSensors(GeoTwinAlgorithm):
         "latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.\n\n"
         "SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and "
         "the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), "
-        "following @iot.nextLink up to MAX_PAGES pages per request; requests time out after TIMEOUT seconds "
-        "and are retried on 5xx answers and timeouts. Credentials come from the authentication configuration "
-        "(AUTHCFG) and are never logged or written.\n"
+        "following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole "
+        "(connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES "
+        "times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer "
+        "larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS "
+        "observations stop the import with an error (narrow START/END).\n"
+        "Credentials come from the authentication configuration (AUTHCFG), are never logged or written and "
+        "are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to "
+        "another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not "
+        "credentials are configured). Credentials in the URL itself are refused.\n"
         "Exports: measurement columns are the numeric ones; their property and unit come from known names "
         "(P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header "
         "('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times "
@@ -44,6 +50,7 @@ class ImportSensors(GeoTwinAlgorithm):
     URL, AUTHCFG, FILES = "URL", "AUTHCFG", "FILES"
     START, END, BUILDINGS, AREAS, TOLERANCE = "START", "END", "BUILDINGS", "AREAS", "TOLERANCE"
     TARGET_CRS, TIMEOUT, RETRIES, MAX_PAGES, OUTPUT = "TARGET_CRS", "TIMEOUT", "RETRIES", "MAX_PAGES", "OUTPUT"
+    MAX_PAGE_MB, MAX_OBSERVATIONS = "MAX_PAGE_MB", "MAX_OBSERVATIONS"
     SENSORS, OBSERVATIONS, ISSUES = "SENSORS", "OBSERVATIONS", "ISSUES"
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -73,6 +80,10 @@ class ImportSensors(GeoTwinAlgorithm):
                                          defaultValue=3, minValue=0, maxValue=10),
             QgsProcessingParameterNumber(self.MAX_PAGES, self.tr("Maximum pages per request"),
                                          QgsProcessingParameterNumber.Integer, defaultValue=1000, minValue=1),
+            QgsProcessingParameterNumber(self.MAX_PAGE_MB, self.tr("Maximum size of one answer (MB)"),
+                                         QgsProcessingParameterNumber.Double, defaultValue=64.0, minValue=0.001),
+            QgsProcessingParameterNumber(self.MAX_OBSERVATIONS, self.tr("Maximum number of observations"),
+                                         QgsProcessingParameterNumber.Integer, defaultValue=10_000_000, minValue=1),
         ]
         for param in advanced:
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -83,17 +94,22 @@ class ImportSensors(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.OBSERVATIONS, self.tr("Observations")))
         self.addOutput(QgsProcessingOutputNumber(self.ISSUES, self.tr("Issues")))
 
-    def _auth_headers(self, authcfg: str, url: str) -> dict[str, str]:
-        """Headers the QGIS authentication manager adds for ``authcfg`` (kept in memory only)."""
+    def _auth(self, authcfg: str, url: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Headers and query parameters the QGIS authentication manager adds for ``authcfg`` (kept in
+        memory only; the client sends them only to the origin of ``url``)."""
         if not authcfg:
-            return {}
+            return {}, {}
         request = QNetworkRequest(QUrl(url))
         ok = QgsApplication.authManager().updateNetworkRequest(request, authcfg)
         if not ok:
             raise QgsProcessingException(self.tr("The authentication configuration {0} cannot be applied "
                                                  "(unknown id or locked database).").format(authcfg))
-        return {bytes(name).decode("latin-1"): bytes(request.rawHeader(name)).decode("latin-1")
-                for name in request.rawHeaderList()}
+        headers = {bytes(name).decode("latin-1"): bytes(request.rawHeader(name)).decode("latin-1")
+                   for name in request.rawHeaderList()}
+        before = dict(QUrlQuery(QUrl(url)).queryItems(QUrl.FullyDecoded))
+        after = QUrlQuery(request.url()).queryItems(QUrl.FullyDecoded)
+        params = {k: v for k, v in after if before.get(k) != v}
+        return headers, params
 
     def _when(self, parameters, name, context):
         if parameters.get(name) in (None, ""):
@@ -123,18 +139,22 @@ class ImportSensors(GeoTwinAlgorithm):
         if start and end and end < start:
             raise QgsProcessingException(self.tr("The window ends before it starts."))
         output = gpkg_path(self, parameters, self.OUTPUT, context)
+        max_observations = self.parameterAsInt(parameters, self.MAX_OBSERVATIONS, context)
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         reporter = self.reporter(steps)
         try:
             if url:
-                headers = self._auth_headers(self.parameterAsString(parameters, self.AUTHCFG, context) or "", url)
+                headers, query = self._auth(self.parameterAsString(parameters, self.AUTHCFG, context) or "", url)
                 client = StaClient(url, timeout=self.parameterAsDouble(parameters, self.TIMEOUT, context),
                                    retries=self.parameterAsInt(parameters, self.RETRIES, context),
                                    max_pages=self.parameterAsInt(parameters, self.MAX_PAGES, context),
-                                   headers=headers, reporter=reporter)
-                series, issues = fetch_series(client, crs, start=start, end=end, reporter=reporter)
+                                   max_page_mb=self.parameterAsDouble(parameters, self.MAX_PAGE_MB, context),
+                                   headers=headers, params=query, reporter=reporter)
+                series, issues = fetch_series(client, crs, start=start, end=end, reporter=reporter,
+                                              max_observations=max_observations)
             else:
-                series, issues = read_exports(files, crs, start=start, end=end, reporter=reporter)
+                series, issues = read_exports(files, crs, start=start, end=end, reporter=reporter,
+                                              max_observations=max_observations)
             steps.setCurrentStep(1)
             summary = write_sensors(
                 series, issues, output, crs, buildings=layer_ref(self, parameters, self.BUILDINGS, context, steps),

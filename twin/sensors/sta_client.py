@@ -98,8 +98,8 @@ def safe_url(url: str) -> str:
 class _Exchange:
     """One HTTP/1.1 request on its own connection, every wait bounded by ``deadline`` and cancel."""
 
-    def __init__(self, url: str, timeout: float, reporter: Reporter) -> None:
-        self.url, self.timeout, self.reporter = url, timeout, reporter
+    def __init__(self, url: str, timeout: float, reporter: Reporter, tls: ssl.SSLContext | None = None) -> None:
+        self.url, self.timeout, self.reporter, self.tls = url, timeout, reporter, tls
         self.started = time.monotonic()
         self.deadline = self.started + timeout
         self.sock: socket.socket | None = None
@@ -171,7 +171,7 @@ class _Exchange:
             self._tls(host)
 
     def _tls(self, host: str) -> None:
-        context = ssl.create_default_context()
+        context = self.tls or ssl.create_default_context()
         try:
             self.sock = context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)
         except (ssl.SSLError, OSError, ValueError) as err:
@@ -364,12 +364,14 @@ class StaClient:
     """GET JSON from a SensorThings service rooted at ``base_url`` (ending in /v1.0 or /v1.1).
 
     ``headers`` and ``params`` are credentials: sent only to the origin of ``base_url``.
+    ``cafile``: the CA certificates to trust for HTTPS instead of the system's (private CAs, tests).
     """
 
     def __init__(self, base_url: str, *, timeout: float = 30.0, retries: int = 3, backoff: float = 1.0,
                  headers: dict[str, str] | None = None, params: dict[str, str] | None = None,
                  max_pages: int = 1000, max_total_pages: int = 100_000,
-                 max_page_mb: float = DEFAULT_PAGE_MB, reporter: Reporter | None = None) -> None:
+                 max_page_mb: float = DEFAULT_PAGE_MB, cafile: str | None = None,
+                 reporter: Reporter | None = None) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise StaError(f"not an http(s) SensorThings URL: {safe_url(base_url)!r}")
@@ -390,6 +392,8 @@ class StaClient:
         self.max_page_bytes = int(max_page_mb * 1024 * 1024)
         self.max_page_mb = max_page_mb
         self.reporter = reporter or Reporter()
+        self._cafile = cafile
+        self._tls: ssl.SSLContext | None = None
         self.requests = 0
         self.pages_read = 0
 
@@ -467,7 +471,12 @@ class StaClient:
         """One GET with its same-origin redirects."""
         for _ in range(MAX_REDIRECTS + 1):
             self.requests += 1
-            exchange = _Exchange(url, self.timeout, self.reporter)
+            if self._tls is None and url.lower().startswith("https:"):
+                try:
+                    self._tls = ssl.create_default_context(cafile=self._cafile)
+                except (OSError, ssl.SSLError) as err:
+                    raise StaError(f"cannot load the CA certificates {self._cafile}: {err}") from None
+            exchange = _Exchange(url, self.timeout, self.reporter, self._tls)
             try:
                 exchange.connect()
                 exchange.send(self._request_headers(self._with_params(url)))
