@@ -98,8 +98,11 @@ def safe_url(url: str) -> str:
 class _Exchange:
     """One HTTP/1.1 request on its own connection, every wait bounded by ``deadline`` and cancel."""
 
-    def __init__(self, url: str, timeout: float, reporter: Reporter, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, url: str, timeout: float, reporter: Reporter, tls: ssl.SSLContext | None = None,
+                 request_url: str | None = None) -> None:
+        """``url`` names the request in messages; ``request_url`` (default ``url``) is what is sent."""
         self.url, self.timeout, self.reporter, self.tls = url, timeout, reporter, tls
+        self.request_url = request_url or url
         self.started = time.monotonic()
         self.deadline = self.started + timeout
         self.sock: socket.socket | None = None
@@ -192,7 +195,7 @@ class _Exchange:
                 raise _Transient(f"connection to {safe_url(self.url)} failed during TLS: {err}") from None
 
     def send(self, headers: dict[str, str]) -> None:
-        parts = urlsplit(self.url)
+        parts = urlsplit(self.request_url)
         target = _UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", parts.path or "/")
         if parts.query:
             target += "?" + _UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", parts.query)
@@ -476,10 +479,10 @@ class StaClient:
                     self._tls = ssl.create_default_context(cafile=self._cafile)
                 except (OSError, ssl.SSLError) as err:
                     raise StaError(f"cannot load the CA certificates {self._cafile}: {err}") from None
-            exchange = _Exchange(url, self.timeout, self.reporter, self._tls)
+            exchange = _Exchange(url, self.timeout, self.reporter, self._tls, self._with_params(url))
             try:
                 exchange.connect()
-                exchange.send(self._request_headers(self._with_params(url)))
+                exchange.send(self._request_headers(url))
                 status, headers = exchange.head()
                 if status in REDIRECT_STATUS:
                     location = headers.get("location", "").strip()
