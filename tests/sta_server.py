@@ -294,7 +294,8 @@ class Fault:
     times: int = 1
     status: int = 503
     delay: float = 30.0  # stall: how long; drip: seconds between bytes
-    location: str = ""   # redirect: the Location (absolute, or a path on this server); next_to: a base URL
+    location: str = ""   # redirect: the Location (absolute, or a path on this server; "{path}" stands for
+    #                      the request's path without its first segment); next_to: a base URL
     size: int = 0        # endless: bytes to stream (chunked)
 
 
@@ -378,7 +379,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "redirect":
             self.send_response(fault.status)
-            self.send_header("Location", fault.location)
+            rest = "/" + self.path.lstrip("/").partition("/")[2]      # the path without its first segment
+            self.send_header("Location", fault.location.replace("{path}", rest))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
