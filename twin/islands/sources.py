@@ -125,7 +125,7 @@ def sniff_csv(path: Path, *, bad_rows: list[tuple[int, str]] | None = None,
     except StopIteration:
         raise InputError("the CSV file is empty", path=str(path)) from None
     except csv.Error as err:
-        raise InputError(f"malformed CSV: {err}", path=str(path), line=reader.line_num + 1) from None
+        raise InputError(f"malformed CSV: {err}", path=str(path), line=reader.line_num or None) from None
     return header, rows
 
 
