@@ -1,6 +1,7 @@
 """geotwin:importsensors: sensors from a SensorThings API or CSV/GeoJSON exports into the twin."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timezone
 
 from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
@@ -14,6 +15,28 @@ from qgis.PyQt.QtNetwork import QNetworkRequest
 
 from ..algorithm import GeoTwinAlgorithm
 from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
+
+
+@contextmanager
+def interrupt_cancels(*feedbacks):
+    """Ctrl-C (SIGINT) cancels the run instead of being ignored until the network answers, when the
+    algorithm runs in the main thread (qgis_process); the previous handler is restored afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, lambda *_: [f.cancel() for f in feedbacks if f is not None])
+    except (ValueError, OSError, TypeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
 
 
 class ImportSensors(GeoTwinAlgorithm):
@@ -123,10 +146,6 @@ class ImportSensors(GeoTwinAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
         from ...twin.errors import GeoTwinError
-        from ...twin.sensors.export_source import read_exports
-        from ...twin.sensors.importer import write_sensors
-        from ...twin.sensors.sta_client import StaClient
-        from ...twin.sensors.sta_source import fetch_series
 
         url = (self.parameterAsString(parameters, self.URL, context) or "").strip()
         files = self.parameterAsFileList(parameters, self.FILES, context) if parameters.get(self.FILES) else []
@@ -144,25 +163,36 @@ class ImportSensors(GeoTwinAlgorithm):
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         reporter = self.reporter(steps)
         try:
-            if url:
-                headers, query = self._auth(self.parameterAsString(parameters, self.AUTHCFG, context) or "", url)
-                client = StaClient(url, timeout=self.parameterAsDouble(parameters, self.TIMEOUT, context),
-                                   retries=self.parameterAsInt(parameters, self.RETRIES, context),
-                                   max_pages=self.parameterAsInt(parameters, self.MAX_PAGES, context),
-                                   max_page_mb=self.parameterAsDouble(parameters, self.MAX_PAGE_MB, context),
-                                   headers=headers, params=query, reporter=reporter)
-                series, issues = fetch_series(client, crs, start=start, end=end, reporter=reporter,
-                                              max_observations=max_observations)
-            else:
-                series, issues = read_exports(files, crs, start=start, end=end, reporter=reporter,
-                                              max_observations=max_observations)
-            steps.setCurrentStep(1)
-            summary = write_sensors(
-                series, issues, output, crs, buildings=layer_ref(self, parameters, self.BUILDINGS, context, steps),
-                areas=layer_ref(self, parameters, self.AREAS, context, steps),
-                tolerance=self.parameterAsDouble(parameters, self.TOLERANCE, context), window=(start, end),
-                reporter=reporter)
+            with interrupt_cancels(feedback, steps):
+                return self._run(url, files, parameters, context, crs, start, end, output, max_observations,
+                                 steps, reporter)
         except GeoTwinError as err:
             raise QgsProcessingException(str(err)) from None
+
+    def _run(self, url, files, parameters, context, crs, start, end, output, max_observations, steps, reporter):
+        """Read the sensors (service or files) and write the GeoPackage; GeoTwinError on failure."""
+        from ...twin.sensors.export_source import read_exports
+        from ...twin.sensors.importer import write_sensors
+        from ...twin.sensors.sta_client import StaClient
+        from ...twin.sensors.sta_source import fetch_series
+
+        if url:
+            headers, query = self._auth(self.parameterAsString(parameters, self.AUTHCFG, context) or "", url)
+            client = StaClient(url, timeout=self.parameterAsDouble(parameters, self.TIMEOUT, context),
+                               retries=self.parameterAsInt(parameters, self.RETRIES, context),
+                               max_pages=self.parameterAsInt(parameters, self.MAX_PAGES, context),
+                               max_page_mb=self.parameterAsDouble(parameters, self.MAX_PAGE_MB, context),
+                               headers=headers, params=query, reporter=reporter)
+            series, issues = fetch_series(client, crs, start=start, end=end, reporter=reporter,
+                                          max_observations=max_observations)
+        else:
+            series, issues = read_exports(files, crs, start=start, end=end, reporter=reporter,
+                                          max_observations=max_observations)
+        steps.setCurrentStep(1)
+        summary = write_sensors(
+            series, issues, output, crs, buildings=layer_ref(self, parameters, self.BUILDINGS, context, steps),
+            areas=layer_ref(self, parameters, self.AREAS, context, steps),
+            tolerance=self.parameterAsDouble(parameters, self.TOLERANCE, context), window=(start, end),
+            reporter=reporter)
         return {self.OUTPUT: output, self.SENSORS: summary.sensors, self.OBSERVATIONS: summary.observations,
                 self.ISSUES: len(summary.issues)}

@@ -171,3 +171,32 @@ def test_algorithm_refuses_a_redirect_to_another_host(run_alg, service, shared_d
         assert foreign.headers_seen == []
     finally:
         foreign.stop()
+
+
+def test_ctrl_c_cancels_qgis_process_during_a_drip(service, tmp_path):
+    """SIGINT to qgis_process while it waits on a dripping server: a clean cancel within about a second
+    (it used to be ignored until the server finished, then end in an IncompleteRead traceback)."""
+    import signal
+    from pathlib import Path
+
+    service.faults.append(Fault("drip", match="/Observations", times=-1, delay=0.5))
+    qgis_process = Path(__file__).resolve().parents[2] / "scripts" / "qgis_process"
+    proc = subprocess.Popen([str(qgis_process), "run", "geotwin:importsensors", "--", f"URL={service.base_url()}",
+                             "TIMEOUT=60", "RETRIES=0", f"OUTPUT={tmp_path / 's.gpkg'}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        waited = time.monotonic()
+        while not any("/Observations" in p for p, _ in service.headers_seen):
+            assert proc.poll() is None and time.monotonic() - waited < 120, "qgis_process did not reach the drip"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+        ended = time.monotonic()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert ended - sent < 3, out[-2000:]
+    assert proc.returncode != 0 and "cancelled by the user" in out
+    assert "Traceback" not in out and not (tmp_path / "s.gpkg").exists()
