@@ -106,3 +106,82 @@ def server_context(crt: Path, key: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(crt), str(key))
     return context
+
+
+class Proxy:
+    """A minimal HTTP proxy on 127.0.0.1: CONNECT tunnels and absolute-form GETs, each relayed byte
+    for byte; ``requests`` keeps every request line and ``auth`` every Proxy-Authorization seen."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.requests: list[str] = []
+        self.auth: list[str | None] = []
+        self.forwarded_heads: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True, name="proxy").start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        from urllib.parse import urlsplit
+
+        upstream = None
+        try:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                more = conn.recv(65536)
+                if not more:
+                    return
+                data += more
+            head, _, rest = data.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, version = lines[0].split(" ")
+            self.requests.append(lines[0])
+            self.auth.append(next((ln.split(":", 1)[1].strip() for ln in lines[1:]
+                                   if ln.lower().startswith("proxy-authorization:")), None))
+            if method == "CONNECT":
+                host, port = target.rsplit(":", 1)
+                upstream = socket.create_connection((host, int(port)))
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            else:
+                parts = urlsplit(target)
+                upstream = socket.create_connection((parts.hostname, parts.port or 80))
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                kept = [ln for ln in lines[1:] if not ln.lower().startswith("proxy-authorization:")]
+                forwarded = "\r\n".join([f"{method} {path} {version}", *kept]).encode("latin-1") + b"\r\n\r\n"
+                self.forwarded_heads.append(forwarded)
+                upstream.sendall(forwarded + rest)
+            _pipe(conn, upstream)
+        except OSError:
+            pass
+        finally:
+            for s in (conn, upstream):
+                if s is not None:
+                    s.close()
+
+    def stop(self) -> None:
+        self.sock.close()
+
+
+def _pipe(a: socket.socket, b: socket.socket) -> None:
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(a, selectors.EVENT_READ, b)
+    sel.register(b, selectors.EVENT_READ, a)
+    while True:
+        for key, _ in sel.select(timeout=10):
+            data = key.fileobj.recv(65536)
+            if not data:
+                return
+            key.data.sendall(data)

@@ -458,3 +458,51 @@ def test_answer_until_close_is_read():
         assert StaClient(raw.url, timeout=5, retries=0).get("Things") == {"value": []}
     finally:
         raw.stop()
+
+
+# ---- proxies from the environment -----------------------------------------------------------------
+
+@pytest.fixture
+def proxy(monkeypatch):
+    from geotwin.tests.security.sta_hostile import Proxy
+
+    srv = Proxy()
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    yield srv
+    srv.stop()
+
+
+def test_http_through_the_environment_proxy(service, proxy, monkeypatch):
+    monkeypatch.setenv("http_proxy", proxy.url.replace("http://", "http://px:px-pw@"))
+    assert len(client(service).collect("Datastreams(1)/Observations")) == 583
+    assert proxy.requests[0].startswith(f"GET {service.base_url()}/Datastreams(1)/Observations HTTP/1.1")
+    assert len(proxy.requests) == 6
+    assert proxy.auth[0] == "Basic " + base64.b64encode(b"px:px-pw").decode()
+    # the service got its own credentials, never the proxy's
+    assert all(h["Authorization"] == AUTH["Authorization"] and "Proxy-Authorization" not in h
+               for _, h in service.headers_seen)
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    client(service).get("Things")
+    assert len(proxy.requests) == 6
+
+
+def test_https_tunnels_through_the_environment_proxy(tls_service, tls_files, proxy, monkeypatch):
+    monkeypatch.setenv("https_proxy", proxy.url)
+    c = StaClient(tls_service.base_url(), timeout=10, retries=0, headers=AUTH, cafile=str(tls_files[0]))
+    assert len(c.get("Things")["value"]) == 1
+    assert proxy.requests == [f"CONNECT 127.0.0.1:{tls_service.server_address[1]} HTTP/1.1"]
+    assert proxy.forwarded_heads == []           # the proxy saw only the encrypted tunnel
+
+
+def test_proxy_refusing_the_tunnel_is_a_clear_error(tls_service, monkeypatch):
+    raw = RawServer(send(http("407 Proxy Authentication Required", b"")))
+    try:
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{raw.port}")
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        with pytest.raises(StaError, match=r"the proxy http://127.0.0.1:\d+ refused the tunnel to 127.0.0.1:\d+ "
+                                           r"\(HTTP 407\)"):
+            StaClient(tls_service.base_url(), timeout=5, retries=0).get("Things")
+    finally:
+        raw.stop()

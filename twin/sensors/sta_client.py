@@ -14,6 +14,8 @@ hostile or faulty server.
   collection (a warning, the data read so far is kept) and ``max_total_pages`` all pages (an error).
 * Retries (5xx, 429, timeouts, connection failures) with exponential backoff, bounded and cancellable.
 * Every failure is a StaError or InputError naming the URL (without credentials), never a traceback.
+* The environment's proxy (http_proxy, https_proxy, no_proxy) is used as urllib would: absolute-form
+  requests for http, a CONNECT tunnel for https (the proxy sees only the encrypted stream).
 """
 from __future__ import annotations
 
@@ -109,6 +111,8 @@ class _Exchange:
         self.buf = bytearray()
         self.received = 0
         self.eof = False
+        self.via_proxy = False
+        self.proxy_auth: str | None = None
 
     # ---- waiting -----------------------------------------------------------------------------------
 
@@ -145,7 +149,25 @@ class _Exchange:
         return box["infos"]
 
     def connect(self) -> None:
+        """TCP (directly or through the environment's proxy: http_proxy/https_proxy, no_proxy), then TLS."""
         scheme, host, port = origin(self.url)
+        proxy = _proxy_for(scheme, host)
+        if proxy is None:
+            self.sock = self._tcp(host, port, safe_url(self.url))
+        else:
+            p_scheme, p_host, p_port = origin(proxy)
+            if p_scheme != "http":
+                raise StaError(f"the proxy {safe_url(proxy)} is not an http:// proxy (needed for {safe_url(self.url)})")
+            self.sock = self._tcp(p_host, p_port, f"the proxy {safe_url(proxy)} for {safe_url(self.url)}")
+            self.proxy_auth = _basic(proxy)
+            if scheme == "https":
+                self._tunnel(host, port, proxy)
+            else:
+                self.via_proxy = True
+        if scheme == "https":
+            self._tls(host)
+
+    def _tcp(self, host: str, port: int, what: str) -> socket.socket:
         last: OSError | None = None
         for family, _, proto, _, address in self._resolve(host, port):
             sock = socket.socket(family, socket.SOCK_STREAM, proto)
@@ -166,12 +188,21 @@ class _Exchange:
             except BaseException:
                 sock.close()
                 raise
-            self.sock = sock
-            break
-        if self.sock is None:
-            raise _Transient(f"cannot connect to {safe_url(self.url)}: {last}")
-        if scheme == "https":
-            self._tls(host)
+            return sock
+        raise _Transient(f"cannot connect to {what}: {last}")
+
+    def _tunnel(self, host: str, port: int, proxy: str) -> None:
+        """HTTP CONNECT through the proxy (the TLS session then runs end to end)."""
+        authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
+        if self.proxy_auth:
+            lines.append(f"Proxy-Authorization: {self.proxy_auth}")
+        self._send_all(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
+        status, _ = self.head()
+        if status != 200:
+            raise StaError(f"the proxy {safe_url(proxy)} refused the tunnel to {authority} (HTTP {status})")
+        if self.buf:
+            raise StaError(f"the proxy {safe_url(proxy)} sent data before the TLS handshake")
 
     def _tls(self, host: str) -> None:
         context = self.tls or ssl.create_default_context()
@@ -199,9 +230,16 @@ class _Exchange:
         target = _UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", parts.path or "/")
         if parts.query:
             target += "?" + _UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", parts.query)
-        lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}"]
+        authority = parts.netloc.rpartition("@")[2]
+        if self.via_proxy:      # plain http through a proxy: the absolute form
+            target = f"{parts.scheme}://{authority}{target}"
+        lines = [f"GET {target} HTTP/1.1", f"Host: {authority}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        if self.via_proxy and self.proxy_auth:
+            lines.append(f"Proxy-Authorization: {self.proxy_auth}")
+        self._send_all(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
+
+    def _send_all(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
             self.sock.settimeout(min(POLL, self._left()))
@@ -355,6 +393,36 @@ class _Exchange:
             except OSError:
                 pass
             self.sock = None
+
+
+def _proxy_for(scheme: str, host: str) -> str | None:
+    """The proxy URL the environment names for ``scheme`` (http_proxy, https_proxy), unless no_proxy
+    (or the system's bypass list) exempts ``host``."""
+    import urllib.request
+
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy:
+        return None
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    try:
+        if urllib.request.proxy_bypass(host):
+            return None
+    except (OSError, ValueError):
+        pass
+    return proxy
+
+
+def _basic(proxy: str) -> str | None:
+    """The Proxy-Authorization of a proxy URL with user:password, else None."""
+    import base64
+    from urllib.parse import unquote
+
+    parts = urlsplit(proxy)
+    if not parts.username:
+        return None
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
 
 
 class _TooLarge(Exception):
