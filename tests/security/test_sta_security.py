@@ -374,6 +374,9 @@ BODY = json.dumps({"value": []}).encode()
      r"HTTP 404 from http://127.0.0.1:\d+/FROST-Server/v1.1/Things: <html><h1>No such service</h1></html>", StaError),
     (send(http("400 Bad Request", json.dumps({"message": "bad $filter"}).encode())), r"HTTP 400 .*: bad \$filter",
      StaError),
+    (send(http("502 Bad Gateway", b"<html>upstream\tdown</html>", "text/html")),
+     r"HTTP 502 from http://127.0.0.1:\d+/FROST-Server/v1.1/Things: <html>upstream down</html> \(gave up after 2 "
+     r"attempts\)", StaError),
     (send(http("200 OK", b"<html>login</html>", "text/html")),
      r"http://127.0.0.1:\d+/FROST-Server/v1.1/Things answered text/html, not JSON: '<html>login</html>'", InputError),
     (send(http("200 OK", b'{"value": [1, 2')), r"malformed JSON from http://127.0.0.1:\d+/FROST-Server/v1.1/Things",

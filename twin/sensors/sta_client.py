@@ -575,12 +575,12 @@ class StaClient:
         raise StaError(f"more than {MAX_REDIRECTS} redirects from {safe_url(url)}")
 
     def _fail(self, url: str, status: int, headers: dict[str, str], body: bytes) -> None:
+        detail = _error_message(body, headers.get("content-type", ""))
         if status in RETRY_STATUS:
-            raise _Transient(f"HTTP {status} from {safe_url(url)}")
+            raise _Transient(f"HTTP {status} from {safe_url(url)}{': ' + detail[:200] if detail else ''}")
         if status in (401, 403):
             raise StaError(f"HTTP {status} from {safe_url(url)}: access denied; check the authentication "
                            "configuration")
-        detail = _error_message(body, headers.get("content-type", ""))
         raise StaError(f"HTTP {status} from {safe_url(url)}{': ' + detail if detail else ''}")
 
     def _json(self, url: str, headers: dict[str, str], body: bytes) -> dict:
