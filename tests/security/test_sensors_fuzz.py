@@ -218,3 +218,34 @@ def test_sensor_csv_raises_only_geotwin_errors(tmp_path, data, which):
     path = tmp_path / "export.csv"
     path.write_bytes(data.draw(mutated_csv(CSV_LINES[which])))
     _only_geotwin_errors(lambda: read_exports([path], CRS))
+
+
+@pytest.fixture(scope="module")
+def raw():
+    from geotwin.tests.security.sta_hostile import RawServer
+
+    holder = {"answer": b""}
+    srv = RawServer(lambda conn: conn.sendall(holder["answer"]))
+    srv.holder = holder
+    yield srv
+    srv.stop()
+
+
+@FUZZ
+@given(data=st.data())
+def test_damaged_http_answers_raise_only_geotwin_errors(raw, data):
+    """A valid answer (chunked or with a length) of real observations, damaged at the byte level."""
+    obs = BASES[0]["Datastreams"][0]["Observations"]
+    body = json.dumps({"value": obs, "@iot.nextLink": raw.url + "/Things?$skip=6"}).encode()
+    if data.draw(st.booleans()):
+        framed = b"Transfer-Encoding: chunked\r\n\r\n" + b"".join(
+            f"{len(body[i:i + 100]):x}\r\n".encode() + body[i:i + 100] + b"\r\n" for i in range(0, len(body), 100)
+        ) + b"0\r\n\r\n"
+    else:
+        framed = f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + framed
+    for _ in range(data.draw(st.integers(1, 4))):
+        pos = data.draw(st.integers(0, len(answer)))
+        answer = answer[:pos] + data.draw(st.binary(max_size=6)) + answer[pos + data.draw(st.integers(0, 6)):]
+    raw.holder["answer"] = answer
+    _only_geotwin_errors(lambda: StaClient(raw.url, timeout=2, retries=0, max_pages=2).collect("Things"))
