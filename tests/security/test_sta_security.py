@@ -415,6 +415,19 @@ def test_request_carries_no_secret_into_messages_and_is_well_formed():
         raw.stop()
 
 
+def test_non_ascii_in_the_url_is_sent_percent_encoded():
+    raw = RawServer(send(http("200 OK", BODY)))
+    try:
+        StaClient(raw.url, timeout=5, retries=0).get("Things", {"$filter": "name eq 'Schloßplatz %41'"})
+        line = raw.received[0].decode("ascii").split("\r\n")[0]
+        assert line == "GET /FROST-Server/v1.1/Things?$filter=name%20eq%20%27Schlo%C3%9Fplatz%20%2541%27 HTTP/1.1"
+        StaClient(raw.url, timeout=5, retries=0).get(raw.url + "/Things?$filter=name eq 'Schloßplatz'")
+        line = raw.received[1].decode("ascii").split("\r\n")[0]
+        assert line == "GET /FROST-Server/v1.1/Things?$filter=name%20eq%20'Schlo%C3%9Fplatz' HTTP/1.1"
+    finally:
+        raw.stop()
+
+
 def test_connection_refused_is_retried_then_a_clear_error():
     raw = RawServer(send(b""))
     url = raw.url

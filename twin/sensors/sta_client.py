@@ -26,6 +26,7 @@ import re
 import select
 import socket
 import ssl
+import string
 import threading
 import time
 from collections.abc import Iterator
@@ -227,10 +228,17 @@ class _Exchange:
 
     def send(self, headers: dict[str, str]) -> None:
         parts = urlsplit(self.request_url)
-        target = _UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", parts.path or "/")
+        # spaces, control and non-ASCII characters percent-encoded (UTF-8); existing %XX escapes kept
+        target = quote(parts.path or "/", safe=string.punctuation)
         if parts.query:
-            target += "?" + _UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", parts.query)
+            target += "?" + quote(parts.query, safe=string.punctuation)
         authority = parts.netloc.rpartition("@")[2]
+        if not authority.isascii():
+            try:
+                authority = (parts.hostname or "").encode("idna").decode("ascii") + (
+                    f":{parts.port}" if parts.port else "")
+            except UnicodeError:
+                raise StaError(f"the host name of {safe_url(self.url)} is not a valid international name") from None
         if self.via_proxy:      # plain http through a proxy: the absolute form
             target = f"{parts.scheme}://{authority}{target}"
         lines = [f"GET {target} HTTP/1.1", f"Host: {authority}"]
