@@ -20,7 +20,8 @@ from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
 @contextmanager
 def interrupt_cancels(*feedbacks):
     """Ctrl-C (SIGINT) cancels the run instead of being ignored until the network answers, when the
-    algorithm runs in the main thread (qgis_process); the previous handler is restored afterwards."""
+    algorithm runs in the main thread with Python's own SIGINT handling (qgis_process); the previous
+    handler is restored afterwards. Elsewhere (QGIS's task threads, a foreign C handler) nothing changes."""
     import signal
     import threading
 
@@ -29,6 +30,8 @@ def interrupt_cancels(*feedbacks):
         return
     try:
         previous = signal.getsignal(signal.SIGINT)
+        if previous is None:        # a handler not installed from Python: it could not be restored
+            raise ValueError("foreign SIGINT handler")
         signal.signal(signal.SIGINT, lambda *_: [f.cancel() for f in feedbacks if f is not None])
     except (ValueError, OSError, TypeError):
         yield
@@ -36,7 +39,7 @@ def interrupt_cancels(*feedbacks):
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        signal.signal(signal.SIGINT, previous)
 
 
 class ImportSensors(GeoTwinAlgorithm):
