@@ -153,9 +153,13 @@ def test_algorithm_page_size_and_observation_limits(run_alg, service, tmp_path):
         run_alg("geotwin:importsensors", {"URL": service.base_url(), "MAX_PAGE_MB": 0.001, "OUTPUT": out})
     with pytest.raises(QgsProcessingException, match="more than 1000 observations .*MAX_OBSERVATIONS"):
         run_alg("geotwin:importsensors", {"URL": service.base_url(), "MAX_OBSERVATIONS": 1000, "OUTPUT": out})
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
     res = run_alg("geotwin:importsensors", {"URL": service.base_url(), "MAX_OBSERVATIONS": 4 * 583,
                                             "MAX_PAGE_MB": 1, "OUTPUT": out})
     assert res["SENSORS"] == 4 and res["OBSERVATIONS"] == 4 * 583
+    assert signal.getsignal(signal.SIGINT) is before        # the Ctrl-C handler of the run is gone
 
 
 def test_algorithm_refuses_a_redirect_to_another_host(run_alg, service, shared_data, tmp_path):
