@@ -13,8 +13,11 @@ the sensor.community station-day, and ``$batch``-style request lists) and serves
   (``Datastreams($expand=ObservedProperty;$top=2)``, ``Thing/Locations``).
 
 Faults for protocol tests: ``server.faults`` is a list of ``Fault`` applied in order to
-matching requests (HTTP status, a stall, malformed JSON, a nextLink that loops), and
-``server.credentials`` requires HTTP Basic authentication.
+matching requests (HTTP status, a stall, malformed JSON, a nextLink that loops, a redirect, a
+nextLink to another server, a body that drips one byte at a time, an endless page, a non-JSON
+content type), and ``server.credentials`` requires HTTP Basic authentication. Every request's
+headers are logged in ``server.headers_seen``. ``host`` may be any loopback address (127.0.0.2
+is a second host on Linux), ``tls`` an ``ssl.SSLContext`` to serve HTTPS.
 """
 from __future__ import annotations
 
@@ -286,28 +289,40 @@ def parse_expand(text: str) -> dict[str, dict[str, str]]:
 class Fault:
     """Applied to requests whose path+query contains ``match``, ``times`` times (-1: always)."""
 
-    kind: str            # "status" | "stall" | "malformed" | "loop"
-    match: str = ""
+    kind: str            # "status" | "stall" | "malformed" | "loop" | "redirect" | "next_to" | "drip"
+    match: str = ""      # | "endless" | "html"
     times: int = 1
     status: int = 503
-    delay: float = 30.0
+    delay: float = 30.0  # stall: how long; drip: seconds between bytes
+    location: str = ""   # redirect: the Location (absolute, or a path on this server; "{path}" stands for
+    #                      the request's path without its first segment); next_to: a base URL
+    size: int = 0        # endless: bytes to stream (chunked)
 
 
 class StaServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, store: Store, page_size: int = 100, max_top: int = 1000) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, store: Store, page_size: int = 100, max_top: int = 1000, host: str = "127.0.0.1",
+                 tls=None) -> None:
+        super().__init__((host, 0), _Handler)
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.store, self.page_size, self.max_top = store, page_size, max_top
         self.faults: list[Fault] = []
         self.credentials: tuple[str, str] | None = None
         self.requests: list[str] = []
+        self.headers_seen: list[tuple[str, dict[str, str]]] = []
         self.release = threading.Event()
         self._lock = threading.Lock()
 
     @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.server_address[0]}:{self.server_address[1]}"
+
+    @property
     def root(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/FROST-Server"
+        return f"{self.origin}/FROST-Server"
 
     def base_url(self, version: str = "v1.1") -> str:
         return f"{self.root}/{version}"
@@ -345,6 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         self.server.requests.append(self.path)
+        self.server.headers_seen.append((self.path, dict(self.headers.items())))
         if self.server.credentials is not None:
             user, password = self.server.credentials
             expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -361,6 +377,16 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "status":
             self._json(fault.status, {"code": fault.status, "type": "error", "message": "injected failure"})
             return
+        if fault is not None and fault.kind == "redirect":
+            self.send_response(fault.status)
+            rest = "/" + self.path.lstrip("/").partition("/")[2]      # the path without its first segment
+            self.send_header("Location", fault.location.replace("{path}", rest))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if fault is not None and fault.kind == "endless":
+            self._endless(fault.size)
+            return
         try:
             doc = self._answer()
         except QueryError as err:
@@ -373,8 +399,51 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(doc).encode("utf-8")[:-7] + b"<html>")
             return
         if fault is not None and fault.kind == "loop" and "@iot.nextLink" in doc:
-            doc["@iot.nextLink"] = f"http://{self.headers.get('Host')}{self.path}"
+            doc["@iot.nextLink"] = f"{self.server.scheme}://{self.headers.get('Host')}{self.path}"
+        if fault is not None and fault.kind == "next_to" and "@iot.nextLink" in doc:
+            doc["@iot.nextLink"] = fault.location + doc["@iot.nextLink"].split("/FROST-Server/", 1)[1]
+        if fault is not None and fault.kind == "html":
+            self._send(200, b"<html><body>Please log in</body></html>", "text/html; charset=utf-8")
+            return
+        if fault is not None and fault.kind == "drip":
+            self._drip(json.dumps(doc).encode("utf-8"), fault.delay)
+            return
         self._json(200, doc)
+
+    def _drip(self, body: bytes, delay: float) -> None:
+        """The answer with its true Content-Length, one byte every ``delay`` seconds."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for i in range(len(body)):
+                if self.server.release.wait(delay):
+                    return
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+        except OSError:  # the client gave up
+            pass
+
+    def _endless(self, size: int) -> None:
+        """A chunked JSON page of ``size`` bytes (a valid start: {"value": [{...}, {...}, ...),
+        generated while sending, so that the server holds no more than one chunk."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        item = json.dumps({"@iot.id": 1, "phenomenonTime": "2017-11-15T00:00:00Z", "result": 1.0}).encode()
+        chunk = b"".join([item + b","] * (1024 * 1024 // (len(item) + 1)))
+        sent = 0
+        try:
+            head = b'{"value": ['
+            self.wfile.write(f"{len(head):x}\r\n".encode() + head + b"\r\n")
+            while sent < size:
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                sent += len(chunk)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client gave up
+            pass
 
     # ---- resource resolution ----
 
@@ -384,7 +453,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(segments) < 2 or segments[0] != "FROST-Server" or segments[1] not in ("v1.0", "v1.1"):
             raise LookupError(f"no such path {parts.path}")
         version = segments[1]
-        base = f"http://{self.headers.get('Host')}/FROST-Server/{version}"
+        base = f"{self.server.scheme}://{self.headers.get('Host')}/FROST-Server/{version}"
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         if len(segments) == 2:
             doc = {"value": [{"name": n, "url": f"{base}/{n}"} for n in NAVIGATION]}
@@ -500,8 +569,9 @@ def load_store(paths: list[Path]) -> Store:
     return store
 
 
-def start(paths: list[Path], page_size: int = 100, max_top: int = 1000) -> StaServer:
+def start(paths: list[Path], page_size: int = 100, max_top: int = 1000, host: str = "127.0.0.1",
+          tls=None) -> StaServer:
     """Start a server in a daemon thread; call ``stop()`` when done."""
-    server = StaServer(load_store(paths), page_size=page_size, max_top=max_top)
+    server = StaServer(load_store(paths), page_size=page_size, max_top=max_top, host=host, tls=tls)
     threading.Thread(target=server.serve_forever, daemon=True, name="sta-replay").start()
     return server

@@ -128,13 +128,14 @@ def test_5xx_retried_then_success(server):
     rep = CollectingReporter()
     client = StaClient(server.base_url(), timeout=10, retries=3, backoff=0.01, reporter=rep)
     assert len(client.collect("Datastreams")) == 14
-    assert [w.split(";")[0] for w in rep.warnings] == [f"HTTP 503 from {server.base_url()}/Datastreams"] * 2
+    assert [w.split(";")[0] for w in rep.warnings] == [
+        f"HTTP 503 from {server.base_url()}/Datastreams: injected failure"] * 2
 
 
 def test_5xx_persisting_gives_a_clear_error(server):
     server.faults.append(Fault("status", match="/Datastreams", times=-1, status=502))
     client = StaClient(server.base_url(), timeout=10, retries=2, backoff=0.01)
-    with pytest.raises(StaError, match=r"HTTP 502 from .*/Datastreams \(gave up after 3 attempts\)"):
+    with pytest.raises(StaError, match=r"HTTP 502 from .*/Datastreams: injected failure \(gave up after 3 attempts\)"):
         client.get("Datastreams")
 
 

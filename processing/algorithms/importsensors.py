@@ -1,6 +1,7 @@
 """geotwin:importsensors: sensors from a SensorThings API or CSV/GeoJSON exports into the twin."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timezone
 
 from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
@@ -9,11 +10,36 @@ from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessi
                        QgsProcessingParameterFileDestination, QgsProcessingParameterMultipleLayers,
                        QgsProcessingParameterNumber, QgsProcessingParameterString,
                        QgsProcessingParameterVectorLayer)
-from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtCore import QUrl, QUrlQuery
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
 from ..algorithm import GeoTwinAlgorithm
 from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
+
+
+@contextmanager
+def interrupt_cancels(*feedbacks):
+    """Ctrl-C (SIGINT) cancels the run instead of being ignored until the network answers, when the
+    algorithm runs in the main thread with Python's own SIGINT handling (qgis_process); the previous
+    handler is restored afterwards. Elsewhere (QGIS's task threads, a foreign C handler) nothing changes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+        if previous is None:        # a handler not installed from Python: it could not be restored
+            raise ValueError("foreign SIGINT handler")
+        signal.signal(signal.SIGINT, lambda *_: [f.cancel() for f in feedbacks if f is not None])
+    except (ValueError, OSError, TypeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class ImportSensors(GeoTwinAlgorithm):
@@ -28,13 +54,20 @@ class ImportSensors(GeoTwinAlgorithm):
         "latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.\n\n"
         "SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and "
         "the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), "
-        "following @iot.nextLink up to MAX_PAGES pages per request; requests time out after TIMEOUT seconds "
-        "and are retried on 5xx answers and timeouts. Credentials come from the authentication configuration "
-        "(AUTHCFG) and are never logged or written.\n"
+        "following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole "
+        "(connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES "
+        "times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer "
+        "larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS "
+        "observations stop the import with an error (narrow START/END).\n"
+        "Credentials come from the authentication configuration (AUTHCFG), are never logged or written and "
+        "are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to "
+        "another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not "
+        "credentials are configured). Credentials in the URL itself are refused.\n"
         "Exports: measurement columns are the numeric ones; their property and unit come from known names "
         "(P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header "
         "('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times "
-        "without a zone are UTC.\n\n"
+        "without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows "
+        "with more values than the header are skipped and listed in sensor_issues.\n\n"
         "Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count "
         "over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS "
         "such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time "
@@ -44,6 +77,7 @@ class ImportSensors(GeoTwinAlgorithm):
     URL, AUTHCFG, FILES = "URL", "AUTHCFG", "FILES"
     START, END, BUILDINGS, AREAS, TOLERANCE = "START", "END", "BUILDINGS", "AREAS", "TOLERANCE"
     TARGET_CRS, TIMEOUT, RETRIES, MAX_PAGES, OUTPUT = "TARGET_CRS", "TIMEOUT", "RETRIES", "MAX_PAGES", "OUTPUT"
+    MAX_PAGE_MB, MAX_OBSERVATIONS = "MAX_PAGE_MB", "MAX_OBSERVATIONS"
     SENSORS, OBSERVATIONS, ISSUES = "SENSORS", "OBSERVATIONS", "ISSUES"
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -73,6 +107,10 @@ class ImportSensors(GeoTwinAlgorithm):
                                          defaultValue=3, minValue=0, maxValue=10),
             QgsProcessingParameterNumber(self.MAX_PAGES, self.tr("Maximum pages per request"),
                                          QgsProcessingParameterNumber.Integer, defaultValue=1000, minValue=1),
+            QgsProcessingParameterNumber(self.MAX_PAGE_MB, self.tr("Maximum size of one answer (MB)"),
+                                         QgsProcessingParameterNumber.Double, defaultValue=64.0, minValue=0.001),
+            QgsProcessingParameterNumber(self.MAX_OBSERVATIONS, self.tr("Maximum number of observations"),
+                                         QgsProcessingParameterNumber.Integer, defaultValue=10_000_000, minValue=1),
         ]
         for param in advanced:
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -83,17 +121,22 @@ class ImportSensors(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.OBSERVATIONS, self.tr("Observations")))
         self.addOutput(QgsProcessingOutputNumber(self.ISSUES, self.tr("Issues")))
 
-    def _auth_headers(self, authcfg: str, url: str) -> dict[str, str]:
-        """Headers the QGIS authentication manager adds for ``authcfg`` (kept in memory only)."""
+    def _auth(self, authcfg: str, url: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Headers and query parameters the QGIS authentication manager adds for ``authcfg`` (kept in
+        memory only; the client sends them only to the origin of ``url``)."""
         if not authcfg:
-            return {}
+            return {}, {}
         request = QNetworkRequest(QUrl(url))
         ok = QgsApplication.authManager().updateNetworkRequest(request, authcfg)
         if not ok:
             raise QgsProcessingException(self.tr("The authentication configuration {0} cannot be applied "
                                                  "(unknown id or locked database).").format(authcfg))
-        return {bytes(name).decode("latin-1"): bytes(request.rawHeader(name)).decode("latin-1")
-                for name in request.rawHeaderList()}
+        headers = {bytes(name).decode("latin-1"): bytes(request.rawHeader(name)).decode("latin-1")
+                   for name in request.rawHeaderList()}
+        before = dict(QUrlQuery(QUrl(url)).queryItems(QUrl.FullyDecoded))
+        after = QUrlQuery(request.url()).queryItems(QUrl.FullyDecoded)
+        params = {k: v for k, v in after if before.get(k) != v}
+        return headers, params
 
     def _when(self, parameters, name, context):
         if parameters.get(name) in (None, ""):
@@ -106,10 +149,6 @@ class ImportSensors(GeoTwinAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
         from ...twin.errors import GeoTwinError
-        from ...twin.sensors.export_source import read_exports
-        from ...twin.sensors.importer import write_sensors
-        from ...twin.sensors.sta_client import StaClient
-        from ...twin.sensors.sta_source import fetch_series
 
         url = (self.parameterAsString(parameters, self.URL, context) or "").strip()
         files = self.parameterAsFileList(parameters, self.FILES, context) if parameters.get(self.FILES) else []
@@ -123,25 +162,40 @@ class ImportSensors(GeoTwinAlgorithm):
         if start and end and end < start:
             raise QgsProcessingException(self.tr("The window ends before it starts."))
         output = gpkg_path(self, parameters, self.OUTPUT, context)
+        max_observations = self.parameterAsInt(parameters, self.MAX_OBSERVATIONS, context)
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         reporter = self.reporter(steps)
         try:
-            if url:
-                headers = self._auth_headers(self.parameterAsString(parameters, self.AUTHCFG, context) or "", url)
-                client = StaClient(url, timeout=self.parameterAsDouble(parameters, self.TIMEOUT, context),
-                                   retries=self.parameterAsInt(parameters, self.RETRIES, context),
-                                   max_pages=self.parameterAsInt(parameters, self.MAX_PAGES, context),
-                                   headers=headers, reporter=reporter)
-                series, issues = fetch_series(client, crs, start=start, end=end, reporter=reporter)
-            else:
-                series, issues = read_exports(files, crs, start=start, end=end, reporter=reporter)
-            steps.setCurrentStep(1)
-            summary = write_sensors(
-                series, issues, output, crs, buildings=layer_ref(self, parameters, self.BUILDINGS, context, steps),
-                areas=layer_ref(self, parameters, self.AREAS, context, steps),
-                tolerance=self.parameterAsDouble(parameters, self.TOLERANCE, context), window=(start, end),
-                reporter=reporter)
+            with interrupt_cancels(feedback, steps):
+                return self._run(url, files, parameters, context, crs, start, end, output, max_observations,
+                                 steps, reporter)
         except GeoTwinError as err:
             raise QgsProcessingException(str(err)) from None
+
+    def _run(self, url, files, parameters, context, crs, start, end, output, max_observations, steps, reporter):
+        """Read the sensors (service or files) and write the GeoPackage; GeoTwinError on failure."""
+        from ...twin.sensors.export_source import read_exports
+        from ...twin.sensors.importer import write_sensors
+        from ...twin.sensors.sta_client import StaClient
+        from ...twin.sensors.sta_source import fetch_series
+
+        if url:
+            headers, query = self._auth(self.parameterAsString(parameters, self.AUTHCFG, context) or "", url)
+            client = StaClient(url, timeout=self.parameterAsDouble(parameters, self.TIMEOUT, context),
+                               retries=self.parameterAsInt(parameters, self.RETRIES, context),
+                               max_pages=self.parameterAsInt(parameters, self.MAX_PAGES, context),
+                               max_page_mb=self.parameterAsDouble(parameters, self.MAX_PAGE_MB, context),
+                               headers=headers, params=query, reporter=reporter)
+            series, issues = fetch_series(client, crs, start=start, end=end, reporter=reporter,
+                                          max_observations=max_observations)
+        else:
+            series, issues = read_exports(files, crs, start=start, end=end, reporter=reporter,
+                                          max_observations=max_observations)
+        steps.setCurrentStep(1)
+        summary = write_sensors(
+            series, issues, output, crs, buildings=layer_ref(self, parameters, self.BUILDINGS, context, steps),
+            areas=layer_ref(self, parameters, self.AREAS, context, steps),
+            tolerance=self.parameterAsDouble(parameters, self.TOLERANCE, context), window=(start, end),
+            reporter=reporter)
         return {self.OUTPUT: output, self.SENSORS: summary.sensors, self.OBSERVATIONS: summary.observations,
                 self.ISSUES: len(summary.issues)}

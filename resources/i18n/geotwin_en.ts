@@ -1018,17 +1018,22 @@ Output: learning_islands (with link_status linked / building_only / unlinked / n
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="103"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
+      <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} is not a valid date and time.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="117"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="134"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Give either a SensorThings URL or export files.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="124"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="141"/>
       <source>The window ends before it starts.</source>
       <translation>The window ends before it starts.</translation>
     </message>
@@ -1041,96 +1046,103 @@ Output: learning_islands (with link_status linked / building_only / unlinked / n
       <location filename="../../processing/algorithms/importsensors.py" line="25"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
-SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request; requests time out after TIMEOUT seconds and are retried on 5xx answers and timeouts. Credentials come from the authentication configuration (AUTHCFG) and are never logged or written.
-Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC.
+SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
+Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
+Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
 Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</source>
       <translation>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
-SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request; requests time out after TIMEOUT seconds and are retried on 5xx answers and timeouts. Credentials come from the authentication configuration (AUTHCFG) and are never logged or written.
-Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC.
+SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
+Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
+Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
 Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="51"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="59"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>SensorThings API URL (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="53"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
       <source>Authentication configuration</source>
       <translation>Authentication configuration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="55"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Or CSV/GeoJSON export files</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="56"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="64"/>
       <source>Window start</source>
       <translation>Window start</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="57"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
       <source>Window end</source>
       <translation>Window end</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="59"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Building footprints (twin: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="62"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="70"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Areas: parks, squares (polygons)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="73"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Distance to the nearest façade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="68"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="76"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Target CRS (default EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="70"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
       <source>Request timeout (s)</source>
       <translation>Request timeout (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
       <source>Retries</source>
       <translation>Retries</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="74"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
       <source>Maximum pages per request</source>
       <translation>Maximum pages per request</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="81"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <source>Maximum size of one answer (MB)</source>
+      <translation>Maximum size of one answer (MB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <source>Maximum number of observations</source>
+      <translation>Maximum number of observations</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
       <source>Sensors GeoPackage</source>
       <translation>Sensors GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="94"/>
       <source>Sensor datastreams</source>
       <translation>Sensor datastreams</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
       <source>Issues</source>
       <translation>Issues</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
-      <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
-      <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

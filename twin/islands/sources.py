@@ -91,12 +91,17 @@ def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and (line number, row) pairs of a CSV with , ; or tab delimiter."""
+def sniff_csv(path: Path, *, bad_rows: list[tuple[int, str]] | None = None,
+              max_rows: int | None = None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) pairs of a CSV with , ; or tab delimiter.
+
+    A row with more values than the header raises InputError, or, when ``bad_rows`` is a list,
+    is skipped and appended to it as (line, reason). More than ``max_rows`` rows raise InputError.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252")
+        text = path.read_text(encoding="cp1252", errors="replace")
     except OSError as err:
         raise InputError(f"cannot read: {err}", path=str(path)) from err
     first = text.split("\n", 1)[0]
@@ -104,16 +109,23 @@ def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     reader = csv.reader(text.splitlines(), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
+        rows = []
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(header):
+                reason = f"{len(values)} values but the header has {len(header)} columns"
+                if bad_rows is None:
+                    raise InputError(reason, path=str(path), line=number)
+                bad_rows.append((number, reason))
+                continue
+            if max_rows is not None and len(rows) >= max_rows:
+                raise InputError(f"more than {max_rows} rows: refused", path=str(path), line=number)
+            rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
     except StopIteration:
         raise InputError("the CSV file is empty", path=str(path)) from None
-    rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) > len(header):
-            raise InputError(f"{len(values)} values but the header has {len(header)} columns",
-                             path=str(path), line=number)
-        rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+    except csv.Error as err:
+        raise InputError(f"malformed CSV: {err}", path=str(path), line=reader.line_num or None) from None
     return header, rows
 
 
@@ -158,7 +170,8 @@ class Locator:
 
 
 def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str | None = None,
-                reporter: Reporter | None = None) -> tuple[list[PointRow], list[str]]:
+                reporter: Reporter | None = None, bad_rows: list[tuple[int, str]] | None = None,
+                max_rows: int | None = None) -> tuple[list[PointRow], list[str]]:
     """Rows of a point table with their position in ``target_crs``; returns (rows, columns).
 
     CSV: latitude/longitude columns (WGS 84) or easting/northing columns in ``source_crs``
@@ -170,7 +183,7 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
     if not p.exists():
         raise InputError("file not found", path=str(p))
     if p.suffix.lower() in (".csv", ".txt", ".tsv"):
-        header, raw = sniff_csv(p)
+        header, raw = sniff_csv(p, bad_rows=bad_rows, max_rows=max_rows)
         lat_col, lon_col = _find_column(header, LAT_NAMES), _find_column(header, LON_NAMES)
         if lat_col and lon_col:
             cols, axes, crs = (lon_col, lat_col), "latitude/longitude", "EPSG:4326"
@@ -199,6 +212,8 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
         return rows, [h for h in header if h not in cols]
 
     frame = read_frame(ref)
+    if max_rows is not None and len(frame) > max_rows:
+        raise InputError(f"{len(frame)} features, more than the limit of {max_rows}: refused", path=str(p))
     crs = source_crs or (frame.crs.to_wkt() if frame.crs is not None else "OGC:CRS84")
     locator = Locator(crs, target_crs)
     columns = [c for c in frame.columns if c != "geometry"]

@@ -18,7 +18,10 @@ from ..islands.sources import read_points
 from ..numeric import to_number
 from ..progress import Reporter
 from .series import Issue, Series, parse_time
-from .sta_source import is_sta_document, read_sta_document
+from .sta_source import MAX_DOCUMENT_MB, MAX_OBSERVATIONS, is_sta_document, load_document, read_sta_document
+
+MAX_FILE_MB = MAX_DOCUMENT_MB   #: larger export files are refused before they are read
+MAX_ROWS = 5_000_000            #: rows (features) of one export file
 
 DEVICE_COLUMNS = ("device_id", "dev_eui", "deveui", "device", "sensor_id", "sensor", "id", "node_id")
 TIME_COLUMNS = ("time", "timestamp", "received_at", "datetime", "date_time", "phenomenon_time", "zeit")
@@ -82,11 +85,27 @@ def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
     return next((lower[n] for n in names if n in lower), None)
 
 
+def _check_size(path: Path, max_mb: float) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise InputError(f"cannot read: {err}", path=str(path)) from None
+    if size > max_mb * 1024 * 1024:
+        raise InputError(f"the file has {size / 1024 / 1024:.0f} MB, more than the limit of {max_mb:g} MB",
+                         path=str(path))
+
+
 def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | None = None,
-                 end: datetime | None = None, naive_tz=timezone.utc,
+                 end: datetime | None = None, naive_tz=timezone.utc, max_file_mb: float = MAX_FILE_MB,
+                 max_rows: int = MAX_ROWS, max_observations: int = MAX_OBSERVATIONS,
                  reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
-    """Series per device and measurement column over all files (merged by device id)."""
+    """Series per device and measurement column over all files (merged by device id).
+
+    Files over ``max_file_mb`` MB or ``max_rows`` rows are refused; rows with more values than the
+    header are skipped and reported; more than ``max_observations`` observations raise InputError.
+    """
     reporter = reporter or Reporter()
+    total = 0
     issues: list[Issue] = []
     series: dict[tuple[str, str], Series] = {}
     seen: dict[tuple[str, str], set] = {}
@@ -96,10 +115,16 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
     for path in paths:
         path = Path(path)
         name = path.name
-        if path.suffix.lower() == ".json" and _is_sta_file(path):
+        _check_size(path, max_file_mb)
+        if path.suffix.lower() == ".json" and _is_sta_file(path, max_file_mb):
             documents.append(path)
             continue
-        rows, columns = read_points(path, target_crs, reporter=reporter)
+        bad_rows: list[tuple[int, str]] = []
+        rows, columns = read_points(path, target_crs, reporter=reporter, bad_rows=bad_rows, max_rows=max_rows)
+        for line, reason in bad_rows:
+            issues.append(Issue(name, line, "row", f"{reason}: row skipped"))
+        if bad_rows:
+            reporter.warning(f"{name}: {len(bad_rows)} malformed rows skipped (see sensor_issues)")
         device_col, time_col = _pick(columns, DEVICE_COLUMNS), _pick(columns, TIME_COLUMNS)
         if time_col is None:
             raise InputError(f"no time column (one of {', '.join(TIME_COLUMNS)}); columns: {columns}", path=str(path))
@@ -159,6 +184,10 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
                 seen[key].add(when)
                 if name not in s.attributes["files"]:
                     s.attributes["files"].append(name)
+                total += 1
+                if total > max_observations:
+                    raise InputError(f"more than {max_observations} observations: stopped; narrow the time window "
+                                     "(START/END) or raise MAX_OBSERVATIONS", path=str(path), line=row.line)
                 if not s.add(when, raw, f"{name}:{row.line}"):
                     issues.append(Issue(name, row.line, f"device {device} {col}",
                                         f"non-numeric value {raw!r}: kept as text, left out of the statistics"))
@@ -174,16 +203,16 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
         reporter.info(f"{outside} rows outside the time window left out")
     result = list(series.values())
     for path in documents:
-        more, more_issues = read_sta_document(path, target_crs, start=start, end=end, reporter=reporter)
+        more, more_issues = read_sta_document(path, target_crs, start=start, end=end, reporter=reporter,
+                                              max_observations=max(0, max_observations - total), max_mb=max_file_mb)
+        total += sum(len(m.times) for m in more)
         result.extend(more)
         issues.extend(more_issues)
     return result, issues
 
 
-def _is_sta_file(path: Path) -> bool:
-    import json
-
+def _is_sta_file(path: Path, max_mb: float) -> bool:
     try:
-        return is_sta_document(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return is_sta_document(load_document(path, max_mb))
+    except InputError:
         return False

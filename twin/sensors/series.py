@@ -78,11 +78,16 @@ class Series:
 
 def parse_time(text: str, naive_tz=timezone.utc) -> datetime:
     """An ISO 8601 time (or the start of an interval) as an aware UTC datetime; naive means ``naive_tz``."""
+    if text is None or isinstance(text, (bool, dict, list)):
+        raise TypeError(f"not a time: {type(text).__name__}")
     value = str(text).strip().split("/")[0]
-    if re.fullmatch(r"\d+(\.\d+)?", value):  # epoch seconds or milliseconds
-        number = float(value)
-        return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=timezone.utc)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=naive_tz)
-    return parsed.astimezone(timezone.utc)
+    try:
+        if re.fullmatch(r"\d{1,20}(\.\d{1,20})?", value):  # epoch seconds or milliseconds
+            number = float(value)
+            return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=timezone.utc)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=naive_tz)
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, OSError) as err:  # a year beyond 9999 or before 1 after the zone shift
+        raise ValueError(f"time out of range: {value[:40]!r}") from err

@@ -2,15 +2,40 @@
 SensorThings document (a deep-insert Thing, a list of them, or an expanded Things answer)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from ..errors import InputError
 from ..islands.sources import Locator, PointRow
 from ..progress import Reporter
 from .series import Issue, Series, parse_time
-from .sta_client import StaClient, entity_url
+from .sta_client import StaClient, StaError, entity_url
 
 THINGS_EXPAND = "Locations,Datastreams($expand=ObservedProperty,Sensor)"
+MAX_OBSERVATIONS = 10_000_000
+MAX_DOCUMENT_MB = 256.0
+
+
+def _obj(value) -> dict:
+    """``value`` if it is a JSON object, else an empty one (hostile or broken documents)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _text(value) -> str:
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)[:1000]
+
+
+def _ident(value):
+    """An entity id: a number or a string; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return str(value)
+    return value
 
 
 def _iso(when: datetime) -> str:
@@ -26,23 +51,103 @@ def _point(location) -> tuple[float, float] | None:
     geom = location.get("geometry") if location.get("type") == "Feature" else location
     try:
         shape = shapely.geometry.shape(geom)
+        if shape.is_empty:
+            return None
+        c = shape if shape.geom_type == "Point" else shape.centroid
+        return float(c.x), float(c.y)
     except Exception:  # shapely raises several types on bad GeoJSON
         return None
-    if shape.is_empty:
-        return None
-    c = shape if shape.geom_type == "Point" else shape.centroid
-    return c.x, c.y
+
+
+def _locate(locator: Locator, lonlat, source: str, thing_id, issues: list[Issue]):
+    """(x, y) in the target CRS and the position notes, or (None, notes) with the problem reported."""
+    if lonlat is None:
+        issues.append(Issue(source, None, f"Thing {thing_id}", "no usable Location: imported without position"))
+        return None, []
+    row = PointRow(0, {})
+    locator.locate(lonlat[0], lonlat[1], row, "longitude/latitude")
+    for note in row.notes:
+        issues.append(Issue(source, None, f"Thing {thing_id}", note))
+    if row.problem:
+        issues.append(Issue(source, None, f"Thing {thing_id}", row.problem))
+        return None, row.notes
+    return (row.x, row.y), row.notes
+
+
+def _series(source: str, thing: dict, thing_id, ds: dict, ds_id, extra: dict) -> Series:
+    unit, prop = _obj(ds.get("unitOfMeasurement")), _obj(ds.get("ObservedProperty"))
+    self_link = ds.get("@iot.selfLink")
+    attributes = {"thing_properties": thing.get("properties"), "datastream_properties": ds.get("properties"),
+                  "sensor": _text(_obj(ds.get("Sensor")).get("name")) or None, **extra}
+    return Series(source=source, sensor_id=str(thing_id), sensor_name=_text(thing.get("name")),
+                  datastream_id=str(ds_id), datastream_name=_text(ds.get("name")),
+                  observed_property=_text(prop.get("name")), unit_name=_text(unit.get("name")),
+                  unit_symbol=_text(unit.get("symbol")), unit_definition=_text(unit.get("definition")),
+                  self_link=self_link if isinstance(self_link, str) else None,
+                  attributes={k: v for k, v in attributes.items() if v})
+
+
+def _add_observations(series: Series, observations, source: str, ds_id, issues: list[Issue], *,
+                      start: datetime | None = None, end: datetime | None = None, first: int = 1) -> tuple[int, int]:
+    """Add the observations (skipping and reporting broken ones); returns (added, non-numeric)."""
+    added = bad = 0
+    for index, obs in enumerate(observations, start=first):
+        if not isinstance(obs, dict):
+            issues.append(Issue(source, None, f"Observation {index} of Datastream {ds_id}",
+                                "not a JSON object: skipped"))
+            continue
+        oid = _ident(obs.get("@iot.id"))
+        oid = index if oid is None else oid
+        when = obs.get("phenomenonTime")
+        try:
+            stamp = parse_time(when)
+        except (TypeError, ValueError):
+            issues.append(Issue(source, None, f"Observation {oid} of Datastream {ds_id}",
+                                f"phenomenonTime {_text(when)[:80]!r} is not a time: skipped"))
+            continue
+        if (start and stamp < start) or (end and stamp > end):
+            continue
+        result = obs.get("result")
+        if isinstance(result, (dict, list)):
+            result = json.dumps(result, ensure_ascii=False)[:1000]
+        if not series.add(stamp, result, str(oid)):
+            bad += 1
+        added += 1
+    return added, bad
+
+
+def _report_series(series: Series, source: str, ds_id, bad: int, issues: list[Issue]) -> None:
+    if bad:
+        issues.append(Issue(source, None, f"Datastream {ds_id} ({series.datastream_name})",
+                            f"{bad} non-numeric results kept as text, left out of the statistics"))
+    if not series.unit_known:
+        issues.append(Issue(source, None, f"Datastream {ds_id} ({series.datastream_name})",
+                            f"unknown unit {series.unit_symbol or series.unit_name or '(none)'!r}: kept as given"))
+
+
+def _too_many(limit: int, where: str) -> StaError:
+    return StaError(f"more than {limit} observations from {where}: stopped; narrow the time window "
+                    "(START/END) or raise MAX_OBSERVATIONS")
 
 
 def fetch_series(client: StaClient, target_crs: str, *, start: datetime | None = None,
-                 end: datetime | None = None, page_size: int = 1000,
+                 end: datetime | None = None, page_size: int = 1000, max_observations: int = MAX_OBSERVATIONS,
                  reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
-    """Every Datastream of every Thing with its Observations in [start, end]."""
+    """Every Datastream of every Thing with its Observations in [start, end].
+
+    Entities that are not JSON objects or lack an id are skipped and reported as issues;
+    more than ``max_observations`` observations in all raise StaError.
+    """
     reporter = reporter or Reporter()
     source = client.base_url
     locator = Locator("OGC:CRS84", target_crs)
     issues: list[Issue] = []
-    things = client.collect("Things", {"$expand": THINGS_EXPAND, "$count": "true"})
+    things = []
+    for index, thing in enumerate(client.collect("Things", {"$expand": THINGS_EXPAND, "$count": "true"}), 1):
+        if isinstance(thing, dict):
+            things.append(thing)
+        else:
+            issues.append(Issue(source, None, f"Thing {index}", "not a JSON object: skipped"))
     reporter.info(f"{len(things)} Things at {source}")
     filters = []
     if start is not None:
@@ -50,142 +155,120 @@ def fetch_series(client: StaClient, target_crs: str, *, start: datetime | None =
     if end is not None:
         filters.append(f"phenomenonTime le {_iso(end)}")
     all_series: list[Series] = []
-    datastreams = [(thing, ds) for thing in things for ds in client.rest_of(thing, "Datastreams")]
-    for n, (thing, ds) in enumerate(datastreams):
+    datastreams = []
+    for thing in things:
+        thing_id = _ident(thing.get("@iot.id"))
+        for index, ds in enumerate(client.rest_of(thing, "Datastreams"), 1):
+            if not isinstance(ds, dict):
+                issues.append(Issue(source, None, f"Datastream {index} of Thing {thing_id}",
+                                    "not a JSON object: skipped"))
+            elif _ident(ds.get("@iot.id")) is None:
+                issues.append(Issue(source, None, f"Datastream {index} of Thing {thing_id}",
+                                    f"no usable @iot.id ({_text(ds.get('@iot.id'))[:40]!r}): skipped"))
+            else:
+                datastreams.append((thing, thing_id, ds))
+    total = 0
+    for n, (thing, thing_id, ds) in enumerate(datastreams):
         reporter.check()
         reporter.progress(100.0 * n / max(1, len(datastreams)))
-        thing_id, ds_id = thing.get("@iot.id"), ds.get("@iot.id")
-        if ds_id is None:
-            raise InputError(f"a Datastream of Thing {thing_id} has no @iot.id", path=source)
-        unit = ds.get("unitOfMeasurement") or {}
-        prop = ds.get("ObservedProperty") or {}
-        series = Series(source=source, sensor_id=str(thing_id), sensor_name=str(thing.get("name", "")),
-                        datastream_id=str(ds_id), datastream_name=str(ds.get("name", "")),
-                        observed_property=str(prop.get("name", "")), unit_name=str(unit.get("name") or ""),
-                        unit_symbol=str(unit.get("symbol") or ""), unit_definition=str(unit.get("definition") or ""),
-                        self_link=ds.get("@iot.selfLink"),
-                        attributes={k: v for k, v in {"thing_properties": thing.get("properties"),
-                                                      "datastream_properties": ds.get("properties"),
-                                                      "sensor": (ds.get("Sensor") or {}).get("name"),
-                                                      "observationType": ds.get("observationType")}.items() if v})
-        locations = client.rest_of(thing, "Locations")
-        lonlat = _point(locations[0].get("location")) if locations else None
-        if lonlat is None:
-            issues.append(Issue(source, None, f"Thing {thing_id}", "no usable Location: imported without position"))
-        else:
-            row = PointRow(0, {})
-            locator.locate(lonlat[0], lonlat[1], row, "longitude/latitude")
-            if row.problem:
-                issues.append(Issue(source, None, f"Thing {thing_id}", row.problem))
-            else:
-                series.x, series.y = row.x, row.y
-            for note in row.notes:
-                issues.append(Issue(source, None, f"Thing {thing_id}", note))
-                series.position_note = note
+        ds_id = _ident(ds.get("@iot.id"))
+        series = _series(source, thing, thing_id, ds, ds_id, {"observationType": _text(ds.get("observationType"))})
+        locations = [loc for loc in client.rest_of(thing, "Locations") if isinstance(loc, dict)]
+        xy, notes = _locate(locator, _point(locations[0].get("location")) if locations else None, source,
+                            thing_id, issues)
+        if xy:
+            series.x, series.y = xy
+        if notes:
+            series.position_note = notes[-1]
         params = {"$select": "id,phenomenonTime,result", "$orderby": "phenomenonTime asc", "$top": str(page_size)}
         if filters:
             params["$filter"] = " and ".join(filters)
-        link = ds.get("Observations@iot.navigationLink") or entity_url("Datastreams", ds_id) + "/Observations"
+        link = ds.get("Observations@iot.navigationLink")
+        if not isinstance(link, str) or not link:
+            link = entity_url("Datastreams", ds_id) + "/Observations"
         bad = 0
-        for page in client.pages(link, params):
+        for page in client.pages(link, params, source=_text(ds.get("@iot.selfLink")) or source,
+                                 what="Observations@iot.navigationLink"):
             reporter.check()
-            for obs in page.items:
-                when = obs.get("phenomenonTime")
-                try:
-                    stamp = parse_time(when)
-                except (TypeError, ValueError):
-                    issues.append(Issue(source, None, f"Observation {obs.get('@iot.id')} of Datastream {ds_id}",
-                                        f"phenomenonTime {when!r} is not a time: skipped"))
-                    continue
-                if not series.add(stamp, obs.get("result"), str(obs.get("@iot.id"))):
-                    bad += 1
-        if bad:
-            issues.append(Issue(source, None, f"Datastream {ds_id} ({series.datastream_name})",
-                                f"{bad} non-numeric results kept as text, left out of the statistics"))
-        if not series.unit_known:
-            issues.append(Issue(source, None, f"Datastream {ds_id} ({series.datastream_name})",
-                                f"unknown unit {series.unit_symbol or series.unit_name or '(none)'!r}: kept as given"))
+            added, page_bad = _add_observations(series, page.items, source, ds_id, issues, first=len(series.times) + 1)
+            bad += page_bad
+            total += added
+            if total > max_observations:
+                raise _too_many(max_observations, source)
+        _report_series(series, source, ds_id, bad, issues)
         all_series.append(series)
     return all_series, issues
 
 
+def _things(doc) -> list:
+    things = doc.get("value") if isinstance(doc, dict) and "value" in doc else doc
+    return things if isinstance(things, list) else [things]
+
+
 def is_sta_document(doc) -> bool:
     """A Thing deep-insert document, a list of them, or a Things response with expanded Datastreams."""
-    things = doc.get("value") if isinstance(doc, dict) and "value" in doc else doc
-    things = things if isinstance(things, list) else [things]
+    things = _things(doc)
     return bool(things) and all(isinstance(t, dict) and "Datastreams" in t for t in things)
 
 
+def load_document(path, max_mb: float = MAX_DOCUMENT_MB):
+    """The parsed JSON of a local document, refusing files over ``max_mb`` MB."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_mb * 1024 * 1024:
+            raise InputError(f"the file has {size / 1024 / 1024:.0f} MB, more than the limit of {max_mb:g} MB",
+                             path=str(path))
+        return json.loads(path.read_bytes())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise InputError(f"cannot read the SensorThings document: {err}", path=str(path)) from None
+    except RecursionError:
+        raise InputError("cannot read the SensorThings document: JSON nested too deeply", path=str(path)) from None
+
+
 def read_sta_document(path, target_crs: str, *, start: datetime | None = None, end: datetime | None = None,
+                      max_observations: int = MAX_OBSERVATIONS, max_mb: float = MAX_DOCUMENT_MB,
                       reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
     """Series from a local SensorThings document (deep insert or an expanded Things answer)."""
-    import json
     from pathlib import Path
 
     reporter = reporter or Reporter()
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"cannot read the SensorThings document: {err}", path=str(path)) from None
+    doc = load_document(path, max_mb)
     if not is_sta_document(doc):
         raise InputError("not a SensorThings document (Things with Datastreams)", path=str(path))
-    things = doc.get("value") if isinstance(doc, dict) and "value" in doc else doc
-    things = things if isinstance(things, list) else [things]
     locator = Locator("OGC:CRS84", target_crs)
     issues: list[Issue] = []
     out: list[Series] = []
-    for t_index, thing in enumerate(things, start=1):
+    total = 0
+    for t_index, thing in enumerate(_things(doc), start=1):
         reporter.check()
-        thing_id = thing.get("@iot.id") or (thing.get("properties") or {}).get("deviceId") or f"Thing {t_index}"
+        thing_id = (_ident(thing.get("@iot.id")) or _ident(_obj(thing.get("properties")).get("deviceId"))
+                    or f"Thing {t_index}")
         lonlat = None
-        for loc in thing.get("Locations") or []:
-            lonlat = _point(loc.get("location"))
+        for loc in _items(thing.get("Locations")):
+            lonlat = _point(_obj(loc).get("location"))
             if lonlat:
                 break
-        xy, notes = None, []
-        if lonlat is None:
-            issues.append(Issue(path.name, None, f"Thing {thing_id}", "no usable Location: imported without position"))
-        else:
-            row = PointRow(0, {})
-            locator.locate(lonlat[0], lonlat[1], row, "longitude/latitude")
-            if row.problem:
-                issues.append(Issue(path.name, None, f"Thing {thing_id}", row.problem))
-            else:
-                xy = (row.x, row.y)
-            notes = row.notes
-            for note in notes:
-                issues.append(Issue(path.name, None, f"Thing {thing_id}", note))
-        for d_index, ds in enumerate(thing.get("Datastreams") or [], start=1):
-            ds_id = ds.get("@iot.id", d_index)
-            unit = ds.get("unitOfMeasurement") or {}
-            prop = ds.get("ObservedProperty") or {}
-            s = Series(source=path.name, sensor_id=str(thing_id), sensor_name=str(thing.get("name", "")),
-                       datastream_id=str(ds_id), datastream_name=str(ds.get("name", "")),
-                       observed_property=str(prop.get("name", "")), unit_name=str(unit.get("name") or ""),
-                       unit_symbol=str(unit.get("symbol") or ""), unit_definition=str(unit.get("definition") or ""),
-                       self_link=ds.get("@iot.selfLink"),
-                       attributes={k: v for k, v in {"thing_properties": thing.get("properties"),
-                                                     "sensor": (ds.get("Sensor") or {}).get("name")}.items() if v})
+        xy, _ = _locate(locator, lonlat, path.name, thing_id, issues)
+        for d_index, ds in enumerate(_items(thing.get("Datastreams")), start=1):
+            if not isinstance(ds, dict):
+                issues.append(Issue(path.name, None, f"Datastream {d_index} of Thing {thing_id}",
+                                    "not a JSON object: skipped"))
+                continue
+            ds_id = _ident(ds.get("@iot.id"))
+            ds_id = d_index if ds_id is None else ds_id
+            s = _series(path.name, thing, thing_id, ds, ds_id, {})
+            s.attributes.pop("datastream_properties", None)
             if xy:
                 s.x, s.y = xy
-            bad = 0
-            for o_index, obs in enumerate(ds.get("Observations") or [], start=1):
-                try:
-                    stamp = parse_time(obs.get("phenomenonTime"))
-                except (TypeError, ValueError):
-                    issues.append(Issue(path.name, None, f"Observation {o_index} of Datastream {ds_id}",
-                                        f"phenomenonTime {obs.get('phenomenonTime')!r} is not a time: skipped"))
-                    continue
-                if (start and stamp < start) or (end and stamp > end):
-                    continue
-                if not s.add(stamp, obs.get("result"), str(obs.get("@iot.id", o_index))):
-                    bad += 1
-            if bad:
-                issues.append(Issue(path.name, None, f"Datastream {ds_id} ({s.datastream_name})",
-                                    f"{bad} non-numeric results kept as text, left out of the statistics"))
-            if not s.unit_known:
-                issues.append(Issue(path.name, None, f"Datastream {ds_id} ({s.datastream_name})",
-                                    f"unknown unit {s.unit_symbol or s.unit_name or '(none)'!r}: kept as given"))
+            added, bad = _add_observations(s, _items(ds.get("Observations")), path.name, ds_id, issues,
+                                           start=start, end=end)
+            total += added
+            if total > max_observations:
+                raise _too_many(max_observations, path.name)
+            _report_series(s, path.name, ds_id, bad, issues)
             out.append(s)
     return out, issues
