@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..errors import InputError
+
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY = "(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH)"
 _DAY_SELECTOR = re.compile(rf"^{_DAY}(?:-{_DAY})?(?:,{_DAY}(?:-{_DAY})?)*(?=\s|$|:)")
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
-class OpeningHoursError(ValueError):
+class OpeningHoursError(InputError, ValueError):
     """The value is not in the supported opening_hours syntax."""
 
 
@@ -64,9 +66,10 @@ def _spans(text: str, rule: str) -> list[tuple[int, int]]:
         if not m:
             raise OpeningHoursError(f"unsupported time span '{part.strip()}' in rule '{rule}'")
         h1, m1, h2, m2 = (int(g) for g in m.groups())
-        if h1 > 24 or h2 > 48 or m1 > 59 or m2 > 59:
-            raise OpeningHoursError(f"invalid time in '{part.strip()}'")
         start, end = h1 * 60 + m1, h2 * 60 + m2
+        if m1 > 59 or m2 > 59 or start >= 1440 or end > 2880:
+            raise OpeningHoursError(f"invalid time in '{part.strip()}' (a span starts before 24:00 "
+                                    "and ends by 48:00)")
         if end <= start:
             end += 1440
         spans.append((start, end))
@@ -92,7 +95,10 @@ def parse(text: str) -> OpeningHours:
     week: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
     notes: list[str] = []
     for rule, additional in _split_rules(value):
-        rule = re.sub(r'\s*"[^"]*"\s*$', "", rule).strip()
+        without_comment = re.sub(r'\s*"[^"]*"\s*$', "", rule).strip()
+        if not without_comment:
+            raise OpeningHoursError(f"rule '{rule}' is only a comment: the hours are unknown")
+        rule = without_comment
         if rule == "24/7":
             for d in week:
                 week[d] = [(0, 1440)]
