@@ -6,7 +6,9 @@ weekday selectors (``Mo-Fr``, ``Mo,We``, ``Sa-Mo``); time spans (``08:00-12:00,1
 spans past midnight such as ``22:00-02:00``, end ``24:00``); ``off``/``closed``; ``open``;
 a trailing ``"comment"``. Public/school holidays (``PH``/``SH``) are ignored with a note,
 because the twin has no holiday calendar. Anything else (months, dates, weeks, sunrise,
-open ends ``10:00+``, ``||`` fallbacks) raises ``OpeningHoursError`` rather than guessing.
+open ends ``10:00+``, ``||`` fallbacks, ``8-16 Uhr``, a rule that is only a comment, a span
+starting at 24:00 or later or ending after 48:00) raises ``OpeningHoursError`` (an
+``InputError``) rather than guessing.
 """
 from __future__ import annotations
 
