@@ -8,6 +8,7 @@ returned with a ``problem`` so that callers report them and nothing is lost sile
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,29 +92,56 @@ def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and (line number, row) pairs of a CSV with , ; or tab delimiter."""
+def _decode(path: Path) -> str:
+    """The file's text: UTF-8 (with or without BOM), else Windows-1252; a clear error otherwise."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252")
+        data = path.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read: {err}", path=str(path)) from err
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            line = data.count(b"\n", 0, utf8.start) + 1
+            raise InputError(f"not a UTF-8 or Windows-1252 text file (byte 0x{data[utf8.start]:02x} at offset "
+                             f"{utf8.start})", path=str(path), line=line) from None
+
+
+def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) pairs of a CSV with , ; or tab delimiter.
+
+    Quoted values may span lines (the line number is the row's first line). Empty header
+    names become ``column_N``; a header that names a column twice is an error.
+    """
+    text = _decode(path)
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [h.strip() or f"column_{i}" for i, h in enumerate(next(reader), start=1)]
+        start = reader.line_num + 1
+        seen: dict[str, int] = {}
+        for i, name in enumerate(header, start=1):
+            if name in seen:
+                raise InputError(f"the header names column '{name}' twice (columns {seen[name]} and {i})",
+                                 path=str(path), line=1)
+            seen[name] = i
+        rows = []
+        for values in reader:
+            number, start = start, reader.line_num + 1
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(header):
+                raise InputError(f"{len(values)} values but the header has {len(header)} columns",
+                                 path=str(path), line=number)
+            rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
     except StopIteration:
         raise InputError("the CSV file is empty", path=str(path)) from None
-    rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) > len(header):
-            raise InputError(f"{len(values)} values but the header has {len(header)} columns",
-                             path=str(path), line=number)
-        rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+    except csv.Error as err:
+        raise InputError(f"malformed CSV: {err}", path=str(path), line=start) from None
     return header, rows
 
 
