@@ -227,3 +227,19 @@ def test_algorithm_reports_the_counts(run_alg, tmp_path):
     text = "\n".join(feedback.warnings)
     assert "2 islands have opening hours that are not understood (first: A 'Mo-Fr 8-16 Uhr', B 'geschlossen')" in text
     assert "2 booking links refused (first: A, C)" in text
+
+
+@pytest.mark.parametrize("seats, expected", [("12", 12), ("12,0", 12), ("-3", None), ("9.223372036854776e+18", None),
+                                             ("100001", None), ("1e400", None), ("nan", None), ("2.5", None)])
+def test_seats_out_of_range_are_left_empty_with_a_note(tmp_path, seats, expected):
+    lon, lat = lonlat(5, 5)
+    src = tmp_path / "i.csv"
+    src.write_text(f"id;seats;lat;lon\nI1;{seats};{lat:.9f};{lon:.9f}\n", encoding="utf-8")
+    rep = CollectingReporter()
+    import_learning_islands(str(src), str(tmp_path / "o.gpkg"), target_crs=CRS, reporter=rep)
+    value = _read(tmp_path / "o.gpkg", "learning_islands")["seats"].iloc[0]
+    if expected is None:
+        assert value != value  # NaN: empty
+        assert [w for w in rep.warnings if f"seats '{seats}'" in w and "I1" in w]
+    else:
+        assert value == expected and not rep.warnings

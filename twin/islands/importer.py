@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 
 NO_ROOMS = "no BIM rooms in this building"
+MAX_COUNT = 100_000  # largest plausible value of an integer island field (seats)
 
 
 @dataclass
@@ -246,8 +248,8 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
                 continue
             seen_ids[island_id] = (row.line, content)
             seen_records.setdefault(_record_key(content), (row.line, island_id))
-            _check_values(rec, f"{source_name}, line {row.line}, island {island_id}"
-                          + (f" ({rec['name']})" if rec.get("name") and rec["name"] != island_id else ""),
+            _check_values(rec, f"{source_name}, line {row.line}, island {_label(island_id)}"
+                          + (f" ({_label(rec['name'])})" if rec.get("name") and rec["name"] != island_id else ""),
                           summary, reporter)
             point = shapely.Point(row.x, row.y)
             _link(rec, point, building_index, room_index, tolerance)
@@ -332,9 +334,9 @@ def _island_record(row: PointRow, mapping: dict[str, str]) -> dict[str, Any]:
         if kind == "int" and value is not None:
             try:
                 number = float(value.replace(",", "."))
-                rec[target] = int(number) if number.is_integer() else None
+                rec[target] = int(number) if number.is_integer() and 0 <= number <= MAX_COUNT else None
                 if rec[target] is None:
-                    row.notes.append(f"{target} '{value}' is not a whole number")
+                    row.notes.append(f"{target} '{value}' is not a whole number from 0 to {MAX_COUNT}; left empty")
             except ValueError:
                 row.notes.append(f"{target} '{value}' is not a number; left empty")
                 rec[target] = None
@@ -342,8 +344,24 @@ def _island_record(row: PointRow, mapping: dict[str, str]) -> dict[str, Any]:
             rec[target] = value
     used = set(mapping.values())
     extra = {k: v for k, v in row.attrs.items() if k not in used and _text(v) is not None}
-    rec["attributes"] = json.dumps(extra, ensure_ascii=False, default=str) if extra else None
+    rec["attributes"] = json.dumps(_finite(extra), ensure_ascii=False, default=str) if extra else None
     return rec
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with non-finite floats as text: JSON has no NaN or Infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _label(text: str) -> str:
+    """A source value for a message line: as is when printable, else with its escapes shown."""
+    return text if text.isprintable() else repr(text)
 
 
 def _link(rec: dict, point, buildings: BuildingIndex | None, rooms: RoomIndex | None, tolerance: float) -> None:

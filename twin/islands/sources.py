@@ -109,11 +109,13 @@ def _decode(path: Path) -> str:
                              f"{utf8.start})", path=str(path), line=line) from None
 
 
-def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and (line number, row) pairs of a CSV with , ; or tab delimiter.
+def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str], str | None]]]:
+    """Header and (line number, row, problem) triples of a CSV with , ; or tab delimiter.
 
     Quoted values may span lines (the line number is the row's first line). Empty header
-    names become ``column_N``; a header that names a column twice is an error.
+    names become ``column_N``; a header that names a column twice is an error. Empty values
+    past the header's width (a trailing delimiter) are ignored; a row with more non-empty
+    values than the header has columns keeps its first values and gets a ``problem``.
     """
     text = _decode(path)
     first = text.split("\n", 1)[0]
@@ -134,10 +136,11 @@ def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             number, start = start, reader.line_num + 1
             if not any(v.strip() for v in values):
                 continue
-            if len(values) > len(header):
-                raise InputError(f"{len(values)} values but the header has {len(header)} columns",
-                                 path=str(path), line=number)
-            rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+            problem = None
+            if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
+                problem = f"{len(values)} values but the header has {len(header)} columns"
+            rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)},
+                         problem))
     except StopIteration:
         raise InputError("the CSV file is empty", path=str(path)) from None
     except csv.Error as err:
@@ -212,12 +215,14 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
             cols, axes, crs = (east, north), "easting/northing", source_crs or target_crs
         locator = Locator(crs, target_crs)
         rows = []
-        for i, (number, values) in enumerate(raw):
+        for i, (number, values, problem) in enumerate(raw):
             if i % 500 == 0:
                 reporter.check()
-            row = PointRow(number, {k: v for k, v in values.items() if k not in cols})
+            row = PointRow(number, {k: v for k, v in values.items() if k not in cols}, problem=problem)
             a, b = to_number(values[cols[0]]), to_number(values[cols[1]])
-            if a is None or b is None:
+            if problem is not None:
+                pass
+            elif a is None or b is None:
                 missing = [c for c, v in zip(cols, (a, b)) if v is None]
                 raw_vals = ", ".join(f"{c}={values[c]!r}" for c in missing)
                 row.problem = f"missing or non-numeric coordinates ({raw_vals})"
