@@ -75,3 +75,15 @@ def test_malformed_csv_names_the_file_and_line(tmp_path, content, message, line)
     assert message in str(info.value)
     assert info.value.line == line
     assert not (tmp_path / "o.gpkg").exists()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"source_crs": "EPSG:99999"}, "the source CRS 'EPSG:99999' is not a known CRS"),
+    ({"target_crs": "Gauss-Krüger bitte"}, "the target CRS 'Gauss-Krüger bitte' is not a known CRS"),
+])
+def test_unknown_crs_is_a_clear_error(tmp_path, kwargs, message):
+    src = tmp_path / "i.csv"
+    src.write_text("id;Rechtswert;Hochwert\nA;3456000;5428000\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        import_learning_islands(str(src), str(tmp_path / "o.gpkg"), **{"target_crs": CRS, **kwargs})
+

@@ -71,7 +71,7 @@ mappings = st.one_of(
     st.text(max_size=40))
 
 
-def _check_import(src: Path | LayerRef, folder: Path, mapping: str = "") -> None:
+def _check_import(src: Path | LayerRef, folder: Path, mapping: str = "", source_crs: str | None = None) -> None:
     """Run the import; only a GeoTwinError may escape, and a result must account for every row."""
     import pyogrio
 
@@ -80,7 +80,7 @@ def _check_import(src: Path | LayerRef, folder: Path, mapping: str = "") -> None
         out.unlink()
     try:
         summary = import_learning_islands(src if isinstance(src, LayerRef) else str(src), str(out),
-                                          field_mapping=mapping, target_crs=CRS)
+                                          field_mapping=mapping, target_crs=CRS, source_crs=source_crs)
     except GeoTwinError as err:
         event(f"refused: {str(err).split(': ')[-1][:30]}")
         return
@@ -208,8 +208,10 @@ def _csv_text(rows, delimiter: str) -> str:
 @FUZZ
 @given(mutations=st.lists(csv_mutations, max_size=5), delimiter=st.sampled_from([";", ",", "\t", "|"]),
        edits=text_edits, encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "latin-1"]),
-       raw=st.binary(max_size=8), mapping=mappings)
-def test_csv_reader_fuzz(mutations, delimiter, edits, encoding, raw, mapping):
+       raw=st.binary(max_size=8), mapping=mappings,
+       source_crs=st.none() | st.sampled_from(["EPSG:4326", "EPSG:31467", "EPSG:4978", "EPSG:99999", "OGC:CRS84"])
+       | st.text(max_size=12))
+def test_csv_reader_fuzz(mutations, delimiter, edits, encoding, raw, mapping, source_crs):
     rows = _csv_rows()
     for m in mutations:
         r = m[1] % len(rows)
@@ -228,7 +230,7 @@ def test_csv_reader_fuzz(mutations, delimiter, edits, encoding, raw, mapping):
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "islands.csv"
         src.write_bytes(data)
-        _check_import(src, Path(tmp), mapping)
+        _check_import(src, Path(tmp), mapping, source_crs)
 
 
 # --- GeoPackage with renamed columns and a field mapping -----------------------------------------

@@ -208,6 +208,8 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
     import shapely
 
     reporter = reporter or Reporter()
+    for name, crs_text in (("target CRS", target_crs), ("source CRS", source_crs)):
+        _check_crs(name, crs_text)
     building_index = BuildingIndex(buildings, target_crs) if buildings else None
     if target_crs is None:
         crs = building_index.crs if building_index is not None else None
@@ -346,6 +348,19 @@ def _island_record(row: PointRow, mapping: dict[str, str]) -> dict[str, Any]:
     extra = {k: v for k, v in row.attrs.items() if k not in used and _text(v) is not None}
     rec["attributes"] = json.dumps(_finite(extra), ensure_ascii=False, default=str) if extra else None
     return rec
+
+
+def _check_crs(name: str, crs: str | None) -> None:
+    """A clear InputError for a CRS that pyproj does not know."""
+    if crs is None:
+        return
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(crs)
+    except (CRSError, TypeError, ValueError) as err:
+        raise InputError(f"the {name} '{crs}' is not a known CRS: {err}") from None
 
 
 def _finite(value: Any) -> Any:

@@ -151,13 +151,19 @@ def sniff_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str], st
 class Locator:
     """Transforms source coordinates to the target CRS and detects swapped axes."""
 
-    def __init__(self, source_crs, target_crs) -> None:
+    def __init__(self, source_crs, target_crs, path: str | None = None) -> None:
         from pyproj import CRS, Transformer
+        from pyproj.exceptions import ProjError
 
-        self.source = CRS.from_user_input(source_crs)
-        self.target = CRS.from_user_input(target_crs)
-        self.to_target = Transformer.from_crs(self.source, self.target, always_xy=True)
-        self.to_lonlat = Transformer.from_crs(self.source, "EPSG:4326", always_xy=True)
+        try:
+            self.source = CRS.from_user_input(source_crs)
+            self.target = CRS.from_user_input(target_crs)
+            self.to_target = Transformer.from_crs(self.source, self.target, always_xy=True)
+            self.to_lonlat = Transformer.from_crs(self.source, "EPSG:4326", always_xy=True)
+        except (ProjError, TypeError, ValueError) as err:
+            shown = str(source_crs if not isinstance(source_crs, str) or len(source_crs) < 80
+                        else source_crs[:80] + "…")
+            raise InputError(f"cannot use the CRS '{shown}' (to {target_crs}): {err}", path=path) from None
         area = self.target.area_of_use or self.source.area_of_use
         self.bounds = area.bounds if area else (-180.0, -90.0, 180.0, 90.0)
         self.area_name = area.name if area else "the world"
@@ -213,7 +219,7 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
                                  f"({'/'.join(EAST_NAMES[:3])}, {'/'.join(NORTH_NAMES[:3])}); found {header}",
                                  path=str(p))
             cols, axes, crs = (east, north), "easting/northing", source_crs or target_crs
-        locator = Locator(crs, target_crs)
+        locator = Locator(crs, target_crs, str(p))
         rows = []
         for i, (number, values, problem) in enumerate(raw):
             if i % 500 == 0:
@@ -233,7 +239,7 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
 
     frame = read_frame(ref)
     crs = source_crs or (frame.crs.to_wkt() if frame.crs is not None else "OGC:CRS84")
-    locator = Locator(crs, target_crs)
+    locator = Locator(crs, target_crs, str(ref))
     columns = [c for c in frame.columns if c != "geometry"]
     rows = []
     for i, (attrs, geom) in enumerate(zip(frame[columns].to_dict("records"), frame.geometry)):
