@@ -145,7 +145,8 @@ def test_islands_link_to_buildings_and_rooms(twin, tmp_path):
     assert by_status["building_only"] == ["I9"]
     reasons = dict(zip(unlinked["source_line"], unlinked["reason"]))
     assert "missing or non-numeric coordinates" in reasons[6]
-    assert "duplicate id 'I1' (first at line 2)" in reasons[7]
+    # I1 again, other floor and position: the first is kept, the second named with the fields that differ
+    assert reasons[7] == "same id 'I1' as line 2 but different values: fields Etage, geometry"
     assert any("line 6" in w and "I5" in w for w in rep.warnings)
 
 

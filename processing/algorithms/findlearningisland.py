@@ -26,9 +26,11 @@ class FindLearningIsland(GeoTwinAlgorithm):
         "spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones "
         "for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the "
         "twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) "
-        "are left out with a warning. TIME is local time at the islands (default: now).\n\n"
+        "or were flagged by the import (opening_hours_error) are left out with a warning: their hours are "
+        "unknown, never taken as open. TIME is local time at the islands (default: now).\n\n"
         "Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the "
-        "booking URL, and learning_island_search_excluded with every island left out and why."
+        "booking URL (only http(s), mailto and tel links; others are dropped with a note), and "
+        "learning_island_search_excluded with every island left out and why."
     )
     INPUT, LOCATION, ADDRESS, BUILDINGS = "INPUT", "LOCATION", "ADDRESS", "BUILDINGS"
     TIME, SEATS, MAX_RESULTS, OUTPUT, FOUND = "TIME", "SEATS", "MAX_RESULTS", "OUTPUT", "FOUND"

@@ -67,13 +67,22 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         "nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms "
         "(ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, "
         "else to the room whose number, name or long name equals 'room'.\n\n"
-        "Output: learning_islands (with link_status linked / building_only / unlinked / not_checked and "
-        "link_reason) and learning_islands_unlinked listing every island rejected (missing coordinates, "
-        "duplicate id) or left without a building or room, with the reason."
+        "Checks: only true duplicates are rejected: a row whose every field and position equal an earlier "
+        "row's, or a row with an id already imported (the first is kept; the reason names the fields that "
+        "differ). Rows that merely share a name and a position, such as two access points of one site, are "
+        "both imported. opening_hours that the search cannot evaluate are imported with a warning and the "
+        "reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url "
+        "keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, "
+        "data:, file:, relative links, values with whitespace or control characters) is cleared with a "
+        "warning and the reason in booking_url_error.\n\n"
+        "Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, "
+        "link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every "
+        "island rejected (missing coordinates, duplicate) or left without a building or room, with the reason."
     )
     INPUT, FIELD_MAPPING, BUILDINGS, ROOMS, TOLERANCE = "INPUT", "FIELD_MAPPING", "BUILDINGS", "ROOMS", "TOLERANCE"
     TARGET_CRS, SOURCE_CRS, OUTPUT = "TARGET_CRS", "SOURCE_CRS", "OUTPUT"
     IMPORTED, REJECTED, LINKED_BUILDING, LINKED_ROOM = "IMPORTED", "REJECTED", "LINKED_BUILDING", "LINKED_ROOM"
+    HOURS_UNKNOWN, BOOKING_REFUSED = "HOURS_UNKNOWN", "BOOKING_REFUSED"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
@@ -101,6 +110,8 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.REJECTED, self.tr("Islands rejected")))
         self.addOutput(QgsProcessingOutputNumber(self.LINKED_BUILDING, self.tr("Linked to a building")))
         self.addOutput(QgsProcessingOutputNumber(self.LINKED_ROOM, self.tr("Linked to a room")))
+        self.addOutput(QgsProcessingOutputNumber(self.HOURS_UNKNOWN, self.tr("Opening hours not understood")))
+        self.addOutput(QgsProcessingOutputNumber(self.BOOKING_REFUSED, self.tr("Booking links refused")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
@@ -129,5 +140,15 @@ class ImportLearningIslands(GeoTwinAlgorithm):
             raise QgsProcessingException(str(err)) from None
         for island_id, reason in summary.unlinked[:30]:
             feedback.pushWarning(self.tr("Island {0}: {1}").format(island_id, reason))
+        if summary.hours_unknown:
+            feedback.pushWarning(self.tr("{0} islands have opening hours that are not understood (first: {1}); "
+                                         "they are imported, and the search treats their hours as unknown "
+                                         "(see opening_hours_error).").format(
+                len(summary.hours_unknown), ", ".join(f"{i} '{v}'" for i, v in summary.hours_unknown[:5])))
+        if summary.booking_refused:
+            feedback.pushWarning(self.tr("{0} booking links refused (first: {1}); only http(s), mailto and tel "
+                                         "links are kept (see booking_url_error).").format(
+                len(summary.booking_refused), ", ".join(i for i, _ in summary.booking_refused[:5])))
         return {self.OUTPUT: output, self.IMPORTED: summary.imported, self.REJECTED: summary.rejected,
-                self.LINKED_BUILDING: summary.linked_building, self.LINKED_ROOM: summary.linked_room}
+                self.LINKED_BUILDING: summary.linked_building, self.LINKED_ROOM: summary.linked_room,
+                self.HOURS_UNKNOWN: len(summary.hours_unknown), self.BOOKING_REFUSED: len(summary.booking_refused)}

@@ -593,67 +593,67 @@ OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen d
       <location filename="../../processing/algorithms/findlearningisland.py" line="21"/>
       <source>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
-Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) are left out with a warning. TIME is local time at the islands (default: now).
+Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time at the islands (default: now).
 
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL, and learning_island_search_excluded with every island left out and why.</source>
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why.</source>
       <translation>Findet die einem Standort nächstgelegenen Lerninseln, die zum Zeitpunkt TIME geöffnet sind und mindestens SEATS Plätze haben. Der Standort ist ein Punkt (LOCATION) oder eine Adresse (ADDRESS, 'Straße 12'), die in street und house_number des Gebäude-Layers des Zwillings (BUILDINGS) gesucht wird; verwendet wird der Schwerpunkt des Gebäudes.
 
-Öffnungszeiten werden in der OSM-Syntax opening_hours ausgewertet: Wochentagsbereiche und -listen, mehrere Zeitspannen, Spannen über Mitternacht, 'off', '24/7', Regeln getrennt durch ';' (spätere Regeln ersetzen frühere für ihre Tage) oder ', ' (ergänzend). Feiertage und Schulferien (PH, SH) werden mit einem Hinweis ignoriert, da der Zwilling keinen Feiertagskalender hat. Lerninseln, deren Öffnungszeiten eine andere Syntax nutzen (Monate, Daten, Sonnenaufgang), werden mit einer Warnung ausgelassen. TIME ist Ortszeit an den Lerninseln (Standard: jetzt).
+Öffnungszeiten werden in der OSM-Syntax opening_hours ausgewertet: Wochentagsbereiche und -listen, mehrere Zeitspannen, Spannen über Mitternacht, 'off', '24/7', Regeln getrennt durch ';' (spätere Regeln ersetzen frühere für ihre Tage) oder ', ' (ergänzend). Feiertage und Schulferien (PH, SH) werden mit einem Hinweis ignoriert, da der Zwilling keinen Feiertagskalender hat. Lerninseln, deren Öffnungszeiten eine andere Syntax nutzen (Monate, Daten, Sonnenaufgang) oder beim Import markiert wurden (opening_hours_error), werden mit einer Warnung ausgelassen: Ihre Öffnungszeiten sind unbekannt und gelten nie als geöffnet. TIME ist Ortszeit an den Lerninseln (Standard: jetzt).
 
-Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL, und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund.</translation>
+Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL (nur http(s)-, mailto- und tel-Links; andere werden mit einem Hinweis weggelassen), und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="38"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="40"/>
       <source>Learning islands (learning_islands)</source>
       <translation>Lerninseln (learning_islands)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="39"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="41"/>
       <source>From this point</source>
       <translation>Von diesem Punkt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="40"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="42"/>
       <source>Or from this address</source>
       <translation>Oder von dieser Adresse</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="42"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
       <source>Buildings for the address (twin: buildings)</source>
       <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="46"/>
       <source>At (default: now)</source>
       <translation>Zeitpunkt (Standard: jetzt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="46"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
       <source>Seats needed</source>
       <translation>Benötigte Plätze</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="50"/>
       <source>Maximum results</source>
       <translation>Höchstzahl an Ergebnissen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="51"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="53"/>
       <source>Search result GeoPackage</source>
       <translation>GeoPackage mit dem Suchergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="52"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="54"/>
       <source>Islands found</source>
       <translation>Gefundene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="61"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="63"/>
       <source>No learning islands layer given.</source>
       <translation>Kein Lerninsel-Layer angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="69"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="71"/>
       <source>Give a location point or an address.</source>
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
@@ -906,34 +906,69 @@ Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, Glo
       <translation>Räume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="100"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
+      <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <source>CRS of easting/northing columns</source>
+      <translation>KBS der Rechts-/Hochwert-Spalten</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <source>Learning islands GeoPackage</source>
+      <translation>GeoPackage der Lerninseln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="109"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="102"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
+      <source>Opening hours not understood</source>
+      <translation>Öffnungszeiten nicht verstanden</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <source>Booking links refused</source>
+      <translation>Abgelehnte Buchungslinks</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
+      <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
+      <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
+      <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
+      <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="25"/>
@@ -963,87 +998,121 @@ Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked and link_reason) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate id) or left without a building or room, with the reason.</source>
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
+
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</source>
       <translation>Importiert WLAN-Lerninseln aus einer Punkttabelle: GeoJSON, GeoPackage oder CSV mit Spalten für Breite/Länge (WGS 84) oder Rechts-/Hochwert (in SOURCE_CRS, Standard: das Ziel-KBS). Vertauschte Breite/Länge bzw. Rechts-/Hochwerte werden über den Gültigkeitsbereich des Ziel-KBS erkannt und mit einer Warnung korrigiert.
 
 Zielschema: id, name, ssid, operator, seats, opening_hours (OSM-Syntax opening_hours), booking_url, accessibility, building_ref, floor (0 = Erdgeschoss, 1, -1 oder ein Geschossname), room (Nummer oder Name). FIELD_MAPPING ordnet Ihre Spalten zu: 'name=Bezeichnung;seats=Plaetze'. Nicht zugeordnete Felder werden aus Spalten gleichen oder bekannten deutschen Namens übernommen; alle übrigen Spalten bleiben in 'attributes' erhalten.
 
 Verknüpfung: Jede Lerninsel wird mit dem Gebäude verknüpft, dessen Grundriss (BUILDINGS) sie enthält, sonst mit dem nächsten innerhalb von TOLERANCE Metern; eine building_ref, die ein bekanntes Gebäude nennt, hat Vorrang. Wo BIM-Räume (ROOMS, der Layer bim_spaces) vorliegen, wird sie mit dem Raum ihres Geschosses verknüpft, der den Punkt enthält, sonst mit dem Raum, dessen Nummer, Name oder Langname 'room' entspricht.
 
-Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / not_checked und link_reason) und learning_islands_unlinked mit jeder abgewiesenen (fehlende Koordinaten, doppelte ID) oder ohne Gebäude oder Raum gebliebenen Lerninsel samt Grund.</translation>
+Prüfungen: Abgewiesen werden nur echte Duplikate: eine Zeile, deren Felder und Position alle mit einer früheren Zeile übereinstimmen, oder eine Zeile mit einer bereits importierten ID (die erste bleibt; der Grund nennt die abweichenden Felder). Zeilen, die nur Name und Position teilen, etwa zwei Access Points eines Standorts, werden beide importiert. opening_hours, die die Suche nicht auswerten kann, werden mit einer Warnung und dem Grund in opening_hours_error importiert; die Suche behandelt diese Öffnungszeiten als unbekannt, nie als geöffnet. booking_url behält nur absolute http://- oder https://-Links und mailto:/tel:-Kontakte; alles andere (javascript:, data:, file:, relative Links, Werte mit Leer- oder Steuerzeichen) wird mit einer Warnung und dem Grund in booking_url_error geleert.
+
+Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error und booking_url_error) und learning_islands_unlinked mit jeder abgewiesenen (fehlende Koordinaten, Duplikat) oder ohne Gebäude oder Raum gebliebenen Lerninsel samt Grund.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="80"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="89"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="81"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="83"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="85"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="88"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Toleranz zum nächsten Gebäude (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
-      <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
-      <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
+      <source>Target CRS (default EPSG:25832)</source>
+      <translation>Ziel-KBS (Standard EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
-      <source>CRS of easting/northing columns</source>
-      <translation>KBS der Rechts-/Hochwert-Spalten</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>Learning islands GeoPackage</source>
-      <translation>GeoPackage der Lerninseln</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
+      <source>Request timeout (s)</source>
+      <translation>Zeitlimit je Anfrage (s)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <source>Retries</source>
+      <translation>Wiederholungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="108"/>
+      <source>Maximum pages per request</source>
+      <translation>Höchstzahl an Seiten je Anfrage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="110"/>
+      <source>Maximum size of one answer (MB)</source>
+      <translation>Höchstgröße einer Antwort (MB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="112"/>
+      <source>Maximum number of observations</source>
+      <translation>Höchstzahl an Beobachtungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="119"/>
+      <source>Sensors GeoPackage</source>
+      <translation>GeoPackage der Sensoren</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
+      <source>Sensor datastreams</source>
+      <translation>Sensor-Datenströme</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
+      <source>Issues</source>
+      <translation>Probleme</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="132"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} lässt sich nicht anwenden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="146"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="134"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="156"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Geben Sie entweder eine SensorThings-URL oder Exportdateien an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="141"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="163"/>
       <source>The window ends before it starts.</source>
       <translation>Das Zeitfenster endet vor seinem Beginn.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="21"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="47"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Sensoren importieren (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="25"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="51"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
@@ -1060,89 +1129,44 @@ Exporte: Messwertspalten sind die numerischen; Messgröße und Einheit ergeben s
 Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und Zeit, Min./Mittel/Max./Anzahl im Zeitfenster, der SensorThings-Selbstlink und die Verknüpfung: in einem Gebäude, auf einer Fläche aus AREAS wie einem Park oder Platz, oder an der nächsten Fassade innerhalb von TOLERANCE m), observations (die Zeitreihen; nicht numerische Ergebnisse als Text erhalten) und sensor_issues (jedes Problem: fehlende Koordinaten, vertauschte Breite/Länge, Duplikate, unbekannte Einheiten, nicht numerische Ergebnisse).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="59"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>URL der SensorThings API (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
       <source>Authentication configuration</source>
       <translation>Authentifizierungskonfiguration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Oder CSV-/GeoJSON-Exportdateien</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="64"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="90"/>
       <source>Window start</source>
       <translation>Beginn des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="91"/>
       <source>Window end</source>
       <translation>Ende des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="70"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Flächen: Parks, Plätze (Polygone)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="73"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Abstand zur nächsten Fassade (m)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="76"/>
-      <source>Target CRS (default EPSG:25832)</source>
-      <translation>Ziel-KBS (Standard EPSG:25832)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
-      <source>Request timeout (s)</source>
-      <translation>Zeitlimit je Anfrage (s)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
-      <source>Retries</source>
-      <translation>Wiederholungen</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
-      <source>Maximum pages per request</source>
-      <translation>Höchstzahl an Seiten je Anfrage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
-      <source>Maximum size of one answer (MB)</source>
-      <translation>Höchstgröße einer Antwort (MB)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
-      <source>Maximum number of observations</source>
-      <translation>Höchstzahl an Beobachtungen</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
-      <source>Sensors GeoPackage</source>
-      <translation>GeoPackage der Sensoren</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="94"/>
-      <source>Sensor datastreams</source>
-      <translation>Sensor-Datenströme</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
-      <source>Issues</source>
-      <translation>Probleme</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

@@ -593,67 +593,67 @@ OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve t
       <location filename="../../processing/algorithms/findlearningisland.py" line="21"/>
       <source>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
-Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) are left out with a warning. TIME is local time at the islands (default: now).
+Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time at the islands (default: now).
 
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL, and learning_island_search_excluded with every island left out and why.</source>
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why.</source>
       <translation>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
-Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) are left out with a warning. TIME is local time at the islands (default: now).
+Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time at the islands (default: now).
 
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL, and learning_island_search_excluded with every island left out and why.</translation>
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="38"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="40"/>
       <source>Learning islands (learning_islands)</source>
       <translation>Learning islands (learning_islands)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="39"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="41"/>
       <source>From this point</source>
       <translation>From this point</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="40"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="42"/>
       <source>Or from this address</source>
       <translation>Or from this address</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="42"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
       <source>Buildings for the address (twin: buildings)</source>
       <translation>Buildings for the address (twin: buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="46"/>
       <source>At (default: now)</source>
       <translation>At (default: now)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="46"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
       <source>Seats needed</source>
       <translation>Seats needed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="50"/>
       <source>Maximum results</source>
       <translation>Maximum results</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="51"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="53"/>
       <source>Search result GeoPackage</source>
       <translation>Search result GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="52"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="54"/>
       <source>Islands found</source>
       <translation>Islands found</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="61"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="63"/>
       <source>No learning islands layer given.</source>
       <translation>No learning islands layer given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="69"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="71"/>
       <source>Give a location point or an address.</source>
       <translation>Give a location point or an address.</translation>
     </message>
@@ -906,34 +906,69 @@ Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, Gl
       <translation>Rooms</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="100"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
+      <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <source>CRS of easting/northing columns</source>
+      <translation>CRS of easting/northing columns</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <source>Learning islands GeoPackage</source>
+      <translation>Learning islands GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="109"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="102"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
+      <source>Opening hours not understood</source>
+      <translation>Opening hours not understood</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <source>Booking links refused</source>
+      <translation>Booking links refused</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
+      <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
+      <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
+      <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
+      <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="25"/>
@@ -963,87 +998,121 @@ Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked and link_reason) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate id) or left without a building or room, with the reason.</source>
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
+
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</source>
       <translation>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked and link_reason) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate id) or left without a building or room, with the reason.</translation>
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
+
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="80"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="89"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="81"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="83"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="85"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Building footprints (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="88"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Tolerance to the nearest building (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
-      <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
-      <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
+      <source>Target CRS (default EPSG:25832)</source>
+      <translation>Target CRS (default EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
-      <source>CRS of easting/northing columns</source>
-      <translation>CRS of easting/northing columns</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>Learning islands GeoPackage</source>
-      <translation>Learning islands GeoPackage</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
+      <source>Request timeout (s)</source>
+      <translation>Request timeout (s)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <source>Retries</source>
+      <translation>Retries</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="108"/>
+      <source>Maximum pages per request</source>
+      <translation>Maximum pages per request</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="110"/>
+      <source>Maximum size of one answer (MB)</source>
+      <translation>Maximum size of one answer (MB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="112"/>
+      <source>Maximum number of observations</source>
+      <translation>Maximum number of observations</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="119"/>
+      <source>Sensors GeoPackage</source>
+      <translation>Sensors GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
+      <source>Sensor datastreams</source>
+      <translation>Sensor datastreams</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
+      <source>Issues</source>
+      <translation>Issues</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="132"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="146"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} is not a valid date and time.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="134"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="156"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Give either a SensorThings URL or export files.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="141"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="163"/>
       <source>The window ends before it starts.</source>
       <translation>The window ends before it starts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="21"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="47"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Import sensors (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="25"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="51"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
@@ -1060,89 +1129,44 @@ Exports: measurement columns are the numeric ones; their property and unit come 
 Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="59"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>SensorThings API URL (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
       <source>Authentication configuration</source>
       <translation>Authentication configuration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Or CSV/GeoJSON export files</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="64"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="90"/>
       <source>Window start</source>
       <translation>Window start</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="91"/>
       <source>Window end</source>
       <translation>Window end</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Building footprints (twin: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="70"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Areas: parks, squares (polygons)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="73"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Distance to the nearest façade (m)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="76"/>
-      <source>Target CRS (default EPSG:25832)</source>
-      <translation>Target CRS (default EPSG:25832)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
-      <source>Request timeout (s)</source>
-      <translation>Request timeout (s)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
-      <source>Retries</source>
-      <translation>Retries</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
-      <source>Maximum pages per request</source>
-      <translation>Maximum pages per request</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
-      <source>Maximum size of one answer (MB)</source>
-      <translation>Maximum size of one answer (MB)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
-      <source>Maximum number of observations</source>
-      <translation>Maximum number of observations</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
-      <source>Sensors GeoPackage</source>
-      <translation>Sensors GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="94"/>
-      <source>Sensor datastreams</source>
-      <translation>Sensor datastreams</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
-      <source>Issues</source>
-      <translation>Issues</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ from ..errors import InputError
 from ..gpkg import gpkg_output
 from ..progress import Reporter
 from .layers import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
+from .opening_hours import OpeningHoursError, parse
 from .rooms import Room, floor_indices, parse_floor, read_rooms
 from .sources import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points
+from .values import check_booking_url
 
 #: Column names recognised without a mapping (lower case), per target field.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -30,6 +33,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 
 NO_ROOMS = "no BIM rooms in this building"
+MAX_COUNT = 100_000  # largest plausible value of an integer island field (seats)
 
 
 @dataclass
@@ -40,6 +44,8 @@ class IslandSummary:
     linked_building: int = 0
     linked_room: int = 0
     unlinked: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
+    hours_unknown: list[tuple[str, str]] = field(default_factory=list)   # (island id, opening_hours value)
+    booking_refused: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
     crs: str = ""
 
 
@@ -202,6 +208,8 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
     import shapely
 
     reporter = reporter or Reporter()
+    for name, crs_text in (("target CRS", target_crs), ("source CRS", source_crs)):
+        _check_crs(name, crs_text)
     building_index = BuildingIndex(buildings, target_crs) if buildings else None
     if target_crs is None:
         crs = building_index.crs if building_index is not None else None
@@ -214,8 +222,8 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
     mapping = resolve_mapping(parse_mapping(field_mapping), columns, str(source))
     reporter.info(f"{len(rows)} rows; field mapping: " + ", ".join(f"{t}={s}" for t, s in mapping.items()))
     summary = IslandSummary(output=output, crs=target_crs)
-    seen_ids: dict[str, int] = {}
-    seen_places: dict[tuple, int] = {}
+    seen_ids: dict[str, tuple[int, Content]] = {}
+    seen_records: dict[str, tuple[int, str]] = {}
     with gpkg_output(output, target_crs) as out:
         out.ensure_layer(LEARNING_ISLANDS)
         out.ensure_layer(LEARNING_ISLANDS_UNLINKED)
@@ -229,11 +237,9 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
             for note in row.notes:
                 reporter.warning(f"{source_name}, line {row.line}, island {island_id}: {note}")
             problem = row.problem
-            if problem is None and rec["id"] in seen_ids:
-                problem = f"duplicate id '{island_id}' (first at line {seen_ids[island_id]})"
-            place = (rec["name"], round(row.x, 2), round(row.y, 2)) if row.problem is None else None
-            if problem is None and not mapping.get("id") and place in seen_places:
-                problem = f"duplicate of line {seen_places[place]} (same name and position)"
+            content = _content(row) if problem is None else None
+            if content is not None:
+                problem = _duplicate(island_id, content, seen_ids, seen_records)
             if problem is not None:
                 reporter.warning(f"{source_name}, line {row.line}, island {island_id}: {problem}; not imported")
                 out.add(LEARNING_ISLANDS_UNLINKED, {"island_id": island_id, "source_file": source_name,
@@ -242,8 +248,11 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
                 summary.rejected += 1
                 summary.unlinked.append((island_id, problem))
                 continue
-            seen_ids[island_id] = row.line
-            seen_places[place] = row.line
+            seen_ids[island_id] = (row.line, content)
+            seen_records.setdefault(_record_key(content), (row.line, island_id))
+            _check_values(rec, f"{source_name}, line {row.line}, island {_label(island_id)}"
+                          + (f" ({_label(rec['name'])})" if rec.get("name") and rec["name"] != island_id else ""),
+                          summary, reporter)
             point = shapely.Point(row.x, row.y)
             _link(rec, point, building_index, room_index, tolerance)
             if row.notes:
@@ -261,7 +270,63 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
     reporter.progress(100.0)
     reporter.info(f"{summary.imported} islands imported, {summary.rejected} rejected; "
                   f"{summary.linked_building} linked to a building, {summary.linked_room} to a room")
+    if summary.hours_unknown:
+        reporter.warning(f"{len(summary.hours_unknown)} islands have opening_hours that are not understood "
+                         "(see opening_hours_error); they are imported, and the search treats their hours as "
+                         "unknown")
+    if summary.booking_refused:
+        reporter.warning(f"{len(summary.booking_refused)} booking_url values refused (see booking_url_error); "
+                         "only http(s), mailto and tel links are kept")
     return summary
+
+
+#: What makes two rows the same record: every source column (normalised text) and the position.
+Content = tuple[dict[str, str | None], tuple[float, float]]
+
+
+def _content(row: PointRow) -> Content:
+    return ({str(k): _text(v) for k, v in row.attrs.items()},
+            (round(float(row.x), 6), round(float(row.y), 6)))  # type: ignore[arg-type]
+
+
+def _record_key(content: Content) -> str:
+    return json.dumps([sorted(content[0].items()), content[1]], ensure_ascii=False)
+
+
+def _duplicate(island_id: str, content: Content, seen_ids: dict[str, tuple[int, Content]],
+               seen_records: dict[str, tuple[int, str]]) -> str | None:
+    """Why the row is rejected as a duplicate: only a true duplicate (every field and the position
+    equal) or a second row with an id already imported; rows that merely share a name and a
+    position (two access points of one site) are different records and both kept."""
+    first = seen_records.get(_record_key(content))
+    if first is not None:
+        return f"duplicate of island '{first[1]}' (line {first[0]}): every field and the position are equal"
+    if island_id in seen_ids:
+        line, (attrs, position) = seen_ids[island_id]
+        fields = [k for k in dict.fromkeys([*attrs, *content[0]]) if attrs.get(k) != content[0].get(k)]
+        if position != content[1]:
+            fields.append("geometry")
+        return f"same id '{island_id}' as line {line} but different values: fields {', '.join(fields)}"
+    return None
+
+
+def _check_values(rec: dict[str, Any], where: str, summary: IslandSummary, reporter: Reporter) -> None:
+    """Flag opening_hours the search cannot read; clear a booking_url that is not a safe link."""
+    hours = rec.get("opening_hours")
+    if hours:
+        try:
+            parse(hours)
+        except OpeningHoursError as err:
+            rec["opening_hours_error"] = str(err)
+            summary.hours_unknown.append((rec["id"], hours))
+            reporter.warning(f"{where}: opening_hours {hours!r} not understood ({err}); imported, "
+                             "the search treats its hours as unknown")
+    url, why = check_booking_url(rec.get("booking_url"))
+    rec["booking_url"] = url
+    if why:
+        rec["booking_url_error"] = why
+        summary.booking_refused.append((rec["id"], why))
+        reporter.warning(f"{where}: {why}; the field is left empty")
 
 
 def _island_record(row: PointRow, mapping: dict[str, str]) -> dict[str, Any]:
@@ -271,9 +336,9 @@ def _island_record(row: PointRow, mapping: dict[str, str]) -> dict[str, Any]:
         if kind == "int" and value is not None:
             try:
                 number = float(value.replace(",", "."))
-                rec[target] = int(number) if number.is_integer() else None
+                rec[target] = int(number) if number.is_integer() and 0 <= number <= MAX_COUNT else None
                 if rec[target] is None:
-                    row.notes.append(f"{target} '{value}' is not a whole number")
+                    row.notes.append(f"{target} '{value}' is not a whole number from 0 to {MAX_COUNT}; left empty")
             except ValueError:
                 row.notes.append(f"{target} '{value}' is not a number; left empty")
                 rec[target] = None
@@ -281,8 +346,37 @@ def _island_record(row: PointRow, mapping: dict[str, str]) -> dict[str, Any]:
             rec[target] = value
     used = set(mapping.values())
     extra = {k: v for k, v in row.attrs.items() if k not in used and _text(v) is not None}
-    rec["attributes"] = json.dumps(extra, ensure_ascii=False, default=str) if extra else None
+    rec["attributes"] = json.dumps(_finite(extra), ensure_ascii=False, default=str) if extra else None
     return rec
+
+
+def _check_crs(name: str, crs: str | None) -> None:
+    """A clear InputError for a CRS that pyproj does not know."""
+    if crs is None:
+        return
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(crs)
+    except (CRSError, TypeError, ValueError) as err:
+        raise InputError(f"the {name} '{crs}' is not a known CRS: {err}") from None
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with non-finite floats as text: JSON has no NaN or Infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _label(text: str) -> str:
+    """A source value for a message line: as is when printable, else with its escapes shown."""
+    return text if text.isprintable() else repr(text)
 
 
 def _link(rec: dict, point, buildings: BuildingIndex | None, rooms: RoomIndex | None, tolerance: float) -> None:

@@ -32,6 +32,9 @@ LEARNING_ISLANDS = LayerSpec(
         "link_status": "str",      # linked (to the building, and to a room where the building has BIM rooms)
                                    # | building_only (BIM rooms exist, none matched) | unlinked | not_checked
         "link_reason": "str",      # why a link is missing, or notes on the link
+        "opening_hours_error": "str",  # why opening_hours was not understood (the search treats the hours
+                                       # as unknown, never as open); empty when it parses
+        "booking_url_error": "str",    # why the source's booking_url was refused (the field is then empty)
         "source_file": "str",
         "source_line": "int",      # CSV line / feature number in the source
         "attributes": "json",      # every unmapped source column

@@ -6,7 +6,9 @@ weekday selectors (``Mo-Fr``, ``Mo,We``, ``Sa-Mo``); time spans (``08:00-12:00,1
 spans past midnight such as ``22:00-02:00``, end ``24:00``); ``off``/``closed``; ``open``;
 a trailing ``"comment"``. Public/school holidays (``PH``/``SH``) are ignored with a note,
 because the twin has no holiday calendar. Anything else (months, dates, weeks, sunrise,
-open ends ``10:00+``, ``||`` fallbacks) raises ``OpeningHoursError`` rather than guessing.
+open ends ``10:00+``, ``||`` fallbacks, ``8-16 Uhr``, a rule that is only a comment, a span
+starting at 24:00 or later or ending after 48:00) raises ``OpeningHoursError`` (an
+``InputError``) rather than guessing.
 """
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..errors import InputError
+
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY = "(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH)"
 _DAY_SELECTOR = re.compile(rf"^{_DAY}(?:-{_DAY})?(?:,{_DAY}(?:-{_DAY})?)*(?=\s|$|:)")
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
-class OpeningHoursError(ValueError):
+class OpeningHoursError(InputError, ValueError):
     """The value is not in the supported opening_hours syntax."""
 
 
@@ -64,9 +68,10 @@ def _spans(text: str, rule: str) -> list[tuple[int, int]]:
         if not m:
             raise OpeningHoursError(f"unsupported time span '{part.strip()}' in rule '{rule}'")
         h1, m1, h2, m2 = (int(g) for g in m.groups())
-        if h1 > 24 or h2 > 48 or m1 > 59 or m2 > 59:
-            raise OpeningHoursError(f"invalid time in '{part.strip()}'")
         start, end = h1 * 60 + m1, h2 * 60 + m2
+        if m1 > 59 or m2 > 59 or start >= 1440 or end > 2880:
+            raise OpeningHoursError(f"invalid time in '{part.strip()}' (a span starts before 24:00 "
+                                    "and ends by 48:00)")
         if end <= start:
             end += 1440
         spans.append((start, end))
@@ -92,7 +97,10 @@ def parse(text: str) -> OpeningHours:
     week: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
     notes: list[str] = []
     for rule, additional in _split_rules(value):
-        rule = re.sub(r'\s*"[^"]*"\s*$', "", rule).strip()
+        without_comment = re.sub(r'\s*"[^"]*"\s*$', "", rule).strip()
+        if not without_comment:
+            raise OpeningHoursError(f"rule '{rule}' is only a comment: the hours are unknown")
+        rule = without_comment
         if rule == "24/7":
             for d in week:
                 week[d] = [(0, 1440)]

@@ -12,6 +12,7 @@ from ..progress import Reporter
 from .layers import SEARCH_EXCLUDED, SEARCH_RESULTS
 from .opening_hours import OpeningHoursError, parse
 from .sources import LayerRef, polygons_2d, read_frame
+from .values import check_booking_url
 
 
 @dataclass
@@ -54,6 +55,15 @@ def locate_address(address: str, buildings: LayerRef, crs) -> tuple[float, float
     return c.x, c.y
 
 
+def _seats(value) -> int | None:
+    """A seat count from the layer (int, float or text), None when missing or not a number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number == number and abs(number) < 1e9 else None
+
+
 def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, seats: int = 1,
                           location: tuple[float, float] | None = None, address: str | None = None,
                           buildings: LayerRef | None = None, max_results: int = 10,
@@ -87,16 +97,20 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
         if geom is None or geom.is_empty:
             summary.excluded[iid] = "no position"
             continue
-        have = rec.get("seats")
-        if have is None or have != have:
+        have = _seats(rec.get("seats"))
+        if have is None:
             summary.excluded[iid] = "number of seats unknown"
             continue
-        if int(have) < seats:
-            summary.excluded[iid] = f"{int(have)} seats < {seats}"
+        if have < seats:
+            summary.excluded[iid] = f"{have} seats < {seats}"
             continue
         text = rec.get("opening_hours")
-        if not text:
+        if not text or text != text:
             summary.excluded[iid] = "no opening hours"
+            continue
+        flagged = rec.get("opening_hours_error")
+        if flagged and flagged == flagged:
+            summary.excluded[iid] = f"opening hours '{text}' not understood at the import: {flagged}"
             continue
         try:
             hours = parse(str(text))
@@ -107,7 +121,14 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
             summary.excluded[iid] = f"closed at {when:%a %H:%M} ({text})"
             continue
         dist = float(origin.distance(shapely.force_2d(geom)))
-        candidates.append((dist, iid, rec, geom, "; ".join(hours.notes)))
+        notes = list(hours.notes)
+        url = rec.get("booking_url")
+        url, why = check_booking_url(url if isinstance(url, str) else None)
+        rec["booking_url"] = url
+        if why:
+            notes.append(why)
+            reporter.warning(f"island {iid}: {why}")
+        candidates.append((dist, iid, rec, geom, "; ".join(notes)))
     for iid, reason in summary.excluded.items():
         if reason.startswith("opening hours"):
             reporter.warning(f"island {iid}: {reason}")
@@ -117,7 +138,7 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
         for rank, (dist, iid, rec, geom, note) in enumerate(candidates[:max_results], start=1):
             out.add(SEARCH_RESULTS, {
                 "rank": rank, "island_id": iid, "name": rec.get("name"), "distance_m": round(dist, 2),
-                "seats": int(rec["seats"]), "opening_hours": rec.get("opening_hours"),
+                "seats": _seats(rec["seats"]), "opening_hours": rec.get("opening_hours"),
                 "open_at": when.isoformat(timespec="minutes"), "booking_url": rec.get("booking_url"),
                 "building_id": rec.get("building_id"), "floor": rec.get("floor"), "room": rec.get("room"),
                 "note": note or None,

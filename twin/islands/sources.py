@@ -8,6 +8,7 @@ returned with a ``problem`` so that callers report them and nothing is lost sile
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,54 +92,82 @@ def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def sniff_csv(path: Path, *, bad_rows: list[tuple[int, str]] | None = None,
-              max_rows: int | None = None) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and (line number, row) pairs of a CSV with , ; or tab delimiter.
-
-    A row with more values than the header raises InputError, or, when ``bad_rows`` is a list,
-    is skipped and appended to it as (line, reason). More than ``max_rows`` rows raise InputError.
-    """
+def _decode(path: Path) -> str:
+    """The file's text: UTF-8 (with or without BOM), else Windows-1252; a clear error otherwise."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="cp1252", errors="replace")
+        data = path.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read: {err}", path=str(path)) from err
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            line = data.count(b"\n", 0, utf8.start) + 1
+            raise InputError(f"not a UTF-8 or Windows-1252 text file (byte 0x{data[utf8.start]:02x} at offset "
+                             f"{utf8.start})", path=str(path), line=line) from None
+
+
+def sniff_csv(path: Path, *, max_rows: int | None = None
+              ) -> tuple[list[str], list[tuple[int, dict[str, str], str | None]]]:
+    """Header and (line number, row, problem) triples of a CSV with , ; or tab delimiter.
+
+    Quoted values may span lines (the line number is the row's first line). Empty header
+    names become ``column_N``; a header that names a column twice is an error. Empty values
+    past the header's width (a trailing delimiter) are ignored; a row with more non-empty
+    values than the header has columns keeps its first values and gets a ``problem``.
+    More than ``max_rows`` rows raise InputError.
+    """
+    text = _decode(path)
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [h.strip() or f"column_{i}" for i, h in enumerate(next(reader), start=1)]
+        start = reader.line_num + 1
+        seen: dict[str, int] = {}
+        for i, name in enumerate(header, start=1):
+            if name in seen:
+                raise InputError(f"the header names column '{name}' twice (columns {seen[name]} and {i})",
+                                 path=str(path), line=1)
+            seen[name] = i
         rows = []
-        for number, values in enumerate(reader, start=2):
+        for values in reader:
+            number, start = start, reader.line_num + 1
             if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(header):
-                reason = f"{len(values)} values but the header has {len(header)} columns"
-                if bad_rows is None:
-                    raise InputError(reason, path=str(path), line=number)
-                bad_rows.append((number, reason))
                 continue
             if max_rows is not None and len(rows) >= max_rows:
                 raise InputError(f"more than {max_rows} rows: refused", path=str(path), line=number)
-            rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+            problem = None
+            if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
+                problem = f"{len(values)} values but the header has {len(header)} columns"
+            rows.append((number, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)},
+                         problem))
     except StopIteration:
         raise InputError("the CSV file is empty", path=str(path)) from None
     except csv.Error as err:
-        raise InputError(f"malformed CSV: {err}", path=str(path), line=reader.line_num or None) from None
+        raise InputError(f"malformed CSV: {err}", path=str(path), line=start) from None
     return header, rows
 
 
 class Locator:
     """Transforms source coordinates to the target CRS and detects swapped axes."""
 
-    def __init__(self, source_crs, target_crs) -> None:
+    def __init__(self, source_crs, target_crs, path: str | None = None) -> None:
         from pyproj import CRS, Transformer
+        from pyproj.exceptions import ProjError
 
-        self.source = CRS.from_user_input(source_crs)
-        self.target = CRS.from_user_input(target_crs)
-        self.to_target = Transformer.from_crs(self.source, self.target, always_xy=True)
-        self.to_lonlat = Transformer.from_crs(self.source, "EPSG:4326", always_xy=True)
+        try:
+            self.source = CRS.from_user_input(source_crs)
+            self.target = CRS.from_user_input(target_crs)
+            self.to_target = Transformer.from_crs(self.source, self.target, always_xy=True)
+            self.to_lonlat = Transformer.from_crs(self.source, "EPSG:4326", always_xy=True)
+        except (ProjError, TypeError, ValueError) as err:
+            shown = str(source_crs if not isinstance(source_crs, str) or len(source_crs) < 80
+                        else source_crs[:80] + "…")
+            raise InputError(f"cannot use the CRS '{shown}' (to {target_crs}): {err}", path=path) from None
         area = self.target.area_of_use or self.source.area_of_use
         self.bounds = area.bounds if area else (-180.0, -90.0, 180.0, 90.0)
         self.area_name = area.name if area else "the world"
@@ -183,7 +212,10 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
     if not p.exists():
         raise InputError("file not found", path=str(p))
     if p.suffix.lower() in (".csv", ".txt", ".tsv"):
-        header, raw = sniff_csv(p, bad_rows=bad_rows, max_rows=max_rows)
+        header, raw = sniff_csv(p, max_rows=max_rows)
+        if bad_rows is not None:  # the caller skips malformed rows itself
+            bad_rows.extend((number, problem) for number, _, problem in raw if problem is not None)
+            raw = [r for r in raw if r[2] is None]
         lat_col, lon_col = _find_column(header, LAT_NAMES), _find_column(header, LON_NAMES)
         if lat_col and lon_col:
             cols, axes, crs = (lon_col, lat_col), "latitude/longitude", "EPSG:4326"
@@ -195,14 +227,16 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
                                  f"({'/'.join(EAST_NAMES[:3])}, {'/'.join(NORTH_NAMES[:3])}); found {header}",
                                  path=str(p))
             cols, axes, crs = (east, north), "easting/northing", source_crs or target_crs
-        locator = Locator(crs, target_crs)
+        locator = Locator(crs, target_crs, str(p))
         rows = []
-        for i, (number, values) in enumerate(raw):
+        for i, (number, values, problem) in enumerate(raw):
             if i % 500 == 0:
                 reporter.check()
-            row = PointRow(number, {k: v for k, v in values.items() if k not in cols})
+            row = PointRow(number, {k: v for k, v in values.items() if k not in cols}, problem=problem)
             a, b = to_number(values[cols[0]]), to_number(values[cols[1]])
-            if a is None or b is None:
+            if problem is not None:
+                pass
+            elif a is None or b is None:
                 missing = [c for c, v in zip(cols, (a, b)) if v is None]
                 raw_vals = ", ".join(f"{c}={values[c]!r}" for c in missing)
                 row.problem = f"missing or non-numeric coordinates ({raw_vals})"
@@ -215,7 +249,7 @@ def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str
     if max_rows is not None and len(frame) > max_rows:
         raise InputError(f"{len(frame)} features, more than the limit of {max_rows}: refused", path=str(p))
     crs = source_crs or (frame.crs.to_wkt() if frame.crs is not None else "OGC:CRS84")
-    locator = Locator(crs, target_crs)
+    locator = Locator(crs, target_crs, str(ref))
     columns = [c for c in frame.columns if c != "geometry"]
     rows = []
     for i, (attrs, geom) in enumerate(zip(frame[columns].to_dict("records"), frame.geometry)):
