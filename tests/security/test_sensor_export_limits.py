@@ -102,12 +102,13 @@ def test_broken_csv_files_are_clear_errors(tmp_path, payload, pattern):
     assert "bad.csv" in str(err.value)
 
 
-def test_bytes_undefined_in_cp1252_are_replaced(tmp_path):
-    """Neither UTF-8 nor cp1252 (0x81 is undefined there): read with replacement characters."""
+def test_bytes_undefined_in_cp1252_are_refused_with_their_line(tmp_path):
+    """Neither UTF-8 nor cp1252 (0x81 is undefined there): a clear error naming the file and line."""
     path = tmp_path / "latin.csv"
     path.write_bytes(b"sensor_id;lat;lon;timestamp;P1\nM\x81nster;57.138;-2.077;2017-11-10T00:01:41;17.2\n")
-    series, _ = read_exports([path], CRS)
-    assert series[0].sensor_id == "M\ufffdnster" and series[0].values == [17.2]
+    with pytest.raises(InputError) as err:
+        read_exports([path], CRS)
+    assert err.value.line == 2 and "0x81" in str(err.value) and "latin.csv" in str(err.value)
 
 
 def test_times_out_of_range_are_skipped(tmp_path):
