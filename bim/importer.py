@@ -329,6 +329,11 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
         if bare:
             reporter.info(f"{len(bare)} elements without 3D geometry of their own (aggregates whose parts carry it, "
                           "axis or data only) were written without geometry")
+        unnamed_sets, unnamed_props = rows.typed.unnamed_counts()
+        if unnamed_sets or unnamed_props:
+            reporter.warning(f"{source}: {unnamed_sets} property/quantity sets and {unnamed_props} properties/"
+                             f"quantities without a Name were kept as {attributes.UNNAMED_SET.format('<id>')} and "
+                             f"{attributes.UNNAMED_PROPERTY.format('<id>')}")
         _write_storeys(writer, items, storeys, elevations, placement, source, rows.hierarchy)
         n_buildings = _write_buildings(writer, model, items, elevations, placement, rows.building_z, source,
                                        rows.hierarchy)
