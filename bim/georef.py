@@ -743,7 +743,7 @@ def _cross_check_site(model, placement: Placement, warnings: list[str]) -> None:
             readings.append((math.hypot(e - mapped[0], n - mapped[1]) * factor, how, geographic.name))
     if not readings:
         return
-    distance, how, datum = min(readings)
+    distance, how, datum = min(readings, key=lambda r: r[0])   # a tie: WGS 84, the standard's datum
     placement.parameters["site_check_m"] = distance
     placement.parameters["site_check_datum"] = datum
     others = "; ".join(f"read {h} it would be {d:.1f} m" for d, h, _ in readings if h != how and abs(d - distance) > 0.05)
