@@ -374,6 +374,10 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
         warnings.append(f"{label}: OrthogonalHeight is not given; 0 assumed")
     ratio = unit_m / map_unit_m
     scale = _scale_factor(None if rigid else given_scale, ratio, warnings)
+    if not 0.1 <= scale / ratio <= 10.0:
+        raise _bad(label, "Scale", given_scale, f"with the unit conversion {ratio:g} (project unit {unit_m:g} m, map "
+                   f"unit {map_unit_m:g} m) would {'shrink' if scale < ratio else 'stretch'} the model "
+                   f"{max(scale / ratio, ratio / scale):.3g} times")
     for name, factor in (("FactorX", params.factor_x), ("FactorY", params.factor_y)):
         if abs(factor - 1.0) > _SCALE_TOLERANCE:
             warnings.append(f"{label}: {name} {factor:g} is far from 1 for a map projection's scale; applied as given")

@@ -172,6 +172,8 @@ def _set(attribute, value):
     ("Scale", 0.0, None, "Scale 0.0 must be positive"),
     ("Scale", -1.0, None, "Scale -1.0 must be positive .*mirrors"),
     ("Scale", PLACEHOLDER, "-nan", "Scale nan is not a finite number"),
+    ("Scale", 1e-9, None, "Scale 1e-09 with the unit conversion 0.001 .* would shrink the model 1e\\+06 times"),
+    ("Scale", 5.0, None, "Scale 5.0 with the unit conversion 0.001 .* would stretch the model 5e\\+03 times"),
     ("Eastings", PLACEHOLDER, "-nan", "Eastings nan is not a finite number"),
     ("Eastings", PLACEHOLDER, "NAN", "Eastings None is missing or not a number"),
     ("Eastings", 1e12, None, r"Eastings 1000000000000.0 lies beyond any map CRS"),
