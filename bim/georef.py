@@ -264,7 +264,8 @@ def _finite(label: str, attribute: str, value: Any, *, required: bool) -> float 
 
 
 def _validated(label: str, values: dict[str, Any], map_unit_m: float, *, height_required: bool,
-               rotation: bool = True) -> Any:
+               rotation: bool = True, axes: tuple[str, str, str] = ("Eastings", "Northings", "OrthogonalHeight")
+               ) -> Any:
     """The Helmert parameters of a map conversion's raw attribute values, or InputError naming the attribute.
 
     ``values`` holds Eastings, Northings, OrthogonalHeight, XAxisAbscissa, XAxisOrdinate, Scale and, for
@@ -272,14 +273,14 @@ def _validated(label: str, values: dict[str, Any], map_unit_m: float, *, height_
     """
     import ifcopenshell.util.geolocation as geo
 
-    e = _finite(label, "Eastings", values.get("Eastings"), required=True)
-    n = _finite(label, "Northings", values.get("Northings"), required=True)
-    h = _finite(label, "OrthogonalHeight", values.get("OrthogonalHeight"), required=height_required) or 0.0
-    for name, value in (("Eastings", e), ("Northings", n)):
+    e = _finite(label, axes[0], values.get(axes[0]), required=True)
+    n = _finite(label, axes[1], values.get(axes[1]), required=True)
+    h = _finite(label, axes[2], values.get(axes[2]), required=height_required) or 0.0
+    for name, value in ((axes[0], e), (axes[1], n)):
         if abs(value) > MAX_MAP_COORDINATE:
             raise _bad(label, name, value, f"lies beyond any map CRS (|value| > {MAX_MAP_COORDINATE:g} map units)")
     if abs(h * map_unit_m) > MAX_HEIGHT_M:
-        raise _bad(label, "OrthogonalHeight", h, f"is no height on Earth (|value| > {MAX_HEIGHT_M:g} m)")
+        raise _bad(label, axes[2], h, f"is no height on Earth (|value| > {MAX_HEIGHT_M:g} m)")
     xaa = _finite(label, "XAxisAbscissa", values.get("XAxisAbscissa"), required=False)
     xao = _finite(label, "XAxisOrdinate", values.get("XAxisOrdinate"), required=False)
     if not rotation or (xaa is None and xao is None):
@@ -346,8 +347,8 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
         map_unit_m = _named_unit_m(getattr(crs_entity, "MapUnit", None))
         vertical = getattr(crs_entity, "VerticalDatum", None) or ""
         if rigid:
-            values = {"Eastings": op.FirstCoordinate, "Northings": op.SecondCoordinate,
-                      "OrthogonalHeight": op.Height}
+            values = {"FirstCoordinate": op.FirstCoordinate, "SecondCoordinate": op.SecondCoordinate,
+                      "Height": op.Height}
         else:
             names = ("Eastings", "Northings", "OrthogonalHeight", "XAxisAbscissa", "XAxisOrdinate", "Scale")
             values = {name: getattr(op, name, None) for name in names}
@@ -369,9 +370,11 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
         warnings.append(f"MapUnit ({map_unit_m:g} m) differs from the unit of {resolved} ({crs_unit_m:g} m); "
                         "used the CRS's unit")
         map_unit_m = crs_unit_m
-    params, given_scale = _validated(label, values, map_unit_m, height_required=False, rotation=not rigid)
-    if _number(values.get("OrthogonalHeight")) is None:
-        warnings.append(f"{label}: OrthogonalHeight is not given; 0 assumed")
+    axes = ("FirstCoordinate", "SecondCoordinate", "Height") if rigid else ("Eastings", "Northings",
+                                                                             "OrthogonalHeight")
+    params, given_scale = _validated(label, values, map_unit_m, height_required=False, rotation=not rigid, axes=axes)
+    if _number(values.get(axes[2])) is None:
+        warnings.append(f"{label}: {axes[2]} is not given; 0 assumed")
     ratio = unit_m / map_unit_m
     scale = _scale_factor(None if rigid else given_scale, ratio, warnings)
     if not 0.1 <= scale / ratio <= 10.0:

@@ -269,3 +269,26 @@ def test_algorithm_fails_on_a_broken_map_conversion(run_alg, shared_data, tmp_pa
     with pytest.raises(QgsProcessingException, match="IfcMapConversion #2: Scale 0.0 must be positive"):
         run_alg("geotwin:importifc", {"INPUT": str(path), "OUTPUT": str(tmp_path / "scale0.gpkg")})
     assert not (tmp_path / "scale0.gpkg").exists()
+
+
+@pytest.mark.parametrize("first, token, match", [(455000.0, None, None),
+                                                 (PLACEHOLDER, "-nan", "FirstCoordinate nan is not a finite number"),
+                                                 (3e8, None, "FirstCoordinate 300000000.0 lies beyond any map CRS")])
+def test_projected_rigid_operation(shared_data, tmp_path, first, token, match):
+    """The rigid-operation sample turned into a projected one (EPSG:25833 eastings/northings): placed by
+    translation, or refused naming IfcRigidOperation #302 and the coordinate."""
+    def edit(model):
+        op = model.by_type("IfcRigidOperation")[0]
+        op.TargetCRS = model.create_entity("IfcProjectedCRS", Name="EPSG:25833")
+        op.FirstCoordinate = model.create_entity("IfcLengthMeasure", first)
+        op.SecondCoordinate = model.create_entity("IfcLengthMeasure", 5135000.0)
+
+    path = _edited(shared_data / RIGID, tmp_path / "rigid_projected.ifc", edit, token)
+    if match is None:
+        warnings: list[str] = []
+        placement = georef.resolve(open_ifc(path), georef.AUTO, "EPSG:25833", warnings=warnings)
+        assert placement.method == "rigid operation" and placement.rotation_deg == 0.0
+        assert placement.apply(np.zeros((1, 3)))[0] == pytest.approx([455000.0, 5135000.0, 475.0], abs=1e-6)
+        assert any("IfcRigidOperation" in w for w in warnings)
+    else:
+        _refused(path, target="EPSG:25833", match=f"IfcRigidOperation #302: {match}")
