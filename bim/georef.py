@@ -664,7 +664,12 @@ def check_model_area(placement: Placement, local_bbox: tuple[np.ndarray, np.ndar
     crs = horizontal_crs(placement.target_crs)
     lo, hi = placed_bbox
     inside = False
-    if np.isfinite(lo).all() and np.isfinite(hi).all():
+    finite = bool(np.isfinite(lo).all() and np.isfinite(hi).all())
+    if crs.area_of_use is None:   # a custom CRS without an area: only finite coordinates can be checked
+        if not finite:
+            raise InputError(f"the model placed by {placement.method} has no finite coordinates in the target CRS")
+        return
+    if finite:
         if crs.is_geographic:
             inside = _in_area(crs, lo[0], lo[1], hi[0], hi[1])
         else:

@@ -122,3 +122,21 @@ def test_in_area_ballpark_transformation_is_named(tmp_path):
     assert result.placement.apply(np.zeros((1, 3)))[0, :2] == pytest.approx(best.transform(e, n), abs=0.001)
     report = pyogrio.read_dataframe(out, layer="georef_report").iloc[0]
     assert "BALLPARK" in report.warnings and "Pulkovo 1942(58) to ETRS89" in report.warnings
+
+
+def test_custom_crs_without_an_area_of_use_accepts_finite_placements(shared_data, tmp_path):
+    """A target CRS given as a PROJ string has no area of use: any finite placement is accepted, NaN refused."""
+    custom = pyproj.CRS("+proj=tmerc +lat_0=0 +lon_0=9 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m").to_wkt()
+    assert pyproj.CRS(custom).area_of_use is None
+    out = tmp_path / "custom.gpkg"
+    result = import_ifc(shared_data / HOUSE, out,
+                        ImportOptions(georeferencing="manual", manual=(1.0, 2.0, 3.0, 0.0), target_crs=custom))
+    import ifcopenshell
+
+    model = ifcopenshell.open(str(shared_data / HOUSE))
+    assert result.elements == sum(1 for e in model.by_type("IfcElement")
+                                  if not e.is_a("IfcOpeningElement") and not e.is_a("IfcVirtualElement"))
+    placement = result.placement
+    nan = np.array([np.nan] * 3)
+    with pytest.raises(InputError, match="no finite coordinates"):
+        georef.check_model_area(placement, (np.zeros(3), np.ones(3)), (nan, nan))
