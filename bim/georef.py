@@ -592,9 +592,13 @@ AREA_MARGIN_DEG = 3.0   # transverse Mercator zones are used well beyond their n
 
 
 def suggest_crs(lon: float, lat: float) -> str:
-    """A projected CRS whose area of use holds (lon, lat): the UTM zone, on ETRS89 in Europe, else on WGS 84."""
+    """A projected CRS whose area of use holds (lon, lat): the UTM zone, on ETRS89 in Europe, else on WGS 84;
+    UPS beyond 84° of latitude."""
     import pyproj
 
+    if abs(lat) > 84.0:   # beyond the UTM zones: the polar stereographic grids
+        code = "EPSG:5041" if lat > 0 else "EPSG:5042"
+        return f"{code} ({pyproj.CRS(code).name})"
     zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
     candidates = [f"EPSG:{25800 + zone}"] if lat >= 0 and 28 <= zone <= 37 else []
     candidates.append(f"EPSG:{(32600 if lat >= 0 else 32700) + zone}")

@@ -46,6 +46,13 @@ def test_utm_rule():
     assert georef.suggest_crs(151.2, -33.9).startswith("EPSG:32756 ")
     assert georef.suggest_crs(179.99, 10.0).startswith("EPSG:32660 ")
     assert georef.suggest_crs(-180.0, 10.0).startswith("EPSG:32601 ")
+    assert georef.suggest_crs(10.0, 88.0).startswith("EPSG:5041 ") and georef.suggest_crs(0.0, -89.0).startswith(
+        "EPSG:5042 ")
+    for lon in np.arange(-179.5, 180.0, 7.3):   # the suggestion's own area of use holds the point
+        for lat in (-79.0, -33.0, 0.5, 45.0, 71.0):
+            code = georef.suggest_crs(float(lon), lat).split()[0]
+            west, south, east, north = pyproj.CRS(code).area_of_use.bounds
+            assert west <= lon <= east and south <= lat <= north, (lon, lat, code)
 
 
 def test_map_conversion_across_the_globe_is_refused(shared_data, tmp_path):
