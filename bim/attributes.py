@@ -1,6 +1,7 @@
 """Element attributes: spatial containment, materials, property sets and the common flat ones."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 _AREA_KEYS = ("NetArea", "NetSideArea", "NetFootprintArea", "NetSurfaceArea", "GrossArea", "GrossSideArea")
@@ -101,23 +102,124 @@ def material_names(element) -> str:
 
 
 def _clean(value: Any) -> Any:
+    """A JSON-ready copy: entities as text, non-finite numbers as text, dictionary keys as text."""
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if k != "id"}
+        return {("null" if k is None else str(k)): _clean(v) for k, v in value.items() if k != "id"}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
     if hasattr(value, "is_a"):
         return str(value)
     return value
 
 
-def property_sets(element) -> dict[str, dict[str, Any]]:
-    """Every property and quantity set of the element (its type's included), JSON-ready."""
-    import ifcopenshell.util.element as ue
+UNNAMED_SET = "Pset_unnamed_#{}"     # a property set or quantity set without a Name
+UNNAMED_PROPERTY = "unnamed_#{}"     # a property or quantity without a Name
 
-    try:
-        return _clean(ue.get_psets(element))
-    except Exception:  # noqa: BLE001 - unreadable psets become an empty set, the element is kept
-        return {}
+
+def _name(entity, template: str, unnamed: set[int] | None) -> str:
+    """The entity's Name, or a stable generated one (recorded in ``unnamed``) when it is None or empty."""
+    name = getattr(entity, "Name", None)
+    if isinstance(name, str) and name.strip():
+        return name
+    if unnamed is not None:
+        unnamed.add(entity.id())
+    return template.format(entity.id())
+
+
+def _unwrap(value: Any) -> Any:
+    """An IFC select value (IfcLabel('x'), IfcLengthMeasure(3.0), an entity) as a plain Python value."""
+    if value is None:
+        return None
+    if hasattr(value, "is_a"):
+        try:
+            if value.id() == 0:           # a wrapped simple value such as IfcReal(1.5)
+                return _unwrap(value.wrappedValue)
+        except (AttributeError, RuntimeError):
+            pass
+        return str(value)                 # a referenced entity (a unit, a table, a material...)
+    if isinstance(value, (list, tuple)):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+def _property_value(prop, unnamed: set[int] | None) -> Any:
+    """The value of one IfcProperty or IfcPhysicalQuantity, of any subtype, JSON-ready."""
+    if prop.is_a("IfcPropertySingleValue"):
+        return _unwrap(prop.NominalValue)
+    if prop.is_a("IfcPropertyEnumeratedValue"):
+        return _unwrap(prop.EnumerationValues)
+    if prop.is_a("IfcPropertyListValue"):
+        return _unwrap(prop.ListValues)
+    if prop.is_a("IfcPropertyBoundedValue"):
+        return {"lower": _unwrap(prop.LowerBoundValue), "upper": _unwrap(prop.UpperBoundValue),
+                **({"set_point": _unwrap(prop.SetPointValue)} if hasattr(prop, "SetPointValue") else {})}
+    if prop.is_a("IfcPropertyTableValue"):
+        return {"defining": _unwrap(prop.DefiningValues), "defined": _unwrap(prop.DefinedValues)}
+    if prop.is_a("IfcPropertyReferenceValue"):
+        return _unwrap(prop.PropertyReference)
+    if prop.is_a("IfcComplexProperty"):
+        return _properties(prop.HasProperties, unnamed)
+    if prop.is_a("IfcPhysicalComplexQuantity"):
+        return _properties(prop.HasQuantities, unnamed)
+    if prop.is_a("IfcPhysicalSimpleQuantity"):
+        return _unwrap(prop[3])
+    return None
+
+
+def _properties(props, unnamed: set[int] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for prop in props or ():
+        if prop is None:
+            continue
+        out[_name(prop, UNNAMED_PROPERTY, unnamed)] = _property_value(prop, unnamed)
+    return out
+
+
+def definition_properties(definition, unnamed: set[int] | None = None) -> dict[str, Any]:
+    """The properties of one property definition (IfcPropertySet, IfcElementQuantity, a predefined set),
+    JSON-ready. Properties and quantities without a Name get ``unnamed_#<id>``; their ids go to ``unnamed``."""
+    if definition.is_a("IfcElementQuantity"):
+        return _clean(_properties(definition.Quantities, unnamed))
+    if definition.is_a("IfcPropertySet"):
+        return _clean(_properties(definition.HasProperties, unnamed))
+    out = {}
+    for index in range(4, len(definition)):   # IfcPreDefinedPropertySet: its own attributes
+        value = definition[index]
+        if value is not None:
+            out[definition.attribute_name(index)] = _unwrap(value)
+    return _clean(out)
+
+
+def _definitions(element) -> list:
+    """The property definitions of an object (IsDefinedBy) or a type (HasPropertySets), sets unpacked."""
+    if element.is_a("IfcTypeObject"):
+        found = list(getattr(element, "HasPropertySets", None) or ())
+    else:
+        found = [rel.RelatingPropertyDefinition for rel in getattr(element, "IsDefinedBy", None) or ()
+                 if rel.is_a("IfcRelDefinesByProperties")]
+    out = []
+    for definition in found:
+        if definition is None:
+            continue
+        out.extend(definition.wrappedValue if definition.is_a("IfcPropertySetDefinitionSet") else (definition,))
+    return out
+
+
+def property_sets(element, unnamed: set[int] | None = None) -> dict[str, dict[str, Any]]:
+    """Every property and quantity set of the element (not its type's), JSON-ready; a set without a Name
+    is stored as ``Pset_unnamed_#<id>``."""
+    psets: dict[str, dict[str, Any]] = {}
+    for definition in _definitions(element):
+        try:
+            props = definition_properties(definition, unnamed)
+        except Exception:  # noqa: BLE001 - one unreadable set is left out, the element is kept
+            continue
+        psets.setdefault(_name(definition, UNNAMED_SET, unnamed), {}).update(props)
+    return psets
 
 
 class TypedAttributes:
@@ -125,7 +227,8 @@ class TypedAttributes:
     its type (and each shared property set and material set) once. The type, property and material
     relationships are read in one pass, not per element.
 
-    Same results as ifcopenshell.util.element's get_psets (type's sets first, the occurrence's on top),
+    Same sets as ifcopenshell.util.element's get_psets (type's sets first, the occurrence's on top; a set,
+    property or quantity without a Name is kept under a generated name: ``Pset_unnamed_#<id>``, ``unnamed_#<id>``),
     get_predefined_type (the type's unless NOTDEFINED) and get_materials (the occurrence's, else the type's).
     """
 
@@ -140,6 +243,8 @@ class TypedAttributes:
         for rel in model.by_type("IfcRelAssociatesMaterial"):
             for child in rel.RelatedObjects or ():
                 self._material.setdefault(child.id(), rel.RelatingMaterial)
+        self._model = model
+        self.unnamed: set[int] = set()   # ids of property sets, properties and quantities without a Name
         self._type_psets: dict[int, dict[str, dict[str, Any]]] = {}
         self._definitions: dict[int, dict[str, Any]] = {}
         self._type_predefined: dict[int, Any] = {}
@@ -150,33 +255,41 @@ class TypedAttributes:
         return self._types.get(element.id())
 
     def property_sets(self, element) -> dict[str, dict[str, Any]]:
-        """Like ``property_sets``."""
+        """Like ``property_sets``, the type's sets first and the occurrence's on top."""
         try:
             return self._psets(element)
         except Exception:  # noqa: BLE001 - unreadable psets become an empty set, the element is kept
             return {}
 
     def _psets(self, element) -> dict[str, dict[str, Any]]:
-        import ifcopenshell.util.element as ue
-
         definitions = self._defined.get(element.id(), ())
         element_type = self.type_of(element)
         if not definitions and element_type is None:
-            return {} if element.is_a("IfcObject") else property_sets(element)   # e.g. a type object
+            return {} if element.is_a("IfcObject") else property_sets(element, self.unnamed)  # e.g. a type
         psets: dict[str, dict[str, Any]] = {}
         if element_type is not None:
             key = element_type.id()
             if key not in self._type_psets:
-                self._type_psets[key] = _clean(ue.get_psets(element_type, should_inherit=False))
+                self._type_psets[key] = property_sets(element_type, self.unnamed)
             psets = {name: dict(props) for name, props in self._type_psets[key].items()}
         for definition in definitions:
+            if definition is None:
+                continue
             members = definition.wrappedValue if definition.is_a("IfcPropertySetDefinitionSet") else (definition,)
             for member in members:
                 key = member.id()
                 if key not in self._definitions:
-                    self._definitions[key] = _clean(ue.get_property_definition(member) or {})
-                psets.setdefault(member.Name, {}).update(self._definitions[key])
+                    try:
+                        self._definitions[key] = definition_properties(member, self.unnamed)
+                    except Exception:  # noqa: BLE001 - one unreadable set is left out, the element is kept
+                        self._definitions[key] = {}
+                psets.setdefault(_name(member, UNNAMED_SET, self.unnamed), {}).update(self._definitions[key])
         return psets
+
+    def unnamed_counts(self) -> tuple[int, int]:
+        """(property/quantity sets, properties/quantities) without a Name met so far, each counted once."""
+        sets = sum(1 for i in self.unnamed if self._model.by_id(i).is_a("IfcPropertySetDefinition"))
+        return sets, len(self.unnamed) - sets
 
     def predefined_type(self, element) -> Any:
         """Like ifcopenshell.util.element.get_predefined_type."""

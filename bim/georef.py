@@ -3,7 +3,33 @@
 Methods, tried in this order by ``auto``: IfcMapConversion / IfcRigidOperation (IFC4, IFC4X3),
 ePSet_MapConversion (IFC2X3), IfcSite RefLatitude/RefLongitude with TrueNorth and the grid
 convergence; ``manual`` and ``fit`` (bim/fit.py) on request. The Helmert parameters come from
-ifcopenshell.util.geolocation; this module adds units, CRS handling and the report.
+ifcopenshell.util.geolocation's formulas; this module validates the entities, adds units, CRS handling,
+the area-of-use rule and the report.
+
+Units of the map conversion per schema (what this module reads; ``ifcopenshell.util.geolocation.auto_xyz2enh``
+agrees to < 1 mm on every sample, tests/test_ifc_georef_units.py):
+
+==================  ==========================================  ==========================================
+                    Eastings, Northings, OrthogonalHeight        Scale
+==================  ==========================================  ==========================================
+IFC2X3 ePSet_       map units: ePSet_ProjectedCRS.MapUnit, a     optional; project unit -> map unit
+MapConversion       text (METRE, MILLIMETRE...), else the CRS's  (0.001 for a millimetre model)
+IFC4 IfcMap-        map units: IfcProjectedCRS.MapUnit (an       optional (1.0 assumed), project unit ->
+Conversion          IfcNamedUnit), else the unit of the CRS      map unit; writers often omit it or
+                    named by IfcProjectedCRS.Name                write its inverse (1000): corrected
+                                                                 within 5 %, with a warning
+IFC4X3 IfcMap-      as IFC4; OrthogonalHeight optional           as IFC4; IfcMapConversionScaled adds
+Conversion(Scaled)                                               FactorX/FactorY/FactorZ (grid scale)
+IFC4X3 IfcRigid-    First/SecondCoordinate in the target CRS's   none: a translation only
+Operation           units (lengths, or angles for a geographic
+                    CRS), Height in its height unit
+==================  ==========================================  ==========================================
+
+Every value is validated before use (``_validated``): a missing or non-finite required value, Scale <= 0, a
+zero x-axis vector, |Eastings|/|Northings| > 1e8 map units or |OrthogonalHeight| > 1e5 m are refused with the
+entity (#id) and the attribute. IfcSite RefLatitude/RefLongitude 0/0 (a tool's default) count as absent.
+Latitude/longitude are read on WGS 84, as the IFC standard defines them (ETRS89 and the other WGS 84
+realisations agree within a metre); the site check also tries the map CRS's own datum (DHDN for EPSG:31467).
 """
 from __future__ import annotations
 
@@ -32,6 +58,7 @@ class Placement:
     target_crs: str
     matrix: np.ndarray                      # 4x4, IFC world metres -> source CRS (x, y), height (m)
     source_crs: str = ""
+    map_crs: str = ""                       # the CRS ``matrix`` maps into (before ``transformer``)
     vertical_datum: str = ""
     eastings: float = 0.0
     northings: float = 0.0
@@ -135,6 +162,11 @@ def _transformer(source: str, target: str, warnings: list[str]):
         raise InputError(f"PROJ knows no transformation from {_crs_label(src)} to {_crs_label(tgt)}")
     best = group.transformers[0]
     accuracy = best.accuracy if best.accuracy is not None and best.accuracy >= 0 else None
+    if _is_ballpark(best) and not src.geodetic_crs.equals(tgt.geodetic_crs, ignore_axis_order=True):
+        warnings.append(f"PROJ knows no datum transformation from {src.geodetic_crs.name} to {tgt.geodetic_crs.name}: "
+                        f"'{best.description}' ignores the datum shift (BALLPARK, errors of metres to hundreds of "
+                        "metres); import into the map conversion's own CRS to avoid it")
+        return best, None
     warnings.append(f"transformed from {_crs_label(src)} to {_crs_label(tgt)} with '{best.description}'"
                     f" (accuracy {'unknown' if accuracy is None else f'{accuracy:g} m'})")
     if group.unavailable_operations:
@@ -199,27 +231,108 @@ def _coordinate_operation(model):
     return operations[0] if operations else None
 
 
+MAX_MAP_COORDINATE = 1e8      # map units: no map CRS has eastings/northings beyond 100 000 km
+MAX_HEIGHT_M = 1e5            # an OrthogonalHeight beyond +-100 km is no height on Earth
+
+
+def _number(value: Any) -> Any:
+    """A plain number from an IFC value (wrapped measures unwrapped); other values unchanged."""
+    if hasattr(value, "is_a") and hasattr(value, "wrappedValue"):
+        try:
+            return _number(value.wrappedValue)
+        except (AttributeError, RuntimeError):
+            return value
+    return value
+
+
+def _bad(label: str, attribute: str, value: Any, problem: str) -> InputError:
+    return InputError(f"{label}: {attribute} {value!r} {problem}; correct the georeferencing in the authoring "
+                      "tool, or choose GEOREFERENCING manual or fit to footprint")
+
+
+def _finite(label: str, attribute: str, value: Any, *, required: bool) -> float | None:
+    value = _number(value)
+    if value is None:
+        if required:
+            raise _bad(label, attribute, value, "is missing or not a number (the attribute is required)")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(label, attribute, value, "is not a number")
+    if not math.isfinite(value):
+        raise _bad(label, attribute, value, "is not a finite number")
+    return float(value)
+
+
+def _validated(label: str, values: dict[str, Any], map_unit_m: float, *, height_required: bool,
+               rotation: bool = True, axes: tuple[str, str, str] = ("Eastings", "Northings", "OrthogonalHeight")
+               ) -> Any:
+    """The Helmert parameters of a map conversion's raw attribute values, or InputError naming the attribute.
+
+    ``values`` holds Eastings, Northings, OrthogonalHeight, XAxisAbscissa, XAxisOrdinate, Scale and, for
+    IfcMapConversionScaled, FactorX/FactorY/FactorZ, as read from the file (None when absent).
+    """
+    import ifcopenshell.util.geolocation as geo
+
+    e = _finite(label, axes[0], values.get(axes[0]), required=True)
+    n = _finite(label, axes[1], values.get(axes[1]), required=True)
+    h = _finite(label, axes[2], values.get(axes[2]), required=height_required) or 0.0
+    for name, value in ((axes[0], e), (axes[1], n)):
+        if abs(value) > MAX_MAP_COORDINATE:
+            raise _bad(label, name, value, f"lies beyond any map CRS (|value| > {MAX_MAP_COORDINATE:g} map units)")
+    if abs(h * map_unit_m) > MAX_HEIGHT_M:
+        raise _bad(label, axes[2], h, f"is no height on Earth (|value| > {MAX_HEIGHT_M:g} m)")
+    xaa = _finite(label, "XAxisAbscissa", values.get("XAxisAbscissa"), required=False)
+    xao = _finite(label, "XAxisOrdinate", values.get("XAxisOrdinate"), required=False)
+    if not rotation or (xaa is None and xao is None):
+        xaa, xao = 1.0, 0.0
+    elif math.hypot(xaa or 0.0, xao or 0.0) < 1e-12:
+        raise _bad(label, "XAxisAbscissa/XAxisOrdinate", (xaa, xao), "is a zero vector: the rotation is undefined")
+    scale = _finite(label, "Scale", values.get("Scale"), required=False)
+    if scale is not None and scale <= 0:
+        raise _bad(label, "Scale", scale, "must be positive (0 collapses the model, a negative scale mirrors it)")
+    factors = []
+    for name in ("FactorX", "FactorY", "FactorZ"):
+        factor = _finite(label, name, values.get(name), required=name in values)
+        if factor is not None and factor <= 0:
+            raise _bad(label, name, factor, "must be positive")
+        factors.append(1.0 if factor is None else factor)
+    return geo.HelmertTransformation(e, n, h, xaa or 0.0, xao or 0.0, 1.0 if scale is None else scale, *factors), scale
+
+
+def _ifc2x3_map_conversion(model):
+    """(method, label, raw values, CRS name, map unit in m or None, vertical datum) of ePSet_MapConversion."""
+    import ifcopenshell.util.element
+    import ifcopenshell.util.unit as unit
+
+    project = model.by_type("IfcProject")[0]
+    psets = {d.Name: d for rel in project.IsDefinedBy or () if rel.is_a("IfcRelDefinesByProperties")
+             for d in (rel.RelatingPropertyDefinition,) if d is not None and d.is_a("IfcPropertySet")}
+    pset = psets.get("ePSet_MapConversion")
+    if pset is None:
+        return None
+    values = ifcopenshell.util.element.get_property_definition(pset) or {}
+    crs_pset = ifcopenshell.util.element.get_pset(project, "ePSet_ProjectedCRS") or {}
+    map_unit_m = None
+    mu = crs_pset.get("MapUnit")
+    if isinstance(mu, str) and mu.strip():
+        name = unit.get_unit_name(mu.upper().replace("METER", "METRE"))
+        prefix = unit.get_prefix(mu.upper())
+        map_unit_m = unit.get_prefix_multiplier(prefix) if name == "METRE" else None
+    return ("ePSet map conversion", f"ePSet_MapConversion #{pset.id()} of IfcProject #{project.id()}", values,
+            crs_pset.get("Name"), map_unit_m, crs_pset.get("VerticalDatum") or "")
+
+
 def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | None:
     """Placement from IfcMapConversion / IfcRigidOperation (IFC4+) or ePSet_MapConversion (IFC2X3)."""
-    import ifcopenshell.util.element
     import ifcopenshell.util.geolocation as geo
 
     unit_m = project_unit_m(model)
+    rigid = False
     if model.schema == "IFC2X3":
-        project = model.by_type("IfcProject")[0]
-        pset = ifcopenshell.util.element.get_pset(project, "ePSet_MapConversion")
-        if not pset:
+        found = _ifc2x3_map_conversion(model)
+        if found is None:
             return None
-        crs_pset = ifcopenshell.util.element.get_pset(project, "ePSet_ProjectedCRS") or {}
-        method, crs_name, given_scale = "ePSet map conversion", crs_pset.get("Name"), pset.get("Scale")
-        map_unit_m, vertical = None, crs_pset.get("VerticalDatum") or ""
-        mu = crs_pset.get("MapUnit")
-        if isinstance(mu, str) and mu.strip():
-            import ifcopenshell.util.unit as unit
-
-            name = unit.get_unit_name(mu.upper().replace("METER", "METRE"))
-            prefix = unit.get_prefix(mu.upper())
-            map_unit_m = unit.get_prefix_multiplier(prefix) if name == "METRE" else None
+        method, label, values, crs_name, map_unit_m, vertical = found
     else:
         op = _coordinate_operation(model)
         if op is None:
@@ -227,14 +340,20 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
         crs_entity = op.TargetCRS
         if op.is_a("IfcRigidOperation") and crs_entity is not None and crs_entity.is_a("IfcGeographicCRS"):
             return None  # a geographic anchor: handled like IfcSite's latitude/longitude
-        method = "map conversion" if op.is_a("IfcMapConversion") else "rigid operation"
+        rigid = op.is_a("IfcRigidOperation")
+        method = "rigid operation" if rigid else "map conversion"
+        label = f"{op.is_a()} #{op.id()}"
         crs_name = getattr(crs_entity, "Name", None)
-        given_scale = getattr(op, "Scale", None) if op.is_a("IfcMapConversion") else None
         map_unit_m = _named_unit_m(getattr(crs_entity, "MapUnit", None))
         vertical = getattr(crs_entity, "VerticalDatum", None) or ""
-    params = geo.get_helmert_transformation_parameters(model)
-    if params is None:
-        return None
+        if rigid:
+            values = {"FirstCoordinate": op.FirstCoordinate, "SecondCoordinate": op.SecondCoordinate,
+                      "Height": op.Height}
+        else:
+            names = ("Eastings", "Northings", "OrthogonalHeight", "XAxisAbscissa", "XAxisOrdinate", "Scale")
+            values = {name: getattr(op, name, None) for name in names}
+            if op.is_a("IfcMapConversionScaled"):
+                values.update(FactorX=op.FactorX, FactorY=op.FactorY, FactorZ=op.FactorZ)
 
     resolved = _resolve_crs(crs_name)
     assumed = resolved is None
@@ -251,58 +370,153 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
         warnings.append(f"MapUnit ({map_unit_m:g} m) differs from the unit of {resolved} ({crs_unit_m:g} m); "
                         "used the CRS's unit")
         map_unit_m = crs_unit_m
+    axes = ("FirstCoordinate", "SecondCoordinate", "Height") if rigid else ("Eastings", "Northings",
+                                                                             "OrthogonalHeight")
+    params, given_scale = _validated(label, values, map_unit_m, height_required=False, rotation=not rigid, axes=axes)
+    if _number(values.get(axes[2])) is None:
+        warnings.append(f"{label}: {axes[2]} is not given; 0 assumed")
     ratio = unit_m / map_unit_m
-    scale = _scale_factor(given_scale, ratio, warnings)
+    scale = _scale_factor(None if rigid else given_scale, ratio, warnings)
+    if not 0.1 <= scale / ratio <= 10.0:
+        raise _bad(label, "Scale", given_scale, f"with the unit conversion {ratio:g} (project unit {unit_m:g} m, map "
+                   f"unit {map_unit_m:g} m) would {'shrink' if scale < ratio else 'stretch'} the model "
+                   f"{max(scale / ratio, ratio / scale):.3g} times")
+    for name, factor in (("FactorX", params.factor_x), ("FactorY", params.factor_y)):
+        if abs(factor - 1.0) > _SCALE_TOLERANCE:
+            warnings.append(f"{label}: {name} {factor:g} is far from 1 for a map projection's scale; applied as given")
     params = params._replace(scale=scale)
     matrix = _affine_from_helmert(params, geo.get_wcs(model), unit_m, map_unit_m)
     transformer, accuracy = _transformer(resolved, target_crs, warnings)
-    rigid = method == "rigid operation"
     if rigid:
         warnings.append("placed by IfcRigidOperation: a translation without rotation or scale")
-    placement = Placement(
+    return Placement(
         method=method + (" (CRS assumed)" if assumed else ""), target_crs=target_crs, matrix=matrix,
-        source_crs=resolved if not assumed else f"{resolved} (assumed)",
+        source_crs=resolved if not assumed else f"{resolved} (assumed)", map_crs=resolved,
         vertical_datum=str(vertical) or f"OrthogonalHeight datum of {resolved}",
         eastings=float(params.e), northings=float(params.n), orthogonal_height=float(params.h) * map_unit_m,
         rotation_deg=math.degrees(math.atan2(params.xao, params.xaa)),
         scale=scale / ratio * params.factor_x, unit_scale=ratio,
         expected_accuracy_m=None if assumed else (0.001 if accuracy == 0.0 else accuracy),
         warnings=warnings, transformer=transformer,
-        parameters={"crs_name": crs_name, "eastings": params.e, "northings": params.n,
+        parameters={"entity": label, "crs_name": crs_name, "eastings": params.e, "northings": params.n,
                     "orthogonal_height": params.h, "x_axis_abscissa": params.xaa, "x_axis_ordinate": params.xao,
                     "scale_given": given_scale, "scale_applied": scale, "factor_x": params.factor_x,
                     "factor_y": params.factor_y, "factor_z": params.factor_z, "project_unit_m": unit_m,
                     "map_unit_m": map_unit_m, "rigid": rigid},
     )
-    _check_area_of_use(placement, warnings)
-    return placement
+
+
+WGS84 = "EPSG:4326"   # the datum of IfcSite RefLatitude/RefLongitude by the IFC standard
+
+
+def _compound_degrees(site, attribute: str, limit: float) -> float | None:
+    """An IfcCompoundPlaneAngleMeasure (degrees, minutes, seconds[, millionths]) in decimal degrees.
+
+    None when absent; InputError naming the site and attribute when it is no valid angle.
+    """
+    value = getattr(site, attribute, None)
+    if value is None:
+        return None
+    label = f"IfcSite #{site.id()} {attribute}"
+    parts = list(value)
+    if not 3 <= len(parts) <= 4 or any(isinstance(v, bool) or not isinstance(v, int) for v in parts):
+        raise InputError(f"{label} {tuple(parts)} is not a compound angle (degrees, minutes, seconds[, millionths])")
+    signs = {v > 0 for v in parts if v != 0}
+    if len(signs) > 1:
+        raise InputError(f"{label} {tuple(parts)} mixes signs: all parts of a compound angle share one sign")
+    if abs(parts[1]) >= 60 or abs(parts[2]) >= 60 or (len(parts) == 4 and abs(parts[3]) >= 1_000_000):
+        raise InputError(f"{label} {tuple(parts)}: minutes and seconds must be below 60, millionths below 10^6")
+    degrees = parts[0] + parts[1] / 60 + parts[2] / 3600 + (parts[3] / 3.6e9 if len(parts) == 4 else 0.0)
+    if abs(degrees) > limit:
+        raise InputError(f"{label} {tuple(parts)} = {degrees:.6f}° lies beyond ±{limit:g}°")
+    return degrees
+
+
+def _site_lonlat(site) -> tuple[float, float] | None:
+    """(lon, lat) of IfcSite, or None when absent or 0/0 (an authoring tool's default, not a position)."""
+    lat = _compound_degrees(site, "RefLatitude", 90.0)
+    lon = _compound_degrees(site, "RefLongitude", 180.0)
+    if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
+        return None
+    return lon, lat
+
+
+def _zero_sites(model) -> list:
+    """IfcSites whose RefLatitude/RefLongitude are both 0 (or (0, 0, 0, 0))."""
+    out = []
+    for site in model.by_type("IfcSite"):
+        try:
+            lat = _compound_degrees(site, "RefLatitude", 90.0)
+            lon = _compound_degrees(site, "RefLongitude", 180.0)
+        except InputError:
+            continue
+        if lat == 0.0 and lon == 0.0:
+            out.append(site)
+    return out
 
 
 def _geographic_anchor(model) -> tuple[float, float, float, str, str, object, str | None] | None:
     """(lon, lat, height m, datum, source, site or None, geographic CRS or None) from IfcSite
     RefLatitude/RefLongitude or a geographic IfcRigidOperation (whose origin is the engineering CRS's)."""
-    import ifcopenshell.util.geolocation as geo
-
     op = _coordinate_operation(model)
     if op is not None and op.is_a("IfcRigidOperation") and op.TargetCRS is not None \
             and op.TargetCRS.is_a("IfcGeographicCRS"):
         crs = op.TargetCRS
+        label = f"IfcRigidOperation #{op.id()}"
         to_deg = math.degrees(_named_unit_m(crs.AngleUnit) or math.radians(1.0))  # degrees per angle unit
-        lon = float(op.FirstCoordinate.wrappedValue) * to_deg
-        lat = float(op.SecondCoordinate.wrappedValue) * to_deg
-        height = float(op.Height or 0.0) * (_named_unit_m(crs.HeightUnit) or 1.0)
-        return lon, lat, height, "", f"IfcRigidOperation to {crs.Name}", None, _resolve_crs(crs.Name)
+        lon = _finite(label, "FirstCoordinate", op.FirstCoordinate, required=True) * to_deg
+        lat = _finite(label, "SecondCoordinate", op.SecondCoordinate, required=True) * to_deg
+        if abs(lat) > 90 or abs(lon) > 180:
+            raise _bad(label, "FirstCoordinate/SecondCoordinate", (lon, lat), "is no longitude/latitude")
+        height = (_finite(label, "Height", op.Height, required=False) or 0.0) * (_named_unit_m(crs.HeightUnit) or 1.0)
+        if abs(height) > MAX_HEIGHT_M:
+            raise _bad(label, "Height", height, f"is no height on Earth (|value| > {MAX_HEIGHT_M:g} m)")
+        return lon, lat, height, "", f"IfcRigidOperation #{op.id()} to {crs.Name}", None, _resolve_crs(crs.Name)
     for site in model.by_type("IfcSite"):
-        if site.RefLatitude and site.RefLongitude:
-            lat = geo.dms2dd(*site.RefLatitude)
-            lon = geo.dms2dd(*site.RefLongitude)
-            height = float(site.RefElevation or 0.0) * project_unit_m(model)
-            return lon, lat, height, "", f"IfcSite {site.GlobalId}", site, None
+        lonlat = _site_lonlat(site)
+        if lonlat is not None:
+            elevation = _finite(f"IfcSite #{site.id()}", "RefElevation", site.RefElevation, required=False) or 0.0
+            height = elevation * project_unit_m(model)
+            if abs(height) > MAX_HEIGHT_M:
+                raise _bad(f"IfcSite #{site.id()}", "RefElevation", elevation, "is no height on Earth")
+            return *lonlat, height, "", f"IfcSite #{site.id()} {site.GlobalId}", site, None
     return None
 
 
+def _lonlat_to_grid(lon: float, lat: float, geographic, crs) -> tuple[float, float, str]:
+    """(easting, northing, how) of a longitude/latitude on ``geographic`` in the projected ``crs``.
+
+    Between different datums the best available PROJ operation is used; a ballpark one (the datum shift
+    ignored: metres to hundreds of metres) is named in ``how``.
+    """
+    import pyproj
+
+    if geographic.equals(crs.geodetic_crs, ignore_axis_order=True):
+        transformer = pyproj.Transformer.from_crs(geographic, crs, always_xy=True)
+        how = f"on {geographic.name}"
+    else:
+        group = pyproj.transformer.TransformerGroup(geographic, crs, always_xy=True, area_of_interest=
+                                                    pyproj.aoi.AreaOfInterest(lon, lat, lon, lat))
+        if not group.transformers:
+            raise InputError(f"PROJ knows no transformation from {_crs_label(geographic)} to {_crs_label(crs)}")
+        transformer = group.transformers[0]
+        how = f"on {geographic.name}, transformed to {crs.geodetic_crs.name} with '{transformer.description}'"
+        if _is_ballpark(transformer):
+            how += " (BALLPARK: the datum shift is ignored, errors of metres to hundreds of metres)"
+    easting, northing = transformer.transform(lon, lat)
+    return float(easting), float(northing), how
+
+
+def _is_ballpark(transformer) -> bool:
+    return "ballpark" in (transformer.description or "").lower() or "ballpark" in str(transformer.name).lower()
+
+
 def site_placement(model, target_crs: str, warnings: list[str]) -> Placement | None:
-    """Placement from a latitude/longitude anchor, TrueNorth and the grid convergence at that point."""
+    """Placement from a latitude/longitude anchor, TrueNorth and the grid convergence at that point.
+
+    IfcSite latitude/longitude are read on WGS 84 (the IFC standard's datum); a geographic IfcRigidOperation
+    on its own IfcGeographicCRS.
+    """
     import ifcopenshell.util.geolocation as geo
     import ifcopenshell.util.placement
     import pyproj
@@ -313,10 +527,8 @@ def site_placement(model, target_crs: str, warnings: list[str]) -> Placement | N
     lon, lat, height, datum, source, site, geographic = anchor
     crs = horizontal_crs(target_crs)
     _check_lonlat_in_area(crs, lon, lat, source)
-    # IfcSite states no datum: its latitude/longitude are taken in the target's own geodetic CRS
-    source_geographic = horizontal_crs(geographic) if geographic else crs.geodetic_crs
-    to_grid = pyproj.Transformer.from_crs(source_geographic, crs, always_xy=True)
-    easting, northing = to_grid.transform(lon, lat)
+    source_geographic = horizontal_crs(geographic) if geographic else pyproj.CRS(WGS84)
+    easting, northing, how = _lonlat_to_grid(lon, lat, source_geographic, crs)
     if not (math.isfinite(easting) and math.isfinite(northing)):
         raise InputError(f"{source} ({lat:.6f} N, {lon:.6f} E) cannot be projected to {target_crs}")
     factors = pyproj.Proj(crs).get_factors(lon, lat)
@@ -333,32 +545,39 @@ def site_placement(model, target_crs: str, warnings: list[str]) -> Placement | N
     matrix = np.eye(4)
     matrix[:3, :3] = linear
     matrix[:3, 3] = np.array([easting, northing, height]) - linear @ origin
-    warnings.append(f"no map conversion: placed by {source} latitude/longitude ({lat:.7f} N, {lon:.7f} E), "
-                    f"TrueNorth {true_north:.4f}° and grid convergence {convergence:.4f}°; accuracy about a metre")
+    warnings.append(f"no map conversion: placed by {source} latitude/longitude ({lat:.7f} N, {lon:.7f} E) "
+                    f"{how}, TrueNorth {true_north:.4f}° and grid convergence {convergence:.4f}°; accuracy about "
+                    "a metre")
     if not datum:
         warnings.append("the height datum of RefElevation is not stated; heights assume the target's vertical datum")
     return Placement(
         method="rigid operation (geographic)" if source.startswith("IfcRigid") else SITE,
-        target_crs=target_crs, matrix=matrix, source_crs=_crs_label(source_geographic),
+        target_crs=target_crs, matrix=matrix, source_crs=_crs_label(source_geographic), map_crs=target_crs,
         vertical_datum=datum or "RefElevation (datum not stated)", eastings=easting, northings=northing,
         orthogonal_height=height, rotation_deg=math.degrees(theta), scale=k, unit_scale=1.0,
         grid_convergence_deg=convergence, expected_accuracy_m=1.0, warnings=warnings,
         parameters={"source": source, "latitude": lat, "longitude": lon, "ref_elevation_m": height,
                     "true_north_deg": true_north, "grid_convergence_deg": convergence, "point_scale": k,
-                    "site_origin_m": origin.tolist()},
+                    "site_origin_m": origin.tolist(), "datum": how},
     )
 
 
 def manual_placement(target_crs: str, easting: float, northing: float, height: float, rotation_deg: float,
                      warnings: list[str]) -> Placement:
     """The IFC origin at (easting, northing, height), its x axis ``rotation_deg`` anticlockwise from grid east."""
+    for name, value in (("MANUAL_EASTING", easting), ("MANUAL_NORTHING", northing), ("MANUAL_HEIGHT", height),
+                        ("MANUAL_ROTATION", rotation_deg)):
+        if value is None or not math.isfinite(value):
+            raise InputError(f"manual placement: {name} {value!r} is not a finite number")
+    if max(abs(easting), abs(northing)) > MAX_MAP_COORDINATE or abs(height) > MAX_HEIGHT_M:
+        raise InputError(f"manual placement: ({easting:g}, {northing:g}, {height:g}) lies beyond any map CRS")
     theta = math.radians(rotation_deg)
     c, s = math.cos(theta), math.sin(theta)
     matrix = np.eye(4)
     matrix[:2, :2] = [[c, -s], [s, c]]
     matrix[:3, 3] = [easting, northing, height]
     warnings.append("manual placement: as accurate as the anchor point and rotation given")
-    return Placement(method=MANUAL, target_crs=target_crs, matrix=matrix, source_crs=target_crs,
+    return Placement(method=MANUAL, target_crs=target_crs, matrix=matrix, source_crs=target_crs, map_crs=target_crs,
                      vertical_datum="manual height (target vertical datum)", eastings=easting, northings=northing,
                      orthogonal_height=height, rotation_deg=rotation_deg, warnings=warnings,
                      parameters={"easting": easting, "northing": northing, "height": height,
@@ -368,33 +587,123 @@ def manual_placement(target_crs: str, easting: float, northing: float, height: f
 # ---------------------------------------------------------------- plausibility
 
 
-def _check_lonlat_in_area(crs, lon: float, lat: float, source: str) -> None:
-    area = crs.area_of_use
-    if area is None:
-        return
-    margin = 3.0
-    west, south, east, north = area.bounds
-    if not (west - margin <= lon <= east + margin and south - margin <= lat <= north + margin):
-        raise InputError(f"{source} lies at {lat:.6f} N, {lon:.6f} E, outside the area of use of "
-                         f"{_crs_label(crs)} ({area.name}): choose a suitable TARGET_CRS")
+AREA_MARGIN_DEG = 3.0   # transverse Mercator zones are used well beyond their nominal area (EPSG:25832 in all
+                        # of Germany up to 15° E); further out a placement is refused
 
 
-def _check_area_of_use(placement: Placement, warnings: list[str]) -> None:
+def suggest_crs(lon: float, lat: float) -> str:
+    """A projected CRS whose area of use holds (lon, lat): the UTM zone, on ETRS89 in Europe, else on WGS 84;
+    UPS beyond 84° of latitude."""
     import pyproj
 
-    crs = horizontal_crs(placement.target_crs)
+    if abs(lat) > 84.0:   # beyond the UTM zones: the polar stereographic grids
+        code = "EPSG:5041" if lat > 0 else "EPSG:5042"
+        return f"{code} ({pyproj.CRS(code).name})"
+    zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
+    candidates = [f"EPSG:{25800 + zone}"] if lat >= 0 and 28 <= zone <= 37 else []
+    candidates.append(f"EPSG:{(32600 if lat >= 0 else 32700) + zone}")
+    for code in candidates:
+        crs = pyproj.CRS(code)
+        west, south, east, north = crs.area_of_use.bounds
+        if west <= lon <= east and south <= lat <= north:
+            return f"{code} ({crs.name})"
+    return f"{candidates[-1]} ({pyproj.CRS(candidates[-1]).name})"
+
+
+def _in_area(crs, lon_min: float, lat_min: float, lon_max: float, lat_max: float) -> bool:
     area = crs.area_of_use
     if area is None:
-        return
-    e, n, _ = placement.apply(np.zeros((1, 3)))[0]
-    try:
-        lon, lat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(e, n)
-    except pyproj.exceptions.ProjError:
-        lon = lat = float("nan")
+        return True
     west, south, east, north = area.bounds
-    if not (math.isfinite(lon) and west - 3 <= lon <= east + 3 and south - 3 <= lat <= north + 3):
-        warnings.append(f"the IFC origin lands at E {e:.2f}, N {n:.2f}, outside the area of use of "
-                        f"{placement.target_crs}: the georeferencing is probably wrong")
+    m = AREA_MARGIN_DEG
+    if west > east:   # an area across the antimeridian
+        return south - m <= lat_min and lat_max <= north + m and (lon_min >= west - m or lon_max <= east + m)
+    return west - m <= lon_min and lon_max <= east + m and south - m <= lat_min and lat_max <= north + m
+
+
+def _outside_message(what: str, lon: float, lat: float, crs, hint: str = "") -> str:
+    area = crs.area_of_use
+    return (f"{what} lies at {abs(lat):.6f} {'N' if lat >= 0 else 'S'}, {abs(lon):.6f} {'E' if lon >= 0 else 'W'}, "
+            f"outside the area of use of {_crs_label(crs)} ({area.name.rstrip('.')}: lon {area.west:g}..{area.east:g}, "
+            f"lat {area.south:g}..{area.north:g}); refused rather than transformed across the globe. Choose a "
+            f"TARGET_CRS whose area of use holds it, e.g. {hint or suggest_crs(lon, lat)}")
+
+
+def _check_lonlat_in_area(crs, lon: float, lat: float, source: str) -> None:
+    if not _in_area(crs, lon, lat, lon, lat):
+        raise InputError(_outside_message(source, lon, lat, crs))
+
+
+def _map_lonlat(placement: Placement, xyz: np.ndarray) -> np.ndarray | None:
+    """(n, 2) lon/lat of IFC world points, through the CRS the placement maps into (before any datum change);
+    None when that CRS is unknown or the points cannot be inverted."""
+    import pyproj
+
+    try:
+        crs = horizontal_crs(placement.map_crs or placement.target_crs)
+    except pyproj.exceptions.CRSError:
+        return None
+    points = np.asarray(xyz, dtype=float).reshape(-1, 3) @ placement.matrix[:3, :3].T + placement.matrix[:3, 3]
+    if crs.is_geographic:
+        lonlat = points[:, :2]
+    else:
+        with np.errstate(all="ignore"):
+            lon, lat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(
+                points[:, 0], points[:, 1], errcheck=False)
+        lonlat = np.column_stack([lon, lat])
+    return lonlat if np.isfinite(lonlat).all() else None
+
+
+def check_model_area(placement: Placement, local_bbox: tuple[np.ndarray, np.ndarray] | None,
+                     placed_bbox: tuple[np.ndarray, np.ndarray] | None) -> None:
+    """Refuse a model whose placed bounding box lies outside the target CRS's area of use, in every method.
+
+    ``local_bbox``: (min, max) xyz in IFC world metres; ``placed_bbox``: the same model in the target CRS.
+    The message names the CRS whose area of use holds the model (the map conversion's own, or the UTM zone).
+    """
+    import pyproj
+
+    if local_bbox is None or placed_bbox is None:
+        return
+    crs = horizontal_crs(placement.target_crs)
+    lo, hi = placed_bbox
+    inside = False
+    finite = bool(np.isfinite(lo).all() and np.isfinite(hi).all())
+    if crs.area_of_use is None:   # a custom CRS without an area: only finite coordinates can be checked
+        if not finite:
+            raise InputError(f"the model placed by {placement.method} has no finite coordinates in the target CRS")
+        return
+    if finite:
+        if crs.is_geographic:
+            inside = _in_area(crs, lo[0], lo[1], hi[0], hi[1])
+        else:
+            try:
+                to_geo = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+                bounds = to_geo.transform_bounds(lo[0], lo[1], hi[0], hi[1], densify_pts=5)
+                inside = all(math.isfinite(v) for v in bounds) and _in_area(crs, *bounds)
+            except Exception:  # noqa: BLE001 - PROJ raises plain errors for out-of-domain input
+                inside = False
+    if inside:
+        return
+    corners = np.array([[x, y, z] for x in (local_bbox[0][0], local_bbox[1][0])
+                        for y in (local_bbox[0][1], local_bbox[1][1]) for z in (local_bbox[0][2],)])
+    lonlat = _map_lonlat(placement, corners)
+    what = f"the model placed by {placement.method}"
+    if lonlat is None:
+        raise InputError(f"{what} lands at E {lo[0]:.2f}..{hi[0]:.2f}, N {lo[1]:.2f}..{hi[1]:.2f}, outside the area "
+                         f"of use of {_crs_label(crs)}; the georeferencing is probably wrong")
+    lon, lat = (float(v) for v in lonlat.mean(axis=0))
+    if placement.source_crs.endswith("(assumed)"):
+        raise InputError(f"{what} lands at E {lo[0]:.2f}..{hi[0]:.2f}, N {lo[1]:.2f}..{hi[1]:.2f}, outside the area "
+                         f"of use of {_crs_label(crs)}: the map conversion names no CRS, so its Eastings/Northings "
+                         f"({placement.eastings:g}, {placement.northings:g}) are probably local. Choose the TARGET_CRS "
+                         "they belong to, or GEOREFERENCING manual or fit to footprint")
+    hint = ""
+    own = placement.map_crs and placement.map_crs != placement.target_crs and not placement.source_crs.endswith(
+        "(assumed)")
+    if own and _in_area(horizontal_crs(placement.map_crs), lon, lat, lon, lat):
+        hint = f"{placement.map_crs} (the map conversion's own CRS) or {suggest_crs(lon, lat)}"
+    raise InputError(_outside_message(what, lon, lat, crs, hint))
 
 
 def resolve(model, requested: str, target_crs: str, *, manual: tuple[float, float, float, float] | None = None,
@@ -414,20 +723,64 @@ def resolve(model, requested: str, target_crs: str, *, manual: tuple[float, floa
 
 
 def _cross_check_site(model, placement: Placement, warnings: list[str]) -> None:
-    """Compare the map conversion with IfcSite's latitude/longitude, when the file has both."""
+    """Compare the map conversion with IfcSite's latitude/longitude, when the file has both, in the map CRS.
+
+    The latitude/longitude are read on WGS 84 (the standard) and on the map CRS's own datum (e.g. DHDN for
+    EPSG:31467, as some tools write them); the nearer reading is reported with the datum it assumed.
+    """
+    import ifcopenshell.util.placement
+    import pyproj
+
     try:
-        site = site_placement(model, placement.target_crs, [])
+        anchor = _geographic_anchor(model)
     except InputError as err:
         warnings.append(f"IfcSite latitude/longitude not comparable: {err}")
         return
-    if site is None:
+    if anchor is None or anchor[5] is None:
         return
-    origin = np.array([site.parameters["site_origin_m"]])
-    distance = float(np.linalg.norm(site.apply(origin)[0, :2] - placement.apply(origin)[0, :2]))
+    lon, lat, _, _, source, site, _ = anchor
+    crs = horizontal_crs(placement.map_crs)
+    if crs.is_geographic:
+        return
+    unit_m = project_unit_m(model)
+    origin = np.zeros(3)
+    if site.ObjectPlacement is not None:
+        origin = ifcopenshell.util.placement.get_local_placement(site.ObjectPlacement)[:3, 3] * unit_m
+    mapped = placement.matrix[:3, :3] @ origin + placement.matrix[:3, 3]
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    readings = []
+    for geographic in (pyproj.CRS(WGS84), crs.geodetic_crs):
+        try:
+            e, n, how = _lonlat_to_grid(lon, lat, geographic, crs)
+        except (InputError, pyproj.exceptions.ProjError) as err:
+            warnings.append(f"IfcSite latitude/longitude not comparable: {err}")
+            continue
+        if math.isfinite(e) and math.isfinite(n):
+            readings.append((math.hypot(e - mapped[0], n - mapped[1]) * factor, how, geographic.name))
+    if not readings:
+        return
+    distance, how, datum = min(readings, key=lambda r: r[0])   # a tie: WGS 84, the standard's datum
     placement.parameters["site_check_m"] = distance
+    placement.parameters["site_check_datum"] = datum
+    others = "; ".join(f"read {h} it would be {d:.1f} m" for d, h, _ in readings if h != how and abs(d - distance) > 0.05)
+    text = (f"{source} RefLatitude/RefLongitude, read {how}, lies {distance:.1f} m from the map conversion's "
+            f"position in {_crs_label(crs)}" + (f" ({others})" if others else ""))
     if distance > 5.0:
-        warnings.append(f"IfcSite RefLatitude/RefLongitude puts the site {distance:.1f} m from where the map "
-                        "conversion does: one of them is wrong (the map conversion was used)")
+        warnings.append(text + ": one of them is wrong (the map conversion was used)")
+    else:
+        placement.parameters["site_check"] = text
+
+
+def _no_georeferencing_message(model) -> str:
+    zero = _zero_sites(model)
+    why = (f"IfcSite #{zero[0].id()} RefLatitude/RefLongitude are 0/0, an authoring tool's default and not a "
+           "position, and there is no IfcMapConversion" if zero else
+           "no IfcMapConversion, ePSet_MapConversion or IfcSite RefLatitude/RefLongitude")
+    return (f"the file carries no georeferencing ({why}). Three ways on: (1) map conversion: add an "
+            "IfcMapConversion with its IfcProjectedCRS in the authoring tool (IFC2X3: ePSet_MapConversion and "
+            "ePSet_ProjectedCRS on IfcProject); (2) manual placement: GEOREFERENCING manual with MANUAL_EASTING, "
+            "MANUAL_NORTHING, MANUAL_HEIGHT and MANUAL_ROTATION; (3) fit to a city-model footprint: GEOREFERENCING "
+            "fit to footprint (or automatic) with FOOTPRINTS, FOOTPRINT_FIELD and FOOTPRINT_ID")
 
 
 def _resolve(model, requested: str, target_crs: str, manual, warnings: list[str]) -> Placement | None:
@@ -446,9 +799,9 @@ def _resolve(model, requested: str, target_crs: str, manual, warnings: list[str]
         placement = site_placement(model, target_crs, warnings)
         if placement is not None or requested == SITE:
             if placement is None:
-                raise InputError("IfcSite has no RefLatitude/RefLongitude")
+                raise InputError("IfcSite has no usable RefLatitude/RefLongitude: "
+                                 + _no_georeferencing_message(model))
             return placement
     if requested == FIT:
         return None
-    raise NoGeoreferencing("the file carries no georeferencing (no IfcMapConversion, ePSet_MapConversion or IfcSite "
-                           "RefLatitude/RefLongitude): choose GEOREFERENCING manual or fit to footprint")
+    raise NoGeoreferencing(_no_georeferencing_message(model))

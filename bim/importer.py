@@ -318,6 +318,8 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
                 reporter.check()
                 rows.write(batch, placement)
         rows.flush()
+        with _naming(path):
+            rows.check_area(placement)
         for message in warnings[reported:]:
             reporter.warning(f"{source}: {message}")
         reporter.progress(90)
@@ -329,6 +331,11 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
         if bare:
             reporter.info(f"{len(bare)} elements without 3D geometry of their own (aggregates whose parts carry it, "
                           "axis or data only) were written without geometry")
+        unnamed_sets, unnamed_props = rows.typed.unnamed_counts()
+        if unnamed_sets or unnamed_props:
+            reporter.warning(f"{source}: {unnamed_sets} property/quantity sets and {unnamed_props} properties/"
+                             f"quantities without a Name were kept as {attributes.UNNAMED_SET.format('<id>')} and "
+                             f"{attributes.UNNAMED_PROPERTY.format('<id>')}")
         _write_storeys(writer, items, storeys, elevations, placement, source, rows.hierarchy)
         n_buildings = _write_buildings(writer, model, items, elevations, placement, rows.building_z, source,
                                        rows.hierarchy)
@@ -349,6 +356,7 @@ class _Rows:
         self.building_z: dict[int, list[float]] = {}
         self.z_range: dict[int, tuple[float, float]] = {}
         self.placement: georef.Placement | None = None
+        self.bbox: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None  # local, placed
         self.hierarchy = attributes.Hierarchy(model)
         self.typed = attributes.TypedAttributes(model)
         self._pending: list[tuple[dict, np.ndarray, np.ndarray]] = []
@@ -360,7 +368,9 @@ class _Rows:
             return
         sizes = [len(i.mesh.verts) for i in items]
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        xyz_all = placement.apply(np.concatenate([i.mesh.verts for i in items]))
+        local = np.concatenate([i.mesh.verts for i in items])
+        xyz_all = placement.apply(local)
+        self._extend_bbox(local, xyz_all)
         z_min = np.minimum.reduceat(xyz_all[:, 2], starts)
         z_max = np.maximum.reduceat(xyz_all[:, 2], starts)
         for n, item in enumerate(items):
@@ -368,6 +378,20 @@ class _Rows:
             self._write_one(item, xyz, (float(z_min[n]), float(z_max[n])), placement)
         if len(self._pending) >= self.BATCH:
             self.flush()
+
+    def _extend_bbox(self, local: np.ndarray, placed: np.ndarray) -> None:
+        boxes = [(local.min(axis=0), local.max(axis=0)), (placed.min(axis=0), placed.max(axis=0))]
+        if self.bbox is not None:
+            boxes = [(np.minimum(a[0], b[0]), np.maximum(a[1], b[1])) for a, b in zip(self.bbox, boxes)]
+        self.bbox = (boxes[0], boxes[1])
+
+    def check_area(self, placement: georef.Placement) -> None:
+        """Refuse the import when the placed model (its origin, without geometry) leaves the target CRS's area."""
+        if self.bbox is None:
+            origin = np.zeros((1, 3))
+            placed = placement.apply(origin)
+            self.bbox = ((origin[0], origin[0]), (placed[0], placed[0]))
+        georef.check_model_area(placement, *self.bbox)
 
     def _write_one(self, item: _Item, xyz: np.ndarray, z_range: tuple[float, float],
                    placement: georef.Placement) -> None:

@@ -86,17 +86,74 @@ def _supported_schema(path: Path, data: bytes, warnings: list[str]) -> bytes:
         return data
     if declared.startswith("IFC4X3"):
         warnings.append(f"{path.name}: schema {declared} is a pre-release of IFC 4.3; read as IFC4X3_ADD2")
-        return data[:match.start(1)] + b"IFC4X3_ADD2" + data[match.end(1):]
+        return _rc_strata(data[:match.start(1)] + b"IFC4X3_ADD2" + data[match.end(1):], warnings, path.name)
     raise InputError(f"unsupported IFC schema {declared} (supported: IFC2X3, IFC4, IFC4X3)", path=str(path))
 
 
-SKIPPED_CLASSES = ("IfcFeatureElement", "IfcVirtualElement")
+# Products that are not built things: the spatial structure (rooms are read apart), voids, virtual boundaries,
+# annotations, grids/alignments/referents, ports, axis-only linear elements and the structural analysis model.
+SKIPPED_CLASSES = ("IfcSpatialElement", "IfcSpatialStructureElement", "IfcOpeningElement", "IfcVoidingFeature",
+                   "IfcVirtualElement", "IfcAnnotation", "IfcGrid", "IfcPositioningElement", "IfcPort",
+                   "IfcLinearElement", "IfcStructuralItem", "IfcStructuralActivity")
 
 
 def import_products(model) -> list:
-    """The products an import reads: every element but openings and virtual ones, then the rooms."""
-    elements = [e for e in model.by_type("IfcElement") if not any(e.is_a(c) for c in SKIPPED_CLASSES)]
+    """The products an import reads, then the rooms: every IfcElement (IFC4X3 infrastructure and geotechnical
+    ones included: courses, kerbs, earthworks fills and cuts, strata, boreholes, rails, tendons...) and any other
+    IfcProduct with a representation, but none of SKIPPED_CLASSES."""
+    by_class: dict[str, bool] = {}
+    elements = []
+    for product in model.by_type("IfcProduct"):
+        name = product.is_a()
+        if name not in by_class:
+            by_class[name] = not any(product.is_a(c) for c in SKIPPED_CLASSES)
+        if by_class[name] and (product.is_a("IfcElement") or product.Representation is not None):
+            elements.append(product)
     return elements + list(model.by_type("IfcSpace"))
+
+
+# IFC4X3 release candidates named geotechnical strata by their kind; IFC4X3_ADD2 has one class with a
+# PredefinedType. (RC name, ADD2 PredefinedType); the RC entity has the 8 attributes of IfcGeotechnicalElement.
+_RC_STRATA = {b"IFCSOLIDSTRATUM": b".SOLID.", b"IFCVOIDSTRATUM": b".VOID.", b"IFCWATERSTRATUM": b".WATER."}
+_RC_STRATUM_RE = re.compile(rb"=\s*(IFCSOLIDSTRATUM|IFCVOIDSTRATUM|IFCWATERSTRATUM)\s*\(", re.IGNORECASE)
+
+
+def _arguments_end(data: bytes, start: int) -> tuple[int, int] | None:
+    """(index of the closing parenthesis, number of top-level arguments) of the entity whose '(' is at start."""
+    depth, count, i, n = 0, 1, start, len(data)
+    while i < n:
+        c = data[i]
+        if c == 0x27:                                   # a quoted string: '' is an escaped quote
+            i += 1
+            while i < n and not (data[i] == 0x27 and (i + 1 >= n or data[i + 1] != 0x27)):
+                i += 2 if data[i] == 0x27 else 1
+        elif c == 0x28:
+            depth += 1
+        elif c == 0x29:
+            depth -= 1
+            if depth == 0:
+                return i, count
+        elif c == 0x2C and depth == 1:
+            count += 1
+        i += 1
+    return None
+
+
+def _rc_strata(data: bytes, warnings: list[str], name: str) -> bytes:
+    """IfcSolidStratum/IfcVoidStratum/IfcWaterStratum (IFC4X3 RC) as IfcGeotechnicalStratum with its kind."""
+    parts, last, renamed = [], 0, 0
+    for match in _RC_STRATUM_RE.finditer(data):
+        end = _arguments_end(data, match.end() - 1)
+        if end is None or end[1] != 8:
+            continue
+        kind = _RC_STRATA[match.group(1).upper()]
+        parts += [data[last:match.start(1)], b"IFCGEOTECHNICALSTRATUM", data[match.end(1):end[0]], b"," + kind]
+        last, renamed = end[0], renamed + 1
+    if not renamed:
+        return data
+    warnings.append(f"{name}: {renamed} IfcSolidStratum/IfcVoidStratum/IfcWaterStratum of the release candidate "
+                    "read as IfcGeotechnicalStratum with PredefinedType SOLID/VOID/WATER")
+    return b"".join(parts) + data[last:]
 
 
 def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True):

@@ -752,32 +752,62 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>unbekannt oder gemischt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="100"/>
+      <location filename="../../processing/algorithms/importifc.py" line="102"/>
+      <source>Footprint id field</source>
+      <translation>Feld mit der Grundriss-ID</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="105"/>
+      <source>Footprint id to fit to (empty: the nearest footprint)</source>
+      <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="107"/>
+      <source>Target CRS</source>
+      <translation>Ziel-KBS</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <source>BIM GeoPackage</source>
+      <translation>BIM-GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="110"/>
+      <source>Elements</source>
+      <translation>Bauteile</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="111"/>
+      <source>Rooms</source>
+      <translation>Räume</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="112"/>
       <source>Georeferencing method</source>
       <translation>Methode der Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="101"/>
+      <location filename="../../processing/algorithms/importifc.py" line="113"/>
       <source>Georeferencing residual (m)</source>
       <translation>Restfehler der Georeferenzierung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="135"/>
+      <location filename="../../processing/algorithms/importifc.py" line="147"/>
       <source>No IFC file given.</source>
       <translation>Keine IFC-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="138"/>
+      <location filename="../../processing/algorithms/importifc.py" line="150"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unbekannte Wahl der Georeferenzierung.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="144"/>
+      <location filename="../../processing/algorithms/importifc.py" line="156"/>
       <source>The target CRS is not valid.</source>
       <translation>Das Ziel-KBS ist ungültig.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="154"/>
+      <location filename="../../processing/algorithms/importifc.py" line="166"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
@@ -787,14 +817,14 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="175"/>
-      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
-      <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importifc.py" line="18"/>
       <source>IfcMapConversion / ePSet_MapConversion</source>
       <translation>IfcMapConversion / ePSet_MapConversion</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="187"/>
+      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
+      <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="19"/>
@@ -822,88 +852,64 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
 
 GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
 Heights stay in the vertical datum of the IFC (OrthogonalHeight, RefElevation or the manual height); the georef_report table names it.
+Checks, for every method: a model that lands outside the target CRS's area of use is refused, and the message names a CRS that holds it (the map conversion's own, or the UTM zone); a datum change that PROJ can only do as a ballpark (the datum shift ignored) is named in the warnings. A broken map conversion (a missing or non-finite value, Scale zero, negative or far from the unit conversion, a zero x axis, eastings or northings beyond 10^8) is refused with the entity and the attribute. IfcSite latitude/longitude 0/0 is a default, not a position: such a file has no georeferencing. Latitude/longitude are read on WGS 84; the comparison with a map conversion also tries the map CRS's own datum.
 
 Geometry: the elements are triangulated with ifcopenshell in a separate worker process (one per spare CPU core, at most four) while the import writes the rows; if no worker can be started (the environment variable GEOTWIN_PYTHON names a Python interpreter) or one stops, its elements are triangulated in the import's own thread.
+
+Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
 
 Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
       <translation>Importiert ein Gebäude aus IFC2X3, IFC4 oder IFC4X3 (.ifc oder .ifczip) in ein GeoPackage, platziert im Ziel-KBS.
 
 GEOREFERENZIERUNG: Automatisch nutzt in dieser Reihenfolge die IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; Rechtswert, Hochwert, orthogonale Höhe, Drehung, Maßstab und Karteneinheiten), das IFC2X3-ePSet_MapConversion/ePSet_ProjectedCRS, dann RefLatitude/RefLongitude/RefElevation der IfcSite mit TrueNorth und der Meridiankonvergenz (etwa ein Meter), dann eine Einpassung in FOOTPRINTS, wenn angegeben. Eine Map Conversion in einem anderen KBS wird mit PROJ ins Ziel-KBS transformiert; eine mit leerem KBS-Namen gilt mit einer Warnung als im Ziel-KBS. Manuell setzt den IFC-Ursprung auf den angegebenen Rechtswert, Hochwert und die Höhe, die x-Achse um den angegebenen Winkel gegen den Uhrzeigersinn aus Gitter-Ost gedreht. Einpassung in Grundriss passt den Gebäudeumriss der IFC (Wände des Erdgeschosses) per Ähnlichkeitstransformation nach kleinsten Quadraten in einen Grundriss aus FOOTPRINTS ein: den, dessen FOOTPRINT_FIELD (oder Objekt-ID) gleich FOOTPRINT_ID ist, sonst den einzigen, sonst den der ungefähren Lage der IFC nächstgelegenen; die Höhe kommt aus MANUAL_HEIGHT, sonst aus dem z des Grundrisses, sonst aus der eigenen Georeferenzierung der IFC.
 Höhen bleiben im Höhenbezug der IFC (OrthogonalHeight, RefElevation oder die manuelle Höhe); die Tabelle georef_report nennt ihn.
+Prüfungen, für jede Methode: Ein Modell, das außerhalb des Gültigkeitsbereichs des Ziel-KBS liegt, wird abgewiesen, und die Meldung nennt ein KBS, das es enthält (das eigene der Map Conversion oder die UTM-Zone); ein Datumswechsel, den PROJ nur näherungsweise (ballpark, ohne Datumsverschiebung) kann, wird in den Warnungen genannt. Eine fehlerhafte Map Conversion (ein fehlender oder nicht endlicher Wert, ein Maßstab null, negativ oder weit von der Einheitenumrechnung, eine x-Achse der Länge null, Rechts- oder Hochwerte über 10^8) wird mit Entität und Attribut abgewiesen. IfcSite-Breite/Länge 0/0 ist ein Vorgabewert, keine Lage: eine solche Datei ist nicht georeferenziert. Breite/Länge werden auf WGS 84 gelesen; der Vergleich mit einer Map Conversion versucht auch das eigene Datum des Karten-KBS.
 
 Geometrie: Die Bauteile werden mit ifcopenshell in einem eigenen Arbeitsprozess trianguliert (einer je freiem Prozessorkern, höchstens vier), während der Import die Zeilen schreibt; lässt sich kein Arbeitsprozess starten (die Umgebungsvariable GEOTWIN_PYTHON nennt einen Python-Interpreter) oder bricht einer ab, werden seine Bauteile im Thread des Imports selbst trianguliert.
+
+Bauteile: jedes IfcElement (auch die Infrastruktur- und Geotechnik-Bauteile von IFC4X3: Schichten, Borde, Erdbauwerke, Bodenschichten, Bohrungen, Schienen, Spannglieder...) und jedes andere Produkt mit Darstellung, aber nicht die räumliche Struktur, Öffnungen, virtuelle Bauteile, Annotationen, Raster, Achsen oder Ports. Eigenschaftssätze, Eigenschaften und Mengen ohne Namen bleiben als Pset_unnamed_#id und unnamed_#id erhalten und werden im Protokoll gezählt.
 
 Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, GlobalId, Name, Geschoss, Material, IsExternal, LoadBearing, FireRating, NetVolume, Nettofläche und allen Eigenschaftssätzen als JSON), bim_spaces (Räume: Bodenpolygon als PolygonZ auf Fußbodenhöhe, Name, Langname, Nummer, Fläche, Höhe), bim_storeys, bim_buildings (Gebäudeumriss) und georef_report (Methode, KBS, Parameter, Restfehler, erwartete Genauigkeit und Warnungen). Ein Bauteil ohne eigene Geometrie (ein Fenster aus Platten, ein Dach aus Decken) erhält eine Zeile ohne Geometrie, auf die seine Teile verweisen. Bauteile, deren Geometrie scheitert, werden übersprungen, gezählt und mit GlobalId genannt. Das GeoPackage wird nur geschrieben, wenn der ganze Import gelingt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="66"/>
+      <location filename="../../processing/algorithms/importifc.py" line="78"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC-Datei (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="67"/>
+      <location filename="../../processing/algorithms/importifc.py" line="79"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="69"/>
+      <location filename="../../processing/algorithms/importifc.py" line="81"/>
       <source>Georeferencing</source>
       <translation>Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="72"/>
+      <location filename="../../processing/algorithms/importifc.py" line="84"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="74"/>
+      <location filename="../../processing/algorithms/importifc.py" line="86"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="76"/>
+      <location filename="../../processing/algorithms/importifc.py" line="88"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="79"/>
+      <location filename="../../processing/algorithms/importifc.py" line="91"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="87"/>
+      <location filename="../../processing/algorithms/importifc.py" line="99"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="90"/>
-      <source>Footprint id field</source>
-      <translation>Feld mit der Grundriss-ID</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="93"/>
-      <source>Footprint id to fit to (empty: the nearest footprint)</source>
-      <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="95"/>
-      <source>Target CRS</source>
-      <translation>Ziel-KBS</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="97"/>
-      <source>BIM GeoPackage</source>
-      <translation>BIM-GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="98"/>
-      <source>Elements</source>
-      <translation>Bauteile</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="99"/>
-      <source>Rooms</source>
-      <translation>Räume</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
