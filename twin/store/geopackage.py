@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import atomic_path
+from ..ownership import LEGACY, TWIN, check_gpkg, legacy_twin, mark_gpkg
+from ..progress import Reporter
 from ..schema import LayerSpec
 from .base import StoreWriter, TwinStore
 from .frames import conform, spec_from_info
@@ -97,11 +99,19 @@ class GpkgStore(TwinStore):
         return None
 
     @contextlib.contextmanager
+    def exclusive(self, reporter: Reporter) -> Iterator[None]:
+        if check_gpkg(self.path, TWIN, legacy_twin) == LEGACY:
+            reporter.info(f"{self.path}: a twin of an older GeoTwin (no ownership marker): it is updated and "
+                          "marked as GeoTwin's")
+        yield
+
+    @contextlib.contextmanager
     def transaction(self, crs: str | None) -> Iterator[StoreWriter]:
         with atomic_path(self.path) as tmp:
             if self.path.exists():
                 shutil.copyfile(self.path, tmp)
             yield _GpkgWriter(tmp, crs)
+            mark_gpkg(tmp, TWIN)
 
     def describe(self) -> str:
         return str(self.path)
