@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import atomic_path
-from ..ownership import LEGACY, TWIN, check_gpkg, legacy_twin, mark_gpkg
+from ..ownership import LEGACY, TWIN, check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
 from ..progress import Reporter
 from ..schema import LayerSpec
 from .base import StoreWriter, TwinStore
@@ -72,8 +72,8 @@ class GpkgStore(TwinStore):
     def layer_names(self) -> list[str]:
         import pyogrio
 
-        if not self.path.exists():
-            return []
+        if not self.path.exists() or not gpkg_tables(self.path):
+            return []   # GDAL does not open a GeoPackage without layers (nor an empty file)
         return [str(n) for n in pyogrio.list_layers(self.path)[:, 0]]
 
     def stored_spec(self, name: str) -> LayerSpec:
@@ -108,7 +108,7 @@ class GpkgStore(TwinStore):
     @contextlib.contextmanager
     def transaction(self, crs: str | None) -> Iterator[StoreWriter]:
         with atomic_path(self.path) as tmp:
-            if self.path.exists():
+            if self.path.exists() and gpkg_tables(self.path):
                 shutil.copyfile(self.path, tmp)
             yield _GpkgWriter(tmp, crs)
             mark_gpkg(tmp, TWIN)
