@@ -140,7 +140,7 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
 
     On any exception (including Cancelled) the temporary output is removed and an existing ``target`` is
     left exactly as it was. OS, SQLite and GDAL errors become one GeoTwinError naming ``target`` (never the
-    temporary path). A folder output gets the permissions the umask gives a new folder.
+    temporary path). The output gets the permissions the umask gives a new file or folder.
     """
     target = Path(target).resolve()
     try:
@@ -164,6 +164,8 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
                 if backup is not None:
                     shutil.rmtree(backup, ignore_errors=True)
             else:
+                if tmp.is_file():   # SQLite creates its files 0644 whatever the umask allows
+                    tmp.chmod(0o666 & ~umask())
                 os.replace(tmp, target)
         except GeoTwinError as err:
             if str(tmp_dir) in str(err):   # the message names the real output, not its temporary copy
