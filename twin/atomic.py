@@ -148,8 +148,9 @@ def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterat
         remove_stale(target.parent)
         tmp_dir = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
     except OSError as err:
-        raise GeoTwinError(f"cannot write the output: {failure_reason(err, shown=target)}", path=str(target)) \
-            from None
+        blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocking} is a file, not a folder" if blocking else failure_reason(err, shown=target)
+        raise GeoTwinError(f"cannot write the output: {reason}", path=str(target)) from None
     tmp = tmp_dir if directory else tmp_dir / target.name
     try:
         try:
