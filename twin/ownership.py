@@ -54,10 +54,25 @@ def geotwin_layer_names() -> frozenset[str]:
     return frozenset(KNOWN_SPECS) | {v.name for v in vars(islands).values() if isinstance(v, LayerSpec)}
 
 
-def listing(names: list[str], limit: int = 5) -> str:
+def listing(names: list[str], limit: int = 5, noun: str = "table") -> str:
     """``a, b, c, ... (12 tables)``: the first few names and the count."""
     shown = ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
-    return f"{shown} ({len(names)} table{'s' if len(names) != 1 else ''})"
+    return f"{shown} ({len(names)} {noun}{'s' if len(names) != 1 else ''})"
+
+
+def check_folder(target: str | Path, ours: str) -> None:
+    """Refuse to replace an existing folder unless it is empty or holds ``ours``, the file every GeoTwin
+    output of its kind has (e.g. a tileset's export report)."""
+    target = Path(target)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise GeoTwinError("the output exists and is not a folder", path=str(target))
+    names = sorted(p.name for p in target.iterdir())
+    if names and ours not in names:
+        raise GeoTwinError(f"the output folder is not empty and holds no earlier GeoTwin output ({ours}): "
+                           f"{listing(names, noun='entry').replace('entrys', 'entries')}; GeoTwin replaces the "
+                           "whole folder: choose a new or empty folder", path=str(target))
 
 
 # -- GeoPackage -----------------------------------------------------------------------------------

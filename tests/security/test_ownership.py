@@ -357,3 +357,25 @@ def test_a_waiting_build_can_be_cancelled(pg_dsn, schema, city):
             build_twin(open_store(pg_dsn, schema), BuildInputs(citymodel=[str(city)]),
                        reporter=CancelWhenWaiting())
     assert _rows(pg_dsn, "SELECT 1 FROM pg_namespace WHERE nspname = %s", schema) == []
+
+
+# -- folders ----------------------------------------------------------------------------------------
+def test_tiles_export_never_replaces_a_users_folder(tmp_path, city):
+    from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>my site</h1>")
+    (site / "photos").mkdir()
+    (site / "photos" / "a.jpg").write_bytes(b"\xff\xd8 jpeg")
+    with pytest.raises(GeoTwinError, match=r"site: the output folder is not empty and holds no earlier GeoTwin "
+                                           r"output \(export_report.json\): index.html, photos \(2 entries\)"):
+        export_3dtiles(city, site, ExportOptions(viewer=False))
+    assert sorted(p.name for p in site.rglob("*")) == ["a.jpg", "index.html", "photos"]
+    assert (site / "index.html").read_text() == "<h1>my site</h1>"
+    # an empty folder and an earlier export are written
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert export_3dtiles(city, empty, ExportOptions(viewer=False)).tiles == 1
+    assert export_3dtiles(city, empty, ExportOptions(viewer=False)).tiles == 1
+    assert (empty / "tileset.json").is_file() and (empty / "export_report.json").is_file()
