@@ -145,14 +145,18 @@ def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 50
         kind_of_layers, listing, mark_gpkg
 
     state = check_gpkg(target, kind, lambda _, tables: set(tables) <= geotwin_layer_names())
+    if state == OURS and kind is None and (gpkg_marker(target) or {}).get("kind") == "twin":
+        raise GeoTwinError("the output is a GeoTwin twin GeoPackage, which only Build digital twin updates: choose "
+                           "another file name", path=str(target))
     with atomic_path(target) as tmp:
         writer = GpkgWriter(tmp, crs, batch_size)
         yield writer
         writer.close()
         written = kind or kind_of_layers(writer._buffers)
         if state == OURS and (gpkg_marker(target) or {}).get("kind") != written:
-            raise GeoTwinError(f"the output is a GeoTwin {gpkg_marker(target).get('kind')} GeoPackage, not a "
-                               f"{written} one: choose another file name (or delete it first)", path=str(target))
+            raise GeoTwinError(f"the output holds GeoTwin's {gpkg_marker(target).get('kind')} output, and this run "
+                               f"writes {written} output: choose another file name (or delete it first)",
+                               path=str(target))
         if state == LEGACY:
             extra = sorted(set(gpkg_tables(target)) - set(writer._buffers))
             if extra:

@@ -172,8 +172,8 @@ def check_gpkg(path: str | Path, kind: str | None, legacy: Callable[[Path, list[
                            "wrote; choose a new file name", path=str(path)) from None
     if found is not None:
         if kind is not None and found.get("kind") != kind:
-            raise GeoTwinError(f"the output is a GeoTwin {found.get('kind')} GeoPackage, not a {kind} one: "
-                               "choose another file name (or delete it first)", path=str(path))
+            raise GeoTwinError(f"the output holds GeoTwin's {found.get('kind')} output, and this run writes {kind} "
+                               "output: choose another file name (or delete it first)", path=str(path))
         return OURS
     if not tables:
         return EMPTY

@@ -86,7 +86,7 @@ def test_twin_into_the_learning_islands_geopackage_is_refused(tmp_path, city, sh
     rows = len(pyogrio.read_dataframe(islands, layer="learning_islands"))
     assert rows == 171
     before = _sha(islands)
-    with pytest.raises(GeoTwinError, match="a GeoTwin islands GeoPackage, not a twin one"):
+    with pytest.raises(GeoTwinError, match="holds GeoTwin's islands output, and this run writes twin output"):
         build_twin(open_store(islands), BuildInputs(citymodel=[str(city)]))
     assert _sha(islands) == before
     # the same file of an older GeoTwin (no marker) is no twin either: its layers are named
@@ -118,10 +118,25 @@ def test_importers_refuse_foreign_and_other_kinds(tmp_path, city, user_gpkg, sha
     twin = tmp_path / "twin.gpkg"
     build_twin(open_store(twin), BuildInputs(citymodel=[str(city)]))
     before = _sha(twin)
-    with pytest.raises(GeoTwinError, match="a GeoTwin twin GeoPackage, not a citymodel one"):
+    with pytest.raises(GeoTwinError, match="a GeoTwin twin GeoPackage, which only Build digital twin updates"):
         import_citymodel([shared_data / FZK_GML], twin)
     assert _sha(twin) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_importer_never_replaces_another_kind_of_output(tmp_path, city, shared_data):
+    islands = tmp_path / "islands.gpkg"
+    import_learning_islands(str(shared_data / WLAN), str(islands), target_crs="EPSG:25832",
+                            field_mapping="name=adresse")
+    before = _sha(islands)
+    with pytest.raises(GeoTwinError, match="holds GeoTwin's islands output, and this run writes citymodel output"):
+        import_citymodel([shared_data / FZK_GML], islands)
+    assert _sha(islands) == before and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # the city model over itself is fine (see below); the islands import over the city model is refused
+    with pytest.raises(GeoTwinError, match="holds GeoTwin's citymodel output, and this run writes islands output"):
+        import_learning_islands(str(shared_data / WLAN), str(city), target_crs="EPSG:25832",
+                                field_mapping="name=adresse")
+    assert gpkg_marker(city)["kind"] == "citymodel"
 
 
 def test_empty_own_and_legacy_outputs_are_accepted(tmp_path, city, shared_data):
