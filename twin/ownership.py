@@ -168,8 +168,8 @@ def check_gpkg(path: str | Path, kind: str | None, legacy: Callable[[Path, list[
         found = gpkg_marker(path)
         tables = gpkg_tables(path)
     except sqlite3.Error as err:
-        raise GeoTwinError(f"the output exists and is not a GeoPackage ({err}): GeoTwin replaces only files it "
-                           "wrote; choose a new file name", path=str(path)) from None
+        raise GeoTwinError(f"the output exists and is not a readable GeoPackage ({err}): GeoTwin replaces only "
+                           "files it wrote; choose a new file name", path=str(path)) from None
     if found is not None:
         if kind is not None and found.get("kind") != kind:
             raise GeoTwinError(f"the output holds GeoTwin's {found.get('kind')} output, and this run writes {kind} "

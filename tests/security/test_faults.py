@@ -3,13 +3,10 @@ OS and database faults become one GeoTwinError naming the real output (never its
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import resource
 import signal
 import subprocess
 import sys
-import threading
 import uuid
 from pathlib import Path
 
@@ -316,3 +313,20 @@ def test_algorithm_storage_fault_has_no_traceback(run_alg, tmp_path, shared_data
                                             "OUTPUT": str(blocker / "fzk.gpkg")})
     text = str(err.value)
     assert text == f"{blocker / 'fzk.gpkg'}: cannot write the output: {blocker} is a file, not a folder", text
+
+
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.9])
+def test_a_truncated_twin_is_one_message(tmp_path, shared_data, keep):
+    """A twin GeoPackage cut short (a copy interrupted, a full disk of another program): one message naming
+    it, the file left as it is."""
+    city = tmp_path / "fzk.gpkg"
+    import_citymodel([shared_data / FZK_GML], city)
+    twin = tmp_path / "twin.gpkg"
+    build_twin(open_store(twin), BuildInputs(citymodel=[str(city)]))
+    data = twin.read_bytes()
+    twin.write_bytes(data[:int(len(data) * keep)])
+    with pytest.raises(GeoTwinError) as err:
+        build_twin(open_store(twin), BuildInputs(citymodel=[str(city)]))
+    text = str(err.value)
+    assert text.startswith(f"{twin}: the output exists and is not a readable GeoPackage (") and "\n" not in text
+    assert twin.read_bytes() == data[:int(len(data) * keep)] and _temporaries(tmp_path) == []

@@ -55,3 +55,31 @@ def test_warnings_of_a_successful_run_are_warnings_printed_once(tmp_path, shared
             for t in ("Building", "BuildingPart")]
     expected = sum(1 for f in (HAMBURG22, FZK_GML) for _ in etree.parse(str(shared_data / f)).iter(*tags))
     assert len(pyogrio.read_dataframe(out_gpkg, layer="buildings", read_geometry=False)) == expected == 119
+
+
+def test_storage_faults_become_messages_and_bugs_keep_their_traceback(qgis_processing):
+    import errno
+    import sqlite3
+
+    from geotwin.processing.algorithm import _failure
+    from geotwin.twin.errors import InputError
+
+    assert _failure(PermissionError(errno.EACCES, "Permission denied", "/data/x.gpkg")) == \
+        "/data/x.gpkg: permission denied"
+    assert _failure(OSError(errno.ENOSPC, "No space left on device")) == "no space left on the device"
+    assert _failure(sqlite3.OperationalError("database or disk is full")) == \
+        "database or disk is full (is the disk full?)"
+    assert _failure(InputError("broken", path="/a.gml", line=3)) == "/a.gml, line 3: broken"
+    assert _failure(KeyError("x")) is None and _failure(ValueError("bug")) is None
+
+
+def test_every_algorithm_is_guarded(qgis_processing):
+    from qgis.core import QgsApplication
+
+    from geotwin.processing.algorithm import GeoTwinAlgorithm
+
+    provider = QgsApplication.processingRegistry().providerById("geotwin")
+    algorithms = [a for a in provider.algorithms() if isinstance(a, GeoTwinAlgorithm)]   # not the models
+    assert len(algorithms) == len(list((Path(__file__).parents[2] / "processing" / "algorithms").glob("[a-z]*.py")))
+    for alg in algorithms:
+        assert getattr(type(alg).processAlgorithm, "geotwin_guarded", False), alg.id()

@@ -101,9 +101,9 @@ def test_a_file_that_is_no_geopackage_is_refused(tmp_path, city, shared_data):
     notes = tmp_path / "notes.gpkg"
     notes.write_text("my notes, not a database\n" * 100)
     before = _sha(notes)
-    with pytest.raises(GeoTwinError, match="exists and is not a GeoPackage"):
+    with pytest.raises(GeoTwinError, match="exists and is not a readable GeoPackage"):
         build_twin(open_store(notes), BuildInputs(citymodel=[str(city)]))
-    with pytest.raises(GeoTwinError, match="exists and is not a GeoPackage"):
+    with pytest.raises(GeoTwinError, match="exists and is not a readable GeoPackage"):
         import_citymodel([shared_data / FZK_GML], notes)
     assert _sha(notes) == before
 
