@@ -40,8 +40,24 @@ def _boot_tag() -> str:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (on this host); True when that cannot be told."""
     if pid == os.getpid():
         return True
+    if os.name == "nt":   # os.kill would terminate the process on Windows: ask for its exit code instead
+        try:
+            import ctypes
+
+            kernel32 = ctypes.windll.kernel32
+            handle = kernel32.OpenProcess(0x1000, False, pid)   # PROCESS_QUERY_LIMITED_INFORMATION
+            if not handle:
+                return kernel32.GetLastError() == 5   # access denied: it exists
+            try:
+                code = ctypes.c_ulong()
+                return not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)) or code.value == 259  # STILL_ACTIVE
+            finally:
+                kernel32.CloseHandle(handle)
+        except Exception:  # noqa: BLE001 - when in doubt, the temporary is kept
+            return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
