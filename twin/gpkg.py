@@ -139,7 +139,9 @@ def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 50
 
     An existing ``target`` is replaced only when GeoTwin wrote it as the same kind of output (``kind``, else
     told by the layers written), when it is empty, or when an older GeoTwin wrote it (no marker, and no layer
-    that this run does not write); anything else is refused before any work. The output gets the marker.
+    that this run does not write). A foreign or unreadable file or a twin is refused before any work, another
+    kind of GeoTwin output once the run knows its own kind; a refused ``target`` is never touched. The output
+    gets the marker (see ``ownership``).
     """
     from .ownership import LEGACY, OURS, check_gpkg, geotwin_layer_names, gpkg_marker, gpkg_tables, \
         kind_of_layers, listing, mark_gpkg
