@@ -394,3 +394,26 @@ def test_tiles_export_never_replaces_a_users_folder(tmp_path, city):
     assert export_3dtiles(city, empty, ExportOptions(viewer=False)).tiles == 1
     assert export_3dtiles(city, empty, ExportOptions(viewer=False)).tiles == 1
     assert (empty / "tileset.json").is_file() and (empty / "export_report.json").is_file()
+
+
+def test_an_older_output_of_another_kind_is_not_replaced(tmp_path, shared_data):
+    """No marker, only GeoTwin layers, but layers that this run does not write: an older islands output is no
+    city model output."""
+    islands = tmp_path / "islands.gpkg"
+    import_learning_islands(str(shared_data / WLAN), str(islands), target_crs="EPSG:25832",
+                            field_mapping="name=adresse")
+    _strip_marker(islands)
+    before = _sha(islands)
+    with pytest.raises(GeoTwinError, match=r"holds layers this run does not write: learning_islands"):
+        import_citymodel([shared_data / FZK_GML], islands)
+    assert _sha(islands) == before and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_tiles_export_onto_a_file_is_refused(tmp_path, city):
+    from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
+
+    target = tmp_path / "tiles"
+    target.write_text("not a folder")
+    with pytest.raises(GeoTwinError, match="tiles: the output exists and is not a folder"):
+        export_3dtiles(city, target, ExportOptions(viewer=False))
+    assert target.read_text() == "not a folder"
