@@ -52,7 +52,7 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
                          feedback: QgsProcessingFeedback) -> None:
         ok, message = apply_style(layer, self.qml)
         if not ok and feedback is not None:
-            feedback.reportError(f"{self.qml}: {message}", fatalError=False)
+            feedback.pushWarning(f"{self.qml}: {message}")
 
 
 def load_city_model_on_completion(context: QgsProcessingContext, gpkg: str, output_name: str) -> None:

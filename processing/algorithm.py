@@ -1,9 +1,10 @@
 """Base class of every geotwin algorithm: translation, dependency check, core error mapping."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback
+from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
@@ -18,12 +19,59 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(TR_CONTEXT, text)
 
 
+def _failure(err: BaseException) -> str | None:
+    """The one-line message of a core error or a storage fault (OS, SQLite, GDAL, PostgreSQL); None for a bug."""
+    from ..twin.atomic import failure_reason, is_storage_error
+    from ..twin.errors import GeoTwinError
+
+    if isinstance(err, (GeoTwinError, QgsProcessingException)):
+        return str(err)
+    if is_storage_error(err):
+        where = getattr(err, "filename", None)
+        return f"{where}: {failure_reason(err)}" if where else failure_reason(err)
+    return None
+
+
+def _print_once() -> None:
+    """qgis_process echoes every critical message of QGIS's message log to stderr, and QGIS logs a failed
+    algorithm's exception there twice besides printing it as ``ERROR:``; muting the log for the rest of that
+    (one-algorithm) process prints the error once. The QGIS application itself is left alone."""
+    if QgsApplication.platform() == "qgis_process":
+        QgsApplication.messageLog().blockSignals(True)
+
+
+def _guarded(process):
+    """processAlgorithm raising one QgsProcessingException, with the core's message, for every core error
+    and storage fault (no traceback)."""
+    @functools.wraps(process)
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        try:
+            return process(self, parameters, context, feedback)
+        except Exception as err:  # noqa: BLE001 - mapped below, bugs re-raised with their traceback
+            message = _failure(err)
+            if message is None:
+                raise
+        _print_once()
+        raise QgsProcessingException(message)
+
+    processAlgorithm.geotwin_guarded = True
+    return processAlgorithm
+
+
 class GeoTwinAlgorithm(QgsProcessingAlgorithm):
     """Subclasses set ALG_ID, DISPLAY_NAME, GROUP_ID, GROUP_NAME, HELP and REQUIRES.
 
     Algorithm modules import the core lazily inside processAlgorithm, so the provider
-    lists every algorithm even when a dependency is missing.
+    lists every algorithm even when a dependency is missing. Every subclass's processAlgorithm is
+    wrapped once, here: a GeoTwinError, an OS or database fault or a QgsProcessingException becomes
+    one QgsProcessingException whose message is printed once.
     """
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        process = cls.__dict__.get("processAlgorithm")
+        if process is not None and not getattr(process, "geotwin_guarded", False):
+            cls.processAlgorithm = _guarded(process)
 
     ALG_ID = ""
     DISPLAY_NAME = ""

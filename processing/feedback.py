@@ -17,7 +17,10 @@ class FeedbackReporter:
         self.feedback.pushInfo(message)
 
     def warning(self, message: str) -> None:
-        self.feedback.reportError(message, fatalError=False)
+        if hasattr(self.feedback, "pushWarning"):   # QGIS >= 3.16: shown as a warning, not as an error
+            self.feedback.pushWarning(message)
+        else:
+            self.feedback.reportError(message, fatalError=False)
 
     def is_cancelled(self) -> bool:
         return self.feedback.isCanceled()

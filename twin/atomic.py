@@ -1,37 +1,198 @@
-"""Write outputs to a temporary path and move them into place only on success."""
+"""Write outputs to a temporary path and move them into place only on success.
+
+The temporary sibling is named ``.<name>.geotwin-<host>-<boot>-<pid>-<random>.tmp``: a run that was killed
+(SIGKILL, power loss) leaves it behind, and the next run writing into the same folder removes it once that
+process is gone (same host, and either another boot or no such process). Nothing else is ever removed.
+"""
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
+import re
 import shutil
+import socket
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from .errors import GeoTwinError
+
+_STALE = re.compile(r"^\.(?P<name>.+)\.geotwin-(?P<host>[0-9a-f]{8})-(?P<boot>[0-9a-f]{8})-(?P<pid>\d+)-"
+                    r"(?P<rest>[A-Za-z0-9_]+)\.tmp$")
+
+
+def _tag(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _host_tag() -> str:
+    return _tag(socket.gethostname())
+
+
+def _boot_tag() -> str:
+    try:
+        return _tag(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+    except OSError:
+        return "0" * 8   # no boot id (not Linux): only the pid tells whether the writer is gone
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (on this host); True when that cannot be told."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":   # os.kill would terminate the process on Windows: ask for its exit code instead
+        try:
+            import ctypes
+
+            kernel32 = ctypes.windll.kernel32
+            handle = kernel32.OpenProcess(0x1000, False, pid)   # PROCESS_QUERY_LIMITED_INFORMATION
+            if not handle:
+                return kernel32.GetLastError() == 5   # access denied: it exists
+            try:
+                code = ctypes.c_ulong()
+                return not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)) or code.value == 259  # STILL_ACTIVE
+            finally:
+                kernel32.CloseHandle(handle)
+        except Exception:  # noqa: BLE001 - when in doubt, the temporary is kept
+            return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True   # a process of another user
+    except OSError:
+        return True
+    return True
+
+
+def umask() -> int:
+    """The process's umask (read without changing it where /proc tells)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove this host's GeoTwin temporaries in ``folder`` whose process is gone; the removed paths.
+
+    A stale ``-old`` backup (a folder output moved aside in the instant before its replacement) is put
+    back when its output is missing, else removed.
+    """
+    removed: list[Path] = []
+    host, boot = _host_tag(), _boot_tag()
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _STALE.match(entry.name)
+        if not match or match["host"] != host:
+            continue
+        if match["boot"] == boot and _pid_alive(int(match["pid"])):
+            continue
+        target = folder / match["name"]
+        try:
+            if match["rest"] == "old" and not os.path.lexists(target):
+                os.replace(entry, target)
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+        except OSError:
+            continue   # another run is cleaning up too, or no permission: not ours to force
+    return removed
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name}.geotwin-{_host_tag()}-{_boot_tag()}-{os.getpid()}-"
+
+
+_REASONS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+            errno.EROFS: "read-only file system", errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+            errno.EFBIG: "file too large"}
+
+
+def failure_reason(err: BaseException, *hidden: str | os.PathLike, shown: str | os.PathLike = "") -> str:
+    """A one-line reason for an OS or database error, with temporary paths replaced by the real output."""
+    code = getattr(err, "errno", None)
+    if isinstance(err, OSError) and code in _REASONS:
+        text = _REASONS[code]
+    elif isinstance(err, OSError) and err.strerror:
+        text = err.strerror[0].lower() + err.strerror[1:]
+    else:
+        lines = [ln.strip() for ln in str(err).strip().splitlines() if ln.strip()]
+        text = lines[0] if lines else type(err).__name__
+        lowered = text.lower()
+        if "disk is full" in lowered or "no space left" in lowered or "failed to commit" in lowered:
+            text = f"{text} (is the disk full?)"
+    for path in sorted((str(h) for h in hidden if h), key=len, reverse=True):
+        text = text.replace(path, str(shown))
+    return text
+
+
+def is_storage_error(err: BaseException) -> bool:
+    """OS, SQLite, GDAL (pyogrio) and PostgreSQL (psycopg) errors: faults of the storage, not bugs."""
+    if isinstance(err, (OSError, sqlite3.Error)):
+        return True
+    root = type(err).__module__.split(".")[0]
+    return root in ("pyogrio", "psycopg", "fiona")
 
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling of ``target``; replace ``target`` with it when the block succeeds.
 
-    On any exception (including Cancelled) the temporary output is removed and an
-    existing ``target`` is left exactly as it was.
+    On any exception (including Cancelled) the temporary output is removed and an existing ``target`` is
+    left exactly as it was. OS, SQLite and GDAL errors become one GeoTwinError naming ``target`` (never the
+    temporary path). The output gets the permissions the umask gives a new file or folder.
     """
     target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(target.parent)
+        tmp_dir = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+    except OSError as err:
+        blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocking} is a file, not a folder" if blocking else failure_reason(err, shown=target)
+        raise GeoTwinError(f"cannot write the output: {reason}", path=str(target)) from None
     tmp = tmp_dir if directory else tmp_dir / target.name
     try:
-        yield tmp
-        if directory:
-            backup = None
-            if target.exists():
-                backup = target.parent / f".{target.name}.old-{os.getpid()}"
-                os.replace(target, backup)
-            os.replace(tmp, target)
-            if backup is not None:
-                shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
+        try:
+            yield tmp
+            if directory:
+                tmp_dir.chmod(0o777 & ~umask())   # mkdtemp's folder is private (0700)
+                backup = None
+                if target.exists():
+                    backup = target.parent / f"{_temp_prefix(target)}old.tmp"
+                    os.replace(target, backup)
+                os.replace(tmp, target)
+                if backup is not None:
+                    shutil.rmtree(backup, ignore_errors=True)
+            else:
+                if tmp.is_file():   # SQLite creates its files 0644 whatever the umask allows
+                    tmp.chmod(0o666 & ~umask())
+                os.replace(tmp, target)
+        except GeoTwinError as err:
+            if str(tmp_dir) in str(err):   # the message names the real output, not its temporary copy
+                err.args = (str(err).replace(str(tmp), str(target)).replace(str(tmp_dir), str(target)),)
+            raise
+        except Exception as err:  # noqa: BLE001 - storage faults become one message; bugs keep their traceback
+            if not is_storage_error(err):
+                raise
+            raise GeoTwinError(f"cannot write the output: {failure_reason(err, tmp, tmp_dir, shown=target)}",
+                               path=str(target)) from None
     finally:
         if tmp_dir.exists():
             shutil.rmtree(tmp_dir, ignore_errors=True)

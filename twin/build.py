@@ -403,7 +403,7 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
     reporter = reporter or Reporter()
     if not inputs.citymodel and not inputs.ifc:
         raise GeoTwinError("the twin needs a city model or at least one IFC file")
-    with tempfile.TemporaryDirectory(prefix="geotwin-build-") as workdir:
+    with store.exclusive(reporter), tempfile.TemporaryDirectory(prefix="geotwin-build-") as workdir:
         builder = _Builder(store, inputs, options, reporter, workdir)
         for step, kind in enumerate((CITYMODEL, IFC, ISLANDS, SENSORS)):
             reporter.check()

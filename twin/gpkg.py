@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_path
+from .errors import GeoTwinError
 from .schema import LayerSpec
 
 
@@ -132,9 +133,36 @@ class GpkgWriter:
 
 
 @contextlib.contextmanager
-def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 5000) -> Iterator[GpkgWriter]:
-    """A GpkgWriter on a temporary file that replaces ``target`` only when the block succeeds."""
+def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 5000,
+                kind: str | None = None) -> Iterator[GpkgWriter]:
+    """A GpkgWriter on a temporary file that replaces ``target`` only when the block succeeds.
+
+    An existing ``target`` is replaced only when GeoTwin wrote it as the same kind of output (``kind``, else
+    told by the layers written), when it is empty, or when an older GeoTwin wrote it (no marker, and no layer
+    that this run does not write). A foreign or unreadable file or a twin is refused before any work, another
+    kind of GeoTwin output once the run knows its own kind; a refused ``target`` is never touched. The output
+    gets the marker (see ``ownership``).
+    """
+    from .ownership import LEGACY, OURS, check_gpkg, geotwin_layer_names, gpkg_marker, gpkg_tables, \
+        kind_of_layers, listing, mark_gpkg
+
+    state = check_gpkg(target, kind, lambda _, tables: set(tables) <= geotwin_layer_names())
+    if state == OURS and kind is None and (gpkg_marker(target) or {}).get("kind") == "twin":
+        raise GeoTwinError("the output is a GeoTwin twin GeoPackage, which only Build digital twin updates: choose "
+                           "another file name", path=str(target))
     with atomic_path(target) as tmp:
         writer = GpkgWriter(tmp, crs, batch_size)
         yield writer
         writer.close()
+        written = kind or kind_of_layers(writer._buffers)
+        if state == OURS and (gpkg_marker(target) or {}).get("kind") != written:
+            raise GeoTwinError(f"the output holds GeoTwin's {gpkg_marker(target).get('kind')} output, and this run "
+                               f"writes {written} output: choose another file name (or delete it first)",
+                               path=str(target))
+        if state == LEGACY:
+            extra = sorted(set(gpkg_tables(target)) - set(writer._buffers))
+            if extra:
+                raise GeoTwinError(f"the output exists and holds layers this run does not write: {listing(extra)}; "
+                                   "choose another file name (or delete it first)", path=str(target))
+        if tmp.exists():
+            mark_gpkg(tmp, written)

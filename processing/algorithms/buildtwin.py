@@ -36,9 +36,11 @@ class BuildTwin(GeoTwinAlgorithm):
         "is unchanged are not read again, only added, removed or modified objects (by hash of geometry and "
         "attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which "
         "buildings changed.\n"
-        "OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds. "
+        "OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it "
+        "must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). "
         "Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) "
-        "and SCHEMA; the build is one transaction. Passwords are never logged."
+        "and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is "
+        "one transaction, and a second build into the same schema waits for the first. Passwords are never logged."
     )
 
     CITYMODEL, IFC, ISLANDS, SENSORS = "CITYMODEL", "IFC", "ISLANDS", "SENSORS"
@@ -104,7 +106,6 @@ class BuildTwin(GeoTwinAlgorithm):
         self.require_dependencies()
         from ...twin.build import BuildInputs, build_twin
         from ...twin.conflation import ConflationOptions
-        from ...twin.errors import GeoTwinError
         from ...twin.store import open_store
 
         inputs = BuildInputs(*([p for p in self.parameterAsFileList(parameters, name, context) or [] if p]
@@ -132,12 +133,9 @@ class BuildTwin(GeoTwinAlgorithm):
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
-        try:
-            store = open_store(target, schema)
-            feedback.pushInfo(self.tr("Building the twin in {0}").format(store.describe()))
-            result = build_twin(store, inputs, options, self.reporter(steps))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        store = open_store(target, schema)   # core errors become QgsProcessingException in GeoTwinAlgorithm
+        feedback.pushInfo(self.tr("Building the twin in {0}").format(store.describe()))
+        result = build_twin(store, inputs, options, self.reporter(steps))
         steps.setCurrentStep(1)
         feedback.pushInfo(self.tr("{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; "
                                   "changes: {4} added, {5} removed, {6} modified").format(

@@ -94,7 +94,6 @@ def generate_district(output_dir, buildings: int = 400, seed: int = 0, formats=F
     s = site()
     translate = (int(s.square[0]) * 1000, int(s.square[1]) * 1000, 100_000)
     with atomic_path(target, directory=True) as tmp:
-        tmp.chmod(0o755)   # a plain folder, not mkdtemp's private 0700
         files: dict[str, str] = {}
         writers = []
         if "citygml" in wanted:

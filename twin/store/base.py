@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from ..progress import Reporter
 from ..schema import LayerSpec
 from .schema import KNOWN_SPECS
 
@@ -54,6 +55,12 @@ class TwinStore(abc.ABC):
     @abc.abstractmethod
     def describe(self) -> str:
         """Where the store is, for messages (never with a password)."""
+
+    @contextlib.contextmanager
+    def exclusive(self, reporter: Reporter) -> Iterator[None]:
+        """Hold the store for one build: wait for another build into it to finish (PostGIS), then check
+        that the store is a twin GeoTwin wrote, or empty; a GeoTwinError naming the foreign tables otherwise."""
+        yield
 
     def spec(self, name: str) -> LayerSpec:
         return KNOWN_SPECS.get(name) or self.stored_spec(name)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, failure_reason, is_storage_error
+from ..errors import GeoTwinError
+from ..ownership import LEGACY, TWIN, check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
+from ..progress import Reporter
 from ..schema import LayerSpec
 from .base import StoreWriter, TwinStore
 from .frames import conform, spec_from_info
@@ -61,24 +65,41 @@ class _GpkgWriter(StoreWriter):
         return deleted
 
 
+def _read_faults(method):
+    """OS, SQLite and GDAL errors while reading the store become one GeoTwinError naming the file."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - storage faults become one message; bugs keep their traceback
+            if not is_storage_error(err):
+                raise
+            raise GeoTwinError(f"cannot read the twin: {failure_reason(err, self.path, shown=self.path)}",
+                               path=str(self.path)) from None
+    return guarded
+
+
 class GpkgStore(TwinStore):
     """A twin in one GeoPackage; every build writes a copy that replaces the file on success."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
+    @_read_faults
     def layer_names(self) -> list[str]:
         import pyogrio
 
-        if not self.path.exists():
-            return []
+        if not self.path.exists() or not gpkg_tables(self.path):
+            return []   # GDAL does not open a GeoPackage without layers (nor an empty file)
         return [str(n) for n in pyogrio.list_layers(self.path)[:, 0]]
 
+    @_read_faults
     def stored_spec(self, name: str) -> LayerSpec:
         import pyogrio
 
         return spec_from_info(name, pyogrio.read_info(self.path, layer=name))
 
+    @_read_faults
     def read(self, spec: LayerSpec) -> pd.DataFrame:
         import pyogrio
 
@@ -86,6 +107,7 @@ class GpkgStore(TwinStore):
         frame = frame.sort_index()
         return conform(frame, spec, self.crs() if spec.geometry_type is not None else None)
 
+    @_read_faults
     def crs(self) -> str | None:
         import pyogrio
 
@@ -97,11 +119,19 @@ class GpkgStore(TwinStore):
         return None
 
     @contextlib.contextmanager
+    def exclusive(self, reporter: Reporter) -> Iterator[None]:
+        if check_gpkg(self.path, TWIN, legacy_twin) == LEGACY:
+            reporter.info(f"{self.path}: a twin of an older GeoTwin (no ownership marker): it is updated and "
+                          "marked as GeoTwin's")
+        yield
+
+    @contextlib.contextmanager
     def transaction(self, crs: str | None) -> Iterator[StoreWriter]:
         with atomic_path(self.path) as tmp:
-            if self.path.exists():
+            if self.path.exists() and gpkg_tables(self.path):
                 shutil.copyfile(self.path, tmp)
             yield _GpkgWriter(tmp, crs)
+            mark_gpkg(tmp, TWIN)
 
     def describe(self) -> str:
         return str(self.path)

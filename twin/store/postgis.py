@@ -7,13 +7,18 @@ GeoPackage). Rows are loaded with COPY, geometries as hex EWKB with the SRID and
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
+import time
 from collections.abc import Iterator, Sequence
 
 import pandas as pd
 import shapely
 
+from ..atomic import failure_reason, is_storage_error
 from ..errors import GeoTwinError
+from ..ownership import EMPTY, GENERATOR, LEGACY, META_TABLE, NEW, OURS, TWIN, listing, marker
+from ..progress import Reporter
 from ..schema import LayerSpec
 from .base import StoreWriter, TwinStore
 from .frames import conform, records
@@ -25,6 +30,28 @@ _KINDS = {"text": "str", "bigint": "int", "integer": "int", "smallint": "int", "
           "timestamp with time zone": "datetime", "timestamp without time zone": "datetime"}
 _SYSTEM_TABLES = {"spatial_ref_sys"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Schemas of PostgreSQL itself and of PostGIS's extensions (pg_* are reserved by PostgreSQL as a whole).
+_SYSTEM_SCHEMAS = {"information_schema", "topology", "tiger", "tiger_data", "postgis_topology", "postgis_tiger_geocoder"}
+_WAIT_SECONDS = 0.5
+
+
+def check_schema(schema: str) -> None:
+    """A GeoTwinError when ``schema`` is no plain identifier, or is ``public`` or a system schema."""
+    if not isinstance(schema, str) or not _NAME.match(schema) or len(schema.encode()) > 63:
+        raise GeoTwinError(f"not a valid schema name: {schema!r} (letters, digits and _, at most 63, "
+                           "not starting with a digit)")
+    lowered = schema.lower()
+    if lowered == "public":
+        raise GeoTwinError("schema 'public' is shared by every user of the database: choose a schema for the twin, "
+                           "e.g. geotwin")
+    if lowered.startswith("pg_") or lowered in _SYSTEM_SCHEMAS:
+        raise GeoTwinError(f"schema {schema!r} is a system schema of PostgreSQL or PostGIS: choose a schema for "
+                           "the twin, e.g. geotwin")
+
+
+def lock_key(schema: str) -> int:
+    """The advisory lock (a signed 64-bit key) that serialises GeoTwin builds into ``schema``."""
+    return int.from_bytes(hashlib.sha256(f"geotwin build {schema}".encode()).digest()[:8], "big", signed=True)
 
 
 def safe_dsn(dsn: str) -> str:
@@ -126,11 +153,11 @@ class PostgisStore(TwinStore):
     """A twin in one schema of a PostGIS database."""
 
     def __init__(self, dsn: str, schema: str = "geotwin") -> None:
-        _ident(schema)
+        check_schema(schema)
         self.dsn = dsn
         self.schema = schema
 
-    def _connect(self):
+    def _connect(self, autocommit: bool = False):
         try:
             import psycopg
         except ImportError:
@@ -138,19 +165,97 @@ class PostgisStore(TwinStore):
                 from None
 
         try:
-            return psycopg.connect(self.dsn, connect_timeout=20)
+            return psycopg.connect(self.dsn, connect_timeout=20, autocommit=autocommit)
         except psycopg.Error as err:
             raise GeoTwinError(f"cannot connect to PostGIS ({safe_dsn(self.dsn)}): "
                                f"{str(err).strip().splitlines()[0]}") from None
 
+    @contextlib.contextmanager
+    def _faults(self) -> Iterator[None]:
+        """Database and OS errors become one GeoTwinError naming the store (never the password)."""
+        try:
+            yield
+        except GeoTwinError:
+            raise
+        except Exception as err:  # noqa: BLE001 - storage faults become one message; bugs keep their traceback
+            if not is_storage_error(err):
+                raise
+            raise GeoTwinError(f"{self.describe()}: {failure_reason(err)}") from None
+
+    def _owner_state(self, conn) -> str:
+        """NEW, EMPTY, OURS or LEGACY; a GeoTwinError naming the foreign tables otherwise."""
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone() is None:
+            return NEW
+        rels = conn.execute(
+            "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+            "WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ORDER BY c.relname",
+            (self.schema,)).fetchall()
+        names = [r[0] for r in rels if r[0] not in _SYSTEM_TABLES]
+        meta = self._marker(conn) if META_TABLE in names else None
+        if meta is not None:
+            if meta.get("kind") != TWIN:
+                raise GeoTwinError(f"{self.describe()}: the schema holds a GeoTwin {meta.get('kind')} output, not a "
+                                   "twin: choose another schema")
+            return OURS
+        if not names:
+            return EMPTY
+        from .schema import KNOWN_SPECS
+
+        tables = [r[0] for r in rels if r[1] in ("r", "p") and r[0] not in _SYSTEM_TABLES]
+        if "builds" in tables and set(tables) <= set(KNOWN_SPECS) and conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = 'builds' "
+                "AND column_name = 'geotwin_version'", (self.schema,)).fetchone():
+            return LEGACY
+        foreign = [n for n in names if n not in KNOWN_SPECS] or names
+        raise GeoTwinError(f"{self.describe()}: the schema holds data that GeoTwin did not write: {listing(foreign)}; "
+                           "GeoTwin writes only into a new or empty schema or one it created: choose another schema")
+
+    def _marker(self, conn) -> dict | None:
+        """The keys of the schema's geotwin_meta table when GeoTwin created it, else None."""
+        import psycopg
+
+        try:
+            with conn.transaction():
+                rows = conn.execute(f"SELECT key, value FROM {_ident(self.schema)}.{META_TABLE}").fetchall()
+        except psycopg.Error:
+            return None   # a table of that name with other columns: not ours
+        meta = {str(k): str(v) for k, v in rows}
+        return meta if meta.get("generator") == GENERATOR else None
+
+    @contextlib.contextmanager
+    def exclusive(self, reporter: Reporter) -> Iterator[None]:
+        """An advisory lock on the schema for the whole build (another build into it waits), then the
+        ownership check."""
+        key = lock_key(self.schema)
+        with self._faults():
+            conn = self._connect(autocommit=True)
+        try:
+            with self._faults():
+                if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                    reporter.info(f"waiting for another GeoTwin build into schema {self.schema}")
+                    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                        reporter.check()
+                        time.sleep(_WAIT_SECONDS)
+                state = self._owner_state(conn)
+            if state == LEGACY:
+                reporter.info(f"{self.describe()}: a twin of an older GeoTwin (no {META_TABLE} table): it is updated "
+                              f"and marked as GeoTwin's")
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            with contextlib.suppress(Exception):
+                conn.close()
+
     def layer_names(self) -> list[str]:
-        with contextlib.closing(self._connect()) as conn:
+        with self._faults(), contextlib.closing(self._connect()) as conn:
             rows = conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
                                 "AND table_type = 'BASE TABLE' ORDER BY table_name", (self.schema,)).fetchall()
-        return [r[0] for r in rows if r[0] not in _SYSTEM_TABLES]
+        return [r[0] for r in rows if r[0] not in _SYSTEM_TABLES and r[0] != META_TABLE]
 
     def stored_spec(self, name: str) -> LayerSpec:
-        with contextlib.closing(self._connect()) as conn:
+        with self._faults(), contextlib.closing(self._connect()) as conn:
             cols = conn.execute("SELECT column_name, data_type, udt_name FROM information_schema.columns "
                                 "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
                                 (self.schema, name)).fetchall()
@@ -169,7 +274,7 @@ class PostgisStore(TwinStore):
         cols = [_ident(n) for n in spec.fields]
         if spec.geometry_type is not None:
             cols.append("ST_AsEWKB(geom)")
-        with contextlib.closing(self._connect()) as conn:
+        with self._faults(), contextlib.closing(self._connect()) as conn:
             rows = conn.execute(f"SELECT {', '.join(cols)} FROM {_ident(self.schema)}.{_ident(spec.name)} "
                                 "ORDER BY fid").fetchall()
         names = list(spec.fields)
@@ -181,20 +286,30 @@ class PostgisStore(TwinStore):
         return conform(frame, spec, crs)
 
     def crs(self) -> str | None:
-        with contextlib.closing(self._connect()) as conn:
+        with self._faults(), contextlib.closing(self._connect()) as conn:
             row = conn.execute("SELECT srid FROM geometry_columns WHERE f_table_schema = %s AND srid > 0 "
                                "ORDER BY f_table_name = 'buildings' DESC LIMIT 1", (self.schema,)).fetchone()
         return f"EPSG:{row[0]}" if row else None
 
     @contextlib.contextmanager
     def transaction(self, crs: str | None) -> Iterator[StoreWriter]:
-        conn = self._connect()
-        try:
-            with conn.transaction():
-                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(self.schema)}")
-                yield _PgWriter(conn, self.schema, srid_of(crs))
-        finally:
-            conn.close()
+        with self._faults():
+            conn = self._connect()
+            try:
+                with conn.transaction():
+                    self._owner_state(conn)
+                    schema = _ident(self.schema)
+                    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                    conn.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{META_TABLE} (key text PRIMARY KEY, "
+                                 "value text NOT NULL)")
+                    for key, value in marker(TWIN).items():
+                        keep = "NOTHING" if key == "created" else "UPDATE SET value = EXCLUDED.value"
+                        conn.execute(f"INSERT INTO {schema}.{META_TABLE} (key, value) VALUES (%s, %s) "
+                                     f"ON CONFLICT (key) DO {keep}", (key, value))
+                    yield _PgWriter(conn, self.schema, srid_of(crs))
+            finally:
+                with contextlib.suppress(Exception):
+                    conn.close()
 
     def describe(self) -> str:
         return f"PostGIS {safe_dsn(self.dsn)} schema {self.schema}"

@@ -35,6 +35,7 @@ import numpy as np
 import shapely
 
 from ..atomic import atomic_path
+from ..ownership import check_folder
 from ..errors import GeoTwinError, InputError
 from ..heights import Georeferencer, resolve_height_model
 from ..progress import Reporter
@@ -112,6 +113,7 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
         raise GeoTwinError("3D Tiles 1.0 (b3dm) supports neither per-surface features nor implicit tiling; "
                            "use 3D Tiles 1.1")
     output = Path(output)
+    check_folder(output, REPORT_NAME)   # the folder is replaced as a whole: only an earlier export's or an empty one
 
     reporter.info(f"reading {gpkg}")
     per_surface = options.features == "surface"   # the surface table is needed for per-surface features only
