@@ -660,12 +660,12 @@ def run_validator(tileset: Path, report: Path, script: Path | None) -> dict:
 
 # ----------------------------------------------------------------------------- driver
 
-def run_case(case: Case, work_root: Path, timeout: float) -> dict:
+def run_case(case: Case, work_root: Path, timeout: float, validator: Path | None = None) -> dict:
     """Run one file in a subprocess; a dead or hung worker becomes a crash record."""
     work = Path(tempfile.mkdtemp(prefix="case-", dir=work_root))
     out = work / "result.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", case.path, "--kind", case.kind,
-           "--work", str(work), "--result", str(out)]
+           "--work", str(work), "--result", str(out), "--validator", str(validator) if validator else ""]
     started = time.monotonic()
     crash_reason = None
     try:
@@ -793,14 +793,17 @@ def _commit() -> str:
 
 
 def run_all(cases: list[Case], out_dir: Path, timeout: float, missing: list[dict] | None = None,
-            echo: bool = True) -> tuple[list[dict], str]:
-    """Run every case, write latest.md and latest.json into ``out_dir``; returns (results, markdown)."""
+            echo: bool = True, validator: Path | None | str = "auto") -> tuple[list[dict], str]:
+    """Run every case, write latest.md and latest.json into ``out_dir``; returns (results, markdown).
+
+    ``validator``: the validator script ("auto": $GEOTWIN_VALIDATOR_SH or scripts/validator.sh; None: not run).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    validator = find_validator()
+    validator = find_validator() if validator == "auto" else validator
     results = []
     with tempfile.TemporaryDirectory(prefix="geotwin-conformance-") as work_root:
         for i, case in enumerate(cases, 1):
-            result = run_case(case, Path(work_root), timeout)
+            result = run_case(case, Path(work_root), timeout, validator)
             results.append(result)
             if echo:
                 print(f"[{i}/{len(cases)}] {result['status']:8} {result['seconds']:7.1f} s  {case.path}"
@@ -830,9 +833,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--validator", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        run_one(Path(args.one), args.kind, Path(args.work), Path(args.result), find_validator())
+        run_one(Path(args.one), args.kind, Path(args.work), Path(args.result),
+                Path(args.validator) if args.validator else None)
         return 0
     if args.files:
         cases = []

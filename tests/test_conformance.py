@@ -39,7 +39,8 @@ def three_files(shared_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("conformance")
     cases = [conformance.Case(str(shared_data / p), conformance.kind_of(shared_data / p), "shared/data", id=p)
              for p in (HAMBURG, ZURICH, FZK)]
-    results, text = conformance.run_all(cases, out, timeout=600, echo=False)
+    # the validator's own verdict is tested apart (test_validator_*): these rows are about counts and placement
+    results, text = conformance.run_all(cases, out, timeout=600, echo=False, validator=None)
     return {Path(r["case"]["path"]).name: r for r in results}, text, out
 
 
@@ -206,3 +207,38 @@ def test_the_manifest_names_five_states_and_six_tools():
     states = {i["state"] for i in items if i["kind"] in ("citygml", "cityjson")} | {"HH"}  # HH: shared/data
     tools = {i["tool"].split()[0] for i in items if i["kind"] == "ifc"} | {"ARCHICAD"}    # FZK: shared/data
     assert len(states) >= 5 and len(tools) >= 6
+
+
+def _stub(tmp_path: Path, body: str) -> Path:
+    """A stand-in for scripts/validator.sh with its interface (TILESET REPORT; exit 3 = not built)."""
+    script = tmp_path / "validator.sh"
+    script.write_text("#!/usr/bin/env bash\n" + body + "\n", encoding="utf-8")
+    return script
+
+
+def test_validator_not_built_is_reported_not_failed(tmp_path):
+    result = conformance.run_validator(tmp_path / "tileset.json", tmp_path / "r.json", _stub(tmp_path, "exit 3"))
+    assert result == {"ran": False, "text": "validator not built"}
+    assert conformance.run_validator(tmp_path / "tileset.json", tmp_path / "r.json", None) == \
+        {"ran": False, "text": "no scripts/validator.sh"}
+
+
+def test_validator_errors_and_warnings_come_from_its_report_and_errors_fail_the_file(tmp_path):
+    report = {"numErrors": 2, "numWarnings": 1, "numInfos": 0,
+              "issues": [{"type": "METADATA_INVALID_LENGTH", "message": "x"}]}
+    script = _stub(tmp_path, f"echo '{json.dumps(report)}' > \"$2\"")
+    result = conformance.run_validator(tmp_path / "tileset.json", tmp_path / "r.json", script)
+    assert result["ran"] is True and (result["errors"], result["warnings"]) == (2, 1)
+    assert result["issues"] == ["METADATA_INVALID_LENGTH: x"]
+    data = {"case": {"kind": "citygml"}, "crash": False,
+            "stages": {"count": {"expected": 3}, "import": {"ok": True, "imported": 3, "skipped": 0},
+                       "placement": {"ok": True}, "validator": result}}
+    conformance.classify(data)
+    assert data["status"] == "FAIL" and data["failed_stage"] == "validator"
+    assert data["reasons"] == ["validator: 2 errors"]
+
+
+def test_a_validator_without_a_report_is_named_with_its_message(tmp_path):
+    result = conformance.run_validator(tmp_path / "t.json", tmp_path / "r.json",
+                                       _stub(tmp_path, "echo 'node: not found' >&2; exit 4"))
+    assert result == {"ran": False, "text": "validator exited 4 without a report: node: not found"}
