@@ -242,3 +242,43 @@ def test_a_validator_without_a_report_is_named_with_its_message(tmp_path):
     result = conformance.run_validator(tmp_path / "t.json", tmp_path / "r.json",
                                        _stub(tmp_path, "echo 'node: not found' >&2; exit 4"))
     assert result == {"ran": False, "text": "validator exited 4 without a report: node: not found"}
+
+
+def test_a_crs_override_from_the_manifest_is_used_and_checked(tmp_path, shared_data):
+    """rotterdam_subset.json states no CRS: rejected as shipped, imported with the override a user would give."""
+    path = str(shared_data / "cityjson/cjio/rotterdam_subset.json")
+    cases = [conformance.Case(path, "cityjson", "test", id="plain"),
+             conformance.Case(path, "cityjson", "test", id="override", crs_override="EPSG:7415")]
+    results, text = conformance.run_all(cases, tmp_path, 600, echo=False, validator=None)
+    plain, override = results
+    assert plain["status"] == "REJECTED"
+    assert "states no CRS" in plain["stages"]["import"]["error"]
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    expected = sum(o["type"] in ("Building", "BuildingPart") for o in doc["CityObjects"].values())
+    # every building imported; the file's degenerate rings are dropped surfaces, reported: WARN, not FAIL
+    assert override["status"] == "WARN" and override["reasons"] == []
+    assert override["stages"]["import"]["imported"] == expected
+    assert override["stages"]["import"]["skipped"] > 0
+    assert all("surface dropped" in w for w in override["stages"]["import"]["warnings"])
+    assert override["stages"]["import"]["crs"] == "EPSG:28992"          # the horizontal part of 7415
+    assert override["stages"]["placement"]["text"].startswith("CRS EPSG:28992 ok")
+    assert "[CRS override EPSG:7415]" in text
+
+
+@pytest.mark.parametrize("kind, count, imported, skipped, status", [
+    ("citygml", {"expected": 5}, 5, 0, "PASS"),
+    ("citygml", {"expected": 5}, 5, 7, "WARN"),      # dropped surfaces of imported buildings
+    ("citygml", {"expected": 5}, 3, 2, "WARN"),      # two objects skipped and reported
+    ("citygml", {"expected": 5}, 3, 0, "FAIL"),      # two objects lost without a word
+    ("citygml", {"expected": 5}, 6, 0, "FAIL"),      # more than the file holds
+    ("ifc", {"expected": 4, "products": 6}, 6, 0, "PASS"),
+    ("ifc", {"expected": 4, "products": 6}, 4, 2, "WARN"),
+    ("ifc", {"expected": 4, "products": 6}, 4, 0, "FAIL"),
+])
+def test_count_verdicts(kind, count, imported, skipped, status):
+    data = {"case": {"kind": kind}, "crash": False,
+            "stages": {"count": count, "import": {"ok": True, "imported": imported, "skipped": skipped},
+                       "placement": {"ok": True}, "validator": {"ran": True, "errors": 0, "warnings": 0}}}
+    conformance.classify(data)
+    assert data["status"] == status
+    assert (data["failed_stage"] == "count") == (status == "FAIL")
