@@ -694,9 +694,13 @@ def run_case(case: Case, work_root: Path, timeout: float, validator: Path | None
 def classify(data: dict) -> None:
     """status (CRASH, FAIL, REJECTED, WARN, PASS), the failing stage and the reasons."""
     stages = data.get("stages", {})
-    reasons, failed_stage = [], None
+    reasons, failed_stage, notes = [], None, []
+    empty = stages.get("count", {}).get("expected") == 0 and stages.get("import", {}).get("imported") == 0
     for name in ("import", "placement", "twin", "tiles"):
         stage = stages.get(name, {})
+        if stage.get("error") and stage.get("clean") and empty and name in ("twin", "tiles"):
+            notes.append(f"{name}: nothing to build from a file without objects ({stage['error']})")
+            continue
         if stage.get("error"):
             failed_stage = failed_stage or name
             if not stage.get("clean"):
@@ -737,11 +741,12 @@ def classify(data: dict) -> None:
         status = "REJECTED"
     elif reasons:
         status = "FAIL"
-    elif imp.get("skipped") or (validator.get("ran") and validator.get("warnings")) or placement.get("ok") is None:
+    elif notes or imp.get("skipped") or (validator.get("ran") and validator.get("warnings")) \
+            or placement.get("ok") is None:
         status = "WARN"
     else:
         status = "PASS"
-    data.update(status=status, failed_stage=failed_stage, reasons=reasons)
+    data.update(status=status, failed_stage=failed_stage, reasons=reasons, notes=notes)
 
 
 def _cell(text) -> str:
@@ -781,6 +786,21 @@ def markdown(results: list[dict], missing: list[dict], meta: dict) -> str:
             "yes" if r.get("crash") else "no", vtext, r["status"])) + " |")
     if missing:
         lines += ["", "## Not fetched", ""] + [f"- {m['id']} ({m['dest']}): {m.get('reason', '')}" for m in missing]
+    warned = [r for r in results if r["status"] == "WARN"]
+    if warned:
+        lines += ["", "## Warnings", ""]
+        for r in warned:
+            st = r.get("stages", {})
+            why = list(r.get("notes", []))
+            if st.get("import", {}).get("skipped"):
+                examples = st["import"].get("skipped_examples") or [w for w in st["import"].get("warnings", [])
+                                                                    if "skipped" in w]
+                why.append(f"{st['import']['skipped']} skipped" + (f", e.g. {examples[0][:200]}" if examples else ""))
+            if st.get("validator", {}).get("warnings"):
+                why.append(f"validator: {st['validator']['warnings']} warnings")
+            if st.get("placement", {}).get("ok") is None and st.get("placement", {}).get("text"):
+                why.append(f"placement: {st['placement']['text']}")
+            lines.append(f"- {Path(r['case']['path']).name}: " + _cell("; ".join(why)))
     failures = [r for r in results if r["status"] in ("CRASH", "FAIL", "REJECTED")]
     if failures:
         lines += ["", "## Failures", ""]

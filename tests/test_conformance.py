@@ -282,3 +282,18 @@ def test_count_verdicts(kind, count, imported, skipped, status):
     conformance.classify(data)
     assert data["status"] == status
     assert (data["failed_stage"] == "count") == (status == "FAIL")
+
+
+def test_a_file_without_objects_is_a_warning_when_nothing_can_be_tiled():
+    data = {"case": {"kind": "citygml"}, "crash": False,
+            "stages": {"count": {"expected": 0}, "import": {"ok": True, "imported": 0, "skipped": 0},
+                       "placement": {"ok": True}, "twin": {"ok": True},
+                       "tiles": {"ok": False, "clean": True, "error": "InputError: no building with geometry"}}}
+    conformance.classify(data)
+    assert data["status"] == "WARN" and data["reasons"] == []
+    assert data["notes"] == ["tiles: nothing to build from a file without objects (InputError: no building "
+                             "with geometry)"]
+    data["stages"]["count"]["expected"] = 2     # objects in the file, none tiled: a failure
+    data["stages"]["import"]["imported"] = 2
+    conformance.classify(data)
+    assert data["status"] == "FAIL" and data["failed_stage"] == "tiles"
