@@ -643,6 +643,26 @@ def find_validator() -> Path | None:
     return None
 
 
+def _leaf_issues(issues: list[dict]) -> list[str]:
+    """The validator's innermost errors and warnings ("TYPE: message"), each distinct one once, in order."""
+    out: list[str] = []
+
+    def walk(issue: dict) -> None:
+        causes = issue.get("causes") or []
+        if causes:
+            for cause in causes:
+                walk(cause)
+        elif issue.get("severity", "ERROR") in ("ERROR", "WARNING"):
+            message = re.sub(r"index [0-9]+", "index N", issue.get("message", ""))   # one line per kind
+            text = f"{issue.get('type')}: {message[:200]}"
+            if text not in out:
+                out.append(text)
+
+    for issue in issues:
+        walk(issue)
+    return out
+
+
 def run_validator(tileset: Path, report: Path, script: Path | None) -> dict:
     """scripts/validator.sh TILESET REPORT: exit 3 = not built; the report has numErrors/numWarnings."""
     if script is None:
@@ -658,7 +678,7 @@ def run_validator(tileset: Path, report: Path, script: Path | None) -> dict:
         return {"ran": False, "text": f"validator exited {proc.returncode} without a report: "
                                       f"{(proc.stderr or proc.stdout).strip()[-300:]}"}
     doc = json.loads(report.read_text(encoding="utf-8"))
-    issues = [f"{i.get('type')}: {i.get('message', '')[:160]}" for i in doc.get("issues", [])][:10]
+    issues = _leaf_issues(doc.get("issues", []))[:10]
     return {"ran": True, "errors": int(doc.get("numErrors", 0)), "warnings": int(doc.get("numWarnings", 0)),
             "infos": int(doc.get("numInfos", 0)), "issues": issues, "exit": proc.returncode}
 
@@ -729,7 +749,8 @@ def classify(data: dict) -> None:
         failed_stage = failed_stage or "placement"
     validator = stages.get("validator", {})
     if validator.get("ran") and validator.get("errors"):
-        reasons.append(f"validator: {validator['errors']} errors")
+        first = validator.get("issues") or []
+        reasons.append(f"validator: {validator['errors']} errors" + (f" ({'; '.join(first[:3])})" if first else ""))
         failed_stage = failed_stage or "validator"
     if data.get("crash"):
         status = "CRASH"
@@ -778,6 +799,9 @@ def markdown(results: list[dict], missing: list[dict], meta: dict) -> str:
         ptext = placement.get("text") or placement.get("error") or "-"
         if val.get("ran"):
             vtext = f"{val['errors']} / {val['warnings']}"
+            kinds = sorted({i.split(":")[0] for i in val.get("issues", [])})
+            if kinds:
+                vtext += f" ({', '.join(kinds)})"
         else:
             vtext = val.get("text", "-") if val else "-"
         name = Path(case["path"]).name

@@ -224,18 +224,25 @@ def test_validator_not_built_is_reported_not_failed(tmp_path):
 
 
 def test_validator_errors_and_warnings_come_from_its_report_and_errors_fail_the_file(tmp_path):
-    report = {"numErrors": 2, "numWarnings": 1, "numInfos": 0,
-              "issues": [{"type": "METADATA_INVALID_LENGTH", "message": "x"}]}
+    report = {"numErrors": 2, "numWarnings": 1, "numInfos": 0, "issues": [
+        {"type": "CONTENT_VALIDATION_ERROR", "severity": "ERROR", "message": "a.glb caused errors", "causes": [
+            {"type": "CONTENT_VALIDATION_INFO", "severity": "INFO", "message": "not supported"},
+            {"type": "METADATA_INVALID_LENGTH", "severity": "ERROR", "message": "buffer view with index 6"}]},
+        {"type": "CONTENT_VALIDATION_ERROR", "severity": "ERROR", "message": "b.glb caused errors", "causes": [
+            {"type": "METADATA_INVALID_LENGTH", "severity": "ERROR", "message": "buffer view with index 26"}]},
+        {"type": "INTERNAL_ERROR", "severity": "ERROR", "message": "x"}]}
     script = _stub(tmp_path, f"echo '{json.dumps(report)}' > \"$2\"")
     result = conformance.run_validator(tmp_path / "tileset.json", tmp_path / "r.json", script)
     assert result["ran"] is True and (result["errors"], result["warnings"]) == (2, 1)
-    assert result["issues"] == ["METADATA_INVALID_LENGTH: x"]
+    # the innermost errors, each kind once; infos left out
+    assert result["issues"] == ["METADATA_INVALID_LENGTH: buffer view with index N", "INTERNAL_ERROR: x"]
     data = {"case": {"kind": "citygml"}, "crash": False,
             "stages": {"count": {"expected": 3}, "import": {"ok": True, "imported": 3, "skipped": 0},
                        "placement": {"ok": True}, "validator": result}}
     conformance.classify(data)
     assert data["status"] == "FAIL" and data["failed_stage"] == "validator"
-    assert data["reasons"] == ["validator: 2 errors"]
+    assert data["reasons"] == ["validator: 2 errors (METADATA_INVALID_LENGTH: buffer view with index N; "
+                               "INTERNAL_ERROR: x)"]
 
 
 def test_a_validator_without_a_report_is_named_with_its_message(tmp_path):
