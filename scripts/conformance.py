@@ -700,12 +700,18 @@ def run_case(case: Case, work_root: Path, timeout: float, validator: Path | None
             crash_reason = f"worker exited {proc.returncode}: {(proc.stderr or '').strip()[-1500:]}"
     except subprocess.TimeoutExpired:
         crash_reason = f"timeout after {timeout:.0f} s"
-    data = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {"file": case.path, "stages": {}}
+    text = out.read_text(encoding="utf-8") if out.is_file() else json.dumps({"file": case.path, "stages": {}})
+    # machine-independent results: no temporary folder names, paths relative to the repository
+    for local, portable in ((str(work), "<work>"), (str(work_root), "<work>"), (str(SHARED), "../shared/data"),
+                            (str(ROOT), ".")):
+        text = text.replace(local, portable)
+    data = json.loads(text)
     data["seconds"] = round(time.monotonic() - started, 1)
     if crash_reason:
         data["crash"] = True
         data["crash_reason"] = crash_reason
     data.update(case=dataclasses.asdict(case))
+    data["case"]["path"] = case.path.replace(str(SHARED), "../shared/data").replace(str(ROOT), ".")
     classify(data)
     shutil.rmtree(work, ignore_errors=True)
     return data
