@@ -22,6 +22,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -694,11 +695,18 @@ def run_case(case: Case, work_root: Path, timeout: float, validator: Path | None
            "--crs", case.crs_override]
     started = time.monotonic()
     crash_reason = None
+    # its own session, so a timeout ends the worker and the geometry processes it started, and nothing else
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        _, stderr = proc.communicate(timeout=timeout)
         if proc.returncode != 0:
-            crash_reason = f"worker exited {proc.returncode}: {(proc.stderr or '').strip()[-1500:]}"
+            crash_reason = f"worker exited {proc.returncode}: {(stderr or '').strip()[-1500:]}"
     except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate()
         crash_reason = f"timeout after {timeout:.0f} s"
     text = out.read_text(encoding="utf-8") if out.is_file() else json.dumps({"file": case.path, "stages": {}})
     # machine-independent results: no temporary folder names, paths relative to the repository
