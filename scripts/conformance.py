@@ -692,7 +692,7 @@ def run_case(case: Case, work_root: Path, timeout: float, validator: Path | None
     out = work / "result.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", case.path, "--kind", case.kind,
            "--work", str(work), "--result", str(out), "--validator", str(validator) if validator else "",
-           "--crs", case.crs_override]
+           "--worker-crs", case.crs_override]
     started = time.monotonic()
     crash_reason = None
     # its own session, so a timeout ends the worker and the geometry processes it started, and nothing else
@@ -900,6 +900,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("shared", "corpus"), help="run only shared/data or only corpus/")
     parser.add_argument("--files", nargs="*", help="run these files (kind from the name) instead")
+    parser.add_argument("--crs", dest="files_crs", default="",
+                        help="with --files: the CRS override for city models that state none (e.g. EPSG:25832+7837)")
     parser.add_argument("--out-dir", default=str(RESULTS))
     parser.add_argument("--timeout", type=float, default=float(os.environ.get("GEOTWIN_CONFORMANCE_TIMEOUT", 900)))
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -907,7 +909,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     parser.add_argument("--validator", help=argparse.SUPPRESS)
-    parser.add_argument("--crs", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-crs", dest="crs", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         run_one(Path(args.one), args.kind, Path(args.work), Path(args.result),
@@ -920,7 +922,8 @@ def main(argv: list[str] | None = None) -> int:
             if kind is None:
                 print(f"skipped (not a city model or IFC file): {f}", file=sys.stderr)
                 continue
-            cases.append(Case(str(Path(f).resolve()), kind, "command line", id=f))
+            cases.append(Case(str(Path(f).resolve()), kind, "command line", id=f,
+                              crs_override=args.files_crs if kind != "ifc" else ""))
         missing = []
     else:
         cases = ([] if args.only == "corpus" else shared_cases()) + ([] if args.only == "shared" else corpus_cases())

@@ -304,3 +304,19 @@ def test_a_file_without_objects_is_a_warning_when_nothing_can_be_tiled():
     data["stages"]["import"]["imported"] = 2
     conformance.classify(data)
     assert data["status"] == "FAIL" and data["failed_stage"] == "tiles"
+
+
+def test_the_command_line_takes_a_crs_override_for_its_files(tmp_path, shared_data):
+    import os
+
+    stub = _stub(tmp_path, "exit 3")
+    path = shared_data / "cityjson/cjio/rotterdam_subset.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "conformance.py"), "--files", str(path),
+                           "--crs", "EPSG:7415", "--out-dir", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False,
+                          env=dict(os.environ, GEOTWIN_VALIDATOR_SH=str(stub)))
+    assert proc.returncode == 0, proc.stderr
+    row = _row(proc.stdout, "rotterdam_subset.json")
+    assert row[2] == "cityjson [CRS override EPSG:7415]"
+    assert row[4].startswith("16 / 16 / ") and row[5].startswith("CRS EPSG:28992 ok")
+    assert row[7] == "validator not built"
