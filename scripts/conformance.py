@@ -107,7 +107,7 @@ def corpus_cases(corpus: Path = CORPUS, manifest: Path = MANIFEST) -> list[Case]
     for record in json.loads(fetched.read_text(encoding="utf-8")):
         item = items.get(record["id"])
         path = corpus / record["dest"]
-        if item is None or record.get("status") != "fetched" or not path.is_file():
+        if item is None or record.get("status") != "fetched" or not path.is_file() or item.get("run") is False:
             continue
         if item.get("derived"):
             source = "derived: " + item["derived"]["type"] + " of " + ", ".join(item["derived"]["members"])

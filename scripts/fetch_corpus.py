@@ -47,6 +47,43 @@ def _write(target: Path, data: bytes) -> None:
     os.replace(tmp, target)
 
 
+def to_cityjsonseq(doc: dict) -> str:
+    """A CityJSON (1.1+) document as CityJSONSeq: the header line, then one CityJSONFeature per top-level object
+    with its children and its own vertex list (boundaries re-indexed). Appearances are left out."""
+    header = {k: v for k, v in doc.items() if k not in ("CityObjects", "vertices", "appearance")}
+    header.update(CityObjects={}, vertices=[])
+    objects, vertices = doc["CityObjects"], doc["vertices"]
+    lines = [json.dumps(header, separators=(",", ":"))]
+    for oid, obj in objects.items():
+        if obj.get("parents"):
+            continue
+        ids, stack = [], [oid]
+        while stack:
+            current = stack.pop(0)
+            ids.append(current)
+            stack.extend(c for c in objects[current].get("children", []) if c in objects)
+        mapping: dict[int, int] = {}
+        local: list = []
+
+        def remap(b):
+            if isinstance(b, list):
+                return [remap(x) for x in b]
+            if b not in mapping:
+                mapping[b] = len(local)
+                local.append(vertices[b])
+            return mapping[b]
+
+        members = {}
+        for i in ids:
+            member = dict(objects[i])
+            if "geometry" in member:
+                member["geometry"] = [dict(g, boundaries=remap(g["boundaries"])) for g in member["geometry"]]
+            members[i] = member
+        lines.append(json.dumps({"type": "CityJSONFeature", "id": oid, "CityObjects": members, "vertices": local},
+                                separators=(",", ":")))
+    return "\n".join(lines) + "\n"
+
+
 def fetch(manifest: Path, mirror: Path, corpus: Path) -> list[dict]:
     """Copy every item; returns one status record per item (also written to corpus/fetched.json)."""
     items = json.loads(manifest.read_text(encoding="utf-8"))["items"]
@@ -63,9 +100,15 @@ def fetch(manifest: Path, mirror: Path, corpus: Path) -> list[dict]:
                     raise RuntimeError(f"members not fetched: {', '.join(missing)}")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(target.name + ".part")
-                with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                    for member in derived["members"]:
-                        zf.write(done[member], arcname=done[member].name)
+                if derived["type"] == "zip":
+                    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+                        for member in derived["members"]:
+                            zf.write(done[member], arcname=done[member].name)
+                elif derived["type"] == "cityjsonseq":
+                    doc = json.loads(done[derived["members"][0]].read_text(encoding="utf-8"))
+                    tmp.write_text(to_cityjsonseq(doc), encoding="utf-8")
+                else:
+                    raise RuntimeError(f"unknown derived type {derived['type']!r}")
                 os.replace(tmp, target)
             else:
                 git_dir = mirror_dir(mirror, item["repository"])
@@ -77,7 +120,7 @@ def fetch(manifest: Path, mirror: Path, corpus: Path) -> list[dict]:
                 _write(target, data)
             done[item["id"]] = target
             record.update(status="fetched", bytes=target.stat().st_size)
-        except (RuntimeError, OSError, zipfile.BadZipFile) as err:
+        except (RuntimeError, OSError, zipfile.BadZipFile, ValueError, KeyError, IndexError) as err:
             record.update(status="not fetched", reason=str(err).splitlines()[0] if str(err) else type(err).__name__)
         records.append(record)
     corpus.mkdir(parents=True, exist_ok=True)

@@ -320,3 +320,28 @@ def test_the_command_line_takes_a_crs_override_for_its_files(tmp_path, shared_da
     assert row[2] == "cityjson [CRS override EPSG:7415]"
     assert row[4].startswith("16 / 16 / ") and row[5].startswith("CRS EPSG:28992 ok")
     assert row[7] == "validator not built"
+
+
+def test_cityjsonseq_packaging_keeps_every_object_and_coordinate(shared_data):
+    doc = json.loads((shared_data / ZURICH).read_text(encoding="utf-8"))
+    lines = [json.loads(line) for line in fetch_corpus.to_cityjsonseq(doc).splitlines()]
+    header, features = lines[0], lines[1:]
+    assert header["type"] == "CityJSON" and header["CityObjects"] == {} and header["vertices"] == []
+    assert header["transform"] == doc["transform"] and header["metadata"] == doc["metadata"]
+    assert all(f["type"] == "CityJSONFeature" for f in features)
+    tops = [k for k, o in doc["CityObjects"].items() if not o.get("parents")]
+    assert [f["id"] for f in features] == tops
+    seen = {k: o for f in features for k, o in f["CityObjects"].items()}
+    assert set(seen) == set(doc["CityObjects"])
+
+    def flat(b):
+        return [x for y in b for x in flat(y)] if isinstance(b, list) else [b]
+
+    for f in features:
+        for oid, obj in f["CityObjects"].items():
+            assert ("geometry" in obj) == ("geometry" in doc["CityObjects"][oid])
+            for ours, theirs in zip(obj.get("geometry", []), doc["CityObjects"][oid].get("geometry", [])):
+                assert [f["vertices"][i] for i in flat(ours["boundaries"])] == \
+                    [doc["vertices"][i] for i in flat(theirs["boundaries"])]
+        used = flat([g["boundaries"] for o in f["CityObjects"].values() for g in o.get("geometry", [])])
+        assert sorted(set(used)) == list(range(len(f["vertices"])))   # each feature holds exactly its vertices
