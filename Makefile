@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DEMO_BUILDINGS ?= 400
 DEMO_OUT ?= demo-output
 
-.PHONY: setup demo test bench package translations clean
+.PHONY: setup demo test bench conformance package translations clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -18,6 +18,10 @@ test: setup
 
 bench: setup
 	@$(RUN) $(PY) bench/run.py $(BENCH_ARGS)
+
+# import -> twin -> 3D Tiles over shared/data and the fetched corpus (conformance/corpus.json); table in conformance/results/
+conformance: setup
+	@$(RUN) $(PY) scripts/fetch_corpus.py && $(RUN) $(PY) scripts/conformance.py $(CONFORMANCE_ARGS)
 
 translations: setup
 	@$(RUN) scripts/translations.sh
