@@ -55,6 +55,9 @@ SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all t
 # Positions are quantised to 16 bits with one scale per tile: 756 m keeps the error within 1 cm.
 LEAF_EXTENT = 600.0
 LOD1_EXTENT = 700.0
+#: LoD1 blocks carry a subset of the building attributes, as a class of its own: a property table has values
+#: for every property of its class (the 3D Tiles tools cannot read one that leaves properties out)
+LOD1_CLASS = "building_lod1"
 LOD1_ATTRIBUTES = ("id", "parent_id", "object_class", "name", "function", "usage", "measured_height",
                    "roof_height", "street", "house_number")
 FRAME_GRID = 100.0   # m: the frame's origin is snapped to it, so re-exports of a changed model share the frame
@@ -253,6 +256,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     stats = {"tiles": [], "max_quantization_error": 0.0, "quantized_tiles": 0, "float_tiles": 0}
     content_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     classes = {"building": building_columns, **({"surface": surface_columns} if surface_columns else {})}
+    if any(n.content == "lod1" for n in with_content):
+        classes[LOD1_CLASS] = lod1_columns(building_columns)
     schema_json = json.dumps(metadata_schema(classes), ensure_ascii=False) if options.format == "1.1" else ""
     context = digest(CONTENT_VERSION, {k: getattr(options, k) for k in ("format", "features", "compression",
                                                                          "max_quantization_error")},
@@ -392,10 +397,10 @@ def _tile_content(mesh: Mesh, sizes, tile_surfaces: list[range] | None, building
     local = gl - centre
     normals = _normals(local, tris, polygon, mesh.polygon_count)
 
-    columns = building_columns
+    columns, class_name = building_columns, "building"
     if tile_surfaces is None:  # LoD1 blocks: what styling and a first click need; the LoD2 tiles hold all
-        columns = [c for c in building_columns if c.name in LOD1_ATTRIBUTES]
-    features = [FeatureSet(building_ids, "building", "building", columns, buildings, building_columns)]
+        columns, class_name = lod1_columns(building_columns), LOD1_CLASS
+    features = [FeatureSet(building_ids, "building", class_name, columns, buildings)]
     if tile_surfaces is not None and surface_columns is not None:
         srows = np.array([r for rows in tile_surfaces for r in rows], dtype=np.int64)
         features.append(FeatureSet(polygon, "surface", "surface", surface_columns, srows))
@@ -408,6 +413,11 @@ def _tile_content(mesh: Mesh, sizes, tile_surfaces: list[range] | None, building
     if batch:
         data = _b3dm(data, building_columns, buildings)
     return data, (lo, hi), info
+
+
+def lod1_columns(building_columns: list[Column]) -> list[Column]:
+    """The building columns that LoD1 block tiles carry (class ``LOD1_CLASS``)."""
+    return [c for c in building_columns if c.name in LOD1_ATTRIBUTES]
 
 
 def _b3dm(glb: bytes, columns: list[Column], rows: np.ndarray) -> bytes:
