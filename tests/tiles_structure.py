@@ -14,6 +14,7 @@
 - .subtree files: header, bitstream lengths ceil(n/8) for the tile, content and child-subtree availability
   of ``subtreeLevels`` levels, availableCount equal to the set bits, constants 0 or 1.
 - tileset.json: every content file exists; a child's geometricError never exceeds its parent's.
+- All JSON strict (no NaN / Infinity, which Python's json writes and reads but no other parser accepts).
 """
 from __future__ import annotations
 
@@ -32,6 +33,15 @@ TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT
 INT_RANGES = {k: (np.iinfo(v).min, np.iinfo(v).max) for k, v in COMPONENT_DTYPE.items() if "f" not in v}
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
+def strict_json(text: str | bytes):
+    """json.loads without Python's NaN / Infinity extension (the validators' JSON parsers reject them)."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
 def parse_glb(data: bytes) -> tuple[dict, bytes]:
     """JSON and BIN chunk of a GLB (glTF 2.0 binary), checking the header and chunk lengths."""
     magic, version, total = struct.unpack_from("<4sII", data, 0)
@@ -42,7 +52,7 @@ def parse_glb(data: bytes) -> tuple[dict, bytes]:
     jlen, jtype = struct.unpack_from("<I4s", data, 12)
     if jtype != b"JSON" or jlen % 4:
         raise ValueError("first GLB chunk is not a 4-byte aligned JSON chunk")
-    gltf = json.loads(data[20:20 + jlen])
+    gltf = strict_json(data[20:20 + jlen])
     binary = b""
     if 20 + jlen < total:
         blen, btype = struct.unpack_from("<I4s", data, 20 + jlen)
@@ -206,7 +216,7 @@ def check_glb(gltf: dict, binary: bytes, base: Path, name: str) -> list[str]:
         schema_path = base / meta["schemaUri"]
         if not schema_path.is_file():
             return problems + [f"{name}: schemaUri {meta['schemaUri']} does not exist"]
-        schema = json.loads(schema_path.read_text("utf-8"))
+        schema = strict_json(schema_path.read_text("utf-8"))
     tables = meta.get("propertyTables", [])
     for t, table in enumerate(tables):
         where = f"{name}: propertyTables[{t}]"
@@ -254,13 +264,16 @@ def check_b3dm(data: bytes, name: str) -> tuple[list[str], bytes | None]:
         return [f"{name}: b3dm lengths inconsistent"], None
     if (28 + ftj) % 8 or (28 + ftj + ftb + btj) % 8 or (28 + ftj + ftb + btj + btb) % 8:
         problems.append(f"{name}: b3dm sections not 8-byte aligned")
-    features = json.loads(data[28:28 + ftj])
+    try:
+        features = strict_json(data[28:28 + ftj])
+        pos = 28 + ftj + ftb
+        batch = strict_json(data[pos:pos + btj]) if btj else {}
+    except ValueError as err:
+        return [f"{name}: feature or batch table: {err}"], None
     batch_length = features.get("BATCH_LENGTH")
     if not isinstance(batch_length, int) or batch_length < 0:
         problems.append(f"{name}: BATCH_LENGTH {batch_length!r}")
         batch_length = None
-    pos = 28 + ftj + ftb
-    batch = json.loads(data[pos:pos + btj]) if btj else {}
     for key, value in batch.items():
         if key in ("extensions", "extras"):
             continue
@@ -282,7 +295,7 @@ def check_subtree(data: bytes, levels: int, name: str) -> list[str]:
         return [f"{name}: not a subtree version 1"]
     if jlen % 8 or 24 + jlen + blen != len(data):
         problems.append(f"{name}: subtree lengths inconsistent")
-    doc = json.loads(data[24:24 + jlen])
+    doc = strict_json(data[24:24 + jlen])
     binary = data[24 + jlen:24 + jlen + blen]
     views = doc.get("bufferViews", [])
     tiles = (4 ** levels - 1) // 3
@@ -311,7 +324,7 @@ def check_subtree(data: bytes, levels: int, name: str) -> list[str]:
 def check_export(folder: Path) -> list[str]:
     """Every problem in the export in ``folder`` (tileset.json, its content and subtree files)."""
     folder = Path(folder)
-    tileset = json.loads((folder / "tileset.json").read_text("utf-8"))
+    tileset = strict_json((folder / "tileset.json").read_text("utf-8"))
     problems: list[str] = []
 
     def walk(tile: dict, parent_error: float) -> None:
