@@ -207,6 +207,8 @@ def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray,
         for i, fs in enumerate(features):
             if not fs.class_name:
                 continue
+            if fs.rows is None or not len(fs.rows):
+                raise ValueError(f"property table {fs.class_name!r} without features (count must be >= 1)")
             props = {}
             for col in fs.columns:  # every property, even one without any value (see metadata)
                 bufs, keys = col.encode(fs.rows)
