@@ -20,6 +20,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from osgeo import ogr
 
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.progress import CollectingReporter
@@ -61,6 +62,7 @@ def hostile_cityjson(source: Path, target: Path, edit: bool = False) -> dict:
             "big": 2**40 + i if i % 4 else -(2**62),      # INT64
             "ratio": float("nan") if i % 3 == 0 else i / 7,  # NaN: missing
             "tags": ["a", "b", str(i)],                   # a list of strings: JSON text
+            "series": [1.5, float("nan"), float("-inf")],  # a list with NaN: strict JSON text
             "unicode": "Straße 東京 \u00e9",
         })
         expected[key] = attrs
@@ -87,6 +89,14 @@ def sources(shared_data, tmp_path_factory, run_alg, district_sources) -> dict:
         import_citymodel([path], gpkgs[name], None, "highest", CollectingReporter())
     inputs = district_sources(out, 40)
     gpkgs["twin"] = Path(run_alg("geotwin:buildtwin", {**inputs, "OUTPUT": str(out / "twin.gpkg")})["OUTPUT"])
+    # the twin with NaN / Infinity in the attributes JSON of its islands and sensors (Python's json writes them)
+    gpkgs["twin_nan"] = out / "twin_nan.gpkg"
+    shutil.copyfile(gpkgs["twin"], gpkgs["twin_nan"])
+    nan = json.dumps({"level": float("nan"), "peak": [1.5, float("inf")]}).replace("'", "''")
+    ds = ogr.Open(str(gpkgs["twin_nan"]), 1)   # GDAL: the GeoPackage's triggers need its ST_ functions
+    for table in ("learning_islands", "sensors"):
+        ds.ExecuteSQL(f"UPDATE {table} SET attributes = '{nan}'")
+    ds = None
     return {"gpkgs": gpkgs, "hostile": expected}
 
 
@@ -95,6 +105,7 @@ RUNS = {
     "twin_1.0": ("twin", {"format": "1.0"}),
     "twin_implicit": ("twin", {"implicit": True, "leaf_max_buildings": 10}),
     "twin_surface": ("twin", {"features": "surface", "leaf_max_buildings": 10}),
+    "twin_nan": ("twin_nan", {}),
     "hamburg_1.1": ("hamburg", {"leaf_max_buildings": 12}),
     "hamburg_1.0": ("hamburg", {"format": "1.0", "leaf_max_buildings": 12}),
     "hamburg_implicit": ("hamburg", {"implicit": True, "leaf_max_buildings": 20}),
@@ -122,7 +133,7 @@ def exports(sources, tmp_path_factory) -> dict[str, Path]:
     gpkgs = sources["gpkgs"]
     folders = {}
     for name, (src, opts) in RUNS.items():
-        folders[name] = export_3dtiles(gpkgs[src], out / name, ExportOptions(viewer=src == "twin", **opts),
+        folders[name] = export_3dtiles(gpkgs[src], out / name, ExportOptions(viewer=src.startswith("twin"), **opts),
                                        CollectingReporter()).output
     for name, (first, second, opts) in INCREMENTAL.items():
         export_3dtiles(gpkgs[first], out / name, ExportOptions(**opts), CollectingReporter())
@@ -148,6 +159,21 @@ def test_twin_exports_hold_bim_islands_and_sensors(exports):
         report = json.loads((exports[name] / REPORT_NAME).read_text())
         assert report["twin"]["bim_tiles"] and {t["layer"] for t in report["twin"]["point_tiles"]} == \
             {"learning_islands", "sensors"}, name
+
+
+def test_nan_attributes_of_islands_and_sensors(exports):
+    """NaN and infinities in the attributes JSON are missing values in the tiles and null in the GeoJSON the
+    viewer loads (a browser's JSON.parse rejects NaN)."""
+    folder = exports["twin_nan"]
+    for name, cls in (("islands.geojson", "island"), ("sensors.geojson", "sensor")):
+        doc = ts.strict_json((folder / name).read_text("utf-8"))
+        assert doc["features"]
+        for feature in doc["features"]:
+            assert feature["properties"]["attributes"] == {"level": None, "peak": [1.5, None]}
+        uri = f"tiles/points/{'learning_islands' if cls == 'island' else 'sensors'}.glb"
+        table = Tile.open(folder / uri).property_table()   # attributes kept as (strict) JSON text
+        assert [ts.strict_json(v) for v in table["attributes"]] == [{"level": None, "peak": [1.5, None]}] * \
+            len(doc["features"])
 
 
 def test_hostile_columns_round_trip(exports, sources):
@@ -181,6 +207,7 @@ def test_hostile_columns_round_trip(exports, sources):
         assert got["flag"] is attrs["flag"] and got["big"] == attrs["big"] and got["unicode"] == attrs["unicode"]
         assert got["ratio"] == (None if math.isnan(attrs["ratio"]) else attrs["ratio"])
         assert json.loads(got["tags"]) == attrs["tags"]
+        assert ts.strict_json(got["series"]) == [1.5, None, None]
     schema = json.loads((folder / "metadata_schema.json").read_text())
     props = {p["name"]: p for p in schema["classes"]["building"]["properties"].values()}
     assert props["flag"]["type"] == "BOOLEAN" and props["big"]["componentType"] == "INT64"

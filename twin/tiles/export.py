@@ -43,7 +43,7 @@ from . import quadtree
 from .frame import EnuFrame, bounds, enu_to_gltf, georeference
 from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, MeshList, block_levels, lod1_blocks, lod1_footprints, lod2_meshes, merge
-from .metadata import Column, build_columns, schema as metadata_schema
+from .metadata import Column, build_columns, finite, schema as metadata_schema
 from .polygons import PolygonSet
 from .source import BuildingBatch, _layers, attribute_rows, read_city_model
 from .incremental import CONTENT_VERSION, Previous, digest, object_digests
@@ -620,12 +620,23 @@ def _safe_name(text: str) -> str:
     return f"{clean[:48]}-{digest(text)[:8]}"
 
 
+def _json_text(raw):
+    """Attributes JSON text as strict JSON: Python's NaN / Infinity (which no other parser reads) as null."""
+    if isinstance(raw, str) and ("NaN" in raw or "Infinity" in raw):
+        try:
+            return json.dumps(finite(json.loads(raw)), ensure_ascii=False, allow_nan=False)
+        except (ValueError, TypeError):  # not JSON: kept as text
+            return raw
+    return raw
+
+
 def _point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict], np.ndarray, np.ndarray]:
-    """Rows with the placement heights added, and lon/lat, ellipsoidal heights."""
+    """Rows with the placement heights added (attributes JSON made strict), and lon/lat, ellipsoidal heights."""
     lon, lat, h = geo.to_geographic(layer.xyz[:, 0], layer.xyz[:, 1], layer.xyz[:, 2])
     rows = []
     for row, z, eh, source in zip(layer.rows, layer.xyz[:, 2], h, layer.height_source):
-        rows.append({**row, "normal_height": float(z), "ellipsoidal_height": round(float(eh), 4),
+        extra = {"attributes": _json_text(row["attributes"])} if "attributes" in row else {}
+        rows.append({**row, **extra, "normal_height": float(z), "ellipsoidal_height": round(float(eh), 4),
                      "height_source": source})
     return rows, np.column_stack([lon, lat]), h
 
@@ -704,8 +715,9 @@ def _write_geojson(extras: TwinExtras, geo: Georeferencer, tmp: Path) -> dict[st
                              "geometry": {"type": "Point", "coordinates": [round(float(lon), 9), round(float(lat), 9)]},
                              "properties": props})
         name = GEOJSON_NAMES[layer.name]
-        doc = {"type": "FeatureCollection", "name": layer.name, "features": features}
-        (tmp / name).write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        doc = {"type": "FeatureCollection", "name": layer.name, "features": finite(features)}
+        (tmp / name).write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str, allow_nan=False),
+                                encoding="utf-8")
         written[layer.name] = name
     return written
 

@@ -122,6 +122,17 @@ def _infer(values: list, types: set[type]) -> str:
 _AS_IS = {"STRING": {str}, "FLOAT64": {float}, "INT32": {int}, "INT64": {int}, "BOOLEAN": {bool}}
 
 
+def finite(value):
+    """``value`` with NaN and infinities (which JSON cannot hold) replaced by None, in lists and dicts too."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def _as_type(value, kind: str):
     if value is None:
         return None
@@ -131,7 +142,7 @@ def _as_type(value, kind: str):
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, (list, dict)):
-            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+            return json.dumps(finite(value), ensure_ascii=False, sort_keys=True, allow_nan=False)
         return str(value)
     if kind == "FLOAT64":
         return float(value)
