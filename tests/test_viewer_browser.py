@@ -612,6 +612,9 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
         assert click["scan"] is not None, f"building {hamburg['id']} not found on screen near its roof point"
         assert click["pickedId"] == hamburg["id"] and click["rows"][0] == ["id", hamburg["id"]], click
         assert dict(click["rows"])["function"] == hamburg["function"]
+        # a missing string (parent_id of a whole building: the table's noData) is no row, never a NUL character
+        assert not hamburg["parents"][hamburg["id"]] and "parent_id" not in dict(click["rows"])
+        assert not [r for r in click["rows"] if "\u0000" in str(r[1]) or r[1] in ("", None)], click["rows"]
 
     # Sample district: a click on a generated learning island shows its booking link, hours, seats.
     load = page_district["load"]

@@ -292,6 +292,8 @@
     entries.sort(function (a, b) { return rank(a[0]) - rank(b[0]); });
     entries.forEach(function (entry) {
       var value = entry[1];
+      // no row for a missing value (the property table's noData: every property of the class is in it)
+      if (!present(value)) { return; }
       if (typeof value === "string" && value.charAt(0) === "{") {
         try {
           var nested = JSON.parse(value);

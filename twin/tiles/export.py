@@ -44,7 +44,7 @@ from . import quadtree
 from .frame import EnuFrame, bounds, enu_to_gltf, georeference
 from .glb import FeatureSet, build_glb, meshopt_available
 from .mesh import Mesh, MeshList, block_levels, lod1_blocks, lod1_footprints, lod2_meshes, merge
-from .metadata import Column, build_columns, schema as metadata_schema
+from .metadata import Column, build_columns, finite, schema as metadata_schema
 from .polygons import PolygonSet
 from .source import BuildingBatch, _layers, attribute_rows, geoid_model_of, read_city_model
 from .incremental import CONTENT_VERSION, Previous, digest, object_digests
@@ -56,6 +56,9 @@ SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all t
 # Positions are quantised to 16 bits with one scale per tile: 756 m keeps the error within 1 cm.
 LEAF_EXTENT = 600.0
 LOD1_EXTENT = 700.0
+#: LoD1 blocks carry a subset of the building attributes, as a class of its own: a property table has values
+#: for every property of its class (the 3D Tiles tools cannot read one that leaves properties out)
+LOD1_CLASS = "building_lod1"
 LOD1_ATTRIBUTES = ("id", "parent_id", "object_class", "name", "function", "usage", "measured_height",
                    "roof_height", "street", "house_number")
 FRAME_GRID = 100.0   # m: the frame's origin is snapped to it, so re-exports of a changed model share the frame
@@ -256,6 +259,8 @@ def export_3dtiles(gpkg: str | os.PathLike, output: str | os.PathLike, options: 
     stats = {"tiles": [], "max_quantization_error": 0.0, "quantized_tiles": 0, "float_tiles": 0}
     content_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     classes = {"building": building_columns, **({"surface": surface_columns} if surface_columns else {})}
+    if any(n.content == "lod1" for n in with_content):
+        classes[LOD1_CLASS] = lod1_columns(building_columns)
     schema_json = json.dumps(metadata_schema(classes), ensure_ascii=False) if options.format == "1.1" else ""
     context = digest(CONTENT_VERSION, {k: getattr(options, k) for k in ("format", "features", "compression",
                                                                          "max_quantization_error")},
@@ -395,10 +400,10 @@ def _tile_content(mesh: Mesh, sizes, tile_surfaces: list[range] | None, building
     local = gl - centre
     normals = _normals(local, tris, polygon, mesh.polygon_count)
 
-    columns = building_columns
+    columns, class_name = building_columns, "building"
     if tile_surfaces is None:  # LoD1 blocks: what styling and a first click need; the LoD2 tiles hold all
-        columns = [c for c in building_columns if c.name in LOD1_ATTRIBUTES]
-    features = [FeatureSet(building_ids, "building", "building", columns, buildings, building_columns)]
+        columns, class_name = lod1_columns(building_columns), LOD1_CLASS
+    features = [FeatureSet(building_ids, "building", class_name, columns, buildings)]
     if tile_surfaces is not None and surface_columns is not None:
         srows = np.array([r for rows in tile_surfaces for r in rows], dtype=np.int64)
         features.append(FeatureSet(polygon, "surface", "surface", surface_columns, srows))
@@ -411,6 +416,11 @@ def _tile_content(mesh: Mesh, sizes, tile_surfaces: list[range] | None, building
     if batch:
         data = _b3dm(data, building_columns, buildings)
     return data, (lo, hi), info
+
+
+def lod1_columns(building_columns: list[Column]) -> list[Column]:
+    """The building columns that LoD1 block tiles carry (class ``LOD1_CLASS``)."""
+    return [c for c in building_columns if c.name in LOD1_ATTRIBUTES]
 
 
 def _b3dm(glb: bytes, columns: list[Column], rows: np.ndarray) -> bytes:
@@ -613,12 +623,23 @@ def _safe_name(text: str) -> str:
     return f"{clean[:48]}-{digest(text)[:8]}"
 
 
+def _json_text(raw):
+    """Attributes JSON text as strict JSON: Python's NaN / Infinity (which no other parser reads) as null."""
+    if isinstance(raw, str) and ("NaN" in raw or "Infinity" in raw):
+        try:
+            return json.dumps(finite(json.loads(raw)), ensure_ascii=False, allow_nan=False)
+        except (ValueError, TypeError):  # not JSON: kept as text
+            return raw
+    return raw
+
+
 def _point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict], np.ndarray, np.ndarray]:
-    """Rows with the placement heights added, and lon/lat, ellipsoidal heights."""
+    """Rows with the placement heights added (attributes JSON made strict), and lon/lat, ellipsoidal heights."""
     lon, lat, h = geo.to_geographic(layer.xyz[:, 0], layer.xyz[:, 1], layer.xyz[:, 2])
     rows = []
     for row, z, eh, source in zip(layer.rows, layer.xyz[:, 2], h, layer.height_source):
-        rows.append({**row, "normal_height": float(z), "ellipsoidal_height": round(float(eh), 4),
+        extra = {"attributes": _json_text(row["attributes"])} if "attributes" in row else {}
+        rows.append({**row, **extra, "normal_height": float(z), "ellipsoidal_height": round(float(eh), 4),
                      "height_source": source})
     return rows, np.column_stack([lon, lat]), h
 
@@ -697,8 +718,9 @@ def _write_geojson(extras: TwinExtras, geo: Georeferencer, tmp: Path) -> dict[st
                              "geometry": {"type": "Point", "coordinates": [round(float(lon), 9), round(float(lat), 9)]},
                              "properties": props})
         name = GEOJSON_NAMES[layer.name]
-        doc = {"type": "FeatureCollection", "name": layer.name, "features": features}
-        (tmp / name).write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        doc = {"type": "FeatureCollection", "name": layer.name, "features": finite(features)}
+        (tmp / name).write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str, allow_nan=False),
+                                encoding="utf-8")
         written[layer.name] = name
     return written
 

@@ -41,7 +41,6 @@ class FeatureSet:
     class_name: str | None = None
     columns: list[Column] | None = None
     rows: np.ndarray | None = None      # rows of the columns, in feature id order
-    schema_columns: list[Column] | None = None  # the class's columns when ``columns`` is a subset
 
 
 @dataclass
@@ -69,7 +68,8 @@ class _Builder:
         return offset
 
     def view(self, data: bytes, **extra) -> int:
-        data = data or b"\0"  # glTF forbids empty buffer views (e.g. a column of empty strings)
+        if not data:  # glTF forbids empty buffer views; padding one would contradict its offsets
+            raise ValueError("empty buffer view")
         offset = self._append(data)
         self.buffer_views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(data), **extra})
         return len(self.buffer_views) - 1
@@ -202,15 +202,15 @@ def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray,
         gltf["asset"]["extras"] = extras
 
     if metadata and not batch_id:
-        classes = {fs.class_name: fs.schema_columns or fs.columns for fs in features if fs.class_name}
+        classes = {fs.class_name: fs.columns for fs in features if fs.class_name}
         tables = []
         for i, fs in enumerate(features):
             if not fs.class_name:
                 continue
+            if fs.rows is None or not len(fs.rows):
+                raise ValueError(f"property table {fs.class_name!r} without features (count must be >= 1)")
             props = {}
-            for col in fs.columns:
-                if col.all_missing:  # declared in the schema; absent from the table means noData
-                    continue
+            for col in fs.columns:  # every property, even one without any value (see metadata)
                 bufs, keys = col.encode(fs.rows)
                 entry = {"values": b.view(bufs[0])}
                 if len(bufs) > 1:

@@ -22,7 +22,7 @@ import numpy as np
 from .polygons import PolygonSet
 
 #: bump when the encoding of tile content changes, so that old tiles are not reused
-CONTENT_VERSION = 2
+CONTENT_VERSION = 3
 
 
 def digest(*parts) -> str:

@@ -3,13 +3,21 @@
 Every attribute is kept: the typed columns of the layer as they are, the ``attributes`` JSON
 flattened into one column per key path ("attributes.a.b"; lists stay JSON text). Types follow
 the values: STRING, BOOLEAN, INT32 / INT64 (by range), FLOAT64; strings with few distinct values
-(function codes, city, ...) become ENUMs of one byte per feature. Missing values are written as
-the property's ``noData`` value (missing strings as "").
+(function codes, city, ...) become ENUMs of one byte per feature. Missing values (None, "", NaN and
+infinities) are written as the property's ``noData`` value.
+
+Every property of a class has values in every property table that uses the class, including a column
+that is missing in all of a table's (or all) features: the 3D Tiles tools (and so the official
+3D Tiles validator) cannot read a table that leaves a property out. A missing string is
+``STRING_NO_DATA`` (one NUL byte), not "": a table whose strings were all empty would need a values
+buffer view of 0 bytes, which glTF forbids (bufferView.byteLength >= 1) and the 3D Tiles validator
+rejects when padded (METADATA_INVALID_LENGTH: the length must equal the last string offset).
 """
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +27,7 @@ import numpy as np
 
 INT32 = (-(2**31), 2**31 - 1)
 ENUM_NO_DATA = "(no value)"
+STRING_NO_DATA = "\u0000"  # a missing (or empty) string: one byte, so no values buffer view is ever empty
 ENUM_MAX = 1000  # distinct values up to which a repetitive string column becomes an ENUM
 NO_DATA = {"INT32": -(2**31), "INT64": -(2**63), "FLOAT64": -1.7976931348623157e308}
 _NUMPY = {"INT32": "<i4", "INT64": "<i8", "FLOAT64": "<f8"}
@@ -39,10 +48,6 @@ class Column:
     def has_missing(self) -> bool:
         return None in self.values or (self.type in ("STRING", "ENUM") and "" in self.values)
 
-    @cached_property
-    def all_missing(self) -> bool:
-        return not set(self.values) - {None, ""}
-
     def schema(self) -> dict:
         prop: dict = {"name": self.name}
         if self.type in ("STRING", "BOOLEAN"):
@@ -52,7 +57,7 @@ class Column:
         else:
             prop.update(type="SCALAR", componentType=self.type)
         if self.has_missing and self.type != "BOOLEAN":
-            prop["noData"] = {"STRING": "", "ENUM": ENUM_NO_DATA}.get(self.type, NO_DATA.get(self.type))
+            prop["noData"] = {"STRING": STRING_NO_DATA, "ENUM": ENUM_NO_DATA}.get(self.type, NO_DATA.get(self.type))
         return prop
 
     def enum_schema(self) -> dict:
@@ -63,7 +68,8 @@ class Column:
     def _encoded(self):
         """All values encoded once (tiles pick their rows): UTF-8 strings as a list, others as an array."""
         if self.type == "STRING":
-            return [("" if v is None else str(v)).encode("utf-8") for v in self.values]
+            missing = STRING_NO_DATA.encode("utf-8")
+            return [missing if v is None or v == "" else str(v).encode("utf-8") for v in self.values]
         if self.type == "ENUM":
             index = {n: i for i, n in enumerate(self.enum)}
             index[None] = index[""] = index[ENUM_NO_DATA]
@@ -116,6 +122,17 @@ def _infer(values: list, types: set[type]) -> str:
 _AS_IS = {"STRING": {str}, "FLOAT64": {float}, "INT32": {int}, "INT64": {int}, "BOOLEAN": {bool}}
 
 
+def finite(value):
+    """``value`` with NaN and infinities (which JSON cannot hold) replaced by None, in lists and dicts too."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def _as_type(value, kind: str):
     if value is None:
         return None
@@ -125,7 +142,7 @@ def _as_type(value, kind: str):
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, (list, dict)):
-            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+            return json.dumps(finite(value), ensure_ascii=False, sort_keys=True, allow_nan=False)
         return str(value)
     if kind == "FLOAT64":
         return float(value)
@@ -183,6 +200,9 @@ def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = Non
     for name in names:
         values = list(map(dict.get, flat_rows, itertools.repeat(name)))
         types = set(map(type, values)) - {type(None)}
+        if float in types:  # NaN and infinities (JSON attributes may hold them): missing
+            values = [None if type(v) is float and not math.isfinite(v) else v for v in values]
+            types = set(map(type, values)) - {type(None)}
         kind = _SPEC_TYPES.get(spec_fields.get(name, ""), None) or _infer(values, types)
         if spec_fields.get(name) == "int":
             values = [None if v is None else int(v) for v in values]
@@ -201,14 +221,18 @@ def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = Non
 
 
 def schema(classes: dict[str, list[Column]]) -> dict:
-    """The EXT_structural_metadata schema for the given classes."""
+    """The EXT_structural_metadata schema for the given classes; classes that share a Column (a class of a
+    subset of another's columns) share its enum."""
     out: dict = {"id": "geotwin", "classes": {
         cls: {"properties": {c.id: c.schema() for c in cols}} for cls, cols in classes.items()}}
-    enums = {f"{cls}_{c.id}": c.enum_schema() for cls, cols in classes.items() for c in cols if c.enum}
+    enums: dict[str, dict] = {}
+    names: dict[int, str] = {}
     for cls, cols in classes.items():
         for c in cols:
             if c.enum:
-                out["classes"][cls]["properties"][c.id]["enumType"] = f"{cls}_{c.id}"
+                name = names.setdefault(id(c), f"{cls}_{c.id}")
+                enums.setdefault(name, c.enum_schema())
+                out["classes"][cls]["properties"][c.id]["enumType"] = name
     if enums:
         out["enums"] = enums
     return out
