@@ -68,6 +68,10 @@ FORMS = [
     ("urn:ogc:def:crs:EPSG::5555", 25832, 5783, None),
     ("urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837", 25832, 7837, None),
     ("urn:ogc:def:crs,crs:EPSG:6.12:25832,crs:EPSG:6.12:5783", 25832, 5783, None),
+    # malformed URNs of real exporters: a Karlsruhe city model (glob3mobile/g3m), a Berlin building
+    ("urn:ogc:def,crs::EPSG:31467", 31467, None, None),
+    ("urn:ogc:def,crs,crs:EPSG:6.12:25833,crs:EPSG:6.12:5783", 25833, 5783, None),
+    ("urn:x-ogc:def:crs,crs:EPSG::25832,crs:EPSG::7837", 25832, 7837, None),
     ("http://www.opengis.net/def/crs/EPSG/0/25832", 25832, None, None),
     ("https://www.opengis.net/def/crs/EPSG/0/25833", 25833, None, None),
     ("http://www.opengis.net/def/crs/EPSG/9.9.1/25832", 25832, None, None),
@@ -161,6 +165,8 @@ def test_dhhn12_is_the_1912_datum():
     ("EPSG:25832+25833", "two horizontal CRSs"),
     ("urn:ogc:def:crs,crs:EPSG::25832,crs:FOO::1", "unsupported compound srsName"),
     ("http://www.opengis.net/def/crs-compound?1=foo&2=bar", "unsupported compound srsName"),
+    ("urn:ogc:def,crs::FOO:31467", "unknown srsName"),          # malformed and not an EPSG reference
+    ("urn:ogc:def,crs::EPSG:31467,crs:OGC::CRS84", "unknown srsName"),
 ])
 def test_unknown_or_contradictory_names_are_refused(bad, message):
     with pytest.raises(InputError) as caught:

@@ -81,6 +81,10 @@ _EPSG_CODE = re.compile(r"""^(?:
       | (?P<bare>\d+)
     )$""", re.IGNORECASE | re.VERBOSE | re.ASCII)
 _URN_COMPOUND = re.compile(r"^urn:(?:x-)?ogc:def:crs,(.+)$", re.IGNORECASE)
+# Malformed OGC URNs written by real exporters, e.g. ``urn:ogc:def,crs::EPSG:31467`` (a Karlsruhe city
+# model) or ``urn:ogc:def,crs,crs:EPSG:6.12:25833,crs:EPSG:6.12:5783``: every EPSG reference in order.
+_URN_LOOSE = re.compile(r"^urn:(?:x-)?ogc:def[:,]", re.IGNORECASE)
+_URN_LOOSE_PART = re.compile(r"^(?:crs)?:*EPSG:+(?:\d+(?:\.\d+)+:+)?(\d+)$", re.IGNORECASE | re.ASCII)
 _PLUS_CODES = re.compile(r"^EPSG:(\d+)\+(\d+)$", re.IGNORECASE | re.ASCII)
 _CRS84 = re.compile(r"^(?:urn:ogc:def:crs:OGC:[\d.]*:CRS84|https?://www\.opengis\.net/def/crs/OGC/[^/]+/CRS84"
                     r"|(?:OGC:)?CRS84)$", re.IGNORECASE)
@@ -167,6 +171,27 @@ def _adv(name: str, source: str) -> CrsInfo:
     return info
 
 
+def _loose_urn_codes(source: str) -> list[int] | None:
+    """EPSG codes of a malformed OGC URN whose every part is still an EPSG reference, else None.
+
+    >>> _loose_urn_codes("urn:ogc:def,crs::EPSG:31467")
+    [31467]
+    """
+    m = _URN_LOOSE.match(source)
+    if not m:
+        return None
+    parts = [p for p in re.split(r"[,]", source[m.end():]) if p.strip(": ")]
+    codes = []
+    for part in parts:
+        if part.strip().lower() == "crs":
+            continue
+        hit = _URN_LOOSE_PART.match(part.strip())
+        if hit is None:
+            return None
+        codes.append(int(hit.group(1)))
+    return codes or None
+
+
 def parse_srs_name(text: str) -> CrsInfo:
     """Map a GML srsName (any form found in CityGML files) to horizontal and vertical EPSG codes.
 
@@ -200,6 +225,9 @@ def parse_srs_name(text: str) -> CrsInfo:
     code = _epsg_code(source)
     if code is not None:
         return _from_parts([code], source)
+    loose = _loose_urn_codes(source)
+    if loose:
+        return _from_parts(loose, source)
     raise InputError(f"unknown srsName {_shown(source)}; accepted forms: {ACCEPTED_FORMS}")
 
 
