@@ -118,7 +118,7 @@ def test_denhaag_layers_counts_and_crs(denhaag, denhaag_gpkg):
     assert list(sources.format) == ["CityJSON 2.0"]
     assert sources.checksum_sha256[0] == _sha(denhaag)
     assert (sources.horizontal_crs[0], sources.vertical_crs[0]) == ("EPSG:28992", "EPSG:5709")
-    assert sources.object_count[0] == 2497
+    assert sources.object_count[0] == 2497 + 1  # buildings and parts, and the TINRelief
 
 
 def test_denhaag_heights_and_surface_areas(denhaag, denhaag_gpkg):
