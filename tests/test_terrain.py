@@ -1,0 +1,222 @@
+"""Terrain: CityGML 1.0/2.0/3.0 ReliefFeature/TINRelief and CityJSON TINRelief into the `terrain` layer and the
+twin; other relief components are skipped_objects rows. The TIN is built in the exact structure of German LoD2
+deliveries (dem:ReliefFeature/dem:reliefComponent/dem:TINRelief/dem:tin/gml:TriangulatedSurface/
+gml:trianglePatches/gml:Triangle/gml:exterior/gml:LinearRing/gml:posList) inside a copy of the real Hamburg tile."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import pytest
+from lxml import etree
+
+from geotwin.twin.build import BuildInputs, build_twin
+from geotwin.twin.citymodel.importer import import_citymodel
+from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.store import open_store, read_store
+
+NX, NY = 16, 10          # grid cells: 2 x 160 = 320 triangles
+X0, Y0, STEP = 576230.0, 5950000.0, 20.0
+VERSIONS = {
+    "1.0": ("http://www.opengis.net/citygml/1.0", "http://www.opengis.net/citygml/relief/1.0",
+            "http://www.opengis.net/gml"),
+    "2.0": ("http://www.opengis.net/citygml/2.0", "http://www.opengis.net/citygml/relief/2.0",
+            "http://www.opengis.net/gml"),
+}
+
+
+def _height(x: float, y: float) -> float:
+    return 8.0 + 0.02 * (x - X0) + 1.5 * math.sin((y - Y0) / 37.0)
+
+
+def _triangles() -> list[list[tuple[float, float, float]]]:
+    out = []
+    for i in range(NX):
+        for j in range(NY):
+            a, b = (X0 + i * STEP, Y0 + j * STEP), (X0 + (i + 1) * STEP, Y0 + j * STEP)
+            c, d = (X0 + (i + 1) * STEP, Y0 + (j + 1) * STEP), (X0 + i * STEP, Y0 + (j + 1) * STEP)
+            for tri in ((a, b, c), (a, c, d)):
+                out.append([(x, y, round(_height(x, y), 3)) for x, y in tri])
+    return out
+
+
+def _relief_member(version: str, with_other_components: bool = True) -> str:
+    core, dem, gml = VERSIONS[version]
+    patches = []
+    for tri in _triangles():
+        ring = tri + tri[:1]
+        pos = " ".join(f"{x:.3f} {y:.3f} {z:.3f}" for x, y, z in ring)
+        patches.append(f"<gml:Triangle><gml:exterior><gml:LinearRing><gml:posList srsDimension=\"3\">{pos}"
+                       "</gml:posList></gml:LinearRing></gml:exterior></gml:Triangle>")
+    # one degenerate (collinear) triangle, as real TINs sometimes carry
+    patches.append('<gml:Triangle><gml:exterior><gml:LinearRing><gml:posList srsDimension="3">'
+                   f"{X0} {Y0} 8 {X0 + 1} {Y0} 8 {X0 + 2} {Y0} 8 {X0} {Y0} 8"
+                   "</gml:posList></gml:LinearRing></gml:exterior></gml:Triangle>")
+    other = ""
+    if with_other_components:
+        other = f"""
+  <core:cityObjectMember>
+   <dem:ReliefFeature gml:id="DEHH_RELIEF_2">
+    <dem:lod>2</dem:lod>
+    <dem:reliefComponent><dem:BreaklineRelief gml:id="DEHH_BREAKLINES"><dem:lod>2</dem:lod>
+      <dem:ridgeOrValleyLines><gml:MultiCurve><gml:curveMember><gml:LineString><gml:posList>
+      {X0} {Y0} 8 {X0 + 50} {Y0} 9</gml:posList></gml:LineString></gml:curveMember></gml:MultiCurve>
+      </dem:ridgeOrValleyLines></dem:BreaklineRelief></dem:reliefComponent>
+    <dem:reliefComponent><dem:MassPointRelief gml:id="DEHH_MASSPOINTS"><dem:lod>2</dem:lod>
+      <dem:reliefPoints><gml:MultiPoint><gml:pointMember><gml:Point><gml:pos>{X0} {Y0} 8</gml:pos></gml:Point>
+      </gml:pointMember></gml:MultiPoint></dem:reliefPoints></dem:MassPointRelief></dem:reliefComponent>
+    <dem:reliefComponent><dem:RasterRelief gml:id="DEHH_RASTER"><dem:lod>2</dem:lod>
+      <dem:grid/></dem:RasterRelief></dem:reliefComponent>
+    <dem:reliefComponent><dem:TINRelief gml:id="DEHH_CONTROLPOINTS"><dem:lod>2</dem:lod><dem:tin>
+      <gml:Tin><gml:trianglePatches/><gml:controlPoint><gml:posList>{X0} {Y0} 8 {X0 + 5} {Y0} 8 {X0} {Y0 + 5} 8
+      </gml:posList></gml:controlPoint></gml:Tin></dem:tin></dem:TINRelief></dem:reliefComponent>
+    <dem:reliefComponent xlink:href="#DEHH_ELSEWHERE"/>
+   </dem:ReliefFeature>
+  </core:cityObjectMember>"""
+    return f"""
+  <core:cityObjectMember>
+   <dem:ReliefFeature gml:id="DEHH_RELIEF_1">
+    <gml:name>DGM</gml:name>
+    <dem:lod>2</dem:lod>
+    <dem:reliefComponent>
+     <dem:TINRelief gml:id="DEHH_TIN_1">
+      <dem:lod>2</dem:lod>
+      <dem:tin>
+       <gml:TriangulatedSurface gml:id="DEHH_TIN_1_SURFACE">
+        <gml:trianglePatches>
+         {chr(10).join(patches)}
+        </gml:trianglePatches>
+       </gml:TriangulatedSurface>
+      </dem:tin>
+     </dem:TINRelief>
+    </dem:reliefComponent>
+   </dem:ReliefFeature>
+  </core:cityObjectMember>{other}
+"""
+
+
+def hamburg_with_terrain(shared_data: Path, target: Path, version: str = "1.0") -> Path:
+    """The real Hamburg 2022 tile (CityGML 1.0) with a relief member added before </core:CityModel>; for 2.0
+    the namespaces are rewritten to CityGML 2.0."""
+    text = (shared_data / "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml").read_text(encoding="utf-8")
+    core, dem, _ = VERSIONS[version]
+    text = text.replace('xmlns:gen=', f'xmlns:dem="{dem}" xmlns:gen=', 1)
+    if version == "2.0":
+        text = text.replace("http://www.opengis.net/citygml/1.0", core).replace(
+            "http://www.opengis.net/citygml/building/1.0", "http://www.opengis.net/citygml/building/2.0").replace(
+            "http://www.opengis.net/citygml/generics/1.0", "http://www.opengis.net/citygml/generics/2.0")
+    end = text.rindex("</core:CityModel>")
+    target.write_text(text[:end] + _relief_member(version) + text[end:], encoding="utf-8")
+    return target
+
+
+def _independent(path: Path) -> tuple[np.ndarray, int]:
+    """The TINRelief's triangles straight from lxml (closing point dropped) and the gml:Triangle count."""
+    tree = etree.parse(str(path))
+    ns = {"gml": "http://www.opengis.net/gml"}
+    tin = tree.xpath("//*[local-name()='TINRelief'][@gml:id='DEHH_TIN_1']", namespaces=ns)[0]
+    triangles = tin.findall(".//gml:Triangle", ns)
+    coords = [np.array(t.find(".//gml:posList", ns).text.split(), float).reshape(4, 3)[:3] for t in triangles]
+    return np.asarray(coords), len(triangles)
+
+
+def _heron(tri: np.ndarray) -> float:
+    a, b, c = (float(np.linalg.norm(tri[i] - tri[(i + 1) % 3])) for i in range(3))
+    s = (a + b + c) / 2
+    return math.sqrt(max(s * (s - a) * (s - b) * (s - c), 0.0))
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_tin_relief_into_the_terrain_layer(shared_data, tmp_path, version):
+    path = hamburg_with_terrain(shared_data, tmp_path / f"LoD2_{version}.xml", version)
+    expected, count = _independent(path)
+    assert count == 2 * NX * NY + 1
+    reporter = CollectingReporter()
+    out = tmp_path / "t.gpkg"
+    result = import_citymodel([path], out, None, "highest", reporter)
+    assert result.buildings == 47 and result.reliefs == 1 and result.triangles == count - 1
+    terrain = pyogrio.read_dataframe(out, layer="terrain")
+    assert len(terrain) == count - 1
+    assert set(terrain.relief_id) == {"DEHH_TIN_1"} and set(terrain.feature_id) == {"DEHH_RELIEF_1"}
+    assert set(terrain.lod) == {"2"} and set(terrain.source_file) == {path.name}
+    good = expected[:-1]  # the last one is the degenerate triangle
+    coords = np.asarray([np.asarray(g.exterior.coords)[:3] for g in terrain.geometry])
+    assert np.allclose(coords, good, atol=1e-9)
+    assert all(g.has_z and g.geom_type == "Polygon" for g in terrain.geometry)
+    assert np.allclose(terrain.min_height, good[:, :, 2].min(axis=1))
+    assert np.allclose(terrain.max_height, good[:, :, 2].max(axis=1))
+    assert np.allclose(terrain.mean_height, good[:, :, 2].mean(axis=1))
+    assert np.allclose(terrain["area"], [_heron(t) for t in good], rtol=1e-9)
+    plan = sum(g.area for g in terrain.geometry)  # the TIN covers its grid exactly once in plan
+    assert plan == pytest.approx(NX * NY * STEP * STEP)
+    skipped = pyogrio.read_dataframe(out, layer="skipped_objects")
+    reasons = dict(zip(skipped.object_id, skipped.reason))
+    assert reasons["DEHH_TIN_1#triangles"].startswith("1 degenerate or broken triangles")
+    assert "not imported: BreaklineRelief" in reasons["DEHH_BREAKLINES"]
+    assert "not imported: MassPointRelief" in reasons["DEHH_MASSPOINTS"]
+    assert "not imported: RasterRelief" in reasons["DEHH_RASTER"]
+    assert "gml:Tin with control points only" in reasons["DEHH_CONTROLPOINTS"]
+    assert "given by reference (#DEHH_ELSEWHERE)" in reasons["#DEHH_ELSEWHERE"]
+    for oid in ("DEHH_BREAKLINES", "DEHH_MASSPOINTS", "DEHH_RASTER"):
+        assert any(oid in w for w in reporter.warnings)
+
+
+def test_citygml3_tin_relief(shared_data, tmp_path):
+    src = shared_data / "citygml/fzk-haus/citygml3/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1__v3.gml"
+    text = src.read_text(encoding="utf-8")  # default namespace CityGML 3.0; dem: and gml: (3.2) declared
+    tris = _triangles()[:20]
+    patches = "".join(
+        "<gml:Triangle><gml:exterior><gml:LinearRing><gml:posList>"
+        + " ".join(f"{x - X0 + 458800:.3f} {y - Y0 + 5438600:.3f} {z}" for x, y, z in t + t[:1])
+        + "</gml:posList></gml:LinearRing></gml:exterior></gml:Triangle>" for t in tris)
+    member = (f'<cityObjectMember><dem:ReliefFeature gml:id="R3"><dem:lod>1</dem:lod><dem:reliefComponent>'
+              f'<dem:TINRelief gml:id="T3"><dem:lod>1</dem:lod><dem:tin><gml:TriangulatedSurface><gml:patches>'
+              f"{patches}</gml:patches></gml:TriangulatedSurface></dem:tin></dem:TINRelief></dem:reliefComponent>"
+              "</dem:ReliefFeature></cityObjectMember>")
+    end = text.rindex("</CityModel>")
+    path = tmp_path / "fzk3_terrain.gml"
+    path.write_text(text[:end] + member + text[end:], encoding="utf-8")
+    assert "gml/3.2" in text
+    result = import_citymodel([path], tmp_path / "t.gpkg")
+    assert result.buildings == 1 and result.triangles == 20
+    terrain = pyogrio.read_dataframe(tmp_path / "t.gpkg", layer="terrain")
+    assert set(terrain.lod) == {"1"} and set(terrain.relief_id) == {"T3"}
+
+
+def test_cityjson_tin_relief_of_den_haag(shared_data, tmp_path):
+    path = shared_data / "cityjson/denhaag/DenHaag_01_v2.0_derived.city.json"
+    doc = json.loads(path.read_text())
+    reliefs = {oid: o for oid, o in doc["CityObjects"].items() if o["type"] == "TINRelief"}
+    assert len(reliefs) == 1
+    (oid, relief), = reliefs.items()
+    geom = relief["geometry"][0]
+    faces = geom["boundaries"]
+    t = doc["transform"]
+    verts = np.asarray(doc["vertices"], float) * t["scale"] + t["translate"]
+    good = [verts[f[0]] for f in faces if len(f) == 1 and len(f[0]) == 3]
+    good = [g for g in good if np.linalg.norm(np.cross(g[1] - g[0], g[2] - g[0])) > 1e-9]
+    out = tmp_path / "dh.gpkg"
+    result = import_citymodel([path], out)
+    terrain = pyogrio.read_dataframe(out, layer="terrain")
+    assert result.triangles == len(terrain) == len(good) > 1000
+    assert set(terrain.relief_id) == {oid} and set(terrain.lod) == {str(geom["lod"])}
+    assert np.allclose(terrain["area"], [_heron(g) for g in good], rtol=1e-6)
+    assert np.allclose(terrain.min_height, [g[:, 2].min() for g in good])
+
+
+def test_terrain_is_carried_into_the_twin(shared_data, tmp_path):
+    path = hamburg_with_terrain(shared_data, tmp_path / "LoD2_terrain.xml")
+    store = open_store(tmp_path / "twin.gpkg")
+    build_twin(store, BuildInputs(citymodel=[str(path)]))
+    twin = read_store(open_store(tmp_path / "twin.gpkg"))
+    assert len(twin["terrain"]) == 2 * NX * NY
+    assert set(twin["terrain"].relief_id) == {"DEHH_TIN_1"}
+    expected, _ = _independent(path)
+    assert np.allclose(sorted(twin["terrain"].mean_height), sorted(expected[:-1, :, 2].mean(axis=1)))
+    # unchanged input: the terrain is taken from the store again
+    again = build_twin(open_store(tmp_path / "twin.gpkg"), BuildInputs(citymodel=[str(path)]))
+    assert "citymodel" in again.reused
+    assert len(read_store(open_store(tmp_path / "twin.gpkg"))["terrain"]) == 2 * NX * NY
