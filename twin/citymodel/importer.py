@@ -25,7 +25,8 @@ from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
 __all__ = ["CITY_MODEL_SUFFIXES", "ImportResult", "import_citymodel", "open_source", "sha256_of", "sniff_format"]
 _TYPED_FIELDS = frozenset(BUILDINGS.fields) - {"attributes"}
-MIN_GROUND_AREA = 1e-4  # m² in plan: a GroundSurface below this is degenerate
+MIN_GROUND_AREA = 1e-4   # m² in plan: a GroundSurface below this is degenerate...
+MIN_GROUND_WIDTH = 1e-3  # ...and so is one whose mean width (2 area / perimeter) is below 1 mm (collinear points)
 
 
 @dataclass
@@ -170,7 +171,7 @@ class _Importer:
                 parts = shapely.get_parts(shapely.get_parts(shapely.make_valid(flat)))
                 fixed = shapely.multipolygons(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON])
             area = float(fixed.area)
-            if area < MIN_GROUND_AREA:
+            if area < MIN_GROUND_AREA or 2 * area < MIN_GROUND_WIDTH * float(fixed.length):
                 self.skip(Skipped(obj.source_file, sid, f"GroundSurface of {obj.id} has no area in plan "
                                                         f"({area:.2g} m²): left out of its surfaces and footprint",
                                   obj.line), summary)
