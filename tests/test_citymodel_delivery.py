@@ -309,3 +309,28 @@ def test_gzip_single_file_and_junk_named_directly(shared_data, tmp_path):
     pdf.write_bytes(b"%PDF-1.4")
     with pytest.raises(InputError, match="unknown file content"):
         import_citymodel([pdf], tmp_path / "g2.gpkg")
+
+
+def test_algorithm_reads_a_zip_delivery_and_passes_the_limits(run_alg, shared_data, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    tile = shared_data / "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
+    target = tmp_path / "LoD2_HH.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(tile, "LoD2/LoD2_576_5950_1_HH.xml")
+        z.writestr("LoD2/Nutzungsbedingungen.pdf", b"%PDF-1.4")
+    out = tmp_path / "hh.gpkg"
+    results = run_alg("geotwin:importcitymodel", {"INPUT": [str(target)], "OUTPUT": str(out)})
+    assert results["TERRAIN"] == f"{out}|layername=terrain"
+    assert results["SKIPPED"] == 0
+    sources = pyogrio.read_dataframe(out, layer="sources")
+    assert list(sources.source_file) == [f"{target}!/LoD2/LoD2_576_5950_1_HH.xml"]
+    assert len(pyogrio.read_dataframe(out, layer="buildings")) == 47 + 71
+    assert tile.stat().st_size > 1 << 20  # the smallest limit the algorithm takes is 1 MiB
+    with pytest.raises(QgsProcessingException, match=r"LoD2_576_5950_1_HH\.xml: refused: inflates to more than 1 MiB"):
+        run_alg("geotwin:importcitymodel", {"INPUT": [str(target)], "OUTPUT": str(tmp_path / "x.gpkg"),
+                                            "MAX_INFLATED_MB": 1})
+    denhaag = shared_data / "cityjson/denhaag/DenHaag_01_v2.0_derived.city.json"
+    with pytest.raises(QgsProcessingException, match="larger than 1 MiB"):
+        run_alg("geotwin:importcitymodel", {"INPUT": [str(denhaag)], "OUTPUT": str(tmp_path / "y.gpkg"),
+                                            "MAX_JSON_MB": 1})
