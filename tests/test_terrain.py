@@ -220,3 +220,32 @@ def test_terrain_is_carried_into_the_twin(shared_data, tmp_path):
     again = build_twin(open_store(tmp_path / "twin.gpkg"), BuildInputs(citymodel=[str(path)]))
     assert "citymodel" in again.reused
     assert len(read_store(open_store(tmp_path / "twin.gpkg"))["terrain"]) == 2 * NX * NY
+
+
+def test_terrain_round_trips_through_postgis(shared_data, tmp_path, pg_dsn):
+    """The same terrain in a GeoPackage and a PostGIS store: PolygonZ with SRID, identical rows."""
+    import uuid
+
+    import psycopg
+
+    path = hamburg_with_terrain(shared_data, tmp_path / "LoD2_terrain.xml")
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    try:
+        gpkg, pg = open_store(tmp_path / "twin.gpkg"), open_store(pg_dsn, schema)
+        for store in (gpkg, pg):
+            build_twin(store, BuildInputs(citymodel=[str(path)]))
+        left = read_store(gpkg)["terrain"].sort_values("mean_height", kind="stable").reset_index(drop=True)
+        right = read_store(pg)["terrain"].sort_values("mean_height", kind="stable").reset_index(drop=True)
+        assert len(left) == len(right) == 2 * NX * NY
+        for column in ("relief_id", "feature_id", "lod", "source_file"):
+            assert list(left[column]) == list(right[column])
+        for column in ("min_height", "mean_height", "max_height", "area"):
+            assert np.allclose(left[column], right[column], rtol=0, atol=1e-9)
+        assert all(a.equals_exact(b, 1e-9) and b.has_z for a, b in zip(left.geometry, right.geometry))
+        with psycopg.connect(pg_dsn) as conn:
+            srid, kind = conn.execute(f"SELECT DISTINCT ST_SRID(geom), GeometryType(geom) FROM \"{schema}\".terrain"
+                                      ).fetchone()
+        assert (srid, kind) == (25832, "POLYGON")
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
