@@ -1,8 +1,12 @@
-"""Streaming CityGML 1.0 / 2.0 / 3.0 building reader.
+"""Streaming CityGML 1.0 / 2.0 / 3.0 building and terrain reader.
 
 ``read_citygml(path)`` returns a :class:`CityGMLSource` whose CRS and format are known at once
 (from the file's header) and which yields one :class:`CityObject` per ``bldg:Building`` and per
-``bldg:BuildingPart`` (``parent_id`` = the enclosing building or part), or a :class:`Skipped`.
+``bldg:BuildingPart`` (``parent_id`` = the enclosing building or part), one :class:`Relief` per
+``dem:TINRelief`` of a ``dem:ReliefFeature`` (its ``gml:Triangle`` patches), or a :class:`Skipped`.
+Every other city object member (roads, vegetation, water, bridges, ..., and Breakline/MassPoint/
+Raster relief components) is a :class:`Skipped` row "not imported: <type>": nothing vanishes.
+``path`` may be an :class:`InputFile` (a zip member); its stream is bounded against bombs.
 
 Reading is streaming: ``lxml.etree.iterparse`` hands over one finished building (or city object
 member) at a time; it is read, then cleared and unlinked, so peak memory does not grow with the

@@ -1,8 +1,10 @@
-"""CityJSON 1.0/1.1/2.0 and CityJSONSeq reader: buildings and building parts as CityObjects.
+"""CityJSON 1.0/1.1/2.0 and CityJSONSeq reader: buildings and building parts as CityObjects,
+TINRelief objects as Reliefs (their triangles), every other object a Skipped "not imported" row.
 
 A CityJSON file is parsed in one go (the format is one JSON document). A CityJSONSeq file
 (``.jsonl``: a CityJSON header line, then one CityJSONFeature per line, each with its own
-vertices) is read line by line, so memory does not grow with the file. Both may be gzipped.
+vertices) is read line by line, so memory does not grow with the file. Both may be gzipped or
+zip members; a document larger than ``Limits.max_json`` (or a longer feature line) is refused.
 """
 from __future__ import annotations
 
