@@ -249,3 +249,16 @@ def test_terrain_round_trips_through_postgis(shared_data, tmp_path, pg_dsn):
     finally:
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_terrain_layer_is_queued_for_loading_when_present(shared_data, tmp_path, qgis_processing):
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    for name, tile, has_terrain in (("dh", "cityjson/denhaag/DenHaag_01_v2.0_derived.city.json", True),
+                                    ("hh", "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml", False)):
+        out = tmp_path / f"{name}.gpkg"
+        context = QgsProcessingContext()
+        context.setProject(QgsProject.instance())
+        qgis_processing.run("geotwin:importcitymodel", {"INPUT": [str(shared_data / tile)], "OUTPUT": str(out)},
+                            context=context, feedback=QgsProcessingFeedback())
+        assert (f"{out}|layername=terrain" in context.layersToLoadOnCompletion()) == has_terrain

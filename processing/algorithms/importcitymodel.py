@@ -128,6 +128,11 @@ class ImportCityModel(GeoTwinAlgorithm):
         from ...plugin.styles import load_city_model_on_completion
 
         load_city_model_on_completion(context, output, self.OUTPUT)
+        if result.triangles and context.project() is not None:  # terrain: loaded when there is some
+            from qgis.core import QgsProcessingContext
+
+            context.addLayerToLoadOnCompletion(f"{output}|layername=terrain", QgsProcessingContext.LayerDetails(
+                "terrain", context.project(), self.OUTPUT))
         steps.setProgress(100)
         return {
             self.OUTPUT: output,
