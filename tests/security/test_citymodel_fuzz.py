@@ -191,3 +191,23 @@ def test_seeds_are_read_unmutated():
     assert sum(type(i).__name__ == "Relief" for i in items) == 1 and len(items) == 2
     items = list(read_cityjson(_write(CITYJSON_SEED, "x.city.json", False)))
     assert sum(type(i).__name__ == "CityObject" for i in items) == 12
+
+
+@pytest.mark.parametrize("mutation", ["extent_null", "metadata_list", "transform_list", "templates_list"])
+def test_found_by_fuzzing_malformed_cityjson_header_members(mutation):
+    """Cases the fuzzing found: header members of the wrong type are a clear error or ignored, never a crash."""
+    doc = json.loads(CITYJSON_SEED)
+    if mutation == "extent_null":  # geographicalExtent with a null: the area check is skipped
+        doc["metadata"]["geographicalExtent"] = [None, 457782.1, 3.4, 78695.7, 458155.0, 14.7]
+    elif mutation == "metadata_list":
+        doc["metadata"] = [1]
+    elif mutation == "transform_list":  # no usable transform: identity
+        doc["transform"] = [1]
+    else:
+        doc["geometry-templates"] = [1]
+    path = _write(json.dumps(doc).encode(), "x.city.json", False)
+    if mutation in ("extent_null", "transform_list"):
+        assert sum(type(i).__name__ == "CityObject" for i in read_cityjson(path)) == 12
+    else:
+        with pytest.raises(GeoTwinError, match="states no CRS|malformed geometry-templates"):
+            _consume(read_cityjson(path))

@@ -310,17 +310,22 @@ class CityJSONSource:
                              f"{', '.join(SUPPORTED_VERSIONS)})", path=self.path)
         self.version = version
         self.format = f"{'CityJSONSeq' if self.sequence else 'CityJSON'} {version}"
-        self.metadata: dict = header.get("metadata") or {}
+        metadata = header.get("metadata")
+        self.metadata: dict = metadata if isinstance(metadata, dict) else {}
         self.crs = self._crs(crs_override)
-        transform = header.get("transform") or {}
+        transform = header.get("transform") if isinstance(header.get("transform"), dict) else {}
         try:
             self._scale = np.asarray(transform.get("scale", (1, 1, 1)), dtype=np.float64).reshape(3)
             self._translate = np.asarray(transform.get("translate", (0, 0, 0)), dtype=np.float64).reshape(3)
         except (TypeError, ValueError):
             raise InputError(f"malformed transform {transform!r}", path=self.path) from None
-        self._geometries = _Geometries(header.get("geometry-templates"))
+        try:
+            self._geometries = _Geometries(header.get("geometry-templates"))
+        except (AttributeError, TypeError, ValueError) as err:
+            raise InputError(f"malformed geometry-templates: {err}", path=self.path) from None
         extent = self.metadata.get("geographicalExtent")
-        if isinstance(extent, list) and len(extent) == 6:
+        if (isinstance(extent, list) and len(extent) == 6
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in extent)):
             self._check_area((extent[0], extent[1], extent[3], extent[4]))
 
     # -- reading -----------------------------------------------------------------------------
