@@ -190,10 +190,8 @@ class InputFile:
             stored = _Counter(handle, closables=closables)
             reader: BinaryIO = io.BufferedReader(stored, 1 << 16)
         else:  # a deflated zip member: the zip module inflates, we count what comes out
-            stored_box: list[_Counter] = []
-            guard = _Inflation(self.display, self.limits, self.budget, lambda: size)
+            guard = _Inflation(self.display, self.limits, self.budget, _consumed(handle, size))
             stored = _Counter(handle, guard, closables)
-            stored_box.append(stored)
             reader = io.BufferedReader(stored, 1 << 16)
         try:
             magic = reader.peek(2)[:2]
@@ -220,7 +218,7 @@ class InputFile:
                     digest.update(block)
             return digest.hexdigest()
         handle, size, closables, inflating = self._open_stored()
-        guard = _Inflation(self.display, self.limits, Budget(), lambda: size) if inflating else None
+        guard = _Inflation(self.display, self.limits, Budget(), _consumed(handle, size)) if inflating else None
         with _Counter(handle, guard, closables) as counted:
             try:
                 for block in iter(lambda: counted.read(MB), b""):
@@ -236,6 +234,14 @@ class InputFile:
                 return fh.read(size)
         except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as err:
             raise InputError(f"cannot read the file: {err}", path=self.display) from None
+
+
+def _consumed(handle, size: int) -> Callable[[], int]:
+    """Compressed bytes a zip member stream has read so far (the header's compress_size bounds it)."""
+    def consumed() -> int:
+        left = getattr(handle, "_compress_left", None)  # zipfile.ZipExtFile's own count of what is left
+        return size - left if isinstance(left, int) and 0 <= left <= size else size
+    return consumed
 
 
 def as_input(item: str | os.PathLike | InputFile, limits: Limits | None = None) -> InputFile:
