@@ -339,6 +339,8 @@ class _Collector:
 
     def add(self, item: str | os.PathLike) -> None:
         path = Path(item)
+        if path.exists():
+            path = path.resolve()  # sources name files by their absolute path
         if path.is_dir():
             found = local_files(path)
             if not found:
