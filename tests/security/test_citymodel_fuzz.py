@@ -211,3 +211,22 @@ def test_found_by_fuzzing_malformed_cityjson_header_members(mutation):
     else:
         with pytest.raises(GeoTwinError, match="states no CRS|malformed geometry-templates"):
             _consume(read_cityjson(path))
+
+
+def test_found_by_fuzzing_empty_cityjson_polygon(tmp_path):
+    """A Solid whose GroundSurface polygon is [] (no rings): that surface is dropped with a row, the rest kept."""
+    doc = json.loads(CITYJSON_SEED)
+    oid, obj = next((k, o) for k, o in doc["CityObjects"].items() if o.get("geometry"))
+    geom = obj["geometry"][0]
+    shell = geom["boundaries"][0]
+    n_surfaces = len(shell)
+    shell[-1] = []
+    path = tmp_path / "empty_polygon.city.json"
+    path.write_bytes(json.dumps(doc).encode())
+    items = list(read_cityjson(path))
+    kept = next(i for i in items if getattr(i, "id", None) == oid)
+    assert len(kept.surfaces) == n_surfaces - 1
+    row = next(i for i in items if type(i).__name__ == "Skipped" and i.object_id.startswith(f"{oid}#"))
+    assert "empty polygon" in row.reason
+    result = import_citymodel([path], tmp_path / "x.gpkg")
+    assert result.buildings + result.parts == 12

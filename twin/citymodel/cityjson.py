@@ -268,6 +268,9 @@ def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list
     for shell, values in _shells(geom):
         for i, polygon in enumerate(shell):
             number += 1
+            if not isinstance(polygon, list) or not polygon:
+                dropped.append(f"surface {number}: empty polygon (no rings)")
+                continue
             rings = []
             for ring_number, ring in enumerate(polygon):
                 coords, problem = _ring(ring, vertices, number)

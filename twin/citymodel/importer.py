@@ -160,7 +160,7 @@ class _Importer:
         footprint by make_valid (its polygon parts, every lobe kept) and noted in skipped_objects."""
         kept: list[Surface] = []
         for n, surface in enumerate(obj.surfaces, 1):
-            if surface.surface_type != "GroundSurface":
+            if surface.surface_type != "GroundSurface" or not surface.rings:
                 kept.append(surface)
                 continue
             sid = surface.id or f"{obj.id}_{n}"
