@@ -69,7 +69,7 @@ class ImportCityModel(GeoTwinAlgorithm):
                  DEFAULT_MAX_INFLATED_MB),
                 (self.MAX_JSON_MB, self.tr("Largest CityJSON document (MiB)"), DEFAULT_MAX_JSON_MB)):
             param = QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
-                                                 defaultValue=default, minValue=1)
+                                                 defaultValue=default, optional=True, minValue=1)
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -110,8 +110,8 @@ class ImportCityModel(GeoTwinAlgorithm):
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
         try:
-            limits = Limits.from_mb(self.parameterAsDouble(parameters, self.MAX_INFLATED_MB, context),
-                                    self.parameterAsDouble(parameters, self.MAX_JSON_MB, context))
+            limits = Limits.from_mb(self.parameterAsDouble(parameters, self.MAX_INFLATED_MB, context) or None,
+                                    self.parameterAsDouble(parameters, self.MAX_JSON_MB, context) or None)
             result = import_citymodel(inputs, output, override, LOD_CHOICES[lod_index][0], self.reporter(steps),
                                       limits)
         except GeoTwinError as err:
