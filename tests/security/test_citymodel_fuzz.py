@@ -230,3 +230,31 @@ def test_found_by_fuzzing_empty_cityjson_polygon(tmp_path):
     assert "empty polygon" in row.reason
     result = import_citymodel([path], tmp_path / "x.gpkg")
     assert result.buildings + result.parts == 12
+
+
+def _zip_seed() -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("tiles/a.gml", CITYGML_SEED)
+        z.writestr("tiles/b.gml.gz", gzip.compress(CITYGML_SEED.replace(b'gml:id="', b'gml:id="b_')))
+        z.writestr("readme.txt", b"Lieferung")
+    return buffer.getvalue()
+
+
+ZIP_SEED = _zip_seed()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=byte_mutations(ZIP_SEED))
+def test_mutated_zip_archives_raise_only_geotwin_errors(data):
+    """Broken central directories, headers, CRCs and deflate streams: a clear error, never a crash."""
+    folder = Path(_SCRATCH.name) / "zip"
+    folder.mkdir(exist_ok=True)
+    target = folder / "delivery.zip"
+    target.write_bytes(data)
+    try:
+        import_citymodel([target], folder / "out.gpkg", reporter=CollectingReporter())
+    except GeoTwinError:
+        pass
