@@ -144,7 +144,8 @@ class CityGMLSource:
         resolver = XlinkResolver()
         seen_ids: dict[str, int | None] = {}
         with self.input.open() as stream:
-            parser = etree.iterparse(stream, events=("end",), tag=_BUILDING_TAGS + _MEMBER_TAGS,
+            self._tin_buffers: dict = {}
+            parser = etree.iterparse(stream, events=("end",), tag=_BUILDING_TAGS + _MEMBER_TAGS + list(_TRIANGLE_TAGS),
                                      load_dtd=False, no_network=True, resolve_entities=False,
                                      huge_tree=False, remove_comments=True, remove_pis=True)
             checked_doctype = False
@@ -161,7 +162,11 @@ class CityGMLSource:
                     elif el.tag in _MEMBER_TAGS:
                         self.reporter.check()
                         yield from self._member(el)
+                        self._tin_buffers.clear()
                         _free(el)
+                    elif el.tag in _TRIANGLE_TAGS:
+                        self._tin_triangle(el)
+                        continue
                     self._progress = stream.progress
             except etree.XMLSyntaxError as err:
                 raise InputError(f"malformed or truncated XML: {err.msg}", path=self.path,
@@ -245,7 +250,7 @@ class CityGMLSource:
                     yield self._skip(cid, f"not imported: {kind} of {fid} (only TINRelief terrain is read)", cline)
                     continue
                 try:
-                    triangles, dropped = _tin_triangles(comp)
+                    triangles, dropped = _tin_triangles(comp, self._tin_buffers.pop(comp, None))
                 except (GeometryError, ValueError) as err:
                     yield self._skip(cid, f"TINRelief of {fid}: {err}", cline)
                     continue
@@ -262,6 +267,30 @@ class CityGMLSource:
                 yield Relief(cid, fid, self.path, _child_text(comp, "lod") or feature_lod, triangles, cline)
         if not found:
             yield self._skip(fid, "ReliefFeature without relief components", line)
+
+    def _tin_triangle(self, tri) -> None:
+        """A gml:Triangle of a TINRelief, as it ends: its corners are kept, the element freed, so a TIN of
+        millions of triangles never stands as a tree in memory."""
+        comp, node = None, tri.getparent()
+        for _ in range(6):
+            if node is None:
+                return
+            if localname(node.tag) == "TINRelief":
+                comp = node
+                break
+            node = node.getparent()
+        if comp is None:
+            return  # a triangle of building geometry: read with its building
+        buffer = self._tin_buffers.get(comp)
+        if buffer is None:
+            buffer = self._tin_buffers[comp] = _TinBuffer()
+        buffer.add(tri)
+        if buffer.count % 20000 == 0:
+            self.reporter.check()
+        parent = tri.getparent()
+        tri.clear(keep_tail=False)
+        while tri.getprevious() is not None:
+            del parent[0]
 
     def _object(self, el, parent_id: str | None, resolver: XlinkResolver,
                 seen_ids: dict[str, int | None]) -> Iterator[CityObject | Skipped]:
@@ -436,11 +465,78 @@ def _child_text(el, name: str) -> str:
     return " ".join((child.text or "").split()) if child is not None else ""
 
 
-def _tin_triangles(comp) -> tuple[np.ndarray, int]:
+class _TinBuffer:
+    """The triangles of one TINRelief, collected while streaming: 12-value posList texts, turned into arrays
+    10,000 at a time, and rings parsed at once (pos, coordinates, 2D); ``broken`` counts unusable ones."""
+
+    CHUNK = 10000
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.chunks: list[np.ndarray] = []
+        self.rings: list[np.ndarray] = []
+        self.broken = 0
+        self.count = 0
+        self._reader = GeometryReader(XlinkResolver(), lambda el, reason: None)
+
+    def add(self, tri) -> None:
+        self.count += 1
+        pos = [e for e in tri.iter() if localname(e.tag) == "posList"]
+        if len(pos) == 1 and pos[0].text and len(pos[0].text.split()) == 12 and (
+                pos[0].get("srsDimension") in (None, "3")):
+            self.texts.append(pos[0].text)
+            if len(self.texts) >= self.CHUNK:
+                self._flush()
+            return
+        ring = _one_triangle(self._reader, tri)
+        if ring is None:
+            self.broken += 1
+        else:
+            self.rings.append(ring)
+
+    def _flush(self) -> None:
+        try:
+            corners = np.array(" ".join(self.texts).split(), dtype=np.float64).reshape(-1, 4, 3)
+        except ValueError:  # a value that is not a number: find the bad triangles one by one
+            rows = [_floats_or_none(t) for t in self.texts]
+            self.broken += sum(r is None for r in rows)
+            corners = np.array([r for r in rows if r is not None], dtype=np.float64).reshape(-1, 4, 3)
+        self.texts = []
+        closed = np.all(corners[:, 0] == corners[:, 3], axis=1)
+        self.broken += int((~closed).sum())
+        self.chunks.append(corners[closed, :3].copy())
+
+    def triangles(self) -> tuple[np.ndarray, int]:
+        if self.texts:
+            self._flush()
+        parts = self.chunks + ([np.asarray(self.rings, dtype=np.float64)] if self.rings else [])
+        good, degenerate = _usable(np.concatenate(parts) if parts else np.zeros((0, 3, 3)))
+        return good, self.broken + degenerate
+
+
+def _floats_or_none(text: str) -> list[float] | None:
+    try:
+        return [float(v) for v in text.split()]
+    except ValueError:
+        return None
+
+
+def _one_triangle(reader: GeometryReader, tri) -> np.ndarray | None:
+    """The 3 corners of a gml:Triangle parsed in full, or None when it is not a usable triangle."""
+    try:
+        ring = reader.polygon(tri).rings[0]
+    except GeometryError:
+        return None
+    return ring if len(ring) == 3 else None
+
+
+def _tin_triangles(comp, buffer: _TinBuffer | None = None) -> tuple[np.ndarray, int]:
     """The (N, 3, 3) triangles of a TINRelief's gml:TriangulatedSurface / gml:Tin, and how many were left out.
 
-    Fast path: every gml:Triangle has one posList of 4 closed 3D points; otherwise each triangle is
-    parsed on its own (pos, coordinates, 2D)."""
+    ``buffer``: the triangles streaming collected (their elements are gone); else they are read from ``comp``:
+    fast path when every gml:Triangle has one posList of 4 closed 3D points, else each parsed on its own."""
+    if buffer is not None and buffer.count:
+        return buffer.triangles()
     triangles = [t for tag in _TRIANGLE_TAGS for t in comp.iter(tag)]
     if not triangles:
         if any(localname(e.tag) in ("controlPoint", "Tin") for e in comp.iter()):
@@ -464,15 +560,11 @@ def _tin_triangles(comp) -> tuple[np.ndarray, int]:
     reader = GeometryReader(XlinkResolver(), lambda el, reason: None)
     out, broken = [], 0
     for tri in triangles:
-        try:
-            ring = reader.polygon(tri).rings[0]
-        except GeometryError:
+        ring = _one_triangle(reader, tri)
+        if ring is None:
             broken += 1
-            continue
-        if len(ring) != 3:
-            broken += 1
-            continue
-        out.append(ring)
+        else:
+            out.append(ring)
     good, degenerate = _usable(np.asarray(out, dtype=np.float64).reshape(-1, 3, 3))
     return good, broken + degenerate
 

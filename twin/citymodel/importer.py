@@ -141,8 +141,10 @@ class _Importer:
         tri = relief.triangles
         self.result.reliefs += 1
         self.result.triangles += len(tri)
-        if not len(tri):
-            return
+        for start in range(0, len(tri), 5000):  # in batches: rows of a large TIN are not all held at once
+            self._triangles(relief, tri[start:start + 5000])
+
+    def _triangles(self, relief: Relief, tri: np.ndarray) -> None:
         z = tri[:, :, 2]
         cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
         areas = np.linalg.norm(cross, axis=1) / 2.0
