@@ -117,6 +117,7 @@ class _Importer:
         self.seen: dict[str, str] = {}                    # object id -> source file
         self.pending: dict[str, _PendingParent] = {}      # building id -> row without geometry
         self.parts: dict[str, _PendingParent] = {}        # parent id -> aggregate of its parts
+        self.repaired_area: dict[int, float] = {}         # id(Surface) of a repaired ground -> its area
 
     def skip(self, item: Skipped, summary: SourceSummary, count: bool = True) -> None:
         if item.quiet:
@@ -186,6 +187,7 @@ class _Importer:
                                                         f"{lobes} polygon(s) of make_valid with {area:.2f} m² "
                                                         f"(the ring as written encloses {abs(flat.area):.2f} m²)",
                                   obj.line), summary, count=False)
+                self.repaired_area[id(surface)] = area  # a ring's own area cancels out where it crosses itself
             kept.append(surface)
         obj.surfaces = kept
 
@@ -232,7 +234,7 @@ class _Importer:
             self.writer.add(BUILDING_SURFACES, {
                 "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
                 "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
-                "area": float(area)}, polygon)
+                "area": self.repaired_area.pop(id(surface), float(area))}, polygon)
         self.result.surfaces += len(obj.surfaces)
         if outline is not None:
             self.writer.add(FOOTPRINTS, {"building_id": obj.id, "area": outline.area}, outline)
