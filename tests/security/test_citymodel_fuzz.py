@@ -258,3 +258,14 @@ def test_mutated_zip_archives_raise_only_geotwin_errors(data):
         import_citymodel([target], folder / "out.gpkg", reporter=CollectingReporter())
     except GeoTwinError:
         pass
+
+
+def test_found_by_fuzzing_nameless_zip_entry(tmp_path):
+    """A central directory entry without a name (zipfile's is_dir() fails on it) is passed over."""
+    target = tmp_path / "nameless.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("tiles/a.gml", CITYGML_SEED)
+        z.writestr(zipfile.ZipInfo(""), b"x")
+    assert "" in zipfile.ZipFile(target).namelist()
+    result = import_citymodel([target], tmp_path / "n.gpkg")
+    assert result.buildings == 1 and result.triangles == 3

@@ -314,9 +314,9 @@ class _Collector:
             raise InputError(f"not a readable zip archive: {err}", path=str(path)) from None
         found = 0
         for info in members:
-            if info.is_dir():
-                continue
             name = info.filename
+            if not name or name.endswith("/"):  # a folder entry, or a nameless one (broken central directory)
+                continue
             display = f"{path}!/{name}"
             if _hidden(name):
                 self.delivery.ignored.append(f"{display} (hidden or __MACOSX)")
