@@ -48,10 +48,10 @@ class BuildInputs:
         """The input files of a kind; folders of raw city model tiles are expanded to their files."""
         paths = [str(p) for p in getattr(self, kind)]
         if kind == CITYMODEL and any(Path(p).is_dir() for p in paths):
-            from .citymodel.importer import collect_inputs
+            from .citymodel.delivery import local_files
 
             folders = [p for p in paths if Path(p).is_dir()]
-            paths = [p for p in paths if not Path(p).is_dir()] + [str(f) for f in collect_inputs(folders)]
+            paths = [p for p in paths if not Path(p).is_dir()] + [str(f) for d in folders for f in local_files(d)]
         return paths
 
 

@@ -101,4 +101,19 @@ SKIPPED = LayerSpec(
     "Objects that could not be imported, with the reason.",
 )
 
-CITY_MODEL_LAYERS = (BUILDINGS, BUILDING_SURFACES, FOOTPRINTS, CITY_MODEL_SOURCES, SKIPPED)
+TERRAIN = LayerSpec(
+    "terrain", "PolygonZ",
+    {
+        "relief_id": "str",      # gml:id of the TINRelief component (CityJSON: the TINRelief object id)
+        "feature_id": "str",     # gml:id of its ReliefFeature (CityJSON: the same id)
+        "source_file": "str",
+        "lod": "str",
+        "min_height": "float",   # lowest corner z (source vertical datum)
+        "mean_height": "float",  # mean of the three corner heights
+        "max_height": "float",
+        "area": "float",         # 3D area in m²
+    },
+    "One row per terrain triangle (TINRelief), to style by height in QGIS.",
+)
+
+CITY_MODEL_LAYERS = (BUILDINGS, BUILDING_SURFACES, FOOTPRINTS, CITY_MODEL_SOURCES, SKIPPED, TERRAIN)

@@ -658,98 +658,120 @@ Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten)
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
-      <source>Highest available</source>
-      <translation>Höchster vorhandener</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
-      <source>LoD1</source>
-      <translation>LoD1</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
-      <source>LoD2</source>
-      <translation>LoD2</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="18"/>
-      <source>Import 3D city model (CityGML / CityJSON)</source>
-      <translation>3D-Stadtmodell importieren (CityGML / CityJSON)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="22"/>
-      <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz). The format is recognised from the file content.
-
-INPUT: one or more files and/or folders. A folder is searched recursively for city model tiles; all tiles are read in one run and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/); in the Modeler use a multiple-file input.
-CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
-LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
-OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
-
-Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), sources (file, SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, with its reason; each is also named in the log). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
-      <translation>Importiert ein 3D-Stadtmodell in das GeoPackage des Zwillings: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) und CityJSONSeq (.jsonl), jeweils auch gzip-komprimiert (.gz). Das Format wird am Dateiinhalt erkannt.
-
-INPUT: eine oder mehrere Dateien und/oder Ordner. Ein Ordner wird rekursiv nach Stadtmodell-Kacheln durchsucht; alle Kacheln werden in einem Lauf gelesen und müssen ein gemeinsames Lage-KBS haben. In qgis_process den Parameter wiederholen (--INPUT=a.gml --INPUT=kacheln/); im Modellierer eine Mehrfach-Dateieingabe verwenden.
-CRS: optionale Vorgabe für Dateien, die kein oder ein falsches KBS angeben. Ein zusammengesetztes KBS (z. B. EPSG:25832 + DHHN2016-Höhe) legt auch den Höhenbezug fest.
-LOD: der höchste vorhandene LoD oder LoD1/LoD2 (Objekte ohne diesen erhalten ihren nächstgelegenen LoD).
-OUTPUT: das GeoPackage. Es wird in eine temporäre Datei geschrieben und ersetzt ein vorhandenes erst, wenn der ganze Lauf gelingt.
-
-Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner Außenflächen, alle Attribute), building_surfaces (ein PolygonZ je semantischer Fläche mit surface_type und 3D-Fläche), footprints (2D-Grundriss), sources (Datei, SHA-256, Format, Lage- und Höhen-KBS) und skipped_objects (jedes Objekt, das nicht importiert werden konnte, mit Grund; jedes wird auch im Protokoll genannt). Die Layer werden mit einem 2D-Stil und einem 3D-Stil geladen, der Dächer, Wände und Boden in einer 3D-Kartenansicht einfärbt.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="47"/>
-      <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
-      <translation>Stadtmodell-Dateien oder -Ordner (CityGML, CityJSON, CityJSONSeq)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="50"/>
-      <source>CRS override (only when the files state none or a wrong one)</source>
-      <translation>KBS vorgeben (nur wenn die Dateien keines oder ein falsches angeben)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="52"/>
-      <source>Level of detail</source>
-      <translation>Detaillierungsgrad (LoD)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="54"/>
-      <source>City model GeoPackage</source>
-      <translation>Stadtmodell-GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="59"/>
-      <source>Footprints</source>
-      <translation>Grundrisse</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="61"/>
-      <source>Skipped objects</source>
-      <translation>Übersprungene Objekte</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="71"/>
-      <source>No input file or folder given.</source>
-      <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unbekannte Wahl des Detaillierungsgrads.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="106"/>
       <source>No output GeoPackage given.</source>
       <translation>Kein Ausgabe-GeoPackage angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="92"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} Gebäude, {1} Gebäudeteile, {2} Flächen, {3} übersprungen; KBS {4}, Höhen-KBS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
       <source>unknown or mixed</source>
       <translation>unbekannt oder gemischt</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="125"/>
+      <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
+      <translation>{0} Geländedreiecke; {1} Stadtobjekte anderer Arten nicht importiert; {2} Bodenflächen repariert</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <source>Highest available</source>
+      <translation>Höchster vorhandener</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <source>LoD1</source>
+      <translation>LoD1</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <source>LoD2</source>
+      <translation>LoD2</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="21"/>
+      <source>Import 3D city model (CityGML / CityJSON)</source>
+      <translation>3D-Stadtmodell importieren (CityGML / CityJSON)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="25"/>
+      <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
+
+INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
+CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
+LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
+MAX_INFLATED_MB (advanced): how far one compressed file or archive member may inflate; a compression bomb is refused, as is anything that compresses more than 200:1. MAX_JSON_MB (advanced): the largest CityJSON document (it is read whole; CityJSONSeq is read line by line).
+OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
+
+Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
+      <translation>Importiert ein 3D-Stadtmodell in das GeoPackage des Zwillings: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) und CityJSONSeq (.jsonl), jeweils auch gzip-komprimiert (.gz), auch als Lieferung: ein Zip-Archiv oder ein Ordner mit Kacheln. Das Format wird am Dateiinhalt erkannt.
+
+INPUT: eine oder mehrere Dateien, Ordner und/oder Zip-Archive. Ein Ordner wird rekursiv nach Stadtmodell-Kacheln und Zip-Archiven durchsucht; ein Zip-Archiv wird Eintrag für Eintrag gelesen, ohne es zu entpacken (mit Unterordnern und gzip-Einträgen; ein Zip in einem Zip wird aufgeführt, nicht gelesen). Dateien, die keine Stadtmodelle sind (PDF, Readme, Schemata, Metadaten), werden im Protokoll genannt und ausgelassen. Alle Kacheln bilden ein Stadtmodell und müssen ein gemeinsames Lage-KBS haben. In qgis_process den Parameter wiederholen (--INPUT=a.gml --INPUT=kacheln/ --INPUT=lod2.zip); im Modellierer eine Mehrfach-Dateieingabe verwenden.
+CRS: optionale Vorgabe für Dateien, die kein oder ein falsches KBS angeben. Ein zusammengesetztes KBS (z. B. EPSG:25832 + DHHN2016-Höhe) legt auch den Höhenbezug fest.
+LOD: der höchste vorhandene LoD oder LoD1/LoD2 (Objekte ohne diesen erhalten ihren nächstgelegenen LoD).
+MAX_INFLATED_MB (erweitert): wie groß eine komprimierte Datei oder ein Archiv-Eintrag entpackt werden darf; eine Kompressionsbombe wird abgewiesen, ebenso alles, was stärker als 200:1 komprimiert ist. MAX_JSON_MB (erweitert): das größte CityJSON-Dokument (es wird als Ganzes gelesen; CityJSONSeq zeilenweise).
+OUTPUT: das GeoPackage. Es wird in eine temporäre Datei geschrieben und ersetzt ein vorhandenes erst, wenn der ganze Lauf gelingt.
+
+Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner Außenflächen, alle Attribute), building_surfaces (ein PolygonZ je semantischer Fläche mit surface_type und 3D-Fläche), footprints (2D-Grundriss), terrain (ein PolygonZ je TIN-Dreieck mit seinen Höhen), sources (eine Zeile je Datei oder Archiv-Eintrag: SHA-256, Format, Lage- und Höhen-KBS) und skipped_objects (jedes Objekt, das nicht importiert werden konnte, und jedes Stadtobjekt einer Art, die GeoTwin nicht importiert, etwa Straßen oder Vegetation, mit Grund; eine reparierte selbstschneidende Bodenfläche ist dort ebenfalls vermerkt). Die Layer werden mit einem 2D-Stil und einem 3D-Stil geladen, der Dächer, Wände und Boden in einer 3D-Kartenansicht einfärbt.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="61"/>
+      <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
+      <translation>Stadtmodell-Dateien oder -Ordner (CityGML, CityJSON, CityJSONSeq)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="64"/>
+      <source>CRS override (only when the files state none or a wrong one)</source>
+      <translation>KBS vorgeben (nur wenn die Dateien keines oder ein falsches angeben)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="66"/>
+      <source>Level of detail</source>
+      <translation>Detaillierungsgrad (LoD)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="68"/>
+      <source>Largest inflated size of one compressed file or zip member (MiB)</source>
+      <translation>Größte entpackte Größe einer komprimierten Datei oder eines Zip-Eintrags (MiB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="70"/>
+      <source>Largest CityJSON document (MiB)</source>
+      <translation>Größtes CityJSON-Dokument (MiB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="76"/>
+      <source>City model GeoPackage</source>
+      <translation>Stadtmodell-GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <source>Footprints</source>
+      <translation>Grundrisse</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
+      <source>Terrain</source>
+      <translation>Gelände</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
+      <source>Skipped objects</source>
+      <translation>Übersprungene Objekte</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="96"/>
+      <source>No input file or folder given.</source>
+      <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="102"/>

@@ -658,98 +658,120 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
       <translation>Give a location point or an address.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
-      <source>Highest available</source>
-      <translation>Highest available</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
-      <source>LoD1</source>
-      <translation>LoD1</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="13"/>
-      <source>LoD2</source>
-      <translation>LoD2</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="18"/>
-      <source>Import 3D city model (CityGML / CityJSON)</source>
-      <translation>Import 3D city model (CityGML / CityJSON)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="22"/>
-      <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz). The format is recognised from the file content.
-
-INPUT: one or more files and/or folders. A folder is searched recursively for city model tiles; all tiles are read in one run and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/); in the Modeler use a multiple-file input.
-CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
-LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
-OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
-
-Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), sources (file, SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, with its reason; each is also named in the log). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
-      <translation>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz). The format is recognised from the file content.
-
-INPUT: one or more files and/or folders. A folder is searched recursively for city model tiles; all tiles are read in one run and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/); in the Modeler use a multiple-file input.
-CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
-LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
-OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
-
-Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), sources (file, SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, with its reason; each is also named in the log). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="47"/>
-      <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
-      <translation>City model files or folders (CityGML, CityJSON, CityJSONSeq)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="50"/>
-      <source>CRS override (only when the files state none or a wrong one)</source>
-      <translation>CRS override (only when the files state none or a wrong one)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="52"/>
-      <source>Level of detail</source>
-      <translation>Level of detail</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="54"/>
-      <source>City model GeoPackage</source>
-      <translation>City model GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="59"/>
-      <source>Footprints</source>
-      <translation>Footprints</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="61"/>
-      <source>Skipped objects</source>
-      <translation>Skipped objects</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="71"/>
-      <source>No input file or folder given.</source>
-      <translation>No input file or folder given.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unknown level of detail choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="106"/>
       <source>No output GeoPackage given.</source>
       <translation>No output GeoPackage given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="92"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
       <source>unknown or mixed</source>
       <translation>unknown or mixed</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="125"/>
+      <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
+      <translation>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <source>Highest available</source>
+      <translation>Highest available</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <source>LoD1</source>
+      <translation>LoD1</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <source>LoD2</source>
+      <translation>LoD2</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="21"/>
+      <source>Import 3D city model (CityGML / CityJSON)</source>
+      <translation>Import 3D city model (CityGML / CityJSON)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="25"/>
+      <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
+
+INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
+CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
+LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
+MAX_INFLATED_MB (advanced): how far one compressed file or archive member may inflate; a compression bomb is refused, as is anything that compresses more than 200:1. MAX_JSON_MB (advanced): the largest CityJSON document (it is read whole; CityJSONSeq is read line by line).
+OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
+
+Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
+      <translation>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
+
+INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
+CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
+LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
+MAX_INFLATED_MB (advanced): how far one compressed file or archive member may inflate; a compression bomb is refused, as is anything that compresses more than 200:1. MAX_JSON_MB (advanced): the largest CityJSON document (it is read whole; CityJSONSeq is read line by line).
+OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
+
+Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="61"/>
+      <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
+      <translation>City model files or folders (CityGML, CityJSON, CityJSONSeq)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="64"/>
+      <source>CRS override (only when the files state none or a wrong one)</source>
+      <translation>CRS override (only when the files state none or a wrong one)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="66"/>
+      <source>Level of detail</source>
+      <translation>Level of detail</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="68"/>
+      <source>Largest inflated size of one compressed file or zip member (MiB)</source>
+      <translation>Largest inflated size of one compressed file or zip member (MiB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="70"/>
+      <source>Largest CityJSON document (MiB)</source>
+      <translation>Largest CityJSON document (MiB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="76"/>
+      <source>City model GeoPackage</source>
+      <translation>City model GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <source>Footprints</source>
+      <translation>Footprints</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
+      <source>Terrain</source>
+      <translation>Terrain</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
+      <source>Skipped objects</source>
+      <translation>Skipped objects</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="96"/>
+      <source>No input file or folder given.</source>
+      <translation>No input file or folder given.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="102"/>

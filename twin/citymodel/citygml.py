@@ -1,8 +1,12 @@
-"""Streaming CityGML 1.0 / 2.0 / 3.0 building reader.
+"""Streaming CityGML 1.0 / 2.0 / 3.0 building and terrain reader.
 
 ``read_citygml(path)`` returns a :class:`CityGMLSource` whose CRS and format are known at once
 (from the file's header) and which yields one :class:`CityObject` per ``bldg:Building`` and per
-``bldg:BuildingPart`` (``parent_id`` = the enclosing building or part), or a :class:`Skipped`.
+``bldg:BuildingPart`` (``parent_id`` = the enclosing building or part), one :class:`Relief` per
+``dem:TINRelief`` of a ``dem:ReliefFeature`` (its ``gml:Triangle`` patches), or a :class:`Skipped`.
+Every other city object member (roads, vegetation, water, bridges, ..., and Breakline/MassPoint/
+Raster relief components) is a :class:`Skipped` row "not imported: <type>": nothing vanishes.
+``path`` may be an :class:`InputFile` (a zip member); its stream is bounded against bombs.
 
 Reading is streaming: ``lxml.etree.iterparse`` hands over one finished building (or city object
 member) at a time; it is read, then cleared and unlinked, so peak memory does not grow with the
@@ -29,10 +33,12 @@ from __future__ import annotations
 import gzip
 import math
 import re
+import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 from lxml import etree
@@ -40,9 +46,11 @@ from lxml import etree
 from ..crs import area_of_use_problem, parse_srs_name
 from ..errors import InputError
 from ..progress import Reporter
-from .gml_geometry import (GML_NAMESPACES, XLINK_HREF, GeometryReader, GeometryStats, Polygon, XlinkResolver,
+from .gml_geometry import (GML_NAMESPACES, MAX_ABS_XY, MAX_ABS_Z, XLINK_HREF, GeometryError, GeometryReader,
+                           GeometryStats, Polygon, XlinkResolver,
                            gml_id, localname, ring_key, source_line)
-from .model import CityObject, CrsInfo, Skipped, Surface
+from .delivery import InputFile, as_input
+from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
 CITYGML_VERSIONS = ("1.0", "2.0", "3.0")
 _BUILDING_TAGS = [f"{{http://www.opengis.net/citygml/building/{v}}}Building" for v in CITYGML_VERSIONS]
@@ -76,7 +84,7 @@ _GENERIC_TYPES = {"string": str, "int": int, "double": float, "date": str, "uri"
                   "code": str}
 
 
-def read_citygml(path: str | Path, crs_override: CrsInfo | None = None, lod: str = "highest",
+def read_citygml(path: str | Path | InputFile, crs_override: CrsInfo | None = None, lod: str = "highest",
                  reporter: Reporter | None = None) -> CityGMLSource:
     """Open a CityGML file (.gml, .xml, gzip-compressed or not) for streaming; see the module docstring."""
     return CityGMLSource(path, crs_override=crs_override, lod=lod, reporter=reporter)
@@ -85,17 +93,18 @@ def read_citygml(path: str | Path, crs_override: CrsInfo | None = None, lod: str
 class CityGMLSource:
     """One CityGML file: ``format``, ``crs`` known on construction; iterate for its buildings and parts."""
 
-    def __init__(self, path: str | Path, crs_override: CrsInfo | None = None, lod: str = "highest",
+    def __init__(self, path: str | Path | InputFile, crs_override: CrsInfo | None = None, lod: str = "highest",
                  reporter: Reporter | None = None) -> None:
-        self.path = str(path)
+        self.input = as_input(path)
+        self.path = self.input.display
         self.reporter = reporter or Reporter()
         self.lod = _normalise_lod(lod)
-        if not Path(self.path).is_file():
+        if self.input.member is None and not self.input.path.is_file():
             raise InputError("no such file", path=self.path)
-        header = _read_head(self.path)  # refuses any DOCTYPE
+        header = _read_head(self.input)  # refuses any DOCTYPE
         self.version = _detect_version(header, self.path)
         self.format = f"CityGML {self.version}"
-        srs_name, envelope = _scan_srs_name(self.path)
+        srs_name, envelope = _scan_srs_name(self.input)
         if crs_override is not None:
             self.crs = crs_override
         elif srs_name is None:
@@ -121,6 +130,8 @@ class CityGMLSource:
         self._srs_names_seen: set[str] = set()
         self._polygon_warnings = 0
         self._area_checked = False
+        self.not_imported: Counter[str] = Counter()
+        self.triangles = 0
 
     @property
     def progress(self) -> float:
@@ -131,10 +142,9 @@ class CityGMLSource:
         self._reset()
         resolver = XlinkResolver()
         seen_ids: dict[str, int | None] = {}
-        size = max(Path(self.path).stat().st_size, 1)
-        with open(self.path, "rb") as raw:
-            stream: BinaryIO = gzip.GzipFile(fileobj=raw) if _is_gzip(self.path) else raw
-            parser = etree.iterparse(stream, events=("end",), tag=_BUILDING_TAGS + _MEMBER_TAGS,
+        with self.input.open() as stream:
+            self._tin_buffers: dict = {}
+            parser = etree.iterparse(stream, events=("end",), tag=_BUILDING_TAGS + _MEMBER_TAGS + list(_TRIANGLE_TAGS),
                                      load_dtd=False, no_network=True, resolve_entities=False,
                                      huge_tree=False, remove_comments=True, remove_pis=True)
             checked_doctype = False
@@ -149,17 +159,26 @@ class CityGMLSource:
                         resolver.release()
                         _free(el)
                     elif el.tag in _MEMBER_TAGS:
+                        self.reporter.check()
+                        yield from self._member(el)
+                        self._tin_buffers.clear()
                         _free(el)
-                    self._progress = min(raw.tell() / size, 1.0)
+                    elif el.tag in _TRIANGLE_TAGS:
+                        self._tin_triangle(el)
+                        continue
+                    self._progress = stream.progress
             except etree.XMLSyntaxError as err:
                 raise InputError(f"malformed or truncated XML: {err.msg}", path=self.path,
                                  line=err.lineno) from None
-            except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-                raise InputError(f"truncated or corrupt gzip data: {err}", path=self.path) from None
+            except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as err:
+                raise InputError(f"truncated or corrupt compressed data: {err}", path=self.path) from None
         self._progress = 1.0
         self._finish()
 
     def _finish(self) -> None:
+        if self.not_imported:
+            kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.not_imported.items()))
+            self.reporter.info(f"{self.path}: city objects not imported (a skipped_objects row each): {kinds}")
         if self.objects == 0 and self.skipped == 0:
             self.reporter.warning(f"{self.path}: no bldg:Building found")
         stats = self.geometry_stats
@@ -188,6 +207,87 @@ class CityGMLSource:
             self.reporter.warning(f"{self.path}, line {source_line(dup)}: gml:id {gid!r} used twice in one building; "
                                   "the first is used for xlinks")
         yield from self._object(el, None, resolver, seen_ids)
+
+    def _member(self, member) -> Iterator[Relief | Skipped]:
+        """A city object member that is not a building: terrain is read, anything else is a skipped row."""
+        child = next((c for c in member if isinstance(c.tag, str)), None)
+        if child is None or child.tag in _BUILDING_TAGS:
+            return  # an xlink-only member refers to an object defined elsewhere; buildings are read already
+        name = localname(child.tag)
+        line = source_line(child)
+        oid = gml_id(child) or f"{Path(self.path).name}:line{line}"
+        if name == "ReliefFeature":
+            yield from self._relief(child, oid, line)
+            return
+        kind = f"{child.prefix}:{name}" if child.prefix else name
+        self.not_imported[kind] += 1
+        self.skipped += 1
+        yield Skipped(self.path, oid, f"not imported: {kind} (GeoTwin reads buildings and TIN terrain)", line,
+                      quiet=True)
+
+    def _relief(self, feature, fid: str, line: int | None) -> Iterator[Relief | Skipped]:
+        """A dem:ReliefFeature: each TINRelief component becomes a Relief; other components a skipped row."""
+        feature_lod = _child_text(feature, "lod")
+        found = 0
+        for prop in feature:
+            if localname(prop.tag) != "reliefComponent":
+                continue
+            components = [c for c in prop if isinstance(c.tag, str)]
+            if not components:
+                found += 1
+                yield self._skip(prop.get(XLINK_HREF) or f"{fid}:line{source_line(prop)}",
+                                 f"relief component of {fid} given by reference "
+                                 f"({prop.get(XLINK_HREF) or 'empty'}): not imported", source_line(prop))
+            for comp in components:
+                found += 1
+                cline = source_line(comp)
+                cid = gml_id(comp) or f"{fid}_component{found}"
+                kind = localname(comp.tag)
+                if kind != "TINRelief":
+                    yield self._skip(cid, f"not imported: {kind} of {fid} (only TINRelief terrain is read)", cline)
+                    continue
+                try:
+                    triangles, dropped = _tin_triangles(comp, self._tin_buffers.pop(comp, None))
+                except (GeometryError, ValueError) as err:
+                    yield self._skip(cid, f"TINRelief of {fid}: {err}", cline)
+                    continue
+                if dropped:
+                    yield Skipped(self.path, f"{cid}#triangles", f"{dropped} degenerate or broken triangles of "
+                                  "the TINRelief left out", cline)
+                    self.skipped += 1
+                if not len(triangles):
+                    yield self._skip(cid, f"TINRelief of {fid} without usable triangles", cline)
+                    continue
+                self._grow_bbox(triangles.reshape(-1, 3))
+                self.objects += 1
+                self.triangles += len(triangles)
+                yield Relief(cid, fid, self.path, _child_text(comp, "lod") or feature_lod, triangles, cline)
+        if not found:
+            yield self._skip(fid, "ReliefFeature without relief components", line)
+
+    def _tin_triangle(self, tri) -> None:
+        """A gml:Triangle of a TINRelief, as it ends: its corners are kept, the element freed, so a TIN of
+        millions of triangles never stands as a tree in memory."""
+        comp, node = None, tri.getparent()
+        for _ in range(6):
+            if node is None:
+                return
+            if localname(node.tag) == "TINRelief":
+                comp = node
+                break
+            node = node.getparent()
+        if comp is None:
+            return  # a triangle of building geometry: read with its building
+        buffer = self._tin_buffers.get(comp)
+        if buffer is None:
+            buffer = self._tin_buffers[comp] = _TinBuffer()
+        buffer.add(tri)
+        if buffer.count % 20000 == 0:
+            self.reporter.check()
+        parent = tri.getparent()
+        tri.clear(keep_tail=False)
+        while tri.getprevious() is not None:
+            del parent[0]
 
     def _object(self, el, parent_id: str | None, resolver: XlinkResolver,
                 seen_ids: dict[str, int | None]) -> Iterator[CityObject | Skipped]:
@@ -361,6 +461,130 @@ class _LodGeometry:
         return out
 
 
+# -- terrain ---------------------------------------------------------------------------------------
+
+_TRIANGLE_TAGS = tuple(f"{{{ns}}}Triangle" for ns in GML_NAMESPACES)
+
+
+def _child_text(el, name: str) -> str:
+    child = next((c for c in el if localname(c.tag) == name), None)
+    return " ".join((child.text or "").split()) if child is not None else ""
+
+
+class _TinBuffer:
+    """The triangles of one TINRelief, collected while streaming: 12-value posList texts, turned into arrays
+    10,000 at a time, and rings parsed at once (pos, coordinates, 2D); ``broken`` counts unusable ones."""
+
+    CHUNK = 10000
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.chunks: list[np.ndarray] = []
+        self.rings: list[np.ndarray] = []
+        self.broken = 0
+        self.count = 0
+        self._reader = GeometryReader(XlinkResolver(), lambda el, reason: None)
+
+    def add(self, tri) -> None:
+        self.count += 1
+        pos = [e for e in tri.iter() if localname(e.tag) == "posList"]
+        if len(pos) == 1 and pos[0].text and len(pos[0].text.split()) == 12 and (
+                pos[0].get("srsDimension") in (None, "3")):
+            self.texts.append(pos[0].text)
+            if len(self.texts) >= self.CHUNK:
+                self._flush()
+            return
+        ring = _one_triangle(self._reader, tri)
+        if ring is None:
+            self.broken += 1
+        else:
+            self.rings.append(ring)
+
+    def _flush(self) -> None:
+        try:
+            corners = np.array(" ".join(self.texts).split(), dtype=np.float64).reshape(-1, 4, 3)
+        except ValueError:  # a value that is not a number: find the bad triangles one by one
+            rows = [_floats_or_none(t) for t in self.texts]
+            self.broken += sum(r is None for r in rows)
+            corners = np.array([r for r in rows if r is not None], dtype=np.float64).reshape(-1, 4, 3)
+        self.texts = []
+        closed = np.all(corners[:, 0] == corners[:, 3], axis=1)
+        self.broken += int((~closed).sum())
+        self.chunks.append(corners[closed, :3].copy())
+
+    def triangles(self) -> tuple[np.ndarray, int]:
+        if self.texts:
+            self._flush()
+        parts = self.chunks + ([np.asarray(self.rings, dtype=np.float64)] if self.rings else [])
+        good, degenerate = _usable(np.concatenate(parts) if parts else np.zeros((0, 3, 3)))
+        return good, self.broken + degenerate
+
+
+def _floats_or_none(text: str) -> list[float] | None:
+    try:
+        return [float(v) for v in text.split()]
+    except ValueError:
+        return None
+
+
+def _one_triangle(reader: GeometryReader, tri) -> np.ndarray | None:
+    """The 3 corners of a gml:Triangle parsed in full, or None when it is not a usable triangle."""
+    try:
+        ring = reader.polygon(tri).rings[0]
+    except GeometryError:
+        return None
+    return ring if len(ring) == 3 else None
+
+
+def _tin_triangles(comp, buffer: _TinBuffer | None = None) -> tuple[np.ndarray, int]:
+    """The (N, 3, 3) triangles of a TINRelief's gml:TriangulatedSurface / gml:Tin, and how many were left out.
+
+    ``buffer``: the triangles streaming collected (their elements are gone); else they are read from ``comp``:
+    fast path when every gml:Triangle has one posList of 4 closed 3D points, else each parsed on its own."""
+    if buffer is not None and buffer.count:
+        return buffer.triangles()
+    triangles = [t for tag in _TRIANGLE_TAGS for t in comp.iter(tag)]
+    if not triangles:
+        if any(localname(e.tag) in ("controlPoint", "Tin") for e in comp.iter()):
+            raise GeometryError("gml:Tin with control points only (no triangles): not imported")
+        raise GeometryError("no gml:Triangle in the TIN")
+    texts = []
+    for tri in triangles:
+        pos = [e for e in tri.iter() if localname(e.tag) == "posList"]
+        if len(pos) != 1:
+            break
+        texts.append(pos[0].text or "")
+    else:
+        try:
+            values = np.array(" ".join(texts).split(), dtype=np.float64)
+        except ValueError:
+            values = np.zeros(0)
+        if values.size == 12 * len(triangles):
+            corners = values.reshape(-1, 4, 3)
+            if np.array_equal(corners[:, 0], corners[:, 3]):
+                return _usable(corners[:, :3])
+    reader = GeometryReader(XlinkResolver(), lambda el, reason: None)
+    out, broken = [], 0
+    for tri in triangles:
+        ring = _one_triangle(reader, tri)
+        if ring is None:
+            broken += 1
+        else:
+            out.append(ring)
+    good, degenerate = _usable(np.asarray(out, dtype=np.float64).reshape(-1, 3, 3))
+    return good, broken + degenerate
+
+
+def _usable(tri: np.ndarray) -> tuple[np.ndarray, int]:
+    """Triangles with finite, sane coordinates and a non-zero area; and how many were dropped."""
+    ok = np.isfinite(tri).all(axis=(1, 2))
+    ok &= (np.abs(tri[:, :, :2]) <= MAX_ABS_XY).all(axis=(1, 2)) & (np.abs(tri[:, :, 2]) <= MAX_ABS_Z).all(axis=1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        ok &= np.linalg.norm(cross, axis=1) > 1e-9
+    return tri[ok], int((~ok).sum())
+
+
 # -- attributes ------------------------------------------------------------------------------------
 
 def _attributes(el) -> dict[str, Any]:
@@ -512,20 +736,12 @@ def _free(el) -> None:
         el, parent = parent, parent.getparent()
 
 
-def _is_gzip(path: str) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
-def _open(path: str) -> BinaryIO:
-    return gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")
-
-
-def _read_head(path: str) -> bytes:
+def _read_head(item: InputFile) -> bytes:
     """The prolog (declaration, comments, any DOCTYPE) and the first 64 kB from the root element on."""
     data = b""
+    path = item.display
     try:
-        with _open(path) as f:
+        with item.open() as f:
             while len(data) < _PROLOG_LIMIT:
                 chunk = f.read(_HEADER_BYTES)
                 data += chunk
@@ -566,10 +782,11 @@ def _detect_version(header: bytes, path: str) -> str:
                      path=path)
 
 
-def _scan_srs_name(path: str) -> tuple[str | None, tuple[float, float, float, float] | None]:
+def _scan_srs_name(item: InputFile) -> tuple[str | None, tuple[float, float, float, float] | None]:
     """The first srsName of the file (normally the CityModel's gml:Envelope) and that envelope's 2D bbox."""
     tail = b""
-    with _open(path) as f:
+    path = item.display
+    with item.open() as f:
         while True:
             try:
                 chunk = f.read(_SCAN_CHUNK)

@@ -1,15 +1,17 @@
-"""CityJSON 1.0/1.1/2.0 and CityJSONSeq reader: buildings and building parts as CityObjects.
+"""CityJSON 1.0/1.1/2.0 and CityJSONSeq reader: buildings and building parts as CityObjects,
+TINRelief objects as Reliefs (their triangles), every other object a Skipped "not imported" row.
 
 A CityJSON file is parsed in one go (the format is one JSON document). A CityJSONSeq file
 (``.jsonl``: a CityJSON header line, then one CityJSONFeature per line, each with its own
-vertices) is read line by line, so memory does not grow with the file. Both may be gzipped.
+vertices) is read line by line, so memory does not grow with the file. Both may be gzipped or
+zip members; a document larger than ``Limits.max_json`` (or a longer feature line) is refused.
 """
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import threading
+import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -22,10 +24,12 @@ from ..crs import area_of_use_problem, crs_from_cityjson
 from ..errors import InputError
 from ..progress import Reporter
 from .geometry import ABSURD_COORDINATE, clean_ring, ring_problem
-from .model import CityObject, CrsInfo, Skipped, Surface
+from .delivery import MB, InputFile, as_input
+from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "2.0")
 BUILDING_TYPES = ("Building", "BuildingPart")
+RELIEF_TYPES = ("TINRelief",)
 _SURFACE_GEOMETRIES = ("MultiSurface", "CompositeSurface", "Solid", "MultiSolid", "CompositeSolid")
 
 # CityJSON attribute -> twin.schema.BUILDINGS field, with the field's type.
@@ -49,23 +53,25 @@ class _BadObject(Exception):
     """An object that cannot be imported; the message is the reason."""
 
 
-def open_binary(path: str | os.PathLike) -> BinaryIO:
-    """Open a file for reading, transparently decompressing gzip (detected by its magic bytes)."""
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller
-    if raw.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+def open_binary(path: str | os.PathLike | InputFile) -> BinaryIO:
+    """Open a file for reading, transparently decompressing gzip, bounded by the inflation limits."""
+    return as_input(path).open()
 
 
-def is_cityjson_seq(path: str | os.PathLike) -> bool:
+def is_cityjson_seq(path: str | os.PathLike | InputFile) -> bool:
     """True when the file's first line is a complete CityJSON header followed by more lines."""
+    item = as_input(path)
     try:
-        with open_binary(path) as fh:
-            first = fh.readline()
-            if not first.strip().startswith(b"{"):
+        with item.open() as fh:
+            first = fh.readline(item.limits.max_json)
+            if not first.strip().startswith(b"{") or not first.endswith(b"\n"):
                 return False
-            if not any(line.strip() for line in fh):  # a one-line (minified) CityJSON document
-                return False
+            while True:  # a one-line (minified) CityJSON document has nothing after its line
+                line = fh.readline(MB)
+                if not line:
+                    return False
+                if line.strip():
+                    break
         head = json.loads(first)
     except (OSError, EOFError, zlib.error, ValueError, RecursionError):
         return False
@@ -262,6 +268,9 @@ def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list
     for shell, values in _shells(geom):
         for i, polygon in enumerate(shell):
             number += 1
+            if not isinstance(polygon, list) or not polygon:
+                dropped.append(f"surface {number}: empty polygon (no rings)")
+                continue
             rings = []
             for ring_number, ring in enumerate(polygon):
                 coords, problem = _ring(ring, vertices, number)
@@ -280,10 +289,11 @@ def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list
 class CityJSONSource:
     """A CityJSON or CityJSONSeq file; iterating yields its buildings/parts and what was skipped."""
 
-    def __init__(self, path: str | os.PathLike, crs_override: CrsInfo | None = None,
+    def __init__(self, path: str | os.PathLike | InputFile, crs_override: CrsInfo | None = None,
                  lod: str = "highest", reporter: Reporter | None = None) -> None:
-        self.path = str(path)
-        self.name = Path(path).name
+        self.input = as_input(path)
+        self.path = self.input.display
+        self.name = self.input.name
         self.lod = lod_request(lod)
         self.reporter = reporter or Reporter()
         self.ignored: Counter[str] = Counter()   # non-building object types seen
@@ -291,7 +301,7 @@ class CityJSONSource:
         self._vertices_checked = False  # the area-of-use check on real vertices (once per file)
         self.progress = 0.0                      # share of the file consumed, 0..1
         self.lod_fallbacks = 0                   # objects without the requested LoD (nearest used)
-        self.sequence = is_cityjson_seq(path)
+        self.sequence = is_cityjson_seq(self.input)
         self._doc: dict | None = None
         self._duplicates: list[str] = []
         header = self._read_header() if self.sequence else self._read_document()
@@ -303,17 +313,22 @@ class CityJSONSource:
                              f"{', '.join(SUPPORTED_VERSIONS)})", path=self.path)
         self.version = version
         self.format = f"{'CityJSONSeq' if self.sequence else 'CityJSON'} {version}"
-        self.metadata: dict = header.get("metadata") or {}
+        metadata = header.get("metadata")
+        self.metadata: dict = metadata if isinstance(metadata, dict) else {}
         self.crs = self._crs(crs_override)
-        transform = header.get("transform") or {}
+        transform = header.get("transform") if isinstance(header.get("transform"), dict) else {}
         try:
             self._scale = np.asarray(transform.get("scale", (1, 1, 1)), dtype=np.float64).reshape(3)
             self._translate = np.asarray(transform.get("translate", (0, 0, 0)), dtype=np.float64).reshape(3)
         except (TypeError, ValueError):
             raise InputError(f"malformed transform {transform!r}", path=self.path) from None
-        self._geometries = _Geometries(header.get("geometry-templates"))
+        try:
+            self._geometries = _Geometries(header.get("geometry-templates"))
+        except (AttributeError, TypeError, ValueError) as err:
+            raise InputError(f"malformed geometry-templates: {err}", path=self.path) from None
         extent = self.metadata.get("geographicalExtent")
-        if isinstance(extent, list) and len(extent) == 6:
+        if (isinstance(extent, list) and len(extent) == 6
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in extent)):
             self._check_area((extent[0], extent[1], extent[3], extent[4]), "metadata.geographicalExtent")
 
     # -- reading -----------------------------------------------------------------------------
@@ -345,17 +360,32 @@ class CityJSONSource:
         even while a large single-document CityJSON is still being parsed."""
         outcome: dict[str, object] = {}
 
+        limit = self.input.limits.max_json
+
         def work() -> None:
             try:
-                with open_binary(self.path) as fh:
-                    outcome["doc"] = json.load(fh, object_pairs_hook=pairs)
+                data = bytearray()
+                with self.input.open() as fh:
+                    while chunk := fh.read(MB):
+                        data += chunk
+                        if len(data) > limit:
+                            raise InputError(f"refused: the CityJSON document is larger than {limit / MB:g} MiB "
+                                             "(it is parsed whole; raise the limit MAX_JSON_MB, or use "
+                                             "CityJSONSeq)", path=self.path)
+                        if "cancel" in outcome:
+                            return
+                outcome["doc"] = json.loads(data, object_pairs_hook=pairs)
             except BaseException as err:  # re-raised in the caller's thread
                 outcome["error"] = err
 
         worker = threading.Thread(target=work, name=f"parse {self.name}", daemon=True)
         worker.start()
         while worker.is_alive():
-            self.reporter.check()  # on cancel the abandoned parse ends on its own and is dropped
+            try:
+                self.reporter.check()  # on cancel the abandoned parse ends on its own and is dropped
+            except BaseException:
+                outcome["cancel"] = True
+                raise
             worker.join(0.1)
         if "error" in outcome:
             raise outcome["error"]
@@ -363,8 +393,8 @@ class CityJSONSource:
 
     def _read_header(self) -> dict:
         try:
-            with open_binary(self.path) as fh:
-                header = json.loads(fh.readline())
+            with self.input.open() as fh:
+                header = json.loads(fh.readline(self.input.limits.max_json))
         except (OSError, EOFError, zlib.error, ValueError, RecursionError) as err:
             raise InputError(f"unreadable CityJSONSeq header: {err}", path=self.path, line=1) from None
         if not isinstance(header, dict):
@@ -445,19 +475,21 @@ class CityJSONSource:
         self._finish()
 
     def _iter_sequence(self) -> Iterator[CityObject | Skipped]:
-        size = max(os.path.getsize(self.path), 1)
-        with open(self.path, "rb") as raw:
-            fh: BinaryIO = raw
-            if raw.peek(2)[:2] == b"\x1f\x8b":
-                fh = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+        limit = self.input.limits.max_json
+        with self.input.open() as fh:
             try:
-                fh.readline()  # header, read in __init__
-                for line_no, line in enumerate(fh, 2):
-                    self.progress = raw.tell() / size
+                fh.readline(limit)  # header, read in __init__
+                line_no = 1
+                while line := fh.readline(limit + 1):
+                    line_no += 1
+                    self.progress = fh.progress
+                    if len(line) > limit:
+                        raise InputError(f"refused: a CityJSONFeature line is longer than {limit / MB:g} MiB "
+                                         "(raise the limit MAX_JSON_MB)", path=self.path, line=line_no)
                     if not line.strip():
                         continue
                     yield from self._feature(line, line_no)
-            except (EOFError, zlib.error, OSError) as err:
+            except (EOFError, zlib.error, OSError, zipfile.BadZipFile) as err:
                 raise InputError(f"cannot read the file: {err}", path=self.path) from None
         self.progress = 1.0
         self._finish()
@@ -495,7 +527,7 @@ class CityJSONSource:
                                   "their nearest LoD was used")
         if self.ignored:
             kinds = ", ".join(f"{k}: {n}" for k, n in sorted(self.ignored.items()))
-            self.reporter.info(f"{self.name}: ignored non-building objects ({kinds})")
+            self.reporter.info(f"{self.name}: city objects not imported (a skipped_objects row each): {kinds}")
 
     # -- objects -----------------------------------------------------------------------------
     def _object(self, oid: str, obj: Any, vertices: _Vertices, line: int | None) -> Iterator[CityObject | Skipped]:
@@ -503,8 +535,13 @@ class CityJSONSource:
             yield Skipped(self.path, oid, "the city object is not a JSON object", line)
             return
         kind = obj.get("type")
+        if kind in RELIEF_TYPES:
+            yield from self._relief(str(oid), obj, vertices, line)
+            return
         if kind not in BUILDING_TYPES:
             self.ignored[str(kind)] += 1
+            yield Skipped(self.path, str(oid), f"not imported: {kind} (GeoTwin reads buildings and TIN terrain)",
+                          line, quiet=True)
             return
         try:
             city_object, dropped = self._building(oid, obj, vertices, line)
@@ -520,6 +557,40 @@ class CityJSONSource:
             yield Skipped(self.path, oid, f"no usable surface left ({'; '.join(dropped)})", line)
         else:
             yield city_object
+
+    def _relief(self, oid: str, obj: dict, vertices: _Vertices, line: int | None) -> Iterator[Relief | Skipped]:
+        """A TINRelief: the triangles of its geometry of the highest LoD (faces that are not triangles, a row)."""
+        geoms = [g for g in obj.get("geometry") or [] if isinstance(g, dict)
+                 and g.get("type") in ("CompositeSurface", "MultiSurface", "TIN")]
+        if not geoms:
+            yield Skipped(self.path, oid, "TINRelief without a surface geometry", line)
+            return
+        geom = max(geoms, key=lambda g: _lod_key(normalise_lod(g.get("lod"))))
+        faces = geom.get("boundaries")
+        if not isinstance(faces, list):
+            yield Skipped(self.path, oid, "TINRelief geometry without boundaries", line)
+            return
+        corners: list[list[int]] = []
+        other = 0
+        for face in faces:
+            ring = face[0] if isinstance(face, list) and len(face) == 1 and isinstance(face[0], list) else None
+            if ring is None or len(ring) != 3 or not all(type(i) is int and 0 <= i < vertices.count for i in ring):
+                other += 1
+                continue
+            corners.append(ring)
+        triangles = vertices.array[np.asarray(corners, dtype=np.int64).reshape(-1, 3)] if corners else np.zeros((0, 3, 3))
+        ok = np.isfinite(triangles).all(axis=(1, 2)) & (np.abs(triangles) <= ABSURD_COORDINATE).all(axis=(1, 2))
+        with np.errstate(invalid="ignore", over="ignore"):
+            ok &= np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]),
+                                 axis=1) > 1e-9
+        other += int((~ok).sum())
+        if other:
+            yield Skipped(self.path, f"{oid}#triangles", f"{other} faces of the TINRelief that are not usable "
+                          "triangles left out", line)
+        if not ok.any():
+            yield Skipped(self.path, oid, "TINRelief without usable triangles", line)
+            return
+        yield Relief(oid, oid, self.path, normalise_lod(geom.get("lod")), triangles[ok], line)
 
     def _building(self, oid: str, obj: dict, vertices: _Vertices, line: int | None):
         candidates = self._geometries.candidates(obj.get("geometry"), vertices)
@@ -547,7 +618,7 @@ class CityJSONSource:
         return result, dropped
 
 
-def read_cityjson(path: str | os.PathLike, crs_override: CrsInfo | None = None, lod: str = "highest",
+def read_cityjson(path: str | os.PathLike | InputFile, crs_override: CrsInfo | None = None, lod: str = "highest",
                   reporter: Reporter | None = None) -> CityJSONSource:
     """Open a CityJSON (.json, .city.json) or CityJSONSeq (.jsonl) file, optionally gzipped.
 

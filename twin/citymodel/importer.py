@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,13 +17,17 @@ from ..crs import crs_override as parse_crs_override
 from ..errors import InputError
 from ..gpkg import GpkgWriter, gpkg_output
 from ..progress import Reporter
-from ..schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED
-from .cityjson import open_binary, read_cityjson
+from ..schema import (BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED,
+                      TERRAIN)
+from .cityjson import read_cityjson
+from .delivery import CITY_MODEL_SUFFIXES, InputFile, Limits, as_input, collect_delivery
 from .geometry import areas_3d, convex_outline, polygons_z, union_2d
-from .model import CityObject, CrsInfo, Skipped
+from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
-CITY_MODEL_SUFFIXES = (".gml", ".xml", ".json", ".jsonl")
+__all__ = ["CITY_MODEL_SUFFIXES", "ImportResult", "import_citymodel", "open_source", "sha256_of", "sniff_format"]
 _TYPED_FIELDS = frozenset(BUILDINGS.fields) - {"attributes"}
+MIN_GROUND_AREA = 1e-4   # m² in plan: a GroundSurface below this is degenerate...
+MIN_GROUND_WIDTH = 1e-3  # ...and so is one whose mean width (2 area / perimeter) is below 1 mm (collinear points)
 
 
 @dataclass
@@ -46,26 +49,18 @@ class ImportResult:
     surfaces: int = 0
     footprints: int = 0
     skipped: int = 0
+    not_imported: int = 0      # city objects of types GeoTwin does not import (a skipped_objects row each)
+    repaired: int = 0          # self-intersecting ground surfaces repaired for the footprint
+    reliefs: int = 0           # TIN relief components
+    triangles: int = 0         # terrain triangles
     crs: str | None = None
     vertical_crs: str | None = None
     sources: list[SourceSummary] = field(default_factory=list)
 
 
-def _suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return suffixes[-1] if suffixes else ""
-
-
-def sniff_format(path: str | os.PathLike) -> str | None:
+def sniff_format(path: str | os.PathLike | InputFile) -> str | None:
     """"citygml", "cityjson" or None, from the (decompressed) first bytes of the file."""
-    try:
-        with open_binary(path) as fh:
-            head = fh.read(65536)
-    except (OSError, EOFError, zlib.error) as err:
-        raise InputError(f"cannot read the file: {err}", path=str(path)) from None
-    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = as_input(path).head().lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         return "citygml"
     if head.startswith(b"{"):
@@ -73,38 +68,17 @@ def sniff_format(path: str | os.PathLike) -> str | None:
     return None
 
 
-def collect_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
-    """The city model files named by ``inputs`` (files, or folders searched recursively), in order."""
-    files: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*")
-                           if p.is_file() and not p.name.startswith(".") and _suffix(p) in CITY_MODEL_SUFFIXES)
-            if not found:
-                raise InputError(f"no city model files ({', '.join(CITY_MODEL_SUFFIXES)}, optionally .gz) "
-                                 "in the folder", path=str(path))
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InputError("no such file or folder", path=str(path))
-    if not files:
-        raise InputError("no input files given")
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return unique
-
-
-def open_source(path: Path, crs: CrsInfo | None, lod: str, reporter: Reporter):
+def open_source(path: str | os.PathLike | InputFile, crs: CrsInfo | None, lod: str, reporter: Reporter):
     """A reader for one file, chosen by its content."""
-    kind = sniff_format(path)
+    item = as_input(path)
+    kind = sniff_format(item)
     if kind == "citygml":
         from .citygml import read_citygml
 
-        return read_citygml(path, crs_override=crs, lod=lod, reporter=reporter)
+        return read_citygml(item, crs_override=crs, lod=lod, reporter=reporter)
     if kind == "cityjson":
-        return read_cityjson(path, crs_override=crs, lod=lod, reporter=reporter)
-    raise InputError("neither CityGML (XML) nor CityJSON: unknown file content", path=str(path))
+        return read_cityjson(item, crs_override=crs, lod=lod, reporter=reporter)
+    raise InputError("neither CityGML (XML) nor CityJSON: unknown file content", path=item.display)
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -144,14 +118,79 @@ class _Importer:
         self.seen: dict[str, str] = {}                    # object id -> source file
         self.pending: dict[str, _PendingParent] = {}      # building id -> row without geometry
         self.parts: dict[str, _PendingParent] = {}        # parent id -> aggregate of its parts
+        self.repaired_area: dict[int, float] = {}         # id(Surface) of a repaired ground -> its area
 
-    def skip(self, item: Skipped, summary: SourceSummary) -> None:
-        summary.skipped += 1
-        self.result.skipped += 1
-        where = f"{Path(item.source_file).name}" + (f" line {item.line}" if item.line else "")
-        self.reporter.warning(f"skipped {item.object_id} ({where}): {item.reason}")
+    def skip(self, item: Skipped, summary: SourceSummary, count: bool = True) -> None:
+        if item.quiet:
+            self.result.not_imported += 1
+        elif count:
+            summary.skipped += 1
+            self.result.skipped += 1
+        if not item.quiet:
+            where = f"{Path(item.source_file).name}" + (f" line {item.line}" if item.line else "")
+            self.reporter.warning(f"{'skipped' if count else 'note on'} {item.object_id} ({where}): {item.reason}")
         self.writer.add(SKIPPED, {"source_file": item.source_file, "line": item.line,
                                   "object_id": item.object_id, "reason": item.reason})
+
+    def relief(self, relief: Relief, summary: SourceSummary) -> None:
+        """One terrain row per triangle: PolygonZ with its heights and 3D area."""
+        if relief.id in self.seen:
+            self.skip(Skipped(relief.source_file, relief.id, f"duplicate id (already imported from "
+                                                             f"{Path(self.seen[relief.id]).name})", relief.line), summary)
+            return
+        self.seen[relief.id] = relief.source_file
+        summary.objects += 1
+        tri = relief.triangles
+        self.result.reliefs += 1
+        self.result.triangles += len(tri)
+        for start in range(0, len(tri), 5000):  # in batches: rows of a large TIN are not all held at once
+            self._triangles(relief, tri[start:start + 5000])
+
+    def _triangles(self, relief: Relief, tri: np.ndarray) -> None:
+        z = tri[:, :, 2]
+        cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+        areas = np.linalg.norm(cross, axis=1) / 2.0
+        closed = np.concatenate([tri, tri[:, :1]], axis=1)
+        polygons = shapely.polygons(closed)
+        base = {"relief_id": relief.id, "feature_id": relief.feature_id,
+                "source_file": Path(relief.source_file).name, "lod": relief.lod}
+        rows = [base | {"min_height": lo, "mean_height": mean, "max_height": hi, "area": a}
+                for lo, mean, hi, a in zip(z.min(axis=1).tolist(), z.mean(axis=1).tolist(),
+                                           z.max(axis=1).tolist(), areas.tolist())]
+        self.writer.add_many(TERRAIN, rows, list(polygons))
+
+    def _ground(self, obj: CityObject, summary: SourceSummary) -> None:
+        """Degenerate GroundSurfaces are left out (a row each); self-intersecting ones are repaired for the
+        footprint by make_valid (its polygon parts, every lobe kept) and noted in skipped_objects."""
+        kept: list[Surface] = []
+        for n, surface in enumerate(obj.surfaces, 1):
+            if surface.surface_type != "GroundSurface" or not surface.rings:
+                kept.append(surface)
+                continue
+            sid = surface.id or f"{obj.id}_{n}"
+            flat = shapely.Polygon(surface.rings[0][:, :2], [r[:, :2] for r in surface.rings[1:]])
+            valid = bool(flat.is_valid)
+            fixed = flat
+            if not valid:
+                parts = shapely.get_parts(shapely.get_parts(shapely.make_valid(flat)))
+                fixed = shapely.multipolygons(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON])
+            area = float(fixed.area)
+            if area < MIN_GROUND_AREA or 2 * area < MIN_GROUND_WIDTH * float(fixed.length):
+                self.skip(Skipped(obj.source_file, sid, f"GroundSurface of {obj.id} has no area in plan "
+                                                        f"({area:.2g} m²): left out of its surfaces and footprint",
+                                  obj.line), summary)
+                continue
+            if not valid:
+                self.result.repaired += 1
+                lobes = len(shapely.get_parts(fixed))
+                self.skip(Skipped(obj.source_file, sid, f"repaired: GroundSurface of {obj.id} is not a valid polygon "
+                                                        f"({shapely.is_valid_reason(flat)}); its footprint is the "
+                                                        f"{lobes} polygon(s) of make_valid with {area:.2f} m² "
+                                                        f"(the ring as written encloses {abs(flat.area):.2f} m²)",
+                                  obj.line), summary, count=False)
+                self.repaired_area[id(surface)] = area  # a ring's own area cancels out where it crosses itself
+            kept.append(surface)
+        obj.surfaces = kept
 
     def add(self, obj: CityObject, summary: SourceSummary) -> None:
         if obj.id in self.seen:
@@ -160,6 +199,8 @@ class _Importer:
             return
         self.seen[obj.id] = obj.source_file
         summary.objects += 1
+        if any(s.surface_type == "GroundSurface" for s in obj.surfaces):
+            self._ground(obj, summary)
         ground = roof = None
         if obj.surfaces:
             z = np.concatenate([r[:, 2] for s in obj.surfaces for r in s.rings])
@@ -194,7 +235,7 @@ class _Importer:
             self.writer.add(BUILDING_SURFACES, {
                 "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
                 "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
-                "area": float(area)}, polygon)
+                "area": self.repaired_area.pop(id(surface), float(area))}, polygon)
         self.result.surfaces += len(obj.surfaces)
         if outline is not None:
             self.writer.add(FOOTPRINTS, {"building_id": obj.id, "area": outline.area}, outline)
@@ -224,15 +265,19 @@ class _Importer:
 
 def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.PathLike,
                      crs_override: str | None = None, lod: str = "highest",
-                     reporter: Reporter | None = None) -> ImportResult:
-    """Read every city model file in ``inputs`` (files and/or folders) into one GeoPackage.
+                     reporter: Reporter | None = None, limits: Limits | None = None) -> ImportResult:
+    """Read every city model file in ``inputs`` (files, folders, zip archives: one delivery) into one GeoPackage.
 
     All files must share one horizontal CRS; each file's vertical CRS is kept in ``sources``.
+    ``limits`` bounds what compressed files may inflate to and the size of a CityJSON document.
     The GeoPackage replaces ``output_gpkg`` only when the whole run succeeds.
     """
     reporter = reporter or Reporter()
     override = parse_crs_override(crs_override) if crs_override and crs_override.strip() else None
-    files = collect_inputs(inputs)
+    delivery = collect_delivery(inputs, limits)
+    files = delivery.files
+    for line in delivery.ignored:
+        reporter.info(f"not a city model file, not read: {line}")
     result = ImportResult(output=str(Path(output_gpkg).resolve()))
     first = open_source(files[0], override, lod, reporter)
     result.crs = first.crs.horizontal
@@ -242,15 +287,18 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
         for spec in CITY_MODEL_LAYERS:
             writer.ensure_layer(spec)
         importer = _Importer(writer, reporter, result)
+        for item in delivery.skipped:
+            importer.skip(item, SourceSummary(item.source_file, "", CrsInfo(None, None)))
         for index, path in enumerate(files):
             reporter.check()
+            reporter.info(f"reading {path.display} ({index + 1}/{len(files)})")
             source = first if index == 0 else open_source(path, override, lod, reporter)
             if source.crs.horizontal != result.crs:
                 raise InputError(f"its horizontal CRS {source.crs.horizontal} differs from {result.crs} of "
-                                 f"{files[0].name}; all tiles of one run must share one horizontal CRS",
-                                 path=str(path))
+                                 f"{files[0].display}; all tiles of one run must share one horizontal CRS",
+                                 path=path.display)
             verticals.add(source.crs.vertical)
-            summary = SourceSummary(str(path), source.format, source.crs)
+            summary = SourceSummary(path.display, source.format, source.crs)
             reporter.info(f"{path.name}: {source.format}, {source.crs.horizontal}"
                           f"{' + ' + source.crs.vertical if source.crs.vertical else ' (no vertical CRS)'}"
                           f"{', quasigeoid ' + source.crs.geoid_model if source.crs.geoid_model else ''}")
@@ -258,13 +306,15 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
                 reporter.check()
                 if isinstance(item, Skipped):
                     importer.skip(item, summary)
+                elif isinstance(item, Relief):
+                    importer.relief(item, summary)
                 else:
                     importer.add(item, summary)
                 if n % 50 == 0:
                     reporter.progress(100.0 * (index + float(getattr(source, "progress", 0.0))) / len(files))
             importer.finish()
             writer.add(CITY_MODEL_SOURCES, {
-                "source_file": str(path), "checksum_sha256": sha256_of(path), "format": source.format,
+                "source_file": path.display, "checksum_sha256": path.sha256(), "format": source.format,
                 "horizontal_crs": source.crs.horizontal, "vertical_crs": source.crs.vertical or "",
                 "crs_source": source.crs.source_text, "geoid_model": source.crs.geoid_model or "",
                 "object_count": summary.objects,
@@ -278,5 +328,7 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
                          + "); their heights are not directly comparable")
     result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
     reporter.info(f"imported {result.buildings} buildings and {result.parts} building parts, "
-                  f"{result.surfaces} surfaces, {result.skipped} skipped, into {result.output}")
+                  f"{result.surfaces} surfaces, {result.triangles} terrain triangles, {result.skipped} skipped, "
+                  f"{result.not_imported} objects of other types not imported, "
+                  f"from {len(files)} files, into {result.output}")
     return result

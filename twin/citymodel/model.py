@@ -57,3 +57,16 @@ class Skipped:
     object_id: str
     reason: str
     line: int | None = None
+    quiet: bool = False             # a row without a log line of its own (the reader logs a summary)
+
+
+@dataclass
+class Relief:
+    """One TIN relief component (terrain): its triangles as an (N, 3, 3) float64 array of corner points."""
+
+    id: str                         # gml:id of the TINRelief (CityJSON: the object id)
+    feature_id: str                 # the ReliefFeature that holds it (CityJSON: the same id)
+    source_file: str
+    lod: str
+    triangles: np.ndarray
+    line: int | None = None

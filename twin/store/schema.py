@@ -1,7 +1,7 @@
 """The linked twin store: every layer of the twin in one GeoPackage or PostGIS schema.
 
 The store holds the city model (``buildings``, ``building_surfaces``, ``footprints``,
-``skipped_objects``), the BIM layers (``bim_*``, ``georef_report``), learning islands, sensors
+``skipped_objects``, ``terrain``), the BIM layers (``bim_*``, ``georef_report``), learning islands, sensors
 and observations exactly as their importers write them, plus the tables only the twin has:
 ``links`` (cross-source relations), ``sources`` (one row per source file), ``height_report``,
 ``conflation_report``, ``object_hashes`` and ``changes`` (incremental rebuilds) and ``builds``.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ...bim.layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
 from ..islands.layers import LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
 from ..sensors.layers import OBSERVATIONS, SENSOR_ISSUES, SENSORS
-from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SKIPPED, SOURCES, LayerSpec
+from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SKIPPED, SOURCES, TERRAIN, LayerSpec
 
 RELATIONS = ("replaces", "part_of", "located_in", "observes")
 
@@ -140,7 +140,7 @@ class Keyed:
 
 # Source layers copied into the twin, with the column that identifies an object.
 CITY_LAYERS = (Keyed(TWIN_BUILDINGS, "id"), Keyed(BUILDING_SURFACES, "building_id"),
-               Keyed(FOOTPRINTS, "building_id"), Keyed(SKIPPED, "object_id"))
+               Keyed(FOOTPRINTS, "building_id"), Keyed(SKIPPED, "object_id"), Keyed(TERRAIN, "relief_id"))
 BIM_LAYERS = (Keyed(BIM_BUILDINGS, "global_id"), Keyed(BIM_STOREYS, "global_id"),
               Keyed(BIM_SPACES, "global_id"), Keyed(BIM_ELEMENTS, "global_id"),
               Keyed(GEOREF_REPORT, "source_file"))
