@@ -156,6 +156,70 @@ def _rc_strata(data: bytes, warnings: list[str], name: str) -> bytes:
     return b"".join(parts) + data[last:]
 
 
+# an instance whose argument list holds a bare * (STEP's "derived" marker) at its top level
+_STAR_RE = re.compile(rb"#(\d+)\s*=\s*(IFC[A-Z0-9_]+)\s*\([^;]*?[(,]\s*\*\s*[,)]", re.IGNORECASE)
+
+
+def _unset_stars(model, data: bytes, warnings: list[str] | None) -> None:
+    """Read a ``*`` written for an explicit attribute (Renga writes it for an empty Name, Description, ObjectType
+    or Tag of every product) as unset (``$``).
+
+    ifcopenshell reads such a value as None, but its geometry kernel asks the product for its Name and fails
+    ("Requested type <string> does not match actual type <derived>"), so the element could not be triangulated.
+    Only instances whose text holds a ``*`` are looked at; attributes the schema derives keep theirs.
+    """
+    if b"*" not in data:
+        return
+    explicit: dict[str, list[int]] = {}
+    fixed: dict[str, set[str]] = {}
+    count = 0
+    for match in _STAR_RE.finditer(data):
+        try:
+            inst = model.by_id(int(match.group(1)))
+        except RuntimeError:   # not an instance (the match ran into a string): nothing to do
+            continue
+        kind = inst.is_a()
+        if kind not in explicit:
+            explicit[kind] = [i for i in range(len(inst)) if inst.attribute_type(i) != "DERIVED"]
+        text = inst.to_string()
+        changed = False
+        for i in explicit[kind]:
+            if inst[i] is None and _argument(text, i) == "*":
+                inst.unset_attribute_value(i)
+                fixed.setdefault(kind, set()).add(inst.attribute_name(i))
+                changed = True
+        count += changed
+    if count and warnings is not None:
+        examples = ", ".join(f"{k}.{'/'.join(sorted(v))}" for k, v in sorted(fixed.items())[:4])
+        warnings.append(f"{count} instances write * (a derived value) for attributes that are not derived "
+                        f"({examples}{', ...' if len(fixed) > 4 else ''}); read as unset")
+
+
+def _argument(text: str, index: int) -> str | None:
+    """The text of the top-level argument ``index`` of one instance's STEP text (``#1=IFCX(a,b,...);``)."""
+    start = text.index("(") + 1
+    depth, current, i, n = 0, 0, start, len(text)
+    begin = start
+    while i < n:
+        c = text[i]
+        if c == "'":
+            i += 1
+            while i < n and not (text[i] == "'" and (i + 1 >= n or text[i + 1] != "'")):
+                i += 2 if text[i] == "'" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                return text[begin:i].strip() if current == index else None
+            depth -= 1
+        elif c == "," and depth == 0:
+            if current == index:
+                return text[begin:i].strip()
+            current, begin = current + 1, i + 1
+        i += 1
+    return None
+
+
 def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True):
     """Open and validate an IFC file; raise InputError with the file and line when it is unusable.
 
@@ -185,4 +249,5 @@ def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: b
         _check_schema(path, supported, model.schema_identifier, warnings if prerelease else None)
     if not model.by_type("IfcProject"):
         raise InputError("the file has no IfcProject", path=str(path))
+    _unset_stars(model, supported, warnings if check_types else None)
     return model
