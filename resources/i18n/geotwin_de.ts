@@ -752,64 +752,64 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>unbekannt oder gemischt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="102"/>
+      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <source>Footprints for the fit (city model)</source>
+      <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="109"/>
       <source>Footprint id field</source>
       <translation>Feld mit der Grundriss-ID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="105"/>
+      <location filename="../../processing/algorithms/importifc.py" line="112"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="107"/>
+      <location filename="../../processing/algorithms/importifc.py" line="114"/>
       <source>Target CRS</source>
       <translation>Ziel-KBS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="116"/>
       <source>BIM GeoPackage</source>
       <translation>BIM-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="110"/>
+      <location filename="../../processing/algorithms/importifc.py" line="117"/>
       <source>Elements</source>
       <translation>Bauteile</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="111"/>
+      <location filename="../../processing/algorithms/importifc.py" line="118"/>
       <source>Rooms</source>
       <translation>Räume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="112"/>
+      <location filename="../../processing/algorithms/importifc.py" line="119"/>
       <source>Georeferencing method</source>
       <translation>Methode der Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="113"/>
+      <location filename="../../processing/algorithms/importifc.py" line="120"/>
       <source>Georeferencing residual (m)</source>
       <translation>Restfehler der Georeferenzierung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="147"/>
+      <location filename="../../processing/algorithms/importifc.py" line="154"/>
       <source>No IFC file given.</source>
       <translation>Keine IFC-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="150"/>
+      <location filename="../../processing/algorithms/importifc.py" line="157"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unbekannte Wahl der Georeferenzierung.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="156"/>
+      <location filename="../../processing/algorithms/importifc.py" line="163"/>
       <source>The target CRS is not valid.</source>
       <translation>Das Ziel-KBS ist ungültig.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="166"/>
-      <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
-      <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="17"/>
@@ -817,19 +817,24 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importifc.py" line="173"/>
+      <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
+      <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importifc.py" line="18"/>
       <source>IfcMapConversion / ePSet_MapConversion</source>
       <translation>IfcMapConversion / ePSet_MapConversion</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="187"/>
-      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
-      <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importifc.py" line="19"/>
       <source>IfcSite latitude/longitude and true north</source>
       <translation>Breite/Länge der IfcSite und geographisch Nord</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="194"/>
+      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
+      <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="20"/>
@@ -856,9 +861,9 @@ Checks, for every method: a model that lands outside the target CRS's area of us
 
 Geometry: the elements are triangulated with ifcopenshell in a separate worker process (one per spare CPU core, at most four) while the import writes the rows; if no worker can be started (the environment variable GEOTWIN_PYTHON names a Python interpreter) or one stops, its elements are triangulated in the import's own thread.
 
-Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
+Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Elements outside any building (a road, bridge or railway, site works, a model without building) belong to their facility (IfcRoad, IfcBridge...), else their site, else the project, which gets a row in bim_buildings with its class in ifc_class; in the twin it becomes an object of its own (never matched to a city-model building) and its elements are exported to 3D Tiles. A value written as * for an attribute that is not derived (Renga) is read as unset, with a warning. A file without any product geometry (no element or room with a 3D body) is refused. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
       <translation>Importiert ein Gebäude aus IFC2X3, IFC4 oder IFC4X3 (.ifc oder .ifczip) in ein GeoPackage, platziert im Ziel-KBS.
 
 GEOREFERENZIERUNG: Automatisch nutzt in dieser Reihenfolge die IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; Rechtswert, Hochwert, orthogonale Höhe, Drehung, Maßstab und Karteneinheiten), das IFC2X3-ePSet_MapConversion/ePSet_ProjectedCRS, dann RefLatitude/RefLongitude/RefElevation der IfcSite mit TrueNorth und der Meridiankonvergenz (etwa ein Meter), dann eine Einpassung in FOOTPRINTS, wenn angegeben. Eine Map Conversion in einem anderen KBS wird mit PROJ ins Ziel-KBS transformiert; eine mit leerem KBS-Namen gilt mit einer Warnung als im Ziel-KBS. Manuell setzt den IFC-Ursprung auf den angegebenen Rechtswert, Hochwert und die Höhe, die x-Achse um den angegebenen Winkel gegen den Uhrzeigersinn aus Gitter-Ost gedreht. Einpassung in Grundriss passt den Gebäudeumriss der IFC (Wände des Erdgeschosses) per Ähnlichkeitstransformation nach kleinsten Quadraten in einen Grundriss aus FOOTPRINTS ein: den, dessen FOOTPRINT_FIELD (oder Objekt-ID) gleich FOOTPRINT_ID ist, sonst den einzigen, sonst den der ungefähren Lage der IFC nächstgelegenen; die Höhe kommt aus MANUAL_HEIGHT, sonst aus dem z des Grundrisses, sonst aus der eigenen Georeferenzierung der IFC.
@@ -867,49 +872,44 @@ Prüfungen, für jede Methode: Ein Modell, das außerhalb des Gültigkeitsbereic
 
 Geometrie: Die Bauteile werden mit ifcopenshell in einem eigenen Arbeitsprozess trianguliert (einer je freiem Prozessorkern, höchstens vier), während der Import die Zeilen schreibt; lässt sich kein Arbeitsprozess starten (die Umgebungsvariable GEOTWIN_PYTHON nennt einen Python-Interpreter) oder bricht einer ab, werden seine Bauteile im Thread des Imports selbst trianguliert.
 
-Bauteile: jedes IfcElement (auch die Infrastruktur- und Geotechnik-Bauteile von IFC4X3: Schichten, Borde, Erdbauwerke, Bodenschichten, Bohrungen, Schienen, Spannglieder...) und jedes andere Produkt mit Darstellung, aber nicht die räumliche Struktur, Öffnungen, virtuelle Bauteile, Annotationen, Raster, Achsen oder Ports. Eigenschaftssätze, Eigenschaften und Mengen ohne Namen bleiben als Pset_unnamed_#id und unnamed_#id erhalten und werden im Protokoll gezählt.
+Bauteile: jedes IfcElement (auch die Infrastruktur- und Geotechnik-Bauteile von IFC4X3: Schichten, Borde, Erdbauwerke, Bodenschichten, Bohrungen, Schienen, Spannglieder...) und jedes andere Produkt mit Darstellung, aber nicht die räumliche Struktur, Öffnungen, virtuelle Bauteile, Annotationen, Raster, Achsen oder Ports. Bauteile außerhalb jedes Gebäudes (eine Straße, Brücke oder Bahnstrecke, Außenanlagen, ein Modell ohne Gebäude) gehören zu ihrer Anlage (IfcRoad, IfcBridge...), sonst zu ihrem Grundstück (IfcSite), sonst zum Projekt; diese erhält eine Zeile in bim_buildings mit ihrer Klasse in ifc_class, wird im Zwilling ein eigenes Objekt (nie einem Gebäude des Stadtmodells zugeordnet), und ihre Bauteile werden nach 3D Tiles exportiert. Ein Wert, der für ein nicht abgeleitetes Attribut als * geschrieben ist (Renga), wird mit einer Warnung als nicht gesetzt gelesen. Eine Datei ganz ohne Produktgeometrie (kein Bauteil und kein Raum mit 3D-Körper) wird abgewiesen. Eigenschaftssätze, Eigenschaften und Mengen ohne Namen bleiben als Pset_unnamed_#id und unnamed_#id erhalten und werden im Protokoll gezählt.
 
-Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, GlobalId, Name, Geschoss, Material, IsExternal, LoadBearing, FireRating, NetVolume, Nettofläche und allen Eigenschaftssätzen als JSON), bim_spaces (Räume: Bodenpolygon als PolygonZ auf Fußbodenhöhe, Name, Langname, Nummer, Fläche, Höhe), bim_storeys, bim_buildings (Gebäudeumriss) und georef_report (Methode, KBS, Parameter, Restfehler, erwartete Genauigkeit und Warnungen). Ein Bauteil ohne eigene Geometrie (ein Fenster aus Platten, ein Dach aus Decken) erhält eine Zeile ohne Geometrie, auf die seine Teile verweisen. Bauteile, deren Geometrie scheitert, werden übersprungen, gezählt und mit GlobalId genannt. Das GeoPackage wird nur geschrieben, wenn der ganze Import gelingt.</translation>
+Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, GlobalId, Name, Geschoss, Material, IsExternal, LoadBearing, FireRating, NetVolume, Nettofläche und allen Eigenschaftssätzen als JSON), bim_spaces (Räume: Bodenpolygon als PolygonZ auf Fußbodenhöhe, Name, Langname, Nummer, Fläche, Höhe), bim_storeys, bim_buildings (Gebäude und die genannten Anlagen; Umriss: die Wände des Erdgeschosses, sonst die konvexen Hüllen der Bauteile) und georef_report (Methode, KBS, Parameter, Restfehler, erwartete Genauigkeit und Warnungen). Ein Bauteil ohne eigene Geometrie (ein Fenster aus Platten, ein Dach aus Decken) erhält eine Zeile ohne Geometrie, auf die seine Teile verweisen. Bauteile, deren Geometrie scheitert, werden übersprungen, gezählt und mit GlobalId genannt. Das GeoPackage wird nur geschrieben, wenn der ganze Import gelingt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="78"/>
+      <location filename="../../processing/algorithms/importifc.py" line="85"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC-Datei (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="79"/>
+      <location filename="../../processing/algorithms/importifc.py" line="86"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="81"/>
+      <location filename="../../processing/algorithms/importifc.py" line="88"/>
       <source>Georeferencing</source>
       <translation>Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="84"/>
+      <location filename="../../processing/algorithms/importifc.py" line="91"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="86"/>
+      <location filename="../../processing/algorithms/importifc.py" line="93"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="88"/>
+      <location filename="../../processing/algorithms/importifc.py" line="95"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="91"/>
+      <location filename="../../processing/algorithms/importifc.py" line="98"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="99"/>
-      <source>Footprints for the fit (city model)</source>
-      <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
