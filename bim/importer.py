@@ -303,6 +303,7 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
             writer.ensure_layer(spec)
         rows = _Rows(model, writer, source, units, elevations)
         kinds = _Kinds()
+        planned_facilities: set = set()
         meshes = triangulation.results(model, products, Stage(reporter, 0, 85))
         for batch in _batched(meshes, BATCH):
             ready: list[_Item] = []
@@ -318,7 +319,13 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
             planned = [i for i in ready if i.kind != OTHER]
             for item, plan in zip(planned, geometry.plan_triangles([i.mesh for i in planned])):
                 item.plan = plan
-            others = [i for i in ready if i.kind == OTHER]
+            # hulls only where no wall or slab of the same facility has given a plan yet (memory: one
+            # polygon per pipe of a large MEP model would otherwise be kept to the end)
+            for item in planned:
+                if item.kind != SPACE and item.plan is not None:
+                    planned_facilities.add(rows.hierarchy.facility_of(item.product))
+            others = [i for i in ready if i.kind == OTHER
+                      and rows.hierarchy.facility_of(i.product) not in planned_facilities]
             for item, hull in zip(others, geometry.plan_hulls([i.mesh for i in others])):
                 item.hull = hull
             items.extend(ready)
