@@ -156,8 +156,29 @@ def _rc_strata(data: bytes, warnings: list[str], name: str) -> bytes:
     return b"".join(parts) + data[last:]
 
 
-# an instance whose argument list holds a bare * (STEP's "derived" marker) at its top level
-_STAR_RE = re.compile(rb"#(\d+)\s*=\s*(IFC[A-Z0-9_]+)\s*\([^;]*?[(,]\s*\*\s*[,)]", re.IGNORECASE)
+_STAR_TOKEN = re.compile(rb"[(,]\s*\*\s*[,)]")       # a bare * (STEP's "derived" marker) as an argument
+_INSTANCE_START = re.compile(rb"#(\d+)\s*=\s*IFC", re.IGNORECASE)
+_LOOK_BACK = 4096   # bytes searched before a * for the start of its instance
+
+
+def _starred_instances(data: bytes) -> list[int]:
+    """Ids of the instances whose text holds a bare ``*``, in one linear pass: each * is attributed to the last
+    instance start in the bytes since the previous * (at most ``_LOOK_BACK`` of them), else to the previous
+    *'s instance. A * deep inside an instance longer than that may be missed (its element is then skipped
+    with the kernel's reason, as before); a wrong id only costs a look at an instance without misplaced *."""
+    ids: list[int] = []
+    current, previous = None, 0
+    for match in _STAR_TOKEN.finditer(data):
+        pos = match.start()
+        last = None
+        for last in _INSTANCE_START.finditer(data, max(previous, pos - _LOOK_BACK), pos):
+            pass
+        if last is not None:
+            current = int(last.group(1))
+        if current is not None and (not ids or ids[-1] != current):
+            ids.append(current)
+        previous = pos
+    return ids
 
 
 def _unset_stars(model, data: bytes, warnings: list[str] | None) -> None:
@@ -173,18 +194,18 @@ def _unset_stars(model, data: bytes, warnings: list[str] | None) -> None:
     explicit: dict[str, list[int]] = {}
     fixed: dict[str, set[str]] = {}
     count = 0
-    for match in _STAR_RE.finditer(data):
+    for instance_id in dict.fromkeys(_starred_instances(data)):
         try:
-            inst = model.by_id(int(match.group(1)))
-        except RuntimeError:   # not an instance (the match ran into a string): nothing to do
+            inst = model.by_id(instance_id)
+        except RuntimeError:   # no such instance (the id was read inside a string): nothing to do
             continue
         kind = inst.is_a()
         if kind not in explicit:
             explicit[kind] = [i for i in range(len(inst)) if inst.attribute_type(i) != "DERIVED"]
-        text = inst.to_string()
+        arguments = _arguments(inst.to_string())
         changed = False
         for i in explicit[kind]:
-            if inst[i] is None and _argument(text, i) == "*":
+            if i < len(arguments) and arguments[i] == "*" and inst[i] is None:
                 inst.unset_attribute_value(i)
                 fixed.setdefault(kind, set()).add(inst.attribute_name(i))
                 changed = True
@@ -195,11 +216,13 @@ def _unset_stars(model, data: bytes, warnings: list[str] | None) -> None:
                         f"({examples}{', ...' if len(fixed) > 4 else ''}); read as unset")
 
 
-def _argument(text: str, index: int) -> str | None:
-    """The text of the top-level argument ``index`` of one instance's STEP text (``#1=IFCX(a,b,...);``)."""
-    start = text.index("(") + 1
-    depth, current, i, n = 0, 0, start, len(text)
-    begin = start
+def _arguments(text: str) -> list[str]:
+    """The top-level arguments (stripped text) of one instance's STEP text (``#1=IFCX(a,'b,c',(d,e));``)."""
+    out: list[str] = []
+    start = text.find("(") + 1
+    if not start:
+        return out
+    depth, i, n, begin = 0, start, len(text), start
     while i < n:
         c = text[i]
         if c == "'":
@@ -210,14 +233,20 @@ def _argument(text: str, index: int) -> str | None:
             depth += 1
         elif c == ")":
             if depth == 0:
-                return text[begin:i].strip() if current == index else None
+                out.append(text[begin:i].strip())
+                return out
             depth -= 1
         elif c == "," and depth == 0:
-            if current == index:
-                return text[begin:i].strip()
-            current, begin = current + 1, i + 1
+            out.append(text[begin:i].strip())
+            begin = i + 1
         i += 1
-    return None
+    return out
+
+
+def _argument(text: str, index: int) -> str | None:
+    """The text of the top-level argument ``index`` of one instance's STEP text, None beyond the last."""
+    arguments = _arguments(text)
+    return arguments[index] if index < len(arguments) else None
 
 
 def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True):
