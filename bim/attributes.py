@@ -16,6 +16,7 @@ class Hierarchy:
     """
 
     def __init__(self, model) -> None:
+        self._project = next(iter(model.by_type("IfcProject")), None)
         self._parents: dict[int, object] = {}
         self._found: dict[tuple[int, str], object] = {}
         self._places: dict[int, tuple[object, object]] = {}
@@ -50,6 +51,13 @@ class Hierarchy:
         if key not in self._places:
             self._places[key] = (self.parent_of(element, "IfcBuildingStorey"), self.parent_of(element, "IfcBuilding"))
         return self._places[key]
+
+    def facility_of(self, element):
+        """What the element belongs to as a built whole: its IfcBuilding; outside any building (infrastructure,
+        site works, files without spatial structure) its IfcFacility (IFC4X3: road, bridge, railway, marine
+        facility), else its IfcSite, else the IfcProject."""
+        return (self.parent_of(element, "IfcBuilding") or self.parent_of(element, "IfcFacility")
+                or self.parent_of(element, "IfcSite") or self._project)
 
     def parent_of(self, element, ifc_class: str):
         """The nearest container/aggregate (or a door's/window's host's) that is an ``ifc_class``."""

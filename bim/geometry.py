@@ -193,6 +193,19 @@ def plan_triangles(meshes: list[Mesh], min_area: float = 1e-6) -> list[np.ndarra
     return [kept[bounds[i]:bounds[i + 1]] if bounds[i + 1] > bounds[i] else None for i in range(len(meshes))]
 
 
+def plan_hulls(meshes: list[Mesh]) -> list:
+    """Per mesh the convex hull (shapely, IFC world metres) of its vertices in plan, all in one call;
+    a mesh seen edge-on (a vertical plate) gives a line, not a polygon, and then None."""
+    import shapely
+
+    if not meshes:
+        return []
+    xy = np.concatenate([m.verts[:, :2] for m in meshes])
+    owner = np.repeat(np.arange(len(meshes)), [len(m.verts) for m in meshes])
+    hulls = shapely.convex_hull(shapely.multipoints(xy, indices=owner))
+    return [h if h.geom_type == "Polygon" and h.area > 0 else None for h in hulls]
+
+
 def _uncovered(polygons: np.ndarray, seed: int = 64) -> np.ndarray:
     """The polygons with those dropped that lie inside the union of the largest ones (which is kept).
 

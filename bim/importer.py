@@ -58,6 +58,7 @@ class _Item:
     kind: str                      # SPACE, OUTLINE (walls, columns), FLOOR (slabs) or OTHER
     mesh: geometry.Mesh | None
     plan: np.ndarray | None = None  # (k, 3, 2) plan triangles, IFC world metres (all kinds but OTHER)
+    hull: object | None = None      # OTHER: the plan's convex hull (shapely), the outline of last resort
     z_min: float = 0.0
     z_max: float = 0.0
 
@@ -99,11 +100,21 @@ def _parts(product) -> list:
 
 
 def _outline(items: list[_Item], elevations: dict[int, float], building, hierarchy: attributes.Hierarchy) -> object:
-    """The building's ground outline (IFC world metres): walls/columns of its ground storey, holes filled."""
+    """The building's (or facility's, see ``Hierarchy.facility_of``) ground outline (IFC world metres):
+    walls/columns of its ground storey, else all its walls, slabs..., else the convex hulls of its other
+    elements (pipes, earthworks, courses), holes filled. ``building`` None: of all items."""
     import shapely
 
-    own = [i for i in items if i.plan is not None and i.kind != SPACE
-           and (building is None or hierarchy.parent_of(i.product, "IfcBuilding") == building)]
+    mine = [i for i in items if i.kind != SPACE
+            and (building is None or hierarchy.facility_of(i.product) == building)]
+    own = [i for i in mine if i.plan is not None]
+    if not own:
+        hulls = [i.hull for i in mine if i.hull is not None]
+        if not hulls:
+            return None
+        union = shapely.union_all(hulls)
+        parts = [shapely.Polygon(p.exterior) for p in getattr(union, "geoms", [union]) if p.geom_type == "Polygon"]
+        return shapely.union_all(parts) if parts else None
     by_storey: dict[int | None, list[_Item]] = {}
     for item in own:
         storey = hierarchy.parent_of(item.product, "IfcBuildingStorey")
@@ -292,6 +303,7 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
             writer.ensure_layer(spec)
         rows = _Rows(model, writer, source, units, elevations)
         kinds = _Kinds()
+        planned_facilities: set = set()
         meshes = triangulation.results(model, products, Stage(reporter, 0, 85))
         for batch in _batched(meshes, BATCH):
             ready: list[_Item] = []
@@ -307,9 +319,21 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
             planned = [i for i in ready if i.kind != OTHER]
             for item, plan in zip(planned, geometry.plan_triangles([i.mesh for i in planned])):
                 item.plan = plan
+            # hulls only where no wall or slab of the same facility has given a plan yet (memory: one
+            # polygon per pipe of a large MEP model would otherwise be kept to the end)
+            for item in planned:
+                if item.kind != SPACE and item.plan is not None:
+                    planned_facilities.add(rows.hierarchy.facility_of(item.product))
+            others = [i for i in ready if i.kind == OTHER
+                      and rows.hierarchy.facility_of(i.product) not in planned_facilities]
+            for item, hull in zip(others, geometry.plan_hulls([i.mesh for i in others])):
+                item.hull = hull
             items.extend(ready)
             if placement is not None:
                 rows.write(ready, placement)  # streamed: the meshes are dropped once written
+        if not items:
+            with _naming(path):
+                raise InputError(_no_geometry(products, skipped))
 
         if placement is None:
             with _naming(path):
@@ -343,6 +367,17 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
         reporter.check()
     reporter.progress(100)
     return ImportResult(rows.counts["elements"], rows.counts["spaces"], len(storeys), n_buildings, skipped, placement)
+
+
+def _no_geometry(products: list, skipped: list[tuple[str, str]]) -> str:
+    """Why an import that triangulated nothing is refused: no product at all, none with a body, or all failed."""
+    if skipped:
+        return (f"the file holds no product with geometry that could be triangulated: all {len(skipped)} products "
+                f"with a body failed (e.g. {skipped[0][0]}: {skipped[0][1]})")
+    if products:
+        return (f"the file holds no product with geometry: its {len(products)} elements and rooms have no 3D "
+                "body (only axes, footprints or data)")
+    return "the file holds no product with geometry (no element and no room)"
 
 
 class _Rows:
@@ -397,6 +432,7 @@ class _Rows:
                    placement: georef.Placement) -> None:
         product = item.product
         storey, building = self.hierarchy.storey_and_building(product)
+        building = building or self.hierarchy.facility_of(product)
         psets = self.typed.property_sets(product)
         if building is not None:
             zs = self.building_z.setdefault(building.id(), [math.inf, -math.inf])
@@ -433,7 +469,7 @@ class _Rows:
     def write_without_geometry(self, product, parts: list[int]) -> None:
         psets = self.typed.property_sets(product)
         storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
-        building = self.hierarchy.parent_of(product, "IfcBuilding")
+        building = self.hierarchy.facility_of(product)
         if product.is_a("IfcSpace"):
             _write_space(self.writer, _Item(product, SPACE, None), None, psets, storey, building, self.placement,
                          self.source, self.units, self.elevations)
@@ -517,23 +553,35 @@ def _write_storeys(writer, items, storeys, elevations, placement, source, hierar
 
 
 def _write_buildings(writer, model, items, elevations, placement, building_z, source, hierarchy) -> int:
+    """One row per IfcBuilding, and one per facility, site or project holding elements outside any building
+    (infrastructure, site works, files without a building): its class is in ``ifc_class``."""
     import shapely
 
-    buildings = model.by_type("IfcBuilding")
+    buildings = list(model.by_type("IfcBuilding"))
+    known = {b.id() for b in buildings}
+    by_facility: dict[int, list[_Item]] = {}
+    for item in items:
+        facility = hierarchy.facility_of(item.product)
+        if facility is not None:
+            by_facility.setdefault(facility.id(), []).append(item)
+            if facility.id() not in known and item.kind != SPACE:
+                known.add(facility.id())
+                buildings.append(facility)
     for building in buildings:
         outline = _outline(items, elevations, building if len(buildings) > 1 else None, hierarchy)
-        own = [i for i in items if hierarchy.parent_of(i.product, "IfcBuilding") == building]
+        own = by_facility.get(building.id(), [])
         z_min, z_max = building_z.get(building.id(), [None, None])
         geom = None
         if outline is not None:
             ground_local = min((i.z_min for i in own), default=0.0)
             polys = _polygon_z(outline, placement, ground_local)
             geom = shapely.MultiPolygon(polys) if polys else None
-        site = hierarchy.parent_of(building, "IfcSite")
+        site = building if building.is_a("IfcSite") else hierarchy.parent_of(building, "IfcSite")
         writer.add(BIM_BUILDINGS, {
-            "global_id": building.GlobalId, "name": building.Name, "long_name": building.LongName,
+            "global_id": building.GlobalId, "ifc_class": building.is_a(), "name": building.Name,
+            "long_name": getattr(building, "LongName", None),
             "site_global_id": site.GlobalId if site else None, "site_name": site.Name if site else None,
-            "address": attributes.address_text(building) or None,
+            "address": (attributes.address_text(building) or None) if building.is_a("IfcBuilding") else None,
             "ground_height": z_min, "roof_height": z_max,
             "storey_count": sum(1 for s in model.by_type("IfcBuildingStorey")
                                 if hierarchy.parent_of(s, "IfcBuilding") == building),

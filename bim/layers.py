@@ -14,7 +14,7 @@ BIM_ELEMENTS = LayerSpec(
         "tag": "str",
         "storey": "str",            # name of the containing IfcBuildingStorey
         "storey_global_id": "str",
-        "building_global_id": "str",
+        "building_global_id": "str",  # its IfcBuilding; outside buildings its facility, site or project
         "aggregate_global_id": "str",  # the element this one is a part of (a window's plate, a roof's slab)
         "parts": "int",             # >0: an aggregate without geometry of its own; its parts carry it
         "material": "str",          # material names, layers joined with " | "
@@ -74,6 +74,7 @@ BIM_BUILDINGS = LayerSpec(
     "bim_buildings", "MultiPolygonZ",
     {
         "global_id": "str",
+        "ifc_class": "str",         # IfcBuilding; or the IfcFacility/IfcSite/IfcProject of elements outside buildings
         "name": "str",
         "long_name": "str",
         "site_global_id": "str",
@@ -87,7 +88,9 @@ BIM_BUILDINGS = LayerSpec(
         "georef_method": "str",
         "source_file": "str",
     },
-    "One row per building; geometry: its ground outline at ground height.",
+    "One row per building, and per facility (road, bridge, railway...), site or project whose elements lie outside "
+    "any building; geometry: its ground outline at ground height (the convex hulls of its elements where it has "
+    "no walls or slabs).",
 )
 
 GEOREF_REPORT = LayerSpec(

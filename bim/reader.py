@@ -156,6 +156,99 @@ def _rc_strata(data: bytes, warnings: list[str], name: str) -> bytes:
     return b"".join(parts) + data[last:]
 
 
+_STAR_TOKEN = re.compile(rb"[(,]\s*\*\s*[,)]")       # a bare * (STEP's "derived" marker) as an argument
+_INSTANCE_START = re.compile(rb"#(\d+)\s*=\s*IFC", re.IGNORECASE)
+_LOOK_BACK = 4096   # bytes searched before a * for the start of its instance
+
+
+def _starred_instances(data: bytes) -> list[int]:
+    """Ids of the instances whose text holds a bare ``*``, in one linear pass: each * is attributed to the last
+    instance start in the bytes since the previous * (at most ``_LOOK_BACK`` of them), else to the previous
+    *'s instance. A * deep inside an instance longer than that may be missed (its element is then skipped
+    with the kernel's reason, as before); a wrong id only costs a look at an instance without misplaced *."""
+    ids: list[int] = []
+    current, previous = None, 0
+    for match in _STAR_TOKEN.finditer(data):
+        pos = match.start()
+        last = None
+        for last in _INSTANCE_START.finditer(data, max(previous, pos - _LOOK_BACK), pos):
+            pass
+        if last is not None:
+            current = int(last.group(1))
+        if current is not None and (not ids or ids[-1] != current):
+            ids.append(current)
+        previous = pos
+    return ids
+
+
+def _unset_stars(model, data: bytes, warnings: list[str] | None) -> None:
+    """Read a ``*`` written for an explicit attribute (Renga writes it for an empty Name, Description, ObjectType
+    or Tag of every product) as unset (``$``).
+
+    ifcopenshell reads such a value as None, but its geometry kernel asks the product for its Name and fails
+    ("Requested type <string> does not match actual type <derived>"), so the element could not be triangulated.
+    Only instances whose text holds a ``*`` are looked at; attributes the schema derives keep theirs.
+    """
+    if b"*" not in data:
+        return
+    explicit: dict[str, list[int]] = {}
+    fixed: dict[str, set[str]] = {}
+    count = 0
+    for instance_id in dict.fromkeys(_starred_instances(data)):
+        try:
+            inst = model.by_id(instance_id)
+        except RuntimeError:   # no such instance (the id was read inside a string): nothing to do
+            continue
+        kind = inst.is_a()
+        if kind not in explicit:
+            explicit[kind] = [i for i in range(len(inst)) if inst.attribute_type(i) != "DERIVED"]
+        arguments = _arguments(inst.to_string())
+        changed = False
+        for i in explicit[kind]:
+            if i < len(arguments) and arguments[i] == "*" and inst[i] is None:
+                inst.unset_attribute_value(i)
+                fixed.setdefault(kind, set()).add(inst.attribute_name(i))
+                changed = True
+        count += changed
+    if count and warnings is not None:
+        examples = ", ".join(f"{k}.{'/'.join(sorted(v))}" for k, v in sorted(fixed.items())[:4])
+        warnings.append(f"{count} instances write * (a derived value) for attributes that are not derived "
+                        f"({examples}{', ...' if len(fixed) > 4 else ''}); read as unset")
+
+
+def _arguments(text: str) -> list[str]:
+    """The top-level arguments (stripped text) of one instance's STEP text (``#1=IFCX(a,'b,c',(d,e));``)."""
+    out: list[str] = []
+    start = text.find("(") + 1
+    if not start:
+        return out
+    depth, i, n, begin = 0, start, len(text), start
+    while i < n:
+        c = text[i]
+        if c == "'":
+            i += 1
+            while i < n and not (text[i] == "'" and (i + 1 >= n or text[i + 1] != "'")):
+                i += 2 if text[i] == "'" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                out.append(text[begin:i].strip())
+                return out
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(text[begin:i].strip())
+            begin = i + 1
+        i += 1
+    return out
+
+
+def _argument(text: str, index: int) -> str | None:
+    """The text of the top-level argument ``index`` of one instance's STEP text, None beyond the last."""
+    arguments = _arguments(text)
+    return arguments[index] if index < len(arguments) else None
+
+
 def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True):
     """Open and validate an IFC file; raise InputError with the file and line when it is unusable.
 
@@ -185,4 +278,5 @@ def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: b
         _check_schema(path, supported, model.schema_identifier, warnings if prerelease else None)
     if not model.by_type("IfcProject"):
         raise InputError("the file has no IfcProject", path=str(path))
+    _unset_stars(model, supported, warnings if check_types else None)
     return model

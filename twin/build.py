@@ -244,7 +244,8 @@ class _Builder:
                                                       else row["bim_building_id"])
             elif row["status"] == ADDED:
                 added_rows.append({
-                    "id": bim_row["global_id"], "parent_id": "", "object_class": "Building",
+                    "id": bim_row["global_id"], "parent_id": "",
+                    "object_class": _object_class(bim_row.get("ifc_class")),
                     "source_file": bim_row["source_file"], "lod": "BIM", "name": bim_row["name"],
                     "ground_height": bim_row["ground_height"], "roof_height": bim_row["roof_height"],
                     "storeys_above_ground": bim_row["storey_count"], "origin": "bim",
@@ -389,6 +390,12 @@ def _apply(writer: StoreWriter, keyed: Keyed, frame: pd.DataFrame, full: bool,
     changed = set(added) | set(modified)
     if changed:
         writer.append(keyed.spec, frame[frame[keyed.key].astype(str).isin(changed)])
+
+
+def _object_class(ifc_class) -> str:
+    """The twin object class of a BIM building row: Building, or the IFC class of a facility, site or project
+    whose elements lie outside any building (``bim_buildings.ifc_class``)."""
+    return ifc_class if isinstance(ifc_class, str) and ifc_class and ifc_class != "IfcBuilding" else "Building"
 
 
 def _link(from_id, from_layer, to_id, to_layer, relation, score=None, details=None) -> dict:

@@ -118,6 +118,12 @@ def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: Conflatio
             report.append({**out, "status": MISMATCH, "reason": "the BIM building has no ground outline"})
             continue
         out["bim_area"] = bim.area
+        kind = row.get("ifc_class")
+        if isinstance(kind, str) and kind and kind != "IfcBuilding":
+            report.append({**out, "status": ADDED, "twin_building_id": row.get("global_id"),
+                           "reason": f"not a building ({kind}: infrastructure, site works or a model without "
+                                     "building): added as its own twin object, never matched to the city model"})
+            continue
         best, best_iou = None, 0.0
         for i in tree.query(bim, predicate="intersects"):
             iou = _iou(bim, outlines[i])

@@ -239,47 +239,47 @@
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="114"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="116"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Geben Sie ein Stadtmodell oder mindestens ein IFC-Modell an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="121"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="123"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="137"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="139"/>
       <source>Building the twin in {0}</source>
       <translation>Der Zwilling wird in {0} aufgebaut</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="140"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
       <source>Added</source>
       <translation>Hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
       <source>Removed</source>
       <translation>Entfernt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
       <source>Modified</source>
       <translation>Geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
@@ -298,113 +298,113 @@
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
-Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building.
+Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
 OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.</source>
       <translation>Baut den verknüpften digitalen Zwilling in einem GeoPackage oder einem PostGIS-Schema auf: das Stadtmodell, die BIM-Gebäude mit Geschossen, Räumen und Bauteilen, die Lerninseln und die Sensoren mit ihren Beobachtungen, dazu Verknüpfungen (replaces, part_of, located_in, observes), Quellen (Datei, SHA-256, KBS, Importzeit, GeoTwin-Version), die Georeferenzierungs-, Höhen- und Konflationsberichte sowie die Objekt-Hashes und Änderungen inkrementeller Neuaufbauten. Das Schema ist in docs/twin-schema.md beschrieben.
 
 CITYMODEL: GeoPackages aus „3D-Stadtmodell importieren“ oder CityGML-/CityJSON-Dateien oder -Ordner (werden direkt importiert). IFC: GeoPackages aus „BIM-Modell importieren“ oder IFC-Dateien (mit ihrer eigenen Georeferenzierung platziert). ISLANDS und SENSORS: GeoPackages aus dem Lerninsel- und dem Sensorimport.
-Konflation: Jedes BIM-Gebäude wird dem Stadtmodellgebäude zugeordnet, das sein Grundriss am stärksten überlappt (Schnitt durch Vereinigung, IoU). Bei einer IoU von mindestens IOU_THRESHOLD und Boden- und Dachhöhen innerhalb von HEIGHT_TOLERANCE wird es zur detaillierten Darstellung dieses Gebäudes: Das Stadtmodell behält IDs, Adresse und Attribute, das BIM ergänzt Räume und Bauteile. Eine geringere IoU, ein größerer Höhenversatz oder keine Überlappung, während ein Gebäude mit gleichem Umriss innerhalb von SEARCH_DISTANCE liegt (ein falsch platziertes Modell), ist eine Abweichung: Sie wird in conflation_report und im Protokoll gemeldet und nie zusammengeführt. Ein BIM-Gebäude ohne Überlappung und ohne Doppelgänger wird als neues Gebäude hinzugefügt.
+Konflation: Jedes BIM-Gebäude wird dem Stadtmodellgebäude zugeordnet, das sein Grundriss am stärksten überlappt (Schnitt durch Vereinigung, IoU). Bei einer IoU von mindestens IOU_THRESHOLD und Boden- und Dachhöhen innerhalb von HEIGHT_TOLERANCE wird es zur detaillierten Darstellung dieses Gebäudes: Das Stadtmodell behält IDs, Adresse und Attribute, das BIM ergänzt Räume und Bauteile. Eine geringere IoU, ein größerer Höhenversatz oder keine Überlappung, während ein Gebäude mit gleichem Umriss innerhalb von SEARCH_DISTANCE liegt (ein falsch platziertes Modell), ist eine Abweichung: Sie wird in conflation_report und im Protokoll gemeldet und nie zusammengeführt. Ein BIM-Gebäude ohne Überlappung und ohne Doppelgänger wird als neues Gebäude hinzugefügt. IFC-Inhalt außerhalb jedes Gebäudes (eine Straße, Brücke, Erdbauwerke, Außenanlagen: bim_buildings.ifc_class ist nicht IfcBuilding) wird nie zugeordnet: er wird als eigenes Objekt mit seiner IFC-Klasse als object_class hinzugefügt, und seine Bauteile werden gekachelt.
 Inkrementeller Neuaufbau: Nach Änderung einer Quelle erneut in dieselbe Ausgabe ausführen. Eingaben mit unveränderter Prüfsumme werden nicht erneut gelesen, nur hinzugefügte, entfernte oder geänderte Objekte (nach Hash von Geometrie und Attributen) werden geschrieben, und die Tabelle changes sowie die Ergebnisse ADDED/REMOVED/MODIFIED nennen die geänderten Gebäude.
 OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erfolgreichem Aufbau ersetzt; es muss neu, leer oder ein von GeoTwin geschriebener Zwilling sein (jede andere Datei wird abgelehnt, nie überschrieben). Oder DATABASE: eine PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: ein neues oder leeres Schema oder eines, das GeoTwin angelegt hat, nie public oder ein Systemschema; der Aufbau ist eine Transaktion, und ein zweiter Aufbau in dasselbe Schema wartet auf den ersten. Passwörter werden nie protokolliert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="51"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="53"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="53"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="55"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="54"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="56"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Lerninseln (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="55"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="57"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensoren (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="58"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="60"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Mindest-IoU der Grundrisse für eine Zuordnung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="61"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="63"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Höhentoleranz für eine Zuordnung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="64"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="66"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Suchabstand für ein falsch platziertes BIM-Modell (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="69"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
       <source>Twin GeoPackage</source>
       <translation>Zwillings-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="69"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
       <source>Or: PostGIS connection</source>
       <translation>Oder: PostGIS-Verbindung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
       <source>PostGIS schema</source>
       <translation>PostGIS-Schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
       <source>PostGIS credentials (authentication configuration)</source>
       <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
       <source>Buildings in the twin</source>
       <translation>Gebäude im Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
       <source>BIM buildings matched to the city model</source>
       <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
       <source>BIM buildings added as new buildings</source>
       <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
       <source>BIM buildings reported as mismatches</source>
       <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
       <source>Buildings added since the last build</source>
       <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
       <source>Buildings removed since the last build</source>
       <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="84"/>
       <source>Buildings modified since the last build</source>
       <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
       <source>No PostgreSQL connection named {0}.</source>
       <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
     </message>
@@ -774,64 +774,64 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="102"/>
+      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <source>Footprints for the fit (city model)</source>
+      <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="109"/>
       <source>Footprint id field</source>
       <translation>Feld mit der Grundriss-ID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="105"/>
+      <location filename="../../processing/algorithms/importifc.py" line="112"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="107"/>
+      <location filename="../../processing/algorithms/importifc.py" line="114"/>
       <source>Target CRS</source>
       <translation>Ziel-KBS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="116"/>
       <source>BIM GeoPackage</source>
       <translation>BIM-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="110"/>
+      <location filename="../../processing/algorithms/importifc.py" line="117"/>
       <source>Elements</source>
       <translation>Bauteile</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="111"/>
+      <location filename="../../processing/algorithms/importifc.py" line="118"/>
       <source>Rooms</source>
       <translation>Räume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="112"/>
+      <location filename="../../processing/algorithms/importifc.py" line="119"/>
       <source>Georeferencing method</source>
       <translation>Methode der Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="113"/>
+      <location filename="../../processing/algorithms/importifc.py" line="120"/>
       <source>Georeferencing residual (m)</source>
       <translation>Restfehler der Georeferenzierung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="147"/>
+      <location filename="../../processing/algorithms/importifc.py" line="154"/>
       <source>No IFC file given.</source>
       <translation>Keine IFC-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="150"/>
+      <location filename="../../processing/algorithms/importifc.py" line="157"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unbekannte Wahl der Georeferenzierung.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="156"/>
+      <location filename="../../processing/algorithms/importifc.py" line="163"/>
       <source>The target CRS is not valid.</source>
       <translation>Das Ziel-KBS ist ungültig.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="166"/>
-      <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
-      <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="17"/>
@@ -839,19 +839,24 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importifc.py" line="173"/>
+      <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
+      <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importifc.py" line="18"/>
       <source>IfcMapConversion / ePSet_MapConversion</source>
       <translation>IfcMapConversion / ePSet_MapConversion</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="187"/>
-      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
-      <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importifc.py" line="19"/>
       <source>IfcSite latitude/longitude and true north</source>
       <translation>Breite/Länge der IfcSite und geographisch Nord</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="194"/>
+      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
+      <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="20"/>
@@ -878,9 +883,9 @@ Checks, for every method: a model that lands outside the target CRS's area of us
 
 Geometry: the elements are triangulated with ifcopenshell in a separate worker process (one per spare CPU core, at most four) while the import writes the rows; if no worker can be started (the environment variable GEOTWIN_PYTHON names a Python interpreter) or one stops, its elements are triangulated in the import's own thread.
 
-Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
+Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Elements outside any building (a road, bridge or railway, site works, a model without building) belong to their facility (IfcRoad, IfcBridge...), else their site, else the project, which gets a row in bim_buildings with its class in ifc_class; in the twin it becomes an object of its own (never matched to a city-model building) and its elements are exported to 3D Tiles. A value written as * for an attribute that is not derived (Renga) is read as unset, with a warning. A file without any product geometry (no element or room with a 3D body) is refused. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
       <translation>Importiert ein Gebäude aus IFC2X3, IFC4 oder IFC4X3 (.ifc oder .ifczip) in ein GeoPackage, platziert im Ziel-KBS.
 
 GEOREFERENZIERUNG: Automatisch nutzt in dieser Reihenfolge die IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; Rechtswert, Hochwert, orthogonale Höhe, Drehung, Maßstab und Karteneinheiten), das IFC2X3-ePSet_MapConversion/ePSet_ProjectedCRS, dann RefLatitude/RefLongitude/RefElevation der IfcSite mit TrueNorth und der Meridiankonvergenz (etwa ein Meter), dann eine Einpassung in FOOTPRINTS, wenn angegeben. Eine Map Conversion in einem anderen KBS wird mit PROJ ins Ziel-KBS transformiert; eine mit leerem KBS-Namen gilt mit einer Warnung als im Ziel-KBS. Manuell setzt den IFC-Ursprung auf den angegebenen Rechtswert, Hochwert und die Höhe, die x-Achse um den angegebenen Winkel gegen den Uhrzeigersinn aus Gitter-Ost gedreht. Einpassung in Grundriss passt den Gebäudeumriss der IFC (Wände des Erdgeschosses) per Ähnlichkeitstransformation nach kleinsten Quadraten in einen Grundriss aus FOOTPRINTS ein: den, dessen FOOTPRINT_FIELD (oder Objekt-ID) gleich FOOTPRINT_ID ist, sonst den einzigen, sonst den der ungefähren Lage der IFC nächstgelegenen; die Höhe kommt aus MANUAL_HEIGHT, sonst aus dem z des Grundrisses, sonst aus der eigenen Georeferenzierung der IFC.
@@ -889,49 +894,44 @@ Prüfungen, für jede Methode: Ein Modell, das außerhalb des Gültigkeitsbereic
 
 Geometrie: Die Bauteile werden mit ifcopenshell in einem eigenen Arbeitsprozess trianguliert (einer je freiem Prozessorkern, höchstens vier), während der Import die Zeilen schreibt; lässt sich kein Arbeitsprozess starten (die Umgebungsvariable GEOTWIN_PYTHON nennt einen Python-Interpreter) oder bricht einer ab, werden seine Bauteile im Thread des Imports selbst trianguliert.
 
-Bauteile: jedes IfcElement (auch die Infrastruktur- und Geotechnik-Bauteile von IFC4X3: Schichten, Borde, Erdbauwerke, Bodenschichten, Bohrungen, Schienen, Spannglieder...) und jedes andere Produkt mit Darstellung, aber nicht die räumliche Struktur, Öffnungen, virtuelle Bauteile, Annotationen, Raster, Achsen oder Ports. Eigenschaftssätze, Eigenschaften und Mengen ohne Namen bleiben als Pset_unnamed_#id und unnamed_#id erhalten und werden im Protokoll gezählt.
+Bauteile: jedes IfcElement (auch die Infrastruktur- und Geotechnik-Bauteile von IFC4X3: Schichten, Borde, Erdbauwerke, Bodenschichten, Bohrungen, Schienen, Spannglieder...) und jedes andere Produkt mit Darstellung, aber nicht die räumliche Struktur, Öffnungen, virtuelle Bauteile, Annotationen, Raster, Achsen oder Ports. Bauteile außerhalb jedes Gebäudes (eine Straße, Brücke oder Bahnstrecke, Außenanlagen, ein Modell ohne Gebäude) gehören zu ihrer Anlage (IfcRoad, IfcBridge...), sonst zu ihrem Grundstück (IfcSite), sonst zum Projekt; diese erhält eine Zeile in bim_buildings mit ihrer Klasse in ifc_class, wird im Zwilling ein eigenes Objekt (nie einem Gebäude des Stadtmodells zugeordnet), und ihre Bauteile werden nach 3D Tiles exportiert. Ein Wert, der für ein nicht abgeleitetes Attribut als * geschrieben ist (Renga), wird mit einer Warnung als nicht gesetzt gelesen. Eine Datei ganz ohne Produktgeometrie (kein Bauteil und kein Raum mit 3D-Körper) wird abgewiesen. Eigenschaftssätze, Eigenschaften und Mengen ohne Namen bleiben als Pset_unnamed_#id und unnamed_#id erhalten und werden im Protokoll gezählt.
 
-Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, GlobalId, Name, Geschoss, Material, IsExternal, LoadBearing, FireRating, NetVolume, Nettofläche und allen Eigenschaftssätzen als JSON), bim_spaces (Räume: Bodenpolygon als PolygonZ auf Fußbodenhöhe, Name, Langname, Nummer, Fläche, Höhe), bim_storeys, bim_buildings (Gebäudeumriss) und georef_report (Methode, KBS, Parameter, Restfehler, erwartete Genauigkeit und Warnungen). Ein Bauteil ohne eigene Geometrie (ein Fenster aus Platten, ein Dach aus Decken) erhält eine Zeile ohne Geometrie, auf die seine Teile verweisen. Bauteile, deren Geometrie scheitert, werden übersprungen, gezählt und mit GlobalId genannt. Das GeoPackage wird nur geschrieben, wenn der ganze Import gelingt.</translation>
+Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, GlobalId, Name, Geschoss, Material, IsExternal, LoadBearing, FireRating, NetVolume, Nettofläche und allen Eigenschaftssätzen als JSON), bim_spaces (Räume: Bodenpolygon als PolygonZ auf Fußbodenhöhe, Name, Langname, Nummer, Fläche, Höhe), bim_storeys, bim_buildings (Gebäude und die genannten Anlagen; Umriss: die Wände des Erdgeschosses, sonst die konvexen Hüllen der Bauteile) und georef_report (Methode, KBS, Parameter, Restfehler, erwartete Genauigkeit und Warnungen). Ein Bauteil ohne eigene Geometrie (ein Fenster aus Platten, ein Dach aus Decken) erhält eine Zeile ohne Geometrie, auf die seine Teile verweisen. Bauteile, deren Geometrie scheitert, werden übersprungen, gezählt und mit GlobalId genannt. Das GeoPackage wird nur geschrieben, wenn der ganze Import gelingt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="78"/>
+      <location filename="../../processing/algorithms/importifc.py" line="85"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC-Datei (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="79"/>
+      <location filename="../../processing/algorithms/importifc.py" line="86"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="81"/>
+      <location filename="../../processing/algorithms/importifc.py" line="88"/>
       <source>Georeferencing</source>
       <translation>Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="84"/>
+      <location filename="../../processing/algorithms/importifc.py" line="91"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="86"/>
+      <location filename="../../processing/algorithms/importifc.py" line="93"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="88"/>
+      <location filename="../../processing/algorithms/importifc.py" line="95"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="91"/>
+      <location filename="../../processing/algorithms/importifc.py" line="98"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="99"/>
-      <source>Footprints for the fit (city model)</source>
-      <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>

@@ -239,47 +239,47 @@
       <translation>relation {0} is invalid</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>The connection {0} has no usable settings.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="114"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="116"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Give a city model or at least one IFC model.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="121"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="123"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="137"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="139"/>
       <source>Building the twin in {0}</source>
       <translation>Building the twin in {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="140"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
       <source>Added</source>
       <translation>Added</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
       <source>Removed</source>
       <translation>Removed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
       <source>Modified</source>
       <translation>Modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (and {0} more: see the changes table)</translation>
     </message>
@@ -298,113 +298,113 @@
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
-Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building.
+Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
 OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.</source>
       <translation>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
-Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building.
+Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
 OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="51"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="53"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>City model (GeoPackages from the import, or CityGML/CityJSON files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="53"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="55"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM models (GeoPackages from the IFC import, or IFC files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="54"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="56"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Learning islands (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="55"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="57"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensors (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="58"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="60"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Minimum footprint IoU for a match</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="61"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="63"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Height tolerance for a match (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="64"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="66"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Search distance for a misplaced BIM model (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="69"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
       <source>Twin GeoPackage</source>
       <translation>Twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="69"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
       <source>Or: PostGIS connection</source>
       <translation>Or: PostGIS connection</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
       <source>PostGIS schema</source>
       <translation>PostGIS schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
       <source>PostGIS credentials (authentication configuration)</source>
       <translation>PostGIS credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
       <source>Buildings in the twin</source>
       <translation>Buildings in the twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
       <source>BIM buildings matched to the city model</source>
       <translation>BIM buildings matched to the city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
       <source>BIM buildings added as new buildings</source>
       <translation>BIM buildings added as new buildings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
       <source>BIM buildings reported as mismatches</source>
       <translation>BIM buildings reported as mismatches</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
       <source>Buildings added since the last build</source>
       <translation>Buildings added since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
       <source>Buildings removed since the last build</source>
       <translation>Buildings removed since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="84"/>
       <source>Buildings modified since the last build</source>
       <translation>Buildings modified since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
       <source>No PostgreSQL connection named {0}.</source>
       <translation>No PostgreSQL connection named {0}.</translation>
     </message>
@@ -774,64 +774,64 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <translation>No input file or folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="102"/>
+      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <source>Footprints for the fit (city model)</source>
+      <translation>Footprints for the fit (city model)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="109"/>
       <source>Footprint id field</source>
       <translation>Footprint id field</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="105"/>
+      <location filename="../../processing/algorithms/importifc.py" line="112"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>Footprint id to fit to (empty: the nearest footprint)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="107"/>
+      <location filename="../../processing/algorithms/importifc.py" line="114"/>
       <source>Target CRS</source>
       <translation>Target CRS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="116"/>
       <source>BIM GeoPackage</source>
       <translation>BIM GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="110"/>
+      <location filename="../../processing/algorithms/importifc.py" line="117"/>
       <source>Elements</source>
       <translation>Elements</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="111"/>
+      <location filename="../../processing/algorithms/importifc.py" line="118"/>
       <source>Rooms</source>
       <translation>Rooms</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="112"/>
+      <location filename="../../processing/algorithms/importifc.py" line="119"/>
       <source>Georeferencing method</source>
       <translation>Georeferencing method</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="113"/>
+      <location filename="../../processing/algorithms/importifc.py" line="120"/>
       <source>Georeferencing residual (m)</source>
       <translation>Georeferencing residual (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="147"/>
+      <location filename="../../processing/algorithms/importifc.py" line="154"/>
       <source>No IFC file given.</source>
       <translation>No IFC file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="150"/>
+      <location filename="../../processing/algorithms/importifc.py" line="157"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unknown georeferencing choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="156"/>
+      <location filename="../../processing/algorithms/importifc.py" line="163"/>
       <source>The target CRS is not valid.</source>
       <translation>The target CRS is not valid.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="166"/>
-      <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
-      <translation>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="17"/>
@@ -839,19 +839,24 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <translation>Automatic (map conversion, then IfcSite latitude/longitude)</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importifc.py" line="173"/>
+      <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
+      <translation>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importifc.py" line="18"/>
       <source>IfcMapConversion / ePSet_MapConversion</source>
       <translation>IfcMapConversion / ePSet_MapConversion</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="187"/>
-      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
-      <translation>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importifc.py" line="19"/>
       <source>IfcSite latitude/longitude and true north</source>
       <translation>IfcSite latitude/longitude and true north</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="194"/>
+      <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
+      <translation>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="20"/>
@@ -878,9 +883,9 @@ Checks, for every method: a model that lands outside the target CRS's area of us
 
 Geometry: the elements are triangulated with ifcopenshell in a separate worker process (one per spare CPU core, at most four) while the import writes the rows; if no worker can be started (the environment variable GEOTWIN_PYTHON names a Python interpreter) or one stops, its elements are triangulated in the import's own thread.
 
-Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
+Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Elements outside any building (a road, bridge or railway, site works, a model without building) belong to their facility (IfcRoad, IfcBridge...), else their site, else the project, which gets a row in bim_buildings with its class in ifc_class; in the twin it becomes an object of its own (never matched to a city-model building) and its elements are exported to 3D Tiles. A value written as * for an attribute that is not derived (Renga) is read as unset, with a warning. A file without any product geometry (no element or room with a 3D body) is refused. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
       <translation>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
 GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
@@ -889,49 +894,44 @@ Checks, for every method: a model that lands outside the target CRS's area of us
 
 Geometry: the elements are triangulated with ifcopenshell in a separate worker process (one per spare CPU core, at most four) while the import writes the rows; if no worker can be started (the environment variable GEOTWIN_PYTHON names a Python interpreter) or one stops, its elements are triangulated in the import's own thread.
 
-Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
+Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Elements outside any building (a road, bridge or railway, site works, a model without building) belong to their facility (IfcRoad, IfcBridge...), else their site, else the project, which gets a row in bim_buildings with its class in ifc_class; in the twin it becomes an object of its own (never matched to a city-model building) and its elements are exported to 3D Tiles. A value written as * for an attribute that is not derived (Renga) is read as unset, with a warning. A file without any product geometry (no element or room with a 3D body) is refused. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</translation>
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="78"/>
+      <location filename="../../processing/algorithms/importifc.py" line="85"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC file (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="79"/>
+      <location filename="../../processing/algorithms/importifc.py" line="86"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="81"/>
+      <location filename="../../processing/algorithms/importifc.py" line="88"/>
       <source>Georeferencing</source>
       <translation>Georeferencing</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="84"/>
+      <location filename="../../processing/algorithms/importifc.py" line="91"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manual: easting of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="86"/>
+      <location filename="../../processing/algorithms/importifc.py" line="93"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manual: northing of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="88"/>
+      <location filename="../../processing/algorithms/importifc.py" line="95"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manual / fit: height of the IFC origin (fit: of the ground)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="91"/>
+      <location filename="../../processing/algorithms/importifc.py" line="98"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="99"/>
-      <source>Footprints for the fit (city model)</source>
-      <translation>Footprints for the fit (city model)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
