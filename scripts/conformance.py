@@ -361,7 +361,9 @@ def _target_for_ifc(path: Path) -> tuple[str, bool]:
             lat, lon = 0.0, 0.0
         if 47 <= lat <= 56 and 5 <= lon <= 16:
             return ("EPSG:25832" if lon < 12 else "EPSG:25833"), True
-        if -80 <= lat <= 84 and -180 <= lon <= 180 and (lat, lon) != (0, 0):
+        if (lat, lon) == (0, 0):  # an authoring tool's default, not a position: a user places it by hand
+            has_site = False
+        elif -80 <= lat <= 84 and -180 <= lon <= 180:
             zone = int((lon + 180) // 6) + 1
             return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}", True
     return "EPSG:25832", has_conversion or has_site
