@@ -300,12 +300,46 @@ def _open_ifc_independently(path: Path):
     raise AssertionError("unreachable")
 
 
+# Release-candidate IFC4X3 strata that IFC4X3_ADD2 dropped (read by GeoTwin as IfcGeotechnicalStratum).
+_RC_STRATA = re.compile(rb"=\s*(IFCSOLIDSTRATUM|IFCVOIDSTRATUM|IFCWATERSTRATUM)\s*\((.*?)\)\s*;", re.I | re.S)
+
+
+def _step_attributes(text: bytes) -> list[bytes]:
+    """Top-level attributes of one STEP instance's argument list (quotes and nested lists respected)."""
+    out, depth, quoted, start = [], 0, False, 0
+    for i, c in enumerate(text):
+        if c == 0x27:
+            quoted = not quoted
+        elif not quoted and c == 0x28:
+            depth += 1
+        elif not quoted and c == 0x29:
+            depth -= 1
+        elif not quoted and depth == 0 and c == 0x2C:
+            out.append(text[start:i].strip())
+            start = i + 1
+    out.append(text[start:].strip())
+    return out
+
+
+def _rc_strata(path: Path) -> tuple[int, int]:
+    """(instances, with a representation) of release-candidate strata, counted in the STEP text itself."""
+    if zipfile.is_zipfile(path):
+        return 0, 0
+    data = path.read_bytes()
+    found = [_step_attributes(m.group(2)) for m in _RC_STRATA.finditer(data)]
+    return len(found), sum(1 for a in found if len(a) > 6 and a[6] not in (b"$", b"*"))
+
+
 def count_ifc(path: Path) -> dict:
-    """ifcopenshell: elements (no openings/virtual) and spaces, with and without representation; header tool."""
+    """ifcopenshell: elements (no openings/virtual) and spaces, with and without representation; header tool.
+
+    Earthworks cuts count as elements (the excavated body is content, not an opening); release-candidate
+    strata, which ifcopenshell cannot read, are counted in the STEP text."""
     model = _open_ifc_independently(path)
     products = [e for e in model.by_type("IfcElement")
-                if not e.is_a("IfcFeatureElement") and not e.is_a("IfcVirtualElement")]
+                if (not e.is_a("IfcFeatureElement") or e.is_a("IfcEarthworksCut")) and not e.is_a("IfcVirtualElement")]
     products += list(model.by_type("IfcSpace"))
+    strata, strata_with_body = _rc_strata(path)
     name = model.header.file_name
     tool = " / ".join(s for s in (str(name.originating_system or "").strip(),
                                   str(name.preprocessor_version or "").strip()) if s)
@@ -317,7 +351,8 @@ def count_ifc(path: Path) -> dict:
     schema = model.schema_identifier if hasattr(model, "schema_identifier") else model.schema
     if declared and declared.group(1).decode("ascii", "replace").upper() != str(schema).upper():
         schema = f"{declared.group(1).decode('ascii', 'replace')} (counted as {schema})"
-    return {"products": len(products), "expected": sum(1 for p in products if p.Representation),
+    return {"products": len(products) + strata,
+            "expected": sum(1 for p in products if p.Representation) + strata_with_body,
             "schema": schema,
             "tool": tool, "applications": apps[:3]}
 
