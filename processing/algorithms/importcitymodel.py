@@ -63,7 +63,6 @@ class ImportCityModel(GeoTwinAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
         from ...twin.citymodel.importer import import_citymodel
-        from ...twin.errors import GeoTwinError
 
         inputs = [p for item in self.parameterAsFileList(parameters, self.INPUT, context)
                   for p in _split(item)]
@@ -84,10 +83,7 @@ class ImportCityModel(GeoTwinAlgorithm):
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
-        try:
-            result = import_citymodel(inputs, output, override, LOD_CHOICES[lod_index][0], self.reporter(steps))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        result = import_citymodel(inputs, output, override, LOD_CHOICES[lod_index][0], self.reporter(steps))
         steps.setCurrentStep(1)
         feedback.pushInfo(self.tr("{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, "
                                   "vertical CRS {5}").format(result.buildings, result.parts, result.surfaces,

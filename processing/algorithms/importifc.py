@@ -140,7 +140,6 @@ class ImportIfc(GeoTwinAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
         from ...bim.importer import ImportOptions, import_ifc
-        from ...twin.errors import GeoTwinError
 
         path = self.parameterAsFile(parameters, self.INPUT, context)
         if not path:
@@ -179,10 +178,7 @@ class ImportIfc(GeoTwinAlgorithm):
             fit_height=self._number(parameters, self.HEIGHT, context) if method != "manual" else None,
             processes=max(1, min(4, (os.cpu_count() or 2) - 1)))
         steps.setCurrentStep(1)
-        try:
-            result = import_ifc(path, output, options, self.reporter(steps))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        result = import_ifc(path, output, options, self.reporter(steps))
         placement = result.placement
         feedback.pushInfo(self.tr("{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} "
                                   "(residual {5:.3f} m)").format(result.elements, result.spaces, result.storeys,

@@ -115,7 +115,6 @@ class ImportLearningIslands(GeoTwinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
-        from ...twin.errors import GeoTwinError
         from ...twin.islands.importer import import_learning_islands
 
         path = self.parameterAsFile(parameters, self.INPUT, context)
@@ -131,13 +130,10 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         buildings = layer_ref(self, parameters, self.BUILDINGS, context, steps)
         rooms = layer_ref(self, parameters, self.ROOMS, context, steps)
         steps.setCurrentStep(1)
-        try:
-            summary = import_learning_islands(
-                path, output, field_mapping=self.parameterAsString(parameters, self.FIELD_MAPPING, context) or "",
-                buildings=buildings, rooms=rooms, tolerance=tolerance, target_crs=crs[self.TARGET_CRS],
-                source_crs=crs[self.SOURCE_CRS], reporter=self.reporter(steps))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        summary = import_learning_islands(
+            path, output, field_mapping=self.parameterAsString(parameters, self.FIELD_MAPPING, context) or "",
+            buildings=buildings, rooms=rooms, tolerance=tolerance, target_crs=crs[self.TARGET_CRS],
+            source_crs=crs[self.SOURCE_CRS], reporter=self.reporter(steps))
         for island_id, reason in summary.unlinked[:30]:
             feedback.pushWarning(self.tr("Island {0}: {1}").format(island_id, reason))
         if summary.hours_unknown:
