@@ -65,13 +65,17 @@ class ImportIfc(GeoTwinAlgorithm):
         "height), bim_storeys, bim_buildings (ground outline) and georef_report (method, CRS, parameters, "
         "residual, expected accuracy and warnings). An element without geometry of its own (a window made of "
         "plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry "
-        "fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds."
+        "fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.\n\n"
+        "Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc "
+        "inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold "
+        "exactly one unencrypted .ifc file."
     )
 
     INPUT, GEOREFERENCING, TARGET_CRS, OUTPUT = "INPUT", "GEOREFERENCING", "TARGET_CRS", "OUTPUT"
     EASTING, NORTHING, HEIGHT, ROTATION = "MANUAL_EASTING", "MANUAL_NORTHING", "MANUAL_HEIGHT", "MANUAL_ROTATION"
     FOOTPRINTS, FOOTPRINT_FIELD, FOOTPRINT_ID = "FOOTPRINTS", "FOOTPRINT_FIELD", "FOOTPRINT_ID"
     ELEMENTS, SPACES, METHOD, RESIDUAL = "ELEMENTS", "SPACES", "GEOREF_METHOD", "GEOREF_RESIDUAL_M"
+    MAX_SIZE = "MAX_SIZE_MB"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
@@ -91,6 +95,9 @@ class ImportIfc(GeoTwinAlgorithm):
             QgsProcessingParameterNumber(self.ROTATION, self.tr("Manual: rotation of the IFC x axis from grid "
                                                                 "east, anticlockwise (degrees)"),
                                          QgsProcessingParameterNumber.Double, defaultValue=0.0, optional=True),
+            QgsProcessingParameterNumber(self.MAX_SIZE, self.tr("Largest IFC file, or .ifczip content, read (MiB)"),
+                                         QgsProcessingParameterNumber.Double, defaultValue=4096.0, minValue=0.001,
+                                         optional=True),
         ]
         for param in advanced:
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -176,7 +183,8 @@ class ImportIfc(GeoTwinAlgorithm):
             georeferencing=method, target_crs=target.authid() or target.toWkt(), manual=manual,
             footprints=footprints, footprint_id=self.parameterAsString(parameters, self.FOOTPRINT_ID, context) or None,
             fit_height=self._number(parameters, self.HEIGHT, context) if method != "manual" else None,
-            processes=max(1, min(4, (os.cpu_count() or 2) - 1)))
+            processes=max(1, min(4, (os.cpu_count() or 2) - 1)),
+            max_bytes=int((self._number(parameters, self.MAX_SIZE, context) or 4096.0) * (1 << 20)))
         steps.setCurrentStep(1)
         result = import_ifc(path, output, options, self.reporter(steps))
         placement = result.placement
