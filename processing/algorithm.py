@@ -33,6 +33,33 @@ def _failure(err: BaseException) -> str | None:
     return None
 
 
+def _missing_inputs(alg: QgsProcessingAlgorithm, parameters: dict) -> str | None:
+    """'<path>: the file does not exist (NAME)' for the first input parameter naming a file path that is not
+    there (layer sources as path|layername=..., lists of them too), or '<path>: not a readable vector layer
+    (NAME)' for a layer parameter whose file GDAL cannot open; None when nothing of that kind is wrong."""
+    import os
+
+    from qgis.core import QgsVectorLayer
+
+    layer_types = ("vector", "source", "layer")
+
+    for definition in alg.parameterDefinitions():
+        if definition.isDestination():
+            continue
+        values = parameters.get(definition.name())
+        for value in values if isinstance(values, (list, tuple)) else [values]:
+            if not isinstance(value, str) or not value.strip():
+                continue
+            path = value.split("|", 1)[0].strip()
+            if not (os.sep in path or "/" in path) or "://" in path:
+                continue
+            if not os.path.exists(path):
+                return tr("{0}: the file does not exist ({1})").format(path, definition.name())
+            if definition.type() in layer_types and not QgsVectorLayer(value, "check", "ogr").isValid():
+                return tr("{0}: not a readable vector layer ({1})").format(path, definition.name())
+    return None
+
+
 def _print_once() -> None:
     """qgis_process echoes every critical message of QGIS's message log to stderr, and QGIS logs a failed
     algorithm's exception there twice besides printing it as ``ERROR:``; muting the log for the rest of that
@@ -153,6 +180,15 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
         if missing:
             return False, missing_message(missing)
         return True, ""
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        """QGIS's check, but an input file that does not exist is named ("Incorrect parameter value for INPUT"
+        alone does not say which file)."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if ok:
+            return ok, message
+        missing = _missing_inputs(self, parameters)
+        return (False, missing) if missing else (ok, message)
 
     def require_dependencies(self) -> None:
         """Raise the one-line install hint when a dependency is missing."""

@@ -239,6 +239,16 @@
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithm.py" line="57"/>
+      <source>{0}: the file does not exist ({1})</source>
+      <translation>{0}: Die Datei existiert nicht ({1})</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithm.py" line="59"/>
+      <source>{0}: not a readable vector layer ({1})</source>
+      <translation>{0}: kein lesbarer Vektorlayer ({1})</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>

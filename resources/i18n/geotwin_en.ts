@@ -239,6 +239,16 @@
       <translation>relation {0} is invalid</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithm.py" line="57"/>
+      <source>{0}: the file does not exist ({1})</source>
+      <translation>{0}: the file does not exist ({1})</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithm.py" line="59"/>
+      <source>{0}: not a readable vector layer ({1})</source>
+      <translation>{0}: not a readable vector layer ({1})</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>The connection {0} has no usable settings.</translation>
