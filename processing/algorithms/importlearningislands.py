@@ -77,7 +77,9 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         "warning and the reason in booking_url_error.\n\n"
         "Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, "
         "link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every "
-        "island rejected (missing coordinates, duplicate) or left without a building or room, with the reason."
+        "island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.\n\n"
+        "Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond "
+        "4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted."
     )
     INPUT, FIELD_MAPPING, BUILDINGS, ROOMS, TOLERANCE = "INPUT", "FIELD_MAPPING", "BUILDINGS", "ROOMS", "TOLERANCE"
     TARGET_CRS, SOURCE_CRS, OUTPUT = "TARGET_CRS", "SOURCE_CRS", "OUTPUT"

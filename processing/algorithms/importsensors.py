@@ -46,7 +46,9 @@ class ImportSensors(GeoTwinAlgorithm):
         "over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS "
         "such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time "
         "series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, "
-        "swapped latitude/longitude, duplicates, unknown units, non-numeric results)."
+        "swapped latitude/longitude, duplicates, unknown units, non-numeric results).\n\n"
+        "Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond "
+        "4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted."
     )
     URL, AUTHCFG, FILES = "URL", "AUTHCFG", "FILES"
     START, END, BUILDINGS, AREAS, TOLERANCE = "START", "END", "BUILDINGS", "AREAS", "TOLERANCE"

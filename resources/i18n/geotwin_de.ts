@@ -932,66 +932,71 @@ Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wir
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Tolerance to the nearest building (m)</source>
+      <translation>Toleranz zum nächsten Gebäude (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="105"/>
       <source>CRS of easting/northing columns</source>
       <translation>KBS der Rechts-/Hochwert-Spalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
       <source>Learning islands GeoPackage</source>
       <translation>GeoPackage der Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="109"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>Opening hours not understood</source>
       <translation>Öffnungszeiten nicht verstanden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
       <source>Booking links refused</source>
       <translation>Abgelehnte Buchungslinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="122"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="138"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
@@ -1025,7 +1030,9 @@ Linking: each island is linked to the building whose footprint (BUILDINGS) conta
 
 Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</source>
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Importiert WLAN-Lerninseln aus einer Punkttabelle: GeoJSON, GeoPackage oder CSV mit Spalten für Breite/Länge (WGS 84) oder Rechts-/Hochwert (in SOURCE_CRS, Standard: das Ziel-KBS). Vertauschte Breite/Länge bzw. Rechts-/Hochwerte werden über den Gültigkeitsbereich des Ziel-KBS erkannt und mit einer Warnung korrigiert.
 
 Zielschema: id, name, ssid, operator, seats, opening_hours (OSM-Syntax opening_hours), booking_url, accessibility, building_ref, floor (0 = Erdgeschoss, 1, -1 oder ein Geschossname), room (Nummer oder Name). FIELD_MAPPING ordnet Ihre Spalten zu: 'name=Bezeichnung;seats=Plaetze'. Nicht zugeordnete Felder werden aus Spalten gleichen oder bekannten deutschen Namens übernommen; alle übrigen Spalten bleiben in 'attributes' erhalten.
@@ -1034,55 +1041,52 @@ Verknüpfung: Jede Lerninsel wird mit dem Gebäude verknüpft, dessen Grundriss 
 
 Prüfungen: Abgewiesen werden nur echte Duplikate: eine Zeile, deren Felder und Position alle mit einer früheren Zeile übereinstimmen, oder eine Zeile mit einer bereits importierten ID (die erste bleibt; der Grund nennt die abweichenden Felder). Zeilen, die nur Name und Position teilen, etwa zwei Access Points eines Standorts, werden beide importiert. opening_hours, die die Suche nicht auswerten kann, werden mit einer Warnung und dem Grund in opening_hours_error importiert; die Suche behandelt diese Öffnungszeiten als unbekannt, nie als geöffnet. booking_url behält nur absolute http://- oder https://-Links und mailto:/tel:-Kontakte; alles andere (javascript:, data:, file:, relative Links, Werte mit Leer- oder Steuerzeichen) wird mit einer Warnung und dem Grund in booking_url_error geleert.
 
-Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error und booking_url_error) und learning_islands_unlinked mit jeder abgewiesenen (fehlende Koordinaten, Duplikat) oder ohne Gebäude oder Raum gebliebenen Lerninsel samt Grund.</translation>
+Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error und booking_url_error) und learning_islands_unlinked mit jeder abgewiesenen (fehlende Koordinaten, Duplikat) oder ohne Gebäude oder Raum gebliebenen Lerninsel samt Grund.
+
+Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="89"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="91"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>Tolerance to the nearest building (m)</source>
-      <translation>Toleranz zum nächsten Gebäude (m)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="108"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} lässt sich nicht anwenden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="128"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="130"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Geben Sie entweder eine SensorThings-URL oder Exportdateien an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="135"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="137"/>
       <source>The window ends before it starts.</source>
       <translation>Das Zeitfenster endet vor seinem Beginn.</translation>
     </message>
@@ -1099,97 +1103,101 @@ SensorThings: Things with their Locations and Datastreams (ObservedProperty, uni
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</source>
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Importiert Sensoren und ihre Beobachtungen entweder aus einem Dienst der OGC SensorThings API (URL endet auf /v1.0 oder /v1.1) oder aus CSV-/GeoJSON-Exporten (eine Zeile je Gerät und Zeitpunkt: Geräte-ID, Zeit, Breite/Länge, Messwertspalten), z. B. eines LoRaWAN-Netzwerkservers oder von sensor.community.
 
 SensorThings: Things mit ihren Locations und Datastreams (ObservedProperty, unitOfMeasurement) sowie die Observations zwischen START und END ($filter auf phenomenonTime, $orderby, $select, $top); @iot.nextLink wird bis zu MAX_PAGES Seiten je Anfrage gefolgt. TIMEOUT begrenzt jede Anfrage als Ganzes (Verbindung, Kopfzeilen und Inhalt, auch bei einem Server, der langsam sendet); fehlgeschlagene Anfragen werden bei 5xx-Antworten, Zeitüberschreitungen und Verbindungsfehlern RETRIES-mal wiederholt. Ein Abbruch wirkt innerhalb einer Sekunde. Eine Antwort, die größer als MAX_PAGE_MB Megabyte ist, wird schon beim Lesen abgewiesen, und mehr als MAX_OBSERVATIONS Beobachtungen beenden den Import mit einem Fehler (START/END enger fassen).
 Zugangsdaten kommen aus der Authentifizierungskonfiguration (AUTHCFG), werden nie protokolliert oder geschrieben und nur an Schema, Host und Port der URL gesendet: eine Weiterleitung, ein @iot.nextLink oder Navigationslink zu einem anderen Host oder von HTTPS zu HTTP wird mit einem Fehler abgewiesen, der beide Hosts nennt (ob Zugangsdaten konfiguriert sind oder nicht). Zugangsdaten in der URL selbst werden abgewiesen.
 Exporte: Messwertspalten sind die numerischen; Messgröße und Einheit ergeben sich aus bekannten Namen (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), einer Einheit im Spaltenkopf ('noise [dB(A)]') oder einem Einheitensuffix ('temperature_c'); andere bleiben mit unbekannter Einheit erhalten. Zeiten ohne Zone gelten als UTC. Dateien über 256 MB oder mit mehr als 5.000.000 Zeilen werden abgewiesen; Zeilen mit mehr Werten als der Spaltenkopf werden übersprungen und in sensor_issues aufgeführt.
 
-Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und Zeit, Min./Mittel/Max./Anzahl im Zeitfenster, der SensorThings-Selbstlink und die Verknüpfung: in einem Gebäude, auf einer Fläche aus AREAS wie einem Park oder Platz, oder an der nächsten Fassade innerhalb von TOLERANCE m), observations (die Zeitreihen; nicht numerische Ergebnisse als Text erhalten) und sensor_issues (jedes Problem: fehlende Koordinaten, vertauschte Breite/Länge, Duplikate, unbekannte Einheiten, nicht numerische Ergebnisse).</translation>
+Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und Zeit, Min./Mittel/Max./Anzahl im Zeitfenster, der SensorThings-Selbstlink und die Verknüpfung: in einem Gebäude, auf einer Fläche aus AREAS wie einem Park oder Platz, oder an der nächsten Fassade innerhalb von TOLERANCE m), observations (die Zeitreihen; nicht numerische Ergebnisse als Text erhalten) und sensor_issues (jedes Problem: fehlende Koordinaten, vertauschte Breite/Länge, Duplikate, unbekannte Einheiten, nicht numerische Ergebnisse).
+
+Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="59"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>URL der SensorThings API (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
       <source>Authentication configuration</source>
       <translation>Authentifizierungskonfiguration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Oder CSV-/GeoJSON-Exportdateien</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="64"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="66"/>
       <source>Window start</source>
       <translation>Beginn des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
       <source>Window end</source>
       <translation>Ende des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="69"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="70"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Flächen: Parks, Plätze (Polygone)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="73"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="75"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Abstand zur nächsten Fassade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="76"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Ziel-KBS (Standard EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
       <source>Request timeout (s)</source>
       <translation>Zeitlimit je Anfrage (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
       <source>Retries</source>
       <translation>Wiederholungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
       <source>Maximum pages per request</source>
       <translation>Höchstzahl an Seiten je Anfrage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
       <source>Maximum size of one answer (MB)</source>
       <translation>Höchstgröße einer Antwort (MB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="88"/>
       <source>Maximum number of observations</source>
       <translation>Höchstzahl an Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
       <source>Sensors GeoPackage</source>
       <translation>GeoPackage der Sensoren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="94"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
       <source>Sensor datastreams</source>
       <translation>Sensor-Datenströme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Issues</source>
       <translation>Probleme</translation>
     </message>

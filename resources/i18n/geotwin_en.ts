@@ -932,66 +932,71 @@ Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and 
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Tolerance to the nearest building (m)</source>
+      <translation>Tolerance to the nearest building (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="105"/>
       <source>CRS of easting/northing columns</source>
       <translation>CRS of easting/northing columns</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
       <source>Learning islands GeoPackage</source>
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="109"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>Opening hours not understood</source>
       <translation>Opening hours not understood</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
       <source>Booking links refused</source>
       <translation>Booking links refused</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="122"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="138"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
@@ -1025,7 +1030,9 @@ Linking: each island is linked to the building whose footprint (BUILDINGS) conta
 
 Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</source>
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1034,55 +1041,52 @@ Linking: each island is linked to the building whose footprint (BUILDINGS) conta
 
 Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</translation>
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="89"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="91"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Building footprints (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>Tolerance to the nearest building (m)</source>
-      <translation>Tolerance to the nearest building (m)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="108"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} is not a valid date and time.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="128"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="130"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Give either a SensorThings URL or export files.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="135"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="137"/>
       <source>The window ends before it starts.</source>
       <translation>The window ends before it starts.</translation>
     </message>
@@ -1099,97 +1103,101 @@ SensorThings: Things with their Locations and Datastreams (ObservedProperty, uni
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</source>
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</translation>
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="59"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>SensorThings API URL (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
       <source>Authentication configuration</source>
       <translation>Authentication configuration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Or CSV/GeoJSON export files</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="64"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="66"/>
       <source>Window start</source>
       <translation>Window start</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
       <source>Window end</source>
       <translation>Window end</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="69"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Building footprints (twin: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="70"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Areas: parks, squares (polygons)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="73"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="75"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Distance to the nearest façade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="76"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Target CRS (default EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
       <source>Request timeout (s)</source>
       <translation>Request timeout (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
       <source>Retries</source>
       <translation>Retries</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
       <source>Maximum pages per request</source>
       <translation>Maximum pages per request</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
       <source>Maximum size of one answer (MB)</source>
       <translation>Maximum size of one answer (MB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="88"/>
       <source>Maximum number of observations</source>
       <translation>Maximum number of observations</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
       <source>Sensors GeoPackage</source>
       <translation>Sensors GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="94"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
       <source>Sensor datastreams</source>
       <translation>Sensor datastreams</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Issues</source>
       <translation>Issues</translation>
     </message>
