@@ -90,15 +90,16 @@ def test_ifc_import_cancel(run_alg, shared_data, tmp_path, name, percent):
     out = tmp_path / "bim.gpkg"
     done = run_alg("geotwin:importifc", {"INPUT": str(shared_data / FZK), "OUTPUT": str(out)})
     assert done["ELEMENTS"] > 0
-    _cancelled(run_alg, "geotwin:importifc", {"INPUT": str(shared_data / name), "OUTPUT": str(out)},
+    crs = "EPSG:32616" if name == DUPLEX else "EPSG:25832"      # the duplex stands in Chicago
+    _cancelled(run_alg, "geotwin:importifc", {"INPUT": str(shared_data / name), "TARGET_CRS": crs, "OUTPUT": str(out)},
                _feedback(percent), [out])
 
 
 def test_ifc_import_cancel_while_reading(run_alg, shared_data, tmp_path):
     """Cancelled right away, while the file is being read: stops at the first check."""
     out = tmp_path / "bim.gpkg"
-    _cancelled(run_alg, "geotwin:importifc", {"INPUT": str(shared_data / DUPLEX), "OUTPUT": str(out)},
-               _feedback(after_s=0.05), [out])
+    _cancelled(run_alg, "geotwin:importifc", {"INPUT": str(shared_data / DUPLEX), "TARGET_CRS": "EPSG:32616",
+                                              "OUTPUT": str(out)}, _feedback(after_s=0.05), [out])
     assert not out.exists()
 
 

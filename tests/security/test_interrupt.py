@@ -12,13 +12,19 @@ import pytest
 DUPLEX = "ifc/medium/duplex_IFC2X3.ifc"
 
 
-def _sigint_after(*delays: float) -> None:
-    def send():
-        for delay in delays:
-            time.sleep(delay)
-            os.kill(os.getpid(), signal.SIGINT)
+def _sigint_on_progress(feedback, twice: bool = False):
+    """Ctrl-C as soon as the run reports progress (so surely during the run, whatever the machine's load);
+    with ``twice`` a second Ctrl-C follows as soon as the first has cancelled the feedback."""
+    def send(*_):
+        if not feedback.sent:
+            feedback.sent = True
+            os.kill(os.getpid(), signal.SIGINT)    # handled in this (the main) thread right away
 
-    threading.Thread(target=send, daemon=True).start()
+    feedback.sent = False
+    feedback.progressChanged.connect(send)
+    if twice:
+        feedback.canceled.connect(lambda: os.kill(os.getpid(), signal.SIGINT))
+    return feedback
 
 
 @pytest.fixture
@@ -31,23 +37,25 @@ def own_handler():
 
 
 def test_sigint_cancels_an_algorithm_and_restores_the_handler(run_alg, shared_data, tmp_path, own_handler):
-    from qgis.core import QgsProcessingException
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
     handler = signal.getsignal(signal.SIGINT)
     out = tmp_path / "duplex.gpkg"
-    _sigint_after(0.3)
+    feedback = _sigint_on_progress(QgsProcessingFeedback())
     with pytest.raises(QgsProcessingException, match="^cancelled by the user$"):
-        run_alg("geotwin:importifc", {"INPUT": str(shared_data / DUPLEX), "OUTPUT": str(out)})
+        run_alg("geotwin:importifc", {"INPUT": str(shared_data / DUPLEX), "TARGET_CRS": "EPSG:32616",
+                                      "OUTPUT": str(out)}, feedback)
+    assert feedback.sent
     assert signal.getsignal(signal.SIGINT) is handler and own_handler == []   # the run's handler took the signal
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
 def test_a_second_sigint_reaches_the_previous_handler(run_alg, tmp_path, own_handler):
-    from qgis.core import QgsProcessingException
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
-    _sigint_after(0.2, 0.1)
+    feedback = _sigint_on_progress(QgsProcessingFeedback(), twice=True)
     with pytest.raises(QgsProcessingException, match="^cancelled by the user$"):
-        run_alg("geotwin:sampledistrict", {"BUILDINGS": 200_000, "OUTPUT": str(tmp_path / "district")})
+        run_alg("geotwin:sampledistrict", {"BUILDINGS": 200_000, "OUTPUT": str(tmp_path / "district")}, feedback)
     assert len(own_handler) == 1                      # the first cancelled, the second went to the caller's
     assert not (tmp_path / "district").exists()
 

@@ -150,7 +150,8 @@ CANCELLABLE = {
     "sampledistrict": lambda inputs, out: {"BUILDINGS": 200_000, "OUTPUT": str(out / "district")},
     "importcitymodel": lambda inputs, out: {"INPUT": str(inputs["big_gml"]), "OUTPUT": str(out / "out.gpkg")},
     "buildtwin": lambda inputs, out: {"CITYMODEL": [str(inputs["big_gml"])], "OUTPUT": str(out / "out.gpkg")},
-    "importifc": lambda inputs, out: {"INPUT": str(inputs["duplex"]), "OUTPUT": str(out / "out.gpkg")},
+    "importifc": lambda inputs, out: {"INPUT": str(inputs["duplex"]), "TARGET_CRS": "EPSG:32616",
+                                      "OUTPUT": str(out / "out.gpkg")},
 }   # export3dtiles, the islands, sensors and search algorithms finish too soon on the data at hand to be
 #     interrupted reliably; they share the same wrapper (tests/security/test_sta_security_processing.py
 #     interrupts importsensors during a slow download)
