@@ -18,7 +18,7 @@ from ..twin.progress import Reporter, Stage
 from . import attributes, geometry, georef
 from .fit import fit_outline
 from .layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
-from .reader import import_products, open_ifc
+from .reader import MAX_IFC_BYTES, import_products, open_ifc
 from .workers import Triangulation
 
 OUTLINE_CLASSES = ("IfcWall", "IfcColumn", "IfcCurtainWall")
@@ -34,6 +34,7 @@ class ImportOptions:
     footprint_id: str | None = None
     fit_height: float | None = None
     processes: int = 1    # geometry worker processes (bim/workers.py); 0 triangulates in the import's thread
+    max_bytes: int = MAX_IFC_BYTES   # larger .ifc files (or .ifczip contents) are refused
 
 
 @dataclass
@@ -256,7 +257,7 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
     The geometry workers start first and read the file while the import reads it too.
     """
     path = Path(path)
-    with Triangulation(path, options.processes) as triangulation:
+    with Triangulation(path, options.processes, max_bytes=options.max_bytes) as triangulation:
         return _import(path, output, options, reporter or Reporter(), triangulation)
 
 
@@ -268,7 +269,7 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
     warnings: list[str] = []
     reporter.info(f"reading {path}")
     gpkg.preload()
-    model = open_ifc(path, warnings)
+    model = open_ifc(path, warnings, max_bytes=options.max_bytes)
     reporter.check()
     length_m = georef.project_unit_m(model)
     area_m2 = float(unit.calculate_unit_scale(model, "AREAUNIT"))

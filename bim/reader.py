@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from zlib import error as zlib_error
 from pathlib import Path
 
 from ..twin.errors import InputError
@@ -13,18 +14,65 @@ _TYPE_RE = re.compile(rb"=\s*(IFC[A-Z0-9_]+)\s*\(", re.IGNORECASE)
 _SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
 
 
-def _step_bytes(path: Path, zipped: bool) -> bytes:
-    """The STEP text of an .ifc, or of the single .ifc inside an .ifczip."""
-    if zipped:
+MAX_IFC_BYTES = 4 << 30     # default limit of an .ifc, or of the .ifc inflated from an .ifczip (4 GiB)
+MAX_ZIP_RATIO = 200         # inflated / compressed size above which an .ifczip member is a zip bomb
+_CHUNK = 1 << 20
+
+
+def _limit_text(limit: int) -> str:
+    return f"{limit / (1 << 20):.0f} MiB" if limit >= 1 << 20 else f"{limit} bytes"
+
+
+def _ifc_members(path: Path, archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+    """The one .ifc of an .ifczip (macOS resource forks ignored); encrypted or several refused."""
+    members = [m for m in archive.infolist() if m.filename.lower().endswith(".ifc") and not m.is_dir()
+               and not m.filename.startswith("__MACOSX/") and not Path(m.filename).name.startswith("._")]
+    if len(members) != 1:
+        names = ", ".join(m.filename for m in members[:5]) + (", ..." if len(members) > 5 else "")
+        found = f": {names}" if members else ""
+        raise InputError(f"an .ifczip must hold exactly one .ifc file, found {len(members)}{found}", path=str(path))
+    member = members[0]
+    if member.flag_bits & 0x1:
+        raise InputError(f"the .ifc file {member.filename} in the archive is encrypted; GeoTwin reads only "
+                         "unencrypted .ifczip files", path=str(path))
+    return member
+
+
+def _step_bytes(path: Path, zipped: bool, max_bytes: int = MAX_IFC_BYTES) -> bytes:
+    """The STEP text of an .ifc, or of the single .ifc inside an .ifczip, refused beyond ``max_bytes`` (the
+    inflated size is counted while inflating, never taken from the archive's header) or, inflated, beyond
+    MAX_ZIP_RATIO times its compressed size."""
+    if not zipped:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"the file is {_limit_text(size)}, more than the limit of {_limit_text(max_bytes)} "
+                             "(raise MAX_SIZE_MB if it is genuine)", path=str(path))
+        return path.read_bytes()
+    try:
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if m.lower().endswith(".ifc")]
-            if len(members) != 1:
-                raise InputError(f"an .ifczip must hold exactly one .ifc file, found {len(members)}", path=str(path))
-            try:
-                return archive.read(members[0])
-            except (zipfile.BadZipFile, OSError, EOFError) as err:
-                raise InputError(f"the zip archive is damaged: {err}", path=str(path)) from err
-    return path.read_bytes()
+            member = _ifc_members(path, archive)
+            compressed = max(1, min(member.compress_size, path.stat().st_size))
+            ratio_limit = max(MAX_ZIP_RATIO * compressed, 1 << 20)   # tiny archives may inflate to 1 MiB
+            chunks, total = [], 0
+            with archive.open(member) as stream:
+                while chunk := stream.read(_CHUNK):
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise InputError(f"{member.filename} inflates to more than the limit of "
+                                         f"{_limit_text(max_bytes)} (raise MAX_SIZE_MB if it is genuine)",
+                                         path=str(path))
+                    if total > ratio_limit:
+                        raise InputError(f"{member.filename} inflates to more than {MAX_ZIP_RATIO} times its "
+                                         f"compressed size of {compressed} bytes: refused as a zip bomb",
+                                         path=str(path))
+                    chunks.append(chunk)
+            return b"".join(chunks)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, zlib_error,
+            ValueError) as err:
+        raise InputError(f"the zip archive is damaged or unsupported: {err}", path=str(path)) from err
+    except OSError as err:    # a damaged archive points outside itself (EINVAL), or the disk fails
+        raise InputError(f"the zip archive is damaged or cannot be read: {err.strerror or err}",
+                         path=str(path)) from err
 
 
 def _check_step(path: Path, data: bytes) -> None:
@@ -249,11 +297,13 @@ def _argument(text: str, index: int) -> str | None:
     return arguments[index] if index < len(arguments) else None
 
 
-def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True):
+def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True,
+             max_bytes: int = MAX_IFC_BYTES):
     """Open and validate an IFC file; raise InputError with the file and line when it is unusable.
 
     Recoverable oddities are appended to ``warnings``. ``check_types=False`` skips the check that every
-    entity type exists in the declared schema (for a second reader of a file already checked).
+    entity type exists in the declared schema (for a second reader of a file already checked). An .ifc, or
+    the .ifc inflated from an .ifczip, larger than ``max_bytes`` is refused, and so is a zip bomb.
     """
     import ifcopenshell
 
@@ -262,7 +312,7 @@ def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: b
     if not path.is_file():
         raise InputError("the file does not exist", path=str(path))
     zipped = zipfile.is_zipfile(path)
-    data = _step_bytes(path, zipped)
+    data = _step_bytes(path, zipped, max_bytes)
     _check_step(path, data)
     n_warnings = len(warnings)
     supported = _supported_schema(path, data, warnings)

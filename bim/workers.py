@@ -69,13 +69,15 @@ def share_of(products: list, k: int, processes: int) -> list:
 class _Worker:
     """One worker process and the thread that turns its frames into meshes."""
 
-    def __init__(self, python: str, path: Path, share: int, shares: int, kernel: str, out: queue.Queue) -> None:
+    def __init__(self, python: str, path: Path, share: int, shares: int, kernel: str, out: queue.Queue,
+                 max_bytes: int) -> None:
         self.stderr = tempfile.TemporaryFile()
         root = str(Path(__file__).absolute().parents[2])   # the folder holding the plugin package
         code = (f"import sys; sys.path.insert(0, {root!r}); "
                 f"from {_PACKAGE}.bim.workers import serve; serve(sys.argv[1:])")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "PYTHONSAFEPATH": "1"}
-        self.process = subprocess.Popen([python, "-c", code, str(path), str(share), str(shares), kernel],
+        self.process = subprocess.Popen([python, "-c", code, str(path), str(share), str(shares), kernel,
+                                         str(max_bytes)],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
                                         creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows
         with contextlib.suppress(OSError, AttributeError, ValueError):   # Linux: a 1 MiB pipe, not 64 kB
@@ -139,8 +141,12 @@ class _Worker:
 class Triangulation:
     """Worker processes started on entering (before the import opens the file itself), stopped on exit."""
 
-    def __init__(self, path: str | os.PathLike, processes: int, kernel: str = FAST_KERNEL) -> None:
+    def __init__(self, path: str | os.PathLike, processes: int, kernel: str = FAST_KERNEL,
+                 max_bytes: int | None = None) -> None:
+        from .reader import MAX_IFC_BYTES
+
         self.path = Path(path)
+        self.max_bytes = MAX_IFC_BYTES if max_bytes is None else max_bytes
         self.processes = max(0, processes)
         self.kernel = kernel
         self.workers: list[_Worker] = []
@@ -153,8 +159,8 @@ class Triangulation:
             self.start_error = "no Python interpreter found for the worker processes (set GEOTWIN_PYTHON)"
         if python:
             try:
-                self.workers = [_Worker(python, self.path, k, self.processes, self.kernel, self._queue)
-                                for k in range(self.processes)]
+                self.workers = [_Worker(python, self.path, k, self.processes, self.kernel, self._queue,
+                                        self.max_bytes) for k in range(self.processes)]
             except OSError as err:
                 self.start_error = f"cannot start {python}: {err}"
                 self._stop()
@@ -220,12 +226,13 @@ class Triangulation:
 
 
 def serve(argv: list[str]) -> None:
-    """Worker entry point: ``PATH SHARE SHARES KERNEL``; writes frames to standard output."""
-    from .reader import import_products, open_ifc
+    """Worker entry point: ``PATH SHARE SHARES KERNEL [MAX_BYTES]``; writes frames to standard output."""
+    from .reader import MAX_IFC_BYTES, import_products, open_ifc
 
     path, share, shares, kernel = Path(argv[0]), int(argv[1]), int(argv[2]), argv[3]
+    max_bytes = int(argv[4]) if len(argv) > 4 else MAX_IFC_BYTES
     out = open(sys.stdout.fileno(), "wb", buffering=_READ_SIZE // 4, closefd=False)  # noqa: SIM115 - flushed below
-    model = open_ifc(path, check_types=False)   # the import checks the types itself
+    model = open_ifc(path, check_types=False, max_bytes=max_bytes)   # the import checks the types itself
     products = share_of(import_products(model), share, shares)
     for result in geometry.iterate(model, products, Reporter(), kernel=kernel):
         if isinstance(result, Failure):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 from pathlib import Path
 
 from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback
@@ -32,6 +33,33 @@ def _failure(err: BaseException) -> str | None:
     return None
 
 
+def _missing_inputs(alg: QgsProcessingAlgorithm, parameters: dict) -> str | None:
+    """'<path>: the file does not exist (NAME)' for the first input parameter naming a file path that is not
+    there (layer sources as path|layername=..., lists of them too), or '<path>: not a readable vector layer
+    (NAME)' for a layer parameter whose file GDAL cannot open; None when nothing of that kind is wrong."""
+    import os
+
+    from qgis.core import QgsVectorLayer
+
+    layer_types = ("vector", "source", "layer")
+
+    for definition in alg.parameterDefinitions():
+        if definition.isDestination():
+            continue
+        values = parameters.get(definition.name())
+        for value in values if isinstance(values, (list, tuple)) else [values]:
+            if not isinstance(value, str) or not value.strip():
+                continue
+            path = value.split("|", 1)[0].strip()
+            if not (os.sep in path or "/" in path) or "://" in path:
+                continue
+            if not os.path.exists(path):
+                return tr("{0}: the file does not exist ({1})").format(path, definition.name())
+            if definition.type() in layer_types and not QgsVectorLayer(value, "check", "ogr").isValid():
+                return tr("{0}: not a readable vector layer ({1})").format(path, definition.name())
+    return None
+
+
 def _print_once() -> None:
     """qgis_process echoes every critical message of QGIS's message log to stderr, and QGIS logs a failed
     algorithm's exception there twice besides printing it as ``ERROR:``; muting the log for the rest of that
@@ -40,13 +68,53 @@ def _print_once() -> None:
         QgsApplication.messageLog().blockSignals(True)
 
 
+@contextmanager
+def interrupt_cancels(feedback):
+    """Ctrl-C (SIGINT) cancels ``feedback`` (and so every stage feedback built on it) instead of killing the
+    run mid-write, when the algorithm runs in the main thread with Python's own SIGINT handling (qgis_process);
+    a second Ctrl-C goes to the previous handler. The previous handler is restored afterwards. Elsewhere
+    (QGIS's task threads, a foreign C handler, no feedback) nothing changes: handlers can only be installed
+    from the main thread."""
+    import signal
+    import threading
+
+    if feedback is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+        if previous is None:        # a handler not installed from Python: it could not be restored
+            raise ValueError("foreign SIGINT handler")
+
+        def cancel(signum, frame):
+            if feedback.isCanceled() and callable(previous):
+                previous(signum, frame)
+            feedback.cancel()
+
+        signal.signal(signal.SIGINT, cancel)
+    except (ValueError, OSError, TypeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _guarded(process):
     """processAlgorithm raising one QgsProcessingException, with the core's message, for every core error
-    and storage fault (no traceback)."""
+    and storage fault (no traceback); Ctrl-C cancels it, and a cancelled run that returns without results
+    ends as cancelled too."""
     @functools.wraps(process)
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         try:
-            return process(self, parameters, context, feedback)
+            with interrupt_cancels(feedback):
+                result = process(self, parameters, context, feedback)
+            if result or feedback is None or not feedback.isCanceled():
+                return result
+            from ..twin.errors import Cancelled
+
+            raise Cancelled()
         except Exception as err:  # noqa: BLE001 - mapped below, bugs re-raised with their traceback
             message = _failure(err)
             if message is None:
@@ -64,7 +132,7 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
     Algorithm modules import the core lazily inside processAlgorithm, so the provider
     lists every algorithm even when a dependency is missing. Every subclass's processAlgorithm is
     wrapped once, here: a GeoTwinError, an OS or database fault or a QgsProcessingException becomes
-    one QgsProcessingException whose message is printed once.
+    one QgsProcessingException whose message is printed once, and Ctrl-C in qgis_process cancels the run.
     """
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -112,6 +180,15 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
         if missing:
             return False, missing_message(missing)
         return True, ""
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        """QGIS's check, but an input file that does not exist is named ("Incorrect parameter value for INPUT"
+        alone does not say which file)."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if ok:
+            return ok, message
+        missing = _missing_inputs(self, parameters)
+        return (False, missing) if missing else (ok, message)
 
     def require_dependencies(self) -> None:
         """Raise the one-line install hint when a dependency is missing."""

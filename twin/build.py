@@ -158,6 +158,7 @@ class _Builder:
             if self.crs is None:
                 self.crs = crs
             for keyed in layers:
+                self.reporter.check()
                 frame = _read_layer(gpkg, keyed.spec, self.crs)
                 keys = frame[keyed.key].astype(str)
                 again = keys.isin(seen[keyed.spec.name])
@@ -344,6 +345,7 @@ class _Builder:
         plans = []
         for kind, layers in SOURCE_KINDS.items():
             for keyed in layers:
+                self.reporter.check()
                 frame = self.frames[keyed.spec.name]
                 new = object_hashes(frame, keyed.spec, keyed.key)
                 mine = old_hashes[old_hashes["layer"] == keyed.spec.name]
@@ -364,11 +366,12 @@ class _Builder:
         builds_row = {"build_id": build_id, "built_at": self.now, "geotwin_version": __version__,
                       "parameters": parameters, "buildings": result.buildings, "added": len(result.added),
                       "removed": len(result.removed), "modified": len(result.modified)}
-        with self.store.transaction(self.crs) as writer:
+        with self.store.transaction(self.crs, self.reporter) as writer:
             for keyed, frame, full, added, removed, modified in plans:
                 self.reporter.check()
                 _apply(writer, keyed, frame, full, added, removed, modified)
             for spec in (TWIN_SOURCES, LINKS, CONFLATION_REPORT, HEIGHT_REPORT):
+                self.reporter.check()
                 writer.replace(spec, derived[spec.name])
             writer.replace(OBJECT_HASHES, conform(pd.DataFrame(hash_rows), OBJECT_HASHES, None))
             for spec, row_frame in ((CHANGES, pd.DataFrame(change_rows)), (BUILDS, pd.DataFrame([builds_row]))):
@@ -418,9 +421,12 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
             reporter.progress(10.0 * (step + 1))
         if builder.crs is None:
             builder.crs = builder.store_crs
+        reporter.check()
         report = builder.conflate()
         reporter.progress(50.0)
+        reporter.check()
         links = builder.links(report)
+        reporter.check()
         sources = (conform(pd.concat(builder.sources, ignore_index=True), TWIN_SOURCES, None)
                    if builder.sources else empty(TWIN_SOURCES, None))
         derived = {TWIN_SOURCES.name: sources, LINKS.name: links,
@@ -430,6 +436,7 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
                       "search_distance": options.search_distance, "crs": builder.crs,
                       "inputs": {k: [Path(p).name for p in inputs.of(k)] for k in SOURCE_KINDS}}
         reporter.progress(60.0)
+        reporter.check()
         result = builder.write(derived, json.loads(json.dumps(parameters)))
     result.conflation = report
     result.matched = sum(r["status"] == MATCHED for r in report)

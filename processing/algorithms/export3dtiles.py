@@ -93,7 +93,6 @@ class Export3DTiles(GeoTwinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
-        from ...twin.errors import GeoTwinError
         from ...twin.tiles.export import ExportOptions, export_3dtiles
 
         source = self.parameterAsFile(parameters, self.INPUT, context)
@@ -122,10 +121,7 @@ class Export3DTiles(GeoTwinAlgorithm):
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
-        try:
-            result = export_3dtiles(source, output, options, self.reporter(steps))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        result = export_3dtiles(source, output, options, self.reporter(steps))
         steps.setCurrentStep(1)
         sizes = result.report["sizes"]
         feedback.pushInfo(self.tr("{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}").format(

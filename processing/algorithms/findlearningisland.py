@@ -55,7 +55,6 @@ class FindLearningIsland(GeoTwinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
-        from ...twin.errors import GeoTwinError
         from ...twin.islands.search import find_learning_islands
 
         islands_layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
@@ -76,12 +75,9 @@ class FindLearningIsland(GeoTwinAlgorithm):
         when = when or datetime.now()
         buildings = layer_ref(self, parameters, self.BUILDINGS, context, feedback)
         output = gpkg_path(self, parameters, self.OUTPUT, context)
-        try:
-            summary = find_learning_islands(
-                islands, output, when=when, seats=self.parameterAsInt(parameters, self.SEATS, context),
-                location=location, address=address, buildings=buildings,
-                max_results=self.parameterAsInt(parameters, self.MAX_RESULTS, context),
-                reporter=self.reporter(feedback))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        summary = find_learning_islands(
+            islands, output, when=when, seats=self.parameterAsInt(parameters, self.SEATS, context),
+            location=location, address=address, buildings=buildings,
+            max_results=self.parameterAsInt(parameters, self.MAX_RESULTS, context),
+            reporter=self.reporter(feedback))
         return {self.OUTPUT: output, self.FOUND: len(summary.found)}

@@ -88,7 +88,6 @@ class ImportCityModel(GeoTwinAlgorithm):
         self.require_dependencies()
         from ...twin.citymodel.delivery import Limits
         from ...twin.citymodel.importer import import_citymodel
-        from ...twin.errors import GeoTwinError
 
         inputs = [p for item in self.parameterAsFileList(parameters, self.INPUT, context)
                   for p in _split(item)]
@@ -109,13 +108,10 @@ class ImportCityModel(GeoTwinAlgorithm):
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
-        try:
-            limits = Limits.from_mb(self.parameterAsDouble(parameters, self.MAX_INFLATED_MB, context) or None,
-                                    self.parameterAsDouble(parameters, self.MAX_JSON_MB, context) or None)
-            result = import_citymodel(inputs, output, override, LOD_CHOICES[lod_index][0], self.reporter(steps),
-                                      limits)
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        limits = Limits.from_mb(self.parameterAsDouble(parameters, self.MAX_INFLATED_MB, context) or None,
+                                self.parameterAsDouble(parameters, self.MAX_JSON_MB, context) or None)
+        result = import_citymodel(inputs, output, override, LOD_CHOICES[lod_index][0], self.reporter(steps),
+                                  limits)
         steps.setCurrentStep(1)
         feedback.pushInfo(self.tr("{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, "
                                   "vertical CRS {5}").format(result.buildings, result.parts, result.surfaces,

@@ -72,13 +72,17 @@ class ImportIfc(GeoTwinAlgorithm):
         "the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, "
         "residual, expected accuracy and warnings). An element without geometry of its own (a window made of "
         "plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry "
-        "fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds."
+        "fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.\n\n"
+        "Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc "
+        "inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold "
+        "exactly one unencrypted .ifc file."
     )
 
     INPUT, GEOREFERENCING, TARGET_CRS, OUTPUT = "INPUT", "GEOREFERENCING", "TARGET_CRS", "OUTPUT"
     EASTING, NORTHING, HEIGHT, ROTATION = "MANUAL_EASTING", "MANUAL_NORTHING", "MANUAL_HEIGHT", "MANUAL_ROTATION"
     FOOTPRINTS, FOOTPRINT_FIELD, FOOTPRINT_ID = "FOOTPRINTS", "FOOTPRINT_FIELD", "FOOTPRINT_ID"
     ELEMENTS, SPACES, METHOD, RESIDUAL = "ELEMENTS", "SPACES", "GEOREF_METHOD", "GEOREF_RESIDUAL_M"
+    MAX_SIZE = "MAX_SIZE_MB"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
@@ -98,6 +102,9 @@ class ImportIfc(GeoTwinAlgorithm):
             QgsProcessingParameterNumber(self.ROTATION, self.tr("Manual: rotation of the IFC x axis from grid "
                                                                 "east, anticlockwise (degrees)"),
                                          QgsProcessingParameterNumber.Double, defaultValue=0.0, optional=True),
+            QgsProcessingParameterNumber(self.MAX_SIZE, self.tr("Largest IFC file, or .ifczip content, read (MiB)"),
+                                         QgsProcessingParameterNumber.Double, defaultValue=4096.0, minValue=0.001,
+                                         optional=True),
         ]
         for param in advanced:
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -147,7 +154,6 @@ class ImportIfc(GeoTwinAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
         from ...bim.importer import ImportOptions, import_ifc
-        from ...twin.errors import GeoTwinError
 
         path = self.parameterAsFile(parameters, self.INPUT, context)
         if not path:
@@ -184,12 +190,10 @@ class ImportIfc(GeoTwinAlgorithm):
             georeferencing=method, target_crs=target.authid() or target.toWkt(), manual=manual,
             footprints=footprints, footprint_id=self.parameterAsString(parameters, self.FOOTPRINT_ID, context) or None,
             fit_height=self._number(parameters, self.HEIGHT, context) if method != "manual" else None,
-            processes=max(1, min(4, (os.cpu_count() or 2) - 1)))
+            processes=max(1, min(4, (os.cpu_count() or 2) - 1)),
+            max_bytes=int((self._number(parameters, self.MAX_SIZE, context) or 4096.0) * (1 << 20)))
         steps.setCurrentStep(1)
-        try:
-            result = import_ifc(path, output, options, self.reporter(steps))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        result = import_ifc(path, output, options, self.reporter(steps))
         placement = result.placement
         feedback.pushInfo(self.tr("{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} "
                                   "(residual {5:.3f} m)").format(result.elements, result.spaces, result.storeys,

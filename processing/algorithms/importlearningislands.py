@@ -77,7 +77,9 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         "warning and the reason in booking_url_error.\n\n"
         "Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, "
         "link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every "
-        "island rejected (missing coordinates, duplicate) or left without a building or room, with the reason."
+        "island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.\n\n"
+        "Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond "
+        "4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted."
     )
     INPUT, FIELD_MAPPING, BUILDINGS, ROOMS, TOLERANCE = "INPUT", "FIELD_MAPPING", "BUILDINGS", "ROOMS", "TOLERANCE"
     TARGET_CRS, SOURCE_CRS, OUTPUT = "TARGET_CRS", "SOURCE_CRS", "OUTPUT"
@@ -115,7 +117,6 @@ class ImportLearningIslands(GeoTwinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
-        from ...twin.errors import GeoTwinError
         from ...twin.islands.importer import import_learning_islands
 
         path = self.parameterAsFile(parameters, self.INPUT, context)
@@ -131,13 +132,10 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         buildings = layer_ref(self, parameters, self.BUILDINGS, context, steps)
         rooms = layer_ref(self, parameters, self.ROOMS, context, steps)
         steps.setCurrentStep(1)
-        try:
-            summary = import_learning_islands(
-                path, output, field_mapping=self.parameterAsString(parameters, self.FIELD_MAPPING, context) or "",
-                buildings=buildings, rooms=rooms, tolerance=tolerance, target_crs=crs[self.TARGET_CRS],
-                source_crs=crs[self.SOURCE_CRS], reporter=self.reporter(steps))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        summary = import_learning_islands(
+            path, output, field_mapping=self.parameterAsString(parameters, self.FIELD_MAPPING, context) or "",
+            buildings=buildings, rooms=rooms, tolerance=tolerance, target_crs=crs[self.TARGET_CRS],
+            source_crs=crs[self.SOURCE_CRS], reporter=self.reporter(steps))
         for island_id, reason in summary.unlinked[:30]:
             feedback.pushWarning(self.tr("Island {0}: {1}").format(island_id, reason))
         if summary.hours_unknown:

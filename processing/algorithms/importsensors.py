@@ -1,7 +1,6 @@
 """geotwin:importsensors: sensors from a SensorThings API or CSV/GeoJSON exports into the twin."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timezone
 
 from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
@@ -15,31 +14,6 @@ from qgis.PyQt.QtNetwork import QNetworkRequest
 
 from ..algorithm import GeoTwinAlgorithm
 from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
-
-
-@contextmanager
-def interrupt_cancels(*feedbacks):
-    """Ctrl-C (SIGINT) cancels the run instead of being ignored until the network answers, when the
-    algorithm runs in the main thread with Python's own SIGINT handling (qgis_process); the previous
-    handler is restored afterwards. Elsewhere (QGIS's task threads, a foreign C handler) nothing changes."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    try:
-        previous = signal.getsignal(signal.SIGINT)
-        if previous is None:        # a handler not installed from Python: it could not be restored
-            raise ValueError("foreign SIGINT handler")
-        signal.signal(signal.SIGINT, lambda *_: [f.cancel() for f in feedbacks if f is not None])
-    except (ValueError, OSError, TypeError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class ImportSensors(GeoTwinAlgorithm):
@@ -72,7 +46,9 @@ class ImportSensors(GeoTwinAlgorithm):
         "over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS "
         "such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time "
         "series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, "
-        "swapped latitude/longitude, duplicates, unknown units, non-numeric results)."
+        "swapped latitude/longitude, duplicates, unknown units, non-numeric results).\n\n"
+        "Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond "
+        "4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted."
     )
     URL, AUTHCFG, FILES = "URL", "AUTHCFG", "FILES"
     START, END, BUILDINGS, AREAS, TOLERANCE = "START", "END", "BUILDINGS", "AREAS", "TOLERANCE"
@@ -148,8 +124,6 @@ class ImportSensors(GeoTwinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
-        from ...twin.errors import GeoTwinError
-
         url = (self.parameterAsString(parameters, self.URL, context) or "").strip()
         files = self.parameterAsFileList(parameters, self.FILES, context) if parameters.get(self.FILES) else []
         if bool(url) == bool(files):
@@ -165,12 +139,8 @@ class ImportSensors(GeoTwinAlgorithm):
         max_observations = self.parameterAsInt(parameters, self.MAX_OBSERVATIONS, context)
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         reporter = self.reporter(steps)
-        try:
-            with interrupt_cancels(feedback, steps):
-                return self._run(url, files, parameters, context, crs, start, end, output, max_observations,
-                                 steps, reporter)
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        return self._run(url, files, parameters, context, crs, start, end, output, max_observations, steps,
+                         reporter)
 
     def _run(self, url, files, parameters, context, crs, start, end, output, max_observations, steps, reporter):
         """Read the sensors (service or files) and write the GeoPackage; GeoTwinError on failure."""

@@ -64,7 +64,6 @@ class SampleDistrict(GeoTwinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
-        from ...twin.errors import GeoTwinError
         from ...twin.sample import generate_district
 
         buildings = self.parameterAsInt(parameters, self.BUILDINGS, context)
@@ -77,10 +76,7 @@ class SampleDistrict(GeoTwinAlgorithm):
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         if not output:
             raise QgsProcessingException(self.tr("No output folder given."))
-        try:
-            manifest = generate_district(output, buildings=buildings, seed=seed, reporter=self.reporter(feedback))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        manifest = generate_district(output, buildings=buildings, seed=seed, reporter=self.reporter(feedback))
         feedback.pushInfo(self.tr("Sample district with {0} buildings (seed {1}) written to {2}")
                           .format(buildings, seed, manifest.output_dir))
         results = {self.OUTPUT: manifest.output_dir, self.BUILDING_COUNT: buildings}

@@ -61,7 +61,6 @@ class WlanCoverage(GeoTwinAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
-        from ...twin.errors import GeoTwinError
         from ...twin.islands.coverage import wlan_coverage
 
         aps = layer_ref(self, parameters, self.INPUT, context, feedback)
@@ -70,12 +69,9 @@ class WlanCoverage(GeoTwinAlgorithm):
             raise QgsProcessingException(self.tr("Access points and buildings are required."))
         rooms = layer_ref(self, parameters, self.ROOMS, context, feedback)
         output = gpkg_path(self, parameters, self.OUTPUT, context)
-        try:
-            summary = wlan_coverage(aps, buildings, output, rooms=rooms,
-                                    indoor_range=self.parameterAsDouble(parameters, self.INDOOR, context),
-                                    outdoor_range=self.parameterAsDouble(parameters, self.OUTDOOR, context),
-                                    storey_penalty=self.parameterAsDouble(parameters, self.PENALTY, context),
-                                    reporter=self.reporter(feedback))
-        except GeoTwinError as err:
-            raise QgsProcessingException(str(err)) from None
+        summary = wlan_coverage(aps, buildings, output, rooms=rooms,
+                                indoor_range=self.parameterAsDouble(parameters, self.INDOOR, context),
+                                outdoor_range=self.parameterAsDouble(parameters, self.OUTDOOR, context),
+                                storey_penalty=self.parameterAsDouble(parameters, self.PENALTY, context),
+                                reporter=self.reporter(feedback))
         return {self.OUTPUT: output, self.COVERED: summary.covered, self.UNCOVERED: len(summary.ranking)}

@@ -239,6 +239,16 @@
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithm.py" line="57"/>
+      <source>{0}: the file does not exist ({1})</source>
+      <translation>{0}: Die Datei existiert nicht ({1})</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithm.py" line="59"/>
+      <source>{0}: not a readable vector layer ({1})</source>
+      <translation>{0}: kein lesbarer Vektorlayer ({1})</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
@@ -409,27 +419,27 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
       <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="101"/>
       <source>Choose the city model GeoPackage.</source>
       <translation>Wählen Sie das GeoPackage des Stadtmodells.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
@@ -648,37 +658,37 @@ Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten)
       <translation>Gefundene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="63"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="62"/>
       <source>No learning islands layer given.</source>
       <translation>Kein Lerninsel-Layer angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="71"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="70"/>
       <source>Give a location point or an address.</source>
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unbekannte Wahl des Detaillierungsgrads.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="106"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="105"/>
       <source>No output GeoPackage given.</source>
       <translation>Kein Ausgabe-GeoPackage angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="116"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} Gebäude, {1} Gebäudeteile, {2} Flächen, {3} übersprungen; KBS {4}, Höhen-KBS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="119"/>
       <source>unknown or mixed</source>
       <translation>unbekannt oder gemischt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="125"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="121"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} Geländedreiecke; {1} Stadtobjekte anderer Arten nicht importiert; {2} Bodenflächen repariert</translation>
     </message>
@@ -769,67 +779,77 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>Übersprungene Objekte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="96"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
       <source>No input file or folder given.</source>
       <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <location filename="../../processing/algorithms/importifc.py" line="102"/>
+      <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
+      <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="105"/>
+      <source>Largest IFC file, or .ifczip content, read (MiB)</source>
+      <translation>Größte gelesene IFC-Datei bzw. größter .ifczip-Inhalt (MiB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="113"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="116"/>
       <source>Footprint id field</source>
       <translation>Feld mit der Grundriss-ID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="112"/>
+      <location filename="../../processing/algorithms/importifc.py" line="119"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="114"/>
+      <location filename="../../processing/algorithms/importifc.py" line="121"/>
       <source>Target CRS</source>
       <translation>Ziel-KBS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="116"/>
+      <location filename="../../processing/algorithms/importifc.py" line="123"/>
       <source>BIM GeoPackage</source>
       <translation>BIM-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="117"/>
+      <location filename="../../processing/algorithms/importifc.py" line="124"/>
       <source>Elements</source>
       <translation>Bauteile</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="118"/>
+      <location filename="../../processing/algorithms/importifc.py" line="125"/>
       <source>Rooms</source>
       <translation>Räume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="119"/>
+      <location filename="../../processing/algorithms/importifc.py" line="126"/>
       <source>Georeferencing method</source>
       <translation>Methode der Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="120"/>
+      <location filename="../../processing/algorithms/importifc.py" line="127"/>
       <source>Georeferencing residual (m)</source>
       <translation>Restfehler der Georeferenzierung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="154"/>
+      <location filename="../../processing/algorithms/importifc.py" line="160"/>
       <source>No IFC file given.</source>
       <translation>Keine IFC-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="157"/>
+      <location filename="../../processing/algorithms/importifc.py" line="163"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unbekannte Wahl der Georeferenzierung.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="163"/>
+      <location filename="../../processing/algorithms/importifc.py" line="169"/>
       <source>The target CRS is not valid.</source>
       <translation>Das Ziel-KBS ist ungültig.</translation>
     </message>
@@ -839,7 +859,7 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="173"/>
+      <location filename="../../processing/algorithms/importifc.py" line="179"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
@@ -854,7 +874,7 @@ Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner 
       <translation>Breite/Länge der IfcSite und geographisch Nord</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="194"/>
+      <location filename="../../processing/algorithms/importifc.py" line="198"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
     </message>
@@ -885,116 +905,108 @@ Geometry: the elements are triangulated with ifcopenshell in a separate worker p
 
 Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Elements outside any building (a road, bridge or railway, site works, a model without building) belong to their facility (IfcRoad, IfcBridge...), else their site, else the project, which gets a row in bim_buildings with its class in ifc_class; in the twin it becomes an object of its own (never matched to a city-model building) and its elements are exported to 3D Tiles. A value written as * for an attribute that is not derived (Renga) is read as unset, with a warning. A file without any product geometry (no element or room with a 3D body) is refused. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
-      <translation>Importiert ein Gebäude aus IFC2X3, IFC4 oder IFC4X3 (.ifc oder .ifczip) in ein GeoPackage, platziert im Ziel-KBS.
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.
 
-GEOREFERENZIERUNG: Automatisch nutzt in dieser Reihenfolge die IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; Rechtswert, Hochwert, orthogonale Höhe, Drehung, Maßstab und Karteneinheiten), das IFC2X3-ePSet_MapConversion/ePSet_ProjectedCRS, dann RefLatitude/RefLongitude/RefElevation der IfcSite mit TrueNorth und der Meridiankonvergenz (etwa ein Meter), dann eine Einpassung in FOOTPRINTS, wenn angegeben. Eine Map Conversion in einem anderen KBS wird mit PROJ ins Ziel-KBS transformiert; eine mit leerem KBS-Namen gilt mit einer Warnung als im Ziel-KBS. Manuell setzt den IFC-Ursprung auf den angegebenen Rechtswert, Hochwert und die Höhe, die x-Achse um den angegebenen Winkel gegen den Uhrzeigersinn aus Gitter-Ost gedreht. Einpassung in Grundriss passt den Gebäudeumriss der IFC (Wände des Erdgeschosses) per Ähnlichkeitstransformation nach kleinsten Quadraten in einen Grundriss aus FOOTPRINTS ein: den, dessen FOOTPRINT_FIELD (oder Objekt-ID) gleich FOOTPRINT_ID ist, sonst den einzigen, sonst den der ungefähren Lage der IFC nächstgelegenen; die Höhe kommt aus MANUAL_HEIGHT, sonst aus dem z des Grundrisses, sonst aus der eigenen Georeferenzierung der IFC.
-Höhen bleiben im Höhenbezug der IFC (OrthogonalHeight, RefElevation oder die manuelle Höhe); die Tabelle georef_report nennt ihn.
-Prüfungen, für jede Methode: Ein Modell, das außerhalb des Gültigkeitsbereichs des Ziel-KBS liegt, wird abgewiesen, und die Meldung nennt ein KBS, das es enthält (das eigene der Map Conversion oder die UTM-Zone); ein Datumswechsel, den PROJ nur näherungsweise (ballpark, ohne Datumsverschiebung) kann, wird in den Warnungen genannt. Eine fehlerhafte Map Conversion (ein fehlender oder nicht endlicher Wert, ein Maßstab null, negativ oder weit von der Einheitenumrechnung, eine x-Achse der Länge null, Rechts- oder Hochwerte über 10^8) wird mit Entität und Attribut abgewiesen. IfcSite-Breite/Länge 0/0 ist ein Vorgabewert, keine Lage: eine solche Datei ist nicht georeferenziert. Breite/Länge werden auf WGS 84 gelesen; der Vergleich mit einer Map Conversion versucht auch das eigene Datum des Karten-KBS.
-
-Geometrie: Die Bauteile werden mit ifcopenshell in einem eigenen Arbeitsprozess trianguliert (einer je freiem Prozessorkern, höchstens vier), während der Import die Zeilen schreibt; lässt sich kein Arbeitsprozess starten (die Umgebungsvariable GEOTWIN_PYTHON nennt einen Python-Interpreter) oder bricht einer ab, werden seine Bauteile im Thread des Imports selbst trianguliert.
-
-Bauteile: jedes IfcElement (auch die Infrastruktur- und Geotechnik-Bauteile von IFC4X3: Schichten, Borde, Erdbauwerke, Bodenschichten, Bohrungen, Schienen, Spannglieder...) und jedes andere Produkt mit Darstellung, aber nicht die räumliche Struktur, Öffnungen, virtuelle Bauteile, Annotationen, Raster, Achsen oder Ports. Bauteile außerhalb jedes Gebäudes (eine Straße, Brücke oder Bahnstrecke, Außenanlagen, ein Modell ohne Gebäude) gehören zu ihrer Anlage (IfcRoad, IfcBridge...), sonst zu ihrem Grundstück (IfcSite), sonst zum Projekt; diese erhält eine Zeile in bim_buildings mit ihrer Klasse in ifc_class, wird im Zwilling ein eigenes Objekt (nie einem Gebäude des Stadtmodells zugeordnet), und ihre Bauteile werden nach 3D Tiles exportiert. Ein Wert, der für ein nicht abgeleitetes Attribut als * geschrieben ist (Renga), wird mit einer Warnung als nicht gesetzt gelesen. Eine Datei ganz ohne Produktgeometrie (kein Bauteil und kein Raum mit 3D-Körper) wird abgewiesen. Eigenschaftssätze, Eigenschaften und Mengen ohne Namen bleiben als Pset_unnamed_#id und unnamed_#id erhalten und werden im Protokoll gezählt.
-
-Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, GlobalId, Name, Geschoss, Material, IsExternal, LoadBearing, FireRating, NetVolume, Nettofläche und allen Eigenschaftssätzen als JSON), bim_spaces (Räume: Bodenpolygon als PolygonZ auf Fußbodenhöhe, Name, Langname, Nummer, Fläche, Höhe), bim_storeys, bim_buildings (Gebäude und die genannten Anlagen; Umriss: die Wände des Erdgeschosses, sonst die konvexen Hüllen der Bauteile) und georef_report (Methode, KBS, Parameter, Restfehler, erwartete Genauigkeit und Warnungen). Ein Bauteil ohne eigene Geometrie (ein Fenster aus Platten, ein Dach aus Decken) erhält eine Zeile ohne Geometrie, auf die seine Teile verweisen. Bauteile, deren Geometrie scheitert, werden übersprungen, gezählt und mit GlobalId genannt. Das GeoPackage wird nur geschrieben, wenn der ganze Import gelingt.</translation>
+Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold exactly one unencrypted .ifc file.</source>
+      <translation type="unfinished"/>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="85"/>
+      <location filename="../../processing/algorithms/importifc.py" line="89"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC-Datei (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="86"/>
+      <location filename="../../processing/algorithms/importifc.py" line="90"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="88"/>
+      <location filename="../../processing/algorithms/importifc.py" line="92"/>
       <source>Georeferencing</source>
       <translation>Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="91"/>
+      <location filename="../../processing/algorithms/importifc.py" line="95"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="93"/>
+      <location filename="../../processing/algorithms/importifc.py" line="97"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="95"/>
+      <location filename="../../processing/algorithms/importifc.py" line="99"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="98"/>
-      <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
-      <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Tolerance to the nearest building (m)</source>
+      <translation>Toleranz zum nächsten Gebäude (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="105"/>
       <source>CRS of easting/northing columns</source>
       <translation>KBS der Rechts-/Hochwert-Spalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
       <source>Learning islands GeoPackage</source>
       <translation>GeoPackage der Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="109"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>Opening hours not understood</source>
       <translation>Öffnungszeiten nicht verstanden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
       <source>Booking links refused</source>
       <translation>Abgelehnte Buchungslinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
@@ -1028,7 +1040,9 @@ Linking: each island is linked to the building whose footprint (BUILDINGS) conta
 
 Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</source>
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Importiert WLAN-Lerninseln aus einer Punkttabelle: GeoJSON, GeoPackage oder CSV mit Spalten für Breite/Länge (WGS 84) oder Rechts-/Hochwert (in SOURCE_CRS, Standard: das Ziel-KBS). Vertauschte Breite/Länge bzw. Rechts-/Hochwerte werden über den Gültigkeitsbereich des Ziel-KBS erkannt und mit einer Warnung korrigiert.
 
 Zielschema: id, name, ssid, operator, seats, opening_hours (OSM-Syntax opening_hours), booking_url, accessibility, building_ref, floor (0 = Erdgeschoss, 1, -1 oder ein Geschossname), room (Nummer oder Name). FIELD_MAPPING ordnet Ihre Spalten zu: 'name=Bezeichnung;seats=Plaetze'. Nicht zugeordnete Felder werden aus Spalten gleichen oder bekannten deutschen Namens übernommen; alle übrigen Spalten bleiben in 'attributes' erhalten.
@@ -1037,164 +1051,165 @@ Verknüpfung: Jede Lerninsel wird mit dem Gebäude verknüpft, dessen Grundriss 
 
 Prüfungen: Abgewiesen werden nur echte Duplikate: eine Zeile, deren Felder und Position alle mit einer früheren Zeile übereinstimmen, oder eine Zeile mit einer bereits importierten ID (die erste bleibt; der Grund nennt die abweichenden Felder). Zeilen, die nur Name und Position teilen, etwa zwei Access Points eines Standorts, werden beide importiert. opening_hours, die die Suche nicht auswerten kann, werden mit einer Warnung und dem Grund in opening_hours_error importiert; die Suche behandelt diese Öffnungszeiten als unbekannt, nie als geöffnet. booking_url behält nur absolute http://- oder https://-Links und mailto:/tel:-Kontakte; alles andere (javascript:, data:, file:, relative Links, Werte mit Leer- oder Steuerzeichen) wird mit einer Warnung und dem Grund in booking_url_error geleert.
 
-Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error und booking_url_error) und learning_islands_unlinked mit jeder abgewiesenen (fehlende Koordinaten, Duplikat) oder ohne Gebäude oder Raum gebliebenen Lerninsel samt Grund.</translation>
+Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error und booking_url_error) und learning_islands_unlinked mit jeder abgewiesenen (fehlende Koordinaten, Duplikat) oder ohne Gebäude oder Raum gebliebenen Lerninsel samt Grund.
+
+Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="89"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="91"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>Tolerance to the nearest building (m)</source>
-      <translation>Toleranz zum nächsten Gebäude (m)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
-      <source>Target CRS (default EPSG:25832)</source>
-      <translation>Ziel-KBS (Standard EPSG:25832)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
-      <source>Request timeout (s)</source>
-      <translation>Zeitlimit je Anfrage (s)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
-      <source>Retries</source>
-      <translation>Wiederholungen</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importsensors.py" line="108"/>
-      <source>Maximum pages per request</source>
-      <translation>Höchstzahl an Seiten je Anfrage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="110"/>
-      <source>Maximum size of one answer (MB)</source>
-      <translation>Höchstgröße einer Antwort (MB)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="112"/>
-      <source>Maximum number of observations</source>
-      <translation>Höchstzahl an Beobachtungen</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="119"/>
-      <source>Sensors GeoPackage</source>
-      <translation>GeoPackage der Sensoren</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
-      <source>Sensor datastreams</source>
-      <translation>Sensor-Datenströme</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
-      <source>Issues</source>
-      <translation>Probleme</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="132"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} lässt sich nicht anwenden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="146"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="156"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="130"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Geben Sie entweder eine SensorThings-URL oder Exportdateien an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="163"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="137"/>
       <source>The window ends before it starts.</source>
       <translation>Das Zeitfenster endet vor seinem Beginn.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="47"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="21"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Sensoren importieren (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="51"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="25"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</source>
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Importiert Sensoren und ihre Beobachtungen entweder aus einem Dienst der OGC SensorThings API (URL endet auf /v1.0 oder /v1.1) oder aus CSV-/GeoJSON-Exporten (eine Zeile je Gerät und Zeitpunkt: Geräte-ID, Zeit, Breite/Länge, Messwertspalten), z. B. eines LoRaWAN-Netzwerkservers oder von sensor.community.
 
 SensorThings: Things mit ihren Locations und Datastreams (ObservedProperty, unitOfMeasurement) sowie die Observations zwischen START und END ($filter auf phenomenonTime, $orderby, $select, $top); @iot.nextLink wird bis zu MAX_PAGES Seiten je Anfrage gefolgt. TIMEOUT begrenzt jede Anfrage als Ganzes (Verbindung, Kopfzeilen und Inhalt, auch bei einem Server, der langsam sendet); fehlgeschlagene Anfragen werden bei 5xx-Antworten, Zeitüberschreitungen und Verbindungsfehlern RETRIES-mal wiederholt. Ein Abbruch wirkt innerhalb einer Sekunde. Eine Antwort, die größer als MAX_PAGE_MB Megabyte ist, wird schon beim Lesen abgewiesen, und mehr als MAX_OBSERVATIONS Beobachtungen beenden den Import mit einem Fehler (START/END enger fassen).
 Zugangsdaten kommen aus der Authentifizierungskonfiguration (AUTHCFG), werden nie protokolliert oder geschrieben und nur an Schema, Host und Port der URL gesendet: eine Weiterleitung, ein @iot.nextLink oder Navigationslink zu einem anderen Host oder von HTTPS zu HTTP wird mit einem Fehler abgewiesen, der beide Hosts nennt (ob Zugangsdaten konfiguriert sind oder nicht). Zugangsdaten in der URL selbst werden abgewiesen.
 Exporte: Messwertspalten sind die numerischen; Messgröße und Einheit ergeben sich aus bekannten Namen (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), einer Einheit im Spaltenkopf ('noise [dB(A)]') oder einem Einheitensuffix ('temperature_c'); andere bleiben mit unbekannter Einheit erhalten. Zeiten ohne Zone gelten als UTC. Dateien über 256 MB oder mit mehr als 5.000.000 Zeilen werden abgewiesen; Zeilen mit mehr Werten als der Spaltenkopf werden übersprungen und in sensor_issues aufgeführt.
 
-Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und Zeit, Min./Mittel/Max./Anzahl im Zeitfenster, der SensorThings-Selbstlink und die Verknüpfung: in einem Gebäude, auf einer Fläche aus AREAS wie einem Park oder Platz, oder an der nächsten Fassade innerhalb von TOLERANCE m), observations (die Zeitreihen; nicht numerische Ergebnisse als Text erhalten) und sensor_issues (jedes Problem: fehlende Koordinaten, vertauschte Breite/Länge, Duplikate, unbekannte Einheiten, nicht numerische Ergebnisse).</translation>
+Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und Zeit, Min./Mittel/Max./Anzahl im Zeitfenster, der SensorThings-Selbstlink und die Verknüpfung: in einem Gebäude, auf einer Fläche aus AREAS wie einem Park oder Platz, oder an der nächsten Fassade innerhalb von TOLERANCE m), observations (die Zeitreihen; nicht numerische Ergebnisse als Text erhalten) und sensor_issues (jedes Problem: fehlende Koordinaten, vertauschte Breite/Länge, Duplikate, unbekannte Einheiten, nicht numerische Ergebnisse).
+
+Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>URL der SensorThings API (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
       <source>Authentication configuration</source>
       <translation>Authentifizierungskonfiguration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Oder CSV-/GeoJSON-Exportdateien</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="90"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="66"/>
       <source>Window start</source>
       <translation>Beginn des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="91"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
       <source>Window end</source>
       <translation>Ende des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="69"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Flächen: Parks, Plätze (Polygone)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="75"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Abstand zur nächsten Fassade (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <source>Target CRS (default EPSG:25832)</source>
+      <translation>Ziel-KBS (Standard EPSG:25832)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <source>Request timeout (s)</source>
+      <translation>Zeitlimit je Anfrage (s)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <source>Retries</source>
+      <translation>Wiederholungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <source>Maximum pages per request</source>
+      <translation>Höchstzahl an Seiten je Anfrage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <source>Maximum size of one answer (MB)</source>
+      <translation>Höchstgröße einer Antwort (MB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="88"/>
+      <source>Maximum number of observations</source>
+      <translation>Höchstzahl an Beobachtungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
+      <source>Sensors GeoPackage</source>
+      <translation>GeoPackage der Sensoren</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
+      <source>Sensor datastreams</source>
+      <translation>Sensor-Datenströme</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
+      <source>Issues</source>
+      <translation>Probleme</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>
@@ -1280,22 +1295,22 @@ Dateien im Ordner OUTPUT: district.gml (CityGML 2.0), district.city.json (CityJS
       <translation>Geschriebene Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="72"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="71"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>Die Anzahl der Gebäude muss zwischen {0} und {1} liegen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="76"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
       <source>The seed must not be negative.</source>
       <translation>Der Startwert darf nicht negativ sein.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="79"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="78"/>
       <source>No output folder given.</source>
       <translation>Kein Ausgabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="84"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="80"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Beispielquartier mit {0} Gebäuden (Startwert {1}) nach {2} geschrieben</translation>
     </message>
@@ -1372,7 +1387,7 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <translation>Zu planende Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="70"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="69"/>
       <source>Access points and buildings are required.</source>
       <translation>Zugangspunkte und Gebäude sind erforderlich.</translation>
     </message>

@@ -239,6 +239,16 @@
       <translation>relation {0} is invalid</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithm.py" line="57"/>
+      <source>{0}: the file does not exist ({1})</source>
+      <translation>{0}: the file does not exist ({1})</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithm.py" line="59"/>
+      <source>{0}: not a readable vector layer ({1})</source>
+      <translation>{0}: not a readable vector layer ({1})</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>The connection {0} has no usable settings.</translation>
@@ -409,27 +419,27 @@ OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the
       <translation>No PostgreSQL connection named {0}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="101"/>
       <source>Choose the city model GeoPackage.</source>
       <translation>Choose the city model GeoPackage.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
       <source>Choose the output folder.</source>
       <translation>Choose the output folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
@@ -648,37 +658,37 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
       <translation>Islands found</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="63"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="62"/>
       <source>No learning islands layer given.</source>
       <translation>No learning islands layer given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="71"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="70"/>
       <source>Give a location point or an address.</source>
       <translation>Give a location point or an address.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unknown level of detail choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="106"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="105"/>
       <source>No output GeoPackage given.</source>
       <translation>No output GeoPackage given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="116"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="119"/>
       <source>unknown or mixed</source>
       <translation>unknown or mixed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="125"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="121"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</translation>
     </message>
@@ -769,67 +779,77 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <translation>Skipped objects</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="96"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
       <source>No input file or folder given.</source>
       <translation>No input file or folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <location filename="../../processing/algorithms/importifc.py" line="102"/>
+      <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
+      <translation>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="105"/>
+      <source>Largest IFC file, or .ifczip content, read (MiB)</source>
+      <translation>Largest IFC file, or .ifczip content, read (MiB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="113"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Footprints for the fit (city model)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="116"/>
       <source>Footprint id field</source>
       <translation>Footprint id field</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="112"/>
+      <location filename="../../processing/algorithms/importifc.py" line="119"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>Footprint id to fit to (empty: the nearest footprint)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="114"/>
+      <location filename="../../processing/algorithms/importifc.py" line="121"/>
       <source>Target CRS</source>
       <translation>Target CRS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="116"/>
+      <location filename="../../processing/algorithms/importifc.py" line="123"/>
       <source>BIM GeoPackage</source>
       <translation>BIM GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="117"/>
+      <location filename="../../processing/algorithms/importifc.py" line="124"/>
       <source>Elements</source>
       <translation>Elements</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="118"/>
+      <location filename="../../processing/algorithms/importifc.py" line="125"/>
       <source>Rooms</source>
       <translation>Rooms</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="119"/>
+      <location filename="../../processing/algorithms/importifc.py" line="126"/>
       <source>Georeferencing method</source>
       <translation>Georeferencing method</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="120"/>
+      <location filename="../../processing/algorithms/importifc.py" line="127"/>
       <source>Georeferencing residual (m)</source>
       <translation>Georeferencing residual (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="154"/>
+      <location filename="../../processing/algorithms/importifc.py" line="160"/>
       <source>No IFC file given.</source>
       <translation>No IFC file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="157"/>
+      <location filename="../../processing/algorithms/importifc.py" line="163"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unknown georeferencing choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="163"/>
+      <location filename="../../processing/algorithms/importifc.py" line="169"/>
       <source>The target CRS is not valid.</source>
       <translation>The target CRS is not valid.</translation>
     </message>
@@ -839,7 +859,7 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <translation>Automatic (map conversion, then IfcSite latitude/longitude)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="173"/>
+      <location filename="../../processing/algorithms/importifc.py" line="179"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</translation>
     </message>
@@ -854,7 +874,7 @@ Layers: buildings (one row per building and building part, MultiPolygonZ of its 
       <translation>IfcSite latitude/longitude and true north</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="194"/>
+      <location filename="../../processing/algorithms/importifc.py" line="198"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</translation>
     </message>
@@ -885,7 +905,9 @@ Geometry: the elements are triangulated with ifcopenshell in a separate worker p
 
 Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Elements outside any building (a road, bridge or railway, site works, a model without building) belong to their facility (IfcRoad, IfcBridge...), else their site, else the project, which gets a row in bim_buildings with its class in ifc_class; in the twin it becomes an object of its own (never matched to a city-model building) and its elements are exported to 3D Tiles. A value written as * for an attribute that is not derived (Renga) is read as unset, with a warning. A file without any product geometry (no element or room with a 3D body) is refused. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</source>
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.
+
+Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold exactly one unencrypted .ifc file.</source>
       <translation>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
 GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
@@ -896,105 +918,107 @@ Geometry: the elements are triangulated with ifcopenshell in a separate worker p
 
 Elements: every IfcElement (IFC4X3 infrastructure and geotechnical ones included: courses, kerbs, earthworks, strata, boreholes, rails, tendons...) and any other product with a representation, but not the spatial structure, openings, virtual elements, annotations, grids, alignments or ports. Elements outside any building (a road, bridge or railway, site works, a model without building) belong to their facility (IfcRoad, IfcBridge...), else their site, else the project, which gets a row in bim_buildings with its class in ifc_class; in the twin it becomes an object of its own (never matched to a city-model building) and its elements are exported to 3D Tiles. A value written as * for an attribute that is not derived (Renga) is read as unset, with a warning. A file without any product geometry (no element or room with a 3D body) is refused. Property sets, properties and quantities without a name are kept as Pset_unnamed_#id and unnamed_#id and counted in the log.
 
-Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.</translation>
+Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, GlobalId, name, storey, material, IsExternal, LoadBearing, FireRating, NetVolume, net area and every property set as JSON), bim_spaces (rooms: floor polygon as PolygonZ at floor elevation, name, long name, number, area, height), bim_storeys, bim_buildings (buildings and the facilities above; ground outline: the walls of the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, residual, expected accuracy and warnings). An element without geometry of its own (a window made of plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.
+
+Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold exactly one unencrypted .ifc file.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="85"/>
+      <location filename="../../processing/algorithms/importifc.py" line="89"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC file (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="86"/>
+      <location filename="../../processing/algorithms/importifc.py" line="90"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="88"/>
+      <location filename="../../processing/algorithms/importifc.py" line="92"/>
       <source>Georeferencing</source>
       <translation>Georeferencing</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="91"/>
+      <location filename="../../processing/algorithms/importifc.py" line="95"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manual: easting of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="93"/>
+      <location filename="../../processing/algorithms/importifc.py" line="97"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manual: northing of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="95"/>
+      <location filename="../../processing/algorithms/importifc.py" line="99"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manual / fit: height of the IFC origin (fit: of the ground)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="98"/>
-      <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
-      <translation>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</translation>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Tolerance to the nearest building (m)</source>
+      <translation>Tolerance to the nearest building (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="105"/>
       <source>CRS of easting/northing columns</source>
       <translation>CRS of easting/northing columns</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
       <source>Learning islands GeoPackage</source>
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="109"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>Opening hours not understood</source>
       <translation>Opening hours not understood</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
       <source>Booking links refused</source>
       <translation>Booking links refused</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
@@ -1028,7 +1052,9 @@ Linking: each island is linked to the building whose footprint (BUILDINGS) conta
 
 Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</source>
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1037,164 +1063,165 @@ Linking: each island is linked to the building whose footprint (BUILDINGS) conta
 
 Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
 
-Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.</translation>
+Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="89"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="91"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="90"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Building footprints (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>Tolerance to the nearest building (m)</source>
-      <translation>Tolerance to the nearest building (m)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
-      <source>Target CRS (default EPSG:25832)</source>
-      <translation>Target CRS (default EPSG:25832)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
-      <source>Request timeout (s)</source>
-      <translation>Request timeout (s)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
-      <source>Retries</source>
-      <translation>Retries</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/importsensors.py" line="108"/>
-      <source>Maximum pages per request</source>
-      <translation>Maximum pages per request</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="110"/>
-      <source>Maximum size of one answer (MB)</source>
-      <translation>Maximum size of one answer (MB)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="112"/>
-      <source>Maximum number of observations</source>
-      <translation>Maximum number of observations</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="119"/>
-      <source>Sensors GeoPackage</source>
-      <translation>Sensors GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="120"/>
-      <source>Sensor datastreams</source>
-      <translation>Sensor datastreams</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
-      <source>Issues</source>
-      <translation>Issues</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="132"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="146"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} is not a valid date and time.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="156"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="130"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Give either a SensorThings URL or export files.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="163"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="137"/>
       <source>The window ends before it starts.</source>
       <translation>The window ends before it starts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="47"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="21"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Import sensors (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="51"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="25"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</source>
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).</translation>
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+
+Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>SensorThings API URL (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
       <source>Authentication configuration</source>
       <translation>Authentication configuration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Or CSV/GeoJSON export files</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="90"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="66"/>
       <source>Window start</source>
       <translation>Window start</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="91"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
       <source>Window end</source>
       <translation>Window end</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="69"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Building footprints (twin: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Areas: parks, squares (polygons)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="75"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Distance to the nearest façade (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <source>Target CRS (default EPSG:25832)</source>
+      <translation>Target CRS (default EPSG:25832)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <source>Request timeout (s)</source>
+      <translation>Request timeout (s)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <source>Retries</source>
+      <translation>Retries</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <source>Maximum pages per request</source>
+      <translation>Maximum pages per request</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <source>Maximum size of one answer (MB)</source>
+      <translation>Maximum size of one answer (MB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="88"/>
+      <source>Maximum number of observations</source>
+      <translation>Maximum number of observations</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
+      <source>Sensors GeoPackage</source>
+      <translation>Sensors GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
+      <source>Sensor datastreams</source>
+      <translation>Sensor datastreams</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
+      <source>Issues</source>
+      <translation>Issues</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>
@@ -1280,22 +1307,22 @@ Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (City
       <translation>Buildings written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="72"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="71"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>The number of buildings must be between {0} and {1}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="76"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
       <source>The seed must not be negative.</source>
       <translation>The seed must not be negative.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="79"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="78"/>
       <source>No output folder given.</source>
       <translation>No output folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="84"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="80"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Sample district with {0} buildings (seed {1}) written to {2}</translation>
     </message>
@@ -1372,7 +1399,7 @@ Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorit
       <translation>Buildings to plan</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="70"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="69"/>
       <source>Access points and buildings are required.</source>
       <translation>Access points and buildings are required.</translation>
     </message>

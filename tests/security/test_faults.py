@@ -242,6 +242,10 @@ class _KillServerWhileWriting(CollectingReporter):
             import psycopg
 
             with psycopg.connect(self.dsn, autocommit=True) as conn:
+                if not conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+                                    "datname = current_database() AND query LIKE %s",
+                                    (f"%{self.schema}%",)).fetchone()[0]:
+                    return False      # not writing yet (the store's cancel watch asks from its own thread)
                 self.killed = len(conn.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
                     "AND datname = current_database() AND (query LIKE %s OR pid IN (SELECT pid FROM pg_locks "

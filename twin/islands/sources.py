@@ -47,10 +47,54 @@ class PointRow:
     notes: list[str] = field(default_factory=list)
 
 
-def read_frame(ref: LayerRef):
-    """The layer as a GeoDataFrame (pyogrio); a clear InputError when it cannot be read."""
+MAX_LAYER_BYTES = 4 << 30   # a layer file, or what a .zip of layers inflates to (4 GiB)
+MAX_ZIP_RATIO = 200         # inflated / compressed size above which a zipped layer is a zip bomb
+
+
+def check_layer_file(path: str | Path, max_bytes: int = MAX_LAYER_BYTES) -> None:
+    """Refuse a layer file larger than ``max_bytes`` and a .zip (which GDAL inflates into memory) that inflates
+    beyond it, or beyond MAX_ZIP_RATIO times its compressed size, or holds encrypted members. The inflated size
+    is counted while inflating, never taken from the archive's header. Folders and GDAL paths pass."""
+    import zipfile
+    import zlib
+
+    path = Path(path)
+    if not path.is_file():
+        return
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(f"the file has {size / (1 << 20):.0f} MiB, more than the limit of "
+                         f"{max_bytes / (1 << 20):.0f} MiB", path=str(path))
+    if not zipfile.is_zipfile(path):
+        return
+    total, limit = 0, max(MAX_ZIP_RATIO * size, 1 << 20)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                if member.is_dir():
+                    continue
+                if member.flag_bits & 0x1:
+                    raise InputError(f"{member.filename} in the archive is encrypted", path=str(path))
+                with archive.open(member) as stream:
+                    while chunk := stream.read(1 << 20):
+                        total += len(chunk)
+                        if total > max_bytes:
+                            raise InputError(f"the archive inflates to more than the limit of "
+                                             f"{max_bytes / (1 << 20):.0f} MiB", path=str(path))
+                        if total > limit:
+                            raise InputError(f"the archive inflates to more than {MAX_ZIP_RATIO} times its size "
+                                             f"of {size} bytes: refused as a zip bomb", path=str(path))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, zlib.error,
+            ValueError, OSError) as err:
+        raise InputError(f"the zip archive is damaged or unsupported: {err}", path=str(path)) from err
+
+
+def read_frame(ref: LayerRef, max_bytes: int = MAX_LAYER_BYTES):
+    """The layer as a GeoDataFrame (pyogrio); a clear InputError when it cannot be read or is beyond
+    ``max_bytes`` (see check_layer_file)."""
     import pyogrio
 
+    check_layer_file(ref.path, max_bytes)
     try:
         return pyogrio.read_dataframe(ref.path, layer=ref.layer)
     except Exception as err:  # pyogrio raises DataSourceError/DataLayerError and OSError
@@ -60,6 +104,7 @@ def read_frame(ref: LayerRef):
 def layer_names(path: str) -> list[str]:
     import pyogrio
 
+    check_layer_file(path)
     try:
         return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception as err:

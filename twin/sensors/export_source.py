@@ -131,6 +131,7 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
         candidates = [c for c in columns if c not in (device_col, time_col) and c.lower() not in META_COLUMNS]
         measures = []
         for col in candidates:
+            reporter.check()
             filled = [r.attrs.get(col) for r in rows if str(r.attrs.get(col) or "").strip()]
             if not filled:
                 continue  # an empty column (e.g. sensor.community durP1)
@@ -142,7 +143,9 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
         for col in measures:
             if column_unit(col) is None:
                 issues.append(Issue(name, None, f"column {col}", "unknown unit: imported with an empty unit"))
-        for row in rows:
+        for n, row in enumerate(rows):
+            if n % 1000 == 0:
+                reporter.check()
             device = str(row.attrs.get(device_col) or "").strip() if device_col else path.stem
             if not device:
                 issues.append(Issue(name, row.line, "row", "no device id: row skipped"))

@@ -21,9 +21,10 @@ class SensorSummary:
 
 
 class _Polygons(PolygonLookup):
-    def __init__(self, ref: LayerRef, crs: str, kind: str) -> None:
+    def __init__(self, ref: LayerRef, crs: str, kind: str, reporter: Reporter | None = None) -> None:
         import shapely
 
+        reporter = reporter or Reporter()
         frame = read_frame(ref)
         if frame.crs is not None:
             frame = frame.to_crs(crs)
@@ -31,6 +32,8 @@ class _Polygons(PolygonLookup):
         name_col = next((c for c in ("name", "bezeichnung", "label") if c in frame.columns), None)
         self.ids, self.names, self.geoms = [], [], []
         for i, (rec, geom) in enumerate(zip(frame.drop(columns="geometry").to_dict("records"), frame.geometry)):
+            if i % 200 == 0:
+                reporter.check()
             poly = polygons_2d(geom)
             if poly is None:
                 continue
@@ -77,8 +80,8 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
     import shapely
 
     reporter = reporter or Reporter()
-    b_index = _Polygons(buildings, crs, "building") if buildings else None
-    a_index = _Polygons(areas, crs, "area") if areas else None
+    b_index = _Polygons(buildings, crs, "building", reporter) if buildings else None
+    a_index = _Polygons(areas, crs, "area", reporter) if areas else None
     summary = SensorSummary(issues=list(issues))
     for issue in issues[:50]:
         reporter.warning(f"{issue.source}{', line ' + str(issue.line) if issue.line else ''}, {issue.obj}: "

@@ -14,7 +14,12 @@ from .schema import KNOWN_SPECS
 
 
 class StoreWriter(abc.ABC):
-    """Changes to a store inside one transaction (GeoPackage: a copy swapped in on success)."""
+    """Changes to a store inside one transaction (GeoPackage: a copy swapped in on success).
+
+    Large writes check ``reporter`` for a cancel every ``ROWS_PER_CHECK`` rows."""
+
+    reporter: Reporter = Reporter()
+    ROWS_PER_CHECK = 5000
 
     @abc.abstractmethod
     def replace(self, spec: LayerSpec, frame: pd.DataFrame) -> None:
@@ -49,8 +54,10 @@ class TwinStore(abc.ABC):
         """CRS of the store's geometries (``EPSG:n``), None when it has none yet."""
 
     @abc.abstractmethod
-    def transaction(self, crs: str | None) -> contextlib.AbstractContextManager[StoreWriter]:
-        """All changes of one build, committed together or not at all."""
+    def transaction(self, crs: str | None,
+                    reporter: Reporter | None = None) -> contextlib.AbstractContextManager[StoreWriter]:
+        """All changes of one build, committed together or not at all; a cancel of ``reporter`` during it
+        raises Cancelled within about a second and leaves the store as it was."""
 
     @abc.abstractmethod
     def describe(self) -> str:

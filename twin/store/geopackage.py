@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,6 +18,15 @@ from .base import StoreWriter, TwinStore
 from .frames import conform, spec_from_info
 
 _CHUNK = 500
+_COPY_BLOCK = 16 << 20
+
+
+def _copy(source: Path, target: Path, reporter: Reporter) -> None:
+    """shutil.copyfile that sees a cancel every 16 MiB."""
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        while block := src.read(_COPY_BLOCK):
+            reporter.check()
+            dst.write(block)
 
 
 def _geometry_type(spec: LayerSpec) -> str | None:
@@ -29,9 +37,10 @@ def _geometry_type(spec: LayerSpec) -> str | None:
 
 
 class _GpkgWriter(StoreWriter):
-    def __init__(self, path: Path, crs: str | None) -> None:
+    def __init__(self, path: Path, crs: str | None, reporter: Reporter) -> None:
         self.path = path
         self.crs = crs
+        self.reporter = reporter
 
     def _write(self, spec: LayerSpec, frame: pd.DataFrame, append: bool) -> None:
         import pyogrio
@@ -42,7 +51,11 @@ class _GpkgWriter(StoreWriter):
             kwargs["geometry_type"] = _geometry_type(spec)
         if append and frame.empty:
             return
-        pyogrio.write_dataframe(frame, self.path, **kwargs)
+        step = self.ROWS_PER_CHECK
+        for start in range(0, max(1, len(frame)), step):   # a cancel is seen between chunks
+            self.reporter.check()
+            pyogrio.write_dataframe(frame.iloc[start:start + step], self.path, **kwargs)
+            kwargs["append"] = True
 
     def replace(self, spec: LayerSpec, frame: pd.DataFrame) -> None:
         self._write(spec, frame, append=False)
@@ -126,11 +139,13 @@ class GpkgStore(TwinStore):
         yield
 
     @contextlib.contextmanager
-    def transaction(self, crs: str | None) -> Iterator[StoreWriter]:
+    def transaction(self, crs: str | None, reporter: Reporter | None = None) -> Iterator[StoreWriter]:
+        reporter = reporter or Reporter()
         with atomic_path(self.path) as tmp:
             if self.path.exists() and gpkg_tables(self.path):
-                shutil.copyfile(self.path, tmp)
-            yield _GpkgWriter(tmp, crs)
+                _copy(self.path, tmp, reporter)
+            yield _GpkgWriter(tmp, crs, reporter)
+            reporter.check()
             mark_gpkg(tmp, TWIN)
 
     def describe(self) -> str:

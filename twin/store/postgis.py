@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 
@@ -16,7 +17,7 @@ import pandas as pd
 import shapely
 
 from ..atomic import failure_reason, is_storage_error
-from ..errors import GeoTwinError
+from ..errors import Cancelled, GeoTwinError
 from ..ownership import EMPTY, GENERATOR, LEGACY, META_TABLE, NEW, OURS, TWIN, listing, marker
 from ..progress import Reporter
 from ..schema import LayerSpec
@@ -86,10 +87,11 @@ def _ident(name: str) -> str:
 
 
 class _PgWriter(StoreWriter):
-    def __init__(self, conn, schema: str, srid: int) -> None:
+    def __init__(self, conn, schema: str, srid: int, reporter: Reporter) -> None:
         self.conn = conn
         self.schema = schema
         self.srid = srid
+        self.reporter = reporter
 
     def _table(self, spec: LayerSpec) -> str:
         return f"{_ident(self.schema)}.{_ident(spec.name)}"
@@ -131,7 +133,9 @@ class _PgWriter(StoreWriter):
         kinds = list(spec.fields.values())
         with self.conn.cursor() as cur:
             with cur.copy(f"COPY {self._table(spec)} ({', '.join(names)}) FROM STDIN") as copy:
-                for row in records(frame, spec):
+                for n, row in enumerate(records(frame, spec)):
+                    if n % self.ROWS_PER_CHECK == 0:
+                        self.reporter.check()    # leaving the block aborts the COPY
                     values = list(row[:len(kinds)])
                     if spec.geometry_type is not None:
                         geom = row[-1]
@@ -147,6 +151,34 @@ class _PgWriter(StoreWriter):
         with self.conn.cursor() as cur:
             cur.execute(f"DELETE FROM {self._table(spec)} WHERE {_ident(column)} = ANY(%s)", (values,))
             return cur.rowcount
+
+
+class _CancelWatch:
+    """While a transaction runs, a thread polls the reporter every 0.2 s and, once it is cancelled, cancels the
+    statement the server is running (a long COPY, index build, DELETE or COMMIT) with ``connection.cancel()``;
+    the statement then fails with QueryCanceled, which the transaction turns into Cancelled."""
+
+    def __init__(self, conn, reporter: Reporter) -> None:
+        self.conn, self.reporter = conn, reporter
+        self.fired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="geotwin cancel watch", daemon=True)
+
+    def _run(self) -> None:
+        while not self._done.wait(0.2):
+            if self.reporter.is_cancelled():
+                self.fired = True
+                with contextlib.suppress(Exception):
+                    self.conn.cancel()
+                return
+
+    def __enter__(self) -> _CancelWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 class PostgisStore(TwinStore):
@@ -292,11 +324,13 @@ class PostgisStore(TwinStore):
         return f"EPSG:{row[0]}" if row else None
 
     @contextlib.contextmanager
-    def transaction(self, crs: str | None) -> Iterator[StoreWriter]:
+    def transaction(self, crs: str | None, reporter: Reporter | None = None) -> Iterator[StoreWriter]:
+        reporter = reporter or Reporter()
         with self._faults():
             conn = self._connect()
+            watch = _CancelWatch(conn, reporter)
             try:
-                with conn.transaction():
+                with watch, conn.transaction():
                     self._owner_state(conn)
                     schema = _ident(self.schema)
                     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -306,7 +340,12 @@ class PostgisStore(TwinStore):
                         keep = "NOTHING" if key == "created" else "UPDATE SET value = EXCLUDED.value"
                         conn.execute(f"INSERT INTO {schema}.{META_TABLE} (key, value) VALUES (%s, %s) "
                                      f"ON CONFLICT (key) DO {keep}", (key, value))
-                    yield _PgWriter(conn, self.schema, srid_of(crs))
+                    yield _PgWriter(conn, self.schema, srid_of(crs), reporter)
+                    reporter.check()         # the last moment to cancel: the commit follows
+            except Exception as err:
+                if watch.fired and type(err).__name__ == "QueryCanceled":
+                    raise Cancelled() from None
+                raise
             finally:
                 with contextlib.suppress(Exception):
                     conn.close()
