@@ -6,6 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as _hypothesis_settings
+
+# Fuzz tests run the same examples in every run (CI stays reproducible); GEOTWIN_FUZZ_EXPLORE=1 draws new ones.
+_hypothesis_settings.register_profile("geotwin", derandomize=True, database=None)
+_hypothesis_settings.register_profile("explore", derandomize=False)
+_hypothesis_settings.load_profile("explore" if os.environ.get("GEOTWIN_FUZZ_EXPLORE") else "geotwin")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("GEOTWIN_SHARED_DATA", ROOT.parent / "shared" / "data")).resolve()
