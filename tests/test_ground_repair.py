@@ -89,35 +89,45 @@ def broken_tile(shared_data, tmp_path_factory):
     path = tmp_path_factory.mktemp("broken") / "LoD2_broken.xml"
     tree.write(str(path), xml_declaration=True, encoding="UTF-8")
     gid = lambda el: el.get(f"{{{GML}}}id")  # noqa: E731
-    return path, gid(bow_obj), bow, original_area, gid(flat_obj)
+    roofs = []
+    for roof in bow_obj.findall("bldg:boundedBy/bldg:RoofSurface", NS):
+        for ring in roof.findall(".//gml:exterior/gml:LinearRing", NS):
+            pts = np.array([p.text.split() for p in ring.findall("gml:pos", NS)], float)
+            roofs.append(shapely.make_valid(shapely.Polygon(pts[:, :2])))
+    roof_plan = shapely.union_all([r for r in roofs if r.area > 1e-6])
+    return path, gid(bow_obj), bow, original_area, gid(flat_obj), roof_plan
 
 
-def test_bow_tie_ground_is_repaired_with_every_lobe_and_reported(broken_tile, tmp_path):
-    path, bow_id, bow, original_area, _ = broken_tile
+def test_bow_tie_ground_is_repaired_with_every_lobe_and_its_roof_and_reported(broken_tile, tmp_path):
+    """Two corners swapped: make_valid alone keeps only the two lobes (less than half of the building); joined
+    with the roof's plan outline the footprint is whole again (the Hamburg roofs do not overhang)."""
+    path, bow_id, bow, original_area, _, roof_plan = broken_tile
     reporter = CollectingReporter()
     out = tmp_path / "b.gpkg"
     result = import_citymodel([path], out, reporter=reporter)
     assert result.repaired == 1
     footprints = pyogrio.read_dataframe(out, layer="footprints").set_index("building_id")
-    expected = bow_tie_area(bow[:, :2])
-    assert 0 < expected < original_area
-    assert footprints.loc[bow_id, "area"] == pytest.approx(expected, rel=1e-9)
-    assert footprints.loc[bow_id].geometry.area == pytest.approx(expected, rel=1e-9)
-    assert len(shapely.get_parts(footprints.loc[bow_id].geometry)) == 2  # the two lobes
+    lobes = bow_tie_area(bow[:, :2])
+    assert 0 < lobes < original_area and roof_plan.area > lobes
+    expected = shapely.union(shapely.make_valid(shapely.Polygon(bow[:, :2])), roof_plan).area
+    assert footprints.loc[bow_id, "area"] == pytest.approx(expected, rel=1e-6)
+    assert footprints.loc[bow_id].geometry.area == pytest.approx(expected, rel=1e-6)
+    assert footprints.loc[bow_id, "area"] == pytest.approx(original_area, rel=1e-3)  # the building's real ground
     assert shapely.is_valid(footprints.loc[bow_id].geometry)
     skipped = pyogrio.read_dataframe(out, layer="skipped_objects")
     note = skipped[skipped.reason.str.startswith("repaired: ")]
     assert len(note) == 1 and f"GroundSurface of {bow_id}" in note.reason.iloc[0]
-    assert f"{expected:.2f} m²" in note.reason.iloc[0] and "Self-intersection" in note.reason.iloc[0]
+    assert f"({lobes:.2f} m²)" in note.reason.iloc[0] and "Self-intersection" in note.reason.iloc[0]
+    assert f"roof surfaces: {expected:.2f} m²" in note.reason.iloc[0]
     assert any("repaired" in w and bow_id in w for w in reporter.warnings)
     surfaces = pyogrio.read_dataframe(out, layer="building_surfaces")
     ground = surfaces[(surfaces.building_id == bow_id) & (surfaces.surface_type == "GroundSurface")]
     assert len(ground) == 1  # kept as written, its area that of the repaired lobes (a flat ground: plan = 3D)
-    assert ground["area"].iloc[0] == pytest.approx(expected, rel=1e-9)
+    assert ground["area"].iloc[0] == pytest.approx(lobes, rel=1e-9)
 
 
 def test_zero_area_ground_is_left_out_with_a_row(broken_tile, tmp_path):
-    path, _, _, _, flat_id = broken_tile
+    path, _, _, _, flat_id, _ = broken_tile
     out = tmp_path / "f.gpkg"
     result = import_citymodel([path], out, reporter=CollectingReporter())
     assert result.skipped == 1 and result.buildings + result.parts == 47 + 71

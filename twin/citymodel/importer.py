@@ -119,6 +119,7 @@ class _Importer:
         self.pending: dict[str, _PendingParent] = {}      # building id -> row without geometry
         self.parts: dict[str, _PendingParent] = {}        # parent id -> aggregate of its parts
         self.repaired_area: dict[int, float] = {}         # id(Surface) of a repaired ground -> its area
+        self.repaired_outline: dict[str, object] = {}     # object id -> footprint from a repaired ground and its roof
 
     def skip(self, item: Skipped, summary: SourceSummary, count: bool = True) -> None:
         if item.quiet:
@@ -183,9 +184,14 @@ class _Importer:
             if not valid:
                 self.result.repaired += 1
                 lobes = len(shapely.get_parts(fixed))
+                roof = union_2d([s.rings for s in obj.surfaces if s.surface_type == "RoofSurface" and s.rings])
+                outline = fixed if roof is None else shapely.make_valid(shapely.union(fixed, roof))
+                self.repaired_outline[obj.id] = outline
+                joined = (f"joined with the plan outline of its roof surfaces: {float(outline.area):.2f} m²"
+                          if roof is not None else "(no roof surfaces to join)")
                 self.skip(Skipped(obj.source_file, sid, f"repaired: GroundSurface of {obj.id} is not a valid polygon "
                                                         f"({shapely.is_valid_reason(flat)}); its footprint is the "
-                                                        f"{lobes} polygon(s) of make_valid with {area:.2f} m² "
+                                                        f"{lobes} polygon(s) of make_valid ({area:.2f} m²) {joined} "
                                                         f"(the ring as written encloses {abs(flat.area):.2f} m²)",
                                   obj.line), summary, count=False)
                 self.repaired_area[id(surface)] = area  # a ring's own area cancels out where it crosses itself
@@ -206,6 +212,12 @@ class _Importer:
             z = np.concatenate([r[:, 2] for s in obj.surfaces for r in s.rings])
             ground, roof = float(z.min()), float(z.max())
         outline = footprint_of(obj) if obj.surfaces or obj.footprint_rings else None
+        repaired = self.repaired_outline.pop(obj.id, None)
+        if repaired is not None and outline is not None:
+            # a self-intersecting ground (e.g. two corners swapped) loses area between its lobes: the roof's plan
+            # outline gives it back, so the footprint is never silently halved
+            parts = shapely.get_parts(shapely.make_valid(shapely.union(outline, repaired)))
+            outline = MultiPolygon(list(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]))
         row = {name: obj.attributes.get(name) for name in _TYPED_FIELDS}
         row.update(id=obj.id, parent_id=obj.parent_id or "", object_class=obj.object_class,
                    source_file=Path(obj.source_file).name, lod=obj.lod or "",
