@@ -100,3 +100,24 @@ def pg_dsn() -> str:
             pytest.fail(f"PostGIS is required and scripts/postgis.sh failed:\n{proc.stderr}")
         dsn = proc.stdout.strip().splitlines()[-1]
     return dsn
+
+
+@pytest.fixture
+def pg_connection(pg_dsn, qgis_app):
+    """A QGIS PostgreSQL connection (as the Data Source Manager saves it) to the test database."""
+    import uuid
+
+    from psycopg.conninfo import conninfo_to_dict
+    from qgis.core import QgsSettings
+
+    params = conninfo_to_dict(pg_dsn)
+    name = f"geotwin-test-{uuid.uuid4().hex[:8]}"
+    key = f"PostgreSQL/connections/{name}"
+    settings = QgsSettings()
+    for setting, value in (("host", params.get("host", "")), ("port", params.get("port", "5432")),
+                           ("database", params["dbname"]), ("username", params.get("user", "")),
+                           ("saveUsername", "true"), ("password", params.get("password", "")),
+                           ("savePassword", "true" if params.get("password") else "false")):
+        settings.setValue(f"{key}/{setting}", value)
+    yield name
+    settings.remove(key)

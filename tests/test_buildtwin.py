@@ -114,25 +114,6 @@ def _fids(path) -> dict[str, int]:
     return dict(zip(frame["id"], frame.index))
 
 
-@pytest.fixture
-def pg_connection(pg_dsn, qgis_app):
-    """A QGIS PostgreSQL connection (as the Data Source Manager saves it) to the test database."""
-    from psycopg.conninfo import conninfo_to_dict
-    from qgis.core import QgsSettings
-
-    params = conninfo_to_dict(pg_dsn)
-    name = f"geotwin-test-{uuid.uuid4().hex[:8]}"
-    settings = QgsSettings()
-    key = f"PostgreSQL/connections/{name}"
-    for setting, value in (("host", params.get("host", "")), ("port", params.get("port", "5432")),
-                           ("database", params["dbname"]), ("username", params.get("user", "")),
-                           ("saveUsername", "true"), ("password", params.get("password", "")),
-                           ("savePassword", "true" if params.get("password") else "false")):
-        settings.setValue(f"{key}/{setting}", value)
-    yield name
-    settings.remove(key)
-
-
 def _drop_schema(dsn: str, schema: str) -> None:
     import psycopg
 

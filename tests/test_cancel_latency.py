@@ -169,25 +169,6 @@ def test_twin_build_cancel_keeps_the_earlier_twin(run_alg, district, build_calls
                _feedback(calls=build_calls // 2), [out])
 
 
-@pytest.fixture
-def pg_connection(pg_dsn, qgis_app):
-    """A QGIS PostgreSQL connection (as the Data Source Manager saves it) to the test database."""
-    from psycopg.conninfo import conninfo_to_dict
-    from qgis.core import QgsSettings
-
-    params = conninfo_to_dict(pg_dsn)
-    name = f"geotwin-cancel-{uuid.uuid4().hex[:8]}"
-    key = f"PostgreSQL/connections/{name}"
-    settings = QgsSettings()
-    for setting, value in (("host", params.get("host", "")), ("port", params.get("port", "5432")),
-                           ("database", params["dbname"]), ("username", params.get("user", "")),
-                           ("saveUsername", "true"), ("password", params.get("password", "")),
-                           ("savePassword", "true" if params.get("password") else "false")):
-        settings.setValue(f"{key}/{setting}", value)
-    yield name
-    settings.remove(key)
-
-
 @pytest.mark.parametrize("fraction", FRACTIONS)
 def test_twin_build_cancel_postgis(run_alg, district, build_calls, pg_dsn, pg_connection, fraction):
     import psycopg

@@ -175,25 +175,6 @@ def test_building_form_shows_rooms_elements_islands_sensors(opened):
     assert editors[1].nmRelationId() == rel["element_links"].id()
 
 
-@pytest.fixture
-def pg_connection(pg_dsn, qgis_app):
-    """A QGIS PostgreSQL connection (as the Data Source Manager saves it) to the test database."""
-    from psycopg.conninfo import conninfo_to_dict
-    from qgis.core import QgsSettings
-
-    params = conninfo_to_dict(pg_dsn)
-    name = f"geotwin-view-{uuid.uuid4().hex[:8]}"
-    key = f"PostgreSQL/connections/{name}"
-    settings = QgsSettings()
-    for setting, value in (("host", params.get("host", "")), ("port", params.get("port", "5432")),
-                           ("database", params["dbname"]), ("username", params.get("user", "")),
-                           ("saveUsername", "true"), ("password", params.get("password", "")),
-                           ("savePassword", "true" if params.get("password") else "false")):
-        settings.setValue(f"{key}/{setting}", value)
-    yield name
-    settings.remove(key)
-
-
 def test_open_twin_from_postgis(twin, run_alg, pg_dsn, pg_connection):
     """The same twin built into PostGIS opens with the same layers, counts and relations."""
     import psycopg

@@ -279,24 +279,6 @@ def test_postgis_unreachable_names_the_store(tmp_path, shared_data):
     assert "cannot connect to PostGIS" in str(err.value) and "pw-secret" not in str(err.value)
 
 
-@pytest.fixture
-def pg_connection(pg_dsn, qgis_app):
-    """A QGIS PostgreSQL connection (as the Data Source Manager saves it) to the test database."""
-    from psycopg.conninfo import conninfo_to_dict
-    from qgis.core import QgsSettings
-
-    params = conninfo_to_dict(pg_dsn)
-    name = f"geotwin-fault-{uuid.uuid4().hex[:8]}"
-    key = f"PostgreSQL/connections/{name}"
-    settings = QgsSettings()
-    for setting, value in (("host", params.get("host", "")), ("port", params.get("port", "5432")),
-                           ("database", params["dbname"]), ("username", params.get("user", "")),
-                           ("saveUsername", "true"), ("savePassword", "false")):
-        settings.setValue(f"{key}/{setting}", value)
-    yield name
-    settings.remove(key)
-
-
 @pytest.mark.parametrize("name, message", [("pg_catalog", "schema 'pg_catalog' is a system schema"),
                                            ("public", "schema 'public' is shared by every user"),
                                            ("bad-name", "not a valid schema name: 'bad-name'")])
