@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..twin.errors import InputError
+from ..twin.kernel.errors import InputError
 
 _SAMPLES = 256
 _ANGLE_STEP_DEG = 2.0

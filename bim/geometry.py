@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..twin.progress import Reporter
+from ..twin.kernel.progress import Reporter
 
 FAST_KERNEL = "hybrid-cgal-simple-opencascade"
 FALLBACK_KERNELS = ("opencascade", "cgal")

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ..twin.errors import InputError
+from ..twin.kernel.errors import InputError
 
 AUTO, MAP_CONVERSION, SITE, MANUAL, FIT = "auto", "map conversion", "site", "manual", "fit to footprint"
 METHODS = (AUTO, MAP_CONVERSION, SITE, MANUAL, FIT)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..twin.errors import InputError
-from ..twin import gpkg
-from ..twin.gpkg import gpkg_output
-from ..twin.progress import Reporter, Stage
+from ..twin.kernel.errors import InputError
+from ..twin.kernel import gpkg
+from ..twin.kernel.gpkg import gpkg_output
+from ..twin.kernel.progress import Reporter, Stage
 from . import attributes, geometry, georef
 from .fit import fit_outline
-from .layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
+from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
 from .reader import MAX_IFC_BYTES, import_products, open_ifc
 from .workers import Triangulation
 

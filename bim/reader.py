@@ -6,7 +6,7 @@ import zipfile
 from zlib import error as zlib_error
 from pathlib import Path
 
-from ..twin.errors import InputError
+from ..twin.kernel.errors import InputError
 
 _MAGIC = b"ISO-10303-21"
 _END = b"END-ISO-10303-21"

@@ -31,7 +31,7 @@ except ImportError:  # Windows
 
 import numpy as np
 
-from ..twin.progress import Reporter, Stage
+from ..twin.kernel.progress import Reporter, Stage
 from . import geometry
 from .geometry import FAST_KERNEL, Failure, Mesh
 

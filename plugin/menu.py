@@ -8,8 +8,8 @@ from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QFileDialog, QInputDialog
 
 from ..processing.algorithm import ICON, tr
-from ..twin.errors import GeoTwinError
-from ..twin.schema import BUILDINGS
+from ..twin.kernel.errors import GeoTwinError
+from ..twin.kernel.schema import BUILDINGS
 
 LAST_DIR_KEY = "geotwin/last_twin_dir"
 NEW_3D_VIEW_ACTION = "mActionNew3DMapCanvas"  # QGIS desktop's View > New 3D Map View

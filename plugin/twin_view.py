@@ -17,12 +17,12 @@ from qgis.core import (QgsAttributeEditorContainer, QgsAttributeEditorField, Qgs
                        QgsProviderConnectionException, QgsProviderRegistry, QgsRectangle, QgsRelation,
                        QgsRelationContext, QgsVectorLayer)
 
-from ..bim.layers import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
+from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
 from ..processing.algorithm import tr
-from ..twin.errors import InputError
-from ..twin.islands.layers import LEARNING_ISLANDS
-from ..twin.schema import BUILDING_SURFACES, BUILDINGS
-from ..twin.sensors.layers import OBSERVATIONS, SENSORS
+from ..twin.kernel.errors import InputError
+from ..twin.kernel.schema.islands import LEARNING_ISLANDS
+from ..twin.kernel.schema import BUILDING_SURFACES, BUILDINGS
+from ..twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
 from .styles import apply_style
 
 
@@ -51,7 +51,7 @@ class RelationPlan:
 
 
 CITY, BIM, ISLANDS, TABLES = "city", "bim", "islands", "tables"
-# The twin's own tables (twin/store/schema.py; not imported: it pulls pandas into the plugin's start-up).
+# The twin's own tables (twin/kernel/schema/twin.py; not imported: it pulls pandas into the plugin's start-up).
 LINKS, CONFLATION_REPORT, HEIGHT_REPORT, TWIN_SOURCES = "links", "conflation_report", "height_report", "sources"
 ROOM_LINKS, ELEMENT_LINKS = "links_rooms", "links_elements"
 

@@ -22,8 +22,8 @@ def tr(text: str) -> str:
 
 def _failure(err: BaseException) -> str | None:
     """The one-line message of a core error or a storage fault (OS, SQLite, GDAL, PostgreSQL); None for a bug."""
-    from ..twin.atomic import failure_reason, is_storage_error
-    from ..twin.errors import GeoTwinError
+    from ..twin.kernel.atomic import failure_reason, is_storage_error
+    from ..twin.kernel.errors import GeoTwinError
 
     if isinstance(err, (GeoTwinError, QgsProcessingException)):
         return str(err)
@@ -112,7 +112,7 @@ def _guarded(process):
                 result = process(self, parameters, context, feedback)
             if result or feedback is None or not feedback.isCanceled():
                 return result
-            from ..twin.errors import Cancelled
+            from ..twin.kernel.errors import Cancelled
 
             raise Cancelled()
         except Exception as err:  # noqa: BLE001 - mapped below, bugs re-raised with their traceback

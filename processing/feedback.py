@@ -27,6 +27,6 @@ class FeedbackReporter:
 
     def check(self) -> None:
         if self.feedback.isCanceled():
-            from ..twin.errors import Cancelled
+            from ..twin.kernel.errors import Cancelled
 
             raise Cancelled()

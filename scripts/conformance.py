@@ -561,7 +561,7 @@ class _Record:
 
 
 def _error(err: BaseException) -> dict:
-    from geotwin.twin.errors import GeoTwinError
+    from geotwin.twin.kernel.errors import GeoTwinError
 
     tb = traceback.format_exception(type(err), err, err.__traceback__)
     return {"ok": False, "error": f"{type(err).__name__}: {err}", "clean": isinstance(err, GeoTwinError),
@@ -570,7 +570,7 @@ def _error(err: BaseException) -> dict:
 
 def run_one(path: Path, kind: str, work: Path, out: Path, validator: Path | None, crs_override: str = "") -> dict:
     """Every stage for one file; exceptions are recorded per stage, never raised."""
-    from geotwin.twin.progress import CollectingReporter
+    from geotwin.twin.kernel.progress import CollectingReporter
 
     rec = _Record(path, out)
     work.mkdir(parents=True, exist_ok=True)

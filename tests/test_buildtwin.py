@@ -155,7 +155,7 @@ def test_buildtwin_needs_exactly_one_output(run_alg, tmp_path, shared_data):
 
 def test_an_object_in_two_city_model_inputs_is_kept_once(tmp_path, shared_data):
     """FZK-Haus LoD2 and LoD1 share one gml:id: the first input wins, the duplicate is named in a warning."""
-    from geotwin.twin.progress import CollectingReporter
+    from geotwin.twin.kernel.progress import CollectingReporter
 
     folder = shared_data / "citygml/fzk-haus/citygml2"
     lod2, lod1 = folder / "fzk_haus_lod2_v2.gml", folder / "fzk_haus_lod1_v2.gml"

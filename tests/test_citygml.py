@@ -18,9 +18,9 @@ from lxml import etree
 
 from geotwin.twin.citymodel.citygml import read_citygml
 from geotwin.twin.citymodel.model import CityObject, Skipped
-from geotwin.twin.crs import crs_override
-from geotwin.twin.errors import InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.crs import crs_override
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 
 GML_ID = ("{http://www.opengis.net/gml}id", "{http://www.opengis.net/gml/3.2}id")
 

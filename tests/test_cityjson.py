@@ -15,9 +15,9 @@ from shapely.geometry import Polygon
 from geotwin.twin.citymodel.cityjson import read_cityjson
 from geotwin.twin.citymodel.geometry import areas_3d
 from geotwin.twin.citymodel.model import CityObject, Skipped
-from geotwin.twin.crs import crs_override
-from geotwin.twin.errors import InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.crs import crs_override
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 
 RD_NAP = crs_override("EPSG:7415")  # the Dutch cjio samples state no CRS; they are RD New + NAP
 
@@ -446,8 +446,8 @@ def test_cancel_interrupts_the_parse_of_a_large_cityjson(shared_data, tmp_path):
     import threading
 
     from geotwin.twin.citymodel.importer import import_citymodel
-    from geotwin.twin.errors import Cancelled
-    from geotwin.twin.progress import CollectingReporter
+    from geotwin.twin.kernel.errors import Cancelled
+    from geotwin.twin.kernel.progress import CollectingReporter
 
     doc = json.loads((shared_data / "cityjson" / "denhaag" / "DenHaag_01_v2.0_derived.city.json")
                      .read_text(encoding="utf-8"))

@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CITYGML = sorted((DATA / "citygml").rglob("*.gml")) + sorted((DATA / "citygml").rglob("*.xml"))

@@ -16,8 +16,8 @@ from lxml import etree
 
 from geotwin.twin.citymodel.delivery import Limits, collect_delivery
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import Cancelled, InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import Cancelled, InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 
 TILES = 150
 NS = {"bldg": "http://www.opengis.net/citygml/building/2.0", "core": "http://www.opengis.net/citygml/2.0"}

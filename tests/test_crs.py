@@ -6,8 +6,8 @@ import re
 import pytest
 from pyproj import CRS
 
-from geotwin.twin.crs import area_of_use_problem, crs_from_cityjson, crs_override, parse_srs_name
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.crs import area_of_use_problem, crs_from_cityjson, crs_override, parse_srs_name
+from geotwin.twin.kernel.errors import InputError
 
 
 @pytest.mark.parametrize("text, horizontal, vertical", [

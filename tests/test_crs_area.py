@@ -18,11 +18,11 @@ from geotwin.twin.citymodel.citygml import read_citygml
 from geotwin.twin.citymodel.cityjson import read_cityjson
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.citymodel.model import CrsInfo, Skipped
-from geotwin.twin.crs import (CANDIDATE_CRS, area_of_use_problem, crs_override, parse_srs_name, suggest_crs)
-from geotwin.twin.errors import InputError
-from geotwin.twin.progress import CollectingReporter
-from geotwin.twin.schema import CITY_MODEL_SOURCES, SOURCES
-from geotwin.twin.store.schema import TWIN_SOURCES
+from geotwin.twin.kernel.crs import (CANDIDATE_CRS, area_of_use_problem, crs_override, parse_srs_name, suggest_crs)
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.twin.kernel.schema import CITY_MODEL_SOURCES, SOURCES
+from geotwin.twin.kernel.schema.twin import TWIN_SOURCES
 
 GML = "http://www.opengis.net/gml"
 HAMBURG = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"

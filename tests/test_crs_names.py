@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pyproj import CRS
 
-from geotwin.twin.crs import (ACCEPTED_FORMS, ADV_FORMS, crs_from_cityjson, crs_override, parse_srs_name)
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.crs import (ACCEPTED_FORMS, ADV_FORMS, crs_from_cityjson, crs_override, parse_srs_name)
+from geotwin.twin.kernel.errors import InputError
 
 GCG = "GCG2016"
 

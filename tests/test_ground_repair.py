@@ -9,7 +9,7 @@ import shapely
 from lxml import etree
 
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 BLDG = "http://www.opengis.net/citygml/building/1.0"
 GML = "http://www.opengis.net/gml"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from pyproj import CRS, Transformer
 
-from geotwin.twin.heights import (EGM96_GRID, Georeferencer, HeightModelError, find_grid, is_ballpark,
+from geotwin.twin.kernel.heights import (EGM96_GRID, Georeferencer, HeightModelError, find_grid, is_ballpark,
                                   proj_vertical_operation, resolve_height_model)
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 # Karlsruhe, Friedrichsplatz (WGS 84 / ETRS89, degrees)
 FRIEDRICHSPLATZ = (8.4017, 49.0078)

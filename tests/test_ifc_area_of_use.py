@@ -18,7 +18,7 @@ from shapely import affinity
 
 from geotwin.bim import georef
 from geotwin.bim.importer import ImportOptions, import_ifc
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.errors import InputError
 
 from .test_ifc_georef import make_georeferenced_ifc
 

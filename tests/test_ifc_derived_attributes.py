@@ -15,7 +15,7 @@ import pytest
 
 from geotwin.bim.importer import ImportOptions, import_ifc
 from geotwin.bim.reader import _argument, open_ifc
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 STAR = "GEOTWIN_STAR"   # written as a string, then replaced by * in the STEP text
 MANUAL = ImportOptions(georeferencing="manual", manual=(456000.0, 5429000.0, 115.0, 0.0), processes=0)

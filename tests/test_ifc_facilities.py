@@ -20,8 +20,8 @@ import shapely
 
 from geotwin.bim.importer import ImportOptions, import_ifc
 from geotwin.twin.build import BuildInputs, build_twin
-from geotwin.twin.errors import InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.store import open_store
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 

@@ -12,7 +12,7 @@ import pytest
 
 from geotwin.bim import georef
 from geotwin.bim.reader import open_ifc
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.errors import InputError
 
 GEOREF = "ifc/georef"
 

@@ -16,7 +16,7 @@ import pytest
 from geotwin.bim import georef
 from geotwin.bim.importer import ImportOptions, import_ifc
 from geotwin.bim.reader import open_ifc
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.errors import InputError
 
 from .test_ifc_georef import make_georeferenced_ifc
 

@@ -16,8 +16,8 @@ import pytest
 import shapely
 
 from geotwin.bim.importer import ImportOptions, import_ifc
-from geotwin.twin.errors import Cancelled, InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import Cancelled, InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 
 from .test_ifc_georef import make_georeferenced_ifc
 

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from geotwin.bim.importer import ImportOptions, import_ifc
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 from .test_ifc_georef import make_georeferenced_ifc
 

@@ -15,7 +15,7 @@ import pytest
 
 from geotwin.bim import attributes
 from geotwin.bim.importer import ImportOptions, import_ifc
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 FZK = "ifc/fzk-haus/AC20-FZK-Haus.ifc"
 DUPLEX = "ifc/medium/duplex_IFC2X3.ifc"

@@ -11,7 +11,7 @@ import ifcopenshell.util.element as ue
 import pyogrio
 
 from geotwin.bim.importer import ImportOptions, import_ifc
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 from .test_ifc_georef import make_georeferenced_ifc
 

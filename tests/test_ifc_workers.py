@@ -12,8 +12,8 @@ import pytest
 import shapely
 
 from geotwin.bim.importer import ImportOptions, import_ifc
-from geotwin.twin.errors import Cancelled
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import Cancelled
+from geotwin.twin.kernel.progress import CollectingReporter
 
 DUPLEX = "ifc/medium/duplex_IFC2X3.ifc"
 FZK_ZIP = "ifc/fzk-haus/AC20-FZK-Haus.ifczip"

@@ -17,8 +17,8 @@ from lxml import etree
 from shapely.geometry import Polygon
 
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import Cancelled, InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import Cancelled, InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = {"bldg": "http://www.opengis.net/citygml/building/1.0", "gml": "http://www.opengis.net/gml"}

@@ -9,12 +9,12 @@ from datetime import datetime
 import pytest
 
 from geotwin.tests.test_islands_fixtures import CRS, X0, Y0, lonlat, write_twin
-from geotwin.twin.errors import GeoTwinError, InputError
+from geotwin.twin.kernel.errors import GeoTwinError, InputError
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.islands.opening_hours import OpeningHoursError, parse
 from geotwin.twin.islands.search import find_learning_islands
 from geotwin.twin.islands.sources import LayerRef
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 MUNICH = "wlan/muenchen/wlan-standorte-muenchen.geojson"
 

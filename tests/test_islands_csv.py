@@ -6,10 +6,10 @@ import json
 import pytest
 
 from geotwin.tests.test_islands_fixtures import CRS, lonlat
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.islands.sources import sniff_csv
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 
 def _read(path, layer):

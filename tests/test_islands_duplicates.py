@@ -6,7 +6,7 @@ import json
 
 from geotwin.tests.test_islands_fixtures import CRS, lonlat
 from geotwin.twin.islands.importer import import_learning_islands
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 
 MUNICH = "wlan/muenchen/wlan-standorte-muenchen.geojson"
 

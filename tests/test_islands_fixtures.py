@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geotwin.twin.gpkg import GpkgWriter
-from geotwin.twin.schema import BUILDINGS, FOOTPRINTS, LayerSpec
+from geotwin.twin.kernel.gpkg import GpkgWriter
+from geotwin.twin.kernel.schema import BUILDINGS, FOOTPRINTS, LayerSpec
 
 CRS = "EPSG:25832"
 X0, Y0 = 456000.0, 5428000.0

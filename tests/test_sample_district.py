@@ -15,8 +15,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from geotwin.twin.errors import Cancelled, InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import Cancelled, InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sample import generate_district
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from geotwin.tests.sta_server import start
-from geotwin.twin.gpkg import GpkgWriter
+from geotwin.twin.kernel.gpkg import GpkgWriter
 from geotwin.twin.islands.sources import LayerRef
-from geotwin.twin.schema import FOOTPRINTS, LayerSpec
+from geotwin.twin.kernel.schema import FOOTPRINTS, LayerSpec
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
 from geotwin.twin.sensors.sta_client import StaClient

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import Cancelled
+from geotwin.twin.kernel.errors import Cancelled
 from geotwin.twin.islands.sources import LayerRef
-from geotwin.twin.progress import Reporter
+from geotwin.twin.kernel.progress import Reporter
 from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors

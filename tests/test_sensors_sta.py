@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from geotwin.tests.sta_server import Fault, start
-from geotwin.twin.errors import InputError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sensors.sta_client import StaClient, StaError
 from geotwin.twin.sensors.sta_source import fetch_series
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geotwin.twin.errors import Cancelled
-from geotwin.twin.progress import CollectingReporter, Reporter
-from geotwin.twin.schema import LayerSpec
+from geotwin.twin.kernel.errors import Cancelled
+from geotwin.twin.kernel.progress import CollectingReporter, Reporter
+from geotwin.twin.kernel.schema import LayerSpec
 from geotwin.twin.store import open_store
 from geotwin.twin.store.base import StoreWriter
 

@@ -15,7 +15,7 @@ from lxml import etree
 
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.store import open_store, read_store
 
 NX, NY = 16, 10          # grid cells: 2 x 160 = 320 triangles

@@ -9,7 +9,7 @@ import pyogrio
 from pyproj import Transformer
 
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.tiles.frame import gltf_to_enu
 from geotwin.twin.tiles.reader import Tile
 

@@ -8,7 +8,7 @@ import pyogrio
 from pyproj import Transformer
 
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.frame import gltf_to_enu

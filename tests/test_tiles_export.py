@@ -14,9 +14,9 @@ from lxml import etree
 from pyproj import Transformer
 
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import Cancelled
-from geotwin.twin.heights import Georeferencer, resolve_height_model
-from geotwin.twin.progress import CollectingReporter, Reporter
+from geotwin.twin.kernel.errors import Cancelled
+from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
+from geotwin.twin.kernel.progress import CollectingReporter, Reporter
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.frame import gltf_to_enu
 from geotwin.twin.tiles.reader import Tile
@@ -473,7 +473,7 @@ def test_cancelled_or_failed_export_leaves_previous_tileset_untouched(gpkgs, tmp
                        _CancelAfter(6))
     assert files_digest(out) == before
     # failed: the constant height method without a constant
-    from geotwin.twin.errors import GeoTwinError
+    from geotwin.twin.kernel.errors import GeoTwinError
 
     with pytest.raises(GeoTwinError):
         export_3dtiles(gpkgs["hamburg"], out, ExportOptions(height_method="constant"))

@@ -13,8 +13,8 @@ import pytest
 from lxml import etree
 
 from geotwin.twin.build import BuildInputs, build_twin
-from geotwin.twin.errors import Cancelled
-from geotwin.twin.progress import CollectingReporter, Reporter
+from geotwin.twin.kernel.errors import Cancelled
+from geotwin.twin.kernel.progress import CollectingReporter, Reporter
 from geotwin.twin.store import open_store
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.reader import Tile

@@ -6,11 +6,11 @@ import json
 import pytest
 from shapely.geometry import MultiPolygon, Polygon
 
-from geotwin.twin.errors import InputError
-from geotwin.twin.gpkg import gpkg_output
-from geotwin.twin.heights import HeightModelError
-from geotwin.twin.progress import CollectingReporter
-from geotwin.twin.schema import BUILDING_SURFACES, BUILDINGS, SOURCES
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.gpkg import gpkg_output
+from geotwin.twin.kernel.heights import HeightModelError
+from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.twin.kernel.schema import BUILDING_SURFACES, BUILDINGS, SOURCES
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.reader import Tile
 

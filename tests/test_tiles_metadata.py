@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from geotwin.twin.schema import BUILDINGS
+from geotwin.twin.kernel.schema import BUILDINGS
 from geotwin.twin.tiles.glb import FeatureSet, build_glb
 from geotwin.twin.tiles.metadata import build_columns, schema
 from geotwin.twin.tiles.reader import Tile

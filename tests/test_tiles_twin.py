@@ -12,7 +12,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.tiles.export import BIM_GEOMETRIC_ERROR, REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.reader import Tile
 

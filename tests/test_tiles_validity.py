@@ -23,7 +23,7 @@ import pytest
 from osgeo import ogr
 
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.tiles.export import LOD1_CLASS, REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.reader import Tile
 

@@ -20,8 +20,8 @@ from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
 from geotwin.twin.store import open_store, read_store
-from geotwin.twin.errors import GeoTwinError, InputError
-from geotwin.twin.store.schema import KNOWN_SPECS, SOURCE_KINDS
+from geotwin.twin.kernel.errors import GeoTwinError, InputError
+from geotwin.twin.kernel.schema.twin import KNOWN_SPECS, SOURCE_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 HAMBURG = "citygml/hamburg/{}/LoD2_576_5950_1_HH.xml"

@@ -203,7 +203,7 @@ def test_open_twin_from_postgis(twin, run_alg, pg_dsn, pg_connection):
 
 def test_unknown_postgis_connection_is_named(qgis_app):
     from geotwin.plugin.twin_view import postgis_source
-    from geotwin.twin.errors import InputError
+    from geotwin.twin.kernel.errors import InputError
 
     with pytest.raises(InputError, match="postgres:no-such-connection/geotwin: no PostgreSQL connection"):
         postgis_source("no-such-connection")
@@ -213,7 +213,7 @@ def test_not_a_twin_is_refused_naming_the_file(twin, tmp_path):
     from qgis.core import QgsProject
 
     from geotwin.plugin.twin_view import open_twin
-    from geotwin.twin.errors import InputError
+    from geotwin.twin.kernel.errors import InputError
 
     project = QgsProject()
     text = tmp_path / "notes.gpkg"

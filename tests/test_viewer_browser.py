@@ -26,9 +26,9 @@ from pyproj import Transformer
 
 from geotwin.tests.sta_server import start as start_sta
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import InputError
-from geotwin.twin.heights import Georeferencer, resolve_height_model
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 from geotwin.twin.tiles.viewer import (BIM_CLASSES, DEFAULT_CESIUM_URL, FUNCTION_CLASSES, MARKER_CLASSES,
@@ -318,7 +318,7 @@ def write_overlays(out: Path, base_url: str, sta_doc: dict, datastream_link: str
     stream = sta_doc["Datastreams"][0]
     first = min(stream["Observations"], key=lambda o: o["phenomenonTime"])
     island_props = {k: v for k, v in ISLAND.items() if k not in ("east", "north")}
-    # Field names of the twin's sensors layer (twin/sensors/layers.py).
+    # Field names of the twin's sensors layer (twin/kernel/schema/sensors.py).
     sensor_props = {"sensor_key": SENSOR["id"], "sensor_name": stream["name"], "latest_value": first["result"],
                     "unit_symbol": stream["unitOfMeasurement"]["symbol"], "latest_time": first["phenomenonTime"],
                     "self_link": datastream_link}

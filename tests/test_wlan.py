@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from geotwin.tests.test_islands_fixtures import CRS, lonlat, write_twin
-from geotwin.twin.gpkg import GpkgWriter
+from geotwin.twin.kernel.gpkg import GpkgWriter
 from geotwin.twin.islands.coverage import priority, wlan_coverage
 from geotwin.twin.islands.sources import LayerRef
-from geotwin.twin.schema import BUILDINGS, FOOTPRINTS
+from geotwin.twin.kernel.schema import BUILDINGS, FOOTPRINTS
 
 MUNICH = "wlan/muenchen/wlan-standorte-muenchen.geojson"
 

@@ -19,17 +19,17 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
-from ..bim.layers import GEOREF_REPORT
+from .kernel.schema.bim import GEOREF_REPORT
 from . import __version__
 from .citymodel.importer import sha256_of
 from .conflation import ADDED, MATCHED, MISMATCH, ConflationOptions, city_outlines, conflate, outline_2d
-from .errors import GeoTwinError, InputError
-from .progress import Reporter
-from .schema import FOOTPRINTS, LayerSpec
+from .kernel.errors import GeoTwinError, InputError
+from .kernel.progress import Reporter
+from .kernel.schema import FOOTPRINTS, LayerSpec
 from .store.base import StoreWriter, TwinStore
 from .store.frames import conform, empty
 from .store.hashing import diff, object_hashes
-from .store.schema import (BUILDS, CHANGES, CONFLATION_REPORT, HEIGHT_REPORT, LINKS, OBJECT_HASHES,
+from .kernel.schema.twin import (BUILDS, CHANGES, CONFLATION_REPORT, HEIGHT_REPORT, LINKS, OBJECT_HASHES,
                            SOURCE_KINDS, TWIN_BUILDINGS, TWIN_SOURCES, Keyed)
 
 CITYMODEL, IFC, ISLANDS, SENSORS = "citymodel", "ifc", "islands", "sensors"

@@ -14,7 +14,7 @@ import pytest
 
 from geotwin.twin.citymodel.delivery import RATIO_GRACE, Limits
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 GB = 1 << 30
@@ -71,7 +71,7 @@ def test_gzip_cityjson_bomb_is_refused_with_low_memory(cityjson_bomb, tmp_path):
     baseline, _ = _peak_rss_mb("import geotwin.twin.citymodel.importer")
     peak, out = _peak_rss_mb(f"""
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.errors import InputError
 try:
     import_citymodel([{str(cityjson_bomb)!r}], {str(tmp_path / 'y.gpkg')!r})
 except InputError as err:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from geotwin.twin.citymodel.citygml import read_citygml
 from geotwin.twin.citymodel.cityjson import read_cityjson
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import GeoTwinError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import GeoTwinError
+from geotwin.twin.kernel.progress import CollectingReporter
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geotwin.twin.citymodel.model import CrsInfo
-from geotwin.twin.crs import MAX_SRS_NAME, crs_override, parse_srs_name, suggest_crs
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.crs import MAX_SRS_NAME, crs_override, parse_srs_name, suggest_crs
+from geotwin.twin.kernel.errors import InputError
 
 
 @pytest.mark.parametrize("text", [

@@ -16,8 +16,8 @@ import pytest
 from geotwin.twin import atomic
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import GeoTwinError
-from geotwin.twin.progress import CollectingReporter
+from geotwin.twin.kernel.errors import GeoTwinError
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.store import open_store, read_store
 
 FZK_GML = "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml"
@@ -28,7 +28,7 @@ DENHAAG = "cityjson/denhaag/DenHaag_01_v2.0_derived.city.json"
 STALLED_IMPORT = """
 import sys, time
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.progress import Reporter
+from geotwin.twin.kernel.progress import Reporter
 
 class Stall(Reporter):
     def progress(self, percent):
@@ -169,7 +169,7 @@ import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails with EFBIG instead
 resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import GeoTwinError
+from geotwin.twin.kernel.errors import GeoTwinError
 try:
     import_citymodel([sys.argv[1]], sys.argv[2])
 except GeoTwinError as err:

@@ -11,7 +11,7 @@ import pytest
 
 from geotwin.bim.importer import ImportOptions, import_ifc
 from geotwin.bim.reader import MAX_ZIP_RATIO, open_ifc
-from geotwin.twin.errors import InputError
+from geotwin.twin.kernel.errors import InputError
 
 FZK = "ifc/fzk-haus/AC20-FZK-Haus.ifc"
 FZK_ZIP = "ifc/fzk-haus/AC20-FZK-Haus.ifczip"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from geotwin.bim import georef
 from geotwin.bim.reader import open_ifc
-from geotwin.twin.errors import GeoTwinError
+from geotwin.twin.kernel.errors import GeoTwinError
 
 SAMPLE = "ifc/georef/geographic-referencing-utm.ifc"
 TARGETS = ("EPSG:25832", "EPSG:31467", "EPSG:4326", "EPSG:32616", "EPSG:3857", "EPSG:7856", "EPSG:3838")

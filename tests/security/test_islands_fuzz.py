@@ -1,7 +1,7 @@
 """Fuzzing the learning-island readers (GeoJSON, CSV, GeoPackage with a field mapping) and the
 opening_hours evaluator with random and mutated inputs derived from the real Munich WLAN sites.
 
-Whatever the input, only GeoTwin's own errors (twin/errors.py) may escape, and a finished import
+Whatever the input, only GeoTwin's own errors (twin/kernel/errors.py) may escape, and a finished import
 accounts for every row: the islands layer holds ``imported`` rows and the rejected list ``rejected``.
 Bounded: a fixed number of examples per test, derandomised so that CI runs the same cases.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from geotwin.twin.errors import GeoTwinError
+from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.islands.importer import import_learning_islands
-from geotwin.twin.islands.layers import ISLAND_FIELDS
+from geotwin.twin.kernel.schema.islands import ISLAND_FIELDS
 from geotwin.twin.islands.opening_hours import OpeningHours, OpeningHoursError, parse
 from geotwin.twin.islands.sources import LayerRef
 from geotwin.twin.islands.values import check_booking_url

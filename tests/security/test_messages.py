@@ -62,7 +62,7 @@ def test_storage_faults_become_messages_and_bugs_keep_their_traceback(qgis_proce
     import sqlite3
 
     from geotwin.processing.algorithm import _failure
-    from geotwin.twin.errors import InputError
+    from geotwin.twin.kernel.errors import InputError
 
     assert _failure(PermissionError(errno.EACCES, "Permission denied", "/data/x.gpkg")) == \
         "/data/x.gpkg: permission denied"

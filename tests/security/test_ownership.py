@@ -15,10 +15,10 @@ import pytest
 from geotwin.twin import __version__
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.errors import GeoTwinError
+from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.islands.importer import import_learning_islands
-from geotwin.twin.ownership import MARKER_URI, gpkg_marker
-from geotwin.twin.progress import CollectingReporter, Reporter
+from geotwin.twin.kernel.ownership import MARKER_URI, gpkg_marker
+from geotwin.twin.kernel.progress import CollectingReporter, Reporter
 from geotwin.twin.store import open_store, read_store
 
 FZK_GML = "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml"
@@ -359,7 +359,7 @@ def test_concurrent_builds_into_one_schema_are_serialised(pg_dsn, schema, city, 
 def test_a_waiting_build_can_be_cancelled(pg_dsn, schema, city):
     import psycopg
 
-    from geotwin.twin.errors import Cancelled
+    from geotwin.twin.kernel.errors import Cancelled
     from geotwin.twin.store.postgis import lock_key
 
     class CancelWhenWaiting(CollectingReporter):

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from geotwin.twin.errors import GeoTwinError, InputError
+from geotwin.twin.kernel.errors import GeoTwinError, InputError
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.sta_source import read_sta_document
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geotwin.twin.errors import GeoTwinError
+from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.sta_client import StaClient
 from geotwin.twin.sensors.sta_source import fetch_series, read_sta_document

@@ -22,8 +22,8 @@ import pytest
 from geotwin.tests.security.sta_hostile import (RawServer, drip, http, make_ca, reset, send,
                                                  server_context)
 from geotwin.tests.sta_server import Fault, start
-from geotwin.twin.errors import Cancelled, GeoTwinError, InputError
-from geotwin.twin.progress import CollectingReporter, Reporter
+from geotwin.twin.kernel.errors import Cancelled, GeoTwinError, InputError
+from geotwin.twin.kernel.progress import CollectingReporter, Reporter
 from geotwin.twin.sensors.sta_client import StaClient, StaError
 from geotwin.twin.sensors.sta_source import fetch_series
 

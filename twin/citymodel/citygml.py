@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 from lxml import etree
 
-from ..crs import area_of_use_problem, parse_srs_name
-from ..errors import InputError
-from ..progress import Reporter
+from ..kernel.crs import area_of_use_problem, parse_srs_name
+from ..kernel.errors import InputError
+from ..kernel.progress import Reporter
 from .gml_geometry import (GML_NAMESPACES, MAX_ABS_XY, MAX_ABS_Z, XLINK_HREF, GeometryError, GeometryReader,
                            GeometryStats, Polygon, XlinkResolver,
                            gml_id, localname, ring_key, source_line)

@@ -20,9 +20,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..crs import area_of_use_problem, crs_from_cityjson
-from ..errors import InputError
-from ..progress import Reporter
+from ..kernel.crs import area_of_use_problem, crs_from_cityjson
+from ..kernel.errors import InputError
+from ..kernel.progress import Reporter
 from .geometry import ABSURD_COORDINATE, clean_ring, ring_problem
 from .delivery import MB, InputFile, as_input
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface

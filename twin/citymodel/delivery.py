@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import InputError
+from ..kernel.errors import InputError
 from .model import Skipped
 
 MB = 1 << 20

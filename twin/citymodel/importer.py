@@ -13,11 +13,11 @@ import shapely
 from shapely.geometry import MultiPolygon
 
 from .. import __version__
-from ..crs import crs_override as parse_crs_override
-from ..errors import InputError
-from ..gpkg import GpkgWriter, gpkg_output
-from ..progress import Reporter
-from ..schema import (BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED,
+from ..kernel.crs import crs_override as parse_crs_override
+from ..kernel.errors import InputError
+from ..kernel.gpkg import GpkgWriter, gpkg_output
+from ..kernel.progress import Reporter
+from ..kernel.schema import (BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED,
                       TERRAIN)
 from .cityjson import read_cityjson
 from .delivery import CITY_MODEL_SUFFIXES, InputFile, Limits, as_input, collect_delivery

@@ -6,21 +6,12 @@ from typing import Any
 
 import numpy as np
 
+from ..kernel.crs import CrsInfo  # re-exported: readers yield it with their objects
+
 # Semantic boundary surface types, CityGML names (CityJSON uses the same names).
 SURFACE_TYPES = ("RoofSurface", "WallSurface", "GroundSurface", "ClosureSurface",
                  "OuterCeilingSurface", "OuterFloorSurface", "FloorSurface",
                  "InteriorWallSurface", "CeilingSurface", "Door", "Window")
-
-
-@dataclass
-class CrsInfo:
-    """Horizontal and vertical CRS of a source, as EPSG codes, plus what the file said."""
-
-    horizontal: str | None          # e.g. "EPSG:25832"
-    vertical: str | None            # e.g. "EPSG:7837" (DHHN2016 height); None when unknown
-    source_text: str = ""           # srsName / referenceSystem exactly as written
-    compound_wkt: str | None = None  # pyproj WKT of the horizontal+vertical CRS when both known
-    geoid_model: str | None = None   # quasigeoid the source names (AdV "*GCG2016"), e.g. "GCG2016"
 
 
 @dataclass

@@ -18,10 +18,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from ..errors import InputError
-from ..gpkg import gpkg_output
-from ..progress import Reporter
-from .layers import WLAN_BUILDING_COVERAGE, WLAN_PRIORITIES, WLAN_ROOM_COVERAGE
+from ..kernel.errors import InputError
+from ..kernel.gpkg import gpkg_output
+from ..kernel.progress import Reporter
+from ..kernel.schema.islands import WLAN_BUILDING_COVERAGE, WLAN_PRIORITIES, WLAN_ROOM_COVERAGE
 from .rooms import parse_floor, read_rooms
 from .sources import LayerRef, layer_names, polygons_2d, read_frame, read_points
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..gpkg import gpkg_output
-from ..progress import Reporter
-from .layers import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
+from ..kernel.errors import InputError
+from ..kernel.gpkg import gpkg_output
+from ..kernel.progress import Reporter
+from ..kernel.schema.islands import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
 from .opening_hours import OpeningHoursError, parse
 from .rooms import Room, floor_indices, parse_floor, read_rooms
 from .sources import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points

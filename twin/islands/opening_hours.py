@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..errors import InputError
+from ..kernel.errors import InputError
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY = "(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH)"

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..errors import GeoTwinError, InputError
-from ..gpkg import gpkg_output
-from ..progress import Reporter
-from .layers import SEARCH_EXCLUDED, SEARCH_RESULTS
+from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.gpkg import gpkg_output
+from ..kernel.progress import Reporter
+from ..kernel.schema.islands import SEARCH_EXCLUDED, SEARCH_RESULTS
 from .opening_hours import OpeningHoursError, parse
 from .sources import LayerRef, polygons_2d, read_frame
 from .values import check_booking_url

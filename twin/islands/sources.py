@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..numeric import to_number
-from ..progress import Reporter
+from ..kernel.errors import InputError
+from ..kernel.numeric import to_number
+from ..kernel.progress import Reporter
 
 LAT_NAMES = ("lat", "latitude", "breite", "breitengrad", "lat_wgs84", "y_wgs84")
 LON_NAMES = ("lon", "lng", "long", "longitude", "laenge", "länge", "laengengrad", "lon_wgs84", "x_wgs84")

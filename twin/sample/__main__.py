@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import GeoTwinError
-from ..progress import Reporter
+from ..kernel.errors import GeoTwinError
+from ..kernel.progress import Reporter
 from .generator import FORMATS, MAX_BUILDINGS, MIN_BUILDINGS, generate_district
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..atomic import atomic_path
-from ..errors import InputError
-from ..progress import Reporter
+from ..kernel.atomic import atomic_path
+from ..kernel.errors import InputError
+from ..kernel.progress import Reporter
 from . import school
 from .areas import areas, write_areas
 from .citygml import CityGmlWriter

@@ -13,10 +13,10 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import InputError
+from ..kernel.errors import InputError
 from ..islands.sources import read_points
-from ..numeric import to_number
-from ..progress import Reporter
+from ..kernel.numeric import to_number
+from ..kernel.progress import Reporter
 from .series import Issue, Series, parse_time
 from .sta_source import MAX_DOCUMENT_MB, MAX_OBSERVATIONS, is_sta_document, load_document, read_sta_document
 

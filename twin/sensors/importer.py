@@ -5,10 +5,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..gpkg import gpkg_output
+from ..kernel.gpkg import gpkg_output
 from ..islands.sources import LayerRef, PolygonLookup, polygons_2d, read_frame
-from ..progress import Reporter
-from .layers import OBSERVATIONS, SENSOR_ISSUES, SENSORS
+from ..kernel.progress import Reporter
+from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import Issue, Series
 
 

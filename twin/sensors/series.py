@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..numeric import to_number
+from ..kernel.numeric import to_number
 
 #: Units the twin knows (symbol, lower case, as in UCUM or common SensorThings usage).
 KNOWN_UNITS = frozenset({

@@ -33,8 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from ..errors import GeoTwinError, InputError
-from ..progress import Reporter
+from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.progress import Reporter
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})

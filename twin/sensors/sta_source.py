@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from ..errors import InputError
+from ..kernel.errors import InputError
 from ..islands.sources import Locator, PointRow
-from ..progress import Reporter
+from ..kernel.progress import Reporter
 from .series import Issue, Series, parse_time
 from .sta_client import StaClient, StaError, entity_url
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..progress import Reporter
-from ..schema import LayerSpec
-from .schema import KNOWN_SPECS
+from ..kernel.progress import Reporter
+from ..kernel.schema import LayerSpec
+from ..kernel.schema.twin import KNOWN_SPECS
 
 
 class StoreWriter(abc.ABC):

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import LayerSpec
+from ..kernel.schema import LayerSpec
 
 GEOMETRY = "geometry"
 _DTYPES = {"str": "object", "int": "Int64", "float": "float64", "bool": "boolean",

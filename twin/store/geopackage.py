@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..atomic import atomic_path, failure_reason, is_storage_error
-from ..errors import GeoTwinError
-from ..ownership import LEGACY, TWIN, check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
-from ..progress import Reporter
-from ..schema import LayerSpec
+from ..kernel.atomic import atomic_path, failure_reason, is_storage_error
+from ..kernel.errors import GeoTwinError
+from ..kernel.ownership import LEGACY, TWIN, check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
+from ..kernel.progress import Reporter
+from ..kernel.schema import LayerSpec
 from .base import StoreWriter, TwinStore
 from .frames import conform, spec_from_info
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 import pandas as pd
 import shapely
 
-from ..schema import LayerSpec
+from ..kernel.schema import LayerSpec
 from .frames import records
 
 # Columns that say where or when an object was read, not what it is.

@@ -16,11 +16,11 @@ from collections.abc import Iterator, Sequence
 import pandas as pd
 import shapely
 
-from ..atomic import failure_reason, is_storage_error
-from ..errors import Cancelled, GeoTwinError
-from ..ownership import EMPTY, GENERATOR, LEGACY, META_TABLE, NEW, OURS, TWIN, listing, marker
-from ..progress import Reporter
-from ..schema import LayerSpec
+from ..kernel.atomic import failure_reason, is_storage_error
+from ..kernel.errors import Cancelled, GeoTwinError
+from ..kernel.ownership import EMPTY, GENERATOR, LEGACY, META_TABLE, NEW, OURS, TWIN, listing, marker
+from ..kernel.progress import Reporter
+from ..kernel.schema import LayerSpec
 from .base import StoreWriter, TwinStore
 from .frames import conform, records
 
@@ -232,7 +232,7 @@ class PostgisStore(TwinStore):
             return OURS
         if not names:
             return EMPTY
-        from .schema import KNOWN_SPECS
+        from ..kernel.schema.twin import KNOWN_SPECS
 
         tables = [r[0] for r in rels if r[1] in ("r", "p") and r[0] not in _SYSTEM_TABLES]
         if "builds" in tables and set(tables) <= set(KNOWN_SPECS) and conn.execute(

@@ -34,12 +34,12 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ..atomic import atomic_path
-from ..ownership import check_folder
-from ..errors import GeoTwinError, InputError
-from ..heights import Georeferencer, resolve_height_model
-from ..progress import Reporter
-from ..schema import BUILDINGS
+from ..kernel.atomic import atomic_path
+from ..kernel.ownership import check_folder
+from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.heights import Georeferencer, resolve_height_model
+from ..kernel.progress import Reporter
+from ..kernel.schema import BUILDINGS
 from . import quadtree
 from .frame import EnuFrame, bounds, enu_to_gltf, georeference
 from .glb import FeatureSet, build_glb, meshopt_available
@@ -649,7 +649,7 @@ def _twin_tiles(extras: TwinExtras, model, root: quadtree.Node, options: ExportO
                 stats: dict) -> dict:
     """BIM detail tiles (one per twin building with BIM, below its LoD2 tile) and marker tiles of the
     islands and sensors."""
-    from ...bim.layers import BIM_ELEMENTS as BIM_SPEC
+    from ..kernel.schema.bim import BIM_ELEMENTS as BIM_SPEC
 
     index = {bid: i for i, bid in enumerate(model.ids)}
     leaf_of: dict[int, str] = {}

@@ -6,7 +6,7 @@ from functools import lru_cache
 import numpy as np
 from pyproj import Transformer
 
-from ..heights import ECEF, GEOGRAPHIC_3D, Georeferencer
+from ..kernel.heights import ECEF, GEOGRAPHIC_3D, Georeferencer
 
 
 class EnuFrame:

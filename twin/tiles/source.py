@@ -12,8 +12,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..errors import InputError
-from ..schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
+from ..kernel.errors import InputError
+from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
 from . import gpkg_read
 from .polygons import PolygonSet
 

@@ -164,7 +164,7 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
     with the city model's height model, so they would be off by the datums' difference)."""
     from pyproj import CRS
 
-    from ..heights import _datum_key
+    from ..kernel.heights import _datum_key
 
     def key(value: str) -> str:
         try:

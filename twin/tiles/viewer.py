@@ -20,8 +20,8 @@ import os
 import shutil
 from pathlib import Path
 
-from ..atomic import atomic_path
-from ..errors import InputError
+from ..kernel.atomic import atomic_path
+from ..kernel.errors import InputError
 
 CESIUM_VERSION = "1.145"  # keep in step with package.json (the version the browser test runs)
 DEFAULT_CESIUM_URL = f"https://cesium.com/downloads/cesiumjs/releases/{CESIUM_VERSION}/Build/Cesium/Cesium.js"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
 from .errors import GeoTwinError
 
 GENERATOR = "geotwin"
@@ -47,9 +47,9 @@ def kind_of_layers(layers: Iterable[str]) -> str:
 
 def geotwin_layer_names() -> frozenset[str]:
     """Every layer name some GeoTwin run writes into a GeoPackage."""
-    from .islands import layers as islands
+    from .schema import islands
     from .schema import LayerSpec
-    from .store.schema import KNOWN_SPECS
+    from .schema.twin import KNOWN_SPECS
 
     return frozenset(KNOWN_SPECS) | {v.name for v in vars(islands).values() if isinstance(v, LayerSpec)}
 
@@ -146,7 +146,7 @@ def _gpkg_columns(path: Path, table: str) -> set[str]:
 
 def legacy_twin(path: Path, tables: list[str]) -> bool:
     """A twin of an older GeoTwin: only twin layers, among them ``builds`` with its ``geotwin_version``."""
-    from .store.schema import KNOWN_SPECS
+    from .schema.twin import KNOWN_SPECS
 
     return ("builds" in tables and set(tables) <= set(KNOWN_SPECS)
             and "geotwin_version" in _gpkg_columns(path, "builds"))

@@ -1,7 +1,7 @@
 """The sensor layers of the twin."""
 from __future__ import annotations
 
-from ..schema import LayerSpec
+from . import LayerSpec
 
 SENSORS = LayerSpec(
     "sensors", "Point",

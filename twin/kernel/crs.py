@@ -26,8 +26,18 @@ from pyproj import CRS, Transformer
 from pyproj.crs import CompoundCRS
 from pyproj.exceptions import CRSError
 
-from .citymodel.model import CrsInfo
 from .errors import InputError
+
+
+@dataclass
+class CrsInfo:
+    """Horizontal and vertical CRS of a source, as EPSG codes, plus what the file said."""
+
+    horizontal: str | None          # e.g. "EPSG:25832"
+    vertical: str | None            # e.g. "EPSG:7837" (DHHN2016 height); None when unknown
+    source_text: str = ""           # srsName / referenceSystem exactly as written
+    compound_wkt: str | None = None  # pyproj WKT of the horizontal+vertical CRS when both known
+    geoid_model: str | None = None   # quasigeoid the source names (AdV "*GCG2016"), e.g. "GCG2016"
 
 # AdV names (GeoInfoDok CRS register), written as the register writes them; matched case-insensitively.
 # Position (horizontal) part. The AdV defines projected coordinates without a zone number before the

@@ -1,7 +1,7 @@
 """The learning-island and WLAN-coverage layers of the twin."""
 from __future__ import annotations
 
-from ..schema import LayerSpec
+from . import LayerSpec
 
 #: The documented target schema of a learning island (input columns are mapped onto it).
 ISLAND_FIELDS: dict[str, str] = {

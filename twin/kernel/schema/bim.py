@@ -1,7 +1,7 @@
 """The GeoPackage layers an IFC import writes."""
 from __future__ import annotations
 
-from ..twin.schema import LayerSpec
+from . import LayerSpec
 
 BIM_ELEMENTS = LayerSpec(
     "bim_elements", "MultiPolygonZ",
