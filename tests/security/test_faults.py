@@ -13,7 +13,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from geotwin.twin import atomic
+from geotwin.twin.kernel import atomic
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import GeoTwinError
