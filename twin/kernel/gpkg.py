@@ -181,10 +181,13 @@ def read_frame(path: PathLike, layer: str, columns: list[str] | None = None,
         kwargs["columns"] = list(columns)
     if bbox is not None:
         kwargs["bbox"] = tuple(bbox)
+    count = None
     if rows is not None:
+        count = max(0, int(rows[1]) - int(rows[0]))
         kwargs["skip_features"] = max(0, int(rows[0]))
-        kwargs["max_features"] = max(0, int(rows[1]) - int(rows[0]))
-    return pyogrio.read_dataframe(path, **kwargs)
+        kwargs["max_features"] = max(1, count)   # pyogrio reads every row for 0
+    frame = pyogrio.read_dataframe(path, **kwargs)
+    return frame.iloc[:0] if count == 0 else frame
 
 
 # -- writing ---------------------------------------------------------------------------------------

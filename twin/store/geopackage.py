@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from ..kernel import gpkg
 from ..kernel.ownership import LEGACY, TWIN, check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
 from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
-from .base import StoreWriter, TwinStore
+from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
 from .frames import conform, spec_from_info
 
 _COPY_BLOCK = 16 << 20
@@ -81,10 +82,24 @@ class GpkgStore(TwinStore):
         return spec_from_info(name, gpkg.layer_info(self.path, name))
 
     @_read_faults
-    def read(self, spec: LayerSpec) -> pd.DataFrame:
-        frame = gpkg.read_frame(self.path, spec.name, fid_as_index=True)
+    def read(self, spec: LayerSpec, columns: Sequence[str] | None = None, bbox: BBox | None = None,
+             rows: RowRange | None = None) -> pd.DataFrame:
+        spec = column_spec(spec, columns)
+        frame = gpkg.read_frame(self.path, spec.name, columns=None if columns is None else list(spec.fields),
+                                bbox=bbox, rows=rows, fid_as_index=True)
         frame = frame.sort_index()
         return conform(frame, spec, self.crs() if spec.geometry_type is not None else None)
+
+    @_read_faults
+    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+        columns = list(columns)
+        values = itemgetter(slice(0, len(columns)))
+        for chunk, blobs in gpkg.iter_table(self.path, name, columns, batch):
+            yield list(map(values, chunk)), gpkg.wkbs_of(blobs)
+
+    @_read_faults
+    def count_by(self, name: str, column: str) -> dict:
+        return gpkg.count_by(self.path, name, column)
 
     @_read_faults
     def crs(self) -> str | None:
