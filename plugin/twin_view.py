@@ -20,10 +20,11 @@ from qgis.core import (QgsAttributeEditorContainer, QgsAttributeEditorField, Qgs
 from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
 from ..processing.algorithm import tr
 from ..twin.kernel.errors import InputError
+from ..twin.kernel.gpkg import layer_names
 from ..twin.kernel.schema.islands import LEARNING_ISLANDS
 from ..twin.kernel.schema import BUILDING_SURFACES, BUILDINGS
 from ..twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
-from .styles import apply_style
+from ..processing.styles import apply_style
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,7 @@ def gpkg_source(gpkg_path: str | Path) -> TwinSource:
     if not gpkg.is_file():
         raise InputError(tr("no such file"), path=str(gpkg))
     try:
-        with sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True) as con:
-            tables = frozenset(row[0] for row in con.execute("SELECT table_name FROM gpkg_contents"))
+        tables = frozenset(layer_names(gpkg))
     except sqlite3.DatabaseError as err:
         raise InputError(tr("not a GeoPackage ({0})").format(err), path=str(gpkg)) from None
     return TwinSource(str(gpkg), tables, lambda table, title: QgsVectorLayer(f"{gpkg}|layername={table}", title, "ogr"))

@@ -178,7 +178,7 @@ def test_twin_of_the_generated_district(tmp_path):
 
     from geotwin.bim.importer import ImportOptions, import_ifc
     from geotwin.twin.islands.importer import import_learning_islands
-    from geotwin.twin.islands.sources import LayerRef
+    from geotwin.twin.kernel.layers import LayerRef
     from geotwin.twin.sample.generator import generate_district
     from geotwin.twin.sensors.export_source import read_exports
     from geotwin.twin.sensors.importer import write_sensors

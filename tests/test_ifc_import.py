@@ -313,7 +313,7 @@ def test_algorithm_manual_parameters(run_alg, tmp_path):
 
 
 def test_synthetic_building_for_benchmarks(tmp_path):
-    from geotwin.bim.synthetic import generate_ifc
+    from geotwin.twin.sample.synthetic_ifc import generate_ifc
 
     path, out = tmp_path / "synthetic.ifc", tmp_path / "synthetic.gpkg"
     spec = generate_ifc(path, 30, storeys=3)

@@ -271,7 +271,7 @@ def test_styles_colour_surfaces_by_type(denhaag_gpkg, qgis_processing):
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsVectorLayer
     from qgis.PyQt.QtXml import QDomDocument
 
-    from geotwin.plugin.styles import StylePostProcessor
+    from geotwin.processing.styles import StylePostProcessor
 
     out, _ = denhaag_gpkg
     layer = QgsVectorLayer(f"{out}|layername=building_surfaces", "surfaces", "ogr")

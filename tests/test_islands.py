@@ -13,7 +13,7 @@ from geotwin.twin.kernel.errors import GeoTwinError, InputError
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.islands.opening_hours import OpeningHoursError, parse
 from geotwin.twin.islands.search import find_learning_islands
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.progress import CollectingReporter
 
 MUNICH = "wlan/muenchen/wlan-standorte-muenchen.geojson"

@@ -8,7 +8,7 @@ import pytest
 from geotwin.tests.test_islands_fixtures import CRS, lonlat
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.islands.importer import import_learning_islands
-from geotwin.twin.islands.sources import sniff_csv
+from geotwin.twin.kernel.layers import sniff_csv
 from geotwin.twin.kernel.progress import CollectingReporter
 
 

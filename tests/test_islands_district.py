@@ -12,7 +12,7 @@ from geotwin.twin.kernel.gpkg import GpkgWriter
 from geotwin.twin.islands.coverage import wlan_coverage
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.islands.search import find_learning_islands
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.schema import LayerSpec
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors

@@ -14,7 +14,7 @@ from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.kernel.schema.islands import LEARNING_ISLANDS
 from geotwin.twin.islands.opening_hours import OpeningHoursError, parse
 from geotwin.twin.islands.search import find_learning_islands
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.islands.values import check_booking_url
 from geotwin.twin.kernel.progress import CollectingReporter
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from geotwin.twin.islands.sources import read_points
+from geotwin.twin.kernel.layers import read_points
 from geotwin.twin.kernel.numeric import to_number
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.series import Series

@@ -11,7 +11,7 @@ import pytest
 
 from geotwin.tests.sta_server import start
 from geotwin.twin.kernel.gpkg import GpkgWriter
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.schema import FOOTPRINTS, LayerSpec
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors

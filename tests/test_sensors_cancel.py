@@ -6,7 +6,7 @@ import pytest
 
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import Cancelled
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.progress import Reporter
 from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.sensors.export_source import read_exports

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
 

@@ -10,7 +10,7 @@ import pytest
 from geotwin.tests.test_islands_fixtures import CRS, lonlat, write_twin
 from geotwin.twin.kernel.gpkg import GpkgWriter
 from geotwin.twin.islands.coverage import priority, wlan_coverage
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.schema import BUILDINGS, FOOTPRINTS
 
 MUNICH = "wlan/muenchen/wlan-standorte-muenchen.geojson"

@@ -121,7 +121,7 @@ class ImportCityModel(GeoTwinAlgorithm):
             feedback.pushInfo(self.tr("{0} terrain triangles; {1} city objects of other types not imported; "
                                       "{2} ground surfaces repaired").format(result.triangles, result.not_imported,
                                                                              result.repaired))
-        from ...plugin.styles import load_city_model_on_completion
+        from ..styles import load_city_model_on_completion
 
         load_city_model_on_completion(context, output, self.OUTPUT)
         if result.triangles and context.project() is not None:  # terrain: loaded when there is some

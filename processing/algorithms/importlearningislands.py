@@ -16,7 +16,7 @@ REQUIRES = ("shapely", "pyproj", "geopandas", "pyogrio")
 
 def layer_ref(alg: GeoTwinAlgorithm, parameters, name: str, context, feedback):
     """The twin's LayerRef of a vector layer parameter: the file layer itself, or a temporary GeoPackage copy."""
-    from ...twin.islands.sources import LayerRef
+    from ...twin.kernel.layers import LayerRef
 
     if parameters.get(name) in (None, ""):
         return None

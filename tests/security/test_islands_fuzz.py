@@ -21,7 +21,7 @@ from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.kernel.schema.islands import ISLAND_FIELDS
 from geotwin.twin.islands.opening_hours import OpeningHours, OpeningHoursError, parse
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.islands.values import check_booking_url
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from geotwin.twin.kernel.errors import InputError
-from geotwin.twin.islands.sources import MAX_ZIP_RATIO, LayerRef, layer_names, read_frame
+from geotwin.twin.kernel.layers import MAX_ZIP_RATIO, LayerRef, layer_names, read_frame
 
 WLAN = "wlan/muenchen/wlan-standorte-muenchen.geojson"
 

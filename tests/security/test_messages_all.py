@@ -44,7 +44,7 @@ def inputs(tmp_path_factory, shared_data):
     """Valid inputs of every algorithm (a small generated district and the real FZK-Haus)."""
     from geotwin.twin.citymodel.importer import import_citymodel
     from geotwin.twin.islands.importer import import_learning_islands
-    from geotwin.twin.islands.sources import LayerRef
+    from geotwin.twin.kernel.layers import LayerRef
     from geotwin.twin.sample.generator import generate_district
 
     folder = tmp_path_factory.mktemp("inputs")

@@ -13,7 +13,7 @@ from ..kernel.progress import Reporter
 from ..kernel.schema.islands import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
 from .opening_hours import OpeningHoursError, parse
 from .rooms import Room, floor_indices, parse_floor, read_rooms
-from .sources import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points
+from ..kernel.layers import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points
 from .values import check_booking_url
 
 #: Column names recognised without a mapping (lower case), per target field.

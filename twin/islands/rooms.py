@@ -64,7 +64,7 @@ def parse_floor(value) -> int | None:
 
 def read_rooms(frame) -> list[Room]:
     """Rooms from a bim_spaces GeoDataFrame (already in the target CRS)."""
-    from .sources import polygons_2d
+    from ..kernel.layers import polygons_2d
 
     rooms = []
     cols = set(frame.columns)

@@ -11,7 +11,7 @@ from ..kernel.gpkg import gpkg_output
 from ..kernel.progress import Reporter
 from ..kernel.schema.islands import SEARCH_EXCLUDED, SEARCH_RESULTS
 from .opening_hours import OpeningHoursError, parse
-from .sources import LayerRef, polygons_2d, read_frame
+from ..kernel.layers import LayerRef, polygons_2d, read_frame
 from .values import check_booking_url
 
 

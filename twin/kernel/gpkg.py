@@ -58,14 +58,20 @@ def _first_line(err: BaseException) -> str:
     return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
+def layer_names(path: PathLike) -> list[str]:
+    """``list_layers`` without its messages: sqlite3.Error when ``path`` is no GeoPackage (for callers that
+    word their own message, e.g. translated in the plugin)."""
+    with closing(connect(path)) as con:
+        return [str(r[0]) for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY rowid")]
+
+
 def list_layers(path: PathLike) -> list[str]:
     """The layer names of a GeoPackage (feature and attribute tables of gpkg_contents), in the order they
     were created; an InputError naming the file when it is missing or no readable GeoPackage."""
     if not Path(path).is_file():
         raise InputError("no such GeoPackage file", path=str(path))
     try:
-        with closing(connect(path)) as con:
-            return [str(r[0]) for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY rowid")]
+        return layer_names(path)
     except sqlite3.Error as err:
         raise InputError(f"not a readable GeoPackage ({_first_line(err)})", path=str(path)) from None
 
@@ -169,7 +175,7 @@ def layer_info(path: PathLike, layer: str) -> dict:
     return pyogrio.read_info(path, layer=layer)
 
 
-def read_frame(path: PathLike, layer: str, columns: list[str] | None = None,
+def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = None,
                bbox: tuple[float, float, float, float] | None = None, rows: tuple[int, int] | None = None,
                fid_as_index: bool = False) -> Any:
     """The layer as a GeoDataFrame (a DataFrame without geometry) read with pyogrio: only ``columns`` when

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..kernel.errors import InputError
-from ..islands.sources import read_points
+from ..kernel.layers import read_points
 from ..kernel.numeric import to_number
 from ..kernel.progress import Reporter
 from .series import Issue, Series, parse_time

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..kernel.gpkg import gpkg_output
-from ..islands.sources import LayerRef, PolygonLookup, polygons_2d, read_frame
+from ..kernel.layers import LayerRef, PolygonLookup, polygons_2d, read_frame
 from ..kernel.progress import Reporter
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import Issue, Series

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from ..kernel.errors import InputError
-from ..islands.sources import Locator, PointRow
+from ..kernel.layers import Locator, PointRow
 from ..kernel.progress import Reporter
 from .series import Issue, Series, parse_time
 from .sta_client import StaClient, StaError, entity_url

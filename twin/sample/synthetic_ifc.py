@@ -7,7 +7,7 @@ import os
 import ifcopenshell.api.aggregate
 import ifcopenshell.api.geometry
 
-from ..twin.sample.ifcmodel import Box, IfcModel, matrix
+from .ifcmodel import Box, IfcModel, matrix
 
 KARLSRUHE = (456500.0, 5429500.0, 115.0)  # an EPSG:25832 anchor in the city (E, N, DHHN2016 height)
 

@@ -1,4 +1,5 @@
-"""The shipped QML styles and the Processing post-processor that applies them to loaded outputs."""
+"""The shipped QML styles and the Processing post-processor that applies them to loaded outputs (here, below
+the plugin, so that the algorithms that load styled outputs and the plugin both use them)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Reading point tables (CSV, GeoJSON, GeoPackage) and polygon layers of the twin.
+"""Reading user-supplied vector layers: point tables (CSV, GeoJSON, GeoPackage) and polygon layers (islands, sensors).
 
 Coordinates come from a point geometry or from latitude/longitude or easting/northing
 columns. Swapped latitude/longitude (or easting/northing) are detected with the area of
@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..kernel.errors import InputError
-from ..kernel.numeric import to_number
-from ..kernel.progress import Reporter
+from . import gpkg
+from .errors import InputError
+from .numeric import to_number
+from .progress import Reporter
 
 LAT_NAMES = ("lat", "latitude", "breite", "breitengrad", "lat_wgs84", "y_wgs84")
 LON_NAMES = ("lon", "lng", "long", "longitude", "laenge", "länge", "laengengrad", "lon_wgs84", "x_wgs84")
@@ -92,21 +93,17 @@ def check_layer_file(path: str | Path, max_bytes: int = MAX_LAYER_BYTES) -> None
 def read_frame(ref: LayerRef, max_bytes: int = MAX_LAYER_BYTES):
     """The layer as a GeoDataFrame (pyogrio); a clear InputError when it cannot be read or is beyond
     ``max_bytes`` (see check_layer_file)."""
-    import pyogrio
-
     check_layer_file(ref.path, max_bytes)
     try:
-        return pyogrio.read_dataframe(ref.path, layer=ref.layer)
+        return gpkg.read_frame(ref.path, ref.layer)
     except Exception as err:  # pyogrio raises DataSourceError/DataLayerError and OSError
         raise InputError(f"cannot read the layer: {err}", path=str(ref)) from err
 
 
 def layer_names(path: str) -> list[str]:
-    import pyogrio
-
     check_layer_file(path)
     try:
-        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        return gpkg.list_vector_layers(path)
     except Exception as err:
         raise InputError(f"cannot open: {err}", path=path) from err
 
