@@ -261,12 +261,30 @@ def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: Impo
         return _import(path, output, options, reporter or Reporter(), triangulation)
 
 
+class _Warnings(list):
+    """The import's warnings: each is sent to the reporter (``<file>: <message>``) as it is added, and kept
+    (the placement and the georef report hold them)."""
+
+    def __init__(self, reporter: Reporter, source: str) -> None:
+        super().__init__()
+        self._reporter = reporter
+        self._source = source
+
+    def append(self, message: str) -> None:
+        super().append(message)
+        self._reporter.warning(f"{self._source}: {message}")
+
+    def extend(self, messages) -> None:   # type: ignore[override]
+        for message in messages:
+            self.append(message)
+
+
 def _import(path: Path, output: str | os.PathLike, options: ImportOptions, reporter: Reporter,
             triangulation: Triangulation) -> ImportResult:
     import ifcopenshell.util.unit as unit
 
     source = path.name
-    warnings: list[str] = []
+    warnings = _Warnings(reporter, source)
     reporter.info(f"reading {path}")
     gpkg.preload()
     model = open_ifc(path, warnings, max_bytes=options.max_bytes)
@@ -286,9 +304,6 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
                 warnings.append("the file carries no georeferencing: fitted to the given footprints")
         if placement is not None:
             reporter.info(f"georeferencing: {placement.method} ({placement.source_crs} -> {options.target_crs})")
-    for message in warnings:
-        reporter.warning(f"{source}: {message}")
-    reported = len(warnings)
     storeys = {s.id(): s for s in model.by_type("IfcBuildingStorey")}
     elevations = storey_elevations(model, length_m)
 
@@ -305,6 +320,9 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
         rows = _Rows(model, writer, source, units, elevations)
         kinds = _Kinds()
         planned_facilities: set = set()
+        unwritten: list[_Item] = []   # triangulated items whose rows wait for the placement (a fit needs them all)
+        if placement is not None:
+            rows.placement = placement
         meshes = triangulation.results(model, products, Stage(reporter, 0, 85))
         for batch in _batched(meshes, BATCH):
             ready: list[_Item] = []
@@ -330,25 +348,24 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
             for item, hull in zip(others, geometry.plan_hulls([i.mesh for i in others])):
                 item.hull = hull
             items.extend(ready)
-            if placement is not None:
-                rows.write(ready, placement)  # streamed: the meshes are dropped once written
+            unwritten.extend(ready)
+            if rows.placement is not None:   # streamed: the meshes are dropped once written
+                rows.write(unwritten)
+                unwritten = []
         if not items:
             with _naming(path):
                 raise InputError(_no_geometry(products, skipped))
-
-        if placement is None:
+        if rows.placement is None:
             with _naming(path):
-                placement = _fit_placement(model, items, elevations, options, warnings, rows.hierarchy)
-            for batch in _batched(items, BATCH):
-                reporter.check()
-                rows.write(batch, placement)
+                rows.placement = _fit_placement(model, items, elevations, options, warnings, rows.hierarchy)
+        placement = rows.placement
+        for batch in _batched(unwritten, BATCH):
+            reporter.check()
+            rows.write(batch)
         rows.flush()
         with _naming(path):
             rows.check_area(placement)
-        for message in warnings[reported:]:
-            reporter.warning(f"{source}: {message}")
         reporter.progress(90)
-        rows.placement = placement
         bare = _without_geometry(items, products, {gid for gid, _ in skipped})
         for product, parts in bare:
             reporter.check()
@@ -398,10 +415,13 @@ class _Rows:
         self._pending: list[tuple[dict, np.ndarray, np.ndarray]] = []
         self._containers: dict[tuple[int, int], dict] = {}
 
-    def write(self, items: list[_Item], placement: georef.Placement) -> None:
-        """Write the items' rows; their vertices are transformed in one call."""
+    def write(self, items: list[_Item]) -> None:
+        """Write the items' rows, placed by ``self.placement`` (decided before any row is written); their
+        vertices are transformed in one call."""
         if not items:
             return
+        placement = self.placement
+        assert placement is not None, "rows are written only once the placement is decided"
         sizes = [len(i.mesh.verts) for i in items]
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         local = np.concatenate([i.mesh.verts for i in items])
