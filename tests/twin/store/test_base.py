@@ -12,7 +12,7 @@ import shapely
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel import gpkg
-from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.errors import GeoTwinError, InputError
 from geotwin.twin.kernel.schema.twin import KNOWN_SPECS
 from geotwin.twin.store import StoreReader, TwinStore, open_store
 from geotwin.twin.store.frames import canonical_json
@@ -125,3 +125,22 @@ def test_gpkg_module_lists_and_reads(stores, tmp_path):
         gpkg.list_layers(broken)
     with pytest.raises(InputError, match="missing.gpkg: no such GeoPackage file"):
         gpkg.list_layers(tmp_path / "missing.gpkg")
+
+
+def test_reading_a_broken_gpkg_store_names_it(tmp_path):
+    broken = tmp_path / "twin.gpkg"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)   # an SQLite header, no database behind it
+    store = open_store(broken)
+    with pytest.raises(GeoTwinError, match=r"twin.gpkg: cannot read the twin: "):
+        next(store.iter_rows("buildings", ["id"], 10))
+    with pytest.raises(GeoTwinError, match=r"twin.gpkg: cannot read the twin: "):
+        store.count_by("buildings", "id")
+    with pytest.raises(GeoTwinError, match=r"twin.gpkg: cannot read the twin: "):
+        store.read(KNOWN_SPECS["buildings"], columns=["id"])
+
+
+def test_a_missing_layer_reads_as_a_storage_fault(stores):
+    with pytest.raises(GeoTwinError, match="cannot read the twin"):
+        list(stores["gpkg"].iter_rows("no_such_layer", ["id"], 10))
+    with pytest.raises(GeoTwinError, match="no_such_layer"):
+        list(stores["pg"].iter_rows("no_such_layer", ["id"], 10))
