@@ -179,7 +179,7 @@ def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = No
                bbox: tuple[float, float, float, float] | None = None, rows: tuple[int, int] | None = None,
                fid_as_index: bool = False) -> Any:
     """The layer as a GeoDataFrame (a DataFrame without geometry) read with pyogrio: only ``columns`` when
-    given, only the features intersecting ``bbox`` (layer CRS), only the rows ``rows=(start, stop)``."""
+    given, only the features that intersect ``bbox`` (layer CRS; GDAL's spatial filter), only the rows ``rows=(start, stop)``."""
     import pyogrio
 
     kwargs: dict[str, Any] = {"layer": layer, "fid_as_index": fid_as_index}

@@ -53,7 +53,7 @@ class StoreReader(abc.ABC):
     def read(self, spec: LayerSpec, columns: Sequence[str] | None = None, bbox: BBox | None = None,
              rows: RowRange | None = None) -> pd.DataFrame:
         """The layer as a canonical frame (see frames.conform) in insertion order: only ``columns`` of the
-        spec's fields when given (the geometry stays), only the features whose bounding box meets ``bbox``,
+        spec's fields when given (the geometry stays), only the features that intersect ``bbox``,
         only the rows ``rows=(start, stop)`` (counted after the bbox filter)."""
 
     @abc.abstractmethod

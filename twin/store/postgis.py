@@ -310,7 +310,7 @@ class PostgisStore(TwinStore):
             cols.append("ST_AsEWKB(geom)")
         where, params = "", []
         if bbox is not None and spec.geometry_type is not None:
-            where = " WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, ST_SRID(geom))"
+            where = " WHERE ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, ST_SRID(geom)))"   # as GDAL filters
             params = [float(v) for v in bbox]
         limit = ""
         if rows is not None:

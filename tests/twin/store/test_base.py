@@ -71,9 +71,20 @@ def test_read_columns_rows_and_bbox(stores, backend):
     box = (xmin, ymin, (xmin + xmax) / 2, (ymin + ymax) / 2)
     inside = store.read(spec, bbox=box)
     expected = [i for i, g in zip(whole["id"], whole.geometry)
-                if g is not None and shapely.box(*g.bounds).intersects(shapely.box(*box))]
+                if g is not None and g.intersects(shapely.box(*box))]
     assert 0 < len(inside) < len(whole)
     assert inside["id"].tolist() == expected
+
+    # a box at a corner of a building's envelope that misses the building itself: exact intersection, not
+    # the envelopes (GDAL's spatial filter and PostGIS's ST_Intersects agree)
+    corner = next((bid, shapely.box(g.bounds[0], g.bounds[1], g.bounds[0] + 0.05, g.bounds[1] + 0.05))
+                  for bid, g in zip(whole["id"], whole.geometry)
+                  if g is not None and not g.intersects(shapely.box(g.bounds[0], g.bounds[1], g.bounds[0] + 0.05,
+                                                                     g.bounds[1] + 0.05)))
+    near = store.read(spec, bbox=corner[1].bounds)
+    assert corner[0] not in near["id"].tolist()
+    assert near["id"].tolist() == [i for i, g in zip(whole["id"], whole.geometry)
+                                   if g is not None and g.intersects(corner[1])]
 
 
 @pytest.mark.parametrize("backend", ["gpkg", "pg"])
