@@ -120,6 +120,7 @@ class _Importer:
         self.parts: dict[str, _PendingParent] = {}        # parent id -> aggregate of its parts
         self.repaired_area: dict[int, float] = {}         # id(Surface) of a repaired ground -> its area
         self.repaired_outline: dict[str, object] = {}     # object id -> footprint from a repaired ground and its roof
+        self._batch: list[tuple[dict, CityObject, object]] = []  # buildings waiting for _flush_batch
 
     def skip(self, item: Skipped, summary: SourceSummary, count: bool = True) -> None:
         if item.quiet:
@@ -239,25 +240,49 @@ class _Importer:
         self.parts.pop(obj.id, None)  # its own geometry gives its heights and outline
         self._write(row, obj, outline)
 
+    BATCH = 256  # buildings whose polygons and areas are computed in one go
+
     def _write(self, row: dict, obj: CityObject, outline) -> None:
-        rings = [s.rings for s in obj.surfaces]
+        self._batch.append((row, obj, outline))
+        if len(self._batch) >= self.BATCH:
+            self._flush_batch()
+
+    def _flush_batch(self) -> None:
+        """Write the batched buildings, their surfaces and footprints, with their polygons built and their 3D
+        areas computed over the whole batch at once (rows in the order the buildings came)."""
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        rings = [s.rings for _, obj, _ in batch for s in obj.surfaces]
         polygons = polygons_z(rings)
-        self.writer.add(BUILDINGS, row, shapely.multipolygons(polygons) if len(polygons) else None)
-        for n, (surface, polygon, area) in enumerate(zip(obj.surfaces, polygons, areas_3d(rings)), 1):
-            self.writer.add(BUILDING_SURFACES, {
-                "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
-                "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
-                "area": self.repaired_area.pop(id(surface), float(area))}, polygon)
-        self.result.surfaces += len(obj.surfaces)
-        if outline is not None:
-            self.writer.add(FOOTPRINTS, {"building_id": obj.id, "area": outline.area}, outline)
-            self.result.footprints += 1
+        areas = areas_3d(rings).tolist()
+        start = 0
+        buildings, surfaces, footprints = [], [], []
+        for row, obj, outline in batch:
+            count = len(obj.surfaces)
+            own = polygons[start:start + count]
+            buildings.append(shapely.multipolygons(own) if count else None)
+            for n, (surface, area) in enumerate(zip(obj.surfaces, areas[start:start + count]), 1):
+                surfaces.append({
+                    "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
+                    "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
+                    "area": self.repaired_area.pop(id(surface), area)})
+            start += count
+            self.result.surfaces += count
+            if outline is not None:
+                footprints.append(({"building_id": obj.id, "area": outline.area}, outline))
+                self.result.footprints += 1
+        self.writer.add_many(BUILDINGS, [row for row, _, _ in batch], buildings)
+        self.writer.add_many(BUILDING_SURFACES, surfaces, polygons)
+        if footprints:
+            self.writer.add_many(FOOTPRINTS, [f[0] for f in footprints], [f[1] for f in footprints])
 
     def finish(self) -> None:
         """Write the buildings whose geometry is in their parts (heights and outline from the parts).
 
         Called after each source: a building and its parts come from the same file.
         """
+        self._flush_batch()
         for bid, parent in self.pending.items():
             agg = self.parts.get(bid)
             outline = None
