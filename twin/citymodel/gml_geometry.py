@@ -279,14 +279,16 @@ class GeometryReader:
         return coords
 
     def _clean_ring(self, coords: np.ndarray) -> np.ndarray:
-        extent = np.abs(coords).max(axis=0).tolist()
-        if not (extent[0] <= MAX_ABS_XY and extent[1] <= MAX_ABS_XY and extent[2] <= MAX_ABS_Z):
+        rows = coords.tolist()
+        if not rows:
+            raise GeometryError("ring without coordinate values")
+        xy, z = MAX_ABS_XY, MAX_ABS_Z
+        # small rings: plain Python is faster than numpy here (NaN fails every comparison)
+        if not all(-xy <= x <= xy and -xy <= y <= xy and -z <= h <= z for x, y, h in rows):
             if not np.isfinite(coords).all():
                 raise GeometryError("NaN or infinite coordinate")
             bad = coords[(np.abs(coords[:, :2]) > MAX_ABS_XY).any(axis=1) | (np.abs(coords[:, 2]) > MAX_ABS_Z)][0]
             raise GeometryError(f"absurd coordinate {tuple(float(v) for v in bad)}")
-        # small rings: plain Python is faster than numpy here
-        rows = coords.tolist()
         points = [rows[0]]
         for row in rows[1:]:
             if row != points[-1]:

@@ -170,3 +170,29 @@ def test_compressed_copies_import_as_the_plain_file(tmp_path):
             assert a[columns].equals(b[columns]), name
             assert all((x is None and y is None) or shapely.equals_exact(x, y, tolerance=1e-9)
                        for x, y in zip(a.geometry, b.geometry)), name
+
+
+def test_an_empty_poslist_leaves_out_its_polygon_with_a_reason(tmp_path):
+    """An empty gml:posList used to end the import with numpy's 'zero-size array' ValueError."""
+    gml = tmp_path / "empty.gml"
+    gml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" '
+        'xmlns:bldg="http://www.opengis.net/citygml/building/2.0" xmlns:gml="http://www.opengis.net/gml">\n'
+        '<gml:boundedBy><gml:Envelope srsName="EPSG:25832" srsDimension="3"><gml:lowerCorner>456243 5428487 115'
+        '</gml:lowerCorner><gml:upperCorner>456306 5428504 125</gml:upperCorner></gml:Envelope></gml:boundedBy>\n'
+        '<core:cityObjectMember><bldg:Building gml:id="B1"><bldg:lod2MultiSurface><gml:MultiSurface>\n'
+        '<gml:surfaceMember><gml:Polygon gml:id="P0"><gml:exterior><gml:LinearRing>'
+        '<gml:posList srsDimension="3"></gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>\n'
+        '<gml:surfaceMember><gml:Polygon gml:id="P1"><gml:exterior><gml:LinearRing><gml:posList srsDimension="3">'
+        '456243.5 5428487.5 115 456248.5 5428504.5 115 456306.5 5428487.5 115 456243.5 5428487.5 115'
+        '</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember>\n'
+        '</gml:MultiSurface></bldg:lod2MultiSurface></bldg:Building></core:cityObjectMember>\n</core:CityModel>\n',
+        encoding="utf-8")
+    from geotwin.twin.kernel.progress import CollectingReporter
+
+    reporter = CollectingReporter()
+    result = import_citymodel([gml], tmp_path / "m.gpkg", reporter=reporter)
+    assert (result.buildings, result.surfaces) == (1, 1)
+    surfaces = pyogrio.read_dataframe(tmp_path / "m.gpkg", layer="building_surfaces")
+    assert list(surfaces["id"]) == ["P1"]
+    assert any("P0" in w and "without coordinate values" in w for w in reporter.warnings)
