@@ -35,15 +35,17 @@ def ring_problem(ring: np.ndarray) -> str | None:
 
 def _ragged(polygons: Sequence[Sequence[np.ndarray]], dims: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Closed-ring coordinates and (ring, polygon) offsets for shapely.from_ragged_array."""
-    coords: list[np.ndarray] = []
-    ring_offsets, polygon_offsets = [0], [0]
-    for rings in polygons:
-        for ring in rings:
-            coords.append(ring[:, :dims])
-            coords.append(ring[:1, :dims])
-            ring_offsets.append(ring_offsets[-1] + len(ring) + 1)
-        polygon_offsets.append(polygon_offsets[-1] + len(rings))
-    return np.concatenate(coords), (np.asarray(ring_offsets), np.asarray(polygon_offsets))
+    rings = [ring for poly in polygons for ring in poly]
+    lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+    points = np.concatenate(rings)[:, :dims] if rings else np.zeros((0, dims))
+    ends = np.cumsum(lengths + 1)
+    ring_offsets = np.concatenate(([0], ends))
+    # every ring's points, then its first point again
+    source = np.arange(len(points) + len(rings)) - np.repeat(np.arange(len(rings)), lengths + 1)
+    source[ends - 1] = np.cumsum(lengths) - lengths
+    counts = np.fromiter(map(len, polygons), dtype=np.int64, count=len(polygons))
+    polygon_offsets = np.concatenate(([0], np.cumsum(counts)))
+    return points[source], (ring_offsets, polygon_offsets)
 
 
 def polygons_z(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:

@@ -91,7 +91,10 @@ class GpkgWriter:
                 masks.append(None)   # NaN is written as null
             else:
                 column = np.empty(len(values), dtype=object)
-                column[:] = [_cell(v, kind) for v in values]
+                if kind == "str" and all(v is None or type(v) is str for v in values):
+                    column[:] = values  # already what _cell would make of them
+                else:
+                    column[:] = [_cell(v, kind) for v in values]
                 data.append(column)
                 masks.append(None)   # None is written as null
         return data, masks
