@@ -28,6 +28,47 @@ def cjio_load(args) -> dict:
     return {"buildings": sum(1 for o in kinds if o.get("type") == "Building"), "city_objects": len(cm.j["CityObjects"])}
 
 
+def limit_citygml(args) -> dict:
+    """The raw parse limit of a CityGML file: lxml iterparse over every gml:posList, each turned into a numpy
+    array (what any reader of its geometry must do at least), elements cleared as they end."""
+    import numpy as np
+    from lxml import etree
+
+    tags = [f"{{{ns}}}posList" for ns in ("http://www.opengis.net/gml", "http://www.opengis.net/gml/3.2")]
+    buildings = [f"{{http://www.opengis.net/citygml/building/{v}}}Building" for v in ("1.0", "2.0", "3.0")]
+    pos_lists = values = count = 0
+    for _, el in etree.iterparse(args.input, events=("end",), tag=tags + buildings, resolve_entities=False,
+                                 no_network=True):
+        if el.tag in buildings:
+            count += 1
+            el.clear()
+            continue
+        values += np.array(el.text.split(), dtype=np.float64).size
+        pos_lists += 1
+    return {"buildings": count, "pos_lists": pos_lists, "values": values}
+
+
+def limit_cityjson(args) -> dict:
+    """The raw parse limit of a CityJSON file: json.loads of the document."""
+    with open(args.input, encoding="utf-8") as f:
+        doc = json.loads(f.read())
+    objects = doc["CityObjects"]
+    return {"buildings": sum(1 for o in objects.values() if o.get("type") == "Building"),
+            "city_objects": len(objects)}
+
+
+def limit_cityjsonseq(args) -> dict:
+    """The raw parse limit of a CityJSONSeq file: json.loads of every line."""
+    buildings = features = 0
+    with open(args.input, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                doc = json.loads(line)
+                features += doc.get("type") == "CityJSONFeature"
+                buildings += sum(1 for o in doc.get("CityObjects", {}).values() if o.get("type") == "Building")
+    return {"buildings": buildings, "features": features}
+
+
 def tiles(args) -> dict:
     from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 
@@ -108,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="stage", required=True)
     for name, func, outputs in (("citymodel", citymodel, True), ("cjio-load", cjio_load, False),
+                                ("limit-citygml", limit_citygml, False), ("limit-cityjson", limit_cityjson, False),
+                                ("limit-cityjsonseq", limit_cityjsonseq, False),
                                 ("tiles", tiles, True), ("bim", bim, True), ("ifc-iterator", ifc_iterator, False),
                                 ("wkb-dir", wkb_dir, True)):
         p = sub.add_parser(name)

@@ -28,7 +28,10 @@ def test_quick_bench_writes_the_stages(tmp_path):
     imports = result["stages"]["import"]
     assert [(e["tool"], e["input"]) for e in imports] == [
         ("geotwin import_citymodel", "CityGML"), ("geotwin import_citymodel", "CityJSONSeq"),
-        ("geotwin import_citymodel", "CityJSON"), ("cjio CLI", "CityJSON"), ("cjio API load", "CityJSON")]
+        ("geotwin import_citymodel", "CityJSON"), ("cjio CLI", "CityJSON"), ("cjio API load", "CityJSON"),
+        ("raw parse limit: lxml iterparse, every posList to numpy", "CityGML"),
+        ("raw parse limit: json.loads of every line", "CityJSONSeq"),
+        ("raw parse limit: json.loads of the file", "CityJSON")]
     for entry in [gen, *imports]:
         assert entry["ok"], entry["error"]
         assert entry["items"] == 1000 and entry["seconds"] > 0
@@ -36,9 +39,14 @@ def test_quick_bench_writes_the_stages(tmp_path):
         assert entry["cpu_seconds"] > 0 and entry["cpu_throughput"] > 0
         assert abs(entry["throughput"] - entry["items"] / entry["seconds"]) <= 0.01 * entry["throughput"] + 0.1
     # every tool read all the generated buildings: ours from each format, cjio from CityJSON
-    assert [e["reported"]["buildings"] for e in imports if "buildings" in e.get("reported", {})] == [1000] * 4
+    assert [e["reported"]["buildings"] for e in imports if "buildings" in e.get("reported", {})] == [1000] * 7
     # the ratio to each peer is the quotient of the throughputs
-    assert len(result["comparisons"]) == 6
+    assert len(result["comparisons"]) == 9
+    # each reader's fraction of the raw parse limit of its own format
+    limits = [c for c in result["comparisons"] if c.get("kind") == "fraction of the raw parse limit"]
+    assert [(c["ours"], c["peer"].rsplit("(", 1)[1]) for c in limits] == [
+        ("geotwin import_citymodel (CityGML)", "CityGML)"), ("geotwin import_citymodel (CityJSONSeq)", "CityJSONSeq)"),
+        ("geotwin import_citymodel (CityJSON)", "CityJSON)")]
     by_name = {(e["tool"], e["input"]): e for e in imports}
     for c in result["comparisons"]:
         ours = next(e for e in imports if f"{e['tool']} ({e['input']})" == c["ours"])

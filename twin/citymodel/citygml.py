@@ -58,7 +58,18 @@ _MEMBER_TAGS = ([f"{{http://www.opengis.net/citygml/{v}}}cityObjectMember" for v
                 + [f"{{{ns}}}featureMember" for ns in GML_NAMESPACES]
                 + ["{http://www.opengis.net/wfs/2.0}member"])
 MAX_POLYGON_WARNINGS = 200  # per file; the totals are always reported at the end
-_SRS_NAMES = etree.XPath(".//@srsName", smart_strings=False)
+_GML_ID, _GML32_ID = (f"{{{ns}}}id" for ns in GML_NAMESPACES)
+
+
+def _with_id_or_srs(el) -> list:
+    """The elements of ``el`` (itself included, document order) with a gml:id or an srsName attribute
+    (what the XPath ``descendant-or-self::*[@gml:id or @srsName]`` selects, faster on small trees)."""
+    out = []
+    for node in el.iter(etree.Element):
+        attrib = node.attrib
+        if attrib and (_GML_ID in attrib or _GML32_ID in attrib or "srsName" in attrib):
+            out.append(node)
+    return out
 _HEADER_BYTES = 65536
 _SCAN_CHUNK = 1 << 20
 _PROLOG_LIMIT = 1 << 20  # a root element must start within this many bytes
@@ -200,10 +211,12 @@ class CityGMLSource:
 
     def _building(self, el, resolver: XlinkResolver, seen_ids: dict[str, int | None]
                   ) -> Iterator[CityObject | Skipped]:
-        for srs in set(_SRS_NAMES(el)) - self._srs_names_seen:
+        nodes = _with_id_or_srs(el)  # one pass for the srsNames and the gml:ids
+        srs_names = {srs for node in nodes if (srs := node.get("srsName")) is not None}
+        for srs in srs_names - self._srs_names_seen:
             self._srs_names_seen.add(srs)
             self._check_srs_name(srs, el)
-        for gid, dup in resolver.index(el):
+        for gid, dup in resolver.index(el, nodes):
             self.reporter.warning(f"{self.path}, line {source_line(dup)}: gml:id {gid!r} used twice in one building; "
                                   "the first is used for xlinks")
         yield from self._object(el, None, resolver, seen_ids)

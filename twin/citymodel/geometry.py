@@ -35,15 +35,17 @@ def ring_problem(ring: np.ndarray) -> str | None:
 
 def _ragged(polygons: Sequence[Sequence[np.ndarray]], dims: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Closed-ring coordinates and (ring, polygon) offsets for shapely.from_ragged_array."""
-    coords: list[np.ndarray] = []
-    ring_offsets, polygon_offsets = [0], [0]
-    for rings in polygons:
-        for ring in rings:
-            coords.append(ring[:, :dims])
-            coords.append(ring[:1, :dims])
-            ring_offsets.append(ring_offsets[-1] + len(ring) + 1)
-        polygon_offsets.append(polygon_offsets[-1] + len(rings))
-    return np.concatenate(coords), (np.asarray(ring_offsets), np.asarray(polygon_offsets))
+    rings = [ring for poly in polygons for ring in poly]
+    lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+    points = np.concatenate(rings)[:, :dims] if rings else np.zeros((0, dims))
+    ends = np.cumsum(lengths + 1)
+    ring_offsets = np.concatenate(([0], ends))
+    # every ring's points, then its first point again
+    source = np.arange(len(points) + len(rings)) - np.repeat(np.arange(len(rings)), lengths + 1)
+    source[ends - 1] = np.cumsum(lengths) - lengths
+    counts = np.fromiter(map(len, polygons), dtype=np.int64, count=len(polygons))
+    polygon_offsets = np.concatenate(([0], np.cumsum(counts)))
+    return points[source], (ring_offsets, polygon_offsets)
 
 
 def polygons_z(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
@@ -51,6 +53,14 @@ def polygons_z(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
     if not polygons:
         return np.empty(0, dtype=object)
     coords, offsets = _ragged(polygons, 3)
+    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+
+
+def polygons_2d(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+    """Shapely Polygons in plan (x, y of the rings), one per list of rings, built in one call."""
+    if not polygons:
+        return np.empty(0, dtype=object)
+    coords, offsets = _ragged(polygons, 2)
     return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
 
 
@@ -100,6 +110,35 @@ def union_2d(polygons: Sequence[Sequence[np.ndarray]], min_area: float = 1e-6) -
     if len(parts) > 1:
         parts = _polygon_parts(np.asarray([shapely.make_valid(shapely.union_all(parts))]), min_area)
     return MultiPolygon(list(parts)) if len(parts) else None
+
+
+def union_2d_many(groups: Sequence[Sequence[Sequence[np.ndarray]]], min_area: float = 1e-6
+                  ) -> list[MultiPolygon | None]:
+    """``union_2d`` of each group of polygons, the same result, with the polygons of all groups checked at once:
+    a group whose polygons give one polygon part needs no union; groups of several parts are united one by one."""
+    out: list[MultiPolygon | None] = [None] * len(groups)
+    index = [i for i, group in enumerate(groups) if group and all(len(rings) for rings in group)]
+    if not index:
+        return out
+    flats = polygons_2d([rings for i in index for rings in groups[i]])
+    owner = np.repeat(np.arange(len(index)), [len(groups[i]) for i in index])
+    invalid = ~shapely.is_valid(flats)
+    if invalid.any():
+        flats[invalid] = shapely.make_valid(flats[invalid])
+    first, at_first = shapely.get_parts(flats, return_index=True)
+    parts, at_parts = shapely.get_parts(first, return_index=True)
+    keep = (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON) & (shapely.area(parts) > min_area)
+    parts = parts[keep]
+    counts = np.bincount(owner[at_first[at_parts[keep]]], minlength=len(index)).tolist()
+    start = 0
+    for k, i in enumerate(index):
+        count = counts[k]
+        if count == 1:
+            out[i] = MultiPolygon([parts[start]])
+        elif count > 1:
+            out[i] = union_2d(groups[i], min_area)
+        start += count
+    return out
 
 
 def convex_outline(polygons: Iterable[Sequence[np.ndarray]]) -> MultiPolygon | None:

@@ -90,12 +90,16 @@ class XlinkResolver:
         self._cache: OrderedDict[str, list[Polygon]] = OrderedDict()
         self._cache_size = cache_size
 
-    def index(self, root) -> list[tuple[str, object]]:
-        """Index every gml:id below ``root`` (the building being read); return duplicates."""
+    def index(self, root, nodes: list | None = None) -> list[tuple[str, object]]:
+        """Index every gml:id below ``root`` (the building being read); return duplicates. ``nodes``: the
+        elements of ``root`` that may carry one, in document order, when the caller has them already."""
         elements: dict[str, object] = {}
         duplicates = []
-        for el in _WITH_ID(root):
-            gid = el.get(GML_IDS[0]) or el.get(GML_IDS[1])
+        for el in _WITH_ID(root) if nodes is None else nodes:
+            first, second = el.get(GML_IDS[0]), el.get(GML_IDS[1])
+            if first is None and second is None:
+                continue
+            gid = first or second
             if gid in elements:
                 duplicates.append((gid, el))
             else:
@@ -142,7 +146,7 @@ class GeometryReader:
         return out
 
     def _collect(self, el, out: list[Polygon], reverse: bool, depth: int, seen: frozenset) -> None:
-        name = localname(el.tag)
+        name = _LOCALNAMES.get(el.tag) or localname(el.tag)
         if not name or name in _NOT_SURFACES:
             return
         href = el.get(XLINK_HREF)
@@ -179,9 +183,10 @@ class GeometryReader:
         start = len(out)
         for child in el:
             self._collect(child, out, reverse, depth, seen)
-        gid = gml_id(el)
-        if gid and len(out) > start:
-            self.resolver.remember(gid, out[start:])
+        if len(out) > start:
+            gid = el.get(GML_IDS[0]) or el.get(GML_IDS[1])
+            if gid:
+                self.resolver.remember(gid, out[start:])
 
     def _follow(self, el, href: str, out: list[Polygon], reverse: bool, depth: int, seen: frozenset) -> None:
         if href in seen or depth >= _MAX_XLINK_DEPTH:
@@ -203,7 +208,7 @@ class GeometryReader:
         """One polygon; raises GeometryError when it cannot be used."""
         rings: list[np.ndarray] = []
         for child in el:
-            role = localname(child.tag)
+            role = _LOCALNAMES.get(child.tag) or localname(child.tag)
             if role in _EXTERIOR or role in _INTERIOR:
                 if (role in _EXTERIOR) != (not rings):
                     raise GeometryError("exterior ring missing or not first")
@@ -219,7 +224,7 @@ class GeometryReader:
         """A LinearRing (posList, pos, coordinates or points) or a Ring of curve members."""
         if el is None:
             raise GeometryError("empty ring")
-        if localname(el.tag) == "Ring":
+        if (_LOCALNAMES.get(el.tag) or localname(el.tag)) == "Ring":
             parts = [self._coords(c) for c in el.iter() if localname(c.tag) in ("LineString", "LineStringSegment")]
             if not parts:
                 raise GeometryError("gml:Ring without LineString members")
@@ -233,7 +238,7 @@ class GeometryReader:
         positions: list[str] = []
         coordinates = None
         for child in el:
-            name = localname(child.tag)
+            name = _LOCALNAMES.get(child.tag) or localname(child.tag)
             if name == "posList":
                 pos_list = child
             elif name == "pos":
@@ -274,14 +279,16 @@ class GeometryReader:
         return coords
 
     def _clean_ring(self, coords: np.ndarray) -> np.ndarray:
-        extent = np.abs(coords).max(axis=0).tolist()
-        if not (extent[0] <= MAX_ABS_XY and extent[1] <= MAX_ABS_XY and extent[2] <= MAX_ABS_Z):
+        rows = coords.tolist()
+        if not rows:
+            raise GeometryError("ring without coordinate values")
+        xy, z = MAX_ABS_XY, MAX_ABS_Z
+        # small rings: plain Python is faster than numpy here (NaN fails every comparison)
+        if not all(-xy <= x <= xy and -xy <= y <= xy and -z <= h <= z for x, y, h in rows):
             if not np.isfinite(coords).all():
                 raise GeometryError("NaN or infinite coordinate")
             bad = coords[(np.abs(coords[:, :2]) > MAX_ABS_XY).any(axis=1) | (np.abs(coords[:, 2]) > MAX_ABS_Z)][0]
             raise GeometryError(f"absurd coordinate {tuple(float(v) for v in bad)}")
-        # small rings: plain Python is faster than numpy here
-        rows = coords.tolist()
         points = [rows[0]]
         for row in rows[1:]:
             if row != points[-1]:
@@ -313,7 +320,7 @@ def _floats(text: str | None) -> np.ndarray:
 
 def _dimension(el, count: int) -> int:
     """srsDimension of a posList: its own attribute, an ancestor's, else 3."""
-    for node in (el, *el.iterancestors()):
+    for node in _self_and_ancestors(el):
         dim = node.get("srsDimension") or node.get("dimension")
         if dim:
             try:
@@ -321,6 +328,11 @@ def _dimension(el, count: int) -> int:
             except ValueError:
                 raise GeometryError(f"srsDimension {dim!r} is not a number") from None
     return 3 if count % 3 == 0 or count % 2 else 2
+
+
+def _self_and_ancestors(el):
+    yield el
+    yield from el.iterancestors()
 
 
 def ring_key(ring: np.ndarray) -> bytes:

@@ -21,7 +21,7 @@ from ..kernel.schema import (BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CI
                       TERRAIN)
 from .cityjson import read_cityjson
 from .delivery import CITY_MODEL_SUFFIXES, InputFile, Limits, as_input, collect_delivery
-from .geometry import areas_3d, convex_outline, polygons_z, union_2d
+from .geometry import areas_3d, convex_outline, polygons_2d, polygons_z, union_2d, union_2d_many
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
 __all__ = ["CITY_MODEL_SUFFIXES", "ImportResult", "import_citymodel", "open_source", "sha256_of", "sniff_format"]
@@ -120,6 +120,10 @@ class _Importer:
         self.parts: dict[str, _PendingParent] = {}        # parent id -> aggregate of its parts
         self.repaired_area: dict[int, float] = {}         # id(Surface) of a repaired ground -> its area
         self.repaired_outline: dict[str, object] = {}     # object id -> footprint from a repaired ground and its roof
+        self._batch: list[tuple[dict, CityObject, object]] = []  # buildings waiting for _flush_batch
+        self._queue: list[tuple[CityObject, SourceSummary]] = []  # objects waiting for flush
+        self._ground_pre: dict[int, tuple] = {}           # id(ground Surface) -> (plan polygon, valid, area, length)
+        self._names: dict[str, str] = {}                  # source file -> its name
 
     def skip(self, item: Skipped, summary: SourceSummary, count: bool = True) -> None:
         if item.quiet:
@@ -169,14 +173,18 @@ class _Importer:
                 kept.append(surface)
                 continue
             sid = surface.id or f"{obj.id}_{n}"
-            flat = shapely.Polygon(surface.rings[0][:, :2], [r[:, :2] for r in surface.rings[1:]])
-            valid = bool(flat.is_valid)
+            pre = self._ground_pre.get(id(surface))
+            if pre is None:
+                flat = shapely.Polygon(surface.rings[0][:, :2], [r[:, :2] for r in surface.rings[1:]])
+                valid, area, length = bool(flat.is_valid), float(flat.area), float(flat.length)
+            else:
+                flat, valid, area, length = pre
             fixed = flat
             if not valid:
                 parts = shapely.get_parts(shapely.get_parts(shapely.make_valid(flat)))
                 fixed = shapely.multipolygons(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON])
-            area = float(fixed.area)
-            if area < MIN_GROUND_AREA or 2 * area < MIN_GROUND_WIDTH * float(fixed.length):
+                area, length = float(fixed.area), float(fixed.length)
+            if area < MIN_GROUND_AREA or 2 * area < MIN_GROUND_WIDTH * length:
                 self.skip(Skipped(obj.source_file, sid, f"GroundSurface of {obj.id} has no area in plan "
                                                         f"({area:.2g} m²): left out of its surfaces and footprint",
                                   obj.line), summary)
@@ -199,10 +207,49 @@ class _Importer:
         obj.surfaces = kept
 
     def add(self, obj: CityObject, summary: SourceSummary) -> None:
+        """Queue a building or part; queued objects are imported in order, their footprints in one batch."""
+        self._queue.append((obj, summary))
+        if len(self._queue) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Import the queued objects (called before anything else is written, so rows keep their order)."""
+        queue, self._queue = self._queue, []
+        if not queue:
+            return
+        self._ground_flats(queue)
+        ready = []
+        for obj, summary in queue:
+            state = self._check(obj, summary)
+            if state is not None:
+                ready.append((obj, state))
+        self._ground_pre.clear()
+        outlines = union_2d_many([[s.rings for s in obj.surfaces if s.surface_type == "GroundSurface"]
+                                  for obj, _ in ready])
+        for (obj, (ground, roof, parent_unseen)), outline in zip(ready, outlines):
+            if outline is None and (obj.surfaces or obj.footprint_rings):
+                outline = footprint_of(obj)
+            self._place(obj, ground, roof, parent_unseen, outline)
+
+    def _ground_flats(self, queue: list) -> None:
+        """The plan polygons of every GroundSurface of the queue, with validity, area and length, at once."""
+        surfaces = [s for obj, _ in queue for s in obj.surfaces if s.surface_type == "GroundSurface" and s.rings]
+        if not surfaces:
+            return
+        flats = polygons_2d([s.rings for s in surfaces])
+        valid = shapely.is_valid(flats).tolist()
+        area = shapely.area(flats).tolist()
+        length = shapely.length(flats).tolist()
+        for surface, flat, v, a, n in zip(surfaces, flats, valid, area, length):
+            self._ground_pre[id(surface)] = (flat, v, a, n)
+
+    def _check(self, obj: CityObject, summary: SourceSummary) -> tuple | None:
+        """Duplicate check, ground repair and heights; None when the object is skipped."""
         if obj.id in self.seen:
             self.skip(Skipped(obj.source_file, obj.id, f"duplicate id (already imported from "
                                                       f"{Path(self.seen[obj.id]).name})", obj.line), summary)
-            return
+            return None
+        parent_unseen = bool(obj.parent_id) and obj.parent_id not in self.seen
         self.seen[obj.id] = obj.source_file
         summary.objects += 1
         if any(s.surface_type == "GroundSurface" for s in obj.surfaces):
@@ -211,7 +258,9 @@ class _Importer:
         if obj.surfaces:
             z = np.concatenate([r[:, 2] for s in obj.surfaces for r in s.rings])
             ground, roof = float(z.min()), float(z.max())
-        outline = footprint_of(obj) if obj.surfaces or obj.footprint_rings else None
+        return ground, roof, parent_unseen
+
+    def _place(self, obj: CityObject, ground, roof, parent_unseen: bool, outline) -> None:
         repaired = self.repaired_outline.pop(obj.id, None)
         if repaired is not None and outline is not None:
             # a self-intersecting ground (e.g. two corners swapped) loses area between its lobes: the roof's plan
@@ -219,13 +268,16 @@ class _Importer:
             parts = shapely.get_parts(shapely.make_valid(shapely.union(outline, repaired)))
             outline = MultiPolygon(list(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]))
         row = {name: obj.attributes.get(name) for name in _TYPED_FIELDS}
+        name = self._names.get(obj.source_file)
+        if name is None:
+            name = self._names[obj.source_file] = Path(obj.source_file).name
         row.update(id=obj.id, parent_id=obj.parent_id or "", object_class=obj.object_class,
-                   source_file=Path(obj.source_file).name, lod=obj.lod or "",
+                   source_file=name, lod=obj.lod or "",
                    lods_available=",".join(obj.lods_available), ground_height=ground, roof_height=roof,
                    attributes={k: v for k, v in obj.attributes.items() if k not in _TYPED_FIELDS} or None)
         if obj.object_class == "BuildingPart":
             self.result.parts += 1
-            if obj.parent_id and (obj.parent_id in self.pending or obj.parent_id not in self.seen):
+            if obj.parent_id and (obj.parent_id in self.pending or parent_unseen):
                 agg = self.parts.setdefault(obj.parent_id, _PendingParent({}))
                 agg.ground = ground if agg.ground is None or (ground is not None and ground < agg.ground) else agg.ground
                 agg.roof = roof if agg.roof is None or (roof is not None and roof > agg.roof) else agg.roof
@@ -239,25 +291,50 @@ class _Importer:
         self.parts.pop(obj.id, None)  # its own geometry gives its heights and outline
         self._write(row, obj, outline)
 
+    BATCH = 256  # buildings whose polygons and areas are computed in one go
+
     def _write(self, row: dict, obj: CityObject, outline) -> None:
-        rings = [s.rings for s in obj.surfaces]
+        self._batch.append((row, obj, outline))
+        if len(self._batch) >= self.BATCH:
+            self._flush_batch()
+
+    def _flush_batch(self) -> None:
+        """Write the batched buildings, their surfaces and footprints, with their polygons built and their 3D
+        areas computed over the whole batch at once (rows in the order the buildings came)."""
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        rings = [s.rings for _, obj, _ in batch for s in obj.surfaces]
         polygons = polygons_z(rings)
-        self.writer.add(BUILDINGS, row, shapely.multipolygons(polygons) if len(polygons) else None)
-        for n, (surface, polygon, area) in enumerate(zip(obj.surfaces, polygons, areas_3d(rings)), 1):
-            self.writer.add(BUILDING_SURFACES, {
-                "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
-                "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
-                "area": self.repaired_area.pop(id(surface), float(area))}, polygon)
-        self.result.surfaces += len(obj.surfaces)
-        if outline is not None:
-            self.writer.add(FOOTPRINTS, {"building_id": obj.id, "area": outline.area}, outline)
-            self.result.footprints += 1
+        areas = areas_3d(rings).tolist()
+        start = 0
+        buildings, surfaces, footprints = [], [], []
+        for row, obj, outline in batch:
+            count = len(obj.surfaces)
+            own = polygons[start:start + count]
+            buildings.append(shapely.multipolygons(own) if count else None)
+            for n, (surface, area) in enumerate(zip(obj.surfaces, areas[start:start + count]), 1):
+                surfaces.append({
+                    "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
+                    "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
+                    "area": self.repaired_area.pop(id(surface), area)})
+            start += count
+            self.result.surfaces += count
+            if outline is not None:
+                footprints.append(({"building_id": obj.id, "area": outline.area}, outline))
+                self.result.footprints += 1
+        self.writer.add_many(BUILDINGS, [row for row, _, _ in batch], buildings)
+        self.writer.add_many(BUILDING_SURFACES, surfaces, polygons)
+        if footprints:
+            self.writer.add_many(FOOTPRINTS, [f[0] for f in footprints], [f[1] for f in footprints])
 
     def finish(self) -> None:
         """Write the buildings whose geometry is in their parts (heights and outline from the parts).
 
         Called after each source: a building and its parts come from the same file.
         """
+        self.flush()
+        self._flush_batch()
         for bid, parent in self.pending.items():
             agg = self.parts.get(bid)
             outline = None
@@ -317,8 +394,10 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
             for n, item in enumerate(source, 1):
                 reporter.check()
                 if isinstance(item, Skipped):
+                    importer.flush()
                     importer.skip(item, summary)
                 elif isinstance(item, Relief):
+                    importer.flush()
                     importer.relief(item, summary)
                 else:
                     importer.add(item, summary)

@@ -242,8 +242,16 @@ class GpkgWriter:
             self._flush(spec.name)
 
     def add_many(self, spec: LayerSpec, rows: Sequence[dict], geometries: Sequence | None = None) -> None:
-        for i, row in enumerate(rows):
-            self.add(spec, row, None if geometries is None else geometries[i])
+        """Queue many rows at once (the same as ``add`` for each, without its per-row cost)."""
+        _, buffered, geoms = self._buffers.setdefault(spec.name, (spec, [], []))
+        start = 0
+        while start < len(rows):
+            end = min(len(rows), start + self.batch_size - len(buffered))
+            buffered.extend(rows[start:end])
+            geoms.extend([None] * (end - start) if geometries is None else geometries[start:end])
+            start = end
+            if len(buffered) >= self.batch_size:
+                self._flush(spec.name)
 
     def ensure_layer(self, spec: LayerSpec) -> None:
         """Create the layer even if it receives no rows."""
@@ -265,7 +273,10 @@ class GpkgWriter:
                 masks.append(None)   # NaN is written as null
             else:
                 column = np.empty(len(values), dtype=object)
-                column[:] = [_cell(v, kind) for v in values]
+                if kind == "str" and all(v is None or type(v) is str for v in values):
+                    column[:] = values  # already what _cell would make of them
+                else:
+                    column[:] = [_cell(v, kind) for v in values]
                 data.append(column)
                 masks.append(None)   # None is written as null
         return data, masks
