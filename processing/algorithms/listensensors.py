@@ -14,6 +14,9 @@ TOPIC_CHOICES = (("chirpstack", "ChirpStack v4 (application/+/device/+/event/up)
                  ("tts", "The Things Stack v3 (v3/+/devices/+/up)"),
                  ("both", "ChirpStack v4 and The Things Stack v3"),
                  ("custom", "Custom topics (CUSTOM_TOPICS)"))
+LISTEN_OUTPUTS = (("RECEIVED", "Messages received"), ("STORED", "Uplinks stored"),
+                  ("OBSERVATIONS", "Observations stored"), ("DUPLICATES", "Duplicates"),
+                  ("UNKNOWN", "Messages from unknown devices"), ("MALFORMED", "Malformed messages"))
 
 
 class ListenSensors(GeoTwinAlgorithm):
@@ -78,9 +81,7 @@ class ListenSensors(GeoTwinAlgorithm):
             self.addParameter(param)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Twin or sensors GeoPackage (extended)"), self.tr("GeoPackage (*.gpkg)")))
-        for name, label in ((self.RECEIVED, "Messages received"), (self.STORED, "Uplinks stored"),
-                            (self.OBSERVATIONS, "Observations stored"), (self.DUPLICATES, "Duplicates"),
-                            (self.UNKNOWN, "Messages from unknown devices"), (self.MALFORMED, "Malformed messages")):
+        for name, label in LISTEN_OUTPUTS:
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
     def _credentials(self, authcfg: str) -> tuple[str | None, str | None]:
