@@ -393,3 +393,49 @@ def test_command_line_service_stops_on_sigterm(broker, tmp_path, python_exe):
     last = stdout.strip().splitlines()[-1]
     assert last.endswith("duplicates, 0 from unknown devices, 0 malformed")
     assert " 3 uplinks stored (3 observations)" in last
+
+
+# ------------------------------------------------------------------------------------------------- sample district
+def test_sample_district_uplinks_replay_into_the_same_series(broker, tmp_path, python_exe):
+    """The sample's device table and ChirpStack recording, replayed through the broker by the replay
+    command, give exactly the values of the sample's CSV export."""
+    import csv as csv_mod
+
+    from geotwin.twin.sample.sensors import DEVICES as SAMPLE_DEVICES, write_lorawan, write_sensors
+
+    devices, uplinks = tmp_path / "sensors.devices.json", tmp_path / "sensors.uplinks.jsonl"
+    assert write_lorawan(devices, uplinks, 0) == (13, 13 * 7 * 24 * 4)
+    write_sensors(tmp_path / "s.sta.json", tmp_path / "s.csv", 0)
+    table = load_devices(devices)
+    assert len(table) == 13 and {d.sensor_id for d in table.values()} == {d[0] for d in SAMPLE_DEVICES}
+    lines = uplinks.read_text(encoding="utf-8").splitlines()
+    parsed = [parse_uplink(d["topic"], json.dumps(d["payload"]).encode()) for d in map(json.loads, lines)]
+    assert all(p.dev_eui in table for p in parsed)
+    day = 13 * 96                 # the first day
+    out = tmp_path / "twin.gpkg"
+    listener = Listener(local_broker(broker), out, devices=devices)
+    proc = subprocess.run([python_exe, "-m", "geotwin.twin.sensors.replay", "--broker", f"127.0.0.1:{broker.port}",
+                           "--limit", str(day), str(uplinks)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{day} messages published to mqtt://127.0.0.1:{broker.port}"
+    listener.wait(lambda: stored(out) == day, timeout=120)
+    counts = listener.finish()
+    assert (counts.stored, counts.duplicates, counts.malformed, counts.unknown) == (day, 0, 0, 0)
+    with open(tmp_path / "s.csv", encoding="utf-8", newline="") as f:
+        expected = {}
+        for row in csv_mod.DictReader(f):
+            if row["time"] < "2025-06-03":
+                key = next(k for k in row if k not in ("device_id", "time", "latitude", "longitude") and row[k])
+                expected[(f"lorawan#{row['device_id']}#{key}", row["time"])] = float(row[key])
+    got = {(k, t): v for k, t, v in rows(out, "SELECT sensor_key, phenomenon_time, result FROM observations")}
+    assert got == expected
+
+
+def test_bad_recording_lines_are_named(tmp_path):
+    from geotwin.twin.sensors.replay import read_recording
+
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"topic": "a", "payload": {}}\n{"payload": {}}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="not a recorded message") as err:
+        read_recording(path)
+    assert err.value.line == 2 if hasattr(err.value, "line") else f"{path}" in str(err.value)
