@@ -284,8 +284,32 @@ class UplinkStore:
         self._prepare(crs)
         self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)  # one user at a time
         _register_gpkg_functions(self.db)
-        self.db.execute("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
+        self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
         self.db.commit()
+
+    def _x(self, sql: str, args: tuple = ()):
+        return self.db.execute(sql, args)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def _sensor_row(self, device: Device, prop: Property) -> dict:
+        return {
+            "sensor_key": sensor_key(device, prop), "sensor_id": device.sensor_id, "sensor_name": device.name,
+            "datastream_id": prop.key, "datastream_name": f"{device.name}: {prop.observed_property}",
+            "observed_property": prop.observed_property, "unit_name": prop.unit_name,
+            "unit_symbol": prop.unit_symbol, "unit_known": prop.unit_symbol.strip().lower() in KNOWN_UNITS,
+            "count": 0, "non_numeric": 0, "source": SOURCE, "link_type": "none",
+            "link_reason": "not linked (LoRaWAN device table)",
+            "attributes": json.dumps({"dev_eui": device.dev_eui}),
+        }
+
+    def _position(self, device: Device, crs: str) -> tuple[float, float] | None:
+        if device.x is None:
+            return None
+        from pyproj import Transformer
+
+        return Transformer.from_crs(device.crs, crs, always_xy=True).transform(device.x, device.y)
 
     # tables and sensor rows -------------------------------------------------------------------------------
     def _prepare(self, crs: str | None) -> None:
@@ -301,29 +325,13 @@ class UplinkStore:
             if spec.name not in existing:
                 writer.ensure_layer(spec)
         known = self._sensor_keys() if SENSORS.name in existing else set()
-        from pyproj import Transformer
+        import shapely
 
         for device in self.devices.values():
-            point = None
-            if device.x is not None:
-                tr = Transformer.from_crs(device.crs, self.crs, always_xy=True)
-                x, y = tr.transform(device.x, device.y)
-                import shapely
-
-                point = shapely.Point(x, y)
+            xy = self._position(device, self.crs)
             for prop in device.properties:
-                key = sensor_key(device, prop)
-                if key in known:
-                    continue
-                writer.add(SENSORS, {
-                    "sensor_key": key, "sensor_id": device.sensor_id, "sensor_name": device.name,
-                    "datastream_id": prop.key, "datastream_name": f"{device.name}: {prop.observed_property}",
-                    "observed_property": prop.observed_property, "unit_name": prop.unit_name,
-                    "unit_symbol": prop.unit_symbol, "unit_known": prop.unit_symbol.strip().lower() in KNOWN_UNITS,
-                    "count": 0, "non_numeric": 0, "source": SOURCE, "link_type": "none",
-                    "link_reason": "not linked (LoRaWAN device table)",
-                    "attributes": json.dumps({"dev_eui": device.dev_eui}),
-                }, point)
+                if sensor_key(device, prop) not in known:
+                    writer.add(SENSORS, self._sensor_row(device, prop), None if xy is None else shapely.Point(*xy))
         if writer._buffers:
             try:
                 writer.close()
@@ -352,14 +360,14 @@ class UplinkStore:
 
     # uplinks ----------------------------------------------------------------------------------------------
     def is_duplicate(self, up: Uplink) -> bool:
-        for (stored,) in self.db.execute("SELECT time FROM lorawan_uplinks WHERE dev_eui = ? AND f_cnt = ?",
+        for (stored,) in self._x("SELECT time FROM lorawan_uplinks WHERE dev_eui = ? AND f_cnt = ?",
                                          (up.dev_eui, up.f_cnt)):
-            if abs(parse_time(stored) - up.time) <= DUPLICATE_WINDOW:
+            if abs(parse_time(stored if isinstance(stored, str) else stored.isoformat()) - up.time) <= DUPLICATE_WINDOW:
                 return True
         return False
 
     def issue(self, topic: str, obj: str, text: str) -> None:
-        self.db.execute("INSERT INTO sensor_issues (source, line, object, issue) VALUES (?, NULL, ?, ?)",
+        self._x("INSERT INTO sensor_issues (source, line, object, issue) VALUES (?, NULL, ?, ?)",
                         (f"mqtt:{topic}"[:500], obj[:200], text[:500]))
 
     def handle(self, topic: str, payload: bytes, counts: Counts) -> str:
@@ -391,13 +399,13 @@ class UplinkStore:
                 continue
             if value is None:
                 counts.missing_values += 1
-            self.db.execute(
+            self._x(
                 "INSERT INTO observations (sensor_key, datastream_id, observation_id, phenomenon_time, result, "
                 "result_text) VALUES (?, ?, ?, ?, ?, ?)",
                 (sensor_key(device, prop), prop.key, f"{up.dev_eui}:{up.f_cnt}:{_iso(up.time)}", _iso(up.time),
                  value, None if value is not None else str(raw)[:500]))
             stored += 1
-        self.db.execute("INSERT INTO lorawan_uplinks (dev_eui, f_cnt, time, topic, sensor_id, values_stored) "
+        self._x("INSERT INTO lorawan_uplinks (dev_eui, f_cnt, time, topic, sensor_id, values_stored) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         (up.dev_eui, up.f_cnt, _iso(up.time), topic[:500], device.sensor_id, stored))
         self._touched.add(up.dev_eui)
@@ -416,16 +424,17 @@ class UplinkStore:
             device = self.devices[eui]
             for prop in device.properties:
                 key = sensor_key(device, prop)
-                agg = self.db.execute(
+                agg = self._x(
                     "SELECT count(result), min(result), avg(result), max(result), min(phenomenon_time), "
-                    "max(phenomenon_time), sum(result IS NULL) FROM observations WHERE sensor_key = ?",
+                    "max(phenomenon_time), sum(CASE WHEN result IS NULL THEN 1 ELSE 0 END) FROM observations "
+                    "WHERE sensor_key = ?",
                     (key,)).fetchone()
-                latest = self.db.execute(
+                latest = self._x(
                     "SELECT result, phenomenon_time FROM observations WHERE sensor_key = ? AND result IS NOT NULL "
                     "ORDER BY phenomenon_time DESC LIMIT 1", (key,)).fetchone()
-                self.db.execute(
-                    "UPDATE sensors SET count = ?, min = ?, mean = ?, max = ?, window_start = ?, window_end = ?, "
-                    "non_numeric = ?, latest_value = ?, latest_time = ? WHERE sensor_key = ?",
+                self._x(
+                    "UPDATE sensors SET \"count\" = ?, \"min\" = ?, \"mean\" = ?, \"max\" = ?, window_start = ?, "
+                    "window_end = ?, non_numeric = ?, latest_value = ?, latest_time = ? WHERE sensor_key = ?",
                     (agg[0], agg[1], agg[2], agg[3], agg[4], agg[5], agg[6] or 0,
                      latest[0] if latest else None, latest[1] if latest else None, key))
         self.db.commit()
@@ -433,3 +442,63 @@ class UplinkStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+_PG_TYPES = {"str": "text", "int": "bigint", "float": "double precision", "bool": "boolean", "datetime": "text",
+             "json": "jsonb"}
+
+
+class PgUplinkStore(UplinkStore):
+    """The same tables in a PostGIS schema of a built twin (``sensors`` must exist there; ``lorawan_uplinks``
+    is created when missing)."""
+
+    def __init__(self, dsn: str, schema: str, devices: dict[str, Device]) -> None:
+        import psycopg
+
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema or ""):
+            raise GeoTwinError(f"not a valid schema name: {schema!r}")
+        self.dsn, self.schema, self.devices = dsn, schema, devices
+        self.path = Path(f"postgis-{schema}")
+        try:
+            self.db = psycopg.connect(dsn, connect_timeout=15)
+        except psycopg.Error as err:
+            raise GeoTwinError(f"cannot connect to PostGIS: {str(err).strip()[:300]}") from None
+        try:
+            self._prepare_pg()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _x(self, sql: str, args: tuple = ()):
+        return self.db.execute(sql.replace("?", "%s"), args)
+
+    def describe(self) -> str:
+        return f"PostGIS schema {self.schema}"
+
+    def _prepare_pg(self) -> None:
+        tables = {r[0] for r in self._x("SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                                        (self.schema,))}
+        if SENSORS.name not in tables or OBSERVATIONS.name not in tables:
+            raise GeoTwinError(f"the PostGIS schema {self.schema} has no sensors and observations tables: build "
+                               "the twin there first")
+        self._x(f'SET search_path TO "{self.schema}", public')
+        for spec in (SENSOR_ISSUES, LORAWAN_UPLINKS):
+            if spec.name not in tables:
+                cols = ", ".join(f'"{n}" {_PG_TYPES[k]}' for n, k in spec.fields.items())
+                self._x(f'CREATE TABLE "{spec.name}" (fid bigserial PRIMARY KEY, {cols})')
+        self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
+        srid = self._x("SELECT Find_SRID(?, 'sensors', 'geom')", (self.schema,)).fetchone()[0]
+        self.crs = f"EPSG:{srid}"
+        known = {r[0] for r in self._x("SELECT sensor_key FROM sensors")}
+        for device in self.devices.values():
+            xy = self._position(device, self.crs)
+            for prop in device.properties:
+                if sensor_key(device, prop) in known:
+                    continue
+                row = self._sensor_row(device, prop)
+                names = ", ".join(f'"{n}"' for n in row)
+                marks = ", ".join("?" for _ in row)
+                geom = "NULL" if xy is None else "ST_SetSRID(ST_MakePoint(?, ?), ?)"
+                self._x(f"INSERT INTO sensors ({names}, geom) VALUES ({marks}, {geom})",
+                        tuple(row.values()) + (() if xy is None else (xy[0], xy[1], srid)))
+        self.db.commit()

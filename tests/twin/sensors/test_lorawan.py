@@ -43,8 +43,8 @@ def rows(gpkg: Path, sql: str, *args) -> list[tuple]:
 class Listener:
     """listen() in a thread until stopped."""
 
-    def __init__(self, broker: Broker, output: Path, devices=DEVICES, topics=TOPICS) -> None:
-        self.store = UplinkStore(output, load_devices(devices))
+    def __init__(self, broker: Broker, output: Path, devices=DEVICES, topics=TOPICS, store=None) -> None:
+        self.store = store or UplinkStore(output, load_devices(devices))
         self.stop = threading.Event()
         self.counts: Counts | None = None
         self.error: Exception | None = None
@@ -439,3 +439,50 @@ def test_bad_recording_lines_are_named(tmp_path):
     with pytest.raises(InputError, match="not a recorded message") as err:
         read_recording(path)
     assert err.value.line == 2 if hasattr(err.value, "line") else f"{path}" in str(err.value)
+
+
+def test_postgis_twin_schema(broker, pg_dsn, tmp_path):
+    """The same into the sensors tables of a twin in PostGIS (the twin store's layout)."""
+    import uuid
+
+    import psycopg
+
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+    from geotwin.twin.sensors.lorawan import PgUplinkStore
+    from geotwin.twin.sensors.timeseries import series_json
+    from geotwin.twin.store import open_store
+    from geotwin.twin.store.frames import empty
+
+    schema = f"lw_{uuid.uuid4().hex[:8]}"
+    with pytest.raises(GeoTwinError, match=f"schema {schema} has no sensors and observations tables"):
+        PgUplinkStore(pg_dsn, schema, load_devices(DEVICES))
+    twin = open_store(pg_dsn, schema)
+    with twin.transaction("EPSG:25832") as writer:
+        for spec in (SENSORS, OBSERVATIONS):
+            writer.replace(spec, empty(spec, "EPSG:25832"))
+    try:
+        store = PgUplinkStore(pg_dsn, schema, load_devices(DEVICES))
+        listener = Listener(local_broker(broker, client_id=f"geotwin-pg-{schema}"), tmp_path / "unused.gpkg",
+                            store=store)
+        cs, tts = recordings("chirpstack_up.jsonl"), recordings("tts_up.jsonl")
+        broker.publish(cs + tts + cs[:2] + [("v3/a/devices/b/up", b"{}")])
+        listener.wait(lambda: listener.seen and listener.seen[-1] >= 10)
+        counts = listener.finish()
+        assert (counts.stored, counts.duplicates, counts.malformed, counts.observations) == (7, 2, 1, 11)
+        with psycopg.connect(pg_dsn) as db:
+            n, = db.execute(f"SELECT count(*) FROM {schema}.observations").fetchone()
+            x, y, srid = db.execute(f"SELECT ST_X(geom), ST_Y(geom), ST_SRID(geom) FROM {schema}.sensors WHERE "
+                                    "sensor_key = 'lorawan#ka-fp-noise-01#laeq'").fetchone()
+            stats = db.execute(f'SELECT "count", "max", latest_time FROM {schema}.sensors WHERE '
+                               "sensor_key = 'lorawan#ka-fp-temp-01#temperature'").fetchone()
+        assert n == 11 and srid == 25832
+        ex, ey = Transformer.from_crs(4326, 25832, always_xy=True).transform(8.40303, 49.00772)
+        assert (x, y) == pytest.approx((ex, ey), abs=1e-6)
+        assert stats == (3, 18.8, "2025-06-02T08:30:07.520415Z")
+        # read back through the twin store: the web map's series
+        doc = series_json(open_store(pg_dsn, schema), ["lorawan#ka-fp-temp-01#temperature"])
+        assert doc["lorawan#ka-fp-temp-01#temperature"]["v"] == [17.9, 18.4, 18.8]
+        assert doc["lorawan#ka-fp-temp-01#temperature"]["unit"] == "°C"
+    finally:
+        with psycopg.connect(pg_dsn) as db:
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
