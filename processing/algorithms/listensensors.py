@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from qgis.core import (QgsApplication, QgsAuthMethodConfig, QgsProcessing, QgsProcessingException,
                        QgsProcessingOutputNumber, QgsProcessingParameterAuthConfig,
-                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
+                       QgsProcessingParameterDatabaseSchema, QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
                        QgsProcessingParameterFileDestination, QgsProcessingParameterNumber,
-                       QgsProcessingParameterString)
+                       QgsProcessingParameterProviderConnection, QgsProcessingParameterString)
 
 from ..algorithm import GeoTwinAlgorithm
-from .importlearningislands import GROUP_ID, gpkg_path
+from .importlearningislands import GROUP_ID
 
 TOPIC_CHOICES = (("chirpstack", "ChirpStack v4 (application/+/device/+/event/up)"),
                  ("tts", "The Things Stack v3 (v3/+/devices/+/up)"),
@@ -48,11 +48,14 @@ class ListenSensors(GeoTwinAlgorithm):
         "the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged "
         "only after its rows are stored. DURATION seconds (0: until cancelled); the running count is "
         "reported every second and a cancel stops it within a second.\n\n"
+        "Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS "
+        "(geotwin:buildtwin), with DB_AUTHCFG for the database credentials.\n\n"
         "As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... "
         "--output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts."
     )
     BROKER, TOPICS, CUSTOM_TOPICS, DEVICES, AUTHCFG = "BROKER", "TOPICS", "CUSTOM_TOPICS", "DEVICES", "AUTHCFG"
     CA_FILE, CLIENT_ID, OUTPUT, DURATION = "CA_FILE", "CLIENT_ID", "OUTPUT", "DURATION"
+    DATABASE, SCHEMA, DB_AUTHCFG = "DATABASE", "SCHEMA", "DB_AUTHCFG"
     RECEIVED, STORED, OBSERVATIONS, DUPLICATES, UNKNOWN, MALFORMED = (
         "RECEIVED", "STORED", "OBSERVATIONS", "DUPLICATES", "UNKNOWN", "MALFORMED")
 
@@ -80,7 +83,14 @@ class ListenSensors(GeoTwinAlgorithm):
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
         self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT, self.tr("Twin or sensors GeoPackage (extended)"), self.tr("GeoPackage (*.gpkg)")))
+            self.OUTPUT, self.tr("Twin or sensors GeoPackage (extended)"), self.tr("GeoPackage (*.gpkg)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterProviderConnection(
+            self.DATABASE, self.tr("Or: PostGIS connection"), "postgres", optional=True))
+        self.addParameter(QgsProcessingParameterDatabaseSchema(
+            self.SCHEMA, self.tr("PostGIS schema"), self.DATABASE, defaultValue="geotwin", optional=True))
+        self.addParameter(QgsProcessingParameterAuthConfig(
+            self.DB_AUTHCFG, self.tr("PostGIS credentials (authentication configuration)"), optional=True))
         for name, label in LISTEN_OUTPUTS:
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
@@ -99,6 +109,25 @@ class ListenSensors(GeoTwinAlgorithm):
                                                  "the MQTT broker needs Basic (user name and password).")
                                          .format(authcfg, cfg.method()))
         return cfg.config("username"), cfg.config("password")
+
+    def _dsn(self, name: str, parameters, context) -> str:
+        """The libpq connection string of the QGIS connection ``name``, credentials from DB_AUTHCFG if given."""
+        from qgis.core import QgsDataSourceUri, QgsProviderConnectionException, QgsProviderRegistry
+
+        try:
+            connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name, False)
+        except QgsProviderConnectionException:
+            connection = None
+        if connection is None:
+            raise QgsProcessingException(self.tr("No PostgreSQL connection named {0}.").format(name))
+        uri = QgsDataSourceUri(connection.uri())
+        authcfg = self.parameterAsString(parameters, self.DB_AUTHCFG, context)
+        if authcfg:
+            uri.setAuthConfigId(authcfg)
+        dsn = uri.connectionInfo(True)
+        if not dsn:
+            raise QgsProcessingException(self.tr("The connection {0} has no usable settings.").format(name))
+        return dsn
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
@@ -121,13 +150,26 @@ class ListenSensors(GeoTwinAlgorithm):
             broker.tls, broker.ca_file = True, ca_file
         broker.username, broker.password = self._credentials(
             self.parameterAsString(parameters, self.AUTHCFG, context) or "")
-        output = gpkg_path(self, parameters, self.OUTPUT, context)
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        connection = self.parameterAsConnectionName(parameters, self.DATABASE, context)
+        if bool(output) == bool(connection):
+            raise QgsProcessingException(self.tr("Give either an output GeoPackage or a PostGIS connection."))
+        if output and not output.lower().endswith(".gpkg"):
+            output += ".gpkg"
+        schema = (self.parameterAsSchema(parameters, self.SCHEMA, context) or "geotwin") if connection else ""
+        if connection:
+            output = f"postgis:{connection}/{schema}"     # names the client id and the result
         broker.client_id = (self.parameterAsString(parameters, self.CLIENT_ID, context) or "").strip() or \
             default_client_id(output, topics)
         devices = load_devices(self.parameterAsFile(parameters, self.DEVICES, context))
         duration = self.parameterAsDouble(parameters, self.DURATION, context)
         reporter = self.reporter(feedback)
-        store = UplinkStore(output, devices)
+        if connection:
+            from ...twin.sensors.lorawan import PgUplinkStore
+
+            store = PgUplinkStore(self._dsn(connection, parameters, context), schema, devices)
+        else:
+            store = UplinkStore(output, devices)
         try:
             counts = listen(broker, topics, store, duration=duration, reporter=reporter,
                             on_progress=lambda c: feedback.pushInfo(c.line()))

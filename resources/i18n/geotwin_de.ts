@@ -1279,9 +1279,14 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <translation>Probleme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="114"/>
-      <source>Give CUSTOM_TOPICS for custom topics.</source>
-      <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
+      <location filename="../../processing/algorithms/listensensors.py" line="105"/>
+      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
+      <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="108"/>
+      <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
+      <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="13"/>
@@ -1289,14 +1294,14 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="138"/>
-      <source>Unknown device {0}: {1} messages</source>
-      <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/listensensors.py" line="14"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="143"/>
+      <source>Give CUSTOM_TOPICS for custom topics.</source>
+      <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="15"/>
@@ -1329,6 +1334,11 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <translation>Duplikate</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="180"/>
+      <source>Unknown device {0}: {1} messages</source>
+      <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/listensensors.py" line="19"/>
       <source>Messages from unknown devices</source>
       <translation>Nachrichten unbekannter Geräte</translation>
@@ -1355,6 +1365,8 @@ BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883
 
 QoS 1 with a persistent session (a fixed client id per output and topics): what is published while the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged only after its rows are stored. DURATION seconds (0: until cancelled); the running count is reported every second and a cancel stops it within a second.
 
+Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials.
+
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</source>
       <translation>Abonniert die MQTT-Integration eines LoRaWAN-Netzwerkservers und hängt jeden Uplink an die Sensortabellen eines Zwilling- oder Sensor-GeoPackages an (OUTPUT; wird angelegt, wenn es fehlt, sonst erweitert): ChirpStack v4 (Topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, die dekodierte Nutzlast 'object') oder The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
@@ -1366,67 +1378,59 @@ BROKER: host:port, mqtt://host:port oder mqtts://host:port (TLS; Standardport 88
 
 QoS 1 mit einer dauerhaften Sitzung (eine feste Client-ID je Ausgabe und Topics): Was veröffentlicht wird, während der Empfänger gestoppt ist oder sich neu verbindet, wird zugestellt, sobald er zurück ist; eine Nachricht wird erst bestätigt, wenn ihre Zeilen gespeichert sind. DURATION Sekunden (0: bis zum Abbruch); der laufende Zählerstand wird jede Sekunde gemeldet, ein Abbruch beendet den Empfang innerhalb einer Sekunde.
 
+Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS gebauten Zwillings (geotwin:buildtwin), mit DB_AUTHCFG für die Zugangsdaten der Datenbank.
+
 Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="60"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="63"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="62"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="65"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="64"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="67"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Eigene Topics (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="66"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="69"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Gerätetabelle (JSON oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="67"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="70"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Gerätetabellen (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="69"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="72"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="71"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="74"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="74"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="76"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="95"/>
-      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
-      <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
-      <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
-      <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

@@ -1279,9 +1279,14 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <translation>Issues</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="114"/>
-      <source>Give CUSTOM_TOPICS for custom topics.</source>
-      <translation>Give CUSTOM_TOPICS for custom topics.</translation>
+      <location filename="../../processing/algorithms/listensensors.py" line="105"/>
+      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
+      <translation>The authentication configuration {0} cannot be loaded (unknown id or locked database).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="108"/>
+      <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
+      <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="13"/>
@@ -1289,14 +1294,14 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="138"/>
-      <source>Unknown device {0}: {1} messages</source>
-      <translation>Unknown device {0}: {1} messages</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/listensensors.py" line="14"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="143"/>
+      <source>Give CUSTOM_TOPICS for custom topics.</source>
+      <translation>Give CUSTOM_TOPICS for custom topics.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="15"/>
@@ -1329,6 +1334,11 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <translation>Duplicates</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="180"/>
+      <source>Unknown device {0}: {1} messages</source>
+      <translation>Unknown device {0}: {1} messages</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/listensensors.py" line="19"/>
       <source>Messages from unknown devices</source>
       <translation>Messages from unknown devices</translation>
@@ -1355,6 +1365,8 @@ BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883
 
 QoS 1 with a persistent session (a fixed client id per output and topics): what is published while the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged only after its rows are stored. DURATION seconds (0: until cancelled); the running count is reported every second and a cancel stops it within a second.
 
+Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials.
+
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</source>
       <translation>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
@@ -1366,67 +1378,59 @@ BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883
 
 QoS 1 with a persistent session (a fixed client id per output and topics): what is published while the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged only after its rows are stored. DURATION seconds (0: until cancelled); the running count is reported every second and a cancel stops it within a second.
 
+Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials.
+
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="60"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="63"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT broker (host:port or mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="62"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="65"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="64"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="67"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Custom topics (comma-separated)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="66"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="69"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Device table (JSON or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="67"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="70"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Device tables (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="69"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="72"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Broker credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="71"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="74"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Duration (s, 0 = until cancelled)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="74"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA certificate for TLS (default: system CAs)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="76"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT client id (default: fixed per output)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Twin or sensors GeoPackage (extended)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="95"/>
-      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
-      <translation>The authentication configuration {0} cannot be loaded (unknown id or locked database).</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
-      <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
-      <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

@@ -178,3 +178,51 @@ def test_authcfg_credentials_reach_the_broker_and_nothing_else(tmp_path, python_
     assert not any(SECRET in text for text in doc["log"])
     assert SECRET not in proc.stdout and SECRET not in proc.stderr
     assert SECRET.encode() not in out.read_bytes()
+
+
+def test_into_a_postgis_twin(run_alg, broker, pg_dsn, pg_connection, tmp_path):
+    import uuid
+
+    import psycopg
+    from qgis.core import QgsProcessingFeedback
+
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+    from geotwin.twin.store import open_store
+    from geotwin.twin.store.frames import empty
+
+    schema = f"lw_{uuid.uuid4().hex[:8]}"
+    with open_store(pg_dsn, schema).transaction("EPSG:25832") as writer:
+        for spec in (SENSORS, OBSERVATIONS):
+            writer.replace(spec, empty(spec, "EPSG:25832"))
+    feedback = QgsProcessingFeedback()
+    tts = recordings("tts_up.jsonl")
+
+    def publish_then_cancel():
+        broker.publish(tts)
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            with psycopg.connect(pg_dsn) as db:
+                if db.execute(f"SELECT count(*) FROM {schema}.observations").fetchone()[0] == 3:
+                    break
+            time.sleep(0.1)
+        feedback.cancel()
+    try:
+        thread = when_subscribed(broker, publish_then_cancel)
+        result = run_alg("geotwin:listensensors", {
+            "BROKER": f"127.0.0.1:{broker.port}", "TOPICS": 1, "DEVICES": str(DEVICES), "DURATION": 0,
+            "DATABASE": pg_connection, "SCHEMA": schema}, feedback=feedback)
+        thread.join(10)
+        assert (result["STORED"], result["OBSERVATIONS"]) == (3, 3)
+        with psycopg.connect(pg_dsn) as db:
+            assert db.execute(f"SELECT count(*) FROM {schema}.lorawan_uplinks").fetchone()[0] == 3
+    finally:
+        with psycopg.connect(pg_dsn) as db:
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def test_output_or_database_not_both(run_alg, pg_connection, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    for extra in ({}, {"OUTPUT": str(tmp_path / "t.gpkg"), "DATABASE": pg_connection}):
+        with pytest.raises(QgsProcessingException, match="either an output GeoPackage or a PostGIS connection"):
+            run_alg("geotwin:listensensors", {"BROKER": "127.0.0.1:1", "DEVICES": str(DEVICES), **extra})

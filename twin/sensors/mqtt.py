@@ -65,7 +65,9 @@ def parse_broker(text: str) -> Broker:
 
 def default_client_id(output: str | Path, topics: list[str]) -> str:
     """A fixed client id per output and topics, so a restarted listener resumes its broker session."""
-    digest = hashlib.sha1(f"{Path(output).resolve()}|{'|'.join(sorted(topics))}".encode()).hexdigest()[:16]
+    text = str(output)
+    where = text if text.startswith("postgis:") else str(Path(text).resolve())
+    digest = hashlib.sha1(f"{where}|{'|'.join(sorted(topics))}".encode()).hexdigest()[:16]
     return f"geotwin-{digest}"
 
 
