@@ -34,6 +34,7 @@ from .series import KNOWN_UNITS, parse_time
 SOURCE = "lorawan"
 DUPLICATE_WINDOW = timedelta(seconds=60)
 MAX_MESSAGE_BYTES = 256 * 1024
+MAX_UNKNOWN_LISTED = 10_000     # distinct unknown DevEUIs listed (and named in sensor_issues); more are only counted
 CHIRPSTACK_TOPIC = "application/+/device/+/event/up"
 TTS_TOPIC = "v3/+/devices/+/up"
 TOPIC_PRESETS = {"chirpstack": [CHIRPSTACK_TOPIC], "tts": [TTS_TOPIC]}
@@ -193,6 +194,8 @@ def parse_uplink(topic: str, payload: bytes) -> Uplink:
         doc = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise MalformedMessage(f"not JSON ({err})") from None
+    except RecursionError:
+        raise MalformedMessage("JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise MalformedMessage("not a JSON object")
     if _CS_TOPIC.fullmatch(topic) or "deviceInfo" in doc:
@@ -241,6 +244,7 @@ class Counts:
     unknown: int = 0
     unknown_devices: dict[str, int] = field(default_factory=dict)   # DevEUI -> messages
     missing_values: int = 0    # a property of the table absent or not numeric in a stored uplink
+    unknown_unlisted: int = 0  # messages of unknown devices beyond MAX_UNKNOWN_LISTED distinct ones
 
     def line(self) -> str:
         return (f"{self.received} messages: {self.stored} uplinks stored ({self.observations} observations), "
@@ -382,10 +386,13 @@ class UplinkStore:
         device = self.devices.get(up.dev_eui)
         if device is None:
             counts.unknown += 1
-            first = up.dev_eui not in counts.unknown_devices
-            counts.unknown_devices[up.dev_eui] = counts.unknown_devices.get(up.dev_eui, 0) + 1
-            if first:
+            if up.dev_eui in counts.unknown_devices:
+                counts.unknown_devices[up.dev_eui] += 1
+            elif len(counts.unknown_devices) < MAX_UNKNOWN_LISTED:
+                counts.unknown_devices[up.dev_eui] = 1
                 self.issue(topic, up.dev_eui, f"unknown device {up.dev_eui} (not in the device table)")
+            else:
+                counts.unknown_unlisted += 1
             return "unknown"
         if self.is_duplicate(up):
             counts.duplicates += 1

@@ -166,6 +166,8 @@ def listen(broker: Broker, topics: list[str], store: UplinkStore, *, duration: f
                     if mqos > 0:
                         client.ack(mid, mqos)
             now = time.monotonic()
+            if deadline is not None:
+                reporter.progress(min(100.0, 100.0 * (1.0 - (deadline - now) / duration)))
             if (now - last_report >= 1.0 or batch) and reported != counts.line():
                 reported = counts.line()
                 last_report = now
