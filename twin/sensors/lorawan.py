@@ -318,9 +318,15 @@ class UplinkStore:
     # tables and sensor rows -------------------------------------------------------------------------------
     def _prepare(self, crs: str | None) -> None:
         from ..kernel.gpkg import GpkgWriter
+        from ..kernel.ownership import geotwin_layer_names, gpkg_marker, kind_of_layers, mark_gpkg
+
         existing = self._tables() if self.path.exists() else set()
         if self.path.exists() and not existing and self.path.stat().st_size:
             raise GeoTwinError(f"{self.path} is not a GeoPackage")
+        foreign = existing - geotwin_layer_names() - {LORAWAN_UPLINKS.name}
+        if foreign and not gpkg_marker(self.path):
+            raise GeoTwinError(f"{self.path} is no GeoTwin output (it holds {', '.join(sorted(foreign)[:5])}): "
+                               "give a twin or sensors GeoPackage or a new file")
         store_crs = self._crs() if SENSORS.name in existing else None
         self.crs = store_crs or crs or "EPSG:25832"
         writer = GpkgWriter(self.path, self.crs)
@@ -341,6 +347,8 @@ class UplinkStore:
                 writer.close()
             except Exception as err:  # pyogrio/GDAL errors
                 raise GeoTwinError(f"cannot write the sensor tables of {self.path}: {err}") from err
+        if not existing:
+            mark_gpkg(self.path, kind_of_layers([SENSORS.name, OBSERVATIONS.name]))
 
     def _tables(self) -> set[str]:
         try:

@@ -486,3 +486,20 @@ def test_postgis_twin_schema(broker, pg_dsn, tmp_path):
     finally:
         with psycopg.connect(pg_dsn) as db:
             db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def test_a_foreign_geopackage_is_not_extended(tmp_path):
+    from geotwin.twin.kernel.ownership import gpkg_marker
+
+    foreign = tmp_path / "roads.gpkg"
+    import geopandas as gpd
+    import shapely
+
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(1, 2)], crs=25832).to_file(foreign, layer="roads")
+    before = foreign.read_bytes()
+    with pytest.raises(GeoTwinError, match="is no GeoTwin output \\(it holds roads\\)"):
+        UplinkStore(foreign, load_devices(DEVICES))
+    assert foreign.read_bytes() == before
+    new = tmp_path / "new.gpkg"
+    UplinkStore(new, load_devices(DEVICES)).close()
+    assert gpkg_marker(new)["kind"] == "sensors"
