@@ -16,7 +16,7 @@ import threading
 
 from ..kernel.errors import GeoTwinError
 from ..kernel.progress import Reporter
-from .lorawan import TOPIC_PRESETS, Counts, UplinkStore, load_devices
+from .lorawan import TOPIC_PRESETS, Counts, PgUplinkStore, UplinkStore, load_devices
 from .mqtt import default_client_id, listen, parse_broker
 
 
@@ -28,6 +28,13 @@ class _Print(Reporter):
         print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
+def safe_dsn(dsn: str) -> str:
+    """The connection string without its password (it names the client id, never the password)."""
+    import re
+
+    return re.sub(r"password\s*=\s*('[^']*'|\S+)", "", dsn)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geotwin.twin.sensors.listen",
                                      description="Store LoRaWAN uplinks from MQTT in a twin GeoPackage.")
@@ -36,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--topic", action="append", default=[], help="a topic filter instead of the preset "
                         "(repeatable)")
     parser.add_argument("--devices", required=True, help="device table (JSON or CSV)")
-    parser.add_argument("--output", required=True, help="twin or sensors GeoPackage (created when missing)")
+    parser.add_argument("--output", help="twin or sensors GeoPackage (created when missing)")
+    parser.add_argument("--dsn", default=os.environ.get("GEOTWIN_PG_DSN"),
+                        help="or a PostgreSQL connection string of a twin built in PostGIS (default $GEOTWIN_PG_DSN)")
+    parser.add_argument("--schema", default="geotwin", help="the twin's PostGIS schema (with --dsn)")
     parser.add_argument("--duration", type=float, default=0.0, help="seconds; 0 = until SIGTERM/SIGINT")
     parser.add_argument("--username", default=os.environ.get("GEOTWIN_MQTT_USERNAME"))
     parser.add_argument("--ca-file", help="CA certificate(s) for TLS; default: the system's CAs")
@@ -46,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.output and not args.dsn:
+        parser.error("give --output (a GeoPackage) or --dsn (a PostGIS twin)")
     stop = threading.Event()
 
     def _stop(signum, _frame):
@@ -62,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         broker.username = args.username
         broker.password = os.environ.get("GEOTWIN_MQTT_PASSWORD") if args.username else None
         topics = args.topic or TOPIC_PRESETS[args.preset]
-        broker.client_id = args.client_id or default_client_id(args.output, topics)
-        store = UplinkStore(args.output, load_devices(args.devices), args.crs)
+        where = args.output or f"postgis:{safe_dsn(args.dsn)}/{args.schema}"
+        broker.client_id = args.client_id or default_client_id(where, topics)
+        devices = load_devices(args.devices)
+        store = UplinkStore(args.output, devices, args.crs) if args.output else \
+            PgUplinkStore(args.dsn, args.schema, devices)
         try:
             counts = listen(broker, topics, store, duration=args.duration, reporter=_Print(), stop=stop,
                             on_progress=lambda c: print(c.line(), flush=True))

@@ -108,11 +108,11 @@ def last_window(store: Any, sensor_key: str, kind: str, now: datetime | None = N
     return now - WINDOWS[kind], now
 
 
-def series_json(store: Any, sensor_keys_: list[str] | None = None,
+def series_json(store: Any, keys: list[str] | None = None,
                 window: tuple[datetime | None, datetime | None] = (None, None)) -> dict:
     """``{sensor_key: {"unit", "property", "name", "t": [ISO 8601 UTC], "v": [numbers]}}`` for the web map's
-    series.json; all sensors when ``sensor_keys_`` is None; only numeric results inside ``window``."""
-    keys = sensor_keys_ if sensor_keys_ is not None else [k for k, _, _ in sensor_keys(store)]
+    series.json; all sensors when ``keys`` is None; only numeric results inside ``window``."""
+    keys = keys if keys is not None else [k for k, _, _ in sensor_keys(store)]
     out = {}
     for key in keys:
         s = read_series(store, key, *window)

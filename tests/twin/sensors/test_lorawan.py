@@ -503,3 +503,15 @@ def test_a_foreign_geopackage_is_not_extended(tmp_path):
     new = tmp_path / "new.gpkg"
     UplinkStore(new, load_devices(DEVICES)).close()
     assert gpkg_marker(new)["kind"] == "sensors"
+
+
+def test_command_line_needs_an_output_and_keeps_the_password_out_of_the_client_id(monkeypatch, capsys):
+    from geotwin.twin.sensors import listen as cli
+
+    monkeypatch.delenv("GEOTWIN_PG_DSN", raising=False)
+    with pytest.raises(SystemExit) as err:
+        cli.main(["--broker", "127.0.0.1:1", "--devices", str(DEVICES)])
+    assert err.value.code == 2
+    assert "give --output (a GeoPackage) or --dsn (a PostGIS twin)" in capsys.readouterr().err
+    assert cli.safe_dsn("host=db password=s3cret user=u") == "host=db  user=u"
+    assert cli.safe_dsn("host=db password='a b' user=u") == "host=db  user=u"
