@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sqlite3
 import sys
 import threading
 
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                             on_progress=lambda c: print(c.line(), flush=True))
         finally:
             store.close()
-    except GeoTwinError as err:
+    except (GeoTwinError, sqlite3.Error, OSError) as err:   # a store fault ends the service with its message
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 1
     finally:

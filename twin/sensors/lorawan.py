@@ -285,6 +285,7 @@ class UplinkStore:
     def __init__(self, path: str | Path, devices: dict[str, Device], crs: str | None = None) -> None:
         self.path = Path(path)
         self.devices = devices
+        self._touched: set[str] = set()      # DevEUIs with new rows since the last commit
         self._prepare(crs)
         self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)  # one user at a time
         _register_gpkg_functions(self.db)
@@ -428,8 +429,6 @@ class UplinkStore:
         counts.observations += stored
         return "stored"
 
-    _touched: set[str] = set()
-
     def begin(self) -> None:
         self._touched = set()
 
@@ -473,6 +472,7 @@ class PgUplinkStore(UplinkStore):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema or ""):
             raise GeoTwinError(f"not a valid schema name: {schema!r}")
         self.dsn, self.schema, self.devices = dsn, schema, devices
+        self._touched = set()
         self.path = Path(f"postgis-{schema}")
         try:
             self.db = psycopg.connect(dsn, connect_timeout=15)
