@@ -24,6 +24,8 @@ class TwinMenu:
         self.menu = tr("&GeoTwin")
         self.action: QAction | None = None
         self.postgis_action: QAction | None = None
+        self.series_action: QAction | None = None
+        self.series_dock = None
 
     def add(self) -> None:
         self.action = QAction(QIcon(str(ICON)), tr("Open twin…"), self.iface.mainWindow())
@@ -35,6 +37,30 @@ class TwinMenu:
         self.postgis_action = QAction(QIcon(str(ICON)), tr("Open twin from PostGIS…"), self.iface.mainWindow())
         self.postgis_action.triggered.connect(self.choose_postgis_and_open)
         self.iface.addPluginToMenu(self.menu, self.postgis_action)
+        self.series_action = QAction(QIcon(str(ICON)), tr("Sensor time series…"), self.iface.mainWindow())
+        self.series_action.triggered.connect(self.show_series)
+        self.iface.addPluginToMenu(self.menu, self.series_action)
+
+    def show_series(self) -> None:
+        """The time series dock for the active layer's GeoPackage (a twin or sensors GeoPackage)."""
+        from qgis.PyQt.QtCore import Qt
+
+        from .series_dock import SeriesDock, gpkg_of_layer
+
+        path = gpkg_of_layer(self.iface.activeLayer())
+        if path is None:
+            self.iface.messageBar().pushMessage(tr("GeoTwin"), tr("Select a sensors layer of a twin GeoPackage "
+                                                                  "first."), Qgis.Warning, 10)
+            return
+        if self.series_dock is None:
+            self.series_dock = SeriesDock(parent=self.iface.mainWindow())
+            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.series_dock)
+        try:
+            self.series_dock.set_store(path)
+        except GeoTwinError as err:
+            self.iface.messageBar().pushMessage(tr("GeoTwin"), str(err), Qgis.Critical, 0)
+            return
+        self.series_dock.show()
 
     def remove(self) -> None:
         if self.action is not None:
@@ -46,6 +72,14 @@ class TwinMenu:
             self.iface.removePluginMenu(self.menu, self.postgis_action)
             self.postgis_action.deleteLater()
             self.postgis_action = None
+        if self.series_action is not None:
+            self.iface.removePluginMenu(self.menu, self.series_action)
+            self.series_action.deleteLater()
+            self.series_action = None
+        if self.series_dock is not None:
+            self.iface.removeDockWidget(self.series_dock)
+            self.series_dock.deleteLater()
+            self.series_dock = None
 
     def choose_and_open(self) -> None:
         settings = QgsSettings()

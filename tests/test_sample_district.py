@@ -332,11 +332,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     runs = [a, SimpleNamespace(output_dir=str(tmp_path / "b")), c]
     names = sorted(p.name for p in Path(runs[0].output_dir).iterdir())
     assert names == sorted(p.name for p in Path(runs[2].output_dir).iterdir())
-    assert len(names) == 9 and "areas.geojson" in names
+    assert len(names) == 11 and "areas.geojson" in names and "sensors.uplinks.jsonl" in names
     for name in names:
         a, b, c = (_sha256(Path(r.output_dir) / name) for r in runs)
         assert a == b, f"{name} differs for the same seed"
-        if name == "areas.geojson":   # the square's block and landmarks do not depend on the seed
+        if name in ("areas.geojson", "sensors.devices.json"):   # the square and the sensors' places do not
+            # depend on the seed
             assert a == c
         else:
             assert a != c, f"{name} is the same for another seed"

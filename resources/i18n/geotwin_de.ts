@@ -4,27 +4,47 @@
   <context>
     <name>GeoTwin</name>
     <message>
+      <location filename="../../plugin/menu.py" line="100"/>
+      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
+      <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
+    </message>
+    <message>
       <location filename="../../plugin/menu.py" line="103"/>
+      <source>Open twin from PostGIS</source>
+      <translation>Zwilling aus PostGIS öffnen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="103"/>
+      <source>Connection</source>
+      <translation>Verbindung</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="106"/>
+      <source>Schema</source>
+      <translation>Schema</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="137"/>
       <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
       <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="105"/>
+      <location filename="../../plugin/menu.py" line="139"/>
       <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
       <translation>Die Höhen sind absolut: setzen Sie dort den Höhenversatz des Geländes (Konfigurieren, Gelände) auf {0:.1f} m, damit die Gebäude auf dem Boden stehen.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="108"/>
+      <location filename="../../plugin/menu.py" line="142"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="109"/>
+      <location filename="../../plugin/menu.py" line="143"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="109"/>
+      <location filename="../../plugin/menu.py" line="143"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
     </message>
@@ -34,49 +54,84 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="29"/>
+      <location filename="../../plugin/menu.py" line="31"/>
       <source>Open twin…</source>
       <translation>Zwilling öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="30"/>
+      <location filename="../../plugin/menu.py" line="32"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="35"/>
+      <location filename="../../plugin/menu.py" line="37"/>
       <source>Open twin from PostGIS…</source>
       <translation>Zwilling aus PostGIS öffnen…</translation>
     </message>
     <message>
+      <location filename="../../plugin/menu.py" line="40"/>
+      <source>Sensor time series…</source>
+      <translation>Zeitreihen der Sensoren…</translation>
+    </message>
+    <message>
       <location filename="../../plugin/menu.py" line="52"/>
+      <source>Select a sensors layer of a twin GeoPackage first.</source>
+      <translation>Wählen Sie zuerst einen Sensor-Layer eines Zwilling-GeoPackages.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="86"/>
       <source>Open twin</source>
       <translation>Zwilling öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="54"/>
+      <location filename="../../plugin/menu.py" line="88"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Zwilling-GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="66"/>
-      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
-      <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
+      <location filename="../../plugin/series_dock.py" line="116"/>
+      <source>From</source>
+      <translation>Von</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="69"/>
-      <source>Open twin from PostGIS</source>
-      <translation>Zwilling aus PostGIS öffnen</translation>
+      <location filename="../../plugin/series_dock.py" line="118"/>
+      <source>to</source>
+      <translation>bis</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="69"/>
-      <source>Connection</source>
-      <translation>Verbindung</translation>
+      <location filename="../../plugin/series_dock.py" line="169"/>
+      <source>{0} values</source>
+      <translation>{0} Werte</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="72"/>
-      <source>Schema</source>
-      <translation>Schema</translation>
+      <location filename="../../plugin/series_dock.py" line="19"/>
+      <source>Last 24 hours</source>
+      <translation>Letzte 24 Stunden</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="19"/>
+      <source>Last 7 days</source>
+      <translation>Letzte 7 Tage</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="19"/>
+      <source>Range</source>
+      <translation>Zeitraum</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="51"/>
+      <source>No observations in this window</source>
+      <translation>Keine Beobachtungen in diesem Zeitraum</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="52"/>
+      <source>Time (UTC): {0} – {1}</source>
+      <translation>Zeit (UTC): {0} – {1}</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="95"/>
+      <source>Sensor time series</source>
+      <translation>Zeitreihen der Sensoren</translation>
     </message>
     <message>
       <location filename="../../plugin/twin_view.py" line="105"/>
@@ -1222,6 +1277,160 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Issues</source>
       <translation>Probleme</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="105"/>
+      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
+      <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="108"/>
+      <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
+      <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="13"/>
+      <source>ChirpStack v4 (application/+/device/+/event/up)</source>
+      <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="14"/>
+      <source>The Things Stack v3 (v3/+/devices/+/up)</source>
+      <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="143"/>
+      <source>Give CUSTOM_TOPICS for custom topics.</source>
+      <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="15"/>
+      <source>ChirpStack v4 and The Things Stack v3</source>
+      <translation>ChirpStack v4 und The Things Stack v3</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="16"/>
+      <source>Custom topics (CUSTOM_TOPICS)</source>
+      <translation>Eigene Topics (CUSTOM_TOPICS)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="17"/>
+      <source>Messages received</source>
+      <translation>Empfangene Nachrichten</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="17"/>
+      <source>Uplinks stored</source>
+      <translation>Gespeicherte Uplinks</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="18"/>
+      <source>Observations stored</source>
+      <translation>Gespeicherte Beobachtungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="18"/>
+      <source>Duplicates</source>
+      <translation>Duplikate</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="180"/>
+      <source>Unknown device {0}: {1} messages</source>
+      <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="19"/>
+      <source>Messages from unknown devices</source>
+      <translation>Nachrichten unbekannter Geräte</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="19"/>
+      <source>Malformed messages</source>
+      <translation>Fehlerhafte Nachrichten</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="24"/>
+      <source>Listen to LoRaWAN sensors (MQTT)</source>
+      <translation>LoRaWAN-Sensoren empfangen (MQTT)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
+
+DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
+
+Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
+
+BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883). TLS checks the broker's certificate against CA_FILE or, without it, the system's CAs. Credentials come from the authentication configuration AUTHCFG (method Basic: user name and password), are sent only to BROKER and are never logged or written; credentials in the broker address are refused.
+
+QoS 1 with a persistent session (a fixed client id per output and topics): what is published while the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged only after its rows are stored. DURATION seconds (0: until cancelled); the running count is reported every second and a cancel stops it within a second.
+
+Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials.
+
+As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</source>
+      <translation>Abonniert die MQTT-Integration eines LoRaWAN-Netzwerkservers und hängt jeden Uplink an die Sensortabellen eines Zwilling- oder Sensor-GeoPackages an (OUTPUT; wird angelegt, wenn es fehlt, sonst erweitert): ChirpStack v4 (Topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, die dekodierte Nutzlast 'object') oder The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
+
+DEVICES, die Gerätetabelle (JSON oder CSV), ordnet jeder DevEUI eine Sensor-ID, einen Namen, eine Position (x, y und ihr KBS) und die beobachteten Größen zu: den Schlüssel in der dekodierten Nutzlast ('a.b' greift in verschachtelte Objekte), die Größe und ihre Einheit. Jedes Gerät mit jeder Größe wird ein Sensorpunkt; jeder Uplink fügt je Größe eine Beobachtung hinzu.
+
+Idempotent: Ein Uplink mit derselben DevEUI und demselben Frame-Zähler wie ein gespeicherter und einer Zeit innerhalb von 60 s davon ist ein Duplikat und wird nicht erneut gespeichert, auch nach einem Neustart. Kehrt ein Frame-Zähler mit einer weiter entfernten Zeit wieder, ist das eine neue Sitzung eines zurückgesetzten Geräts und wird gespeichert. Uplinks von Geräten, die nicht in der Tabelle stehen, werden gezählt und mit ihrer DevEUI aufgeführt, fehlerhafte Nachrichten werden gezählt; beide stehen mit Topic und Grund in sensor_issues und sonst nirgends.
+
+BROKER: host:port, mqtt://host:port oder mqtts://host:port (TLS; Standardport 8883). TLS prüft das Zertifikat des Brokers gegen CA_FILE oder, ohne diese Datei, gegen die Zertifizierungsstellen des Systems. Zugangsdaten kommen aus der Authentifizierungskonfiguration AUTHCFG (Methode Basic: Benutzername und Passwort), werden nur an BROKER gesendet und nie protokolliert oder geschrieben; Zugangsdaten in der Broker-Adresse werden abgelehnt.
+
+QoS 1 mit einer dauerhaften Sitzung (eine feste Client-ID je Ausgabe und Topics): Was veröffentlicht wird, während der Empfänger gestoppt ist oder sich neu verbindet, wird zugestellt, sobald er zurück ist; eine Nachricht wird erst bestätigt, wenn ihre Zeilen gespeichert sind. DURATION Sekunden (0: bis zum Abbruch); der laufende Zählerstand wird jede Sekunde gemeldet, ein Abbruch beendet den Empfang innerhalb einer Sekunde.
+
+Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS gebauten Zwillings (geotwin:buildtwin), mit DB_AUTHCFG für die Zugangsdaten der Datenbank.
+
+Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="63"/>
+      <source>MQTT broker (host:port or mqtts://…)</source>
+      <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="65"/>
+      <source>Topics</source>
+      <translation>Topics</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="67"/>
+      <source>Custom topics (comma-separated)</source>
+      <translation>Eigene Topics (durch Kommas getrennt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="69"/>
+      <source>Device table (JSON or CSV)</source>
+      <translation>Gerätetabelle (JSON oder CSV)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="70"/>
+      <source>Device tables (*.json *.csv)</source>
+      <translation>Gerätetabellen (*.json *.csv)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="72"/>
+      <source>Broker credentials (authentication configuration)</source>
+      <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="74"/>
+      <source>Duration (s, 0 = until cancelled)</source>
+      <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <source>CA certificate for TLS (default: system CAs)</source>
+      <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <source>MQTT client id (default: fixed per output)</source>
+      <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

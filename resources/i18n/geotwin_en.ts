@@ -4,27 +4,47 @@
   <context>
     <name>GeoTwin</name>
     <message>
+      <location filename="../../plugin/menu.py" line="100"/>
+      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
+      <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
+    </message>
+    <message>
       <location filename="../../plugin/menu.py" line="103"/>
+      <source>Open twin from PostGIS</source>
+      <translation>Open twin from PostGIS</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="103"/>
+      <source>Connection</source>
+      <translation>Connection</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="106"/>
+      <source>Schema</source>
+      <translation>Schema</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="137"/>
       <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
       <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="105"/>
+      <location filename="../../plugin/menu.py" line="139"/>
       <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
       <translation>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="108"/>
+      <location filename="../../plugin/menu.py" line="142"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="109"/>
+      <location filename="../../plugin/menu.py" line="143"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="109"/>
+      <location filename="../../plugin/menu.py" line="143"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
     </message>
@@ -34,49 +54,84 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="29"/>
+      <location filename="../../plugin/menu.py" line="31"/>
       <source>Open twin…</source>
       <translation>Open twin…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="30"/>
+      <location filename="../../plugin/menu.py" line="32"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="35"/>
+      <location filename="../../plugin/menu.py" line="37"/>
       <source>Open twin from PostGIS…</source>
       <translation>Open twin from PostGIS…</translation>
     </message>
     <message>
+      <location filename="../../plugin/menu.py" line="40"/>
+      <source>Sensor time series…</source>
+      <translation>Sensor time series…</translation>
+    </message>
+    <message>
       <location filename="../../plugin/menu.py" line="52"/>
+      <source>Select a sensors layer of a twin GeoPackage first.</source>
+      <translation>Select a sensors layer of a twin GeoPackage first.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="86"/>
       <source>Open twin</source>
       <translation>Open twin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="54"/>
+      <location filename="../../plugin/menu.py" line="88"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Twin GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="66"/>
-      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
-      <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
+      <location filename="../../plugin/series_dock.py" line="116"/>
+      <source>From</source>
+      <translation>From</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="69"/>
-      <source>Open twin from PostGIS</source>
-      <translation>Open twin from PostGIS</translation>
+      <location filename="../../plugin/series_dock.py" line="118"/>
+      <source>to</source>
+      <translation>to</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="69"/>
-      <source>Connection</source>
-      <translation>Connection</translation>
+      <location filename="../../plugin/series_dock.py" line="169"/>
+      <source>{0} values</source>
+      <translation>{0} values</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="72"/>
-      <source>Schema</source>
-      <translation>Schema</translation>
+      <location filename="../../plugin/series_dock.py" line="19"/>
+      <source>Last 24 hours</source>
+      <translation>Last 24 hours</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="19"/>
+      <source>Last 7 days</source>
+      <translation>Last 7 days</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="19"/>
+      <source>Range</source>
+      <translation>Range</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="51"/>
+      <source>No observations in this window</source>
+      <translation>No observations in this window</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="52"/>
+      <source>Time (UTC): {0} – {1}</source>
+      <translation>Time (UTC): {0} – {1}</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/series_dock.py" line="95"/>
+      <source>Sensor time series</source>
+      <translation>Sensor time series</translation>
     </message>
     <message>
       <location filename="../../plugin/twin_view.py" line="105"/>
@@ -1222,6 +1277,160 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Issues</source>
       <translation>Issues</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="105"/>
+      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
+      <translation>The authentication configuration {0} cannot be loaded (unknown id or locked database).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="108"/>
+      <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
+      <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="13"/>
+      <source>ChirpStack v4 (application/+/device/+/event/up)</source>
+      <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="14"/>
+      <source>The Things Stack v3 (v3/+/devices/+/up)</source>
+      <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="143"/>
+      <source>Give CUSTOM_TOPICS for custom topics.</source>
+      <translation>Give CUSTOM_TOPICS for custom topics.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="15"/>
+      <source>ChirpStack v4 and The Things Stack v3</source>
+      <translation>ChirpStack v4 and The Things Stack v3</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="16"/>
+      <source>Custom topics (CUSTOM_TOPICS)</source>
+      <translation>Custom topics (CUSTOM_TOPICS)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="17"/>
+      <source>Messages received</source>
+      <translation>Messages received</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="17"/>
+      <source>Uplinks stored</source>
+      <translation>Uplinks stored</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="18"/>
+      <source>Observations stored</source>
+      <translation>Observations stored</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="18"/>
+      <source>Duplicates</source>
+      <translation>Duplicates</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="180"/>
+      <source>Unknown device {0}: {1} messages</source>
+      <translation>Unknown device {0}: {1} messages</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="19"/>
+      <source>Messages from unknown devices</source>
+      <translation>Messages from unknown devices</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="19"/>
+      <source>Malformed messages</source>
+      <translation>Malformed messages</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="24"/>
+      <source>Listen to LoRaWAN sensors (MQTT)</source>
+      <translation>Listen to LoRaWAN sensors (MQTT)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
+
+DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
+
+Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
+
+BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883). TLS checks the broker's certificate against CA_FILE or, without it, the system's CAs. Credentials come from the authentication configuration AUTHCFG (method Basic: user name and password), are sent only to BROKER and are never logged or written; credentials in the broker address are refused.
+
+QoS 1 with a persistent session (a fixed client id per output and topics): what is published while the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged only after its rows are stored. DURATION seconds (0: until cancelled); the running count is reported every second and a cancel stops it within a second.
+
+Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials.
+
+As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</source>
+      <translation>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
+
+DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
+
+Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
+
+BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883). TLS checks the broker's certificate against CA_FILE or, without it, the system's CAs. Credentials come from the authentication configuration AUTHCFG (method Basic: user name and password), are sent only to BROKER and are never logged or written; credentials in the broker address are refused.
+
+QoS 1 with a persistent session (a fixed client id per output and topics): what is published while the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged only after its rows are stored. DURATION seconds (0: until cancelled); the running count is reported every second and a cancel stops it within a second.
+
+Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials.
+
+As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="63"/>
+      <source>MQTT broker (host:port or mqtts://…)</source>
+      <translation>MQTT broker (host:port or mqtts://…)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="65"/>
+      <source>Topics</source>
+      <translation>Topics</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="67"/>
+      <source>Custom topics (comma-separated)</source>
+      <translation>Custom topics (comma-separated)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="69"/>
+      <source>Device table (JSON or CSV)</source>
+      <translation>Device table (JSON or CSV)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="70"/>
+      <source>Device tables (*.json *.csv)</source>
+      <translation>Device tables (*.json *.csv)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="72"/>
+      <source>Broker credentials (authentication configuration)</source>
+      <translation>Broker credentials (authentication configuration)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="74"/>
+      <source>Duration (s, 0 = until cancelled)</source>
+      <translation>Duration (s, 0 = until cancelled)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <source>CA certificate for TLS (default: system CAs)</source>
+      <translation>CA certificate for TLS (default: system CAs)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <source>MQTT client id (default: fixed per output)</source>
+      <translation>MQTT client id (default: fixed per output)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Twin or sensors GeoPackage (extended)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

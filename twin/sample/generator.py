@@ -14,7 +14,7 @@ from .cityjson import CityJsonSeqWriter, CityJsonWriter
 from .islands import islands, write_islands
 from .jsonfmt import dumps
 from .layout import buildings as building_specs
-from .sensors import write_sensors
+from .sensors import write_lorawan, write_sensors
 from .site import (CITYGML_SRS, CITYJSON_SRS, COMPOUND_PROJ, HORIZONTAL_EPSG, VERTICAL_EPSG, site,
                    to_lonlat)
 from .solid import surfaces
@@ -29,6 +29,8 @@ FILE_NAMES = {
     "islands": "learning_islands.geojson",
     "sensors_sta": "sensors.sta.json",
     "sensors_csv": "sensors.csv",
+    "sensors_devices": "sensors.devices.json",
+    "sensors_uplinks": "sensors.uplinks.jsonl",
     "areas": "areas.geojson",
 }
 MANIFEST_NAME = "district.json"
@@ -159,6 +161,10 @@ def generate_district(output_dir, buildings: int = 400, seed: int = 0, formats=F
             counts["observations"] = n_obs
             files["sensors_sta"] = FILE_NAMES["sensors_sta"]
             files["sensors_csv"] = FILE_NAMES["sensors_csv"]
+            _, counts["uplinks"] = write_lorawan(tmp / FILE_NAMES["sensors_devices"],
+                                                 tmp / FILE_NAMES["sensors_uplinks"], seed)
+            files["sensors_devices"] = FILE_NAMES["sensors_devices"]
+            files["sensors_uplinks"] = FILE_NAMES["sensors_uplinks"]
         reporter.check()
         if "areas" in wanted:
             features = areas()

@@ -6,6 +6,7 @@ a LoRaWAN network server exports (one row per uplink, one column per measurement
 from __future__ import annotations
 
 import csv
+import json
 import math
 import random
 from dataclasses import dataclass
@@ -141,7 +142,7 @@ def build(seed: int) -> tuple[list[dict], list[tuple[str, str, float, float, str
         e, n = school.uv_to_en(u, v)
         lon, lat = (round(c, 7) for c in to_ll.transform(e, n))
         values = series(q, rng)
-        dev_eui = f"70B3D57ED00{int.from_bytes(device.encode(), 'big') % 16 ** 5:05X}"
+        dev_eui = _dev_eui(device)
         things.append({
             "name": name,
             "description": f"LoRaWAN sensor {device} at Friedrichsplatz, Karlsruhe",
@@ -181,3 +182,63 @@ def write_sensors(sta_path: Path, csv_path: Path, seed: int) -> tuple[int, int]:
             w.writerow([device, time, f"{lat:.7f}", f"{lon:.7f}",
                         *(val if c == key else "" for c in columns)])
     return len(things), len(rows)
+
+
+CHIRPSTACK_APPLICATION = "9b1c2f7e-5d3a-4f0e-8c61-2a7d4e9b0c15"
+CHIRPSTACK_TENANT = "52f14cd4-c6f1-4fbd-8f87-4025e1d49242"
+
+
+def _dev_eui(device: str) -> str:
+    """A DevEUI per device id, unique (the former last-bytes-of-the-name scheme gave noise-01 and soil-01 one)."""
+    import hashlib
+
+    return f"70B3D57ED0{hashlib.sha1(device.encode()).hexdigest()[:6].upper()}"
+
+
+def write_lorawan(devices_path: Path, uplinks_path: Path, seed: int) -> tuple[int, int]:
+    """The LoRaWAN device table (JSON, positions in WGS 84) and the week's uplinks as ChirpStack v4 MQTT
+    events (JSON lines of {"topic", "payload"}), with the same values as the other two files; returns
+    (devices, uplinks)."""
+    import base64
+    import struct
+    import uuid
+
+    to_ll = to_lonlat()
+    table, lines = [], []
+    for device, q, name, (u, v) in DEVICES:
+        rng = random.Random(f"geotwin-sensors:{seed}:{device}")
+        lon, lat = (round(c, 7) for c in to_ll.transform(*school.uv_to_en(u, v)))
+        eui = _dev_eui(device)
+        table.append({"dev_eui": eui, "sensor_id": device, "name": name, "x": lon, "y": lat,
+                      "properties": [{"key": q.key, "property": q.property_name, "unit": q.unit["symbol"],
+                                      "unit_name": q.unit["name"]}]})
+        values = series(q, rng)
+        first_fcnt = rng.randrange(100, 5000)
+        dev_addr = f"{rng.getrandbits(32) & 0x01FFFFFF | 0x26000000:08x}"   # TTN/ChirpStack NetID 0x13 style
+        for s, val in enumerate(values):
+            when = (WEEK_START + s * STEP).isoformat()
+            raw = struct.pack(">h", int(round(float(val) * 10)))   # the device's 2-byte payload (value x 10)
+            payload = {
+                "deduplicationId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "time": when,
+                "deviceInfo": {"tenantId": CHIRPSTACK_TENANT, "tenantName": "Stadt Karlsruhe",
+                               "applicationId": CHIRPSTACK_APPLICATION, "applicationName": "friedrichsplatz",
+                               "deviceProfileId": "14855bf7-d10d-4aee-b618-ebfcb64dc7ad",
+                               "deviceProfileName": q.sensor_name, "deviceName": device, "devEui": eui.lower(),
+                               "deviceClassEnabled": "CLASS_A", "tags": {"site": "friedrichsplatz"}},
+                "devAddr": dev_addr, "adr": True, "dr": 5, "fCnt": first_fcnt + s, "fPort": 2, "confirmed": False,
+                "data": base64.b64encode(raw).decode(), "object": {q.key: val},
+                "rxInfo": [{"gatewayId": "0016c001f153a14c", "uplinkId": rng.getrandbits(31), "nsTime": when,
+                            "rssi": -rng.randrange(70, 115), "snr": round(rng.uniform(-5.0, 10.0), 1),
+                            "channel": rng.randrange(8), "context": "E3OWOQ==", "crcStatus": "CRC_OK",
+                            "metadata": {"region_config_id": "eu868", "region_common_name": "EU868"}}],
+                "txInfo": {"frequency": 868100000 + 200000 * rng.randrange(3),
+                           "modulation": {"lora": {"bandwidth": 125000, "spreadingFactor": 7, "codeRate": "CR_4_5"}}},
+            }
+            lines.append((when, f"application/{CHIRPSTACK_APPLICATION}/device/{eui.lower()}/event/up", payload))
+    lines.sort(key=lambda r: r[0])
+    Path(devices_path).write_text(dumps({"crs": "EPSG:4326", "devices": table}, indent=1) + "\n", encoding="utf-8")
+    with open(uplinks_path, "w", encoding="utf-8") as f:
+        for _, topic, payload in lines:
+            f.write(json.dumps({"topic": topic, "payload": payload}, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return len(table), len(lines)

@@ -1,0 +1,184 @@
+"""geotwin:listensensors: LoRaWAN uplinks from a network server's MQTT integration into the twin."""
+from __future__ import annotations
+
+from qgis.core import (QgsApplication, QgsAuthMethodConfig, QgsProcessing, QgsProcessingException,
+                       QgsProcessingOutputNumber, QgsProcessingParameterAuthConfig,
+                       QgsProcessingParameterDatabaseSchema, QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
+                       QgsProcessingParameterFileDestination, QgsProcessingParameterNumber,
+                       QgsProcessingParameterProviderConnection, QgsProcessingParameterString)
+
+from ..algorithm import GeoTwinAlgorithm
+from .importlearningislands import GROUP_ID
+
+TOPIC_CHOICES = (("chirpstack", "ChirpStack v4 (application/+/device/+/event/up)"),
+                 ("tts", "The Things Stack v3 (v3/+/devices/+/up)"),
+                 ("both", "ChirpStack v4 and The Things Stack v3"),
+                 ("custom", "Custom topics (CUSTOM_TOPICS)"))
+LISTEN_OUTPUTS = (("RECEIVED", "Messages received"), ("STORED", "Uplinks stored"),
+                  ("OBSERVATIONS", "Observations stored"), ("DUPLICATES", "Duplicates"),
+                  ("UNKNOWN", "Messages from unknown devices"), ("MALFORMED", "Malformed messages"))
+
+
+class ListenSensors(GeoTwinAlgorithm):
+    ALG_ID = "listensensors"
+    DISPLAY_NAME = "Listen to LoRaWAN sensors (MQTT)"
+    GROUP_ID = GROUP_ID
+    GROUP_NAME = "Learning islands & sensors"
+    REQUIRES = ("paho.mqtt", "pyogrio", "pyproj", "shapely")
+    HELP = (
+        "Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the "
+        "sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): "
+        "ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded "
+        "payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, "
+        "uplink_message.f_cnt, received_at, uplink_message.decoded_payload).\n\n"
+        "DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and "
+        "their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested "
+        "objects), the property and its unit. Each device and property becomes a sensor point; each uplink "
+        "adds one observation per property.\n\n"
+        "Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s "
+        "of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back "
+        "with a time further away is a new session of a reset device and is stored. Uplinks from devices not "
+        "in the table are counted and listed by DevEUI, malformed messages are counted; both are named in "
+        "sensor_issues with the topic and the reason and stored nowhere else.\n\n"
+        "BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883). TLS checks the "
+        "broker's certificate against CA_FILE or, without it, the system's CAs. Credentials come from the "
+        "authentication configuration AUTHCFG (method Basic: user name and password), are sent only to "
+        "BROKER and are never logged or written; credentials in the broker address are refused.\n\n"
+        "QoS 1 with a persistent session (a fixed client id per output and topics): what is published while "
+        "the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged "
+        "only after its rows are stored. DURATION seconds (0: until cancelled); the running count is "
+        "reported every second and a cancel stops it within a second.\n\n"
+        "Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS "
+        "(geotwin:buildtwin), with DB_AUTHCFG for the database credentials.\n\n"
+        "As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... "
+        "--output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts."
+    )
+    BROKER, TOPICS, CUSTOM_TOPICS, DEVICES, AUTHCFG = "BROKER", "TOPICS", "CUSTOM_TOPICS", "DEVICES", "AUTHCFG"
+    CA_FILE, CLIENT_ID, OUTPUT, DURATION = "CA_FILE", "CLIENT_ID", "OUTPUT", "DURATION"
+    DATABASE, SCHEMA, DB_AUTHCFG = "DATABASE", "SCHEMA", "DB_AUTHCFG"
+    RECEIVED, STORED, OBSERVATIONS, DUPLICATES, UNKNOWN, MALFORMED = (
+        "RECEIVED", "STORED", "OBSERVATIONS", "DUPLICATES", "UNKNOWN", "MALFORMED")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterString(self.BROKER, self.tr("MQTT broker (host:port or mqtts://…)")))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.TOPICS, self.tr("Topics"), [self.tr(label) for _, label in TOPIC_CHOICES], defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(
+            self.CUSTOM_TOPICS, self.tr("Custom topics (comma-separated)"), optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.DEVICES, self.tr("Device table (JSON or CSV)"), QgsProcessingParameterFile.File,
+            fileFilter=self.tr("Device tables (*.json *.csv)")))
+        self.addParameter(QgsProcessingParameterAuthConfig(
+            self.AUTHCFG, self.tr("Broker credentials (authentication configuration)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.DURATION, self.tr("Duration (s, 0 = until cancelled)"), QgsProcessingParameterNumber.Double,
+            defaultValue=60.0, minValue=0.0))
+        advanced = [
+            QgsProcessingParameterFile(self.CA_FILE, self.tr("CA certificate for TLS (default: system CAs)"),
+                                       QgsProcessingParameterFile.File, optional=True),
+            QgsProcessingParameterString(self.CLIENT_ID, self.tr("MQTT client id (default: fixed per output)"),
+                                         optional=True),
+        ]
+        for param in advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT, self.tr("Twin or sensors GeoPackage (extended)"), self.tr("GeoPackage (*.gpkg)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterProviderConnection(
+            self.DATABASE, self.tr("Or: PostGIS connection"), "postgres", optional=True))
+        self.addParameter(QgsProcessingParameterDatabaseSchema(
+            self.SCHEMA, self.tr("PostGIS schema"), self.DATABASE, defaultValue="geotwin", optional=True))
+        self.addParameter(QgsProcessingParameterAuthConfig(
+            self.DB_AUTHCFG, self.tr("PostGIS credentials (authentication configuration)"), optional=True))
+        for name, label in LISTEN_OUTPUTS:
+            self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
+
+    def _credentials(self, authcfg: str) -> tuple[str | None, str | None]:
+        """User name and password of a Basic authentication configuration (kept in memory only)."""
+        if not authcfg:
+            return None, None
+        cfg = QgsAuthMethodConfig()
+        loaded = QgsApplication.authManager().loadAuthenticationConfig(authcfg, cfg, True)
+        ok = loaded[0] if isinstance(loaded, tuple) else loaded
+        if not ok or not cfg.isValid():
+            raise QgsProcessingException(self.tr("The authentication configuration {0} cannot be loaded "
+                                                 "(unknown id or locked database).").format(authcfg))
+        if cfg.method() != "Basic":
+            raise QgsProcessingException(self.tr("The authentication configuration {0} uses the method {1}; "
+                                                 "the MQTT broker needs Basic (user name and password).")
+                                         .format(authcfg, cfg.method()))
+        return cfg.config("username"), cfg.config("password")
+
+    def _dsn(self, name: str, parameters, context) -> str:
+        """The libpq connection string of the QGIS connection ``name``, credentials from DB_AUTHCFG if given."""
+        from qgis.core import QgsDataSourceUri, QgsProviderConnectionException, QgsProviderRegistry
+
+        try:
+            connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name, False)
+        except QgsProviderConnectionException:
+            connection = None
+        if connection is None:
+            raise QgsProcessingException(self.tr("No PostgreSQL connection named {0}.").format(name))
+        uri = QgsDataSourceUri(connection.uri())
+        authcfg = self.parameterAsString(parameters, self.DB_AUTHCFG, context)
+        if authcfg:
+            uri.setAuthConfigId(authcfg)
+        dsn = uri.connectionInfo(True)
+        if not dsn:
+            raise QgsProcessingException(self.tr("The connection {0} has no usable settings.").format(name))
+        return dsn
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        self.require_dependencies()
+        from ...twin.sensors.lorawan import TOPIC_PRESETS, UplinkStore, load_devices
+        from ...twin.sensors.mqtt import default_client_id, listen, parse_broker
+
+        broker = parse_broker(self.parameterAsString(parameters, self.BROKER, context))
+        choice = TOPIC_CHOICES[self.parameterAsEnum(parameters, self.TOPICS, context)][0]
+        if choice == "custom":
+            text = self.parameterAsString(parameters, self.CUSTOM_TOPICS, context) or ""
+            topics = [t.strip() for t in text.split(",") if t.strip()]
+            if not topics:
+                raise QgsProcessingException(self.tr("Give CUSTOM_TOPICS for custom topics."))
+        elif choice == "both":
+            topics = TOPIC_PRESETS["chirpstack"] + TOPIC_PRESETS["tts"]
+        else:
+            topics = list(TOPIC_PRESETS[choice])
+        ca_file = self.parameterAsFile(parameters, self.CA_FILE, context) if parameters.get(self.CA_FILE) else ""
+        if ca_file:
+            broker.tls, broker.ca_file = True, ca_file
+        broker.username, broker.password = self._credentials(
+            self.parameterAsString(parameters, self.AUTHCFG, context) or "")
+        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        connection = self.parameterAsConnectionName(parameters, self.DATABASE, context)
+        if bool(output) == bool(connection):
+            raise QgsProcessingException(self.tr("Give either an output GeoPackage or a PostGIS connection."))
+        if output and not output.lower().endswith(".gpkg"):
+            output += ".gpkg"
+        schema = (self.parameterAsSchema(parameters, self.SCHEMA, context) or "geotwin") if connection else ""
+        if connection:
+            output = f"postgis:{connection}/{schema}"     # names the client id and the result
+        broker.client_id = (self.parameterAsString(parameters, self.CLIENT_ID, context) or "").strip() or \
+            default_client_id(output, topics)
+        devices = load_devices(self.parameterAsFile(parameters, self.DEVICES, context))
+        duration = self.parameterAsDouble(parameters, self.DURATION, context)
+        reporter = self.reporter(feedback)
+        if connection:
+            from ...twin.sensors.lorawan import PgUplinkStore
+
+            store = PgUplinkStore(self._dsn(connection, parameters, context), schema, devices)
+        else:
+            store = UplinkStore(output, devices)
+        try:
+            counts = listen(broker, topics, store, duration=duration, reporter=reporter,
+                            on_progress=lambda c: feedback.pushInfo(c.line()))
+        finally:
+            store.close()
+        feedback.pushInfo(counts.line())
+        for eui, n in sorted(counts.unknown_devices.items()):
+            feedback.pushWarning(self.tr("Unknown device {0}: {1} messages").format(eui, n))
+        # a cancel is the ordinary end of a run without DURATION: its counts are the result
+        return {self.OUTPUT: output, self.RECEIVED: counts.received, self.STORED: counts.stored,
+                self.OBSERVATIONS: counts.observations, self.DUPLICATES: counts.duplicates,
+                self.UNKNOWN: counts.unknown, self.MALFORMED: counts.malformed}

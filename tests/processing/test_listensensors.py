@@ -1,0 +1,228 @@
+"""geotwin:listensensors against a real Mosquitto broker."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import textwrap
+import threading
+import time
+
+import pytest
+
+from geotwin.tests.mqtt_broker import DATA, Mosquitto, recordings
+
+DEVICES = DATA / "devices.json"
+
+
+@pytest.fixture
+def broker(tmp_path):
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    b = Mosquitto(folder).start()
+    yield b
+    b.stop()
+
+
+def stored(gpkg) -> int:
+    try:
+        with sqlite3.connect(gpkg) as db:
+            return db.execute("SELECT count(*) FROM lorawan_uplinks").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def when_subscribed(broker: Mosquitto, action, timeout: float = 60.0) -> threading.Thread:
+    """Run ``action`` in a thread once the broker has logged a SUBSCRIBE from the listener."""
+    def run():
+        end = time.monotonic() + timeout
+        while "Received SUBSCRIBE from geotwin-" not in broker.log() and time.monotonic() < end:
+            time.sleep(0.05)
+        action()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_runs_until_cancelled_with_a_running_count(run_alg, broker, tmp_path):
+    from qgis.core import QgsProcessingFeedback
+
+    out = tmp_path / "twin.gpkg"
+    messages = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushInfo(self, text):  # noqa: N802
+            messages.append(text)
+            super().pushInfo(text)
+
+    feedback = Feedback()
+    cs, tts = recordings("chirpstack_up.jsonl"), recordings("tts_up.jsonl")
+
+    def publish_then_cancel():
+        broker.publish(cs + tts + cs[:1] + [("v3/x@ttn/devices/d/up", b"garbage")])
+        end = time.monotonic() + 60
+        while len([m for m in messages if m.startswith("9 messages")]) == 0 and time.monotonic() < end:
+            time.sleep(0.05)
+        feedback.cancel()
+    thread = when_subscribed(broker, publish_then_cancel)
+    result = run_alg("geotwin:listensensors", {
+        "BROKER": f"mqtt://127.0.0.1:{broker.port}", "TOPICS": 2, "DEVICES": str(DEVICES), "DURATION": 0,
+        "OUTPUT": str(out)}, feedback=feedback)
+    thread.join(10)
+    assert {k: result[k] for k in ("RECEIVED", "STORED", "OBSERVATIONS", "DUPLICATES", "UNKNOWN", "MALFORMED")} == {
+        "RECEIVED": 9, "STORED": 7, "OBSERVATIONS": 11, "DUPLICATES": 1, "UNKNOWN": 0, "MALFORMED": 1}
+    assert stored(out) == 7
+    assert any(m.startswith("9 messages: 7 uplinks stored (11 observations), 1 duplicates") for m in messages)
+    with sqlite3.connect(out) as db:
+        issue = db.execute("SELECT issue FROM sensor_issues").fetchone()[0]
+    assert issue.startswith("malformed message on v3/x@ttn/devices/d/up: not JSON")
+
+
+def test_a_duration_ends_the_run_and_custom_topics(run_alg, broker, tmp_path):
+    out = tmp_path / "twin.gpkg"
+    tts = recordings("tts_up.jsonl")
+    thread = when_subscribed(broker, lambda: broker.publish(tts + recordings("chirpstack_up.jsonl")))
+    result = run_alg("geotwin:listensensors", {
+        "BROKER": f"127.0.0.1:{broker.port}", "TOPICS": 3, "CUSTOM_TOPICS": "v3/friedrichsplatz@ttn/devices/+/up",
+        "DEVICES": str(DEVICES), "DURATION": 3, "OUTPUT": str(out)})
+    thread.join(10)
+    # only the TTS topic was subscribed; whatever arrived in the 3 s is TTS
+    assert result["RECEIVED"] == result["STORED"] <= 3
+    with sqlite3.connect(out) as db:
+        assert {r[0] for r in db.execute("SELECT topic FROM lorawan_uplinks")} <= {tts[0][0]}
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"BROKER": "mqtt://user:pw@127.0.0.1:1"}, "credentials in the broker address are refused"),
+    ({"TOPICS": 3}, "Give CUSTOM_TOPICS"),
+    ({"AUTHCFG": "nosuch1"}, "cannot be loaded"),
+])
+def test_bad_parameters_are_named(run_alg, tmp_path, params, message):
+    from qgis.core import QgsProcessingException
+
+    base = {"BROKER": "127.0.0.1:1", "DEVICES": str(DEVICES), "DURATION": 1, "OUTPUT": str(tmp_path / "t.gpkg")}
+    with pytest.raises(QgsProcessingException, match=message) as err:
+        run_alg("geotwin:listensensors", {**base, **params})
+    assert "pw@" not in str(err.value)
+
+
+SECRET = "mqtt-Pa55-geheim"
+SCRIPT = textwrap.dedent("""
+    import json, sys
+    from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsProcessingFeedback
+    app = QgsApplication([], False)
+    app.initQgis()
+    from processing.core.Processing import Processing
+    Processing.initialize()
+    import processing
+    import geotwin
+    plugin = geotwin.classFactory(None)
+    plugin.initProcessing()
+    manager = QgsApplication.authManager()
+    assert manager.setMasterPassword("master-password", True)
+    cfg = QgsAuthMethodConfig()
+    cfg.setName("broker")
+    cfg.setMethod("Basic")
+    cfg.setConfig("username", "geotwin")
+    cfg.setConfig("password", sys.argv[3])
+    stored = manager.storeAuthenticationConfig(cfg)
+    assert (stored[0] if isinstance(stored, tuple) else stored)
+    log = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushInfo(self, text):
+            log.append(text)
+
+        def pushWarning(self, text):
+            log.append(text)
+
+        def reportError(self, text, fatalError=False):
+            log.append(text)
+
+    results = {}
+    for authcfg in ("", cfg.id()):
+        try:
+            res = processing.run("geotwin:listensensors", {
+                "BROKER": sys.argv[1], "TOPICS": 1, "DEVICES": sys.argv[4], "AUTHCFG": authcfg, "DURATION": 1,
+                "OUTPUT": sys.argv[2]}, feedback=Feedback())
+            results[authcfg or "none"] = res["RECEIVED"]
+        except Exception as err:
+            results[authcfg or "none"] = str(err)
+    print("RESULT" + json.dumps({"results": results, "log": log}))
+    app.exitQgis()
+""")
+
+
+def test_authcfg_credentials_reach_the_broker_and_nothing_else(tmp_path, python_exe):
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    b = Mosquitto(folder, users={"geotwin": SECRET}).start()
+    auth_dir = tmp_path / "auth"
+    auth_dir.mkdir()
+    out = tmp_path / "twin.gpkg"
+    script = tmp_path / "run.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    env = {**os.environ, "QGIS_AUTH_DB_DIR_PATH": str(auth_dir), "QGIS_CUSTOM_CONFIG_PATH": str(tmp_path / "cfg")}
+    try:
+        proc = subprocess.run([python_exe, str(script), f"127.0.0.1:{b.port}", str(out), SECRET, str(DEVICES)],
+                              env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        b.stop()
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
+    assert line, proc.stdout[-2000:] + proc.stderr[-3000:]
+    doc = json.loads(line[len("RESULT"):])
+    assert "refused the connection: Not authorized" in doc["results"]["none"]
+    assert [v for k, v in doc["results"].items() if k != "none"] == [0]     # connected, listened 1 s
+    assert "New client connected" in b.log() and "as geotwin-" in b.log() and "u'geotwin'" in b.log()
+    assert not any(SECRET in text for text in doc["log"])
+    assert SECRET not in proc.stdout and SECRET not in proc.stderr
+    assert SECRET.encode() not in out.read_bytes()
+
+
+def test_into_a_postgis_twin(run_alg, broker, pg_dsn, pg_connection, tmp_path):
+    import uuid
+
+    import psycopg
+    from qgis.core import QgsProcessingFeedback
+
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+    from geotwin.twin.store import open_store
+    from geotwin.twin.store.frames import empty
+
+    schema = f"lw_{uuid.uuid4().hex[:8]}"
+    with open_store(pg_dsn, schema).transaction("EPSG:25832") as writer:
+        for spec in (SENSORS, OBSERVATIONS):
+            writer.replace(spec, empty(spec, "EPSG:25832"))
+    feedback = QgsProcessingFeedback()
+    tts = recordings("tts_up.jsonl")
+
+    def publish_then_cancel():
+        broker.publish(tts)
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            with psycopg.connect(pg_dsn) as db:
+                if db.execute(f"SELECT count(*) FROM {schema}.observations").fetchone()[0] == 3:
+                    break
+            time.sleep(0.1)
+        feedback.cancel()
+    try:
+        thread = when_subscribed(broker, publish_then_cancel)
+        result = run_alg("geotwin:listensensors", {
+            "BROKER": f"127.0.0.1:{broker.port}", "TOPICS": 1, "DEVICES": str(DEVICES), "DURATION": 0,
+            "DATABASE": pg_connection, "SCHEMA": schema}, feedback=feedback)
+        thread.join(10)
+        assert (result["STORED"], result["OBSERVATIONS"]) == (3, 3)
+        with psycopg.connect(pg_dsn) as db:
+            assert db.execute(f"SELECT count(*) FROM {schema}.lorawan_uplinks").fetchone()[0] == 3
+    finally:
+        with psycopg.connect(pg_dsn) as db:
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def test_output_or_database_not_both(run_alg, pg_connection, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    for extra in ({}, {"OUTPUT": str(tmp_path / "t.gpkg"), "DATABASE": pg_connection}):
+        with pytest.raises(QgsProcessingException, match="either an output GeoPackage or a PostGIS connection"):
+            run_alg("geotwin:listensensors", {"BROKER": "127.0.0.1:1", "DEVICES": str(DEVICES), **extra})

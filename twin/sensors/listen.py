@@ -1,0 +1,102 @@
+"""Command line: listen to LoRaWAN uplinks over MQTT as a service, without QGIS.
+
+    python -m geotwin.twin.sensors.listen --broker mqtts://broker:8883 --preset chirpstack \\
+        --devices devices.json --output twin.gpkg [--duration 0] [--ca-file ca.pem]
+
+The password comes from the environment variable GEOTWIN_MQTT_PASSWORD (never from the command line,
+where other users could read it). SIGTERM and SIGINT stop it cleanly; it prints the counts.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sqlite3
+import sys
+import threading
+
+from ..kernel.errors import GeoTwinError
+from ..kernel.progress import Reporter
+from .lorawan import TOPIC_PRESETS, Counts, PgUplinkStore, UplinkStore, load_devices
+from .mqtt import default_client_id, listen, parse_broker
+
+
+class _Print(Reporter):
+    def info(self, message: str) -> None:
+        print(message, flush=True)
+
+    def warning(self, message: str) -> None:
+        print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def safe_dsn(dsn: str) -> str:
+    """The connection string without its password (it names the client id, never the password)."""
+    import re
+
+    return re.sub(r"password\s*=\s*('[^']*'|\S+)", "", dsn)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m geotwin.twin.sensors.listen",
+                                     description="Store LoRaWAN uplinks from MQTT in a twin GeoPackage.")
+    parser.add_argument("--broker", required=True, help="host[:port], mqtt://host[:port] or mqtts://host[:port]")
+    parser.add_argument("--preset", choices=sorted(TOPIC_PRESETS), default="chirpstack")
+    parser.add_argument("--topic", action="append", default=[], help="a topic filter instead of the preset "
+                        "(repeatable)")
+    parser.add_argument("--devices", required=True, help="device table (JSON or CSV)")
+    parser.add_argument("--output", help="twin or sensors GeoPackage (created when missing)")
+    parser.add_argument("--dsn", default=os.environ.get("GEOTWIN_PG_DSN"),
+                        help="or a PostgreSQL connection string of a twin built in PostGIS (default $GEOTWIN_PG_DSN)")
+    parser.add_argument("--schema", default="geotwin", help="the twin's PostGIS schema (with --dsn)")
+    parser.add_argument("--duration", type=float, default=0.0, help="seconds; 0 = until SIGTERM/SIGINT")
+    parser.add_argument("--username", default=os.environ.get("GEOTWIN_MQTT_USERNAME"))
+    parser.add_argument("--ca-file", help="CA certificate(s) for TLS; default: the system's CAs")
+    parser.add_argument("--client-id", help="MQTT client id (default: fixed per output and topics)")
+    parser.add_argument("--crs", default="EPSG:25832", help="CRS of a new output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.output and not args.dsn:
+        parser.error("give --output (a GeoPackage) or --dsn (a PostGIS twin)")
+    stop = threading.Event()
+
+    def _stop(signum, _frame):
+        print(f"stopping ({signal.Signals(signum).name})", flush=True)
+        stop.set()
+
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    counts = Counts()
+    try:
+        broker = parse_broker(args.broker)
+        if args.ca_file:
+            broker.tls, broker.ca_file = True, args.ca_file
+        broker.username = args.username
+        broker.password = os.environ.get("GEOTWIN_MQTT_PASSWORD") if args.username else None
+        topics = args.topic or TOPIC_PRESETS[args.preset]
+        where = args.output or f"postgis:{safe_dsn(args.dsn)}/{args.schema}"
+        broker.client_id = args.client_id or default_client_id(where, topics)
+        devices = load_devices(args.devices)
+        store = UplinkStore(args.output, devices, args.crs) if args.output else \
+            PgUplinkStore(args.dsn, args.schema, devices)
+        try:
+            counts = listen(broker, topics, store, duration=args.duration, reporter=_Print(), stop=stop,
+                            on_progress=lambda c: print(c.line(), flush=True))
+        finally:
+            store.close()
+    except (GeoTwinError, sqlite3.Error, OSError) as err:   # a store fault ends the service with its message
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print(counts.line(), flush=True)
+    for eui, n in sorted(counts.unknown_devices.items()):
+        print(f"unknown device {eui}: {n} messages", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

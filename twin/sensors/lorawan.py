@@ -1,0 +1,519 @@
+"""LoRaWAN uplinks from a network server's MQTT integration (ChirpStack v4, The Things Stack v3) into
+the twin's sensor tables of a GeoPackage.
+
+Messages:
+- ChirpStack v4, topic ``application/<application id>/device/<DevEUI>/event/up``: ``deviceInfo.devEui``,
+  ``fCnt``, ``time`` (else ``rxInfo[].gwTime``/``nsTime``), decoded payload ``object``.
+- The Things Stack v3, topic ``v3/<application id>@<tenant>/devices/<device id>/up``: ``end_device_ids.dev_eui``,
+  ``uplink_message.f_cnt`` (TTS leaves a 0 out of its JSON, so a missing one is 0), ``received_at``,
+  ``uplink_message.decoded_payload``.
+
+Idempotence: every stored uplink is a row of ``lorawan_uplinks`` (DevEUI, frame counter, time). An uplink is a
+duplicate when the same DevEUI and frame counter were stored with a time within ``DUPLICATE_WINDOW`` of its
+own (a redelivery or a repeated publication carries the same time). A frame counter that comes back with a
+time further away is a new session of a reset device (ABP reboot or OTAA rejoin), not a duplicate, and is
+stored. The check reads the store, so it holds across restarts.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.numeric import to_number
+from ..kernel.schema import LayerSpec
+from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
+from .series import KNOWN_UNITS, parse_time
+
+SOURCE = "lorawan"
+DUPLICATE_WINDOW = timedelta(seconds=60)
+MAX_MESSAGE_BYTES = 256 * 1024
+MAX_UNKNOWN_LISTED = 10_000     # distinct unknown DevEUIs listed (and named in sensor_issues); more are only counted
+CHIRPSTACK_TOPIC = "application/+/device/+/event/up"
+TTS_TOPIC = "v3/+/devices/+/up"
+TOPIC_PRESETS = {"chirpstack": [CHIRPSTACK_TOPIC], "tts": [TTS_TOPIC]}
+
+LORAWAN_UPLINKS = LayerSpec(
+    "lorawan_uplinks", None,
+    {"dev_eui": "str", "f_cnt": "int", "time": "datetime", "topic": "str", "sensor_id": "str",
+     "values_stored": "int"},
+    "Every LoRaWAN uplink stored from MQTT (the idempotence key: DevEUI, frame counter and time).",
+)
+
+_EUI = re.compile(r"[0-9a-f]{16}")
+_CS_TOPIC = re.compile(r"application/[^/]+/device/([^/]+)/event/up")
+_TTS_TOPIC = re.compile(r"v3/[^/]+/devices/[^/]+/up")
+
+
+@dataclass(frozen=True)
+class Property:
+    key: str               # key in the decoded payload (``a.b`` for nested objects)
+    observed_property: str
+    unit_symbol: str
+    unit_name: str = ""
+
+
+@dataclass(frozen=True)
+class Device:
+    dev_eui: str
+    sensor_id: str
+    name: str
+    x: float | None
+    y: float | None
+    crs: str
+    properties: tuple[Property, ...]
+
+
+@dataclass
+class Uplink:
+    topic: str
+    dev_eui: str
+    f_cnt: int
+    time: datetime
+    payload: dict
+    network: str           # chirpstack | tts
+
+
+class MalformedMessage(ValueError):
+    """A message that is not a readable uplink; str() names the reason."""
+
+
+def normalise_eui(value: Any) -> str:
+    """A DevEUI as 16 lower-case hex digits (separators ``-``/``:``/spaces removed), else ValueError."""
+    text = re.sub(r"[\s:-]", "", str(value or "")).lower()
+    if not _EUI.fullmatch(text):
+        raise ValueError(f"not a DevEUI: {str(value)[:40]!r}")
+    return text
+
+
+# ---------------------------------------------------------------------------------------------- device table
+def load_devices(path: str | Path) -> dict[str, Device]:
+    """The device table, JSON or CSV, keyed by DevEUI.
+
+    JSON: ``{"crs": "EPSG:4326", "devices": [{"dev_eui", "sensor_id", "name", "x", "y", "crs"?,
+    "properties": [{"key", "property", "unit", "unit_name"?}]}]}`` (or just the list).
+    CSV: one row per device and property with the columns ``dev_eui, sensor_id, name, x, y, crs, key,
+    property, unit`` (``unit_name`` optional); a device's rows repeat its id, name and position.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read the device table: {err}", path=str(path)) from err
+    rows: list[tuple[int | None, dict]] = []
+    default_crs = "EPSG:4326"
+    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise InputError(f"not JSON: {err.msg}", path=str(path), line=err.lineno) from err
+        if isinstance(doc, dict):
+            default_crs = str(doc.get("crs") or default_crs)
+            doc = doc.get("devices")
+        if not isinstance(doc, list):
+            raise InputError("expected a list of devices (or {\"devices\": [...]})", path=str(path))
+        for entry in doc:
+            if not isinstance(entry, dict):
+                raise InputError("a device is not an object", path=str(path), obj=str(entry)[:60])
+            props = entry.get("properties")
+            if not isinstance(props, list) or not props:
+                raise InputError("a device needs a non-empty list of properties", path=str(path),
+                                 obj=str(entry.get("dev_eui")))
+            for prop in props:
+                if not isinstance(prop, dict):
+                    raise InputError("a property is not an object", path=str(path), obj=str(entry.get("dev_eui")))
+                rows.append((None, {**entry, **prop, "property": prop.get("property"), "crs":
+                                    entry.get("crs") or default_crs}))
+    else:
+        reader = csv.DictReader(text.splitlines())
+        missing = {"dev_eui", "sensor_id", "key", "unit"} - set(reader.fieldnames or ())
+        if missing:
+            raise InputError(f"the device table lacks the columns {', '.join(sorted(missing))}", path=str(path),
+                             line=1)
+        for row in reader:
+            rows.append((reader.line_num, {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}))
+    grouped: dict[str, dict] = {}
+    for line, row in rows:
+        try:
+            eui = normalise_eui(row.get("dev_eui"))
+        except ValueError as err:
+            raise InputError(str(err), path=str(path), line=line, obj=str(row.get("sensor_id"))) from None
+        sensor_id = str(row.get("sensor_id") or "").strip()
+        key = str(row.get("key") or "").strip()
+        if not sensor_id or not key:
+            raise InputError("sensor_id and key must not be empty", path=str(path), line=line, obj=eui)
+        x, y = to_number(row.get("x")), to_number(row.get("y"))
+        if (x is None) != (y is None):
+            raise InputError("give both x and y or neither", path=str(path), line=line, obj=eui)
+        entry = grouped.setdefault(eui, {"sensor_id": sensor_id, "name": str(row.get("name") or sensor_id),
+                                         "x": x, "y": y, "crs": str(row.get("crs") or default_crs), "props": {}})
+        if entry["sensor_id"] != sensor_id:
+            raise InputError(f"DevEUI {eui} is given for two sensors ({entry['sensor_id']}, {sensor_id})",
+                             path=str(path), line=line, obj=eui)
+        if key in entry["props"]:
+            raise InputError(f"payload key {key!r} is listed twice", path=str(path), line=line, obj=eui)
+        entry["props"][key] = Property(key, str(row.get("property") or key), str(row.get("unit") or ""),
+                                       str(row.get("unit_name") or ""))
+    if not grouped:
+        raise InputError("the device table lists no devices", path=str(path))
+    return {eui: Device(eui, e["sensor_id"], e["name"], e["x"], e["y"], e["crs"], tuple(e["props"].values()))
+            for eui, e in grouped.items()}
+
+
+def sensor_key(device: Device, prop: Property) -> str:
+    return f"{SOURCE}#{device.sensor_id}#{prop.key}"
+
+
+# ---------------------------------------------------------------------------------------------- messages
+def _get(obj: Any, *path: str) -> Any:
+    for part in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def _time(value: Any, what: str) -> datetime:
+    try:
+        return parse_time(value)
+    except (TypeError, ValueError) as err:
+        raise MalformedMessage(f"{what} is not a time ({err})") from None
+
+
+def parse_uplink(topic: str, payload: bytes) -> Uplink:
+    """One MQTT message as an uplink; MalformedMessage names why it is not one."""
+    if len(payload) > MAX_MESSAGE_BYTES:
+        raise MalformedMessage(f"message larger than {MAX_MESSAGE_BYTES // 1024} KiB")
+    try:
+        doc = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise MalformedMessage(f"not JSON ({err})") from None
+    except RecursionError:
+        raise MalformedMessage("JSON nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise MalformedMessage("not a JSON object")
+    if _CS_TOPIC.fullmatch(topic) or "deviceInfo" in doc:
+        eui, fcnt, payload_obj = _get(doc, "deviceInfo", "devEui"), doc.get("fCnt", 0), doc.get("object")
+        when = doc.get("time")
+        if when is None:
+            rx = [r for r in doc.get("rxInfo") or () if isinstance(r, dict)]
+            when = next((r.get(k) for r in rx for k in ("gwTime", "nsTime") if r.get(k)), None)
+        network, what = "chirpstack", "time"
+    elif _TTS_TOPIC.fullmatch(topic) or "end_device_ids" in doc:
+        up = doc.get("uplink_message")
+        if not isinstance(up, dict):
+            raise MalformedMessage("no uplink_message")
+        eui, fcnt, payload_obj = _get(doc, "end_device_ids", "dev_eui"), up.get("f_cnt", 0), up.get("decoded_payload")
+        when, network, what = doc.get("received_at") or up.get("received_at"), "tts", "received_at"
+    else:
+        raise MalformedMessage("neither a ChirpStack v4 nor a The Things Stack v3 uplink")
+    try:
+        eui = normalise_eui(eui)
+    except ValueError as err:
+        raise MalformedMessage(f"no valid DevEUI ({err})") from None
+    if isinstance(fcnt, bool) or not isinstance(fcnt, int) or not 0 <= fcnt < 2 ** 32:
+        raise MalformedMessage(f"frame counter is not an integer 0..2^32-1: {str(fcnt)[:20]!r}")
+    if when is None:
+        raise MalformedMessage(f"no {what}")
+    if not isinstance(payload_obj, dict):
+        raise MalformedMessage("no decoded payload (configure a payload codec in the network server)")
+    return Uplink(topic, eui, fcnt, _time(when, what), payload_obj, network)
+
+
+def payload_value(payload: dict, key: str) -> Any:
+    """``key`` in the decoded payload; ``a.b`` reaches into nested objects."""
+    if key in payload:
+        return payload[key]
+    return _get(payload, *key.split("."))
+
+
+# ---------------------------------------------------------------------------------------------- the store
+@dataclass
+class Counts:
+    received: int = 0
+    stored: int = 0            # uplinks stored
+    observations: int = 0
+    duplicates: int = 0
+    malformed: int = 0
+    unknown: int = 0
+    unknown_devices: dict[str, int] = field(default_factory=dict)   # DevEUI -> messages
+    missing_values: int = 0    # a property of the table absent or not numeric in a stored uplink
+    unknown_unlisted: int = 0  # messages of unknown devices beyond MAX_UNKNOWN_LISTED distinct ones
+
+    def line(self) -> str:
+        return (f"{self.received} messages: {self.stored} uplinks stored ({self.observations} observations), "
+                f"{self.duplicates} duplicates, {self.unknown} from unknown devices, {self.malformed} malformed")
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _gpkg_geometry(blob: bytes | None):
+    """A GeoPackage geometry blob as shapely (None when empty or null)."""
+    import shapely
+
+    if blob is None or len(blob) < 8 or blob[:2] != b"GP" or blob[3] & 0x10:
+        return None
+    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((blob[3] >> 1) & 0x07, 0)
+    return shapely.from_wkb(bytes(blob[8 + envelope:]))
+
+
+def _register_gpkg_functions(db: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's R-tree triggers name (SQLite needs them to prepare an UPDATE)."""
+    def bound(index):
+        def f(blob):
+            geometry = _gpkg_geometry(blob)
+            return None if geometry is None else float(geometry.bounds[index])
+        return f
+
+    db.create_function("ST_IsEmpty", 1, lambda blob: int(_gpkg_geometry(blob) is None), deterministic=True)
+    for name, index in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
+        db.create_function(name, 1, bound(index), deterministic=True)
+
+
+class UplinkStore:
+    """Appends uplinks to the sensors, observations, sensor_issues and lorawan_uplinks tables of a
+    GeoPackage (created when missing; an existing twin or sensors GeoPackage is extended)."""
+
+    def __init__(self, path: str | Path, devices: dict[str, Device], crs: str | None = None) -> None:
+        self.path = Path(path)
+        self.devices = devices
+        self._touched: set[str] = set()      # DevEUIs with new rows since the last commit
+        self._prepare(crs)
+        self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)  # one user at a time
+        _register_gpkg_functions(self.db)
+        self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
+        self.db.commit()
+
+    def _x(self, sql: str, args: tuple = ()):
+        return self.db.execute(sql, args)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def _sensor_row(self, device: Device, prop: Property) -> dict:
+        return {
+            "sensor_key": sensor_key(device, prop), "sensor_id": device.sensor_id, "sensor_name": device.name,
+            "datastream_id": prop.key, "datastream_name": f"{device.name}: {prop.observed_property}",
+            "observed_property": prop.observed_property, "unit_name": prop.unit_name,
+            "unit_symbol": prop.unit_symbol, "unit_known": prop.unit_symbol.strip().lower() in KNOWN_UNITS,
+            "count": 0, "non_numeric": 0, "source": SOURCE, "link_type": "none",
+            "link_reason": "not linked (LoRaWAN device table)",
+            "attributes": json.dumps({"dev_eui": device.dev_eui}),
+        }
+
+    def _position(self, device: Device, crs: str) -> tuple[float, float] | None:
+        if device.x is None:
+            return None
+        from pyproj import Transformer
+
+        return Transformer.from_crs(device.crs, crs, always_xy=True).transform(device.x, device.y)
+
+    # tables and sensor rows -------------------------------------------------------------------------------
+    def _prepare(self, crs: str | None) -> None:
+        from ..kernel.gpkg import GpkgWriter
+        from ..kernel.ownership import geotwin_layer_names, gpkg_marker, kind_of_layers, mark_gpkg
+
+        existing = self._tables() if self.path.exists() else set()
+        if self.path.exists() and not existing and self.path.stat().st_size:
+            raise GeoTwinError(f"{self.path} is not a GeoPackage")
+        foreign = existing - geotwin_layer_names() - {LORAWAN_UPLINKS.name}
+        if foreign and not gpkg_marker(self.path):
+            raise GeoTwinError(f"{self.path} is no GeoTwin output (it holds {', '.join(sorted(foreign)[:5])}): "
+                               "give a twin or sensors GeoPackage or a new file")
+        store_crs = self._crs() if SENSORS.name in existing else None
+        self.crs = store_crs or crs or "EPSG:25832"
+        writer = GpkgWriter(self.path, self.crs)
+        writer._created.update(existing)   # append to the layers that exist
+        for spec in (SENSORS, OBSERVATIONS, SENSOR_ISSUES, LORAWAN_UPLINKS):
+            if spec.name not in existing:
+                writer.ensure_layer(spec)
+        known = self._sensor_keys() if SENSORS.name in existing else set()
+        import shapely
+
+        for device in self.devices.values():
+            xy = self._position(device, self.crs)
+            for prop in device.properties:
+                if sensor_key(device, prop) not in known:
+                    writer.add(SENSORS, self._sensor_row(device, prop), None if xy is None else shapely.Point(*xy))
+        if writer._buffers:
+            try:
+                writer.close()
+            except Exception as err:  # pyogrio/GDAL errors
+                raise GeoTwinError(f"cannot write the sensor tables of {self.path}: {err}") from err
+        if not existing:
+            mark_gpkg(self.path, kind_of_layers([SENSORS.name, OBSERVATIONS.name]))
+
+    def _tables(self) -> set[str]:
+        try:
+            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
+                return {r[0] for r in db.execute("SELECT table_name FROM gpkg_contents")}
+        except sqlite3.DatabaseError:
+            return set()
+
+    def _crs(self) -> str | None:
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT s.organization, s.organization_coordsys_id, s.definition FROM gpkg_contents c "
+                             "JOIN gpkg_spatial_ref_sys s USING (srs_id) WHERE c.table_name = ?",
+                             (SENSORS.name,)).fetchone()
+        if not row:
+            return None
+        return f"{row[0]}:{row[1]}" if row[0] and row[0].upper() == "EPSG" else row[2]
+
+    def _sensor_keys(self) -> set[str]:
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
+            return {r[0] for r in db.execute("SELECT sensor_key FROM sensors")}
+
+    # uplinks ----------------------------------------------------------------------------------------------
+    def is_duplicate(self, up: Uplink) -> bool:
+        for (stored,) in self._x("SELECT time FROM lorawan_uplinks WHERE dev_eui = ? AND f_cnt = ?",
+                                         (up.dev_eui, up.f_cnt)):
+            if abs(parse_time(stored if isinstance(stored, str) else stored.isoformat()) - up.time) <= DUPLICATE_WINDOW:
+                return True
+        return False
+
+    def issue(self, topic: str, obj: str, text: str) -> None:
+        self._x("INSERT INTO sensor_issues (source, line, object, issue) VALUES (?, NULL, ?, ?)",
+                        (f"mqtt:{topic}"[:500], obj[:200], text[:500]))
+
+    def handle(self, topic: str, payload: bytes, counts: Counts) -> str:
+        """Process one message inside the open transaction; returns stored | duplicate | unknown | malformed."""
+        counts.received += 1
+        try:
+            up = parse_uplink(topic, payload)
+        except MalformedMessage as err:
+            counts.malformed += 1
+            self.issue(topic, "message", f"malformed message on {topic}: {err}")
+            return "malformed"
+        device = self.devices.get(up.dev_eui)
+        if device is None:
+            counts.unknown += 1
+            if up.dev_eui in counts.unknown_devices:
+                counts.unknown_devices[up.dev_eui] += 1
+            elif len(counts.unknown_devices) < MAX_UNKNOWN_LISTED:
+                counts.unknown_devices[up.dev_eui] = 1
+                self.issue(topic, up.dev_eui, f"unknown device {up.dev_eui} (not in the device table)")
+            else:
+                counts.unknown_unlisted += 1
+            return "unknown"
+        if self.is_duplicate(up):
+            counts.duplicates += 1
+            return "duplicate"
+        stored = 0
+        for prop in device.properties:
+            raw = payload_value(up.payload, prop.key)
+            value = to_number(raw)
+            if raw is None:
+                counts.missing_values += 1
+                continue
+            if value is None:
+                counts.missing_values += 1
+            self._x(
+                "INSERT INTO observations (sensor_key, datastream_id, observation_id, phenomenon_time, result, "
+                "result_text) VALUES (?, ?, ?, ?, ?, ?)",
+                (sensor_key(device, prop), prop.key, f"{up.dev_eui}:{up.f_cnt}:{_iso(up.time)}", _iso(up.time),
+                 value, None if value is not None else str(raw)[:500]))
+            stored += 1
+        self._x("INSERT INTO lorawan_uplinks (dev_eui, f_cnt, time, topic, sensor_id, values_stored) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (up.dev_eui, up.f_cnt, _iso(up.time), topic[:500], device.sensor_id, stored))
+        self._touched.add(up.dev_eui)
+        counts.stored += 1
+        counts.observations += stored
+        return "stored"
+
+    def begin(self) -> None:
+        self._touched = set()
+
+    def commit(self) -> None:
+        """Refresh the statistics of the sensors that received values, then commit."""
+        for eui in self._touched:
+            device = self.devices[eui]
+            for prop in device.properties:
+                key = sensor_key(device, prop)
+                agg = self._x(
+                    "SELECT count(result), min(result), avg(result), max(result), min(phenomenon_time), "
+                    "max(phenomenon_time), sum(CASE WHEN result IS NULL THEN 1 ELSE 0 END) FROM observations "
+                    "WHERE sensor_key = ?",
+                    (key,)).fetchone()
+                latest = self._x(
+                    "SELECT result, phenomenon_time FROM observations WHERE sensor_key = ? AND result IS NOT NULL "
+                    "ORDER BY phenomenon_time DESC LIMIT 1", (key,)).fetchone()
+                self._x(
+                    "UPDATE sensors SET \"count\" = ?, \"min\" = ?, \"mean\" = ?, \"max\" = ?, window_start = ?, "
+                    "window_end = ?, non_numeric = ?, latest_value = ?, latest_time = ? WHERE sensor_key = ?",
+                    (agg[0], agg[1], agg[2], agg[3], agg[4], agg[5], agg[6] or 0,
+                     latest[0] if latest else None, latest[1] if latest else None, key))
+        self.db.commit()
+        self._touched = set()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+_PG_TYPES = {"str": "text", "int": "bigint", "float": "double precision", "bool": "boolean", "datetime": "text",
+             "json": "jsonb"}
+
+
+class PgUplinkStore(UplinkStore):
+    """The same tables in a PostGIS schema of a built twin (``sensors`` must exist there; ``lorawan_uplinks``
+    is created when missing)."""
+
+    def __init__(self, dsn: str, schema: str, devices: dict[str, Device]) -> None:
+        import psycopg
+
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema or ""):
+            raise GeoTwinError(f"not a valid schema name: {schema!r}")
+        self.dsn, self.schema, self.devices = dsn, schema, devices
+        self._touched = set()
+        self.path = Path(f"postgis-{schema}")
+        try:
+            self.db = psycopg.connect(dsn, connect_timeout=15)
+        except psycopg.Error as err:
+            raise GeoTwinError(f"cannot connect to PostGIS: {str(err).strip()[:300]}") from None
+        try:
+            self._prepare_pg()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _x(self, sql: str, args: tuple = ()):
+        return self.db.execute(sql.replace("?", "%s"), args)
+
+    def describe(self) -> str:
+        return f"PostGIS schema {self.schema}"
+
+    def _prepare_pg(self) -> None:
+        tables = {r[0] for r in self._x("SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                                        (self.schema,))}
+        if SENSORS.name not in tables or OBSERVATIONS.name not in tables:
+            raise GeoTwinError(f"the PostGIS schema {self.schema} has no sensors and observations tables: build "
+                               "the twin there first")
+        self._x(f'SET search_path TO "{self.schema}", public')
+        for spec in (SENSOR_ISSUES, LORAWAN_UPLINKS):
+            if spec.name not in tables:
+                cols = ", ".join(f'"{n}" {_PG_TYPES[k]}' for n, k in spec.fields.items())
+                self._x(f'CREATE TABLE "{spec.name}" (fid bigserial PRIMARY KEY, {cols})')
+        self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
+        srid = self._x("SELECT Find_SRID(?, 'sensors', 'geom')", (self.schema,)).fetchone()[0]
+        self.crs = f"EPSG:{srid}"
+        known = {r[0] for r in self._x("SELECT sensor_key FROM sensors")}
+        for device in self.devices.values():
+            xy = self._position(device, self.crs)
+            for prop in device.properties:
+                if sensor_key(device, prop) in known:
+                    continue
+                row = self._sensor_row(device, prop)
+                names = ", ".join(f'"{n}"' for n in row)
+                marks = ", ".join("?" for _ in row)
+                geom = "NULL" if xy is None else "ST_SetSRID(ST_MakePoint(?, ?), ?)"
+                self._x(f"INSERT INTO sensors ({names}, geom) VALUES ({marks}, {geom})",
+                        tuple(row.values()) + (() if xy is None else (xy[0], xy[1], srid)))
+        self.db.commit()

@@ -1,0 +1,182 @@
+"""An MQTT subscription (paho-mqtt 2.x) that feeds LoRaWAN uplinks into an UplinkStore.
+
+QoS 1 with a persistent session (clean_session=False and a fixed client id): the broker keeps what is
+published while the listener is away, and a message is acknowledged only after its rows are committed,
+so a crash or a broker restart loses nothing; what is delivered twice is recognised as a duplicate.
+"""
+from __future__ import annotations
+
+import hashlib
+import queue
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from ..kernel.errors import GeoTwinError
+from ..kernel.progress import Reporter
+from .lorawan import Counts, UplinkStore
+
+BATCH = 500
+CONNECT_TIMEOUT_S = 15.0
+
+
+@dataclass
+class Broker:
+    host: str
+    port: int
+    tls: bool = False
+    ca_file: str | None = None        # None: the system's CAs
+    username: str | None = None
+    password: str | None = None
+    client_id: str | None = None
+    insecure: bool = False           # skip the host name check (self-signed certificate for another name)
+
+    def describe(self) -> str:
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def parse_broker(text: str) -> Broker:
+    """``host``, ``host:port``, ``mqtt://host[:port]`` or ``mqtts://host[:port]`` (TLS, default port 8883)."""
+    text = (text or "").strip()
+    if not text:
+        raise GeoTwinError("no MQTT broker given")
+    if "://" not in text:
+        text = "mqtt://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as err:
+        raise GeoTwinError(f"not a broker address: {text[:80]!r} ({err})") from None
+    if parts.scheme not in ("mqtt", "mqtts", "ssl", "tls", "tcp"):
+        raise GeoTwinError(f"unknown broker scheme {parts.scheme!r}: use mqtt:// or mqtts://")
+    if parts.username is not None or parts.password is not None:
+        raise GeoTwinError("credentials in the broker address are refused: use an authentication configuration")
+    if not parts.hostname:
+        raise GeoTwinError(f"no host in the broker address {text[:80]!r}")
+    if parts.path not in ("", "/") or parts.query:
+        raise GeoTwinError(f"a broker address has no path or query: {text[:80]!r}")
+    tls = parts.scheme in ("mqtts", "ssl", "tls")
+    return Broker(parts.hostname, port or (8883 if tls else 1883), tls)
+
+
+def default_client_id(output: str | Path, topics: list[str]) -> str:
+    """A fixed client id per output and topics, so a restarted listener resumes its broker session."""
+    text = str(output)
+    where = text if text.startswith("postgis:") else str(Path(text).resolve())
+    digest = hashlib.sha1(f"{where}|{'|'.join(sorted(topics))}".encode()).hexdigest()[:16]
+    return f"geotwin-{digest}"
+
+
+def listen(broker: Broker, topics: list[str], store: UplinkStore, *, duration: float = 0.0,
+           reporter: Reporter | None = None, stop: threading.Event | None = None,
+           on_progress: Callable[[Counts], None] | None = None, qos: int = 1) -> Counts:
+    """Receive until ``duration`` seconds have passed (0: until stopped or cancelled); returns the counts."""
+    import paho.mqtt.client as mqtt
+
+    reporter = reporter or Reporter()
+    stop = stop or threading.Event()
+    if not topics:
+        raise GeoTwinError("no MQTT topics given")
+    inbox: queue.Queue = queue.Queue()
+    state: dict = {"connected": threading.Event(), "subscribed": threading.Event(), "refused": None,
+                   "disconnects": 0}
+    client_id = broker.client_id or f"geotwin-{hashlib.sha1(str(store.path).encode()).hexdigest()[:16]}"
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
+                         protocol=mqtt.MQTTv311, manual_ack=True)
+    client.reconnect_delay_set(1, 5)
+    if broker.username is not None:
+        client.username_pw_set(broker.username, broker.password)
+        if not broker.tls:
+            reporter.warning(f"credentials are sent to {broker.describe()} without TLS")
+    if broker.tls:
+        context = ssl.create_default_context(cafile=broker.ca_file) if broker.ca_file else \
+            ssl.create_default_context()
+        if broker.insecure:
+            context.check_hostname = False
+        client.tls_set_context(context)
+
+    def on_connect(_client, _userdata, _flags, reason_code, _properties):
+        if reason_code.is_failure:
+            state["refused"] = str(reason_code)
+            return
+        _client.subscribe([(topic, qos) for topic in topics])
+        state["connected"].set()
+
+    def on_subscribe(_client, _userdata, _mid, reason_codes, _properties):
+        failed = [str(code) for code in reason_codes if code.is_failure]
+        if failed:
+            state["refused"] = f"subscription refused ({', '.join(failed)})"
+        state["subscribed"].set()
+
+    def on_disconnect(_client, _userdata, _flags, _reason_code, _properties):
+        state["connected"].clear()
+        state["disconnects"] += 1
+
+    def on_message(_client, _userdata, message):
+        inbox.put((message.topic, bytes(message.payload), message.mid, message.qos))
+
+    client.on_connect, client.on_disconnect, client.on_message = on_connect, on_disconnect, on_message
+    client.on_subscribe = on_subscribe
+    try:
+        client.connect(broker.host, broker.port, keepalive=30)
+    except (OSError, ssl.SSLError, ValueError) as err:
+        raise GeoTwinError(f"cannot connect to the MQTT broker {broker.describe()}: {err}") from None
+    counts = Counts()
+    client.loop_start()
+    try:
+        waited = time.monotonic()
+        while not state["subscribed"].is_set():
+            if state["refused"]:
+                raise GeoTwinError(f"the MQTT broker {broker.describe()} refused the connection: {state['refused']}")
+            if state["disconnects"] and not state["connected"].is_set() and time.monotonic() - waited > 2:
+                raise GeoTwinError(f"the MQTT broker {broker.describe()} closed the connection")
+            if time.monotonic() - waited > CONNECT_TIMEOUT_S:
+                raise GeoTwinError(f"no answer from the MQTT broker {broker.describe()} within "
+                                   f"{CONNECT_TIMEOUT_S:g} s")
+            reporter.check()
+            time.sleep(0.05)
+        reporter.info(f"listening on {broker.describe()} to {', '.join(topics)} (client id {client_id})")
+        deadline = time.monotonic() + duration if duration > 0 else None
+        last_report, reported = time.monotonic(), None
+        while not stop.is_set() and not reporter.is_cancelled():
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            if state["refused"]:
+                raise GeoTwinError(f"the MQTT broker {broker.describe()} refused the connection: {state['refused']}")
+            timeout = 0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic()))
+            try:
+                batch = [inbox.get(timeout=timeout)]
+            except queue.Empty:
+                batch = []
+            while batch and len(batch) < BATCH:
+                try:
+                    batch.append(inbox.get_nowait())
+                except queue.Empty:
+                    break
+            if batch:
+                store.begin()
+                for topic, payload, _mid, _qos in batch:
+                    store.handle(topic, payload, counts)
+                store.commit()
+                for _topic, _payload, mid, mqos in batch:   # acknowledged only once the rows are committed
+                    if mqos > 0:
+                        client.ack(mid, mqos)
+            now = time.monotonic()
+            if deadline is not None:
+                reporter.progress(min(100.0, 100.0 * (1.0 - (deadline - now) / duration)))
+            if (now - last_report >= 1.0 or batch) and reported != counts.line():
+                reported = counts.line()
+                last_report = now
+                if on_progress:
+                    on_progress(counts)
+    finally:
+        try:
+            client.disconnect()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        client.loop_stop()
+    return counts

@@ -1,0 +1,86 @@
+"""Replay recorded uplinks (JSON lines of {"topic", "payload"}) into an MQTT broker, for a demo:
+
+    python -m geotwin.twin.sensors.replay --broker 127.0.0.1:1883 sample/sensors.uplinks.jsonl [--limit N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import ssl
+import sys
+from pathlib import Path
+
+from ..kernel.errors import GeoTwinError, InputError
+from .mqtt import Broker, parse_broker
+
+
+def read_recording(path: str | Path, limit: int | None = None) -> list[tuple[str, bytes]]:
+    """(topic, payload) of each line; a line without both is an InputError naming it."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if limit is not None and len(out) >= limit:
+                break
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+                topic, payload = doc["topic"], doc["payload"]
+            except (json.JSONDecodeError, KeyError, TypeError) as err:
+                raise InputError(f"not a recorded message ({err})", path=str(path), line=number) from None
+            out.append((str(topic), json.dumps(payload).encode() if not isinstance(payload, str) else payload.encode()))
+    return out
+
+
+def publish(broker: Broker, messages: list[tuple[str, bytes]], qos: int = 1) -> int:
+    """Publish and wait for the broker's acknowledgements; returns the number published."""
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=broker.client_id or "")
+    if broker.username is not None:
+        client.username_pw_set(broker.username, broker.password)
+    if broker.tls:
+        client.tls_set_context(ssl.create_default_context(cafile=broker.ca_file) if broker.ca_file
+                               else ssl.create_default_context())
+    try:
+        client.connect(broker.host, broker.port)
+    except (OSError, ssl.SSLError) as err:
+        raise GeoTwinError(f"cannot connect to the MQTT broker {broker.describe()}: {err}") from None
+    client.loop_start()
+    try:
+        infos = [client.publish(topic, payload, qos=qos) for topic, payload in messages]
+        for info in infos:
+            info.wait_for_publish(30)
+            if not info.is_published():
+                raise GeoTwinError(f"the MQTT broker {broker.describe()} did not acknowledge a message")
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return len(messages)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m geotwin.twin.sensors.replay", description=__doc__.split("\n")[0])
+    parser.add_argument("--broker", required=True)
+    parser.add_argument("--ca-file")
+    parser.add_argument("--username", default=os.environ.get("GEOTWIN_MQTT_USERNAME"))
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("recording")
+    args = parser.parse_args(argv)
+    try:
+        broker = parse_broker(args.broker)
+        if args.ca_file:
+            broker.tls, broker.ca_file = True, args.ca_file
+        if args.username:
+            broker.username, broker.password = args.username, os.environ.get("GEOTWIN_MQTT_PASSWORD")
+        n = publish(broker, read_recording(args.recording, args.limit))
+    except GeoTwinError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"{n} messages published to {broker.describe()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""A sensor's time series read back from the twin store, for a chart and for the web map's series.json.
+
+``store`` is a GeoPackage path, or any store object with ``read(spec) -> DataFrame`` (the twin's
+GeoPackage or PostGIS ``TwinStore``); this module imports neither.
+"""
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from ..kernel.errors import GeoTwinError
+from ..kernel.schema.sensors import OBSERVATIONS, SENSORS
+from .series import parse_time
+
+WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
+
+
+@dataclass
+class SensorSeries:
+    sensor_key: str
+    name: str
+    observed_property: str
+    unit: str
+    times: list[datetime] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _is_path(store: Any) -> bool:
+    return isinstance(store, (str, Path))
+
+
+def sensor_keys(store: Any) -> list[tuple[str, str, str]]:
+    """(sensor_key, name, unit) of every sensor, in key order."""
+    if _is_path(store):
+        rows = _query(store, "SELECT sensor_key, coalesce(datastream_name, sensor_name, sensor_key), "
+                             "coalesce(unit_symbol, '') FROM sensors ORDER BY sensor_key")
+        return [(str(k), str(n), str(u)) for k, n, u in rows]
+    frame = store.read(SENSORS)
+    out = []
+    for rec in frame.to_dict("records"):
+        name = rec.get("datastream_name") or rec.get("sensor_name") or rec["sensor_key"]
+        out.append((str(rec["sensor_key"]), str(name), str(rec.get("unit_symbol") or "")))
+    return sorted(out)
+
+
+def _query(path: str | Path, sql: str, args: tuple = ()) -> list[tuple]:
+    path = Path(path)
+    if not path.is_file():
+        raise GeoTwinError(f"no such twin store: {path}")
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return db.execute(sql, args).fetchall()
+    except sqlite3.DatabaseError as err:
+        raise GeoTwinError(f"cannot read the sensors of {path}: {err}") from None
+
+
+def read_series(store: Any, sensor_key: str, start: datetime | None = None,
+                end: datetime | None = None) -> SensorSeries:
+    """The numeric observations of ``sensor_key`` with start <= time <= end (None: open), sorted by time."""
+    if _is_path(store):
+        meta = _query(store, "SELECT coalesce(datastream_name, sensor_name, sensor_key), "
+                             "coalesce(observed_property, ''), coalesce(unit_symbol, '') FROM sensors "
+                             "WHERE sensor_key = ? LIMIT 1", (sensor_key,))
+        records = _query(store, "SELECT phenomenon_time, result FROM observations WHERE sensor_key = ? AND "
+                                "result IS NOT NULL", (sensor_key,))
+    else:
+        sensors = store.read(SENSORS)
+        row = sensors[sensors["sensor_key"] == sensor_key]
+        meta = [(str(r.get("datastream_name") or r.get("sensor_name") or sensor_key),
+                 str(r.get("observed_property") or ""), str(r.get("unit_symbol") or ""))
+                for r in row.to_dict("records")][:1]
+        obs = store.read(OBSERVATIONS)
+        obs = obs[obs["sensor_key"] == sensor_key]
+        records = [(t, v) for t, v in zip(obs["phenomenon_time"], obs["result"])]
+    if not meta:
+        raise GeoTwinError(f"no sensor {sensor_key!r} in the twin store")
+    series = SensorSeries(sensor_key, *meta[0])
+    pairs = []
+    for when, value in records:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        when = when.to_pydatetime() if hasattr(when, "to_pydatetime") else when
+        when = parse_time(when.isoformat() if isinstance(when, datetime) else when)
+        if (start is None or when >= start) and (end is None or when <= end):
+            pairs.append((when, float(value)))
+    pairs.sort(key=lambda p: p[0])
+    series.times = [t for t, _ in pairs]
+    series.values = [v for _, v in pairs]
+    return series
+
+
+def last_window(store: Any, sensor_key: str, kind: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The last 24 h or 7 days ("24h"/"7d") up to ``now``, or, without it, up to the sensor's latest
+    observation (so a recorded week still shows)."""
+    if kind not in WINDOWS:
+        raise GeoTwinError(f"unknown window {kind!r}: use one of {', '.join(WINDOWS)}")
+    if now is None:
+        everything = read_series(store, sensor_key)
+        now = everything.times[-1] if everything.times else datetime.now(timezone.utc)
+    return now - WINDOWS[kind], now
+
+
+def series_json(store: Any, keys: list[str] | None = None,
+                window: tuple[datetime | None, datetime | None] = (None, None)) -> dict:
+    """``{sensor_key: {"unit", "property", "name", "t": [ISO 8601 UTC], "v": [numbers]}}`` for the web map's
+    series.json; all sensors when ``keys`` is None; only numeric results inside ``window``."""
+    keys = keys if keys is not None else [k for k, _, _ in sensor_keys(store)]
+    out = {}
+    for key in keys:
+        s = read_series(store, key, *window)
+        out[key] = {"unit": s.unit, "property": s.observed_property, "name": s.name,
+                    "t": [_iso(t) for t in s.times], "v": s.values}
+    return out
