@@ -7,7 +7,7 @@ ifcopenshell.util.geolocation's formulas; this module validates the entities, ad
 the area-of-use rule and the report.
 
 Units of the map conversion per schema (what this module reads; ``ifcopenshell.util.geolocation.auto_xyz2enh``
-agrees to < 1 mm on every sample, tests/test_ifc_georef_units.py):
+agrees to < 1 mm on every sample, tests/bim/test_georef_units.py):
 
 ==================  ==========================================  ==========================================
                     Eastings, Northings, OrthogonalHeight        Scale

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import grimp
 from importlinter.cli import lint_imports
+from geotwin.tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".importlinter"
 CORE = ("geotwin.twin", "geotwin.bim", "geotwin.processing", "geotwin.plugin")
 

@@ -134,117 +134,117 @@
       <translation>Zeitreihen der Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="105"/>
+      <location filename="../../plugin/twin_view.py" line="106"/>
       <source>City model</source>
       <translation>Stadtmodell</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="105"/>
+      <location filename="../../plugin/twin_view.py" line="106"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="105"/>
+      <location filename="../../plugin/twin_view.py" line="106"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Lerninseln &amp; Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="106"/>
+      <location filename="../../plugin/twin_view.py" line="107"/>
       <source>Reports and links</source>
       <translation>Berichte und Verknüpfungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="107"/>
+      <location filename="../../plugin/twin_view.py" line="108"/>
       <source>Buildings</source>
       <translation>Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="107"/>
+      <location filename="../../plugin/twin_view.py" line="108"/>
       <source>Building surfaces</source>
       <translation>Gebäudeflächen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="108"/>
+      <location filename="../../plugin/twin_view.py" line="109"/>
       <source>BIM buildings</source>
       <translation>BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="108"/>
+      <location filename="../../plugin/twin_view.py" line="109"/>
       <source>BIM storeys</source>
       <translation>BIM-Geschosse</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="109"/>
+      <location filename="../../plugin/twin_view.py" line="110"/>
       <source>BIM rooms</source>
       <translation>BIM-Räume</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="109"/>
+      <location filename="../../plugin/twin_view.py" line="110"/>
       <source>BIM elements</source>
       <translation>BIM-Elemente</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="110"/>
+      <location filename="../../plugin/twin_view.py" line="111"/>
       <source>Learning islands</source>
       <translation>Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="110"/>
+      <location filename="../../plugin/twin_view.py" line="111"/>
       <source>Sensors</source>
       <translation>Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="111"/>
+      <location filename="../../plugin/twin_view.py" line="112"/>
       <source>Observations</source>
       <translation>Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="111"/>
+      <location filename="../../plugin/twin_view.py" line="112"/>
       <source>Conflation report</source>
       <translation>Zuordnungsbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="112"/>
+      <location filename="../../plugin/twin_view.py" line="113"/>
       <source>Height report</source>
       <translation>Höhenbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="112"/>
+      <location filename="../../plugin/twin_view.py" line="113"/>
       <source>Sources</source>
       <translation>Quellen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="113"/>
+      <location filename="../../plugin/twin_view.py" line="114"/>
       <source>Links: rooms of buildings</source>
       <translation>Verknüpfungen: Räume der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="113"/>
+      <location filename="../../plugin/twin_view.py" line="114"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Verknüpfungen: BIM-Elemente der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="115"/>
+      <location filename="../../plugin/twin_view.py" line="116"/>
       <source>Building of the room</source>
       <translation>Gebäude des Raums</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="116"/>
+      <location filename="../../plugin/twin_view.py" line="117"/>
       <source>Building of the element</source>
       <translation>Gebäude des Elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="117"/>
+      <location filename="../../plugin/twin_view.py" line="118"/>
       <source>Learning islands in the room</source>
       <translation>Lerninseln im Raum</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="119"/>
       <source>Attributes</source>
       <translation>Attribute</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="135"/>
+      <location filename="../../plugin/twin_view.py" line="136"/>
       <source>no such file</source>
       <translation>Datei nicht gefunden</translation>
     </message>

@@ -134,117 +134,117 @@
       <translation>Sensor time series</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="105"/>
+      <location filename="../../plugin/twin_view.py" line="106"/>
       <source>City model</source>
       <translation>City model</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="105"/>
+      <location filename="../../plugin/twin_view.py" line="106"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="105"/>
+      <location filename="../../plugin/twin_view.py" line="106"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Learning islands &amp; sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="106"/>
+      <location filename="../../plugin/twin_view.py" line="107"/>
       <source>Reports and links</source>
       <translation>Reports and links</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="107"/>
+      <location filename="../../plugin/twin_view.py" line="108"/>
       <source>Buildings</source>
       <translation>Buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="107"/>
+      <location filename="../../plugin/twin_view.py" line="108"/>
       <source>Building surfaces</source>
       <translation>Building surfaces</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="108"/>
+      <location filename="../../plugin/twin_view.py" line="109"/>
       <source>BIM buildings</source>
       <translation>BIM buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="108"/>
+      <location filename="../../plugin/twin_view.py" line="109"/>
       <source>BIM storeys</source>
       <translation>BIM storeys</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="109"/>
+      <location filename="../../plugin/twin_view.py" line="110"/>
       <source>BIM rooms</source>
       <translation>BIM rooms</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="109"/>
+      <location filename="../../plugin/twin_view.py" line="110"/>
       <source>BIM elements</source>
       <translation>BIM elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="110"/>
+      <location filename="../../plugin/twin_view.py" line="111"/>
       <source>Learning islands</source>
       <translation>Learning islands</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="110"/>
+      <location filename="../../plugin/twin_view.py" line="111"/>
       <source>Sensors</source>
       <translation>Sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="111"/>
+      <location filename="../../plugin/twin_view.py" line="112"/>
       <source>Observations</source>
       <translation>Observations</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="111"/>
+      <location filename="../../plugin/twin_view.py" line="112"/>
       <source>Conflation report</source>
       <translation>Conflation report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="112"/>
+      <location filename="../../plugin/twin_view.py" line="113"/>
       <source>Height report</source>
       <translation>Height report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="112"/>
+      <location filename="../../plugin/twin_view.py" line="113"/>
       <source>Sources</source>
       <translation>Sources</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="113"/>
+      <location filename="../../plugin/twin_view.py" line="114"/>
       <source>Links: rooms of buildings</source>
       <translation>Links: rooms of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="113"/>
+      <location filename="../../plugin/twin_view.py" line="114"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Links: BIM elements of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="115"/>
+      <location filename="../../plugin/twin_view.py" line="116"/>
       <source>Building of the room</source>
       <translation>Building of the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="116"/>
+      <location filename="../../plugin/twin_view.py" line="117"/>
       <source>Building of the element</source>
       <translation>Building of the element</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="117"/>
+      <location filename="../../plugin/twin_view.py" line="118"/>
       <source>Learning islands in the room</source>
       <translation>Learning islands in the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="119"/>
       <source>Attributes</source>
       <translation>Attributes</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="135"/>
+      <location filename="../../plugin/twin_view.py" line="136"/>
       <source>no such file</source>
       <translation>no such file</translation>
     </message>

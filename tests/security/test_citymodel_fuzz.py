@@ -17,8 +17,9 @@ from geotwin.twin.citymodel.cityjson import read_cityjson
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.tests.paths import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED_DATA
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                        HealthCheck.data_too_large])
 TOKENS = [b"<", b">", b"/>", b'"', b"'", b"&amp;", b"&x;", b"<!DOCTYPE a>", b"<![CDATA[", b"]]>", b"<!--",

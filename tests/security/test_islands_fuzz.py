@@ -23,8 +23,8 @@ from geotwin.twin.kernel.schema.islands import ISLAND_FIELDS
 from geotwin.twin.islands.opening_hours import OpeningHours, OpeningHoursError, parse
 from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.islands.values import check_booking_url
+from geotwin.tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("GEOTWIN_SHARED_DATA", ROOT.parent / "shared" / "data")).resolve()
 MUNICH = SHARED / "wlan" / "muenchen" / "wlan-standorte-muenchen.geojson"
 CRS = "EPSG:25832"

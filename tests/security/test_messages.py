@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyogrio
 from lxml import etree
+from geotwin.tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 FZK_GML = "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml"
 HAMBURG22 = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
 
@@ -80,6 +80,6 @@ def test_every_algorithm_is_guarded(qgis_processing):
 
     provider = QgsApplication.processingRegistry().providerById("geotwin")
     algorithms = [a for a in provider.algorithms() if isinstance(a, GeoTwinAlgorithm)]   # not the models
-    assert len(algorithms) == len(list((Path(__file__).parents[2] / "processing" / "algorithms").glob("[a-z]*.py")))
+    assert len(algorithms) == len(list((ROOT / "processing" / "algorithms").glob("[a-z]*.py")))
     for alg in algorithms:
         assert getattr(type(alg).processAlgorithm, "geotwin_guarded", False), alg.id()

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from geotwin.tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 FZK_GML = "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml"
 FZK_IFC = "ifc/fzk-haus/AC20-FZK-Haus.ifc"
 WLAN = "wlan/muenchen/wlan-standorte-muenchen.geojson"

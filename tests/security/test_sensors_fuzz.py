@@ -17,8 +17,9 @@ from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.sta_client import StaClient
 from geotwin.twin.sensors.sta_source import fetch_series, read_sta_document
+from geotwin.tests.paths import SHARED_DATA
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SHARED = SHARED_DATA
 STA_DOCS = ("sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json",
             "sensorthings/frost/entitiesDefault.json")
 CSV_FILES = ("sensors/sensor-community-aberdeen/2017-11-10_sds011_sensor_5331.csv",

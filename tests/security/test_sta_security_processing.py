@@ -13,6 +13,7 @@ import time
 import pytest
 
 from geotwin.tests.sta_server import Fault, start
+from geotwin.tests.paths import ROOT
 
 STA_DOC = "sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json"
 SECRET = "geheim-Pa55-x9"
@@ -184,7 +185,7 @@ def test_ctrl_c_cancels_qgis_process_during_a_drip(service, tmp_path):
     from pathlib import Path
 
     service.faults.append(Fault("drip", match="/Observations", times=-1, delay=0.5))
-    qgis_process = Path(__file__).resolve().parents[2] / "scripts" / "qgis_process"
+    qgis_process = ROOT / "scripts" / "qgis_process"
     proc = subprocess.Popen([str(qgis_process), "run", "geotwin:importsensors", "--", f"URL={service.base_url()}",
                              "TIMEOUT=60", "RETRIES=0", f"OUTPUT={tmp_path / 's.gpkg'}"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

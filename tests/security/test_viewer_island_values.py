@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from geotwin.tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 VIEWER = ROOT / "resources" / "viewer"
 HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
               "setAttribute(\"href\"", "setAttribute('href'")

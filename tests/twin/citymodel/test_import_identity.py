@@ -23,8 +23,9 @@ from lxml import etree
 
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
+from geotwin.tests.paths import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
+DATA = SHARED_DATA
 if not DATA.exists():
     DATA = Path("/work/shared/data")
 CITYGML = sorted((DATA / "citygml").rglob("*.gml")) + sorted((DATA / "citygml").rglob("*.xml"))

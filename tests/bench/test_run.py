@@ -1,0 +1,59 @@
+"""`make bench` harness: a quick run of the generator and import stages writes a complete JSON result.
+
+No timing asserts: only that every tool ran on the same input and the figures are there.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from geotwin.tests.paths import ROOT
+
+
+
+def test_quick_bench_writes_the_stages(tmp_path):
+    out = tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--stages", "gen,import",
+                           "--output", str(out)], capture_output=True, text=True, timeout=600, env=os.environ.copy())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["arguments"]["sizes"] == [1000] and result["arguments"]["stages"] == ["gen", "import"]
+    assert set(result["stages"]) == {"gen", "import"}
+
+    manifest = json.loads((ROOT / "bench" / "inputs" / "district-1000" / "district.json").read_text())
+    assert manifest["buildings"] == 1000
+    [gen] = result["stages"]["gen"]
+    imports = result["stages"]["import"]
+    assert [(e["tool"], e["input"]) for e in imports] == [
+        ("geotwin import_citymodel", "CityGML"), ("geotwin import_citymodel", "CityJSONSeq"),
+        ("geotwin import_citymodel", "CityJSON"), ("cjio CLI", "CityJSON"), ("cjio API load", "CityJSON"),
+        ("raw parse limit: lxml iterparse, every posList to numpy", "CityGML"),
+        ("raw parse limit: json.loads of every line", "CityJSONSeq"),
+        ("raw parse limit: json.loads of the file", "CityJSON")]
+    for entry in [gen, *imports]:
+        assert entry["ok"], entry["error"]
+        assert entry["items"] == 1000 and entry["seconds"] > 0
+        assert entry["throughput"] > 0 and entry["peak_rss_mb"] > 0
+        assert entry["cpu_seconds"] > 0 and entry["cpu_throughput"] > 0
+        assert abs(entry["throughput"] - entry["items"] / entry["seconds"]) <= 0.01 * entry["throughput"] + 0.1
+    # every tool read all the generated buildings: ours from each format, cjio from CityJSON
+    assert [e["reported"]["buildings"] for e in imports if "buildings" in e.get("reported", {})] == [1000] * 7
+    # the ratio to each peer is the quotient of the throughputs
+    assert len(result["comparisons"]) == 9
+    # each reader's fraction of the raw parse limit of its own format
+    limits = [c for c in result["comparisons"] if c.get("kind") == "fraction of the raw parse limit"]
+    assert [(c["ours"], c["peer"].rsplit("(", 1)[1]) for c in limits] == [
+        ("geotwin import_citymodel (CityGML)", "CityGML)"), ("geotwin import_citymodel (CityJSONSeq)", "CityJSONSeq)"),
+        ("geotwin import_citymodel (CityJSON)", "CityJSON)")]
+    by_name = {(e["tool"], e["input"]): e for e in imports}
+    for c in result["comparisons"]:
+        ours = next(e for e in imports if f"{e['tool']} ({e['input']})" == c["ours"])
+        peer = next(e for e in by_name.values() if f"{e['tool']} ({e['input']})" == c["peer"])
+        expected = ours["throughput"] / peer["throughput"]
+        assert abs(c["throughput_ratio"] - expected) < 0.01 + 0.01 * expected
+    # the issue 3 memory check is reported as data for both formats
+    assert {(c["input"], c["applies"]) for c in result["checks"]} == {
+        ("CityGML", False), ("CityJSONSeq", False), ("CityJSON", False)}
+    assert all(isinstance(c["pass"], bool) for c in result["checks"])
