@@ -1,21 +1,27 @@
 """Read the city model layers of a GeoTwin GeoPackage for tiling: buildings, their surfaces, CRS."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import tempfile
 from collections import Counter
 from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
 from ..kernel.errors import InputError
+from ..kernel.progress import Reporter
 from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
 from . import gpkg_read
 from .polygons import PolygonSet
+
+if TYPE_CHECKING:
+    from ..store.base import TwinStore
 
 
 READ_CHUNK = 10_000  # rows (surfaces, building geometries) read and decoded at a time
@@ -60,11 +66,12 @@ class CityModel:
         return {str(r["id"]): len(self.rows) + i for i, r in enumerate(self.containers)}
 
 
-def _layers(path: Path) -> set[str]:
+def layers_of(path: Path) -> set[str]:
+    """The names of the GeoPackage's layers (its ``gpkg_contents``)."""
     return gpkg_read.layers(path)
 
 
-def _rings(geom) -> list[list[np.ndarray]]:
+def rings_of(geom: Any) -> list[list[np.ndarray]]:
     """Polygons of a (Multi)PolygonZ as lists of unclosed (N, 3) rings."""
     import shapely
 
@@ -86,7 +93,7 @@ def _rings(geom) -> list[list[np.ndarray]]:
 
 def crs_of(path: Path) -> tuple[str, str | None]:
     """The horizontal and vertical CRS recorded in ``sources`` (falling back to the layer's CRS)."""
-    layers = _layers(path)
+    layers = layers_of(path)
     horizontal, vertical = None, None
     if SOURCES.name in layers:
         names, rows, _ = gpkg_read.read_table(path, SOURCES.name, geometry=False)
@@ -109,7 +116,7 @@ def crs_of(path: Path) -> tuple[str, str | None]:
 
 def geoid_model_of(path: Path) -> str | None:
     """The one quasigeoid the city model's ``sources`` name (column ``geoid_model``), else None."""
-    if SOURCES.name not in _layers(path):
+    if SOURCES.name not in layers_of(path):
         return None
     names, rows, _ = gpkg_read.read_table(path, SOURCES.name, geometry=False)
     models = {v for r in rows if isinstance(v := dict(zip(names, r)).get("geoid_model"), str) and v}
@@ -127,7 +134,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
     if not path.is_file():
         raise InputError("GeoPackage not found", path=str(path))
     try:
-        layers = _layers(path)
+        layers = layers_of(path)
     except Exception as err:  # sqlite3.DatabaseError: not an SQLite file, or no gpkg_contents
         raise InputError(f"not a readable GeoPackage: {err}", path=str(path)) from err
     if BUILDINGS.name not in layers:
@@ -203,7 +210,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
         for k, geom in zip(take, gpkg_read.decode_geometries([blobs[k] for k in take])):
             if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
                 done.append(str(ids[k][0] or ""))
-                polygons.append(_rings(geom))
+                polygons.append(rings_of(geom))
         complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]), [len(p) for p in polygons])
 
     parents = {r.get("parent_id") for bid, r in by_id.items() if bid in with_polygons}
@@ -236,3 +243,46 @@ def attribute_rows(model: CityModel) -> Iterator[dict]:
                 raise InputError(f"attributes is not valid JSON: {err}", path=str(model.path),
                                  obj=str(src.get("id"))) from err
         yield row
+
+
+def _is_dsn(text: str) -> bool:
+    """A PostgreSQL connection string rather than a file path (as ``store.base.is_dsn``, without importing
+    the store, and pandas with it, for a GeoPackage)."""
+    text = text.strip()
+    return text.startswith(("postgresql://", "postgres://")) or ("dbname=" in text and not Path(text).suffix)
+
+
+@contextlib.contextmanager
+def open_source(source: str | os.PathLike[str] | TwinStore, reporter: Reporter | None = None,
+                schema: str = "geotwin") -> Iterator[tuple[Path, str]]:
+    """The GeoPackage to read the export from, and how to name the source in the report.
+
+    A GeoPackage path (city model or twin) is read directly. A twin store (a ``TwinStore``, or a PostgreSQL
+    connection string for the store in ``schema``) is read through the store interface: its layers, as the
+    store reads them, are written into a temporary GeoPackage with the GeoPackage store's writer (the form a
+    GeoPackage twin has), so a PostGIS twin exports exactly as the same twin built into a GeoPackage.
+    A GeoPackage store is read directly."""
+    if isinstance(source, (str, os.PathLike)) and not _is_dsn(str(source)):
+        yield Path(source), str(Path(source))
+        return
+    from ..store.base import open_store
+    from ..store.geopackage import GpkgStore
+
+    store = source if not isinstance(source, (str, os.PathLike)) else open_store(str(source), schema)
+    if isinstance(store, GpkgStore):
+        yield Path(store.path), str(Path(store.path))
+        return
+    label = store.describe()
+    names = store.layer_names()
+    if BUILDINGS.name not in names:
+        raise InputError(f"no '{BUILDINGS.name}' layer: build the twin into it with geotwin:buildtwin first",
+                         path=label)
+    with tempfile.TemporaryDirectory(prefix="geotwin-tiles-") as folder:
+        snapshot = GpkgStore(Path(folder) / "twin.gpkg")
+        with snapshot.transaction(store.crs(), reporter) as writer:
+            for name in names:
+                if reporter is not None:
+                    reporter.check()
+                spec = store.spec(name)
+                writer.replace(spec, store.read(spec))
+        yield snapshot.path, label

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import gpkg_read
-from .source import _layers, _rings, row_id
+from .source import layers_of, rings_of, row_id
 
 BIM_ELEMENTS = "bim_elements"
 BIM_SPACES = "bim_spaces"
@@ -71,7 +71,7 @@ def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> 
     ``buildings``: the city model's building rows (ground heights place islands and sensors).
     """
     path = Path(path)
-    layers = _layers(path)
+    layers = layers_of(path)
     if layers.isdisjoint({BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS}):
         return TwinExtras([], [], [])
     import pyogrio
@@ -106,7 +106,7 @@ def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> 
                 if isinstance(row.get(key), dict):
                     row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
             detail.rows.append(row)
-            detail.polygons.append(_rings(geom))
+            detail.polygons.append(rings_of(geom))
         for gid, n in sorted(unmatched.items()):
             skipped.append(f"BIM building {gid or '(none)'}: {n} element(s) not tiled, the building is not "
                            "part of the twin's buildings (a conflation mismatch)")
@@ -172,7 +172,7 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
         except Exception:  # a datum name such as "DHHN2016" rather than a CRS
             return _datum_key(value)
 
-    if not city_vertical or "sources" not in _layers(Path(path)):
+    if not city_vertical or "sources" not in layers_of(Path(path)):
         return []
     names, rows, _ = gpkg_read.read_table(path, "sources", geometry=False)
     if "source_kind" not in names:
