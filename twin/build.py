@@ -23,6 +23,7 @@ from .kernel.schema.bim import GEOREF_REPORT
 from . import __version__
 from .citymodel.importer import sha256_of
 from .conflation import ADDED, MATCHED, MISMATCH, ConflationOptions, city_outlines, conflate, outline_2d
+from .kernel import gpkg
 from .kernel.errors import GeoTwinError, InputError
 from .kernel.progress import Reporter
 from .kernel.schema import FOOTPRINTS, LayerSpec
@@ -74,38 +75,50 @@ def _is_gpkg(path: str) -> bool:
     return Path(path).suffix.lower() == ".gpkg"
 
 
-def _layers_of(path: str) -> set[str]:
-    """The layer names of an input GeoPackage; InputError naming the file when it cannot be read."""
-    import pyogrio
-
-    try:
-        return {str(n) for n in pyogrio.list_layers(path)[:, 0]}
-    except Exception as err:  # noqa: BLE001 - GDAL's errors differ by version; all mean "unreadable"
-        raise InputError(f"not a readable GeoPackage ({str(err).strip().splitlines()[0]})", path=path) from None
-
-
 def _read_layer(path: str, spec: LayerSpec, crs: str | None):
     """A layer of an importer's GeoPackage in canonical form (empty when the file lacks it)."""
-    import pyogrio
-
-    if spec.name not in _layers_of(path):
+    if spec.name not in gpkg.list_layers(path):
         return empty(spec, crs)
-    frame = pyogrio.read_dataframe(path, layer=spec.name)
+    frame = gpkg.read_frame(path, spec.name)
     if spec.geometry_type is not None and crs and frame.crs is not None and frame.crs != crs:
         frame = frame.to_crs(crs)
     return conform(frame, spec, crs)
 
 
 def _gpkg_crs(path: str, layers: tuple[Keyed, ...]) -> str | None:
-    import pyogrio
-
-    present = _layers_of(path)
+    """The CRS of the first of ``layers`` with geometry that the GeoPackage has (as GDAL names it)."""
+    present = set(gpkg.list_layers(path))
     for keyed in layers:
         if keyed.spec.geometry_type is not None and keyed.spec.name in present:
-            crs = pyogrio.read_info(path, layer=keyed.spec.name).get("crs")
+            crs = gpkg.layer_info(path, keyed.spec.name).get("crs")
             if crs:
                 return crs
     return None
+
+
+def _same_crs(a: str, b: str) -> bool:
+    """Whether two CRS texts name the same CRS (``EPSG:25832`` and its WKT do)."""
+    if a == b:
+        return True
+    from pyproj import CRS
+
+    try:
+        return bool(CRS.from_user_input(a) == CRS.from_user_input(b))
+    except Exception:  # noqa: BLE001 - a CRS pyproj does not know equals only itself
+        return False
+
+
+def _crs_parameter(text: str) -> str:
+    """The CRS parameter as ``EPSG:n`` (or WKT when it has no EPSG code); an InputError when it is none."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_user_input(text)
+    except CRSError as err:
+        raise InputError(f"the CRS parameter {text!r} is no CRS pyproj knows ({err})") from None
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
 class _Builder:
@@ -125,6 +138,9 @@ class _Builder:
         self.reused: list[str] = []
         self.now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.store_crs = store.crs() if self.exists else None
+        self.checksums: dict[str, dict[str, str]] = {}
+        self.unchanged: set[str] = set()
+        self.gpkgs: dict[str, list[tuple[str, str]]] = {}   # (input path, GeoPackage to read) per kind
 
     # -- reading -----------------------------------------------------------------------------
     def _checksums(self, kind: str) -> dict[str, str]:
@@ -135,31 +151,84 @@ class _Builder:
         recorded = dict(zip(old["input_path"], old["input_checksum"]))
         return self.exists and bool(checksums) and recorded == checksums
 
-    def read_kind(self, kind: str) -> None:
-        layers = SOURCE_KINDS[kind]
+    def prepare(self, kind: str) -> None:
+        """Check the kind's input files and their checksums; a kind whose inputs are unchanged since the last
+        build is marked as reused, the raw city model files of a changed one are imported (raw IFC files wait
+        for the twin's CRS)."""
         for path in self.inputs.of(kind):
             if not Path(path).is_file():
                 raise InputError("no such file", path=path)
         checksums = self._checksums(kind)
+        self.checksums[kind] = checksums
         if self._unchanged(kind, checksums):
+            self.unchanged.add(kind)
+        elif kind != IFC:
+            self.gpkgs[kind] = self._as_gpkgs(kind, list(checksums))
+
+    def fix_crs(self, parameter: str | None) -> None:
+        """Step one of a build: the twin's CRS, fixed once and reported. The CRS parameter when given; else the
+        city model's (all city model inputs must agree); else the IFC inputs' (all must agree); else the first
+        learning islands or sensors input's; else the store's. A reused kind (inputs unchanged) has the store's
+        CRS. Inputs in another CRS are transformed into it."""
+        if parameter:
+            self.crs = _crs_parameter(parameter)
+            self.reporter.info(f"the twin's CRS is {self.crs}, from the CRS parameter")
+            return
+        for kind, layers in ((CITYMODEL, SOURCE_KINDS[CITYMODEL]), (IFC, SOURCE_KINDS[IFC])):
+            if kind in self.unchanged and self.store_crs:
+                self.crs = self.store_crs
+                self.reporter.info(f"the twin's CRS is {self.crs}, the store's ({kind} inputs unchanged)")
+                return
+            found = [(path, crs) for path, gpkg_path in self._known_gpkgs(kind)
+                     if (crs := _gpkg_crs(gpkg_path, layers))]
+            if not found:
+                continue
+            differ = [(p, c) for p, c in found if not _same_crs(c, found[0][1])]
+            if differ:
+                label = "city model" if kind == CITYMODEL else "IFC"
+                raise InputError(f"the {label} inputs are in different CRSs ({found[0][1]} in {found[0][0]}, "
+                                 f"{differ[0][1]} in {differ[0][0]}): give the CRS parameter to choose the twin's "
+                                 "CRS", path=differ[0][0])
+            self.crs = found[0][1]
+            self.reporter.info(f"the twin's CRS is {self.crs}, the {'city model' if kind == CITYMODEL else 'IFC'} "
+                               f"input's ({found[0][0]})")
+            return
+        for kind in (ISLANDS, SENSORS):
+            if kind in self.unchanged and self.store_crs:
+                break
+            for path, gpkg_path in self._known_gpkgs(kind):
+                if crs := _gpkg_crs(gpkg_path, SOURCE_KINDS[kind]):
+                    self.crs = crs
+                    self.reporter.info(f"the twin's CRS is {crs}, the {kind} input's ({path})")
+                    return
+        self.crs = self.store_crs
+        if self.crs:
+            self.reporter.info(f"the twin's CRS is {self.crs}, the store's")
+
+    def _known_gpkgs(self, kind: str) -> list[tuple[str, str]]:
+        """(input path, GeoPackage) of a changed kind's inputs known before the CRS is (raw IFC files are not)."""
+        if kind in self.unchanged:
+            return []
+        return self.gpkgs.get(kind) or [(p, p) for p in self.checksums.get(kind, {}) if _is_gpkg(p)]
+
+    def read_kind(self, kind: str) -> None:
+        layers = SOURCE_KINDS[kind]
+        checksums = self.checksums[kind]
+        if kind in self.unchanged:
             self.reporter.info(f"{kind}: inputs unchanged since the last build, taken from the store")
             self.reused.append(kind)
-            self.crs = self.crs or self.store_crs
             for keyed in layers:
                 self.frames[keyed.spec.name] = (self.store.read(keyed.spec) if keyed.spec.name in self.store_layers
                                                 else empty(keyed.spec, self.crs))
             self.sources.append(self.old_sources[self.old_sources["source_kind"] == kind])
             return
-        gpkgs = self._as_gpkgs(kind, list(checksums))
+        gpkgs = self.gpkgs[kind] if kind in self.gpkgs else self._as_gpkgs(kind, list(checksums))
         parts: dict[str, list] = {k.spec.name: [] for k in layers}
         seen: dict[str, set] = {k.spec.name: set() for k in layers}
-        for input_path, gpkg in gpkgs:
-            crs = _gpkg_crs(gpkg, layers)
-            if self.crs is None:
-                self.crs = crs
+        for input_path, gpkg_path in gpkgs:
             for keyed in layers:
                 self.reporter.check()
-                frame = _read_layer(gpkg, keyed.spec, self.crs)
+                frame = _read_layer(gpkg_path, keyed.spec, self.crs)
                 keys = frame[keyed.key].astype(str)
                 again = keys.isin(seen[keyed.spec.name])
                 if again.any():
@@ -169,7 +238,7 @@ class _Builder:
                     frame = frame[~again]
                 seen[keyed.spec.name].update(keys)
                 parts[keyed.spec.name].append(frame)
-            self.sources.append(self._source_rows(kind, input_path, checksums[input_path], gpkg))
+            self.sources.append(self._source_rows(kind, input_path, checksums[input_path], gpkg_path))
             self.reporter.check()
         for keyed in layers:
             frames = [f for f in parts[keyed.spec.name] if len(f)]
@@ -192,8 +261,8 @@ class _Builder:
             from ..bim.importer import ImportOptions, import_ifc
 
             if self.crs is None:
-                raise InputError("raw IFC files need the city model's CRS: give a city model, or import the IFC "
-                                 "with geotwin:importifc first", path=raw[0])
+                raise InputError("raw IFC files need the twin's CRS: give a city model or the CRS parameter, or "
+                                 "import the IFC with geotwin:importifc first", path=raw[0])
             for n, path in enumerate(raw):
                 target = Path(self.workdir) / f"ifc_{n}.gpkg"
                 import_ifc(path, target, ImportOptions(target_crs=self.crs), reporter=self.reporter)
@@ -407,20 +476,25 @@ def _link(from_id, from_layer, to_id, to_layer, relation, score=None, details=No
 
 
 def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions | None = None,
-               reporter: Reporter | None = None) -> BuildResult:
-    """Build the twin into ``store``, or update it incrementally when it already holds one."""
+               reporter: Reporter | None = None, crs: str | None = None) -> BuildResult:
+    """Build the twin into ``store``, or update it incrementally when it already holds one.
+
+    The twin's CRS is fixed first (see ``_Builder.fix_crs``): ``crs`` when given, else the city model's,
+    else the IFC inputs'; every input is transformed into it."""
     options = options or ConflationOptions()
     reporter = reporter or Reporter()
     if not inputs.citymodel and not inputs.ifc:
         raise GeoTwinError("the twin needs a city model or at least one IFC file")
     with store.exclusive(reporter), tempfile.TemporaryDirectory(prefix="geotwin-build-") as workdir:
         builder = _Builder(store, inputs, options, reporter, workdir)
+        for kind in (CITYMODEL, IFC, ISLANDS, SENSORS):
+            reporter.check()
+            builder.prepare(kind)
+        builder.fix_crs(crs)
         for step, kind in enumerate((CITYMODEL, IFC, ISLANDS, SENSORS)):
             reporter.check()
             builder.read_kind(kind)
             reporter.progress(10.0 * (step + 1))
-        if builder.crs is None:
-            builder.crs = builder.store_crs
         reporter.check()
         report = builder.conflate()
         reporter.progress(50.0)

@@ -1,20 +1,196 @@
-"""Streaming, typed, atomic GeoPackage output (numpy columns written with pyogrio)."""
+"""Every GeoPackage access of GeoTwin: listing layers, reading them, writing them.
+
+Reading
+    ``list_layers(path)``: the layer names (gpkg_contents); ``layer_crs(path, layer)``;
+    ``read_table(path, layer, columns=, geometry=, decode=, rows=)``: plain rows and shapely geometries with the
+    standard library's sqlite3 (no pandas); ``iter_table`` the same in batches; ``count_by``;
+    ``read_frame(path, layer, columns=, bbox=, rows=)``: a GeoDataFrame (pyogrio) of a GeoPackage or any
+    other vector file GDAL reads; ``layer_info``; ``list_vector_layers`` for any vector file.
+Writing
+    ``gpkg_output(target, crs, kind=)`` -> ``GpkgWriter.add(spec, row, geometry)``: typed, batched, atomic
+    output of the importers; ``write_frame(path, spec, frame, append=, check=)``: a canonical frame into a
+    layer in chunks (the GeoPackage twin store); ``delete_rows``.
+"""
 from __future__ import annotations
 
 import contextlib
 import importlib
 import json
 import os
+import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
 from .atomic import atomic_path
-from .errors import GeoTwinError
+from .errors import GeoTwinError, InputError
+from .ownership import LEGACY, OURS, check_gpkg, geotwin_layer_names, gpkg_marker, gpkg_tables, \
+    kind_of_layers, listing, mark_gpkg
 from .schema import LayerSpec
+
+PathLike = str | os.PathLike
+
+# -- reading ---------------------------------------------------------------------------------------
+# envelope size (bytes) by the envelope indicator of a GeoPackage geometry blob's flags
+_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+# header length by the flags byte of a GeoPackage geometry blob; None for an empty geometry
+_HEADER = [None if flags & 0x10 else 8 + _ENVELOPE.get((flags >> 1) & 7, 0) for flags in range(256)]
+
+
+def connect(path: PathLike) -> sqlite3.Connection:
+    """A read-only connection; raises sqlite3.DatabaseError when ``path`` is not a GeoPackage."""
+    con = sqlite3.connect(f"file:{quote(Path(path).resolve().as_posix())}?mode=ro", uri=True)
+    try:
+        con.execute("SELECT table_name FROM gpkg_contents LIMIT 1").fetchall()
+    except sqlite3.DatabaseError:
+        con.close()
+        raise
+    return con
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
+def list_layers(path: PathLike) -> list[str]:
+    """The layer names of a GeoPackage (feature and attribute tables of gpkg_contents), in the order they
+    were created; an InputError naming the file when it is missing or no readable GeoPackage."""
+    if not Path(path).is_file():
+        raise InputError("no such GeoPackage file", path=str(path))
+    try:
+        with closing(connect(path)) as con:
+            return [str(r[0]) for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY rowid")]
+    except sqlite3.Error as err:
+        raise InputError(f"not a readable GeoPackage ({_first_line(err)})", path=str(path)) from None
+
+
+def layer_crs(path: PathLike, layer: str) -> str | None:
+    """``AUTHORITY:CODE`` (or the WKT) of a feature table's spatial reference system; None without one."""
+    with closing(connect(path)) as con:
+        row = con.execute("SELECT s.organization, s.organization_coordsys_id, s.definition "
+                          "FROM gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON g.srs_id = s.srs_id "
+                          "WHERE g.table_name = ?", (layer,)).fetchone()
+    if row is None or row[1] is None or row[1] < 0:
+        return None
+    org, code, wkt = row
+    return f"{org.upper()}:{code}" if org and org.lower() != "none" else (wkt or None)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _limit(rows: tuple[int, int] | None) -> str:
+    """SQL of a row range ``(start, stop)`` in table order (empty for all rows)."""
+    if rows is None:
+        return ""
+    start, stop = rows
+    return f" ORDER BY rowid LIMIT {max(0, int(stop) - int(start))} OFFSET {max(0, int(start))}"
+
+
+def read_table(path: PathLike, layer: str, columns: list[str] | None = None, geometry: bool = True,
+               decode: bool = True, rows: tuple[int, int] | None = None
+               ) -> tuple[list[str], list[tuple], np.ndarray | list | None]:
+    """Column names (without the fid and the geometry column), row tuples in table order and, with
+    ``geometry``, a shapely array of the rows' geometries (None for a missing or empty one), or their
+    GeoPackage blobs when not ``decode`` (see ``decode_geometries``). ``columns`` keeps only those (absent
+    ones are left out); ``rows=(start, stop)`` reads only that range of rows."""
+    with closing(connect(path)) as con:
+        info = con.execute(f"PRAGMA table_info({_quote(layer)})").fetchall()
+        geom_row = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                               (layer,)).fetchone()
+        geom_col = geom_row[0] if geom_row else None
+        fields = [c[1] for c in info if not c[5] and c[1] != geom_col]  # c[5]: part of the primary key
+        if columns is not None:
+            fields = [c for c in columns if c in fields]
+        select = [_quote(c) for c in fields]
+        with_geometry = geometry and geom_col is not None
+        if with_geometry:
+            select.append(_quote(geom_col))
+        records = con.execute(f"SELECT {', '.join(select) or 'NULL'} FROM {_quote(layer)}{_limit(rows)}").fetchall()
+    if not with_geometry:
+        return fields, records, None
+    n = len(fields)
+    blobs = [r[n] for r in records]
+    records = [r[:n] for r in records]
+    return fields, records, decode_geometries(blobs) if decode else blobs
+
+
+def iter_table(path: PathLike, layer: str, columns: list[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+    """Row tuples (``columns``, then the geometry) and the GeoPackage geometry blobs of ``layer`` in table
+    order, ``batch`` rows at a time, so that a large layer is never held whole (a missing column reads NULL)."""
+    with closing(connect(path)) as con:
+        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)).fetchone()
+        fields = {c[1] for c in con.execute(f"PRAGMA table_info({_quote(layer)})")}
+        select = [_quote(c) if c in fields else "NULL" for c in columns] + [_quote(geom[0]) if geom else "NULL"]
+        cursor = con.execute(f"SELECT {', '.join(select)} FROM {_quote(layer)}")
+        geometry = itemgetter(len(columns))
+        while batch_rows := cursor.fetchmany(batch):
+            yield batch_rows, list(map(geometry, batch_rows))
+
+
+def count_by(path: PathLike, layer: str, column: str) -> dict:
+    """Number of rows of ``layer`` per value of ``column``."""
+    with closing(connect(path)) as con:
+        return dict(con.execute(f"SELECT {_quote(column)}, count(*) FROM {_quote(layer)} GROUP BY 1"))
+
+
+def wkbs_of(blobs: list) -> list[bytes | None]:
+    """The WKB of GeoPackage geometry blobs (None for NULL, a non-GeoPackage blob or an empty geometry)."""
+    return [b[h:] if b is not None and len(b) >= 8 and b[:2] == b"GP" and (h := _HEADER[b[3]]) else None
+            for b in blobs]
+
+
+def decode_geometries(blobs: list) -> np.ndarray:
+    """Shapely geometries of GeoPackage geometry blobs (None for NULL or an empty geometry)."""
+    import shapely
+
+    return shapely.from_wkb(np.array(wkbs_of(blobs), dtype=object))
+
+
+def list_vector_layers(path: PathLike) -> list[str]:
+    """The layer names of any vector file GDAL reads (GeoPackage, Shapefile, GeoJSON, ...); pyogrio's error
+    (DataSourceError, OSError) when it cannot."""
+    import pyogrio
+
+    return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+
+
+def layer_info(path: PathLike, layer: str) -> dict:
+    """pyogrio's description of a layer (``fields``, ``dtypes``, ``geometry_type``, ``crs``, ...)."""
+    import pyogrio
+
+    return pyogrio.read_info(path, layer=layer)
+
+
+def read_frame(path: PathLike, layer: str, columns: list[str] | None = None,
+               bbox: tuple[float, float, float, float] | None = None, rows: tuple[int, int] | None = None,
+               fid_as_index: bool = False) -> Any:
+    """The layer as a GeoDataFrame (a DataFrame without geometry) read with pyogrio: only ``columns`` when
+    given, only the features intersecting ``bbox`` (layer CRS), only the rows ``rows=(start, stop)``."""
+    import pyogrio
+
+    kwargs: dict[str, Any] = {"layer": layer, "fid_as_index": fid_as_index}
+    if columns is not None:
+        kwargs["columns"] = list(columns)
+    if bbox is not None:
+        kwargs["bbox"] = tuple(bbox)
+    count = None
+    if rows is not None:
+        count = max(0, int(rows[1]) - int(rows[0]))
+        kwargs["skip_features"] = max(0, int(rows[0]))
+        kwargs["max_features"] = max(1, count)   # pyogrio reads every row for 0
+    frame = pyogrio.read_dataframe(path, **kwargs)
+    return frame.iloc[:0] if count == 0 else frame
+
+
+# -- writing ---------------------------------------------------------------------------------------
 
 
 def _cell(value: Any, kind: str) -> Any:
@@ -143,9 +319,6 @@ def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 50
     kind of GeoTwin output once the run knows its own kind; a refused ``target`` is never touched. The output
     gets the marker (see ``ownership``).
     """
-    from .ownership import LEGACY, OURS, check_gpkg, geotwin_layer_names, gpkg_marker, gpkg_tables, \
-        kind_of_layers, listing, mark_gpkg
-
     state = check_gpkg(target, kind, lambda _, tables: set(tables) <= geotwin_layer_names())
     if state == OURS and kind is None and (gpkg_marker(target) or {}).get("kind") == "twin":
         raise GeoTwinError("the output is a GeoTwin twin GeoPackage, which only Build digital twin updates: choose "
@@ -166,3 +339,46 @@ def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 50
                                    "choose another file name (or delete it first)", path=str(target))
         if tmp.exists():
             mark_gpkg(tmp, written)
+
+
+def ogr_geometry_type(spec: LayerSpec) -> str | None:
+    """The spec's geometry type as GDAL names it (``MultiPolygon Z``)."""
+    gt = spec.geometry_type
+    if gt is None:
+        return None
+    return gt[:-1] + " Z" if gt.endswith("Z") else gt
+
+
+def write_frame(path: PathLike, spec: LayerSpec, frame: Any, append: bool, chunk: int = 5000,
+                check: Callable[[], None] | None = None) -> None:
+    """Write a (Geo)DataFrame whose columns are the spec's as layer ``spec.name``: (re)create it, or append to
+    it (nothing for an empty frame); ``chunk`` rows at a time, calling ``check`` (e.g. a cancel check)
+    before each chunk."""
+    import pyogrio
+
+    if append and frame.empty:
+        return
+    kwargs: dict[str, Any] = {"layer": spec.name, "driver": "GPKG", "append": append}
+    if spec.geometry_type is not None:
+        kwargs["geometry_type"] = ogr_geometry_type(spec)
+    for start in range(0, max(1, len(frame)), chunk):
+        if check is not None:
+            check()
+        pyogrio.write_dataframe(frame.iloc[start:start + chunk], path, **kwargs)
+        kwargs["append"] = True
+
+
+def delete_rows(path: PathLike, layer: str, column: str, values: Sequence[str], chunk: int = 500) -> int:
+    """Delete the rows of ``layer`` whose ``column`` is one of ``values``; the number deleted."""
+    values = list(values)
+    if not values:
+        return 0
+    deleted = 0
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        for i in range(0, len(values), chunk):
+            part = values[i:i + chunk]
+            marks = ",".join("?" * len(part))
+            cur = con.execute(f"DELETE FROM {_quote(layer)} WHERE {_quote(column)} IN ({marks})", part)
+            deleted += cur.rowcount
+        con.commit()
+    return deleted

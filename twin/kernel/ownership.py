@@ -20,6 +20,8 @@ from pathlib import Path
 
 from .. import __version__
 from .errors import GeoTwinError
+from .schema import LayerSpec, islands
+from .schema.twin import KNOWN_SPECS
 
 GENERATOR = "geotwin"
 MARKER_URI = "urn:x-geotwin:output"
@@ -47,10 +49,6 @@ def kind_of_layers(layers: Iterable[str]) -> str:
 
 def geotwin_layer_names() -> frozenset[str]:
     """Every layer name some GeoTwin run writes into a GeoPackage."""
-    from .schema import islands
-    from .schema import LayerSpec
-    from .schema.twin import KNOWN_SPECS
-
     return frozenset(KNOWN_SPECS) | {v.name for v in vars(islands).values() if isinstance(v, LayerSpec)}
 
 
@@ -146,8 +144,6 @@ def _gpkg_columns(path: Path, table: str) -> set[str]:
 
 def legacy_twin(path: Path, tables: list[str]) -> bool:
     """A twin of an older GeoTwin: only twin layers, among them ``builds`` with its ``geotwin_version``."""
-    from .schema.twin import KNOWN_SPECS
-
     return ("builds" in tables and set(tables) <= set(KNOWN_SPECS)
             and "geotwin_version" in _gpkg_columns(path, "builds"))
 

@@ -1,4 +1,5 @@
-"""The linked twin store (GeoPackage or PostGIS): schema, backends, reading a whole store back."""
-from .base import StoreWriter, TwinStore, is_dsn, open_store, read_store
+"""The linked twin store (GeoPackage or PostGIS): the interface (base), backends, reading a whole store back."""
+from .base import StoreReader, StoreWriter, TwinStore, read_store
+from .open import is_dsn, open_store
 
-__all__ = ["StoreWriter", "TwinStore", "is_dsn", "open_store", "read_store"]
+__all__ = ["StoreReader", "StoreWriter", "TwinStore", "is_dsn", "open_store", "read_store"]

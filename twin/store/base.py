@@ -1,10 +1,21 @@
-"""The store interface both backends implement, and ``open_store`` to pick one by target."""
+"""The twin store interface: a read side and a write side, with GeoPackage and PostGIS behind it.
+
+This module names no backend: ``geopackage.GpkgStore`` and ``postgis.PostgisStore`` implement it, and
+``open.open_store(target)`` picks one by target (a file path or a PostgreSQL DSN).
+
+Read side: ``StoreReader``, all a reader of a twin needs (the twin build, the 3D Tiles export):
+    ``layer_names()``, ``exists()``, ``crs()``, ``spec(name)`` / ``stored_spec(name)``,
+    ``read(spec, columns=, bbox=, rows=)`` (a canonical frame: whole, some columns, a bbox, a row range),
+    ``iter_rows(name, columns, batch)`` (plain row tuples and WKB in batches, for streaming),
+    ``count_by(name, column)``, ``describe()``.
+Write side: ``TwinStore(StoreReader)`` adds ``exclusive(reporter)`` (hold the store for one build) and
+    ``transaction(crs, reporter)`` -> ``StoreWriter`` with ``replace``, ``append`` and ``delete``.
+"""
 from __future__ import annotations
 
 import abc
 import contextlib
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 import pandas as pd
 
@@ -12,9 +23,68 @@ from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
 from ..kernel.schema.twin import KNOWN_SPECS
 
+BBox = tuple[float, float, float, float]
+"""``(xmin, ymin, xmax, ymax)`` in the store's CRS."""
+RowRange = tuple[int, int]
+"""``(start, stop)``: rows ``start`` to ``stop - 1`` in insertion order."""
+
+
+def column_spec(spec: LayerSpec, columns: Sequence[str] | None) -> LayerSpec:
+    """``spec`` with only ``columns`` (in ``spec``'s order; unknown names are ignored); ``spec`` for None."""
+    if columns is None:
+        return spec
+    keep = set(columns)
+    return LayerSpec(spec.name, spec.geometry_type, {k: v for k, v in spec.fields.items() if k in keep},
+                     spec.description)
+
+
+class StoreReader(abc.ABC):
+    """The read side of a twin in a GeoPackage file or a PostGIS schema: same layer names, columns and content."""
+
+    @abc.abstractmethod
+    def layer_names(self) -> list[str]:
+        """The twin's layers present in the store (empty when the store does not exist yet)."""
+
+    @abc.abstractmethod
+    def stored_spec(self, name: str) -> LayerSpec:
+        """The schema of a layer that is not in KNOWN_SPECS, as the store has it."""
+
+    @abc.abstractmethod
+    def read(self, spec: LayerSpec, columns: Sequence[str] | None = None, bbox: BBox | None = None,
+             rows: RowRange | None = None) -> pd.DataFrame:
+        """The layer as a canonical frame (see frames.conform) in insertion order: only ``columns`` of the
+        spec's fields when given (the geometry stays), only the features whose bounding box meets ``bbox``,
+        only the rows ``rows=(start, stop)`` (counted after the bbox filter)."""
+
+    @abc.abstractmethod
+    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+        """The layer in insertion order, ``batch`` rows at a time: row tuples of exactly ``columns`` (a
+        column the layer lacks reads None) and the WKB of each row's geometry (None when it has none, or the
+        layer has no geometry). Values are plain Python (text, int, float, bool; json as its text)."""
+
+    @abc.abstractmethod
+    def count_by(self, name: str, column: str) -> dict:
+        """Number of rows of the layer per value of ``column``."""
+
+    @abc.abstractmethod
+    def crs(self) -> str | None:
+        """CRS of the store's geometries (``EPSG:n``), None when it has none yet."""
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where the store is, for messages (never with a password)."""
+
+    def spec(self, name: str) -> LayerSpec:
+        """The layer's schema: GeoTwin's own (KNOWN_SPECS), else as stored."""
+        return KNOWN_SPECS.get(name) or self.stored_spec(name)
+
+    def exists(self) -> bool:
+        """True when the store holds a twin (a ``builds`` layer)."""
+        return "builds" in self.layer_names()
+
 
 class StoreWriter(abc.ABC):
-    """Changes to a store inside one transaction (GeoPackage: a copy swapped in on success).
+    """Write side: changes to a store inside one transaction (GeoPackage: a copy swapped in on success).
 
     Large writes check ``reporter`` for a cancel every ``ROWS_PER_CHECK`` rows."""
 
@@ -34,66 +104,24 @@ class StoreWriter(abc.ABC):
         """Add rows to an existing layer."""
 
 
-class TwinStore(abc.ABC):
-    """A twin in a GeoPackage file or a PostGIS schema: same layer names, columns and content."""
-
-    @abc.abstractmethod
-    def layer_names(self) -> list[str]:
-        """The twin's layers present in the store (empty when the store does not exist yet)."""
-
-    @abc.abstractmethod
-    def stored_spec(self, name: str) -> LayerSpec:
-        """The schema of a layer that is not in KNOWN_SPECS, as the store has it."""
-
-    @abc.abstractmethod
-    def read(self, spec: LayerSpec) -> pd.DataFrame:
-        """The layer as a canonical frame (see frames.conform), in insertion order."""
-
-    @abc.abstractmethod
-    def crs(self) -> str | None:
-        """CRS of the store's geometries (``EPSG:n``), None when it has none yet."""
+class TwinStore(StoreReader):
+    """A twin store with both sides: the read side (``StoreReader``) and the write side (``exclusive``,
+    ``transaction`` -> ``StoreWriter``)."""
 
     @abc.abstractmethod
     def transaction(self, crs: str | None,
                     reporter: Reporter | None = None) -> contextlib.AbstractContextManager[StoreWriter]:
-        """All changes of one build, committed together or not at all; a cancel of ``reporter`` during it
-        raises Cancelled within about a second and leaves the store as it was."""
-
-    @abc.abstractmethod
-    def describe(self) -> str:
-        """Where the store is, for messages (never with a password)."""
+        """Write side: all changes of one build, committed together or not at all; a cancel of ``reporter``
+        during it raises Cancelled within about a second and leaves the store as it was."""
 
     @contextlib.contextmanager
     def exclusive(self, reporter: Reporter) -> Iterator[None]:
-        """Hold the store for one build: wait for another build into it to finish (PostGIS), then check
-        that the store is a twin GeoTwin wrote, or empty; a GeoTwinError naming the foreign tables otherwise."""
+        """Write side: hold the store for one build: wait for another build into it to finish (PostGIS), then
+        check that the store is a twin GeoTwin wrote, or empty; a GeoTwinError naming the foreign tables
+        otherwise."""
         yield
 
-    def spec(self, name: str) -> LayerSpec:
-        return KNOWN_SPECS.get(name) or self.stored_spec(name)
 
-    def exists(self) -> bool:
-        return "builds" in self.layer_names()
-
-
-def is_dsn(target: str) -> bool:
-    """True for a PostgreSQL connection string (URI or libpq key=value) rather than a file path."""
-    text = str(target).strip()
-    return text.startswith(("postgresql://", "postgres://")) or ("dbname=" in text and not Path(text).suffix)
-
-
-def open_store(target: str | Path, schema: str = "geotwin") -> TwinStore:
-    """A GeoPackage store for a file path, a PostGIS store (in ``schema``) for a DSN."""
-    if is_dsn(str(target)):
-        from .postgis import PostgisStore
-
-        return PostgisStore(str(target), schema)
-    from .geopackage import GpkgStore
-
-    return GpkgStore(target)
-
-
-def read_store(store: TwinStore) -> dict[str, pd.DataFrame]:
+def read_store(store: StoreReader) -> dict[str, pd.DataFrame]:
     """Every layer of the store as canonical frames, by layer name."""
     return {name: store.read(store.spec(name)) for name in sorted(store.layer_names())}
-

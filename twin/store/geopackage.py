@@ -1,23 +1,23 @@
-"""GeoPackage backend of the twin store (pyogrio for layers, sqlite3 for row deletes)."""
+"""GeoPackage backend of the twin store (every file access through ``kernel.gpkg``)."""
 from __future__ import annotations
 
 import contextlib
 import functools
-import sqlite3
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
 
 from ..kernel.atomic import atomic_path, failure_reason, is_storage_error
 from ..kernel.errors import GeoTwinError
+from ..kernel import gpkg
 from ..kernel.ownership import LEGACY, TWIN, check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
 from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
-from .base import StoreWriter, TwinStore
+from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
 from .frames import conform, spec_from_info
 
-_CHUNK = 500
 _COPY_BLOCK = 16 << 20
 
 
@@ -29,33 +29,17 @@ def _copy(source: Path, target: Path, reporter: Reporter) -> None:
             dst.write(block)
 
 
-def _geometry_type(spec: LayerSpec) -> str | None:
-    gt = spec.geometry_type
-    if gt is None:
-        return None
-    return gt[:-1] + " Z" if gt.endswith("Z") else gt
+class GpkgStoreWriter(StoreWriter):
+    """The changes of one build, written into the copy of the twin GeoPackage at ``path``."""
 
-
-class _GpkgWriter(StoreWriter):
     def __init__(self, path: Path, crs: str | None, reporter: Reporter) -> None:
         self.path = path
         self.crs = crs
         self.reporter = reporter
 
     def _write(self, spec: LayerSpec, frame: pd.DataFrame, append: bool) -> None:
-        import pyogrio
-
-        frame = conform(frame, spec, self.crs)
-        kwargs = {"layer": spec.name, "driver": "GPKG", "append": append}
-        if spec.geometry_type is not None:
-            kwargs["geometry_type"] = _geometry_type(spec)
-        if append and frame.empty:
-            return
-        step = self.ROWS_PER_CHECK
-        for start in range(0, max(1, len(frame)), step):   # a cancel is seen between chunks
-            self.reporter.check()
-            pyogrio.write_dataframe(frame.iloc[start:start + step], self.path, **kwargs)
-            kwargs["append"] = True
+        gpkg.write_frame(self.path, spec, conform(frame, spec, self.crs), append, self.ROWS_PER_CHECK,
+                         self.reporter.check)   # a cancel is seen between chunks
 
     def replace(self, spec: LayerSpec, frame: pd.DataFrame) -> None:
         self._write(spec, frame, append=False)
@@ -64,18 +48,7 @@ class _GpkgWriter(StoreWriter):
         self._write(spec, frame, append=True)
 
     def delete(self, spec: LayerSpec, column: str, values: Sequence[str]) -> int:
-        values = list(values)
-        if not values:
-            return 0
-        deleted = 0
-        with contextlib.closing(sqlite3.connect(self.path)) as con:
-            for i in range(0, len(values), _CHUNK):
-                chunk = values[i:i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                cur = con.execute(f'DELETE FROM "{spec.name}" WHERE "{column}" IN ({marks})', chunk)
-                deleted += cur.rowcount
-            con.commit()
-        return deleted
+        return gpkg.delete_rows(self.path, spec.name, column, values)
 
 
 def _read_faults(method):
@@ -100,33 +73,39 @@ class GpkgStore(TwinStore):
 
     @_read_faults
     def layer_names(self) -> list[str]:
-        import pyogrio
-
         if not self.path.exists() or not gpkg_tables(self.path):
-            return []   # GDAL does not open a GeoPackage without layers (nor an empty file)
-        return [str(n) for n in pyogrio.list_layers(self.path)[:, 0]]
+            return []   # an empty file or a GeoPackage without layers: no twin yet
+        return gpkg.list_layers(self.path)
 
     @_read_faults
     def stored_spec(self, name: str) -> LayerSpec:
-        import pyogrio
-
-        return spec_from_info(name, pyogrio.read_info(self.path, layer=name))
+        return spec_from_info(name, gpkg.layer_info(self.path, name))
 
     @_read_faults
-    def read(self, spec: LayerSpec) -> pd.DataFrame:
-        import pyogrio
-
-        frame = pyogrio.read_dataframe(self.path, layer=spec.name, fid_as_index=True)
+    def read(self, spec: LayerSpec, columns: Sequence[str] | None = None, bbox: BBox | None = None,
+             rows: RowRange | None = None) -> pd.DataFrame:
+        spec = column_spec(spec, columns)
+        frame = gpkg.read_frame(self.path, spec.name, columns=None if columns is None else list(spec.fields),
+                                bbox=bbox, rows=rows, fid_as_index=True)
         frame = frame.sort_index()
         return conform(frame, spec, self.crs() if spec.geometry_type is not None else None)
 
     @_read_faults
-    def crs(self) -> str | None:
-        import pyogrio
+    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+        columns = list(columns)
+        values = itemgetter(slice(0, len(columns)))
+        for chunk, blobs in gpkg.iter_table(self.path, name, columns, batch):
+            yield list(map(values, chunk)), gpkg.wkbs_of(blobs)
 
+    @_read_faults
+    def count_by(self, name: str, column: str) -> dict:
+        return gpkg.count_by(self.path, name, column)
+
+    @_read_faults
+    def crs(self) -> str | None:
         for name in ("buildings", "bim_buildings", "learning_islands"):
             if name in self.layer_names():
-                crs = pyogrio.read_info(self.path, layer=name).get("crs")
+                crs = gpkg.layer_info(self.path, name).get("crs")
                 if crs:
                     return crs
         return None
@@ -144,7 +123,7 @@ class GpkgStore(TwinStore):
         with atomic_path(self.path) as tmp:
             if self.path.exists() and gpkg_tables(self.path):
                 _copy(self.path, tmp, reporter)
-            yield _GpkgWriter(tmp, crs, reporter)
+            yield GpkgStoreWriter(tmp, crs, reporter)
             reporter.check()
             mark_gpkg(tmp, TWIN)
 

@@ -21,8 +21,8 @@ from ..kernel.errors import Cancelled, GeoTwinError
 from ..kernel.ownership import EMPTY, GENERATOR, LEGACY, META_TABLE, NEW, OURS, TWIN, listing, marker
 from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
-from .base import StoreWriter, TwinStore
-from .frames import conform, records
+from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
+from .frames import canonical_json, conform, records
 
 _SQL_TYPES = {"str": "text", "int": "bigint", "float": "double precision", "bool": "boolean",
               "datetime": "text", "json": "jsonb"}
@@ -300,22 +300,53 @@ class PostgisStore(TwinStore):
             geometry_type += "Z" if geom[1] == 3 and not geometry_type.endswith("Z") else ""
         return LayerSpec(name, geometry_type, fields, "as stored in PostGIS")
 
-    def read(self, spec: LayerSpec) -> pd.DataFrame:
+    def read(self, spec: LayerSpec, columns: Sequence[str] | None = None, bbox: BBox | None = None,
+             rows: RowRange | None = None) -> pd.DataFrame:
         import geopandas as gpd
 
+        spec = column_spec(spec, columns)
         cols = [_ident(n) for n in spec.fields]
         if spec.geometry_type is not None:
             cols.append("ST_AsEWKB(geom)")
+        where, params = "", []
+        if bbox is not None and spec.geometry_type is not None:
+            where = " WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, ST_SRID(geom))"
+            params = [float(v) for v in bbox]
+        limit = ""
+        if rows is not None:
+            limit = f" LIMIT {max(0, int(rows[1]) - int(rows[0]))} OFFSET {max(0, int(rows[0]))}"
         with self._faults(), contextlib.closing(self._connect()) as conn:
-            rows = conn.execute(f"SELECT {', '.join(cols)} FROM {_ident(self.schema)}.{_ident(spec.name)} "
-                                "ORDER BY fid").fetchall()
+            records = conn.execute(f"SELECT {', '.join(cols) or 'NULL'} FROM {_ident(self.schema)}."
+                                   f"{_ident(spec.name)}{where} ORDER BY fid{limit}", params).fetchall()
         names = list(spec.fields)
-        frame = pd.DataFrame([r[:len(names)] for r in rows], columns=names, dtype=object)
+        frame = pd.DataFrame([r[:len(names)] for r in records], columns=names, dtype=object)
         crs = self.crs() if spec.geometry_type is not None else None
         if spec.geometry_type is not None:
-            geoms = [None if r[-1] is None else shapely.from_wkb(bytes(r[-1])) for r in rows]
+            geoms = [None if r[-1] is None else shapely.from_wkb(bytes(r[-1])) for r in records]
             frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs))
         return conform(frame, spec, crs)
+
+    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+        columns = list(columns)
+        n = len(columns)
+        with self._faults(), contextlib.closing(self._connect()) as conn:
+            types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE "
+                                      "table_schema = %s AND table_name = %s", (self.schema, name)).fetchall())
+            select = [_ident(c) if c in types else "NULL" for c in columns]
+            select.append("ST_AsBinary(geom)" if "geom" in types else "NULL")
+            as_json = [i for i, c in enumerate(columns) if types.get(c) in ("jsonb", "json")]
+            with conn.cursor(name="geotwin_iter_rows") as cursor:   # server side: never the whole layer
+                cursor.execute(f"SELECT {', '.join(select)} FROM {_ident(self.schema)}.{_ident(name)} ORDER BY fid")
+                while chunk := cursor.fetchmany(batch):
+                    out = [r[:n] for r in chunk]
+                    if as_json:   # the text a GeoPackage twin holds (canonical JSON), not jsonb's own
+                        out = [tuple(canonical_json(v) if i in as_json else v for i, v in enumerate(r)) for r in out]
+                    yield out, [None if r[n] is None else bytes(r[n]) for r in chunk]
+
+    def count_by(self, name: str, column: str) -> dict:
+        with self._faults(), contextlib.closing(self._connect()) as conn:
+            return dict(conn.execute(f"SELECT {_ident(column)}, count(*) FROM {_ident(self.schema)}.{_ident(name)} "
+                                     "GROUP BY 1").fetchall())
 
     def crs(self) -> str | None:
         with self._faults(), contextlib.closing(self._connect()) as conn:
