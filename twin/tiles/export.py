@@ -55,7 +55,7 @@ from .twin_tiles import TwinTiles, TwinTileWriter, write_geojson
 from .writer import LOD1_CLASS, BuildingContent, ContentOptions, Encoded, TileWriter, lod1_columns, tile_content
 
 if TYPE_CHECKING:
-    from ..store.base import TwinStore
+    from ..store.base import StoreReader
 
 __all__ = ["BIM_GEOMETRIC_ERROR", "LOD1_CLASS", "REPORT_NAME", "ExportOptions", "ExportReport", "ExportResult",
            "export_3dtiles", "lod1_columns"]
@@ -122,12 +122,12 @@ class ExportResult:
     report: dict[str, Any] = field(default_factory=dict)   # export_report.json as written
 
 
-def export_3dtiles(source: str | os.PathLike[str] | TwinStore, output: str | os.PathLike[str],
+def export_3dtiles(source: str | os.PathLike[str] | StoreReader, output: str | os.PathLike[str],
                    options: ExportOptions | None = None, reporter: Reporter | None = None) -> ExportResult:
     """Export the city model (or the whole twin) of ``source`` into the folder ``output``.
 
     ``source``: a GeoPackage (from ``geotwin:importcitymodel``, or a twin from ``geotwin:buildtwin``), or a
-    twin store (``TwinStore``, e.g. a PostGIS schema, or a PostgreSQL connection string of the schema
+    twin store (``StoreReader``, e.g. a PostGIS schema, or a PostgreSQL connection string of the schema
     ``geotwin``), which exports exactly as the same twin in a GeoPackage. A twin adds BIM detail tiles below
     its buildings' LoD2 leaves and the learning islands and sensors as marker features (and as GeoJSON
     beside the tileset). Exporting into a folder that holds an earlier export reuses every tile file whose

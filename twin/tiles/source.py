@@ -21,7 +21,7 @@ from . import gpkg_read
 from .polygons import PolygonSet
 
 if TYPE_CHECKING:
-    from ..store.base import TwinStore
+    from ..store.base import StoreReader
 
 
 READ_CHUNK = 10_000  # rows (surfaces, building geometries) read and decoded at a time
@@ -246,18 +246,18 @@ def attribute_rows(model: CityModel) -> Iterator[dict]:
 
 
 def _is_dsn(text: str) -> bool:
-    """A PostgreSQL connection string rather than a file path (as ``store.base.is_dsn``, without importing
+    """A PostgreSQL connection string rather than a file path (as ``store.open.is_dsn``, without importing
     the store, and pandas with it, for a GeoPackage)."""
     text = text.strip()
     return text.startswith(("postgresql://", "postgres://")) or ("dbname=" in text and not Path(text).suffix)
 
 
 @contextlib.contextmanager
-def open_source(source: str | os.PathLike[str] | TwinStore, reporter: Reporter | None = None,
+def open_source(source: str | os.PathLike[str] | StoreReader, reporter: Reporter | None = None,
                 schema: str = "geotwin") -> Iterator[tuple[Path, str]]:
     """The GeoPackage to read the export from, and how to name the source in the report.
 
-    A GeoPackage path (city model or twin) is read directly. A twin store (a ``TwinStore``, or a PostgreSQL
+    A GeoPackage path (city model or twin) is read directly. A twin store (a ``StoreReader``, or a PostgreSQL
     connection string for the store in ``schema``) is read through the store interface: its layers, as the
     store reads them, are written into a temporary GeoPackage with the GeoPackage store's writer (the form a
     GeoPackage twin has), so a PostGIS twin exports exactly as the same twin built into a GeoPackage.
@@ -265,8 +265,8 @@ def open_source(source: str | os.PathLike[str] | TwinStore, reporter: Reporter |
     if isinstance(source, (str, os.PathLike)) and not _is_dsn(str(source)):
         yield Path(source), str(Path(source))
         return
-    from ..store.base import open_store
     from ..store.geopackage import GpkgStore
+    from ..store.open import open_store
 
     store = source if not isinstance(source, (str, os.PathLike)) else open_store(str(source), schema)
     if isinstance(store, GpkgStore):
