@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..kernel.heights import Georeferencer
 from ..kernel.progress import Reporter
@@ -30,8 +31,8 @@ class BuildingTable:
     meshes: MeshList
     surfaces: list[range]
     digests: list[str]
-    lod1_errors: np.ndarray
-    lod1_levels: np.ndarray
+    lod1_errors: NDArray[Any]
+    lod1_levels: NDArray[Any]
     lod1_wkb: list[bytes | None]
 
     def __len__(self) -> int:
@@ -107,12 +108,12 @@ class Placement:
 
     frame: EnuFrame
     frame_origin: list[float]
-    lo: np.ndarray
-    hi: np.ndarray
+    lo: NDArray[Any]
+    hi: NDArray[Any]
 
     @property
-    def centres(self) -> np.ndarray:
-        result: np.ndarray = (self.lo + self.hi) / 2
+    def centres(self) -> NDArray[Any]:
+        result: NDArray[Any] = (self.lo + self.hi) / 2
         return result
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 import shapely
 
 from ..kernel.atomic import atomic_path
@@ -194,7 +195,7 @@ def _drop_empty(data: _CityModelData, gpkg: Path, reporter: Reporter) -> None:
         raise InputError("no polygon of non-zero area to export", path=str(gpkg))
 
 
-def _square(previous: Previous, lo: np.ndarray, hi: np.ndarray, centres: np.ndarray,
+def _square(previous: Previous, lo: NDArray[Any], hi: NDArray[Any], centres: NDArray[Any],
             implicit: bool) -> tuple[float, float, float]:
     """The quadtree's root square: the previous export's while it still holds everything (and is not more
     than twice too large), else the content's square snapped to ``SQUARE_GRID``."""
@@ -235,7 +236,7 @@ class _CityTiles:
         self.containers = self.model.container_index()
         self.container_digests = {str(r["id"]): digest(r) for r in self.model.containers}
 
-    def write(self, node: quadtree.Node, writer: TileWriter) -> tuple[np.ndarray, np.ndarray]:
+    def write(self, node: quadtree.Node, writer: TileWriter) -> tuple[NDArray[Any], NDArray[Any]]:
         """Place the tile of ``node`` (its ``own`` buildings then sorted by id); its content bounds."""
         table, model = self.table, self.model
         node.own = np.array(sorted(node.own, key=table.ids.__getitem__), dtype=np.int64)
@@ -257,7 +258,7 @@ class _CityTiles:
                              "buildings": int(len(node.own)), "leaf": not node.children, **writer.sizes(uri)})
         return placed.lo, placed.hi
 
-    def encode(self, node: quadtree.Node, feature_rows: np.ndarray) -> Encoded:
+    def encode(self, node: quadtree.Node, feature_rows: NDArray[Any]) -> Encoded:
         table, content = self.table, self.content
         assert node.own is not None
         schema_uri = "../" * (node.key.count("/") + 1) + SCHEMA_NAME
@@ -349,7 +350,7 @@ class _Export:
         if options.format == "1.1":
             (tmp / SCHEMA_NAME).write_text(schema_json, encoding="utf-8")
         writer = TileWriter(tmp, self.previous)
-        content_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        content_bounds: dict[str, tuple[NDArray[Any], NDArray[Any]]] = {}
         for k, node in enumerate(with_content):
             reporter.check()
             reporter.progress(30 + 55 * k / len(with_content))

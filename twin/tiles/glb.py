@@ -10,11 +10,14 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import struct
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .frame import bounds
 from .metadata import Column, schema as metadata_schema
@@ -36,11 +39,11 @@ def meshopt_available() -> bool:
 class FeatureSet:
     """One feature id per vertex, and the property table the ids index (None: ids only)."""
 
-    ids: np.ndarray
+    ids: NDArray[Any]
     label: str
     class_name: str | None = None
     columns: list[Column] | None = None
-    rows: np.ndarray | None = None      # rows of the columns, in feature id order
+    rows: NDArray[Any] | None = None      # rows of the columns, in feature id order
 
 
 @dataclass
@@ -74,7 +77,7 @@ class _Builder:
         self.buffer_views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(data), **extra})
         return len(self.buffer_views) - 1
 
-    def vertex_view(self, array: np.ndarray, target: int, mode: str) -> int:
+    def vertex_view(self, array: NDArray[Any], target: int, mode: str) -> int:
         """A vertex or index stream; compressed with meshopt when enabled."""
         array = np.ascontiguousarray(array)
         raw = array.tobytes()
@@ -116,7 +119,7 @@ class _Builder:
         return len(self.accessors) - 1
 
 
-def _quantize(positions: np.ndarray, max_error: float) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+def _quantize(positions: NDArray[Any], max_error: float) -> tuple[NDArray[Any], NDArray[Any], float, float] | None:
     """UNSIGNED_SHORT positions, offset and uniform scale, and the max 3D error; None if above ``max_error``."""
     lo, hi = bounds(positions)
     extent = float((hi - lo).max())
@@ -128,12 +131,12 @@ def _quantize(positions: np.ndarray, max_error: float) -> tuple[np.ndarray, np.n
     return q, lo, scale, error
 
 
-def _quantize_normals(normals: np.ndarray) -> np.ndarray:
+def _quantize_normals(normals: NDArray[Any]) -> NDArray[Any]:
     return np.clip(np.rint(normals * 127.0), -127, 127).astype(np.int8)
 
 
-def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray, features: list[FeatureSet],
-              *, translation: np.ndarray, metadata: bool = True, batch_id: bool = False,
+def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray[Any], features: list[FeatureSet],
+              *, translation: NDArray[Any], metadata: bool = True, batch_id: bool = False,
               quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
               schema_uri: str | None = None, extras: dict | None = None) -> GlbResult:
     """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).

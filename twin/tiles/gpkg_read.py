@@ -6,6 +6,8 @@ Geometries come back as shapely arrays decoded from the GeoPackage blobs' WKB in
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlite3
 from contextlib import closing
 from operator import itemgetter
@@ -13,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
+from numpy.typing import NDArray
 
 # envelope size (bytes) by the envelope indicator of a GeoPackage geometry blob's flags
 _ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -51,7 +54,7 @@ def _quote(name: str) -> str:
 
 
 def read_table(path: str | Path, layer: str, columns: list[str] | None = None, geometry: bool = True,
-               decode: bool = True) -> tuple[list[str], list[tuple], np.ndarray | list | None]:
+               decode: bool = True) -> tuple[list[str], list[tuple], NDArray[Any] | list | None]:
     """Column names (without the fid and the geometry column), row tuples in table order and, with
     ``geometry``, a shapely array of the rows' geometries (None for a missing or empty one), or their
     GeoPackage blobs when not ``decode`` (see ``decode_geometries``)."""
@@ -105,7 +108,7 @@ def wkbs_of(blobs: list) -> list[bytes | None]:
             for b in blobs]
 
 
-def decode_geometries(blobs: list) -> np.ndarray:
+def decode_geometries(blobs: list) -> NDArray[Any]:
     """Shapely geometries of GeoPackage geometry blobs (None for NULL or an empty geometry)."""
     import shapely
 

@@ -10,6 +10,8 @@ set of objects or whose objects changed are rewritten.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import json
 import os
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .polygons import PolygonSet
 
@@ -38,7 +41,7 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
-def object_digests(rows: list[dict], polygons: PolygonSet, offsets: np.ndarray,
+def object_digests(rows: list[dict], polygons: PolygonSet, offsets: NDArray[Any],
                    extras: list[tuple[bytes, ...]] | None = None) -> list[str]:
     """Digest of every object: its attribute row (repr of its keys and values: sqlite values), the semantics
     and ring sizes of its polygons (``offsets[i]:offsets[i + 1]``) and all their coordinates, then its

@@ -21,9 +21,10 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
+from numpy.typing import NDArray
 
 INT32 = (-(2**31), 2**31 - 1)
 ENUM_NO_DATA = "(no value)"
@@ -80,7 +81,7 @@ class Column:
         nodata = NO_DATA[self.type]
         return np.array([nodata if v is None else v for v in self.values], dtype=_NUMPY[self.type])
 
-    def encode(self, rows: np.ndarray) -> tuple[list[bytes], dict]:
+    def encode(self, rows: NDArray[Any]) -> tuple[list[bytes], dict]:
         """Binary buffers for the given feature rows ([values] or [values, stringOffsets]) and extra keys."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.type == "STRING":

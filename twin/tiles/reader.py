@@ -4,11 +4,14 @@ Used to verify an export (round trips in the tests) and to inspect tiles from sc
 """
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import struct
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .glb import pack_glb, unpack_glb
 from .metadata import decode_property
@@ -87,7 +90,7 @@ class Tile:
         """The tile as a GLB without meshopt compression (for validators that cannot decode it)."""
         return pack_glb(self.gltf, self.bin)
 
-    def accessor(self, index: int) -> np.ndarray:
+    def accessor(self, index: int) -> NDArray[Any]:
         acc = self.gltf["accessors"][index]
         view = self.gltf["bufferViews"][acc["bufferView"]]
         dtype = np.dtype(_DTYPES[acc["componentType"]])
@@ -104,16 +107,16 @@ class Tile:
     def primitive(self) -> dict:
         return self.gltf["meshes"][0]["primitives"][0]
 
-    def positions(self) -> np.ndarray:
+    def positions(self) -> NDArray[Any]:
         """Vertex positions in the tileset's frame (glTF y-up, node translation and scale applied)."""
         p = self.accessor(self.primitive()["attributes"]["POSITION"])
         node = self.gltf["nodes"][0]
         return p * np.array(node.get("scale", [1, 1, 1])) + np.array(node.get("translation", [0, 0, 0]))
 
-    def triangles(self) -> np.ndarray:
+    def triangles(self) -> NDArray[Any]:
         return self.accessor(self.primitive()["indices"]).astype(np.int64).reshape(-1, 3)
 
-    def feature_ids(self, n: int = 0) -> np.ndarray:
+    def feature_ids(self, n: int = 0) -> NDArray[Any]:
         attrs = self.primitive()["attributes"]
         name = "_BATCHID" if "_BATCHID" in attrs else f"_FEATURE_ID_{n}"
         return self.accessor(attrs[name]).astype(np.int64)

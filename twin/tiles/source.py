@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..kernel.errors import InputError
 from ..kernel.progress import Reporter
@@ -41,7 +42,7 @@ class BuildingBatch:
     rows: list[dict]
     footprints: list[tuple[bytes, ...]]
     polygons: PolygonSet
-    offsets: np.ndarray
+    offsets: NDArray[Any]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -71,7 +72,7 @@ def layers_of(path: Path) -> set[str]:
     return gpkg_read.layers(path)
 
 
-def rings_of(geom: Any) -> list[list[np.ndarray]]:
+def rings_of(geom: Any) -> list[list[NDArray[Any]]]:
     """Polygons of a (Multi)PolygonZ as lists of unclosed (N, 3) rings."""
     import shapely
 

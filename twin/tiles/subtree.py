@@ -1,10 +1,13 @@
 """Implicit tiling: availability bitstreams in binary .subtree files (3D Tiles 1.1, quadtree)."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import struct
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 def morton(x: int, y: int) -> int:
@@ -15,7 +18,7 @@ def morton(x: int, y: int) -> int:
     return m
 
 
-def _availability(bits: np.ndarray, views: list, blob: bytearray) -> dict:
+def _availability(bits: NDArray[Any], views: list, blob: bytearray) -> dict:
     count = int(bits.sum())
     if count == 0:
         return {"constant": 0}

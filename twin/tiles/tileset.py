@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import quadtree
 from .frame import EnuFrame
@@ -18,7 +19,7 @@ BIM_GEOMETRIC_ERROR = 2.0
 Json = dict[str, Any]
 
 
-def box(lo: np.ndarray, hi: np.ndarray) -> list[float]:
+def box(lo: NDArray[Any], hi: NDArray[Any]) -> list[float]:
     """A 3D Tiles ``box`` bounding volume of the axis-aligned box ``lo``..``hi`` (half axes at least 1 cm)."""
     c = (lo + hi) / 2
     h = np.maximum((hi - lo) / 2, 0.01)
@@ -58,7 +59,7 @@ def write_subtrees(root: quadtree.Node, folder: Path) -> tuple[int, int]:
     return available, levels
 
 
-def _root_square(root: quadtree.Node) -> tuple[np.ndarray, np.ndarray]:
+def _root_square(root: quadtree.Node) -> tuple[NDArray[Any], NDArray[Any]]:
     lo = np.array([root.x0, root.y0, root.box_min[2]])
     hi = np.array([root.x0 + root.size, root.y0 + root.size, root.box_max[2]])
     return lo, hi

@@ -3,12 +3,15 @@ elements of each twin building that has BIM detail, and the learning islands and
 normal height they are placed at."""
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import gpkg_read
 from .source import layers_of, rings_of, row_id
@@ -29,7 +32,7 @@ class BimDetail:
     building_id: str                    # twin building id (buildings.id)
     bim_building_id: str                # IFC GlobalId
     rows: list[dict] = field(default_factory=list)
-    polygons: list[list[list[np.ndarray]]] = field(default_factory=list)   # per element: its polygons' rings
+    polygons: list[list[list[NDArray[Any]]]] = field(default_factory=list)   # per element: its polygons' rings
 
 
 @dataclass
@@ -38,7 +41,7 @@ class PointLayer:
 
     name: str
     rows: list[dict]
-    xyz: np.ndarray
+    xyz: NDArray[Any]
     height_source: list[str]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..kernel.heights import Georeferencer
 from ..kernel.schema.bim import BIM_ELEMENTS as BIM_SPEC
@@ -35,8 +36,8 @@ class BimTile:
     bim_building_id: str
     elements: int
     bytes: int
-    min: np.ndarray
-    max: np.ndarray
+    min: NDArray[Any]
+    max: NDArray[Any]
 
     def record(self) -> dict[str, Any]:
         return {"uri": self.uri, "node": self.node, "building_id": self.building_id,
@@ -51,8 +52,8 @@ class PointTile:
     layer: str
     features: int
     bytes: int
-    min: np.ndarray
-    max: np.ndarray
+    min: NDArray[Any]
+    max: NDArray[Any]
 
     def record(self) -> dict[str, Any]:
         return {"uri": self.uri, "layer": self.layer, "features": self.features, "bytes": self.bytes}
@@ -80,7 +81,7 @@ def json_text(raw: Any) -> Any:
     return raw
 
 
-def point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
+def point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict[str, Any]], NDArray[Any], NDArray[Any]]:
     """Rows with the placement heights added (attributes JSON made strict), and lon/lat, ellipsoidal heights."""
     lon, lat, h = geo.to_geographic(layer.xyz[:, 0], layer.xyz[:, 1], layer.xyz[:, 2])
     rows = []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..kernel.heights import Georeferencer
 from .frame import EnuFrame, bounds, enu_to_gltf
@@ -22,7 +23,7 @@ LOD1_ATTRIBUTES = ("id", "parent_id", "object_class", "name", "function", "usage
                    "roof_height", "street", "house_number")
 MARKER_RADIUS = 0.5  # m: islands and sensors are small octahedra standing on their position
 
-Bounds = tuple[np.ndarray, np.ndarray]
+Bounds = tuple[NDArray[Any], NDArray[Any]]
 #: what encoding a tile gives: its bytes, its ENU bounds and facts (quantized, quantization_error, sizes)
 Encoded = tuple[bytes, Bounds, dict[str, Any]]
 
@@ -44,8 +45,8 @@ class ContentOptions:
 class Placed:
     """A tile file in the new tileset: its padded ENU bounds and size."""
 
-    lo: np.ndarray
-    hi: np.ndarray
+    lo: NDArray[Any]
+    hi: NDArray[Any]
     size: int
 
 
@@ -97,7 +98,7 @@ class TileWriter:
         return sorted(u for u, r in self.records.items() if not r["rewritten"])
 
 
-def normals(local: np.ndarray, tris: np.ndarray, polygon: np.ndarray, polygons: int) -> np.ndarray:
+def normals(local: NDArray[Any], tris: NDArray[Any], polygon: NDArray[Any], polygons: int) -> NDArray[Any]:
     """Per-vertex normals: the area-weighted normal of the vertex's polygon."""
     a, b, c = local[tris[:, 0]], local[tris[:, 1]], local[tris[:, 2]]
     face = np.cross(b - a, c - a)
@@ -106,7 +107,7 @@ def normals(local: np.ndarray, tris: np.ndarray, polygon: np.ndarray, polygons: 
     length = np.linalg.norm(poly_normal, axis=1, keepdims=True)
     poly_normal = np.divide(poly_normal, length, out=np.tile([0.0, 1.0, 0.0], (len(poly_normal), 1)),
                             where=length > 0)
-    result: np.ndarray = poly_normal[polygon]
+    result: NDArray[Any] = poly_normal[polygon]
     return result
 
 
@@ -146,9 +147,9 @@ class BuildingContent:
     columns; ``surfaces`` the surface rows of each building (None: LoD1 blocks)."""
 
     mesh: Mesh
-    sizes: list[int] | np.ndarray
+    sizes: list[int] | NDArray[Any]
     surfaces: list[range] | None
-    rows: np.ndarray
+    rows: NDArray[Any]
     schema_uri: str | None
 
 
@@ -182,7 +183,7 @@ def tile_content(tile: BuildingContent, building_columns: list[Column], surface_
     return data, (lo, hi), _info(result.quantized, result.max_quantization_error, result.stats)
 
 
-def b3dm(glb: bytes, columns: list[Column], rows: np.ndarray) -> bytes:
+def b3dm(glb: bytes, columns: list[Column], rows: NDArray[Any]) -> bytes:
     """Wrap the GLB into a b3dm with a JSON batch table (py3dtiles' content classes)."""
     import pygltflib
     from py3dtiles.tileset.content import B3dm
@@ -199,7 +200,7 @@ def b3dm(glb: bytes, columns: list[Column], rows: np.ndarray) -> bytes:
     return data
 
 
-def marker(centre: np.ndarray, radius: float = MARKER_RADIUS) -> Mesh:
+def marker(centre: NDArray[Any], radius: float = MARKER_RADIUS) -> Mesh:
     """An octahedron (ENU) standing on ``centre``: 8 flat faces."""
     top, bottom = np.array([0, 0, 2 * radius]), np.array([0, 0, 0.0])
     ring = [np.array([radius, 0, radius]), np.array([0, radius, radius]),
