@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 import shapely
 
+from ..kernel import gpkg as gpkg_io
 from ..kernel.atomic import atomic_path
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, HeightModel, resolve_height_model
@@ -419,10 +420,8 @@ def _twin_changes(gpkg: Path) -> dict[str, Any] | None:
     """The buildings changed by the twin's latest build (``changes``), for the report."""
     if "changes" not in layers_of(gpkg):
         return None
-    import pyogrio
-
     try:
-        frame = pyogrio.read_dataframe(gpkg, layer="changes", read_geometry=False)
+        frame = gpkg_io.read_frame(gpkg, "changes")
     except Exception:  # not a twin (no changes table)
         return None
     if frame.empty:

@@ -8,7 +8,7 @@ bounds as implied by the subdivision contain their content), refinement ADD.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from dataclasses import dataclass, field
 
@@ -37,10 +37,15 @@ class Node:
     def key(self) -> str:
         return f"{self.level}/{self.x}/{self.y}"
 
-    def walk(self):
+    def walk(self) -> Iterator[Node]:
         yield self
         for c in self.children:
             yield from c.walk()
+
+    def bounds(self) -> tuple[NDArray[Any], NDArray[Any]]:
+        """The ENU bounds of content and children (set by ``finish``)."""
+        assert self.box_min is not None and self.box_max is not None, "finish() sets the bounds"
+        return self.box_min, self.box_max
 
 
 def root_square(lo: NDArray[Any], hi: NDArray[Any]) -> tuple[float, float, float]:
@@ -143,7 +148,7 @@ def finish(root: Node, errors_lod1: NDArray[Any], content_bounds: dict[str, tupl
             inherited = max(float(errors_lod1[node.own].max()), 0.5)
         for c in node.children:
             visit(c, inherited if node.content != "lod2" else None)
-        boxes = [content_bounds[node.key]] if node.key in content_bounds else []
+        boxes: list[tuple[Any, Any]] = [content_bounds[node.key]] if node.key in content_bounds else []
         boxes += [(c.box_min, c.box_max) for c in node.children]
         if node.key in details:
             boxes.append(details[node.key][1:])
@@ -153,6 +158,7 @@ def finish(root: Node, errors_lod1: NDArray[Any], content_bounds: dict[str, tupl
         if not node.children:
             node.geometric_error = details[node.key][0] if node.key in details else 0.0
         elif node.content == "lod1":
+            assert inherited is not None   # set above for an LoD1 tile
             node.geometric_error = max(inherited, child_max)
         elif inherited is not None:     # empty tile between LoD1 and LoD2: refine together with its parent
             node.geometric_error = max(inherited, child_max)

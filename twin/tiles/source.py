@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
+from ..kernel import gpkg
 from ..kernel.errors import InputError
 from ..kernel.progress import Reporter
 from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
-from . import gpkg_read
 from .polygons import PolygonSet
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class CityModel:
 
 def layers_of(path: Path) -> set[str]:
     """The names of the GeoPackage's layers (its ``gpkg_contents``)."""
-    return gpkg_read.layers(path)
+    return set(gpkg.list_layers(path))
 
 
 def rings_of(geom: Any) -> list[list[NDArray[Any]]]:
@@ -97,7 +97,7 @@ def crs_of(path: Path) -> tuple[str, str | None]:
     layers = layers_of(path)
     horizontal, vertical = None, None
     if SOURCES.name in layers:
-        names, rows, _ = gpkg_read.read_table(path, SOURCES.name, geometry=False)
+        names, rows, _ = gpkg.read_table(path, SOURCES.name, geometry=False)
         src = [dict(zip(names, r)) for r in rows]
         if "source_kind" in names:  # a twin: the buildings' CRS is the city model's
             src = [r for r in src if (r["source_kind"] or "") in ("citymodel", "")]
@@ -109,7 +109,7 @@ def crs_of(path: Path) -> tuple[str, str | None]:
         horizontal = hs[0] if hs else None
         vertical = vs[0] if vs else None
     if horizontal is None:
-        horizontal = gpkg_read.layer_crs(path, BUILDINGS.name)
+        horizontal = gpkg.layer_crs(path, BUILDINGS.name)
     if not horizontal:
         raise InputError("the buildings layer has no CRS", path=str(path))
     return horizontal, vertical
@@ -119,7 +119,7 @@ def geoid_model_of(path: Path) -> str | None:
     """The one quasigeoid the city model's ``sources`` name (column ``geoid_model``), else None."""
     if SOURCES.name not in layers_of(path):
         return None
-    names, rows, _ = gpkg_read.read_table(path, SOURCES.name, geometry=False)
+    names, rows, _ = gpkg.read_table(path, SOURCES.name, geometry=False)
     models = {v for r in rows if isinstance(v := dict(zip(names, r)).get("geoid_model"), str) and v}
     return next(iter(models)) if len(models) == 1 else None
 
@@ -134,17 +134,14 @@ def read_city_model(path: str | os.PathLike, reporter=None,
     path = Path(path)
     if not path.is_file():
         raise InputError("GeoPackage not found", path=str(path))
-    try:
-        layers = layers_of(path)
-    except Exception as err:  # sqlite3.DatabaseError: not an SQLite file, or no gpkg_contents
-        raise InputError(f"not a readable GeoPackage: {err}", path=str(path)) from err
+    layers = layers_of(path)    # an InputError naming the file when it is no readable GeoPackage
     if BUILDINGS.name not in layers:
         raise InputError(f"no '{BUILDINGS.name}' layer: write it with geotwin:importcitymodel first",
                          path=str(path))
     horizontal, vertical = crs_of(path)
 
     # the buildings' own geometry is read (second pass) only for those without boundary surfaces
-    columns, records, _ = gpkg_read.read_table(path, BUILDINGS.name, geometry=False)
+    columns, records, _ = gpkg.read_table(path, BUILDINGS.name, geometry=False)
     by_id: dict[str, dict] = {}   # the first row of every id, in table order
     skipped: list[str] = []
     accepted: list[bool] = []   # per table row: the first row of its id
@@ -160,8 +157,8 @@ def read_city_model(path: str | os.PathLike, reporter=None,
 
     footprints: dict[str, tuple[bytes, ...]] = {}   # as WKB: decoded batch-wise when consumed
     if FOOTPRINTS.name in layers:   # before the polygons: ``consume`` takes the footprints with them
-        _, fp, blobs = gpkg_read.read_table(path, FOOTPRINTS.name, columns=["building_id"], decode=False)
-        for (bid,), wkb in zip(fp, gpkg_read.wkbs_of(blobs)):
+        _, fp, blobs = gpkg.read_table(path, FOOTPRINTS.name, columns=["building_id"], decode=False)
+        for (bid,), wkb in zip(fp, gpkg.wkbs_of(blobs)):
             if wkb is not None and bid in by_id:
                 footprints[bid] = (*footprints.get(bid, ()), wkb)
 
@@ -176,12 +173,12 @@ def read_city_model(path: str | os.PathLike, reporter=None,
 
     if BUILDING_SURFACES.name in layers:
         # streamed: a building's polygons are complete (and consumed) once all its surface rows are read
-        remaining = {bid: n for bid, n in gpkg_read.count_by(path, BUILDING_SURFACES.name, "building_id").items()
+        remaining = {bid: n for bid, n in gpkg.count_by(path, BUILDING_SURFACES.name, "building_id").items()
                      if bid in by_id}
         pool, owners = PolygonSet.empty(), []   # polygons of the buildings not complete yet, and their ids
         columns = ["building_id", "surface_type", "id"] if surface_ids else ["building_id", "surface_type"]
-        for surf, blobs in gpkg_read.iter_table(path, BUILDING_SURFACES.name, columns, READ_CHUNK):
-            chunk, source = PolygonSet.from_wkb(gpkg_read.wkbs_of(blobs), [r[1] or "" for r in surf],
+        for surf, blobs in gpkg.iter_table(path, BUILDING_SURFACES.name, columns, READ_CHUNK):
+            chunk, source = PolygonSet.from_wkb(gpkg.wkbs_of(blobs), [r[1] or "" for r in surf],
                                                 [r[2] or "" for r in surf] if surface_ids else [""] * len(surf))
             done = []
             for bid, n in Counter(map(itemgetter(0), surf)).items():
@@ -203,12 +200,12 @@ def read_city_model(path: str | os.PathLike, reporter=None,
             complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
     row = 0   # the buildings' own geometry, for those without boundary surfaces (if there are any)
     own = not with_polygons.issuperset(by_id)
-    chunks = gpkg_read.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK) if own else ()
+    chunks = gpkg.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK) if own else ()
     for ids, blobs in chunks:
         take = [k for k in range(len(ids)) if accepted[row + k] and str(ids[k][0] or "") not in with_polygons]
         row += len(ids)
         done, polygons = [], []
-        for k, geom in zip(take, gpkg_read.decode_geometries([blobs[k] for k in take])):
+        for k, geom in zip(take, gpkg.decode_geometries([blobs[k] for k in take])):
             if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
                 done.append(str(ids[k][0] or ""))
                 polygons.append(rings_of(geom))

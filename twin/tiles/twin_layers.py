@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from . import gpkg_read
+from ..kernel import gpkg
 from .source import layers_of, rings_of, row_id
 
 BIM_ELEMENTS = "bim_elements"
@@ -77,8 +77,6 @@ def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> 
     layers = layers_of(path)
     if layers.isdisjoint({BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS}):
         return TwinExtras([], [], [])
-    import pyogrio
-
     skipped: list[str] = []
     by_id = {row_id(b): b for b in buildings}
     grounds = [float(b["ground_height"]) for b in buildings if b.get("ground_height") is not None]
@@ -94,7 +92,7 @@ def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> 
                 owner.setdefault(str(gid), row_id(b))
             elif b.get("origin") == "bim":
                 owner.setdefault(row_id(b), row_id(b))
-        frame = pyogrio.read_dataframe(path, layer=BIM_ELEMENTS)
+        frame = gpkg.read_frame(path, BIM_ELEMENTS)
         details: dict[str, BimDetail] = {}
         unmatched: dict[str, int] = {}
         for row, geom in zip(_records(frame), frame.geometry):
@@ -118,8 +116,7 @@ def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> 
     points: list[PointLayer] = []
     floors: dict[str, float] = {}
     if BIM_SPACES in layers:
-        spaces = pyogrio.read_dataframe(path, layer=BIM_SPACES, columns=["global_id", "floor_elevation"],
-                                        read_geometry=False)
+        spaces = gpkg.read_frame(path, BIM_SPACES, columns=["global_id", "floor_elevation"])
         floors = {str(g): float(z) for g, z in zip(spaces["global_id"], spaces["floor_elevation"])
                   if z is not None and not (isinstance(z, float) and math.isnan(z))}
 
@@ -131,7 +128,7 @@ def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> 
                                           (SENSORS, None, ("link_id",))):
         if name not in layers:
             continue
-        frame = pyogrio.read_dataframe(path, layer=name)
+        frame = gpkg.read_frame(path, name)
         rows = _records(frame)
         xyz, sources, kept = [], [], []
         for i, (row, geom) in enumerate(zip(rows, frame.geometry)):
@@ -177,7 +174,7 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
 
     if not city_vertical or "sources" not in layers_of(Path(path)):
         return []
-    names, rows, _ = gpkg_read.read_table(path, "sources", geometry=False)
+    names, rows, _ = gpkg.read_table(path, "sources", geometry=False)
     if "source_kind" not in names:
         return []
     city = key(city_vertical)
