@@ -117,12 +117,18 @@ class Placement:
         return result
 
 
+def _present(arrays: list[NDArray[Any] | None]) -> list[NDArray[Any]]:
+    """``arrays``, none of which may have been freed."""
+    assert all(a is not None for a in arrays), "a mesh was freed before it was georeferenced"
+    return [a for a in arrays if a is not None]
+
+
 def to_enu(meshes: MeshList, geo: Georeferencer) -> Placement:
     """The frame from the extent of all vertices (its origin snapped to ``FRAME_GRID``), then the meshes'
     vertices into it, a chunk at a time (each mesh gets its own buffer, freed once its tile is written)."""
     src_lo, src_hi = np.full(3, np.inf), np.full(3, -np.inf)
     for start in range(0, len(meshes), CHUNK):
-        src = np.concatenate(meshes.vertices[start:start + CHUNK])
+        src: NDArray[Any] = np.concatenate(_present(meshes.vertices[start:start + CHUNK]))
         a, b = bounds(src)
         src_lo, src_hi = np.minimum(src_lo, a), np.maximum(src_hi, b)
     src_centre = np.round((src_lo + src_hi) / 2 / FRAME_GRID) * FRAME_GRID
@@ -130,8 +136,8 @@ def to_enu(meshes: MeshList, geo: Georeferencer) -> Placement:
     frame = EnuFrame(geo.to_ecef([frame_origin[0]], [frame_origin[1]], [frame_origin[2]])[0])
     lo, hi = np.empty((len(meshes), 3)), np.empty((len(meshes), 3))
     for start in range(0, len(meshes), CHUNK):
-        part = meshes.vertices[start:start + CHUNK]
-        counts = np.array([len(v) for v in part if v is not None])
+        part = _present(meshes.vertices[start:start + CHUNK])
+        counts = np.array([len(v) for v in part])
         src = np.concatenate(part)
         enu = georeference(geo, frame, src)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])

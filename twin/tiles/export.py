@@ -30,7 +30,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -240,6 +240,7 @@ class _CityTiles:
     def write(self, node: quadtree.Node, writer: TileWriter) -> tuple[NDArray[Any], NDArray[Any]]:
         """Place the tile of ``node`` (its ``own`` buildings then sorted by id); its content bounds."""
         table, model = self.table, self.model
+        assert node.own is not None, "a tile with content has its buildings"
         node.own = np.array(sorted(node.own, key=table.ids.__getitem__), dtype=np.int64)
         own_parents = {table.rows[bi].get("parent_id") for bi in node.own}
         extra_rows = sorted((self.containers[p] for p in own_parents if p in self.containers),
@@ -271,7 +272,7 @@ class _CityTiles:
         else:
             own = node.own.tolist()
             tile = BuildingContent(merge([table.meshes[bi] for bi in own]),
-                                   [len(table.meshes.vertices[bi]) for bi in own],   # type: ignore[arg-type]
+                                   [len(table.meshes[bi].vertices) for bi in own],
                                    [table.surfaces[bi] for bi in own], feature_rows, schema_uri)
         return tile_content(tile, self.building_columns, self.surface_columns, content)
 
@@ -292,9 +293,10 @@ class _Export:
                                        geoid_model=geoid_model_of(self.gpkg))
         geo = Georeferencer(data.model.horizontal_crs, heights)
         if geo.horizontal["missingGrids"]:
+            grids = ", ".join(str(g) for g in cast(list[Any], geo.horizontal["missingGrids"]))
             reporter.warning(f"PROJ uses {geo.horizontal['description']} (accuracy "
                              f"{geo.horizontal['accuracyMetres']} m) for the horizontal datum; the grid(s) "
-                             f"{', '.join(geo.horizontal['missingGrids'])} would make it more accurate")
+                             f"{grids} would make it more accurate")
         reporter.progress(30)
         _drop_empty(data, self.gpkg, reporter)
         placement = to_enu(data.table.meshes, geo)

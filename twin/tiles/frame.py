@@ -17,7 +17,8 @@ class EnuFrame:
 
     def __init__(self, origin_ecef: NDArray[Any]) -> None:
         self.origin = np.asarray(origin_ecef, np.float64)
-        lon, lat, _ = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*self.origin)
+        lon, lat, _ = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(
+            *self.origin.tolist())
         lam, phi = np.radians(lon), np.radians(lat)
         east = np.array([-np.sin(lam), np.cos(lam), 0.0])
         north = np.array([-np.sin(phi) * np.cos(lam), -np.sin(phi) * np.sin(lam), np.cos(phi)])
@@ -26,10 +27,12 @@ class EnuFrame:
         self.lon, self.lat = float(lon), float(lat)
 
     def to_enu(self, ecef: NDArray[Any]) -> NDArray[Any]:
-        return (np.asarray(ecef, np.float64) - self.origin) @ self.rotation.T
+        enu: NDArray[Any] = (np.asarray(ecef, np.float64) - self.origin) @ self.rotation.T
+        return enu
 
     def to_ecef(self, enu: NDArray[Any]) -> NDArray[Any]:
-        return np.asarray(enu, np.float64) @ self.rotation + self.origin
+        ecef: NDArray[Any] = np.asarray(enu, np.float64) @ self.rotation + self.origin
+        return ecef
 
     def transform(self) -> list[float]:
         """Column-major 4x4 ENU -> ECEF matrix for tileset.json."""

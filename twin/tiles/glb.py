@@ -52,7 +52,7 @@ class GlbResult:
     quantized: bool
     max_quantization_error: float       # metres (0 when not quantised)
     meshopt: bool
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 class _Builder:
@@ -60,8 +60,8 @@ class _Builder:
         self.meshopt = meshopt
         self.bin = bytearray()          # buffer 0: the GLB BIN chunk
         self.fallback = 0               # length of the meshopt fallback buffer (buffer 1)
-        self.buffer_views: list[dict] = []
-        self.accessors: list[dict] = []
+        self.buffer_views: list[dict[str, Any]] = []
+        self.accessors: list[dict[str, Any]] = []
 
     def _append(self, data: bytes, align: int = 8) -> int:
         while len(self.bin) % align:
@@ -70,7 +70,7 @@ class _Builder:
         self.bin += data
         return offset
 
-    def view(self, data: bytes, **extra) -> int:
+    def view(self, data: bytes, **extra: Any) -> int:
         if not data:  # glTF forbids empty buffer views; padding one would contradict its offsets
             raise ValueError("empty buffer view")
         offset = self._append(data)
@@ -108,7 +108,7 @@ class _Builder:
         return len(self.buffer_views) - 1
 
     def accessor(self, view: int, component: int, count: int, type_: str, *, normalized: bool = False,
-                 minmax: tuple | None = None) -> int:
+                 minmax: tuple[Any, ...] | None = None) -> int:
         acc = {"bufferView": view, "componentType": component, "count": count, "type": type_}
         if normalized:
             acc["normalized"] = True
@@ -132,13 +132,14 @@ def _quantize(positions: NDArray[Any], max_error: float) -> tuple[NDArray[Any], 
 
 
 def _quantize_normals(normals: NDArray[Any]) -> NDArray[Any]:
-    return np.clip(np.rint(normals * 127.0), -127, 127).astype(np.int8)
+    result: NDArray[Any] = np.clip(np.rint(normals * 127.0), -127, 127).astype(np.int8)
+    return result
 
 
 def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray[Any], features: list[FeatureSet],
               *, translation: NDArray[Any], metadata: bool = True, batch_id: bool = False,
               quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
-              schema_uri: str | None = None, extras: dict | None = None) -> GlbResult:
+              schema_uri: str | None = None, extras: dict[str, Any] | None = None) -> GlbResult:
     """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).
 
     ``schema_uri``: the metadata schema as a shared file (relative to the GLB) instead of embedded.
@@ -146,7 +147,7 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
     meshopt = meshopt and meshopt_available()
     b = _Builder(meshopt)
     n = len(positions)
-    node: dict = {"mesh": 0}
+    node: dict[str, Any] = {"mesh": 0}
     quant = _quantize(positions, max_error) if quantize else None
     attributes = {}
     extensions_used: list[str] = []
@@ -176,7 +177,7 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
     for i, fs in enumerate(features):
         count = int(fs.ids.max()) + 1 if len(fs.ids) else 0
         if count <= 65535:
-            ids = np.zeros((n, 2), np.uint16)
+            ids: NDArray[Any] = np.zeros((n, 2), np.uint16)
             ids[:, 0] = fs.ids
             comp = USHORT
         else:
@@ -193,8 +194,8 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
     view = b.vertex_view(idx_arr, ELEMENT_ARRAY_BUFFER, "TRIANGLES")
     indices = b.accessor(view, USHORT if idx_arr.dtype == np.uint16 else UINT, len(idx_arr), "SCALAR")
 
-    primitive: dict = {"attributes": attributes, "indices": indices, "material": 0, "mode": 4}
-    gltf: dict = {
+    primitive: dict[str, Any] = {"attributes": attributes, "indices": indices, "material": 0, "mode": 4}
+    gltf: dict[str, Any] = {
         "asset": {"version": "2.0", "generator": "GeoTwin"},
         "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [node],
         "meshes": [{"primitives": [primitive]}],
@@ -205,15 +206,15 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
         gltf["asset"]["extras"] = extras
 
     if metadata and not batch_id:
-        classes = {fs.class_name: fs.columns for fs in features if fs.class_name}
-        tables = []
+        classes = {fs.class_name: fs.columns or [] for fs in features if fs.class_name}
+        tables: list[dict[str, Any]] = []
         for i, fs in enumerate(features):
             if not fs.class_name:
                 continue
             if fs.rows is None or not len(fs.rows):
                 raise ValueError(f"property table {fs.class_name!r} without features (count must be >= 1)")
             props = {}
-            for col in fs.columns:  # every property, even one without any value (see metadata)
+            for col in fs.columns or []:  # every property, even one without any value (see metadata)
                 bufs, keys = col.encode(fs.rows)
                 entry = {"values": b.view(bufs[0])}
                 if len(bufs) > 1:
@@ -226,7 +227,7 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
         gltf["extensions"] = {"EXT_structural_metadata": {**schema_ref, "propertyTables": tables}}
         extensions_used += ["EXT_mesh_features", "EXT_structural_metadata"]
 
-    buffers = [{"byteLength": 0}]
+    buffers: list[dict[str, Any]] = [{"byteLength": 0}]
     if meshopt:
         buffers.append({"byteLength": b.fallback, "extensions": {"EXT_meshopt_compression": {"fallback": True}}})
         extensions_used.append("EXT_meshopt_compression")
@@ -245,7 +246,7 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
                      {"vertices": n, "triangles": len(triangles)})
 
 
-def pack_glb(gltf: dict, binary: bytes) -> bytes:
+def pack_glb(gltf: dict[str, Any], binary: bytes) -> bytes:
     js = json.dumps(gltf, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     js += b" " * (-len(js) % 4)
     binary += b"\0" * (-len(binary) % 4)
@@ -256,7 +257,7 @@ def pack_glb(gltf: dict, binary: bytes) -> bytes:
     return out
 
 
-def unpack_glb(data: bytes) -> tuple[dict, bytes]:
+def unpack_glb(data: bytes) -> tuple[dict[str, Any], bytes]:
     """The JSON and BIN chunk of a GLB."""
     magic, version, total = struct.unpack_from("<4sII", data, 0)
     if magic != b"glTF" or version != 2:

@@ -28,7 +28,8 @@ from .polygons import PolygonSet
 CONTENT_VERSION = 3
 
 
-def digest(*parts) -> str:
+def digest(*parts: Any) -> str:
+    """SHA-256 (hex) over ``parts``: arrays by their bytes, bytes as they are, anything else as sorted JSON."""
     h = hashlib.sha256()
     for p in parts:
         if isinstance(p, np.ndarray):
@@ -41,7 +42,7 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
-def object_digests(rows: list[dict], polygons: PolygonSet, offsets: NDArray[Any],
+def object_digests(rows: list[dict[str, Any]], polygons: PolygonSet, offsets: NDArray[Any],
                    extras: list[tuple[bytes, ...]] | None = None) -> list[str]:
     """Digest of every object: its attribute row (repr of its keys and values: sqlite values), the semantics
     and ring sizes of its polygons (``offsets[i]:offsets[i + 1]``) and all their coordinates, then its
@@ -52,8 +53,8 @@ def object_digests(rows: list[dict], polygons: PolygonSet, offsets: NDArray[Any]
     semantics = [f"{t}\x1f{i}\x1f{n}" for t, i, n in zip(polygons.surface_type, polygons.surface_id,
                                                          np.diff(po).tolist())]
     at, ring_at, vertex_at = offsets.tolist(), (po[offsets] * 8).tolist(), (ro[po[offsets]] * 24).tolist()
-    size_bytes, coord_bytes = memoryview(sizes).cast("B"), memoryview(coords).cast("B")
-    key_reprs: dict[tuple, str] = {}    # rows of one table share their keys
+    size_bytes, coord_bytes = memoryview(sizes.data).cast("B"), memoryview(coords.data).cast("B")
+    key_reprs: dict[tuple[Any, ...], str] = {}    # rows of one table share their keys
     out = []
     for k, row in enumerate(rows):
         keys = tuple(row)
@@ -77,7 +78,7 @@ class Previous:
     folder: Path
     frame_origin: list[float] | None = None
     square: list[float] | None = None
-    tiles: dict[str, dict] = field(default_factory=dict)
+    tiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, output: Path, report_name: str) -> "Previous":
@@ -90,7 +91,7 @@ class Previous:
         except (OSError, KeyError, TypeError, ValueError):
             return cls(output)
 
-    def reuse(self, uri: str, key: str, target: Path) -> dict | None:
+    def reuse(self, uri: str, key: str, target: Path) -> dict[str, Any] | None:
         """Link the previous file of ``uri`` into ``target`` when its key is ``key``; its record, else None."""
         entry = self.tiles.get(uri)
         source = self.folder / uri

@@ -34,14 +34,16 @@ class MeshList:
         self.polygon: list[NDArray[Any] | None] = []
         self.polygon_count: list[int] = []
 
-    def _fields(self) -> tuple[list, list, list, list]:
+    def _fields(self) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
         return self.vertices, self.triangles, self.polygon, self.polygon_count
 
     def __len__(self) -> int:
         return len(self.vertices)
 
     def __getitem__(self, i: int) -> Mesh:
-        return Mesh(self.vertices[i], self.triangles[i], self.polygon[i], self.polygon_count[i])
+        vertices, triangles, polygon = self.vertices[i], self.triangles[i], self.polygon[i]
+        assert vertices is not None and triangles is not None and polygon is not None, f"mesh {i} was freed"
+        return Mesh(vertices, triangles, polygon, self.polygon_count[i])
 
     def append(self, mesh: Mesh) -> None:
         for f, v in zip(self._fields(), mesh):
@@ -172,7 +174,7 @@ def triangulate(polygons: PolygonSet, offsets: NDArray[Any]) -> tuple[Mesh, NDAr
     return Mesh(verts, tris, vert_poly, len(source)), building[source], source
 
 
-def lod2_meshes(polygons: PolygonSet, offsets: NDArray[Any]) -> list[tuple[tuple, tuple[int, ...]]]:
+def lod2_meshes(polygons: PolygonSet, offsets: NDArray[Any]) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
     """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated
     (see ``triangulate``); with each mesh, the index (within the building's) of the polygons it kept.
 
@@ -186,7 +188,7 @@ def lod2_meshes(polygons: PolygonSet, offsets: NDArray[Any]) -> list[tuple[tuple
     v_at = np.searchsorted(owner[mesh.polygon], cut).tolist()
     t_at = np.searchsorted(owner[mesh.polygon[mesh.triangles[:, 0]]], cut).tolist()
     kept = (source - offsets[owner]).tolist()
-    out = []
+    out: list[tuple[tuple[Any, ...], tuple[int, ...]]] = []
     for bi in range(n):
         p0, p1, v0, v1 = p_at[bi], p_at[bi + 1], v_at[bi], v_at[bi + 1]
         if p0 == p1:
@@ -231,7 +233,7 @@ def lod1_footprints(batch: BuildingBatch, index: list[int], step: int = 500) -> 
     return out
 
 
-def _footprint(parts: NDArray[Any], batch: BuildingBatch, i: int):
+def _footprint(parts: NDArray[Any], batch: BuildingBatch, i: int) -> Any:
     import shapely
 
     if len(parts) == 1:

@@ -17,10 +17,11 @@ def ranges(starts: NDArray[Any], counts: NDArray[Any]) -> NDArray[Any]:
     """The concatenation of ``arange(s, s + c)`` for every start and count."""
     counts = np.asarray(counts, np.int64)
     within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(np.asarray(starts, np.int64), counts) + within
+    result: NDArray[Any] = np.repeat(np.asarray(starts, np.int64), counts) + within
+    return result
 
 
-def _offsets(counts) -> NDArray[Any]:
+def _offsets(counts: Any) -> NDArray[Any]:
     return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
 
 
@@ -52,7 +53,7 @@ class PolygonSet:
                    surface_type or [""] * len(polygons), surface_id or [""] * len(polygons))
 
     @classmethod
-    def from_geometries(cls, geoms, surface_type: list[str], surface_id: list[str]) -> tuple["PolygonSet", NDArray[Any]]:
+    def from_geometries(cls, geoms: Any, surface_type: list[str], surface_id: list[str]) -> tuple["PolygonSet", NDArray[Any]]:
         """The polygons of shapely (Multi)PolygonZs (of a multipolygon its first non-empty part), closing points
         dropped, NaN as 0; and the index of the geometry each polygon comes from (missing or empty ones give none)."""
         import shapely
@@ -74,7 +75,7 @@ class PolygonSet:
                    [surface_type[i] for i in st], [si[i] for i in st]), source
 
     @classmethod
-    def from_wkb(cls, wkb: list, surface_type: list[str], surface_id: list[str],
+    def from_wkb(cls, wkb: list[Any], surface_type: list[str], surface_id: list[str],
                  step: int = 500) -> tuple["PolygonSet", NDArray[Any]]:
         """``from_geometries`` of WKB (None for none), decoded ``step`` at a time: shapely geometries are objects
         the cyclic garbage collector tracks, and a whole batch of them alive at once would outlive its young
@@ -101,7 +102,7 @@ class PolygonSet:
                    np.concatenate([[0]] + [s.poly_offsets[1:] + k for s, k in zip(sets, poly_shift)]),
                    [t for s in sets for t in s.surface_type], [t for s in sets for t in s.surface_id])
 
-    def take(self, index) -> "PolygonSet":
+    def take(self, index: Any) -> "PolygonSet":
         """The polygons ``index`` (in that order)."""
         index = np.asarray(index, np.int64)
         po, ro = self.poly_offsets, self.ring_offsets
@@ -118,4 +119,5 @@ class PolygonSet:
 
     def vertex_offsets(self, polygon_offsets: NDArray[Any]) -> NDArray[Any]:
         """Offsets into ``coords`` of groups of polygons given by their offsets (e.g. the polygons of buildings)."""
-        return self.ring_offsets[self.poly_offsets[np.asarray(polygon_offsets, np.int64)]]
+        result: NDArray[Any] = self.ring_offsets[self.poly_offsets[np.asarray(polygon_offsets, np.int64)]]
+        return result

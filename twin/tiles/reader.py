@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from .glb import pack_glb, unpack_glb
 from .metadata import decode_property
 
-_DTYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
+_DTYPES: dict[int, Any] = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
 _SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
 
 
@@ -24,7 +24,7 @@ class Tile:
     """One tile's glTF JSON and its BIN chunk (meshopt streams decoded), plus a b3dm's batch table."""
 
     def __init__(self, data: bytes, base: Path | None = None) -> None:
-        self.batch_table: dict | None = None
+        self.batch_table: dict[str, Any] | None = None
         self.batch_length: int | None = None
         if data[:4] == b"b3dm":
             _, _, total, ftj, ftb, btj, btb = struct.unpack_from("<4sIIIIII", data, 0)
@@ -41,7 +41,7 @@ class Tile:
         self.schema = None
         meta = self.gltf.get("extensions", {}).get("EXT_structural_metadata")
         if meta:
-            self.schema = meta.get("schema") or json.loads((Path(base) / meta["schemaUri"]).read_text("utf-8"))
+            self.schema = meta.get("schema") or json.loads((Path(base or ".") / meta["schemaUri"]).read_text("utf-8"))
 
     @classmethod
     def open(cls, path: str | Path) -> "Tile":
@@ -93,7 +93,7 @@ class Tile:
     def accessor(self, index: int) -> NDArray[Any]:
         acc = self.gltf["accessors"][index]
         view = self.gltf["bufferViews"][acc["bufferView"]]
-        dtype = np.dtype(_DTYPES[acc["componentType"]])
+        dtype: Any = np.dtype(_DTYPES[acc["componentType"]])
         n = _SIZES[acc["type"]]
         stride = view.get("byteStride", dtype.itemsize * n)
         start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
@@ -102,16 +102,19 @@ class Tile:
         arr = np.ascontiguousarray(rows).view(dtype).reshape(acc["count"], n).astype(np.float64)
         if acc.get("normalized"):
             arr = np.maximum(arr / np.iinfo(dtype).max, -1.0)
-        return arr if n > 1 else arr[:, 0]
+        result: NDArray[Any] = arr if n > 1 else arr[:, 0]
+        return result
 
-    def primitive(self) -> dict:
-        return self.gltf["meshes"][0]["primitives"][0]
+    def primitive(self) -> dict[str, Any]:
+        primitive: dict[str, Any] = self.gltf["meshes"][0]["primitives"][0]
+        return primitive
 
     def positions(self) -> NDArray[Any]:
         """Vertex positions in the tileset's frame (glTF y-up, node translation and scale applied)."""
         p = self.accessor(self.primitive()["attributes"]["POSITION"])
         node = self.gltf["nodes"][0]
-        return p * np.array(node.get("scale", [1, 1, 1])) + np.array(node.get("translation", [0, 0, 0]))
+        result: NDArray[Any] = p * np.array(node.get("scale", [1, 1, 1])) + np.array(node.get("translation", [0, 0, 0]))
+        return result
 
     def triangles(self) -> NDArray[Any]:
         return self.accessor(self.primitive()["indices"]).astype(np.int64).reshape(-1, 3)
@@ -121,12 +124,13 @@ class Tile:
         name = "_BATCHID" if "_BATCHID" in attrs else f"_FEATURE_ID_{n}"
         return self.accessor(attrs[name]).astype(np.int64)
 
-    def property_table(self, n: int = 0) -> dict[str, list]:
+    def property_table(self, n: int = 0) -> dict[str, list[Any]]:
         """Property name (as in the source) -> values, for property table ``n``; or the b3dm batch table."""
         if self.batch_table is not None:
             return dict(self.batch_table)
         meta = self.gltf["extensions"]["EXT_structural_metadata"]
         table = meta["propertyTables"][n]
+        assert self.schema is not None, "the tile has EXT_structural_metadata"
         props = self.schema["classes"][table["class"]]["properties"]
         enums = self.schema.get("enums", {})
         out = {}

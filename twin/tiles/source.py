@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 READ_CHUNK = 10_000  # rows (surfaces, building geometries) read and decoded at a time
 
 
-def row_id(row: dict) -> str:
+def row_id(row: dict[str, Any]) -> str:
     """A building row's id as text ("" when it has none)."""
     return str(row.get("id") or "")
 
@@ -39,7 +39,7 @@ class BuildingBatch:
     and their outer polygons (source CRS), those of building i being ``polygons[offsets[i]:offsets[i + 1]]``."""
 
     ids: list[str]
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     footprints: list[tuple[bytes, ...]]
     polygons: PolygonSet
     offsets: NDArray[Any]
@@ -58,9 +58,9 @@ class CityModel:
     horizontal_crs: str
     vertical_crs: str | None
     ids: list[str]
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     skipped: list[str]
-    containers: list[dict] = field(default_factory=list)  # rows without geometry whose parts have it
+    containers: list[dict[str, Any]] = field(default_factory=list)  # rows without geometry whose parts have it
 
     def container_index(self) -> dict[str, int]:
         """Container id -> its row number after the buildings' rows."""
@@ -124,7 +124,7 @@ def geoid_model_of(path: Path) -> str | None:
     return next(iter(models)) if len(models) == 1 else None
 
 
-def read_city_model(path: str | os.PathLike, reporter=None,
+def read_city_model(path: str | os.PathLike[str], reporter: Reporter | None = None,
                     consume: Callable[[BuildingBatch], None] | None = None, surface_ids: bool = True) -> CityModel:
     """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
 
@@ -142,7 +142,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
 
     # the buildings' own geometry is read (second pass) only for those without boundary surfaces
     columns, records, _ = gpkg.read_table(path, BUILDINGS.name, geometry=False)
-    by_id: dict[str, dict] = {}   # the first row of every id, in table order
+    by_id: dict[str, dict[str, Any]] = {}   # the first row of every id, in table order
     skipped: list[str] = []
     accepted: list[bool] = []   # per table row: the first row of its id
     for i, values in enumerate(records):
@@ -158,13 +158,13 @@ def read_city_model(path: str | os.PathLike, reporter=None,
     footprints: dict[str, tuple[bytes, ...]] = {}   # as WKB: decoded batch-wise when consumed
     if FOOTPRINTS.name in layers:   # before the polygons: ``consume`` takes the footprints with them
         _, fp, blobs = gpkg.read_table(path, FOOTPRINTS.name, columns=["building_id"], decode=False)
-        for (bid,), wkb in zip(fp, gpkg.wkbs_of(blobs)):
+        for (bid,), wkb in zip(fp, gpkg.wkbs_of(list(blobs or []))):
             if wkb is not None and bid in by_id:
                 footprints[bid] = (*footprints.get(bid, ()), wkb)
 
     with_polygons: set[str] = set()
 
-    def complete(done: list[str], polygons: PolygonSet, counts) -> None:
+    def complete(done: list[str], polygons: PolygonSet, counts: Any) -> None:
         with_polygons.update(done)
         if consume is not None and done:
             offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
@@ -175,7 +175,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
         # streamed: a building's polygons are complete (and consumed) once all its surface rows are read
         remaining = {bid: n for bid, n in gpkg.count_by(path, BUILDING_SURFACES.name, "building_id").items()
                      if bid in by_id}
-        pool, owners = PolygonSet.empty(), []   # polygons of the buildings not complete yet, and their ids
+        pool, owners = PolygonSet.empty(), list[str]()   # polygons of the buildings not complete yet, and their ids
         columns = ["building_id", "surface_type", "id"] if surface_ids else ["building_id", "surface_type"]
         for surf, blobs in gpkg.iter_table(path, BUILDING_SURFACES.name, columns, READ_CHUNK):
             chunk, source = PolygonSet.from_wkb(gpkg.wkbs_of(blobs), [r[1] or "" for r in surf],
@@ -193,26 +193,28 @@ def read_city_model(path: str | os.PathLike, reporter=None,
             key = np.fromiter(map(rank.get, owners, itertools.repeat(-1)), np.int64, len(owners))
             ready = np.flatnonzero(key >= 0)
             counts = np.bincount(key[ready], minlength=len(done))
-            rest = np.flatnonzero((key < 0) & np.fromiter(map(remaining.__contains__, owners), bool, len(owners)))
+            rest = np.flatnonzero((key < 0) & np.fromiter(map(remaining.__contains__, owners), np.bool_, len(owners)))
             batch = pool.take(ready[np.argsort(key[ready], kind="stable")])  # by building, in reading order
             pool, owners = pool.take(rest), [owners[i] for i in rest.tolist()]
             has = counts > 0   # a building whose surfaces have no polygon: its own geometry (below)
             complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
-    row = 0   # the buildings' own geometry, for those without boundary surfaces (if there are any)
+    first = 0   # the buildings' own geometry, for those without boundary surfaces (if there are any)
     own = not with_polygons.issuperset(by_id)
     chunks = gpkg.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK) if own else ()
-    for ids, blobs in chunks:
-        take = [k for k in range(len(ids)) if accepted[row + k] and str(ids[k][0] or "") not in with_polygons]
-        row += len(ids)
-        done, polygons = [], []
+    for chunk_ids, blobs in chunks:
+        take = [k for k in range(len(chunk_ids)) if accepted[first + k] and str(chunk_ids[k][0] or "") not in with_polygons]
+        first += len(chunk_ids)
+        done, polygons = list[str](), list[list[list[NDArray[Any]]]]()
         for k, geom in zip(take, gpkg.decode_geometries([blobs[k] for k in take])):
             if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
-                done.append(str(ids[k][0] or ""))
+                done.append(str(chunk_ids[k][0] or ""))
                 polygons.append(rings_of(geom))
         complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]), [len(p) for p in polygons])
 
     parents = {r.get("parent_id") for bid, r in by_id.items() if bid in with_polygons}
-    ids, kept, containers = [], [], []
+    ids: list[str] = []
+    kept: list[dict[str, Any]] = []
+    containers: list[dict[str, Any]] = []
     for bid, r in by_id.items():    # table order
         if bid not in with_polygons:
             if bid in parents:  # a building made of parts: its attributes travel with its parts' tiles
@@ -228,7 +230,7 @@ def read_city_model(path: str | os.PathLike, reporter=None,
     return CityModel(path, horizontal, vertical, ids, kept, skipped, containers)
 
 
-def attribute_rows(model: CityModel) -> Iterator[dict]:
+def attribute_rows(model: CityModel) -> Iterator[dict[str, Any]]:
     """Attributes of the buildings, then of the containers: typed columns, ``attributes`` JSON parsed
     (one row at a time: the whole model's parsed rows are never held at once)."""
     for src in itertools.chain(model.rows, model.containers):

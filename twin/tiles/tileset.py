@@ -32,7 +32,7 @@ def _leaf_tile(t: BimTile | PointTile) -> Json:
 
 def _explicit_tile(node: quadtree.Node, ext: str, below: dict[str, list[BimTile]]) -> Json:
     """The tile of ``node`` with its subtree; a leaf with BIM detail refines ADD into its BIM tiles."""
-    t: Json = {"boundingVolume": {"box": box(node.box_min, node.box_max)}, "geometricError": node.geometric_error}
+    t: Json = {"boundingVolume": {"box": box(*node.bounds())}, "geometricError": node.geometric_error}
     if node.content:
         t["content"] = {"uri": f"tiles/{node.key}.{ext}"}
     if node.children:
@@ -60,8 +60,9 @@ def write_subtrees(root: quadtree.Node, folder: Path) -> tuple[int, int]:
 
 
 def _root_square(root: quadtree.Node) -> tuple[NDArray[Any], NDArray[Any]]:
-    lo = np.array([root.x0, root.y0, root.box_min[2]])
-    hi = np.array([root.x0 + root.size, root.y0 + root.size, root.box_max[2]])
+    box_min, box_max = root.bounds()
+    lo = np.array([root.x0, root.y0, box_min[2]])
+    hi = np.array([root.x0 + root.size, root.y0 + root.size, box_max[2]])
     return lo, hi
 
 
@@ -101,7 +102,7 @@ def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: b
         t = _explicit_tile(root, ext, below)
         t.setdefault("refine", "REPLACE")
         t["transform"] = frame.transform()
-        lo, hi = root.box_min, root.box_max
+        lo, hi = root.bounds()
     error = max(float(np.linalg.norm(hi - lo)), t["geometricError"])
     others = [d for d in twin_tiles.bim if d.node is None or implicit]
     if not (twin_tiles.points or others):
@@ -111,7 +112,8 @@ def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: b
     for d in others:  # a group whose error makes Cesium load the BIM elements only when close
         children.append({"boundingVolume": {"box": box(d.min, d.max)},
                          "geometricError": BIM_GEOMETRIC_ERROR, "refine": "ADD", "children": [_leaf_tile(d)]})
-    boxes = [(lo, hi)] + [(d.min, d.max) for d in [*twin_tiles.points, *twin_tiles.bim]]
+    tiles: list[BimTile | PointTile] = [*twin_tiles.points, *twin_tiles.bim]
+    boxes = [(lo, hi)] + [(d.min, d.max) for d in tiles]
     all_lo, all_hi = np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
     error = max(error, float(np.linalg.norm(all_hi - all_lo)))
     wrapper = {"boundingVolume": {"box": box(all_lo, all_hi)}, "geometricError": error, "refine": "ADD",
@@ -126,7 +128,7 @@ def write_viewer(folder: Path, root: quadtree.Node, frame: EnuFrame, cesium_url:
 
     from . import viewer
 
-    ground = frame.to_ecef(root.box_min.reshape(1, 3))
+    ground = frame.to_ecef(root.bounds()[0].reshape(1, 3))
     _, _, h = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*ground[0])
     kwargs: dict[str, Any] = {"tileset_url": "../tileset.json", "title": "GeoTwin", "extra_layers": layers or None}
     if cesium_url:

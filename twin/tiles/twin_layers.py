@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..kernel import gpkg
+from ..kernel.progress import Reporter
 from .source import layers_of, rings_of, row_id
 
 BIM_ELEMENTS = "bim_elements"
@@ -31,7 +32,7 @@ class BimDetail:
 
     building_id: str                    # twin building id (buildings.id)
     bim_building_id: str                # IFC GlobalId
-    rows: list[dict] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     polygons: list[list[list[NDArray[Any]]]] = field(default_factory=list)   # per element: its polygons' rings
 
 
@@ -40,7 +41,7 @@ class PointLayer:
     """Islands or sensors: attribute rows and positions (x, y, normal height) in the source CRS."""
 
     name: str
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     xyz: NDArray[Any]
     height_source: list[str]
 
@@ -55,10 +56,10 @@ class TwinExtras:
         return bool(self.bim or self.points)
 
 
-def _records(frame) -> list[dict]:
+def _records(frame: Any) -> list[dict[str, Any]]:
     cols = [c for c in frame.columns if c != "geometry"]
     values = frame[cols].astype(object)
-    rows = values.where(frame[cols].notna(), None).to_dict("records")
+    rows: list[dict[str, Any]] = values.where(frame[cols].notna(), None).to_dict("records")
     for row in rows:
         for k, v in row.items():
             if isinstance(v, float) and math.isnan(v):
@@ -68,7 +69,7 @@ def _records(frame) -> list[dict]:
     return rows
 
 
-def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> TwinExtras:
+def read_twin_extras(path: str | Path, buildings: list[dict[str, Any]], reporter: Reporter | None = None) -> TwinExtras:
     """BIM detail per twin building, islands and sensors of ``path`` (empty for a city-model GeoPackage).
 
     ``buildings``: the city model's building rows (ground heights place islands and sensors).
@@ -120,7 +121,7 @@ def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> 
         floors = {str(g): float(z) for g, z in zip(spaces["global_id"], spaces["floor_elevation"])
                   if z is not None and not (isinstance(z, float) and math.isnan(z))}
 
-    def ground_of(bid) -> float | None:
+    def ground_of(bid: Any) -> float | None:
         b = by_id.get(str(bid)) if bid else None
         return None if b is None or b.get("ground_height") is None else float(b["ground_height"])
 

@@ -111,6 +111,13 @@ def normals(local: NDArray[Any], tris: NDArray[Any], polygon: NDArray[Any], poly
     return result
 
 
+def _centre(points: NDArray[Any]) -> NDArray[Any]:
+    """The centre of the points' bounding box."""
+    lo, hi = bounds(points)
+    result: NDArray[Any] = (lo + hi) / 2
+    return result
+
+
 def _info(quantized: bool, error: float, stats: dict[str, Any]) -> dict[str, Any]:
     return {"quantized": quantized, "quantization_error": error, **stats}
 
@@ -125,7 +132,7 @@ def feature_content(meshes: list[Mesh], columns: list[Column], class_name: str, 
     poly_offsets = np.concatenate([[0], np.cumsum(poly_counts)[:-1]])
     polygon = np.concatenate([m.polygon + o for m, o in zip(meshes, poly_offsets)])
     gl = enu_to_gltf(verts)
-    centre = sum(bounds(gl)) / 2
+    centre = _centre(gl)
     local = gl - centre
     vertex_normals = normals(local, tris, polygon, int(poly_counts.sum()))
     ids = np.repeat(np.arange(len(meshes)), sizes)
@@ -162,7 +169,7 @@ def tile_content(tile: BuildingContent, building_columns: list[Column], surface_
     lo, hi = bounds(verts)
 
     gl = enu_to_gltf(verts)
-    centre = sum(bounds(gl)) / 2
+    centre = _centre(gl)
     local = gl - centre
     vertex_normals = normals(local, tris, polygon, mesh.polygon_count)
 
