@@ -136,43 +136,38 @@ def _quantize_normals(normals: NDArray[Any]) -> NDArray[Any]:
     return result
 
 
-def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray[Any], features: list[FeatureSet],
-              *, translation: NDArray[Any], metadata: bool = True, batch_id: bool = False,
-              quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
-              schema_uri: str | None = None, extras: dict[str, Any] | None = None) -> GlbResult:
-    """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).
-
-    ``schema_uri``: the metadata schema as a shared file (relative to the GLB) instead of embedded.
-    """
-    meshopt = meshopt and meshopt_available()
-    b = _Builder(meshopt)
+def _vertices(b: _Builder, positions: NDArray[Any], normals: NDArray[Any], translation: NDArray[Any],
+              quantize: bool, max_error: float, node: dict[str, Any],
+              attributes: dict[str, int]) -> tuple[bool, float]:
+    """POSITION and NORMAL (quantised when asked and possible), the node's translation and scale; whether
+    the positions are quantised, and their largest error."""
     n = len(positions)
-    node: dict[str, Any] = {"mesh": 0}
     quant = _quantize(positions, max_error) if quantize else None
-    attributes = {}
-    extensions_used: list[str] = []
-    if quant is not None:
-        q, lo, scale, qerror = quant
-        padded = np.zeros((n, 4), np.uint16)
-        padded[:, :3] = q
-        view = b.vertex_view(padded, ARRAY_BUFFER, "ATTRIBUTES")
-        attributes["POSITION"] = b.accessor(view, USHORT, n, "VEC3", minmax=bounds(q))
-        node["translation"] = [float(v) for v in translation + lo]
-        node["scale"] = [scale] * 3
-        nq = np.zeros((n, 4), np.int8)
-        nq[:, :3] = _quantize_normals(normals)
-        view = b.vertex_view(nq, ARRAY_BUFFER, "ATTRIBUTES")
-        attributes["NORMAL"] = b.accessor(view, BYTE, n, "VEC3", normalized=True)
-        extensions_used.append("KHR_mesh_quantization")
-    else:
-        qerror = 0.0
+    if quant is None:
         p32 = positions.astype(np.float32)
         view = b.vertex_view(p32, ARRAY_BUFFER, "ATTRIBUTES")
         attributes["POSITION"] = b.accessor(view, FLOAT, n, "VEC3", minmax=bounds(p32))
         view = b.vertex_view(normals.astype(np.float32), ARRAY_BUFFER, "ATTRIBUTES")
         attributes["NORMAL"] = b.accessor(view, FLOAT, n, "VEC3")
         node["translation"] = [float(v) for v in translation]
+        return False, 0.0
+    q, lo, scale, qerror = quant
+    padded = np.zeros((n, 4), np.uint16)
+    padded[:, :3] = q
+    view = b.vertex_view(padded, ARRAY_BUFFER, "ATTRIBUTES")
+    attributes["POSITION"] = b.accessor(view, USHORT, n, "VEC3", minmax=bounds(q))
+    node["translation"] = [float(v) for v in translation + lo]
+    node["scale"] = [scale] * 3
+    nq = np.zeros((n, 4), np.int8)
+    nq[:, :3] = _quantize_normals(normals)
+    view = b.vertex_view(nq, ARRAY_BUFFER, "ATTRIBUTES")
+    attributes["NORMAL"] = b.accessor(view, BYTE, n, "VEC3", normalized=True)
+    return True, qerror
 
+
+def _feature_ids(b: _Builder, features: list[FeatureSet], n: int, batch_id: bool,
+                 attributes: dict[str, int]) -> list[dict[str, Any]]:
+    """One feature id attribute per feature set (``_BATCHID`` for b3dm); their EXT_mesh_features entries."""
     mesh_features = []
     for i, fs in enumerate(features):
         count = int(fs.ids.max()) + 1 if len(fs.ids) else 0
@@ -188,6 +183,46 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
         attributes[name] = b.accessor(view, comp, n, "SCALAR")
         fid = {"featureCount": len(fs.rows) if fs.rows is not None else count, "attribute": i, "label": fs.label}
         mesh_features.append(fid)
+    return mesh_features
+
+
+def _property_tables(b: _Builder, features: list[FeatureSet],
+                     mesh_features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """EXT_structural_metadata property tables of the feature sets with a class (linked from their ids)."""
+    tables: list[dict[str, Any]] = []
+    for i, fs in enumerate(features):
+        if not fs.class_name:
+            continue
+        if fs.rows is None or not len(fs.rows):
+            raise ValueError(f"property table {fs.class_name!r} without features (count must be >= 1)")
+        props = {}
+        for col in fs.columns or []:  # every property, even one without any value (see metadata)
+            bufs, keys = col.encode(fs.rows)
+            entry = {"values": b.view(bufs[0])}
+            if len(bufs) > 1:
+                entry["stringOffsets"] = b.view(bufs[1])
+            props[col.id] = {**entry, **keys}
+        mesh_features[i]["propertyTable"] = len(tables)
+        tables.append({"class": fs.class_name, "count": len(fs.rows), "properties": props})
+    return tables
+
+
+def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray[Any], features: list[FeatureSet],
+              *, translation: NDArray[Any], metadata: bool = True, batch_id: bool = False,
+              quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
+              schema_uri: str | None = None, extras: dict[str, Any] | None = None) -> GlbResult:
+    """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).
+
+    ``schema_uri``: the metadata schema as a shared file (relative to the GLB) instead of embedded.
+    """
+    meshopt = meshopt and meshopt_available()
+    b = _Builder(meshopt)
+    n = len(positions)
+    node: dict[str, Any] = {"mesh": 0}
+    attributes: dict[str, int] = {}
+    quantized, qerror = _vertices(b, positions, normals, translation, quantize, max_error, node, attributes)
+    extensions_used = ["KHR_mesh_quantization"] if quantized else []
+    mesh_features = _feature_ids(b, features, n, batch_id, attributes)
 
     idx = triangles.reshape(-1)
     idx_arr = idx.astype(np.uint16 if n <= 65535 else np.uint32)
@@ -207,21 +242,7 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
 
     if metadata and not batch_id:
         classes = {fs.class_name: fs.columns or [] for fs in features if fs.class_name}
-        tables: list[dict[str, Any]] = []
-        for i, fs in enumerate(features):
-            if not fs.class_name:
-                continue
-            if fs.rows is None or not len(fs.rows):
-                raise ValueError(f"property table {fs.class_name!r} without features (count must be >= 1)")
-            props = {}
-            for col in fs.columns or []:  # every property, even one without any value (see metadata)
-                bufs, keys = col.encode(fs.rows)
-                entry = {"values": b.view(bufs[0])}
-                if len(bufs) > 1:
-                    entry["stringOffsets"] = b.view(bufs[1])
-                props[col.id] = {**entry, **keys}
-            mesh_features[i]["propertyTable"] = len(tables)
-            tables.append({"class": fs.class_name, "count": len(fs.rows), "properties": props})
+        tables = _property_tables(b, features, mesh_features)
         primitive["extensions"] = {"EXT_mesh_features": {"featureIds": mesh_features}}
         schema_ref = {"schemaUri": schema_uri} if schema_uri else {"schema": metadata_schema(classes)}
         gltf["extensions"] = {"EXT_structural_metadata": {**schema_ref, "propertyTables": tables}}
@@ -242,7 +263,7 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
     while len(b.bin) % 4:
         b.bin.append(0)
     buffers[0]["byteLength"] = len(b.bin)
-    return GlbResult(pack_glb(gltf, bytes(b.bin)), quant is not None, qerror, meshopt,
+    return GlbResult(pack_glb(gltf, bytes(b.bin)), quantized, qerror, meshopt,
                      {"vertices": n, "triangles": len(triangles)})
 
 

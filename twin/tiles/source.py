@@ -139,40 +139,59 @@ def read_city_model(path: str | os.PathLike[str], reporter: Reporter | None = No
         raise InputError(f"no '{BUILDINGS.name}' layer: write it with geotwin:importcitymodel first",
                          path=str(path))
     horizontal, vertical = crs_of(path)
-
-    # the buildings' own geometry is read (second pass) only for those without boundary surfaces
-    columns, records, _ = gpkg.read_table(path, BUILDINGS.name, geometry=False)
-    by_id: dict[str, dict[str, Any]] = {}   # the first row of every id, in table order
-    skipped: list[str] = []
-    accepted: list[bool] = []   # per table row: the first row of its id
-    for i, values in enumerate(records):
-        row = dict(zip(columns, values))
-        bid = row_id(row)
-        accepted.append(bool(bid) and bid not in by_id)
-        if not accepted[-1]:
-            skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
-            continue
-        by_id[bid] = row
-    del records
-
-    footprints: dict[str, tuple[bytes, ...]] = {}   # as WKB: decoded batch-wise when consumed
+    reader = _CityModelReader(path, consume)
     if FOOTPRINTS.name in layers:   # before the polygons: ``consume`` takes the footprints with them
-        _, fp, blobs = gpkg.read_table(path, FOOTPRINTS.name, columns=["building_id"], decode=False)
-        for (bid,), wkb in zip(fp, gpkg.wkbs_of(list(blobs or []))):
-            if wkb is not None and bid in by_id:
-                footprints[bid] = (*footprints.get(bid, ()), wkb)
-
-    with_polygons: set[str] = set()
-
-    def complete(done: list[str], polygons: PolygonSet, counts: Any) -> None:
-        with_polygons.update(done)
-        if consume is not None and done:
-            offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
-            consume(BuildingBatch(done, [by_id[b] for b in done], [footprints.pop(b, ()) for b in done], polygons,
-                                  offsets))
-
+        reader.read_footprints()
     if BUILDING_SURFACES.name in layers:
-        # streamed: a building's polygons are complete (and consumed) once all its surface rows are read
+        reader.read_surfaces(surface_ids)
+    # the buildings' own geometry is read (second pass) only for those without boundary surfaces
+    if not reader.with_polygons.issuperset(reader.by_id):
+        reader.read_own_geometry()
+    ids, kept, containers = reader.result()
+    if reporter is not None:
+        for s in reader.skipped:
+            reporter.warning(f"skipped {s}")
+    return CityModel(path, horizontal, vertical, ids, kept, reader.skipped, containers)
+
+
+class _CityModelReader:
+    """The passes of ``read_city_model`` over one GeoPackage: building rows, footprints, boundary surfaces
+    (streamed), the buildings' own geometry."""
+
+    def __init__(self, path: Path, consume: Callable[[BuildingBatch], None] | None) -> None:
+        self.path, self.consume = path, consume
+        columns, records, _ = gpkg.read_table(path, BUILDINGS.name, geometry=False)
+        self.by_id: dict[str, dict[str, Any]] = {}   # the first row of every id, in table order
+        self.skipped: list[str] = []
+        self.accepted: list[bool] = []   # per table row: the first row of its id
+        for i, values in enumerate(records):
+            row = dict(zip(columns, values))
+            bid = row_id(row)
+            self.accepted.append(bool(bid) and bid not in self.by_id)
+            if not self.accepted[-1]:
+                self.skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
+                continue
+            self.by_id[bid] = row
+        self.footprints: dict[str, tuple[bytes, ...]] = {}   # as WKB: decoded batch-wise when consumed
+        self.with_polygons: set[str] = set()
+
+    def read_footprints(self) -> None:
+        _, fp, blobs = gpkg.read_table(self.path, FOOTPRINTS.name, columns=["building_id"], decode=False)
+        for (bid,), wkb in zip(fp, gpkg.wkbs_of(list(blobs or []))):
+            if wkb is not None and bid in self.by_id:
+                self.footprints[bid] = (*self.footprints.get(bid, ()), wkb)
+
+    def complete(self, done: list[str], polygons: PolygonSet, counts: Any) -> None:
+        """The buildings ``done`` have all their polygons (``counts`` of them each, in order)."""
+        self.with_polygons.update(done)
+        if self.consume is not None and done:
+            offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+            self.consume(BuildingBatch(done, [self.by_id[b] for b in done],
+                                       [self.footprints.pop(b, ()) for b in done], polygons, offsets))
+
+    def read_surfaces(self, surface_ids: bool) -> None:
+        """Streamed: a building's polygons are complete (and consumed) once all its surface rows are read."""
+        path, by_id = self.path, self.by_id
         remaining = {bid: n for bid, n in gpkg.count_by(path, BUILDING_SURFACES.name, "building_id").items()
                      if bid in by_id}
         pool, owners = PolygonSet.empty(), list[str]()   # polygons of the buildings not complete yet, and their ids
@@ -197,37 +216,40 @@ def read_city_model(path: str | os.PathLike[str], reporter: Reporter | None = No
             batch = pool.take(ready[np.argsort(key[ready], kind="stable")])  # by building, in reading order
             pool, owners = pool.take(rest), [owners[i] for i in rest.tolist()]
             has = counts > 0   # a building whose surfaces have no polygon: its own geometry (below)
-            complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
-    first = 0   # the buildings' own geometry, for those without boundary surfaces (if there are any)
-    own = not with_polygons.issuperset(by_id)
-    chunks = gpkg.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK) if own else ()
-    for chunk_ids, blobs in chunks:
-        take = [k for k in range(len(chunk_ids)) if accepted[first + k] and str(chunk_ids[k][0] or "") not in with_polygons]
-        first += len(chunk_ids)
-        done, polygons = list[str](), list[list[list[NDArray[Any]]]]()
-        for k, geom in zip(take, gpkg.decode_geometries([blobs[k] for k in take])):
-            if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
-                done.append(str(chunk_ids[k][0] or ""))
-                polygons.append(rings_of(geom))
-        complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]), [len(p) for p in polygons])
+            self.complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
 
-    parents = {r.get("parent_id") for bid, r in by_id.items() if bid in with_polygons}
-    ids: list[str] = []
-    kept: list[dict[str, Any]] = []
-    containers: list[dict[str, Any]] = []
-    for bid, r in by_id.items():    # table order
-        if bid not in with_polygons:
-            if bid in parents:  # a building made of parts: its attributes travel with its parts' tiles
-                containers.append(r)
-            else:
-                skipped.append(f"building {bid}: no geometry")
-            continue
-        ids.append(bid)
-        kept.append(r)
-    if reporter is not None:
-        for s in skipped:
-            reporter.warning(f"skipped {s}")
-    return CityModel(path, horizontal, vertical, ids, kept, skipped, containers)
+    def read_own_geometry(self) -> None:
+        """The buildings' own geometry, for those without boundary surfaces."""
+        first = 0
+        for chunk_ids, blobs in gpkg.iter_table(self.path, BUILDINGS.name, ["id"], READ_CHUNK):
+            take = [k for k in range(len(chunk_ids))
+                    if self.accepted[first + k] and str(chunk_ids[k][0] or "") not in self.with_polygons]
+            first += len(chunk_ids)
+            done, polygons = list[str](), list[list[list[NDArray[Any]]]]()
+            for k, geom in zip(take, gpkg.decode_geometries([blobs[k] for k in take])):
+                if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
+                    done.append(str(chunk_ids[k][0] or ""))
+                    polygons.append(rings_of(geom))
+            self.complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]),
+                          [len(p) for p in polygons])
+
+    def result(self) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The ids and rows of the buildings with polygons, and the containers (rows without geometry whose
+        parts have it), in table order; the others are skipped."""
+        parents = {r.get("parent_id") for bid, r in self.by_id.items() if bid in self.with_polygons}
+        ids: list[str] = []
+        kept: list[dict[str, Any]] = []
+        containers: list[dict[str, Any]] = []
+        for bid, r in self.by_id.items():    # table order
+            if bid not in self.with_polygons:
+                if bid in parents:  # a building made of parts: its attributes travel with its parts' tiles
+                    containers.append(r)
+                else:
+                    self.skipped.append(f"building {bid}: no geometry")
+                continue
+            ids.append(bid)
+            kept.append(r)
+        return ids, kept, containers
 
 
 def attribute_rows(model: CityModel) -> Iterator[dict[str, Any]]:
