@@ -7,7 +7,11 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
 def connection_dsn(alg: QgsProcessingAlgorithm, name: str, authcfg: str | None) -> str:
     """The libpq connection string of the QGIS PostgreSQL connection ``name``, credentials from the
     authentication configuration ``authcfg`` if given; QgsProcessingException when there is none."""
-    from qgis.core import QgsDataSourceUri, QgsProviderConnectionException, QgsProviderRegistry
+    from qgis.core import (
+        QgsDataSourceUri,
+        QgsProviderConnectionException,
+        QgsProviderRegistry,
+    )
 
     try:  # not the cached list: connections change while QGIS runs
         connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name, False)

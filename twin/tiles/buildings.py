@@ -38,7 +38,7 @@ class BuildingTable:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def select(self, keep: list[int]) -> "BuildingTable":
+    def select(self, keep: list[int]) -> BuildingTable:
         """The rows ``keep`` (in that order)."""
         index = np.array(keep, dtype=np.int64)
         return BuildingTable([self.ids[i] for i in keep], [self.rows[i] for i in keep], self.meshes.select(keep),

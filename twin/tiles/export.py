@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-from numpy.typing import NDArray
 import shapely
+from numpy.typing import NDArray
 
 from ..kernel import gpkg as gpkg_io
 from ..kernel.atomic import atomic_path
@@ -49,12 +49,28 @@ from .frame import georeference
 from .glb import meshopt_available
 from .incremental import CONTENT_VERSION, Previous, digest
 from .mesh import lod1_blocks, merge
-from .metadata import Column, build_columns, schema as metadata_schema
-from .source import CityModel, attribute_rows, geoid_model_of, layers_of, open_source, read_city_model
+from .metadata import Column, build_columns
+from .metadata import schema as metadata_schema
+from .source import (
+    CityModel,
+    attribute_rows,
+    geoid_model_of,
+    layers_of,
+    open_source,
+    read_city_model,
+)
 from .tileset import BIM_GEOMETRIC_ERROR, tileset_json, write_viewer
 from .twin_layers import TwinExtras, read_twin_extras, vertical_datum_warnings
 from .twin_tiles import TwinTiles, TwinTileWriter, write_geojson
-from .writer import LOD1_CLASS, BuildingContent, ContentOptions, Encoded, TileWriter, lod1_columns, tile_content
+from .writer import (
+    LOD1_CLASS,
+    BuildingContent,
+    ContentOptions,
+    Encoded,
+    TileWriter,
+    lod1_columns,
+    tile_content,
+)
 
 if TYPE_CHECKING:
     from ..store.base import StoreReader
@@ -257,7 +273,7 @@ class _CityTiles:
                 table.meshes.free(bi)
         node.content_bytes = placed.size
         writer.tiles.append({"uri": uri, "bytes": placed.size, "kind": node.content,
-                             "buildings": int(len(node.own)), "leaf": not node.children, **writer.sizes(uri)})
+                             "buildings": len(node.own), "leaf": not node.children, **writer.sizes(uri)})
         return placed.lo, placed.hi
 
     def encode(self, node: quadtree.Node, feature_rows: NDArray[Any]) -> Encoded:
@@ -424,7 +440,7 @@ def _twin_changes(gpkg: Path) -> dict[str, Any] | None:
         return None
     try:
         frame = gpkg_io.read_frame(gpkg, "changes")
-    except Exception:  # not a twin (no changes table)
+    except Exception:  # noqa: BLE001 - a changes table GDAL cannot read: the report just has no changes
         return None
     if frame.empty:
         return None

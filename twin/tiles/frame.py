@@ -1,9 +1,8 @@
 """The tileset's local frame: east-north-up at a centre point, and glTF's y-up axes."""
 from __future__ import annotations
 
-from typing import Any
-
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray

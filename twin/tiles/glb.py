@@ -10,17 +10,17 @@
 """
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .frame import bounds
-from .metadata import Column, schema as metadata_schema
+from .metadata import Column
+from .metadata import schema as metadata_schema
 
 FLOAT, UBYTE, BYTE, USHORT, SHORT, UINT = 5126, 5121, 5120, 5123, 5122, 5125
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963

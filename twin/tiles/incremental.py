@@ -10,14 +10,13 @@ set of objects or whose objects changed are rewritten.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import hashlib
 import json
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,7 +60,7 @@ def object_digests(rows: list[dict[str, Any]], polygons: PolygonSet, offsets: ND
         if keys not in key_reprs:
             key_reprs[keys] = repr(keys)
         semantic = "\x1e".join(semantics[at[k]:at[k + 1]])
-        h = hashlib.sha256(f"{key_reprs[keys]}\x1f{tuple(row.values())!r}\x1f{semantic}".encode("utf-8"))
+        h = hashlib.sha256(f"{key_reprs[keys]}\x1f{tuple(row.values())!r}\x1f{semantic}".encode())
         h.update(size_bytes[ring_at[k]:ring_at[k + 1]])
         h.update(coord_bytes[vertex_at[k]:vertex_at[k + 1]])
         for part in extras[k] if extras else ():
@@ -81,7 +80,7 @@ class Previous:
     tiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, output: Path, report_name: str) -> "Previous":
+    def load(cls, output: Path, report_name: str) -> Previous:
         try:
             report = json.loads((output / report_name).read_text(encoding="utf-8"))
             inc = report["incremental"]

@@ -20,7 +20,7 @@ class Mesh(NamedTuple):
     polygon_count: int
 
     @staticmethod
-    def empty() -> "Mesh":
+    def empty() -> Mesh:
         return Mesh(np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros(0, np.int64), 0)
 
 
@@ -53,7 +53,7 @@ class MeshList:
         """Drop the arrays of mesh ``i``."""
         self.vertices[i] = self.triangles[i] = self.polygon[i] = None
 
-    def select(self, keep: list[int]) -> "MeshList":
+    def select(self, keep: list[int]) -> MeshList:
         out = MeshList()
         for f, g in zip(self._fields(), out._fields()):
             g.extend(f[i] for i in keep)

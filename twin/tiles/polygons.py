@@ -5,9 +5,8 @@ without a Python object per polygon or ring.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,12 +39,12 @@ class PolygonSet:
         return len(self.poly_offsets) - 1
 
     @classmethod
-    def empty(cls) -> "PolygonSet":
+    def empty(cls) -> PolygonSet:
         return cls(np.zeros((0, 3)), np.zeros(1, np.int64), np.zeros(1, np.int64), [], [])
 
     @classmethod
     def from_rings(cls, polygons: list[list[NDArray[Any]]], surface_type: list[str] | None = None,
-                   surface_id: list[str] | None = None) -> "PolygonSet":
+                   surface_id: list[str] | None = None) -> PolygonSet:
         """From polygons given as lists of unclosed (N, 3) rings."""
         rings = [r for p in polygons for r in p]
         coords = np.concatenate(rings).astype(np.float64, copy=False) if rings else np.zeros((0, 3))
@@ -53,7 +52,7 @@ class PolygonSet:
                    surface_type or [""] * len(polygons), surface_id or [""] * len(polygons))
 
     @classmethod
-    def from_geometries(cls, geoms: Any, surface_type: list[str], surface_id: list[str]) -> tuple["PolygonSet", NDArray[Any]]:
+    def from_geometries(cls, geoms: Any, surface_type: list[str], surface_id: list[str]) -> tuple[PolygonSet, NDArray[Any]]:
         """The polygons of shapely (Multi)PolygonZs (of a multipolygon its first non-empty part), closing points
         dropped, NaN as 0; and the index of the geometry each polygon comes from (missing or empty ones give none)."""
         import shapely
@@ -76,7 +75,7 @@ class PolygonSet:
 
     @classmethod
     def from_wkb(cls, wkb: list[Any], surface_type: list[str], surface_id: list[str],
-                 step: int = 500) -> tuple["PolygonSet", NDArray[Any]]:
+                 step: int = 500) -> tuple[PolygonSet, NDArray[Any]]:
         """``from_geometries`` of WKB (None for none), decoded ``step`` at a time: shapely geometries are objects
         the cyclic garbage collector tracks, and a whole batch of them alive at once would outlive its young
         generations, making every full collection (whose cost grows with the model) come sooner."""
@@ -91,7 +90,7 @@ class PolygonSet:
         return cls.concat(sets), np.concatenate(sources) if sources else np.zeros(0, np.int64)
 
     @classmethod
-    def concat(cls, sets: list["PolygonSet"]) -> "PolygonSet":
+    def concat(cls, sets: list[PolygonSet]) -> PolygonSet:
         sets = [s for s in sets if len(s)]
         if len(sets) < 2:
             return sets[0] if sets else cls.empty()
@@ -102,7 +101,7 @@ class PolygonSet:
                    np.concatenate([[0]] + [s.poly_offsets[1:] + k for s, k in zip(sets, poly_shift)]),
                    [t for s in sets for t in s.surface_type], [t for s in sets for t in s.surface_id])
 
-    def take(self, index: Any) -> "PolygonSet":
+    def take(self, index: Any) -> PolygonSet:
         """The polygons ``index`` (in that order)."""
         index = np.asarray(index, np.int64)
         po, ro = self.poly_offsets, self.ring_offsets

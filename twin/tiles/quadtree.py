@@ -8,9 +8,9 @@ bounds as implied by the subdivision contain their content), refinement ADD.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
-
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,7 +25,7 @@ class Node:
     y0: float
     size: float
     buildings: NDArray[Any]                   # building indices of the whole subtree (explicit) / own (implicit)
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
     content: str | None = None              # "lod2" | "lod1" | None
     own: NDArray[Any] | None = None           # buildings whose content this tile holds
     geometric_error: float = 0.0

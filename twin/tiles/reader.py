@@ -4,11 +4,10 @@ Used to verify an export (round trips in the tests) and to inspect tiles from sc
 """
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,7 +43,7 @@ class Tile:
             self.schema = meta.get("schema") or json.loads((Path(base or ".") / meta["schemaUri"]).read_text("utf-8"))
 
     @classmethod
-    def open(cls, path: str | Path) -> "Tile":
+    def open(cls, path: str | Path) -> Tile:
         return cls(Path(path).read_bytes(), Path(path).parent)
 
     def _decode_meshopt(self) -> None:

@@ -1,10 +1,9 @@
 """Implicit tiling: availability bitstreams in binary .subtree files (3D Tiles 1.1, quadtree)."""
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import struct
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray

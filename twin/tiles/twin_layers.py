@@ -3,12 +3,11 @@ elements of each twin building that has BIM detail, and the learning islands and
 normal height they are placed at."""
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -186,7 +185,7 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
     def key(value: str) -> str:
         try:
             return _datum_key(CRS.from_user_input(value).name)
-        except Exception:  # a datum name such as "DHHN2016" rather than a CRS
+        except Exception:  # noqa: BLE001 - a datum name such as "DHHN2016" rather than a CRS
             return _datum_key(value)
 
     if not city_vertical or "sources" not in layers_of(Path(path)):

@@ -10,11 +10,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsProcessingException
-
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.store import open_store
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
+from qgis.core import QgsProcessingException
 
 BUILDINGS = 30
 
@@ -35,8 +34,8 @@ def _drop(pg_dsn: str, schema: str) -> None:
 @pytest.fixture(scope="module")
 def twins(run_alg, district_sources, tmp_path_factory, pg_dsn):
     """The district's twin in a GeoPackage and in a PostGIS schema, both built by geotwin:buildtwin."""
-    from qgis.core import QgsSettings
     from psycopg.conninfo import conninfo_to_dict
+    from qgis.core import QgsSettings
 
     out = tmp_path_factory.mktemp("storetiles")
     inputs = district_sources(out, BUILDINGS)
