@@ -113,3 +113,16 @@ def test_an_empty_schema_is_refused_by_name(pg_dsn, tmp_path):
         export_3dtiles(open_store(pg_dsn, schema), tmp_path / "tiles")
     assert schema in str(err.value) and "password" not in str(err.value)
     assert not (tmp_path / "tiles").exists()
+
+
+def test_a_geopackage_store_is_read_directly(twins, tmp_path):
+    """A GeoPackage twin store is exported from its file (no snapshot): the report names the file."""
+    from geotwin.twin.tiles.source import open_source
+
+    store = open_store(twins["gpkg"])
+    with open_source(store) as (path, label):
+        assert path == twins["gpkg"] and label == str(twins["gpkg"])
+    by_store = export_3dtiles(store, tmp_path / "store", ExportOptions(viewer=False))
+    by_path = export_3dtiles(twins["gpkg"], tmp_path / "path", ExportOptions(viewer=False))
+    assert _files(by_store.output) == _files(by_path.output)
+    assert by_store.report == by_path.report
