@@ -1,11 +1,13 @@
-"""geotwin:export3dtiles: the city model of a GeoTwin GeoPackage as OGC 3D Tiles with a CesiumJS viewer."""
+"""geotwin:export3dtiles: the city model of a GeoTwin GeoPackage, or a twin (GeoPackage or PostGIS), as OGC
+3D Tiles with a CesiumJS viewer."""
 from __future__ import annotations
 
 from qgis.core import (QgsProcessingException, QgsProcessingMultiStepFeedback, QgsProcessingOutputFile,
-                       QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterBoolean,
+                       QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterAuthConfig,
+                       QgsProcessingParameterBoolean, QgsProcessingParameterDatabaseSchema,
                        QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
                        QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber,
-                       QgsProcessingParameterString)
+                       QgsProcessingParameterProviderConnection, QgsProcessingParameterString)
 
 from ...twin.tiles.viewer import DEFAULT_CESIUM_URL  # QGIS-free and dependency-free
 from ..algorithm import GeoTwinAlgorithm
@@ -20,7 +22,10 @@ class Export3DTiles(GeoTwinAlgorithm):
     HELP = (
         "Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build "
         "digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that "
-        "needs no Cesium ion token.\n\n"
+        "needs no Cesium ion token.\n"
+        "INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection "
+        "of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read "
+        "through the twin store and gives the same tiles as the same twin built into a GeoPackage.\n\n"
         "A twin adds: the BIM elements of each building with BIM detail, in a tile below the building's LoD2 "
         "tile that the viewer loads only close up (one feature per element: global_id, ifc_class, name, "
         "storey, material, ...); the learning islands and sensors as small marker features with their "
@@ -51,12 +56,19 @@ class Export3DTiles(GeoTwinAlgorithm):
     COMPRESSION, IMPLICIT, GEOID, GEOID_GRID, GEOID_CONSTANT = (
         "COMPRESSION", "IMPLICIT", "GEOID", "GEOID_GRID", "GEOID_CONSTANT")
     VIEWER, CESIUM_URL = "VIEWER", "CESIUM_URL"
+    DATABASE, SCHEMA, AUTHCFG = "DATABASE", "SCHEMA", "AUTHCFG"
     FORMATS = ("1.1", "1.0")
     GEOID_METHODS = ("auto", "grid", "egm96", "constant")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
-            self.INPUT, self.tr("City model or twin GeoPackage"), extension="gpkg"))
+            self.INPUT, self.tr("City model or twin GeoPackage"), extension="gpkg", optional=True))
+        self.addParameter(QgsProcessingParameterProviderConnection(
+            self.DATABASE, self.tr("Or: PostGIS connection of the twin"), "postgres", optional=True))
+        self.addParameter(QgsProcessingParameterDatabaseSchema(
+            self.SCHEMA, self.tr("PostGIS schema"), self.DATABASE, defaultValue="geotwin", optional=True))
+        self.addParameter(QgsProcessingParameterAuthConfig(
+            self.AUTHCFG, self.tr("PostGIS credentials (authentication configuration)"), optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Tileset folder")))
         self.addParameter(QgsProcessingParameterEnum(
             self.FORMAT, self.tr("Format"), [self.tr("3D Tiles 1.1 (GLB)"), self.tr("3D Tiles 1.0 (b3dm)")],
@@ -95,10 +107,8 @@ class Export3DTiles(GeoTwinAlgorithm):
         self.require_dependencies()
         from ...twin.tiles.export import ExportOptions, export_3dtiles
 
-        source = self.parameterAsFile(parameters, self.INPUT, context)
+        source = self._source(parameters, context)
         output = self.parameterAsString(parameters, self.OUTPUT, context)
-        if not source:
-            raise QgsProcessingException(self.tr("Choose the city model GeoPackage."))
         if not output:
             raise QgsProcessingException(self.tr("Choose the output folder."))
         fmt = self.parameterAsEnum(parameters, self.FORMAT, context)
@@ -123,14 +133,32 @@ class Export3DTiles(GeoTwinAlgorithm):
         steps.setCurrentStep(0)
         result = export_3dtiles(source, output, options, self.reporter(steps))
         steps.setCurrentStep(1)
-        sizes = result.report["sizes"]
+        report = result.summary
         feedback.pushInfo(self.tr("{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}").format(
-            result.tiles, result.report["buildings"], sizes["bytes_per_building"],
-            result.report["height_model"]["description"]))
-        incremental = result.report["incremental"]
+            result.tiles, report.buildings, report.bytes_per_building, report.height_description))
         feedback.pushInfo(self.tr("{0} tile files written, {1} kept unchanged").format(
-            len(incremental["rewritten"]), len(incremental["reused"])))
+            len(report.rewritten), len(report.reused)))
         steps.setProgress(100)
         return {self.OUTPUT: str(result.output), "TILESET": str(result.tileset), "TILES": result.tiles,
-                "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(incremental["rewritten"]),
-                "REUSED": len(incremental["reused"])}
+                "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(report.rewritten),
+                "REUSED": len(report.reused)}
+
+    def _source(self, parameters, context):
+        """The GeoPackage path, or the PostGIS twin store of DATABASE and SCHEMA (exactly one of them)."""
+        path = self.parameterAsFile(parameters, self.INPUT, context)
+        connection = self.parameterAsConnectionName(parameters, self.DATABASE, context)
+        if bool(path) == bool(connection):
+            raise QgsProcessingException(self.tr("Give either the city model or twin GeoPackage or the PostGIS "
+                                                 "connection of a twin."))
+        if path:
+            return path
+        from ..dependencies import missing_message, missing_modules
+
+        if missing_modules(("psycopg",)):
+            raise QgsProcessingException(missing_message(["psycopg"]))
+        from ...twin.store import open_store
+        from ..connections import connection_dsn
+
+        schema = self.parameterAsSchema(parameters, self.SCHEMA, context) or "geotwin"
+        dsn = connection_dsn(self, connection, self.parameterAsString(parameters, self.AUTHCFG, context))
+        return open_store(dsn, schema)

@@ -474,43 +474,69 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
       <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="100"/>
+      <source>tileset.json</source>
+      <translation>tileset.json</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="101"/>
-      <source>Choose the city model GeoPackage.</source>
-      <translation>Wählen Sie das GeoPackage des Stadtmodells.</translation>
+      <source>Tiles</source>
+      <translation>Kacheln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>Height model used</source>
+      <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
+      <source>Tiles written</source>
+      <translation>Geschriebene Kacheln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <source>Tiles kept unchanged</source>
+      <translation>Unverändert behaltene Kacheln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="16"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
+      <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
+      <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="18"/>
       <source>Export 3D Tiles</source>
       <translation>3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="18"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="20"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="20"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="22"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
+INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
 A twin adds: the BIM elements of each building with BIM detail, in a tile below the building's LoD2 tile that the viewer loads only close up (one feature per element: global_id, ifc_class, name, storey, material, ...); the learning islands and sensors as small marker features with their properties (booking URL, opening hours, seats; latest value, unit, time, SensorThings link); and islands.geojson and sensors.geojson (WGS 84, ellipsoidal height as a property) beside the tileset, shown as layers in the viewer.
 Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. after an incremental twin build); unchanged tile files are kept as they are.
@@ -520,6 +546,7 @@ Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (ex
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
       <translation>Exportiert die Gebäude eines GeoTwin-GeoPackages (aus „3D-Stadtmodell importieren“ oder den Zwilling aus „Digitalen Zwilling bauen“) als OGC-3D-Tiles-Tileset, mit einem CesiumJS-Viewer (viewer/index.html) daneben, der kein Cesium-ion-Token braucht.
+INPUT: das GeoPackage. Oder, für einen in PostGIS gebauten Zwilling, DATABASE: die PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: das Schema des Zwillings; er wird über den Zwillingsspeicher gelesen und ergibt dieselben Kacheln wie derselbe Zwilling in einem GeoPackage.
 
 Ein Zwilling fügt hinzu: die BIM-Elemente jedes Gebäudes mit BIM-Detail, in einer Kachel unter der LoD2-Kachel des Gebäudes, die der Viewer erst aus der Nähe lädt (ein Feature pro Element: global_id, ifc_class, name, storey, material, ...); die Lerninseln und Sensoren als kleine Markierungs-Features mit ihren Eigenschaften (Buchungs-URL, Öffnungszeiten, Plätze; letzter Wert, Einheit, Zeit, SensorThings-Link); und islands.geojson und sensors.geojson (WGS 84, ellipsoidische Höhe als Eigenschaft) neben dem Tileset, die der Viewer als Ebenen zeigt.
 Ein erneuter Export in denselben OUTPUT-Ordner schreibt nur die Kacheln neu, deren Gebäude sich geändert haben (z. B. nach einem inkrementellen Bau des Zwillings); unveränderte Kacheldateien bleiben, wie sie sind.
@@ -530,124 +557,104 @@ Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügb
 OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="59"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="60"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="67"/>
+      <source>Or: PostGIS connection of the twin</source>
+      <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="72"/>
       <source>Tileset folder</source>
       <translation>Tileset-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="68"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="80"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="70"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="82"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="72"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="73"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="85"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="73"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="85"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="86"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="86"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="75"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="78"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="80"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="88"/>
-      <source>tileset.json</source>
-      <translation>tileset.json</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="89"/>
-      <source>Tiles</source>
-      <translation>Kacheln</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
-      <source>Height model used</source>
-      <translation>Verwendetes Höhenmodell</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="91"/>
-      <source>Tiles written</source>
-      <translation>Geschriebene Kacheln</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
-      <source>Tiles kept unchanged</source>
-      <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="17"/>

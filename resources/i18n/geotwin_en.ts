@@ -474,43 +474,69 @@ OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the
       <translation>No PostgreSQL connection named {0}.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="100"/>
+      <source>tileset.json</source>
+      <translation>tileset.json</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="101"/>
-      <source>Choose the city model GeoPackage.</source>
-      <translation>Choose the city model GeoPackage.</translation>
+      <source>Tiles</source>
+      <translation>Tiles</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>Height model used</source>
+      <translation>Height model used</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
+      <source>Tiles written</source>
+      <translation>Tiles written</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <source>Tiles kept unchanged</source>
+      <translation>Tiles kept unchanged</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
       <source>Choose the output folder.</source>
       <translation>Choose the output folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="16"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
+      <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
+      <translation>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="18"/>
       <source>Export 3D Tiles</source>
       <translation>Export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="18"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="20"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="20"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="22"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
+INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
 A twin adds: the BIM elements of each building with BIM detail, in a tile below the building's LoD2 tile that the viewer loads only close up (one feature per element: global_id, ifc_class, name, storey, material, ...); the learning islands and sensors as small marker features with their properties (booking URL, opening hours, seats; latest value, unit, time, SensorThings link); and islands.geojson and sensors.geojson (WGS 84, ellipsoidal height as a property) beside the tileset, shown as layers in the viewer.
 Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. after an incremental twin build); unchanged tile files are kept as they are.
@@ -520,6 +546,7 @@ Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (ex
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
       <translation>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
+INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
 A twin adds: the BIM elements of each building with BIM detail, in a tile below the building's LoD2 tile that the viewer loads only close up (one feature per element: global_id, ifc_class, name, storey, material, ...); the learning islands and sensors as small marker features with their properties (booking URL, opening hours, seats; latest value, unit, time, SensorThings link); and islands.geojson and sensors.geojson (WGS 84, ellipsoidal height as a property) beside the tileset, shown as layers in the viewer.
 Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. after an incremental twin build); unchanged tile files are kept as they are.
@@ -530,124 +557,104 @@ Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights 
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="59"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
       <source>City model or twin GeoPackage</source>
       <translation>City model or twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="60"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="67"/>
+      <source>Or: PostGIS connection of the twin</source>
+      <translation>Or: PostGIS connection of the twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="72"/>
       <source>Tileset folder</source>
       <translation>Tileset folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="62"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
       <source>One per building</source>
       <translation>One per building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
       <source>One per surface</source>
       <translation>One per surface</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="68"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="80"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Compress (quantisation, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="70"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="82"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implicit tiling (subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="72"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
       <source>Height model</source>
       <translation>Height model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="73"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="85"/>
       <source>Automatic (best available)</source>
       <translation>Automatic (best available)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="73"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="85"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="86"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="86"/>
       <source>Constant undulation</source>
       <translation>Constant undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="75"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="78"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
       <source>Constant undulation (m)</source>
       <translation>Constant undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="80"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS URL or local Build/Cesium folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
       <source>Write the web viewer</source>
       <translation>Write the web viewer</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="88"/>
-      <source>tileset.json</source>
-      <translation>tileset.json</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="89"/>
-      <source>Tiles</source>
-      <translation>Tiles</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
-      <source>Height model used</source>
-      <translation>Height model used</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="91"/>
-      <source>Tiles written</source>
-      <translation>Tiles written</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
-      <source>Tiles kept unchanged</source>
-      <translation>Tiles kept unchanged</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="17"/>

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pyproj import Transformer
 
 from ..kernel.heights import ECEF, GEOGRAPHIC_3D, Georeferencer
@@ -12,9 +14,10 @@ from ..kernel.heights import ECEF, GEOGRAPHIC_3D, Georeferencer
 class EnuFrame:
     """ECEF <-> local ENU at ``origin`` (ECEF); the tileset root's transform maps ENU to ECEF."""
 
-    def __init__(self, origin_ecef: np.ndarray) -> None:
+    def __init__(self, origin_ecef: NDArray[Any]) -> None:
         self.origin = np.asarray(origin_ecef, np.float64)
-        lon, lat, _ = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*self.origin)
+        lon, lat, _ = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(
+            *self.origin.tolist())
         lam, phi = np.radians(lon), np.radians(lat)
         east = np.array([-np.sin(lam), np.cos(lam), 0.0])
         north = np.array([-np.sin(phi) * np.cos(lam), -np.sin(phi) * np.sin(lam), np.cos(phi)])
@@ -22,11 +25,13 @@ class EnuFrame:
         self.rotation = np.vstack([east, north, up])  # rows: ENU axes in ECEF
         self.lon, self.lat = float(lon), float(lat)
 
-    def to_enu(self, ecef: np.ndarray) -> np.ndarray:
-        return (np.asarray(ecef, np.float64) - self.origin) @ self.rotation.T
+    def to_enu(self, ecef: NDArray[Any]) -> NDArray[Any]:
+        enu: NDArray[Any] = (np.asarray(ecef, np.float64) - self.origin) @ self.rotation.T
+        return enu
 
-    def to_ecef(self, enu: np.ndarray) -> np.ndarray:
-        return np.asarray(enu, np.float64) @ self.rotation + self.origin
+    def to_ecef(self, enu: NDArray[Any]) -> NDArray[Any]:
+        ecef: NDArray[Any] = np.asarray(enu, np.float64) @ self.rotation + self.origin
+        return ecef
 
     def transform(self) -> list[float]:
         """Column-major 4x4 ENU -> ECEF matrix for tileset.json."""
@@ -36,7 +41,7 @@ class EnuFrame:
         return [float(v) for v in m.T.reshape(-1)]
 
 
-def bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bounds(points: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
     """Per-column minimum and maximum of (N, k) ``points`` (a column at a time: numpy's ``min(axis=0)`` is
     several times slower on a C-ordered array of few columns)."""
     return (np.array([points[:, j].min() for j in range(points.shape[1])]),
@@ -48,7 +53,7 @@ def _geographic_to_ecef() -> Transformer:
     return Transformer.from_crs(GEOGRAPHIC_3D, ECEF, always_xy=True)
 
 
-def _distinct_rows(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _distinct_rows(xy: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
     """Index of one row of every distinct (bitwise) row of (N, 2) float64 ``xy``, and each row's distinct row.
     Sorted by a 64-bit hash of the bits (much faster than sorting the pairs), checked for collisions."""
     bits = xy.view(np.uint64)
@@ -65,7 +70,7 @@ def _distinct_rows(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse
 
 
-def georeference(geo: Georeferencer, frame: EnuFrame, xyz: np.ndarray) -> np.ndarray:
+def georeference(geo: Georeferencer, frame: EnuFrame, xyz: NDArray[Any]) -> NDArray[Any]:
     """Source (x, y, normal height) (N, 3) to ENU, as ``frame.to_enu(geo.to_ecef(...))`` does; the horizontal
     transformation and the height model are evaluated once per distinct (x, y) (a building's walls share
     them with its roof and ground), only the ellipsoidal heights to ECEF once per vertex."""
@@ -76,12 +81,12 @@ def georeference(geo: Georeferencer, frame: EnuFrame, xyz: np.ndarray) -> np.nda
     return frame.to_enu(np.column_stack(ecef))
 
 
-def enu_to_gltf(enu: np.ndarray) -> np.ndarray:
+def enu_to_gltf(enu: NDArray[Any]) -> NDArray[Any]:
     """3D Tiles rotates glTF's y-up into z-up: glTF (x, y, z) = (e, u, -n)."""
     enu = np.asarray(enu)
     return np.column_stack([enu[:, 0], enu[:, 2], -enu[:, 1]])
 
 
-def gltf_to_enu(xyz: np.ndarray) -> np.ndarray:
+def gltf_to_enu(xyz: NDArray[Any]) -> NDArray[Any]:
     xyz = np.asarray(xyz)
     return np.column_stack([xyz[:, 0], -xyz[:, 2], xyz[:, 1]])

@@ -13,11 +13,14 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .frame import bounds
-from .metadata import Column, schema as metadata_schema
+from .metadata import Column
+from .metadata import schema as metadata_schema
 
 FLOAT, UBYTE, BYTE, USHORT, SHORT, UINT = 5126, 5121, 5120, 5123, 5122, 5125
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
@@ -36,11 +39,11 @@ def meshopt_available() -> bool:
 class FeatureSet:
     """One feature id per vertex, and the property table the ids index (None: ids only)."""
 
-    ids: np.ndarray
+    ids: NDArray[Any]
     label: str
     class_name: str | None = None
     columns: list[Column] | None = None
-    rows: np.ndarray | None = None      # rows of the columns, in feature id order
+    rows: NDArray[Any] | None = None      # rows of the columns, in feature id order
 
 
 @dataclass
@@ -49,7 +52,7 @@ class GlbResult:
     quantized: bool
     max_quantization_error: float       # metres (0 when not quantised)
     meshopt: bool
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 class _Builder:
@@ -57,8 +60,8 @@ class _Builder:
         self.meshopt = meshopt
         self.bin = bytearray()          # buffer 0: the GLB BIN chunk
         self.fallback = 0               # length of the meshopt fallback buffer (buffer 1)
-        self.buffer_views: list[dict] = []
-        self.accessors: list[dict] = []
+        self.buffer_views: list[dict[str, Any]] = []
+        self.accessors: list[dict[str, Any]] = []
 
     def _append(self, data: bytes, align: int = 8) -> int:
         while len(self.bin) % align:
@@ -67,14 +70,14 @@ class _Builder:
         self.bin += data
         return offset
 
-    def view(self, data: bytes, **extra) -> int:
+    def view(self, data: bytes, **extra: Any) -> int:
         if not data:  # glTF forbids empty buffer views; padding one would contradict its offsets
             raise ValueError("empty buffer view")
         offset = self._append(data)
         self.buffer_views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(data), **extra})
         return len(self.buffer_views) - 1
 
-    def vertex_view(self, array: np.ndarray, target: int, mode: str) -> int:
+    def vertex_view(self, array: NDArray[Any], target: int, mode: str) -> int:
         """A vertex or index stream; compressed with meshopt when enabled."""
         array = np.ascontiguousarray(array)
         raw = array.tobytes()
@@ -105,7 +108,7 @@ class _Builder:
         return len(self.buffer_views) - 1
 
     def accessor(self, view: int, component: int, count: int, type_: str, *, normalized: bool = False,
-                 minmax: tuple | None = None) -> int:
+                 minmax: tuple[Any, ...] | None = None) -> int:
         acc = {"bufferView": view, "componentType": component, "count": count, "type": type_}
         if normalized:
             acc["normalized"] = True
@@ -116,7 +119,7 @@ class _Builder:
         return len(self.accessors) - 1
 
 
-def _quantize(positions: np.ndarray, max_error: float) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+def _quantize(positions: NDArray[Any], max_error: float) -> tuple[NDArray[Any], NDArray[Any], float, float] | None:
     """UNSIGNED_SHORT positions, offset and uniform scale, and the max 3D error; None if above ``max_error``."""
     lo, hi = bounds(positions)
     extent = float((hi - lo).max())
@@ -128,52 +131,48 @@ def _quantize(positions: np.ndarray, max_error: float) -> tuple[np.ndarray, np.n
     return q, lo, scale, error
 
 
-def _quantize_normals(normals: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(normals * 127.0), -127, 127).astype(np.int8)
+def _quantize_normals(normals: NDArray[Any]) -> NDArray[Any]:
+    result: NDArray[Any] = np.clip(np.rint(normals * 127.0), -127, 127).astype(np.int8)
+    return result
 
 
-def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray, features: list[FeatureSet],
-              *, translation: np.ndarray, metadata: bool = True, batch_id: bool = False,
-              quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
-              schema_uri: str | None = None, extras: dict | None = None) -> GlbResult:
-    """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).
-
-    ``schema_uri``: the metadata schema as a shared file (relative to the GLB) instead of embedded.
-    """
-    meshopt = meshopt and meshopt_available()
-    b = _Builder(meshopt)
+def _vertices(b: _Builder, positions: NDArray[Any], normals: NDArray[Any], translation: NDArray[Any],
+              quantize: bool, max_error: float, node: dict[str, Any],
+              attributes: dict[str, int]) -> tuple[bool, float]:
+    """POSITION and NORMAL (quantised when asked and possible), the node's translation and scale; whether
+    the positions are quantised, and their largest error."""
     n = len(positions)
-    node: dict = {"mesh": 0}
     quant = _quantize(positions, max_error) if quantize else None
-    attributes = {}
-    extensions_used: list[str] = []
-    if quant is not None:
-        q, lo, scale, qerror = quant
-        padded = np.zeros((n, 4), np.uint16)
-        padded[:, :3] = q
-        view = b.vertex_view(padded, ARRAY_BUFFER, "ATTRIBUTES")
-        attributes["POSITION"] = b.accessor(view, USHORT, n, "VEC3", minmax=bounds(q))
-        node["translation"] = [float(v) for v in translation + lo]
-        node["scale"] = [scale] * 3
-        nq = np.zeros((n, 4), np.int8)
-        nq[:, :3] = _quantize_normals(normals)
-        view = b.vertex_view(nq, ARRAY_BUFFER, "ATTRIBUTES")
-        attributes["NORMAL"] = b.accessor(view, BYTE, n, "VEC3", normalized=True)
-        extensions_used.append("KHR_mesh_quantization")
-    else:
-        qerror = 0.0
+    if quant is None:
         p32 = positions.astype(np.float32)
         view = b.vertex_view(p32, ARRAY_BUFFER, "ATTRIBUTES")
         attributes["POSITION"] = b.accessor(view, FLOAT, n, "VEC3", minmax=bounds(p32))
         view = b.vertex_view(normals.astype(np.float32), ARRAY_BUFFER, "ATTRIBUTES")
         attributes["NORMAL"] = b.accessor(view, FLOAT, n, "VEC3")
         node["translation"] = [float(v) for v in translation]
+        return False, 0.0
+    q, lo, scale, qerror = quant
+    padded = np.zeros((n, 4), np.uint16)
+    padded[:, :3] = q
+    view = b.vertex_view(padded, ARRAY_BUFFER, "ATTRIBUTES")
+    attributes["POSITION"] = b.accessor(view, USHORT, n, "VEC3", minmax=bounds(q))
+    node["translation"] = [float(v) for v in translation + lo]
+    node["scale"] = [scale] * 3
+    nq = np.zeros((n, 4), np.int8)
+    nq[:, :3] = _quantize_normals(normals)
+    view = b.vertex_view(nq, ARRAY_BUFFER, "ATTRIBUTES")
+    attributes["NORMAL"] = b.accessor(view, BYTE, n, "VEC3", normalized=True)
+    return True, qerror
 
+
+def _feature_ids(b: _Builder, features: list[FeatureSet], n: int, batch_id: bool,
+                 attributes: dict[str, int]) -> list[dict[str, Any]]:
+    """One feature id attribute per feature set (``_BATCHID`` for b3dm); their EXT_mesh_features entries."""
     mesh_features = []
     for i, fs in enumerate(features):
         count = int(fs.ids.max()) + 1 if len(fs.ids) else 0
         if count <= 65535:
-            ids = np.zeros((n, 2), np.uint16)
+            ids: NDArray[Any] = np.zeros((n, 2), np.uint16)
             ids[:, 0] = fs.ids
             comp = USHORT
         else:
@@ -184,14 +183,54 @@ def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray,
         attributes[name] = b.accessor(view, comp, n, "SCALAR")
         fid = {"featureCount": len(fs.rows) if fs.rows is not None else count, "attribute": i, "label": fs.label}
         mesh_features.append(fid)
+    return mesh_features
+
+
+def _property_tables(b: _Builder, features: list[FeatureSet],
+                     mesh_features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """EXT_structural_metadata property tables of the feature sets with a class (linked from their ids)."""
+    tables: list[dict[str, Any]] = []
+    for i, fs in enumerate(features):
+        if not fs.class_name:
+            continue
+        if fs.rows is None or not len(fs.rows):
+            raise ValueError(f"property table {fs.class_name!r} without features (count must be >= 1)")
+        props = {}
+        for col in fs.columns or []:  # every property, even one without any value (see metadata)
+            bufs, keys = col.encode(fs.rows)
+            entry = {"values": b.view(bufs[0])}
+            if len(bufs) > 1:
+                entry["stringOffsets"] = b.view(bufs[1])
+            props[col.id] = {**entry, **keys}
+        mesh_features[i]["propertyTable"] = len(tables)
+        tables.append({"class": fs.class_name, "count": len(fs.rows), "properties": props})
+    return tables
+
+
+def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray[Any], features: list[FeatureSet],
+              *, translation: NDArray[Any], metadata: bool = True, batch_id: bool = False,
+              quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
+              schema_uri: str | None = None, extras: dict[str, Any] | None = None) -> GlbResult:
+    """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).
+
+    ``schema_uri``: the metadata schema as a shared file (relative to the GLB) instead of embedded.
+    """
+    meshopt = meshopt and meshopt_available()
+    b = _Builder(meshopt)
+    n = len(positions)
+    node: dict[str, Any] = {"mesh": 0}
+    attributes: dict[str, int] = {}
+    quantized, qerror = _vertices(b, positions, normals, translation, quantize, max_error, node, attributes)
+    extensions_used = ["KHR_mesh_quantization"] if quantized else []
+    mesh_features = _feature_ids(b, features, n, batch_id, attributes)
 
     idx = triangles.reshape(-1)
     idx_arr = idx.astype(np.uint16 if n <= 65535 else np.uint32)
     view = b.vertex_view(idx_arr, ELEMENT_ARRAY_BUFFER, "TRIANGLES")
     indices = b.accessor(view, USHORT if idx_arr.dtype == np.uint16 else UINT, len(idx_arr), "SCALAR")
 
-    primitive: dict = {"attributes": attributes, "indices": indices, "material": 0, "mode": 4}
-    gltf: dict = {
+    primitive: dict[str, Any] = {"attributes": attributes, "indices": indices, "material": 0, "mode": 4}
+    gltf: dict[str, Any] = {
         "asset": {"version": "2.0", "generator": "GeoTwin"},
         "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [node],
         "meshes": [{"primitives": [primitive]}],
@@ -202,28 +241,14 @@ def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray,
         gltf["asset"]["extras"] = extras
 
     if metadata and not batch_id:
-        classes = {fs.class_name: fs.columns for fs in features if fs.class_name}
-        tables = []
-        for i, fs in enumerate(features):
-            if not fs.class_name:
-                continue
-            if fs.rows is None or not len(fs.rows):
-                raise ValueError(f"property table {fs.class_name!r} without features (count must be >= 1)")
-            props = {}
-            for col in fs.columns:  # every property, even one without any value (see metadata)
-                bufs, keys = col.encode(fs.rows)
-                entry = {"values": b.view(bufs[0])}
-                if len(bufs) > 1:
-                    entry["stringOffsets"] = b.view(bufs[1])
-                props[col.id] = {**entry, **keys}
-            mesh_features[i]["propertyTable"] = len(tables)
-            tables.append({"class": fs.class_name, "count": len(fs.rows), "properties": props})
+        classes = {fs.class_name: fs.columns or [] for fs in features if fs.class_name}
+        tables = _property_tables(b, features, mesh_features)
         primitive["extensions"] = {"EXT_mesh_features": {"featureIds": mesh_features}}
         schema_ref = {"schemaUri": schema_uri} if schema_uri else {"schema": metadata_schema(classes)}
         gltf["extensions"] = {"EXT_structural_metadata": {**schema_ref, "propertyTables": tables}}
         extensions_used += ["EXT_mesh_features", "EXT_structural_metadata"]
 
-    buffers = [{"byteLength": 0}]
+    buffers: list[dict[str, Any]] = [{"byteLength": 0}]
     if meshopt:
         buffers.append({"byteLength": b.fallback, "extensions": {"EXT_meshopt_compression": {"fallback": True}}})
         extensions_used.append("EXT_meshopt_compression")
@@ -238,11 +263,11 @@ def build_glb(positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray,
     while len(b.bin) % 4:
         b.bin.append(0)
     buffers[0]["byteLength"] = len(b.bin)
-    return GlbResult(pack_glb(gltf, bytes(b.bin)), quant is not None, qerror, meshopt,
+    return GlbResult(pack_glb(gltf, bytes(b.bin)), quantized, qerror, meshopt,
                      {"vertices": n, "triangles": len(triangles)})
 
 
-def pack_glb(gltf: dict, binary: bytes) -> bytes:
+def pack_glb(gltf: dict[str, Any], binary: bytes) -> bytes:
     js = json.dumps(gltf, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     js += b" " * (-len(js) % 4)
     binary += b"\0" * (-len(binary) % 4)
@@ -253,7 +278,7 @@ def pack_glb(gltf: dict, binary: bytes) -> bytes:
     return out
 
 
-def unpack_glb(data: bytes) -> tuple[dict, bytes]:
+def unpack_glb(data: bytes) -> tuple[dict[str, Any], bytes]:
     """The JSON and BIN chunk of a GLB."""
     magic, version, total = struct.unpack_from("<4sII", data, 0)
     if magic != b"glTF" or version != 2:

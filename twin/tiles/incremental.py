@@ -16,8 +16,10 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .polygons import PolygonSet
 
@@ -25,7 +27,8 @@ from .polygons import PolygonSet
 CONTENT_VERSION = 3
 
 
-def digest(*parts) -> str:
+def digest(*parts: Any) -> str:
+    """SHA-256 (hex) over ``parts``: arrays by their bytes, bytes as they are, anything else as sorted JSON."""
     h = hashlib.sha256()
     for p in parts:
         if isinstance(p, np.ndarray):
@@ -38,7 +41,7 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
-def object_digests(rows: list[dict], polygons: PolygonSet, offsets: np.ndarray,
+def object_digests(rows: list[dict[str, Any]], polygons: PolygonSet, offsets: NDArray[Any],
                    extras: list[tuple[bytes, ...]] | None = None) -> list[str]:
     """Digest of every object: its attribute row (repr of its keys and values: sqlite values), the semantics
     and ring sizes of its polygons (``offsets[i]:offsets[i + 1]``) and all their coordinates, then its
@@ -49,15 +52,15 @@ def object_digests(rows: list[dict], polygons: PolygonSet, offsets: np.ndarray,
     semantics = [f"{t}\x1f{i}\x1f{n}" for t, i, n in zip(polygons.surface_type, polygons.surface_id,
                                                          np.diff(po).tolist())]
     at, ring_at, vertex_at = offsets.tolist(), (po[offsets] * 8).tolist(), (ro[po[offsets]] * 24).tolist()
-    size_bytes, coord_bytes = memoryview(sizes).cast("B"), memoryview(coords).cast("B")
-    key_reprs: dict[tuple, str] = {}    # rows of one table share their keys
+    size_bytes, coord_bytes = memoryview(sizes.data).cast("B"), memoryview(coords.data).cast("B")
+    key_reprs: dict[tuple[Any, ...], str] = {}    # rows of one table share their keys
     out = []
     for k, row in enumerate(rows):
         keys = tuple(row)
         if keys not in key_reprs:
             key_reprs[keys] = repr(keys)
         semantic = "\x1e".join(semantics[at[k]:at[k + 1]])
-        h = hashlib.sha256(f"{key_reprs[keys]}\x1f{tuple(row.values())!r}\x1f{semantic}".encode("utf-8"))
+        h = hashlib.sha256(f"{key_reprs[keys]}\x1f{tuple(row.values())!r}\x1f{semantic}".encode())
         h.update(size_bytes[ring_at[k]:ring_at[k + 1]])
         h.update(coord_bytes[vertex_at[k]:vertex_at[k + 1]])
         for part in extras[k] if extras else ():
@@ -74,10 +77,10 @@ class Previous:
     folder: Path
     frame_origin: list[float] | None = None
     square: list[float] | None = None
-    tiles: dict[str, dict] = field(default_factory=dict)
+    tiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, output: Path, report_name: str) -> "Previous":
+    def load(cls, output: Path, report_name: str) -> Previous:
         try:
             report = json.loads((output / report_name).read_text(encoding="utf-8"))
             inc = report["incremental"]
@@ -87,7 +90,7 @@ class Previous:
         except (OSError, KeyError, TypeError, ValueError):
             return cls(output)
 
-    def reuse(self, uri: str, key: str, target: Path) -> dict | None:
+    def reuse(self, uri: str, key: str, target: Path) -> dict[str, Any] | None:
         """Link the previous file of ``uri`` into ``target`` when its key is ``key``; its record, else None."""
         entry = self.tiles.get(uri)
         source = self.folder / uri

@@ -1,10 +1,11 @@
 """Triangulated building meshes (source CRS): earcut on each polygon's plane, LoD1 blocks from footprints."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import mapbox_earcut as earcut
 import numpy as np
+from numpy.typing import NDArray
 
 from .polygons import PolygonSet, ranges
 from .source import BuildingBatch
@@ -13,13 +14,13 @@ from .source import BuildingBatch
 class Mesh(NamedTuple):
     """Vertices (N, 3) float64, triangles (M, 3), and per-vertex polygon index (normals are per polygon)."""
 
-    vertices: np.ndarray
-    triangles: np.ndarray
-    polygon: np.ndarray      # (N,) polygon number within this mesh
+    vertices: NDArray[Any]
+    triangles: NDArray[Any]
+    polygon: NDArray[Any]      # (N,) polygon number within this mesh
     polygon_count: int
 
     @staticmethod
-    def empty() -> "Mesh":
+    def empty() -> Mesh:
         return Mesh(np.zeros((0, 3)), np.zeros((0, 3), np.int64), np.zeros(0, np.int64), 0)
 
 
@@ -28,19 +29,21 @@ class MeshList:
     to scan (rather than one per mesh, which makes every full collection slower as the model grows)."""
 
     def __init__(self) -> None:
-        self.vertices: list[np.ndarray | None] = []
-        self.triangles: list[np.ndarray | None] = []
-        self.polygon: list[np.ndarray | None] = []
+        self.vertices: list[NDArray[Any] | None] = []
+        self.triangles: list[NDArray[Any] | None] = []
+        self.polygon: list[NDArray[Any] | None] = []
         self.polygon_count: list[int] = []
 
-    def _fields(self) -> tuple[list, list, list, list]:
+    def _fields(self) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
         return self.vertices, self.triangles, self.polygon, self.polygon_count
 
     def __len__(self) -> int:
         return len(self.vertices)
 
     def __getitem__(self, i: int) -> Mesh:
-        return Mesh(self.vertices[i], self.triangles[i], self.polygon[i], self.polygon_count[i])
+        vertices, triangles, polygon = self.vertices[i], self.triangles[i], self.polygon[i]
+        assert vertices is not None and triangles is not None and polygon is not None, f"mesh {i} was freed"
+        return Mesh(vertices, triangles, polygon, self.polygon_count[i])
 
     def append(self, mesh: Mesh) -> None:
         for f, v in zip(self._fields(), mesh):
@@ -50,21 +53,21 @@ class MeshList:
         """Drop the arrays of mesh ``i``."""
         self.vertices[i] = self.triangles[i] = self.polygon[i] = None
 
-    def select(self, keep: list[int]) -> "MeshList":
+    def select(self, keep: list[int]) -> MeshList:
         out = MeshList()
         for f, g in zip(self._fields(), out._fields()):
             g.extend(f[i] for i in keep)
         return out
 
 
-def newell_normal(ring: np.ndarray) -> np.ndarray:
+def newell_normal(ring: NDArray[Any]) -> NDArray[Any]:
     nxt = np.roll(ring, -1, axis=0)
     return np.array([np.sum((ring[:, 1] - nxt[:, 1]) * (ring[:, 2] + nxt[:, 2])),
                      np.sum((ring[:, 2] - nxt[:, 2]) * (ring[:, 0] + nxt[:, 0])),
                      np.sum((ring[:, 0] - nxt[:, 0]) * (ring[:, 1] + nxt[:, 1]))])
 
 
-def triangulate_polygon(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+def triangulate_polygon(rings: list[NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any]] | None:
     """Vertices and triangles (outward winding as the exterior ring) of one planar polygon with holes."""
     rings = [np.asarray(r, np.float64) for r in rings if len(r) >= 3]
     if not rings:
@@ -88,13 +91,13 @@ def triangulate_polygon(rings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     return verts, tri
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _cross(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
     """Row-wise cross product of (N, 3) arrays (np.cross without its generic overhead)."""
     return np.column_stack([a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1], a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
                             a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]])
 
 
-def _convex_fans(v: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _convex_fans(v: NDArray[Any], counts: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
     """For hole-free rings at once (``v`` their concatenated vertices, ``counts`` their sizes): Newell
     normals, which are convex, and which are degenerate."""
     if not len(counts):
@@ -117,7 +120,7 @@ def _convex_fans(v: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
     return normal, convex, degenerate
 
 
-def triangulate(polygons: PolygonSet, offsets: np.ndarray) -> tuple[Mesh, np.ndarray, np.ndarray]:
+def triangulate(polygons: PolygonSet, offsets: NDArray[Any]) -> tuple[Mesh, NDArray[Any], NDArray[Any]]:
     """All buildings' polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated into one
     mesh, grouped by building: vertices, triangles and polygon numbers building by building, each building's
     fanned polygons first, then the others. Also, per mesh polygon, its building and its source polygon.
@@ -171,7 +174,7 @@ def triangulate(polygons: PolygonSet, offsets: np.ndarray) -> tuple[Mesh, np.nda
     return Mesh(verts, tris, vert_poly, len(source)), building[source], source
 
 
-def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[tuple, tuple[int, ...]]]:
+def lod2_meshes(polygons: PolygonSet, offsets: NDArray[Any]) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
     """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated
     (see ``triangulate``); with each mesh, the index (within the building's) of the polygons it kept.
 
@@ -185,7 +188,7 @@ def lod2_meshes(polygons: PolygonSet, offsets: np.ndarray) -> list[tuple[tuple, 
     v_at = np.searchsorted(owner[mesh.polygon], cut).tolist()
     t_at = np.searchsorted(owner[mesh.polygon[mesh.triangles[:, 0]]], cut).tolist()
     kept = (source - offsets[owner]).tolist()
-    out = []
+    out: list[tuple[tuple[Any, ...], tuple[int, ...]]] = []
     for bi in range(n):
         p0, p1, v0, v1 = p_at[bi], p_at[bi + 1], v_at[bi], v_at[bi + 1]
         if p0 == p1:
@@ -230,7 +233,7 @@ def lod1_footprints(batch: BuildingBatch, index: list[int], step: int = 500) -> 
     return out
 
 
-def _footprint(parts: np.ndarray, batch: BuildingBatch, i: int):
+def _footprint(parts: NDArray[Any], batch: BuildingBatch, i: int) -> Any:
     import shapely
 
     if len(parts) == 1:
@@ -252,7 +255,7 @@ def _footprint(parts: np.ndarray, batch: BuildingBatch, i: int):
     return shapely.MultiPoint(polys.coords[v0:v1, :2]).convex_hull
 
 
-def block_levels(batch: BuildingBatch) -> tuple[np.ndarray, np.ndarray]:
+def block_levels(batch: BuildingBatch) -> tuple[NDArray[Any], NDArray[Any]]:
     """Per building: ground and roof height (N, 2) of its LoD1 block (source vertical datum; from the row, else
     the lowest and highest vertex) and how far the block's top departs from the real roof (roof height minus
     the lowest roof point; without roof surfaces half the height). NaN for a building without vertices."""
@@ -277,7 +280,7 @@ def block_levels(batch: BuildingBatch) -> tuple[np.ndarray, np.ndarray]:
     return np.column_stack([ground, roof]), error
 
 
-def lod1_blocks(footprints: np.ndarray, levels: np.ndarray, tolerance: float = 0.5) -> tuple[Mesh, np.ndarray]:
+def lod1_blocks(footprints: NDArray[Any], levels: NDArray[Any], tolerance: float = 0.5) -> tuple[Mesh, NDArray[Any]]:
     """Blocks of 2D ``footprints`` (shapely array) extruded from ground to roof height (``levels`` (N, 2)):
     walls and top, the bottom is never seen. One mesh of all blocks, each block's vertices (top, then walls)
     and triangles together in footprint order; and the number of vertices of each block.

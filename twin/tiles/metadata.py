@@ -19,11 +19,13 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 INT32 = (-(2**31), 2**31 - 1)
 ENUM_NO_DATA = "(no value)"
@@ -41,15 +43,15 @@ class Column:
     name: str
     id: str
     type: str      # STRING | ENUM | BOOLEAN | INT32 | INT64 | FLOAT64
-    values: list
+    values: list[Any]
     enum: list[str] | None = None   # ENUM: the names, index = value; ENUM_NO_DATA stands for missing
 
     @cached_property
     def has_missing(self) -> bool:
         return None in self.values or (self.type in ("STRING", "ENUM") and "" in self.values)
 
-    def schema(self) -> dict:
-        prop: dict = {"name": self.name}
+    def schema(self) -> dict[str, Any]:
+        prop: dict[str, Any] = {"name": self.name}
         if self.type in ("STRING", "BOOLEAN"):
             prop["type"] = self.type
         elif self.type == "ENUM":
@@ -60,18 +62,20 @@ class Column:
             prop["noData"] = {"STRING": STRING_NO_DATA, "ENUM": ENUM_NO_DATA}.get(self.type, NO_DATA.get(self.type))
         return prop
 
-    def enum_schema(self) -> dict:
+    def enum_schema(self) -> dict[str, Any]:
+        assert self.enum is not None, "an ENUM column has its names"
         return {"valueType": "UINT8" if len(self.enum) <= 256 else "UINT16",
                 "values": [{"name": n, "value": i} for i, n in enumerate(self.enum)]}
 
     @cached_property
-    def _encoded(self):
+    def _encoded(self) -> Any:
         """All values encoded once (tiles pick their rows): UTF-8 strings as a list, others as an array."""
         if self.type == "STRING":
             missing = STRING_NO_DATA.encode("utf-8")
             return [missing if v is None or v == "" else str(v).encode("utf-8") for v in self.values]
         if self.type == "ENUM":
-            index = {n: i for i, n in enumerate(self.enum)}
+            assert self.enum is not None, "an ENUM column has its names"
+            index: dict[str | None, int] = {n: i for i, n in enumerate(self.enum)}
             index[None] = index[""] = index[ENUM_NO_DATA]
             return np.fromiter(map(index.__getitem__, self.values), "<u1" if len(self.enum) <= 256 else "<u2",
                                len(self.values))
@@ -80,7 +84,7 @@ class Column:
         nodata = NO_DATA[self.type]
         return np.array([nodata if v is None else v for v in self.values], dtype=_NUMPY[self.type])
 
-    def encode(self, rows: np.ndarray) -> tuple[list[bytes], dict]:
+    def encode(self, rows: NDArray[Any]) -> tuple[list[bytes], dict[str, Any]]:
         """Binary buffers for the given feature rows ([values] or [values, stringOffsets]) and extra keys."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.type == "STRING":
@@ -96,7 +100,7 @@ class Column:
         return [self._encoded[rows].tobytes()], {}
 
 
-def _flatten(value, prefix: str, out: dict) -> None:
+def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
     if isinstance(value, dict) and value:
         for k, v in value.items():
             _flatten(v, f"{prefix}.{k}", out)
@@ -104,7 +108,7 @@ def _flatten(value, prefix: str, out: dict) -> None:
         out[prefix] = value
 
 
-def _infer(values: list, types: set[type]) -> str:
+def _infer(values: list[Any], types: set[type]) -> str:
     """The type of plain (SQLite / JSON) ``values``, whose types (None's left out) are ``types``."""
     if not types:
         return "STRING"
@@ -119,10 +123,10 @@ def _infer(values: list, types: set[type]) -> str:
 
 
 #: the value types a column of each kind may hold as they are (no conversion needed)
-_AS_IS = {"STRING": {str}, "FLOAT64": {float}, "INT32": {int}, "INT64": {int}, "BOOLEAN": {bool}}
+_AS_IS: dict[str, set[type]] = {"STRING": {str}, "FLOAT64": {float}, "INT32": {int}, "INT64": {int}, "BOOLEAN": {bool}}
 
 
-def finite(value):
+def finite(value: Any) -> Any:
     """``value`` with NaN and infinities (which JSON cannot hold) replaced by None, in lists and dicts too."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
@@ -133,7 +137,7 @@ def finite(value):
     return value
 
 
-def _as_type(value, kind: str):
+def _as_type(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if kind == "STRING":
@@ -169,7 +173,7 @@ def _is_identifier(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
-def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = None) -> list[Column]:
+def build_columns(rows: Iterable[dict[str, Any]], spec_fields: dict[str, str] | None = None) -> list[Column]:
     """Columns for ``rows`` (dicts, iterated once; ``attributes`` may hold a parsed JSON object), typed over
     all rows."""
     spec_fields = spec_fields or {}
@@ -213,19 +217,19 @@ def build_columns(rows: Iterable[dict], spec_fields: dict[str, str] | None = Non
         typed = values if types <= _AS_IS.get(kind, set()) else [_as_type(v, kind) for v in values]
         enum = None
         if kind == "STRING" and not _is_identifier(name):
-            distinct = set(typed) - {None, ""}
+            distinct: set[Any] = set(typed) - {None, ""}
             if distinct and ENUM_NO_DATA not in distinct and len(distinct) <= min(ENUM_MAX, len(typed) / 4):
                 kind, enum = "ENUM", [ENUM_NO_DATA, *sorted(distinct)]
         columns.append(Column(name, _identifier(name, taken), kind, typed, enum))
     return columns
 
 
-def schema(classes: dict[str, list[Column]]) -> dict:
+def schema(classes: dict[str, list[Column]]) -> dict[str, Any]:
     """The EXT_structural_metadata schema for the given classes; classes that share a Column (a class of a
     subset of another's columns) share its enum."""
-    out: dict = {"id": "geotwin", "classes": {
+    out: dict[str, Any] = {"id": "geotwin", "classes": {
         cls: {"properties": {c.id: c.schema() for c in cols}} for cls, cols in classes.items()}}
-    enums: dict[str, dict] = {}
+    enums: dict[str, dict[str, Any]] = {}
     names: dict[int, str] = {}
     for cls, cols in classes.items():
         for c in cols:
@@ -238,8 +242,8 @@ def schema(classes: dict[str, list[Column]]) -> dict:
     return out
 
 
-def decode_property(prop_schema: dict, buffers: list[bytes], count: int, enums: dict | None = None,
-                    offset_type: str = "UINT32") -> list:
+def decode_property(prop_schema: dict[str, Any], buffers: list[bytes], count: int, enums: dict[str, Any] | None = None,
+                    offset_type: str = "UINT32") -> list[Any]:
     """Inverse of Column.encode (used by tests and for reading tiles back); missing values as None."""
     kind = prop_schema.get("componentType") or prop_schema["type"]
     nodata = prop_schema.get("noData")
@@ -249,6 +253,7 @@ def decode_property(prop_schema: dict, buffers: list[bytes], count: int, enums: 
         out = [data[off[i]:off[i + 1]].decode("utf-8") for i in range(count)]
         return [None if nodata is not None and v == nodata else v for v in out]
     if kind == "ENUM":
+        assert enums is not None, "an ENUM property needs the schema's enums"
         enum = enums[prop_schema["enumType"]]
         names = {v["value"]: v["name"] for v in enum["values"]}
         codes = np.frombuffer(buffers[0], "<u1" if enum.get("valueType", "UINT16") == "UINT8" else "<u2")[:count]

@@ -6,18 +6,21 @@ without a Python object per polygon or ring.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 
-def ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def ranges(starts: NDArray[Any], counts: NDArray[Any]) -> NDArray[Any]:
     """The concatenation of ``arange(s, s + c)`` for every start and count."""
     counts = np.asarray(counts, np.int64)
     within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(np.asarray(starts, np.int64), counts) + within
+    result: NDArray[Any] = np.repeat(np.asarray(starts, np.int64), counts) + within
+    return result
 
 
-def _offsets(counts) -> np.ndarray:
+def _offsets(counts: Any) -> NDArray[Any]:
     return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
 
 
@@ -26,9 +29,9 @@ class PolygonSet:
     """Polygon k's rings are ``poly_offsets[k]:poly_offsets[k + 1]`` (exterior first, then holes); ring r's
     vertices are ``coords[ring_offsets[r]:ring_offsets[r + 1]]``, not closed."""
 
-    coords: np.ndarray          # (V, 3) float64
-    ring_offsets: np.ndarray    # (R + 1,) int64
-    poly_offsets: np.ndarray    # (P + 1,) int64
+    coords: NDArray[Any]          # (V, 3) float64
+    ring_offsets: NDArray[Any]    # (R + 1,) int64
+    poly_offsets: NDArray[Any]    # (P + 1,) int64
     surface_type: list[str]
     surface_id: list[str]
 
@@ -36,12 +39,12 @@ class PolygonSet:
         return len(self.poly_offsets) - 1
 
     @classmethod
-    def empty(cls) -> "PolygonSet":
+    def empty(cls) -> PolygonSet:
         return cls(np.zeros((0, 3)), np.zeros(1, np.int64), np.zeros(1, np.int64), [], [])
 
     @classmethod
-    def from_rings(cls, polygons: list[list[np.ndarray]], surface_type: list[str] | None = None,
-                   surface_id: list[str] | None = None) -> "PolygonSet":
+    def from_rings(cls, polygons: list[list[NDArray[Any]]], surface_type: list[str] | None = None,
+                   surface_id: list[str] | None = None) -> PolygonSet:
         """From polygons given as lists of unclosed (N, 3) rings."""
         rings = [r for p in polygons for r in p]
         coords = np.concatenate(rings).astype(np.float64, copy=False) if rings else np.zeros((0, 3))
@@ -49,7 +52,7 @@ class PolygonSet:
                    surface_type or [""] * len(polygons), surface_id or [""] * len(polygons))
 
     @classmethod
-    def from_geometries(cls, geoms, surface_type: list[str], surface_id: list[str]) -> tuple["PolygonSet", np.ndarray]:
+    def from_geometries(cls, geoms: Any, surface_type: list[str], surface_id: list[str]) -> tuple[PolygonSet, NDArray[Any]]:
         """The polygons of shapely (Multi)PolygonZs (of a multipolygon its first non-empty part), closing points
         dropped, NaN as 0; and the index of the geometry each polygon comes from (missing or empty ones give none)."""
         import shapely
@@ -71,8 +74,8 @@ class PolygonSet:
                    [surface_type[i] for i in st], [si[i] for i in st]), source
 
     @classmethod
-    def from_wkb(cls, wkb: list, surface_type: list[str], surface_id: list[str],
-                 step: int = 500) -> tuple["PolygonSet", np.ndarray]:
+    def from_wkb(cls, wkb: list[Any], surface_type: list[str], surface_id: list[str],
+                 step: int = 500) -> tuple[PolygonSet, NDArray[Any]]:
         """``from_geometries`` of WKB (None for none), decoded ``step`` at a time: shapely geometries are objects
         the cyclic garbage collector tracks, and a whole batch of them alive at once would outlive its young
         generations, making every full collection (whose cost grows with the model) come sooner."""
@@ -87,7 +90,7 @@ class PolygonSet:
         return cls.concat(sets), np.concatenate(sources) if sources else np.zeros(0, np.int64)
 
     @classmethod
-    def concat(cls, sets: list["PolygonSet"]) -> "PolygonSet":
+    def concat(cls, sets: list[PolygonSet]) -> PolygonSet:
         sets = [s for s in sets if len(s)]
         if len(sets) < 2:
             return sets[0] if sets else cls.empty()
@@ -98,7 +101,7 @@ class PolygonSet:
                    np.concatenate([[0]] + [s.poly_offsets[1:] + k for s, k in zip(sets, poly_shift)]),
                    [t for s in sets for t in s.surface_type], [t for s in sets for t in s.surface_id])
 
-    def take(self, index) -> "PolygonSet":
+    def take(self, index: Any) -> PolygonSet:
         """The polygons ``index`` (in that order)."""
         index = np.asarray(index, np.int64)
         po, ro = self.poly_offsets, self.ring_offsets
@@ -109,10 +112,11 @@ class PolygonSet:
         return PolygonSet(self.coords[ranges(ro[ring], nv)], _offsets(nv), _offsets(nr),
                           [self.surface_type[i] for i in il], [self.surface_id[i] for i in il])
 
-    def rings(self, k: int) -> list[np.ndarray]:
+    def rings(self, k: int) -> list[NDArray[Any]]:
         ro = self.ring_offsets
         return [self.coords[ro[r]:ro[r + 1]] for r in range(int(self.poly_offsets[k]), int(self.poly_offsets[k + 1]))]
 
-    def vertex_offsets(self, polygon_offsets: np.ndarray) -> np.ndarray:
+    def vertex_offsets(self, polygon_offsets: NDArray[Any]) -> NDArray[Any]:
         """Offsets into ``coords`` of groups of polygons given by their offsets (e.g. the polygons of buildings)."""
-        return self.ring_offsets[self.poly_offsets[np.asarray(polygon_offsets, np.int64)]]
+        result: NDArray[Any] = self.ring_offsets[self.poly_offsets[np.asarray(polygon_offsets, np.int64)]]
+        return result

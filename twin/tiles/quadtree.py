@@ -8,9 +8,12 @@ bounds as implied by the subdivision contain their content), refinement ADD.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 @dataclass
@@ -21,26 +24,31 @@ class Node:
     x0: float
     y0: float
     size: float
-    buildings: np.ndarray                   # building indices of the whole subtree (explicit) / own (implicit)
-    children: list["Node"] = field(default_factory=list)
+    buildings: NDArray[Any]                   # building indices of the whole subtree (explicit) / own (implicit)
+    children: list[Node] = field(default_factory=list)
     content: str | None = None              # "lod2" | "lod1" | None
-    own: np.ndarray | None = None           # buildings whose content this tile holds
+    own: NDArray[Any] | None = None           # buildings whose content this tile holds
     geometric_error: float = 0.0
-    box_min: np.ndarray | None = None       # ENU bounds of content and children
-    box_max: np.ndarray | None = None
+    box_min: NDArray[Any] | None = None       # ENU bounds of content and children
+    box_max: NDArray[Any] | None = None
     content_bytes: int = 0
 
     @property
     def key(self) -> str:
         return f"{self.level}/{self.x}/{self.y}"
 
-    def walk(self):
+    def walk(self) -> Iterator[Node]:
         yield self
         for c in self.children:
             yield from c.walk()
 
+    def bounds(self) -> tuple[NDArray[Any], NDArray[Any]]:
+        """The ENU bounds of content and children (set by ``finish``)."""
+        assert self.box_min is not None and self.box_max is not None, "finish() sets the bounds"
+        return self.box_min, self.box_max
 
-def root_square(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float, float]:
+
+def root_square(lo: NDArray[Any], hi: NDArray[Any]) -> tuple[float, float, float]:
     """The square (x0, y0, size) around all buildings' (N, 3) bounds."""
     lo, hi = lo.min(axis=0), hi.max(axis=0)
     size = float(max(hi[0] - lo[0], hi[1] - lo[1], 1.0)) * 1.001
@@ -48,7 +56,7 @@ def root_square(lo: np.ndarray, hi: np.ndarray) -> tuple[float, float, float]:
     return cx - size / 2, cy - size / 2, size
 
 
-def snapped_square(lo: np.ndarray, hi: np.ndarray, grid: float = 50.0) -> tuple[float, float, float]:
+def snapped_square(lo: NDArray[Any], hi: NDArray[Any], grid: float = 50.0) -> tuple[float, float, float]:
     """The square (x0, y0, size) around all (N, 3) bounds, its corner and size on a ``grid`` (m): small
     changes of the content keep the square, and so the tree and its tiles (incremental export)."""
     a = np.floor(lo.min(axis=0)[:2] / grid) * grid
@@ -56,7 +64,7 @@ def snapped_square(lo: np.ndarray, hi: np.ndarray, grid: float = 50.0) -> tuple[
     return float(a[0]), float(a[1]), float(max(b[0] - a[0], b[1] - a[1], grid))
 
 
-def build_explicit(centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, leaf_max: int,
+def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int,
                    leaf_extent: float, lod1_max: int, lod1_extent: float, max_level: int = 18,
                    square: tuple[float, float, float] | None = None) -> Node:
     """Split by building centres until a tile holds at most ``leaf_max`` buildings and spans at most ``leaf_extent``.
@@ -98,7 +106,7 @@ def build_explicit(centres: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, leaf_
     return root
 
 
-def build_implicit(lo: np.ndarray, hi: np.ndarray, *, leaf_max: int, leaf_extent: float,
+def build_implicit(lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int, leaf_extent: float,
                    max_level: int = 12, margin: float = 0.01,
                    square: tuple[float, float, float] | None = None) -> tuple[Node, tuple[float, float, float]]:
     """Buildings sink to the deepest tile that contains their whole extent (plus ``margin``, the
@@ -128,8 +136,8 @@ def build_implicit(lo: np.ndarray, hi: np.ndarray, *, leaf_max: int, leaf_extent
     return root, (x0, y0, size)
 
 
-def finish(root: Node, errors_lod1: np.ndarray, content_bounds: dict[str, tuple[np.ndarray, np.ndarray]],
-           details: dict[str, tuple[float, np.ndarray, np.ndarray]] | None = None) -> None:
+def finish(root: Node, errors_lod1: NDArray[Any], content_bounds: dict[str, tuple[NDArray[Any], NDArray[Any]]],
+           details: dict[str, tuple[float, NDArray[Any], NDArray[Any]]] | None = None) -> None:
     """Bounds (content and children) and geometric errors: 0 at leaves, parents >= children.
 
     ``details``: tile key -> (geometric error, bounds) of detail tiles (BIM) added below that tile: the
@@ -140,7 +148,7 @@ def finish(root: Node, errors_lod1: np.ndarray, content_bounds: dict[str, tuple[
             inherited = max(float(errors_lod1[node.own].max()), 0.5)
         for c in node.children:
             visit(c, inherited if node.content != "lod2" else None)
-        boxes = [content_bounds[node.key]] if node.key in content_bounds else []
+        boxes: list[tuple[Any, Any]] = [content_bounds[node.key]] if node.key in content_bounds else []
         boxes += [(c.box_min, c.box_max) for c in node.children]
         if node.key in details:
             boxes.append(details[node.key][1:])
@@ -150,6 +158,7 @@ def finish(root: Node, errors_lod1: np.ndarray, content_bounds: dict[str, tuple[
         if not node.children:
             node.geometric_error = details[node.key][0] if node.key in details else 0.0
         elif node.content == "lod1":
+            assert inherited is not None   # set above for an LoD1 tile
             node.geometric_error = max(inherited, child_max)
         elif inherited is not None:     # empty tile between LoD1 and LoD2: refine together with its parent
             node.geometric_error = max(inherited, child_max)

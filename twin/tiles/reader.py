@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .glb import pack_glb, unpack_glb
 from .metadata import decode_property
 
-_DTYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
+_DTYPES: dict[int, Any] = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
 _SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
 
 
@@ -21,7 +23,7 @@ class Tile:
     """One tile's glTF JSON and its BIN chunk (meshopt streams decoded), plus a b3dm's batch table."""
 
     def __init__(self, data: bytes, base: Path | None = None) -> None:
-        self.batch_table: dict | None = None
+        self.batch_table: dict[str, Any] | None = None
         self.batch_length: int | None = None
         if data[:4] == b"b3dm":
             _, _, total, ftj, ftb, btj, btb = struct.unpack_from("<4sIIIIII", data, 0)
@@ -38,10 +40,10 @@ class Tile:
         self.schema = None
         meta = self.gltf.get("extensions", {}).get("EXT_structural_metadata")
         if meta:
-            self.schema = meta.get("schema") or json.loads((Path(base) / meta["schemaUri"]).read_text("utf-8"))
+            self.schema = meta.get("schema") or json.loads((Path(base or ".") / meta["schemaUri"]).read_text("utf-8"))
 
     @classmethod
-    def open(cls, path: str | Path) -> "Tile":
+    def open(cls, path: str | Path) -> Tile:
         return cls(Path(path).read_bytes(), Path(path).parent)
 
     def _decode_meshopt(self) -> None:
@@ -87,10 +89,10 @@ class Tile:
         """The tile as a GLB without meshopt compression (for validators that cannot decode it)."""
         return pack_glb(self.gltf, self.bin)
 
-    def accessor(self, index: int) -> np.ndarray:
+    def accessor(self, index: int) -> NDArray[Any]:
         acc = self.gltf["accessors"][index]
         view = self.gltf["bufferViews"][acc["bufferView"]]
-        dtype = np.dtype(_DTYPES[acc["componentType"]])
+        dtype: Any = np.dtype(_DTYPES[acc["componentType"]])
         n = _SIZES[acc["type"]]
         stride = view.get("byteStride", dtype.itemsize * n)
         start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
@@ -99,31 +101,35 @@ class Tile:
         arr = np.ascontiguousarray(rows).view(dtype).reshape(acc["count"], n).astype(np.float64)
         if acc.get("normalized"):
             arr = np.maximum(arr / np.iinfo(dtype).max, -1.0)
-        return arr if n > 1 else arr[:, 0]
+        result: NDArray[Any] = arr if n > 1 else arr[:, 0]
+        return result
 
-    def primitive(self) -> dict:
-        return self.gltf["meshes"][0]["primitives"][0]
+    def primitive(self) -> dict[str, Any]:
+        primitive: dict[str, Any] = self.gltf["meshes"][0]["primitives"][0]
+        return primitive
 
-    def positions(self) -> np.ndarray:
+    def positions(self) -> NDArray[Any]:
         """Vertex positions in the tileset's frame (glTF y-up, node translation and scale applied)."""
         p = self.accessor(self.primitive()["attributes"]["POSITION"])
         node = self.gltf["nodes"][0]
-        return p * np.array(node.get("scale", [1, 1, 1])) + np.array(node.get("translation", [0, 0, 0]))
+        result: NDArray[Any] = p * np.array(node.get("scale", [1, 1, 1])) + np.array(node.get("translation", [0, 0, 0]))
+        return result
 
-    def triangles(self) -> np.ndarray:
+    def triangles(self) -> NDArray[Any]:
         return self.accessor(self.primitive()["indices"]).astype(np.int64).reshape(-1, 3)
 
-    def feature_ids(self, n: int = 0) -> np.ndarray:
+    def feature_ids(self, n: int = 0) -> NDArray[Any]:
         attrs = self.primitive()["attributes"]
         name = "_BATCHID" if "_BATCHID" in attrs else f"_FEATURE_ID_{n}"
         return self.accessor(attrs[name]).astype(np.int64)
 
-    def property_table(self, n: int = 0) -> dict[str, list]:
+    def property_table(self, n: int = 0) -> dict[str, list[Any]]:
         """Property name (as in the source) -> values, for property table ``n``; or the b3dm batch table."""
         if self.batch_table is not None:
             return dict(self.batch_table)
         meta = self.gltf["extensions"]["EXT_structural_metadata"]
         table = meta["propertyTables"][n]
+        assert self.schema is not None, "the tile has EXT_structural_metadata"
         props = self.schema["classes"][table["class"]]["properties"]
         enums = self.schema.get("enums", {})
         out = {}

@@ -1,27 +1,35 @@
 """Read the city model layers of a GeoTwin GeoPackage for tiling: buildings, their surfaces, CRS."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import tempfile
 from collections import Counter
-from operator import itemgetter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from ..kernel import gpkg
 from ..kernel.errors import InputError
+from ..kernel.progress import Reporter
 from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES
-from . import gpkg_read
 from .polygons import PolygonSet
+
+if TYPE_CHECKING:
+    from ..store.base import StoreReader
 
 
 READ_CHUNK = 10_000  # rows (surfaces, building geometries) read and decoded at a time
 
 
-def row_id(row: dict) -> str:
+def row_id(row: dict[str, Any]) -> str:
     """A building row's id as text ("" when it has none)."""
     return str(row.get("id") or "")
 
@@ -32,10 +40,10 @@ class BuildingBatch:
     and their outer polygons (source CRS), those of building i being ``polygons[offsets[i]:offsets[i + 1]]``."""
 
     ids: list[str]
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     footprints: list[tuple[bytes, ...]]
     polygons: PolygonSet
-    offsets: np.ndarray
+    offsets: NDArray[Any]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -51,20 +59,21 @@ class CityModel:
     horizontal_crs: str
     vertical_crs: str | None
     ids: list[str]
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     skipped: list[str]
-    containers: list[dict] = field(default_factory=list)  # rows without geometry whose parts have it
+    containers: list[dict[str, Any]] = field(default_factory=list)  # rows without geometry whose parts have it
 
     def container_index(self) -> dict[str, int]:
         """Container id -> its row number after the buildings' rows."""
         return {str(r["id"]): len(self.rows) + i for i, r in enumerate(self.containers)}
 
 
-def _layers(path: Path) -> set[str]:
-    return gpkg_read.layers(path)
+def layers_of(path: Path) -> set[str]:
+    """The names of the GeoPackage's layers (its ``gpkg_contents``)."""
+    return set(gpkg.list_layers(path))
 
 
-def _rings(geom) -> list[list[np.ndarray]]:
+def rings_of(geom: Any) -> list[list[NDArray[Any]]]:
     """Polygons of a (Multi)PolygonZ as lists of unclosed (N, 3) rings."""
     import shapely
 
@@ -86,10 +95,10 @@ def _rings(geom) -> list[list[np.ndarray]]:
 
 def crs_of(path: Path) -> tuple[str, str | None]:
     """The horizontal and vertical CRS recorded in ``sources`` (falling back to the layer's CRS)."""
-    layers = _layers(path)
+    layers = layers_of(path)
     horizontal, vertical = None, None
     if SOURCES.name in layers:
-        names, rows, _ = gpkg_read.read_table(path, SOURCES.name, geometry=False)
+        names, rows, _ = gpkg.read_table(path, SOURCES.name, geometry=False)
         src = [dict(zip(names, r)) for r in rows]
         if "source_kind" in names:  # a twin: the buildings' CRS is the city model's
             src = [r for r in src if (r["source_kind"] or "") in ("citymodel", "")]
@@ -101,7 +110,7 @@ def crs_of(path: Path) -> tuple[str, str | None]:
         horizontal = hs[0] if hs else None
         vertical = vs[0] if vs else None
     if horizontal is None:
-        horizontal = gpkg_read.layer_crs(path, BUILDINGS.name)
+        horizontal = gpkg.layer_crs(path, BUILDINGS.name)
     if not horizontal:
         raise InputError("the buildings layer has no CRS", path=str(path))
     return horizontal, vertical
@@ -109,14 +118,14 @@ def crs_of(path: Path) -> tuple[str, str | None]:
 
 def geoid_model_of(path: Path) -> str | None:
     """The one quasigeoid the city model's ``sources`` name (column ``geoid_model``), else None."""
-    if SOURCES.name not in _layers(path):
+    if SOURCES.name not in layers_of(path):
         return None
-    names, rows, _ = gpkg_read.read_table(path, SOURCES.name, geometry=False)
+    names, rows, _ = gpkg.read_table(path, SOURCES.name, geometry=False)
     models = {v for r in rows if isinstance(v := dict(zip(names, r)).get("geoid_model"), str) and v}
     return next(iter(models)) if len(models) == 1 else None
 
 
-def read_city_model(path: str | os.PathLike, reporter=None,
+def read_city_model(path: str | os.PathLike[str], reporter: Reporter | None = None,
                     consume: Callable[[BuildingBatch], None] | None = None, surface_ids: bool = True) -> CityModel:
     """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
 
@@ -126,54 +135,70 @@ def read_city_model(path: str | os.PathLike, reporter=None,
     path = Path(path)
     if not path.is_file():
         raise InputError("GeoPackage not found", path=str(path))
-    try:
-        layers = _layers(path)
-    except Exception as err:  # sqlite3.DatabaseError: not an SQLite file, or no gpkg_contents
-        raise InputError(f"not a readable GeoPackage: {err}", path=str(path)) from err
+    layers = layers_of(path)    # an InputError naming the file when it is no readable GeoPackage
     if BUILDINGS.name not in layers:
         raise InputError(f"no '{BUILDINGS.name}' layer: write it with geotwin:importcitymodel first",
                          path=str(path))
     horizontal, vertical = crs_of(path)
-
-    # the buildings' own geometry is read (second pass) only for those without boundary surfaces
-    columns, records, _ = gpkg_read.read_table(path, BUILDINGS.name, geometry=False)
-    by_id: dict[str, dict] = {}   # the first row of every id, in table order
-    skipped: list[str] = []
-    accepted: list[bool] = []   # per table row: the first row of its id
-    for i, values in enumerate(records):
-        row = dict(zip(columns, values))
-        bid = row_id(row)
-        accepted.append(bool(bid) and bid not in by_id)
-        if not accepted[-1]:
-            skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
-            continue
-        by_id[bid] = row
-    del records
-
-    footprints: dict[str, tuple[bytes, ...]] = {}   # as WKB: decoded batch-wise when consumed
+    reader = _CityModelReader(path, consume)
     if FOOTPRINTS.name in layers:   # before the polygons: ``consume`` takes the footprints with them
-        _, fp, blobs = gpkg_read.read_table(path, FOOTPRINTS.name, columns=["building_id"], decode=False)
-        for (bid,), wkb in zip(fp, gpkg_read.wkbs_of(blobs)):
-            if wkb is not None and bid in by_id:
-                footprints[bid] = (*footprints.get(bid, ()), wkb)
-
-    with_polygons: set[str] = set()
-
-    def complete(done: list[str], polygons: PolygonSet, counts) -> None:
-        with_polygons.update(done)
-        if consume is not None and done:
-            offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
-            consume(BuildingBatch(done, [by_id[b] for b in done], [footprints.pop(b, ()) for b in done], polygons,
-                                  offsets))
-
+        reader.read_footprints()
     if BUILDING_SURFACES.name in layers:
-        # streamed: a building's polygons are complete (and consumed) once all its surface rows are read
-        remaining = {bid: n for bid, n in gpkg_read.count_by(path, BUILDING_SURFACES.name, "building_id").items()
+        reader.read_surfaces(surface_ids)
+    # the buildings' own geometry is read (second pass) only for those without boundary surfaces
+    if not reader.with_polygons.issuperset(reader.by_id):
+        reader.read_own_geometry()
+    ids, kept, containers = reader.result()
+    if reporter is not None:
+        for s in reader.skipped:
+            reporter.warning(f"skipped {s}")
+    return CityModel(path, horizontal, vertical, ids, kept, reader.skipped, containers)
+
+
+class _CityModelReader:
+    """The passes of ``read_city_model`` over one GeoPackage: building rows, footprints, boundary surfaces
+    (streamed), the buildings' own geometry."""
+
+    def __init__(self, path: Path, consume: Callable[[BuildingBatch], None] | None) -> None:
+        self.path, self.consume = path, consume
+        columns, records, _ = gpkg.read_table(path, BUILDINGS.name, geometry=False)
+        self.by_id: dict[str, dict[str, Any]] = {}   # the first row of every id, in table order
+        self.skipped: list[str] = []
+        self.accepted: list[bool] = []   # per table row: the first row of its id
+        for i, values in enumerate(records):
+            row = dict(zip(columns, values))
+            bid = row_id(row)
+            self.accepted.append(bool(bid) and bid not in self.by_id)
+            if not self.accepted[-1]:
+                self.skipped.append(f"building row {i + 1}: {'duplicate id ' + bid if bid else 'no id'}")
+                continue
+            self.by_id[bid] = row
+        self.footprints: dict[str, tuple[bytes, ...]] = {}   # as WKB: decoded batch-wise when consumed
+        self.with_polygons: set[str] = set()
+
+    def read_footprints(self) -> None:
+        _, fp, blobs = gpkg.read_table(self.path, FOOTPRINTS.name, columns=["building_id"], decode=False)
+        for (bid,), wkb in zip(fp, gpkg.wkbs_of(list(blobs or []))):
+            if wkb is not None and bid in self.by_id:
+                self.footprints[bid] = (*self.footprints.get(bid, ()), wkb)
+
+    def complete(self, done: list[str], polygons: PolygonSet, counts: Any) -> None:
+        """The buildings ``done`` have all their polygons (``counts`` of them each, in order)."""
+        self.with_polygons.update(done)
+        if self.consume is not None and done:
+            offsets = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+            self.consume(BuildingBatch(done, [self.by_id[b] for b in done],
+                                       [self.footprints.pop(b, ()) for b in done], polygons, offsets))
+
+    def read_surfaces(self, surface_ids: bool) -> None:
+        """Streamed: a building's polygons are complete (and consumed) once all its surface rows are read."""
+        path, by_id = self.path, self.by_id
+        remaining = {bid: n for bid, n in gpkg.count_by(path, BUILDING_SURFACES.name, "building_id").items()
                      if bid in by_id}
-        pool, owners = PolygonSet.empty(), []   # polygons of the buildings not complete yet, and their ids
+        pool, owners = PolygonSet.empty(), list[str]()   # polygons of the buildings not complete yet, and their ids
         columns = ["building_id", "surface_type", "id"] if surface_ids else ["building_id", "surface_type"]
-        for surf, blobs in gpkg_read.iter_table(path, BUILDING_SURFACES.name, columns, READ_CHUNK):
-            chunk, source = PolygonSet.from_wkb(gpkg_read.wkbs_of(blobs), [r[1] or "" for r in surf],
+        for surf, blobs in gpkg.iter_table(path, BUILDING_SURFACES.name, columns, READ_CHUNK):
+            chunk, source = PolygonSet.from_wkb(gpkg.wkbs_of(blobs), [r[1] or "" for r in surf],
                                                 [r[2] or "" for r in surf] if surface_ids else [""] * len(surf))
             done = []
             for bid, n in Counter(map(itemgetter(0), surf)).items():
@@ -188,42 +213,47 @@ def read_city_model(path: str | os.PathLike, reporter=None,
             key = np.fromiter(map(rank.get, owners, itertools.repeat(-1)), np.int64, len(owners))
             ready = np.flatnonzero(key >= 0)
             counts = np.bincount(key[ready], minlength=len(done))
-            rest = np.flatnonzero((key < 0) & np.fromiter(map(remaining.__contains__, owners), bool, len(owners)))
+            rest = np.flatnonzero((key < 0) & np.fromiter(map(remaining.__contains__, owners), np.bool_, len(owners)))
             batch = pool.take(ready[np.argsort(key[ready], kind="stable")])  # by building, in reading order
             pool, owners = pool.take(rest), [owners[i] for i in rest.tolist()]
             has = counts > 0   # a building whose surfaces have no polygon: its own geometry (below)
-            complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
-    row = 0   # the buildings' own geometry, for those without boundary surfaces (if there are any)
-    own = not with_polygons.issuperset(by_id)
-    chunks = gpkg_read.iter_table(path, BUILDINGS.name, ["id"], READ_CHUNK) if own else ()
-    for ids, blobs in chunks:
-        take = [k for k in range(len(ids)) if accepted[row + k] and str(ids[k][0] or "") not in with_polygons]
-        row += len(ids)
-        done, polygons = [], []
-        for k, geom in zip(take, gpkg_read.decode_geometries([blobs[k] for k in take])):
-            if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
-                done.append(str(ids[k][0] or ""))
-                polygons.append(_rings(geom))
-        complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]), [len(p) for p in polygons])
+            self.complete([b for b, h in zip(done, has.tolist()) if h], batch, counts[has])
 
-    parents = {r.get("parent_id") for bid, r in by_id.items() if bid in with_polygons}
-    ids, kept, containers = [], [], []
-    for bid, r in by_id.items():    # table order
-        if bid not in with_polygons:
-            if bid in parents:  # a building made of parts: its attributes travel with its parts' tiles
-                containers.append(r)
-            else:
-                skipped.append(f"building {bid}: no geometry")
-            continue
-        ids.append(bid)
-        kept.append(r)
-    if reporter is not None:
-        for s in skipped:
-            reporter.warning(f"skipped {s}")
-    return CityModel(path, horizontal, vertical, ids, kept, skipped, containers)
+    def read_own_geometry(self) -> None:
+        """The buildings' own geometry, for those without boundary surfaces."""
+        first = 0
+        for chunk_ids, blobs in gpkg.iter_table(self.path, BUILDINGS.name, ["id"], READ_CHUNK):
+            take = [k for k in range(len(chunk_ids))
+                    if self.accepted[first + k] and str(chunk_ids[k][0] or "") not in self.with_polygons]
+            first += len(chunk_ids)
+            done, polygons = list[str](), list[list[list[NDArray[Any]]]]()
+            for k, geom in zip(take, gpkg.decode_geometries([blobs[k] for k in take])):
+                if geom is not None and not geom.is_empty:  # no boundary surfaces: the building's own geometry
+                    done.append(str(chunk_ids[k][0] or ""))
+                    polygons.append(rings_of(geom))
+            self.complete(done, PolygonSet.from_rings([p for rings in polygons for p in rings]),
+                          [len(p) for p in polygons])
+
+    def result(self) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+        """The ids and rows of the buildings with polygons, and the containers (rows without geometry whose
+        parts have it), in table order; the others are skipped."""
+        parents = {r.get("parent_id") for bid, r in self.by_id.items() if bid in self.with_polygons}
+        ids: list[str] = []
+        kept: list[dict[str, Any]] = []
+        containers: list[dict[str, Any]] = []
+        for bid, r in self.by_id.items():    # table order
+            if bid not in self.with_polygons:
+                if bid in parents:  # a building made of parts: its attributes travel with its parts' tiles
+                    containers.append(r)
+                else:
+                    self.skipped.append(f"building {bid}: no geometry")
+                continue
+            ids.append(bid)
+            kept.append(r)
+        return ids, kept, containers
 
 
-def attribute_rows(model: CityModel) -> Iterator[dict]:
+def attribute_rows(model: CityModel) -> Iterator[dict[str, Any]]:
     """Attributes of the buildings, then of the containers: typed columns, ``attributes`` JSON parsed
     (one row at a time: the whole model's parsed rows are never held at once)."""
     for src in itertools.chain(model.rows, model.containers):
@@ -236,3 +266,46 @@ def attribute_rows(model: CityModel) -> Iterator[dict]:
                 raise InputError(f"attributes is not valid JSON: {err}", path=str(model.path),
                                  obj=str(src.get("id"))) from err
         yield row
+
+
+def _is_dsn(text: str) -> bool:
+    """A PostgreSQL connection string rather than a file path (as ``store.open.is_dsn``, without importing
+    the store, and pandas with it, for a GeoPackage)."""
+    text = text.strip()
+    return text.startswith(("postgresql://", "postgres://")) or ("dbname=" in text and not Path(text).suffix)
+
+
+@contextlib.contextmanager
+def open_source(source: str | os.PathLike[str] | StoreReader, reporter: Reporter | None = None,
+                schema: str = "geotwin") -> Iterator[tuple[Path, str]]:
+    """The GeoPackage to read the export from, and how to name the source in the report.
+
+    A GeoPackage path (city model or twin) is read directly. A twin store (a ``StoreReader``, or a PostgreSQL
+    connection string for the store in ``schema``) is read through the store interface: its layers, as the
+    store reads them, are written into a temporary GeoPackage with the GeoPackage store's writer (the form a
+    GeoPackage twin has), so a PostGIS twin exports exactly as the same twin built into a GeoPackage.
+    A GeoPackage store is read directly."""
+    if isinstance(source, (str, os.PathLike)) and not _is_dsn(str(source)):
+        yield Path(source), str(Path(source))
+        return
+    from ..store.geopackage import GpkgStore
+    from ..store.open import open_store
+
+    store = source if not isinstance(source, (str, os.PathLike)) else open_store(str(source), schema)
+    if isinstance(store, GpkgStore):
+        yield Path(store.path), str(Path(store.path))
+        return
+    label = store.describe()
+    names = store.layer_names()
+    if BUILDINGS.name not in names:
+        raise InputError(f"no '{BUILDINGS.name}' layer: build the twin into it with geotwin:buildtwin first",
+                         path=label)
+    with tempfile.TemporaryDirectory(prefix="geotwin-tiles-") as folder:
+        snapshot = GpkgStore(Path(folder) / "twin.gpkg")
+        with snapshot.transaction(store.crs(), reporter) as writer:
+            for name in names:
+                if reporter is not None:
+                    reporter.check()
+                spec = store.spec(name)
+                writer.replace(spec, store.read(spec))
+        yield snapshot.path, label

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import struct
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 def morton(x: int, y: int) -> int:
@@ -15,7 +17,7 @@ def morton(x: int, y: int) -> int:
     return m
 
 
-def _availability(bits: np.ndarray, views: list, blob: bytearray) -> dict:
+def _availability(bits: NDArray[Any], views: list[Any], blob: bytearray) -> dict[str, Any]:
     count = int(bits.sum())
     if count == 0:
         return {"constant": 0}
@@ -30,7 +32,7 @@ def _availability(bits: np.ndarray, views: list, blob: bytearray) -> dict:
 
 
 def subtree_bytes(root_level: int, root_x: int, root_y: int, levels: int,
-                  tiles: set[tuple[int, int, int]], contents: set[tuple[int, int, int]]) -> tuple[bytes, dict]:
+                  tiles: set[tuple[int, int, int]], contents: set[tuple[int, int, int]]) -> tuple[bytes, dict[str, Any]]:
     """The .subtree of the subtree rooted at (root_level, root_x, root_y) spanning ``levels`` levels."""
     n_tiles = (4 ** levels - 1) // 3
     tile_bits = np.zeros(n_tiles, np.uint8)
@@ -50,7 +52,7 @@ def subtree_bytes(root_level: int, root_x: int, root_y: int, levels: int,
                 content_bits[idx] = 1
         elif local == levels:
             child_bits[morton(lx, ly)] = 1
-    views: list = []
+    views: list[Any] = []
     blob = bytearray()
     doc = {
         "tileAvailability": _availability(tile_bits, views, blob),
@@ -68,7 +70,7 @@ def subtree_bytes(root_level: int, root_x: int, root_y: int, levels: int,
     return header + js + bytes(blob), doc
 
 
-def read_subtree(data: bytes) -> tuple[dict, bytes]:
+def read_subtree(data: bytes) -> tuple[dict[str, Any], bytes]:
     magic, version, jlen, blen = struct.unpack_from("<4sIQQ", data, 0)
     if magic != b"subt" or version != 1:
         raise ValueError("not a 3D Tiles subtree")

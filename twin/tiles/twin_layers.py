@@ -7,11 +7,14 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from . import gpkg_read
-from .source import _layers, _rings, row_id
+from ..kernel import gpkg
+from ..kernel.progress import Reporter
+from .source import layers_of, rings_of, row_id
 
 BIM_ELEMENTS = "bim_elements"
 BIM_SPACES = "bim_spaces"
@@ -28,8 +31,8 @@ class BimDetail:
 
     building_id: str                    # twin building id (buildings.id)
     bim_building_id: str                # IFC GlobalId
-    rows: list[dict] = field(default_factory=list)
-    polygons: list[list[list[np.ndarray]]] = field(default_factory=list)   # per element: its polygons' rings
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    polygons: list[list[list[NDArray[Any]]]] = field(default_factory=list)   # per element: its polygons' rings
 
 
 @dataclass
@@ -37,8 +40,8 @@ class PointLayer:
     """Islands or sensors: attribute rows and positions (x, y, normal height) in the source CRS."""
 
     name: str
-    rows: list[dict]
-    xyz: np.ndarray
+    rows: list[dict[str, Any]]
+    xyz: NDArray[Any]
     height_source: list[str]
 
 
@@ -52,10 +55,10 @@ class TwinExtras:
         return bool(self.bim or self.points)
 
 
-def _records(frame) -> list[dict]:
+def _records(frame: Any) -> list[dict[str, Any]]:
     cols = [c for c in frame.columns if c != "geometry"]
     values = frame[cols].astype(object)
-    rows = values.where(frame[cols].notna(), None).to_dict("records")
+    rows: list[dict[str, Any]] = values.where(frame[cols].notna(), None).to_dict("records")
     for row in rows:
         for k, v in row.items():
             if isinstance(v, float) and math.isnan(v):
@@ -65,98 +68,111 @@ def _records(frame) -> list[dict]:
     return rows
 
 
-def read_twin_extras(path: str | Path, buildings: list[dict], reporter=None) -> TwinExtras:
+def read_twin_extras(path: str | Path, buildings: list[dict[str, Any]], reporter: Reporter | None = None) -> TwinExtras:
     """BIM detail per twin building, islands and sensors of ``path`` (empty for a city-model GeoPackage).
 
     ``buildings``: the city model's building rows (ground heights place islands and sensors).
     """
     path = Path(path)
-    layers = _layers(path)
+    layers = layers_of(path)
     if layers.isdisjoint({BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS}):
         return TwinExtras([], [], [])
-    import pyogrio
-
     skipped: list[str] = []
-    by_id = {row_id(b): b for b in buildings}
-    grounds = [float(b["ground_height"]) for b in buildings if b.get("ground_height") is not None]
-    terrain = min(grounds) if grounds else 0.0
-
-    bim: list[BimDetail] = []
-    if BIM_ELEMENTS in layers:
-        # IFC building -> twin building: matched (buildings.bim_building_id) or added (origin = bim)
-        owner: dict[str, str] = {}
-        for b in buildings:
-            gid = b.get("bim_building_id")
-            if gid:
-                owner.setdefault(str(gid), row_id(b))
-            elif b.get("origin") == "bim":
-                owner.setdefault(row_id(b), row_id(b))
-        frame = pyogrio.read_dataframe(path, layer=BIM_ELEMENTS)
-        details: dict[str, BimDetail] = {}
-        unmatched: dict[str, int] = {}
-        for row, geom in zip(_records(frame), frame.geometry):
-            gid = str(row.get("building_global_id") or "")
-            if geom is None or geom.is_empty:
-                continue                    # an aggregate: its parts carry the geometry
-            if gid not in owner:
-                unmatched[gid] = unmatched.get(gid, 0) + 1
-                continue
-            detail = details.setdefault(gid, BimDetail(owner[gid], gid))
-            for key in JSON_AS_TEXT:
-                if isinstance(row.get(key), dict):
-                    row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
-            detail.rows.append(row)
-            detail.polygons.append(_rings(geom))
-        for gid, n in sorted(unmatched.items()):
-            skipped.append(f"BIM building {gid or '(none)'}: {n} element(s) not tiled, the building is not "
-                           "part of the twin's buildings (a conflation mismatch)")
-        bim = [details[k] for k in sorted(details)]
-
-    points: list[PointLayer] = []
+    bim = _read_bim(path, buildings, skipped) if BIM_ELEMENTS in layers else []
     floors: dict[str, float] = {}
     if BIM_SPACES in layers:
-        spaces = pyogrio.read_dataframe(path, layer=BIM_SPACES, columns=["global_id", "floor_elevation"],
-                                        read_geometry=False)
+        spaces = gpkg.read_frame(path, BIM_SPACES, columns=["global_id", "floor_elevation"])
         floors = {str(g): float(z) for g, z in zip(spaces["global_id"], spaces["floor_elevation"])
                   if z is not None and not (isinstance(z, float) and math.isnan(z))}
-
-    def ground_of(bid) -> float | None:
-        b = by_id.get(str(bid)) if bid else None
-        return None if b is None or b.get("ground_height") is None else float(b["ground_height"])
-
+    placer = _Placer(buildings, floors)
+    points: list[PointLayer] = []
     for name, room_key, building_keys in ((ISLANDS, "room_id", ("building_id",)),
                                           (SENSORS, None, ("link_id",))):
-        if name not in layers:
+        if name in layers:
+            layer = placer.read(path, name, room_key, building_keys, skipped)
+            if layer is not None:
+                points.append(layer)
+    if reporter is not None:
+        for s in skipped:
+            reporter.warning(f"skipped {s}")
+    return TwinExtras(bim, points, skipped)
+
+
+def _read_bim(path: Path, buildings: list[dict[str, Any]], skipped: list[str]) -> list[BimDetail]:
+    """The BIM elements with geometry of every IFC building that is a twin building, by IFC GlobalId; the
+    elements of other IFC buildings are counted in ``skipped``."""
+    # IFC building -> twin building: matched (buildings.bim_building_id) or added (origin = bim)
+    owner: dict[str, str] = {}
+    for b in buildings:
+        gid = b.get("bim_building_id")
+        if gid:
+            owner.setdefault(str(gid), row_id(b))
+        elif b.get("origin") == "bim":
+            owner.setdefault(row_id(b), row_id(b))
+    frame = gpkg.read_frame(path, BIM_ELEMENTS)
+    details: dict[str, BimDetail] = {}
+    unmatched: dict[str, int] = {}
+    for row, geom in zip(_records(frame), frame.geometry):
+        gid = str(row.get("building_global_id") or "")
+        if geom is None or geom.is_empty:
+            continue                    # an aggregate: its parts carry the geometry
+        if gid not in owner:
+            unmatched[gid] = unmatched.get(gid, 0) + 1
             continue
-        frame = pyogrio.read_dataframe(path, layer=name)
+        detail = details.setdefault(gid, BimDetail(owner[gid], gid))
+        for key in JSON_AS_TEXT:
+            if isinstance(row.get(key), dict):
+                row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
+        detail.rows.append(row)
+        detail.polygons.append(rings_of(geom))
+    for gid, n in sorted(unmatched.items()):
+        skipped.append(f"BIM building {gid or '(none)'}: {n} element(s) not tiled, the building is not "
+                       "part of the twin's buildings (a conflation mismatch)")
+    return [details[k] for k in sorted(details)]
+
+
+class _Placer:
+    """The normal height islands and sensors are placed at: the point's own z, else its room's floor, else
+    its building's ground, else the lowest building ground of the model."""
+
+    def __init__(self, buildings: list[dict[str, Any]], floors: dict[str, float]) -> None:
+        self.by_id = {row_id(b): b for b in buildings}
+        grounds = [float(b["ground_height"]) for b in buildings if b.get("ground_height") is not None]
+        self.terrain = min(grounds) if grounds else 0.0
+        self.floors = floors
+
+    def ground_of(self, bid: Any) -> float | None:
+        b = self.by_id.get(str(bid)) if bid else None
+        return None if b is None or b.get("ground_height") is None else float(b["ground_height"])
+
+    def height(self, row: dict[str, Any], geom: Any, room_key: str | None,
+               building_keys: tuple[str, ...]) -> tuple[float, str]:
+        """The height and where it comes from."""
+        if geom.has_z and not math.isnan(geom.z):
+            return float(geom.z), "point"
+        if room_key and row.get(room_key) in self.floors:
+            return self.floors[row[room_key]], "room floor"
+        for key in building_keys:
+            z = self.ground_of(row.get(key))
+            if z is not None:
+                return z, "building ground"
+        return self.terrain, "lowest building ground of the model"
+
+    def read(self, path: Path, name: str, room_key: str | None, building_keys: tuple[str, ...],
+             skipped: list[str]) -> PointLayer | None:
+        """The layer's rows with a position (those without one are counted in ``skipped``); None without any."""
+        frame = gpkg.read_frame(path, name)
         rows = _records(frame)
         xyz, sources, kept = [], [], []
         for i, (row, geom) in enumerate(zip(rows, frame.geometry)):
             if geom is None or geom.is_empty:
                 skipped.append(f"{name} row {i + 1} ({row.get('id') or row.get('sensor_key')}): no position")
                 continue
-            z, source = None, ""
-            if geom.has_z and not math.isnan(geom.z):
-                z, source = float(geom.z), "point"
-            if z is None and room_key and row.get(room_key) in floors:
-                z, source = floors[row[room_key]], "room floor"
-            if z is None:
-                for key in building_keys:
-                    z = ground_of(row.get(key))
-                    if z is not None:
-                        source = "building ground"
-                        break
-            if z is None:
-                z, source = terrain, "lowest building ground of the model"
+            z, source = self.height(row, geom, room_key, building_keys)
             xyz.append((geom.x, geom.y, z))
             sources.append(source)
             kept.append(row)
-        if kept:
-            points.append(PointLayer(name, kept, np.array(xyz, np.float64), sources))
-    if reporter is not None:
-        for s in skipped:
-            reporter.warning(f"skipped {s}")
-    return TwinExtras(bim, points, skipped)
+        return PointLayer(name, kept, np.array(xyz, np.float64), sources) if kept else None
 
 
 def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list[str]:
@@ -169,12 +185,12 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
     def key(value: str) -> str:
         try:
             return _datum_key(CRS.from_user_input(value).name)
-        except Exception:  # a datum name such as "DHHN2016" rather than a CRS
+        except Exception:  # noqa: BLE001 - a datum name such as "DHHN2016" rather than a CRS
             return _datum_key(value)
 
-    if not city_vertical or "sources" not in _layers(Path(path)):
+    if not city_vertical or "sources" not in layers_of(Path(path)):
         return []
-    names, rows, _ = gpkg_read.read_table(path, "sources", geometry=False)
+    names, rows, _ = gpkg.read_table(path, "sources", geometry=False)
     if "source_kind" not in names:
         return []
     city = key(city_vertical)

@@ -75,7 +75,7 @@ OVERLAY_PROPERTIES = {
 
 
 def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
-                 cesium_url: str | os.PathLike = DEFAULT_CESIUM_URL, title: str = "GeoTwin",
+                 cesium_url: str | os.PathLike[str] = DEFAULT_CESIUM_URL, title: str = "GeoTwin",
                  extra_layers: dict[str, str] | None = None,
                  ground_height: float | None = None,
                  sensor_refresh_seconds: int = 60) -> Path:
@@ -125,7 +125,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
     return viewer_dir / "index.html"
 
 
-def cesium_base_url(cesium_url: str | os.PathLike, viewer_dir: Path) -> str:
+def cesium_base_url(cesium_url: str | os.PathLike[str], viewer_dir: Path) -> str:
     """The URL (possibly relative to ``viewer_dir``) of the folder that holds ``Cesium.js``."""
     local = Path(cesium_url) if isinstance(cesium_url, os.PathLike) else None
     text = os.fspath(cesium_url)

@@ -1,0 +1,137 @@
+"""tileset.json (explicit tree or implicit tiling with subtree files) and the viewer beside it."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import quadtree
+from .frame import EnuFrame
+from .subtree import subtree_bytes
+from .twin_tiles import BimTile, PointTile, TwinTiles
+
+#: Geometric error (m) of a leaf with BIM detail below it: Cesium (maximumScreenSpaceError 16) refines
+#: into the BIM elements within about 100 m of the camera in a 1000 px high view.
+BIM_GEOMETRIC_ERROR = 2.0
+
+Json = dict[str, Any]
+
+
+def box(lo: NDArray[Any], hi: NDArray[Any]) -> list[float]:
+    """A 3D Tiles ``box`` bounding volume of the axis-aligned box ``lo``..``hi`` (half axes at least 1 cm)."""
+    c = (lo + hi) / 2
+    h = np.maximum((hi - lo) / 2, 0.01)
+    return [float(c[0]), float(c[1]), float(c[2]), float(h[0]), 0.0, 0.0, 0.0, float(h[1]), 0.0, 0.0, 0.0, float(h[2])]
+
+
+def _leaf_tile(t: BimTile | PointTile) -> Json:
+    return {"boundingVolume": {"box": box(t.min, t.max)}, "geometricError": 0.0, "content": {"uri": t.uri}}
+
+
+def _explicit_tile(node: quadtree.Node, ext: str, below: dict[str, list[BimTile]]) -> Json:
+    """The tile of ``node`` with its subtree; a leaf with BIM detail refines ADD into its BIM tiles."""
+    t: Json = {"boundingVolume": {"box": box(*node.bounds())}, "geometricError": node.geometric_error}
+    if node.content:
+        t["content"] = {"uri": f"tiles/{node.key}.{ext}"}
+    if node.children:
+        t["children"] = [_explicit_tile(c, ext, below) for c in node.children]
+    if node.key in below:       # BIM detail: added to the leaf's LoD2 when close
+        t["refine"] = "ADD"
+        t["children"] = [_leaf_tile(d) for d in below[node.key]]
+    return t
+
+
+def write_subtrees(root: quadtree.Node, folder: Path) -> tuple[int, int]:
+    """Write the .subtree files; return availableLevels and subtreeLevels."""
+    nodes = list(root.walk())
+    tiles = {(n.level, n.x, n.y) for n in nodes}
+    contents = {(n.level, n.x, n.y) for n in nodes if n.content}
+    available = max(n.level for n in nodes) + 1
+    levels = min(available, 6)
+    for n in nodes:
+        if n.level % levels == 0:
+            data, _ = subtree_bytes(n.level, n.x, n.y, levels, tiles, contents)
+            path = folder / "subtrees" / f"{n.key}.subtree"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    return available, levels
+
+
+def _root_square(root: quadtree.Node) -> tuple[NDArray[Any], NDArray[Any]]:
+    box_min, box_max = root.bounds()
+    lo = np.array([root.x0, root.y0, box_min[2]])
+    hi = np.array([root.x0 + root.size, root.y0 + root.size, box_max[2]])
+    return lo, hi
+
+
+def implicit_tile(root: quadtree.Node, frame: EnuFrame, ext: str, available: int, levels: int) -> Json:
+    """The implicit root: its box is the root square (split in x and y by the implied tiles) with the
+    content's heights; each level halves the geometric error."""
+    lo, hi = _root_square(root)
+    return {"boundingVolume": {"box": box(lo, hi)}, "geometricError": float(np.linalg.norm(hi - lo)),
+            "refine": "ADD", "transform": frame.transform(), "content": {"uri": f"tiles/{{level}}/{{x}}/{{y}}.{ext}"},
+            "implicitTiling": {"subdivisionScheme": "QUADTREE", "subtreeLevels": levels,
+                               "availableLevels": available,
+                               "subtrees": {"uri": "subtrees/{level}/{x}/{y}.subtree"}}}
+
+
+def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: bool, ext: str, height: Json,
+                 folder: Path, twin_tiles: TwinTiles | None = None) -> Json:
+    """tileset.json. With twin content, the root is a tile (refine ADD) whose children are the city model's
+    tree, the islands' and sensors' marker tiles and (implicit tiling) the BIM detail tiles; in an explicit
+    tree each BIM tile is a child of its building's LoD2 leaf, which refines ADD into it. Implicit tiling
+    writes the subtree files into ``folder``."""
+    extras = {"geotwin": {"heightModel": height, "crs": "EPSG:4978",
+                          "frame": {"type": "ENU", "longitude": frame.lon, "latitude": frame.lat,
+                                    "originEcef": [float(v) for v in frame.origin]}}}
+    asset: Json = {"version": version, "generator": "GeoTwin", "extras": extras}
+    if version == "1.0":
+        asset["gltfUpAxis"] = "Y"
+    twin_tiles = twin_tiles or TwinTiles()
+    below: dict[str, list[BimTile]] = {}
+    for b in twin_tiles.bim:
+        if b.node is not None and not implicit:
+            below.setdefault(b.node, []).append(b)
+    if implicit:
+        available, levels = write_subtrees(root, folder)
+        t = implicit_tile(root, frame, ext, available, levels)
+        lo, hi = _root_square(root)
+    else:
+        t = _explicit_tile(root, ext, below)
+        t.setdefault("refine", "REPLACE")
+        t["transform"] = frame.transform()
+        lo, hi = root.bounds()
+    error = max(float(np.linalg.norm(hi - lo)), t["geometricError"])
+    others = [d for d in twin_tiles.bim if d.node is None or implicit]
+    if not (twin_tiles.points or others):
+        return {"asset": asset, "geometricError": error * 2 if implicit else error, "root": t}
+    t.pop("transform")
+    children = [t] + [_leaf_tile(p) for p in twin_tiles.points]
+    for d in others:  # a group whose error makes Cesium load the BIM elements only when close
+        children.append({"boundingVolume": {"box": box(d.min, d.max)},
+                         "geometricError": BIM_GEOMETRIC_ERROR, "refine": "ADD", "children": [_leaf_tile(d)]})
+    tiles: list[BimTile | PointTile] = [*twin_tiles.points, *twin_tiles.bim]
+    boxes = [(lo, hi)] + [(d.min, d.max) for d in tiles]
+    all_lo, all_hi = np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)
+    error = max(error, float(np.linalg.norm(all_hi - all_lo)))
+    wrapper = {"boundingVolume": {"box": box(all_lo, all_hi)}, "geometricError": error, "refine": "ADD",
+               "transform": frame.transform(), "children": children}
+    return {"asset": asset, "geometricError": error * 2, "root": wrapper}
+
+
+def write_viewer(folder: Path, root: quadtree.Node, frame: EnuFrame, cesium_url: str | None,
+                 layers: dict[str, str] | None = None) -> None:
+    """viewer/index.html, the camera on the model's ground height."""
+    from pyproj import Transformer
+
+    from . import viewer
+
+    ground = frame.to_ecef(root.bounds()[0].reshape(1, 3))
+    _, _, h = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*ground[0])
+    kwargs: dict[str, Any] = {"tileset_url": "../tileset.json", "title": "GeoTwin", "extra_layers": layers or None}
+    if cesium_url:
+        kwargs["cesium_url"] = cesium_url
+    kwargs["ground_height"] = float(h)
+    viewer.write_viewer(folder, **kwargs)
