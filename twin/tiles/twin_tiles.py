@@ -189,3 +189,30 @@ def write_geojson(extras: TwinExtras, geo: Georeferencer, folder: Path) -> dict[
                                    encoding="utf-8")
         written[layer.name] = name
     return written
+
+
+#: the web map's sensor charts: each sensor's last 7 days up to its latest observation
+SERIES_NAME = "series.json"
+
+
+def write_series(gpkg: Path | None, extras: TwinExtras, folder: Path) -> str | None:
+    """``series.json`` beside the tileset: each exported sensor's numeric observations of its last
+    7 days, ``{sensor_key: {"unit", "property", "name", "t": [ISO UTC], "v": [...]}}``.
+
+    None (and no file) when the twin has no sensors with observations."""
+    from ..kernel.gpkg import list_layers
+    from ..sensors.timeseries import last_window, series_json
+
+    sensors = [layer for layer in extras.points if layer.name == "sensors"]
+    if gpkg is None or not sensors or "observations" not in list_layers(gpkg):
+        return None
+    series: dict[str, Any] = {}
+    for key in sorted({str(r.get("sensor_key")) for r in sensors[0].rows if r.get("sensor_key")}):
+        start, end = last_window(gpkg, key, "7d")
+        series.update(series_json(gpkg, [key], (start, end)))
+    series = {k: v for k, v in series.items() if v["v"]}
+    if not series:
+        return None
+    (folder / SERIES_NAME).write_text(json.dumps(finite(series), ensure_ascii=False, allow_nan=False),
+                                      encoding="utf-8")
+    return SERIES_NAME

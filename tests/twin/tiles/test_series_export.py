@@ -1,0 +1,57 @@
+"""series.json beside a twin's 3D Tiles: each sensor's numeric observations of its last 7 days, checked
+against the twin GeoPackage's observations read independently with sqlite3."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
+from geotwin.twin.tiles.twin_tiles import SERIES_NAME
+
+
+@pytest.fixture(scope="module")
+def export(run_alg, district_sources, tmp_path_factory):
+    out = tmp_path_factory.mktemp("series")
+    inputs = district_sources(out, 12)
+    twin = Path(run_alg("geotwin:buildtwin", {**inputs, "OUTPUT": str(out / "twin.gpkg")})["OUTPUT"])
+    result = export_3dtiles(twin, out / "tiles", ExportOptions())
+    return twin, out / "tiles", result
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_series_equal_the_stored_observations(export):
+    twin, folder, result = export
+    series = json.loads((folder / SERIES_NAME).read_text(encoding="utf-8"))
+    assert result.report["twin"]["series"] == SERIES_NAME
+    with sqlite3.connect(twin) as db:
+        keys = [k for (k,) in db.execute("SELECT DISTINCT sensor_key FROM observations")]
+        numeric = {}
+        for key in keys:
+            rows = [(t, v) for t, v in db.execute(
+                "SELECT phenomenon_time, result FROM observations WHERE sensor_key = ? "
+                "AND result IS NOT NULL", (key,))]
+            if rows:
+                numeric[key] = rows
+    assert numeric, "the district's sensors have numeric observations"
+    assert set(series) == set(numeric)
+    for key, rows in numeric.items():
+        latest = max(_when(t) for t, _ in rows)
+        expected = sorted((_when(t), v) for t, v in rows if _when(t) >= latest - timedelta(days=7))
+        assert [_when(t) for t in series[key]["t"]] == [t for t, _ in expected]
+        assert series[key]["v"] == pytest.approx([v for _, v in expected], abs=1e-12)
+        assert series[key]["unit"] is not None
+
+
+def test_city_model_alone_writes_no_series(export, tmp_path):
+    twin, _, _ = export
+    # the city model GeoPackage beside the twin's inputs has no sensors: no series.json
+    city = next(twin.parent.glob("citymodel.gpkg"))
+    result = export_3dtiles(city, tmp_path / "tiles", ExportOptions())
+    assert not (tmp_path / "tiles" / SERIES_NAME).exists()
+    assert result.report.get("twin", {}).get("series") is None
