@@ -360,3 +360,41 @@ def book(ref: CalendarRef, island: str, start: datetime, end: datetime, *, seats
 
     _caldav_call(ref, "saving the booking", run)
     return uid
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and password for calendars, sent only to one host.
+
+    ``host`` (``name`` or ``name:port``): the host they belong to; None: the single host of the CalDAV
+    calendars they are used with (several hosts are refused rather than guessed).
+    """
+
+    user: str
+    password: str
+    host: str | None = None
+
+    def bound(self, refs: list[CalendarRef]) -> Credentials:
+        """These credentials with their host fixed from ``refs`` when it was not given."""
+        if self.host:
+            return self
+        hosts = sorted({_host(r) for r in refs if r.kind == "caldav"})
+        if len(hosts) > 1:
+            raise CalendarError("the CalDAV calendars are on several hosts (" + ", ".join(hosts) + "); give the "
+                                "authentication configuration the URL of the one its credentials belong to")
+        return Credentials(self.user, self.password, hosts[0] if hosts else "")
+
+    def for_ref(self, ref: CalendarRef) -> tuple[str | None, str | None]:
+        if not ref.is_url or not self.host:
+            return None, None
+        host = _host(ref)
+        wanted = self.host.lower()
+        if host == wanted or (":" not in wanted and host.split(":")[0] == wanted):
+            return self.user, self.password
+        return None, None
+
+
+def _host(ref: CalendarRef) -> str:
+    parts = urlsplit(ref.location)
+    default = 443 if parts.scheme.lower() == "https" else 80
+    return f"{(parts.hostname or '').lower()}:{parts.port or default}"
