@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter
 from .calendar import MAX_FEED_BYTES, MAX_OCCURRENCES, Busy, CalendarRef, Credentials, busy, free_slots
-from .opening_hours import TIMEZONE, OpeningHours, OpeningHoursError, local, parse
+from .opening_hours import TIMEZONE, OpeningHours, OpeningHoursError, add, local, parse
 
 HORIZON = timedelta(days=7)
 MAX_RANGE = timedelta(days=31)
@@ -33,15 +33,18 @@ def next_window(hours: OpeningHours | None, taken: list[Busy], start: datetime, 
                 horizon: timedelta = HORIZON) -> datetime | None:
     """The first t >= start (t < start + horizon) with [t, t + duration) open and not busy."""
     start = local(start)
-    end = start + horizon + duration
+    end = add(start, horizon + duration)
+    limit = add(start, horizon)
     spans = hours.spans(start, end) if hours is not None else [(start, end)]
     taken = sorted(taken, key=lambda b: b.start)
     for a, b in spans:
-        candidates = sorted({max(a, start), *(x.end for x in taken if a < x.end < b and x.end >= start)})
+        candidates = sorted({max(a, start), *(local(x.end) for x in taken if a < x.end < b and x.end >= start)},
+                            key=lambda t: t.astimezone(timezone.utc))
         for t in candidates:
-            if t >= start + horizon or t + duration > b:
+            stop = add(t, duration)
+            if t >= limit or stop > b:
                 continue
-            if not any(x.start < t + duration and x.end > t for x in taken):
+            if not any(x.start < stop and x.end > t for x in taken):
                 return t
     return None
 
@@ -52,17 +55,17 @@ def check_window(island_id: str, hours: OpeningHours, ref: CalendarRef | None, s
                  reporter: Reporter | None = None) -> Window:
     """Is ``island_id`` open for the whole window and free in its calendar? Else why, and when next."""
     start = local(start)
-    end = start + duration
+    end = add(start, duration)
     taken: list[Busy] = []
     if ref is not None:
         user, password = credentials.for_ref(ref) if credentials else (None, None)
-        taken = busy(ref, start - timedelta(days=1), start + HORIZON + duration + timedelta(days=1), user=user,
-                     password=password, max_bytes=max_bytes, max_occurrences=max_occurrences, reporter=reporter)
+        taken = busy(ref, add(start, -timedelta(days=1)), add(start, HORIZON + duration + timedelta(days=1)),
+                     user=user, password=password, max_bytes=max_bytes, max_occurrences=max_occurrences, reporter=reporter)
     if duration > timedelta(0):
         is_open = hours.is_open_for(start, end)
     else:
         is_open = hours.is_open(start)
-    clash = [b for b in taken if b.start < max(end, start + timedelta(seconds=1)) and b.end > start]
+    clash = [b for b in taken if b.start < max(end, add(start, timedelta(seconds=1))) and b.end > start]
     if is_open and not clash:
         return Window(True, busy=taken)
     if not is_open:
@@ -70,7 +73,7 @@ def check_window(island_id: str, hours: OpeningHours, ref: CalendarRef | None, s
                   f"not open the whole time {start:%a %H:%M}-{end:%H:%M}") + f" ({hours.text})"
     else:
         first = clash[0]
-        reason = (f"booked {first.start:%Y-%m-%d %H:%M}-{first.end:%H:%M}"
+        reason = (f"booked {local(first.start):%Y-%m-%d %H:%M}-{local(first.end):%H:%M}"
                   + (f" ('{first.summary}')" if first.summary else ""))
     nxt = next_window(hours, taken, start, max(duration, timedelta(minutes=1)))
     return Window(False, reason, nxt, taken)
@@ -161,8 +164,8 @@ def refresh_availability(islands, output: str, start: datetime, end: datetime, *
                 out.add(ISLAND_CALENDAR_STATUS, {**status, "status": "error", "busy": 0, "message": str(err)})
                 continue
             for b in events:
-                out.add(ISLAND_AVAILABILITY, {"island_id": iid, "start": max(b.start, start).isoformat(),
-                                              "end": min(b.end, end).isoformat(), "status": "busy",
+                out.add(ISLAND_AVAILABILITY, {"island_id": iid, "start": local(max(b.start, start)).isoformat(),
+                                              "end": local(min(b.end, end)).isoformat(), "status": "busy",
                                               "summary": b.summary, "source": ref.shown()})
             summary.busy += len(events)
             for a, b in _free_open(rec, events, start, end, iid, reporter):
@@ -215,7 +218,7 @@ def availability_json(islands, path: str | Path | None = None, *, now: datetime 
 
     reporter = reporter or Reporter()
     now = local(now or datetime.now(TIMEZONE)).replace(microsecond=0)
-    end = now + timedelta(days=days)
+    end = add(now, timedelta(days=days))
     doc: dict = {"generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {}}
     for rec in _records(islands):
         iid = str(rec.get("id"))
@@ -226,7 +229,8 @@ def availability_json(islands, path: str | Path | None = None, *, now: datetime 
             if ref is not None:
                 user, password = credentials.for_ref(ref) if credentials else (None, None)
                 events = busy(ref, now, end, user=user, password=password, reporter=reporter)
-                entry["busy"] = [[max(b.start, now).isoformat(), min(b.end, end).isoformat()] for b in events]
+                entry["busy"] = [[local(max(b.start, now)).isoformat(), local(min(b.end, end)).isoformat()]
+                                 for b in events]
                 entry["calendar"] = "ok"
         except GeoTwinError as err:
             entry.update(calendar="error", error=str(err))

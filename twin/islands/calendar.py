@@ -18,13 +18,13 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter
-from .opening_hours import TIMEZONE, local
+from .opening_hours import TIMEZONE, add, local
 
 KINDS = ("ical", "caldav")
 MAX_FEED_BYTES = 5 * 1024 * 1024
@@ -42,7 +42,7 @@ class BookingConflict(CalendarError):
 
 @dataclass(frozen=True)
 class Busy:
-    start: datetime          # aware, Europe/Berlin
+    start: datetime          # aware, UTC (so that comparisons are right in the repeated hour of the DST change)
     end: datetime
     summary: str | None = None
     uid: str | None = None
@@ -166,10 +166,11 @@ def fetch_feed(ref: CalendarRef, *, user: str | None = None, password: str | Non
 
 
 def _as_datetime(value, end: bool = False) -> datetime:
+    """An iCalendar DATE-TIME (floating = Europe/Berlin) or DATE (local midnight) as UTC."""
     if isinstance(value, datetime):
-        return local(value)
+        return local(value).astimezone(timezone.utc)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), TIMEZONE)
+        return datetime.combine(value, time(0), TIMEZONE).astimezone(timezone.utc)
     raise ValueError(f"not a date: {value!r}")
 
 
@@ -179,7 +180,7 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
     import icalendar
     import recurring_ical_events
 
-    start, end = local(start), local(end)
+    start, end = local(start).astimezone(timezone.utc), local(end).astimezone(timezone.utc)
     try:
         cal = icalendar.Calendar.from_ical(data)
     except (ValueError, KeyError, IndexError, TypeError, RecursionError) as err:
@@ -190,7 +191,8 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
         for count, event in enumerate(_iterate(query, start, end), 1):
             if count > max_occurrences:
                 raise CalendarError(f"calendar {source} has more than {max_occurrences} events between "
-                                    f"{start:%Y-%m-%d %H:%M} and {end:%Y-%m-%d %H:%M}; refused (shorten the range)")
+                                    f"{local(start):%Y-%m-%d %H:%M} and {local(end):%Y-%m-%d %H:%M}; refused "
+                                    "(shorten the range)")
             if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
                 continue
             if str(event.get("STATUS", "")).upper() == "CANCELLED":
@@ -199,7 +201,7 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
             if "DTEND" in event:
                 last = _as_datetime(event["DTEND"].dt, end=True)
             elif "DURATION" in event:
-                last = first + event["DURATION"].dt
+                last = first + event["DURATION"].dt   # first is UTC: elapsed time
             else:
                 last = first + (timedelta(days=1) if not isinstance(event["DTSTART"].dt, datetime) else timedelta(0))
             if last <= start or first >= end:
@@ -301,7 +303,7 @@ def busy(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None =
 
 def free_slots(busy_list: list[Busy], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """The gaps between the busy intervals inside [start, end)."""
-    start, end = local(start), local(end)
+    start, end = local(start).astimezone(timezone.utc), local(end).astimezone(timezone.utc)
     out, cursor = [], start
     for b in sorted(busy_list, key=lambda x: x.start):
         if b.start > cursor:
@@ -311,7 +313,7 @@ def free_slots(busy_list: list[Busy], start: datetime, end: datetime) -> list[tu
             break
     if cursor < end:
         out.append((cursor, end))
-    return [(a, b) for a, b in out if b > a]
+    return [(local(a), local(b)) for a, b in out if b > a]
 
 
 def overlapping(busy_list: list[Busy], start: datetime, end: datetime) -> list[Busy]:
@@ -333,12 +335,12 @@ def book(ref: CalendarRef, island: str, start: datetime, end: datetime, *, seats
     start, end = local(start), local(end)
     if end <= start:
         raise CalendarError(f"island {island}: the booking must end after it starts")
-    taken = overlapping(busy(ref, start - timedelta(days=1), end + timedelta(days=1), user=user, password=password),
-                        start, end)
+    taken = overlapping(busy(ref, add(start, -timedelta(days=1)), add(end, timedelta(days=1)), user=user,
+                             password=password), start, end)
     if taken:
         first = taken[0]
-        raise BookingConflict(f"island {island} is already booked from {first.start:%Y-%m-%d %H:%M} to "
-                              f"{first.end:%Y-%m-%d %H:%M}" + (f" ('{first.summary}')" if first.summary else "")
+        raise BookingConflict(f"island {island} is already booked from {local(first.start):%Y-%m-%d %H:%M} to "
+                              f"{local(first.end):%Y-%m-%d %H:%M}" + (f" ('{first.summary}')" if first.summary else "")
                               + f"; the requested slot {start:%Y-%m-%d %H:%M}-{end:%H:%M} is refused")
     uid = f"{uuid.uuid4()}@geotwin"
     cal = icalendar.Calendar()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from ..kernel.errors import InputError
@@ -45,8 +45,15 @@ class OpeningHoursError(InputError, ValueError):
 
 
 def local(when: datetime) -> datetime:
-    """``when`` as an aware Europe/Berlin time (naive times are local wall-clock times there)."""
-    return when.replace(tzinfo=TIMEZONE) if when.tzinfo is None else when.astimezone(TIMEZONE)
+    """``when`` as an aware Europe/Berlin time (naive times are local wall-clock times there; a time that
+    does not exist, inside the hour skipped in spring, moves forward by that hour)."""
+    aware = when.replace(tzinfo=TIMEZONE) if when.tzinfo is None else when
+    return aware.astimezone(timezone.utc).astimezone(TIMEZONE)
+
+
+def add(when: datetime, delta: timedelta) -> datetime:
+    """``when`` + ``delta`` in elapsed time (a 60-minute window over the DST change lasts 60 minutes)."""
+    return (local(when).astimezone(timezone.utc) + delta).astimezone(TIMEZONE)
 
 
 def _fmt(day: date) -> str:
@@ -150,18 +157,26 @@ class OpeningHours:
 
         when = local(when)
         self._check_known(when, when)
-        return self.expression.state(when)[0] == opening_hours.State.OPEN
+        return self._evaluate(lambda: self.expression.state(when)[0] == opening_hours.State.OPEN)
+
+    def _evaluate(self, func):
+        try:
+            return func()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as err:  # noqa: BLE001 - the Rust evaluator's errors and panics
+            raise OpeningHoursError(f"'{self.text[:120]}' cannot be evaluated: {str(err)[:200]}") from None
 
     def spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The open spans between ``start`` and ``end`` (aware, Europe/Berlin), merged."""
         import opening_hours
 
         start, end = local(start), local(end)
-        if end - start > MAX_HORIZON:
+        if end.astimezone(timezone.utc) - start.astimezone(timezone.utc) > MAX_HORIZON:
             raise OpeningHoursError(f"'{self.text}': spans are evaluated for at most {MAX_HORIZON.days} days at once")
         self._check_known(start, end)
         out: list[tuple[datetime, datetime]] = []
-        for a, b, state, _ in self.expression.intervals(start, end):
+        for a, b, state, _ in self._evaluate(lambda: list(self.expression.intervals(start, end))):
             if state != opening_hours.State.OPEN:
                 continue
             a, b = local(a), local(b) if b is not None else end

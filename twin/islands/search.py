@@ -12,7 +12,7 @@ from ..kernel.progress import Reporter
 from ..kernel.schema.islands import SEARCH_EXCLUDED, SEARCH_RESULTS
 from .availability import check_window
 from .calendar import CalendarRef, Credentials
-from .opening_hours import OpeningHoursError, local, parse
+from .opening_hours import OpeningHoursError, add, local, parse
 from .sources import LayerRef, polygons_2d, read_frame
 from .values import check_booking_url
 
@@ -185,7 +185,7 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
                 "rank": rank, "island_id": iid, "name": rec.get("name"), "distance_m": round(dist, 2),
                 "seats": _seats(rec["seats"]), "opening_hours": rec.get("opening_hours"),
                 "open_at": when.isoformat(timespec="minutes"), "booking_url": rec.get("booking_url"),
-                "free_until": (when + span).isoformat(timespec="minutes"),
+                "free_until": add(when, span).isoformat(timespec="minutes"),
                 "calendar_checked": bool(calendars and _str(rec.get("calendar"))),
                 "building_id": rec.get("building_id"), "floor": rec.get("floor"), "room": rec.get("room"),
                 "note": note or None,
