@@ -80,7 +80,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     files: dict[str, bytes] = {}
     requests: list[tuple[str, str | None]] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.requests.append((self.path, self.headers.get("Authorization")))
         body = self.files.get(self.path)
         if body is None:
@@ -93,7 +93,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args):  # noqa: D401
+    def log_message(self, *args):
         pass
 
 

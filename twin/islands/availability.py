@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter
-from .calendar import MAX_FEED_BYTES, MAX_OCCURRENCES, Busy, CalendarRef, Credentials, busy, free_slots
+from .calendar import (
+    MAX_FEED_BYTES,
+    MAX_OCCURRENCES,
+    Busy,
+    CalendarRef,
+    Credentials,
+    busy,
+    free_slots,
+)
 from .opening_hours import TIMEZONE, OpeningHours, OpeningHoursError, add, local, parse
 
 HORIZON = timedelta(days=7)
@@ -39,7 +47,7 @@ def next_window(hours: OpeningHours | None, taken: list[Busy], start: datetime, 
     taken = sorted(taken, key=lambda b: b.start)
     for a, b in spans:
         candidates = sorted({max(a, start), *(local(x.end) for x in taken if a < x.end < b and x.end >= start)},
-                            key=lambda t: t.astimezone(timezone.utc))
+                            key=lambda t: t.astimezone(UTC))
         for t in candidates:
             stop = add(t, duration)
             if t >= limit or stop > b:

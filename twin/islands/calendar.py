@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -147,13 +147,13 @@ def fetch_feed(ref: CalendarRef, *, user: str | None = None, password: str | Non
         headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password or ''}".encode()).decode()
 
     class FeedClient(StaClient):
-        def _request_headers(self, url):  # noqa: ANN001
+        def _request_headers(self, url):
             out = super()._request_headers(url)
             out["Accept"] = "text/calendar, */*;q=0.5"
             out["User-Agent"] = "GeoTwin-Calendar"
             return out
 
-        def _json(self, url, headers, body):  # noqa: ANN001 - the feed's bytes, not JSON
+        def _json(self, url, headers, body):
             return body
 
     client = FeedClient(ref.location, timeout=timeout, retries=1, backoff=0.5, headers=headers,
@@ -168,9 +168,9 @@ def fetch_feed(ref: CalendarRef, *, user: str | None = None, password: str | Non
 def _as_datetime(value, end: bool = False) -> datetime:
     """An iCalendar DATE-TIME (floating = Europe/Berlin) or DATE (local midnight) as UTC."""
     if isinstance(value, datetime):
-        return local(value).astimezone(timezone.utc)
+        return local(value).astimezone(UTC)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), TIMEZONE).astimezone(timezone.utc)
+        return datetime.combine(value, time(0), TIMEZONE).astimezone(UTC)
     raise ValueError(f"not a date: {value!r}")
 
 
@@ -180,7 +180,7 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
     import icalendar
     import recurring_ical_events
 
-    start, end = local(start).astimezone(timezone.utc), local(end).astimezone(timezone.utc)
+    start, end = local(start).astimezone(UTC), local(end).astimezone(UTC)
     try:
         cal = icalendar.Calendar.from_ical(data)
     except (ValueError, KeyError, IndexError, TypeError, RecursionError) as err:
@@ -303,7 +303,7 @@ def busy(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None =
 
 def free_slots(busy_list: list[Busy], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """The gaps between the busy intervals inside [start, end)."""
-    start, end = local(start).astimezone(timezone.utc), local(end).astimezone(timezone.utc)
+    start, end = local(start).astimezone(UTC), local(end).astimezone(UTC)
     out, cursor = [], start
     for b in sorted(busy_list, key=lambda x: x.start):
         if b.start > cursor:

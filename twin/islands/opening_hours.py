@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..kernel.errors import InputError
@@ -48,12 +48,12 @@ def local(when: datetime) -> datetime:
     """``when`` as an aware Europe/Berlin time (naive times are local wall-clock times there; a time that
     does not exist, inside the hour skipped in spring, moves forward by that hour)."""
     aware = when.replace(tzinfo=TIMEZONE) if when.tzinfo is None else when
-    return aware.astimezone(timezone.utc).astimezone(TIMEZONE)
+    return aware.astimezone(UTC).astimezone(TIMEZONE)
 
 
 def add(when: datetime, delta: timedelta) -> datetime:
     """``when`` + ``delta`` in elapsed time (a 60-minute window over the DST change lasts 60 minutes)."""
-    return (local(when).astimezone(timezone.utc) + delta).astimezone(TIMEZONE)
+    return (local(when).astimezone(UTC) + delta).astimezone(TIMEZONE)
 
 
 def _fmt(day: date) -> str:
@@ -172,7 +172,7 @@ class OpeningHours:
         import opening_hours
 
         start, end = local(start), local(end)
-        if end.astimezone(timezone.utc) - start.astimezone(timezone.utc) > MAX_HORIZON:
+        if end.astimezone(UTC) - start.astimezone(UTC) > MAX_HORIZON:
             raise OpeningHoursError(f"'{self.text}': spans are evaluated for at most {MAX_HORIZON.days} days at once")
         self._check_known(start, end)
         out: list[tuple[datetime, datetime]] = []

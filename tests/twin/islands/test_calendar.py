@@ -1,14 +1,27 @@
 """Island calendars: iCalendar feeds over HTTP (loopback) and from files, a real CalDAV server (Radicale)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from geotwin.tests.calendar_servers import PASSWORD, USER, feed_server, make_calendar, radicale_server
-from geotwin.twin.islands.calendar import (BookingConflict, CalendarError, CalendarRef, Credentials, book, busy,
-                                           free_slots, parse_feed)
+from geotwin.tests.calendar_servers import (
+    PASSWORD,
+    USER,
+    feed_server,
+    make_calendar,
+    radicale_server,
+)
+from geotwin.twin.islands.calendar import (
+    BookingConflict,
+    CalendarError,
+    CalendarRef,
+    Credentials,
+    book,
+    busy,
+    free_slots,
+    parse_feed,
+)
 from geotwin.twin.kernel.errors import GeoTwinError, InputError
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -73,7 +86,7 @@ COURSE_OBJECTS = [vcal(*COURSE_PARTS[:2])] + [vcal(p) for p in COURSE_PARTS[2:]]
 
 
 def _utc(y, mo, d, h, mi=0):
-    return datetime(y, mo, d, h, mi, tzinfo=timezone.utc)
+    return datetime(y, mo, d, h, mi, tzinfo=UTC)
 
 
 def test_http_feed_recurrences_exceptions_all_day_and_dst():

@@ -1,15 +1,14 @@
 """Opening hours in the full OSM syntax with the public and school holidays of Baden-Württemberg."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import holidays
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from geotwin.twin.islands import holidays_bw
 from geotwin.twin.islands.opening_hours import OpeningHoursError, add, local, parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SCHOOL = "Mo-Fr 08:00-16:00; PH,SH off"
 
@@ -104,13 +103,13 @@ def test_dst_change_spring_and_autumn():
     spans = night.spans(datetime(2026, 3, 29, 0), datetime(2026, 3, 29, 6))
     assert len(spans) == 1
     a, b = spans[0]
-    assert b.astimezone(timezone.utc) - a.astimezone(timezone.utc) == timedelta(hours=2)   # 02:00-03:00 skipped
+    assert b.astimezone(UTC) - a.astimezone(UTC) == timedelta(hours=2)   # 02:00-03:00 skipped
     # a 90-minute window from 01:30 on the spring night ends at 04:00 local time
     assert add(datetime(2026, 3, 29, 1, 30), timedelta(minutes=90)) == local(datetime(2026, 3, 29, 4, 0))
     assert night.is_open_for(datetime(2026, 3, 29, 1, 30), add(datetime(2026, 3, 29, 1, 30), timedelta(minutes=90)))
     autumn = night.spans(datetime(2026, 10, 25, 0), datetime(2026, 10, 25, 6))
     a, b = autumn[0]
-    assert b.astimezone(timezone.utc) - a.astimezone(timezone.utc) == timedelta(hours=4)   # 02:00-03:00 twice
+    assert b.astimezone(UTC) - a.astimezone(UTC) == timedelta(hours=4)   # 02:00-03:00 twice
 
 
 @settings(max_examples=150, deadline=None)
