@@ -248,3 +248,99 @@ def availability_json(islands, path: str | Path | None = None, *, now: datetime 
         with atomic_path(Path(path)) as tmp:
             Path(tmp).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return doc
+
+
+# ---- booking ----------------------------------------------------------------------------------------
+
+PLACEHOLDERS = ("island", "start", "end", "seats", "name", "date", "duration")
+
+
+@dataclass
+class BookingResult:
+    island_id: str
+    booked: bool                 # a reservation was written to the island's CalDAV calendar
+    uid: str | None = None       # its UID
+    url: str | None = None       # else: the booking link with island and time filled in
+    message: str = ""
+
+
+def booking_link(template: str | None, island_id: str, start: datetime, end: datetime, seats: int,
+                 name: str = "") -> str | None:
+    """The booking URL with ``{island}``, ``{start}``, ``{end}`` (ISO local times), ``{date}``, ``{duration}``
+    (minutes), ``{seats}`` and ``{name}`` filled in (URL-encoded); None when the result is not a safe link."""
+    from urllib.parse import quote
+
+    from .values import check_booking_url
+
+    if not template:
+        return None
+    start, end = local(start), local(end)
+    minutes = int((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() // 60)
+    values = {"island": island_id, "start": start.isoformat(timespec="minutes"),
+              "end": end.isoformat(timespec="minutes"), "seats": str(seats), "name": name or "",
+              "date": start.date().isoformat(), "duration": str(minutes)}
+    url = template
+    for key in PLACEHOLDERS:
+        url = url.replace("{" + key + "}", quote(values[key], safe=""))
+    url, _ = check_booking_url(url)
+    return url
+
+
+def book_island(islands, island_id: str, when: datetime, duration: int, *, seats: int = 1, name: str = "",
+                credentials: Credentials | None = None, reporter: Reporter | None = None) -> BookingResult:
+    """Book ``island_id`` for [when, when + duration minutes).
+
+    Checks the seats and the opening hours (refused when closed for part of the window). With a CalDAV
+    calendar: a reservation after a conflict check (an overlapping busy event refuses the booking, naming it);
+    otherwise the booking link (``booking_url`` with placeholders filled in) to open in the browser.
+    """
+    from .calendar import book
+
+    reporter = reporter or Reporter()
+    if not 1 <= duration <= 24 * 60:
+        raise GeoTwinError(f"the duration must be from 1 to {24 * 60} minutes, not {duration}")
+    if seats < 1:
+        raise GeoTwinError("at least one seat must be booked")
+    records = [r for r in _records(islands) if str(r.get("id")) == str(island_id)]
+    if not records:
+        raise GeoTwinError(f"island {island_id} is not in the learning islands layer")
+    rec = records[0]
+    start = local(when)
+    end = add(start, timedelta(minutes=duration))
+    have = rec.get("seats")
+    if isinstance(have, (int, float)) and have == have and seats > have:
+        raise GeoTwinError(f"island {island_id} has {int(have)} seats, fewer than the {seats} asked for")
+    text = _text(rec.get("opening_hours"))
+    if text:
+        try:
+            open_ = parse(text).is_open_for(start, end)
+        except OpeningHoursError as err:
+            raise GeoTwinError(f"island {island_id}: opening hours not understood: {err}") from None
+        if not open_:
+            raise GeoTwinError(f"island {island_id} is not open the whole time {start:%Y-%m-%d %H:%M}-{end:%H:%M} "
+                               f"({text})")
+    ref = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
+    if ref is not None and ref.kind == "caldav":
+        bound = credentials.bound([ref]) if credentials is not None else None
+        user, password = bound.for_ref(ref) if bound else (None, None)
+        uid = book(ref, island_id, start, end, seats=seats, name=name, user=user, password=password)
+        message = f"island {island_id} booked {start:%Y-%m-%d %H:%M}-{end:%H:%M} for {seats} seats (UID {uid})"
+        reporter.info(message)
+        return BookingResult(island_id, True, uid=uid, message=message)
+    if ref is not None:   # a read-only feed: check it, so the link is not offered for a taken slot
+        taken = [b for b in busy(ref, add(start, -timedelta(days=1)), add(end, timedelta(days=1)), reporter=reporter)
+                 if b.start < end and b.end > start]
+        if taken:
+            from .calendar import BookingConflict
+
+            first = taken[0]
+            raise BookingConflict(f"island {island_id} is already booked from {local(first.start):%Y-%m-%d %H:%M} to "
+                                  f"{local(first.end):%Y-%m-%d %H:%M}; the requested slot "
+                                  f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} is refused")
+    url = booking_link(_text(rec.get("booking_url")), island_id, start, end, seats, name)
+    if url is None:
+        raise GeoTwinError(f"island {island_id} has no CalDAV calendar and no usable booking_url: it cannot be "
+                           "booked from here")
+    message = f"island {island_id}: book it at {url}"
+    reporter.info(message)
+    return BookingResult(island_id, False, url=url, message=message)
