@@ -16,8 +16,7 @@ SCHOOL_ROOMS = ("0.03", "1.02", "1.05", "2.04", "2.09")   # classrooms that host
 SCHOOL_HOURS = "Mo-Fr 14:00-18:00; PH off"
 CALENDAR_DIR = "calendars"            # the classroom islands' booking calendars (.ics), next to the islands file
 BOOKINGS_FROM = "20260105"            # a Monday: the weekly bookings recur from here to the end of 2027
-BOOKING_SLOTS = ((0, "1400", "1530"), (0, "1600", "1730"), (1, "1430", "1600"), (2, "1400", "1500"),
-                 (2, "1530", "1800"), (3, "1500", "1630"), (4, "1400", "1545"), (4, "1600", "1700"))
+BOOKING_SLOTS = (("1400", "1530"), ("1600", "1730"))   # early and late slot of each school day
 BOOKERS = ("AG Robotik", "Hausaufgabenbetreuung", "Lerngruppe Mathe", "Klasse 7b", "Medienkurs", "Nachhilfe Englisch",
            "Schülerzeitung", "Klasse 9a")
 VTIMEZONE = ("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
@@ -96,11 +95,16 @@ def calendar_text(island_id: str, seed: int) -> str:
     """A week of bookings of a classroom island (weekly recurring events in its opening hours), as iCalendar."""
     rng = random.Random(f"geotwin-calendar:{seed}:{island_id}")
     days = ("MO", "TU", "WE", "TH", "FR")
+    k = int("".join(c for c in island_id if c.isdigit()) or 0)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//GeoTwin//sample district//DE", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:Lerninsel {island_id}"]
     text = "\r\n".join(lines) + "\r\n" + VTIMEZONE
     monday = int(BOOKINGS_FROM[-2:])
-    for n, (day, start, end) in enumerate(s for s in BOOKING_SLOTS if rng.random() < 0.6):
+    # every school day: the early slot, the late one or both (varying with island and seed), so each day of
+    # the week shows bookings and free time
+    chosen = [(day, *BOOKING_SLOTS[i]) for day in range(5)
+              for i in {0: (0,), 1: (1,), 2: (0, 1)}[(k + day + seed) % 3]]
+    for n, (day, start, end) in enumerate(chosen):
         date = f"{BOOKINGS_FROM[:6]}{monday + day:02d}"
         text += "\r\n".join([
             "BEGIN:VEVENT", f"UID:{island_id}-{n}@sample.geotwin", "DTSTAMP:20260101T000000Z",
