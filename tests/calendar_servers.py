@@ -78,10 +78,17 @@ def make_calendar(base_url: str, name: str, ics_events: list[str] = ()) -> str:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     files: dict[str, bytes] = {}
+    redirects: dict[str, str] = {}
     requests: list[tuple[str, str | None]] = []
 
-    def do_GET(self):
+    def do_GET(self):  # noqa: N802 - http.server's name
         self.requests.append((self.path, self.headers.get("Authorization")))
+        if self.path in self.redirects:
+            self.send_response(302)
+            self.send_header("Location", self.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = self.files.get(self.path)
         if body is None:
             self.send_response(404)
@@ -98,9 +105,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def feed_server(files: dict[str, bytes]):
-    """Yield (base URL, handler class) serving ``files`` ({path: bytes}) on a loopback port."""
-    handler = type("Feeds", (_Handler,), {"files": dict(files), "requests": []})
+def feed_server(files: dict[str, bytes], redirects: dict[str, str] | None = None):
+    """Yield (base URL, handler class) serving ``files`` ({path: bytes}) on a loopback port; ``redirects``
+    ({path: location}) answer 302."""
+    handler = type("Feeds", (_Handler,), {"files": dict(files), "redirects": dict(redirects or {}),
+                                          "requests": []})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
