@@ -71,5 +71,22 @@ class BookLearningIsland(GeoTwinAlgorithm):
                              name=(self.parameterAsString(parameters, self.NAME, context) or "").strip(),
                              credentials=calendar_credentials(self, parameters, self.AUTHCFG, context),
                              reporter=self.reporter(feedback))
+        self._open_url = result.url
         return {self.BOOKED: result.booked, self.UID: result.uid or "", self.BOOKING_URL: result.url or "",
                 self.MESSAGE: result.message}
+
+    def postProcessAlgorithm(self, context, feedback):  # noqa: N802
+        """In the QGIS window (not qgis_process, not headless tests): open the booking link in the browser."""
+        url = getattr(self, "_open_url", None)
+        self._open_url = None
+        if url:
+            from qgis.utils import iface
+
+            window = iface.mainWindow() if iface is not None else None
+            if window is not None and window.isVisible():
+                from qgis.PyQt.QtCore import QUrl
+                from qgis.PyQt.QtGui import QDesktopServices
+
+                QDesktopServices.openUrl(QUrl(url))
+                feedback.pushInfo(self.tr("Opened the booking link in the web browser."))
+        return {}

@@ -337,6 +337,11 @@ Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückge
       <translation>Keine Zeit angegeben.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="91"/>
+      <source>Opened the booking link in the web browser.</source>
+      <translation>Der Buchungslink wurde im Webbrowser geöffnet.</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>

@@ -337,6 +337,11 @@ Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL 
       <translation>No time given.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="91"/>
+      <source>Opened the booking link in the web browser.</source>
+      <translation>Opened the booking link in the web browser.</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>The connection {0} has no usable settings.</translation>
