@@ -102,8 +102,10 @@ def _records(islands) -> list[dict]:
     """Island records from a LayerRef / path (read with the islands reader) or a list of dicts."""
     if isinstance(islands, list):
         return islands
-    from .sources import read_frame
+    from .sources import LayerRef, read_frame
 
+    if isinstance(islands, (str, Path)):   # a GeoPackage of the import: its learning_islands layer
+        islands = LayerRef(str(islands), "learning_islands")
     frame = read_frame(islands)
     if "id" not in frame.columns:
         raise InputError("not a learning_islands layer (no id field)", path=str(islands))

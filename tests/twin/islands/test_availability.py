@@ -211,7 +211,7 @@ def test_sample_district_calendars(tmp_path):
     frame = _read(islands, "learning_islands").set_index("id")
     with_cal = frame[frame["calendar"].notna()]
     assert all(p.startswith(str(tmp_path / "d" / "calendars")) for p in with_cal["calendar"])
-    doc = availability_json(LayerRef(str(islands), "learning_islands"), now=datetime(2026, 11, 23, 8))
+    doc = availability_json(str(islands), now=datetime(2026, 11, 23, 8))   # the import's GeoPackage
     busy = {i: v["busy"] for i, v in doc["islands"].items() if v["calendar"] == "ok"}
     assert len(busy) == 5 and all(busy.values())
     # every booking is a weekly event inside the school hours Mo-Fr 14:00-18:00
