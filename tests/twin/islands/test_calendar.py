@@ -235,3 +235,9 @@ def test_caldav_read_book_conflict_and_wrong_password(radicale):
              seats=1, name="x")
     with pytest.raises(GeoTwinError, match="must end after it starts"):
         book(ref, "LI-003", datetime(2026, 3, 24, 13), datetime(2026, 3, 24, 13), seats=1, name="x")
+
+
+def test_an_event_that_began_days_before_the_window_still_blocks_it():
+    long = vcal("UID:x\nDTSTART;VALUE=DATE:20261120\nDTEND;VALUE=DATE:20261130\nSUMMARY:Renovierung", tz=False)
+    (event,) = parse_feed(long, datetime(2026, 11, 24), datetime(2026, 11, 25), source="t")
+    assert (event.start, event.end) == (_utc(2026, 11, 19, 23), _utc(2026, 11, 29, 23))
