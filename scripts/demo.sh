@@ -17,9 +17,17 @@ run geotwin:districttwin -- BUILDINGS="$N" sampledistrict:DISTRICT="$OUT/distric
   importlearningislands:ISLANDS="$OUT/islands.gpkg" importsensors:SENSORS="$OUT/sensors.gpkg" \
   buildtwin:TWIN="$OUT/twin.gpkg" export3dtiles:TILES="$OUT/tiles"
 
-step "8. Find a free learning island for 8 people near Friedrichsplatz, Tuesday 15:30 -> $OUT/island_search.gpkg"
+step "8. Find a learning island free for an hour for 8 people near Friedrichsplatz, Tuesday 14:30 (opening hours,
+     BW holidays and the classrooms' booking calendars; next_free for the others) -> $OUT/island_search.gpkg"
 run geotwin:findlearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
-    LOCATION="456268.0,5428517.0 [EPSG:25832]" TIME="2025-06-03T15:30:00" SEATS=8 OUTPUT="$OUT/island_search.gpkg"
+    LOCATION="456268.0,5428517.0 [EPSG:25832]" TIME="2026-11-24T14:30:00" DURATION=60 SEATS=8 \
+    OUTPUT="$OUT/island_search.gpkg"
+step "8b. Availability of the islands for that week from their calendars -> $OUT/island_availability.gpkg"
+run geotwin:refreshislandavailability -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
+    START="2026-11-23T00:00:00" END="2026-11-28T00:00:00" OUTPUT="$OUT/island_availability.gpkg"
+step "8c. Book the library's reading room (LI-006) Tuesday 16:00 for an hour: its booking link"
+run geotwin:booklearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" ISLAND=LI-006 \
+    TIME="2026-11-24T16:00:00" DURATION=60 SEATS=4 NAME="Lerngruppe Mathe"
 step "9. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
 run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \

@@ -2,14 +2,56 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber,
+from qgis.core import (QgsApplication, QgsAuthMethodConfig, QgsProcessing, QgsProcessingException,
+                       QgsProcessingOutputNumber, QgsProcessingParameterAuthConfig, QgsProcessingParameterBoolean,
                        QgsProcessingParameterDateTime, QgsProcessingParameterFileDestination,
                        QgsProcessingParameterNumber, QgsProcessingParameterPoint, QgsProcessingParameterString,
                        QgsProcessingParameterVectorLayer)
+from qgis.PyQt.QtCore import Qt, QUrl
 
-from ..algorithm import GeoTwinAlgorithm
+from ..algorithm import GeoTwinAlgorithm, tr
 from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
+
+CALENDAR_REQUIRES = (*REQUIRES, "opening_hours", "holidays", "icalendar", "recurring_ical_events", "caldav")
+
+
+def local_time(alg: GeoTwinAlgorithm, parameters, name: str, context) -> datetime | None:
+    """A date-time parameter: with an explicit UTC offset as given, else a wall-clock time in Europe/Berlin."""
+    if parameters.get(name) in (None, ""):
+        return None
+    value = alg.parameterAsDateTime(parameters, name, context)
+    if value is None or not value.isValid():
+        raise QgsProcessingException(tr("{0} is not a valid date and time.").format(name))
+    if value.timeSpec() in (Qt.UTC, Qt.OffsetFromUTC):
+        from datetime import timezone
+
+        return value.toUTC().toPyDateTime().replace(tzinfo=timezone.utc)
+    return value.toPyDateTime()
+
+
+def calendar_credentials(alg: GeoTwinAlgorithm, parameters, name: str, context):
+    """The user name and password of an authentication configuration (Basic), bound to the host of its URL
+    field when set (else to the single host of the CalDAV calendars); None without a configuration."""
+    from ...twin.islands.calendar import Credentials
+
+    authcfg = alg.parameterAsString(parameters, name, context)
+    if not authcfg:
+        return None
+    config = QgsAuthMethodConfig()
+    if not QgsApplication.authManager().loadAuthenticationConfig(authcfg, config, True) or not config.isValid():
+        raise QgsProcessingException(tr("The authentication configuration {0} cannot be loaded (unknown id or "
+                                        "locked database).").format(authcfg))
+    user = config.config("username")
+    if not user:
+        raise QgsProcessingException(tr("The authentication configuration {0} has no user name (use a Basic "
+                                        "configuration).").format(authcfg))
+    host = None
+    if config.uri():
+        url = QUrl(config.uri())
+        host = url.host() + (f":{url.port()}" if url.port() > 0 else "") if url.host() else None
+    return Credentials(user, config.config("password"), host)
 
 
 class FindLearningIsland(GeoTwinAlgorithm):
@@ -17,23 +59,32 @@ class FindLearningIsland(GeoTwinAlgorithm):
     DISPLAY_NAME = "Find a free learning island"
     GROUP_ID = GROUP_ID
     GROUP_NAME = "Learning islands & sensors"
-    REQUIRES = REQUIRES
+    REQUIRES = CALENDAR_REQUIRES
     HELP = (
-        "Finds the learning islands nearest to a location that are open at TIME and have at least SEATS "
-        "seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the "
+        "Finds the learning islands nearest to a location that are open for the whole window from TIME for "
+        "DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the "
         "street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.\n\n"
-        "Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time "
-        "spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones "
-        "for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the "
-        "twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) "
-        "or were flagged by the import (opening_hours_error) are left out with a warning: their hours are "
-        "unknown, never taken as open. TIME is local time at the islands (default: now).\n\n"
+        "Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public "
+        "(PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on "
+        "Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and "
+        "2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island "
+        "out. Islands whose opening hours are not understood or were flagged by the import "
+        "(opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. "
+        "TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.\n\n"
+        "Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV "
+        "collection, see 'Import learning islands') is left out when any busy event overlaps the window; a "
+        "calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG "
+        "(a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the "
+        "host in its URL field (or, when empty, the one host of the CalDAV calendars).\n\n"
         "Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the "
         "booking URL (only http(s), mailto and tel links; others are dropped with a note), and "
-        "learning_island_search_excluded with every island left out and why."
+        "learning_island_search_excluded with every island left out and why; for islands left out because "
+        "they are closed or booked, its next_free field holds the start of the next window of the same length "
+        "that is open and free within 7 days (empty: none)."
     )
     INPUT, LOCATION, ADDRESS, BUILDINGS = "INPUT", "LOCATION", "ADDRESS", "BUILDINGS"
     TIME, SEATS, MAX_RESULTS, OUTPUT, FOUND = "TIME", "SEATS", "MAX_RESULTS", "OUTPUT", "FOUND"
+    DURATION, CALENDARS, AUTHCFG = "DURATION", "CALENDARS", "AUTHCFG"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
@@ -45,7 +96,14 @@ class FindLearningIsland(GeoTwinAlgorithm):
             [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterDateTime(self.TIME, self.tr("At (default: now)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
+            self.DURATION, self.tr("For (minutes; 0 = at that moment)"), QgsProcessingParameterNumber.Integer,
+            defaultValue=60, minValue=0, maxValue=7 * 24 * 60))
+        self.addParameter(QgsProcessingParameterNumber(
             self.SEATS, self.tr("Seats needed"), QgsProcessingParameterNumber.Integer, defaultValue=1, minValue=1))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.CALENDARS, self.tr("Check the booking calendars"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterAuthConfig(
+            self.AUTHCFG, self.tr("Authentication for CalDAV calendars"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.MAX_RESULTS, self.tr("Maximum results"), QgsProcessingParameterNumber.Integer, defaultValue=10,
             minValue=1))
@@ -68,16 +126,15 @@ class FindLearningIsland(GeoTwinAlgorithm):
         address = (self.parameterAsString(parameters, self.ADDRESS, context) or "").strip() or None
         if location is None and address is None:
             raise QgsProcessingException(self.tr("Give a location point or an address."))
-        when = None
-        if parameters.get(self.TIME) not in (None, ""):
-            value = self.parameterAsDateTime(parameters, self.TIME, context)
-            when = value.toPyDateTime() if value is not None and value.isValid() else None
-        when = when or datetime.now()
+        when = local_time(self, parameters, self.TIME, context) or datetime.now(ZoneInfo("Europe/Berlin"))
         buildings = layer_ref(self, parameters, self.BUILDINGS, context, feedback)
         output = gpkg_path(self, parameters, self.OUTPUT, context)
         summary = find_learning_islands(
             islands, output, when=when, seats=self.parameterAsInt(parameters, self.SEATS, context),
             location=location, address=address, buildings=buildings,
             max_results=self.parameterAsInt(parameters, self.MAX_RESULTS, context),
+            duration=self.parameterAsInt(parameters, self.DURATION, context),
+            calendars=self.parameterAsBoolean(parameters, self.CALENDARS, context),
+            credentials=calendar_credentials(self, parameters, self.AUTHCFG, context),
             reporter=self.reporter(feedback))
         return {self.OUTPUT: output, self.FOUND: len(summary.found)}

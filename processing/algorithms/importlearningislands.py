@@ -60,7 +60,9 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         "and corrected with a warning.\n\n"
         "Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), "
         "booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room "
-        "(number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields "
+        "(number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file "
+        "path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type "
+        "(ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields "
         "are taken from columns of the same or a known German name; every other column is kept in "
         "'attributes'.\n\n"
         "Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the "
@@ -74,7 +76,10 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         "reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url "
         "keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, "
         "data:, file:, relative links, values with whitespace or control characters) is cleared with a "
-        "warning and the reason in booking_url_error.\n\n"
+        "warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, "
+        "{end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar "
+        "reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the "
+        "reason in calendar_error.\n\n"
         "Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, "
         "link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every "
         "island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.\n\n"
@@ -84,7 +89,7 @@ class ImportLearningIslands(GeoTwinAlgorithm):
     INPUT, FIELD_MAPPING, BUILDINGS, ROOMS, TOLERANCE = "INPUT", "FIELD_MAPPING", "BUILDINGS", "ROOMS", "TOLERANCE"
     TARGET_CRS, SOURCE_CRS, OUTPUT = "TARGET_CRS", "SOURCE_CRS", "OUTPUT"
     IMPORTED, REJECTED, LINKED_BUILDING, LINKED_ROOM = "IMPORTED", "REJECTED", "LINKED_BUILDING", "LINKED_ROOM"
-    HOURS_UNKNOWN, BOOKING_REFUSED = "HOURS_UNKNOWN", "BOOKING_REFUSED"
+    HOURS_UNKNOWN, BOOKING_REFUSED, CALENDARS = "HOURS_UNKNOWN", "BOOKING_REFUSED", "CALENDARS"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
@@ -114,6 +119,7 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.LINKED_ROOM, self.tr("Linked to a room")))
         self.addOutput(QgsProcessingOutputNumber(self.HOURS_UNKNOWN, self.tr("Opening hours not understood")))
         self.addOutput(QgsProcessingOutputNumber(self.BOOKING_REFUSED, self.tr("Booking links refused")))
+        self.addOutput(QgsProcessingOutputNumber(self.CALENDARS, self.tr("Islands with a calendar")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
@@ -149,4 +155,5 @@ class ImportLearningIslands(GeoTwinAlgorithm):
                 len(summary.booking_refused), ", ".join(i for i, _ in summary.booking_refused[:5])))
         return {self.OUTPUT: output, self.IMPORTED: summary.imported, self.REJECTED: summary.rejected,
                 self.LINKED_BUILDING: summary.linked_building, self.LINKED_ROOM: summary.linked_room,
-                self.HOURS_UNKNOWN: len(summary.hours_unknown), self.BOOKING_REFUSED: len(summary.booking_refused)}
+                self.HOURS_UNKNOWN: len(summary.hours_unknown), self.BOOKING_REFUSED: len(summary.booking_refused),
+                self.CALENDARS: summary.calendars}

@@ -146,7 +146,7 @@ class ImportSensors(GeoTwinAlgorithm):
         """Read the sensors (service or files) and write the GeoPackage; GeoTwinError on failure."""
         from ...twin.sensors.export_source import read_exports
         from ...twin.sensors.importer import write_sensors
-        from ...twin.sensors.sta_client import StaClient
+        from ...twin.kernel.http import StaClient
         from ...twin.sensors.sta_source import fetch_series
 
         if url:

@@ -304,6 +304,94 @@
       <translation>{0}: kein lesbarer Vektorlayer ({1})</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="16"/>
+      <source>Book a learning island</source>
+      <translation>Lerninsel buchen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="20"/>
+      <source>Books the learning island ISLAND (its id in the learning_islands layer INPUT) from TIME for DURATION minutes for SEATS seats in the name of NAME.
+
+First the island must have enough seats and be open for the whole time (opening hours with the public and school holidays of Baden-Württemberg). Where its calendar is a CalDAV collection, the algorithm reads it and refuses the booking when any busy event overlaps the time, naming that event; otherwise it writes the reservation (a VEVENT) into the calendar and returns its UID. AUTHCFG (Basic: user name and password) is sent only to the calendar's own host.
+
+Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL with the placeholders {island}, {start}, {end} (ISO local times), {date}, {duration}, {seats} and {name} filled in; the plugin opens it in the web browser. An iCalendar feed is checked first, so a taken slot is refused here too. TIME is local time in Europe/Berlin.</source>
+      <translation>Bucht die Lerninsel ISLAND (ihre ID im Layer learning_islands INPUT) ab TIME für DURATION Minuten für SEATS Plätze auf den Namen NAME.
+
+Zuerst muss die Lerninsel genug Plätze haben und die ganze Zeit geöffnet sein (Öffnungszeiten mit den Feiertagen und Schulferien Baden-Württembergs). Ist ihr Kalender eine CalDAV-Sammlung, liest der Algorithmus ihn und lehnt die Buchung ab, wenn ein belegter Termin die Zeit überschneidet, und nennt diesen Termin; sonst schreibt er die Reservierung (ein VEVENT) in den Kalender und gibt ihre UID zurück. AUTHCFG (Basic: Benutzername und Passwort) wird nur an den eigenen Host des Kalenders gesendet.
+
+Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückgegeben, mit ausgefüllten Platzhaltern {island}, {start}, {end} (ISO-Ortszeiten), {date}, {duration}, {seats} und {name}; das Plugin öffnet sie im Webbrowser. Ein iCalendar-Feed wird vorher geprüft, sodass ein belegter Zeitraum auch hier abgelehnt wird. TIME ist Ortszeit in Europe/Berlin.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="39"/>
+      <source>Learning islands (learning_islands)</source>
+      <translation>Lerninseln (learning_islands)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="40"/>
+      <source>Island id</source>
+      <translation>Lerninsel-ID</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="43"/>
+      <source>For (minutes)</source>
+      <translation>Dauer (Minuten)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="46"/>
+      <source>Seats</source>
+      <translation>Plätze</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="47"/>
+      <source>Booked by (name, class)</source>
+      <translation>Gebucht von (Name, Klasse)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="50"/>
+      <source>Authentication for the CalDAV calendar</source>
+      <translation>Authentifizierung für den CalDAV-Kalender</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="51"/>
+      <source>Booked in the calendar</source>
+      <translation>Im Kalender gebucht</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="52"/>
+      <source>Reservation UID</source>
+      <translation>UID der Reservierung</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="53"/>
+      <source>Booking link</source>
+      <translation>Buchungslink</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="54"/>
+      <source>Result</source>
+      <translation>Ergebnis</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="62"/>
+      <source>No learning islands layer given.</source>
+      <translation>Kein Lerninsel-Layer angegeben.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="65"/>
+      <source>No island id given.</source>
+      <translation>Keine Lerninsel-ID angegeben.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="68"/>
+      <source>No time given.</source>
+      <translation>Keine Zeit angegeben.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="91"/>
+      <source>Opened the booking link in the web browser.</source>
+      <translation>Der Buchungslink wurde im Webbrowser geöffnet.</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
@@ -657,77 +745,101 @@ OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen d
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="17"/>
-      <source>Find a free learning island</source>
-      <translation>Freie Lerninsel finden</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="21"/>
-      <source>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
-
-Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time at the islands (default: now).
-
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why.</source>
-      <translation>Findet die einem Standort nächstgelegenen Lerninseln, die zum Zeitpunkt TIME geöffnet sind und mindestens SEATS Plätze haben. Der Standort ist ein Punkt (LOCATION) oder eine Adresse (ADDRESS, 'Straße 12'), die in street und house_number des Gebäude-Layers des Zwillings (BUILDINGS) gesucht wird; verwendet wird der Schwerpunkt des Gebäudes.
-
-Öffnungszeiten werden in der OSM-Syntax opening_hours ausgewertet: Wochentagsbereiche und -listen, mehrere Zeitspannen, Spannen über Mitternacht, 'off', '24/7', Regeln getrennt durch ';' (spätere Regeln ersetzen frühere für ihre Tage) oder ', ' (ergänzend). Feiertage und Schulferien (PH, SH) werden mit einem Hinweis ignoriert, da der Zwilling keinen Feiertagskalender hat. Lerninseln, deren Öffnungszeiten eine andere Syntax nutzen (Monate, Daten, Sonnenaufgang) oder beim Import markiert wurden (opening_hours_error), werden mit einer Warnung ausgelassen: Ihre Öffnungszeiten sind unbekannt und gelten nie als geöffnet. TIME ist Ortszeit an den Lerninseln (Standard: jetzt).
-
-Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL (nur http(s)-, mailto- und tel-Links; andere werden mit einem Hinweis weggelassen), und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="40"/>
-      <source>Learning islands (learning_islands)</source>
-      <translation>Lerninseln (learning_islands)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="41"/>
-      <source>From this point</source>
-      <translation>Von diesem Punkt</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="42"/>
-      <source>Or from this address</source>
-      <translation>Oder von dieser Adresse</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
-      <source>Buildings for the address (twin: buildings)</source>
-      <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="46"/>
-      <source>At (default: now)</source>
-      <translation>Zeitpunkt (Standard: jetzt)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>
       <source>Seats needed</source>
       <translation>Benötigte Plätze</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="50"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="104"/>
+      <source>Check the booking calendars</source>
+      <translation>Buchungskalender prüfen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="106"/>
+      <source>Authentication for CalDAV calendars</source>
+      <translation>Authentifizierung für CalDAV-Kalender</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="108"/>
       <source>Maximum results</source>
       <translation>Höchstzahl an Ergebnissen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="53"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="111"/>
       <source>Search result GeoPackage</source>
       <translation>GeoPackage mit dem Suchergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="54"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="112"/>
       <source>Islands found</source>
       <translation>Gefundene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="62"/>
-      <source>No learning islands layer given.</source>
-      <translation>Kein Lerninsel-Layer angegeben.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="70"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="128"/>
       <source>Give a location point or an address.</source>
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="26"/>
+      <source>{0} is not a valid date and time.</source>
+      <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
+      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
+      <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
+      <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
+      <translation>Die Authentifizierungskonfiguration {0} hat keinen Benutzernamen (verwenden Sie eine Basic-Konfiguration).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="59"/>
+      <source>Find a free learning island</source>
+      <translation>Freie Lerninsel finden</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="63"/>
+      <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
+
+Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
+
+Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
+
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</source>
+      <translation>Findet die einem Standort nächstgelegenen Lerninseln, die im ganzen Zeitfenster ab TIME für DURATION Minuten geöffnet, in ihrem Buchungskalender frei sind und mindestens SEATS Plätze haben. Der Standort ist ein Punkt (LOCATION) oder eine Adresse (ADDRESS, 'Straße 12'), die in street und house_number des Gebäude-Layers des Zwillings (BUILDINGS) gesucht wird; verwendet wird der Schwerpunkt des Gebäudes.
+
+Öffnungszeiten werden in der vollständigen OSM-Syntax opening_hours (opening_hours_py) mit den Feiertagen (PH) und Schulferien (SH) Baden-Württembergs ausgewertet: 'Mo-Fr 08:00-16:00; PH,SH off' ist an Fronleichnam und in den Sommerferien geschlossen. Schulferien sind für die Schuljahre 2025/26 und 2026/27 bekannt (ohne die beweglichen Ferientage der einzelnen Schulen); eine SH-Regel außerhalb davon lässt die Lerninsel aus. Lerninseln, deren Öffnungszeiten nicht verstanden oder beim Import markiert wurden (opening_hours_error), werden mit einer Warnung ausgelassen: Ihre Öffnungszeiten sind unbekannt und gelten nie als geöffnet. TIME ist Ortszeit in Europe/Berlin (Standard: jetzt), mit korrekter Sommerzeit; DURATION 0 prüft den Zeitpunkt TIME.
+
+Kalender (CALENDARS, standardmäßig an): Eine Lerninsel mit Kalender (ein iCalendar-Feed oder eine CalDAV-Sammlung, siehe 'Lerninseln importieren') wird ausgelassen, wenn ein belegter Termin das Zeitfenster überschneidet; ein Kalender, der nicht gelesen werden kann, lässt seine Lerninsel mit dem Grund aus (nie als frei angenommen). AUTHCFG (eine Basic-Konfiguration: Benutzername und Passwort) wird für die CalDAV-Kalender verwendet, und nur für den Host in ihrem URL-Feld (oder, wenn leer, den einen Host der CalDAV-Kalender).
+
+Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL (nur http(s)-, mailto- und tel-Links; andere werden mit einem Hinweis weggelassen), und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund; für Lerninseln, die geschlossen oder belegt sind, enthält das Feld next_free den Beginn des nächsten gleich langen Zeitfensters, das innerhalb von 7 Tagen geöffnet und frei ist (leer: keines).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="92"/>
+      <source>From this point</source>
+      <translation>Von diesem Punkt</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="93"/>
+      <source>Or from this address</source>
+      <translation>Oder von dieser Adresse</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="95"/>
+      <source>Buildings for the address (twin: buildings)</source>
+      <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="97"/>
+      <source>At (default: now)</source>
+      <translation>Zeitpunkt (Standard: jetzt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="99"/>
+      <source>For (minutes; 0 = at that moment)</source>
+      <translation>Dauer (Minuten; 0 = zu diesem Zeitpunkt)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
@@ -1016,71 +1128,86 @@ Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wir
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Building footprints (twin: footprints or buildings)</source>
+      <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="104"/>
+      <source>BIM rooms (twin: bim_spaces)</source>
+      <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="106"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Toleranz zum nächsten Gebäude (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="105"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
       <source>CRS of easting/northing columns</source>
       <translation>KBS der Rechts-/Hochwert-Spalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>Learning islands GeoPackage</source>
       <translation>GeoPackage der Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="117"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="118"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="119"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="120"/>
       <source>Opening hours not understood</source>
       <translation>Öffnungszeiten nicht verstanden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="121"/>
       <source>Booking links refused</source>
       <translation>Abgelehnte Buchungslinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="122"/>
+      <source>Islands with a calendar</source>
+      <translation>Lerninseln mit Kalender</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="153"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
@@ -1108,61 +1235,46 @@ Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wir
       <location filename="../../processing/algorithms/importlearningislands.py" line="56"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
-Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
+Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
 
 Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
 
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Importiert WLAN-Lerninseln aus einer Punkttabelle: GeoJSON, GeoPackage oder CSV mit Spalten für Breite/Länge (WGS 84) oder Rechts-/Hochwert (in SOURCE_CRS, Standard: das Ziel-KBS). Vertauschte Breite/Länge bzw. Rechts-/Hochwerte werden über den Gültigkeitsbereich des Ziel-KBS erkannt und mit einer Warnung korrigiert.
 
-Zielschema: id, name, ssid, operator, seats, opening_hours (OSM-Syntax opening_hours), booking_url, accessibility, building_ref, floor (0 = Erdgeschoss, 1, -1 oder ein Geschossname), room (Nummer oder Name). FIELD_MAPPING ordnet Ihre Spalten zu: 'name=Bezeichnung;seats=Plaetze'. Nicht zugeordnete Felder werden aus Spalten gleichen oder bekannten deutschen Namens übernommen; alle übrigen Spalten bleiben in 'attributes' erhalten.
+Zielschema: id, name, ssid, operator, seats, opening_hours (OSM-Syntax opening_hours), booking_url, accessibility, building_ref, floor (0 = Erdgeschoss, 1, -1 oder ein Geschossname), room (Nummer oder Name), calendar (der Buchungskalender der Lerninsel: ein iCalendar-Feed als http(s)-URL oder Dateipfad, relative Pfade vom Ordner der Lerninsel-Datei aus, oder die URL einer CalDAV-Sammlung) und calendar_type (ical, der Standard, oder caldav; 'caldav+https://...' in calendar ist eine Kurzform). FIELD_MAPPING ordnet Ihre Spalten zu: 'name=Bezeichnung;seats=Plaetze'. Nicht zugeordnete Felder werden aus Spalten gleichen oder bekannten deutschen Namens übernommen; alle übrigen Spalten bleiben in 'attributes' erhalten.
 
 Verknüpfung: Jede Lerninsel wird mit dem Gebäude verknüpft, dessen Grundriss (BUILDINGS) sie enthält, sonst mit dem nächsten innerhalb von TOLERANCE Metern; eine building_ref, die ein bekanntes Gebäude nennt, hat Vorrang. Wo BIM-Räume (ROOMS, der Layer bim_spaces) vorliegen, wird sie mit dem Raum ihres Geschosses verknüpft, der den Punkt enthält, sonst mit dem Raum, dessen Nummer, Name oder Langname 'room' entspricht.
 
-Prüfungen: Abgewiesen werden nur echte Duplikate: eine Zeile, deren Felder und Position alle mit einer früheren Zeile übereinstimmen, oder eine Zeile mit einer bereits importierten ID (die erste bleibt; der Grund nennt die abweichenden Felder). Zeilen, die nur Name und Position teilen, etwa zwei Access Points eines Standorts, werden beide importiert. opening_hours, die die Suche nicht auswerten kann, werden mit einer Warnung und dem Grund in opening_hours_error importiert; die Suche behandelt diese Öffnungszeiten als unbekannt, nie als geöffnet. booking_url behält nur absolute http://- oder https://-Links und mailto:/tel:-Kontakte; alles andere (javascript:, data:, file:, relative Links, Werte mit Leer- oder Steuerzeichen) wird mit einer Warnung und dem Grund in booking_url_error geleert.
+Prüfungen: Abgewiesen werden nur echte Duplikate: eine Zeile, deren Felder und Position alle mit einer früheren Zeile übereinstimmen, oder eine Zeile mit einer bereits importierten ID (die erste bleibt; der Grund nennt die abweichenden Felder). Zeilen, die nur Name und Position teilen, etwa zwei Access Points eines Standorts, werden beide importiert. opening_hours, die die Suche nicht auswerten kann, werden mit einer Warnung und dem Grund in opening_hours_error importiert; die Suche behandelt diese Öffnungszeiten als unbekannt, nie als geöffnet. booking_url behält nur absolute http://- oder https://-Links und mailto:/tel:-Kontakte; alles andere (javascript:, data:, file:, relative Links, Werte mit Leer- oder Steuerzeichen) wird mit einer Warnung und dem Grund in booking_url_error geleert; booking_url darf die Platzhalter {island}, {start}, {end}, {date}, {duration}, {seats} und {name} enthalten, die 'Lerninsel buchen' ausfüllt. Ein Kalenderverweis mit Zugangsdaten in der URL, einem unbekannten Typ oder Schema wird mit einer Warnung und dem Grund in calendar_error geleert.
 
 Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error und booking_url_error) und learning_islands_unlinked mit jeder abgewiesenen (fehlende Koordinaten, Duplikat) oder ohne Gebäude oder Raum gebliebenen Lerninsel samt Grund.
 
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="91"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
-      <source>Building footprints (twin: footprints or buildings)</source>
-      <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>BIM rooms (twin: bim_spaces)</source>
-      <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importsensors.py" line="108"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} lässt sich nicht anwenden (unbekannte ID oder gesperrte Datenbank).</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
-      <source>{0} is not a valid date and time.</source>
-      <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importsensors.py" line="130"/>
@@ -1284,11 +1396,6 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Issues</source>
       <translation>Probleme</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="105"/>
-      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
-      <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="108"/>
@@ -1438,6 +1545,56 @@ Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devic
       <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="18"/>
+      <source>Refresh learning island availability</source>
+      <translation>Verfügbarkeit der Lerninseln aktualisieren</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="22"/>
+      <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
+
+island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
+island_calendar_status: per island whether its calendar was read (ok / error / none), the number of busy events and the error message.
+
+A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</source>
+      <translation>Liest den Buchungskalender jeder Lerninsel, die einen hat (die Felder calendar und calendar_type aus 'Lerninseln importieren': ein iCalendar-Feed, eine Datei oder eine http(s)-URL, oder eine CalDAV-Sammlung), für den Zeitraum START bis END (Standard: jetzt bis 7 Tage später; höchstens 31 Tage) und schreibt:
+
+island_availability: eine Zeile je belegtem Termin (Wiederholungen aufgelöst, Ausnahmen angewandt; transparente und abgesagte Termine sind frei) und je freier Lücke innerhalb der Öffnungszeiten, mit island_id, start, end (Europe/Berlin, mit UTC-Versatz), status busy/free, der Zusammenfassung des Termins und dem Quellkalender;
+island_calendar_status: je Lerninsel, ob ihr Kalender gelesen wurde (ok / error / none), die Zahl der belegten Termine und die Fehlermeldung.
+
+Ein Kalender, der nicht gelesen werden kann, wird als Warnung gemeldet, die anderen werden trotzdem gelesen. Grenzen: Ein Feed größer als 5 MB oder mit mehr als 10000 Terminen im Zeitraum wird abgelehnt. AUTHCFG (Basic: Benutzername und Passwort) wird nur an den Host in ihrem URL-Feld gesendet oder, wenn dieses leer ist, an den einen Host der CalDAV-Kalender; nie über einfaches http, außer an diesen Rechner.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="43"/>
+      <source>From (default: now)</source>
+      <translation>Von (Standard: jetzt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="44"/>
+      <source>To (default: 7 days later)</source>
+      <translation>Bis (Standard: 7 Tage später)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="49"/>
+      <source>Availability GeoPackage</source>
+      <translation>Verfügbarkeits-GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
+      <source>Busy intervals</source>
+      <translation>Belegte Zeiträume</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <source>Free intervals</source>
+      <translation>Freie Zeiträume</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
+      <source>Calendars not read</source>
+      <translation>Nicht gelesene Kalender</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

@@ -304,6 +304,94 @@
       <translation>{0}: not a readable vector layer ({1})</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="16"/>
+      <source>Book a learning island</source>
+      <translation>Book a learning island</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="20"/>
+      <source>Books the learning island ISLAND (its id in the learning_islands layer INPUT) from TIME for DURATION minutes for SEATS seats in the name of NAME.
+
+First the island must have enough seats and be open for the whole time (opening hours with the public and school holidays of Baden-Württemberg). Where its calendar is a CalDAV collection, the algorithm reads it and refuses the booking when any busy event overlaps the time, naming that event; otherwise it writes the reservation (a VEVENT) into the calendar and returns its UID. AUTHCFG (Basic: user name and password) is sent only to the calendar's own host.
+
+Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL with the placeholders {island}, {start}, {end} (ISO local times), {date}, {duration}, {seats} and {name} filled in; the plugin opens it in the web browser. An iCalendar feed is checked first, so a taken slot is refused here too. TIME is local time in Europe/Berlin.</source>
+      <translation>Books the learning island ISLAND (its id in the learning_islands layer INPUT) from TIME for DURATION minutes for SEATS seats in the name of NAME.
+
+First the island must have enough seats and be open for the whole time (opening hours with the public and school holidays of Baden-Württemberg). Where its calendar is a CalDAV collection, the algorithm reads it and refuses the booking when any busy event overlaps the time, naming that event; otherwise it writes the reservation (a VEVENT) into the calendar and returns its UID. AUTHCFG (Basic: user name and password) is sent only to the calendar's own host.
+
+Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL with the placeholders {island}, {start}, {end} (ISO local times), {date}, {duration}, {seats} and {name} filled in; the plugin opens it in the web browser. An iCalendar feed is checked first, so a taken slot is refused here too. TIME is local time in Europe/Berlin.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="39"/>
+      <source>Learning islands (learning_islands)</source>
+      <translation>Learning islands (learning_islands)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="40"/>
+      <source>Island id</source>
+      <translation>Island id</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="43"/>
+      <source>For (minutes)</source>
+      <translation>For (minutes)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="46"/>
+      <source>Seats</source>
+      <translation>Seats</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="47"/>
+      <source>Booked by (name, class)</source>
+      <translation>Booked by (name, class)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="50"/>
+      <source>Authentication for the CalDAV calendar</source>
+      <translation>Authentication for the CalDAV calendar</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="51"/>
+      <source>Booked in the calendar</source>
+      <translation>Booked in the calendar</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="52"/>
+      <source>Reservation UID</source>
+      <translation>Reservation UID</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="53"/>
+      <source>Booking link</source>
+      <translation>Booking link</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="54"/>
+      <source>Result</source>
+      <translation>Result</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="62"/>
+      <source>No learning islands layer given.</source>
+      <translation>No learning islands layer given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="65"/>
+      <source>No island id given.</source>
+      <translation>No island id given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="68"/>
+      <source>No time given.</source>
+      <translation>No time given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="91"/>
+      <source>Opened the booking link in the web browser.</source>
+      <translation>Opened the booking link in the web browser.</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>The connection {0} has no usable settings.</translation>
@@ -657,77 +745,101 @@ OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve t
       <translation>Write the web viewer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="17"/>
-      <source>Find a free learning island</source>
-      <translation>Find a free learning island</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="21"/>
-      <source>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
-
-Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time at the islands (default: now).
-
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why.</source>
-      <translation>Finds the learning islands nearest to a location that are open at TIME and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
-
-Opening hours are evaluated in the OSM opening_hours syntax: weekday ranges and lists, several time spans, spans past midnight, 'off', '24/7', rules separated by ';' (later rules replace earlier ones for their days) or ', ' (added). Public and school holidays (PH, SH) are ignored with a note, as the twin has no holiday calendar. Islands whose opening hours use other syntax (months, dates, sunrise) or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time at the islands (default: now).
-
-Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="40"/>
-      <source>Learning islands (learning_islands)</source>
-      <translation>Learning islands (learning_islands)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="41"/>
-      <source>From this point</source>
-      <translation>From this point</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="42"/>
-      <source>Or from this address</source>
-      <translation>Or from this address</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
-      <source>Buildings for the address (twin: buildings)</source>
-      <translation>Buildings for the address (twin: buildings)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="46"/>
-      <source>At (default: now)</source>
-      <translation>At (default: now)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>
       <source>Seats needed</source>
       <translation>Seats needed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="50"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="104"/>
+      <source>Check the booking calendars</source>
+      <translation>Check the booking calendars</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="106"/>
+      <source>Authentication for CalDAV calendars</source>
+      <translation>Authentication for CalDAV calendars</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="108"/>
       <source>Maximum results</source>
       <translation>Maximum results</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="53"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="111"/>
       <source>Search result GeoPackage</source>
       <translation>Search result GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="54"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="112"/>
       <source>Islands found</source>
       <translation>Islands found</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="62"/>
-      <source>No learning islands layer given.</source>
-      <translation>No learning islands layer given.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="70"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="128"/>
       <source>Give a location point or an address.</source>
       <translation>Give a location point or an address.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="26"/>
+      <source>{0} is not a valid date and time.</source>
+      <translation>{0} is not a valid date and time.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
+      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
+      <translation>The authentication configuration {0} cannot be loaded (unknown id or locked database).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
+      <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
+      <translation>The authentication configuration {0} has no user name (use a Basic configuration).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="59"/>
+      <source>Find a free learning island</source>
+      <translation>Find a free learning island</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="63"/>
+      <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
+
+Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
+
+Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
+
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</source>
+      <translation>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
+
+Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
+
+Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
+
+Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="92"/>
+      <source>From this point</source>
+      <translation>From this point</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="93"/>
+      <source>Or from this address</source>
+      <translation>Or from this address</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="95"/>
+      <source>Buildings for the address (twin: buildings)</source>
+      <translation>Buildings for the address (twin: buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="97"/>
+      <source>At (default: now)</source>
+      <translation>At (default: now)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="99"/>
+      <source>For (minutes; 0 = at that moment)</source>
+      <translation>For (minutes; 0 = at that moment)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
@@ -1016,71 +1128,86 @@ Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and 
     </message>
     <message>
       <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <source>Building footprints (twin: footprints or buildings)</source>
+      <translation>Building footprints (twin: footprints or buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="104"/>
+      <source>BIM rooms (twin: bim_spaces)</source>
+      <translation>BIM rooms (twin: bim_spaces)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="106"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Tolerance to the nearest building (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="103"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="105"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
       <source>CRS of easting/northing columns</source>
       <translation>CRS of easting/northing columns</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>Learning islands GeoPackage</source>
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="111"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="117"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="113"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="118"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="119"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="120"/>
       <source>Opening hours not understood</source>
       <translation>Opening hours not understood</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="121"/>
       <source>Booking links refused</source>
       <translation>Booking links refused</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="122"/>
+      <source>Islands with a calendar</source>
+      <translation>Islands with a calendar</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="153"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
@@ -1108,61 +1235,46 @@ Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and 
       <location filename="../../processing/algorithms/importlearningislands.py" line="56"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
-Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
+Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
 
 Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
 
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
-Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
+Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error.
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
 
 Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
 
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="91"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="92"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="94"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
-      <source>Building footprints (twin: footprints or buildings)</source>
-      <translation>Building footprints (twin: footprints or buildings)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>BIM rooms (twin: bim_spaces)</source>
-      <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importsensors.py" line="108"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="122"/>
-      <source>{0} is not a valid date and time.</source>
-      <translation>{0} is not a valid date and time.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importsensors.py" line="130"/>
@@ -1284,11 +1396,6 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Issues</source>
       <translation>Issues</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="105"/>
-      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
-      <translation>The authentication configuration {0} cannot be loaded (unknown id or locked database).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="108"/>
@@ -1438,6 +1545,56 @@ As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --
       <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Twin or sensors GeoPackage (extended)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="18"/>
+      <source>Refresh learning island availability</source>
+      <translation>Refresh learning island availability</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="22"/>
+      <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
+
+island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
+island_calendar_status: per island whether its calendar was read (ok / error / none), the number of busy events and the error message.
+
+A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</source>
+      <translation>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
+
+island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
+island_calendar_status: per island whether its calendar was read (ok / error / none), the number of busy events and the error message.
+
+A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="43"/>
+      <source>From (default: now)</source>
+      <translation>From (default: now)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="44"/>
+      <source>To (default: 7 days later)</source>
+      <translation>To (default: 7 days later)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="49"/>
+      <source>Availability GeoPackage</source>
+      <translation>Availability GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
+      <source>Busy intervals</source>
+      <translation>Busy intervals</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <source>Free intervals</source>
+      <translation>Free intervals</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
+      <source>Calendars not read</source>
+      <translation>Calendars not read</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>

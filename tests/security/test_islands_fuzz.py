@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.kernel.schema.islands import ISLAND_FIELDS
-from geotwin.twin.islands.opening_hours import OpeningHours, OpeningHoursError, parse
+from geotwin.twin.islands.opening_hours import OpeningHours, OpeningHoursError, local, parse
 from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.islands.values import check_booking_url
 from geotwin.tests.paths import ROOT
@@ -286,12 +286,10 @@ def _check_hours(text: str) -> None:
     except OpeningHoursError:
         return
     assert isinstance(hours, OpeningHours)
-    for day, spans in hours.week.items():
-        assert 0 <= day < 7
-        for start, end in spans:
-            assert 0 <= start < 1440 and start < end <= 2880
     for when in WEEK:
         assert hours.is_open(when) in (True, False)
+    spans = hours.spans(WEEK[0], WEEK[-1])
+    assert all(local(WEEK[0]) <= local(a) < local(b) <= local(WEEK[-1]) for a, b in spans)
 
 
 @FUZZ_FAST

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.sensors.export_source import read_exports
-from geotwin.twin.sensors.sta_client import StaClient
+from geotwin.twin.kernel.http import StaClient
 from geotwin.twin.sensors.sta_source import fetch_series, read_sta_document
 from geotwin.tests.paths import SHARED_DATA
 

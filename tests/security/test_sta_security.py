@@ -24,7 +24,7 @@ from geotwin.tests.security.sta_hostile import (RawServer, drip, http, make_ca, 
 from geotwin.tests.sta_server import Fault, start
 from geotwin.twin.kernel.errors import Cancelled, GeoTwinError, InputError
 from geotwin.twin.kernel.progress import CollectingReporter, Reporter
-from geotwin.twin.sensors.sta_client import StaClient, StaError
+from geotwin.twin.kernel.http import StaClient, StaError
 from geotwin.twin.sensors.sta_source import fetch_series
 
 STA_DOC = "sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json"
@@ -295,7 +295,7 @@ def test_cancel_during_fetch_series_paging(service):
 
 RSS_SCRIPT = textwrap.dedent("""
     import json, resource, sys
-    from geotwin.twin.sensors.sta_client import StaClient, StaError
+    from geotwin.twin.kernel.http import StaClient, StaError
     client = StaClient(sys.argv[1], timeout=120, retries=0, max_page_mb=float(sys.argv[2]))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:

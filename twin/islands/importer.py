@@ -11,6 +11,7 @@ from ..kernel.errors import InputError
 from ..kernel.gpkg import gpkg_output
 from ..kernel.progress import Reporter
 from ..kernel.schema.islands import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
+from .calendar import CalendarRef
 from .opening_hours import OpeningHoursError, parse
 from .rooms import Room, floor_indices, parse_floor, read_rooms
 from ..kernel.layers import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points
@@ -29,6 +30,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "building_ref": ("building_ref", "building_id", "gebaeude", "gebäude", "gebaeude_id"),
     "floor": ("floor", "etage", "geschoss", "stockwerk", "level", "storey"),
     "room": ("room", "raum", "raumnummer", "room_number"),
+    "calendar": ("calendar", "kalender", "ical", "ics", "caldav", "calendar_url"),
+    "calendar_type": ("calendar_type", "kalendertyp", "kalender_typ"),
 }
 
 
@@ -46,6 +49,8 @@ class IslandSummary:
     unlinked: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
     hours_unknown: list[tuple[str, str]] = field(default_factory=list)   # (island id, opening_hours value)
     booking_refused: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
+    calendar_refused: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
+    calendars: int = 0
     crs: str = ""
 
 
@@ -218,6 +223,7 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
         target_crs = crs.to_string() if crs is not None else "EPSG:25832"
     room_index = RoomIndex(rooms, target_crs) if rooms else None
     source_name = Path(source.path if isinstance(source, LayerRef) else source).name
+    source_folder = Path(source.path if isinstance(source, LayerRef) else source).resolve().parent
     rows, columns = read_points(source, target_crs, source_crs=source_crs, reporter=reporter)
     mapping = resolve_mapping(parse_mapping(field_mapping), columns, str(source))
     reporter.info(f"{len(rows)} rows; field mapping: " + ", ".join(f"{t}={s}" for t, s in mapping.items()))
@@ -252,7 +258,7 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
             seen_records.setdefault(_record_key(content), (row.line, island_id))
             _check_values(rec, f"{source_name}, line {row.line}, island {_label(island_id)}"
                           + (f" ({_label(rec['name'])})" if rec.get("name") and rec["name"] != island_id else ""),
-                          summary, reporter)
+                          summary, reporter, base=source_folder)
             point = shapely.Point(row.x, row.y)
             _link(rec, point, building_index, room_index, tolerance)
             if row.notes:
@@ -310,8 +316,20 @@ def _duplicate(island_id: str, content: Content, seen_ids: dict[str, tuple[int, 
     return None
 
 
-def _check_values(rec: dict[str, Any], where: str, summary: IslandSummary, reporter: Reporter) -> None:
-    """Flag opening_hours the search cannot read; clear a booking_url that is not a safe link."""
+def _check_values(rec: dict[str, Any], where: str, summary: IslandSummary, reporter: Reporter,
+                  base: Path | None = None) -> None:
+    """Flag opening_hours the search cannot read; clear a booking_url that is not a safe link; normalise the
+    calendar reference (a relative path is taken from the islands file's folder)."""
+    if rec.get("calendar") or rec.get("calendar_type"):
+        try:
+            ref = CalendarRef.parse(rec.get("calendar"), rec.get("calendar_type"), base=base)
+        except InputError as err:
+            ref = None
+            rec["calendar_error"] = str(err)
+            summary.calendar_refused.append((rec["id"], str(err)))
+            reporter.warning(f"{where}: {err}; the island has no calendar")
+        rec["calendar"], rec["calendar_type"] = (ref.location, ref.kind) if ref else (None, None)
+        summary.calendars += ref is not None
     hours = rec.get("opening_hours")
     if hours:
         try:

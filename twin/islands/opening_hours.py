@@ -1,124 +1,214 @@
-"""A small evaluator for the common subset of the OSM ``opening_hours`` syntax.
+"""Opening hours in the full OSM ``opening_hours`` syntax, with the holidays of Baden-Württemberg.
 
-Supported: ``24/7``; rules separated by ``;`` (a later rule replaces earlier ones for the
-days it names) or by ``,`` before a weekday (an additional rule, added to earlier ones);
-weekday selectors (``Mo-Fr``, ``Mo,We``, ``Sa-Mo``); time spans (``08:00-12:00,13:00-17:00``,
-spans past midnight such as ``22:00-02:00``, end ``24:00``); ``off``/``closed``; ``open``;
-a trailing ``"comment"``. Public/school holidays (``PH``/``SH``) are ignored with a note,
-because the twin has no holiday calendar. Anything else (months, dates, weeks, sunrise,
-open ends ``10:00+``, ``||`` fallbacks, ``8-16 Uhr``, a rule that is only a comment, a span
-starting at 24:00 or later or ending after 48:00) raises ``OpeningHoursError`` (an
-``InputError``) rather than guessing.
+The expression is parsed and evaluated by ``opening_hours_py`` (the maintained parser of the whole
+syntax: months, dates, weeks, nth weekdays, sunrise/sunset, open ends, ``||`` fallbacks ...). That
+parser knows public holidays only per country (no German state) and no school holidays, so before
+evaluation every ``PH``/``SH`` at the start of a rule is replaced by the explicit dates of Baden-
+Württemberg (``holidays_bw``): ``Mo-Fr 08:00-16:00; PH,SH off`` becomes ``Mo-Fr 08:00-16:00; <public
+holiday dates> off; <school holiday ranges> off``. A weekday list that includes a holiday is split into
+one rule per part (``Mo-Fr,PH 10:00-12:00`` -> ``Mo-Fr 10:00-12:00; <dates> 10:00-12:00``), a holiday
+followed by weekdays (``SH Mo-Fr``) means both, an offset (``PH +1 day``) shifts the dates.
+PH/SH anywhere else (after a month or date selector) is refused rather than guessed.
+
+Times are local wall-clock times in Europe/Berlin (naive datetimes are taken as such; DST is handled
+by the zone). A rule that is only a comment is refused: its hours are unknown, not 24/7. Anything the
+parser rejects raises ``OpeningHoursError`` (an ``InputError``); an unknown state (``unknown``, open
+ends) never counts as open. School holidays are known only for the years in ``holidays_bw``:
+evaluating an ``SH`` rule outside them raises ``OpeningHoursError``.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ..kernel.errors import InputError
+from . import holidays_bw
 
-DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-_DAY = "(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH)"
-_DAY_SELECTOR = re.compile(rf"^{_DAY}(?:-{_DAY})?(?:,{_DAY}(?:-{_DAY})?)*(?=\s|$|:)")
-_SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+TIMEZONE = ZoneInfo("Europe/Berlin")
+MAX_LENGTH = 1000            # characters of an opening_hours value
+MAX_HORIZON = timedelta(days=31)   # the longest span evaluated at once
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WD = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
+_WD_ITEM = rf"{_WD}(?:-{_WD})?(?:\[[^\]]*\])?"
+_ITEM = rf"(?:PH|SH|{_WD_ITEM})"
+_SELECTOR = re.compile(rf"^{_ITEM}(?:,{_ITEM})*(?=\s|$|:)")
+_AND_WEEKDAYS = re.compile(rf"^\s+({_WD_ITEM}(?:,{_WD_ITEM})*)(?=\s|$)")
+_OFFSET = re.compile(r"^\s*([+-])\s*(\d{1,3})\s+days?\b")
+_HOLIDAY_WORD = re.compile(r"\b(?:PH|SH)\b", re.IGNORECASE)
+_SEPARATOR = re.compile(r'("[^"]*")|(\s*;\s*|\s*\|\|\s*|,\s+(?=[A-Z"]))')
 
 
 class OpeningHoursError(InputError, ValueError):
-    """The value is not in the supported opening_hours syntax."""
+    """The value is not in the opening_hours syntax (or cannot be evaluated at the asked time)."""
+
+
+def local(when: datetime) -> datetime:
+    """``when`` as an aware Europe/Berlin time (naive times are local wall-clock times there; a time that
+    does not exist, inside the hour skipped in spring, moves forward by that hour)."""
+    aware = when.replace(tzinfo=TIMEZONE) if when.tzinfo is None else when
+    return aware.astimezone(UTC).astimezone(TIMEZONE)
+
+
+def add(when: datetime, delta: timedelta) -> datetime:
+    """``when`` + ``delta`` in elapsed time (a 60-minute window over the DST change lasts 60 minutes)."""
+    return (local(when).astimezone(UTC) + delta).astimezone(TIMEZONE)
+
+
+def _fmt(day: date) -> str:
+    return f"{day.year} {_MONTHS[day.month - 1]} {day.day:02d}"
+
+
+def _holiday_selector(kind: str, offset: int) -> str:
+    if kind == "PH":
+        shift = timedelta(days=offset)
+        return ",".join(_fmt(d + shift) for d in holidays_bw.public_holidays())
+    return ",".join(_fmt(a) if a == b else f"{_fmt(a)}-{_fmt(b)}"
+                    for a, b in holidays_bw.school_holiday_ranges(offset))
+
+
+def _split(text: str) -> list[tuple[str, str]]:
+    """(separator before the rule, rule) pairs; separators inside quoted comments are ignored."""
+    out: list[tuple[str, str]] = []
+    sep, start = "", 0
+    for m in _SEPARATOR.finditer(text):
+        if m.group(1):
+            continue
+        out.append((sep, text[start:m.start()]))
+        sep, start = m.group(2).strip() or ",", m.end()
+    out.append((sep, text[start:]))
+    return out
+
+
+def _rewrite_rule(rule: str, source: str) -> tuple[list[str], set[str]]:
+    """The rule with PH/SH replaced by dates (possibly several rules), and the holiday kinds used."""
+    body = rule.strip()
+    m = _SELECTOR.match(body)
+    items = m.group(0).split(",") if m else []
+    kinds = [i for i in items if i in ("PH", "SH")]
+    if not kinds:
+        if _HOLIDAY_WORD.search(re.sub(r'"[^"]*"', "", body)):
+            raise OpeningHoursError(f"'{source}': public/school holidays (PH, SH) are understood only at the start "
+                                    f"of a rule, not in '{body}'")
+        return [body], set()
+    rest = body[m.end():]
+    weekdays = [i for i in items if i not in ("PH", "SH")]
+    and_days = ""
+    offset = 0
+    o = _OFFSET.match(rest)
+    if o:
+        offset = int(o.group(2)) * (1 if o.group(1) == "+" else -1)
+        rest = rest[o.end():]
+    a = _AND_WEEKDAYS.match(rest)
+    if a and not weekdays:
+        and_days, rest = " " + a.group(1), rest[a.end():]
+    if _HOLIDAY_WORD.search(re.sub(r'"[^"]*"', "", rest)):
+        raise OpeningHoursError(f"'{source}': holidays (PH, SH) appear twice in the rule '{body}'")
+    rules = [",".join(weekdays) + rest] if weekdays else []
+    rules += [_holiday_selector(kind, offset) + and_days + rest for kind in dict.fromkeys(kinds)]
+    return rules, set(kinds)
+
+
+def _rewrite(text: str) -> tuple[str, set[str]]:
+    parts: list[str] = []
+    used: set[str] = set()
+    for sep, rule in _split(text):
+        rules, kinds = _rewrite_rule(rule, text)
+        used |= kinds
+        joiner = "; " if sep in ("", ";", "||") else ", "
+        parts.append((f" {sep} " if sep in (";", "||") else (", " if sep else "")) + joiner.join(rules))
+    return "".join(parts).strip(), used
+
+
+def _compile(text: str):
+    import opening_hours
+
+    try:
+        return opening_hours.OpeningHours(text, timezone=TIMEZONE, auto_country=False, auto_timezone=False)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:  # noqa: BLE001 - the Rust parser raises ParserError, or a PanicException
+        first = str(err).strip().splitlines()
+        raise OpeningHoursError(f"'{text[:120]}' is not valid opening_hours syntax"
+                                + (f" ({' '.join(line.strip() for line in first[:4])})" if first else "")) from None
 
 
 @dataclass
 class OpeningHours:
-    """Weekly open spans in minutes from Monday 00:00 of each weekday (end may pass 24:00)."""
+    """A parsed opening_hours value; times are Europe/Berlin (naive = local wall-clock time)."""
 
     text: str
-    week: dict[int, list[tuple[int, int]]]
+    expression: object = field(repr=False)
+    holidays: frozenset[str] = frozenset()   # "PH", "SH" used by the value
     notes: list[str] = field(default_factory=list)
 
+    def _check_known(self, start: datetime, end: datetime) -> None:
+        if "SH" not in self.holidays:
+            return
+        first, last = holidays_bw.SCHOOL_HOLIDAYS_KNOWN
+        if start.date() < first or end.date() > last + timedelta(days=1):
+            raise OpeningHoursError(f"'{self.text}' uses school holidays (SH), and those of Baden-Württemberg are "
+                                    f"known only from {first} to {last}, not for {start:%Y-%m-%d}")
+
     def is_open(self, when: datetime) -> bool:
-        day, minute = when.weekday(), when.hour * 60 + when.minute
-        if any(start <= minute < end for start, end in self.week[day]):
-            return True
-        previous = self.week[(day - 1) % 7]
-        return any(start <= minute + 1440 < end for start, end in previous if end > 1440)
+        """Open at ``when`` (an unknown state is not open)."""
+        import opening_hours
 
+        when = local(when)
+        self._check_known(when, when)
+        return self._evaluate(lambda: self.expression.state(when)[0] == opening_hours.State.OPEN)
 
-def _days(selector: str, notes: list[str]) -> list[int]:
-    days: list[int] = []
-    for part in selector.split(","):
-        if part in ("PH", "SH") or "PH" in part.split("-") or "SH" in part.split("-"):
-            note = f"'{part}' (holidays) ignored: no holiday calendar"
-            if note not in notes:
-                notes.append(note)
-            continue
-        if "-" in part:
-            first, last = (DAYS.index(d) for d in part.split("-"))
-            span = range(first, (last if last >= first else last + 7) + 1)
-            days.extend(d % 7 for d in span)
-        else:
-            days.append(DAYS.index(part))
-    return days
+    def _evaluate(self, func):
+        try:
+            return func()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as err:  # noqa: BLE001 - the Rust evaluator's errors and panics
+            raise OpeningHoursError(f"'{self.text[:120]}' cannot be evaluated: {str(err)[:200]}") from None
 
+    def spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The open spans between ``start`` and ``end`` (aware, Europe/Berlin), merged."""
+        import opening_hours
 
-def _spans(text: str, rule: str) -> list[tuple[int, int]]:
-    spans = []
-    for part in text.split(","):
-        m = _SPAN.match(part.strip())
-        if not m:
-            raise OpeningHoursError(f"unsupported time span '{part.strip()}' in rule '{rule}'")
-        h1, m1, h2, m2 = (int(g) for g in m.groups())
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if m1 > 59 or m2 > 59 or start >= 1440 or end > 2880:
-            raise OpeningHoursError(f"invalid time in '{part.strip()}' (a span starts before 24:00 "
-                                    "and ends by 48:00)")
-        if end <= start:
-            end += 1440
-        spans.append((start, end))
-    return spans
+        start, end = local(start), local(end)
+        if end.astimezone(UTC) - start.astimezone(UTC) > MAX_HORIZON:
+            raise OpeningHoursError(f"'{self.text}': spans are evaluated for at most {MAX_HORIZON.days} days at once")
+        self._check_known(start, end)
+        out: list[tuple[datetime, datetime]] = []
+        for a, b, state, _ in self._evaluate(lambda: list(self.expression.intervals(start, end))):
+            if state != opening_hours.State.OPEN:
+                continue
+            a, b = local(a), local(b) if b is not None else end
+            if out and out[-1][1] >= a:
+                out[-1] = (out[-1][0], max(out[-1][1], b))
+            else:
+                out.append((a, b))
+        return [(max(a, start), min(b, end)) for a, b in out if min(b, end) > max(a, start)]
 
-
-def _split_rules(text: str) -> list[tuple[str, bool]]:
-    """(rule, additional) pairs: ';' starts a normal rule, ', <weekday>' an additional one."""
-    out: list[tuple[str, bool]] = []
-    for chunk in text.split(";"):
-        pieces = re.split(rf",\s+(?={_DAY})", chunk.strip())
-        out.extend((p.strip(), i > 0) for i, p in enumerate(pieces) if p.strip())
-    return out
+    def is_open_for(self, start: datetime, end: datetime) -> bool:
+        """Open during the whole window [start, end)."""
+        start, end = local(start), local(end)
+        return any(a <= start and end <= b for a, b in self.spans(start, end))
 
 
 def parse(text: str) -> OpeningHours:
-    """Parse ``text``; raises OpeningHoursError on anything outside the supported subset."""
-    value = (text or "").strip()
+    """Parse ``text``; raises OpeningHoursError when it is not valid opening_hours syntax."""
+    value = (text or "").strip() if isinstance(text, str) or text is None else str(text).strip()
     if not value:
         raise OpeningHoursError("empty opening_hours")
-    if "||" in value:
-        raise OpeningHoursError("fallback rules ('||') are not supported")
-    week: dict[int, list[tuple[int, int]]] = {d: [] for d in range(7)}
-    notes: list[str] = []
-    for rule, additional in _split_rules(value):
-        without_comment = re.sub(r'\s*"[^"]*"\s*$', "", rule).strip()
-        if not without_comment:
-            raise OpeningHoursError(f"rule '{rule}' is only a comment: the hours are unknown")
-        rule = without_comment
-        if rule == "24/7":
-            for d in week:
-                week[d] = [(0, 1440)]
-            continue
-        m = _DAY_SELECTOR.match(rule)
-        if m:
-            days = _days(m.group(0), notes)
-            rest = rule[m.end():].lstrip(": ").strip()
-            if not days:
-                continue  # a holiday-only rule
-        else:
-            days, rest = list(range(7)), rule
-        if rest in ("off", "closed"):
-            spans: list[tuple[int, int]] = []
-        elif rest in ("", "open"):
-            spans = [(0, 1440)]
-        else:
-            spans = _spans(rest, rule)
-        for d in days:
-            week[d] = (week[d] + spans) if additional and spans else spans
-    return OpeningHours(value, week, notes)
+    if len(value) > MAX_LENGTH:
+        raise OpeningHoursError(f"opening_hours longer than {MAX_LENGTH} characters")
+    if any(ord(c) < 32 for c in value):
+        raise OpeningHoursError(f"opening_hours {value[:60]!r} contains control characters")
+    _compile(value)  # the error names the user's own text, not the rewritten one
+    for _, rule in _split(value):
+        if re.fullmatch(r'\s*"[^"]*"\s*', rule):
+            raise OpeningHoursError(f"rule '{rule.strip()}' is only a comment: the hours are unknown")
+    rewritten, used = _rewrite(value)
+    notes = []
+    if used:
+        first, last = holidays_bw.SCHOOL_HOLIDAYS_KNOWN
+        notes.append("holidays of Baden-Württemberg: " + ", ".join(
+            {"PH": "public (PH)", "SH": f"school (SH, known {first} to {last})"}[k] for k in sorted(used)))
+    return OpeningHours(value, _compile(rewritten), frozenset(used), notes)

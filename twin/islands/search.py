@@ -4,13 +4,15 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.gpkg import gpkg_output
 from ..kernel.progress import Reporter
 from ..kernel.schema.islands import SEARCH_EXCLUDED, SEARCH_RESULTS
-from .opening_hours import OpeningHoursError, parse
+from .availability import check_window
+from .calendar import CalendarRef, Credentials
+from .opening_hours import OpeningHoursError, add, local, parse
 from ..kernel.layers import LayerRef, polygons_2d, read_frame
 from .values import check_booking_url
 
@@ -19,6 +21,8 @@ from .values import check_booking_url
 class SearchSummary:
     found: list[tuple[str, float]] = field(default_factory=list)  # (island id, distance m), nearest first
     excluded: dict[str, str] = field(default_factory=dict)        # island id -> reason
+    next_free: dict[str, datetime] = field(default_factory=dict)  # excluded island id -> next free window start
+    calendars_read: int = 0
     origin: tuple[float, float] = (0.0, 0.0)
 
 
@@ -55,6 +59,10 @@ def locate_address(address: str, buildings: LayerRef, crs) -> tuple[float, float
     return c.x, c.y
 
 
+def _str(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def _seats(value) -> int | None:
     """A seat count from the layer (int, float or text), None when missing or not a number."""
     try:
@@ -67,11 +75,17 @@ def _seats(value) -> int | None:
 def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, seats: int = 1,
                           location: tuple[float, float] | None = None, address: str | None = None,
                           buildings: LayerRef | None = None, max_results: int = 10,
+                          duration: int | None = None, calendars: bool = True,
+                          credentials: Credentials | None = None,
                           reporter: Reporter | None = None) -> SearchSummary:
-    """Write ``learning_island_search`` (open islands with >= ``seats`` seats, nearest first) and
-    ``learning_island_search_excluded`` (the others, with the reason).
+    """Write ``learning_island_search`` (islands with >= ``seats`` seats, open for the whole window
+    [when, when + duration minutes) and free in their booking calendar, nearest first) and
+    ``learning_island_search_excluded`` (the others, with the reason and, where the time was the reason,
+    ``next_free``: the start of the next open and free window of that length within 7 days).
 
-    ``location`` is in the islands layer's CRS; ``when`` is local time (naive) at the islands.
+    ``location`` is in the islands layer's CRS; ``when`` is local time at the islands (naive = Europe/Berlin).
+    ``duration`` None or 0: the islands open at the instant ``when``. ``calendars`` False: calendars are
+    not read. A calendar that cannot be read excludes its island (its time is unknown, never taken as free).
     """
     import shapely
 
@@ -88,6 +102,19 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
         reporter.info(f"address '{address}' found at {location[0]:.2f}, {location[1]:.2f}")
     origin = shapely.Point(*location)
     summary = SearchSummary(origin=location)
+    if duration is not None and not 0 <= duration <= 7 * 24 * 60:
+        raise GeoTwinError(f"the duration must be from 0 to {7 * 24 * 60} minutes, not {duration}")
+    span = timedelta(minutes=duration or 0)
+    when = local(when)
+    if credentials is not None and calendars:
+        refs = []
+        for rec in frame.drop(columns="geometry").to_dict("records"):
+            try:
+                ref = CalendarRef.parse(_str(rec.get("calendar")), _str(rec.get("calendar_type")))
+            except InputError:
+                continue
+            refs.append(ref) if ref is not None else None
+        credentials = credentials.bound(refs)
     candidates = []
     for i, rec in enumerate(frame.drop(columns="geometry").to_dict("records")):
         if i % 200 == 0:
@@ -117,8 +144,26 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
         except OpeningHoursError as err:
             summary.excluded[iid] = f"opening hours '{text}' not understood: {err}"
             continue
-        if not hours.is_open(when):
-            summary.excluded[iid] = f"closed at {when:%a %H:%M} ({text})"
+        ref = None
+        if calendars:
+            try:
+                ref = CalendarRef.parse(_str(rec.get("calendar")), _str(rec.get("calendar_type")))
+            except InputError as err:
+                summary.excluded[iid] = f"calendar not usable: {err}"
+                continue
+        try:
+            window = check_window(iid, hours, ref, when, span, credentials=credentials, reporter=reporter)
+        except OpeningHoursError as err:
+            summary.excluded[iid] = f"opening hours '{text}' not evaluated: {err}"
+            continue
+        except GeoTwinError as err:
+            summary.excluded[iid] = f"calendar not readable: {err}"
+            continue
+        summary.calendars_read += ref is not None
+        if not window.ok:
+            summary.excluded[iid] = window.reason
+            if window.next_free is not None:
+                summary.next_free[iid] = window.next_free
             continue
         dist = float(origin.distance(shapely.force_2d(geom)))
         notes = list(hours.notes)
@@ -130,7 +175,7 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
             reporter.warning(f"island {iid}: {why}")
         candidates.append((dist, iid, rec, geom, "; ".join(notes)))
     for iid, reason in summary.excluded.items():
-        if reason.startswith("opening hours"):
+        if reason.startswith(("opening hours", "calendar")):
             reporter.warning(f"island {iid}: {reason}")
     candidates.sort(key=lambda c: (c[0], c[1]))
     with gpkg_output(output, frame.crs.to_string() if frame.crs is not None else None) as out:
@@ -140,13 +185,18 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
                 "rank": rank, "island_id": iid, "name": rec.get("name"), "distance_m": round(dist, 2),
                 "seats": _seats(rec["seats"]), "opening_hours": rec.get("opening_hours"),
                 "open_at": when.isoformat(timespec="minutes"), "booking_url": rec.get("booking_url"),
+                "free_until": add(when, span).isoformat(timespec="minutes"),
+                "calendar_checked": bool(calendars and _str(rec.get("calendar"))),
                 "building_id": rec.get("building_id"), "floor": rec.get("floor"), "room": rec.get("room"),
                 "note": note or None,
             }, geom)
             summary.found.append((iid, dist))
         out.ensure_layer(SEARCH_EXCLUDED)
         for iid, reason in summary.excluded.items():
-            out.add(SEARCH_EXCLUDED, {"island_id": iid, "reason": reason})
-    reporter.info(f"{len(summary.found)} islands open at {when:%Y-%m-%d %H:%M} with at least {seats} seats "
+            nxt = summary.next_free.get(iid)
+            out.add(SEARCH_EXCLUDED, {"island_id": iid, "reason": reason,
+                                      "next_free": nxt.isoformat(timespec="minutes") if nxt else None})
+    reporter.info(f"{len(summary.found)} islands open at {when:%Y-%m-%d %H:%M}"
+                  + (f" for {duration} minutes" if duration else "") + f" with at least {seats} seats "
                   f"({len(candidates)} candidates, {len(summary.excluded)} excluded)")
     return summary

@@ -150,7 +150,7 @@ def generate_district(output_dir, buildings: int = 400, seed: int = 0, formats=F
         reporter.check()
         if "islands" in wanted:
             features = islands(seed, cafes)
-            write_islands(tmp / FILE_NAMES["islands"], features)
+            write_islands(tmp / FILE_NAMES["islands"], features, seed)
             counts["learning_islands"] = len(features)
             files["islands"] = FILE_NAMES["islands"]
         reporter.progress(96.0)

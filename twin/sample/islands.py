@@ -11,9 +11,18 @@ from .site import to_lonlat
 
 SSID = "KA-WLAN"
 OPERATOR = "Stadt Karlsruhe"
-BOOKING_URL = "https://lerninseln.karlsruhe.example/buchen/{id}"
+BOOKING_URL = "https://lerninseln.karlsruhe.example/buchen/{id}?von={{start}}&bis={{end}}&plaetze={{seats}}"
 SCHOOL_ROOMS = ("0.03", "1.02", "1.05", "2.04", "2.09")   # classrooms that host an island
-SCHOOL_HOURS = "Mo-Fr 14:00-18:00"
+SCHOOL_HOURS = "Mo-Fr 14:00-18:00; PH off"
+CALENDAR_DIR = "calendars"            # the classroom islands' booking calendars (.ics), next to the islands file
+BOOKINGS_FROM = "20260105"            # a Monday: the weekly bookings recur from here to the end of 2027
+BOOKING_SLOTS = (("1400", "1530"), ("1600", "1730"))   # early and late slot of each school day
+BOOKERS = ("AG Robotik", "Hausaufgabenbetreuung", "Lerngruppe Mathe", "Klasse 7b", "Medienkurs", "Nachhilfe Englisch",
+           "Schülerzeitung", "Klasse 9a")
+VTIMEZONE = ("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+             "TZNAME:CEST\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n"
+             "BEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\n"
+             "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n")
 LANDMARK_ISLANDS = (
     # (landmark index, floor, name, opening hours, accessibility, (du, dv) offset in the square frame)
     (2, 0, "Lerninsel Stadtbibliothek Lesesaal", "Tu-Fr 10:00-19:00; Sa 10:00-14:00", "yes", (-40.0, -8.0)),
@@ -25,24 +34,28 @@ CAFE_HOURS = "Mo-Sa 08:00-20:00"
 
 
 def _feature(island_id: str, name: str, lon: float, lat: float, seats: int, hours: str,
-             accessibility: str, bid: str, floor: int, room: str | None) -> dict:
+             accessibility: str, bid: str, floor: int, room: str | None, calendar: str | None = None) -> dict:
+    props = {
+        "id": island_id,
+        "name": name,
+        "ssid": SSID,
+        "operator": OPERATOR,
+        "seats": seats,
+        "opening_hours": hours,
+        "booking_url": BOOKING_URL.format(id=island_id),
+        "accessibility": accessibility,
+        "building_id": bid,
+        "floor": floor,
+        "room": room,
+    }
+    if calendar:
+        props["calendar"] = calendar
+        props["calendar_type"] = "ical"
     return {
         "type": "Feature",
         "id": island_id,
         "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
-        "properties": {
-            "id": island_id,
-            "name": name,
-            "ssid": SSID,
-            "operator": OPERATOR,
-            "seats": seats,
-            "opening_hours": hours,
-            "booking_url": BOOKING_URL.format(id=island_id),
-            "accessibility": accessibility,
-            "building_id": bid,
-            "floor": floor,
-            "room": room,
-        },
+        "properties": props,
     }
 
 
@@ -63,7 +76,7 @@ def islands(seed: int, extra_buildings: list[BuildingSpec]) -> list[dict]:
         lon, lat = to_ll.transform(e, n)
         out.append(_feature(next_id(), f"Lerninsel {school.SCHOOL_NAME} Raum {number}", lon, lat,
                             rng.choice((8, 10, 12, 16, 24)), SCHOOL_HOURS, "yes", school.SCHOOL_ID,
-                            room.storey, room.name))
+                            room.storey, room.name, f"{CALENDAR_DIR}/{next_id()}.ics"))
     for index, floor, name, hours, access, (du, dv) in LANDMARK_ISLANDS:
         e, n = school.uv_to_en(du, dv)
         lon, lat = to_ll.transform(e, n)
@@ -78,6 +91,36 @@ def islands(seed: int, extra_buildings: list[BuildingSpec]) -> list[dict]:
     return out
 
 
-def write_islands(path: Path, features: list[dict]) -> None:
+def calendar_text(island_id: str, seed: int) -> str:
+    """A week of bookings of a classroom island (weekly recurring events in its opening hours), as iCalendar."""
+    rng = random.Random(f"geotwin-calendar:{seed}:{island_id}")
+    days = ("MO", "TU", "WE", "TH", "FR")
+    k = int("".join(c for c in island_id if c.isdigit()) or 0)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//GeoTwin//sample district//DE", "CALSCALE:GREGORIAN",
+             f"X-WR-CALNAME:Lerninsel {island_id}"]
+    text = "\r\n".join(lines) + "\r\n" + VTIMEZONE
+    monday = int(BOOKINGS_FROM[-2:])
+    # every school day: the early slot, the late one or both (varying with island and seed), so each day of
+    # the week shows bookings and free time
+    chosen = [(day, *BOOKING_SLOTS[i]) for day in range(5)
+              for i in {0: (0,), 1: (1,), 2: (0, 1)}[(k + day + seed) % 3]]
+    for n, (day, start, end) in enumerate(chosen):
+        date = f"{BOOKINGS_FROM[:6]}{monday + day:02d}"
+        text += "\r\n".join([
+            "BEGIN:VEVENT", f"UID:{island_id}-{n}@sample.geotwin", "DTSTAMP:20260101T000000Z",
+            f"DTSTART;TZID=Europe/Berlin:{date}T{start}00", f"DTEND;TZID=Europe/Berlin:{date}T{end}00",
+            f"RRULE:FREQ=WEEKLY;BYDAY={days[day]};UNTIL=20271231T230000Z",
+            f"SUMMARY:{rng.choice(BOOKERS)}", "END:VEVENT"]) + "\r\n"
+    return text + "END:VCALENDAR\r\n"
+
+
+def write_islands(path: Path, features: list[dict], seed: int = 0) -> None:
+    """The islands file and, next to it, the booking calendar of every island that names one."""
     doc = {"type": "FeatureCollection", "name": "learning_islands", "features": features}
     Path(path).write_text(dumps(doc, indent=1) + "\n", encoding="utf-8")
+    for f in features:
+        ref = f["properties"].get("calendar")
+        if ref:
+            target = Path(path).parent / ref
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(calendar_text(f["properties"]["id"], seed).encode("utf-8"))

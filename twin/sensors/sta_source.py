@@ -9,7 +9,7 @@ from ..kernel.errors import InputError
 from ..kernel.layers import Locator, PointRow
 from ..kernel.progress import Reporter
 from .series import Issue, Series, parse_time
-from .sta_client import StaClient, StaError, entity_url
+from ..kernel.http import StaClient, StaError, entity_url
 
 THINGS_EXPAND = "Locations,Datastreams($expand=ObservedProperty,Sensor)"
 MAX_OBSERVATIONS = 10_000_000

@@ -16,7 +16,7 @@ from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.schema import LayerSpec
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
-from geotwin.twin.sensors.sta_client import StaClient
+from geotwin.twin.kernel.http import StaClient
 from geotwin.twin.sensors.sta_source import fetch_series
 
 CRS = "EPSG:25832"

@@ -197,10 +197,12 @@ def test_opening_hours(text, when, expected):
     assert parse(text).is_open(when) is expected
 
 
-def test_opening_hours_holidays_noted_and_unsupported_refused():
-    assert parse("Mo-Fr 08:00-18:00; PH off").notes == ["'PH' (holidays) ignored: no holiday calendar"]
-    for bad in ("Jan-Mar Mo 10:00-12:00", "Mo-Fr 10:00+", "sunrise-sunset", "Mo 10-12", "Mo-Fr 08:00-18:00 || off",
-                ""):
+def test_opening_hours_holidays_noted_and_invalid_refused():
+    assert parse("Mo-Fr 08:00-18:00; PH off").notes == ["holidays of Baden-Württemberg: public (PH)"]
+    # the full syntax (months, open ends, sunrise, fallbacks) is understood since opening_hours_py
+    assert not parse("Jan-Mar Mo 10:00-12:00").is_open(datetime(2026, 4, 6, 11, 0))
+    assert parse("Jan-Mar Mo 10:00-12:00").is_open(datetime(2026, 3, 30, 11, 0))
+    for bad in ("Mo 10-12", "Mo-Fr 08:00-18:00 ||", "", "Jan PH off"):
         with pytest.raises(OpeningHoursError):
             parse(bad)
 
@@ -216,7 +218,7 @@ def test_find_orders_by_distance_and_filters(twin, tmp_path):
         hours = "Mo-Fr 08:00-18:00" if k % 3 else "Sa,Su 10:00-16:00"
         rows.append(_island(f"S{k}", dx, dy, seats=seats, hours=hours))
         expected_pos[f"S{k}"] = (X0 + dx, Y0 + dy, int(seats), k % 3 != 0)
-    rows.append(_island("S-bad", 21, 11, hours="sunrise-sunset"))
+    rows.append(_island("S-bad", 21, 11, hours="Mo-Fr 8-16 Uhr"))
     src = _islands_csv(tmp_path / "i.csv", rows)
     islands = tmp_path / "islands.gpkg"
     import_learning_islands(str(src), str(islands), field_mapping=MAPPING, target_crs=CRS)

@@ -10,7 +10,7 @@ import pytest
 from geotwin.tests.sta_server import Fault, start
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.progress import CollectingReporter
-from geotwin.twin.sensors.sta_client import StaClient, StaError
+from geotwin.twin.kernel.http import StaClient, StaError
 from geotwin.twin.sensors.sta_source import fetch_series
 
 STA_DOC = "sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json"

@@ -16,6 +16,9 @@ ISLAND_FIELDS: dict[str, str] = {
     "building_ref": "str",    # building id as given in the source (optional)
     "floor": "str",           # storey: 0 = ground floor, 1, -1 ... or a storey name
     "room": "str",            # room number or name as given in the source
+    "calendar": "str",        # booking calendar: an iCalendar feed (http(s) URL or absolute file path) or a
+                              # CalDAV collection URL
+    "calendar_type": "str",   # ical | caldav
 }
 
 LEARNING_ISLANDS = LayerSpec(
@@ -35,6 +38,7 @@ LEARNING_ISLANDS = LayerSpec(
         "opening_hours_error": "str",  # why opening_hours was not understood (the search treats the hours
                                        # as unknown, never as open); empty when it parses
         "booking_url_error": "str",    # why the source's booking_url was refused (the field is then empty)
+        "calendar_error": "str",       # why the source's calendar reference was refused (the field is then empty)
         "source_file": "str",
         "source_line": "int",      # CSV line / feature number in the source
         "attributes": "json",      # every unmapped source column
@@ -62,15 +66,39 @@ SEARCH_RESULTS = LayerSpec(
         "building_id": "str",
         "floor": "str",
         "room": "str",
+        "free_until": "datetime",   # end of the requested window (TIME + DURATION)
+        "calendar_checked": "bool",  # the island's calendar was read (False: it has none)
         "note": "str",
     },
-    "Learning islands open at the requested time with enough seats, nearest first.",
+    "Learning islands open and free for the requested window with enough seats, nearest first.",
 )
 
 SEARCH_EXCLUDED = LayerSpec(
     "learning_island_search_excluded", None,
-    {"island_id": "str", "reason": "str"},
+    {"island_id": "str", "reason": "str",
+     "next_free": "datetime"},  # start of the next window of the requested length that is open and free
+                                # (within 7 days; empty when none or when seats/position/hours rule it out)
     "Islands left out of the search result and why (closed, too few seats, hours not understood...).",
+)
+
+ISLAND_AVAILABILITY = LayerSpec(
+    "island_availability", None,
+    {
+        "island_id": "str",
+        "start": "datetime",   # local time Europe/Berlin, stored with its UTC offset
+        "end": "datetime",
+        "status": "str",       # busy | free (free = a gap between busy events inside the opening hours)
+        "summary": "str",      # the event's SUMMARY (busy) or empty
+        "source": "str",       # the calendar (URL or file) the interval comes from
+    },
+    "Busy and free intervals of every island with a calendar, for a date range.",
+)
+
+ISLAND_CALENDAR_STATUS = LayerSpec(
+    "island_calendar_status", None,
+    {"island_id": "str", "calendar": "str", "calendar_type": "str", "status": "str", "busy": "int",
+     "message": "str"},
+    "Per island: whether its calendar was read (ok / error / none), the busy events, the error.",
 )
 
 WLAN_BUILDING_COVERAGE = LayerSpec(

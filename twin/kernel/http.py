@@ -1,5 +1,6 @@
-"""A small OGC SensorThings API (v1.0/v1.1) HTTP client on the standard library, safe against a
-hostile or faulty server.
+"""The kernel's HTTP client, on the standard library, safe against a hostile or faulty server: written for the
+OGC SensorThings API (v1.0/v1.1; its paging and entity links are here too) and shared by every source that reads
+over HTTP (sensors, calendar feeds).
 
 * Credentials (the headers and query parameters of an authentication configuration) are sent only
   to the origin (scheme, host, port) of the configured URL. A redirect (301/302/303/307/308), an
@@ -33,8 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from ..kernel.errors import GeoTwinError, InputError
-from ..kernel.progress import Reporter
+from .errors import GeoTwinError, InputError
+from .progress import Reporter
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})

@@ -1,0 +1,348 @@
+"""Availability of learning islands: open (opening hours) and free (booking calendar) for a window.
+
+``Island`` bundles what the checks need; ``check_window`` tells whether an island is open and free for
+[start, start + duration) and else the next such window within ``HORIZON``; ``refresh_availability``
+writes the ``island_availability`` layer for a date range; ``availability_json`` builds the data the web
+map shows (no QGIS needed).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.progress import Reporter
+from .calendar import (
+    MAX_FEED_BYTES,
+    MAX_OCCURRENCES,
+    Busy,
+    CalendarRef,
+    Credentials,
+    busy,
+    free_slots,
+)
+from .opening_hours import TIMEZONE, OpeningHours, OpeningHoursError, add, local, parse
+
+HORIZON = timedelta(days=7)
+MAX_RANGE = timedelta(days=31)
+
+
+@dataclass
+class Window:
+    ok: bool
+    reason: str = ""
+    next_free: datetime | None = None
+    busy: list[Busy] = field(default_factory=list)
+
+
+def next_window(hours: OpeningHours | None, taken: list[Busy], start: datetime, duration: timedelta,
+                horizon: timedelta = HORIZON) -> datetime | None:
+    """The first t >= start (t < start + horizon) with [t, t + duration) open and not busy."""
+    start = local(start)
+    end = add(start, horizon + duration)
+    limit = add(start, horizon)
+    spans = hours.spans(start, end) if hours is not None else [(start, end)]
+    taken = sorted(taken, key=lambda b: b.start)
+    for a, b in spans:
+        candidates = sorted({max(a, start), *(local(x.end) for x in taken if a < x.end < b and x.end >= start)},
+                            key=lambda t: t.astimezone(UTC))
+        for t in candidates:
+            stop = add(t, duration)
+            if t >= limit or stop > b:
+                continue
+            if not any(x.start < stop and x.end > t for x in taken):
+                return t
+    return None
+
+
+def check_window(island_id: str, hours: OpeningHours, ref: CalendarRef | None, start: datetime,
+                 duration: timedelta, *, credentials: Credentials | None = None,
+                 max_bytes: int = MAX_FEED_BYTES, max_occurrences: int = MAX_OCCURRENCES,
+                 reporter: Reporter | None = None) -> Window:
+    """Is ``island_id`` open for the whole window and free in its calendar? Else why, and when next."""
+    start = local(start)
+    end = add(start, duration)
+    taken: list[Busy] = []
+    if ref is not None:
+        user, password = credentials.for_ref(ref) if credentials else (None, None)
+        taken = busy(ref, add(start, -timedelta(days=1)), add(start, HORIZON + duration + timedelta(days=1)),
+                     user=user, password=password, max_bytes=max_bytes, max_occurrences=max_occurrences, reporter=reporter)
+    if duration > timedelta(0):
+        is_open = hours.is_open_for(start, end)
+    else:
+        is_open = hours.is_open(start)
+    clash = [b for b in taken if b.start < max(end, add(start, timedelta(seconds=1))) and b.end > start]
+    if is_open and not clash:
+        return Window(True, busy=taken)
+    if not is_open:
+        reason = (f"closed at {start:%a %H:%M}" if duration <= timedelta(0) else
+                  f"not open the whole time {start:%a %H:%M}-{end:%H:%M}") + f" ({hours.text})"
+    else:
+        first = clash[0]
+        reason = (f"booked {local(first.start):%Y-%m-%d %H:%M}-{local(first.end):%H:%M}"
+                  + (f" ('{first.summary}')" if first.summary else ""))
+    nxt = next_window(hours, taken, start, max(duration, timedelta(minutes=1)))
+    return Window(False, reason, nxt, taken)
+
+
+# ---- the island_availability layer ----------------------------------------------------------------
+
+@dataclass
+class AvailabilitySummary:
+    islands: int = 0
+    with_calendar: int = 0
+    busy: int = 0
+    free: int = 0
+    errors: dict[str, str] = field(default_factory=dict)   # island id -> message
+
+
+def _records(islands) -> list[dict]:
+    """Island records from a LayerRef / path (read with the islands reader) or a list of dicts."""
+    if isinstance(islands, list):
+        return islands
+    from ..kernel.layers import LayerRef, read_frame
+
+    if isinstance(islands, (str, Path)):   # a GeoPackage of the import: its learning_islands layer
+        islands = LayerRef(str(islands), "learning_islands")
+    frame = read_frame(islands)
+    if "id" not in frame.columns:
+        raise InputError("not a learning_islands layer (no id field)", path=str(islands))
+    return frame.drop(columns="geometry").to_dict("records")
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def refresh_availability(islands, output: str, start: datetime, end: datetime, *,
+                         credentials: Credentials | None = None, max_bytes: int = MAX_FEED_BYTES,
+                         max_occurrences: int = MAX_OCCURRENCES, reporter: Reporter | None = None
+                         ) -> AvailabilitySummary:
+    """Write ``island_availability`` (busy events, and the free gaps inside the opening hours) and
+    ``island_calendar_status`` for [start, end) to the GeoPackage ``output``.
+
+    A calendar that cannot be read is reported (warning, status 'error') and the others are still read.
+    """
+    from ..kernel.gpkg import gpkg_output
+    from ..kernel.schema.islands import ISLAND_AVAILABILITY, ISLAND_CALENDAR_STATUS
+
+    reporter = reporter or Reporter()
+    start, end = local(start), local(end)
+    if end <= start:
+        raise GeoTwinError("the end of the range must be after its start")
+    if end - start > MAX_RANGE:
+        raise GeoTwinError(f"the range is longer than {MAX_RANGE.days} days; refresh it in parts")
+    records = _records(islands)
+    summary = AvailabilitySummary(islands=len(records))
+    refs: dict[str, CalendarRef | None] = {}
+    for rec in records:
+        iid = str(rec.get("id"))
+        try:
+            refs[iid] = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
+        except InputError as err:
+            refs[iid] = None
+            summary.errors[iid] = str(err)
+    if credentials is not None:
+        credentials = credentials.bound([r for r in refs.values() if r is not None])
+    with gpkg_output(output, None, kind="island_availability") as out:
+        out.ensure_layer(ISLAND_AVAILABILITY)
+        out.ensure_layer(ISLAND_CALENDAR_STATUS)
+        for n, rec in enumerate(records):
+            reporter.check()
+            reporter.progress(100.0 * n / max(1, len(records)))
+            iid = str(rec.get("id"))
+            ref = refs[iid]
+            status = {"island_id": iid, "calendar": ref.shown() if ref else _text(rec.get("calendar")),
+                      "calendar_type": ref.kind if ref else None}
+            if ref is None:
+                message = summary.errors.get(iid)
+                out.add(ISLAND_CALENDAR_STATUS, {**status, "status": "error" if message else "none", "busy": 0,
+                                                 "message": message})
+                if message:
+                    reporter.warning(f"island {iid}: {message}")
+                continue
+            summary.with_calendar += 1
+            user, password = credentials.for_ref(ref) if credentials else (None, None)
+            try:
+                events = busy(ref, start, end, user=user, password=password, max_bytes=max_bytes,
+                              max_occurrences=max_occurrences, reporter=reporter)
+            except GeoTwinError as err:
+                summary.errors[iid] = str(err)
+                reporter.warning(f"island {iid}: {err}")
+                out.add(ISLAND_CALENDAR_STATUS, {**status, "status": "error", "busy": 0, "message": str(err)})
+                continue
+            for b in events:
+                out.add(ISLAND_AVAILABILITY, {"island_id": iid, "start": local(max(b.start, start)).isoformat(),
+                                              "end": local(min(b.end, end)).isoformat(), "status": "busy",
+                                              "summary": b.summary, "source": ref.shown()})
+            summary.busy += len(events)
+            for a, b in _free_open(rec, events, start, end, iid, reporter):
+                out.add(ISLAND_AVAILABILITY, {"island_id": iid, "start": a.isoformat(), "end": b.isoformat(),
+                                              "status": "free", "summary": None, "source": ref.shown()})
+                summary.free += 1
+            out.add(ISLAND_CALENDAR_STATUS, {**status, "status": "ok", "busy": len(events), "message": None})
+    reporter.progress(100.0)
+    reporter.info(f"{summary.with_calendar} of {summary.islands} islands have a calendar: {summary.busy} busy and "
+                  f"{summary.free} free intervals from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+                  + (f"; {len(summary.errors)} calendars could not be read" if summary.errors else ""))
+    return summary
+
+
+def _free_open(rec: dict, events: list[Busy], start: datetime, end: datetime, iid: str,
+               reporter: Reporter) -> list[tuple[datetime, datetime]]:
+    """The free gaps inside the opening hours (or the whole range when the hours are unknown: then none)."""
+    text = _text(rec.get("opening_hours"))
+    if not text:
+        return []
+    try:
+        spans = parse(text).spans(start, end)
+    except OpeningHoursError as err:
+        reporter.warning(f"island {iid}: opening hours not evaluated ({err}); no free intervals written")
+        return []
+    out = []
+    for a, b in spans:
+        out.extend(free_slots(events, a, b))
+    return out
+
+
+# ---- the web map's availability.json --------------------------------------------------------------
+
+def availability_json(islands, path: str | Path | None = None, *, now: datetime | None = None,
+                      days: int = 7, credentials: Credentials | None = None,
+                      reporter: Reporter | None = None) -> dict:
+    """The web map's availability data (no QGIS needed), written to ``path`` when given.
+
+    ``islands``: the learning_islands layer (LayerRef or path) or a list of island records (dicts with id,
+    opening_hours, booking_url, calendar, calendar_type). Returns::
+
+        {"generated": ISO, "timezone": "Europe/Berlin",
+         "islands": {id: {"opening_hours": str|None, "busy": [[startISO, endISO], ...] (next ``days`` days),
+                          "booking_url": str|None, "calendar": "ok"|"none"|"error", "error": str (if any)}}}
+
+    A calendar that cannot be read gives ``"calendar": "error"`` with the message and an empty busy list
+    (never an invented free time); it is also reported as a warning.
+    """
+    from ..kernel.atomic import atomic_path
+
+    reporter = reporter or Reporter()
+    now = local(now or datetime.now(TIMEZONE)).replace(microsecond=0)
+    end = add(now, timedelta(days=days))
+    doc: dict = {"generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {}}
+    for rec in _records(islands):
+        iid = str(rec.get("id"))
+        entry: dict = {"opening_hours": _text(rec.get("opening_hours")), "busy": [],
+                       "booking_url": _text(rec.get("booking_url")), "calendar": "none"}
+        try:
+            ref = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
+            if ref is not None:
+                user, password = credentials.for_ref(ref) if credentials else (None, None)
+                events = busy(ref, now, end, user=user, password=password, reporter=reporter)
+                entry["busy"] = [[local(max(b.start, now)).isoformat(), local(min(b.end, end)).isoformat()]
+                                 for b in events]
+                entry["calendar"] = "ok"
+        except GeoTwinError as err:
+            entry.update(calendar="error", error=str(err))
+            reporter.warning(f"island {iid}: {err}")
+        doc["islands"][iid] = entry
+    if path is not None:
+        with atomic_path(Path(path)) as tmp:
+            Path(tmp).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return doc
+
+
+# ---- booking ----------------------------------------------------------------------------------------
+
+PLACEHOLDERS = ("island", "start", "end", "seats", "name", "date", "duration")
+
+
+@dataclass
+class BookingResult:
+    island_id: str
+    booked: bool                 # a reservation was written to the island's CalDAV calendar
+    uid: str | None = None       # its UID
+    url: str | None = None       # else: the booking link with island and time filled in
+    message: str = ""
+
+
+def booking_link(template: str | None, island_id: str, start: datetime, end: datetime, seats: int,
+                 name: str = "") -> str | None:
+    """The booking URL with ``{island}``, ``{start}``, ``{end}`` (ISO local times), ``{date}``, ``{duration}``
+    (minutes), ``{seats}`` and ``{name}`` filled in (URL-encoded); None when the result is not a safe link."""
+    from urllib.parse import quote
+
+    from .values import check_booking_url
+
+    if not template:
+        return None
+    start, end = local(start), local(end)
+    minutes = int((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() // 60)
+    values = {"island": island_id, "start": start.isoformat(timespec="minutes"),
+              "end": end.isoformat(timespec="minutes"), "seats": str(seats), "name": name or "",
+              "date": start.date().isoformat(), "duration": str(minutes)}
+    url = template
+    for key in PLACEHOLDERS:
+        url = url.replace("{" + key + "}", quote(values[key], safe=""))
+    url, _ = check_booking_url(url)
+    return url
+
+
+def book_island(islands, island_id: str, when: datetime, duration: int, *, seats: int = 1, name: str = "",
+                credentials: Credentials | None = None, reporter: Reporter | None = None) -> BookingResult:
+    """Book ``island_id`` for [when, when + duration minutes).
+
+    Checks the seats and the opening hours (refused when closed for part of the window). With a CalDAV
+    calendar: a reservation after a conflict check (an overlapping busy event refuses the booking, naming it);
+    otherwise the booking link (``booking_url`` with placeholders filled in) to open in the browser.
+    """
+    from .calendar import book
+
+    reporter = reporter or Reporter()
+    if not 1 <= duration <= 24 * 60:
+        raise GeoTwinError(f"the duration must be from 1 to {24 * 60} minutes, not {duration}")
+    if seats < 1:
+        raise GeoTwinError("at least one seat must be booked")
+    records = [r for r in _records(islands) if str(r.get("id")) == str(island_id)]
+    if not records:
+        raise GeoTwinError(f"island {island_id} is not in the learning islands layer")
+    rec = records[0]
+    start = local(when)
+    end = add(start, timedelta(minutes=duration))
+    have = rec.get("seats")
+    if isinstance(have, (int, float)) and have == have and seats > have:
+        raise GeoTwinError(f"island {island_id} has {int(have)} seats, fewer than the {seats} asked for")
+    text = _text(rec.get("opening_hours"))
+    if text:
+        try:
+            open_ = parse(text).is_open_for(start, end)
+        except OpeningHoursError as err:
+            raise GeoTwinError(f"island {island_id}: opening hours not understood: {err}") from None
+        if not open_:
+            raise GeoTwinError(f"island {island_id} is not open the whole time {start:%Y-%m-%d %H:%M}-{end:%H:%M} "
+                               f"({text})")
+    ref = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
+    if ref is not None and ref.kind == "caldav":
+        bound = credentials.bound([ref]) if credentials is not None else None
+        user, password = bound.for_ref(ref) if bound else (None, None)
+        uid = book(ref, island_id, start, end, seats=seats, name=name, user=user, password=password)
+        message = f"island {island_id} booked {start:%Y-%m-%d %H:%M}-{end:%H:%M} for {seats} seats (UID {uid})"
+        reporter.info(message)
+        return BookingResult(island_id, True, uid=uid, message=message)
+    if ref is not None:   # a read-only feed: check it, so the link is not offered for a taken slot
+        taken = [b for b in busy(ref, add(start, -timedelta(days=1)), add(end, timedelta(days=1)), reporter=reporter)
+                 if b.start < end and b.end > start]
+        if taken:
+            from .calendar import BookingConflict
+
+            first = taken[0]
+            raise BookingConflict(f"island {island_id} is already booked from {local(first.start):%Y-%m-%d %H:%M} to "
+                                  f"{local(first.end):%Y-%m-%d %H:%M}; the requested slot "
+                                  f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} is refused")
+    url = booking_link(_text(rec.get("booking_url")), island_id, start, end, seats, name)
+    if url is None:
+        raise GeoTwinError(f"island {island_id} has no CalDAV calendar and no usable booking_url: it cannot be "
+                           "booked from here")
+    message = f"island {island_id}: book it at {url}"
+    reporter.info(message)
+    return BookingResult(island_id, False, url=url, message=message)

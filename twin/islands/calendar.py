@@ -1,0 +1,402 @@
+"""Busy times of a learning island from its booking calendar: an iCalendar feed or a CalDAV collection.
+
+* ``CalendarRef.parse(value, kind)``: the island's ``calendar`` value (an http(s) URL or a file path) and
+  its ``calendar_type`` (``ical``, the default, or ``caldav``; ``caldav+https://...`` is a shorthand).
+* ``busy(ref, start, end)``: the busy intervals in a window, RFC 5545 recurrences expanded (RRULE, RDATE,
+  EXDATE, RECURRENCE-ID overrides) by ``recurring-ical-events``; ``TRANSP:TRANSPARENT`` and
+  ``STATUS:CANCELLED`` events are free; all-day events cover their days in Europe/Berlin.
+* ``book(ref, start, end, ...)``: a reservation written to a CalDAV collection after a conflict check.
+
+Limits: a feed larger than ``max_bytes`` and more than ``max_occurrences`` expanded events in the window
+are refused with a message naming the calendar. Feeds over HTTP go through the project's SensorThings
+client (one timeout for the whole request, the size counted while reading, redirects only within the
+feed's origin, credentials only to that origin). Credentials are sent only to the calendar's own host;
+plain http with credentials is allowed only to a loopback host.
+"""
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.progress import Reporter
+from .opening_hours import TIMEZONE, add, local
+
+KINDS = ("ical", "caldav")
+MAX_FEED_BYTES = 5 * 1024 * 1024
+MAX_OCCURRENCES = 10_000
+TIMEOUT = 20.0
+
+
+class CalendarError(GeoTwinError):
+    """A calendar could not be read or written (the message names the calendar)."""
+
+
+class BookingConflict(CalendarError):
+    """The requested slot overlaps a busy event."""
+
+
+@dataclass(frozen=True)
+class Busy:
+    start: datetime          # aware, UTC (so that comparisons are right in the repeated hour of the DST change)
+    end: datetime
+    summary: str | None = None
+    uid: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarRef:
+    kind: str        # "ical" | "caldav"
+    location: str    # URL or absolute path
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.lower().startswith(("http://", "https://"))
+
+    def shown(self) -> str:
+        parts = urlsplit(self.location)
+        if self.is_url and parts.username:
+            return self.location.replace(parts.netloc, parts.hostname or "", 1)
+        return self.location
+
+    @classmethod
+    def parse(cls, value, kind=None, *, base: str | Path | None = None) -> CalendarRef | None:
+        """The reference of a ``calendar``/``calendar_type`` pair; None when there is no calendar."""
+        text = value.strip() if isinstance(value, str) else ""
+        if not text:
+            return None
+        kind_text = (kind.strip().lower() if isinstance(kind, str) else "") or None
+        if text.lower().startswith("caldav+"):
+            text, kind_text = text[len("caldav+"):], kind_text or "caldav"
+        kind_text = kind_text or "ical"
+        if kind_text in ("ics", "icalendar", "webcal"):
+            kind_text = "ical"
+        if kind_text not in KINDS:
+            raise InputError(f"calendar type '{kind}' is not one of {', '.join(KINDS)}")
+        if text.lower().startswith("webcal://"):
+            text = "https://" + text[len("webcal://"):]
+        if any(ord(c) < 32 for c in text) or len(text) > 2000:
+            raise InputError(f"calendar reference {text[:60]!r} contains control characters or is too long")
+        parts = urlsplit(text)
+        if parts.scheme.lower() in ("http", "https"):
+            if not parts.hostname:
+                raise InputError(f"calendar URL {text!r} has no host")
+            if parts.username or parts.password:
+                raise InputError(f"calendar URL of {parts.hostname}: credentials in the URL are refused; "
+                                 "use an authentication configuration")
+            return cls(kind_text, text)
+        if kind_text == "caldav":
+            raise InputError(f"a CalDAV calendar needs an http(s) URL, not {text!r}")
+        if len(parts.scheme) > 1 and parts.scheme.lower() != "file":
+            raise InputError(f"calendar {text!r}: scheme '{parts.scheme}' is not supported (http, https or a file)")
+        path = Path(parts.path if parts.scheme.lower() == "file" else text).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = Path(base) / path
+        return cls("ical", str(path.resolve()))
+
+
+def _loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_credentials(ref: CalendarRef, user: str | None) -> None:
+    if not user:
+        return
+    parts = urlsplit(ref.location)
+    if parts.scheme.lower() == "http" and not _loopback(parts.hostname):
+        raise CalendarError(f"calendar {ref.shown()}: credentials are sent only over https (or to this computer)")
+
+
+# ---- reading --------------------------------------------------------------------------------------
+
+def fetch_feed(ref: CalendarRef, *, user: str | None = None, password: str | None = None,
+               max_bytes: int = MAX_FEED_BYTES, timeout: float = TIMEOUT, reporter: Reporter | None = None) -> bytes:
+    """The bytes of an iCalendar feed (file or URL), at most ``max_bytes``."""
+    if not ref.is_url:
+        path = Path(ref.location)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise CalendarError(f"calendar {path} is {size} bytes, larger than the limit of {max_bytes} bytes; "
+                                    "refused")
+            with path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as err:
+            raise CalendarError(f"calendar {path} cannot be read: {err.strerror or err}") from None
+        if len(data) > max_bytes:
+            raise CalendarError(f"calendar {path} is larger than the limit of {max_bytes} bytes; refused")
+        return data
+    _check_credentials(ref, user)
+    from ..kernel.http import StaClient, StaError
+
+    headers = {}
+    if user:
+        import base64
+
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password or ''}".encode()).decode()
+
+    class FeedClient(StaClient):
+        def _request_headers(self, url):
+            out = super()._request_headers(url)
+            out["Accept"] = "text/calendar, */*;q=0.5"
+            out["User-Agent"] = "GeoTwin-Calendar"
+            return out
+
+        def _json(self, url, headers, body):
+            return body
+
+    client = FeedClient(ref.location, timeout=timeout, retries=1, backoff=0.5, headers=headers,
+                        max_page_mb=max_bytes / (1024 * 1024), reporter=reporter)
+    try:
+        return client.get(ref.location, what="calendar feed")
+    except StaError as err:
+        raise CalendarError(f"calendar {ref.shown()}: {err}".replace("page limit", "feed size limit")
+                            .replace(" (MAX_PAGE_MB)", "")) from None
+
+
+def _as_datetime(value, end: bool = False) -> datetime:
+    """An iCalendar DATE-TIME (floating = Europe/Berlin) or DATE (local midnight) as UTC."""
+    if isinstance(value, datetime):
+        return local(value).astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), TIMEZONE).astimezone(UTC)
+    raise ValueError(f"not a date: {value!r}")
+
+
+def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str,
+               max_occurrences: int = MAX_OCCURRENCES) -> list[Busy]:
+    """The busy occurrences of an iCalendar text overlapping [start, end), sorted."""
+    import icalendar
+    import recurring_ical_events
+
+    start, end = local(start).astimezone(UTC), local(end).astimezone(UTC)
+    try:
+        cal = icalendar.Calendar.from_ical(data)
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError) as err:
+        raise InputError(f"calendar {source} is not valid iCalendar: {str(err)[:200]}") from None
+    out: list[Busy] = []
+    try:
+        query = recurring_ical_events.of(cal, components=["VEVENT"])
+        for count, event in enumerate(_iterate(query, start, end), 1):
+            if count > max_occurrences:
+                raise CalendarError(f"calendar {source} has more than {max_occurrences} events between "
+                                    f"{local(start):%Y-%m-%d %H:%M} and {local(end):%Y-%m-%d %H:%M}; refused "
+                                    "(shorten the range)")
+            if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
+                continue
+            if str(event.get("STATUS", "")).upper() == "CANCELLED":
+                continue
+            first = _as_datetime(event["DTSTART"].dt)
+            if "DTEND" in event:
+                last = _as_datetime(event["DTEND"].dt, end=True)
+            elif "DURATION" in event:
+                last = first + event["DURATION"].dt   # first is UTC: elapsed time
+            else:
+                last = first + (timedelta(days=1) if not isinstance(event["DTSTART"].dt, datetime) else timedelta(0))
+            if last <= start or first >= end:
+                continue
+            out.append(Busy(first, last, str(event.get("SUMMARY")) if event.get("SUMMARY") else None,
+                            str(event.get("UID")) if event.get("UID") else None))
+    except CalendarError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError,
+            recurring_ical_events.InvalidCalendar) as err:
+        raise InputError(f"calendar {source}: cannot expand its events: {str(err)[:200]}") from None
+    out.sort(key=lambda b: (b.start, b.end))
+    return out
+
+
+def _iterate(query, start: datetime, end: datetime):
+    """Occurrences starting before ``end`` and ending after ``start``, lazily (a hostile RRULE cannot
+    expand without bound: the caller counts)."""
+    for event in query.after(start - timedelta(days=1)):
+        first = event["DTSTART"].dt
+        first = _as_datetime(first)
+        if first >= end:
+            return
+        yield event
+
+
+def _caldav_client(ref: CalendarRef, user: str | None, password: str | None, timeout: float):
+    import caldav
+
+    _check_credentials(ref, user)
+    parts = urlsplit(ref.location)
+    return caldav.DAVClient(url=ref.location, username=user or None, password=password or None,
+                            timeout=int(timeout), require_tls=not _loopback(parts.hostname),
+                            enable_rfc6764=False)
+
+
+def _caldav_call(ref: CalendarRef, what: str, func):
+    try:
+        return func()
+    except GeoTwinError:
+        raise
+    except Exception as err:  # noqa: BLE001 - caldav raises its own errors, niquests' and lxml's
+        name = type(err).__name__
+        text = str(err).strip().splitlines()[0][:200] if str(err).strip() else name
+        if "Authoriz" in name or "Unauthorized" in text or "401" in text or "403" in text or "Forbidden" in name:
+            raise CalendarError(f"CalDAV calendar {ref.shown()}: access denied while {what}; check the user name "
+                                "and password (authentication configuration)") from None
+        raise CalendarError(f"CalDAV calendar {ref.shown()}: {what} failed: {name}: {text}") from None
+
+
+def caldav_feed(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None = None,
+                password: str | None = None, timeout: float = TIMEOUT, max_bytes: int = MAX_FEED_BYTES) -> bytes:
+    """The events of a CalDAV collection touching [start, end) as one iCalendar text."""
+    def run() -> bytes:
+        client = _caldav_client(ref, user, password, timeout)
+        cal = client.calendar(url=ref.location)
+        found = cal.search(start=local(start), end=local(end), event=True, expand=False)
+        chunks, size = [], 0
+        for obj in found:
+            data = obj.data if isinstance(obj.data, str) else str(obj.data)
+            size += len(data)
+            if size > max_bytes:
+                raise CalendarError(f"CalDAV calendar {ref.shown()}: more than {max_bytes} bytes of events in the "
+                                    "range; refused (shorten the range)")
+            chunks.append(data)
+        return _merge(chunks)
+
+    return _caldav_call(ref, "reading the events", run)
+
+
+def _merge(texts: list[str]) -> bytes:
+    """One VCALENDAR holding every VEVENT and VTIMEZONE of ``texts``."""
+    import icalendar
+
+    merged = icalendar.Calendar()
+    merged.add("prodid", "-//GeoTwin//calendar merge//EN")
+    merged.add("version", "2.0")
+    zones = set()
+    for text in texts:
+        for comp in icalendar.Calendar.from_ical(text).subcomponents:
+            if comp.name == "VTIMEZONE":
+                if str(comp.get("TZID")) in zones:
+                    continue
+                zones.add(str(comp.get("TZID")))
+            merged.add_component(comp)
+    return merged.to_ical()
+
+
+def busy(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None = None, password: str | None = None,
+         max_bytes: int = MAX_FEED_BYTES, max_occurrences: int = MAX_OCCURRENCES,
+         reporter: Reporter | None = None) -> list[Busy]:
+    """The busy intervals of ``ref`` overlapping [start, end)."""
+    if ref.kind == "caldav":
+        data = caldav_feed(ref, start, end, user=user, password=password, max_bytes=max_bytes)
+    else:
+        data = fetch_feed(ref, user=user, password=password, max_bytes=max_bytes, reporter=reporter)
+    return parse_feed(data, start, end, source=ref.shown(), max_occurrences=max_occurrences)
+
+
+def free_slots(busy_list: list[Busy], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The gaps between the busy intervals inside [start, end)."""
+    start, end = local(start).astimezone(UTC), local(end).astimezone(UTC)
+    out, cursor = [], start
+    for b in sorted(busy_list, key=lambda x: x.start):
+        if b.start > cursor:
+            out.append((cursor, min(b.start, end)))
+        cursor = max(cursor, b.end)
+        if cursor >= end:
+            break
+    if cursor < end:
+        out.append((cursor, end))
+    return [(local(a), local(b)) for a, b in out if b > a]
+
+
+def overlapping(busy_list: list[Busy], start: datetime, end: datetime) -> list[Busy]:
+    start, end = local(start), local(end)
+    return [b for b in busy_list if b.start < end and b.end > start]
+
+
+# ---- booking --------------------------------------------------------------------------------------
+
+def book(ref: CalendarRef, island: str, start: datetime, end: datetime, *, seats: int, name: str,
+         user: str | None = None, password: str | None = None, timeout: float = TIMEOUT) -> str:
+    """Write a reservation VEVENT to a CalDAV collection; the UID. Refuses (BookingConflict) when any busy
+    event overlaps [start, end)."""
+    import icalendar
+
+    if ref.kind != "caldav":
+        raise CalendarError(f"island {island}: its calendar {ref.shown()} is an iCalendar feed, not a CalDAV "
+                            "collection; it cannot take a booking")
+    start, end = local(start), local(end)
+    if end <= start:
+        raise CalendarError(f"island {island}: the booking must end after it starts")
+    taken = overlapping(busy(ref, add(start, -timedelta(days=1)), add(end, timedelta(days=1)), user=user,
+                             password=password), start, end)
+    if taken:
+        first = taken[0]
+        raise BookingConflict(f"island {island} is already booked from {local(first.start):%Y-%m-%d %H:%M} to "
+                              f"{local(first.end):%Y-%m-%d %H:%M}" + (f" ('{first.summary}')" if first.summary else "")
+                              + f"; the requested slot {start:%Y-%m-%d %H:%M}-{end:%H:%M} is refused")
+    uid = f"{uuid.uuid4()}@geotwin"
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//GeoTwin//booking//EN")
+    cal.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime.now(TIMEZONE))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", f"{name} ({seats} seats)" if name else f"Booking ({seats} seats)")
+    event.add("description", f"Learning island {island}, {seats} seats, booked with GeoTwin")
+    event.add("transp", "OPAQUE")
+    cal.add_component(event)
+
+    def run() -> None:
+        client = _caldav_client(ref, user, password, timeout)
+        client.calendar(url=ref.location).save_event(cal.to_ical().decode("utf-8"))
+
+    _caldav_call(ref, "saving the booking", run)
+    return uid
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and password for calendars, sent only to one host.
+
+    ``host`` (``name`` or ``name:port``): the host they belong to; None: the single host of the CalDAV
+    calendars they are used with (several hosts are refused rather than guessed).
+    """
+
+    user: str
+    password: str
+    host: str | None = None
+
+    def bound(self, refs: list[CalendarRef]) -> Credentials:
+        """These credentials with their host fixed from ``refs`` when it was not given."""
+        if self.host:
+            return self
+        hosts = sorted({_host(r) for r in refs if r.kind == "caldav"})
+        if len(hosts) > 1:
+            raise CalendarError("the CalDAV calendars are on several hosts (" + ", ".join(hosts) + "); give the "
+                                "authentication configuration the URL of the one its credentials belong to")
+        return Credentials(self.user, self.password, hosts[0] if hosts else "")
+
+    def for_ref(self, ref: CalendarRef) -> tuple[str | None, str | None]:
+        if not ref.is_url or not self.host:
+            return None, None
+        host = _host(ref)
+        wanted = self.host.lower()
+        if host == wanted or (":" not in wanted and host.split(":")[0] == wanted):
+            return self.user, self.password
+        return None, None
+
+
+def _host(ref: CalendarRef) -> str:
+    parts = urlsplit(ref.location)
+    default = 443 if parts.scheme.lower() == "https" else 80
+    return f"{(parts.hostname or '').lower()}:{parts.port or default}"
