@@ -8,7 +8,7 @@ import subprocess
 import textwrap
 
 from geotwin.tests.calendar_servers import PASSWORD, USER, make_calendar, radicale_server
-from geotwin.tests.test_islands_fixtures import CRS, X0, Y0
+from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0
 
 SCRIPT = textwrap.dedent("""
     import json, sys

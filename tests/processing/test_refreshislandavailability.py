@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from geotwin.tests.calendar_servers import feed_server
-from geotwin.tests.test_islands_fixtures import CRS, X0, Y0
+from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0
 
 FEED = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n"
         "DTSTART;TZID=Europe/Berlin:20261123T100000\r\nDTEND;TZID=Europe/Berlin:20261123T110000\r\n"

@@ -61,7 +61,7 @@ from .source import (
 )
 from .tileset import BIM_GEOMETRIC_ERROR, tileset_json, write_viewer
 from .twin_layers import TwinExtras, read_twin_extras, vertical_datum_warnings
-from .twin_tiles import TwinTiles, TwinTileWriter, write_geojson, write_series
+from .twin_tiles import TwinTiles, TwinTileWriter, write_availability, write_geojson, write_series
 from .writer import (
     LOD1_CLASS,
     BuildingContent,
@@ -386,12 +386,13 @@ class _Export:
         (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
         layers = write_geojson(data.extras, content.geo, tmp)
         series = write_series(self.gpkg, data.extras, tmp) if data.extras else None
+        availability = write_availability(self.gpkg, data.extras, tmp, reporter) if data.extras else None
         total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(self.label, data, heights, content, options, writer, total)
         report["horizontal_transformation"] = content.geo.horizontal
         report["twin"] = {"bim_tiles": [t.record() for t in twin_tiles.bim],
                           "point_tiles": [t.record() for t in twin_tiles.points],
-                          "geojson": layers, "series": series, "changes": _twin_changes(self.gpkg)}
+                          "geojson": layers, "series": series, "availability": availability, "changes": _twin_changes(self.gpkg)}
         report["incremental"] = {
             "version": CONTENT_VERSION, "frame_origin": placement.frame_origin, "square": list(square),
             "previous_tiles": len(self.previous.tiles), "rewritten": writer.rewritten(), "reused": writer.reused(),

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from ..kernel import gpkg
 from ..kernel.progress import Reporter
+from ..kernel.schema.islands import PRIVATE_FIELDS
 from .source import layers_of, rings_of, row_id
 
 BIM_ELEMENTS = "bim_elements"
@@ -162,6 +163,7 @@ class _Placer:
              skipped: list[str]) -> PointLayer | None:
         """The layer's rows with a position (those without one are counted in ``skipped``); None without any."""
         frame = gpkg.read_frame(path, name)
+        frame = frame.drop(columns=[c for c in PRIVATE_FIELDS if c in frame.columns])
         rows = _records(frame)
         xyz, sources, kept = [], [], []
         for i, (row, geom) in enumerate(zip(rows, frame.geometry)):

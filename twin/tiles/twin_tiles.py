@@ -216,3 +216,23 @@ def write_series(gpkg: Path | None, extras: TwinExtras, folder: Path) -> str | N
     (folder / SERIES_NAME).write_text(json.dumps(finite(series), ensure_ascii=False, allow_nan=False),
                                       encoding="utf-8")
     return SERIES_NAME
+
+
+AVAILABILITY_NAME = "availability.json"
+
+
+def write_availability(gpkg: Path | None, extras: TwinExtras, folder: Path, reporter: Any = None) -> str | None:
+    """``availability.json`` beside the tileset: each exported island's opening hours and busy times of the
+    next 7 days from its calendar (``twin.islands.availability.availability_json``), for the web map's
+    "free now / busy until". A calendar's location and error text stay private (its status is kept).
+
+    None (and no file) when the twin has no learning islands."""
+    from ..islands.availability import availability_json
+
+    if gpkg is None or not any(layer.name == "learning_islands" for layer in extras.points):
+        return None
+    doc = availability_json(gpkg, reporter=reporter)
+    for entry in doc["islands"].values():
+        entry.pop("error", None)
+    (folder / AVAILABILITY_NAME).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return AVAILABILITY_NAME

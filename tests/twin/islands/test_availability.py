@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geotwin.tests.calendar_servers import PASSWORD, USER, feed_server, make_calendar, radicale_server
-from geotwin.tests.test_islands_fixtures import CRS, X0, Y0
+from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0
 from geotwin.twin.islands.availability import (availability_json, book_island, booking_link, next_window,
                                                refresh_availability)
 from geotwin.twin.islands.calendar import BookingConflict, Busy, CalendarError, Credentials

@@ -19,9 +19,10 @@ BUILDINGS = 30
 
 
 def _files(folder: Path) -> dict[str, str]:
-    """sha256 of every file of an export but its report (which names the source)."""
+    """sha256 of every file of an export but its report (which names the source) and availability.json
+    (the islands' busy times from the moment of export on)."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != REPORT_NAME}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in (REPORT_NAME, "availability.json")}
 
 
 def _drop(pg_dsn: str, schema: str) -> None:

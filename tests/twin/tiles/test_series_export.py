@@ -55,3 +55,26 @@ def test_city_model_alone_writes_no_series(export, tmp_path):
     result = export_3dtiles(city, tmp_path / "tiles", ExportOptions())
     assert not (tmp_path / "tiles" / SERIES_NAME).exists()
     assert result.report.get("twin", {}).get("series") is None
+
+
+def test_availability_beside_the_tiles_and_no_private_calendar_fields(export):
+    from geotwin.twin.islands.availability import availability_json
+    from geotwin.twin.tiles.twin_tiles import AVAILABILITY_NAME
+
+    twin, folder, result = export
+    assert result.report["twin"]["availability"] == AVAILABILITY_NAME
+    doc = json.loads((folder / AVAILABILITY_NAME).read_text(encoding="utf-8"))
+    islands = json.loads((folder / "islands.geojson").read_text(encoding="utf-8"))
+    assert set(doc["islands"]) == {str(f["id"]) for f in islands["features"]}
+    with sqlite3.connect(twin) as db:
+        calendars = {i: c for i, c in db.execute("SELECT id, calendar FROM learning_islands") if c}
+    assert calendars, "the sample district's classroom islands name a calendar"
+    assert {i for i, e in doc["islands"].items() if e["calendar"] == "ok"} == set(calendars)
+    # the same computation at the export's own time gives the same busy intervals
+    again = availability_json(twin, now=datetime.fromisoformat(doc["generated"]))
+    assert {i: e["busy"] for i, e in again["islands"].items()} == {i: e["busy"] for i, e in doc["islands"].items()}
+    for feature in islands["features"]:
+        assert not {"calendar", "calendar_type", "calendar_error"} & set(feature["properties"])
+    published = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in folder.rglob("*.json*"))
+    for location in calendars.values():
+        assert location not in published

@@ -150,3 +150,7 @@ WLAN_PRIORITIES = LayerSpec(
     },
     "Buildings not fully covered by WLAN, ranked for planning (schools first).",
 )
+
+#: island fields never published (web map, 3D Tiles metadata): where the booking calendar lives (a local path,
+#: a CalDAV collection) and why a reference was refused
+PRIVATE_FIELDS = ("calendar", "calendar_type", "calendar_error")
