@@ -50,6 +50,7 @@ from .source import BuildingBatch, _layers, attribute_rows, geoid_model_of, read
 from .incremental import CONTENT_VERSION, Previous, digest, object_digests
 from .subtree import subtree_bytes
 from .twin_layers import PointLayer, TwinExtras, read_twin_extras, vertical_datum_warnings
+from .viewer import Basemap
 
 REPORT_NAME = "export_report.json"
 SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all tiles share
@@ -83,7 +84,8 @@ class ExportOptions:
     geoid_grid: str | None = None
     geoid_constant: float | None = None
     viewer: bool = True
-    cesium_url: str | None = None
+    cesium_url: str | None = None       # None: CesiumJS copied into viewer/cesium (offline); else linked
+    basemap: Basemap | None = None      # viewer imagery; None: CesiumJS's bundled Natural Earth II
     leaf_max_buildings: int = 250
     lod1_max_buildings: int = 1500
     max_quantization_error: float = 0.01
@@ -559,7 +561,8 @@ def _write_viewer(tmp: Path, options: ExportOptions, root: quadtree.Node, frame:
                   layers: dict[str, str] | None = None) -> None:
     from . import viewer
 
-    kwargs = {"tileset_url": "../tileset.json", "title": "GeoTwin", "extra_layers": layers or None}
+    kwargs = {"tileset_url": "../tileset.json", "title": "GeoTwin", "extra_layers": layers or None,
+              "basemap": options.basemap}
     if options.cesium_url:
         kwargs["cesium_url"] = options.cesium_url
     ground = frame.to_ecef(root.box_min.reshape(1, 3))
