@@ -60,7 +60,10 @@
           opening_hours: "Opening hours", booking_url: "Booking", latest_value: "Latest value", unit: "Unit",
           latest_time: "Measured", parent_id: "Part of", ifc_class: "IFC class", global_id: "GlobalId",
           sensor_key: "Sensor", area: "Area", floor_area: "Floor area", volume: "Volume", address: "Address",
-          class: "Class", usage: "Usage", link_reason: "Link reason", building_id: "Building", distance: "Distance" },
+          class: "Class", usage: "Usage", link_reason: "Link reason", building_id: "Building", distance: "Distance",
+          object_class: "Object class", source_file: "Source file", lod: "Level of detail", lods_available: "LoDs available",
+          street: "Street", house_number: "House number", postal_code: "Postal code", city: "City", country: "Country",
+          roof_height: "Roof height", storeys_below_ground: "Storeys below ground", attributes: "Attributes" },
     de: { id: "Kennung", "function": "Funktion", name: "Name", measured_height: "H\u00f6he", height: "H\u00f6he",
           storeys_above_ground: "Geschosse \u00fcber Grund", roof_type: "Dachform", year_of_construction: "Baujahr",
           ground_height: "Gel\u00e4ndeh\u00f6he", ellipsoidal_height: "Ellipsoidische H\u00f6he", seats: "Pl\u00e4tze",
@@ -68,7 +71,10 @@
           latest_time: "Gemessen", parent_id: "Teil von", ifc_class: "IFC-Klasse", global_id: "GlobalId",
           sensor_key: "Sensor", area: "Fl\u00e4che", floor_area: "Grundfl\u00e4che", volume: "Volumen", address: "Adresse",
           class: "Klasse", usage: "Nutzung", link_reason: "Verkn\u00fcpfungsgrund", building_id: "Geb\u00e4ude",
-          distance: "Abstand" }
+          distance: "Abstand", object_class: "Objektart", source_file: "Quelldatei", lod: "Detailstufe",
+          lods_available: "Verf\u00fcgbare Detailstufen", street: "Stra\u00dfe", house_number: "Hausnummer",
+          postal_code: "Postleitzahl", city: "Ort", country: "Land", roof_height: "Dachh\u00f6he",
+          storeys_below_ground: "Geschosse unter Grund", attributes: "Attribute" }
   };
   // Units by property name (the stored values are metres, square and cubic metres).
   var PROPERTY_UNITS = [[/(^|[_.])(height|elevation|distance|depth|width|length)(_|$)/i, "m"],
@@ -87,7 +93,7 @@
   }
   var lang = state.lang = initialLanguage();
   function locale() { return lang === "de" ? "de-DE" : "en-GB"; }
-  function t(key, values) {
+  function tr(key, values) {
     var text = (STRINGS[lang] && STRINGS[lang][key]) || STRINGS.en[key] || key;
     return text.replace(/\{(\w+)\}/g, function (m, name) { return values && name in values ? values[name] : m; });
   }
@@ -107,7 +113,8 @@
       var a = Math.abs(n);
       digits = Number.isInteger(n) ? 0 : a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3;
     }
-    return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(n);
+    return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits, useGrouping: Math.abs(n) >= 10000 })
+      .format(n);
   }
 
   var ISO_TIME = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
@@ -148,17 +155,17 @@
   function translatePage() {
     document.documentElement.lang = lang;
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
-      el.textContent = t(el.dataset.i18n);
+      el.textContent = tr(el.dataset.i18n);
     });
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-label]"), function (el) {
-      el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+      el.setAttribute("aria-label", tr(el.dataset.i18nLabel));
     });
     var switcher = document.getElementById("lang-switch");
     switcher.textContent = lang === "de" ? "EN" : "DE";
-    switcher.setAttribute("aria-label", t("languageLabel"));
-    switcher.title = t("languageLabel");
+    switcher.setAttribute("aria-label", tr("languageLabel"));
+    switcher.title = tr("languageLabel");
     var toggle = document.getElementById("legend-toggle");
-    toggle.textContent = t(toggle.getAttribute("aria-expanded") === "true" ? "hideLegend" : "showLegend");
+    toggle.textContent = tr(toggle.getAttribute("aria-expanded") === "true" ? "hideLegend" : "showLegend");
   }
   var languageListeners = [];
   document.getElementById("lang-switch").addEventListener("click", function () {
@@ -173,12 +180,13 @@
   function setLegendOpen(open) {
     legendToggle.setAttribute("aria-expanded", open ? "true" : "false");
     legendEl.dataset.open = open ? "true" : "false";
-    legendToggle.textContent = t(open ? "hideLegend" : "showLegend");
+    legendToggle.textContent = tr(open ? "hideLegend" : "showLegend");
   }
   legendToggle.addEventListener("click", function () { setLegendOpen(legendToggle.getAttribute("aria-expanded") !== "true"); });
   setLegendOpen(!window.matchMedia("(max-width: 600px)").matches);
 
   function setStatus(text, kind) {
+    delete statusEl.dataset.i18n;  // no longer the static loading text
     statusEl.textContent = text;
     statusEl.dataset.state = kind;
   }
@@ -190,7 +198,7 @@
   }
 
   if (typeof Cesium === "undefined") {
-    fail(t("cesiumMissing", { url: config.cesiumBaseUrl }));
+    fail(tr("cesiumMissing", { url: config.cesiumBaseUrl }));
     return;
   }
   document.title = config.title;
@@ -429,8 +437,8 @@
     if (!model || !model.description) { return; }
     var el = document.getElementById("heights");
     var error = Number(model.expectedErrorMetres);
-    el.textContent = t("heights") + ": " + model.description +
-      (isFinite(error) ? " (" + t("expectedError") + " \u00b1" + formatNumber(error) + " m)" : "");
+    el.textContent = tr("heights") + ": " + model.description +
+      (isFinite(error) ? " (" + tr("expectedError") + " \u00b1" + formatNumber(error) + " m)" : "");
     el.dataset.accuracy = isFinite(error) && error <= 0.05 ? "fine" : "coarse";
     el.title = (model.warnings || []).join("\n");
     el.hidden = false;
@@ -443,6 +451,8 @@
   var infoBody = document.querySelector("#info-table tbody");
   var highlighted = null;
   var shownLinks = new Set();  // each link once per info box
+  var shownProps = new Set();  // properties the highlights show: no table row repeats them
+  function shown(key) { config.overlayProperties[key].forEach(function (n) { shownProps.add(n); }); }
   var lastShown = null;        // re-rendered when the language changes
   var extras = state.extras = { series: null, availability: null };
 
@@ -481,8 +491,9 @@
     }
     var date = parseTime(value);
     if (date) { return formatTime(date); }
+    // numbers, and decimal numbers stored as text (whole numbers in text are usually codes: kept)
     var numeric = typeof value === "number" || typeof value === "bigint" ||
-      (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value) && !/^0\d/.test(value));
+      (typeof value === "string" && /^-?\d+\.\d+$/.test(value));
     if (numeric && !(name && NOT_NUMBERS.test(name))) {
       var unit = null;
       PROPERTY_UNITS.forEach(function (pair) { if (name && pair[0].test(name)) { unit = pair[1]; } });
@@ -539,6 +550,7 @@
     infoBody.textContent = "";
     infoHighlights.textContent = "";
     shownLinks = new Set();
+    shownProps = new Set();
     infoTitle.textContent = title;
     if (highlights) { highlights(); }
     leading = [].concat(leading || []);
@@ -547,7 +559,7 @@
       return i < 0 ? leading.length : i;
     }
     entries.sort(function (a, b) { return rank(a[0]) - rank(b[0]); });
-    entries.forEach(function (entry) { addEntry(entry[0], entry[1]); });
+    entries.forEach(function (entry) { if (!shownProps.has(entry[0])) { addEntry(entry[0], entry[1]); } });
     var wasHidden = info.hidden;
     info.hidden = false;
     document.body.classList.add("info-open");
@@ -593,7 +605,7 @@
     }
     var overlay = present(id) ? overlayById[kind + ":" + id] : undefined;
     function render() {
-      showProperties(present(title) ? String(title) : t("building"), entries,
+      showProperties(present(title) ? String(title) : tr("building"), entries,
         kind === "bim" ? [idName, config.bimClassProperty] : [idName], function () {
           if (kind === "island" || kind === "sensor") {
             showHighlights(kind, overlay ? entityGetter(overlay) : function (key) { return featureGet(feature, key); },
@@ -640,17 +652,19 @@
   // time, chart and SensorThings link of a sensor.
   function showHighlights(kind, get, entity, id, sensorKey) {
     if (kind === "island") {
+      ["booking", "openingHours", "seats"].forEach(shown);
       var slot = extras.availability && extras.availability.islands ? extras.availability.islands[id] : undefined;
       if (slot) { availabilityParagraphs(slot); }
       var booking = get("booking");
-      if (isHttpUrl(booking) && !shownLinks.has(booking)) { paragraph([link(booking, t("book"))]); }
+      if (isHttpUrl(booking) && !shownLinks.has(booking)) { paragraph([link(booking, tr("book"))]); }
       var hours = get("openingHours");
       if (hours !== undefined && !(slot && slot.opening_hours === hours)) {
-        paragraph([t("hours") + ": " + formatValue(hours)]);
+        paragraph([tr("hours") + ": " + formatValue(hours)]);
       }
       var seats = get("seats");
-      if (seats !== undefined) { paragraph([t("seats") + ": " + formatValue(seats)]); }
+      if (seats !== undefined) { paragraph([tr("seats") + ": " + formatValue(seats)]); }
     } else if (kind === "sensor") {
+      ["value", "unit", "time", "link"].forEach(shown);
       var value = document.createElement("span");
       value.className = "value";
       value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"));
@@ -658,21 +672,21 @@
       var when = get("time");
       var date = parseTime(when);
       if (date) {
-        var parts = [t("measured") + ": ", timeElement(date)];
+        var parts = [tr("measured") + ": ", timeElement(date)];
         if (isStale(date)) {
           var mark = document.createElement("strong");
           mark.className = "stale";
-          mark.textContent = " " + t("staleAge", { age: formatAge(Date.now() - date.getTime()) });
+          mark.textContent = " " + tr("staleAge", { age: formatAge(Date.now() - date.getTime()) });
           parts.push(mark);
         }
         paragraph(parts);
       } else if (when !== undefined) {
-        paragraph([t("measured") + ": " + formatValue(when)]);
+        paragraph([tr("measured") + ": " + formatValue(when)]);
       }
       var series = extras.series ? extras.series[sensorKey] || extras.series[id] : undefined;
       if (series) { infoHighlights.appendChild(chart(series, String(sensorKey || id))); }
       var sta = get("link");
-      if (isHttpUrl(sta)) { paragraph([link(sta, t("sta"))]); }
+      if (isHttpUrl(sta)) { paragraph([link(sta, tr("sta"))]); }
     }
   }
 
@@ -689,16 +703,16 @@
       var end = Math.max.apply(null, current.map(function (p) { return p[1]; }));
       busy.forEach(function (p) { if (p[0] <= end && p[1] > end) { end = p[1]; } });  // back-to-back bookings
       el.dataset.state = "busy";
-      el.textContent = t("busyUntil", { time: formatTime(new Date(end), true) });
+      el.textContent = tr("busyUntil", { time: formatTime(new Date(end), true) });
       paragraph([el]);
-      paragraph([t("nextFree", { time: formatTime(new Date(end)) })]);
+      paragraph([tr("nextFree", { time: formatTime(new Date(end)) })]);
     } else {
       el.dataset.state = "free";
-      el.textContent = busy.length ? t("freeUntil", { time: formatTime(new Date(busy[0][0]), true) }) : t("freeNow");
+      el.textContent = busy.length ? tr("freeUntil", { time: formatTime(new Date(busy[0][0]), true) }) : tr("freeNow");
       paragraph([el]);
     }
-    if (present(slot.opening_hours)) { paragraph([t("hours") + ": " + slot.opening_hours]); }
-    if (isHttpUrl(slot.booking_url)) { paragraph([link(slot.booking_url, t("book"))]); }
+    if (present(slot.opening_hours)) { paragraph([tr("hours") + ": " + slot.opening_hours]); }
+    if (isHttpUrl(slot.booking_url)) { paragraph([link(slot.booking_url, tr("book"))]); }
   }
 
   // A small line chart (inline SVG) of a sensor's series; each point keeps its value and time.
@@ -720,7 +734,7 @@
     svg.setAttribute("viewBox", "0 0 " + w + " " + h);
     svg.setAttribute("role", "img");
     var unit = series.unit && series.unit !== "1" ? " " + series.unit : "";
-    svg.setAttribute("aria-label", t("chart", { name: series.property || name }) + ": " +
+    svg.setAttribute("aria-label", tr("chart", { name: series.property || name }) + ": " +
       formatNumber(vmin) + "\u2013" + formatNumber(vmax) + unit);
     svg.dataset.vmin = vmin; svg.dataset.vmax = vmax;
     function x(ms) { return t1 > t0 ? pad + (ms - t0) / (t1 - t0) * (w - 2 * pad) : w / 2; }
@@ -748,7 +762,7 @@
     var caption = document.createElement("figcaption");
     caption.textContent = (series.property || name) + unit.replace(/^ /, " [") + (unit ? "]" : "") + ": " +
       formatNumber(vmin) + "\u2013" + formatNumber(vmax) + ", " +
-      t("chartRange", { from: formatTime(new Date(t0)), to: formatTime(new Date(t1)) });
+      tr("chartRange", { from: formatTime(new Date(t0)), to: formatTime(new Date(t1)) });
     figure.appendChild(caption);
     return figure;
   }
@@ -784,7 +798,7 @@
   var overlayById = {};  // "kind:id" -> entity, so that a marker in the tileset shows refreshed values
 
   function valueText(value, unit) {
-    if (value === undefined) { return t("noValue"); }
+    if (value === undefined) { return tr("noValue"); }
     var u = unit === undefined || unit === null ? "" : String(unit).trim();
     var shown = typeof value === "number" || /^-?\d+(\.\d+)?$/.test(String(value)) ? formatNumber(value) : formatValue(value);
     return shown + (u === "" || u === "1" ? "" : "\u00a0" + u);  // "1": a count
@@ -927,6 +941,15 @@
       showFeature(picked);
     } else if (Cesium.defined(picked) && picked.id instanceof Cesium.Entity) {
       showOverlay(picked.id);
+    } else if (Cesium.defined(picked) && Array.isArray(picked.id) && picked.id.length) {
+      // a cluster of pins: zoom to its points
+      var time = viewer.clock.currentTime;
+      var points = picked.id.map(function (e) { return e.position && e.position.getValue(time); }).filter(Boolean);
+      if (points.length) {
+        var sphere = Cesium.BoundingSphere.fromPoints(points);
+        sphere.radius = Math.max(sphere.radius * 1.5, 40);
+        flyTo(sphere);
+      }
     }
   }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
 
@@ -1005,10 +1028,15 @@
     return Promise.all([load(config.seriesUrl, "series"), load(config.availabilityUrl, "availability")]);
   }
 
+  function showLoaded() {
+    setStatus(lang === "de" ? tr("loaded", { tiles: state.tileCount, features: state.featureCount }) :
+      "tileset loaded: " + state.tileCount + " tiles, " + state.featureCount + " features", "loaded");
+  }
+
   async function start() {
     var t = performance.now();
     buildLegend();
-    setStatus(t("loadingTileset"), "loading");
+    setStatus(tr("loadingTileset"), "loading");
     await loadExtras();
     var json = await Cesium.Resource.fetchJson({ url: config.tilesetUrl });
     showHeightModel(json);
@@ -1038,8 +1066,8 @@
     await tilesLoaded(tileset);
     mark("tilesMs", t);
     state.loaded = true;
-    setStatus(lang === "de" ? t("loaded", { tiles: state.tileCount, features: state.featureCount }) :
-      "tileset loaded: " + state.tileCount + " tiles, " + state.featureCount + " features", "loaded");
+    showLoaded();
+    languageListeners.push(function () { if (!state.error) { showLoaded(); } });
     await refreshSensors();
     if (config.sensorRefreshSeconds > 0) {
       setInterval(refreshSensors, config.sensorRefreshSeconds * 1000);
@@ -1047,6 +1075,6 @@
   }
 
   start().catch(function (err) {
-    fail(t("tilesetFailed", { url: config.tilesetUrl, error: err && err.message ? err.message : err }));
+    fail(tr("tilesetFailed", { url: config.tilesetUrl, error: err && err.message ? err.message : err }));
   });
 }());

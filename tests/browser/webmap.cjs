@@ -39,6 +39,7 @@ async function visit(browser, spec, timeout, result) {
     await page.goto(spec.url, { waitUntil: "load" });
     await page.waitForFunction(() => window.geotwin && (window.geotwin.loaded || window.geotwin.error));
     for (const step of spec.steps || []) {
+      process.stderr.write(spec.url + " step " + JSON.stringify(step).slice(0, 80) + "\n");
       if (step.wait) { await page.waitForFunction(step.wait); }
       if (step.eval) { out.values[step.as] = await page.evaluate(step.eval); }
       if (step.lookAt) {
