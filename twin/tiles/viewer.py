@@ -1,7 +1,7 @@
 """The CesiumJS web viewer written beside an exported tileset (QGIS-free).
 
 The viewer needs no Cesium ion token: no ion imagery, terrain or geocoder. By default it is
-offline: the needed parts of CesiumJS's ``Build/Cesium`` (``CESIUM_PARTS``, from the npm package
+offline: the needed parts of CesiumJS's ``Build/Cesium`` (``CESIUM_PARTS``, about 13 MB, from the npm package
 ``cesium`` in the project's node_modules, or ``GEOTWIN_CESIUM_DIR``) are copied into
 ``viewer/cesium/`` and the globe shows CesiumJS's bundled Natural Earth II imagery. Alternatively
 CesiumJS is linked from a URL or a local ``Build/Cesium`` folder (one shared copy per server).
@@ -214,23 +214,21 @@ def cesium_build_dir(source: str | os.PathLike | None = None) -> Path:
 
 
 def copy_cesium(source: Path, target: Path) -> int:
-    """Copy ``CESIUM_PARTS`` of a ``Build/Cesium`` folder (hard links where possible); return bytes."""
+    """Copy ``CESIUM_PARTS`` of a ``Build/Cesium`` folder (new files and folders: the umask's
+    permissions, not the package's); return the bytes copied."""
     total = 0
-
-    def link_or_copy(src: str, dst: str) -> None:
-        nonlocal total
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copyfile(src, dst)
-        total += os.path.getsize(dst)
-
     target.mkdir(parents=True, exist_ok=True)
     for part in CESIUM_PARTS:
-        if (source / part).is_dir():
-            shutil.copytree(source / part, target / part, copy_function=link_or_copy)
-        else:
-            link_or_copy(str(source / part), str(target / part))
+        if (source / part).is_file():
+            shutil.copyfile(source / part, target / part)
+            total += (target / part).stat().st_size
+            continue
+        for folder, _dirs, files in os.walk(source / part):
+            out = target / Path(folder).relative_to(source)
+            out.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                shutil.copyfile(Path(folder) / name, out / name)
+                total += (out / name).stat().st_size
     return total
 
 
