@@ -9,7 +9,6 @@ from qgis.core import (QgsProcessingException, QgsProcessingMultiStepFeedback, Q
                        QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber,
                        QgsProcessingParameterProviderConnection, QgsProcessingParameterString)
 
-from ...twin.tiles.viewer import DEFAULT_CESIUM_URL  # QGIS-free and dependency-free
 from ..algorithm import GeoTwinAlgorithm
 
 
@@ -90,7 +89,7 @@ class Export3DTiles(GeoTwinAlgorithm):
             self.GEOID_CONSTANT, self.tr("Constant undulation (m)"), QgsProcessingParameterNumber.Double,
             optional=True, minValue=-200.0, maxValue=200.0)
         cesium = QgsProcessingParameterString(self.CESIUM_URL, self.tr("CesiumJS URL or local Build/Cesium folder"),
-                                              defaultValue=DEFAULT_CESIUM_URL)
+                                              defaultValue="", optional=True)  # empty: copied (offline)
         for param in (grid, constant):
             self.addParameter(param)
         self.addParameter(QgsProcessingParameterBoolean(self.VIEWER, self.tr("Write the web viewer"),

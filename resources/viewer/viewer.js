@@ -11,8 +11,182 @@
     bimVisible: [], viewer: null, tileset: null, lookAt: null
   };
   var statusEl = document.getElementById("status");
+  // ---------------------------------------------------------------- language, numbers, times
+  // German or English: the browser's language, then the switch (remembered for the session).
+  var STRINGS = {
+    en: {
+      loadingCesium: "Loading CesiumJS\u2026", loadingTileset: "Loading tileset\u2026",
+      loaded: "{tiles} tiles, {features} features loaded", legend: "Legend", showLegend: "Show legend",
+      hideLegend: "Hide legend", buildingFunction: "Building function", bimElements: "BIM elements",
+      points: "Points", close: "Close", selected: "Selected object", building: "Building",
+      book: "Book a seat", hours: "Opening hours", seats: "Seats", measured: "Measured", noValue: "no value",
+      sta: "SensorThings data stream", stale: "stale", staleAge: "stale: {age}", heights: "Heights",
+      expectedError: "expected error", language: "Sprache: Deutsch", languageLabel: "Switch to German",
+      freeNow: "free now", freeUntil: "free now, until {time}", busyUntil: "busy until {time}",
+      nextFree: "next free slot: {time}", availability: "Availability", asOf: "as of {time}",
+      chart: "Last values of {name}", chartRange: "{from} to {to}", basemap: "Basemap",
+      cluster: "{n} points: zoom in", cesiumMissing: "CesiumJS could not be loaded from {url}",
+      tilesetFailed: "The tileset could not be loaded from {url}: {error}", today: "today"
+    },
+    de: {
+      loadingCesium: "CesiumJS wird geladen\u2026", loadingTileset: "Kacheln werden geladen\u2026",
+      loaded: "{tiles} Kacheln, {features} Objekte geladen", legend: "Legende", showLegend: "Legende zeigen",
+      hideLegend: "Legende ausblenden", buildingFunction: "Geb\u00e4udefunktion", bimElements: "BIM-Bauteile",
+      points: "Punkte", close: "Schlie\u00dfen", selected: "Ausgew\u00e4hltes Objekt", building: "Geb\u00e4ude",
+      book: "Platz buchen", hours: "\u00d6ffnungszeiten", seats: "Pl\u00e4tze", measured: "Gemessen",
+      noValue: "kein Wert", sta: "SensorThings-Datenstrom", stale: "veraltet", staleAge: "veraltet: {age}",
+      heights: "H\u00f6hen", expectedError: "erwarteter Fehler", language: "Language: English",
+      languageLabel: "Auf Englisch umschalten",
+      freeNow: "jetzt frei", freeUntil: "jetzt frei, bis {time}", busyUntil: "belegt bis {time}",
+      nextFree: "n\u00e4chster freier Termin: {time}", availability: "Belegung", asOf: "Stand {time}",
+      chart: "Letzte Werte von {name}", chartRange: "{from} bis {to}", basemap: "Hintergrundkarte",
+      cluster: "{n} Punkte: hineinzoomen", cesiumMissing: "CesiumJS konnte nicht von {url} geladen werden",
+      tilesetFailed: "Das Tileset konnte nicht von {url} geladen werden: {error}", today: "heute"
+    }
+  };
+  // Legend classes and property names in German (English: as configured / as stored).
+  var LABELS_DE = {
+    "Residential": "Wohnen", "Commerce and industry": "Wirtschaft und Gewerbe", "Public": "\u00d6ffentliche Zwecke",
+    "Unknown function": "Funktion unbekannt", "Other": "Sonstige", "Walls": "W\u00e4nde",
+    "Slabs and floors": "Decken und B\u00f6den", "Roofs": "D\u00e4cher", "Windows": "Fenster", "Doors": "T\u00fcren",
+    "Columns, beams, members": "St\u00fctzen, Tr\u00e4ger, St\u00e4be", "Stairs, ramps, railings": "Treppen, Rampen, Gel\u00e4nder",
+    "Spaces (hidden)": "R\u00e4ume (ausgeblendet)", "Other BIM elements": "Sonstige BIM-Bauteile",
+    "Learning islands": "Lerninseln", "Sensors": "Sensoren"
+  };
+  var PROPERTY_LABELS = {
+    en: { id: "ID", "function": "Function", name: "Name", measured_height: "Height", height: "Height",
+          storeys_above_ground: "Storeys above ground", roof_type: "Roof type", year_of_construction: "Year built",
+          ground_height: "Ground height", ellipsoidal_height: "Ellipsoidal height", seats: "Seats",
+          opening_hours: "Opening hours", booking_url: "Booking", latest_value: "Latest value", unit: "Unit",
+          latest_time: "Measured", parent_id: "Part of", ifc_class: "IFC class", global_id: "GlobalId",
+          sensor_key: "Sensor", area: "Area", floor_area: "Floor area", volume: "Volume", address: "Address",
+          class: "Class", usage: "Usage", link_reason: "Link reason", building_id: "Building", distance: "Distance",
+          object_class: "Object class", source_file: "Source file", lod: "Level of detail", lods_available: "LoDs available",
+          street: "Street", house_number: "House number", postal_code: "Postal code", city: "City", country: "Country",
+          roof_height: "Roof height", storeys_below_ground: "Storeys below ground", attributes: "Attributes" },
+    de: { id: "Kennung", "function": "Funktion", name: "Name", measured_height: "H\u00f6he", height: "H\u00f6he",
+          storeys_above_ground: "Geschosse \u00fcber Grund", roof_type: "Dachform", year_of_construction: "Baujahr",
+          ground_height: "Gel\u00e4ndeh\u00f6he", ellipsoidal_height: "Ellipsoidische H\u00f6he", seats: "Pl\u00e4tze",
+          opening_hours: "\u00d6ffnungszeiten", booking_url: "Buchung", latest_value: "Letzter Wert", unit: "Einheit",
+          latest_time: "Gemessen", parent_id: "Teil von", ifc_class: "IFC-Klasse", global_id: "GlobalId",
+          sensor_key: "Sensor", area: "Fl\u00e4che", floor_area: "Grundfl\u00e4che", volume: "Volumen", address: "Adresse",
+          class: "Klasse", usage: "Nutzung", link_reason: "Verkn\u00fcpfungsgrund", building_id: "Geb\u00e4ude",
+          distance: "Abstand", object_class: "Objektart", source_file: "Quelldatei", lod: "Detailstufe",
+          lods_available: "Verf\u00fcgbare Detailstufen", street: "Stra\u00dfe", house_number: "Hausnummer",
+          postal_code: "Postleitzahl", city: "Ort", country: "Land", roof_height: "Dachh\u00f6he",
+          storeys_below_ground: "Geschosse unter Grund", attributes: "Attribute" }
+  };
+  // Units by property name (the stored values are metres, square and cubic metres).
+  var PROPERTY_UNITS = [[/(^|[_.])(height|elevation|distance|depth|width|length)(_|$)/i, "m"],
+                        [/(^|[_.])area(_|$)/i, "m\u00b2"], [/(^|[_.])volume(_|$)/i, "m\u00b3"]];
+  var NOT_NUMBERS = /(^|[_.])(id|key|code|year|function|class|zip|postcode|postal|type|schluessel)(_|$)|^id$/i;
+
+  function initialLanguage() {
+    var asked = new URLSearchParams(location.search).get("lang");
+    if (asked === "de" || asked === "en") { return asked; }
+    try {
+      var kept = sessionStorage.getItem("geotwin-lang");
+      if (kept === "de" || kept === "en") { return kept; }
+    } catch (err) { /* storage blocked */ }
+    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"];
+    return /^de\b/i.test(String(langs[0])) ? "de" : "en";
+  }
+  var lang = state.lang = initialLanguage();
+  function locale() { return lang === "de" ? "de-DE" : "en-GB"; }
+  function tr(key, values) {
+    var text = (STRINGS[lang] && STRINGS[lang][key]) || STRINGS.en[key] || key;
+    return text.replace(/\{(\w+)\}/g, function (m, name) { return values && name in values ? values[name] : m; });
+  }
+  function label(text) { return lang === "de" && LABELS_DE[text] ? LABELS_DE[text] : text; }
+  function propertyLabel(name) {
+    var labels = PROPERTY_LABELS[lang];
+    if (labels[name]) { return labels[name]; }
+    var plain = String(name).replace(/[._]+/g, " ").trim();
+    return plain.charAt(0).toUpperCase() + plain.slice(1);
+  }
+
+  // Sensible rounding: 3 significant digits for small values, none below a tenth for large ones.
+  function formatNumber(value, digits) {
+    var n = Number(value);
+    if (!isFinite(n)) { return String(value); }
+    if (digits === undefined) {
+      var a = Math.abs(n);
+      digits = Number.isInteger(n) ? 0 : a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3;
+    }
+    return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits, useGrouping: Math.abs(n) >= 10000 })
+      .format(n);
+  }
+
+  var ISO_TIME = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/;
+  function parseTime(value) {
+    if (typeof value !== "string") { return null; }
+    var text = value.split("/").pop();  // a SensorThings interval: its end
+    if (!ISO_TIME.test(text)) { return null; }
+    var ms = Date.parse(text);
+    return isFinite(ms) ? new Date(ms) : null;
+  }
+  function formatTime(date, timeOnly) {
+    var options = { timeZone: config.timeZone, hour: "2-digit", minute: "2-digit" };
+    if (!timeOnly) {
+      options.year = "numeric"; options.month = "2-digit"; options.day = "2-digit"; options.timeZoneName = "short";
+    }
+    return new Intl.DateTimeFormat(locale(), options).format(date);
+  }
+  function formatAge(ms) {
+    var rtf = new Intl.RelativeTimeFormat(locale(), { numeric: "always" });
+    var hours = ms / 3600000;
+    if (hours < 48) { return rtf.format(-Math.round(hours), "hour"); }
+    var days = hours / 24;
+    if (days < 60) { return rtf.format(-Math.round(days), "day"); }
+    if (days < 730) { return rtf.format(-Math.round(days / 30.44), "month"); }
+    return rtf.format(-Math.round(days / 365.25), "year");
+  }
+  function isStale(date) { return Date.now() - date.getTime() > config.staleHours * 3600000; }
+
+  // ALKIS building function: "31001_1000" or "1000" -> "Wohngebäude".
+  function functionName(code) {
+    var text = String(code);
+    var prefix = config.functionNames.prefix;
+    var key = text.indexOf(prefix) === 0 ? text.slice(prefix.length) : text;
+    return /^\d{4}$/.test(key) ? config.functionNames.names[key] : undefined;
+  }
+
+  // Static texts of the page (elements with data-i18n) in the current language.
+  function translatePage() {
+    document.documentElement.lang = lang;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
+      el.textContent = tr(el.dataset.i18n);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-label]"), function (el) {
+      el.setAttribute("aria-label", tr(el.dataset.i18nLabel));
+    });
+    var switcher = document.getElementById("lang-switch");
+    switcher.textContent = lang === "de" ? "EN" : "DE";
+    switcher.setAttribute("aria-label", tr("languageLabel"));
+    switcher.title = tr("languageLabel");
+    var toggle = document.getElementById("legend-toggle");
+    toggle.textContent = tr(toggle.getAttribute("aria-expanded") === "true" ? "hideLegend" : "showLegend");
+  }
+  var languageListeners = [];
+  document.getElementById("lang-switch").addEventListener("click", function () {
+    lang = state.lang = lang === "de" ? "en" : "de";
+    try { sessionStorage.setItem("geotwin-lang", lang); } catch (err) { /* storage blocked */ }
+    translatePage();
+    languageListeners.forEach(function (listener) { listener(); });
+  });
+  translatePage();
+  var legendEl = document.getElementById("legend");
+  var legendToggle = document.getElementById("legend-toggle");
+  function setLegendOpen(open) {
+    legendToggle.setAttribute("aria-expanded", open ? "true" : "false");
+    legendEl.dataset.open = open ? "true" : "false";
+    legendToggle.textContent = tr(open ? "hideLegend" : "showLegend");
+  }
+  legendToggle.addEventListener("click", function () { setLegendOpen(legendToggle.getAttribute("aria-expanded") !== "true"); });
+  setLegendOpen(!window.matchMedia("(max-width: 600px)").matches);
 
   function setStatus(text, kind) {
+    delete statusEl.dataset.i18n;  // no longer the static loading text
     statusEl.textContent = text;
     statusEl.dataset.state = kind;
   }
@@ -24,7 +198,7 @@
   }
 
   if (typeof Cesium === "undefined") {
-    fail("CesiumJS could not be loaded from " + config.cesiumBaseUrl);
+    fail(tr("cesiumMissing", { url: config.cesiumBaseUrl }));
     return;
   }
   document.title = config.title;
@@ -50,6 +224,24 @@
   scene.globe.baseColor = Cesium.Color.fromCssColorString("#dcd9cf");
   scene.globe.showGroundAtmosphere = false;
   scene.fog.enabled = false;
+
+  // ---------------------------------------------------------------- basemap
+  // Default: Natural Earth II from the CesiumJS copy (offline); else the XYZ/WMTS template given at export.
+  var attributionEl = document.getElementById("attribution");
+  state.basemap = config.basemap.type;
+  if (config.basemap.type === "xyz") {
+    viewer.imageryLayers.addImageryProvider(new Cesium.UrlTemplateImageryProvider({
+      url: config.basemap.url, maximumLevel: config.basemap.maxZoom, subdomains: config.basemap.subdomains,
+      credit: config.basemap.attribution
+    }));
+    attributionEl.textContent = config.basemap.attribution;
+    attributionEl.hidden = false;
+  } else if (config.basemap.type === "bundled") {
+    viewer.imageryLayers.add(Cesium.ImageryLayer.fromProviderAsync(
+      Cesium.TileMapServiceImageryProvider.fromUrl(Cesium.buildModuleUrl("Assets/Textures/NaturalEarthII"))));
+    attributionEl.textContent = "Natural Earth II";
+    attributionEl.hidden = false;
+  }
 
   // ---------------------------------------------------------------- feature kinds, colours + legend
   // Tile features are city-model buildings (coloured by function), BIM elements (by IFC class) or
@@ -150,12 +342,21 @@
       swatch.style.background = cls.color;
       swatch.style.opacity = alpha && cls.alpha !== undefined ? Math.max(cls.alpha, 0.15) : 1;
       item.appendChild(swatch);
-      item.appendChild(document.createTextNode(cls.label));
+      var text = document.createElement("span");
+      text.className = "legend-label";
+      text.dataset.label = cls.label;
+      text.textContent = label(cls.label);
+      item.appendChild(text);
       list.appendChild(item);
     });
     return section;
   }
 
+  languageListeners.push(function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".legend-label"), function (el) {
+      el.textContent = label(el.dataset.label);
+    });
+  });
   var legendSections = {};
   function buildLegend() {
     legendList("legend-function", config.functionClasses.concat([config.otherFunction]));
@@ -236,7 +437,8 @@
     if (!model || !model.description) { return; }
     var el = document.getElementById("heights");
     var error = Number(model.expectedErrorMetres);
-    el.textContent = "Heights: " + model.description + (isFinite(error) ? " (expected error \u00b1" + error + " m)" : "");
+    el.textContent = tr("heights") + ": " + model.description +
+      (isFinite(error) ? " (" + tr("expectedError") + " \u00b1" + formatNumber(error) + " m)" : "");
     el.dataset.accuracy = isFinite(error) && error <= 0.05 ? "fine" : "coarse";
     el.title = (model.warnings || []).join("\n");
     el.hidden = false;
@@ -248,6 +450,11 @@
   var infoHighlights = document.getElementById("info-highlights");
   var infoBody = document.querySelector("#info-table tbody");
   var highlighted = null;
+  var shownLinks = new Set();  // each link once per info box
+  var shownProps = new Set();  // properties the highlights show: no table row repeats them
+  function shown(key) { config.overlayProperties[key].forEach(function (n) { shownProps.add(n); }); }
+  var lastShown = null;        // re-rendered when the language changes
+  var extras = state.extras = { series: null, availability: null };
 
   function isHttpUrl(value) {
     return typeof value === "string" && /^https?:\/\//i.test(value);
@@ -259,58 +466,113 @@
     a.textContent = text || url;
     a.target = "_blank";
     a.rel = "noopener noreferrer";
+    shownLinks.add(url);
     return a;
   }
 
-  function formatValue(value) {
+  function timeElement(date, text) {
+    var el = document.createElement("time");
+    el.dateTime = date.toISOString();
+    el.textContent = text || formatTime(date);
+    return el;
+  }
+
+  // A stored value as the reader should see it: numbers rounded (decimal comma in German), times
+  // local (Europe/Berlin), function codes by name, units by property name.
+  function formatValue(value, name) {
     if (value === undefined || value === null) { return ""; }
-    if (ArrayBuffer.isView(value) || Array.isArray(value)) { return Array.prototype.join.call(value, ", "); }
+    if (ArrayBuffer.isView(value) || Array.isArray(value)) {
+      return Array.prototype.map.call(value, function (v) { return formatValue(v); }).join(", ");
+    }
     if (typeof value === "object") { return JSON.stringify(value); }
+    if (name === config.functionProperty) {
+      var fname = functionName(value);
+      return fname ? fname + " (" + value + ")" : String(value);
+    }
+    var date = parseTime(value);
+    if (date) { return formatTime(date); }
+    // numbers, and decimal numbers stored as text (whole numbers in text are usually codes: kept)
+    var numeric = typeof value === "number" || typeof value === "bigint" ||
+      (typeof value === "string" && /^-?\d+\.\d+$/.test(value));
+    if (numeric && !(name && NOT_NUMBERS.test(name))) {
+      var unit = null;
+      PROPERTY_UNITS.forEach(function (pair) { if (name && pair[0].test(name)) { unit = pair[1]; } });
+      return formatNumber(value, unit ? 1 : undefined) + (unit ? "\u00a0" + unit : "");
+    }
     return String(value);
   }
 
-  function addRow(name, value) {
-    var row = infoBody.insertRow();
-    var th = document.createElement("th");
-    th.textContent = name;
-    row.appendChild(th);
-    var td = row.insertCell();
-    if (isHttpUrl(value)) { td.appendChild(link(value)); } else { td.textContent = formatValue(value); }
+  function empty(value) {
+    if (!present(value)) { return true; }
+    if (typeof value === "string" && /^(null|none|nan|\[\]|\{\})$/i.test(value.trim())) { return true; }
+    if (Array.isArray(value) && !value.length) { return true; }
+    return typeof value === "object" && !ArrayBuffer.isView(value) && !Array.isArray(value) &&
+      !Object.keys(value).length;
   }
 
-  // Every attribute, the leading ones (id, IFC class) first; JSON objects (e.g. "attributes") are
-  // expanded as name.key rows.
-  function showProperties(title, entries, leading) {
+  function addRow(name, value, title) {
+    if (empty(value)) { return; }
+    if (isHttpUrl(value) && shownLinks.has(value)) { return; }
+    var row = infoBody.insertRow();
+    var th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = title || propertyLabel(name);
+    row.appendChild(th);
+    var td = row.insertCell();
+    var date = parseTime(value);
+    if (isHttpUrl(value)) { td.appendChild(link(value)); } else if (date) { td.appendChild(timeElement(date)); } else {
+      td.textContent = formatValue(value, name);
+    }
+  }
+
+  // A JSON cell (object or array text) expanded into rows name.key; anything else one row.
+  function addEntry(name, value, depth) {
+    if (typeof value === "string" && /^\s*[[{]/.test(value)) {
+      try { value = JSON.parse(value); } catch (err) { /* not JSON: shown as text */ }
+    }
+    if (value && typeof value === "object" && !ArrayBuffer.isView(value) && (depth || 0) < 3) {
+      if (Array.isArray(value) && value.every(function (v) { return v === null || typeof v !== "object"; })) {
+        addRow(name, value.filter(function (v) { return !empty(v); }));
+        return;
+      }
+      Object.keys(value).forEach(function (key) {
+        addEntry(name + "." + key, value[key], (depth || 0) + 1);
+      });
+      return;
+    }
+    addRow(name, value, name.indexOf(".") > 0 ?
+      propertyLabel(name.split(".")[0]) + ": " + propertyLabel(name.split(".").slice(1).join(" ")) : undefined);
+  }
+
+  // Every attribute, the leading ones (id, IFC class) first; highlights (links) rendered first so
+  // that the table does not repeat them.
+  function showProperties(title, entries, leading, highlights) {
     infoBody.textContent = "";
     infoHighlights.textContent = "";
+    shownLinks = new Set();
+    shownProps = new Set();
     infoTitle.textContent = title;
+    if (highlights) { highlights(); }
     leading = [].concat(leading || []);
     function rank(name) {
       var i = leading.indexOf(name);
       return i < 0 ? leading.length : i;
     }
     entries.sort(function (a, b) { return rank(a[0]) - rank(b[0]); });
-    entries.forEach(function (entry) {
-      var value = entry[1];
-      // no row for a missing value (the property table's noData: every property of the class is in it)
-      if (!present(value)) { return; }
-      if (typeof value === "string" && value.charAt(0) === "{") {
-        try {
-          var nested = JSON.parse(value);
-          Object.keys(nested).forEach(function (key) { addRow(entry[0] + "." + key, nested[key]); });
-          return;
-        } catch (err) { /* not JSON: shown as text */ }
-      }
-      addRow(entry[0], value);
-    });
+    entries.forEach(function (entry) { if (!shownProps.has(entry[0])) { addEntry(entry[0], entry[1]); } });
+    var wasHidden = info.hidden;
     info.hidden = false;
+    document.body.classList.add("info-open");
+    if (wasHidden) { info.focus({ preventScroll: true }); }
   }
 
   function hideInfo() {
     info.hidden = true;
+    document.body.classList.remove("info-open");
     infoHighlights.textContent = "";
     state.pickedId = null;
     state.picked = null;
+    lastShown = null;
     if (highlighted) {
       if (!highlighted.feature.content.isDestroyed()) {  // its tile may have been unloaded since
         highlighted.feature.color = highlighted.color;
@@ -319,6 +581,10 @@
     }
   }
   document.getElementById("info-close").addEventListener("click", hideInfo);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !info.hidden) { hideInfo(); }
+  });
+  languageListeners.push(function () { if (lastShown) { lastShown(); } });
 
   // A tile feature: a building, a BIM element (global_id and IFC class first) or the marker of a
   // learning island or sensor (with the same highlights as its overlay point, whose sensor values
@@ -337,15 +603,20 @@
     } else if (kind !== "building") {
       title = featureGet(feature, "name");
     }
-    showProperties(present(title) ? String(title) : "Building", entries,
-      kind === "bim" ? [idName, config.bimClassProperty] : [idName]);
     var overlay = present(id) ? overlayById[kind + ":" + id] : undefined;
-    if (kind === "island" || kind === "sensor") {
-      showHighlights(kind, overlay ? entityGetter(overlay) : function (key) { return featureGet(feature, key); },
-        overlay);
+    function render() {
+      showProperties(present(title) ? String(title) : tr("building"), entries,
+        kind === "bim" ? [idName, config.bimClassProperty] : [idName], function () {
+          if (kind === "island" || kind === "sensor") {
+            showHighlights(kind, overlay ? entityGetter(overlay) : function (key) { return featureGet(feature, key); },
+              overlay, id, feature.hasProperty("sensor_key") ? feature.getProperty("sensor_key") : id);
+          }
+        });
+      state.picked = { kind: kind, properties: ids.length, text: info.textContent };
     }
+    render();
+    lastShown = render;
     state.pickedId = present(id) ? String(id) : null;
-    state.picked = { kind: kind, properties: ids.length, text: info.textContent };
     highlighted = { feature: feature, color: Cesium.Color.clone(feature.color) };
     feature.color = Cesium.Color.YELLOW;
   }
@@ -377,25 +648,123 @@
     return function (key) { return entity.properties ? prop(entity.properties, key, time) : undefined; };
   }
 
-  // Booking link, hours and seats of an island; latest value, time and SensorThings link of a sensor.
-  function showHighlights(kind, get, entity) {
+  // Booking link, hours, seats and free/busy state of an island; latest value (stale ones marked),
+  // time, chart and SensorThings link of a sensor.
+  function showHighlights(kind, get, entity, id, sensorKey) {
     if (kind === "island") {
+      ["booking", "openingHours", "seats"].forEach(shown);
+      var slot = extras.availability && extras.availability.islands ? extras.availability.islands[id] : undefined;
+      if (slot) { availabilityParagraphs(slot); }
       var booking = get("booking");
-      if (isHttpUrl(booking)) { paragraph([link(booking, "Book a seat")]); }
+      if (isHttpUrl(booking) && !shownLinks.has(booking)) { paragraph([link(booking, tr("book"))]); }
       var hours = get("openingHours");
-      if (hours !== undefined) { paragraph(["Opening hours: " + formatValue(hours)]); }
+      if (hours !== undefined && !(slot && slot.opening_hours === hours)) {
+        paragraph([tr("hours") + ": " + formatValue(hours)]);
+      }
       var seats = get("seats");
-      if (seats !== undefined) { paragraph(["Seats: " + formatValue(seats)]); }
+      if (seats !== undefined) { paragraph([tr("seats") + ": " + formatValue(seats)]); }
     } else if (kind === "sensor") {
+      ["value", "unit", "time", "link"].forEach(shown);
       var value = document.createElement("span");
       value.className = "value";
       value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"));
       paragraph([value]);
       var when = get("time");
-      if (when !== undefined) { paragraph(["Measured: " + formatValue(when)]); }
+      var date = parseTime(when);
+      if (date) {
+        var parts = [tr("measured") + ": ", timeElement(date)];
+        if (isStale(date)) {
+          var mark = document.createElement("strong");
+          mark.className = "stale";
+          mark.textContent = " " + tr("staleAge", { age: formatAge(Date.now() - date.getTime()) });
+          parts.push(mark);
+        }
+        paragraph(parts);
+      } else if (when !== undefined) {
+        paragraph([tr("measured") + ": " + formatValue(when)]);
+      }
+      var series = extras.series ? extras.series[sensorKey] || extras.series[id] : undefined;
+      if (series) { infoHighlights.appendChild(chart(series, String(sensorKey || id))); }
       var sta = get("link");
-      if (isHttpUrl(sta)) { paragraph([link(sta, "SensorThings data stream")]); }
+      if (isHttpUrl(sta)) { paragraph([link(sta, tr("sta"))]); }
     }
+  }
+
+  // "free now (until HH:MM)" or "busy until HH:MM" from availability.json's busy intervals.
+  function availabilityParagraphs(slot) {
+    var now = Date.now();
+    var busy = (slot.busy || []).map(function (pair) { return [Date.parse(pair[0]), Date.parse(pair[1])]; })
+      .filter(function (p) { return isFinite(p[0]) && isFinite(p[1]) && p[1] > now; })
+      .sort(function (a, b) { return a[0] - b[0]; });
+    var el = document.createElement("span");
+    el.className = "availability";
+    var current = busy.filter(function (p) { return p[0] <= now; });
+    if (current.length) {
+      var end = Math.max.apply(null, current.map(function (p) { return p[1]; }));
+      busy.forEach(function (p) { if (p[0] <= end && p[1] > end) { end = p[1]; } });  // back-to-back bookings
+      el.dataset.state = "busy";
+      el.textContent = tr("busyUntil", { time: formatTime(new Date(end), true) });
+      paragraph([el]);
+      paragraph([tr("nextFree", { time: formatTime(new Date(end)) })]);
+    } else {
+      el.dataset.state = "free";
+      el.textContent = busy.length ? tr("freeUntil", { time: formatTime(new Date(busy[0][0]), true) }) : tr("freeNow");
+      paragraph([el]);
+    }
+    if (present(slot.opening_hours)) { paragraph([tr("hours") + ": " + slot.opening_hours]); }
+    if (isHttpUrl(slot.booking_url)) { paragraph([link(slot.booking_url, tr("book"))]); }
+  }
+
+  // A small line chart (inline SVG) of a sensor's series; each point keeps its value and time.
+  function chart(series, name) {
+    var ns = "http://www.w3.org/2000/svg";
+    var w = 300, h = 90, pad = 4;
+    var pts = [];
+    (series.t || []).forEach(function (time, i) {
+      var ms = Date.parse(time), v = Number((series.v || [])[i]);
+      if (isFinite(ms) && isFinite(v)) { pts.push([ms, v, time]); }
+    });
+    var figure = document.createElement("figure");
+    figure.className = "chart";
+    if (!pts.length) { return figure; }
+    var t0 = pts[0][0], t1 = pts[pts.length - 1][0];
+    var vmin = Math.min.apply(null, pts.map(function (p) { return p[1]; }));
+    var vmax = Math.max.apply(null, pts.map(function (p) { return p[1]; }));
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    svg.setAttribute("role", "img");
+    var unit = series.unit && series.unit !== "1" ? " " + series.unit : "";
+    svg.setAttribute("aria-label", tr("chart", { name: series.property || name }) + ": " +
+      formatNumber(vmin) + "\u2013" + formatNumber(vmax) + unit);
+    svg.dataset.vmin = vmin; svg.dataset.vmax = vmax;
+    function x(ms) { return t1 > t0 ? pad + (ms - t0) / (t1 - t0) * (w - 2 * pad) : w / 2; }
+    function y(v) { return vmax > vmin ? h - pad - (v - vmin) / (vmax - vmin) * (h - 2 * pad) : h / 2; }
+    var line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", pts.map(function (p) { return x(p[0]).toFixed(2) + "," + y(p[1]).toFixed(2); }).join(" "));
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", "#1565c0");
+    line.setAttribute("stroke-width", "1.5");
+    svg.appendChild(line);
+    pts.forEach(function (p) {
+      var dot = document.createElementNS(ns, "circle");
+      dot.setAttribute("cx", x(p[0]).toFixed(2));
+      dot.setAttribute("cy", y(p[1]).toFixed(2));
+      dot.setAttribute("r", "1.8");
+      dot.setAttribute("fill", "#1565c0");
+      dot.dataset.value = String(p[1]);
+      dot.dataset.time = p[2];
+      var tip = document.createElementNS(ns, "title");
+      tip.textContent = formatTime(new Date(p[0])) + ": " + formatNumber(p[1]) + unit;
+      dot.appendChild(tip);
+      svg.appendChild(dot);
+    });
+    figure.appendChild(svg);
+    var caption = document.createElement("figcaption");
+    caption.textContent = (series.property || name) + unit.replace(/^ /, " [") + (unit ? "]" : "") + ": " +
+      formatNumber(vmin) + "\u2013" + formatNumber(vmax) + ", " +
+      tr("chartRange", { from: formatTime(new Date(t0)), to: formatTime(new Date(t1)) });
+    figure.appendChild(caption);
+    return figure;
   }
 
   function paragraph(children) {
@@ -410,12 +779,18 @@
     var entries = bag ? bag.propertyNames.map(function (name) { return [name, bag[name].getValue(time)]; }) : [];
     var name = bag ? prop(bag, "name", time) : undefined;
     var idName = bag ? config.overlayProperties.id.filter(function (n) { return bag.hasProperty(n); })[0] : undefined;
-    showProperties(name === undefined ? entity.id : String(name), entries, idName);
     var kind = entity.geotwinKind;
-    if (bag) { showHighlights(kind, entityGetter(entity), entity); }
     var idValue = bag ? prop(bag, "id", time) : undefined;
+    var sensorKey = bag && bag.hasProperty("sensor_key") ? bag.sensor_key.getValue(time) : idValue;
+    function render() {
+      showProperties(name === undefined ? entity.id : String(name), entries, idName, function () {
+        if (bag) { showHighlights(kind, entityGetter(entity), entity, idValue, sensorKey); }
+      });
+      state.picked = { kind: kind || "overlay", layer: entity.geotwinLayer, text: info.textContent };
+    }
+    render();
+    lastShown = render;
     state.pickedId = String(idValue === undefined ? entity.id : idValue);
-    state.picked = { kind: kind || "overlay", layer: entity.geotwinLayer, text: info.textContent };
   }
 
   // ---------------------------------------------------------------- overlays (GeoJSON)
@@ -423,8 +798,10 @@
   var overlayById = {};  // "kind:id" -> entity, so that a marker in the tileset shows refreshed values
 
   function valueText(value, unit) {
-    if (value === undefined) { return "no value"; }
-    return formatValue(value) + (unit === undefined || String(unit) === "1" ? "" : " " + unit);  // "1": a count
+    if (value === undefined) { return tr("noValue"); }
+    var u = unit === undefined || unit === null ? "" : String(unit).trim();
+    var shown = typeof value === "number" || /^-?\d+(\.\d+)?$/.test(String(value)) ? formatNumber(value) : formatValue(value);
+    return shown + (u === "" || u === "1" ? "" : "\u00a0" + u);  // "1": a count
   }
 
   function sensorText(entity) {
@@ -480,6 +857,7 @@
         style: Cesium.LabelStyle.FILL_AND_OUTLINE,
         verticalOrigin: Cesium.VerticalOrigin.BOTTOM,
         pixelOffset: new Cesium.Cartesian2(0, -44),
+        distanceDisplayCondition: new Cesium.DistanceDisplayCondition(0, 700),  // no pile of labels at overview
         heightReference: heightReference,
         disableDepthTestDistance: Number.POSITIVE_INFINITY
       });
@@ -489,6 +867,19 @@
   function loadLayer(layer) {
     return Cesium.GeoJsonDataSource.load(layer.url, { clampToGround: state.groundHeight === null }).then(function (source) {
       source.name = layer.name;
+      // Pins closer than 36 px on screen gather into one counted pin at overview.
+      source.clustering.enabled = true;
+      source.clustering.pixelRange = 36;
+      source.clustering.minimumClusterSize = 3;
+      source.clustering.clusterEvent.addEventListener(function (entities, cluster) {
+        var kind = entities[0] && entities[0].geotwinKind || "feature";
+        cluster.label.show = false;
+        cluster.billboard.show = true;
+        cluster.billboard.verticalOrigin = Cesium.VerticalOrigin.BOTTOM;
+        cluster.billboard.disableDepthTestDistance = Number.POSITIVE_INFINITY;
+        cluster.billboard.image = pins.fromText(String(entities.length), kindStyle[kind].color, 48).toDataURL();
+        state.clusters = (state.clusters || 0) + 1;
+      });
       source.entities.values.forEach(function (entity) { styleOverlay(entity, layer.name); });
       state.layers[layer.name] = { count: source.entities.values.length };
       return viewer.dataSources.add(source);
@@ -550,6 +941,15 @@
       showFeature(picked);
     } else if (Cesium.defined(picked) && picked.id instanceof Cesium.Entity) {
       showOverlay(picked.id);
+    } else if (Cesium.defined(picked) && Array.isArray(picked.id) && picked.id.length) {
+      // a cluster of pins: zoom to its points
+      var time = viewer.clock.currentTime;
+      var points = picked.id.map(function (e) { return e.position && e.position.getValue(time); }).filter(Boolean);
+      if (points.length) {
+        var sphere = Cesium.BoundingSphere.fromPoints(points);
+        sphere.radius = Math.max(sphere.radius * 1.5, 40);
+        flyTo(sphere);
+      }
     }
   }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
 
@@ -617,10 +1017,27 @@
     return performance.now();
   }
 
+  // series.json (sensor charts) and availability.json (free/busy islands) beside the tileset.
+  function loadExtras() {
+    function load(url, key) {
+      if (!url) { return Promise.resolve(); }
+      return fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+        extras[key] = body;
+      }).catch(function (err) { console.warn("GeoTwin viewer: " + url + " not loaded: " + err); });
+    }
+    return Promise.all([load(config.seriesUrl, "series"), load(config.availabilityUrl, "availability")]);
+  }
+
+  function showLoaded() {
+    setStatus(lang === "de" ? tr("loaded", { tiles: state.tileCount, features: state.featureCount }) :
+      "tileset loaded: " + state.tileCount + " tiles, " + state.featureCount + " features", "loaded");
+  }
+
   async function start() {
     var t = performance.now();
     buildLegend();
-    setStatus("Loading tileset\u2026", "loading");
+    setStatus(tr("loadingTileset"), "loading");
+    await loadExtras();
     var json = await Cesium.Resource.fetchJson({ url: config.tilesetUrl });
     showHeightModel(json);
     var ground = config.groundHeight;
@@ -649,7 +1066,8 @@
     await tilesLoaded(tileset);
     mark("tilesMs", t);
     state.loaded = true;
-    setStatus("tileset loaded: " + state.tileCount + " tiles, " + state.featureCount + " features", "loaded");
+    showLoaded();
+    languageListeners.push(function () { if (!state.error) { showLoaded(); } });
     await refreshSensors();
     if (config.sensorRefreshSeconds > 0) {
       setInterval(refreshSensors, config.sensorRefreshSeconds * 1000);
@@ -657,6 +1075,6 @@
   }
 
   start().catch(function (err) {
-    fail("The tileset could not be loaded from " + config.tilesetUrl + ": " + (err && err.message ? err.message : err));
+    fail(tr("tilesetFailed", { url: config.tilesetUrl, error: err && err.message ? err.message : err }));
   });
 }());

@@ -61,6 +61,7 @@ from .source import (
 )
 from .tileset import BIM_GEOMETRIC_ERROR, tileset_json, write_viewer
 from .twin_layers import TwinExtras, read_twin_extras, vertical_datum_warnings
+from .viewer import Basemap
 from .twin_tiles import TwinTiles, TwinTileWriter, write_availability, write_geojson, write_series
 from .writer import (
     LOD1_CLASS,
@@ -97,7 +98,8 @@ class ExportOptions:
     geoid_grid: str | None = None
     geoid_constant: float | None = None
     viewer: bool = True
-    cesium_url: str | None = None
+    cesium_url: str | None = None       # None: CesiumJS copied into viewer/cesium (offline); else linked
+    basemap: Basemap | None = None      # viewer imagery; None: CesiumJS's bundled Natural Earth II
     leaf_max_buildings: int = 250
     lod1_max_buildings: int = 1500
     max_quantization_error: float = 0.01
@@ -400,7 +402,7 @@ class _Export:
         (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
         if options.viewer:
             write_viewer(tmp, root, content.frame, options.cesium_url,
-                         {VIEWER_LAYERS[k]: f"../{v}" for k, v in layers.items()})
+                         {VIEWER_LAYERS[k]: f"../{v}" for k, v in layers.items()}, options.basemap)
         return report
 
 

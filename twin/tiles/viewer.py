@@ -1,8 +1,14 @@
 """The CesiumJS web viewer written beside an exported tileset (QGIS-free).
 
-The viewer needs no Cesium ion token: no ion imagery, terrain or geocoder. CesiumJS is
-loaded from a configurable URL (by default the public release of the version the project
-tests with) or from a local copy of ``Build/Cesium``, referenced relatively and never copied.
+The viewer needs no Cesium ion token: no ion imagery, terrain or geocoder. By default it is
+offline: the needed parts of CesiumJS's ``Build/Cesium`` (``CESIUM_PARTS``, about 13 MB, from the npm package
+``cesium`` in the project's node_modules, or ``GEOTWIN_CESIUM_DIR``) are copied into
+``viewer/cesium/`` and the globe shows CesiumJS's bundled Natural Earth II imagery. Alternatively
+CesiumJS is linked from a URL or a local ``Build/Cesium`` folder (one shared copy per server).
+A basemap (``Basemap``: XYZ or WMTS URL template and attribution) replaces the bundled imagery.
+The page speaks German or English (the browser's language, a switch), resolves ALKIS building
+function codes (``gebaeudefunktion.json``), and shows ``series.json`` / ``availability.json`` found
+beside the tileset (sensor charts, free/busy state of learning islands).
 
 What it shows of a twin export: buildings coloured by function (a building part without one takes its
 parent's, looked up in the same tile); BIM elements coloured by ``ifc_class`` (``BIM_CLASSES``; spaces
@@ -17,7 +23,9 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..kernel.atomic import atomic_path
@@ -25,7 +33,16 @@ from ..kernel.errors import InputError
 
 CESIUM_VERSION = "1.145"  # keep in step with package.json (the version the browser test runs)
 DEFAULT_CESIUM_URL = f"https://cesium.com/downloads/cesiumjs/releases/{CESIUM_VERSION}/Build/Cesium/Cesium.js"
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "resources" / "viewer"
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_DIR = PACKAGE_ROOT / "resources" / "viewer"
+#: Where the offline copy of CesiumJS comes from: ``GEOTWIN_CESIUM_DIR`` or the npm package ``cesium``.
+CESIUM_BUILD = PACKAGE_ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
+#: The parts of ``Build/Cesium`` the viewer needs (the ESM bundles index.js/index.cjs are left out).
+CESIUM_PARTS = ("Cesium.js", "Workers", "Assets", "ThirdParty", "Widgets")
+CESIUM_COPY_DIR = "cesium"
+FUNCTION_NAMES_FILE = TEMPLATE_DIR / "gebaeudefunktion.json"
+#: Optional data files beside the tileset that the viewer shows (written by other GeoTwin steps).
+SERIES_FILE, AVAILABILITY_FILE = "series.json", "availability.json"
 TEMPLATE_FILES = ("index.html", "viewer.js", "viewer.css")
 CONFIG_MARKER = "/*GEOTWIN_CONFIG*/"
 
@@ -74,16 +91,59 @@ OVERLAY_PROPERTIES = {
 }
 
 
+@dataclass(frozen=True)
+class Basemap:
+    """Imagery under the city: an XYZ (``{z}/{x}/{y}``, optional ``{s}`` with ``subdomains``) or
+    WMTS RESTful URL template (``{TileMatrix}/{TileRow}/{TileCol}`` in Web Mercator, e.g.
+    basemap.de's ``GLOBAL_WEBMERCATOR`` set), the attribution shown on the map, the zoom range."""
+
+    url: str
+    attribution: str
+    max_zoom: int = 19
+    subdomains: str = "abc"
+
+
+#: basemap.de (BKG and the German states, CC BY 4.0): the documented German example.
+BASEMAP_DE = Basemap(
+    "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/"
+    "GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png",
+    "© basemap.de / BKG | Datenquellen: © GeoBasis-DE", max_zoom=18)
+
+
+def basemap_config(basemap: Basemap | None) -> dict:
+    """The viewer's imagery: ``{"type": "bundled"}`` (Natural Earth II from the CesiumJS copy) or an
+    XYZ template (WMTS tile matrix, row and column placeholders become z, y, x)."""
+    if basemap is None:
+        return {"type": "bundled"}
+    url = basemap.url.strip()
+    if not re.match(r"^(https?://|/|\.)", url):
+        raise InputError("the basemap URL must be an http(s) URL or a path on the viewer's server", obj=url)
+    xyz = (url.replace("{TileMatrix}", "{z}").replace("{TileRow}", "{y}").replace("{TileCol}", "{x}"))
+    missing = [p for p in ("{z}", "{x}", "{y}") if p not in xyz and not (p == "{y}" and "{reverseY}" in xyz)]
+    if missing:
+        raise InputError("the basemap URL template lacks " + ", ".join(missing)
+                         + " (XYZ: {z}/{x}/{y}; WMTS: {TileMatrix}/{TileRow}/{TileCol})", obj=url)
+    if not basemap.attribution.strip():
+        raise InputError("a basemap needs its attribution (the licence requires it)", obj=url)
+    return {"type": "xyz", "url": xyz, "attribution": basemap.attribution.strip(),
+            "maxZoom": int(basemap.max_zoom), "subdomains": basemap.subdomains}
+
+
 def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
-                 cesium_url: str | os.PathLike[str] = DEFAULT_CESIUM_URL, title: str = "GeoTwin",
+                 cesium_url: str | os.PathLike[str] | None = None, title: str = "GeoTwin",
                  extra_layers: dict[str, str] | None = None,
                  ground_height: float | None = None,
-                 sensor_refresh_seconds: int = 60) -> Path:
+                 sensor_refresh_seconds: int = 60,
+                 basemap: Basemap | None = None,
+                 cesium_source: str | os.PathLike | None = None) -> Path:
     """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css); return index.html's path.
 
-    ``cesium_url``: a URL of ``Cesium.js`` (or of the folder holding it; a string that is not an
-    existing path is used as a URL, relative ones included), or a local ``Build/Cesium`` folder
-    (or its ``Cesium.js``) that is referenced relatively to the viewer, never copied.
+    ``cesium_url``: None (default): the needed parts of CesiumJS (``CESIUM_PARTS`` of
+    ``cesium_source``, else ``GEOTWIN_CESIUM_DIR``, else the project's node_modules) are copied into
+    ``viewer/cesium/`` so that the page works offline. Otherwise a URL of ``Cesium.js`` (or of the
+    folder holding it; a string that is not an existing path is used as a URL, relative ones
+    included), or a local ``Build/Cesium`` folder (or its ``Cesium.js``) referenced relatively.
+    ``basemap``: imagery under the city (default: CesiumJS's bundled Natural Earth II, offline).
     ``extra_layers``: overlay name -> GeoJSON URL relative to the viewer (learning islands,
     sensors). ``ground_height``: ellipsoidal height (m) of the local ground, where the flat globe
     and the overlay points are drawn; by default the bottom of the tileset's root bounding volume.
@@ -91,7 +151,14 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
     """
     output_dir = Path(output_dir)
     viewer_dir = output_dir / "viewer"
-    base = cesium_base_url(cesium_url, viewer_dir)
+    copy_from = None
+    if cesium_url is None:
+        copy_from = cesium_build_dir(cesium_source)
+        base = CESIUM_COPY_DIR
+    else:
+        base = cesium_base_url(cesium_url, viewer_dir)
+    imagery = basemap_config(basemap)
+    names = json.loads(FUNCTION_NAMES_FILE.read_text(encoding="utf-8"))
     config = {
         "title": title,
         "tilesetUrl": tileset_url,
@@ -112,6 +179,12 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "overlayProperties": OVERLAY_PROPERTIES,
         "groundHeight": ground_height,
         "sensorRefreshSeconds": sensor_refresh_seconds,
+        "basemap": imagery,
+        "functionNames": {"prefix": names["prefix"], "names": names["names"], "source": names["source"]},
+        "seriesUrl": f"../{SERIES_FILE}" if (output_dir / SERIES_FILE).is_file() else None,
+        "availabilityUrl": f"../{AVAILABILITY_FILE}" if (output_dir / AVAILABILITY_FILE).is_file() else None,
+        "staleHours": 24,
+        "timeZone": "Europe/Berlin",
     }
     page = ((TEMPLATE_DIR / "index.html").read_text(encoding="utf-8")
             .replace("{{TITLE}}", html.escape(title))
@@ -122,10 +195,44 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         (tmp / "index.html").write_text(page, encoding="utf-8")
         for name in TEMPLATE_FILES[1:]:
             shutil.copyfile(TEMPLATE_DIR / name, tmp / name)
+        if copy_from is not None:
+            copy_cesium(copy_from, tmp / CESIUM_COPY_DIR)
     return viewer_dir / "index.html"
 
 
-def cesium_base_url(cesium_url: str | os.PathLike[str], viewer_dir: Path) -> str:
+def cesium_build_dir(source: str | os.PathLike[str] | None = None) -> Path:
+    """The ``Build/Cesium`` folder to copy: ``source``, ``GEOTWIN_CESIUM_DIR`` or node_modules' cesium."""
+    folder = Path(source or os.environ.get("GEOTWIN_CESIUM_DIR") or CESIUM_BUILD)
+    if folder.suffix == ".js":
+        folder = folder.parent
+    missing = [part for part in CESIUM_PARTS if not (folder / part).exists()]
+    if missing:
+        raise InputError("no CesiumJS build here (missing " + ", ".join(missing) + "); run scripts/bootstrap.sh "
+                         "(npm ci installs the package cesium), set GEOTWIN_CESIUM_DIR to a Build/Cesium folder, "
+                         "or give a CesiumJS URL", path=str(folder))
+    return folder
+
+
+def copy_cesium(source: Path, target: Path) -> int:
+    """Copy ``CESIUM_PARTS`` of a ``Build/Cesium`` folder (new files and folders: the umask's
+    permissions, not the package's); return the bytes copied."""
+    total = 0
+    target.mkdir(parents=True, exist_ok=True)
+    for part in CESIUM_PARTS:
+        if (source / part).is_file():
+            shutil.copyfile(source / part, target / part)
+            total += (target / part).stat().st_size
+            continue
+        for folder, _dirs, files in os.walk(source / part):
+            out = target / Path(folder).relative_to(source)
+            out.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                shutil.copyfile(Path(folder) / name, out / name)
+                total += (out / name).stat().st_size
+    return total
+
+
+def cesium_base_url(cesium_url: str | os.PathLike, viewer_dir: Path) -> str:
     """The URL (possibly relative to ``viewer_dir``) of the folder that holds ``Cesium.js``."""
     local = Path(cesium_url) if isinstance(cesium_url, os.PathLike) else None
     text = os.fspath(cesium_url)

@@ -16,6 +16,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 import urllib.error
 import urllib.request
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pygltflib
@@ -32,9 +35,10 @@ from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sample.generator import generate_district
 from geotwin.tests.paths import ROOT
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
-from geotwin.twin.tiles.viewer import (BIM_CLASSES, DEFAULT_CESIUM_URL, FUNCTION_CLASSES, MARKER_CLASSES,
-                                        OTHER_BIM, OTHER_FUNCTION, cesium_base_url, write_viewer)
+from geotwin.twin.tiles.viewer import (BIM_CLASSES, DEFAULT_CESIUM_URL, FUNCTION_CLASSES, FUNCTION_NAMES_FILE,
+                                        MARKER_CLASSES, OTHER_BIM, OTHER_FUNCTION, cesium_base_url, write_viewer)
 
+FUNCTION_NAMES = json.loads(FUNCTION_NAMES_FILE.read_text(encoding="utf-8"))["names"]
 CESIUM_BUILD = ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
 DRIVER = ROOT / "tests" / "browser" / "drive_viewer.cjs"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -286,9 +290,32 @@ def bim_colour(ifc_class: str) -> tuple[str, float]:
     return OTHER_BIM[1], 1.0
 
 
+def number_text(value: float, digits: int | None = None) -> str:
+    """A number as the viewer writes it in English (Intl.NumberFormat en-GB: half away from zero,
+    3 significant digits below 1, 2 decimals below 100, 1 below 1000, none above; grouped thousands)."""
+    if digits is None:
+        a = abs(value)
+        digits = 0 if float(value).is_integer() or a >= 1000 else 1 if a >= 100 else 2 if a >= 1 else 3
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP).normalize()
+    grouping = "," if abs(value) >= 10000 else ""
+    return format(rounded, f"{grouping}f") if rounded != rounded.to_integral() else format(int(rounded), grouping)
+
+
 def value_text(value: float, unit: str) -> str:
-    """A sensor value as the viewer writes it (JavaScript's number format; unit "1" is a count)."""
-    return f"{value:g}" + ("" if unit == "1" else f" {unit}")
+    """A sensor value as the viewer writes it (rounded; unit "1" is a count)."""
+    return number_text(value) + ("" if unit in ("1", "", None) else f"\u00a0{unit}")
+
+
+def time_text(iso: str) -> str:
+    """A time as the viewer writes it in English: Europe/Berlin, dd/mm/yyyy, HH:MM CET/CEST."""
+    local = datetime.fromisoformat(iso.split("/")[-1].replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/Berlin"))
+    return local.strftime("%d/%m/%Y, %H:%M ") + ("CEST" if local.dst() else "CET")
+
+
+def function_text(code: str) -> str:
+    """A building function as the viewer shows it: the AdV name and the code."""
+    name = FUNCTION_NAMES.get(code.removeprefix("31001_"))
+    return f"{name} ({code})" if name else code
 
 
 def test_default_cesium_is_the_tested_version():
@@ -558,11 +585,11 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
         # A click on the known building's roof shows its id and every attribute, id first.
         building = page["clicks"][0]
         assert building["pickedId"] == KNOWN and building["title"] == KNOWN, building
-        assert building["rows"][0] == ["id", KNOWN]
+        assert building["rows"][0] == ["ID", KNOWN]
         rows = dict(building["rows"])
-        assert set(rows) == {"id", "function", "measured_height", "storeys_above_ground"}
-        assert rows["function"] == known[1] and float(rows["measured_height"]) == known[6]
-        assert int(rows["storeys_above_ground"]) == round(known[6] / 3)
+        assert set(rows) == {"ID", "Function", "Height", "Storeys above ground"}
+        assert rows["Function"] == function_text(known[1]) and rows["Height"] == f"{known[6]:g}\u00a0m"
+        assert int(rows["Storeys above ground"]) == round(known[6] / 3)
 
     # Overlay points stand on the ground, not on the ellipsoid 158 m below.
     assert page11["overlays"] == {
@@ -586,8 +613,8 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
         "?$top=1&$orderby=phenomenonTime%20desc&$select=result,phenomenonTime"]
     assert sensor["pickedId"] == SENSOR["id"] and sensor["picked"]["kind"] == "sensor", sensor
     assert sensor["title"] == stream["name"]
-    assert f"{latest['result']} {stream['unitOfMeasurement']['symbol']}" in sensor["highlights"]
-    assert f"Measured: {latest['phenomenonTime']}" in sensor["highlights"]
+    assert value_text(latest["result"], stream["unitOfMeasurement"]["symbol"]) in sensor["highlights"]
+    assert f"Measured: {time_text(latest['phenomenonTime'])}" in sensor["highlights"]
     assert shot.stat().st_size > 20_000 and shot10.stat().st_size > 20_000
 
     # Hamburg (explicit and implicit tiling): every loaded building coloured by its real function
@@ -610,10 +637,10 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
                                    f"(expected error \u00b1{hamburg['height_model']['expectedErrorMetres']} m)")
         click = page["clicks"][0]
         assert click["scan"] is not None, f"building {hamburg['id']} not found on screen near its roof point"
-        assert click["pickedId"] == hamburg["id"] and click["rows"][0] == ["id", hamburg["id"]], click
-        assert dict(click["rows"])["function"] == hamburg["function"]
+        assert click["pickedId"] == hamburg["id"] and click["rows"][0] == ["ID", hamburg["id"]], click
+        assert dict(click["rows"])["Function"] == function_text(hamburg["function"])
         # a missing string (parent_id of a whole building: the table's noData) is no row, never a NUL character
-        assert not hamburg["parents"][hamburg["id"]] and "parent_id" not in dict(click["rows"])
+        assert not hamburg["parents"][hamburg["id"]] and "Part of" not in dict(click["rows"])
         assert not [r for r in click["rows"] if "\u0000" in str(r[1]) or r[1] in ("", None)], click["rows"]
 
     # Sample district: a click on a generated learning island shows its booking link, hours, seats.
@@ -657,8 +684,8 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
     wall, island, sensor = page_twin["clicks"]
     assert wall["scan"] is not None and not wall["covered"], wall
     assert wall["pickedId"] == targets["wall"]["global_id"] and wall["picked"]["kind"] == "bim", wall
-    assert wall["rows"][:2] == [["global_id", targets["wall"]["global_id"]], ["ifc_class", "IfcWall"]]
-    assert dict(wall["rows"])["name"] == targets["wall"]["name"]
+    assert wall["rows"][:2] == [["GlobalId", targets["wall"]["global_id"]], ["IFC class", "IfcWall"]]
+    assert dict(wall["rows"])["Name"] == targets["wall"]["name"]
     assert wall["title"] == f"IfcWall \u00b7 {targets['wall']['name']}"
     island_id = twin_island["properties"]["id"]
     assert island["scan"] is not None and not island["covered"], island
@@ -668,7 +695,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
     value, unit, when = sensors_db[key]
     assert sensor["scan"] is not None and not sensor["covered"], sensor
     assert sensor["pickedId"] == key and sensor["picked"]["kind"] == "sensor", sensor
-    assert value_text(value, unit) in sensor["highlights"] and f"Measured: {when}" in sensor["highlights"], sensor
+    assert value_text(value, unit) in sensor["highlights"] and f"Measured: {time_text(when)}" in sensor["highlights"], sensor
 
     assert broken["load"]["loaded"] is False and broken["load"]["statusState"] == "error"
     assert "../no-such-tileset.json" in broken["load"]["status"], broken["load"]

@@ -1,0 +1,339 @@
+"""The web map in headless chromium (Debian's, driven by playwright-core): offline with the CesiumJS
+copy the export carries (every non-loopback request aborted), German and English, ALKIS function
+names, decimal comma, local time, stale values, phone layout, a basemap from a local XYZ server,
+sensor charts (series.json) and island availability (availability.json). One chromium launch."""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import threading
+import zlib
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from geotwin.tests.test_viewer_browser import (BUILDINGS, CESIUM_BUILD, CHROMIUM, GROUND_H, HAMBURG, KNOWN,
+                                               enu_to_geodetic, hamburg_export, write_fixture_tileset)
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.twin.tiles.viewer import (BASEMAP_DE, CESIUM_PARTS, FUNCTION_NAMES_FILE, Basemap, basemap_config,
+                                        cesium_build_dir, write_viewer)
+
+from geotwin.tests.paths import ROOT  # noqa: E402
+DRIVER = ROOT / "tests" / "browser" / "webmap.cjs"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+BERLIN = ZoneInfo("Europe/Berlin")
+NAMES = json.loads(FUNCTION_NAMES_FILE.read_text(encoding="utf-8"))["names"]
+TILE_RGB = (40, 120, 200)
+
+
+def png(rgb: tuple[int, int, int], size: int = 256) -> bytes:
+    """A plain-colour PNG (written by hand: no imaging library in the venv)."""
+    row = b"\x00" + bytes(rgb) * size
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(row * size)) + chunk(b"IEND", b""))
+
+
+class TileHandler(SimpleHTTPRequestHandler):
+    """XYZ tiles /tiles/{z}/{x}/{y}.png of one colour; every request path is recorded."""
+    requested: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        TileHandler.requested.append(self.path)
+        if not re.fullmatch(r"/tiles/\d+/\d+/\d+\.png", self.path):
+            self.send_error(404)
+            return
+        body = png(TILE_RGB)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(handler) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def js_round(value: float, digits: int) -> str:
+    """Intl.NumberFormat's rounding (half away from zero) of a value's shortest decimal form."""
+    return format(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP).normalize(), "f")
+
+
+def berlin(ts: datetime, lang: str, time_only: bool = False) -> str:
+    """What Intl.DateTimeFormat shows for a time in Europe/Berlin (de-DE / en-GB)."""
+    local = ts.astimezone(BERLIN)
+    if time_only:
+        return local.strftime("%H:%M")
+    zone = ("MESZ" if local.dst() else "MEZ") if lang == "de" else ("CEST" if local.dst() else "CET")
+    date = local.strftime("%d.%m.%Y, %H:%M") if lang == "de" else local.strftime("%d/%m/%Y, %H:%M")
+    return f"{date} {zone}"
+
+
+# ---------------------------------------------------------------- without a browser
+
+def test_basemap_config_forms_and_errors():
+    assert basemap_config(None) == {"type": "bundled"}
+    wmts = basemap_config(BASEMAP_DE)
+    assert wmts["url"].endswith("/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png") and "basemap.de" in wmts["attribution"]
+    xyz = basemap_config(Basemap("http://127.0.0.1:8000/t/{z}/{x}/{reverseY}.png", "Me", max_zoom=12))
+    assert xyz == {"type": "xyz", "url": "http://127.0.0.1:8000/t/{z}/{x}/{reverseY}.png", "attribution": "Me",
+                   "maxZoom": 12, "subdomains": "abc"}
+    with pytest.raises(InputError, match=r"lacks \{x\}"):
+        basemap_config(Basemap("https://tiles.example/{z}/{y}.png", "Me"))
+    with pytest.raises(InputError, match="attribution"):
+        basemap_config(Basemap("https://tiles.example/{z}/{x}/{y}.png", "  "))
+    with pytest.raises(InputError, match="http"):
+        basemap_config(Basemap("javascript:alert(1)/{z}/{x}/{y}", "Me"))
+
+
+def test_cesium_copy_default_and_missing_build(tmp_path, monkeypatch):
+    assert (CESIUM_BUILD / "Cesium.js").exists(), "run scripts/bootstrap.sh: node_modules/cesium is missing"
+    index = write_viewer(tmp_path, cesium_source=CESIUM_BUILD)
+    copy = tmp_path / "viewer" / "cesium"
+    assert sorted(p.name for p in copy.iterdir()) == sorted(CESIUM_PARTS)
+    html = index.read_text(encoding="utf-8")
+    assert 'src="cesium/Cesium.js"' in html and "cesium.com" not in html
+    files = [p for p in CESIUM_BUILD.rglob("*") if p.is_file() and p.relative_to(CESIUM_BUILD).parts[0] in CESIUM_PARTS]
+    assert len(files) == sum(1 for p in copy.rglob("*") if p.is_file())
+    monkeypatch.setenv("GEOTWIN_CESIUM_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(InputError, match="no CesiumJS build here .*Cesium.js"):
+        cesium_build_dir()
+    with pytest.raises(InputError, match="no CesiumJS build"):
+        write_viewer(tmp_path / "other")
+    assert not (tmp_path / "other" / "viewer").exists()
+
+
+def test_function_code_list():
+    """The AdV list: the three groups of the issue and the codes the fixtures use."""
+    assert len(NAMES) > 200
+    assert NAMES["1000"] == "Wohngebäude" and NAMES["2000"] == "Gebäude für Wirtschaft oder Gewerbe"
+    assert NAMES["3000"] == "Gebäude für öffentliche Zwecke" and NAMES["9998"].startswith("Nach Quellenlage")
+    assert all(re.fullmatch(r"\d{4}", code) and name.strip() for code, name in NAMES.items())
+
+
+# ---------------------------------------------------------------- in chromium
+
+def test_webmap_in_headless_chromium(tmp_path, shared_data):
+    assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
+    node = shutil.which("node")
+    assert node, "node is required for the browser test"
+    site = tmp_path / "site"
+    site.mkdir()
+    server, base = serve(functools.partial(QuietHandler, directory=str(site)))
+    TileHandler.requested = []
+    tiles, tile_base = serve(TileHandler)
+    try:
+        _run(tmp_path, shared_data, site, base, tile_base, node)
+    finally:
+        for s in (server, tiles):
+            s.shutdown()
+            s.server_close()
+
+
+def _run(tmp_path, shared_data, site, base, tile_base, node):
+    # 1. The real exporter, default options: CesiumJS copied into the export, bundled imagery.
+    (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
+    hamburg = hamburg_export(shared_data, tmp_path, site)  # also writes site/hamburg (linked CesiumJS)
+    from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
+    import pyogrio
+    export_3dtiles(tmp_path / "hamburg.gpkg", site / "offline", ExportOptions(), CollectingReporter())
+    viewer_dir = site / "offline" / "viewer"
+    assert (viewer_dir / "cesium" / "Cesium.js").is_file()
+    cesium_bytes = sum(p.stat().st_size for p in (viewer_dir / "cesium").rglob("*") if p.is_file())
+    assert 8e6 < cesium_bytes < 20e6, cesium_bytes  # the needed parts only (Build/Cesium is ~23 MB)
+    rows = pyogrio.read_dataframe(tmp_path / "hamburg.gpkg", layer="buildings", read_geometry=False)
+    known = rows[rows["id"] == hamburg["id"]].iloc[0]
+    code = str(known["function"])
+    fname = NAMES[code.removeprefix("31001_")]
+    height_de = js_round(float(known["measured_height"]), 1).replace(".", ",") + "\u00a0m"
+    height_en = js_round(float(known["measured_height"]), 1) + "\u00a0m"
+
+    # 2. The fixture city with a basemap from the local XYZ server, a chart and an availability.
+    city = site / "city"
+    write_fixture_tileset(city, "1.1")
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    island_lon, island_lat, _ = enu_to_geodetic(-14.0, -20.0, 0.0)
+    sensor_lon, sensor_lat, _ = enu_to_geodetic(22.0, -20.0, 0.0)
+    fresh = now - timedelta(minutes=30)
+    old = datetime(2025, 3, 9, 23, 30, tzinfo=timezone.utc)  # a winter time in Berlin (00:30 MEZ next day)
+    features = {
+        "islands": [{"id": "island-0007", "name": "Lerninsel Stadtbibliothek", "seats": 24,
+                     "booking_url": "https://lerninseln.karlsruhe.example/buchen/island-0007",
+                     "opening_hours": "Mo-Fr 08:00-20:00", "lon": island_lon, "lat": island_lat}],
+        "sensors": [{"sensor_key": "pm10-old", "sensor_name": "PM10", "latest_value": 56.66160714285714,
+                     "unit_symbol": "µg/m³", "latest_time": old.isoformat().replace("+00:00", "Z"),
+                     "extra": "", "details": json.dumps({"station": "Karlsruhe-Nord", "height": 3.25}),
+                     "lon": sensor_lon, "lat": sensor_lat}],
+    }
+    for name, items in features.items():
+        (city / f"{name}.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [f.pop("lon"), f.pop("lat")]},
+             "properties": f} for f in items]}), encoding="utf-8")
+    series_t = [(now - timedelta(hours=6 - i)).isoformat().replace("+00:00", "Z") for i in range(7)]
+    series_v = [12.5, 14.0, 13.25, 20.75, 18.0, 9.5, 11.0]
+    (city / "series.json").write_text(json.dumps(
+        {"pm10-old": {"unit": "µg/m³", "property": "PM10", "t": series_t, "v": series_v}}), encoding="utf-8")
+    busy_end = now + timedelta(hours=2)
+    (city / "availability.json").write_text(json.dumps({
+        "generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {"island-0007": {
+            "opening_hours": "Mo-Fr 08:00-20:00",
+            "busy": [[(now - timedelta(hours=1)).isoformat(), (now + timedelta(hours=1)).isoformat()],
+                     [(now + timedelta(hours=1)).isoformat(), busy_end.isoformat()]],
+            "booking_url": "https://lerninseln.karlsruhe.example/buchen/island-0007"}}}), encoding="utf-8")
+    write_viewer(city, cesium_url=viewer_dir / "cesium", title="GeoTwin",
+                 extra_layers={"Learning islands": "../islands.geojson", "Sensors": "../sensors.geojson"},
+                 basemap=Basemap(tile_base + "/tiles/{z}/{x}/{y}.png", "© Test tiles 2026", max_zoom=16))
+    config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>',
+                                  (city / "viewer" / "index.html").read_text(encoding="utf-8"), re.S).group(1))
+    assert config["seriesUrl"] == "../series.json" and config["availabilityUrl"] == "../availability.json"
+    building = BUILDINGS[[b[0] for b in BUILDINGS].index(KNOWN)]
+    b_lon, b_lat, b_h = enu_to_geodetic(building[2], building[3], building[6])
+
+    info_boxes = ("(() => { const r = (id) => { const e = document.getElementById(id);"
+                  " if (!e || e.hidden || getComputedStyle(e).display === 'none') return null;"
+                  " const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };"
+                  " return {info: r('info'), legend: r('legend'), titlebar: r('titlebar'),"
+                  " attribution: r('attribution')}; })()")
+    ui = ("({lang: document.documentElement.lang, status: document.getElementById('status').textContent,"
+          " legend: Array.from(document.querySelectorAll('#legend section:not([hidden]) li')).map(l => l.textContent),"
+          " toggle: document.getElementById('legend-toggle').textContent,"
+          " switchLabel: document.getElementById('lang-switch').getAttribute('aria-label'),"
+          " close: document.getElementById('info-close').getAttribute('aria-label')})")
+    desktop_de, phone_de = tmp_path / "desktop-de.png", tmp_path / "phone-de.png"
+    hamburg_click = {"clickAt": {"lon": hamburg["lon"], "lat": hamburg["lat"], "height": hamburg["height"]},
+                     "as": "pick"}
+    job = {"timeoutMs": 60000, "pages": [
+        {"url": f"{base}/offline/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
+         "steps": [{"eval": ui, "as": "ui"}, hamburg_click, {"screenshot": str(desktop_de)},
+                   {"eval": "document.activeElement.id", "as": "focus"},
+                   {"click": "#lang-switch"}, {"eval": ui, "as": "ui_en"},
+                   {"eval": "document.getElementById('info').innerText", "as": "info_en"},
+                   {"key": "Escape"}, {"eval": "document.getElementById('info').hidden", "as": "closed"},
+                   {"eval": "window.geotwin.viewer.imageryLayers.length", "as": "imagery"}]},
+        {"url": f"{base}/offline/viewer/index.html", "locale": "en-US", "steps": [{"eval": ui, "as": "ui"}]},
+        {"url": f"{base}/offline/viewer/index.html", "locale": "de-DE", "viewport": {"width": 390, "height": 844},
+         "steps": [{"eval": info_boxes, "as": "boxes_before"}, {"click": "#legend-toggle"},
+                   {"eval": info_boxes, "as": "boxes_legend"}, hamburg_click,
+                   {"eval": info_boxes, "as": "boxes"}, {"screenshot": str(phone_de)}]},
+        {"url": f"{base}/city/viewer/index.html", "locale": "en-US",
+         "steps": [{"eval": "document.getElementById('attribution').textContent", "as": "attribution"},
+                   {"clickAt": {"lon": b_lon, "lat": b_lat, "height": b_h}, "as": "building"},
+                   {"lookAt": [sensor_lon, sensor_lat, GROUND_H, 0, -45, 120]},
+                   {"clickAt": {"lon": sensor_lon, "lat": sensor_lat, "height": GROUND_H, "offsetY": -22},
+                    "as": "sensor"},
+                   {"eval": "Array.from(document.querySelectorAll('#info .chart circle')).map(c =>"
+                            " ({v: Number(c.dataset.value), t: c.dataset.time, cy: Number(c.getAttribute('cy'))}))",
+                    "as": "chart"},
+                   {"eval": "document.querySelector('#info .chart polyline').getAttribute('points')", "as": "line"},
+                   {"eval": "Array.from(document.querySelectorAll('#info a')).map(a => a.href)", "as": "sensor_links"},
+                   {"clickAt": {"lon": island_lon, "lat": island_lat, "height": GROUND_H, "offsetY": -22},
+                    "as": "island"},
+                   {"eval": "Array.from(document.querySelectorAll('#info a')).map(a => a.href)", "as": "island_links"},
+                   {"eval": "Array.from(document.querySelectorAll('#info th')).map(t => t.textContent)",
+                    "as": "island_rows"}]},
+    ]}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
+    (tmp_path / "driver.log").write_text(proc.stderr)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
+    assert "fatal" not in result, result.get("fatal")
+    assert result["foreignRequests"] == []
+    de, en, phone, city_page = result["pages"]
+    for page in (de, en, phone, city_page):
+        assert "error" not in page, page.get("error")
+        assert page["pageErrors"] == [] and page["consoleErrors"] == [], page
+        assert page["failedRequests"] == [], page["failedRequests"]
+    # Offline: everything from the tileset's own host, CesiumJS and its imagery from the copy.
+    for page in (de, en, phone):
+        assert all(u.startswith(base + "/") or u.startswith(("data:", "blob:")) for u in page["requests"])
+        assert any("/offline/viewer/cesium/Cesium.js" in u for u in page["requests"])
+        assert any("/viewer/cesium/Assets/Textures/NaturalEarthII/" in u for u in page["requests"])
+    v = de["values"]
+    # German UI, a real pick with the function by name, decimal comma, legend classes in German.
+    assert v["ui"]["lang"] == "de" and v["ui"]["status"].startswith(f"{hamburg_tiles(v)} Kacheln")
+    assert "Wohnen" in v["ui"]["legend"] and "Öffentliche Zwecke" in v["ui"]["legend"]
+    assert v["ui"]["close"] == "Schließen" and v["ui"]["switchLabel"] == "Auf Englisch umschalten"
+    assert v["pick"]["pickedId"] == hamburg["id"], v["pick"]
+    assert f"Funktion\t{fname} ({code})" in v["pick"]["text"], v["pick"]["text"]
+    assert f"Höhe\t{height_de}" in v["pick"]["text"], v["pick"]["text"]
+    assert "{" not in v["pick"]["text"] and "\t\n" not in v["pick"]["text"]  # no raw JSON, no empty rows
+    assert v["focus"] == "info"  # the info panel takes the keyboard focus; Escape closes it
+    assert v["closed"] is True and v["imagery"] == 1
+    # The switch: English.
+    assert v["ui_en"]["status"].startswith("tileset loaded") and v["ui_en"]["lang"] == "en" and "Residential" in v["ui_en"]["legend"] and v["ui_en"]["close"] == "Close"
+    assert f"Function\t{fname} ({code})" in v["info_en"] and f"Height\t{height_en}" in v["info_en"]
+    # An English browser.
+    assert en["values"]["ui"]["lang"] == "en" and en["values"]["ui"]["status"].startswith("tileset loaded")
+    # Phone width: the legend folded at first; open, it and the info panel never overlap (the legend
+    # hides while the panel is open), the panel leaves the upper half of the map free.
+    p = phone["values"]
+    assert p["boxes_before"]["legend"] is None and p["boxes_legend"]["legend"] is not None
+    boxes = p["boxes"]
+    assert boxes["info"] is not None and boxes["legend"] is None
+    assert boxes["info"][1] >= 844 * 0.5 and boxes["info"][2] <= 390 and boxes["info"][0] >= 0
+    assert boxes["titlebar"][3] <= boxes["info"][1] and boxes["titlebar"][2] <= 390
+    assert p["pick"]["pickedId"] == hamburg["id"]
+    # The basemap: tiles from the local XYZ server, its attribution on the map.
+    c = city_page["values"]
+    assert c["attribution"] == "© Test tiles 2026"
+    assert [r for r in TileHandler.requested if r.startswith("/tiles/")], TileHandler.requested
+    assert any(u.startswith(tile_base + "/tiles/") for u in city_page["requests"])
+    assert not any("NaturalEarthII" in u for u in city_page["requests"])
+    assert c["building"]["pickedId"] == KNOWN and "Public" not in c["building"]["text"]
+    assert f"Function\t{NAMES['3000']} (31001_3000)" in c["building"]["text"]
+    # The sensor: rounded value with unit, local time, stale with its age, the chart's points = the series.
+    s = c["sensor"]["text"]
+    assert c["sensor"]["pickedId"] == "pm10-old", c["sensor"]
+    assert "56.66\u00a0µg/m³" in s and "56.6616" not in s
+    assert f"Measured: {berlin(old, 'en')} stale: " in s and "ago" in s, s
+    assert "Details: Station\tKarlsruhe-Nord" in s and "Details: Height\t3.3\u00a0m" in s
+    assert [pt["v"] for pt in c["chart"]] == series_v and [pt["t"] for pt in c["chart"]] == series_t
+    ys = [pt["cy"] for pt in c["chart"]]
+    lo, hi = min(series_v), max(series_v)
+    for value, y in zip(series_v, ys):  # the plotted height is linear in the value (SVG y down)
+        assert y == pytest.approx(86 - (value - lo) / (hi - lo) * 82, abs=0.01)
+    assert [float(p.split(",")[1]) for p in c["line"].split()] == pytest.approx(ys, abs=0.01)
+    # The island: busy until the end of the back-to-back bookings (local time), each link once.
+    i = c["island"]["text"]
+    assert c["island"]["pickedId"] == "island-0007"
+    assert f"busy until {berlin(busy_end, 'en', time_only=True)}" in i, i
+    assert f"next free slot: {berlin(busy_end, 'en')}" in i
+    assert c["island_links"] == ["https://lerninseln.karlsruhe.example/buchen/island-0007"]
+    assert i.count("Mo-Fr 08:00-20:00") == 1
+    # Screenshots for the README (German, desktop and phone): refreshed with GEOTWIN_UPDATE_SCREENSHOTS=1.
+    for shot, name in ((desktop_de, "webmap-desktop-de.png"), (phone_de, "webmap-phone-de.png")):
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("GEOTWIN_UPDATE_SCREENSHOTS") == "1":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shot, SCREENSHOTS / name)
+
+
+def hamburg_tiles(values: dict) -> str:
+    """The tile count the German status line names (the number before 'Kacheln')."""
+    return values["ui"]["status"].split(" ")[0]
