@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from geotwin.tests.test_viewer_browser import (BUILDINGS, CESIUM_BUILD, CHROMIUM, GROUND_H, HAMBURG, KNOWN,
+from geotwin.tests.twin.tiles.test_viewer_browser import (BUILDINGS, CESIUM_BUILD, CHROMIUM, GROUND_H, HAMBURG, KNOWN,
                                                enu_to_geodetic, hamburg_export, write_fixture_tileset)
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.progress import CollectingReporter
