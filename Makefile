@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DEMO_BUILDINGS ?= 400
 DEMO_OUT ?= demo-output
 
-.PHONY: setup demo test bench conformance package translations clean
+.PHONY: setup demo test lint bench conformance package translations clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -15,6 +15,10 @@ demo: setup
 
 test: setup
 	@dsn="$${GEOTWIN_PG_DSN:-$$(scripts/postgis.sh)}" && GEOTWIN_PG_DSN="$$dsn" $(RUN) $(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff on the repository, mypy --strict on the core (pyproject.toml); also run by tests/test_lint.py in `make test`
+lint: setup
+	@$(PY) -m ruff check . && MYPYPATH=.build/plugins $(PY) -m mypy -p geotwin.twin -p geotwin.bim
 
 bench: setup
 	@$(RUN) $(PY) bench/run.py $(BENCH_ARGS)

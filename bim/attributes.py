@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+Entity = Any   # an ifcopenshell.entity_instance (ifcopenshell's own typing is partial)
+
 _AREA_KEYS = ("NetArea", "NetSideArea", "NetFootprintArea", "NetSurfaceArea", "GrossArea", "GrossSideArea")
 _SPACE_AREA_KEYS = ("NetFloorArea", "GrossFloorArea", "NetArea", "GrossArea")
 
@@ -15,11 +17,11 @@ class Hierarchy:
     storey or building costs a few dictionary lookups instead of inverse-attribute queries.
     """
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: Entity) -> None:
         self._project = next(iter(model.by_type("IfcProject")), None)
-        self._parents: dict[int, object] = {}
-        self._found: dict[tuple[int, str], object] = {}
-        self._places: dict[int, tuple[object, object]] = {}
+        self._parents: dict[int, Entity] = {}
+        self._found: dict[tuple[int, str], Entity] = {}
+        self._places: dict[int, tuple[Entity, Entity]] = {}
         self._aggregates = self._relating(model, "IfcRelAggregates", "RelatedObjects", "RelatingObject")
         # a direct spatial containment wins over an aggregation, an aggregation over a nesting
         self._links = {**self._relating(model, "IfcRelNests", "RelatedObjects", "RelatingObject"),
@@ -28,15 +30,15 @@ class Hierarchy:
                                         "RelatingStructure")}
 
     @staticmethod
-    def _relating(model, rel_class: str, children: str, parent: str) -> dict[int, object]:
+    def _relating(model: Entity, rel_class: str, children: str, parent: str) -> dict[int, Entity]:
         return {child.id(): getattr(rel, parent) for rel in model.by_type(rel_class)
                 for child in getattr(rel, children) or ()}
 
-    def aggregate_of(self, element):
+    def aggregate_of(self, element: Entity) -> Entity:
         """The element's whole (IfcRelAggregates), like ifcopenshell.util.element.get_aggregate."""
         return self._aggregates.get(element.id())
 
-    def _parent(self, element):
+    def _parent(self, element: Entity) -> Entity:
         key = element.id()
         if key not in self._parents:
             parent = self._links.get(key)
@@ -45,21 +47,21 @@ class Hierarchy:
             self._parents[key] = parent
         return self._parents[key]
 
-    def storey_and_building(self, element) -> tuple[object, object]:
+    def storey_and_building(self, element: Entity) -> tuple[Entity, Entity]:
         """The element's storey and building (either may be None), looked up once per element."""
         key = element.id()
         if key not in self._places:
             self._places[key] = (self.parent_of(element, "IfcBuildingStorey"), self.parent_of(element, "IfcBuilding"))
         return self._places[key]
 
-    def facility_of(self, element):
+    def facility_of(self, element: Entity) -> Entity:
         """What the element belongs to as a built whole: its IfcBuilding; outside any building (infrastructure,
         site works, files without spatial structure) its IfcFacility (IFC4X3: road, bridge, railway, marine
         facility), else its IfcSite, else the IfcProject."""
         return (self.parent_of(element, "IfcBuilding") or self.parent_of(element, "IfcFacility")
                 or self.parent_of(element, "IfcSite") or self._project)
 
-    def parent_of(self, element, ifc_class: str):
+    def parent_of(self, element: Entity, ifc_class: str) -> Entity:
         """The nearest container/aggregate (or a door's/window's host's) that is an ``ifc_class``."""
         key = (element.id(), ifc_class)
         if key in self._found:
@@ -84,7 +86,7 @@ class Hierarchy:
         return found
 
 
-def _host_of(element):
+def _host_of(element: Entity) -> Entity:
     """The element a door or window fills (its opening's host)."""
     for rel in getattr(element, "FillsVoids", None) or ():
         opening = rel.RelatingOpeningElement
@@ -93,7 +95,7 @@ def _host_of(element):
     return None
 
 
-def material_names(element) -> str:
+def material_names(element: Entity) -> str:
     """Material names of the element (its layers, constituents, profiles or list), joined with ' | '."""
     import ifcopenshell.util.element as ue
 
@@ -109,10 +111,15 @@ def material_names(element) -> str:
     return " | ".join(names)
 
 
+def _clean_dict(value: dict[Any, Any]) -> dict[str, Any]:
+    """``_clean`` of a dictionary (keys as text, its "id" left out)."""
+    return {("null" if k is None else str(k)): _clean(v) for k, v in value.items() if k != "id"}
+
+
 def _clean(value: Any) -> Any:
     """A JSON-ready copy: entities as text, non-finite numbers as text, dictionary keys as text."""
     if isinstance(value, dict):
-        return {("null" if k is None else str(k)): _clean(v) for k, v in value.items() if k != "id"}
+        return _clean_dict(value)
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
@@ -128,7 +135,7 @@ UNNAMED_SET = "Pset_unnamed_#{}"     # a property set or quantity set without a 
 UNNAMED_PROPERTY = "unnamed_#{}"     # a property or quantity without a Name
 
 
-def _name(entity, template: str, unnamed: set[int] | None) -> str:
+def _name(entity: Entity, template: str, unnamed: set[int] | None) -> str:
     """The entity's Name, or a stable generated one (recorded in ``unnamed``) when it is None or empty."""
     name = getattr(entity, "Name", None)
     if isinstance(name, str) and name.strip():
@@ -154,7 +161,7 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-def _property_value(prop, unnamed: set[int] | None) -> Any:
+def _property_value(prop: Entity, unnamed: set[int] | None) -> Any:
     """The value of one IfcProperty or IfcPhysicalQuantity, of any subtype, JSON-ready."""
     if prop.is_a("IfcPropertySingleValue"):
         return _unwrap(prop.NominalValue)
@@ -178,7 +185,7 @@ def _property_value(prop, unnamed: set[int] | None) -> Any:
     return None
 
 
-def _properties(props, unnamed: set[int] | None) -> dict[str, Any]:
+def _properties(props: Entity, unnamed: set[int] | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for prop in props or ():
         if prop is None:
@@ -187,29 +194,29 @@ def _properties(props, unnamed: set[int] | None) -> dict[str, Any]:
     return out
 
 
-def definition_properties(definition, unnamed: set[int] | None = None) -> dict[str, Any]:
+def definition_properties(definition: Entity, unnamed: set[int] | None = None) -> dict[str, Any]:
     """The properties of one property definition (IfcPropertySet, IfcElementQuantity, a predefined set),
     JSON-ready. Properties and quantities without a Name get ``unnamed_#<id>``; their ids go to ``unnamed``."""
     if definition.is_a("IfcElementQuantity"):
-        return _clean(_properties(definition.Quantities, unnamed))
+        return _clean_dict(_properties(definition.Quantities, unnamed))
     if definition.is_a("IfcPropertySet"):
-        return _clean(_properties(definition.HasProperties, unnamed))
-    out = {}
+        return _clean_dict(_properties(definition.HasProperties, unnamed))
+    out: dict[str, Any] = {}
     for index in range(4, len(definition)):   # IfcPreDefinedPropertySet: its own attributes
         value = definition[index]
         if value is not None:
             out[definition.attribute_name(index)] = _unwrap(value)
-    return _clean(out)
+    return _clean_dict(out)
 
 
-def _definitions(element) -> list:
+def _definitions(element: Entity) -> list[Entity]:
     """The property definitions of an object (IsDefinedBy) or a type (HasPropertySets), sets unpacked."""
     if element.is_a("IfcTypeObject"):
         found = list(getattr(element, "HasPropertySets", None) or ())
     else:
         found = [rel.RelatingPropertyDefinition for rel in getattr(element, "IsDefinedBy", None) or ()
                  if rel.is_a("IfcRelDefinesByProperties")]
-    out = []
+    out: list[Entity] = []
     for definition in found:
         if definition is None:
             continue
@@ -217,7 +224,7 @@ def _definitions(element) -> list:
     return out
 
 
-def property_sets(element, unnamed: set[int] | None = None) -> dict[str, dict[str, Any]]:
+def property_sets(element: Entity, unnamed: set[int] | None = None) -> dict[str, dict[str, Any]]:
     """Every property and quantity set of the element (not its type's), JSON-ready; a set without a Name
     is stored as ``Pset_unnamed_#<id>``."""
     psets: dict[str, dict[str, Any]] = {}
@@ -240,14 +247,14 @@ class TypedAttributes:
     get_predefined_type (the type's unless NOTDEFINED) and get_materials (the occurrence's, else the type's).
     """
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: Entity) -> None:
         self._types = {child.id(): rel.RelatingType for rel in model.by_type("IfcRelDefinesByType")
                        for child in rel.RelatedObjects or ()}
-        self._defined: dict[int, list] = {}
+        self._defined: dict[int, list[Entity]] = {}
         for rel in model.by_type("IfcRelDefinesByProperties"):
             for child in rel.RelatedObjects or ():
                 self._defined.setdefault(child.id(), []).append(rel.RelatingPropertyDefinition)
-        self._material: dict[int, object] = {}
+        self._material: dict[int, Entity] = {}
         for rel in model.by_type("IfcRelAssociatesMaterial"):
             for child in rel.RelatedObjects or ():
                 self._material.setdefault(child.id(), rel.RelatingMaterial)
@@ -258,18 +265,18 @@ class TypedAttributes:
         self._type_predefined: dict[int, Any] = {}
         self._materials: dict[int, str] = {}
 
-    def type_of(self, element):
+    def type_of(self, element: Entity) -> Entity:
         """Like ifcopenshell.util.element.get_type, for an occurrence."""
         return self._types.get(element.id())
 
-    def property_sets(self, element) -> dict[str, dict[str, Any]]:
+    def property_sets(self, element: Entity) -> dict[str, dict[str, Any]]:
         """Like ``property_sets``, the type's sets first and the occurrence's on top."""
         try:
             return self._psets(element)
         except Exception:  # noqa: BLE001 - unreadable psets become an empty set, the element is kept
             return {}
 
-    def _psets(self, element) -> dict[str, dict[str, Any]]:
+    def _psets(self, element: Entity) -> dict[str, dict[str, Any]]:
         definitions = self._defined.get(element.id(), ())
         element_type = self.type_of(element)
         if not definitions and element_type is None:
@@ -299,7 +306,7 @@ class TypedAttributes:
         sets = sum(1 for i in self.unnamed if self._model.by_id(i).is_a("IfcPropertySetDefinition"))
         return sets, len(self.unnamed) - sets
 
-    def predefined_type(self, element) -> Any:
+    def predefined_type(self, element: Entity) -> Any:
         """Like ifcopenshell.util.element.get_predefined_type."""
         element_type = self.type_of(element)
         if element_type is not None:
@@ -318,7 +325,7 @@ class TypedAttributes:
             value = getattr(element, "ObjectType", None)
         return value
 
-    def material_names(self, element) -> str:
+    def material_names(self, element: Entity) -> str:
         """Like ``material_names``, read once per material (set)."""
         material = self._material.get(element.id())
         if material is None:
@@ -338,7 +345,7 @@ class TypedAttributes:
         return self._materials[key]
 
 
-def _first(psets: dict, keys: tuple[str, ...], prefix: str = "") -> Any:
+def _first(psets: dict[str, dict[str, Any]], keys: tuple[str, ...], prefix: str = "") -> Any:
     for key in keys:
         for name, props in psets.items():
             if name.startswith(prefix) and isinstance(props, dict) and props.get(key) not in (None, ""):
@@ -361,7 +368,7 @@ def _as_float(value: Any, factor: float) -> float | None:
         return None
 
 
-def common_attributes(psets: dict, area_m2: float, volume_m3: float) -> dict[str, Any]:
+def common_attributes(psets: dict[str, dict[str, Any]], area_m2: float, volume_m3: float) -> dict[str, Any]:
     """IsExternal, LoadBearing, FireRating, NetVolume and a net area (m², m³) from the sets."""
     common = {k: v for k, v in psets.items() if k.startswith("Pset_") and k.endswith("Common")}
     fire = _first(common, ("FireRating",))
@@ -374,7 +381,8 @@ def common_attributes(psets: dict, area_m2: float, volume_m3: float) -> dict[str
     }
 
 
-def space_quantities(psets: dict, length_m: float, area_m2: float, volume_m3: float) -> dict[str, Any]:
+def space_quantities(psets: dict[str, dict[str, Any]], length_m: float, area_m2: float,
+                     volume_m3: float) -> dict[str, Any]:
     """Floor area, height and volume of a room from its quantity sets (None where absent)."""
     area_key = next((k for k in _SPACE_AREA_KEYS if _first(psets, (k,)) is not None), None)
     return {
@@ -386,7 +394,7 @@ def space_quantities(psets: dict, length_m: float, area_m2: float, volume_m3: fl
     }
 
 
-def address_text(building) -> str:
+def address_text(building: Entity) -> str:
     """IfcBuilding.BuildingAddress as one line."""
     address = getattr(building, "BuildingAddress", None)
     if address is None:

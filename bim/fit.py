@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..twin.kernel.errors import InputError
 
@@ -17,19 +19,19 @@ _ICP_ITERATIONS = 40
 class Similarity:
     scale: float
     rotation_deg: float        # anticlockwise
-    translation: np.ndarray    # (2,)
+    translation: NDArray[Any]    # (2,)
     residual_m: float          # RMS distance of the fitted outline to the footprint's boundary
     max_deviation_m: float
     alternatives_deg: tuple[float, ...] = ()  # other rotations that fit as well (symmetric outlines)
 
-    def matrix2d(self) -> np.ndarray:
+    def matrix2d(self) -> NDArray[Any]:
         theta = math.radians(self.rotation_deg)
         c, s = math.cos(theta), math.sin(theta)
         return np.array([[self.scale * c, -self.scale * s, self.translation[0]],
                          [self.scale * s, self.scale * c, self.translation[1]], [0.0, 0.0, 1.0]])
 
 
-def _boundary(geometry):
+def _boundary(geometry: Any) -> tuple[Any, Any]:
     import shapely
 
     polygons = list(geometry.geoms) if hasattr(geometry, "geoms") else [geometry]
@@ -40,13 +42,15 @@ def _boundary(geometry):
     return shapely.LineString(largest.exterior.coords), largest
 
 
-def _sample(line, n: int = _SAMPLES) -> np.ndarray:
+def _sample(line: Any, n: int = _SAMPLES) -> NDArray[Any]:
     import shapely
 
-    return shapely.get_coordinates(shapely.line_interpolate_point(line, np.linspace(0, line.length, n, endpoint=False)))
+    points: NDArray[Any] = shapely.get_coordinates(
+        shapely.line_interpolate_point(line, np.linspace(0, line.length, n, endpoint=False)))
+    return points
 
 
-def _umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _umeyama(src: NDArray[Any], dst: NDArray[Any]) -> tuple[float, NDArray[Any], NDArray[Any]]:
     """Least-squares similarity (scale, rotation 2x2, translation) taking src onto dst."""
     mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
     xs, xd = src - mu_s, dst - mu_d
@@ -57,22 +61,25 @@ def _umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.nd
     return scale, rotation, mu_d - scale * rotation @ mu_s
 
 
-def _closest_on(line, points: np.ndarray) -> np.ndarray:
+def _closest_on(line: Any, points: NDArray[Any]) -> NDArray[Any]:
     import shapely
 
     pts = shapely.points(points)
-    return shapely.get_coordinates(shapely.line_interpolate_point(line, shapely.line_locate_point(line, pts)))
+    closest: NDArray[Any] = shapely.get_coordinates(
+        shapely.line_interpolate_point(line, shapely.line_locate_point(line, pts)))
+    return closest
 
 
-def _apply(scale: float, rotation: np.ndarray, translation: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    return scale * pts @ rotation.T + translation
+def _apply(scale: float, rotation: NDArray[Any], translation: NDArray[Any], pts: NDArray[Any]) -> NDArray[Any]:
+    moved: NDArray[Any] = scale * pts @ rotation.T + translation
+    return moved
 
 
 def _angle_between(a: float, b: float) -> float:
     return abs((a - b + 180.0) % 360.0 - 180.0)
 
 
-def fit_outline(outline, footprint, allow_scale: bool = True, prior_rotation_deg: float | None = None,
+def fit_outline(outline: Any, footprint: Any, allow_scale: bool = True, prior_rotation_deg: float | None = None,
                 tie_m: float = 0.05) -> Similarity:
     """Fit ``outline`` (local metres) onto ``footprint`` (target CRS): coarse rotation search, then ICP.
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..twin.kernel.progress import Reporter
 
@@ -18,8 +20,8 @@ class Mesh:
     """One element's welded triangle mesh in the IFC's world coordinates (metres)."""
 
     product_id: int
-    verts: np.ndarray   # (n, 3) float64, read-only
-    faces: np.ndarray   # (m, 3) int32, read-only
+    verts: NDArray[Any]   # (n, 3) float64, read-only
+    faces: NDArray[Any]   # (m, 3) int32, read-only
 
 
 @dataclass
@@ -33,7 +35,7 @@ _CURVE_TYPES = {"Curve", "Curve2D", "Curve3D", "GeometricCurveSet", "GeometricSe
                 "PointCloud"}
 
 
-def has_body(product) -> bool:
+def has_body(product: Any) -> bool:
     """True when the product has a 3D representation to triangulate (not only an axis or a footprint)."""
     shape = getattr(product, "Representation", None)
     if shape is None:
@@ -42,18 +44,18 @@ def has_body(product) -> bool:
                for r in shape.Representations)
 
 
-def settings():
+def settings() -> Any:
     """World coordinates in metres with welded vertices."""
     import ifcopenshell.geom
 
-    s = ifcopenshell.geom.settings()
+    s = ifcopenshell.geom.settings()  # type: ignore[no-untyped-call]  # ifcopenshell leaves it unannotated
     s.set("use-world-coords", True)
     s.set("weld-vertices", True)
     s.set("no-normals", True)
     return s
 
 
-def _mesh(product_id: int, geometry) -> Mesh | None:
+def _mesh(product_id: int, geometry: Any) -> Mesh | None:
     import ifcopenshell.util.shape as us
 
     faces = us.get_faces(geometry)
@@ -62,7 +64,7 @@ def _mesh(product_id: int, geometry) -> Mesh | None:
     return Mesh(product_id, us.get_vertices(geometry), faces)
 
 
-def iterate(model, products: list, reporter: Reporter, kernel: str = FAST_KERNEL) -> Iterator[Mesh | Failure]:
+def iterate(model: Any, products: list[Any], reporter: Reporter, kernel: str = FAST_KERNEL) -> Iterator[Mesh | Failure]:
     """Yield a Mesh per product that has a 3D body, or a Failure after every kernel failed.
 
     One kernel thread: ifcopenshell's multi-threaded iterator was slower on every file measured
@@ -79,8 +81,8 @@ def iterate(model, products: list, reporter: Reporter, kernel: str = FAST_KERNEL
     total = len(by_id)
     shown = -1
     try:
-        iterator = ifcopenshell.geom.iterator(settings(), model, 1, include=list(by_id.values()),
-                                              geometry_library=kernel)
+        iterator: Any = ifcopenshell.geom.iterator(settings(), model, 1, include=list(by_id.values()),
+                                                   geometry_library=cast(Any, kernel))
         started = iterator.initialize()
     except Exception:  # noqa: BLE001 - the kernel refused the whole file: triangulate element by element
         started = False
@@ -107,14 +109,14 @@ def iterate(model, products: list, reporter: Reporter, kernel: str = FAST_KERNEL
             yield _retry(by_id[product_id])
 
 
-def _retry(product) -> Mesh | Failure:
+def _retry(product: Any) -> Mesh | Failure:
     """Triangulate one element with the fallback kernels in turn."""
     import ifcopenshell.geom
 
     reasons = []
     for kernel in FALLBACK_KERNELS:
         try:
-            shape = ifcopenshell.geom.create_shape(settings(), product, geometry_library=kernel)
+            shape = ifcopenshell.geom.create_shape(settings(), product, geometry_library=cast(Any, kernel))
         except Exception as err:  # noqa: BLE001 - every kernel error is collected and reported
             reasons.append(f"{kernel}: {err or type(err).__name__}")
             continue
@@ -132,7 +134,7 @@ _WKB_TRIANGLE = np.dtype([("order", "u1"), ("type", "<u4"), ("rings", "<u4"), ("
 _WKB_MULTIPOLYGON_Z, _WKB_POLYGON_Z = 1006, 1003
 
 
-def triangle_wkb(meshes: list[tuple[np.ndarray, np.ndarray]]) -> list[bytes]:
+def triangle_wkb(meshes: list[tuple[NDArray[Any], NDArray[Any]]]) -> list[bytes]:
     """Each (xyz, faces) mesh's triangles as the WKB of one MultiPolygon Z.
 
     Written straight from the arrays: building a shapely polygon per triangle first costs more than
@@ -152,7 +154,7 @@ def triangle_wkb(meshes: list[tuple[np.ndarray, np.ndarray]]) -> list[bytes]:
     return out
 
 
-def _open_meshes(faces: np.ndarray, owner: np.ndarray, n_meshes: int) -> np.ndarray:
+def _open_meshes(faces: NDArray[Any], owner: NDArray[Any], n_meshes: int) -> NDArray[Any]:
     """Per mesh: True unless it is closed and consistently oriented (every directed edge once, and its reverse).
 
     ``faces`` index one vertex array shared by all meshes; ``owner`` is each face's mesh.
@@ -171,7 +173,7 @@ def _open_meshes(faces: np.ndarray, owner: np.ndarray, n_meshes: int) -> np.ndar
     return bad
 
 
-def plan_triangles(meshes: list[Mesh], min_area: float = 1e-6) -> list[np.ndarray | None]:
+def plan_triangles(meshes: list[Mesh], min_area: float = 1e-6) -> list[NDArray[Any] | None]:
     """Per mesh the (k, 3, 2) triangles whose union is its plan footprint (None if it has none).
 
     Of a closed, consistently oriented mesh only the triangles facing one way (up, or down if the mesh
@@ -193,7 +195,7 @@ def plan_triangles(meshes: list[Mesh], min_area: float = 1e-6) -> list[np.ndarra
     return [kept[bounds[i]:bounds[i + 1]] if bounds[i + 1] > bounds[i] else None for i in range(len(meshes))]
 
 
-def plan_hulls(meshes: list[Mesh]) -> list:
+def plan_hulls(meshes: list[Mesh]) -> list[Any]:
     """Per mesh the convex hull (shapely, IFC world metres) of its vertices in plan, all in one call;
     a mesh seen edge-on (a vertical plate) gives a line, not a polygon, and then None."""
     import shapely
@@ -206,7 +208,7 @@ def plan_hulls(meshes: list[Mesh]) -> list:
     return [h if h.geom_type == "Polygon" and h.area > 0 else None for h in hulls]
 
 
-def _uncovered(polygons: np.ndarray, seed: int = 64) -> np.ndarray:
+def _uncovered(polygons: NDArray[Any], seed: int = 64) -> NDArray[Any]:
     """The polygons with those dropped that lie inside the union of the largest ones (which is kept).
 
     The union is unchanged; a storey's slab, for example, covers most of its walls' tops.
@@ -222,7 +224,7 @@ def _uncovered(polygons: np.ndarray, seed: int = 64) -> np.ndarray:
     return np.append(rest[~shapely.covers(largest, rest)], largest)
 
 
-def union_of_triangles(triangles: list[np.ndarray], grid_size: float | None = None):
+def union_of_triangles(triangles: list[NDArray[Any]], grid_size: float | None = None) -> Any:
     """The 2D union (shapely) of (k, 3, 2) triangle arrays, or None when there are none.
 
     Unions in floating point, snap-rounding to 0.01 mm only when GEOS meets a topology error;

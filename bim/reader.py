@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import re
 import zipfile
-from zlib import error as zlib_error
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zlib import error as zlib_error
 
 from ..twin.kernel.errors import InputError
+
+if TYPE_CHECKING:
+    import ifcopenshell
 
 _MAGIC = b"ISO-10303-21"
 _END = b"END-ISO-10303-21"
@@ -109,7 +113,7 @@ def _check_schema(path: Path, data: bytes, schema: str, warnings: list[str] | No
         path=str(path), line=_line_of(data, unknown[0]))
 
 
-def _declares(schema, name: str) -> bool:
+def _declares(schema: Any, name: str) -> bool:
     try:
         schema.declaration_by_name(name)
         return True
@@ -145,7 +149,7 @@ SKIPPED_CLASSES = ("IfcSpatialElement", "IfcSpatialStructureElement", "IfcOpenin
                    "IfcLinearElement", "IfcStructuralItem", "IfcStructuralActivity")
 
 
-def import_products(model) -> list:
+def import_products(model: Any) -> list[Any]:
     """The products an import reads, then the rooms: every IfcElement (IFC4X3 infrastructure and geotechnical
     ones included: courses, kerbs, earthworks fills and cuts, strata, boreholes, rails, tendons...) and any other
     IfcProduct with a representation, but none of SKIPPED_CLASSES."""
@@ -219,7 +223,7 @@ def _starred_instances(data: bytes) -> list[int]:
     for match in _STAR_TOKEN.finditer(data):
         pos = match.start()
         last = None
-        for last in _INSTANCE_START.finditer(data, max(previous, pos - _LOOK_BACK), pos):
+        for last in _INSTANCE_START.finditer(data, max(previous, pos - _LOOK_BACK), pos):  # noqa: B007 - the last one
             pass
         if last is not None:
             current = int(last.group(1))
@@ -229,7 +233,7 @@ def _starred_instances(data: bytes) -> list[int]:
     return ids
 
 
-def _unset_stars(model, data: bytes, warnings: list[str] | None) -> None:
+def _unset_stars(model: Any, data: bytes, warnings: list[str] | None) -> None:
     """Read a ``*`` written for an explicit attribute (Renga writes it for an empty Name, Description, ObjectType
     or Tag of every product) as unset (``$``).
 
@@ -298,7 +302,7 @@ def _argument(text: str, index: int) -> str | None:
 
 
 def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True,
-             max_bytes: int = MAX_IFC_BYTES):
+             max_bytes: int = MAX_IFC_BYTES) -> ifcopenshell.file:
     """Open and validate an IFC file; raise InputError with the file and line when it is unusable.
 
     Recoverable oddities are appended to ``warnings``. ``check_types=False`` skips the check that every

@@ -23,11 +23,12 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 try:
     import fcntl
 except ImportError:  # Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 
@@ -59,7 +60,7 @@ def python_executable() -> str | None:
     return shutil.which("python3")
 
 
-def share_of(products: list, k: int, processes: int) -> list:
+def share_of(products: list[Any], k: int, processes: int) -> list[Any]:
     """Worker k's products, or with ``k == processes`` the import's own (every fifth)."""
     if k == processes:
         return products[::_OWN_EVERY]
@@ -69,7 +70,7 @@ def share_of(products: list, k: int, processes: int) -> list:
 class _Worker:
     """One worker process and the thread that turns its frames into meshes."""
 
-    def __init__(self, python: str, path: Path, share: int, shares: int, kernel: str, out: queue.Queue,
+    def __init__(self, python: str, path: Path, share: int, shares: int, kernel: str, out: queue.Queue[Any],
                  max_bytes: int) -> None:
         self.stderr = tempfile.TemporaryFile()
         root = str(Path(__file__).absolute().parents[2])   # the folder holding the plugin package
@@ -80,8 +81,10 @@ class _Worker:
                                          str(max_bytes)],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
                                         creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # Windows
+        assert self.process.stdout is not None   # stdout=PIPE
+        self._stdout: IO[bytes] = self.process.stdout
         with contextlib.suppress(OSError, AttributeError, ValueError):   # Linux: a 1 MiB pipe, not 64 kB
-            fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, _READ_SIZE)
+            fcntl.fcntl(self._stdout.fileno(), fcntl.F_SETPIPE_SZ, _READ_SIZE)
         self.complete = False
         self.received: set[int] = set()
         self._out = out
@@ -91,7 +94,7 @@ class _Worker:
     def _read(self) -> None:
         """Parse frames from large reads: while the import holds the interpreter lock this thread wakes
         rarely, so each wake-up takes all that the (enlarged) pipe holds, not one frame."""
-        fd = self.process.stdout.fileno()
+        fd = self._stdout.fileno()
         buffer, pos = bytearray(), 0
         try:
             while chunk := os.read(fd, _READ_SIZE):
@@ -134,14 +137,14 @@ class _Worker:
         self.process.wait()
 
     def close(self) -> None:
-        self.process.stdout.close()
+        self._stdout.close()
         self.stderr.close()
 
 
 class Triangulation:
     """Worker processes started on entering (before the import opens the file itself), stopped on exit."""
 
-    def __init__(self, path: str | os.PathLike, processes: int, kernel: str = FAST_KERNEL,
+    def __init__(self, path: str | os.PathLike[str], processes: int, kernel: str = FAST_KERNEL,
                  max_bytes: int | None = None) -> None:
         from .reader import MAX_IFC_BYTES
 
@@ -150,7 +153,7 @@ class Triangulation:
         self.processes = max(0, processes)
         self.kernel = kernel
         self.workers: list[_Worker] = []
-        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUE_SIZE)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_SIZE)
         self.start_error: str | None = None
 
     def __enter__(self) -> Triangulation:
@@ -166,7 +169,7 @@ class Triangulation:
                 self._stop()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop()
 
     def _stop(self) -> None:
@@ -184,7 +187,7 @@ class Triangulation:
             worker.close()
         self.workers = []
 
-    def results(self, model, products: list, reporter: Reporter) -> Iterator[Mesh | Failure]:
+    def results(self, model: Any, products: list[Any], reporter: Reporter) -> Iterator[Mesh | Failure]:
         """Each product's mesh (or failure), in the order they arrive; products without a body yield nothing."""
         if not self.workers:
             if self.start_error:

@@ -406,10 +406,10 @@ def _target_for_ifc(path: Path) -> tuple[str, bool]:
 
 def ifc_placement_check(path: Path, placement, target: str) -> dict:
     """Our placed points against ifcopenshell.util.geolocation (map conversion) or pyproj (site lat/lon)."""
-    import numpy as np
     import ifcopenshell.util.geolocation as geo
     import ifcopenshell.util.placement
     import ifcopenshell.util.unit
+    import numpy as np
     import pyproj
 
     model = _open_ifc_independently(path)

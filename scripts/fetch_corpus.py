@@ -65,9 +65,9 @@ def to_cityjsonseq(doc: dict) -> str:
         mapping: dict[int, int] = {}
         local: list = []
 
-        def remap(b):
+        def remap(b, mapping=mapping, local=local):
             if isinstance(b, list):
-                return [remap(x) for x in b]
+                return [remap(x, mapping, local) for x in b]
             if b not in mapping:
                 mapping[b] = len(local)
                 local.append(vertices[b])

@@ -31,9 +31,10 @@ qgis_processing_plugin: list = []
 @pytest.fixture(scope="session")
 def qgis_processing(qgis_app):
     """QGIS's Processing framework, initialised once, with the geotwin provider registered."""
-    import processing  # QGIS's own module
     from processing.core.Processing import Processing
     from qgis.core import QgsApplication
+
+    import processing  # QGIS's own module
 
     Processing.initialize()
     registry = QgsApplication.processingRegistry()

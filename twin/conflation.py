@@ -17,8 +17,10 @@ A BIM building with no overlap and no look-alike nearby is *added* as a new buil
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 import shapely.affinity
@@ -34,7 +36,7 @@ class ConflationOptions:
     search_distance: float = 2000.0  # m: how far to look for a look-alike of a non-overlapping outline
 
 
-def outline_2d(geom) -> Polygon | MultiPolygon | None:
+def outline_2d(geom: Any) -> Polygon | MultiPolygon | None:
     """The 2D polygonal outline of a (Multi)Polygon(Z), made valid; None when empty."""
     if geom is None or geom.is_empty:
         return None
@@ -62,14 +64,14 @@ def city_outlines(buildings: pd.DataFrame, footprints: pd.DataFrame) -> pd.DataF
         return bid
 
     origin = buildings["origin"] if "origin" in buildings.columns else pd.Series(["citymodel"] * len(buildings))
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     for bid, ground, roof, org in zip(buildings["id"], buildings["ground_height"], buildings["roof_height"], origin):
         if org not in (None, "", "citymodel"):
             continue
         row = rows.setdefault(top(bid), {"ground": np.nan, "roof": np.nan, "parts": []})
         row["ground"] = np.nanmin([row["ground"], np.nan if pd.isna(ground) else ground])
         row["roof"] = np.nanmax([row["roof"], np.nan if pd.isna(roof) else roof])
-    shapes: dict[str, list] = {}
+    shapes: dict[str, list[Any]] = {}
     for bid, geom in zip(footprints["building_id"], footprints.geometry):
         if bid in parent and (outline := outline_2d(geom)) is not None:
             shapes.setdefault(top(bid), []).append(outline)
@@ -82,20 +84,20 @@ def city_outlines(buildings: pd.DataFrame, footprints: pd.DataFrame) -> pd.DataF
     })
 
 
-def _iou(a, b) -> float:
+def _iou(a: Any, b: Any) -> float:
     inter = shapely.intersection(a, b).area
     union = shapely.union(a, b).area
     return float(inter / union) if union > 0 else 0.0
 
 
-def _offset(bim, city) -> float | None:
+def _offset(bim: Any, city: Any) -> float | None:
     if bim is None or city is None or pd.isna(bim) or pd.isna(city):
         return None
     return float(bim) - float(city)
 
 
 def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: ConflationOptions,
-             storeys: pd.DataFrame | None = None) -> list[dict]:
+             storeys: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """One report row (``store.schema.CONFLATION_REPORT`` fields) per BIM building.
 
     ``storeys`` (bim_storeys: building_global_id, elevation) lets a building with a basement match:
@@ -147,7 +149,8 @@ def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: Conflatio
     return report
 
 
-def _judge(out: dict, row: dict, city_row: pd.Series, levels: list[float], options: ConflationOptions) -> dict:
+def _judge(out: dict[str, Any], row: dict[str, Any], city_row: pd.Series, levels: list[float],
+           options: ConflationOptions) -> dict[str, Any]:
     """Matched or mismatch for an overlapping pair, by IoU and ground/roof height offsets."""
     ground = _offset(row.get("ground_height"), city_row["ground"])
     roof = _offset(row.get("roof_height"), city_row["roof"])
@@ -172,19 +175,19 @@ def _basement(ground_offset: float, city_ground: float, levels: list[float], tol
     return ground_offset < 0 and any(abs(level - city_ground) <= tolerance for level in levels)
 
 
-def _candidate(bim, city: pd.DataFrame, index: int, iou: float) -> dict:
+def _candidate(bim: Any, city: pd.DataFrame, index: int, iou: float) -> dict[str, Any]:
     outline = city["outline"].iloc[index]
     return {"city_building_id": city["id"].iloc[index], "iou": iou, "city_area": float(outline.area),
             "distance_m": float(shapely.distance(bim.centroid, outline.centroid)),
             "shape_iou": _shape_iou(bim, outline)}
 
 
-def _shape_iou(bim, outline) -> float:
+def _shape_iou(bim: Any, outline: Any) -> float:
     moved = shapely.affinity.translate(bim, outline.centroid.x - bim.centroid.x, outline.centroid.y - bim.centroid.y)
     return _iou(moved, outline)
 
 
-def _lookalike(bim, outlines: list, areas: np.ndarray, tree: shapely.STRtree,
+def _lookalike(bim: Any, outlines: list[Any], areas: npt.NDArray[np.float64], tree: shapely.STRtree,
                options: ConflationOptions) -> tuple[int, float] | None:
     """The city-model outline within the search distance most like ``bim`` in shape, if alike enough."""
     near = tree.query(bim, predicate="dwithin", distance=options.search_distance)

@@ -1,11 +1,19 @@
 """geotwin:buildtwin: the linked twin (city model + BIM + islands + sensors) in a GeoPackage or PostGIS."""
 from __future__ import annotations
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
-                       QgsProcessingOutputNumber, QgsProcessingParameterAuthConfig,
-                       QgsProcessingParameterDatabaseSchema, QgsProcessingParameterDefinition,
-                       QgsProcessingParameterFileDestination, QgsProcessingParameterMultipleLayers,
-                       QgsProcessingParameterNumber, QgsProcessingParameterProviderConnection)
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterAuthConfig,
+    QgsProcessingParameterDatabaseSchema,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterProviderConnection,
+)
 
 from ..algorithm import GeoTwinAlgorithm
 
@@ -90,7 +98,8 @@ class BuildTwin(GeoTwinAlgorithm):
 
         name = self.parameterAsConnectionName(parameters, self.DATABASE, context)
         try:
-            connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name, False)  # not the cached list: connections change while QGIS runs
+            # not the cached list: connections change while QGIS runs
+            connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name, False)
         except QgsProviderConnectionException:
             connection = None
         if connection is None:

@@ -3,13 +3,25 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeatureRequest,
-                       QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
-                       QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterCrs,
-                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum,
-                       QgsProcessingParameterFeatureSource, QgsProcessingParameterField,
-                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
-                       QgsProcessingParameterNumber, QgsProcessingParameterString)
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeatureRequest,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
 
 from ..algorithm import GeoTwinAlgorithm
 
@@ -34,10 +46,11 @@ class ImportIfc(GeoTwinAlgorithm):
         "eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 "
         "ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with "
         "TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map "
-        "conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a "
-        "warning. Manual places the IFC origin at the given easting, northing and height, "
-        "with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the "
-        "IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint "
+        "conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is "
+        "taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, "
+        "northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to "
+        "footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a "
+        "footprint "
         "from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only "
         "one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, "
         "else the footprint's z, else the IFC's own georeferencing.\n"
@@ -72,7 +85,8 @@ class ImportIfc(GeoTwinAlgorithm):
         "the ground storey, else the convex hulls of the elements) and georef_report (method, CRS, parameters, "
         "residual, expected accuracy and warnings). An element without geometry of its own (a window made of "
         "plates, a roof of slabs) has a row without geometry that its parts name. Elements whose geometry "
-        "fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import succeeds.\n\n"
+        "fails are skipped, counted and named by GlobalId. The GeoPackage is written only when the whole import "
+        "succeeds.\n\n"
         "Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc "
         "inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold "
         "exactly one unencrypted .ifc file."

@@ -1,9 +1,14 @@
 """geotwin:sampledistrict: the deterministic sample district (Karlsruhe, Friedrichsplatz) in one click."""
 from __future__ import annotations
 
-from qgis.core import (QgsProcessingException, QgsProcessingOutputFile, QgsProcessingOutputNumber,
-                       QgsProcessingParameterDefinition, QgsProcessingParameterFolderDestination,
-                       QgsProcessingParameterNumber)
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+)
 
 from ..algorithm import GeoTwinAlgorithm
 

@@ -1,9 +1,14 @@
 """geotwin:wlancoverage: WLAN coverage of buildings and rooms, and the planning priority of the gaps."""
 from __future__ import annotations
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingParameterFileDestination, QgsProcessingParameterNumber,
-                       QgsProcessingParameterVectorLayer)
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
+)
 
 from ..algorithm import GeoTwinAlgorithm
 from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref

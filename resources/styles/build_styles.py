@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # PYTHONSAFEPATH leaves this folder out
 # renderers before anything of Qt: it fixes Qt's hash seed
-from renderers import Style, categories_2d_3d, fill, write_styles  # noqa: E402
 from qgis.core import QgsMapLayer, QgsSingleSymbolRenderer, QgsVectorLayer
+from renderers import Style, categories_2d_3d, fill, write_styles  # noqa: E402
 
 # Semantic surface type -> colour, shared by the 2D and the 3D style.
 SURFACE_COLOURS = {"RoofSurface": "#a5432b", "WallSurface": "#dcdcdc", "GroundSurface": "#4d4d4d"}

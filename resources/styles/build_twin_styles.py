@@ -11,9 +11,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # PYTHONSAFEPATH leaves this folder out
 # renderers before anything of Qt: it fixes Qt's hash seed
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsMapLayer,
+    QgsRendererCategory,
+    QgsSingleSymbolRenderer,
+    QgsVectorLayer,
+)
 from renderers import Style, categories_2d_3d, fill, labels, marker, write_styles  # noqa: E402
-from qgis.core import (QgsCategorizedSymbolRenderer, QgsMapLayer, QgsRendererCategory, QgsSingleSymbolRenderer,
-                       QgsVectorLayer)
 
 # IFC class -> colour, shared by the 2D and the 3D style of bim_elements.
 IFC_COLOURS = {

@@ -14,9 +14,18 @@ from pathlib import Path
 
 os.environ.setdefault("QT_HASH_SEED", "0")  # before Qt starts
 from qgis._3d import Qgs3DTypes, QgsPhongMaterialSettings, QgsPolygon3DSymbol, QgsRuleBased3DRenderer
-from qgis.core import (QgsApplication, QgsCategorizedSymbolRenderer, QgsFillSymbol, QgsMapLayer,
-                       QgsMarkerSymbol, QgsPalLayerSettings, QgsRendererCategory, QgsTextFormat,
-                       QgsVectorLayer, QgsVectorLayerSimpleLabeling)
+from qgis.core import (
+    QgsApplication,
+    QgsCategorizedSymbolRenderer,
+    QgsFillSymbol,
+    QgsMapLayer,
+    QgsMarkerSymbol,
+    QgsPalLayerSettings,
+    QgsRendererCategory,
+    QgsTextFormat,
+    QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
+)
 from qgis.PyQt.QtGui import QColor
 
 HERE = Path(__file__).resolve().parent

@@ -15,6 +15,7 @@ import pytest
 from geotwin.twin.citymodel.delivery import RATIO_GRACE, Limits
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
+from geotwin.tests.paths import ROOT
 
 GB = 1 << 30
 CITYJSON_HEAD = b'{"type": "CityJSON", "version": "2.0", "metadata": {"referenceSystem": ' \
@@ -71,6 +72,7 @@ def test_gzip_cityjson_bomb_is_refused_with_low_memory(cityjson_bomb, tmp_path):
     peak, out = _peak_rss_mb(f"""
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
+from geotwin.tests.paths import ROOT
 from geotwin.tests.paths import ROOT
 try:
     import_citymodel([{str(cityjson_bomb)!r}], {str(tmp_path / 'y.gpkg')!r})

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from geotwin.twin.kernel import atomic
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
+from geotwin.twin.kernel import atomic
 from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.store import open_store, read_store

@@ -4,7 +4,8 @@ ifcopenshell's own reading as the oracle for what stays and what becomes unset."
 from __future__ import annotations
 
 import ifcopenshell
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geotwin.bim.reader import _arguments, _starred_instances, open_ifc
 

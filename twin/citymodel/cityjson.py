@@ -15,7 +15,6 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -23,8 +22,8 @@ import numpy as np
 from ..kernel.crs import area_of_use_problem, crs_from_cityjson
 from ..kernel.errors import InputError
 from ..kernel.progress import Reporter
-from .geometry import ABSURD_COORDINATE, clean_ring, ring_problem
 from .delivery import MB, InputFile, as_input
+from .geometry import ABSURD_COORDINATE, clean_ring, ring_problem
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "2.0")
@@ -281,7 +280,8 @@ def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list
                     break
             else:
                 value = values[i] if isinstance(values, list) and i < len(values) else None
-                semantic = semantic_surfaces[value] if isinstance(value, int) and 0 <= value < len(semantic_surfaces) else {}
+                known = isinstance(value, int) and 0 <= value < len(semantic_surfaces)
+                semantic = semantic_surfaces[value] if known else {}
                 surfaces.append(Surface(rings, str(semantic.get("type", "")), f"{oid}_{lod}_{number}", lod))
     return surfaces, dropped
 
@@ -578,7 +578,8 @@ class CityJSONSource:
                 other += 1
                 continue
             corners.append(ring)
-        triangles = vertices.array[np.asarray(corners, dtype=np.int64).reshape(-1, 3)] if corners else np.zeros((0, 3, 3))
+        triangles = (vertices.array[np.asarray(corners, dtype=np.int64).reshape(-1, 3)] if corners
+                     else np.zeros((0, 3, 3)))
         ok = np.isfinite(triangles).all(axis=(1, 2)) & (np.abs(triangles) <= ABSURD_COORDINATE).all(axis=(1, 2))
         with np.errstate(invalid="ignore", over="ignore"):
             ok &= np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]),

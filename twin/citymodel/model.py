@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from numpy.typing import NDArray
 
-from ..kernel.crs import CrsInfo  # re-exported: readers yield it with their objects
+from ..kernel.crs import CrsInfo as CrsInfo  # re-exported: readers yield it with their objects
 
 # Semantic boundary surface types, CityGML names (CityJSON uses the same names).
 SURFACE_TYPES = ("RoofSurface", "WallSurface", "GroundSurface", "ClosureSurface",
@@ -18,7 +18,7 @@ SURFACE_TYPES = ("RoofSurface", "WallSurface", "GroundSurface", "ClosureSurface"
 class Surface:
     """One planar polygon: ``rings[0]`` is the exterior ring, the rest are holes; each (N, 3) float64, not closed."""
 
-    rings: list[np.ndarray]
+    rings: list[NDArray[Any]]
     surface_type: str = ""          # one of SURFACE_TYPES, or "" when the source has no semantics
     id: str | None = None           # gml:id of the polygon or its semantic surface
     lod: str = ""
@@ -35,7 +35,7 @@ class CityObject:
     lod: str | None                 # LoD of ``surfaces`` ("0", "1", "2", "3", "1.2", ...)
     lods_available: list[str] = field(default_factory=list)
     surfaces: list[Surface] = field(default_factory=list)
-    footprint_rings: list[list[np.ndarray]] = field(default_factory=list)  # lod0FootPrint polygons when given
+    footprint_rings: list[list[NDArray[Any]]] = field(default_factory=list)  # lod0FootPrint polygons when given
     attributes: dict[str, Any] = field(default_factory=dict)  # keys as twin.schema.BUILDINGS fields, plus any other
     line: int | None = None         # source line where known
 
@@ -59,5 +59,5 @@ class Relief:
     feature_id: str                 # the ReliefFeature that holds it (CityJSON: the same id)
     source_file: str
     lod: str
-    triangles: np.ndarray
+    triangles: NDArray[Any]
     line: int | None = None

@@ -14,6 +14,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,7 +44,7 @@ def _pid_alive(pid: int) -> bool:
     """Whether a process ``pid`` exists (on this host); True when that cannot be told."""
     if pid == os.getpid():
         return True
-    if os.name == "nt":   # os.kill would terminate the process on Windows: ask for its exit code instead
+    if sys.platform == "win32":   # os.kill would terminate the process on Windows: ask for its exit code instead
         try:
             import ctypes
 
@@ -124,7 +125,7 @@ _REASONS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quo
             errno.EFBIG: "file too large"}
 
 
-def failure_reason(err: BaseException, *hidden: str | os.PathLike, shown: str | os.PathLike = "") -> str:
+def failure_reason(err: BaseException, *hidden: str | os.PathLike[str], shown: str | os.PathLike[str] = "") -> str:
     """A one-line reason for an OS or database error, with temporary paths replaced by the real output."""
     code = getattr(err, "errno", None)
     if isinstance(err, OSError) and code in _REASONS:
@@ -151,7 +152,7 @@ def is_storage_error(err: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike, *, directory: bool = False) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str], *, directory: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling of ``target``; replace ``target`` with it when the block succeeds.
 
     On any exception (including Cancelled) the temporary output is removed and an existing ``target`` is

@@ -23,7 +23,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 from pyproj import CRS, Transformer
-from pyproj.crs import CompoundCRS
+from pyproj.crs.crs import CompoundCRS
 from pyproj.exceptions import CRSError
 
 from .errors import InputError
@@ -415,7 +415,7 @@ def _zone_prefix(crs: CRS) -> float:
     operation = crs.coordinate_operation
     if operation is None or "Transverse Mercator" not in operation.method_name:
         return 0.0
-    easting = next((p.value for p in operation.params if p.name == "False easting"), 500000.0)
+    easting = next((float(p.value) for p in operation.params if p.name == "False easting"), 500000.0)
     return float(easting - 500000.0) if easting > 500000.0 and easting % 1_000_000 == 500000.0 else 0.0
 
 
@@ -433,8 +433,9 @@ def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -
     box = _bbox4(bbox)
     if _fits(crs.horizontal, box, swapped=False) is not None:
         return None
+    area_name = re.split(r'[:;,]| - states', area.name)[0].rstrip('.')
     message = (f"coordinates {tuple(round(v, 3) for v in box)} lie outside the area of use of {crs.horizontal} "
-               f"({horizontal.name}; {re.split(r'[:;,]| - states', area.name)[0].rstrip('.')}: lon {area.west}..{area.east}, "
+               f"({horizontal.name}; {area_name}: lon {area.west}..{area.east}, "
                f"lat {area.south}..{area.north})")
     guesses = suggest_crs(box, crs.horizontal)[:3]
     if guesses:

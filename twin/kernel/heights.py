@@ -17,13 +17,23 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 
 from .errors import GeoTwinError
 from .progress import Reporter
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class _Transforms(Protocol):
+    """What a height model needs of its PROJ operation: lon, lat, z -> lon, lat, undulation."""
+
+    def transform(self, lon: Any, lat: Any, z: Any) -> tuple[Any, Any, Any]: ...
 
 ECEF = "EPSG:4978"
 GEOGRAPHIC_3D = "EPSG:4979"
@@ -61,13 +71,15 @@ class HeightModel:
     grid: str | None = None
     constant: float | None = None
     warnings: list[str] = field(default_factory=list)
-    _transformer: Transformer | None = field(default=None, repr=False)
+    _transformer: _Transforms | None = field(default=None, repr=False)
 
-    def undulation(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    def undulation(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> FloatArray:
         lon = np.asarray(lon, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
         if self.method == "constant":
+            assert self.constant is not None, "a constant height model has its constant"
             return np.full(lon.shape, float(self.constant))
+        assert self._transformer is not None, "a grid or PROJ height model has its transformer"
         _, _, n = self._transformer.transform(lon, lat, np.zeros_like(lon))
         n = np.asarray(n, dtype=np.float64)
         if not np.all(np.isfinite(n)) or np.any(np.abs(n) > 1000):
@@ -75,7 +87,7 @@ class HeightModel:
                                    f"(lon {lon.min():.4f}..{lon.max():.4f}, lat {lat.min():.4f}..{lat.max():.4f})")
         return n
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "description": self.description,
                 "expectedErrorMetres": self.expected_error_m, "grid": self.grid,
                 "constant": self.constant, "warnings": list(self.warnings)}
@@ -98,7 +110,7 @@ def proj_data_dirs() -> list[Path]:
     """Folders where PROJ looks for grids."""
     import pyproj.datadir
 
-    dirs = [pyproj.datadir.get_data_dir(), *pyproj.datadir.get_user_data_dir().split(os.pathsep)]
+    dirs = [pyproj.datadir.get_data_dir(), *pyproj.datadir.get_user_data_dir().split(os.pathsep)]  # type: ignore[attr-defined]
     dirs += os.environ.get("PROJ_DATA", os.environ.get("PROJ_LIB", "")).split(os.pathsep)
     out = []
     for d in dirs:
@@ -147,7 +159,7 @@ def find_model_grid(geoid_model: str | None) -> Path | None:
 
 
 def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: str = "auto",
-                         grid: str | os.PathLike | None = None, constant: float | None = None,
+                         grid: str | os.PathLike[str] | None = None, constant: float | None = None,
                          reporter: Reporter | None = None, geoid_model: str | None = None) -> HeightModel:
     """Choose the best height model; ``method`` is auto, grid, egm96 or constant.
 
@@ -167,6 +179,7 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
         notes.append(f"the source names the quasigeoid {geoid_model}, whose grid ({files}) is not installed; "
                      "the next best height model is used")
     if named is not None:
+        assert geoid_model is not None   # named is only found for a named model
         same_datum = _datum_key(vname) in ("", _MODEL_DATUM.get(geoid_model.upper(), ""))
         model = HeightModel("grid", f"quasigeoid grid {named.name} ({geoid_model}, named by the source)",
                             ERROR_QUASIGEOID if same_datum else ERROR_QUASIGEOID_OTHER_DATUM, grid=str(named),
@@ -248,7 +261,7 @@ def _proj_model(op: Transformer, horizontal_crs: str) -> HeightModel:
         description = op.description
 
         @staticmethod
-        def transform(lon, lat, z):
+        def transform(lon: Any, lat: Any, z: Any) -> tuple[Any, Any, Any]:
             x, y = to_src.transform(lon, lat)
             _, _, h = op.transform(x, y, z)
             return lon, lat, h
@@ -287,18 +300,19 @@ class Georeferencer:
         self._to_ecef = Transformer.from_crs(GEOGRAPHIC_3D, ECEF, always_xy=True)
         self._from_ecef = Transformer.from_crs(ECEF, GEOGRAPHIC_3D, always_xy=True)
 
-    def to_geographic(self, x, y, z) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def to_geographic(self, x: npt.ArrayLike, y: npt.ArrayLike,
+                      z: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
         """lon, lat (degrees) and ellipsoidal height."""
         lon, lat = self._to_geo.transform(np.asarray(x, np.float64), np.asarray(y, np.float64))
         lon, lat = np.asarray(lon), np.asarray(lat)
         return lon, lat, np.asarray(z, np.float64) + self.model.undulation(lon, lat)
 
-    def to_ecef(self, x, y, z) -> np.ndarray:
+    def to_ecef(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
         """(N, 3) ECEF coordinates."""
         lon, lat, h = self.to_geographic(x, y, z)
         return np.column_stack(self._to_ecef.transform(lon, lat, h))
 
-    def from_ecef(self, xyz: np.ndarray) -> np.ndarray:
+    def from_ecef(self, xyz: npt.ArrayLike) -> FloatArray:
         """(N, 3) source coordinates (x, y, normal height)."""
         xyz = np.asarray(xyz, np.float64).reshape(-1, 3)
         lon, lat, h = self._from_ecef.transform(xyz[:, 0], xyz[:, 1], xyz[:, 2])

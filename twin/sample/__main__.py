@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except GeoTwinError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    for key, name in manifest.files.items():
+    for key in manifest.files:
         print(f"{key}: {manifest.path(key)}")
     return 0
 

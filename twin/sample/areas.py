@@ -9,7 +9,9 @@ to the Zirkel's kerb, over the square's sector and its neighbours.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from .jsonfmt import dumps
 from .layout import landmarks
@@ -37,11 +39,11 @@ def _arc(r: float, side_from: int, sectors: int = 0) -> list[tuple[float, float]
             for i in range(ARC_SEGMENTS + 1)]
 
 
-def _mm(points) -> list[tuple[float, float]]:
+def _mm(points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(round(e * 1000) / 1000, round(n * 1000) / 1000) for e, n in points]
 
 
-def square_polygon():
+def square_polygon() -> Any:
     """Friedrichsplatz in EPSG:25832 (shapely Polygon, mm-rounded): the open block minus the landmarks."""
     import shapely
 
@@ -60,7 +62,7 @@ def square_polygon():
     return poly
 
 
-def park_polygon():
+def park_polygon() -> Any:
     """The Schlossplatz's lawn in EPSG:25832 (shapely Polygon, mm-rounded)."""
     import shapely
 
@@ -69,11 +71,11 @@ def park_polygon():
     return shapely.geometry.polygon.orient(shapely.Polygon(_mm(shell)), sign=1.0)
 
 
-def areas() -> list[dict]:
+def areas() -> list[dict[str, Any]]:
     """The GeoJSON features (EPSG:4326, exterior rings counter-clockwise, holes clockwise)."""
     to_ll = to_lonlat()
 
-    def ring(coords) -> list[list[float]]:
+    def ring(coords: Iterable[tuple[float, float]]) -> list[list[float]]:
         return [[round(c, DECIMALS) for c in to_ll.transform(e, n)] for e, n in coords]
 
     features = []
@@ -89,6 +91,6 @@ def areas() -> list[dict]:
     return features
 
 
-def write_areas(path: Path, features: list[dict]) -> None:
+def write_areas(path: Path, features: list[dict[str, Any]]) -> None:
     doc = {"type": "FeatureCollection", "name": "areas", "features": features}
     Path(path).write_text(dumps(doc, indent=1) + "\n", encoding="utf-8")

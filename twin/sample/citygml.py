@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from .layout import FUNCTION_NAMES, ROOF_CODES, BuildingSpec
@@ -34,7 +35,7 @@ def fmt_mm(v: int) -> str:
     return f"{sign}{q}.{r:03d}"
 
 
-def pos_list(ring: Ring, cache: dict | None = None) -> str:
+def pos_list(ring: Ring, cache: dict[Any, str] | None = None) -> str:
     """The closed ring as gml:posList text; ``cache`` keeps each point's text within one building."""
     if cache is None:
         cache = {}
@@ -74,7 +75,7 @@ class CityGmlWriter:
         out.append(f"<bldg:storeysAboveGround>{spec.storeys}</bldg:storeysAboveGround>\n")
         out.append(f'<bldg:lod2Solid>\n<gml:Solid gml:id="{bid}_solid">\n<gml:exterior>\n<gml:CompositeSurface>\n')
         polys = []
-        points: dict = {}
+        points: dict[Any, str] = {}
         for n, (kind, _) in enumerate(surfaces, start=1):
             pid = f"{bid}_{_SURFACE_CODES[kind]}{n}_poly"
             polys.append(pid)
@@ -92,7 +93,8 @@ class CityGmlWriter:
             "<bldg:address>\n<core:Address>\n<core:xalAddress>\n<xAL:AddressDetails>\n<xAL:Country>\n"
             f"<xAL:CountryName>{COUNTRY}</xAL:CountryName>\n"
             f'<xAL:Locality Type="Town">\n<xAL:LocalityName>{LOCALITY}</xAL:LocalityName>\n'
-            f'<xAL:Thoroughfare Type="Street">\n<xAL:ThoroughfareNumber>{escape(spec.number)}</xAL:ThoroughfareNumber>\n'
+            f'<xAL:Thoroughfare Type="Street">\n'
+            f"<xAL:ThoroughfareNumber>{escape(spec.number)}</xAL:ThoroughfareNumber>\n"
             f"<xAL:ThoroughfareName>{escape(spec.street)}</xAL:ThoroughfareName>\n</xAL:Thoroughfare>\n"
             f"<xAL:PostalCode>\n<xAL:PostalCodeNumber>{POSTAL_CODE}</xAL:PostalCodeNumber>\n</xAL:PostalCode>\n"
             "</xAL:Locality>\n</xAL:Country>\n</xAL:AddressDetails>\n</core:xalAddress>\n"

@@ -7,24 +7,25 @@ first; its global vertex list goes to a temporary file and is appended on close.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .jsonfmt import dumps
-
 from .layout import FUNCTION_NAMES, ROOF_CODES, BuildingSpec
 from .site import CITYJSON_SRS, COUNTRY, LOCALITY, POSTAL_CODE, VERTICAL_EPSG
-from .solid import Ring
+from .solid import Point, Ring
 
 VERSION = "2.0"
 SEMANTIC_ORDER = ("GroundSurface", "WallSurface", "RoofSurface")
 
 
-def transform(translate_mm: tuple[int, int, int]) -> dict:
+def transform(translate_mm: tuple[int, int, int]) -> dict[str, Any]:
     return {"scale": [0.001, 0.001, 0.001], "translate": [v / 1000 for v in translate_mm]}
 
 
-def metadata(seed: int, bbox: list[float] | None = None) -> dict:
-    meta = {
+def metadata(seed: int, bbox: list[float] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {
         "identifier": f"geotwin-sample-district-seed-{seed}",
         "title": (f"GeoTwin sample district, Karlsruhe around Friedrichsplatz (synthetic); "
                   f"heights DHHN2016 (EPSG:{VERTICAL_EPSG})"),
@@ -35,7 +36,8 @@ def metadata(seed: int, bbox: list[float] | None = None) -> dict:
     return meta
 
 
-def city_object(spec: BuildingSpec, surfaces: list[tuple[str, Ring]], index_of) -> dict:
+def city_object(spec: BuildingSpec, surfaces: list[tuple[str, Ring]],
+                index_of: Callable[[Point], int]) -> dict[str, Any]:
     """The CityJSON Building of ``spec``; ``index_of(point)`` returns a vertex index."""
     types = [t for t in SEMANTIC_ORDER if any(k == t for k, _ in surfaces)]
     shell = [[[index_of(p) for p in ring]] for _, ring in surfaces]
@@ -88,7 +90,7 @@ class CityJsonWriter:
         new: list[str] = []
         tx, ty, tz = self.translate
 
-        def index_of(p):
+        def index_of(p: Point) -> int:
             i = local.get(p)
             if i is None:
                 i = local[p] = self._nv + len(new)
@@ -135,7 +137,7 @@ class CityJsonSeqWriter:
         verts: list[list[int]] = []
         tx, ty, tz = self.translate
 
-        def index_of(p):
+        def index_of(p: Point) -> int:
             i = local.get(p)
             if i is None:
                 i = local[p] = len(verts)
@@ -148,7 +150,7 @@ class CityJsonSeqWriter:
         self._f.write(dumps(feature) + "\n")
         self.count += 1
 
-    def close(self, bbox_mm=None) -> None:
+    def close(self, bbox_mm: tuple[int, int, int, int, int, int] | None = None) -> None:
         self._f.close()
 
     def abort(self) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
+import ifcopenshell
 import ifcopenshell.api.pset
 import ifcopenshell.util.geolocation
 
@@ -19,7 +21,7 @@ from .site import HORIZONTAL_EPSG, LOCALITY, POSTAL_CODE, to_lonlat
 _GUID_NAMESPACE = uuid.UUID("5f0c1d2e-3b4a-5968-8776-a5b4c3d2e1f0")
 
 
-def write_school_ifc(path: Path, seed: int) -> dict:
+def write_school_ifc(path: Path, seed: int) -> dict[str, Any]:
     """Write the school; returns counts and the map conversion parameters."""
     m = IfcModel("GeoTwin Beispielquartier Friedrichsplatz")
     place = school.placement()
@@ -40,14 +42,15 @@ def write_school_ifc(path: Path, seed: int) -> dict:
     ext, inner = school.EXTERIOR_WALL, school.INTERIOR_WALL
     wall_h = school.STOREY_HEIGHT - school.SLAB_THICKNESS
     floor = Prism(school.SLAB_THICKNESS, list(school.outline_local()))
-    counts = {"storeys": 0, "walls": 0, "slabs": 0, "spaces": 0}
+    counts: dict[str, Any] = {"storeys": 0, "walls": 0, "slabs": 0, "spaces": 0}
 
-    def wall(storey, name, x, y, z, angle, wall_length, thickness):
+    def wall(storey: ifcopenshell.entity_instance, name: str, x: float, y: float, z: float, angle: float,
+             wall_length: float, thickness: float) -> None:
         m.add("IfcWall", name, matrix(x, y, z, angle), body=Box(wall_length, wall_h, thickness),
               predefined_type="SOLIDWALL", container=storey)
         counts["walls"] += 1
 
-    def slab(storey, name, z, predefined):
+    def slab(storey: ifcopenshell.entity_instance, name: str, z: float, predefined: str) -> None:
         m.add("IfcSlab", name, matrix(0, 0, z), body=floor, predefined_type=predefined, container=storey)
         counts["slabs"] += 1
 

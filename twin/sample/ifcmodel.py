@@ -10,6 +10,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ifcopenshell
 import ifcopenshell.api.aggregate
@@ -22,12 +23,13 @@ import ifcopenshell.api.spatial
 import ifcopenshell.api.unit
 import ifcopenshell.guid
 import numpy as np
+import numpy.typing as npt
 
 FIXED_TIME_STAMP = "2025-01-01T00:00:00+00:00"
 METRIC_UNITS = ("LENGTHUNIT", "AREAUNIT", "VOLUMEUNIT")
 
 
-def matrix(x: float, y: float, z: float, angle_deg: float = 0.0) -> np.ndarray:
+def matrix(x: float, y: float, z: float, angle_deg: float = 0.0) -> npt.NDArray[np.float64]:
     """A placement: rotated by ``angle_deg`` about z, then moved to (x, y, z)."""
     a = math.radians(angle_deg)
     m = np.eye(4)
@@ -74,11 +76,11 @@ class IfcModel:
         self.body = ifcopenshell.api.context.add_context(f, context_type="Model", context_identifier="Body",
                                                          target_view="MODEL_VIEW", parent=model)
 
-    def create(self, ifc_class: str, name: str | None = None, **kw) -> ifcopenshell.entity_instance:
+    def create(self, ifc_class: str, name: str | None = None, **kw: Any) -> ifcopenshell.entity_instance:
         return ifcopenshell.api.root.create_entity(self.file, ifc_class=ifc_class, name=name, **kw)
 
-    def georeference(self, projected_crs: dict, eastings: float, northings: float, height: float,
-                     x_axis_abscissa: float, x_axis_ordinate: float) -> dict:
+    def georeference(self, projected_crs: dict[str, Any], eastings: float, northings: float, height: float,
+                     x_axis_abscissa: float, x_axis_ordinate: float) -> dict[str, Any]:
         """Add an IfcMapConversion (scale 1) to ``projected_crs``; returns its parameters."""
         operation = {"Eastings": eastings, "Northings": northings, "OrthogonalHeight": height,
                      "XAxisAbscissa": x_axis_abscissa, "XAxisOrdinate": x_axis_ordinate, "Scale": 1.0}
@@ -87,7 +89,7 @@ class IfcModel:
             self.file, projected_crs=projected_crs, coordinate_operation=dict(operation))
         return operation
 
-    def site_and_building(self, site: str, building: str, *, address: dict | None = None,
+    def site_and_building(self, site: str, building: str, *, address: dict[str, Any] | None = None,
                           placed: bool = True) -> tuple[ifcopenshell.entity_instance, ifcopenshell.entity_instance]:
         """The project's site and its building (its IfcPostalAddress of ``address``), at the origin if ``placed``."""
         f = self.file
@@ -101,9 +103,9 @@ class IfcModel:
                 ifcopenshell.api.geometry.edit_object_placement(f, product=product, matrix=matrix(0, 0, 0))
         return site_entity, building_entity
 
-    def add(self, ifc_class: str, name: str, placement: np.ndarray, *, body: Box | Prism | None = None,
+    def add(self, ifc_class: str, name: str, placement: npt.NDArray[np.float64], *, body: Box | Prism | None = None,
             predefined_type: str | None = None, container: ifcopenshell.entity_instance | None = None,
-            part_of: ifcopenshell.entity_instance | None = None, **attributes) -> ifcopenshell.entity_instance:
+            part_of: ifcopenshell.entity_instance | None = None, **attributes: Any) -> ifcopenshell.entity_instance:
         """A product with ``attributes``, contained in ``container`` or aggregated into ``part_of``, placed."""
         f = self.file
         product = self.create(ifc_class, name, predefined_type=predefined_type)
@@ -126,7 +128,7 @@ class IfcModel:
                                                               for v in value):
                     rel[i] = sorted(value, key=lambda e: e.id())
 
-    def write(self, path: str | Path, guids: uuid.UUID, key: object, *, by_id: bool = True, **file_name) -> None:
+    def write(self, path: str | Path, guids: uuid.UUID, key: object, *, by_id: bool = True, **file_name: Any) -> None:
         """Write with a fixed time stamp, ``file_name`` header fields and global ids from ``guids`` and ``key``.
 
         The n-th rooted entity, in creation order (``by_id``) or in ``by_type`` order, gets uuid5(guids, "key:n").

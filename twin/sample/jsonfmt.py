@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 from json.encoder import py_encode_basestring
+from typing import Any, NoReturn
 
+_c_make_encoder: Any
 try:   # CPython's C encoder formats floats with float.__repr__ whatever json.encoder says
     from _json import encode_basestring as _c_encode_basestring
     from _json import make_encoder as _c_make_encoder
@@ -19,11 +21,11 @@ _float_repr = float.__repr__
 _int_repr = int.__repr__
 
 
-def _unsupported(obj):
+def _unsupported(obj: Any) -> NoReturn:
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
-def dumps(obj, indent: int | None = None) -> str:
+def dumps(obj: Any, indent: int | None = None) -> str:
     """JSON text of ``obj``: compact (``,`` and ``:``) or indented like ``json.dumps(indent=...)``."""
     if indent is None and _c_make_encoder is not None:
         encode = _c_make_encoder(None, _unsupported, _c_encode_basestring, None, ":", ",", False, False, False)
@@ -33,7 +35,7 @@ def dumps(obj, indent: int | None = None) -> str:
     return "".join(parts)
 
 
-def _encode(obj, out: list[str], indent: int | None, level: int) -> None:
+def _encode(obj: Any, out: list[str], indent: int | None, level: int) -> None:
     if isinstance(obj, str):
         out.append(py_encode_basestring(obj))
     elif obj is None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from . import school
-from .site import (SECTOR_DEG, SECTORS_EAST, SECTORS_WEST, SQUARE_RING,
-                   STREET_HALF_WIDTH, ground_height, site)
+from .site import SECTOR_DEG, SECTORS_EAST, SECTORS_WEST, SQUARE_RING, STREET_HALF_WIDTH, ground_height, site
 
 ROOF_FLAT, ROOF_GABLE, ROOF_HIP = "flat", "gable", "hip"
 # AdV roof type codes (CityGML bldg:roofType as used in German LoD2 data).
@@ -147,7 +146,7 @@ def _row_slots(k: int, outer: bool) -> tuple[float, int, float, float]:
     return narrow, n, usable / n, shrink
 
 
-def _choose(rng: random.Random, weighted) -> str:
+def _choose(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
     total = sum(w for _, w in weighted)
     x = rng.randrange(total)
     for value, w in weighted:

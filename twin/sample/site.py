@@ -8,6 +8,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyproj import Transformer
 
 # Published positions (WGS 84): Karlsruhe palace tower, the fan's centre; the Friedrichsplatz square.
 PALACE_TOWER_LONLAT = (8.40444, 49.01361)
@@ -60,8 +64,9 @@ def site() -> Site:
     from pyproj import Transformer
 
     to_utm = Transformer.from_crs("EPSG:4326", f"EPSG:{HORIZONTAL_EPSG}", always_xy=True)
-    tower = tuple(_mm(v) for v in to_utm.transform(*PALACE_TOWER_LONLAT))
-    square = tuple(_mm(v) for v in to_utm.transform(*FRIEDRICHSPLATZ_LONLAT))
+    tx, ty = to_utm.transform(*PALACE_TOWER_LONLAT)
+    sx, sy = to_utm.transform(*FRIEDRICHSPLATZ_LONLAT)
+    tower, square = (_mm(tx), _mm(ty)), (_mm(sx), _mm(sy))
     de, dn = square[0] - tower[0], square[1] - tower[1]
     bearing = math.degrees(math.atan2(de, dn)) % 360.0
     radius = math.hypot(de, dn)
@@ -77,7 +82,7 @@ def ground_height(e: float, n: float) -> float:
     return round(z, 2)
 
 
-def to_lonlat():
+def to_lonlat() -> Transformer:
     """A transformer EPSG:25832 -> WGS 84 lon/lat."""
     from pyproj import Transformer
 

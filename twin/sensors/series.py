@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..kernel.numeric import to_number
 
@@ -76,7 +76,7 @@ class Series:
         return out
 
 
-def parse_time(text: str, naive_tz=timezone.utc) -> datetime:
+def parse_time(text: str, naive_tz=UTC) -> datetime:
     """An ISO 8601 time (or the start of an interval) as an aware UTC datetime; naive means ``naive_tz``."""
     if text is None or isinstance(text, (bool, dict, list)):
         raise TypeError(f"not a time: {type(text).__name__}")
@@ -84,10 +84,10 @@ def parse_time(text: str, naive_tz=timezone.utc) -> datetime:
     try:
         if re.fullmatch(r"\d{1,20}(\.\d{1,20})?", value):  # epoch seconds or milliseconds
             number = float(value)
-            return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=timezone.utc)
+            return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=naive_tz)
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
     except (OverflowError, OSError) as err:  # a year beyond 9999 or before 1 after the zone shift
         raise ValueError(f"time out of range: {value[:40]!r}") from err

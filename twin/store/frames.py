@@ -67,7 +67,7 @@ def _cell(value: Any, kind: str) -> Any:
     return value
 
 
-def conform(frame: pd.DataFrame | None, spec: LayerSpec, crs: str | None):
+def conform(frame: pd.DataFrame | None, spec: LayerSpec, crs: str | None) -> pd.DataFrame:
     """The frame with exactly ``spec``'s typed columns (missing ones empty) and its geometry."""
     import geopandas as gpd
 
@@ -83,11 +83,11 @@ def conform(frame: pd.DataFrame | None, spec: LayerSpec, crs: str | None):
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-def empty(spec: LayerSpec, crs: str | None):
+def empty(spec: LayerSpec, crs: str | None) -> pd.DataFrame:
     return conform(None, spec, crs)
 
 
-def spec_from_info(name: str, info: dict) -> LayerSpec:
+def spec_from_info(name: str, info: dict[str, Any]) -> LayerSpec:
     """A LayerSpec for a layer whose schema is only known from the file (``pyogrio.read_info``)."""
     kinds = {}
     for field, dtype in zip(info["fields"], info["dtypes"]):
@@ -98,7 +98,7 @@ def spec_from_info(name: str, info: dict) -> LayerSpec:
     return LayerSpec(name, geometry_type or None, kinds, "as written by its importer")
 
 
-def records(frame: pd.DataFrame, spec: LayerSpec) -> list[tuple]:
+def records(frame: pd.DataFrame, spec: LayerSpec) -> list[tuple[Any, ...]]:
     """Rows as plain Python tuples (geometry last, as a shapely object), in the frame's order."""
     cols = [frame[name].tolist() for name in spec.fields]
     out = []

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SKIPPED, SOURCES, TERRAIN, LayerSpec
 from .bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
 from .islands import LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
 from .sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
-from . import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SKIPPED, SOURCES, TERRAIN, LayerSpec
 
 RELATIONS = ("replaces", "part_of", "located_in", "observes")
 
