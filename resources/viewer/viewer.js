@@ -1071,7 +1071,21 @@
     await refreshSensors();
     if (config.sensorRefreshSeconds > 0) {
       setInterval(refreshSensors, config.sensorRefreshSeconds * 1000);
+      // availability.json is rewritten on the server (python -m geotwin.twin.islands.availability, e.g. by cron)
+      if (config.availabilityUrl) { setInterval(refreshAvailability, config.sensorRefreshSeconds * 1000); }
     }
+  }
+
+  // Reload availability.json (never from the browser cache); an open island info box shows the new state.
+  function refreshAvailability() {
+    if (!navigator.onLine) { return Promise.resolve(); }
+    return fetch(config.availabilityUrl, { cache: "no-store" })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (body) {
+        extras.availability = body;
+        state.availabilityRefreshes = (state.availabilityRefreshes || 0) + 1;
+      })
+      .catch(function (err) { console.warn("GeoTwin viewer: availability not refreshed: " + err.message); });
   }
 
   start().catch(function (err) {

@@ -346,3 +346,42 @@ def book_island(islands, island_id: str, when: datetime, duration: int, *, seats
     message = f"island {island_id}: book it at {url}"
     reporter.info(message)
     return BookingResult(island_id, False, url=url, message=message)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite an export's ``availability.json`` from the twin (for cron next to a published web map):
+    ``python -m geotwin.twin.islands.availability TWIN.gpkg EXPORT/availability.json [--days 7]``.
+    As in the 3D Tiles export, a calendar's error text (which may name its location) is not published."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m geotwin.twin.islands.availability", description=main.__doc__)
+    parser.add_argument("twin", help="the twin GeoPackage (its learning_islands layer)")
+    parser.add_argument("output", help="the availability.json to (re)write, e.g. beside an export's tileset.json")
+    parser.add_argument("--days", type=int, default=7, help="busy times of this many days from now (default 7)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.days <= 31:
+        parser.error("--days must be between 1 and 31")
+
+    class _Print(Reporter):
+        def warning(self, message: str) -> None:
+            print(f"warning: {message}", file=sys.stderr)
+
+    try:
+        doc = availability_json(args.twin, days=args.days, reporter=_Print())
+        for entry in doc["islands"].values():
+            entry.pop("error", None)
+        from ..kernel.atomic import atomic_path
+
+        with atomic_path(Path(args.output)) as tmp:
+            Path(tmp).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except GeoTwinError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"{args.output}: {len(doc['islands'])} islands, "
+          f"{sum(len(e['busy']) for e in doc['islands'].values())} busy intervals")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

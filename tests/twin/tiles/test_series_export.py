@@ -78,3 +78,29 @@ def test_availability_beside_the_tiles_and_no_private_calendar_fields(export):
     published = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in folder.rglob("*.json*"))
     for location in calendars.values():
         assert location not in published
+
+
+def test_availability_rewritten_by_the_command_line(export, tmp_path, python_exe):
+    """cron beside a published web map: the command rewrites availability.json from the twin; the viewer
+    reloads it (resources/viewer/viewer.js refreshAvailability)."""
+    import subprocess
+
+    from geotwin.tests.paths import ROOT
+
+    twin, folder, _ = export
+    target = tmp_path / "availability.json"
+    run = subprocess.run([python_exe, "-m", "geotwin.twin.islands.availability", str(twin), str(target)],
+                         capture_output=True, text=True, cwd=ROOT.parent, timeout=300)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    exported = json.loads((folder / "availability.json").read_text(encoding="utf-8"))
+    assert set(doc["islands"]) == set(exported["islands"])
+    busy = sum(len(e["busy"]) for e in doc["islands"].values())
+    assert f"{len(doc['islands'])} islands, {busy} busy intervals" in run.stdout
+    assert not any("error" in e for e in doc["islands"].values())
+    bad = subprocess.run([python_exe, "-m", "geotwin.twin.islands.availability", str(twin), str(target),
+                          "--days", "40"], capture_output=True, text=True, cwd=ROOT.parent, timeout=120)
+    assert bad.returncode == 2 and "--days must be between 1 and 31" in bad.stderr
+    missing = subprocess.run([python_exe, "-m", "geotwin.twin.islands.availability", str(tmp_path / "none.gpkg"),
+                              str(target)], capture_output=True, text=True, cwd=ROOT.parent, timeout=120)
+    assert missing.returncode == 1 and "none.gpkg" in missing.stderr
