@@ -189,6 +189,7 @@ def prepare() -> None:
 def run_tests(tests: list[str], timeout: float) -> tuple[bool, float]:
     """True when the tests pass. Timeouts count as failures (a killed mutant)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.setdefault("GEOTWIN_SHARED_DATA", str(ROOT.parent / "shared" / "data"))  # the copy has no ../shared
     start = time.monotonic()
     try:
         proc = subprocess.run(["scripts/env.sh", ".venv/bin/python", "-m", "pytest", "-x", "-q",
