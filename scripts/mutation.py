@@ -120,7 +120,8 @@ class _Mutator(ast.NodeTransformer):
         if isinstance(value, bool):
             if self._site(node, f"{value} -> {not value}"):
                 return ast.copy_location(ast.Constant(not value), node)
-        elif isinstance(value, (int, float)) and self._site(node, f"{value!r} -> {value + 1!r}"):
+        elif isinstance(value, (int, float)) and value + 1 != value \
+                and self._site(node, f"{value!r} -> {value + 1!r}"):
             return ast.copy_location(ast.Constant(value + 1), node)
         return node
 
@@ -186,14 +187,15 @@ def prepare() -> None:
     (WORK / ".build" / "plugins" / "geotwin").symlink_to(WORK)
 
 
-def run_tests(tests: list[str], timeout: float) -> tuple[bool, float]:
-    """True when the tests pass. Timeouts count as failures (a killed mutant)."""
+def run_tests(tests: list[str], timeout: float, qgis: bool = True) -> tuple[bool, float]:
+    """True when the tests pass. Timeouts count as failures (a killed mutant). ``qgis=False`` leaves out
+    pytest-qgis (QGIS's start-up costs seconds per run) for tests that need no QGIS."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.setdefault("GEOTWIN_SHARED_DATA", str(ROOT.parent / "shared" / "data"))  # the copy has no ../shared
     start = time.monotonic()
     try:
         proc = subprocess.run(["scripts/env.sh", ".venv/bin/python", "-m", "pytest", "-x", "-q",
-                               "-p", "no:randomly", *tests], cwd=WORK, env=env, timeout=timeout,
+                               *([] if qgis else ["-p", "no:pytest_qgis"]), *tests], cwd=WORK, env=env, timeout=timeout,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return proc.returncode == 0, time.monotonic() - start
     except subprocess.TimeoutExpired:
@@ -205,14 +207,18 @@ def run_module(module: str, tests: list[str]) -> tuple[int, int, list[Mutant]]:
     original = (ROOT / module).read_text()
     sites = mutants(original)
     print(f"== {module}: {len(sites)} mutants, tests: {' '.join(tests)}", flush=True)
-    ok, baseline = run_tests(tests, timeout=900)
+    qgis = False
+    ok, baseline = run_tests(tests, timeout=900, qgis=False)
+    if not ok:
+        qgis = True
+        ok, baseline = run_tests(tests, timeout=900)
     if not ok:
         raise SystemExit(f"{module}: the tests fail without any mutation; fix them first")
     survivors: list[Mutant] = []
     try:
         for site in sites:
             target.write_text(mutate(original, site.index))
-            passed, _ = run_tests(tests, timeout=baseline * 3 + 30)
+            passed, _ = run_tests(tests, timeout=baseline * 3 + 30, qgis=qgis)
             if passed:
                 survivors.append(site)
                 print(f"   survived  line {site.line}: {site.description}", flush=True)
