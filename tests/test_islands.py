@@ -201,7 +201,7 @@ def test_opening_hours_holidays_noted_and_unsupported_refused():
     assert parse("Mo-Fr 08:00-18:00; PH off").notes == ["'PH' (holidays) ignored: no holiday calendar"]
     for bad in ("Jan-Mar Mo 10:00-12:00", "Mo-Fr 10:00+", "sunrise-sunset", "Mo 10-12", "Mo-Fr 08:00-18:00 || off",
                 ""):
-        with pytest.raises(OpeningHoursError):
+        with pytest.raises(OpeningHoursError, match=r"\S"):  # any message: the forms fail differently
             parse(bad)
 
 

@@ -204,7 +204,7 @@ def test_address_in_another_crs_is_reprojected(tmp_path):
 
 def test_cancel_is_seen(tmp_path):
     islands = _layer(tmp_path / "i.gpkg", [_island("a")])
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
                               reporter=CollectingReporter(cancel_after=0))
     assert not (tmp_path / "o.gpkg").exists()
