@@ -202,10 +202,13 @@ def run_tests(tests: list[str], timeout: float, qgis: bool = True) -> tuple[bool
         return False, time.monotonic() - start
 
 
-def run_module(module: str, tests: list[str]) -> tuple[int, int, list[Mutant]]:
+def run_module(module: str, tests: list[str], sample: int = 0) -> tuple[int, int, list[Mutant]]:
+    """Run every mutant of ``module`` (or ``sample`` of them, evenly spread) against ``tests``."""
     target = WORK / module
     original = (ROOT / module).read_text()
     sites = mutants(original)
+    if 0 < sample < len(sites):
+        sites = [sites[i * len(sites) // sample] for i in range(sample)]
     print(f"== {module}: {len(sites)} mutants, tests: {' '.join(tests)}", flush=True)
     qgis = False
     ok, baseline = run_tests(tests, timeout=900, qgis=False)
@@ -235,6 +238,8 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help="module paths relative to the repository root")
     parser.add_argument("--tests", nargs="+", help="test files (default: the module's entry in TESTS)")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
+    parser.add_argument("--work", help="work folder (default .mutation; one per parallel run)")
+    parser.add_argument("--sample", type=int, default=0, help="run only this many mutants, evenly spread")
     args = parser.parse_args()
     modules = args.modules or list(TESTS)
     if args.list:
@@ -242,6 +247,9 @@ def main() -> int:
             for site in mutants((ROOT / module).read_text()):
                 print(f"{module}:{site.line}: #{site.index} {site.description}")
         return 0
+    if args.work:
+        global WORK
+        WORK = ROOT / args.work
     prepare()
     results = []
     for module in modules:
@@ -249,7 +257,7 @@ def main() -> int:
         if not tests:
             print(f"{module}: no test files known; pass --tests", file=sys.stderr)
             return 2
-        results.append((module, *run_module(module, tests)))
+        results.append((module, *run_module(module, tests, args.sample)))
     print("\nmodule                          killed/total  score")
     for module, killed, total, _ in results:
         print(f"{module:32s} {killed:5d}/{total:<5d}  {100.0 * killed / max(total, 1):5.0f} %")
