@@ -208,3 +208,4 @@ def test_cancel_is_seen(tmp_path):
         find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
                               reporter=CollectingReporter(cancel_after=0))
     assert not (tmp_path / "o.gpkg").exists()
+

@@ -167,3 +167,31 @@ def test_area_across_the_antimeridian():
         assert area_of_use_problem(CrsInfo("EPSG:3832", None), (x, y, x, y)) is None, lon
     x, y = to.transform(0.0, 0.0)
     assert area_of_use_problem(CrsInfo("EPSG:3832", None), (x, y, x, y)) is not None
+
+
+@pytest.mark.parametrize("name, code, words", [
+    ("ETRS89_UTM31", 25831, "UTM zone 31N"), ("ETRS89_UTM32", 25832, "UTM zone 32N"),
+    ("ETRS89_UTM33", 25833, "UTM zone 33N"), ("ETRS89_3GK3", 8395, "Gauss-Kruger CM 9E"),
+    ("ETRS89_Lat-Lon", 4258, "ETRS89"), ("DE_DHDN_3GK2", 31466, "zone 2"), ("DE_DHDN_3GK3", 31467, "zone 3"),
+    ("DE_DHDN_3GK4", 31468, "zone 4"), ("DE_DHDN_3GK5", 31469, "zone 5"), ("DE_DHDN_Lat-Lon", 4314, "DHDN"),
+    ("DE_42/83_3GK3", 2397, "Pulkovo 1942(83) / 3-degree Gauss-Kruger zone 3"),
+    ("DE_42/83_3GK4", 2398, "Pulkovo 1942(83) / 3-degree Gauss-Kruger zone 4"),
+    ("DE_42/83_3GK5", 2399, "Pulkovo 1942(83) / 3-degree Gauss-Kruger zone 5"),
+    ("DE_PD/83_3GK3", 3396, "PD/83 / 3-degree Gauss-Kruger zone 3"),
+    ("DE_PD/83_3GK4", 3397, "PD/83 / 3-degree Gauss-Kruger zone 4"),
+    ("DE_RD/83_3GK4", 3398, "RD/83 / 3-degree Gauss-Kruger zone 4"),
+    ("DE_RD/83_3GK5", 3399, "RD/83 / 3-degree Gauss-Kruger zone 5"),
+])
+def test_every_adv_position(name, code, words):
+    assert words in CRS.from_epsg(code).name     # the table's code is the CRS its name says
+    for text in (name, name.lower()):
+        assert parse_srs_name(f"urn:adv:crs:{text}").horizontal == f"EPSG:{code}"
+
+
+@pytest.mark.parametrize("name, code", [("DE_DHHN2016_NH", 7837), ("DE_DHHN92_NH", 5783), ("DE_DHHN12_NOH", 7699),
+                                        ("DE_DHHN85_NOH", 5784), ("DE_SNN76_NH", 5785)])
+def test_every_adv_height(name, code):
+    info = parse_srs_name(f"urn:adv:crs:ETRS89_UTM32*{name.lower()}*gcg2011")
+    assert (info.vertical, info.geoid_model) == (f"EPSG:{code}", "GCG2011")
+    assert CRS.from_epsg(code).is_vertical
+    assert parse_srs_name(f"urn:adv:crs:ETRS89_UTM32*{name}*GCG05").geoid_model == "GCG05"
