@@ -209,3 +209,19 @@ def test_cancel_is_seen(tmp_path):
                               reporter=CollectingReporter(cancel_after=0))
     assert not (tmp_path / "o.gpkg").exists()
 
+
+
+def test_did_you_mean_names_at_most_three(tmp_path):
+    import geopandas
+    import shapely
+
+    path = tmp_path / "b.gpkg"
+    numbers = ["10", "11", "12", "13", "14"]
+    geopandas.GeoDataFrame({"street": ["Weg"] * 5, "house_number": numbers},
+                           geometry=[shapely.box(X0 + i, Y0, X0 + i + 1, Y0 + 1) for i in range(5)], crs=CRS).to_file(
+        path, layer="buildings")
+    islands = _layer(tmp_path / "i.gpkg", [_island("a")])
+    with pytest.raises(GeoTwinError, match=r"; did you mean: Weg 1\d, Weg 1\d, Weg 1\d\?$") as info:
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="Weg 15",
+                              buildings=LayerRef(str(path), "buildings"))
+    assert str(info.value).split("did you mean: ")[1].count("Weg 1") == 3

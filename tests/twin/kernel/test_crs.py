@@ -23,6 +23,7 @@ from geotwin.twin.kernel.errors import InputError
     ("urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", None),
     ("CRS84", "EPSG:4326", None),
     ("urn:ogc:def,crs::EPSG:31467", "EPSG:31467", None),
+    ("urn:ogc:def,crs::epsg:31467", "EPSG:31467", None),
     ("urn:ogc:def,crs,crs:EPSG:6.12:25833,crs:EPSG:6.12:5783", "EPSG:25833", "EPSG:5783"),
     ("urn:adv:crs:de_dhdn_3gk3*de_dhhn92_nh", "EPSG:31467", "EPSG:5783"),
     ("urn:adv:crs:DE_DHDN_3GK3_BW100*DE_DHN92_NH", "EPSG:31467", "EPSG:5783"),
@@ -66,6 +67,8 @@ def test_adv_quasigeoid_any_case_and_the_compound_epsg_code():
     ("urn:adv:crs:", r"names no position"),
     ("urn:ogc:def,crs:EPSG:25832,foo", r"^unknown srsName .*; accepted forms: EPSG:25832, "),
     ("Gauss-Krueger", r"^unknown srsName 'Gauss-Krueger'; accepted forms"),
+    ("urn:ogc:def,crs::EPSG:\u0663\u0661\u0664\u0666\u0667", r"^unknown srsName "),  # Arabic-Indic digits
+    ("EPSG:\u0663\u0661\u0664\u0666\u0667", r"^unknown srsName "),
 ])
 def test_errors(text, match):
     with pytest.raises(InputError, match=match):
