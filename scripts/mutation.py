@@ -201,11 +201,14 @@ def run_tests(tests: list[str], timeout: float, qgis: bool = True) -> tuple[bool
         return False, time.monotonic() - start
 
 
-def run_module(module: str, tests: list[str], sample: int = 0) -> tuple[int, int, list[Mutant]]:
-    """Run every mutant of ``module`` (or ``sample`` of them, evenly spread) against ``tests``."""
+def run_module(module: str, tests: list[str], sample: int = 0,
+               lines: set[int] | None = None) -> tuple[int, int, list[Mutant]]:
+    """Run every mutant of ``module`` (or ``sample`` of them, evenly spread; or those on ``lines``)."""
     target = WORK / module
     original = (ROOT / module).read_text()
     sites = mutants(original)
+    if lines:
+        sites = [site for site in sites if site.line in lines]
     if 0 < sample < len(sites):
         sites = [sites[i * len(sites) // sample] for i in range(sample)]
     print(f"== {module}: {len(sites)} mutants, tests: {' '.join(tests)}", flush=True)
@@ -238,6 +241,7 @@ def main() -> int:
     parser.add_argument("--tests", nargs="+", help="test files (default: the module's entry in TESTS)")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     parser.add_argument("--work", help="work folder (default .mutation; one per parallel run)")
+    parser.add_argument("--lines", help="only the mutants on these lines (comma-separated), e.g. to rerun survivors")
     parser.add_argument("--sample", type=int, default=0, help="run only this many mutants, evenly spread")
     args = parser.parse_args()
     modules = args.modules or list(TESTS)
@@ -256,7 +260,8 @@ def main() -> int:
         if not tests:
             print(f"{module}: no test files known; pass --tests", file=sys.stderr)
             return 2
-        results.append((module, *run_module(module, tests, args.sample)))
+        results.append((module, *run_module(module, tests, args.sample,
+                                                  {int(n) for n in args.lines.split(",")} if args.lines else None)))
     print("\nmodule                          killed/total  score")
     for module, killed, total, _ in results:
         print(f"{module:32s} {killed:5d}/{total:<5d}  {100.0 * killed / max(total, 1):5.0f} %")
