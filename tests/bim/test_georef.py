@@ -260,3 +260,59 @@ def test_karlsruhe_files_raise_no_false_georeferencing_warning(shared_data, name
     georef.check_model_area(placement, local, (placed.min(axis=0), placed.max(axis=0)))   # does not raise
     lon, lat = pyproj.Transformer.from_crs(target, "EPSG:4326", always_xy=True).transform(*placed[0][:2])
     assert (lon, lat) == pytest.approx((8.43, 49.095), abs=0.01)   # KIT Campus North
+
+
+# ------------------------------------------------------------------ manual placement, area of use
+
+
+def test_manual_placement_and_its_limits():
+    warnings: list[str] = []
+    p = georef.manual_placement("EPSG:25832", 456000.0, 5429000.0, 115.0, 30.0, warnings)
+    c, s = math.cos(math.radians(30.0)), math.sin(math.radians(30.0))
+    assert p.apply(np.array([[10.0, 5.0, 2.0]]))[0] == pytest.approx([456000.0 + 10 * c - 5 * s,
+                                                                      5429000.0 + 10 * s + 5 * c, 117.0])
+    assert warnings == ["manual placement: as accurate as the anchor point and rotation given"]
+    assert (p.method, p.rotation_deg, p.orthogonal_height) == (georef.MANUAL, 30.0, 115.0)
+    for args, match in [((float("nan"), 0.0, 0.0, 0.0), r"^manual placement: MANUAL_EASTING nan is not a finite"),
+                        ((0.0, None, 0.0, 0.0), r"^manual placement: MANUAL_NORTHING None is not a finite"),
+                        ((0.0, 0.0, float("inf"), 0.0), r"^manual placement: MANUAL_HEIGHT inf is not"),
+                        ((0.0, 0.0, 0.0, float("-inf")), r"^manual placement: MANUAL_ROTATION -inf is not"),
+                        ((1.00001e8, 0.0, 0.0, 0.0), r"lies beyond any map CRS$"),
+                        ((0.0, -1.00001e8, 0.0, 0.0), r"lies beyond any map CRS$"),
+                        ((0.0, 0.0, 100001.0, 0.0), r"lies beyond any map CRS$")]:
+        with pytest.raises(InputError, match=match):
+            georef.manual_placement("EPSG:25832", *args, [])
+    georef.manual_placement("EPSG:25832", 1e8, -1e8, -1e5, 0.0, [])   # the limits themselves are accepted
+
+
+@pytest.mark.parametrize("lon, lat, code", [(8.4, 49.0, "EPSG:25832"), (-122.4, 37.8, "EPSG:32610"),
+                                            (151.2, -33.9, "EPSG:32756"), (13.5, 52.5, "EPSG:25833"),
+                                            (-5.9, 37.4, "EPSG:25830"), (10.0, 85.0, "EPSG:5041"),
+                                            (10.0, -85.0, "EPSG:5042"), (179.9, 10.0, "EPSG:32660"),
+                                            (-180.0, 10.0, "EPSG:32601")])
+def test_suggested_crs_holds_the_point(lon, lat, code):
+    text = georef.suggest_crs(lon, lat)
+    assert text.startswith(code + " (")
+    area = pyproj.CRS(code).area_of_use
+    assert area.west <= lon <= area.east and area.south <= lat <= area.north
+    assert text == f"{code} ({pyproj.CRS(code).name})"
+
+
+def test_area_check_margin_and_refusal(tmp_path):
+    crs = georef.horizontal_crs("EPSG:25832")
+    west, south, east, north = crs.area_of_use.bounds
+    assert georef._in_area(crs, east + 2.99, 50.0, east + 2.99, 50.0)
+    assert not georef._in_area(crs, east + 3.01, 50.0, east + 3.01, 50.0)
+    assert georef._in_area(crs, west - 2.99, 50.0, west - 2.99, 50.0)
+    assert not georef._in_area(crs, west - 3.01, 50.0, west - 3.01, 50.0)
+    assert not georef._in_area(crs, 9.0, south - 3.01, 9.0, south - 3.01)
+    assert georef._in_area(crs, 9.0, south - 2.99, 9.0, south - 2.99)
+    # a model placed at 9 degrees north with EPSG:25832: refused, naming the UTM zone that holds it
+    placement = georef.manual_placement("EPSG:25832", 550000.0, 1000000.0, 0.0, 0.0, [])
+    local = (np.array([0.0, 0.0, 0.0]), np.array([10.0, 10.0, 3.0]))
+    with pytest.raises(InputError, match=r"the model placed by manual lies at 9\.\d+ N, 9\.\d+ E, outside the area "
+                                         r"of use of EPSG:25832 .*e\.g\. EPSG:32632 \(WGS 84 / UTM zone 32N\)$"):
+        placed = placement.apply(np.array(local))
+        georef.check_model_area(placement, local, (placed.min(axis=0), placed.max(axis=0)))
+    # no bounding boxes: nothing to check
+    assert georef.check_model_area(placement, None, None) is None
