@@ -316,3 +316,17 @@ def test_area_check_margin_and_refusal(tmp_path):
         georef.check_model_area(placement, local, (placed.min(axis=0), placed.max(axis=0)))
     # no bounding boxes: nothing to check
     assert georef.check_model_area(placement, None, None) is None
+
+
+def test_gauss_krueger_transformation_named_with_its_accuracy(shared_data):
+    """The KIT Gauss-Krueger sample into UTM: the operation PROJ ranks first, its accuracy, and the better one
+    whose grid is not installed, as pyproj lists them."""
+    placement, warnings = _resolve(shared_data / KIT[1], "EPSG:25832")
+    group = pyproj.transformer.TransformerGroup(pyproj.CRS("EPSG:31467"), pyproj.CRS("EPSG:25832"), always_xy=True)
+    best = group.transformers[0]
+    assert placement.expected_accuracy_m == pytest.approx(best.accuracy)
+    assert (f"transformed from EPSG:31467 to EPSG:25832 with '{best.description}' (accuracy {best.accuracy:g} m)"
+            in warnings)
+    if group.unavailable_operations:
+        assert (f"a more accurate transformation is not installed: '{group.unavailable_operations[0].name}' "
+                "(install its grid with projsync or the proj-data package)") in warnings

@@ -198,3 +198,16 @@ def test_every_adv_height(name, code):
     assert (info.vertical, info.geoid_model) == (f"EPSG:{code}", "GCG2011")
     assert CRS.from_epsg(code).is_vertical
     assert parse_srs_name(f"urn:adv:crs:ETRS89_UTM32*{name}*GCG05").geoid_model == "GCG05"
+
+
+@pytest.mark.parametrize("lon, lat, germany, europe", [
+    (11.1, 47.4, True, True),     # Garmisch, 0.13 degrees above Germany's southern edge
+    (10.0, 54.9, True, True),     # Flensburg
+    (24.9, 35.3, False, True),    # Crete, 0.3 degrees above Europe's southern edge
+    (20.0, 71.5, False, True),    # North Cape
+    (-10.5, 52.0, False, True),   # western Ireland
+    (10.0, 34.5, False, False),   # Tunisia
+])
+def test_germany_and_europe_boxes(lon, lat, germany, europe):
+    guess = next(g for g in suggest_crs((lon, lat)) if g.crs == "EPSG:4326" and not g.swapped)
+    assert (guess.in_germany, guess.in_europe) == (germany, europe)
