@@ -330,3 +330,15 @@ def test_gauss_krueger_transformation_named_with_its_accuracy(shared_data):
     if group.unavailable_operations:
         assert (f"a more accurate transformation is not installed: '{group.unavailable_operations[0].name}' "
                 "(install its grid with projsync or the proj-data package)") in warnings
+
+
+def test_height_limit_counts_in_metres_for_a_feet_crs(tmp_path):
+    """OrthogonalHeight in US survey feet: 300 000 ft (91.4 km) is still a height on Earth, 330 000 ft is not."""
+    e, n = _ca_point()
+    conversion = {"crs": CA, "Eastings": e, "Northings": n, "XAxisAbscissa": 1.0, "XAxisOrdinate": 0.0,
+                  "Scale": 0.001 / FT_US}
+    ok = _build(tmp_path / "ok.ifc", conversion={**conversion, "OrthogonalHeight": 300000.0})
+    assert _resolve(ok, CA)[0].orthogonal_height == pytest.approx(300000.0 * FT_US)
+    bad = _build(tmp_path / "bad.ifc", conversion={**conversion, "OrthogonalHeight": 330000.0})
+    with pytest.raises(InputError, match=r"OrthogonalHeight .*is no height on Earth \(\|value\| > 100000 m\)"):
+        _resolve(bad, CA)
