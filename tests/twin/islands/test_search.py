@@ -225,3 +225,30 @@ def test_did_you_mean_names_at_most_three(tmp_path):
         find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="Weg 15",
                               buildings=LayerRef(str(path), "buildings"))
     assert str(info.value).split("did you mean: ")[1].count("Weg 1") == 3
+
+
+class _CancelOnSecondCheck(CollectingReporter):
+    """Cancelled from the second check on: shows how often the search looks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks = 0
+
+    def is_cancelled(self) -> bool:
+        self.checks += 1
+        return self.checks >= 2
+
+
+@pytest.mark.parametrize("count, cancelled", [(200, False), (201, True)])
+def test_cancel_is_checked_every_200_islands(tmp_path, count, cancelled):
+    islands = _layer(tmp_path / "i.gpkg", [_island(f"I{k}", k, 0) for k in range(count)])
+    reporter = _CancelOnSecondCheck()
+    if cancelled:
+        with pytest.raises(Cancelled, match="^cancelled by the user$"):
+            find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                                  reporter=reporter)
+    else:
+        summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                                        reporter=reporter)
+        assert len(summary.found) == 10
+    assert reporter.checks == (2 if cancelled else 1)

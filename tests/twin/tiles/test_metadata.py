@@ -195,3 +195,12 @@ def test_empty_row_selection():
     assert data == b"" and struct.unpack("<H", offsets) == (0,) and extra == {"stringOffsetType": "UINT16"}
     flags = _col([{"f": True}, {"f": False}], "f")
     assert flags.encode(np.array([], dtype=np.int64)) == ([b""], {})
+
+
+def test_column_missing_everywhere_is_a_string_of_nodata():
+    cols = {c.name: c for c in build_columns([{"a": 1, "empty": None}, {"a": 2}])}
+    empty = cols["empty"]
+    assert empty.type == "STRING" and empty.values == [None, None]
+    assert empty.schema() == {"name": "empty", "type": "STRING", "noData": STRING_NO_DATA}
+    (data, offsets), _ = empty.encode(np.arange(2))
+    assert data == b"\x00\x00" and struct.unpack("<3H", offsets) == (0, 1, 2)
