@@ -204,3 +204,8 @@ def test_column_missing_everywhere_is_a_string_of_nodata():
     assert empty.schema() == {"name": "empty", "type": "STRING", "noData": STRING_NO_DATA}
     (data, offsets), _ = empty.encode(np.arange(2))
     assert data == b"\x00\x00" and struct.unpack("<3H", offsets) == (0, 1, 2)
+
+
+def test_json_text_keeps_non_ascii():
+    col = _col([{"attributes": {"tags": ["Straße", "Ölweg"]}}, {"attributes": {"tags": None}}], "tags")
+    assert col.type == "STRING" and col.values == ['["Straße", "Ölweg"]', None]
