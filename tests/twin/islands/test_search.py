@@ -252,3 +252,18 @@ def test_cancel_is_checked_every_200_islands(tmp_path, count, cancelled):
                                         reporter=reporter)
         assert len(summary.found) == 10
     assert reporter.checks == (2 if cancelled else 1)
+
+
+def test_output_layers_crs_rounding_and_empty_exclusions(tmp_path):
+    import pyogrio
+
+    islands = _layer(tmp_path / "i.gpkg", [_island("a", 1.0, 1.0), _island("b", 2.0, 3.0)])
+    out = tmp_path / "o.gpkg"
+    summary = find_learning_islands(islands, str(out), when=MON_10, location=(X0, Y0))
+    assert summary.excluded == {}
+    layers = dict(pyogrio.list_layers(str(out)))
+    assert set(layers) == {"learning_island_search", "learning_island_search_excluded"}
+    assert len(_read(out, "learning_island_search_excluded")) == 0
+    assert pyogrio.read_info(str(out), layer="learning_island_search")["crs"] == CRS
+    assert _read(out, "learning_island_search")["distance_m"].tolist() == [1.41, 3.61]
+    assert [d for _, d in summary.found] == pytest.approx([math.sqrt(2), math.sqrt(13)])
