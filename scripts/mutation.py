@@ -202,13 +202,15 @@ def run_tests(tests: list[str], timeout: float, qgis: bool = True) -> tuple[bool
 
 
 def run_module(module: str, tests: list[str], sample: int = 0,
-               lines: set[int] | None = None) -> tuple[int, int, list[Mutant]]:
+               lines: set[int] | None = None, indices: set[int] | None = None) -> tuple[int, int, list[Mutant]]:
     """Run every mutant of ``module`` (or ``sample`` of them, evenly spread; or those on ``lines``)."""
     target = WORK / module
     original = (ROOT / module).read_text()
     sites = mutants(original)
     if lines:
         sites = [site for site in sites if site.line in lines]
+    if indices:
+        sites = [site for site in sites if site.index in indices]
     if 0 < sample < len(sites):
         sites = [sites[i * len(sites) // sample] for i in range(sample)]
     print(f"== {module}: {len(sites)} mutants, tests: {' '.join(tests)}", flush=True)
@@ -226,7 +228,7 @@ def run_module(module: str, tests: list[str], sample: int = 0,
             passed, _ = run_tests(tests, timeout=baseline * 3 + 30, qgis=qgis)
             if passed:
                 survivors.append(site)
-                print(f"   survived  line {site.line}: {site.description}", flush=True)
+                print(f"   survived  line {site.line}: {site.description} (#{site.index})", flush=True)
     finally:
         target.write_text(original)
     killed = len(sites) - len(survivors)
@@ -242,6 +244,7 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     parser.add_argument("--work", help="work folder (default .mutation; one per parallel run)")
     parser.add_argument("--lines", help="only the mutants on these lines (comma-separated), e.g. to rerun survivors")
+    parser.add_argument("--indices", help="only these mutants (the #numbers of --list), comma-separated")
     parser.add_argument("--sample", type=int, default=0, help="run only this many mutants, evenly spread")
     args = parser.parse_args()
     modules = args.modules or list(TESTS)
@@ -261,7 +264,8 @@ def main() -> int:
             print(f"{module}: no test files known; pass --tests", file=sys.stderr)
             return 2
         results.append((module, *run_module(module, tests, args.sample,
-                                                  {int(n) for n in args.lines.split(",")} if args.lines else None)))
+                                                  {int(n) for n in args.lines.split(",")} if args.lines else None,
+                                                  {int(n) for n in args.indices.split(",")} if args.indices else None)))
     print("\nmodule                          killed/total  score")
     for module, killed, total, _ in results:
         print(f"{module:32s} {killed:5d}/{total:<5d}  {100.0 * killed / max(total, 1):5.0f} %")
