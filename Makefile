@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DEMO_BUILDINGS ?= 400
 DEMO_OUT ?= demo-output
 
-.PHONY: setup demo test lint bench conformance package translations clean
+.PHONY: setup demo test lint bench conformance package translations clean mutation
 
 setup:
 	@scripts/bootstrap.sh
@@ -26,6 +26,10 @@ bench: setup
 # import -> twin -> 3D Tiles over shared/data and the fetched corpus (conformance/corpus.json); table in conformance/results/
 conformance: setup
 	@$(RUN) $(PY) scripts/fetch_corpus.py && $(RUN) $(PY) scripts/conformance.py $(CONFORMANCE_ARGS)
+
+# mutation testing of core modules (not in CI): make mutation MODULES="twin/kernel/crs.py bim/georef.py"
+mutation: setup
+	@$(RUN) $(PY) scripts/mutation.py $(MODULES) $(MUTATION_ARGS)
 
 translations: setup
 	@$(RUN) scripts/translations.sh

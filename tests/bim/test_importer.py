@@ -193,7 +193,7 @@ def test_bad_inputs_are_refused_and_leave_the_output_untouched(shared_data, tmp_
 
 def test_cancel_leaves_no_output(shared_data, tmp_path):
     out = tmp_path / "cancelled.gpkg"
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         import_ifc(shared_data / "ifc/small/IfcOpenHouse_IFC4.ifc", out,
                    ImportOptions(georeferencing="manual", manual=(0.0, 0.0, 0.0, 0.0)),
                    CollectingReporter(cancel_after=0.0))

@@ -96,7 +96,7 @@ def test_a_failing_worker_loses_nothing(shared_data, tmp_path, duplex_in_process
 
 def test_cancel_stops_the_workers(shared_data, tmp_path):
     out = tmp_path / "cancelled.gpkg"
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         _import(shared_data / DUPLEX, out, 2, CollectingReporter(cancel_after=0.0))
     assert psutil.Process(os.getpid()).children(recursive=True) == []
     assert list(tmp_path.iterdir()) == []

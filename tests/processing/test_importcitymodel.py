@@ -189,7 +189,7 @@ def test_cancel_leaves_earlier_output_intact(denhaag, shared_data, tmp_path):
     out = tmp_path / "keep.gpkg"
     import_citymodel([shared_data / "cityjson" / "cjio" / "zurich_subset_lod2.json"], out)
     before = _sha(out)
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         import_citymodel([denhaag], out, None, "highest", CollectingReporter(cancel_after=0.0))
     assert _sha(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["keep.gpkg"]
 

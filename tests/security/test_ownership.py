@@ -368,7 +368,7 @@ def test_a_waiting_build_can_be_cancelled(pg_dsn, schema, city):
 
     with psycopg.connect(pg_dsn, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (lock_key(schema),))
-        with pytest.raises(Cancelled):
+        with pytest.raises(Cancelled, match="^cancelled by the user$"):
             build_twin(open_store(pg_dsn, schema), BuildInputs(citymodel=[str(city)]),
                        reporter=CancelWhenWaiting())
     assert _rows(pg_dsn, "SELECT 1 FROM pg_namespace WHERE nspname = %s", schema) == []

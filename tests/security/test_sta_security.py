@@ -268,7 +268,7 @@ def test_cancel_during_a_read_takes_effect_quickly(service, fault):
     service.faults.append(fault)
     rep = EventReporter()
     rep.cancel_in(1.0)
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         client(service, timeout=60, reporter=rep).get("Things")
     assert time.monotonic() - rep.at < 1.5
 
@@ -277,7 +277,7 @@ def test_cancel_during_the_retry_backoff(service):
     service.faults.append(Fault("status", match="/Things", times=-1, status=503))
     rep = EventReporter()
     rep.cancel_in(0.5)
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         client(service, retries=3, backoff=60, reporter=rep).get("Things")
     assert time.monotonic() - rep.at < 1.5
 
@@ -286,7 +286,7 @@ def test_cancel_during_fetch_series_paging(service):
     service.faults.append(Fault("drip", match="/Observations", times=-1, delay=0.2))
     rep = EventReporter()
     rep.cancel_in(1.0)
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         fetch_series(client(service, timeout=60, reporter=rep), "EPSG:32630", reporter=rep)
     assert time.monotonic() - rep.at < 1.5
 

@@ -289,7 +289,7 @@ def test_truncated_file_names_file_and_line(shared_data, tmp_path):
     path.write_bytes(data[: len(data) // 2])
     source = read_citygml(path)
     seen = []
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match=r"line \d+: malformed or truncated XML") as err:
         for obj in source:
             seen.append(obj)
     assert re.search(rf"{re.escape(str(path))}, line \d+: malformed or truncated XML", str(err.value))

@@ -471,6 +471,6 @@ def test_cancel_interrupts_the_parse_of_a_large_cityjson(shared_data, tmp_path):
         def is_cancelled(self) -> bool:
             return any(t.name.startswith("parse ") and t.is_alive() for t in threading.enumerate())
 
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         import_citymodel([src], out, None, "highest", CancelWhileParsing())
     assert out.read_bytes() == b"earlier output"

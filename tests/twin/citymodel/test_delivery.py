@@ -283,7 +283,7 @@ def test_progress_per_member_and_cancel(delivery, tmp_path):
     assert sum(i.startswith("reading ") for i in rec.infos) == TILES + 3
     # cancelled in the middle of the run (between or within members): no output is left behind
     stop = Recorder(stop_at=rec.checks // 2)
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         import_citymodel([delivery], tmp_path / "c.gpkg", None, "highest", stop)
     assert not (tmp_path / "c.gpkg").exists()
 

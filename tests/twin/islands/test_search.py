@@ -203,7 +203,7 @@ def test_opening_hours_holidays_noted_and_invalid_refused():
     assert not parse("Jan-Mar Mo 10:00-12:00").is_open(datetime(2026, 4, 6, 11, 0))
     assert parse("Jan-Mar Mo 10:00-12:00").is_open(datetime(2026, 3, 30, 11, 0))
     for bad in ("Mo 10-12", "Mo-Fr 08:00-18:00 ||", "", "Jan PH off"):
-        with pytest.raises(OpeningHoursError):
+        with pytest.raises(OpeningHoursError, match=r"\S"):  # any message: the forms fail differently
             parse(bad)
 
 

@@ -67,15 +67,20 @@ def test_override_forms():
     info = crs_override(CRS.from_epsg(5555).to_wkt())  # WKT of a compound CRS
     assert (info.horizontal, info.vertical) == ("EPSG:25832", "EPSG:5783")
     assert crs_override(CRS.from_epsg(31467).to_wkt()).horizontal == "EPSG:31467"
-    for junk in ("", "nonsense", "EPSG:5783"):  # empty, unparsable, vertical only
-        with pytest.raises(InputError):
+    for junk, match in (("", "^cannot understand the CRS ''"), ("nonsense", "^cannot understand the CRS 'nonsense'"),
+                        ("EPSG:5783", "^the CRS 'EPSG:5783' has no horizontal part$")):  # empty, unparsable, vertical
+        with pytest.raises(InputError, match=match):
             crs_override(junk)
 
 
-@pytest.mark.parametrize("bad", ["", "EPSG:999999", "urn:adv:crs:NOWHERE_UTM99", "local:grid",
-                                 "urn:adv:crs:ETRS89_UTM32*DE_NOHEIGHT", "EPSG:5783"])
-def test_unknown_or_incomplete_names_are_refused(bad):
-    with pytest.raises(InputError):
+@pytest.mark.parametrize("bad, match", [
+    ("", "^empty srsName$"), ("EPSG:999999", "^unknown CRS EPSG:999999 in 'EPSG:999999'"),
+    ("urn:adv:crs:NOWHERE_UTM99", "^unknown AdV CRS part 'NOWHERE_UTM99'"),
+    ("local:grid", "^unknown srsName 'local:grid'; accepted forms: "),
+    ("urn:adv:crs:ETRS89_UTM32*DE_NOHEIGHT", "^unknown AdV CRS part 'DE_NOHEIGHT'"),
+    ("EPSG:5783", "^'EPSG:5783' names only a vertical CRS; the horizontal CRS is unknown$")])
+def test_unknown_or_incomplete_names_are_refused(bad, match):
+    with pytest.raises(InputError, match=match):
         parse_srs_name(bad)
 
 

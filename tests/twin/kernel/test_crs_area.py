@@ -251,7 +251,7 @@ def test_wgs84_declared_utm_coordinates_are_refused(shared_data, tmp_path):
     reporter = CollectingReporter()
     source = read_citygml(path, reporter=reporter)
     assert any("gml:Envelope: coordinates" in w for w in reporter.warnings)
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(InputError, match="outside the area of use of EPSG:4326") as caught:
         list(source)
     text = str(caught.value)
     assert text.startswith(str(path)) and "outside the area of use of EPSG:4326" in text
@@ -307,7 +307,7 @@ def test_cityjson_declaring_wgs84_is_refused(shared_data, tmp_path):
 
 def test_unknown_srs_name_in_a_file_is_named(shared_data, tmp_path):
     path = with_srs(shared_data / FZK, tmp_path / "fzk.gml", "urn:adv:crs:ETRS89_UTM32*DE_DHHN2016*GCG2016")
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(InputError, match="unknown AdV CRS part 'DE_DHDN2016'|unknown AdV CRS part 'DE_DHHN2016'") as caught:
         read_citygml(path)
     assert str(caught.value).startswith(str(path))
     assert "unknown AdV CRS part 'DE_DHHN2016'" in str(caught.value) and "DE_DHHN2016_NH" in str(caught.value)

@@ -2,6 +2,8 @@
 referenceSystem), one by one against EPSG (pyproj), and the errors for unknown or contradictory names."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from pyproj import CRS
 
@@ -169,20 +171,19 @@ def test_dhhn12_is_the_1912_datum():
     ("urn:ogc:def,crs::EPSG:31467,crs:OGC::CRS84", "unknown srsName"),
 ])
 def test_unknown_or_contradictory_names_are_refused(bad, message):
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(InputError, match=re.escape(message)):
         parse_srs_name(bad)
-    assert message in str(caught.value)
 
 
 def test_unknown_name_lists_the_accepted_forms_briefly():
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(InputError, match="unknown AdV CRS part 'DE_DHHN2016'") as caught:
         parse_srs_name("urn:adv:crs:ETRS89_UTM32*DE_DHHN2016*GCG2016")  # "_NH" missing
     text = str(caught.value)
     assert "'DE_DHHN2016'" in text and "urn:adv:crs:ETRS89_UTM32*DE_DHHN2016*GCG2016" in text
     for part in ("ETRS89_UTM32", "DE_DHDN_3GK3", "DE_DHHN2016_NH", "DE_DHHN12_NOH", "GCG2016"):
         assert part in text
     assert len(text) < 800
-    with pytest.raises(InputError) as caught:
+    with pytest.raises(InputError, match="^unknown srsName 'CRS:whatever'; accepted forms: ") as caught:
         parse_srs_name("CRS:whatever")
     assert str(caught.value) == f"unknown srsName 'CRS:whatever'; accepted forms: {ACCEPTED_FORMS}"
     assert len(ACCEPTED_FORMS) < 800

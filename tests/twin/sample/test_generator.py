@@ -445,7 +445,7 @@ def test_bad_input_is_refused_and_nothing_is_left_behind(tmp_path):
     with pytest.raises(InputError, match="not empty"):
         generate_district(foreign, buildings=10)
     assert (foreign / "notes.txt").read_text() == "keep me"
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         generate_district(tmp_path / "cancelled", buildings=5000, reporter=CollectingReporter(cancel_after=0.0))
     assert not (tmp_path / "cancelled").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]

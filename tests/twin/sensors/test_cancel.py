@@ -38,7 +38,7 @@ def test_cancel_while_sorting_rows_into_series(district):
     series, _ = read_exports([d.path("sensors_csv")], crs, reporter=counting)
     rows = sum(len(s.times) for s in series)
     assert rows > 1000 and counting.calls > 2          # the row loop checks every 1000 rows
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         read_exports([d.path("sensors_csv")], crs, reporter=CancelAfterChecks(counting.calls - 1))
 
 
@@ -48,7 +48,7 @@ def test_cancel_while_indexing_the_buildings(district, tmp_path):
     series, issues = read_exports([d.path("sensors_csv")], crs)
     out = tmp_path / "sensors.gpkg"
     reporter = CancelAfterChecks(2)                    # buildings 0 and 200 pass, 400 is cancelled
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         write_sensors(series, issues, str(out), crs, buildings=LayerRef(str(city), "buildings"), reporter=reporter)
     assert reporter.calls == 3 and not out.exists() and list(tmp_path.iterdir()) == []
     done = write_sensors(series, issues, str(out), crs, buildings=LayerRef(str(city), "buildings"))

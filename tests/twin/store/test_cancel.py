@@ -54,7 +54,7 @@ def test_a_cancel_between_chunks_leaves_the_gpkg_as_it_was(tmp_path):
         writer.replace(SPEC, _frame(10))
     before = path.read_bytes()
     reporter = CancelAfterChecks(2)          # the copy of the old twin and the first chunk pass, the second not
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         with store.transaction("EPSG:25832", reporter) as writer:
             writer.replace(SPEC, _frame(3 * StoreWriter.ROWS_PER_CHECK))
     assert reporter.calls == 3 and path.read_bytes() == before
@@ -96,7 +96,7 @@ def test_a_cancel_during_a_postgis_copy_rolls_back(pg_dsn):
         with store.transaction("EPSG:25832") as writer:
             writer.replace(SPEC, _frame(10))
         reporter = CancelAfterChecks(1)       # the first block of rows is sent, then the cancel
-        with pytest.raises(Cancelled):
+        with pytest.raises(Cancelled, match="^cancelled by the user$"):
             with store.transaction("EPSG:25832", reporter) as writer:
                 writer.replace(SPEC, _frame(2 * StoreWriter.ROWS_PER_CHECK))
         assert list(store.read(SPEC)["id"]) == [f"b{i}" for i in range(10)]

@@ -186,7 +186,7 @@ def test_postgis_password_is_never_shown(tmp_path):
     dsn = f"host={tmp_path / 'no-server'} port=1 dbname=twin user=office password=s3cret-pw"
     store = open_store(dsn, "geotwin")
     assert "s3cret-pw" not in store.describe() and "user=office" in store.describe()
-    with pytest.raises(GeoTwinError) as err:
+    with pytest.raises(GeoTwinError, match="cannot connect to PostGIS") as err:
         store.layer_names()
     assert "cannot connect to PostGIS" in str(err.value) and "s3cret-pw" not in str(err.value)
 

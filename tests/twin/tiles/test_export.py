@@ -468,7 +468,7 @@ def test_cancelled_or_failed_export_leaves_previous_tileset_untouched(gpkgs, tmp
     before = files_digest(out)
     assert "tileset.json" in before
     # cancelled while tiles are being written
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         export_3dtiles(gpkgs["hamburg"], out, ExportOptions(viewer=False, features="surface", leaf_max_buildings=12),
                        _CancelAfter(6))
     assert files_digest(out) == before

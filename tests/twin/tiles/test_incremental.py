@@ -173,7 +173,7 @@ def test_failed_incremental_export_leaves_previous_tileset(hamburg, tmp_path):
     before = snapshot(out)
     report_before = (out / REPORT_NAME).read_bytes()
     build_twin(store, BuildInputs(citymodel=[str(hamburg["edited"])]))
-    with pytest.raises(Cancelled):  # cancelled while tiles are being linked and written
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):  # cancelled while tiles are being linked and written
         export_3dtiles(twin, out, ExportOptions(**OPTIONS), _CancelAt(12))
     assert snapshot(out) == before and (out / REPORT_NAME).read_bytes() == report_before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tiles.")]  # no temporary folder left

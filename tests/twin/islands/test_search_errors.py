@@ -1,0 +1,269 @@
+"""islands/search.py pinned down through find_learning_islands: every input-validation error, every exclusion
+reason, the result cap and the order (distances checked against plain Pythagoras)."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import pytest
+
+from geotwin.tests.test_islands_fixtures import CRS, X0, Y0, write_twin
+from geotwin.twin.islands.search import find_learning_islands
+from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.errors import Cancelled, GeoTwinError, InputError
+from geotwin.twin.kernel.progress import CollectingReporter
+
+MON_10 = datetime(2026, 11, 23, 10, 0)  # a Monday
+HOURS = "Mo-Fr 08:00-18:00"
+
+
+def _layer(path, rows, *, columns=("id", "name", "seats", "opening_hours", "opening_hours_error", "booking_url")):
+    """A learning_islands layer written with geopandas (not our writer): rows are dicts with dx/dy or None."""
+    import geopandas
+    import shapely
+
+    data = {c: [r.get(c) for r in rows] for c in columns}
+    geoms = [None if r.get("dx") is None else shapely.Point(X0 + r["dx"], Y0 + r["dy"]) for r in rows]
+    geopandas.GeoDataFrame(data, geometry=geoms, crs=CRS).to_file(path, layer="learning_islands", driver="GPKG")
+    return LayerRef(str(path), "learning_islands")
+
+
+def _read(path, layer):
+    import pyogrio
+
+    return pyogrio.read_dataframe(str(path), layer=layer)
+
+
+def _island(iid, dx=0.0, dy=0.0, seats="8", hours=HOURS, **extra):
+    return {"id": iid, "name": f"Insel {iid}", "dx": dx, "dy": dy, "seats": seats, "opening_hours": hours,
+            "booking_url": f"https://example.org/{iid}", **extra}
+
+
+def test_every_exclusion_reason(tmp_path):
+    rows = [
+        _island("ok", 30, 40),
+        _island("nogeom", None, None),
+        _island("seats-text", 1, 1, seats="acht"),
+        _island("seats-nan", 1, 1, seats="nan"),
+        _island("seats-huge", 1, 1, seats="1e9"),
+        _island("few", 2, 2, seats="3"),
+        _island("exact", 6, 8, seats="4.0"),
+        _island("nohours", 1, 1, hours=None),
+        _island("emptyhours", 1, 1, hours=""),
+        _island("flagged", 1, 1, opening_hours_error="bad day name"),
+        _island("sun", 1, 1, hours="sunrise-sunset"),
+        _island("weekend", 1, 1, hours="Sa,Su 10:00-16:00"),
+        _island("ftp", 0, 5, booking_url="ftp://example.org/x"),
+        _island("nourl", 300, 400, booking_url=None),
+    ]
+    islands = _layer(tmp_path / "i.gpkg", rows)
+    out = tmp_path / "o.gpkg"
+    rep = CollectingReporter()
+    origin = (X0, Y0)
+    summary = find_learning_islands(islands, str(out), when=MON_10, seats=4, location=origin, reporter=rep)
+    assert summary.origin == origin
+    assert summary.found == [("ftp", 5.0), ("exact", 10.0), ("ok", 50.0), ("nourl", 500.0)]
+    ex = summary.excluded
+    assert ex["nogeom"] == "no position"
+    assert ex["seats-text"] == ex["seats-nan"] == ex["seats-huge"] == "number of seats unknown"
+    assert ex["few"] == "3 seats < 4"
+    assert ex["nohours"] == ex["emptyhours"] == "no opening hours"
+    assert ex["flagged"] == "opening hours 'Mo-Fr 08:00-18:00' not understood at the import: bad day name"
+    assert ex["sun"].startswith("opening hours 'sunrise-sunset' not understood: ")
+    assert ex["weekend"] == "closed at Mon 10:00 (Sa,Su 10:00-16:00)"
+    assert len(ex) == 10
+    # warnings: the refused link and both opening-hours problems, nothing else
+    assert sorted(rep.warnings) == sorted([
+        "island ftp: " + _read(out, "learning_island_search").set_index("island_id").loc["ftp", "note"],
+        f"island flagged: {ex['flagged']}", f"island sun: {ex['sun']}"])
+    assert "scheme 'ftp' is not allowed" in rep.warnings[0] or any("scheme 'ftp'" in w for w in rep.warnings)
+    found = _read(out, "learning_island_search")
+    assert found["rank"].tolist() == [1, 2, 3, 4]
+    assert found["island_id"].tolist() == ["ftp", "exact", "ok", "nourl"]
+    assert found["distance_m"].tolist() == [5.0, 10.0, 50.0, 500.0]
+    assert found["seats"].tolist() == [8, 4, 8, 8]
+    assert found["booking_url"].tolist()[1:] == ["https://example.org/exact", "https://example.org/ok", None]
+    assert found["booking_url"].isna().tolist()[0]
+    assert found["open_at"].tolist() == ["2026-11-23T10:00"] * 4
+    assert found["note"].isna().tolist() == [False, True, True, True]
+    assert [(g.x, g.y) for g in found.geometry] == [(X0, Y0 + 5), (X0 + 6, Y0 + 8), (X0 + 30, Y0 + 40),
+                                                    (X0 + 300, Y0 + 400)]
+    excluded = _read(out, "learning_island_search_excluded")
+    assert dict(zip(excluded["island_id"], excluded["reason"])) == ex
+    assert rep.infos[-1] == ("4 islands open at 2026-11-23 10:00 with at least 4 seats "
+                             "(4 candidates, 10 excluded)")
+
+
+def test_result_cap_and_tie_order(tmp_path):
+    # twelve open islands; two pairs at equal distance are ordered by id
+    rows = [_island(f"I{k:02d}", 3.0 * (k // 2 + 1), 4.0 * (k // 2 + 1)) for k in range(12)]
+    islands = _layer(tmp_path / "i.gpkg", rows[::-1])
+    want = sorted((5.0 * (k // 2 + 1), f"I{k:02d}") for k in range(12))
+    for cap, n in ((3, 3), (10, 10), (12, 12), (50, 12), (0, 0)):
+        out = tmp_path / f"o{cap}.gpkg"
+        summary = find_learning_islands(islands, str(out), when=MON_10, location=(X0, Y0), max_results=cap)
+        assert summary.found == [(iid, d) for d, iid in want[:n]]
+        assert len(_read(out, "learning_island_search")) == n
+    # the default cap is ten
+    summary = find_learning_islands(islands, str(tmp_path / "d.gpkg"), when=MON_10, location=(X0, Y0))
+    assert len(summary.found) == 10 and summary.found[-1] == ("I09", 25.0)
+
+
+def test_default_one_seat_and_seat_limit(tmp_path):
+    islands = _layer(tmp_path / "i.gpkg", [_island("one", 1, 0, seats="1"), _island("zero", 2, 0, seats="0"),
+                                            _island("neg", 3, 0, seats="-2")])
+    summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0))
+    assert summary.found == [("one", 1.0)]
+    assert summary.excluded == {"zero": "0 seats < 1", "neg": "-2 seats < 1"}
+
+
+def test_not_an_islands_layer(tmp_path):
+    for missing in ("opening_hours", "seats"):
+        cols = tuple(c for c in ("id", "seats", "opening_hours") if c != missing)
+        ref = _layer(tmp_path / f"{missing}.gpkg", [_island("a")], columns=cols)
+        with pytest.raises(InputError, match=r"not a learning_islands layer \(no opening_hours/seats fields\)") \
+                as info:
+            find_learning_islands(ref, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0))
+        assert str(tmp_path / f"{missing}.gpkg") in str(info.value)
+
+
+def test_location_or_address_required(tmp_path):
+    islands = _layer(tmp_path / "i.gpkg", [_island("a")])
+    with pytest.raises(GeoTwinError, match="^give a location point or an address$"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10)
+    with pytest.raises(GeoTwinError, match="^give a location point or an address$"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="")
+    with pytest.raises(GeoTwinError, match="^an address search needs the twin's buildings layer$"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="Kaiserstr. 20")
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+def test_address_errors_and_normalisation(tmp_path):
+    twin = write_twin(tmp_path / "twin.gpkg")
+    buildings = LayerRef(str(twin), "buildings")
+    islands = _layer(tmp_path / "i.gpkg", [_island("a", 110, 10)])
+    rep = CollectingReporter()
+    # street spelling variants all match "Kaiserstraße 20" (B1, centre X0+110, Y0+10)
+    for address in ("Kaiserstr. 20", "KAISERSTRASSE 20", "kaiser-straße, 20", "Kaiserstr 20"):
+        summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address=address,
+                                        buildings=buildings, reporter=rep)
+        assert summary.origin == pytest.approx((X0 + 110, Y0 + 10))
+        assert summary.found == [("a", pytest.approx(0.0, abs=1e-6))]
+    assert rep.infos[0] == f"address 'Kaiserstr. 20' found at {X0 + 110:.2f}, {Y0 + 10:.2f}"
+    with pytest.raises(GeoTwinError, match=r"^address 'Nowhere 1' not found in the buildings layer$"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="Nowhere 1",
+                              buildings=buildings)
+    with pytest.raises(GeoTwinError, match=r"not found in the buildings layer; did you mean: Kaiserstraße 20, Kaiserstraße 12\?$"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="Kaiserstrasse 21",
+                              buildings=buildings)
+
+
+def test_buildings_layer_without_address_fields(tmp_path):
+    import geopandas
+    import shapely
+
+    islands = _layer(tmp_path / "i.gpkg", [_island("a")])
+    for cols in ({"house_number": ["1"]}, {"street": ["A"]}):
+        path = tmp_path / f"b{len(cols)}{next(iter(cols))}.gpkg"
+        geopandas.GeoDataFrame(cols, geometry=[shapely.box(X0, Y0, X0 + 1, Y0 + 1)], crs=CRS).to_file(
+            path, layer="buildings")
+        missing = "street" if "street" not in cols else "house_number"
+        with pytest.raises(InputError, match=f"the buildings layer has no '{missing}' field for the address search"):
+            find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="A 1",
+                                  buildings=LayerRef(str(path), "buildings"))
+
+
+def test_address_building_without_geometry(tmp_path):
+    import geopandas
+
+    islands = _layer(tmp_path / "i.gpkg", [_island("a")])
+    path = tmp_path / "b.gpkg"
+    geopandas.GeoDataFrame({"street": ["Weg"], "house_number": ["1"]}, geometry=[None], crs=CRS).to_file(
+        path, layer="buildings")
+    with pytest.raises(GeoTwinError, match=r"^address 'Weg 1': the building has no usable geometry$"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="Weg 1",
+                              buildings=LayerRef(str(path), "buildings"))
+
+
+def test_address_in_another_crs_is_reprojected(tmp_path):
+    """A buildings layer in EPSG:4326: the address point comes back in the islands' CRS."""
+    import geopandas
+    import shapely
+    from pyproj import Transformer
+
+    to_ll = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+    ring = [to_ll.transform(X0 + x, Y0 + y) for x, y in ((90, -10), (130, -10), (130, 30), (90, 30))]
+    path = tmp_path / "b.gpkg"
+    geopandas.GeoDataFrame({"street": ["Weg"], "house_number": ["2"]}, geometry=[shapely.Polygon(ring)],
+                           crs="EPSG:4326").to_file(path, layer="buildings")
+    islands = _layer(tmp_path / "i.gpkg", [_island("a", 110, 10)])
+    summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="Weg 2",
+                                    buildings=LayerRef(str(path), "buildings"))
+    assert summary.origin == pytest.approx((X0 + 110, Y0 + 10), abs=0.05)
+
+
+def test_cancel_is_seen(tmp_path):
+    islands = _layer(tmp_path / "i.gpkg", [_island("a")])
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                              reporter=CollectingReporter(cancel_after=0))
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+
+def test_did_you_mean_names_at_most_three(tmp_path):
+    import geopandas
+    import shapely
+
+    path = tmp_path / "b.gpkg"
+    numbers = ["10", "11", "12", "13", "14"]
+    geopandas.GeoDataFrame({"street": ["Weg"] * 5, "house_number": numbers},
+                           geometry=[shapely.box(X0 + i, Y0, X0 + i + 1, Y0 + 1) for i in range(5)], crs=CRS).to_file(
+        path, layer="buildings")
+    islands = _layer(tmp_path / "i.gpkg", [_island("a")])
+    with pytest.raises(GeoTwinError, match=r"; did you mean: Weg 1\d, Weg 1\d, Weg 1\d\?$") as info:
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, address="Weg 15",
+                              buildings=LayerRef(str(path), "buildings"))
+    assert str(info.value).split("did you mean: ")[1].count("Weg 1") == 3
+
+
+class _CancelOnSecondCheck(CollectingReporter):
+    """Cancelled from the second check on: shows how often the search looks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checks = 0
+
+    def is_cancelled(self) -> bool:
+        self.checks += 1
+        return self.checks >= 2
+
+
+@pytest.mark.parametrize("count, cancelled", [(200, False), (201, True)])
+def test_cancel_is_checked_every_200_islands(tmp_path, count, cancelled):
+    islands = _layer(tmp_path / "i.gpkg", [_island(f"I{k}", k, 0) for k in range(count)])
+    reporter = _CancelOnSecondCheck()
+    if cancelled:
+        with pytest.raises(Cancelled, match="^cancelled by the user$"):
+            find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                                  reporter=reporter)
+    else:
+        summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                                        reporter=reporter)
+        assert len(summary.found) == 10
+    assert reporter.checks == (2 if cancelled else 1)
+
+
+def test_output_layers_crs_rounding_and_empty_exclusions(tmp_path):
+    import pyogrio
+
+    islands = _layer(tmp_path / "i.gpkg", [_island("a", 1.0, 1.0), _island("b", 2.0, 3.0)])
+    out = tmp_path / "o.gpkg"
+    summary = find_learning_islands(islands, str(out), when=MON_10, location=(X0, Y0))
+    assert summary.excluded == {}
+    layers = dict(pyogrio.list_layers(str(out)))
+    assert set(layers) == {"learning_island_search", "learning_island_search_excluded"}
+    assert len(_read(out, "learning_island_search_excluded")) == 0
+    assert pyogrio.read_info(str(out), layer="learning_island_search")["crs"] == CRS
+    assert _read(out, "learning_island_search")["distance_m"].tolist() == [1.41, 3.61]
+    assert [d for _, d in summary.found] == pytest.approx([math.sqrt(2), math.sqrt(13)])
