@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from geotwin.tests.test_islands_fixtures import CRS, X0, Y0, write_twin
+from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0, write_twin
 from geotwin.twin.islands.search import find_learning_islands
-from geotwin.twin.islands.sources import LayerRef
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.errors import Cancelled, GeoTwinError, InputError
 from geotwin.twin.kernel.progress import CollectingReporter
 
