@@ -51,7 +51,7 @@ def test_every_exclusion_reason(tmp_path):
         _island("nohours", 1, 1, hours=None),
         _island("emptyhours", 1, 1, hours=""),
         _island("flagged", 1, 1, opening_hours_error="bad day name"),
-        _island("sun", 1, 1, hours="sunrise-sunset"),
+        _island("sun", 1, 1, hours="8-16 Uhr"),
         _island("weekend", 1, 1, hours="Sa,Su 10:00-16:00"),
         _island("ftp", 0, 5, booking_url="ftp://example.org/x"),
         _island("nourl", 300, 400, booking_url=None),
@@ -69,7 +69,7 @@ def test_every_exclusion_reason(tmp_path):
     assert ex["few"] == "3 seats < 4"
     assert ex["nohours"] == ex["emptyhours"] == "no opening hours"
     assert ex["flagged"] == "opening hours 'Mo-Fr 08:00-18:00' not understood at the import: bad day name"
-    assert ex["sun"].startswith("opening hours 'sunrise-sunset' not understood: ")
+    assert ex["sun"].startswith("opening hours '8-16 Uhr' not understood: ")
     assert ex["weekend"] == "closed at Mon 10:00 (Sa,Su 10:00-16:00)"
     assert len(ex) == 10
     # warnings: the refused link and both opening-hours problems, nothing else
@@ -84,7 +84,7 @@ def test_every_exclusion_reason(tmp_path):
     assert found["seats"].tolist() == [8, 4, 8, 8]
     assert found["booking_url"].tolist()[1:] == ["https://example.org/exact", "https://example.org/ok", None]
     assert found["booking_url"].isna().tolist()[0]
-    assert found["open_at"].tolist() == ["2026-11-23T10:00"] * 4
+    assert found["open_at"].tolist() == ["2026-11-23T10:00+01:00"] * 4  # local time with its offset
     assert found["note"].isna().tolist() == [False, True, True, True]
     assert [(g.x, g.y) for g in found.geometry] == [(X0, Y0 + 5), (X0 + 6, Y0 + 8), (X0 + 30, Y0 + 40),
                                                     (X0 + 300, Y0 + 400)]
