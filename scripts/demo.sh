@@ -33,6 +33,28 @@ run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands"
     BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \
     OUTPUT="$OUT/wlan.gpkg"
 
+step "10. LoRaWAN live: a local Mosquitto broker receives the district's recorded ChirpStack uplinks
+     (sensors.uplinks.jsonl) while geotwin:listensensors stores them -> $OUT/lorawan.gpkg"
+if command -v mosquitto >/dev/null 2>&1; then
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  CONF="$OUT/mosquitto.conf"
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$PORT" > "$CONF"
+  [ "$(id -u)" = 0 ] && echo "user root" >> "$CONF"
+  mosquitto -c "$CONF" >"$OUT/mosquitto.log" 2>&1 &
+  BROKER_PID=$!
+  trap 'kill $BROKER_PID 2>/dev/null || true' EXIT
+  run geotwin:listensensors -- BROKER="127.0.0.1:$PORT" TOPICS=0 DEVICES="$OUT/district/sensors.devices.json" \
+      DURATION=30 OUTPUT="$OUT/lorawan.gpkg" &
+  LISTENER=$!
+  sleep 12
+  "$ROOT/.venv/bin/python" -m geotwin.twin.sensors.replay --broker "127.0.0.1:$PORT" --limit 500 \
+      "$OUT/district/sensors.uplinks.jsonl"
+  wait "$LISTENER" || echo "listensensors failed (see above)"
+  kill "$BROKER_PID" 2>/dev/null || true
+else
+  echo "(mosquitto not installed: step skipped)"
+fi
+
 echo
 echo "GeoTwin demo finished. Written:"
 find "$OUT" -maxdepth 3 -not -path "*/tiles/tiles/*" \( -name '*.gpkg' -o -name '*.gml' -o -name '*.json' -o -name '*.jsonl' -o -name '*.ifc' -o -name '*.geojson' -o -name '*.csv' -o -name 'index.html' \) -printf '  %p  (%s bytes)\n' | sort
