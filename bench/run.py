@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== IFC, {elements} elements")
             stage_ifc(bench, elements)
     result = {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(time.time() - started, 1),
         "arguments": {"sizes": sizes, "ifc_elements": elements, "stages": stages, "quick": args.quick, "seed": SEED},
         "machine": {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),

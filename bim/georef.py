@@ -762,7 +762,8 @@ def _cross_check_site(model, placement: Placement, warnings: list[str]) -> None:
     distance, how, datum = min(readings, key=lambda r: r[0])   # a tie: WGS 84, the standard's datum
     placement.parameters["site_check_m"] = distance
     placement.parameters["site_check_datum"] = datum
-    others = "; ".join(f"read {h} it would be {d:.1f} m" for d, h, _ in readings if h != how and abs(d - distance) > 0.05)
+    others = "; ".join(f"read {h} it would be {d:.1f} m" for d, h, _ in readings
+                       if h != how and abs(d - distance) > 0.05)
     text = (f"{source} RefLatitude/RefLongitude, read {how}, lies {distance:.1f} m from the map conversion's "
             f"position in {_crs_label(crs)}" + (f" ({others})" if others else ""))
     if distance > 5.0:

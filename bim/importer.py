@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..twin.kernel.errors import InputError
 from ..twin.kernel import gpkg
+from ..twin.kernel.errors import InputError
 from ..twin.kernel.gpkg import gpkg_output
 from ..twin.kernel.progress import Reporter, Stage
+from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
 from . import attributes, geometry, georef
 from .fit import fit_outline
-from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
 from .reader import MAX_IFC_BYTES, import_products, open_ifc
 from .workers import Triangulation
 

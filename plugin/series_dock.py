@@ -5,12 +5,11 @@ exactly what ``twin.sensors.timeseries.read_series`` returns; ``SeriesChart.poin
 """
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from qgis.PyQt.QtCore import QDateTime, QPointF, QRectF, Qt
 from qgis.PyQt.QtGui import QColor, QPainter, QPen, QPolygonF
-from qgis.PyQt.QtWidgets import (QComboBox, QDateTimeEdit, QDockWidget, QHBoxLayout, QLabel, QVBoxLayout,
-                                 QWidget)
+from qgis.PyQt.QtWidgets import QComboBox, QDateTimeEdit, QDockWidget, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..processing.algorithm import tr
 from ..twin.kernel.errors import GeoTwinError
@@ -150,8 +149,8 @@ class SeriesDock(QDockWidget):
         kind = self.window.currentData()
         key = self.sensor.currentData()
         if kind == "range":
-            return (self.start.dateTime().toUTC().toPyDateTime().replace(tzinfo=timezone.utc),
-                    self.end.dateTime().toUTC().toPyDateTime().replace(tzinfo=timezone.utc))
+            return (self.start.dateTime().toUTC().toPyDateTime().replace(tzinfo=UTC),
+                    self.end.dateTime().toUTC().toPyDateTime().replace(tzinfo=UTC))
         return last_window(self.store, key, kind)
 
     def refresh(self, *_args) -> None:

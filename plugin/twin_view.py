@@ -12,19 +12,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qgis.core import (QgsAttributeEditorContainer, QgsAttributeEditorField, QgsAttributeEditorRelation,
-                       QgsDataSourceUri, QgsEditFormConfig, QgsFeatureRequest, QgsLayerTreeGroup, QgsProject,
-                       QgsProviderConnectionException, QgsProviderRegistry, QgsRectangle, QgsRelation,
-                       QgsRelationContext, QgsVectorLayer)
+from qgis.core import (
+    QgsAttributeEditorContainer,
+    QgsAttributeEditorField,
+    QgsAttributeEditorRelation,
+    QgsDataSourceUri,
+    QgsEditFormConfig,
+    QgsFeatureRequest,
+    QgsLayerTreeGroup,
+    QgsProject,
+    QgsProviderConnectionException,
+    QgsProviderRegistry,
+    QgsRectangle,
+    QgsRelation,
+    QgsRelationContext,
+    QgsVectorLayer,
+)
 
-from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
 from ..processing.algorithm import tr
+from ..processing.styles import apply_style
 from ..twin.kernel.errors import InputError
 from ..twin.kernel.gpkg import layer_names
-from ..twin.kernel.schema.islands import LEARNING_ISLANDS
 from ..twin.kernel.schema import BUILDING_SURFACES, BUILDINGS
+from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
+from ..twin.kernel.schema.islands import LEARNING_ISLANDS
 from ..twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
-from ..processing.styles import apply_style
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import (QgsMapLayer, QgsProcessingContext, QgsProcessingFeedback,
-                       QgsProcessingLayerPostProcessorInterface)
+from qgis.core import QgsMapLayer, QgsProcessingContext, QgsProcessingFeedback, QgsProcessingLayerPostProcessorInterface
 
 STYLE_DIR = Path(__file__).resolve().parent.parent / "resources" / "styles"
 

@@ -14,7 +14,6 @@ import gzip
 import json
 import shutil
 import sqlite3
-import struct
 import sys
 import time
 import zipfile

@@ -4,10 +4,10 @@ twin/, bim/, processing/ or plugin/ (lazy imports inside functions count too).""
 from __future__ import annotations
 
 import configparser
-from pathlib import Path
 
 import grimp
 from importlinter.cli import lint_imports
+
 from geotwin.tests.paths import ROOT
 
 CONFIG = ROOT / ".importlinter"

@@ -13,13 +13,12 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import shapely
 
-from .kernel.schema.bim import GEOREF_REPORT
 from . import __version__
 from .citymodel.importer import sha256_of
 from .conflation import ADDED, MATCHED, MISMATCH, ConflationOptions, city_outlines, conflate, outline_2d
@@ -27,11 +26,22 @@ from .kernel import gpkg
 from .kernel.errors import GeoTwinError, InputError
 from .kernel.progress import Reporter
 from .kernel.schema import FOOTPRINTS, LayerSpec
+from .kernel.schema.bim import GEOREF_REPORT
+from .kernel.schema.twin import (
+    BUILDS,
+    CHANGES,
+    CONFLATION_REPORT,
+    HEIGHT_REPORT,
+    LINKS,
+    OBJECT_HASHES,
+    SOURCE_KINDS,
+    TWIN_BUILDINGS,
+    TWIN_SOURCES,
+    Keyed,
+)
 from .store.base import StoreWriter, TwinStore
 from .store.frames import conform, empty
 from .store.hashing import diff, object_hashes
-from .kernel.schema.twin import (BUILDS, CHANGES, CONFLATION_REPORT, HEIGHT_REPORT, LINKS, OBJECT_HASHES,
-                           SOURCE_KINDS, TWIN_BUILDINGS, TWIN_SOURCES, Keyed)
 
 CITYMODEL, IFC, ISLANDS, SENSORS = "citymodel", "ifc", "islands", "sensors"
 
@@ -136,7 +146,7 @@ class _Builder:
         self.frames: dict[str, pd.DataFrame] = {}
         self.sources: list[pd.DataFrame] = []
         self.reused: list[str] = []
-        self.now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.now = datetime.now(UTC).isoformat(timespec="seconds")
         self.store_crs = store.crs() if self.exists else None
         self.checksums: dict[str, dict[str, str]] = {}
         self.unchanged: set[str] = set()
@@ -282,7 +292,7 @@ class _Builder:
             rows = _read_layer(gpkg, TWIN_SOURCES, None).to_dict("records")
         rows = rows or [{"source_file": Path(input_path).name, "format": "GeoPackage"}]
         # the import time: as the importer recorded it, else when it wrote the GeoPackage
-        written = datetime.fromtimestamp(os.path.getmtime(gpkg), timezone.utc).isoformat(timespec="seconds")
+        written = datetime.fromtimestamp(os.path.getmtime(gpkg), UTC).isoformat(timespec="seconds")
         for row in rows:
             row.update(source_kind=kind, input_path=input_path, input_checksum=checksum)
             if not _is_gpkg(input_path) and not row.get("checksum_sha256"):
@@ -412,7 +422,7 @@ class _Builder:
             build_id = int(old_builds["build_id"].max()) + 1
         hash_rows, change_rows = [], []
         plans = []
-        for kind, layers in SOURCE_KINDS.items():
+        for layers in SOURCE_KINDS.values():
             for keyed in layers:
                 self.reporter.check()
                 frame = self.frames[keyed.spec.name]

@@ -1,10 +1,17 @@
 """geotwin:booklearningisland: book a learning island in its CalDAV calendar, or get its booking link."""
 from __future__ import annotations
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputBoolean,
-                       QgsProcessingOutputString, QgsProcessingParameterAuthConfig, QgsProcessingParameterDateTime,
-                       QgsProcessingParameterNumber, QgsProcessingParameterString,
-                       QgsProcessingParameterVectorLayer)
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputBoolean,
+    QgsProcessingOutputString,
+    QgsProcessingParameterAuthConfig,
+    QgsProcessingParameterDateTime,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+)
 
 from ..algorithm import GeoTwinAlgorithm
 from .findlearningisland import CALENDAR_REQUIRES, calendar_credentials, local_time

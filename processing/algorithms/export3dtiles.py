@@ -2,12 +2,23 @@
 3D Tiles with a CesiumJS viewer."""
 from __future__ import annotations
 
-from qgis.core import (QgsProcessingException, QgsProcessingMultiStepFeedback, QgsProcessingOutputFile,
-                       QgsProcessingOutputNumber, QgsProcessingOutputString, QgsProcessingParameterAuthConfig,
-                       QgsProcessingParameterBoolean, QgsProcessingParameterDatabaseSchema,
-                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
-                       QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber,
-                       QgsProcessingParameterProviderConnection, QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterAuthConfig,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDatabaseSchema,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterProviderConnection,
+    QgsProcessingParameterString,
+)
 
 from ..algorithm import GeoTwinAlgorithm
 

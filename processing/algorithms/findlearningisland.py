@@ -1,14 +1,24 @@
 """geotwin:findlearningisland: the nearest learning islands open at a time with enough seats."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from qgis.core import (QgsApplication, QgsAuthMethodConfig, QgsProcessing, QgsProcessingException,
-                       QgsProcessingOutputNumber, QgsProcessingParameterAuthConfig, QgsProcessingParameterBoolean,
-                       QgsProcessingParameterDateTime, QgsProcessingParameterFileDestination,
-                       QgsProcessingParameterNumber, QgsProcessingParameterPoint, QgsProcessingParameterString,
-                       QgsProcessingParameterVectorLayer)
+from qgis.core import (
+    QgsApplication,
+    QgsAuthMethodConfig,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterAuthConfig,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDateTime,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterPoint,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+)
 from qgis.PyQt.QtCore import Qt, QUrl
 
 from ..algorithm import GeoTwinAlgorithm, tr
@@ -25,9 +35,8 @@ def local_time(alg: GeoTwinAlgorithm, parameters, name: str, context) -> datetim
     if value is None or not value.isValid():
         raise QgsProcessingException(tr("{0} is not a valid date and time.").format(name))
     if value.timeSpec() in (Qt.UTC, Qt.OffsetFromUTC):
-        from datetime import timezone
 
-        return value.toUTC().toPyDateTime().replace(tzinfo=timezone.utc)
+        return value.toUTC().toPyDateTime().replace(tzinfo=UTC)
     return value.toPyDateTime()
 
 
@@ -62,7 +71,8 @@ class FindLearningIsland(GeoTwinAlgorithm):
     REQUIRES = CALENDAR_REQUIRES
     HELP = (
         "Finds the learning islands nearest to a location that are open for the whole window from TIME for "
-        "DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the "
+        "DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point "
+        "(LOCATION) or an address (ADDRESS, 'Street 12') looked up in the "
         "street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.\n\n"
         "Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public "
         "(PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on "

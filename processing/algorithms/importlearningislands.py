@@ -1,12 +1,22 @@
 """geotwin:importlearningislands: learning islands from a point table, linked to buildings and rooms."""
 from __future__ import annotations
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
-                       QgsProcessingOutputNumber, QgsProcessingParameterCrs, QgsProcessingParameterDefinition,
-                       QgsProcessingParameterFile, QgsProcessingParameterFileDestination,
-                       QgsProcessingParameterNumber, QgsProcessingParameterString,
-                       QgsProcessingParameterVectorLayer, QgsProcessingUtils, QgsProviderRegistry,
-                       QgsVectorFileWriter)
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+    QgsProcessingUtils,
+    QgsProviderRegistry,
+    QgsVectorFileWriter,
+)
 
 from ..algorithm import GeoTwinAlgorithm, tr
 
@@ -62,7 +72,8 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         "booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room "
         "(number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file "
         "path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type "
-        "(ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields "
+        "(ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your "
+        "columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields "
         "are taken from columns of the same or a known German name; every other column is kept in "
         "'attributes'.\n\n"
         "Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the "

@@ -1,14 +1,25 @@
 """geotwin:importsensors: sensors from a SensorThings API or CSV/GeoJSON exports into the twin."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
-from qgis.core import (QgsApplication, QgsCoordinateReferenceSystem, QgsProcessing, QgsProcessingException, QgsProcessingMultiStepFeedback,
-                       QgsProcessingOutputNumber, QgsProcessingParameterAuthConfig, QgsProcessingParameterCrs,
-                       QgsProcessingParameterDateTime, QgsProcessingParameterDefinition,
-                       QgsProcessingParameterFileDestination, QgsProcessingParameterMultipleLayers,
-                       QgsProcessingParameterNumber, QgsProcessingParameterString,
-                       QgsProcessingParameterVectorLayer)
+from qgis.core import (
+    QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterAuthConfig,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterDateTime,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
+)
 from qgis.PyQt.QtCore import QUrl, QUrlQuery
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
@@ -120,7 +131,7 @@ class ImportSensors(GeoTwinAlgorithm):
         value = self.parameterAsDateTime(parameters, name, context)
         if value is None or not value.isValid():
             raise QgsProcessingException(self.tr("{0} is not a valid date and time.").format(name))
-        return value.toUTC().toPyDateTime().replace(tzinfo=timezone.utc)
+        return value.toUTC().toPyDateTime().replace(tzinfo=UTC)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
@@ -144,9 +155,9 @@ class ImportSensors(GeoTwinAlgorithm):
 
     def _run(self, url, files, parameters, context, crs, start, end, output, max_observations, steps, reporter):
         """Read the sensors (service or files) and write the GeoPackage; GeoTwinError on failure."""
+        from ...twin.kernel.http import StaClient
         from ...twin.sensors.export_source import read_exports
         from ...twin.sensors.importer import write_sensors
-        from ...twin.kernel.http import StaClient
         from ...twin.sensors.sta_source import fetch_series
 
         if url:

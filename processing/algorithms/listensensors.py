@@ -1,11 +1,21 @@
 """geotwin:listensensors: LoRaWAN uplinks from a network server's MQTT integration into the twin."""
 from __future__ import annotations
 
-from qgis.core import (QgsApplication, QgsAuthMethodConfig, QgsProcessing, QgsProcessingException,
-                       QgsProcessingOutputNumber, QgsProcessingParameterAuthConfig,
-                       QgsProcessingParameterDatabaseSchema, QgsProcessingParameterDefinition, QgsProcessingParameterEnum, QgsProcessingParameterFile,
-                       QgsProcessingParameterFileDestination, QgsProcessingParameterNumber,
-                       QgsProcessingParameterProviderConnection, QgsProcessingParameterString)
+from qgis.core import (
+    QgsApplication,
+    QgsAuthMethodConfig,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterAuthConfig,
+    QgsProcessingParameterDatabaseSchema,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterProviderConnection,
+    QgsProcessingParameterString,
+)
 
 from ..algorithm import GeoTwinAlgorithm
 from .importlearningislands import GROUP_ID

@@ -4,9 +4,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingParameterAuthConfig, QgsProcessingParameterDateTime,
-                       QgsProcessingParameterFileDestination, QgsProcessingParameterVectorLayer)
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterAuthConfig,
+    QgsProcessingParameterDateTime,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterVectorLayer,
+)
 
 from ..algorithm import GeoTwinAlgorithm
 from .findlearningisland import CALENDAR_REQUIRES, calendar_credentials, local_time

@@ -8,9 +8,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
-from geotwin.tests.paths import ROOT
 
+from geotwin.tests.paths import ROOT
 
 
 def test_quick_bench_writes_the_stages(tmp_path):

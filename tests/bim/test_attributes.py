@@ -114,7 +114,7 @@ def test_duplex_ifc2x3_every_set_unnamed(shared_data, tmp_path):
     assert {d.is_a() for d in definitions} > {"IfcPropertySet", "IfcElementQuantity"}
     for n, definition in enumerate(definitions):
         definition.Name = None if n % 2 else ""
-    for n, prop in enumerate(model.by_type("IfcPropertySingleValue")[::7]):
+    for prop in model.by_type("IfcPropertySingleValue")[::7]:
         prop.Name = None
     model.write(str(path))
     reporter = CollectingReporter()

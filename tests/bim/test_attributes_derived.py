@@ -34,13 +34,13 @@ def _surface_model(f, body, size: float):
 
 def _renga_like(path, windows: int = 3, doors: int = 2, slabs: int = 2, walls: int = 2) -> dict:
     import ifcopenshell.api as api
-    import ifcopenshell.api.aggregate
-    import ifcopenshell.api.context
-    import ifcopenshell.api.geometry
-    import ifcopenshell.api.project
-    import ifcopenshell.api.root
-    import ifcopenshell.api.spatial
-    import ifcopenshell.api.unit
+    import ifcopenshell.api.aggregate  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.context  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.geometry  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.project  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.spatial  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.unit  # noqa: F401  (loads the submodule)
 
     f = api.project.create_file(version="IFC2X3")
     org = f.createIfcOrganization(None, "GeoTwin tests")
@@ -143,7 +143,7 @@ def test_derived_attributes_keep_their_star(tmp_path):
     assert _argument(sub.to_string(), 2) == "*"
     window = model.by_type("IfcWindow")[0]
     assert _argument(window.to_string(), 2) == "$" and window.Name is None
-    assert [w for w in warnings if "derived" in w] == [f"3 instances write * (a derived value) for attributes that "
+    assert [w for w in warnings if "derived" in w] == ["3 instances write * (a derived value) for attributes that "
                                                        "are not derived (IfcProductDefinitionShape.Description/Name, "
                                                        "IfcWindow.Description/Name/ObjectType/Tag); read as unset"]
 

@@ -28,10 +28,10 @@ def _values(definition) -> dict:
 
 def test_unnamed_window_and_door_style_properties(tmp_path):
     import ifcopenshell.api as api
-    import ifcopenshell.api.geometry
-    import ifcopenshell.api.root
-    import ifcopenshell.api.spatial
-    import ifcopenshell.api.type
+    import ifcopenshell.api.geometry  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.spatial  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.type  # noqa: F401  (loads the submodule)
 
     path, out = tmp_path / "styles.ifc", tmp_path / "styles.gpkg"
     make_georeferenced_ifc(path, "IFC2X3", eastings=458000.0, northings=5438000.0, height=110.0, angle_deg=0.0)

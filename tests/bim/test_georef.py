@@ -144,14 +144,14 @@ def make_georeferenced_ifc(path, schema: str, *, eastings: float, northings: flo
                            factors: tuple[float, float, float] | None = None):
     """A one-wall IFC in millimetres with a known map conversion, written with ifcopenshell.api."""
     import ifcopenshell.api as api
-    import ifcopenshell.api.aggregate
-    import ifcopenshell.api.context
-    import ifcopenshell.api.geometry
-    import ifcopenshell.api.georeference
-    import ifcopenshell.api.project
-    import ifcopenshell.api.root
-    import ifcopenshell.api.spatial
-    import ifcopenshell.api.unit
+    import ifcopenshell.api.aggregate  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.context  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.geometry  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.georeference  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.project  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.spatial  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.unit  # noqa: F401  (loads the submodule)
 
     f = api.project.create_file(version=schema)
     if schema == "IFC2X3":  # IFC2X3 requires an owner history: a user and an application

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 
-import ifcopenshell
 import ifcopenshell.util.geolocation as geo
 import numpy as np
 import pyproj
@@ -28,13 +27,13 @@ def _build(path, *, prefix="MILLI", site_offset=(0.0, 0.0, 0.0), latlon=None, el
     IfcMapConversion ``conversion`` (dict of its attributes plus "crs"), with MapUnit ``map_unit`` (metres per
     unit: a conversion-based unit, or "metre")."""
     import ifcopenshell.api as api
-    import ifcopenshell.api.aggregate
-    import ifcopenshell.api.context
-    import ifcopenshell.api.geometry
-    import ifcopenshell.api.georeference
-    import ifcopenshell.api.project
-    import ifcopenshell.api.root
-    import ifcopenshell.api.unit
+    import ifcopenshell.api.aggregate  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.context  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.geometry  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.georeference  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.project  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.unit  # noqa: F401  (loads the submodule)
 
     f = api.project.create_file(version=schema)
     project = api.root.create_entity(f, ifc_class="IfcProject", name="P")

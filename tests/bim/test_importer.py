@@ -16,11 +16,11 @@ import pytest
 import shapely
 
 from geotwin.bim.importer import ImportOptions, import_ifc
+from geotwin.tests.paths import ROOT
 from geotwin.twin.kernel.errors import Cancelled, InputError
 from geotwin.twin.kernel.progress import CollectingReporter
 
 from .test_georef import make_georeferenced_ifc
-from geotwin.tests.paths import ROOT
 
 FZK = "ifc/fzk-haus/AC20-FZK-Haus.ifc"
 
@@ -243,7 +243,6 @@ def test_algorithm_reports_bad_input(run_alg, shared_data, tmp_path):
 def test_qgis_process_utm_sample(shared_data, tmp_path, python_exe):
     import json
     import subprocess
-    from pathlib import Path
 
     root = ROOT
     out = tmp_path / "utm.gpkg"

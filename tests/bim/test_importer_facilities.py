@@ -6,7 +6,6 @@ against ifcopenshell's own geometry and relationships."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter
 
@@ -33,11 +32,11 @@ E, N, H = 458000.0, 5438000.0, 110.0
 def _file(schema: str):
     """An empty project in metres with a Body context and a map conversion to EPSG:25832 at (E, N, H)."""
     import ifcopenshell.api as api
-    import ifcopenshell.api.context
-    import ifcopenshell.api.georeference
-    import ifcopenshell.api.project
-    import ifcopenshell.api.root
-    import ifcopenshell.api.unit
+    import ifcopenshell.api.context  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.georeference  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.project  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.unit  # noqa: F401  (loads the submodule)
 
     f = api.project.create_file(version=schema)
     project = api.root.create_entity(f, ifc_class="IfcProject", name="Generated")
@@ -54,9 +53,9 @@ def _file(schema: str):
 
 def _product(f, body, ifc_class: str, container, xyz, size=(4.0, 0.5, 1.0), predefined: str | None = None):
     import ifcopenshell.api as api
-    import ifcopenshell.api.geometry
-    import ifcopenshell.api.root
-    import ifcopenshell.api.spatial
+    import ifcopenshell.api.geometry  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.spatial  # noqa: F401  (loads the submodule)
 
     product = api.root.create_entity(f, ifc_class=ifc_class, name=f"{ifc_class} {xyz}", predefined_type=predefined)
     rep = api.geometry.add_wall_representation(f, context=body, length=size[0], height=size[2], thickness=size[1])
@@ -72,8 +71,8 @@ def _product(f, body, ifc_class: str, container, xyz, size=(4.0, 0.5, 1.0), pred
 def _road(path) -> dict:
     """IfcProject > IfcSite > IfcRoad > IfcFacilityPart holding 3 courses and 2 kerbs; a pipe in the site."""
     import ifcopenshell.api as api
-    import ifcopenshell.api.aggregate
-    import ifcopenshell.api.root
+    import ifcopenshell.api.aggregate  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
 
     f, project, body = _file("IFC4X3_ADD2")
     site = api.root.create_entity(f, ifc_class="IfcSite", name="Site")
@@ -202,8 +201,8 @@ def test_building_of_pipes_only_gets_an_outline_and_tiles(tmp_path):
     """A building whose elements are all pipes (an HVAC model): no walls or slabs for an outline, so the
     outline is the union of the pipes' plan hulls; the building and its elements are tiled."""
     import ifcopenshell.api as api
-    import ifcopenshell.api.aggregate
-    import ifcopenshell.api.root
+    import ifcopenshell.api.aggregate  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
 
     f, project, body = _file("IFC4")
     site = api.root.create_entity(f, ifc_class="IfcSite", name="Site")
@@ -256,8 +255,8 @@ def test_a_city_outline_never_matches_a_road(tmp_path):
 
 def test_no_product_geometry_is_refused_at_import(tmp_path):
     import ifcopenshell.api as api
-    import ifcopenshell.api.geometry
-    import ifcopenshell.api.root
+    import ifcopenshell.api.geometry  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
 
     # no element at all (xBim's SmallModelIfc4: a project with units only)
     f, _, _ = _file("IFC4")

@@ -77,9 +77,9 @@ def test_every_ifc4x3_element_class_with_geometry_is_imported(tmp_path):
     geographic elements are imported with their class; openings, virtual elements, annotations, grids, ports,
     referents and spatial elements are not."""
     import ifcopenshell.api as api
-    import ifcopenshell.api.geometry
-    import ifcopenshell.api.root
-    import ifcopenshell.api.spatial
+    import ifcopenshell.api.geometry  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.root  # noqa: F401  (loads the submodule)
+    import ifcopenshell.api.spatial  # noqa: F401  (loads the submodule)
 
     path = tmp_path / "infra.ifc"
     make_georeferenced_ifc(path, "IFC4X3_ADD2", eastings=458000.0, northings=5438000.0, height=110.0,

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from geotwin.twin.kernel.gpkg import gpkg_output
 from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
 
-T0 = datetime(2025, 6, 2, tzinfo=timezone.utc)
+T0 = datetime(2025, 6, 2, tzinfo=UTC)
 
 
 @pytest.fixture

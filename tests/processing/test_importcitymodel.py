@@ -16,10 +16,10 @@ import shapely
 from lxml import etree
 from shapely.geometry import Polygon
 
+from geotwin.tests.paths import ROOT
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import Cancelled, InputError
 from geotwin.twin.kernel.progress import CollectingReporter
-from geotwin.tests.paths import ROOT
 
 NS = {"bldg": "http://www.opengis.net/citygml/building/1.0", "gml": "http://www.opengis.net/gml"}
 LAYERS = {"buildings", "building_surfaces", "footprints", "sources", "skipped_objects", "terrain"}

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from geotwin.tests.paths import ROOT
 
 QGIS_PROCESS = ROOT / "scripts" / "qgis_process"
@@ -105,7 +106,7 @@ def _algorithms_requiring(module: str) -> list[str]:
 def test_every_dependency_is_declared_by_some_algorithm(qgis_processing):
     required = {m: _algorithms_requiring(m) for m in HIDEABLE}
     assert any(required.values())
-    for module, algs in required.items():
+    for algs in required.values():
         for alg in algs:
             assert alg.islower()
 
@@ -137,8 +138,8 @@ def test_missing_dependency_still_lists_algorithms_and_explains(hidden, tmp_path
     env = dict(os.environ)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
-    lines = [l for l in out.stdout.splitlines() if l.startswith("ALG ")]
-    listed = {l.split()[1] for l in lines}
+    lines = [line for line in out.stdout.splitlines() if line.startswith("ALG ")]
+    listed = {line.split()[1] for line in lines}
     from qgis.core import QgsApplication
 
     provider = QgsApplication.processingRegistry().providerById("geotwin")

@@ -6,10 +6,10 @@ import pytest
 from geotwin.tests.calendar_servers import feed_server
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0
 
-FEED = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n"
-        "DTSTART;TZID=Europe/Berlin:20261123T100000\r\nDTEND;TZID=Europe/Berlin:20261123T110000\r\n"
-        "RRULE:FREQ=DAILY;COUNT=5\r\nEXDATE;TZID=Europe/Berlin:20261125T100000\r\nSUMMARY:Kurs\r\nEND:VEVENT\r\n"
-        "END:VCALENDAR\r\n").encode()
+FEED = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n"
+        b"DTSTART;TZID=Europe/Berlin:20261123T100000\r\nDTEND;TZID=Europe/Berlin:20261123T110000\r\n"
+        b"RRULE:FREQ=DAILY;COUNT=5\r\nEXDATE;TZID=Europe/Berlin:20261125T100000\r\nSUMMARY:Kurs\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n")
 
 
 def _layer(path, records):

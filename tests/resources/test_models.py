@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from geotwin.tests.paths import ROOT
 
 MODELS = ROOT / "resources" / "models"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+
 from geotwin.tests.paths import ROOT
 
 STYLES = ROOT / "resources" / "styles"

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 from lxml import etree
+
 from geotwin.tests.paths import ROOT
 
 I18N = ROOT / "resources" / "i18n"

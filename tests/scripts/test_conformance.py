@@ -13,8 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from geotwin.tests.paths import ROOT
 
+from geotwin.tests.paths import ROOT
 
 
 def _load(name: str):

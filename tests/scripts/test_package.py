@@ -5,9 +5,8 @@ import os
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
-from geotwin.tests.paths import ROOT
 
+from geotwin.tests.paths import ROOT
 
 
 def test_zip_holds_only_the_plugin_and_loads_in_qgis(tmp_path):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from geotwin.tests.paths import ROOT
 from geotwin.twin.citymodel.delivery import RATIO_GRACE, Limits
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
-from geotwin.tests.paths import ROOT
 
 GB = 1 << 30
 CITYJSON_HEAD = b'{"type": "CityJSON", "version": "2.0", "metadata": {"referenceSystem": ' \

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from geotwin.tests.paths import SHARED_DATA
 from geotwin.twin.citymodel.citygml import read_citygml
 from geotwin.twin.citymodel.cityjson import read_cityjson
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.kernel.progress import CollectingReporter
-from geotwin.tests.paths import SHARED_DATA
 
 DATA = SHARED_DATA
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,

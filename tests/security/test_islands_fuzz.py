@@ -17,13 +17,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from geotwin.twin.kernel.errors import GeoTwinError
-from geotwin.twin.islands.importer import import_learning_islands
-from geotwin.twin.kernel.schema.islands import ISLAND_FIELDS
-from geotwin.twin.islands.opening_hours import OpeningHours, OpeningHoursError, local, parse
-from geotwin.twin.kernel.layers import LayerRef
-from geotwin.twin.islands.values import check_booking_url
 from geotwin.tests.paths import ROOT
+from geotwin.twin.islands.importer import import_learning_islands
+from geotwin.twin.islands.opening_hours import OpeningHours, OpeningHoursError, local, parse
+from geotwin.twin.islands.values import check_booking_url
+from geotwin.twin.kernel.errors import GeoTwinError
+from geotwin.twin.kernel.layers import LayerRef
+from geotwin.twin.kernel.schema.islands import ISLAND_FIELDS
 
 SHARED = Path(os.environ.get("GEOTWIN_SHARED_DATA", ROOT.parent / "shared" / "data")).resolve()
 MUNICH = SHARED / "wlan" / "muenchen" / "wlan-standorte-muenchen.geojson"

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pyogrio
 from lxml import etree
+
 from geotwin.tests.paths import ROOT
 
 FZK_GML = "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml"

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from geotwin.tests.paths import ROOT
 
 FZK_GML = "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml"

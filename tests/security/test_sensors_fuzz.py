@@ -7,17 +7,16 @@ import copy
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geotwin.twin.kernel.errors import GeoTwinError
-from geotwin.twin.sensors.export_source import read_exports
-from geotwin.twin.kernel.http import StaClient
-from geotwin.twin.sensors.sta_source import fetch_series, read_sta_document
 from geotwin.tests.paths import SHARED_DATA
+from geotwin.twin.kernel.errors import GeoTwinError
+from geotwin.twin.kernel.http import StaClient
+from geotwin.twin.sensors.export_source import read_exports
+from geotwin.twin.sensors.sta_source import fetch_series, read_sta_document
 
 SHARED = SHARED_DATA
 STA_DOCS = ("sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json",

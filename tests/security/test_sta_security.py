@@ -19,12 +19,11 @@ import time
 
 import pytest
 
-from geotwin.tests.security.sta_hostile import (RawServer, drip, http, make_ca, reset, send,
-                                                 server_context)
+from geotwin.tests.security.sta_hostile import RawServer, drip, http, make_ca, reset, send, server_context
 from geotwin.tests.sta_server import Fault, start
 from geotwin.twin.kernel.errors import Cancelled, GeoTwinError, InputError
-from geotwin.twin.kernel.progress import CollectingReporter, Reporter
 from geotwin.twin.kernel.http import StaClient, StaError
+from geotwin.twin.kernel.progress import CollectingReporter, Reporter
 from geotwin.twin.sensors.sta_source import fetch_series
 
 STA_DOC = "sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json"

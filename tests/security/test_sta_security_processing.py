@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from geotwin.tests.sta_server import Fault, start
 from geotwin.tests.paths import ROOT
+from geotwin.tests.sta_server import Fault, start
 
 STA_DOC = "sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json"
 SECRET = "geheim-Pa55-x9"
@@ -182,7 +182,6 @@ def test_ctrl_c_cancels_qgis_process_during_a_drip(service, tmp_path):
     """SIGINT to qgis_process while it waits on a dripping server: a clean cancel within about a second
     (it used to be ignored until the server finished, then end in an IncompleteRead traceback)."""
     import signal
-    from pathlib import Path
 
     service.faults.append(Fault("drip", match="/Observations", times=-1, delay=0.5))
     qgis_process = ROOT / "scripts" / "qgis_process"

@@ -3,7 +3,7 @@ a link only of an http(s) URL: a static guard over resources/viewer (the browser
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
 from geotwin.tests.paths import ROOT
 
 VIEWER = ROOT / "resources" / "viewer"

@@ -46,10 +46,22 @@ from lxml import etree
 from ..kernel.crs import area_of_use_problem, parse_srs_name
 from ..kernel.errors import InputError
 from ..kernel.progress import Reporter
-from .gml_geometry import (GML_NAMESPACES, MAX_ABS_XY, MAX_ABS_Z, XLINK_HREF, GeometryError, GeometryReader,
-                           GeometryStats, Polygon, XlinkResolver,
-                           gml_id, localname, ring_key, source_line)
 from .delivery import InputFile, as_input
+from .gml_geometry import (
+    GML_NAMESPACES,
+    MAX_ABS_XY,
+    MAX_ABS_Z,
+    XLINK_HREF,
+    GeometryError,
+    GeometryReader,
+    GeometryStats,
+    Polygon,
+    XlinkResolver,
+    gml_id,
+    localname,
+    ring_key,
+    source_line,
+)
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
 CITYGML_VERSIONS = ("1.0", "2.0", "3.0")

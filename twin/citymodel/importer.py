@@ -5,7 +5,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +17,15 @@ from ..kernel.crs import crs_override as parse_crs_override
 from ..kernel.errors import InputError
 from ..kernel.gpkg import GpkgWriter, gpkg_output
 from ..kernel.progress import Reporter
-from ..kernel.schema import (BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED,
-                      TERRAIN)
+from ..kernel.schema import (
+    BUILDING_SURFACES,
+    BUILDINGS,
+    CITY_MODEL_LAYERS,
+    CITY_MODEL_SOURCES,
+    FOOTPRINTS,
+    SKIPPED,
+    TERRAIN,
+)
 from .cityjson import read_cityjson
 from .delivery import CITY_MODEL_SUFFIXES, InputFile, Limits, as_input, collect_delivery
 from .geometry import areas_3d, convex_outline, polygons_2d, polygons_z, union_2d, union_2d_many
@@ -140,8 +147,9 @@ class _Importer:
     def relief(self, relief: Relief, summary: SourceSummary) -> None:
         """One terrain row per triangle: PolygonZ with its heights and 3D area."""
         if relief.id in self.seen:
-            self.skip(Skipped(relief.source_file, relief.id, f"duplicate id (already imported from "
-                                                             f"{Path(self.seen[relief.id]).name})", relief.line), summary)
+            first = Path(self.seen[relief.id]).name
+            self.skip(Skipped(relief.source_file, relief.id, f"duplicate id (already imported from {first})",
+                              relief.line), summary)
             return
         self.seen[relief.id] = relief.source_file
         summary.objects += 1
@@ -279,7 +287,8 @@ class _Importer:
             self.result.parts += 1
             if obj.parent_id and (obj.parent_id in self.pending or parent_unseen):
                 agg = self.parts.setdefault(obj.parent_id, _PendingParent({}))
-                agg.ground = ground if agg.ground is None or (ground is not None and ground < agg.ground) else agg.ground
+                if agg.ground is None or (ground is not None and ground < agg.ground):
+                    agg.ground = ground
                 agg.roof = roof if agg.roof is None or (roof is not None and roof > agg.roof) else agg.roof
                 if outline is not None:
                     agg.outlines.append(outline)
@@ -309,7 +318,7 @@ class _Importer:
         areas = areas_3d(rings).tolist()
         start = 0
         buildings, surfaces, footprints = [], [], []
-        for row, obj, outline in batch:
+        for _row, obj, outline in batch:
             count = len(obj.surfaces)
             own = polygons[start:start + count]
             buildings.append(shapely.multipolygons(own) if count else None)
@@ -370,7 +379,7 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
     result = ImportResult(output=str(Path(output_gpkg).resolve()))
     first = open_source(files[0], override, lod, reporter)
     result.crs = first.crs.horizontal
-    imported_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    imported_at = datetime.now(UTC).isoformat(timespec="seconds")
     verticals: set[str | None] = set()
     with gpkg_output(output_gpkg, result.crs) as writer:
         for spec in CITY_MODEL_LAYERS:

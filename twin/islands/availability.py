@@ -68,7 +68,8 @@ def check_window(island_id: str, hours: OpeningHours, ref: CalendarRef | None, s
     if ref is not None:
         user, password = credentials.for_ref(ref) if credentials else (None, None)
         taken = busy(ref, add(start, -timedelta(days=1)), add(start, HORIZON + duration + timedelta(days=1)),
-                     user=user, password=password, max_bytes=max_bytes, max_occurrences=max_occurrences, reporter=reporter)
+                     user=user, password=password, max_bytes=max_bytes, max_occurrences=max_occurrences,
+                     reporter=reporter)
     if duration > timedelta(0):
         is_open = hours.is_open_for(start, end)
     else:

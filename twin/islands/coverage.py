@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 from ..kernel.errors import InputError
 from ..kernel.gpkg import gpkg_output
+from ..kernel.layers import LayerRef, layer_names, polygons_2d, read_frame, read_points
 from ..kernel.progress import Reporter
 from ..kernel.schema.islands import WLAN_BUILDING_COVERAGE, WLAN_PRIORITIES, WLAN_ROOM_COVERAGE
 from .rooms import parse_floor, read_rooms
-from ..kernel.layers import LayerRef, layer_names, polygons_2d, read_frame, read_points
 
 COVERED_SHARE = 0.95
 STOREY_HEIGHT_M = 3.0

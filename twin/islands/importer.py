@@ -9,12 +9,12 @@ from typing import Any
 
 from ..kernel.errors import InputError
 from ..kernel.gpkg import gpkg_output
+from ..kernel.layers import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points
 from ..kernel.progress import Reporter
 from ..kernel.schema.islands import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
 from .calendar import CalendarRef
 from .opening_hours import OpeningHoursError, parse
 from .rooms import Room, floor_indices, parse_floor, read_rooms
-from ..kernel.layers import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points
 from .values import check_booking_url
 
 #: Column names recognised without a mapping (lower case), per target field.

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.gpkg import gpkg_output
+from ..kernel.layers import LayerRef, polygons_2d, read_frame
 from ..kernel.progress import Reporter
 from ..kernel.schema.islands import SEARCH_EXCLUDED, SEARCH_RESULTS
 from .availability import check_window
 from .calendar import CalendarRef, Credentials
 from .opening_hours import OpeningHoursError, add, local, parse
-from ..kernel.layers import LayerRef, polygons_2d, read_frame
 from .values import check_booking_url
 
 

@@ -30,8 +30,17 @@ import numpy as np
 
 from .atomic import atomic_path
 from .errors import GeoTwinError, InputError
-from .ownership import LEGACY, OURS, check_gpkg, geotwin_layer_names, gpkg_marker, gpkg_tables, \
-    kind_of_layers, listing, mark_gpkg
+from .ownership import (
+    LEGACY,
+    OURS,
+    check_gpkg,
+    geotwin_layer_names,
+    gpkg_marker,
+    gpkg_tables,
+    kind_of_layers,
+    listing,
+    mark_gpkg,
+)
 from .schema import LayerSpec
 
 PathLike = str | os.PathLike
@@ -179,7 +188,8 @@ def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = No
                bbox: tuple[float, float, float, float] | None = None, rows: tuple[int, int] | None = None,
                fid_as_index: bool = False) -> Any:
     """The layer as a GeoDataFrame (a DataFrame without geometry) read with pyogrio: only ``columns`` when
-    given, only the features that intersect ``bbox`` (layer CRS; GDAL's spatial filter), only the rows ``rows=(start, stop)``."""
+    given, only the features that intersect ``bbox`` (layer CRS; GDAL's spatial filter), only the rows
+    ``rows=(start, stop)``."""
     import pyogrio
 
     kwargs: dict[str, Any] = {"layer": layer, "fid_as_index": fid_as_index}
@@ -222,7 +232,7 @@ class GpkgWriter:
     """Buffers rows per layer and appends them in batches, so memory stays flat."""
 
     def __init__(self, path: str | os.PathLike, crs: str | None, batch_size: int = 5000) -> None:
-        from pyogrio.raw import write   # imported now (it pulls in geopandas), not at the first flush
+        from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
 
         self._write = write
         self.path = Path(path)

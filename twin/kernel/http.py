@@ -217,7 +217,7 @@ class _Exchange:
             try:
                 self.sock.do_handshake()
                 return
-            except (socket.timeout, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 continue
             except ssl.SSLCertVerificationError as err:
                 raise StaError(f"TLS certificate of {safe_url(self.url)} not accepted: "
@@ -254,7 +254,7 @@ class _Exchange:
             self.sock.settimeout(min(POLL, self._left()))
             try:
                 sent = self.sock.send(view)
-            except (socket.timeout, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            except (TimeoutError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                 continue
             except OSError as err:
                 raise _Transient(f"connection to {safe_url(self.url)} failed while sending: {err}") from None
@@ -268,7 +268,7 @@ class _Exchange:
             self.sock.settimeout(min(POLL, self._left()))
             try:
                 data = self.sock.recv(65536)
-            except (socket.timeout, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 continue
             except ssl.SSLError as err:
                 raise _Transient(f"TLS error while reading from {safe_url(self.url)}: {err.reason or err}") from None
@@ -612,7 +612,7 @@ class StaClient:
         """Pages of a collection, following ``@iot.nextLink`` up to ``max_pages``."""
         url = self.url(path, params)
         seen: set[str] = set()
-        for number in range(1, self.max_pages + 1):
+        for _page in range(1, self.max_pages + 1):
             seen.add(url)
             doc = self.get(url, source=source, what=what)
             self.pages_read += 1

@@ -15,7 +15,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
@@ -38,7 +38,7 @@ _KIND_BY_LAYER = (("buildings", "citymodel"), ("bim_buildings", "ifc"), ("learni
 def marker(kind: str, created: str | None = None) -> dict[str, str]:
     """The marker's keys for an output of ``kind``."""
     return {"generator": GENERATOR, "version": __version__, "kind": kind,
-            "created": created or datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "created": created or datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def kind_of_layers(layers: Iterable[str]) -> str:
@@ -108,7 +108,7 @@ def mark_gpkg(path: str | Path, kind: str) -> None:
     """Add (or refresh) the GeoTwin marker of a GeoPackage; ``created`` of an earlier marker is kept."""
     old = gpkg_marker(path)
     data = marker(kind, (old or {}).get("created"))
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     with contextlib.closing(sqlite3.connect(path)) as con:
         con.execute("CREATE TABLE IF NOT EXISTS gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY "
                     "ASC NOT NULL, md_scope TEXT NOT NULL DEFAULT 'dataset', md_standard_uri TEXT NOT NULL, "

@@ -15,8 +15,7 @@ from .islands import islands, write_islands
 from .jsonfmt import dumps
 from .layout import buildings as building_specs
 from .sensors import write_lorawan, write_sensors
-from .site import (CITYGML_SRS, CITYJSON_SRS, COMPOUND_PROJ, HORIZONTAL_EPSG, VERTICAL_EPSG, site,
-                   to_lonlat)
+from .site import CITYGML_SRS, CITYJSON_SRS, COMPOUND_PROJ, HORIZONTAL_EPSG, VERTICAL_EPSG, site, to_lonlat
 from .solid import surfaces
 
 MIN_BUILDINGS, MAX_BUILDINGS = 10, 1_000_000

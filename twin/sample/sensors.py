@@ -10,14 +10,14 @@ import json
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from . import school
 from .jsonfmt import dumps
 from .site import to_lonlat
 
-WEEK_START = datetime(2025, 6, 2, tzinfo=timezone.utc)   # a Monday
+WEEK_START = datetime(2025, 6, 2, tzinfo=UTC)   # a Monday
 STEP = timedelta(minutes=15)
 STEPS = 7 * 24 * 4
 UTC_OFFSET_H = 2            # CEST: daily cycles follow local time

@@ -10,7 +10,7 @@ Measurement columns are the numeric ones; their observed property and unit come 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..kernel.errors import InputError
@@ -96,7 +96,7 @@ def _check_size(path: Path, max_mb: float) -> None:
 
 
 def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | None = None,
-                 end: datetime | None = None, naive_tz=timezone.utc, max_file_mb: float = MAX_FILE_MB,
+                 end: datetime | None = None, naive_tz=UTC, max_file_mb: float = MAX_FILE_MB,
                  max_rows: int = MAX_ROWS, max_observations: int = MAX_OBSERVATIONS,
                  reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
     """Series per device and measurement column over all files (merged by device id).

@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 
 from ..kernel.errors import InputError
+from ..kernel.http import StaClient, StaError, entity_url
 from ..kernel.layers import Locator, PointRow
 from ..kernel.progress import Reporter
 from .series import Issue, Series, parse_time
-from ..kernel.http import StaClient, StaError, entity_url
 
 THINGS_EXPAND = "Locations,Datastreams($expand=ObservedProperty,Sensor)"
 MAX_OBSERVATIONS = 10_000_000

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ class SensorSeries:
 
 
 def _iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _is_path(store: Any) -> bool:
@@ -104,7 +104,7 @@ def last_window(store: Any, sensor_key: str, kind: str, now: datetime | None = N
         raise GeoTwinError(f"unknown window {kind!r}: use one of {', '.join(WINDOWS)}")
     if now is None:
         everything = read_series(store, sensor_key)
-        now = everything.times[-1] if everything.times else datetime.now(timezone.utc)
+        now = everything.times[-1] if everything.times else datetime.now(UTC)
     return now - WINDOWS[kind], now
 
 

@@ -32,7 +32,8 @@ _KINDS = {"text": "str", "bigint": "int", "integer": "int", "smallint": "int", "
 _SYSTEM_TABLES = {"spatial_ref_sys"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Schemas of PostgreSQL itself and of PostGIS's extensions (pg_* are reserved by PostgreSQL as a whole).
-_SYSTEM_SCHEMAS = {"information_schema", "topology", "tiger", "tiger_data", "postgis_topology", "postgis_tiger_geocoder"}
+_SYSTEM_SCHEMAS = {"information_schema", "topology", "tiger", "tiger_data", "postgis_topology",
+                   "postgis_tiger_geocoder"}
 _WAIT_SECONDS = 0.5
 
 

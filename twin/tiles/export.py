@@ -61,8 +61,8 @@ from .source import (
 )
 from .tileset import BIM_GEOMETRIC_ERROR, tileset_json, write_viewer
 from .twin_layers import TwinExtras, read_twin_extras, vertical_datum_warnings
-from .viewer import Basemap
 from .twin_tiles import TwinTiles, TwinTileWriter, write_availability, write_geojson, write_series
+from .viewer import Basemap
 from .writer import (
     LOD1_CLASS,
     BuildingContent,
@@ -394,7 +394,8 @@ class _Export:
         report["horizontal_transformation"] = content.geo.horizontal
         report["twin"] = {"bim_tiles": [t.record() for t in twin_tiles.bim],
                           "point_tiles": [t.record() for t in twin_tiles.points],
-                          "geojson": layers, "series": series, "availability": availability, "changes": _twin_changes(self.gpkg)}
+                          "geojson": layers, "series": series, "availability": availability,
+                          "changes": _twin_changes(self.gpkg)}
         report["incremental"] = {
             "version": CONTENT_VERSION, "frame_origin": placement.frame_origin, "square": list(square),
             "previous_tiles": len(self.previous.tiles), "rewritten": writer.rewritten(), "reused": writer.reused(),

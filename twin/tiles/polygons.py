@@ -52,7 +52,8 @@ class PolygonSet:
                    surface_type or [""] * len(polygons), surface_id or [""] * len(polygons))
 
     @classmethod
-    def from_geometries(cls, geoms: Any, surface_type: list[str], surface_id: list[str]) -> tuple[PolygonSet, NDArray[Any]]:
+    def from_geometries(cls, geoms: Any, surface_type: list[str],
+                        surface_id: list[str]) -> tuple[PolygonSet, NDArray[Any]]:
         """The polygons of shapely (Multi)PolygonZs (of a multipolygon its first non-empty part), closing points
         dropped, NaN as 0; and the index of the geometry each polygon comes from (missing or empty ones give none)."""
         import shapely

@@ -32,7 +32,8 @@ def _availability(bits: NDArray[Any], views: list[Any], blob: bytearray) -> dict
 
 
 def subtree_bytes(root_level: int, root_x: int, root_y: int, levels: int,
-                  tiles: set[tuple[int, int, int]], contents: set[tuple[int, int, int]]) -> tuple[bytes, dict[str, Any]]:
+                  tiles: set[tuple[int, int, int]],
+                  contents: set[tuple[int, int, int]]) -> tuple[bytes, dict[str, Any]]:
     """The .subtree of the subtree rooted at (root_level, root_x, root_y) spanning ``levels`` levels."""
     n_tiles = (4 ** levels - 1) // 3
     tile_bits = np.zeros(n_tiles, np.uint8)

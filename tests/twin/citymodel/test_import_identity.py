@@ -21,9 +21,9 @@ import pytest
 import shapely
 from lxml import etree
 
+from geotwin.tests.paths import SHARED_DATA
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
-from geotwin.tests.paths import SHARED_DATA
 
 DATA = SHARED_DATA
 if not DATA.exists():

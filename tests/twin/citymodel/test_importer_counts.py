@@ -10,10 +10,10 @@ import pyogrio
 import pytest
 from lxml import etree
 
+from geotwin.tests.paths import SHARED_DATA
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.progress import CollectingReporter
-from geotwin.tests.paths import SHARED_DATA
 
 DATA = SHARED_DATA
 CITYGML = sorted((DATA / "citygml").rglob("*.gml")) + sorted((DATA / "citygml").rglob("*.xml"))

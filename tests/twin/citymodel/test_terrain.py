@@ -13,11 +13,11 @@ import pyogrio
 import pytest
 from lxml import etree
 
+from geotwin.tests.paths import ROOT
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.store import open_store, read_store
-from geotwin.tests.paths import ROOT
 
 NX, NY = 16, 10          # grid cells: 2 x 160 = 320 triangles
 X0, Y0, STEP = 576230.0, 5950000.0, 20.0

@@ -10,14 +10,19 @@ import pytest
 
 from geotwin.tests.calendar_servers import PASSWORD, USER, feed_server, make_calendar, radicale_server
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0
-from geotwin.twin.islands.availability import (availability_json, book_island, booking_link, next_window,
-                                               refresh_availability)
+from geotwin.twin.islands.availability import (
+    availability_json,
+    book_island,
+    booking_link,
+    next_window,
+    refresh_availability,
+)
 from geotwin.twin.islands.calendar import BookingConflict, Busy, CalendarError, Credentials
 from geotwin.twin.islands.opening_hours import parse
 from geotwin.twin.islands.search import find_learning_islands
-from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.kernel.gpkg import GpkgWriter
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.kernel.schema.islands import LEARNING_ISLANDS
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from geotwin.tests.calendar_servers import (
     PASSWORD,
     USER,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, lonlat, write_twin
-from geotwin.twin.kernel.gpkg import GpkgWriter
 from geotwin.twin.islands.coverage import priority, wlan_coverage
+from geotwin.twin.kernel.gpkg import GpkgWriter
 from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.schema import BUILDINGS, FOOTPRINTS
 

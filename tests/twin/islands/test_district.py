@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 
 from geotwin.tests.sta_server import start
-from geotwin.twin.kernel.gpkg import GpkgWriter
 from geotwin.twin.islands.coverage import wlan_coverage
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.islands.search import find_learning_islands
+from geotwin.twin.kernel.gpkg import GpkgWriter
+from geotwin.twin.kernel.http import StaClient
 from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.schema import LayerSpec
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
-from geotwin.twin.kernel.http import StaClient
 from geotwin.twin.sensors.sta_source import fetch_series
 
 CRS = "EPSG:25832"

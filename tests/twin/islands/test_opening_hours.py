@@ -5,10 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import holidays
 import pytest
-from geotwin.twin.islands import holidays_bw
-from geotwin.twin.islands.opening_hours import OpeningHoursError, add, local, parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from geotwin.twin.islands import holidays_bw
+from geotwin.twin.islands.opening_hours import OpeningHoursError, add, local, parse
 
 SCHOOL = "Mo-Fr 08:00-16:00; PH,SH off"
 

@@ -9,10 +9,10 @@ from datetime import datetime
 import pytest
 
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0, lonlat, write_twin
-from geotwin.twin.kernel.errors import GeoTwinError, InputError
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.islands.opening_hours import OpeningHoursError, parse
 from geotwin.twin.islands.search import find_learning_islands
+from geotwin.twin.kernel.errors import GeoTwinError, InputError
 from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.progress import CollectingReporter
 

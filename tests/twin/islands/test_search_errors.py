@@ -9,8 +9,8 @@ import pytest
 
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0, write_twin
 from geotwin.twin.islands.search import find_learning_islands
-from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.errors import Cancelled, GeoTwinError, InputError
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.progress import CollectingReporter
 
 MON_10 = datetime(2026, 11, 23, 10, 0)  # a Monday

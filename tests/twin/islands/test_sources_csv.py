@@ -6,8 +6,8 @@ import json
 import pytest
 
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, lonlat
-from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.islands.importer import import_learning_islands
+from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.layers import sniff_csv
 from geotwin.twin.kernel.progress import CollectingReporter
 

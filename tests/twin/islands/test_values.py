@@ -8,15 +8,15 @@ from datetime import datetime
 import pytest
 
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0, lonlat
-from geotwin.twin.kernel.errors import InputError
-from geotwin.twin.kernel.gpkg import GpkgWriter
 from geotwin.twin.islands.importer import import_learning_islands
-from geotwin.twin.kernel.schema.islands import LEARNING_ISLANDS
 from geotwin.twin.islands.opening_hours import OpeningHoursError, parse
 from geotwin.twin.islands.search import find_learning_islands
-from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.islands.values import check_booking_url
+from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.gpkg import GpkgWriter
+from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.twin.kernel.schema.islands import LEARNING_ISLANDS
 
 MON_10 = datetime(2026, 11, 23, 10, 0)   # a Monday
 SUN_03 = datetime(2026, 11, 29, 3, 0)    # a Sunday night

@@ -18,7 +18,7 @@ from geotwin.twin.citymodel.citygml import read_citygml
 from geotwin.twin.citymodel.cityjson import read_cityjson
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.citymodel.model import CrsInfo, Skipped
-from geotwin.twin.kernel.crs import (CANDIDATE_CRS, area_of_use_problem, crs_override, parse_srs_name, suggest_crs)
+from geotwin.twin.kernel.crs import CANDIDATE_CRS, area_of_use_problem, crs_override, parse_srs_name, suggest_crs
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.kernel.schema import CITY_MODEL_SOURCES, SOURCES
@@ -277,7 +277,7 @@ def test_placeholder_envelope_does_not_decide(shared_data, tmp_path):
     """An envelope 0 0 0 / 1 1 1 is only a warning: the real coordinates fit their CRS."""
     text = (shared_data / HAMBURG).read_text("utf-8")
     text, n = re.subn(r"<gml:lowerCorner[^>]*>[^<]*</gml:lowerCorner>\s*<gml:upperCorner[^>]*>[^<]*</gml:upperCorner>",
-                      "<gml:lowerCorner>0 0 0</gml:lowerCorner><gml:upperCorner>1 1 1</gml:upperCorner>", text, 1)
+                      "<gml:lowerCorner>0 0 0</gml:lowerCorner><gml:upperCorner>1 1 1</gml:upperCorner>", text, count=1)
     assert n == 1
     path = tmp_path / "tile.xml"
     path.write_text(text, "utf-8")

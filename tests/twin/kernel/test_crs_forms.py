@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 from pyproj import CRS, Transformer
 
-from geotwin.twin.kernel.crs import (AREA_OF_USE_MARGIN_DEG, MAX_SRS_NAME, CrsInfo, area_of_use_problem,
-                                     crs_override, parse_srs_name, suggest_crs)
+from geotwin.twin.kernel.crs import (
+    AREA_OF_USE_MARGIN_DEG,
+    MAX_SRS_NAME,
+    CrsInfo,
+    area_of_use_problem,
+    crs_override,
+    parse_srs_name,
+    suggest_crs,
+)
 from geotwin.twin.kernel.errors import InputError
 
 

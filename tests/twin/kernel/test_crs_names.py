@@ -7,7 +7,7 @@ import re
 import pytest
 from pyproj import CRS
 
-from geotwin.twin.kernel.crs import (ACCEPTED_FORMS, ADV_FORMS, crs_from_cityjson, crs_override, parse_srs_name)
+from geotwin.twin.kernel.crs import ACCEPTED_FORMS, ADV_FORMS, crs_from_cityjson, crs_override, parse_srs_name
 from geotwin.twin.kernel.errors import InputError
 
 GCG = "GCG2016"

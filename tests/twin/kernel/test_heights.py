@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 from pyproj import CRS, Transformer
 
-from geotwin.twin.kernel.heights import (EGM96_GRID, Georeferencer, HeightModelError, find_grid, is_ballpark,
-                                  proj_vertical_operation, resolve_height_model)
+from geotwin.twin.kernel.heights import (
+    EGM96_GRID,
+    Georeferencer,
+    HeightModelError,
+    find_grid,
+    is_ballpark,
+    proj_vertical_operation,
+    resolve_height_model,
+)
 from geotwin.twin.kernel.progress import CollectingReporter
 
 # Karlsruhe, Friedrichsplatz (WGS 84 / ETRS89, degrees)

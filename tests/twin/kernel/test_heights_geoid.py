@@ -10,8 +10,13 @@ import pytest
 from shapely.geometry import MultiPolygon, Polygon
 
 from geotwin.twin.kernel.gpkg import gpkg_output
-from geotwin.twin.kernel.heights import (EGM96_GRID, QUASIGEOID_MODEL_GRIDS, find_grid, find_model_grid,
-                                  resolve_height_model)
+from geotwin.twin.kernel.heights import (
+    EGM96_GRID,
+    QUASIGEOID_MODEL_GRIDS,
+    find_grid,
+    find_model_grid,
+    resolve_height_model,
+)
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.kernel.schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_SOURCES, SOURCES
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -39,7 +39,7 @@ def test_to_number(value, expected):
 
 def test_sensor_bool_result_is_kept_as_text():
     s = Series("src", "s1", "S1", "d1", "D1", "door open")
-    when = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 23, tzinfo=UTC)
     assert [s.add(when, r) for r in (True, "\u22123,5", 4)] == [False, True, True]
     assert s.values == [None, -3.5, 4.0] and s.texts == ["True", None, None]
     assert s.stats()["non_numeric"] == 1 and s.stats()["mean"] == pytest.approx(0.25)

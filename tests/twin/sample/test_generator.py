@@ -15,10 +15,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from geotwin.tests.paths import ROOT
 from geotwin.twin.kernel.errors import Cancelled, InputError
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sample import generate_district
-from geotwin.tests.paths import ROOT
 
 NS = {
     "core": "http://www.opengis.net/citygml/2.0",
@@ -235,7 +235,7 @@ def _cityjson_checks(doc: dict) -> int:
     assert doc["transform"]["scale"] == [0.001, 0.001, 0.001]
     nv = len(doc["vertices"])
     used = set()
-    for oid, obj in doc["CityObjects"].items():
+    for obj in doc["CityObjects"].values():
         assert obj["type"] == "Building"
         assert obj["address"][0]["PostalCode"] == "76133"
         (geom,) = obj["geometry"]

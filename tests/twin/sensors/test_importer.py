@@ -4,18 +4,18 @@ from __future__ import annotations
 import copy
 import csv
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
 from geotwin.tests.sta_server import start
 from geotwin.twin.kernel.gpkg import GpkgWriter
+from geotwin.twin.kernel.http import StaClient
 from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.kernel.schema import FOOTPRINTS, LayerSpec
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
-from geotwin.twin.kernel.http import StaClient
 from geotwin.twin.sensors.sta_source import fetch_series
 
 CSV_DIR = "sensors/sensor-community-aberdeen"
@@ -178,7 +178,7 @@ def test_sta_non_numeric_results_and_time_window(shared_data, tmp_path):
     server = start([path], page_size=100, max_top=1000)
     try:
         client = StaClient(server.base_url(), timeout=10, retries=0)
-        t0, t1 = datetime(2017, 11, 15, 0, 0, tzinfo=timezone.utc), datetime(2017, 11, 15, 6, 0, tzinfo=timezone.utc)
+        t0, t1 = datetime(2017, 11, 15, 0, 0, tzinfo=UTC), datetime(2017, 11, 15, 6, 0, tzinfo=UTC)
         series, issues = fetch_series(client, CRS, start=t0, end=t1)
     finally:
         server.stop()

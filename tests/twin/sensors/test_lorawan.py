@@ -6,10 +6,9 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,15 @@ from pyproj import Transformer
 from geotwin.tests.mqtt_broker import DATA, Mosquitto, recordings
 from geotwin.twin.kernel.errors import GeoTwinError, InputError
 from geotwin.twin.kernel.progress import Reporter
-from geotwin.twin.sensors.lorawan import (CHIRPSTACK_TOPIC, TTS_TOPIC, Counts, MalformedMessage, UplinkStore,
-                                          load_devices, parse_uplink)
+from geotwin.twin.sensors.lorawan import (
+    CHIRPSTACK_TOPIC,
+    TTS_TOPIC,
+    Counts,
+    MalformedMessage,
+    UplinkStore,
+    load_devices,
+    parse_uplink,
+)
 from geotwin.twin.sensors.mqtt import Broker, default_client_id, listen, parse_broker
 
 DEVICES = DATA / "devices.json"
@@ -100,14 +106,14 @@ def test_chirpstack_and_tts_messages_parse():
     cs = recordings("chirpstack_up.jsonl")
     up = parse_uplink(*cs[0])
     assert (up.network, up.dev_eui, up.f_cnt) == ("chirpstack", "a84041000181c3a1", 41)
-    assert up.time == datetime(2025, 6, 2, 8, 0, 3, 775023, tzinfo=timezone.utc)
+    assert up.time == datetime(2025, 6, 2, 8, 0, 3, 775023, tzinfo=UTC)
     assert up.payload["laeq"] == 58.4
     tts = recordings("tts_up.jsonl")
     first = parse_uplink(*tts[0])
     assert (first.network, first.dev_eui, first.f_cnt) == ("tts", "70b3d57ed0051234", 0)  # f_cnt 0 is left out
     assert "f_cnt" not in json.loads(tts[0][1])["uplink_message"]
     assert parse_uplink(*tts[2]).f_cnt == 2
-    assert first.time == datetime(2025, 6, 2, 8, 0, 7, 512863, tzinfo=timezone.utc)
+    assert first.time == datetime(2025, 6, 2, 8, 0, 7, 512863, tzinfo=UTC)
 
 
 def _cs(**changes) -> bytes:
@@ -141,7 +147,7 @@ def test_malformed_messages_name_the_reason(payload, reason):
 
 def test_chirpstack_time_falls_back_to_the_gateway_time():
     up = parse_uplink("application/x/device/a/event/up", _cs(time=...))
-    assert up.time == datetime(2025, 6, 2, 8, 0, 3, 775023, tzinfo=timezone.utc)
+    assert up.time == datetime(2025, 6, 2, 8, 0, 3, 775023, tzinfo=UTC)
 
 
 def test_other_topics_and_shapes_are_malformed():
@@ -345,9 +351,10 @@ def test_unreachable_broker_is_named(tmp_path):
 
 def test_extends_an_existing_sensors_geopackage(broker, tmp_path, shared_data):
     """An importsensors/twin GeoPackage keeps its rows and gains the LoRaWAN ones in its CRS."""
+    import shapely
+
     from geotwin.twin.kernel.gpkg import gpkg_output
     from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
-    import shapely
 
     out = tmp_path / "sensors.gpkg"
     with gpkg_output(out, "EPSG:25832") as w:
@@ -401,7 +408,8 @@ def test_sample_district_uplinks_replay_into_the_same_series(broker, tmp_path, p
     command, give exactly the values of the sample's CSV export."""
     import csv as csv_mod
 
-    from geotwin.twin.sample.sensors import DEVICES as SAMPLE_DEVICES, write_lorawan, write_sensors
+    from geotwin.twin.sample.sensors import DEVICES as SAMPLE_DEVICES
+    from geotwin.twin.sample.sensors import write_lorawan, write_sensors
 
     devices, uplinks = tmp_path / "sensors.devices.json", tmp_path / "sensors.uplinks.jsonl"
     assert write_lorawan(devices, uplinks, 0) == (13, 13 * 7 * 24 * 4)

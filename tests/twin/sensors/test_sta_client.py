@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from geotwin.tests.sta_server import Fault, start
 from geotwin.twin.kernel.errors import InputError
-from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.kernel.http import StaClient, StaError
+from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sensors.sta_source import fetch_series
 
 STA_DOC = "sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json"
@@ -76,8 +76,8 @@ def test_fetch_all_datastreams_with_paging(server, shared_data):
 
 
 def test_fetch_v10_and_time_window(server, shared_data):
-    start_t = datetime(2017, 11, 15, 12, 0, tzinfo=timezone.utc)
-    end_t = datetime(2017, 11, 15, 13, 0, tzinfo=timezone.utc)
+    start_t = datetime(2017, 11, 15, 12, 0, tzinfo=UTC)
+    end_t = datetime(2017, 11, 15, 13, 0, tzinfo=UTC)
     client = StaClient(server.base_url("v1.0"), timeout=10, retries=0)
     series, _ = fetch_series(client, "EPSG:32630", start=start_t, end=end_t)
     raw = _raw(shared_data)

@@ -5,7 +5,6 @@ import hashlib
 import math
 import re
 import uuid
-from pathlib import Path
 
 import pandas as pd
 import pyogrio
@@ -14,15 +13,15 @@ from lxml import etree
 
 from geotwin.bim import georef
 from geotwin.bim.importer import ImportOptions, import_ifc
+from geotwin.tests.paths import ROOT
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.islands.importer import import_learning_islands
+from geotwin.twin.kernel.errors import GeoTwinError, InputError
+from geotwin.twin.kernel.schema.twin import KNOWN_SPECS, SOURCE_KINDS
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import write_sensors
 from geotwin.twin.store import open_store, read_store
-from geotwin.twin.kernel.errors import GeoTwinError, InputError
-from geotwin.twin.kernel.schema.twin import KNOWN_SPECS, SOURCE_KINDS
-from geotwin.tests.paths import ROOT
 
 HAMBURG = "citygml/hamburg/{}/LoD2_576_5950_1_HH.xml"
 FZK_GML = "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml"

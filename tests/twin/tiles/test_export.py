@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 from pyproj import Transformer
 
+from geotwin.tests.paths import ROOT
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import Cancelled
 from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
@@ -21,7 +22,6 @@ from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.frame import gltf_to_enu
 from geotwin.twin.tiles.reader import Tile
 from geotwin.twin.tiles.subtree import morton, read_subtree
-from geotwin.tests.paths import ROOT
 
 FZK_LOD2 = "citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml"
 HAMBURG = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
@@ -377,7 +377,7 @@ def test_per_surface_features(exports, gpkgs):
         st = tile.property_table(1)
         ids = tile.feature_ids(1)
         assert ids.max() < len(st["id"])
-        for sid, stype, bid in zip(st["id"], st["surface_type"], st["building_id"]):
+        for sid, stype in zip(st["id"], st["surface_type"]):
             assert types[sid] == stype
         buildings = tile.property_table(0)
         # each surface feature's vertices belong to the building its row names

@@ -10,10 +10,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from qgis.core import QgsProcessingException
+
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.store import open_store
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
-from qgis.core import QgsProcessingException
 
 BUILDINGS = 30
 

@@ -8,8 +8,17 @@ import struct
 import numpy as np
 import pytest
 
-from geotwin.twin.tiles.metadata import (ENUM_MAX, ENUM_NO_DATA, NO_DATA, STRING_NO_DATA, Column, build_columns,
-                                         decode_property, finite, schema)
+from geotwin.twin.tiles.metadata import (
+    ENUM_MAX,
+    ENUM_NO_DATA,
+    NO_DATA,
+    STRING_NO_DATA,
+    Column,
+    build_columns,
+    decode_property,
+    finite,
+    schema,
+)
 
 
 def _col(rows, name, spec=None):

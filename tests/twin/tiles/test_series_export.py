@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 from geotwin.twin.tiles.twin_tiles import SERIES_NAME
 

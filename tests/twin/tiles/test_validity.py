@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 from osgeo import ogr
 
+from geotwin.tests.paths import ROOT
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.tiles.export import LOD1_CLASS, REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.reader import Tile
-from geotwin.tests.paths import ROOT
 
 VALIDATOR = ROOT / "scripts" / "validator.sh"
 HAMBURG = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
@@ -66,7 +66,7 @@ def hostile_cityjson(source: Path, target: Path, edit: bool = False) -> dict:
             "unicode": "Straße 東京 \u00e9",
         })
         expected[key] = attrs
-    for key, obj in doc["CityObjects"].items():
+    for obj in doc["CityObjects"].values():
         if obj["type"] == "Building":                     # parents without geometry: containers
             obj.setdefault("attributes", {}).update({"empty_everywhere": "", "null_everywhere": None,
                                                      "flag": False})  # BOOLEAN needs a value everywhere

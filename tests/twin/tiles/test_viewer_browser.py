@@ -12,12 +12,12 @@ import sqlite3
 import struct
 import subprocess
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 import urllib.error
 import urllib.request
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -27,16 +27,25 @@ import pytest
 import shapely
 from pyproj import Transformer
 
+from geotwin.tests.paths import ROOT
 from geotwin.tests.sta_server import start as start_sta
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sample.generator import generate_district
-from geotwin.tests.paths import ROOT
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
-from geotwin.twin.tiles.viewer import (BIM_CLASSES, DEFAULT_CESIUM_URL, FUNCTION_CLASSES, FUNCTION_NAMES_FILE,
-                                        MARKER_CLASSES, OTHER_BIM, OTHER_FUNCTION, cesium_base_url, write_viewer)
+from geotwin.twin.tiles.viewer import (
+    BIM_CLASSES,
+    DEFAULT_CESIUM_URL,
+    FUNCTION_CLASSES,
+    FUNCTION_NAMES_FILE,
+    MARKER_CLASSES,
+    OTHER_BIM,
+    OTHER_FUNCTION,
+    cesium_base_url,
+    write_viewer,
+)
 
 FUNCTION_NAMES = json.loads(FUNCTION_NAMES_FILE.read_text(encoding="utf-8"))["names"]
 CESIUM_BUILD = ROOT / "node_modules" / "cesium" / "Build" / "Cesium"

@@ -13,22 +13,36 @@ import struct
 import subprocess
 import threading
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from geotwin.tests.twin.tiles.test_viewer_browser import (BUILDINGS, CESIUM_BUILD, CHROMIUM, GROUND_H, HAMBURG, KNOWN,
-                                               enu_to_geodetic, hamburg_export, write_fixture_tileset)
+from geotwin.tests.paths import ROOT  # noqa: E402
+from geotwin.tests.twin.tiles.test_viewer_browser import (
+    BUILDINGS,
+    CESIUM_BUILD,
+    CHROMIUM,
+    GROUND_H,
+    KNOWN,
+    enu_to_geodetic,
+    hamburg_export,
+    write_fixture_tileset,
+)
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.progress import CollectingReporter
-from geotwin.twin.tiles.viewer import (BASEMAP_DE, CESIUM_PARTS, FUNCTION_NAMES_FILE, Basemap, basemap_config,
-                                        cesium_build_dir, write_viewer)
+from geotwin.twin.tiles.viewer import (
+    BASEMAP_DE,
+    CESIUM_PARTS,
+    FUNCTION_NAMES_FILE,
+    Basemap,
+    basemap_config,
+    cesium_build_dir,
+    write_viewer,
+)
 
-from geotwin.tests.paths import ROOT  # noqa: E402
 DRIVER = ROOT / "tests" / "browser" / "webmap.cjs"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -157,8 +171,9 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
     # 1. The real exporter, default options: CesiumJS copied into the export, bundled imagery.
     (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
     hamburg = hamburg_export(shared_data, tmp_path, site)  # also writes site/hamburg (linked CesiumJS)
-    from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
     import pyogrio
+
+    from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
     export_3dtiles(tmp_path / "hamburg.gpkg", site / "offline", ExportOptions(), CollectingReporter())
     viewer_dir = site / "offline" / "viewer"
     assert (viewer_dir / "cesium" / "Cesium.js").is_file()
@@ -174,11 +189,10 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
     # 2. The fixture city with a basemap from the local XYZ server, a chart and an availability.
     city = site / "city"
     write_fixture_tileset(city, "1.1")
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     island_lon, island_lat, _ = enu_to_geodetic(-14.0, -20.0, 0.0)
     sensor_lon, sensor_lat, _ = enu_to_geodetic(22.0, -20.0, 0.0)
-    fresh = now - timedelta(minutes=30)
-    old = datetime(2025, 3, 9, 23, 30, tzinfo=timezone.utc)  # a winter time in Berlin (00:30 MEZ next day)
+    old = datetime(2025, 3, 9, 23, 30, tzinfo=UTC)  # a winter time in Berlin (00:30 MEZ next day)
     features = {
         "islands": [{"id": "island-0007", "name": "Lerninsel Stadtbibliothek", "seats": 24,
                      "booking_url": "https://lerninseln.karlsruhe.example/buchen/island-0007",
