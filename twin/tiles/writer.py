@@ -204,7 +204,11 @@ def b3dm(glb: bytes, columns: list[Column], rows: NDArray[Any]) -> bytes:
         table.add_property_as_json(col.name, [col.values[i] for i in rows])
     features = B3dmFeatureTable()
     features.set_batch_length(len(rows))
-    content = B3dm.from_gltf(pygltflib.GLTF2.load_from_bytes(glb), table, features)
+    gltf = pygltflib.GLTF2.load_from_bytes(glb)
+    for accessor in gltf.accessors:
+        if accessor.bufferView is None:  # Draco-only data: KHR_draco_mesh_compression says no byteOffset
+            accessor.byteOffset = None
+    content = B3dm.from_gltf(gltf, table, features)
     data: bytes = content.to_array().tobytes()
     return data
 
