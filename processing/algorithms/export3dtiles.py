@@ -195,7 +195,11 @@ class Export3DTiles(GeoTwinAlgorithm):
         exported = getattr(self, "_exported", None)
         if exported is not None:
             for handler in list(type(self).after_export):
-                handler(*exported, feedback)
+                try:
+                    handler(*exported, feedback)
+                except Exception as err:  # noqa: BLE001 - the export succeeded: a failing handler only warns
+                    feedback.pushWarning(self.tr("The tileset was written but not added to the project: {0}")
+                                         .format(err))
         return {}
 
     def _source(self, parameters, context):

@@ -762,7 +762,12 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="206"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="201"/>
+      <source>The tileset was written but not added to the project: {0}</source>
+      <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>

@@ -762,7 +762,12 @@ OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="206"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="201"/>
+      <source>The tileset was written but not added to the project: {0}</source>
+      <translation>The tileset was written but not added to the project: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</translation>
     </message>

@@ -236,3 +236,49 @@ def test_after_export_errors_and_background_threads(tilesets, tmp_path, qgis_app
     thread.start()
     thread.join()
     assert out == [None] and log.infos == log.warnings == []
+
+
+def test_menu_entry_adds_or_explains(tilesets, tmp_path, qgis_iface):
+    from qgis.core import Qgis, QgsProject
+
+    from geotwin.plugin.menu import TwinMenu
+
+    menu = TwinMenu(qgis_iface)
+    menu.add()
+    before = set(QgsProject.instance().mapLayers())
+    try:
+        assert menu.tiles_action.text() == "Add 3D tileset…"
+        result = menu.add_tileset(str(tilesets["qgis"]))
+        if _qgis_version() < 33400:
+            assert result.layer is None
+            assert any("needs QGIS 3.34 or later" in m for m in qgis_iface.messageBar().get_messages(Qgis.Info))
+            assert set(QgsProject.instance().mapLayers()) == before
+        else:
+            assert QgsProject.instance().mapLayer(result.layer.id()) is result.layer
+        (tmp_path / "tileset.json").write_text("not json")
+        assert menu.add_tileset(str(tmp_path / "tileset.json")) is None
+        assert any("not a readable 3D Tiles tileset.json" in m
+                   for m in qgis_iface.messageBar().get_messages(Qgis.Critical))
+    finally:
+        menu.remove()
+        QgsProject.instance().clear()
+    assert menu.tiles_action is None
+
+
+def test_a_failing_handler_only_warns(run_alg, city, tmp_path, qgis_app):
+    """The export succeeded: a handler that fails (here: one that raises) leaves one warning, not a failure."""
+    from geotwin.processing.algorithms.export3dtiles import Export3DTiles
+
+    def broken(tileset, target, draco, feedback):
+        raise RuntimeError(f"cannot add {Path(tileset).name}")
+
+    Export3DTiles.after_export.append(broken)
+    log = _Log()
+    try:
+        result = run_alg("geotwin:export3dtiles", {"INPUT": str(city), "OUTPUT": str(tmp_path / "tiles"),
+                                                   "TARGET": 1, "VIEWER": False}, log.feedback)
+    finally:
+        Export3DTiles.after_export.remove(broken)
+    assert Path(result["TILESET"]).is_file()
+    assert [w for w in log.warnings if "not added to the project" in w] == [
+        "The tileset was written but not added to the project: cannot add tileset.json"]
