@@ -95,6 +95,8 @@ VIEWER_LAYERS = {"learning_islands": "Learning islands", "sensors": "Sensors"}
 #: the client the tiles are encoded for: CesiumJS (quantised positions, meshopt) or QGIS's tiled scene layer
 #: (3.34+; its glTF loader reads FLOAT VEC3 positions only and knows no KHR_mesh_quantization or meshopt)
 TARGETS = ("cesium", "qgis")
+QGIS_IMPLICIT = ("implicit tiling with target qgis: QGIS's 3D tiles layer (3.34 to 3.44) reads no implicit tiling, "
+                 "only an explicit tree of tiles; export without implicit tiling for QGIS")
 
 
 @dataclass
@@ -174,6 +176,8 @@ def export_3dtiles(source: str | os.PathLike[str] | StoreReader, output: str | o
     options = options or ExportOptions()
     reporter = reporter or Reporter()
     options.check()
+    if options.target == "qgis" and options.implicit:
+        reporter.warning(QGIS_IMPLICIT)
     target = Path(output)
     check_folder(target, REPORT_NAME)   # the folder is replaced as a whole: only an earlier export's or an empty one
     with open_source(source, reporter) as (gpkg, label):

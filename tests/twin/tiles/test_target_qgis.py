@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 from geotwin.tests.paths import ROOT
 from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.kernel.progress import CollectingReporter
-from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
+from geotwin.twin.tiles.export import QGIS_IMPLICIT, REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.glb import FeatureSet, build_glb, draco_bits
 from geotwin.twin.tiles.reader import Tile
 
@@ -315,6 +315,15 @@ def test_unknown_target_and_draco_for_cesium_are_refused(twin, tmp_path):
     with pytest.raises(GeoTwinError, match="Draco compression .* is for target qgis"):
         ExportOptions(draco=True).check()
     assert not (tmp_path / "a").exists()
+
+
+def test_implicit_tiling_for_qgis_is_warned_about(twin, tmp_path):
+    reporter = CollectingReporter()
+    export_3dtiles(twin, tmp_path / "implicit", ExportOptions(target="qgis", implicit=True, viewer=False), reporter)
+    assert [w for w in reporter.warnings if "reads no implicit tiling" in w] == [QGIS_IMPLICIT]
+    reporter = CollectingReporter()
+    export_3dtiles(twin, tmp_path / "explicit", ExportOptions(target="qgis", viewer=False), reporter)
+    assert not [w for w in reporter.warnings if "implicit" in w]
 
 
 def test_missing_dracopy_is_named(twin, tmp_path, monkeypatch):
