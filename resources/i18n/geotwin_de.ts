@@ -607,167 +607,172 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
       <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="101"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="100"/>
+      <source>Tileset folder</source>
+      <translation>Tileset-Ordner</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="101"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="101"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="107"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
       <source>Target client</source>
       <translation>Ziel-Client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="107"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
       <source>Cesium web map</source>
       <translation>Cesium-Webkarte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="107"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS-3D-Tiles-Layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="110"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="111"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="115"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="115"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="115"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="118"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="120"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="122"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="126"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="128"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco-Kompression (QGIS-3D-Tiles-Layer; braucht DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="161"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="162"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Die Draco-Kompression ist für den Ziel-Client „QGIS-3D-Tiles-Layer“; die Cesium-Webkarte wird mit Quantisierung und meshopt komprimiert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="185"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="201"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="202"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="211"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
@@ -790,7 +795,7 @@ A twin adds: the BIM elements of each building with BIM detail, in a tile below 
 Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. after an incremental twin build); unchanged tile files are kept as they are.
 FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles 1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).
 COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the meshoptimizer package is installed, EXT_meshopt_compression.
-Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
+Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
@@ -801,25 +806,20 @@ Ein Zwilling fügt hinzu: die BIM-Elemente jedes Gebäudes mit BIM-Detail, in ei
 Ein erneuter Export in denselben OUTPUT-Ordner schreibt nur die Kacheln neu, deren Gebäude sich geändert haben (z. B. nach einem inkrementellen Bau des Zwillings); unveränderte Kacheldateien bleiben, wie sie sind.
 FORMAT: 3D Tiles 1.1 mit GLB-Inhalt (EXT_mesh_features: ein Feature pro Gebäude oder pro Fläche; EXT_structural_metadata: jedes Attribut mit seinem Typ, das Attribut-JSON aufgelöst) oder 3D Tiles 1.0 b3dm mit einer Batch-Tabelle für ältere Viewer (QGIS bis 3.40).
 COMPRESSION: Positionen auf 16 Bit quantisiert (KHR_mesh_quantization, Fehler höchstens 1 cm) und, wenn das Paket meshoptimizer installiert ist, EXT_meshopt_compression.
-Ziel-Client: „Cesium-Webkarte“ (Voreinstellung: die Kompression oben, die die Webkarte am schnellsten lädt) oder „QGIS-3D-Tiles-Layer“: Positionen und Normalen als 32-Bit-Gleitkommazahlen ohne Quantisierung und meshopt, die einzige Kodierung, die der 3D-Tiles-Layer von QGIS (ab QGIS 3.34) lesen kann; die Webkarte zeigt auch diese Kacheln. „Draco-Kompression“ (erweitert, nur für den QGIS-3D-Tiles-Layer, braucht das Paket DracoPy): KHR_draco_mesh_compression, viel kleinere Kacheln (Positionen auf 1 cm genau); QGIS entpackt sie nur, wenn es mit Draco gebaut wurde. Der Ziel-Client steht in tileset.json (asset.extras) und export_report.json. In QGIS Desktop ab 3.34 fügt das Plugin das exportierte Tileset als 3D-Tiles-Layer zum Projekt hinzu; bei einem Export für die Cesium-Webkarte warnt es stattdessen, dass QGIS es nicht zeigen kann.
+Ziel-Client: „Cesium-Webkarte“ (Voreinstellung: die Kompression oben, die die Webkarte am schnellsten lädt) oder „QGIS-3D-Tiles-Layer“: Positionen und Normalen als 32-Bit-Gleitkommazahlen ohne Quantisierung und meshopt, die einzige Kodierung, die der 3D-Tiles-Layer von QGIS (ab QGIS 3.34) lesen kann; die Webkarte zeigt auch diese Kacheln. „Draco-Kompression“ (erweitert, nur für den QGIS-3D-Tiles-Layer, braucht das Paket DracoPy): KHR_draco_mesh_compression, viel kleinere Kacheln (Positionen auf 1 cm genau); QGIS entpackt sie nur, wenn es mit Draco gebaut wurde. QGIS bis 3.44 liest keine implizite Kachelung: lassen Sie dafür „Implizite Kachelung (Subtrees)“ aus. Der Ziel-Client steht in tileset.json (asset.extras) und export_report.json. In QGIS Desktop ab 3.34 fügt das Plugin das exportierte Tileset als 3D-Tiles-Layer zum Projekt hinzu; bei einem Export für die Cesium-Webkarte warnt es stattdessen, dass QGIS es nicht zeigen kann.
 Kachelung: ein Quadtree; die Blätter enthalten die LoD2-Geometrie, gröbere Kacheln LoD1-Blöcke (extrudierte Grundrisse). IMPLICIT schreibt stattdessen implizite Kachelung mit Subtree-Dateien.
 Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügbaren Modell zu ellipsoidischen Höhen: dem Quasigeoid-Gitter (GCG2016, wenn PROJ de_bkg_gcg2016.tif hat, oder die Datei GEOID_GRID), sonst EGM96 (Fehler bis etwa 0,5 m, mit einer Warnung), sonst die Konstante GEOID_CONSTANT. Die „Ballpark“-Transformation von PROJ, die das Geoid ignoriert (in Karlsruhe etwa 48 m daneben), wird abgelehnt. Die Methode und ihr erwarteter Fehler stehen in tileset.json (asset.extras) und export_report.json.
 OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="93"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="94"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="99"/>
-      <source>Tileset folder</source>
-      <translation>Tileset-Ordner</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>
