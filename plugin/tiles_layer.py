@@ -9,6 +9,10 @@ number alone, what happens to a tileset:
 - ``ADD_LAYER``: QGIS >= 3.34 and a tileset for QGIS: added as a tiled scene layer with a 3D renderer;
 - ``CESIUM_ONLY``: QGIS >= 3.34 but a tileset for the Cesium web map: not added, a warning says to export
   with the target client "QGIS 3D tiles layer";
+- ``NO_DRACO``: QGIS >= 3.34 and a Draco-compressed tileset, but this QGIS was not shown to decode Draco
+  (``qgis_decodes_draco``): not added, a warning says to export without Draco. QGIS decodes
+  KHR_draco_mesh_compression only when built with Draco, and a build without it crashes on such tiles
+  (seen: Debian 13's QGIS 3.40.6 segfaults rendering them);
 - ``VECTOR_3D``: QGIS older than 3.34 (Debian 12 has 3.22): nothing is added, one message points to the
   vector 3D view of the twin (Plugins > GeoTwin > Open twin…), which stays as it is.
 
@@ -32,24 +36,64 @@ from ..twin.kernel.errors import GeoTwinError
 TILED_SCENE_VERSION = 33400
 PROVIDER = "cesiumtiles"
 TARGETS = ("cesium", "qgis")
-ADD_LAYER, CESIUM_ONLY, VECTOR_3D = "add-layer", "cesium-only", "vector-3d"
+ADD_LAYER, CESIUM_ONLY, NO_DRACO, VECTOR_3D = "add-layer", "cesium-only", "no-draco", "vector-3d"
 LOG_TAG = "GeoTwin"
+#: the name tinygltf looks for in a primitive: in QGIS's core library only where it was built with Draco
+DRACO_MARK = b"KHR_draco_mesh_compression"
 
 
-def tiles_client(version: int, target: str) -> str:
-    """What the plugin does with a tileset exported for ``target`` ("cesium" or "qgis") on the QGIS whose
-    ``Qgis.versionInt()`` is ``version`` (e.g. 32216 for 3.22.16, 33400 for 3.34.0).
+def tiles_client(version: int, target: str, draco: bool = False, decodes_draco: bool | None = None) -> str:
+    """What the plugin does with a tileset exported for ``target`` ("cesium" or "qgis"; ``draco``: with
+    KHR_draco_mesh_compression) on the QGIS whose ``Qgis.versionInt()`` is ``version`` (e.g. 32216 for 3.22.16,
+    33400 for 3.34.0) and which decodes Draco (``decodes_draco``: True, False or None for unknown).
 
-    Returns ``ADD_LAYER``, ``CESIUM_ONLY`` or ``VECTOR_3D`` (see the module). GeoTwinError for an unknown
-    target.
+    Returns ``ADD_LAYER``, ``CESIUM_ONLY``, ``NO_DRACO`` or ``VECTOR_3D`` (see the module). GeoTwinError for
+    an unknown target.
 
-    Example: ``tiles_client(33400, "qgis") == ADD_LAYER``; ``tiles_client(32216, "qgis") == VECTOR_3D``.
+    Example: ``tiles_client(33400, "qgis") == ADD_LAYER``; ``tiles_client(32216, "qgis") == VECTOR_3D``;
+    ``tiles_client(34006, "qgis", draco=True, decodes_draco=False) == NO_DRACO``.
     """
     if target not in TARGETS:
         raise GeoTwinError(f"unknown target client {target!r}: use {' or '.join(TARGETS)}")
     if version < TILED_SCENE_VERSION:
         return VECTOR_3D
-    return ADD_LAYER if target == "qgis" else CESIUM_ONLY
+    if target != "qgis":
+        return CESIUM_ONLY
+    return NO_DRACO if draco and decodes_draco is not True else ADD_LAYER
+
+
+def _core_libraries() -> list[Path]:
+    """The file(s) of QGIS's core library in this process: from /proc/self/maps (Linux), else beside
+    QGIS's library and prefix paths (Windows qgis_core.dll, macOS qgis_core.framework)."""
+    found: list[Path] = []
+    maps = Path("/proc/self/maps")
+    if maps.is_file():
+        for line in maps.read_text(encoding="utf-8", errors="replace").splitlines():
+            path = line.split(maxsplit=5)[-1] if len(line.split(maxsplit=5)) == 6 else ""
+            if "qgis_core" in Path(path).name and Path(path) not in found:
+                found.append(Path(path))
+    if not found:
+        from qgis.core import QgsApplication
+
+        for root in {QgsApplication.libraryPath(), QgsApplication.prefixPath()}:
+            for pattern in ("**/qgis_core.dll", "**/qgis_core.framework/qgis_core", "**/libqgis_core.so*"):
+                found += [p for p in Path(root).glob(pattern) if p.is_file()][:1]
+    return found
+
+
+def qgis_decodes_draco() -> bool | None:
+    """Whether this QGIS's glTF loader decodes KHR_draco_mesh_compression: QGIS compiles tinygltf's Draco
+    decoding (and so the extension's name) into its core library only when built with Draco. None when the
+    core library cannot be found or read."""
+    import mmap
+
+    for path in _core_libraries():
+        try:
+            with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return data.find(DRACO_MARK) >= 0
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def version_text(version: int) -> str:
@@ -73,6 +117,14 @@ def tileset_target(tileset: str | Path) -> str:
     if target not in TARGETS:
         raise GeoTwinError(f"{path}: unknown target client {target!r} in asset.extras.geotwin")
     return target
+
+
+def tileset_draco(tileset: str | Path) -> bool:
+    """Whether a GeoTwin tileset.json says its tiles are Draco-compressed (``asset.extras.geotwin.draco``)."""
+    path = Path(tileset)
+    tileset_target(path)   # the same checks and errors
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data["asset"].get("extras", {}).get("geotwin", {}).get("draco") is True
 
 
 def tiled_scene_uri(tileset: str | Path) -> str:
@@ -105,21 +157,30 @@ def _messages(tileset: Path, version: int) -> dict[str, str]:
                         "client \"QGIS 3D tiles layer\" to see it in QGIS.").format(tileset),
         ADD_LAYER: tr("Added {0} as a 3D tiles layer; open a 3D map view (View > 3D Map Views) to see it.")
         .format(tileset),
+        NO_DRACO: tr("{0} is Draco-compressed (KHR_draco_mesh_compression), and this QGIS does not show that it "
+                     "decodes Draco (QGIS built without Draco even crashes on such tiles), so it was not added. "
+                     "Export again with the target client \"QGIS 3D tiles layer\" without \"Draco compression\".")
+        .format(tileset),
     }
 
 
 def add_tileset(tileset: str | Path, project: QgsProject | None = None, name: str | None = None,
-                version: int | None = None, target: str | None = None) -> TilesResult:
+                version: int | None = None, target: str | None = None, draco: bool | None = None,
+                decodes_draco: bool | None = None) -> TilesResult:
     """Add a GeoTwin tileset to ``project`` (default: the current project) as a tiled scene layer when this
-    QGIS (``version``, default ``Qgis.versionInt()``) can show it and it was exported for QGIS (``target``,
-    default: read from the tileset). Returns what was done and the message for the user; GeoTwinError when
-    QGIS cannot open the tileset."""
+    QGIS (``version``, default ``Qgis.versionInt()``) can show it: exported for QGIS (``target``, default: read
+    from the tileset) and, when Draco-compressed (``draco``, default: read from the tileset), decoded by this
+    QGIS (``decodes_draco``, default ``qgis_decodes_draco()``). Returns what was done and the message for the
+    user; GeoTwinError when QGIS cannot open the tileset."""
     path = Path(tileset)
     version = Qgis.versionInt() if version is None else version
     target = target or tileset_target(path)
-    decision = tiles_client(version, target)
+    draco = tileset_draco(path) if draco is None else draco
+    if draco and decodes_draco is None and version >= TILED_SCENE_VERSION:
+        decodes_draco = qgis_decodes_draco()
+    decision = tiles_client(version, target, draco, decodes_draco)
     messages = _messages(path, version)
-    if decision == CESIUM_ONLY:
+    if decision in (CESIUM_ONLY, NO_DRACO):
         return TilesResult(decision, None, messages[decision], Qgis.Warning)
     import qgis.core as core
 
@@ -159,7 +220,7 @@ def after_export(tileset: str, target: str, draco: bool, feedback: Any) -> Tiles
     if app is None or QThread.currentThread() != app.thread():
         return None
     try:
-        result = add_tileset(tileset, target=target)
+        result = add_tileset(tileset, target=target, draco=draco)
     except GeoTwinError as err:
         feedback.pushWarning(str(err))
         return None

@@ -29,10 +29,11 @@ def tilesets(city, tmp_path_factory) -> dict[str, Path]:
     """tileset.json of the FZK-Haus exported for each target (in folders whose names need encoding)."""
     out = tmp_path_factory.mktemp("tileslayer_tiles")
     result = {}
-    for target in ("cesium", "qgis"):
-        folder = out / f"Kacheln für {target} & Co"
-        export_3dtiles(city, folder, ExportOptions(target=target, viewer=False), CollectingReporter())
-        result[target] = folder / "tileset.json"
+    for name, options in (("cesium", ExportOptions(viewer=False)), ("qgis", ExportOptions(target="qgis", viewer=False)),
+                          ("draco", ExportOptions(target="qgis", draco=True, viewer=False))):
+        folder = out / f"Kacheln für {name} & Co"
+        export_3dtiles(city, folder, options, CollectingReporter())
+        result[name] = folder / "tileset.json"
     return result
 
 
@@ -54,6 +55,34 @@ def test_tiles_client_decides_by_version_and_target(qgis_app):
     assert tiles_client(34400, "cesium") == CESIUM_ONLY
     with pytest.raises(GeoTwinError, match="unknown target client 'web'"):
         tiles_client(33400, "web")
+
+
+def test_draco_tiles_only_where_qgis_decodes_draco(qgis_app):
+    from geotwin.plugin.tiles_layer import ADD_LAYER, CESIUM_ONLY, NO_DRACO, VECTOR_3D, tiles_client
+
+    assert tiles_client(34006, "qgis", draco=True, decodes_draco=True) == ADD_LAYER
+    assert tiles_client(34006, "qgis", draco=True, decodes_draco=False) == NO_DRACO   # Debian 13's 3.40.6
+    assert tiles_client(34006, "qgis", draco=True, decodes_draco=None) == NO_DRACO    # unknown: not risked
+    assert tiles_client(34006, "qgis", draco=False, decodes_draco=False) == ADD_LAYER
+    assert tiles_client(32216, "qgis", draco=True, decodes_draco=True) == VECTOR_3D
+    assert tiles_client(34006, "cesium", draco=True, decodes_draco=True) == CESIUM_ONLY
+
+
+def test_qgis_decodes_draco_reads_the_loaded_core_library(qgis_app):
+    """Compared with the core library that the dynamic linker names for QGIS's Python module (ldd), searched
+    for the extension's name in its bytes."""
+    import subprocess
+
+    import qgis._core
+
+    from geotwin.plugin.tiles_layer import _core_libraries, qgis_decodes_draco
+
+    ldd = subprocess.run(["ldd", qgis._core.__file__], capture_output=True, text=True, check=True).stdout
+    core = [line.split("=>")[1].split("(")[0].strip() for line in ldd.splitlines()
+            if "libqgis_core" in line and "=>" in line]
+    assert len(core) == 1
+    assert [p.resolve() for p in _core_libraries()] == [Path(core[0]).resolve()]
+    assert qgis_decodes_draco() is (b"KHR_draco_mesh_compression" in Path(core[0]).read_bytes())
 
 
 def test_version_text(qgis_app):
@@ -137,6 +166,21 @@ def test_cesium_tileset_is_not_added_but_explained(tilesets, qgis_app):
     on_334 = add_tileset(tilesets["cesium"], project, version=33400)
     assert (on_334.decision, on_334.layer, on_334.level) == (CESIUM_ONLY, None, Qgis.Warning)
     assert "cannot display" in on_334.message and "\"QGIS 3D tiles layer\"" in on_334.message
+    assert project.count() == 0
+
+
+def test_draco_tileset_is_not_added_where_qgis_lacks_draco(tilesets, qgis_app):
+    from qgis.core import Qgis, QgsProject
+
+    from geotwin.plugin.tiles_layer import NO_DRACO, VECTOR_3D, add_tileset, tileset_draco
+
+    assert tileset_draco(tilesets["draco"]) is True and tileset_draco(tilesets["qgis"]) is False
+    project = QgsProject()
+    result = add_tileset(tilesets["draco"], project, version=34006, decodes_draco=False)
+    assert (result.decision, result.layer, result.level) == (NO_DRACO, None, Qgis.Warning)
+    assert "Draco-compressed" in result.message and "without \"Draco compression\"" in result.message
+    if _qgis_version() < 33400:
+        assert add_tileset(tilesets["draco"], project).decision == VECTOR_3D
     assert project.count() == 0
 
 
