@@ -154,29 +154,34 @@
       <translation>Zeitreihen der Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/tiles_layer.py" line="103"/>
+      <location filename="../../plugin/tiles_layer.py" line="151"/>
+      <source>QGIS {0} cannot show 3D Tiles (the 3D tiles layer needs QGIS 3.34 or later): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view, or look at the tileset in the web map (viewer/index.html).</source>
+      <translation>QGIS {0} kann keine 3D Tiles zeigen (der 3D-Tiles-Layer braucht QGIS 3.34 oder neuer): {1} wurde nicht hinzugefügt. Öffnen Sie das Zwillings-GeoPackage mit Erweiterungen &gt; GeoTwin &gt; Zwilling öffnen… für seine Vektor-3D-Ansicht, oder sehen Sie das Tileset in der Webkarte an (viewer/index.html).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="155"/>
       <source>{0} was exported for the Cesium web map (quantised positions, meshopt compression), which the QGIS 3D tiles layer cannot display, so it was not added. Export again with the target client "QGIS 3D tiles layer" to see it in QGIS.</source>
       <translation>{0} wurde für die Cesium-Webkarte exportiert (quantisierte Positionen, meshopt-Kompression), die der QGIS-3D-Tiles-Layer nicht darstellen kann, und wurde deshalb nicht hinzugefügt. Exportieren Sie erneut mit dem Ziel-Client „QGIS-3D-Tiles-Layer“, um es in QGIS zu sehen.</translation>
     </message>
     <message>
-      <location filename="../../plugin/tiles_layer.py" line="106"/>
+      <location filename="../../plugin/tiles_layer.py" line="158"/>
       <source>Added {0} as a 3D tiles layer; open a 3D map view (View &gt; 3D Map Views) to see it.</source>
       <translation>{0} als 3D-Tiles-Layer hinzugefügt; öffnen Sie eine 3D-Kartenansicht (Ansicht &gt; 3D-Kartenansichten), um ihn zu sehen.</translation>
     </message>
     <message>
-      <location filename="../../plugin/tiles_layer.py" line="128"/>
+      <location filename="../../plugin/tiles_layer.py" line="160"/>
+      <source>{0} is Draco-compressed (KHR_draco_mesh_compression), and this QGIS does not show that it decodes Draco (QGIS built without Draco even crashes on such tiles), so it was not added. Export again with the target client "QGIS 3D tiles layer" without "Draco compression".</source>
+      <translation>{0} ist Draco-komprimiert (KHR_draco_mesh_compression), und dieses QGIS lässt nicht erkennen, dass es Draco entpackt (ein QGIS ohne Draco stürzt bei solchen Kacheln sogar ab); es wurde deshalb nicht hinzugefügt. Exportieren Sie erneut mit dem Ziel-Client „QGIS-3D-Tiles-Layer“ ohne „Draco-Kompression“.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="189"/>
       <source>This QGIS ({0}) has no 3D tiles layer (QgsTiledSceneLayer): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view.</source>
       <translation>Dieses QGIS ({0}) hat keinen 3D-Tiles-Layer (QgsTiledSceneLayer): {1} wurde nicht hinzugefügt. Öffnen Sie das Zwillings-GeoPackage mit Erweiterungen &gt; GeoTwin &gt; Zwilling öffnen… für seine Vektor-3D-Ansicht.</translation>
     </message>
     <message>
-      <location filename="../../plugin/tiles_layer.py" line="171"/>
+      <location filename="../../plugin/tiles_layer.py" line="232"/>
       <source>The tiles are Draco-compressed: QGIS shows them only where it was built with Draco.</source>
       <translation>Die Kacheln sind Draco-komprimiert: QGIS zeigt sie nur, wenn es mit Draco gebaut wurde.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/tiles_layer.py" line="99"/>
-      <source>QGIS {0} cannot show 3D Tiles (the 3D tiles layer needs QGIS 3.34 or later): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view, or look at the tileset in the web map (viewer/index.html).</source>
-      <translation>QGIS {0} kann keine 3D Tiles zeigen (der 3D-Tiles-Layer braucht QGIS 3.34 oder neuer): {1} wurde nicht hinzugefügt. Öffnen Sie das Zwillings-GeoPackage mit Erweiterungen &gt; GeoTwin &gt; Zwilling öffnen… für seine Vektor-3D-Ansicht, oder sehen Sie das Tileset in der Webkarte an (viewer/index.html).</translation>
     </message>
     <message>
       <location filename="../../plugin/twin_view.py" line="118"/>
