@@ -27,8 +27,14 @@ class GeoTwinPlugin:
         self.initProcessing()
         self.menu = TwinMenu(self.iface)
         self.menu.add()
+        from .tiles_layer import register
+
+        register()  # after an export in QGIS desktop: the tileset as a 3D tiles layer (QGIS 3.34+)
 
     def unload(self) -> None:
+        from .tiles_layer import unregister
+
+        unregister()
         if self.menu is not None:
             self.menu.remove()
             self.menu = None

@@ -25,6 +25,7 @@ class TwinMenu:
         self.action: QAction | None = None
         self.postgis_action: QAction | None = None
         self.series_action: QAction | None = None
+        self.tiles_action: QAction | None = None
         self.series_dock = None
 
     def add(self) -> None:
@@ -40,6 +41,11 @@ class TwinMenu:
         self.series_action = QAction(QIcon(str(ICON)), tr("Sensor time series…"), self.iface.mainWindow())
         self.series_action.triggered.connect(self.show_series)
         self.iface.addPluginToMenu(self.menu, self.series_action)
+        self.tiles_action = QAction(QIcon(str(ICON)), tr("Add 3D tileset…"), self.iface.mainWindow())
+        self.tiles_action.setToolTip(tr("Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer "
+                                        "(QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)"))
+        self.tiles_action.triggered.connect(self.choose_and_add_tileset)
+        self.iface.addPluginToMenu(self.menu, self.tiles_action)
 
     def show_series(self) -> None:
         """The time series dock for the active layer's GeoPackage (a twin or sensors GeoPackage)."""
@@ -76,6 +82,10 @@ class TwinMenu:
             self.iface.removePluginMenu(self.menu, self.series_action)
             self.series_action.deleteLater()
             self.series_action = None
+        if self.tiles_action is not None:
+            self.iface.removePluginMenu(self.menu, self.tiles_action)
+            self.tiles_action.deleteLater()
+            self.tiles_action = None
         if self.series_dock is not None:
             self.iface.removeDockWidget(self.series_dock)
             self.series_dock.deleteLater()
@@ -90,6 +100,28 @@ class TwinMenu:
             return
         settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
         self.open(path)
+
+    def choose_and_add_tileset(self) -> None:
+        settings = QgsSettings()
+        path, _ = QFileDialog.getOpenFileName(self.iface.mainWindow(), tr("Add 3D tileset"),
+                                              settings.value(LAST_DIR_KEY, "", str), tr("3D Tiles (tileset.json)"))
+        if path:
+            settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
+            self.add_tileset(path)
+
+    def add_tileset(self, path):
+        """Add a tileset.json as a 3D tiles layer where this QGIS can show it (plugin/tiles_layer.py); the
+        message bar says what was done."""
+        from .tiles_layer import add_tileset, log
+
+        try:
+            result = add_tileset(path, QgsProject.instance())
+        except GeoTwinError as err:
+            self.iface.messageBar().pushMessage(tr("GeoTwin"), str(err), Qgis.Critical, 0)
+            return None
+        log(result)
+        self.iface.messageBar().pushMessage(tr("GeoTwin"), result.message, result.level, 15)
+        return result
 
     def choose_postgis_and_open(self) -> None:
         from .twin_view import postgis_source

@@ -2,6 +2,9 @@
 3D Tiles with a CesiumJS viewer."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingMultiStepFeedback,
@@ -49,6 +52,15 @@ class Export3DTiles(GeoTwinAlgorithm):
         "1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).\n"
         "COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the "
         "meshoptimizer package is installed, EXT_meshopt_compression.\n"
+        "Target client: \"Cesium web map\" (the default: the compression above, what the web map loads fastest) "
+        "or \"QGIS 3D tiles layer\": positions and normals as 32-bit floats without quantisation or meshopt, the "
+        "only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "
+        "\"Draco compression\" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): "
+        "KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it "
+        "was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave \"Implicit tiling (subtrees)\" off "
+        "for it. The target is written into tileset.json (asset.extras) and export_report.json. In "
+        "QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; "
+        "for a Cesium web map export it warns instead that QGIS cannot show it.\n"
         "Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). "
         "IMPLICIT writes implicit tiling with subtree files instead.\n"
         "Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best "
@@ -67,7 +79,13 @@ class Export3DTiles(GeoTwinAlgorithm):
         "COMPRESSION", "IMPLICIT", "GEOID", "GEOID_GRID", "GEOID_CONSTANT")
     VIEWER, CESIUM_URL = "VIEWER", "CESIUM_URL"
     DATABASE, SCHEMA, AUTHCFG = "DATABASE", "SCHEMA", "AUTHCFG"
+    TARGET, DRACO = "TARGET", "DRACO"
     FORMATS = ("1.1", "1.0")
+    TARGETS = ("cesium", "qgis")
+    #: called in QGIS desktop after a successful export, in the main thread: ``f(tileset, target, draco,
+    #: feedback)``. The plugin (plugin/tiles_layer.py) adds one that adds the tileset to the project;
+    #: qgis_process loads no GUI and leaves it empty. Processing never imports the plugin.
+    after_export: ClassVar[list[Callable[..., Any]]] = []
     GEOID_METHODS = ("auto", "grid", "egm96", "constant")
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -85,6 +103,9 @@ class Export3DTiles(GeoTwinAlgorithm):
             defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(
             self.FEATURES, self.tr("Features"), [self.tr("One per building"), self.tr("One per surface")],
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.TARGET, self.tr("Target client"), [self.tr("Cesium web map"), self.tr("QGIS 3D tiles layer")],
             defaultValue=0))
         self.addParameter(QgsProcessingParameterBoolean(
             self.COMPRESSION, self.tr("Compress (quantisation, meshopt)"), defaultValue=True))
@@ -105,13 +126,17 @@ class Export3DTiles(GeoTwinAlgorithm):
             self.addParameter(param)
         self.addParameter(QgsProcessingParameterBoolean(self.VIEWER, self.tr("Write the web viewer"),
                                                         defaultValue=True))
-        cesium.setFlags(cesium.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(cesium)
+        draco = QgsProcessingParameterBoolean(self.DRACO, self.tr("Draco compression (QGIS 3D tiles layer; needs "
+                                                                  "DracoPy)"), defaultValue=False)
+        for param in (cesium, draco):
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
         self.addOutput(QgsProcessingOutputFile("TILESET", self.tr("tileset.json")))
         self.addOutput(QgsProcessingOutputNumber("TILES", self.tr("Tiles")))
         self.addOutput(QgsProcessingOutputString("HEIGHT_METHOD", self.tr("Height model used")))
         self.addOutput(QgsProcessingOutputNumber("REWRITTEN", self.tr("Tiles written")))
         self.addOutput(QgsProcessingOutputNumber("REUSED", self.tr("Tiles kept unchanged")))
+        self.addOutput(QgsProcessingOutputString("TARGET", self.tr("Target client")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
@@ -131,13 +156,25 @@ class Export3DTiles(GeoTwinAlgorithm):
         method = self.GEOID_METHODS[geoid]
         if method == "constant" and constant is None:
             raise QgsProcessingException(self.tr("The constant height model needs GEOID_CONSTANT (metres)."))
+        target = self.TARGETS[self.parameterAsEnum(parameters, self.TARGET, context)]
+        draco = self.parameterAsBool(parameters, self.DRACO, context)
+        if draco and target != "qgis":
+            raise QgsProcessingException(self.tr("Draco compression is for the target client \"QGIS 3D tiles "
+                                                 "layer\"; the Cesium web map is compressed with quantisation "
+                                                 "and meshopt."))
+        if draco:
+            from ..dependencies import missing_message, missing_modules
+
+            if missing_modules(("DracoPy",)):
+                raise QgsProcessingException(missing_message(["DracoPy"]))
         options = ExportOptions(
             format=self.FORMATS[fmt], features=("building", "surface")[features],
             compression=self.parameterAsBool(parameters, self.COMPRESSION, context),
             implicit=self.parameterAsBool(parameters, self.IMPLICIT, context),
             height_method=method, geoid_grid=grid, geoid_constant=constant,
             viewer=self.parameterAsBool(parameters, self.VIEWER, context),
-            cesium_url=self.parameterAsString(parameters, self.CESIUM_URL, context) or None)
+            cesium_url=self.parameterAsString(parameters, self.CESIUM_URL, context) or None,
+            target=target, draco=draco)
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
@@ -149,9 +186,22 @@ class Export3DTiles(GeoTwinAlgorithm):
         feedback.pushInfo(self.tr("{0} tile files written, {1} kept unchanged").format(
             len(report.rewritten), len(report.reused)))
         steps.setProgress(100)
+        self._exported = (str(result.tileset), target, draco)
         return {self.OUTPUT: str(result.output), "TILESET": str(result.tileset), "TILES": result.tiles,
                 "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(report.rewritten),
-                "REUSED": len(report.reused)}
+                "REUSED": len(report.reused), "TARGET": target}
+
+    def postProcessAlgorithm(self, context, feedback):  # noqa: N802
+        """In QGIS desktop (main thread): hand the exported tileset to the ``after_export`` handlers."""
+        exported = getattr(self, "_exported", None)
+        if exported is not None:
+            for handler in list(type(self).after_export):
+                try:
+                    handler(*exported, feedback)
+                except Exception as err:  # noqa: BLE001 - the export succeeded: a failing handler only warns
+                    feedback.pushWarning(self.tr("The tileset was written but not added to the project: {0}")
+                                         .format(err))
+        return {}
 
     def _source(self, parameters, context):
         """The GeoPackage path, or the PostGIS twin store of DATABASE and SCHEMA (exactly one of them)."""

@@ -4,47 +4,57 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="100"/>
-      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
-      <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="103"/>
-      <source>Open twin from PostGIS</source>
-      <translation>Zwilling aus PostGIS öffnen</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="103"/>
-      <source>Connection</source>
-      <translation>Verbindung</translation>
-    </message>
-    <message>
       <location filename="../../plugin/menu.py" line="106"/>
-      <source>Schema</source>
-      <translation>Schema</translation>
+      <source>Add 3D tileset</source>
+      <translation>3D-Tileset hinzufügen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="137"/>
-      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
-      <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
+      <location filename="../../plugin/menu.py" line="107"/>
+      <source>3D Tiles (tileset.json)</source>
+      <translation>3D Tiles (tileset.json)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="139"/>
-      <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
-      <translation>Die Höhen sind absolut: setzen Sie dort den Höhenversatz des Geländes (Konfigurieren, Gelände) auf {0:.1f} m, damit die Gebäude auf dem Boden stehen.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="142"/>
-      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
-      <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="143"/>
+      <location filename="../../plugin/menu.py" line="123"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="143"/>
+      <location filename="../../plugin/menu.py" line="132"/>
+      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
+      <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="135"/>
+      <source>Open twin from PostGIS</source>
+      <translation>Zwilling aus PostGIS öffnen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="135"/>
+      <source>Connection</source>
+      <translation>Verbindung</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="138"/>
+      <source>Schema</source>
+      <translation>Schema</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="169"/>
+      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
+      <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="171"/>
+      <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
+      <translation>Die Höhen sind absolut: setzen Sie dort den Höhenversatz des Geländes (Konfigurieren, Gelände) auf {0:.1f} m, damit die Gebäude auf dem Boden stehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="174"/>
+      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
+      <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="175"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
     </message>
@@ -54,37 +64,47 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="31"/>
+      <location filename="../../plugin/menu.py" line="32"/>
       <source>Open twin…</source>
       <translation>Zwilling öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="32"/>
+      <location filename="../../plugin/menu.py" line="33"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="37"/>
+      <location filename="../../plugin/menu.py" line="38"/>
       <source>Open twin from PostGIS…</source>
       <translation>Zwilling aus PostGIS öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="40"/>
+      <location filename="../../plugin/menu.py" line="41"/>
       <source>Sensor time series…</source>
       <translation>Zeitreihen der Sensoren…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="52"/>
+      <location filename="../../plugin/menu.py" line="44"/>
+      <source>Add 3D tileset…</source>
+      <translation>3D-Tileset hinzufügen…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="45"/>
+      <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
+      <translation>Ein exportiertes GeoTwin-Tileset (tileset.json) als 3D-Tiles-Layer hinzufügen (ab QGIS 3.34, Kacheln für den QGIS-3D-Tiles-Layer exportiert)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="58"/>
       <source>Select a sensors layer of a twin GeoPackage first.</source>
       <translation>Wählen Sie zuerst einen Sensor-Layer eines Zwilling-GeoPackages.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="86"/>
+      <location filename="../../plugin/menu.py" line="96"/>
       <source>Open twin</source>
       <translation>Zwilling öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="88"/>
+      <location filename="../../plugin/menu.py" line="98"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Zwilling-GeoPackage (*.gpkg)</translation>
     </message>
@@ -132,6 +152,36 @@
       <location filename="../../plugin/series_dock.py" line="94"/>
       <source>Sensor time series</source>
       <translation>Zeitreihen der Sensoren</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="151"/>
+      <source>QGIS {0} cannot show 3D Tiles (the 3D tiles layer needs QGIS 3.34 or later): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view, or look at the tileset in the web map (viewer/index.html).</source>
+      <translation>QGIS {0} kann keine 3D Tiles zeigen (der 3D-Tiles-Layer braucht QGIS 3.34 oder neuer): {1} wurde nicht hinzugefügt. Öffnen Sie das Zwillings-GeoPackage mit Erweiterungen &gt; GeoTwin &gt; Zwilling öffnen… für seine Vektor-3D-Ansicht, oder sehen Sie das Tileset in der Webkarte an (viewer/index.html).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="155"/>
+      <source>{0} was exported for the Cesium web map (quantised positions, meshopt compression), which the QGIS 3D tiles layer cannot display, so it was not added. Export again with the target client "QGIS 3D tiles layer" to see it in QGIS.</source>
+      <translation>{0} wurde für die Cesium-Webkarte exportiert (quantisierte Positionen, meshopt-Kompression), die der QGIS-3D-Tiles-Layer nicht darstellen kann, und wurde deshalb nicht hinzugefügt. Exportieren Sie erneut mit dem Ziel-Client „QGIS-3D-Tiles-Layer“, um es in QGIS zu sehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="158"/>
+      <source>Added {0} as a 3D tiles layer; open a 3D map view (View &gt; 3D Map Views) to see it.</source>
+      <translation>{0} als 3D-Tiles-Layer hinzugefügt; öffnen Sie eine 3D-Kartenansicht (Ansicht &gt; 3D-Kartenansichten), um ihn zu sehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="160"/>
+      <source>{0} is Draco-compressed (KHR_draco_mesh_compression), and this QGIS does not show that it decodes Draco (QGIS built without Draco even crashes on such tiles), so it was not added. Export again with the target client "QGIS 3D tiles layer" without "Draco compression".</source>
+      <translation>{0} ist Draco-komprimiert (KHR_draco_mesh_compression), und dieses QGIS lässt nicht erkennen, dass es Draco entpackt (ein QGIS ohne Draco stürzt bei solchen Kacheln sogar ab); es wurde deshalb nicht hinzugefügt. Exportieren Sie erneut mit dem Ziel-Client „QGIS-3D-Tiles-Layer“ ohne „Draco-Kompression“.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="189"/>
+      <source>This QGIS ({0}) has no 3D tiles layer (QgsTiledSceneLayer): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view.</source>
+      <translation>Dieses QGIS ({0}) hat keinen 3D-Tiles-Layer (QgsTiledSceneLayer): {1} wurde nicht hinzugefügt. Öffnen Sie das Zwillings-GeoPackage mit Erweiterungen &gt; GeoTwin &gt; Zwilling öffnen… für seine Vektor-3D-Ansicht.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="232"/>
+      <source>The tiles are Draco-compressed: QGIS shows them only where it was built with Draco.</source>
+      <translation>Die Kacheln sind Draco-komprimiert: QGIS zeigt sie nur, wenn es mit Draco gebaut wurde.</translation>
     </message>
     <message>
       <location filename="../../plugin/twin_view.py" line="118"/>
@@ -563,81 +613,186 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="100"/>
+      <source>Tileset folder</source>
+      <translation>Tileset-Ordner</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>Format</source>
+      <translation>Format</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>3D Tiles 1.1 (GLB)</source>
+      <translation>3D Tiles 1.1 (GLB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>3D Tiles 1.0 (b3dm)</source>
+      <translation>3D Tiles 1.0 (b3dm)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <source>Features</source>
+      <translation>Features</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <source>One per building</source>
+      <translation>Eines pro Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <source>One per surface</source>
+      <translation>Eines pro Fläche</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <source>Target client</source>
+      <translation>Ziel-Client</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <source>Cesium web map</source>
+      <translation>Cesium-Webkarte</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <source>QGIS 3D tiles layer</source>
+      <translation>QGIS-3D-Tiles-Layer</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="111"/>
+      <source>Compress (quantisation, meshopt)</source>
+      <translation>Komprimieren (Quantisierung, meshopt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <source>Implicit tiling (subtrees)</source>
+      <translation>Implizite Kachelung (Subtrees)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="115"/>
+      <source>Height model</source>
+      <translation>Höhenmodell</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <source>Automatic (best available)</source>
+      <translation>Automatisch (das beste verfügbare)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <source>Quasigeoid grid (GCG2016 or the grid file)</source>
+      <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <source>EGM96</source>
+      <translation>EGM96</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <source>Constant undulation</source>
+      <translation>Konstante Undulation</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="118"/>
+      <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
+      <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="106"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="110"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
+      <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
+      <translation>Draco-Kompression (QGIS-3D-Tiles-Layer; braucht DracoPy)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="111"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="162"/>
+      <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
+      <translation>Die Draco-Kompression ist für den Ziel-Client „QGIS-3D-Tiles-Layer“; die Cesium-Webkarte wird mit Quantisierung und meshopt komprimiert.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="161"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="202"/>
+      <source>The tileset was written but not added to the project: {0}</source>
+      <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="211"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="28"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="31"/>
       <source>Export 3D Tiles</source>
       <translation>3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="30"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="33"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="32"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="35"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -645,6 +800,7 @@ A twin adds: the BIM elements of each building with BIM detail, in a tile below 
 Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. after an incremental twin build); unchanged tile files are kept as they are.
 FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles 1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).
 COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the meshoptimizer package is installed, EXT_meshopt_compression.
+Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
@@ -655,94 +811,20 @@ Ein Zwilling fügt hinzu: die BIM-Elemente jedes Gebäudes mit BIM-Detail, in ei
 Ein erneuter Export in denselben OUTPUT-Ordner schreibt nur die Kacheln neu, deren Gebäude sich geändert haben (z. B. nach einem inkrementellen Bau des Zwillings); unveränderte Kacheldateien bleiben, wie sie sind.
 FORMAT: 3D Tiles 1.1 mit GLB-Inhalt (EXT_mesh_features: ein Feature pro Gebäude oder pro Fläche; EXT_structural_metadata: jedes Attribut mit seinem Typ, das Attribut-JSON aufgelöst) oder 3D Tiles 1.0 b3dm mit einer Batch-Tabelle für ältere Viewer (QGIS bis 3.40).
 COMPRESSION: Positionen auf 16 Bit quantisiert (KHR_mesh_quantization, Fehler höchstens 1 cm) und, wenn das Paket meshoptimizer installiert ist, EXT_meshopt_compression.
+Ziel-Client: „Cesium-Webkarte“ (Voreinstellung: die Kompression oben, die die Webkarte am schnellsten lädt) oder „QGIS-3D-Tiles-Layer“: Positionen und Normalen als 32-Bit-Gleitkommazahlen ohne Quantisierung und meshopt, die einzige Kodierung, die der 3D-Tiles-Layer von QGIS (ab QGIS 3.34) lesen kann; die Webkarte zeigt auch diese Kacheln. „Draco-Kompression“ (erweitert, nur für den QGIS-3D-Tiles-Layer, braucht das Paket DracoPy): KHR_draco_mesh_compression, viel kleinere Kacheln (Positionen auf 1 cm genau); QGIS entpackt sie nur, wenn es mit Draco gebaut wurde. QGIS bis 3.44 liest keine implizite Kachelung: lassen Sie dafür „Implizite Kachelung (Subtrees)“ aus. Der Ziel-Client steht in tileset.json (asset.extras) und export_report.json. In QGIS Desktop ab 3.34 fügt das Plugin das exportierte Tileset als 3D-Tiles-Layer zum Projekt hinzu; bei einem Export für die Cesium-Webkarte warnt es stattdessen, dass QGIS es nicht zeigen kann.
 Kachelung: ein Quadtree; die Blätter enthalten die LoD2-Geometrie, gröbere Kacheln LoD1-Blöcke (extrudierte Grundrisse). IMPLICIT schreibt stattdessen implizite Kachelung mit Subtree-Dateien.
 Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügbaren Modell zu ellipsoidischen Höhen: dem Quasigeoid-Gitter (GCG2016, wenn PROJ de_bkg_gcg2016.tif hat, oder die Datei GEOID_GRID), sonst EGM96 (Fehler bis etwa 0,5 m, mit einer Warnung), sonst die Konstante GEOID_CONSTANT. Die „Ballpark“-Transformation von PROJ, die das Geoid ignoriert (in Karlsruhe etwa 48 m daneben), wird abgelehnt. Die Methode und ihr erwarteter Fehler stehen in tileset.json (asset.extras) und export_report.json.
 OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="75"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="93"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="82"/>
-      <source>Tileset folder</source>
-      <translation>Tileset-Ordner</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
-      <source>Format</source>
-      <translation>Format</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
-      <source>3D Tiles 1.1 (GLB)</source>
-      <translation>3D Tiles 1.1 (GLB)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
-      <source>3D Tiles 1.0 (b3dm)</source>
-      <translation>3D Tiles 1.0 (b3dm)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
-      <source>Features</source>
-      <translation>Features</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
-      <source>One per building</source>
-      <translation>Eines pro Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
-      <source>One per surface</source>
-      <translation>Eines pro Fläche</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
-      <source>Compress (quantisation, meshopt)</source>
-      <translation>Komprimieren (Quantisierung, meshopt)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
-      <source>Implicit tiling (subtrees)</source>
-      <translation>Implizite Kachelung (Subtrees)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="94"/>
-      <source>Height model</source>
-      <translation>Höhenmodell</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
-      <source>Automatic (best available)</source>
-      <translation>Automatisch (das beste verfügbare)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
-      <source>Quasigeoid grid (GCG2016 or the grid file)</source>
-      <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
-      <source>EGM96</source>
-      <translation>EGM96</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
-      <source>Constant undulation</source>
-      <translation>Konstante Undulation</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="97"/>
-      <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
-      <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>

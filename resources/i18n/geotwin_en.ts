@@ -4,47 +4,57 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="100"/>
-      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
-      <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="103"/>
-      <source>Open twin from PostGIS</source>
-      <translation>Open twin from PostGIS</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="103"/>
-      <source>Connection</source>
-      <translation>Connection</translation>
-    </message>
-    <message>
       <location filename="../../plugin/menu.py" line="106"/>
-      <source>Schema</source>
-      <translation>Schema</translation>
+      <source>Add 3D tileset</source>
+      <translation>Add 3D tileset</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="137"/>
-      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
-      <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
+      <location filename="../../plugin/menu.py" line="107"/>
+      <source>3D Tiles (tileset.json)</source>
+      <translation>3D Tiles (tileset.json)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="139"/>
-      <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
-      <translation>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="142"/>
-      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
-      <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="143"/>
+      <location filename="../../plugin/menu.py" line="123"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="143"/>
+      <location filename="../../plugin/menu.py" line="132"/>
+      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
+      <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="135"/>
+      <source>Open twin from PostGIS</source>
+      <translation>Open twin from PostGIS</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="135"/>
+      <source>Connection</source>
+      <translation>Connection</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="138"/>
+      <source>Schema</source>
+      <translation>Schema</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="169"/>
+      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
+      <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="171"/>
+      <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
+      <translation>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="174"/>
+      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
+      <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="175"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
     </message>
@@ -54,37 +64,47 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="31"/>
+      <location filename="../../plugin/menu.py" line="32"/>
       <source>Open twin…</source>
       <translation>Open twin…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="32"/>
+      <location filename="../../plugin/menu.py" line="33"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="37"/>
+      <location filename="../../plugin/menu.py" line="38"/>
       <source>Open twin from PostGIS…</source>
       <translation>Open twin from PostGIS…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="40"/>
+      <location filename="../../plugin/menu.py" line="41"/>
       <source>Sensor time series…</source>
       <translation>Sensor time series…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="52"/>
+      <location filename="../../plugin/menu.py" line="44"/>
+      <source>Add 3D tileset…</source>
+      <translation>Add 3D tileset…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="45"/>
+      <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
+      <translation>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="58"/>
       <source>Select a sensors layer of a twin GeoPackage first.</source>
       <translation>Select a sensors layer of a twin GeoPackage first.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="86"/>
+      <location filename="../../plugin/menu.py" line="96"/>
       <source>Open twin</source>
       <translation>Open twin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="88"/>
+      <location filename="../../plugin/menu.py" line="98"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Twin GeoPackage (*.gpkg)</translation>
     </message>
@@ -132,6 +152,36 @@
       <location filename="../../plugin/series_dock.py" line="94"/>
       <source>Sensor time series</source>
       <translation>Sensor time series</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="151"/>
+      <source>QGIS {0} cannot show 3D Tiles (the 3D tiles layer needs QGIS 3.34 or later): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view, or look at the tileset in the web map (viewer/index.html).</source>
+      <translation>QGIS {0} cannot show 3D Tiles (the 3D tiles layer needs QGIS 3.34 or later): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view, or look at the tileset in the web map (viewer/index.html).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="155"/>
+      <source>{0} was exported for the Cesium web map (quantised positions, meshopt compression), which the QGIS 3D tiles layer cannot display, so it was not added. Export again with the target client "QGIS 3D tiles layer" to see it in QGIS.</source>
+      <translation>{0} was exported for the Cesium web map (quantised positions, meshopt compression), which the QGIS 3D tiles layer cannot display, so it was not added. Export again with the target client "QGIS 3D tiles layer" to see it in QGIS.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="158"/>
+      <source>Added {0} as a 3D tiles layer; open a 3D map view (View &gt; 3D Map Views) to see it.</source>
+      <translation>Added {0} as a 3D tiles layer; open a 3D map view (View &gt; 3D Map Views) to see it.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="160"/>
+      <source>{0} is Draco-compressed (KHR_draco_mesh_compression), and this QGIS does not show that it decodes Draco (QGIS built without Draco even crashes on such tiles), so it was not added. Export again with the target client "QGIS 3D tiles layer" without "Draco compression".</source>
+      <translation>{0} is Draco-compressed (KHR_draco_mesh_compression), and this QGIS does not show that it decodes Draco (QGIS built without Draco even crashes on such tiles), so it was not added. Export again with the target client "QGIS 3D tiles layer" without "Draco compression".</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="189"/>
+      <source>This QGIS ({0}) has no 3D tiles layer (QgsTiledSceneLayer): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view.</source>
+      <translation>This QGIS ({0}) has no 3D tiles layer (QgsTiledSceneLayer): {1} was not added. Open the twin GeoPackage with Plugins &gt; GeoTwin &gt; Open twin… for its vector 3D view.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/tiles_layer.py" line="232"/>
+      <source>The tiles are Draco-compressed: QGIS shows them only where it was built with Draco.</source>
+      <translation>The tiles are Draco-compressed: QGIS shows them only where it was built with Draco.</translation>
     </message>
     <message>
       <location filename="../../plugin/twin_view.py" line="118"/>
@@ -563,81 +613,186 @@ OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="100"/>
+      <source>Tileset folder</source>
+      <translation>Tileset folder</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>Format</source>
+      <translation>Format</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>3D Tiles 1.1 (GLB)</source>
+      <translation>3D Tiles 1.1 (GLB)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>3D Tiles 1.0 (b3dm)</source>
+      <translation>3D Tiles 1.0 (b3dm)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <source>Features</source>
+      <translation>Features</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <source>One per building</source>
+      <translation>One per building</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <source>One per surface</source>
+      <translation>One per surface</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <source>Target client</source>
+      <translation>Target client</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <source>Cesium web map</source>
+      <translation>Cesium web map</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <source>QGIS 3D tiles layer</source>
+      <translation>QGIS 3D tiles layer</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="111"/>
+      <source>Compress (quantisation, meshopt)</source>
+      <translation>Compress (quantisation, meshopt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <source>Implicit tiling (subtrees)</source>
+      <translation>Implicit tiling (subtrees)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="115"/>
+      <source>Height model</source>
+      <translation>Height model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <source>Automatic (best available)</source>
+      <translation>Automatic (best available)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <source>Quasigeoid grid (GCG2016 or the grid file)</source>
+      <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <source>EGM96</source>
+      <translation>EGM96</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <source>Constant undulation</source>
+      <translation>Constant undulation</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="118"/>
+      <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
+      <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>Constant undulation (m)</source>
       <translation>Constant undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS URL or local Build/Cesium folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="106"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>Write the web viewer</source>
       <translation>Write the web viewer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="110"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
+      <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
+      <translation>Draco compression (QGIS 3D tiles layer; needs DracoPy)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="111"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Tiles</source>
       <translation>Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>Height model used</source>
       <translation>Height model used</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Tiles written</source>
       <translation>Tiles written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Tiles kept unchanged</source>
       <translation>Tiles kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Choose the output folder.</source>
       <translation>Choose the output folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="162"/>
+      <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
+      <translation>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="161"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="202"/>
+      <source>The tileset was written but not added to the project: {0}</source>
+      <translation>The tileset was written but not added to the project: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="211"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="28"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="31"/>
       <source>Export 3D Tiles</source>
       <translation>Export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="30"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="33"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="32"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="35"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -645,6 +800,7 @@ A twin adds: the BIM elements of each building with BIM detail, in a tile below 
 Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. after an incremental twin build); unchanged tile files are kept as they are.
 FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles 1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).
 COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the meshoptimizer package is installed, EXT_meshopt_compression.
+Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
@@ -655,94 +811,20 @@ A twin adds: the BIM elements of each building with BIM detail, in a tile below 
 Exporting again into the same OUTPUT folder rewrites only the tiles whose buildings changed (e.g. after an incremental twin build); unchanged tile files are kept as they are.
 FORMAT: 3D Tiles 1.1 with GLB content (EXT_mesh_features: one feature per building, or per surface; EXT_structural_metadata: every attribute with its type, the attributes JSON flattened), or 3D Tiles 1.0 b3dm with a batch table for older viewers (QGIS up to 3.40).
 COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at most 1 cm) and, when the meshoptimizer package is installed, EXT_meshopt_compression.
+Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="75"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="93"/>
       <source>City model or twin GeoPackage</source>
       <translation>City model or twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Or: PostGIS connection of the twin</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="82"/>
-      <source>Tileset folder</source>
-      <translation>Tileset folder</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
-      <source>Format</source>
-      <translation>Format</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
-      <source>3D Tiles 1.1 (GLB)</source>
-      <translation>3D Tiles 1.1 (GLB)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
-      <source>3D Tiles 1.0 (b3dm)</source>
-      <translation>3D Tiles 1.0 (b3dm)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
-      <source>Features</source>
-      <translation>Features</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
-      <source>One per building</source>
-      <translation>One per building</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
-      <source>One per surface</source>
-      <translation>One per surface</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
-      <source>Compress (quantisation, meshopt)</source>
-      <translation>Compress (quantisation, meshopt)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
-      <source>Implicit tiling (subtrees)</source>
-      <translation>Implicit tiling (subtrees)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="94"/>
-      <source>Height model</source>
-      <translation>Height model</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
-      <source>Automatic (best available)</source>
-      <translation>Automatic (best available)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
-      <source>Quasigeoid grid (GCG2016 or the grid file)</source>
-      <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
-      <source>EGM96</source>
-      <translation>EGM96</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
-      <source>Constant undulation</source>
-      <translation>Constant undulation</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="97"/>
-      <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
-      <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>

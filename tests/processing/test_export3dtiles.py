@@ -40,3 +40,27 @@ def test_export3dtiles_algorithm(run_alg, shared_data, tmp_path):
     ecef = gltf_to_enu(tile.positions()) @ m[:3, :3].T + m[:3, 3]
     lon, lat, _ = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*ecef.mean(axis=0))
     assert 49.09 < lat < 49.11 and 8.41 < lon < 8.44
+
+
+def test_export3dtiles_target_qgis_with_draco(run_alg, shared_data, tmp_path):
+    """Target client "QGIS 3D tiles layer" with Draco compression: float positions in a required Draco buffer,
+    the target in tileset.json and in the outputs; Draco for the Cesium web map is refused."""
+    import pytest
+    from qgis.core import QgsProcessingException
+
+    gpkg = tmp_path / "fzk.gpkg"
+    import_citymodel([shared_data / FZK_LOD2], gpkg, None, "2", CollectingReporter())
+    result = run_alg("geotwin:export3dtiles", {"INPUT": str(gpkg), "OUTPUT": str(tmp_path / "tiles"), "TARGET": 1,
+                                               "DRACO": True, "VIEWER": False})
+    assert result["TARGET"] == "qgis"
+    tileset = json.loads(Path(result["TILESET"]).read_text())
+    assert tileset["asset"]["extras"]["geotwin"]["target"] == "qgis"
+    assert tileset["asset"]["extras"]["geotwin"]["draco"] is True
+    tile = Tile.open(tmp_path / "tiles" / tileset["root"]["content"]["uri"])
+    position = tile.gltf["accessors"][tile.primitive()["attributes"]["POSITION"]]
+    assert (position["componentType"], position["type"]) == (5126, "VEC3") and "bufferView" not in position
+    assert tile.gltf["extensionsRequired"] == ["KHR_draco_mesh_compression"]
+    with pytest.raises(QgsProcessingException, match="Draco compression is for the target client"):
+        run_alg("geotwin:export3dtiles", {"INPUT": str(gpkg), "OUTPUT": str(tmp_path / "cesium"), "TARGET": 0,
+                                          "DRACO": True, "VIEWER": False})
+    assert not (tmp_path / "cesium").exists()

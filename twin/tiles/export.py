@@ -23,6 +23,12 @@ own centre, which the glTF node's translation carries in double precision, so fl
 The tileset is written into a temporary folder and moved into place at the end: a failed or
 cancelled export leaves an existing tileset untouched. ``export_report.json`` beside
 ``tileset.json`` records the height model, its expected error, sizes and quantisation error.
+
+Target client (``ExportOptions.target``, recorded in tileset.json ``asset.extras.geotwin.target`` and the
+report): ``cesium`` (the default) quantises positions (KHR_mesh_quantization) and compresses with meshopt;
+``qgis`` writes float32 VEC3 positions and float normals without either extension, the only encoding QGIS's
+tiled scene layer (3.34+) reads, optionally compressed with KHR_draco_mesh_compression (``draco``, DracoPy;
+QGIS decodes it where it was built with Draco). CesiumJS reads both.
 """
 from __future__ import annotations
 
@@ -46,7 +52,7 @@ from ..kernel.schema import BUILDINGS
 from . import quadtree
 from .buildings import BuildingCollector, BuildingTable, Placement, to_enu
 from .frame import georeference
-from .glb import meshopt_available
+from .glb import DRACO_MISSING, draco_available, meshopt_available
 from .incremental import CONTENT_VERSION, Previous, digest
 from .mesh import lod1_blocks, merge
 from .metadata import Column, build_columns
@@ -76,8 +82,8 @@ from .writer import (
 if TYPE_CHECKING:
     from ..store.base import StoreReader
 
-__all__ = ["BIM_GEOMETRIC_ERROR", "LOD1_CLASS", "REPORT_NAME", "ExportOptions", "ExportReport", "ExportResult",
-           "export_3dtiles", "lod1_columns"]
+__all__ = ["BIM_GEOMETRIC_ERROR", "LOD1_CLASS", "REPORT_NAME", "TARGETS", "ExportOptions", "ExportReport",
+           "ExportResult", "export_3dtiles", "lod1_columns"]
 
 REPORT_NAME = "export_report.json"
 SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all tiles share
@@ -86,6 +92,11 @@ LEAF_EXTENT = 600.0
 LOD1_EXTENT = 700.0
 SQUARE_GRID = 50.0   # m: the quadtree's root square is snapped to it (see quadtree.snapped_square)
 VIEWER_LAYERS = {"learning_islands": "Learning islands", "sensors": "Sensors"}
+#: the client the tiles are encoded for: CesiumJS (quantised positions, meshopt) or QGIS's tiled scene layer
+#: (3.34+; its glTF loader reads FLOAT VEC3 positions only and knows no KHR_mesh_quantization or meshopt)
+TARGETS = ("cesium", "qgis")
+QGIS_IMPLICIT = ("implicit tiling with target qgis: QGIS's 3D tiles layer (3.34 to 3.44) reads no implicit tiling, "
+                 "only an explicit tree of tiles; export without implicit tiling for QGIS")
 
 
 @dataclass
@@ -103,11 +114,21 @@ class ExportOptions:
     leaf_max_buildings: int = 250
     lod1_max_buildings: int = 1500
     max_quantization_error: float = 0.01
+    target: str = "cesium"              # cesium: quantised + meshopt; qgis: float32 positions (QGIS >= 3.34)
+    draco: bool = False                 # target qgis only: KHR_draco_mesh_compression (DracoPy)
 
     def check(self) -> None:
-        """Raise a GeoTwinError for an unknown format or granularity, or a combination 3D Tiles 1.0 lacks."""
+        """Raise a GeoTwinError for an unknown format, granularity or target, a combination 3D Tiles 1.0 lacks,
+        or Draco without target qgis or without DracoPy."""
         if self.format not in ("1.1", "1.0"):
             raise GeoTwinError(f"unknown 3D Tiles version {self.format!r}: use 1.1 or 1.0")
+        if self.target not in TARGETS:
+            raise GeoTwinError(f"unknown target client {self.target!r}: use {' or '.join(TARGETS)}")
+        if self.draco and self.target != "qgis":
+            raise GeoTwinError("Draco compression (KHR_draco_mesh_compression) is for target qgis; target cesium "
+                               "compresses with quantisation and meshopt")
+        if self.draco and not draco_available():
+            raise GeoTwinError(DRACO_MISSING)
         if self.features not in ("building", "surface"):
             raise GeoTwinError(f"unknown feature granularity {self.features!r}: use building or surface")
         if self.format == "1.0" and (self.features == "surface" or self.implicit):
@@ -155,6 +176,8 @@ def export_3dtiles(source: str | os.PathLike[str] | StoreReader, output: str | o
     options = options or ExportOptions()
     reporter = reporter or Reporter()
     options.check()
+    if options.target == "qgis" and options.implicit:
+        reporter.warning(QGIS_IMPLICIT)
     target = Path(output)
     check_folder(target, REPORT_NAME)   # the folder is replaced as a whole: only an earlier export's or an empty one
     with open_source(source, reporter) as (gpkg, label):
@@ -347,21 +370,23 @@ class _Export:
                          with_content: list[quadtree.Node]) -> tuple[ContentOptions, str]:
         """How the tiles are encoded, and the metadata schema (JSON text; empty for 3D Tiles 1.0)."""
         options = self.options
-        quantize = options.compression and options.format == "1.1"
+        cesium = options.target == "cesium"
+        quantize = cesium and options.compression and options.format == "1.1"
         meshopt = quantize and meshopt_available()
-        if options.compression and options.format == "1.1" and not meshopt:
+        if quantize and not meshopt:
             self.reporter.warning("the meshoptimizer package is not installed: tiles are quantised "
                                   "(KHR_mesh_quantization) but not meshopt-compressed")
         classes = {"building": building_columns, **({"surface": surface_columns} if surface_columns else {})}
         if any(n.content == "lod1" for n in with_content):
             classes[LOD1_CLASS] = lod1_columns(building_columns)
         schema_json = json.dumps(metadata_schema(classes), ensure_ascii=False) if options.format == "1.1" else ""
-        context = digest(CONTENT_VERSION, {k: getattr(options, k) for k in ("format", "features", "compression",
-                                                                             "max_quantization_error")},
-                         meshopt, heights.as_dict(), geo.horizontal["description"], placement.frame_origin,
-                         schema_json)
+        keyed = {k: getattr(options, k) for k in ("format", "features", "compression", "max_quantization_error")}
+        if not cesium:  # the cesium target's keys stay as before targets existed: its earlier tiles are reused
+            keyed.update(target=options.target, draco=options.draco)
+        context = digest(CONTENT_VERSION, keyed, meshopt, heights.as_dict(), geo.horizontal["description"],
+                         placement.frame_origin, schema_json)
         return ContentOptions(options.format, options.max_quantization_error, quantize, meshopt, context,
-                              placement.frame, geo), schema_json
+                              placement.frame, geo, options.draco), schema_json
 
     def _write(self, tmp: Path, data: _CityModelData, city: _CityTiles, root: quadtree.Node,
                with_content: list[quadtree.Node], schema_json: str, heights: HeightModel, placement: Placement,
@@ -384,7 +409,7 @@ class _Export:
         quadtree.finish(root, data.table.lod1_errors, content_bounds, details)
         reporter.check()
         tileset = tileset_json(root, content.frame, options.format, options.implicit, self._ext, heights.as_dict(),
-                               tmp, twin_tiles)
+                               tmp, twin_tiles, {"target": options.target, "draco": options.draco})
         (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
         layers = write_geojson(data.extras, content.geo, tmp)
         series = write_series(self.gpkg, data.extras, tmp) if data.extras else None
@@ -421,7 +446,9 @@ def _report(label: str, data: _CityModelData, heights: HeightModel, content: Con
         "options": asdict(options),
         "buildings": len(model.rows), "containers": len(model.containers), "skipped": model.skipped,
         "degenerate_polygons": data.degenerate,
+        "target": options.target,
         "compression": {"KHR_mesh_quantization": content.quantize, "EXT_meshopt_compression": content.meshopt,
+                        "KHR_draco_mesh_compression": content.draco,
                         "max_quantization_error_m": writer.max_quantization_error,
                         "quantized_tiles": writer.quantized_tiles, "float_tiles": writer.float_tiles},
         "sizes": {"tiles": len(sizes), "content_bytes": int(sizes.sum()), "total_bytes": total_bytes,

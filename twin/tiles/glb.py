@@ -6,6 +6,9 @@
   undistorted), normals as normalised BYTE. Used only when the error stays within ``max_error``.
 - EXT_meshopt_compression (when the ``meshoptimizer`` package is installed): vertex and index
   streams compressed with meshopt's codecs, version 0 as the extension requires.
+- KHR_draco_mesh_compression (``draco``; with DracoPy): positions, normals and the feature id attributes
+  in one Draco mesh; the extension is required, so the accessors carry no uncompressed fallback (no
+  ``bufferView``) and describe the decoded data (counts and bounds read back from the Draco buffer).
 - 3D Tiles 1.1: EXT_mesh_features + EXT_structural_metadata; 3D Tiles 1.0: a ``_BATCHID`` attribute.
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..kernel.errors import GeoTwinError
 from .frame import bounds
 from .metadata import Column
 from .metadata import schema as metadata_schema
@@ -25,11 +29,27 @@ from .metadata import schema as metadata_schema
 FLOAT, UBYTE, BYTE, USHORT, SHORT, UINT = 5126, 5121, 5120, 5123, 5122, 5125
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 QUANT_STEPS = 65535
+DRACO = "KHR_draco_mesh_compression"
+DRACO_LEVEL = 7             # Draco's compression level (0..10; 7 is what glTF tools use by default)
+DRACO_NORMAL_BITS = 10      # normals: octahedral, 10 bits (under 0.1 degree)
+DRACO_MIN_BITS, DRACO_MAX_BITS = 11, 30
+DRACO_MISSING = ("KHR_draco_mesh_compression needs the DracoPy package, which is not installed: "
+                 "python3 -m pip install --user DracoPy (Windows: in the OSGeo4W Shell, "
+                 "python -m pip install DracoPy), or export without Draco")
 
 
 def meshopt_available() -> bool:
     try:
         import meshoptimizer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def draco_available() -> bool:
+    """Whether DracoPy (KHR_draco_mesh_compression) can be imported."""
+    try:
+        import DracoPy  # noqa: F401
     except ImportError:
         return False
     return True
@@ -53,6 +73,7 @@ class GlbResult:
     max_quantization_error: float       # metres (0 when not quantised)
     meshopt: bool
     stats: dict[str, Any] = field(default_factory=dict)
+    draco: bool = False                 # KHR_draco_mesh_compression (max_quantization_error: Draco's bound)
 
 
 class _Builder:
@@ -107,9 +128,12 @@ class _Builder:
                 "byteStride": stride, "count": count, "mode": mode}}})
         return len(self.buffer_views) - 1
 
-    def accessor(self, view: int, component: int, count: int, type_: str, *, normalized: bool = False,
+    def accessor(self, view: int | None, component: int, count: int, type_: str, *, normalized: bool = False,
                  minmax: tuple[Any, ...] | None = None) -> int:
-        acc = {"bufferView": view, "componentType": component, "count": count, "type": type_}
+        """An accessor of ``view`` (None: data only in a Draco buffer, no uncompressed fallback)."""
+        acc: dict[str, Any] = {"componentType": component, "count": count, "type": type_}
+        if view is not None:
+            acc = {"bufferView": view, **acc}
         if normalized:
             acc["normalized"] = True
         if minmax is not None:
@@ -186,6 +210,92 @@ def _feature_ids(b: _Builder, features: list[FeatureSet], n: int, batch_id: bool
     return mesh_features
 
 
+def _feature_entry(fs: FeatureSet, i: int) -> dict[str, Any]:
+    """The EXT_mesh_features entry of feature set ``i`` (its attribute ``_FEATURE_ID_i``)."""
+    count = int(fs.ids.max()) + 1 if len(fs.ids) else 0
+    return {"featureCount": len(fs.rows) if fs.rows is not None else count, "attribute": i, "label": fs.label}
+
+
+def draco_bits(positions: NDArray[Any], max_error: float) -> tuple[int, float]:
+    """Draco's position quantisation bits that keep the 3D error within ``max_error`` (at least 11, at most 30),
+    and the error bound they give: Draco quantises each axis to ``2**bits - 1`` steps over the largest extent,
+    so a vertex moves by at most half a step per axis (sqrt(3)/2 steps in 3D), plus float32 rounding."""
+    lo, hi = bounds(positions) if len(positions) else (np.zeros(3), np.zeros(3))
+    extent = max(float((hi - lo).max()), 1e-6)
+    half_diagonal = np.sqrt(3.0) / 2
+    bits = int(np.ceil(np.log2(half_diagonal * extent / max_error + 1)))
+    bits = min(max(bits, DRACO_MIN_BITS), DRACO_MAX_BITS)
+    rounding = float(np.abs(np.concatenate([lo, hi])).max()) * 2.0 ** -23
+    return bits, half_diagonal * extent / (2 ** bits - 1) + rounding
+
+
+@dataclass
+class _DracoMesh:
+    """One primitive's Draco buffer and what its accessors must state about the decoded data."""
+
+    data: bytes
+    points: int
+    faces: int
+    lo: NDArray[Any]
+    hi: NDArray[Any]
+    unique_ids: dict[str, int]       # glTF attribute name -> Draco attribute unique id
+    error: float                     # bound of the position error (m)
+
+
+def _draco_encode(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray[Any],
+                  generic: dict[str, NDArray[Any]], max_error: float) -> _DracoMesh:
+    """Encode a triangle mesh with DracoPy and read it back: the decoded point and face counts, position bounds
+    and the unique id of every attribute (POSITION, NORMAL and the ``generic`` ones by name)."""
+    try:
+        import DracoPy
+    except ImportError as err:
+        raise GeoTwinError(DRACO_MISSING) from err
+    bits, error = draco_bits(positions, max_error)
+    data = bytes(DracoPy.encode(np.ascontiguousarray(positions, np.float32), np.ascontiguousarray(triangles, np.uint32),
+                                quantization_bits=bits, compression_level=DRACO_LEVEL,
+                                normals=np.ascontiguousarray(normals, np.float64),
+                                normal_quantization_bits=DRACO_NORMAL_BITS, generic_attributes=generic or None))
+    decoded = DracoPy.decode(data)
+    by_type = {0: "POSITION", 1: "NORMAL"}   # Draco's GeometryAttribute::Type
+    unique_ids: dict[str, int] = {}
+    for attribute in decoded.attributes:
+        name = attribute["name"] if attribute["name"] in generic else by_type.get(attribute["attribute_type"])
+        if name is not None:
+            unique_ids[name] = int(attribute["unique_id"])
+    missing = {"POSITION", "NORMAL", *generic} - set(unique_ids)
+    if missing:  # DracoPy wrote a buffer without them: never seen, but a tile without its ids is no tile
+        raise GeoTwinError(f"Draco buffer lacks the attribute(s) {', '.join(sorted(missing))}")
+    points = np.asarray(decoded.points, np.float32).reshape(-1, 3)
+    lo, hi = bounds(points)
+    return _DracoMesh(data, len(points), len(np.asarray(decoded.faces).reshape(-1, 3)), lo, hi, unique_ids, error)
+
+
+def _draco_primitive(b: _Builder, positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray[Any],
+                     features: list[FeatureSet], batch_id: bool, max_error: float,
+                     attributes: dict[str, int]) -> tuple[int, dict[str, Any], list[dict[str, Any]], float]:
+    """POSITION, NORMAL, the feature id attributes and the indices in one Draco buffer (KHR_draco_mesh_compression,
+    required: the accessors have no bufferView). Returns the indices accessor, the primitive's extension
+    object, the EXT_mesh_features entries and the bound of the position error."""
+    generic: dict[str, NDArray[Any]] = {}
+    id_types: dict[str, int] = {}
+    mesh_features = []
+    for i, fs in enumerate(features):
+        name = "_BATCHID" if batch_id else f"_FEATURE_ID_{i}"
+        small = (int(fs.ids.max()) + 1 if len(fs.ids) else 0) <= 65535
+        generic[name] = fs.ids.astype(np.uint16 if small else np.float32).reshape(-1, 1)
+        id_types[name] = USHORT if small else FLOAT
+        mesh_features.append(_feature_entry(fs, i))
+    draco = _draco_encode(positions, normals, triangles, generic, max_error)
+    view = b.view(draco.data)
+    attributes["POSITION"] = b.accessor(None, FLOAT, draco.points, "VEC3", minmax=(draco.lo, draco.hi))
+    attributes["NORMAL"] = b.accessor(None, FLOAT, draco.points, "VEC3")
+    for name, comp in id_types.items():
+        attributes[name] = b.accessor(None, comp, draco.points, "SCALAR")
+    indices = b.accessor(None, USHORT if draco.points <= 65535 else UINT, 3 * draco.faces, "SCALAR")
+    extension = {"bufferView": view, "attributes": {k: draco.unique_ids[k] for k in attributes}}
+    return indices, extension, mesh_features, draco.error
+
+
 def _property_tables(b: _Builder, features: list[FeatureSet],
                      mesh_features: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """EXT_structural_metadata property tables of the feature sets with a class (linked from their ids)."""
@@ -210,26 +320,37 @@ def _property_tables(b: _Builder, features: list[FeatureSet],
 def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray[Any], features: list[FeatureSet],
               *, translation: NDArray[Any], metadata: bool = True, batch_id: bool = False,
               quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
-              schema_uri: str | None = None, extras: dict[str, Any] | None = None) -> GlbResult:
+              schema_uri: str | None = None, extras: dict[str, Any] | None = None,
+              draco: bool = False) -> GlbResult:
     """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).
 
     ``schema_uri``: the metadata schema as a shared file (relative to the GLB) instead of embedded.
+    ``draco``: float positions and normals, compressed with KHR_draco_mesh_compression (required; no
+    quantisation, no meshopt); ``max_error`` bounds Draco's position quantisation. GeoTwinError when DracoPy
+    is not installed.
     """
-    meshopt = meshopt and meshopt_available()
+    meshopt = meshopt and meshopt_available() and not draco
     b = _Builder(meshopt)
     n = len(positions)
     node: dict[str, Any] = {"mesh": 0}
     attributes: dict[str, int] = {}
-    quantized, qerror = _vertices(b, positions, normals, translation, quantize, max_error, node, attributes)
-    extensions_used = ["KHR_mesh_quantization"] if quantized else []
-    mesh_features = _feature_ids(b, features, n, batch_id, attributes)
-
-    idx = triangles.reshape(-1)
-    idx_arr = idx.astype(np.uint16 if n <= 65535 else np.uint32)
-    view = b.vertex_view(idx_arr, ELEMENT_ARRAY_BUFFER, "TRIANGLES")
-    indices = b.accessor(view, USHORT if idx_arr.dtype == np.uint16 else UINT, len(idx_arr), "SCALAR")
+    if draco:
+        node["translation"] = [float(v) for v in translation]
+        indices, draco_ext, mesh_features, qerror = _draco_primitive(b, positions, normals, triangles, features,
+                                                                     batch_id, max_error, attributes)
+        quantized, extensions_used = False, [DRACO]
+    else:
+        quantized, qerror = _vertices(b, positions, normals, translation, quantize, max_error, node, attributes)
+        extensions_used = ["KHR_mesh_quantization"] if quantized else []
+        mesh_features = _feature_ids(b, features, n, batch_id, attributes)
+        idx = triangles.reshape(-1)
+        idx_arr = idx.astype(np.uint16 if n <= 65535 else np.uint32)
+        view = b.vertex_view(idx_arr, ELEMENT_ARRAY_BUFFER, "TRIANGLES")
+        indices = b.accessor(view, USHORT if idx_arr.dtype == np.uint16 else UINT, len(idx_arr), "SCALAR")
 
     primitive: dict[str, Any] = {"attributes": attributes, "indices": indices, "material": 0, "mode": 4}
+    if draco:
+        primitive["extensions"] = {DRACO: draco_ext}
     gltf: dict[str, Any] = {
         "asset": {"version": "2.0", "generator": "GeoTwin"},
         "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [node],
@@ -243,7 +364,8 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
     if metadata and not batch_id:
         classes = {fs.class_name: fs.columns or [] for fs in features if fs.class_name}
         tables = _property_tables(b, features, mesh_features)
-        primitive["extensions"] = {"EXT_mesh_features": {"featureIds": mesh_features}}
+        primitive["extensions"] = {**primitive.get("extensions", {}),
+                                   "EXT_mesh_features": {"featureIds": mesh_features}}
         schema_ref = {"schemaUri": schema_uri} if schema_uri else {"schema": metadata_schema(classes)}
         gltf["extensions"] = {"EXT_structural_metadata": {**schema_ref, "propertyTables": tables}}
         extensions_used += ["EXT_mesh_features", "EXT_structural_metadata"]
@@ -257,14 +379,14 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
     gltf["buffers"] = buffers
     if extensions_used:
         gltf["extensionsUsed"] = extensions_used
-        required = [e for e in extensions_used if e in ("KHR_mesh_quantization", "EXT_meshopt_compression")]
+        required = [e for e in extensions_used if e in ("KHR_mesh_quantization", "EXT_meshopt_compression", DRACO)]
         if required:
             gltf["extensionsRequired"] = required
     while len(b.bin) % 4:
         b.bin.append(0)
     buffers[0]["byteLength"] = len(b.bin)
     return GlbResult(pack_glb(gltf, bytes(b.bin)), quantized, qerror, meshopt,
-                     {"vertices": n, "triangles": len(triangles)})
+                     {"vertices": n, "triangles": len(triangles)}, draco)
 
 
 def pack_glb(gltf: dict[str, Any], binary: bytes) -> bytes:

@@ -78,14 +78,16 @@ def implicit_tile(root: quadtree.Node, frame: EnuFrame, ext: str, available: int
 
 
 def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: bool, ext: str, height: Json,
-                 folder: Path, twin_tiles: TwinTiles | None = None) -> Json:
+                 folder: Path, twin_tiles: TwinTiles | None = None, client: Json | None = None) -> Json:
     """tileset.json. With twin content, the root is a tile (refine ADD) whose children are the city model's
     tree, the islands' and sensors' marker tiles and (implicit tiling) the BIM detail tiles; in an explicit
     tree each BIM tile is a child of its building's LoD2 leaf, which refines ADD into it. Implicit tiling
-    writes the subtree files into ``folder``."""
+    writes the subtree files into ``folder``. ``client``: the target client the tiles are encoded for
+    (``{"target": "cesium" | "qgis", "draco": bool}``), recorded in ``asset.extras.geotwin``."""
     extras = {"geotwin": {"heightModel": height, "crs": "EPSG:4978",
                           "frame": {"type": "ENU", "longitude": frame.lon, "latitude": frame.lat,
-                                    "originEcef": [float(v) for v in frame.origin]}}}
+                                    "originEcef": [float(v) for v in frame.origin]},
+                          **(client or {})}}
     asset: Json = {"version": version, "generator": "GeoTwin", "extras": extras}
     if version == "1.0":
         asset["gltfUpAxis"] = "Y"

@@ -40,6 +40,7 @@ class ContentOptions:
     context: str                 # digest of everything a tile's bytes depend on besides its own content
     frame: EnuFrame
     geo: Georeferencer
+    draco: bool = False          # KHR_draco_mesh_compression (float positions; the QGIS target)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def feature_content(meshes: list[Mesh], columns: list[Column], class_name: str, 
     ids = np.repeat(np.arange(len(meshes)), sizes)
     features = [FeatureSet(ids, class_name, class_name, columns, np.arange(len(meshes)))]
     result = build_glb(local, vertex_normals, tris, features, translation=centre, quantize=options.quantize,
-                       meshopt=options.meshopt, max_error=options.max_quantization_error)
+                       meshopt=options.meshopt, max_error=options.max_quantization_error, draco=options.draco)
     return result.data, bounds(verts), _info(result.quantized, result.max_quantization_error, result.stats)
 
 
@@ -184,7 +185,7 @@ def tile_content(tile: BuildingContent, building_columns: list[Column], surface_
     batch = options.format == "1.0"
     result = build_glb(local, vertex_normals, tris, features, translation=centre, metadata=not batch,
                        batch_id=batch, quantize=options.quantize, meshopt=options.meshopt,
-                       max_error=options.max_quantization_error, schema_uri=tile.schema_uri)
+                       max_error=options.max_quantization_error, schema_uri=tile.schema_uri, draco=options.draco)
     data = result.data
     if batch:
         data = b3dm(data, building_columns, tile.rows)
@@ -203,7 +204,11 @@ def b3dm(glb: bytes, columns: list[Column], rows: NDArray[Any]) -> bytes:
         table.add_property_as_json(col.name, [col.values[i] for i in rows])
     features = B3dmFeatureTable()
     features.set_batch_length(len(rows))
-    content = B3dm.from_gltf(pygltflib.GLTF2.load_from_bytes(glb), table, features)
+    gltf = pygltflib.GLTF2.load_from_bytes(glb)
+    for accessor in gltf.accessors:
+        if accessor.bufferView is None:  # Draco-only data: KHR_draco_mesh_compression says no byteOffset
+            accessor.byteOffset = None
+    content = B3dm.from_gltf(gltf, table, features)
     data: bytes = content.to_array().tobytes()
     return data
 
