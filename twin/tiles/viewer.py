@@ -135,7 +135,8 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
                  ground_height: float | None = None,
                  sensor_refresh_seconds: int = 60,
                  basemap: Basemap | None = None,
-                 cesium_source: str | os.PathLike | None = None) -> Path:
+                 cesium_source: str | os.PathLike | None = None,
+                 terrain_url: str | None = None) -> Path:
     """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css); return index.html's path.
 
     ``cesium_url``: None (default): the needed parts of CesiumJS (``CESIUM_PARTS`` of
@@ -148,6 +149,8 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
     sensors). ``ground_height``: ellipsoidal height (m) of the local ground, where the flat globe
     and the overlay points are drawn; by default the bottom of the tileset's root bounding volume.
     ``sensor_refresh_seconds``: how often sensors with a SensorThings link are refreshed (0: once).
+    ``terrain_url``: the quantized-mesh terrain folder (its ``layer.json``), relative to the viewer, e.g.
+    ``../terrain``: the globe shows it (``CesiumTerrainProvider``) instead of the flat ground.
     """
     output_dir = Path(output_dir)
     viewer_dir = output_dir / "viewer"
@@ -180,6 +183,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "groundHeight": ground_height,
         "sensorRefreshSeconds": sensor_refresh_seconds,
         "basemap": imagery,
+        "terrainUrl": terrain_url,
         "functionNames": {"prefix": names["prefix"], "names": names["names"], "source": names["source"]},
         "seriesUrl": f"../{SERIES_FILE}" if (output_dir / SERIES_FILE).is_file() else None,
         "availabilityUrl": f"../{AVAILABILITY_FILE}" if (output_dir / AVAILABILITY_FILE).is_file() else None,
