@@ -5,7 +5,8 @@ offline: the needed parts of CesiumJS's ``Build/Cesium`` (``CESIUM_PARTS``, abou
 ``cesium`` in the project's node_modules, or ``GEOTWIN_CESIUM_DIR``) are copied into
 ``viewer/cesium/`` and the globe shows CesiumJS's bundled Natural Earth II imagery. Alternatively
 CesiumJS is linked from a URL or a local ``Build/Cesium`` folder (one shared copy per server).
-A basemap (``Basemap``: XYZ or WMTS URL template and attribution) replaces the bundled imagery.
+A basemap (``Basemap``: XYZ or WMTS URL template and attribution) replaces the bundled imagery; the
+export's quantized-mesh terrain (``terrain_url``, see ``terrain``) replaces the flat ground.
 The page speaks German or English (the browser's language, a switch), resolves ALKIS building
 function codes (``gebaeudefunktion.json``), and shows ``series.json`` / ``availability.json`` found
 beside the tileset (sensor charts, free/busy state of learning islands).
