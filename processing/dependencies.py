@@ -17,6 +17,10 @@ PIP_NAMES = {
     "py3dtiles": "py3dtiles",
     "mapbox_earcut": "mapbox-earcut",
     "pygltflib": "pygltflib",
+    # the terrain of the 3D Tiles export
+    "pydelatin": "pydelatin",
+    "quantized_mesh_encoder": "quantized-mesh-encoder",
+    "osgeo": "GDAL",
 }
 
 

@@ -20,6 +20,7 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterProviderConnection,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
@@ -71,7 +72,20 @@ class Export3DTiles(GeoTwinAlgorithm):
         "export_report.json.\n"
         "OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. "
         "python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a "
-        "local copy of CesiumJS's Build/Cesium folder."
+        "local copy of CesiumJS's Build/Cesium folder.\n"
+        "Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. "
+        "the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes "
+        "quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's "
+        "CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's "
+        "heights go through exactly the same height model as the buildings, so the buildings stand on the "
+        "ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count "
+        "needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/"
+        "{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION "
+        "(required by the licence). German example, basemap.de (BKG, CC BY 4.0): "
+        "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/"
+        "GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "
+        "\"© basemap.de / BKG | Datenquellen: © GeoBasis-DE\". Without BASEMAP_URL the viewer shows the "
+        "Natural Earth II imagery that CesiumJS carries (offline)."
     )
 
     INPUT, OUTPUT, FORMAT, FEATURES = "INPUT", "OUTPUT", "FORMAT", "FEATURES"
@@ -80,6 +94,11 @@ class Export3DTiles(GeoTwinAlgorithm):
     VIEWER, CESIUM_URL = "VIEWER", "CESIUM_URL"
     DATABASE, SCHEMA, AUTHCFG = "DATABASE", "SCHEMA", "AUTHCFG"
     TARGET, DRACO = "TARGET", "DRACO"
+    # terrain and basemap (issue 14)
+    TERRAIN, TERRAIN_RELIEF, TERRAIN_MAX_TILES = "TERRAIN", "TERRAIN_RELIEF", "TERRAIN_MAX_TILES"
+    BASEMAP_URL, BASEMAP_ATTRIBUTION, BASEMAP_MAX_ZOOM = "BASEMAP_URL", "BASEMAP_ATTRIBUTION", "BASEMAP_MAX_ZOOM"
+    TERRAIN_DEFAULT_MAX_TILES = 5000   # twin.tiles.terrain.DEFAULT_MAX_TILES (not imported: the core loads lazily)
+    TERRAIN_REQUIRES = ("pydelatin", "quantized_mesh_encoder", "osgeo")
     FORMATS = ("1.1", "1.0")
     TARGETS = ("cesium", "qgis")
     #: called in QGIS desktop after a successful export, in the main thread: ``f(tileset, target, draco,
@@ -131,12 +150,61 @@ class Export3DTiles(GeoTwinAlgorithm):
         for param in (cesium, draco):
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
+        self._add_terrain_basemap_parameters()
         self.addOutput(QgsProcessingOutputFile("TILESET", self.tr("tileset.json")))
         self.addOutput(QgsProcessingOutputNumber("TILES", self.tr("Tiles")))
         self.addOutput(QgsProcessingOutputString("HEIGHT_METHOD", self.tr("Height model used")))
         self.addOutput(QgsProcessingOutputNumber("REWRITTEN", self.tr("Tiles written")))
         self.addOutput(QgsProcessingOutputNumber("REUSED", self.tr("Tiles kept unchanged")))
         self.addOutput(QgsProcessingOutputString("TARGET", self.tr("Target client")))
+        self.addOutput(QgsProcessingOutputNumber("TERRAIN_TILES", self.tr("Terrain tiles")))
+
+    def _add_terrain_basemap_parameters(self):
+        """TERRAIN (DGM raster) or TERRAIN_RELIEF, TERRAIN_MAX_TILES; BASEMAP_URL, _ATTRIBUTION, _MAX_ZOOM."""
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.TERRAIN, self.tr("Terrain: digital terrain model (DGM raster)"), optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.TERRAIN_RELIEF, self.tr("Terrain from the city model's TIN relief"), defaultValue=False))
+        max_tiles = QgsProcessingParameterNumber(
+            self.TERRAIN_MAX_TILES, self.tr("Terrain: maximum number of tiles"), QgsProcessingParameterNumber.Integer,
+            defaultValue=self.TERRAIN_DEFAULT_MAX_TILES, minValue=2, maxValue=1_000_000)
+        self.addParameter(QgsProcessingParameterString(
+            self.BASEMAP_URL, self.tr("Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)"),
+            defaultValue="", optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.BASEMAP_ATTRIBUTION, self.tr("Basemap: attribution"), defaultValue="", optional=True))
+        max_zoom = QgsProcessingParameterNumber(
+            self.BASEMAP_MAX_ZOOM, self.tr("Basemap: maximum zoom level"), QgsProcessingParameterNumber.Integer,
+            defaultValue=19, minValue=0, maxValue=24)
+        for param in (max_tiles, max_zoom):
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+
+    def _terrain_basemap_options(self, parameters, context) -> dict:
+        """ExportOptions' terrain and basemap fields from the parameters."""
+        from ...twin.tiles.terrain import RELIEF
+        from ...twin.tiles.viewer import Basemap
+
+        layer = self.parameterAsRasterLayer(parameters, self.TERRAIN, context)
+        terrain = layer.source() if layer is not None else None
+        if self.parameterAsBool(parameters, self.TERRAIN_RELIEF, context):
+            if terrain:
+                raise QgsProcessingException(self.tr("Give either a terrain raster or the TIN relief, not both."))
+            terrain = RELIEF
+        if terrain:
+            from ..dependencies import missing_message, missing_modules
+
+            missing = missing_modules(self.TERRAIN_REQUIRES)
+            if missing:
+                raise QgsProcessingException(missing_message(missing))
+        url = self.parameterAsString(parameters, self.BASEMAP_URL, context).strip()
+        attribution = self.parameterAsString(parameters, self.BASEMAP_ATTRIBUTION, context).strip()
+        if attribution and not url:
+            raise QgsProcessingException(self.tr("A basemap attribution was given without the basemap URL."))
+        basemap = Basemap(url, attribution, self.parameterAsInt(parameters, self.BASEMAP_MAX_ZOOM, context)) \
+            if url else None
+        return {"terrain": terrain, "basemap": basemap,
+                "terrain_max_tiles": self.parameterAsInt(parameters, self.TERRAIN_MAX_TILES, context)}
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         self.require_dependencies()
@@ -174,7 +242,8 @@ class Export3DTiles(GeoTwinAlgorithm):
             height_method=method, geoid_grid=grid, geoid_constant=constant,
             viewer=self.parameterAsBool(parameters, self.VIEWER, context),
             cesium_url=self.parameterAsString(parameters, self.CESIUM_URL, context) or None,
-            target=target, draco=draco)
+            target=target, draco=draco,
+            **self._terrain_basemap_options(parameters, context))
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
@@ -185,11 +254,16 @@ class Export3DTiles(GeoTwinAlgorithm):
             result.tiles, report.buildings, report.bytes_per_building, report.height_description))
         feedback.pushInfo(self.tr("{0} tile files written, {1} kept unchanged").format(
             len(report.rewritten), len(report.reused)))
+        terrain = result.report.get("terrain")
+        if terrain:
+            feedback.pushInfo(self.tr("Terrain: {0} tiles (levels 0 to {1}) from {2}").format(
+                terrain["tiles"], terrain["maxLevel"], terrain["source"]))
         steps.setProgress(100)
         self._exported = (str(result.tileset), target, draco)
         return {self.OUTPUT: str(result.output), "TILESET": str(result.tileset), "TILES": result.tiles,
                 "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(report.rewritten),
-                "REUSED": len(report.reused), "TARGET": target}
+                "REUSED": len(report.reused), "TARGET": target,
+                "TERRAIN_TILES": (result.report.get("terrain") or {}).get("tiles", 0)}
 
     def postProcessAlgorithm(self, context, feedback):  # noqa: N802
         """In QGIS desktop (main thread): hand the exported tileset to the ``after_export`` handlers."""

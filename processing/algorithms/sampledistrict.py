@@ -36,7 +36,9 @@ class SampleDistrict(GeoTwinAlgorithm):
         "insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and "
         "parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block "
         "between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside "
-        "the Zirkel; for linking sensors to the square or park); "
+        "the Zirkel; for linking sensors to the square or park); dgm.tif (the digital terrain model the "
+        "buildings stand on, like a state's DGM1: 1 m GeoTIFF, EPSG:25832, DHHN2016 heights; TERRAIN of "
+        "Export 3D Tiles); "
         "district.json (what was written). The folder must be new, empty or hold an "
         "earlier sample district, which it replaces; it is written only when everything succeeded."
     )
@@ -51,6 +53,7 @@ class SampleDistrict(GeoTwinAlgorithm):
         ("SENSORS_STA", "sensors_sta", "Sensors (SensorThings JSON)"),
         ("SENSORS_CSV", "sensors_csv", "Sensors (LoRaWAN CSV)"),
         ("AREAS", "areas", "Public open spaces (GeoJSON)"),
+        ("DGM", "dgm", "Digital terrain model (DGM GeoTIFF)"),
     )
     BUILDING_COUNT = "BUILDING_COUNT"
 

@@ -612,187 +612,247 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
       <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="100"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
+      <source>City model or twin GeoPackage</source>
+      <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <source>Or: PostGIS connection of the twin</source>
+      <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="119"/>
       <source>Tileset folder</source>
       <translation>Tileset-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>Target client</source>
       <translation>Ziel-Client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>Cesium web map</source>
       <translation>Cesium-Webkarte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS-3D-Tiles-Layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="111"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="115"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="118"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco-Kompression (QGIS-3D-Tiles-Layer; braucht DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="155"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="156"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="160"/>
+      <source>Terrain tiles</source>
+      <translation>Geländekacheln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <source>Terrain: digital terrain model (DGM raster)</source>
+      <translation>Gelände: digitales Geländemodell (DGM-Raster)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
+      <source>Terrain from the city model's TIN relief</source>
+      <translation>Gelände aus dem TIN-Relief des Stadtmodells</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
+      <source>Terrain: maximum number of tiles</source>
+      <translation>Gelände: höchste Zahl der Kacheln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
+      <translation>Hintergrundkarte: XYZ- oder WMTS-URL-Vorlage (leer: Natural Earth II, offline)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <source>Basemap: attribution</source>
+      <translation>Hintergrundkarte: Namensnennung</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
+      <source>Basemap: maximum zoom level</source>
+      <translation>Hintergrundkarte: höchste Zoomstufe</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="192"/>
+      <source>Give either a terrain raster or the TIN relief, not both.</source>
+      <translation>Entweder ein Geländeraster oder das TIN-Relief angeben, nicht beides.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="203"/>
+      <source>A basemap attribution was given without the basemap URL.</source>
+      <translation>Eine Namensnennung der Hintergrundkarte wurde ohne deren URL angegeben.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="216"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="226"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="162"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="230"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Die Draco-Kompression ist für den Ziel-Client „QGIS-3D-Tiles-Layer“; die Cesium-Webkarte wird mit Quantisierung und meshopt komprimiert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="253"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="255"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="202"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="259"/>
+      <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
+      <translation>Gelände: {0} Kacheln (Stufen 0 bis {1}) aus {2}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="276"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="211"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="285"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="31"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="32"/>
       <source>Export 3D Tiles</source>
       <translation>3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="33"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="34"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="35"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="36"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -803,7 +863,8 @@ COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at mos
 Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
-OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
+OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.
+Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).</source>
       <translation>Exportiert die Gebäude eines GeoTwin-GeoPackages (aus „3D-Stadtmodell importieren“ oder den Zwilling aus „Digitalen Zwilling bauen“) als OGC-3D-Tiles-Tileset, mit einem CesiumJS-Viewer (viewer/index.html) daneben, der kein Cesium-ion-Token braucht.
 INPUT: das GeoPackage. Oder, für einen in PostGIS gebauten Zwilling, DATABASE: die PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: das Schema des Zwillings; er wird über den Zwillingsspeicher gelesen und ergibt dieselben Kacheln wie derselbe Zwilling in einem GeoPackage.
 
@@ -814,17 +875,8 @@ COMPRESSION: Positionen auf 16 Bit quantisiert (KHR_mesh_quantization, Fehler h�
 Ziel-Client: „Cesium-Webkarte“ (Voreinstellung: die Kompression oben, die die Webkarte am schnellsten lädt) oder „QGIS-3D-Tiles-Layer“: Positionen und Normalen als 32-Bit-Gleitkommazahlen ohne Quantisierung und meshopt, die einzige Kodierung, die der 3D-Tiles-Layer von QGIS (ab QGIS 3.34) lesen kann; die Webkarte zeigt auch diese Kacheln. „Draco-Kompression“ (erweitert, nur für den QGIS-3D-Tiles-Layer, braucht das Paket DracoPy): KHR_draco_mesh_compression, viel kleinere Kacheln (Positionen auf 1 cm genau); QGIS entpackt sie nur, wenn es mit Draco gebaut wurde. QGIS bis 3.44 liest keine implizite Kachelung: lassen Sie dafür „Implizite Kachelung (Subtrees)“ aus. Der Ziel-Client steht in tileset.json (asset.extras) und export_report.json. In QGIS Desktop ab 3.34 fügt das Plugin das exportierte Tileset als 3D-Tiles-Layer zum Projekt hinzu; bei einem Export für die Cesium-Webkarte warnt es stattdessen, dass QGIS es nicht zeigen kann.
 Kachelung: ein Quadtree; die Blätter enthalten die LoD2-Geometrie, gröbere Kacheln LoD1-Blöcke (extrudierte Grundrisse). IMPLICIT schreibt stattdessen implizite Kachelung mit Subtree-Dateien.
 Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügbaren Modell zu ellipsoidischen Höhen: dem Quasigeoid-Gitter (GCG2016, wenn PROJ de_bkg_gcg2016.tif hat, oder die Datei GEOID_GRID), sonst EGM96 (Fehler bis etwa 0,5 m, mit einer Warnung), sonst die Konstante GEOID_CONSTANT. Die „Ballpark“-Transformation von PROJ, die das Geoid ignoriert (in Karlsruhe etwa 48 m daneben), wird abgelehnt. Die Methode und ihr erwarteter Fehler stehen in tileset.json (asset.extras) und export_report.json.
-OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="93"/>
-      <source>City model or twin GeoPackage</source>
-      <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
-      <source>Or: PostGIS connection of the twin</source>
-      <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
+OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.
+Gelände und Hintergrundkarte der Webkarte: TERRAIN (optional): ein digitales Geländemodell als Raster (DGM, z. B. das DGM1 des Landes als GeoTIFF, im Höhensystem des Stadtmodells; jedes KBS, das GDAL transformieren kann) wird zu Quantized-Mesh-Geländekacheln in terrain/ neben dem Tileset, die der Viewer mit Cesiums CesiumTerrainProvider zeigt; TERRAIN_RELIEF nimmt stattdessen das eigene TIN-Relief des Stadtmodells. Die Höhen des Geländes gehen durch genau dasselbe Höhenmodell wie die Gebäude, sodass die Gebäude auf dem Boden stehen. TERRAIN_MAX_TILES begrenzt die Zahl der Kacheln (der Export bricht mit einer Meldung ab, die die nötige Zahl nennt). BASEMAP_URL (optional): eine XYZ- ({z}/{x}/{y}) oder WMTS-RESTful-URL-Vorlage ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) der Hintergrundkarte unter der Stadt, mit ihrer BASEMAP_ATTRIBUTION (von der Lizenz verlangt). Deutsches Beispiel, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png mit der Namensnennung „© basemap.de / BKG | Datenquellen: © GeoBasis-DE“. Ohne BASEMAP_URL zeigt der Viewer die Natural-Earth-II-Bilder, die CesiumJS mitbringt (offline).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>
@@ -1694,90 +1746,95 @@ Ein Kalender, der nicht gelesen werden kann, wird als Warnung gemeldet, die ande
 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
 
-Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</source>
+Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); dgm.tif (the digital terrain model the buildings stand on, like a state's DGM1: 1 m GeoTIFF, EPSG:25832, DHHN2016 heights; TERRAIN of Export 3D Tiles); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</source>
       <translation>Schreibt ein synthetisches, aber realistisches Quartier nach dem Vorbild der Karlsruher Fächerstadt rund um den Friedrichsplatz, in ETRS89 / UTM Zone 32N (EPSG:25832) mit Höhen in DHHN2016, um GeoTwin ohne eigene Daten auszuprobieren.
 
 Die Straßen strahlen wie in der Fächerstadt vom Schlossturm aus; Gebäude füllen die Blöcke zwischen den Fächerstraßen und den Ringstraßen, vom Platz nach außen. Gleiche BUILDINGS und SEED ergeben immer dieselben Bytes.
 
-Dateien im Ordner OUTPUT: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) und district.city.jsonl (CityJSONSeq) mit LoD2-Gebäuden (Sattel-, Walm- und Flachdächer; Dach-, Wand- und Bodenflächen; Adressen, ALKIS-Funktionsschlüssel, gemessene Höhen, Geschosse); school.ifc (IFC4: die Schule am Platz mit Geschossen, Wänden, Decken und Räumen, georeferenziert per IfcMapConversion nach EPSG:25832; sie steht genau an ihrer Stelle im Stadtmodell); learning_islands.geojson (WLAN-Lerninseln, mehrere in den Klassenzimmern der Schule); sensors.sta.json (OGC SensorThings Deep Insert) und sensors.csv (LoRaWAN-Export) mit einer Woche Beobachtungen von Lärm, Bodenfeuchte, Lufttemperatur und Parkplatzbelegung; areas.geojson (öffentliche Freiflächen als Polygone: der Friedrichsplatz, der Block zwischen seinen Ring- und Fächerstraßen ohne die vier Wahrzeichen, und die Rasenfläche des Schlossplatzes innerhalb des Zirkels; um Sensoren dem Platz oder dem Park zuzuordnen); district.json (was geschrieben wurde). Der Ordner muss neu oder leer sein oder ein früheres Beispielquartier enthalten, das ersetzt wird; er wird erst geschrieben, wenn alles gelungen ist.</translation>
+Dateien im Ordner OUTPUT: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) und district.city.jsonl (CityJSONSeq) mit LoD2-Gebäuden (Sattel-, Walm- und Flachdächer; Dach-, Wand- und Bodenflächen; Adressen, ALKIS-Funktionsschlüssel, gemessene Höhen, Geschosse); school.ifc (IFC4: die Schule am Platz mit Geschossen, Wänden, Decken und Räumen, georeferenziert per IfcMapConversion nach EPSG:25832; sie steht genau an ihrer Stelle im Stadtmodell); learning_islands.geojson (WLAN-Lerninseln, mehrere in den Klassenzimmern der Schule); sensors.sta.json (OGC SensorThings Deep Insert) und sensors.csv (LoRaWAN-Export) mit einer Woche Beobachtungen von Lärm, Bodenfeuchte, Lufttemperatur und Parkplatzbelegung; areas.geojson (öffentliche Freiflächen als Polygone: der Friedrichsplatz, der Block zwischen seinen Ring- und Fächerstraßen ohne die vier Wahrzeichen, und die Rasenfläche des Schlossplatzes innerhalb des Zirkels; um Sensoren dem Platz oder dem Park zuzuordnen); dgm.tif (das digitale Geländemodell, auf dem die Gebäude stehen, wie das DGM1 eines Landes: GeoTIFF mit 1 m, EPSG:25832, DHHN2016-Höhen; TERRAIN von „3D Tiles exportieren“); district.json (was geschrieben wurde). Der Ordner muss neu oder leer sein oder ein früheres Beispielquartier enthalten, das ersetzt wird; er wird erst geschrieben, wenn alles gelungen ist.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="46"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
       <source>CityGML 2.0 city model</source>
       <translation>Stadtmodell CityGML 2.0</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="47"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="49"/>
       <source>CityJSON 2.0 city model</source>
       <translation>Stadtmodell CityJSON 2.0</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
       <source>CityJSONSeq city model</source>
       <translation>Stadtmodell CityJSONSeq</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="49"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
       <source>School (IFC4)</source>
       <translation>Schule (IFC4)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
       <source>Learning islands (GeoJSON)</source>
       <translation>Lerninseln (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
       <source>Sensors (SensorThings JSON)</source>
       <translation>Sensoren (SensorThings-JSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
       <source>Sensors (LoRaWAN CSV)</source>
       <translation>Sensoren (LoRaWAN-CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
       <source>Public open spaces (GeoJSON)</source>
       <translation>Öffentliche Freiflächen (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
+      <source>Digital terrain model (DGM GeoTIFF)</source>
+      <translation>Digitales Geländemodell (DGM, GeoTIFF)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="62"/>
       <source>Number of buildings</source>
       <translation>Anzahl der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="62"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
       <source>Random seed</source>
       <translation>Startwert des Zufallsgenerators</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
       <source>Output folder</source>
       <translation>Ausgabeordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="71"/>
       <source>Buildings written</source>
       <translation>Geschriebene Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="76"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="79"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>Die Anzahl der Gebäude muss zwischen {0} und {1} liegen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="80"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="83"/>
       <source>The seed must not be negative.</source>
       <translation>Der Startwert darf nicht negativ sein.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="83"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="86"/>
       <source>No output folder given.</source>
       <translation>Kein Ausgabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="85"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="88"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Beispielquartier mit {0} Gebäuden (Startwert {1}) nach {2} geschrieben</translation>
     </message>

@@ -612,187 +612,247 @@ OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the
       <translation>Buildings modified since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="100"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
+      <source>City model or twin GeoPackage</source>
+      <translation>City model or twin GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <source>Or: PostGIS connection of the twin</source>
+      <translation>Or: PostGIS connection of the twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="119"/>
       <source>Tileset folder</source>
       <translation>Tileset folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
       <source>One per building</source>
       <translation>One per building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="105"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
       <source>One per surface</source>
       <translation>One per surface</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>Target client</source>
       <translation>Target client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>Cesium web map</source>
       <translation>Cesium web map</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="108"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS 3D tiles layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="111"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Compress (quantisation, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implicit tiling (subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="115"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>Height model</source>
       <translation>Height model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Automatic (best available)</source>
       <translation>Automatic (best available)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="116"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="117"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>Constant undulation</source>
       <translation>Constant undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="118"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>Constant undulation (m)</source>
       <translation>Constant undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS URL or local Build/Cesium folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Write the web viewer</source>
       <translation>Write the web viewer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco compression (QGIS 3D tiles layer; needs DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="155"/>
       <source>Tiles</source>
       <translation>Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="156"/>
       <source>Height model used</source>
       <translation>Height model used</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
       <source>Tiles written</source>
       <translation>Tiles written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
       <source>Tiles kept unchanged</source>
       <translation>Tiles kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="160"/>
+      <source>Terrain tiles</source>
+      <translation>Terrain tiles</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <source>Terrain: digital terrain model (DGM raster)</source>
+      <translation>Terrain: digital terrain model (DGM raster)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
+      <source>Terrain from the city model's TIN relief</source>
+      <translation>Terrain from the city model's TIN relief</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
+      <source>Terrain: maximum number of tiles</source>
+      <translation>Terrain: maximum number of tiles</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
+      <translation>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <source>Basemap: attribution</source>
+      <translation>Basemap: attribution</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
+      <source>Basemap: maximum zoom level</source>
+      <translation>Basemap: maximum zoom level</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="192"/>
+      <source>Give either a terrain raster or the TIN relief, not both.</source>
+      <translation>Give either a terrain raster or the TIN relief, not both.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="203"/>
+      <source>A basemap attribution was given without the basemap URL.</source>
+      <translation>A basemap attribution was given without the basemap URL.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="216"/>
       <source>Choose the output folder.</source>
       <translation>Choose the output folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="226"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="162"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="230"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="253"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="255"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="202"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="259"/>
+      <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
+      <translation>Terrain: {0} tiles (levels 0 to {1}) from {2}</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="276"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>The tileset was written but not added to the project: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="211"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="285"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="31"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="32"/>
       <source>Export 3D Tiles</source>
       <translation>Export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="33"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="34"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="35"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="36"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -803,7 +863,8 @@ COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at mos
 Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
-OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</source>
+OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.
+Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).</source>
       <translation>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -814,17 +875,8 @@ COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at mos
 Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
-OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="93"/>
-      <source>City model or twin GeoPackage</source>
-      <translation>City model or twin GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
-      <source>Or: PostGIS connection of the twin</source>
-      <translation>Or: PostGIS connection of the twin</translation>
+OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.
+Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>
@@ -1694,90 +1746,95 @@ A calendar that cannot be read is reported as a warning and the others are still
 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
 
-Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</source>
+Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); dgm.tif (the digital terrain model the buildings stand on, like a state's DGM1: 1 m GeoTIFF, EPSG:25832, DHHN2016 heights; TERRAIN of Export 3D Tiles); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</source>
       <translation>Writes a synthetic but realistic district modelled on Karlsruhe's fan city around Friedrichsplatz, in ETRS89 / UTM zone 32N (EPSG:25832) with DHHN2016 heights, to try GeoTwin without data of your own.
 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
 
-Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</translation>
+Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); dgm.tif (the digital terrain model the buildings stand on, like a state's DGM1: 1 m GeoTIFF, EPSG:25832, DHHN2016 heights; TERRAIN of Export 3D Tiles); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="46"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
       <source>CityGML 2.0 city model</source>
       <translation>CityGML 2.0 city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="47"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="49"/>
       <source>CityJSON 2.0 city model</source>
       <translation>CityJSON 2.0 city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
       <source>CityJSONSeq city model</source>
       <translation>CityJSONSeq city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="49"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
       <source>School (IFC4)</source>
       <translation>School (IFC4)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
       <source>Learning islands (GeoJSON)</source>
       <translation>Learning islands (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
       <source>Sensors (SensorThings JSON)</source>
       <translation>Sensors (SensorThings JSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
       <source>Sensors (LoRaWAN CSV)</source>
       <translation>Sensors (LoRaWAN CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
       <source>Public open spaces (GeoJSON)</source>
       <translation>Public open spaces (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
+      <source>Digital terrain model (DGM GeoTIFF)</source>
+      <translation>Digital terrain model (DGM GeoTIFF)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="62"/>
       <source>Number of buildings</source>
       <translation>Number of buildings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="62"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
       <source>Random seed</source>
       <translation>Random seed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
       <source>Output folder</source>
       <translation>Output folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="71"/>
       <source>Buildings written</source>
       <translation>Buildings written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="76"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="79"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>The number of buildings must be between {0} and {1}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="80"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="83"/>
       <source>The seed must not be negative.</source>
       <translation>The seed must not be negative.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="83"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="86"/>
       <source>No output folder given.</source>
       <translation>No output folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="85"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="88"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Sample district with {0} buildings (seed {1}) written to {2}</translation>
     </message>

@@ -65,8 +65,9 @@ def _parameter(model: QgsProcessingModelAlgorithm, definition, position: tuple[f
     model.addModelParameter(definition, component)
 
 
-def _twin_and_tiles(model: QgsProcessingModelAlgorithm, y: float) -> None:
-    """The common tail: build the twin from the four imports and export it with the viewer."""
+def _twin_and_tiles(model: QgsProcessingModelAlgorithm, y: float, terrain: list | None = None) -> None:
+    """The common tail: build the twin from the four imports and export it with the viewer (and ``terrain``,
+    a DGM raster, under it)."""
     _child(model, "geotwin:buildtwin", "buildtwin", "Build digital twin", {
         "CITYMODEL": [Source.fromChildOutput("importcitymodel", "OUTPUT")],
         "IFC": [Source.fromChildOutput("importifc", "OUTPUT")],
@@ -76,6 +77,7 @@ def _twin_and_tiles(model: QgsProcessingModelAlgorithm, y: float) -> None:
     _child(model, "geotwin:export3dtiles", "export3dtiles", "Export 3D Tiles with the viewer", {
         "INPUT": [Source.fromChildOutput("buildtwin", "OUTPUT")],
         "VIEWER": [Source.fromStaticValue(True)],
+        **({"TERRAIN": terrain} if terrain else {}),
     }, {"TILES": ("OUTPUT", "3D Tiles with the viewer")}, (400, y + 120))
 
 
@@ -119,7 +121,7 @@ def district_model() -> QgsProcessingModelAlgorithm:
              [Source.fromChildOutput("sampledistrict", "ISLANDS")],
              [Source.fromChildOutput("sampledistrict", "SENSORS_STA")],
              [Source.fromChildOutput("sampledistrict", "AREAS")])
-    _twin_and_tiles(model, 630)
+    _twin_and_tiles(model, 630, [Source.fromChildOutput("sampledistrict", "DGM")])
     model.setHelpContent({"ALG_DESC": DistrictTwin.HELP, "ALG_CREATOR": "GeoTwin"})
     return model
 

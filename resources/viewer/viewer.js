@@ -1,12 +1,12 @@
 /* GeoTwin web viewer: the city's 3D Tiles with CesiumJS, without Cesium ion.
- * State for tests and embedding pages: window.geotwin (loaded, error, tileCount, featureCount,
+ * State for tests and embedding pages: window.geotwin (loaded, error, tileCount, featureCount, terrain,
  * pickedId, picked, layers, sensorRefreshes, bimVisible, lookAt()) and #status[data-state]. */
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("geotwin-config").textContent);
   var state = window.geotwin = {
-    loaded: false, error: null, tileCount: 0, featureCount: 0, groundHeight: null,
+    loaded: false, error: null, tileCount: 0, featureCount: 0, groundHeight: null, terrain: false,
     pickedId: null, picked: null, layers: {}, sensorRefreshes: 0, sensorRefreshErrors: 0, timings: {},
     bimVisible: [], viewer: null, tileset: null, lookAt: null
   };
@@ -420,6 +420,18 @@
     }
     var carto = ellipsoid.cartesianToCartographic(center);
     return carto ? carto.height - extent : null;
+  }
+
+  // The export's quantized-mesh terrain (DGM or TIN relief, heights as the buildings'), beside the tileset.
+  async function loadTerrain() {
+    if (!config.terrainUrl) { return; }
+    try {
+      viewer.terrainProvider = await Cesium.CesiumTerrainProvider.fromUrl(config.terrainUrl,
+        { requestVertexNormals: true });
+      state.terrain = true;
+    } catch (err) {
+      console.warn("GeoTwin viewer: terrain " + config.terrainUrl + " not loaded: " + (err && err.message || err));
+    }
   }
 
   function flatGlobe(height) {
@@ -1046,6 +1058,7 @@
       state.groundHeight = ground;
       viewer.terrainProvider = flatGlobe(ground);
     }
+    await loadTerrain();
     var tileset = state.tileset = await Cesium.Cesium3DTileset.fromUrl(config.tilesetUrl);
     tileset.tileLoad.addEventListener(function (tile) {
       state.tileCount++;

@@ -64,3 +64,48 @@ def test_export3dtiles_target_qgis_with_draco(run_alg, shared_data, tmp_path):
         run_alg("geotwin:export3dtiles", {"INPUT": str(gpkg), "OUTPUT": str(tmp_path / "cesium"), "TARGET": 0,
                                           "DRACO": True, "VIEWER": False})
     assert not (tmp_path / "cesium").exists()
+
+
+def test_export3dtiles_terrain_and_basemap(run_alg, tmp_path):
+    """TERRAIN (the sample district's DGM as a raster layer source), BASEMAP_URL/_ATTRIBUTION into the viewer's
+    config; the error branches of the parameters."""
+    import re
+
+    import pytest
+    from qgis.core import QgsProcessingException
+
+    from geotwin.twin.sample.generator import generate_district
+
+    district = generate_district(tmp_path / "district", buildings=20, seed=0, formats=("citygml", "dgm"))
+    gpkg = tmp_path / "district.gpkg"
+    import_citymodel([district.path("citygml")], gpkg, None, "highest", CollectingReporter())
+    out = tmp_path / "tiles"
+    url = "http://127.0.0.1:8000/tiles/{z}/{x}/{y}.png"
+    result = run_alg("geotwin:export3dtiles", {
+        "INPUT": str(gpkg), "OUTPUT": str(out), "TERRAIN": str(district.path("dgm")),
+        "BASEMAP_URL": url, "BASEMAP_ATTRIBUTION": "© Test", "BASEMAP_MAX_ZOOM": 17})
+    layer = json.loads((out / "terrain" / "layer.json").read_text())
+    assert result["TERRAIN_TILES"] == sum(1 for _ in (out / "terrain").rglob("*.terrain")) > 2
+    assert layer["format"] == "quantized-mesh-1.0"
+    html = (out / "viewer" / "index.html").read_text(encoding="utf-8")
+    config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>', html, re.S).group(1))
+    assert config["terrainUrl"] == "../terrain"
+    assert config["basemap"] == {"type": "xyz", "url": url, "attribution": "© Test", "maxZoom": 17,
+                                 "subdomains": "abc"}
+    plain = run_alg("geotwin:export3dtiles", {"INPUT": str(gpkg), "OUTPUT": str(tmp_path / "plain")})
+    assert plain["TERRAIN_TILES"] == 0 and not (tmp_path / "plain" / "terrain").exists()
+    html = (tmp_path / "plain" / "viewer" / "index.html").read_text(encoding="utf-8")
+    config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>', html, re.S).group(1))
+    assert config["terrainUrl"] is None and config["basemap"] == {"type": "bundled"}
+    with pytest.raises(QgsProcessingException, match="either a terrain raster or the TIN relief"):
+        run_alg("geotwin:export3dtiles", {"INPUT": str(gpkg), "OUTPUT": str(tmp_path / "x"),
+                                          "TERRAIN": str(district.path("dgm")), "TERRAIN_RELIEF": True})
+    with pytest.raises(QgsProcessingException, match="attribution was given without the basemap URL"):
+        run_alg("geotwin:export3dtiles", {"INPUT": str(gpkg), "OUTPUT": str(tmp_path / "x"),
+                                          "BASEMAP_ATTRIBUTION": "© Test"})
+    with pytest.raises(QgsProcessingException, match="a basemap needs its attribution"):
+        run_alg("geotwin:export3dtiles", {"INPUT": str(gpkg), "OUTPUT": str(tmp_path / "x"), "BASEMAP_URL": url})
+    with pytest.raises(QgsProcessingException, match=r"the terrain needs \d+ tiles"):
+        run_alg("geotwin:export3dtiles", {"INPUT": str(gpkg), "OUTPUT": str(tmp_path / "x"),
+                                          "TERRAIN": str(district.path("dgm")), "TERRAIN_MAX_TILES": 10})
+    assert not (tmp_path / "x").exists()

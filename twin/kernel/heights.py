@@ -307,6 +307,11 @@ class Georeferencer:
         lon, lat = np.asarray(lon), np.asarray(lat)
         return lon, lat, np.asarray(z, np.float64) + self.model.undulation(lon, lat)
 
+    def from_geographic(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Source x, y of lon/lat (degrees): the inverse of ``to_geographic``'s horizontal part (same operation)."""
+        x, y = self._to_geo.transform(np.asarray(lon, np.float64), np.asarray(lat, np.float64), direction="INVERSE")
+        return np.asarray(x, np.float64), np.asarray(y, np.float64)
+
     def to_ecef(self, x: npt.ArrayLike, y: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
         """(N, 3) ECEF coordinates."""
         lon, lat, h = self.to_geographic(x, y, z)

@@ -19,7 +19,7 @@ from .site import CITYGML_SRS, CITYJSON_SRS, COMPOUND_PROJ, HORIZONTAL_EPSG, VER
 from .solid import surfaces
 
 MIN_BUILDINGS, MAX_BUILDINGS = 10, 1_000_000
-FORMATS = ("citygml", "cityjson", "cityjsonseq", "ifc", "islands", "sensors", "areas")
+FORMATS = ("citygml", "cityjson", "cityjsonseq", "ifc", "islands", "sensors", "areas", "dgm")
 FILE_NAMES = {
     "citygml": "district.gml",
     "cityjson": "district.city.json",
@@ -31,6 +31,7 @@ FILE_NAMES = {
     "sensors_devices": "sensors.devices.json",
     "sensors_uplinks": "sensors.uplinks.jsonl",
     "areas": "areas.geojson",
+    "dgm": "dgm.tif",
 }
 MANIFEST_NAME = "district.json"
 CAFE_BUILDINGS = (4, 9)   # fan buildings that host a café learning island (always present: count >= 10)
@@ -170,6 +171,13 @@ def generate_district(output_dir, buildings: int = 400, seed: int = 0, formats=F
             write_areas(tmp / FILE_NAMES["areas"], features)
             counts["areas"] = len(features)
             files["areas"] = FILE_NAMES["areas"]
+        reporter.check()
+        if "dgm" in wanted:
+            from .dgm import write_dgm
+
+            grid = write_dgm(tmp / FILE_NAMES["dgm"], lo, hi)
+            counts["dgm_pixels"] = grid["columns"] * grid["rows"]
+            files["dgm"] = FILE_NAMES["dgm"]
         reporter.check()
         to_ll = to_lonlat()
         west, south = to_ll.transform(lo[0] / 1000, lo[1] / 1000)

@@ -65,6 +65,7 @@ from .source import (
     open_source,
     read_city_model,
 )
+from .terrain import DEFAULT_MAX_LEVEL, DEFAULT_MAX_TILES, TERRAIN_DIR, TerrainResult
 from .tileset import BIM_GEOMETRIC_ERROR, tileset_json, write_viewer
 from .twin_layers import TwinExtras, read_twin_extras, vertical_datum_warnings
 from .twin_tiles import TwinTiles, TwinTileWriter, write_availability, write_geojson, write_series
@@ -111,6 +112,9 @@ class ExportOptions:
     viewer: bool = True
     cesium_url: str | None = None       # None: CesiumJS copied into viewer/cesium (offline); else linked
     basemap: Basemap | None = None      # viewer imagery; None: CesiumJS's bundled Natural Earth II
+    terrain: str | None = None          # a DGM raster (path), "relief" (the model's TINRelief) or None: no terrain
+    terrain_max_tiles: int = DEFAULT_MAX_TILES
+    terrain_max_level: int = DEFAULT_MAX_LEVEL
     leaf_max_buildings: int = 250
     lod1_max_buildings: int = 1500
     max_quantization_error: float = 0.01
@@ -421,6 +425,8 @@ class _Export:
                           "point_tiles": [t.record() for t in twin_tiles.points],
                           "geojson": layers, "series": series, "availability": availability,
                           "changes": _twin_changes(self.gpkg)}
+        terrain = self._terrain(tmp, data, content.geo, placement) if options.terrain else None
+        report["terrain"] = terrain.record() if terrain else None
         report["incremental"] = {
             "version": CONTENT_VERSION, "frame_origin": placement.frame_origin, "square": list(square),
             "previous_tiles": len(self.previous.tiles), "rewritten": writer.rewritten(), "reused": writer.reused(),
@@ -428,8 +434,32 @@ class _Export:
         (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
         if options.viewer:
             write_viewer(tmp, root, content.frame, options.cesium_url,
-                         {VIEWER_LAYERS[k]: f"../{v}" for k, v in layers.items()}, options.basemap)
+                         {VIEWER_LAYERS[k]: f"../{v}" for k, v in layers.items()}, options.basemap,
+                         f"../{TERRAIN_DIR}" if terrain else None)
         return report
+
+    def _terrain(self, tmp: Path, data: _CityModelData, geo: Georeferencer, placement: Placement) -> TerrainResult:
+        """Quantized-mesh terrain from the DGM (or the TIN relief) under the buildings, heights through ``geo``."""
+        from .terrain import RELIEF, TerrainOptions, read_dgm, relief_field, write_terrain
+
+        options, model = self.options, data.model
+        terrain_options = TerrainOptions(max_tiles=options.terrain_max_tiles, max_level=options.terrain_max_level)
+        corners = placement.frame.to_ecef(np.array([[placement.lo[:, 0].min(), placement.lo[:, 1].min(), 0.0],
+                                                    [placement.hi[:, 0].max(), placement.lo[:, 1].min(), 0.0],
+                                                    [placement.lo[:, 0].min(), placement.hi[:, 1].max(), 0.0],
+                                                    [placement.hi[:, 0].max(), placement.hi[:, 1].max(), 0.0]]))
+        xy = geo.from_ecef(corners)
+        m = terrain_options.margin
+        area = (float(xy[:, 0].min() - m), float(xy[:, 1].min() - m), float(xy[:, 0].max() + m),
+                float(xy[:, 1].max() + m))
+        if str(options.terrain) == RELIEF:
+            field = relief_field(_relief_triangles(self.gpkg), model.horizontal_crs, area)
+        else:
+            field = read_dgm(str(options.terrain), model.horizontal_crs, area, model.vertical_crs)
+        lon, lat, _ = geo.to_geographic([area[0], area[2], area[0], area[2]], [area[1], area[1], area[3], area[3]],
+                                        np.zeros(4))
+        bounds = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+        return write_terrain(field, geo, tmp / TERRAIN_DIR, bounds, terrain_options, self.reporter)
 
 
 def _report(label: str, data: _CityModelData, heights: HeightModel, content: ContentOptions,
@@ -464,6 +494,24 @@ def _summary(label: str, report: dict[str, Any], tiles: int, heights: HeightMode
     return ExportReport(label, report["buildings"], tiles, sizes["content_bytes"], sizes["total_bytes"],
                         sizes["bytes_per_building"], heights.method, report["height_model"]["description"],
                         incremental["rewritten"], incremental["reused"], list(report["skipped"]))
+
+
+def _relief_triangles(gpkg: Path) -> NDArray[Any]:
+    """The corner points (N, 3, 3) of the ``terrain`` layer's triangles (TINRelief); InputError when there are none."""
+    from ..kernel.schema import TERRAIN
+
+    if TERRAIN.name not in layers_of(gpkg):
+        raise InputError("the city model has no TIN relief (no terrain layer): give a DGM raster instead",
+                         path=str(gpkg))
+    _, _, geoms = gpkg_io.read_table(gpkg, TERRAIN.name, columns=[])
+    geoms = np.array([g for g in (geoms if geoms is not None else []) if g is not None], dtype=object)
+    if len(geoms):
+        geoms = geoms[shapely.get_num_coordinates(geoms) == 4]
+    if not len(geoms) or not shapely.has_z(geoms).all():
+        raise InputError("the city model's terrain layer holds no triangles with heights: give a DGM raster",
+                         path=str(gpkg))
+    corners: NDArray[Any] = shapely.get_coordinates(geoms, include_z=True).reshape(-1, 4, 3)[:, :3]
+    return corners
 
 
 def _twin_changes(gpkg: Path) -> dict[str, Any] | None:

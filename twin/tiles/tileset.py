@@ -124,7 +124,7 @@ def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: b
 
 
 def write_viewer(folder: Path, root: quadtree.Node, frame: EnuFrame, cesium_url: str | None,
-                 layers: dict[str, str] | None = None, basemap: Any = None) -> None:
+                 layers: dict[str, str] | None = None, basemap: Any = None, terrain_url: str | None = None) -> None:
     """viewer/index.html, the camera on the model's ground height."""
     from pyproj import Transformer
 
@@ -133,7 +133,7 @@ def write_viewer(folder: Path, root: quadtree.Node, frame: EnuFrame, cesium_url:
     ground = frame.to_ecef(root.bounds()[0].reshape(1, 3))
     _, _, h = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*ground[0])
     kwargs: dict[str, Any] = {"tileset_url": "../tileset.json", "title": "GeoTwin", "extra_layers": layers or None,
-                              "basemap": basemap}
+                              "basemap": basemap, "terrain_url": terrain_url}
     if cesium_url:
         kwargs["cesium_url"] = cesium_url
     kwargs["ground_height"] = float(h)

@@ -5,7 +5,8 @@ offline: the needed parts of CesiumJS's ``Build/Cesium`` (``CESIUM_PARTS``, abou
 ``cesium`` in the project's node_modules, or ``GEOTWIN_CESIUM_DIR``) are copied into
 ``viewer/cesium/`` and the globe shows CesiumJS's bundled Natural Earth II imagery. Alternatively
 CesiumJS is linked from a URL or a local ``Build/Cesium`` folder (one shared copy per server).
-A basemap (``Basemap``: XYZ or WMTS URL template and attribution) replaces the bundled imagery.
+A basemap (``Basemap``: XYZ or WMTS URL template and attribution) replaces the bundled imagery; the
+export's quantized-mesh terrain (``terrain_url``, see ``terrain``) replaces the flat ground.
 The page speaks German or English (the browser's language, a switch), resolves ALKIS building
 function codes (``gebaeudefunktion.json``), and shows ``series.json`` / ``availability.json`` found
 beside the tileset (sensor charts, free/busy state of learning islands).
@@ -135,7 +136,8 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
                  ground_height: float | None = None,
                  sensor_refresh_seconds: int = 60,
                  basemap: Basemap | None = None,
-                 cesium_source: str | os.PathLike | None = None) -> Path:
+                 cesium_source: str | os.PathLike | None = None,
+                 terrain_url: str | None = None) -> Path:
     """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css); return index.html's path.
 
     ``cesium_url``: None (default): the needed parts of CesiumJS (``CESIUM_PARTS`` of
@@ -148,6 +150,8 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
     sensors). ``ground_height``: ellipsoidal height (m) of the local ground, where the flat globe
     and the overlay points are drawn; by default the bottom of the tileset's root bounding volume.
     ``sensor_refresh_seconds``: how often sensors with a SensorThings link are refreshed (0: once).
+    ``terrain_url``: the quantized-mesh terrain folder (its ``layer.json``), relative to the viewer, e.g.
+    ``../terrain``: the globe shows it (``CesiumTerrainProvider``) instead of the flat ground.
     """
     output_dir = Path(output_dir)
     viewer_dir = output_dir / "viewer"
@@ -180,6 +184,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "groundHeight": ground_height,
         "sensorRefreshSeconds": sensor_refresh_seconds,
         "basemap": imagery,
+        "terrainUrl": terrain_url,
         "functionNames": {"prefix": names["prefix"], "names": names["names"], "source": names["source"]},
         "seriesUrl": f"../{SERIES_FILE}" if (output_dir / SERIES_FILE).is_file() else None,
         "availabilityUrl": f"../{AVAILABILITY_FILE}" if (output_dir / AVAILABILITY_FILE).is_file() else None,

@@ -334,13 +334,16 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     runs = [a, SimpleNamespace(output_dir=str(tmp_path / "b")), c]
     names = sorted(p.name for p in Path(runs[0].output_dir).iterdir())
     assert names == sorted(p.name for p in Path(runs[2].output_dir).iterdir())
-    assert len(names) == 12 and "areas.geojson" in names and "sensors.uplinks.jsonl" in names and "calendars" in names
+    assert len(names) == 13 and "areas.geojson" in names and "sensors.uplinks.jsonl" in names and "calendars" in names
+    assert "dgm.tif" in names
     for name in names:
         a, b, c = (_sha256(Path(r.output_dir) / name) for r in runs)
         assert a == b, f"{name} differs for the same seed"
         if name in ("areas.geojson", "sensors.devices.json"):   # the square and the sensors' places do not
             # depend on the seed
             assert a == c
+        elif name == "dgm.tif":   # the ground does not depend on the seed, its extent (the buildings') may
+            continue
         else:
             assert a != c, f"{name} is the same for another seed"
 
@@ -572,3 +575,32 @@ def test_areas_square_is_the_open_block_without_the_landmarks(district, gml):
     assert all(poly.exterior.distance(stations[d]) > 1.0 and
                min(h.distance(stations[d]) for h in poly.interiors) > 0.45 for d in on_square)
     assert {d for d, q, _, _ in sensors.DEVICES if q is sensors.SOIL} <= on_square
+
+
+def test_dgm_is_the_ground_the_buildings_stand_on(district, gml):
+    """dgm.tif, read with GDAL: EPSG:25832, 1 m pixels over every building, and each building's ground height
+    (its GroundSurface in the CityGML) the DGM's bilinear height at the footprint's centre within 1 cm."""
+    from osgeo import gdal, osr
+
+    ds = gdal.Open(str(district.path("dgm")))
+    srs = osr.SpatialReference(wkt=ds.GetProjection())
+    assert srs.GetAuthorityCode(None) == "25832"
+    x0, px, _, y0, _, py = ds.GetGeoTransform()
+    assert px == 1.0 and py == -1.0
+    band = ds.GetRasterBand(1)
+    assert "DHHN2016" in band.GetDescription()
+    values = band.ReadAsArray().astype(float)
+    worst = 0.0
+    for rings in _gml_buildings(gml).values():
+        ground = next(r for kind, r in rings if kind == "GroundSurface")[:-1]
+        e, n, h = ground.mean(axis=0)
+        c, r = (e - x0) / px - 0.5, (y0 - n) / -py - 0.5
+        assert 1 <= c < values.shape[1] - 2 and 1 <= r < values.shape[0] - 2
+        c0, r0 = int(c), int(r)
+        fc, fr = c - c0, r - r0
+        dgm = ((values[r0, c0] * (1 - fc) + values[r0, c0 + 1] * fc) * (1 - fr)
+               + (values[r0 + 1, c0] * (1 - fc) + values[r0 + 1, c0 + 1] * fc) * fr)
+        worst = max(worst, abs(dgm - h))
+        assert np.ptp(ground[:, 2]) == 0.0   # a flat ground surface
+    assert worst <= 0.01, worst
+    assert district.counts["dgm_pixels"] == values.size
