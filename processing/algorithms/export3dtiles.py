@@ -148,7 +148,7 @@ class Export3DTiles(GeoTwinAlgorithm):
             result.tiles, report.buildings, report.bytes_per_building, report.height_description))
         feedback.pushInfo(self.tr("{0} tile files written, {1} kept unchanged").format(
             len(report.rewritten), len(report.reused)))
-        steps.setProgress(100)
+        feedback.setProgress(100)  # on the parent: the step feedback drops a repeated 100 (already reached)
         return {self.OUTPUT: str(result.output), "TILESET": str(result.tileset), "TILES": result.tiles,
                 "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(report.rewritten),
                 "REUSED": len(report.reused)}
