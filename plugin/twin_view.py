@@ -38,6 +38,7 @@ from ..twin.kernel.schema import BUILDING_SURFACES, BUILDINGS
 from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
 from ..twin.kernel.schema.islands import LEARNING_ISLANDS
 from ..twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+from .localize import apply_aliases, sensor_display_expression, sensor_label_expression, translate_legend
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = N
                 raise InputError(tr("style {0}: {1}").format(plan.qml, message), path=source.label)
         if plan.display:
             layer.setDisplayExpression(plan.display)
+        _localize(layer, plan.table)
         layer.setReadOnly(True)  # the twin is rebuilt by geotwin:buildtwin, never edited by hand
         if project.mapLayers() == {} and layer.crs().isValid():
             project.setCrs(layer.crs())
@@ -228,6 +230,21 @@ def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = N
     return {"group": top, "layers": layers, "relations": relations, "missing": missing, "extent": extent,
             "ground_height": float(ground) if isinstance(ground, (int, float)) else None,
             "renderers_3d": [key for key, layer in layers.items() if layer.renderer3D() is not None]}
+
+
+def _localize(layer: QgsVectorLayer, table: str) -> None:
+    """Field aliases, legend classes and sensor labels in the UI language (plugin/localize.py)."""
+    apply_aliases(layer)
+    translate_legend(layer)
+    if table != SENSORS.name:
+        return
+    layer.setDisplayExpression(sensor_display_expression())
+    labeling = layer.labeling()
+    if labeling is not None and labeling.type() == "simple":
+        settings = labeling.settings()
+        settings.fieldName = sensor_label_expression()
+        settings.isExpression = True
+        labeling.setSettings(settings)
 
 
 def _add_relations(project: QgsProject, layers: dict[str, QgsVectorLayer],
