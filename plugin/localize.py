@@ -46,6 +46,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "distance_m": ("Distance (m)", "Abstand (m)"),
     "element_count": ("Elements", "Bauteile"),
     "elevation": ("Elevation (m)", "Höhe (m)"),
+    "fid": ("Feature id", "Objektnummer"),
     "fire_rating": ("Fire rating", "Feuerwiderstand"),
     "floor": ("Floor", "Geschoss"),
     "floor_elevation": ("Floor elevation (m)", "Fußbodenhöhe (m)"),

@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from geotwin.tests.paths import ROOT
 from geotwin.twin.kernel.schema import BUILDING_SURFACES
 from geotwin.twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
 from geotwin.twin.kernel.schema.islands import LEARNING_ISLANDS
@@ -21,19 +22,23 @@ RELATION_NOISE = ("Missing Relation in configuration", "Failed to create relatio
 
 @pytest.fixture
 def locale():
-    """Switch the QGIS locale (and the plugin's translator) for one test; restored afterwards."""
+    """Switch the QGIS locale (the setting, Qt's default locale as QGIS sets it at start-up, the plugin's
+    translator) for one test; restored afterwards."""
     from qgis.core import QgsSettings
+    from qgis.PyQt.QtCore import QLocale
 
     from geotwin.plugin.i18n import install_translator
 
     settings = QgsSettings()
-    before = settings.value("locale/userLocale", None)
+    before, qt_before = settings.value("locale/userLocale", None), QLocale()
 
     def switch(name: str) -> None:
         settings.setValue("locale/userLocale", name)
+        QLocale.setDefault(QLocale(name))
         install_translator(name[:2])
 
     yield switch
+    QLocale.setDefault(qt_before)
     if before is None:
         settings.remove("locale/userLocale")
     else:
@@ -59,12 +64,11 @@ def _sql(gpkg, sql: str, *args) -> list[tuple]:
         return con.execute(sql, args).fetchall()
 
 
-def test_building_form_opens_without_relation_warnings(twin, instance_twin, qgis_app, capfd):
-    """The school's form with all its tabs shown (rooms, elements, islands, sensors and their rows): nothing in
-    QGIS's message log, nothing on stderr about relations."""
-    from qgis.core import QgsApplication, QgsVectorLayerTools
-    from qgis.gui import QgsAttributeEditorContext, QgsAttributeForm, QgsRelationEditorWidget
-    from qgis.PyQt.QtWidgets import QTabWidget
+def _form_context():
+    """An attribute editor context with the layer tools QGIS desktop hands every form (the twin is read-only;
+    a form without them crashes QGIS 3.22). Returns the context and the tools (keep both alive)."""
+    from qgis.core import QgsVectorLayerTools
+    from qgis.gui import QgsAttributeEditorContext
 
     class ReadOnlyTools(QgsVectorLayerTools):  # what QGIS desktop hands every form; the twin is read-only
         def addFeature(self, *args):  # noqa: N802
@@ -82,15 +86,26 @@ def test_building_form_opens_without_relation_warnings(twin, instance_twin, qgis
         def copyMoveFeatures(self, *args):  # noqa: N802
             return False
 
+    tools = ReadOnlyTools()
+    context = QgsAttributeEditorContext()
+    context.setVectorLayerTools(tools)
+    return context, tools
+
+
+def test_building_form_opens_without_relation_warnings(twin, instance_twin, qgis_app, capfd):
+    """The school's form with all its tabs shown (rooms, elements, islands, sensors and their rows): nothing in
+    QGIS's message log, nothing on stderr about relations."""
+    from qgis.core import QgsApplication
+    from qgis.gui import QgsAttributeForm, QgsRelationEditorWidget
+    from qgis.PyQt.QtWidgets import QTabWidget
+
     gpkg, manifest, _ = twin
     _, result = instance_twin
     logged: list[str] = []
     log = QgsApplication.messageLog()
     log.messageReceived.connect(lambda message, tag, level: logged.append(message))
     capfd.readouterr()
-    tools = ReadOnlyTools()
-    context = QgsAttributeEditorContext()
-    context.setVectorLayerTools(tools)
+    context, tools = _form_context()
     buildings = result["layers"]["buildings"]
     school = next(buildings.getFeatures(f"\"id\" = '{manifest['school']['id']}'"))
     form = QgsAttributeForm(buildings, school, context)
@@ -268,3 +283,104 @@ def test_3d_view_is_docked_with_the_buildings_on_the_ground(twin, qgis_iface, lo
         for dock in window.findChildren(type(menu.view_3d)) if menu.view_3d is not None else []:
             dock.deleteLater()
         QgsProject.instance().clear()
+
+
+SCREENSHOT = ROOT / "docs" / "screenshots" / "analyst-de.png"
+
+
+def _wait_for_canvas(canvas) -> None:
+    import time
+
+    from qgis.core import QgsApplication
+
+    done = []
+    canvas.mapCanvasRefreshed.connect(lambda: done.append(True))
+    canvas.refresh()
+    deadline = time.monotonic() + 60
+    while (not done or canvas.isDrawing()) and time.monotonic() < deadline:
+        QgsApplication.processEvents()
+        time.sleep(0.02)
+    assert done, "the map canvas did not finish rendering"
+
+
+def test_analyst_view_screenshot_german(twin, locale, tmp_path):
+    """The analyst's view in German as offscreen QGIS draws it: the layer tree with its legend, the map of the
+    twin, and the school's form docked on the right (aliases and relation tabs). QGIS 3.22 has no Python
+    binding of a 3D canvas or offscreen 3D engine and offscreen Qt has no OpenGL display, so the 3D scene is
+    not in the picture. Refreshed into docs/screenshots with GEOTWIN_UPDATE_SCREENSHOTS=1."""
+    import os
+    import shutil
+
+    from qgis.core import QgsApplication, QgsLayerTreeModel, QgsProject
+    from qgis.gui import (
+        QgsAttributeForm,
+        QgsLayerTreeMapCanvasBridge,
+        QgsLayerTreeView,
+        QgsMapCanvas,
+    )
+    from qgis.PyQt.QtCore import Qt
+    from qgis.PyQt.QtGui import QImage
+    from qgis.PyQt.QtWidgets import QDockWidget, QMainWindow
+
+    from geotwin.plugin.twin_view import open_twin
+
+    locale("de_DE")
+    gpkg, manifest, _ = twin
+    project = QgsProject.instance()
+    window = QMainWindow()
+    try:
+        result = open_twin(gpkg, project)
+        window.setWindowTitle(f"QGIS – GeoTwin: {gpkg.name}")
+        window.resize(1600, 1000)
+        canvas = QgsMapCanvas(window)
+        canvas.setCanvasColor(Qt.white)
+        window.setCentralWidget(canvas)
+        tree = QgsLayerTreeView()
+        model = QgsLayerTreeModel(project.layerTreeRoot())
+        model.setFlag(QgsLayerTreeModel.ShowLegend, True)
+        tree.setModel(model)
+        tree.expandAll()
+        left = QDockWidget("Layer", window)
+        left.setWidget(tree)
+        window.addDockWidget(Qt.LeftDockWidgetArea, left)
+        bridge = QgsLayerTreeMapCanvasBridge(project.layerTreeRoot(), canvas)
+        bridge.setCanvasLayers()
+        canvas.setDestinationCrs(project.crs())
+        school = next(result["layers"]["buildings"].getFeatures(f"\"id\" = '{manifest['school']['id']}'"))
+        context, tools = _form_context()
+        form = QgsAttributeForm(result["layers"]["buildings"], school, context)
+        right = QDockWidget(f"Gebäude – {school['name'] or school['id']}", window)
+        right.setWidget(form)
+        window.addDockWidget(Qt.RightDockWidgetArea, right)
+        window.resizeDocks([left, right], [330, 520], Qt.Horizontal)
+        window.show()
+        QgsApplication.processEvents()
+        canvas.setExtent(result["extent"].buffered(20))
+        _wait_for_canvas(canvas)
+        shot = tmp_path / "analyst-de.png"
+        assert window.grab().save(str(shot))
+        image = QImage(str(shot))
+        assert (image.width(), image.height()) == (1600, 1000)
+        # the map is drawn: the canvas area holds more than its background colour
+        rect = canvas.geometry()
+        colours = {image.pixel(x, y) for x in range(rect.left() + 5, rect.right() - 5, 17)
+                   for y in range(rect.top() + 5, rect.bottom() - 5, 17)}
+        assert len(colours) > 5
+        assert right.isVisible() and not right.isFloating() and right.width() > 400
+        labels = {form.layer().attributeAlias(i) for i in range(form.layer().fields().count())}
+        assert "Geländehöhe (m)" in labels
+        # the form writes numbers with the decimal comma (QGIS's field formatter follows the locale)
+        from qgis.PyQt.QtWidgets import QLineEdit
+
+        texts = {w.text() for w in form.findChildren(QLineEdit)}
+        height = school["measured_height"]
+        assert f"{height:g}".replace(".", ",") in texts and ("." not in f"{height:g}" or f"{height:g}" not in texts)
+        assert shot.stat().st_size > 20_000
+        if os.environ.get("GEOTWIN_UPDATE_SCREENSHOTS") == "1":
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shot, SCREENSHOT)
+    finally:
+        window.close()
+        window.deleteLater()
+        QgsApplication.processEvents()
+        project.clear()
