@@ -209,7 +209,7 @@ def pick(pair: tuple[str, str], locale: str | None = None) -> str:
 
 def number(value: float, decimals: int = 1, locale: str | None = None) -> str:
     """``value`` with ``decimals`` and the locale's decimal separator (German: 114,8)."""
-    return QLocale(QLocale.German if german(locale) else QLocale.English).toString(float(value), "f", decimals)
+    return QLocale("de_DE" if german(locale) else "en_US").toString(float(value), "f", decimals)
 
 
 def apply_aliases(layer: QgsVectorLayer, locale: str | None = None) -> list[str]:
