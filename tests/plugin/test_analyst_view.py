@@ -64,6 +64,18 @@ def _sql(gpkg, sql: str, *args) -> list[tuple]:
         return con.execute(sql, args).fetchall()
 
 
+def _delete_now(widget) -> None:
+    """Delete a widget and whatever it posted for deletion now (deleteLater would run after the project is
+    cleared, and a form's relation editors would then reach deleted layers)."""
+    from qgis.core import QgsApplication
+    from qgis.PyQt import sip
+    from qgis.PyQt.QtCore import QCoreApplication, QEvent
+
+    sip.delete(widget)
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    QgsApplication.processEvents()
+
+
 def _form_context():
     """An attribute editor context with the layer tools QGIS desktop hands every form (the twin is read-only;
     a form without them crashes QGIS 3.22). Returns the context and the tools (keep both alive)."""
@@ -121,8 +133,7 @@ def test_building_form_opens_without_relation_warnings(twin, instance_twin, qgis
     assert len(editors) >= 4  # the real relation editors (one a tab, its n:m views too), not the basic fallback
     stderr = capfd.readouterr().err
     form.close()
-    form.deleteLater()
-    QgsApplication.processEvents()
+    _delete_now(form)  # before the fixture clears the project: its widgets hold the layers
     assert [m for m in logged if any(n in m for n in RELATION_NOISE)] == []
     assert [line for line in stderr.splitlines() if any(n in line for n in RELATION_NOISE)] == []
     # the referencing fields show the parent through their relation (not an id the user cannot read)
@@ -381,6 +392,5 @@ def test_analyst_view_screenshot_german(twin, locale, tmp_path):
             shutil.copyfile(shot, SCREENSHOT)
     finally:
         window.close()
-        window.deleteLater()
-        QgsApplication.processEvents()
+        _delete_now(window)  # the form and canvas before their layers go
         project.clear()
