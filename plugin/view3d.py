@@ -69,16 +69,24 @@ def lower_3d_symbols(layer: QgsVectorLayer, offset: float) -> bool:
     return True
 
 
+def _address(widget: QWidget) -> int:
+    """The C++ object's address: Python wrappers of C++-made widgets come and go, so id() is no identity."""
+    from qgis.PyQt import sip
+
+    return int(sip.unwrapinstance(widget))
+
+
 def widgets_of(window: QMainWindow) -> set[int]:
-    """Ids of the window's dock widgets and of the application's top-level windows (to spot a new view)."""
-    return {id(w) for w in window.findChildren(QDockWidget)} | {id(w) for w in QApplication.topLevelWidgets()}
+    """The window's dock widgets and the application's top-level windows (to spot a new view)."""
+    return {_address(w) for w in window.findChildren(QDockWidget)} | {
+        _address(w) for w in QApplication.topLevelWidgets()}
 
 
 def dock_new_view(window: QMainWindow, before: set[int]) -> QWidget | None:
     """Dock the 3D view that appeared since ``before`` (``widgets_of``) in the right dock area at
     VIEW_SHARE of the window's width; a view that opened as its own window (QGIS >= 3.30 can) is sized
     instead. Returns the view's dock or window, None when no new one is found."""
-    docks = [d for d in window.findChildren(QDockWidget) if id(d) not in before]
+    docks = [d for d in window.findChildren(QDockWidget) if _address(d) not in before]
     width = max(MIN_VIEW_WIDTH, int(window.width() * VIEW_SHARE))
     if docks:
         dock = docks[-1]
@@ -88,7 +96,7 @@ def dock_new_view(window: QMainWindow, before: set[int]) -> QWidget | None:
         dock.raise_()
         window.resizeDocks([dock], [width], Qt.Horizontal)
         return dock
-    windows = [w for w in QApplication.topLevelWidgets() if id(w) not in before and w.isVisible()]
+    windows = [w for w in QApplication.topLevelWidgets() if _address(w) not in before and w.isVisible()]
     if windows:
         windows[-1].resize(width, max(window.height() - 80, MIN_VIEW_WIDTH))
         return windows[-1]

@@ -394,3 +394,27 @@ def test_analyst_view_screenshot_german(twin, locale, tmp_path):
         window.close()
         _delete_now(window)  # the form and canvas before their layers go
         project.clear()
+
+
+def test_dock_new_view_without_a_dock(qgis_iface):
+    """Nothing new: None; a view that opens as its own window (QGIS >= 3.30 may): sized, not docked; no ground
+    height: nothing changed."""
+    from qgis.core import QgsProject
+    from qgis.PyQt.QtWidgets import QWidget
+
+    from geotwin.plugin.view3d import MIN_VIEW_WIDTH, dock_new_view, stand_on_ground, widgets_of
+
+    window = qgis_iface.mainWindow()
+    window.resize(1600, 1000)
+    assert dock_new_view(window, widgets_of(window)) is None
+    before = widgets_of(window)
+    own = QWidget()
+    own.resize(400, 400)
+    own.show()
+    try:
+        assert dock_new_view(window, before) is own
+        assert own.width() == max(MIN_VIEW_WIDTH, 800) and own.height() == 920
+    finally:
+        own.close()
+        _delete_now(own)
+    assert stand_on_ground(QgsProject(), {}, None) is None
