@@ -361,11 +361,27 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
-def _as_float(value: Any, factor: float) -> float | None:
+# Decimals a quantity is stored with: areas to the 0.01 m² of DIN 277 room schedules, lengths to the mm,
+# volumes to the litre. Unit factors (mm² -> m²: 1e-6) otherwise leave binary noise such as 72.96000000000001.
+AREA_DECIMALS, LENGTH_DECIMALS, VOLUME_DECIMALS = 2, 3, 3
+
+
+def _as_float(value: Any, factor: float, decimals: int | None = None) -> float | None:
     try:
-        return float(value) * factor
+        number = float(value) * factor
     except (TypeError, ValueError):
         return None
+    return number if decimals is None else round_quantity(number, decimals)
+
+
+def round_quantity(value: float | None, decimals: int) -> float | None:
+    """``value`` rounded to ``decimals`` (None stays None; -0.0 becomes 0.0).
+
+    Example: ``round_quantity(72960000 * 1e-6, AREA_DECIMALS)`` -> ``72.96``.
+    """
+    if value is None:
+        return None
+    return round(float(value), decimals) + 0.0
 
 
 def common_attributes(psets: dict[str, dict[str, Any]], area_m2: float, volume_m3: float) -> dict[str, Any]:
@@ -376,8 +392,8 @@ def common_attributes(psets: dict[str, dict[str, Any]], area_m2: float, volume_m
         "is_external": _as_bool(_first(common, ("IsExternal",))),
         "load_bearing": _as_bool(_first(common, ("LoadBearing",))),
         "fire_rating": None if fire is None else str(fire),
-        "net_volume": _as_float(_first(psets, ("NetVolume", "GrossVolume")), volume_m3),
-        "net_area": _as_float(_first(psets, _AREA_KEYS), area_m2),
+        "net_volume": _as_float(_first(psets, ("NetVolume", "GrossVolume")), volume_m3, VOLUME_DECIMALS),
+        "net_area": _as_float(_first(psets, _AREA_KEYS), area_m2, AREA_DECIMALS),
     }
 
 
@@ -386,10 +402,10 @@ def space_quantities(psets: dict[str, dict[str, Any]], length_m: float, area_m2:
     """Floor area, height and volume of a room from its quantity sets (None where absent)."""
     area_key = next((k for k in _SPACE_AREA_KEYS if _first(psets, (k,)) is not None), None)
     return {
-        "area": _as_float(_first(psets, (area_key,)), area_m2) if area_key else None,
+        "area": _as_float(_first(psets, (area_key,)), area_m2, AREA_DECIMALS) if area_key else None,
         "area_source": f"quantity:{area_key}" if area_key else None,
-        "height": _as_float(_first(psets, ("Height", "FinishCeilingHeight")), length_m),
-        "volume": _as_float(_first(psets, ("NetVolume", "GrossVolume")), volume_m3),
+        "height": _as_float(_first(psets, ("Height", "FinishCeilingHeight")), length_m, LENGTH_DECIMALS),
+        "volume": _as_float(_first(psets, ("NetVolume", "GrossVolume")), volume_m3, VOLUME_DECIMALS),
         "reference": _first(psets, ("Reference",), "Pset_SpaceCommon"),
     }
 

@@ -537,10 +537,11 @@ def _write_space(writer, item: _Item, z_floor: float | None, psets, storey, buil
         "storey": storey.Name if storey else None, "storey_global_id": storey.GlobalId if storey else None,
         "storey_elevation": _target_height(placement, elevations[storey.id()]) if storey and placement else None,
         "building_global_id": building.GlobalId if building else None, "floor_elevation": z_floor,
-        "area": area if area is not None else (floor.area if floor is not None else None),
+        "area": area if area is not None else attributes.round_quantity(floor.area if floor is not None else None,
+                                                                        attributes.AREA_DECIMALS),
         "area_source": quantities["area_source"] or ("computed" if floor is not None else None),
         "height": (quantities["height"] if quantities["height"] is not None or z_floor is None
-                   else item.z_max - item.z_min),
+                   else attributes.round_quantity(item.z_max - item.z_min, attributes.LENGTH_DECIMALS)),
         "volume": quantities["volume"], "psets": psets, "source_file": source,
     }
     writer.add(BIM_SPACES, row, geometry2)

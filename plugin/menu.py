@@ -27,6 +27,7 @@ class TwinMenu:
         self.series_action: QAction | None = None
         self.tiles_action: QAction | None = None
         self.series_dock = None
+        self.view_3d = None  # the docked 3D view the last open() made
 
     def add(self) -> None:
         self.action = QAction(QIcon(str(ICON)), tr("Open twin…"), self.iface.mainWindow())
@@ -163,17 +164,33 @@ class TwinMenu:
         canvas = self.iface.mapCanvas()
         canvas.setExtent(transform.transformBoundingBox(result["extent"]))
         canvas.refresh()
-        new_3d = self.iface.mainWindow().findChild(QAction, NEW_3D_VIEW_ACTION)
-        if new_3d is not None and new_3d.isEnabled():
-            new_3d.trigger()
-            view = tr("A 3D map view shows surfaces by type and BIM elements by IFC class.")
-            if result["ground_height"] is not None:  # QGIS 3.22's 3D view starts on a flat terrain at 0 m
-                view += " " + tr("Heights are absolute: set its terrain elevation offset (Configure, Terrain) "
-                                 "to {0:.1f} m to stand the buildings on the ground.").format(result["ground_height"])
-        else:
-            view = tr("This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.")
+        view = self.open_3d_view(project, result)
         bar.pushMessage(tr("GeoTwin"), tr("Opened {0}: {1} layers, {2} relations. {3} Identify a building and "
                                           "open its form to see its BIM rooms, learning islands and sensors.")
                         .format(label, len(result["layers"]), len(result["relations"]), view),
                         Qgis.Success, 10)
         return result
+
+    def open_3d_view(self, project: QgsProject, result: dict) -> str:
+        """Stand the buildings on the ground (view3d.stand_on_ground), open a 3D view with QGIS desktop's
+        action and dock it on the right; returns the sentence for the message bar."""
+        from .localize import number
+        from .view3d import LOWERED_SYMBOLS, PROJECT_TERRAIN, dock_new_view, stand_on_ground, widgets_of
+
+        window = self.iface.mainWindow()
+        new_3d = window.findChild(QAction, NEW_3D_VIEW_ACTION)
+        if new_3d is None or not new_3d.isEnabled():
+            return tr("This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.")
+        how = stand_on_ground(project, result["layers"], result["ground_height"])
+        before = widgets_of(window)
+        new_3d.trigger()
+        self.view_3d = dock_new_view(window, before)
+        view = tr("A 3D map view shows surfaces by type and BIM elements by IFC class.")
+        ground = number(result["ground_height"]) if result["ground_height"] is not None else ""
+        if how == PROJECT_TERRAIN:
+            view += " " + tr("Its terrain lies at the lowest building ground, {0} m (Project Properties, "
+                             "Terrain).").format(ground)
+        elif how == LOWERED_SYMBOLS:
+            view += " " + tr("Heights are shown {0} m lower (the lowest building ground), so the buildings "
+                             "stand on its flat terrain.").format(ground)
+        return view

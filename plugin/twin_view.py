@@ -18,6 +18,7 @@ from qgis.core import (
     QgsAttributeEditorRelation,
     QgsDataSourceUri,
     QgsEditFormConfig,
+    QgsEditorWidgetSetup,
     QgsFeatureRequest,
     QgsLayerTreeGroup,
     QgsProject,
@@ -37,6 +38,7 @@ from ..twin.kernel.schema import BUILDING_SURFACES, BUILDINGS
 from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_SPACES, BIM_STOREYS
 from ..twin.kernel.schema.islands import LEARNING_ISLANDS
 from ..twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+from .localize import apply_aliases, sensor_display_expression, sensor_label_expression, translate_legend
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ RELATIONS = (
     RelationPlan("sensor_observations", SENSORS.name, "sensor_key", OBSERVATIONS.name, "sensor_key"),
 )
 
+RELATION_EDITOR = "relation_editor"  # QgsGui.relationWidgetRegistry()'s default relation widget
 # The building form: relation editors (n:m ones show the far side of the links) in this order.
 BUILDING_FORM = (("building_room_links", "room_links"), ("building_element_links", "element_links"),
                  ("building_islands", None), ("building_sensors", None))
@@ -205,6 +208,7 @@ def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = N
                 raise InputError(tr("style {0}: {1}").format(plan.qml, message), path=source.label)
         if plan.display:
             layer.setDisplayExpression(plan.display)
+        _localize(layer, plan.table)
         layer.setReadOnly(True)  # the twin is rebuilt by geotwin:buildtwin, never edited by hand
         if project.mapLayers() == {} and layer.crs().isValid():
             project.setCrs(layer.crs())
@@ -228,6 +232,21 @@ def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = N
             "renderers_3d": [key for key, layer in layers.items() if layer.renderer3D() is not None]}
 
 
+def _localize(layer: QgsVectorLayer, table: str) -> None:
+    """Field aliases, legend classes and sensor labels in the UI language (plugin/localize.py)."""
+    apply_aliases(layer)
+    translate_legend(layer)
+    if table != SENSORS.name:
+        return
+    layer.setDisplayExpression(sensor_display_expression())
+    labeling = layer.labeling()
+    if labeling is not None and labeling.type() == "simple":
+        settings = labeling.settings()
+        settings.fieldName = sensor_label_expression()
+        settings.isExpression = True
+        labeling.setSettings(settings)
+
+
 def _add_relations(project: QgsProject, layers: dict[str, QgsVectorLayer],
                    titles: dict[str, str]) -> dict[str, QgsRelation]:
     relations: dict[str, QgsRelation] = {}
@@ -246,7 +265,23 @@ def _add_relations(project: QgsProject, layers: dict[str, QgsVectorLayer],
             raise InputError(tr("relation {0} is invalid").format(plan.key), path=parent.source())
         manager.addRelation(relation)
         relations[plan.key] = relation
+        _reference_widget(child, plan.child_field, relation, project)
     return relations
+
+
+def _reference_widget(child: QgsVectorLayer, field: str, relation: QgsRelation, project: QgsProject) -> None:
+    """Give the referencing field its editor widget explicitly. Left alone, QGIS picks a RelationReference
+    widget without a relation for it and logs "Missing Relation in configuration" for every value a form or
+    table shows. Its formatter looks the relation up in QgsProject.instance(), so another project gets a
+    plain text widget."""
+    index = child.fields().lookupField(field)
+    if project is not QgsProject.instance():
+        child.setEditorWidgetSetup(index, QgsEditorWidgetSetup("TextEdit", {"IsMultiline": False,
+                                                                            "UseHtml": False}))
+        return
+    child.setEditorWidgetSetup(index, QgsEditorWidgetSetup("RelationReference", {
+        "Relation": relation.id(), "AllowNULL": True, "ReadOnly": True, "ShowForm": False,
+        "ShowOpenFormButton": True, "MapIdentification": False, "OrderByValue": True, "AllowAddFeatures": False}))
 
 
 def _building_form(buildings: QgsVectorLayer, relations: dict[str, QgsRelation], titles: dict[str, str]) -> None:
@@ -267,6 +302,7 @@ def _building_form(buildings: QgsVectorLayer, relations: dict[str, QgsRelation],
         tab = QgsAttributeEditorContainer(titles[key], root)
         tab.setIsGroupBox(False)
         editor = QgsAttributeEditorRelation(relation, tab)
+        editor.setRelationWidgetTypeId(RELATION_EDITOR)  # empty when built in code: QGIS warns, falls back
         editor.setLabel(titles[key])
         if far_key in relations:
             editor.setNmRelationId(relations[far_key].id())

@@ -20,6 +20,36 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(TR_CONTEXT, text)
 
 
+# Parameter ids that are also words of the help texts ("the target CRS"): named by their label only where the
+# text clearly means the parameter, "(CRS)" or "CRS:".
+AMBIGUOUS_IDS = frozenset({"CRS", "IFC", "LOD", "URL", "NAME", "FORMAT", "GEOID"})
+
+
+def label_help(text: str, alg: QgsProcessingAlgorithm) -> str:
+    """``text`` with each parameter or output id of ``alg`` (TIME, SEATS, ...) replaced by its label in the
+    dialog, quoted the way of the UI language: 'from TIME' -> 'from “At (default: now)”' (German „…“).
+
+    Example: ``label_help("at least SEATS seats", alg)`` -> ``'at least “Seats needed” seats'``.
+    """
+    import re
+
+    from qgis.core import QgsSettings
+
+    german = str(QgsSettings().value("locale/userLocale", "en_US") or "en_US")[:2] == "de"
+    opening, closing = ("\u201e", "\u201c") if german else ("\u201c", "\u201d")
+    labels = {d.name(): d.description() for d in alg.outputDefinitions()}
+    labels.update({d.name(): d.description() for d in alg.parameterDefinitions()})
+    for name in sorted(labels, key=len, reverse=True):
+        label = labels[name]
+        if not name.isupper() or ":" in name or not label:
+            continue
+        word = re.escape(name)
+        pattern = (rf"(?<=\(){word}(?=\))|(?<![\w.-]){word}(?=:)" if name in AMBIGUOUS_IDS
+                   else rf"(?<![\w.\-=]){word}(?![\w=])")
+        text = re.sub(pattern, lambda _m, label=label: f"{opening}{label}{closing}", text)
+    return text
+
+
 def _failure(err: BaseException) -> str | None:
     """The one-line message of a core error or a storage fault (OS, SQLite, GDAL, PostgreSQL); None for a bug."""
     from ..twin.kernel.atomic import failure_reason, is_storage_error
@@ -167,7 +197,8 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP_ID
 
     def shortHelpString(self) -> str:  # noqa: N802
-        return tr(self.HELP)
+        """The help, translated, naming the dialog's labels instead of the parameter ids."""
+        return label_help(tr(self.HELP), self)
 
     def icon(self) -> QIcon:
         return QIcon(str(ICON))

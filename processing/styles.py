@@ -2,6 +2,7 @@
 the plugin, so that the algorithms that load styled outputs and the plugin both use them)."""
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 from qgis.core import QgsMapLayer, QgsProcessingContext, QgsProcessingFeedback, QgsProcessingLayerPostProcessorInterface
@@ -41,12 +42,16 @@ def apply_style(layer: QgsMapLayer, qml: str | Path) -> tuple[bool, str]:
 class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
     """Applies a QML style to a layer Processing loads on completion.
 
-    Use one instance per layer: the context takes ownership and deletes it with itself.
+    Use one instance per layer. The context owns only the C++ side: the Python object is kept in ``alive``
+    (the last few), else it would be collected before the run ends and QGIS would call the empty base class.
     """
+
+    alive: deque[StylePostProcessor] = deque(maxlen=64)
 
     def __init__(self, qml: str) -> None:
         super().__init__()
         self.qml = qml
+        StylePostProcessor.alive.append(self)
 
     def postProcessLayer(self, layer: QgsMapLayer, context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> None:
@@ -62,5 +67,5 @@ def load_city_model_on_completion(context: QgsProcessingContext, gpkg: str, outp
         return
     for layer_name, qml in CITY_MODEL_STYLES.items():
         details = QgsProcessingContext.LayerDetails(layer_name, project, output_name)
-        details.setPostProcessor(StylePostProcessor(qml))  # owned by the context
+        details.setPostProcessor(StylePostProcessor(qml))  # C++ side owned by the context
         context.addLayerToLoadOnCompletion(f"{gpkg}|layername={layer_name}", details)

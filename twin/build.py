@@ -21,7 +21,16 @@ import shapely
 
 from . import __version__
 from .citymodel.importer import sha256_of
-from .conflation import ADDED, MATCHED, MISMATCH, ConflationOptions, city_outlines, conflate, outline_2d
+from .conflation import (
+    ADDED,
+    MATCHED,
+    MISMATCH,
+    ConflationOptions,
+    city_outlines,
+    conflate,
+    link_facade_sensors,
+    outline_2d,
+)
 from .kernel import gpkg
 from .kernel.errors import GeoTwinError, InputError
 from .kernel.progress import Reporter
@@ -349,6 +358,11 @@ class _Builder:
                                     conform(extra_fp, FOOTPRINTS, self.crs)], ignore_index=True)
         self.frames[TWIN_BUILDINGS.name] = conform(buildings, TWIN_BUILDINGS, self.crs)
         self.frames[FOOTPRINTS.name] = conform(footprints, FOOTPRINTS, self.crs)
+        buildings = self.frames[TWIN_BUILDINGS.name]
+        moved = link_facade_sensors(self.frames["sensors"], self.frames[FOOTPRINTS.name],
+                                    dict(zip(buildings["id"], buildings["name"])), self.options)
+        if moved:
+            self.reporter.info(f"{moved} sensors linked to the façade they are on (before an area around them)")
         return report
 
     def links(self, report: list[dict]) -> pd.DataFrame:

@@ -13,9 +13,16 @@ address and attributes). Anything doubtful is a *mismatch*, reported and never m
   (IoU ≥ threshold once the outlines' centroids coincide): the model is probably misplaced.
 
 A BIM building with no overlap and no look-alike nearby is *added* as a new building.
+
+Sensors (``link_facade_sensors``): a sensor not inside a building but within ``facade_tolerance`` of a
+building's footprint, or whose name or description names a façade and that lies within
+``facade_search`` of a footprint, is linked to that building's façade, before any area (a square, a
+park) that contains it.
 """
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +41,11 @@ class ConflationOptions:
     iou_threshold: float = 0.5
     height_tolerance: float = 1.0    # m
     search_distance: float = 2000.0  # m: how far to look for a look-alike of a non-overlapping outline
+    facade_tolerance: float = 1.0    # m: a sensor this close to a footprint is on its façade
+    facade_search: float = 15.0      # m: how far a sensor named for a façade may be from it
+
+
+FACADE_WORDS = re.compile(r"fa[cç]ade|fassade", re.IGNORECASE)
 
 
 def outline_2d(geom: Any) -> Polygon | MultiPolygon | None:
@@ -198,3 +210,68 @@ def _lookalike(bim: Any, outlines: list[Any], areas: npt.NDArray[np.float64], tr
         if shape_iou >= options.iou_threshold and (best is None or shape_iou > best[1]):
             best = (int(i), shape_iou)
     return best
+
+
+def _names_facade(row: dict[str, Any]) -> bool:
+    """True when the sensor's name, datastream name or description names a façade."""
+    texts = [row.get("sensor_name"), row.get("datastream_name")]
+    attributes = row.get("attributes")
+    if isinstance(attributes, str):
+        try:
+            attributes = json.loads(attributes)
+        except ValueError:
+            attributes = None
+    if isinstance(attributes, dict):
+        texts.append(attributes.get("description"))
+    return any(isinstance(t, str) and FACADE_WORDS.search(t) for t in texts)
+
+
+def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: dict[str, Any],
+                        options: ConflationOptions) -> int:
+    """Link sensors on a façade to its building, before any area (square, park) that contains them.
+
+    A sensor not inside a building (``link_type`` other than ``building``) whose point lies within
+    ``options.facade_tolerance`` of a footprint, or within ``options.facade_search`` when its name,
+    datastream name or description names a façade, gets ``link_type`` "facade" and the nearest
+    footprint's building; ``link_reason`` says why and what it replaced. Changes ``sensors`` in place.
+
+    :param sensors: the twin's sensors frame (``SENSORS`` fields and a point geometry)
+    :param footprints: ``building_id`` and 2D/3D polygon geometry (the twin's footprints)
+    :param names: building id -> name (for ``link_name``)
+    :param options: the tolerances
+    :returns: how many sensors were relinked
+
+    Example::
+
+        moved = link_facade_sensors(frames["sensors"], frames["footprints"], dict(zip(ids, names)), options)
+    """
+    if not len(sensors) or not len(footprints):
+        return 0
+    ids = [str(b) for b in footprints["building_id"]]
+    shapes = [outline_2d(g) for g in footprints.geometry]
+    keep = [i for i, shape in enumerate(shapes) if shape is not None]
+    outlines = [shapes[i] for i in keep]
+    tree = shapely.STRtree(outlines)
+    moved = 0
+    for index, row, point in zip(sensors.index, sensors.to_dict("records"), sensors.geometry):
+        if row.get("link_type") == "building" or point is None or point.is_empty:
+            continue
+        named = _names_facade(row)
+        reach = max(options.facade_tolerance, options.facade_search if named else 0.0)
+        near = tree.query_nearest(shapely.force_2d(point), max_distance=reach, return_distance=True)
+        if not len(near[0]):
+            continue
+        distance = float(near[1][0])
+        building = ids[keep[int(near[0][0])]]
+        if row.get("link_type") == "facade" and row.get("link_id") == building:
+            continue
+        why = (f"within {options.facade_tolerance:g} m of the façade" if distance <= options.facade_tolerance
+               else f"named for a façade, {distance:.1f} m from it")
+        was = (f"; was {row.get('link_type')} {row.get('link_id')}" if row.get("link_type") not in (None, "", "none")
+               else "")
+        name = names.get(building)
+        sensors.loc[index, ["link_type", "link_id", "link_name", "link_distance", "link_reason"]] = [
+            "facade", building, None if name is None or pd.isna(name) else str(name), round(distance, 3),
+            f"{why}{was}"]
+        moved += 1
+    return moved

@@ -258,7 +258,7 @@ class Export3DTiles(GeoTwinAlgorithm):
         if terrain:
             feedback.pushInfo(self.tr("Terrain: {0} tiles (levels 0 to {1}) from {2}").format(
                 terrain["tiles"], terrain["maxLevel"], terrain["source"]))
-        steps.setProgress(100)
+        feedback.setProgress(100)  # on the parent: the step feedback drops a repeated 100 (already reached)
         self._exported = (str(result.tileset), target, draco)
         return {self.OUTPUT: str(result.output), "TILESET": str(result.tileset), "TILES": result.tiles,
                 "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(report.rewritten),

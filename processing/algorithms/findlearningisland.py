@@ -7,8 +7,12 @@ from zoneinfo import ZoneInfo
 from qgis.core import (
     QgsApplication,
     QgsAuthMethodConfig,
+    QgsMarkerSymbol,
+    QgsPalLayerSettings,
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
     QgsProcessingParameterBoolean,
@@ -18,11 +22,40 @@ from qgis.core import (
     QgsProcessingParameterPoint,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
+    QgsSingleSymbolRenderer,
+    QgsVectorLayerSimpleLabeling,
 )
 from qgis.PyQt.QtCore import Qt, QUrl
 
 from ..algorithm import GeoTwinAlgorithm, tr
 from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
+
+SEARCH_LAYER = "learning_island_search"
+
+
+class RankLabels(QgsProcessingLayerPostProcessorInterface):
+    """The found islands as green stars labelled with their rank and name, in the order of the search.
+
+    Build it with ``create()``: the context owns only the C++ side, so the Python object is kept here
+    (else it is collected and QGIS calls the empty base class)."""
+
+    instance: RankLabels | None = None
+
+    @staticmethod
+    def create() -> RankLabels:
+        RankLabels.instance = RankLabels()
+        return RankLabels.instance
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        layer.setRenderer(QgsSingleSymbolRenderer(QgsMarkerSymbol.createSimple({
+            "name": "star", "color": "#1b8a3a", "outline_color": "#ffffff", "size": "5"})))
+        settings = QgsPalLayerSettings()
+        settings.fieldName = "\"rank\" || '. ' || coalesce(\"name\", \"island_id\")"
+        settings.isExpression = True
+        layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+        layer.setLabelsEnabled(True)
+        layer.triggerRepaint()
+
 
 CALENDAR_REQUIRES = (*REQUIRES, "opening_hours", "holidays", "icalendar", "recurring_ical_events", "caldav")
 
@@ -147,4 +180,16 @@ class FindLearningIsland(GeoTwinAlgorithm):
             calendars=self.parameterAsBoolean(parameters, self.CALENDARS, context),
             credentials=calendar_credentials(self, parameters, self.AUTHCFG, context),
             reporter=self.reporter(feedback))
+        self._load_on_completion(context, output)
+        if feedback is not None:
+            feedback.setProgress(100)
         return {self.OUTPUT: output, self.FOUND: len(summary.found)}
+
+    def _load_on_completion(self, context, output: str) -> None:
+        """Have QGIS add the found islands to the map when the run ends (the desktop does; qgis_process not)."""
+        project = context.project()
+        if project is None:
+            return
+        details = QgsProcessingContext.LayerDetails(self.tr("Free learning islands"), project, self.OUTPUT)
+        details.setPostProcessor(RankLabels.create())
+        context.addLayerToLoadOnCompletion(f"{output}|layername={SEARCH_LAYER}", details)

@@ -4,59 +4,64 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="106"/>
+      <location filename="../../plugin/menu.py" line="107"/>
       <source>Add 3D tileset</source>
       <translation>3D-Tileset hinzufügen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="107"/>
+      <location filename="../../plugin/menu.py" line="108"/>
       <source>3D Tiles (tileset.json)</source>
       <translation>3D Tiles (tileset.json)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="123"/>
+      <location filename="../../plugin/menu.py" line="124"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="132"/>
+      <location filename="../../plugin/menu.py" line="133"/>
       <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
       <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="135"/>
+      <location filename="../../plugin/menu.py" line="136"/>
       <source>Open twin from PostGIS</source>
       <translation>Zwilling aus PostGIS öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="135"/>
+      <location filename="../../plugin/menu.py" line="136"/>
       <source>Connection</source>
       <translation>Verbindung</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="138"/>
+      <location filename="../../plugin/menu.py" line="139"/>
       <source>Schema</source>
       <translation>Schema</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="169"/>
-      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
-      <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
+      <location filename="../../plugin/menu.py" line="168"/>
+      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
+      <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="171"/>
-      <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
-      <translation>Die Höhen sind absolut: setzen Sie dort den Höhenversatz des Geländes (Konfigurieren, Gelände) auf {0:.1f} m, damit die Gebäude auf dem Boden stehen.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="174"/>
+      <location filename="../../plugin/menu.py" line="183"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="175"/>
-      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
-      <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
+      <location filename="../../plugin/menu.py" line="188"/>
+      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
+      <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="191"/>
+      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
+      <translation>Ihr Gelände liegt auf der niedrigsten Geländehöhe der Gebäude, {0} m (Projekteigenschaften, Gelände).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="194"/>
+      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
+      <translation>Höhen werden um {0} m (die niedrigste Geländehöhe der Gebäude) tiefer gezeigt, sodass die Gebäude auf ihrem ebenen Gelände stehen.</translation>
     </message>
     <message>
       <location filename="../../plugin/menu.py" line="24"/>
@@ -64,47 +69,47 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="32"/>
+      <location filename="../../plugin/menu.py" line="33"/>
       <source>Open twin…</source>
       <translation>Zwilling öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="33"/>
+      <location filename="../../plugin/menu.py" line="34"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="38"/>
+      <location filename="../../plugin/menu.py" line="39"/>
       <source>Open twin from PostGIS…</source>
       <translation>Zwilling aus PostGIS öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="41"/>
+      <location filename="../../plugin/menu.py" line="42"/>
       <source>Sensor time series…</source>
       <translation>Zeitreihen der Sensoren…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="44"/>
+      <location filename="../../plugin/menu.py" line="45"/>
       <source>Add 3D tileset…</source>
       <translation>3D-Tileset hinzufügen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="45"/>
+      <location filename="../../plugin/menu.py" line="46"/>
       <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
       <translation>Ein exportiertes GeoTwin-Tileset (tileset.json) als 3D-Tiles-Layer hinzufügen (ab QGIS 3.34, Kacheln für den QGIS-3D-Tiles-Layer exportiert)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="58"/>
+      <location filename="../../plugin/menu.py" line="59"/>
       <source>Select a sensors layer of a twin GeoPackage first.</source>
       <translation>Wählen Sie zuerst einen Sensor-Layer eines Zwilling-GeoPackages.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="96"/>
+      <location filename="../../plugin/menu.py" line="97"/>
       <source>Open twin</source>
       <translation>Zwilling öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="98"/>
+      <location filename="../../plugin/menu.py" line="99"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Zwilling-GeoPackage (*.gpkg)</translation>
     </message>
@@ -184,172 +189,172 @@
       <translation>Die Kacheln sind Draco-komprimiert: QGIS zeigt sie nur, wenn es mit Draco gebaut wurde.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="121"/>
       <source>City model</source>
       <translation>Stadtmodell</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="121"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="121"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Lerninseln &amp; Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="119"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>Reports and links</source>
       <translation>Berichte und Verknüpfungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="120"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Buildings</source>
       <translation>Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="120"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Building surfaces</source>
       <translation>Gebäudeflächen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>BIM buildings</source>
       <translation>BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>BIM storeys</source>
       <translation>BIM-Geschosse</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM rooms</source>
       <translation>BIM-Räume</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM elements</source>
       <translation>BIM-Elemente</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>Learning islands</source>
       <translation>Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>Sensors</source>
       <translation>Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Observations</source>
       <translation>Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Conflation report</source>
       <translation>Zuordnungsbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Height report</source>
       <translation>Höhenbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Sources</source>
       <translation>Quellen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Links: rooms of buildings</source>
       <translation>Verknüpfungen: Räume der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Verknüpfungen: BIM-Elemente der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="131"/>
       <source>Building of the room</source>
       <translation>Gebäude des Raums</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="132"/>
       <source>Building of the element</source>
       <translation>Gebäude des Elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="130"/>
+      <location filename="../../plugin/twin_view.py" line="133"/>
       <source>Learning islands in the room</source>
       <translation>Lerninseln im Raum</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="131"/>
+      <location filename="../../plugin/twin_view.py" line="134"/>
       <source>Attributes</source>
       <translation>Attribute</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="148"/>
+      <location filename="../../plugin/twin_view.py" line="151"/>
       <source>no such file</source>
       <translation>Datei nicht gefunden</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="152"/>
+      <location filename="../../plugin/twin_view.py" line="155"/>
       <source>not a GeoPackage ({0})</source>
       <translation>kein GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="163"/>
+      <location filename="../../plugin/twin_view.py" line="166"/>
       <source>cannot list the tables ({0})</source>
       <translation>die Tabellen lassen sich nicht auflisten ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="165"/>
+      <location filename="../../plugin/twin_view.py" line="168"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>keine PostgreSQL-Verbindung dieses Namens</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="184"/>
+      <location filename="../../plugin/twin_view.py" line="187"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>kein GeoTwin-Zwilling: es fehlt der Layer buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="188"/>
+      <location filename="../../plugin/twin_view.py" line="191"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="199"/>
+      <location filename="../../plugin/twin_view.py" line="202"/>
       <source>the layer {0} cannot be opened</source>
       <translation>der Layer {0} lässt sich nicht öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="201"/>
+      <location filename="../../plugin/twin_view.py" line="204"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>der Layer {0} lässt sich nicht filtern</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="205"/>
+      <location filename="../../plugin/twin_view.py" line="208"/>
       <source>style {0}: {1}</source>
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="246"/>
+      <location filename="../../plugin/twin_view.py" line="265"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="57"/>
+      <location filename="../../processing/algorithm.py" line="87"/>
       <source>{0}: the file does not exist ({1})</source>
       <translation>{0}: Die Datei existiert nicht ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="59"/>
+      <location filename="../../processing/algorithm.py" line="89"/>
       <source>{0}: not a readable vector layer ({1})</source>
       <translation>{0}: kein lesbarer Vektorlayer ({1})</translation>
     </message>
@@ -879,87 +884,12 @@ OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen d
 Gelände und Hintergrundkarte der Webkarte: TERRAIN (optional): ein digitales Geländemodell als Raster (DGM, z. B. das DGM1 des Landes als GeoTIFF, im Höhensystem des Stadtmodells; jedes KBS, das GDAL transformieren kann) wird zu Quantized-Mesh-Geländekacheln in terrain/ neben dem Tileset, die der Viewer mit Cesiums CesiumTerrainProvider zeigt; TERRAIN_RELIEF nimmt stattdessen das eigene TIN-Relief des Stadtmodells. Die Höhen des Geländes gehen durch genau dasselbe Höhenmodell wie die Gebäude, sodass die Gebäude auf dem Boden stehen. TERRAIN_MAX_TILES begrenzt die Zahl der Kacheln (der Export bricht mit einer Meldung ab, die die nötige Zahl nennt). BASEMAP_URL (optional): eine XYZ- ({z}/{x}/{y}) oder WMTS-RESTful-URL-Vorlage ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) der Hintergrundkarte unter der Stadt, mit ihrer BASEMAP_ATTRIBUTION (von der Lizenz verlangt). Deutsches Beispiel, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png mit der Namensnennung „© basemap.de / BKG | Datenquellen: © GeoBasis-DE“. Ohne BASEMAP_URL zeigt der Viewer die Natural-Earth-II-Bilder, die CesiumJS mitbringt (offline).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>
-      <source>From this point</source>
-      <translation>Von diesem Punkt</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="103"/>
-      <source>Or from this address</source>
-      <translation>Oder von dieser Adresse</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="105"/>
-      <source>Buildings for the address (twin: buildings)</source>
-      <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="107"/>
-      <source>At (default: now)</source>
-      <translation>Zeitpunkt (Standard: jetzt)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="109"/>
-      <source>For (minutes; 0 = at that moment)</source>
-      <translation>Dauer (Minuten; 0 = zu diesem Zeitpunkt)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="112"/>
-      <source>Seats needed</source>
-      <translation>Benötigte Plätze</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="114"/>
-      <source>Check the booking calendars</source>
-      <translation>Buchungskalender prüfen</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="116"/>
-      <source>Authentication for CalDAV calendars</source>
-      <translation>Authentifizierung für CalDAV-Kalender</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="118"/>
-      <source>Maximum results</source>
-      <translation>Höchstzahl an Ergebnissen</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="121"/>
-      <source>Search result GeoPackage</source>
-      <translation>GeoPackage mit dem Suchergebnis</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="122"/>
-      <source>Islands found</source>
-      <translation>Gefundene Lerninseln</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="138"/>
-      <source>Give a location point or an address.</source>
-      <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="36"/>
-      <source>{0} is not a valid date and time.</source>
-      <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="53"/>
-      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
-      <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="57"/>
-      <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
-      <translation>Die Authentifizierungskonfiguration {0} hat keinen Benutzernamen (verwenden Sie eine Basic-Konfiguration).</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="68"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="101"/>
       <source>Find a free learning island</source>
       <translation>Freie Lerninsel finden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="72"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="105"/>
       <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
 Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
@@ -974,6 +904,86 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
 Kalender (CALENDARS, standardmäßig an): Eine Lerninsel mit Kalender (ein iCalendar-Feed oder eine CalDAV-Sammlung, siehe 'Lerninseln importieren') wird ausgelassen, wenn ein belegter Termin das Zeitfenster überschneidet; ein Kalender, der nicht gelesen werden kann, lässt seine Lerninsel mit dem Grund aus (nie als frei angenommen). AUTHCFG (eine Basic-Konfiguration: Benutzername und Passwort) wird für die CalDAV-Kalender verwendet, und nur für den Host in ihrem URL-Feld (oder, wenn leer, den einen Host der CalDAV-Kalender).
 
 Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL (nur http(s)-, mailto- und tel-Links; andere werden mit einem Hinweis weggelassen), und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund; für Lerninseln, die geschlossen oder belegt sind, enthält das Feld next_free den Beginn des nächsten gleich langen Zeitfensters, das innerhalb von 7 Tagen geöffnet und frei ist (leer: keines).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="135"/>
+      <source>From this point</source>
+      <translation>Von diesem Punkt</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="136"/>
+      <source>Or from this address</source>
+      <translation>Oder von dieser Adresse</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="138"/>
+      <source>Buildings for the address (twin: buildings)</source>
+      <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="140"/>
+      <source>At (default: now)</source>
+      <translation>Zeitpunkt (Standard: jetzt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="142"/>
+      <source>For (minutes; 0 = at that moment)</source>
+      <translation>Dauer (Minuten; 0 = zu diesem Zeitpunkt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="145"/>
+      <source>Seats needed</source>
+      <translation>Benötigte Plätze</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
+      <source>Check the booking calendars</source>
+      <translation>Buchungskalender prüfen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
+      <source>Authentication for CalDAV calendars</source>
+      <translation>Authentifizierung für CalDAV-Kalender</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="151"/>
+      <source>Maximum results</source>
+      <translation>Höchstzahl an Ergebnissen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
+      <source>Search result GeoPackage</source>
+      <translation>GeoPackage mit dem Suchergebnis</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="155"/>
+      <source>Islands found</source>
+      <translation>Gefundene Lerninseln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="171"/>
+      <source>Give a location point or an address.</source>
+      <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="193"/>
+      <source>Free learning islands</source>
+      <translation>Freie Lerninseln</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="69"/>
+      <source>{0} is not a valid date and time.</source>
+      <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="86"/>
+      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
+      <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="90"/>
+      <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
+      <translation>Die Authentifizierungskonfiguration {0} hat keinen Benutzernamen (verwenden Sie eine Basic-Konfiguration).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>

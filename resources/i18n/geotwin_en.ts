@@ -4,59 +4,64 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="106"/>
+      <location filename="../../plugin/menu.py" line="107"/>
       <source>Add 3D tileset</source>
       <translation>Add 3D tileset</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="107"/>
+      <location filename="../../plugin/menu.py" line="108"/>
       <source>3D Tiles (tileset.json)</source>
       <translation>3D Tiles (tileset.json)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="123"/>
+      <location filename="../../plugin/menu.py" line="124"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="132"/>
+      <location filename="../../plugin/menu.py" line="133"/>
       <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
       <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="135"/>
+      <location filename="../../plugin/menu.py" line="136"/>
       <source>Open twin from PostGIS</source>
       <translation>Open twin from PostGIS</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="135"/>
+      <location filename="../../plugin/menu.py" line="136"/>
       <source>Connection</source>
       <translation>Connection</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="138"/>
+      <location filename="../../plugin/menu.py" line="139"/>
       <source>Schema</source>
       <translation>Schema</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="169"/>
-      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
-      <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
+      <location filename="../../plugin/menu.py" line="168"/>
+      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
+      <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="171"/>
-      <source>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</source>
-      <translation>Heights are absolute: set its terrain elevation offset (Configure, Terrain) to {0:.1f} m to stand the buildings on the ground.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="174"/>
+      <location filename="../../plugin/menu.py" line="183"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="175"/>
-      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
-      <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
+      <location filename="../../plugin/menu.py" line="188"/>
+      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
+      <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="191"/>
+      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
+      <translation>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="194"/>
+      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
+      <translation>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</translation>
     </message>
     <message>
       <location filename="../../plugin/menu.py" line="24"/>
@@ -64,47 +69,47 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="32"/>
+      <location filename="../../plugin/menu.py" line="33"/>
       <source>Open twin…</source>
       <translation>Open twin…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="33"/>
+      <location filename="../../plugin/menu.py" line="34"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="38"/>
+      <location filename="../../plugin/menu.py" line="39"/>
       <source>Open twin from PostGIS…</source>
       <translation>Open twin from PostGIS…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="41"/>
+      <location filename="../../plugin/menu.py" line="42"/>
       <source>Sensor time series…</source>
       <translation>Sensor time series…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="44"/>
+      <location filename="../../plugin/menu.py" line="45"/>
       <source>Add 3D tileset…</source>
       <translation>Add 3D tileset…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="45"/>
+      <location filename="../../plugin/menu.py" line="46"/>
       <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
       <translation>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="58"/>
+      <location filename="../../plugin/menu.py" line="59"/>
       <source>Select a sensors layer of a twin GeoPackage first.</source>
       <translation>Select a sensors layer of a twin GeoPackage first.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="96"/>
+      <location filename="../../plugin/menu.py" line="97"/>
       <source>Open twin</source>
       <translation>Open twin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="98"/>
+      <location filename="../../plugin/menu.py" line="99"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Twin GeoPackage (*.gpkg)</translation>
     </message>
@@ -184,172 +189,172 @@
       <translation>The tiles are Draco-compressed: QGIS shows them only where it was built with Draco.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="121"/>
       <source>City model</source>
       <translation>City model</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="121"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="121"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Learning islands &amp; sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="119"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>Reports and links</source>
       <translation>Reports and links</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="120"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Buildings</source>
       <translation>Buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="120"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Building surfaces</source>
       <translation>Building surfaces</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>BIM buildings</source>
       <translation>BIM buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>BIM storeys</source>
       <translation>BIM storeys</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM rooms</source>
       <translation>BIM rooms</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM elements</source>
       <translation>BIM elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>Learning islands</source>
       <translation>Learning islands</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>Sensors</source>
       <translation>Sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Observations</source>
       <translation>Observations</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Conflation report</source>
       <translation>Conflation report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Height report</source>
       <translation>Height report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Sources</source>
       <translation>Sources</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Links: rooms of buildings</source>
       <translation>Links: rooms of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Links: BIM elements of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="131"/>
       <source>Building of the room</source>
       <translation>Building of the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="132"/>
       <source>Building of the element</source>
       <translation>Building of the element</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="130"/>
+      <location filename="../../plugin/twin_view.py" line="133"/>
       <source>Learning islands in the room</source>
       <translation>Learning islands in the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="131"/>
+      <location filename="../../plugin/twin_view.py" line="134"/>
       <source>Attributes</source>
       <translation>Attributes</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="148"/>
+      <location filename="../../plugin/twin_view.py" line="151"/>
       <source>no such file</source>
       <translation>no such file</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="152"/>
+      <location filename="../../plugin/twin_view.py" line="155"/>
       <source>not a GeoPackage ({0})</source>
       <translation>not a GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="163"/>
+      <location filename="../../plugin/twin_view.py" line="166"/>
       <source>cannot list the tables ({0})</source>
       <translation>cannot list the tables ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="165"/>
+      <location filename="../../plugin/twin_view.py" line="168"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>no PostgreSQL connection of that name</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="184"/>
+      <location filename="../../plugin/twin_view.py" line="187"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>not a GeoTwin twin: it has no buildings layer</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="188"/>
+      <location filename="../../plugin/twin_view.py" line="191"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="199"/>
+      <location filename="../../plugin/twin_view.py" line="202"/>
       <source>the layer {0} cannot be opened</source>
       <translation>the layer {0} cannot be opened</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="201"/>
+      <location filename="../../plugin/twin_view.py" line="204"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>the layer {0} cannot be filtered</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="205"/>
+      <location filename="../../plugin/twin_view.py" line="208"/>
       <source>style {0}: {1}</source>
       <translation>style {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="246"/>
+      <location filename="../../plugin/twin_view.py" line="265"/>
       <source>relation {0} is invalid</source>
       <translation>relation {0} is invalid</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="57"/>
+      <location filename="../../processing/algorithm.py" line="87"/>
       <source>{0}: the file does not exist ({1})</source>
       <translation>{0}: the file does not exist ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="59"/>
+      <location filename="../../processing/algorithm.py" line="89"/>
       <source>{0}: not a readable vector layer ({1})</source>
       <translation>{0}: not a readable vector layer ({1})</translation>
     </message>
@@ -879,87 +884,12 @@ OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve t
 Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>
-      <source>From this point</source>
-      <translation>From this point</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="103"/>
-      <source>Or from this address</source>
-      <translation>Or from this address</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="105"/>
-      <source>Buildings for the address (twin: buildings)</source>
-      <translation>Buildings for the address (twin: buildings)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="107"/>
-      <source>At (default: now)</source>
-      <translation>At (default: now)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="109"/>
-      <source>For (minutes; 0 = at that moment)</source>
-      <translation>For (minutes; 0 = at that moment)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="112"/>
-      <source>Seats needed</source>
-      <translation>Seats needed</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="114"/>
-      <source>Check the booking calendars</source>
-      <translation>Check the booking calendars</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="116"/>
-      <source>Authentication for CalDAV calendars</source>
-      <translation>Authentication for CalDAV calendars</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="118"/>
-      <source>Maximum results</source>
-      <translation>Maximum results</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="121"/>
-      <source>Search result GeoPackage</source>
-      <translation>Search result GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="122"/>
-      <source>Islands found</source>
-      <translation>Islands found</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="138"/>
-      <source>Give a location point or an address.</source>
-      <translation>Give a location point or an address.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="36"/>
-      <source>{0} is not a valid date and time.</source>
-      <translation>{0} is not a valid date and time.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="53"/>
-      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
-      <translation>The authentication configuration {0} cannot be loaded (unknown id or locked database).</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="57"/>
-      <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
-      <translation>The authentication configuration {0} has no user name (use a Basic configuration).</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="68"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="101"/>
       <source>Find a free learning island</source>
       <translation>Find a free learning island</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="72"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="105"/>
       <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
 Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
@@ -974,6 +904,86 @@ Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_
 Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
 
 Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="135"/>
+      <source>From this point</source>
+      <translation>From this point</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="136"/>
+      <source>Or from this address</source>
+      <translation>Or from this address</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="138"/>
+      <source>Buildings for the address (twin: buildings)</source>
+      <translation>Buildings for the address (twin: buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="140"/>
+      <source>At (default: now)</source>
+      <translation>At (default: now)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="142"/>
+      <source>For (minutes; 0 = at that moment)</source>
+      <translation>For (minutes; 0 = at that moment)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="145"/>
+      <source>Seats needed</source>
+      <translation>Seats needed</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
+      <source>Check the booking calendars</source>
+      <translation>Check the booking calendars</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
+      <source>Authentication for CalDAV calendars</source>
+      <translation>Authentication for CalDAV calendars</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="151"/>
+      <source>Maximum results</source>
+      <translation>Maximum results</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
+      <source>Search result GeoPackage</source>
+      <translation>Search result GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="155"/>
+      <source>Islands found</source>
+      <translation>Islands found</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="171"/>
+      <source>Give a location point or an address.</source>
+      <translation>Give a location point or an address.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="193"/>
+      <source>Free learning islands</source>
+      <translation>Free learning islands</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="69"/>
+      <source>{0} is not a valid date and time.</source>
+      <translation>{0} is not a valid date and time.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="86"/>
+      <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
+      <translation>The authentication configuration {0} cannot be loaded (unknown id or locked database).</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="90"/>
+      <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
+      <translation>The authentication configuration {0} has no user name (use a Basic configuration).</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>

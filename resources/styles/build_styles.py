@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # PYTHONSAFEPATH leaves this folder out
-# renderers before anything of Qt: it fixes Qt's hash seed
 from qgis.core import QgsMapLayer, QgsSingleSymbolRenderer, QgsVectorLayer
 from renderers import Style, categories_2d_3d, fill, write_styles  # noqa: E402
 

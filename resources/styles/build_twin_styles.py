@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # PYTHONSAFEPATH leaves this folder out
-# renderers before anything of Qt: it fixes Qt's hash seed
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsMapLayer,

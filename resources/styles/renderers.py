@@ -1,18 +1,20 @@
 """The renderer set-up the QML style builders share, and the run that saves their styles as QML.
 
-Imported by build_styles.py and build_twin_styles.py before anything else of Qt: it fixes Qt's
-hash seed, so the XML attribute order is the same from run to run. Rule keys are derived from
-the rules, not random, so an unchanged style regenerates byte for byte.
+Qt orders an element's XML attributes by a hash whose seed is random per process unless
+``QT_HASH_SEED=0`` is in the environment when Qt starts. Setting it from Python is too late once
+anything of Qt is imported (and import sorting puts ``qgis`` before this module), so ``write_styles``
+runs the builder again in a child process with the seed fixed when it is not. Rule keys are derived
+from the rules, not random, so an unchanged style regenerates byte for byte.
 """
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-os.environ.setdefault("QT_HASH_SEED", "0")  # before Qt starts
 from qgis._3d import Qgs3DTypes, QgsPhongMaterialSettings, QgsPolygon3DSymbol, QgsRuleBased3DRenderer
 from qgis.core import (
     QgsApplication,
@@ -29,6 +31,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor
 
 HERE = Path(__file__).resolve().parent
+HASH_SEED = "0"  # Qt's hash seed for a stable XML attribute order (read once, when Qt starts)
 OTHER_COLOUR = "#c9b99b"  # what a category table does not name, in 2D and 3D
 OUTLINE = "#333333"
 
@@ -100,7 +103,10 @@ def _key(name: str) -> str:
 def write_styles(styles: tuple[Style, ...], categories: QgsMapLayer.StyleCategories) -> int:
     """Style the layers of the GeoPackage named by the first argument and save the ``categories`` of
     their styles as QML, into the folder named by the second argument (default: next to this module).
-    Returns the exit status."""
+    Returns the exit status. Without ``QT_HASH_SEED=0`` in the environment it reruns the calling script
+    (``sys.argv``) in a child process that has it, and returns the child's status."""
+    if os.environ.get("QT_HASH_SEED") != HASH_SEED:
+        return subprocess.call([sys.executable, *sys.argv], env={**os.environ, "QT_HASH_SEED": HASH_SEED})
     gpkg, directory = sys.argv[1], Path(sys.argv[2]) if len(sys.argv) > 2 else HERE
     app = QgsApplication([], False)
     app.initQgis()

@@ -149,3 +149,17 @@ def test_property_reader_matches_ifcopenshell_on_named_sets(shared_data):
 @pytest.mark.parametrize("value, expected", [(float("nan"), "nan"), (float("inf"), "inf"), (b"\x01\x02", "0102")])
 def test_non_json_values_become_text(value, expected):
     assert attributes._clean({"v": value, None: 1}) == {"v": expected, "null": 1}
+
+
+def test_room_quantities_are_rounded_at_import():
+    """A room area in dm² (unit factor 0.01) is 72.96000000000001 m² in binary: stored as 72.96; lengths to
+    the mm, volumes to the litre; None stays None."""
+    assert 7296 * 0.01 == 72.96000000000001  # the noise the rounding removes
+    psets = {"BaseQuantities": {"NetFloorArea": 7296, "Height": 2512.4, "NetVolume": 183276.44}}
+    got = attributes.space_quantities(psets, 0.001, 0.01, 0.001)
+    assert (got["area"], got["height"], got["volume"]) == (72.96, 2.512, 183.276)
+    assert repr(got["area"]) == "72.96"
+    assert attributes.space_quantities({}, 1.0, 1.0, 1.0)["area"] is None
+    common = attributes.common_attributes({"Qto": {"NetArea": 7296, "NetVolume": 1.0000004}}, 0.01, 1.0)
+    assert (common["net_area"], common["net_volume"]) == (72.96, 1.0)
+    assert attributes.round_quantity(None, 2) is None and repr(attributes.round_quantity(-0.001, 2)) == "0.0"

@@ -2,25 +2,11 @@
 own tables read with sqlite3."""
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from pathlib import Path
 
 import pytest
-
-BUILDINGS = 30
-
-
-@pytest.fixture(scope="module")
-def twin(run_alg, district_sources, tmp_path_factory) -> tuple[Path, dict, dict]:
-    """A twin GeoPackage built by the real algorithms from a 30-building district, the district manifest and
-    the buildtwin inputs."""
-    out = tmp_path_factory.mktemp("twinview")
-    inputs = district_sources(out, BUILDINGS)
-    built = run_alg("geotwin:buildtwin", {**inputs, "OUTPUT": str(out / "twin.gpkg")})
-    manifest = json.loads((out / "district" / "district.json").read_text())
-    return Path(built["OUTPUT"]), manifest, inputs
 
 
 @pytest.fixture

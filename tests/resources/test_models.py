@@ -126,6 +126,17 @@ def test_district_model_builds_the_twin(district_run):
     on_square = {t["name"] for t in things
                  if square.contains(shapely.Point(to_utm.transform(*t["Locations"][0]["location"]["coordinates"])))}
     assert len(on_square) == 7
+    # ... except a sensor on a façade: within 1 m of a footprint, or named for a façade within 15 m of one, it
+    # observes the building (the school's north façade sensor stands 0.5 m from it, on the square)
+    import pyogrio
+
+    footprints = shapely.union_all(list(pyogrio.read_dataframe(twin, layer="footprints").geometry))
+    positions = {t["name"]: shapely.Point(to_utm.transform(*t["Locations"][0]["location"]["coordinates"]))
+                 for t in things}
+    on_facade = {name for name in on_square if footprints.distance(positions[name]) <= 1.0
+                 or ("fassade" in name.lower() and footprints.distance(positions[name]) <= 15.0)}
+    assert on_facade == {"Lufttemperatur Schule Nordfassade"}
+    on_square -= on_facade
     observing = _rows(twin, "SELECT s.sensor_name, l.to_id FROM links l JOIN sensors s ON s.sensor_key = l.from_id "
                             "WHERE l.from_layer = 'sensors' AND l.relation = 'observes' AND l.to_layer = 'area'")
     assert observing == sorted((name, area["properties"]["id"]) for name in on_square)

@@ -185,3 +185,106 @@ def test_a_basement_below_the_city_ground_still_matches(fzk, raw_city):
                             "elevation": [raw_city["ground"] - 2.8, raw_city["ground"] + 0.05]})
     [with_storeys] = conflate(bim, city, ConflationOptions(), storeys)
     assert with_storeys["status"] == "matched" and "basement" in with_storeys["reason"]
+
+
+# -- sensors on a façade ------------------------------------------------------------------------------------------
+
+def _sensor_frame(rows: list[tuple[str, str, str, str | None, float, float, str | None]]):
+    """Sensors (key, name, link type, link id, x, y, description) as the twin's conformed sensors frame."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geotwin.twin.kernel.schema.sensors import SENSORS
+    from geotwin.twin.store.frames import conform
+
+    records = [{"sensor_key": k, "sensor_name": name, "link_type": kind, "link_id": link,
+                "attributes": {"description": desc} if desc else None}
+               for k, name, kind, link, _, _, desc in rows]
+    geoms = gpd.GeoSeries([shapely.Point(x, y) for *_, x, y, _ in rows], crs="EPSG:25832")
+    return conform(gpd.GeoDataFrame(pd.DataFrame(records), geometry=geoms), SENSORS, "EPSG:25832")
+
+
+def test_facade_sensors_link_to_the_building_before_the_square():
+    """Two 10 m squares A (0..10) and B (30..40); sensors around them, distances known by construction."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geotwin.twin.conflation import link_facade_sensors
+
+    footprints = gpd.GeoDataFrame(pd.DataFrame({"building_id": ["A", "B"]}), geometry=gpd.GeoSeries(
+        [shapely.box(0, 0, 10, 10), shapely.box(30, 0, 40, 10)], crs="EPSG:25832"))
+    sensors = _sensor_frame([
+        ("on_a", "Temperatur", "area", "square", 5.0, 10.5, None),          # 0.5 m north of A, on the square
+        ("near_a", "Temperatur", "area", "square", 5.0, 15.0, None),        # 5 m: stays on the square
+        ("named_b", "Temperatur Nordfassade", "area", "square", 35.0, 18.0, None),  # 8 m, named façade
+        ("desc_b", "T3", "none", None, 45.0, 5.0, "Sensor an der Fassade"),  # 5 m east of B, description
+        ("far_named", "Temperatur Fassade", "area", "square", 20.0, 40.0, None),    # 30 m: too far
+        ("inside", "Innen", "building", "A", 5.0, 5.0, None),                # inside A: kept
+        ("untied", "Lärm", "none", None, 10.9, 5.0, None),                    # 0.9 m east of A
+    ])
+    moved = link_facade_sensors(sensors, footprints, {"A": "Schule", "B": None}, ConflationOptions())
+    got = {k: (t, i, d) for k, t, i, d in zip(sensors["sensor_key"], sensors["link_type"], sensors["link_id"],
+                                               sensors["link_distance"])}
+    assert got["on_a"] == ("facade", "A", pytest.approx(0.5))
+    assert got["near_a"][:2] == ("area", "square")
+    assert got["named_b"] == ("facade", "B", pytest.approx(8.0))
+    assert got["desc_b"] == ("facade", "B", pytest.approx(5.0))
+    assert got["far_named"][:2] == ("area", "square")
+    assert got["inside"][:2] == ("building", "A")
+    assert got["untied"] == ("facade", "A", pytest.approx(0.9))
+    assert moved == 4
+    reasons = dict(zip(sensors["sensor_key"], sensors["link_reason"]))
+    assert reasons["on_a"] == "within 1 m of the façade; was area square"
+    assert reasons["named_b"] == "named for a façade, 8.0 m from it; was area square"
+    assert dict(zip(sensors["sensor_key"], sensors["link_name"]))["on_a"] == "Schule"
+    # a second pass changes nothing; a tighter tolerance leaves the 0.9 m sensor alone
+    assert link_facade_sensors(sensors, footprints, {}, ConflationOptions()) == 0
+    again = _sensor_frame([("untied", "Lärm", "none", None, 10.9, 5.0, None)])
+    assert link_facade_sensors(again, footprints, {}, ConflationOptions(facade_tolerance=0.5)) == 0
+    assert link_facade_sensors(again.iloc[0:0], footprints, {}, ConflationOptions()) == 0
+
+
+def test_district_school_facade_sensor_links_to_the_school_in_the_twin(tmp_path):
+    """The sample district: ka-fp-temp-02 ("Schule Nordfassade", 0.5 m from the school) stands on Friedrichsplatz;
+    the sensor import links it to the square, the twin to the school's façade."""
+    import csv
+
+    from geotwin.twin.kernel.layers import LayerRef
+    from geotwin.twin.sample import school
+    from geotwin.twin.sample.generator import generate_district
+    from geotwin.twin.sensors.export_source import read_exports
+    from geotwin.twin.sensors.importer import write_sensors
+
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=20, seed=0, formats=("citygml", "sensors", "areas"))
+    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
+    series, issues = read_exports([folder / "sensors.csv"], "EPSG:25832")
+    write_sensors(series, issues, str(tmp_path / "sensors.gpkg"), "EPSG:25832",
+                  buildings=LayerRef(str(tmp_path / "city.gpkg"), "footprints"),
+                  areas=LayerRef(str(folder / "areas.geojson")), tolerance=15.0)
+    imported = pyogrio.read_dataframe(tmp_path / "sensors.gpkg", layer="sensors").set_index("sensor_id")
+    assert (imported.loc["ka-fp-temp-02", "link_type"], imported.loc["ka-fp-temp-02", "link_id"]) == (
+        "area", "friedrichsplatz")
+    # independent: the school's ground surface from the GML and the station from the CSV
+    transformer = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    with open(folder / "sensors.csv", encoding="utf-8", newline="") as f:
+        station = next(shapely.Point(transformer.transform(float(r["longitude"]), float(r["latitude"])))
+                       for r in csv.DictReader(f) if r["device_id"] == "ka-fp-temp-02")
+    tree = etree.parse(str(folder / "district.gml"))
+    ground = tree.xpath(f"//bldg:Building[@gml:id='{school.SCHOOL_ID}']//bldg:GroundSurface//gml:posList",
+                        namespaces=NS)[0].text.split()
+    outline = Polygon([(float(ground[i]), float(ground[i + 1])) for i in range(0, len(ground), 3)])
+    distance = outline.exterior.distance(station)
+    assert distance < 1.0
+
+    store = open_store(tmp_path / "twin.gpkg")
+    build_twin(store, BuildInputs(citymodel=[str(tmp_path / "city.gpkg")], sensors=[str(tmp_path / "sensors.gpkg")]))
+    twin = pyogrio.read_dataframe(tmp_path / "twin.gpkg", layer="sensors").set_index("sensor_id")
+    row = twin.loc["ka-fp-temp-02"]
+    assert (row["link_type"], row["link_id"]) == ("facade", school.SCHOOL_ID)
+    assert row["link_distance"] == pytest.approx(distance, abs=0.02)
+    assert row["link_reason"] == "within 1 m of the façade; was area friedrichsplatz"
+    assert (twin.loc["ka-fp-temp-01", "link_type"], twin.loc["ka-fp-temp-01", "link_id"]) == ("area", "friedrichsplatz")
+    links = pyogrio.read_dataframe(tmp_path / "twin.gpkg", layer="links")
+    observes = links[(links["from_layer"] == "sensors") & (links["relation"] == "observes")]
+    assert observes.set_index("from_id").loc[row["sensor_key"], "to_id"] == school.SCHOOL_ID
