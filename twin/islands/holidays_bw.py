@@ -43,13 +43,13 @@ def public_holidays(years: tuple[int, ...] = tuple(PUBLIC_HOLIDAY_YEARS)) -> dic
     """The public holidays of Baden-Württemberg in ``years``: date -> name."""
     import holidays
 
-    return dict(sorted(holidays.Germany(subdiv="BW", years=list(years)).items()))
+    return dict(sorted(holidays.country_holidays("DE", subdiv="BW", years=list(years)).items()))
 
 
 def is_public_holiday(day: date) -> bool:
     import holidays
 
-    return day in holidays.Germany(subdiv="BW", years=[day.year])
+    return day in holidays.country_holidays("DE", subdiv="BW", years=[day.year])
 
 
 def is_school_holiday(day: date) -> bool | None:

@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from .errors import GeoTwinError
@@ -87,7 +88,7 @@ def gpkg_tables(path: str | Path) -> list[str]:
     return sorted(str(name) for (name,) in rows if not str(name).lower().startswith(skip))
 
 
-def gpkg_marker(path: str | Path) -> dict | None:
+def gpkg_marker(path: str | Path) -> dict[str, Any] | None:
     """The GeoTwin marker of a GeoPackage, None when it has none."""
     with contextlib.closing(_connect_ro(Path(path))) as con:
         has = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata'").fetchone()

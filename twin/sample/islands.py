@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from . import school
 from .jsonfmt import dumps
@@ -34,7 +35,7 @@ CAFE_HOURS = "Mo-Sa 08:00-20:00"
 
 
 def _feature(island_id: str, name: str, lon: float, lat: float, seats: int, hours: str,
-             accessibility: str, bid: str, floor: int, room: str | None, calendar: str | None = None) -> dict:
+             accessibility: str, bid: str, floor: int, room: str | None, calendar: str | None = None) -> dict[str, Any]:
     props = {
         "id": island_id,
         "name": name,
@@ -59,13 +60,13 @@ def _feature(island_id: str, name: str, lon: float, lat: float, seats: int, hour
     }
 
 
-def islands(seed: int, extra_buildings: list[BuildingSpec]) -> list[dict]:
+def islands(seed: int, extra_buildings: list[BuildingSpec]) -> list[dict[str, Any]]:
     """Island features: the school's classrooms, the library, the town hall, the museum, two cafés."""
     rng = random.Random(f"geotwin-islands:{seed}")
     to_ll = to_lonlat()
     place = school.placement()
     rooms = {r.name: r for r in school.rooms()}
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
 
     def next_id() -> str:
         return f"LI-{len(out) + 1:03d}"
@@ -114,7 +115,7 @@ def calendar_text(island_id: str, seed: int) -> str:
     return text + "END:VCALENDAR\r\n"
 
 
-def write_islands(path: Path, features: list[dict], seed: int = 0) -> None:
+def write_islands(path: Path, features: list[dict[str, Any]], seed: int = 0) -> None:
     """The islands file and, next to it, the booking calendar of every island that names one."""
     doc = {"type": "FeatureCollection", "name": "learning_islands", "features": features}
     Path(path).write_text(dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from . import school
 from .jsonfmt import dumps
@@ -31,7 +32,7 @@ class Quantity:
     property_name: str
     property_definition: str
     description: str
-    unit: dict
+    unit: dict[str, Any]
     sensor_name: str
     sensor_description: str
     valid_range: tuple[float, float]
@@ -132,11 +133,11 @@ def _time(step: int) -> str:
     return (WEEK_START + step * STEP).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build(seed: int) -> tuple[list[dict], list[tuple[str, str, float, float, str, float | int]]]:
+def build(seed: int) -> tuple[list[dict[str, Any]], list[tuple[str, str, float, float, str, float | int]]]:
     """(SensorThings Things, CSV rows) for ``seed``."""
     to_ll = to_lonlat()
-    things: list[dict] = []
-    rows = []
+    things: list[dict[str, Any]] = []
+    rows: list[tuple[str, str, float, float, str, float | int]] = []
     for device, q, name, (u, v) in DEVICES:
         rng = random.Random(f"geotwin-sensors:{seed}:{device}")
         e, n = school.uv_to_en(u, v)

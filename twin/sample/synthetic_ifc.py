@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+from typing import Any
 
 import ifcopenshell.api.aggregate
 import ifcopenshell.api.geometry
@@ -12,8 +13,8 @@ from .ifcmodel import Box, IfcModel, matrix
 KARLSRUHE = (456500.0, 5429500.0, 115.0)  # an EPSG:25832 anchor in the city (E, N, DHHN2016 height)
 
 
-def generate_ifc(path: str | os.PathLike, elements: int, *, storeys: int = 10, rotation_deg: float = 12.5,
-                 anchor: tuple[float, float, float] = KARLSRUHE) -> dict:
+def generate_ifc(path: str | os.PathLike[str], elements: int, *, storeys: int = 10, rotation_deg: float = 12.5,
+                 anchor: tuple[float, float, float] = KARLSRUHE) -> dict[str, Any]:
     """Write an IFC4 building of ``elements`` walls (metres, IfcMapConversion to EPSG:25832).
 
     Walls are 4 m x 0.25 m x 3 m boxes on a grid, spread over ``storeys`` storeys.
@@ -23,8 +24,8 @@ def generate_ifc(path: str | os.PathLike, elements: int, *, storeys: int = 10, r
     _, building = m.site_and_building("Site", "Synthetic building", placed=False)
     levels = [m.create("IfcBuildingStorey", f"Level {i}") for i in range(storeys)]
     ifcopenshell.api.aggregate.assign_object(m.file, relating_object=building, products=levels)
-    for i, level in enumerate(levels):
-        ifcopenshell.api.geometry.edit_object_placement(m.file, product=level, matrix=matrix(0, 0, 3.0 * i))
+    for i, storey in enumerate(levels):
+        ifcopenshell.api.geometry.edit_object_placement(m.file, product=storey, matrix=matrix(0, 0, 3.0 * i))
     angle = math.radians(rotation_deg)
     m.georeference({"Name": "EPSG:25832"}, *anchor, math.cos(angle), math.sin(angle))
     per_storey = math.ceil(elements / storeys)

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import sys
 import threading
+from types import FrameType
 
 from ..kernel.errors import GeoTwinError
 from ..kernel.progress import Reporter
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --output (a GeoPackage) or --dsn (a PostGIS twin)")
     stop = threading.Event()
 
-    def _stop(signum, _frame):
+    def _stop(signum: int, _frame: FrameType | None) -> None:
         print(f"stopping ({signal.Signals(signum).name})", flush=True)
         stop.set()
 

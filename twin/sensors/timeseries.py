@@ -51,7 +51,7 @@ def sensor_keys(store: Any) -> list[tuple[str, str, str]]:
     return sorted(out)
 
 
-def _query(path: str | Path, sql: str, args: tuple = ()) -> list[tuple]:
+def _query(path: str | Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     path = Path(path)
     if not path.is_file():
         raise GeoTwinError(f"no such twin store: {path}")
@@ -109,11 +109,11 @@ def last_window(store: Any, sensor_key: str, kind: str, now: datetime | None = N
 
 
 def series_json(store: Any, keys: list[str] | None = None,
-                window: tuple[datetime | None, datetime | None] = (None, None)) -> dict:
+                window: tuple[datetime | None, datetime | None] = (None, None)) -> dict[str, dict[str, Any]]:
     """``{sensor_key: {"unit", "property", "name", "t": [ISO 8601 UTC], "v": [numbers]}}`` for the web map's
     series.json; all sensors when ``keys`` is None; only numeric results inside ``window``."""
     keys = keys if keys is not None else [k for k, _, _ in sensor_keys(store)]
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for key in keys:
         s = read_series(store, key, *window)
         out[key] = {"unit": s.unit, "property": s.observed_property, "name": s.name,

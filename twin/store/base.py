@@ -16,6 +16,7 @@ from __future__ import annotations
 import abc
 import contextlib
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -57,13 +58,14 @@ class StoreReader(abc.ABC):
         only the rows ``rows=(start, stop)`` (counted after the bbox filter)."""
 
     @abc.abstractmethod
-    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+    def iter_rows(self, name: str, columns: Sequence[str],
+                  batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
         """The layer in insertion order, ``batch`` rows at a time: row tuples of exactly ``columns`` (a
         column the layer lacks reads None) and the WKB of each row's geometry (None when it has none, or the
         layer has no geometry). Values are plain Python (text, int, float, bool; json as its text)."""
 
     @abc.abstractmethod
-    def count_by(self, name: str, column: str) -> dict:
+    def count_by(self, name: str, column: str) -> dict[Any, int]:
         """Number of rows of the layer per value of ``column``."""
 
     @abc.abstractmethod

@@ -27,6 +27,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..kernel.atomic import atomic_path
 from ..kernel.errors import InputError
@@ -110,7 +111,7 @@ BASEMAP_DE = Basemap(
     "© basemap.de / BKG | Datenquellen: © GeoBasis-DE", max_zoom=18)
 
 
-def basemap_config(basemap: Basemap | None) -> dict:
+def basemap_config(basemap: Basemap | None) -> dict[str, Any]:
     """The viewer's imagery: ``{"type": "bundled"}`` (Natural Earth II from the CesiumJS copy) or an
     XYZ template (WMTS tile matrix, row and column placeholders become z, y, x)."""
     if basemap is None:
@@ -135,7 +136,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
                  ground_height: float | None = None,
                  sensor_refresh_seconds: int = 60,
                  basemap: Basemap | None = None,
-                 cesium_source: str | os.PathLike | None = None) -> Path:
+                 cesium_source: str | os.PathLike[str] | None = None) -> Path:
     """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css); return index.html's path.
 
     ``cesium_url``: None (default): the needed parts of CesiumJS (``CESIUM_PARTS`` of
@@ -232,7 +233,7 @@ def copy_cesium(source: Path, target: Path) -> int:
     return total
 
 
-def cesium_base_url(cesium_url: str | os.PathLike, viewer_dir: Path) -> str:
+def cesium_base_url(cesium_url: str | os.PathLike[str], viewer_dir: Path) -> str:
     """The URL (possibly relative to ``viewer_dir``) of the folder that holds ``Cesium.js``."""
     local = Path(cesium_url) if isinstance(cesium_url, os.PathLike) else None
     text = os.fspath(cesium_url)
