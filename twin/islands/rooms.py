@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
 _GROUND = re.compile(r"^(eg|erdgeschoss|ground( floor)?|gf|level 0|ebene 0|0|00|e0)\b", re.I)
 _BASEMENT = re.compile(r"(^ug|untergeschoss|keller|basement|^kg|^-\d)", re.I)
@@ -23,7 +28,7 @@ class Room:
     number: str
     storey: str
     elevation: float
-    geometry: object  # shapely (Multi)Polygon, 2D
+    geometry: BaseGeometry  # shapely (Multi)Polygon, 2D
 
 
 def floor_indices(storeys: dict[str, float]) -> dict[str, int]:
@@ -42,7 +47,7 @@ def floor_indices(storeys: dict[str, float]) -> dict[str, int]:
     return {s: i - base for i, s in enumerate(ordered)}
 
 
-def parse_floor(value) -> int | None:
+def parse_floor(value: object) -> int | None:
     """A floor number from '2', '2.0', 'EG', '1. OG', 'OG 1', 'UG', '-1'; None if not a number."""
     if value is None:
         return None
@@ -62,14 +67,14 @@ def parse_floor(value) -> int | None:
     return None
 
 
-def read_rooms(frame) -> list[Room]:
+def read_rooms(frame: gpd.GeoDataFrame) -> list[Room]:
     """Rooms from a bim_spaces GeoDataFrame (already in the target CRS)."""
     from ..kernel.layers import polygons_2d
 
-    rooms = []
+    rooms: list[Room] = []
     cols = set(frame.columns)
 
-    def get(rec, name):
+    def get(rec: dict[str, Any], name: str) -> str:
         value = rec.get(name) if name in cols else None
         return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 

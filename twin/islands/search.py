@@ -5,6 +5,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.gpkg import gpkg_output
@@ -15,6 +16,9 @@ from .availability import check_window
 from .calendar import CalendarRef, Credentials
 from .opening_hours import OpeningHoursError, add, local, parse
 from .values import check_booking_url
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 
 @dataclass
@@ -32,7 +36,7 @@ def _normalise_address(text: str) -> str:
     return re.sub(r"[\s.,\-]+", "", t)
 
 
-def locate_address(address: str, buildings: LayerRef, crs) -> tuple[float, float]:
+def locate_address(address: str, buildings: LayerRef, crs: CRS | str | None) -> tuple[float, float]:
     """Centroid of the building whose street + house number matches ``address``."""
     frame = read_frame(buildings)
     for col in ("street", "house_number"):
@@ -59,12 +63,14 @@ def locate_address(address: str, buildings: LayerRef, crs) -> tuple[float, float
     return c.x, c.y
 
 
-def _str(value) -> str | None:
+def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _seats(value) -> int | None:
+def _seats(value: str | float | None) -> int | None:
     """A seat count from the layer (int, float or text), None when missing or not a number."""
+    if value is None:
+        return None
     try:
         number = float(value)
     except (TypeError, ValueError):

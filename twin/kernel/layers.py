@@ -12,12 +12,18 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import gpkg
 from .errors import InputError
 from .numeric import to_number
 from .progress import Reporter
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
+    from shapely.geometry.base import BaseGeometry
+    from shapely.strtree import STRtree
 
 LAT_NAMES = ("lat", "latitude", "breite", "breitengrad", "lat_wgs84", "y_wgs84")
 LON_NAMES = ("lon", "lng", "long", "longitude", "laenge", "länge", "laengengrad", "lon_wgs84", "x_wgs84")
@@ -90,7 +96,7 @@ def check_layer_file(path: str | Path, max_bytes: int = MAX_LAYER_BYTES) -> None
         raise InputError(f"the zip archive is damaged or unsupported: {err}", path=str(path)) from err
 
 
-def read_frame(ref: LayerRef, max_bytes: int = MAX_LAYER_BYTES):
+def read_frame(ref: LayerRef, max_bytes: int = MAX_LAYER_BYTES) -> gpd.GeoDataFrame:
     """The layer as a GeoDataFrame (pyogrio); a clear InputError when it cannot be read or is beyond
     ``max_bytes`` (see check_layer_file)."""
     check_layer_file(ref.path, max_bytes)
@@ -108,7 +114,7 @@ def layer_names(path: str) -> list[str]:
         raise InputError(f"cannot open: {err}", path=path) from err
 
 
-def polygons_2d(geom):
+def polygons_2d(geom: BaseGeometry | None) -> BaseGeometry | None:
     """A valid 2D (Multi)Polygon from any polygonal geometry (3D surfaces are projected)."""
     import shapely
 
@@ -175,7 +181,7 @@ def sniff_csv(path: Path, *, max_rows: int | None = None
                 raise InputError(f"the header names column '{name}' twice (columns {seen[name]} and {i})",
                                  path=str(path), line=1)
             seen[name] = i
-        rows = []
+        rows: list[tuple[int, dict[str, str], str | None]] = []
         for values in reader:
             number, start = start, reader.line_num + 1
             if not any(v.strip() for v in values):
@@ -197,7 +203,7 @@ def sniff_csv(path: Path, *, max_rows: int | None = None
 class Locator:
     """Transforms source coordinates to the target CRS and detects swapped axes."""
 
-    def __init__(self, source_crs, target_crs, path: str | None = None) -> None:
+    def __init__(self, source_crs: str | CRS, target_crs: str | CRS, path: str | None = None) -> None:
         from pyproj import CRS, Transformer
         from pyproj.exceptions import ProjError
 
@@ -320,15 +326,15 @@ class PolygonLookup:
     """Point queries over 2D polygons: subclasses fill ``ids``, ``geoms`` and the STRtree ``tree``."""
 
     ids: list[str]
-    geoms: list
-    tree: object
+    geoms: list[BaseGeometry]
+    tree: STRtree
 
-    def containing(self, point) -> int | None:
+    def containing(self, point: BaseGeometry) -> int | None:
         """Index of the smallest polygon that contains the point, if any."""
         hits = [int(i) for i in self.tree.query(point, predicate="intersects")]
         return min(hits, key=lambda i: self.geoms[i].area) if hits else None
 
-    def nearest(self, point, tolerance: float) -> tuple[int, float] | None:
+    def nearest(self, point: BaseGeometry, tolerance: float) -> tuple[int, float] | None:
         """Index and distance of the nearest polygon within ``tolerance`` (ties broken by id)."""
         idx, dist = self.tree.query_nearest(point, max_distance=tolerance, return_distance=True)
         if len(idx) == 0:
