@@ -19,12 +19,19 @@ evaluating an ``SH`` rule outside them raises ``OpeningHoursError``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..kernel.errors import InputError
 from . import holidays_bw
+
+if TYPE_CHECKING:
+    import opening_hours
+
+_T = TypeVar("_T")
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
 MAX_LENGTH = 1000            # characters of an opening_hours value
@@ -87,7 +94,7 @@ def _rewrite_rule(rule: str, source: str) -> tuple[list[str], set[str]]:
     m = _SELECTOR.match(body)
     items = m.group(0).split(",") if m else []
     kinds = [i for i in items if i in ("PH", "SH")]
-    if not kinds:
+    if m is None or not kinds:  # no selector means no holiday kinds
         if _HOLIDAY_WORD.search(re.sub(r'"[^"]*"', "", body)):
             raise OpeningHoursError(f"'{source}': public/school holidays (PH, SH) are understood only at the start "
                                     f"of a rule, not in '{body}'")
@@ -121,7 +128,7 @@ def _rewrite(text: str) -> tuple[str, set[str]]:
     return "".join(parts).strip(), used
 
 
-def _compile(text: str):
+def _compile(text: str) -> opening_hours.OpeningHours:
     import opening_hours
 
     try:
@@ -139,7 +146,7 @@ class OpeningHours:
     """A parsed opening_hours value; times are Europe/Berlin (naive = local wall-clock time)."""
 
     text: str
-    expression: object = field(repr=False)
+    expression: opening_hours.OpeningHours = field(repr=False)
     holidays: frozenset[str] = frozenset()   # "PH", "SH" used by the value
     notes: list[str] = field(default_factory=list)
 
@@ -159,7 +166,7 @@ class OpeningHours:
         self._check_known(when, when)
         return self._evaluate(lambda: self.expression.state(when)[0] == opening_hours.State.OPEN)
 
-    def _evaluate(self, func):
+    def _evaluate(self, func: Callable[[], _T]) -> _T:
         try:
             return func()
         except (KeyboardInterrupt, SystemExit):
@@ -192,7 +199,7 @@ class OpeningHours:
         return any(a <= start and end <= b for a, b in self.spans(start, end))
 
 
-def parse(text: str) -> OpeningHours:
+def parse(text: object) -> OpeningHours:
     """Parse ``text``; raises OpeningHoursError when it is not valid opening_hours syntax."""
     value = (text or "").strip() if isinstance(text, str) or text is None else str(text).strip()
     if not value:

@@ -10,7 +10,7 @@ Measurement columns are the numeric ones; their observed property and unit come 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from ..kernel.errors import InputError
@@ -96,7 +96,7 @@ def _check_size(path: Path, max_mb: float) -> None:
 
 
 def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | None = None,
-                 end: datetime | None = None, naive_tz=UTC, max_file_mb: float = MAX_FILE_MB,
+                 end: datetime | None = None, naive_tz: tzinfo = UTC, max_file_mb: float = MAX_FILE_MB,
                  max_rows: int = MAX_ROWS, max_observations: int = MAX_OBSERVATIONS,
                  reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
     """Series per device and measurement column over all files (merged by device id).
@@ -108,8 +108,8 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
     total = 0
     issues: list[Issue] = []
     series: dict[tuple[str, str], Series] = {}
-    seen: dict[tuple[str, str], set] = {}
-    positions: dict[str, tuple[datetime, float, float]] = {}
+    seen: dict[tuple[str, str], set[datetime]] = {}
+    positions: dict[str, tuple[datetime, float | None, float | None]] = {}
     outside = 0
     documents = []
     for path in paths:

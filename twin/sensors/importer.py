@@ -4,12 +4,31 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from ..kernel.gpkg import gpkg_output
 from ..kernel.layers import LayerRef, PolygonLookup, polygons_2d, read_frame
 from ..kernel.progress import Reporter
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import Issue, Series
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+
+
+class Link(TypedDict, total=False):
+    """How a sensor is linked to the twin (the ``link_*`` columns of ``sensors``)."""
+
+    link_type: Required[str]   # building, area, facade or none
+    link_id: str
+    link_name: str | None
+    link_distance: float
+    link_reason: str
+
+
+def _utc_text(when: datetime | None) -> str | None:
+    return when.isoformat().replace("+00:00", "Z") if when is not None else None
 
 
 @dataclass
@@ -43,7 +62,8 @@ class _Polygons(PolygonLookup):
         self.tree = shapely.STRtree(self.geoms)
 
 
-def link_sensor(point, buildings: _Polygons | None, areas: _Polygons | None, tolerance: float) -> dict:
+def link_sensor(point: BaseGeometry | None, buildings: _Polygons | None, areas: _Polygons | None,
+                tolerance: float) -> Link:
     """Inside a building, else inside an area (park, square), else the nearest façade within tolerance."""
     if point is None:
         return {"link_type": "none", "link_reason": "no position"}
@@ -55,9 +75,10 @@ def link_sensor(point, buildings: _Polygons | None, areas: _Polygons | None, tol
     if areas is not None:
         i = areas.containing(point)
         if i is not None:
-            out = {"link_type": "area", "link_id": areas.ids[i], "link_name": areas.names[i], "link_distance": 0.0}
+            out: Link = {"link_type": "area", "link_id": areas.ids[i], "link_name": areas.names[i],
+                         "link_distance": 0.0}
             near = buildings.nearest(point, tolerance) if buildings is not None else None
-            if near is not None:
+            if buildings is not None and near is not None:
                 out["link_reason"] = f"nearest façade: {buildings.ids[near[0]]} at {near[1]:.1f} m"
             return out
     if buildings is not None:
@@ -103,14 +124,11 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
                 "datastream_id": s.datastream_id, "datastream_name": s.datastream_name,
                 "observed_property": s.observed_property, "unit_name": s.unit_name, "unit_symbol": s.unit_symbol,
                 "unit_definition": s.unit_definition, "unit_known": s.unit_known, **s.stats(),
-                "window_start": (start or (times[0] if times else None)),
-                "window_end": (end or (times[-1] if times else None)),
+                "window_start": _utc_text(start or (times[0] if times else None)),
+                "window_end": _utc_text(end or (times[-1] if times else None)),
                 "self_link": s.self_link, "source": s.source, **link,
                 "attributes": json.dumps(s.attributes, ensure_ascii=False, default=str) if s.attributes else None,
             }
-            for key in ("window_start", "window_end"):
-                if row[key] is not None:
-                    row[key] = row[key].isoformat().replace("+00:00", "Z")
             out.add(SENSORS, row, point)
             summary.links[s.key] = (link["link_type"], link.get("link_id"))
             for when, value, text, oid in zip(s.times, s.values, s.texts, s.obs_ids):
