@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter
@@ -24,6 +25,31 @@ from .calendar import (
     free_slots,
 )
 from .opening_hours import TIMEZONE, OpeningHours, OpeningHoursError, add, local, parse
+
+if TYPE_CHECKING:
+    from ..kernel.layers import LayerRef
+
+IslandRecord = dict[str, Any]   # a learning_islands row: field name -> value as read (text, number, None)
+# the learning_islands layer (a LayerRef, or the path of the import's GeoPackage) or its records
+Islands: TypeAlias = "LayerRef | str | Path | list[IslandRecord]"
+
+
+class AvailabilityEntry(TypedDict, total=False):
+    """One island of availability.json."""
+
+    opening_hours: str | None
+    busy: list[list[str]]        # [start ISO, end ISO] of each busy interval
+    booking_url: str | None
+    calendar: str                # ok, none or error
+    error: str                   # the calendar's error message (dropped before publishing)
+
+
+class AvailabilityDoc(TypedDict):
+    """The web map's availability.json."""
+
+    generated: str
+    timezone: str
+    islands: dict[str, AvailabilityEntry]
 
 HORIZON = timedelta(days=7)
 MAX_RANGE = timedelta(days=31)
@@ -99,7 +125,7 @@ class AvailabilitySummary:
     errors: dict[str, str] = field(default_factory=dict)   # island id -> message
 
 
-def _records(islands) -> list[dict]:
+def _records(islands: Islands) -> list[IslandRecord]:
     """Island records from a LayerRef / path (read with the islands reader) or a list of dicts."""
     if isinstance(islands, list):
         return islands
@@ -110,14 +136,15 @@ def _records(islands) -> list[dict]:
     frame = read_frame(islands)
     if "id" not in frame.columns:
         raise InputError("not a learning_islands layer (no id field)", path=str(islands))
-    return frame.drop(columns="geometry").to_dict("records")
+    records: list[IslandRecord] = frame.drop(columns="geometry").to_dict("records")
+    return records
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def refresh_availability(islands, output: str, start: datetime, end: datetime, *,
+def refresh_availability(islands: Islands, output: str, start: datetime, end: datetime, *,
                          credentials: Credentials | None = None, max_bytes: int = MAX_FEED_BYTES,
                          max_occurrences: int = MAX_OCCURRENCES, reporter: Reporter | None = None
                          ) -> AvailabilitySummary:
@@ -179,8 +206,9 @@ def refresh_availability(islands, output: str, start: datetime, end: datetime, *
                                               "end": local(min(b.end, end)).isoformat(), "status": "busy",
                                               "summary": b.summary, "source": ref.shown()})
             summary.busy += len(events)
-            for a, b in _free_open(rec, events, start, end, iid, reporter):
-                out.add(ISLAND_AVAILABILITY, {"island_id": iid, "start": a.isoformat(), "end": b.isoformat(),
+            for free_start, free_end in _free_open(rec, events, start, end, iid, reporter):
+                out.add(ISLAND_AVAILABILITY, {"island_id": iid, "start": free_start.isoformat(),
+                                              "end": free_end.isoformat(),
                                               "status": "free", "summary": None, "source": ref.shown()})
                 summary.free += 1
             out.add(ISLAND_CALENDAR_STATUS, {**status, "status": "ok", "busy": len(events), "message": None})
@@ -191,7 +219,7 @@ def refresh_availability(islands, output: str, start: datetime, end: datetime, *
     return summary
 
 
-def _free_open(rec: dict, events: list[Busy], start: datetime, end: datetime, iid: str,
+def _free_open(rec: IslandRecord, events: list[Busy], start: datetime, end: datetime, iid: str,
                reporter: Reporter) -> list[tuple[datetime, datetime]]:
     """The free gaps inside the opening hours (or the whole range when the hours are unknown: then none)."""
     text = _text(rec.get("opening_hours"))
@@ -202,7 +230,7 @@ def _free_open(rec: dict, events: list[Busy], start: datetime, end: datetime, ii
     except OpeningHoursError as err:
         reporter.warning(f"island {iid}: opening hours not evaluated ({err}); no free intervals written")
         return []
-    out = []
+    out: list[tuple[datetime, datetime]] = []
     for a, b in spans:
         out.extend(free_slots(events, a, b))
     return out
@@ -210,9 +238,9 @@ def _free_open(rec: dict, events: list[Busy], start: datetime, end: datetime, ii
 
 # ---- the web map's availability.json --------------------------------------------------------------
 
-def availability_json(islands, path: str | Path | None = None, *, now: datetime | None = None,
+def availability_json(islands: Islands, path: str | Path | None = None, *, now: datetime | None = None,
                       days: int = 7, credentials: Credentials | None = None,
-                      reporter: Reporter | None = None) -> dict:
+                      reporter: Reporter | None = None) -> AvailabilityDoc:
     """The web map's availability data (no QGIS needed), written to ``path`` when given.
 
     ``islands``: the learning_islands layer (LayerRef or path) or a list of island records (dicts with id,
@@ -230,10 +258,10 @@ def availability_json(islands, path: str | Path | None = None, *, now: datetime 
     reporter = reporter or Reporter()
     now = local(now or datetime.now(TIMEZONE)).replace(microsecond=0)
     end = add(now, timedelta(days=days))
-    doc: dict = {"generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {}}
+    doc: AvailabilityDoc = {"generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {}}
     for rec in _records(islands):
         iid = str(rec.get("id"))
-        entry: dict = {"opening_hours": _text(rec.get("opening_hours")), "busy": [],
+        entry: AvailabilityEntry = {"opening_hours": _text(rec.get("opening_hours")), "busy": [],
                        "booking_url": _text(rec.get("booking_url")), "calendar": "none"}
         try:
             ref = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
@@ -244,7 +272,8 @@ def availability_json(islands, path: str | Path | None = None, *, now: datetime 
                                  for b in events]
                 entry["calendar"] = "ok"
         except GeoTwinError as err:
-            entry.update(calendar="error", error=str(err))
+            entry["calendar"] = "error"
+            entry["error"] = str(err)
             reporter.warning(f"island {iid}: {err}")
         doc["islands"][iid] = entry
     if path is not None:
@@ -285,11 +314,11 @@ def booking_link(template: str | None, island_id: str, start: datetime, end: dat
     url = template
     for key in PLACEHOLDERS:
         url = url.replace("{" + key + "}", quote(values[key], safe=""))
-    url, _ = check_booking_url(url)
-    return url
+    checked, _ = check_booking_url(url)
+    return checked
 
 
-def book_island(islands, island_id: str, when: datetime, duration: int, *, seats: int = 1, name: str = "",
+def book_island(islands: Islands, island_id: str, when: datetime, duration: int, *, seats: int = 1, name: str = "",
                 credentials: Credentials | None = None, reporter: Reporter | None = None) -> BookingResult:
     """Book ``island_id`` for [when, when + duration minutes).
 

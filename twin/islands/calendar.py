@@ -17,14 +17,24 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, cast
 from urllib.parse import urlsplit
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter
 from .opening_hours import TIMEZONE, add, local
+
+if TYPE_CHECKING:
+    import icalendar
+    from caldav.davclient import DAVClient
+    from icalendar.prop import vDDDTypes
+    from recurring_ical_events import CalendarQuery
+
+_T = TypeVar("_T")
 
 KINDS = ("ical", "caldav")
 MAX_FEED_BYTES = 5 * 1024 * 1024
@@ -64,7 +74,7 @@ class CalendarRef:
         return self.location
 
     @classmethod
-    def parse(cls, value, kind=None, *, base: str | Path | None = None) -> CalendarRef | None:
+    def parse(cls, value: object, kind: object = None, *, base: str | Path | None = None) -> CalendarRef | None:
         """The reference of a ``calendar``/``calendar_type`` pair; None when there is no calendar."""
         text = value.strip() if isinstance(value, str) else ""
         if not text:
@@ -147,25 +157,22 @@ def fetch_feed(ref: CalendarRef, *, user: str | None = None, password: str | Non
         headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password or ''}".encode()).decode()
 
     class FeedClient(StaClient):
-        def _request_headers(self, url):
+        def _request_headers(self, url: str) -> dict[str, str]:
             out = super()._request_headers(url)
             out["Accept"] = "text/calendar, */*;q=0.5"
             out["User-Agent"] = "GeoTwin-Calendar"
             return out
 
-        def _json(self, url, headers, body):
-            return body
-
     client = FeedClient(ref.location, timeout=timeout, retries=1, backoff=0.5, headers=headers,
                         max_page_mb=max_bytes / (1024 * 1024), reporter=reporter)
     try:
-        return client.get(ref.location, what="calendar feed")
+        return client.get_body(ref.location, what="calendar feed")[2]
     except StaError as err:
         raise CalendarError(f"calendar {ref.shown()}: {err}".replace("page limit", "feed size limit")
                             .replace(" (MAX_PAGE_MB)", "")) from None
 
 
-def _as_datetime(value, end: bool = False) -> datetime:
+def _as_datetime(value: object, end: bool = False) -> datetime:
     """An iCalendar DATE-TIME (floating = Europe/Berlin) or DATE (local midnight) as UTC."""
     if isinstance(value, datetime):
         return local(value).astimezone(UTC)
@@ -197,13 +204,16 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
                 continue
             if str(event.get("STATUS", "")).upper() == "CANCELLED":
                 continue
-            first = _as_datetime(event["DTSTART"].dt)
+            first = _as_datetime(_dt(event, "DTSTART"))
             if "DTEND" in event:
-                last = _as_datetime(event["DTEND"].dt, end=True)
+                last = _as_datetime(_dt(event, "DTEND"), end=True)
             elif "DURATION" in event:
-                last = first + event["DURATION"].dt   # first is UTC: elapsed time
+                duration = _dt(event, "DURATION")
+                if not isinstance(duration, timedelta):
+                    raise TypeError(f"DURATION {duration!r} is not a duration")
+                last = first + duration   # first is UTC: elapsed time
             else:
-                last = first + (timedelta(days=1) if not isinstance(event["DTSTART"].dt, datetime) else timedelta(0))
+                last = first + (timedelta(days=1) if not isinstance(_dt(event, "DTSTART"), datetime) else timedelta(0))
             if last <= start or first >= end:
                 continue
             out.append(Busy(first, last, str(event.get("SUMMARY")) if event.get("SUMMARY") else None,
@@ -217,28 +227,33 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
     return out
 
 
-def _iterate(query, start: datetime, end: datetime):
+def _dt(event: icalendar.Event, name: str) -> object:
+    """``event[name].dt``: the date, datetime or timedelta of DTSTART, DTEND or DURATION (KeyError when the
+    event lacks it, AttributeError when the property is no date/time)."""
+    return cast("vDDDTypes", event[name]).dt
+
+
+def _iterate(query: CalendarQuery, start: datetime, end: datetime) -> Iterator[icalendar.Event]:
     """Occurrences starting before ``end`` and ending after ``start``, lazily (a hostile RRULE cannot
     expand without bound: the caller counts)."""
     for event in query.after(start - timedelta(days=1)):
-        first = event["DTSTART"].dt
-        first = _as_datetime(first)
+        first = _as_datetime(_dt(event, "DTSTART"))
         if first >= end:
             return
         yield event
 
 
-def _caldav_client(ref: CalendarRef, user: str | None, password: str | None, timeout: float):
-    import caldav
+def _caldav_client(ref: CalendarRef, user: str | None, password: str | None, timeout: float) -> DAVClient:
+    from caldav.davclient import DAVClient
 
     _check_credentials(ref, user)
     parts = urlsplit(ref.location)
-    return caldav.DAVClient(url=ref.location, username=user or None, password=password or None,
-                            timeout=int(timeout), require_tls=not _loopback(parts.hostname),
-                            enable_rfc6764=False)
+    return DAVClient(url=ref.location, username=user or None, password=password or None,
+                     timeout=int(timeout), require_tls=not _loopback(parts.hostname),
+                     enable_rfc6764=False)
 
 
-def _caldav_call(ref: CalendarRef, what: str, func):
+def _caldav_call(ref: CalendarRef, what: str, func: Callable[[], _T]) -> _T:
     try:
         return func()
     except GeoTwinError:
@@ -279,7 +294,7 @@ def _merge(texts: list[str]) -> bytes:
     merged = icalendar.Calendar()
     merged.add("prodid", "-//GeoTwin//calendar merge//EN")
     merged.add("version", "2.0")
-    zones = set()
+    zones: set[str] = set()
     for text in texts:
         for comp in icalendar.Calendar.from_ical(text).subcomponents:
             if comp.name == "VTIMEZONE":
@@ -287,7 +302,8 @@ def _merge(texts: list[str]) -> bytes:
                     continue
                 zones.add(str(comp.get("TZID")))
             merged.add_component(comp)
-    return merged.to_ical()
+    ical: bytes = merged.to_ical()
+    return ical
 
 
 def busy(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None = None, password: str | None = None,

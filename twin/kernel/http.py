@@ -32,10 +32,16 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from .errors import GeoTwinError, InputError
 from .progress import Reporter
+
+JsonObject = dict[str, Any]  # a parsed JSON object (values as json.loads gives them)
+# socket.getaddrinfo's entries: family, type, proto, canonname, sockaddr
+AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str,
+                 tuple[str, int] | tuple[str, int, int, int] | tuple[int, bytes]]
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
@@ -58,11 +64,11 @@ class _Transient(Exception):
 @dataclass
 class Page:
     url: str
-    items: list[dict]
+    items: list[JsonObject]
     next_link: str | None
 
 
-def entity_url(entity_set: str, entity_id) -> str:
+def entity_url(entity_set: str, entity_id: str | int | float) -> str:
     """``Datastreams(5)`` for numeric ids, ``Datastreams('a''b')`` for string ids."""
     if isinstance(entity_id, (int, float)) and not isinstance(entity_id, bool):
         return f"{entity_set}({int(entity_id)})"
@@ -132,8 +138,8 @@ class _Exchange:
         return _Transient(f"{safe_url(self.url)} sent {self.received} bytes in {spent:.1f} s, slower than the "
                           f"TIMEOUT of {self.timeout:g} s")
 
-    def _resolve(self, host: str, port: int) -> list:
-        box: dict = {}
+    def _resolve(self, host: str, port: int) -> list[AddrInfo]:
+        box: dict[str, Any] = {}
         done = threading.Event()
 
         def run() -> None:
@@ -148,7 +154,15 @@ class _Exchange:
             pass
         if "error" in box:
             raise _Transient(f"cannot resolve the host {host!r} of {safe_url(self.url)}: {box['error']}")
-        return box["infos"]
+        infos: list[AddrInfo] = box["infos"]
+        return infos
+
+    @property
+    def _open_sock(self) -> socket.socket:
+        """The connection's socket (after ``connect``)."""
+        if self.sock is None:
+            raise _Transient(f"connection to {safe_url(self.url)} is not open")
+        return self.sock
 
     def connect(self) -> None:
         """TCP (directly or through the environment's proxy: http_proxy/https_proxy, no_proxy), then TLS."""
@@ -209,13 +223,14 @@ class _Exchange:
     def _tls(self, host: str) -> None:
         context = self.tls or ssl.create_default_context()
         try:
-            self.sock = context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)
+            tls_sock = context.wrap_socket(self._open_sock, server_hostname=host, do_handshake_on_connect=False)
+            self.sock = tls_sock
         except (ssl.SSLError, OSError, ValueError) as err:
             raise StaError(f"TLS error with {safe_url(self.url)}: {err}") from None
         while True:
-            self.sock.settimeout(min(POLL, self._left()))
+            tls_sock.settimeout(min(POLL, self._left()))
             try:
-                self.sock.do_handshake()
+                tls_sock.do_handshake()
                 return
             except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 continue
@@ -251,9 +266,9 @@ class _Exchange:
     def _send_all(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            self.sock.settimeout(min(POLL, self._left()))
+            self._open_sock.settimeout(min(POLL, self._left()))
             try:
-                sent = self.sock.send(view)
+                sent = self._open_sock.send(view)
             except (TimeoutError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                 continue
             except OSError as err:
@@ -265,9 +280,9 @@ class _Exchange:
     def _more(self) -> bool:
         """Read what the server sends next into the buffer; False at the end of the connection."""
         while True:
-            self.sock.settimeout(min(POLL, self._left()))
+            self._open_sock.settimeout(min(POLL, self._left()))
             try:
-                data = self.sock.recv(65536)
+                data = self._open_sock.recv(65536)
             except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 continue
             except ssl.SSLError as err:
@@ -518,11 +533,17 @@ class StaClient:
     # ---- requests ----------------------------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, str] | None = None, *, source: str | None = None,
-            what: str = "link") -> dict:
+            what: str = "link") -> JsonObject:
         """The JSON object at ``path``; retries transient failures, raises StaError otherwise.
 
         ``source``/``what`` tell where an absolute URL came from (for the origin check's message).
         """
+        return self._json(*self.get_body(path, params, source=source, what=what))
+
+    def get_body(self, path: str, params: dict[str, str] | None = None, *, source: str | None = None,
+                 what: str = "link") -> tuple[str, dict[str, str], bytes]:
+        """The answer at ``path`` as (final URL after redirects, lower-case headers, body), as ``get`` reads
+        it but not parsed."""
         url = self.url(path, params)
         self.check_link(url, source or self.base_url, what)
         last = ""
@@ -547,8 +568,8 @@ class StaClient:
                 return
             time.sleep(min(POLL, left))
 
-    def _get_once(self, url: str) -> dict:
-        """One GET with its same-origin redirects."""
+    def _get_once(self, url: str) -> tuple[str, dict[str, str], bytes]:
+        """One GET with its same-origin redirects: (final URL, headers, body)."""
         for _ in range(MAX_REDIRECTS + 1):
             self.requests += 1
             if self._tls is None and url.lower().startswith("https:"):
@@ -580,7 +601,7 @@ class StaClient:
                                       f": stopped after {err.size} bytes") + "; refused") from None
             finally:
                 exchange.close()
-            return self._json(url, headers, body)
+            return url, headers, body
         raise StaError(f"more than {MAX_REDIRECTS} redirects from {safe_url(url)}")
 
     def _fail(self, url: str, status: int, headers: dict[str, str], body: bytes) -> None:
@@ -592,7 +613,7 @@ class StaClient:
                            "configuration")
         raise StaError(f"HTTP {status} from {safe_url(url)}{': ' + detail if detail else ''}")
 
-    def _json(self, url: str, headers: dict[str, str], body: bytes) -> dict:
+    def _json(self, url: str, headers: dict[str, str], body: bytes) -> JsonObject:
         kind = headers.get("content-type", "").split(";")[0].strip().lower()
         if kind and "json" not in kind and kind not in ("text/plain", "application/octet-stream"):
             raise InputError(f"{safe_url(url)} answered {kind}, not JSON: {_excerpt(body)!r}")
@@ -638,10 +659,11 @@ class StaClient:
         self.reporter.warning(f"stopped after {self.max_pages} pages of {safe_url(self.url(path, params))}; "
                               f"more data remains at {safe_url(url)}")
 
-    def collect(self, path: str, params: dict[str, str] | None = None, **where) -> list[dict]:
-        return [item for page in self.pages(path, params, **where) for item in page.items]
+    def collect(self, path: str, params: dict[str, str] | None = None, *, source: str | None = None,
+                what: str = "link") -> list[JsonObject]:
+        return [item for page in self.pages(path, params, source=source, what=what) for item in page.items]
 
-    def rest_of(self, entity: dict, nav: str) -> list[dict]:
+    def rest_of(self, entity: JsonObject, nav: str) -> list[JsonObject]:
         """An expanded collection of ``entity`` with the pages behind ``<nav>@iot.nextLink``."""
         items = entity.get(nav)
         items = list(items) if isinstance(items, list) else []
