@@ -23,13 +23,35 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.numeric import to_number
 from ..kernel.schema import LayerSpec
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import KNOWN_UNITS, parse_time
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+
+class _Rows(Protocol):
+    """A DB-API cursor after ``execute`` (sqlite3 or psycopg): rows as tuples."""
+
+    def fetchone(self) -> Any: ...   # a row tuple or None; sqlite3 types it Any
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class _Database(Protocol):
+    """What the uplink stores use of a DB-API connection (sqlite3.Connection or psycopg.Connection)."""
+
+    def execute(self, sql: str, args: tuple[Any, ...], /) -> _Rows: ...
+
+    def commit(self) -> None: ...
+
+    def close(self) -> None: ...
 
 SOURCE = "lorawan"
 DUPLICATE_WINDOW = timedelta(seconds=60)
@@ -76,7 +98,7 @@ class Uplink:
     dev_eui: str
     f_cnt: int
     time: datetime
-    payload: dict
+    payload: dict[str, Any]
     network: str           # chirpstack | tts
 
 
@@ -106,7 +128,7 @@ def load_devices(path: str | Path) -> dict[str, Device]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read the device table: {err}", path=str(path)) from err
-    rows: list[tuple[int | None, dict]] = []
+    rows: list[tuple[int | None, dict[str, Any]]] = []
     default_crs = "EPSG:4326"
     if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
         try:
@@ -138,7 +160,7 @@ def load_devices(path: str | Path) -> dict[str, Device]:
                              line=1)
         for row in reader:
             rows.append((reader.line_num, {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}))
-    grouped: dict[str, dict] = {}
+    grouped: dict[str, dict[str, Any]] = {}
     for line, row in rows:
         try:
             eui = normalise_eui(row.get("dev_eui"))
@@ -226,7 +248,7 @@ def parse_uplink(topic: str, payload: bytes) -> Uplink:
     return Uplink(topic, eui, fcnt, _time(when, what), payload_obj, network)
 
 
-def payload_value(payload: dict, key: str) -> Any:
+def payload_value(payload: dict[str, Any], key: str) -> Any:
     """``key`` in the decoded payload; ``a.b`` reaches into nested objects."""
     if key in payload:
         return payload[key]
@@ -255,7 +277,7 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _gpkg_geometry(blob: bytes | None):
+def _gpkg_geometry(blob: bytes | None) -> BaseGeometry | None:
     """A GeoPackage geometry blob as shapely (None when empty or null)."""
     import shapely
 
@@ -267,8 +289,8 @@ def _gpkg_geometry(blob: bytes | None):
 
 def _register_gpkg_functions(db: sqlite3.Connection) -> None:
     """The SQL functions GDAL's R-tree triggers name (SQLite needs them to prepare an UPDATE)."""
-    def bound(index):
-        def f(blob):
+    def bound(index: int) -> Callable[[bytes | None], float | None]:
+        def f(blob: bytes | None) -> float | None:
             geometry = _gpkg_geometry(blob)
             return None if geometry is None else float(geometry.bounds[index])
         return f
@@ -287,18 +309,19 @@ class UplinkStore:
         self.devices = devices
         self._touched: set[str] = set()      # DevEUIs with new rows since the last commit
         self._prepare(crs)
-        self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)  # one user at a time
-        _register_gpkg_functions(self.db)
+        db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)  # one user at a time
+        _register_gpkg_functions(db)
+        self.db: _Database = db
         self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
         self.db.commit()
 
-    def _x(self, sql: str, args: tuple = ()):
+    def _x(self, sql: str, args: tuple[Any, ...] = ()) -> _Rows:
         return self.db.execute(sql, args)
 
     def describe(self) -> str:
         return str(self.path)
 
-    def _sensor_row(self, device: Device, prop: Property) -> dict:
+    def _sensor_row(self, device: Device, prop: Property) -> dict[str, Any]:
         return {
             "sensor_key": sensor_key(device, prop), "sensor_id": device.sensor_id, "sensor_name": device.name,
             "datastream_id": prop.key, "datastream_name": f"{device.name}: {prop.observed_property}",
@@ -484,7 +507,7 @@ class PgUplinkStore(UplinkStore):
             self.db.close()
             raise
 
-    def _x(self, sql: str, args: tuple = ()):
+    def _x(self, sql: str, args: tuple[Any, ...] = ()) -> _Rows:
         return self.db.execute(sql.replace("?", "%s"), args)
 
     def describe(self) -> str:
