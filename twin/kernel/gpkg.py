@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
 
 import numpy as np
+import numpy.typing as npt
 
 from .atomic import atomic_path
 from .errors import GeoTwinError, InputError
@@ -43,7 +44,14 @@ from .ownership import (
 )
 from .schema import LayerSpec
 
-PathLike = str | os.PathLike
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+PathLike = str | os.PathLike[str]
+Row = dict[str, Any]   # a layer row: field name -> value (text, number, bool, datetime or a JSON-able object)
+# a row's geometry as GpkgWriter takes it: shapely, WKB bytes or None
+Geometry: TypeAlias = "BaseGeometry | bytes | None"
 
 # -- reading ---------------------------------------------------------------------------------------
 # envelope size (bytes) by the envelope indicator of a GeoPackage geometry blob's flags
@@ -111,7 +119,7 @@ def _limit(rows: tuple[int, int] | None) -> str:
 
 def read_table(path: PathLike, layer: str, columns: list[str] | None = None, geometry: bool = True,
                decode: bool = True, rows: tuple[int, int] | None = None
-               ) -> tuple[list[str], list[tuple], np.ndarray | list | None]:
+               ) -> tuple[list[str], list[tuple[Any, ...]], npt.NDArray[np.object_] | list[bytes | None] | None]:
     """Column names (without the fid and the geometry column), row tuples in table order and, with
     ``geometry``, a shapely array of the rows' geometries (None for a missing or empty one), or their
     GeoPackage blobs when not ``decode`` (see ``decode_geometries``). ``columns`` keeps only those (absent
@@ -126,7 +134,7 @@ def read_table(path: PathLike, layer: str, columns: list[str] | None = None, geo
             fields = [c for c in columns if c in fields]
         select = [_quote(c) for c in fields]
         with_geometry = geometry and geom_col is not None
-        if with_geometry:
+        if with_geometry and geom_col is not None:
             select.append(_quote(geom_col))
         records = con.execute(f"SELECT {', '.join(select) or 'NULL'} FROM {_quote(layer)}{_limit(rows)}").fetchall()
     if not with_geometry:
@@ -137,7 +145,8 @@ def read_table(path: PathLike, layer: str, columns: list[str] | None = None, geo
     return fields, records, decode_geometries(blobs) if decode else blobs
 
 
-def iter_table(path: PathLike, layer: str, columns: list[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+def iter_table(path: PathLike, layer: str, columns: list[str],
+               batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
     """Row tuples (``columns``, then the geometry) and the GeoPackage geometry blobs of ``layer`` in table
     order, ``batch`` rows at a time, so that a large layer is never held whole (a missing column reads NULL)."""
     with closing(connect(path)) as con:
@@ -150,23 +159,24 @@ def iter_table(path: PathLike, layer: str, columns: list[str], batch: int) -> It
             yield batch_rows, list(map(geometry, batch_rows))
 
 
-def count_by(path: PathLike, layer: str, column: str) -> dict:
+def count_by(path: PathLike, layer: str, column: str) -> dict[Any, int]:
     """Number of rows of ``layer`` per value of ``column``."""
     with closing(connect(path)) as con:
         return dict(con.execute(f"SELECT {_quote(column)}, count(*) FROM {_quote(layer)} GROUP BY 1"))
 
 
-def wkbs_of(blobs: list) -> list[bytes | None]:
+def wkbs_of(blobs: Sequence[bytes | None]) -> list[bytes | None]:
     """The WKB of GeoPackage geometry blobs (None for NULL, a non-GeoPackage blob or an empty geometry)."""
     return [b[h:] if b is not None and len(b) >= 8 and b[:2] == b"GP" and (h := _HEADER[b[3]]) else None
             for b in blobs]
 
 
-def decode_geometries(blobs: list) -> np.ndarray:
+def decode_geometries(blobs: Sequence[bytes | None]) -> npt.NDArray[np.object_]:
     """Shapely geometries of GeoPackage geometry blobs (None for NULL or an empty geometry)."""
     import shapely
 
-    return shapely.from_wkb(np.array(wkbs_of(blobs), dtype=object))
+    geometries: npt.NDArray[np.object_] = shapely.from_wkb(np.array(wkbs_of(blobs), dtype=object))
+    return geometries
 
 
 def list_vector_layers(path: PathLike) -> list[str]:
@@ -177,16 +187,17 @@ def list_vector_layers(path: PathLike) -> list[str]:
     return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
 
 
-def layer_info(path: PathLike, layer: str) -> dict:
+def layer_info(path: PathLike, layer: str) -> dict[str, Any]:
     """pyogrio's description of a layer (``fields``, ``dtypes``, ``geometry_type``, ``crs``, ...)."""
     import pyogrio
 
-    return pyogrio.read_info(path, layer=layer)
+    info: dict[str, Any] = pyogrio.read_info(path, layer=layer)
+    return info
 
 
 def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = None,
                bbox: tuple[float, float, float, float] | None = None, rows: tuple[int, int] | None = None,
-               fid_as_index: bool = False) -> Any:
+               fid_as_index: bool = False) -> gpd.GeoDataFrame:
     """The layer as a GeoDataFrame (a DataFrame without geometry) read with pyogrio: only ``columns`` when
     given, only the features that intersect ``bbox`` (layer CRS; GDAL's spatial filter), only the rows
     ``rows=(start, stop)``."""
@@ -231,19 +242,19 @@ def preload() -> None:
 class GpkgWriter:
     """Buffers rows per layer and appends them in batches, so memory stays flat."""
 
-    def __init__(self, path: str | os.PathLike, crs: str | None, batch_size: int = 5000) -> None:
+    def __init__(self, path: PathLike, crs: str | None, batch_size: int = 5000) -> None:
         from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
 
         self._write = write
         self.path = Path(path)
         self.crs = crs
         self.batch_size = batch_size
-        self._buffers: dict[str, tuple[LayerSpec, list[dict], list]] = {}
+        self._buffers: dict[str, tuple[LayerSpec, list[Row], list[Geometry]]] = {}
         self._created: set[str] = set()
         self.counts: dict[str, int] = {}
         self._crs_cache: str | None = None
 
-    def add(self, spec: LayerSpec, row: dict, geometry=None) -> None:
+    def add(self, spec: LayerSpec, row: Row, geometry: Geometry = None) -> None:
         """Queue one row (a dict of spec.fields) and its geometry (shapely, or WKB bytes)."""
         _, rows, geoms = self._buffers.setdefault(spec.name, (spec, [], []))
         rows.append(row)
@@ -251,7 +262,7 @@ class GpkgWriter:
         if len(rows) >= self.batch_size:
             self._flush(spec.name)
 
-    def add_many(self, spec: LayerSpec, rows: Sequence[dict], geometries: Sequence | None = None) -> None:
+    def add_many(self, spec: LayerSpec, rows: Sequence[Row], geometries: Sequence[Geometry] | None = None) -> None:
         """Queue many rows at once (the same as ``add`` for each, without its per-row cost)."""
         _, buffered, geoms = self._buffers.setdefault(spec.name, (spec, [], []))
         start = 0
@@ -267,10 +278,11 @@ class GpkgWriter:
         """Create the layer even if it receives no rows."""
         self._buffers.setdefault(spec.name, (spec, [], []))
 
-    def _columns(self, spec: LayerSpec, rows: list[dict]) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    def _columns(self, spec: LayerSpec,
+                 rows: list[Row]) -> tuple[list[npt.NDArray[Any]], list[npt.NDArray[np.bool_] | None]]:
         """Each field as a numpy array, with a null mask for integers and booleans."""
-        data: list[np.ndarray] = []
-        masks: list[np.ndarray | None] = []
+        data: list[npt.NDArray[Any]] = []
+        masks: list[npt.NDArray[np.bool_] | None] = []
         for name, kind in spec.fields.items():
             values = [r.get(name) for r in rows]
             if kind in ("int", "bool"):
@@ -336,7 +348,7 @@ class GpkgWriter:
 
 
 @contextlib.contextmanager
-def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 5000,
+def gpkg_output(target: PathLike, crs: str | None, batch_size: int = 5000,
                 kind: str | None = None) -> Iterator[GpkgWriter]:
     """A GpkgWriter on a temporary file that replaces ``target`` only when the block succeeds.
 
@@ -355,8 +367,9 @@ def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 50
         yield writer
         writer.close()
         written = kind or kind_of_layers(writer._buffers)
-        if state == OURS and (gpkg_marker(target) or {}).get("kind") != written:
-            raise GeoTwinError(f"the output holds GeoTwin's {gpkg_marker(target).get('kind')} output, and this run "
+        existing = (gpkg_marker(target) or {}).get("kind") if state == OURS else None
+        if state == OURS and existing != written:
+            raise GeoTwinError(f"the output holds GeoTwin's {existing} output, and this run "
                                f"writes {written} output: choose another file name (or delete it first)",
                                path=str(target))
         if state == LEGACY:
@@ -376,7 +389,7 @@ def ogr_geometry_type(spec: LayerSpec) -> str | None:
     return gt[:-1] + " Z" if gt.endswith("Z") else gt
 
 
-def write_frame(path: PathLike, spec: LayerSpec, frame: Any, append: bool, chunk: int = 5000,
+def write_frame(path: PathLike, spec: LayerSpec, frame: gpd.GeoDataFrame, append: bool, chunk: int = 5000,
                 check: Callable[[], None] | None = None) -> None:
     """Write a (Geo)DataFrame whose columns are the spec's as layer ``spec.name``: (re)create it, or append to
     it (nothing for an empty frame); ``chunk`` rows at a time, calling ``check`` (e.g. a cancel check)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -79,7 +80,7 @@ def _connect_ro(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
-def gpkg_tables(path: str | Path) -> list[str]:
+def gpkg_tables(path: str | os.PathLike[str]) -> list[str]:
     """The user tables and views of a GeoPackage: not gpkg_*, sqlite_*, rtree_* (spatial indexes) or the
     GDAL/GeoPackage extension tables."""
     with contextlib.closing(_connect_ro(Path(path))) as con:
@@ -88,7 +89,7 @@ def gpkg_tables(path: str | Path) -> list[str]:
     return sorted(str(name) for (name,) in rows if not str(name).lower().startswith(skip))
 
 
-def gpkg_marker(path: str | Path) -> dict[str, Any] | None:
+def gpkg_marker(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The GeoTwin marker of a GeoPackage, None when it has none."""
     with contextlib.closing(_connect_ro(Path(path))) as con:
         has = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata'").fetchone()
@@ -105,7 +106,7 @@ def gpkg_marker(path: str | Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
 
 
-def mark_gpkg(path: str | Path, kind: str) -> None:
+def mark_gpkg(path: str | os.PathLike[str], kind: str) -> None:
     """Add (or refresh) the GeoTwin marker of a GeoPackage; ``created`` of an earlier marker is kept."""
     old = gpkg_marker(path)
     data = marker(kind, (old or {}).get("created"))
@@ -149,7 +150,7 @@ def legacy_twin(path: Path, tables: list[str]) -> bool:
             and "geotwin_version" in _gpkg_columns(path, "builds"))
 
 
-def check_gpkg(path: str | Path, kind: str | None, legacy: Callable[[Path, list[str]], bool]) -> str:
+def check_gpkg(path: str | os.PathLike[str], kind: str | None, legacy: Callable[[Path, list[str]], bool]) -> str:
     """Whether GeoTwin may replace or update the GeoPackage ``path`` with an output of ``kind``.
 
     Returns NEW (no file), EMPTY (no user table), OURS (GeoTwin's marker, same kind when ``kind`` is
