@@ -64,7 +64,7 @@ class _Transient(Exception):
 @dataclass
 class Page:
     url: str
-    items: list[JsonObject]
+    items: list[object]     # the ``value`` array as sent (entities are JSON objects unless the server is broken)
     next_link: str | None
 
 
@@ -660,10 +660,10 @@ class StaClient:
                               f"more data remains at {safe_url(url)}")
 
     def collect(self, path: str, params: dict[str, str] | None = None, *, source: str | None = None,
-                what: str = "link") -> list[JsonObject]:
+                what: str = "link") -> list[object]:
         return [item for page in self.pages(path, params, source=source, what=what) for item in page.items]
 
-    def rest_of(self, entity: JsonObject, nav: str) -> list[JsonObject]:
+    def rest_of(self, entity: JsonObject, nav: str) -> list[object]:
         """An expanded collection of ``entity`` with the pages behind ``<nav>@iot.nextLink``."""
         items = entity.get(nav)
         items = list(items) if isinstance(items, list) else []

@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import shapely
@@ -23,6 +24,11 @@ from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
 from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
 from .frames import canonical_json, conform, records
+
+if TYPE_CHECKING:
+    import psycopg
+
+    Connection = psycopg.Connection[tuple[Any, ...]]
 
 _SQL_TYPES = {"str": "text", "int": "bigint", "float": "double precision", "bool": "boolean",
               "datetime": "text", "json": "jsonb"}
@@ -65,7 +71,7 @@ def safe_dsn(dsn: str) -> str:
     except Exception:  # noqa: BLE001 - an unparsable DSN is shown as nothing rather than leaked
         return "<invalid connection string>"
     params.pop("password", None)
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def srid_of(crs: str | None) -> int:
@@ -81,6 +87,14 @@ def srid_of(crs: str | None) -> int:
     return int(code) if code else 0
 
 
+def _first(conn: Connection, sql: str, args: tuple[Any, ...]) -> Any:
+    """The first value of the one row a query of a function returns."""
+    row = conn.execute(sql, args).fetchone()
+    if row is None:   # never for SELECT f(...)
+        raise GeoTwinError(f"PostGIS returned no row for {sql}")
+    return row[0]
+
+
 def _ident(name: str) -> str:
     if not _NAME.match(name):
         raise GeoTwinError(f"not a valid table or column name: {name!r}")
@@ -88,7 +102,7 @@ def _ident(name: str) -> str:
 
 
 class _PgWriter(StoreWriter):
-    def __init__(self, conn, schema: str, srid: int, reporter: Reporter) -> None:
+    def __init__(self, conn: Connection, schema: str, srid: int, reporter: Reporter) -> None:
         self.conn = conn
         self.schema = schema
         self.srid = srid
@@ -159,7 +173,7 @@ class _CancelWatch:
     statement the server is running (a long COPY, index build, DELETE or COMMIT) with ``connection.cancel()``;
     the statement then fails with QueryCanceled, which the transaction turns into Cancelled."""
 
-    def __init__(self, conn, reporter: Reporter) -> None:
+    def __init__(self, conn: Connection, reporter: Reporter) -> None:
         self.conn, self.reporter = conn, reporter
         self.fired = False
         self._done = threading.Event()
@@ -177,7 +191,7 @@ class _CancelWatch:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join()
 
@@ -190,7 +204,7 @@ class PostgisStore(TwinStore):
         self.dsn = dsn
         self.schema = schema
 
-    def _connect(self, autocommit: bool = False):
+    def _connect(self, autocommit: bool = False) -> Connection:
         try:
             import psycopg
         except ImportError:
@@ -215,7 +229,7 @@ class PostgisStore(TwinStore):
                 raise
             raise GeoTwinError(f"{self.describe()}: {failure_reason(err)}") from None
 
-    def _owner_state(self, conn) -> str:
+    def _owner_state(self, conn: Connection) -> str:
         """NEW, EMPTY, OURS or LEGACY; a GeoTwinError naming the foreign tables otherwise."""
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone() is None:
             return NEW
@@ -244,7 +258,7 @@ class PostgisStore(TwinStore):
         raise GeoTwinError(f"{self.describe()}: the schema holds data that GeoTwin did not write: {listing(foreign)}; "
                            "GeoTwin writes only into a new or empty schema or one it created: choose another schema")
 
-    def _marker(self, conn) -> dict | None:
+    def _marker(self, conn: Connection) -> dict[str, str] | None:
         """The keys of the schema's geotwin_meta table when GeoTwin created it, else None."""
         import psycopg
 
@@ -265,9 +279,9 @@ class PostgisStore(TwinStore):
             conn = self._connect(autocommit=True)
         try:
             with self._faults():
-                if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                if not _first(conn, "SELECT pg_try_advisory_lock(%s)", (key,)):
                     reporter.info(f"waiting for another GeoTwin build into schema {self.schema}")
-                    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                    while not _first(conn, "SELECT pg_try_advisory_lock(%s)", (key,)):
                         reporter.check()
                         time.sleep(_WAIT_SECONDS)
                 state = self._owner_state(conn)
@@ -327,12 +341,14 @@ class PostgisStore(TwinStore):
             frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs))
         return conform(frame, spec, crs)
 
-    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+    def iter_rows(self, name: str, columns: Sequence[str],
+                  batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
         columns = list(columns)
         n = len(columns)
         with self._faults(), contextlib.closing(self._connect()) as conn:
-            types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE "
-                                      "table_schema = %s AND table_name = %s", (self.schema, name)).fetchall())
+            types: dict[str, str] = dict(conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                "table_schema = %s AND table_name = %s", (self.schema, name)).fetchall())
             select = [_ident(c) if c in types else "NULL" for c in columns]
             select.append("ST_AsBinary(geom)" if "geom" in types else "NULL")
             as_json = [i for i, c in enumerate(columns) if types.get(c) in ("jsonb", "json")]
@@ -344,7 +360,7 @@ class PostgisStore(TwinStore):
                         out = [tuple(canonical_json(v) if i in as_json else v for i, v in enumerate(r)) for r in out]
                     yield out, [None if r[n] is None else bytes(r[n]) for r in chunk]
 
-    def count_by(self, name: str, column: str) -> dict:
+    def count_by(self, name: str, column: str) -> dict[Any, int]:
         with self._faults(), contextlib.closing(self._connect()) as conn:
             return dict(conn.execute(f"SELECT {_ident(column)}, count(*) FROM {_ident(self.schema)}.{_ident(name)} "
                                      "GROUP BY 1").fetchall())
