@@ -48,7 +48,7 @@ def settings() -> Any:
     """World coordinates in metres with welded vertices."""
     import ifcopenshell.geom
 
-    s = ifcopenshell.geom.settings()  # type: ignore[no-untyped-call]  # ifcopenshell leaves it unannotated
+    s = ifcopenshell.geom.settings()   # unannotated in ifcopenshell: allowed by untyped_calls_exclude
     s.set("use-world-coords", True)
     s.set("weld-vertices", True)
     s.set("no-normals", True)
