@@ -170,50 +170,20 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
     reporter = reporter or Reporter()
     vname = CRS.from_user_input(vertical_crs).name if vertical_crs else ""
     notes: list[str] = []
-    missing: list[str] = []
     if not vertical_crs:
         notes.append("the source names no vertical CRS: its heights are taken as normal heights")
-    named = find_model_grid(geoid_model) if geoid_model and grid is None and method in ("auto", "grid") else None
-    if geoid_model and named is None and method in ("auto", "grid") and grid is None:
-        files = ", ".join(QUASIGEOID_MODEL_GRIDS.get(geoid_model.upper(), ())) or "no known file name"
-        notes.append(f"the source names the quasigeoid {geoid_model}, whose grid ({files}) is not installed; "
-                     "the next best height model is used")
-    if named is not None:
-        assert geoid_model is not None   # named is only found for a named model
-        same_datum = _datum_key(vname) in ("", _MODEL_DATUM.get(geoid_model.upper(), ""))
-        model = HeightModel("grid", f"quasigeoid grid {named.name} ({geoid_model}, named by the source)",
-                            ERROR_QUASIGEOID if same_datum else ERROR_QUASIGEOID_OTHER_DATUM, grid=str(named),
-                            _transformer=_grid_transformer(str(named)))
-        model.warnings = notes
-        return _report(model, reporter)
+    if geoid_model and grid is None and method in ("auto", "grid"):
+        named = _named_model(geoid_model, vname, notes)
+        if named is not None:
+            return _report(named, reporter)
     if method not in ("auto", "grid", "egm96", "constant"):
         raise HeightModelError(f"unknown height method {method!r}: use auto, grid, egm96 or constant")
-
     if method == "constant" or (method == "auto" and constant is not None and grid is None
                                 and find_grid(EGM96_GRID) is None):
-        if constant is None:
-            raise HeightModelError("the constant height method needs a constant undulation in metres")
-        model = HeightModel("constant", f"constant undulation {constant:.3f} m given by the user",
-                            float("nan"), constant=float(constant))
-        model.warnings = notes + ["a constant undulation ignores the quasigeoid's slope; its error is unknown"]
-        return _report(model, reporter)
-
+        return _report(_constant_model(constant, notes), reporter)
     if grid is not None or method == "grid":
-        path = Path(grid) if grid else None
-        if path is None:
-            for name in QUASIGEOID_GRIDS.get(_datum_key(vname), ()):
-                path = find_grid(name)
-                if path:
-                    break
-        if path is None or not path.is_file():
-            raise HeightModelError(f"quasigeoid grid not found: {grid or 'no grid given and none installed'}"
-                                   f" (PROJ looks in {', '.join(map(str, proj_data_dirs()))})")
-        error = ERROR_QUASIGEOID if _datum_key(vname) in ("DHHN2016", "") else ERROR_QUASIGEOID_OTHER_DATUM
-        model = HeightModel("grid", f"quasigeoid grid {path.name}", error, grid=str(path),
-                            _transformer=_grid_transformer(str(path)))
-        model.warnings = notes
-        return _report(model, reporter)
-
+        return _report(_grid_model(grid, vname, notes), reporter)
+    missing: list[str] = []
     if method == "auto":
         if vertical_crs:
             op, missing = proj_vertical_operation(horizontal_crs, vertical_crs)
@@ -228,7 +198,6 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
             path = find_grid(name)
             if path:
                 return resolve_height_model(horizontal_crs, vertical_crs, "grid", path, reporter=reporter)
-
     egm = find_grid(EGM96_GRID)
     if egm is None:
         if constant is not None:
@@ -237,13 +206,60 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
         raise HeightModelError(f"no height model for {vname or 'the source heights'}: no quasigeoid grid, "
                                f"{EGM96_GRID} is not installed (Debian: proj-data) and no constant was given; "
                                "refusing PROJ's ballpark transformation (tens of metres off)")
+    return _report(_egm96_model(egm, missing, notes), reporter)
+
+
+def _named_model(geoid_model: str, vname: str, notes: list[str]) -> HeightModel | None:
+    """The grid of the quasigeoid the source names, None (and a note) when it is not installed."""
+    named = find_model_grid(geoid_model)
+    if named is None:
+        files = ", ".join(QUASIGEOID_MODEL_GRIDS.get(geoid_model.upper(), ())) or "no known file name"
+        notes.append(f"the source names the quasigeoid {geoid_model}, whose grid ({files}) is not installed; "
+                     "the next best height model is used")
+        return None
+    same_datum = _datum_key(vname) in ("", _MODEL_DATUM.get(geoid_model.upper(), ""))
+    model = HeightModel("grid", f"quasigeoid grid {named.name} ({geoid_model}, named by the source)",
+                        ERROR_QUASIGEOID if same_datum else ERROR_QUASIGEOID_OTHER_DATUM, grid=str(named),
+                        _transformer=_grid_transformer(str(named)))
+    model.warnings = notes
+    return model
+
+
+def _constant_model(constant: float | None, notes: list[str]) -> HeightModel:
+    if constant is None:
+        raise HeightModelError("the constant height method needs a constant undulation in metres")
+    model = HeightModel("constant", f"constant undulation {constant:.3f} m given by the user",
+                        float("nan"), constant=float(constant))
+    model.warnings = notes + ["a constant undulation ignores the quasigeoid's slope; its error is unknown"]
+    return model
+
+
+def _grid_model(grid: str | os.PathLike[str] | None, vname: str, notes: list[str]) -> HeightModel:
+    """The quasigeoid grid given, else the installed one of the vertical datum."""
+    path = Path(grid) if grid else None
+    if path is None:
+        for name in QUASIGEOID_GRIDS.get(_datum_key(vname), ()):
+            path = find_grid(name)
+            if path:
+                break
+    if path is None or not path.is_file():
+        raise HeightModelError(f"quasigeoid grid not found: {grid or 'no grid given and none installed'}"
+                               f" (PROJ looks in {', '.join(map(str, proj_data_dirs()))})")
+    error = ERROR_QUASIGEOID if _datum_key(vname) in ("DHHN2016", "") else ERROR_QUASIGEOID_OTHER_DATUM
+    model = HeightModel("grid", f"quasigeoid grid {path.name}", error, grid=str(path),
+                        _transformer=_grid_transformer(str(path)))
+    model.warnings = notes
+    return model
+
+
+def _egm96_model(egm: Path, missing: list[str], notes: list[str]) -> HeightModel:
     model = HeightModel("egm96", "EGM96 geoid (egm96_15.gtx)", ERROR_EGM96, grid=str(egm),
                         _transformer=_grid_transformer(str(egm)))
     hint = ", ".join(missing) if missing else "de_bkg_gcg2016.tif for DHHN2016"
     model.warnings = notes + [f"EGM96 is used instead of the national quasigeoid: heights may be off by "
                               f"up to about {ERROR_EGM96:.1f} m; install the quasigeoid grid ({hint}) "
                               "or give its file for centimetre accuracy"]
-    return _report(model, reporter)
+    return model
 
 
 def _datum_key(vertical_name: str) -> str:
