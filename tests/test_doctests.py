@@ -1,0 +1,25 @@
+"""The ``Example:`` blocks of the core's docstrings run as doctests (issue 17: docstrings in ifcopenshell.api style).
+
+Each module whose public functions carry examples is one case; an example must be real and fast (no network,
+temporary files through tempfile). A module in the list whose examples disappear fails, so the list cannot
+silently test nothing.
+"""
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "geotwin.twin.islands.rooms",
+    "geotwin.twin.islands.holidays_bw",
+    "geotwin.twin.islands.values",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_examples_run(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False,
+                             report=True)
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {name} failed (see the output)"
