@@ -13,6 +13,11 @@ MODULES = [
     "geotwin.twin.islands.rooms",
     "geotwin.twin.islands.holidays_bw",
     "geotwin.twin.islands.values",
+    "geotwin.twin.islands.opening_hours",
+    "geotwin.twin.kernel.numeric",
+    "geotwin.twin.sensors.series",
+    "geotwin.twin.sensors.mqtt",
+    "geotwin.twin.sensors.lorawan",
 ]
 
 

@@ -107,7 +107,25 @@ class MalformedMessage(ValueError):
 
 
 def normalise_eui(value: Any) -> str:
-    """A DevEUI as 16 lower-case hex digits (separators ``-``/``:``/spaces removed), else ValueError."""
+    """Write a DevEUI the one way the uplink tables use.
+
+    Args:
+        value: the DevEUI as given (separators ``-``, ``:`` and spaces allowed, any case).
+
+    Returns:
+        16 lower-case hex digits.
+
+    Raises:
+        ValueError: not 16 hex digits.
+
+    Example:
+        >>> normalise_eui("70-B3-D5-7E-D0:05 A1 B2")
+        '70b3d57ed005a1b2'
+        >>> normalise_eui("70b3")
+        Traceback (most recent call last):
+        ...
+        ValueError: not a DevEUI: '70b3'
+    """
     text = re.sub(r"[\s:-]", "", str(value or "")).lower()
     if not _EUI.fullmatch(text):
         raise ValueError(f"not a DevEUI: {str(value)[:40]!r}")
@@ -189,6 +207,21 @@ def load_devices(path: str | Path) -> dict[str, Device]:
 
 
 def sensor_key(device: Device, prop: Property) -> str:
+    """Make the ``sensor_key`` of a device's measured property (the key of its rows in ``sensors``).
+
+    Args:
+        device: the device of the device table.
+        prop: one of its properties.
+
+    Returns:
+        ``lorawan#<sensor id>#<payload key>``.
+
+    Example:
+        >>> prop = Property("temperature", "air temperature", "°C", "degree Celsius")
+        >>> device = Device("70b3d57ed005a1b2", "Schule-T1", "Schulhof", 456500.0, 5429500.0, "EPSG:25832", (prop,))
+        >>> sensor_key(device, prop)
+        'lorawan#Schule-T1#temperature'
+    """
     return f"{SOURCE}#{device.sensor_id}#{prop.key}"
 
 
@@ -209,7 +242,32 @@ def _time(value: Any, what: str) -> datetime:
 
 
 def parse_uplink(topic: str, payload: bytes) -> Uplink:
-    """One MQTT message as an uplink; MalformedMessage names why it is not one."""
+    """Read one MQTT message of a network server as an uplink.
+
+    ChirpStack v4 (``application/+/device/+/event/up``) and The Things Stack v3 (``v3/+/devices/+/up``) are
+    understood, by topic or by content.
+
+    Args:
+        topic: the MQTT topic.
+        payload: the message body (JSON).
+
+    Returns:
+        The Uplink: DevEUI, frame counter, time (UTC), decoded payload and network.
+
+    Raises:
+        MalformedMessage: the message is no readable uplink (the text names why).
+
+    Example:
+        >>> body = (b'{"deviceInfo": {"devEui": "70B3D57ED005A1B2"}, "fCnt": 7, "time": "2026-07-01T10:00:00Z",'
+        ...         b' "object": {"temperature": 21.5}}')
+        >>> up = parse_uplink("application/1/device/70b3d57ed005a1b2/event/up", body)
+        >>> up.dev_eui, up.f_cnt, up.time.isoformat(), up.payload, up.network
+        ('70b3d57ed005a1b2', 7, '2026-07-01T10:00:00+00:00', {'temperature': 21.5}, 'chirpstack')
+        >>> parse_uplink("application/1/device/x/event/up", b"[]")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.sensors.lorawan.MalformedMessage: not a JSON object
+    """
     if len(payload) > MAX_MESSAGE_BYTES:
         raise MalformedMessage(f"message larger than {MAX_MESSAGE_BYTES // 1024} KiB")
     try:
@@ -249,7 +307,21 @@ def parse_uplink(topic: str, payload: bytes) -> Uplink:
 
 
 def payload_value(payload: dict[str, Any], key: str) -> Any:
-    """``key`` in the decoded payload; ``a.b`` reaches into nested objects."""
+    """Find a value of a decoded payload by the key the device table names.
+
+    Args:
+        payload: the decoded payload.
+        key: a top-level key, or ``a.b`` for a nested object (a top-level key with a dot wins).
+
+    Returns:
+        The value, None when the payload lacks it.
+
+    Example:
+        >>> payload_value({"air": {"temperature": 21.5}, "battery": 3.6}, "air.temperature")
+        21.5
+        >>> payload_value({"air.temperature": 20.0}, "air.temperature"), payload_value({}, "battery")
+        (20.0, None)
+    """
     if key in payload:
         return payload[key]
     return _get(payload, *key.split("."))

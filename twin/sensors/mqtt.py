@@ -47,7 +47,28 @@ class Broker:
 
 
 def parse_broker(text: str) -> Broker:
-    """``host``, ``host:port``, ``mqtt://host[:port]`` or ``mqtts://host[:port]`` (TLS, default port 8883)."""
+    """Read the broker address of a LoRaWAN network server's MQTT integration.
+
+    Args:
+        text: ``host``, ``host:port``, ``mqtt://host[:port]`` or ``mqtts://host[:port]`` (TLS).
+
+    Returns:
+        The Broker (port 1883, with TLS 8883, when none is given).
+
+    Raises:
+        GeoTwinError: no host, an unknown scheme, credentials, a path or a query in the address.
+
+    Example:
+        >>> parse_broker("mqtts://lns.example.org")
+        Broker(host='lns.example.org', port=8883, tls=True, ca_file=None, username=None, password=None,
+               client_id=None, insecure=False)
+        >>> parse_broker("127.0.0.1:1884").describe()
+        'mqtt://127.0.0.1:1884'
+        >>> parse_broker("mqtt://user:secret@lns.example.org")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: credentials in the broker address are refused: ...
+    """
     text = (text or "").strip()
     if not text:
         raise GeoTwinError("no MQTT broker given")
@@ -71,7 +92,23 @@ def parse_broker(text: str) -> Broker:
 
 
 def default_client_id(output: str | Path, topics: list[str]) -> str:
-    """A fixed client id per output and topics, so a restarted listener resumes its broker session."""
+    """Make the MQTT client id of a listener: fixed per output and topics, so that a restarted listener
+    resumes its persistent broker session.
+
+    Args:
+        output: the GeoPackage (its resolved path counts) or ``postgis:...`` target.
+        topics: the subscribed topics (their order does not matter).
+
+    Returns:
+        ``geotwin-`` and 16 hex digits.
+
+    Example:
+        >>> a = default_client_id("postgis:twin", ["application/+/device/+/event/up", "v3/+/devices/+/up"])
+        >>> a == default_client_id("postgis:twin", ["v3/+/devices/+/up", "application/+/device/+/event/up"])
+        True
+        >>> a.startswith("geotwin-"), len(a)
+        (True, 24)
+    """
     text = str(output)
     where = text if text.startswith("postgis:") else str(Path(text).resolve())
     digest = hashlib.sha1(f"{where}|{'|'.join(sorted(topics))}".encode()).hexdigest()[:16]

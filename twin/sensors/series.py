@@ -78,7 +78,30 @@ class Series:
 
 
 def parse_time(text: object, naive_tz: tzinfo = UTC) -> datetime:
-    """An ISO 8601 time (or the start of an interval) as an aware UTC datetime; naive means ``naive_tz``."""
+    """Read an ISO 8601 time (or the start of an interval) or epoch seconds/milliseconds.
+
+    Args:
+        text: the time as given.
+        naive_tz: the time zone of a time without one.
+
+    Returns:
+        An aware UTC datetime.
+
+    Raises:
+        TypeError: ``text`` is None, a bool, a dict or a list.
+        ValueError: ``text`` is no time.
+
+    Example:
+        >>> from zoneinfo import ZoneInfo
+        >>> parse_time("2026-07-01T10:00:00Z").isoformat()
+        '2026-07-01T10:00:00+00:00'
+        >>> parse_time("2026-07-01 12:00", ZoneInfo("Europe/Berlin")).isoformat()
+        '2026-07-01T10:00:00+00:00'
+        >>> parse_time("1782900000000").isoformat()   # epoch milliseconds
+        '2026-07-01T10:00:00+00:00'
+        >>> parse_time("2026-07-01T10:00:00Z/2026-07-01T11:00:00Z").isoformat()
+        '2026-07-01T10:00:00+00:00'
+    """
     if text is None or isinstance(text, (bool, dict, list)):
         raise TypeError(f"not a time: {type(text).__name__}")
     value = str(text).strip().split("/")[0]
