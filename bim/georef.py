@@ -95,7 +95,23 @@ class Placement:
 
 
 def project_unit_m(model: ifcopenshell.file) -> float:
-    """The project's length unit in metres."""
+    """Read the project's length unit.
+
+    Args:
+        model: the IFC model.
+
+    Returns:
+        The length unit in metres (0.001 for a millimetre model).
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.georeference
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> mm = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT", prefix="MILLI")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[mm])
+        >>> project_unit_m(model)
+        0.001
+    """
     import ifcopenshell.util.unit
 
     return float(ifcopenshell.util.unit.calculate_unit_scale(model))
@@ -113,7 +129,18 @@ def _named_unit_m(unit: ifcopenshell.entity_instance | None) -> float | None:
 
 
 def horizontal_crs(user_input: str) -> pyproj.CRS:
-    """A pyproj CRS for an EPSG code, URN, WKT or name; the horizontal part of a compound CRS."""
+    """Make a pyproj CRS of an EPSG code, URN, WKT or name; of a compound CRS its horizontal part.
+
+    Args:
+        user_input: the CRS as given.
+
+    Returns:
+        The horizontal CRS.
+
+    Example:
+        >>> horizontal_crs("EPSG:25832+7837").name
+        'ETRS89 / UTM zone 32N'
+    """
     import pyproj
 
     crs = pyproj.CRS.from_user_input(user_input)
@@ -123,7 +150,25 @@ def horizontal_crs(user_input: str) -> pyproj.CRS:
 
 
 def target_horizontal(target_crs: str) -> pyproj.CRS:
-    """The horizontal part of the target CRS; InputError when PROJ does not know it."""
+    """Check the target CRS of an import and give its horizontal part.
+
+    Args:
+        target_crs: the TARGET_CRS as given.
+
+    Returns:
+        The horizontal CRS.
+
+    Raises:
+        InputError: PROJ does not know the CRS.
+
+    Example:
+        >>> target_horizontal("EPSG:25832").to_epsg()
+        25832
+        >>> target_horizontal("EPSG:99999")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: the target CRS 'EPSG:99999' is unknown to PROJ: ...
+    """
     import pyproj
 
     try:
@@ -397,7 +442,40 @@ def _map_crs(found: _MapSource, target_crs: str, warnings: list[str]) -> tuple[s
 
 
 def map_conversion(model: ifcopenshell.file, target_crs: str, warnings: list[str]) -> Placement | None:
-    """Placement from IfcMapConversion / IfcRigidOperation (IFC4+) or ePSet_MapConversion (IFC2X3)."""
+    """Place a model by its IfcMapConversion / IfcRigidOperation (IFC4, IFC4X3) or ePSet_MapConversion (IFC2X3).
+
+    Every value is validated (the entity and attribute are named in the error); the unit conversion from the
+    project unit to the map unit is applied even when the writer left it out of Scale (with a warning).
+
+    Args:
+        model: the IFC model.
+        target_crs: the CRS to place into (another than the map conversion's is reached with PROJ).
+        warnings: receives the warnings of the placement.
+
+    Returns:
+        The Placement, None when the file has no map conversion.
+
+    Raises:
+        InputError: a map conversion with a missing, non-finite or implausible value.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.georeference
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> mm = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT", prefix="MILLI")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[mm])
+        >>> import ifcopenshell.api.context
+        >>> _ = ifcopenshell.api.context.add_context(model, context_type="Model")
+        >>> ifcopenshell.api.georeference.add_georeferencing(model)
+        >>> ifcopenshell.api.georeference.edit_georeferencing(model, projected_crs={"Name": "EPSG:25832"},
+        ...     coordinate_operation={"Eastings": 456500.0, "Northings": 5429500.0, "OrthogonalHeight": 115.0,
+        ...                           "XAxisAbscissa": 0.0, "XAxisOrdinate": 1.0, "Scale": 0.001})
+        >>> placement = map_conversion(model, "EPSG:25832", warnings := [])
+        >>> placement.method, round(placement.rotation_deg, 6), warnings
+        ('map conversion', 90.0, [])
+        >>> placement.apply([[10.0, 0.0, 0.0]]).round(3).tolist()   # 10 m along the model's x axis: north
+        [[456500.0, 5429510.0, 115.0]]
+    """
     import ifcopenshell.util.geolocation as geo
 
     unit_m = project_unit_m(model)
@@ -569,10 +647,36 @@ def _is_ballpark(transformer: pyproj.Transformer) -> bool:
 
 
 def site_placement(model: ifcopenshell.file, target_crs: str, warnings: list[str]) -> Placement | None:
-    """Placement from a latitude/longitude anchor, TrueNorth and the grid convergence at that point.
+    """Place a model by a latitude/longitude anchor (IfcSite RefLatitude/RefLongitude, or a geographic
+    IfcRigidOperation), TrueNorth and the grid convergence at that point; accurate to about a metre.
 
-    IfcSite latitude/longitude are read on WGS 84 (the IFC standard's datum); a geographic IfcRigidOperation
-    on its own IfcGeographicCRS.
+    IfcSite latitude/longitude are read on WGS 84 (the IFC standard's datum); 0/0 counts as absent.
+
+    Args:
+        model: the IFC model.
+        target_crs: the projected CRS to place into.
+        warnings: receives the warnings of the placement.
+
+    Returns:
+        The Placement, None when the model has no anchor.
+
+    Raises:
+        InputError: an invalid angle, or an anchor outside the target CRS's area of use.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.georeference
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> mm = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT", prefix="MILLI")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[mm])
+        >>> _ = model.createIfcSite(ifcopenshell.guid.new(), Name="Schule",
+        ...                         RefLatitude=(49, 0, 36, 0), RefLongitude=(8, 24, 0, 0), RefElevation=115000.0)
+        >>> placement = site_placement(model, "EPSG:25832", warnings := [])
+        >>> placement.method, [round(v) for v in placement.apply([[0.0, 0.0, 0.0]])[0]]
+        ('site', [456123, 5428741, 115])
+        >>> import pyproj   # the same point projected directly (49° 0' 36" = 49.01°)
+        >>> [round(v) for v in pyproj.Transformer.from_crs(4326, 25832, always_xy=True).transform(8.4, 49.01)]
+        [456123, 5428741]
     """
     import ifcopenshell.util.geolocation as geo
     import ifcopenshell.util.placement
@@ -621,7 +725,28 @@ def site_placement(model: ifcopenshell.file, target_crs: str, warnings: list[str
 
 def manual_placement(target_crs: str, easting: float, northing: float, height: float, rotation_deg: float,
                      warnings: list[str]) -> Placement:
-    """The IFC origin at (easting, northing, height), its x axis ``rotation_deg`` anticlockwise from grid east."""
+    """Place a model by hand: its origin at (easting, northing, height), its x axis ``rotation_deg``
+    anticlockwise from grid east.
+
+    Args:
+        target_crs: the CRS of the coordinates.
+        easting: the easting of the IFC origin.
+        northing: the northing of the IFC origin.
+        height: the height of the IFC origin (m, the target's vertical datum).
+        rotation_deg: the rotation of the IFC x axis from grid east, anticlockwise.
+        warnings: receives the placement's warning.
+
+    Returns:
+        The Placement.
+
+    Raises:
+        InputError: a value that is no finite number or lies beyond any map CRS.
+
+    Example:
+        >>> placement = manual_placement("EPSG:25832", 456500.0, 5429500.0, 115.0, 90.0, [])
+        >>> placement.apply([[10.0, 0.0, 1.0]]).round(6).tolist()
+        [[456500.0, 5429510.0, 116.0]]
+    """
     for name, value in (("MANUAL_EASTING", easting), ("MANUAL_NORTHING", northing), ("MANUAL_HEIGHT", height),
                         ("MANUAL_ROTATION", rotation_deg)):
         if value is None or not math.isfinite(value):
@@ -649,8 +774,22 @@ AREA_MARGIN_DEG = 3.0   # transverse Mercator zones are used well beyond their n
 
 
 def suggest_crs(lon: float, lat: float) -> str:
-    """A projected CRS whose area of use holds (lon, lat): the UTM zone, on ETRS89 in Europe, else on WGS 84;
-    UPS beyond 84° of latitude."""
+    """Suggest a projected CRS whose area of use holds a position: its UTM zone, on ETRS89 in Europe, else on
+    WGS 84; UPS beyond 84° of latitude.
+
+    Args:
+        lon: longitude in degrees.
+        lat: latitude in degrees.
+
+    Returns:
+        ``EPSG:n (name)``.
+
+    Example:
+        >>> suggest_crs(8.4, 49.0)
+        'EPSG:25832 (ETRS89 / UTM zone 32N)'
+        >>> suggest_crs(-74.0, 40.7)
+        'EPSG:32618 (WGS 84 / UTM zone 18N)'
+    """
     import pyproj
 
     if abs(lat) > 84.0:   # beyond the UTM zones: the polar stereographic grids
@@ -716,10 +855,28 @@ def _map_lonlat(placement: Placement, xyz: npt.ArrayLike) -> Matrix | None:
 
 def check_model_area(placement: Placement, local_bbox: tuple[Matrix, Matrix] | None,
                      placed_bbox: tuple[Matrix, Matrix] | None) -> None:
-    """Refuse a model whose placed bounding box lies outside the target CRS's area of use, in every method.
+    """Refuse a model whose placed bounding box lies outside the target CRS's area of use (in every method).
 
-    ``local_bbox``: (min, max) xyz in IFC world metres; ``placed_bbox``: the same model in the target CRS.
-    The message names the CRS whose area of use holds the model (the map conversion's own, or the UTM zone).
+    The message names a CRS whose area of use holds the model (the map conversion's own, or the UTM zone).
+
+    Args:
+        placement: the model's placement.
+        local_bbox: (min, max) xyz in IFC world metres, None when the model has no geometry.
+        placed_bbox: the same box in the target CRS.
+
+    Raises:
+        InputError: the model lands outside the target CRS's area of use.
+
+    Example:
+        >>> import numpy as np
+        >>> placement = manual_placement("EPSG:25832", 456500.0, 5429500.0, 115.0, 0.0, [])
+        >>> local = (np.zeros(3), np.array([20.0, 10.0, 9.0]))
+        >>> check_model_area(placement, local, (placement.apply(local[0])[0], placement.apply(local[1])[0]))
+        >>> far = manual_placement("EPSG:25832", 2_500_000.0, 5429500.0, 0.0, 0.0, [])
+        >>> check_model_area(far, local, (far.apply(local[0])[0], far.apply(local[1])[0]))
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: the model placed by manual lies at ... outside the area of use ...
     """
     import pyproj
 
@@ -769,9 +926,35 @@ def check_model_area(placement: Placement, local_bbox: tuple[Matrix, Matrix] | N
 def resolve(model: ifcopenshell.file, requested: str, target_crs: str, *,
             manual: tuple[float, float, float, float] | None = None,
             warnings: list[str] | None = None) -> Placement | None:
-    """The placement for ``requested`` (auto, map conversion, site or manual); None for a fit.
+    """Choose the placement of a model: ``auto`` tries the map conversion, then the site's latitude/longitude;
+    ``map conversion``, ``site`` and ``manual`` ask for one; ``fit to footprint`` is decided by the importer.
 
-    Raises InputError when the requested method has no data in the file.
+    Args:
+        model: the IFC model.
+        requested: one of METHODS.
+        target_crs: the CRS to place into.
+        manual: (easting, northing, height, rotation in degrees) for ``manual``.
+        warnings: receives the warnings of the placement.
+
+    Returns:
+        The Placement; None for a fit to footprint.
+
+    Raises:
+        NoGeoreferencing: ``auto`` found no georeferencing (the message names three ways on).
+        InputError: an unknown method or target CRS, or the requested method has no data in the file.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.georeference
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> mm = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT", prefix="MILLI")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[mm])
+        >>> resolve(model, "manual", "EPSG:25832", manual=(456500.0, 5429500.0, 115.0, 0.0)).method
+        'manual'
+        >>> resolve(model, "auto", "EPSG:25832")
+        Traceback (most recent call last):
+        ...
+        geotwin.bim.georef.NoGeoreferencing: the file carries no georeferencing (no IfcMapConversion, ...
     """
     warnings = [] if warnings is None else warnings
     if requested not in METHODS:

@@ -18,6 +18,8 @@ MODULES = [
     "geotwin.twin.sensors.series",
     "geotwin.twin.sensors.mqtt",
     "geotwin.twin.sensors.lorawan",
+    "geotwin.twin.kernel.ownership",
+    "geotwin.bim.georef",
 ]
 
 
