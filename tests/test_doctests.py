@@ -20,6 +20,8 @@ MODULES = [
     "geotwin.twin.sensors.lorawan",
     "geotwin.twin.kernel.ownership",
     "geotwin.bim.georef",
+    "geotwin.twin.islands.calendar",
+    "geotwin.twin.islands.availability",
 ]
 
 
