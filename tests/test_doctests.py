@@ -22,6 +22,9 @@ MODULES = [
     "geotwin.bim.georef",
     "geotwin.twin.islands.calendar",
     "geotwin.twin.islands.availability",
+    "geotwin.twin.islands.importer",
+    "geotwin.twin.islands.coverage",
+    "geotwin.twin.islands.search",
 ]
 
 

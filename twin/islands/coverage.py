@@ -49,7 +49,23 @@ OTHER_CLASS = (5, "not public")
 
 
 def priority(function: str | None) -> tuple[int, str, bool]:
-    """(class, label, is_public) of an ALKIS function code."""
+    """Rank a building for WLAN planning by its ALKIS function (AX_Gebaeude, Gebäudefunktion).
+
+    Codes are matched on their last four digits (``31001_3021`` and ``3021``); classes 1-4 are public
+    buildings (schools first), any other 3xxx code is class 4, everything else class 5.
+
+    Args:
+        function: the building's function code, None when unknown.
+
+    Returns:
+        (class, label, is_public).
+
+    Example:
+        >>> priority("31001_3021")
+        (1, 'school', True)
+        >>> priority("3051"), priority("1000"), priority(None)
+        ((4, 'other public building', True), (5, 'not public', False), (5, 'not public', False))
+    """
     m = re.search(r"(\d{4})\s*$", str(function or ""))
     code = m.group(1) if m else ""
     for cls, label, codes in PRIORITY_TABLE:
@@ -180,7 +196,44 @@ _Uncovered = tuple[int, float, str, Row, bool, "BaseGeometry"]
 def wlan_coverage(access_points: str | LayerRef, buildings: LayerRef, output: str, *,
                   rooms: LayerRef | None = None, indoor_range: float = 25.0, outdoor_range: float = 60.0,
                   storey_penalty: float = 8.0, reporter: Reporter | None = None) -> CoverageSummary:
-    """Write ``wlan_building_coverage``, ``wlan_room_coverage`` (with rooms) and ``wlan_priorities``."""
+    """Compute the WLAN coverage of buildings (storey by storey) and of BIM rooms, and rank the uncovered
+    buildings for planning; write ``wlan_building_coverage``, ``wlan_priorities`` and, with rooms,
+    ``wlan_room_coverage``.
+
+    An access point inside a footprint covers that building only, on its floor and (weaker) the others; one
+    outside covers any building from the ground (see the module's coverage model).
+
+    Args:
+        access_points: the access points (a point table: CSV, GeoJSON, GeoPackage; ``floor`` optional).
+        buildings: the footprints (``building_id`` or ``id``; ``function``, ``storeys_above_ground``,
+            ``measured_height`` used when present, also from the GeoPackage's ``buildings`` layer).
+        output: the GeoPackage to write.
+        rooms: the BIM rooms (``bim_spaces``), None for buildings only.
+        indoor_range: radius of an indoor access point on its own floor (m).
+        outdoor_range: radius of an outdoor access point at the ground (m).
+        storey_penalty: metres of range lost per storey away from the access point.
+        reporter: receives progress and warnings.
+
+    Returns:
+        The CoverageSummary: buildings and rooms covered, the planning ranking.
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import box
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     footprints = Path(tmp) / "buildings.gpkg"
+        ...     gpd.GeoDataFrame({"id": ["school", "shop"], "function": ["31001_3021", "31001_2050"],
+        ...                       "storeys_above_ground": [2, 1]},
+        ...                      geometry=[box(0, 0, 20, 10), box(200, 0, 210, 10)],
+        ...                      crs="EPSG:25832").to_file(footprints, layer="footprints")
+        ...     aps = Path(tmp) / "aps.csv"
+        ...     _ = aps.write_text("id,easting,northing,floor\\nap1,10,5,0\\n")
+        ...     summary = wlan_coverage(str(aps), LayerRef(str(footprints), "footprints"), str(Path(tmp) / "w.gpkg"))
+        >>> summary.buildings, summary.covered, summary.ranking
+        (2, 1, [('shop', 5)])
+    """
     import shapely
 
     reporter = reporter or Reporter()

@@ -58,7 +58,25 @@ class IslandSummary:
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:
-    """'target=source;...' -> {target: source}; targets must be fields of the schema."""
+    """Read the FIELD_MAPPING parameter of the islands import.
+
+    Args:
+        text: ``target=source`` pairs separated by ``;`` or new lines (targets are fields of the islands schema).
+
+    Returns:
+        target field (lower case) -> source column.
+
+    Raises:
+        InputError: a pair without ``=`` or an unknown target field.
+
+    Example:
+        >>> parse_mapping("name=Bezeichnung; Seats = Plaetze")
+        {'name': 'Bezeichnung', 'seats': 'Plaetze'}
+        >>> parse_mapping("colour=Farbe")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: field mapping: unknown target field 'colour'; known: ...
+    """
     mapping: dict[str, str] = {}
     for part in (text or "").replace("\n", ";").split(";"):
         if not part.strip():
@@ -74,7 +92,23 @@ def parse_mapping(text: str | None) -> dict[str, str]:
 
 
 def resolve_mapping(mapping: dict[str, str], columns: list[str], source: str) -> dict[str, str]:
-    """Complete the user's mapping with recognised column names; check that sources exist."""
+    """Complete the user's field mapping with the recognised column names (``ALIASES``) and check its sources.
+
+    Args:
+        mapping: the user's mapping (``parse_mapping``).
+        columns: the source's columns.
+        source: the source, for messages.
+
+    Returns:
+        target field -> source column (a column is used for one field only).
+
+    Raises:
+        InputError: a mapped column the source lacks (its columns are listed).
+
+    Example:
+        >>> resolve_mapping({"name": "titel"}, ["Nr", "Titel", "Plätze", "Öffnungszeiten"], "inseln.csv")
+        {'name': 'Titel', 'id': 'Nr', 'seats': 'Plätze', 'opening_hours': 'Öffnungszeiten'}
+    """
     by_lower = {c.lower().strip(): c for c in columns}
     resolved = {}
     for target, col in mapping.items():
@@ -166,7 +200,38 @@ def _match_room(rooms: list[Room], key: str) -> list[Room]:
 
 def link_room(point: BaseGeometry, building_geom: BaseGeometry | None, floor_value: str | None, room_key: str | None,
               index: RoomIndex) -> tuple[Room | None, str, str]:
-    """(room, method, reason): by floor and point-in-room, else by room number/name."""
+    """Find the BIM room an island lies in: by its floor and the point in the room, else by room number or name.
+
+    Args:
+        point: the island's position (target CRS).
+        building_geom: the footprint of its building, None when it is in none.
+        floor_value: the island's floor as given ('1. OG', '2', 'EG'), None when not given.
+        room_key: the island's room number or name, None when not given.
+        index: the rooms.
+
+    Returns:
+        (the room or None, how it was found: ``floor+point``, ``point`` or ``name/number``, why not / a doubt).
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point, box
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> rooms = Path(tmp.name) / "school.gpkg"
+        >>> gpd.GeoDataFrame({"global_id": ["r1", "r2", "r3"], "name": ["E01", "101", "102"],
+        ...                   "number": ["E01", "101", "102"], "storey": ["EG", "1. OG", "1. OG"],
+        ...                   "storey_elevation": [0.0, 3.5, 3.5]},
+        ...                  geometry=[box(0, 0, 10, 8), box(0, 0, 5, 8), box(5, 0, 10, 8)],
+        ...                  crs="EPSG:25832").to_file(rooms, layer="bim_spaces")
+        >>> index = RoomIndex(LayerRef(str(rooms), "bim_spaces"), "EPSG:25832")
+        >>> room, how, why = link_room(Point(7, 4), box(0, 0, 10, 8), "1. OG", None, index)
+        >>> room.number, how, why
+        ('102', 'floor+point', '')
+        >>> link_room(Point(7, 4), box(0, 0, 10, 8), "3", None, index)[2]
+        "floor '3' matches no storey (storeys: EG=0, 1. OG=1)"
+        >>> tmp.cleanup()
+    """
     import shapely
 
     scope = index.near(building_geom if building_geom is not None else point.buffer(1.0))
@@ -212,7 +277,38 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
                             buildings: LayerRef | None = None, rooms: LayerRef | None = None,
                             tolerance: float = 25.0, target_crs: str | None = None,
                             source_crs: str | None = None, reporter: Reporter | None = None) -> IslandSummary:
-    """Read, validate and link the islands; write ``learning_islands`` and ``learning_islands_unlinked``."""
+    """Import learning islands: read, validate and link them to their building and BIM room; write
+    ``learning_islands`` and ``learning_islands_unlinked`` (rejected rows, islands without a room).
+
+    Only true duplicates are rejected (listed with the row they repeat); opening hours that cannot be read and
+    booking links that are not http(s)/mailto/tel are flagged (``opening_hours_error``, ``booking_url_error``).
+
+    Args:
+        source: the islands (GeoJSON, CSV with latitude/longitude or easting/northing, GeoPackage).
+        output: the GeoPackage to write.
+        field_mapping: ``target=source`` pairs for columns not recognised by name.
+        buildings: the buildings (footprints) to link to.
+        rooms: the BIM rooms (``bim_spaces``) to link to.
+        tolerance: metres within which an island outside every building is linked to the nearest one.
+        target_crs: the output CRS (default: the buildings', else the rooms', else EPSG:25832).
+        source_crs: the CRS of easting/northing columns of a CSV.
+        reporter: receives progress and warnings.
+
+    Returns:
+        The IslandSummary: imported, rejected, linked and unlinked islands, flagged values.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     csv = Path(tmp) / "inseln.csv"
+        ...     _ = csv.write_text("id;name;lat;lon;plaetze;oeffnungszeiten\\n"
+        ...                        "LI-1;Bibliothek;49.0094;8.4034;12;Mo-Fr 09:00-18:00\\n"
+        ...                        "LI-2;Café;49.0101;8.4012;4;gestern\\n", encoding="utf-8")
+        ...     summary = import_learning_islands(str(csv), str(Path(tmp) / "islands.gpkg"))
+        >>> summary.imported, summary.rejected, summary.crs, [iid for iid, _ in summary.hours_unknown]
+        (2, 0, 'EPSG:25832', ['LI-2'])
+    """
     reporter = reporter or Reporter()
     for name, crs_text in (("target CRS", target_crs), ("source CRS", source_crs)):
         _check_crs(name, crs_text)

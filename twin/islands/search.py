@@ -38,7 +38,45 @@ def _normalise_address(text: str) -> str:
 
 
 def locate_address(address: str, buildings: LayerRef, crs: CRS | str | None) -> tuple[float, float]:
-    """Centroid of the building whose street + house number matches ``address``."""
+    """Find the position of an address: the centroid of the building whose street and house number match.
+
+    Street names are compared without case, spaces and punctuation, ``ß`` as ``ss`` and ``Str.`` as ``straße``.
+
+    Args:
+        address: street and house number.
+        buildings: the buildings layer (``street``, ``house_number``).
+        crs: the CRS to give the position in (None: the layer's).
+
+    Returns:
+        (x, y) of the building's centroid.
+
+    Raises:
+        InputError: the layer has no street or house number.
+        GeoTwinError: no building has the address (close matches are suggested).
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point, box
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> twin = str(Path(tmp.name) / "twin.gpkg")
+        >>> gpd.GeoDataFrame({"id": ["B1", "B2"], "street": ["Karlstraße", "Hebelstraße"], "house_number": ["10", "3"]},
+        ...                  geometry=[box(0, 0, 20, 10), box(100, 0, 120, 10)],
+        ...                  crs="EPSG:25832").to_file(twin, layer="buildings")
+        >>> gpd.GeoDataFrame({"id": ["LI-1", "LI-2", "LI-3"], "name": ["Bibliothek", "Café", "Rathaus"],
+        ...                   "seats": [12, 4, 20],
+        ...                   "opening_hours": ["Mo-Fr 09:00-18:00", "Mo-Su 08:00-22:00", "Sa 10:00-14:00"]},
+        ...                  geometry=[Point(10, 5), Point(110, 5), Point(50, 50)],
+        ...                  crs="EPSG:25832").to_file(twin, layer="learning_islands")
+        >>> locate_address("Karlstr. 10", LayerRef(twin, "buildings"), None)
+        (10.0, 5.0)
+        >>> locate_address("Karlstraße 11", LayerRef(twin, "buildings"), None)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: address 'Karlstraße 11' not found ...; did you mean: Karlstraße 10?
+        >>> tmp.cleanup()
+    """
     frame = read_frame(buildings)
     for col in ("street", "house_number"):
         if col not in frame.columns:
@@ -85,14 +123,57 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
                           duration: int | None = None, calendars: bool = True,
                           credentials: Credentials | None = None,
                           reporter: Reporter | None = None) -> SearchSummary:
-    """Write ``learning_island_search`` (islands with >= ``seats`` seats, open for the whole window
-    [when, when + duration minutes) and free in their booking calendar, nearest first) and
-    ``learning_island_search_excluded`` (the others, with the reason and, where the time was the reason,
-    ``next_free``: the start of the next open and free window of that length within 7 days).
+    """Find the nearest learning islands that are open for a whole window, have enough seats and are free in their
+    booking calendar.
 
-    ``location`` is in the islands layer's CRS; ``when`` is local time at the islands (naive = Europe/Berlin).
-    ``duration`` None or 0: the islands open at the instant ``when``. ``calendars`` False: calendars are
-    not read. A calendar that cannot be read excludes its island (its time is unknown, never taken as free).
+    Writes ``learning_island_search`` (nearest first, with the booking link) and
+    ``learning_island_search_excluded`` (the others, with the reason and, where the time was the reason,
+    ``next_free``: the start of the next open and free window of that length within 7 days). A calendar that
+    cannot be read excludes its island (its time is unknown, never taken as free).
+
+    Args:
+        islands: the learning_islands layer.
+        output: the GeoPackage to write.
+        when: the start of the window (local time at the islands; naive = Europe/Berlin).
+        seats: the seats needed.
+        location: the search origin in the islands layer's CRS; else ``address``.
+        address: street and house number, found in ``buildings``.
+        buildings: the twin's buildings layer (for an address).
+        max_results: the most islands listed.
+        duration: the window's length in minutes (None or 0: open at the instant ``when``).
+        calendars: read the islands' calendars.
+        credentials: user names and passwords per calendar host.
+        reporter: receives progress and warnings.
+
+    Returns:
+        The SearchSummary: found (id, distance) nearest first, excluded with reasons, next free windows.
+
+    Raises:
+        InputError: not a learning_islands layer.
+        GeoTwinError: no location and no address, or a duration beyond 7 days.
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point, box
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> twin = str(Path(tmp.name) / "twin.gpkg")
+        >>> gpd.GeoDataFrame({"id": ["B1", "B2"], "street": ["Karlstraße", "Hebelstraße"], "house_number": ["10", "3"]},
+        ...                  geometry=[box(0, 0, 20, 10), box(100, 0, 120, 10)],
+        ...                  crs="EPSG:25832").to_file(twin, layer="buildings")
+        >>> gpd.GeoDataFrame({"id": ["LI-1", "LI-2", "LI-3"], "name": ["Bibliothek", "Café", "Rathaus"],
+        ...                   "seats": [12, 4, 20],
+        ...                   "opening_hours": ["Mo-Fr 09:00-18:00", "Mo-Su 08:00-22:00", "Sa 10:00-14:00"]},
+        ...                  geometry=[Point(10, 5), Point(110, 5), Point(50, 50)],
+        ...                  crs="EPSG:25832").to_file(twin, layer="learning_islands")
+        >>> from datetime import datetime
+        >>> summary = find_learning_islands(LayerRef(twin, "learning_islands"), str(Path(tmp.name) / "found.gpkg"),
+        ...                                 when=datetime(2026, 7, 1, 17, 0), duration=90, seats=2,
+        ...                                 address="Hebelstraße 3", buildings=LayerRef(twin, "buildings"))
+        >>> summary.found, summary.excluded["LI-1"], summary.next_free["LI-1"].isoformat()
+        ([('LI-2', 0.0)], 'not open the whole time Wed 17:00-18:30 (Mo-Fr 09:00-18:00)', '2026-07-02T09:00:00+02:00')
+        >>> tmp.cleanup()
     """
     import shapely
 
