@@ -25,6 +25,9 @@ MODULES = [
     "geotwin.twin.islands.importer",
     "geotwin.twin.islands.coverage",
     "geotwin.twin.islands.search",
+    "geotwin.twin.kernel.crs",
+    "geotwin.twin.kernel.http",
+    "geotwin.twin.kernel.heights",
 ]
 
 

@@ -69,14 +69,46 @@ class Page:
 
 
 def entity_url(entity_set: str, entity_id: str | int | float) -> str:
-    """``Datastreams(5)`` for numeric ids, ``Datastreams('a''b')`` for string ids."""
+    """Address one SensorThings entity.
+
+    Args:
+        entity_set: the entity set (``Things``, ``Datastreams``...).
+        entity_id: its ``@iot.id``.
+
+    Returns:
+        ``Datastreams(5)`` for a numeric id, ``Things('a''b')`` (quotes doubled, URL-encoded) for a text one.
+
+    Example:
+        >>> entity_url("Datastreams", 5), entity_url("Datastreams", 5.0)
+        ('Datastreams(5)', 'Datastreams(5)')
+        >>> entity_url("Things", "Schule 1")
+        "Things('Schule%201')"
+    """
     if isinstance(entity_id, (int, float)) and not isinstance(entity_id, bool):
         return f"{entity_set}({int(entity_id)})"
     return f"{entity_set}('{quote(str(entity_id).replace(chr(39), chr(39) * 2), safe='')}')"
 
 
 def origin(url: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of an http(s) URL; StaError when it is none."""
+    """Give the origin of an http(s) URL (what credentials and redirects are bound to).
+
+    Args:
+        url: the URL.
+
+    Returns:
+        (scheme, host in lower case, port; 80/443 when not given).
+
+    Raises:
+        StaError: not an http(s) URL.
+
+    Example:
+        >>> origin("https://Sensors.Example.org/v1.1/Things")
+        ('https', 'sensors.example.org', 443)
+        >>> origin("ftp://example.org")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.http.StaError: not an http(s) URL: 'ftp://example.org'
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -89,13 +121,36 @@ def origin(url: str) -> tuple[str, str, int]:
 
 
 def origin_text(url: str) -> str:
+    """Write the origin of an http(s) URL as text.
+
+    Args:
+        url: the URL.
+
+    Returns:
+        ``scheme://host:port`` (an IPv6 host in brackets).
+
+    Example:
+        >>> origin_text("http://[::1]:8080/v1.1"), origin_text("https://example.org/x")
+        ('http://[::1]:8080', 'https://example.org:443')
+    """
     scheme, host, port = origin(url)
     host = f"[{host}]" if ":" in host else host
     return f"{scheme}://{host}:{port}"
 
 
 def safe_url(url: str) -> str:
-    """``url`` without user name and password (for messages)."""
+    """Remove the user name and password from a URL before it goes into a message.
+
+    Args:
+        url: the URL.
+
+    Returns:
+        The URL without credentials (at most 500 characters).
+
+    Example:
+        >>> safe_url("https://user:secret@sensors.example.org/v1.1")
+        'https://sensors.example.org/v1.1'
+    """
     try:
         parts = urlsplit(str(url))
     except ValueError:
