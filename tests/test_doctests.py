@@ -28,6 +28,8 @@ MODULES = [
     "geotwin.twin.kernel.crs",
     "geotwin.twin.kernel.http",
     "geotwin.twin.kernel.heights",
+    "geotwin.twin.kernel.atomic",
+    "geotwin.twin.kernel.layers",
 ]
 
 
