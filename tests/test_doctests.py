@@ -30,6 +30,7 @@ MODULES = [
     "geotwin.twin.kernel.heights",
     "geotwin.twin.kernel.atomic",
     "geotwin.twin.kernel.layers",
+    "geotwin.twin.kernel.gpkg",
 ]
 
 
