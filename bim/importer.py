@@ -160,7 +160,23 @@ def _outline(items: list[_Item], elevations: dict[int, float], building: Entity 
 
 
 def storey_elevations(model: ifcopenshell.file, unit_m: float) -> dict[int, float]:
-    """Each storey's height in IFC world metres: its placement, else its Elevation attribute."""
+    """Find each storey's height in IFC world metres: its placement, else its Elevation attribute.
+
+    Args:
+        model: the IFC model.
+        unit_m: the project's length unit in metres.
+
+    Returns:
+        storey id -> height in metres.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> storey = ifcopenshell.api.root.create_entity(model, ifc_class="IfcBuildingStorey")
+        >>> storey.Elevation = 3500.0   # no placement: the attribute, in millimetres
+        >>> storey_elevations(model, unit_m=0.001) == {storey.id(): 3.5}
+        True
+    """
     import ifcopenshell.util.placement
 
     out: dict[int, float] = {}
@@ -273,9 +289,54 @@ def _naming(path: Path) -> Iterator[None]:
 
 def import_ifc(path: str | os.PathLike[str], output: str | os.PathLike[str], options: ImportOptions,
                reporter: Reporter | None = None) -> ImportResult:
-    """Read, georeference and write one IFC file; the GeoPackage appears only when everything succeeded.
+    """Import one IFC file into a GeoPackage: ``bim_elements``, ``bim_spaces``, ``bim_storeys``, ``bim_buildings``
+    and the ``georef_report``; the GeoPackage appears only when everything succeeded.
 
-    The geometry workers start first and read the file while the import reads it too.
+    The geometry workers start first and read the file while the import reads it too. Elements that cannot be
+    triangulated are skipped and listed; elements without geometry of their own are written without it.
+
+    Args:
+        path: the .ifc or .ifczip.
+        output: the GeoPackage to write.
+        options: the georeferencing method, target CRS, manual placement or footprints, worker processes.
+        reporter: receives progress and warnings.
+
+    Returns:
+        The ImportResult: elements, rooms, storeys, buildings written, the skipped, the placement.
+
+    Raises:
+        InputError: an unusable file or georeferencing, no product with geometry, or a placement outside the
+            target CRS's area of use (naming the file).
+
+    Example:
+        >>> import tempfile, ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
+        >>> import ifcopenshell.api.geometry, ifcopenshell.api.aggregate, ifcopenshell.api.spatial
+        >>> from pathlib import Path
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> project = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
+        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
+        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
+        >>> site, building, storey = (ifcopenshell.api.root.create_entity(model, ifc_class=c)
+        ...                           for c in ("IfcSite", "IfcBuilding", "IfcBuildingStorey"))
+        >>> for parent, child in ((project, site), (site, building), (building, storey)):
+        ...     _ = ifcopenshell.api.aggregate.assign_object(model, relating_object=parent, products=[child])
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall", name="Wand 1")
+        >>> _ = ifcopenshell.api.spatial.assign_container(model, relating_structure=storey, products=[wall])
+        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)
+        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
+        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
+        ...                                                       thickness=0.25))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     model.write(str(Path(tmp) / "school.ifc"))
+        ...     options = ImportOptions(georeferencing="manual", manual=(456500.0, 5429500.0, 115.0, 0.0), processes=0)
+        ...     result = import_ifc(Path(tmp) / "school.ifc", Path(tmp) / "school.gpkg", options)
+        ...     rows = gpkg.read_table(Path(tmp) / "school.gpkg", "bim_elements", columns=["name", "z_min", "z_max"])
+        >>> result.elements, result.storeys, result.buildings, result.placement.method
+        (1, 1, 1, 'manual')
+        >>> rows[1], rows[2][0].bounds   # placed at (456500, 5429500), 115 m
+        ([('Wand 1', 115.0, 118.0)], (456500.0, 5429500.0, 456505.0, 5429500.25))
     """
     path = Path(path)
     with Triangulation(path, options.processes, max_bytes=options.max_bytes) as triangulation:

@@ -31,6 +31,11 @@ MODULES = [
     "geotwin.twin.kernel.atomic",
     "geotwin.twin.kernel.layers",
     "geotwin.twin.kernel.gpkg",
+    "geotwin.bim.geometry",
+    "geotwin.bim.attributes",
+    "geotwin.bim.fit",
+    "geotwin.bim.reader",
+    "geotwin.bim.importer",
 ]
 
 
