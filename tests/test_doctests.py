@@ -36,6 +36,10 @@ MODULES = [
     "geotwin.bim.fit",
     "geotwin.bim.reader",
     "geotwin.bim.importer",
+    "geotwin.twin.sensors.timeseries",
+    "geotwin.twin.sensors.listen",
+    "geotwin.twin.sensors.replay",
+    "geotwin.twin.sensors.export_source",
 ]
 
 

@@ -64,7 +64,21 @@ UNIT_SUFFIXES: dict[str, tuple[str, str]] = {
 
 
 def column_unit(column: str) -> tuple[str, str, str] | None:
-    """(observed property, unit name, unit symbol) of a measurement column, None if unknown."""
+    """Tell the measured property and unit of an export column: ``name [unit]``/``name (unit)``, a known name
+    (``temperature``, ``humidity``, ``pm25``...) or a known unit suffix (``_ugm3``, ``_hpa``...).
+
+    Args:
+        column: the column name.
+
+    Returns:
+        (observed property, unit name, unit symbol), None when the column names no unit.
+
+    Example:
+        >>> column_unit("temperature"), column_unit("Temperatur [°C]")
+        (('Temperature', 'degree Celsius', '°C'), ('Temperatur', '°C', '°C'))
+        >>> column_unit("pm25_ugm3"), column_unit("rssi_raw")
+        (('PM2.5', 'microgram per cubic meter', 'µg/m³'), None)
+    """
     m = re.fullmatch(r"\s*(.+?)\s*[\[(]\s*([^\])]+?)\s*[\])]\s*", column)
     if m:
         name, symbol = m.group(1), m.group(2)
@@ -100,10 +114,45 @@ def read_exports(paths: list[str | Path], target_crs: str, *, start: datetime | 
                  end: datetime | None = None, naive_tz: tzinfo = UTC, max_file_mb: float = MAX_FILE_MB,
                  max_rows: int = MAX_ROWS, max_observations: int = MAX_OBSERVATIONS,
                  reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
-    """Series per device and measurement column over all files (merged by device id).
+    """Read sensor exports (CSV, GeoJSON, GeoPackage with a row per device and time, or SensorThings documents)
+    as series per device and measurement column, merged by device id over all files.
 
-    Files over ``max_file_mb`` MB or ``max_rows`` rows are refused; rows with more values than the
-    header are skipped and reported; more than ``max_observations`` observations raise InputError.
+    Files over ``max_file_mb`` MB or ``max_rows`` rows are refused; rows with more values than the header are
+    skipped and reported; a device's position is that of its latest row with usable coordinates.
+
+    Args:
+        paths: the export files.
+        target_crs: the CRS to place the devices in.
+        start: the earliest observation time kept.
+        end: the latest.
+        naive_tz: the time zone of times without one.
+        max_file_mb: the largest file accepted.
+        max_rows: the most rows per file.
+        max_observations: the most observations in all.
+        reporter: receives progress and warnings.
+
+    Returns:
+        (the series, the issues: skipped rows, duplicates, unknown units...).
+
+    Raises:
+        InputError: a file too large, without a time column, or too many observations.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     csv = Path(tmp) / "export.csv"
+        ...     _ = csv.write_text("device_id,time,lat,lon,temperature,humidity\\n"
+        ...                        "T1,2026-07-01T08:00:00Z,49.0094,8.4034,18.5,61\\n"
+        ...                        "T1,2026-07-01T09:00:00Z,49.0094,8.4034,19.0,n/a\\n"
+        ...                        "T1,2026-07-01T09:00:00Z,49.0094,8.4034,19.0,58\\n")
+        ...     series, issues = read_exports([csv], "EPSG:25832")
+        >>> [(s.datastream_id, s.values, s.unit_symbol) for s in series]
+        [('temperature', [18.5, 19.0], '°C'), ('humidity', [61.0, None], '%')]
+        >>> [i.issue for i in issues]
+        ["non-numeric value 'n/a': kept as text, left out of the statistics",
+         'duplicate observation at 2026-07-01T09:00:00+00:00: ignored',
+         'duplicate observation at 2026-07-01T09:00:00+00:00: ignored']
     """
     reporter = reporter or Reporter()
     merged = _Merged(start, end, naive_tz, max_observations, reporter)

@@ -16,7 +16,28 @@ from .mqtt import Broker, parse_broker
 
 
 def read_recording(path: str | Path, limit: int | None = None) -> list[tuple[str, bytes]]:
-    """(topic, payload) of each line; a line without both is an InputError naming it."""
+    """Read a recording of MQTT messages: one JSON object per line with ``topic`` and ``payload`` (an object, or
+    text).
+
+    Args:
+        path: the recording (JSON lines).
+        limit: the most messages read.
+
+    Returns:
+        (topic, payload bytes) of each line.
+
+    Raises:
+        InputError: a line without both (naming it).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "uplinks.jsonl"
+        ...     _ = path.write_text('{"topic": "application/1/device/a/event/up", "payload": {"fCnt": 1}}\\n')
+        ...     read_recording(path)
+        [('application/1/device/a/event/up', b'{"fCnt": 1}')]
+    """
     out: list[tuple[str, bytes]] = []
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
