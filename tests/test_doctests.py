@@ -40,6 +40,11 @@ MODULES = [
     "geotwin.twin.sensors.listen",
     "geotwin.twin.sensors.replay",
     "geotwin.twin.sensors.export_source",
+    "geotwin.twin.store.base",
+    "geotwin.twin.store.frames",
+    "geotwin.twin.store.hashing",
+    "geotwin.twin.store.open",
+    "geotwin.twin.store.postgis",
 ]
 
 

@@ -44,7 +44,21 @@ _WAIT_SECONDS = 0.5
 
 
 def check_schema(schema: str) -> None:
-    """A GeoTwinError when ``schema`` is no plain identifier, or is ``public`` or a system schema."""
+    """Check the PostGIS schema of a twin: a plain identifier, not ``public`` and no system schema.
+
+    Args:
+        schema: the schema name.
+
+    Raises:
+        GeoTwinError: the name is not allowed (the message says why).
+
+    Example:
+        >>> check_schema("geotwin_karlsruhe")
+        >>> check_schema("pg_catalog")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: schema 'pg_catalog' is a system schema of PostgreSQL or PostGIS: ...
+    """
     if not isinstance(schema, str) or not _NAME.match(schema) or len(schema.encode()) > 63:
         raise GeoTwinError(f"not a valid schema name: {schema!r} (letters, digits and _, at most 63, "
                            "not starting with a digit)")
@@ -58,12 +72,36 @@ def check_schema(schema: str) -> None:
 
 
 def lock_key(schema: str) -> int:
-    """The advisory lock (a signed 64-bit key) that serialises GeoTwin builds into ``schema``."""
+    """Make the advisory lock key that serialises GeoTwin builds into a schema.
+
+    Args:
+        schema: the schema name.
+
+    Returns:
+        A signed 64-bit key, the same for the same schema in every process.
+
+    Example:
+        >>> lock_key("geotwin") == lock_key("geotwin") != lock_key("other"), -2**63 <= lock_key("geotwin") < 2**63
+        (True, True)
+    """
     return int.from_bytes(hashlib.sha256(f"geotwin build {schema}".encode()).digest()[:8], "big", signed=True)
 
 
 def safe_dsn(dsn: str) -> str:
-    """The DSN without its password, for messages."""
+    """Remove the password from a connection string, for messages.
+
+    Args:
+        dsn: the connection string.
+
+    Returns:
+        The connection string without its password (``<invalid connection string>`` when it cannot be parsed).
+
+    Example:
+        >>> safe_dsn("host=db dbname=twin password=s3cret")   # libpq's own order
+        'dbname=twin host=db'
+        >>> safe_dsn("host='unterminated")
+        '<invalid connection string>'
+    """
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     try:
@@ -75,7 +113,18 @@ def safe_dsn(dsn: str) -> str:
 
 
 def srid_of(crs: str | None) -> int:
-    """The EPSG code of the horizontal CRS (PostGIS has no compound SRIDs); 0 when unknown."""
+    """Find the SRID for a CRS in PostGIS: the EPSG code of its horizontal part (PostGIS has no compound SRIDs).
+
+    Args:
+        crs: the CRS text.
+
+    Returns:
+        The EPSG code, 0 when unknown or None.
+
+    Example:
+        >>> srid_of("EPSG:25832+7837"), srid_of(None)
+        (25832, 0)
+    """
     if not crs:
         return 0
     from pyproj import CRS
