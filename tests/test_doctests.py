@@ -45,6 +45,9 @@ MODULES = [
     "geotwin.twin.store.hashing",
     "geotwin.twin.store.open",
     "geotwin.twin.store.postgis",
+    "geotwin.twin.sensors.importer",
+    "geotwin.twin.sensors.sta_source",
+    "geotwin.bim.workers",
 ]
 
 

@@ -64,7 +64,38 @@ class _Polygons(PolygonLookup):
 
 def link_sensor(point: BaseGeometry | None, buildings: _Polygons | None, areas: _Polygons | None,
                 tolerance: float) -> Link:
-    """Inside a building, else inside an area (park, square), else the nearest façade within tolerance."""
+    """Link a sensor to the twin: inside a building, else inside an area (park, square), else the nearest façade
+    within the tolerance.
+
+    Args:
+        point: the sensor's position (target CRS), None when it has none.
+        buildings: the building footprints.
+        areas: the areas.
+        tolerance: metres within which the nearest façade is taken.
+
+    Returns:
+        The Link: ``link_type`` (building, area, facade, none), ``link_id``, ``link_name``, ``link_distance`` or
+        ``link_reason``.
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point, box
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> layers = str(Path(tmp.name) / "layers.gpkg")
+        >>> gpd.GeoDataFrame({"id": ["B1"], "name": ["Schule"]}, geometry=[box(0, 0, 20, 10)],
+        ...                  crs="EPSG:25832").to_file(layers, layer="buildings")
+        >>> gpd.GeoDataFrame({"id": ["P1"], "name": ["Schlossgarten"]}, geometry=[box(0, 50, 100, 150)],
+        ...                  crs="EPSG:25832").to_file(layers, layer="areas")
+        >>> buildings = _Polygons(LayerRef(layers, "buildings"), "EPSG:25832", "building")
+        >>> areas = _Polygons(LayerRef(layers, "areas"), "EPSG:25832", "area")
+        >>> [link_sensor(p, buildings, areas, 15.0)["link_type"] for p in (Point(5, 5), Point(50, 100), None)]
+        ['building', 'area', 'none']
+        >>> link_sensor(Point(30, 5), buildings, None, 15.0)   # 10 m east of the school
+        {'link_type': 'facade', 'link_id': 'B1', 'link_name': 'Schule', 'link_distance': 10.0}
+        >>> tmp.cleanup()
+    """
     if point is None:
         return {"link_type": "none", "link_reason": "no position"}
     if buildings is not None:
@@ -97,7 +128,46 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
                   buildings: LayerRef | None = None, areas: LayerRef | None = None, tolerance: float = 15.0,
                   window: tuple[datetime | None, datetime | None] = (None, None),
                   reporter: Reporter | None = None) -> SensorSummary:
-    """Write ``sensors``, ``observations`` and ``sensor_issues`` to the GeoPackage ``output``."""
+    """Write sensor series into a GeoPackage: ``sensors`` (a row per series with its statistics and its link to
+    the twin), ``observations`` and ``sensor_issues``.
+
+    Args:
+        series: the series (``read_exports``, ``read_sta_document``, ``fetch_series``).
+        issues: the problems found while reading them.
+        output: the GeoPackage to write.
+        crs: the CRS of the series' positions.
+        buildings: the building footprints to link to.
+        areas: the areas to link to.
+        tolerance: metres within which the nearest façade is taken.
+        window: the time window the series were read for (written with each sensor).
+        reporter: receives progress and warnings.
+
+    Returns:
+        The SensorSummary: sensors, observations, issues, links.
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point, box
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> layers = str(Path(tmp.name) / "layers.gpkg")
+        >>> gpd.GeoDataFrame({"id": ["B1"], "name": ["Schule"]}, geometry=[box(0, 0, 20, 10)],
+        ...                  crs="EPSG:25832").to_file(layers, layer="buildings")
+        >>> gpd.GeoDataFrame({"id": ["P1"], "name": ["Schlossgarten"]}, geometry=[box(0, 50, 100, 150)],
+        ...                  crs="EPSG:25832").to_file(layers, layer="areas")
+        >>> from datetime import UTC, datetime
+        >>> from .series import Series
+        >>> s = Series(source="export", sensor_id="T1", sensor_name="T1", datastream_id="temperature",
+        ...            datastream_name="Temperature T1", observed_property="Temperature", unit_symbol="°C",
+        ...            x=30.0, y=5.0)
+        >>> _ = s.add(datetime(2026, 7, 1, 8, tzinfo=UTC), 18.5)
+        >>> summary = write_sensors([s], [], str(Path(tmp.name) / "sensors.gpkg"), "EPSG:25832",
+        ...                         buildings=LayerRef(layers, "buildings"))
+        >>> summary.sensors, summary.observations, summary.links
+        (1, 1, {'export#T1#temperature': ('facade', 'B1')})
+        >>> tmp.cleanup()
+    """
     import shapely
 
     reporter = reporter or Reporter()

@@ -134,12 +134,35 @@ def normalise_eui(value: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------- device table
 def load_devices(path: str | Path) -> dict[str, Device]:
-    """The device table, JSON or CSV, keyed by DevEUI.
+    """Read the device table of a LoRaWAN network (JSON or CSV), keyed by DevEUI.
 
     JSON: ``{"crs": "EPSG:4326", "devices": [{"dev_eui", "sensor_id", "name", "x", "y", "crs"?,
     "properties": [{"key", "property", "unit", "unit_name"?}]}]}`` (or just the list).
     CSV: one row per device and property with the columns ``dev_eui, sensor_id, name, x, y, crs, key,
     property, unit`` (``unit_name`` optional); a device's rows repeat its id, name and position.
+
+    Args:
+        path: the table.
+
+    Returns:
+        DevEUI (normalised) -> Device with its properties.
+
+    Raises:
+        InputError: an unreadable table, a missing column, a bad DevEUI, a DevEUI given for two sensors, a key
+            listed twice, or no devices (naming the file and line).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "devices.csv"
+        ...     _ = path.write_text("dev_eui,sensor_id,name,x,y,crs,key,property,unit\\n"
+        ...                         "70-B3-D5-7E-D0-05-A1-B2,T1,Schulhof,8.4034,49.0094,EPSG:4326,temp,air temp,°C\\n"
+        ...                         "70-B3-D5-7E-D0-05-A1-B2,T1,Schulhof,8.4034,49.0094,EPSG:4326,hum,humidity,%\\n")
+        ...     devices = load_devices(path)
+        >>> device = devices["70b3d57ed005a1b2"]
+        >>> device.sensor_id, [(p.key, p.unit_symbol) for p in device.properties]
+        ('T1', [('temp', '°C'), ('hum', '%')])
     """
     path = Path(path)
     try:

@@ -240,13 +240,50 @@ def _things(doc: object) -> list[object]:
 
 
 def is_sta_document(doc: object) -> bool:
-    """A Thing deep-insert document, a list of them, or a Things response with expanded Datastreams."""
+    """Tell whether parsed JSON is a SensorThings document: a Thing deep-insert document, a list of them, or a
+    Things answer with expanded Datastreams.
+
+    Args:
+        doc: the parsed JSON.
+
+    Returns:
+        True for a SensorThings document.
+
+    Example:
+        >>> thing = {"@iot.id": 1, "name": "Schulhof", "Locations": [{"location": {"type": "Point",
+        ...          "coordinates": [8.4034, 49.0094]}}], "Datastreams": [{"@iot.id": 7, "name": "Temperatur",
+        ...          "unitOfMeasurement": {"symbol": "°C"}, "ObservedProperty": {"name": "air temperature"},
+        ...          "Observations": [{"phenomenonTime": "2026-07-01T08:00:00Z", "result": 18.5},
+        ...                           {"phenomenonTime": "gestern", "result": 19.0}]}]}
+        >>> is_sta_document(thing), is_sta_document({"value": [thing]}), is_sta_document({"type": "FeatureCollection"})
+        (True, True, False)
+    """
     things = _things(doc)
     return bool(things) and all(isinstance(t, dict) and "Datastreams" in t for t in things)
 
 
 def load_document(path: str | Path, max_mb: float = MAX_DOCUMENT_MB) -> object:
-    """The parsed JSON of a local document, refusing files over ``max_mb`` MB."""
+    """Read a local JSON document, refusing files over ``max_mb`` MB.
+
+    Args:
+        path: the file.
+        max_mb: the largest file accepted.
+
+    Returns:
+        The parsed JSON.
+
+    Raises:
+        InputError: the file is too large, unreadable, not JSON, or nested too deeply.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "things.json"
+        ...     _ = path.write_text('{"value": []}')
+        ...     load_document(path)
+        {'value': []}
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -264,7 +301,42 @@ def load_document(path: str | Path, max_mb: float = MAX_DOCUMENT_MB) -> object:
 def read_sta_document(path: str | Path, target_crs: str, *, start: datetime | None = None, end: datetime | None = None,
                       max_observations: int = MAX_OBSERVATIONS, max_mb: float = MAX_DOCUMENT_MB,
                       reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
-    """Series from a local SensorThings document (deep insert or an expanded Things answer)."""
+    """Read the series of a local SensorThings document (deep insert or an expanded Things answer).
+
+    Entities that are not JSON objects, and observations without a time, are skipped and reported as issues.
+
+    Args:
+        path: the document.
+        target_crs: the CRS to place the Things in.
+        start: the earliest observation time kept.
+        end: the latest.
+        max_observations: the most observations in all.
+        max_mb: the largest file accepted.
+        reporter: is asked for cancellation.
+
+    Returns:
+        (a series per Datastream, the issues).
+
+    Raises:
+        InputError: not a SensorThings document, or too large.
+        StaError: more than ``max_observations`` observations.
+
+    Example:
+        >>> import json, tempfile
+        >>> from pathlib import Path
+        >>> thing = {"@iot.id": 1, "name": "Schulhof", "Locations": [{"location": {"type": "Point",
+        ...          "coordinates": [8.4034, 49.0094]}}], "Datastreams": [{"@iot.id": 7, "name": "Temperatur",
+        ...          "unitOfMeasurement": {"symbol": "°C"}, "ObservedProperty": {"name": "air temperature"},
+        ...          "Observations": [{"phenomenonTime": "2026-07-01T08:00:00Z", "result": 18.5},
+        ...                           {"phenomenonTime": "gestern", "result": 19.0}]}]}
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     _ = (Path(tmp) / "things.json").write_text(json.dumps([thing]))
+        ...     series, issues = read_sta_document(Path(tmp) / "things.json", "EPSG:25832")
+        >>> [(s.key, s.values, round(s.x), round(s.y)) for s in series]
+        [('things.json#1#7', [18.5], 456371, 5428672)]
+        >>> [i.issue for i in issues]
+        ["phenomenonTime 'gestern' is not a time: skipped"]
+    """
     reporter = reporter or Reporter()
     path = Path(path)
     doc = load_document(path, max_mb)
