@@ -48,6 +48,11 @@ MODULES = [
     "geotwin.twin.sensors.importer",
     "geotwin.twin.sensors.sta_source",
     "geotwin.bim.workers",
+    "geotwin.twin.tiles.metadata",
+    "geotwin.twin.tiles.subtree",
+    "geotwin.twin.tiles.frame",
+    "geotwin.twin.tiles.polygons",
+    "geotwin.twin.tiles.incremental",
 ]
 
 
