@@ -53,6 +53,15 @@ MODULES = [
     "geotwin.twin.tiles.frame",
     "geotwin.twin.tiles.polygons",
     "geotwin.twin.tiles.incremental",
+    "geotwin.twin.sample.site",
+    "geotwin.twin.sample.layout",
+    "geotwin.twin.sample.school",
+    "geotwin.twin.sample.jsonfmt",
+    "geotwin.twin.sample.solid",
+    "geotwin.twin.sample.citygml",
+    "geotwin.twin.sample.cityjson",
+    "geotwin.twin.sample.areas",
+    "geotwin.twin.sample.ifcmodel",
 ]
 
 
