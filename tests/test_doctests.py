@@ -62,6 +62,12 @@ MODULES = [
     "geotwin.twin.sample.cityjson",
     "geotwin.twin.sample.areas",
     "geotwin.twin.sample.ifcmodel",
+    "geotwin.twin.sample.islands",
+    "geotwin.twin.sample.sensors",
+    "geotwin.twin.sample.generator",
+    "geotwin.twin.sample.ifc",
+    "geotwin.twin.sample.synthetic_ifc",
+    "geotwin.twin.sample.__main__",
 ]
 
 

@@ -125,9 +125,38 @@ def _check_arguments(buildings: int, seed: int, formats: Sequence[str]) -> list[
 
 def generate_district(output_dir: str | Path, buildings: int = 400, seed: int = 0,
                       formats: Sequence[str] = FORMATS, reporter: Reporter | None = None) -> DistrictManifest:
-    """Write the sample district for ``seed`` with ``buildings`` buildings into ``output_dir``.
+    """Write the sample district modelled on Karlsruhe's Friedrichsplatz into one folder, atomically: CityGML 2.0,
+    CityJSON 2.0 and CityJSONSeq, the school as IFC4, learning islands, sensors and areas.
 
-    City model files are streamed: memory stays flat from 10 to 1,000,000 buildings.
+    City model files are streamed: memory stays flat from 10 to 1,000,000 buildings. The same seed gives the
+    same files.
+
+    Args:
+        output_dir: the folder (replaced only when it is empty or holds an earlier district).
+        buildings: how many buildings (10 to 1,000,000).
+        seed: the seed.
+        formats: a subset of FORMATS.
+        reporter: receives progress.
+
+    Returns:
+        The DistrictManifest: counts, CRS, extent, the school and the files.
+
+    Raises:
+        InputError: a bad count, seed or format, or an output folder with other content.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     manifest = generate_district(Path(tmp) / "district", buildings=10, formats=("citygml", "islands"))
+        ...     written = sorted(p.name for p in (Path(tmp) / "district").iterdir())
+        >>> manifest.counts, written
+        ({'buildings': 10, 'landmarks': 4, 'learning_islands': 11},
+         ['calendars', 'district.gml', 'district.json', 'learning_islands.geojson'])
+        >>> generate_district(Path("unused"), buildings=5)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: the building count must be between 10 and 1000000, got 5
     """
     reporter = reporter or Reporter()
     wanted = _check_arguments(buildings, seed, formats)

@@ -15,10 +15,25 @@ KARLSRUHE = (456500.0, 5429500.0, 115.0)  # an EPSG:25832 anchor in the city (E,
 
 def generate_ifc(path: str | os.PathLike[str], elements: int, *, storeys: int = 10, rotation_deg: float = 12.5,
                  anchor: tuple[float, float, float] = KARLSRUHE) -> dict[str, Any]:
-    """Write an IFC4 building of ``elements`` walls (metres, IfcMapConversion to EPSG:25832).
+    """Write an IFC4 building of ``elements`` walls for benchmarks and tests: 4 m x 0.25 m x 3 m boxes on a grid,
+    spread over ``storeys`` storeys, placed by an IfcMapConversion to EPSG:25832.
 
-    Walls are 4 m x 0.25 m x 3 m boxes on a grid, spread over ``storeys`` storeys.
-    Returns the numbers a benchmark or test checks: walls, storeys and the map conversion.
+    Args:
+        path: the .ifc file.
+        elements: the number of walls.
+        storeys: the number of storeys.
+        rotation_deg: the model's rotation from grid east.
+        anchor: the map conversion's (E, N, height).
+
+    Returns:
+        The numbers a benchmark or test checks: walls, storeys, anchor, rotation.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     generate_ifc(Path(tmp) / "walls.ifc", 20, storeys=2)
+        {'walls': 20, 'storeys': 2, 'anchor': (456500.0, 5429500.0, 115.0), 'rotation_deg': 12.5}
     """
     m = IfcModel("GeoTwin synthetic", units=("LENGTHUNIT",))
     _, building = m.site_and_building("Site", "Synthetic building", placed=False)
