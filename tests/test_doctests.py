@@ -68,6 +68,11 @@ MODULES = [
     "geotwin.twin.sample.ifc",
     "geotwin.twin.sample.synthetic_ifc",
     "geotwin.twin.sample.__main__",
+    "geotwin.twin.tiles.mesh",
+    "geotwin.twin.tiles.quadtree",
+    "geotwin.twin.tiles.tileset",
+    "geotwin.twin.tiles.twin_tiles",
+    "geotwin.twin.tiles.viewer",
 ]
 
 

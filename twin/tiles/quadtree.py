@@ -49,7 +49,21 @@ class Node:
 
 
 def root_square(lo: NDArray[Any], hi: NDArray[Any]) -> tuple[float, float, float]:
-    """The square (x0, y0, size) around all buildings' (N, 3) bounds."""
+    """Find the quadtree's root square around all buildings' bounds (a little larger, at least 1 m).
+
+    Args:
+        lo: (N, 3) lower bounds.
+        hi: (N, 3) upper bounds.
+
+    Returns:
+        (x0, y0, size).
+
+    Example:
+        >>> import numpy as np
+        >>> x0, y0, size = root_square(np.array([[0.0, 0, 0], [10, 5, 0]]), np.array([[4.0, 4, 10], [20, 9, 12]]))
+        >>> round(x0, 2), round(y0, 2), round(size, 2)
+        (-0.01, -5.51, 20.02)
+    """
     lo, hi = lo.min(axis=0), hi.max(axis=0)
     size = float(max(hi[0] - lo[0], hi[1] - lo[1], 1.0)) * 1.001
     cx, cy = (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2
@@ -57,8 +71,22 @@ def root_square(lo: NDArray[Any], hi: NDArray[Any]) -> tuple[float, float, float
 
 
 def snapped_square(lo: NDArray[Any], hi: NDArray[Any], grid: float = 50.0) -> tuple[float, float, float]:
-    """The square (x0, y0, size) around all (N, 3) bounds, its corner and size on a ``grid`` (m): small
-    changes of the content keep the square, and so the tree and its tiles (incremental export)."""
+    """Find a root square on a grid: small changes of the content keep the square, and so the tree and its tiles
+    (the incremental export).
+
+    Args:
+        lo: (N, 3) lower bounds.
+        hi: (N, 3) upper bounds.
+        grid: the grid in metres.
+
+    Returns:
+        (x0, y0, size), corner and size multiples of ``grid``.
+
+    Example:
+        >>> import numpy as np
+        >>> snapped_square(np.array([[456003.0, 5429012.0, 0]]), np.array([[456041.0, 5429030.0, 9]]))
+        (456000.0, 5429000.0, 50.0)
+    """
     a = np.floor(lo.min(axis=0)[:2] / grid) * grid
     b = np.ceil(hi.max(axis=0)[:2] / grid) * grid
     return float(a[0]), float(a[1]), float(max(b[0] - a[0], b[1] - a[1], grid))
