@@ -1,7 +1,8 @@
 """No function in twin/ or bim/ is longer than MAX_LINES lines (issue 17): long ones are split into named steps.
 
-A function's length runs from its ``def`` line to its last line (decorators not counted, nested functions
-counted in the function that holds them, and measured on their own as well).
+A function's length runs from its ``def`` line to its last line, without its docstring (the documentation with
+its examples is not what makes a function hard to read); decorators are not counted, nested functions are
+counted in the function that holds them and measured on their own as well.
 """
 import ast
 from pathlib import Path
@@ -22,7 +23,12 @@ def function_lengths(source: str) -> list[tuple[str, int, int]]:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 name = f"{prefix}{child.name}"
-                out.append((name, child.lineno, child.end_lineno - child.lineno + 1))
+                length = child.end_lineno - child.lineno + 1
+                first = child.body[0]
+                if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                        and isinstance(first.value.value, str):
+                    length -= first.end_lineno - first.lineno + 1
+                out.append((name, child.lineno, length))
                 visit(child, f"{name}.")
             elif isinstance(child, ast.ClassDef):
                 visit(child, f"{prefix}{child.name}.")
@@ -55,8 +61,16 @@ def test_the_measure_counts_from_def_to_the_last_line_and_sees_methods_and_neste
         "    async def method(self):",   # line 7
         "        pass",
         "        pass",
+        "def documented():",      # line 10
+        '    """What it does.',
+        "",
+        "    Example:",
+        "        >>> documented()",
+        '    """',
+        "    return 1",
     ])
-    assert function_lengths(source) == [("outer", 2, 4), ("outer.inner", 3, 2), ("K.method", 7, 3)]
+    assert function_lengths(source) == [("outer", 2, 4), ("outer.inner", 3, 2), ("K.method", 7, 3),
+                                        ("documented", 10, 2)]
 
 
 def test_a_long_function_is_found():
