@@ -151,12 +151,27 @@ def _convex_fans(v: NDArray[Any], counts: NDArray[Any]) -> tuple[NDArray[Any], N
 
 
 def triangulate(polygons: PolygonSet, offsets: NDArray[Any]) -> tuple[Mesh, NDArray[Any], NDArray[Any]]:
-    """All buildings' polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated into one
-    mesh, grouped by building: vertices, triangles and polygon numbers building by building, each building's
-    fanned polygons first, then the others. Also, per mesh polygon, its building and its source polygon.
+    """Triangulate every building's polygons into one mesh, building by building (building i: ``polygons``
+    ``offsets[i]:offsets[i + 1]``): convex rings are fanned, the others cut by earcut.
 
-    Convex polygons without holes (most building faces) are fanned in one vectorised pass over
-    all buildings; the others (holes, concave outlines) go through earcut one by one.
+    Args:
+        polygons: the buildings' polygons.
+        offsets: where each building's polygons start (N + 1 offsets).
+
+    Returns:
+        (the mesh, the building of each mesh polygon, the source polygon of each mesh polygon).
+
+    Example:
+        >>> import numpy as np
+        >>> from .polygons import PolygonSet
+        >>> ground_and_roof = PolygonSet(
+        ...     np.array([[0, 0, 0], [10, 0, 0], [10, 5, 0], [0, 5, 0],
+        ...               [0, 0, 3], [10, 0, 3], [10, 5, 3], [0, 5, 3]], float),
+        ...     ring_offsets=np.array([0, 4, 8]), poly_offsets=np.array([0, 1, 2]),
+        ...     surface_type=["GroundSurface", "RoofSurface"], surface_id=["g", "r"])
+        >>> mesh, building, source = triangulate(ground_and_roof, np.array([0, 2]))
+        >>> len(mesh.vertices), len(mesh.triangles), building.tolist(), source.tolist()
+        (8, 4, [0, 0], [0, 1])
     """
     n = len(offsets) - 1
     po, ro = polygons.poly_offsets, polygons.ring_offsets
@@ -205,12 +220,28 @@ def triangulate(polygons: PolygonSet, offsets: NDArray[Any]) -> tuple[Mesh, NDAr
 
 
 def lod2_meshes(polygons: PolygonSet, offsets: NDArray[Any]) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
-    """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated
-    (see ``triangulate``); with each mesh, the index (within the building's) of the polygons it kept.
+    """Triangulate every building's polygons (see ``triangulate``) into one mesh per building, kept as plain
+    tuples of ``Mesh``'s fields (indices as int32) until their tiles are written.
 
-    The meshes are plain tuples of ``Mesh``'s fields (indices as int32, as they are kept until their tiles are
-    written): the garbage collector stops tracking a tuple of arrays and numbers, so a batch of them does not
-    make its next full collection come sooner."""
+    Args:
+        polygons: the buildings' polygons.
+        offsets: where each building's polygons start (N + 1 offsets).
+
+    Returns:
+        Per building (its mesh's fields, the indices within the building of the polygons it kept).
+
+    Example:
+        >>> import numpy as np
+        >>> from .polygons import PolygonSet
+        >>> ground_and_roof = PolygonSet(
+        ...     np.array([[0, 0, 0], [10, 0, 0], [10, 5, 0], [0, 5, 0],
+        ...               [0, 0, 3], [10, 0, 3], [10, 5, 3], [0, 5, 3]], float),
+        ...     ring_offsets=np.array([0, 4, 8]), poly_offsets=np.array([0, 1, 2]),
+        ...     surface_type=["GroundSurface", "RoofSurface"], surface_id=["g", "r"])
+        >>> [(fields, kept)] = lod2_meshes(ground_and_roof, np.array([0, 2]))
+        >>> Mesh(*fields).polygon_count, kept
+        (2, (0, 1))
+    """
     n = len(offsets) - 1
     mesh, owner, source = triangulate(polygons, offsets)
     cut = np.arange(n + 1)

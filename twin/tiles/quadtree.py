@@ -95,9 +95,33 @@ def snapped_square(lo: NDArray[Any], hi: NDArray[Any], grid: float = 50.0) -> tu
 def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int,
                    leaf_extent: float, lod1_max: int, lod1_extent: float, max_level: int = 18,
                    square: tuple[float, float, float] | None = None) -> Node:
-    """Split by building centres until a tile holds at most ``leaf_max`` buildings and spans at most ``leaf_extent``.
+    """Build the explicit tile tree: split by building centres until a tile holds at most ``leaf_max`` buildings and
+    spans at most ``leaf_extent``; tiles with at most ``lod1_max`` buildings within ``lod1_extent`` hold LoD1 blocks
+    of their subtree, the leaves LoD2.
 
-    ``square``: the root square (x0, y0, size); by default the bounds' square."""
+    Args:
+        centres: (N, 3) building centres.
+        lo: (N, 3) lower bounds.
+        hi: (N, 3) upper bounds.
+        leaf_max: the most buildings in a leaf.
+        leaf_extent: the widest leaf (m).
+        lod1_max: the most buildings in a LoD1 tile.
+        lod1_extent: the widest LoD1 tile (m).
+        max_level: the deepest level.
+        square: the root square (x0, y0, size); by default ``root_square``.
+
+    Returns:
+        The root Node.
+
+    Example:
+        >>> import numpy as np
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root = build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10, lod1_extent=1e9)
+        >>> [(n.key, n.buildings.tolist(), n.content) for n in root.walk()]
+        [('0/0/0', [0, 1, 2, 3], 'lod1'), ('1/0/0', [0], 'lod2'), ('1/1/0', [1], 'lod2'), ('1/0/1', [2], 'lod2'),
+         ('1/1/1', [3], 'lod2')]
+    """
     x0, y0, size = square or root_square(lo, hi)
     root = Node(0, 0, 0, x0, y0, size, np.arange(len(centres)))
     stack = [root]
@@ -137,8 +161,30 @@ def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *,
 def build_implicit(lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int, leaf_extent: float,
                    max_level: int = 12, margin: float = 0.01,
                    square: tuple[float, float, float] | None = None) -> tuple[Node, tuple[float, float, float]]:
-    """Buildings sink to the deepest tile that contains their whole extent (plus ``margin``, the
-    most quantisation may move a vertex). ``square``: the root square, by default the bounds' square."""
+    """Build the implicit tile tree: each building sinks to the deepest tile that contains its whole extent (plus
+    ``margin``, the most quantisation may move a vertex), until a tile holds at most ``leaf_max`` buildings and
+    spans at most ``leaf_extent``.
+
+    Args:
+        lo: (N, 3) lower bounds.
+        hi: (N, 3) upper bounds.
+        leaf_max: the most buildings in a tile before it is split.
+        leaf_extent: the widest tile with content (m).
+        max_level: the deepest level.
+        margin: metres added around each building.
+        square: the root square, by default the bounds' square.
+
+    Returns:
+        (the root Node, the root square).
+
+    Example:
+        >>> import numpy as np
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root, square = build_implicit(lo, hi, leaf_max=1, leaf_extent=1000)
+        >>> [(n.key, n.own.tolist()) for n in root.walk()]
+        [('0/0/0', []), ('1/0/0', [0]), ('1/1/0', [1]), ('1/0/1', [2]), ('1/1/1', [3])]
+    """
     x0, y0, size = square or root_square(lo - margin, hi + margin)
     root = Node(0, 0, 0, x0, y0, size, np.arange(len(lo)))
     stack = [root]
