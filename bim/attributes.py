@@ -96,7 +96,23 @@ def _host_of(element: Entity) -> Entity:
 
 
 def material_names(element: Entity) -> str:
-    """Material names of the element (its layers, constituents, profiles or list), joined with ' | '."""
+    """List the material names of an element: its layers, constituents, profiles or single material.
+
+    Args:
+        element: the IFC element.
+
+    Returns:
+        The names joined by ``", "``; empty without a material.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.material
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+        >>> concrete = ifcopenshell.api.material.add_material(model, name="Beton C30/37")
+        >>> _ = ifcopenshell.api.material.assign_material(model, products=[wall], material=concrete)
+        >>> material_names(wall)
+        'Beton C30/37'
+    """
     import ifcopenshell.util.element as ue
 
     try:
@@ -195,8 +211,26 @@ def _properties(props: Entity, unnamed: set[int] | None) -> dict[str, Any]:
 
 
 def definition_properties(definition: Entity, unnamed: set[int] | None = None) -> dict[str, Any]:
-    """The properties of one property definition (IfcPropertySet, IfcElementQuantity, a predefined set),
-    JSON-ready. Properties and quantities without a Name get ``unnamed_#<id>``; their ids go to ``unnamed``."""
+    """Read the properties of one property definition (IfcPropertySet, IfcElementQuantity, or a predefined set).
+
+    Args:
+        definition: the property definition.
+        unnamed: collects the ids of sets and properties without a name (kept as ``Pset_unnamed_#id``).
+
+    Returns:
+        property name -> value (measures unwrapped; lists and tables as lists).
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.pset
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+        >>> pset = ifcopenshell.api.pset.add_pset(model, product=wall, name="Pset_WallCommon")
+        >>> ifcopenshell.api.pset.edit_pset(model, pset=pset, properties={"IsExternal": True, "FireRating": "F90"})
+        >>> qto = ifcopenshell.api.pset.add_qto(model, product=wall, name="Qto_WallBaseQuantities")
+        >>> ifcopenshell.api.pset.edit_qto(model, qto=qto, properties={"NetVolume": 3.75, "NetSideArea": 15.0})
+        >>> definition_properties(pset)
+        {'IsExternal': True, 'FireRating': 'F90'}
+    """
     if definition.is_a("IfcElementQuantity"):
         return _clean_dict(_properties(definition.Quantities, unnamed))
     if definition.is_a("IfcPropertySet"):
@@ -225,8 +259,27 @@ def _definitions(element: Entity) -> list[Entity]:
 
 
 def property_sets(element: Entity, unnamed: set[int] | None = None) -> dict[str, dict[str, Any]]:
-    """Every property and quantity set of the element (not its type's), JSON-ready; a set without a Name
-    is stored as ``Pset_unnamed_#<id>``."""
+    """Read every property and quantity set of an element (not those of its type).
+
+    Args:
+        element: the IFC element.
+        unnamed: collects the ids of sets and properties without a name.
+
+    Returns:
+        set name -> property name -> value.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.pset
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+        >>> pset = ifcopenshell.api.pset.add_pset(model, product=wall, name="Pset_WallCommon")
+        >>> ifcopenshell.api.pset.edit_pset(model, pset=pset, properties={"IsExternal": True, "FireRating": "F90"})
+        >>> qto = ifcopenshell.api.pset.add_qto(model, product=wall, name="Qto_WallBaseQuantities")
+        >>> ifcopenshell.api.pset.edit_qto(model, qto=qto, properties={"NetVolume": 3.75, "NetSideArea": 15.0})
+        >>> property_sets(wall)
+        {'Pset_WallCommon': {'IsExternal': True, 'FireRating': 'F90'},
+         'Qto_WallBaseQuantities': {'NetVolume': 3.75, 'NetSideArea': 15.0}}
+    """
     psets: dict[str, dict[str, Any]] = {}
     for definition in _definitions(element):
         try:
@@ -385,7 +438,28 @@ def round_quantity(value: float | None, decimals: int) -> float | None:
 
 
 def common_attributes(psets: dict[str, dict[str, Any]], area_m2: float, volume_m3: float) -> dict[str, Any]:
-    """IsExternal, LoadBearing, FireRating, NetVolume and a net area (m², m³) from the sets."""
+    """Pick the common attributes of an element row from its sets: IsExternal, LoadBearing, FireRating (of the
+    ``Pset_*Common`` sets), NetVolume and a net area, converted to m³ and m².
+
+    Args:
+        psets: the element's sets (``property_sets``).
+        area_m2: the project's area unit in m².
+        volume_m3: the project's volume unit in m³.
+
+    Returns:
+        is_external, load_bearing, fire_rating, net_volume, net_area (None where absent).
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.pset
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+        >>> pset = ifcopenshell.api.pset.add_pset(model, product=wall, name="Pset_WallCommon")
+        >>> ifcopenshell.api.pset.edit_pset(model, pset=pset, properties={"IsExternal": True, "FireRating": "F90"})
+        >>> qto = ifcopenshell.api.pset.add_qto(model, product=wall, name="Qto_WallBaseQuantities")
+        >>> ifcopenshell.api.pset.edit_qto(model, qto=qto, properties={"NetVolume": 3.75, "NetSideArea": 15.0})
+        >>> common_attributes(property_sets(wall), area_m2=1.0, volume_m3=1.0)
+        {'is_external': True, 'load_bearing': None, 'fire_rating': 'F90', 'net_volume': 3.75, 'net_area': 15.0}
+    """
     common = {k: v for k, v in psets.items() if k.startswith("Pset_") and k.endswith("Common")}
     fire = _first(common, ("FireRating",))
     return {
@@ -399,7 +473,22 @@ def common_attributes(psets: dict[str, dict[str, Any]], area_m2: float, volume_m
 
 def space_quantities(psets: dict[str, dict[str, Any]], length_m: float, area_m2: float,
                      volume_m3: float) -> dict[str, Any]:
-    """Floor area, height and volume of a room from its quantity sets (None where absent)."""
+    """Pick a room's floor area, height, volume and reference (room number) from its sets.
+
+    Args:
+        psets: the room's sets (``property_sets``).
+        length_m: the project's length unit in m.
+        area_m2: its area unit in m².
+        volume_m3: its volume unit in m³.
+
+    Returns:
+        area (with ``area_source``), height, volume, reference (None where absent).
+
+    Example:
+        >>> space_quantities({"Qto_SpaceBaseQuantities": {"NetFloorArea": 64.5, "Height": 3200.0},
+        ...                   "Pset_SpaceCommon": {"Reference": "E.012"}}, length_m=0.001, area_m2=1.0, volume_m3=1.0)
+        {'area': 64.5, 'area_source': 'quantity:NetFloorArea', 'height': 3.2, 'volume': None, 'reference': 'E.012'}
+    """
     area_key = next((k for k in _SPACE_AREA_KEYS if _first(psets, (k,)) is not None), None)
     return {
         "area": _as_float(_first(psets, (area_key,)), area_m2, AREA_DECIMALS) if area_key else None,
@@ -411,7 +500,22 @@ def space_quantities(psets: dict[str, dict[str, Any]], length_m: float, area_m2:
 
 
 def address_text(building: Entity) -> str:
-    """IfcBuilding.BuildingAddress as one line."""
+    """Write a building's IfcPostalAddress as one line.
+
+    Args:
+        building: the IfcBuilding.
+
+    Returns:
+        Address lines, postal code, town, region and country, comma-separated; empty without an address.
+
+    Example:
+        >>> import ifcopenshell
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> address = model.createIfcPostalAddress(AddressLines=["Friedrichsplatz 1"], PostalCode="76133",
+        ...                                         Town="Karlsruhe", Country="DE")
+        >>> address_text(model.createIfcBuilding(ifcopenshell.guid.new(), BuildingAddress=address))
+        'Friedrichsplatz 1, 76133, Karlsruhe, DE'
+    """
     address = getattr(building, "BuildingAddress", None)
     if address is None:
         return ""

@@ -81,10 +81,31 @@ def _angle_between(a: float, b: float) -> float:
 
 def fit_outline(outline: Any, footprint: Any, allow_scale: bool = True, prior_rotation_deg: float | None = None,
                 tie_m: float = 0.05) -> Similarity:
-    """Fit ``outline`` (local metres) onto ``footprint`` (target CRS): coarse rotation search, then ICP.
+    """Fit a building's outline (local metres) onto its footprint in the target CRS: a coarse search over the
+    rotation, then ICP on the boundaries (a similarity: rotation, translation and, when allowed, scale).
 
     Rotations that fit within ``tie_m`` of the best (a symmetric outline) are ties: the one nearest
     ``prior_rotation_deg`` wins and the others are listed in ``alternatives_deg``.
+
+    Args:
+        outline: the IFC model's ground outline (shapely, local metres).
+        footprint: the city model's footprint (shapely, target CRS).
+        allow_scale: fit a scale as well (else 1).
+        prior_rotation_deg: the rotation the IFC's own georeferencing suggests, to break ties.
+        tie_m: residual difference (m) within which two rotations tie.
+
+    Returns:
+        The Similarity: scale, rotation, translation, RMS residual, largest deviation, alternatives.
+
+    Example:
+        >>> from shapely import affinity
+        >>> from shapely.geometry import box
+        >>> footprint = affinity.translate(affinity.rotate(box(0, 0, 20, 10), 30, origin=(0, 0)), 456500, 5429500)
+        >>> fit = fit_outline(box(0, 0, 20, 10), footprint)
+        >>> round(fit.rotation_deg, 6), round(fit.scale, 6), fit.translation.round(3).tolist(), fit.residual_m < 1e-6
+        (30.0, 1.0, [456500.0, 5429500.0], True)
+        >>> [round(a, 6) for a in fit.alternatives_deg]   # a rectangle fits turned by 180° as well
+        [-150.0]
     """
     import shapely
     from shapely import affinity

@@ -36,7 +36,20 @@ _CURVE_TYPES = {"Curve", "Curve2D", "Curve3D", "GeometricCurveSet", "GeometricSe
 
 
 def has_body(product: Any) -> bool:
-    """True when the product has a 3D representation to triangulate (not only an axis or a footprint)."""
+    """Tell whether a product has a 3D representation to triangulate (not only an axis or a footprint).
+
+    Args:
+        product: the IFC product.
+
+    Returns:
+        True when it has a body.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> has_body(ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall"))   # no representation
+        False
+    """
     shape = getattr(product, "Representation", None)
     if shape is None:
         return False
@@ -45,10 +58,19 @@ def has_body(product: Any) -> bool:
 
 
 def settings() -> Any:
-    """World coordinates in metres with welded vertices."""
+    """Make the geometry settings of the import: world coordinates in metres, welded vertices, no normals.
+
+    Returns:
+        ifcopenshell.geom settings.
+
+    Example:
+        >>> s = settings()
+        >>> s.get("use-world-coords"), s.get("weld-vertices"), s.get("no-normals")
+        (True, True, True)
+    """
     import ifcopenshell.geom
 
-    s = ifcopenshell.geom.settings()  # type: ignore[no-untyped-call]  # ifcopenshell leaves it unannotated
+    s = ifcopenshell.geom.settings()   # unannotated in ifcopenshell: allowed by untyped_calls_exclude
     s.set("use-world-coords", True)
     s.set("weld-vertices", True)
     s.set("no-normals", True)
@@ -65,12 +87,38 @@ def _mesh(product_id: int, geometry: Any) -> Mesh | None:
 
 
 def iterate(model: Any, products: list[Any], reporter: Reporter, kernel: str = FAST_KERNEL) -> Iterator[Mesh | Failure]:
-    """Yield a Mesh per product that has a 3D body, or a Failure after every kernel failed.
+    """Triangulate products in this thread: a Mesh per product with a 3D body, or a Failure after every kernel
+    failed (products without a body yield nothing).
 
-    One kernel thread: ifcopenshell's multi-threaded iterator was slower on every file measured
-    (bim/workers.py runs the iterator beside the import instead). Whether a product has a body is
-    asked only of those the iterator did not triangulate. ``reporter.check()`` runs after each
-    element, so a cancel stops the iteration promptly.
+    Args:
+        model: the IFC model.
+        products: the products.
+        reporter: receives progress and is asked for cancellation.
+        kernel: the geometry kernel tried first.
+
+    Yields:
+        Mesh (product id, welded vertices in world metres, triangles) or Failure (product id, reason).
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
+        >>> import ifcopenshell.api.geometry
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
+        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
+        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)   # at the origin
+        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
+        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
+        ...                                                       thickness=0.25))
+        >>> from geotwin.twin.kernel.progress import Reporter
+        >>> [mesh] = iterate(model, [wall], Reporter())   # a 5 m x 0.25 m x 3 m box
+        >>> mesh.product_id == wall.id(), mesh.verts.shape, mesh.faces.shape
+        (True, (8, 3), (12, 3))
+        >>> mesh.verts.min(axis=0).round(3).tolist(), mesh.verts.max(axis=0).round(3).tolist()
+        ([0.0, 0.0, 0.0], [5.0, 0.25, 3.0])
     """
     import ifcopenshell.geom
 
@@ -135,10 +183,34 @@ _WKB_MULTIPOLYGON_Z, _WKB_POLYGON_Z = 1006, 1003
 
 
 def triangle_wkb(meshes: list[tuple[NDArray[Any], NDArray[Any]]]) -> list[bytes]:
-    """Each (xyz, faces) mesh's triangles as the WKB of one MultiPolygon Z.
+    """Write meshes as geometries: each mesh's triangles as the WKB of one MultiPolygon Z, all in one call.
 
-    Written straight from the arrays: building a shapely polygon per triangle first costs more than
-    everything else the import does with an element's geometry.
+    Args:
+        meshes: (xyz (n, 3), faces (k, 3)) per mesh, vertices already placed.
+
+    Returns:
+        The WKB per mesh.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
+        >>> import ifcopenshell.api.geometry
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
+        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
+        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)   # at the origin
+        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
+        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
+        ...                                                       thickness=0.25))
+        >>> from geotwin.twin.kernel.progress import Reporter
+        >>> [mesh] = iterate(model, [wall], Reporter())   # a 5 m x 0.25 m x 3 m box
+        >>> import shapely
+        >>> solid = shapely.from_wkb(triangle_wkb([(mesh.verts, mesh.faces)])[0])
+        >>> solid.geom_type, len(solid.geoms)
+        ('MultiPolygon', 12)
     """
     tri = np.concatenate([xyz[faces] for xyz, faces in meshes])
     records = np.empty(len(tri), dtype=_WKB_TRIANGLE)
@@ -174,11 +246,37 @@ def _open_meshes(faces: NDArray[Any], owner: NDArray[Any], n_meshes: int) -> NDA
 
 
 def plan_triangles(meshes: list[Mesh], min_area: float = 1e-6) -> list[NDArray[Any] | None]:
-    """Per mesh the (k, 3, 2) triangles whose union is its plan footprint (None if it has none).
+    """Find each mesh's plan: the (k, 3, 2) triangles whose union is its footprint.
 
-    Of a closed, consistently oriented mesh only the triangles facing one way (up, or down if the mesh
-    faces inwards) are needed: every vertical line through the solid leaves it through one of them.
-    Of any other mesh every triangle that is not vertical counts. All meshes are handled in one pass.
+    Of a closed, consistently oriented mesh only the triangles facing one way are needed; of an open one all
+    that are not vertical.
+
+    Args:
+        meshes: the meshes (world metres).
+        min_area: triangles with a smaller plan area (m²) are left out.
+
+    Returns:
+        Per mesh its triangles in plan, None when it has none.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
+        >>> import ifcopenshell.api.geometry
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
+        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
+        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)   # at the origin
+        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
+        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
+        ...                                                       thickness=0.25))
+        >>> from geotwin.twin.kernel.progress import Reporter
+        >>> [mesh] = iterate(model, [wall], Reporter())   # a 5 m x 0.25 m x 3 m box
+        >>> [plan] = plan_triangles([mesh])
+        >>> plan.shape, union_of_triangles([plan]).area
+        ((2, 3, 2), 1.25)
     """
     if not meshes:
         return []
@@ -196,8 +294,36 @@ def plan_triangles(meshes: list[Mesh], min_area: float = 1e-6) -> list[NDArray[A
 
 
 def plan_hulls(meshes: list[Mesh]) -> list[Any]:
-    """Per mesh the convex hull (shapely, IFC world metres) of its vertices in plan, all in one call;
-    a mesh seen edge-on (a vertical plate) gives a line, not a polygon, and then None."""
+    """Find each mesh's convex hull in plan (the outline of last resort of pipes, earthworks, courses...).
+
+    A mesh seen edge-on (a vertical plate) gives a line, not a polygon, and then None.
+
+    Args:
+        meshes: the meshes (world metres).
+
+    Returns:
+        Per mesh a shapely Polygon or None.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
+        >>> import ifcopenshell.api.geometry
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
+        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
+        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)   # at the origin
+        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
+        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
+        ...                                                       thickness=0.25))
+        >>> from geotwin.twin.kernel.progress import Reporter
+        >>> [mesh] = iterate(model, [wall], Reporter())   # a 5 m x 0.25 m x 3 m box
+        >>> [hull] = plan_hulls([mesh])
+        >>> hull.bounds, hull.area
+        ((0.0, 0.0, 5.0, 0.25), 1.25)
+    """
     import shapely
 
     if not meshes:
@@ -225,10 +351,23 @@ def _uncovered(polygons: NDArray[Any], seed: int = 64) -> NDArray[Any]:
 
 
 def union_of_triangles(triangles: list[NDArray[Any]], grid_size: float | None = None) -> Any:
-    """The 2D union (shapely) of (k, 3, 2) triangle arrays, or None when there are none.
+    """Union plan triangles into a 2D shape.
 
-    Unions in floating point, snap-rounding to 0.01 mm only when GEOS meets a topology error;
-    with ``grid_size`` the result is snapped to that grid.
+    Unions in floating point, snap-rounding to 0.01 mm only when GEOS meets a topology error; with ``grid_size``
+    the result is snapped to that grid.
+
+    Args:
+        triangles: (k, 3, 2) triangle arrays.
+        grid_size: the grid to snap the result to, None for none.
+
+    Returns:
+        The shapely union, None when there are no triangles.
+
+    Example:
+        >>> import numpy as np
+        >>> square = np.array([[[0, 0], [2, 0], [2, 2]], [[0, 0], [2, 2], [0, 2]]], dtype=float)
+        >>> union_of_triangles([square]).area, union_of_triangles([]) is None
+        (4.0, True)
     """
     import shapely
 

@@ -35,11 +35,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from ..twin.kernel.errors import InputError
+
+if TYPE_CHECKING:
+    import ifcopenshell
+    import pyproj
+    from ifcopenshell.util.geolocation import HelmertTransformation
+
+Matrix: TypeAlias = npt.NDArray[np.float64]   # a 4x4 affine matrix, or (n, 3) / (n, 2) coordinates
 
 AUTO, MAP_CONVERSION, SITE, MANUAL, FIT = "auto", "map conversion", "site", "manual", "fit to footprint"
 METHODS = (AUTO, MAP_CONVERSION, SITE, MANUAL, FIT)
@@ -56,7 +64,7 @@ class Placement:
 
     method: str
     target_crs: str
-    matrix: np.ndarray                      # 4x4, IFC world metres -> source CRS (x, y), height (m)
+    matrix: Matrix                          # 4x4, IFC world metres -> source CRS (x, y), height (m)
     source_crs: str = ""
     map_crs: str = ""                       # the CRS ``matrix`` maps into (before ``transformer``)
     vertical_datum: str = ""
@@ -71,12 +79,12 @@ class Placement:
     expected_accuracy_m: float | None = None
     warnings: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
-    transformer: Any = None                 # pyproj Transformer source -> target, None when equal
+    transformer: pyproj.Transformer | None = None   # source -> target, None when equal
 
-    def apply(self, xyz: np.ndarray) -> np.ndarray:
+    def apply(self, xyz: npt.ArrayLike) -> Matrix:
         """Transform (n, 3) IFC world coordinates in metres to the target CRS."""
-        xyz = np.asarray(xyz, dtype=np.float64).reshape(-1, 3)
-        out = xyz @ self.matrix[:3, :3].T + self.matrix[:3, 3]
+        points = np.asarray(xyz, dtype=np.float64).reshape(-1, 3)
+        out: Matrix = points @ self.matrix[:3, :3].T + self.matrix[:3, 3]
         if self.transformer is not None and len(out):
             x, y = self.transformer.transform(out[:, 0], out[:, 1])
             out[:, 0], out[:, 1] = x, y
@@ -86,14 +94,30 @@ class Placement:
 # ---------------------------------------------------------------- units and CRS
 
 
-def project_unit_m(model) -> float:
-    """The project's length unit in metres."""
+def project_unit_m(model: ifcopenshell.file) -> float:
+    """Read the project's length unit.
+
+    Args:
+        model: the IFC model.
+
+    Returns:
+        The length unit in metres (0.001 for a millimetre model).
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.georeference
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> mm = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT", prefix="MILLI")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[mm])
+        >>> project_unit_m(model)
+        0.001
+    """
     import ifcopenshell.util.unit
 
     return float(ifcopenshell.util.unit.calculate_unit_scale(model))
 
 
-def _named_unit_m(unit) -> float | None:
+def _named_unit_m(unit: ifcopenshell.entity_instance | None) -> float | None:
     import ifcopenshell.util.unit
 
     if unit is None:
@@ -104,8 +128,19 @@ def _named_unit_m(unit) -> float | None:
         return None
 
 
-def horizontal_crs(user_input: str):
-    """A pyproj CRS for an EPSG code, URN, WKT or name; the horizontal part of a compound CRS."""
+def horizontal_crs(user_input: str) -> pyproj.CRS:
+    """Make a pyproj CRS of an EPSG code, URN, WKT or name; of a compound CRS its horizontal part.
+
+    Args:
+        user_input: the CRS as given.
+
+    Returns:
+        The horizontal CRS.
+
+    Example:
+        >>> horizontal_crs("EPSG:25832+7837").name
+        'ETRS89 / UTM zone 32N'
+    """
     import pyproj
 
     crs = pyproj.CRS.from_user_input(user_input)
@@ -114,8 +149,26 @@ def horizontal_crs(user_input: str):
     return crs
 
 
-def target_horizontal(target_crs: str):
-    """The horizontal part of the target CRS; InputError when PROJ does not know it."""
+def target_horizontal(target_crs: str) -> pyproj.CRS:
+    """Check the target CRS of an import and give its horizontal part.
+
+    Args:
+        target_crs: the TARGET_CRS as given.
+
+    Returns:
+        The horizontal CRS.
+
+    Raises:
+        InputError: PROJ does not know the CRS.
+
+    Example:
+        >>> target_horizontal("EPSG:25832").to_epsg()
+        25832
+        >>> target_horizontal("EPSG:99999")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: the target CRS 'EPSG:99999' is unknown to PROJ: ...
+    """
     import pyproj
 
     try:
@@ -124,7 +177,7 @@ def target_horizontal(target_crs: str):
         raise InputError(f"the target CRS {target_crs!r} is unknown to PROJ: {err}") from None
 
 
-def _resolve_crs(name: str | None):
+def _resolve_crs(name: object) -> str | None:
     """The CRS an IFC names, or None when it is empty or unknown to PROJ."""
     import pyproj
 
@@ -142,12 +195,13 @@ def _resolve_crs(name: str | None):
     return None
 
 
-def _crs_label(crs) -> str:
+def _crs_label(crs: pyproj.CRS) -> str:
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
-def _transformer(source: str, target: str, warnings: list[str]):
+def _transformer(source: str, target: str,
+                 warnings: list[str]) -> tuple[pyproj.Transformer | None, float | None]:
     """A pyproj Transformer between the horizontal CRSs, None when they are the same.
 
     Returns (transformer, accuracy in metres or None).
@@ -162,8 +216,8 @@ def _transformer(source: str, target: str, warnings: list[str]):
         raise InputError(f"PROJ knows no transformation from {_crs_label(src)} to {_crs_label(tgt)}")
     best = group.transformers[0]
     accuracy = best.accuracy if best.accuracy is not None and best.accuracy >= 0 else None
-    if _is_ballpark(best) and not src.geodetic_crs.equals(tgt.geodetic_crs, ignore_axis_order=True):
-        warnings.append(f"PROJ knows no datum transformation from {src.geodetic_crs.name} to {tgt.geodetic_crs.name}: "
+    if _is_ballpark(best) and not _geodetic(src).equals(_geodetic(tgt), ignore_axis_order=True):
+        warnings.append(f"PROJ knows no datum transformation from {_geodetic(src).name} to {_geodetic(tgt).name}: "
                         f"'{best.description}' ignores the datum shift (BALLPARK, errors of metres to hundreds of "
                         "metres); import into the map conversion's own CRS to avoid it")
         return best, None
@@ -179,7 +233,8 @@ def _transformer(source: str, target: str, warnings: list[str]):
 # ---------------------------------------------------------------- the methods
 
 
-def _affine_from_helmert(params, wcs: np.ndarray | None, unit_m: float, map_unit_m: float) -> np.ndarray:
+def _affine_from_helmert(params: HelmertTransformation, wcs: Matrix | None, unit_m: float,
+                         map_unit_m: float) -> Matrix:
     """The 4x4 matrix of ifcopenshell's xyz2enh (after the inverse WCS), from world metres.
 
     Heights come out in metres; eastings and northings in map units.
@@ -196,7 +251,8 @@ def _affine_from_helmert(params, wcs: np.ndarray | None, unit_m: float, map_unit
     for i in range(3):
         helmert[:3, i] = np.array(basis[i + 1]) - origin
     helmert[2, :] *= map_unit_m
-    return helmert @ to_project
+    affine: Matrix = helmert @ to_project
+    return affine
 
 
 def _scale_factor(given: float | None, ratio: float, warnings: list[str]) -> float:
@@ -220,7 +276,7 @@ def _scale_factor(given: float | None, ratio: float, warnings: list[str]) -> flo
     return given
 
 
-def _coordinate_operation(model):
+def _coordinate_operation(model: ifcopenshell.file) -> ifcopenshell.entity_instance | None:
     """The IfcCoordinateOperation of the 3D Model context, or of any context."""
     operations = model.by_type("IfcCoordinateOperation") if model.schema != "IFC2X3" else []
     for op in operations:
@@ -263,9 +319,16 @@ def _finite(label: str, attribute: str, value: Any, *, required: bool) -> float 
     return float(value)
 
 
+def _required(label: str, attribute: str, value: Any) -> float:
+    """``_finite`` of a required attribute (never None: a missing one raises)."""
+    number = _finite(label, attribute, value, required=True)
+    assert number is not None   # _finite raised for a missing required value
+    return number
+
+
 def _validated(label: str, values: dict[str, Any], map_unit_m: float, *, height_required: bool,
                rotation: bool = True, axes: tuple[str, str, str] = ("Eastings", "Northings", "OrthogonalHeight")
-               ) -> Any:
+               ) -> tuple[HelmertTransformation, float | None]:
     """The Helmert parameters of a map conversion's raw attribute values, or InputError naming the attribute.
 
     ``values`` holds Eastings, Northings, OrthogonalHeight, XAxisAbscissa, XAxisOrdinate, Scale and, for
@@ -273,8 +336,8 @@ def _validated(label: str, values: dict[str, Any], map_unit_m: float, *, height_
     """
     import ifcopenshell.util.geolocation as geo
 
-    e = _finite(label, axes[0], values.get(axes[0]), required=True)
-    n = _finite(label, axes[1], values.get(axes[1]), required=True)
+    e = _required(label, axes[0], values.get(axes[0]))
+    n = _required(label, axes[1], values.get(axes[1]))
     h = _finite(label, axes[2], values.get(axes[2]), required=height_required) or 0.0
     for name, value in ((axes[0], e), (axes[1], n)):
         if abs(value) > MAX_MAP_COORDINATE:
@@ -299,8 +362,20 @@ def _validated(label: str, values: dict[str, Any], map_unit_m: float, *, height_
     return geo.HelmertTransformation(e, n, h, xaa or 0.0, xao or 0.0, 1.0 if scale is None else scale, *factors), scale
 
 
-def _ifc2x3_map_conversion(model):
-    """(method, label, raw values, CRS name, map unit in m or None, vertical datum) of ePSet_MapConversion."""
+class _MapSource(NamedTuple):
+    """What a file says about its map conversion, before validation."""
+
+    method: str                    # "map conversion", "rigid operation" or "ePSet map conversion"
+    label: str                     # the entity, for messages: "IfcMapConversion #12"
+    values: dict[str, Any]         # the raw attribute values (None when absent)
+    crs_name: str | None           # the name of the target CRS as written
+    map_unit_m: float | None       # the map unit in metres, None when not given
+    vertical: str                  # the vertical datum as written
+    rigid: bool = False            # an IfcRigidOperation (a translation)
+
+
+def _ifc2x3_map_conversion(model: ifcopenshell.file) -> _MapSource | None:
+    """ePSet_MapConversion and ePSet_ProjectedCRS of IfcProject (IFC2X3)."""
     import ifcopenshell.util.element
     import ifcopenshell.util.unit as unit
 
@@ -318,58 +393,97 @@ def _ifc2x3_map_conversion(model):
         name = unit.get_unit_name(mu.upper().replace("METER", "METRE"))
         prefix = unit.get_prefix(mu.upper())
         map_unit_m = unit.get_prefix_multiplier(prefix) if name == "METRE" else None
-    return ("ePSet map conversion", f"ePSet_MapConversion #{pset.id()} of IfcProject #{project.id()}", values,
-            crs_pset.get("Name"), map_unit_m, crs_pset.get("VerticalDatum") or "")
+    return _MapSource("ePSet map conversion", f"ePSet_MapConversion #{pset.id()} of IfcProject #{project.id()}",
+                      values, crs_pset.get("Name"), map_unit_m, crs_pset.get("VerticalDatum") or "")
 
 
-def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | None:
-    """Placement from IfcMapConversion / IfcRigidOperation (IFC4+) or ePSet_MapConversion (IFC2X3)."""
-    import ifcopenshell.util.geolocation as geo
-
-    unit_m = project_unit_m(model)
-    rigid = False
-    if model.schema == "IFC2X3":
-        found = _ifc2x3_map_conversion(model)
-        if found is None:
-            return None
-        method, label, values, crs_name, map_unit_m, vertical = found
+def _coordinate_operation_source(model: ifcopenshell.file) -> _MapSource | None:
+    """The IfcMapConversion(Scaled) or projected IfcRigidOperation of an IFC4+ file."""
+    op = _coordinate_operation(model)
+    if op is None:
+        return None
+    crs_entity = op.TargetCRS
+    if op.is_a("IfcRigidOperation") and crs_entity is not None and crs_entity.is_a("IfcGeographicCRS"):
+        return None  # a geographic anchor: handled like IfcSite's latitude/longitude
+    rigid = bool(op.is_a("IfcRigidOperation"))
+    if rigid:
+        values = {"FirstCoordinate": op.FirstCoordinate, "SecondCoordinate": op.SecondCoordinate,
+                  "Height": op.Height}
     else:
-        op = _coordinate_operation(model)
-        if op is None:
-            return None
-        crs_entity = op.TargetCRS
-        if op.is_a("IfcRigidOperation") and crs_entity is not None and crs_entity.is_a("IfcGeographicCRS"):
-            return None  # a geographic anchor: handled like IfcSite's latitude/longitude
-        rigid = op.is_a("IfcRigidOperation")
-        method = "rigid operation" if rigid else "map conversion"
-        label = f"{op.is_a()} #{op.id()}"
-        crs_name = getattr(crs_entity, "Name", None)
-        map_unit_m = _named_unit_m(getattr(crs_entity, "MapUnit", None))
-        vertical = getattr(crs_entity, "VerticalDatum", None) or ""
-        if rigid:
-            values = {"FirstCoordinate": op.FirstCoordinate, "SecondCoordinate": op.SecondCoordinate,
-                      "Height": op.Height}
-        else:
-            names = ("Eastings", "Northings", "OrthogonalHeight", "XAxisAbscissa", "XAxisOrdinate", "Scale")
-            values = {name: getattr(op, name, None) for name in names}
-            if op.is_a("IfcMapConversionScaled"):
-                values.update(FactorX=op.FactorX, FactorY=op.FactorY, FactorZ=op.FactorZ)
+        names = ("Eastings", "Northings", "OrthogonalHeight", "XAxisAbscissa", "XAxisOrdinate", "Scale")
+        values = {name: getattr(op, name, None) for name in names}
+        if op.is_a("IfcMapConversionScaled"):
+            values.update(FactorX=op.FactorX, FactorY=op.FactorY, FactorZ=op.FactorZ)
+    return _MapSource("rigid operation" if rigid else "map conversion", f"{op.is_a()} #{op.id()}", values,
+                      getattr(crs_entity, "Name", None), _named_unit_m(getattr(crs_entity, "MapUnit", None)),
+                      getattr(crs_entity, "VerticalDatum", None) or "", rigid)
 
+
+def _map_crs(found: _MapSource, target_crs: str, warnings: list[str]) -> tuple[str, bool, float]:
+    """(the map CRS, whether it was assumed, the map unit in metres): the CRS named, else the target CRS."""
+    crs_name = found.crs_name
     resolved = _resolve_crs(crs_name)
     assumed = resolved is None
-    if assumed:
+    if resolved is None:
         warnings.append(
             f"the map conversion's CRS name {crs_name!r} is {'empty' if not (crs_name or '').strip() else 'unknown'}: "
             f"ASSUMED the target CRS {target_crs}; check the placement or choose another GEOREFERENCING method")
         resolved = target_crs
     crs = horizontal_crs(resolved)
     crs_unit_m = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    map_unit_m = found.map_unit_m
     if map_unit_m is None:
         map_unit_m = crs_unit_m
     elif not math.isclose(map_unit_m, crs_unit_m, rel_tol=1e-6):
         warnings.append(f"MapUnit ({map_unit_m:g} m) differs from the unit of {resolved} ({crs_unit_m:g} m); "
                         "used the CRS's unit")
         map_unit_m = crs_unit_m
+    return resolved, assumed, map_unit_m
+
+
+def map_conversion(model: ifcopenshell.file, target_crs: str, warnings: list[str]) -> Placement | None:
+    """Place a model by its IfcMapConversion / IfcRigidOperation (IFC4, IFC4X3) or ePSet_MapConversion (IFC2X3).
+
+    Every value is validated (the entity and attribute are named in the error); the unit conversion from the
+    project unit to the map unit is applied even when the writer left it out of Scale (with a warning).
+
+    Args:
+        model: the IFC model.
+        target_crs: the CRS to place into (another than the map conversion's is reached with PROJ).
+        warnings: receives the warnings of the placement.
+
+    Returns:
+        The Placement, None when the file has no map conversion.
+
+    Raises:
+        InputError: a map conversion with a missing, non-finite or implausible value.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.georeference
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> mm = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT", prefix="MILLI")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[mm])
+        >>> import ifcopenshell.api.context
+        >>> _ = ifcopenshell.api.context.add_context(model, context_type="Model")
+        >>> ifcopenshell.api.georeference.add_georeferencing(model)
+        >>> ifcopenshell.api.georeference.edit_georeferencing(model, projected_crs={"Name": "EPSG:25832"},
+        ...     coordinate_operation={"Eastings": 456500.0, "Northings": 5429500.0, "OrthogonalHeight": 115.0,
+        ...                           "XAxisAbscissa": 0.0, "XAxisOrdinate": 1.0, "Scale": 0.001})
+        >>> placement = map_conversion(model, "EPSG:25832", warnings := [])
+        >>> placement.method, round(placement.rotation_deg, 6), warnings
+        ('map conversion', 90.0, [])
+        >>> placement.apply([[10.0, 0.0, 0.0]]).round(3).tolist()   # 10 m along the model's x axis: north
+        [[456500.0, 5429510.0, 115.0]]
+    """
+    import ifcopenshell.util.geolocation as geo
+
+    unit_m = project_unit_m(model)
+    found = _ifc2x3_map_conversion(model) if model.schema == "IFC2X3" else _coordinate_operation_source(model)
+    if found is None:
+        return None
+    label, values, rigid = found.label, found.values, found.rigid
+    resolved, assumed, map_unit_m = _map_crs(found, target_crs, warnings)
     axes = ("FirstCoordinate", "SecondCoordinate", "Height") if rigid else ("Eastings", "Northings",
                                                                              "OrthogonalHeight")
     params, given_scale = _validated(label, values, map_unit_m, height_required=False, rotation=not rigid, axes=axes)
@@ -390,15 +504,15 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
     if rigid:
         warnings.append("placed by IfcRigidOperation: a translation without rotation or scale")
     return Placement(
-        method=method + (" (CRS assumed)" if assumed else ""), target_crs=target_crs, matrix=matrix,
+        method=found.method + (" (CRS assumed)" if assumed else ""), target_crs=target_crs, matrix=matrix,
         source_crs=resolved if not assumed else f"{resolved} (assumed)", map_crs=resolved,
-        vertical_datum=str(vertical) or f"OrthogonalHeight datum of {resolved}",
+        vertical_datum=str(found.vertical) or f"OrthogonalHeight datum of {resolved}",
         eastings=float(params.e), northings=float(params.n), orthogonal_height=float(params.h) * map_unit_m,
         rotation_deg=math.degrees(math.atan2(params.xao, params.xaa)),
         scale=scale / ratio * params.factor_x, unit_scale=ratio,
         expected_accuracy_m=None if assumed else (0.001 if accuracy == 0.0 else accuracy),
         warnings=warnings, transformer=transformer,
-        parameters={"entity": label, "crs_name": crs_name, "eastings": params.e, "northings": params.n,
+        parameters={"entity": label, "crs_name": found.crs_name, "eastings": params.e, "northings": params.n,
                     "orthogonal_height": params.h, "x_axis_abscissa": params.xaa, "x_axis_ordinate": params.xao,
                     "scale_given": given_scale, "scale_applied": scale, "factor_x": params.factor_x,
                     "factor_y": params.factor_y, "factor_z": params.factor_z, "project_unit_m": unit_m,
@@ -406,10 +520,30 @@ def map_conversion(model, target_crs: str, warnings: list[str]) -> Placement | N
     )
 
 
+class _Anchor(NamedTuple):
+    """A latitude/longitude anchor of the model."""
+
+    lon: float
+    lat: float
+    height: float                                # metres
+    datum: str                                   # the height datum, "" when not stated
+    source: str                                  # the entity, for messages
+    site: ifcopenshell.entity_instance | None    # the IfcSite it came from (None: an IfcRigidOperation)
+    geographic: str | None                       # the geographic CRS of an IfcRigidOperation
+
+
+def _geodetic(crs: pyproj.CRS) -> pyproj.CRS:
+    """The geodetic CRS of ``crs`` (every projected or geographic CRS has one)."""
+    geodetic = crs.geodetic_crs
+    if geodetic is None:
+        raise InputError(f"{_crs_label(crs)} has no geodetic CRS")
+    return geodetic
+
+
 WGS84 = "EPSG:4326"   # the datum of IfcSite RefLatitude/RefLongitude by the IFC standard
 
 
-def _compound_degrees(site, attribute: str, limit: float) -> float | None:
+def _compound_degrees(site: ifcopenshell.entity_instance, attribute: str, limit: float) -> float | None:
     """An IfcCompoundPlaneAngleMeasure (degrees, minutes, seconds[, millionths]) in decimal degrees.
 
     None when absent; InputError naming the site and attribute when it is no valid angle.
@@ -426,13 +560,13 @@ def _compound_degrees(site, attribute: str, limit: float) -> float | None:
         raise InputError(f"{label} {tuple(parts)} mixes signs: all parts of a compound angle share one sign")
     if abs(parts[1]) >= 60 or abs(parts[2]) >= 60 or (len(parts) == 4 and abs(parts[3]) >= 1_000_000):
         raise InputError(f"{label} {tuple(parts)}: minutes and seconds must be below 60, millionths below 10^6")
-    degrees = parts[0] + parts[1] / 60 + parts[2] / 3600 + (parts[3] / 3.6e9 if len(parts) == 4 else 0.0)
+    degrees: float = parts[0] + parts[1] / 60 + parts[2] / 3600 + (parts[3] / 3.6e9 if len(parts) == 4 else 0.0)
     if abs(degrees) > limit:
         raise InputError(f"{label} {tuple(parts)} = {degrees:.6f}° lies beyond ±{limit:g}°")
     return degrees
 
 
-def _site_lonlat(site) -> tuple[float, float] | None:
+def _site_lonlat(site: ifcopenshell.entity_instance) -> tuple[float, float] | None:
     """(lon, lat) of IfcSite, or None when absent or 0/0 (an authoring tool's default, not a position)."""
     lat = _compound_degrees(site, "RefLatitude", 90.0)
     lon = _compound_degrees(site, "RefLongitude", 180.0)
@@ -441,9 +575,9 @@ def _site_lonlat(site) -> tuple[float, float] | None:
     return lon, lat
 
 
-def _zero_sites(model) -> list:
+def _zero_sites(model: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
     """IfcSites whose RefLatitude/RefLongitude are both 0 (or (0, 0, 0, 0))."""
-    out = []
+    out: list[ifcopenshell.entity_instance] = []
     for site in model.by_type("IfcSite"):
         try:
             lat = _compound_degrees(site, "RefLatitude", 90.0)
@@ -455,7 +589,7 @@ def _zero_sites(model) -> list:
     return out
 
 
-def _geographic_anchor(model) -> tuple[float, float, float, str, str, object, str | None] | None:
+def _geographic_anchor(model: ifcopenshell.file) -> _Anchor | None:
     """(lon, lat, height m, datum, source, site or None, geographic CRS or None) from IfcSite
     RefLatitude/RefLongitude or a geographic IfcRigidOperation (whose origin is the engineering CRS's)."""
     op = _coordinate_operation(model)
@@ -464,14 +598,15 @@ def _geographic_anchor(model) -> tuple[float, float, float, str, str, object, st
         crs = op.TargetCRS
         label = f"IfcRigidOperation #{op.id()}"
         to_deg = math.degrees(_named_unit_m(crs.AngleUnit) or math.radians(1.0))  # degrees per angle unit
-        lon = _finite(label, "FirstCoordinate", op.FirstCoordinate, required=True) * to_deg
-        lat = _finite(label, "SecondCoordinate", op.SecondCoordinate, required=True) * to_deg
+        lon = _required(label, "FirstCoordinate", op.FirstCoordinate) * to_deg
+        lat = _required(label, "SecondCoordinate", op.SecondCoordinate) * to_deg
         if abs(lat) > 90 or abs(lon) > 180:
             raise _bad(label, "FirstCoordinate/SecondCoordinate", (lon, lat), "is no longitude/latitude")
         height = (_finite(label, "Height", op.Height, required=False) or 0.0) * (_named_unit_m(crs.HeightUnit) or 1.0)
         if abs(height) > MAX_HEIGHT_M:
             raise _bad(label, "Height", height, f"is no height on Earth (|value| > {MAX_HEIGHT_M:g} m)")
-        return lon, lat, height, "", f"IfcRigidOperation #{op.id()} to {crs.Name}", None, _resolve_crs(crs.Name)
+        return _Anchor(lon, lat, height, "", f"IfcRigidOperation #{op.id()} to {crs.Name}", None,
+                       _resolve_crs(crs.Name))
     for site in model.by_type("IfcSite"):
         lonlat = _site_lonlat(site)
         if lonlat is not None:
@@ -479,11 +614,11 @@ def _geographic_anchor(model) -> tuple[float, float, float, str, str, object, st
             height = elevation * project_unit_m(model)
             if abs(height) > MAX_HEIGHT_M:
                 raise _bad(f"IfcSite #{site.id()}", "RefElevation", elevation, "is no height on Earth")
-            return *lonlat, height, "", f"IfcSite #{site.id()} {site.GlobalId}", site, None
+            return _Anchor(*lonlat, height, "", f"IfcSite #{site.id()} {site.GlobalId}", site, None)
     return None
 
 
-def _lonlat_to_grid(lon: float, lat: float, geographic, crs) -> tuple[float, float, str]:
+def _lonlat_to_grid(lon: float, lat: float, geographic: pyproj.CRS, crs: pyproj.CRS) -> tuple[float, float, str]:
     """(easting, northing, how) of a longitude/latitude on ``geographic`` in the projected ``crs``.
 
     Between different datums the best available PROJ operation is used; a ballpark one (the datum shift
@@ -491,31 +626,57 @@ def _lonlat_to_grid(lon: float, lat: float, geographic, crs) -> tuple[float, flo
     """
     import pyproj
 
-    if geographic.equals(crs.geodetic_crs, ignore_axis_order=True):
+    if geographic.equals(_geodetic(crs), ignore_axis_order=True):
         transformer = pyproj.Transformer.from_crs(geographic, crs, always_xy=True)
         how = f"on {geographic.name}"
     else:
         group = pyproj.transformer.TransformerGroup(geographic, crs, always_xy=True, area_of_interest=
-                                                    pyproj.aoi.AreaOfInterest(lon, lat, lon, lat))
+                                                    pyproj.aoi.AreaOfInterest(lon, lat, lon, lat))  # type: ignore[arg-type]  # pyproj's stub names _transformer.AreaOfInterest; pyproj.aoi's is the class it takes
         if not group.transformers:
             raise InputError(f"PROJ knows no transformation from {_crs_label(geographic)} to {_crs_label(crs)}")
         transformer = group.transformers[0]
-        how = f"on {geographic.name}, transformed to {crs.geodetic_crs.name} with '{transformer.description}'"
+        how = f"on {geographic.name}, transformed to {_geodetic(crs).name} with '{transformer.description}'"
         if _is_ballpark(transformer):
             how += " (BALLPARK: the datum shift is ignored, errors of metres to hundreds of metres)"
     easting, northing = transformer.transform(lon, lat)
     return float(easting), float(northing), how
 
 
-def _is_ballpark(transformer) -> bool:
+def _is_ballpark(transformer: pyproj.Transformer) -> bool:
     return "ballpark" in (transformer.description or "").lower() or "ballpark" in str(transformer.name).lower()
 
 
-def site_placement(model, target_crs: str, warnings: list[str]) -> Placement | None:
-    """Placement from a latitude/longitude anchor, TrueNorth and the grid convergence at that point.
+def site_placement(model: ifcopenshell.file, target_crs: str, warnings: list[str]) -> Placement | None:
+    """Place a model by a latitude/longitude anchor (IfcSite RefLatitude/RefLongitude, or a geographic
+    IfcRigidOperation), TrueNorth and the grid convergence at that point; accurate to about a metre.
 
-    IfcSite latitude/longitude are read on WGS 84 (the IFC standard's datum); a geographic IfcRigidOperation
-    on its own IfcGeographicCRS.
+    IfcSite latitude/longitude are read on WGS 84 (the IFC standard's datum); 0/0 counts as absent.
+
+    Args:
+        model: the IFC model.
+        target_crs: the projected CRS to place into.
+        warnings: receives the warnings of the placement.
+
+    Returns:
+        The Placement, None when the model has no anchor.
+
+    Raises:
+        InputError: an invalid angle, or an anchor outside the target CRS's area of use.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.georeference
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> mm = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT", prefix="MILLI")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[mm])
+        >>> _ = model.createIfcSite(ifcopenshell.guid.new(), Name="Schule",
+        ...                         RefLatitude=(49, 0, 36, 0), RefLongitude=(8, 24, 0, 0), RefElevation=115000.0)
+        >>> placement = site_placement(model, "EPSG:25832", warnings := [])
+        >>> placement.method, [round(v) for v in placement.apply([[0.0, 0.0, 0.0]])[0]]
+        ('site', [456123, 5428741, 115])
+        >>> import pyproj   # the same point projected directly (49° 0' 36" = 49.01°)
+        >>> [round(v) for v in pyproj.Transformer.from_crs(4326, 25832, always_xy=True).transform(8.4, 49.01)]
+        [456123, 5428741]
     """
     import ifcopenshell.util.geolocation as geo
     import ifcopenshell.util.placement
@@ -564,7 +725,28 @@ def site_placement(model, target_crs: str, warnings: list[str]) -> Placement | N
 
 def manual_placement(target_crs: str, easting: float, northing: float, height: float, rotation_deg: float,
                      warnings: list[str]) -> Placement:
-    """The IFC origin at (easting, northing, height), its x axis ``rotation_deg`` anticlockwise from grid east."""
+    """Place a model by hand: its origin at (easting, northing, height), its x axis ``rotation_deg``
+    anticlockwise from grid east.
+
+    Args:
+        target_crs: the CRS of the coordinates.
+        easting: the easting of the IFC origin.
+        northing: the northing of the IFC origin.
+        height: the height of the IFC origin (m, the target's vertical datum).
+        rotation_deg: the rotation of the IFC x axis from grid east, anticlockwise.
+        warnings: receives the placement's warning.
+
+    Returns:
+        The Placement.
+
+    Raises:
+        InputError: a value that is no finite number or lies beyond any map CRS.
+
+    Example:
+        >>> placement = manual_placement("EPSG:25832", 456500.0, 5429500.0, 115.0, 90.0, [])
+        >>> placement.apply([[10.0, 0.0, 1.0]]).round(6).tolist()
+        [[456500.0, 5429510.0, 116.0]]
+    """
     for name, value in (("MANUAL_EASTING", easting), ("MANUAL_NORTHING", northing), ("MANUAL_HEIGHT", height),
                         ("MANUAL_ROTATION", rotation_deg)):
         if value is None or not math.isfinite(value):
@@ -592,8 +774,22 @@ AREA_MARGIN_DEG = 3.0   # transverse Mercator zones are used well beyond their n
 
 
 def suggest_crs(lon: float, lat: float) -> str:
-    """A projected CRS whose area of use holds (lon, lat): the UTM zone, on ETRS89 in Europe, else on WGS 84;
-    UPS beyond 84° of latitude."""
+    """Suggest a projected CRS whose area of use holds a position: its UTM zone, on ETRS89 in Europe, else on
+    WGS 84; UPS beyond 84° of latitude.
+
+    Args:
+        lon: longitude in degrees.
+        lat: latitude in degrees.
+
+    Returns:
+        ``EPSG:n (name)``.
+
+    Example:
+        >>> suggest_crs(8.4, 49.0)
+        'EPSG:25832 (ETRS89 / UTM zone 32N)'
+        >>> suggest_crs(-74.0, 40.7)
+        'EPSG:32618 (WGS 84 / UTM zone 18N)'
+    """
     import pyproj
 
     if abs(lat) > 84.0:   # beyond the UTM zones: the polar stereographic grids
@@ -604,13 +800,15 @@ def suggest_crs(lon: float, lat: float) -> str:
     candidates.append(f"EPSG:{(32600 if lat >= 0 else 32700) + zone}")
     for code in candidates:
         crs = pyproj.CRS(code)
+        if crs.area_of_use is None:   # every UTM/UPS CRS has one
+            continue
         west, south, east, north = crs.area_of_use.bounds
         if west <= lon <= east and south <= lat <= north:
             return f"{code} ({crs.name})"
     return f"{candidates[-1]} ({pyproj.CRS(candidates[-1]).name})"
 
 
-def _in_area(crs, lon_min: float, lat_min: float, lon_max: float, lat_max: float) -> bool:
+def _in_area(crs: pyproj.CRS, lon_min: float, lat_min: float, lon_max: float, lat_max: float) -> bool:
     area = crs.area_of_use
     if area is None:
         return True
@@ -621,20 +819,21 @@ def _in_area(crs, lon_min: float, lat_min: float, lon_max: float, lat_max: float
     return west - m <= lon_min and lon_max <= east + m and south - m <= lat_min and lat_max <= north + m
 
 
-def _outside_message(what: str, lon: float, lat: float, crs, hint: str = "") -> str:
+def _outside_message(what: str, lon: float, lat: float, crs: pyproj.CRS, hint: str = "") -> str:
     area = crs.area_of_use
+    extent = (f"{area.name.rstrip('.')}: lon {area.west:g}..{area.east:g}, lat {area.south:g}..{area.north:g}"
+              if area is not None else "none given")   # without an area _in_area never refuses
     return (f"{what} lies at {abs(lat):.6f} {'N' if lat >= 0 else 'S'}, {abs(lon):.6f} {'E' if lon >= 0 else 'W'}, "
-            f"outside the area of use of {_crs_label(crs)} ({area.name.rstrip('.')}: lon {area.west:g}..{area.east:g}, "
-            f"lat {area.south:g}..{area.north:g}); refused rather than transformed across the globe. Choose a "
-            f"TARGET_CRS whose area of use holds it, e.g. {hint or suggest_crs(lon, lat)}")
+            f"outside the area of use of {_crs_label(crs)} ({extent}); refused rather than transformed across the "
+            f"globe. Choose a TARGET_CRS whose area of use holds it, e.g. {hint or suggest_crs(lon, lat)}")
 
 
-def _check_lonlat_in_area(crs, lon: float, lat: float, source: str) -> None:
+def _check_lonlat_in_area(crs: pyproj.CRS, lon: float, lat: float, source: str) -> None:
     if not _in_area(crs, lon, lat, lon, lat):
         raise InputError(_outside_message(source, lon, lat, crs))
 
 
-def _map_lonlat(placement: Placement, xyz: np.ndarray) -> np.ndarray | None:
+def _map_lonlat(placement: Placement, xyz: npt.ArrayLike) -> Matrix | None:
     """(n, 2) lon/lat of IFC world points, through the CRS the placement maps into (before any datum change);
     None when that CRS is unknown or the points cannot be inverted."""
     import pyproj
@@ -648,18 +847,36 @@ def _map_lonlat(placement: Placement, xyz: np.ndarray) -> np.ndarray | None:
         lonlat = points[:, :2]
     else:
         with np.errstate(all="ignore"):
-            lon, lat = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(
+            lon, lat = pyproj.Transformer.from_crs(crs, _geodetic(crs), always_xy=True).transform(
                 points[:, 0], points[:, 1], errcheck=False)
         lonlat = np.column_stack([lon, lat])
     return lonlat if np.isfinite(lonlat).all() else None
 
 
-def check_model_area(placement: Placement, local_bbox: tuple[np.ndarray, np.ndarray] | None,
-                     placed_bbox: tuple[np.ndarray, np.ndarray] | None) -> None:
-    """Refuse a model whose placed bounding box lies outside the target CRS's area of use, in every method.
+def check_model_area(placement: Placement, local_bbox: tuple[Matrix, Matrix] | None,
+                     placed_bbox: tuple[Matrix, Matrix] | None) -> None:
+    """Refuse a model whose placed bounding box lies outside the target CRS's area of use (in every method).
 
-    ``local_bbox``: (min, max) xyz in IFC world metres; ``placed_bbox``: the same model in the target CRS.
-    The message names the CRS whose area of use holds the model (the map conversion's own, or the UTM zone).
+    The message names a CRS whose area of use holds the model (the map conversion's own, or the UTM zone).
+
+    Args:
+        placement: the model's placement.
+        local_bbox: (min, max) xyz in IFC world metres, None when the model has no geometry.
+        placed_bbox: the same box in the target CRS.
+
+    Raises:
+        InputError: the model lands outside the target CRS's area of use.
+
+    Example:
+        >>> import numpy as np
+        >>> placement = manual_placement("EPSG:25832", 456500.0, 5429500.0, 115.0, 0.0, [])
+        >>> local = (np.zeros(3), np.array([20.0, 10.0, 9.0]))
+        >>> check_model_area(placement, local, (placement.apply(local[0])[0], placement.apply(local[1])[0]))
+        >>> far = manual_placement("EPSG:25832", 2_500_000.0, 5429500.0, 0.0, 0.0, [])
+        >>> check_model_area(far, local, (far.apply(local[0])[0], far.apply(local[1])[0]))
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: the model placed by manual lies at ... outside the area of use ...
     """
     import pyproj
 
@@ -678,7 +895,7 @@ def check_model_area(placement: Placement, local_bbox: tuple[np.ndarray, np.ndar
             inside = _in_area(crs, lo[0], lo[1], hi[0], hi[1])
         else:
             try:
-                to_geo = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+                to_geo = pyproj.Transformer.from_crs(crs, _geodetic(crs), always_xy=True)
                 bounds = to_geo.transform_bounds(lo[0], lo[1], hi[0], hi[1], densify_pts=5)
                 inside = all(math.isfinite(v) for v in bounds) and _in_area(crs, *bounds)
             except Exception:  # noqa: BLE001 - PROJ raises plain errors for out-of-domain input
@@ -706,11 +923,38 @@ def check_model_area(placement: Placement, local_bbox: tuple[np.ndarray, np.ndar
     raise InputError(_outside_message(what, lon, lat, crs, hint))
 
 
-def resolve(model, requested: str, target_crs: str, *, manual: tuple[float, float, float, float] | None = None,
+def resolve(model: ifcopenshell.file, requested: str, target_crs: str, *,
+            manual: tuple[float, float, float, float] | None = None,
             warnings: list[str] | None = None) -> Placement | None:
-    """The placement for ``requested`` (auto, map conversion, site or manual); None for a fit.
+    """Choose the placement of a model: ``auto`` tries the map conversion, then the site's latitude/longitude;
+    ``map conversion``, ``site`` and ``manual`` ask for one; ``fit to footprint`` is decided by the importer.
 
-    Raises InputError when the requested method has no data in the file.
+    Args:
+        model: the IFC model.
+        requested: one of METHODS.
+        target_crs: the CRS to place into.
+        manual: (easting, northing, height, rotation in degrees) for ``manual``.
+        warnings: receives the warnings of the placement.
+
+    Returns:
+        The Placement; None for a fit to footprint.
+
+    Raises:
+        NoGeoreferencing: ``auto`` found no georeferencing (the message names three ways on).
+        InputError: an unknown method or target CRS, or the requested method has no data in the file.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.georeference
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> mm = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT", prefix="MILLI")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[mm])
+        >>> resolve(model, "manual", "EPSG:25832", manual=(456500.0, 5429500.0, 115.0, 0.0)).method
+        'manual'
+        >>> resolve(model, "auto", "EPSG:25832")
+        Traceback (most recent call last):
+        ...
+        geotwin.bim.georef.NoGeoreferencing: the file carries no georeferencing (no IfcMapConversion, ...
     """
     warnings = [] if warnings is None else warnings
     if requested not in METHODS:
@@ -722,7 +966,7 @@ def resolve(model, requested: str, target_crs: str, *, manual: tuple[float, floa
         raise InputError(f"the georeferencing entities cannot be read ({type(err).__name__}: {err})") from None
 
 
-def _cross_check_site(model, placement: Placement, warnings: list[str]) -> None:
+def _cross_check_site(model: ifcopenshell.file, placement: Placement, warnings: list[str]) -> None:
     """Compare the map conversion with IfcSite's latitude/longitude, when the file has both, in the map CRS.
 
     The latitude/longitude are read on WGS 84 (the standard) and on the map CRS's own datum (e.g. DHDN for
@@ -736,9 +980,9 @@ def _cross_check_site(model, placement: Placement, warnings: list[str]) -> None:
     except InputError as err:
         warnings.append(f"IfcSite latitude/longitude not comparable: {err}")
         return
-    if anchor is None or anchor[5] is None:
+    if anchor is None or anchor.site is None:
         return
-    lon, lat, _, _, source, site, _ = anchor
+    lon, lat, source, site = anchor.lon, anchor.lat, anchor.source, anchor.site
     crs = horizontal_crs(placement.map_crs)
     if crs.is_geographic:
         return
@@ -749,7 +993,7 @@ def _cross_check_site(model, placement: Placement, warnings: list[str]) -> None:
     mapped = placement.matrix[:3, :3] @ origin + placement.matrix[:3, 3]
     factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
     readings = []
-    for geographic in (pyproj.CRS(WGS84), crs.geodetic_crs):
+    for geographic in (pyproj.CRS(WGS84), _geodetic(crs)):
         try:
             e, n, how = _lonlat_to_grid(lon, lat, geographic, crs)
         except (InputError, pyproj.exceptions.ProjError) as err:
@@ -772,7 +1016,7 @@ def _cross_check_site(model, placement: Placement, warnings: list[str]) -> None:
         placement.parameters["site_check"] = text
 
 
-def _no_georeferencing_message(model) -> str:
+def _no_georeferencing_message(model: ifcopenshell.file) -> str:
     zero = _zero_sites(model)
     why = (f"IfcSite #{zero[0].id()} RefLatitude/RefLongitude are 0/0, an authoring tool's default and not a "
            "position, and there is no IfcMapConversion" if zero else
@@ -784,7 +1028,8 @@ def _no_georeferencing_message(model) -> str:
             "fit to footprint (or automatic) with FOOTPRINTS, FOOTPRINT_FIELD and FOOTPRINT_ID")
 
 
-def _resolve(model, requested: str, target_crs: str, manual, warnings: list[str]) -> Placement | None:
+def _resolve(model: ifcopenshell.file, requested: str, target_crs: str,
+             manual: tuple[float, float, float, float] | None, warnings: list[str]) -> Placement | None:
     if requested == MANUAL:
         if manual is None:
             raise InputError("manual georeferencing needs an easting, a northing, a height and a rotation")

@@ -8,18 +8,29 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from ..twin.kernel import gpkg
 from ..twin.kernel.errors import InputError
-from ..twin.kernel.gpkg import gpkg_output
+from ..twin.kernel.gpkg import GpkgWriter, Row, gpkg_output
 from ..twin.kernel.progress import Reporter, Stage
 from ..twin.kernel.schema.bim import BIM_BUILDINGS, BIM_ELEMENTS, BIM_LAYERS, BIM_SPACES, BIM_STOREYS, GEOREF_REPORT
 from . import attributes, geometry, georef
 from .fit import fit_outline
 from .reader import MAX_IFC_BYTES, import_products, open_ifc
 from .workers import Triangulation
+
+if TYPE_CHECKING:
+    import ifcopenshell
+    from shapely.geometry.base import BaseGeometry
+
+Array = npt.NDArray[np.float64]
+Entity: TypeAlias = "ifcopenshell.entity_instance"
+_T = TypeVar("_T")
+Units = tuple[float, float, float]   # the project's length, area and volume units in m, m², m³
 
 OUTLINE_CLASSES = ("IfcWall", "IfcColumn", "IfcCurtainWall")
 FLOOR_CLASSES = ("IfcSlab",)
@@ -30,7 +41,7 @@ class ImportOptions:
     georeferencing: str = georef.AUTO
     target_crs: str = "EPSG:25832"
     manual: tuple[float, float, float, float] | None = None   # easting, northing, height, rotation (deg)
-    footprints: list[tuple[str, object]] = field(default_factory=list)  # (id, shapely polygon in target CRS)
+    footprints: list[tuple[str, BaseGeometry]] = field(default_factory=list)  # (id, polygon in target CRS)
     footprint_id: str | None = None
     fit_height: float | None = None
     processes: int = 1    # geometry worker processes (bim/workers.py); 0 triangulates in the import's thread
@@ -55,13 +66,19 @@ BATCH = 500   # meshes triangulated, then transformed and written together
 class _Item:
     """What the import keeps of one triangulated product until it is written."""
 
-    product: object
+    product: Entity
     kind: str                      # SPACE, OUTLINE (walls, columns), FLOOR (slabs) or OTHER
-    mesh: geometry.Mesh | None
-    plan: np.ndarray | None = None  # (k, 3, 2) plan triangles, IFC world metres (all kinds but OTHER)
-    hull: object | None = None      # OTHER: the plan's convex hull (shapely), the outline of last resort
+    mesh: geometry.Mesh | None      # dropped (None) once the item's row is written
+    plan: Array | None = None       # (k, 3, 2) plan triangles, IFC world metres (all kinds but OTHER)
+    hull: BaseGeometry | None = None  # OTHER: the plan's convex hull (shapely), the outline of last resort
     z_min: float = 0.0
     z_max: float = 0.0
+
+    @property
+    def live_mesh(self) -> geometry.Mesh:
+        """The mesh of an item whose row is not written yet."""
+        assert self.mesh is not None, "an item's mesh is dropped only once its row is written"
+        return self.mesh
 
 
 class _Kinds:
@@ -70,7 +87,7 @@ class _Kinds:
     def __init__(self) -> None:
         self._by_class: dict[str, str] = {}
 
-    def of(self, product) -> str:
+    def of(self, product: Entity) -> str:
         name = product.is_a()
         if name not in self._by_class:
             self._by_class[name] = (SPACE if product.is_a("IfcSpace")
@@ -79,7 +96,8 @@ class _Kinds:
         return self._by_class[name]
 
 
-def _without_geometry(items: list[_Item], products: list, skipped: set[str]) -> list[tuple[object, list[int]]]:
+def _without_geometry(items: list[_Item], products: list[Entity],
+                      skipped: set[str]) -> list[tuple[Entity, list[int]]]:
     """Products that got no mesh of their own (aggregates such as a window of plates or a roof of slabs,
     axis-only or data-only elements), with the ids of their meshed parts. They get a row without geometry;
     parts keep their own geometry and name the aggregate, so no geometry is stored twice."""
@@ -88,11 +106,12 @@ def _without_geometry(items: list[_Item], products: list, skipped: set[str]) -> 
             if p.id() not in meshed and p.GlobalId not in skipped]
 
 
-def _parts(product) -> list:
+def _parts(product: Entity) -> list[Entity]:
     """The aggregated parts of an element (IfcRelAggregates), recursively; not the elements filling its voids."""
     import ifcopenshell.util.element as ue
 
-    out, todo = [], list(ue.get_parts(product) or ())
+    out: list[Entity] = []
+    todo = list(ue.get_parts(product) or ())
     while todo:
         part = todo.pop()
         out.append(part)
@@ -100,7 +119,8 @@ def _parts(product) -> list:
     return out
 
 
-def _outline(items: list[_Item], elevations: dict[int, float], building, hierarchy: attributes.Hierarchy) -> object:
+def _outline(items: list[_Item], elevations: dict[int, float], building: Entity | None,
+             hierarchy: attributes.Hierarchy) -> BaseGeometry | None:
     """The building's (or facility's, see ``Hierarchy.facility_of``) ground outline (IFC world metres):
     walls/columns of its ground storey, else all its walls, slabs..., else the convex hulls of its other
     elements (pipes, earthworks, courses), holes filled. ``building`` None: of all items."""
@@ -129,7 +149,7 @@ def _outline(items: list[_Item], elevations: dict[int, float], building, hierarc
         chosen = [i for v in walls.values() for i in v] or own
     if not chosen:
         return None
-    union = geometry.union_of_triangles([i.plan for i in chosen], grid_size=1e-4)
+    union = geometry.union_of_triangles([i.plan for i in chosen if i.plan is not None], grid_size=1e-4)
     if union is None:
         return None
     parts = [shapely.Polygon(p.exterior) for p in getattr(union, "geoms", [union]) if p.geom_type == "Polygon"]
@@ -139,11 +159,27 @@ def _outline(items: list[_Item], elevations: dict[int, float], building, hierarc
     return shapely.union_all(parts)
 
 
-def storey_elevations(model, unit_m: float) -> dict[int, float]:
-    """Each storey's height in IFC world metres: its placement, else its Elevation attribute."""
+def storey_elevations(model: ifcopenshell.file, unit_m: float) -> dict[int, float]:
+    """Find each storey's height in IFC world metres: its placement, else its Elevation attribute.
+
+    Args:
+        model: the IFC model.
+        unit_m: the project's length unit in metres.
+
+    Returns:
+        storey id -> height in metres.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> storey = ifcopenshell.api.root.create_entity(model, ifc_class="IfcBuildingStorey")
+        >>> storey.Elevation = 3500.0   # no placement: the attribute, in millimetres
+        >>> storey_elevations(model, unit_m=0.001) == {storey.id(): 3.5}
+        True
+    """
     import ifcopenshell.util.placement
 
-    out = {}
+    out: dict[int, float] = {}
     for storey in model.by_type("IfcBuildingStorey"):
         if storey.ObjectPlacement is not None:
             matrix = ifcopenshell.util.placement.get_local_placement(storey.ObjectPlacement)
@@ -153,22 +189,22 @@ def storey_elevations(model, unit_m: float) -> dict[int, float]:
     return out
 
 
-def _polygon_z(poly2d, placement: georef.Placement, z_local: float):
-    """A 2D IFC-world polygon/multipolygon as a target-CRS geometry at height z_local."""
+def _polygon_z(poly2d: BaseGeometry, placement: georef.Placement, z_local: float) -> list[BaseGeometry]:
+    """A 2D IFC-world polygon/multipolygon as target-CRS polygons at height z_local."""
     import shapely
 
-    def ring(coords):
+    def ring(coords: npt.ArrayLike) -> Array:
         xy = np.asarray(coords)[:, :2]
         return placement.apply(np.column_stack([xy, np.full(len(xy), z_local)]))
 
-    def poly(p):
+    def poly(p: BaseGeometry) -> BaseGeometry:
         return shapely.Polygon(ring(p.exterior.coords), [ring(h.coords) for h in p.interiors])
 
     polys = [poly(p) for p in getattr(poly2d, "geoms", [poly2d]) if p.geom_type == "Polygon"]
     return polys
 
 
-def _choose_footprint(options: ImportOptions, approx_xy: np.ndarray | None):
+def _choose_footprint(options: ImportOptions, approx_xy: Array | None) -> tuple[str, BaseGeometry]:
     import shapely
 
     footprints = options.footprints
@@ -187,7 +223,8 @@ def _choose_footprint(options: ImportOptions, approx_xy: np.ndarray | None):
     return min(footprints, key=lambda f: f[1].distance(point))
 
 
-def _fit_placement(model, items, elevations, options: ImportOptions, warnings: list[str],
+def _fit_placement(model: ifcopenshell.file, items: list[_Item], elevations: dict[int, float],
+                   options: ImportOptions, warnings: list[str],
                    hierarchy: attributes.Hierarchy) -> georef.Placement:
     outline = _outline(items, elevations, None, hierarchy)
     if outline is None:
@@ -250,18 +287,63 @@ def _naming(path: Path) -> Iterator[None]:
         raise InputError(str(err), path=str(path), obj=err.obj) from None
 
 
-def import_ifc(path: str | os.PathLike, output: str | os.PathLike, options: ImportOptions,
+def import_ifc(path: str | os.PathLike[str], output: str | os.PathLike[str], options: ImportOptions,
                reporter: Reporter | None = None) -> ImportResult:
-    """Read, georeference and write one IFC file; the GeoPackage appears only when everything succeeded.
+    """Import one IFC file into a GeoPackage: ``bim_elements``, ``bim_spaces``, ``bim_storeys``, ``bim_buildings``
+    and the ``georef_report``; the GeoPackage appears only when everything succeeded.
 
-    The geometry workers start first and read the file while the import reads it too.
+    The geometry workers start first and read the file while the import reads it too. Elements that cannot be
+    triangulated are skipped and listed; elements without geometry of their own are written without it.
+
+    Args:
+        path: the .ifc or .ifczip.
+        output: the GeoPackage to write.
+        options: the georeferencing method, target CRS, manual placement or footprints, worker processes.
+        reporter: receives progress and warnings.
+
+    Returns:
+        The ImportResult: elements, rooms, storeys, buildings written, the skipped, the placement.
+
+    Raises:
+        InputError: an unusable file or georeferencing, no product with geometry, or a placement outside the
+            target CRS's area of use (naming the file).
+
+    Example:
+        >>> import tempfile, ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
+        >>> import ifcopenshell.api.geometry, ifcopenshell.api.aggregate, ifcopenshell.api.spatial
+        >>> from pathlib import Path
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> project = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
+        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
+        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
+        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
+        >>> site, building, storey = (ifcopenshell.api.root.create_entity(model, ifc_class=c)
+        ...                           for c in ("IfcSite", "IfcBuilding", "IfcBuildingStorey"))
+        >>> for parent, child in ((project, site), (site, building), (building, storey)):
+        ...     _ = ifcopenshell.api.aggregate.assign_object(model, relating_object=parent, products=[child])
+        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall", name="Wand 1")
+        >>> _ = ifcopenshell.api.spatial.assign_container(model, relating_structure=storey, products=[wall])
+        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)
+        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
+        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
+        ...                                                       thickness=0.25))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     model.write(str(Path(tmp) / "school.ifc"))
+        ...     options = ImportOptions(georeferencing="manual", manual=(456500.0, 5429500.0, 115.0, 0.0), processes=0)
+        ...     result = import_ifc(Path(tmp) / "school.ifc", Path(tmp) / "school.gpkg", options)
+        ...     rows = gpkg.read_table(Path(tmp) / "school.gpkg", "bim_elements", columns=["name", "z_min", "z_max"])
+        >>> result.elements, result.storeys, result.buildings, result.placement.method
+        (1, 1, 1, 'manual')
+        >>> rows[1], rows[2][0].bounds   # placed at (456500, 5429500), 115 m
+        ([('Wand 1', 115.0, 118.0)], (456500.0, 5429500.0, 456505.0, 5429500.25))
     """
     path = Path(path)
     with Triangulation(path, options.processes, max_bytes=options.max_bytes) as triangulation:
         return _import(path, output, options, reporter or Reporter(), triangulation)
 
 
-class _Warnings(list):
+class _Warnings(list[str]):
     """The import's warnings: each is sent to the reporter (``<file>: <message>``) as it is added, and kept
     (the placement and the georef report hold them)."""
 
@@ -274,24 +356,61 @@ class _Warnings(list):
         super().append(message)
         self._reporter.warning(f"{self._source}: {message}")
 
-    def extend(self, messages) -> None:   # type: ignore[override]
+    def extend(self, messages: Iterable[str]) -> None:
         for message in messages:
             self.append(message)
 
 
-def _import(path: Path, output: str | os.PathLike, options: ImportOptions, reporter: Reporter,
+def _import(path: Path, output: str | os.PathLike[str], options: ImportOptions, reporter: Reporter,
             triangulation: Triangulation) -> ImportResult:
-    import ifcopenshell.util.unit as unit
-
     source = path.name
     warnings = _Warnings(reporter, source)
     reporter.info(f"reading {path}")
     gpkg.preload()
     model = open_ifc(path, warnings, max_bytes=options.max_bytes)
     reporter.check()
-    length_m = georef.project_unit_m(model)
-    area_m2 = float(unit.calculate_unit_scale(model, "AREAUNIT"))
-    volume_m3 = float(unit.calculate_unit_scale(model, "VOLUMEUNIT"))
+    units = _units(model)
+    placement = _given_placement(model, path, options, warnings, reporter)
+    storeys = {s.id(): s for s in model.by_type("IfcBuildingStorey")}
+    elevations = storey_elevations(model, units[0])
+    products = import_products(model)
+    reporter.info(f"triangulating {len(products)} elements and rooms")
+    skipped: list[tuple[str, str]] = []
+    with gpkg_output(output, _crs_text(options.target_crs), batch_size=2000) as writer:
+        for spec in BIM_LAYERS:
+            writer.ensure_layer(spec)
+        rows = _Rows(model, writer, source, units, elevations)
+        rows.placement = placement
+        items, unwritten = _triangulate(triangulation, model, products, rows, skipped, reporter)
+        if not items:
+            with _naming(path):
+                raise InputError(_no_geometry(products, skipped))
+        if rows.placement is None:   # a fit: placed once every item is known
+            with _naming(path):
+                rows.placement = _fit_placement(model, items, elevations, options, warnings, rows.hierarchy)
+        placement = rows.placement
+        _write_remaining(rows, unwritten, path, placement, reporter)
+        _write_bare(rows, items, products, skipped, reporter)
+        _write_storeys(writer, items, storeys, elevations, placement, source, rows.hierarchy)
+        n_buildings = _write_buildings(writer, model, items, elevations, placement, rows.building_z, source,
+                                       rows.hierarchy)
+        writer.add(GEOREF_REPORT, _report_row(model, source, options, placement, rows.counts, skipped))
+        reporter.check()
+    reporter.progress(100)
+    return ImportResult(rows.counts["elements"], rows.counts["spaces"], len(storeys), n_buildings, skipped, placement)
+
+
+def _units(model: ifcopenshell.file) -> Units:
+    """The project's length, area and volume units in m, m², m³."""
+    import ifcopenshell.util.unit as unit
+
+    return (georef.project_unit_m(model), float(unit.calculate_unit_scale(model, "AREAUNIT")),
+            float(unit.calculate_unit_scale(model, "VOLUMEUNIT")))
+
+
+def _given_placement(model: ifcopenshell.file, path: Path, options: ImportOptions, warnings: _Warnings,
+                     reporter: Reporter) -> georef.Placement | None:
+    """The placement the file or the options give; None for a fit to footprint (decided after triangulation)."""
     placement = None
     if options.georeferencing != georef.FIT:
         with _naming(path):
@@ -304,90 +423,90 @@ def _import(path: Path, output: str | os.PathLike, options: ImportOptions, repor
                 warnings.append("the file carries no georeferencing: fitted to the given footprints")
         if placement is not None:
             reporter.info(f"georeferencing: {placement.method} ({placement.source_crs} -> {options.target_crs})")
-    storeys = {s.id(): s for s in model.by_type("IfcBuildingStorey")}
-    elevations = storey_elevations(model, length_m)
+    return placement
 
-    products = import_products(model)
-    reporter.info(f"triangulating {len(products)} elements and rooms")
-    crs = georef.target_horizontal(options.target_crs)
-    crs_text = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.to_wkt()
-    units = (length_m, area_m2, volume_m3)
+
+def _crs_text(target_crs: str) -> str:
+    """The horizontal target CRS as the GeoPackage takes it: ``EPSG:n`` or WKT."""
+    crs = georef.target_horizontal(target_crs)
+    return f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.to_wkt()
+
+
+def _triangulate(triangulation: Triangulation, model: ifcopenshell.file, products: list[Entity],
+                 rows: _Rows, skipped: list[tuple[str, str]], reporter: Reporter) -> tuple[list[_Item], list[_Item]]:
+    """Every product's mesh as an _Item, with its plan triangles or hull; the rows are written as the meshes
+    arrive when the placement is known. Returns (all items, items whose rows wait for the placement)."""
     items: list[_Item] = []
-    skipped: list[tuple[str, str]] = []
-    with gpkg_output(output, crs_text, batch_size=2000) as writer:
-        for spec in BIM_LAYERS:
-            writer.ensure_layer(spec)
-        rows = _Rows(model, writer, source, units, elevations)
-        kinds = _Kinds()
-        planned_facilities: set = set()
-        unwritten: list[_Item] = []   # triangulated items whose rows wait for the placement (a fit needs them all)
-        if placement is not None:
-            rows.placement = placement
-        meshes = triangulation.results(model, products, Stage(reporter, 0, 85))
-        for batch in _batched(meshes, BATCH):
-            ready: list[_Item] = []
-            for result in batch:
-                product = model.by_id(result.product_id)
-                if isinstance(result, geometry.Failure):
-                    skipped.append((product.GlobalId, f"{product.is_a()}: {result.reason}"))
-                    reporter.warning(f"{source}: skipped {product.is_a()} {product.GlobalId} "
-                                     f"({product.Name or ''}): {result.reason}")
-                    continue
-                z = result.verts[:, 2]
-                ready.append(_Item(product, kinds.of(product), result, z_min=float(z.min()), z_max=float(z.max())))
-            planned = [i for i in ready if i.kind != OTHER]
-            for item, plan in zip(planned, geometry.plan_triangles([i.mesh for i in planned])):
-                item.plan = plan
-            # hulls only where no wall or slab of the same facility has given a plan yet (memory: one
-            # polygon per pipe of a large MEP model would otherwise be kept to the end)
-            for item in planned:
-                if item.kind != SPACE and item.plan is not None:
-                    planned_facilities.add(rows.hierarchy.facility_of(item.product))
-            others = [i for i in ready if i.kind == OTHER
-                      and rows.hierarchy.facility_of(i.product) not in planned_facilities]
-            for item, hull in zip(others, geometry.plan_hulls([i.mesh for i in others])):
-                item.hull = hull
-            items.extend(ready)
-            unwritten.extend(ready)
-            if rows.placement is not None:   # streamed: the meshes are dropped once written
-                rows.write(unwritten)
-                unwritten = []
-        if not items:
-            with _naming(path):
-                raise InputError(_no_geometry(products, skipped))
-        if rows.placement is None:
-            with _naming(path):
-                rows.placement = _fit_placement(model, items, elevations, options, warnings, rows.hierarchy)
-        placement = rows.placement
-        for batch in _batched(unwritten, BATCH):
-            reporter.check()
-            rows.write(batch)
-        rows.flush()
-        with _naming(path):
-            rows.check_area(placement)
-        reporter.progress(90)
-        bare = _without_geometry(items, products, {gid for gid, _ in skipped})
-        for product, parts in bare:
-            reporter.check()
-            rows.write_without_geometry(product, parts)
-        if bare:
-            reporter.info(f"{len(bare)} elements without 3D geometry of their own (aggregates whose parts carry it, "
-                          "axis or data only) were written without geometry")
-        unnamed_sets, unnamed_props = rows.typed.unnamed_counts()
-        if unnamed_sets or unnamed_props:
-            reporter.warning(f"{source}: {unnamed_sets} property/quantity sets and {unnamed_props} properties/"
-                             f"quantities without a Name were kept as {attributes.UNNAMED_SET.format('<id>')} and "
-                             f"{attributes.UNNAMED_PROPERTY.format('<id>')}")
-        _write_storeys(writer, items, storeys, elevations, placement, source, rows.hierarchy)
-        n_buildings = _write_buildings(writer, model, items, elevations, placement, rows.building_z, source,
-                                       rows.hierarchy)
-        writer.add(GEOREF_REPORT, _report_row(model, source, options, placement, rows.counts, skipped))
+    kinds = _Kinds()
+    planned_facilities: set[Entity | None] = set()
+    unwritten: list[_Item] = []   # triangulated items whose rows wait for the placement (a fit needs them all)
+    meshes = triangulation.results(model, products, Stage(reporter, 0, 85))
+    for batch in _batched(meshes, BATCH):
+        ready: list[_Item] = []
+        for result in batch:
+            product = model.by_id(result.product_id)
+            if isinstance(result, geometry.Failure):
+                skipped.append((product.GlobalId, f"{product.is_a()}: {result.reason}"))
+                reporter.warning(f"{rows.source}: skipped {product.is_a()} {product.GlobalId} "
+                                 f"({product.Name or ''}): {result.reason}")
+                continue
+            z = result.verts[:, 2]
+            ready.append(_Item(product, kinds.of(product), result, z_min=float(z.min()), z_max=float(z.max())))
+        _plan(ready, rows.hierarchy, planned_facilities)
+        items.extend(ready)
+        unwritten.extend(ready)
+        if rows.placement is not None:   # streamed: the meshes are dropped once written
+            rows.write(unwritten)
+            unwritten = []
+    return items, unwritten
+
+
+def _plan(ready: list[_Item], hierarchy: attributes.Hierarchy,
+          planned_facilities: set[Entity | None]) -> None:
+    """The plan triangles of rooms, walls and slabs; the convex hull of other elements, but only where no wall
+    or slab of the same facility has given a plan yet (memory: one polygon per pipe of a large MEP model would
+    otherwise be kept to the end)."""
+    planned = [i for i in ready if i.kind != OTHER]
+    for item, plan in zip(planned, geometry.plan_triangles([i.live_mesh for i in planned])):
+        item.plan = plan
+    for item in planned:
+        if item.kind != SPACE and item.plan is not None:
+            planned_facilities.add(hierarchy.facility_of(item.product))
+    others = [i for i in ready if i.kind == OTHER and hierarchy.facility_of(i.product) not in planned_facilities]
+    for item, hull in zip(others, geometry.plan_hulls([i.live_mesh for i in others])):
+        item.hull = hull
+
+
+def _write_remaining(rows: _Rows, unwritten: list[_Item], path: Path, placement: georef.Placement,
+                     reporter: Reporter) -> None:
+    """The rows that waited for a fit's placement; then the area check of the placed model."""
+    for batch in _batched(unwritten, BATCH):
         reporter.check()
-    reporter.progress(100)
-    return ImportResult(rows.counts["elements"], rows.counts["spaces"], len(storeys), n_buildings, skipped, placement)
+        rows.write(batch)
+    rows.flush()
+    with _naming(path):
+        rows.check_area(placement)
+    reporter.progress(90)
 
 
-def _no_geometry(products: list, skipped: list[tuple[str, str]]) -> str:
+def _write_bare(rows: _Rows, items: list[_Item], products: list[Entity],
+                skipped: list[tuple[str, str]], reporter: Reporter) -> None:
+    """Rows without geometry for the products that got no mesh of their own; the unnamed sets warning."""
+    bare = _without_geometry(items, products, {gid for gid, _ in skipped})
+    for product, parts in bare:
+        reporter.check()
+        rows.write_without_geometry(product, parts)
+    if bare:
+        reporter.info(f"{len(bare)} elements without 3D geometry of their own (aggregates whose parts carry it, "
+                      "axis or data only) were written without geometry")
+    unnamed_sets, unnamed_props = rows.typed.unnamed_counts()
+    if unnamed_sets or unnamed_props:
+        reporter.warning(f"{rows.source}: {unnamed_sets} property/quantity sets and {unnamed_props} properties/"
+                         f"quantities without a Name were kept as {attributes.UNNAMED_SET.format('<id>')} and "
+                         f"{attributes.UNNAMED_PROPERTY.format('<id>')}")
+
+
+def _no_geometry(products: list[Entity], skipped: list[tuple[str, str]]) -> str:
     """Why an import that triangulated nothing is refused: no product at all, none with a body, or all failed."""
     if skipped:
         return (f"the file holds no product with geometry that could be triangulated: all {len(skipped)} products "
@@ -403,17 +522,18 @@ class _Rows:
 
     BATCH = 1000   # element rows whose geometries are built together
 
-    def __init__(self, model, writer, source: str, units: tuple[float, float, float], elevations: dict[int, float]):
+    def __init__(self, model: ifcopenshell.file, writer: GpkgWriter, source: str, units: Units,
+                 elevations: dict[int, float]) -> None:
         self.writer, self.source, self.units, self.elevations = writer, source, units, elevations
         self.counts = {"elements": 0, "spaces": 0}
         self.building_z: dict[int, list[float]] = {}
         self.z_range: dict[int, tuple[float, float]] = {}
         self.placement: georef.Placement | None = None
-        self.bbox: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None  # local, placed
+        self.bbox: tuple[tuple[Array, Array], tuple[Array, Array]] | None = None  # local, placed
         self.hierarchy = attributes.Hierarchy(model)
         self.typed = attributes.TypedAttributes(model)
-        self._pending: list[tuple[dict, np.ndarray, np.ndarray]] = []
-        self._containers: dict[tuple[int, int], dict] = {}
+        self._pending: list[tuple[Row, Array, npt.NDArray[np.int64]]] = []
+        self._containers: dict[tuple[int, int], Row] = {}
 
     def write(self, items: list[_Item]) -> None:
         """Write the items' rows, placed by ``self.placement`` (decided before any row is written); their
@@ -422,9 +542,9 @@ class _Rows:
             return
         placement = self.placement
         assert placement is not None, "rows are written only once the placement is decided"
-        sizes = [len(i.mesh.verts) for i in items]
+        sizes = [len(i.live_mesh.verts) for i in items]
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        local = np.concatenate([i.mesh.verts for i in items])
+        local = np.concatenate([i.live_mesh.verts for i in items])
         xyz_all = placement.apply(local)
         self._extend_bbox(local, xyz_all)
         z_min = np.minimum.reduceat(xyz_all[:, 2], starts)
@@ -435,7 +555,7 @@ class _Rows:
         if len(self._pending) >= self.BATCH:
             self.flush()
 
-    def _extend_bbox(self, local: np.ndarray, placed: np.ndarray) -> None:
+    def _extend_bbox(self, local: Array, placed: Array) -> None:
         boxes = [(local.min(axis=0), local.max(axis=0)), (placed.min(axis=0), placed.max(axis=0))]
         if self.bbox is not None:
             boxes = [(np.minimum(a[0], b[0]), np.maximum(a[1], b[1])) for a, b in zip(self.bbox, boxes)]
@@ -449,7 +569,7 @@ class _Rows:
             self.bbox = ((origin[0], origin[0]), (placed[0], placed[0]))
         georef.check_model_area(placement, *self.bbox)
 
-    def _write_one(self, item: _Item, xyz: np.ndarray, z_range: tuple[float, float],
+    def _write_one(self, item: _Item, xyz: Array, z_range: tuple[float, float],
                    placement: georef.Placement) -> None:
         product = item.product
         storey, building = self.hierarchy.storey_and_building(product)
@@ -466,11 +586,11 @@ class _Rows:
             self.z_range[product.id()] = z_range
             row = _element_row(self.typed, self.hierarchy, product, self._container(storey, building), psets,
                                z_range, self.source, *self.units[1:])
-            self._pending.append((row, xyz, item.mesh.faces))
+            self._pending.append((row, xyz, item.live_mesh.faces))
             self.counts["elements"] += 1
         item.mesh = None
 
-    def _container(self, storey, building) -> dict:
+    def _container(self, storey: Entity | None, building: Entity | None) -> Row:
         """The storey and building columns of an element row, read once per storey."""
         key = (storey.id() if storey else 0, building.id() if building else 0)
         if key not in self._containers:
@@ -487,7 +607,7 @@ class _Rows:
                 self.writer.add(BIM_ELEMENTS, row, shape)
             self._pending = []
 
-    def write_without_geometry(self, product, parts: list[int]) -> None:
+    def write_without_geometry(self, product: Entity, parts: list[int]) -> None:
         psets = self.typed.property_sets(product)
         storey = self.hierarchy.parent_of(product, "IfcBuildingStorey")
         building = self.hierarchy.facility_of(product)
@@ -505,8 +625,9 @@ class _Rows:
         self.counts["elements"] += 1
 
 
-def _element_row(typed: attributes.TypedAttributes, hierarchy: attributes.Hierarchy, product, container: dict,
-                 psets, z_range, source, area_m2, volume_m3) -> dict:
+def _element_row(typed: attributes.TypedAttributes, hierarchy: attributes.Hierarchy, product: Entity, container: Row,
+                 psets: dict[str, dict[str, Any]], z_range: tuple[float, float] | tuple[None, None], source: str,
+                 area_m2: float, volume_m3: float) -> Row:
     aggregate = hierarchy.aggregate_of(product)
     return {
         "global_id": product.GlobalId, "ifc_class": product.is_a(),
@@ -520,8 +641,9 @@ def _element_row(typed: attributes.TypedAttributes, hierarchy: attributes.Hierar
     }
 
 
-def _write_space(writer, item: _Item, z_floor: float | None, psets, storey, building, placement, source, units,
-                 elevations) -> None:
+def _write_space(writer: GpkgWriter, item: _Item, z_floor: float | None, psets: dict[str, dict[str, Any]],
+                 storey: Entity | None, building: Entity | None, placement: georef.Placement | None, source: str,
+                 units: Units, elevations: dict[int, float]) -> None:
     """One room row; ``z_floor`` is its lowest point in the target datum (None without geometry)."""
     length_m, area_m2, volume_m3 = units
     product = item.product
@@ -529,7 +651,8 @@ def _write_space(writer, item: _Item, z_floor: float | None, psets, storey, buil
     floor = geometry.union_of_triangles([item.plan]) if item.plan is not None else None
     if floor is not None and floor.geom_type != "Polygon":
         floor = max(floor.geoms, key=lambda g: g.area)
-    geometry2 = _polygon_z(floor, placement, item.z_min)[0] if floor is not None else None
+    geometry2 = (_polygon_z(floor, placement, item.z_min)[0]   # a floor only for a placed, triangulated room
+                 if floor is not None and placement is not None else None)
     area = quantities["area"]
     row = {
         "global_id": product.GlobalId, "name": product.Name, "long_name": product.LongName,
@@ -551,7 +674,8 @@ def _target_height(placement: georef.Placement, z_local: float) -> float:
     return float(placement.apply(np.array([[0.0, 0.0, z_local]]))[0, 2])
 
 
-def _write_storeys(writer, items, storeys, elevations, placement, source, hierarchy) -> None:
+def _write_storeys(writer: GpkgWriter, items: list[_Item], storeys: dict[int, Entity], elevations: dict[int, float],
+                   placement: georef.Placement, source: str, hierarchy: attributes.Hierarchy) -> None:
     import shapely
 
     members: dict[int, list[_Item]] = {}
@@ -562,7 +686,8 @@ def _write_storeys(writer, items, storeys, elevations, placement, source, hierar
     for storey_id, storey in storeys.items():
         own = members.get(storey_id, [])
         local_z = elevations[storey_id]
-        union = geometry.union_of_triangles([i.plan for i in own if i.kind != SPACE], grid_size=1e-4)
+        union = geometry.union_of_triangles([i.plan for i in own if i.kind != SPACE and i.plan is not None],
+                                            grid_size=1e-4)
         polys = _polygon_z(union, placement, local_z) if union is not None else []
         building = hierarchy.parent_of(storey, "IfcBuilding")
         writer.add(BIM_STOREYS, {
@@ -574,7 +699,9 @@ def _write_storeys(writer, items, storeys, elevations, placement, source, hierar
         }, shapely.MultiPolygon(polys) if polys else None)
 
 
-def _write_buildings(writer, model, items, elevations, placement, building_z, source, hierarchy) -> int:
+def _write_buildings(writer: GpkgWriter, model: ifcopenshell.file, items: list[_Item], elevations: dict[int, float],
+                     placement: georef.Placement, building_z: dict[int, list[float]], source: str,
+                     hierarchy: attributes.Hierarchy) -> int:
     """One row per IfcBuilding, and one per facility, site or project holding elements outside any building
     (infrastructure, site works, files without a building): its class is in ``ifc_class``."""
     import shapely
@@ -614,7 +741,8 @@ def _write_buildings(writer, model, items, elevations, placement, building_z, so
     return len(buildings)
 
 
-def _report_row(model, source, options, placement: georef.Placement, counts, skipped) -> dict:
+def _report_row(model: ifcopenshell.file, source: str, options: ImportOptions, placement: georef.Placement,
+                counts: dict[str, int], skipped: list[tuple[str, str]]) -> Row:
     return {
         "source_file": source, "ifc_schema": model.schema_identifier, "method": placement.method,
         "requested": options.georeferencing, "source_crs": placement.source_crs,
@@ -630,7 +758,7 @@ def _report_row(model, source, options, placement: georef.Placement, counts, ski
     }
 
 
-def _batched(values: Iterable, size: int) -> Iterator[list]:
+def _batched(values: Iterable[_T], size: int) -> Iterator[list[_T]]:
     """Consecutive lists of ``size`` values (the last may be shorter)."""
     iterator = iter(values)
     while batch := list(itertools.islice(iterator, size)):

@@ -150,9 +150,26 @@ SKIPPED_CLASSES = ("IfcSpatialElement", "IfcSpatialStructureElement", "IfcOpenin
 
 
 def import_products(model: Any) -> list[Any]:
-    """The products an import reads, then the rooms: every IfcElement (IFC4X3 infrastructure and geotechnical
+    """Select the products an import reads, rooms last: every IfcElement (IFC4X3 infrastructure and geotechnical
     ones included: courses, kerbs, earthworks fills and cuts, strata, boreholes, rails, tendons...) and any other
-    IfcProduct with a representation, but none of SKIPPED_CLASSES."""
+    IfcProduct with a representation, but none of SKIPPED_CLASSES (openings, annotations, grids, spatial
+    elements other than rooms...).
+
+    Args:
+        model: the IFC model.
+
+    Returns:
+        The products.
+
+    Example:
+        >>> import ifcopenshell, ifcopenshell.api.root
+        >>> model = ifcopenshell.file(schema="IFC4")
+        >>> for ifc_class in ("IfcSpace", "IfcWall", "IfcOpeningElement", "IfcBuildingStorey", "IfcSlab"):
+        ...     _ = ifcopenshell.api.root.create_entity(model, ifc_class=ifc_class)
+        >>> names = [p.is_a() for p in import_products(model)]
+        >>> sorted(names[:-1]), names[-1]   # no opening, no storey; the rooms last
+        (['IfcSlab', 'IfcWall'], 'IfcSpace')
+    """
     by_class: dict[str, bool] = {}
     elements = []
     for product in model.by_type("IfcProduct"):
@@ -303,11 +320,40 @@ def _argument(text: str, index: int) -> str | None:
 
 def open_ifc(path: str | Path, warnings: list[str] | None = None, check_types: bool = True,
              max_bytes: int = MAX_IFC_BYTES) -> ifcopenshell.file:
-    """Open and validate an IFC file; raise InputError with the file and line when it is unusable.
+    """Open and validate an IFC file (.ifc or .ifczip).
 
-    Recoverable oddities are appended to ``warnings``. ``check_types=False`` skips the check that every
-    entity type exists in the declared schema (for a second reader of a file already checked). An .ifc, or
-    the .ifc inflated from an .ifczip, larger than ``max_bytes`` is refused, and so is a zip bomb.
+    Recoverable oddities are appended to ``warnings``. An .ifc, or the .ifc inflated from an .ifczip, larger than
+    ``max_bytes`` is refused, and so is a zip bomb.
+
+    Args:
+        path: the file.
+        warnings: receives the warnings.
+        check_types: check that every entity type exists in the declared schema (False for a second reader of
+            a file already checked).
+        max_bytes: the largest .ifc accepted.
+
+    Returns:
+        The model.
+
+    Raises:
+        InputError: the file is missing, too large, not IFC, of an unknown schema or damaged (naming the file
+            and the line).
+
+    Example:
+        >>> import tempfile, ifcopenshell, ifcopenshell.api.root
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     model = ifcopenshell.file(schema="IFC4")
+        ...     _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject", name="Schule")
+        ...     model.write(str(Path(tmp) / "school.ifc"))
+        ...     opened = open_ifc(Path(tmp) / "school.ifc")
+        ...     _ = (Path(tmp) / "notes.ifc").write_text("hello")
+        ...     open_ifc(Path(tmp) / "notes.ifc")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: ...
+        >>> opened.schema, opened.by_type("IfcProject")[0].Name
+        ('IFC4', 'Schule')
     """
     import ifcopenshell
 

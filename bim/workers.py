@@ -46,7 +46,17 @@ _OWN_EVERY = 5                 # every fifth product is the import's own, triang
 
 
 def python_executable() -> str | None:
-    """The Python interpreter that runs the workers, or None when none is found."""
+    """Find the Python interpreter that runs the geometry workers: ``GEOTWIN_PYTHON``, else this process's own
+    when it is Python (not QGIS), else the installation's python3.
+
+    Returns:
+        The interpreter's path, None when none is found (the import then triangulates in its own thread).
+
+    Example:
+        >>> import os, sys
+        >>> "GEOTWIN_PYTHON" in os.environ or python_executable() == sys.executable   # run from Python itself
+        True
+    """
     override = os.environ.get("GEOTWIN_PYTHON")
     if override:
         return override
@@ -61,7 +71,22 @@ def python_executable() -> str | None:
 
 
 def share_of(products: list[Any], k: int, processes: int) -> list[Any]:
-    """Worker k's products, or with ``k == processes`` the import's own (every fifth)."""
+    """Split the products between the worker processes and the import's own thread: every fifth product is the
+    import's, the others go round the workers.
+
+    Args:
+        products: the products in import order.
+        k: the worker (0 to processes - 1), or ``processes`` for the import's own share.
+        processes: the number of workers.
+
+    Returns:
+        The products of that share, in import order.
+
+    Example:
+        >>> products = list(range(12))
+        >>> share_of(products, 0, 2), share_of(products, 1, 2), share_of(products, 2, 2)
+        ([1, 3, 6, 8, 11], [2, 4, 7, 9], [0, 5, 10])
+    """
     if k == processes:
         return products[::_OWN_EVERY]
     return [p for i, p in enumerate(products) if i % _OWN_EVERY][k::processes]

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import shapely
@@ -87,14 +88,14 @@ class BuildResult:
     modified: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)     # source kinds taken unchanged from the store
     layer_changes: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-    conflation: list[dict] = field(default_factory=list)
+    conflation: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _is_gpkg(path: str) -> bool:
     return Path(path).suffix.lower() == ".gpkg"
 
 
-def _read_layer(path: str, spec: LayerSpec, crs: str | None):
+def _read_layer(path: str, spec: LayerSpec, crs: str | None) -> pd.DataFrame:
     """A layer of an importer's GeoPackage in canonical form (empty when the file lacks it)."""
     if spec.name not in gpkg.list_layers(path):
         return empty(spec, crs)
@@ -111,7 +112,7 @@ def _gpkg_crs(path: str, layers: tuple[Keyed, ...]) -> str | None:
         if keyed.spec.geometry_type is not None and keyed.spec.name in present:
             crs = gpkg.layer_info(path, keyed.spec.name).get("crs")
             if crs:
-                return crs
+                return str(crs)
     return None
 
 
@@ -242,8 +243,8 @@ class _Builder:
             self.sources.append(self.old_sources[self.old_sources["source_kind"] == kind])
             return
         gpkgs = self.gpkgs[kind] if kind in self.gpkgs else self._as_gpkgs(kind, list(checksums))
-        parts: dict[str, list] = {k.spec.name: [] for k in layers}
-        seen: dict[str, set] = {k.spec.name: set() for k in layers}
+        parts: dict[str, list[pd.DataFrame]] = {k.spec.name: [] for k in layers}
+        seen: dict[str, set[str]] = {k.spec.name: set() for k in layers}
         for input_path, gpkg_path in gpkgs:
             for keyed in layers:
                 self.reporter.check()
@@ -311,7 +312,7 @@ class _Builder:
         return conform(pd.DataFrame(rows), TWIN_SOURCES, None)
 
     # -- conflation and links ----------------------------------------------------------------
-    def conflate(self) -> list[dict]:
+    def conflate(self) -> list[dict[str, Any]]:
         buildings = self.frames[TWIN_BUILDINGS.name]
         if "origin" in buildings:
             buildings = buildings[buildings["origin"].fillna("citymodel") == "citymodel"]
@@ -365,8 +366,8 @@ class _Builder:
             self.reporter.info(f"{moved} sensors linked to the façade they are on (before an area around them)")
         return report
 
-    def links(self, report: list[dict]) -> pd.DataFrame:
-        rows: list[dict] = []
+    def links(self, report: list[dict[str, Any]]) -> pd.DataFrame:
+        rows: list[dict[str, Any]] = []
         buildings = self.frames[TWIN_BUILDINGS.name]
         for bid, parent in zip(buildings["id"], buildings["parent_id"]):
             if parent:
@@ -426,7 +427,7 @@ class _Builder:
         return conform(pd.DataFrame(rows), HEIGHT_REPORT, None)
 
     # -- writing ------------------------------------------------------------------------------
-    def write(self, derived: dict[str, pd.DataFrame], parameters: dict) -> BuildResult:
+    def write(self, derived: dict[str, pd.DataFrame], parameters: dict[str, Any]) -> BuildResult:
         result = BuildResult(self.store.describe(), reused=list(self.reused))
         old_hashes = self.store.read(OBJECT_HASHES) if self.exists else empty(OBJECT_HASHES, None)
         stored = self.store_layers
@@ -488,13 +489,14 @@ def _apply(writer: StoreWriter, keyed: Keyed, frame: pd.DataFrame, full: bool,
         writer.append(keyed.spec, frame[frame[keyed.key].astype(str).isin(changed)])
 
 
-def _object_class(ifc_class) -> str:
+def _object_class(ifc_class: object) -> str:
     """The twin object class of a BIM building row: Building, or the IFC class of a facility, site or project
     whose elements lie outside any building (``bim_buildings.ifc_class``)."""
     return ifc_class if isinstance(ifc_class, str) and ifc_class and ifc_class != "IfcBuilding" else "Building"
 
 
-def _link(from_id, from_layer, to_id, to_layer, relation, score=None, details=None) -> dict:
+def _link(from_id: str, from_layer: str, to_id: str, to_layer: str, relation: str, score: float | None = None,
+          details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"from_id": from_id, "from_layer": from_layer, "to_id": to_id, "to_layer": to_layer,
             "relation": relation, "score": score, "details": details}
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter
@@ -24,6 +25,31 @@ from .calendar import (
     free_slots,
 )
 from .opening_hours import TIMEZONE, OpeningHours, OpeningHoursError, add, local, parse
+
+if TYPE_CHECKING:
+    from ..kernel.layers import LayerRef
+
+IslandRecord = dict[str, Any]   # a learning_islands row: field name -> value as read (text, number, None)
+# the learning_islands layer (a LayerRef, or the path of the import's GeoPackage) or its records
+Islands: TypeAlias = "LayerRef | str | Path | list[IslandRecord]"
+
+
+class AvailabilityEntry(TypedDict, total=False):
+    """One island of availability.json."""
+
+    opening_hours: str | None
+    busy: list[list[str]]        # [start ISO, end ISO] of each busy interval
+    booking_url: str | None
+    calendar: str                # ok, none or error
+    error: str                   # the calendar's error message (dropped before publishing)
+
+
+class AvailabilityDoc(TypedDict):
+    """The web map's availability.json."""
+
+    generated: str
+    timezone: str
+    islands: dict[str, AvailabilityEntry]
 
 HORIZON = timedelta(days=7)
 MAX_RANGE = timedelta(days=31)
@@ -39,7 +65,28 @@ class Window:
 
 def next_window(hours: OpeningHours | None, taken: list[Busy], start: datetime, duration: timedelta,
                 horizon: timedelta = HORIZON) -> datetime | None:
-    """The first t >= start (t < start + horizon) with [t, t + duration) open and not busy."""
+    """Find the next window of a given length that is open and not busy.
+
+    Args:
+        hours: the opening hours; None: always open.
+        taken: the busy intervals.
+        start: the earliest start (naive = Europe/Berlin).
+        duration: the window's length.
+        horizon: how far ahead to look.
+
+    Returns:
+        The first t >= start (t < start + horizon) with [t, t + duration) open and not busy; None when there
+        is none.
+
+    Example:
+        >>> from datetime import UTC, datetime, timedelta
+        >>> from .opening_hours import parse
+        >>> taken = [Busy(datetime(2026, 7, 1, 6, tzinfo=UTC), datetime(2026, 7, 1, 10, tzinfo=UTC))]
+        >>> next_window(parse("Mo-Fr 08:00-18:00"), taken, datetime(2026, 7, 1, 9, 0), timedelta(hours=1)).isoformat()
+        '2026-07-01T12:00:00+02:00'
+        >>> next_window(parse("Mo-Fr 08:00-18:00"), [], datetime(2026, 7, 3, 17, 30), timedelta(hours=1)).isoformat()
+        '2026-07-06T08:00:00+02:00'
+    """
     start = local(start)
     end = add(start, horizon + duration)
     limit = add(start, horizon)
@@ -61,7 +108,36 @@ def check_window(island_id: str, hours: OpeningHours, ref: CalendarRef | None, s
                  duration: timedelta, *, credentials: Credentials | None = None,
                  max_bytes: int = MAX_FEED_BYTES, max_occurrences: int = MAX_OCCURRENCES,
                  reporter: Reporter | None = None) -> Window:
-    """Is ``island_id`` open for the whole window and free in its calendar? Else why, and when next."""
+    """Check whether an island is open for a whole window and free in its calendar.
+
+    Args:
+        island_id: the island, for messages.
+        hours: its opening hours.
+        ref: its calendar, None when it has none (or calendars are not read).
+        start: the window's start (naive = Europe/Berlin).
+        duration: the window's length (0: open at the instant ``start``).
+        credentials: user names and passwords per calendar host.
+        max_bytes: the largest feed accepted.
+        max_occurrences: the most events expanded.
+        reporter: receives retry warnings.
+
+    Returns:
+        A Window: ``ok``, else the ``reason`` and ``next_free`` (the start of the next open and free window of
+        that length within 7 days).
+
+    Raises:
+        GeoTwinError: the calendar cannot be read (its time is unknown, never taken as free).
+
+    Example:
+        >>> from datetime import datetime, timedelta
+        >>> from .opening_hours import parse
+        >>> hours = parse("Mo-Fr 08:00-18:00")
+        >>> check_window("LI-7", hours, None, datetime(2026, 7, 1, 10, 0), timedelta(hours=2)).ok
+        True
+        >>> window = check_window("LI-7", hours, None, datetime(2026, 7, 1, 17, 0), timedelta(hours=2))
+        >>> window.ok, window.reason, window.next_free.isoformat()
+        (False, 'not open the whole time Wed 17:00-19:00 (Mo-Fr 08:00-18:00)', '2026-07-02T08:00:00+02:00')
+    """
     start = local(start)
     end = add(start, duration)
     taken: list[Busy] = []
@@ -99,7 +175,7 @@ class AvailabilitySummary:
     errors: dict[str, str] = field(default_factory=dict)   # island id -> message
 
 
-def _records(islands) -> list[dict]:
+def _records(islands: Islands) -> list[IslandRecord]:
     """Island records from a LayerRef / path (read with the islands reader) or a list of dicts."""
     if isinstance(islands, list):
         return islands
@@ -110,21 +186,54 @@ def _records(islands) -> list[dict]:
     frame = read_frame(islands)
     if "id" not in frame.columns:
         raise InputError("not a learning_islands layer (no id field)", path=str(islands))
-    return frame.drop(columns="geometry").to_dict("records")
+    records: list[IslandRecord] = frame.drop(columns="geometry").to_dict("records")
+    return records
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def refresh_availability(islands, output: str, start: datetime, end: datetime, *,
+def refresh_availability(islands: Islands, output: str, start: datetime, end: datetime, *,
                          credentials: Credentials | None = None, max_bytes: int = MAX_FEED_BYTES,
                          max_occurrences: int = MAX_OCCURRENCES, reporter: Reporter | None = None
                          ) -> AvailabilitySummary:
     """Write ``island_availability`` (busy events, and the free gaps inside the opening hours) and
-    ``island_calendar_status`` for [start, end) to the GeoPackage ``output``.
+    ``island_calendar_status`` for [start, end) to a GeoPackage.
 
-    A calendar that cannot be read is reported (warning, status 'error') and the others are still read.
+    A calendar that cannot be read is reported (a warning, status ``error``) and the others are still read.
+
+    Args:
+        islands: the learning_islands layer (LayerRef, or the import's GeoPackage) or its records.
+        output: the GeoPackage to write.
+        start: the range's start (naive = Europe/Berlin).
+        end: its end (at most 31 days after the start).
+        credentials: user names and passwords per calendar host.
+        max_bytes: the largest feed accepted.
+        max_occurrences: the most events expanded per calendar.
+        reporter: receives progress and warnings.
+
+    Returns:
+        The AvailabilitySummary: islands, with a calendar, busy and free intervals, errors by island.
+
+    Raises:
+        GeoTwinError: an empty or too long range.
+
+    Example:
+        >>> import tempfile
+        >>> from datetime import datetime
+        >>> from pathlib import Path
+        >>> island = {"id": "LI-7", "opening_hours": "Mo-Fr 08:00-18:00", "seats": 6,
+        ...           "booking_url": "https://buchen.example.org/?insel={island}&ab={start}&min={duration}"}
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     feed = Path(tmp) / "li7.ics"
+        ...     _ = feed.write_text("\\r\\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//x//y//EN",
+        ...         "BEGIN:VEVENT", "UID:a", "DTSTART;TZID=Europe/Berlin:20260701T100000",
+        ...         "DTEND;TZID=Europe/Berlin:20260701T120000", "END:VEVENT", "END:VCALENDAR"]))
+        ...     summary = refresh_availability([{**island, "calendar": str(feed)}], str(Path(tmp) / "a.gpkg"),
+        ...                                    datetime(2026, 7, 1), datetime(2026, 7, 2))
+        >>> summary.with_calendar, summary.busy, summary.free, summary.errors   # free: 8-10 and 12-18 o'clock
+        (1, 1, 2, {})
     """
     from ..kernel.gpkg import gpkg_output
     from ..kernel.schema.islands import ISLAND_AVAILABILITY, ISLAND_CALENDAR_STATUS
@@ -179,8 +288,9 @@ def refresh_availability(islands, output: str, start: datetime, end: datetime, *
                                               "end": local(min(b.end, end)).isoformat(), "status": "busy",
                                               "summary": b.summary, "source": ref.shown()})
             summary.busy += len(events)
-            for a, b in _free_open(rec, events, start, end, iid, reporter):
-                out.add(ISLAND_AVAILABILITY, {"island_id": iid, "start": a.isoformat(), "end": b.isoformat(),
+            for free_start, free_end in _free_open(rec, events, start, end, iid, reporter):
+                out.add(ISLAND_AVAILABILITY, {"island_id": iid, "start": free_start.isoformat(),
+                                              "end": free_end.isoformat(),
                                               "status": "free", "summary": None, "source": ref.shown()})
                 summary.free += 1
             out.add(ISLAND_CALENDAR_STATUS, {**status, "status": "ok", "busy": len(events), "message": None})
@@ -191,7 +301,7 @@ def refresh_availability(islands, output: str, start: datetime, end: datetime, *
     return summary
 
 
-def _free_open(rec: dict, events: list[Busy], start: datetime, end: datetime, iid: str,
+def _free_open(rec: IslandRecord, events: list[Busy], start: datetime, end: datetime, iid: str,
                reporter: Reporter) -> list[tuple[datetime, datetime]]:
     """The free gaps inside the opening hours (or the whole range when the hours are unknown: then none)."""
     text = _text(rec.get("opening_hours"))
@@ -202,7 +312,7 @@ def _free_open(rec: dict, events: list[Busy], start: datetime, end: datetime, ii
     except OpeningHoursError as err:
         reporter.warning(f"island {iid}: opening hours not evaluated ({err}); no free intervals written")
         return []
-    out = []
+    out: list[tuple[datetime, datetime]] = []
     for a, b in spans:
         out.extend(free_slots(events, a, b))
     return out
@@ -210,30 +320,44 @@ def _free_open(rec: dict, events: list[Busy], start: datetime, end: datetime, ii
 
 # ---- the web map's availability.json --------------------------------------------------------------
 
-def availability_json(islands, path: str | Path | None = None, *, now: datetime | None = None,
+def availability_json(islands: Islands, path: str | Path | None = None, *, now: datetime | None = None,
                       days: int = 7, credentials: Credentials | None = None,
-                      reporter: Reporter | None = None) -> dict:
-    """The web map's availability data (no QGIS needed), written to ``path`` when given.
-
-    ``islands``: the learning_islands layer (LayerRef or path) or a list of island records (dicts with id,
-    opening_hours, booking_url, calendar, calendar_type). Returns::
-
-        {"generated": ISO, "timezone": "Europe/Berlin",
-         "islands": {id: {"opening_hours": str|None, "busy": [[startISO, endISO], ...] (next ``days`` days),
-                          "booking_url": str|None, "calendar": "ok"|"none"|"error", "error": str (if any)}}}
+                      reporter: Reporter | None = None) -> AvailabilityDoc:
+    """Build the web map's availability data (no QGIS needed), and write it to ``path`` when given.
 
     A calendar that cannot be read gives ``"calendar": "error"`` with the message and an empty busy list
     (never an invented free time); it is also reported as a warning.
+
+    Args:
+        islands: the learning_islands layer (LayerRef or path) or a list of island records (dicts with id,
+            opening_hours, booking_url, calendar, calendar_type).
+        path: the availability.json to write (atomically), None to only return it.
+        now: the start of the busy times (default: now).
+        days: how many days of busy times.
+        credentials: user names and passwords per calendar host.
+        reporter: receives warnings.
+
+    Returns:
+        ``{"generated", "timezone", "islands": {id: {"opening_hours", "busy", "booking_url", "calendar",
+        "error"?}}}``.
+
+    Example:
+        >>> from datetime import datetime
+        >>> island = {"id": "LI-7", "opening_hours": "Mo-Fr 08:00-18:00", "seats": 6,
+        ...           "booking_url": "https://buchen.example.org/?insel={island}&ab={start}&min={duration}"}
+        >>> doc = availability_json([island], now=datetime(2026, 7, 1, 9, 0))
+        >>> doc["generated"], doc["islands"]["LI-7"]["calendar"], doc["islands"]["LI-7"]["busy"]
+        ('2026-07-01T09:00:00+02:00', 'none', [])
     """
     from ..kernel.atomic import atomic_path
 
     reporter = reporter or Reporter()
     now = local(now or datetime.now(TIMEZONE)).replace(microsecond=0)
     end = add(now, timedelta(days=days))
-    doc: dict = {"generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {}}
+    doc: AvailabilityDoc = {"generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {}}
     for rec in _records(islands):
         iid = str(rec.get("id"))
-        entry: dict = {"opening_hours": _text(rec.get("opening_hours")), "busy": [],
+        entry: AvailabilityEntry = {"opening_hours": _text(rec.get("opening_hours")), "busy": [],
                        "booking_url": _text(rec.get("booking_url")), "calendar": "none"}
         try:
             ref = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
@@ -244,7 +368,8 @@ def availability_json(islands, path: str | Path | None = None, *, now: datetime 
                                  for b in events]
                 entry["calendar"] = "ok"
         except GeoTwinError as err:
-            entry.update(calendar="error", error=str(err))
+            entry["calendar"] = "error"
+            entry["error"] = str(err)
             reporter.warning(f"island {iid}: {err}")
         doc["islands"][iid] = entry
     if path is not None:
@@ -269,8 +394,28 @@ class BookingResult:
 
 def booking_link(template: str | None, island_id: str, start: datetime, end: datetime, seats: int,
                  name: str = "") -> str | None:
-    """The booking URL with ``{island}``, ``{start}``, ``{end}`` (ISO local times), ``{date}``, ``{duration}``
-    (minutes), ``{seats}`` and ``{name}`` filled in (URL-encoded); None when the result is not a safe link."""
+    """Fill in the placeholders of an island's booking link.
+
+    ``{island}``, ``{start}``, ``{end}`` (ISO local times), ``{date}``, ``{duration}`` (minutes), ``{seats}`` and
+    ``{name}`` are replaced, URL-encoded.
+
+    Args:
+        template: the island's ``booking_url``.
+        island_id: the island.
+        start: the booking's start (naive = Europe/Berlin).
+        end: its end.
+        seats: the seats booked.
+        name: who books.
+
+    Returns:
+        The link; None without a template or when the result is not a safe link.
+
+    Example:
+        >>> from datetime import datetime
+        >>> booking_link("https://buchen.example.org/?insel={island}&ab={start}&min={duration}", "LI 7",
+        ...              datetime(2026, 7, 1, 10, 0), datetime(2026, 7, 1, 11, 30), 2)
+        'https://buchen.example.org/?insel=LI%207&ab=2026-07-01T10%3A00%2B02%3A00&min=90'
+    """
     from urllib.parse import quote
 
     from .values import check_booking_url
@@ -285,17 +430,46 @@ def booking_link(template: str | None, island_id: str, start: datetime, end: dat
     url = template
     for key in PLACEHOLDERS:
         url = url.replace("{" + key + "}", quote(values[key], safe=""))
-    url, _ = check_booking_url(url)
-    return url
+    checked, _ = check_booking_url(url)
+    return checked
 
 
-def book_island(islands, island_id: str, when: datetime, duration: int, *, seats: int = 1, name: str = "",
+def book_island(islands: Islands, island_id: str, when: datetime, duration: int, *, seats: int = 1, name: str = "",
                 credentials: Credentials | None = None, reporter: Reporter | None = None) -> BookingResult:
-    """Book ``island_id`` for [when, when + duration minutes).
+    """Book an island for [when, when + duration minutes).
 
-    Checks the seats and the opening hours (refused when closed for part of the window). With a CalDAV
+    The seats and the opening hours are checked (refused when closed for part of the window). With a CalDAV
     calendar: a reservation after a conflict check (an overlapping busy event refuses the booking, naming it);
-    otherwise the booking link (``booking_url`` with placeholders filled in) to open in the browser.
+    otherwise the booking link (``booking_url`` with placeholders filled in) to open in the browser, after a
+    check of a read-only feed.
+
+    Args:
+        islands: the learning_islands layer or its records.
+        island_id: the island.
+        when: the start (naive = Europe/Berlin).
+        duration: minutes (1 to 1440).
+        seats: the seats to book.
+        name: who books.
+        credentials: user names and passwords per calendar host (sent only to the calendar's own host).
+        reporter: receives the result message.
+
+    Returns:
+        The BookingResult: ``booked`` with the UID, or the ``url`` to open.
+
+    Raises:
+        GeoTwinError: an unknown island, too few seats, closed hours, or no way to book.
+        BookingConflict: the slot overlaps a busy event.
+
+    Example:
+        >>> from datetime import datetime
+        >>> island = {"id": "LI-7", "opening_hours": "Mo-Fr 08:00-18:00", "seats": 6,
+        ...           "booking_url": "https://buchen.example.org/?insel={island}&ab={start}&min={duration}"}
+        >>> book_island([island], "LI-7", datetime(2026, 7, 1, 10, 0), 90, seats=2).url
+        'https://buchen.example.org/?insel=LI-7&ab=2026-07-01T10%3A00%2B02%3A00&min=90'
+        >>> book_island([island], "LI-7", datetime(2026, 7, 4, 10, 0), 90)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: island LI-7 is not open the whole time 2026-07-04 10:00-11:30 (...)
     """
     from .calendar import book
 

@@ -17,14 +17,24 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, cast
 from urllib.parse import urlsplit
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter
 from .opening_hours import TIMEZONE, add, local
+
+if TYPE_CHECKING:
+    import icalendar
+    from caldav.davclient import DAVClient
+    from icalendar.prop import vDDDTypes
+    from recurring_ical_events import CalendarQuery
+
+_T = TypeVar("_T")
 
 KINDS = ("ical", "caldav")
 MAX_FEED_BYTES = 5 * 1024 * 1024
@@ -64,7 +74,7 @@ class CalendarRef:
         return self.location
 
     @classmethod
-    def parse(cls, value, kind=None, *, base: str | Path | None = None) -> CalendarRef | None:
+    def parse(cls, value: object, kind: object = None, *, base: str | Path | None = None) -> CalendarRef | None:
         """The reference of a ``calendar``/``calendar_type`` pair; None when there is no calendar."""
         text = value.strip() if isinstance(value, str) else ""
         if not text:
@@ -122,7 +132,39 @@ def _check_credentials(ref: CalendarRef, user: str | None) -> None:
 
 def fetch_feed(ref: CalendarRef, *, user: str | None = None, password: str | None = None,
                max_bytes: int = MAX_FEED_BYTES, timeout: float = TIMEOUT, reporter: Reporter | None = None) -> bytes:
-    """The bytes of an iCalendar feed (file or URL), at most ``max_bytes``."""
+    """Read an iCalendar feed from a file or an http(s) URL, at most ``max_bytes``.
+
+    Feeds over HTTP go through the project's SensorThings client: one timeout for the whole request, the size
+    counted while reading, redirects only within the feed's origin, credentials only to that origin.
+
+    Args:
+        ref: the calendar (kind ``ical``).
+        user: the user name for HTTP Basic authentication, if any.
+        password: its password.
+        max_bytes: the largest feed accepted.
+        timeout: seconds for the whole request.
+        reporter: receives retry warnings.
+
+    Returns:
+        The feed's bytes.
+
+    Raises:
+        CalendarError: the feed is too large, cannot be read or fetched, or credentials would go over plain http.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "insel.ics"
+        ...     _ = path.write_bytes(b"BEGIN:VCALENDAR\\r\\nEND:VCALENDAR\\r\\n")
+        ...     data = fetch_feed(CalendarRef("ical", str(path)))
+        ...     fetch_feed(CalendarRef("ical", str(path)), max_bytes=10)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.islands.calendar.CalendarError: calendar ... is 32 bytes, larger than the limit of 10 bytes; ...
+        >>> data
+        b'BEGIN:VCALENDAR\\r\\nEND:VCALENDAR\\r\\n'
+    """
     if not ref.is_url:
         path = Path(ref.location)
         try:
@@ -147,25 +189,22 @@ def fetch_feed(ref: CalendarRef, *, user: str | None = None, password: str | Non
         headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password or ''}".encode()).decode()
 
     class FeedClient(StaClient):
-        def _request_headers(self, url):
+        def _request_headers(self, url: str) -> dict[str, str]:
             out = super()._request_headers(url)
             out["Accept"] = "text/calendar, */*;q=0.5"
             out["User-Agent"] = "GeoTwin-Calendar"
             return out
 
-        def _json(self, url, headers, body):
-            return body
-
     client = FeedClient(ref.location, timeout=timeout, retries=1, backoff=0.5, headers=headers,
                         max_page_mb=max_bytes / (1024 * 1024), reporter=reporter)
     try:
-        return client.get(ref.location, what="calendar feed")
+        return client.get_body(ref.location, what="calendar feed")[2]
     except StaError as err:
         raise CalendarError(f"calendar {ref.shown()}: {err}".replace("page limit", "feed size limit")
                             .replace(" (MAX_PAGE_MB)", "")) from None
 
 
-def _as_datetime(value, end: bool = False) -> datetime:
+def _as_datetime(value: object, end: bool = False) -> datetime:
     """An iCalendar DATE-TIME (floating = Europe/Berlin) or DATE (local midnight) as UTC."""
     if isinstance(value, datetime):
         return local(value).astimezone(UTC)
@@ -176,7 +215,35 @@ def _as_datetime(value, end: bool = False) -> datetime:
 
 def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str,
                max_occurrences: int = MAX_OCCURRENCES) -> list[Busy]:
-    """The busy occurrences of an iCalendar text overlapping [start, end), sorted."""
+    """Read the busy times of an iCalendar text in a window.
+
+    Recurrences are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides); ``TRANSP:TRANSPARENT`` and
+    ``STATUS:CANCELLED`` events are free; all-day events cover their days in Europe/Berlin.
+
+    Args:
+        data: the iCalendar text.
+        start: the window's start (naive = Europe/Berlin).
+        end: the window's end.
+        source: the calendar's name for messages.
+        max_occurrences: the most events expanded in the window.
+
+    Returns:
+        The busy occurrences overlapping [start, end), sorted, in UTC.
+
+    Raises:
+        InputError: the text is not valid iCalendar or its events cannot be expanded.
+        CalendarError: more than ``max_occurrences`` events in the window.
+
+    Example:
+        >>> from datetime import datetime
+        >>> ics = "\\r\\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//x//y//EN", "BEGIN:VEVENT",
+        ...     "UID:kurs-1", "SUMMARY:Mathe-AG", "DTSTART;TZID=Europe/Berlin:20260701T140000",
+        ...     "DTEND;TZID=Europe/Berlin:20260701T153000", "RRULE:FREQ=WEEKLY;COUNT=3", "END:VEVENT", "END:VCALENDAR"])
+        >>> busy_times = parse_feed(ics, datetime(2026, 7, 1), datetime(2026, 7, 31), source="insel.ics")
+        >>> [(b.start.isoformat(), b.summary) for b in busy_times]
+        [('2026-07-01T12:00:00+00:00', 'Mathe-AG'), ('2026-07-08T12:00:00+00:00', 'Mathe-AG'),
+         ('2026-07-15T12:00:00+00:00', 'Mathe-AG')]
+    """
     import icalendar
     import recurring_ical_events
 
@@ -197,13 +264,16 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
                 continue
             if str(event.get("STATUS", "")).upper() == "CANCELLED":
                 continue
-            first = _as_datetime(event["DTSTART"].dt)
+            first = _as_datetime(_dt(event, "DTSTART"))
             if "DTEND" in event:
-                last = _as_datetime(event["DTEND"].dt, end=True)
+                last = _as_datetime(_dt(event, "DTEND"), end=True)
             elif "DURATION" in event:
-                last = first + event["DURATION"].dt   # first is UTC: elapsed time
+                duration = _dt(event, "DURATION")
+                if not isinstance(duration, timedelta):
+                    raise TypeError(f"DURATION {duration!r} is not a duration")
+                last = first + duration   # first is UTC: elapsed time
             else:
-                last = first + (timedelta(days=1) if not isinstance(event["DTSTART"].dt, datetime) else timedelta(0))
+                last = first + (timedelta(days=1) if not isinstance(_dt(event, "DTSTART"), datetime) else timedelta(0))
             if last <= start or first >= end:
                 continue
             out.append(Busy(first, last, str(event.get("SUMMARY")) if event.get("SUMMARY") else None,
@@ -217,28 +287,33 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
     return out
 
 
-def _iterate(query, start: datetime, end: datetime):
+def _dt(event: icalendar.Event, name: str) -> object:
+    """``event[name].dt``: the date, datetime or timedelta of DTSTART, DTEND or DURATION (KeyError when the
+    event lacks it, AttributeError when the property is no date/time)."""
+    return cast("vDDDTypes", event[name]).dt
+
+
+def _iterate(query: CalendarQuery, start: datetime, end: datetime) -> Iterator[icalendar.Event]:
     """Occurrences starting before ``end`` and ending after ``start``, lazily (a hostile RRULE cannot
     expand without bound: the caller counts)."""
     for event in query.after(start - timedelta(days=1)):
-        first = event["DTSTART"].dt
-        first = _as_datetime(first)
+        first = _as_datetime(_dt(event, "DTSTART"))
         if first >= end:
             return
         yield event
 
 
-def _caldav_client(ref: CalendarRef, user: str | None, password: str | None, timeout: float):
-    import caldav
+def _caldav_client(ref: CalendarRef, user: str | None, password: str | None, timeout: float) -> DAVClient:
+    from caldav.davclient import DAVClient
 
     _check_credentials(ref, user)
     parts = urlsplit(ref.location)
-    return caldav.DAVClient(url=ref.location, username=user or None, password=password or None,
-                            timeout=int(timeout), require_tls=not _loopback(parts.hostname),
-                            enable_rfc6764=False)
+    return DAVClient(url=ref.location, username=user or None, password=password or None,
+                     timeout=int(timeout), require_tls=not _loopback(parts.hostname),
+                     enable_rfc6764=False)
 
 
-def _caldav_call(ref: CalendarRef, what: str, func):
+def _caldav_call(ref: CalendarRef, what: str, func: Callable[[], _T]) -> _T:
     try:
         return func()
     except GeoTwinError:
@@ -279,7 +354,7 @@ def _merge(texts: list[str]) -> bytes:
     merged = icalendar.Calendar()
     merged.add("prodid", "-//GeoTwin//calendar merge//EN")
     merged.add("version", "2.0")
-    zones = set()
+    zones: set[str] = set()
     for text in texts:
         for comp in icalendar.Calendar.from_ical(text).subcomponents:
             if comp.name == "VTIMEZONE":
@@ -287,13 +362,42 @@ def _merge(texts: list[str]) -> bytes:
                     continue
                 zones.add(str(comp.get("TZID")))
             merged.add_component(comp)
-    return merged.to_ical()
+    ical: bytes = merged.to_ical()
+    return ical
 
 
 def busy(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None = None, password: str | None = None,
          max_bytes: int = MAX_FEED_BYTES, max_occurrences: int = MAX_OCCURRENCES,
          reporter: Reporter | None = None) -> list[Busy]:
-    """The busy intervals of ``ref`` overlapping [start, end)."""
+    """Read the busy intervals of an island's calendar (an iCalendar file or URL, or a CalDAV collection).
+
+    Args:
+        ref: the calendar.
+        start: the window's start (naive = Europe/Berlin).
+        end: the window's end.
+        user: the user name, if the calendar needs one.
+        password: its password.
+        max_bytes: the largest feed accepted.
+        max_occurrences: the most events expanded in the window.
+        reporter: receives retry warnings.
+
+    Returns:
+        The busy intervals overlapping [start, end), sorted, in UTC.
+
+    Example:
+        >>> import tempfile
+        >>> from datetime import datetime
+        >>> from pathlib import Path
+        >>> ics = "\\r\\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//x//y//EN", "BEGIN:VEVENT",
+        ...     "UID:kurs-1", "SUMMARY:Mathe-AG", "DTSTART;TZID=Europe/Berlin:20260701T140000",
+        ...     "DTEND;TZID=Europe/Berlin:20260701T153000", "RRULE:FREQ=WEEKLY;COUNT=3", "END:VEVENT", "END:VCALENDAR"])
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "insel.ics"
+        ...     _ = path.write_text(ics)
+        ...     busy_times = busy(CalendarRef.parse(str(path)), datetime(2026, 7, 8), datetime(2026, 7, 9))
+        >>> [(b.start.isoformat(), b.end.isoformat()) for b in busy_times]
+        [('2026-07-08T12:00:00+00:00', '2026-07-08T13:30:00+00:00')]
+    """
     if ref.kind == "caldav":
         data = caldav_feed(ref, start, end, user=user, password=password, max_bytes=max_bytes)
     else:
@@ -302,7 +406,23 @@ def busy(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None =
 
 
 def free_slots(busy_list: list[Busy], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """The gaps between the busy intervals inside [start, end)."""
+    """Find the gaps between busy intervals inside a window.
+
+    Args:
+        busy_list: the busy intervals.
+        start: the window's start (naive = Europe/Berlin).
+        end: the window's end.
+
+    Returns:
+        The free (start, end) pairs, as Europe/Berlin times.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> taken = [Busy(datetime(2026, 7, 1, 8, tzinfo=UTC), datetime(2026, 7, 1, 9, tzinfo=UTC))]
+        >>> [(a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b in
+        ...  free_slots(taken, datetime(2026, 7, 1, 8, 0), datetime(2026, 7, 1, 14, 0))]   # local times
+        [('08:00', '10:00'), ('11:00', '14:00')]
+    """
     start, end = local(start).astimezone(UTC), local(end).astimezone(UTC)
     out, cursor = [], start
     for b in sorted(busy_list, key=lambda x: x.start):
@@ -317,6 +437,24 @@ def free_slots(busy_list: list[Busy], start: datetime, end: datetime) -> list[tu
 
 
 def overlapping(busy_list: list[Busy], start: datetime, end: datetime) -> list[Busy]:
+    """Select the busy intervals that overlap a window.
+
+    Args:
+        busy_list: the busy intervals.
+        start: the window's start (naive = Europe/Berlin).
+        end: the window's end.
+
+    Returns:
+        The intervals with start < end of the window and end > its start, in their order.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> taken = [Busy(datetime(2026, 7, 1, 8, tzinfo=UTC), datetime(2026, 7, 1, 9, tzinfo=UTC), "AG")]
+        >>> [b.summary for b in overlapping(taken, datetime(2026, 7, 1, 10, 30), datetime(2026, 7, 1, 12))]
+        ['AG']
+        >>> overlapping(taken, datetime(2026, 7, 1, 11, 0), datetime(2026, 7, 1, 12))   # 11:00 local = 9:00 UTC
+        []
+    """
     start, end = local(start), local(end)
     return [b for b in busy_list if b.start < end and b.end > start]
 

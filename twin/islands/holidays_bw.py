@@ -40,25 +40,77 @@ PUBLIC_HOLIDAY_YEARS = range(2024, 2036)
 
 @lru_cache(maxsize=4)
 def public_holidays(years: tuple[int, ...] = tuple(PUBLIC_HOLIDAY_YEARS)) -> dict[date, str]:
-    """The public holidays of Baden-Württemberg in ``years``: date -> name."""
+    """List the public holidays of Baden-Württemberg.
+
+    Args:
+        years: the years to list (default: those written into evaluated opening hours).
+
+    Returns:
+        date -> holiday name, sorted by date.
+
+    Example:
+        >>> from datetime import date
+        >>> days = public_holidays((2026,))
+        >>> len(days), date(2026, 1, 6) in days, date(2026, 6, 4) in days   # Epiphany, Corpus Christi
+        (12, True, True)
+    """
     import holidays
 
-    return dict(sorted(holidays.Germany(subdiv="BW", years=list(years)).items()))
+    return dict(sorted(holidays.country_holidays("DE", subdiv="BW", years=list(years)).items()))
 
 
 def is_public_holiday(day: date) -> bool:
+    """Tell whether a day is a public holiday in Baden-Württemberg (``PH`` of the opening hours).
+
+    Args:
+        day: the day.
+
+    Returns:
+        True on a public holiday.
+
+    Example:
+        >>> from datetime import date
+        >>> is_public_holiday(date(2026, 11, 1)), is_public_holiday(date(2026, 11, 2))
+        (True, False)
+    """
     import holidays
 
-    return day in holidays.Germany(subdiv="BW", years=[day.year])
+    return day in holidays.country_holidays("DE", subdiv="BW", years=[day.year])
 
 
 def is_school_holiday(day: date) -> bool | None:
-    """True/False inside the known school years, None outside (unknown)."""
+    """Tell whether a day lies in the school holidays of Baden-Württemberg (``SH`` of the opening hours).
+
+    Args:
+        day: the day.
+
+    Returns:
+        True or False inside the school years of ``SCHOOL_HOLIDAYS``, None outside them (unknown).
+
+    Example:
+        >>> from datetime import date
+        >>> [is_school_holiday(date(*day)) for day in ((2026, 8, 3), (2026, 9, 14), (2030, 1, 1))]
+        [True, False, None]
+    """
     if not SCHOOL_HOLIDAYS_KNOWN[0] <= day <= SCHOOL_HOLIDAYS_KNOWN[1]:
         return None
     return any(first <= day <= last for first, last, _ in SCHOOL_HOLIDAYS)
 
 
 def school_holiday_ranges(offset_days: int = 0) -> list[tuple[date, date]]:
+    """List the school holidays as date ranges, shifted by ``offset_days`` (``SH +1 day`` and the like).
+
+    Args:
+        offset_days: days to add to both ends of every range.
+
+    Returns:
+        (first day, last day) of each holiday, both included, in table order.
+
+    Example:
+        >>> school_holiday_ranges()[1]
+        (datetime.date(2025, 10, 27), datetime.date(2025, 10, 31))
+        >>> school_holiday_ranges(offset_days=1)[1]
+        (datetime.date(2025, 10, 28), datetime.date(2025, 11, 1))
+    """
     shift = timedelta(days=offset_days)
     return [(first + shift, last + shift) for first, last, _ in SCHOOL_HOLIDAYS]

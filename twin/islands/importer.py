@@ -5,10 +5,10 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..kernel.errors import InputError
-from ..kernel.gpkg import gpkg_output
+from ..kernel.gpkg import GpkgWriter, gpkg_output
 from ..kernel.layers import LayerRef, PointRow, PolygonLookup, polygons_2d, read_frame, read_points
 from ..kernel.progress import Reporter
 from ..kernel.schema.islands import ISLAND_FIELDS, LEARNING_ISLANDS, LEARNING_ISLANDS_UNLINKED
@@ -16,6 +16,9 @@ from .calendar import CalendarRef
 from .opening_hours import OpeningHoursError, parse
 from .rooms import Room, floor_indices, parse_floor, read_rooms
 from .values import check_booking_url
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 #: Column names recognised without a mapping (lower case), per target field.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -55,7 +58,25 @@ class IslandSummary:
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:
-    """'target=source;...' -> {target: source}; targets must be fields of the schema."""
+    """Read the FIELD_MAPPING parameter of the islands import.
+
+    Args:
+        text: ``target=source`` pairs separated by ``;`` or new lines (targets are fields of the islands schema).
+
+    Returns:
+        target field (lower case) -> source column.
+
+    Raises:
+        InputError: a pair without ``=`` or an unknown target field.
+
+    Example:
+        >>> parse_mapping("name=Bezeichnung; Seats = Plaetze")
+        {'name': 'Bezeichnung', 'seats': 'Plaetze'}
+        >>> parse_mapping("colour=Farbe")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: field mapping: unknown target field 'colour'; known: ...
+    """
     mapping: dict[str, str] = {}
     for part in (text or "").replace("\n", ";").split(";"):
         if not part.strip():
@@ -71,7 +92,23 @@ def parse_mapping(text: str | None) -> dict[str, str]:
 
 
 def resolve_mapping(mapping: dict[str, str], columns: list[str], source: str) -> dict[str, str]:
-    """Complete the user's mapping with recognised column names; check that sources exist."""
+    """Complete the user's field mapping with the recognised column names (``ALIASES``) and check its sources.
+
+    Args:
+        mapping: the user's mapping (``parse_mapping``).
+        columns: the source's columns.
+        source: the source, for messages.
+
+    Returns:
+        target field -> source column (a column is used for one field only).
+
+    Raises:
+        InputError: a mapped column the source lacks (its columns are listed).
+
+    Example:
+        >>> resolve_mapping({"name": "titel"}, ["Nr", "Titel", "Plätze", "Öffnungszeiten"], "inseln.csv")
+        {'name': 'Titel', 'id': 'Nr', 'seats': 'Plätze', 'opening_hours': 'Öffnungszeiten'}
+    """
     by_lower = {c.lower().strip(): c for c in columns}
     resolved = {}
     for target, col in mapping.items():
@@ -86,10 +123,10 @@ def resolve_mapping(mapping: dict[str, str], columns: list[str], source: str) ->
     for target, names in ALIASES.items():
         if target in resolved:
             continue
-        col = next((by_lower[n] for n in names if n in by_lower and by_lower[n] not in used), None)
-        if col:
-            resolved[target] = col
-            used.add(col)
+        alias = next((by_lower[n] for n in names if n in by_lower and by_lower[n] not in used), None)
+        if alias:
+            resolved[target] = alias
+            used.add(alias)
     return resolved
 
 
@@ -115,8 +152,8 @@ class BuildingIndex(PolygonLookup):
         if id_col is None:
             raise InputError("the buildings layer has no 'building_id' or 'id' field", path=str(ref))
         self.ids: list[str] = []
-        self.geoms: list = []
-        self.attrs: list[dict] = []
+        self.geoms: list[BaseGeometry] = []
+        self.attrs: list[dict[str, Any]] = []
         records = frame.drop(columns="geometry").to_dict("records")
         for rec, geom in zip(records, frame.geometry):
             poly = polygons_2d(geom)
@@ -142,7 +179,7 @@ class RoomIndex:
         self.rooms: list[Room] = read_rooms(frame)
         self.tree = shapely.STRtree([r.geometry for r in self.rooms])
 
-    def near(self, geom) -> list[Room]:
+    def near(self, geom: BaseGeometry) -> list[Room]:
         return [self.rooms[int(i)] for i in self.tree.query(geom, predicate="intersects")]
 
     def floors(self, rooms: list[Room]) -> dict[str, int]:
@@ -161,9 +198,40 @@ def _match_room(rooms: list[Room], key: str) -> list[Room]:
     return []
 
 
-def link_room(point, building_geom, floor_value: str | None, room_key: str | None,
+def link_room(point: BaseGeometry, building_geom: BaseGeometry | None, floor_value: str | None, room_key: str | None,
               index: RoomIndex) -> tuple[Room | None, str, str]:
-    """(room, method, reason): by floor and point-in-room, else by room number/name."""
+    """Find the BIM room an island lies in: by its floor and the point in the room, else by room number or name.
+
+    Args:
+        point: the island's position (target CRS).
+        building_geom: the footprint of its building, None when it is in none.
+        floor_value: the island's floor as given ('1. OG', '2', 'EG'), None when not given.
+        room_key: the island's room number or name, None when not given.
+        index: the rooms.
+
+    Returns:
+        (the room or None, how it was found: ``floor+point``, ``point`` or ``name/number``, why not / a doubt).
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point, box
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> rooms = Path(tmp.name) / "school.gpkg"
+        >>> gpd.GeoDataFrame({"global_id": ["r1", "r2", "r3"], "name": ["E01", "101", "102"],
+        ...                   "number": ["E01", "101", "102"], "storey": ["EG", "1. OG", "1. OG"],
+        ...                   "storey_elevation": [0.0, 3.5, 3.5]},
+        ...                  geometry=[box(0, 0, 10, 8), box(0, 0, 5, 8), box(5, 0, 10, 8)],
+        ...                  crs="EPSG:25832").to_file(rooms, layer="bim_spaces")
+        >>> index = RoomIndex(LayerRef(str(rooms), "bim_spaces"), "EPSG:25832")
+        >>> room, how, why = link_room(Point(7, 4), box(0, 0, 10, 8), "1. OG", None, index)
+        >>> room.number, how, why
+        ('102', 'floor+point', '')
+        >>> link_room(Point(7, 4), box(0, 0, 10, 8), "3", None, index)[2]
+        "floor '3' matches no storey (storeys: EG=0, 1. OG=1)"
+        >>> tmp.cleanup()
+    """
     import shapely
 
     scope = index.near(building_geom if building_geom is not None else point.buffer(1.0))
@@ -209,18 +277,44 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
                             buildings: LayerRef | None = None, rooms: LayerRef | None = None,
                             tolerance: float = 25.0, target_crs: str | None = None,
                             source_crs: str | None = None, reporter: Reporter | None = None) -> IslandSummary:
-    """Read, validate and link the islands; write ``learning_islands`` and ``learning_islands_unlinked``."""
-    import shapely
+    """Import learning islands: read, validate and link them to their building and BIM room; write
+    ``learning_islands`` and ``learning_islands_unlinked`` (rejected rows, islands without a room).
 
+    Only true duplicates are rejected (listed with the row they repeat); opening hours that cannot be read and
+    booking links that are not http(s)/mailto/tel are flagged (``opening_hours_error``, ``booking_url_error``).
+
+    Args:
+        source: the islands (GeoJSON, CSV with latitude/longitude or easting/northing, GeoPackage).
+        output: the GeoPackage to write.
+        field_mapping: ``target=source`` pairs for columns not recognised by name.
+        buildings: the buildings (footprints) to link to.
+        rooms: the BIM rooms (``bim_spaces``) to link to.
+        tolerance: metres within which an island outside every building is linked to the nearest one.
+        target_crs: the output CRS (default: the buildings', else the rooms', else EPSG:25832).
+        source_crs: the CRS of easting/northing columns of a CSV.
+        reporter: receives progress and warnings.
+
+    Returns:
+        The IslandSummary: imported, rejected, linked and unlinked islands, flagged values.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     csv = Path(tmp) / "inseln.csv"
+        ...     _ = csv.write_text("id;name;lat;lon;plaetze;oeffnungszeiten\\n"
+        ...                        "LI-1;Bibliothek;49.0094;8.4034;12;Mo-Fr 09:00-18:00\\n"
+        ...                        "LI-2;Café;49.0101;8.4012;4;gestern\\n", encoding="utf-8")
+        ...     summary = import_learning_islands(str(csv), str(Path(tmp) / "islands.gpkg"))
+        >>> summary.imported, summary.rejected, summary.crs, [iid for iid, _ in summary.hours_unknown]
+        (2, 0, 'EPSG:25832', ['LI-2'])
+    """
     reporter = reporter or Reporter()
     for name, crs_text in (("target CRS", target_crs), ("source CRS", source_crs)):
         _check_crs(name, crs_text)
     building_index = BuildingIndex(buildings, target_crs) if buildings else None
     if target_crs is None:
-        crs = building_index.crs if building_index is not None else None
-        if crs is None and rooms is not None:
-            crs = read_frame(rooms).crs
-        target_crs = crs.to_string() if crs is not None else "EPSG:25832"
+        target_crs = _default_crs(building_index, rooms)
     room_index = RoomIndex(rooms, target_crs) if rooms else None
     source_name = Path(source.path if isinstance(source, LayerRef) else source).name
     source_folder = Path(source.path if isinstance(source, LayerRef) else source).resolve().parent
@@ -233,6 +327,8 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
     with gpkg_output(output, target_crs) as out:
         out.ensure_layer(LEARNING_ISLANDS)
         out.ensure_layer(LEARNING_ISLANDS_UNLINKED)
+        writer = _IslandWriter(out, summary, reporter, source_name, source_folder, building_index, room_index,
+                               tolerance)
         for n, row in enumerate(rows):
             if n % 200 == 0:
                 reporter.check()
@@ -246,33 +342,68 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
             content = _content(row) if problem is None else None
             if content is not None:
                 problem = _duplicate(island_id, content, seen_ids, seen_records)
-            if problem is not None:
-                reporter.warning(f"{source_name}, line {row.line}, island {island_id}: {problem}; not imported")
-                out.add(LEARNING_ISLANDS_UNLINKED, {"island_id": island_id, "source_file": source_name,
-                                                    "source_line": row.line, "status": "rejected",
-                                                    "reason": problem})
-                summary.rejected += 1
-                summary.unlinked.append((island_id, problem))
+            if content is None or problem is not None:   # a row without a problem has its content
+                writer.reject(row.line, island_id, problem or "")
                 continue
             seen_ids[island_id] = (row.line, content)
             seen_records.setdefault(_record_key(content), (row.line, island_id))
-            _check_values(rec, f"{source_name}, line {row.line}, island {_label(island_id)}"
-                          + (f" ({_label(rec['name'])})" if rec.get("name") and rec["name"] != island_id else ""),
-                          summary, reporter, base=source_folder)
-            point = shapely.Point(row.x, row.y)
-            _link(rec, point, building_index, room_index, tolerance)
-            if row.notes:
-                rec["link_reason"] = "; ".join(filter(None, [rec.get("link_reason"), *row.notes]))
-            rec.update(source_file=source_name, source_line=row.line)
-            out.add(LEARNING_ISLANDS, rec, point)
-            summary.imported += 1
-            summary.linked_building += bool(rec.get("building_id"))
-            summary.linked_room += bool(rec.get("room_id"))
-            if rec["link_status"] in ("unlinked", "building_only"):
-                out.add(LEARNING_ISLANDS_UNLINKED, {"island_id": island_id, "source_file": source_name,
-                                                    "source_line": row.line, "status": rec["link_status"],
-                                                    "reason": rec["link_reason"]})
-                summary.unlinked.append((island_id, rec["link_reason"]))
+            writer.write(rec, row, island_id)
+    _report(summary, reporter)
+    return summary
+
+
+def _default_crs(building_index: BuildingIndex | None, rooms: LayerRef | None) -> str:
+    """The twin's CRS when none is given: the buildings', else the rooms', else EPSG:25832."""
+    crs = building_index.crs if building_index is not None else None
+    if crs is None and rooms is not None:
+        crs = read_frame(rooms).crs
+    return crs.to_string() if crs is not None else "EPSG:25832"
+
+
+@dataclass
+class _IslandWriter:
+    """Writes the rows of one import: the islands, linked, and the rejected or unlinked ones."""
+
+    out: GpkgWriter
+    summary: IslandSummary
+    reporter: Reporter
+    source_name: str
+    source_folder: Path
+    buildings: BuildingIndex | None
+    rooms: RoomIndex | None
+    tolerance: float
+
+    def reject(self, line: int, island_id: str, problem: str) -> None:
+        self.reporter.warning(f"{self.source_name}, line {line}, island {island_id}: {problem}; not imported")
+        self.out.add(LEARNING_ISLANDS_UNLINKED, {"island_id": island_id, "source_file": self.source_name,
+                                                 "source_line": line, "status": "rejected", "reason": problem})
+        self.summary.rejected += 1
+        self.summary.unlinked.append((island_id, problem))
+
+    def write(self, rec: dict[str, Any], row: PointRow, island_id: str) -> None:
+        import shapely
+
+        summary = self.summary
+        _check_values(rec, f"{self.source_name}, line {row.line}, island {_label(island_id)}"
+                      + (f" ({_label(rec['name'])})" if rec.get("name") and rec["name"] != island_id else ""),
+                      summary, self.reporter, base=self.source_folder)
+        point = shapely.Point(row.x, row.y)
+        _link(rec, point, self.buildings, self.rooms, self.tolerance)
+        if row.notes:
+            rec["link_reason"] = "; ".join(filter(None, [rec.get("link_reason"), *row.notes]))
+        rec.update(source_file=self.source_name, source_line=row.line)
+        self.out.add(LEARNING_ISLANDS, rec, point)
+        summary.imported += 1
+        summary.linked_building += bool(rec.get("building_id"))
+        summary.linked_room += bool(rec.get("room_id"))
+        if rec["link_status"] in ("unlinked", "building_only"):
+            self.out.add(LEARNING_ISLANDS_UNLINKED, {"island_id": island_id, "source_file": self.source_name,
+                                                     "source_line": row.line, "status": rec["link_status"],
+                                                     "reason": rec["link_reason"]})
+            summary.unlinked.append((island_id, rec["link_reason"]))
+
+
+def _report(summary: IslandSummary, reporter: Reporter) -> None:
     reporter.progress(100.0)
     reporter.info(f"{summary.imported} islands imported, {summary.rejected} rejected; "
                   f"{summary.linked_building} linked to a building, {summary.linked_room} to a room")
@@ -283,7 +414,6 @@ def import_learning_islands(source: str | LayerRef, output: str, *, field_mappin
     if summary.booking_refused:
         reporter.warning(f"{len(summary.booking_refused)} booking_url values refused (see booking_url_error); "
                          "only http(s), mailto and tel links are kept")
-    return summary
 
 
 #: What makes two rows the same record: every source column (normalised text) and the position.
@@ -397,7 +527,8 @@ def _label(text: str) -> str:
     return text if text.isprintable() else repr(text)
 
 
-def _link(rec: dict, point, buildings: BuildingIndex | None, rooms: RoomIndex | None, tolerance: float) -> None:
+def _link(rec: dict[str, Any], point: BaseGeometry, buildings: BuildingIndex | None, rooms: RoomIndex | None,
+          tolerance: float) -> None:
     reasons: list[str] = []
     building_geom = None
     if buildings is None:

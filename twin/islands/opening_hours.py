@@ -19,12 +19,19 @@ evaluating an ``SH`` rule outside them raises ``OpeningHoursError``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..kernel.errors import InputError
 from . import holidays_bw
+
+if TYPE_CHECKING:
+    import opening_hours
+
+_T = TypeVar("_T")
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
 MAX_LENGTH = 1000            # characters of an opening_hours value
@@ -45,14 +52,43 @@ class OpeningHoursError(InputError, ValueError):
 
 
 def local(when: datetime) -> datetime:
-    """``when`` as an aware Europe/Berlin time (naive times are local wall-clock times there; a time that
-    does not exist, inside the hour skipped in spring, moves forward by that hour)."""
+    """Make a time an aware Europe/Berlin time.
+
+    A naive time is a local wall-clock time there; a time that does not exist (inside the hour skipped in
+    spring) moves forward by that hour.
+
+    Args:
+        when: a naive or aware datetime.
+
+    Returns:
+        The same instant as an aware Europe/Berlin datetime.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> local(datetime(2026, 7, 1, 12, 0)).isoformat()
+        '2026-07-01T12:00:00+02:00'
+        >>> local(datetime(2026, 1, 15, 8, 30, tzinfo=UTC)).isoformat()
+        '2026-01-15T09:30:00+01:00'
+    """
     aware = when.replace(tzinfo=TIMEZONE) if when.tzinfo is None else when
     return aware.astimezone(UTC).astimezone(TIMEZONE)
 
 
 def add(when: datetime, delta: timedelta) -> datetime:
-    """``when`` + ``delta`` in elapsed time (a 60-minute window over the DST change lasts 60 minutes)."""
+    """Add a duration in elapsed time, so that a window over a change of daylight saving time keeps its length.
+
+    Args:
+        when: the start (naive = Europe/Berlin wall-clock time).
+        delta: the duration.
+
+    Returns:
+        The end as an aware Europe/Berlin datetime.
+
+    Example:
+        >>> from datetime import datetime, timedelta
+        >>> add(datetime(2026, 3, 29, 1, 30), timedelta(minutes=60)).isoformat()   # clocks go forward at 2:00
+        '2026-03-29T03:30:00+02:00'
+    """
     return (local(when).astimezone(UTC) + delta).astimezone(TIMEZONE)
 
 
@@ -87,7 +123,7 @@ def _rewrite_rule(rule: str, source: str) -> tuple[list[str], set[str]]:
     m = _SELECTOR.match(body)
     items = m.group(0).split(",") if m else []
     kinds = [i for i in items if i in ("PH", "SH")]
-    if not kinds:
+    if m is None or not kinds:  # no selector means no holiday kinds
         if _HOLIDAY_WORD.search(re.sub(r'"[^"]*"', "", body)):
             raise OpeningHoursError(f"'{source}': public/school holidays (PH, SH) are understood only at the start "
                                     f"of a rule, not in '{body}'")
@@ -121,7 +157,7 @@ def _rewrite(text: str) -> tuple[str, set[str]]:
     return "".join(parts).strip(), used
 
 
-def _compile(text: str):
+def _compile(text: str) -> opening_hours.OpeningHours:
     import opening_hours
 
     try:
@@ -139,7 +175,7 @@ class OpeningHours:
     """A parsed opening_hours value; times are Europe/Berlin (naive = local wall-clock time)."""
 
     text: str
-    expression: object = field(repr=False)
+    expression: opening_hours.OpeningHours = field(repr=False)
     holidays: frozenset[str] = frozenset()   # "PH", "SH" used by the value
     notes: list[str] = field(default_factory=list)
 
@@ -159,7 +195,7 @@ class OpeningHours:
         self._check_known(when, when)
         return self._evaluate(lambda: self.expression.state(when)[0] == opening_hours.State.OPEN)
 
-    def _evaluate(self, func):
+    def _evaluate(self, func: Callable[[], _T]) -> _T:
         try:
             return func()
         except (KeyboardInterrupt, SystemExit):
@@ -192,8 +228,30 @@ class OpeningHours:
         return any(a <= start and end <= b for a, b in self.spans(start, end))
 
 
-def parse(text: str) -> OpeningHours:
-    """Parse ``text``; raises OpeningHoursError when it is not valid opening_hours syntax."""
+def parse(text: object) -> OpeningHours:
+    """Parse an OSM ``opening_hours`` value, with PH and SH meaning the holidays of Baden-Württemberg.
+
+    Args:
+        text: the value (the full opening_hours syntax; PH/SH at the start of a rule).
+
+    Returns:
+        The parsed OpeningHours (``is_open``, ``is_open_for``, ``spans``).
+
+    Raises:
+        OpeningHoursError: the value is empty, too long, not valid syntax, or only a comment.
+
+    Example:
+        >>> from datetime import datetime
+        >>> hours = parse("Mo-Fr 08:00-18:00; PH off")
+        >>> hours.is_open(datetime(2026, 7, 1, 9, 0)), hours.is_open(datetime(2026, 7, 4, 9, 0))   # Wed, Sat
+        (True, False)
+        >>> hours.is_open(datetime(2026, 10, 3, 9, 0))   # German Unity Day, a Saturday anyway
+        False
+        >>> parse("Mo-Fr 25:00-26:00")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.islands.opening_hours.OpeningHoursError: 'Mo-Fr 25:00-26:00' is not valid opening_hours syntax...
+    """
     value = (text or "").strip() if isinstance(text, str) or text is None else str(text).strip()
     if not value:
         raise OpeningHoursError("empty opening_hours")

@@ -28,7 +28,25 @@ def _shown(value: str, limit: int = 60) -> str:
 
 
 def check_booking_url(value: str | None) -> tuple[str | None, str | None]:
-    """(the link to keep, or None; why it was refused, or None)."""
+    """Check a booking link before it reaches a browser.
+
+    Only absolute ``http(s)://host`` links and ``mailto:``/``tel:`` contacts are kept; any other scheme,
+    relative links and values with whitespace or control characters inside are refused.
+
+    Args:
+        value: the ``booking_url`` as given (None or empty: no link).
+
+    Returns:
+        (the link to keep, or None; why it was refused, or None).
+
+    Example:
+        >>> check_booking_url("https://buchung.karlsruhe.de/insel/7")
+        ('https://buchung.karlsruhe.de/insel/7', None)
+        >>> check_booking_url("javascript:alert(1)")[0] is None
+        True
+        >>> check_booking_url(None)
+        (None, None)
+    """
     if value is None:
         return None, None
     text = str(value).strip()

@@ -71,7 +71,17 @@ def _pid_alive(pid: int) -> bool:
 
 
 def umask() -> int:
-    """The process's umask (read without changing it where /proc tells)."""
+    """Read the process's umask without changing it (where /proc tells it).
+
+    Returns:
+        The umask, e.g. 0o022.
+
+    Example:
+        >>> import os
+        >>> mask = umask()
+        >>> os.umask(mask) == mask   # setting it back returns the mask in force
+        True
+    """
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
@@ -84,10 +94,24 @@ def umask() -> int:
 
 
 def remove_stale(folder: Path) -> list[Path]:
-    """Remove this host's GeoTwin temporaries in ``folder`` whose process is gone; the removed paths.
+    """Remove this host's GeoTwin temporaries in a folder whose process is gone (an output run that was killed).
 
-    A stale ``-old`` backup (a folder output moved aside in the instant before its replacement) is put
-    back when its output is missing, else removed.
+    A stale ``-old`` backup (a folder output moved aside in the instant before its replacement) is put back
+    when its output is missing, else removed. Temporaries of running processes and other files are kept.
+
+    Args:
+        folder: the folder of an output.
+
+    Returns:
+        The removed paths.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     _ = (Path(tmp) / "twin.gpkg").write_bytes(b"")
+        ...     remove_stale(Path(tmp)), sorted(p.name for p in Path(tmp).iterdir())
+        ([], ['twin.gpkg'])
     """
     removed: list[Path] = []
     host, boot = _host_tag(), _boot_tag()
@@ -126,7 +150,23 @@ _REASONS = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quo
 
 
 def failure_reason(err: BaseException, *hidden: str | os.PathLike[str], shown: str | os.PathLike[str] = "") -> str:
-    """A one-line reason for an OS or database error, with temporary paths replaced by the real output."""
+    """Write a one-line reason for an OS or database error, with temporary paths replaced by the real output.
+
+    Args:
+        err: the error.
+        hidden: temporary paths that must not appear in the message.
+        shown: what to show in their place.
+
+    Returns:
+        The reason (``no space left on the device``, ``permission denied``, the error's first line...).
+
+    Example:
+        >>> import errno
+        >>> failure_reason(OSError(errno.ENOSPC, "No space left on device"))
+        'no space left on the device'
+        >>> failure_reason(RuntimeError("cannot open /out/.t.tmp/t.gpkg"), "/out/.t.tmp/t.gpkg", shown="/out/t.gpkg")
+        'cannot open /out/t.gpkg'
+    """
     code = getattr(err, "errno", None)
     if isinstance(err, OSError) and code in _REASONS:
         text = _REASONS[code]
@@ -144,7 +184,19 @@ def failure_reason(err: BaseException, *hidden: str | os.PathLike[str], shown: s
 
 
 def is_storage_error(err: BaseException) -> bool:
-    """OS, SQLite, GDAL (pyogrio) and PostgreSQL (psycopg) errors: faults of the storage, not bugs."""
+    """Tell a fault of the storage (OS, SQLite, GDAL via pyogrio, PostgreSQL via psycopg) from a bug.
+
+    Args:
+        err: the error.
+
+    Returns:
+        True for a storage fault.
+
+    Example:
+        >>> import sqlite3
+        >>> [is_storage_error(err) for err in (PermissionError(), sqlite3.OperationalError(), KeyError())]
+        [True, True, False]
+    """
     if isinstance(err, (OSError, sqlite3.Error)):
         return True
     root = type(err).__module__.split(".")[0]
@@ -153,11 +205,38 @@ def is_storage_error(err: BaseException) -> bool:
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str], *, directory: bool = False) -> Iterator[Path]:
-    """Yield a temporary sibling of ``target``; replace ``target`` with it when the block succeeds.
+    """Write an output atomically: yield a temporary sibling of ``target`` and replace ``target`` with it only
+    when the block succeeds.
 
-    On any exception (including Cancelled) the temporary output is removed and an existing ``target`` is
-    left exactly as it was. OS, SQLite and GDAL errors become one GeoTwinError naming ``target`` (never the
-    temporary path). The output gets the permissions the umask gives a new file or folder.
+    On any exception (including Cancelled) the temporary output is removed and an existing ``target`` is left
+    exactly as it was. OS, SQLite and GDAL errors become one GeoTwinError naming ``target`` (never the temporary
+    path). The output gets the permissions the umask gives a new file or folder.
+
+    Args:
+        target: the output file or folder.
+        directory: the output is a folder.
+
+    Yields:
+        The temporary path to write.
+
+    Raises:
+        GeoTwinError: the output cannot be written (the reason names ``target``).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     target = Path(tmp) / "report.txt"
+        ...     with atomic_path(target) as part:
+        ...         _ = part.write_text("first")
+        ...     try:
+        ...         with atomic_path(target) as part:
+        ...             _ = part.write_text("second")
+        ...             raise RuntimeError("the run failed")
+        ...     except RuntimeError:
+        ...         pass
+        ...     target.read_text(), sorted(p.name for p in Path(tmp).iterdir())
+        ('first', ['report.txt'])
     """
     target = Path(target).resolve()
     try:

@@ -203,9 +203,24 @@ def _loose_urn_codes(source: str) -> list[int] | None:
 
 
 def parse_srs_name(text: str) -> CrsInfo:
-    """Map a GML srsName (any form found in CityGML files) to horizontal and vertical EPSG codes.
+    """Read a GML ``srsName`` in any form found in CityGML files: EPSG codes and URNs, OGC URIs (also
+    compound), the AdV names of German deliveries (``urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH``).
 
-    Raises InputError for an empty or unknown name, naming it and the accepted forms.
+    Args:
+        text: the srsName.
+
+    Returns:
+        The CrsInfo: horizontal and vertical EPSG codes, the text, the compound WKT, the quasigeoid it names.
+
+    Raises:
+        InputError: the srsName names no CRS PROJ knows, or two horizontal CRSs.
+
+    Example:
+        >>> info = parse_srs_name("urn:adv:crs:ETRS89_UTM32*DE_DHHN2016_NH")
+        >>> info.horizontal, info.vertical
+        ('EPSG:25832', 'EPSG:7837')
+        >>> parse_srs_name("EPSG:25832").vertical is None
+        True
     """
     source = (text or "").strip()
     if not source:
@@ -242,12 +257,39 @@ def parse_srs_name(text: str) -> CrsInfo:
 
 
 def crs_from_cityjson(reference_system: str) -> CrsInfo:
-    """CityJSON ``metadata.referenceSystem`` (an OGC CRS URI, or an older URN) to a CrsInfo."""
+    """Read CityJSON's ``metadata.referenceSystem`` (an OGC CRS URI, or an older URN).
+
+    Args:
+        reference_system: the value.
+
+    Returns:
+        The CrsInfo; a compound CRS is split into its horizontal and vertical parts.
+
+    Example:
+        >>> info = crs_from_cityjson("https://www.opengis.net/def/crs/EPSG/0/7415")   # Amersfoort / RD New + NAP
+        >>> info.horizontal, info.vertical
+        ('EPSG:28992', 'EPSG:5709')
+    """
     return parse_srs_name(reference_system)
 
 
 def crs_override(text: str) -> CrsInfo:
-    """A user-given CRS: any srsName form, "EPSG:25832+7837", an authority id or WKT/PROJ text."""
+    """Read a CRS the user gives (the CRS override of an import).
+
+    Args:
+        text: any srsName form, ``EPSG:25832+7837``, an authority id, or WKT/PROJ text.
+
+    Returns:
+        The CrsInfo.
+
+    Raises:
+        InputError: PROJ does not know the CRS.
+
+    Example:
+        >>> info = crs_override("EPSG:25832+7837")
+        >>> info.horizontal, info.vertical
+        ('EPSG:25832', 'EPSG:7837')
+    """
     source = (text or "").strip()
     try:
         return parse_srs_name(source)
@@ -385,13 +427,22 @@ def _bbox4(bbox: Sequence[float]) -> tuple[float, float, float, float]:
 
 def suggest_crs(bbox: Sequence[float], declared: str | None = None,
                 candidates: Sequence[str] = CANDIDATE_CRS) -> list[CrsGuess]:
-    """The CRSs whose area of use contains these numbers, most plausible first.
+    """Guess which CRSs a bounding box may be in: those whose area of use contains the numbers (also with the
+    axes swapped), most plausible first (Germany, then Europe; the declared CRS's family first).
 
-    ``bbox`` is a point ``(x, y)`` or ``(xmin, ymin, xmax, ymax)`` in an unknown CRS (easting/longitude
-    first). Tried: ``declared`` ("EPSG:n", also with x and y swapped when geographic), then
-    ``candidates`` (geographic ones also swapped). Order: guesses that put the numbers in Germany first,
-    then in Europe, then the rest; within each, the declared CRS, then the candidates' order. Empty when
-    nothing fits (or the numbers are not finite). Raises ValueError unless 2 or 4 numbers are given.
+    Args:
+        bbox: xmin, ymin, xmax, ymax as found in the data.
+        declared: the CRS the data declares, if any.
+        candidates: the CRSs to try.
+
+    Returns:
+        The CrsGuesses: CRS, name, whether the axes are swapped, the bbox in longitude/latitude.
+
+    Example:
+        >>> [g.crs for g in suggest_crs((3456000, 5429000, 3457000, 5430000))]   # Gauss-Krüger zone 3 numbers
+        ['EPSG:31467', 'EPSG:3857']
+        >>> suggest_crs((456000, 5429000, 457000, 5430000))[0].crs
+        'EPSG:25832'
     """
     box = _bbox4(bbox)
     if not all(math.isfinite(v) for v in box):
@@ -420,8 +471,23 @@ def _zone_prefix(crs: CRS) -> float:
 
 
 def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -> str | None:
-    """A message when the bbox (xmin, ymin, xmax, ymax in the horizontal CRS) lies outside its area of use,
-    naming the declared CRS and the CRSs the numbers look like (:func:`suggest_crs`); None when it fits."""
+    """Check that coordinates lie in the area of use of their declared CRS.
+
+    Args:
+        crs: the declared CRS.
+        bbox: xmin, ymin, xmax, ymax in its horizontal CRS.
+
+    Returns:
+        None when they fit; else a message naming the declared CRS and the CRSs the numbers look like.
+
+    Example:
+        >>> utm32 = crs_override("EPSG:25832")
+        >>> area_of_use_problem(utm32, (456000, 5429000, 457000, 5430000)) is None
+        True
+        >>> area_of_use_problem(utm32, (3456000, 5429000, 3457000, 5430000))
+        'coordinates (3456000.0, 5429000.0, 3457000.0, 5430000.0) lie outside the area of use of EPSG:25832 ...
+         the coordinates look like EPSG:31467 (DHDN / 3-degree Gauss-Kruger zone 3) ...'
+    """
     if not crs.horizontal:
         return None
     horizontal, _ = _to_lonlat(crs.horizontal)

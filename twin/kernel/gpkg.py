@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
 
 import numpy as np
+import numpy.typing as npt
 
 from .atomic import atomic_path
 from .errors import GeoTwinError, InputError
@@ -43,7 +44,14 @@ from .ownership import (
 )
 from .schema import LayerSpec
 
-PathLike = str | os.PathLike
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+PathLike = str | os.PathLike[str]
+Row = dict[str, Any]   # a layer row: field name -> value (text, number, bool, datetime or a JSON-able object)
+# a row's geometry as GpkgWriter takes it: shapely, WKB bytes or None
+Geometry: TypeAlias = "BaseGeometry | bytes | None"
 
 # -- reading ---------------------------------------------------------------------------------------
 # envelope size (bytes) by the envelope indicator of a GeoPackage geometry blob's flags
@@ -53,7 +61,35 @@ _HEADER = [None if flags & 0x10 else 8 + _ENVELOPE.get((flags >> 1) & 7, 0) for 
 
 
 def connect(path: PathLike) -> sqlite3.Connection:
-    """A read-only connection; raises sqlite3.DatabaseError when ``path`` is not a GeoPackage."""
+    """Open a GeoPackage read-only.
+
+    Args:
+        path: the file.
+
+    Returns:
+        An sqlite3 connection (close it).
+
+    Raises:
+        sqlite3.DatabaseError: ``path`` is no SQLite database.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> con = connect(path)
+        >>> con.execute("SELECT count(*) FROM trees").fetchone()[0]
+        3
+        >>> con.close()
+        >>> tmp.cleanup()
+    """
     con = sqlite3.connect(f"file:{quote(Path(path).resolve().as_posix())}?mode=ro", uri=True)
     try:
         con.execute("SELECT table_name FROM gpkg_contents LIMIT 1").fetchall()
@@ -68,15 +104,70 @@ def _first_line(err: BaseException) -> str:
 
 
 def layer_names(path: PathLike) -> list[str]:
-    """``list_layers`` without its messages: sqlite3.Error when ``path`` is no GeoPackage (for callers that
-    word their own message, e.g. translated in the plugin)."""
+    """List the layers of a GeoPackage like ``list_layers``, without its messages.
+
+    Args:
+        path: the GeoPackage.
+
+    Returns:
+        The layer names in gpkg_contents order.
+
+    Raises:
+        sqlite3.Error: ``path`` is no GeoPackage.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> layer_names(path)
+        ['trees']
+        >>> tmp.cleanup()
+    """
     with closing(connect(path)) as con:
         return [str(r[0]) for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY rowid")]
 
 
 def list_layers(path: PathLike) -> list[str]:
-    """The layer names of a GeoPackage (feature and attribute tables of gpkg_contents), in the order they
-    were created; an InputError naming the file when it is missing or no readable GeoPackage."""
+    """List the layers of a GeoPackage (the feature and attribute tables of gpkg_contents).
+
+    Args:
+        path: the GeoPackage.
+
+    Returns:
+        The layer names.
+
+    Raises:
+        InputError: the file is no GeoPackage (naming it).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> list_layers(path)
+        ['trees']
+        >>> _ = (Path(tmp.name) / "notes.txt").write_text("not a GeoPackage")
+        >>> list_layers(Path(tmp.name) / "notes.txt")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: ...
+        >>> tmp.cleanup()
+    """
     if not Path(path).is_file():
         raise InputError("no such GeoPackage file", path=str(path))
     try:
@@ -86,7 +177,31 @@ def list_layers(path: PathLike) -> list[str]:
 
 
 def layer_crs(path: PathLike, layer: str) -> str | None:
-    """``AUTHORITY:CODE`` (or the WKT) of a feature table's spatial reference system; None without one."""
+    """Read the CRS of a feature table.
+
+    Args:
+        path: the GeoPackage.
+        layer: the table.
+
+    Returns:
+        ``AUTHORITY:CODE`` (or the WKT of a CRS without one); None without a CRS.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> layer_crs(path, "trees")
+        'EPSG:25832'
+        >>> tmp.cleanup()
+    """
     with closing(connect(path)) as con:
         row = con.execute("SELECT s.organization, s.organization_coordsys_id, s.definition "
                           "FROM gpkg_geometry_columns g JOIN gpkg_spatial_ref_sys s ON g.srs_id = s.srs_id "
@@ -111,11 +226,38 @@ def _limit(rows: tuple[int, int] | None) -> str:
 
 def read_table(path: PathLike, layer: str, columns: list[str] | None = None, geometry: bool = True,
                decode: bool = True, rows: tuple[int, int] | None = None
-               ) -> tuple[list[str], list[tuple], np.ndarray | list | None]:
-    """Column names (without the fid and the geometry column), row tuples in table order and, with
-    ``geometry``, a shapely array of the rows' geometries (None for a missing or empty one), or their
-    GeoPackage blobs when not ``decode`` (see ``decode_geometries``). ``columns`` keeps only those (absent
-    ones are left out); ``rows=(start, stop)`` reads only that range of rows."""
+               ) -> tuple[list[str], list[tuple[Any, ...]], npt.NDArray[np.object_] | list[bytes | None] | None]:
+    """Read a GeoPackage table over sqlite3 (no pandas): rows as tuples and the geometries.
+
+    Args:
+        path: the GeoPackage.
+        layer: the table.
+        columns: only these columns (absent ones are left out); None: all but the fid and the geometry.
+        geometry: also read the geometry column.
+        decode: geometries as shapely (else the GeoPackage blobs, see ``decode_geometries``).
+        rows: only the rows ``(start, stop)`` in table order.
+
+    Returns:
+        (column names, row tuples, the geometries: a shapely array with None for a missing or empty one, the
+        blobs, or None without ``geometry`` or a geometry column).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> names, rows, geoms = read_table(path, "trees", columns=["tree_id", "height"], rows=(0, 2))
+        >>> names, rows, [g.x if g is not None else None for g in geoms]
+        (['tree_id', 'height'], [('T1', 18.5), ('T2', None)], [456500.0, 456510.0])
+        >>> tmp.cleanup()
+    """
     with closing(connect(path)) as con:
         info = con.execute(f"PRAGMA table_info({_quote(layer)})").fetchall()
         geom_row = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
@@ -126,7 +268,7 @@ def read_table(path: PathLike, layer: str, columns: list[str] | None = None, geo
             fields = [c for c in columns if c in fields]
         select = [_quote(c) for c in fields]
         with_geometry = geometry and geom_col is not None
-        if with_geometry:
+        if with_geometry and geom_col is not None:
             select.append(_quote(geom_col))
         records = con.execute(f"SELECT {', '.join(select) or 'NULL'} FROM {_quote(layer)}{_limit(rows)}").fetchall()
     if not with_geometry:
@@ -137,9 +279,35 @@ def read_table(path: PathLike, layer: str, columns: list[str] | None = None, geo
     return fields, records, decode_geometries(blobs) if decode else blobs
 
 
-def iter_table(path: PathLike, layer: str, columns: list[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
-    """Row tuples (``columns``, then the geometry) and the GeoPackage geometry blobs of ``layer`` in table
-    order, ``batch`` rows at a time, so that a large layer is never held whole (a missing column reads NULL)."""
+def iter_table(path: PathLike, layer: str, columns: list[str],
+               batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
+    """Read a GeoPackage table in batches, so that a large layer is never held whole.
+
+    Args:
+        path: the GeoPackage.
+        layer: the table.
+        columns: the columns to read (a missing one reads NULL).
+        batch: rows per batch.
+
+    Yields:
+        (row tuples of ``columns`` followed by the geometry blob, the geometry blobs), in table order.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> [[row[:2] for row in rows] for rows, _ in iter_table(path, "trees", ["tree_id", "girth"], batch=2)]
+        [[('T1', None), ('T2', None)], [('T3', None)]]
+        >>> tmp.cleanup()
+    """
     with closing(connect(path)) as con:
         geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)).fetchone()
         fields = {c[1] for c in con.execute(f"PRAGMA table_info({_quote(layer)})")}
@@ -150,46 +318,198 @@ def iter_table(path: PathLike, layer: str, columns: list[str], batch: int) -> It
             yield batch_rows, list(map(geometry, batch_rows))
 
 
-def count_by(path: PathLike, layer: str, column: str) -> dict:
-    """Number of rows of ``layer`` per value of ``column``."""
+def count_by(path: PathLike, layer: str, column: str) -> dict[Any, int]:
+    """Count the rows of a table per value of a column.
+
+    Args:
+        path: the GeoPackage.
+        layer: the table.
+        column: the column.
+
+    Returns:
+        value -> number of rows.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> count_by(path, "trees", "species")
+        {'Ahorn': 1, 'Linde': 2}
+        >>> tmp.cleanup()
+    """
     with closing(connect(path)) as con:
         return dict(con.execute(f"SELECT {_quote(column)}, count(*) FROM {_quote(layer)} GROUP BY 1"))
 
 
-def wkbs_of(blobs: list) -> list[bytes | None]:
-    """The WKB of GeoPackage geometry blobs (None for NULL, a non-GeoPackage blob or an empty geometry)."""
+def wkbs_of(blobs: Sequence[bytes | None]) -> list[bytes | None]:
+    """Strip the GeoPackage header off geometry blobs.
+
+    Args:
+        blobs: GeoPackage geometry blobs (None allowed).
+
+    Returns:
+        Their WKB; None for NULL, a blob that is no GeoPackage geometry, or an empty geometry.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> _, _, blobs = read_table(path, "trees", decode=False)
+        >>> [len(w) if w else w for w in wkbs_of(blobs)] + wkbs_of([b"no geometry"])
+        [21, 21, None, None]
+        >>> tmp.cleanup()
+    """
     return [b[h:] if b is not None and len(b) >= 8 and b[:2] == b"GP" and (h := _HEADER[b[3]]) else None
             for b in blobs]
 
 
-def decode_geometries(blobs: list) -> np.ndarray:
-    """Shapely geometries of GeoPackage geometry blobs (None for NULL or an empty geometry)."""
+def decode_geometries(blobs: Sequence[bytes | None]) -> npt.NDArray[np.object_]:
+    """Decode GeoPackage geometry blobs to shapely, all in one call.
+
+    Args:
+        blobs: GeoPackage geometry blobs (None allowed).
+
+    Returns:
+        An array of shapely geometries (None for NULL or an empty geometry).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> _, _, blobs = read_table(path, "trees", decode=False)
+        >>> [g.wkt if g is not None else None for g in decode_geometries(blobs)]
+        ['POINT (456500 5429500)', 'POINT (456510 5429500)', None]
+        >>> tmp.cleanup()
+    """
     import shapely
 
-    return shapely.from_wkb(np.array(wkbs_of(blobs), dtype=object))
+    geometries: npt.NDArray[np.object_] = shapely.from_wkb(np.array(wkbs_of(blobs), dtype=object))
+    return geometries
 
 
 def list_vector_layers(path: PathLike) -> list[str]:
-    """The layer names of any vector file GDAL reads (GeoPackage, Shapefile, GeoJSON, ...); pyogrio's error
-    (DataSourceError, OSError) when it cannot."""
+    """List the layers of any vector file GDAL reads (GeoPackage, Shapefile, GeoJSON...).
+
+    Args:
+        path: the file.
+
+    Returns:
+        The layer names.
+
+    Raises:
+        pyogrio's DataSourceError or OSError: the file cannot be read.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> list_vector_layers(path)
+        ['trees']
+        >>> tmp.cleanup()
+    """
     import pyogrio
 
     return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
 
 
-def layer_info(path: PathLike, layer: str) -> dict:
-    """pyogrio's description of a layer (``fields``, ``dtypes``, ``geometry_type``, ``crs``, ...)."""
+def layer_info(path: PathLike, layer: str) -> dict[str, Any]:
+    """Describe a layer with pyogrio.
+
+    Args:
+        path: the file.
+        layer: the layer.
+
+    Returns:
+        pyogrio's description: ``fields``, ``dtypes``, ``geometry_type``, ``crs``, ``features``...
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> info = layer_info(path, "trees")
+        >>> list(info["fields"]), info["geometry_type"], info["crs"], info["features"]
+        (['tree_id', 'species', 'height'], 'Point', 'EPSG:25832', 3)
+        >>> tmp.cleanup()
+    """
     import pyogrio
 
-    return pyogrio.read_info(path, layer=layer)
+    info: dict[str, Any] = pyogrio.read_info(path, layer=layer)
+    return info
 
 
 def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = None,
                bbox: tuple[float, float, float, float] | None = None, rows: tuple[int, int] | None = None,
-               fid_as_index: bool = False) -> Any:
-    """The layer as a GeoDataFrame (a DataFrame without geometry) read with pyogrio: only ``columns`` when
-    given, only the features that intersect ``bbox`` (layer CRS; GDAL's spatial filter), only the rows
-    ``rows=(start, stop)``."""
+               fid_as_index: bool = False) -> gpd.GeoDataFrame:
+    """Read a layer as a GeoDataFrame (a DataFrame without geometry) with pyogrio.
+
+    Args:
+        path: any vector file.
+        layer: the layer (None: the first).
+        columns: only these columns.
+        bbox: only the features that intersect it (layer CRS; GDAL's spatial filter).
+        rows: only the rows ``(start, stop)``.
+        fid_as_index: index the frame by the feature ids.
+
+    Returns:
+        The GeoDataFrame.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> frame = read_frame(path, "trees", columns=["tree_id"], bbox=(456505, 5429495, 456515, 5429505))
+        >>> list(frame["tree_id"]), frame.crs.to_epsg()
+        (['T2'], 25832)
+        >>> tmp.cleanup()
+    """
     import pyogrio
 
     kwargs: dict[str, Any] = {"layer": layer, "fid_as_index": fid_as_index}
@@ -222,8 +542,19 @@ def _cell(value: Any, kind: str) -> Any:
 
 
 def preload() -> None:
-    """Import the writer's pyogrio (which pulls in geopandas and pandas, about half a second) in a
-    background thread, while the caller parses its input; the writer then finds it imported."""
+    """Import the writer's pyogrio (which pulls in geopandas and pandas, about half a second) in a background
+    thread while the caller parses its input; the writer then finds it imported.
+
+    Example:
+        >>> import sys, time
+        >>> preload()
+        >>> for _ in range(600):
+        ...     if "pyogrio.raw" in sys.modules:
+        ...         break
+        ...     time.sleep(0.05)
+        >>> "pyogrio.raw" in sys.modules
+        True
+    """
     threading.Thread(target=importlib.import_module, args=("pyogrio.raw",), name="preload pyogrio",
                      daemon=True).start()
 
@@ -231,19 +562,19 @@ def preload() -> None:
 class GpkgWriter:
     """Buffers rows per layer and appends them in batches, so memory stays flat."""
 
-    def __init__(self, path: str | os.PathLike, crs: str | None, batch_size: int = 5000) -> None:
+    def __init__(self, path: PathLike, crs: str | None, batch_size: int = 5000) -> None:
         from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
 
         self._write = write
         self.path = Path(path)
         self.crs = crs
         self.batch_size = batch_size
-        self._buffers: dict[str, tuple[LayerSpec, list[dict], list]] = {}
+        self._buffers: dict[str, tuple[LayerSpec, list[Row], list[Geometry]]] = {}
         self._created: set[str] = set()
         self.counts: dict[str, int] = {}
         self._crs_cache: str | None = None
 
-    def add(self, spec: LayerSpec, row: dict, geometry=None) -> None:
+    def add(self, spec: LayerSpec, row: Row, geometry: Geometry = None) -> None:
         """Queue one row (a dict of spec.fields) and its geometry (shapely, or WKB bytes)."""
         _, rows, geoms = self._buffers.setdefault(spec.name, (spec, [], []))
         rows.append(row)
@@ -251,7 +582,7 @@ class GpkgWriter:
         if len(rows) >= self.batch_size:
             self._flush(spec.name)
 
-    def add_many(self, spec: LayerSpec, rows: Sequence[dict], geometries: Sequence | None = None) -> None:
+    def add_many(self, spec: LayerSpec, rows: Sequence[Row], geometries: Sequence[Geometry] | None = None) -> None:
         """Queue many rows at once (the same as ``add`` for each, without its per-row cost)."""
         _, buffered, geoms = self._buffers.setdefault(spec.name, (spec, [], []))
         start = 0
@@ -267,10 +598,11 @@ class GpkgWriter:
         """Create the layer even if it receives no rows."""
         self._buffers.setdefault(spec.name, (spec, [], []))
 
-    def _columns(self, spec: LayerSpec, rows: list[dict]) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+    def _columns(self, spec: LayerSpec,
+                 rows: list[Row]) -> tuple[list[npt.NDArray[Any]], list[npt.NDArray[np.bool_] | None]]:
         """Each field as a numpy array, with a null mask for integers and booleans."""
-        data: list[np.ndarray] = []
-        masks: list[np.ndarray | None] = []
+        data: list[npt.NDArray[Any]] = []
+        masks: list[npt.NDArray[np.bool_] | None] = []
         for name, kind in spec.fields.items():
             values = [r.get(name) for r in rows]
             if kind in ("int", "bool"):
@@ -336,15 +668,49 @@ class GpkgWriter:
 
 
 @contextlib.contextmanager
-def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 5000,
+def gpkg_output(target: PathLike, crs: str | None, batch_size: int = 5000,
                 kind: str | None = None) -> Iterator[GpkgWriter]:
-    """A GpkgWriter on a temporary file that replaces ``target`` only when the block succeeds.
+    """Write a GeoPackage output atomically: a GpkgWriter on a temporary file that replaces ``target`` only when
+    the block succeeds.
 
-    An existing ``target`` is replaced only when GeoTwin wrote it as the same kind of output (``kind``, else
-    told by the layers written), when it is empty, or when an older GeoTwin wrote it (no marker, and no layer
-    that this run does not write). A foreign or unreadable file or a twin is refused before any work, another
-    kind of GeoTwin output once the run knows its own kind; a refused ``target`` is never touched. The output
-    gets the marker (see ``ownership``).
+    An existing ``target`` is replaced only when GeoTwin wrote it as the same kind of output (``kind``, else told
+    by the layers written), when it is empty, or when an older GeoTwin wrote it (no marker, and no layer this run
+    does not write). A foreign or unreadable file or a twin is refused before any work, another kind of GeoTwin
+    output once the run knows its own kind; a refused ``target`` is never touched. The output gets the marker.
+
+    Args:
+        target: the GeoPackage.
+        crs: the CRS of its geometry columns.
+        batch_size: rows buffered per layer before they are written.
+        kind: the kind of output (see ``ownership.kind_of_layers``).
+
+    Yields:
+        The GpkgWriter: ``add``, ``add_many``, ``ensure_layer``, ``counts``.
+
+    Raises:
+        GeoTwinError: ``target`` may not be replaced (the reason names it and its tables).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> from .ownership import gpkg_marker
+        >>> gpkg_marker(path)["kind"], count_by(path, "trees", "species")
+        ('trees', {'Ahorn': 1, 'Linde': 2})
+        >>> with gpkg_output(path, "EPSG:25832", kind="shrubs") as out:
+        ...     out.add(TREES, {"tree_id": "S1"}, None)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: ...: the output holds GeoTwin's trees output, and this run writes...
+        >>> tmp.cleanup()
     """
     state = check_gpkg(target, kind, lambda _, tables: set(tables) <= geotwin_layer_names())
     if state == OURS and kind is None and (gpkg_marker(target) or {}).get("kind") == "twin":
@@ -355,8 +721,9 @@ def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 50
         yield writer
         writer.close()
         written = kind or kind_of_layers(writer._buffers)
-        if state == OURS and (gpkg_marker(target) or {}).get("kind") != written:
-            raise GeoTwinError(f"the output holds GeoTwin's {gpkg_marker(target).get('kind')} output, and this run "
+        existing = (gpkg_marker(target) or {}).get("kind") if state == OURS else None
+        if state == OURS and existing != written:
+            raise GeoTwinError(f"the output holds GeoTwin's {existing} output, and this run "
                                f"writes {written} output: choose another file name (or delete it first)",
                                path=str(target))
         if state == LEGACY:
@@ -369,18 +736,58 @@ def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 50
 
 
 def ogr_geometry_type(spec: LayerSpec) -> str | None:
-    """The spec's geometry type as GDAL names it (``MultiPolygon Z``)."""
+    """Name a spec's geometry type as GDAL does.
+
+    Args:
+        spec: the layer spec.
+
+    Returns:
+        ``MultiPolygon Z`` for ``MultiPolygonZ``; None for a table without geometry.
+
+    Example:
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> ogr_geometry_type(LayerSpec("b", "MultiPolygonZ")), ogr_geometry_type(LayerSpec("t", None))
+        ('MultiPolygon Z', None)
+    """
     gt = spec.geometry_type
     if gt is None:
         return None
     return gt[:-1] + " Z" if gt.endswith("Z") else gt
 
 
-def write_frame(path: PathLike, spec: LayerSpec, frame: Any, append: bool, chunk: int = 5000,
+def write_frame(path: PathLike, spec: LayerSpec, frame: gpd.GeoDataFrame, append: bool, chunk: int = 5000,
                 check: Callable[[], None] | None = None) -> None:
-    """Write a (Geo)DataFrame whose columns are the spec's as layer ``spec.name``: (re)create it, or append to
-    it (nothing for an empty frame); ``chunk`` rows at a time, calling ``check`` (e.g. a cancel check)
-    before each chunk."""
+    """Write a (Geo)DataFrame whose columns are the spec's as a layer: (re)create it, or append to it (nothing for
+    an empty frame), ``chunk`` rows at a time, calling ``check`` (e.g. a cancel check) before each chunk.
+
+    Args:
+        path: the GeoPackage.
+        spec: the layer.
+        frame: the rows.
+        append: append instead of replacing the layer.
+        chunk: rows per write.
+        check: called before each chunk.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> import geopandas as gpd
+        >>> more = gpd.GeoDataFrame({"tree_id": ["T4"], "species": ["Eiche"], "height": [21.0]},
+        ...                         geometry=[Point(456520, 5429500)], crs="EPSG:25832")
+        >>> write_frame(path, TREES, more, append=True)
+        >>> count_by(path, "trees", "species")
+        {'Ahorn': 1, 'Eiche': 1, 'Linde': 2}
+        >>> tmp.cleanup()
+    """
     import pyogrio
 
     if append and frame.empty:
@@ -396,7 +803,34 @@ def write_frame(path: PathLike, spec: LayerSpec, frame: Any, append: bool, chunk
 
 
 def delete_rows(path: PathLike, layer: str, column: str, values: Sequence[str], chunk: int = 500) -> int:
-    """Delete the rows of ``layer`` whose ``column`` is one of ``values``; the number deleted."""
+    """Delete the rows of a layer whose column holds one of the values.
+
+    Args:
+        path: the GeoPackage.
+        layer: the table.
+        column: the column.
+        values: the values (deleted ``chunk`` at a time).
+        chunk: values per statement.
+
+    Returns:
+        The number of rows deleted.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
+        ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
+        ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
+        >>> delete_rows(path, "trees", "species", ["Linde"]), count_by(path, "trees", "species")
+        (2, {'Ahorn': 1})
+        >>> tmp.cleanup()
+    """
     values = list(values)
     if not values:
         return 0

@@ -107,7 +107,16 @@ def _grid_transformer(grid: str) -> Transformer:
 
 
 def proj_data_dirs() -> list[Path]:
-    """Folders where PROJ looks for grids."""
+    """List the folders where PROJ looks for grids (pyproj's data folder, the user folder, PROJ_DATA/PROJ_LIB).
+
+    Returns:
+        The existing folders, each once.
+
+    Example:
+        >>> dirs = proj_data_dirs()
+        >>> all(d.is_dir() for d in dirs), len(dirs) == len(set(dirs))
+        (True, True)
+    """
     import pyproj.datadir
 
     dirs = [pyproj.datadir.get_data_dir(), *pyproj.datadir.get_user_data_dir().split(os.pathsep)]  # type: ignore[attr-defined]
@@ -121,6 +130,18 @@ def proj_data_dirs() -> list[Path]:
 
 
 def find_grid(name: str) -> Path | None:
+    """Find an installed PROJ grid by its file name.
+
+    Args:
+        name: the grid file (``de_bkg_gcg2016.tif``, ``egm96_15.gtx``).
+
+    Returns:
+        Its path in the first PROJ folder that holds it, None when none does.
+
+    Example:
+        >>> find_grid("no_such_grid.tif") is None
+        True
+    """
     for d in proj_data_dirs():
         if (d / name).is_file():
             return d / name
@@ -128,12 +149,38 @@ def find_grid(name: str) -> Path | None:
 
 
 def is_ballpark(transformer: Transformer) -> bool:
-    """PROJ's description names a ballpark vertical step when it dropped the geoid."""
+    """Tell whether a PROJ operation dropped the geoid (a "ballpark vertical" step: undulation 0, tens of metres off).
+
+    Args:
+        transformer: the operation.
+
+    Returns:
+        True for a ballpark vertical transformation.
+
+    Example:
+        >>> from pyproj import Transformer
+        >>> is_ballpark(Transformer.from_crs("EPSG:25832", "EPSG:4326"))
+        False
+    """
     return "ballpark vertical" in transformer.description.lower()
 
 
 def proj_vertical_operation(horizontal_crs: str, vertical_crs: str) -> tuple[Transformer | None, list[str]]:
-    """PROJ's best available, non-ballpark operation compound -> EPSG:4979, and the grids it lacks."""
+    """Find PROJ's best available operation from a compound CRS to ETRS89 ellipsoidal heights (EPSG:4979) that
+    keeps the geoid, and the grids it lacks for a better one.
+
+    Args:
+        horizontal_crs: the horizontal CRS.
+        vertical_crs: the vertical CRS.
+
+    Returns:
+        (the operation, or None when PROJ has only a ballpark one; the names of the missing grids).
+
+    Example:
+        >>> op, missing = proj_vertical_operation("EPSG:25832", "EPSG:7837")
+        >>> op is None or not is_ballpark(op), isinstance(missing, list)
+        (True, True)
+    """
     compound = CRS.from_user_input(f"{horizontal_crs}+{vertical_crs.split(':')[-1]}") \
         if vertical_crs.upper().startswith("EPSG:") and horizontal_crs.upper().startswith("EPSG:") \
         else CRS.from_user_input(f"{horizontal_crs}+{vertical_crs}")
@@ -150,7 +197,18 @@ def proj_vertical_operation(horizontal_crs: str, vertical_crs: str) -> tuple[Tra
 
 
 def find_model_grid(geoid_model: str | None) -> Path | None:
-    """The installed grid of a named quasigeoid model (e.g. "GCG2016"), None when absent or unknown."""
+    """Find the installed grid of a named quasigeoid model.
+
+    Args:
+        geoid_model: the model the source names (e.g. ``GCG2016``).
+
+    Returns:
+        The grid's path, None when the model is unknown or its grid is not installed.
+
+    Example:
+        >>> find_model_grid("NO-SUCH-MODEL") is None, find_model_grid(None) is None
+        (True, True)
+    """
     for name in QUASIGEOID_MODEL_GRIDS.get((geoid_model or "").upper(), ()):
         path = find_grid(name)
         if path:
@@ -161,59 +219,53 @@ def find_model_grid(geoid_model: str | None) -> Path | None:
 def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: str = "auto",
                          grid: str | os.PathLike[str] | None = None, constant: float | None = None,
                          reporter: Reporter | None = None, geoid_model: str | None = None) -> HeightModel:
-    """Choose the best height model; ``method`` is auto, grid, egm96 or constant.
+    """Choose the best model from the source's normal heights to ellipsoidal heights (for 3D Tiles).
 
-    ``geoid_model`` is the quasigeoid the source names (``CrsInfo.geoid_model``, e.g. "GCG2016"): with
-    auto or grid and no grid file given, its grid is used when installed; when it is not, the choice
-    falls back as without it and a warning says so.
+    ``auto`` takes the quasigeoid grid the source names, else PROJ's operation for the vertical CRS, else an
+    installed quasigeoid grid of its datum, else EGM96, else the ``constant``; a ballpark transformation
+    (tens of metres off) is refused. Every fallback is named in the model's warnings.
+
+    Args:
+        horizontal_crs: the source's horizontal CRS.
+        vertical_crs: its vertical CRS, None when it names none.
+        method: auto, grid, egm96 or constant.
+        grid: a quasigeoid grid file to use.
+        constant: a constant undulation in metres.
+        reporter: receives the choice and its warnings.
+        geoid_model: the quasigeoid the source names (``CrsInfo.geoid_model``).
+
+    Returns:
+        The HeightModel: method, description, expected error and warnings.
+
+    Raises:
+        HeightModelError: an unknown method, a missing grid or constant, or no usable model.
+
+    Example:
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> model.method, model.description
+        ('constant', 'constant undulation 47.500 m given by the user')
+        >>> resolve_height_model("EPSG:25832", None, "magic")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.heights.HeightModelError: unknown height method 'magic': use auto, grid, egm96 or constant
     """
     reporter = reporter or Reporter()
     vname = CRS.from_user_input(vertical_crs).name if vertical_crs else ""
     notes: list[str] = []
-    missing: list[str] = []
     if not vertical_crs:
         notes.append("the source names no vertical CRS: its heights are taken as normal heights")
-    named = find_model_grid(geoid_model) if geoid_model and grid is None and method in ("auto", "grid") else None
-    if geoid_model and named is None and method in ("auto", "grid") and grid is None:
-        files = ", ".join(QUASIGEOID_MODEL_GRIDS.get(geoid_model.upper(), ())) or "no known file name"
-        notes.append(f"the source names the quasigeoid {geoid_model}, whose grid ({files}) is not installed; "
-                     "the next best height model is used")
-    if named is not None:
-        assert geoid_model is not None   # named is only found for a named model
-        same_datum = _datum_key(vname) in ("", _MODEL_DATUM.get(geoid_model.upper(), ""))
-        model = HeightModel("grid", f"quasigeoid grid {named.name} ({geoid_model}, named by the source)",
-                            ERROR_QUASIGEOID if same_datum else ERROR_QUASIGEOID_OTHER_DATUM, grid=str(named),
-                            _transformer=_grid_transformer(str(named)))
-        model.warnings = notes
-        return _report(model, reporter)
+    if geoid_model and grid is None and method in ("auto", "grid"):
+        named = _named_model(geoid_model, vname, notes)
+        if named is not None:
+            return _report(named, reporter)
     if method not in ("auto", "grid", "egm96", "constant"):
         raise HeightModelError(f"unknown height method {method!r}: use auto, grid, egm96 or constant")
-
     if method == "constant" or (method == "auto" and constant is not None and grid is None
                                 and find_grid(EGM96_GRID) is None):
-        if constant is None:
-            raise HeightModelError("the constant height method needs a constant undulation in metres")
-        model = HeightModel("constant", f"constant undulation {constant:.3f} m given by the user",
-                            float("nan"), constant=float(constant))
-        model.warnings = notes + ["a constant undulation ignores the quasigeoid's slope; its error is unknown"]
-        return _report(model, reporter)
-
+        return _report(_constant_model(constant, notes), reporter)
     if grid is not None or method == "grid":
-        path = Path(grid) if grid else None
-        if path is None:
-            for name in QUASIGEOID_GRIDS.get(_datum_key(vname), ()):
-                path = find_grid(name)
-                if path:
-                    break
-        if path is None or not path.is_file():
-            raise HeightModelError(f"quasigeoid grid not found: {grid or 'no grid given and none installed'}"
-                                   f" (PROJ looks in {', '.join(map(str, proj_data_dirs()))})")
-        error = ERROR_QUASIGEOID if _datum_key(vname) in ("DHHN2016", "") else ERROR_QUASIGEOID_OTHER_DATUM
-        model = HeightModel("grid", f"quasigeoid grid {path.name}", error, grid=str(path),
-                            _transformer=_grid_transformer(str(path)))
-        model.warnings = notes
-        return _report(model, reporter)
-
+        return _report(_grid_model(grid, vname, notes), reporter)
+    missing: list[str] = []
     if method == "auto":
         if vertical_crs:
             op, missing = proj_vertical_operation(horizontal_crs, vertical_crs)
@@ -228,7 +280,6 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
             path = find_grid(name)
             if path:
                 return resolve_height_model(horizontal_crs, vertical_crs, "grid", path, reporter=reporter)
-
     egm = find_grid(EGM96_GRID)
     if egm is None:
         if constant is not None:
@@ -237,13 +288,60 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
         raise HeightModelError(f"no height model for {vname or 'the source heights'}: no quasigeoid grid, "
                                f"{EGM96_GRID} is not installed (Debian: proj-data) and no constant was given; "
                                "refusing PROJ's ballpark transformation (tens of metres off)")
+    return _report(_egm96_model(egm, missing, notes), reporter)
+
+
+def _named_model(geoid_model: str, vname: str, notes: list[str]) -> HeightModel | None:
+    """The grid of the quasigeoid the source names, None (and a note) when it is not installed."""
+    named = find_model_grid(geoid_model)
+    if named is None:
+        files = ", ".join(QUASIGEOID_MODEL_GRIDS.get(geoid_model.upper(), ())) or "no known file name"
+        notes.append(f"the source names the quasigeoid {geoid_model}, whose grid ({files}) is not installed; "
+                     "the next best height model is used")
+        return None
+    same_datum = _datum_key(vname) in ("", _MODEL_DATUM.get(geoid_model.upper(), ""))
+    model = HeightModel("grid", f"quasigeoid grid {named.name} ({geoid_model}, named by the source)",
+                        ERROR_QUASIGEOID if same_datum else ERROR_QUASIGEOID_OTHER_DATUM, grid=str(named),
+                        _transformer=_grid_transformer(str(named)))
+    model.warnings = notes
+    return model
+
+
+def _constant_model(constant: float | None, notes: list[str]) -> HeightModel:
+    if constant is None:
+        raise HeightModelError("the constant height method needs a constant undulation in metres")
+    model = HeightModel("constant", f"constant undulation {constant:.3f} m given by the user",
+                        float("nan"), constant=float(constant))
+    model.warnings = notes + ["a constant undulation ignores the quasigeoid's slope; its error is unknown"]
+    return model
+
+
+def _grid_model(grid: str | os.PathLike[str] | None, vname: str, notes: list[str]) -> HeightModel:
+    """The quasigeoid grid given, else the installed one of the vertical datum."""
+    path = Path(grid) if grid else None
+    if path is None:
+        for name in QUASIGEOID_GRIDS.get(_datum_key(vname), ()):
+            path = find_grid(name)
+            if path:
+                break
+    if path is None or not path.is_file():
+        raise HeightModelError(f"quasigeoid grid not found: {grid or 'no grid given and none installed'}"
+                               f" (PROJ looks in {', '.join(map(str, proj_data_dirs()))})")
+    error = ERROR_QUASIGEOID if _datum_key(vname) in ("DHHN2016", "") else ERROR_QUASIGEOID_OTHER_DATUM
+    model = HeightModel("grid", f"quasigeoid grid {path.name}", error, grid=str(path),
+                        _transformer=_grid_transformer(str(path)))
+    model.warnings = notes
+    return model
+
+
+def _egm96_model(egm: Path, missing: list[str], notes: list[str]) -> HeightModel:
     model = HeightModel("egm96", "EGM96 geoid (egm96_15.gtx)", ERROR_EGM96, grid=str(egm),
                         _transformer=_grid_transformer(str(egm)))
     hint = ", ".join(missing) if missing else "de_bkg_gcg2016.tif for DHHN2016"
     model.warnings = notes + [f"EGM96 is used instead of the national quasigeoid: heights may be off by "
                               f"up to about {ERROR_EGM96:.1f} m; install the quasigeoid grid ({hint}) "
                               "or give its file for centimetre accuracy"]
-    return _report(model, reporter)
+    return model
 
 
 def _datum_key(vertical_name: str) -> str:

@@ -32,10 +32,16 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from .errors import GeoTwinError, InputError
 from .progress import Reporter
+
+JsonObject = dict[str, Any]  # a parsed JSON object (values as json.loads gives them)
+# socket.getaddrinfo's entries: family, type, proto, canonname, sockaddr
+AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str,
+                 tuple[str, int] | tuple[str, int, int, int] | tuple[int, bytes]]
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
@@ -58,19 +64,51 @@ class _Transient(Exception):
 @dataclass
 class Page:
     url: str
-    items: list[dict]
+    items: list[object]     # the ``value`` array as sent (entities are JSON objects unless the server is broken)
     next_link: str | None
 
 
-def entity_url(entity_set: str, entity_id) -> str:
-    """``Datastreams(5)`` for numeric ids, ``Datastreams('a''b')`` for string ids."""
+def entity_url(entity_set: str, entity_id: str | int | float) -> str:
+    """Address one SensorThings entity.
+
+    Args:
+        entity_set: the entity set (``Things``, ``Datastreams``...).
+        entity_id: its ``@iot.id``.
+
+    Returns:
+        ``Datastreams(5)`` for a numeric id, ``Things('a''b')`` (quotes doubled, URL-encoded) for a text one.
+
+    Example:
+        >>> entity_url("Datastreams", 5), entity_url("Datastreams", 5.0)
+        ('Datastreams(5)', 'Datastreams(5)')
+        >>> entity_url("Things", "Schule 1")
+        "Things('Schule%201')"
+    """
     if isinstance(entity_id, (int, float)) and not isinstance(entity_id, bool):
         return f"{entity_set}({int(entity_id)})"
     return f"{entity_set}('{quote(str(entity_id).replace(chr(39), chr(39) * 2), safe='')}')"
 
 
 def origin(url: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of an http(s) URL; StaError when it is none."""
+    """Give the origin of an http(s) URL (what credentials and redirects are bound to).
+
+    Args:
+        url: the URL.
+
+    Returns:
+        (scheme, host in lower case, port; 80/443 when not given).
+
+    Raises:
+        StaError: not an http(s) URL.
+
+    Example:
+        >>> origin("https://Sensors.Example.org/v1.1/Things")
+        ('https', 'sensors.example.org', 443)
+        >>> origin("ftp://example.org")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.http.StaError: not an http(s) URL: 'ftp://example.org'
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -83,13 +121,36 @@ def origin(url: str) -> tuple[str, str, int]:
 
 
 def origin_text(url: str) -> str:
+    """Write the origin of an http(s) URL as text.
+
+    Args:
+        url: the URL.
+
+    Returns:
+        ``scheme://host:port`` (an IPv6 host in brackets).
+
+    Example:
+        >>> origin_text("http://[::1]:8080/v1.1"), origin_text("https://example.org/x")
+        ('http://[::1]:8080', 'https://example.org:443')
+    """
     scheme, host, port = origin(url)
     host = f"[{host}]" if ":" in host else host
     return f"{scheme}://{host}:{port}"
 
 
 def safe_url(url: str) -> str:
-    """``url`` without user name and password (for messages)."""
+    """Remove the user name and password from a URL before it goes into a message.
+
+    Args:
+        url: the URL.
+
+    Returns:
+        The URL without credentials (at most 500 characters).
+
+    Example:
+        >>> safe_url("https://user:secret@sensors.example.org/v1.1")
+        'https://sensors.example.org/v1.1'
+    """
     try:
         parts = urlsplit(str(url))
     except ValueError:
@@ -132,8 +193,8 @@ class _Exchange:
         return _Transient(f"{safe_url(self.url)} sent {self.received} bytes in {spent:.1f} s, slower than the "
                           f"TIMEOUT of {self.timeout:g} s")
 
-    def _resolve(self, host: str, port: int) -> list:
-        box: dict = {}
+    def _resolve(self, host: str, port: int) -> list[AddrInfo]:
+        box: dict[str, Any] = {}
         done = threading.Event()
 
         def run() -> None:
@@ -148,7 +209,15 @@ class _Exchange:
             pass
         if "error" in box:
             raise _Transient(f"cannot resolve the host {host!r} of {safe_url(self.url)}: {box['error']}")
-        return box["infos"]
+        infos: list[AddrInfo] = box["infos"]
+        return infos
+
+    @property
+    def _open_sock(self) -> socket.socket:
+        """The connection's socket (after ``connect``)."""
+        if self.sock is None:
+            raise _Transient(f"connection to {safe_url(self.url)} is not open")
+        return self.sock
 
     def connect(self) -> None:
         """TCP (directly or through the environment's proxy: http_proxy/https_proxy, no_proxy), then TLS."""
@@ -209,13 +278,14 @@ class _Exchange:
     def _tls(self, host: str) -> None:
         context = self.tls or ssl.create_default_context()
         try:
-            self.sock = context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)
+            tls_sock = context.wrap_socket(self._open_sock, server_hostname=host, do_handshake_on_connect=False)
+            self.sock = tls_sock
         except (ssl.SSLError, OSError, ValueError) as err:
             raise StaError(f"TLS error with {safe_url(self.url)}: {err}") from None
         while True:
-            self.sock.settimeout(min(POLL, self._left()))
+            tls_sock.settimeout(min(POLL, self._left()))
             try:
-                self.sock.do_handshake()
+                tls_sock.do_handshake()
                 return
             except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 continue
@@ -251,9 +321,9 @@ class _Exchange:
     def _send_all(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            self.sock.settimeout(min(POLL, self._left()))
+            self._open_sock.settimeout(min(POLL, self._left()))
             try:
-                sent = self.sock.send(view)
+                sent = self._open_sock.send(view)
             except (TimeoutError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
                 continue
             except OSError as err:
@@ -265,9 +335,9 @@ class _Exchange:
     def _more(self) -> bool:
         """Read what the server sends next into the buffer; False at the end of the connection."""
         while True:
-            self.sock.settimeout(min(POLL, self._left()))
+            self._open_sock.settimeout(min(POLL, self._left()))
             try:
-                data = self.sock.recv(65536)
+                data = self._open_sock.recv(65536)
             except (TimeoutError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 continue
             except ssl.SSLError as err:
@@ -518,11 +588,17 @@ class StaClient:
     # ---- requests ----------------------------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, str] | None = None, *, source: str | None = None,
-            what: str = "link") -> dict:
+            what: str = "link") -> JsonObject:
         """The JSON object at ``path``; retries transient failures, raises StaError otherwise.
 
         ``source``/``what`` tell where an absolute URL came from (for the origin check's message).
         """
+        return self._json(*self.get_body(path, params, source=source, what=what))
+
+    def get_body(self, path: str, params: dict[str, str] | None = None, *, source: str | None = None,
+                 what: str = "link") -> tuple[str, dict[str, str], bytes]:
+        """The answer at ``path`` as (final URL after redirects, lower-case headers, body), as ``get`` reads
+        it but not parsed."""
         url = self.url(path, params)
         self.check_link(url, source or self.base_url, what)
         last = ""
@@ -547,8 +623,8 @@ class StaClient:
                 return
             time.sleep(min(POLL, left))
 
-    def _get_once(self, url: str) -> dict:
-        """One GET with its same-origin redirects."""
+    def _get_once(self, url: str) -> tuple[str, dict[str, str], bytes]:
+        """One GET with its same-origin redirects: (final URL, headers, body)."""
         for _ in range(MAX_REDIRECTS + 1):
             self.requests += 1
             if self._tls is None and url.lower().startswith("https:"):
@@ -580,7 +656,7 @@ class StaClient:
                                       f": stopped after {err.size} bytes") + "; refused") from None
             finally:
                 exchange.close()
-            return self._json(url, headers, body)
+            return url, headers, body
         raise StaError(f"more than {MAX_REDIRECTS} redirects from {safe_url(url)}")
 
     def _fail(self, url: str, status: int, headers: dict[str, str], body: bytes) -> None:
@@ -592,7 +668,7 @@ class StaClient:
                            "configuration")
         raise StaError(f"HTTP {status} from {safe_url(url)}{': ' + detail if detail else ''}")
 
-    def _json(self, url: str, headers: dict[str, str], body: bytes) -> dict:
+    def _json(self, url: str, headers: dict[str, str], body: bytes) -> JsonObject:
         kind = headers.get("content-type", "").split(";")[0].strip().lower()
         if kind and "json" not in kind and kind not in ("text/plain", "application/octet-stream"):
             raise InputError(f"{safe_url(url)} answered {kind}, not JSON: {_excerpt(body)!r}")
@@ -638,10 +714,11 @@ class StaClient:
         self.reporter.warning(f"stopped after {self.max_pages} pages of {safe_url(self.url(path, params))}; "
                               f"more data remains at {safe_url(url)}")
 
-    def collect(self, path: str, params: dict[str, str] | None = None, **where) -> list[dict]:
-        return [item for page in self.pages(path, params, **where) for item in page.items]
+    def collect(self, path: str, params: dict[str, str] | None = None, *, source: str | None = None,
+                what: str = "link") -> list[object]:
+        return [item for page in self.pages(path, params, source=source, what=what) for item in page.items]
 
-    def rest_of(self, entity: dict, nav: str) -> list[dict]:
+    def rest_of(self, entity: JsonObject, nav: str) -> list[object]:
         """An expanded collection of ``entity`` with the pages behind ``<nav>@iot.nextLink``."""
         items = entity.get(nav)
         items = list(items) if isinstance(items, list) else []

@@ -12,12 +12,18 @@ import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import gpkg
 from .errors import InputError
 from .numeric import to_number
 from .progress import Reporter
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
+    from shapely.geometry.base import BaseGeometry
+    from shapely.strtree import STRtree
 
 LAT_NAMES = ("lat", "latitude", "breite", "breitengrad", "lat_wgs84", "y_wgs84")
 LON_NAMES = ("lon", "lng", "long", "longitude", "laenge", "länge", "laengengrad", "lon_wgs84", "x_wgs84")
@@ -53,9 +59,29 @@ MAX_ZIP_RATIO = 200         # inflated / compressed size above which a zipped la
 
 
 def check_layer_file(path: str | Path, max_bytes: int = MAX_LAYER_BYTES) -> None:
-    """Refuse a layer file larger than ``max_bytes`` and a .zip (which GDAL inflates into memory) that inflates
+    """Refuse a layer file larger than ``max_bytes``, and a .zip (which GDAL inflates into memory) that inflates
     beyond it, or beyond MAX_ZIP_RATIO times its compressed size, or holds encrypted members. The inflated size
-    is counted while inflating, never taken from the archive's header. Folders and GDAL paths pass."""
+    is counted while inflating, never taken from the archive's header. Folders and GDAL paths pass.
+
+    Args:
+        path: the layer file.
+        max_bytes: the largest file (or inflated archive) accepted.
+
+    Raises:
+        InputError: the file is too large, a zip bomb, encrypted or damaged.
+
+    Example:
+        >>> import tempfile, zipfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     bomb = Path(tmp) / "layers.zip"
+        ...     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        ...         archive.writestr("big.csv", "0" * (50 << 20))
+        ...     check_layer_file(bomb)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: ...inflates to more than 200 times its size ...: refused as a zip bomb
+    """
     import zipfile
     import zlib
 
@@ -90,9 +116,30 @@ def check_layer_file(path: str | Path, max_bytes: int = MAX_LAYER_BYTES) -> None
         raise InputError(f"the zip archive is damaged or unsupported: {err}", path=str(path)) from err
 
 
-def read_frame(ref: LayerRef, max_bytes: int = MAX_LAYER_BYTES):
-    """The layer as a GeoDataFrame (pyogrio); a clear InputError when it cannot be read or is beyond
-    ``max_bytes`` (see check_layer_file)."""
+def read_frame(ref: LayerRef, max_bytes: int = MAX_LAYER_BYTES) -> gpd.GeoDataFrame:
+    """Read a user layer as a GeoDataFrame (pyogrio), after ``check_layer_file``.
+
+    Args:
+        ref: the file and layer.
+        max_bytes: the largest file accepted.
+
+    Returns:
+        The GeoDataFrame.
+
+    Raises:
+        InputError: the layer cannot be read or is too large (naming the file and layer).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "trees.geojson"
+        ...     _ = path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        ...                         '{"art": "Linde"}, "geometry": {"type": "Point", "coordinates": [8.4, 49.0]}}]}')
+        ...     frame = read_frame(LayerRef(str(path)))
+        >>> list(frame["art"]), frame.crs.to_epsg()
+        (['Linde'], 4326)
+    """
     check_layer_file(ref.path, max_bytes)
     try:
         return gpkg.read_frame(ref.path, ref.layer)
@@ -101,6 +148,26 @@ def read_frame(ref: LayerRef, max_bytes: int = MAX_LAYER_BYTES):
 
 
 def layer_names(path: str) -> list[str]:
+    """List the layers of a vector file GDAL reads (GeoPackage, Shapefile, GeoJSON...).
+
+    Args:
+        path: the file.
+
+    Returns:
+        The layer names.
+
+    Raises:
+        InputError: the file cannot be opened (naming it).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "empty.geojson"
+        ...     _ = path.write_text('{"type": "FeatureCollection", "features": []}')
+        ...     layer_names(str(path))
+        ['empty']
+    """
     check_layer_file(path)
     try:
         return gpkg.list_vector_layers(path)
@@ -108,8 +175,24 @@ def layer_names(path: str) -> list[str]:
         raise InputError(f"cannot open: {err}", path=path) from err
 
 
-def polygons_2d(geom):
-    """A valid 2D (Multi)Polygon from any polygonal geometry (3D surfaces are projected)."""
+def polygons_2d(geom: BaseGeometry | None) -> BaseGeometry | None:
+    """Make a valid 2D (Multi)Polygon from any polygonal geometry (3D surfaces are projected, invalid ones repaired).
+
+    Args:
+        geom: a shapely geometry, None allowed.
+
+    Returns:
+        A MultiPolygon (or the union as shapely gives it), None for an empty or non-polygonal geometry.
+
+    Example:
+        >>> from shapely.geometry import LineString, Polygon
+        >>> bowtie = Polygon([(0, 0, 5), (2, 2, 5), (2, 0, 5), (0, 2, 5)])   # self-intersecting, 3D
+        >>> fixed = polygons_2d(bowtie)
+        >>> fixed.geom_type, fixed.has_z, fixed.is_valid, fixed.area
+        ('MultiPolygon', False, True, 2.0)
+        >>> polygons_2d(LineString([(0, 0), (1, 1)])) is None
+        True
+    """
     import shapely
 
     if geom is None or geom.is_empty:
@@ -153,13 +236,30 @@ def _decode(path: Path) -> str:
 
 def sniff_csv(path: Path, *, max_rows: int | None = None
               ) -> tuple[list[str], list[tuple[int, dict[str, str], str | None]]]:
-    """Header and (line number, row, problem) triples of a CSV with , ; or tab delimiter.
+    """Read a CSV with a ``,``, ``;`` or tab delimiter (detected) and its header.
 
-    Quoted values may span lines (the line number is the row's first line). Empty header
-    names become ``column_N``; a header that names a column twice is an error. Empty values
-    past the header's width (a trailing delimiter) are ignored; a row with more non-empty
-    values than the header has columns keeps its first values and gets a ``problem``.
-    More than ``max_rows`` rows raise InputError.
+    Empty rows are skipped; a row with more values than the header keeps a ``problem``; an empty header cell
+    becomes ``column_<n>``.
+
+    Args:
+        path: the CSV file (UTF-8, a BOM allowed).
+        max_rows: the most rows accepted.
+
+    Returns:
+        (header, [(line number, {column: text}, problem or None)]).
+
+    Raises:
+        InputError: an empty file, a column named twice, more than ``max_rows`` rows, or malformed CSV.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "aps.csv"
+        ...     _ = path.write_text("name;x;y\\nAP 1;10;5\\n\\nAP 2;12;6;extra\\n")
+        ...     sniff_csv(path)
+        (['name', 'x', 'y'], [(2, {'name': 'AP 1', 'x': '10', 'y': '5'}, None),
+                              (4, {'name': 'AP 2', 'x': '12', 'y': '6'}, '4 values but the header has 3 columns')])
     """
     text = _decode(path)
     first = text.split("\n", 1)[0]
@@ -175,7 +275,7 @@ def sniff_csv(path: Path, *, max_rows: int | None = None
                 raise InputError(f"the header names column '{name}' twice (columns {seen[name]} and {i})",
                                  path=str(path), line=1)
             seen[name] = i
-        rows = []
+        rows: list[tuple[int, dict[str, str], str | None]] = []
         for values in reader:
             number, start = start, reader.line_num + 1
             if not any(v.strip() for v in values):
@@ -197,7 +297,7 @@ def sniff_csv(path: Path, *, max_rows: int | None = None
 class Locator:
     """Transforms source coordinates to the target CRS and detects swapped axes."""
 
-    def __init__(self, source_crs, target_crs, path: str | None = None) -> None:
+    def __init__(self, source_crs: str | CRS, target_crs: str | CRS, path: str | None = None) -> None:
         from pyproj import CRS, Transformer
         from pyproj.exceptions import ProjError
 
@@ -243,10 +343,40 @@ class Locator:
 def read_points(path: str | Path | LayerRef, target_crs: str, *, source_crs: str | None = None,
                 reporter: Reporter | None = None, bad_rows: list[tuple[int, str]] | None = None,
                 max_rows: int | None = None) -> tuple[list[PointRow], list[str]]:
-    """Rows of a point table with their position in ``target_crs``; returns (rows, columns).
+    """Read a point table and place its rows in the target CRS.
 
-    CSV: latitude/longitude columns (WGS 84) or easting/northing columns in ``source_crs``
-    (default: the target CRS). Other formats: the point geometry and the layer's CRS.
+    CSV: latitude/longitude columns (WGS 84) or easting/northing columns in ``source_crs`` (default: the target
+    CRS); swapped axes are detected with the CRS's area of use and corrected (a note says so). Other formats:
+    the point geometry and the layer's CRS. Rows without usable coordinates keep a ``problem``, so that callers
+    report them and nothing is lost silently.
+
+    Args:
+        path: the table (CSV, GeoJSON, GeoPackage...), or a LayerRef.
+        target_crs: the CRS to place into.
+        source_crs: the CRS of a CSV's easting/northing columns.
+        reporter: is asked for cancellation.
+        bad_rows: receives (line, problem) of malformed CSV rows, which are then left out.
+        max_rows: the most rows accepted.
+
+    Returns:
+        (the rows with their x, y, attributes, notes and problem; the attribute columns).
+
+    Raises:
+        InputError: a missing file, no coordinate columns, or too many rows.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "sensors.csv"
+        ...     _ = path.write_text("id,lat,lon\\nS1,49.0094,8.4034\\nS2,8.4034,49.0094\\nS3,,\\n")
+        ...     rows, columns = read_points(path, "EPSG:25832")
+        >>> columns, [(r.attrs["id"], round(r.x or 0), round(r.y or 0), bool(r.notes), r.problem) for r in rows]
+        (['id'], [('S1', 456371, 5428672, False, None), ('S2', 456371, 5428672, True, None),
+                  ('S3', 0, 0, False, "missing or non-numeric coordinates (lon='', lat='')")])
+        >>> import pyproj   # S1 projected directly; S2 has latitude and longitude swapped, and is corrected
+        >>> [round(v) for v in pyproj.Transformer.from_crs(4326, 25832, always_xy=True).transform(8.4034, 49.0094)]
+        [456371, 5428672]
     """
     reporter = reporter or Reporter()
     ref = path if isinstance(path, LayerRef) else LayerRef(str(path))
@@ -320,15 +450,15 @@ class PolygonLookup:
     """Point queries over 2D polygons: subclasses fill ``ids``, ``geoms`` and the STRtree ``tree``."""
 
     ids: list[str]
-    geoms: list
-    tree: object
+    geoms: list[BaseGeometry]
+    tree: STRtree
 
-    def containing(self, point) -> int | None:
+    def containing(self, point: BaseGeometry) -> int | None:
         """Index of the smallest polygon that contains the point, if any."""
         hits = [int(i) for i in self.tree.query(point, predicate="intersects")]
         return min(hits, key=lambda i: self.geoms[i].area) if hits else None
 
-    def nearest(self, point, tolerance: float) -> tuple[int, float] | None:
+    def nearest(self, point: BaseGeometry, tolerance: float) -> tuple[int, float] | None:
         """Index and distance of the nearest polygon within ``tolerance`` (ties broken by id)."""
         idx, dist = self.tree.query_nearest(point, max_distance=tolerance, return_distance=True)
         if len(idx) == 0:

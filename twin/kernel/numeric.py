@@ -25,7 +25,23 @@ _FORMS = tuple((re.compile(pattern, re.ASCII), str.maketrans(table)) for pattern
 
 
 def to_number(value: object) -> float | None:
-    """The finite float that ``value`` (a number or its text) stands for, or None when it is none."""
+    """Read a number as sensor tables and user layers write it.
+
+    Text with a decimal comma, thousands separators (``1.234,5`` and ``1,234.5``) and the minus sign U+2212
+    is understood; booleans, NaN and infinities are not numbers.
+
+    Args:
+        value: a number or its text.
+
+    Returns:
+        The finite float it stands for, None when it is none.
+
+    Example:
+        >>> [to_number(v) for v in (3, "2,5", "1.234,5", "1,234.5", "\u22127", " 12 ")]
+        [3.0, 2.5, 1234.5, 1234.5, -7.0, 12.0]
+        >>> [to_number(v) for v in (True, "nan", "n/a", None)]
+        [None, None, None, None]
+    """
     if isinstance(value, bool) or not isinstance(value, (str, numbers.Real)):
         return None
     if isinstance(value, str):

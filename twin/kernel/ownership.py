@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from .errors import GeoTwinError
@@ -36,31 +38,98 @@ _KIND_BY_LAYER = (("buildings", "citymodel"), ("bim_buildings", "ifc"), ("learni
 
 
 def marker(kind: str, created: str | None = None) -> dict[str, str]:
-    """The marker's keys for an output of ``kind``."""
+    """Make the marker GeoTwin leaves in its outputs (the ``gpkg_metadata`` row, the PostGIS ``geotwin_meta``).
+
+    Args:
+        kind: the kind of output (``twin``, ``citymodel``, ``ifc``, ``islands``, ...).
+        created: the creation time of an earlier marker to keep; now when None.
+
+    Returns:
+        The keys generator, version, kind and created.
+
+    Example:
+        >>> m = marker("islands", created="2026-07-01T10:00:00+00:00")
+        >>> m["generator"], m["kind"], m["created"]
+        ('geotwin', 'islands', '2026-07-01T10:00:00+00:00')
+    """
     return {"generator": GENERATOR, "version": __version__, "kind": kind,
             "created": created or datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def kind_of_layers(layers: Iterable[str]) -> str:
-    """The kind of GeoPackage a run wrote, from its layer names."""
+    """Tell the kind of GeoPackage a run wrote from its layer names.
+
+    Args:
+        layers: the names of the layers written.
+
+    Returns:
+        ``citymodel``, ``ifc``, ``islands``, ``sensors``, ``coverage``, ``search``, else ``output``.
+
+    Example:
+        >>> kind_of_layers(["bim_elements", "bim_buildings"]), kind_of_layers(["something"])
+        ('ifc', 'output')
+    """
     names = set(layers)
     return next((kind for layer, kind in _KIND_BY_LAYER if layer in names), "output")
 
 
 def geotwin_layer_names() -> frozenset[str]:
-    """Every layer name some GeoTwin run writes into a GeoPackage."""
+    """List every layer name some GeoTwin run writes into a GeoPackage (the store's and the importers').
+
+    Returns:
+        The layer names.
+
+    Example:
+        >>> names = geotwin_layer_names()
+        >>> {"buildings", "bim_elements", "learning_islands", "sensors"} <= names
+        True
+    """
     return frozenset(KNOWN_SPECS) | {v.name for v in vars(islands).values() if isinstance(v, LayerSpec)}
 
 
 def listing(names: list[str], limit: int = 5, noun: str = "table") -> str:
-    """``a, b, c, ... (12 tables)``: the first few names and the count."""
+    """Name a few of many names for a message: the first ``limit`` and the count.
+
+    Args:
+        names: the names.
+        limit: how many to show.
+        noun: what they are (an ``s`` is added for the count unless it is 1).
+
+    Returns:
+        ``a, b, c, ... (12 tables)``.
+
+    Example:
+        >>> listing(["a", "b", "c", "d"], limit=2)
+        'a, b, ... (4 tables)'
+        >>> listing(["roads"], noun="layer")
+        'roads (1 layer)'
+    """
     shown = ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
     return f"{shown} ({len(names)} {noun}{'s' if len(names) != 1 else ''})"
 
 
 def check_folder(target: str | Path, ours: str) -> None:
-    """Refuse to replace an existing folder unless it is empty or holds ``ours``, the file every GeoTwin
-    output of its kind has (e.g. a tileset's export report)."""
+    """Refuse to replace an existing folder unless it is empty or holds ``ours`` (the file every GeoTwin output
+    of its kind has, e.g. a tileset's export report).
+
+    Args:
+        target: the output folder.
+        ours: the file name that marks GeoTwin's output.
+
+    Raises:
+        GeoTwinError: the target is a file, or a folder with other content.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     check_folder(Path(tmp) / "new", "report.json")     # absent: fine
+        ...     (Path(tmp) / "notes.txt").write_text("mine")
+        ...     check_folder(tmp, "report.json")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: ...folder is not empty and holds no earlier GeoTwin output...
+    """
     target = Path(target)
     if not target.exists():
         return
@@ -78,17 +147,52 @@ def _connect_ro(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
-def gpkg_tables(path: str | Path) -> list[str]:
-    """The user tables and views of a GeoPackage: not gpkg_*, sqlite_*, rtree_* (spatial indexes) or the
-    GDAL/GeoPackage extension tables."""
+def gpkg_tables(path: str | os.PathLike[str]) -> list[str]:
+    """List the user tables and views of a GeoPackage (not gpkg_*, sqlite_*, rtree_* or extension tables).
+
+    Args:
+        path: the GeoPackage (opened read-only).
+
+    Returns:
+        The table names, sorted.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "t.gpkg"
+        ...     with sqlite3.connect(path) as con:
+        ...         _ = con.execute("CREATE TABLE gpkg_contents (table_name TEXT)")
+        ...         _ = con.execute("CREATE TABLE trees (fid INTEGER PRIMARY KEY)")
+        ...     gpkg_tables(path)
+        ['trees']
+    """
     with contextlib.closing(_connect_ro(Path(path))) as con:
         rows = con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall()
     skip = ("gpkg_", "gpkgext_", "sqlite_", "rtree_", "ogr_", "gdal_")
     return sorted(str(name) for (name,) in rows if not str(name).lower().startswith(skip))
 
 
-def gpkg_marker(path: str | Path) -> dict | None:
-    """The GeoTwin marker of a GeoPackage, None when it has none."""
+def gpkg_marker(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """Read the GeoTwin marker of a GeoPackage.
+
+    Args:
+        path: the GeoPackage (opened read-only).
+
+    Returns:
+        The marker's keys (see ``marker``), None when it has none.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "out.gpkg"
+        ...     sqlite3.connect(path).close()
+        ...     before = gpkg_marker(path)
+        ...     mark_gpkg(path, "islands")
+        ...     before, gpkg_marker(path)["kind"]
+        (None, 'islands')
+    """
     with contextlib.closing(_connect_ro(Path(path))) as con:
         has = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata'").fetchone()
         if not has:
@@ -104,8 +208,25 @@ def gpkg_marker(path: str | Path) -> dict | None:
     return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
 
 
-def mark_gpkg(path: str | Path, kind: str) -> None:
-    """Add (or refresh) the GeoTwin marker of a GeoPackage; ``created`` of an earlier marker is kept."""
+def mark_gpkg(path: str | os.PathLike[str], kind: str) -> None:
+    """Add (or refresh) the GeoTwin marker of a GeoPackage; ``created`` of an earlier marker is kept.
+
+    Args:
+        path: the GeoPackage.
+        kind: the kind of output.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "out.gpkg"
+        ...     sqlite3.connect(path).close()
+        ...     mark_gpkg(path, "coverage")
+        ...     first = gpkg_marker(path)["created"]
+        ...     mark_gpkg(path, "coverage")
+        ...     gpkg_marker(path)["created"] == first, check_gpkg(path, "coverage", legacy_twin)
+        (True, 'ours')
+    """
     old = gpkg_marker(path)
     data = marker(kind, (old or {}).get("created"))
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -143,17 +264,65 @@ def _gpkg_columns(path: Path, table: str) -> set[str]:
 
 
 def legacy_twin(path: Path, tables: list[str]) -> bool:
-    """A twin of an older GeoTwin: only twin layers, among them ``builds`` with its ``geotwin_version``."""
+    """Tell whether a GeoPackage without a marker is a twin of an older GeoTwin (only twin layers, among them
+    ``builds`` with its ``geotwin_version`` column).
+
+    Args:
+        path: the GeoPackage.
+        tables: its user tables (``gpkg_tables``).
+
+    Returns:
+        True for an older GeoTwin twin.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "old.gpkg"
+        ...     with sqlite3.connect(path) as con:
+        ...         _ = con.execute("CREATE TABLE builds (fid INTEGER PRIMARY KEY, geotwin_version TEXT)")
+        ...     legacy_twin(path, ["builds"]), legacy_twin(path, ["builds", "my_parcels"])
+        (True, False)
+    """
     return ("builds" in tables and set(tables) <= set(KNOWN_SPECS)
             and "geotwin_version" in _gpkg_columns(path, "builds"))
 
 
-def check_gpkg(path: str | Path, kind: str | None, legacy: Callable[[Path, list[str]], bool]) -> str:
-    """Whether GeoTwin may replace or update the GeoPackage ``path`` with an output of ``kind``.
+def check_gpkg(path: str | os.PathLike[str], kind: str | None, legacy: Callable[[Path, list[str]], bool]) -> str:
+    """Decide whether GeoTwin may replace or update the GeoPackage ``path`` with an output of ``kind``.
 
-    Returns NEW (no file), EMPTY (no user table), OURS (GeoTwin's marker, same kind when ``kind`` is
-    given) or LEGACY (no marker, but ``legacy(path, tables)``); raises a GeoTwinError naming the file and
-    its tables otherwise.
+    Args:
+        path: the GeoPackage.
+        kind: the kind of output the run writes, None when it is not known yet.
+        legacy: tells whether an unmarked file is an older GeoTwin's output of this kind.
+
+    Returns:
+        NEW (no file), EMPTY (no user table), OURS (GeoTwin's marker, the same kind when ``kind`` is given)
+        or LEGACY (no marker, but ``legacy(path, tables)``).
+
+    Raises:
+        GeoTwinError: a folder, an unreadable file, another kind of GeoTwin output or foreign data (named).
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "out.gpkg"
+        ...     states = [check_gpkg(path, "islands", legacy_twin)]
+        ...     sqlite3.connect(path).close()
+        ...     states.append(check_gpkg(path, "islands", legacy_twin))
+        ...     with sqlite3.connect(path) as con:
+        ...         _ = con.execute("CREATE TABLE parcels (fid INTEGER PRIMARY KEY)")
+        ...     states
+        ['new', 'empty']
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "out.gpkg"
+        ...     with sqlite3.connect(path) as con:
+        ...         _ = con.execute("CREATE TABLE parcels (fid INTEGER PRIMARY KEY)")
+        ...     check_gpkg(path, "islands", legacy_twin)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: ...holds data that GeoTwin did not write: parcels (1 table)...
     """
     path = Path(path)
     if not path.exists():

@@ -18,6 +18,22 @@ class _PrintReporter(Reporter):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write the sample district from the command line (``python -m geotwin.twin.sample OUTPUT``).
+
+    Args:
+        argv: the arguments (None: the command line's).
+
+    Returns:
+        0, or 2 after an error (printed).
+
+    Example:
+        >>> import contextlib, io, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()) as out:
+        ...     status = main([str(Path(tmp) / "d"), "--buildings", "10", "--formats", "islands"])
+        >>> status, [line.split(":")[0] for line in out.getvalue().splitlines() if line.endswith(".geojson")]
+        (0, ['islands'])
+    """
     parser = argparse.ArgumentParser(prog="python -m geotwin.twin.sample",
                                      description="Write the GeoTwin sample district (Karlsruhe, Friedrichsplatz).")
     parser.add_argument("output", help="output folder (created; replaced when it holds an earlier district)")

@@ -44,7 +44,15 @@ def _mm(points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def square_polygon() -> Any:
-    """Friedrichsplatz in EPSG:25832 (shapely Polygon, mm-rounded): the open block minus the landmarks."""
+    """Outline Friedrichsplatz: the square's open block minus the landmarks (EPSG:25832, mm-rounded).
+
+    Returns:
+        The shapely Polygon.
+
+    Example:
+        >>> round(square_polygon().area)
+        5411
+    """
     import shapely
 
     s = site()
@@ -63,7 +71,15 @@ def square_polygon() -> Any:
 
 
 def park_polygon() -> Any:
-    """The Schlossplatz's lawn in EPSG:25832 (shapely Polygon, mm-rounded)."""
+    """Outline the Schlossplatz lawn in front of the palace (EPSG:25832, mm-rounded).
+
+    Returns:
+        The shapely Polygon.
+
+    Example:
+        >>> round(park_polygon().area)
+        13345
+    """
     import shapely
 
     zirkel = site().ring_radius(0) - STREET_HALF_WIDTH
@@ -72,7 +88,16 @@ def park_polygon() -> Any:
 
 
 def areas() -> list[dict[str, Any]]:
-    """The GeoJSON features (EPSG:4326, exterior rings counter-clockwise, holes clockwise)."""
+    """Make the district's areas as GeoJSON features (WGS 84; exterior rings counter-clockwise, holes clockwise).
+
+    Returns:
+        The features of Friedrichsplatz and Schlossplatz.
+
+    Example:
+        >>> [f["properties"] for f in areas()]
+        [{'id': 'friedrichsplatz', 'name': 'Friedrichsplatz', 'kind': 'square', 'area_m2': 5411.1},
+         {'id': 'schlossplatz', 'name': 'Schlossplatz', 'kind': 'park', 'area_m2': 13344.9}]
+    """
     to_ll = to_lonlat()
 
     def ring(coords: Iterable[tuple[float, float]]) -> list[list[float]]:
@@ -92,5 +117,20 @@ def areas() -> list[dict[str, Any]]:
 
 
 def write_areas(path: Path, features: list[dict[str, Any]]) -> None:
+    """Write the areas as a GeoJSON FeatureCollection.
+
+    Args:
+        path: the file.
+        features: the features (``areas()``).
+
+    Example:
+        >>> import json, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     write_areas(Path(tmp) / "areas.geojson", areas())
+        ...     doc = json.loads((Path(tmp) / "areas.geojson").read_text())
+        >>> doc["type"], len(doc["features"])
+        ('FeatureCollection', 2)
+    """
     doc = {"type": "FeatureCollection", "name": "areas", "features": features}
     Path(path).write_text(dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -29,14 +29,37 @@ _SURFACE_CODES = {"GroundSurface": "GS", "WallSurface": "WS", "RoofSurface": "RS
 
 
 def fmt_mm(v: int) -> str:
-    """Integer millimetres as metres with exactly three decimals."""
+    """Write integer millimetres as metres with exactly three decimals.
+
+    Args:
+        v: millimetres.
+
+    Returns:
+        The text.
+
+    Example:
+        >>> fmt_mm(-1234), fmt_mm(5), fmt_mm(456267448)
+        ('-1.234', '0.005', '456267.448')
+    """
     sign = "-" if v < 0 else ""
     q, r = divmod(abs(v), 1000)
     return f"{sign}{q}.{r:03d}"
 
 
 def pos_list(ring: Ring, cache: dict[Any, str] | None = None) -> str:
-    """The closed ring as gml:posList text; ``cache`` keeps each point's text within one building."""
+    """Write a ring as a closed ``gml:posList``.
+
+    Args:
+        ring: the points (x, y, z) in integer millimetres, not closed.
+        cache: each point's text, kept within one building.
+
+    Returns:
+        The posList text (the first point repeated at the end).
+
+    Example:
+        >>> pos_list([(0, 0, 0), (1000, 0, 0), (1000, 1000, 500)])
+        '0.000 0.000 0.000 1.000 0.000 0.000 1.000 1.000 0.500 0.000 0.000 0.000'
+    """
     if cache is None:
         cache = {}
     out = []

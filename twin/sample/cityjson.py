@@ -21,10 +21,36 @@ SEMANTIC_ORDER = ("GroundSurface", "WallSurface", "RoofSurface")
 
 
 def transform(translate_mm: tuple[int, int, int]) -> dict[str, Any]:
+    """Make a CityJSON ``transform``: millimetre integer vertices around ``translate_mm``.
+
+    Args:
+        translate_mm: the translation in millimetres.
+
+    Returns:
+        ``{"scale", "translate"}``.
+
+    Example:
+        >>> transform((456000000, 5429000000, 100000))
+        {'scale': [0.001, 0.001, 0.001], 'translate': [456000.0, 5429000.0, 100.0]}
+    """
     return {"scale": [0.001, 0.001, 0.001], "translate": [v / 1000 for v in translate_mm]}
 
 
 def metadata(seed: int, bbox: list[float] | None = None) -> dict[str, Any]:
+    """Make the CityJSON ``metadata`` of the sample district.
+
+    Args:
+        seed: the district's seed.
+        bbox: its geographicalExtent (metres), when known.
+
+    Returns:
+        identifier, title, referenceSystem (EPSG:25832 + DHHN2016), and the extent when given.
+
+    Example:
+        >>> meta = metadata(7)
+        >>> meta["identifier"], meta["referenceSystem"]
+        ('geotwin-sample-district-seed-7', 'https://www.opengis.net/def/crs/EPSG/0/25832')
+    """
     meta: dict[str, Any] = {
         "identifier": f"geotwin-sample-district-seed-{seed}",
         "title": (f"GeoTwin sample district, Karlsruhe around Friedrichsplatz (synthetic); "
@@ -38,7 +64,25 @@ def metadata(seed: int, bbox: list[float] | None = None) -> dict[str, Any]:
 
 def city_object(spec: BuildingSpec, surfaces: list[tuple[str, Ring]],
                 index_of: Callable[[Point], int]) -> dict[str, Any]:
-    """The CityJSON Building of ``spec``; ``index_of(point)`` returns a vertex index."""
+    """Write a building as a CityJSON Building with an LoD2 Solid and its semantic surfaces.
+
+    Args:
+        spec: the building.
+        surfaces: its surfaces (``solid.surfaces``).
+        index_of: gives the vertex index of a point (adding it to the vertex list).
+
+    Returns:
+        The CityObject.
+
+    Example:
+        >>> from .layout import buildings
+        >>> from .solid import surfaces
+        >>> spec = next(buildings(1, seed=0))
+        >>> vertices = {}
+        >>> obj = city_object(spec, surfaces(spec), lambda p: vertices.setdefault(p, len(vertices)))
+        >>> obj["type"], obj["geometry"][0]["type"], obj["geometry"][0]["lod"], len(vertices)
+        ('Building', 'Solid', '2', 8)
+    """
     types = [t for t in SEMANTIC_ORDER if any(k == t for k, _ in surfaces)]
     shell = [[[index_of(p) for p in ring]] for _, ring in surfaces]
     values = [types.index(kind) for kind, _ in surfaces]

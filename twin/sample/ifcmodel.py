@@ -30,7 +30,21 @@ METRIC_UNITS = ("LENGTHUNIT", "AREAUNIT", "VOLUMEUNIT")
 
 
 def matrix(x: float, y: float, z: float, angle_deg: float = 0.0) -> npt.NDArray[np.float64]:
-    """A placement: rotated by ``angle_deg`` about z, then moved to (x, y, z)."""
+    """Make a 4x4 placement matrix: rotated by ``angle_deg`` about z, then moved to (x, y, z).
+
+    Args:
+        x: the translation's x.
+        y: its y.
+        z: its z.
+        angle_deg: the rotation about z, anticlockwise.
+
+    Returns:
+        The matrix.
+
+    Example:
+        >>> matrix(1.0, 2.0, 3.0, 90.0).round(3).tolist()
+        [[0.0, -1.0, 0.0, 1.0], [1.0, 0.0, 0.0, 2.0], [0.0, 0.0, 1.0, 3.0], [0.0, 0.0, 0.0, 1.0]]
+    """
     a = math.radians(angle_deg)
     m = np.eye(4)
     m[0, 0], m[0, 1], m[1, 0], m[1, 1] = math.cos(a), -math.sin(a), math.sin(a), math.cos(a)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from . import school
 from .jsonfmt import dumps
@@ -34,7 +35,7 @@ CAFE_HOURS = "Mo-Sa 08:00-20:00"
 
 
 def _feature(island_id: str, name: str, lon: float, lat: float, seats: int, hours: str,
-             accessibility: str, bid: str, floor: int, room: str | None, calendar: str | None = None) -> dict:
+             accessibility: str, bid: str, floor: int, room: str | None, calendar: str | None = None) -> dict[str, Any]:
     props = {
         "id": island_id,
         "name": name,
@@ -59,13 +60,28 @@ def _feature(island_id: str, name: str, lon: float, lat: float, seats: int, hour
     }
 
 
-def islands(seed: int, extra_buildings: list[BuildingSpec]) -> list[dict]:
-    """Island features: the school's classrooms, the library, the town hall, the museum, two cafés."""
+def islands(seed: int, extra_buildings: list[BuildingSpec]) -> list[dict[str, Any]]:
+    """Make the district's learning islands as GeoJSON features: classrooms of the school, the library, the town
+    hall, the museum and cafés in ``extra_buildings``.
+
+    Args:
+        seed: the district's seed.
+        extra_buildings: the café buildings present in the district.
+
+    Returns:
+        The features (WGS 84) with the islands' attributes (seats, opening hours, booking link, room, calendar).
+
+    Example:
+        >>> features = islands(0, [])
+        >>> first = features[0]["properties"]
+        >>> len(features), first["id"], first["room"], first["opening_hours"]
+        (9, 'LI-001', '0.03', 'Mo-Fr 14:00-18:00; PH off')
+    """
     rng = random.Random(f"geotwin-islands:{seed}")
     to_ll = to_lonlat()
     place = school.placement()
     rooms = {r.name: r for r in school.rooms()}
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
 
     def next_id() -> str:
         return f"LI-{len(out) + 1:03d}"
@@ -92,7 +108,20 @@ def islands(seed: int, extra_buildings: list[BuildingSpec]) -> list[dict]:
 
 
 def calendar_text(island_id: str, seed: int) -> str:
-    """A week of bookings of a classroom island (weekly recurring events in its opening hours), as iCalendar."""
+    """Write the booking calendar of a sample island: a weekly recurring booking and single ones (iCalendar).
+
+    Args:
+        island_id: the island.
+        seed: the district's seed.
+
+    Returns:
+        The iCalendar text.
+
+    Example:
+        >>> text = calendar_text("LI-001", 0)
+        >>> text.startswith("BEGIN:VCALENDAR"), "RRULE:" in text
+        (True, True)
+    """
     rng = random.Random(f"geotwin-calendar:{seed}:{island_id}")
     days = ("MO", "TU", "WE", "TH", "FR")
     k = int("".join(c for c in island_id if c.isdigit()) or 0)
@@ -114,8 +143,23 @@ def calendar_text(island_id: str, seed: int) -> str:
     return text + "END:VCALENDAR\r\n"
 
 
-def write_islands(path: Path, features: list[dict], seed: int = 0) -> None:
-    """The islands file and, next to it, the booking calendar of every island that names one."""
+def write_islands(path: Path, features: list[dict[str, Any]], seed: int = 0) -> None:
+    """Write the islands file and, next to it, the booking calendar of every island that names one.
+
+    Args:
+        path: the GeoJSON file.
+        features: the features (``islands``).
+        seed: the district's seed (for the calendars).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     write_islands(Path(tmp) / "islands.geojson", islands(0, []))
+        ...     names = sorted(p.name for p in Path(tmp).rglob("*") if p.is_file())
+        >>> names[-1], all(n.endswith(".ics") for n in names[:-1]), len(names) > 1
+        ('islands.geojson', True, True)
+    """
     doc = {"type": "FeatureCollection", "name": "learning_islands", "features": features}
     Path(path).write_text(dumps(doc, indent=1) + "\n", encoding="utf-8")
     for f in features:

@@ -26,7 +26,24 @@ def _unsupported(obj: Any) -> NoReturn:
 
 
 def dumps(obj: Any, indent: int | None = None) -> str:
-    """JSON text of ``obj``: compact (``,`` and ``:``) or indented like ``json.dumps(indent=...)``."""
+    """Write JSON like ``json.dumps``: compact (``,`` and ``:``) or indented; the sample files stay byte-identical
+    across Python versions.
+
+    Args:
+        obj: the value.
+        indent: spaces per level, None for compact.
+
+    Returns:
+        The JSON text.
+
+    Example:
+        >>> dumps({"a": [1, 2.5]})
+        '{"a":[1,2.5]}'
+        >>> print(dumps({"a": 1}, indent=1))
+        {
+         "a": 1
+        }
+    """
     if indent is None and _c_make_encoder is not None:
         encode = _c_make_encoder(None, _unsupported, _c_encode_basestring, None, ":", ",", False, False, False)
         return "".join(encode(obj, 0))

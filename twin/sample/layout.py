@@ -72,10 +72,34 @@ class BuildingSpec:
 
 
 def building_id(index: int) -> str:
+    """Name the n-th building of the sample district (ALKIS-like ids).
+
+    Args:
+        index: the building's index, from 0.
+
+    Returns:
+        The id.
+
+    Example:
+        >>> building_id(0), building_id(41)
+        ('DEBW_KA_0000001', 'DEBW_KA_0000042')
+    """
     return f"{ID_PREFIX}{index + 1:07d}"
 
 
 def ring_street(k: int) -> str:
+    """Name the k-th ring street of the fan (Karlsruhe's names, then numbered ones).
+
+    Args:
+        k: the ring, from 0 (nearest the palace).
+
+    Returns:
+        The street name.
+
+    Example:
+        >>> ring_street(0), ring_street(99)
+        ('Zirkel', 'Fächerring 99')
+    """
     return RING_STREETS[k] if k < len(RING_STREETS) else f"Fächerring {k}"
 
 
@@ -100,7 +124,16 @@ def _landmark(index: int, u0: float, v0: float, u1: float, v1: float, storeys: i
 
 
 def landmarks() -> list[BuildingSpec]:
-    """The school (from its IFC definition), the town hall, the library and the museum."""
+    """Lay out the district's four landmarks: the school (from its IFC definition), the town hall, the library and
+    the museum, around Friedrichsplatz.
+
+    Returns:
+        Their BuildingSpecs, the first buildings of every district.
+
+    Example:
+        >>> [(b.name, b.function) for b in landmarks()][:2]
+        [('Friedrichsplatz-Schule', '31001_3021'), ('Rathaus am Friedrichsplatz', '31001_3012')]
+    """
     p = school.placement()
     corners = [school.placement().to_map(x, y) for x, y in school.outline_local()]
     g = _mm(p.orthogonal_height)
@@ -121,7 +154,16 @@ def landmarks() -> list[BuildingSpec]:
 
 
 def block_order() -> Iterator[tuple[int, int]]:
-    """Blocks (ring k, sector j) in rings of blocks around the square's block (which stays open)."""
+    """Walk the blocks (ring k, sector j) of the fan in growing rings around the square's block, which stays open.
+
+    Yields:
+        (ring, sector) of each block, endlessly.
+
+    Example:
+        >>> import itertools
+        >>> list(itertools.islice(block_order(), 3))
+        [(3, -1), (3, 0), (3, 1)]
+    """
     g = 1
     while True:
         for k in range(max(0, SQUARE_RING - g), SQUARE_RING + g + 1):
@@ -196,7 +238,19 @@ def _row(index: int, seed: int, k: int, j: int, outer: bool) -> Iterator[Buildin
 
 
 def buildings(count: int, seed: int) -> Iterator[BuildingSpec]:
-    """The first ``count`` buildings of the district for ``seed``, generated lazily."""
+    """Generate the first ``count`` buildings of the district for ``seed``, lazily (the landmarks first).
+
+    Args:
+        count: how many.
+        seed: the seed (the same seed gives the same district).
+
+    Yields:
+        The BuildingSpecs: footprint (mm), heights, roof, storeys, function, address.
+
+    Example:
+        >>> [(b.id, b.roof, b.storeys) for b in buildings(6, seed=0)][4:]
+        [('DEBW_KA_0000005', 'hip', 5), ('DEBW_KA_0000006', 'hip', 5)]
+    """
     produced = 0
     for spec in landmarks():
         if produced == count:

@@ -35,7 +35,19 @@ STAIR_CELL = 5         # the north row's last cell is the staircase on every sto
 
 
 def uv_to_en(u: float, v: float) -> tuple[float, float]:
-    """Square-frame (u, v) metres to EPSG:25832 (mm-exact for multiples of 0.5 m)."""
+    """Turn the square's local frame (u along the square's axis, v across it, metres) into EPSG:25832.
+
+    Args:
+        u: metres along the square's axis.
+        v: metres across it.
+
+    Returns:
+        (easting, northing), mm-exact for multiples of 0.5 m.
+
+    Example:
+        >>> uv_to_en(0.0, 0.0) == site().square
+        True
+    """
     cx, cy = site().square
     return (round((cx + u * AXIS_U[0] + v * AXIS_V[0]) * 1000) / 1000,
             round((cy + u * AXIS_U[1] + v * AXIS_V[1]) * 1000) / 1000)
@@ -72,18 +84,44 @@ class SchoolPlacement:
 
 @lru_cache(maxsize=1)
 def placement() -> SchoolPlacement:
+    """Give the school's IfcMapConversion: where its local origin lies and how it is turned.
+
+    Returns:
+        The SchoolPlacement (Eastings, Northings, OrthogonalHeight, XAxisAbscissa, XAxisOrdinate).
+
+    Example:
+        >>> p = placement()
+        >>> p.eastings, p.northings, p.orthogonal_height
+        (456243.688, 5428487.463, 115.0)
+    """
     e, n = uv_to_en(*ORIGIN_UV)
     ce, cn = uv_to_en(ORIGIN_UV[0] + LENGTH / 2, ORIGIN_UV[1] + WIDTH / 2)
     return SchoolPlacement(e, n, ground_height(ce, cn), AXIS_U[0], AXIS_U[1])
 
 
 def outline_local() -> tuple[tuple[float, float], ...]:
-    """The outer wall faces in the local frame, counter-clockwise."""
+    """Give the school's outer wall faces in its local frame, counter-clockwise.
+
+    Returns:
+        The corners (x, y) in metres.
+
+    Example:
+        >>> outline_local()
+        ((0.0, 0.0), (60.0, 0.0), (60.0, 18.0), (0.0, 18.0))
+    """
     return ((0.0, 0.0), (LENGTH, 0.0), (LENGTH, WIDTH), (0.0, WIDTH))
 
 
 def height() -> float:
-    """Top of the roof slab above ground floor level."""
+    """Give the top of the school's roof slab above its ground floor.
+
+    Returns:
+        Metres.
+
+    Example:
+        >>> height()
+        10.8
+    """
     return STOREYS * STOREY_HEIGHT
 
 
@@ -99,7 +137,16 @@ def _rect(x0: float, y0: float, x1: float, y1: float) -> tuple[tuple[float, floa
 
 @lru_cache(maxsize=1)
 def rooms() -> tuple[Room, ...]:
-    """Every room of every storey: classrooms numbered "<storey>.<nn>", corridor and staircase."""
+    """List every room of every storey of the school: classrooms numbered ``<storey>.<nn>``, corridor, staircase.
+
+    Returns:
+        The Rooms with their local polygons.
+
+    Example:
+        >>> first = rooms()[0]
+        >>> len(rooms()), first.long_name, first.storey, first.is_classroom
+        (39, 'Klassenzimmer 0.01', 0, True)
+    """
     cells = int(LENGTH // CELL)
     south = (SOUTH_ROW[0] + EXTERIOR_WALL, SOUTH_ROW[1] - INTERIOR_WALL / 2)
     north = (NORTH_ROW[0] + INTERIOR_WALL / 2, NORTH_ROW[1] - EXTERIOR_WALL)

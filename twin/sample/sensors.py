@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from . import school
 from .jsonfmt import dumps
@@ -31,7 +32,7 @@ class Quantity:
     property_name: str
     property_definition: str
     description: str
-    unit: dict
+    unit: dict[str, Any]
     sensor_name: str
     sensor_description: str
     valid_range: tuple[float, float]
@@ -88,7 +89,21 @@ def _day(step: int) -> int:
 
 
 def series(quantity: Quantity, rng: random.Random) -> list[float | int]:
-    """One week of realistic, deterministic values with daily cycles."""
+    """Make one week of realistic, deterministic values of a quantity (15-minute steps, daily cycles).
+
+    Args:
+        quantity: NOISE, SOIL, TEMPERATURE or PARKING.
+        rng: the random source (seeded per device).
+
+    Returns:
+        The values.
+
+    Example:
+        >>> import random
+        >>> values = series(TEMPERATURE, random.Random(1))
+        >>> len(values), 5.0 < min(values) < max(values) < 35.0
+        (672, True)
+    """
     values: list[float | int] = []
     if quantity is TEMPERATURE:
         base = rng.uniform(17.0, 20.0)
@@ -132,11 +147,23 @@ def _time(step: int) -> str:
     return (WEEK_START + step * STEP).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build(seed: int) -> tuple[list[dict], list[tuple[str, str, float, float, str, float | int]]]:
-    """(SensorThings Things, CSV rows) for ``seed``."""
+def build(seed: int) -> tuple[list[dict[str, Any]], list[tuple[str, str, float, float, str, float | int]]]:
+    """Make the district's sensors: SensorThings Things (deep insert) and the same observations as CSV rows.
+
+    Args:
+        seed: the district's seed.
+
+    Returns:
+        (the Things, the CSV rows: device, time, lat, lon, column, value).
+
+    Example:
+        >>> things, rows = build(0)
+        >>> len(things), len(rows), rows[0]
+        (13, 8736, ('ka-fp-noise-01', '2025-06-02T00:00:00Z', 49.0076342, 8.4020577, 'noise_dba', 45.4))
+    """
     to_ll = to_lonlat()
-    things: list[dict] = []
-    rows = []
+    things: list[dict[str, Any]] = []
+    rows: list[tuple[str, str, float, float, str, float | int]] = []
     for device, q, name, (u, v) in DEVICES:
         rng = random.Random(f"geotwin-sensors:{seed}:{device}")
         e, n = school.uv_to_en(u, v)
@@ -171,7 +198,23 @@ def build(seed: int) -> tuple[list[dict], list[tuple[str, str, float, float, str
 
 
 def write_sensors(sta_path: Path, csv_path: Path, seed: int) -> tuple[int, int]:
-    """Write both files; returns (sensors, observations)."""
+    """Write the district's sensors as a SensorThings document and as a CSV export.
+
+    Args:
+        sta_path: the SensorThings JSON file.
+        csv_path: the CSV file.
+        seed: the district's seed.
+
+    Returns:
+        (sensors, observations).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     write_sensors(Path(tmp) / "sensors.sta.json", Path(tmp) / "sensors.csv", 0)
+        (13, 8736)
+    """
     things, rows = build(seed)
     Path(sta_path).write_text(dumps(things, indent=1) + "\n", encoding="utf-8")
     columns = [q.key for q in QUANTITIES]
@@ -196,9 +239,24 @@ def _dev_eui(device: str) -> str:
 
 
 def write_lorawan(devices_path: Path, uplinks_path: Path, seed: int) -> tuple[int, int]:
-    """The LoRaWAN device table (JSON, positions in WGS 84) and the week's uplinks as ChirpStack v4 MQTT
-    events (JSON lines of {"topic", "payload"}), with the same values as the other two files; returns
-    (devices, uplinks)."""
+    """Write a LoRaWAN device table and a recording of the devices' ChirpStack uplinks (JSON lines), for the MQTT
+    listener.
+
+    Args:
+        devices_path: the device table (JSON).
+        uplinks_path: the recording.
+        seed: the district's seed.
+
+    Returns:
+        (devices, uplinks).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     write_lorawan(Path(tmp) / "devices.json", Path(tmp) / "uplinks.jsonl", 0)
+        (13, 8736)
+    """
     import base64
     import struct
     import uuid

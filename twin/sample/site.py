@@ -61,6 +61,17 @@ def _mm(value: float) -> float:
 
 @lru_cache(maxsize=1)
 def site() -> Site:
+    """Lay out the sample district's frame: Karlsruhe's palace tower, the Friedrichsplatz square and the bearing and
+    radius of the fan of ring streets, in EPSG:25832 (computed from their WGS 84 positions).
+
+    Returns:
+        The Site.
+
+    Example:
+        >>> s = site()
+        >>> s.tower, s.square
+        ((456451.217, 5429139.596), (456267.448, 5428461.783))
+    """
     from pyproj import Transformer
 
     to_utm = Transformer.from_crs("EPSG:4326", f"EPSG:{HORIZONTAL_EPSG}", always_xy=True)
@@ -76,14 +87,34 @@ def site() -> Site:
 
 
 def ground_height(e: float, n: float) -> float:
-    """DHHN2016 terrain height at an EPSG:25832 position, rounded to the centimetre."""
+    """Give the sample terrain's DHHN2016 height at a position: a gently sloping plane through Friedrichsplatz.
+
+    Args:
+        e: easting (EPSG:25832).
+        n: northing.
+
+    Returns:
+        The height in metres, rounded to the centimetre.
+
+    Example:
+        >>> ground_height(*site().square)
+        115.0
+    """
     s = site()
     z = GROUND_HEIGHT + GROUND_SLOPE_E * (e - s.square[0]) + GROUND_SLOPE_N * (n - s.square[1])
     return round(z, 2)
 
 
 def to_lonlat() -> Transformer:
-    """A transformer EPSG:25832 -> WGS 84 lon/lat."""
+    """Make the transformer from EPSG:25832 to WGS 84 longitude/latitude (x = longitude).
+
+    Returns:
+        The pyproj Transformer.
+
+    Example:
+        >>> [round(v, 4) for v in to_lonlat().transform(*site().square)]   # Friedrichsplatz
+        [8.402, 49.0075]
+    """
     from pyproj import Transformer
 
     return Transformer.from_crs(f"EPSG:{HORIZONTAL_EPSG}", "EPSG:4326", always_xy=True)

@@ -25,7 +25,21 @@ def _len2(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def surfaces(spec: BuildingSpec) -> list[tuple[str, Ring]]:
-    """(semantic type, ring) for the GroundSurface, WallSurfaces and RoofSurfaces of ``spec``."""
+    """Build the LoD2 boundary surfaces of a building: its GroundSurface, WallSurfaces and RoofSurfaces.
+
+    Args:
+        spec: the building.
+
+    Returns:
+        (semantic type, ring in integer millimetres, not closed) per surface.
+
+    Example:
+        >>> from .layout import buildings
+        >>> hip = list(buildings(5, seed=0))[4]
+        >>> hip.roof, [kind for kind, _ in surfaces(hip)]
+        ('hip', ['GroundSurface', 'WallSurface', 'WallSurface', 'WallSurface', 'WallSurface', 'RoofSurface',
+                 'RoofSurface', 'RoofSurface', 'RoofSurface'])
+    """
     c = list(spec.corners)
     # Start at a corner whose first edge is a long side: the ridge runs along c0->c1.
     if _len2(c[0], c[1]) < _len2(c[1], c[2]):

@@ -4,12 +4,31 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from ..kernel.gpkg import gpkg_output
 from ..kernel.layers import LayerRef, PolygonLookup, polygons_2d, read_frame
 from ..kernel.progress import Reporter
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import Issue, Series
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+
+
+class Link(TypedDict, total=False):
+    """How a sensor is linked to the twin (the ``link_*`` columns of ``sensors``)."""
+
+    link_type: Required[str]   # building, area, facade or none
+    link_id: str
+    link_name: str | None
+    link_distance: float
+    link_reason: str
+
+
+def _utc_text(when: datetime | None) -> str | None:
+    return when.isoformat().replace("+00:00", "Z") if when is not None else None
 
 
 @dataclass
@@ -43,8 +62,40 @@ class _Polygons(PolygonLookup):
         self.tree = shapely.STRtree(self.geoms)
 
 
-def link_sensor(point, buildings: _Polygons | None, areas: _Polygons | None, tolerance: float) -> dict:
-    """Inside a building, else inside an area (park, square), else the nearest façade within tolerance."""
+def link_sensor(point: BaseGeometry | None, buildings: _Polygons | None, areas: _Polygons | None,
+                tolerance: float) -> Link:
+    """Link a sensor to the twin: inside a building, else inside an area (park, square), else the nearest façade
+    within the tolerance.
+
+    Args:
+        point: the sensor's position (target CRS), None when it has none.
+        buildings: the building footprints.
+        areas: the areas.
+        tolerance: metres within which the nearest façade is taken.
+
+    Returns:
+        The Link: ``link_type`` (building, area, facade, none), ``link_id``, ``link_name``, ``link_distance`` or
+        ``link_reason``.
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point, box
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> layers = str(Path(tmp.name) / "layers.gpkg")
+        >>> gpd.GeoDataFrame({"id": ["B1"], "name": ["Schule"]}, geometry=[box(0, 0, 20, 10)],
+        ...                  crs="EPSG:25832").to_file(layers, layer="buildings")
+        >>> gpd.GeoDataFrame({"id": ["P1"], "name": ["Schlossgarten"]}, geometry=[box(0, 50, 100, 150)],
+        ...                  crs="EPSG:25832").to_file(layers, layer="areas")
+        >>> buildings = _Polygons(LayerRef(layers, "buildings"), "EPSG:25832", "building")
+        >>> areas = _Polygons(LayerRef(layers, "areas"), "EPSG:25832", "area")
+        >>> [link_sensor(p, buildings, areas, 15.0)["link_type"] for p in (Point(5, 5), Point(50, 100), None)]
+        ['building', 'area', 'none']
+        >>> link_sensor(Point(30, 5), buildings, None, 15.0)   # 10 m east of the school
+        {'link_type': 'facade', 'link_id': 'B1', 'link_name': 'Schule', 'link_distance': 10.0}
+        >>> tmp.cleanup()
+    """
     if point is None:
         return {"link_type": "none", "link_reason": "no position"}
     if buildings is not None:
@@ -55,9 +106,10 @@ def link_sensor(point, buildings: _Polygons | None, areas: _Polygons | None, tol
     if areas is not None:
         i = areas.containing(point)
         if i is not None:
-            out = {"link_type": "area", "link_id": areas.ids[i], "link_name": areas.names[i], "link_distance": 0.0}
+            out: Link = {"link_type": "area", "link_id": areas.ids[i], "link_name": areas.names[i],
+                         "link_distance": 0.0}
             near = buildings.nearest(point, tolerance) if buildings is not None else None
-            if near is not None:
+            if buildings is not None and near is not None:
                 out["link_reason"] = f"nearest façade: {buildings.ids[near[0]]} at {near[1]:.1f} m"
             return out
     if buildings is not None:
@@ -76,7 +128,46 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
                   buildings: LayerRef | None = None, areas: LayerRef | None = None, tolerance: float = 15.0,
                   window: tuple[datetime | None, datetime | None] = (None, None),
                   reporter: Reporter | None = None) -> SensorSummary:
-    """Write ``sensors``, ``observations`` and ``sensor_issues`` to the GeoPackage ``output``."""
+    """Write sensor series into a GeoPackage: ``sensors`` (a row per series with its statistics and its link to
+    the twin), ``observations`` and ``sensor_issues``.
+
+    Args:
+        series: the series (``read_exports``, ``read_sta_document``, ``fetch_series``).
+        issues: the problems found while reading them.
+        output: the GeoPackage to write.
+        crs: the CRS of the series' positions.
+        buildings: the building footprints to link to.
+        areas: the areas to link to.
+        tolerance: metres within which the nearest façade is taken.
+        window: the time window the series were read for (written with each sensor).
+        reporter: receives progress and warnings.
+
+    Returns:
+        The SensorSummary: sensors, observations, issues, links.
+
+    Example:
+        >>> import tempfile
+        >>> import geopandas as gpd
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point, box
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> layers = str(Path(tmp.name) / "layers.gpkg")
+        >>> gpd.GeoDataFrame({"id": ["B1"], "name": ["Schule"]}, geometry=[box(0, 0, 20, 10)],
+        ...                  crs="EPSG:25832").to_file(layers, layer="buildings")
+        >>> gpd.GeoDataFrame({"id": ["P1"], "name": ["Schlossgarten"]}, geometry=[box(0, 50, 100, 150)],
+        ...                  crs="EPSG:25832").to_file(layers, layer="areas")
+        >>> from datetime import UTC, datetime
+        >>> from .series import Series
+        >>> s = Series(source="export", sensor_id="T1", sensor_name="T1", datastream_id="temperature",
+        ...            datastream_name="Temperature T1", observed_property="Temperature", unit_symbol="°C",
+        ...            x=30.0, y=5.0)
+        >>> _ = s.add(datetime(2026, 7, 1, 8, tzinfo=UTC), 18.5)
+        >>> summary = write_sensors([s], [], str(Path(tmp.name) / "sensors.gpkg"), "EPSG:25832",
+        ...                         buildings=LayerRef(layers, "buildings"))
+        >>> summary.sensors, summary.observations, summary.links
+        (1, 1, {'export#T1#temperature': ('facade', 'B1')})
+        >>> tmp.cleanup()
+    """
     import shapely
 
     reporter = reporter or Reporter()
@@ -103,14 +194,11 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
                 "datastream_id": s.datastream_id, "datastream_name": s.datastream_name,
                 "observed_property": s.observed_property, "unit_name": s.unit_name, "unit_symbol": s.unit_symbol,
                 "unit_definition": s.unit_definition, "unit_known": s.unit_known, **s.stats(),
-                "window_start": (start or (times[0] if times else None)),
-                "window_end": (end or (times[-1] if times else None)),
+                "window_start": _utc_text(start or (times[0] if times else None)),
+                "window_end": _utc_text(end or (times[-1] if times else None)),
                 "self_link": s.self_link, "source": s.source, **link,
                 "attributes": json.dumps(s.attributes, ensure_ascii=False, default=str) if s.attributes else None,
             }
-            for key in ("window_start", "window_end"):
-                if row[key] is not None:
-                    row[key] = row[key].isoformat().replace("+00:00", "Z")
             out.add(SENSORS, row, point)
             summary.links[s.key] = (link["link_type"], link.get("link_id"))
             for when, value, text, oid in zip(s.times, s.values, s.texts, s.obs_ids):

@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import sys
 import threading
+from types import FrameType
 
 from ..kernel.errors import GeoTwinError
 from ..kernel.progress import Reporter
@@ -30,13 +31,34 @@ class _Print(Reporter):
 
 
 def safe_dsn(dsn: str) -> str:
-    """The connection string without its password (it names the client id, never the password)."""
+    """Remove the password from a PostgreSQL connection string before it is printed.
+
+    Args:
+        dsn: the connection string.
+
+    Returns:
+        The string without ``password=...``.
+
+    Example:
+        >>> safe_dsn("host=db dbname=twin user=geo password=s3cret")
+        'host=db dbname=twin user=geo '
+    """
     import re
 
     return re.sub(r"password\s*=\s*('[^']*'|\S+)", "", dsn)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Make the command line parser of the listener service (``python -m geotwin.twin.sensors.listen``).
+
+    Returns:
+        The parser.
+
+    Example:
+        >>> args = build_parser().parse_args(["--broker", "localhost", "--devices", "d.json", "--output", "t.gpkg"])
+        >>> args.preset, args.duration, args.crs
+        ('chirpstack', 0.0, 'EPSG:25832')
+    """
     parser = argparse.ArgumentParser(prog="python -m geotwin.twin.sensors.listen",
                                      description="Store LoRaWAN uplinks from MQTT in a twin GeoPackage.")
     parser.add_argument("--broker", required=True, help="host[:port], mqtt://host[:port] or mqtts://host[:port]")
@@ -57,13 +79,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the listener service: store the uplinks of the devices in the device table until the duration is over,
+    or SIGTERM/SIGINT (``python -m geotwin.twin.sensors.listen``).
+
+    Args:
+        argv: the arguments (None: the command line's).
+
+    Returns:
+        The exit status: 0 after a clean stop, 1 after an error (printed).
+
+    Example:
+        >>> import contextlib, io
+        >>> with contextlib.redirect_stderr(io.StringIO()) as err, contextlib.suppress(SystemExit):
+        ...     main(["--broker", "localhost", "--devices", "d.json"])   # neither --output nor --dsn
+        >>> "give --output (a GeoPackage) or --dsn (a PostGIS twin)" in err.getvalue()
+        True
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.output and not args.dsn:
         parser.error("give --output (a GeoPackage) or --dsn (a PostGIS twin)")
     stop = threading.Event()
 
-    def _stop(signum, _frame):
+    def _stop(signum: int, _frame: FrameType | None) -> None:
         print(f"stopping ({signal.Signals(signum).name})", flush=True)
         stop.set()
 

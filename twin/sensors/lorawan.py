@@ -20,16 +20,38 @@ import csv
 import json
 import re
 import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.numeric import to_number
 from ..kernel.schema import LayerSpec
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import KNOWN_UNITS, parse_time
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+
+class _Rows(Protocol):
+    """A DB-API cursor after ``execute`` (sqlite3 or psycopg): rows as tuples."""
+
+    def fetchone(self) -> Any: ...   # a row tuple or None; sqlite3 types it Any
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class _Database(Protocol):
+    """What the uplink stores use of a DB-API connection (sqlite3.Connection or psycopg.Connection)."""
+
+    def execute(self, sql: str, args: tuple[Any, ...], /) -> _Rows: ...
+
+    def commit(self) -> None: ...
+
+    def close(self) -> None: ...
 
 SOURCE = "lorawan"
 DUPLICATE_WINDOW = timedelta(seconds=60)
@@ -76,7 +98,7 @@ class Uplink:
     dev_eui: str
     f_cnt: int
     time: datetime
-    payload: dict
+    payload: dict[str, Any]
     network: str           # chirpstack | tts
 
 
@@ -85,7 +107,25 @@ class MalformedMessage(ValueError):
 
 
 def normalise_eui(value: Any) -> str:
-    """A DevEUI as 16 lower-case hex digits (separators ``-``/``:``/spaces removed), else ValueError."""
+    """Write a DevEUI the one way the uplink tables use.
+
+    Args:
+        value: the DevEUI as given (separators ``-``, ``:`` and spaces allowed, any case).
+
+    Returns:
+        16 lower-case hex digits.
+
+    Raises:
+        ValueError: not 16 hex digits.
+
+    Example:
+        >>> normalise_eui("70-B3-D5-7E-D0:05 A1 B2")
+        '70b3d57ed005a1b2'
+        >>> normalise_eui("70b3")
+        Traceback (most recent call last):
+        ...
+        ValueError: not a DevEUI: '70b3'
+    """
     text = re.sub(r"[\s:-]", "", str(value or "")).lower()
     if not _EUI.fullmatch(text):
         raise ValueError(f"not a DevEUI: {str(value)[:40]!r}")
@@ -94,19 +134,42 @@ def normalise_eui(value: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------- device table
 def load_devices(path: str | Path) -> dict[str, Device]:
-    """The device table, JSON or CSV, keyed by DevEUI.
+    """Read the device table of a LoRaWAN network (JSON or CSV), keyed by DevEUI.
 
     JSON: ``{"crs": "EPSG:4326", "devices": [{"dev_eui", "sensor_id", "name", "x", "y", "crs"?,
     "properties": [{"key", "property", "unit", "unit_name"?}]}]}`` (or just the list).
     CSV: one row per device and property with the columns ``dev_eui, sensor_id, name, x, y, crs, key,
     property, unit`` (``unit_name`` optional); a device's rows repeat its id, name and position.
+
+    Args:
+        path: the table.
+
+    Returns:
+        DevEUI (normalised) -> Device with its properties.
+
+    Raises:
+        InputError: an unreadable table, a missing column, a bad DevEUI, a DevEUI given for two sensors, a key
+            listed twice, or no devices (naming the file and line).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "devices.csv"
+        ...     _ = path.write_text("dev_eui,sensor_id,name,x,y,crs,key,property,unit\\n"
+        ...                         "70-B3-D5-7E-D0-05-A1-B2,T1,Schulhof,8.4034,49.0094,EPSG:4326,temp,air temp,°C\\n"
+        ...                         "70-B3-D5-7E-D0-05-A1-B2,T1,Schulhof,8.4034,49.0094,EPSG:4326,hum,humidity,%\\n")
+        ...     devices = load_devices(path)
+        >>> device = devices["70b3d57ed005a1b2"]
+        >>> device.sensor_id, [(p.key, p.unit_symbol) for p in device.properties]
+        ('T1', [('temp', '°C'), ('hum', '%')])
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read the device table: {err}", path=str(path)) from err
-    rows: list[tuple[int | None, dict]] = []
+    rows: list[tuple[int | None, dict[str, Any]]] = []
     default_crs = "EPSG:4326"
     if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
         try:
@@ -138,7 +201,7 @@ def load_devices(path: str | Path) -> dict[str, Device]:
                              line=1)
         for row in reader:
             rows.append((reader.line_num, {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}))
-    grouped: dict[str, dict] = {}
+    grouped: dict[str, dict[str, Any]] = {}
     for line, row in rows:
         try:
             eui = normalise_eui(row.get("dev_eui"))
@@ -167,6 +230,21 @@ def load_devices(path: str | Path) -> dict[str, Device]:
 
 
 def sensor_key(device: Device, prop: Property) -> str:
+    """Make the ``sensor_key`` of a device's measured property (the key of its rows in ``sensors``).
+
+    Args:
+        device: the device of the device table.
+        prop: one of its properties.
+
+    Returns:
+        ``lorawan#<sensor id>#<payload key>``.
+
+    Example:
+        >>> prop = Property("temperature", "air temperature", "°C", "degree Celsius")
+        >>> device = Device("70b3d57ed005a1b2", "Schule-T1", "Schulhof", 456500.0, 5429500.0, "EPSG:25832", (prop,))
+        >>> sensor_key(device, prop)
+        'lorawan#Schule-T1#temperature'
+    """
     return f"{SOURCE}#{device.sensor_id}#{prop.key}"
 
 
@@ -187,7 +265,32 @@ def _time(value: Any, what: str) -> datetime:
 
 
 def parse_uplink(topic: str, payload: bytes) -> Uplink:
-    """One MQTT message as an uplink; MalformedMessage names why it is not one."""
+    """Read one MQTT message of a network server as an uplink.
+
+    ChirpStack v4 (``application/+/device/+/event/up``) and The Things Stack v3 (``v3/+/devices/+/up``) are
+    understood, by topic or by content.
+
+    Args:
+        topic: the MQTT topic.
+        payload: the message body (JSON).
+
+    Returns:
+        The Uplink: DevEUI, frame counter, time (UTC), decoded payload and network.
+
+    Raises:
+        MalformedMessage: the message is no readable uplink (the text names why).
+
+    Example:
+        >>> body = (b'{"deviceInfo": {"devEui": "70B3D57ED005A1B2"}, "fCnt": 7, "time": "2026-07-01T10:00:00Z",'
+        ...         b' "object": {"temperature": 21.5}}')
+        >>> up = parse_uplink("application/1/device/70b3d57ed005a1b2/event/up", body)
+        >>> up.dev_eui, up.f_cnt, up.time.isoformat(), up.payload, up.network
+        ('70b3d57ed005a1b2', 7, '2026-07-01T10:00:00+00:00', {'temperature': 21.5}, 'chirpstack')
+        >>> parse_uplink("application/1/device/x/event/up", b"[]")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.sensors.lorawan.MalformedMessage: not a JSON object
+    """
     if len(payload) > MAX_MESSAGE_BYTES:
         raise MalformedMessage(f"message larger than {MAX_MESSAGE_BYTES // 1024} KiB")
     try:
@@ -226,8 +329,22 @@ def parse_uplink(topic: str, payload: bytes) -> Uplink:
     return Uplink(topic, eui, fcnt, _time(when, what), payload_obj, network)
 
 
-def payload_value(payload: dict, key: str) -> Any:
-    """``key`` in the decoded payload; ``a.b`` reaches into nested objects."""
+def payload_value(payload: dict[str, Any], key: str) -> Any:
+    """Find a value of a decoded payload by the key the device table names.
+
+    Args:
+        payload: the decoded payload.
+        key: a top-level key, or ``a.b`` for a nested object (a top-level key with a dot wins).
+
+    Returns:
+        The value, None when the payload lacks it.
+
+    Example:
+        >>> payload_value({"air": {"temperature": 21.5}, "battery": 3.6}, "air.temperature")
+        21.5
+        >>> payload_value({"air.temperature": 20.0}, "air.temperature"), payload_value({}, "battery")
+        (20.0, None)
+    """
     if key in payload:
         return payload[key]
     return _get(payload, *key.split("."))
@@ -255,7 +372,7 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _gpkg_geometry(blob: bytes | None):
+def _gpkg_geometry(blob: bytes | None) -> BaseGeometry | None:
     """A GeoPackage geometry blob as shapely (None when empty or null)."""
     import shapely
 
@@ -267,8 +384,8 @@ def _gpkg_geometry(blob: bytes | None):
 
 def _register_gpkg_functions(db: sqlite3.Connection) -> None:
     """The SQL functions GDAL's R-tree triggers name (SQLite needs them to prepare an UPDATE)."""
-    def bound(index):
-        def f(blob):
+    def bound(index: int) -> Callable[[bytes | None], float | None]:
+        def f(blob: bytes | None) -> float | None:
             geometry = _gpkg_geometry(blob)
             return None if geometry is None else float(geometry.bounds[index])
         return f
@@ -287,18 +404,19 @@ class UplinkStore:
         self.devices = devices
         self._touched: set[str] = set()      # DevEUIs with new rows since the last commit
         self._prepare(crs)
-        self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)  # one user at a time
-        _register_gpkg_functions(self.db)
+        db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)  # one user at a time
+        _register_gpkg_functions(db)
+        self.db: _Database = db
         self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
         self.db.commit()
 
-    def _x(self, sql: str, args: tuple = ()):
+    def _x(self, sql: str, args: tuple[Any, ...] = ()) -> _Rows:
         return self.db.execute(sql, args)
 
     def describe(self) -> str:
         return str(self.path)
 
-    def _sensor_row(self, device: Device, prop: Property) -> dict:
+    def _sensor_row(self, device: Device, prop: Property) -> dict[str, Any]:
         return {
             "sensor_key": sensor_key(device, prop), "sensor_id": device.sensor_id, "sensor_name": device.name,
             "datastream_id": prop.key, "datastream_name": f"{device.name}: {prop.observed_property}",
@@ -484,7 +602,7 @@ class PgUplinkStore(UplinkStore):
             self.db.close()
             raise
 
-    def _x(self, sql: str, args: tuple = ()):
+    def _x(self, sql: str, args: tuple[Any, ...] = ()) -> _Rows:
         return self.db.execute(sql.replace("?", "%s"), args)
 
     def describe(self) -> str:

@@ -16,8 +16,29 @@ from .mqtt import Broker, parse_broker
 
 
 def read_recording(path: str | Path, limit: int | None = None) -> list[tuple[str, bytes]]:
-    """(topic, payload) of each line; a line without both is an InputError naming it."""
-    out = []
+    """Read a recording of MQTT messages: one JSON object per line with ``topic`` and ``payload`` (an object, or
+    text).
+
+    Args:
+        path: the recording (JSON lines).
+        limit: the most messages read.
+
+    Returns:
+        (topic, payload bytes) of each line.
+
+    Raises:
+        InputError: a line without both (naming it).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "uplinks.jsonl"
+        ...     _ = path.write_text('{"topic": "application/1/device/a/event/up", "payload": {"fCnt": 1}}\\n')
+        ...     read_recording(path)
+        [('application/1/device/a/event/up', b'{"fCnt": 1}')]
+    """
+    out: list[tuple[str, bytes]] = []
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             if limit is not None and len(out) >= limit:
@@ -36,8 +57,9 @@ def read_recording(path: str | Path, limit: int | None = None) -> list[tuple[str
 def publish(broker: Broker, messages: list[tuple[str, bytes]], qos: int = 1) -> int:
     """Publish and wait for the broker's acknowledgements; returns the number published."""
     import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=broker.client_id or "")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=broker.client_id or "")
     if broker.username is not None:
         client.username_pw_set(broker.username, broker.password)
     if broker.tls:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from ..kernel.numeric import to_number
 
@@ -40,7 +41,7 @@ class Series:
     x: float | None = None           # position in the target CRS
     y: float | None = None
     self_link: str | None = None
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
     times: list[datetime] = field(default_factory=list)
     values: list[float | None] = field(default_factory=list)
     texts: list[str | None] = field(default_factory=list)
@@ -55,7 +56,7 @@ class Series:
     def unit_known(self) -> bool:
         return bool(self.unit_symbol) and self.unit_symbol.strip().lower() in KNOWN_UNITS
 
-    def add(self, when: datetime, result, obs_id: str | None = None) -> bool:
+    def add(self, when: datetime, result: object, obs_id: str | None = None) -> bool:
         """Append one observation; returns False when the result is not numeric."""
         value = to_number(result)
         self.times.append(when)
@@ -64,10 +65,10 @@ class Series:
         self.obs_ids.append(obs_id)
         return value is not None
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, float | str | None]:
         """latest (by time) numeric value and time, min/mean/max/count, non-numeric count."""
         pairs = sorted(((t, v) for t, v in zip(self.times, self.values) if v is not None), key=lambda p: p[0])
-        out = {"count": len(pairs), "non_numeric": sum(v is None for v in self.values),
+        out: dict[str, float | str | None] = {"count": len(pairs), "non_numeric": sum(v is None for v in self.values),
                "latest_value": None, "latest_time": None, "min": None, "mean": None, "max": None}
         if pairs:
             vals = [v for _, v in pairs]
@@ -76,8 +77,31 @@ class Series:
         return out
 
 
-def parse_time(text: str, naive_tz=UTC) -> datetime:
-    """An ISO 8601 time (or the start of an interval) as an aware UTC datetime; naive means ``naive_tz``."""
+def parse_time(text: object, naive_tz: tzinfo = UTC) -> datetime:
+    """Read an ISO 8601 time (or the start of an interval) or epoch seconds/milliseconds.
+
+    Args:
+        text: the time as given.
+        naive_tz: the time zone of a time without one.
+
+    Returns:
+        An aware UTC datetime.
+
+    Raises:
+        TypeError: ``text`` is None, a bool, a dict or a list.
+        ValueError: ``text`` is no time.
+
+    Example:
+        >>> from zoneinfo import ZoneInfo
+        >>> parse_time("2026-07-01T10:00:00Z").isoformat()
+        '2026-07-01T10:00:00+00:00'
+        >>> parse_time("2026-07-01 12:00", ZoneInfo("Europe/Berlin")).isoformat()
+        '2026-07-01T10:00:00+00:00'
+        >>> parse_time("1782900000000").isoformat()   # epoch milliseconds
+        '2026-07-01T10:00:00+00:00'
+        >>> parse_time("2026-07-01T10:00:00Z/2026-07-01T11:00:00Z").isoformat()
+        '2026-07-01T10:00:00+00:00'
+    """
     if text is None or isinstance(text, (bool, dict, list)):
         raise TypeError(f"not a time: {type(text).__name__}")
     value = str(text).strip().split("/")[0]

@@ -10,11 +10,26 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from ..kernel.errors import GeoTwinError
 from ..kernel.schema.sensors import OBSERVATIONS, SENSORS
 from .series import parse_time
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..kernel.schema import LayerSpec
+
+
+class LayerReader(Protocol):
+    """What the series need of a twin store: its layers as frames (``twin.store``'s StoreReader has it)."""
+
+    def read(self, spec: LayerSpec) -> pd.DataFrame: ...
+
+
+#: A twin GeoPackage's path, or a store that reads layers (a PostGIS twin).
+SensorStore: TypeAlias = "str | Path | LayerReader"
 
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
@@ -33,13 +48,36 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _is_path(store: Any) -> bool:
-    return isinstance(store, (str, Path))
+def sensor_keys(store: SensorStore) -> list[tuple[str, str, str]]:
+    """List the sensors of a twin.
 
+    Args:
+        store: the twin GeoPackage's path, or a store that reads layers (a PostGIS twin).
 
-def sensor_keys(store: Any) -> list[tuple[str, str, str]]:
-    """(sensor_key, name, unit) of every sensor, in key order."""
-    if _is_path(store):
+    Returns:
+        (sensor_key, name, unit) of every sensor, in key order.
+
+    Raises:
+        GeoTwinError: the GeoPackage is missing or unreadable.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.kernel.gpkg import gpkg_output
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> twin = Path(tmp.name) / "twin.gpkg"
+        >>> with gpkg_output(twin, "EPSG:25832", kind="sensors") as out:
+        ...     out.add(SENSORS, {"sensor_key": "lorawan#T1#temperature", "unit_symbol": "°C",
+        ...                       "datastream_name": "Schulhof: air temperature",
+        ...                       "observed_property": "air temperature"}, None)
+        ...     for hour, value in ((8, 18.5), (9, 19.0), (10, None)):
+        ...         out.add(OBSERVATIONS, {"sensor_key": "lorawan#T1#temperature", "result": value,
+        ...                                "phenomenon_time": f"2026-07-01T{hour:02d}:00:00Z"}, None)
+        >>> sensor_keys(twin)
+        [('lorawan#T1#temperature', 'Schulhof: air temperature', '°C')]
+        >>> tmp.cleanup()
+    """
+    if isinstance(store, (str, Path)):
         rows = _query(store, "SELECT sensor_key, coalesce(datastream_name, sensor_name, sensor_key), "
                              "coalesce(unit_symbol, '') FROM sensors ORDER BY sensor_key")
         return [(str(k), str(n), str(u)) for k, n, u in rows]
@@ -51,7 +89,7 @@ def sensor_keys(store: Any) -> list[tuple[str, str, str]]:
     return sorted(out)
 
 
-def _query(path: str | Path, sql: str, args: tuple = ()) -> list[tuple]:
+def _query(path: str | Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     path = Path(path)
     if not path.is_file():
         raise GeoTwinError(f"no such twin store: {path}")
@@ -62,10 +100,41 @@ def _query(path: str | Path, sql: str, args: tuple = ()) -> list[tuple]:
         raise GeoTwinError(f"cannot read the sensors of {path}: {err}") from None
 
 
-def read_series(store: Any, sensor_key: str, start: datetime | None = None,
+def read_series(store: SensorStore, sensor_key: str, start: datetime | None = None,
                 end: datetime | None = None) -> SensorSeries:
-    """The numeric observations of ``sensor_key`` with start <= time <= end (None: open), sorted by time."""
-    if _is_path(store):
+    """Read the numeric observations of one sensor, sorted by time.
+
+    Args:
+        store: the twin GeoPackage's path, or a store that reads layers.
+        sensor_key: the sensor.
+        start: the earliest time (None: open).
+        end: the latest time (None: open).
+
+    Returns:
+        The SensorSeries: name, property, unit, times (UTC) and values.
+
+    Raises:
+        GeoTwinError: no such sensor, or the store cannot be read.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.kernel.gpkg import gpkg_output
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> twin = Path(tmp.name) / "twin.gpkg"
+        >>> with gpkg_output(twin, "EPSG:25832", kind="sensors") as out:
+        ...     out.add(SENSORS, {"sensor_key": "lorawan#T1#temperature", "unit_symbol": "°C",
+        ...                       "datastream_name": "Schulhof: air temperature",
+        ...                       "observed_property": "air temperature"}, None)
+        ...     for hour, value in ((8, 18.5), (9, 19.0), (10, None)):
+        ...         out.add(OBSERVATIONS, {"sensor_key": "lorawan#T1#temperature", "result": value,
+        ...                                "phenomenon_time": f"2026-07-01T{hour:02d}:00:00Z"}, None)
+        >>> series = read_series(twin, "lorawan#T1#temperature")
+        >>> [t.isoformat() for t in series.times], series.values, series.unit
+        (['2026-07-01T08:00:00+00:00', '2026-07-01T09:00:00+00:00'], [18.5, 19.0], '°C')
+        >>> tmp.cleanup()
+    """
+    if isinstance(store, (str, Path)):
         meta = _query(store, "SELECT coalesce(datastream_name, sensor_name, sensor_key), "
                              "coalesce(observed_property, ''), coalesce(unit_symbol, '') FROM sensors "
                              "WHERE sensor_key = ? LIMIT 1", (sensor_key,))
@@ -97,9 +166,40 @@ def read_series(store: Any, sensor_key: str, start: datetime | None = None,
     return series
 
 
-def last_window(store: Any, sensor_key: str, kind: str, now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The last 24 h or 7 days ("24h"/"7d") up to ``now``, or, without it, up to the sensor's latest
-    observation (so a recorded week still shows)."""
+def last_window(store: SensorStore, sensor_key: str, kind: str,
+                now: datetime | None = None) -> tuple[datetime, datetime]:
+    """Give the last 24 hours or 7 days of a sensor's series: up to ``now``, or without it up to the sensor's
+    latest observation (so a recorded week still shows).
+
+    Args:
+        store: the twin GeoPackage's path, or a store that reads layers.
+        sensor_key: the sensor.
+        kind: ``24h`` or ``7d``.
+        now: the end of the window.
+
+    Returns:
+        (start, end).
+
+    Raises:
+        GeoTwinError: an unknown kind.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.kernel.gpkg import gpkg_output
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> twin = Path(tmp.name) / "twin.gpkg"
+        >>> with gpkg_output(twin, "EPSG:25832", kind="sensors") as out:
+        ...     out.add(SENSORS, {"sensor_key": "lorawan#T1#temperature", "unit_symbol": "°C",
+        ...                       "datastream_name": "Schulhof: air temperature",
+        ...                       "observed_property": "air temperature"}, None)
+        ...     for hour, value in ((8, 18.5), (9, 19.0), (10, None)):
+        ...         out.add(OBSERVATIONS, {"sensor_key": "lorawan#T1#temperature", "result": value,
+        ...                                "phenomenon_time": f"2026-07-01T{hour:02d}:00:00Z"}, None)
+        >>> [t.isoformat() for t in last_window(twin, "lorawan#T1#temperature", "24h")]
+        ['2026-06-30T09:00:00+00:00', '2026-07-01T09:00:00+00:00']
+        >>> tmp.cleanup()
+    """
     if kind not in WINDOWS:
         raise GeoTwinError(f"unknown window {kind!r}: use one of {', '.join(WINDOWS)}")
     if now is None:
@@ -108,12 +208,38 @@ def last_window(store: Any, sensor_key: str, kind: str, now: datetime | None = N
     return now - WINDOWS[kind], now
 
 
-def series_json(store: Any, keys: list[str] | None = None,
-                window: tuple[datetime | None, datetime | None] = (None, None)) -> dict:
-    """``{sensor_key: {"unit", "property", "name", "t": [ISO 8601 UTC], "v": [numbers]}}`` for the web map's
-    series.json; all sensors when ``keys`` is None; only numeric results inside ``window``."""
+def series_json(store: SensorStore, keys: list[str] | None = None,
+                window: tuple[datetime | None, datetime | None] = (None, None)) -> dict[str, dict[str, Any]]:
+    """Build the web map's series.json: every sensor's numeric observations inside a window.
+
+    Args:
+        store: the twin GeoPackage's path, or a store that reads layers.
+        keys: the sensors (None: all).
+        window: (start, end), None for an open end.
+
+    Returns:
+        ``{sensor_key: {"unit", "property", "name", "t": [ISO 8601 UTC], "v": [numbers]}}``.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.kernel.gpkg import gpkg_output
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> twin = Path(tmp.name) / "twin.gpkg"
+        >>> with gpkg_output(twin, "EPSG:25832", kind="sensors") as out:
+        ...     out.add(SENSORS, {"sensor_key": "lorawan#T1#temperature", "unit_symbol": "°C",
+        ...                       "datastream_name": "Schulhof: air temperature",
+        ...                       "observed_property": "air temperature"}, None)
+        ...     for hour, value in ((8, 18.5), (9, 19.0), (10, None)):
+        ...         out.add(OBSERVATIONS, {"sensor_key": "lorawan#T1#temperature", "result": value,
+        ...                                "phenomenon_time": f"2026-07-01T{hour:02d}:00:00Z"}, None)
+        >>> series_json(twin)
+        {'lorawan#T1#temperature': {'unit': '°C', 'property': 'air temperature', 'name': 'Schulhof: air temperature',
+                                    't': ['2026-07-01T08:00:00Z', '2026-07-01T09:00:00Z'], 'v': [18.5, 19.0]}}
+        >>> tmp.cleanup()
+    """
     keys = keys if keys is not None else [k for k, _, _ in sensor_keys(store)]
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for key in keys:
         s = read_series(store, key, *window)
         out[key] = {"unit": s.unit, "property": s.observed_property, "name": s.name,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import abc
 import contextlib
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +31,21 @@ RowRange = tuple[int, int]
 
 
 def column_spec(spec: LayerSpec, columns: Sequence[str] | None) -> LayerSpec:
-    """``spec`` with only ``columns`` (in ``spec``'s order; unknown names are ignored); ``spec`` for None."""
+    """Narrow a layer spec to some of its columns.
+
+    Args:
+        spec: the layer spec.
+        columns: the columns to keep (in ``spec``'s order; unknown names are ignored); None for all.
+
+    Returns:
+        The narrowed spec (``spec`` itself for None).
+
+    Example:
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> spec = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str", "height": "float"})
+        >>> column_spec(spec, ["height", "tree_id", "girth"]).fields
+        {'tree_id': 'str', 'height': 'float'}
+    """
     if columns is None:
         return spec
     keep = set(columns)
@@ -57,13 +72,14 @@ class StoreReader(abc.ABC):
         only the rows ``rows=(start, stop)`` (counted after the bbox filter)."""
 
     @abc.abstractmethod
-    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+    def iter_rows(self, name: str, columns: Sequence[str],
+                  batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
         """The layer in insertion order, ``batch`` rows at a time: row tuples of exactly ``columns`` (a
         column the layer lacks reads None) and the WKB of each row's geometry (None when it has none, or the
         layer has no geometry). Values are plain Python (text, int, float, bool; json as its text)."""
 
     @abc.abstractmethod
-    def count_by(self, name: str, column: str) -> dict:
+    def count_by(self, name: str, column: str) -> dict[Any, int]:
         """Number of rows of the layer per value of ``column``."""
 
     @abc.abstractmethod
@@ -123,5 +139,26 @@ class TwinStore(StoreReader):
 
 
 def read_store(store: StoreReader) -> dict[str, pd.DataFrame]:
-    """Every layer of the store as canonical frames, by layer name."""
+    """Read every layer of a store as canonical frames.
+
+    Args:
+        store: the store's read side.
+
+    Returns:
+        layer name -> frame, by name.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.kernel.gpkg import gpkg_output
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> from geotwin.twin.store.open import open_store
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "t.gpkg"
+        ...     with gpkg_output(path, None) as out:
+        ...         out.add(LayerSpec("notes", None, {"text": "str"}), {"text": "hello"})
+        ...     frames = read_store(open_store(path))
+        >>> list(frames), frames["notes"]["text"].tolist()
+        (['notes'], ['hello'])
+    """
     return {name: store.read(store.spec(name)) for name in sorted(store.layer_names())}

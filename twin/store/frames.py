@@ -39,8 +39,20 @@ def _json_safe(value: Any) -> Any:
 
 
 def canonical_json(value: Any) -> str | None:
-    """JSON text with sorted keys that a jsonb round trip leaves unchanged; text input is parsed first
-    (text that is not JSON is kept as a JSON string)."""
+    """Write a value as the JSON text the twin stores: sorted keys, unchanged by a PostgreSQL jsonb round trip.
+
+    Args:
+        value: a JSON-able value, or JSON text (text that is not JSON is kept as a JSON string).
+
+    Returns:
+        The JSON text, None for a missing value (None, NaN).
+
+    Example:
+        >>> canonical_json('{"b": 1, "a": [1, 2]}'), canonical_json({"z": None, "y": "ä"})
+        ('{"a": [1, 2], "b": 1}', '{"y": "ä", "z": null}')
+        >>> canonical_json("plain text"), canonical_json(float("nan"))
+        ('"plain text"', None)
+    """
     if _missing(value):
         return None
     if isinstance(value, str):
@@ -68,7 +80,25 @@ def _cell(value: Any, kind: str) -> Any:
 
 
 def conform(frame: pd.DataFrame | None, spec: LayerSpec, crs: str | None) -> pd.DataFrame:
-    """The frame with exactly ``spec``'s typed columns (missing ones empty) and its geometry."""
+    """Bring a frame into the canonical form of a layer: exactly the spec's typed columns (missing ones empty) and
+    its geometry in ``crs``.
+
+    Args:
+        frame: the frame (None: no rows).
+        spec: the layer spec.
+        crs: the CRS of the geometry.
+
+    Returns:
+        A GeoDataFrame (a DataFrame for a layer without geometry).
+
+    Example:
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "height": "float", "age": "int", "tags": "json"})
+        >>> import pandas as pd
+        >>> frame = conform(pd.DataFrame({"tree_id": ["T1"], "height": ["18.5"], "extra": [1]}), TREES, "EPSG:25832")
+        >>> list(frame.columns), frame["height"].tolist(), frame["age"].tolist(), str(frame.crs)
+        (['tree_id', 'height', 'age', 'tags', 'geometry'], [18.5], [<NA>], 'EPSG:25832')
+    """
     import geopandas as gpd
 
     n = 0 if frame is None else len(frame)
@@ -84,11 +114,43 @@ def conform(frame: pd.DataFrame | None, spec: LayerSpec, crs: str | None) -> pd.
 
 
 def empty(spec: LayerSpec, crs: str | None) -> pd.DataFrame:
+    """Make an empty canonical frame of a layer.
+
+    Args:
+        spec: the layer spec.
+        crs: the CRS of the geometry.
+
+    Returns:
+        The frame with the spec's typed columns and no rows.
+
+    Example:
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "height": "float", "age": "int", "tags": "json"})
+        >>> frame = empty(TREES, None)
+        >>> len(frame), list(frame.columns)
+        (0, ['tree_id', 'height', 'age', 'tags', 'geometry'])
+    """
     return conform(None, spec, crs)
 
 
 def spec_from_info(name: str, info: dict[str, Any]) -> LayerSpec:
-    """A LayerSpec for a layer whose schema is only known from the file (``pyogrio.read_info``)."""
+    """Make a layer spec for a layer whose schema is only known from its file (``pyogrio.read_info``).
+
+    Args:
+        name: the layer.
+        info: pyogrio's description of it.
+
+    Returns:
+        The LayerSpec (unknown field types read as text).
+
+    Example:
+        >>> import numpy as np
+        >>> info = {"fields": np.array(["id", "height"]), "dtypes": np.array(["object", "float64"]),
+        ...         "geometry_type": "MultiPolygon Z"}
+        >>> spec = spec_from_info("parcels", info)
+        >>> spec.geometry_type, spec.fields
+        ('MultiPolygonZ', {'id': 'str', 'height': 'float'})
+    """
     kinds = {}
     for field, dtype in zip(info["fields"], info["dtypes"]):
         kinds[str(field)] = _OGR_KINDS.get(str(np.dtype(dtype).name) if dtype != "object" else "object", "str")
@@ -99,7 +161,23 @@ def spec_from_info(name: str, info: dict[str, Any]) -> LayerSpec:
 
 
 def records(frame: pd.DataFrame, spec: LayerSpec) -> list[tuple[Any, ...]]:
-    """Rows as plain Python tuples (geometry last, as a shapely object), in the frame's order."""
+    """Turn a canonical frame into plain Python rows.
+
+    Args:
+        frame: the canonical frame.
+        spec: its layer spec.
+
+    Returns:
+        A tuple per row in the spec's field order (missing values None), the geometry last (shapely).
+
+    Example:
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "height": "float", "age": "int", "tags": "json"})
+        >>> import pandas as pd
+        >>> frame = conform(pd.DataFrame({"tree_id": ["T1", "T2"], "age": [40, None]}), TREES, None)
+        >>> records(frame, TREES)
+        [('T1', None, 40, None, None), ('T2', None, None, None, None)]
+    """
     cols = [frame[name].tolist() for name in spec.fields]
     out = []
     for i in range(len(frame)):

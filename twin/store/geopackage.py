@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
 from .frames import conform, spec_from_info
 
 _COPY_BLOCK = 16 << 20
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_S = TypeVar("_S", bound="GpkgStore")
 
 
 def _copy(source: Path, target: Path, reporter: Reporter) -> None:
@@ -51,10 +55,9 @@ class GpkgStoreWriter(StoreWriter):
         return gpkg.delete_rows(self.path, spec.name, column, values)
 
 
-def _read_faults(method):
+def _read_faults(method: Callable[Concatenate[_S, _P], _R]) -> Callable[Concatenate[_S, _P], _R]:
     """OS, SQLite and GDAL errors while reading the store become one GeoTwinError naming the file."""
-    @functools.wraps(method)
-    def guarded(self, *args, **kwargs):
+    def guarded(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(self, *args, **kwargs)
         except Exception as err:  # noqa: BLE001 - storage faults become one message; bugs keep their traceback
@@ -62,6 +65,7 @@ def _read_faults(method):
                 raise
             raise GeoTwinError(f"cannot read the twin: {failure_reason(err, self.path, shown=self.path)}",
                                path=str(self.path)) from None
+    functools.update_wrapper(guarded, method)   # as functools.wraps, keeping guarded's own type for mypy
     return guarded
 
 
@@ -90,7 +94,8 @@ class GpkgStore(TwinStore):
         frame = frame.sort_index()
         return conform(frame, spec, self.crs() if spec.geometry_type is not None else None)
 
-    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+    def iter_rows(self, name: str, columns: Sequence[str],
+                  batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
         columns = list(columns)
         values = itemgetter(slice(0, len(columns)))
         try:   # not _read_faults: that would guard only the creation of the generator, not its reading
@@ -103,7 +108,7 @@ class GpkgStore(TwinStore):
                                path=str(self.path)) from None
 
     @_read_faults
-    def count_by(self, name: str, column: str) -> dict:
+    def count_by(self, name: str, column: str) -> dict[Any, int]:
         return gpkg.count_by(self.path, name, column)
 
     @_read_faults
@@ -112,7 +117,7 @@ class GpkgStore(TwinStore):
             if name in self.layer_names():
                 crs = gpkg.layer_info(self.path, name).get("crs")
                 if crs:
-                    return crs
+                    return str(crs)
         return None
 
     @contextlib.contextmanager

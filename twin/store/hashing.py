@@ -16,7 +16,31 @@ VOLATILE = frozenset({"source_file", "source_line", "line", "imported_at"})
 
 
 def object_hashes(frame: pd.DataFrame, spec: LayerSpec, key: str) -> dict[str, str]:
-    """``{object id: hex digest}``; rows sharing a key (e.g. a building's surfaces) hash together."""
+    """Fingerprint each object of a layer, to find what changed between two builds; rows sharing a key (a
+    building's surfaces) hash together, in any order; volatile columns (times of the build) are left out.
+
+    Args:
+        frame: the canonical frame.
+        spec: its layer spec.
+        key: the column that names the object.
+
+    Returns:
+        object id -> hex digest.
+
+    Example:
+        >>> import pandas as pd
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> from geotwin.twin.store.frames import conform
+        >>> SURFACES = LayerSpec("surfaces", None, {"building_id": "str", "kind": "str", "area": "float"})
+        >>> def frame(rows):
+        ...     return conform(pd.DataFrame(rows, columns=["building_id", "kind", "area"]), SURFACES, None)
+        >>> a = object_hashes(frame([("B1", "roof", 80.0), ("B1", "wall", 30.0), ("B2", "roof", 50.0)]), SURFACES,
+        ...                   "building_id")
+        >>> b = object_hashes(frame([("B1", "wall", 30.0), ("B1", "roof", 80.0), ("B2", "roof", 55.0)]), SURFACES,
+        ...                   "building_id")
+        >>> a["B1"] == b["B1"], a["B2"] == b["B2"]   # B1 reordered only, B2 changed
+        (True, False)
+    """
     names = list(spec.fields)
     keep = [i for i, name in enumerate(names) if name not in VOLATILE]
     key_index = names.index(key)
@@ -37,7 +61,19 @@ def object_hashes(frame: pd.DataFrame, spec: LayerSpec, key: str) -> dict[str, s
 
 
 def diff(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
-    """(added, removed, modified) object ids, sorted."""
+    """Compare the object hashes of two builds.
+
+    Args:
+        old: object id -> digest before.
+        new: object id -> digest now.
+
+    Returns:
+        (added, removed, modified) object ids, sorted.
+
+    Example:
+        >>> diff({"B1": "x", "B2": "y", "B3": "z"}, {"B1": "x", "B2": "w", "B4": "v"})
+        (['B4'], ['B3'], ['B2'])
+    """
     added = sorted(set(new) - set(old))
     removed = sorted(set(old) - set(new))
     modified = sorted(k for k in set(old) & set(new) if old[k] != new[k])

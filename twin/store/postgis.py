@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import shapely
@@ -23,6 +24,11 @@ from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
 from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
 from .frames import canonical_json, conform, records
+
+if TYPE_CHECKING:
+    import psycopg
+
+    Connection = psycopg.Connection[tuple[Any, ...]]
 
 _SQL_TYPES = {"str": "text", "int": "bigint", "float": "double precision", "bool": "boolean",
               "datetime": "text", "json": "jsonb"}
@@ -38,7 +44,21 @@ _WAIT_SECONDS = 0.5
 
 
 def check_schema(schema: str) -> None:
-    """A GeoTwinError when ``schema`` is no plain identifier, or is ``public`` or a system schema."""
+    """Check the PostGIS schema of a twin: a plain identifier, not ``public`` and no system schema.
+
+    Args:
+        schema: the schema name.
+
+    Raises:
+        GeoTwinError: the name is not allowed (the message says why).
+
+    Example:
+        >>> check_schema("geotwin_karlsruhe")
+        >>> check_schema("pg_catalog")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: schema 'pg_catalog' is a system schema of PostgreSQL or PostGIS: ...
+    """
     if not isinstance(schema, str) or not _NAME.match(schema) or len(schema.encode()) > 63:
         raise GeoTwinError(f"not a valid schema name: {schema!r} (letters, digits and _, at most 63, "
                            "not starting with a digit)")
@@ -52,12 +72,36 @@ def check_schema(schema: str) -> None:
 
 
 def lock_key(schema: str) -> int:
-    """The advisory lock (a signed 64-bit key) that serialises GeoTwin builds into ``schema``."""
+    """Make the advisory lock key that serialises GeoTwin builds into a schema.
+
+    Args:
+        schema: the schema name.
+
+    Returns:
+        A signed 64-bit key, the same for the same schema in every process.
+
+    Example:
+        >>> lock_key("geotwin") == lock_key("geotwin") != lock_key("other"), -2**63 <= lock_key("geotwin") < 2**63
+        (True, True)
+    """
     return int.from_bytes(hashlib.sha256(f"geotwin build {schema}".encode()).digest()[:8], "big", signed=True)
 
 
 def safe_dsn(dsn: str) -> str:
-    """The DSN without its password, for messages."""
+    """Remove the password from a connection string, for messages.
+
+    Args:
+        dsn: the connection string.
+
+    Returns:
+        The connection string without its password (``<invalid connection string>`` when it cannot be parsed).
+
+    Example:
+        >>> safe_dsn("host=db dbname=twin password=s3cret")   # libpq's own order
+        'dbname=twin host=db'
+        >>> safe_dsn("host='unterminated")
+        '<invalid connection string>'
+    """
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     try:
@@ -65,11 +109,22 @@ def safe_dsn(dsn: str) -> str:
     except Exception:  # noqa: BLE001 - an unparsable DSN is shown as nothing rather than leaked
         return "<invalid connection string>"
     params.pop("password", None)
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def srid_of(crs: str | None) -> int:
-    """The EPSG code of the horizontal CRS (PostGIS has no compound SRIDs); 0 when unknown."""
+    """Find the SRID for a CRS in PostGIS: the EPSG code of its horizontal part (PostGIS has no compound SRIDs).
+
+    Args:
+        crs: the CRS text.
+
+    Returns:
+        The EPSG code, 0 when unknown or None.
+
+    Example:
+        >>> srid_of("EPSG:25832+7837"), srid_of(None)
+        (25832, 0)
+    """
     if not crs:
         return 0
     from pyproj import CRS
@@ -81,6 +136,14 @@ def srid_of(crs: str | None) -> int:
     return int(code) if code else 0
 
 
+def _first(conn: Connection, sql: str, args: tuple[Any, ...]) -> Any:
+    """The first value of the one row a query of a function returns."""
+    row = conn.execute(sql, args).fetchone()
+    if row is None:   # never for SELECT f(...)
+        raise GeoTwinError(f"PostGIS returned no row for {sql}")
+    return row[0]
+
+
 def _ident(name: str) -> str:
     if not _NAME.match(name):
         raise GeoTwinError(f"not a valid table or column name: {name!r}")
@@ -88,7 +151,7 @@ def _ident(name: str) -> str:
 
 
 class _PgWriter(StoreWriter):
-    def __init__(self, conn, schema: str, srid: int, reporter: Reporter) -> None:
+    def __init__(self, conn: Connection, schema: str, srid: int, reporter: Reporter) -> None:
         self.conn = conn
         self.schema = schema
         self.srid = srid
@@ -159,7 +222,7 @@ class _CancelWatch:
     statement the server is running (a long COPY, index build, DELETE or COMMIT) with ``connection.cancel()``;
     the statement then fails with QueryCanceled, which the transaction turns into Cancelled."""
 
-    def __init__(self, conn, reporter: Reporter) -> None:
+    def __init__(self, conn: Connection, reporter: Reporter) -> None:
         self.conn, self.reporter = conn, reporter
         self.fired = False
         self._done = threading.Event()
@@ -177,7 +240,7 @@ class _CancelWatch:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._done.set()
         self._thread.join()
 
@@ -190,7 +253,7 @@ class PostgisStore(TwinStore):
         self.dsn = dsn
         self.schema = schema
 
-    def _connect(self, autocommit: bool = False):
+    def _connect(self, autocommit: bool = False) -> Connection:
         try:
             import psycopg
         except ImportError:
@@ -215,7 +278,7 @@ class PostgisStore(TwinStore):
                 raise
             raise GeoTwinError(f"{self.describe()}: {failure_reason(err)}") from None
 
-    def _owner_state(self, conn) -> str:
+    def _owner_state(self, conn: Connection) -> str:
         """NEW, EMPTY, OURS or LEGACY; a GeoTwinError naming the foreign tables otherwise."""
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)).fetchone() is None:
             return NEW
@@ -244,7 +307,7 @@ class PostgisStore(TwinStore):
         raise GeoTwinError(f"{self.describe()}: the schema holds data that GeoTwin did not write: {listing(foreign)}; "
                            "GeoTwin writes only into a new or empty schema or one it created: choose another schema")
 
-    def _marker(self, conn) -> dict | None:
+    def _marker(self, conn: Connection) -> dict[str, str] | None:
         """The keys of the schema's geotwin_meta table when GeoTwin created it, else None."""
         import psycopg
 
@@ -265,9 +328,9 @@ class PostgisStore(TwinStore):
             conn = self._connect(autocommit=True)
         try:
             with self._faults():
-                if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                if not _first(conn, "SELECT pg_try_advisory_lock(%s)", (key,)):
                     reporter.info(f"waiting for another GeoTwin build into schema {self.schema}")
-                    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+                    while not _first(conn, "SELECT pg_try_advisory_lock(%s)", (key,)):
                         reporter.check()
                         time.sleep(_WAIT_SECONDS)
                 state = self._owner_state(conn)
@@ -327,12 +390,14 @@ class PostgisStore(TwinStore):
             frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs))
         return conform(frame, spec, crs)
 
-    def iter_rows(self, name: str, columns: Sequence[str], batch: int) -> Iterator[tuple[list[tuple], list]]:
+    def iter_rows(self, name: str, columns: Sequence[str],
+                  batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
         columns = list(columns)
         n = len(columns)
         with self._faults(), contextlib.closing(self._connect()) as conn:
-            types = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns WHERE "
-                                      "table_schema = %s AND table_name = %s", (self.schema, name)).fetchall())
+            types: dict[str, str] = dict(conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                "table_schema = %s AND table_name = %s", (self.schema, name)).fetchall())
             select = [_ident(c) if c in types else "NULL" for c in columns]
             select.append("ST_AsBinary(geom)" if "geom" in types else "NULL")
             as_json = [i for i, c in enumerate(columns) if types.get(c) in ("jsonb", "json")]
@@ -344,7 +409,7 @@ class PostgisStore(TwinStore):
                         out = [tuple(canonical_json(v) if i in as_json else v for i, v in enumerate(r)) for r in out]
                     yield out, [None if r[n] is None else bytes(r[n]) for r in chunk]
 
-    def count_by(self, name: str, column: str) -> dict:
+    def count_by(self, name: str, column: str) -> dict[Any, int]:
         with self._faults(), contextlib.closing(self._connect()) as conn:
             return dict(conn.execute(f"SELECT {_ident(column)}, count(*) FROM {_ident(self.schema)}.{_ident(name)} "
                                      "GROUP BY 1").fetchall())

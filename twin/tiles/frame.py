@@ -42,8 +42,21 @@ class EnuFrame:
 
 
 def bounds(points: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Per-column minimum and maximum of (N, k) ``points`` (a column at a time: numpy's ``min(axis=0)`` is
-    several times slower on a C-ordered array of few columns)."""
+    """Find the per-column minimum and maximum of points (a column at a time: numpy's ``min(axis=0)`` is several
+    times slower on a C-ordered array of few columns).
+
+    Args:
+        points: an (N, k) array.
+
+    Returns:
+        (minima, maxima), each of length k.
+
+    Example:
+        >>> import numpy as np
+        >>> low, high = bounds(np.array([[1.0, 5.0, 0.0], [3.0, 2.0, 9.0]]))
+        >>> low.tolist(), high.tolist()
+        ([1.0, 2.0, 0.0], [3.0, 5.0, 9.0])
+    """
     return (np.array([points[:, j].min() for j in range(points.shape[1])]),
             np.array([points[:, j].max() for j in range(points.shape[1])]))
 
@@ -82,11 +95,37 @@ def georeference(geo: Georeferencer, frame: EnuFrame, xyz: NDArray[Any]) -> NDAr
 
 
 def enu_to_gltf(enu: NDArray[Any]) -> NDArray[Any]:
-    """3D Tiles rotates glTF's y-up into z-up: glTF (x, y, z) = (e, u, -n)."""
+    """Turn east-north-up coordinates into glTF's y-up axes (3D Tiles rotates them back): (e, n, u) -> (e, u, -n).
+
+    Args:
+        enu: (N, 3) coordinates.
+
+    Returns:
+        (N, 3) glTF coordinates.
+
+    Example:
+        >>> import numpy as np
+        >>> enu_to_gltf(np.array([[1.0, 2.0, 3.0]])).tolist()
+        [[1.0, 3.0, -2.0]]
+    """
     enu = np.asarray(enu)
     return np.column_stack([enu[:, 0], enu[:, 2], -enu[:, 1]])
 
 
 def gltf_to_enu(xyz: NDArray[Any]) -> NDArray[Any]:
+    """Turn glTF's y-up coordinates back into east-north-up: (x, y, z) -> (x, -z, y); the inverse of
+    ``enu_to_gltf``.
+
+    Args:
+        xyz: (N, 3) glTF coordinates.
+
+    Returns:
+        (N, 3) ENU coordinates.
+
+    Example:
+        >>> import numpy as np
+        >>> gltf_to_enu(enu_to_gltf(np.array([[1.0, 2.0, 3.0]]))).tolist()
+        [[1.0, 2.0, 3.0]]
+    """
     xyz = np.asarray(xyz)
     return np.column_stack([xyz[:, 0], -xyz[:, 2], xyz[:, 1]])

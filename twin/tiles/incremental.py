@@ -28,7 +28,22 @@ CONTENT_VERSION = 3
 
 
 def digest(*parts: Any) -> str:
-    """SHA-256 (hex) over ``parts``: arrays by their bytes, bytes as they are, anything else as sorted JSON."""
+    """Fingerprint values for the incremental export: SHA-256 over the parts, arrays by their bytes (floats as
+    float64), bytes as they are, anything else as sorted JSON.
+
+    Args:
+        parts: the values.
+
+    Returns:
+        The hex digest.
+
+    Example:
+        >>> import numpy as np
+        >>> digest({"b": 1, "a": 2}) == digest({"a": 2, "b": 1}), digest("ab", "c") == digest("a", "bc")
+        (True, False)
+        >>> digest(np.array([1.0], dtype=np.float32)) == digest(np.array([1.0]))
+        True
+    """
     h = hashlib.sha256()
     for p in parts:
         if isinstance(p, np.ndarray):

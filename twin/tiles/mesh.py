@@ -61,6 +61,20 @@ class MeshList:
 
 
 def newell_normal(ring: NDArray[Any]) -> NDArray[Any]:
+    """Compute a polygon ring's normal by Newell's method (robust for rings that are not quite planar); its length
+    is twice the ring's area.
+
+    Args:
+        ring: the ring's (n, 3) vertices, not closed.
+
+    Returns:
+        The (unnormalised) normal.
+
+    Example:
+        >>> import numpy as np
+        >>> newell_normal(np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], float)).tolist()   # anticlockwise
+        [0.0, 0.0, 2.0]
+    """
     nxt = np.roll(ring, -1, axis=0)
     return np.array([np.sum((ring[:, 1] - nxt[:, 1]) * (ring[:, 2] + nxt[:, 2])),
                      np.sum((ring[:, 2] - nxt[:, 2]) * (ring[:, 0] + nxt[:, 0])),
@@ -68,7 +82,23 @@ def newell_normal(ring: NDArray[Any]) -> NDArray[Any]:
 
 
 def triangulate_polygon(rings: list[NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any]] | None:
-    """Vertices and triangles (outward winding as the exterior ring) of one planar polygon with holes."""
+    """Triangulate one planar polygon with holes (earcut in the polygon's plane), winding the triangles like the
+    exterior ring.
+
+    Args:
+        rings: the exterior ring, then the holes; (n, 3) vertices each, not closed.
+
+    Returns:
+        (vertices, triangles), None for a polygon without a usable ring.
+
+    Example:
+        >>> import numpy as np
+        >>> square = np.array([[0, 0, 0], [4, 0, 0], [4, 4, 0], [0, 4, 0]], float)
+        >>> hole = np.array([[1, 1, 0], [1, 3, 0], [3, 3, 0], [3, 1, 0]], float)
+        >>> vertices, triangles = triangulate_polygon([square, hole])
+        >>> len(vertices), len(triangles)   # a frame of 8 vertices needs 8 triangles
+        (8, 8)
+    """
     rings = [np.asarray(r, np.float64) for r in rings if len(r) >= 3]
     if not rings:
         return None
@@ -121,12 +151,27 @@ def _convex_fans(v: NDArray[Any], counts: NDArray[Any]) -> tuple[NDArray[Any], N
 
 
 def triangulate(polygons: PolygonSet, offsets: NDArray[Any]) -> tuple[Mesh, NDArray[Any], NDArray[Any]]:
-    """All buildings' polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated into one
-    mesh, grouped by building: vertices, triangles and polygon numbers building by building, each building's
-    fanned polygons first, then the others. Also, per mesh polygon, its building and its source polygon.
+    """Triangulate every building's polygons into one mesh, building by building (building i: ``polygons``
+    ``offsets[i]:offsets[i + 1]``): convex rings are fanned, the others cut by earcut.
 
-    Convex polygons without holes (most building faces) are fanned in one vectorised pass over
-    all buildings; the others (holes, concave outlines) go through earcut one by one.
+    Args:
+        polygons: the buildings' polygons.
+        offsets: where each building's polygons start (N + 1 offsets).
+
+    Returns:
+        (the mesh, the building of each mesh polygon, the source polygon of each mesh polygon).
+
+    Example:
+        >>> import numpy as np
+        >>> from .polygons import PolygonSet
+        >>> ground_and_roof = PolygonSet(
+        ...     np.array([[0, 0, 0], [10, 0, 0], [10, 5, 0], [0, 5, 0],
+        ...               [0, 0, 3], [10, 0, 3], [10, 5, 3], [0, 5, 3]], float),
+        ...     ring_offsets=np.array([0, 4, 8]), poly_offsets=np.array([0, 1, 2]),
+        ...     surface_type=["GroundSurface", "RoofSurface"], surface_id=["g", "r"])
+        >>> mesh, building, source = triangulate(ground_and_roof, np.array([0, 2]))
+        >>> len(mesh.vertices), len(mesh.triangles), building.tolist(), source.tolist()
+        (8, 4, [0, 0], [0, 1])
     """
     n = len(offsets) - 1
     po, ro = polygons.poly_offsets, polygons.ring_offsets
@@ -175,12 +220,28 @@ def triangulate(polygons: PolygonSet, offsets: NDArray[Any]) -> tuple[Mesh, NDAr
 
 
 def lod2_meshes(polygons: PolygonSet, offsets: NDArray[Any]) -> list[tuple[tuple[Any, ...], tuple[int, ...]]]:
-    """Every building's polygons (building i: ``polygons`` ``offsets[i]:offsets[i + 1]``) triangulated
-    (see ``triangulate``); with each mesh, the index (within the building's) of the polygons it kept.
+    """Triangulate every building's polygons (see ``triangulate``) into one mesh per building, kept as plain
+    tuples of ``Mesh``'s fields (indices as int32) until their tiles are written.
 
-    The meshes are plain tuples of ``Mesh``'s fields (indices as int32, as they are kept until their tiles are
-    written): the garbage collector stops tracking a tuple of arrays and numbers, so a batch of them does not
-    make its next full collection come sooner."""
+    Args:
+        polygons: the buildings' polygons.
+        offsets: where each building's polygons start (N + 1 offsets).
+
+    Returns:
+        Per building (its mesh's fields, the indices within the building of the polygons it kept).
+
+    Example:
+        >>> import numpy as np
+        >>> from .polygons import PolygonSet
+        >>> ground_and_roof = PolygonSet(
+        ...     np.array([[0, 0, 0], [10, 0, 0], [10, 5, 0], [0, 5, 0],
+        ...               [0, 0, 3], [10, 0, 3], [10, 5, 3], [0, 5, 3]], float),
+        ...     ring_offsets=np.array([0, 4, 8]), poly_offsets=np.array([0, 1, 2]),
+        ...     surface_type=["GroundSurface", "RoofSurface"], surface_id=["g", "r"])
+        >>> [(fields, kept)] = lod2_meshes(ground_and_roof, np.array([0, 2]))
+        >>> Mesh(*fields).polygon_count, kept
+        (2, (0, 1))
+    """
     n = len(offsets) - 1
     mesh, owner, source = triangulate(polygons, offsets)
     cut = np.arange(n + 1)
@@ -200,7 +261,21 @@ def lod2_meshes(polygons: PolygonSet, offsets: NDArray[Any]) -> list[tuple[tuple
 
 
 def merge(meshes: list[Mesh]) -> Mesh:
-    """One mesh of several, polygon numbers kept apart."""
+    """Merge meshes into one, their polygon numbers kept apart.
+
+    Args:
+        meshes: the meshes.
+
+    Returns:
+        The merged mesh (an empty one for none).
+
+    Example:
+        >>> import numpy as np
+        >>> one = Mesh(np.zeros((3, 3)), np.array([[0, 1, 2]]), np.zeros(3, np.int64), 1)
+        >>> both = merge([one, one])
+        >>> both.triangles.tolist(), both.polygon.tolist(), both.polygon_count
+        ([[0, 1, 2], [3, 4, 5]], [0, 0, 0, 1, 1, 1], 2)
+    """
     if not meshes:
         return Mesh.empty()
     if len(meshes) == 1:
@@ -281,12 +356,23 @@ def block_levels(batch: BuildingBatch) -> tuple[NDArray[Any], NDArray[Any]]:
 
 
 def lod1_blocks(footprints: NDArray[Any], levels: NDArray[Any], tolerance: float = 0.5) -> tuple[Mesh, NDArray[Any]]:
-    """Blocks of 2D ``footprints`` (shapely array) extruded from ground to roof height (``levels`` (N, 2)):
-    walls and top, the bottom is never seen. One mesh of all blocks, each block's vertices (top, then walls)
-    and triangles together in footprint order; and the number of vertices of each block.
+    """Extrude footprints into LoD1 blocks from ground to roof height: walls and top (the bottom is never seen).
 
-    Footprints are simplified in one vectorised call; the tops are triangulated with the LoD2
-    machinery, the walls (one quad per footprint edge) are built for all blocks at once.
+    Args:
+        footprints: 2D footprints (a shapely array).
+        levels: (N, 2) ground and roof height per footprint.
+        tolerance: metres of simplification of the footprints.
+
+    Returns:
+        (one mesh of all blocks, each block's vertices and triangles together in footprint order; the number of
+        vertices of each block).
+
+    Example:
+        >>> import numpy as np
+        >>> from shapely.geometry import box
+        >>> blocks, counts = lod1_blocks(np.array([box(0, 0, 10, 5)], dtype=object), np.array([[100.0, 112.0]]))
+        >>> counts.tolist(), blocks.vertices[:, 2].min(), blocks.vertices[:, 2].max(), len(blocks.triangles)
+        ([20], 100.0, 112.0, 10)
     """
     import shapely
 

@@ -127,7 +127,18 @@ _AS_IS: dict[str, set[type]] = {"STRING": {str}, "FLOAT64": {float}, "INT32": {i
 
 
 def finite(value: Any) -> Any:
-    """``value`` with NaN and infinities (which JSON cannot hold) replaced by None, in lists and dicts too."""
+    """Replace NaN and infinities (which JSON cannot hold) by None, in lists and dicts too.
+
+    Args:
+        value: a value, list or dict.
+
+    Returns:
+        The value with every non-finite float None (tuples become lists).
+
+    Example:
+        >>> finite({"height": float("nan"), "levels": (1.0, float("inf"))})
+        {'height': None, 'levels': [1.0, None]}
+    """
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -174,8 +185,24 @@ def _is_identifier(name: str) -> bool:
 
 
 def build_columns(rows: Iterable[dict[str, Any]], spec_fields: dict[str, str] | None = None) -> list[Column]:
-    """Columns for ``rows`` (dicts, iterated once; ``attributes`` may hold a parsed JSON object), typed over
-    all rows."""
+    """Type the attribute columns of a tile's features (EXT_structural_metadata), over all rows.
+
+    Columns are sorted by name; a JSON object in ``attributes`` (or a ``json`` field of the spec) is flattened
+    into ``key.path`` columns; a column with missing values gets a noData value.
+
+    Args:
+        rows: the features' attributes (iterated once).
+        spec_fields: the layer's field kinds, to know its ``json`` fields.
+
+    Returns:
+        The Columns, typed (STRING, BOOLEAN, INT32/INT64, FLOAT64, or an ENUM of few distinct strings).
+
+    Example:
+        >>> columns = build_columns([{"id": "B1", "height": 12.5, "storeys": 3, "public": True},
+        ...                          {"id": "B2", "height": None, "storeys": 2, "public": False}])
+        >>> [(c.id, c.schema().get("componentType") or c.schema()["type"]) for c in columns]
+        [('height', 'FLOAT64'), ('id', 'STRING'), ('public', 'BOOLEAN'), ('storeys', 'INT32')]
+    """
     spec_fields = spec_fields or {}
     json_fields = {k for k, t in spec_fields.items() if t == "json"} | {"attributes"}
     flat_rows = []
@@ -225,8 +252,20 @@ def build_columns(rows: Iterable[dict[str, Any]], spec_fields: dict[str, str] | 
 
 
 def schema(classes: dict[str, list[Column]]) -> dict[str, Any]:
-    """The EXT_structural_metadata schema for the given classes; classes that share a Column (a class of a
-    subset of another's columns) share its enum."""
+    """Write the EXT_structural_metadata schema for the classes of a tileset; classes that share a Column (a
+    class of a subset of another's columns) share its enum.
+
+    Args:
+        classes: class name -> its Columns.
+
+    Returns:
+        The schema: ``id``, ``classes`` with their properties, and ``enums`` when any.
+
+    Example:
+        >>> out = schema({"building": build_columns([{"id": "B1", "storeys": 3}])})
+        >>> out["id"], out["classes"]["building"]["properties"]["storeys"]
+        ('geotwin', {'name': 'storeys', 'type': 'SCALAR', 'componentType': 'INT32'})
+    """
     out: dict[str, Any] = {"id": "geotwin", "classes": {
         cls: {"properties": {c.id: c.schema() for c in cols}} for cls, cols in classes.items()}}
     enums: dict[str, dict[str, Any]] = {}
@@ -244,7 +283,29 @@ def schema(classes: dict[str, list[Column]]) -> dict[str, Any]:
 
 def decode_property(prop_schema: dict[str, Any], buffers: list[bytes], count: int, enums: dict[str, Any] | None = None,
                     offset_type: str = "UINT32") -> list[Any]:
-    """Inverse of Column.encode (used by tests and for reading tiles back); missing values as None."""
+    """Read a property table's column back from its buffers (the inverse of ``Column.encode``; tests and readers
+    of the tiles use it); missing values come back as None.
+
+    Args:
+        prop_schema: the property's schema (``Column.schema()``).
+        buffers: its buffers (values, and string offsets for STRING).
+        count: the number of features.
+        enums: the schema's enums, for an ENUM property.
+        offset_type: UINT16 or UINT32 string offsets.
+
+    Returns:
+        The values.
+
+    Example:
+        >>> import numpy as np
+        >>> [height, kind] = build_columns([{"h": 1.5, "kind": "roof"}, {"h": None, "kind": "wall"}])
+        >>> buffers, _ = height.encode(np.arange(2))
+        >>> decode_property(height.schema(), buffers, 2)
+        [1.5, None]
+        >>> buffers, extra = kind.encode(np.arange(2))
+        >>> decode_property(kind.schema(), buffers, 2, offset_type=extra["stringOffsetType"])
+        ['roof', 'wall']
+    """
     kind = prop_schema.get("componentType") or prop_schema["type"]
     nodata = prop_schema.get("noData")
     if kind == "STRING":

@@ -13,7 +13,20 @@ from numpy.typing import NDArray
 
 
 def ranges(starts: NDArray[Any], counts: NDArray[Any]) -> NDArray[Any]:
-    """The concatenation of ``arange(s, s + c)`` for every start and count."""
+    """Concatenate ``arange(s, s + c)`` for every start and count, without a Python loop.
+
+    Args:
+        starts: the starts.
+        counts: the counts.
+
+    Returns:
+        The concatenated indices (int64).
+
+    Example:
+        >>> import numpy as np
+        >>> ranges(np.array([10, 20, 30]), np.array([2, 0, 3])).tolist()
+        [10, 11, 30, 31, 32]
+    """
     counts = np.asarray(counts, np.int64)
     within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     result: NDArray[Any] = np.repeat(np.asarray(starts, np.int64), counts) + within

@@ -49,7 +49,21 @@ class Node:
 
 
 def root_square(lo: NDArray[Any], hi: NDArray[Any]) -> tuple[float, float, float]:
-    """The square (x0, y0, size) around all buildings' (N, 3) bounds."""
+    """Find the quadtree's root square around all buildings' bounds (a little larger, at least 1 m).
+
+    Args:
+        lo: (N, 3) lower bounds.
+        hi: (N, 3) upper bounds.
+
+    Returns:
+        (x0, y0, size).
+
+    Example:
+        >>> import numpy as np
+        >>> x0, y0, size = root_square(np.array([[0.0, 0, 0], [10, 5, 0]]), np.array([[4.0, 4, 10], [20, 9, 12]]))
+        >>> round(x0, 2), round(y0, 2), round(size, 2)
+        (-0.01, -5.51, 20.02)
+    """
     lo, hi = lo.min(axis=0), hi.max(axis=0)
     size = float(max(hi[0] - lo[0], hi[1] - lo[1], 1.0)) * 1.001
     cx, cy = (lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2
@@ -57,8 +71,22 @@ def root_square(lo: NDArray[Any], hi: NDArray[Any]) -> tuple[float, float, float
 
 
 def snapped_square(lo: NDArray[Any], hi: NDArray[Any], grid: float = 50.0) -> tuple[float, float, float]:
-    """The square (x0, y0, size) around all (N, 3) bounds, its corner and size on a ``grid`` (m): small
-    changes of the content keep the square, and so the tree and its tiles (incremental export)."""
+    """Find a root square on a grid: small changes of the content keep the square, and so the tree and its tiles
+    (the incremental export).
+
+    Args:
+        lo: (N, 3) lower bounds.
+        hi: (N, 3) upper bounds.
+        grid: the grid in metres.
+
+    Returns:
+        (x0, y0, size), corner and size multiples of ``grid``.
+
+    Example:
+        >>> import numpy as np
+        >>> snapped_square(np.array([[456003.0, 5429012.0, 0]]), np.array([[456041.0, 5429030.0, 9]]))
+        (456000.0, 5429000.0, 50.0)
+    """
     a = np.floor(lo.min(axis=0)[:2] / grid) * grid
     b = np.ceil(hi.max(axis=0)[:2] / grid) * grid
     return float(a[0]), float(a[1]), float(max(b[0] - a[0], b[1] - a[1], grid))
@@ -67,9 +95,33 @@ def snapped_square(lo: NDArray[Any], hi: NDArray[Any], grid: float = 50.0) -> tu
 def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int,
                    leaf_extent: float, lod1_max: int, lod1_extent: float, max_level: int = 18,
                    square: tuple[float, float, float] | None = None) -> Node:
-    """Split by building centres until a tile holds at most ``leaf_max`` buildings and spans at most ``leaf_extent``.
+    """Build the explicit tile tree: split by building centres until a tile holds at most ``leaf_max`` buildings and
+    spans at most ``leaf_extent``; tiles with at most ``lod1_max`` buildings within ``lod1_extent`` hold LoD1 blocks
+    of their subtree, the leaves LoD2.
 
-    ``square``: the root square (x0, y0, size); by default the bounds' square."""
+    Args:
+        centres: (N, 3) building centres.
+        lo: (N, 3) lower bounds.
+        hi: (N, 3) upper bounds.
+        leaf_max: the most buildings in a leaf.
+        leaf_extent: the widest leaf (m).
+        lod1_max: the most buildings in a LoD1 tile.
+        lod1_extent: the widest LoD1 tile (m).
+        max_level: the deepest level.
+        square: the root square (x0, y0, size); by default ``root_square``.
+
+    Returns:
+        The root Node.
+
+    Example:
+        >>> import numpy as np
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root = build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10, lod1_extent=1e9)
+        >>> [(n.key, n.buildings.tolist(), n.content) for n in root.walk()]
+        [('0/0/0', [0, 1, 2, 3], 'lod1'), ('1/0/0', [0], 'lod2'), ('1/1/0', [1], 'lod2'), ('1/0/1', [2], 'lod2'),
+         ('1/1/1', [3], 'lod2')]
+    """
     x0, y0, size = square or root_square(lo, hi)
     root = Node(0, 0, 0, x0, y0, size, np.arange(len(centres)))
     stack = [root]
@@ -109,8 +161,30 @@ def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *,
 def build_implicit(lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int, leaf_extent: float,
                    max_level: int = 12, margin: float = 0.01,
                    square: tuple[float, float, float] | None = None) -> tuple[Node, tuple[float, float, float]]:
-    """Buildings sink to the deepest tile that contains their whole extent (plus ``margin``, the
-    most quantisation may move a vertex). ``square``: the root square, by default the bounds' square."""
+    """Build the implicit tile tree: each building sinks to the deepest tile that contains its whole extent (plus
+    ``margin``, the most quantisation may move a vertex), until a tile holds at most ``leaf_max`` buildings and
+    spans at most ``leaf_extent``.
+
+    Args:
+        lo: (N, 3) lower bounds.
+        hi: (N, 3) upper bounds.
+        leaf_max: the most buildings in a tile before it is split.
+        leaf_extent: the widest tile with content (m).
+        max_level: the deepest level.
+        margin: metres added around each building.
+        square: the root square, by default the bounds' square.
+
+    Returns:
+        (the root Node, the root square).
+
+    Example:
+        >>> import numpy as np
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root, square = build_implicit(lo, hi, leaf_max=1, leaf_extent=1000)
+        >>> [(n.key, n.own.tolist()) for n in root.walk()]
+        [('0/0/0', []), ('1/0/0', [0]), ('1/1/0', [1]), ('1/0/1', [2]), ('1/1/1', [3])]
+    """
     x0, y0, size = square or root_square(lo - margin, hi + margin)
     root = Node(0, 0, 0, x0, y0, size, np.arange(len(lo)))
     stack = [root]

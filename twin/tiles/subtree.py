@@ -10,7 +10,19 @@ from numpy.typing import NDArray
 
 
 def morton(x: int, y: int) -> int:
-    """Quadtree Morton index: x bits at even, y bits at odd positions."""
+    """Give a tile's Morton index in a quadtree: the x bits at even, the y bits at odd positions.
+
+    Args:
+        x: the tile's column in its level.
+        y: its row.
+
+    Returns:
+        The Morton index.
+
+    Example:
+        >>> morton(1, 0), morton(0, 1), morton(3, 5)
+        (1, 2, 39)
+    """
     m = 0
     for bit in range(32):
         m |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
@@ -34,7 +46,26 @@ def _availability(bits: NDArray[Any], views: list[Any], blob: bytearray) -> dict
 def subtree_bytes(root_level: int, root_x: int, root_y: int, levels: int,
                   tiles: set[tuple[int, int, int]],
                   contents: set[tuple[int, int, int]]) -> tuple[bytes, dict[str, Any]]:
-    """The .subtree of the subtree rooted at (root_level, root_x, root_y) spanning ``levels`` levels."""
+    """Write the .subtree file of an implicit tileset's subtree: tile, content and child-subtree availability.
+
+    Args:
+        root_level: the level of the subtree's root.
+        root_x: its column.
+        root_y: its row.
+        levels: the levels the subtree spans.
+        tiles: every available tile (level, x, y) of the tileset.
+        contents: the tiles with content.
+
+    Returns:
+        (the .subtree bytes, its JSON part).
+
+    Example:
+        >>> data, header = subtree_bytes(0, 0, 0, 2, tiles={(0, 0, 0), (1, 1, 0)}, contents={(1, 1, 0)})
+        >>> header["tileAvailability"], header["contentAvailability"]
+        ({'bitstream': 0, 'availableCount': 2}, [{'bitstream': 1, 'availableCount': 1}])
+        >>> read_subtree(data)[0] == header
+        True
+    """
     n_tiles = (4 ** levels - 1) // 3
     tile_bits = np.zeros(n_tiles, np.uint8)
     content_bits = np.zeros(n_tiles, np.uint8)
@@ -72,6 +103,26 @@ def subtree_bytes(root_level: int, root_x: int, root_y: int, levels: int,
 
 
 def read_subtree(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """Read a .subtree file back (tests and readers of the tiles use it).
+
+    Args:
+        data: the file's bytes.
+
+    Returns:
+        (its JSON part, its binary part).
+
+    Raises:
+        ValueError: not a 3D Tiles subtree.
+
+    Example:
+        >>> header, binary = read_subtree(subtree_bytes(0, 0, 0, 1, {(0, 0, 0)}, set())[0])
+        >>> header["tileAvailability"]
+        {'constant': 1}
+        >>> read_subtree(b"glTF" + bytes(20))
+        Traceback (most recent call last):
+        ...
+        ValueError: not a 3D Tiles subtree
+    """
     magic, version, jlen, blen = struct.unpack_from("<4sIQQ", data, 0)
     if magic != b"subt" or version != 1:
         raise ValueError("not a 3D Tiles subtree")

@@ -20,7 +20,20 @@ Json = dict[str, Any]
 
 
 def box(lo: NDArray[Any], hi: NDArray[Any]) -> list[float]:
-    """A 3D Tiles ``box`` bounding volume of the axis-aligned box ``lo``..``hi`` (half axes at least 1 cm)."""
+    """Write a 3D Tiles ``box`` bounding volume of an axis-aligned box (half axes at least 1 cm).
+
+    Args:
+        lo: the lower corner (3,).
+        hi: the upper corner (3,).
+
+    Returns:
+        The centre and the three half-axis vectors (12 numbers).
+
+    Example:
+        >>> import numpy as np
+        >>> box(np.array([0.0, 0.0, 0.0]), np.array([10.0, 20.0, 0.0]))
+        [5.0, 10.0, 0.0, 5.0, 0.0, 0.0, 0.0, 10.0, 0.0, 0.0, 0.0, 0.01]
+    """
     c = (lo + hi) / 2
     h = np.maximum((hi - lo) / 2, 0.01)
     return [float(c[0]), float(c[1]), float(c[2]), float(h[0]), 0.0, 0.0, 0.0, float(h[1]), 0.0, 0.0, 0.0, float(h[2])]

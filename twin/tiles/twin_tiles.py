@@ -66,13 +66,36 @@ class TwinTiles:
 
 
 def safe_name(text: str) -> str:
-    """A file name for ``text``: its safe characters and a digest (distinct texts stay distinct)."""
+    """Make a file name of a text: its safe characters and a digest (distinct texts stay distinct).
+
+    Args:
+        text: the text (a layer or sensor name).
+
+    Returns:
+        At most 48 safe characters, ``-`` and 8 hex digits.
+
+    Example:
+        >>> name = safe_name("Lerninsel Café/1")
+        >>> name.startswith("Lerninsel_Café_1-"), len(name.rsplit("-", 1)[1]), name != safe_name("Lerninsel Café_1")
+        (True, 8, True)
+    """
     clean = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
     return f"{clean[:48]}-{digest(text)[:8]}"
 
 
 def json_text(raw: Any) -> Any:
-    """Attributes JSON text as strict JSON: Python's NaN / Infinity (which no other parser reads) as null."""
+    """Make attribute JSON text strict: Python's NaN and Infinity (which no other parser reads) become null.
+
+    Args:
+        raw: the attributes (JSON text, or anything else, returned as it is).
+
+    Returns:
+        The strict JSON text.
+
+    Example:
+        >>> json_text('{"height": NaN, "storeys": 3}'), json_text('{"a": 1}')
+        ('{"height": null, "storeys": 3}', '{"a": 1}')
+    """
     if isinstance(raw, str) and ("NaN" in raw or "Infinity" in raw):
         try:
             return json.dumps(finite(json.loads(raw)), ensure_ascii=False, allow_nan=False)

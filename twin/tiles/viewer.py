@@ -28,6 +28,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..kernel.atomic import atomic_path
 from ..kernel.errors import InputError
@@ -111,9 +112,29 @@ BASEMAP_DE = Basemap(
     "© basemap.de / BKG | Datenquellen: © GeoBasis-DE", max_zoom=18)
 
 
-def basemap_config(basemap: Basemap | None) -> dict:
-    """The viewer's imagery: ``{"type": "bundled"}`` (Natural Earth II from the CesiumJS copy) or an
-    XYZ template (WMTS tile matrix, row and column placeholders become z, y, x)."""
+def basemap_config(basemap: Basemap | None) -> dict[str, Any]:
+    """Configure the viewer's imagery: Natural Earth II bundled with CesiumJS, or an XYZ/WMTS template.
+
+    Args:
+        basemap: the basemap, None for the bundled imagery.
+
+    Returns:
+        ``{"type": "bundled"}`` or ``{"type": "xyz", "url", "attribution", "maxZoom", "subdomains"}`` (a WMTS
+        template's tile matrix, row and column become z, y, x).
+
+    Raises:
+        InputError: a template without its placeholders, or a basemap without attribution.
+
+    Example:
+        >>> basemap_config(None)
+        {'type': 'bundled'}
+        >>> basemap_config(Basemap("https://{s}.tile.example/{z}/{x}/{y}.png", "© OpenStreetMap"))["url"]
+        'https://{s}.tile.example/{z}/{x}/{y}.png'
+        >>> basemap_config(Basemap("https://tile.example/{z}/{x}/{y}.png", " "))
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: ...a basemap needs its attribution (the licence requires it)
+    """
     if basemap is None:
         return {"type": "bundled"}
     url = basemap.url.strip()
@@ -136,7 +157,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
                  ground_height: float | None = None,
                  sensor_refresh_seconds: int = 60,
                  basemap: Basemap | None = None,
-                 cesium_source: str | os.PathLike | None = None,
+                 cesium_source: str | os.PathLike[str] | None = None,
                  terrain_url: str | None = None) -> Path:
     """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css); return index.html's path.
 
@@ -237,8 +258,24 @@ def copy_cesium(source: Path, target: Path) -> int:
     return total
 
 
-def cesium_base_url(cesium_url: str | os.PathLike, viewer_dir: Path) -> str:
-    """The URL (possibly relative to ``viewer_dir``) of the folder that holds ``Cesium.js``."""
+def cesium_base_url(cesium_url: str | os.PathLike[str], viewer_dir: Path) -> str:
+    """Find the URL of the folder that holds ``Cesium.js``, relative to the viewer for a local copy.
+
+    Args:
+        cesium_url: the URL of ``Cesium.js`` or its folder, or a local folder.
+        viewer_dir: the viewer's folder.
+
+    Returns:
+        The folder's URL.
+
+    Raises:
+        InputError: a local folder without Cesium.js.
+
+    Example:
+        >>> from pathlib import Path
+        >>> cesium_base_url("https://cdn.example/cesium/Build/Cesium/Cesium.js", Path("/out/viewer"))
+        'https://cdn.example/cesium/Build/Cesium'
+    """
     local = Path(cesium_url) if isinstance(cesium_url, os.PathLike) else None
     text = os.fspath(cesium_url)
     if local is None and "://" not in text and Path(text).exists():
