@@ -381,7 +381,7 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
     result.crs = first.crs.horizontal
     imported_at = datetime.now(UTC).isoformat(timespec="seconds")
     verticals: set[str | None] = set()
-    with gpkg_output(output_gpkg, result.crs) as writer:
+    with gpkg_output(output_gpkg, result.crs, direct=True) as writer:
         for spec in CITY_MODEL_LAYERS:
             writer.ensure_layer(spec)
         importer = _Importer(writer, reporter, result)

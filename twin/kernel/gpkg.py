@@ -231,17 +231,21 @@ def preload() -> None:
 class GpkgWriter:
     """Buffers rows per layer and appends them in batches, so memory stays flat."""
 
-    def __init__(self, path: str | os.PathLike, crs: str | None, batch_size: int = 5000) -> None:
+    def __init__(self, path: str | os.PathLike, crs: str | None, batch_size: int = 5000,
+                 direct: bool = False) -> None:
         from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
 
         self._write = write
         self.path = Path(path)
         self.crs = crs
         self.batch_size = batch_size
-        self._buffers: dict[str, tuple[LayerSpec, list[dict], list]] = {}
+        self._buffers: dict[str, tuple[LayerSpec, list[dict], list[Any]]] = {}
         self._created: set[str] = set()
         self.counts: dict[str, int] = {}
         self._crs_cache: str | None = None
+        # direct: GDAL creates each layer (empty, no spatial index), rows go in by sqlite3, the R-tree is built in
+        # bulk at close (see DirectLayers); else every batch is a pyogrio write (per-row R-tree triggers)
+        self._direct = DirectLayers(self.path) if direct else None
 
     def add(self, spec: LayerSpec, row: dict, geometry=None) -> None:
         """Queue one row (a dict of spec.fields) and its geometry (shapely, or WKB bytes)."""
@@ -305,6 +309,27 @@ class GpkgWriter:
         spec, rows, geoms = self._buffers[name]
         if not rows and name in self._created:
             return
+        if self._direct is not None:
+            if name not in self._created:
+                self._create_empty(spec)
+            if rows:
+                self._direct.insert(spec, rows, geoms)
+                self.counts[name] = self.counts.get(name, 0) + len(rows)
+                rows.clear()
+                geoms.clear()
+            return
+        self._write_batch(spec, rows, geoms)
+
+    def _create_empty(self, spec: LayerSpec) -> None:
+        """The layer as GDAL creates it (table, gpkg_contents, geometry column, SRS), without rows and without
+        its spatial index (built in bulk at close)."""
+        self._write_batch(spec, [], [], {"SPATIAL_INDEX": "NO"} if spec.geometry_type else None)
+        if self._direct is not None:
+            self._direct.register(spec)
+
+    def _write_batch(self, spec: LayerSpec, rows: list[dict], geoms: list[Any],
+                     layer_options: dict[str, str] | None = None) -> None:
+        name = spec.name
         data, masks = self._columns(spec, rows)
         kwargs: dict[str, Any] = {"layer": spec.name, "driver": "GPKG", "fields": list(spec.fields),
                                   "field_data": data, "field_mask": masks, "geometry": None}
@@ -323,6 +348,8 @@ class GpkgWriter:
             kwargs["crs"] = self._crs_text()
         if name in self._created:
             kwargs["append"] = True
+        if layer_options:
+            kwargs["layer_options"] = layer_options
         self._write(self.path, **kwargs)
         self._created.add(name)
         self.counts[name] = self.counts.get(name, 0) + len(rows)
@@ -330,30 +357,312 @@ class GpkgWriter:
         geoms.clear()
 
     def close(self) -> None:
-        """Write every buffered row."""
+        """Write every buffered row (direct: then build the spatial indexes and the layers' statistics)."""
         for name in list(self._buffers):
             self._flush(name)
+        if self._direct is not None:
+            self._direct.finish()
+
+    def abort(self) -> None:
+        """Release the file without finishing it (the run failed; the temporary file is discarded)."""
+        if self._direct is not None:
+            self._direct.abort()
+
+
+# -- direct writing: rows by sqlite3, the R-tree in bulk ----------------------------------------------
+# GDAL 3.6's R-tree triggers (gpkg_rtree_index extension), word for word, so that later edits by GDAL, QGIS or
+# any GeoPackage client keep the index current exactly as in a file GDAL indexed itself.
+_RTREE_TRIGGERS = (
+    'CREATE TRIGGER "{r}_insert" AFTER INSERT ON "{t}" WHEN (new."{c}" NOT NULL AND NOT ST_IsEmpty(NEW."{c}")) '
+    'BEGIN INSERT OR REPLACE INTO "{r}" VALUES (NEW."{f}",ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"),'
+    'ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END',
+    'CREATE TRIGGER "{r}_update1" AFTER UPDATE OF "{c}" ON "{t}" WHEN OLD."{f}" = NEW."{f}" AND '
+    '(NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}")) BEGIN INSERT OR REPLACE INTO "{r}" VALUES (NEW."{f}",'
+    'ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"),ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END',
+    'CREATE TRIGGER "{r}_update2" AFTER UPDATE OF "{c}" ON "{t}" WHEN OLD."{f}" = NEW."{f}" AND '
+    '(NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}")) BEGIN DELETE FROM "{r}" WHERE id = OLD."{f}"; END',
+    'CREATE TRIGGER "{r}_update3" AFTER UPDATE ON "{t}" WHEN OLD."{f}" != NEW."{f}" AND '
+    '(NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}")) BEGIN DELETE FROM "{r}" WHERE id = OLD."{f}"; '
+    'INSERT OR REPLACE INTO "{r}" VALUES (NEW."{f}",ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"),'
+    'ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END',
+    'CREATE TRIGGER "{r}_update4" AFTER UPDATE ON "{t}" WHEN OLD."{f}" != NEW."{f}" AND '
+    '(NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}")) BEGIN DELETE FROM "{r}" WHERE id IN (OLD."{f}", NEW."{f}"); END',
+    'CREATE TRIGGER "{r}_delete" AFTER DELETE ON "{t}" WHEN old."{c}" NOT NULL BEGIN DELETE FROM "{r}" '
+    'WHERE id = OLD."{f}"; END',
+)
+_EXTENSIONS_TABLE = ("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT,column_name TEXT,extension_name "
+                     "TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,CONSTRAINT ge_tce UNIQUE "
+                     "(table_name, column_name, extension_name))")
+_RTREE_EXTENSION = ("gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only")
+_RTREE_NODE_ENTRIES = 42    # entries of a 1 kB SQLite R-tree node of 2D boxes (4 float32 + 8-byte id)
+_POINT = 0
+
+
+def _sql_name(name: str) -> str:
+    """An identifier as it goes between double quotes."""
+    return name.replace('"', '""')
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or value != value else int(value)
+
+
+def _bool_or_none(value: Any) -> int | None:
+    return None if value is None or value != value else int(bool(value))
+
+
+def _float_or_none(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if number != number else number   # pyogrio writes NaN as null
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if value is None or type(value) is str else str(value)
+
+
+def column_values(kind: str, values: list[Any]) -> list[Any]:
+    """The SQLite values GDAL stores for one field kind of ``LayerSpec.fields`` (None for null).
+
+    Example: ``column_values("int", [1, None, 2.0])`` -> ``[1, None, 2]``.
+    """
+    if kind == "str":
+        return [_str_or_none(v) for v in values]
+    if kind == "float":
+        return [_float_or_none(v) for v in values]
+    if kind == "int":
+        return [_int_or_none(v) for v in values]
+    if kind == "bool":
+        return [_bool_or_none(v) for v in values]
+    return [_cell(v, kind) for v in values]
+
+
+def envelopes(geometries: np.ndarray) -> np.ndarray:
+    """(N, 6) minx, maxx, miny, maxy, minz, maxz of shapely geometries (NaN rows for empty ones; NaN z for 2D).
+
+    Example: ``envelopes(np.array([shapely.Point(1, 2, 3)]))`` -> ``[[1, 1, 2, 2, 3, 3]]``.
+    """
+    import shapely
+
+    out = np.full((len(geometries), 6), np.nan)
+    coords, index = shapely.get_coordinates(geometries, include_z=True, return_index=True)
+    if not len(coords):
+        return out
+    counts = np.bincount(index, minlength=len(geometries))
+    filled = counts > 0
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[filled]
+    low, high = np.minimum.reduceat(coords, starts, axis=0), np.maximum.reduceat(coords, starts, axis=0)
+    out[filled] = np.column_stack([low[:, 0], high[:, 0], low[:, 1], high[:, 1], low[:, 2], high[:, 2]])
+    return out
+
+
+def geometry_blobs(geometries: Sequence[Any], srs_id: int) -> tuple[list[bytes | None], np.ndarray]:
+    """GeoPackage geometry blobs as GDAL writes them (little-endian ISO WKB; an XY envelope, XYZ for geometries
+    with z, none for points and empty ones) of shapely geometries or WKB (None stays None), and the (N, 4) XY
+    envelopes (NaN where none).
+
+    Example: ``geometry_blobs([shapely.box(0, 0, 1, 1)], 4326)[0][0][:4]`` -> ``b"GP\\x00\\x03"``.
+    """
+    import shapely
+
+    n = len(geometries)
+    blobs: list[bytes | None] = [None] * n
+    bounds = np.full((n, 4), np.nan)
+    present = [i for i, g in enumerate(geometries) if g is not None]
+    if not present:
+        return blobs, bounds
+    shapes = np.empty(len(present), dtype=object)
+    shapes[:] = [geometries[i] for i in present]
+    raw = np.fromiter((isinstance(g, bytes | bytearray) for g in shapes), dtype=bool, count=len(shapes))
+    if raw.any():
+        shapes[raw] = shapely.from_wkb(shapes[raw])
+    wkb = shapely.to_wkb(shapes, flavor="iso", byte_order=1).tolist()
+    env = envelopes(shapes)
+    empty = np.isnan(env[:, 0])
+    kind = np.where(shapely.has_z(shapes), 2, 1)
+    kind[empty | (shapely.get_type_id(shapes) == _POINT)] = 0
+    srs = int(srs_id).to_bytes(4, "little", signed=True)
+    prefixes = [b"GP\x00" + bytes([0x01 | (k << 1)]) + srs for k in (0, 1, 2)]
+    empty_prefix = b"GP\x00\x11" + srs
+    sizes = (0, 32, 48)
+    packed = env.astype("<f8").tobytes()
+    for j, (i, k, blank, body) in enumerate(zip(present, kind.tolist(), empty.tolist(), wkb)):
+        if blank:
+            blobs[i] = empty_prefix + body
+        else:
+            blobs[i] = prefixes[k] + packed[48 * j:48 * j + sizes[k]] + body
+    bounds[present] = env[:, :4]
+    return blobs, bounds
+
+
+def blob_bounds(blobs: Sequence[bytes]) -> np.ndarray:
+    """(N, 4) minx, maxx, miny, maxy of GeoPackage geometry blobs (NaN for empty ones): from the header's
+    envelope when it has one, else from the geometry."""
+    out = np.full((len(blobs), 4), np.nan)
+    direct = [i for i, b in enumerate(blobs) if b[3] & 0x01 and not b[3] & 0x10 and (b[3] >> 1) & 7]
+    if direct:
+        out[direct] = np.frombuffer(b"".join(blobs[i][8:40] for i in direct), dtype="<f8").reshape(-1, 4)
+    rest = [i for i, b in enumerate(blobs) if not b[3] & 0x10 and not (b[3] & 0x01 and (b[3] >> 1) & 7)]
+    if rest:
+        import shapely
+
+        box = shapely.bounds(decode_geometries([blobs[i] for i in rest]))
+        out[rest] = box[:, [0, 2, 1, 3]]
+    return out
+
+
+def str_order(boxes: np.ndarray, node: int = _RTREE_NODE_ENTRIES) -> np.ndarray:
+    """Sort-Tile-Recursive order of (N, 4) minx, maxx, miny, maxy boxes: vertical slices by centre x, each by
+    centre y, so that consecutive boxes fill R-tree nodes with neighbours.
+
+    Example: ``str_order(np.array([[5, 5, 0, 0], [0, 0, 0, 0]]))`` -> ``[1, 0]``.
+    """
+    n = len(boxes)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    cx, cy = boxes[:, 0] + boxes[:, 1], boxes[:, 2] + boxes[:, 3]
+    leaves = -(-n // node)
+    per_slice = node * max(1, -(-leaves // max(1, int(np.ceil(np.sqrt(leaves))))))
+    by_x = np.argsort(cx, kind="stable")
+    slices = np.arange(n) // per_slice
+    return by_x[np.lexsort((cy[by_x], slices))]
+
+
+class DirectLayers:
+    """Rows into layers that GDAL created (empty, without spatial index) by sqlite3 executemany, one transaction a
+    batch; at ``finish`` each geometry layer gets its R-tree in bulk (STR-ordered inserts instead of a trigger per
+    row), GDAL's R-tree triggers and extension row, its feature count and its extent in gpkg_contents."""
+
+    RTREE_CHUNK = 65536   # rows read back and indexed at a time (memory stays flat on any layer size)
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._con: sqlite3.Connection | None = None
+        self._layers: dict[str, dict[str, Any]] = {}
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            self._con = sqlite3.connect(self.path)
+            self._con.execute("PRAGMA synchronous = OFF")   # a temporary file: atomic_path moves it when complete
+        return self._con
+
+    def register(self, spec: LayerSpec) -> None:
+        """A layer GDAL has just created: it gets its index, triggers and statistics at ``finish``."""
+        self._layer(spec)
+
+    def _layer(self, spec: LayerSpec) -> dict[str, Any]:
+        layer = self._layers.get(spec.name)
+        if layer is None:
+            con = self._connection()
+            geom = con.execute("SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
+                               (spec.name,)).fetchone()
+            fid = next(r[1] for r in con.execute(f"PRAGMA table_info({_quote(spec.name)})") if r[5])
+            # GDAL's feature count triggers: a row each would cost an UPDATE; restored at finish, count set once
+            triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
+                                   "name LIKE 'trigger_%_feature_count_%'", (spec.name,)).fetchall()
+            for name, _ in triggers:
+                con.execute(f"DROP TRIGGER {_quote(name)}")
+            con.commit()
+            columns = ([geom[0]] if geom else []) + list(spec.fields)
+            layer = {"geom": geom[0] if geom else None, "srs": geom[1] if geom else 0, "fid": fid, "rows": 0,
+                     "triggers": [sql for _, sql in triggers], "extent": [np.inf, np.inf, -np.inf, -np.inf],
+                     "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) "
+                               f"VALUES ({', '.join('?' * len(columns))})"}
+            self._layers[spec.name] = layer
+        return layer
+
+    def insert(self, spec: LayerSpec, rows: list[dict], geometries: list[Any]) -> None:
+        """Append ``rows`` (dicts of spec.fields) and their geometries (shapely, WKB or None) to the layer."""
+        layer = self._layer(spec)
+        columns = [column_values(kind, [r.get(name) for r in rows]) for name, kind in spec.fields.items()]
+        if layer["geom"] is not None:
+            blobs, bounds = geometry_blobs(geometries, layer["srs"])
+            if not np.isnan(bounds[:, 0]).all():
+                e = layer["extent"]
+                e[0], e[1] = min(e[0], float(np.nanmin(bounds[:, 0]))), min(e[1], float(np.nanmin(bounds[:, 2])))
+                e[2], e[3] = max(e[2], float(np.nanmax(bounds[:, 1]))), max(e[3], float(np.nanmax(bounds[:, 3])))
+            columns.insert(0, blobs)
+        con = self._connection()
+        con.executemany(layer["insert"], zip(*columns))
+        con.commit()
+        layer["rows"] += len(rows)
+
+    def finish(self) -> None:
+        """Spatial indexes, triggers, feature counts and extents of every layer written; closes the file."""
+        if self._con is None:
+            return
+        con = self._con
+        for table, layer in self._layers.items():
+            if layer["geom"] is not None:
+                self._rtree(con, table, layer["geom"], layer["fid"])
+                if np.isfinite(layer["extent"][0]):
+                    # GDAL writes the extent as SQL text printed by SQLite's %.18g: the same doubles come back
+                    con.execute("UPDATE gpkg_contents SET min_x = CAST(printf('%.18g', ?) AS REAL), "
+                                "min_y = CAST(printf('%.18g', ?) AS REAL), max_x = CAST(printf('%.18g', ?) AS REAL), "
+                                "max_y = CAST(printf('%.18g', ?) AS REAL), last_change = "
+                                "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE lower(table_name) = lower(?)",
+                                (*layer["extent"], table))
+            if layer["rows"]:
+                count = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+                con.execute("UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
+                            (count, table))
+            for sql in layer["triggers"]:
+                con.execute(sql)
+        con.commit()
+        self.abort()
+
+    def _rtree(self, con: sqlite3.Connection, table: str, column: str, fid: str) -> None:
+        """The layer's R-tree (GDAL's names, columns, triggers and extension row), filled in STR order."""
+        rtree = f"rtree_{table}_{column}"
+        con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+        rows = con.execute(f"SELECT {_quote(fid)}, {_quote(column)} FROM {_quote(table)} "
+                           f"WHERE {_quote(column)} IS NOT NULL")
+        insert = f"INSERT INTO {_quote(rtree)} VALUES (?, ?, ?, ?, ?)"
+        while chunk := rows.fetchmany(self.RTREE_CHUNK):
+            ids = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))
+            boxes = blob_bounds([r[1] for r in chunk])
+            keep = ~np.isnan(boxes[:, 0])
+            ids, boxes = ids[keep], boxes[keep]
+            order = str_order(boxes)
+            con.executemany(insert, zip(ids[order].tolist(), *boxes[order].T.tolist()))
+        names = {"r": _sql_name(rtree), "t": _sql_name(table), "c": _sql_name(column), "f": _sql_name(fid)}
+        for trigger in _RTREE_TRIGGERS:
+            con.execute(trigger.format(**names))
+        con.execute(_EXTENSIONS_TABLE)
+        con.execute("INSERT OR REPLACE INTO gpkg_extensions VALUES (?, ?, ?, ?, ?)", (table, column, *_RTREE_EXTENSION))
+
+    def abort(self) -> None:
+        """Close the connection (any uncommitted batch is dropped)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 @contextlib.contextmanager
 def gpkg_output(target: str | os.PathLike, crs: str | None, batch_size: int = 5000,
-                kind: str | None = None) -> Iterator[GpkgWriter]:
+                kind: str | None = None, direct: bool = False) -> Iterator[GpkgWriter]:
     """A GpkgWriter on a temporary file that replaces ``target`` only when the block succeeds.
 
     An existing ``target`` is replaced only when GeoTwin wrote it as the same kind of output (``kind``, else
     told by the layers written), when it is empty, or when an older GeoTwin wrote it (no marker, and no layer
     that this run does not write). A foreign or unreadable file or a twin is refused before any work, another
     kind of GeoTwin output once the run knows its own kind; a refused ``target`` is never touched. The output
-    gets the marker (see ``ownership``).
+    gets the marker (see ``ownership``). ``direct``: rows written by sqlite3 and spatial indexes built in bulk at
+    the end (see ``DirectLayers``; the same rows, geometry blobs and index entries as GDAL writes).
     """
     state = check_gpkg(target, kind, lambda _, tables: set(tables) <= geotwin_layer_names())
     if state == OURS and kind is None and (gpkg_marker(target) or {}).get("kind") == "twin":
         raise GeoTwinError("the output is a GeoTwin twin GeoPackage, which only Build digital twin updates: choose "
                            "another file name", path=str(target))
     with atomic_path(target) as tmp:
-        writer = GpkgWriter(tmp, crs, batch_size)
-        yield writer
-        writer.close()
+        writer = GpkgWriter(tmp, crs, batch_size, direct=direct)
+        try:
+            yield writer
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
         written = kind or kind_of_layers(writer._buffers)
         if state == OURS and (gpkg_marker(target) or {}).get("kind") != written:
             raise GeoTwinError(f"the output holds GeoTwin's {gpkg_marker(target).get('kind')} output, and this run "
