@@ -56,6 +56,60 @@ def polygons_z(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
     return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
 
 
+_POLYGON_Z = b"\x01" + (1003).to_bytes(4, "little")          # ISO WKB: little-endian PolygonZ
+_MULTIPOLYGON_Z = b"\x01" + (1006).to_bytes(4, "little")     # ...MultiPolygonZ
+
+
+def polygons_wkb_z(polygons: Sequence[Sequence[np.ndarray]]) -> tuple[list[bytes], np.ndarray]:
+    """ISO WKB PolygonZs (little-endian, rings closed) of lists of (N, 3) rings, the bytes GEOS/GDAL write for the
+    same polygons, and their (P, 6) envelopes minx, maxx, miny, maxy, minz, maxz; built from the arrays at once.
+
+    Example: ``polygons_wkb_z([[np.array([[0., 0, 1], [1, 0, 1], [0, 1, 1]])]])[1]`` -> ``[[0, 1, 0, 1, 1, 1]]``.
+    """
+    if not polygons:
+        return [], np.zeros((0, 6))
+    coords, (ring_offsets, polygon_offsets) = _ragged(polygons, 3)
+    data = np.ascontiguousarray(coords, dtype="<f8").tobytes()
+    points = np.diff(ring_offsets).tolist()
+    ring_counts = np.diff(polygon_offsets).tolist()
+    out: list[bytes] = []
+    ring = start = 0
+    for count in ring_counts:
+        parts = [_POLYGON_Z, count.to_bytes(4, "little")]
+        for n in points[ring:ring + count]:
+            parts.append(n.to_bytes(4, "little"))
+            parts.append(data[start * 24:(start + n) * 24])
+            start += n
+        ring += count
+        out.append(b"".join(parts))
+    firsts = ring_offsets[polygon_offsets[:-1]]
+    low, high = np.minimum.reduceat(coords, firsts, axis=0), np.maximum.reduceat(coords, firsts, axis=0)
+    env = np.column_stack([low[:, 0], high[:, 0], low[:, 1], high[:, 1], low[:, 2], high[:, 2]])
+    return out, env
+
+
+def multipolygon_wkb_z(parts: Sequence[bytes]) -> bytes:
+    """The ISO WKB MultiPolygonZ of PolygonZ WKBs (see polygons_wkb_z).
+
+    Example: ``multipolygon_wkb_z(polygons_wkb_z(rings)[0])``.
+    """
+    return _MULTIPOLYGON_Z + len(parts).to_bytes(4, "little") + b"".join(parts)
+
+
+def building_envelopes(envelopes: np.ndarray, counts: Sequence[int]) -> np.ndarray:
+    """The (B, 6) envelopes of groups of consecutive polygon envelopes (``counts`` polygons each; groups of 0
+    are left out), e.g. each building's from its surfaces'.
+
+    Example: ``building_envelopes(np.array([[0, 1, 0, 1, 0, 1], [2, 3, 2, 3, 2, 3.]]), [2])`` -> ``[[0, 3, ...]]``.
+    """
+    sizes = np.asarray(counts, dtype=np.int64)
+    if not len(envelopes):
+        return np.zeros((0, 6))
+    starts = (np.cumsum(sizes) - sizes)[sizes > 0]
+    low, high = np.minimum.reduceat(envelopes, starts, axis=0), np.maximum.reduceat(envelopes, starts, axis=0)
+    return np.column_stack([low[:, 0], high[:, 1], low[:, 2], high[:, 3], low[:, 4], high[:, 5]])
+
+
 def polygons_2d(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
     """Shapely Polygons in plan (x, y of the rings), one per list of rings, built in one call."""
     if not polygons:

@@ -28,7 +28,16 @@ from ..kernel.schema import (
 )
 from .cityjson import read_cityjson
 from .delivery import CITY_MODEL_SUFFIXES, InputFile, Limits, as_input, collect_delivery
-from .geometry import areas_3d, convex_outline, polygons_2d, polygons_z, union_2d, union_2d_many
+from .geometry import (
+    areas_3d,
+    building_envelopes,
+    convex_outline,
+    multipolygon_wkb_z,
+    polygons_2d,
+    polygons_wkb_z,
+    union_2d,
+    union_2d_many,
+)
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
 __all__ = ["CITY_MODEL_SUFFIXES", "ImportResult", "import_citymodel", "open_source", "sha256_of", "sniff_format"]
@@ -314,14 +323,19 @@ class _Importer:
         if not batch:
             return
         rings = [s.rings for _, obj, _ in batch for s in obj.surfaces]
-        polygons = polygons_z(rings)
+        wkb, envelopes = polygons_wkb_z(rings)   # the geometries as the writer stores them, from the arrays
+        polygons = list(zip(wkb, envelopes.tolist()))
         areas = areas_3d(rings).tolist()
         start = 0
-        buildings, surfaces, footprints = [], [], []
-        for _row, obj, outline in batch:
-            count = len(obj.surfaces)
-            own = polygons[start:start + count]
-            buildings.append(shapely.multipolygons(own) if count else None)
+        counts = [len(obj.surfaces) for _, obj, _ in batch]
+        whole = iter(building_envelopes(envelopes, counts).tolist())
+        buildings: list[tuple[bytes, list[float]] | None] = []
+        surfaces, footprints = [], []
+        for (_row, obj, outline), count in zip(batch, counts):
+            if count:
+                buildings.append((multipolygon_wkb_z(wkb[start:start + count]), next(whole)))
+            else:
+                buildings.append(None)
             for n, (surface, area) in enumerate(zip(obj.surfaces, areas[start:start + count]), 1):
                 surfaces.append({
                     "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,

@@ -69,6 +69,8 @@ def _dump(path: Path) -> dict:
                                            "'sqlite_autoindex%'").fetchall(), key=lambda r: r[1])
         out["rtree"] = {t: sorted(con.execute(f'SELECT * FROM "rtree_{t}_geom"').fetchall())
                         for t in tables if t != "plain"}
+        out["rtreecheck"] = {t: con.execute(f"SELECT rtreecheck('rtree_{t}_geom')").fetchone()[0]
+                             for t in tables if t != "plain"}
         return out
     finally:
         con.close()
@@ -89,6 +91,15 @@ def test_direct_writes_what_gdal_writes(tmp_path):
         assert ours[2:6] == theirs[2:6] or ours[2:6] == pytest.approx(theirs[2:6], rel=1e-12, abs=0)
     assert len(direct["surf"]) == 1200 and direct["counts"][-1] == ("surf", 1200)
     assert len(direct["rtree"]["surf"]) == 1198  # no entry for the NULL and the empty geometry
+    assert set(direct["rtreecheck"].values()) == {"ok"}   # SQLite's own structural check of the packed trees
+    with sqlite3.connect(tmp_path / "direct.gpkg") as con:   # two levels: 24 leaves under the root
+        assert con.execute("SELECT count(*) FROM rtree_surf_geom_node").fetchone() == (25,)
+        window = (401000, 405000, 5402000, 5406000)
+        hits = {r[0] for r in con.execute("SELECT id FROM rtree_surf_geom WHERE maxx >= ? AND minx <= ? AND "
+                                          "maxy >= ? AND miny <= ?", window)}
+    brute = {r[0] for r in direct["rtree"]["surf"] if r[2] >= window[0] and r[1] <= window[1]
+             and r[4] >= window[2] and r[3] <= window[3]}
+    assert hits == brute and 0 < len(hits) < 1198
 
 
 def _float32_outwards(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
