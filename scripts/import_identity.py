@@ -3,8 +3,8 @@
 ``scripts/env.sh .venv/bin/python scripts/import_identity.py make REF_DIR``: import every input into REF_DIR.
 ``scripts/env.sh .venv/bin/python scripts/import_identity.py check REF_DIR``: import again with the current
 code and compare with the references: every layer, every row in order, every column equal (``imported_at``
-excepted), geometries byte-equal or equal within 1e-9 per coordinate; every spatial index entry, feature count,
-extent and geometry column equal. Exit 1 on the first differing file.
+excepted), geometries byte-equal or equal within 1e-9 per coordinate; the schema, spatial reference systems, every
+spatial index entry, feature count, extent and geometry column equal. Exit 1 on the first differing file.
 
 Inputs: the benchmark district (``REF_DIR/inputs/district-10000``: CityGML, CityJSON, CityJSONSeq), every
 city model file in ../shared/data, and gzip/zip copies of two of them (made in REF_DIR/inputs).
@@ -101,7 +101,8 @@ def _close_rows(x: tuple, y: tuple) -> bool:
 
 
 def _index_and_contents(a: sqlite3.Connection, b: sqlite3.Connection) -> str | None:
-    """The spatial indexes (every R-tree entry), feature counts and extents, as GDAL reads them."""
+    """The schema (every table, index and trigger), the spatial reference systems, the spatial indexes (every
+    R-tree entry), feature counts and extents, as GDAL reads them."""
     query = "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING rtree%' ORDER BY name"
     ia, ib = [r[0] for r in a.execute(query)], [r[0] for r in b.execute(query)]
     if ia != ib:
@@ -111,7 +112,11 @@ def _index_and_contents(a: sqlite3.Connection, b: sqlite3.Connection) -> str | N
         rb = sorted(b.execute(f'SELECT * FROM "{rtree}"').fetchall())
         if ra != rb:
             return f"{rtree}: {len(ra)} vs {len(rb)} entries, or different boxes"
-    for query in ("SELECT * FROM gpkg_ogr_contents ORDER BY table_name",
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    if a.execute(schema).fetchall() != b.execute(schema).fetchall():
+        return "schema (tables, indexes, triggers) differs"
+    for query in ("SELECT * FROM gpkg_spatial_ref_sys ORDER BY srs_id", "PRAGMA application_id", "PRAGMA user_version",
+                  "SELECT * FROM gpkg_ogr_contents ORDER BY table_name",
                   "SELECT table_name, data_type, min_x, min_y, max_x, max_y, srs_id FROM gpkg_contents ORDER BY 1",
                   "SELECT * FROM gpkg_geometry_columns ORDER BY table_name",
                   "SELECT * FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index' ORDER BY table_name"):

@@ -228,14 +228,62 @@ def preload() -> None:
                      daemon=True).start()
 
 
+def _ogr() -> Any:
+    """GDAL's Python bindings (osgeo.ogr, with exceptions on), or None without them: they import in a sixth of the
+    time pyogrio takes (which pulls in geopandas) and QGIS has them loaded already."""
+    try:
+        from osgeo import gdal, ogr
+    except ImportError:
+        return None
+    gdal.UseExceptions()
+    ogr.UseExceptions()
+    return ogr
+
+
+# the OGR field type (and subtype) pyogrio gives each kind of LayerSpec.fields (by the numpy dtype of _columns)
+_OGR_FIELDS = {"int": ("OFTInteger64", None), "float": ("OFTReal", None), "bool": ("OFTInteger", "OFSTBoolean")}
+
+
+def _create_layer(ogr: Any, path: Path, spec: LayerSpec, crs: str | None) -> None:
+    """An empty layer exactly as pyogrio's write of no rows creates it (same GDAL driver, types, SRS), without a
+    spatial index."""
+    from osgeo import osr
+
+    exists = path.exists() and path.stat().st_size > 0
+    ds = ogr.Open(str(path), 1) if exists else ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    try:
+        srs = None
+        if crs:
+            srs = osr.SpatialReference()
+            srs.SetFromUserInput(crs)
+        if spec.geometry_type is None:
+            layer = ds.CreateLayer(spec.name, None, ogr.wkbNone)
+        else:
+            geometry_type = ogr.__dict__["wkb" + spec.geometry_type.removesuffix("Z")]
+            if spec.geometry_type.endswith("Z"):
+                geometry_type = ogr.GT_SetZ(geometry_type)
+            layer = ds.CreateLayer(spec.name, srs, geometry_type, ["SPATIAL_INDEX=NO"])
+        for name, kind in spec.fields.items():
+            field_type, subtype = _OGR_FIELDS.get(kind, ("OFTString", None))
+            definition = ogr.FieldDefn(name, getattr(ogr, field_type))
+            if subtype:
+                definition.SetSubType(getattr(ogr, subtype))
+            layer.CreateField(definition)
+        layer.SyncToDisk()
+    finally:
+        ds = None
+
+
 class GpkgWriter:
     """Buffers rows per layer and appends them in batches, so memory stays flat."""
 
     def __init__(self, path: str | os.PathLike, crs: str | None, batch_size: int = 5000,
                  direct: bool = False) -> None:
-        from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
+        self._ogr = _ogr() if direct else None   # direct: GDAL's own bindings create the layers, when present
+        if self._ogr is None:
+            from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
 
-        self._write = write
+            self._write = write
         self.path = Path(path)
         self.crs = crs
         self.batch_size = batch_size
@@ -323,7 +371,11 @@ class GpkgWriter:
     def _create_empty(self, spec: LayerSpec) -> None:
         """The layer as GDAL creates it (table, gpkg_contents, geometry column, SRS), without rows and without
         its spatial index (built in bulk at close)."""
-        self._write_batch(spec, [], [], {"SPATIAL_INDEX": "NO"} if spec.geometry_type else None)
+        if self._ogr is not None:
+            _create_layer(self._ogr, self.path, spec, self._crs_text() if spec.geometry_type else None)
+            self._created.add(spec.name)
+        else:
+            self._write_batch(spec, [], [], {"SPATIAL_INDEX": "NO"} if spec.geometry_type else None)
         if self._direct is not None:
             self._direct.register(spec)
 
