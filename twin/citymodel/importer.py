@@ -333,16 +333,19 @@ class _Importer:
             return
         rings = [s.rings for _, obj, _ in batch for s in obj.surfaces]
         wkb, envelopes = polygons_wkb_z(rings)   # the geometries as the writer stores them, from the arrays
-        polygons = list(zip(wkb, envelopes.tolist()))
+        boxes = envelopes.astype("<f8").tobytes()
+        polygons = [(w, boxes[48 * k:48 * k + 48]) for k, w in enumerate(wkb)]
         areas = areas_3d(rings).tolist()
         start = 0
         counts = [len(obj.surfaces) for _, obj, _ in batch]
-        whole = iter(building_envelopes(envelopes, counts).tolist())
-        buildings: list[tuple[bytes, list[float]] | None] = []
+        whole = building_envelopes(envelopes, counts).astype("<f8").tobytes()
+        built = 0
+        buildings: list[tuple[bytes, bytes] | None] = []
         surfaces, footprints = [], []
         for (_row, obj, outline), count in zip(batch, counts):
             if count:
-                buildings.append((multipolygon_wkb_z(wkb[start:start + count]), next(whole)))
+                buildings.append((multipolygon_wkb_z(wkb[start:start + count]), whole[48 * built:48 * built + 48]))
+                built += 1
             else:
                 buildings.append(None)
             for n, (surface, area) in enumerate(zip(obj.surfaces, areas[start:start + count]), 1):

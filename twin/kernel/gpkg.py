@@ -521,7 +521,8 @@ def envelopes(geometries: np.ndarray) -> np.ndarray:
 def geometry_blobs(geometries: Sequence[Any], srs_id: int) -> tuple[list[bytes | None], np.ndarray]:
     """GeoPackage geometry blobs as GDAL writes them (little-endian ISO WKB; an XY envelope, XYZ for geometries
     with z, none for points and empty ones) of shapely geometries, WKB, or prepared geometries (a tuple of the
-    ISO WKB of a non-empty geometry with z and its envelope minx, maxx, miny, maxy, minz, maxz); None stays None.
+    ISO WKB of a non-empty geometry with z and its envelope minx, maxx, miny, maxy, minz, maxz as 48 bytes of
+    little-endian doubles); None stays None.
     Also the (N, 4) XY envelopes (NaN where none).
 
     Example: ``geometry_blobs([shapely.box(0, 0, 1, 1)], 4326)[0][0][:4]`` -> ``b"GP\\x00\\x03"``.
@@ -563,13 +564,13 @@ def geometry_blobs(geometries: Sequence[Any], srs_id: int) -> tuple[list[bytes |
 
 def _prepared_blobs(geometries: Sequence[Any], index: list[int], srs_id: int, blobs: list[bytes | None],
                     bounds: np.ndarray) -> None:
-    """Blobs of prepared geometries: (ISO WKB of a non-empty geometry with z, its 6-value envelope)."""
+    """Blobs of prepared geometries: (ISO WKB of a non-empty geometry with z, its envelope as 6 little-endian
+    doubles)."""
     prefix = b"GP\x00\x05" + int(srs_id).to_bytes(4, "little", signed=True)
-    env = np.array([geometries[i][1] for i in index], dtype="<f8").reshape(-1, 6)
-    packed = env.tobytes()
-    for j, i in enumerate(index):
-        blobs[i] = prefix + packed[48 * j:48 * j + 48] + geometries[i][0]
-    bounds[index] = env[:, :4]
+    boxes = [geometries[i][1] for i in index]
+    for i, box in zip(index, boxes):
+        blobs[i] = prefix + box + geometries[i][0]
+    bounds[index] = np.frombuffer(b"".join(boxes), dtype="<f8").reshape(-1, 6)[:, :4]
 
 
 def blob_bounds(blobs: Sequence[bytes]) -> np.ndarray:

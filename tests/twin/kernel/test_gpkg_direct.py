@@ -213,3 +213,32 @@ def test_a_failed_run_leaves_no_file(tmp_path):
         raise RuntimeError("boom")
     assert not out.exists() and list(tmp_path.iterdir()) == []
     assert isinstance(GpkgWriter, type)
+
+
+def test_prepared_wkb_from_arrays_is_what_gdal_writes(tmp_path):
+    from geotwin.twin.citymodel.geometry import building_envelopes, multipolygon_wkb_z, polygons_wkb_z
+
+    rng = np.random.default_rng(11)
+    rings = [[rng.uniform(0, 1000, (int(rng.integers(3, 9)), 3)) + [450000, 5400000, 0]] for _ in range(60)]
+    rings[5].append(rings[5][0][:3] * 0.999 + 0.3)   # a polygon with a hole
+    wkb, env = polygons_wkb_z(rings)
+    counts = [6] * 10
+    whole = building_envelopes(env, counts)
+    shaped = [shapely.Polygon(r[0], r[1:]) for r in rings]
+    assert wkb == shapely.to_wkb(np.array(shaped), flavor="iso", byte_order=1).tolist()
+    spec = LayerSpec("prep", "PolygonZ", {"id": "str"})
+    multi = LayerSpec("multi", "MultiPolygonZ", {"id": "str"})
+    boxes, whole_boxes = env.astype("<f8").tobytes(), whole.astype("<f8").tobytes()
+    for direct in (False, True):
+        with gpkg_output(tmp_path / f"{direct}.gpkg", "EPSG:25832", direct=direct) as writer:
+            rows = [{"id": str(i)} for i in range(60)]
+            if direct:
+                writer.add_many(spec, rows, [(w, boxes[48 * i:48 * i + 48]) for i, w in enumerate(wkb)])
+                writer.add_many(multi, rows[:10], [(multipolygon_wkb_z(wkb[6 * b:6 * b + 6]),
+                                                    whole_boxes[48 * b:48 * b + 48]) for b in range(10)])
+            else:
+                writer.add_many(spec, rows, shaped)
+                writer.add_many(multi, rows[:10], [shapely.MultiPolygon(shaped[6 * b:6 * b + 6]) for b in range(10)])
+    gdal, direct_dump = _dump(tmp_path / "False.gpkg"), _dump(tmp_path / "True.gpkg")
+    for key in ("prep", "multi", "rtree", "counts", "schema"):
+        assert direct_dump[key] == gdal[key], key
