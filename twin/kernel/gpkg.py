@@ -230,13 +230,12 @@ def preload() -> None:
 
 def _ogr() -> Any:
     """GDAL's Python bindings (osgeo.ogr, with exceptions on), or None without them: they import in a sixth of the
-    time pyogrio takes (which pulls in geopandas) and QGIS has them loaded already."""
+    time pyogrio takes (which pulls in geopandas) and QGIS has them loaded already. Exceptions are switched on only
+    while a layer is created (the bindings' global setting is QGIS's and its plugins')."""
     try:
-        from osgeo import gdal, ogr
+        from osgeo import ogr
     except ImportError:
         return None
-    gdal.UseExceptions()
-    ogr.UseExceptions()
     return ogr
 
 
@@ -249,6 +248,19 @@ def _create_layer(ogr: Any, path: Path, spec: LayerSpec, crs: str | None) -> Non
     spatial index."""
     from osgeo import osr
 
+    was = ogr.GetUseExceptions(), osr.GetUseExceptions()
+    ogr.UseExceptions()
+    osr.UseExceptions()
+    try:
+        _create_ogr_layer(ogr, osr, path, spec, crs)
+    finally:   # in reverse order: GDAL keeps the modules' error handlers on a stack
+        if not was[1]:
+            osr.DontUseExceptions()
+        if not was[0]:
+            ogr.DontUseExceptions()
+
+
+def _create_ogr_layer(ogr: Any, osr: Any, path: Path, spec: LayerSpec, crs: str | None) -> None:
     exists = path.exists() and path.stat().st_size > 0
     ds = ogr.Open(str(path), 1) if exists else ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
     try:

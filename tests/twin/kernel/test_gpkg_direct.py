@@ -242,3 +242,14 @@ def test_prepared_wkb_from_arrays_is_what_gdal_writes(tmp_path):
     gdal, direct_dump = _dump(tmp_path / "False.gpkg"), _dump(tmp_path / "True.gpkg")
     for key in ("prep", "multi", "rtree", "counts", "schema"):
         assert direct_dump[key] == gdal[key], key
+
+
+def test_gdal_exception_setting_is_left_as_it_was(tmp_path):
+    from osgeo import ogr, osr
+
+    before = ogr.GetUseExceptions(), osr.GetUseExceptions()
+    with gpkg_output(tmp_path / "a.gpkg", "EPSG:25832", direct=True) as writer:
+        writer.add(OUTLINES, {"id": "a"}, shapely.MultiPolygon([shapely.box(0, 0, 1, 1)]))
+    assert (ogr.GetUseExceptions(), osr.GetUseExceptions()) == before
+    with sqlite3.connect(tmp_path / "a.gpkg") as con:
+        assert con.execute("SELECT id FROM outline").fetchall() == [("a",)]
