@@ -635,14 +635,15 @@ def rtree_boxes(bounds: np.ndarray) -> np.ndarray:
     return out
 
 
-def rtree_nodes(ids: np.ndarray, boxes: np.ndarray, size: int) -> tuple[list[tuple[int, bytes]], list[tuple[int, int]],
-                                                                       list[tuple[int, int]]]:
+def rtree_nodes(ids: np.ndarray, boxes: np.ndarray, size: int) -> tuple[list[tuple[int, bytes]], np.ndarray,
+                                                                       np.ndarray]:
     """An SQLite R-tree of 2D boxes packed bottom-up in Sort-Tile-Recursive order (full nodes of neighbours): the
     rows of its ``_node`` (node number, blob of ``size`` bytes: depth or 0, cell count, cells), ``_rowid`` (entry,
-    its leaf) and ``_parent`` (node, its parent) tables; node 1 is the root. ``boxes``: (N, 4) float32 from
-    rtree_boxes. The same entries as N inserts give, in about a tenth of the time (rtreecheck() accepts it).
+    its leaf; an (N, 2) array) and ``_parent`` (node, its parent; an (M, 2) array) tables; node 1 is the root.
+    ``boxes``: (N, 4) float32 from rtree_boxes. The same entries as N inserts give, in about a tenth of the time
+    (rtreecheck() accepts it).
 
-    Example: ``rtree_nodes(np.array([7]), rtree_boxes(np.array([[0., 1, 0, 1]])), 1228)[1]`` -> ``[(7, 1)]``.
+    Example: ``rtree_nodes(np.array([7]), rtree_boxes(np.array([[0., 1, 0, 1]])), 1228)[1]`` -> ``[[7, 1]]``.
     """
     capacity = (size - 4) // _RTREE_CELL.itemsize
     levels: list[tuple[np.ndarray, np.ndarray]] = []   # per level, bottom first: cell refs and boxes, by node
@@ -680,8 +681,8 @@ def rtree_nodes(ids: np.ndarray, boxes: np.ndarray, size: int) -> tuple[list[tup
             parent = bases[j] + np.arange(len(level_refs)) // capacity
             parents.extend(zip((level_refs + bases[j - 1]).tolist(), parent.tolist()))
     leaf_refs = levels[0][0]
-    leaves = list(zip(leaf_refs.tolist(), (bases[0] + np.arange(len(leaf_refs)) // capacity).tolist()))
-    return nodes, leaves, parents
+    leaves = np.column_stack([leaf_refs, bases[0] + np.arange(len(leaf_refs)) // capacity])
+    return nodes, leaves, np.array(parents, dtype=np.int64).reshape(-1, 2)
 
 
 class DirectLayers:
@@ -785,8 +786,10 @@ class DirectLayers:
             nodes, leaves, parents = rtree_nodes(np.concatenate(ids), np.concatenate(boxes), size)
             con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
             con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
-            con.executemany(f"INSERT INTO {_quote(rtree + '_rowid')} VALUES (?, ?)", leaves)
-            con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)", parents)
+            for shadow, pairs in (("_rowid", leaves), ("_parent", parents)):
+                insert = f"INSERT INTO {_quote(rtree + shadow)} VALUES (?, ?)"
+                for start in range(0, len(pairs), self.RTREE_CHUNK):   # Python ints a chunk at a time
+                    con.executemany(insert, pairs[start:start + self.RTREE_CHUNK].tolist())
         names = {"r": _sql_name(rtree), "t": _sql_name(table), "c": _sql_name(column), "f": _sql_name(fid)}
         for trigger in _RTREE_TRIGGERS:
             con.execute(trigger.format(**names))
