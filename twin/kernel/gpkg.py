@@ -613,9 +613,11 @@ def str_order(boxes: np.ndarray, node: int = _RTREE_NODE_ENTRIES) -> np.ndarray:
     cx, cy = boxes[:, 0] + boxes[:, 1], boxes[:, 2] + boxes[:, 3]
     leaves = -(-n // node)
     per_slice = node * max(1, -(-leaves // max(1, int(np.ceil(np.sqrt(leaves))))))
-    by_x = np.argsort(cx, kind="stable")
-    slices = np.arange(n) // per_slice
-    return by_x[np.lexsort((cy[by_x], slices))]
+    order = np.argsort(cx, kind="stable")
+    for start in range(0, n, per_slice):   # each slice by y, in place (no N-sized key arrays at once)
+        part = order[start:start + per_slice]
+        part[:] = part[np.argsort(cy[part], kind="stable")]
+    return order
 
 
 def rtree_boxes(bounds: np.ndarray) -> np.ndarray:
@@ -635,22 +637,23 @@ def rtree_boxes(bounds: np.ndarray) -> np.ndarray:
     return out
 
 
-def rtree_nodes(ids: np.ndarray, boxes: np.ndarray, size: int) -> tuple[list[tuple[int, bytes]], np.ndarray,
+def rtree_nodes(ids: np.ndarray, boxes: np.ndarray, size: int) -> tuple[Iterator[tuple[int, bytes]], np.ndarray,
                                                                        np.ndarray]:
     """An SQLite R-tree of 2D boxes packed bottom-up in Sort-Tile-Recursive order (full nodes of neighbours): the
-    rows of its ``_node`` (node number, blob of ``size`` bytes: depth or 0, cell count, cells), ``_rowid`` (entry,
-    its leaf; an (N, 2) array) and ``_parent`` (node, its parent; an (M, 2) array) tables; node 1 is the root.
-    ``boxes``: (N, 4) float32 from rtree_boxes. The same entries as N inserts give, in about a tenth of the time
-    (rtreecheck() accepts it).
+    rows of its ``_node`` (node number, blob of ``size`` bytes: depth or 0, cell count, cells; encoded as they are
+    consumed), ``_rowid`` (the entries in leaf order, see ``leaf_rows``) and ``_parent`` (node, its parent; an
+    (M, 2) array) tables; node 1 is the root. ``boxes``: (N, 4) float32 from rtree_boxes. The same entries as N
+    inserts give, in about a tenth of the time (rtreecheck() accepts it).
 
-    Example: ``rtree_nodes(np.array([7]), rtree_boxes(np.array([[0., 1, 0, 1]])), 1228)[1]`` -> ``[[7, 1]]``.
+    Example: ``rtree_nodes(np.array([7]), rtree_boxes(np.array([[0., 1, 0, 1]])), 1228)[1]`` -> ``[7]``.
     """
     capacity = (size - 4) // _RTREE_CELL.itemsize
     levels: list[tuple[np.ndarray, np.ndarray]] = []   # per level, bottom first: cell refs and boxes, by node
     refs, level_boxes = ids, boxes
     while True:
-        order = str_order(level_boxes.astype(np.float64), capacity)
+        order = str_order(level_boxes, capacity)
         refs, level_boxes = refs[order], level_boxes[order]
+        del order
         levels.append((refs, level_boxes))
         if len(refs) <= capacity:
             break
@@ -663,26 +666,44 @@ def rtree_nodes(ids: np.ndarray, boxes: np.ndarray, size: int) -> tuple[list[tup
     bases[-1] = 1
     for j in range(len(levels) - 2, -1, -1):
         bases[j] = bases[j + 1] + counts[j + 1]
-    nodes: list[tuple[int, bytes]] = []
-    parents: list[tuple[int, int]] = []
+    parents = [np.column_stack([refs + bases[j - 1], bases[j] + np.arange(len(refs)) // capacity])
+               for j, (refs, _) in enumerate(levels) if j > 0]
+    leaves = levels[0][0]   # entry k's leaf is node bases[0] + k // capacity (see leaf_rows)
+    return (_node_rows(levels, bases, counts, capacity, size), leaves,
+            np.concatenate(parents) if parents else np.zeros((0, 2), dtype=np.int64))
+
+
+def leaf_rows(entries: np.ndarray, size: int, start: int, stop: int) -> list[list[int]]:
+    """``_rowid`` rows (entry, leaf node) of entries[start:stop] of rtree_nodes' leaf order: the leaves are the
+    last nodes, numbered after the root and the internal nodes, ``capacity`` entries each."""
+    capacity = (size - 4) // _RTREE_CELL.itemsize
+    leaves = -(-len(entries) // capacity)
+    nodes, level = 1 if leaves > 1 else 0, leaves   # nodes above the leaves
+    while level > capacity:
+        level = -(-level // capacity)
+        nodes += level
+    first = 1 + nodes if leaves > 1 else 1
+    position = np.arange(start, min(stop, len(entries)))
+    return np.column_stack([entries[start:stop], first + position // capacity]).tolist()
+
+
+def _node_rows(levels: list[tuple[np.ndarray, np.ndarray]], bases: list[int], counts: list[int], capacity: int,
+               size: int) -> Iterator[tuple[int, bytes]]:
+    """The ``_node`` rows of rtree_nodes' levels, 1,000 nodes encoded at a time."""
     depth = len(levels) - 1
+    width = capacity * _RTREE_CELL.itemsize
     for j, (level_refs, level_boxes) in enumerate(levels):
-        cells = np.empty(len(level_refs), dtype=_RTREE_CELL)
-        cells["id"] = level_refs if j == 0 else level_refs + bases[j - 1]
-        cells["box"] = level_boxes
-        data = cells.tobytes()
-        width = capacity * _RTREE_CELL.itemsize
-        for k in range(counts[j]):
-            part = data[k * width:(k + 1) * width]
-            header = (depth if j == depth else 0).to_bytes(2, "big") + (len(part) // _RTREE_CELL.itemsize).to_bytes(
-                2, "big")
-            nodes.append((bases[j] + k, (header + part).ljust(size, b"\0")))
-        if j > 0:
-            parent = bases[j] + np.arange(len(level_refs)) // capacity
-            parents.extend(zip((level_refs + bases[j - 1]).tolist(), parent.tolist()))
-    leaf_refs = levels[0][0]
-    leaves = np.column_stack([leaf_refs, bases[0] + np.arange(len(leaf_refs)) // capacity])
-    return nodes, leaves, np.array(parents, dtype=np.int64).reshape(-1, 2)
+        for first in range(0, counts[j], 1000):
+            cut = slice(first * capacity, (first + 1000) * capacity)
+            cells = np.empty(len(level_refs[cut]), dtype=_RTREE_CELL)
+            cells["id"] = level_refs[cut] if j == 0 else level_refs[cut] + bases[j - 1]
+            cells["box"] = level_boxes[cut]
+            data = cells.tobytes()
+            for k in range(first, min(counts[j], first + 1000)):
+                part = data[(k - first) * width:(k - first + 1) * width]
+                header = (depth if j == depth else 0).to_bytes(2, "big") + (
+                    len(part) // _RTREE_CELL.itemsize).to_bytes(2, "big")
+                yield bases[j] + k, (header + part).ljust(size, b"\0")
 
 
 class DirectLayers:
@@ -690,7 +711,7 @@ class DirectLayers:
     batch; at ``finish`` each geometry layer gets its R-tree in bulk (STR-ordered inserts instead of a trigger per
     row), GDAL's R-tree triggers and extension row, its feature count and its extent in gpkg_contents."""
 
-    RTREE_CHUNK = 65536   # rows read back and indexed at a time (memory stays flat on any layer size)
+    RTREE_CHUNK = 16384   # rows read back (and index rows inserted) at a time
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -774,22 +795,29 @@ class DirectLayers:
         con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
         rows = con.execute(f"SELECT {_quote(fid)}, {_quote(column)} FROM {_quote(table)} "
                            f"WHERE {_quote(column)} IS NOT NULL")
-        ids: list[np.ndarray] = []
-        boxes: list[np.ndarray] = []
+        total = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+        ids, boxes = np.empty(total, dtype=np.int64), np.empty((total, 4), dtype=np.float32)
+        filled = 0
         while chunk := rows.fetchmany(self.RTREE_CHUNK):
             found = blob_bounds([r[1] for r in chunk])
             keep = ~np.isnan(found[:, 0])
-            ids.append(np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))[keep])
-            boxes.append(rtree_boxes(found[keep]))
-        if ids and sum(map(len, ids)):
+            kept = int(keep.sum())
+            ids[filled:filled + kept] = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))[keep]
+            boxes[filled:filled + kept] = rtree_boxes(found[keep])
+            filled += kept
+        if filled:
             size = con.execute(f"SELECT length(data) FROM {_quote(rtree + '_node')} WHERE nodeno = 1").fetchone()[0]
-            nodes, leaves, parents = rtree_nodes(np.concatenate(ids), np.concatenate(boxes), size)
+            nodes, leaves, parents = rtree_nodes(ids[:filled], boxes[:filled], size)
+            del ids, boxes
             con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
             con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
-            for shadow, pairs in (("_rowid", leaves), ("_parent", parents)):
-                insert = f"INSERT INTO {_quote(rtree + shadow)} VALUES (?, ?)"
-                for start in range(0, len(pairs), self.RTREE_CHUNK):   # Python ints a chunk at a time
-                    con.executemany(insert, pairs[start:start + self.RTREE_CHUNK].tolist())
+            step = self.RTREE_CHUNK   # Python ints a chunk at a time
+            for start in range(0, len(leaves), step):
+                con.executemany(f"INSERT INTO {_quote(rtree + '_rowid')} VALUES (?, ?)",
+                                leaf_rows(leaves, size, start, start + step))
+            for start in range(0, len(parents), step):
+                con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)",
+                                parents[start:start + step].tolist())
         names = {"r": _sql_name(rtree), "t": _sql_name(table), "c": _sql_name(column), "f": _sql_name(fid)}
         for trigger in _RTREE_TRIGGERS:
             con.execute(trigger.format(**names))
