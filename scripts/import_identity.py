@@ -3,7 +3,8 @@
 ``scripts/env.sh .venv/bin/python scripts/import_identity.py make REF_DIR``: import every input into REF_DIR.
 ``scripts/env.sh .venv/bin/python scripts/import_identity.py check REF_DIR``: import again with the current
 code and compare with the references: every layer, every row in order, every column equal (``imported_at``
-excepted), geometries byte-equal or equal within 1e-9 per coordinate. Exit 1 on the first differing file.
+excepted), geometries byte-equal or equal within 1e-9 per coordinate; the schema, spatial reference systems, every
+spatial index entry, feature count, extent and geometry column equal. Exit 1 on the first differing file.
 
 Inputs: the benchmark district (``REF_DIR/inputs/district-10000``: CityGML, CityJSON, CityJSONSeq), every
 city model file in ../shared/data, and gzip/zip copies of two of them (made in REF_DIR/inputs).
@@ -92,6 +93,39 @@ def _tables(con: sqlite3.Connection) -> list[str]:
     return [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY table_name")]
 
 
+def _close_rows(x: tuple, y: tuple) -> bool:
+    """Rows equal, floats within 1e-12 relative (GDAL prints an extent after appends with 15-16 digits)."""
+    return len(x) == len(y) and all(
+        u == v or (isinstance(u, float) and isinstance(v, float) and abs(u - v) <= 1e-12 * max(abs(u), abs(v)))
+        for u, v in zip(x, y))
+
+
+def _index_and_contents(a: sqlite3.Connection, b: sqlite3.Connection) -> str | None:
+    """The schema (every table, index and trigger), the spatial reference systems, the spatial indexes (every
+    R-tree entry), feature counts and extents, as GDAL reads them."""
+    query = "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING rtree%' ORDER BY name"
+    ia, ib = [r[0] for r in a.execute(query)], [r[0] for r in b.execute(query)]
+    if ia != ib:
+        return f"spatial indexes differ: {ia} vs {ib}"
+    for rtree in ia:
+        ra = sorted(a.execute(f'SELECT * FROM "{rtree}"').fetchall())
+        rb = sorted(b.execute(f'SELECT * FROM "{rtree}"').fetchall())
+        if ra != rb:
+            return f"{rtree}: {len(ra)} vs {len(rb)} entries, or different boxes"
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    if a.execute(schema).fetchall() != b.execute(schema).fetchall():
+        return "schema (tables, indexes, triggers) differs"
+    for query in ("SELECT * FROM gpkg_spatial_ref_sys ORDER BY srs_id", "PRAGMA application_id", "PRAGMA user_version",
+                  "SELECT * FROM gpkg_ogr_contents ORDER BY table_name",
+                  "SELECT table_name, data_type, min_x, min_y, max_x, max_y, srs_id FROM gpkg_contents ORDER BY 1",
+                  "SELECT * FROM gpkg_geometry_columns ORDER BY table_name",
+                  "SELECT * FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index' ORDER BY table_name"):
+        ra, rb = a.execute(query).fetchall(), b.execute(query).fetchall()
+        if ra != rb and not (len(ra) == len(rb) and all(_close_rows(x, y) for x, y in zip(ra, rb))):
+            return f"{query}: {ra} vs {rb}"
+    return None
+
+
 def compare(ref: Path, new: Path) -> str | None:
     """None when identical, else the first difference."""
     a, b = sqlite3.connect(ref), sqlite3.connect(new)
@@ -133,7 +167,7 @@ def compare(ref: Path, new: Path) -> str | None:
                     if isinstance(va, float) and isinstance(vb, float) and abs(va - vb) <= 1e-9 * max(1, abs(va)):
                         continue
                     return f"{table} row {n} {col}: {va!r} vs {vb!r}"
-        return None
+        return _index_and_contents(a, b)
     finally:
         a.close()
         b.close()

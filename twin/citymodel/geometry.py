@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import MultiPolygon, Polygon
+
+Array = NDArray[Any]
 
 # Coordinates beyond this magnitude (in CRS units) are treated as absurd, not as a place on Earth.
 ABSURD_COORDINATE = 1e8
 
 
-def clean_ring(ring: np.ndarray) -> np.ndarray:
+def clean_ring(ring: Array) -> Array:
     """Drop a closing vertex and consecutive duplicates of an (N, 3) ring."""
     if len(ring) > 1 and np.array_equal(ring[0], ring[-1]):
         ring = ring[:-1]
@@ -22,7 +26,7 @@ def clean_ring(ring: np.ndarray) -> np.ndarray:
     return ring
 
 
-def ring_problem(ring: np.ndarray) -> str | None:
+def ring_problem(ring: Array) -> str | None:
     """Why a cleaned ring cannot be used, or None."""
     if not np.all(np.isfinite(ring)):
         return "non-finite coordinate"
@@ -33,7 +37,7 @@ def ring_problem(ring: np.ndarray) -> str | None:
     return None
 
 
-def _ragged(polygons: Sequence[Sequence[np.ndarray]], dims: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+def _ragged(polygons: Sequence[Sequence[Array]], dims: int) -> tuple[Array, tuple[Array, Array]]:
     """Closed-ring coordinates and (ring, polygon) offsets for shapely.from_ragged_array."""
     rings = [ring for poly in polygons for ring in poly]
     lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
@@ -48,23 +52,77 @@ def _ragged(polygons: Sequence[Sequence[np.ndarray]], dims: int) -> tuple[np.nda
     return points[source], (ring_offsets, polygon_offsets)
 
 
-def polygons_z(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+def polygons_z(polygons: Sequence[Sequence[Array]]) -> Array:
     """Shapely PolygonZs, one per list of (N, 3) rings (exterior first), built in one call."""
     if not polygons:
         return np.empty(0, dtype=object)
     coords, offsets = _ragged(polygons, 3)
-    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+    return cast(Array, shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets))
 
 
-def polygons_2d(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+_POLYGON_Z = b"\x01" + (1003).to_bytes(4, "little")          # ISO WKB: little-endian PolygonZ
+_MULTIPOLYGON_Z = b"\x01" + (1006).to_bytes(4, "little")     # ...MultiPolygonZ
+
+
+def polygons_wkb_z(polygons: Sequence[Sequence[Array]]) -> tuple[list[bytes], Array]:
+    """ISO WKB PolygonZs (little-endian, rings closed) of lists of (N, 3) rings, the bytes GEOS/GDAL write for the
+    same polygons, and their (P, 6) envelopes minx, maxx, miny, maxy, minz, maxz; built from the arrays at once.
+
+    Example: ``polygons_wkb_z([[np.array([[0., 0, 1], [1, 0, 1], [0, 1, 1]])]])[1]`` -> ``[[0, 1, 0, 1, 1, 1]]``.
+    """
+    if not polygons:
+        return [], np.zeros((0, 6))
+    coords, (ring_offsets, polygon_offsets) = _ragged(polygons, 3)
+    data = np.ascontiguousarray(coords, dtype="<f8").tobytes()
+    points = np.diff(ring_offsets).tolist()
+    ring_counts = np.diff(polygon_offsets).tolist()
+    out: list[bytes] = []
+    ring = start = 0
+    for count in ring_counts:
+        parts = [_POLYGON_Z, count.to_bytes(4, "little")]
+        for n in points[ring:ring + count]:
+            parts.append(n.to_bytes(4, "little"))
+            parts.append(data[start * 24:(start + n) * 24])
+            start += n
+        ring += count
+        out.append(b"".join(parts))
+    firsts = ring_offsets[polygon_offsets[:-1]]
+    low, high = np.minimum.reduceat(coords, firsts, axis=0), np.maximum.reduceat(coords, firsts, axis=0)
+    env = np.column_stack([low[:, 0], high[:, 0], low[:, 1], high[:, 1], low[:, 2], high[:, 2]])
+    return out, env
+
+
+def multipolygon_wkb_z(parts: Sequence[bytes]) -> bytes:
+    """The ISO WKB MultiPolygonZ of PolygonZ WKBs (see polygons_wkb_z).
+
+    Example: ``multipolygon_wkb_z(polygons_wkb_z(rings)[0])``.
+    """
+    return _MULTIPOLYGON_Z + len(parts).to_bytes(4, "little") + b"".join(parts)
+
+
+def building_envelopes(envelopes: Array, counts: Sequence[int]) -> Array:
+    """The (B, 6) envelopes of groups of consecutive polygon envelopes (``counts`` polygons each; groups of 0
+    are left out), e.g. each building's from its surfaces'.
+
+    Example: ``building_envelopes(np.array([[0, 1, 0, 1, 0, 1], [2, 3, 2, 3, 2, 3.]]), [2])`` -> ``[[0, 3, ...]]``.
+    """
+    sizes = np.asarray(counts, dtype=np.int64)
+    if not len(envelopes):
+        return np.zeros((0, 6))
+    starts = (np.cumsum(sizes) - sizes)[sizes > 0]
+    low, high = np.minimum.reduceat(envelopes, starts, axis=0), np.maximum.reduceat(envelopes, starts, axis=0)
+    return np.column_stack([low[:, 0], high[:, 1], low[:, 2], high[:, 3], low[:, 4], high[:, 5]])
+
+
+def polygons_2d(polygons: Sequence[Sequence[Array]]) -> Array:
     """Shapely Polygons in plan (x, y of the rings), one per list of rings, built in one call."""
     if not polygons:
         return np.empty(0, dtype=object)
     coords, offsets = _ragged(polygons, 2)
-    return shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets)
+    return cast(Array, shapely.from_ragged_array(shapely.GeometryType.POLYGON, coords, offsets))
 
 
-def areas_3d(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
+def areas_3d(polygons: Sequence[Sequence[Array]]) -> Array:
     """Area of each planar 3D polygon (exterior minus holes), by Newell's method on all rings at once."""
     rings = [ring for rings in polygons for ring in rings]
     if not rings:
@@ -87,15 +145,16 @@ def areas_3d(polygons: Sequence[Sequence[np.ndarray]]) -> np.ndarray:
     holes[outer] = False
     area = norms / 2.0
     np.subtract.at(area, owner[holes], np.abs(np.einsum("ij,ij->i", normals[holes], units[owner[holes]])) / 2.0)
-    return np.maximum(area, 0.0)
+    return cast(Array, np.maximum(area, 0.0))
 
 
-def _polygon_parts(geoms: np.ndarray, min_area: float) -> np.ndarray:
+def _polygon_parts(geoms: Array, min_area: float) -> Array:
     parts = shapely.get_parts(shapely.get_parts(geoms))  # collections of multipolygons, twice
-    return parts[(shapely.get_type_id(parts) == shapely.GeometryType.POLYGON) & (shapely.area(parts) > min_area)]
+    keep = (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON) & (shapely.area(parts) > min_area)
+    return cast(Array, parts[keep])
 
 
-def union_2d(polygons: Sequence[Sequence[np.ndarray]], min_area: float = 1e-6) -> MultiPolygon | None:
+def union_2d(polygons: Sequence[Sequence[Array]], min_area: float = 1e-6) -> MultiPolygon | None:
     """The valid 2D union of polygons projected to the XY plane; vertical ones vanish."""
     if not polygons:
         return None
@@ -112,7 +171,7 @@ def union_2d(polygons: Sequence[Sequence[np.ndarray]], min_area: float = 1e-6) -
     return MultiPolygon(list(parts)) if len(parts) else None
 
 
-def union_2d_many(groups: Sequence[Sequence[Sequence[np.ndarray]]], min_area: float = 1e-6
+def union_2d_many(groups: Sequence[Sequence[Sequence[Array]]], min_area: float = 1e-6
                   ) -> list[MultiPolygon | None]:
     """``union_2d`` of each group of polygons, the same result, with the polygons of all groups checked at once:
     a group whose polygons give one polygon part needs no union; groups of several parts are united one by one."""
@@ -141,7 +200,7 @@ def union_2d_many(groups: Sequence[Sequence[Sequence[np.ndarray]]], min_area: fl
     return out
 
 
-def convex_outline(polygons: Iterable[Sequence[np.ndarray]]) -> MultiPolygon | None:
+def convex_outline(polygons: Iterable[Sequence[Array]]) -> MultiPolygon | None:
     """The 2D convex hull of every vertex, when nothing better is available."""
     points = [ring[:, :2] for rings in polygons for ring in rings[:1]]
     if not points:

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry import MultiPolygon
 
 from .. import __version__
@@ -28,8 +30,21 @@ from ..kernel.schema import (
 )
 from .cityjson import read_cityjson
 from .delivery import CITY_MODEL_SUFFIXES, InputFile, Limits, as_input, collect_delivery
-from .geometry import areas_3d, convex_outline, polygons_2d, polygons_z, union_2d, union_2d_many
+from .geometry import (
+    areas_3d,
+    building_envelopes,
+    convex_outline,
+    multipolygon_wkb_z,
+    polygons_2d,
+    polygons_wkb_z,
+    union_2d,
+    union_2d_many,
+)
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface
+
+if TYPE_CHECKING:
+    from .citygml import CityGMLSource
+    from .cityjson import CityJSONSource
 
 __all__ = ["CITY_MODEL_SUFFIXES", "ImportResult", "import_citymodel", "open_source", "sha256_of", "sniff_format"]
 _TYPED_FIELDS = frozenset(BUILDINGS.fields) - {"attributes"}
@@ -65,7 +80,7 @@ class ImportResult:
     sources: list[SourceSummary] = field(default_factory=list)
 
 
-def sniff_format(path: str | os.PathLike | InputFile) -> str | None:
+def sniff_format(path: str | os.PathLike[str] | InputFile) -> str | None:
     """"citygml", "cityjson" or None, from the (decompressed) first bytes of the file."""
     head = as_input(path).head().lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
@@ -75,7 +90,8 @@ def sniff_format(path: str | os.PathLike | InputFile) -> str | None:
     return None
 
 
-def open_source(path: str | os.PathLike | InputFile, crs: CrsInfo | None, lod: str, reporter: Reporter):
+def open_source(path: str | os.PathLike[str] | InputFile, crs: CrsInfo | None, lod: str,
+                reporter: Reporter) -> CityGMLSource | CityJSONSource:
     """A reader for one file, chosen by its content."""
     item = as_input(path)
     kind = sniff_format(item)
@@ -88,7 +104,7 @@ def open_source(path: str | os.PathLike | InputFile, crs: CrsInfo | None, lod: s
     raise InputError("neither CityGML (XML) nor CityJSON: unknown file content", path=item.display)
 
 
-def sha256_of(path: str | os.PathLike) -> str:
+def sha256_of(path: str | os.PathLike[str]) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -111,10 +127,10 @@ def footprint_of(obj: CityObject) -> MultiPolygon | None:
 class _PendingParent:
     """A building whose geometry lives in its parts: written at the end with their heights and outline."""
 
-    row: dict
+    row: dict[str, Any]
     ground: float | None = None
     roof: float | None = None
-    outlines: list = field(default_factory=list)
+    outlines: list[Any] = field(default_factory=list)
 
 
 class _Importer:
@@ -127,9 +143,10 @@ class _Importer:
         self.parts: dict[str, _PendingParent] = {}        # parent id -> aggregate of its parts
         self.repaired_area: dict[int, float] = {}         # id(Surface) of a repaired ground -> its area
         self.repaired_outline: dict[str, object] = {}     # object id -> footprint from a repaired ground and its roof
-        self._batch: list[tuple[dict, CityObject, object]] = []  # buildings waiting for _flush_batch
+        self._batch: list[tuple[dict[str, Any], CityObject, Any]] = []  # buildings waiting for _flush_batch
         self._queue: list[tuple[CityObject, SourceSummary]] = []  # objects waiting for flush
-        self._ground_pre: dict[int, tuple] = {}           # id(ground Surface) -> (plan polygon, valid, area, length)
+        # id(ground Surface) -> (plan polygon, valid, area, length)
+        self._ground_pre: dict[int, tuple[Any, bool, float, float]] = {}
         self._names: dict[str, str] = {}                  # source file -> its name
 
     def skip(self, item: Skipped, summary: SourceSummary, count: bool = True) -> None:
@@ -159,7 +176,7 @@ class _Importer:
         for start in range(0, len(tri), 5000):  # in batches: rows of a large TIN are not all held at once
             self._triangles(relief, tri[start:start + 5000])
 
-    def _triangles(self, relief: Relief, tri: np.ndarray) -> None:
+    def _triangles(self, relief: Relief, tri: NDArray[Any]) -> None:
         z = tri[:, :, 2]
         cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
         areas = np.linalg.norm(cross, axis=1) / 2.0
@@ -239,7 +256,7 @@ class _Importer:
                 outline = footprint_of(obj)
             self._place(obj, ground, roof, parent_unseen, outline)
 
-    def _ground_flats(self, queue: list) -> None:
+    def _ground_flats(self, queue: list[tuple[CityObject, SourceSummary]]) -> None:
         """The plan polygons of every GroundSurface of the queue, with validity, area and length, at once."""
         surfaces = [s for obj, _ in queue for s in obj.surfaces if s.surface_type == "GroundSurface" and s.rings]
         if not surfaces:
@@ -251,7 +268,7 @@ class _Importer:
         for surface, flat, v, a, n in zip(surfaces, flats, valid, area, length):
             self._ground_pre[id(surface)] = (flat, v, a, n)
 
-    def _check(self, obj: CityObject, summary: SourceSummary) -> tuple | None:
+    def _check(self, obj: CityObject, summary: SourceSummary) -> tuple[float | None, float | None, bool] | None:
         """Duplicate check, ground repair and heights; None when the object is skipped."""
         if obj.id in self.seen:
             self.skip(Skipped(obj.source_file, obj.id, f"duplicate id (already imported from "
@@ -268,7 +285,8 @@ class _Importer:
             ground, roof = float(z.min()), float(z.max())
         return ground, roof, parent_unseen
 
-    def _place(self, obj: CityObject, ground, roof, parent_unseen: bool, outline) -> None:
+    def _place(self, obj: CityObject, ground: float | None, roof: float | None, parent_unseen: bool,
+               outline: Any) -> None:
         repaired = self.repaired_outline.pop(obj.id, None)
         if repaired is not None and outline is not None:
             # a self-intersecting ground (e.g. two corners swapped) loses area between its lobes: the roof's plan
@@ -302,7 +320,7 @@ class _Importer:
 
     BATCH = 256  # buildings whose polygons and areas are computed in one go
 
-    def _write(self, row: dict, obj: CityObject, outline) -> None:
+    def _write(self, row: dict[str, Any], obj: CityObject, outline: Any) -> None:
         self._batch.append((row, obj, outline))
         if len(self._batch) >= self.BATCH:
             self._flush_batch()
@@ -314,14 +332,22 @@ class _Importer:
         if not batch:
             return
         rings = [s.rings for _, obj, _ in batch for s in obj.surfaces]
-        polygons = polygons_z(rings)
+        wkb, envelopes = polygons_wkb_z(rings)   # the geometries as the writer stores them, from the arrays
+        boxes = envelopes.astype("<f8").tobytes()
+        polygons = [(w, boxes[48 * k:48 * k + 48]) for k, w in enumerate(wkb)]
         areas = areas_3d(rings).tolist()
         start = 0
-        buildings, surfaces, footprints = [], [], []
-        for _row, obj, outline in batch:
-            count = len(obj.surfaces)
-            own = polygons[start:start + count]
-            buildings.append(shapely.multipolygons(own) if count else None)
+        counts = [len(obj.surfaces) for _, obj, _ in batch]
+        whole = building_envelopes(envelopes, counts).astype("<f8").tobytes()
+        built = 0
+        buildings: list[tuple[bytes, bytes] | None] = []
+        surfaces, footprints = [], []
+        for (_row, obj, outline), count in zip(batch, counts):
+            if count:
+                buildings.append((multipolygon_wkb_z(wkb[start:start + count]), whole[48 * built:48 * built + 48]))
+                built += 1
+            else:
+                buildings.append(None)
             for n, (surface, area) in enumerate(zip(obj.surfaces, areas[start:start + count]), 1):
                 surfaces.append({
                     "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
@@ -361,7 +387,7 @@ class _Importer:
         self.parts.clear()
 
 
-def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.PathLike,
+def import_citymodel(inputs: Iterable[str | os.PathLike[str]], output_gpkg: str | os.PathLike[str],
                      crs_override: str | None = None, lod: str = "highest",
                      reporter: Reporter | None = None, limits: Limits | None = None) -> ImportResult:
     """Read every city model file in ``inputs`` (files, folders, zip archives: one delivery) into one GeoPackage.
@@ -381,12 +407,12 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
     result.crs = first.crs.horizontal
     imported_at = datetime.now(UTC).isoformat(timespec="seconds")
     verticals: set[str | None] = set()
-    with gpkg_output(output_gpkg, result.crs) as writer:
+    with gpkg_output(output_gpkg, result.crs, direct=True) as writer:
         for spec in CITY_MODEL_LAYERS:
             writer.ensure_layer(spec)
         importer = _Importer(writer, reporter, result)
-        for item in delivery.skipped:
-            importer.skip(item, SourceSummary(item.source_file, "", CrsInfo(None, None)))
+        for refused in delivery.skipped:
+            importer.skip(refused, SourceSummary(refused.source_file, "", CrsInfo(None, None)))
         for index, path in enumerate(files):
             reporter.check()
             reporter.info(f"reading {path.display} ({index + 1}/{len(files)})")
@@ -400,7 +426,8 @@ def import_citymodel(inputs: Iterable[str | os.PathLike], output_gpkg: str | os.
             reporter.info(f"{path.name}: {source.format}, {source.crs.horizontal}"
                           f"{' + ' + source.crs.vertical if source.crs.vertical else ' (no vertical CRS)'}"
                           f"{', quasigeoid ' + source.crs.geoid_model if source.crs.geoid_model else ''}")
-            for n, item in enumerate(source, 1):
+            items = cast(Iterable[CityObject | Relief | Skipped], source)   # the readers also yield terrain
+            for n, item in enumerate(items, 1):
                 reporter.check()
                 if isinstance(item, Skipped):
                     importer.flush()

@@ -559,13 +559,74 @@ def preload() -> None:
                      daemon=True).start()
 
 
+def _ogr() -> Any:
+    """GDAL's Python bindings (osgeo.ogr, with exceptions on), or None without them: they import in a sixth of the
+    time pyogrio takes (which pulls in geopandas) and QGIS has them loaded already. Exceptions are switched on only
+    while a layer is created (the bindings' global setting is QGIS's and its plugins')."""
+    try:
+        from osgeo import ogr
+    except ImportError:
+        return None
+    return ogr
+
+
+# the OGR field type (and subtype) pyogrio gives each kind of LayerSpec.fields (by the numpy dtype of _columns)
+_OGR_FIELDS = {"int": ("OFTInteger64", None), "float": ("OFTReal", None), "bool": ("OFTInteger", "OFSTBoolean")}
+
+
+def _create_layer(ogr: Any, path: Path, spec: LayerSpec, crs: str | None) -> None:
+    """An empty layer exactly as pyogrio's write of no rows creates it (same GDAL driver, types, SRS), without a
+    spatial index."""
+    from osgeo import osr
+
+    was = ogr.GetUseExceptions(), osr.GetUseExceptions()
+    ogr.UseExceptions()
+    osr.UseExceptions()
+    try:
+        _create_ogr_layer(ogr, osr, path, spec, crs)
+    finally:   # in reverse order: GDAL keeps the modules' error handlers on a stack
+        if not was[1]:
+            osr.DontUseExceptions()
+        if not was[0]:
+            ogr.DontUseExceptions()
+
+
+def _create_ogr_layer(ogr: Any, osr: Any, path: Path, spec: LayerSpec, crs: str | None) -> None:
+    exists = path.exists() and path.stat().st_size > 0
+    ds = ogr.Open(str(path), 1) if exists else ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    try:
+        srs = None
+        if crs:
+            srs = osr.SpatialReference()
+            srs.SetFromUserInput(crs)
+        if spec.geometry_type is None:
+            layer = ds.CreateLayer(spec.name, None, ogr.wkbNone)
+        else:
+            geometry_type = ogr.__dict__["wkb" + spec.geometry_type.removesuffix("Z")]
+            if spec.geometry_type.endswith("Z"):
+                geometry_type = ogr.GT_SetZ(geometry_type)
+            layer = ds.CreateLayer(spec.name, srs, geometry_type, ["SPATIAL_INDEX=NO"])
+        for name, kind in spec.fields.items():
+            field_type, subtype = _OGR_FIELDS.get(kind, ("OFTString", None))
+            definition = ogr.FieldDefn(name, getattr(ogr, field_type))
+            if subtype:
+                definition.SetSubType(getattr(ogr, subtype))
+            layer.CreateField(definition)
+        layer.SyncToDisk()
+    finally:
+        ds = None
+
+
 class GpkgWriter:
     """Buffers rows per layer and appends them in batches, so memory stays flat."""
 
-    def __init__(self, path: PathLike, crs: str | None, batch_size: int = 5000) -> None:
-        from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
+    def __init__(self, path: PathLike, crs: str | None, batch_size: int = 5000,
+                 direct: bool = False) -> None:
+        self._ogr = _ogr() if direct else None   # direct: GDAL's own bindings create the layers, when present
+        if self._ogr is None:
+            from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
 
-        self._write = write
+            self._write = write
         self.path = Path(path)
         self.crs = crs
         self.batch_size = batch_size
@@ -573,6 +634,9 @@ class GpkgWriter:
         self._created: set[str] = set()
         self.counts: dict[str, int] = {}
         self._crs_cache: str | None = None
+        # direct: GDAL creates each layer (empty, no spatial index), rows go in by sqlite3, the R-tree is built in
+        # bulk at close (see DirectLayers); else every batch is a pyogrio write (per-row R-tree triggers)
+        self._direct = DirectLayers(self.path) if direct else None
 
     def add(self, spec: LayerSpec, row: Row, geometry: Geometry = None) -> None:
         """Queue one row (a dict of spec.fields) and its geometry (shapely, or WKB bytes)."""
@@ -637,6 +701,31 @@ class GpkgWriter:
         spec, rows, geoms = self._buffers[name]
         if not rows and name in self._created:
             return
+        if self._direct is not None:
+            if name not in self._created:
+                self._create_empty(spec)
+            if rows:
+                self._direct.insert(spec, rows, geoms)
+                self.counts[name] = self.counts.get(name, 0) + len(rows)
+                rows.clear()
+                geoms.clear()
+            return
+        self._write_batch(spec, rows, geoms)
+
+    def _create_empty(self, spec: LayerSpec) -> None:
+        """The layer as GDAL creates it (table, gpkg_contents, geometry column, SRS), without rows and without
+        its spatial index (built in bulk at close)."""
+        if self._ogr is not None:
+            _create_layer(self._ogr, self.path, spec, self._crs_text() if spec.geometry_type else None)
+            self._created.add(spec.name)
+        else:
+            self._write_batch(spec, [], [], {"SPATIAL_INDEX": "NO"} if spec.geometry_type else None)
+        if self._direct is not None:
+            self._direct.register(spec)
+
+    def _write_batch(self, spec: LayerSpec, rows: list[Row], geoms: list[Any],
+                     layer_options: dict[str, str] | None = None) -> None:
+        name = spec.name
         data, masks = self._columns(spec, rows)
         kwargs: dict[str, Any] = {"layer": spec.name, "driver": "GPKG", "fields": list(spec.fields),
                                   "field_data": data, "field_mask": masks, "geometry": None}
@@ -644,8 +733,8 @@ class GpkgWriter:
             import shapely
 
             wkb = np.empty(len(geoms), dtype=object)
-            wkb[:] = geoms
-            shaped = np.fromiter((g is not None and not isinstance(g, bytes) for g in geoms), dtype=bool,
+            wkb[:] = [g[0] if type(g) is tuple else g for g in geoms]   # prepared: (ISO WKB, envelope)
+            shaped = np.fromiter((g is not None and not isinstance(g, bytes) for g in wkb), dtype=bool,
                                  count=len(geoms))
             if shaped.any():
                 wkb[shaped] = shapely.to_wkb(wkb[shaped])
@@ -655,6 +744,8 @@ class GpkgWriter:
             kwargs["crs"] = self._crs_text()
         if name in self._created:
             kwargs["append"] = True
+        if layer_options:
+            kwargs["layer_options"] = layer_options
         self._write(self.path, **kwargs)
         self._created.add(name)
         self.counts[name] = self.counts.get(name, 0) + len(rows)
@@ -662,14 +753,421 @@ class GpkgWriter:
         geoms.clear()
 
     def close(self) -> None:
-        """Write every buffered row."""
+        """Write every buffered row (direct: then build the spatial indexes and the layers' statistics)."""
         for name in list(self._buffers):
             self._flush(name)
+        if self._direct is not None:
+            self._direct.finish()
+
+    def abort(self) -> None:
+        """Release the file without finishing it (the run failed; the temporary file is discarded)."""
+        if self._direct is not None:
+            self._direct.abort()
+
+
+# -- direct writing: rows by sqlite3, the R-tree in bulk ----------------------------------------------
+# GDAL 3.6's R-tree triggers (gpkg_rtree_index extension), word for word, so that later edits by GDAL, QGIS or
+# any GeoPackage client keep the index current exactly as in a file GDAL indexed itself.
+_RTREE_TRIGGERS = (
+    'CREATE TRIGGER "{r}_insert" AFTER INSERT ON "{t}" WHEN (new."{c}" NOT NULL AND NOT ST_IsEmpty(NEW."{c}")) '
+    'BEGIN INSERT OR REPLACE INTO "{r}" VALUES (NEW."{f}",ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"),'
+    'ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END',
+    'CREATE TRIGGER "{r}_update1" AFTER UPDATE OF "{c}" ON "{t}" WHEN OLD."{f}" = NEW."{f}" AND '
+    '(NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}")) BEGIN INSERT OR REPLACE INTO "{r}" VALUES (NEW."{f}",'
+    'ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"),ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END',
+    'CREATE TRIGGER "{r}_update2" AFTER UPDATE OF "{c}" ON "{t}" WHEN OLD."{f}" = NEW."{f}" AND '
+    '(NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}")) BEGIN DELETE FROM "{r}" WHERE id = OLD."{f}"; END',
+    'CREATE TRIGGER "{r}_update3" AFTER UPDATE ON "{t}" WHEN OLD."{f}" != NEW."{f}" AND '
+    '(NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}")) BEGIN DELETE FROM "{r}" WHERE id = OLD."{f}"; '
+    'INSERT OR REPLACE INTO "{r}" VALUES (NEW."{f}",ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"),'
+    'ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END',
+    'CREATE TRIGGER "{r}_update4" AFTER UPDATE ON "{t}" WHEN OLD."{f}" != NEW."{f}" AND '
+    '(NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}")) BEGIN DELETE FROM "{r}" WHERE id IN (OLD."{f}", NEW."{f}"); END',
+    'CREATE TRIGGER "{r}_delete" AFTER DELETE ON "{t}" WHEN old."{c}" NOT NULL BEGIN DELETE FROM "{r}" '
+    'WHERE id = OLD."{f}"; END',
+)
+_EXTENSIONS_TABLE = ("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT,column_name TEXT,extension_name "
+                     "TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,CONSTRAINT ge_tce UNIQUE "
+                     "(table_name, column_name, extension_name))")
+_RTREE_EXTENSION = ("gpkg_rtree_index", "http://www.geopackage.org/spec120/#extension_rtree", "write-only")
+_RTREE_NODE_ENTRIES = 51    # RTREE_MAXCELLS: cells of an SQLite R-tree node (of 2D boxes: 4 + 51 * 24 bytes)
+_RTREE_CELL = np.dtype([("id", ">i8"), ("box", ">f4", 4)])   # a node cell: rowid or child node, box (big-endian)
+_POINT = 0
+
+
+def _sql_name(name: str) -> str:
+    """An identifier as it goes between double quotes."""
+    return name.replace('"', '""')
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or value != value else int(value)
+
+
+def _bool_or_none(value: Any) -> int | None:
+    return None if value is None or value != value else int(bool(value))
+
+
+def _float_or_none(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if number != number else number   # pyogrio writes NaN as null
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if value is None or type(value) is str else str(value)
+
+
+_NONE = type(None)
+
+
+def column_values(kind: str, values: list[Any]) -> list[Any]:
+    """The SQLite values GDAL stores for one field kind of ``LayerSpec.fields`` (None for null).
+
+    Example: ``column_values("int", [1, None, 2.0])`` -> ``[1, None, 2]``.
+    """
+    types = set(map(type, values))
+    if kind == "str":
+        return values if types <= {str, _NONE} else [_str_or_none(v) for v in values]
+    if kind == "float":
+        if types <= {float, _NONE}:
+            numbers = np.array(values, dtype=np.float64)   # None -> NaN
+            nulls = np.isnan(numbers)
+            return values if not nulls.any() else [None if null else v for v, null in zip(values, nulls.tolist())]
+        return [_float_or_none(v) for v in values]
+    if kind == "int":
+        return values if types <= {int, _NONE} else [_int_or_none(v) for v in values]
+    if kind == "bool":
+        return [_bool_or_none(v) for v in values]
+    return [_cell(v, kind) for v in values]
+
+
+def envelopes(geometries: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """(N, 6) minx, maxx, miny, maxy, minz, maxz of shapely geometries (NaN rows for empty ones; NaN z for 2D).
+
+    Example: ``envelopes(np.array([shapely.Point(1, 2, 3)]))`` -> ``[[1, 1, 2, 2, 3, 3]]``.
+    """
+    import shapely
+
+    out = np.full((len(geometries), 6), np.nan)
+    coords, index = shapely.get_coordinates(geometries, include_z=True, return_index=True)
+    if not len(coords):
+        return out
+    counts = np.bincount(index, minlength=len(geometries))
+    filled = counts > 0
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))[filled]
+    low, high = np.minimum.reduceat(coords, starts, axis=0), np.maximum.reduceat(coords, starts, axis=0)
+    out[filled] = np.column_stack([low[:, 0], high[:, 0], low[:, 1], high[:, 1], low[:, 2], high[:, 2]])
+    return out
+
+
+def geometry_blobs(geometries: Sequence[Any], srs_id: int) -> tuple[list[bytes | None], npt.NDArray[Any]]:
+    """GeoPackage geometry blobs as GDAL writes them (little-endian ISO WKB; an XY envelope, XYZ for geometries
+    with z, none for points and empty ones) of shapely geometries, WKB, or prepared geometries (a tuple of the
+    ISO WKB of a non-empty geometry with z and its envelope minx, maxx, miny, maxy, minz, maxz as 48 bytes of
+    little-endian doubles); None stays None.
+    Also the (N, 4) XY envelopes (NaN where none).
+
+    Example: ``geometry_blobs([shapely.box(0, 0, 1, 1)], 4326)[0][0][:4]`` -> ``b"GP\\x00\\x03"``.
+    """
+    import shapely
+
+    n = len(geometries)
+    blobs: list[bytes | None] = [None] * n
+    bounds = np.full((n, 4), np.nan)
+    prepared = [i for i, g in enumerate(geometries) if type(g) is tuple]
+    if prepared:
+        _prepared_blobs(geometries, prepared, srs_id, blobs, bounds)
+    present = [i for i, g in enumerate(geometries) if g is not None and type(g) is not tuple]
+    if not present:
+        return blobs, bounds
+    shapes = np.empty(len(present), dtype=object)
+    shapes[:] = [geometries[i] for i in present]
+    raw = np.fromiter((isinstance(g, bytes | bytearray) for g in shapes), dtype=bool, count=len(shapes))
+    if raw.any():
+        shapes[raw] = shapely.from_wkb(shapes[raw])
+    wkb = shapely.to_wkb(shapes, flavor="iso", byte_order=1).tolist()
+    env = envelopes(shapes)
+    empty = np.isnan(env[:, 0])
+    kind = np.where(shapely.has_z(shapes), 2, 1)
+    kind[empty | (shapely.get_type_id(shapes) == _POINT)] = 0
+    srs = int(srs_id).to_bytes(4, "little", signed=True)
+    prefixes = [b"GP\x00" + bytes([0x01 | (k << 1)]) + srs for k in (0, 1, 2)]
+    empty_prefix = b"GP\x00\x11" + srs
+    sizes = (0, 32, 48)
+    packed = env.astype("<f8").tobytes()
+    for j, (i, k, blank, body) in enumerate(zip(present, kind.tolist(), empty.tolist(), wkb)):
+        if blank:
+            blobs[i] = empty_prefix + body
+        else:
+            blobs[i] = prefixes[k] + packed[48 * j:48 * j + sizes[k]] + body
+    bounds[present] = env[:, :4]
+    return blobs, bounds
+
+
+def _prepared_blobs(geometries: Sequence[Any], index: list[int], srs_id: int, blobs: list[bytes | None],
+                    bounds: npt.NDArray[Any]) -> None:
+    """Blobs of prepared geometries: (ISO WKB of a non-empty geometry with z, its envelope as 6 little-endian
+    doubles)."""
+    prefix = b"GP\x00\x05" + int(srs_id).to_bytes(4, "little", signed=True)
+    boxes = [geometries[i][1] for i in index]
+    for i, box in zip(index, boxes):
+        blobs[i] = prefix + box + geometries[i][0]
+    bounds[index] = np.frombuffer(b"".join(boxes), dtype="<f8").reshape(-1, 6)[:, :4]
+
+
+def blob_bounds(blobs: Sequence[bytes]) -> npt.NDArray[Any]:
+    """(N, 4) minx, maxx, miny, maxy of GeoPackage geometry blobs (NaN for empty ones): from the header's
+    envelope when it has one, else from the geometry."""
+    out = np.full((len(blobs), 4), np.nan)
+    direct = [i for i, b in enumerate(blobs) if b[3] & 0x01 and not b[3] & 0x10 and (b[3] >> 1) & 7]
+    if direct:
+        out[direct] = np.frombuffer(b"".join(blobs[i][8:40] for i in direct), dtype="<f8").reshape(-1, 4)
+    rest = [i for i, b in enumerate(blobs) if not b[3] & 0x10 and not (b[3] & 0x01 and (b[3] >> 1) & 7)]
+    if rest:
+        import shapely
+
+        box = shapely.bounds(decode_geometries([blobs[i] for i in rest]))
+        out[rest] = box[:, [0, 2, 1, 3]]
+    return out
+
+
+def str_order(boxes: npt.NDArray[Any], node: int = _RTREE_NODE_ENTRIES) -> npt.NDArray[Any]:
+    """Sort-Tile-Recursive order of (N, 4) minx, maxx, miny, maxy boxes: vertical slices by centre x, each by
+    centre y, so that consecutive boxes fill R-tree nodes with neighbours.
+
+    Example: ``str_order(np.array([[5, 5, 0, 0], [0, 0, 0, 0]]))`` -> ``[1, 0]``.
+    """
+    n = len(boxes)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    cx, cy = boxes[:, 0] + boxes[:, 1], boxes[:, 2] + boxes[:, 3]
+    leaves = -(-n // node)
+    per_slice = node * max(1, -(-leaves // max(1, int(np.ceil(np.sqrt(leaves))))))
+    order = np.argsort(cx, kind="stable")
+    for start in range(0, n, per_slice):   # each slice by y, in place (no N-sized key arrays at once)
+        part = order[start:start + per_slice]
+        part[:] = part[np.argsort(cy[part], kind="stable")]
+    return order
+
+
+def rtree_boxes(bounds: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """(N, 4) float32 boxes as SQLite's R-tree stores (N, 4) minx, maxx, miny, maxy doubles (rtreeValueDown/Up:
+    float32, and where that falls inside, the double scaled by 1 -/+ 2^-23 outwards, then float32).
+
+    Example: ``rtree_boxes(np.array([[0.1, 0.2, 0.3, 0.4]]))`` -> float32 values just outside each.
+    """
+    towards, away = 1.0 - 1.0 / 8388608.0, 1.0 + 1.0 / 8388608.0
+    out = bounds.astype(np.float32)
+    for col, down in ((0, True), (1, False), (2, True), (3, False)):
+        d, f = bounds[:, col], out[:, col]
+        inside = f > d if down else f < d
+        if inside.any():
+            scale = np.where((d < 0) == down, away, towards)
+            f[inside] = (d[inside] * scale[inside]).astype(np.float32)
+    return out
+
+
+def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
+                size: int) -> tuple[Iterator[tuple[int, bytes]], npt.NDArray[Any], npt.NDArray[Any]]:
+    """An SQLite R-tree of 2D boxes packed bottom-up in Sort-Tile-Recursive order (full nodes of neighbours): the
+    rows of its ``_node`` (node number, blob of ``size`` bytes: depth or 0, cell count, cells; encoded as they are
+    consumed), ``_rowid`` (the entries in leaf order, see ``leaf_rows``) and ``_parent`` (node, its parent; an
+    (M, 2) array) tables; node 1 is the root. ``boxes``: (N, 4) float32 from rtree_boxes. The same entries as N
+    inserts give, in about a tenth of the time (rtreecheck() accepts it).
+
+    Example: ``rtree_nodes(np.array([7]), rtree_boxes(np.array([[0., 1, 0, 1]])), 1228)[1]`` -> ``[7]``.
+    """
+    capacity = (size - 4) // _RTREE_CELL.itemsize
+    # per level, bottom first: cell refs and boxes, by node
+    levels: list[tuple[npt.NDArray[Any], npt.NDArray[Any]]] = []
+    refs, level_boxes = ids, boxes
+    while True:
+        order = str_order(level_boxes, capacity)
+        refs, level_boxes = refs[order], level_boxes[order]
+        del order
+        levels.append((refs, level_boxes))
+        if len(refs) <= capacity:
+            break
+        starts = np.arange(0, len(refs), capacity)
+        low, high = np.minimum.reduceat(level_boxes, starts), np.maximum.reduceat(level_boxes, starts)
+        level_boxes = np.column_stack([low[:, 0], high[:, 1], low[:, 2], high[:, 3]])
+        refs = np.arange(len(starts))
+    counts = [-(-len(r) // capacity) for r, _ in levels]
+    bases = [0] * len(levels)
+    bases[-1] = 1
+    for j in range(len(levels) - 2, -1, -1):
+        bases[j] = bases[j + 1] + counts[j + 1]
+    parents = [np.column_stack([refs + bases[j - 1], bases[j] + np.arange(len(refs)) // capacity])
+               for j, (refs, _) in enumerate(levels) if j > 0]
+    leaves = levels[0][0]   # entry k's leaf is node bases[0] + k // capacity (see leaf_rows)
+    return (_node_rows(levels, bases, counts, capacity, size), leaves,
+            np.concatenate(parents) if parents else np.zeros((0, 2), dtype=np.int64))
+
+
+def leaf_rows(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> list[list[int]]:
+    """``_rowid`` rows (entry, leaf node) of entries[start:stop] of rtree_nodes' leaf order: the leaves are the
+    last nodes, numbered after the root and the internal nodes, ``capacity`` entries each."""
+    capacity = (size - 4) // _RTREE_CELL.itemsize
+    leaves = -(-len(entries) // capacity)
+    nodes, level = 1 if leaves > 1 else 0, leaves   # nodes above the leaves
+    while level > capacity:
+        level = -(-level // capacity)
+        nodes += level
+    first = 1 + nodes if leaves > 1 else 1
+    position = np.arange(start, min(stop, len(entries)))
+    rows: list[list[int]] = np.column_stack([entries[start:stop], first + position // capacity]).tolist()
+    return rows
+
+
+def _node_rows(levels: list[tuple[npt.NDArray[Any], npt.NDArray[Any]]], bases: list[int], counts: list[int],
+               capacity: int, size: int) -> Iterator[tuple[int, bytes]]:
+    """The ``_node`` rows of rtree_nodes' levels, 1,000 nodes encoded at a time."""
+    depth = len(levels) - 1
+    width = capacity * _RTREE_CELL.itemsize
+    for j, (level_refs, level_boxes) in enumerate(levels):
+        for first in range(0, counts[j], 1000):
+            cut = slice(first * capacity, (first + 1000) * capacity)
+            cells = np.empty(len(level_refs[cut]), dtype=_RTREE_CELL)
+            cells["id"] = level_refs[cut] if j == 0 else level_refs[cut] + bases[j - 1]
+            cells["box"] = level_boxes[cut]
+            data = cells.tobytes()
+            for k in range(first, min(counts[j], first + 1000)):
+                part = data[(k - first) * width:(k - first + 1) * width]
+                header = (depth if j == depth else 0).to_bytes(2, "big") + (
+                    len(part) // _RTREE_CELL.itemsize).to_bytes(2, "big")
+                yield bases[j] + k, (header + part).ljust(size, b"\0")
+
+
+class DirectLayers:
+    """Rows into layers that GDAL created (empty, without spatial index) by sqlite3 executemany, one transaction a
+    batch; at ``finish`` each geometry layer gets its R-tree in bulk (STR-ordered inserts instead of a trigger per
+    row), GDAL's R-tree triggers and extension row, its feature count and its extent in gpkg_contents."""
+
+    RTREE_CHUNK = 16384   # rows read back (and index rows inserted) at a time
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._con: sqlite3.Connection | None = None
+        self._layers: dict[str, dict[str, Any]] = {}
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            self._con = sqlite3.connect(self.path)
+            self._con.execute("PRAGMA synchronous = OFF")   # a temporary file: atomic_path moves it when complete
+        return self._con
+
+    def register(self, spec: LayerSpec) -> None:
+        """A layer GDAL has just created: it gets its index, triggers and statistics at ``finish``."""
+        self._layer(spec)
+
+    def _layer(self, spec: LayerSpec) -> dict[str, Any]:
+        layer = self._layers.get(spec.name)
+        if layer is None:
+            con = self._connection()
+            geom = con.execute("SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?",
+                               (spec.name,)).fetchone()
+            fid = next(r[1] for r in con.execute(f"PRAGMA table_info({_quote(spec.name)})") if r[5])
+            # GDAL's feature count triggers: a row each would cost an UPDATE; restored at finish, count set once
+            triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
+                                   "name LIKE 'trigger_%_feature_count_%'", (spec.name,)).fetchall()
+            for name, _ in triggers:
+                con.execute(f"DROP TRIGGER {_quote(name)}")
+            con.commit()
+            columns = ([geom[0]] if geom else []) + list(spec.fields)
+            layer = {"geom": geom[0] if geom else None, "srs": geom[1] if geom else 0, "fid": fid, "rows": 0,
+                     "triggers": [sql for _, sql in triggers], "extent": [np.inf, np.inf, -np.inf, -np.inf],
+                     "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) "
+                               f"VALUES ({', '.join('?' * len(columns))})"}
+            self._layers[spec.name] = layer
+        return layer
+
+    def insert(self, spec: LayerSpec, rows: list[Row], geometries: list[Any]) -> None:
+        """Append ``rows`` (dicts of spec.fields) and their geometries (shapely, WKB or None) to the layer."""
+        layer = self._layer(spec)
+        columns = [column_values(kind, [r.get(name) for r in rows]) for name, kind in spec.fields.items()]
+        if layer["geom"] is not None:
+            blobs, bounds = geometry_blobs(geometries, layer["srs"])
+            if not np.isnan(bounds[:, 0]).all():
+                e = layer["extent"]
+                e[0], e[1] = min(e[0], float(np.nanmin(bounds[:, 0]))), min(e[1], float(np.nanmin(bounds[:, 2])))
+                e[2], e[3] = max(e[2], float(np.nanmax(bounds[:, 1]))), max(e[3], float(np.nanmax(bounds[:, 3])))
+            columns.insert(0, blobs)
+        con = self._connection()
+        con.executemany(layer["insert"], zip(*columns))
+        con.commit()
+        layer["rows"] += len(rows)
+
+    def finish(self) -> None:
+        """Spatial indexes, triggers, feature counts and extents of every layer written; closes the file."""
+        if self._con is None:
+            return
+        con = self._con
+        for table, layer in self._layers.items():
+            if layer["geom"] is not None:
+                self._rtree(con, table, layer["geom"], layer["fid"])
+                if np.isfinite(layer["extent"][0]):
+                    # GDAL writes the extent as SQL text printed by SQLite's %.18g: the same doubles come back
+                    con.execute("UPDATE gpkg_contents SET min_x = CAST(printf('%.18g', ?) AS REAL), "
+                                "min_y = CAST(printf('%.18g', ?) AS REAL), max_x = CAST(printf('%.18g', ?) AS REAL), "
+                                "max_y = CAST(printf('%.18g', ?) AS REAL), last_change = "
+                                "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE lower(table_name) = lower(?)",
+                                (*layer["extent"], table))
+            if layer["rows"]:
+                count = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+                con.execute("UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
+                            (count, table))
+            for sql in layer["triggers"]:
+                con.execute(sql)
+        con.commit()
+        self.abort()
+
+    def _rtree(self, con: sqlite3.Connection, table: str, column: str, fid: str) -> None:
+        """The layer's R-tree (GDAL's names, columns, triggers and extension row), bulk-loaded (see rtree_nodes)."""
+        rtree = f"rtree_{table}_{column}"
+        con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+        rows = con.execute(f"SELECT {_quote(fid)}, {_quote(column)} FROM {_quote(table)} "
+                           f"WHERE {_quote(column)} IS NOT NULL")
+        total = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+        ids, boxes = np.empty(total, dtype=np.int64), np.empty((total, 4), dtype=np.float32)
+        filled = 0
+        while chunk := rows.fetchmany(self.RTREE_CHUNK):
+            found = blob_bounds([r[1] for r in chunk])
+            keep = ~np.isnan(found[:, 0])
+            kept = int(keep.sum())
+            ids[filled:filled + kept] = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))[keep]
+            boxes[filled:filled + kept] = rtree_boxes(found[keep])
+            filled += kept
+        if filled:
+            size = con.execute(f"SELECT length(data) FROM {_quote(rtree + '_node')} WHERE nodeno = 1").fetchone()[0]
+            nodes, leaves, parents = rtree_nodes(ids[:filled], boxes[:filled], size)
+            del ids, boxes
+            con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
+            con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
+            step = self.RTREE_CHUNK   # Python ints a chunk at a time
+            for start in range(0, len(leaves), step):
+                con.executemany(f"INSERT INTO {_quote(rtree + '_rowid')} VALUES (?, ?)",
+                                leaf_rows(leaves, size, start, start + step))
+            for start in range(0, len(parents), step):
+                con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)",
+                                parents[start:start + step].tolist())
+        names = {"r": _sql_name(rtree), "t": _sql_name(table), "c": _sql_name(column), "f": _sql_name(fid)}
+        for trigger in _RTREE_TRIGGERS:
+            con.execute(trigger.format(**names))
+        con.execute(_EXTENSIONS_TABLE)
+        con.execute("INSERT OR REPLACE INTO gpkg_extensions VALUES (?, ?, ?, ?, ?)", (table, column, *_RTREE_EXTENSION))
+
+    def abort(self) -> None:
+        """Close the connection (any uncommitted batch is dropped)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 @contextlib.contextmanager
 def gpkg_output(target: PathLike, crs: str | None, batch_size: int = 5000,
-                kind: str | None = None) -> Iterator[GpkgWriter]:
+                kind: str | None = None, direct: bool = False) -> Iterator[GpkgWriter]:
     """Write a GeoPackage output atomically: a GpkgWriter on a temporary file that replaces ``target`` only when
     the block succeeds.
 
@@ -677,12 +1175,15 @@ def gpkg_output(target: PathLike, crs: str | None, batch_size: int = 5000,
     by the layers written), when it is empty, or when an older GeoTwin wrote it (no marker, and no layer this run
     does not write). A foreign or unreadable file or a twin is refused before any work, another kind of GeoTwin
     output once the run knows its own kind; a refused ``target`` is never touched. The output gets the marker.
+    ``direct``: rows written by sqlite3 and spatial indexes built in bulk at the end (see ``DirectLayers``; the
+    same rows, geometry blobs and index entries as GDAL writes).
 
     Args:
         target: the GeoPackage.
         crs: the CRS of its geometry columns.
         batch_size: rows buffered per layer before they are written.
         kind: the kind of output (see ``ownership.kind_of_layers``).
+        direct: write with sqlite3 and bulk-load the R-tree (the city model import).
 
     Yields:
         The GpkgWriter: ``add``, ``add_many``, ``ensure_layer``, ``counts``.
@@ -717,9 +1218,13 @@ def gpkg_output(target: PathLike, crs: str | None, batch_size: int = 5000,
         raise GeoTwinError("the output is a GeoTwin twin GeoPackage, which only Build digital twin updates: choose "
                            "another file name", path=str(target))
     with atomic_path(target) as tmp:
-        writer = GpkgWriter(tmp, crs, batch_size)
-        yield writer
-        writer.close()
+        writer = GpkgWriter(tmp, crs, batch_size, direct=direct)
+        try:
+            yield writer
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
         written = kind or kind_of_layers(writer._buffers)
         existing = (gpkg_marker(target) or {}).get("kind") if state == OURS else None
         if state == OURS and existing != written:
