@@ -377,15 +377,17 @@ def ogr_geometry_type(spec: LayerSpec) -> str | None:
 
 
 def write_frame(path: PathLike, spec: LayerSpec, frame: Any, append: bool, chunk: int = 5000,
-                check: Callable[[], None] | None = None) -> None:
+                check: Callable[[], None] | None = None, spatial_index: bool = True) -> None:
     """Write a (Geo)DataFrame whose columns are the spec's as layer ``spec.name``: (re)create it, or append to
     it (nothing for an empty frame); ``chunk`` rows at a time, calling ``check`` (e.g. a cancel check)
-    before each chunk."""
+    before each chunk. Without ``spatial_index`` a new layer gets no R-tree (a scratch copy read whole)."""
     import pyogrio
 
     if append and frame.empty:
         return
     kwargs: dict[str, Any] = {"layer": spec.name, "driver": "GPKG", "append": append}
+    if not spatial_index and not append:
+        kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}
     if spec.geometry_type is not None:
         kwargs["geometry_type"] = ogr_geometry_type(spec)
     for start in range(0, max(1, len(frame)), chunk):

@@ -8,6 +8,7 @@ as ``build_columns`` decides too, unless thousands of its values collapse into a
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from .metadata import (
 )
 
 DISTINCT_CAP = 4 * ENUM_MAX   # distinct raw values kept per column (an ENUM has at most ENUM_MAX)
+BATCH = 2_000                 # rows typed a column at a time
 
 
 @dataclass
@@ -42,20 +44,30 @@ class _Stats:
     distinct: set[tuple[str, Any]] = field(default_factory=set)
     overflow: bool = False
 
-    def add(self, value: Any, as_int: bool) -> None:
-        if value is None or (type(value) is float and not math.isfinite(value)):
+    def add(self, values: list[Any], as_int: bool) -> None:
+        """A batch of the column's values (None for a row without it)."""
+        types = set(map(type, values))
+        if float in types:   # NaN and infinities: missing
+            values = [None if type(v) is float and not math.isfinite(v) else v for v in values]
+            types = set(map(type, values))
+        types.discard(type(None))
+        present = [v for v in values if v is not None] if None in values else values
+        if not present:
             return
-        self.present += 1
-        self.types.add(type(value))
-        if as_int or type(value) is int:
-            number = int(value)
-            self.imin = number if self.imin is None else min(self.imin, number)
-            self.imax = number if self.imax is None else max(self.imax, number)
-        if value == "" and type(value) is str:
-            self.empty = True
+        self.present += len(present)
+        self.types |= types
+        numbers = [int(v) for v in present] if as_int else [v for v in present if type(v) is int] \
+            if int in types else []
+        if numbers:
+            low, high = min(numbers), max(numbers)
+            self.imin = low if self.imin is None else min(self.imin, low)
+            self.imax = high if self.imax is None else max(self.imax, high)
+        if str in types and "" in present:
+            self.empty = self.empty or any(v == "" and type(v) is str for v in present)
         if not self.overflow:
-            key = _as_type(value, "STRING") if isinstance(value, (list, dict)) else value
-            self.distinct.add((type(value).__name__, key))
+            if types & {list, dict}:
+                present = [_as_type(v, "STRING") if isinstance(v, (list, dict)) else v for v in present]
+            self.distinct |= set(zip(map(lambda v: type(v).__name__, present), present))
             self.overflow = len(self.distinct) > DISTINCT_CAP
 
 
@@ -92,21 +104,33 @@ class ColumnStats:
         self.json_fields = json_fields_of(self.spec_fields)
         self.rows = 0
         self.stats: dict[str, _Stats] = {}
+        self._pending: list[dict[str, Any]] = []
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows += 1
-        for name, value in flat_row(row, self.spec_fields, self.json_fields).items():
-            stats = self.stats.get(name)
-            if stats is None:
-                stats = self.stats[name] = _Stats()
-            stats.add(value, self.spec_fields.get(name) == "int")
+        self._pending.append(flat_row(row, self.spec_fields, self.json_fields))
+        if len(self._pending) >= BATCH:
+            self._flush()
 
     def add_all(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
             self.add(row)
 
+    def _flush(self) -> None:
+        """The pending rows into each column's stats, a column at a time."""
+        pending, self._pending = self._pending, []
+        names: set[str] = set()
+        for flat in pending:
+            names.update(flat)
+        for name in names:
+            stats = self.stats.get(name)
+            if stats is None:
+                stats = self.stats[name] = _Stats()
+            stats.add(list(map(dict.get, pending, itertools.repeat(name))), self.spec_fields.get(name) == "int")
+
     def types(self) -> list[ColumnType]:
         """The columns in ``build_columns``' order with its types, enums and identifiers."""
+        self._flush()
         spec = self.spec_fields
         names = [n for n in spec if n in self.stats] + sorted(n for n in self.stats if n not in spec)
         taken: set[str] = set()

@@ -84,7 +84,7 @@ __all__ = ["PARTITION_BUILDINGS", "ExportPlan", "SubtreeSummary", "Task", "expor
            "plan_export", "write_root"]
 
 PARTITION_BUILDINGS = 20_000   # buildings per partition at most (unless a quadtree leaf holds more)
-SCAN_BATCH = 5_000             # rows per store read of the plan's passes
+SCAN_BATCH = 2_000             # rows per store read of the plan's passes
 READ_MARGIN = 0.01             # m added around a read box (the store's index may round it)
 TOP_CELL = 1_000.0             # m: the top task reads its buildings cell by cell
 SUBTREE_LEVELS = 6             # subtreeLevels at most (as tileset.write_subtrees)
@@ -548,7 +548,8 @@ def _read_task(store: StoreReader, plan: ExportPlan, task: Task, path: Path) -> 
     reads)."""
     import pandas as pd
 
-    from ..store.open import open_store
+    from ..kernel import gpkg
+    from ..store.frames import conform
 
     frames: dict[str, list[Any]] = {name: [] for name in _LAYERS if name in plan.specs}
     found: set[str] = set()
@@ -566,14 +567,16 @@ def _read_task(store: StoreReader, plan: ExportPlan, task: Task, path: Path) -> 
     if missing:
         raise GeoTwinError(f"{len(missing)} building(s) of the plan are not in the store (it changed since the "
                            f"plan was made: export again), e.g. {missing[0]}", path=plan.label)
-    snapshot = open_store(path)
-    with snapshot.transaction(plan.crs) as writer:
-        for name, parts in frames.items():
-            writer.replace(plan.specs[name], pd.concat(parts, ignore_index=True))
-        if task.containers:
-            writer.append(plan.specs[BUILDINGS.name], pd.DataFrame(task.containers))
-        if SOURCES.name in plan.specs:
-            writer.replace(plan.specs[SOURCES.name], store.read(plan.specs[SOURCES.name]))
+    # the frames are canonical (as the store read them): written as they are, whole, without an R-tree
+    for name, parts in frames.items():
+        frame = pd.concat(parts, ignore_index=True)
+        gpkg.write_frame(path, plan.specs[name], frame, False, max(len(frame), 1), spatial_index=False)
+    if task.containers:
+        spec = plan.specs[BUILDINGS.name]
+        gpkg.write_frame(path, spec, conform(pd.DataFrame(task.containers), spec, plan.crs), True,
+                         len(task.containers))
+    if SOURCES.name in plan.specs:
+        gpkg.write_frame(path, plan.specs[SOURCES.name], store.read(plan.specs[SOURCES.name]), False)
 
 
 def _local(roots: list[quadtree.Node], task: Task, table_ids: list[str]) -> list[quadtree.Node]:
