@@ -76,6 +76,19 @@ def tiles(args) -> dict:
     return {"tiles": result.tiles, "height_method": result.height_method}
 
 
+def tiles_partitioned(args) -> dict:
+    """The partitioned export (twin/tiles/partitioned.py), its partitions one after another in this process."""
+    from geotwin.twin.tiles.export import ExportOptions
+    from geotwin.twin.tiles.partitioned import export_partitioned
+
+    result = export_partitioned(args.input, args.output, ExportOptions(viewer=False),
+                                partition_buildings=args.partition)
+    parts = result.report["partitions"]
+    return {"tiles": result.tiles, "height_method": result.height_method, "partitions": len(parts),
+            "largest_partition": max(p["buildings"] for p in parts),
+            "partition_seconds": round(sum(p["seconds"] for p in parts), 1)}
+
+
 def bim(args) -> dict:
     from geotwin.bim.importer import ImportOptions, import_ifc
 
@@ -151,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, func, outputs in (("citymodel", citymodel, True), ("cjio-load", cjio_load, False),
                                 ("limit-citygml", limit_citygml, False), ("limit-cityjson", limit_cityjson, False),
                                 ("limit-cityjsonseq", limit_cityjsonseq, False),
-                                ("tiles", tiles, True), ("bim", bim, True), ("ifc-iterator", ifc_iterator, False),
+                                ("tiles", tiles, True), ("tiles-partitioned", tiles_partitioned, True),
+                                ("bim", bim, True), ("ifc-iterator", ifc_iterator, False),
                                 ("wkb-dir", wkb_dir, True)):
         p = sub.add_parser(name)
         p.add_argument("input")
@@ -159,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("output")
         if name == "bim":
             p.add_argument("--processes", type=int, default=1, help="geometry worker processes (0: in-process)")
+        if name == "tiles-partitioned":
+            p.add_argument("--partition", type=int, default=20_000, help="buildings per partition at most")
         if name == "ifc-iterator":
             p.add_argument("--threads", type=int, default=1)
         p.set_defaults(func=func)
