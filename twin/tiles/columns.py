@@ -85,13 +85,14 @@ class ColumnType:
     def column(self, values: list[Any]) -> Column:
         """The Column of ``values`` (one per feature, plain as read) typed as the whole export types it."""
         kind = "STRING" if self.type == "ENUM" else self.type
-        typed: list[Any] = []
-        for v in values:
-            if v is None or (type(v) is float and not math.isfinite(v)):
-                typed.append(None)
-                continue
-            typed.append(_as_type(int(v) if self.spec == "int" else v, kind))
-        col = Column(self.name, self.id, self.type, typed, self.enum)
+        types = set(map(type, values))
+        if float in types:   # NaN and infinities: missing
+            values = [None if type(v) is float and not math.isfinite(v) else v for v in values]
+            types = set(map(type, values))
+        types.discard(type(None))
+        if self.spec == "int" or not types <= _AS_IS.get(kind, set()):   # else they are typed as they are
+            values = [None if v is None else _as_type(int(v) if self.spec == "int" else v, kind) for v in values]
+        col = Column(self.name, self.id, self.type, values, self.enum)
         col.__dict__["has_missing"] = self.has_missing   # the cached property, as over all rows
         return col
 
