@@ -288,3 +288,33 @@ def test_official_validator_accepts_the_partitioned_export(district, tmp_path, i
     assert len(result.report["partitions"]) >= 4
     report = run_validator(result.tileset, tmp_path / "report.json")
     assert (report["numErrors"], report["numWarnings"]) == (0, 0), "\n".join(_issues(report))
+
+
+def test_partitions_run_in_other_processes(district, tmp_path):
+    """The plan, the tasks and the summaries pickle: two worker processes (a process pool's map as the mapper,
+    as a Dask client's would) give the same tileset as the single export."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    single = export_3dtiles(district, tmp_path / "single", _options())
+    with ProcessPoolExecutor(2) as pool:
+        parts = export_partitioned(district, tmp_path / "parts", _options(), CollectingReporter(), pool.map,
+                                   partition_buildings=PARTITION)
+    assert len(parts.report["partitions"]) >= 4
+    assert _files(single.output) == _files(parts.output)
+
+
+def test_partitions_run_on_a_dask_local_cluster(district, tmp_path):
+    """Two Dask workers (a real distributed.LocalCluster on loopback) run the partitions."""
+    from distributed import Client, LocalCluster
+
+    single = export_3dtiles(district, tmp_path / "single", _options(implicit=True))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        def dask_map(fn, tasks):
+            return client.gather(client.map(fn, list(tasks), pure=False))
+
+        parts = export_partitioned(district, tmp_path / "parts", _options(implicit=True), CollectingReporter(),
+                                   dask_map, partition_buildings=PARTITION)
+        workers = {w["id"] for w in client.scheduler_info()["workers"].values()}
+    assert len(workers) == 2 and len(parts.report["partitions"]) >= 4
+    assert _files(single.output) == _files(parts.output)
