@@ -224,7 +224,8 @@ def _citymodel(bench: Bench, size: int) -> Path:
 
 def stage_tiles_partitioned(bench: Bench, size: int) -> None:
     """Issue 13: the partitioned export (partitions run one after another in one process: its peak RSS is what
-    one Dask worker or the planning process needs) beside the single-process export of the same GeoPackage."""
+    one Dask worker or the planning process needs; and on a Dask LocalCluster of 2 workers, whose peak RSS is
+    summed over the scheduler, the workers and the planning process) beside the single-process export."""
     gpkg = _citymodel(bench, size)
     out = bench.work / f"tiles-partitioned-{size}"
     single = bench.run("tiles-partitioned", size, "geotwin export_3dtiles (single process)", "peer",
@@ -234,6 +235,12 @@ def stage_tiles_partitioned(bench: Bench, size: int) -> None:
                      "serial)", "ours", _stage_cmd("tiles-partitioned", str(gpkg), str(out), "--partition",
                                                    str(PARTITION)), size, "buildings", "GeoPackage")
     bench.compare(ours, single)
+    dask = bench.run("tiles-partitioned", size, f"geotwin export_partitioned ({PARTITION} buildings/partition, "
+                     "Dask LocalCluster, 2 workers)", "ours",
+                     _stage_cmd("tiles-partitioned", str(gpkg), str(bench.work / f"tiles-dask-{size}"), "--partition",
+                                str(PARTITION), "--workers", "2"), size, "buildings", "GeoPackage", workers=2)
+    bench.compare(dask, single)
+    shutil.rmtree(bench.work / f"tiles-dask-{size}", ignore_errors=True)
     bench.checks.append({"stage": "tiles-partitioned", "size": size,
                          "target": f"peak RSS <= {RSS_LIMIT_MB:.0f} MB (issue 13, per process)",
                          "peak_rss_mb": ours["peak_rss_mb"],

@@ -81,8 +81,19 @@ def tiles_partitioned(args) -> dict:
     from geotwin.twin.tiles.export import ExportOptions
     from geotwin.twin.tiles.partitioned import export_partitioned
 
-    result = export_partitioned(args.input, args.output, ExportOptions(viewer=False),
-                                partition_buildings=args.partition)
+    if args.workers:   # a Dask LocalCluster of that many single-threaded worker processes
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            def dask_map(fn, tasks):
+                return client.gather(client.map(fn, list(tasks), pure=False))
+
+            result = export_partitioned(args.input, args.output, ExportOptions(viewer=False), mapper=dask_map,
+                                        partition_buildings=args.partition)
+    else:
+        result = export_partitioned(args.input, args.output, ExportOptions(viewer=False),
+                                    partition_buildings=args.partition)
     parts = result.report["partitions"]
     return {"tiles": result.tiles, "height_method": result.height_method, "partitions": len(parts),
             "largest_partition": max(p["buildings"] for p in parts),
@@ -175,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--processes", type=int, default=1, help="geometry worker processes (0: in-process)")
         if name == "tiles-partitioned":
             p.add_argument("--partition", type=int, default=20_000, help="buildings per partition at most")
+            p.add_argument("--workers", type=int, default=0, help="Dask LocalCluster workers (0: serial)")
         if name == "ifc-iterator":
             p.add_argument("--threads", type=int, default=1)
         p.set_defaults(func=func)
