@@ -1,6 +1,6 @@
 """GeoTwin benchmark: each stage beside its peers on the same generated input, in one run.
 
-``bench/run.py [--sizes 10000,100000] [--stages gen,import,tiles,ifc] [--quick] [--output FILE]``
+``bench/run.py [--sizes 10000,100000] [--stages gen,import,tiles,tiles-partitioned,ifc] [--quick] [--output FILE]``
 
 Every tool runs as its own process through measure(): wall time and the peak RSS summed over the
 process and all its children. Prints throughput, the ratio to each peer and peak memory, and writes
@@ -29,9 +29,10 @@ from measure import Measurement, measure  # noqa: E402
 from tilestats import tile_size_distribution  # noqa: E402
 
 INPUTS = BENCH / "inputs"
-STAGES = ("gen", "import", "tiles", "ifc")
+STAGES = ("gen", "import", "tiles", "tiles-partitioned", "ifc")
 SEED = 1
 RSS_LIMIT_MB = 1536.0          # issue 3: peak RSS <= 1.5 GB on 100k buildings, whatever the format
+PARTITION = 20_000             # buildings per partition of the partitioned export (issue 13)
 TILES_TARGET = 10.0            # issue 4: >= 10x py3dtiles export's buildings/s, memory no higher
 IFC_TARGET = 2.0               # issue 5: >= 2x py3dtiles convert's elements/s
 PY = sys.executable
@@ -209,6 +210,45 @@ def stage_tiles(bench: Bench, size: int) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _citymodel(bench: Bench, size: int) -> Path:
+    """The imported district (cached)."""
+    gpkg = gpkg_of(size)
+    if not gpkg.exists():
+        d = ensure_district(bench, size)
+        print(f"  importing the {size}-building CityGML for the export (cached in {gpkg})")
+        m = measure(_stage_cmd("citymodel", str(d / "district.gml"), str(gpkg)), timeout=bench.timeout)
+        if m.returncode != 0:
+            raise SystemExit(f"import for the tiles stage failed: {m.stderr.strip()[-2000:]}")
+    return gpkg
+
+
+def stage_tiles_partitioned(bench: Bench, size: int) -> None:
+    """Issue 13: the partitioned export (partitions run one after another in one process: its peak RSS is what
+    one Dask worker or the planning process needs; and on a Dask LocalCluster of 2 workers, whose peak RSS is
+    summed over the scheduler, the workers and the planning process) beside the single-process export."""
+    gpkg = _citymodel(bench, size)
+    out = bench.work / f"tiles-partitioned-{size}"
+    single = bench.run("tiles-partitioned", size, "geotwin export_3dtiles (single process)", "peer",
+                       _stage_cmd("tiles", str(gpkg), str(bench.work / f"tiles-single-{size}")), size, "buildings",
+                       "GeoPackage")
+    ours = bench.run("tiles-partitioned", size, f"geotwin export_partitioned ({PARTITION} buildings/partition, "
+                     "serial)", "ours", _stage_cmd("tiles-partitioned", str(gpkg), str(out), "--partition",
+                                                   str(PARTITION)), size, "buildings", "GeoPackage")
+    bench.compare(ours, single)
+    dask = bench.run("tiles-partitioned", size, f"geotwin export_partitioned ({PARTITION} buildings/partition, "
+                     "Dask LocalCluster, 2 workers)", "ours",
+                     _stage_cmd("tiles-partitioned", str(gpkg), str(bench.work / f"tiles-dask-{size}"), "--partition",
+                                str(PARTITION), "--workers", "2"), size, "buildings", "GeoPackage", workers=2)
+    bench.compare(dask, single)
+    shutil.rmtree(bench.work / f"tiles-dask-{size}", ignore_errors=True)
+    bench.checks.append({"stage": "tiles-partitioned", "size": size,
+                         "target": f"peak RSS <= {RSS_LIMIT_MB:.0f} MB (issue 13, per process)",
+                         "peak_rss_mb": ours["peak_rss_mb"],
+                         "pass": ours["ok"] and ours["peak_rss_mb"] <= RSS_LIMIT_MB})
+    for path in (out, bench.work / f"tiles-single-{size}"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def ifc_file(elements: int) -> Path:
     path = INPUTS / f"bench-{elements}.ifc"
     if not path.exists():
@@ -275,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="geotwin-bench-") as tmp:
         bench = Bench(args.timeout, Path(tmp))
-        city = [(s, f) for s, f in (("gen", stage_gen), ("import", stage_import), ("tiles", stage_tiles))
-                if s in stages]
+        city = [(s, f) for s, f in (("gen", stage_gen), ("import", stage_import), ("tiles", stage_tiles),
+                                    ("tiles-partitioned", stage_tiles_partitioned)) if s in stages]
         for size in sizes if city else []:
             print(f"== {size} buildings")
             for _, func in city:

@@ -76,6 +76,30 @@ def tiles(args) -> dict:
     return {"tiles": result.tiles, "height_method": result.height_method}
 
 
+def tiles_partitioned(args) -> dict:
+    """The partitioned export (twin/tiles/partitioned.py), its partitions one after another in this process."""
+    from geotwin.twin.tiles.export import ExportOptions
+    from geotwin.twin.tiles.partitioned import export_partitioned
+
+    if args.workers:   # a Dask LocalCluster of that many single-threaded worker processes
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            def dask_map(fn, tasks):
+                return client.gather(client.map(fn, list(tasks), pure=False))
+
+            result = export_partitioned(args.input, args.output, ExportOptions(viewer=False), mapper=dask_map,
+                                        partition_buildings=args.partition)
+    else:
+        result = export_partitioned(args.input, args.output, ExportOptions(viewer=False),
+                                    partition_buildings=args.partition)
+    parts = result.report["partitions"]
+    return {"tiles": result.tiles, "height_method": result.height_method, "partitions": len(parts),
+            "largest_partition": max(p["buildings"] for p in parts),
+            "partition_seconds": round(sum(p["seconds"] for p in parts), 1)}
+
+
 def bim(args) -> dict:
     from geotwin.bim.importer import ImportOptions, import_ifc
 
@@ -151,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, func, outputs in (("citymodel", citymodel, True), ("cjio-load", cjio_load, False),
                                 ("limit-citygml", limit_citygml, False), ("limit-cityjson", limit_cityjson, False),
                                 ("limit-cityjsonseq", limit_cityjsonseq, False),
-                                ("tiles", tiles, True), ("bim", bim, True), ("ifc-iterator", ifc_iterator, False),
+                                ("tiles", tiles, True), ("tiles-partitioned", tiles_partitioned, True),
+                                ("bim", bim, True), ("ifc-iterator", ifc_iterator, False),
                                 ("wkb-dir", wkb_dir, True)):
         p = sub.add_parser(name)
         p.add_argument("input")
@@ -159,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("output")
         if name == "bim":
             p.add_argument("--processes", type=int, default=1, help="geometry worker processes (0: in-process)")
+        if name == "tiles-partitioned":
+            p.add_argument("--partition", type=int, default=20_000, help="buildings per partition at most")
+            p.add_argument("--workers", type=int, default=0, help="Dask LocalCluster workers (0: serial)")
         if name == "ifc-iterator":
             p.add_argument("--threads", type=int, default=1)
         p.set_defaults(func=func)

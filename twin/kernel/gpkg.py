@@ -1261,7 +1261,7 @@ def ogr_geometry_type(spec: LayerSpec) -> str | None:
 
 
 def write_frame(path: PathLike, spec: LayerSpec, frame: gpd.GeoDataFrame, append: bool, chunk: int = 5000,
-                check: Callable[[], None] | None = None) -> None:
+                check: Callable[[], None] | None = None, spatial_index: bool = True) -> None:
     """Write a (Geo)DataFrame whose columns are the spec's as a layer: (re)create it, or append to it (nothing for
     an empty frame), ``chunk`` rows at a time, calling ``check`` (e.g. a cancel check) before each chunk.
 
@@ -1272,6 +1272,7 @@ def write_frame(path: PathLike, spec: LayerSpec, frame: gpd.GeoDataFrame, append
         append: append instead of replacing the layer.
         chunk: rows per write.
         check: called before each chunk.
+        spatial_index: give a new layer an R-tree (False: a scratch copy read whole).
 
     Example:
         >>> import tempfile
@@ -1298,6 +1299,8 @@ def write_frame(path: PathLike, spec: LayerSpec, frame: gpd.GeoDataFrame, append
     if append and frame.empty:
         return
     kwargs: dict[str, Any] = {"layer": spec.name, "driver": "GPKG", "append": append}
+    if not spatial_index and not append:
+        kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}
     if spec.geometry_type is not None:
         kwargs["geometry_type"] = ogr_geometry_type(spec)
     for start in range(0, max(1, len(frame)), chunk):

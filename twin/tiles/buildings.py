@@ -123,16 +123,24 @@ def _present(arrays: list[NDArray[Any] | None]) -> list[NDArray[Any]]:
     return [a for a in arrays if a is not None]
 
 
-def to_enu(meshes: MeshList, geo: Georeferencer) -> Placement:
-    """The frame from the extent of all vertices (its origin snapped to ``FRAME_GRID``), then the meshes'
-    vertices into it, a chunk at a time (each mesh gets its own buffer, freed once its tile is written)."""
-    src_lo, src_hi = np.full(3, np.inf), np.full(3, -np.inf)
-    for start in range(0, len(meshes), CHUNK):
-        src: NDArray[Any] = np.concatenate(_present(meshes.vertices[start:start + CHUNK]))
-        a, b = bounds(src)
-        src_lo, src_hi = np.minimum(src_lo, a), np.maximum(src_hi, b)
+def frame_origin_of(src_lo: NDArray[Any], src_hi: NDArray[Any]) -> list[float]:
+    """The frame's origin (source CRS) for vertices spanning ``src_lo``..``src_hi``: the centre snapped to
+    ``FRAME_GRID`` at the lowest height (rounded down to the metre)."""
     src_centre = np.round((src_lo + src_hi) / 2 / FRAME_GRID) * FRAME_GRID
-    frame_origin = [float(src_centre[0]), float(src_centre[1]), float(np.floor(src_lo[2]))]
+    return [float(src_centre[0]), float(src_centre[1]), float(np.floor(src_lo[2]))]
+
+
+def to_enu(meshes: MeshList, geo: Georeferencer, frame_origin: list[float] | None = None) -> Placement:
+    """The frame from the extent of all vertices (its origin snapped to ``FRAME_GRID``; or ``frame_origin``
+    when given, e.g. a partition of a larger export), then the meshes' vertices into it, a chunk at a time
+    (each mesh gets its own buffer, freed once its tile is written)."""
+    if frame_origin is None:
+        src_lo, src_hi = np.full(3, np.inf), np.full(3, -np.inf)
+        for start in range(0, len(meshes), CHUNK):
+            src: NDArray[Any] = np.concatenate(_present(meshes.vertices[start:start + CHUNK]))
+            a, b = bounds(src)
+            src_lo, src_hi = np.minimum(src_lo, a), np.maximum(src_hi, b)
+        frame_origin = frame_origin_of(src_lo, src_hi)
     frame = EnuFrame(geo.to_ecef([frame_origin[0]], [frame_origin[1]], [frame_origin[2]])[0])
     lo, hi = np.empty((len(meshes), 3)), np.empty((len(meshes), 3))
     for start in range(0, len(meshes), CHUNK):

@@ -322,6 +322,32 @@ class _CityTiles:
         return tile_content(tile, self.building_columns, self.surface_columns, content)
 
 
+def content_setup(options: ExportOptions, reporter: Reporter, heights: HeightModel, geo: Georeferencer,
+                  placement: Placement, building_columns: list[Column], surface_columns: list[Column] | None,
+                  lod1: bool) -> tuple[ContentOptions, str]:
+    """How the tiles of an export are encoded, and its metadata schema (JSON text; empty for 3D Tiles 1.0).
+
+    ``lod1``: the tree has LoD1 block tiles (their class is in the schema). The columns need only their types
+    (a partitioned export gives them without values)."""
+    cesium = options.target == "cesium"
+    quantize = cesium and options.compression and options.format == "1.1"
+    meshopt = quantize and meshopt_available()
+    if quantize and not meshopt:
+        reporter.warning("the meshoptimizer package is not installed: tiles are quantised "
+                         "(KHR_mesh_quantization) but not meshopt-compressed")
+    classes = {"building": building_columns, **({"surface": surface_columns} if surface_columns else {})}
+    if lod1:
+        classes[LOD1_CLASS] = lod1_columns(building_columns)
+    schema_json = json.dumps(metadata_schema(classes), ensure_ascii=False) if options.format == "1.1" else ""
+    keyed = {k: getattr(options, k) for k in ("format", "features", "compression", "max_quantization_error")}
+    if not cesium:  # the cesium target's keys stay as before targets existed: its earlier tiles are reused
+        keyed.update(target=options.target, draco=options.draco)
+    context = digest(CONTENT_VERSION, keyed, meshopt, heights.as_dict(), geo.horizontal["description"],
+                     placement.frame_origin, schema_json)
+    return ContentOptions(options.format, options.max_quantization_error, quantize, meshopt, context,
+                          placement.frame, geo, options.draco), schema_json
+
+
 class _Export:
     """One export, step by step: read, georeference, tile, write, report."""
 
@@ -373,24 +399,8 @@ class _Export:
                          building_columns: list[Column], surface_columns: list[Column] | None,
                          with_content: list[quadtree.Node]) -> tuple[ContentOptions, str]:
         """How the tiles are encoded, and the metadata schema (JSON text; empty for 3D Tiles 1.0)."""
-        options = self.options
-        cesium = options.target == "cesium"
-        quantize = cesium and options.compression and options.format == "1.1"
-        meshopt = quantize and meshopt_available()
-        if quantize and not meshopt:
-            self.reporter.warning("the meshoptimizer package is not installed: tiles are quantised "
-                                  "(KHR_mesh_quantization) but not meshopt-compressed")
-        classes = {"building": building_columns, **({"surface": surface_columns} if surface_columns else {})}
-        if any(n.content == "lod1" for n in with_content):
-            classes[LOD1_CLASS] = lod1_columns(building_columns)
-        schema_json = json.dumps(metadata_schema(classes), ensure_ascii=False) if options.format == "1.1" else ""
-        keyed = {k: getattr(options, k) for k in ("format", "features", "compression", "max_quantization_error")}
-        if not cesium:  # the cesium target's keys stay as before targets existed: its earlier tiles are reused
-            keyed.update(target=options.target, draco=options.draco)
-        context = digest(CONTENT_VERSION, keyed, meshopt, heights.as_dict(), geo.horizontal["description"],
-                         placement.frame_origin, schema_json)
-        return ContentOptions(options.format, options.max_quantization_error, quantize, meshopt, context,
-                              placement.frame, geo, options.draco), schema_json
+        return content_setup(self.options, self.reporter, heights, geo, placement, building_columns,
+                             surface_columns, any(n.content == "lod1" for n in with_content))
 
     def _write(self, tmp: Path, data: _CityModelData, city: _CityTiles, root: quadtree.Node,
                with_content: list[quadtree.Node], schema_json: str, heights: HeightModel, placement: Placement,

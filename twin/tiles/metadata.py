@@ -184,6 +184,30 @@ def _is_identifier(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
+def json_fields_of(spec_fields: dict[str, str]) -> set[str]:
+    """The fields whose JSON objects are flattened into columns: the spec's ``json`` fields and ``attributes``."""
+    return {k for k, t in spec_fields.items() if t == "json"} | {"attributes"}
+
+
+def flat_row(row: dict[str, Any], spec_fields: dict[str, str], json_fields: set[str]) -> dict[str, Any]:
+    """One row as ``build_columns`` types it: its JSON objects flattened into "key.path" columns (a key that
+    is also a column of the row becomes "attributes.key"), a missing ``json`` field left out."""
+    flat = dict(row)
+    for key in json_fields.intersection(row):
+        value = flat[key]
+        if isinstance(value, dict):     # flattened into "key.path" columns
+            del flat[key]
+            for k, v in value.items():
+                k = k if k not in row else f"attributes.{k}"
+                if isinstance(v, dict) and v:
+                    _flatten(v, k, flat)
+                else:
+                    flat[k] = v
+        elif value is None and spec_fields.get(key) == "json":
+            del flat[key]
+    return flat
+
+
 def build_columns(rows: Iterable[dict[str, Any]], spec_fields: dict[str, str] | None = None) -> list[Column]:
     """Type the attribute columns of a tile's features (EXT_structural_metadata), over all rows.
 
@@ -204,23 +228,11 @@ def build_columns(rows: Iterable[dict[str, Any]], spec_fields: dict[str, str] | 
         [('height', 'FLOAT64'), ('id', 'STRING'), ('public', 'BOOLEAN'), ('storeys', 'INT32')]
     """
     spec_fields = spec_fields or {}
-    json_fields = {k for k, t in spec_fields.items() if t == "json"} | {"attributes"}
+    json_fields = json_fields_of(spec_fields)
     flat_rows = []
     seen: set[str] = set()
     for row in rows:
-        flat = dict(row)
-        for key in json_fields.intersection(row):
-            value = flat[key]
-            if isinstance(value, dict):     # flattened into "key.path" columns
-                del flat[key]
-                for k, v in value.items():
-                    k = k if k not in row else f"attributes.{k}"
-                    if isinstance(v, dict) and v:
-                        _flatten(v, k, flat)
-                    else:
-                        flat[k] = v
-            elif value is None and spec_fields.get(key) == "json":
-                del flat[key]
+        flat = flat_row(row, spec_fields, json_fields)
         seen.update(flat)
         flat_rows.append(flat)
     # canonical order (the layer's fields, then the others by name): the schema does not depend on which

@@ -43,13 +43,17 @@ def _leaf_tile(t: BimTile | PointTile) -> Json:
     return {"boundingVolume": {"box": box(t.min, t.max)}, "geometricError": 0.0, "content": {"uri": t.uri}}
 
 
-def _explicit_tile(node: quadtree.Node, ext: str, below: dict[str, list[BimTile]]) -> Json:
-    """The tile of ``node`` with its subtree; a leaf with BIM detail refines ADD into its BIM tiles."""
+def explicit_tile(node: quadtree.Node, ext: str, below: dict[str, list[BimTile]],
+                  fragments: dict[str, Json] | None = None) -> Json:
+    """The tile of ``node`` with its subtree; a leaf with BIM detail refines ADD into its BIM tiles.
+    ``fragments``: tile key -> the JSON of that tile with its subtree, as written elsewhere (a partition)."""
+    if fragments and node.key in fragments:
+        return fragments[node.key]
     t: Json = {"boundingVolume": {"box": box(*node.bounds())}, "geometricError": node.geometric_error}
     if node.content:
         t["content"] = {"uri": f"tiles/{node.key}.{ext}"}
     if node.children:
-        t["children"] = [_explicit_tile(c, ext, below) for c in node.children]
+        t["children"] = [explicit_tile(c, ext, below, fragments) for c in node.children]
     if node.key in below:       # BIM detail: added to the leaf's LoD2 when close
         t["refine"] = "ADD"
         t["children"] = [_leaf_tile(d) for d in below[node.key]]
@@ -91,12 +95,17 @@ def implicit_tile(root: quadtree.Node, frame: EnuFrame, ext: str, available: int
 
 
 def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: bool, ext: str, height: Json,
-                 folder: Path, twin_tiles: TwinTiles | None = None, client: Json | None = None) -> Json:
+                 folder: Path, twin_tiles: TwinTiles | None = None, client: Json | None = None,
+                 fragments: dict[str, Json] | None = None, layout: tuple[int, int] | None = None) -> Json:
     """tileset.json. With twin content, the root is a tile (refine ADD) whose children are the city model's
     tree, the islands' and sensors' marker tiles and (implicit tiling) the BIM detail tiles; in an explicit
     tree each BIM tile is a child of its building's LoD2 leaf, which refines ADD into it. Implicit tiling
     writes the subtree files into ``folder``. ``client``: the target client the tiles are encoded for
-    (``{"target": "cesium" | "qgis", "draco": bool}``), recorded in ``asset.extras.geotwin``."""
+    (``{"target": "cesium" | "qgis", "draco": bool}``), recorded in ``asset.extras.geotwin``.
+
+    A partitioned export gives the top of the tree only: ``fragments`` (explicit) are the JSON of the
+    partitions' subtrees by their root's key; ``layout`` (implicit) is (availableLevels, subtreeLevels), the
+    subtree files being written by the partitions and the root."""
     extras = {"geotwin": {"heightModel": height, "crs": "EPSG:4978",
                           "frame": {"type": "ENU", "longitude": frame.lon, "latitude": frame.lat,
                                     "originEcef": [float(v) for v in frame.origin]},
@@ -110,11 +119,11 @@ def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: b
         if b.node is not None and not implicit:
             below.setdefault(b.node, []).append(b)
     if implicit:
-        available, levels = write_subtrees(root, folder)
+        available, levels = layout or write_subtrees(root, folder)
         t = implicit_tile(root, frame, ext, available, levels)
         lo, hi = _root_square(root)
     else:
-        t = _explicit_tile(root, ext, below)
+        t = explicit_tile(root, ext, below, fragments)
         t.setdefault("refine", "REPLACE")
         t["transform"] = frame.transform()
         lo, hi = root.bounds()

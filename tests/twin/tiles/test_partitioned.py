@@ -1,0 +1,320 @@
+"""The partitioned 3D Tiles export (twin/tiles/partitioned.py) against the single-process export_3dtiles: the same
+tiles byte for byte (explicit, implicit, 3D Tiles 1.0; GeoPackage and PostGIS stores; the generated district and
+Hamburg's LoD2 tile with building parts), every building in exactly one LoD2 tile with the same geometry and
+properties, a failing partition named, and memory that does not grow with the city as the single export's does."""
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import pytest
+
+from geotwin.tests.paths import ROOT
+from geotwin.twin.citymodel.importer import import_citymodel
+from geotwin.twin.kernel.errors import GeoTwinError, InputError
+from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.twin.sample.generator import generate_district
+from geotwin.twin.store import open_store
+from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
+from geotwin.twin.tiles.partitioned import export_partitioned, export_subtree, plan_export, write_root
+from geotwin.twin.tiles.reader import Tile
+
+BUILDINGS = 1500
+PARTITION = 250
+HAMBURG = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
+
+
+def _options(**kw) -> ExportOptions:
+    """Small LoD1 groups so that the district's explicit tree has several partitions."""
+    return ExportOptions(viewer=False, lod1_max_buildings=PARTITION, **kw)
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """sha256 of every file of an export but its report."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != REPORT_NAME}
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory) -> Path:
+    """The generated district's city model GeoPackage."""
+    folder = tmp_path_factory.mktemp("partitioned")
+    generated = generate_district(folder / "district", buildings=BUILDINGS, seed=3, formats=("citygml",))
+    gpkg = folder / "citymodel.gpkg"
+    import_citymodel([generated.path("citygml")], gpkg, None, "highest", CollectingReporter())
+    return gpkg
+
+
+@pytest.fixture(scope="module")
+def hamburg(tmp_path_factory, shared_data) -> Path:
+    gpkg = tmp_path_factory.mktemp("hamburg") / "hamburg.gpkg"
+    import_citymodel([shared_data / HAMBURG], gpkg, None, "highest", CollectingReporter())
+    return gpkg
+
+
+def _both(source, store, tmp_path: Path, options: ExportOptions, partition: int = PARTITION):
+    single = export_3dtiles(source, tmp_path / "single", options)
+    reporter = CollectingReporter()
+    parts = export_partitioned(store, tmp_path / "parts", options, reporter, partition_buildings=partition)
+    return single, parts
+
+
+@pytest.mark.parametrize("options", [_options(), _options(implicit=True), _options(format="1.0")],
+                         ids=["1.1", "1.1-implicit", "1.0"])
+def test_the_same_tiles_byte_for_byte(district, tmp_path, options):
+    single, parts = _both(district, district, tmp_path, options)
+    names = [p["name"] for p in parts.report["partitions"]]
+    assert len(names) >= 4, names
+    if options.implicit:   # buildings across the borders above the partitions stay in the top tiles
+        assert "top" in names
+    a, b = _files(single.output), _files(parts.output)
+    assert len([f for f in a if f.startswith("tiles/")]) == single.tiles == parts.tiles >= 8
+    assert a == b   # every tile, tileset.json, the subtree files and the metadata schema
+    assert (single.output / "tileset.json").read_bytes() == (parts.output / "tileset.json").read_bytes()
+    assert parts.summary.buildings == single.summary.buildings == BUILDINGS
+    assert parts.report["incremental"]["tiles"].keys() == single.report["incremental"]["tiles"].keys()
+    assert sum(p["buildings"] for p in parts.report["partitions"]) == BUILDINGS
+
+
+def test_building_parts_and_their_containers(hamburg, tmp_path):
+    """Real LoD2 data (Hamburg) whose buildings have parts: the parts' containers travel with them."""
+    single, parts = _both(hamburg, hamburg, tmp_path, ExportOptions(viewer=False, lod1_max_buildings=20), 20)
+    assert single.report["containers"] >= 1 and parts.report["containers"] == single.report["containers"]
+    assert len(parts.report["partitions"]) >= 2
+    assert _files(single.output) == _files(parts.output)
+
+
+def _leaf_features(folder: Path, report: dict) -> dict[str, tuple[str, dict, np.ndarray]]:
+    """Building id -> (tile, properties, its vertices) of every building feature of the LoD2 tiles."""
+    out: dict[str, tuple[str, dict, np.ndarray]] = {}
+    seen: collections.Counter[str] = collections.Counter()
+    for t in report["tiles"]:
+        if t["kind"] != "lod2":
+            continue
+        tile = Tile.open(folder / t["uri"])
+        table = tile.property_table()
+        ids, positions = tile.feature_ids(), tile.positions()
+        for row, bid in enumerate(table["id"]):
+            seen[bid] += 1
+            props = {k: v[row] for k, v in table.items()}
+            out[bid] = (t["uri"], props, positions[ids == row])
+    doubled = [b for b, n in seen.items() if n > 1]
+    assert not doubled, f"buildings in more than one LoD2 tile: {doubled[:5]}"
+    return out
+
+
+def test_every_building_once_with_its_geometry_and_properties(district, tmp_path):
+    single, parts = _both(district, district, tmp_path, _options(implicit=True))
+    ids = set(pyogrio.read_dataframe(district, layer="buildings", read_geometry=False)["id"])
+    a = _leaf_features(single.output, single.report)
+    b = _leaf_features(parts.output, parts.report)
+    assert set(a) == set(b) == ids
+    for bid in ids:
+        (tile_a, props_a, verts_a), (tile_b, props_b, verts_b) = a[bid], b[bid]
+        assert tile_a == tile_b and props_a == props_b
+        assert verts_a.shape == verts_b.shape and len(verts_a) >= 4 and np.array_equal(verts_a, verts_b)
+
+
+def test_a_postgis_store_exports_the_same_tiles(district, pg_dsn, tmp_path):
+    """The city model copied into a PostGIS schema through the store interface (its own layers' columns):
+    every worker reads it there; the tiles are those of the single export of the GeoPackage. (export_3dtiles
+    itself reads a PostGIS store with the twin's columns only: a city model's tables lack ``origin``.)"""
+    import psycopg
+
+    from geotwin.twin.kernel.schema import CITY_MODEL_LAYERS
+
+    schema = f"parts_{uuid.uuid4().hex[:8]}"
+    source, target = open_store(district), open_store(pg_dsn, schema)
+    try:
+        with target.transaction(source.crs()) as writer:
+            for spec in CITY_MODEL_LAYERS:
+                writer.replace(spec, source.read(spec))
+        single = export_3dtiles(district, tmp_path / "single", _options(implicit=True))
+        parts = export_partitioned(target, tmp_path / "parts", _options(implicit=True), CollectingReporter(),
+                                   partition_buildings=PARTITION)
+        assert len(parts.report["partitions"]) >= 4 and "PostGIS" in parts.summary.source
+        assert "password" not in json.dumps(parts.report)
+        assert _files(single.output) == _files(parts.output)
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _delete_building(gpkg: Path, bid: str) -> None:
+    with sqlite3.connect(gpkg) as con:
+        con.execute("DELETE FROM buildings WHERE id = ?", (bid,))
+
+
+def test_a_failing_partition_is_named_and_the_others_complete(district, tmp_path):
+    """The store changes between the plan and one partition (a building of it deleted): that partition fails,
+    is named, the others complete, and the output is left as it was."""
+    gpkg = tmp_path / "city.gpkg"
+    shutil.copy(district, gpkg)
+    ran: list[str] = []
+
+    def changing(fn, tasks):
+        tasks = list(tasks)
+        _delete_building(gpkg, tasks[1].ids[0])
+        for task in tasks:
+            ran.append(task.name)
+            yield fn(task)
+
+    out = tmp_path / "tiles"
+    with pytest.raises(GeoTwinError, match=r"1 of \d+ partitions failed; the output is unchanged: partition "
+                                           r"[0-9/]+ \(\d+ buildings\) failed: .*city.gpkg: 1 building\(s\) of the plan are "
+                                           r"not in the store") as err:
+        export_partitioned(gpkg, out, _options(), CollectingReporter(), changing, partition_buildings=PARTITION)
+    assert ran[1] in str(err.value) and len(ran) >= 4
+    assert not out.exists() and list(tmp_path.glob(".tiles.*")) == []
+
+
+def test_export_subtree_names_its_partition(district, tmp_path):
+    gpkg = tmp_path / "city.gpkg"
+    shutil.copy(district, gpkg)
+    plan = plan_export(gpkg, _options(), partition_buildings=PARTITION)
+    task = plan.tasks[0]
+    _delete_building(gpkg, task.ids[-1])
+    (tmp_path / "work").mkdir()
+    with pytest.raises(GeoTwinError, match=rf"{task.name} \({len(task.ids)} buildings\) failed: .*e\.g\. "
+                                           rf"{task.ids[-1]}"):
+        export_subtree(str(gpkg), plan.shared(), task, tmp_path / "work")
+
+
+def test_write_root_needs_every_partition(district, tmp_path):
+    plan = plan_export(district, _options(), partition_buildings=PARTITION)
+    work = tmp_path / "work"
+    work.mkdir()
+    first = export_subtree(plan.target, plan.shared(), plan.tasks[0], work)
+    assert first.buildings == len(plan.tasks[0].ids) and first.fragment is not None
+    with pytest.raises(GeoTwinError, match=r"no summary of partition [0-9/]+.*: every partition must be exported"):
+        write_root(plan, [first], tmp_path / "tiles", work)
+    assert not (tmp_path / "tiles").exists()
+
+
+def test_what_the_partitioned_export_refuses(district, tmp_path, pg_dsn):
+    with pytest.raises(GeoTwinError, match="one feature per building: export per-surface features"):
+        export_partitioned(district, tmp_path / "a", ExportOptions(features="surface"))
+    with pytest.raises(GeoTwinError, match="neither per-surface features nor implicit"):
+        export_partitioned(district, tmp_path / "a", ExportOptions(format="1.0", implicit=True))
+    twin = tmp_path / "twin.gpkg"
+    shutil.copy(district, twin)
+    store = open_store(twin)
+    from geotwin.twin.kernel.schema.twin import KNOWN_SPECS
+
+    with store.transaction(store.crs()) as writer:
+        writer.replace(KNOWN_SPECS["sensors"], None)
+    with pytest.raises(GeoTwinError, match=r"tiles the city model; the twin's sensors are tiled by export_3dtiles"):
+        export_partitioned(twin, tmp_path / "a", _options())
+    with pytest.raises(InputError, match=r"no 'buildings' layer: import a city model or build the twin"):
+        export_partitioned(pg_dsn, tmp_path / "a", _options(), schema=f"empty_{uuid.uuid4().hex[:8]}")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(GeoTwinError, match="not empty and holds no earlier GeoTwin output"):
+        export_partitioned(district, foreign, _options())
+    assert not (tmp_path / "a").exists() and (foreign / "notes.txt").read_text() == "mine"
+
+
+def test_an_earlier_export_is_replaced_and_its_square_kept(district, tmp_path):
+    """Exporting again into the same folder: the earlier export (its report marks it as ours) is replaced."""
+    out = tmp_path / "tiles"
+    first = export_3dtiles(district, out, _options())
+    again = export_partitioned(district, out, _options(), partition_buildings=PARTITION)
+    assert again.report["incremental"]["square"] == first.report["incremental"]["square"]
+    assert again.tiles == first.tiles and (out / "tileset.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiles"]
+
+
+# ------------------------------------------------------------------------------------------------- memory
+
+# VmHWM, not getrusage's ru_maxrss: Linux carries the forking parent's (pytest's) peak over into ru_maxrss
+RSS_SCRIPT = """
+import json, sys
+from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
+from geotwin.twin.tiles.partitioned import export_partitioned
+mode, source, output, partition = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+options = ExportOptions(viewer=False)
+if mode == "single":
+    result = export_3dtiles(source, output, options)
+else:
+    result = export_partitioned(source, output, options, partition_buildings=partition)
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+print(json.dumps({"buildings": result.summary.buildings, "peak_rss_mb": int(status["VmHWM"].split()[0]) / 1024}))
+"""
+
+
+def _peak(mode: str, gpkg: Path, out: Path, partition: int) -> float:
+    proc = subprocess.run([sys.executable, "-c", RSS_SCRIPT, mode, str(gpkg), str(out), str(partition)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return float(json.loads(proc.stdout.strip().splitlines()[-1])["peak_rss_mb"])
+
+
+def test_memory_grows_far_less_than_the_single_export(tmp_path):
+    """Peak RSS of a fresh process exporting N and 4N generated buildings: the single export's grows with the
+    city (its whole building table is in memory), the partitioned export's (partitions of at most 1500
+    buildings) grows by less than a third of that."""
+    n = 3000
+    peaks: dict[tuple[str, int], float] = {}
+    for size in (n, 4 * n):
+        generated = generate_district(tmp_path / f"d{size}", buildings=size, seed=5, formats=("citygml",))
+        gpkg = tmp_path / f"city{size}.gpkg"
+        import_citymodel([generated.path("citygml")], gpkg, None, "highest", CollectingReporter())
+        for mode in ("single", "partitioned"):
+            peaks[mode, size] = _peak(mode, gpkg, tmp_path / f"{mode}{size}", 1000)
+    single = peaks["single", 4 * n] - peaks["single", n]
+    parts = peaks["partitioned", 4 * n] - peaks["partitioned", n]
+    assert single > 25, peaks          # the single export holds every building: it grows measurably
+    assert parts < single / 3, peaks
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["explicit", "implicit"])
+def test_official_validator_accepts_the_partitioned_export(district, tmp_path, implicit):
+    """The official 3D Tiles validator (scripts/validator.sh; skipped only when it is not built) on a
+    partitioned export: 0 errors, 0 warnings."""
+    from geotwin.tests.twin.tiles.test_validity import _issues, run_validator
+
+    result = export_partitioned(district, tmp_path / "tiles", _options(implicit=implicit),
+                                partition_buildings=PARTITION)
+    assert len(result.report["partitions"]) >= 4
+    report = run_validator(result.tileset, tmp_path / "report.json")
+    assert (report["numErrors"], report["numWarnings"]) == (0, 0), "\n".join(_issues(report))
+
+
+def test_partitions_run_in_other_processes(district, tmp_path):
+    """The plan, the tasks and the summaries pickle: two worker processes (a process pool's map as the mapper,
+    as a Dask client's would) give the same tileset as the single export."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    single = export_3dtiles(district, tmp_path / "single", _options())
+    with ProcessPoolExecutor(2) as pool:
+        parts = export_partitioned(district, tmp_path / "parts", _options(), CollectingReporter(), pool.map,
+                                   partition_buildings=PARTITION)
+    assert len(parts.report["partitions"]) >= 4
+    assert _files(single.output) == _files(parts.output)
+
+
+def test_partitions_run_on_a_dask_local_cluster(district, tmp_path):
+    """Two Dask workers (a real distributed.LocalCluster on loopback) run the partitions."""
+    from distributed import Client, LocalCluster
+
+    single = export_3dtiles(district, tmp_path / "single", _options(implicit=True))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        def dask_map(fn, tasks):
+            return client.gather(client.map(fn, list(tasks), pure=False))
+
+        parts = export_partitioned(district, tmp_path / "parts", _options(implicit=True), CollectingReporter(),
+                                   dask_map, partition_buildings=PARTITION)
+        workers = {w["id"] for w in client.scheduler_info()["workers"].values()}
+    assert len(workers) == 2 and len(parts.report["partitions"]) >= 4
+    assert _files(single.output) == _files(parts.output)

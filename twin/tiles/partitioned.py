@@ -1,0 +1,857 @@
+"""3D Tiles export in partitions: flat memory however large the city, the partitions on any mapper (Dask or serial).
+
+``export_partitioned(store, output)`` gives the tiles ``export_3dtiles`` gives for the same store, in three steps:
+
+1. ``plan_export``: two streaming passes over the ``buildings`` layer (``StoreReader.iter_rows``), never the whole
+   layer at once: the attributes of every building (typed as the whole export types them, ``columns.ColumnStats``)
+   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building and the
+   quadtree, exactly as the single-process export builds it. A partition is a subtree of that quadtree (the
+   topmost nodes with at most ``partition_buildings`` buildings, at least ``lod1_max_buildings``: an LoD1 block
+   tile lies within one partition). Implicit tiling also has a ``top`` task for the buildings that lie across the
+   borders of the tiles above the partitions (they stay in those tiles' content). The plan holds per building only
+   its id and two boxes (about 150 bytes), and pickles: each task carries its building ids and the boxes to read.
+2. ``export_subtree`` (one task, in a Dask worker or serially): reads only its buildings from the store (bounding
+   box reads, kept by id: a building is in exactly one task, the one its reference point, the centre of its ENU
+   box, gave it in the quadtree), meshes and georeferences them in the plan's frame, writes their tiles (and, for
+   implicit tiling, the subtree files rooted in the partition) and returns a ``SubtreeSummary``.
+3. ``write_root``: the tiles above the partitions (bounds and geometric errors from the summaries), tileset.json,
+   the top subtree files, the metadata schema, the viewer and ``export_report.json``; the folder is moved into
+   place atomically (``atomic_path``) and replaces only an empty folder or an earlier export (``check_folder``).
+
+Same tiles: every tile file, tileset.json, the subtree files and the metadata schema are byte for byte those of
+``export_3dtiles`` (tests/twin/tiles/test_partitioned.py), because the plan gives the tree the same ENU boxes and
+every partition encodes with the same frame, height model, column types and content options. Where that rests on
+the input: a building's box is taken from its geometry in ``buildings`` (documented as its outer surfaces, which
+``building_surfaces`` holds one by one; the export meshes the latter): a twin whose building geometry differs
+from its surfaces could get another tree (every building is still in exactly one tile). A building whose polygons
+all lack area is skipped by its partition after the plan counted it in the tree, and a duplicate id is only seen
+within one read. Not covered (a GeoTwinError says so): per-surface features, the twin's BIM detail, learning
+islands and sensors (export those with ``export_3dtiles``), and the reuse of an earlier export's tiles (every tile
+is written; the report records the content keys, so a later single-process export can reuse them).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from ..kernel.atomic import _temp_prefix, atomic_path
+from ..kernel.errors import Cancelled, GeoTwinError, InputError
+from ..kernel.heights import Georeferencer, resolve_height_model
+from ..kernel.ownership import check_folder
+from ..kernel.progress import Reporter
+from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES, LayerSpec
+from . import quadtree
+from .buildings import Placement, frame_origin_of, to_enu
+from .columns import ColumnStats, ColumnType, partition_columns, schema_columns
+from .export import (
+    REPORT_NAME,
+    SCHEMA_NAME,
+    ExportOptions,
+    ExportReport,
+    ExportResult,
+    _CityTiles,
+    _drop_empty,
+    _read,
+    _square,
+    _tree,
+    content_setup,
+)
+from .frame import EnuFrame, georeference
+from .glb import meshopt_available
+from .incremental import CONTENT_VERSION, Previous
+from .source import attribute_rows, row_id
+from .subtree import subtree_bytes
+from .tileset import explicit_tile, tileset_json, write_viewer
+from .twin_layers import BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS
+from .writer import ContentOptions, TileWriter
+
+if TYPE_CHECKING:
+    from ..store.base import BBox, StoreReader
+
+__all__ = ["PARTITION_BUILDINGS", "ExportPlan", "SubtreeSummary", "Task", "export_partitioned", "export_subtree",
+           "plan_export", "write_root"]
+
+PARTITION_BUILDINGS = 20_000   # buildings per partition at most (unless a quadtree leaf holds more)
+SCAN_BATCH = 2_000             # rows per store read of the plan's passes
+READ_MARGIN = 0.01             # m added around a read box (the store's index may round it)
+TOP_CELL = 1_000.0             # m: the top task reads its buildings cell by cell
+SUBTREE_LEVELS = 6             # subtreeLevels at most (as tileset.write_subtrees)
+TWIN_EXTRAS = (BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS)
+_LAYERS = (BUILDINGS.name, BUILDING_SURFACES.name, FOOTPRINTS.name)
+
+Box = tuple[list[float], list[float]]
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+
+
+@dataclass
+class Task:
+    """One unit of work: the tiles of ``roots`` (a partition's subtree, or the top tiles' own content), the ids
+    of their buildings (nodes' ``own`` index into them) and the boxes to read them from (each with its ids)."""
+
+    name: str
+    key: str                                  # the partition root's tile key, "top" for the top task
+    roots: list[quadtree.Node]
+    ids: list[str]
+    reads: list[tuple[BBox, list[int]]]
+    containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
+
+
+@dataclass
+class ExportPlan:
+    """Everything a partition needs besides its task, and what the root needs; picklable."""
+
+    target: str                               # the store (a GeoPackage path or a PostgreSQL DSN)
+    schema: str                               # the PostGIS schema
+    label: str                                # the store for messages (never with a password)
+    options: ExportOptions
+    crs: str | None
+    horizontal_crs: str
+    vertical_crs: str | None
+    geoid_model: str | None
+    heights: dict[str, Any]
+    horizontal: dict[str, Any]
+    frame_origin: list[float]
+    frame: EnuFrame
+    square: tuple[float, float, float]
+    context: str
+    quantize: bool
+    meshopt: bool
+    schema_json: str
+    column_types: list[ColumnType]
+    specs: dict[str, LayerSpec]               # the layers to read, as stored
+    top: quadtree.Node                        # the tree above the partitions (their roots without children)
+    partitions: list[str]                     # the partition roots' keys
+    layout: tuple[int, int] | None            # implicit: availableLevels, subtreeLevels
+    tiles: set[tuple[int, int, int]]          # implicit: every tile and those with content
+    contents: set[tuple[int, int, int]]
+    buildings: int
+    containers: int
+    skipped: list[str]
+    tasks: list[Task] = field(default_factory=list)
+
+    @property
+    def ext(self) -> str:
+        return "glb" if self.options.format == "1.1" else "b3dm"
+
+    def shared(self) -> ExportPlan:
+        """The plan without its tasks (what every task is sent with)."""
+        return replace(self, tasks=[])
+
+
+@dataclass
+class SubtreeSummary:
+    """What a task wrote: its tiles' bounds (the partition root's box with its subtree, or each top tile's
+    content box), the partition root's geometric error and tile JSON (explicit tiling), counts and records."""
+
+    name: str
+    key: str
+    buildings: int
+    bounds: dict[str, Box]
+    geometric_error: float
+    fragment: dict[str, Any] | None
+    contents: list[str]                       # tile keys with content it wrote (availability)
+    tiles: list[dict[str, Any]]               # the report's per-tile entries
+    records: dict[str, dict[str, Any]]        # uri -> content key, bounds, bytes
+    max_quantization_error: float
+    quantized_tiles: int
+    float_tiles: int
+    skipped: list[str]
+    degenerate: int
+    seconds: float
+
+
+@dataclass
+class Failure:
+    """A task that failed: its name and the message."""
+
+    name: str
+    message: str
+
+
+# ------------------------------------------------------------------------------------------------- the plan
+
+@dataclass
+class _Scan:
+    """The plan's first pass over ``buildings``: per kept building (own geometry) its id and source box."""
+
+    columns: list[str]
+    stats: ColumnStats
+    ids: list[str] = field(default_factory=list)
+    lo: list[NDArray[Any]] = field(default_factory=list)
+    hi: list[NDArray[Any]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    parents: set[str] = field(default_factory=set)
+    no_geometry: dict[str, dict[str, Any]] = field(default_factory=dict)
+    part_of: dict[str, str] = field(default_factory=dict)   # a part's id -> its parent's id
+    skipped: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+def _parsed(row: dict[str, Any], label: str) -> dict[str, Any]:
+    """The row with its ``attributes`` JSON parsed (as ``source.attribute_rows``)."""
+    raw = row.get("attributes")
+    if not (isinstance(raw, str) and raw.strip()):
+        return row
+    try:
+        return {**row, "attributes": json.loads(raw)}
+    except json.JSONDecodeError as err:
+        raise InputError(f"attributes is not valid JSON: {err}", path=label, obj=str(row.get("id"))) from err
+
+
+def _boxes(wkbs: list[bytes]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Per geometry: whether it has coordinates, and the min/max of its (x, y, z) (NaN z as 0); the coordinates."""
+    geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
+    ok = ~shapely.is_empty(geoms)
+    xyz, index = shapely.get_coordinates(geoms[ok], include_z=True, return_index=True)
+    xyz = np.nan_to_num(xyz)
+    starts = np.searchsorted(index, np.arange(int(ok.sum())))
+    lo = np.column_stack([np.minimum.reduceat(xyz[:, j], starts) for j in range(3)]) if len(starts) else \
+        np.empty((0, 3))
+    hi = np.column_stack([np.maximum.reduceat(xyz[:, j], starts) for j in range(3)]) if len(starts) else \
+        np.empty((0, 3))
+    return ok, lo, hi, xyz
+
+
+def _scan_batch(scan: _Scan, rows: list[tuple[Any, ...]], wkbs: list[bytes | None], label: str) -> None:
+    kept: list[dict[str, Any]] = []
+    blobs: list[bytes] = []
+    for values, wkb in zip(rows, wkbs):
+        scan.rows += 1
+        row = dict(zip(scan.columns, values))
+        bid = row_id(row)
+        if not bid or bid in scan.seen:
+            scan.skipped.append(f"building row {scan.rows}: {'duplicate id ' + bid if bid else 'no id'}")
+            continue
+        scan.seen.add(bid)
+        if wkb is None:
+            scan.no_geometry[bid] = row
+            continue
+        kept.append(row)
+        blobs.append(wkb)
+    if not kept:
+        return
+    ok, lo, hi, _ = _boxes(blobs)
+    for row, has in zip(kept, ok.tolist()):
+        if not has:
+            scan.no_geometry[row_id(row)] = row
+            continue
+        scan.ids.append(row_id(row))
+        if row.get("parent_id"):
+            scan.parents.add(str(row["parent_id"]))
+            scan.part_of[row_id(row)] = str(row["parent_id"])
+        scan.stats.add(_parsed(row, label))
+    scan.lo.append(lo)
+    scan.hi.append(hi)
+
+
+def _surface_coords(store: StoreReader, ids: set[str]) -> dict[str, NDArray[Any]]:
+    """The coordinates of the boundary surfaces of the buildings ``ids`` (those without geometry of their own)."""
+    found: dict[str, list[NDArray[Any]]] = {}
+    for rows, wkbs in store.iter_rows(BUILDING_SURFACES.name, ["building_id"], SCAN_BATCH):
+        pick = [(r[0], w) for r, w in zip(rows, wkbs) if r[0] in ids and w is not None]
+        if pick:
+            ok, _, _, xyz = _boxes([w for _, w in pick])
+            sizes = shapely.get_num_coordinates(shapely.from_wkb(np.array([w for _, w in pick], dtype=object)))
+            ends = np.cumsum(sizes[ok])
+            for (bid, _), end, size in zip([p for p, k in zip(pick, ok.tolist()) if k], ends, sizes[ok]):
+                found.setdefault(bid, []).append(xyz[end - size:end])
+    return {bid: np.concatenate(parts) for bid, parts in found.items()}
+
+
+def _scan(store: StoreReader, label: str, layers: set[str],
+          reporter: Reporter) -> tuple[_Scan, dict[str, NDArray[Any]], list[dict[str, Any]]]:
+    """First pass: ids, attributes, source boxes; then the buildings with surfaces only and the containers."""
+    columns = list(store.stored_spec(BUILDINGS.name).fields)
+    scan = _Scan(columns, ColumnStats(BUILDINGS.fields))
+    for rows, wkbs in store.iter_rows(BUILDINGS.name, columns, SCAN_BATCH):
+        reporter.check()
+        _scan_batch(scan, rows, wkbs, label)
+    surfaces: dict[str, NDArray[Any]] = {}
+    if scan.no_geometry and BUILDING_SURFACES.name in layers:
+        surfaces = _surface_coords(store, set(scan.no_geometry))
+    for bid in sorted(surfaces):
+        row = scan.no_geometry.pop(bid)
+        if row.get("parent_id"):
+            scan.parents.add(str(row["parent_id"]))
+            scan.part_of[bid] = str(row["parent_id"])
+        scan.stats.add(_parsed(row, label))
+    containers = []
+    for bid, row in scan.no_geometry.items():
+        if bid in scan.parents:   # a building made of parts: its attributes travel with its parts' tiles
+            containers.append(row)
+            scan.stats.add(_parsed(row, label))
+        else:
+            scan.skipped.append(f"building {bid}: no geometry")
+    containers.sort(key=lambda r: str(r.get("id")))
+    return scan, surfaces, containers
+
+
+def _enu_boxes(store: StoreReader, scan: _Scan, surfaces: dict[str, NDArray[Any]], geo: Georeferencer,
+               frame: EnuFrame, reporter: Reporter) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Second pass: every kept building's vertices into the frame; their ENU boxes (scan's order, then
+    ``surfaces``' buildings by id)."""
+    lo, hi = np.empty((len(scan.ids) + len(surfaces), 3)), np.empty((len(scan.ids) + len(surfaces), 3))
+    at = 0
+    for rows, wkbs in store.iter_rows(BUILDINGS.name, ["id"], SCAN_BATCH):
+        reporter.check()
+        pick: list[bytes] = []
+        for (bid,), wkb in zip(rows, wkbs):
+            if at + len(pick) < len(scan.ids) and str(bid or "") == scan.ids[at + len(pick)] and wkb is not None:
+                pick.append(wkb)
+        if not pick:
+            continue
+        _, _, _, xyz = _boxes(pick)
+        sizes = shapely.get_num_coordinates(shapely.from_wkb(np.array(pick, dtype=object)))
+        enu = georeference(geo, frame, xyz)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        for j in range(3):
+            lo[at:at + len(pick), j] = np.minimum.reduceat(enu[:, j], starts)
+            hi[at:at + len(pick), j] = np.maximum.reduceat(enu[:, j], starts)
+        at += len(pick)
+    if at != len(scan.ids):
+        raise GeoTwinError("the buildings layer changed while the export was planned: export again", path=scan.ids[0])
+    for k, bid in enumerate(sorted(surfaces), start=at):
+        enu = georeference(geo, frame, surfaces[bid])
+        lo[k], hi[k] = enu.min(axis=0), enu.max(axis=0)
+    return lo, hi
+
+
+def _store_of(store: str | os.PathLike[str] | StoreReader, schema: str) -> tuple[StoreReader, str, str]:
+    """The store, its target (path or DSN) and schema."""
+    from ..store.open import open_store
+
+    if isinstance(store, (str, os.PathLike)):
+        return open_store(str(store), schema), str(store), schema
+    target = getattr(store, "dsn", None) or getattr(store, "path", None)
+    if target is None:
+        raise GeoTwinError(f"{store.describe()}: a partitioned export needs a store its workers can open "
+                           "(a GeoPackage or a PostGIS schema)")
+    return store, str(target), str(getattr(store, "schema", schema))
+
+
+def _specs(store: StoreReader, layers: set[str]) -> dict[str, LayerSpec]:
+    """The layers a partition reads, with the columns the store has (typed as GeoTwin types them)."""
+    specs = {}
+    for name in (*_LAYERS, SOURCES.name):
+        if name in layers:
+            known, stored = store.spec(name), store.stored_spec(name)
+            specs[name] = LayerSpec(name, known.geometry_type or stored.geometry_type,
+                                    {k: known.fields.get(k, v) for k, v in stored.fields.items()}, known.description)
+    return specs
+
+
+def _check(store: StoreReader, label: str, options: ExportOptions) -> set[str]:
+    """The store's layers; a GeoTwinError for what the partitioned export does not cover."""
+    options.check()
+    if options.features != "building":
+        raise GeoTwinError("the partitioned export writes one feature per building: export per-surface "
+                           "features with export_3dtiles")
+    if options.terrain:
+        raise GeoTwinError("the partitioned export writes no terrain tiles: export the terrain with export_3dtiles")
+    layers = set(store.layer_names())
+    if BUILDINGS.name not in layers:
+        raise InputError(f"no '{BUILDINGS.name}' layer: import a city model or build the twin into it first",
+                         path=label)
+    extras = sorted(layers.intersection(TWIN_EXTRAS))
+    if extras:
+        raise GeoTwinError(f"the partitioned export tiles the city model; the twin's {', '.join(extras)} are "
+                           "tiled by export_3dtiles: export this twin with it", path=label)
+    return layers
+
+
+def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOptions | None = None,
+                reporter: Reporter | None = None, *, partition_buildings: int = PARTITION_BUILDINGS,
+                output: str | os.PathLike[str] | None = None, schema: str = "geotwin") -> ExportPlan:
+    """Plan the partitioned export of the city model in ``store`` (see the module's description).
+
+    ``store``: a ``StoreReader`` (GeoPackage or PostGIS store), a GeoPackage path or a PostgreSQL DSN (of
+    ``schema``). ``partition_buildings``: buildings per partition at most. ``output``: the export's folder (an
+    earlier export's quadtree square is kept while it holds everything, as ``export_3dtiles`` does).
+    Returns the picklable plan; its ``tasks`` are the partitions.
+
+    Example: ``plan = plan_export("city.gpkg", ExportOptions(), partition_buildings=50_000)``
+    """
+    options = options or ExportOptions()
+    reporter = reporter or Reporter()
+    reader, target, schema = _store_of(store, schema)
+    label = reader.describe()
+    layers = _check(reader, label, options)
+    reporter.info(f"planning the partitioned export of {label}")
+    specs = _specs(reader, layers)
+    horizontal, vertical, geoid_model = _crs(reader, specs)
+    scan, surfaces, containers = _scan(reader, label, layers, reporter)
+    if not scan.ids and not surfaces:
+        raise InputError("no building with geometry to export", path=label)
+    src_lo = np.concatenate([*scan.lo, *[s.min(axis=0, keepdims=True) for s in surfaces.values()]])
+    src_hi = np.concatenate([*scan.hi, *[s.max(axis=0, keepdims=True) for s in surfaces.values()]])
+    heights = resolve_height_model(horizontal, vertical, options.height_method, options.geoid_grid,
+                                   options.geoid_constant, reporter, geoid_model=geoid_model)
+    geo = Georeferencer(horizontal, heights)
+    origin = frame_origin_of(src_lo.min(axis=0), src_hi.max(axis=0))
+    frame = EnuFrame(geo.to_ecef([origin[0]], [origin[1]], [origin[2]])[0])
+    reporter.progress(10)
+    lo, hi = _enu_boxes(reader, scan, surfaces, geo, frame, reporter)
+    ids = scan.ids + sorted(surfaces)
+    order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+    ids = [ids[i] for i in order.tolist()]
+    placement = Placement(frame, origin, lo[order], hi[order])
+    previous = Previous.load(Path(output), REPORT_NAME) if output is not None else Previous(Path("."))
+    square = _square(previous, placement.lo, placement.hi, placement.centres, options.implicit)
+    root = _tree(placement, square, options)
+    types = scan.stats.types()
+    content, schema_json = content_setup(options, reporter, heights, geo, placement, schema_columns(types), None,
+                                         any(n.content == "lod1" for n in root.walk()))
+    plan = ExportPlan(target, schema, label, options, reader.crs(), horizontal, vertical, geoid_model,
+                      heights.as_dict(), dict(geo.horizontal), origin, frame, square, content.context,
+                      content.quantize, content.meshopt, schema_json, types, specs, root, [],
+                      None, set(), set(), len(ids), len(containers), scan.skipped)
+    containers_of = {b: p for b, p in scan.part_of.items() if p in {str(c.get("id")) for c in containers}}
+    _partition(plan, root, ids, (src_lo[order], src_hi[order]), containers, containers_of, max(1, partition_buildings))
+    reporter.info(f"{len(ids)} buildings in {len(plan.tasks)} partition(s)")
+    reporter.progress(20)
+    return plan
+
+
+# ------------------------------------------------------------------------------------------ the partitions
+
+def _subtree_counts(root: quadtree.Node, implicit: bool) -> dict[str, int]:
+    """Buildings per subtree (explicit: ``buildings`` holds them; implicit: the sum of the nodes' own)."""
+    counts: dict[str, int] = {}
+
+    def visit(node: quadtree.Node) -> int:
+        own = len(node.own) if node.own is not None and node.content else 0
+        total = own + sum(visit(c) for c in node.children)
+        counts[node.key] = len(node.buildings) if not implicit else total
+        return counts[node.key]
+
+    visit(root)
+    return counts
+
+
+def _partition_roots(root: quadtree.Node, counts: dict[str, int], limit: int) -> list[quadtree.Node]:
+    """The topmost nodes whose subtree holds at most ``limit`` buildings (or that have no children)."""
+    out: list[quadtree.Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if counts[node.key] <= limit or not node.children:
+            out.append(node)
+        else:
+            stack.extend(reversed(node.children))
+    return out
+
+
+def _read_box(lo: NDArray[Any], hi: NDArray[Any]) -> BBox:
+    return (float(lo[:, 0].min()) - READ_MARGIN, float(lo[:, 1].min()) - READ_MARGIN,
+            float(hi[:, 0].max()) + READ_MARGIN, float(hi[:, 1].max()) + READ_MARGIN)
+
+
+def _task(name: str, key: str, roots: list[quadtree.Node], ids: list[str], src: tuple[NDArray[Any], NDArray[Any]],
+          containers: tuple[dict[str, str], dict[str, dict[str, Any]]], cells: bool) -> Task:
+    """The task of ``roots`` (copies whose ``own`` index the task's ids); one read box, or one per cell.
+    ``containers``: building id -> its container's id, and the containers' rows by id."""
+    members = np.unique(np.concatenate([n.own for r in roots for n in r.walk() if n.content and n.own is not None]))
+    for r in roots:
+        for n in r.walk():
+            n.buildings = np.empty(0, np.int64)
+            if n.content and n.own is not None:
+                n.own = np.searchsorted(members, n.own)
+    lo, hi = src[0][members], src[1][members]
+    if cells:
+        cell = np.floor((lo[:, :2] + hi[:, :2]) / 2 / TOP_CELL).astype(np.int64)
+        _, group = np.unique(cell, axis=0, return_inverse=True)
+        group = group.ravel()
+        reads = [(_read_box(lo[group == g], hi[group == g]), np.flatnonzero(group == g).tolist())
+                 for g in range(int(group.max()) + 1)]
+    else:
+        reads = [(_read_box(lo, hi), list(range(len(members))))]
+    task_ids = [ids[i] for i in members.tolist()]
+    parents = sorted({p for b in task_ids if (p := containers[0].get(b))})
+    return Task(name, key, roots, task_ids, reads, [containers[1][p] for p in parents])
+
+
+def _layout(plan: ExportPlan, root: quadtree.Node) -> None:
+    """Implicit tiling: availableLevels and subtreeLevels, every tile and those with content."""
+    nodes = list(root.walk())
+    available = max(n.level for n in nodes) + 1
+    plan.layout = (available, min(available, SUBTREE_LEVELS))
+    plan.tiles = {(n.level, n.x, n.y) for n in nodes}
+    plan.contents = {(n.level, n.x, n.y) for n in nodes if n.content}
+
+
+def _partition(plan: ExportPlan, root: quadtree.Node, ids: list[str], src: tuple[NDArray[Any], NDArray[Any]],
+               containers: list[dict[str, Any]], containers_of: dict[str, str], limit: int) -> None:
+    """Cut the tree into the partitions' subtrees and the top (tiles above them with content of their own)."""
+    implicit = plan.options.implicit
+    if implicit:
+        _layout(plan, root)
+    else:
+        limit = max(limit, plan.options.lod1_max_buildings)   # an LoD1 tile is within one partition
+    roots = _partition_roots(root, _subtree_counts(root, implicit), limit)
+    keys = {r.key for r in roots}
+    parents = (containers_of, {str(c.get("id")): c for c in containers})
+    plan.tasks = [_task(f"partition {r.key}", r.key, [copy.deepcopy(r)], ids, src, parents, False) for r in roots]
+    top = [n for n in root.walk() if n.content and n.key not in keys and not _below(n, keys)]
+    if top:
+        singles = [replace(n, children=[]) for n in top]
+        plan.tasks.append(_task("top", "top", singles, ids, src, parents, True))
+    for r in roots:   # the plan's tree ends at the partitions' roots
+        r.children, r.content, r.own = [], None, None
+    for n in root.walk():
+        n.buildings = np.empty(0, np.int64)
+    plan.partitions = [r.key for r in roots]
+
+
+def _below(node: quadtree.Node, keys: set[str]) -> bool:
+    """True when ``node`` is in the subtree of a partition root (a key in ``keys``), itself excluded."""
+    level, x, y = node.level, node.x, node.y
+    while level > 0:
+        level, x, y = level - 1, x // 2, y // 2
+        if f"{level}/{x}/{y}" in keys:
+            return True
+    return False
+
+
+def _crs(store: StoreReader, specs: dict[str, LayerSpec]) -> tuple[str, str | None, str | None]:
+    """The horizontal and vertical CRS and the quasigeoid, as ``source.crs_of`` / ``geoid_model_of`` read them
+    (from the store's ``sources`` and the buildings layer's CRS, in a small GeoPackage of those)."""
+    from ..store.open import open_store
+    from .source import crs_of, geoid_model_of
+
+    with tempfile.TemporaryDirectory(prefix="geotwin-plan-") as folder:
+        snapshot = open_store(Path(folder) / "crs.gpkg")
+        with snapshot.transaction(store.crs()) as writer:
+            if SOURCES.name in specs:
+                writer.replace(specs[SOURCES.name], store.read(specs[SOURCES.name]))
+            empty = store.read(specs[BUILDINGS.name], rows=(0, 0))
+            writer.replace(specs[BUILDINGS.name], empty)
+        path = Path(folder) / "crs.gpkg"
+        horizontal, vertical = crs_of(path)
+        return horizontal, vertical, geoid_model_of(path)
+
+
+# ------------------------------------------------------------------------------------------------ a task
+
+def _read_task(store: StoreReader, plan: ExportPlan, task: Task, path: Path) -> None:
+    """The task's buildings (kept by id: each read box gives those of its ids), their surfaces and footprints,
+    the containers of its parts and ``sources``, into a GeoPackage at ``path`` (the form ``export_3dtiles``
+    reads)."""
+    import pandas as pd
+
+    from ..kernel import gpkg
+    from ..store.frames import conform
+
+    frames: dict[str, list[Any]] = {name: [] for name in _LAYERS if name in plan.specs}
+    found: set[str] = set()
+    for bbox, members in task.reads:
+        wanted = {task.ids[i] for i in members}
+        for name in frames:
+            column = "id" if name == BUILDINGS.name else "building_id"
+            frame = store.read(plan.specs[name], bbox=bbox)
+            frame = frame[frame[column].isin(wanted)]
+            if name == BUILDINGS.name:
+                frame = frame.drop_duplicates("id")
+                found.update(frame["id"])
+            frames[name].append(frame)
+    missing = sorted(set(task.ids) - found)
+    if missing:
+        raise GeoTwinError(f"{len(missing)} building(s) of the plan are not in the store (it changed since the "
+                           f"plan was made: export again), e.g. {missing[0]}", path=plan.label)
+    # the frames are canonical (as the store read them): written as they are, whole, without an R-tree
+    for name, parts in frames.items():
+        frame = pd.concat(parts, ignore_index=True)
+        gpkg.write_frame(path, plan.specs[name], frame, False, max(len(frame), 1), spatial_index=False)
+    if task.containers:
+        spec = plan.specs[BUILDINGS.name]
+        gpkg.write_frame(path, spec, conform(pd.DataFrame(task.containers), spec, plan.crs), True,
+                         len(task.containers))
+    if SOURCES.name in plan.specs:
+        gpkg.write_frame(path, plan.specs[SOURCES.name], store.read(plan.specs[SOURCES.name]), False)
+
+
+def _local(roots: list[quadtree.Node], task: Task, table_ids: list[str]) -> list[quadtree.Node]:
+    """The task's nodes with ``own`` as rows of the partition's building table (buildings it skipped left
+    out; a tile left without buildings has no content)."""
+    local = {bid: i for i, bid in enumerate(table_ids)}
+    for r in roots:
+        for n in r.walk():
+            if n.content and n.own is not None:
+                rows = [local[b] for b in (task.ids[i] for i in n.own.tolist()) if b in local]
+                n.own = np.array(rows, dtype=np.int64)
+                if not rows:
+                    n.content, n.own = None, None
+    return roots
+
+
+def _subtree_files(root: quadtree.Node, folder: Path, layout: tuple[int, int]) -> None:
+    """The subtree files rooted in this partition (as ``tileset.write_subtrees`` writes them)."""
+    nodes = list(root.walk())
+    tiles = {(n.level, n.x, n.y) for n in nodes}
+    contents = {(n.level, n.x, n.y) for n in nodes if n.content}
+    for n in nodes:
+        if n.level % layout[1] == 0:
+            data, _ = subtree_bytes(n.level, n.x, n.y, layout[1], tiles, contents)
+            path = folder / "subtrees" / f"{n.key}.subtree"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+
+def _run_task(store_target: str, plan: ExportPlan, task: Task, work_dir: Path) -> SubtreeSummary:
+    from ..store.open import open_store
+
+    started = time.monotonic()
+    reporter = Reporter()
+    options = plan.options
+    if plan.meshopt and not meshopt_available():
+        raise GeoTwinError("this worker lacks the meshoptimizer package the plan compresses with")
+    store = open_store(store_target, plan.schema)
+    with tempfile.TemporaryDirectory(prefix="geotwin-part-") as folder:
+        snapshot = Path(folder) / "partition.gpkg"
+        _read_task(store, plan, task, snapshot)
+        data = _read(snapshot, options, reporter)
+        _drop_empty(data, snapshot, reporter)
+    heights = resolve_height_model(plan.horizontal_crs, plan.vertical_crs, options.height_method, options.geoid_grid,
+                                   options.geoid_constant, reporter, geoid_model=plan.geoid_model)
+    if heights.as_dict() != plan.heights:
+        raise GeoTwinError(f"this worker resolves another height model ({heights.description}) than the plan "
+                           f"({plan.heights.get('description')}): it lacks the plan's grid")
+    geo = Georeferencer(plan.horizontal_crs, heights)
+    placement = to_enu(data.table.meshes, geo, plan.frame_origin)
+    columns = partition_columns(plan.column_types, attribute_rows(data.model), BUILDINGS.fields)
+    content = ContentOptions(options.format, options.max_quantization_error, plan.quantize, plan.meshopt,
+                             plan.context, placement.frame, geo)
+    city = _CityTiles(data.model, data.table, columns, None, content, plan.ext)
+    writer = TileWriter(work_dir, Previous(work_dir / "-"))
+    bounds: dict[str, tuple[NDArray[Any], NDArray[Any]]] = {}
+    roots = _local(task.roots, task, data.table.ids)
+    for r in roots:
+        for node in r.walk():
+            if node.content:
+                bounds[node.key] = city.write(node, writer)
+    summary = SubtreeSummary(task.name, task.key, len(data.table), {}, 0.0, None, sorted(bounds), writer.tiles,
+                             writer.records, writer.max_quantization_error, writer.quantized_tiles,
+                             writer.float_tiles, data.model.skipped, data.degenerate, 0.0)
+    if task.key == "top":
+        summary.bounds = {k: (lo.tolist(), hi.tolist()) for k, (lo, hi) in bounds.items()}
+    else:
+        root = roots[0]
+        quadtree.finish(root, data.table.lod1_errors, bounds)
+        summary.bounds = {root.key: (root.bounds()[0].tolist(), root.bounds()[1].tolist())}
+        summary.geometric_error = root.geometric_error
+        if plan.layout is not None:
+            _subtree_files(root, work_dir, plan.layout)
+        else:
+            summary.fragment = explicit_tile(root, plan.ext, {})
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def export_subtree(store_target: str, plan: ExportPlan, task: Task, work_dir: str | os.PathLike[str]) -> SubtreeSummary:
+    """Export one task of ``plan``: read its buildings from the store ``store_target`` (a GeoPackage path or a
+    PostgreSQL DSN; the plan names the schema), write its tiles (and implicit subtree files) into ``work_dir``.
+
+    Runs in any process (a Dask worker): the arguments pickle, the store is opened here. Returns the task's
+    ``SubtreeSummary``; any failure is a GeoTwinError that names the partition.
+
+    Example: ``summaries = [export_subtree(plan.target, plan.shared(), t, folder) for t in plan.tasks]``
+    """
+    try:
+        return _run_task(store_target, plan, task, Path(work_dir))
+    except Cancelled:
+        raise
+    except Exception as err:  # noqa: BLE001 - whatever failed, the message names the partition
+        raise GeoTwinError(f"{task.name} ({len(task.ids)} buildings) failed: {err}") from err
+
+
+@dataclass(frozen=True)
+class _Run:
+    """``export_subtree`` as a function of the task alone (what a mapper calls); a failure is returned as a
+    ``Failure`` so that the other tasks complete."""
+
+    store_target: str
+    plan: ExportPlan
+    work_dir: str
+
+    def __call__(self, task: Task) -> SubtreeSummary | Failure:
+        try:
+            return export_subtree(self.store_target, self.plan, task, self.work_dir)
+        except GeoTwinError as err:
+            return Failure(task.name, str(err))
+
+
+# -------------------------------------------------------------------------------------------------- the root
+
+def _finish_top(node: quadtree.Node, stubs: dict[str, tuple[Box, float]], content: dict[str, Box]) -> None:
+    """Bounds and geometric errors of the tiles above the partitions, as ``quadtree.finish`` gives them: a
+    partition root's from its summary; above, the union of content and children, and the larger of the box's
+    diagonal and the children's errors (no tile above a partition has LoD1 content)."""
+    if node.key in stubs:
+        (lo, hi), error = stubs[node.key]
+        node.box_min, node.box_max, node.geometric_error = np.array(lo), np.array(hi), error
+        return
+    for c in node.children:
+        _finish_top(c, stubs, content)
+    boxes: list[tuple[Any, Any]] = []
+    if node.key in content:
+        boxes.append((np.array(content[node.key][0]), np.array(content[node.key][1])))
+    boxes += [(c.box_min, c.box_max) for c in node.children]
+    node.box_min = np.min([b[0] for b in boxes], axis=0)
+    node.box_max = np.max([b[1] for b in boxes], axis=0)
+    child_max = max((c.geometric_error for c in node.children), default=0.0)
+    if node.children:
+        node.geometric_error = max(float(np.linalg.norm(node.box_max - node.box_min)), child_max)
+    else:
+        node.geometric_error = 0.0
+
+
+def _top_subtrees(plan: ExportPlan, folder: Path) -> None:
+    """The subtree files rooted above the partitions (from the plan's availability)."""
+    assert plan.layout is not None, "implicit tiling has a layout"
+    levels = plan.layout[1]
+    inside = set(plan.partitions)
+    for n in plan.top.walk():
+        if n.key not in inside and n.level % levels == 0:
+            data, _ = subtree_bytes(n.level, n.x, n.y, levels, plan.tiles, plan.contents)
+            path = folder / "subtrees" / f"{n.key}.subtree"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+
+def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> dict[str, Any]:
+    """export_report.json: what ``export_3dtiles`` reports of the city model, and the partitions."""
+    tiles = sorted((t for s in summaries for t in s.tiles), key=lambda t: str(t["uri"]))
+    records = {u: {k: v for k, v in r.items() if k != "rewritten"} for s in summaries for u, r in s.records.items()}
+    sizes = np.array([t["bytes"] for t in tiles])
+    leaf = np.array([t["bytes"] for t in tiles if t["leaf"]] or sizes)
+    buildings = sum(s.buildings for s in summaries)
+    frame = plan.frame
+    return {
+        "source": plan.label, "horizontal_crs": plan.horizontal_crs, "vertical_crs": plan.vertical_crs,
+        "height_model": plan.heights, "horizontal_transformation": plan.horizontal,
+        "frame": {"longitude": frame.lon, "latitude": frame.lat, "origin_ecef": [float(v) for v in frame.origin]},
+        "options": asdict(plan.options), "buildings": buildings, "containers": plan.containers,
+        "skipped": plan.skipped + [m for s in summaries for m in s.skipped],
+        "degenerate_polygons": sum(s.degenerate for s in summaries),
+        "compression": {"KHR_mesh_quantization": plan.quantize, "EXT_meshopt_compression": plan.meshopt,
+                        "max_quantization_error_m": max(s.max_quantization_error for s in summaries),
+                        "quantized_tiles": sum(s.quantized_tiles for s in summaries),
+                        "float_tiles": sum(s.float_tiles for s in summaries)},
+        "sizes": {"tiles": len(sizes), "content_bytes": int(sizes.sum()), "total_bytes": total,
+                  "bytes_per_building": total / max(buildings, 1),
+                  "leaf_p95_bytes": float(np.percentile(leaf, 95)), "leaf_max_bytes": int(leaf.max()),
+                  "max_bytes": int(sizes.max())},
+        "tiles": tiles,
+        "partitions": [{"name": s.name, "buildings": s.buildings, "tiles": len(s.tiles),
+                        "seconds": round(s.seconds, 3)} for s in summaries],
+        "incremental": {"version": CONTENT_VERSION, "frame_origin": plan.frame_origin, "square": list(plan.square),
+                        "previous_tiles": 0, "rewritten": sorted(records), "reused": [], "tiles": records},
+    }
+
+
+def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | os.PathLike[str],
+               work_dir: str | os.PathLike[str], reporter: Reporter | None = None) -> ExportResult:
+    """The root of the tileset, written last: the tiles above the partitions from the ``summaries``,
+    tileset.json, the top subtree files, the metadata schema, the viewer and ``export_report.json``, beside the
+    partitions' tiles in ``work_dir``; the whole folder then replaces ``output`` atomically.
+
+    ``work_dir`` must be on ``output``'s file system (``export_partitioned`` makes it a sibling of ``output``).
+
+    Example: ``write_root(plan, [export_subtree(plan.target, plan, t, work) for t in plan.tasks], "tiles", work)``
+    """
+    reporter = reporter or Reporter()
+    target = Path(output)
+    check_folder(target, REPORT_NAME)
+    done = {s.key for s in summaries}
+    lacking = [t.name for t in plan.tasks if t.key not in done] or [k for k in plan.partitions if k not in done]
+    if lacking:
+        raise GeoTwinError(f"no summary of {', '.join(lacking)}: every partition must be exported first")
+    top = copy.deepcopy(plan.top)
+    stubs = {s.key: (s.bounds[s.key], s.geometric_error) for s in summaries if s.key != "top"}
+    content = {k: b for s in summaries if s.key == "top" for k, b in s.bounds.items()}
+    _finish_top(top, stubs, content)
+    fragments = {s.key: s.fragment for s in summaries if s.fragment is not None}
+    with atomic_path(target, directory=True) as tmp:
+        os.rename(work_dir, tmp)   # tmp is an empty folder: the partitions' tiles become the new tileset
+        if plan.options.format == "1.1":
+            (tmp / SCHEMA_NAME).write_text(plan.schema_json, encoding="utf-8")
+        if plan.layout is not None:
+            _top_subtrees(plan, tmp)
+        tileset = tileset_json(top, plan.frame, plan.options.format, plan.options.implicit, plan.ext, plan.heights,
+                               tmp, None, {"target": plan.options.target, "draco": plan.options.draco},
+                               fragments=fragments, layout=plan.layout)
+        (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
+        if plan.options.viewer:
+            write_viewer(tmp, top, plan.frame, plan.options.cesium_url, {}, plan.options.basemap)
+        total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
+        report = _report(plan, summaries, total)
+        total += len(json.dumps(report, indent=1, ensure_ascii=False).encode("utf-8"))
+        report["sizes"]["total_bytes"] = total
+        (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    tiles = len(report["tiles"])
+    summary = ExportReport(plan.label, report["buildings"], tiles, report["sizes"]["content_bytes"], total,
+                           report["sizes"]["bytes_per_building"], str(plan.heights.get("method")),
+                           str(plan.heights.get("description")), report["incremental"]["rewritten"], [],
+                           list(report["skipped"]))
+    reporter.info(f"{tiles} tiles from {len(summaries)} partition(s), {total} bytes, "
+                  f"{summary.bytes_per_building:.0f} bytes per building")
+    return ExportResult(target, target / "tileset.json", tiles, str(plan.heights.get("method")), summary, report)
+
+
+def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str | os.PathLike[str],
+                       options: ExportOptions | None = None, reporter: Reporter | None = None,
+                       mapper: Mapper = map, *, partition_buildings: int = PARTITION_BUILDINGS,
+                       schema: str = "geotwin") -> ExportResult:
+    """Export the city model of ``store`` into the folder ``output`` in partitions (see the module's
+    description): the tiles ``export_3dtiles`` writes, with memory bounded by the partition size.
+
+    ``mapper(fn, tasks)`` runs the partitions and yields their results (the built-in ``map`` runs them one
+    after another here; a Dask mapper runs them on a cluster: the function and the tasks pickle, and the
+    workers must reach the store and ``output``'s folder). A failed partition does not stop the others; then a
+    GeoTwinError names every failed partition and ``output`` is left as it was.
+
+    Example: ``export_partitioned("city.gpkg", "tiles", ExportOptions(implicit=True))``
+    """
+    options = options or ExportOptions()
+    reporter = reporter or Reporter()
+    options.check()
+    target = Path(output)
+    check_folder(target, REPORT_NAME)   # before the plan: a foreign folder is refused at once
+    plan = plan_export(store, options, reporter, partition_buildings=partition_buildings, output=target,
+                       schema=schema)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work_dir = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+    try:
+        results = _map(plan, work_dir, mapper, reporter)
+        failed = [r for r in results if isinstance(r, Failure)]
+        if failed:
+            raise GeoTwinError(f"{len(failed)} of {len(plan.tasks)} partitions failed; the output is unchanged: "
+                               + "; ".join(f.message for f in failed), path=str(target))
+        return write_root(plan, cast(list[SubtreeSummary], results), target, work_dir, reporter)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _map(plan: ExportPlan, work_dir: Path, mapper: Mapper, reporter: Reporter) -> list[SubtreeSummary | Failure]:
+    """Every task's result through ``mapper``, with progress."""
+    run = _Run(plan.target, plan.shared(), str(work_dir))
+    results: list[SubtreeSummary | Failure] = []
+    results_iter: Iterator[Any] = iter(mapper(run, plan.tasks))
+    for result in results_iter:
+        reporter.check()
+        results.append(result)
+        reporter.progress(20 + 75 * len(results) / len(plan.tasks))
+        if isinstance(result, Failure):
+            reporter.warning(result.message)
+    return results
