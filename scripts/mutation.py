@@ -30,7 +30,8 @@ WORK = ROOT / ".mutation"
 # module -> its fast test files (seconds, not minutes)
 TESTS: dict[str, list[str]] = {
     "bim/georef.py": ["tests/bim/test_georef_rules.py", "tests/bim/test_georef_limits.py"],
-    "twin/kernel/crs.py": ["tests/twin/kernel/test_crs_forms.py"],
+    "twin/kernel/crs.py": ["tests/twin/kernel/test_crs_forms.py", "tests/twin/kernel/test_crs_names.py",
+                           "tests/twin/kernel/test_crs.py", "tests/twin/kernel/test_crs_limits.py"],
     "twin/islands/search.py": ["tests/twin/islands/test_search_errors.py"],
     "twin/tiles/metadata.py": ["tests/twin/tiles/test_metadata_limits.py"],
 }
