@@ -349,6 +349,10 @@ def test_in_area_across_the_antimeridian_and_without_an_area():
     assert not georef._in_area(crs, 170.0, -64.0, 170.0, -30.0)
     assert not georef._in_area(crs, 170.0, -40.0, 170.0, -21.0)
     assert georef._in_area(crs, 170.0, -62.5, 170.0, -22.5)
+    assert georef._in_area(crs, 152.0, -63.0, 152.0, -22.0)          # the margins' exact edges
+    assert not georef._in_area(crs, 152.0, -63.0001, 152.0, -22.0)
+    assert not georef._in_area(crs, 152.0, -63.0, 152.0, -21.9999)
+    assert not georef._in_area(crs, 151.9999, -40.0, 151.9999, -40.0)
     assert not georef._in_area(crs, 0.0, -40.0, 0.0, -40.0)
     custom = pyproj.CRS("+proj=tmerc +lon_0=9 +ellps=GRS80 +units=m")
     assert custom.area_of_use is None and georef._in_area(custom, 100.0, 80.0, 100.0, 80.0)

@@ -313,9 +313,8 @@ def test_credentials_are_bound_to_the_one_caldav_host(tmp_path):
     a broken one are left out of that (the broken one is excluded later, naming the problem)."""
     from geotwin.twin.islands.calendar import Credentials
 
-    islands = _layer(tmp_path / "i.gpkg", [_island("plain", 3.0, 4.0),
-                                            _island("badtype", 1.0, 0.0, calendar="x.ics", calendar_type="fax")],
-                     columns=_CAL_COLUMNS)
+    islands = _layer(tmp_path / "i.gpkg", [_island("badtype", 1.0, 0.0, calendar="x.ics", calendar_type="fax"),
+                                            _island("plain", 3.0, 4.0)], columns=_CAL_COLUMNS)
     summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
                                     credentials=Credentials("user", "secret"))
     assert summary.found == [("plain", 5.0)] and summary.calendars_read == 0
@@ -337,3 +336,23 @@ def test_credentials_for_caldav_calendars_on_two_hosts_are_refused(tmp_path):
                                     credentials=Credentials("user", "secret"), calendars=False)
     assert summary.found == [("a", 1.0), ("b", 2.0)]
     assert _read(tmp_path / "o.gpkg", "learning_island_search")["calendar_checked"].tolist() == [False, False]
+
+
+def test_calendars_read_and_unreadable(tmp_path):
+    """A readable (empty) iCalendar file counts as read and leaves its island free; an unreadable one excludes its
+    island and the search goes on with the next."""
+    ics = tmp_path / "free.ics"
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//GeoTwin tests//EN\r\nEND:VCALENDAR\r\n")
+    islands = _layer(tmp_path / "i.gpkg", [
+        _island("gone", 1.0, 0.0, calendar=str(tmp_path / "missing.ics")),
+        _island("closed", 1.5, 0.0, hours="Sa 10:00-12:00", calendar=str(ics)),
+        _island("free", 3.0, 4.0, calendar=str(ics)),
+        _island("nocal", 6.0, 8.0)], columns=_CAL_COLUMNS)
+    summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0))
+    assert summary.found == [("free", 5.0), ("nocal", 10.0)]
+    assert summary.excluded["gone"].startswith("calendar not readable: ")
+    assert summary.excluded["closed"] == "closed at Mon 10:00 (Sa 10:00-12:00)"
+    assert set(summary.excluded) == {"gone", "closed"}
+    assert summary.calendars_read == 2   # closed and free: each calendar read once it was asked
+    found = _read(tmp_path / "o.gpkg", "learning_island_search")
+    assert found["calendar_checked"].tolist() == [True, False]

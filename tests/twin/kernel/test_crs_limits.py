@@ -136,3 +136,17 @@ def test_srs_name_limit_is_1000_characters():
     with pytest.raises(InputError, match=r"^srsName too long \(1001 characters, at most 1000\): 'EPSG:0000"):
         kcrs.parse_srs_name("EPSG:0" + at_limit[5:])
     assert kcrs._shown("x" * 120) == repr("x" * 120) and kcrs._shown("x" * 121) == repr("x" * 120 + "...")
+
+
+@pytest.mark.parametrize("text", ["epsg:25832+7837", "Epsg:25832+7837", "urn:OGC:def:crs:epsg::25832",
+                                  "HTTP://WWW.OPENGIS.NET/def/crs/EPSG/0/25832", "urn:adv:crs:etrs89_utm32"])
+def test_forms_in_any_case(text):
+    assert kcrs.parse_srs_name(text).horizontal == "EPSG:25832"
+
+
+@pytest.mark.parametrize("text", ["EPSG:\uff12\uff15\uff18\uff13\uff12+7837", "EPSG:25832+\u0667\u0668\u0663\u0667",
+                                  "EPSG:\uff12\uff15\uff18\uff13\uff12", "\u0662\u0665\u0668\u0663\u0662"])
+def test_only_ascii_digits_are_codes(text):
+    """Fullwidth or Arabic-Indic digits are no EPSG code (int() would read them): refused, naming the text."""
+    with pytest.raises(InputError, match=r"^unknown srsName '.*'; accepted forms: EPSG:25832, "):
+        kcrs.parse_srs_name(text)
