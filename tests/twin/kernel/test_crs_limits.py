@@ -150,3 +150,15 @@ def test_only_ascii_digits_are_codes(text):
     """Fullwidth or Arabic-Indic digits are no EPSG code (int() would read them): refused, naming the text."""
     with pytest.raises(InputError, match=r"^unknown srsName '.*'; accepted forms: EPSG:25832, "):
         kcrs.parse_srs_name(text)
+
+
+def test_compound_wkt_is_epsgs_own_for_one_compound_code():
+    """One compound code (RD New + NAP): its WKT is EPSG's; two codes: a compound made of both, named after them."""
+    one = kcrs.parse_srs_name("EPSG:7415")
+    assert (one.horizontal, one.vertical) == ("EPSG:28992", "EPSG:5709")
+    assert one.compound_wkt == CRS.from_epsg(7415).to_wkt()
+    assert CRS.from_wkt(one.compound_wkt).name == "Amersfoort / RD New + NAP height"
+    two = kcrs.parse_srs_name("EPSG:25832+7837")
+    assert CRS.from_wkt(two.compound_wkt).name == "ETRS89 / UTM zone 32N + DHHN2016 height"
+    assert CRS.from_wkt(two.compound_wkt).sub_crs_list == [CRS.from_epsg(25832), CRS.from_epsg(7837)]
+    assert kcrs.parse_srs_name("EPSG:25832").compound_wkt is None
