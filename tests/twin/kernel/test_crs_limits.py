@@ -162,3 +162,19 @@ def test_compound_wkt_is_epsgs_own_for_one_compound_code():
     assert CRS.from_wkt(two.compound_wkt).name == "ETRS89 / UTM zone 32N + DHHN2016 height"
     assert CRS.from_wkt(two.compound_wkt).sub_crs_list == [CRS.from_epsg(25832), CRS.from_epsg(7837)]
     assert kcrs.parse_srs_name("EPSG:25832").compound_wkt is None
+
+
+def test_info_without_epsg_codes_is_refused():
+    """Every public path hands _info EPSG-identified CRSs (pyproj identifies all EPSG codes); a CRS without a code
+    (horizontal, or vertical) is still refused there, naming the source."""
+    custom = CRS("+proj=tmerc +lon_0=9.5 +ellps=GRS80 +units=m")
+    with pytest.raises(InputError, match=r"^'src' has no EPSG code$"):
+        kcrs._info(custom, None, "src")
+    vertical = CRS.from_epsg(7837)
+    custom_vertical = CRS.from_json_dict({k: v for k, v in vertical.to_json_dict().items() if k != "id"}
+                                         | {"name": "local height", "datum": {"type": "VerticalReferenceFrame",
+                                                                             "name": "local datum"}})
+    assert custom_vertical.to_epsg() is None
+    with pytest.raises(InputError, match=r"^'src' has no EPSG code$"):
+        kcrs._info(CRS.from_epsg(25832), custom_vertical, "src")
+    assert kcrs._info(CRS.from_epsg(25832), vertical, "src").vertical == "EPSG:7837"
