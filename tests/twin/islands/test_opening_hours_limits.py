@@ -174,3 +174,27 @@ def test_local_times_across_dst():
     assert add(datetime(2026, 10, 25, 1, 30), timedelta(hours=2)).astimezone(UTC) == \
         datetime(2026, 10, 25, 1, 30, tzinfo=BERLIN).astimezone(UTC) + timedelta(hours=2)
     assert add(datetime(2026, 10, 25, 1, 30), timedelta(hours=2)).hour == 2   # 02:30 the second time
+
+
+def test_interrupts_are_not_taken_for_syntax_errors(monkeypatch):
+    """Ctrl-C (KeyboardInterrupt) and SystemExit pass through the parser's and the evaluator's error handling."""
+    import opening_hours
+
+    hours = parse("Mo 10:00-12:00")
+
+    class Interrupting:
+        def __init__(self, *args, **kwargs):
+            raise KeyboardInterrupt
+
+        def state(self, when):
+            raise SystemExit(3)
+
+    with pytest.raises(KeyboardInterrupt):
+        hours._evaluate(lambda: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(SystemExit):
+        hours._evaluate(lambda: (_ for _ in ()).throw(SystemExit(2)))
+    with pytest.raises(OpeningHoursError, match=r"^'Mo 10:00-12:00' cannot be evaluated: boom$"):
+        hours._evaluate(lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(opening_hours, "OpeningHours", Interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        parse("Mo 10:00-12:00")
