@@ -736,3 +736,47 @@ def test_site_cross_check_with_a_broken_site_angle(tmp_path):
     assert warnings == [f"IfcSite latitude/longitude not comparable: IfcSite #{site.id()} RefLatitude (49, 75, 0): "
                         "minutes and seconds must be below 60, millionths below 10^6"]
     assert "site_check_m" not in placement.parameters
+
+
+# ------------------------------------------------------------------ defaults, WCS, transformations at their edges
+
+
+def test_placement_defaults():
+    """What a placement says when its maker (bim/fit.py, manual_placement) leaves a field out."""
+    p = georef.Placement("m", "EPSG:25832", np.eye(4))
+    assert (p.eastings, p.northings, p.orthogonal_height, p.rotation_deg) == (0.0, 0.0, 0.0, 0.0)
+    assert (p.scale, p.unit_scale, p.residual_m) == (1.0, 1.0, 0.0)
+    assert p.grid_convergence_deg is None and p.expected_accuracy_m is None and p.transformer is None
+    assert (p.source_crs, p.map_crs, p.vertical_datum, p.warnings, p.parameters) == ("", "", "", [], {})
+    manual = georef.manual_placement("EPSG:25832", 1.0, 2.0, 3.0, 4.0, [])
+    assert (manual.scale, manual.unit_scale, manual.residual_m, manual.transformer) == (1.0, 1.0, 0.0, None)
+
+
+def test_world_coordinate_system_is_undone_first(tmp_path):
+    """A WCS moved and turned in the model context: world coordinates go through its inverse, as ifcopenshell's
+    auto_xyz2enh does (project millimetres in, map metres out)."""
+    f, _, context = _model(prefix="MILLI")
+    wcs = context.WorldCoordinateSystem
+    wcs.Location.Coordinates = (1000.0, -2000.0, 500.0)
+    wcs.RefDirection = f.createIfcDirection((0.0, 1.0, 0.0))
+    wcs.Axis = f.createIfcDirection((0.0, 0.0, 1.0))
+    _conversion(f, Eastings=456000.0, Northings=5429000.0, OrthogonalHeight=100.0, XAxisAbscissa=0.8,
+                XAxisOrdinate=0.6, Scale=0.001)
+    placement, _ = _resolve(f, path=tmp_path / "w.ifc")
+    model = open_ifc(tmp_path / "w.ifc")
+    assert not np.allclose(geo.get_wcs(model), np.eye(4))
+    for xyz_m in ([0.0, 0.0, 0.0], [12.5, -3.0, 4.0], [1.0, 2.0, -0.5]):
+        want = geo.auto_xyz2enh(model, *(np.array(xyz_m) * 1000.0))
+        assert placement.apply(np.array([xyz_m]))[0] == pytest.approx(want, abs=1e-4)   # 0.1 mm
+
+
+def test_transformer_edges():
+    assert georef._transformer("EPSG:4326", "OGC:CRS84", []) == (None, 0.0)   # only the axis order differs
+    warnings: list[str] = []
+    towgs84 = "+proj=tmerc +lon_0=9 +k=0.9996 +x_0=500000 +ellps=GRS80 +towgs84=0,0,0 +units=m"
+    transformer, accuracy = georef._transformer(towgs84, "EPSG:25832", warnings)
+    assert accuracy is None and transformer.accuracy == -1.0 and not georef._is_ballpark(transformer)
+    assert warnings == [f"transformed from unknown to EPSG:25832 with '{transformer.description}' (accuracy unknown)"]
+    with pytest.raises(InputError, match=r"^PROJ knows no transformation from Moon \(2015\) - Sphere / Ocentric to "
+                                         r"EPSG:25832$"):
+        georef._transformer("IAU_2015:30100", "EPSG:25832", [])
