@@ -198,3 +198,13 @@ def test_interrupts_are_not_taken_for_syntax_errors(monkeypatch):
     monkeypatch.setattr(opening_hours, "OpeningHours", Interrupting)
     with pytest.raises(KeyboardInterrupt):
         parse("Mo 10:00-12:00")
+
+
+def test_open_intervals_with_different_comments_are_merged():
+    """The parser reports 10-12 ("a") and 12-14 ("b") as two open intervals: one span, 10-14, across both."""
+    hours = parse('Mo 10:00-12:00 "a", Mo 12:00-14:00 "b", Mo 15:00-16:00 "c"')
+    assert hours.spans(MON, MON + timedelta(days=1)) == [
+        (local(MON.replace(hour=10)), local(MON.replace(hour=14))),
+        (local(MON.replace(hour=15)), local(MON.replace(hour=16)))]
+    assert hours.is_open_for(MON.replace(hour=11), MON.replace(hour=13, minute=30))
+    assert not hours.is_open_for(MON.replace(hour=13), MON.replace(hour=15, minute=30))
