@@ -206,3 +206,22 @@ def test_georeferencer_refuses_a_ballpark_horizontal_datum():
     assert h.tolist() == [100.0]
     back = geo.from_ecef(geo.to_ecef([456000.0], [5429000.0], [100.0]))
     assert back[0] == pytest.approx([456000.0, 5429000.0, 100.0], abs=1e-6)
+
+
+def test_missing_grids_are_reported_not_warned(egm96):
+    """pyproj warns when the best operation's grid is missing (GCG2016 for DHHN2016); the module silences that
+    warning and names the grids itself."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        op, missing = heights.proj_vertical_operation("EPSG:25832", "EPSG:7837")
+        Georeferencer("EPSG:25832", HeightModel("constant", "c", 0.0, constant=0.0))
+    assert [str(w.message) for w in caught] == []
+    if op is None:   # GCG2016 not installed: it is named
+        assert missing and all(isinstance(name, str) for name in missing)
+
+
+def test_height_model_repr_leaves_the_transformer_out(egm96):
+    model = resolve_height_model("EPSG:25832", "EPSG:7837", method="egm96")
+    assert "_transformer" not in repr(model) and "egm96_15.gtx" in repr(model)
