@@ -178,3 +178,18 @@ def test_info_without_epsg_codes_is_refused():
     with pytest.raises(InputError, match=r"^'src' has no EPSG code$"):
         kcrs._info(CRS.from_epsg(25832), custom_vertical, "src")
     assert kcrs._info(CRS.from_epsg(25832), vertical, "src").vertical == "EPSG:7837"
+
+
+def test_numbers_far_outside_the_projection_domain_are_no_guess():
+    """N = -74 500 km in UTM 32: PROJ's inverse returns a finite point in Germany (49.5° N, 6.2° E), which does not
+    map back: the corners must come back within a metre (plus 1e-6 of the numbers), so this is no guess."""
+    box = (300000.0, -74500000.0, 300010.0, -74499990.0)
+    crs, to_geo = kcrs._to_lonlat("EPSG:25832")
+    lon, lat = to_geo.transform(box[0], box[1])
+    assert 6.0 < lon < 6.5 and 49.0 < lat < 50.0   # finite nonsense inside the area of use
+    back = to_geo.transform(lon, lat, direction="INVERSE")
+    assert abs(back[1] - box[1]) > 1e6
+    assert kcrs._lonlat_bbox("EPSG:25832", box) is None and kcrs._fits("EPSG:25832", box, False) is None
+    assert "EPSG:25832" not in [g.crs for g in kcrs.suggest_crs(box)]
+    # a box that does map back, 1e-6 relative tolerance: accepted
+    assert kcrs._lonlat_bbox("EPSG:25832", (456000.0, 5429000.0, 456000.0, 5429000.0)) is not None
