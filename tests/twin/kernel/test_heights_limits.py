@@ -216,8 +216,12 @@ def test_missing_grids_are_reported_not_warned(egm96):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         op, missing = heights.proj_vertical_operation("EPSG:25832", "EPSG:7837")
-        Georeferencer("EPSG:25832", HeightModel("constant", "c", 0.0, constant=0.0))
+        # British National Grid: the best operation needs OSTN15, which Debian's proj-data does not ship
+        british = Georeferencer("EPSG:27700", HeightModel("constant", "c", 0.0, constant=0.0))
     assert [str(w.message) for w in caught] == []
+    assert british.horizontal["missingGrids"] == ["uk_os_OSTN15_NTv2_OSGBtoETRS.tif"]
+    assert Georeferencer("EPSG:25832", HeightModel("constant", "c", 0.0, constant=0.0)).horizontal[
+        "missingGrids"] == []
     if op is None:   # GCG2016 not installed: it is named
         assert missing and all(isinstance(name, str) for name in missing)
 
@@ -225,3 +229,14 @@ def test_missing_grids_are_reported_not_warned(egm96):
 def test_height_model_repr_leaves_the_transformer_out(egm96):
     model = resolve_height_model("EPSG:25832", "EPSG:7837", method="egm96")
     assert "_transformer" not in repr(model) and "egm96_15.gtx" in repr(model)
+
+
+def test_georeferencer_without_any_transformation():
+    with pytest.raises(HeightModelError, match=r"^PROJ has no transformation from IAU_2015:30100 to WGS 84$"):
+        Georeferencer("IAU_2015:30100", HeightModel("constant", "c", 0.0, constant=0.0))   # the Moon
+
+
+def test_grid_method_with_a_constant_still_needs_a_grid(no_egm96):
+    """A constant is the fallback of auto and egm96, never of an explicit grid request."""
+    with pytest.raises(HeightModelError, match=r"^quasigeoid grid not found: no grid given and none installed"):
+        resolve_height_model("EPSG:25832", "EPSG:7837", method="grid", constant=46.0)
