@@ -780,3 +780,14 @@ def test_transformer_edges():
     with pytest.raises(InputError, match=r"^PROJ knows no transformation from Moon \(2015\) - Sphere / Ocentric to "
                                          r"EPSG:25832$"):
         georef._transformer("IAU_2015:30100", "EPSG:25832", [])
+
+
+def test_ifc2x3_quantity_set_of_that_name_is_no_map_conversion():
+    """Only property sets count: a quantity set that happens to be called ePSet_MapConversion is ignored."""
+    api = _api()
+    f, project, _ = _model(schema="IFC2X3")
+    qto = api.pset.add_qto(f, product=project, name="ePSet_MapConversion")
+    api.pset.edit_qto(f, qto=qto, properties={"Eastings": 456000.0})
+    assert qto.is_a("IfcElementQuantity")
+    assert georef._ifc2x3_map_conversion(f) is None
+    assert georef.map_conversion(f, "EPSG:25832", []) is None
