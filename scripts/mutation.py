@@ -34,6 +34,13 @@ TESTS: dict[str, list[str]] = {
                            "tests/twin/kernel/test_crs.py", "tests/twin/kernel/test_crs_limits.py"],
     "twin/islands/search.py": ["tests/twin/islands/test_search_errors.py"],
     "twin/tiles/metadata.py": ["tests/twin/tiles/test_metadata_limits.py"],
+    "twin/kernel/numeric.py": ["tests/twin/kernel/test_numeric.py"],
+    "twin/kernel/heights.py": ["tests/twin/kernel/test_heights.py", "tests/twin/kernel/test_heights_geoid.py",
+                               "tests/twin/kernel/test_heights_limits.py"],
+    "twin/islands/opening_hours.py": ["tests/twin/islands/test_opening_hours.py",
+                                      "tests/twin/islands/test_opening_hours_limits.py"],
+    # twin/sensors/lorawan.py: its store needs a broker (tests/twin/sensors/test_lorawan.py, a minute a run); the
+    # device table and message part (lines 87-252) has fast tests: --lines ... --tests test_lorawan_parsing.py
 }
 
 _BINOP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
