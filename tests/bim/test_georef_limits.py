@@ -640,6 +640,7 @@ def test_site_placement_with_true_north(tmp_path):
     got = placement.apply(np.array([[10.0, 0.0, 1.0]]))[0]
     assert got == pytest.approx([e + 10 * k * math.cos(theta), n + 10 * k * math.sin(theta), 101.0], abs=1e-6)
     assert placement.rotation_deg == pytest.approx(math.degrees(theta))
+    assert placement.matrix.shape == (4, 4) and placement.matrix[3].tolist() == [0.0, 0.0, 0.0, 1.0]
     assert placement.parameters["true_north_deg"] == pytest.approx(30.0)
     assert placement.expected_accuracy_m == 1.0 and placement.unit_scale == 1.0
     assert placement.vertical_datum == "RefElevation (datum not stated)"
@@ -791,3 +792,16 @@ def test_ifc2x3_quantity_set_of_that_name_is_no_map_conversion():
     assert qto.is_a("IfcElementQuantity")
     assert georef._ifc2x3_map_conversion(f) is None
     assert georef.map_conversion(f, "EPSG:25832", []) is None
+
+
+def test_site_in_a_datum_without_a_transformation_from_wgs84_names_the_ballpark(tmp_path):
+    """Kuala Lumpur into GDM2000 / Peninsular RSO (EPSG:3375): PROJ has only a ballpark WGS 84 -> GDM2000 step; the
+    placement says so in its warning."""
+    f, _, _ = _model()
+    site = f.by_type("IfcSite")[0]
+    site.RefLatitude, site.RefLongitude = geo.dd2dms(3.15, use_us=True), geo.dd2dms(101.7, use_us=True)
+    placement, warnings = _resolve(f, target="EPSG:3375", path=tmp_path / "kl.ifc")
+    assert placement.method == "site" and placement.matrix.shape == (4, 4)
+    assert "(BALLPARK: the datum shift is ignored, errors of metres to hundreds of metres)" in warnings[0]
+    assert warnings[0].startswith(f"no map conversion: placed by IfcSite #{site.id()} {site.GlobalId} latitude/"
+                                  "longitude (3.1500000 N, 101.7000000 E) on WGS 84, transformed to GDM2000 with '")

@@ -234,5 +234,8 @@ def test_payload_value_and_counts_line():
     counts = lorawan.Counts(received=9, stored=5, observations=12, duplicates=2, malformed=1, unknown=1)
     assert counts.line() == ("9 messages: 5 uplinks stored (12 observations), 2 duplicates, 1 from unknown devices, "
                              "1 malformed")
+    fresh = lorawan.Counts()
+    assert (fresh.received, fresh.stored, fresh.observations, fresh.duplicates, fresh.malformed, fresh.unknown,
+            fresh.unknown_devices, fresh.missing_values, fresh.unknown_unlisted) == (0, 0, 0, 0, 0, 0, {}, 0, 0)
     assert lorawan.Counts().line() == "0 messages: 0 uplinks stored (0 observations), 0 duplicates, 0 from unknown " \
                                       "devices, 0 malformed"
