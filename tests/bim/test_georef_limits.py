@@ -805,3 +805,47 @@ def test_site_in_a_datum_without_a_transformation_from_wgs84_names_the_ballpark(
     assert "(BALLPARK: the datum shift is ignored, errors of metres to hundreds of metres)" in warnings[0]
     assert warnings[0].startswith(f"no map conversion: placed by IfcSite #{site.id()} {site.GlobalId} latitude/"
                                   "longitude (3.1500000 N, 101.7000000 E) on WGS 84, transformed to GDM2000 with '")
+
+
+def test_in_area_exact_edges():
+    crs = pyproj.CRS("EPSG:25832")
+    west, south, east, north = crs.area_of_use.bounds
+    for lon, lat in ((west - 3.0, 50.0), (east + 3.0, 50.0), (9.0, south - 3.0), (9.0, north + 3.0)):
+        assert georef._in_area(crs, lon, lat, lon, lat), (lon, lat)
+    assert georef._in_area(crs, west - 3.0, south - 3.0, east + 3.0, north + 3.0)
+
+
+def test_area_check_when_proj_raises_is_a_refusal(monkeypatch):
+    """PROJ may raise (not return inf) for numbers outside a projection's domain: that is outside, not inside."""
+    placement = georef.manual_placement("EPSG:25832", 456000.0, 5429000.0, 0.0, 0.0, [])
+    local, placed = _box(placement)
+    real = pyproj.Transformer.from_crs
+
+    class Raising:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def transform_bounds(self, *args, **kwargs):
+            raise pyproj.exceptions.ProjError("out of domain")
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(pyproj.Transformer, "from_crs", lambda *a, **k: Raising(real(*a, **k)))
+    with pytest.raises(InputError, match=r"^the model placed by manual lies at 49\.\d+ N, 8\.\d+ E, outside the area "
+                                         r"of use of EPSG:25832"):
+        georef.check_model_area(placement, local, placed)
+
+
+@pytest.mark.parametrize("metres, warned", [(4.5, False), (5.5, True)])
+def test_site_check_warns_beyond_five_metres(tmp_path, metres, warned):
+    e0, n0 = 456000.0, 5429000.0
+    lon, lat = pyproj.Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True).transform(e0 + metres, n0)
+    f, _, _ = _model()
+    site = f.by_type("IfcSite")[0]
+    site.RefLatitude, site.RefLongitude = geo.dd2dms(lat, use_us=True), geo.dd2dms(lon, use_us=True)
+    _conversion(f, Eastings=e0, Northings=n0, OrthogonalHeight=0.0, Scale=1.0)
+    placement, warnings = _resolve(f, path=tmp_path / "c.ifc")
+    assert placement.parameters["site_check_m"] == pytest.approx(metres, abs=0.01)
+    assert any(w.endswith("one of them is wrong (the map conversion was used)") for w in warnings) is warned
+    assert ("site_check" in placement.parameters) is not warned
