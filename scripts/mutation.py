@@ -188,7 +188,9 @@ def prepare() -> None:
         shutil.rmtree(WORK)
     skip = {".git", ".venv", "node_modules", ".build", ".tools", ".mutation", "mutants", ".hypothesis",
             "corpus", "demo-output", "__pycache__", ".pytest_cache"}
-    shutil.copytree(ROOT, WORK, ignore=lambda _d, names: [n for n in names if n in skip], symlinks=True)
+    # every work folder (.mutation, .mutation-crs, ... of parallel runs) holds a whole copy: never copied
+    shutil.copytree(ROOT, WORK, ignore=lambda _d, names: [n for n in names if n in skip or n.startswith(".mutation")],
+                    symlinks=True)
     (WORK / ".venv").symlink_to(ROOT / ".venv")
     (WORK / ".build" / "plugins").mkdir(parents=True)
     (WORK / ".build" / "plugins" / "geotwin").symlink_to(WORK)
