@@ -29,10 +29,18 @@ WORK = ROOT / ".mutation"
 
 # module -> its fast test files (seconds, not minutes)
 TESTS: dict[str, list[str]] = {
-    "bim/georef.py": ["tests/bim/test_georef_rules.py"],
-    "twin/kernel/crs.py": ["tests/twin/kernel/test_crs_forms.py"],
+    "bim/georef.py": ["tests/bim/test_georef_rules.py", "tests/bim/test_georef_limits.py"],
+    "twin/kernel/crs.py": ["tests/twin/kernel/test_crs_forms.py", "tests/twin/kernel/test_crs_names.py",
+                           "tests/twin/kernel/test_crs.py", "tests/twin/kernel/test_crs_limits.py"],
     "twin/islands/search.py": ["tests/twin/islands/test_search_errors.py"],
     "twin/tiles/metadata.py": ["tests/twin/tiles/test_metadata_limits.py"],
+    "twin/kernel/numeric.py": ["tests/twin/kernel/test_numeric.py"],
+    "twin/kernel/heights.py": ["tests/twin/kernel/test_heights.py", "tests/twin/kernel/test_heights_geoid.py",
+                               "tests/twin/kernel/test_heights_limits.py"],
+    "twin/islands/opening_hours.py": ["tests/twin/islands/test_opening_hours.py",
+                                      "tests/twin/islands/test_opening_hours_limits.py"],
+    # twin/sensors/lorawan.py: its store needs a broker (tests/twin/sensors/test_lorawan.py, a minute a run); the
+    # device table and message part (lines 87-252) has fast tests: --lines ... --tests test_lorawan_parsing.py
 }
 
 _BINOP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
@@ -180,7 +188,9 @@ def prepare() -> None:
         shutil.rmtree(WORK)
     skip = {".git", ".venv", "node_modules", ".build", ".tools", ".mutation", "mutants", ".hypothesis",
             "corpus", "demo-output", "__pycache__", ".pytest_cache"}
-    shutil.copytree(ROOT, WORK, ignore=lambda _d, names: [n for n in names if n in skip], symlinks=True)
+    # every work folder (.mutation, .mutation-crs, ... of parallel runs) holds a whole copy: never copied
+    shutil.copytree(ROOT, WORK, ignore=lambda _d, names: [n for n in names if n in skip or n.startswith(".mutation")],
+                    symlinks=True)
     (WORK / ".venv").symlink_to(ROOT / ".venv")
     (WORK / ".build" / "plugins").mkdir(parents=True)
     (WORK / ".build" / "plugins" / "geotwin").symlink_to(WORK)

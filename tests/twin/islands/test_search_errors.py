@@ -267,3 +267,92 @@ def test_output_layers_crs_rounding_and_empty_exclusions(tmp_path):
     assert pyogrio.read_info(str(out), layer="learning_island_search")["crs"] == CRS
     assert _read(out, "learning_island_search")["distance_m"].tolist() == [1.41, 3.61]
     assert [d for _, d in summary.found] == pytest.approx([math.sqrt(2), math.sqrt(13)])
+
+
+@pytest.mark.parametrize("duration", [-1, 10081, 7 * 24 * 60 + 60])
+def test_duration_beyond_a_week_is_refused(tmp_path, duration):
+    islands = _layer(tmp_path / "i.gpkg", [_island("a", hours="24/7")])
+    with pytest.raises(GeoTwinError, match=rf"^the duration must be from 0 to 10080 minutes, not {duration}$"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0), duration=duration)
+    assert not (tmp_path / "o.gpkg").exists()
+
+
+@pytest.mark.parametrize("duration, until", [(0, "2026-11-23T10:00+01:00"), (None, "2026-11-23T10:00+01:00"),
+                                             (90, "2026-11-23T11:30+01:00"), (10080, "2026-11-30T10:00+01:00")])
+def test_duration_limits_are_accepted(tmp_path, duration, until):
+    """0 and a whole week (10080 minutes) are accepted; an island open 24/7 is free for all of it."""
+    islands = _layer(tmp_path / "i.gpkg", [_island("a", 3.0, 4.0, hours="24/7")])
+    rep = CollectingReporter()
+    summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                                    duration=duration, reporter=rep)
+    assert summary.found == [("a", 5.0)] and summary.calendars_read == 0 and summary.next_free == {}
+    assert _read(tmp_path / "o.gpkg", "learning_island_search")["free_until"].tolist() == [until]
+    assert rep.infos[-1] == ("1 islands open at 2026-11-23 10:00" + (f" for {duration} minutes" if duration else "")
+                             + " with at least 1 seats (1 candidates, 0 excluded)")
+
+
+def test_address_without_a_target_crs_keeps_the_buildings_coordinates(tmp_path):
+    """No target CRS: the address point is not reprojected (there is nothing to reproject to); with one, it is."""
+    from pyproj import Transformer
+
+    from geotwin.twin.islands.search import locate_address
+
+    buildings = LayerRef(str(write_twin(tmp_path / "twin.gpkg")), "buildings")
+    assert locate_address("Kaiserstr. 20", buildings, None) == pytest.approx((X0 + 110, Y0 + 10))
+    assert locate_address("Kaiserstr. 20", buildings, CRS) == pytest.approx((X0 + 110, Y0 + 10))
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(X0 + 110, Y0 + 10)
+    # the centroid of the reprojected footprint: within a few centimetres of the reprojected centroid
+    assert locate_address("Kaiserstr. 20", buildings, "EPSG:4326") == pytest.approx((lon, lat), abs=1e-6)
+
+
+_CAL_COLUMNS = ("id", "name", "seats", "opening_hours", "calendar", "calendar_type")
+
+
+def test_credentials_are_bound_to_the_one_caldav_host(tmp_path):
+    """With credentials, the CalDAV hosts of all islands are looked at first: islands without a calendar or with
+    a broken one are left out of that (the broken one is excluded later, naming the problem)."""
+    from geotwin.twin.islands.calendar import Credentials
+
+    islands = _layer(tmp_path / "i.gpkg", [_island("badtype", 1.0, 0.0, calendar="x.ics", calendar_type="fax"),
+                                            _island("plain", 3.0, 4.0)], columns=_CAL_COLUMNS)
+    summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                                    credentials=Credentials("user", "secret"))
+    assert summary.found == [("plain", 5.0)] and summary.calendars_read == 0
+    assert summary.excluded == {"badtype": "calendar not usable: calendar type 'fax' is not one of ical, caldav"}
+
+
+def test_credentials_for_caldav_calendars_on_two_hosts_are_refused(tmp_path):
+    from geotwin.twin.islands.calendar import Credentials
+
+    islands = _layer(tmp_path / "i.gpkg", [
+        _island("a", 1.0, 0.0, calendar="caldav+https://cal.example.org/a/"),
+        _island("b", 2.0, 0.0, calendar="https://dav.example.com/b/", calendar_type="caldav")], columns=_CAL_COLUMNS)
+    with pytest.raises(GeoTwinError, match=r"^the CalDAV calendars are on several hosts \(cal\.example\.org:443, "
+                                           r"dav\.example\.com:443\); give the authentication configuration the URL"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                              credentials=Credentials("user", "secret"))
+    # without reading calendars the hosts do not matter
+    summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                                    credentials=Credentials("user", "secret"), calendars=False)
+    assert summary.found == [("a", 1.0), ("b", 2.0)]
+    assert _read(tmp_path / "o.gpkg", "learning_island_search")["calendar_checked"].tolist() == [False, False]
+
+
+def test_calendars_read_and_unreadable(tmp_path):
+    """A readable (empty) iCalendar file counts as read and leaves its island free; an unreadable one excludes its
+    island and the search goes on with the next."""
+    ics = tmp_path / "free.ics"
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//GeoTwin tests//EN\r\nEND:VCALENDAR\r\n")
+    islands = _layer(tmp_path / "i.gpkg", [
+        _island("gone", 1.0, 0.0, calendar=str(tmp_path / "missing.ics")),
+        _island("closed", 1.5, 0.0, hours="Sa 10:00-12:00", calendar=str(ics)),
+        _island("free", 3.0, 4.0, calendar=str(ics)),
+        _island("nocal", 6.0, 8.0)], columns=_CAL_COLUMNS)
+    summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0))
+    assert summary.found == [("free", 5.0), ("nocal", 10.0)]
+    assert summary.excluded["gone"].startswith("calendar not readable: ")
+    assert summary.excluded["closed"] == "closed at Mon 10:00 (Sa 10:00-12:00)"
+    assert set(summary.excluded) == {"gone", "closed"}
+    assert summary.calendars_read == 2   # closed and free: each calendar read once it was asked
+    found = _read(tmp_path / "o.gpkg", "learning_island_search")
+    assert found["calendar_checked"].tolist() == [True, False]

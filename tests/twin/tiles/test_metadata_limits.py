@@ -218,3 +218,24 @@ def test_column_missing_everywhere_is_a_string_of_nodata():
 def test_json_text_keeps_non_ascii():
     col = _col([{"attributes": {"tags": ["Straße", "Ölweg"]}}, {"attributes": {"tags": None}}], "tags")
     assert col.type == "STRING" and col.values == ['["Straße", "Ölweg"]', None]
+
+
+def test_mixed_numbers_become_float64_values():
+    """Ints and floats in one column: FLOAT64, every value a float (as encoded: little-endian doubles)."""
+    col = _col([{"h": 3}, {"h": 2.5}, {"h": None}, {"h": -1}], "h")
+    assert col.type == "FLOAT64" and col.values == [3.0, 2.5, None, -1.0]
+    assert all(type(v) is float for v in col.values if v is not None)
+    (data,), _ = col.encode(np.arange(4))
+    assert struct.unpack("<4d", data) == (3.0, 2.5, -1.7976931348623157e308, -1.0)
+    assert decode_property(col.schema(), [data], 4) == [3.0, 2.5, None, -1.0]
+
+
+def test_spec_types_convert_values():
+    """The layer's field types win over the values: float fields hold floats, int fields ints, str fields text."""
+    rows = [{"f": 1, "i": 2.0, "s": 7, "b": True}, {"f": 2.5, "i": None, "s": "x", "b": False}]
+    cols = {c.name: c for c in build_columns(rows, {"f": "float", "i": "int", "s": "str", "b": "str"})}
+    assert (cols["f"].type, cols["f"].values) == ("FLOAT64", [1.0, 2.5])
+    assert (cols["i"].type, cols["i"].values) == ("INT32", [2, None]) and type(cols["i"].values[0]) is int
+    assert (cols["s"].type, cols["s"].values) == ("STRING", ["7", "x"])
+    assert (cols["b"].type, cols["b"].values) == ("STRING", ["true", "false"])
+    assert [c.name for c in build_columns(rows, {"s": "str", "f": "float"})] == ["s", "f", "b", "i"]
