@@ -186,10 +186,10 @@ def layer_info(path: PathLike, layer: str) -> dict:
 
 def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = None,
                bbox: tuple[float, float, float, float] | None = None, rows: tuple[int, int] | None = None,
-               fid_as_index: bool = False) -> Any:
+               fid_as_index: bool = False, where: str | None = None) -> Any:
     """The layer as a GeoDataFrame (a DataFrame without geometry) read with pyogrio: only ``columns`` when
     given, only the features that intersect ``bbox`` (layer CRS; GDAL's spatial filter), only the rows
-    ``rows=(start, stop)``."""
+    ``rows=(start, stop)``, only the features that match the OGR SQL filter ``where``."""
     import pyogrio
 
     kwargs: dict[str, Any] = {"layer": layer, "fid_as_index": fid_as_index}
@@ -197,6 +197,8 @@ def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = No
         kwargs["columns"] = list(columns)
     if bbox is not None:
         kwargs["bbox"] = tuple(bbox)
+    if where is not None:
+        kwargs["where"] = where
     count = None
     if rows is not None:
         count = max(0, int(rows[1]) - int(rows[0]))
