@@ -10,13 +10,18 @@ from geotwin.twin.kernel import gpkg
 WHEN = {"imported_at", "built_at", "fid"}
 
 
-def table(path, layer: str) -> list[tuple]:
-    """The layer's rows as sorted tuples (WKB hex for the geometry), without the WHEN columns."""
+def _member(value):
+    """A zip member's name without the archive's path (tests zip the same tiles in different folders)."""
+    return value.rpartition("!/")[2] if isinstance(value, str) and ".zip!/" in value else value
+
+
+def table(path, layer: str, drop: tuple[str, ...] = ()) -> list[tuple]:
+    """The layer's rows as sorted tuples (WKB hex for the geometry), without the WHEN and ``drop`` columns."""
     names, rows, geoms = gpkg.read_table(path, layer)
-    keep = [i for i, n in enumerate(names) if n not in WHEN]
+    keep = [i for i, n in enumerate(names) if n not in WHEN and n not in drop]
     out = []
     for n, row in enumerate(rows):
-        values = tuple(row[i] for i in keep)
+        values = tuple(_member(row[i]) for i in keep)
         if geoms is not None:
             g = geoms[n]
             values += (None if g is None else shapely.to_wkb(g, hex=True, output_dimension=3),)
