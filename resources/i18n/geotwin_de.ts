@@ -89,207 +89,207 @@
       <translation>Zwilling-GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="116"/>
+      <location filename="../../plugin/series_dock.py" line="115"/>
       <source>From</source>
       <translation>Von</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="118"/>
+      <location filename="../../plugin/series_dock.py" line="117"/>
       <source>to</source>
       <translation>bis</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="169"/>
+      <location filename="../../plugin/series_dock.py" line="168"/>
       <source>{0} values</source>
       <translation>{0} Werte</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="19"/>
+      <location filename="../../plugin/series_dock.py" line="18"/>
       <source>Last 24 hours</source>
       <translation>Letzte 24 Stunden</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="19"/>
+      <location filename="../../plugin/series_dock.py" line="18"/>
       <source>Last 7 days</source>
       <translation>Letzte 7 Tage</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="19"/>
+      <location filename="../../plugin/series_dock.py" line="18"/>
       <source>Range</source>
       <translation>Zeitraum</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="51"/>
+      <location filename="../../plugin/series_dock.py" line="50"/>
       <source>No observations in this window</source>
       <translation>Keine Beobachtungen in diesem Zeitraum</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="52"/>
+      <location filename="../../plugin/series_dock.py" line="51"/>
       <source>Time (UTC): {0} – {1}</source>
       <translation>Zeit (UTC): {0} – {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="95"/>
+      <location filename="../../plugin/series_dock.py" line="94"/>
       <source>Sensor time series</source>
       <translation>Zeitreihen der Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="106"/>
+      <location filename="../../plugin/twin_view.py" line="118"/>
       <source>City model</source>
       <translation>Stadtmodell</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="106"/>
+      <location filename="../../plugin/twin_view.py" line="118"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="106"/>
+      <location filename="../../plugin/twin_view.py" line="118"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Lerninseln &amp; Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="107"/>
+      <location filename="../../plugin/twin_view.py" line="119"/>
       <source>Reports and links</source>
       <translation>Berichte und Verknüpfungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="108"/>
+      <location filename="../../plugin/twin_view.py" line="120"/>
       <source>Buildings</source>
       <translation>Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="108"/>
+      <location filename="../../plugin/twin_view.py" line="120"/>
       <source>Building surfaces</source>
       <translation>Gebäudeflächen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="109"/>
+      <location filename="../../plugin/twin_view.py" line="121"/>
       <source>BIM buildings</source>
       <translation>BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="109"/>
+      <location filename="../../plugin/twin_view.py" line="121"/>
       <source>BIM storeys</source>
       <translation>BIM-Geschosse</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="110"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>BIM rooms</source>
       <translation>BIM-Räume</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="110"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>BIM elements</source>
       <translation>BIM-Elemente</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="111"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Learning islands</source>
       <translation>Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="111"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Sensors</source>
       <translation>Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="112"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Observations</source>
       <translation>Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="112"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Conflation report</source>
       <translation>Zuordnungsbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="113"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>Height report</source>
       <translation>Höhenbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="113"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>Sources</source>
       <translation>Quellen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="114"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>Links: rooms of buildings</source>
       <translation>Verknüpfungen: Räume der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="114"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Verknüpfungen: BIM-Elemente der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="116"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Building of the room</source>
       <translation>Gebäude des Raums</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="117"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Building of the element</source>
       <translation>Gebäude des Elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="118"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Learning islands in the room</source>
       <translation>Lerninseln im Raum</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="119"/>
+      <location filename="../../plugin/twin_view.py" line="131"/>
       <source>Attributes</source>
       <translation>Attribute</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="136"/>
+      <location filename="../../plugin/twin_view.py" line="148"/>
       <source>no such file</source>
       <translation>Datei nicht gefunden</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="140"/>
+      <location filename="../../plugin/twin_view.py" line="152"/>
       <source>not a GeoPackage ({0})</source>
       <translation>kein GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="151"/>
+      <location filename="../../plugin/twin_view.py" line="163"/>
       <source>cannot list the tables ({0})</source>
       <translation>die Tabellen lassen sich nicht auflisten ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="153"/>
+      <location filename="../../plugin/twin_view.py" line="165"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>keine PostgreSQL-Verbindung dieses Namens</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="172"/>
+      <location filename="../../plugin/twin_view.py" line="184"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>kein GeoTwin-Zwilling: es fehlt der Layer buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="176"/>
+      <location filename="../../plugin/twin_view.py" line="188"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="187"/>
+      <location filename="../../plugin/twin_view.py" line="199"/>
       <source>the layer {0} cannot be opened</source>
       <translation>der Layer {0} lässt sich nicht öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="189"/>
+      <location filename="../../plugin/twin_view.py" line="201"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>der Layer {0} lässt sich nicht filtern</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="193"/>
+      <location filename="../../plugin/twin_view.py" line="205"/>
       <source>style {0}: {1}</source>
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="234"/>
+      <location filename="../../plugin/twin_view.py" line="246"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
@@ -304,12 +304,12 @@
       <translation>{0}: kein lesbarer Vektorlayer ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="16"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="23"/>
       <source>Book a learning island</source>
       <translation>Lerninsel buchen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="20"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="27"/>
       <source>Books the learning island ISLAND (its id in the learning_islands layer INPUT) from TIME for DURATION minutes for SEATS seats in the name of NAME.
 
 First the island must have enough seats and be open for the whole time (opening hours with the public and school holidays of Baden-Württemberg). Where its calendar is a CalDAV collection, the algorithm reads it and refuses the booking when any busy event overlaps the time, naming that event; otherwise it writes the reservation (a VEVENT) into the calendar and returns its UID. AUTHCFG (Basic: user name and password) is sent only to the calendar's own host.
@@ -322,307 +322,324 @@ Zuerst muss die Lerninsel genug Plätze haben und die ganze Zeit geöffnet sein 
 Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückgegeben, mit ausgefüllten Platzhaltern {island}, {start}, {end} (ISO-Ortszeiten), {date}, {duration}, {seats} und {name}; das Plugin öffnet sie im Webbrowser. Ein iCalendar-Feed wird vorher geprüft, sodass ein belegter Zeitraum auch hier abgelehnt wird. TIME ist Ortszeit in Europe/Berlin.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="39"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="46"/>
       <source>Learning islands (learning_islands)</source>
       <translation>Lerninseln (learning_islands)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="40"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="47"/>
       <source>Island id</source>
       <translation>Lerninsel-ID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="43"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="50"/>
       <source>For (minutes)</source>
       <translation>Dauer (Minuten)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="46"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="53"/>
       <source>Seats</source>
       <translation>Plätze</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="47"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="54"/>
       <source>Booked by (name, class)</source>
       <translation>Gebucht von (Name, Klasse)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="50"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="57"/>
       <source>Authentication for the CalDAV calendar</source>
       <translation>Authentifizierung für den CalDAV-Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="51"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="58"/>
       <source>Booked in the calendar</source>
       <translation>Im Kalender gebucht</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="52"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="59"/>
       <source>Reservation UID</source>
       <translation>UID der Reservierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="53"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="60"/>
       <source>Booking link</source>
       <translation>Buchungslink</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="54"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="61"/>
       <source>Result</source>
       <translation>Ergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="62"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="69"/>
       <source>No learning islands layer given.</source>
       <translation>Kein Lerninsel-Layer angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="65"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="72"/>
       <source>No island id given.</source>
       <translation>Keine Lerninsel-ID angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="68"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="75"/>
       <source>No time given.</source>
       <translation>Keine Zeit angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="91"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="98"/>
       <source>Opened the booking link in the web browser.</source>
       <translation>Der Buchungslink wurde im Webbrowser geöffnet.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <source>Buildings added since the last build</source>
+      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
+      <source>Buildings modified since the last build</source>
+      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="118"/>
+      <source>No PostgreSQL connection named {0}.</source>
+      <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="116"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="137"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Geben Sie ein Stadtmodell oder mindestens ein IFC-Modell an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="123"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="139"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
       <source>Building the twin in {0}</source>
       <translation>Der Zwilling wird in {0} aufgebaut</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="176"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
       <source>Added</source>
       <translation>Hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
       <source>Removed</source>
       <translation>Entfernt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
       <source>Modified</source>
       <translation>Geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="183"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="15"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="24"/>
       <source>Build digital twin</source>
       <translation>Digitalen Zwilling aufbauen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="17"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="26"/>
       <source>Digital twin</source>
       <translation>Digitaler Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="19"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
 Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
-OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.</source>
+OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.
+SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</source>
       <translation>Baut den verknüpften digitalen Zwilling in einem GeoPackage oder einem PostGIS-Schema auf: das Stadtmodell, die BIM-Gebäude mit Geschossen, Räumen und Bauteilen, die Lerninseln und die Sensoren mit ihren Beobachtungen, dazu Verknüpfungen (replaces, part_of, located_in, observes), Quellen (Datei, SHA-256, KBS, Importzeit, GeoTwin-Version), die Georeferenzierungs-, Höhen- und Konflationsberichte sowie die Objekt-Hashes und Änderungen inkrementeller Neuaufbauten. Das Schema ist in docs/twin-schema.md beschrieben.
 
 CITYMODEL: GeoPackages aus „3D-Stadtmodell importieren“ oder CityGML-/CityJSON-Dateien oder -Ordner (werden direkt importiert). IFC: GeoPackages aus „BIM-Modell importieren“ oder IFC-Dateien (mit ihrer eigenen Georeferenzierung platziert). ISLANDS und SENSORS: GeoPackages aus dem Lerninsel- und dem Sensorimport.
 Konflation: Jedes BIM-Gebäude wird dem Stadtmodellgebäude zugeordnet, das sein Grundriss am stärksten überlappt (Schnitt durch Vereinigung, IoU). Bei einer IoU von mindestens IOU_THRESHOLD und Boden- und Dachhöhen innerhalb von HEIGHT_TOLERANCE wird es zur detaillierten Darstellung dieses Gebäudes: Das Stadtmodell behält IDs, Adresse und Attribute, das BIM ergänzt Räume und Bauteile. Eine geringere IoU, ein größerer Höhenversatz oder keine Überlappung, während ein Gebäude mit gleichem Umriss innerhalb von SEARCH_DISTANCE liegt (ein falsch platziertes Modell), ist eine Abweichung: Sie wird in conflation_report und im Protokoll gemeldet und nie zusammengeführt. Ein BIM-Gebäude ohne Überlappung und ohne Doppelgänger wird als neues Gebäude hinzugefügt. IFC-Inhalt außerhalb jedes Gebäudes (eine Straße, Brücke, Erdbauwerke, Außenanlagen: bim_buildings.ifc_class ist nicht IfcBuilding) wird nie zugeordnet: er wird als eigenes Objekt mit seiner IFC-Klasse als object_class hinzugefügt, und seine Bauteile werden gekachelt.
 Inkrementeller Neuaufbau: Nach Änderung einer Quelle erneut in dieselbe Ausgabe ausführen. Eingaben mit unveränderter Prüfsumme werden nicht erneut gelesen, nur hinzugefügte, entfernte oder geänderte Objekte (nach Hash von Geometrie und Attributen) werden geschrieben, und die Tabelle changes sowie die Ergebnisse ADDED/REMOVED/MODIFIED nennen die geänderten Gebäude.
-OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erfolgreichem Aufbau ersetzt; es muss neu, leer oder ein von GeoTwin geschriebener Zwilling sein (jede andere Datei wird abgelehnt, nie überschrieben). Oder DATABASE: eine PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: ein neues oder leeres Schema oder eines, das GeoTwin angelegt hat, nie public oder ein Systemschema; der Aufbau ist eine Transaktion, und ein zweiter Aufbau in dasselbe Schema wartet auf den ersten. Passwörter werden nie protokolliert.</translation>
+OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erfolgreichem Aufbau ersetzt; es muss neu, leer oder ein von GeoTwin geschriebener Zwilling sein (jede andere Datei wird abgelehnt, nie überschrieben). Oder DATABASE: eine PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: ein neues oder leeres Schema oder eines, das GeoTwin angelegt hat, nie public oder ein Systemschema; der Aufbau ist eine Transaktion, und ein zweiter Aufbau in dasselbe Schema wartet auf den ersten. Passwörter werden nie protokolliert.
+SCHEDULER und WORKERS (erweitert): ein großes Stadtmodell kann in räumlichen Partitionen auf Dask distributed aufgebaut werden: jede Partition ist ein Quadrat der Stadt mit etwa 4.000 Gebäuden, jedes Gebäude wird in der Partition der Mitte seines Grundrisses aufgebaut, und die Partitionen werden in einer Transaktion in die Ausgabe geschrieben. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) baut wie bisher in diesem Prozess auf. Das Stadtmodell muss dann aus GeoPackages des Stadtmodell-Imports bestehen; BIM-Modelle, Lerninseln und Sensoren werden danach in diesem Prozess mit ihm verknüpft. Die Partitionen und ein Verzeichnis der fertigen liegen neben dem Ausgabe-GeoPackage (&lt;Ausgabe&gt;.geotwin-work; für PostGIS im temporären Ordner): ein zweiter Lauf baut nur die Partitionen neu auf, deren Quelldateien sich geändert haben. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="53"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="72"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="55"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="56"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Lerninseln (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="57"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensoren (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="60"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Mindest-IoU der Grundrisse für eine Zuordnung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="63"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Höhentoleranz für eine Zuordnung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="66"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Suchabstand für ein falsch platziertes BIM-Modell (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>Twin GeoPackage</source>
       <translation>Zwillings-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>Or: PostGIS connection</source>
       <translation>Oder: PostGIS-Verbindung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
       <source>PostGIS schema</source>
       <translation>PostGIS-Schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
       <source>PostGIS credentials (authentication configuration)</source>
       <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
       <source>Buildings in the twin</source>
       <translation>Gebäude im Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
       <source>BIM buildings matched to the city model</source>
       <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
-      <source>Buildings added since the last build</source>
-      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
-      <source>Buildings removed since the last build</source>
-      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="84"/>
-      <source>Buildings modified since the last build</source>
-      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>No PostgreSQL connection named {0}.</source>
-      <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="100"/>
+      <source>Constant undulation (m)</source>
+      <translation>Konstante Undulation (m)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <source>CesiumJS URL or local Build/Cesium folder</source>
+      <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="106"/>
+      <source>Write the web viewer</source>
+      <translation>Web-Viewer schreiben</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="110"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="101"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="111"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="102"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="103"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="104"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="113"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="123"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="161"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="18"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="28"/>
       <source>Export 3D Tiles</source>
       <translation>3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="20"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="30"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="22"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="32"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -645,162 +662,172 @@ Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügb
 OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="65"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="75"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="67"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="72"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="82"/>
       <source>Tileset folder</source>
       <translation>Tileset-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="74"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="77"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="80"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="82"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="84"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="94"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="85"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="85"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="95"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="86"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="86"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="87"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="97"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="90"/>
-      <source>Constant undulation (m)</source>
-      <translation>Konstante Undulation (m)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="92"/>
-      <source>CesiumJS URL or local Build/Cesium folder</source>
-      <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="96"/>
-      <source>Write the web viewer</source>
-      <translation>Web-Viewer schreiben</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="102"/>
+      <source>From this point</source>
+      <translation>Von diesem Punkt</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="103"/>
+      <source>Or from this address</source>
+      <translation>Oder von dieser Adresse</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="105"/>
+      <source>Buildings for the address (twin: buildings)</source>
+      <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="107"/>
+      <source>At (default: now)</source>
+      <translation>Zeitpunkt (Standard: jetzt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="109"/>
+      <source>For (minutes; 0 = at that moment)</source>
+      <translation>Dauer (Minuten; 0 = zu diesem Zeitpunkt)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="112"/>
       <source>Seats needed</source>
       <translation>Benötigte Plätze</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="104"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="114"/>
       <source>Check the booking calendars</source>
       <translation>Buchungskalender prüfen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="106"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="116"/>
       <source>Authentication for CalDAV calendars</source>
       <translation>Authentifizierung für CalDAV-Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="108"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="118"/>
       <source>Maximum results</source>
       <translation>Höchstzahl an Ergebnissen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="111"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="121"/>
       <source>Search result GeoPackage</source>
       <translation>GeoPackage mit dem Suchergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="112"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="122"/>
       <source>Islands found</source>
       <translation>Gefundene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="128"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="138"/>
       <source>Give a location point or an address.</source>
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="26"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="36"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="44"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="53"/>
       <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="48"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="57"/>
       <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
       <translation>Die Authentifizierungskonfiguration {0} hat keinen Benutzernamen (verwenden Sie eine Basic-Konfiguration).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="59"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="68"/>
       <source>Find a free learning island</source>
       <translation>Freie Lerninsel finden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="63"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="72"/>
       <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
 Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
@@ -817,83 +844,74 @@ Kalender (CALENDARS, standardmäßig an): Eine Lerninsel mit Kalender (ein iCale
 Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL (nur http(s)-, mailto- und tel-Links; andere werden mit einem Hinweis weggelassen), und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund; für Lerninseln, die geschlossen oder belegt sind, enthält das Feld next_free den Beginn des nächsten gleich langen Zeitfensters, das innerhalb von 7 Tagen geöffnet und frei ist (leer: keines).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="92"/>
-      <source>From this point</source>
-      <translation>Von diesem Punkt</translation>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="101"/>
+      <source>Terrain</source>
+      <translation>Gelände</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="93"/>
-      <source>Or from this address</source>
-      <translation>Oder von dieser Adresse</translation>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
+      <source>Skipped objects</source>
+      <translation>Übersprungene Objekte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="95"/>
-      <source>Buildings for the address (twin: buildings)</source>
-      <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="113"/>
+      <source>No input file or folder given.</source>
+      <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="97"/>
-      <source>At (default: now)</source>
-      <translation>Zeitpunkt (Standard: jetzt)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="99"/>
-      <source>For (minutes; 0 = at that moment)</source>
-      <translation>Dauer (Minuten; 0 = zu diesem Zeitpunkt)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unbekannte Wahl des Detaillierungsgrads.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="105"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
       <source>No output GeoPackage given.</source>
       <translation>Kein Ausgabe-GeoPackage angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="116"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="150"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} Gebäude, {1} Gebäudeteile, {2} Flächen, {3} übersprungen; KBS {4}, Höhen-KBS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="119"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="153"/>
       <source>unknown or mixed</source>
       <translation>unbekannt oder gemischt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="121"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="155"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} Geländedreiecke; {1} Stadtobjekte anderer Arten nicht importiert; {2} Bodenflächen repariert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>Highest available</source>
       <translation>Höchster vorhandener</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>LoD1</source>
       <translation>LoD1</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="14"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>LoD2</source>
       <translation>LoD2</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="21"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="31"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>3D-Stadtmodell importieren (CityGML / CityJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="25"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="35"/>
       <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
 
 INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
 CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
 LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
 MAX_INFLATED_MB (advanced): how far one compressed file or archive member may inflate; a compression bomb is refused, as is anything that compresses more than 200:1. MAX_JSON_MB (advanced): the largest CityJSON document (it is read whole; CityJSONSeq is read line by line).
+SCHEDULER and WORKERS (advanced): a large delivery can be imported in partitions on Dask distributed, one partition per file or zip member. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) imports in this process, as before. The partitions and a record of the finished ones are kept beside the output (&lt;output&gt;.geotwin-work): a second run imports only the files that are new, changed or failed. Cancelling cancels the cluster's tasks.
 OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
 
 Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
@@ -903,172 +921,188 @@ INPUT: eine oder mehrere Dateien, Ordner und/oder Zip-Archive. Ein Ordner wird r
 CRS: optionale Vorgabe für Dateien, die kein oder ein falsches KBS angeben. Ein zusammengesetztes KBS (z. B. EPSG:25832 + DHHN2016-Höhe) legt auch den Höhenbezug fest.
 LOD: der höchste vorhandene LoD oder LoD1/LoD2 (Objekte ohne diesen erhalten ihren nächstgelegenen LoD).
 MAX_INFLATED_MB (erweitert): wie groß eine komprimierte Datei oder ein Archiv-Eintrag entpackt werden darf; eine Kompressionsbombe wird abgewiesen, ebenso alles, was stärker als 200:1 komprimiert ist. MAX_JSON_MB (erweitert): das größte CityJSON-Dokument (es wird als Ganzes gelesen; CityJSONSeq zeilenweise).
+SCHEDULER und WORKERS (erweitert): eine große Lieferung kann in Partitionen auf Dask distributed importiert werden, eine Partition je Datei oder Zip-Eintrag. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) importiert wie bisher in diesem Prozess. Die Partitionen und ein Verzeichnis der fertigen liegen neben der Ausgabe (&lt;Ausgabe&gt;.geotwin-work): ein zweiter Lauf importiert nur die Dateien, die neu, geändert oder fehlgeschlagen sind. Abbrechen bricht die Aufgaben des Clusters ab.
 OUTPUT: das GeoPackage. Es wird in eine temporäre Datei geschrieben und ersetzt ein vorhandenes erst, wenn der ganze Lauf gelingt.
 
 Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner Außenflächen, alle Attribute), building_surfaces (ein PolygonZ je semantischer Fläche mit surface_type und 3D-Fläche), footprints (2D-Grundriss), terrain (ein PolygonZ je TIN-Dreieck mit seinen Höhen), sources (eine Zeile je Datei oder Archiv-Eintrag: SHA-256, Format, Lage- und Höhen-KBS) und skipped_objects (jedes Objekt, das nicht importiert werden konnte, und jedes Stadtobjekt einer Art, die GeoTwin nicht importiert, etwa Straßen oder Vegetation, mit Grund; eine reparierte selbstschneidende Bodenfläche ist dort ebenfalls vermerkt). Die Layer werden mit einem 2D-Stil und einem 3D-Stil geladen, der Dächer, Wände und Boden in einer 3D-Kartenansicht einfärbt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="61"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
       <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
       <translation>Stadtmodell-Dateien oder -Ordner (CityGML, CityJSON, CityJSONSeq)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="64"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
       <source>CRS override (only when the files state none or a wrong one)</source>
       <translation>KBS vorgeben (nur wenn die Dateien keines oder ein falsches angeben)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="66"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
       <source>Level of detail</source>
       <translation>Detaillierungsgrad (LoD)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="68"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
       <source>Largest inflated size of one compressed file or zip member (MiB)</source>
       <translation>Größte entpackte Größe einer komprimierten Datei oder eines Zip-Eintrags (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="70"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="87"/>
       <source>Largest CityJSON document (MiB)</source>
       <translation>Größtes CityJSON-Dokument (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="76"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="94"/>
       <source>City model GeoPackage</source>
       <translation>Stadtmodell-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="99"/>
       <source>Footprints</source>
       <translation>Grundrisse</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
-      <source>Terrain</source>
-      <translation>Gelände</translation>
+      <location filename="../../processing/algorithms/importifc.py" line="103"/>
+      <source>IFC file (.ifc, .ifczip)</source>
+      <translation>IFC-Datei (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
-      <source>Skipped objects</source>
-      <translation>Übersprungene Objekte</translation>
+      <location filename="../../processing/algorithms/importifc.py" line="104"/>
+      <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
+      <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
-      <source>No input file or folder given.</source>
-      <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
+      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <source>Georeferencing</source>
+      <translation>Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="102"/>
+      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <source>Manual: easting of the IFC origin</source>
+      <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="111"/>
+      <source>Manual: northing of the IFC origin</source>
+      <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="113"/>
+      <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
+      <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="116"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="105"/>
+      <location filename="../../processing/algorithms/importifc.py" line="119"/>
       <source>Largest IFC file, or .ifczip content, read (MiB)</source>
       <translation>Größte gelesene IFC-Datei bzw. größter .ifczip-Inhalt (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="113"/>
+      <location filename="../../processing/algorithms/importifc.py" line="127"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="116"/>
+      <location filename="../../processing/algorithms/importifc.py" line="130"/>
       <source>Footprint id field</source>
       <translation>Feld mit der Grundriss-ID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="119"/>
+      <location filename="../../processing/algorithms/importifc.py" line="133"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="121"/>
+      <location filename="../../processing/algorithms/importifc.py" line="135"/>
       <source>Target CRS</source>
       <translation>Ziel-KBS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="123"/>
+      <location filename="../../processing/algorithms/importifc.py" line="137"/>
       <source>BIM GeoPackage</source>
       <translation>BIM-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="124"/>
+      <location filename="../../processing/algorithms/importifc.py" line="138"/>
       <source>Elements</source>
       <translation>Bauteile</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="125"/>
+      <location filename="../../processing/algorithms/importifc.py" line="139"/>
       <source>Rooms</source>
       <translation>Räume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="126"/>
+      <location filename="../../processing/algorithms/importifc.py" line="140"/>
       <source>Georeferencing method</source>
       <translation>Methode der Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="127"/>
+      <location filename="../../processing/algorithms/importifc.py" line="141"/>
       <source>Georeferencing residual (m)</source>
       <translation>Restfehler der Georeferenzierung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="160"/>
+      <location filename="../../processing/algorithms/importifc.py" line="174"/>
       <source>No IFC file given.</source>
       <translation>Keine IFC-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="163"/>
+      <location filename="../../processing/algorithms/importifc.py" line="177"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unbekannte Wahl der Georeferenzierung.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="169"/>
+      <location filename="../../processing/algorithms/importifc.py" line="183"/>
       <source>The target CRS is not valid.</source>
       <translation>Das Ziel-KBS ist ungültig.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="17"/>
-      <source>Automatic (map conversion, then IfcSite latitude/longitude)</source>
-      <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="179"/>
+      <location filename="../../processing/algorithms/importifc.py" line="193"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="18"/>
-      <source>IfcMapConversion / ePSet_MapConversion</source>
-      <translation>IfcMapConversion / ePSet_MapConversion</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="19"/>
-      <source>IfcSite latitude/longitude and true north</source>
-      <translation>Breite/Länge der IfcSite und geographisch Nord</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="198"/>
+      <location filename="../../processing/algorithms/importifc.py" line="212"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="20"/>
+      <location filename="../../processing/algorithms/importifc.py" line="29"/>
+      <source>Automatic (map conversion, then IfcSite latitude/longitude)</source>
+      <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="30"/>
+      <source>IfcMapConversion / ePSet_MapConversion</source>
+      <translation>IfcMapConversion / ePSet_MapConversion</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="31"/>
+      <source>IfcSite latitude/longitude and true north</source>
+      <translation>Breite/Länge der IfcSite und geographisch Nord</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importifc.py" line="32"/>
       <source>Manual anchor point and rotation</source>
       <translation>Manueller Ankerpunkt und Drehung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="21"/>
+      <location filename="../../processing/algorithms/importifc.py" line="33"/>
       <source>Fit the ground outline to a footprint</source>
       <translation>Gebäudeumriss in einen Grundriss einpassen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="26"/>
+      <location filename="../../processing/algorithms/importifc.py" line="38"/>
       <source>Import BIM model (IFC)</source>
       <translation>BIM-Modell importieren (IFC)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="30"/>
+      <location filename="../../processing/algorithms/importifc.py" line="42"/>
       <source>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
 GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
@@ -1097,142 +1131,127 @@ Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, Glo
 Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wird abgelehnt, ebenso eine .ifczip, deren .ifc sich über MAX_SIZE_MB hinaus oder auf mehr als das 200-Fache ihrer komprimierten Größe entpackt (eine Zip-Bombe); eine .ifczip muss genau eine unverschlüsselte .ifc-Datei enthalten.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="89"/>
-      <source>IFC file (.ifc, .ifczip)</source>
-      <translation>IFC-Datei (.ifc, .ifczip)</translation>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="107"/>
+      <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
+      <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="90"/>
-      <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
-      <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
+      <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="92"/>
-      <source>Georeferencing</source>
-      <translation>Georeferenzierung</translation>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <source>Field mapping (target=source;...)</source>
+      <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="95"/>
-      <source>Manual: easting of the IFC origin</source>
-      <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="97"/>
-      <source>Manual: northing of the IFC origin</source>
-      <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="99"/>
-      <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
-      <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="101"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="104"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="106"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="117"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Toleranz zum nächsten Gebäude (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="119"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="121"/>
       <source>CRS of easting/northing columns</source>
       <translation>KBS der Rechts-/Hochwert-Spalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
       <source>Learning islands GeoPackage</source>
       <translation>GeoPackage der Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="117"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="118"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="119"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="120"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
       <source>Opening hours not understood</source>
       <translation>Öffnungszeiten nicht verstanden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="121"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
       <source>Booking links refused</source>
       <translation>Abgelehnte Buchungslinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="122"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
       <source>Islands with a calendar</source>
       <translation>Lerninseln mit Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="157"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="159"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="153"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="164"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="25"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="35"/>
       <source>The layer given for {0} cannot be opened.</source>
       <translation>Der für {0} angegebene Layer lässt sich nicht öffnen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="37"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="47"/>
       <source>Cannot copy the layer {0}: {1}</source>
       <translation>Der Layer {0} lässt sich nicht kopieren: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="38"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="48"/>
       <source>{0}: copied {1} features of a {2} layer</source>
       <translation>{0}: {1} Objekte eines {2}-Layers kopiert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="52"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="62"/>
       <source>Import learning islands</source>
       <translation>Lerninseln importieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="56"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="66"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1257,42 +1276,42 @@ Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / n
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="96"/>
-      <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
-      <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <source>Sensors GeoPackage</source>
+      <translation>GeoPackage der Sensoren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="97"/>
-      <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
-      <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="107"/>
+      <source>Sensor datastreams</source>
+      <translation>Sensor-Datenströme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="99"/>
-      <source>Field mapping (target=source;...)</source>
-      <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="109"/>
+      <source>Issues</source>
+      <translation>Probleme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="108"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="119"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} lässt sich nicht anwenden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="130"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="141"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Geben Sie entweder eine SensorThings-URL oder Exportdateien an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="137"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="148"/>
       <source>The window ends before it starts.</source>
       <translation>Das Zeitfenster endet vor seinem Beginn.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="21"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="32"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Sensoren importieren (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="25"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="36"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
@@ -1313,162 +1332,147 @@ Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und 
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="61"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>URL der SensorThings API (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="63"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="74"/>
       <source>Authentication configuration</source>
       <translation>Authentifizierungskonfiguration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="65"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="76"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Oder CSV-/GeoJSON-Exportdateien</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="66"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="77"/>
       <source>Window start</source>
       <translation>Beginn des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="67"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
       <source>Window end</source>
       <translation>Ende des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="69"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Flächen: Parks, Plätze (Polygone)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="75"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Abstand zur nächsten Fassade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Ziel-KBS (Standard EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="91"/>
       <source>Request timeout (s)</source>
       <translation>Zeitlimit je Anfrage (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
       <source>Retries</source>
       <translation>Wiederholungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
       <source>Maximum pages per request</source>
       <translation>Höchstzahl an Seiten je Anfrage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="97"/>
       <source>Maximum size of one answer (MB)</source>
       <translation>Höchstgröße einer Antwort (MB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="88"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
       <source>Maximum number of observations</source>
       <translation>Höchstzahl an Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
-      <source>Sensors GeoPackage</source>
-      <translation>GeoPackage der Sensoren</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
-      <source>Sensor datastreams</source>
-      <translation>Sensor-Datenströme</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
-      <source>Issues</source>
-      <translation>Probleme</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="108"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="118"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="13"/>
-      <source>ChirpStack v4 (application/+/device/+/event/up)</source>
-      <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="14"/>
-      <source>The Things Stack v3 (v3/+/devices/+/up)</source>
-      <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="143"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="153"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="15"/>
-      <source>ChirpStack v4 and The Things Stack v3</source>
-      <translation>ChirpStack v4 und The Things Stack v3</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="16"/>
-      <source>Custom topics (CUSTOM_TOPICS)</source>
-      <translation>Eigene Topics (CUSTOM_TOPICS)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="17"/>
-      <source>Messages received</source>
-      <translation>Empfangene Nachrichten</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="17"/>
-      <source>Uplinks stored</source>
-      <translation>Gespeicherte Uplinks</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="18"/>
-      <source>Observations stored</source>
-      <translation>Gespeicherte Beobachtungen</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="18"/>
-      <source>Duplicates</source>
-      <translation>Duplikate</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="180"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="190"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="19"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="23"/>
+      <source>ChirpStack v4 (application/+/device/+/event/up)</source>
+      <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="24"/>
+      <source>The Things Stack v3 (v3/+/devices/+/up)</source>
+      <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="25"/>
+      <source>ChirpStack v4 and The Things Stack v3</source>
+      <translation>ChirpStack v4 und The Things Stack v3</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
+      <source>Custom topics (CUSTOM_TOPICS)</source>
+      <translation>Eigene Topics (CUSTOM_TOPICS)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <source>Messages received</source>
+      <translation>Empfangene Nachrichten</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <source>Uplinks stored</source>
+      <translation>Gespeicherte Uplinks</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <source>Observations stored</source>
+      <translation>Gespeicherte Beobachtungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <source>Duplicates</source>
+      <translation>Duplikate</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>Messages from unknown devices</source>
       <translation>Nachrichten unbekannter Geräte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="19"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>Malformed messages</source>
       <translation>Fehlerhafte Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="24"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="34"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>LoRaWAN-Sensoren empfangen (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
@@ -1497,62 +1501,62 @@ Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS
 Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="63"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="73"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="65"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="75"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="67"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Eigene Topics (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="69"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Gerätetabelle (JSON oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="70"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="80"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Gerätetabellen (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="72"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="74"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="87"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="18"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="24"/>
       <source>Refresh learning island availability</source>
       <translation>Verfügbarkeit der Lerninseln aktualisieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="22"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="28"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
 island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
@@ -1567,47 +1571,47 @@ island_calendar_status: je Lerninsel, ob ihr Kalender gelesen wurde (ok / error 
 Ein Kalender, der nicht gelesen werden kann, wird als Warnung gemeldet, die anderen werden trotzdem gelesen. Grenzen: Ein Feed größer als 5 MB oder mit mehr als 10000 Terminen im Zeitraum wird abgelehnt. AUTHCFG (Basic: Benutzername und Passwort) wird nur an den Host in ihrem URL-Feld gesendet oder, wenn dieses leer ist, an den einen Host der CalDAV-Kalender; nie über einfaches http, außer an diesen Rechner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="43"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="49"/>
       <source>From (default: now)</source>
       <translation>Von (Standard: jetzt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="44"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="50"/>
       <source>To (default: 7 days later)</source>
       <translation>Bis (Standard: 7 Tage später)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="49"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="55"/>
       <source>Availability GeoPackage</source>
       <translation>Verfügbarkeits-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
       <source>Busy intervals</source>
       <translation>Belegte Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
       <source>Free intervals</source>
       <translation>Freie Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
       <source>Calendars not read</source>
       <translation>Nicht gelesene Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="15"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="20"/>
       <source>Create sample district (Karlsruhe, Friedrichsplatz)</source>
       <translation>Beispielquartier erzeugen (Karlsruhe, Friedrichsplatz)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="17"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="22"/>
       <source>Sample data</source>
       <translation>Beispieldaten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="19"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="24"/>
       <source>Writes a synthetic but realistic district modelled on Karlsruhe's fan city around Friedrichsplatz, in ETRS89 / UTM zone 32N (EPSG:25832) with DHHN2016 heights, to try GeoTwin without data of your own.
 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
@@ -1620,92 +1624,92 @@ Die Straßen strahlen wie in der Fächerstadt vom Schlossturm aus; Gebäude fül
 Dateien im Ordner OUTPUT: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) und district.city.jsonl (CityJSONSeq) mit LoD2-Gebäuden (Sattel-, Walm- und Flachdächer; Dach-, Wand- und Bodenflächen; Adressen, ALKIS-Funktionsschlüssel, gemessene Höhen, Geschosse); school.ifc (IFC4: die Schule am Platz mit Geschossen, Wänden, Decken und Räumen, georeferenziert per IfcMapConversion nach EPSG:25832; sie steht genau an ihrer Stelle im Stadtmodell); learning_islands.geojson (WLAN-Lerninseln, mehrere in den Klassenzimmern der Schule); sensors.sta.json (OGC SensorThings Deep Insert) und sensors.csv (LoRaWAN-Export) mit einer Woche Beobachtungen von Lärm, Bodenfeuchte, Lufttemperatur und Parkplatzbelegung; areas.geojson (öffentliche Freiflächen als Polygone: der Friedrichsplatz, der Block zwischen seinen Ring- und Fächerstraßen ohne die vier Wahrzeichen, und die Rasenfläche des Schlossplatzes innerhalb des Zirkels; um Sensoren dem Platz oder dem Park zuzuordnen); district.json (was geschrieben wurde). Der Ordner muss neu oder leer sein oder ein früheres Beispielquartier enthalten, das ersetzt wird; er wird erst geschrieben, wenn alles gelungen ist.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="41"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="46"/>
       <source>CityGML 2.0 city model</source>
       <translation>Stadtmodell CityGML 2.0</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="42"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="47"/>
       <source>CityJSON 2.0 city model</source>
       <translation>Stadtmodell CityJSON 2.0</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="43"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
       <source>CityJSONSeq city model</source>
       <translation>Stadtmodell CityJSONSeq</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="44"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="49"/>
       <source>School (IFC4)</source>
       <translation>Schule (IFC4)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="45"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
       <source>Learning islands (GeoJSON)</source>
       <translation>Lerninseln (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="46"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
       <source>Sensors (SensorThings JSON)</source>
       <translation>Sensoren (SensorThings-JSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="47"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
       <source>Sensors (LoRaWAN CSV)</source>
       <translation>Sensoren (LoRaWAN-CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
       <source>Public open spaces (GeoJSON)</source>
       <translation>Öffentliche Freiflächen (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
       <source>Number of buildings</source>
       <translation>Anzahl der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="57"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="62"/>
       <source>Random seed</source>
       <translation>Startwert des Zufallsgenerators</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="60"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
       <source>Output folder</source>
       <translation>Ausgabeordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="63"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
       <source>Buildings written</source>
       <translation>Geschriebene Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="71"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="76"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>Die Anzahl der Gebäude muss zwischen {0} und {1} liegen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="80"/>
       <source>The seed must not be negative.</source>
       <translation>Der Startwert darf nicht negativ sein.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="78"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="83"/>
       <source>No output folder given.</source>
       <translation>Kein Ausgabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="80"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="85"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Beispielquartier mit {0} Gebäuden (Startwert {1}) nach {2} geschrieben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="14"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="19"/>
       <source>WLAN coverage and priorities</source>
       <translation>WLAN-Abdeckung und Prioritäten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="18"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="23"/>
       <source>Computes for every building (storey by storey) and every BIM room whether WLAN access points cover it, and ranks the buildings that are not fully covered for the 'WLAN in all buildings' plan.
 
 Model: an access point inside a footprint is an indoor AP of that building on its 'floor' (default 0) and covers that building only, with radius INDOOR_RANGE − STOREY_PENALTY × |storey − floor|. An AP outside all footprints is an outdoor AP at ground level and covers any building with radius OUTDOOR_RANGE − STOREY_PENALTY × storey (basements are not reached from outside). A storey or room is covered when 95 % of its area lies within the AP discs; a building when all its storeys are. Storeys: storeys_above_ground, else measured_height / 3 m, else 1. Rooms take their floor from their storey (ground floor: EG/Erdgeschoss/level 0, else the storey nearest elevation 0, else the lowest non-basement storey).
@@ -1732,49 +1736,59 @@ Priorität nach ALKIS-Gebäudefunktion (31001_xxxx), niedrigere Klasse zuerst, d
 Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorities (Rang, Klasse, Bezeichnung, is_public).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="46"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="51"/>
       <source>WLAN access points (points, optional 'floor' field)</source>
       <translation>WLAN-Zugangspunkte (Punkte, optionales Feld 'floor')</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="49"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="54"/>
       <source>Buildings (twin: footprints or buildings)</source>
       <translation>Gebäude (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="52"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="57"/>
       <source>Indoor range (m)</source>
       <translation>Reichweite innen (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="53"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="58"/>
       <source>Outdoor range (m)</source>
       <translation>Reichweite außen (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="54"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="59"/>
       <source>Range lost per storey (m)</source>
       <translation>Reichweitenverlust je Geschoss (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="58"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="63"/>
       <source>WLAN coverage GeoPackage</source>
       <translation>GeoPackage der WLAN-Abdeckung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="59"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="64"/>
       <source>Buildings covered</source>
       <translation>Abgedeckte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="60"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="65"/>
       <source>Buildings to plan</source>
       <translation>Zu planende Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="69"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="74"/>
       <source>Access points and buildings are required.</source>
       <translation>Zugangspunkte und Gebäude sind erforderlich.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/cluster.py" line="13"/>
+      <source>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</source>
+      <translation>Dask-Scheduler für einen partitionierten Lauf (z. B. tcp://10.0.0.5:8786; leer: keiner)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/cluster.py" line="16"/>
+      <source>Local Dask worker processes (0 or 1: run in this process)</source>
+      <translation>Lokale Dask-Worker-Prozesse (0 oder 1: in diesem Prozess ausführen)</translation>
     </message>
     <message>
       <location filename="../../processing/models.py" line="45"/>

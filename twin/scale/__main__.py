@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from ..kernel.errors import Cancelled, GeoTwinError
 from ..kernel.progress import Reporter
-from .cluster import Mapper, dask_mapper, open_client, serial_mapper
+from .cluster import Mapper, cluster_mapper, serial_mapper
 from .imports import PartitionsFailed
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -99,11 +99,8 @@ def mapper_for(scheduler: str, workers: int | None, reporter: Reporter) -> Itera
         reporter.info("running in this process (no Dask)")
         yield serial_mapper(reporter)
         return
-    client = open_client(scheduler or None, workers, reporter)
-    try:
-        yield dask_mapper(client, reporter)
-    finally:
-        client.close()
+    with cluster_mapper(scheduler or None, workers, reporter) as mapper:
+        yield mapper
 
 
 def run(args: argparse.Namespace, reporter: Reporter) -> Any:

@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .. import __version__
-from ..build import CITYMODEL, BuildInputs, _Builder, _gpkg_crs, _read_layer
+from ..build import CITYMODEL, BuildInputs, BuildResult, _Builder, _gpkg_crs, _read_layer, build_twin
 from ..citymodel.importer import sha256_of
 from ..conflation import ConflationOptions
 from ..kernel import gpkg
@@ -126,9 +126,9 @@ class ScaleBuildResult:
     ran: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     buildings: int = 0
-    added: int = 0
-    removed: int = 0
-    modified: int = 0
+    added: list[str] = field(default_factory=list)      # building ids, as BuildResult has them
+    removed: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
     grid_size: float = 0.0
 
 
@@ -383,7 +383,7 @@ def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, 
                     mine = old[old["layer"] == name]
                     added, removed, modified = diff(dict(zip(mine["object_id"], mine["object_hash"])), new)
                     if name == TWIN_BUILDINGS.name:
-                        result.added, result.removed, result.modified = len(added), len(removed), len(modified)
+                        result.added, result.removed, result.modified = added, removed, modified
                         result.buildings = len(new)
                     changes += [{"build_id": build_id, "layer": name, "object_id": k, "change": c}
                                 for c, ids in (("added", added), ("removed", removed), ("modified", modified))
@@ -395,13 +395,14 @@ def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, 
                    "parameters": {"iou_threshold": options.iou_threshold, "height_tolerance": options.height_tolerance,
                                   "search_distance": options.search_distance, "crs": crs, "partitions": partitions,
                                   "inputs": {"citymodel": [Path(p).name for p in inputs]}},
-                   "buildings": _roots(cells), "added": result.added, "removed": result.removed,
-                   "modified": result.modified}
+                   "buildings": _roots(cells), "added": len(result.added), "removed": len(result.removed),
+                   "modified": len(result.modified)}
             for spec, frame in ((CHANGES, pd.DataFrame(changes)), (BUILDS, pd.DataFrame([row]))):
                 (writer.append if spec.name in stored else writer.replace)(spec, conform(frame, spec, None))
     result.buildings = int(row["buildings"])
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
-                  f"{result.added} added, {result.removed} removed, {result.modified} modified building rows")
+                  f"{len(result.added)} added, {len(result.removed)} removed, {len(result.modified)} modified building "
+                  "rows")
 
 
 def _roots(cells: list[str]) -> int:
@@ -449,3 +450,28 @@ def _derived(writer: StoreWriter, inputs: Sequence[str], cells: list[str], crs: 
             roof_max=("roof_max", "max"))
         heights["vertical_crs"] = [vertical.get(n) for n in heights["source_file"]]
     writer.replace(HEIGHT_REPORT, conform(heights, HEIGHT_REPORT, None))
+
+
+def build_twin_scaled(store: TwinStore, inputs: BuildInputs, work: str | os.PathLike[str], mapper: Mapper,
+                      reporter: Reporter | None = None, options: ConflationOptions | None = None,
+                      buildings_per_partition: int = DEFAULT_BUILDINGS_PER_PARTITION,
+                      halo: float = DEFAULT_HALO) -> BuildResult:
+    """The twin of ``inputs`` in ``store``: the city model in partitions (``build_partitioned``), then, when
+    there are BIM, learning island or sensor inputs, the single-process build over all inputs, which takes the
+    unchanged city model from the store and links the others to it. Returns the build's result.
+
+    Example: ``build_twin_scaled(open_store("twin.gpkg"), BuildInputs(citymodel=["city.gpkg"]), "work", mapper)``."""
+    reporter = reporter or Reporter()
+    options = options or ConflationOptions()
+    if not inputs.citymodel:
+        raise GeoTwinError("the partitioned build needs a city model: without one, build the twin without a "
+                           "scheduler and workers")
+    extras = bool(inputs.ifc or inputs.islands or inputs.sensors)
+    scaled = build_partitioned(store, inputs.citymodel, work, mapper,
+                               Stage(reporter, 0.0, 70.0 if extras else 100.0), options, buildings_per_partition,
+                               halo)
+    if extras:
+        reporter.info("linking BIM, learning islands and sensors to the city model in this process")
+        return build_twin(store, inputs, options, Stage(reporter, 70.0, 100.0))
+    return BuildResult(scaled.store, buildings=scaled.buildings, added=scaled.added, removed=scaled.removed,
+                       modified=scaled.modified)

@@ -12,6 +12,7 @@ cancels the cluster's tasks within about a quarter of a second.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import logging
@@ -179,3 +180,23 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
     finally:
         if pending:
             client.cancel(list(pending))
+
+
+def wants_cluster(scheduler: str | None, workers: int | None) -> bool:
+    """Whether a run goes to Dask: a scheduler is named, or two or more local workers are asked for (0 and 1
+    keep the single-process run).
+
+    Example: ``wants_cluster("", 1)`` -> False; ``wants_cluster("", 2)`` -> True."""
+    return bool(scheduler and scheduler.strip()) or (workers or 0) >= 2
+
+
+@contextlib.contextmanager
+def cluster_mapper(scheduler: str | None, workers: int | None, reporter: Reporter) -> Iterator[Mapper]:
+    """A Dask mapper on ``open_client(scheduler, workers)``; the client (and an embedded cluster) is closed after.
+
+    Example: ``with cluster_mapper("", 2, reporter) as mapper: import_partitioned(..., mapper, reporter)``."""
+    client = open_client(scheduler, workers, reporter)
+    try:
+        yield dask_mapper(client, reporter)
+    finally:
+        client.close()

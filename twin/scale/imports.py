@@ -16,13 +16,13 @@ import hashlib
 import os
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..citymodel.delivery import InputFile, Limits, collect_delivery
-from ..citymodel.importer import import_citymodel
+from ..citymodel.importer import ImportResult, import_citymodel
 from ..kernel import gpkg
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter, Stage
@@ -31,6 +31,8 @@ from .cluster import Mapper
 from .manifest import Manifest, fingerprint
 
 _WARNINGS_KEPT = 20
+_COUNTS = ("buildings", "parts", "surfaces", "footprints", "skipped", "not_imported", "repaired", "reliefs",
+           "triangles")
 _BATCH = 5000
 
 
@@ -72,6 +74,7 @@ class ImportOutcome:
     vertical_crs: str | None = None
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,6 +88,13 @@ class ScaleImportResult:
     buildings: int = 0
     duplicates: int = 0
     crs: str | None = None
+    vertical_crs: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)   # the importer's counts, summed over the partitions
+
+    def as_import_result(self) -> ImportResult:
+        """The single-process import's result for the same delivery (its counts and CRSs)."""
+        return ImportResult(self.output, crs=self.crs, vertical_crs=self.vertical_crs,
+                            **{k: v for k, v in self.counts.items() if k in _COUNTS})
 
 
 class _Keep(Reporter):
@@ -121,7 +131,8 @@ def import_partition(part: ImportPartition) -> ImportOutcome:
         return ImportOutcome(part.key, error=str(err) or type(err).__name__, warnings=keep.kept,
                              warning_count=keep.count)
     return ImportOutcome(part.key, buildings=result.buildings, crs=result.crs, vertical_crs=result.vertical_crs,
-                         warnings=keep.kept, warning_count=keep.count)
+                         warnings=keep.kept, warning_count=keep.count,
+                         counts={name: int(getattr(result, name)) for name in _COUNTS})
 
 
 def input_hash(item: InputFile) -> str:
@@ -198,13 +209,13 @@ def _run_partitions(todo: list[ImportPartition], mapper: Mapper, manifest: Manif
         result.ran.append(outcome.key)
         manifest.record(outcome.key, {"fingerprint": prints[outcome.key],
                                       "output": os.path.relpath(outputs[outcome.key], folder),
-                                      "buildings": outcome.buildings, "crs": outcome.crs,
+                                      "buildings": outcome.buildings, "counts": outcome.counts, "crs": outcome.crs,
                                       "vertical_crs": outcome.vertical_crs})
         reporter.info(f"partition {outcome.key}: {outcome.buildings} buildings")
     return sorted(failed)
 
 
-def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: Iterable[Any], output: str | os.PathLike[str],
+def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any], output: str | os.PathLike[str],
            reporter: Reporter, result: ScaleImportResult) -> None:
     """Write every partition's rows into ``output`` in the delivery's order (duplicate ids left out, a row each)."""
     paths = [manifest.folder / str(manifest.entries[p.key]["output"]) for p in parts]
@@ -235,9 +246,13 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: Iterable[A
                                      "reason": f"duplicate id (already imported from {Path(seen[building]).name})"})
             result.duplicates += len(again)
             result.buildings += int(manifest.entries[part.key].get("buildings", 0))
+            for name, value in manifest.entries[part.key].get("counts", {}).items():
+                result.counts[name] = result.counts.get(name, 0) + int(value)
             for spec in CITY_MODEL_LAYERS:
                 _copy_layer(writer, path, spec, again)
             reporter.progress(100.0 * (n + 1) / len(parts))
+    result.counts["skipped"] = result.counts.get("skipped", 0) + result.duplicates + len(skipped)
+    result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
     if len(verticals) > 1:
         reporter.warning("the sources use different vertical CRSs (" + ", ".join(sorted(v or "unknown"
                          for v in verticals)) + "); their heights are not directly comparable")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,16 @@ class Manifest:
         tmp.write_text(json.dumps({"stage": self.stage, "partitions": self.entries}, indent=1, sort_keys=True),
                        encoding="utf-8")
         os.replace(tmp, self.path)
+
+
+def default_work_folder(target: str) -> Path:
+    """Where a partitioned run keeps its partitions when no work folder is given: beside a GeoPackage output
+    (``twin.gpkg`` -> ``twin.gpkg.geotwin-work``), else (a PostGIS store) in the temporary folder, one per
+    database and schema.
+
+    Example: ``default_work_folder("/data/twin.gpkg")`` -> ``Path("/data/twin.gpkg.geotwin-work")``."""
+    if Path(target).suffix.lower() == ".gpkg":
+        return Path(target).with_name(Path(target).name + ".geotwin-work")
+    import hashlib
+
+    return Path(tempfile.gettempdir()) / f"geotwin-work-{hashlib.sha256(target.encode()).hexdigest()[:16]}"
