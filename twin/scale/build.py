@@ -354,55 +354,83 @@ def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]]) -> Non
 
 def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, options: ConflationOptions,
            partitions: int, reporter: Reporter, result: ScaleBuildResult) -> None:
-    """Write the cells' twins into the store in one transaction (see the module docstring)."""
+    """Write the cells' twins into the store in one transaction (see the module docstring). Into a new store the
+    cells' rows, hashes and changes are copied cell by cell (memory: one cell); into an existing twin the object
+    hashes are compared with the store's to record what changed."""
     with store.exclusive(reporter):
         exists = store.exists()
-        old = store.read(OBJECT_HASHES) if exists else empty(OBJECT_HASHES, None)
+        old = store.read(OBJECT_HASHES) if exists else None
         old_builds = store.read(BUILDS) if exists else empty(BUILDS, None)
         build_id = int(old_builds["build_id"].max()) + 1 if len(old_builds) else 1
         stored = set(store.layer_names())
         with store.transaction(crs, reporter) as writer:
-            changes: list[dict[str, Any]] = []
-            hashes: list[pd.DataFrame] = []
+            writer.replace(OBJECT_HASHES, empty(OBJECT_HASHES, None))
+            if CHANGES.name not in stored:
+                writer.replace(CHANGES, empty(CHANGES, None))
             for layers in SOURCE_KINDS.values():
                 for keyed in layers:
                     reporter.check()
-                    name = keyed.spec.name
-                    if name in _PER_BUILDING:
-                        new = _copy_cells(writer, keyed.spec, cells, hashes)
-                    elif name in _WHOLE:
-                        frames = [_read_layer(p, keyed.spec, crs) for p in inputs]
-                        frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, crs)
-                        writer.replace(keyed.spec, frame)
-                        new = object_hashes(frame, keyed.spec, keyed.key)
-                        hashes.append(pd.DataFrame({"layer": name, "object_id": list(new),
-                                                    "object_hash": list(new.values())}))
-                    else:
-                        writer.replace(keyed.spec, empty(keyed.spec, crs))
-                        new = {}
-                    mine = old[old["layer"] == name]
-                    added, removed, modified = diff(dict(zip(mine["object_id"], mine["object_hash"])), new)
-                    if name == TWIN_BUILDINGS.name:
-                        result.added, result.removed, result.modified = added, removed, modified
-                        result.buildings = len(new)
-                    changes += [{"build_id": build_id, "layer": name, "object_id": k, "change": c}
-                                for c, ids in (("added", added), ("removed", removed), ("modified", modified))
-                                for k in ids]
+                    new = _merge_layer(writer, keyed, inputs, cells, crs, collect=old is not None)
+                    ids = _changes(writer, keyed.spec.name, old, new, cells, build_id)
+                    if keyed.spec.name == TWIN_BUILDINGS.name:
+                        result.added, result.removed, result.modified = ids
             _derived(writer, inputs, cells, crs)
-            writer.replace(OBJECT_HASHES, conform(pd.concat(hashes, ignore_index=True), OBJECT_HASHES, None))
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            row: dict[str, Any] = {"build_id": build_id, "built_at": now, "geotwin_version": __version__,
-                   "parameters": {"iou_threshold": options.iou_threshold, "height_tolerance": options.height_tolerance,
-                                  "search_distance": options.search_distance, "crs": crs, "partitions": partitions,
-                                  "inputs": {"citymodel": [Path(p).name for p in inputs]}},
-                   "buildings": _roots(cells), "added": len(result.added), "removed": len(result.removed),
-                   "modified": len(result.modified)}
-            for spec, frame in ((CHANGES, pd.DataFrame(changes)), (BUILDS, pd.DataFrame([row]))):
-                (writer.append if spec.name in stored else writer.replace)(spec, conform(frame, spec, None))
+            row: dict[str, Any] = {
+                "build_id": build_id, "built_at": now, "geotwin_version": __version__,
+                "parameters": {"iou_threshold": options.iou_threshold, "height_tolerance": options.height_tolerance,
+                               "search_distance": options.search_distance, "crs": crs, "partitions": partitions,
+                               "inputs": {"citymodel": [Path(p).name for p in inputs]}},
+                "buildings": _roots(cells), "added": len(result.added), "removed": len(result.removed),
+                "modified": len(result.modified)}
+            (writer.append if BUILDS.name in stored else writer.replace)(BUILDS, conform(pd.DataFrame([row]), BUILDS,
+                                                                                         None))
     result.buildings = int(row["buildings"])
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
                   f"{len(result.added)} added, {len(result.removed)} removed, {len(result.modified)} modified building "
                   "rows")
+
+
+def _merge_layer(writer: StoreWriter, keyed: Any, inputs: Sequence[str], cells: list[str], crs: str,
+                 collect: bool) -> dict[str, str] | None:
+    """Write one layer and its object hashes; the hashes by object id when ``collect`` (else None)."""
+    name = keyed.spec.name
+    if name in _PER_BUILDING:
+        return _copy_cells(writer, keyed.spec, cells, collect)
+    frame = empty(keyed.spec, crs)
+    if name in _WHOLE:
+        frames = [_read_layer(p, keyed.spec, crs) for p in inputs]
+        frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, crs)
+    writer.replace(keyed.spec, frame)
+    new = object_hashes(frame, keyed.spec, keyed.key)
+    writer.append(OBJECT_HASHES, conform(pd.DataFrame({"layer": name, "object_id": list(new),
+                                                       "object_hash": list(new.values())}), OBJECT_HASHES, None))
+    return new
+
+
+def _changes(writer: StoreWriter, name: str, old: pd.DataFrame | None, new: dict[str, str] | None,
+             cells: list[str], build_id: int) -> tuple[list[str], list[str], list[str]]:
+    """Append the layer's ``changes`` rows; returns (added, removed, modified) object ids.
+
+    Into a new store every object is added: the cells' own ``changes`` rows (all ``added``) are copied cell by
+    cell for the per-building layers."""
+    if old is None and name in _PER_BUILDING:
+        added: list[str] = []
+        for cell in cells:
+            rows = GpkgStore(cell).read(CHANGES)
+            rows = rows[rows["layer"] == name].copy()
+            rows["build_id"] = build_id
+            writer.append(CHANGES, conform(rows, CHANGES, None))
+            if name == TWIN_BUILDINGS.name:
+                added += [str(i) for i in rows["object_id"]]
+        return sorted(added), [], []
+    before = {} if old is None else dict(zip(old["object_id"][old["layer"] == name],
+                                             old["object_hash"][old["layer"] == name]))
+    added, removed, modified = diff(before, new or {})
+    rows = [{"build_id": build_id, "layer": name, "object_id": k, "change": c}
+            for c, ids in (("added", added), ("removed", removed), ("modified", modified)) for k in ids]
+    writer.append(CHANGES, conform(pd.DataFrame(rows), CHANGES, None))
+    return added, removed, modified
 
 
 def _roots(cells: list[str]) -> int:
@@ -414,19 +442,20 @@ def _roots(cells: list[str]) -> int:
     return total
 
 
-def _copy_cells(writer: StoreWriter, spec: Any, cells: list[str], hashes: list[pd.DataFrame]) -> dict[str, str]:
-    """Write the layer's rows of every cell (cell by cell) and collect their object hashes."""
-    new: dict[str, str] = {}
+def _copy_cells(writer: StoreWriter, spec: Any, cells: list[str], collect: bool) -> dict[str, str] | None:
+    """Write the layer's rows and object hashes of every cell, cell by cell; the hashes by object id when
+    ``collect``."""
+    new: dict[str, str] | None = {} if collect else None
     if not cells:
         writer.replace(spec, empty(spec, None))
     for n, cell in enumerate(cells):
         part = GpkgStore(cell)
-        frame = part.read(spec)
-        (writer.replace if n == 0 else writer.append)(spec, frame)
+        (writer.replace if n == 0 else writer.append)(spec, part.read(spec))
         mine = part.read(OBJECT_HASHES)
         mine = mine[mine["layer"] == spec.name]
-        hashes.append(mine)
-        new.update(zip(mine["object_id"], mine["object_hash"]))
+        writer.append(OBJECT_HASHES, mine)
+        if new is not None:
+            new.update(zip(mine["object_id"], mine["object_hash"]))
     return new
 
 

@@ -93,8 +93,10 @@ class ScaleImportResult:
 
     def as_import_result(self) -> ImportResult:
         """The single-process import's result for the same delivery (its counts and CRSs)."""
-        return ImportResult(self.output, crs=self.crs, vertical_crs=self.vertical_crs,
-                            **{k: v for k, v in self.counts.items() if k in _COUNTS})
+        result = ImportResult(self.output, crs=self.crs, vertical_crs=self.vertical_crs)
+        for name in _COUNTS:
+            setattr(result, name, int(self.counts.get(name, 0)))
+        return result
 
 
 class _Keep(Reporter):
