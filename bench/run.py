@@ -29,7 +29,7 @@ from measure import Measurement, measure  # noqa: E402
 from tilestats import tile_size_distribution  # noqa: E402
 
 INPUTS = BENCH / "inputs"
-STAGES = ("gen", "import", "tiles", "tiles-partitioned", "ifc")
+STAGES = ("gen", "import", "tiles", "tiles-partitioned", "ifc", "scale")
 SEED = 1
 RSS_LIMIT_MB = 1536.0          # issue 3: peak RSS <= 1.5 GB on 100k buildings, whatever the format
 PARTITION = 20_000             # buildings per partition of the partitioned export (issue 13)
@@ -247,6 +247,59 @@ def stage_tiles_partitioned(bench: Bench, size: int) -> None:
                          "pass": ours["ok"] and ours["peak_rss_mb"] <= RSS_LIMIT_MB})
     for path in (out, bench.work / f"tiles-single-{size}"):
         shutil.rmtree(path, ignore_errors=True)
+def scale_input(bench: Bench, size: int) -> tuple[Path, int]:
+    """The district as a zip of LoD2 tiles of about 4,000 buildings each (cached in bench/inputs)."""
+    from geotwin.twin.sample.tiles import split_tiles, zip_tiles
+
+    archive = INPUTS / f"scale-{size}" / "LoD2_NW.zip"
+    if not archive.exists():
+        d = ensure_district(bench, size)
+        tiles = split_tiles(d / "district.gml", archive.parent / "tiles", max(1, round(size / 4000)))
+        zip_tiles(tiles, archive.with_suffix(".tmp"))
+        os.replace(archive.with_suffix(".tmp"), archive)
+        shutil.rmtree(archive.parent / "tiles")
+    import zipfile
+
+    with zipfile.ZipFile(archive) as zf:
+        return archive, len(zf.namelist())
+
+
+def stage_scale(bench: Bench, size: int) -> None:
+    """import -> twin -> 3D Tiles in partitions on a LocalCluster of 1 and of 2 workers (issue 13)."""
+    archive, tiles = scale_input(bench, size)
+    entries = {}
+    for workers in (1, 2):
+        work = bench.work / f"scale-{size}-{workers}"
+        entries[workers] = e = bench.run("scale", size, f"geotwin scale chain, {workers} worker(s)", "ours",
+                                         [PY, str(BENCH / "scale.py"), str(archive), str(work), "--workers",
+                                          str(workers)], size, "buildings", f"zip of {tiles} LoD2 tiles",
+                                         workers=workers)
+        shutil.rmtree(work, ignore_errors=True)
+        if e["ok"]:
+            r = e["reported"]
+            print("    " + ", ".join(f"{k} {v['seconds']:.1f} s (workers {v['worker_cpu_seconds']:.1f} CPU s, "
+                                    f"coordinator {v['coordinator_cpu_seconds']:.1f} CPU s)"
+                                    for k, v in r["phases"].items())
+                  + f"; worker peak RSS {r['worker_peak_rss_mb']} MB; export {r['export']}")
+    one, two = entries[1], entries[2]
+    if one["ok"] and two["ok"]:
+        speedup = one["seconds"] / two["seconds"]
+        cpu = {w: sum(p["worker_cpu_seconds"] + p["coordinator_cpu_seconds"]
+                      for p in entries[w]["reported"]["phases"].values()) for w in (1, 2)}
+        idle = {w: sum(p["estimated_idle_seconds"] for p in entries[w]["reported"]["phases"].values())
+                for w in (1, 2)}
+        peak = max(two["reported"]["worker_peak_rss_mb"] + one["reported"]["worker_peak_rss_mb"])
+        bench.checks.append({"stage": "scale", "size": size, "speedup_2_over_1": round(speedup, 2),
+                             "estimated_idle_seconds": {str(k): round(v, 1) for k, v in idle.items()},
+                             "cpu_based_speedup_2_over_1": round(idle[1] / idle[2], 2) if idle[2] else None,
+                             "cpu_throughput_2_workers": round(size / idle[2], 1) if idle[2] else None,
+                             "cpu_seconds": {str(k): round(v, 1) for k, v in cpu.items()},
+                             "target": "speedup >= 1.7x, worker peak RSS <= 1536 MB (issue 13)",
+                             "worker_peak_rss_mb": peak, "pass": speedup >= 1.7 and peak <= RSS_LIMIT_MB})
+        print(f"  -> CPU-time estimate on an idle machine: {idle[1]:.0f} s with 1 worker, {idle[2]:.0f} s with 2 "
+              f"({idle[1] / max(idle[2], 1e-9):.2f}x)")
+        print(f"  -> speedup of 2 workers over 1: {speedup:.2f}x (CPU seconds {cpu[1]:.0f} and {cpu[2]:.0f}); "
+              f"highest worker peak RSS {peak:.0f} MB")
 
 
 def ifc_file(elements: int) -> Path:
@@ -316,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="geotwin-bench-") as tmp:
         bench = Bench(args.timeout, Path(tmp))
         city = [(s, f) for s, f in (("gen", stage_gen), ("import", stage_import), ("tiles", stage_tiles),
-                                    ("tiles-partitioned", stage_tiles_partitioned)) if s in stages]
+                                    ("tiles-partitioned", stage_tiles_partitioned), ("scale", stage_scale))
+                if s in stages]
         for size in sizes if city else []:
             print(f"== {size} buildings")
             for _, func in city:

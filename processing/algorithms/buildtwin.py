@@ -16,6 +16,7 @@ from qgis.core import (
 )
 
 from ..algorithm import GeoTwinAlgorithm
+from ..cluster import add_cluster_parameters, cluster_parameters
 
 
 class BuildTwin(GeoTwinAlgorithm):
@@ -50,7 +51,17 @@ class BuildTwin(GeoTwinAlgorithm):
         "must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). "
         "Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) "
         "and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is "
-        "one transaction, and a second build into the same schema waits for the first. Passwords are never logged."
+        "one transaction, and a second build into the same schema waits for the first. Passwords are never logged.\n"
+        "SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask "
+        "distributed: each partition is a square of the city with about 4,000 buildings, each building is built "
+        "in the partition of its footprint's centre, and the partitions are written into the output in one "
+        "transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS "
+        "2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in "
+        "this process, as before. The city model must then be GeoPackages of the city model import; BIM models, "
+        "learning islands and sensors are linked to it in this process afterwards. The partitions and a record "
+        "of the finished ones are kept beside the output GeoPackage (<output>.geotwin-work; for PostGIS in the "
+        "temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling "
+        "cancels the cluster's tasks."
     )
 
     CITYMODEL, IFC, ISLANDS, SENSORS = "CITYMODEL", "IFC", "ISLANDS", "SENSORS"
@@ -75,6 +86,7 @@ class BuildTwin(GeoTwinAlgorithm):
             QgsProcessingParameterNumber.Double, defaultValue=2000.0, minValue=0.0)
         search.setFlags(search.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         self.addParameter(search)
+        add_cluster_parameters(self)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Twin GeoPackage"), self.tr("GeoPackage (*.gpkg)"), optional=True))
         self.addParameter(QgsProcessingParameterProviderConnection(
@@ -146,7 +158,20 @@ class BuildTwin(GeoTwinAlgorithm):
         steps.setCurrentStep(0)
         store = open_store(target, schema)   # core errors become QgsProcessingException in GeoTwinAlgorithm
         feedback.pushInfo(self.tr("Building the twin in {0}").format(store.describe()))
-        result = build_twin(store, inputs, options, self.reporter(steps))
+        scheduler, workers = cluster_parameters(self, parameters, context)
+        from ...twin.scale.cluster import wants_cluster
+
+        if wants_cluster(scheduler, workers):
+            from ...twin.scale.build import build_twin_scaled
+            from ...twin.scale.cluster import cluster_mapper
+            from ...twin.scale.manifest import default_work_folder
+
+            reporter = self.reporter(steps)
+            with cluster_mapper(scheduler, workers, reporter) as mapper:
+                result = build_twin_scaled(store, inputs, default_work_folder(f"{target}#{schema}" if connection
+                                                                              else target), mapper, reporter, options)
+        else:
+            result = build_twin(store, inputs, options, self.reporter(steps))
         steps.setCurrentStep(1)
         feedback.pushInfo(self.tr("{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; "
                                   "changes: {4} added, {5} removed, {6} modified").format(

@@ -19,6 +19,7 @@ from qgis.core import (
 )
 
 from ..algorithm import GeoTwinAlgorithm
+from ..cluster import add_cluster_parameters, cluster_parameters
 
 LOD_CHOICES = (("highest", "Highest available"), ("1", "LoD1"), ("2", "LoD2"))
 DEFAULT_MAX_INFLATED_MB = 4096  # twin.citymodel.delivery.DEFAULT_MAX_INFLATED_MB (not imported: lazy core)
@@ -48,6 +49,12 @@ class ImportCityModel(GeoTwinAlgorithm):
         "MAX_INFLATED_MB (advanced): how far one compressed file or archive member may inflate; a "
         "compression bomb is refused, as is anything that compresses more than 200:1. MAX_JSON_MB "
         "(advanced): the largest CityJSON document (it is read whole; CityJSONSeq is read line by line).\n"
+        "SCHEDULER and WORKERS (advanced): a large delivery can be imported in partitions on Dask "
+        "distributed, one partition per file or zip member. SCHEDULER names an existing Dask scheduler "
+        "(e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this "
+        "computer. Empty and 0 or 1 (the default) imports in this process, as before. The partitions and a "
+        "record of the finished ones are kept beside the output (<output>.geotwin-work): a second run imports "
+        "only the files that are new, changed or failed. Cancelling cancels the cluster's tasks.\n"
         "OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only "
         "when the whole run succeeds.\n\n"
         "Layers: buildings (one row per building and building part, MultiPolygonZ of its outer "
@@ -62,6 +69,7 @@ class ImportCityModel(GeoTwinAlgorithm):
 
     INPUT, CRS, LOD, OUTPUT = "INPUT", "CRS", "LOD", "OUTPUT"
     MAX_INFLATED_MB, MAX_JSON_MB = "MAX_INFLATED_MB", "MAX_JSON_MB"
+    SCHEDULER, WORKERS = "SCHEDULER", "WORKERS"
     BUILDINGS, SURFACES, FOOTPRINTS, SKIPPED = "BUILDINGS", "SURFACES", "FOOTPRINTS", "SKIPPED"
     TERRAIN = "TERRAIN"
 
@@ -81,6 +89,7 @@ class ImportCityModel(GeoTwinAlgorithm):
                                                  defaultValue=default, optional=True, minValue=1)
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
+        add_cluster_parameters(self)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("City model GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
         self.addOutput(QgsProcessingOutputVectorLayer(self.BUILDINGS, self.tr("Buildings"),
@@ -119,8 +128,24 @@ class ImportCityModel(GeoTwinAlgorithm):
         steps.setCurrentStep(0)
         limits = Limits.from_mb(self.parameterAsDouble(parameters, self.MAX_INFLATED_MB, context) or None,
                                 self.parameterAsDouble(parameters, self.MAX_JSON_MB, context) or None)
-        result = import_citymodel(inputs, output, override, LOD_CHOICES[lod_index][0], self.reporter(steps),
-                                  limits)
+        scheduler, workers = cluster_parameters(self, parameters, context)
+        from ...twin.scale.cluster import wants_cluster
+
+        if wants_cluster(scheduler, workers):
+            from ...twin.scale.cluster import cluster_mapper
+            from ...twin.scale.imports import import_partitioned
+            from ...twin.scale.manifest import default_work_folder
+
+            reporter = self.reporter(steps)
+            with cluster_mapper(scheduler, workers, reporter) as mapper:
+                result = import_partitioned(inputs, output, default_work_folder(output), mapper, reporter, override,
+                                            LOD_CHOICES[lod_index][0],
+                                            self.parameterAsDouble(parameters, self.MAX_INFLATED_MB, context) or None,
+                                            self.parameterAsDouble(parameters, self.MAX_JSON_MB, context) or None
+                                            ).as_import_result()
+        else:
+            result = import_citymodel(inputs, output, override, LOD_CHOICES[lod_index][0], self.reporter(steps),
+                                      limits)
         steps.setCurrentStep(1)
         feedback.pushInfo(self.tr("{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, "
                                   "vertical CRS {5}").format(result.buildings, result.parts, result.surfaces,

@@ -447,174 +447,176 @@ Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückge
       <translation>Der Buchungslink wurde im Webbrowser geöffnet.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <source>Buildings added since the last build</source>
+      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
+      <source>Buildings modified since the last build</source>
+      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="118"/>
       <source>No PostgreSQL connection named {0}.</source>
       <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="113"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="137"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Geben Sie ein Stadtmodell oder mindestens ein IFC-Modell an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="132"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="148"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
       <source>Building the twin in {0}</source>
       <translation>Der Zwilling wird in {0} aufgebaut</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="151"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="176"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="155"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
       <source>Added</source>
       <translation>Hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="155"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
       <source>Removed</source>
       <translation>Entfernt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="156"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
       <source>Modified</source>
       <translation>Geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="158"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="183"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="23"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="24"/>
       <source>Build digital twin</source>
       <translation>Digitalen Zwilling aufbauen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="25"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="26"/>
       <source>Digital twin</source>
       <translation>Digitaler Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="27"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
 Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
-OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.</source>
+OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.
+SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</source>
       <translation>Baut den verknüpften digitalen Zwilling in einem GeoPackage oder einem PostGIS-Schema auf: das Stadtmodell, die BIM-Gebäude mit Geschossen, Räumen und Bauteilen, die Lerninseln und die Sensoren mit ihren Beobachtungen, dazu Verknüpfungen (replaces, part_of, located_in, observes), Quellen (Datei, SHA-256, KBS, Importzeit, GeoTwin-Version), die Georeferenzierungs-, Höhen- und Konflationsberichte sowie die Objekt-Hashes und Änderungen inkrementeller Neuaufbauten. Das Schema ist in docs/twin-schema.md beschrieben.
 
 CITYMODEL: GeoPackages aus „3D-Stadtmodell importieren“ oder CityGML-/CityJSON-Dateien oder -Ordner (werden direkt importiert). IFC: GeoPackages aus „BIM-Modell importieren“ oder IFC-Dateien (mit ihrer eigenen Georeferenzierung platziert). ISLANDS und SENSORS: GeoPackages aus dem Lerninsel- und dem Sensorimport.
 Konflation: Jedes BIM-Gebäude wird dem Stadtmodellgebäude zugeordnet, das sein Grundriss am stärksten überlappt (Schnitt durch Vereinigung, IoU). Bei einer IoU von mindestens IOU_THRESHOLD und Boden- und Dachhöhen innerhalb von HEIGHT_TOLERANCE wird es zur detaillierten Darstellung dieses Gebäudes: Das Stadtmodell behält IDs, Adresse und Attribute, das BIM ergänzt Räume und Bauteile. Eine geringere IoU, ein größerer Höhenversatz oder keine Überlappung, während ein Gebäude mit gleichem Umriss innerhalb von SEARCH_DISTANCE liegt (ein falsch platziertes Modell), ist eine Abweichung: Sie wird in conflation_report und im Protokoll gemeldet und nie zusammengeführt. Ein BIM-Gebäude ohne Überlappung und ohne Doppelgänger wird als neues Gebäude hinzugefügt. IFC-Inhalt außerhalb jedes Gebäudes (eine Straße, Brücke, Erdbauwerke, Außenanlagen: bim_buildings.ifc_class ist nicht IfcBuilding) wird nie zugeordnet: er wird als eigenes Objekt mit seiner IFC-Klasse als object_class hinzugefügt, und seine Bauteile werden gekachelt.
 Inkrementeller Neuaufbau: Nach Änderung einer Quelle erneut in dieselbe Ausgabe ausführen. Eingaben mit unveränderter Prüfsumme werden nicht erneut gelesen, nur hinzugefügte, entfernte oder geänderte Objekte (nach Hash von Geometrie und Attributen) werden geschrieben, und die Tabelle changes sowie die Ergebnisse ADDED/REMOVED/MODIFIED nennen die geänderten Gebäude.
-OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erfolgreichem Aufbau ersetzt; es muss neu, leer oder ein von GeoTwin geschriebener Zwilling sein (jede andere Datei wird abgelehnt, nie überschrieben). Oder DATABASE: eine PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: ein neues oder leeres Schema oder eines, das GeoTwin angelegt hat, nie public oder ein Systemschema; der Aufbau ist eine Transaktion, und ein zweiter Aufbau in dasselbe Schema wartet auf den ersten. Passwörter werden nie protokolliert.</translation>
+OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erfolgreichem Aufbau ersetzt; es muss neu, leer oder ein von GeoTwin geschriebener Zwilling sein (jede andere Datei wird abgelehnt, nie überschrieben). Oder DATABASE: eine PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: ein neues oder leeres Schema oder eines, das GeoTwin angelegt hat, nie public oder ein Systemschema; der Aufbau ist eine Transaktion, und ein zweiter Aufbau in dasselbe Schema wartet auf den ersten. Passwörter werden nie protokolliert.
+SCHEDULER und WORKERS (erweitert): ein großes Stadtmodell kann in räumlichen Partitionen auf Dask distributed aufgebaut werden: jede Partition ist ein Quadrat der Stadt mit etwa 4.000 Gebäuden, jedes Gebäude wird in der Partition der Mitte seines Grundrisses aufgebaut, und die Partitionen werden in einer Transaktion in die Ausgabe geschrieben. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) baut wie bisher in diesem Prozess auf. Das Stadtmodell muss dann aus GeoPackages des Stadtmodell-Imports bestehen; BIM-Modelle, Lerninseln und Sensoren werden danach in diesem Prozess mit ihm verknüpft. Die Partitionen und ein Verzeichnis der fertigen liegen neben dem Ausgabe-GeoPackage (&lt;Ausgabe&gt;.geotwin-work; für PostGIS im temporären Ordner): ein zweiter Lauf baut nur die Partitionen neu auf, deren Quelldateien sich geändert haben. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="61"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="72"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="63"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="64"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Lerninseln (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="65"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensoren (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="68"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Mindest-IoU der Grundrisse für eine Zuordnung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Höhentoleranz für eine Zuordnung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Suchabstand für ein falsch platziertes BIM-Modell (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>Twin GeoPackage</source>
       <translation>Zwillings-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>Or: PostGIS connection</source>
       <translation>Oder: PostGIS-Verbindung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
       <source>PostGIS schema</source>
       <translation>PostGIS-Schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
       <source>PostGIS credentials (authentication configuration)</source>
       <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
       <source>Buildings in the twin</source>
       <translation>Gebäude im Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="87"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
       <source>BIM buildings matched to the city model</source>
       <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="88"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="89"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="90"/>
-      <source>Buildings added since the last build</source>
-      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
-      <source>Buildings removed since the last build</source>
-      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="92"/>
-      <source>Buildings modified since the last build</source>
-      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
@@ -986,63 +988,74 @@ Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten)
       <translation>Die Authentifizierungskonfiguration {0} hat keinen Benutzernamen (verwenden Sie eine Basic-Konfiguration).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="101"/>
+      <source>Terrain</source>
+      <translation>Gelände</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
+      <source>Skipped objects</source>
+      <translation>Übersprungene Objekte</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="113"/>
       <source>No input file or folder given.</source>
       <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="111"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unbekannte Wahl des Detaillierungsgrads.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="114"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
       <source>No output GeoPackage given.</source>
       <translation>Kein Ausgabe-GeoPackage angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="125"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="150"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} Gebäude, {1} Gebäudeteile, {2} Flächen, {3} übersprungen; KBS {4}, Höhen-KBS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="128"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="153"/>
       <source>unknown or mixed</source>
       <translation>unbekannt oder gemischt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="130"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="155"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} Geländedreiecke; {1} Stadtobjekte anderer Arten nicht importiert; {2} Bodenflächen repariert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="23"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>Highest available</source>
       <translation>Höchster vorhandener</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="23"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>LoD1</source>
       <translation>LoD1</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="23"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>LoD2</source>
       <translation>LoD2</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="30"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="31"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>3D-Stadtmodell importieren (CityGML / CityJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="34"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="35"/>
       <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
 
 INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
 CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
 LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
 MAX_INFLATED_MB (advanced): how far one compressed file or archive member may inflate; a compression bomb is refused, as is anything that compresses more than 200:1. MAX_JSON_MB (advanced): the largest CityJSON document (it is read whole; CityJSONSeq is read line by line).
+SCHEDULER and WORKERS (advanced): a large delivery can be imported in partitions on Dask distributed, one partition per file or zip member. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) imports in this process, as before. The partitions and a record of the finished ones are kept beside the output (&lt;output&gt;.geotwin-work): a second run imports only the files that are new, changed or failed. Cancelling cancels the cluster's tasks.
 OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
 
 Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
@@ -1052,54 +1065,45 @@ INPUT: eine oder mehrere Dateien, Ordner und/oder Zip-Archive. Ein Ordner wird r
 CRS: optionale Vorgabe für Dateien, die kein oder ein falsches KBS angeben. Ein zusammengesetztes KBS (z. B. EPSG:25832 + DHHN2016-Höhe) legt auch den Höhenbezug fest.
 LOD: der höchste vorhandene LoD oder LoD1/LoD2 (Objekte ohne diesen erhalten ihren nächstgelegenen LoD).
 MAX_INFLATED_MB (erweitert): wie groß eine komprimierte Datei oder ein Archiv-Eintrag entpackt werden darf; eine Kompressionsbombe wird abgewiesen, ebenso alles, was stärker als 200:1 komprimiert ist. MAX_JSON_MB (erweitert): das größte CityJSON-Dokument (es wird als Ganzes gelesen; CityJSONSeq zeilenweise).
+SCHEDULER und WORKERS (erweitert): eine große Lieferung kann in Partitionen auf Dask distributed importiert werden, eine Partition je Datei oder Zip-Eintrag. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) importiert wie bisher in diesem Prozess. Die Partitionen und ein Verzeichnis der fertigen liegen neben der Ausgabe (&lt;Ausgabe&gt;.geotwin-work): ein zweiter Lauf importiert nur die Dateien, die neu, geändert oder fehlgeschlagen sind. Abbrechen bricht die Aufgaben des Clusters ab.
 OUTPUT: das GeoPackage. Es wird in eine temporäre Datei geschrieben und ersetzt ein vorhandenes erst, wenn der ganze Lauf gelingt.
 
 Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner Außenflächen, alle Attribute), building_surfaces (ein PolygonZ je semantischer Fläche mit surface_type und 3D-Fläche), footprints (2D-Grundriss), terrain (ein PolygonZ je TIN-Dreieck mit seinen Höhen), sources (eine Zeile je Datei oder Archiv-Eintrag: SHA-256, Format, Lage- und Höhen-KBS) und skipped_objects (jedes Objekt, das nicht importiert werden konnte, und jedes Stadtobjekt einer Art, die GeoTwin nicht importiert, etwa Straßen oder Vegetation, mit Grund; eine reparierte selbstschneidende Bodenfläche ist dort ebenfalls vermerkt). Die Layer werden mit einem 2D-Stil und einem 3D-Stil geladen, der Dächer, Wände und Boden in einer 3D-Kartenansicht einfärbt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="70"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
       <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
       <translation>Stadtmodell-Dateien oder -Ordner (CityGML, CityJSON, CityJSONSeq)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="73"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
       <source>CRS override (only when the files state none or a wrong one)</source>
       <translation>KBS vorgeben (nur wenn die Dateien keines oder ein falsches angeben)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="75"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
       <source>Level of detail</source>
       <translation>Detaillierungsgrad (LoD)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="77"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
       <source>Largest inflated size of one compressed file or zip member (MiB)</source>
       <translation>Größte entpackte Größe einer komprimierten Datei oder eines Zip-Eintrags (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="79"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="87"/>
       <source>Largest CityJSON document (MiB)</source>
       <translation>Größtes CityJSON-Dokument (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="94"/>
       <source>City model GeoPackage</source>
       <translation>Stadtmodell-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="90"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="99"/>
       <source>Footprints</source>
       <translation>Grundrisse</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="92"/>
-      <source>Terrain</source>
-      <translation>Gelände</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="94"/>
-      <source>Skipped objects</source>
-      <translation>Übersprungene Objekte</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="103"/>
@@ -1924,6 +1928,16 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <location filename="../../processing/algorithms/wlancoverage.py" line="74"/>
       <source>Access points and buildings are required.</source>
       <translation>Zugangspunkte und Gebäude sind erforderlich.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/cluster.py" line="13"/>
+      <source>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</source>
+      <translation>Dask-Scheduler für einen partitionierten Lauf (z. B. tcp://10.0.0.5:8786; leer: keiner)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/cluster.py" line="16"/>
+      <source>Local Dask worker processes (0 or 1: run in this process)</source>
+      <translation>Lokale Dask-Worker-Prozesse (0 oder 1: in diesem Prozess ausführen)</translation>
     </message>
     <message>
       <location filename="../../processing/models.py" line="45"/>

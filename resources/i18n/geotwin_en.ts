@@ -447,174 +447,176 @@ Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL 
       <translation>Opened the booking link in the web browser.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>BIM buildings added as new buildings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>BIM buildings reported as mismatches</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <source>Buildings added since the last build</source>
+      <translation>Buildings added since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Buildings removed since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
+      <source>Buildings modified since the last build</source>
+      <translation>Buildings modified since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="118"/>
       <source>No PostgreSQL connection named {0}.</source>
       <translation>No PostgreSQL connection named {0}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="113"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>The connection {0} has no usable settings.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="137"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Give a city model or at least one IFC model.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="132"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="148"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
       <source>Building the twin in {0}</source>
       <translation>Building the twin in {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="151"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="176"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="155"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
       <source>Added</source>
       <translation>Added</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="155"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
       <source>Removed</source>
       <translation>Removed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="156"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
       <source>Modified</source>
       <translation>Modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="158"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="183"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (and {0} more: see the changes table)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="23"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="24"/>
       <source>Build digital twin</source>
       <translation>Build digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="25"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="26"/>
       <source>Digital twin</source>
       <translation>Digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="27"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
 Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
-OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.</source>
+OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.
+SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</source>
       <translation>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
 Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
-OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.</translation>
+OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.
+SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="61"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="72"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>City model (GeoPackages from the import, or CityGML/CityJSON files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="63"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM models (GeoPackages from the IFC import, or IFC files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="64"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Learning islands (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="65"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensors (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="68"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Minimum footprint IoU for a match</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="71"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Height tolerance for a match (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Search distance for a misplaced BIM model (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>Twin GeoPackage</source>
       <translation>Twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>Or: PostGIS connection</source>
       <translation>Or: PostGIS connection</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
       <source>PostGIS schema</source>
       <translation>PostGIS schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
       <source>PostGIS credentials (authentication configuration)</source>
       <translation>PostGIS credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
       <source>Buildings in the twin</source>
       <translation>Buildings in the twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="87"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
       <source>BIM buildings matched to the city model</source>
       <translation>BIM buildings matched to the city model</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="88"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>BIM buildings added as new buildings</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="89"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>BIM buildings reported as mismatches</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="90"/>
-      <source>Buildings added since the last build</source>
-      <translation>Buildings added since the last build</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
-      <source>Buildings removed since the last build</source>
-      <translation>Buildings removed since the last build</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="92"/>
-      <source>Buildings modified since the last build</source>
-      <translation>Buildings modified since the last build</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
@@ -986,63 +988,74 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
       <translation>The authentication configuration {0} has no user name (use a Basic configuration).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="101"/>
+      <source>Terrain</source>
+      <translation>Terrain</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
+      <source>Skipped objects</source>
+      <translation>Skipped objects</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="113"/>
       <source>No input file or folder given.</source>
       <translation>No input file or folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="111"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unknown level of detail choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="114"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
       <source>No output GeoPackage given.</source>
       <translation>No output GeoPackage given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="125"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="150"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="128"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="153"/>
       <source>unknown or mixed</source>
       <translation>unknown or mixed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="130"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="155"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="23"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>Highest available</source>
       <translation>Highest available</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="23"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>LoD1</source>
       <translation>LoD1</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="23"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
       <source>LoD2</source>
       <translation>LoD2</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="30"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="31"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>Import 3D city model (CityGML / CityJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="34"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="35"/>
       <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
 
 INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
 CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
 LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
 MAX_INFLATED_MB (advanced): how far one compressed file or archive member may inflate; a compression bomb is refused, as is anything that compresses more than 200:1. MAX_JSON_MB (advanced): the largest CityJSON document (it is read whole; CityJSONSeq is read line by line).
+SCHEDULER and WORKERS (advanced): a large delivery can be imported in partitions on Dask distributed, one partition per file or zip member. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) imports in this process, as before. The partitions and a record of the finished ones are kept beside the output (&lt;output&gt;.geotwin-work): a second run imports only the files that are new, changed or failed. Cancelling cancels the cluster's tasks.
 OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
 
 Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</source>
@@ -1052,54 +1065,45 @@ INPUT: one or more files, folders and/or zip archives. A folder is searched recu
 CRS: optional override, for files that state no CRS or a wrong one. A compound CRS (e.g. EPSG:25832 + DHHN2016 height) also sets the vertical datum.
 LOD: the highest available LoD, or LoD1/LoD2 (objects without it get their nearest LoD).
 MAX_INFLATED_MB (advanced): how far one compressed file or archive member may inflate; a compression bomb is refused, as is anything that compresses more than 200:1. MAX_JSON_MB (advanced): the largest CityJSON document (it is read whole; CityJSONSeq is read line by line).
+SCHEDULER and WORKERS (advanced): a large delivery can be imported in partitions on Dask distributed, one partition per file or zip member. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) imports in this process, as before. The partitions and a record of the finished ones are kept beside the output (&lt;output&gt;.geotwin-work): a second run imports only the files that are new, changed or failed. Cancelling cancels the cluster's tasks.
 OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existing one only when the whole run succeeds.
 
 Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="70"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
       <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
       <translation>City model files or folders (CityGML, CityJSON, CityJSONSeq)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="73"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
       <source>CRS override (only when the files state none or a wrong one)</source>
       <translation>CRS override (only when the files state none or a wrong one)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="75"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
       <source>Level of detail</source>
       <translation>Level of detail</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="77"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
       <source>Largest inflated size of one compressed file or zip member (MiB)</source>
       <translation>Largest inflated size of one compressed file or zip member (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="79"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="87"/>
       <source>Largest CityJSON document (MiB)</source>
       <translation>Largest CityJSON document (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="94"/>
       <source>City model GeoPackage</source>
       <translation>City model GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="90"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="99"/>
       <source>Footprints</source>
       <translation>Footprints</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="92"/>
-      <source>Terrain</source>
-      <translation>Terrain</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="94"/>
-      <source>Skipped objects</source>
-      <translation>Skipped objects</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/importifc.py" line="103"/>
@@ -1924,6 +1928,16 @@ Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorit
       <location filename="../../processing/algorithms/wlancoverage.py" line="74"/>
       <source>Access points and buildings are required.</source>
       <translation>Access points and buildings are required.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/cluster.py" line="13"/>
+      <source>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</source>
+      <translation>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/cluster.py" line="16"/>
+      <source>Local Dask worker processes (0 or 1: run in this process)</source>
+      <translation>Local Dask worker processes (0 or 1: run in this process)</translation>
     </message>
     <message>
       <location filename="../../processing/models.py" line="45"/>

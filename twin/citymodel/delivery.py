@@ -337,7 +337,10 @@ class _Collector:
             raise InputError(f"no city model files ({', '.join(CITY_MODEL_SUFFIXES)}, optionally .gz) "
                              "in the zip archive", path=str(path))
 
-    def add(self, item: str | os.PathLike) -> None:
+    def add(self, item: str | os.PathLike | InputFile) -> None:
+        if isinstance(item, InputFile):   # one file or zip member, named directly (a partition of a delivery)
+            self.delivery.files.append(InputFile(item.path, item.member, self.limits, self.budget))
+            return
         path = Path(item)
         if path.exists():
             path = path.resolve()  # sources name files by their absolute path
@@ -360,7 +363,7 @@ class _Collector:
             raise InputError("no such file or folder", path=str(path))
 
 
-def collect_delivery(inputs: Iterable[str | os.PathLike], limits: Limits | None = None) -> Delivery:
+def collect_delivery(inputs: Iterable[str | os.PathLike | InputFile], limits: Limits | None = None) -> Delivery:
     """The city model files named by ``inputs``: files, folders (recursive) and zip archives, in order.
 
     A file named directly is always read (its format is checked by the reader); files found in a

@@ -387,7 +387,7 @@ class _Importer:
         self.parts.clear()
 
 
-def import_citymodel(inputs: Iterable[str | os.PathLike[str]], output_gpkg: str | os.PathLike[str],
+def import_citymodel(inputs: Iterable[str | os.PathLike[str] | InputFile], output_gpkg: str | os.PathLike[str],
                      crs_override: str | None = None, lod: str = "highest",
                      reporter: Reporter | None = None, limits: Limits | None = None) -> ImportResult:
     """Read every city model file in ``inputs`` (files, folders, zip archives: one delivery) into one GeoPackage.

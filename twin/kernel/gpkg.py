@@ -479,7 +479,7 @@ def layer_info(path: PathLike, layer: str) -> dict[str, Any]:
 
 def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = None,
                bbox: tuple[float, float, float, float] | None = None, rows: tuple[int, int] | None = None,
-               fid_as_index: bool = False) -> gpd.GeoDataFrame:
+               fid_as_index: bool = False, where: str | None = None) -> gpd.GeoDataFrame:
     """Read a layer as a GeoDataFrame (a DataFrame without geometry) with pyogrio.
 
     Args:
@@ -489,6 +489,7 @@ def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = No
         bbox: only the features that intersect it (layer CRS; GDAL's spatial filter).
         rows: only the rows ``(start, stop)``.
         fid_as_index: index the frame by the feature ids.
+        where: only the features that match this OGR SQL filter.
 
     Returns:
         The GeoDataFrame.
@@ -517,6 +518,8 @@ def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = No
         kwargs["columns"] = list(columns)
     if bbox is not None:
         kwargs["bbox"] = tuple(bbox)
+    if where is not None:
+        kwargs["where"] = where
     count = None
     if rows is not None:
         count = max(0, int(rows[1]) - int(rows[0]))

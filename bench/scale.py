@@ -1,0 +1,116 @@
+"""The scale stage's work: import -> twin -> 3D Tiles of a zip of LoD2 tiles in partitions on a LocalCluster.
+
+``python bench/scale.py ZIP WORK --workers N``: runs the three phases with one embedded LocalCluster of N worker
+processes (one thread each) and prints one JSON line: per phase the wall seconds, the CPU seconds of the
+coordinator and of the workers, and the peak RSS of every worker process (sampled with psutil every 0.2 s on
+the worker pids the cluster reports).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+
+class Sampler:
+    """Peak RSS and CPU times of the worker processes, sampled in a thread."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.peak: dict[int, float] = {}
+        self.cpu: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def pids(self) -> list[int]:
+        return [int(p) for p in self.client.run(os.getpid).values()]
+
+    def sample(self) -> None:
+        for pid in self.pids():
+            try:
+                proc = psutil.Process(pid)
+                self.peak[pid] = max(self.peak.get(pid, 0.0), proc.memory_info().rss / 2**20)
+                times = proc.cpu_times()
+                self.cpu[pid] = times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.sample()
+            except Exception:  # noqa: BLE001 - the cluster is closing
+                return
+            self.stop.wait(0.2)
+
+    def cpu_total(self) -> float:
+        self.sample()
+        return sum(self.cpu.values())
+
+    def cpu_by_pid(self) -> dict[int, float]:
+        self.sample()
+        return dict(self.cpu)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("zip")
+    parser.add_argument("work")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--per-partition", type=int, default=4000)
+    args = parser.parse_args(argv)
+    from geotwin.twin.kernel.progress import Reporter
+    from geotwin.twin.scale.build import build_partitioned
+    from geotwin.twin.scale.cluster import dask_mapper, open_client
+    from geotwin.twin.scale.export import export_tiles, partitioned_export
+    from geotwin.twin.scale.imports import import_partitioned
+    from geotwin.twin.store.open import open_store
+
+    work = Path(args.work)
+    me = psutil.Process()
+    reporter = Reporter()
+    phases = {}
+    with open_client(None, args.workers, reporter) as client:
+        sampler = Sampler(client)
+        sampler.thread.start()
+        mapper = dask_mapper(client, reporter)
+
+        def phase(name, run):
+            cpu0, own0, t0 = sampler.cpu_by_pid(), sum(me.cpu_times()[:2]), time.perf_counter()
+            out = run()
+            seconds = time.perf_counter() - t0
+            cpu1 = sampler.cpu_by_pid()
+            per_worker = [cpu1[p] - cpu0.get(p, 0.0) for p in cpu1]
+            own = sum(me.cpu_times()[:2]) - own0
+            # on an idle machine the phase takes about the busiest worker's CPU time plus the coordinator's
+            # (which merges after the workers): the CPU-time-based estimate of the wall time
+            phases[name] = {"seconds": round(seconds, 2), "worker_cpu_seconds": round(sum(per_worker), 2),
+                            "busiest_worker_cpu_seconds": round(max(per_worker, default=0.0), 2),
+                            "coordinator_cpu_seconds": round(own, 2),
+                            "estimated_idle_seconds": round(max(per_worker, default=0.0) + own, 2),
+                            "coordinator_rss_mb": round(me.memory_info().rss / 2**20, 1)}
+            return out
+
+        imported = phase("import", lambda: import_partitioned([args.zip], work / "city.gpkg", work, mapper, reporter))
+        built = phase("build", lambda: build_partitioned(open_store(work / "twin.gpkg"), [work / "city.gpkg"], work,
+                                                         mapper, reporter, buildings_per_partition=args.per_partition))
+        phase("export", lambda: export_tiles(work / "twin.gpkg", work / "tiles", None, reporter, mapper))
+        sampler.stop.set()
+        sampler.thread.join()
+    print(json.dumps({"workers": args.workers, "buildings": imported.buildings,
+                      "import_partitions": imported.partitions,
+                      "build_partitions": built.partitions, "twin_buildings": built.buildings,
+                      "export": "partitioned" if partitioned_export() else "single-process (in the coordinator)",
+                      "phases": phases, "worker_peak_rss_mb": sorted(round(v, 1) for v in sampler.peak.values()),
+                      "coordinator_peak_rss_mb": round(me.memory_info().rss / 2**20, 1)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""SCHEDULER and WORKERS of geotwin:importcitymodel and geotwin:buildtwin: the default runs in this process as
+before; WORKERS 2 runs the same import and build in partitions on a LocalCluster with the same result; cancel
+from QGIS cancels the cluster's tasks."""
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location("scale_compare",
+                                               Path(__file__).parents[1] / "twin" / "scale" / "compare.py")
+_compare = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_compare)
+table = _compare.table
+
+
+@pytest.fixture(scope="module")
+def sources(district_sources, tmp_path_factory):
+    return district_sources(tmp_path_factory.mktemp("scale-alg"), 300)
+
+
+def test_the_parameters_are_advanced_optional_and_default_to_this_process(qgis_processing):
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+
+    for alg_id in ("geotwin:importcitymodel", "geotwin:buildtwin"):
+        alg = QgsApplication.processingRegistry().algorithmById(alg_id)
+        for name, default in (("SCHEDULER", ""), ("WORKERS", 0)):
+            param = alg.parameterDefinition(name)
+            assert param is not None, (alg_id, name)
+            assert param.flags() & QgsProcessingParameterDefinition.FlagOptional
+            assert param.flags() & QgsProcessingParameterDefinition.FlagAdvanced
+            assert param.defaultValue() == default
+        assert "SCHEDULER and WORKERS (advanced)" in alg.shortHelpString()
+
+
+def test_import_with_two_workers_equals_the_default_import(run_alg, sources, tmp_path):
+    citygml = Path(sources["CITYMODEL"][0]).parent / "district" / "district.gml"
+    single = run_alg("geotwin:importcitymodel", {"INPUT": [str(citygml)], "OUTPUT": str(tmp_path / "a.gpkg")})
+    scaled = run_alg("geotwin:importcitymodel", {"INPUT": [str(citygml)], "OUTPUT": str(tmp_path / "b.gpkg"),
+                                                 "WORKERS": 2})
+    assert scaled["SKIPPED"] == single["SKIPPED"] == 0
+    for layer in ("buildings", "building_surfaces", "footprints", "sources", "skipped_objects", "terrain"):
+        assert table(tmp_path / "b.gpkg", layer) == table(tmp_path / "a.gpkg", layer), layer
+    assert (tmp_path / "b.gpkg.geotwin-work" / "import" / "manifest.json").is_file()
+    assert not (tmp_path / "a.gpkg.geotwin-work").exists()
+
+
+def test_build_with_two_workers_and_all_sources_equals_the_default_build(run_alg, sources, tmp_path):
+    single = run_alg("geotwin:buildtwin", {**sources, "OUTPUT": str(tmp_path / "single.gpkg")})
+    scaled = run_alg("geotwin:buildtwin", {**sources, "OUTPUT": str(tmp_path / "scaled.gpkg"), "WORKERS": 2})
+    assert scaled["MATCHED"] == single["MATCHED"] >= 1
+    assert scaled["BUILDINGS"] == single["BUILDINGS"]
+    from geotwin.twin.kernel import gpkg
+
+    layers = sorted(set(gpkg.list_layers(tmp_path / "single.gpkg")) - {"builds", "changes"})
+    assert layers == sorted(set(gpkg.list_layers(tmp_path / "scaled.gpkg")) - {"builds", "changes"})
+    for layer in layers:
+        assert table(tmp_path / "scaled.gpkg", layer) == table(tmp_path / "single.gpkg", layer), layer
+
+
+def test_a_partitioned_build_needs_imported_geopackages(run_alg, sources, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    citygml = Path(sources["CITYMODEL"][0]).parent / "district" / "district.gml"
+    with pytest.raises(QgsProcessingException, match="the partitioned build reads GeoPackages of the city model "
+                                                     "import"):
+        run_alg("geotwin:buildtwin", {"CITYMODEL": [str(citygml)], "OUTPUT": str(tmp_path / "t.gpkg"),
+                                      "WORKERS": 2})
+    with pytest.raises(QgsProcessingException, match="not a Dask scheduler address: 'http://x'"):
+        run_alg("geotwin:buildtwin", {"CITYMODEL": sources["CITYMODEL"], "OUTPUT": str(tmp_path / "t.gpkg"),
+                                      "SCHEDULER": "http://x"})
+
+
+def test_cancel_from_qgis_cancels_the_clusters_tasks(run_alg, sources, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    fired = []
+
+    def fire(percent):
+        if percent > 0 and not fired:
+            fired.append(time.monotonic())
+            threading.Timer(0.05, feedback.cancel).start()
+
+    feedback.progressChanged.connect(fire)
+    with pytest.raises(QgsProcessingException, match="cancelled by the user"):
+        run_alg("geotwin:buildtwin", {"CITYMODEL": sources["CITYMODEL"], "OUTPUT": str(tmp_path / "t.gpkg"),
+                                      "WORKERS": 2}, feedback)
+    assert fired and time.monotonic() - fired[0] < 30
+    assert not (tmp_path / "t.gpkg").exists()

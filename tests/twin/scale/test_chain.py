@@ -1,0 +1,231 @@
+"""The partitioned chain against the single-process one: an NRW-style zip of LoD2 tiles imported and built in
+partitions on a real Dask cluster (`dask scheduler` + two `dask worker`) and on a LocalCluster, a worker
+killed mid-run, a broken tile, a changed tile, cancel, and PostGIS as the shared store."""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import signal
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import psutil
+import pytest
+
+from geotwin.twin.build import BuildInputs, build_twin
+from geotwin.twin.citymodel.importer import import_citymodel
+from geotwin.twin.kernel import gpkg
+from geotwin.twin.kernel.errors import Cancelled
+from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.twin.kernel.schema import CITY_MODEL_LAYERS
+from geotwin.twin.kernel.schema.twin import KNOWN_SPECS
+from geotwin.twin.sample.tiles import zip_tiles
+from geotwin.twin.scale.build import build_partitioned
+from geotwin.twin.scale.cluster import PartitionError, dask_mapper, open_client, serial_mapper
+from geotwin.twin.scale.imports import PartitionsFailed, import_partition, import_partitioned
+from geotwin.twin.store.open import open_store
+
+_spec = importlib.util.spec_from_file_location("scale_compare", Path(__file__).with_name("compare.py"))
+_compare = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_compare)
+table, frame_rows = _compare.table, _compare.frame_rows
+TWIN_LAYERS_COMPARED = sorted(set(KNOWN_SPECS) - {"builds"})
+
+
+def assert_same_city(a, b):
+    for spec in CITY_MODEL_LAYERS:
+        assert table(a, spec.name) == table(b, spec.name), spec.name
+
+
+def assert_same_twin(a, b):
+    assert sorted(gpkg.list_layers(a)) == sorted(gpkg.list_layers(b))
+    for layer in TWIN_LAYERS_COMPARED:
+        assert table(a, layer) == table(b, layer), layer
+
+
+def test_import_in_partitions_on_a_real_cluster_equals_the_single_process_import(delivery, single, client, tmp_path):
+    reporter = CollectingReporter()
+    result = import_partitioned([delivery["zip"]], tmp_path / "city.gpkg", tmp_path / "work", dask_mapper(client,
+                                reporter), reporter)
+    assert result.partitions == len(delivery["tiles"]) == len(result.ran) >= 6
+    assert result.buildings == 400 and result.duplicates == 0
+    assert_same_city(tmp_path / "city.gpkg", single["city"])
+    assert reporter.last_progress == 100.0
+
+
+def test_a_worker_killed_mid_run_is_rescheduled_and_the_result_is_identical(delivery, single, client,
+                                                                           dask_scheduler, tmp_path):
+    killed = []
+
+    class KillOnce(CollectingReporter):
+        def progress(self, percent):
+            super().progress(percent)
+            if not killed:   # the first partition is done, the others are queued or running: kill a worker
+                nanny = psutil.Process(dask_scheduler["workers"][0].pid)
+                for child in nanny.children(recursive=True):
+                    if "python" in child.name().lower() or "dask" in " ".join(child.cmdline()):
+                        child.send_signal(signal.SIGKILL)
+                        killed.append(child.pid)
+
+    reporter = KillOnce()
+    result = import_partitioned([delivery["zip"]], tmp_path / "city.gpkg", tmp_path / "work",
+                                dask_mapper(client, reporter), reporter)
+    assert killed, "no worker process was killed"
+    assert not psutil.pid_exists(killed[0]) or psutil.Process(killed[0]).status() == psutil.STATUS_ZOMBIE
+    assert len(result.ran) == result.partitions
+    assert_same_city(tmp_path / "city.gpkg", single["city"])
+    client.wait_for_workers(2, timeout=90)   # the nanny restarts the killed worker for the next tests
+
+
+def test_build_in_partitions_on_a_local_cluster_equals_the_single_process_twin(single, tmp_path):
+    reporter = CollectingReporter()
+    with open_client(None, 2, reporter) as client:
+        result = build_partitioned(open_store(tmp_path / "twin.gpkg"), [single["city"]], tmp_path / "work",
+                                   dask_mapper(client, reporter), reporter, buildings_per_partition=60)
+    assert any(m.startswith("Dask LocalCluster: 2 worker processes") for m in reporter.infos)
+    assert any(m.startswith("Dask dashboard") for m in reporter.infos)
+    assert result.partitions >= 6 and len(result.ran) == result.partitions
+    assert result.buildings == 400 and len(result.added) == 400
+    assert_same_twin(tmp_path / "twin.gpkg", single["twin"])
+    # a re-run with nothing changed builds nothing again and writes the same twin
+    again = build_partitioned(open_store(tmp_path / "twin2.gpkg"), [single["city"]], tmp_path / "work",
+                              serial_mapper(), buildings_per_partition=60)
+    assert again.ran == [] and len(again.reused) == result.partitions
+    assert_same_twin(tmp_path / "twin2.gpkg", single["twin"])
+
+
+def test_buildings_with_parts_stay_whole_and_are_counted_once(shared_data, tmp_path):
+    city = tmp_path / "hh.gpkg"
+    import_citymodel([shared_data / "citygml/hamburg/2016/LoD2_576_5950_1_HH.xml"], city)
+    build_twin(open_store(tmp_path / "single.gpkg"), BuildInputs(citymodel=[str(city)]))
+    result = build_partitioned(open_store(tmp_path / "twin.gpkg"), [city], tmp_path / "work", serial_mapper(),
+                               buildings_per_partition=15)
+    assert result.partitions >= 6
+    part_of = [r for r in table(tmp_path / "twin.gpkg", "links") if "part_of" in r]
+    assert len(part_of) > 10
+    assert_same_twin(tmp_path / "twin.gpkg", tmp_path / "single.gpkg")
+
+
+def test_a_building_beyond_the_halo_is_refused_by_name(single, tmp_path):
+    with pytest.raises(PartitionsFailed, match=r"partitions failed \(cell_\d+_\d+: .*reaches beyond its partition's "
+                                               r"halo of 0.01 m"):
+        build_partitioned(open_store(tmp_path / "twin.gpkg"), [single["city"]], tmp_path / "work", serial_mapper(),
+                          buildings_per_partition=5, halo=0.01)
+    assert not (tmp_path / "twin.gpkg").exists()
+
+
+def _rezip(delivery, target, replace=None):
+    """The delivery's tiles zipped at ``target``; ``replace`` maps a tile name to other content."""
+    folder = target.parent / f"tiles-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()
+    paths = []
+    for tile in delivery["tiles"]:
+        path = folder / tile.name
+        if replace and tile.name in replace:
+            path.write_text(replace[tile.name], encoding="utf-8")
+        else:
+            shutil.copy(tile, path)
+        paths.append(path)
+    return zip_tiles(paths, target)
+
+
+def test_a_broken_tile_is_named_the_rest_completes_and_a_rerun_does_only_it(delivery, single, client, tmp_path):
+    broken = delivery["tiles"][2]
+    text = broken.read_text(encoding="utf-8")
+    archive = _rezip(delivery, tmp_path / "LoD2_NW.zip", {broken.name: text[: len(text) // 2]})
+    with pytest.raises(PartitionsFailed, match=rf"1 of {len(delivery['tiles'])} import partitions failed "
+                                               rf"\(.*LoD2_NW.zip!/LoD2/{broken.name}: "):
+        import_partitioned([archive], tmp_path / "city.gpkg", tmp_path / "work", dask_mapper(client))
+    assert not (tmp_path / "city.gpkg").exists()
+    _rezip(delivery, archive)   # the office delivers the tile again
+    result = import_partitioned([archive], tmp_path / "city.gpkg", tmp_path / "work", dask_mapper(client))
+    assert result.ran == [f"{archive}!/LoD2/{broken.name}"]
+    assert len(result.reused) == len(delivery["tiles"]) - 1
+    assert_same_city(tmp_path / "city.gpkg", single["city"])
+
+
+def test_a_changed_tile_reimports_and_rebuilds_only_its_partitions(delivery, tmp_path):
+    archive = _rezip(delivery, tmp_path / "LoD2_NW.zip")
+    work = tmp_path / "work"
+    import_partitioned([archive], tmp_path / "city.gpkg", work, serial_mapper())
+    first = build_partitioned(open_store(tmp_path / "twin.gpkg"), [tmp_path / "city.gpkg"], work, serial_mapper(),
+                              buildings_per_partition=40)
+    changed = delivery["tiles"][0]
+    text = changed.read_text(encoding="utf-8")
+    start = text.index("<bldg:measuredHeight")
+    end = text.index("</bldg:measuredHeight>", start)
+    edited = text[:start] + '<bldg:measuredHeight uom="m">99.500' + text[end:]
+    _rezip(delivery, archive, {changed.name: edited})
+    again = import_partitioned([archive], tmp_path / "city.gpkg", work, serial_mapper())
+    assert again.ran == [f"{archive}!/LoD2/{changed.name}"] and len(again.reused) == len(delivery["tiles"]) - 1
+    second = build_partitioned(open_store(tmp_path / "twin.gpkg"), [tmp_path / "city.gpkg"], work, serial_mapper(),
+                               buildings_per_partition=40)
+    assert 0 < len(second.ran) < len([p for p in first.ran])
+    assert len(second.modified) == 1 and second.added == second.removed == []
+    # the same twin as a fresh single-process build of the new delivery
+    import_citymodel([archive], tmp_path / "single_city.gpkg")
+    build_twin(open_store(tmp_path / "single.gpkg"), BuildInputs(citymodel=[str(tmp_path / "single_city.gpkg")]))
+    for layer in sorted(set(TWIN_LAYERS_COMPARED) - {"changes"}):
+        drop = ("input_path", "input_checksum") if layer == "sources" else ()
+        assert table(tmp_path / "twin.gpkg", layer, drop) == table(tmp_path / "single.gpkg", layer, drop), layer
+    changes = table(tmp_path / "twin.gpkg", "changes")
+    assert [r for r in changes if r[0] == 2 and r[1] == "buildings"] == [(2, "buildings", r[2], "modified")
+                                                                           for r in changes
+                                                                           if r[0] == 2 and r[1] == "buildings"]
+
+
+def test_cancel_cancels_the_clusters_tasks(delivery, client, tmp_path):
+    class CancelAfterFirst(CollectingReporter):
+        def is_cancelled(self):
+            return self.last_progress > 0
+
+    with pytest.raises(Cancelled):
+        import_partitioned([delivery["zip"]], tmp_path / "city.gpkg", tmp_path / "work",
+                           dask_mapper(client, CancelAfterFirst()), CancelAfterFirst())
+    assert not (tmp_path / "city.gpkg").exists()
+
+    def ours(dask_scheduler):
+        return [str(k) for k, t in dask_scheduler.tasks.items()
+                if "import_partition" in str(k) and t.state in ("processing", "queued", "waiting", "no-worker")]
+
+    deadline = time.monotonic() + 20
+    while client.run_on_scheduler(ours) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert client.run_on_scheduler(ours) == []
+
+
+def test_a_task_that_raises_is_reported_with_its_partition(client):
+    with pytest.raises(PartitionError, match=r"partition not-a-partition failed on the cluster: .*AttributeError|"
+                                             r"partition not-a-partition failed on the cluster: .*has no attribute"):
+        list(dask_mapper(client)(import_partition, ["not-a-partition"]))
+
+
+def test_postgis_as_the_shared_store_holds_the_same_twin(single, client, pg_dsn, tmp_path):
+    import psycopg
+
+    schema = f"scale_{uuid.uuid4().hex[:10]}"
+    store = open_store(pg_dsn, schema)
+    try:
+        result = build_partitioned(store, [single["city"]], tmp_path / "work", dask_mapper(client),
+                                   buildings_per_partition=80)
+        assert result.buildings == 400 and result.partitions >= 3
+        reference = open_store(single["twin"])
+        for layer in ("buildings", "building_surfaces", "footprints", "links", "object_hashes", "sources",
+                      "height_report"):
+            spec = KNOWN_SPECS[layer]
+            assert frame_rows(store.read(spec)) == frame_rows(reference.read(spec)), layer
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_a_zip_member_the_import_partition_reads_is_named(delivery, tmp_path):
+    with zipfile.ZipFile(delivery["zip"]) as zf:
+        member = zf.namelist()[0]
+    from geotwin.twin.scale.imports import ImportPartition
+
+    outcome = import_partition(ImportPartition("k", str(delivery["zip"]), member + "-missing", str(tmp_path / "o.gpkg"),
+                                               None, "highest", None, None))
+    assert "There is no item named" in outcome.error and outcome.buildings == 0

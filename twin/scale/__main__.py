@@ -1,0 +1,150 @@
+"""Command line for servers and cron jobs, without QGIS: the chain in partitions on Dask distributed.
+
+    python -m geotwin.twin.scale import DELIVERY... --output city.gpkg --work WORK [--crs EPSG:25832] [--lod 2]
+    python -m geotwin.twin.scale build --citymodel city.gpkg --output twin.gpkg|DSN [--schema geotwin] --work WORK
+    python -m geotwin.twin.scale export --source twin.gpkg|DSN [--schema geotwin] --output tiles/
+
+Every command takes ``--scheduler tcp://host:8786`` (an existing Dask cluster) or ``--workers N`` (an
+embedded LocalCluster of N processes; default: this machine's cores; 0 runs in this process without Dask).
+Progress goes to stderr as a bar, messages (the Dask dashboard link among them) to stdout.
+Exit codes: 0 done, 1 error, 2 wrong arguments, 3 some partitions failed (named; the others are done and a
+re-run does only the failed ones), 130 interrupted (Ctrl-C; the cluster's tasks are cancelled).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from ..kernel.errors import Cancelled, GeoTwinError
+from ..kernel.progress import Reporter
+from .cluster import Mapper, cluster_mapper, serial_mapper
+from .imports import PartitionsFailed
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+_BAR = 30
+
+
+class ConsoleReporter(Reporter):
+    """Messages to stdout, warnings and a progress bar to stderr (a line per 10 % when stderr is no terminal)."""
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.tty = bool(getattr(self.err, "isatty", lambda: False)())
+        self.shown = -1
+
+    def progress(self, percent: float) -> None:
+        percent = max(0.0, min(100.0, percent))
+        if self.tty:
+            filled = int(_BAR * percent / 100.0)
+            self.err.write(f"\r[{'#' * filled}{'.' * (_BAR - filled)}] {percent:5.1f} %")
+            self.err.flush()
+        elif int(percent // 10) > self.shown:
+            self.shown = int(percent // 10)
+            print(f"progress {self.shown * 10} %", file=self.err, flush=True)
+
+    def _line(self) -> None:
+        if self.tty:
+            self.err.write("\r" + " " * (_BAR + 12) + "\r")
+
+    def info(self, message: str) -> None:
+        self._line()
+        print(message, file=self.out, flush=True)
+
+    def warning(self, message: str) -> None:
+        self._line()
+        print(f"warning: {message}", file=self.err, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m geotwin.twin.scale``."""
+    parser = argparse.ArgumentParser(prog="python -m geotwin.twin.scale", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--scheduler", default="", help="Dask scheduler address (tcp://host:8786); default: an "
+                        "embedded LocalCluster")
+    common.add_argument("--workers", type=int, default=None,
+                        help="worker processes of the embedded LocalCluster (default: the machine's cores; 0: no "
+                             "Dask, run in this process)")
+    imp = sub.add_parser("import", parents=[common], help="import a city model delivery in partitions")
+    imp.add_argument("inputs", nargs="+", help="files, folders, zip archives of CityGML/CityJSON tiles")
+    imp.add_argument("--output", required=True, help="the city model GeoPackage to write")
+    imp.add_argument("--work", required=True, help="work folder (partitions and the manifest of finished ones)")
+    imp.add_argument("--crs", default=None, help="CRS override (e.g. EPSG:25832)")
+    imp.add_argument("--lod", default="highest", help="level of detail (default: highest)")
+    imp.add_argument("--max-inflated-mb", type=float, default=None, help="per file or member (MiB)")
+    imp.add_argument("--max-json-mb", type=float, default=None, help="per CityJSON document (MiB)")
+    bld = sub.add_parser("build", parents=[common], help="build the twin of a city model in spatial partitions")
+    bld.add_argument("--citymodel", nargs="+", required=True, help="city model GeoPackage(s) of the import")
+    bld.add_argument("--output", required=True, help="twin GeoPackage or PostgreSQL connection string")
+    bld.add_argument("--schema", default="geotwin", help="PostGIS schema (default geotwin)")
+    bld.add_argument("--work", required=True, help="work folder (partitions and the manifest of finished ones)")
+    bld.add_argument("--per-partition", type=int, default=4000, help="buildings per partition on average")
+    bld.add_argument("--halo", type=float, default=250.0, help="halo around each partition in metres")
+    exp = sub.add_parser("export", parents=[common], help="export a twin or city model as 3D Tiles")
+    exp.add_argument("--source", required=True, help="twin or city model GeoPackage, or a connection string")
+    exp.add_argument("--schema", default="geotwin", help="PostGIS schema (default geotwin)")
+    exp.add_argument("--output", required=True, help="output folder")
+    return parser
+
+
+@contextlib.contextmanager
+def mapper_for(scheduler: str, workers: int | None, reporter: Reporter) -> Iterator[Mapper]:
+    """The mapper for the command line's options: serial for ``--workers 0``, else Dask (closed afterwards)."""
+    if not scheduler and workers == 0:
+        reporter.info("running in this process (no Dask)")
+        yield serial_mapper(reporter)
+        return
+    with cluster_mapper(scheduler or None, workers, reporter) as mapper:
+        yield mapper
+
+
+def run(args: argparse.Namespace, reporter: Reporter) -> Any:
+    """Run the parsed command; returns its result."""
+    with mapper_for(args.scheduler, args.workers, reporter) as mapper:
+        if args.command == "import":
+            from .imports import import_partitioned
+
+            return import_partitioned(args.inputs, args.output, args.work, mapper, reporter, crs_override=args.crs,
+                                      lod=args.lod, max_inflated_mb=args.max_inflated_mb,
+                                      max_json_mb=args.max_json_mb)
+        from ..store.open import open_store
+
+        if args.command == "build":
+            from .build import build_partitioned
+
+            return build_partitioned(open_store(args.output, args.schema), args.citymodel, args.work, mapper,
+                                     reporter, buildings_per_partition=args.per_partition, halo=args.halo)
+        from ..store.open import is_dsn
+        from .export import export_tiles
+
+        source = open_store(args.source, args.schema) if is_dsn(args.source) else args.source
+        return export_tiles(source, args.output, None, reporter, mapper)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (see the module docstring)."""
+    args = build_parser().parse_args(argv)
+    reporter = ConsoleReporter()
+    try:
+        run(args, reporter)
+    except PartitionsFailed as err:
+        print(f"\nerror: {err}", file=sys.stderr, flush=True)
+        return EXIT_PARTIAL
+    except (KeyboardInterrupt, Cancelled):
+        print("\ninterrupted: the cluster's tasks were cancelled", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    except GeoTwinError as err:
+        print(f"\nerror: {err}", file=sys.stderr, flush=True)
+        return EXIT_ERROR
+    reporter.progress(100.0)
+    print(file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,506 @@
+"""The twin build in partitions: a partition is a square cell of a grid over the city model.
+
+Ownership: every building belongs to the cell that holds its *reference point*, the centre of its
+footprint's bounding box (of its geometry's when it has no footprint); a building part belongs where its
+building does. A worker reads its cell widened by the *halo* (``halo`` metres on every side) from the city
+model GeoPackages, keeps the buildings it owns with their parts, surfaces and footprints (a building that
+reaches beyond the halo is refused, naming it: no building is cut), and builds them with the single-process
+builder into a twin GeoPackage of its own (``WORK/build/parts``). The coordinator then writes the cells'
+rows into the target store (a GeoPackage, or PostGIS: the shared store) in one transaction, cell by cell in
+key order, with the ``sources`` of the inputs, the skipped objects and the terrain (read whole: they are not
+per building), the object hashes and the ``changes`` against what the store held; it checks that the cells
+together hold exactly the inputs' buildings, surfaces and footprints (nothing lost or doubled).
+
+Scope: city model inputs (GeoPackages of the city model import). BIM, learning islands and sensors are
+added by the single-process build afterwards (``geotwin:buildtwin`` into the same store with the same city
+model: its inputs are unchanged, so it is taken from the store and only the others are read and linked).
+
+``WORK/build/manifest.json`` records each cell with a fingerprint of its content (the grid, the options and
+the checksums of the source files its buildings come from): a re-run rebuilds only the cells whose source
+files changed, failed or are missing.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from .. import __version__
+from ..build import CITYMODEL, BuildInputs, BuildResult, _Builder, _gpkg_crs, _read_layer, build_twin
+from ..citymodel.importer import sha256_of
+from ..conflation import ConflationOptions
+from ..kernel import gpkg
+from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.progress import Reporter, Stage
+from ..kernel.schema import SKIPPED, TERRAIN
+from ..kernel.schema.twin import (
+    BUILDS,
+    CHANGES,
+    CONFLATION_REPORT,
+    HEIGHT_REPORT,
+    LINKS,
+    OBJECT_HASHES,
+    SOURCE_KINDS,
+    TWIN_BUILDINGS,
+    TWIN_SOURCES,
+)
+from ..store.base import StoreWriter, TwinStore
+from ..store.frames import conform, empty
+from ..store.geopackage import GpkgStore
+from ..store.hashing import diff, object_hashes
+from .cluster import Mapper
+from .imports import PartitionsFailed
+from .manifest import Manifest, fingerprint
+
+DEFAULT_BUILDINGS_PER_PARTITION = 4000
+DEFAULT_HALO = 250.0   # m: wider than any one building's footprint
+_PER_BUILDING = ("buildings", "building_surfaces", "footprints")   # the layers the cells hold
+_WHOLE = (SKIPPED.name, TERRAIN.name)                             # read whole by the coordinator
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Square cells of ``size`` metres from ``origin``; cell (col, row) holds x in [x0 + col size, ...)."""
+
+    origin: tuple[float, float]
+    size: float
+
+    def cell_of(self, x: NDArray[Any], y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
+        """The (col, row) of each point."""
+        return (np.floor((x - self.origin[0]) / self.size).astype(np.int64),
+                np.floor((y - self.origin[1]) / self.size).astype(np.int64))
+
+    def bounds(self, col: int, row: int) -> tuple[float, float, float, float]:
+        """The cell's bounding box."""
+        x0, y0 = self.origin
+        return (x0 + col * self.size, y0 + row * self.size, x0 + (col + 1) * self.size, y0 + (row + 1) * self.size)
+
+
+@dataclass(frozen=True)
+class BuildPartition:
+    """One cell of the grid: what its worker reads, and where it writes."""
+
+    key: str
+    col: int
+    row: int
+    grid: Grid
+    halo: float
+    inputs: tuple[str, ...]
+    crs: str
+    options: tuple[float, float, float]
+    output: str
+    previous: str | None = None     # the fingerprint of an earlier run's output at ``output``
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass
+class BuildOutcome:
+    """What one cell did: ``error`` is empty when it succeeded; ``reused`` when its content was unchanged."""
+
+    key: str
+    error: str = ""
+    reused: bool = False
+    fingerprint: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ScaleBuildResult:
+    """What a partitioned build did."""
+
+    store: str
+    partitions: int = 0
+    ran: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    buildings: int = 0
+    added: list[str] = field(default_factory=list)      # building ids, as BuildResult has them
+    removed: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    grid_size: float = 0.0
+
+
+class _Quiet(Reporter):
+    """A worker's reporter: warnings are kept for the outcome."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def warning(self, message: str) -> None:
+        self.warnings.append(message)
+
+
+def _centres(geoms: Any) -> tuple[NDArray[Any], NDArray[Any]]:
+    b = np.asarray(geoms.bounds, dtype=float).reshape(-1, 4)
+    return (b[:, 0] + b[:, 2]) / 2.0, (b[:, 1] + b[:, 3]) / 2.0
+
+
+def _by_ids(path: str, layer: str, column: str, ids: Sequence[str]) -> pd.DataFrame | None:
+    """The rows of ``layer`` whose ``column`` is one of ``ids`` (read in chunks), None when there are none."""
+    frames = []
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), _IN_CHUNK):
+        quoted = ",".join("'" + str(i).replace("'", "''") + "'" for i in ids[start:start + _IN_CHUNK])
+        frames.append(gpkg.read_frame(path, layer, where=f'"{column}" IN ({quoted})'))
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _owned(part: BuildPartition, path: str) -> tuple[dict[str, pd.DataFrame], set[str]]:
+    """The cell's own rows of one input GeoPackage (buildings, surfaces, footprints) and their source files."""
+    x0, y0, x1, y1 = part.grid.bounds(part.col, part.row)
+    h = part.halo
+    box = (x0 - h, y0 - h, x1 + h, y1 + h)
+    buildings = gpkg.read_frame(path, "buildings", bbox=box)
+    footprints = gpkg.read_frame(path, "footprints", bbox=box)
+    known = set(buildings["id"])
+    missing = (set(footprints["building_id"]) | {p for p in buildings["parent_id"] if p}) - known
+    extra = _by_ids(path, "buildings", "id", sorted(missing)) if missing else None
+    if extra is not None:
+        buildings = pd.concat([buildings, extra], ignore_index=True)
+    ref: dict[str, tuple[float, float]] = {}
+    has = ~buildings.geometry.isna() & ~buildings.geometry.is_empty
+    bx, by = _centres(buildings.geometry[has])
+    ref.update(zip(buildings["id"][has], zip(bx.tolist(), by.tolist())))
+    fx, fy = _centres(footprints.geometry)
+    ref.update(zip(footprints["building_id"], zip(fx.tolist(), fy.tolist())))   # a footprint wins
+    parent = dict(zip(buildings["id"], buildings["parent_id"].fillna("")))
+    roots = [_root(b, parent) for b in buildings["id"]]
+    points = np.array([ref.get(r, (np.nan, np.nan)) for r in roots], dtype=float).reshape(-1, 2)
+    with np.errstate(invalid="ignore"):
+        cols, rows = part.grid.cell_of(points[:, 0], points[:, 1])
+    mine = (cols == part.col) & (rows == part.row) & ~np.isnan(points[:, 0])
+    owned = set(buildings["id"][mine])
+    _check_halo(footprints[footprints["building_id"].isin(owned)], box, h)
+    surfaces = gpkg.read_frame(path, "building_surfaces", bbox=box)
+    frames = {"buildings": buildings[mine], "footprints": footprints[footprints["building_id"].isin(owned)],
+              "building_surfaces": surfaces[surfaces["building_id"].isin(owned)]}
+    return frames, set(buildings["source_file"][mine].fillna(""))
+
+
+def _root(building: str, parent: dict[str, str]) -> str:
+    for _ in range(8):   # parts of parts: follow the chain a few levels
+        up = parent.get(building) or ""
+        if not up:
+            return building
+        building = up
+    return building
+
+
+def _check_halo(footprints: pd.DataFrame, box: tuple[float, float, float, float], halo: float) -> None:
+    if not len(footprints):
+        return
+    b = np.asarray(footprints.geometry.bounds, dtype=float).reshape(-1, 4)
+    out = (b[:, 0] < box[0]) | (b[:, 1] < box[1]) | (b[:, 2] > box[2]) | (b[:, 3] > box[3])
+    if out.any():
+        first = footprints["building_id"].iloc[int(np.argmax(out))]
+        raise InputError(f"the building reaches beyond its partition's halo of {halo:g} m: raise the halo", obj=first)
+
+
+def build_partition(part: BuildPartition) -> BuildOutcome:
+    """Build one cell's twin into its own GeoPackage (runs on a worker); bad input is the outcome's ``error``.
+
+    Example: ``build_partition(BuildPartition("c0_0", 0, 0, Grid((0, 0), 1000), 250, ("city.gpkg",), ...))``."""
+    try:
+        frames: dict[str, list[pd.DataFrame]] = {name: [] for name in _PER_BUILDING}
+        files: set[str] = set()
+        checksums: dict[str, str] = {}
+        for path in part.inputs:
+            owned, names = _owned(part, path)
+            for name, frame in owned.items():
+                frames[name].append(frame)
+            files |= names
+            _, rows, _ = gpkg.read_table(path, "sources", ["source_file", "checksum_sha256"], geometry=False)
+            checksums.update((Path(str(f)).name.rpartition("!/")[2], str(c)) for f, c in rows)
+        print_ = fingerprint(part.grid, part.halo, part.crs, part.options, part.inputs,
+                             sorted((f, checksums.get(f, "")) for f in files))
+        if print_ == part.previous and Path(part.output).exists():
+            return BuildOutcome(part.key, reused=True, fingerprint=print_)
+        counts = _build_cell(part, {k: v for k, v in frames.items()})
+    except GeoTwinError as err:
+        return BuildOutcome(part.key, error=str(err))
+    return BuildOutcome(part.key, fingerprint=print_, rows=counts)
+
+
+def _build_cell(part: BuildPartition, parts: dict[str, list[pd.DataFrame]]) -> dict[str, int]:
+    """The single-process builder on the cell's rows, written into the cell's own twin GeoPackage."""
+    output = Path(part.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.exists():
+        output.unlink()   # the cell's own earlier output: rebuilt from scratch
+    store = GpkgStore(output)
+    with tempfile.TemporaryDirectory(prefix="geotwin-cell-") as workdir:
+        builder = _Builder(store, BuildInputs(), ConflationOptions(*part.options), _Quiet(), workdir)
+        builder.crs = part.crs
+        for layers in SOURCE_KINDS.values():
+            for keyed in layers:
+                builder.frames[keyed.spec.name] = empty(keyed.spec, part.crs)
+        for keyed in SOURCE_KINDS[CITYMODEL]:
+            frames = [f for f in parts.get(keyed.spec.name, []) if len(f)]
+            if frames:
+                builder.frames[keyed.spec.name] = conform(pd.concat(frames, ignore_index=True), keyed.spec, part.crs)
+        report = builder.conflate()
+        derived = {TWIN_SOURCES.name: empty(TWIN_SOURCES, None), LINKS.name: builder.links(report),
+                   CONFLATION_REPORT.name: empty(CONFLATION_REPORT, None), HEIGHT_REPORT.name: builder.height_report()}
+        builder.write(derived, {"partition": part.key})
+    return {name: len(builder.frames[name]) for name in _PER_BUILDING}
+
+
+def _count(path: str, layer: str) -> int:
+    with closing(gpkg.connect(path)) as con:
+        return int(con.execute(f'SELECT count(*) FROM "{layer}"').fetchone()[0])
+
+
+def plan_grid(inputs: Sequence[str], buildings_per_partition: int) -> tuple[Grid, list[tuple[int, int]]]:
+    """The grid (cells of about ``buildings_per_partition`` buildings on average) and its cells that the
+    inputs' buildings and footprints may fall in."""
+    bounds = []
+    total = 0
+    for path in inputs:
+        total += _count(path, "buildings")
+        for layer in ("footprints", "buildings"):
+            tb = gpkg.layer_info(path, layer).get("total_bounds")
+            if tb is not None and all(math.isfinite(v) for v in tb):
+                bounds.append(tb)
+    if not bounds:
+        raise InputError("the city model holds no buildings with a position", path=inputs[0])
+    x0, y0 = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    x1, y1 = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    cells = max(1, math.ceil(total / max(1, buildings_per_partition)))
+    size = max(10.0, math.ceil(math.sqrt(max((x1 - x0) * (y1 - y0), 1.0) / cells) / 10.0) * 10.0)
+    grid = Grid((math.floor(x0), math.floor(y0)), size)
+    cols = int((x1 - grid.origin[0]) // size) + 1
+    rows = int((y1 - grid.origin[1]) // size) + 1
+    return grid, [(c, r) for r in range(rows) for c in range(cols)]
+
+
+def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[str]], work: str | os.PathLike[str],
+                      mapper: Mapper, reporter: Reporter | None = None, options: ConflationOptions | None = None,
+                      buildings_per_partition: int = DEFAULT_BUILDINGS_PER_PARTITION,
+                      halo: float = DEFAULT_HALO) -> ScaleBuildResult:
+    """Build the twin of the city model GeoPackages ``citymodel`` into ``store`` in cells run by ``mapper``.
+
+    See the module docstring. Raises PartitionsFailed when cells failed (the others are kept for a re-run).
+    Example: ``build_partitioned(open_store("twin.gpkg"), ["city.gpkg"], "work", dask_mapper(client))``."""
+    reporter = reporter or Reporter()
+    options = options or ConflationOptions()
+    inputs = tuple(str(Path(p).resolve()) for p in citymodel)
+    if not inputs:
+        raise GeoTwinError("the partitioned build needs at least one city model GeoPackage")
+    for path in inputs:
+        if Path(path).suffix.lower() != ".gpkg" or not Path(path).is_file():
+            raise InputError("the partitioned build reads GeoPackages of the city model import (import raw files "
+                             "first: python -m geotwin.twin.scale import)", path=path)
+        if "buildings" not in gpkg.list_layers(path):
+            raise InputError("no buildings layer: not a city model import", path=path)
+    crs = _gpkg_crs(inputs[0], SOURCE_KINDS[CITYMODEL])
+    if not crs:
+        raise InputError("the city model has no CRS", path=inputs[0])
+    grid, cells = plan_grid(inputs, buildings_per_partition)
+    folder = Path(work) / "build"
+    manifest = Manifest(folder, "build")
+    opts = (options.iou_threshold, options.height_tolerance, options.search_distance)
+    parts = [BuildPartition(f"cell_{c}_{r}", c, r, grid, float(halo), inputs, crs, opts,
+                            str((folder / "parts" / f"cell_{c}_{r}.gpkg").resolve()),
+                            (manifest.entries.get(f"cell_{c}_{r}") or {}).get("fingerprint")) for c, r in cells]
+    result = ScaleBuildResult(store.describe(), partitions=len(parts), grid_size=grid.size)
+    reporter.info(f"{len(parts)} partitions: cells of {grid.size:g} m, halo {halo:g} m; the twin's CRS is {crs}")
+    failed: list[tuple[str, str]] = []
+    stage = Stage(reporter, 0.0, 70.0)
+    for outcome in mapper(build_partition, parts):
+        if outcome.error:
+            stage.warning(f"partition {outcome.key} failed: {outcome.error}")
+            failed.append((outcome.key, outcome.error))
+            manifest.forget(outcome.key)
+        elif outcome.reused:
+            result.reused.append(outcome.key)
+        else:
+            result.ran.append(outcome.key)
+            manifest.record(outcome.key, {"fingerprint": outcome.fingerprint, "rows": outcome.rows,
+                                          "output": f"parts/{outcome.key}.gpkg"})
+    if failed:
+        raise PartitionsFailed("build", sorted(failed), len(parts))
+    reporter.info(f"partitions: {len(result.ran)} built, {len(result.reused)} unchanged since the last run")
+    done = [p for p in sorted(parts, key=lambda p: (p.row, p.col))
+            if manifest.entries.get(p.key, {}).get("rows", {}).get("buildings", 0) or
+            any(manifest.entries.get(p.key, {}).get("rows", {}).values())]
+    _check_complete(inputs, [manifest.entries[p.key] for p in done])
+    _merge(store, inputs, [p.output for p in done], crs, options, len(parts), Stage(reporter, 70.0, 100.0), result)
+    return result
+
+
+def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]]) -> None:
+    """Each of the per-building layers: the cells hold exactly as many rows as the inputs (nothing lost or
+    doubled); a GeoTwinError naming the layer otherwise."""
+    for layer in _PER_BUILDING:
+        expected = sum(_count(p, layer) for p in inputs if layer in gpkg.list_layers(p))
+        got = sum(int(e.get("rows", {}).get(layer, 0)) for e in entries)
+        if got != expected:
+            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected}: rows without a "
+                               "position, or a duplicate id across inputs; build this twin with geotwin:buildtwin")
+
+
+def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, options: ConflationOptions,
+           partitions: int, reporter: Reporter, result: ScaleBuildResult) -> None:
+    """Write the cells' twins into the store in one transaction (see the module docstring). Into a new store the
+    cells' rows, hashes and changes are copied cell by cell (memory: one cell); into an existing twin the object
+    hashes are compared with the store's to record what changed."""
+    with store.exclusive(reporter):
+        exists = store.exists()
+        old = store.read(OBJECT_HASHES) if exists else None
+        old_builds = store.read(BUILDS) if exists else empty(BUILDS, None)
+        build_id = int(old_builds["build_id"].max()) + 1 if len(old_builds) else 1
+        stored = set(store.layer_names())
+        with store.transaction(crs, reporter) as writer:
+            writer.replace(OBJECT_HASHES, empty(OBJECT_HASHES, None))
+            if CHANGES.name not in stored:
+                writer.replace(CHANGES, empty(CHANGES, None))
+            for layers in SOURCE_KINDS.values():
+                for keyed in layers:
+                    reporter.check()
+                    new = _merge_layer(writer, keyed, inputs, cells, crs, collect=old is not None)
+                    ids = _changes(writer, keyed.spec.name, old, new, cells, build_id)
+                    if keyed.spec.name == TWIN_BUILDINGS.name:
+                        result.added, result.removed, result.modified = ids
+            _derived(writer, inputs, cells, crs)
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            row: dict[str, Any] = {
+                "build_id": build_id, "built_at": now, "geotwin_version": __version__,
+                "parameters": {"iou_threshold": options.iou_threshold, "height_tolerance": options.height_tolerance,
+                               "search_distance": options.search_distance, "crs": crs, "partitions": partitions,
+                               "inputs": {"citymodel": [Path(p).name for p in inputs]}},
+                "buildings": _roots(cells), "added": len(result.added), "removed": len(result.removed),
+                "modified": len(result.modified)}
+            (writer.append if BUILDS.name in stored else writer.replace)(BUILDS, conform(pd.DataFrame([row]), BUILDS,
+                                                                                         None))
+    result.buildings = int(row["buildings"])
+    reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
+                  f"{len(result.added)} added, {len(result.removed)} removed, {len(result.modified)} modified building "
+                  "rows")
+
+
+def _merge_layer(writer: StoreWriter, keyed: Any, inputs: Sequence[str], cells: list[str], crs: str,
+                 collect: bool) -> dict[str, str] | None:
+    """Write one layer and its object hashes; the hashes by object id when ``collect`` (else None)."""
+    name = keyed.spec.name
+    if name in _PER_BUILDING:
+        return _copy_cells(writer, keyed.spec, cells, collect)
+    frame = empty(keyed.spec, crs)
+    if name in _WHOLE:
+        frames = [_read_layer(p, keyed.spec, crs) for p in inputs]
+        frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, crs)
+    writer.replace(keyed.spec, frame)
+    new = object_hashes(frame, keyed.spec, keyed.key)
+    writer.append(OBJECT_HASHES, conform(pd.DataFrame({"layer": name, "object_id": list(new),
+                                                       "object_hash": list(new.values())}), OBJECT_HASHES, None))
+    return new
+
+
+def _changes(writer: StoreWriter, name: str, old: pd.DataFrame | None, new: dict[str, str] | None,
+             cells: list[str], build_id: int) -> tuple[list[str], list[str], list[str]]:
+    """Append the layer's ``changes`` rows; returns (added, removed, modified) object ids.
+
+    Into a new store every object is added: the cells' own ``changes`` rows (all ``added``) are copied cell by
+    cell for the per-building layers."""
+    if old is None and name in _PER_BUILDING:
+        added: list[str] = []
+        for cell in cells:
+            rows = GpkgStore(cell).read(CHANGES)
+            rows = rows[rows["layer"] == name].copy()
+            rows["build_id"] = build_id
+            writer.append(CHANGES, conform(rows, CHANGES, None))
+            if name == TWIN_BUILDINGS.name:
+                added += [str(i) for i in rows["object_id"]]
+        return sorted(added), [], []
+    before = {} if old is None else dict(zip(old["object_id"][old["layer"] == name],
+                                             old["object_hash"][old["layer"] == name]))
+    added, removed, modified = diff(before, new or {})
+    rows = [{"build_id": build_id, "layer": name, "object_id": k, "change": c}
+            for c, ids in (("added", added), ("removed", removed), ("modified", modified)) for k in ids]
+    writer.append(CHANGES, conform(pd.DataFrame(rows), CHANGES, None))
+    return added, removed, modified
+
+
+def _roots(cells: list[str]) -> int:
+    total = 0
+    for cell in cells:
+        with closing(gpkg.connect(cell)) as con:
+            total += int(con.execute("SELECT count(*) FROM buildings WHERE coalesce(parent_id, '') = ''")
+                         .fetchone()[0])
+    return total
+
+
+def _copy_cells(writer: StoreWriter, spec: Any, cells: list[str], collect: bool) -> dict[str, str] | None:
+    """Write the layer's rows and object hashes of every cell, cell by cell; the hashes by object id when
+    ``collect``."""
+    new: dict[str, str] | None = {} if collect else None
+    if not cells:
+        writer.replace(spec, empty(spec, None))
+    for n, cell in enumerate(cells):
+        part = GpkgStore(cell)
+        (writer.replace if n == 0 else writer.append)(spec, part.read(spec))
+        mine = part.read(OBJECT_HASHES)
+        mine = mine[mine["layer"] == spec.name]
+        writer.append(OBJECT_HASHES, mine)
+        if new is not None:
+            new.update(zip(mine["object_id"], mine["object_hash"]))
+    return new
+
+
+def _derived(writer: StoreWriter, inputs: Sequence[str], cells: list[str], crs: str) -> None:
+    """Sources (of the inputs, as the single-process build records them), links, reports of all cells."""
+    sources = [_Builder._source_rows(None, CITYMODEL, p, sha256_of(p), p) for p in inputs]  # type: ignore[arg-type]
+    frame = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
+    writer.replace(TWIN_SOURCES, frame)
+    vertical = {Path(str(f)).name: v for f, v in zip(frame["source_file"], frame["vertical_crs"])}
+    writer.replace(LINKS, empty(LINKS, None))
+    reports = []
+    for cell in cells:
+        part = GpkgStore(cell)
+        writer.append(LINKS, part.read(LINKS))
+        reports.append(part.read(HEIGHT_REPORT))
+    writer.replace(CONFLATION_REPORT, empty(CONFLATION_REPORT, None))
+    heights = pd.concat(reports, ignore_index=True) if reports else empty(HEIGHT_REPORT, None)
+    if len(heights):
+        heights = heights.groupby(["source_file", "source_kind"], as_index=False, sort=True).agg(
+            objects=("objects", "sum"), ground_min=("ground_min", "min"), ground_max=("ground_max", "max"),
+            roof_max=("roof_max", "max"))
+        heights["vertical_crs"] = [vertical.get(n) for n in heights["source_file"]]
+    writer.replace(HEIGHT_REPORT, conform(heights, HEIGHT_REPORT, None))
+
+
+def build_twin_scaled(store: TwinStore, inputs: BuildInputs, work: str | os.PathLike[str], mapper: Mapper,
+                      reporter: Reporter | None = None, options: ConflationOptions | None = None,
+                      buildings_per_partition: int = DEFAULT_BUILDINGS_PER_PARTITION,
+                      halo: float = DEFAULT_HALO) -> BuildResult:
+    """The twin of ``inputs`` in ``store``: the city model in partitions (``build_partitioned``), then, when
+    there are BIM, learning island or sensor inputs, the single-process build over all inputs, which takes the
+    unchanged city model from the store and links the others to it. Returns the build's result.
+
+    Example: ``build_twin_scaled(open_store("twin.gpkg"), BuildInputs(citymodel=["city.gpkg"]), "work", mapper)``."""
+    reporter = reporter or Reporter()
+    options = options or ConflationOptions()
+    if not inputs.citymodel:
+        raise GeoTwinError("the partitioned build needs a city model: without one, build the twin without a "
+                           "scheduler and workers")
+    extras = bool(inputs.ifc or inputs.islands or inputs.sensors)
+    scaled = build_partitioned(store, inputs.citymodel, work, mapper,
+                               Stage(reporter, 0.0, 70.0 if extras else 100.0), options, buildings_per_partition,
+                               halo)
+    if extras:
+        reporter.info("linking BIM, learning islands and sensors to the city model in this process")
+        return build_twin(store, inputs, options, Stage(reporter, 70.0, 100.0))
+    return BuildResult(scaled.store, buildings=scaled.buildings, added=scaled.added, removed=scaled.removed,
+                       modified=scaled.modified)

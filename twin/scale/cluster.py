@@ -1,0 +1,202 @@
+"""Where partitions run: an embedded Dask ``LocalCluster`` on this machine's cores, or an existing cluster.
+
+``open_client(scheduler, workers)`` gives a ``distributed.Client``; ``dask_mapper(client, reporter)`` turns
+it into a *mapper*: ``mapper(fn, items)`` runs the picklable top-level function ``fn`` over the picklable
+``items`` on the cluster and yields the results as they complete. ``serial_mapper(reporter)`` is the same
+in this process (the builtin ``map`` with cancel checks), for small inputs and for tests.
+
+A worker that dies mid-run costs nothing but time: the scheduler hands its tasks to another worker (up
+to ``distributed.scheduler.allowed-failures`` times, three by default). A task that raises is reported
+with the partition it ran (``str(item)``), and the other tasks are cancelled. A cancel of the reporter
+cancels the cluster's tasks within about a quarter of a second.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import logging
+import multiprocessing
+import os
+import re
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from ..kernel.errors import Cancelled, GeoTwinError
+from ..kernel.progress import Reporter
+
+Client = Any   # distributed.Client (distributed has no type information for mypy --strict)
+T = TypeVar("T")
+R = TypeVar("R")
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
+"""``mapper(fn, items)`` -> iterator over ``fn(item)`` for every item (in completion order for Dask)."""
+
+_SCHEDULER = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?([A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:]+\])(?::(\d{1,5}))?$")
+_POLL_SECONDS = 0.25
+CONNECT_TIMEOUT = 10
+
+
+class PartitionError(GeoTwinError):
+    """A partition's task failed on the cluster (not a bad input, which its runner reports as an outcome)."""
+
+
+def scheduler_address(text: str) -> str:
+    """The scheduler address as Dask takes it (``tcp://host:8786``); an InputError-like GeoTwinError when
+    ``text`` is none.
+
+    Example: ``scheduler_address("10.0.0.5")`` -> ``"tcp://10.0.0.5:8786"``."""
+    match = _SCHEDULER.match(text.strip())
+    if not match or (match.group(3) and not 0 < int(match.group(3)) < 65536):
+        raise GeoTwinError(f"not a Dask scheduler address: {text!r} (expected e.g. tcp://10.0.0.5:8786)")
+    protocol, host, port = match.group(1) or "tcp", match.group(2), match.group(3) or "8786"
+    return f"{protocol}://{host}:{port}"
+
+
+def default_workers() -> int:
+    """The number of cores this process may use (the LocalCluster's default worker count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _python_for_workers() -> None:
+    """Inside QGIS ``sys.executable`` is QGIS itself: the worker processes need a Python interpreter."""
+    if os.path.basename(sys.executable).lower().startswith("python"):
+        return
+    from ...bim.workers import python_executable
+
+    python = python_executable()
+    if python is None:
+        raise GeoTwinError("no Python interpreter found for the Dask worker processes: set GEOTWIN_PYTHON")
+    multiprocessing.set_executable(python)
+
+
+def open_client(scheduler: str | None, workers: int | None, reporter: Reporter | None = None) -> Client:
+    """A Dask client: to the scheduler at ``scheduler`` (``tcp://host:8786``), or, when it is empty, to an
+    embedded ``LocalCluster`` of ``workers`` processes (default: this machine's cores) with one thread each.
+
+    Close it (``client.close()`` or ``with``) to stop an embedded cluster. The dashboard link is reported
+    when the dashboard runs (it needs bokeh). A scheduler that cannot be reached is a GeoTwinError naming it.
+
+    Example: ``with open_client(None, 2) as client: mapper = dask_mapper(client, reporter)``."""
+    reporter = reporter or Reporter()
+    try:
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError as err:
+        raise GeoTwinError("the partitioned run needs Dask distributed: python3 -m pip install distributed "
+                           f"({err})") from None
+    if scheduler and scheduler.strip():
+        address = scheduler_address(scheduler)
+        try:
+            client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as err:
+            raise GeoTwinError(f"cannot reach the Dask scheduler at {address}: {err}") from None
+        count = len(client.scheduler_info().get("workers", {}))
+        reporter.info(f"Dask scheduler {address}: {count} workers")
+    else:
+        if workers is not None and (isinstance(workers, bool) or workers < 1):
+            raise GeoTwinError(f"the number of Dask workers must be at least 1, got {workers!r}")
+        count = workers or default_workers()
+        _python_for_workers()
+        client = distributed.Client(n_workers=count, threads_per_worker=1, processes=True, memory_limit=0,
+                        dashboard_address=":0", silence_logs=logging.ERROR)
+        reporter.info(f"Dask LocalCluster: {count} worker processes, one thread each")
+    if _has_dashboard():
+        reporter.info(f"Dask dashboard: {client.dashboard_link}")
+    else:
+        reporter.info("Dask dashboard: not running here (it needs bokeh)")
+    return client
+
+
+def _has_dashboard() -> bool:
+    return importlib.util.find_spec("bokeh") is not None
+
+
+def serial_mapper(reporter: Reporter | None = None) -> Mapper:
+    """The mapper that runs every item in this process, in order, checking for a cancel before each.
+
+    Example: ``list(serial_mapper()(len, ["ab", "c"]))`` -> ``[2, 1]``."""
+    reporter = reporter or Reporter()
+
+    def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        for item in items:
+            reporter.check()
+            yield fn(item)
+
+    return mapper
+
+
+def dask_mapper(client: Client, reporter: Reporter | None = None) -> Mapper:
+    """The mapper that submits ``fn`` over the items with ``client.map`` and yields results as they complete.
+
+    Progress goes to ``reporter`` (the share of items done); a cancel cancels the outstanding tasks and raises
+    Cancelled; a task that raises cancels the others and raises PartitionError naming its item
+    (``str(item)``). A lost worker's tasks are rescheduled by Dask.
+
+    Example: ``sorted(dask_mapper(client)(abs, [-1, 2]))`` -> ``[1, 2]``."""
+    reporter = reporter or Reporter()
+
+    def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        return _run(client, reporter, fn, list(items))
+
+    return mapper
+
+
+def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+    wait: Any = importlib.import_module("distributed").wait
+    if not items:
+        return
+    token = uuid.uuid4().hex[:12]
+    keys = [f"{fn.__name__}-{token}-{i}" for i in range(len(items))]
+    futures = client.map(fn, items, key=keys, pure=False, retries=0)
+    which = {f.key: i for i, f in enumerate(futures)}
+    pending = set(futures)
+    done = 0
+    try:
+        while pending:
+            if reporter.is_cancelled():
+                raise Cancelled()
+            ready: list[Any] = [f for f in pending if f.done()]
+            if not ready:
+                try:
+                    wait(list(pending), timeout=_POLL_SECONDS, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    pass
+                continue
+            for future in sorted(ready, key=lambda f: which[f.key]):
+                pending.discard(future)
+                item = items[which[future.key]]
+                if future.status != "finished":
+                    error = future.exception() if future.status == "error" else future.status
+                    raise PartitionError(f"partition {item} failed on the cluster: {error}")
+                result = future.result()
+                future.release()
+                done += 1
+                reporter.progress(100.0 * done / len(items))
+                yield result
+    finally:
+        if pending:
+            client.cancel(list(pending))
+
+
+def wants_cluster(scheduler: str | None, workers: int | None) -> bool:
+    """Whether a run goes to Dask: a scheduler is named, or two or more local workers are asked for (0 and 1
+    keep the single-process run).
+
+    Example: ``wants_cluster("", 1)`` -> False; ``wants_cluster("", 2)`` -> True."""
+    return bool(scheduler and scheduler.strip()) or (workers or 0) >= 2
+
+
+@contextlib.contextmanager
+def cluster_mapper(scheduler: str | None, workers: int | None, reporter: Reporter) -> Iterator[Mapper]:
+    """A Dask mapper on ``open_client(scheduler, workers)``; the client (and an embedded cluster) is closed after.
+
+    Example: ``with cluster_mapper("", 2, reporter) as mapper: import_partitioned(..., mapper, reporter)``."""
+    client = open_client(scheduler, workers, reporter)
+    try:
+        yield dask_mapper(client, reporter)
+    finally:
+        client.close()

@@ -1,0 +1,275 @@
+"""The city model import in partitions: one partition per delivery file or zip member.
+
+Workers import their file into a GeoPackage of its own in ``WORK/import/parts`` (the same importer as the
+single-process run); the coordinator merges them into the output in the delivery's order, so the output
+holds the same rows in the same order as ``import_citymodel`` of the whole delivery. A building id that an
+earlier file already delivered is left out with a ``skipped_objects`` row, as in the single-process run.
+
+``WORK/import/manifest.json`` records each finished partition with its input's hash (SHA-256 of a file;
+the CRC-32 and sizes a zip's directory holds for a member) and the options: a re-run imports only the
+partitions that are missing, failed or changed. A partition that fails on bad input is reported by name;
+the others finish, and the run then raises PartitionsFailed listing the failures (no output is written).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..citymodel.delivery import InputFile, Limits, collect_delivery
+from ..citymodel.importer import ImportResult, import_citymodel
+from ..kernel import gpkg
+from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.progress import Reporter, Stage
+from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, FOOTPRINTS, SKIPPED
+from .cluster import Mapper
+from .manifest import Manifest, fingerprint
+
+_WARNINGS_KEPT = 20
+_COUNTS = ("buildings", "parts", "surfaces", "footprints", "skipped", "not_imported", "repaired", "reliefs",
+           "triangles")
+_BATCH = 5000
+
+
+class PartitionsFailed(GeoTwinError):
+    """Some partitions failed on their input; ``failed`` holds (partition, message) pairs."""
+
+    def __init__(self, stage: str, failed: list[tuple[str, str]], total: int) -> None:
+        self.failed = failed
+        listing = "; ".join(f"{key}: {message}" for key, message in failed)
+        super().__init__(f"{len(failed)} of {total} {stage} partitions failed ({listing}); the others are done: run "
+                         "again after fixing these to do only them")
+
+
+@dataclass(frozen=True)
+class ImportPartition:
+    """One delivery file (``member`` None) or zip member, imported into ``output``."""
+
+    key: str
+    path: str
+    member: str | None
+    output: str
+    crs_override: str | None
+    lod: str
+    max_inflated_mb: float | None
+    max_json_mb: float | None
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass
+class ImportOutcome:
+    """What one partition did: ``error`` is empty when it succeeded."""
+
+    key: str
+    error: str = ""
+    buildings: int = 0
+    crs: str | None = None
+    vertical_crs: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ScaleImportResult:
+    """What a partitioned import did: partitions run and reused, and the merged output's counts."""
+
+    output: str
+    partitions: int = 0
+    ran: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    buildings: int = 0
+    duplicates: int = 0
+    crs: str | None = None
+    vertical_crs: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)   # the importer's counts, summed over the partitions
+
+    def as_import_result(self) -> ImportResult:
+        """The single-process import's result for the same delivery (its counts and CRSs)."""
+        result = ImportResult(self.output, crs=self.crs, vertical_crs=self.vertical_crs)
+        for name in _COUNTS:
+            setattr(result, name, int(self.counts.get(name, 0)))
+        return result
+
+
+class _Keep(Reporter):
+    """Collects a worker's warnings (the first few, and how many) for the coordinator's log."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.count = 0
+
+    def warning(self, message: str) -> None:
+        self.count += 1
+        if len(self.kept) < _WARNINGS_KEPT:
+            self.kept.append(message)
+
+
+def import_partition(part: ImportPartition) -> ImportOutcome:
+    """Import one delivery file or zip member into its own GeoPackage (runs on a worker).
+
+    Bad input (a GeoTwinError) is returned as the outcome's ``error``; anything else raises.
+    Example: ``import_partition(ImportPartition("t.gml", "t.gml", None, "t.gpkg", None, "highest", None, None))``.
+    """
+    keep = _Keep()
+    limits = Limits.from_mb(part.max_inflated_mb, part.max_json_mb)
+    try:
+        if part.member is None:
+            item = InputFile(Path(part.path), None, limits)
+        else:
+            with zipfile.ZipFile(part.path) as archive:
+                item = InputFile(Path(part.path), archive.getinfo(part.member), limits)
+        Path(part.output).parent.mkdir(parents=True, exist_ok=True)
+        result = import_citymodel([item], part.output, crs_override=part.crs_override, lod=part.lod,
+                                  reporter=keep, limits=limits)
+    except (GeoTwinError, KeyError, OSError, zipfile.BadZipFile) as err:
+        return ImportOutcome(part.key, error=str(err) or type(err).__name__, warnings=keep.kept,
+                             warning_count=keep.count)
+    return ImportOutcome(part.key, buildings=result.buildings, crs=result.crs, vertical_crs=result.vertical_crs,
+                         warnings=keep.kept, warning_count=keep.count,
+                         counts={name: int(getattr(result, name)) for name in _COUNTS})
+
+
+def input_hash(item: InputFile) -> str:
+    """What identifies an input's content: SHA-256 of a file, the CRC-32 and sizes of a zip member."""
+    if item.member is not None:
+        return f"zip-crc32:{item.member.CRC:08x}:{item.member.file_size}:{item.member.compress_size}"
+    digest = hashlib.sha256()
+    with open(item.path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def _part_name(key: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(key.rpartition("!/")[2] or key).name)[:60]
+    return f"{hashlib.sha256(key.encode()).hexdigest()[:12]}-{safe}.gpkg"
+
+
+def import_partitioned(inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str],
+                       work: str | os.PathLike[str], mapper: Mapper, reporter: Reporter | None = None,
+                       crs_override: str | None = None, lod: str = "highest",
+                       max_inflated_mb: float | None = None, max_json_mb: float | None = None) -> ScaleImportResult:
+    """Import a delivery (files, folders, zip archives) in partitions with ``mapper`` and merge into ``output``.
+
+    ``work`` keeps the partitions and the manifest (see the module docstring). Raises PartitionsFailed when some
+    partitions failed (the others are kept for the next run).
+    Example: ``import_partitioned(["NRW.zip"], "city.gpkg", "work", dask_mapper(client))``.
+    """
+    reporter = reporter or Reporter()
+    limits = Limits.from_mb(max_inflated_mb, max_json_mb)
+    delivery = collect_delivery(inputs, limits)
+    for line in delivery.ignored:
+        reporter.info(f"not a city model file, not read: {line}")
+    folder = Path(work) / "import"
+    manifest = Manifest(folder, "import")
+    options = {"crs_override": crs_override, "lod": lod, "max_inflated_mb": max_inflated_mb,
+               "max_json_mb": max_json_mb}
+    parts: list[ImportPartition] = []
+    prints: dict[str, str] = {}
+    for item in delivery.files:
+        reporter.check()
+        key = item.display
+        prints[key] = fingerprint(input_hash(item), options)
+        parts.append(ImportPartition(key, str(item.path), item.member.filename if item.member else None,
+                                     str((folder / "parts" / _part_name(key)).resolve()), crs_override, lod,
+                                     max_inflated_mb, max_json_mb))
+    result = ScaleImportResult(str(Path(output).resolve()), partitions=len(parts))
+    todo = [p for p in parts if not manifest.done(p.key, prints[p.key])]
+    result.reused = [p.key for p in parts if p not in todo]
+    reporter.info(f"{len(parts)} partitions: {len(todo)} to import, {len(result.reused)} done in an earlier run")
+    failed = _run_partitions(todo, mapper, manifest, prints, folder, Stage(reporter, 0.0, 85.0), result)
+    if failed:
+        raise PartitionsFailed("import", failed, len(parts))
+    _merge(parts, manifest, delivery.skipped, output, Stage(reporter, 85.0, 100.0), result)
+    reporter.info(f"imported {result.buildings} buildings from {len(parts)} partitions ({len(result.ran)} run, "
+                  f"{len(result.reused)} reused) into {result.output}")
+    return result
+
+
+def _run_partitions(todo: list[ImportPartition], mapper: Mapper, manifest: Manifest, prints: dict[str, str],
+                    folder: Path, reporter: Reporter, result: ScaleImportResult) -> list[tuple[str, str]]:
+    failed: list[tuple[str, str]] = []
+    outputs = {p.key: p.output for p in todo}
+    for outcome in mapper(import_partition, todo):
+        for message in outcome.warnings:
+            reporter.warning(message)
+        if outcome.warning_count > len(outcome.warnings):
+            reporter.warning(f"{outcome.key}: {outcome.warning_count - len(outcome.warnings)} more warnings")
+        if outcome.error:
+            reporter.warning(f"partition {outcome.key} failed: {outcome.error}")
+            failed.append((outcome.key, outcome.error))
+            manifest.forget(outcome.key)
+            continue
+        result.ran.append(outcome.key)
+        manifest.record(outcome.key, {"fingerprint": prints[outcome.key],
+                                      "output": os.path.relpath(outputs[outcome.key], folder),
+                                      "buildings": outcome.buildings, "counts": outcome.counts, "crs": outcome.crs,
+                                      "vertical_crs": outcome.vertical_crs})
+        reporter.info(f"partition {outcome.key}: {outcome.buildings} buildings")
+    return sorted(failed)
+
+
+def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any], output: str | os.PathLike[str],
+           reporter: Reporter, result: ScaleImportResult) -> None:
+    """Write every partition's rows into ``output`` in the delivery's order (duplicate ids left out, a row each)."""
+    paths = [manifest.folder / str(manifest.entries[p.key]["output"]) for p in parts]
+    crs = manifest.entries[parts[0].key].get("crs")
+    verticals = set()
+    for part in parts:
+        entry = manifest.entries[part.key]
+        if entry.get("crs") != crs:
+            raise InputError(f"its horizontal CRS {entry.get('crs')} differs from {crs} of {parts[0].key}; all "
+                             "tiles of one run must share one horizontal CRS", path=part.key)
+        verticals.add(entry.get("vertical_crs"))
+    result.crs = crs
+    seen: dict[str, str] = {}
+    with gpkg.gpkg_output(output, crs) as writer:
+        for spec in CITY_MODEL_LAYERS:
+            writer.ensure_layer(spec)
+        for item in skipped:
+            writer.add(SKIPPED, {"source_file": item.source_file, "line": item.line, "object_id": item.object_id,
+                                 "reason": item.reason})
+        for n, (part, path) in enumerate(zip(parts, paths)):
+            reporter.check()
+            _, ids, _ = gpkg.read_table(path, BUILDINGS.name, ["id"], geometry=False)
+            again = {i for (i,) in ids if i in seen}
+            for (i,) in ids:
+                seen.setdefault(i, part.key)
+            for building in sorted(again):
+                writer.add(SKIPPED, {"source_file": part.key, "line": None, "object_id": building,
+                                     "reason": f"duplicate id (already imported from {Path(seen[building]).name})"})
+            result.duplicates += len(again)
+            result.buildings += int(manifest.entries[part.key].get("buildings", 0))
+            for name, value in manifest.entries[part.key].get("counts", {}).items():
+                result.counts[name] = result.counts.get(name, 0) + int(value)
+            for spec in CITY_MODEL_LAYERS:
+                _copy_layer(writer, path, spec, again)
+            reporter.progress(100.0 * (n + 1) / len(parts))
+    result.counts["skipped"] = result.counts.get("skipped", 0) + result.duplicates + len(skipped)
+    result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
+    if len(verticals) > 1:
+        reporter.warning("the sources use different vertical CRSs (" + ", ".join(sorted(v or "unknown"
+                         for v in verticals)) + "); their heights are not directly comparable")
+
+
+def _copy_layer(writer: gpkg.GpkgWriter, path: Path, spec: Any, leave_out: set[str]) -> None:
+    """Stream one layer of a partition's GeoPackage into the writer (rows of ``leave_out`` buildings dropped)."""
+    names = list(spec.fields)
+    key = {BUILDINGS.name: "id", BUILDING_SURFACES.name: "building_id", FOOTPRINTS.name: "building_id"}.get(spec.name)
+    at = names.index(key) if key and leave_out else None
+    for rows, blobs in gpkg.iter_table(path, spec.name, names, _BATCH):
+        wkbs = gpkg.wkbs_of(blobs) if spec.geometry_type is not None else None
+        records = [dict(zip(names, row)) for row in rows]
+        if at is not None:
+            keep = [n for n, row in enumerate(rows) if row[at] not in leave_out]
+            records = [records[n] for n in keep]
+            wkbs = [wkbs[n] for n in keep] if wkbs is not None else None
+        writer.add_many(spec, records, wkbs)

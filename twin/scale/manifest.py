@@ -1,0 +1,82 @@
+"""The work folder's record of finished partitions, so that a re-run does only what is missing.
+
+``manifest.json`` in a stage's folder (``WORK/import``, ``WORK/build``) maps each partition's key to what
+it was made from (``fingerprint``: input hashes and options) and what it wrote. A partition is done when its
+entry's fingerprint equals the one of this run and its output file exists. The file is rewritten atomically
+after every finished partition, so a crash or a cancel keeps what was done.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..kernel.errors import GeoTwinError
+
+MANIFEST = "manifest.json"
+
+
+def fingerprint(*parts: Any) -> str:
+    """SHA-256 hex of the JSON of ``parts`` (what a partition was made from).
+
+    Example: ``fingerprint("tile.gml", "ab12", {"lod": "highest"})``."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class Manifest:
+    """The finished partitions of one stage in ``folder`` (see the module docstring)."""
+
+    def __init__(self, folder: str | os.PathLike[str], stage: str) -> None:
+        self.folder = Path(folder)
+        self.stage = stage
+        self.path = self.folder / MANIFEST
+        self.entries: dict[str, dict[str, Any]] = {}
+        if self.path.exists():
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as err:
+                raise GeoTwinError(f"cannot read the work folder's manifest: {err}", path=str(self.path)) from None
+            if not isinstance(data, dict) or data.get("stage") != stage:
+                raise GeoTwinError(f"not a manifest of the {stage} stage: choose an empty work folder",
+                                   path=str(self.path))
+            self.entries = dict(data.get("partitions", {}))
+
+    def done(self, key: str, print_: str) -> bool:
+        """Whether partition ``key`` was finished from the same inputs (``print_``) and its output is there."""
+        entry = self.entries.get(key)
+        return (entry is not None and entry.get("fingerprint") == print_
+                and (self.folder / str(entry.get("output", ""))).exists())
+
+    def record(self, key: str, entry: dict[str, Any]) -> None:
+        """Note partition ``key`` as finished (``entry`` holds its fingerprint and output) and save."""
+        self.entries[key] = entry
+        self.save()
+
+    def forget(self, key: str) -> None:
+        """Drop partition ``key`` (it failed or its input is gone) and save."""
+        if self.entries.pop(key, None) is not None:
+            self.save()
+
+    def save(self) -> None:
+        """Write the manifest atomically."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"stage": self.stage, "partitions": self.entries}, indent=1, sort_keys=True),
+                       encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def default_work_folder(target: str) -> Path:
+    """Where a partitioned run keeps its partitions when no work folder is given: beside a GeoPackage output
+    (``twin.gpkg`` -> ``twin.gpkg.geotwin-work``), else (a PostGIS store) in the temporary folder, one per
+    database and schema.
+
+    Example: ``default_work_folder("/data/twin.gpkg")`` -> ``Path("/data/twin.gpkg.geotwin-work")``."""
+    if Path(target).suffix.lower() == ".gpkg":
+        return Path(target).with_name(Path(target).name + ".geotwin-work")
+    import hashlib
+
+    return Path(tempfile.gettempdir()) / f"geotwin-work-{hashlib.sha256(target.encode()).hexdigest()[:16]}"
