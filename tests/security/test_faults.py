@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -129,7 +130,7 @@ def _one_clean_message(err: GeoTwinError, target: Path, reason: str) -> None:
 def test_read_only_folder(tmp_path, shared_data):
     with _tmpfs(tmp_path / "ro", "ro,size=1m") as folder:
         target = folder / "fzk.gpkg"
-        with pytest.raises(GeoTwinError) as err:
+        with pytest.raises(GeoTwinError, match="read-only file system") as err:
             import_citymodel([shared_data / FZK_GML], target)
         _one_clean_message(err.value, target, "read-only file system")
 
@@ -137,7 +138,7 @@ def test_read_only_folder(tmp_path, shared_data):
 def test_disk_full_geopackage(tmp_path, shared_data):
     with _tmpfs(tmp_path / "full", "size=256k") as folder:
         target = folder / "hamburg.gpkg"
-        with pytest.raises(GeoTwinError) as err:
+        with pytest.raises(GeoTwinError, match="cannot write the output") as err:
             import_citymodel([shared_data / HAMBURG], target)
         text = str(err.value)
         _one_clean_message(err.value, target, "cannot write the output")
@@ -152,13 +153,13 @@ def test_disk_full_twin_and_tiles(tmp_path, shared_data):
     import_citymodel([shared_data / HAMBURG], city)
     with _tmpfs(tmp_path / "full", "size=256k") as folder:
         twin = folder / "twin.gpkg"
-        with pytest.raises(GeoTwinError) as err:
+        with pytest.raises(GeoTwinError, match="cannot write the output") as err:
             build_twin(open_store(twin), BuildInputs(citymodel=[str(city)]))
         _one_clean_message(err.value, twin, "cannot write the output")
         assert _temporaries(folder) == [] and not twin.exists()
     with _tmpfs(tmp_path / "fuller", "size=32k") as folder:
         tiles = folder / "tiles"
-        with pytest.raises(GeoTwinError) as err:
+        with pytest.raises(GeoTwinError, match="no space left on the device") as err:
             export_3dtiles(city, tiles, ExportOptions(viewer=False))
         _one_clean_message(err.value, tiles, "no space left on the device")
         assert _temporaries(folder) == [] and not tiles.exists()
@@ -261,7 +262,7 @@ def test_postgis_server_dying_mid_build(pg_dsn, schema, shared_data, tmp_path):
     build_twin(open_store(pg_dsn, schema), BuildInputs(citymodel=[str(fzk)]))
     before = read_store(open_store(pg_dsn, schema))
     reporter = _KillServerWhileWriting(pg_dsn, schema)
-    with pytest.raises(GeoTwinError) as err:
+    with pytest.raises(GeoTwinError, match=f"^PostGIS .*schema {re.escape(schema)}: ") as err:
         build_twin(open_store(pg_dsn, schema), BuildInputs(citymodel=[str(city)]), reporter=reporter)
     assert reporter.killed >= 1
     text = str(err.value)
@@ -274,7 +275,7 @@ def test_postgis_server_dying_mid_build(pg_dsn, schema, shared_data, tmp_path):
 
 def test_postgis_unreachable_names_the_store(tmp_path, shared_data):
     store = open_store(f"host={tmp_path} port=1 dbname=twin user=office password=pw-secret", "geotwin")
-    with pytest.raises(GeoTwinError) as err:
+    with pytest.raises(GeoTwinError, match="cannot connect to PostGIS") as err:
         build_twin(store, BuildInputs(citymodel=[str(shared_data / FZK_GML)]))
     assert "cannot connect to PostGIS" in str(err.value) and "pw-secret" not in str(err.value)
 
@@ -285,7 +286,7 @@ def test_postgis_unreachable_names_the_store(tmp_path, shared_data):
 def test_buildtwin_algorithm_refuses_schemas_with_one_message(run_alg, pg_connection, shared_data, name, message):
     from qgis.core import QgsProcessingException
 
-    with pytest.raises(QgsProcessingException) as err:
+    with pytest.raises(QgsProcessingException, match=re.escape(message)) as err:
         run_alg("geotwin:buildtwin", {"CITYMODEL": [str(shared_data / FZK_GML)], "DATABASE": pg_connection,
                                       "SCHEMA": name})
     assert message in str(err.value) and "Traceback" not in str(err.value)
@@ -297,7 +298,7 @@ def test_algorithm_storage_fault_has_no_traceback(run_alg, tmp_path, shared_data
 
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the output folder should be")
-    with pytest.raises(QgsProcessingException) as err:
+    with pytest.raises(QgsProcessingException, match=": cannot write the output: .* is a file, not a folder$") as err:
         run_alg("geotwin:importcitymodel", {"INPUT": [str(shared_data / FZK_GML)],
                                             "OUTPUT": str(blocker / "fzk.gpkg")})
     text = str(err.value)
@@ -314,7 +315,7 @@ def test_a_truncated_twin_is_one_message(tmp_path, shared_data, keep):
     build_twin(open_store(twin), BuildInputs(citymodel=[str(city)]))
     data = twin.read_bytes()
     twin.write_bytes(data[:int(len(data) * keep)])
-    with pytest.raises(GeoTwinError) as err:
+    with pytest.raises(GeoTwinError, match=r": the output exists and is not a readable GeoPackage \(") as err:
         build_twin(open_store(twin), BuildInputs(citymodel=[str(city)]))
     text = str(err.value)
     assert text.startswith(f"{twin}: the output exists and is not a readable GeoPackage (") and "\n" not in text

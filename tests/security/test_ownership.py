@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import sqlite3
 import threading
 import uuid
@@ -71,7 +72,7 @@ def test_outputs_carry_the_marker(tmp_path, city):
 
 def test_twin_into_a_users_geopackage_is_refused_untouched(tmp_path, city, user_gpkg):
     before = _sha(user_gpkg)
-    with pytest.raises(GeoTwinError) as err:
+    with pytest.raises(GeoTwinError, match=r"GeoTwin did not write: wlan \(1 table\)") as err:
         build_twin(open_store(user_gpkg), BuildInputs(citymodel=[str(city)]))
     text = str(err.value)
     assert str(user_gpkg) in text and "GeoTwin did not write: wlan (1 table)" in text
@@ -224,7 +225,7 @@ def test_a_users_schema_is_refused_untouched(pg_dsn, schema, city):
              f"INSERT INTO \"{schema}\".links VALUES ('https://example.org', 'home'), ('https://x.example', 'x')")
     content = "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)), count(*) FROM \"{}\".{} t"
     before = {t: _rows(pg_dsn, content.format(schema, t)) for t in ("buildings", "links")}
-    with pytest.raises(GeoTwinError) as err:
+    with pytest.raises(GeoTwinError, match=r"GeoTwin did not write: buildings, links \(2 tables\)") as err:
         build_twin(open_store(pg_dsn, schema), BuildInputs(citymodel=[str(city)]))
     text = str(err.value)
     assert f"schema {schema}" in text and "GeoTwin did not write: buildings, links (2 tables)" in text
@@ -250,7 +251,7 @@ def test_a_users_schema_is_refused_untouched(pg_dsn, schema, city):
     ("a" * 64, "not a valid schema name"),
 ])
 def test_shared_system_and_invalid_schemas_are_refused(pg_dsn, name, message):
-    with pytest.raises(GeoTwinError) as err:
+    with pytest.raises(GeoTwinError, match=re.escape(message)) as err:
         open_store(pg_dsn, name)
     assert message in str(err.value) and "table or column" not in str(err.value)
 

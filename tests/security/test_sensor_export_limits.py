@@ -106,7 +106,7 @@ def test_bytes_undefined_in_cp1252_are_refused_with_their_line(tmp_path):
     """Neither UTF-8 nor cp1252 (0x81 is undefined there): a clear error naming the file and line."""
     path = tmp_path / "latin.csv"
     path.write_bytes(b"sensor_id;lat;lon;timestamp;P1\nM\x81nster;57.138;-2.077;2017-11-10T00:01:41;17.2\n")
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match="0x81") as err:
         read_exports([path], CRS)
     assert err.value.line == 2 and "0x81" in str(err.value) and "latin.csv" in str(err.value)
 

@@ -274,7 +274,8 @@ def test_hostile_xml_refused(shared_data, tmp_path, prolog, entity, hidden):
     filler = f"<!-- {'x' * 1_100_000} -->\n" if hidden else ""
     path = tmp_path / "hostile.gml"
     path.write_text(_hostile(shared_data, prolog, entity, filler), "utf-8")
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError, match="no XML root element in the first 1 MB|refused: the XML declares a DOCTYPE") \
+            as err:
         source = read_citygml(path, crs_override=crs_override("EPSG:25832"))
         list(source)
     assert str(path) in str(err.value)

@@ -181,7 +181,7 @@ def test_cancel_cancels_the_clusters_tasks(delivery, client, tmp_path):
         def is_cancelled(self):
             return self.last_progress > 0
 
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         import_partitioned([delivery["zip"]], tmp_path / "city.gpkg", tmp_path / "work",
                            dask_mapper(client, CancelAfterFirst()), CancelAfterFirst())
     assert not (tmp_path / "city.gpkg").exists()

@@ -72,6 +72,6 @@ def test_the_serial_mapper_runs_in_order_and_sees_a_cancel():
         def is_cancelled(self):
             return True
 
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="^cancelled by the user$"):
         list(serial_mapper(Stop())(len, ["ab"]))
     assert list(dask_mapper(None)(len, [])) == []   # nothing to submit: no cluster needed

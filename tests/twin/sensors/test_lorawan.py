@@ -517,7 +517,7 @@ def test_command_line_needs_an_output_and_keeps_the_password_out_of_the_client_i
     from geotwin.twin.sensors import listen as cli
 
     monkeypatch.delenv("GEOTWIN_PG_DSN", raising=False)
-    with pytest.raises(SystemExit) as err:
+    with pytest.raises(SystemExit, match="^2$") as err:
         cli.main(["--broker", "127.0.0.1:1", "--devices", str(DEVICES)])
     assert err.value.code == 2
     assert "give --output (a GeoPackage) or --dsn (a PostGIS twin)" in capsys.readouterr().err

@@ -50,7 +50,7 @@ def test_server_speaks_sensorthings(server):
     assert set(obs["value"][0]) == {"@iot.id", "result"}
     assert obs["value"][0]["result"] == 14.13                 # the last PM10 value of the day
     bad = urllib.request.Request(server.base_url() + "/Observations?$filter=result%20foo%201")
-    with pytest.raises(urllib.error.HTTPError) as err:
+    with pytest.raises(urllib.error.HTTPError, match="^HTTP Error 400: ") as err:
         urllib.request.urlopen(bad, timeout=10)
     assert err.value.code == 400
 

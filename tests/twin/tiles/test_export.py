@@ -475,7 +475,7 @@ def test_cancelled_or_failed_export_leaves_previous_tileset_untouched(gpkgs, tmp
     # failed: the constant height method without a constant
     from geotwin.twin.kernel.errors import GeoTwinError
 
-    with pytest.raises(GeoTwinError):
+    with pytest.raises(GeoTwinError, match="^the constant height method needs a constant undulation in metres$"):
         export_3dtiles(gpkgs["hamburg"], out, ExportOptions(height_method="constant"))
     assert files_digest(out) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folders left

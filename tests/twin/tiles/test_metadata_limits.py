@@ -239,3 +239,42 @@ def test_spec_types_convert_values():
     assert (cols["s"].type, cols["s"].values) == ("STRING", ["7", "x"])
     assert (cols["b"].type, cols["b"].values) == ("STRING", ["true", "false"])
     assert [c.name for c in build_columns(rows, {"s": "str", "f": "float"})] == ["s", "f", "b", "i"]
+
+
+def test_dict_values_become_sorted_json_text():
+    """A dict in a plain (not JSON) field is written as JSON text with sorted keys: the text does not depend on the
+    order the source wrote the keys in (json.dumps(sort_keys=True) is the independent reference)."""
+    import json
+
+    col = _col([{"v": {"b": 1, "a": [2, 3], "ä": "ü"}}, {"v": {"a": [2, 3], "ä": "ü", "b": 1}}, {"v": None}], "v")
+    text = '{"a": [2, 3], "b": 1, "ä": "ü"}'
+    assert text == json.dumps({"ä": "ü", "b": 1, "a": [2, 3]}, sort_keys=True, ensure_ascii=False)
+    assert col.type == "STRING" and col.values == [text, text, None]
+
+
+def test_json_field_that_is_no_object_stays_a_column():
+    """Only a JSON object is flattened; a JSON field holding a list or text stays one column (as JSON text), and
+    only a missing ``json`` field of the spec is left out. ``attributes`` outside the spec is kept when missing."""
+    cols = {c.name: c for c in build_columns([{"j": [1, 2], "k": "plain", "m": None, "x": 1}],
+                                             {"j": "json", "k": "json", "m": "json"})}
+    assert set(cols) == {"j", "k", "x"}
+    assert cols["j"].values == ["[1, 2]"] and cols["k"].values == ["plain"]
+    kept = {c.name: c for c in build_columns([{"id": "a", "attributes": None}])}
+    assert set(kept) == {"id", "attributes"} and kept["attributes"].values == [None]
+    assert kept["attributes"].schema() == {"name": "attributes", "type": "STRING", "noData": STRING_NO_DATA}
+
+
+@pytest.mark.parametrize("value, kind, want", [
+    (2.0, "INT32", 2), ("7", "INT64", 7), (-(2**40), "INT64", -(2**40)), (True, "INT32", 1),
+    (1, "BOOLEAN", True), (0, "BOOLEAN", False), ("x", "BOOLEAN", True),
+    (3, "FLOAT64", 3.0), ("2.5", "FLOAT64", 2.5),
+    (True, "STRING", "true"), (False, "STRING", "false"), (4, "STRING", "4"), ("s", "STRING", "s"),
+    (None, "INT32", None), (None, "BOOLEAN", None), (None, "STRING", None),
+])
+def test_value_conversion_to_a_column_type(value, kind, want):
+    """The converter build_columns and the streaming ColumnType (tiles/columns.py) share: Python's own int(),
+    bool(), float() and str() are the reference, booleans as JSON's true/false."""
+    from geotwin.twin.tiles.metadata import _as_type
+
+    got = _as_type(value, kind)
+    assert got == want and type(got) is type(want)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from shapely.geometry import MultiPolygon, Polygon
@@ -80,6 +81,6 @@ def test_constant_undulation_and_report(tmp_path):
     report = json.loads((out / REPORT_NAME).read_text())
     assert report["height_model"]["constant"] == 48.0
     assert any("no vertical CRS" in w for w in reporter.warnings)
-    with pytest.raises(HeightModelError):
+    with pytest.raises(HeightModelError, match=f"^quasigeoid grid not found: {re.escape(str(tmp_path / 'x.gtx'))}"):
         export_3dtiles(gpkg, out, ExportOptions(viewer=False, height_method="grid", geoid_grid=str(tmp_path / "x.gtx")))
     assert json.loads((out / REPORT_NAME).read_text()) == report  # the failed export left it as it was
