@@ -674,7 +674,7 @@ def test_manual_placement_through_resolve():
 
 @pytest.mark.parametrize("map_unit, expected, warned", [
     ("METRE", 1.0, False), ("meter", 1.0, False), (" MILLIMETRE ", None, True), ("FOOT", None, False),
-    ("", None, False),
+    ("", None, False), (None, None, False),
 ])
 def test_ifc2x3_epset_map_unit(tmp_path, map_unit, expected, warned):
     api = _api()
@@ -849,3 +849,35 @@ def test_site_check_warns_beyond_five_metres(tmp_path, metres, warned):
     assert placement.parameters["site_check_m"] == pytest.approx(metres, abs=0.01)
     assert any(w.endswith("one of them is wrong (the map conversion was used)") for w in warnings) is warned
     assert ("site_check" in placement.parameters) is not warned
+
+
+@pytest.mark.parametrize("attribute, angle, limit", [("RefLatitude", (90, 30, 0), 90.0), ("RefLatitude", (-90, -30, 0), 90.0),
+                                                     ("RefLongitude", (180, 30, 0), 180.0),
+                                                     ("RefLongitude", (-180, 0, -1), 180.0)])
+def test_compound_angle_just_beyond_its_limit(attribute, angle, limit):
+    """Half a degree beyond ±90° latitude / ±180° longitude is refused (not only beyond the next whole degree)."""
+    with pytest.raises(InputError, match=rf"^IfcSite #42 {attribute} .* lies beyond ±{limit:g}°$"):
+        georef._compound_degrees(_Site(**{attribute: angle}), attribute, limit)
+    site = _Site(RefLatitude=angle if attribute == "RefLatitude" else (49, 0, 0),
+                 RefLongitude=angle if attribute == "RefLongitude" else (8, 0, 0))
+    with pytest.raises(InputError, match="lies beyond"):
+        georef._site_lonlat(site)
+
+
+def test_compound_angle_millionths_exactly():
+    """A millionth of an arc second is 1/3.6e9 degree: 49° 1' 2.5" to 1e-14 degree (about a nanometre)."""
+    expected = 49 + (1 * 60 + 2.5) / 3600
+    assert georef._compound_degrees(_Site(RefLatitude=(49, 1, 2, 500000)), "RefLatitude", 90.0) == \
+        pytest.approx(expected, abs=1e-14)
+    assert georef._compound_degrees(_Site(RefLatitude=(0, 0, 0, 1)), "RefLatitude", 90.0) == \
+        pytest.approx(1 / 3_600_000_000, rel=1e-12)
+
+
+def test_zero_sites_look_past_a_broken_site():
+    """A site whose angle is no valid compound angle is skipped; the sites after it are still looked at."""
+    f, project, _ = _model(site=False)
+    api = _api()
+    broken, zero = (api.root.create_entity(f, ifc_class="IfcSite", name=n) for n in ("broken", "zero"))
+    broken.RefLatitude, broken.RefLongitude = (0, 99, 0), (0, 0, 0)
+    zero.RefLatitude, zero.RefLongitude = (0, 0, 0), (0, 0, 0)
+    assert georef._zero_sites(f) == [zero]
