@@ -10,12 +10,20 @@ float constants (+1), True/False swapped, `return x` -> `return None`, a call st
 replaced by `pass`, break/continue swapped. Strings and docstrings are not mutated.
 
 Usage: scripts/mutation.py [MODULE ...] [--tests FILE ...]   (default: the modules in TESTS below)
+
+Scores are recorded in RESULTS (docs/mutation-scores.json): a full run of a module replaces its entry (killed, total,
+date, the module's SHA-256, the survivors); a rerun of some of those survivors (``--indices``) while the module is
+unchanged updates it (tests are only ever added, so a killed mutant stays killed). Other partial runs
+(``--sample``, ``--lines``, ``--tests``) are not recorded.
 """
 from __future__ import annotations
 
 import argparse
 import ast
 import copy
+import datetime
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -26,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutation"
+RESULTS = ROOT / "docs" / "mutation-scores.json"
 
 # module -> its fast test files (seconds, not minutes)
 TESTS: dict[str, list[str]] = {
@@ -247,6 +256,27 @@ def run_module(module: str, tests: list[str], sample: int = 0,
     return killed, len(sites), survivors
 
 
+def record(module: str, tests: list[str], total: int, survivors: list[Mutant], rerun: set[int] | None) -> None:
+    """Write a full run's score into RESULTS, or a rerun of recorded survivors (same module source) into its entry."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    digest = hashlib.sha256((ROOT / module).read_bytes()).hexdigest()
+    today = datetime.date.today().isoformat()
+    left = [{"index": s.index, "line": s.line, "mutation": s.description} for s in survivors]
+    if rerun is not None:
+        entry = results.get(module)
+        if entry is None or entry["sha256"] != digest or not rerun <= {s["index"] for s in entry["survivors"]}:
+            print(f"   {module}: not recorded (no full run of this source whose survivors these are)", flush=True)
+            return
+        still = {s.index for s in survivors}
+        left = [s for s in entry["survivors"] if s["index"] not in rerun or s["index"] in still]
+        total = entry["total"]
+        tests = sorted(set(entry["tests"]) | set(tests))
+    results[module] = {"killed": total - len(left), "total": total,
+                       "score": round(100.0 * (total - len(left)) / max(total, 1), 1), "date": today,
+                       "sha256": digest, "tests": tests, "survivors": left}
+    RESULTS.write_text(json.dumps(dict(sorted(results.items())), indent=1, ensure_ascii=False) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("modules", nargs="*", help="module paths relative to the repository root")
@@ -273,9 +303,12 @@ def main() -> int:
         if not tests:
             print(f"{module}: no test files known; pass --tests", file=sys.stderr)
             return 2
-        results.append((module, *run_module(module, tests, args.sample,
-                                                  {int(n) for n in args.lines.split(",")} if args.lines else None,
-                                                  {int(n) for n in args.indices.split(",")} if args.indices else None)))
+        indices = {int(n) for n in args.indices.split(",")} if args.indices else None
+        killed, total, survivors = run_module(module, tests, args.sample,
+                                              {int(n) for n in args.lines.split(",")} if args.lines else None, indices)
+        results.append((module, killed, total, survivors))
+        if not (args.sample or args.lines or args.tests):
+            record(module, tests, total, survivors, indices)
     print("\nmodule                          killed/total  score")
     for module, killed, total, _ in results:
         print(f"{module:32s} {killed:5d}/{total:<5d}  {100.0 * killed / max(total, 1):5.0f} %")

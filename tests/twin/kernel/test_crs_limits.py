@@ -68,6 +68,8 @@ def test_lonlat_bbox_of_a_projected_crs_is_its_transform_bounds():
 @pytest.mark.parametrize("lon, lat, germany, europe", [
     (5.86, 47.27, True, True), (15.04, 55.09, True, True), (5.8599, 50.0, False, True), (10.0, 55.0901, False, True),
     (-11.0, 35.0, False, True), (32.0, 72.0, False, True), (-11.0001, 50.0, False, False), (20.0, 72.0001, False, False),
+    (15.0401, 50.0, False, True), (10.0, 47.2699, False, True), (32.0001, 50.0, False, False),
+    (20.0, 34.9999, False, False),
 ])
 def test_germany_and_europe_edges_are_inside(lon, lat, germany, europe):
     guess = kcrs._fits("EPSG:4326", (lon, lat, lon, lat), swapped=False)
@@ -104,6 +106,7 @@ def test_override_from_a_proj_string_at_the_identification_confidence():
 @pytest.mark.parametrize("code, prefix", [
     ("EPSG:31467", 3000000.0), ("EPSG:31469", 5000000.0), ("EPSG:4647", 32000000.0), ("EPSG:25832", 0.0),
     ("EPSG:4326", 0.0), ("EPSG:3857", 0.0), ("EPSG:2056", 0.0), ("EPSG:3035", 0.0),
+    ("EPSG:2193", 0.0),   # NZTM: Transverse Mercator, false easting 1 600 000 m (no x 500 000 zone form)
 ])
 def test_zone_prefix(code, prefix):
     value = kcrs._zone_prefix(CRS(code))
@@ -193,3 +196,30 @@ def test_numbers_far_outside_the_projection_domain_are_no_guess():
     assert "EPSG:25832" not in [g.crs for g in kcrs.suggest_crs(box)]
     # a box that does map back, 1e-6 relative tolerance: accepted
     assert kcrs._lonlat_bbox("EPSG:25832", (456000.0, 5429000.0, 456000.0, 5429000.0)) is not None
+
+
+def test_guesses_in_germany_come_before_the_declared_crs():
+    """Gauss-Krueger zone 3 numbers (Karlsruhe) declared as Pseudo-Mercator: the guess in Germany comes first."""
+    guesses = kcrs.suggest_crs((3456000, 5429000, 3457000, 5430000), declared="EPSG:3857")
+    assert [(g.crs, g.in_germany, g.in_europe) for g in guesses] == [("EPSG:31467", True, True),
+                                                                      ("EPSG:3857", False, True)]
+
+
+UTM32_AREA = ("lie outside the area of use of EPSG:25832 (ETRS89 / UTM zone 32N; Europe between 6°E and 12°E: "
+              "lon 6.0..12.01, lat 38.76..84.33)")   # EPSG's published area of use of 25832
+
+
+@pytest.mark.parametrize("box, looks_like", [
+    # two guesses: both named
+    ((3456000, 5429000, 3457000, 5430000),
+     "EPSG:31467 (DHDN / 3-degree Gauss-Kruger zone 3) (or EPSG:3857 (WGS 84 / Pseudo-Mercator))"),
+    # four guesses (lon/lat in Karlsruhe fits ETRS89, WGS 84 either way round, Pseudo-Mercator): the first three
+    ((8.4, 49.0, 8.41, 49.01),
+     "EPSG:4258 (ETRS89) (or EPSG:4326 (WGS 84), EPSG:4326 (WGS 84) with x and y swapped (latitude first))"),
+    # one guess
+    ((100, 100, 200, 200), "EPSG:3857 (WGS 84 / Pseudo-Mercator)"),
+])
+def test_problem_names_at_most_three_guesses(box, looks_like):
+    problem = kcrs.area_of_use_problem(kcrs.crs_override("EPSG:25832"), box)
+    assert problem == (f"coordinates {tuple(float(v) for v in box)} {UTM32_AREA}; the coordinates look like "
+                       f"{looks_like}; give the right CRS as the CRS override")
