@@ -881,3 +881,30 @@ def test_zero_sites_look_past_a_broken_site():
     broken.RefLatitude, broken.RefLongitude = (0, 99, 0), (0, 0, 0)
     zero.RefLatitude, zero.RefLongitude = (0, 0, 0), (0, 0, 0)
     assert georef._zero_sites(f) == [zero]
+
+
+@pytest.mark.parametrize("origin, at, distance", [
+    (None, (2.0, 0.0), 2.0),                   # a site without ObjectPlacement lies at the model origin
+    ((10.0, -5.0, 0.0), (10.0, -5.0), 0.0),    # the site's own origin, mapped with the conversion: the same point
+    ((10.0, -5.0, 0.0), (0.0, 0.0), math.hypot(10.0, 5.0)),
+])
+def test_site_cross_check_uses_the_site_origin(tmp_path, origin, at, distance):
+    """The cross-check compares RefLatitude/RefLongitude with where the map conversion puts the site's origin
+    (plain Pythagoras on UTM metres is the reference)."""
+    e0, n0 = 456000.0, 5429000.0
+    lon, lat = pyproj.Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True).transform(e0 + at[0], n0 + at[1])
+    f, project, _ = _model(site=False)
+    api = _api()
+    site = api.root.create_entity(f, ifc_class="IfcSite", name="Site")
+    api.aggregate.assign_object(f, relating_object=project, products=[site])
+    if origin is not None:
+        matrix = np.eye(4)
+        matrix[:3, 3] = origin
+        api.geometry.edit_object_placement(f, product=site, matrix=matrix, is_si=True)
+    site.RefLatitude, site.RefLongitude = geo.dd2dms(lat, use_us=True), geo.dd2dms(lon, use_us=True)
+    _conversion(f, Eastings=e0, Northings=n0, OrthogonalHeight=0.0, Scale=1.0)
+    placement, warnings = _resolve(f, path=tmp_path / "s.ifc")
+    assert placement.parameters["site_check_m"] == pytest.approx(distance, abs=0.01)
+    # beyond 5 m the two positions disagree: a warning naming both
+    assert len([w for w in warnings if w.endswith(": one of them is wrong (the map conversion was used)")]) \
+        == (1 if distance > 5.0 else 0)
