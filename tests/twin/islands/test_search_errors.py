@@ -356,3 +356,42 @@ def test_calendars_read_and_unreadable(tmp_path):
     assert summary.calendars_read == 2   # closed and free: each calendar read once it was asked
     found = _read(tmp_path / "o.gpkg", "learning_island_search")
     assert found["calendar_checked"].tolist() == [True, False]
+
+
+def test_summary_defaults():
+    """A SearchSummary made without arguments is empty, with its origin at (0, 0)."""
+    from geotwin.twin.islands.search import SearchSummary
+
+    summary = SearchSummary()
+    assert (summary.found, summary.excluded, summary.next_free, summary.calendars_read) == ([], {}, {}, 0)
+    assert summary.origin == (0.0, 0.0) and SearchSummary().found is not summary.found
+
+
+def test_next_free_window_only_where_one_exists(tmp_path):
+    """Closed now but open on Saturday: next_free is Saturday 10:00 (the calendar's next opening); open only on
+    Christmas Day, beyond the 7 days looked ahead: no next_free."""
+    from zoneinfo import ZoneInfo
+
+    islands = _layer(tmp_path / "i.gpkg", [_island("weekend", 1, 1, hours="Sa,Su 10:00-16:00"),
+                                            _island("xmas", 2, 2, hours="Dec 25 10:00-12:00"), _island("ok", 3, 4)])
+    summary = find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0))
+    assert summary.found == [("ok", 5.0)] and set(summary.excluded) == {"weekend", "xmas"}
+    assert summary.next_free == {"weekend": datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))}
+    excluded = _read(tmp_path / "o.gpkg", "learning_island_search_excluded").set_index("island_id")
+    assert excluded.loc["weekend", "next_free"] == "2026-11-28T10:00+01:00"
+    assert excluded["next_free"].isna().tolist() == [False, True]
+
+
+def test_credentials_look_past_an_unusable_calendar(tmp_path):
+    """An island with an unusable calendar reference comes first: the CalDAV calendars after it are still looked at
+    (and here found on two hosts, which credentials cannot serve)."""
+    from geotwin.twin.islands.calendar import Credentials
+
+    islands = _layer(tmp_path / "i.gpkg", [
+        _island("badtype", 1.0, 0.0, calendar="x.ics", calendar_type="fax"),
+        _island("a", 1.0, 0.0, calendar="caldav+https://cal.example.org/a/"),
+        _island("b", 2.0, 0.0, calendar="https://dav.example.com/b/", calendar_type="caldav")], columns=_CAL_COLUMNS)
+    with pytest.raises(GeoTwinError, match=r"^the CalDAV calendars are on several hosts \(cal\.example\.org:443, "
+                                           r"dav\.example\.com:443\)"):
+        find_learning_islands(islands, str(tmp_path / "o.gpkg"), when=MON_10, location=(X0, Y0),
+                              credentials=Credentials("user", "secret"))
