@@ -223,3 +223,10 @@ def test_problem_names_at_most_three_guesses(box, looks_like):
     problem = kcrs.area_of_use_problem(kcrs.crs_override("EPSG:25832"), box)
     assert problem == (f"coordinates {tuple(float(v) for v in box)} {UTM32_AREA}; the coordinates look like "
                        f"{looks_like}; give the right CRS as the CRS override")
+
+
+def test_a_declared_wkt_is_named_by_its_epsg_code():
+    """A declared CRS given as WKT is named in the guesses by its EPSG code, as the candidates are."""
+    box = (456000, 5429000, 457000, 5430000)
+    guesses = kcrs.suggest_crs(box, declared=CRS.from_epsg(25832).to_wkt(), candidates=())
+    assert [(g.crs, g.name) for g in guesses] == [("EPSG:25832", "ETRS89 / UTM zone 32N")]
