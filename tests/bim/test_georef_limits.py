@@ -908,3 +908,24 @@ def test_site_cross_check_uses_the_site_origin(tmp_path, origin, at, distance):
     # beyond 5 m the two positions disagree: a warning naming both
     assert len([w for w in warnings if w.endswith(": one of them is wrong (the map conversion was used)")]) \
         == (1 if distance > 5.0 else 0)
+
+
+def _utm(lon, lat):
+    """The WGS 84 UTM zone by its definition: zone floor((lon + 180) / 6) + 1 (1..60), north from the equator."""
+    zone = min(60, int(math.floor((lon + 180.0) / 6.0)) + 1)
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
+def test_suggested_crs_limits():
+    """UTM up to ±84° (UPS beyond), zone 1 at -180° and 60 at +180°, the northern zone from latitude 0; ETRS89's UTM
+    where its EPSG area of use holds the position, edges included."""
+    west, south, east, north = pyproj.CRS("EPSG:25832").area_of_use.bounds
+    cases = {(9.0, 84.0): "EPSG:25832", (9.0, 84.01): "EPSG:5041", (9.0, -84.0): _utm(9.0, -84.0),
+             (9.0, -84.01): "EPSG:5042", (180.0, 10.0): _utm(179.9, 10.0), (-180.0, 10.0): _utm(-180.0, 10.0),
+             (9.0, 0.0): _utm(9.0, 0.0), (9.0, -0.01): _utm(9.0, -0.01), (west, 50.0): "EPSG:25832",
+             (9.0, south): "EPSG:25832", (9.0, south - 0.01): _utm(9.0, south - 0.01),
+             (-74.0, 40.7): _utm(-74.0, 40.7)}
+    assert (_utm(180.0, 10.0), _utm(-180.0, 10.0), _utm(9.0, 0.0), _utm(9.0, -84.0)) == \
+        ("EPSG:32660", "EPSG:32601", "EPSG:32632", "EPSG:32732")   # 180° belongs to zone 60, not a 61st
+    for (lon, lat), code in cases.items():
+        assert georef.suggest_crs(lon, lat) == f"{code} ({pyproj.CRS(code).name})", (lon, lat)
