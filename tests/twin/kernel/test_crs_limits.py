@@ -230,3 +230,12 @@ def test_a_declared_wkt_is_named_by_its_epsg_code():
     box = (456000, 5429000, 457000, 5430000)
     guesses = kcrs.suggest_crs(box, declared=CRS.from_epsg(25832).to_wkt(), candidates=())
     assert [(g.crs, g.name) for g in guesses] == [("EPSG:25832", "ETRS89 / UTM zone 32N")]
+
+
+def test_guesses_in_europe_come_before_the_declared_crs_outside_it():
+    """Longitude/latitude of Paris declared as Pseudo-Mercator (metres: a point off West Africa): the readings in
+    Europe (ETRS89, WGS 84) come first, then the declared CRS, then the swapped reading (off Somalia)."""
+    guesses = kcrs.suggest_crs((2.35, 48.85, 2.36, 48.86), declared="EPSG:3857")
+    assert [(g.crs, g.swapped, g.in_germany, g.in_europe) for g in guesses] == [
+        ("EPSG:4258", False, False, True), ("EPSG:4326", False, False, True), ("EPSG:3857", False, False, False),
+        ("EPSG:4326", True, False, False)]
