@@ -208,3 +208,11 @@ def test_open_intervals_with_different_comments_are_merged():
         (local(MON.replace(hour=15)), local(MON.replace(hour=16)))]
     assert hours.is_open_for(MON.replace(hour=11), MON.replace(hour=13, minute=30))
     assert not hours.is_open_for(MON.replace(hour=13), MON.replace(hour=15, minute=30))
+
+
+def test_syntax_error_names_the_users_text_not_the_rewritten_one():
+    """'PH off' is rewritten into Baden-Württemberg's holiday dates before evaluation; an invalid value is refused
+    naming what the user wrote (the first error position in their own text)."""
+    with pytest.raises(OpeningHoursError, match=r"^'Mo-Fr 25:00-26:00; PH off' is not valid opening_hours syntax "
+                                                r"\(Failed to parse expression: .*\| Mo-Fr 25:00-26:00; PH off \|"):
+        parse("Mo-Fr 25:00-26:00; PH off")
