@@ -161,8 +161,9 @@ def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: Conflatio
         >>> from shapely import box
         >>> city = pd.DataFrame({"id": ["B"], "ground": [112.0], "roof": [120.0], "outline": [box(0, 0, 10, 10)]})
         >>> bim = gpd.GeoDataFrame({"global_id": ["g1", "g2"], "name": ["School", "Shed"],
-        ...                         "source_file": ["a.ifc"] * 2, "ifc_class": ["IfcBuilding"] * 2, "ground_height": [112.3, 100.0],
-        ...                         "roof_height": [120.4, 103.0]}, geometry=[box(0.5, 0, 10, 10), box(500, 500, 501, 501)])
+        ...                         "source_file": ["a.ifc"] * 2, "ifc_class": ["IfcBuilding"] * 2,
+        ...                         "ground_height": [112.3, 100.0], "roof_height": [120.4, 103.0]},
+        ...                        geometry=[box(0.5, 0, 10, 10), box(500, 500, 501, 501)])
         >>> [(r["status"], r.get("twin_building_id")) for r in conflate(bim, city, ConflationOptions())]
         [('matched', 'B'), ('added', 'g2')]
     """
@@ -300,9 +301,9 @@ def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: 
         >>> from shapely import Point, box
         >>> footprints = gpd.GeoDataFrame({"building_id": ["B"]}, geometry=[box(0, 0, 10, 10)])
         >>> sensors = gpd.GeoDataFrame({"sensor_name": ["wall", "Fassade Nord", "park"],
-        ...                             "datastream_name": [""] * 3,
-        ...                             "link_type": ["area", "none", "area"], "link_id": ["P", None, "P"],
-        ...                             "link_name": [None] * 3, "link_distance": [None] * 3, "link_reason": [None] * 3},
+        ...                             "datastream_name": [""] * 3, "link_type": ["area", "none", "area"],
+        ...                             "link_id": ["P", None, "P"], "link_name": [None] * 3,
+        ...                             "link_distance": [None] * 3, "link_reason": [None] * 3},
         ...                            geometry=[Point(10.5, 5), Point(5, 18), Point(50, 50)])
         >>> link_facade_sensors(sensors, footprints, {"B": "School"}, ConflationOptions())
         2
