@@ -124,8 +124,22 @@ def _present(arrays: list[NDArray[Any] | None]) -> list[NDArray[Any]]:
 
 
 def frame_origin_of(src_lo: NDArray[Any], src_hi: NDArray[Any]) -> list[float]:
-    """The frame's origin (source CRS) for vertices spanning ``src_lo``..``src_hi``: the centre snapped to
-    ``FRAME_GRID`` at the lowest height (rounded down to the metre)."""
+    """Choose the ENU frame's origin (source CRS) for vertices spanning ``src_lo``..``src_hi``.
+
+    The centre is snapped to ``FRAME_GRID`` at the lowest height (rounded down to the metre), so re-exports of a
+    changed model share the frame.
+
+    Args:
+        src_lo: the lowest x, y, z of the vertices.
+        src_hi: the highest x, y, z.
+
+    Returns:
+        [x, y, z] of the origin.
+
+    Example:
+        >>> frame_origin_of(np.array([456012.3, 5429001.0, 112.7]), np.array([456390.0, 5429380.0, 140.0]))
+        [456200.0, 5429200.0, 112.0]
+    """
     src_centre = np.round((src_lo + src_hi) / 2 / FRAME_GRID) * FRAME_GRID
     return [float(src_centre[0]), float(src_centre[1]), float(np.floor(src_lo[2]))]
 

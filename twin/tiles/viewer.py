@@ -227,7 +227,31 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
 
 
 def cesium_build_dir(source: str | os.PathLike[str] | None = None) -> Path:
-    """The ``Build/Cesium`` folder to copy: ``source``, ``GEOTWIN_CESIUM_DIR`` or node_modules' cesium."""
+    """Find the ``Build/Cesium`` folder to copy: ``source``, ``GEOTWIN_CESIUM_DIR`` or node_modules' cesium.
+
+    Args:
+        source: the folder, or its ``Cesium.js``; None for the environment variable or node_modules.
+
+    Returns:
+        The folder.
+
+    Raises:
+        InputError: a part of ``CESIUM_PARTS`` is missing there (naming them and the folder).
+
+    Example:
+        >>> import tempfile
+        >>> build = Path(tempfile.mkdtemp()) / "Build" / "Cesium"
+        >>> for part in CESIUM_PARTS:
+        ...     _ = (build / part).mkdir(parents=True) if part != "Cesium.js" else None
+        >>> _ = (build / "Cesium.js").write_text("// CesiumJS")
+        >>> cesium_build_dir(build / "Cesium.js") == build
+        True
+        >>> (build / "Cesium.js").unlink()
+        >>> cesium_build_dir(build)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: ...: no CesiumJS build here (missing Cesium.js); ...
+    """
     folder = Path(source or os.environ.get("GEOTWIN_CESIUM_DIR") or CESIUM_BUILD)
     if folder.suffix == ".js":
         folder = folder.parent
@@ -240,8 +264,27 @@ def cesium_build_dir(source: str | os.PathLike[str] | None = None) -> Path:
 
 
 def copy_cesium(source: Path, target: Path) -> int:
-    """Copy ``CESIUM_PARTS`` of a ``Build/Cesium`` folder (new files and folders: the umask's
-    permissions, not the package's); return the bytes copied."""
+    """Copy ``CESIUM_PARTS`` of a ``Build/Cesium`` folder.
+
+    New files and folders get the umask's permissions, not the package's.
+
+    Args:
+        source: the ``Build/Cesium`` folder.
+        target: where the parts go (created).
+
+    Returns:
+        The bytes copied.
+
+    Example:
+        >>> import tempfile
+        >>> build = Path(tempfile.mkdtemp()) / "Build" / "Cesium"
+        >>> for part in CESIUM_PARTS:
+        ...     _ = (build / part).mkdir(parents=True) if part != "Cesium.js" else None
+        >>> _ = (build / "Cesium.js").write_text("// CesiumJS")
+        >>> _ = (build / "Workers" / "w.js").write_text("onmessage")
+        >>> copy_cesium(build, build.parent / "copy"), (build.parent / "copy" / "Workers" / "w.js").read_text()
+        (20, 'onmessage')
+    """
     total = 0
     target.mkdir(parents=True, exist_ok=True)
     for part in CESIUM_PARTS:
