@@ -138,7 +138,27 @@ def import_partition(part: ImportPartition) -> ImportOutcome:
 
 
 def input_hash(item: InputFile) -> str:
-    """What identifies an input's content: SHA-256 of a file, the CRC-32 and sizes of a zip member."""
+    """Identify an input's content: the SHA-256 of a file, the CRC-32 and sizes of a zip member.
+
+    Args:
+        item: a delivery file or zip member.
+
+    Returns:
+        ``sha256:<hex>`` or ``zip-crc32:<crc>:<size>:<compressed size>``.
+
+    Example:
+        >>> import hashlib, tempfile, zipfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.delivery import InputFile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "t.gml").write_bytes(b"<CityModel/>")
+        >>> input_hash(InputFile(folder / "t.gml")) == "sha256:" + hashlib.sha256(b"<CityModel/>").hexdigest()
+        True
+        >>> with zipfile.ZipFile(folder / "d.zip", "w") as archive:
+        ...     archive.writestr("LoD2/t.gml", b"<CityModel/>")
+        >>> input_hash(InputFile(folder / "d.zip", zipfile.ZipFile(folder / "d.zip").getinfo("LoD2/t.gml")))
+        'zip-crc32:387a9dd4:12:12'
+    """
     if item.member is not None:
         return f"zip-crc32:{item.member.CRC:08x}:{item.member.file_size}:{item.member.compress_size}"
     digest = hashlib.sha256()
