@@ -171,12 +171,42 @@ def export_3dtiles(source: str | os.PathLike[str] | StoreReader, output: str | o
                    options: ExportOptions | None = None, reporter: Reporter | None = None) -> ExportResult:
     """Export the city model (or the whole twin) of ``source`` into the folder ``output``.
 
-    ``source``: a GeoPackage (from ``geotwin:importcitymodel``, or a twin from ``geotwin:buildtwin``), or a
-    twin store (``StoreReader``, e.g. a PostGIS schema, or a PostgreSQL connection string of the schema
-    ``geotwin``), which exports exactly as the same twin in a GeoPackage. A twin adds BIM detail tiles below
-    its buildings' LoD2 leaves and the learning islands and sensors as marker features (and as GeoJSON
-    beside the tileset). Exporting into a folder that holds an earlier export reuses every tile file whose
-    content is unchanged (``incremental``)."""
+    ``source``: a GeoPackage (from ``geotwin:importcitymodel``, or a twin from ``geotwin:buildtwin``), or a twin
+    store (``StoreReader``, e.g. a PostGIS schema, or a PostgreSQL connection string of the schema ``geotwin``),
+    which exports exactly as the same twin in a GeoPackage. A twin adds BIM detail tiles below its buildings' LoD2
+    leaves and the learning islands and sensors as marker features (and as GeoJSON beside the tileset).
+    Exporting into a folder that holds an earlier export reuses every tile file whose content is unchanged
+    (``incremental``).
+
+    Args:
+        source: a GeoPackage path, a StoreReader or a connection string.
+        output: the tileset folder (empty, new, or an earlier export's).
+        options: format, compression, tiling, heights, viewer, terrain, target client.
+        reporter: progress, cancel and messages.
+
+    Returns:
+        The ExportResult: the tileset's path, the tile count, the height model and the typed report.
+
+    Raises:
+        InputError: no buildings, a folder that is not an earlier export, bad options; Cancelled.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> result = export_3dtiles(folder / "city.gpkg", folder / "tiles")
+        >>> result.summary.buildings, result.tiles, result.summary.rewritten
+        (12, 1, ['tiles/0/0/0.glb'])
+        >>> tileset = json.loads(result.tileset.read_text())
+        >>> tileset["asset"]["version"], tileset["root"]["content"]["uri"]
+        ('1.1', 'tiles/0/0/0.glb')
+        >>> export_3dtiles(folder / "city.gpkg", folder / "tiles").summary.reused       # unchanged: kept
+        ['tiles/0/0/0.glb']
+    """
     options = options or ExportOptions()
     reporter = reporter or Reporter()
     options.check()
