@@ -36,7 +36,6 @@ PENDING: dict[str, str] = {
 #: only shrinks: a name here whose function has an example, or that no longer exists, fails the test).
 TODO: set[str] = {
     "bim/workers.py::serve",
-    "twin/build.py::build_twin",
     "twin/islands/availability.py::main",
     "twin/islands/calendar.py::caldav_feed",
     "twin/islands/calendar.py::book",
@@ -59,12 +58,6 @@ TODO: set[str] = {
     "twin/tiles/twin_tiles.py::write_series",
     "twin/tiles/twin_tiles.py::write_availability",
     "twin/tiles/viewer.py::write_viewer",
-    "twin/tiles/writer.py::normals",
-    "twin/tiles/writer.py::feature_content",
-    "twin/tiles/writer.py::lod1_columns",
-    "twin/tiles/writer.py::tile_content",
-    "twin/tiles/writer.py::b3dm",
-    "twin/tiles/writer.py::marker",
 }
 
 
