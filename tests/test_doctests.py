@@ -51,12 +51,6 @@ TODO: set[str] = {
     "twin/tiles/tileset.py::implicit_tile",
     "twin/tiles/tileset.py::tileset_json",
     "twin/tiles/tileset.py::write_viewer",
-    "twin/tiles/twin_layers.py::read_twin_extras",
-    "twin/tiles/twin_layers.py::vertical_datum_warnings",
-    "twin/tiles/twin_tiles.py::point_rows",
-    "twin/tiles/twin_tiles.py::write_geojson",
-    "twin/tiles/twin_tiles.py::write_series",
-    "twin/tiles/twin_tiles.py::write_availability",
     "twin/tiles/viewer.py::write_viewer",
 }
 
