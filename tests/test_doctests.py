@@ -44,13 +44,7 @@ TODO: set[str] = {
     "twin/sensors/replay.py::main",
     "twin/sensors/sta_source.py::fetch_series",
     "twin/tiles/export.py::content_setup",
-    "twin/tiles/quadtree.py::finish",
     "twin/tiles/terrain.py::write_terrain",
-    "twin/tiles/tileset.py::explicit_tile",
-    "twin/tiles/tileset.py::write_subtrees",
-    "twin/tiles/tileset.py::implicit_tile",
-    "twin/tiles/tileset.py::tileset_json",
-    "twin/tiles/tileset.py::write_viewer",
     "twin/tiles/viewer.py::write_viewer",
 }
 
