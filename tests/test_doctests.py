@@ -43,9 +43,6 @@ TODO: set[str] = {
     "twin/sensors/replay.py::publish",
     "twin/sensors/replay.py::main",
     "twin/sensors/sta_source.py::fetch_series",
-    "twin/tiles/export.py::content_setup",
-    "twin/tiles/terrain.py::write_terrain",
-    "twin/tiles/viewer.py::write_viewer",
 }
 
 

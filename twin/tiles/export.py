@@ -355,10 +355,43 @@ class _CityTiles:
 def content_setup(options: ExportOptions, reporter: Reporter, heights: HeightModel, geo: Georeferencer,
                   placement: Placement, building_columns: list[Column], surface_columns: list[Column] | None,
                   lod1: bool) -> tuple[ContentOptions, str]:
-    """How the tiles of an export are encoded, and its metadata schema (JSON text; empty for 3D Tiles 1.0).
+    """Decide how the tiles of an export are encoded, and give its metadata schema.
 
-    ``lod1``: the tree has LoD1 block tiles (their class is in the schema). The columns need only their types
-    (a partitioned export gives them without values)."""
+    The columns need only their types (a partitioned export gives them without values). Quantisation and meshopt
+    are for the Cesium target with compression and 3D Tiles 1.1; the context digest covers everything a tile's
+    bytes depend on besides its own content (so that unchanged tiles are reused).
+
+    Args:
+        options: the export options.
+        reporter: told when meshoptimizer is missing.
+        heights: the height model.
+        geo: the georeferencer.
+        placement: the ENU frame and its origin.
+        building_columns: the building property columns.
+        surface_columns: the surface property columns (None: no surface features).
+        lod1: the tree has LoD1 block tiles (their class is in the schema).
+
+    Returns:
+        (the ContentOptions, the metadata schema as JSON text; empty for 3D Tiles 1.0).
+
+    Example:
+        >>> from geotwin.twin.tiles.frame import EnuFrame
+        >>> heights = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", heights)
+        >>> origin = [456300.0, 5428500.0, 115.0]
+        >>> frame = EnuFrame(geo.to_ecef(*([v] for v in origin))[0])
+        >>> placement = Placement(frame, origin, np.zeros((0, 3)), np.zeros((0, 3)))
+        >>> columns = build_columns([{"id": "B1", "name": "School"}])
+        >>> cesium, schema = content_setup(ExportOptions(), Reporter(), heights, geo, placement, columns, None, True)
+        >>> cesium.quantize, cesium.draco, sorted(json.loads(schema)["classes"])
+        (True, False, ['building', 'building_lod1'])
+        >>> qgis, _ = content_setup(ExportOptions(target="qgis"), Reporter(), heights, geo, placement, columns, None,
+        ...                         False)
+        >>> qgis.quantize, qgis.context != cesium.context
+        (False, True)
+        >>> content_setup(ExportOptions(format="1.0"), Reporter(), heights, geo, placement, columns, None, False)[1]
+        ''
+    """
     cesium = options.target == "cesium"
     quantize = cesium and options.compression and options.format == "1.1"
     meshopt = quantize and meshopt_available()

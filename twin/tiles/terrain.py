@@ -548,10 +548,37 @@ def encode_tile(positions: FloatArray, triangles: NDArray[Any], bounds: tuple[fl
 
 def write_terrain(source: HeightField, geo: Georeferencer, folder: Path, bounds: tuple[float, float, float, float],
                   options: TerrainOptions | None = None, reporter: Reporter | None = None) -> TerrainResult:
-    """Write ``folder/layer.json`` and the tiles over ``bounds`` (west, south, east, north in degrees).
+    """Write ``folder/layer.json`` and the quantized-mesh tiles over ``bounds``.
 
-    Raises TerrainError when the tiles would exceed ``options.max_tiles`` (naming the count and the levels).
-    Example: ``write_terrain(field, geo, out / "terrain", (8.39, 49.0, 8.41, 49.02))``."""
+    Args:
+        source: the heights (a DGM raster's or the TIN relief's field).
+        geo: the city model's georeferencer (normal heights to ellipsoidal).
+        folder: the terrain folder (beside the tileset).
+        bounds: west, south, east, north in degrees.
+        options: tile limit, levels, tolerance, margin, normals.
+        reporter: progress, cancel and messages.
+
+    Returns:
+        The TerrainResult: folder, tile count, finest level, area, source and height model.
+
+    Raises:
+        TerrainError: the tiles would exceed ``options.max_tiles`` (naming the count and the levels).
+
+    Example:
+        >>> import json, tempfile
+        >>> from geotwin.twin.kernel.heights import resolve_height_model
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> field = HeightField("EPSG:25832", 456200.0, 5428600.0, 10.0, np.full((20, 30), 115.0), "dgm.tif")
+        >>> folder = Path(tempfile.mkdtemp()) / "terrain"
+        >>> result = write_terrain(field, geo, folder, (8.401, 49.007, 8.404, 49.009), TerrainOptions(max_level=14))
+        >>> result.tiles, result.max_level, json.loads((folder / "layer.json").read_text())["maxzoom"]
+        (16, 14, 14)
+        >>> write_terrain(field, geo, folder, (8.401, 49.007, 8.404, 49.009), TerrainOptions(max_tiles=3))
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.tiles.terrain.TerrainError: the terrain needs 17 tiles (levels 0 to 15 ...), more than the limit of 3...
+    """
     options = options or TerrainOptions()
     reporter = reporter or Reporter()
     if not 0 <= options.max_level <= 24:
