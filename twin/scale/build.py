@@ -362,13 +362,13 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
         >>> from geotwin.twin.store.geopackage import GpkgStore
         >>> def run():
         ...     return build_partitioned(GpkgStore(folder / "twin.gpkg"), [str(folder / "city.gpkg")], folder / "work",
-        ...                              serial_mapper(), buildings_per_partition=5)
+        ...                              serial_mapper(), buildings_per_partition=12)
         >>> first = run()
         >>> first.partitions, first.buildings, len(first.added), len(first.ran)
-        (6, 12, 12, 6)
+        (2, 12, 12, 2)
         >>> second = run()                   # nothing changed: every cell is reused
         >>> second.ran, len(second.reused), second.added
-        ([], 6, [])
+        ([], 2, [])
     """
     reporter = reporter or Reporter()
     options = options or ConflationOptions()
@@ -593,7 +593,7 @@ def build_twin_scaled(store: TwinStore, inputs: BuildInputs, work: str | os.Path
         >>> from geotwin.twin.store.geopackage import GpkgStore
         >>> inputs = BuildInputs(citymodel=[str(folder / "city.gpkg")])
         >>> result = build_twin_scaled(GpkgStore(folder / "twin.gpkg"), inputs, folder / "work", serial_mapper(),
-        ...                            buildings_per_partition=5)
+        ...                            buildings_per_partition=12)
         >>> result.buildings, len(result.added)
         (12, 12)
     """

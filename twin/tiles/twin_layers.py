@@ -95,7 +95,9 @@ def read_twin_extras(path: str | Path, buildings: list[dict[str, Any]], reporter
         >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
         ...                             str(folder / "islands.gpkg"))
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832"),
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
         ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
         >>> twin = folder / "twin.gpkg"
         >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
@@ -236,7 +238,9 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
         >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
         ...                             str(folder / "islands.gpkg"))
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832"),
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
         ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
         >>> twin = folder / "twin.gpkg"
         >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],

@@ -129,7 +129,9 @@ def point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict[str, An
         >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
         ...                             str(folder / "islands.gpkg"))
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832"),
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
         ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
         >>> twin = folder / "twin.gpkg"
         >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
@@ -253,7 +255,9 @@ def write_geojson(extras: TwinExtras, geo: Georeferencer, folder: Path) -> dict[
         >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
         ...                             str(folder / "islands.gpkg"))
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832"),
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
         ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
         >>> twin = folder / "twin.gpkg"
         >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
@@ -326,7 +330,9 @@ def write_series(gpkg: Path | None, extras: TwinExtras, folder: Path) -> str | N
         >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
         ...                             str(folder / "islands.gpkg"))
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832"),
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
         ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
         >>> twin = folder / "twin.gpkg"
         >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
@@ -338,8 +344,8 @@ def write_series(gpkg: Path | None, extras: TwinExtras, folder: Path) -> str | N
         'series.json'
         >>> series = json.loads((folder / "series.json").read_text())
         >>> noise = series["export#ka-fp-noise-01#noise_dba"]
-        >>> len(series), noise["unit"], len(noise["t"])
-        (13, 'dB(A)', 672)
+        >>> len(series), noise["unit"], len(noise["t"])          # a day of 15-minute values: 24 * 4
+        (13, 'dB(A)', 96)
         >>> write_series(None, extras, folder) is None
         True
     """
@@ -394,7 +400,9 @@ def write_availability(gpkg: Path | None, extras: TwinExtras, folder: Path, repo
         >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
         ...                             str(folder / "islands.gpkg"))
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832"),
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
         ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
         >>> twin = folder / "twin.gpkg"
         >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
