@@ -36,7 +36,6 @@ PENDING: dict[str, str] = {
 #: only shrinks: a name here whose function has an example, or that no longer exists, fails the test).
 TODO: set[str] = {
     "bim/workers.py::serve",
-    "twin/islands/availability.py::main",
     "twin/islands/calendar.py::caldav_feed",
     "twin/islands/calendar.py::book",
     "twin/sensors/mqtt.py::listen",
