@@ -32,8 +32,10 @@ PENDING: dict[str, str] = {
     "twin/kernel/gpkg.py": "rewritten for speed on another branch",
 }
 
-#: "path::name" of public functions still without an example (the gaps of issue 17 at the time this test came;
-#: only shrinks: a name here whose function has an example, or that no longer exists, fails the test).
+#: "path::name" of public functions still without an example: each talks to a server over the network (CalDAV,
+#: MQTT, SensorThings) or writes binary frames to the process's stdout file descriptor (bim.workers.serve), which
+#: a self-contained doctest cannot show; their tests (tests/twin/islands, tests/twin/sensors, tests/bim) run them
+#: against local servers. Only shrinks: a name here whose function has an example, or that is gone, fails.
 TODO: set[str] = {
     "bim/workers.py::serve",
     "twin/islands/calendar.py::caldav_feed",
