@@ -16,9 +16,9 @@ demo: setup
 test: setup
 	@dsn="$${GEOTWIN_PG_DSN:-$$(scripts/postgis.sh)}" && GEOTWIN_PG_DSN="$$dsn" $(RUN) $(PY) -m pytest $(PYTEST_ARGS)
 
-# ruff on the repository, mypy --strict on the core (pyproject.toml); also run by tests/test_lint.py in `make test`
+# ruff on the repository, mypy --strict on the core and on processing/plugin (qgis as Any; pyproject.toml); also run by tests/test_lint.py in `make test`
 lint: setup
-	@$(PY) -m ruff check . && MYPYPATH=.build/plugins $(PY) -m mypy -p geotwin.twin -p geotwin.bim
+	@$(PY) -m ruff check . && MYPYPATH=.build/plugins $(PY) -m mypy -p geotwin.twin -p geotwin.bim && MYPYPATH=.build/plugins $(PY) -m mypy -p geotwin.processing -p geotwin.plugin -m geotwin
 
 bench: setup
 	@$(RUN) $(PY) bench/run.py $(BENCH_ARGS)

@@ -428,9 +428,18 @@ def _as_float(value: Any, factor: float, decimals: int | None = None) -> float |
 
 
 def round_quantity(value: float | None, decimals: int) -> float | None:
-    """``value`` rounded to ``decimals`` (None stays None; -0.0 becomes 0.0).
+    """Round a quantity to ``decimals`` (None stays None; -0.0 becomes 0.0).
 
-    Example: ``round_quantity(72960000 * 1e-6, AREA_DECIMALS)`` -> ``72.96``.
+    Args:
+        value: the quantity, or None.
+        decimals: the decimals kept.
+
+    Returns:
+        The rounded float, or None.
+
+    Example:
+        >>> round_quantity(72960000 * 1e-6, AREA_DECIMALS), round_quantity(-0.0001, 2), round_quantity(None, 2)
+        (72.96, 0.0, None)
     """
     if value is None:
         return None

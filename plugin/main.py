@@ -1,6 +1,8 @@
 """The plugin object QGIS creates through classFactory."""
 from __future__ import annotations
 
+from typing import Any
+
 from qgis.core import QgsApplication
 
 from ..processing.provider import GeoTwinProvider
@@ -11,7 +13,7 @@ from .menu import TwinMenu
 class GeoTwinPlugin:
     """Registers the geotwin Processing provider (desktop and qgis_process)."""
 
-    def __init__(self, iface) -> None:
+    def __init__(self, iface: Any) -> None:
         self.iface = iface
         self.provider: GeoTwinProvider | None = None
         self.menu: TwinMenu | None = None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qgis.core import Qgis, QgsCoordinateTransform, QgsProject, QgsProviderRegistry, QgsSettings
 from qgis.PyQt.QtGui import QIcon
@@ -11,6 +12,11 @@ from ..processing.algorithm import ICON, tr
 from ..twin.kernel.errors import GeoTwinError
 from ..twin.kernel.schema import BUILDINGS
 
+if TYPE_CHECKING:
+    from .series_dock import SeriesDock
+    from .tiles_layer import TilesResult
+    from .twin_view import TwinSource
+
 LAST_DIR_KEY = "geotwin/last_twin_dir"
 NEW_3D_VIEW_ACTION = "mActionNew3DMapCanvas"  # QGIS desktop's View > New 3D Map View
 
@@ -19,14 +25,14 @@ class TwinMenu:
     """Adds "Open twin…" (a GeoPackage; also on the plugins toolbar) and "Open twin from PostGIS…"
     to Plugins > GeoTwin."""
 
-    def __init__(self, iface) -> None:
+    def __init__(self, iface: Any) -> None:
         self.iface = iface
         self.menu = tr("&GeoTwin")
         self.action: QAction | None = None
         self.postgis_action: QAction | None = None
         self.series_action: QAction | None = None
         self.tiles_action: QAction | None = None
-        self.series_dock = None
+        self.series_dock: SeriesDock | None = None
         self.view_3d = None  # the docked 3D view the last open() made
 
     def add(self) -> None:
@@ -110,7 +116,7 @@ class TwinMenu:
             settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
             self.add_tileset(path)
 
-    def add_tileset(self, path):
+    def add_tileset(self, path: str) -> TilesResult | None:
         """Add a tileset.json as a 3D tiles layer where this QGIS can show it (plugin/tiles_layer.py); the
         message bar says what was done."""
         from .tiles_layer import add_tileset, log
@@ -146,7 +152,7 @@ class TwinMenu:
             return
         self.open(source)
 
-    def open(self, path) -> dict | None:
+    def open(self, path: str | Path | TwinSource) -> dict[str, Any] | None:
         """Open a twin GeoPackage path (or a twin_view.TwinSource), zoom to it and open a 3D view."""
         from .twin_view import TwinSource, open_twin
 
@@ -171,7 +177,7 @@ class TwinMenu:
                         Qgis.Success, 10)
         return result
 
-    def open_3d_view(self, project: QgsProject, result: dict) -> str:
+    def open_3d_view(self, project: QgsProject, result: dict[str, Any]) -> str:
         """Stand the buildings on the ground (view3d.stand_on_ground), open a 3D view with QGIS desktop's
         action and dock it on the right; returns the sentence for the message bar."""
         from .localize import number

@@ -5,7 +5,8 @@ exactly what ``twin.sensors.timeseries.read_series`` returns; ``SeriesChart.poin
 """
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 from qgis.PyQt.QtCore import QDateTime, QPointF, QRectF, Qt
 from qgis.PyQt.QtGui import QColor, QPainter, QPen, QPolygonF
@@ -13,7 +14,7 @@ from qgis.PyQt.QtWidgets import QComboBox, QDateTimeEdit, QDockWidget, QHBoxLayo
 
 from ..processing.algorithm import tr
 from ..twin.kernel.errors import GeoTwinError
-from ..twin.sensors.timeseries import SensorSeries, last_window, read_series, sensor_keys
+from ..twin.sensors.timeseries import SensorSeries, SensorStore, last_window, read_series, sensor_keys
 
 WINDOW_CHOICES = (("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("range", "Range"))
 
@@ -23,7 +24,7 @@ class SeriesChart(QWidget):
 
     MARGIN = (64, 16, 16, 40)   # left, top, right, bottom
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.series: SensorSeries | None = None
         self.setMinimumSize(320, 200)
@@ -45,8 +46,7 @@ class SeriesChart(QWidget):
         return f"{self.series.observed_property or self.series.name}{unit}"
 
     def x_axis_title(self) -> str:
-        pts = self.points()
-        if not pts:
+        if self.series is None or not self.points():
             return tr("No observations in this window")
         return tr("Time (UTC): {0} – {1}").format(self.series.times[0].strftime("%Y-%m-%d %H:%M"),
                                                    self.series.times[-1].strftime("%Y-%m-%d %H:%M"))
@@ -55,7 +55,7 @@ class SeriesChart(QWidget):
         left, top, right, bottom = self.MARGIN
         return QRectF(left, top, max(1, self.width() - left - right), max(1, self.height() - top - bottom))
 
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API name
+    def paintEvent(self, _event: Any) -> None:  # noqa: N802 - Qt API name
         painter = QPainter(self)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.fillRect(self.rect(), QColor("white"))
@@ -90,10 +90,10 @@ class SeriesChart(QWidget):
 class SeriesDock(QDockWidget):
     """Sensor, window (24 h, 7 days, range) and the chart, for a twin or sensors GeoPackage (or a store)."""
 
-    def __init__(self, store=None, parent=None) -> None:
+    def __init__(self, store: SensorStore | None = None, parent: QWidget | None = None) -> None:
         super().__init__(tr("Sensor time series"), parent)
         self.setObjectName("GeoTwinSeriesDock")
-        self.store = None
+        self.store: SensorStore | None = None
         body = QWidget(self)
         layout = QVBoxLayout(body)
         row = QHBoxLayout()
@@ -127,7 +127,7 @@ class SeriesDock(QDockWidget):
         if store is not None:
             self.set_store(store)
 
-    def set_store(self, store) -> None:
+    def set_store(self, store: SensorStore) -> None:
         self.store = store
         self.sensor.blockSignals(True)
         self.sensor.clear()
@@ -136,7 +136,7 @@ class SeriesDock(QDockWidget):
         self.sensor.blockSignals(False)
         self.refresh()
 
-    def set_range(self, start, end) -> None:
+    def set_range(self, start: datetime, end: datetime) -> None:
         """Choose "Range" from ``start`` to ``end`` (aware datetimes)."""
         for edit, when in ((self.start, start), (self.end, end)):
             edit.blockSignals(True)
@@ -145,7 +145,9 @@ class SeriesDock(QDockWidget):
         self.window.setCurrentIndex(self.window.findData("range"))
         self.refresh()
 
-    def current_window(self):
+    def current_window(self) -> tuple[datetime, datetime]:
+        """(start, end) of the chosen window; the store is set (refresh checks)."""
+        assert self.store is not None
         kind = self.window.currentData()
         key = self.sensor.currentData()
         if kind == "range":
@@ -153,7 +155,7 @@ class SeriesDock(QDockWidget):
                     self.end.dateTime().toUTC().toPyDateTime().replace(tzinfo=UTC))
         return last_window(self.store, key, kind)
 
-    def refresh(self, *_args) -> None:
+    def refresh(self, *_args: Any) -> None:
         key = self.sensor.currentData()
         if self.store is None or key is None:
             self.chart.set_series(None)
@@ -169,7 +171,7 @@ class SeriesDock(QDockWidget):
         self.chart.set_series(series)
 
 
-def gpkg_of_layer(layer) -> str | None:
+def gpkg_of_layer(layer: Any) -> str | None:
     """The GeoPackage file behind a vector layer, or None."""
     if layer is None or layer.providerType() != "ogr":
         return None

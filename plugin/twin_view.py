@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qgis.core import (
     QgsAttributeEditorContainer,
@@ -175,7 +176,7 @@ def postgis_source(connection: str, schema: str = "geotwin") -> TwinSource:
     return TwinSource(label, frozenset(tables), make_layer)
 
 
-def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = None) -> dict:
+def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = None) -> dict[str, Any]:
     """Load the twin at ``gpkg_path`` (a GeoPackage, or a ``postgis_source``) into ``project`` (default: the
     current project).
 
@@ -325,7 +326,7 @@ def _refine_with_bim(layers: dict[str, QgsVectorLayer]) -> None:
     """In 3D, a building with BIM detail shows its BIM elements instead of its city-model surfaces."""
     surfaces, buildings = layers.get(BUILDING_SURFACES.name), layers[BUILDINGS.name]
     renderer = surfaces.renderer3D() if surfaces is not None else None
-    if renderer is None or layers.get(BIM_ELEMENTS.name) is None or renderer.type() != "rulebased":
+    if surfaces is None or renderer is None or layers.get(BIM_ELEMENTS.name) is None or renderer.type() != "rulebased":
         return
     ids = sorted({f["id"] for f in buildings.getFeatures(
         "\"bim_building_id\" IS NOT NULL AND \"bim_building_id\" <> ''")})

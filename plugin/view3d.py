@@ -6,6 +6,8 @@ level). ``stand_on_ground`` fixes the height, ``dock_new_view`` the panel.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from qgis.core import QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
@@ -16,7 +18,7 @@ PROJECT_TERRAIN = "project"   # the project's terrain (QGIS >= 3.26) carries the
 LOWERED_SYMBOLS = "symbols"   # QGIS 3.22: the 3D symbols are lowered onto its flat terrain at 0 m
 
 
-def project_terrain(project: QgsProject):
+def project_terrain(project: QgsProject) -> Any:
     """The project's terrain provider (QGIS >= 3.26: Project Properties > Terrain), or None (3.22)."""
     properties = getattr(project, "elevationProperties", None)
     return properties().terrainProvider() if properties is not None else None

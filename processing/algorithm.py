@@ -2,17 +2,34 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
-from qgis.core import QgsApplication, QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingFeedback
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+)
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from .dependencies import missing_message, missing_modules
 
+if TYPE_CHECKING:
+    from .feedback import FeedbackReporter
+
 ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "geotwin.svg"
 TR_CONTEXT = "GeoTwin"
+
+#: What processAlgorithm gets and returns: parameter or output id -> value.
+Parameters = dict[str, Any]
+#: processAlgorithm as a plain function (self, parameters, context, feedback) -> results.
+Process = Callable[[Any, Parameters, QgsProcessingContext, QgsProcessingFeedback], Parameters]
 
 
 def tr(text: str) -> str:
@@ -46,7 +63,8 @@ def label_help(text: str, alg: QgsProcessingAlgorithm) -> str:
         word = re.escape(name)
         pattern = (rf"(?<=\(){word}(?=\))|(?<![\w.-]){word}(?=:)" if name in AMBIGUOUS_IDS
                    else rf"(?<![\w.\-=]){word}(?![\w=])")
-        text = re.sub(pattern, lambda _m, label=label: f"{opening}{label}{closing}", text)
+        # a replacement string with its backslashes escaped: the label is inserted literally
+        text = re.sub(pattern, f"{opening}{label}{closing}".replace("\\", "\\\\"), text)
     return text
 
 
@@ -63,7 +81,7 @@ def _failure(err: BaseException) -> str | None:
     return None
 
 
-def _missing_inputs(alg: QgsProcessingAlgorithm, parameters: dict) -> str | None:
+def _missing_inputs(alg: QgsProcessingAlgorithm, parameters: Parameters) -> str | None:
     """'<path>: the file does not exist (NAME)' for the first input parameter naming a file path that is not
     there (layer sources as path|layername=..., lists of them too), or '<path>: not a readable vector layer
     (NAME)' for a layer parameter whose file GDAL cannot open; None when nothing of that kind is wrong."""
@@ -99,7 +117,7 @@ def _print_once() -> None:
 
 
 @contextmanager
-def interrupt_cancels(feedback):
+def interrupt_cancels(feedback: QgsProcessingFeedback | None) -> Iterator[None]:
     """Ctrl-C (SIGINT) cancels ``feedback`` (and so every stage feedback built on it) instead of killing the
     run mid-write, when the algorithm runs in the main thread with Python's own SIGINT handling (qgis_process);
     a second Ctrl-C goes to the previous handler. The previous handler is restored afterwards. Elsewhere
@@ -116,7 +134,7 @@ def interrupt_cancels(feedback):
         if previous is None:        # a handler not installed from Python: it could not be restored
             raise ValueError("foreign SIGINT handler")
 
-        def cancel(signum, frame):
+        def cancel(signum: int, frame: FrameType | None) -> None:
             if feedback.isCanceled() and callable(previous):
                 previous(signum, frame)
             feedback.cancel()
@@ -131,12 +149,13 @@ def interrupt_cancels(feedback):
         signal.signal(signal.SIGINT, previous)
 
 
-def _guarded(process):
+def _guarded(process: Process) -> Process:
     """processAlgorithm raising one QgsProcessingException, with the core's message, for every core error
     and storage fault (no traceback); Ctrl-C cancels it, and a cancelled run that returns without results
     ends as cancelled too."""
     @functools.wraps(process)
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self: Any, parameters: Parameters, context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> Parameters:
         try:
             with interrupt_cancels(feedback):
                 result = process(self, parameters, context, feedback)
@@ -152,7 +171,7 @@ def _guarded(process):
         _print_once()
         raise QgsProcessingException(message)
 
-    processAlgorithm.geotwin_guarded = True
+    processAlgorithm.geotwin_guarded = True  # type: ignore[attr-defined]
     return processAlgorithm
 
 
@@ -165,7 +184,7 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
     one QgsProcessingException whose message is printed once, and Ctrl-C in qgis_process cancels the run.
     """
 
-    def __init_subclass__(cls, **kwargs) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         process = cls.__dict__.get("processAlgorithm")
         if process is not None and not getattr(process, "geotwin_guarded", False):
@@ -181,7 +200,7 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text: str) -> str:
         return tr(text)
 
-    def createInstance(self):  # noqa: N802
+    def createInstance(self) -> GeoTwinAlgorithm:  # noqa: N802
         return type(self)()
 
     def name(self) -> str:
@@ -206,13 +225,14 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
     def missing_dependencies(self) -> list[str]:
         return missing_modules(self.REQUIRES)
 
-    def canExecute(self):  # noqa: N802
+    def canExecute(self) -> tuple[bool, str]:  # noqa: N802
         missing = self.missing_dependencies()
         if missing:
             return False, missing_message(missing)
         return True, ""
 
-    def checkParameterValues(self, parameters, context):  # noqa: N802
+    def checkParameterValues(self, parameters: Parameters,  # noqa: N802
+                             context: QgsProcessingContext) -> tuple[bool, str]:
         """QGIS's check, but an input file that does not exist is named ("Incorrect parameter value for INPUT"
         alone does not say which file)."""
         ok, message = super().checkParameterValues(parameters, context)
@@ -227,7 +247,7 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
         if missing:
             raise QgsProcessingException(missing_message(missing))
 
-    def reporter(self, feedback: QgsProcessingFeedback | None):
+    def reporter(self, feedback: QgsProcessingFeedback | None) -> FeedbackReporter:
         from .feedback import FeedbackReporter
 
         return FeedbackReporter(feedback)

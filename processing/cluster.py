@@ -1,12 +1,20 @@
 """The SCHEDULER and WORKERS parameters of the algorithms that can run in partitions on Dask distributed."""
 from __future__ import annotations
 
-from qgis.core import QgsProcessingParameterDefinition, QgsProcessingParameterNumber, QgsProcessingParameterString
+from typing import Any
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
 
 SCHEDULER, WORKERS = "SCHEDULER", "WORKERS"
 
 
-def add_cluster_parameters(alg) -> None:
+def add_cluster_parameters(alg: QgsProcessingAlgorithm) -> None:
     """Add SCHEDULER (a Dask scheduler address; empty: none) and WORKERS (local worker processes; 0 or 1: run
     in this process, today's behaviour), both advanced and optional."""
     scheduler = QgsProcessingParameterString(
@@ -20,7 +28,8 @@ def add_cluster_parameters(alg) -> None:
         alg.addParameter(param)
 
 
-def cluster_parameters(alg, parameters, context) -> tuple[str, int]:
+def cluster_parameters(alg: QgsProcessingAlgorithm, parameters: dict[str, Any],
+                       context: QgsProcessingContext) -> tuple[str, int]:
     """(scheduler address or "", number of local workers) of a run."""
     scheduler = (alg.parameterAsString(parameters, SCHEDULER, context) or "").strip()
     workers = alg.parameterAsInt(parameters, WORKERS, context) if parameters.get(WORKERS) is not None else 0

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingFeedback
 
+from ..twin.kernel.progress import Reporter
 
-class FeedbackReporter:
-    """Duck-types twin.progress.Reporter on top of a Processing feedback object."""
+
+class FeedbackReporter(Reporter):
+    """The core's Reporter (twin.kernel.progress) on top of a Processing feedback object."""
 
     def __init__(self, feedback: QgsProcessingFeedback | None) -> None:
         self.feedback = feedback or QgsProcessingFeedback()

@@ -33,7 +33,7 @@ class GeoTwinModel(QgsProcessingModelAlgorithm):
     def groupId(self) -> str:  # noqa: N802
         return "twin"  # beside geotwin:buildtwin
 
-    def createInstance(self):  # noqa: N802
+    def createInstance(self) -> QgsProcessingModelAlgorithm:  # noqa: N802
         model = type(self)()
         model.loadVariant(self.toVariant())
         model.setSourceFilePath(self.sourceFilePath())

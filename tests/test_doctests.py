@@ -1,85 +1,146 @@
 """The ``Example:`` blocks of the core's docstrings run as doctests (issue 17: docstrings in ifcopenshell.api style).
 
-Each module whose public functions carry examples is one case; an example must be real and fast (no network,
-temporary files through tempfile). A module in the list whose examples disappear fails, so the list cannot
-silently test nothing.
+Every public module-level function of twin/ and bim/ (name without a leading underscore) carries a docstring with
+an ``Example:`` block of ``>>>`` lines, and the doctest of its module runs it. The modules are found by walking
+the packages, not listed by hand, so a new module is covered the day it is added. An example must be real and
+fast (no network, temporary files through tempfile) and may not be switched off with a SKIP directive.
+
+PENDING names the files whose public functions may still lack an example: they are being rewritten on another
+branch. The list only shrinks: a file in it whose functions all have examples fails the test, so it must then
+be taken off.
 """
+from __future__ import annotations
+
+import ast
 import doctest
 import importlib
+from pathlib import Path
 
 import pytest
 
-MODULES = [
-    "geotwin.twin.islands.rooms",
-    "geotwin.twin.islands.holidays_bw",
-    "geotwin.twin.islands.values",
-    "geotwin.twin.islands.opening_hours",
-    "geotwin.twin.kernel.numeric",
-    "geotwin.twin.sensors.series",
-    "geotwin.twin.sensors.mqtt",
-    "geotwin.twin.sensors.lorawan",
-    "geotwin.twin.kernel.ownership",
-    "geotwin.bim.georef",
-    "geotwin.twin.islands.calendar",
-    "geotwin.twin.islands.availability",
-    "geotwin.twin.islands.importer",
-    "geotwin.twin.islands.coverage",
-    "geotwin.twin.islands.search",
-    "geotwin.twin.kernel.crs",
-    "geotwin.twin.kernel.http",
-    "geotwin.twin.kernel.heights",
-    "geotwin.twin.kernel.atomic",
-    "geotwin.twin.kernel.layers",
-    "geotwin.twin.kernel.gpkg",
-    "geotwin.bim.geometry",
-    "geotwin.bim.attributes",
-    "geotwin.bim.fit",
-    "geotwin.bim.reader",
-    "geotwin.bim.importer",
-    "geotwin.twin.sensors.timeseries",
-    "geotwin.twin.sensors.listen",
-    "geotwin.twin.sensors.replay",
-    "geotwin.twin.sensors.export_source",
-    "geotwin.twin.store.base",
-    "geotwin.twin.store.frames",
-    "geotwin.twin.store.hashing",
-    "geotwin.twin.store.open",
-    "geotwin.twin.store.postgis",
-    "geotwin.twin.sensors.importer",
-    "geotwin.twin.sensors.sta_source",
-    "geotwin.bim.workers",
-    "geotwin.twin.tiles.metadata",
-    "geotwin.twin.tiles.subtree",
-    "geotwin.twin.tiles.frame",
-    "geotwin.twin.tiles.polygons",
-    "geotwin.twin.tiles.incremental",
-    "geotwin.twin.sample.site",
-    "geotwin.twin.sample.layout",
-    "geotwin.twin.sample.school",
-    "geotwin.twin.sample.jsonfmt",
-    "geotwin.twin.sample.solid",
-    "geotwin.twin.sample.citygml",
-    "geotwin.twin.sample.cityjson",
-    "geotwin.twin.sample.areas",
-    "geotwin.twin.sample.ifcmodel",
-    "geotwin.twin.sample.islands",
-    "geotwin.twin.sample.sensors",
-    "geotwin.twin.sample.generator",
-    "geotwin.twin.sample.ifc",
-    "geotwin.twin.sample.synthetic_ifc",
-    "geotwin.twin.sample.__main__",
-    "geotwin.twin.tiles.mesh",
-    "geotwin.twin.tiles.quadtree",
-    "geotwin.twin.tiles.tileset",
-    "geotwin.twin.tiles.twin_tiles",
-    "geotwin.twin.tiles.viewer",
-]
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("twin", "bim")
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+#: path -> why its public functions may still lack an ``Example:`` (only shrinks; see the module docstring).
+PENDING: dict[str, str] = {
+    "twin/citymodel/citygml.py": "rewritten for speed on another branch",
+    "twin/citymodel/cityjson.py": "rewritten for speed on another branch",
+    "twin/citymodel/gml_geometry.py": "rewritten for speed on another branch",
+    "twin/citymodel/delivery.py": "rewritten for speed on another branch",
+    "twin/citymodel/importer.py": "rewritten for speed on another branch",
+    "twin/kernel/gpkg.py": "rewritten for speed on another branch",
+}
+
+#: "path::name" of public functions still without an example: each talks to a server over the network (CalDAV,
+#: MQTT, SensorThings) or writes binary frames to the process's stdout file descriptor (bim.workers.serve), which
+#: a self-contained doctest cannot show; their tests (tests/twin/islands, tests/twin/sensors, tests/bim) run them
+#: against local servers. Only shrinks: a name here whose function has an example, or that is gone, fails.
+TODO: set[str] = {
+    "bim/workers.py::serve",
+    "twin/islands/calendar.py::caldav_feed",
+    "twin/islands/calendar.py::book",
+    "twin/sensors/mqtt.py::listen",
+    "twin/sensors/replay.py::publish",
+    "twin/sensors/replay.py::main",
+    "twin/sensors/sta_source.py::fetch_series",
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(("geotwin", *parts))
+
+
+def core_files() -> list[Path]:
+    """Every module of twin/ and bim/, sorted."""
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+def public_functions(source: str) -> dict[str, str]:
+    """Name -> docstring ("" when it has none) of the public module-level functions in ``source``."""
+    return {node.name: ast.get_docstring(node) or "" for node in ast.parse(source).body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_")}
+
+
+def has_example(docstring: str) -> bool:
+    """True when ``docstring`` has an ``Example:`` section followed by at least one ``>>>`` line."""
+    head, found, rest = docstring.partition("Example:")
+    return bool(found) and ">>>" in rest
+
+
+def coverage() -> tuple[int, int, list[str]]:
+    """(public functions, those with an example, "path::name" of those without) over twin/ and bim/."""
+    total, with_example, missing = 0, 0, []
+    for path in core_files():
+        rel = path.relative_to(ROOT).as_posix()
+        for name, doc in public_functions(path.read_text(encoding="utf-8")).items():
+            total += 1
+            if has_example(doc):
+                with_example += 1
+            else:
+                missing.append(f"{rel}::{name}")
+    return total, with_example, missing
+
+
+def test_the_measure_sees_public_functions_and_their_examples():
+    source = '\n'.join([
+        'def shown():',
+        '    """Does it.\n\n    Example:\n        >>> shown()\n    """',
+        'def _private():',
+        '    """No example needed."""',
+        'def bare():',
+        '    """Example: none given."""',
+        'class K:',
+        '    def method(self):',
+        '        pass',
+        'async def waits():',
+        '    pass',
+    ])
+    found = public_functions(source)
+    assert sorted(found) == ["bare", "shown", "waits"]
+    assert [n for n, d in found.items() if has_example(d)] == ["shown"]
+
+
+def test_every_public_function_has_an_example():
+    missing = [m for m in coverage()[2] if m.split("::")[0] not in PENDING and m not in TODO]
+    assert missing == [], f"{len(missing)} public functions without an Example: block:\n" + "\n".join(missing)
+
+
+def test_the_pending_list_only_names_files_that_still_have_gaps():
+    gaps = {m.split("::")[0] for m in coverage()[2]}
+    for rel in PENDING:
+        assert (ROOT / rel).is_file(), f"{rel} is gone: take it off PENDING"
+        assert rel in gaps, f"every public function of {rel} has an example now: take it off PENDING"
+    assert sorted(TODO - set(coverage()[2])) == [], "these have examples now (or are gone): take them off TODO"
+
+
+def test_no_example_is_switched_off():
+    for path in core_files():
+        text = path.read_text(encoding="utf-8")
+        assert "+SKIP" not in text, f"{path.relative_to(ROOT)}: examples are not skipped, make them real and fast"
+
+
+MODULES = [_module_name(p) for p in core_files() if ">>>" in p.read_text(encoding="utf-8")]
+
+
+def test_the_examples_of_most_modules_run():
+    assert len(MODULES) >= 60
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_module_examples_run(name):
     module = importlib.import_module(name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False,
-                             report=True)
+    finder = doctest.DocTestFinder()
+    tests = finder.find(module)
+    ran = {t.name.rsplit(".", 1)[-1] for t in tests if t.examples and t.name.count(".") == name.count(".") + 1}
+    path = Path(module.__file__ or "").resolve()
+    rel = path.relative_to(ROOT).as_posix()
+    if rel not in PENDING:   # each public function's Example is found by doctest (not only written)
+        shown = [n for n, d in public_functions(path.read_text(encoding="utf-8")).items() if has_example(d)]
+        assert [n for n in shown if n not in ran] == [], f"examples of {name} that doctest does not find"
+    result = doctest.testmod(module, optionflags=FLAGS, verbose=False, report=True)
     assert result.attempted > 0, f"{name} has no examples"
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {name} failed (see the output)"

@@ -505,8 +505,39 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
                reporter: Reporter | None = None, crs: str | None = None) -> BuildResult:
     """Build the twin into ``store``, or update it incrementally when it already holds one.
 
-    The twin's CRS is fixed first (see ``_Builder.fix_crs``): ``crs`` when given, else the city model's,
-    else the IFC inputs'; every input is transformed into it."""
+    The twin's CRS is fixed first (see ``_Builder.fix_crs``): ``crs`` when given, else the city model's, else the
+    IFC inputs'; every input is transformed into it. BIM buildings are conflated with the city model, learning
+    islands and sensors linked to buildings.
+
+    Args:
+        store: the twin store (GeoPackage or PostGIS).
+        inputs: the input files per source kind (importer GeoPackages or raw files).
+        options: the conflation options.
+        reporter: progress, cancel and messages.
+        crs: the twin's CRS, or None to take the inputs'.
+
+    Returns:
+        The BuildResult: buildings, matches, what was added, removed or modified, rows changed per layer.
+
+    Raises:
+        InputError: no city model, inputs in CRSs that cannot be combined; Cancelled.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> result = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(folder / "city.gpkg")]))
+        >>> result.buildings, len(result.added), result.layer_changes["building_surfaces"]
+        (12, 12, (12, 0, 0))
+        >>> again = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(folder / "city.gpkg")]))
+        >>> again.added, again.removed, again.modified                     # nothing changed
+        ([], [], [])
+    """
     options = options or ConflationOptions()
     reporter = reporter or Reporter()
     if not inputs.citymodel and not inputs.ifc:

@@ -49,7 +49,21 @@ FACADE_WORDS = re.compile(r"fa[cç]ade|fassade", re.IGNORECASE)
 
 
 def outline_2d(geom: Any) -> Polygon | MultiPolygon | None:
-    """The 2D polygonal outline of a (Multi)Polygon(Z), made valid; None when empty."""
+    """Give the 2D polygonal outline of a (Multi)Polygon(Z), made valid.
+
+    Args:
+        geom: a shapely geometry or None.
+
+    Returns:
+        The flat (Multi)Polygon, or None when empty or without area.
+
+    Example:
+        >>> from shapely import Polygon
+        >>> outline_2d(Polygon([(0, 0, 5), (4, 0, 5), (4, 3, 5), (0, 3, 5)])).wkt
+        'POLYGON ((0 0, 4 0, 4 3, 0 3, 0 0))'
+        >>> outline_2d(Polygon([(0, 0, 0), (4, 0, 0), (4, 0, 3)])) is None     # a wall: no area in plan
+        True
+    """
     if geom is None or geom.is_empty:
         return None
     flat = shapely.make_valid(shapely.force_2d(geom))
@@ -61,10 +75,28 @@ def outline_2d(geom: Any) -> Polygon | MultiPolygon | None:
 
 
 def city_outlines(buildings: pd.DataFrame, footprints: pd.DataFrame) -> pd.DataFrame:
-    """One row per top-level city-model building: id, ground/roof height and 2D outline.
+    """Give one row per top-level city-model building: id, ground/roof height and 2D outline.
 
-    The outline is the union of the footprints of the building and its parts; ground is the lowest
-    and roof the highest height of the building and its parts.
+    The outline is the union of the footprints of the building and its parts; ground is the lowest and roof the
+    highest height of the building and its parts. Buildings of another origin (e.g. BIM) are left out.
+
+    Args:
+        buildings: id, parent_id, ground_height, roof_height (and origin, optional) per building or part.
+        footprints: building_id and geometry per footprint.
+
+    Returns:
+        A frame with the columns id, ground, roof, outline.
+
+    Example:
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> buildings = pd.DataFrame({"id": ["B", "B.1"], "parent_id": [None, "B"],
+        ...                           "ground_height": [112.0, 111.5], "roof_height": [120.0, 124.0]})
+        >>> footprints = gpd.GeoDataFrame({"building_id": ["B", "B.1"]},
+        ...                               geometry=[box(0, 0, 10, 10), box(10, 0, 15, 10)])
+        >>> row = city_outlines(buildings, footprints).iloc[0]
+        >>> row["id"], float(row["ground"]), float(row["roof"]), row["outline"].area
+        ('B', 111.5, 124.0, 150.0)
     """
     parent = dict(zip(buildings["id"], buildings["parent_id"].fillna("")))
 
@@ -110,10 +142,30 @@ def _offset(bim: Any, city: Any) -> float | None:
 
 def conflate(bim_buildings: pd.DataFrame, city: pd.DataFrame, options: ConflationOptions,
              storeys: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """One report row (``store.schema.CONFLATION_REPORT`` fields) per BIM building.
+    """Match each BIM building to its city-model building by footprint and heights: one report row each.
 
-    ``storeys`` (bim_storeys: building_global_id, elevation) lets a building with a basement match:
-    its lowest element may lie below the city model's ground when one of its storeys is at it.
+    ``storeys`` (bim_storeys: building_global_id, elevation) lets a building with a basement match: its lowest
+    element may lie below the city model's ground when one of its storeys is at it.
+
+    Args:
+        bim_buildings: global_id, name, source_file, ifc_class, ground_height, roof_height and geometry.
+        city: the city outlines (see city_outlines).
+        options: the IoU threshold, height tolerance and search distance.
+        storeys: the BIM storeys, optional.
+
+    Returns:
+        One dict per BIM building with the ``CONFLATION_REPORT`` fields (status matched, mismatch or added).
+
+    Example:
+        >>> import geopandas as gpd
+        >>> from shapely import box
+        >>> city = pd.DataFrame({"id": ["B"], "ground": [112.0], "roof": [120.0], "outline": [box(0, 0, 10, 10)]})
+        >>> bim = gpd.GeoDataFrame({"global_id": ["g1", "g2"], "name": ["School", "Shed"],
+        ...                         "source_file": ["a.ifc"] * 2, "ifc_class": ["IfcBuilding"] * 2,
+        ...                         "ground_height": [112.3, 100.0], "roof_height": [120.4, 103.0]},
+        ...                        geometry=[box(0.5, 0, 10, 10), box(500, 500, 501, 501)])
+        >>> [(r["status"], r.get("twin_building_id")) for r in conflate(bim, city, ConflationOptions())]
+        [('matched', 'B'), ('added', 'g2')]
     """
     levels: dict[str, list[float]] = {}
     if storeys is not None:
@@ -235,15 +287,28 @@ def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: 
     datastream name or description names a façade, gets ``link_type`` "facade" and the nearest
     footprint's building; ``link_reason`` says why and what it replaced. Changes ``sensors`` in place.
 
-    :param sensors: the twin's sensors frame (``SENSORS`` fields and a point geometry)
-    :param footprints: ``building_id`` and 2D/3D polygon geometry (the twin's footprints)
-    :param names: building id -> name (for ``link_name``)
-    :param options: the tolerances
-    :returns: how many sensors were relinked
+    Args:
+        sensors: the twin's sensors frame (``SENSORS`` fields and a point geometry).
+        footprints: ``building_id`` and 2D/3D polygon geometry (the twin's footprints).
+        names: building id -> name (for ``link_name``).
+        options: the tolerances.
 
-    Example::
+    Returns:
+        How many sensors were relinked.
 
-        moved = link_facade_sensors(frames["sensors"], frames["footprints"], dict(zip(ids, names)), options)
+    Example:
+        >>> import geopandas as gpd
+        >>> from shapely import Point, box
+        >>> footprints = gpd.GeoDataFrame({"building_id": ["B"]}, geometry=[box(0, 0, 10, 10)])
+        >>> sensors = gpd.GeoDataFrame({"sensor_name": ["wall", "Fassade Nord", "park"],
+        ...                             "datastream_name": [""] * 3, "link_type": ["area", "none", "area"],
+        ...                             "link_id": ["P", None, "P"], "link_name": [None] * 3,
+        ...                             "link_distance": [None] * 3, "link_reason": [None] * 3},
+        ...                            geometry=[Point(10.5, 5), Point(5, 18), Point(50, 50)])
+        >>> link_facade_sensors(sensors, footprints, {"B": "School"}, ConflationOptions())
+        2
+        >>> sensors["link_reason"].tolist()
+        ['within 1 m of the façade; was area P', 'named for a façade, 8.0 m from it', None]
     """
     if not len(sensors) or not len(footprints):
         return 0

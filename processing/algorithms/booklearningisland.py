@@ -1,9 +1,13 @@
 """geotwin:booklearningisland: book a learning island in its CalDAV calendar, or get its booking link."""
 from __future__ import annotations
 
+from typing import Any
+
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingOutputBoolean,
     QgsProcessingOutputString,
     QgsProcessingParameterAuthConfig,
@@ -41,7 +45,7 @@ class BookLearningIsland(GeoTwinAlgorithm):
         "INPUT", "ISLAND", "TIME", "DURATION", "SEATS", "NAME", "AUTHCFG")
     BOOKED, UID, BOOKING_URL, MESSAGE = "BOOKED", "UID", "BOOKING_URL", "MESSAGE"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.INPUT, self.tr("Learning islands (learning_islands)"), [QgsProcessing.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterString(self.ISLAND, self.tr("Island id")))
@@ -60,7 +64,8 @@ class BookLearningIsland(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.BOOKING_URL, self.tr("Booking link")))
         self.addOutput(QgsProcessingOutputString(self.MESSAGE, self.tr("Result")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.islands.availability import book_island
 
@@ -82,7 +87,8 @@ class BookLearningIsland(GeoTwinAlgorithm):
         return {self.BOOKED: result.booked, self.UID: result.uid or "", self.BOOKING_URL: result.url or "",
                 self.MESSAGE: result.message}
 
-    def postProcessAlgorithm(self, context, feedback):  # noqa: N802
+    def postProcessAlgorithm(self, context: QgsProcessingContext,  # noqa: N802
+                             feedback: QgsProcessingFeedback) -> dict[str, Any]:
         """In the QGIS window (not qgis_process, not headless tests): open the booking link in the browser."""
         url = getattr(self, "_open_url", None)
         self._open_url = None

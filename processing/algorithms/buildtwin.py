@@ -1,9 +1,13 @@
 """geotwin:buildtwin: the linked twin (city model + BIM + islands + sensors) in a GeoPackage or PostGIS."""
 from __future__ import annotations
 
+from typing import Any
+
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
@@ -68,7 +72,7 @@ class BuildTwin(GeoTwinAlgorithm):
     IOU, HEIGHT, SEARCH = "IOU_THRESHOLD", "HEIGHT_TOLERANCE", "SEARCH_DISTANCE"
     OUTPUT, DATABASE, SCHEMA, AUTHCFG = "OUTPUT", "DATABASE", "SCHEMA", "AUTHCFG"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         for name, label in ((self.CITYMODEL, self.tr("City model (GeoPackages from the import, or CityGML/CityJSON "
                                                      "files)")),
                             (self.IFC, self.tr("BIM models (GeoPackages from the IFC import, or IFC files)")),
@@ -104,7 +108,7 @@ class BuildTwin(GeoTwinAlgorithm):
                             ("MODIFIED", self.tr("Buildings modified since the last build"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
-    def _dsn(self, parameters, context) -> str:
+    def _dsn(self, parameters: dict[str, Any], context: QgsProcessingContext) -> str:
         """The libpq connection string of the chosen connection, credentials from AUTHCFG if given."""
         from qgis.core import QgsDataSourceUri, QgsProviderConnectionException, QgsProviderRegistry
 
@@ -125,7 +129,8 @@ class BuildTwin(GeoTwinAlgorithm):
             raise QgsProcessingException(self.tr("The connection {0} has no usable settings.").format(name))
         return dsn
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.build import BuildInputs, build_twin
         from ...twin.conflation import ConflationOptions

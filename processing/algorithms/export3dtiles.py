@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from qgis.core import (
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
@@ -25,6 +27,9 @@ from qgis.core import (
 )
 
 from ..algorithm import GeoTwinAlgorithm
+
+if TYPE_CHECKING:
+    from ...twin.store.base import TwinStore
 
 
 class Export3DTiles(GeoTwinAlgorithm):
@@ -107,7 +112,7 @@ class Export3DTiles(GeoTwinAlgorithm):
     after_export: ClassVar[list[Callable[..., Any]]] = []
     GEOID_METHODS = ("auto", "grid", "egm96", "constant")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
             self.INPUT, self.tr("City model or twin GeoPackage"), extension="gpkg", optional=True))
         self.addParameter(QgsProcessingParameterProviderConnection(
@@ -159,7 +164,7 @@ class Export3DTiles(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputString("TARGET", self.tr("Target client")))
         self.addOutput(QgsProcessingOutputNumber("TERRAIN_TILES", self.tr("Terrain tiles")))
 
-    def _add_terrain_basemap_parameters(self):
+    def _add_terrain_basemap_parameters(self) -> None:
         """TERRAIN (DGM raster) or TERRAIN_RELIEF, TERRAIN_MAX_TILES; BASEMAP_URL, _ATTRIBUTION, _MAX_ZOOM."""
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.TERRAIN, self.tr("Terrain: digital terrain model (DGM raster)"), optional=True))
@@ -180,7 +185,7 @@ class Export3DTiles(GeoTwinAlgorithm):
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
 
-    def _terrain_basemap_options(self, parameters, context) -> dict:
+    def _terrain_basemap_options(self, parameters: dict[str, Any], context: QgsProcessingContext) -> dict[str, Any]:
         """ExportOptions' terrain and basemap fields from the parameters."""
         from ...twin.tiles.terrain import RELIEF
         from ...twin.tiles.viewer import Basemap
@@ -206,7 +211,8 @@ class Export3DTiles(GeoTwinAlgorithm):
         return {"terrain": terrain, "basemap": basemap,
                 "terrain_max_tiles": self.parameterAsInt(parameters, self.TERRAIN_MAX_TILES, context)}
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.tiles.export import ExportOptions, export_3dtiles
 
@@ -265,7 +271,8 @@ class Export3DTiles(GeoTwinAlgorithm):
                 "REUSED": len(report.reused), "TARGET": target,
                 "TERRAIN_TILES": (result.report.get("terrain") or {}).get("tiles", 0)}
 
-    def postProcessAlgorithm(self, context, feedback):  # noqa: N802
+    def postProcessAlgorithm(self, context: QgsProcessingContext,  # noqa: N802
+                             feedback: QgsProcessingFeedback) -> dict[str, Any]:
         """In QGIS desktop (main thread): hand the exported tileset to the ``after_export`` handlers."""
         exported = getattr(self, "_exported", None)
         if exported is not None:
@@ -277,7 +284,7 @@ class Export3DTiles(GeoTwinAlgorithm):
                                          .format(err))
         return {}
 
-    def _source(self, parameters, context):
+    def _source(self, parameters: dict[str, Any], context: QgsProcessingContext) -> str | TwinStore:
         """The GeoPackage path, or the PostGIS twin store of DATABASE and SCHEMA (exactly one of them)."""
         path = self.parameterAsFile(parameters, self.INPUT, context)
         connection = self.parameterAsConnectionName(parameters, self.DATABASE, context)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from qgis.core import (
@@ -12,6 +13,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
@@ -23,12 +25,16 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
     QgsSingleSymbolRenderer,
+    QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
 )
 from qgis.PyQt.QtCore import Qt, QUrl
 
 from ..algorithm import GeoTwinAlgorithm, tr
 from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
+
+if TYPE_CHECKING:
+    from ...twin.islands.calendar import Credentials
 
 SEARCH_LAYER = "learning_island_search"
 
@@ -46,7 +52,8 @@ class RankLabels(QgsProcessingLayerPostProcessorInterface):
         RankLabels.instance = RankLabels()
         return RankLabels.instance
 
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+    def postProcessLayer(self, layer: QgsVectorLayer, context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> None:
         layer.setRenderer(QgsSingleSymbolRenderer(QgsMarkerSymbol.createSimple({
             "name": "star", "color": "#1b8a3a", "outline_color": "#ffffff", "size": "5"})))
         settings = QgsPalLayerSettings()
@@ -60,7 +67,8 @@ class RankLabels(QgsProcessingLayerPostProcessorInterface):
 CALENDAR_REQUIRES = (*REQUIRES, "opening_hours", "holidays", "icalendar", "recurring_ical_events", "caldav")
 
 
-def local_time(alg: GeoTwinAlgorithm, parameters, name: str, context) -> datetime | None:
+def local_time(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str,
+               context: QgsProcessingContext) -> datetime | None:
     """A date-time parameter: with an explicit UTC offset as given, else a wall-clock time in Europe/Berlin."""
     if parameters.get(name) in (None, ""):
         return None
@@ -73,7 +81,8 @@ def local_time(alg: GeoTwinAlgorithm, parameters, name: str, context) -> datetim
     return value.toPyDateTime()
 
 
-def calendar_credentials(alg: GeoTwinAlgorithm, parameters, name: str, context):
+def calendar_credentials(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str,
+                         context: QgsProcessingContext) -> Credentials | None:
     """The user name and password of an authentication configuration (Basic), bound to the host of its URL
     field when set (else to the single host of the CalDAV calendars); None without a configuration."""
     from ...twin.islands.calendar import Credentials
@@ -129,7 +138,7 @@ class FindLearningIsland(GeoTwinAlgorithm):
     TIME, SEATS, MAX_RESULTS, OUTPUT, FOUND = "TIME", "SEATS", "MAX_RESULTS", "OUTPUT", "FOUND"
     DURATION, CALENDARS, AUTHCFG = "DURATION", "CALENDARS", "AUTHCFG"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.INPUT, self.tr("Learning islands (learning_islands)"), [QgsProcessing.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterPoint(self.LOCATION, self.tr("From this point"), optional=True))
@@ -154,7 +163,8 @@ class FindLearningIsland(GeoTwinAlgorithm):
             self.OUTPUT, self.tr("Search result GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
         self.addOutput(QgsProcessingOutputNumber(self.FOUND, self.tr("Islands found")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.islands.search import find_learning_islands
 
@@ -162,6 +172,8 @@ class FindLearningIsland(GeoTwinAlgorithm):
         if islands_layer is None:
             raise QgsProcessingException(self.tr("No learning islands layer given."))
         islands = layer_ref(self, parameters, self.INPUT, context, feedback)
+        if islands is None:
+            raise QgsProcessingException(self.tr("No learning islands layer given."))
         location = None
         if parameters.get(self.LOCATION) not in (None, ""):
             point = self.parameterAsPoint(parameters, self.LOCATION, context, islands_layer.crs())
@@ -185,7 +197,7 @@ class FindLearningIsland(GeoTwinAlgorithm):
             feedback.setProgress(100)
         return {self.OUTPUT: output, self.FOUND: len(summary.found)}
 
-    def _load_on_completion(self, context, output: str) -> None:
+    def _load_on_completion(self, context: QgsProcessingContext, output: str) -> None:
         """Have QGIS add the found islands to the map when the run ends (the desktop does; qgis_process not)."""
         project = context.project()
         if project is None:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingOutputVectorLayer,
@@ -73,7 +76,7 @@ class ImportCityModel(GeoTwinAlgorithm):
     BUILDINGS, SURFACES, FOOTPRINTS, SKIPPED = "BUILDINGS", "SURFACES", "FOOTPRINTS", "SKIPPED"
     TERRAIN = "TERRAIN"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.INPUT, self.tr("City model files or folders (CityGML, CityJSON, CityJSONSeq)"),
             QgsProcessing.TypeFile))
@@ -102,7 +105,8 @@ class ImportCityModel(GeoTwinAlgorithm):
                                                       QgsProcessing.TypeVectorPolygon))
         self.addOutput(QgsProcessingOutputNumber(self.SKIPPED, self.tr("Skipped objects")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.citymodel.delivery import Limits
         from ...twin.citymodel.importer import import_citymodel

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeatureRequest,
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
@@ -98,7 +101,7 @@ class ImportIfc(GeoTwinAlgorithm):
     ELEMENTS, SPACES, METHOD, RESIDUAL = "ELEMENTS", "SPACES", "GEOREF_METHOD", "GEOREF_RESIDUAL_M"
     MAX_SIZE = "MAX_SIZE_MB"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
             self.INPUT, self.tr("IFC file (.ifc, .ifczip)"), QgsProcessingParameterFile.File,
             fileFilter=self.tr("IFC (*.ifc *.ifczip *.IFC *.IFCZIP)")))
@@ -140,12 +143,13 @@ class ImportIfc(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.METHOD, self.tr("Georeferencing method")))
         self.addOutput(QgsProcessingOutputNumber(self.RESIDUAL, self.tr("Georeferencing residual (m)")))
 
-    def _number(self, parameters, name, context):
+    def _number(self, parameters: dict[str, Any], name: str, context: QgsProcessingContext) -> float | None:
         if parameters.get(name) in (None, ""):
             return None
         return self.parameterAsDouble(parameters, name, context)
 
-    def _footprints(self, parameters, context, target: QgsCoordinateReferenceSystem, feedback):
+    def _footprints(self, parameters: dict[str, Any], context: QgsProcessingContext,
+                    target: QgsCoordinateReferenceSystem, feedback: QgsProcessingFeedback) -> list[tuple[str, Any]]:
         source = self.parameterAsSource(parameters, self.FOOTPRINTS, context)
         if source is None:
             return []
@@ -165,7 +169,8 @@ class ImportIfc(GeoTwinAlgorithm):
             footprints.append((str(key), shapely.from_wkb(bytes(geom.asWkb()))))
         return footprints
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...bim.importer import ImportOptions, import_ifc
 
@@ -188,11 +193,12 @@ class ImportIfc(GeoTwinAlgorithm):
             output += ".gpkg"
         manual = None
         if method == "manual":
-            values = [self._number(parameters, n, context) for n in (self.EASTING, self.NORTHING, self.HEIGHT)]
-            if any(v is None for v in values):
+            east, north, height = (self._number(parameters, n, context)
+                                   for n in (self.EASTING, self.NORTHING, self.HEIGHT))
+            if east is None or north is None or height is None:
                 raise QgsProcessingException(self.tr("Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING "
                                                      "and MANUAL_HEIGHT."))
-            manual = (*values, self._number(parameters, self.ROTATION, context) or 0.0)
+            manual = (east, north, height, self._number(parameters, self.ROTATION, context) or 0.0)
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)

@@ -1,9 +1,13 @@
 """geotwin:importlearningislands: learning islands from a point table, linked to buildings and rooms."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterCrs,
@@ -20,11 +24,15 @@ from qgis.core import (
 
 from ..algorithm import GeoTwinAlgorithm, tr
 
+if TYPE_CHECKING:
+    from ...twin.kernel.layers import LayerRef
+
 GROUP_ID = "islands"
 REQUIRES = ("shapely", "pyproj", "geopandas", "pyogrio")
 
 
-def layer_ref(alg: GeoTwinAlgorithm, parameters, name: str, context, feedback):
+def layer_ref(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str, context: QgsProcessingContext,
+              feedback: QgsProcessingFeedback) -> LayerRef | None:
     """The twin's LayerRef of a vector layer parameter: the file layer itself, or a temporary GeoPackage copy."""
     from ...twin.kernel.layers import LayerRef
 
@@ -50,7 +58,7 @@ def layer_ref(alg: GeoTwinAlgorithm, parameters, name: str, context, feedback):
     return LayerRef(path, name.lower())
 
 
-def gpkg_path(alg: GeoTwinAlgorithm, parameters, name: str, context) -> str:
+def gpkg_path(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str, context: QgsProcessingContext) -> str:
     output = alg.parameterAsFileOutput(parameters, name, context)
     if not output:
         raise QgsProcessingException(tr("No output GeoPackage given."))
@@ -102,7 +110,7 @@ class ImportLearningIslands(GeoTwinAlgorithm):
     IMPORTED, REJECTED, LINKED_BUILDING, LINKED_ROOM = "IMPORTED", "REJECTED", "LINKED_BUILDING", "LINKED_ROOM"
     HOURS_UNKNOWN, BOOKING_REFUSED, CALENDARS = "HOURS_UNKNOWN", "BOOKING_REFUSED", "CALENDARS"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
             self.INPUT, self.tr("Learning islands (GeoJSON, GeoPackage or CSV)"), QgsProcessingParameterFile.File,
             fileFilter=self.tr("Point tables (*.geojson *.json *.gpkg *.csv *.txt)")))
@@ -132,7 +140,8 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.BOOKING_REFUSED, self.tr("Booking links refused")))
         self.addOutput(QgsProcessingOutputNumber(self.CALENDARS, self.tr("Islands with a calendar")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.islands.importer import import_learning_islands
 

@@ -1,13 +1,17 @@
 """geotwin:importsensors: sensors from a SensorThings API or CSV/GeoJSON exports into the twin."""
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
@@ -25,6 +29,9 @@ from qgis.PyQt.QtNetwork import QNetworkRequest
 
 from ..algorithm import GeoTwinAlgorithm
 from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
+
+if TYPE_CHECKING:
+    from ...twin.kernel.progress import Reporter
 
 
 class ImportSensors(GeoTwinAlgorithm):
@@ -67,7 +74,7 @@ class ImportSensors(GeoTwinAlgorithm):
     MAX_PAGE_MB, MAX_OBSERVATIONS = "MAX_PAGE_MB", "MAX_OBSERVATIONS"
     SENSORS, OBSERVATIONS, ISSUES = "SENSORS", "OBSERVATIONS", "ISSUES"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterString(
             self.URL, self.tr("SensorThings API URL (…/v1.1)"), optional=True))
         self.addParameter(QgsProcessingParameterAuthConfig(
@@ -125,7 +132,7 @@ class ImportSensors(GeoTwinAlgorithm):
         params = {k: v for k, v in after if before.get(k) != v}
         return headers, params
 
-    def _when(self, parameters, name, context):
+    def _when(self, parameters: dict[str, Any], name: str, context: QgsProcessingContext) -> datetime | None:
         if parameters.get(name) in (None, ""):
             return None
         value = self.parameterAsDateTime(parameters, name, context)
@@ -133,10 +140,12 @@ class ImportSensors(GeoTwinAlgorithm):
             raise QgsProcessingException(self.tr("{0} is not a valid date and time.").format(name))
         return value.toUTC().toPyDateTime().replace(tzinfo=UTC)
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         url = (self.parameterAsString(parameters, self.URL, context) or "").strip()
-        files = self.parameterAsFileList(parameters, self.FILES, context) if parameters.get(self.FILES) else []
+        files: list[str | Path] = self.parameterAsFileList(parameters, self.FILES, context) \
+            if parameters.get(self.FILES) else []
         if bool(url) == bool(files):
             raise QgsProcessingException(self.tr("Give either a SensorThings URL or export files."))
         target = self.parameterAsCrs(parameters, self.TARGET_CRS, context)
@@ -153,7 +162,9 @@ class ImportSensors(GeoTwinAlgorithm):
         return self._run(url, files, parameters, context, crs, start, end, output, max_observations, steps,
                          reporter)
 
-    def _run(self, url, files, parameters, context, crs, start, end, output, max_observations, steps, reporter):
+    def _run(self, url: str, files: list[str | Path], parameters: dict[str, Any], context: QgsProcessingContext,
+             crs: str, start: datetime | None, end: datetime | None, output: str, max_observations: int,
+             steps: QgsProcessingMultiStepFeedback, reporter: Reporter) -> dict[str, Any]:
         """Read the sensors (service or files) and write the GeoPackage; GeoTwinError on failure."""
         from ...twin.kernel.http import StaClient
         from ...twin.sensors.export_source import read_exports

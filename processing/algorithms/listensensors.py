@@ -1,10 +1,14 @@
 """geotwin:listensensors: LoRaWAN uplinks from a network server's MQTT integration into the twin."""
 from __future__ import annotations
 
+from typing import Any
+
 from qgis.core import (
     QgsApplication,
     QgsAuthMethodConfig,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
     QgsProcessingParameterDatabaseSchema,
@@ -69,7 +73,7 @@ class ListenSensors(GeoTwinAlgorithm):
     RECEIVED, STORED, OBSERVATIONS, DUPLICATES, UNKNOWN, MALFORMED = (
         "RECEIVED", "STORED", "OBSERVATIONS", "DUPLICATES", "UNKNOWN", "MALFORMED")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterString(self.BROKER, self.tr("MQTT broker (host:port or mqtts://…)")))
         self.addParameter(QgsProcessingParameterEnum(
             self.TOPICS, self.tr("Topics"), [self.tr(label) for _, label in TOPIC_CHOICES], defaultValue=0))
@@ -120,7 +124,7 @@ class ListenSensors(GeoTwinAlgorithm):
                                          .format(authcfg, cfg.method()))
         return cfg.config("username"), cfg.config("password")
 
-    def _dsn(self, name: str, parameters, context) -> str:
+    def _dsn(self, name: str, parameters: dict[str, Any], context: QgsProcessingContext) -> str:
         """The libpq connection string of the QGIS connection ``name``, credentials from DB_AUTHCFG if given."""
         from qgis.core import QgsDataSourceUri, QgsProviderConnectionException, QgsProviderRegistry
 
@@ -139,9 +143,10 @@ class ListenSensors(GeoTwinAlgorithm):
             raise QgsProcessingException(self.tr("The connection {0} has no usable settings.").format(name))
         return dsn
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
-        from ...twin.sensors.lorawan import TOPIC_PRESETS, UplinkStore, load_devices
+        from ...twin.sensors.lorawan import TOPIC_PRESETS, PgUplinkStore, UplinkStore, load_devices
         from ...twin.sensors.mqtt import default_client_id, listen, parse_broker
 
         broker = parse_broker(self.parameterAsString(parameters, self.BROKER, context))
@@ -174,9 +179,8 @@ class ListenSensors(GeoTwinAlgorithm):
         devices = load_devices(self.parameterAsFile(parameters, self.DEVICES, context))
         duration = self.parameterAsDouble(parameters, self.DURATION, context)
         reporter = self.reporter(feedback)
+        store: UplinkStore | PgUplinkStore
         if connection:
-            from ...twin.sensors.lorawan import PgUplinkStore
-
             store = PgUplinkStore(self._dsn(connection, parameters, context), schema, devices)
         else:
             store = UplinkStore(output, devices)

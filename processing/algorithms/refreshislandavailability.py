@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
     QgsProcessingParameterDateTime,
@@ -43,7 +46,7 @@ class RefreshIslandAvailability(GeoTwinAlgorithm):
     INPUT, START, END, AUTHCFG, OUTPUT = "INPUT", "START", "END", "AUTHCFG", "OUTPUT"
     BUSY, FREE, ERRORS, CALENDARS = "BUSY", "FREE", "ERRORS", "CALENDARS"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.INPUT, self.tr("Learning islands (learning_islands)"), [QgsProcessing.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterDateTime(self.START, self.tr("From (default: now)"), optional=True))
@@ -58,7 +61,8 @@ class RefreshIslandAvailability(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.FREE, self.tr("Free intervals")))
         self.addOutput(QgsProcessingOutputNumber(self.ERRORS, self.tr("Calendars not read")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.islands.availability import refresh_availability
 

@@ -1,8 +1,12 @@
 """geotwin:sampledistrict: the deterministic sample district (Karlsruhe, Friedrichsplatz) in one click."""
 from __future__ import annotations
 
+from typing import Any
+
 from qgis.core import (
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingParameterDefinition,
@@ -57,7 +61,7 @@ class SampleDistrict(GeoTwinAlgorithm):
     )
     BUILDING_COUNT = "BUILDING_COUNT"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterNumber(
             self.BUILDINGS, self.tr("Number of buildings"), QgsProcessingParameterNumber.Integer,
             defaultValue=400, minValue=MIN_BUILDINGS, maxValue=MAX_BUILDINGS))
@@ -70,7 +74,8 @@ class SampleDistrict(GeoTwinAlgorithm):
             self.addOutput(QgsProcessingOutputFile(name, self.tr(label)))
         self.addOutput(QgsProcessingOutputNumber(self.BUILDING_COUNT, self.tr("Buildings written")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.sample import generate_district
 

@@ -1,9 +1,13 @@
 """geotwin:wlancoverage: WLAN coverage of buildings and rooms, and the planning priority of the gaps."""
 from __future__ import annotations
 
+from typing import Any
+
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -46,7 +50,7 @@ class WlanCoverage(GeoTwinAlgorithm):
     INDOOR, OUTDOOR, PENALTY, OUTPUT = "INDOOR_RANGE", "OUTDOOR_RANGE", "STOREY_PENALTY", "OUTPUT"
     COVERED, UNCOVERED = "COVERED", "UNCOVERED"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.INPUT, self.tr("WLAN access points (points, optional 'floor' field)"),
             [QgsProcessing.TypeVectorPoint]))
@@ -64,7 +68,8 @@ class WlanCoverage(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.COVERED, self.tr("Buildings covered")))
         self.addOutput(QgsProcessingOutputNumber(self.UNCOVERED, self.tr("Buildings to plan")))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
+                         feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
         from ...twin.islands.coverage import wlan_coverage
 

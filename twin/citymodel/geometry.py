@@ -16,7 +16,19 @@ ABSURD_COORDINATE = 1e8
 
 
 def clean_ring(ring: Array) -> Array:
-    """Drop a closing vertex and consecutive duplicates of an (N, 3) ring."""
+    """Drop a closing vertex and consecutive duplicates of an (N, 3) ring.
+
+    Args:
+        ring: (N, 3) vertices, closed or not.
+
+    Returns:
+        The ring without its closing vertex and without repeated consecutive vertices.
+
+    Example:
+        >>> import numpy as np
+        >>> clean_ring(np.array([[0., 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 0]])).tolist()
+        [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
     if len(ring) > 1 and np.array_equal(ring[0], ring[-1]):
         ring = ring[:-1]
     if len(ring) > 1:
@@ -27,7 +39,23 @@ def clean_ring(ring: Array) -> Array:
 
 
 def ring_problem(ring: Array) -> str | None:
-    """Why a cleaned ring cannot be used, or None."""
+    """Say why a cleaned ring cannot be used.
+
+    Args:
+        ring: (N, 3) vertices of a cleaned ring (see clean_ring).
+
+    Returns:
+        The reason (non-finite or absurd coordinate, fewer than 3 distinct points), or None for a usable ring.
+
+    Example:
+        >>> import numpy as np
+        >>> ring_problem(np.array([[0., 0, 0], [1, 0, 0], [0, 1, 0]])) is None
+        True
+        >>> ring_problem(np.array([[0., 0, 0], [1, 0, 0]]))
+        'ring with fewer than 3 distinct points (2 vertices)'
+        >>> ring_problem(np.array([[0., 0, 0], [1e9, 0, 0], [0, 1, 0]]))
+        'absurd coordinate (|value| > 1e+08)'
+    """
     if not np.all(np.isfinite(ring)):
         return "non-finite coordinate"
     if np.any(np.abs(ring) > ABSURD_COORDINATE):
@@ -53,7 +81,19 @@ def _ragged(polygons: Sequence[Sequence[Array]], dims: int) -> tuple[Array, tupl
 
 
 def polygons_z(polygons: Sequence[Sequence[Array]]) -> Array:
-    """Shapely PolygonZs, one per list of (N, 3) rings (exterior first), built in one call."""
+    """Build shapely PolygonZs, one per list of (N, 3) rings (exterior first), in one call.
+
+    Args:
+        polygons: per polygon, its rings as (N, 3) arrays (not closed; the first is the exterior).
+
+    Returns:
+        An object array of shapely Polygons with Z (empty for no polygons).
+
+    Example:
+        >>> import numpy as np
+        >>> polygons_z([[np.array([[0., 0, 5], [2, 0, 5], [2, 2, 5], [0, 2, 5]])]])[0].wkt
+        'POLYGON Z ((0 0 5, 2 0 5, 2 2 5, 0 2 5, 0 0 5))'
+    """
     if not polygons:
         return np.empty(0, dtype=object)
     coords, offsets = _ragged(polygons, 3)
@@ -65,10 +105,23 @@ _MULTIPOLYGON_Z = b"\x01" + (1006).to_bytes(4, "little")     # ...MultiPolygonZ
 
 
 def polygons_wkb_z(polygons: Sequence[Sequence[Array]]) -> tuple[list[bytes], Array]:
-    """ISO WKB PolygonZs (little-endian, rings closed) of lists of (N, 3) rings, the bytes GEOS/GDAL write for the
-    same polygons, and their (P, 6) envelopes minx, maxx, miny, maxy, minz, maxz; built from the arrays at once.
+    """Encode lists of (N, 3) rings as ISO WKB PolygonZs (little-endian, rings closed) with their envelopes.
 
-    Example: ``polygons_wkb_z([[np.array([[0., 0, 1], [1, 0, 1], [0, 1, 1]])]])[1]`` -> ``[[0, 1, 0, 1, 1, 1]]``.
+    The bytes are those GEOS/GDAL write for the same polygons; everything is built from the arrays at once.
+
+    Args:
+        polygons: per polygon, its rings as (N, 3) arrays (exterior first, not closed).
+
+    Returns:
+        (WKB per polygon, (P, 6) envelopes minx, maxx, miny, maxy, minz, maxz).
+
+    Example:
+        >>> import numpy as np, shapely
+        >>> wkbs, env = polygons_wkb_z([[np.array([[0., 0, 1], [1, 0, 1], [0, 1, 1]])]])
+        >>> env.tolist()
+        [[0.0, 1.0, 0.0, 1.0, 1.0, 1.0]]
+        >>> shapely.from_wkb(wkbs[0]).wkt
+        'POLYGON Z ((0 0 1, 1 0 1, 0 1 1, 0 0 1))'
     """
     if not polygons:
         return [], np.zeros((0, 6))
@@ -93,18 +146,37 @@ def polygons_wkb_z(polygons: Sequence[Sequence[Array]]) -> tuple[list[bytes], Ar
 
 
 def multipolygon_wkb_z(parts: Sequence[bytes]) -> bytes:
-    """The ISO WKB MultiPolygonZ of PolygonZ WKBs (see polygons_wkb_z).
+    """Join PolygonZ WKBs (see polygons_wkb_z) into one ISO WKB MultiPolygonZ.
 
-    Example: ``multipolygon_wkb_z(polygons_wkb_z(rings)[0])``.
+    Args:
+        parts: little-endian ISO WKB PolygonZs.
+
+    Returns:
+        The MultiPolygonZ's WKB.
+
+    Example:
+        >>> import numpy as np, shapely
+        >>> wkbs, _ = polygons_wkb_z([[np.array([[0., 0, 1], [1, 0, 1], [0, 1, 1]])]] * 2)
+        >>> len(shapely.from_wkb(multipolygon_wkb_z(wkbs)).geoms)
+        2
     """
     return _MULTIPOLYGON_Z + len(parts).to_bytes(4, "little") + b"".join(parts)
 
 
 def building_envelopes(envelopes: Array, counts: Sequence[int]) -> Array:
-    """The (B, 6) envelopes of groups of consecutive polygon envelopes (``counts`` polygons each; groups of 0
-    are left out), e.g. each building's from its surfaces'.
+    """Combine groups of consecutive polygon envelopes into one envelope per group (e.g. a building's).
 
-    Example: ``building_envelopes(np.array([[0, 1, 0, 1, 0, 1], [2, 3, 2, 3, 2, 3.]]), [2])`` -> ``[[0, 3, ...]]``.
+    Args:
+        envelopes: (P, 6) polygon envelopes minx, maxx, miny, maxy, minz, maxz.
+        counts: polygons per group, in order; groups of 0 are left out.
+
+    Returns:
+        The (B, 6) envelopes of the non-empty groups.
+
+    Example:
+        >>> import numpy as np
+        >>> building_envelopes(np.array([[0, 1, 0, 1, 0, 1], [2, 3, 2, 3, 2, 3.]]), [2, 0]).tolist()
+        [[0.0, 3.0, 0.0, 3.0, 0.0, 3.0]]
     """
     sizes = np.asarray(counts, dtype=np.int64)
     if not len(envelopes):
@@ -115,7 +187,19 @@ def building_envelopes(envelopes: Array, counts: Sequence[int]) -> Array:
 
 
 def polygons_2d(polygons: Sequence[Sequence[Array]]) -> Array:
-    """Shapely Polygons in plan (x, y of the rings), one per list of rings, built in one call."""
+    """Build shapely Polygons in plan (x, y of the rings), one per list of rings, in one call.
+
+    Args:
+        polygons: per polygon, its rings as (N, 2) or (N, 3) arrays (exterior first).
+
+    Returns:
+        An object array of 2D shapely Polygons.
+
+    Example:
+        >>> import numpy as np
+        >>> polygons_2d([[np.array([[0., 0, 5], [2, 0, 5], [2, 2, 9]])]])[0].area
+        2.0
+    """
     if not polygons:
         return np.empty(0, dtype=object)
     coords, offsets = _ragged(polygons, 2)
@@ -123,7 +207,21 @@ def polygons_2d(polygons: Sequence[Sequence[Array]]) -> Array:
 
 
 def areas_3d(polygons: Sequence[Sequence[Array]]) -> Array:
-    """Area of each planar 3D polygon (exterior minus holes), by Newell's method on all rings at once."""
+    """Compute the area of each planar 3D polygon (exterior minus holes) by Newell's method on all rings at once.
+
+    Args:
+        polygons: per polygon, its rings as (N, 3) arrays (exterior first).
+
+    Returns:
+        The areas, one per polygon (never negative).
+
+    Example:
+        >>> import numpy as np
+        >>> wall = np.array([[0., 0, 0], [4, 0, 0], [4, 0, 3], [0, 0, 3]])      # vertical: 4 x 3
+        >>> hole = np.array([[1., 0, 1], [2, 0, 1], [2, 0, 2], [1, 0, 2]])
+        >>> areas_3d([[wall], [wall, hole]]).tolist()
+        [12.0, 11.0]
+    """
     rings = [ring for rings in polygons for ring in rings]
     if not rings:
         return np.zeros(0)
@@ -155,7 +253,25 @@ def _polygon_parts(geoms: Array, min_area: float) -> Array:
 
 
 def union_2d(polygons: Sequence[Sequence[Array]], min_area: float = 1e-6) -> MultiPolygon | None:
-    """The valid 2D union of polygons projected to the XY plane; vertical ones vanish."""
+    """Unite polygons projected to the XY plane into one valid 2D MultiPolygon; vertical ones vanish.
+
+    Args:
+        polygons: per polygon, its rings as (N, 3) arrays.
+        min_area: parts of this area or less are dropped.
+
+    Returns:
+        The union, or None when nothing of area remains.
+
+    Example:
+        >>> import numpy as np
+        >>> a = np.array([[0., 0, 0], [2, 0, 0], [2, 2, 0], [0, 2, 0]])
+        >>> b = a + [1, 0, 0]
+        >>> wall = np.array([[0., 0, 0], [2, 0, 0], [2, 0, 3], [0, 0, 3]])
+        >>> union_2d([[a], [b], [wall]]).area
+        6.0
+        >>> union_2d([[wall]]) is None
+        True
+    """
     if not polygons:
         return None
     coords, offsets = _ragged(polygons, 2)
@@ -173,8 +289,23 @@ def union_2d(polygons: Sequence[Sequence[Array]], min_area: float = 1e-6) -> Mul
 
 def union_2d_many(groups: Sequence[Sequence[Sequence[Array]]], min_area: float = 1e-6
                   ) -> list[MultiPolygon | None]:
-    """``union_2d`` of each group of polygons, the same result, with the polygons of all groups checked at once:
-    a group whose polygons give one polygon part needs no union; groups of several parts are united one by one."""
+    """Compute ``union_2d`` of each group of polygons, the validity of all groups checked at once.
+
+    A group whose polygons give one polygon part needs no union; groups of several parts are united one by one.
+
+    Args:
+        groups: per group, its polygons (lists of (N, 3) rings).
+        min_area: parts of this area or less are dropped.
+
+    Returns:
+        Per group its union, or None (empty group or nothing of area).
+
+    Example:
+        >>> import numpy as np
+        >>> a = np.array([[0., 0, 0], [2, 0, 0], [2, 2, 0], [0, 2, 0]])
+        >>> [None if u is None else u.area for u in union_2d_many([[[a]], [[a], [a + [1, 0, 0]]], []])]
+        [4.0, 6.0, None]
+    """
     out: list[MultiPolygon | None] = [None] * len(groups)
     index = [i for i, group in enumerate(groups) if group and all(len(rings) for rings in group)]
     if not index:
@@ -201,7 +332,20 @@ def union_2d_many(groups: Sequence[Sequence[Sequence[Array]]], min_area: float =
 
 
 def convex_outline(polygons: Iterable[Sequence[Array]]) -> MultiPolygon | None:
-    """The 2D convex hull of every vertex, when nothing better is available."""
+    """Give the 2D convex hull of every exterior vertex, when nothing better is available.
+
+    Args:
+        polygons: per polygon, its rings as (N, 3) arrays (only the exterior is used).
+
+    Returns:
+        The hull as a MultiPolygon, or None when the vertices span no area.
+
+    Example:
+        >>> import numpy as np
+        >>> rings = [[np.array([[0., 0, 0], [2, 0, 0], [0, 0, 3]])], [np.array([[0., 2, 0], [0, 2, 1], [1, 1, 1]])]]
+    >>> convex_outline(rings).area
+        2.0
+    """
     points = [ring[:, :2] for rings in polygons for ring in rings[:1]]
     if not points:
         return None

@@ -524,9 +524,38 @@ def book_island(islands: Islands, island_id: str, when: datetime, duration: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Rewrite an export's ``availability.json`` from the twin (for cron next to a published web map):
-    ``python -m geotwin.twin.islands.availability TWIN.gpkg EXPORT/availability.json [--days 7]``.
-    As in the 3D Tiles export, a calendar's error text (which may name its location) is not published."""
+    """Rewrite an export's ``availability.json`` from the twin (for cron next to a published web map).
+
+    ``python -m geotwin.twin.islands.availability TWIN.gpkg EXPORT/availability.json [--days 7]``. As in the 3D
+    Tiles export, a calendar's error text (which may name its location) is not published.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit code: 0 written, 1 an error (printed to stderr); wrong arguments exit with 2.
+
+    Example:
+        >>> import json, tempfile
+        >>> from geotwin.twin.build import BuildInputs, build_twin
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.islands.importer import import_learning_islands
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
+        ...                             str(folder / "islands.gpkg"))
+        >>> _ = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(folder / "city.gpkg")],
+        ...                                                              islands=[str(folder / "islands.gpkg")]))
+        >>> main([str(folder / "twin.gpkg"), str(folder / "availability.json"), "--days", "2"])
+        /.../availability.json: 11 islands, ... busy intervals
+        0
+        >>> doc = json.loads((folder / "availability.json").read_text())
+        >>> len(doc["islands"]), doc["timezone"]
+        (11, 'Europe/Berlin')
+    """
     import argparse
     import sys
 

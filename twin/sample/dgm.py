@@ -26,16 +26,51 @@ VERTICAL = "DHHN2016 height (EPSG:7837)"
 
 
 def surface(e: Any, n: Any) -> Any:
-    """The ground's DHHN2016 height at EPSG:25832 positions (unrounded ``site.ground_height``)."""
+    """Give the ground's DHHN2016 height at EPSG:25832 positions (unrounded ``site.ground_height``).
+
+    Args:
+        e: easting(s), a number or an array.
+        n: northing(s), likewise.
+
+    Returns:
+        The height(s) in metres.
+
+    Example:
+        >>> from geotwin.twin.sample.site import ground_height
+        >>> round(surface(456000.0, 5429500.0), 2) == ground_height(456000.0, 5429500.0)
+        True
+        >>> surface(np.array([456000.0, 456100.0]), np.array([5429500.0, 5429500.0])).round(4).tolist()
+        [114.5816, 114.6216]
+    """
     s = site()
     de, dn = np.asarray(e) - s.square[0], np.asarray(n) - s.square[1]
     return GROUND_HEIGHT + GROUND_SLOPE_E * de + GROUND_SLOPE_N * dn
 
 
 def write_dgm(path: Path, lo: Sequence[Any], hi: Sequence[Any]) -> dict[str, Any]:
-    """Write the DGM over the buildings' extent ``lo``..``hi`` (e, n[, h] in millimetres) plus ``MARGIN``;
-    return its grid (origin, pixel size, columns, rows). Example: ``write_dgm(folder / "dgm.tif",
-    (455600000, 5428900000), (456900000, 5430100000))``."""
+    """Write the DGM GeoTIFF over the buildings' extent plus ``MARGIN``.
+
+    Args:
+        path: the GeoTIFF to write.
+        lo: the extent's lowest e, n[, h] in millimetres.
+        hi: the highest e, n[, h] in millimetres.
+
+    Returns:
+        Its grid: origin (west, north), pixel size, columns, rows and the vertical datum.
+
+    Example:
+        >>> import tempfile
+        >>> from osgeo import gdal
+        >>> path = Path(tempfile.mkdtemp()) / "dgm.tif"
+        >>> grid = write_dgm(path, (455600000, 5428900000), (455700000, 5429000000))
+        >>> grid["origin"], grid["columns"], grid["rows"]          # 100 m + 2 x 300 m margin at 1 m
+        ([455300.0, 5429300.0], 700, 700)
+        >>> ds = gdal.Open(str(path))
+        >>> ds.RasterXSize, ds.GetGeoTransform()[:2]
+        (700, (455300.0, 1.0))
+        >>> abs(float(ds.ReadAsArray()[350, 350]) - surface(455300 + 350.5, 5429300 - 350.5)) < 0.01   # pixel centre
+        True
+    """
     from osgeo import gdal, osr
 
     gdal.UseExceptions()

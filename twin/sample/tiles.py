@@ -36,8 +36,29 @@ def _grid(bounds: tuple[float, float, float, float], tiles: int) -> tuple[int, i
 def split_tiles(district_gml: str | os.PathLike[str], folder: str | os.PathLike[str], tiles: int) -> list[Path]:
     """Split the sample district's CityGML into a grid of about ``tiles`` tile files in ``folder``.
 
-    Returns the tile paths (empty cells make no file), sorted. Every building is in exactly one tile.
-    Example: ``split_tiles("district/district.gml", "tiles", 8)`` -> 8 paths ``tiles/LoD2_32_0_0_1_NW.gml`` ...
+    Every building is in exactly one tile; empty cells make no file.
+
+    Args:
+        district_gml: the sample district's CityGML (see generator.generate_district).
+        folder: where the tiles go (created).
+        tiles: about how many tiles (at least 1).
+
+    Returns:
+        The tile paths, sorted (named like an AdV LoD2 delivery).
+
+    Raises:
+        InputError: fewer than 1 tile, or the file is not the sample district's CityGML.
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> paths = split_tiles(folder / "district" / "district.gml", folder / "tiles", 4)
+        >>> [p.name for p in paths]
+        ['LoD2_32_0_0_1_NW.gml', 'LoD2_32_1_0_1_NW.gml', 'LoD2_32_1_1_1_NW.gml']
+        >>> sum(p.read_text().count("<bldg:Building ") for p in paths)
+        12
     """
     if tiles < 1:
         raise InputError(f"the number of tiles must be at least 1, got {tiles}")
@@ -88,9 +109,26 @@ def split_tiles(district_gml: str | os.PathLike[str], folder: str | os.PathLike[
 
 
 def zip_tiles(paths: list[Path], archive: str | os.PathLike[str], folder: str = "LoD2") -> Path:
-    """Pack tile files as one delivery zip (deflated, under ``folder/``); returns the archive's path.
+    """Pack tile files as one delivery zip (deflated, under ``folder/``).
 
-    Example: ``zip_tiles(split_tiles(gml, "t", 8), "delivery.zip")``."""
+    Args:
+        paths: the tile files.
+        archive: the zip to write.
+        folder: the folder inside the archive.
+
+    Returns:
+        The archive's path.
+
+    Example:
+        >>> import tempfile, zipfile
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> archive = zip_tiles(split_tiles(folder / "district" / "district.gml", folder / "tiles", 4),
+        ...                     folder / "delivery.zip")
+        >>> zipfile.ZipFile(archive).namelist()
+        ['LoD2/LoD2_32_0_0_1_NW.gml', 'LoD2/LoD2_32_1_0_1_NW.gml', 'LoD2/LoD2_32_1_1_1_NW.gml']
+    """
     target = Path(archive)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in paths:

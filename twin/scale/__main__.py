@@ -60,7 +60,16 @@ class ConsoleReporter(Reporter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m geotwin.twin.scale``."""
+    """Build the argument parser of ``python -m geotwin.twin.scale`` (import, build, export).
+
+    Returns:
+        The parser.
+
+    Example:
+        >>> args = build_parser().parse_args(["export", "--source", "twin.gpkg", "--output", "tiles", "--workers", "0"])
+        >>> args.command, args.source, args.schema, args.output, args.workers, args.scheduler
+        ('export', 'twin.gpkg', 'geotwin', 'tiles', 0, '')
+    """
     parser = argparse.ArgumentParser(prog="python -m geotwin.twin.scale", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,7 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextlib.contextmanager
 def mapper_for(scheduler: str, workers: int | None, reporter: Reporter) -> Iterator[Mapper]:
-    """The mapper for the command line's options: serial for ``--workers 0``, else Dask (closed afterwards)."""
+    """Give the mapper for the command line's options: serial for ``--workers 0``, else Dask (closed afterwards).
+
+    Args:
+        scheduler: ``--scheduler`` (empty: none).
+        workers: ``--workers`` (None: the cores; 0: this process).
+        reporter: progress, cancel and messages.
+
+    Yields:
+        The mapper.
+
+    Example:
+        >>> from geotwin.twin.kernel.progress import Reporter
+        >>> with mapper_for("", 0, Reporter()) as mapper:
+        ...     list(mapper(len, ["ab", "c"]))
+        [2, 1]
+    """
     if not scheduler and workers == 0:
         reporter.info("running in this process (no Dask)")
         yield serial_mapper(reporter)
@@ -104,7 +128,29 @@ def mapper_for(scheduler: str, workers: int | None, reporter: Reporter) -> Itera
 
 
 def run(args: argparse.Namespace, reporter: Reporter) -> Any:
-    """Run the parsed command; returns its result."""
+    """Run the parsed command (import, build or export).
+
+    Args:
+        args: the parsed command line (see build_parser).
+        reporter: progress, cancel and messages.
+
+    Returns:
+        The command's result (ScaleImportResult, the build's or the export's result).
+
+    Raises:
+        GeoTwinError: bad input; PartitionsFailed when some partitions failed.
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.kernel.progress import Reporter
+        >>> folder = tempfile.mkdtemp()
+        >>> args = build_parser().parse_args(["export", "--source", f"{folder}/none.gpkg",
+        ...                                   "--output", f"{folder}/tiles", "--workers", "0"])
+        >>> run(args, Reporter())
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: .../none.gpkg: no 'buildings' layer: import a city model or build ...
+    """
     with mapper_for(args.scheduler, args.workers, reporter) as mapper:
         if args.command == "import":
             from .imports import import_partitioned
@@ -127,7 +173,24 @@ def run(args: argparse.Namespace, reporter: Reporter) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code (see the module docstring)."""
+    """Run the command line; return the exit code.
+
+    The codes (see the module docstring): 0 done, 1 error, 2 wrong arguments, 3 some partitions failed,
+    130 interrupted.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit code; the error is printed to stderr.
+
+    Example:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> main(["export", "--source", f"{folder}/none.gpkg", "--output", f"{folder}/tiles", "--workers", "0"])
+        running in this process (no Dask)
+        1
+    """
     args = build_parser().parse_args(argv)
     reporter = ConsoleReporter()
     try:

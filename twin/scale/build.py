@@ -210,9 +210,29 @@ def _check_halo(footprints: pd.DataFrame, box: tuple[float, float, float, float]
 
 
 def build_partition(part: BuildPartition) -> BuildOutcome:
-    """Build one cell's twin into its own GeoPackage (runs on a worker); bad input is the outcome's ``error``.
+    """Build one cell's twin into its own GeoPackage (runs on a worker).
 
-    Example: ``build_partition(BuildPartition("c0_0", 0, 0, Grid((0, 0), 1000), 250, ("city.gpkg",), ...))``."""
+    Args:
+        part: the cell: its grid position, halo, city model inputs, CRS, conflation options and output.
+
+    Returns:
+        The BuildOutcome: rows per layer and the output's fingerprint; bad input is its ``error``.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> grid, cells = plan_grid([str(folder / "city.gpkg")], 5)
+        >>> part = BuildPartition("cell_0_0", 0, 0, grid, 50.0, (str(folder / "city.gpkg"),), "EPSG:25832",
+        ...                       (0.5, 1.0, 2000.0), str(folder / "cell_0_0.gpkg"))
+        >>> outcome = build_partition(part)
+        >>> outcome.error, outcome.rows
+        ('', {'buildings': 4, 'building_surfaces': 28, 'footprints': 4})
+    """
     try:
         frames: dict[str, list[pd.DataFrame]] = {name: [] for name in _PER_BUILDING}
         files: set[str] = set()
@@ -264,8 +284,27 @@ def _count(path: str, layer: str) -> int:
 
 
 def plan_grid(inputs: Sequence[str], buildings_per_partition: int) -> tuple[Grid, list[tuple[int, int]]]:
-    """The grid (cells of about ``buildings_per_partition`` buildings on average) and its cells that the
-    inputs' buildings and footprints may fall in."""
+    """Plan the grid of a partitioned build: cells of about ``buildings_per_partition`` buildings on average.
+
+    Args:
+        inputs: the city model GeoPackages.
+        buildings_per_partition: the buildings a cell should hold on average.
+
+    Returns:
+        (the Grid, the (col, row) cells that the inputs' buildings and footprints may fall in).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> grid, cells = plan_grid([str(folder / "city.gpkg")], 5)
+        >>> grid.size, cells
+        (110.0, [(0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1)])
+    """
     bounds = []
     total = 0
     for path in inputs:
@@ -292,8 +331,45 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
                       halo: float = DEFAULT_HALO) -> ScaleBuildResult:
     """Build the twin of the city model GeoPackages ``citymodel`` into ``store`` in cells run by ``mapper``.
 
-    See the module docstring. Raises PartitionsFailed when cells failed (the others are kept for a re-run).
-    Example: ``build_partitioned(open_store("twin.gpkg"), ["city.gpkg"], "work", dask_mapper(client))``."""
+    See the module docstring: each cell is built into its own GeoPackage in ``work`` and merged into the store; a
+    re-run reuses the cells whose inputs did not change.
+
+    Args:
+        store: the twin store.
+        citymodel: the city model GeoPackages.
+        work: the folder of the cells and the manifest.
+        mapper: runs the cells (serial_mapper, dask_mapper).
+        reporter: progress, cancel and messages.
+        options: the conflation options.
+        buildings_per_partition: buildings per cell on average.
+        halo: how far around a cell its worker reads (m).
+
+    Returns:
+        The ScaleBuildResult.
+
+    Raises:
+        PartitionsFailed: cells failed (the others are kept for a re-run).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> from geotwin.twin.scale.cluster import serial_mapper
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> def run():
+        ...     return build_partitioned(GpkgStore(folder / "twin.gpkg"), [str(folder / "city.gpkg")], folder / "work",
+        ...                              serial_mapper(), buildings_per_partition=12)
+        >>> first = run()
+        >>> first.partitions, first.buildings, len(first.added), len(first.ran)
+        (2, 12, 12, 2)
+        >>> second = run()                   # nothing changed: every cell is reused
+        >>> second.ran, len(second.reused), second.added
+        ([], 2, [])
+    """
     reporter = reporter or Reporter()
     options = options or ConflationOptions()
     inputs = tuple(str(Path(p).resolve()) for p in citymodel)
@@ -485,11 +561,42 @@ def build_twin_scaled(store: TwinStore, inputs: BuildInputs, work: str | os.Path
                       reporter: Reporter | None = None, options: ConflationOptions | None = None,
                       buildings_per_partition: int = DEFAULT_BUILDINGS_PER_PARTITION,
                       halo: float = DEFAULT_HALO) -> BuildResult:
-    """The twin of ``inputs`` in ``store``: the city model in partitions (``build_partitioned``), then, when
-    there are BIM, learning island or sensor inputs, the single-process build over all inputs, which takes the
-    unchanged city model from the store and links the others to it. Returns the build's result.
+    """Build the twin of ``inputs`` in ``store``: the city model in partitions, then the other sources.
 
-    Example: ``build_twin_scaled(open_store("twin.gpkg"), BuildInputs(citymodel=["city.gpkg"]), "work", mapper)``."""
+    The city model is built by ``build_partitioned``; when there are BIM, learning island or sensor inputs, the
+    single-process build over all inputs follows, which takes the unchanged city model from the store and links
+    the others to it.
+
+    Args:
+        store: the twin store.
+        inputs: the input files per source kind.
+        work: the folder of the cells and the manifest.
+        mapper: runs the cells.
+        reporter: progress, cancel and messages.
+        options: the conflation options.
+        buildings_per_partition: buildings per cell on average.
+        halo: how far around a cell its worker reads (m).
+
+    Returns:
+        The build's BuildResult.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> from geotwin.twin.build import BuildInputs
+        >>> from geotwin.twin.scale.cluster import serial_mapper
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> inputs = BuildInputs(citymodel=[str(folder / "city.gpkg")])
+        >>> result = build_twin_scaled(GpkgStore(folder / "twin.gpkg"), inputs, folder / "work", serial_mapper(),
+        ...                            buildings_per_partition=12)
+        >>> result.buildings, len(result.added)
+        (12, 12)
+    """
     reporter = reporter or Reporter()
     options = options or ConflationOptions()
     if not inputs.citymodel:

@@ -43,10 +43,25 @@ class PartitionError(GeoTwinError):
 
 
 def scheduler_address(text: str) -> str:
-    """The scheduler address as Dask takes it (``tcp://host:8786``); an InputError-like GeoTwinError when
-    ``text`` is none.
+    """Normalise a Dask scheduler address to the form Dask takes (``tcp://host:8786``).
 
-    Example: ``scheduler_address("10.0.0.5")`` -> ``"tcp://10.0.0.5:8786"``."""
+    Args:
+        text: ``host``, ``host:port`` or ``protocol://host[:port]``.
+
+    Returns:
+        ``protocol://host:port`` (tcp and 8786 by default).
+
+    Raises:
+        GeoTwinError: ``text`` is no address, or its port is outside 1..65535.
+
+    Example:
+        >>> scheduler_address("10.0.0.5"), scheduler_address(" tls://sched.example:9000 ")
+        ('tcp://10.0.0.5:8786', 'tls://sched.example:9000')
+        >>> scheduler_address("10.0.0.5:70000")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: not a Dask scheduler address: '10.0.0.5:70000' (expected e.g. tcp://10.0.0.5:8786)
+    """
     match = _SCHEDULER.match(text.strip())
     if not match or (match.group(3) and not 0 < int(match.group(3)) < 65536):
         raise GeoTwinError(f"not a Dask scheduler address: {text!r} (expected e.g. tcp://10.0.0.5:8786)")
@@ -55,7 +70,15 @@ def scheduler_address(text: str) -> str:
 
 
 def default_workers() -> int:
-    """The number of cores this process may use (the LocalCluster's default worker count)."""
+    """Count the cores this process may use (the LocalCluster's default worker count).
+
+    Returns:
+        At least 1.
+
+    Example:
+        >>> default_workers() == max(1, len(os.sched_getaffinity(0)))
+        True
+    """
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
@@ -75,13 +98,28 @@ def _python_for_workers() -> None:
 
 
 def open_client(scheduler: str | None, workers: int | None, reporter: Reporter | None = None) -> Client:
-    """A Dask client: to the scheduler at ``scheduler`` (``tcp://host:8786``), or, when it is empty, to an
-    embedded ``LocalCluster`` of ``workers`` processes (default: this machine's cores) with one thread each.
+    """Open a Dask client: to a scheduler, or to an embedded LocalCluster.
 
-    Close it (``client.close()`` or ``with``) to stop an embedded cluster. The dashboard link is reported
-    when the dashboard runs (it needs bokeh). A scheduler that cannot be reached is a GeoTwinError naming it.
+    With ``scheduler`` empty, a ``LocalCluster`` of ``workers`` processes (default: this machine's cores) with one
+    thread each is started. Close the client (``client.close()`` or ``with``) to stop an embedded cluster. The
+    dashboard link is reported when the dashboard runs (it needs bokeh).
 
-    Example: ``with open_client(None, 2) as client: mapper = dask_mapper(client, reporter)``."""
+    Args:
+        scheduler: the scheduler's address (``tcp://host:8786``), or empty/None for a local cluster.
+        workers: local worker processes (None: the cores).
+        reporter: receives the cluster's description.
+
+    Returns:
+        The connected client.
+
+    Raises:
+        GeoTwinError: the scheduler cannot be reached (naming it).
+
+    Example:
+        >>> with open_client(None, 1) as client:
+        ...     len(client.scheduler_info()["workers"])
+        1
+    """
     reporter = reporter or Reporter()
     try:
         distributed: Any = importlib.import_module("distributed")
@@ -116,9 +154,18 @@ def _has_dashboard() -> bool:
 
 
 def serial_mapper(reporter: Reporter | None = None) -> Mapper:
-    """The mapper that runs every item in this process, in order, checking for a cancel before each.
+    """Give the mapper that runs every item in this process, in order, checking for a cancel before each.
 
-    Example: ``list(serial_mapper()(len, ["ab", "c"]))`` -> ``[2, 1]``."""
+    Args:
+        reporter: checked for a cancel, and told the share of items done.
+
+    Returns:
+        ``mapper(fn, items)``, an iterator of the results in order.
+
+    Example:
+        >>> list(serial_mapper()(len, ["ab", "c"]))
+        [2, 1]
+    """
     reporter = reporter or Reporter()
 
     def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
@@ -130,13 +177,24 @@ def serial_mapper(reporter: Reporter | None = None) -> Mapper:
 
 
 def dask_mapper(client: Client, reporter: Reporter | None = None) -> Mapper:
-    """The mapper that submits ``fn`` over the items with ``client.map`` and yields results as they complete.
+    """Give the mapper that submits ``fn`` over the items with ``client.map``, yielding results as they complete.
 
     Progress goes to ``reporter`` (the share of items done); a cancel cancels the outstanding tasks and raises
-    Cancelled; a task that raises cancels the others and raises PartitionError naming its item
-    (``str(item)``). A lost worker's tasks are rescheduled by Dask.
+    Cancelled; a task that raises cancels the others and raises PartitionError naming its item (``str(item)``).
+    A lost worker's tasks are rescheduled by Dask.
 
-    Example: ``sorted(dask_mapper(client)(abs, [-1, 2]))`` -> ``[1, 2]``."""
+    Args:
+        client: a connected Dask client.
+        reporter: progress and cancel.
+
+    Returns:
+        ``mapper(fn, items)``, an iterator of the results in completion order.
+
+    Example:
+        >>> with open_client(None, 1) as client:
+        ...     sorted(dask_mapper(client)(abs, [-3, 2]))
+        [2, 3]
+    """
     reporter = reporter or Reporter()
 
     def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
@@ -183,18 +241,42 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
 
 
 def wants_cluster(scheduler: str | None, workers: int | None) -> bool:
-    """Whether a run goes to Dask: a scheduler is named, or two or more local workers are asked for (0 and 1
-    keep the single-process run).
+    """Say whether a run goes to Dask: a scheduler is named, or two or more local workers are asked for.
 
-    Example: ``wants_cluster("", 1)`` -> False; ``wants_cluster("", 2)`` -> True."""
+    Args:
+        scheduler: the scheduler's address, or empty/None.
+        workers: local worker processes (0 and 1 keep the single-process run).
+
+    Returns:
+        True for a run on Dask.
+
+    Example:
+        >>> wants_cluster("", 1), wants_cluster("", 2), wants_cluster("tcp://10.0.0.5:8786", 0)
+        (False, True, True)
+        >>> wants_cluster(None, None)
+        False
+    """
     return bool(scheduler and scheduler.strip()) or (workers or 0) >= 2
 
 
 @contextlib.contextmanager
 def cluster_mapper(scheduler: str | None, workers: int | None, reporter: Reporter) -> Iterator[Mapper]:
-    """A Dask mapper on ``open_client(scheduler, workers)``; the client (and an embedded cluster) is closed after.
+    """Give a Dask mapper on ``open_client(scheduler, workers)``; the client (and an embedded cluster) is closed after.
 
-    Example: ``with cluster_mapper("", 2, reporter) as mapper: import_partitioned(..., mapper, reporter)``."""
+    Args:
+        scheduler: the scheduler's address, or empty for a local cluster.
+        workers: local worker processes.
+        reporter: progress, cancel and the cluster's description.
+
+    Yields:
+        The mapper (see dask_mapper).
+
+    Example:
+        >>> from geotwin.twin.kernel.progress import Reporter
+        >>> with cluster_mapper("", 1, Reporter()) as mapper:
+        ...     sorted(mapper(abs, [-1, 2]))
+        [1, 2]
+    """
     client = open_client(scheduler, workers, reporter)
     try:
         yield dask_mapper(client, reporter)

@@ -20,7 +20,15 @@ PARTITIONED_MODULE = "geotwin.twin.tiles.partitioned"
 
 
 def partitioned_export() -> Any | None:
-    """``export_partitioned`` of the partitioned 3D Tiles export, None where it is not installed."""
+    """Give ``export_partitioned`` of the partitioned 3D Tiles export, None where it is not installed.
+
+    Returns:
+        The function, or None.
+
+    Example:
+        >>> partitioned_export().__name__
+        'export_partitioned'
+    """
     package = __package__.rpartition(".")[0] if __package__ else "geotwin.twin"
     try:
         module = importlib.import_module(f"{package}.tiles.partitioned")
@@ -33,7 +41,29 @@ def export_tiles(source: str | os.PathLike[str] | StoreReader, output: str | os.
                  options: ExportOptions | None, reporter: Reporter, mapper: Mapper) -> Any:
     """Export ``source`` (a GeoPackage path or a store) as 3D Tiles into ``output`` with ``mapper``.
 
-    Returns the export's result. Example: ``export_tiles("twin.gpkg", "tiles", None, reporter, mapper)``."""
+    Args:
+        source: a GeoPackage path, a StoreReader or a connection string.
+        output: the tileset folder.
+        options: the export options (None: the defaults).
+        reporter: progress, cancel and messages.
+        mapper: runs the partitions.
+
+    Returns:
+        The export's ExportResult.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> from geotwin.twin.scale.cluster import serial_mapper
+        >>> result = export_tiles(folder / "city.gpkg", folder / "tiles", None, Reporter(), serial_mapper())
+        >>> result.tiles, result.summary.buildings, result.tileset.name
+        (1, 12, 'tileset.json')
+    """
     options = options or ExportOptions()
     # INTEGRATION POINT (branch dasktiles): the partitioned export, when present, runs the subtrees on the mapper.
     partitioned = partitioned_export()

@@ -115,8 +115,28 @@ class _Keep(Reporter):
 def import_partition(part: ImportPartition) -> ImportOutcome:
     """Import one delivery file or zip member into its own GeoPackage (runs on a worker).
 
-    Bad input (a GeoTwinError) is returned as the outcome's ``error``; anything else raises.
-    Example: ``import_partition(ImportPartition("t.gml", "t.gml", None, "t.gpkg", None, "highest", None, None))``.
+    Args:
+        part: the file (or zip member), its output GeoPackage and the import options.
+
+    Returns:
+        The ImportOutcome: buildings, CRSs, counts and warnings; bad input (a GeoTwinError) is its ``error``,
+        anything else raises.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> gml = str(folder / "district" / "district.gml")
+        >>> part = ImportPartition("t", gml, None, str(folder / "t.gpkg"), None, "highest", None, None)
+        >>> outcome = import_partition(part)
+        >>> outcome.error, outcome.buildings, outcome.crs, outcome.counts["surfaces"]
+        ('', 12, 'EPSG:25832', 85)
+        >>> manifest = str(folder / "district" / "district.json")          # JSON, but no CityJSON
+        >>> import_partition(ImportPartition("m", manifest, None, str(folder / "m.gpkg"), None, "highest", None,
+        ...                                  None)).error
+        '...district.json: not a CityJSON document ("type" is not "CityJSON")'
     """
     keep = _Keep()
     limits = Limits.from_mb(part.max_inflated_mb, part.max_json_mb)
@@ -138,7 +158,27 @@ def import_partition(part: ImportPartition) -> ImportOutcome:
 
 
 def input_hash(item: InputFile) -> str:
-    """What identifies an input's content: SHA-256 of a file, the CRC-32 and sizes of a zip member."""
+    """Identify an input's content: the SHA-256 of a file, the CRC-32 and sizes of a zip member.
+
+    Args:
+        item: a delivery file or zip member.
+
+    Returns:
+        ``sha256:<hex>`` or ``zip-crc32:<crc>:<size>:<compressed size>``.
+
+    Example:
+        >>> import hashlib, tempfile, zipfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.delivery import InputFile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "t.gml").write_bytes(b"<CityModel/>")
+        >>> input_hash(InputFile(folder / "t.gml")) == "sha256:" + hashlib.sha256(b"<CityModel/>").hexdigest()
+        True
+        >>> with zipfile.ZipFile(folder / "d.zip", "w") as archive:
+        ...     archive.writestr("LoD2/t.gml", b"<CityModel/>")
+        >>> input_hash(InputFile(folder / "d.zip", zipfile.ZipFile(folder / "d.zip").getinfo("LoD2/t.gml")))
+        'zip-crc32:387a9dd4:12:12'
+    """
     if item.member is not None:
         return f"zip-crc32:{item.member.CRC:08x}:{item.member.file_size}:{item.member.compress_size}"
     digest = hashlib.sha256()
@@ -159,9 +199,37 @@ def import_partitioned(inputs: Sequence[str | os.PathLike[str]], output: str | o
                        max_inflated_mb: float | None = None, max_json_mb: float | None = None) -> ScaleImportResult:
     """Import a delivery (files, folders, zip archives) in partitions with ``mapper`` and merge into ``output``.
 
-    ``work`` keeps the partitions and the manifest (see the module docstring). Raises PartitionsFailed when some
-    partitions failed (the others are kept for the next run).
-    Example: ``import_partitioned(["NRW.zip"], "city.gpkg", "work", dask_mapper(client))``.
+    ``work`` keeps the partitions and the manifest (see the module docstring): a re-run imports only what changed.
+
+    Args:
+        inputs: the delivery's files, folders and zip archives.
+        output: the city model GeoPackage.
+        work: the folder of the partitions and the manifest.
+        mapper: runs the partitions (serial_mapper, dask_mapper).
+        reporter: progress, cancel and messages.
+        crs_override, lod, max_inflated_mb, max_json_mb: as import_citymodel takes them.
+
+    Returns:
+        The ScaleImportResult.
+
+    Raises:
+        PartitionsFailed: some partitions failed (the others are kept for the next run).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> from geotwin.twin.sample.tiles import split_tiles, zip_tiles
+        >>> from geotwin.twin.scale.cluster import serial_mapper
+        >>> delivery = zip_tiles(split_tiles(folder / "district" / "district.gml", folder / "t", 4), folder / "d.zip")
+        >>> first = import_partitioned([delivery], folder / "city.gpkg", folder / "work", serial_mapper())
+        >>> first.partitions, len(first.ran), first.buildings, first.crs
+        (3, 3, 12, 'EPSG:25832')
+        >>> again = import_partitioned([delivery], folder / "city.gpkg", folder / "work", serial_mapper())
+        >>> again.ran, len(again.reused), again.buildings
+        ([], 3, 12)
     """
     reporter = reporter or Reporter()
     limits = Limits.from_mb(max_inflated_mb, max_json_mb)

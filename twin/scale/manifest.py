@@ -20,9 +20,21 @@ MANIFEST = "manifest.json"
 
 
 def fingerprint(*parts: Any) -> str:
-    """SHA-256 hex of the JSON of ``parts`` (what a partition was made from).
+    """Give the SHA-256 hex of the JSON of ``parts`` (what a partition was made from).
 
-    Example: ``fingerprint("tile.gml", "ab12", {"lod": "highest"})``."""
+    Args:
+        parts: JSON-able values (paths, hashes, options).
+
+    Returns:
+        64 hex digits; equal parts give equal fingerprints.
+
+    Example:
+        >>> a = fingerprint("tile.gml", "ab12", {"lod": "highest"})
+        >>> len(a), a == fingerprint("tile.gml", "ab12", {"lod": "highest"})
+        (64, True)
+        >>> a == fingerprint("tile.gml", "ab12", {"lod": "2"})
+        False
+    """
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -70,11 +82,24 @@ class Manifest:
 
 
 def default_work_folder(target: str) -> Path:
-    """Where a partitioned run keeps its partitions when no work folder is given: beside a GeoPackage output
-    (``twin.gpkg`` -> ``twin.gpkg.geotwin-work``), else (a PostGIS store) in the temporary folder, one per
-    database and schema.
+    """Choose where a partitioned run keeps its partitions when no work folder is given.
 
-    Example: ``default_work_folder("/data/twin.gpkg")`` -> ``Path("/data/twin.gpkg.geotwin-work")``."""
+    Beside a GeoPackage output (``twin.gpkg`` -> ``twin.gpkg.geotwin-work``), else (a PostGIS store) in the
+    temporary folder, one per database and schema.
+
+    Args:
+        target: the output: a GeoPackage path or a connection string.
+
+    Returns:
+        The work folder (not created).
+
+    Example:
+        >>> default_work_folder("/data/twin.gpkg")
+        PosixPath('/data/twin.gpkg.geotwin-work')
+        >>> pg = default_work_folder("host=db dbname=twin")
+        >>> pg.name.startswith("geotwin-work-"), pg == default_work_folder("host=db dbname=twin")
+        (True, True)
+    """
     if Path(target).suffix.lower() == ".gpkg":
         return Path(target).with_name(Path(target).name + ".geotwin-work")
     import hashlib

@@ -124,16 +124,53 @@ def _present(arrays: list[NDArray[Any] | None]) -> list[NDArray[Any]]:
 
 
 def frame_origin_of(src_lo: NDArray[Any], src_hi: NDArray[Any]) -> list[float]:
-    """The frame's origin (source CRS) for vertices spanning ``src_lo``..``src_hi``: the centre snapped to
-    ``FRAME_GRID`` at the lowest height (rounded down to the metre)."""
+    """Choose the ENU frame's origin (source CRS) for vertices spanning ``src_lo``..``src_hi``.
+
+    The centre is snapped to ``FRAME_GRID`` at the lowest height (rounded down to the metre), so re-exports of a
+    changed model share the frame.
+
+    Args:
+        src_lo: the lowest x, y, z of the vertices.
+        src_hi: the highest x, y, z.
+
+    Returns:
+        [x, y, z] of the origin.
+
+    Example:
+        >>> frame_origin_of(np.array([456012.3, 5429001.0, 112.7]), np.array([456390.0, 5429380.0, 140.0]))
+        [456200.0, 5429200.0, 112.0]
+    """
     src_centre = np.round((src_lo + src_hi) / 2 / FRAME_GRID) * FRAME_GRID
     return [float(src_centre[0]), float(src_centre[1]), float(np.floor(src_lo[2]))]
 
 
 def to_enu(meshes: MeshList, geo: Georeferencer, frame_origin: list[float] | None = None) -> Placement:
-    """The frame from the extent of all vertices (its origin snapped to ``FRAME_GRID``; or ``frame_origin``
-    when given, e.g. a partition of a larger export), then the meshes' vertices into it, a chunk at a time
-    (each mesh gets its own buffer, freed once its tile is written)."""
+    """Place meshes in one ENU frame: the frame from the extent of all vertices, then the vertices into it.
+
+    The frame's origin is snapped to ``FRAME_GRID`` (or ``frame_origin`` when given, e.g. a partition of a larger
+    export). The vertices are converted a chunk at a time, each mesh getting its own buffer (freed once its tile
+    is written); ``meshes`` is changed in place.
+
+    Args:
+        meshes: the meshes, vertices in the source CRS.
+        geo: the source CRS's georeferencer.
+        frame_origin: the frame's origin in the source CRS, or None to derive it.
+
+    Returns:
+        The Placement: the frame, its origin and every mesh's ENU bounds.
+
+    Example:
+        >>> from geotwin.twin.kernel.heights import resolve_height_model
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> xyz = np.array([[456300.0, 5428500.0, 115.0], [456400.0, 5428500.0, 115.0], [456300.0, 5428500.0, 125.0]])
+        >>> mesh = Mesh(xyz, np.array([[0, 1, 2]]), np.zeros(3, np.int64), 1)
+        >>> meshes = MeshList()
+        >>> meshes.append(mesh)
+        >>> placement = to_enu(meshes, geo)
+        >>> placement.frame_origin, placement.lo.round(2).tolist(), placement.hi.round(2).tolist()
+        ([456400.0, 5428500.0, 115.0], [[-100.04, -0.79, -0.0]], [[0.0, 0.0, 10.0]])
+    """
     if frame_origin is None:
         src_lo, src_hi = np.full(3, np.inf), np.full(3, -np.inf)
         for start in range(0, len(meshes), CHUNK):
@@ -159,7 +196,27 @@ def to_enu(meshes: MeshList, geo: Georeferencer, frame_origin: list[float] | Non
 
 
 def meshes_to_enu(meshes: list[Mesh], frame: EnuFrame, geo: Georeferencer) -> list[Mesh]:
-    """The meshes with their source vertices georeferenced into the ENU frame (one transformation for all)."""
+    """Georeference the meshes' source vertices into the ENU frame (one transformation for all).
+
+    Args:
+        meshes: the meshes, vertices in the source CRS.
+        frame: the ENU frame.
+        geo: the source CRS's georeferencer.
+
+    Returns:
+        New meshes with ENU vertices (triangles and polygons unchanged).
+
+    Example:
+        >>> from geotwin.twin.kernel.heights import resolve_height_model
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> xyz = np.array([[456300.0, 5428500.0, 115.0], [456400.0, 5428500.0, 115.0], [456300.0, 5428500.0, 125.0]])
+        >>> mesh = Mesh(xyz, np.array([[0, 1, 2]]), np.zeros(3, np.int64), 1)
+        >>> frame = EnuFrame(geo.to_ecef([456300.0], [5428500.0], [115.0])[0])
+        >>> out = meshes_to_enu([mesh, mesh], frame, geo)
+        >>> len(out), out[1].vertices.round(3).tolist(), out[1].triangles.tolist()
+        (2, [[0.0, 0.0, 0.0], [100.037, 0.788, -0.001], [-0.0, -0.0, 10.0]], [[0, 1, 2]])
+    """
     enu = georeference(geo, frame, np.concatenate([m.vertices for m in meshes]))
     ends = np.cumsum([len(m.vertices) for m in meshes]).tolist()
     return [m._replace(vertices=enu[e - len(m.vertices):e]) for m, e in zip(meshes, ends)]

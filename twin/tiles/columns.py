@@ -172,13 +172,41 @@ def _infer(types: set[type], missing: bool, imin: int | None, imax: int | None) 
 
 def partition_columns(types: list[ColumnType], rows: Iterable[dict[str, Any]],
                       spec_fields: dict[str, str]) -> list[Column]:
-    """The columns of ``rows`` (one partition's buildings then containers, ``attributes`` parsed) with the global
-    ``types``."""
+    """Type one partition's rows with the export's global column types.
+
+    Args:
+        types: the global ColumnTypes (``ColumnStats.types()`` over the whole export).
+        rows: the partition's buildings then containers, ``attributes`` parsed.
+        spec_fields: the layer's field name -> type.
+
+    Returns:
+        One Column per type, its values those of ``rows`` (None where a row has none).
+
+    Example:
+        >>> spec = {"id": "str", "storeys": "int"}
+        >>> stats = ColumnStats(spec)
+        >>> stats.add_all([{"id": "B1", "storeys": 3}, {"id": "B2", "storeys": None}])
+        >>> [(c.name, c.type, c.values) for c in partition_columns(stats.types(), [{"id": "B2"}], spec)]
+        [('id', 'STRING', ['B2']), ('storeys', 'INT32', [None])]
+    """
     json_fields = json_fields_of(spec_fields)
     flat = [flat_row(r, spec_fields, json_fields) for r in rows]
     return [t.column([f.get(t.name) for f in flat]) for t in types]
 
 
 def schema_columns(types: list[ColumnType]) -> list[Column]:
-    """Columns without values, for the metadata schema (type, enum, noData) of the whole export."""
+    """Give columns without values, for the metadata schema (type, enum, noData) of the whole export.
+
+    Args:
+        types: the global ColumnTypes.
+
+    Returns:
+        One empty Column per type.
+
+    Example:
+        >>> stats = ColumnStats({"id": "str", "storeys": "int"})
+        >>> stats.add_all([{"id": "B1", "storeys": 3}, {"id": "B2", "storeys": None}])
+        >>> [(c.name, c.type, c.values, c.has_missing) for c in schema_columns(stats.types())]
+        [('id', 'STRING', [], False), ('storeys', 'INT32', [], True)]
+    """
     return [t.column([]) for t in types]

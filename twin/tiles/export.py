@@ -171,12 +171,42 @@ def export_3dtiles(source: str | os.PathLike[str] | StoreReader, output: str | o
                    options: ExportOptions | None = None, reporter: Reporter | None = None) -> ExportResult:
     """Export the city model (or the whole twin) of ``source`` into the folder ``output``.
 
-    ``source``: a GeoPackage (from ``geotwin:importcitymodel``, or a twin from ``geotwin:buildtwin``), or a
-    twin store (``StoreReader``, e.g. a PostGIS schema, or a PostgreSQL connection string of the schema
-    ``geotwin``), which exports exactly as the same twin in a GeoPackage. A twin adds BIM detail tiles below
-    its buildings' LoD2 leaves and the learning islands and sensors as marker features (and as GeoJSON
-    beside the tileset). Exporting into a folder that holds an earlier export reuses every tile file whose
-    content is unchanged (``incremental``)."""
+    ``source``: a GeoPackage (from ``geotwin:importcitymodel``, or a twin from ``geotwin:buildtwin``), or a twin
+    store (``StoreReader``, e.g. a PostGIS schema, or a PostgreSQL connection string of the schema ``geotwin``),
+    which exports exactly as the same twin in a GeoPackage. A twin adds BIM detail tiles below its buildings' LoD2
+    leaves and the learning islands and sensors as marker features (and as GeoJSON beside the tileset).
+    Exporting into a folder that holds an earlier export reuses every tile file whose content is unchanged
+    (``incremental``).
+
+    Args:
+        source: a GeoPackage path, a StoreReader or a connection string.
+        output: the tileset folder (empty, new, or an earlier export's).
+        options: format, compression, tiling, heights, viewer, terrain, target client.
+        reporter: progress, cancel and messages.
+
+    Returns:
+        The ExportResult: the tileset's path, the tile count, the height model and the typed report.
+
+    Raises:
+        InputError: no buildings, a folder that is not an earlier export, bad options; Cancelled.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> result = export_3dtiles(folder / "city.gpkg", folder / "tiles")
+        >>> result.summary.buildings, result.tiles, result.summary.rewritten
+        (12, 1, ['tiles/0/0/0.glb'])
+        >>> tileset = json.loads(result.tileset.read_text())
+        >>> tileset["asset"]["version"], tileset["root"]["content"]["uri"]
+        ('1.1', 'tiles/0/0/0.glb')
+        >>> export_3dtiles(folder / "city.gpkg", folder / "tiles").summary.reused       # unchanged: kept
+        ['tiles/0/0/0.glb']
+    """
     options = options or ExportOptions()
     reporter = reporter or Reporter()
     options.check()
@@ -325,10 +355,43 @@ class _CityTiles:
 def content_setup(options: ExportOptions, reporter: Reporter, heights: HeightModel, geo: Georeferencer,
                   placement: Placement, building_columns: list[Column], surface_columns: list[Column] | None,
                   lod1: bool) -> tuple[ContentOptions, str]:
-    """How the tiles of an export are encoded, and its metadata schema (JSON text; empty for 3D Tiles 1.0).
+    """Decide how the tiles of an export are encoded, and give its metadata schema.
 
-    ``lod1``: the tree has LoD1 block tiles (their class is in the schema). The columns need only their types
-    (a partitioned export gives them without values)."""
+    The columns need only their types (a partitioned export gives them without values). Quantisation and meshopt
+    are for the Cesium target with compression and 3D Tiles 1.1; the context digest covers everything a tile's
+    bytes depend on besides its own content (so that unchanged tiles are reused).
+
+    Args:
+        options: the export options.
+        reporter: told when meshoptimizer is missing.
+        heights: the height model.
+        geo: the georeferencer.
+        placement: the ENU frame and its origin.
+        building_columns: the building property columns.
+        surface_columns: the surface property columns (None: no surface features).
+        lod1: the tree has LoD1 block tiles (their class is in the schema).
+
+    Returns:
+        (the ContentOptions, the metadata schema as JSON text; empty for 3D Tiles 1.0).
+
+    Example:
+        >>> from geotwin.twin.tiles.frame import EnuFrame
+        >>> heights = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", heights)
+        >>> origin = [456300.0, 5428500.0, 115.0]
+        >>> frame = EnuFrame(geo.to_ecef(*([v] for v in origin))[0])
+        >>> placement = Placement(frame, origin, np.zeros((0, 3)), np.zeros((0, 3)))
+        >>> columns = build_columns([{"id": "B1", "name": "School"}])
+        >>> cesium, schema = content_setup(ExportOptions(), Reporter(), heights, geo, placement, columns, None, True)
+        >>> cesium.quantize, cesium.draco, sorted(json.loads(schema)["classes"])
+        (True, False, ['building', 'building_lod1'])
+        >>> qgis, _ = content_setup(ExportOptions(target="qgis"), Reporter(), heights, geo, placement, columns, None,
+        ...                         False)
+        >>> qgis.quantize, qgis.context != cesium.context
+        (False, True)
+        >>> content_setup(ExportOptions(format="1.0"), Reporter(), heights, geo, placement, columns, None, False)[1]
+        ''
+    """
     cesium = options.target == "cesium"
     quantize = cesium and options.compression and options.format == "1.1"
     meshopt = quantize and meshopt_available()

@@ -84,9 +84,31 @@ def _distinct_rows(xy: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
 
 
 def georeference(geo: Georeferencer, frame: EnuFrame, xyz: NDArray[Any]) -> NDArray[Any]:
-    """Source (x, y, normal height) (N, 3) to ENU, as ``frame.to_enu(geo.to_ecef(...))`` does; the horizontal
-    transformation and the height model are evaluated once per distinct (x, y) (a building's walls share
-    them with its roof and ground), only the ellipsoidal heights to ECEF once per vertex."""
+    """Georeference source (x, y, normal height) (N, 3) into the ENU frame, as ``frame.to_enu(geo.to_ecef(...))``.
+
+    The horizontal transformation and the height model are evaluated once per distinct (x, y) (a building's walls
+    share them with its roof and ground), only the ellipsoidal heights to ECEF once per vertex.
+
+    Args:
+        geo: the source CRS's georeferencer (horizontal CRS and height model).
+        frame: the ENU frame.
+        xyz: (N, 3) source coordinates.
+
+    Returns:
+        (N, 3) ENU coordinates (m).
+
+    Example:
+        >>> from geotwin.twin.kernel.heights import resolve_height_model
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> frame = EnuFrame(geo.to_ecef([456300.0], [5428500.0], [115.0])[0])
+        >>> xyz = np.array([[456300.0, 5428500.0, 115.0], [456400.0, 5428500.0, 115.0], [456300.0, 5428500.0, 125.0]])
+        >>> enu = georeference(geo, frame, xyz)
+        >>> enu.round(3).tolist()       # 100 m east in UTM: the grid's convergence turns it 0.45 degrees
+        [[0.0, 0.0, 0.0], [100.037, 0.788, -0.001], [-0.0, -0.0, 10.0]]
+        >>> np.allclose(enu, frame.to_enu(geo.to_ecef(xyz[:, 0], xyz[:, 1], xyz[:, 2])))
+        True
+    """
     xy = np.ascontiguousarray(xyz[:, :2], dtype=np.float64)
     first, inverse = _distinct_rows(xy)
     lon, lat, undulation = geo.to_geographic(xy[first, 0], xy[first, 1], np.zeros(len(first)))

@@ -39,6 +39,16 @@ DRACO_MISSING = ("KHR_draco_mesh_compression needs the DracoPy package, which is
 
 
 def meshopt_available() -> bool:
+    """Say whether meshoptimizer (EXT_meshopt_compression) can be imported.
+
+    Returns:
+        True when the module is installed.
+
+    Example:
+        >>> import importlib.util
+        >>> meshopt_available() == (importlib.util.find_spec("meshoptimizer") is not None)
+        True
+    """
     try:
         import meshoptimizer  # noqa: F401
     except ImportError:
@@ -47,7 +57,16 @@ def meshopt_available() -> bool:
 
 
 def draco_available() -> bool:
-    """Whether DracoPy (KHR_draco_mesh_compression) can be imported."""
+    """Say whether DracoPy (KHR_draco_mesh_compression) can be imported.
+
+    Returns:
+        True when the module is installed.
+
+    Example:
+        >>> import importlib.util
+        >>> draco_available() == (importlib.util.find_spec("DracoPy") is not None)
+        True
+    """
     try:
         import DracoPy  # noqa: F401
     except ImportError:
@@ -217,9 +236,25 @@ def _feature_entry(fs: FeatureSet, i: int) -> dict[str, Any]:
 
 
 def draco_bits(positions: NDArray[Any], max_error: float) -> tuple[int, float]:
-    """Draco's position quantisation bits that keep the 3D error within ``max_error`` (at least 11, at most 30),
-    and the error bound they give: Draco quantises each axis to ``2**bits - 1`` steps over the largest extent,
-    so a vertex moves by at most half a step per axis (sqrt(3)/2 steps in 3D), plus float32 rounding."""
+    """Choose Draco's position quantisation bits that keep the 3D error within ``max_error``.
+
+    Draco quantises each axis to ``2**bits - 1`` steps over the largest extent, so a vertex moves by at most half
+    a step per axis (sqrt(3)/2 steps in 3D), plus float32 rounding.
+
+    Args:
+        positions: (N, 3) vertices.
+        max_error: the largest allowed displacement (m).
+
+    Returns:
+        (bits, at least 11 and at most 30; the error bound they give).
+
+    Example:
+        >>> bits, bound = draco_bits(np.array([[0, 0, 0], [100, 50, 20.]]), 0.01)
+        >>> bits, bound <= 0.01, 100 / (2 ** 13 - 1) * 3 ** 0.5 / 2 > 0.01      # 13 bits would not do
+        (14, True, True)
+        >>> draco_bits(np.array([[0, 0, 0], [1, 1, 1.]]), 0.01)[0]                # never fewer than 11
+        11
+    """
     lo, hi = bounds(positions) if len(positions) else (np.zeros(3), np.zeros(3))
     extent = max(float((hi - lo).max()), 1e-6)
     half_diagonal = np.sqrt(3.0) / 2
@@ -322,12 +357,33 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
               quantize: bool = True, meshopt: bool = False, max_error: float = 0.01,
               schema_uri: str | None = None, extras: dict[str, Any] | None = None,
               draco: bool = False) -> GlbResult:
-    """A GLB of one mesh. ``positions`` (N, 3) y-up, relative to ``translation`` (the node's offset).
+    """Build a GLB of one mesh with its feature ids (EXT_mesh_features) and property tables.
 
-    ``schema_uri``: the metadata schema as a shared file (relative to the GLB) instead of embedded.
-    ``draco``: float positions and normals, compressed with KHR_draco_mesh_compression (required; no
-    quantisation, no meshopt); ``max_error`` bounds Draco's position quantisation. GeoTwinError when DracoPy
-    is not installed.
+    ``positions`` (N, 3) are y-up, relative to ``translation`` (the node's offset). ``schema_uri``: the metadata
+    schema as a shared file (relative to the GLB) instead of embedded. ``draco``: float positions and normals,
+    compressed with KHR_draco_mesh_compression (required; no quantisation, no meshopt); ``max_error`` bounds
+    Draco's position quantisation.
+
+    Args:
+        positions, normals: (N, 3) per vertex.
+        triangles: (T, 3) vertex indices.
+        features: the feature id sets (one per vertex each) with their property tables.
+        translation: the node's offset.
+        metadata, batch_id, quantize, meshopt, max_error, schema_uri, extras, draco: the encoding choices.
+
+    Returns:
+        The GlbResult: bytes, whether quantised, the quantisation error bound, meshopt/Draco flags, statistics.
+
+    Raises:
+        GeoTwinError: Draco asked for but DracoPy is not installed.
+
+    Example:
+        >>> positions = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0.]])
+        >>> result = build_glb(positions, np.array([[0, 0, 1.]] * 3), np.array([[0, 1, 2]]),
+        ...                    [FeatureSet(np.zeros(3, int), "building")], translation=np.zeros(3), metadata=False)
+        >>> gltf, _ = unpack_glb(result.data)
+        >>> result.quantized, gltf["meshes"][0]["primitives"][0]["attributes"], gltf["extensionsUsed"]
+        (True, {'POSITION': 0, 'NORMAL': 1, '_FEATURE_ID_0': 2}, ['KHR_mesh_quantization'])
     """
     meshopt = meshopt and meshopt_available() and not draco
     b = _Builder(meshopt)
@@ -390,6 +446,20 @@ def build_glb(positions: NDArray[Any], normals: NDArray[Any], triangles: NDArray
 
 
 def pack_glb(gltf: dict[str, Any], binary: bytes) -> bytes:
+    """Pack a glTF JSON and its binary buffer into a GLB (header, JSON chunk, BIN chunk, 4-byte aligned).
+
+    Args:
+        gltf: the glTF JSON.
+        binary: the BIN chunk's content.
+
+    Returns:
+        The GLB bytes.
+
+    Example:
+        >>> data = pack_glb({"asset": {"version": "2.0"}}, b"abc")
+        >>> data[:4], len(data) % 4, unpack_glb(data)
+        (b'glTF', 0, ({'asset': {'version': '2.0'}}, b'abc\\x00'))
+    """
     js = json.dumps(gltf, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     js += b" " * (-len(js) % 4)
     binary += b"\0" * (-len(binary) % 4)
@@ -401,7 +471,18 @@ def pack_glb(gltf: dict[str, Any], binary: bytes) -> bytes:
 
 
 def unpack_glb(data: bytes) -> tuple[dict[str, Any], bytes]:
-    """The JSON and BIN chunk of a GLB."""
+    """Split a GLB into its JSON and BIN chunk.
+
+    Args:
+        data: the GLB bytes.
+
+    Returns:
+        (the glTF JSON, the BIN chunk, padded to 4 bytes; empty without one).
+
+    Example:
+        >>> unpack_glb(pack_glb({"asset": {"version": "2.0"}, "scene": 0}, b"\\x01\\x02\\x03\\x04"))
+        ({'asset': {'version': '2.0'}, 'scene': 0}, b'\\x01\\x02\\x03\\x04')
+    """
     magic, version, total = struct.unpack_from("<4sII", data, 0)
     if magic != b"glTF" or version != 2:
         raise ValueError("not a glTF 2.0 binary")

@@ -289,9 +289,34 @@ def merge(meshes: list[Mesh]) -> Mesh:
 
 
 def lod1_footprints(batch: BuildingBatch, index: list[int], step: int = 500) -> list[bytes]:
-    """WKB of the 2D footprints of the LoD1 blocks of buildings ``index`` of ``batch``: the footprints layer,
-    else the ground surfaces, else the convex hull of all vertices. Decoded ``step`` buildings at a time
-    (see ``PolygonSet.from_wkb``)."""
+    """Give the WKB of the 2D footprints of the LoD1 blocks of some buildings of a batch.
+
+    The footprints layer is used, else the ground surfaces, else the convex hull of all vertices; decoded
+    ``step`` buildings at a time (see ``PolygonSet.from_wkb``).
+
+    Args:
+        batch: a batch of buildings (see source.read_city_model).
+        index: the buildings' positions in the batch.
+        step: buildings decoded at a time.
+
+    Returns:
+        One WKB polygon per building of ``index``.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.tiles.source import read_city_model
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> batches = []
+        >>> _ = read_city_model(folder / "city.gpkg", consume=batches.append)
+        >>> import shapely
+        >>> [round(shapely.from_wkb(wkb).area, 1) for wkb in lod1_footprints(batches[0], [0, 1])]
+        [1080.0, 544.0]
+    """
     import shapely
 
     out: list[bytes] = []
@@ -331,9 +356,32 @@ def _footprint(parts: NDArray[Any], batch: BuildingBatch, i: int) -> Any:
 
 
 def block_levels(batch: BuildingBatch) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Per building: ground and roof height (N, 2) of its LoD1 block (source vertical datum; from the row, else
-    the lowest and highest vertex) and how far the block's top departs from the real roof (roof height minus
-    the lowest roof point; without roof surfaces half the height). NaN for a building without vertices."""
+    """Give each building's LoD1 block: ground and roof height, and how far its top departs from the real roof.
+
+    Heights are in the source vertical datum, from the row, else the lowest and highest vertex; the departure is
+    the roof height minus the lowest roof point (without roof surfaces half the height).
+
+    Args:
+        batch: a batch of buildings (see source.read_city_model).
+
+    Returns:
+        ((N, 2) ground and roof heights, (N,) departures); NaN for a building without vertices.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.tiles.source import read_city_model
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> batches = []
+        >>> _ = read_city_model(folder / "city.gpkg", consume=batches.append)
+        >>> levels, departure = block_levels(batches[0])
+        >>> levels[:2].tolist(), departure[:2].round(2).tolist()    # the school's flat roof, then a gable roof
+        ([[115.0, 125.8], [115.02, 134.52]], [0.0, 6.0])
+    """
     polys, n = batch.polygons, len(batch)
     z = polys.coords[:, 2]
     vo = polys.vertex_offsets(batch.offsets)

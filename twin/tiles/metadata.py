@@ -185,13 +185,41 @@ def _is_identifier(name: str) -> bool:
 
 
 def json_fields_of(spec_fields: dict[str, str]) -> set[str]:
-    """The fields whose JSON objects are flattened into columns: the spec's ``json`` fields and ``attributes``."""
+    """Name the fields whose JSON objects are flattened into columns.
+
+    Args:
+        spec_fields: the layer's field name -> type.
+
+    Returns:
+        The spec's ``json`` fields and ``attributes``.
+
+    Example:
+        >>> sorted(json_fields_of({"id": "str", "extra": "json", "height": "float"}))
+        ['attributes', 'extra']
+    """
     return {k for k, t in spec_fields.items() if t == "json"} | {"attributes"}
 
 
 def flat_row(row: dict[str, Any], spec_fields: dict[str, str], json_fields: set[str]) -> dict[str, Any]:
-    """One row as ``build_columns`` types it: its JSON objects flattened into "key.path" columns (a key that
-    is also a column of the row becomes "attributes.key"), a missing ``json`` field left out."""
+    """Flatten one row as ``build_columns`` types it.
+
+    Its JSON objects become "key.path" columns (a key that is also a column of the row becomes "attributes.key");
+    a missing ``json`` field is left out.
+
+    Args:
+        row: the row (``attributes`` parsed).
+        spec_fields: the layer's field name -> type.
+        json_fields: the fields to flatten (see json_fields_of).
+
+    Returns:
+        The flat row.
+
+    Example:
+        >>> spec = {"id": "str", "attributes": "json", "height": "float"}
+        >>> flat_row({"id": "B1", "attributes": {"roof": {"type": "gable"}, "id": "x"}, "height": 3.0}, spec,
+        ...          json_fields_of(spec))
+        {'id': 'B1', 'height': 3.0, 'roof.type': 'gable', 'attributes.id': 'x'}
+    """
     flat = dict(row)
     for key in json_fields.intersection(row):
         value = flat[key]

@@ -376,12 +376,29 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
                 output: str | os.PathLike[str] | None = None, schema: str = "geotwin") -> ExportPlan:
     """Plan the partitioned export of the city model in ``store`` (see the module's description).
 
-    ``store``: a ``StoreReader`` (GeoPackage or PostGIS store), a GeoPackage path or a PostgreSQL DSN (of
-    ``schema``). ``partition_buildings``: buildings per partition at most. ``output``: the export's folder (an
-    earlier export's quadtree square is kept while it holds everything, as ``export_3dtiles`` does).
-    Returns the picklable plan; its ``tasks`` are the partitions.
+    Args:
+        store: a ``StoreReader`` (GeoPackage or PostGIS store), a GeoPackage path or a PostgreSQL DSN (of ``schema``).
+        options: the export options.
+        reporter: progress, cancel and messages.
+        partition_buildings: buildings per partition at most.
+        output: the export's folder (an earlier export's quadtree square is kept while it holds everything, as
+            ``export_3dtiles`` does).
+        schema: the PostGIS schema of a DSN.
 
-    Example: ``plan = plan_export("city.gpkg", ExportOptions(), partition_buildings=50_000)``
+    Returns:
+        The picklable ExportPlan; its ``tasks`` are the partitions.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> plan = plan_export(folder / "city.gpkg", ExportOptions(leaf_max_buildings=4), partition_buildings=5)
+        >>> plan.buildings, plan.partitions, [(t.name, len(t.ids)) for t in plan.tasks]
+        (12, ['0/0/0'], [('partition 0/0/0', 12)])
     """
     options = options or ExportOptions()
     reporter = reporter or Reporter()
@@ -659,13 +676,35 @@ def _run_task(store_target: str, plan: ExportPlan, task: Task, work_dir: Path) -
 
 
 def export_subtree(store_target: str, plan: ExportPlan, task: Task, work_dir: str | os.PathLike[str]) -> SubtreeSummary:
-    """Export one task of ``plan``: read its buildings from the store ``store_target`` (a GeoPackage path or a
-    PostgreSQL DSN; the plan names the schema), write its tiles (and implicit subtree files) into ``work_dir``.
+    """Export one task of ``plan``: its buildings' tiles (and implicit subtree files) into ``work_dir``.
 
-    Runs in any process (a Dask worker): the arguments pickle, the store is opened here. Returns the task's
-    ``SubtreeSummary``; any failure is a GeoTwinError that names the partition.
+    The buildings are read from the store ``store_target`` (a GeoPackage path or a PostgreSQL DSN; the plan names
+    the schema). Runs in any process (a Dask worker): the arguments pickle, the store is opened here.
 
-    Example: ``summaries = [export_subtree(plan.target, plan.shared(), t, folder) for t in plan.tasks]``
+    Args:
+        store_target: the store.
+        plan: the plan (``plan.shared()``: without the tasks).
+        task: one of ``plan.tasks``.
+        work_dir: the folder the partitions write into.
+
+    Returns:
+        The task's SubtreeSummary (its tiles, bounds, geometric error and tileset JSON fragment).
+
+    Raises:
+        GeoTwinError: any failure, naming the partition.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> plan = plan_export(folder / "city.gpkg", ExportOptions(leaf_max_buildings=4), partition_buildings=5)
+        >>> summary = export_subtree(plan.target, plan.shared(), plan.tasks[0], folder / "work")
+        >>> summary.buildings, summary.contents, [t["kind"] for t in summary.tiles]
+        (12, ['0/0/0', '1/0/0', '1/1/0', '1/1/1'], ['lod1', 'lod2', 'lod2', 'lod2'])
     """
     try:
         return _run_task(store_target, plan, task, Path(work_dir))
@@ -762,13 +801,37 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
 
 def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | os.PathLike[str],
                work_dir: str | os.PathLike[str], reporter: Reporter | None = None) -> ExportResult:
-    """The root of the tileset, written last: the tiles above the partitions from the ``summaries``,
-    tileset.json, the top subtree files, the metadata schema, the viewer and ``export_report.json``, beside the
-    partitions' tiles in ``work_dir``; the whole folder then replaces ``output`` atomically.
+    """Write the root of the tileset, last, and put the finished folder in place of ``output``.
 
-    ``work_dir`` must be on ``output``'s file system (``export_partitioned`` makes it a sibling of ``output``).
+    The tiles above the partitions come from the ``summaries``, then tileset.json, the top subtree files, the
+    metadata schema, the viewer and ``export_report.json``, beside the partitions' tiles in ``work_dir``; the whole
+    folder then replaces ``output`` atomically. ``work_dir`` must be on ``output``'s file system
+    (``export_partitioned`` makes it a sibling of ``output``).
 
-    Example: ``write_root(plan, [export_subtree(plan.target, plan, t, work) for t in plan.tasks], "tiles", work)``
+    Args:
+        plan: the plan.
+        summaries: every task's SubtreeSummary.
+        output: the tileset folder.
+        work_dir: the folder the partitions wrote into.
+        reporter: progress, cancel and messages.
+
+    Returns:
+        The ExportResult, as export_3dtiles gives it.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> plan = plan_export(folder / "city.gpkg", ExportOptions(leaf_max_buildings=4), partition_buildings=5)
+        >>> work = folder / "work"
+        >>> summaries = [export_subtree(plan.target, plan.shared(), task, work) for task in plan.tasks]
+        >>> result = write_root(plan, summaries, folder / "tiles", work)
+        >>> result.tiles, result.summary.buildings, (folder / "tiles" / "tileset.json").is_file()
+        (4, 12, True)
     """
     reporter = reporter or Reporter()
     target = Path(output)
@@ -813,15 +876,46 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
                        options: ExportOptions | None = None, reporter: Reporter | None = None,
                        mapper: Mapper = map, *, partition_buildings: int = PARTITION_BUILDINGS,
                        schema: str = "geotwin") -> ExportResult:
-    """Export the city model of ``store`` into the folder ``output`` in partitions (see the module's
-    description): the tiles ``export_3dtiles`` writes, with memory bounded by the partition size.
+    """Export the city model of ``store`` into the folder ``output`` in partitions.
 
-    ``mapper(fn, tasks)`` runs the partitions and yields their results (the built-in ``map`` runs them one
-    after another here; a Dask mapper runs them on a cluster: the function and the tasks pickle, and the
-    workers must reach the store and ``output``'s folder). A failed partition does not stop the others; then a
-    GeoTwinError names every failed partition and ``output`` is left as it was.
+    The tiles are those ``export_3dtiles`` writes, with memory bounded by the partition size. ``mapper(fn, tasks)``
+    runs the partitions and yields their results (the built-in ``map`` runs them one after another here; a Dask
+    mapper runs them on a cluster: the function and the tasks pickle, and the workers must reach the store and
+    ``output``'s folder). A failed partition does not stop the others; then a GeoTwinError names every failed
+    partition and ``output`` is left as it was.
 
-    Example: ``export_partitioned("city.gpkg", "tiles", ExportOptions(implicit=True))``
+    Args:
+        store: a ``StoreReader``, a GeoPackage path or a PostgreSQL DSN.
+        output: the tileset folder.
+        options: the export options.
+        reporter: progress, cancel and messages.
+        mapper: runs the partitions.
+        partition_buildings: buildings per partition at most.
+        schema: the PostGIS schema of a DSN.
+
+    Returns:
+        The ExportResult.
+
+    Raises:
+        GeoTwinError: partitions failed (named); InputError for bad input.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> import filecmp
+        >>> from geotwin.twin.tiles.export import export_3dtiles
+        >>> options = ExportOptions(leaf_max_buildings=4, viewer=False)
+        >>> export_partitioned(folder / "city.gpkg", folder / "parts", options, partition_buildings=5).tiles
+        4
+        >>> _ = export_3dtiles(folder / "city.gpkg", folder / "whole", options)
+        >>> glbs = sorted(p.relative_to(folder / "parts") for p in (folder / "parts").rglob("*.glb"))
+        >>> len(glbs), all(filecmp.cmp(folder / "parts" / g, folder / "whole" / g, shallow=False) for g in glbs)
+        (4, True)
     """
     options = options or ExportOptions()
     reporter = reporter or Reporter()

@@ -212,10 +212,30 @@ def build_implicit(lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int, leaf_ex
 
 def finish(root: Node, errors_lod1: NDArray[Any], content_bounds: dict[str, tuple[NDArray[Any], NDArray[Any]]],
            details: dict[str, tuple[float, NDArray[Any], NDArray[Any]]] | None = None) -> None:
-    """Bounds (content and children) and geometric errors: 0 at leaves, parents >= children.
+    """Give every tile its bounds (content and children) and geometric error: 0 at leaves, parents >= children.
 
-    ``details``: tile key -> (geometric error, bounds) of detail tiles (BIM) added below that tile: the
-    tile's bounds include them and its error is at least that error, so that it refines into them."""
+    An LoD1 tile's error is the largest departure of its blocks from the real roofs (at least 0.5 m); an empty or
+    LoD2 tile above leaves out what its diagonal spans. ``details``: tile key -> (geometric error, bounds) of detail
+    tiles (BIM) added below that tile: the tile's bounds include them and its error is at least that error, so that
+    it refines into them. The nodes are changed in place.
+
+    Args:
+        root: the tree (build_explicit or build_implicit).
+        errors_lod1: per building, how far its LoD1 block departs from its roof (m).
+        content_bounds: tile key -> (low, high) of its content.
+        details: tile key -> (geometric error, low, high) of detail tiles below it.
+
+    Example:
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root = build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10, lod1_extent=1e9)
+        >>> bounds = {n.key: (lo[n.own].min(0), hi[n.own].max(0)) for n in root.walk() if n.content}
+        >>> finish(root, np.full(4, 6.0), bounds, {"1/0/0": (2.0, np.zeros(3), np.array([10.0, 10, 20]))})
+        >>> [(n.key, n.content, n.geometric_error, n.box_max.tolist()) for n in root.walk()]
+        [('0/0/0', 'lod1', 6.0, [310.0, 310.0, 20.0]), ('1/0/0', 'lod2', 2.0, [10.0, 10.0, 20.0]),
+         ('1/1/0', 'lod2', 0.0, [310.0, 10.0, 12.0]), ('1/0/1', 'lod2', 0.0, [10.0, 310.0, 12.0]),
+         ('1/1/1', 'lod2', 0.0, [310.0, 310.0, 12.0])]
+    """
     details = details or {}
     def visit(node: Node, inherited: float | None) -> None:
         if node.content == "lod1":

@@ -30,7 +30,18 @@ READ_CHUNK = 10_000  # rows (surfaces, building geometries) read and decoded at 
 
 
 def row_id(row: dict[str, Any]) -> str:
-    """A building row's id as text ("" when it has none)."""
+    """Give a building row's id as text ("" when it has none).
+
+    Args:
+        row: an attribute row.
+
+    Returns:
+        The id, or "".
+
+    Example:
+        >>> row_id({"id": "DEBW_KA_0000001"}), row_id({"id": None}), row_id({})
+        ('DEBW_KA_0000001', '', '')
+    """
     return str(row.get("id") or "")
 
 
@@ -69,12 +80,42 @@ class CityModel:
 
 
 def layers_of(path: Path) -> set[str]:
-    """The names of the GeoPackage's layers (its ``gpkg_contents``)."""
+    """Name the GeoPackage's layers (its ``gpkg_contents``).
+
+    Args:
+        path: the GeoPackage.
+
+    Returns:
+        The layer names.
+
+    Example:
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> sorted(layers_of(folder / "city.gpkg"))
+        ['building_surfaces', 'buildings', 'footprints', 'skipped_objects', 'sources', 'terrain']
+    """
     return set(gpkg.list_layers(path))
 
 
 def rings_of(geom: Any) -> list[list[NDArray[Any]]]:
-    """Polygons of a (Multi)PolygonZ as lists of unclosed (N, 3) rings."""
+    """Split a (Multi)PolygonZ into its polygons as lists of unclosed (N, 3) rings (empty parts left out).
+
+    Args:
+        geom: a shapely Polygon or MultiPolygon with Z.
+
+    Returns:
+        Per polygon: its exterior then its holes, each (N, 3) without the closing vertex.
+
+    Example:
+        >>> from shapely import MultiPolygon, Polygon
+        >>> square = Polygon([(0, 0, 1), (4, 0, 1), (4, 4, 1), (0, 4, 1)], [[(1, 1, 1), (2, 1, 1), (2, 2, 1)]])
+        >>> [[ring.tolist() for ring in rings] for rings in rings_of(MultiPolygon([square]))]
+        [[[[0.0, 0.0, 1.0], [4.0, 0.0, 1.0], [4.0, 4.0, 1.0], [0.0, 4.0, 1.0]],
+          [[1.0, 1.0, 1.0], [2.0, 1.0, 1.0], [2.0, 2.0, 1.0]]]]
+    """
     import shapely
 
     out = []
@@ -94,7 +135,23 @@ def rings_of(geom: Any) -> list[list[NDArray[Any]]]:
 
 
 def crs_of(path: Path) -> tuple[str, str | None]:
-    """The horizontal and vertical CRS recorded in ``sources`` (falling back to the layer's CRS)."""
+    """Give the horizontal and vertical CRS recorded in ``sources`` (falling back to the layer's CRS).
+
+    Args:
+        path: a city model or twin GeoPackage.
+
+    Returns:
+        (horizontal CRS, vertical CRS or None).
+
+    Example:
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> crs_of(folder / "city.gpkg")
+        ('EPSG:25832', 'EPSG:7837')
+    """
     layers = layers_of(path)
     horizontal, vertical = None, None
     if SOURCES.name in layers:
@@ -117,7 +174,23 @@ def crs_of(path: Path) -> tuple[str, str | None]:
 
 
 def geoid_model_of(path: Path) -> str | None:
-    """The one quasigeoid the city model's ``sources`` name (column ``geoid_model``), else None."""
+    """Give the one quasigeoid the city model's ``sources`` name (column ``geoid_model``).
+
+    Args:
+        path: a city model or twin GeoPackage.
+
+    Returns:
+        The quasigeoid's name, or None when none or several are named.
+
+    Example:
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> geoid_model_of(folder / "city.gpkg") is None       # the sample district names none
+        True
+    """
     if SOURCES.name not in layers_of(path):
         return None
     names, rows, _ = gpkg.read_table(path, SOURCES.name, geometry=False)
@@ -127,11 +200,34 @@ def geoid_model_of(path: Path) -> str | None:
 
 def read_city_model(path: str | os.PathLike[str], reporter: Reporter | None = None,
                     consume: Callable[[BuildingBatch], None] | None = None, surface_ids: bool = True) -> CityModel:
-    """Buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
+    """Read the buildings with their polygons: from ``building_surfaces`` where present, else the building geometry.
 
-    ``consume`` is called with each batch of buildings whose polygons are complete (every building with
-    polygons exactly once, with its footprints): the batch is all that is held of the model's geometry.
-    Without ``surface_ids`` the polygons' surface ids are not read (left empty)."""
+    ``consume`` is called with each batch of buildings whose polygons are complete (every building with polygons
+    exactly once, with its footprints): the batch is all that is held of the model's geometry.
+
+    Args:
+        path: a city model or twin GeoPackage.
+        reporter: progress and cancel.
+        consume: receives each BuildingBatch.
+        surface_ids: read the polygons' surface ids (else left empty).
+
+    Returns:
+        The CityModel: CRSs, ids and attribute rows, skipped objects, containers.
+
+    Raises:
+        InputError: no buildings layer, or no building with geometry.
+
+    Example:
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> batches = []
+        >>> model = read_city_model(folder / "city.gpkg", consume=batches.append)
+        >>> model.horizontal_crs, len(model.ids), sum(len(b) for b in batches), model.rows[0]["name"]
+        ('EPSG:25832', 12, 12, 'Friedrichsplatz-Schule')
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError("GeoPackage not found", path=str(path))
@@ -254,8 +350,26 @@ class _CityModelReader:
 
 
 def attribute_rows(model: CityModel) -> Iterator[dict[str, Any]]:
-    """Attributes of the buildings, then of the containers: typed columns, ``attributes`` JSON parsed
-    (one row at a time: the whole model's parsed rows are never held at once)."""
+    """Give the attributes of the buildings, then of the containers: typed columns, ``attributes`` JSON parsed.
+
+    One row at a time: the whole model's parsed rows are never held at once.
+
+    Args:
+        model: what read_city_model returned.
+
+    Yields:
+        One dict per building, then per container.
+
+    Example:
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> rows = list(attribute_rows(read_city_model(folder / "city.gpkg")))
+        >>> len(rows), rows[0]["street"], rows[0]["attributes"]
+        (12, 'Friedrichsplatz', {'Funktion': 'Allgemein bildende Schule'})
+    """
     for src in itertools.chain(model.rows, model.containers):
         row = dict(src)
         raw = row.get("attributes")
@@ -278,13 +392,32 @@ def _is_dsn(text: str) -> bool:
 @contextlib.contextmanager
 def open_source(source: str | os.PathLike[str] | StoreReader, reporter: Reporter | None = None,
                 schema: str = "geotwin") -> Iterator[tuple[Path, str]]:
-    """The GeoPackage to read the export from, and how to name the source in the report.
+    """Give the GeoPackage to read the export from, and how to name the source in the report.
 
     A GeoPackage path (city model or twin) is read directly. A twin store (a ``StoreReader``, or a PostgreSQL
-    connection string for the store in ``schema``) is read through the store interface: its layers, as the
-    store reads them, are written into a temporary GeoPackage with the GeoPackage store's writer (the form a
-    GeoPackage twin has), so a PostGIS twin exports exactly as the same twin built into a GeoPackage.
-    A GeoPackage store is read directly."""
+    connection string for the store in ``schema``) is read through the store interface: its layers, as the store
+    reads them, are written into a temporary GeoPackage with the GeoPackage store's writer (the form a GeoPackage
+    twin has), so a PostGIS twin exports exactly as the same twin built into a GeoPackage. A GeoPackage store is
+    read directly.
+
+    Args:
+        source: a GeoPackage path, a StoreReader or a connection string.
+        reporter: progress and cancel of the copy.
+        schema: the PostGIS schema of a connection string.
+
+    Yields:
+        (the GeoPackage, the source's name); a temporary copy is removed afterwards.
+
+    Example:
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> with open_source(folder / "city.gpkg") as (path, name):
+        ...     path == folder / "city.gpkg", name == str(folder / "city.gpkg")
+        (True, True)
+    """
     if isinstance(source, (str, os.PathLike)) and not _is_dsn(str(source)):
         yield Path(source), str(Path(source))
         return

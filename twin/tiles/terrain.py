@@ -123,13 +123,40 @@ class TerrainResult:
 
 def read_dgm(path: str | os.PathLike[str], crs: str, area: tuple[float, float, float, float],
              vertical_crs: str | None = None, max_pixels: int = MAX_PIXELS) -> HeightField:
-    """The DGM raster's heights over ``area`` (xmin, ymin, xmax, ymax in ``crs``, the city model's CRS),
-    resampled into ``crs`` by GDAL (bilinear) at the raster's resolution, or coarser beyond ``max_pixels``;
-    nodata holes filled from their neighbours.
+    """Read a DGM raster's heights over an area of the city model's CRS.
 
-    Raises InputError when GDAL cannot read it as a raster, it has no CRS, a vertical CRS other than the city
-    model's, or no heights in the area. Example: ``read_dgm("dgm1.tif", "EPSG:25832", (455000, 5429000, 456000,
-    5430000))``."""
+    The raster is resampled into ``crs`` by GDAL (bilinear) at its own resolution, or coarser beyond
+    ``max_pixels``; nodata holes are filled from their neighbours.
+
+    Args:
+        path: the raster (GeoTIFF, ASCII grid, ... anything GDAL reads).
+        crs: the city model's CRS.
+        area: xmin, ymin, xmax, ymax in ``crs``.
+        vertical_crs: the city model's vertical CRS, checked against the raster's.
+        max_pixels: the most heights read into memory.
+
+    Returns:
+        The HeightField (north-up, row 0 at ``y0``).
+
+    Raises:
+        InputError: GDAL cannot read it as a raster, it has no CRS, a vertical CRS other than the city model's,
+            or no heights in the area.
+
+    Example:
+        >>> import os, tempfile
+        >>> from osgeo import gdal, osr
+        >>> path = os.path.join(tempfile.mkdtemp(), "dgm1.tif")
+        >>> ds = gdal.GetDriverByName("GTiff").Create(path, 4, 4, 1, gdal.GDT_Float32)
+        >>> ds.SetGeoTransform((455000, 1, 0, 5430000, 0, -1))
+        0
+        >>> srs = osr.SpatialReference(); _ = srs.ImportFromEPSG(25832); _ = ds.SetProjection(srs.ExportToWkt())
+        >>> ds.GetRasterBand(1).WriteArray(np.arange(16, dtype="f4").reshape(4, 4) + 110)
+        0
+        >>> ds = None
+        >>> field = read_dgm(path, "EPSG:25832", (455000, 5429996, 455004, 5430000))
+        >>> field.values[0].tolist(), field.values[3].tolist(), field.pixel, field.source
+        ([110.0, 111.0, 112.0, 113.0], [122.0, 123.0, 124.0, 125.0], 1.0, 'dgm1.tif')
+    """
     from osgeo import gdal, osr
 
     gdal.UseExceptions()
@@ -216,10 +243,30 @@ def _fill(values: FloatArray) -> FloatArray:
 
 def relief_field(triangles: FloatArray, crs: str, area: tuple[float, float, float, float],
                  pixel: float = 1.0, max_pixels: int = MAX_PIXELS, source: str = "TINRelief") -> HeightField:
-    """A height field from TIN relief triangles ((N, 3, 3) corner points in ``crs``, normal heights), linear in
-    each triangle, over ``area``; cells no triangle covers take the nearest height.
+    """Make a height field from TIN relief triangles, linear in each triangle.
 
-    Raises InputError when no triangle lies in the area. Example: ``relief_field(tris, "EPSG:25832", area)``."""
+    Cells no triangle covers take the nearest height.
+
+    Args:
+        triangles: (N, 3, 3) corner points in ``crs`` (normal heights).
+        crs: their CRS.
+        area: xmin, ymin, xmax, ymax of the field.
+        pixel: the cell size (m).
+        max_pixels: the most cells (coarser cells beyond).
+        source: the name the field reports.
+
+    Returns:
+        The HeightField over ``area``.
+
+    Raises:
+        InputError: no triangle lies in the area.
+
+    Example:
+        >>> tris = np.array([[[0, 0, 100], [10, 0, 100], [0, 10, 110]], [[10, 0, 100], [10, 10, 110], [0, 10, 110]]])
+        >>> field = relief_field(tris, "EPSG:25832", (0, 0, 10, 10), pixel=5.0)
+        >>> field.values.tolist(), field.x0, field.y0
+        ([[107.5, 107.5], [102.5, 102.5]], 0, 10)
+    """
     tris = np.asarray(triangles, np.float64).reshape(-1, 3, 3)
     xmin, ymin, xmax, ymax = area
     pixel = max(pixel, math.sqrt((xmax - xmin) * (ymax - ymin) / max_pixels))
@@ -262,13 +309,38 @@ def _rasterise(tri: FloatArray, values: FloatArray, x0: float, y0: float, pixel:
 # ---------------------------------------------------------------- the tiling scheme
 
 def tile_bounds(level: int, x: int, y: int) -> tuple[float, float, float, float]:
-    """West, south, east, north (degrees) of tile ``level/x/y`` (geographic scheme, TMS: y from the south)."""
+    """Give the bounds of a terrain tile of the geographic scheme (TMS: y counted from the south).
+
+    Args:
+        level: the zoom level (level 0 has two tiles).
+        x: the column from the west.
+        y: the row from the south.
+
+    Returns:
+        West, south, east, north in degrees.
+
+    Example:
+        >>> tile_bounds(1, 2, 1)
+        (0.0, 0.0, 90.0, 90.0)
+    """
     size = 180.0 / (1 << level)
     return -180.0 + x * size, -90.0 + y * size, -180.0 + (x + 1) * size, -90.0 + (y + 1) * size
 
 
 def tile_range(level: int, bounds: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
-    """startX, startY, endX, endY of the tiles at ``level`` that cover ``bounds`` (west, south, east, north)."""
+    """Find the tiles at ``level`` that cover ``bounds``.
+
+    Args:
+        level: the zoom level.
+        bounds: west, south, east, north in degrees.
+
+    Returns:
+        startX, startY, endX, endY (inclusive).
+
+    Example:
+        >>> tile_range(15, (8.39, 49.0, 8.41, 49.02))
+        (34295, 25304, 34298, 25307)
+    """
     size = 180.0 / (1 << level)
     west, south, east, north = bounds
     nx, ny = 2 << level, 1 << level
@@ -278,14 +350,39 @@ def tile_range(level: int, bounds: tuple[float, float, float, float]) -> tuple[i
 
 
 def finest_level(pixel: float, latitude: float, cap: int) -> int:
-    """The level whose grid spacing (tile width / GRID) first reaches the source's pixel size, at most ``cap``."""
+    """Choose the level whose grid spacing (tile width / GRID) first reaches the source's pixel size.
+
+    Args:
+        pixel: the source's pixel size (m).
+        latitude: where (degrees), for the width of a degree of longitude.
+        cap: the highest level allowed.
+
+    Returns:
+        The level, at most ``cap``.
+
+    Example:
+        >>> finest_level(1.0, 49.0, 19), finest_level(25.0, 49.0, 19), finest_level(1.0, 49.0, 12)
+        (18, 14, 12)
+    """
     width_m = 180.0 * METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.1)
     level = math.ceil(math.log2(max(width_m / (GRID * max(pixel, 1e-3)), 1.0)))
     return int(min(max(level, 0), cap))
 
 
 def plan(bounds: tuple[float, float, float, float], max_level: int) -> list[tuple[int, int, int, int]]:
-    """The tile ranges per level: level 0 whole (two tiles), then the tiles over ``bounds``."""
+    """Plan the tile ranges per level: level 0 whole (two tiles), then the tiles over ``bounds``.
+
+    Args:
+        bounds: west, south, east, north in degrees.
+        max_level: the finest level.
+
+    Returns:
+        (startX, startY, endX, endY) per level from 0 to ``max_level``.
+
+    Example:
+        >>> plan((8.39, 49.0, 8.41, 49.02), 3)
+        [(0, 0, 1, 0), (2, 1, 2, 1), (4, 3, 4, 3), (8, 6, 8, 6)]
+    """
     ranges = [(0, 0, 1, 0)]
     ranges += [tile_range(level, bounds) for level in range(1, max_level + 1)]
     return ranges
@@ -299,6 +396,18 @@ def _tiles(ranges: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, int, 
 
 
 def count_tiles(ranges: list[tuple[int, int, int, int]]) -> int:
+    """Count the tiles of a plan.
+
+    Args:
+        ranges: (startX, startY, endX, endY) per level (see plan).
+
+    Returns:
+        The number of tiles.
+
+    Example:
+        >>> count_tiles(plan((8.39, 49.0, 8.41, 49.02), 3)), count_tiles([(0, 0, 1, 0), (3, 4, 5, 6)])
+        (5, 11)
+    """
     return sum((x1 - x0 + 1) * (y1 - y0 + 1) for x0, y0, x1, y1 in ranges)
 
 
@@ -321,7 +430,21 @@ class _Heights:
 
 
 def tile_mesh(heights: _Heights, level: int, x: int, y: int, max_error: float) -> tuple[FloatArray, NDArray[Any]]:
-    """Vertices (lon, lat, ellipsoidal height; float64) and triangles (counter-clockwise seen from above)."""
+    """Mesh one terrain tile: a GRID x GRID sample grid, simplified by pydelatin for small tiles.
+
+    Args:
+        heights: ellipsoidal height at (lon, lat) arrays.
+        level, x, y: the tile.
+        max_error: pydelatin's tolerance (m).
+
+    Returns:
+        Vertices (lon, lat, ellipsoidal height; float64) and triangles (counter-clockwise seen from above).
+
+    Example:
+        >>> positions, triangles = tile_mesh(lambda lon, lat: np.full(np.shape(lon), 150.0), 18, 274536, 220143, 0.05)
+        >>> positions.shape, triangles.shape, set(positions[:, 2].tolist())      # flat: two triangles
+        ((4, 3), (2, 3), {150.0})
+    """
     west, south, east, north = tile_bounds(level, x, y)
     lons = np.linspace(west, east, GRID + 1)
     lats = np.linspace(north, south, GRID + 1)          # row 0 north, as an image
@@ -349,8 +472,20 @@ def tile_mesh(heights: _Heights, level: int, x: int, y: int, max_error: float) -
 
 
 def first_use_order(positions: FloatArray, triangles: NDArray[Any]) -> tuple[FloatArray, NDArray[Any]]:
-    """Vertices renumbered in the order the triangles first use them (what high-water-mark encoding needs);
-    unused vertices dropped."""
+    """Renumber vertices in the order the triangles first use them (what high-water-mark encoding needs).
+
+    Args:
+        positions: (N, 3) vertices.
+        triangles: (T, 3) vertex indices.
+
+    Returns:
+        The used vertices in first-use order and the triangles renumbered; unused vertices are dropped.
+
+    Example:
+        >>> pos, tri = first_use_order(np.array([[0., 0, 0], [9, 9, 9], [1, 0, 0], [0, 1, 0]]), np.array([[3, 0, 2]]))
+        >>> pos.tolist(), tri.tolist()
+        ([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]], [[0, 1, 2]])
+    """
     flat = np.asarray(triangles, np.int64).ravel()
     _, first = np.unique(flat, return_index=True)
     order = flat[np.sort(first)]                 # old indices by first use
@@ -361,8 +496,28 @@ def first_use_order(positions: FloatArray, triangles: NDArray[Any]) -> tuple[Flo
 
 def encode_tile(positions: FloatArray, triangles: NDArray[Any], bounds: tuple[float, float, float, float],
                 normals: bool = True) -> bytes:
-    """One quantized-mesh-1.0 tile: header, vertices, high-water-mark indices and edge indices (by
-    quantized-mesh-encoder's writers, fed float64 positions and exact edge coordinates), and octvertexnormals."""
+    """Encode one quantized-mesh-1.0 tile.
+
+    Header, vertices, high-water-mark indices and edge indices are written by quantized-mesh-encoder's writers
+    (fed float64 positions and exact edge coordinates), then the octvertexnormals extension.
+
+    Args:
+        positions: vertices (lon, lat, ellipsoidal height).
+        triangles: (T, 3) vertex indices.
+        bounds: the tile's west, south, east, north.
+        normals: add the octvertexnormals extension.
+
+    Returns:
+        The tile's bytes (uncompressed).
+
+    Example:
+        >>> import struct
+        >>> level, x, y = 18, 274536, 220143
+        >>> positions, triangles = tile_mesh(lambda lon, lat: np.full(np.shape(lon), 150.0), level, x, y, 0.05)
+        >>> data = encode_tile(positions, triangles, tile_bounds(level, x, y))
+        >>> [round(v) for v in struct.unpack_from("<3d", data)]       # the header: the tile's centre (ECEF)
+        [3050589, 456417, 5564125]
+    """
     from quantized_mesh_encoder.encode import (
         compute_header,
         encode_header,
@@ -393,10 +548,37 @@ def encode_tile(positions: FloatArray, triangles: NDArray[Any], bounds: tuple[fl
 
 def write_terrain(source: HeightField, geo: Georeferencer, folder: Path, bounds: tuple[float, float, float, float],
                   options: TerrainOptions | None = None, reporter: Reporter | None = None) -> TerrainResult:
-    """Write ``folder/layer.json`` and the tiles over ``bounds`` (west, south, east, north in degrees).
+    """Write ``folder/layer.json`` and the quantized-mesh tiles over ``bounds``.
 
-    Raises TerrainError when the tiles would exceed ``options.max_tiles`` (naming the count and the levels).
-    Example: ``write_terrain(field, geo, out / "terrain", (8.39, 49.0, 8.41, 49.02))``."""
+    Args:
+        source: the heights (a DGM raster's or the TIN relief's field).
+        geo: the city model's georeferencer (normal heights to ellipsoidal).
+        folder: the terrain folder (beside the tileset).
+        bounds: west, south, east, north in degrees.
+        options: tile limit, levels, tolerance, margin, normals.
+        reporter: progress, cancel and messages.
+
+    Returns:
+        The TerrainResult: folder, tile count, finest level, area, source and height model.
+
+    Raises:
+        TerrainError: the tiles would exceed ``options.max_tiles`` (naming the count and the levels).
+
+    Example:
+        >>> import json, tempfile
+        >>> from geotwin.twin.kernel.heights import resolve_height_model
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> field = HeightField("EPSG:25832", 456200.0, 5428600.0, 10.0, np.full((20, 30), 115.0), "dgm.tif")
+        >>> folder = Path(tempfile.mkdtemp()) / "terrain"
+        >>> result = write_terrain(field, geo, folder, (8.401, 49.007, 8.404, 49.009), TerrainOptions(max_level=14))
+        >>> result.tiles, result.max_level, json.loads((folder / "layer.json").read_text())["maxzoom"]
+        (16, 14, 14)
+        >>> write_terrain(field, geo, folder, (8.401, 49.007, 8.404, 49.009), TerrainOptions(max_tiles=3))
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.tiles.terrain.TerrainError: the terrain needs 17 tiles (levels 0 to 15 ...), more than ... 3...
+    """
     options = options or TerrainOptions()
     reporter = reporter or Reporter()
     if not 0 <= options.max_level <= 24:
@@ -426,7 +608,22 @@ def write_terrain(source: HeightField, geo: Georeferencer, folder: Path, bounds:
 
 
 def layer_json(result: TerrainResult, normals: bool) -> dict[str, Any]:
-    """The TileJSON that ``CesiumTerrainProvider.fromUrl`` reads."""
+    """Give the TileJSON that ``CesiumTerrainProvider.fromUrl`` reads.
+
+    Args:
+        result: what write_terrain wrote.
+        normals: whether the tiles carry octvertexnormals.
+
+    Returns:
+        The layer.json content.
+
+    Example:
+        >>> result = TerrainResult(Path("terrain"), 2, 0, (8.39, 49.0, 8.41, 49.02), "dgm1.tif", "EGM2008",
+        ...                        [[{"startX": 0, "startY": 0, "endX": 1, "endY": 0}]])
+        >>> layer = layer_json(result, normals=True)
+        >>> layer["format"], layer["maxzoom"], layer["extensions"], layer["description"]
+        ('quantized-mesh-1.0', 0, ['octvertexnormals'], 'from dgm1.tif')
+    """
     return {"tilejson": "2.1.0", "name": "GeoTwin terrain", "description": f"from {result.source}",
             "version": "1.0.0", "format": "quantized-mesh-1.0", "scheme": "tms", "projection": "EPSG:4326",
             "tiles": ["{z}/{x}/{y}.terrain"], "bounds": [-180.0, -90.0, 180.0, 90.0],

@@ -45,8 +45,32 @@ def _leaf_tile(t: BimTile | PointTile) -> Json:
 
 def explicit_tile(node: quadtree.Node, ext: str, below: dict[str, list[BimTile]],
                   fragments: dict[str, Json] | None = None) -> Json:
-    """The tile of ``node`` with its subtree; a leaf with BIM detail refines ADD into its BIM tiles.
-    ``fragments``: tile key -> the JSON of that tile with its subtree, as written elsewhere (a partition)."""
+    """Give the tile of ``node`` with its subtree; a leaf with BIM detail refines ADD into its BIM tiles.
+
+    Args:
+        node: the tile.
+        ext: the content's file extension (glb or b3dm).
+        below: tile key -> the BIM tiles below that leaf.
+        fragments: tile key -> the JSON of that tile with its subtree, as written elsewhere (a partition).
+
+    Returns:
+        The tile's JSON.
+
+    Example:
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root = quadtree.build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10,
+        ...                                lod1_extent=1e9)
+        >>> quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
+        ...                                         for n in root.walk() if n.content})
+        >>> tile = explicit_tile(root, "glb", {})
+        >>> tile["content"], tile["geometricError"], [c["content"]["uri"] for c in tile["children"]]
+        ({'uri': 'tiles/0/0/0.glb'}, 6.0, ['tiles/1/0/0.glb', 'tiles/1/1/0.glb', 'tiles/1/0/1.glb', 'tiles/1/1/1.glb'])
+        >>> tile["children"][0]["boundingVolume"]["box"]        # centre, then the half axes
+        [5.0, 5.0, 6.0, 5.0, 0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 6.0]
+        >>> explicit_tile(root, "glb", {}, fragments={"0/0/0": {"from": "a partition"}})
+        {'from': 'a partition'}
+    """
     if fragments and node.key in fragments:
         return fragments[node.key]
     t: Json = {"boundingVolume": {"box": box(*node.bounds())}, "geometricError": node.geometric_error}
@@ -61,7 +85,26 @@ def explicit_tile(node: quadtree.Node, ext: str, below: dict[str, list[BimTile]]
 
 
 def write_subtrees(root: quadtree.Node, folder: Path) -> tuple[int, int]:
-    """Write the .subtree files; return availableLevels and subtreeLevels."""
+    """Write the .subtree files of an implicit tree.
+
+    Args:
+        root: the implicit tree.
+        folder: the tileset folder (``subtrees/`` is written into it).
+
+    Returns:
+        (availableLevels, subtreeLevels).
+
+    Example:
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root, _ = quadtree.build_implicit(lo, hi, leaf_max=1, leaf_extent=1000)
+        >>> quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
+        ...                                         for n in root.walk() if n.content})
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> write_subtrees(root, folder), [p.relative_to(folder).as_posix() for p in folder.rglob("*.subtree")]
+        ((2, 2), ['subtrees/0/0/0.subtree'])
+    """
     nodes = list(root.walk())
     tiles = {(n.level, n.x, n.y) for n in nodes}
     contents = {(n.level, n.x, n.y) for n in nodes if n.content}
@@ -84,8 +127,33 @@ def _root_square(root: quadtree.Node) -> tuple[NDArray[Any], NDArray[Any]]:
 
 
 def implicit_tile(root: quadtree.Node, frame: EnuFrame, ext: str, available: int, levels: int) -> Json:
-    """The implicit root: its box is the root square (split in x and y by the implied tiles) with the
-    content's heights; each level halves the geometric error."""
+    """Give the implicit root tile.
+
+    Its box is the root square (split in x and y by the implied tiles) with the content's heights; each level
+    halves the geometric error.
+
+    Args:
+        root: the implicit tree.
+        frame: the ENU frame (the tile's transform).
+        ext: the content's file extension.
+        available: availableLevels.
+        levels: subtreeLevels.
+
+    Returns:
+        The root tile's JSON.
+
+    Example:
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root, _ = quadtree.build_implicit(lo, hi, leaf_max=1, leaf_extent=1000)
+        >>> quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
+        ...                                         for n in root.walk() if n.content})
+        >>> from geotwin.twin.tiles.frame import EnuFrame
+        >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))        # Karlsruhe
+        >>> tile = implicit_tile(root, frame, "glb", 2, 2)
+        >>> tile["content"]["uri"], tile["implicitTiling"]["availableLevels"], tile["refine"]
+        ('tiles/{level}/{x}/{y}.glb', 2, 'ADD')
+    """
     lo, hi = _root_square(root)
     return {"boundingVolume": {"box": box(lo, hi)}, "geometricError": float(np.linalg.norm(hi - lo)),
             "refine": "ADD", "transform": frame.transform(), "content": {"uri": f"tiles/{{level}}/{{x}}/{{y}}.{ext}"},
@@ -97,15 +165,46 @@ def implicit_tile(root: quadtree.Node, frame: EnuFrame, ext: str, available: int
 def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: bool, ext: str, height: Json,
                  folder: Path, twin_tiles: TwinTiles | None = None, client: Json | None = None,
                  fragments: dict[str, Json] | None = None, layout: tuple[int, int] | None = None) -> Json:
-    """tileset.json. With twin content, the root is a tile (refine ADD) whose children are the city model's
-    tree, the islands' and sensors' marker tiles and (implicit tiling) the BIM detail tiles; in an explicit
-    tree each BIM tile is a child of its building's LoD2 leaf, which refines ADD into it. Implicit tiling
-    writes the subtree files into ``folder``. ``client``: the target client the tiles are encoded for
-    (``{"target": "cesium" | "qgis", "draco": bool}``), recorded in ``asset.extras.geotwin``.
+    """Give the tileset.json of an export.
 
-    A partitioned export gives the top of the tree only: ``fragments`` (explicit) are the JSON of the
-    partitions' subtrees by their root's key; ``layout`` (implicit) is (availableLevels, subtreeLevels), the
-    subtree files being written by the partitions and the root."""
+    With twin content, the root is a tile (refine ADD) whose children are the city model's tree, the islands' and
+    sensors' marker tiles and (implicit tiling) the BIM detail tiles; in an explicit tree each BIM tile is a child of
+    its building's LoD2 leaf, which refines ADD into it. Implicit tiling writes the subtree files into ``folder``. A
+    partitioned export gives the top of the tree only: ``fragments`` (explicit) are the JSON of the partitions'
+    subtrees by their root's key; ``layout`` (implicit) is (availableLevels, subtreeLevels), the subtree files being
+    written by the partitions and the root.
+
+    Args:
+        root: the tree.
+        frame: the ENU frame.
+        version: "1.1" or "1.0".
+        implicit: implicit tiling.
+        ext: the content's file extension.
+        height: the height model's record (``asset.extras.geotwin.heightModel``).
+        folder: the tileset folder.
+        twin_tiles: the BIM and marker tiles of a twin.
+        client: the target client the tiles are encoded for (``{"target": "cesium" | "qgis", "draco": bool}``).
+        fragments, layout: see above.
+
+    Returns:
+        The tileset JSON.
+
+    Example:
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root = quadtree.build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10,
+        ...                                lod1_extent=1e9)
+        >>> quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
+        ...                                         for n in root.walk() if n.content})
+        >>> from geotwin.twin.tiles.frame import EnuFrame
+        >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))        # Karlsruhe
+        >>> tileset = tileset_json(root, frame, "1.1", False, "glb", {"method": "egm96"}, Path("."),
+        ...                        client={"target": "qgis"})
+        >>> tileset["asset"]["version"], tileset["asset"]["extras"]["geotwin"]["target"], tileset["root"]["refine"]
+        ('1.1', 'qgis', 'REPLACE')
+        >>> len(tileset["root"]["children"]), round(tileset["geometricError"], 1)       # the root's diagonal
+        (4, 438.6)
+    """
     extras = {"geotwin": {"heightModel": height, "crs": "EPSG:4978",
                           "frame": {"type": "ENU", "longitude": frame.lon, "latitude": frame.lat,
                                     "originEcef": [float(v) for v in frame.origin]},
@@ -147,7 +246,34 @@ def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: b
 
 def write_viewer(folder: Path, root: quadtree.Node, frame: EnuFrame, cesium_url: str | None,
                  layers: dict[str, str] | None = None, basemap: Any = None, terrain_url: str | None = None) -> None:
-    """viewer/index.html, the camera on the model's ground height."""
+    """Write viewer/index.html (and its script and style), the camera on the model's ground height.
+
+    Args:
+        folder: the tileset folder.
+        root: the tree (its lowest point is the ground).
+        frame: the ENU frame.
+        cesium_url: a CesiumJS URL, or None to copy CesiumJS beside the viewer.
+        layers: overlay name -> GeoJSON file.
+        basemap: the imagery under the city.
+        terrain_url: the quantized-mesh terrain folder.
+
+    Example:
+        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
+        >>> hi = lo + [10, 10, 12]
+        >>> root = quadtree.build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10,
+        ...                                lod1_extent=1e9)
+        >>> quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
+        ...                                         for n in root.walk() if n.content})
+        >>> from geotwin.twin.tiles.frame import EnuFrame
+        >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))        # Karlsruhe
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> write_viewer(folder, root, frame, "https://cesium.example/Build/Cesium/Cesium.js")
+        >>> sorted(p.name for p in (folder / "viewer").iterdir())
+        ['index.html', 'viewer.css', 'viewer.js']
+        >>> "https://cesium.example/Build/Cesium/Cesium.js" in (folder / "viewer" / "index.html").read_text()
+        True
+    """
     from pyproj import Transformer
 
     from . import viewer

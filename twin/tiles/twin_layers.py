@@ -70,9 +70,43 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 def read_twin_extras(path: str | Path, buildings: list[dict[str, Any]], reporter: Reporter | None = None) -> TwinExtras:
-    """BIM detail per twin building, islands and sensors of ``path`` (empty for a city-model GeoPackage).
+    """Read the BIM detail per twin building, the islands and the sensors of a twin GeoPackage.
 
-    ``buildings``: the city model's building rows (ground heights place islands and sensors).
+    Args:
+        path: the twin (a city-model GeoPackage gives nothing).
+        buildings: the city model's building rows (ground heights place islands and sensors).
+        reporter: told what was skipped.
+
+    Returns:
+        The TwinExtras: BIM tiles, point layers, skipped objects.
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.build import BuildInputs, build_twin
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.islands.importer import import_learning_islands
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.sensors.export_source import read_exports
+        >>> from geotwin.twin.sensors.importer import write_sensors
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.tiles.source import read_city_model
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
+        ...                             str(folder / "islands.gpkg"))
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
+        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
+        >>> twin = folder / "twin.gpkg"
+        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
+        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> len(extras.bim), [(layer.name, len(layer.rows)) for layer in extras.points], extras.skipped
+        (0, [('learning_islands', 11), ('sensors', 13)], [])
+        >>> read_twin_extras(folder / "city.gpkg", []).points
+        []
     """
     path = Path(path)
     layers = layers_of(path)
@@ -178,8 +212,42 @@ class _Placer:
 
 
 def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list[str]:
-    """Warnings for IFC sources whose vertical datum differs from the city model's (their elements are tiled
-    with the city model's height model, so they would be off by the datums' difference)."""
+    """Warn of IFC sources whose vertical datum differs from the city model's.
+
+    Their elements are tiled with the city model's height model, so they would be off by the datums' difference.
+
+    Args:
+        path: the twin GeoPackage.
+        city_vertical: the city model's vertical CRS.
+
+    Returns:
+        One warning per such IFC source (none without IFC sources or without a city vertical CRS).
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.build import BuildInputs, build_twin
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.islands.importer import import_learning_islands
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.sensors.export_source import read_exports
+        >>> from geotwin.twin.sensors.importer import write_sensors
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.tiles.source import read_city_model
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
+        ...                             str(folder / "islands.gpkg"))
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
+        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
+        >>> twin = folder / "twin.gpkg"
+        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
+        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> vertical_datum_warnings(twin, "EPSG:7837"), vertical_datum_warnings(twin, None)   # no IFC source
+        ([], [])
+    """
     from pyproj import CRS
 
     from ..kernel.heights import _datum_key

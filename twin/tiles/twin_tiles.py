@@ -105,7 +105,48 @@ def json_text(raw: Any) -> Any:
 
 
 def point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict[str, Any]], NDArray[Any], NDArray[Any]]:
-    """Rows with the placement heights added (attributes JSON made strict), and lon/lat, ellipsoidal heights."""
+    """Place a point layer's rows: placement heights added (attributes JSON made strict), lon/lat, heights.
+
+    Args:
+        layer: the islands or sensors (see twin_layers.read_twin_extras).
+        geo: the twin's georeferencer.
+
+    Returns:
+        (rows with normal_height, ellipsoidal_height and height_source; (N, 2) lon/lat; ellipsoidal heights).
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.build import BuildInputs, build_twin
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.islands.importer import import_learning_islands
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.sensors.export_source import read_exports
+        >>> from geotwin.twin.sensors.importer import write_sensors
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.tiles.source import read_city_model
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
+        ...                             str(folder / "islands.gpkg"))
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
+        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
+        >>> twin = folder / "twin.gpkg"
+        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
+        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
+        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> from geotwin.twin.kernel.heights import resolve_height_model
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> rows, lonlat, heights = point_rows(extras.points[0], geo)
+        >>> rows[0]["id"], rows[0]["normal_height"], rows[0]["ellipsoidal_height"], rows[0]["height_source"]
+        ('LI-001', 114.98, 162.48, 'lowest building ground of the model')
+        >>> lonlat[0].round(5).tolist()
+        [8.40202, 49.0077]
+    """
     lon, lat, h = geo.to_geographic(layer.xyz[:, 0], layer.xyz[:, 1], layer.xyz[:, 2])
     rows = []
     for row, z, eh, source in zip(layer.rows, layer.xyz[:, 2], h, layer.height_source):
@@ -189,7 +230,50 @@ class TwinTileWriter:
 
 
 def write_geojson(extras: TwinExtras, geo: Georeferencer, folder: Path) -> dict[str, str]:
-    """islands.geojson and sensors.geojson (EPSG:4326, RFC 7946) beside the tileset; layer -> file name."""
+    """Write islands.geojson and sensors.geojson (EPSG:4326, RFC 7946) beside the tileset.
+
+    Args:
+        extras: the twin's point layers.
+        geo: the twin's georeferencer.
+        folder: the tileset folder.
+
+    Returns:
+        Layer name -> file name.
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.build import BuildInputs, build_twin
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.islands.importer import import_learning_islands
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.sensors.export_source import read_exports
+        >>> from geotwin.twin.sensors.importer import write_sensors
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.tiles.source import read_city_model
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
+        ...                             str(folder / "islands.gpkg"))
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
+        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
+        >>> twin = folder / "twin.gpkg"
+        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
+        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
+        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> from geotwin.twin.kernel.heights import resolve_height_model
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> import json
+        >>> write_geojson(extras, geo, folder)
+        {'learning_islands': 'islands.geojson', 'sensors': 'sensors.geojson'}
+        >>> doc = json.loads((folder / "islands.geojson").read_text())
+        >>> len(doc["features"]), doc["features"][0]["id"], doc["features"][0]["geometry"]["type"]
+        (11, 'LI-001', 'Point')
+    """
     written = {}
     for layer in extras.points:
         rows, lonlat, _ = point_rows(layer, geo)
@@ -219,10 +303,52 @@ SERIES_NAME = "series.json"
 
 
 def write_series(gpkg: Path | None, extras: TwinExtras, folder: Path) -> str | None:
-    """``series.json`` beside the tileset: each exported sensor's numeric observations of its last
-    7 days, ``{sensor_key: {"unit", "property", "name", "t": [ISO UTC], "v": [...]}}``.
+    """Write ``series.json`` beside the tileset: each exported sensor's numeric observations of its last 7 days.
 
-    None (and no file) when the twin has no sensors with observations."""
+    The file is ``{sensor_key: {"unit", "property", "name", "t": [ISO UTC], "v": [...]}}``.
+
+    Args:
+        gpkg: the twin GeoPackage (None: none).
+        extras: the twin's point layers.
+        folder: the tileset folder.
+
+    Returns:
+        The file's name, or None (and no file) when the twin has no sensors with observations.
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.build import BuildInputs, build_twin
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.islands.importer import import_learning_islands
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.sensors.export_source import read_exports
+        >>> from geotwin.twin.sensors.importer import write_sensors
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.tiles.source import read_city_model
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
+        ...                             str(folder / "islands.gpkg"))
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
+        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
+        >>> twin = folder / "twin.gpkg"
+        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
+        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
+        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> import json
+        >>> write_series(twin, extras, folder)
+        'series.json'
+        >>> series = json.loads((folder / "series.json").read_text())
+        >>> noise = series["export#ka-fp-noise-01#noise_dba"]
+        >>> len(series), noise["unit"], len(noise["t"])          # a day of 15-minute values: 24 * 4
+        (13, 'dB(A)', 96)
+        >>> write_series(None, extras, folder) is None
+        True
+    """
     from ..kernel.gpkg import list_layers
     from ..sensors.timeseries import last_window, series_json
 
@@ -245,11 +371,51 @@ AVAILABILITY_NAME = "availability.json"
 
 
 def write_availability(gpkg: Path | None, extras: TwinExtras, folder: Path, reporter: Any = None) -> str | None:
-    """``availability.json`` beside the tileset: each exported island's opening hours and busy times of the
-    next 7 days from its calendar (``twin.islands.availability.availability_json``), for the web map's
-    "free now / busy until". A calendar's location and error text stay private (its status is kept).
+    """Write ``availability.json`` beside the tileset: each island's opening hours and busy times of 7 days.
 
-    None (and no file) when the twin has no learning islands."""
+    The content is ``twin.islands.availability.availability_json``'s, for the web map's "free now / busy until". A
+    calendar's location and error text stay private (its status is kept).
+
+    Args:
+        gpkg: the twin GeoPackage (None: none).
+        extras: the twin's point layers.
+        folder: the tileset folder.
+        reporter: messages of the calendar reads.
+
+    Returns:
+        The file's name, or None (and no file) when the twin has no learning islands.
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.build import BuildInputs, build_twin
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.islands.importer import import_learning_islands
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.sensors.export_source import read_exports
+        >>> from geotwin.twin.sensors.importer import write_sensors
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.tiles.source import read_city_model
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
+        ...                             str(folder / "islands.gpkg"))
+        >>> from datetime import UTC, datetime
+        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
+        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
+        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
+        >>> twin = folder / "twin.gpkg"
+        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
+        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
+        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> import json
+        >>> write_availability(twin, extras, folder)
+        'availability.json'
+        >>> doc = json.loads((folder / "availability.json").read_text())
+        >>> sorted(doc), len(doc["islands"]), any("error" in island for island in doc["islands"].values())
+        (['generated', 'islands', 'timezone'], 11, False)
+    """
     from ..islands.availability import availability_json
 
     if gpkg is None or not any(layer.name == "learning_islands" for layer in extras.points):

@@ -159,20 +159,42 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
                  basemap: Basemap | None = None,
                  cesium_source: str | os.PathLike[str] | None = None,
                  terrain_url: str | None = None) -> Path:
-    """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css); return index.html's path.
+    """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css), the CesiumJS web map of the tileset.
 
-    ``cesium_url``: None (default): the needed parts of CesiumJS (``CESIUM_PARTS`` of
-    ``cesium_source``, else ``GEOTWIN_CESIUM_DIR``, else the project's node_modules) are copied into
-    ``viewer/cesium/`` so that the page works offline. Otherwise a URL of ``Cesium.js`` (or of the
-    folder holding it; a string that is not an existing path is used as a URL, relative ones
-    included), or a local ``Build/Cesium`` folder (or its ``Cesium.js``) referenced relatively.
-    ``basemap``: imagery under the city (default: CesiumJS's bundled Natural Earth II, offline).
-    ``extra_layers``: overlay name -> GeoJSON URL relative to the viewer (learning islands,
-    sensors). ``ground_height``: ellipsoidal height (m) of the local ground, where the flat globe
-    and the overlay points are drawn; by default the bottom of the tileset's root bounding volume.
-    ``sensor_refresh_seconds``: how often sensors with a SensorThings link are refreshed (0: once).
-    ``terrain_url``: the quantized-mesh terrain folder (its ``layer.json``), relative to the viewer, e.g.
-    ``../terrain``: the globe shows it (``CesiumTerrainProvider``) instead of the flat ground.
+    ``cesium_url``: None (default): the needed parts of CesiumJS (``CESIUM_PARTS`` of ``cesium_source``, else
+    ``GEOTWIN_CESIUM_DIR``, else the project's node_modules) are copied into ``viewer/cesium/`` so that the page
+    works offline. Otherwise a URL of ``Cesium.js`` (or of the folder holding it; a string that is not an existing
+    path is used as a URL, relative ones included), or a local ``Build/Cesium`` folder (or its ``Cesium.js``)
+    referenced relatively.
+
+    Args:
+        output_dir: the tileset folder.
+        tileset_url: the tileset, relative to the viewer.
+        cesium_url: see above.
+        title: the page title.
+        extra_layers: overlay name -> GeoJSON URL relative to the viewer (learning islands, sensors).
+        ground_height: ellipsoidal height (m) of the local ground, where the flat globe and the overlay points are
+            drawn; by default the bottom of the tileset's root bounding volume.
+        sensor_refresh_seconds: how often sensors with a SensorThings link are refreshed (0: once).
+        basemap: imagery under the city (default: CesiumJS's bundled Natural Earth II, offline).
+        cesium_source: the ``Build/Cesium`` folder to copy from.
+        terrain_url: the quantized-mesh terrain folder (its ``layer.json``), relative to the viewer, e.g.
+            ``../terrain``: the globe shows it (``CesiumTerrainProvider``) instead of the flat ground.
+
+    Returns:
+        index.html's path.
+
+    Raises:
+        InputError: no CesiumJS build to copy.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> page = write_viewer(folder, cesium_url="https://cesium.example/Build/Cesium/Cesium.js", ground_height=162.5)
+        >>> page.relative_to(folder).as_posix(), sorted(p.name for p in page.parent.iterdir())
+        ('viewer/index.html', ['index.html', 'viewer.css', 'viewer.js'])
+        >>> "https://cesium.example/Build/Cesium/Cesium.js" in page.read_text(), (folder / "viewer" / "cesium").exists()
+        (True, False)
     """
     output_dir = Path(output_dir)
     viewer_dir = output_dir / "viewer"
@@ -227,7 +249,31 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
 
 
 def cesium_build_dir(source: str | os.PathLike[str] | None = None) -> Path:
-    """The ``Build/Cesium`` folder to copy: ``source``, ``GEOTWIN_CESIUM_DIR`` or node_modules' cesium."""
+    """Find the ``Build/Cesium`` folder to copy: ``source``, ``GEOTWIN_CESIUM_DIR`` or node_modules' cesium.
+
+    Args:
+        source: the folder, or its ``Cesium.js``; None for the environment variable or node_modules.
+
+    Returns:
+        The folder.
+
+    Raises:
+        InputError: a part of ``CESIUM_PARTS`` is missing there (naming them and the folder).
+
+    Example:
+        >>> import tempfile
+        >>> build = Path(tempfile.mkdtemp()) / "Build" / "Cesium"
+        >>> for part in CESIUM_PARTS:
+        ...     _ = (build / part).mkdir(parents=True) if part != "Cesium.js" else None
+        >>> _ = (build / "Cesium.js").write_text("// CesiumJS")
+        >>> cesium_build_dir(build / "Cesium.js") == build
+        True
+        >>> (build / "Cesium.js").unlink()
+        >>> cesium_build_dir(build)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: ...: no CesiumJS build here (missing Cesium.js); ...
+    """
     folder = Path(source or os.environ.get("GEOTWIN_CESIUM_DIR") or CESIUM_BUILD)
     if folder.suffix == ".js":
         folder = folder.parent
@@ -240,8 +286,27 @@ def cesium_build_dir(source: str | os.PathLike[str] | None = None) -> Path:
 
 
 def copy_cesium(source: Path, target: Path) -> int:
-    """Copy ``CESIUM_PARTS`` of a ``Build/Cesium`` folder (new files and folders: the umask's
-    permissions, not the package's); return the bytes copied."""
+    """Copy ``CESIUM_PARTS`` of a ``Build/Cesium`` folder.
+
+    New files and folders get the umask's permissions, not the package's.
+
+    Args:
+        source: the ``Build/Cesium`` folder.
+        target: where the parts go (created).
+
+    Returns:
+        The bytes copied.
+
+    Example:
+        >>> import tempfile
+        >>> build = Path(tempfile.mkdtemp()) / "Build" / "Cesium"
+        >>> for part in CESIUM_PARTS:
+        ...     _ = (build / part).mkdir(parents=True) if part != "Cesium.js" else None
+        >>> _ = (build / "Cesium.js").write_text("// CesiumJS")
+        >>> _ = (build / "Workers" / "w.js").write_text("onmessage")
+        >>> copy_cesium(build, build.parent / "copy"), (build.parent / "copy" / "Workers" / "w.js").read_text()
+        (20, 'onmessage')
+    """
     total = 0
     target.mkdir(parents=True, exist_ok=True)
     for part in CESIUM_PARTS:

@@ -101,7 +101,25 @@ class TileWriter:
 
 
 def normals(local: NDArray[Any], tris: NDArray[Any], polygon: NDArray[Any], polygons: int) -> NDArray[Any]:
-    """Per-vertex normals: the area-weighted normal of the vertex's polygon."""
+    """Give per-vertex normals: the area-weighted normal of the vertex's polygon.
+
+    Args:
+        local: (N, 3) vertices.
+        tris: (T, 3) triangles.
+        polygon: (N,) the polygon each vertex belongs to.
+        polygons: the number of polygons.
+
+    Returns:
+        (N, 3) unit normals.
+
+    Example:
+        >>> square = [[0, 0, 0], [2, 0, 0], [2, 2, 0], [0, 2, 0]]
+        >>> wall = [[0, 0, 0], [2, 0, 0], [2, 0, 3]]
+        >>> out = normals(np.array(square + wall, float), np.array([[0, 1, 2], [0, 2, 3], [4, 5, 6]]),
+        ...               np.array([0, 0, 0, 0, 1, 1, 1]), 2)
+        >>> out[[0, 4]].round(3).tolist()
+        [[0.0, 0.0, 1.0], [0.0, -1.0, 0.0]]
+    """
     a, b, c = local[tris[:, 0]], local[tris[:, 1]], local[tris[:, 2]]
     face = np.cross(b - a, c - a)
     owner = polygon[tris[:, 0]]   # summed in triangle order, as np.add.at would (bincount is much faster)
@@ -125,7 +143,33 @@ def _info(quantized: bool, error: float, stats: dict[str, Any]) -> dict[str, Any
 
 
 def feature_content(meshes: list[Mesh], columns: list[Column], class_name: str, options: ContentOptions) -> Encoded:
-    """A GLB with one feature per mesh (ENU vertices) and its property table; the schema is embedded."""
+    """Encode a GLB with one feature per mesh (ENU vertices) and its property table; the schema is embedded.
+
+    Args:
+        meshes: one mesh per feature (ENU).
+        columns: the features' property columns.
+        class_name: the metadata class.
+        options: how the export encodes tiles.
+
+    Returns:
+        (the GLB, its ENU bounds, facts: quantized, quantization error, vertices, triangles).
+
+    Example:
+        >>> from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
+        >>> from geotwin.twin.tiles.glb import unpack_glb
+        >>> from geotwin.twin.tiles.metadata import build_columns
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> frame = EnuFrame(geo.to_ecef([456300.0], [5428500.0], [115.0])[0])
+        >>> options = ContentOptions("1.1", 0.01, True, False, "context", frame, geo)
+        >>> data, (low, high), facts = feature_content([marker(np.array([10.0, 20.0, 5.0])), marker(np.zeros(3))],
+        ...                                            build_columns([{"id": "I1"}, {"id": "I2"}]), "island", options)
+        >>> low.tolist(), high.tolist(), facts["vertices"], facts["triangles"]
+        ([-0.5, -0.5, 0.0], [10.5, 20.5, 6.0], 48, 16)
+        >>> gltf, _ = unpack_glb(data)
+        >>> gltf["meshes"][0]["primitives"][0]["attributes"], list(gltf["extensions"])
+        ({'POSITION': 0, 'NORMAL': 1, '_FEATURE_ID_0': 2}, ['EXT_structural_metadata'])
+    """
     verts = np.concatenate([m.vertices for m in meshes])
     sizes = np.array([len(m.vertices) for m in meshes])
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -145,7 +189,20 @@ def feature_content(meshes: list[Mesh], columns: list[Column], class_name: str, 
 
 
 def lod1_columns(building_columns: list[Column]) -> list[Column]:
-    """The building columns that LoD1 block tiles carry (class ``LOD1_CLASS``)."""
+    """Pick the building columns that LoD1 block tiles carry (class ``LOD1_CLASS``).
+
+    Args:
+        building_columns: the export's building columns.
+
+    Returns:
+        Those named in ``LOD1_ATTRIBUTES``, in their order.
+
+    Example:
+        >>> from geotwin.twin.tiles.metadata import build_columns
+        >>> columns = build_columns([{"id": "B1", "name": "School", "storeys": 3, "roof_height": 12.0}])
+        >>> [c.name for c in lod1_columns(columns)]
+        ['id', 'name', 'roof_height']
+    """
     return [c for c in building_columns if c.name in LOD1_ATTRIBUTES]
 
 
@@ -164,7 +221,34 @@ class BuildingContent:
 
 def tile_content(tile: BuildingContent, building_columns: list[Column], surface_columns: list[Column] | None,
                  options: ContentOptions) -> Encoded:
-    """One tile's GLB (or b3dm), its vertices relative to the tile centre."""
+    """Encode one tile's GLB (or b3dm), its vertices relative to the tile centre.
+
+    Args:
+        tile: the tile's buildings: mesh, vertices per building, surface rows, feature rows.
+        building_columns: the building property columns.
+        surface_columns: the surface property columns (None for LoD1 blocks).
+        options: how the export encodes tiles.
+
+    Returns:
+        (the content's bytes, its ENU bounds, facts: quantized, quantization error, vertices, triangles).
+
+    Example:
+        >>> from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
+        >>> from geotwin.twin.tiles.glb import unpack_glb
+        >>> from geotwin.twin.tiles.metadata import build_columns
+        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
+        >>> geo = Georeferencer("EPSG:25832", model)
+        >>> frame = EnuFrame(geo.to_ecef([456300.0], [5428500.0], [115.0])[0])
+        >>> options = ContentOptions("1.1", 0.01, True, False, "context", frame, geo)
+        >>> blocks = [marker(np.array([10.0, 20.0, 5.0])), marker(np.zeros(3))]
+        >>> mesh = Mesh(np.concatenate([m.vertices for m in blocks]),
+        ...             np.concatenate([blocks[0].triangles, blocks[1].triangles + 24]),
+        ...             np.concatenate([blocks[0].polygon, blocks[1].polygon + 8]), 16)
+        >>> tile = BuildingContent(mesh, [24, 24], None, np.arange(2), None)
+        >>> data, (low, high), facts = tile_content(tile, build_columns([{"id": "B1"}, {"id": "B2"}]), None, options)
+        >>> data[:4], low.tolist(), high.tolist(), facts["vertices"]
+        (b'glTF', [-0.5, -0.5, 0.0], [10.5, 20.5, 6.0], 48)
+    """
     mesh = tile.mesh
     verts, tris, polygon = mesh.vertices, mesh.triangles, mesh.polygon   # polygon numbers over the whole tile
     building_ids = np.repeat(np.arange(len(tile.sizes)), tile.sizes)  # = row in ``rows`` (containers after)
@@ -193,7 +277,26 @@ def tile_content(tile: BuildingContent, building_columns: list[Column], surface_
 
 
 def b3dm(glb: bytes, columns: list[Column], rows: NDArray[Any]) -> bytes:
-    """Wrap the GLB into a b3dm with a JSON batch table (py3dtiles' content classes)."""
+    """Wrap the GLB into a b3dm (3D Tiles 1.0) with a JSON batch table (py3dtiles' content classes).
+
+    Args:
+        glb: the GLB (with _BATCHID).
+        columns: the batch table's columns.
+        rows: the features' rows in the columns.
+
+    Returns:
+        The b3dm bytes.
+
+    Example:
+        >>> import struct
+        >>> from geotwin.twin.tiles.glb import pack_glb
+        >>> from geotwin.twin.tiles.metadata import build_columns
+        >>> data = b3dm(pack_glb({"asset": {"version": "2.0"}}, b""), build_columns([{"id": "B1"}, {"id": "B2"}]),
+        ...             np.arange(2))
+        >>> magic, version, length = struct.unpack_from("<4sII", data)
+        >>> magic, version, length == len(data)
+        (b'b3dm', 1, True)
+    """
     import pygltflib
     from py3dtiles.tileset.content import B3dm
     from py3dtiles.tileset.content.b3dm_feature_table import B3dmFeatureTable
@@ -214,7 +317,22 @@ def b3dm(glb: bytes, columns: list[Column], rows: NDArray[Any]) -> bytes:
 
 
 def marker(centre: NDArray[Any], radius: float = MARKER_RADIUS) -> Mesh:
-    """An octahedron (ENU) standing on ``centre``: 8 flat faces."""
+    """Make an octahedron (ENU) standing on ``centre``: 8 flat faces.
+
+    Args:
+        centre: its foot point (ENU).
+        radius: half its width and height.
+
+    Returns:
+        The Mesh (24 vertices: each face has its own, for flat normals).
+
+    Example:
+        >>> m = marker(np.array([10.0, 20.0, 5.0]))
+        >>> m.vertices.shape, m.triangles.shape, m.polygon_count
+        ((24, 3), (8, 3), 8)
+        >>> m.vertices.min(axis=0).tolist(), m.vertices.max(axis=0).tolist()
+        ([9.5, 19.5, 5.0], [10.5, 20.5, 6.0])
+    """
     top, bottom = np.array([0, 0, 2 * radius]), np.array([0, 0, 0.0])
     ring = [np.array([radius, 0, radius]), np.array([0, radius, radius]),
             np.array([-radius, 0, radius]), np.array([0, -radius, radius])]
