@@ -619,247 +619,252 @@ SCHEDULER und WORKERS (erweitert): ein großes Stadtmodell kann in räumlichen P
       <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="126"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="119"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>Tileset folder</source>
       <translation>Tileset-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
       <source>Target client</source>
       <translation>Ziel-Client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
       <source>Cesium web map</source>
       <translation>Cesium-Webkarte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS-3D-Tiles-Layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="160"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco-Kompression (QGIS-3D-Tiles-Layer; braucht DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="155"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="168"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="156"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="170"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="171"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="160"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="173"/>
       <source>Terrain tiles</source>
       <translation>Geländekacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Gelände: digitales Geländemodell (DGM-Raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="180"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Gelände aus dem TIN-Relief des Stadtmodells</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="182"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Gelände: höchste Zahl der Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="185"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Hintergrundkarte: XYZ- oder WMTS-URL-Vorlage (leer: Natural Earth II, offline)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="188"/>
       <source>Basemap: attribution</source>
       <translation>Hintergrundkarte: Namensnennung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="190"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Hintergrundkarte: höchste Zoomstufe</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="192"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="205"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Entweder ein Geländeraster oder das TIN-Relief angeben, nicht beides.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="203"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="216"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>Eine Namensnennung der Hintergrundkarte wurde ohne deren URL angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="216"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="229"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="226"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="239"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="230"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="243"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Die Draco-Kompression ist für den Ziel-Client „QGIS-3D-Tiles-Layer“; die Cesium-Webkarte wird mit Quantisierung und meshopt komprimiert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="253"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="266"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="255"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="268"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="259"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Gelände: {0} Kacheln (Stufen 0 bis {1}) aus {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="276"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="295"/>
+      <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
+      <translation>Nicht in Partitionen auf Dask exportiert ({0}): Export in diesem Prozess.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="310"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="285"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="319"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="32"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="33"/>
       <source>Export 3D Tiles</source>
       <translation>3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="34"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="35"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="36"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="37"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -871,7 +876,8 @@ Target client: "Cesium web map" (the default: the compression above, what the we
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.
-Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).</source>
+Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).
+SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask distributed: each partition is a subtree of the quadtree with at most 20,000 buildings, exported by a worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) exports in this process, as before. Exporting again into the same folder, a partition whose buildings did not change keeps its tiles without meshing them again. The partitioned export covers the buildings with one feature per building: with terrain, per-surface features, or a twin with BIM detail, learning islands or sensors, the export runs in this process, and a warning names the reason. Cancelling cancels the cluster's tasks.</source>
       <translation>Exportiert die Gebäude eines GeoTwin-GeoPackages (aus „3D-Stadtmodell importieren“ oder den Zwilling aus „Digitalen Zwilling bauen“) als OGC-3D-Tiles-Tileset, mit einem CesiumJS-Viewer (viewer/index.html) daneben, der kein Cesium-ion-Token braucht.
 INPUT: das GeoPackage. Oder, für einen in PostGIS gebauten Zwilling, DATABASE: die PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: das Schema des Zwillings; er wird über den Zwillingsspeicher gelesen und ergibt dieselben Kacheln wie derselbe Zwilling in einem GeoPackage.
 
@@ -883,7 +889,8 @@ Ziel-Client: „Cesium-Webkarte“ (Voreinstellung: die Kompression oben, die di
 Kachelung: ein Quadtree; die Blätter enthalten die LoD2-Geometrie, gröbere Kacheln LoD1-Blöcke (extrudierte Grundrisse). IMPLICIT schreibt stattdessen implizite Kachelung mit Subtree-Dateien.
 Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügbaren Modell zu ellipsoidischen Höhen: dem Quasigeoid-Gitter (GCG2016, wenn PROJ de_bkg_gcg2016.tif hat, oder die Datei GEOID_GRID), sonst EGM96 (Fehler bis etwa 0,5 m, mit einer Warnung), sonst die Konstante GEOID_CONSTANT. Die „Ballpark“-Transformation von PROJ, die das Geoid ignoriert (in Karlsruhe etwa 48 m daneben), wird abgelehnt. Die Methode und ihr erwarteter Fehler stehen in tileset.json (asset.extras) und export_report.json.
 OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.
-Gelände und Hintergrundkarte der Webkarte: TERRAIN (optional): ein digitales Geländemodell als Raster (DGM, z. B. das DGM1 des Landes als GeoTIFF, im Höhensystem des Stadtmodells; jedes KBS, das GDAL transformieren kann) wird zu Quantized-Mesh-Geländekacheln in terrain/ neben dem Tileset, die der Viewer mit Cesiums CesiumTerrainProvider zeigt; TERRAIN_RELIEF nimmt stattdessen das eigene TIN-Relief des Stadtmodells. Die Höhen des Geländes gehen durch genau dasselbe Höhenmodell wie die Gebäude, sodass die Gebäude auf dem Boden stehen. TERRAIN_MAX_TILES begrenzt die Zahl der Kacheln (der Export bricht mit einer Meldung ab, die die nötige Zahl nennt). BASEMAP_URL (optional): eine XYZ- ({z}/{x}/{y}) oder WMTS-RESTful-URL-Vorlage ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) der Hintergrundkarte unter der Stadt, mit ihrer BASEMAP_ATTRIBUTION (von der Lizenz verlangt). Deutsches Beispiel, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png mit der Namensnennung „© basemap.de / BKG | Datenquellen: © GeoBasis-DE“. Ohne BASEMAP_URL zeigt der Viewer die Natural-Earth-II-Bilder, die CesiumJS mitbringt (offline).</translation>
+Gelände und Hintergrundkarte der Webkarte: TERRAIN (optional): ein digitales Geländemodell als Raster (DGM, z. B. das DGM1 des Landes als GeoTIFF, im Höhensystem des Stadtmodells; jedes KBS, das GDAL transformieren kann) wird zu Quantized-Mesh-Geländekacheln in terrain/ neben dem Tileset, die der Viewer mit Cesiums CesiumTerrainProvider zeigt; TERRAIN_RELIEF nimmt stattdessen das eigene TIN-Relief des Stadtmodells. Die Höhen des Geländes gehen durch genau dasselbe Höhenmodell wie die Gebäude, sodass die Gebäude auf dem Boden stehen. TERRAIN_MAX_TILES begrenzt die Zahl der Kacheln (der Export bricht mit einer Meldung ab, die die nötige Zahl nennt). BASEMAP_URL (optional): eine XYZ- ({z}/{x}/{y}) oder WMTS-RESTful-URL-Vorlage ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) der Hintergrundkarte unter der Stadt, mit ihrer BASEMAP_ATTRIBUTION (von der Lizenz verlangt). Deutsches Beispiel, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png mit der Namensnennung „© basemap.de / BKG | Datenquellen: © GeoBasis-DE“. Ohne BASEMAP_URL zeigt der Viewer die Natural-Earth-II-Bilder, die CesiumJS mitbringt (offline).
+SCHEDULER und WORKERS (erweitert): Ein großes Stadtmodell kann in Partitionen auf Dask distributed exportiert werden: Jede Partition ist ein Teilbaum des Quadtrees mit höchstens 20.000 Gebäuden und wird von einem Worker exportiert; die Wurzel des Tilesets wird zuletzt aus den Zusammenfassungen der Partitionen geschrieben. Die Kacheln sind Byte für Byte die des Exports in diesem Prozess. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786; seine Worker müssen die Eingabe und den Ausgabeordner erreichen); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) exportiert wie bisher in diesem Prozess. Beim erneuten Export in denselben Ordner behält eine Partition, deren Gebäude sich nicht geändert haben, ihre Kacheln, ohne sie erneut zu triangulieren. Der partitionierte Export umfasst die Gebäude mit einem Feature je Gebäude: Mit Gelände, Features je Fläche oder einem Zwilling mit BIM-Details, Lerninseln oder Sensoren läuft der Export in diesem Prozess, und eine Warnung nennt den Grund. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/findlearningisland.py" line="101"/>

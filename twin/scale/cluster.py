@@ -150,7 +150,8 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
     if not items:
         return
     token = uuid.uuid4().hex[:12]
-    keys = [f"{fn.__name__}-{token}-{i}" for i in range(len(items))]
+    name = getattr(fn, "__name__", type(fn).__name__)   # a function, or a callable object (partitioned export)
+    keys = [f"{name}-{token}-{i}" for i in range(len(items))]
     futures = client.map(fn, items, key=keys, pure=False, retries=0)
     which = {f.key: i for i, f in enumerate(futures)}
     pending = set(futures)

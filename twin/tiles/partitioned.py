@@ -116,6 +116,9 @@ class Task:
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)   # the earlier export's records of its tiles
     earlier: dict[str, Any] | None = None     # the earlier export's report of this partition (digest, summary)
 
+    def __str__(self) -> str:
+        return self.name   # how a mapper names the task in a message
+
 
 @dataclass
 class ExportPlan:
