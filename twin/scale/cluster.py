@@ -132,9 +132,9 @@ def serial_mapper(reporter: Reporter | None = None) -> Mapper:
 def dask_mapper(client: Client, reporter: Reporter | None = None) -> Mapper:
     """The mapper that submits ``fn`` over the items with ``client.map`` and yields results as they complete.
 
-    Progress goes to ``reporter`` (the share of items done); a cancel cancels the outstanding tasks and raises
-    Cancelled; a task that raises cancels the others and raises PartitionError naming its item
-    (``str(item)``). A lost worker's tasks are rescheduled by Dask.
+    Progress is the caller's (it knows what share of its run the partitions are): ``reporter`` is asked for a
+    cancel, which cancels the outstanding tasks and raises Cancelled; a task that raises cancels the others
+    and raises PartitionError naming its item (``str(item)``). A lost worker's tasks are rescheduled by Dask.
 
     Example: ``sorted(dask_mapper(client)(abs, [-1, 2]))`` -> ``[1, 2]``."""
     reporter = reporter or Reporter()
@@ -155,7 +155,6 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
     futures = client.map(fn, items, key=keys, pure=False, retries=0)
     which = {f.key: i for i, f in enumerate(futures)}
     pending = set(futures)
-    done = 0
     try:
         while pending:
             if reporter.is_cancelled():
@@ -175,8 +174,6 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
                     raise PartitionError(f"partition {item} failed on the cluster: {error}")
                 result = future.result()
                 future.release()
-                done += 1
-                reporter.progress(100.0 * done / len(items))
                 yield result
     finally:
         if pending:

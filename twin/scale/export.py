@@ -16,7 +16,7 @@ from ..kernel.progress import Reporter
 from ..store.base import StoreReader
 from ..store.open import is_dsn
 from ..tiles.export import ExportOptions, ExportResult, export_3dtiles
-from ..tiles.partitioned import PARTITION_BUILDINGS, TWIN_EXTRAS, export_partitioned
+from ..tiles.partitioned import PARTITION_BUILDINGS, export_partitioned, twin_extras
 from .cluster import Mapper
 
 
@@ -50,7 +50,7 @@ def partitioned_refusal(source: str | os.PathLike[str] | StoreReader, options: E
                "export"
     if isinstance(source, (str, os.PathLike)) and not is_dsn(str(source)) and not Path(source).is_file():
         return None   # the export itself names a missing input
-    extras = sorted(set(_reader(source, schema).layer_names()).intersection(TWIN_EXTRAS))
+    extras = twin_extras(_reader(source, schema))
     if extras:
         return (f"the partitioned export tiles the city model; the twin's {', '.join(extras)} are tiled by the "
                 "single-process export")

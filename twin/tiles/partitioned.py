@@ -86,7 +86,7 @@ if TYPE_CHECKING:
     from ..store.base import BBox, StoreReader
 
 __all__ = ["PARTITION_BUILDINGS", "ExportPlan", "SubtreeSummary", "Task", "export_partitioned", "export_subtree",
-           "plan_export", "write_root"]
+           "plan_export", "task_digest", "twin_extras", "write_root"]
 
 PARTITION_BUILDINGS = 20_000   # buildings per partition at most (unless a quadtree leaf holds more)
 SCAN_BATCH = 2_000             # rows per store read of the plan's passes
@@ -368,6 +368,24 @@ def _specs(store: StoreReader, layers: set[str]) -> dict[str, LayerSpec]:
     return specs
 
 
+def twin_extras(store: StoreReader, layers: set[str] | None = None) -> list[str]:
+    """The twin's layers with rows that the partitioned export does not tile (BIM detail, learning islands,
+    sensors); a twin built from a city model alone has them empty, and is exported as a city model.
+
+    Args:
+        store: the twin or city model store.
+        layers: its layer names, when known.
+
+    Returns:
+        The names of those layers that hold rows, sorted.
+
+    Example: ``twin_extras(open_store("twin.gpkg"))`` -> ``["sensors"]``
+    """
+    present = set(store.layer_names()) if layers is None else layers
+    return [name for name in sorted(present.intersection(TWIN_EXTRAS))
+            if len(store.read(store.spec(name), rows=(0, 1)))]
+
+
 def _check(store: StoreReader, label: str, options: ExportOptions) -> set[str]:
     """The store's layers; a GeoTwinError for what the partitioned export does not cover."""
     options.check()
@@ -380,7 +398,7 @@ def _check(store: StoreReader, label: str, options: ExportOptions) -> set[str]:
     if BUILDINGS.name not in layers:
         raise InputError(f"no '{BUILDINGS.name}' layer: import a city model or build the twin into it first",
                          path=label)
-    extras = sorted(layers.intersection(TWIN_EXTRAS))
+    extras = twin_extras(store, layers)
     if extras:
         raise GeoTwinError(f"the partitioned export tiles the city model; the twin's {', '.join(extras)} are "
                            "tiled by export_3dtiles: export this twin with it", path=label)
@@ -659,8 +677,10 @@ def _frame_parts(frame: Any) -> list[Any]:
 
 def task_digest(plan: ExportPlan, task: Task, frames: dict[str, Any]) -> str:
     """The digest of everything a task's files and summary are made from: the plan's encoding (options but
-    the viewer's, height model, frame, quadtree square, metadata schema, layout), the task's subtree (tile keys,
-    content kinds, the ids of each tile's buildings), the containers of its parts and the rows it read.
+    the viewer's, CRS and height model, frame, quadtree square, metadata schema, layout), the task's subtree
+    (tile keys, content kinds, the ids of each tile's buildings), the containers of its parts and the rows of
+    buildings, surfaces and footprints it read (not ``sources``: their checksums change with every import, and
+    the tiles take only the CRS from them).
 
     Args:
         plan: the export's plan.
@@ -676,9 +696,10 @@ def task_digest(plan: ExportPlan, task: Task, frames: dict[str, Any]) -> str:
     tree = [(n.key, n.content, [task.ids[i] for i in n.own.tolist()] if n.content and n.own is not None else None)
             for r in task.roots for n in r.walk()]
     parts: list[Any] = [CONTENT_VERSION, options, plan.context, plan.quantize, plan.meshopt, plan.heights,
-                        plan.horizontal, plan.frame_origin, list(plan.square), plan.layout, plan.schema_json,
-                        [str(t) for t in plan.column_types], task.key, tree, task.containers]
-    for name in sorted(frames):
+                        plan.horizontal, plan.horizontal_crs, plan.vertical_crs, plan.geoid_model, plan.frame_origin,
+                        list(plan.square), plan.layout, plan.schema_json, [str(t) for t in plan.column_types],
+                        task.key, tree, task.containers]
+    for name in sorted(set(frames) - {SOURCES.name}):   # sources: only their CRS counts (the plan's, above)
         parts += [name, *_frame_parts(frames[name])]
     return digest(*parts)
 
@@ -965,6 +986,7 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
                            report["sizes"]["bytes_per_building"], str(plan.heights.get("method")),
                            str(plan.heights.get("description")), report["incremental"]["rewritten"],
                            report["incremental"]["reused"], list(report["skipped"]))
+    reporter.progress(100.0)
     reporter.info(f"{tiles} tiles from {len(summaries)} partition(s) ({len(summary.rewritten)} written, "
                   f"{len(summary.reused)} unchanged and kept), {total} bytes, "
                   f"{summary.bytes_per_building:.0f} bytes per building")

@@ -212,6 +212,18 @@ def test_what_the_partitioned_export_refuses(district, tmp_path, pg_dsn):
 
     with store.transaction(store.crs()) as writer:
         writer.replace(KNOWN_SPECS["sensors"], None)
+    # an empty sensors layer (a twin built without sensors has one) is exported as the city model
+    assert export_partitioned(twin, tmp_path / "empty", _options(), partition_buildings=PARTITION).tiles >= 8
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from geotwin.twin.store.frames import conform
+
+    spec = KNOWN_SPECS["sensors"]
+    frame = conform(pd.DataFrame([{"sensor_key": "s1", "sensor_id": "1", "geometry": Point(0, 0)}]), spec,
+                    store.crs())
+    with store.transaction(store.crs()) as writer:
+        writer.replace(spec, frame)
     with pytest.raises(GeoTwinError, match=r"tiles the city model; the twin's sensors are tiled by export_3dtiles"):
         export_partitioned(twin, tmp_path / "a", _options())
     with pytest.raises(InputError, match=r"no 'buildings' layer: import a city model or build the twin"):
