@@ -402,3 +402,25 @@ def test_cancel_cancels_the_export_tasks_on_the_cluster(single, client, tmp_path
     while client.run_on_scheduler(ours) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert client.run_on_scheduler(ours) == []
+
+
+def test_a_worker_killed_mid_build_is_rescheduled_and_the_twin_is_identical(single, client, dask_scheduler,
+                                                                           tmp_path):
+    killed = []
+
+    class KillOnce(CollectingReporter):
+        def progress(self, percent):
+            super().progress(percent)
+            if percent > 0 and not killed:   # a cell is done, the others queued or running
+                nanny = psutil.Process(dask_scheduler["workers"][0].pid)
+                for child in nanny.children(recursive=True):
+                    child.send_signal(signal.SIGKILL)
+                    killed.append(child.pid)
+
+    reporter = KillOnce()
+    result = build_partitioned(open_store(tmp_path / "twin.gpkg"), [single["city"]], tmp_path / "work",
+                               dask_mapper(client, reporter), reporter, buildings_per_partition=40)
+    assert killed, "no worker process was killed"
+    assert len(result.ran) == result.partitions >= 6 and result.buildings == 400
+    assert_same_twin(tmp_path / "twin.gpkg", single["twin"])
+    client.wait_for_workers(2, timeout=90)
