@@ -144,6 +144,11 @@ def test_a_postgis_store_exports_the_same_tiles(district, pg_dsn, tmp_path):
         assert len(parts.report["partitions"]) >= 4 and "PostGIS" in parts.summary.source
         assert "password" not in json.dumps(parts.report)
         assert _files(single.output) == _files(parts.output)
+        # exported again from PostGIS (rows read in the store's order, sorted by building): nothing rewritten
+        again = export_partitioned(target, tmp_path / "parts", _options(implicit=True), CollectingReporter(),
+                                   partition_buildings=PARTITION)
+        assert all(p["reused"] for p in again.report["partitions"]) and again.summary.rewritten == []
+        assert _files(single.output) == _files(again.output)
     finally:
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
