@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     from geotwin.twin.kernel.progress import Reporter
     from geotwin.twin.scale.build import build_partitioned
     from geotwin.twin.scale.cluster import dask_mapper, open_client
-    from geotwin.twin.scale.export import export_tiles, partitioned_export
+    from geotwin.twin.scale.export import export_tiles
     from geotwin.twin.scale.imports import import_partitioned
     from geotwin.twin.store.open import open_store
 
@@ -100,13 +100,13 @@ def main(argv: list[str] | None = None) -> int:
         imported = phase("import", lambda: import_partitioned([args.zip], work / "city.gpkg", work, mapper, reporter))
         built = phase("build", lambda: build_partitioned(open_store(work / "twin.gpkg"), [work / "city.gpkg"], work,
                                                          mapper, reporter, buildings_per_partition=args.per_partition))
-        phase("export", lambda: export_tiles(work / "twin.gpkg", work / "tiles", None, reporter, mapper))
+        exported = phase("export", lambda: export_tiles(work / "twin.gpkg", work / "tiles", None, reporter, mapper))
         sampler.stop.set()
         sampler.thread.join()
     print(json.dumps({"workers": args.workers, "buildings": imported.buildings,
                       "import_partitions": imported.partitions,
                       "build_partitions": built.partitions, "twin_buildings": built.buildings,
-                      "export": "partitioned" if partitioned_export() else "single-process (in the coordinator)",
+                      "export": "partitioned", "export_partitions": len(exported.report.get("partitions", [])),
                       "phases": phases, "worker_peak_rss_mb": sorted(round(v, 1) for v in sampler.peak.values()),
                       "coordinator_peak_rss_mb": round(me.memory_info().rss / 2**20, 1)}))
     return 0

@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INCLUDE = ("metadata.txt", "__init__.py", "LICENSE", "plugin", "processing", "twin", "bim", "resources")
+INCLUDE = ("metadata.txt", "__init__.py", "__main__.py", "LICENSE", "plugin", "processing", "twin", "bim", "resources")
 EXCLUDE_SUFFIXES = (".pyc", ".pyo", ".ts")
 EXCLUDE_DIRS = {"__pycache__", ".pytest_cache"}
 

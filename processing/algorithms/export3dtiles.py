@@ -27,6 +27,7 @@ from qgis.core import (
 )
 
 from ..algorithm import GeoTwinAlgorithm
+from ..cluster import add_cluster_parameters, cluster_parameters
 
 if TYPE_CHECKING:
     from ...twin.store.base import TwinStore
@@ -90,7 +91,18 @@ class Export3DTiles(GeoTwinAlgorithm):
         "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/"
         "GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "
         "\"© basemap.de / BKG | Datenquellen: © GeoBasis-DE\". Without BASEMAP_URL the viewer shows the "
-        "Natural Earth II imagery that CesiumJS carries (offline)."
+        "Natural Earth II imagery that CesiumJS carries (offline).\n"
+        "SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask "
+        "distributed: each partition is a subtree of the quadtree with at most 20,000 buildings, exported by a "
+        "worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte "
+        "for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. "
+        "tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or "
+        "more starts that many worker processes on this computer. Empty and 0 or 1 (the default) exports in this "
+        "process, as before. Exporting again into the same folder, a partition whose buildings did not change "
+        "keeps its tiles without meshing them again. The partitioned export covers the buildings with one "
+        "feature per building: with terrain, per-surface features, or a twin with BIM detail, learning islands "
+        "or sensors, the export runs in this process, and a warning names the reason. Cancelling cancels the "
+        "cluster's tasks."
     )
 
     INPUT, OUTPUT, FORMAT, FEATURES = "INPUT", "OUTPUT", "FORMAT", "FEATURES"
@@ -156,6 +168,7 @@ class Export3DTiles(GeoTwinAlgorithm):
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
         self._add_terrain_basemap_parameters()
+        add_cluster_parameters(self)
         self.addOutput(QgsProcessingOutputFile("TILESET", self.tr("tileset.json")))
         self.addOutput(QgsProcessingOutputNumber("TILES", self.tr("Tiles")))
         self.addOutput(QgsProcessingOutputString("HEIGHT_METHOD", self.tr("Height model used")))
@@ -214,7 +227,7 @@ class Export3DTiles(GeoTwinAlgorithm):
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
-        from ...twin.tiles.export import ExportOptions, export_3dtiles
+        from ...twin.tiles.export import ExportOptions
 
         source = self._source(parameters, context)
         output = self.parameterAsString(parameters, self.OUTPUT, context)
@@ -253,7 +266,7 @@ class Export3DTiles(GeoTwinAlgorithm):
 
         steps = QgsProcessingMultiStepFeedback(2, feedback)
         steps.setCurrentStep(0)
-        result = export_3dtiles(source, output, options, self.reporter(steps))
+        result = self._export(source, output, options, parameters, context, steps)
         steps.setCurrentStep(1)
         report = result.summary
         feedback.pushInfo(self.tr("{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}").format(
@@ -270,6 +283,28 @@ class Export3DTiles(GeoTwinAlgorithm):
                 "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(report.rewritten),
                 "REUSED": len(report.reused), "TARGET": target,
                 "TERRAIN_TILES": (result.report.get("terrain") or {}).get("tiles", 0)}
+
+    def _export(self, source: Any, output: str, options: Any, parameters: dict[str, Any],
+                context: QgsProcessingContext, steps: Any) -> Any:
+        """The export in this process, or in partitions on Dask when SCHEDULER or WORKERS ask for it and the
+        partitioned export covers the source (else in this process, with a warning naming the reason)."""
+        from ...twin.scale.cluster import wants_cluster
+        from ...twin.tiles.export import export_3dtiles
+
+        scheduler, workers = cluster_parameters(self, parameters, context)
+        if not wants_cluster(scheduler, workers):
+            return export_3dtiles(source, output, options, self.reporter(steps))
+        from ...twin.scale.cluster import cluster_mapper
+        from ...twin.scale.export import export_tiles, partitioned_refusal
+
+        refusal = partitioned_refusal(source, options)
+        if refusal is not None:
+            steps.pushWarning(self.tr("Not exported in partitions on Dask ({0}): exporting in this process.")
+                              .format(refusal))
+            return export_3dtiles(source, output, options, self.reporter(steps))
+        reporter = self.reporter(steps)
+        with cluster_mapper(scheduler, workers, reporter) as mapper:
+            return export_tiles(source, output, options, reporter, mapper)
 
     def postProcessAlgorithm(self, context: QgsProcessingContext,  # noqa: N802
                              feedback: QgsProcessingFeedback) -> dict[str, Any]:

@@ -4,114 +4,114 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="107"/>
-      <source>Add 3D tileset</source>
-      <translation>3D-Tileset hinzufügen</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="108"/>
-      <source>3D Tiles (tileset.json)</source>
-      <translation>3D Tiles (tileset.json)</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="124"/>
-      <source>GeoTwin</source>
-      <translation>GeoTwin</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="133"/>
-      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
-      <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="136"/>
-      <source>Open twin from PostGIS</source>
-      <translation>Zwilling aus PostGIS öffnen</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="136"/>
-      <source>Connection</source>
-      <translation>Verbindung</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="139"/>
-      <source>Schema</source>
-      <translation>Schema</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="168"/>
-      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
-      <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="183"/>
-      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
-      <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="188"/>
-      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
-      <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="191"/>
-      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
-      <translation>Ihr Gelände liegt auf der niedrigsten Geländehöhe der Gebäude, {0} m (Projekteigenschaften, Gelände).</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="194"/>
-      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
-      <translation>Höhen werden um {0} m (die niedrigste Geländehöhe der Gebäude) tiefer gezeigt, sodass die Gebäude auf ihrem ebenen Gelände stehen.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="24"/>
-      <source>&amp;GeoTwin</source>
-      <translation>&amp;GeoTwin</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="33"/>
-      <source>Open twin…</source>
-      <translation>Zwilling öffnen…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="34"/>
-      <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
-      <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="39"/>
-      <source>Open twin from PostGIS…</source>
-      <translation>Zwilling aus PostGIS öffnen…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="42"/>
-      <source>Sensor time series…</source>
-      <translation>Zeitreihen der Sensoren…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="45"/>
-      <source>Add 3D tileset…</source>
-      <translation>3D-Tileset hinzufügen…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="46"/>
-      <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
-      <translation>Ein exportiertes GeoTwin-Tileset (tileset.json) als 3D-Tiles-Layer hinzufügen (ab QGIS 3.34, Kacheln für den QGIS-3D-Tiles-Layer exportiert)</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="59"/>
-      <source>Select a sensors layer of a twin GeoPackage first.</source>
-      <translation>Wählen Sie zuerst einen Sensor-Layer eines Zwilling-GeoPackages.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="97"/>
+      <location filename="../../plugin/menu.py" line="103"/>
       <source>Open twin</source>
       <translation>Zwilling öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="99"/>
+      <location filename="../../plugin/menu.py" line="105"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Zwilling-GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="113"/>
+      <source>Add 3D tileset</source>
+      <translation>3D-Tileset hinzufügen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="114"/>
+      <source>3D Tiles (tileset.json)</source>
+      <translation>3D Tiles (tileset.json)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="130"/>
+      <source>GeoTwin</source>
+      <translation>GeoTwin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="139"/>
+      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
+      <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="142"/>
+      <source>Open twin from PostGIS</source>
+      <translation>Zwilling aus PostGIS öffnen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="142"/>
+      <source>Connection</source>
+      <translation>Verbindung</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="145"/>
+      <source>Schema</source>
+      <translation>Schema</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="174"/>
+      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
+      <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="189"/>
+      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
+      <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="194"/>
+      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
+      <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="197"/>
+      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
+      <translation>Ihr Gelände liegt auf der niedrigsten Geländehöhe der Gebäude, {0} m (Projekteigenschaften, Gelände).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="200"/>
+      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
+      <translation>Höhen werden um {0} m (die niedrigste Geländehöhe der Gebäude) tiefer gezeigt, sodass die Gebäude auf ihrem ebenen Gelände stehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="30"/>
+      <source>&amp;GeoTwin</source>
+      <translation>&amp;GeoTwin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="39"/>
+      <source>Open twin…</source>
+      <translation>Zwilling öffnen…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="40"/>
+      <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
+      <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="45"/>
+      <source>Open twin from PostGIS…</source>
+      <translation>Zwilling aus PostGIS öffnen…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="48"/>
+      <source>Sensor time series…</source>
+      <translation>Zeitreihen der Sensoren…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="51"/>
+      <source>Add 3D tileset…</source>
+      <translation>3D-Tileset hinzufügen…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="52"/>
+      <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
+      <translation>Ein exportiertes GeoTwin-Tileset (tileset.json) als 3D-Tiles-Layer hinzufügen (ab QGIS 3.34, Kacheln für den QGIS-3D-Tiles-Layer exportiert)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="65"/>
+      <source>Select a sensors layer of a twin GeoPackage first.</source>
+      <translation>Wählen Sie zuerst einen Sensor-Layer eines Zwilling-GeoPackages.</translation>
     </message>
     <message>
       <location filename="../../plugin/series_dock.py" line="115"/>
@@ -124,22 +124,22 @@
       <translation>bis</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="168"/>
+      <location filename="../../plugin/series_dock.py" line="170"/>
       <source>{0} values</source>
       <translation>{0} Werte</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="18"/>
+      <location filename="../../plugin/series_dock.py" line="19"/>
       <source>Last 24 hours</source>
       <translation>Letzte 24 Stunden</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="18"/>
+      <location filename="../../plugin/series_dock.py" line="19"/>
       <source>Last 7 days</source>
       <translation>Letzte 7 Tage</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="18"/>
+      <location filename="../../plugin/series_dock.py" line="19"/>
       <source>Range</source>
       <translation>Zeitraum</translation>
     </message>
@@ -189,182 +189,187 @@
       <translation>Die Kacheln sind Draco-komprimiert: QGIS zeigt sie nur, wenn es mit Draco gebaut wurde.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>City model</source>
       <translation>Stadtmodell</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Lerninseln &amp; Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Reports and links</source>
       <translation>Berichte und Verknüpfungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Buildings</source>
       <translation>Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Building surfaces</source>
       <translation>Gebäudeflächen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM buildings</source>
       <translation>BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM storeys</source>
       <translation>BIM-Geschosse</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM rooms</source>
       <translation>BIM-Räume</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM elements</source>
       <translation>BIM-Elemente</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Learning islands</source>
       <translation>Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Sensors</source>
       <translation>Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Observations</source>
       <translation>Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Conflation report</source>
       <translation>Zuordnungsbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Height report</source>
       <translation>Höhenbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Sources</source>
       <translation>Quellen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Links: rooms of buildings</source>
       <translation>Verknüpfungen: Räume der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Verknüpfungen: BIM-Elemente der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="131"/>
+      <location filename="../../plugin/twin_view.py" line="132"/>
       <source>Building of the room</source>
       <translation>Gebäude des Raums</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="132"/>
+      <location filename="../../plugin/twin_view.py" line="133"/>
       <source>Building of the element</source>
       <translation>Gebäude des Elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="133"/>
+      <location filename="../../plugin/twin_view.py" line="134"/>
       <source>Learning islands in the room</source>
       <translation>Lerninseln im Raum</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="134"/>
+      <location filename="../../plugin/twin_view.py" line="135"/>
       <source>Attributes</source>
       <translation>Attribute</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="151"/>
+      <location filename="../../plugin/twin_view.py" line="152"/>
       <source>no such file</source>
       <translation>Datei nicht gefunden</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="155"/>
+      <location filename="../../plugin/twin_view.py" line="156"/>
       <source>not a GeoPackage ({0})</source>
       <translation>kein GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="166"/>
+      <location filename="../../plugin/twin_view.py" line="167"/>
       <source>cannot list the tables ({0})</source>
       <translation>die Tabellen lassen sich nicht auflisten ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="168"/>
+      <location filename="../../plugin/twin_view.py" line="169"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>keine PostgreSQL-Verbindung dieses Namens</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="187"/>
+      <location filename="../../plugin/twin_view.py" line="188"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>kein GeoTwin-Zwilling: es fehlt der Layer buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="191"/>
+      <location filename="../../plugin/twin_view.py" line="192"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="202"/>
+      <location filename="../../plugin/twin_view.py" line="203"/>
       <source>the layer {0} cannot be opened</source>
       <translation>der Layer {0} lässt sich nicht öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="204"/>
+      <location filename="../../plugin/twin_view.py" line="205"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>der Layer {0} lässt sich nicht filtern</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="208"/>
+      <location filename="../../plugin/twin_view.py" line="209"/>
       <source>style {0}: {1}</source>
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="265"/>
+      <location filename="../../plugin/twin_view.py" line="266"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="87"/>
+      <location filename="../../processing/algorithm.py" line="105"/>
       <source>{0}: the file does not exist ({1})</source>
       <translation>{0}: Die Datei existiert nicht ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="89"/>
+      <location filename="../../processing/algorithm.py" line="107"/>
       <source>{0}: not a readable vector layer ({1})</source>
       <translation>{0}: kein lesbarer Vektorlayer ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="23"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="104"/>
+      <source>Opened the booking link in the web browser.</source>
+      <translation>Der Buchungslink wurde im Webbrowser geöffnet.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="27"/>
       <source>Book a learning island</source>
       <translation>Lerninsel buchen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="27"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="31"/>
       <source>Books the learning island ISLAND (its id in the learning_islands layer INPUT) from TIME for DURATION minutes for SEATS seats in the name of NAME.
 
 First the island must have enough seats and be open for the whole time (opening hours with the public and school holidays of Baden-Württemberg). Where its calendar is a CalDAV collection, the algorithm reads it and refuses the booking when any busy event overlaps the time, naming that event; otherwise it writes the reservation (a VEVENT) into the calendar and returns its UID. AUTHCFG (Basic: user name and password) is sent only to the calendar's own host.
@@ -377,162 +382,172 @@ Zuerst muss die Lerninsel genug Plätze haben und die ganze Zeit geöffnet sein 
 Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückgegeben, mit ausgefüllten Platzhaltern {island}, {start}, {end} (ISO-Ortszeiten), {date}, {duration}, {seats} und {name}; das Plugin öffnet sie im Webbrowser. Ein iCalendar-Feed wird vorher geprüft, sodass ein belegter Zeitraum auch hier abgelehnt wird. TIME ist Ortszeit in Europe/Berlin.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="46"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="50"/>
       <source>Learning islands (learning_islands)</source>
       <translation>Lerninseln (learning_islands)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="47"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="51"/>
       <source>Island id</source>
       <translation>Lerninsel-ID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="50"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="54"/>
       <source>For (minutes)</source>
       <translation>Dauer (Minuten)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="53"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="57"/>
       <source>Seats</source>
       <translation>Plätze</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="54"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="58"/>
       <source>Booked by (name, class)</source>
       <translation>Gebucht von (Name, Klasse)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="57"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="61"/>
       <source>Authentication for the CalDAV calendar</source>
       <translation>Authentifizierung für den CalDAV-Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="58"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="62"/>
       <source>Booked in the calendar</source>
       <translation>Im Kalender gebucht</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="59"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="63"/>
       <source>Reservation UID</source>
       <translation>UID der Reservierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="60"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="64"/>
       <source>Booking link</source>
       <translation>Buchungslink</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="61"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="65"/>
       <source>Result</source>
       <translation>Ergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="69"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="74"/>
       <source>No learning islands layer given.</source>
       <translation>Kein Lerninsel-Layer angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="72"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="77"/>
       <source>No island id given.</source>
       <translation>Keine Lerninsel-ID angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="75"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="80"/>
       <source>No time given.</source>
       <translation>Keine Zeit angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="98"/>
-      <source>Opened the booking link in the web browser.</source>
-      <translation>Der Buchungslink wurde im Webbrowser geöffnet.</translation>
+      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
+      <source>PostGIS credentials (authentication configuration)</source>
+      <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <source>Buildings in the twin</source>
+      <translation>Gebäude im Zwilling</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>BIM buildings added as new buildings</source>
       <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="105"/>
       <source>BIM buildings reported as mismatches</source>
       <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
       <source>Buildings added since the last build</source>
       <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="107"/>
       <source>Buildings removed since the last build</source>
       <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
       <source>Buildings modified since the last build</source>
       <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="118"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="122"/>
       <source>No PostgreSQL connection named {0}.</source>
       <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="129"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="137"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Geben Sie ein Stadtmodell oder mindestens ein IFC-Modell an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="165"/>
       <source>Building the twin in {0}</source>
       <translation>Der Zwilling wird in {0} aufgebaut</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="176"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
       <source>Added</source>
       <translation>Hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
       <source>Removed</source>
       <translation>Entfernt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="186"/>
       <source>Modified</source>
       <translation>Geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="183"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="188"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="24"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
       <source>Build digital twin</source>
       <translation>Digitalen Zwilling aufbauen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="26"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="30"/>
       <source>Digital twin</source>
       <translation>Digitaler Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="32"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
@@ -549,317 +564,307 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
 SCHEDULER und WORKERS (erweitert): ein großes Stadtmodell kann in räumlichen Partitionen auf Dask distributed aufgebaut werden: jede Partition ist ein Quadrat der Stadt mit etwa 4.000 Gebäuden, jedes Gebäude wird in der Partition der Mitte seines Grundrisses aufgebaut, und die Partitionen werden in einer Transaktion in die Ausgabe geschrieben. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) baut wie bisher in diesem Prozess auf. Das Stadtmodell muss dann aus GeoPackages des Stadtmodell-Imports bestehen; BIM-Modelle, Lerninseln und Sensoren werden danach in diesem Prozess mit ihm verknüpft. Die Partitionen und ein Verzeichnis der fertigen liegen neben dem Ausgabe-GeoPackage (&lt;Ausgabe&gt;.geotwin-work; für PostGIS im temporären Ordner): ein zweiter Lauf baut nur die Partitionen neu auf, deren Quelldateien sich geändert haben. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="72"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Lerninseln (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensoren (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Mindest-IoU der Grundrisse für eine Zuordnung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Höhentoleranz für eine Zuordnung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="89"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Suchabstand für ein falsch platziertes BIM-Modell (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
       <source>Twin GeoPackage</source>
       <translation>Zwillings-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
       <source>Or: PostGIS connection</source>
       <translation>Oder: PostGIS-Verbindung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
       <source>PostGIS schema</source>
       <translation>PostGIS-Schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>PostGIS credentials (authentication configuration)</source>
-      <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
-      <source>Buildings in the twin</source>
-      <translation>Gebäude im Zwilling</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="119"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>Tileset folder</source>
       <translation>Tileset-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>Target client</source>
       <translation>Ziel-Client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>Cesium web map</source>
       <translation>Cesium-Webkarte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS-3D-Tiles-Layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="163"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco-Kompression (QGIS-3D-Tiles-Layer; braucht DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="155"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="173"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="156"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="174"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="160"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
       <source>Terrain tiles</source>
       <translation>Geländekacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Gelände: digitales Geländemodell (DGM-Raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="185"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Gelände aus dem TIN-Relief des Stadtmodells</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Gelände: höchste Zahl der Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="190"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Hintergrundkarte: XYZ- oder WMTS-URL-Vorlage (leer: Natural Earth II, offline)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="193"/>
       <source>Basemap: attribution</source>
       <translation>Hintergrundkarte: Namensnennung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="195"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Hintergrundkarte: höchste Zoomstufe</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="192"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Entweder ein Geländeraster oder das TIN-Relief angeben, nicht beides.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="203"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="221"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>Eine Namensnennung der Hintergrundkarte wurde ohne deren URL angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="216"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="235"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="226"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="245"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="230"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="249"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Die Draco-Kompression ist für den Ziel-Client „QGIS-3D-Tiles-Layer“; die Cesium-Webkarte wird mit Quantisierung und meshopt komprimiert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="253"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="255"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="274"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="259"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="278"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Gelände: {0} Kacheln (Stufen 0 bis {1}) aus {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="276"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="302"/>
+      <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
+      <translation>Nicht in Partitionen auf Dask exportiert ({0}): Export in diesem Prozess.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="318"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="285"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="327"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="32"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="38"/>
       <source>Export 3D Tiles</source>
       <translation>3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="34"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="40"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="36"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="42"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -871,7 +876,8 @@ Target client: "Cesium web map" (the default: the compression above, what the we
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.
-Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).</source>
+Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).
+SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask distributed: each partition is a subtree of the quadtree with at most 20,000 buildings, exported by a worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) exports in this process, as before. Exporting again into the same folder, a partition whose buildings did not change keeps its tiles without meshing them again. The partitioned export covers the buildings with one feature per building: with terrain, per-surface features, or a twin with BIM detail, learning islands or sensors, the export runs in this process, and a warning names the reason. Cancelling cancels the cluster's tasks.</source>
       <translation>Exportiert die Gebäude eines GeoTwin-GeoPackages (aus „3D-Stadtmodell importieren“ oder den Zwilling aus „Digitalen Zwilling bauen“) als OGC-3D-Tiles-Tileset, mit einem CesiumJS-Viewer (viewer/index.html) daneben, der kein Cesium-ion-Token braucht.
 INPUT: das GeoPackage. Oder, für einen in PostGIS gebauten Zwilling, DATABASE: die PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: das Schema des Zwillings; er wird über den Zwillingsspeicher gelesen und ergibt dieselben Kacheln wie derselbe Zwilling in einem GeoPackage.
 
@@ -883,15 +889,16 @@ Ziel-Client: „Cesium-Webkarte“ (Voreinstellung: die Kompression oben, die di
 Kachelung: ein Quadtree; die Blätter enthalten die LoD2-Geometrie, gröbere Kacheln LoD1-Blöcke (extrudierte Grundrisse). IMPLICIT schreibt stattdessen implizite Kachelung mit Subtree-Dateien.
 Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügbaren Modell zu ellipsoidischen Höhen: dem Quasigeoid-Gitter (GCG2016, wenn PROJ de_bkg_gcg2016.tif hat, oder die Datei GEOID_GRID), sonst EGM96 (Fehler bis etwa 0,5 m, mit einer Warnung), sonst die Konstante GEOID_CONSTANT. Die „Ballpark“-Transformation von PROJ, die das Geoid ignoriert (in Karlsruhe etwa 48 m daneben), wird abgelehnt. Die Methode und ihr erwarteter Fehler stehen in tileset.json (asset.extras) und export_report.json.
 OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS.
-Gelände und Hintergrundkarte der Webkarte: TERRAIN (optional): ein digitales Geländemodell als Raster (DGM, z. B. das DGM1 des Landes als GeoTIFF, im Höhensystem des Stadtmodells; jedes KBS, das GDAL transformieren kann) wird zu Quantized-Mesh-Geländekacheln in terrain/ neben dem Tileset, die der Viewer mit Cesiums CesiumTerrainProvider zeigt; TERRAIN_RELIEF nimmt stattdessen das eigene TIN-Relief des Stadtmodells. Die Höhen des Geländes gehen durch genau dasselbe Höhenmodell wie die Gebäude, sodass die Gebäude auf dem Boden stehen. TERRAIN_MAX_TILES begrenzt die Zahl der Kacheln (der Export bricht mit einer Meldung ab, die die nötige Zahl nennt). BASEMAP_URL (optional): eine XYZ- ({z}/{x}/{y}) oder WMTS-RESTful-URL-Vorlage ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) der Hintergrundkarte unter der Stadt, mit ihrer BASEMAP_ATTRIBUTION (von der Lizenz verlangt). Deutsches Beispiel, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png mit der Namensnennung „© basemap.de / BKG | Datenquellen: © GeoBasis-DE“. Ohne BASEMAP_URL zeigt der Viewer die Natural-Earth-II-Bilder, die CesiumJS mitbringt (offline).</translation>
+Gelände und Hintergrundkarte der Webkarte: TERRAIN (optional): ein digitales Geländemodell als Raster (DGM, z. B. das DGM1 des Landes als GeoTIFF, im Höhensystem des Stadtmodells; jedes KBS, das GDAL transformieren kann) wird zu Quantized-Mesh-Geländekacheln in terrain/ neben dem Tileset, die der Viewer mit Cesiums CesiumTerrainProvider zeigt; TERRAIN_RELIEF nimmt stattdessen das eigene TIN-Relief des Stadtmodells. Die Höhen des Geländes gehen durch genau dasselbe Höhenmodell wie die Gebäude, sodass die Gebäude auf dem Boden stehen. TERRAIN_MAX_TILES begrenzt die Zahl der Kacheln (der Export bricht mit einer Meldung ab, die die nötige Zahl nennt). BASEMAP_URL (optional): eine XYZ- ({z}/{x}/{y}) oder WMTS-RESTful-URL-Vorlage ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) der Hintergrundkarte unter der Stadt, mit ihrer BASEMAP_ATTRIBUTION (von der Lizenz verlangt). Deutsches Beispiel, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png mit der Namensnennung „© basemap.de / BKG | Datenquellen: © GeoBasis-DE“. Ohne BASEMAP_URL zeigt der Viewer die Natural-Earth-II-Bilder, die CesiumJS mitbringt (offline).
+SCHEDULER und WORKERS (erweitert): Ein großes Stadtmodell kann in Partitionen auf Dask distributed exportiert werden: Jede Partition ist ein Teilbaum des Quadtrees mit höchstens 20.000 Gebäuden und wird von einem Worker exportiert; die Wurzel des Tilesets wird zuletzt aus den Zusammenfassungen der Partitionen geschrieben. Die Kacheln sind Byte für Byte die des Exports in diesem Prozess. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786; seine Worker müssen die Eingabe und den Ausgabeordner erreichen); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) exportiert wie bisher in diesem Prozess. Beim erneuten Export in denselben Ordner behält eine Partition, deren Gebäude sich nicht geändert haben, ihre Kacheln, ohne sie erneut zu triangulieren. Der partitionierte Export umfasst die Gebäude mit einem Feature je Gebäude: Mit Gelände, Features je Fläche oder einem Zwilling mit BIM-Details, Lerninseln oder Sensoren läuft der Export in diesem Prozess, und eine Warnung nennt den Grund. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="101"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="110"/>
       <source>Find a free learning island</source>
       <translation>Freie Lerninsel finden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="105"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="114"/>
       <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
 Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
@@ -908,147 +915,152 @@ Kalender (CALENDARS, standardmäßig an): Eine Lerninsel mit Kalender (ein iCale
 Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL (nur http(s)-, mailto- und tel-Links; andere werden mit einem Hinweis weggelassen), und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund; für Lerninseln, die geschlossen oder belegt sind, enthält das Feld next_free den Beginn des nächsten gleich langen Zeitfensters, das innerhalb von 7 Tagen geöffnet und frei ist (leer: keines).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="135"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="144"/>
       <source>From this point</source>
       <translation>Von diesem Punkt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="136"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="145"/>
       <source>Or from this address</source>
       <translation>Oder von dieser Adresse</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="138"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
       <source>Buildings for the address (twin: buildings)</source>
       <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="140"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
       <source>At (default: now)</source>
       <translation>Zeitpunkt (Standard: jetzt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="142"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="151"/>
       <source>For (minutes; 0 = at that moment)</source>
       <translation>Dauer (Minuten; 0 = zu diesem Zeitpunkt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="145"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
       <source>Seats needed</source>
       <translation>Benötigte Plätze</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="156"/>
       <source>Check the booking calendars</source>
       <translation>Buchungskalender prüfen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="158"/>
       <source>Authentication for CalDAV calendars</source>
       <translation>Authentifizierung für CalDAV-Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="151"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="160"/>
       <source>Maximum results</source>
       <translation>Höchstzahl an Ergebnissen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="163"/>
       <source>Search result GeoPackage</source>
       <translation>GeoPackage mit dem Suchergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="155"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="164"/>
       <source>Islands found</source>
       <translation>Gefundene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="171"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="183"/>
       <source>Give a location point or an address.</source>
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="193"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="205"/>
       <source>Free learning islands</source>
       <translation>Freie Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="69"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="77"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} ist kein gültiges Datum mit Uhrzeit.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="86"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="95"/>
       <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} kann nicht geladen werden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="90"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="99"/>
       <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
       <translation>Die Authentifizierungskonfiguration {0} hat keinen Benutzernamen (verwenden Sie eine Basic-Konfiguration).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="101"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
+      <source>Footprints</source>
+      <translation>Grundrisse</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>
       <source>Terrain</source>
       <translation>Gelände</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="106"/>
       <source>Skipped objects</source>
       <translation>Übersprungene Objekte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="113"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="117"/>
       <source>No input file or folder given.</source>
       <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="124"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unbekannte Wahl des Detaillierungsgrads.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="127"/>
       <source>No output GeoPackage given.</source>
       <translation>Kein Ausgabe-GeoPackage angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="150"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="154"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} Gebäude, {1} Gebäudeteile, {2} Flächen, {3} übersprungen; KBS {4}, Höhen-KBS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="153"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="157"/>
       <source>unknown or mixed</source>
       <translation>unbekannt oder gemischt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="155"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="159"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} Geländedreiecke; {1} Stadtobjekte anderer Arten nicht importiert; {2} Bodenflächen repariert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
       <source>Highest available</source>
       <translation>Höchster vorhandener</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
       <source>LoD1</source>
       <translation>LoD1</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
       <source>LoD2</source>
       <translation>LoD2</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="31"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="34"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>3D-Stadtmodell importieren (CityGML / CityJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="35"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="38"/>
       <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
 
 INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
@@ -1071,182 +1083,177 @@ OUTPUT: das GeoPackage. Es wird in eine temporäre Datei geschrieben und ersetzt
 Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner Außenflächen, alle Attribute), building_surfaces (ein PolygonZ je semantischer Fläche mit surface_type und 3D-Fläche), footprints (2D-Grundriss), terrain (ein PolygonZ je TIN-Dreieck mit seinen Höhen), sources (eine Zeile je Datei oder Archiv-Eintrag: SHA-256, Format, Lage- und Höhen-KBS) und skipped_objects (jedes Objekt, das nicht importiert werden konnte, und jedes Stadtobjekt einer Art, die GeoTwin nicht importiert, etwa Straßen oder Vegetation, mit Grund; eine reparierte selbstschneidende Bodenfläche ist dort ebenfalls vermerkt). Die Layer werden mit einem 2D-Stil und einem 3D-Stil geladen, der Dächer, Wände und Boden in einer 3D-Kartenansicht einfärbt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
       <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
       <translation>Stadtmodell-Dateien oder -Ordner (CityGML, CityJSON, CityJSONSeq)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="84"/>
       <source>CRS override (only when the files state none or a wrong one)</source>
       <translation>KBS vorgeben (nur wenn die Dateien keines oder ein falsches angeben)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="86"/>
       <source>Level of detail</source>
       <translation>Detaillierungsgrad (LoD)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="88"/>
       <source>Largest inflated size of one compressed file or zip member (MiB)</source>
       <translation>Größte entpackte Größe einer komprimierten Datei oder eines Zip-Eintrags (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="87"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="90"/>
       <source>Largest CityJSON document (MiB)</source>
       <translation>Größtes CityJSON-Dokument (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="94"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="97"/>
       <source>City model GeoPackage</source>
       <translation>Stadtmodell-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="99"/>
-      <source>Footprints</source>
-      <translation>Grundrisse</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="103"/>
+      <location filename="../../processing/algorithms/importifc.py" line="106"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC-Datei (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="104"/>
+      <location filename="../../processing/algorithms/importifc.py" line="107"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <location filename="../../processing/algorithms/importifc.py" line="109"/>
       <source>Georeferencing</source>
       <translation>Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="112"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="111"/>
+      <location filename="../../processing/algorithms/importifc.py" line="114"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="113"/>
+      <location filename="../../processing/algorithms/importifc.py" line="116"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="116"/>
+      <location filename="../../processing/algorithms/importifc.py" line="119"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="119"/>
+      <location filename="../../processing/algorithms/importifc.py" line="122"/>
       <source>Largest IFC file, or .ifczip content, read (MiB)</source>
       <translation>Größte gelesene IFC-Datei bzw. größter .ifczip-Inhalt (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="127"/>
+      <location filename="../../processing/algorithms/importifc.py" line="130"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="130"/>
+      <location filename="../../processing/algorithms/importifc.py" line="133"/>
       <source>Footprint id field</source>
       <translation>Feld mit der Grundriss-ID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="133"/>
+      <location filename="../../processing/algorithms/importifc.py" line="136"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="135"/>
+      <location filename="../../processing/algorithms/importifc.py" line="138"/>
       <source>Target CRS</source>
       <translation>Ziel-KBS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="137"/>
+      <location filename="../../processing/algorithms/importifc.py" line="140"/>
       <source>BIM GeoPackage</source>
       <translation>BIM-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="138"/>
+      <location filename="../../processing/algorithms/importifc.py" line="141"/>
       <source>Elements</source>
       <translation>Bauteile</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="139"/>
+      <location filename="../../processing/algorithms/importifc.py" line="142"/>
       <source>Rooms</source>
       <translation>Räume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="140"/>
+      <location filename="../../processing/algorithms/importifc.py" line="143"/>
       <source>Georeferencing method</source>
       <translation>Methode der Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="141"/>
+      <location filename="../../processing/algorithms/importifc.py" line="144"/>
       <source>Georeferencing residual (m)</source>
       <translation>Restfehler der Georeferenzierung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="174"/>
+      <location filename="../../processing/algorithms/importifc.py" line="179"/>
       <source>No IFC file given.</source>
       <translation>Keine IFC-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="177"/>
+      <location filename="../../processing/algorithms/importifc.py" line="182"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unbekannte Wahl der Georeferenzierung.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="183"/>
+      <location filename="../../processing/algorithms/importifc.py" line="188"/>
       <source>The target CRS is not valid.</source>
       <translation>Das Ziel-KBS ist ungültig.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="193"/>
+      <location filename="../../processing/algorithms/importifc.py" line="199"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="212"/>
+      <location filename="../../processing/algorithms/importifc.py" line="218"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="29"/>
+      <location filename="../../processing/algorithms/importifc.py" line="32"/>
       <source>Automatic (map conversion, then IfcSite latitude/longitude)</source>
       <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="30"/>
+      <location filename="../../processing/algorithms/importifc.py" line="33"/>
       <source>IfcMapConversion / ePSet_MapConversion</source>
       <translation>IfcMapConversion / ePSet_MapConversion</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="31"/>
+      <location filename="../../processing/algorithms/importifc.py" line="34"/>
       <source>IfcSite latitude/longitude and true north</source>
       <translation>Breite/Länge der IfcSite und geographisch Nord</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="32"/>
+      <location filename="../../processing/algorithms/importifc.py" line="35"/>
       <source>Manual anchor point and rotation</source>
       <translation>Manueller Ankerpunkt und Drehung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="33"/>
+      <location filename="../../processing/algorithms/importifc.py" line="36"/>
       <source>Fit the ground outline to a footprint</source>
       <translation>Gebäudeumriss in einen Grundriss einpassen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="38"/>
+      <location filename="../../processing/algorithms/importifc.py" line="41"/>
       <source>Import BIM model (IFC)</source>
       <translation>BIM-Modell importieren (IFC)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="42"/>
+      <location filename="../../processing/algorithms/importifc.py" line="45"/>
       <source>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
 GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
@@ -1275,127 +1282,127 @@ Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, Glo
 Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wird abgelehnt, ebenso eine .ifczip, deren .ifc sich über MAX_SIZE_MB hinaus oder auf mehr als das 200-Fache ihrer komprimierten Größe entpackt (eine Zip-Bombe); eine .ifczip muss genau eine unverschlüsselte .ifc-Datei enthalten.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="107"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="118"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="120"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="117"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="125"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Toleranz zum nächsten Gebäude (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="119"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="121"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
       <source>CRS of easting/northing columns</source>
       <translation>KBS der Rechts-/Hochwert-Spalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="134"/>
       <source>Learning islands GeoPackage</source>
       <translation>GeoPackage der Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="136"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="138"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
       <source>Opening hours not understood</source>
       <translation>Öffnungszeiten nicht verstanden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
       <source>Booking links refused</source>
       <translation>Abgelehnte Buchungslinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>Islands with a calendar</source>
       <translation>Lerninseln mit Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="157"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="166"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="159"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="168"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="164"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="35"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="43"/>
       <source>The layer given for {0} cannot be opened.</source>
       <translation>Der für {0} angegebene Layer lässt sich nicht öffnen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="47"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="55"/>
       <source>Cannot copy the layer {0}: {1}</source>
       <translation>Der Layer {0} lässt sich nicht kopieren: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="48"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="56"/>
       <source>{0}: copied {1} features of a {2} layer</source>
       <translation>{0}: {1} Objekte eines {2}-Layers kopiert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="62"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="70"/>
       <source>Import learning islands</source>
       <translation>Lerninseln importieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="66"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="74"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1420,42 +1427,62 @@ Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / n
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="100"/>
+      <source>Retries</source>
+      <translation>Wiederholungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
+      <source>Maximum pages per request</source>
+      <translation>Höchstzahl an Seiten je Anfrage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
+      <source>Maximum size of one answer (MB)</source>
+      <translation>Höchstgröße einer Antwort (MB)</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <source>Maximum number of observations</source>
+      <translation>Höchstzahl an Beobachtungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
       <source>Sensors GeoPackage</source>
       <translation>GeoPackage der Sensoren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="107"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="114"/>
       <source>Sensor datastreams</source>
       <translation>Sensor-Datenströme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="109"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="116"/>
       <source>Issues</source>
       <translation>Probleme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="119"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="126"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} lässt sich nicht anwenden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="141"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="150"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Geben Sie entweder eine SensorThings-URL oder Exportdateien an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="148"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="157"/>
       <source>The window ends before it starts.</source>
       <translation>Das Zeitfenster endet vor seinem Beginn.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="32"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="39"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Sensoren importieren (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="36"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="43"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
@@ -1476,147 +1503,132 @@ Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und 
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="79"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>URL der SensorThings API (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="74"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="81"/>
       <source>Authentication configuration</source>
       <translation>Authentifizierungskonfiguration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="76"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Oder CSV-/GeoJSON-Exportdateien</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="77"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
       <source>Window start</source>
       <translation>Beginn des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
       <source>Window end</source>
       <translation>Ende des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="90"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Flächen: Parks, Plätze (Polygone)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Abstand zur nächsten Fassade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Ziel-KBS (Standard EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="91"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Request timeout (s)</source>
       <translation>Zeitlimit je Anfrage (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
-      <source>Retries</source>
-      <translation>Wiederholungen</translation>
+      <location filename="../../processing/algorithms/listensensors.py" line="100"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
-      <source>Maximum pages per request</source>
-      <translation>Höchstzahl an Seiten je Anfrage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="97"/>
-      <source>Maximum size of one answer (MB)</source>
-      <translation>Höchstgröße einer Antwort (MB)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
-      <source>Maximum number of observations</source>
-      <translation>Höchstzahl an Beobachtungen</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="118"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="122"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="153"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="158"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="190"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="194"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="23"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
       <source>ChirpStack v4 (application/+/device/+/event/up)</source>
       <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="24"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="25"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>ChirpStack v4 and The Things Stack v3</source>
       <translation>ChirpStack v4 und The Things Stack v3</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Custom topics (CUSTOM_TOPICS)</source>
       <translation>Eigene Topics (CUSTOM_TOPICS)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Messages received</source>
       <translation>Empfangene Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Uplinks stored</source>
       <translation>Gespeicherte Uplinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Observations stored</source>
       <translation>Gespeicherte Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Duplicates</source>
       <translation>Duplikate</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
       <source>Messages from unknown devices</source>
       <translation>Nachrichten unbekannter Geräte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
       <source>Malformed messages</source>
       <translation>Fehlerhafte Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="34"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>LoRaWAN-Sensoren empfangen (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="42"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
@@ -1645,62 +1657,57 @@ Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS
 Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="73"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="75"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Eigene Topics (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Gerätetabelle (JSON oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="80"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Gerätetabellen (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="87"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
-      <source>Twin or sensors GeoPackage (extended)</source>
-      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="24"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="27"/>
       <source>Refresh learning island availability</source>
       <translation>Verfügbarkeit der Lerninseln aktualisieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="28"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="31"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
 island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
@@ -1715,47 +1722,47 @@ island_calendar_status: je Lerninsel, ob ihr Kalender gelesen wurde (ok / error 
 Ein Kalender, der nicht gelesen werden kann, wird als Warnung gemeldet, die anderen werden trotzdem gelesen. Grenzen: Ein Feed größer als 5 MB oder mit mehr als 10000 Terminen im Zeitraum wird abgelehnt. AUTHCFG (Basic: Benutzername und Passwort) wird nur an den Host in ihrem URL-Feld gesendet oder, wenn dieses leer ist, an den einen Host der CalDAV-Kalender; nie über einfaches http, außer an diesen Rechner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="49"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
       <source>From (default: now)</source>
       <translation>Von (Standard: jetzt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="50"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
       <source>To (default: 7 days later)</source>
       <translation>Bis (Standard: 7 Tage später)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="55"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
       <source>Availability GeoPackage</source>
       <translation>Verfügbarkeits-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
       <source>Busy intervals</source>
       <translation>Belegte Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
       <source>Free intervals</source>
       <translation>Freie Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="62"/>
       <source>Calendars not read</source>
       <translation>Nicht gelesene Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="20"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="24"/>
       <source>Create sample district (Karlsruhe, Friedrichsplatz)</source>
       <translation>Beispielquartier erzeugen (Karlsruhe, Friedrichsplatz)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="22"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="26"/>
       <source>Sample data</source>
       <translation>Beispieldaten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="24"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="28"/>
       <source>Writes a synthetic but realistic district modelled on Karlsruhe's fan city around Friedrichsplatz, in ETRS89 / UTM zone 32N (EPSG:25832) with DHHN2016 heights, to try GeoTwin without data of your own.
 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
@@ -1768,97 +1775,97 @@ Die Straßen strahlen wie in der Fächerstadt vom Schlossturm aus; Gebäude fül
 Dateien im Ordner OUTPUT: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) und district.city.jsonl (CityJSONSeq) mit LoD2-Gebäuden (Sattel-, Walm- und Flachdächer; Dach-, Wand- und Bodenflächen; Adressen, ALKIS-Funktionsschlüssel, gemessene Höhen, Geschosse); school.ifc (IFC4: die Schule am Platz mit Geschossen, Wänden, Decken und Räumen, georeferenziert per IfcMapConversion nach EPSG:25832; sie steht genau an ihrer Stelle im Stadtmodell); learning_islands.geojson (WLAN-Lerninseln, mehrere in den Klassenzimmern der Schule); sensors.sta.json (OGC SensorThings Deep Insert) und sensors.csv (LoRaWAN-Export) mit einer Woche Beobachtungen von Lärm, Bodenfeuchte, Lufttemperatur und Parkplatzbelegung; areas.geojson (öffentliche Freiflächen als Polygone: der Friedrichsplatz, der Block zwischen seinen Ring- und Fächerstraßen ohne die vier Wahrzeichen, und die Rasenfläche des Schlossplatzes innerhalb des Zirkels; um Sensoren dem Platz oder dem Park zuzuordnen); dgm.tif (das digitale Geländemodell, auf dem die Gebäude stehen, wie das DGM1 eines Landes: GeoTIFF mit 1 m, EPSG:25832, DHHN2016-Höhen; TERRAIN von „3D Tiles exportieren“); district.json (was geschrieben wurde). Der Ordner muss neu oder leer sein oder ein früheres Beispielquartier enthalten, das ersetzt wird; er wird erst geschrieben, wenn alles gelungen ist.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
       <source>CityGML 2.0 city model</source>
       <translation>Stadtmodell CityGML 2.0</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="49"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
       <source>CityJSON 2.0 city model</source>
       <translation>Stadtmodell CityJSON 2.0</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
       <source>CityJSONSeq city model</source>
       <translation>Stadtmodell CityJSONSeq</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
       <source>School (IFC4)</source>
       <translation>Schule (IFC4)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
       <source>Learning islands (GeoJSON)</source>
       <translation>Lerninseln (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="57"/>
       <source>Sensors (SensorThings JSON)</source>
       <translation>Sensoren (SensorThings-JSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="58"/>
       <source>Sensors (LoRaWAN CSV)</source>
       <translation>Sensoren (LoRaWAN-CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
       <source>Public open spaces (GeoJSON)</source>
       <translation>Öffentliche Freiflächen (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="60"/>
       <source>Digital terrain model (DGM GeoTIFF)</source>
       <translation>Digitales Geländemodell (DGM, GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="62"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="66"/>
       <source>Number of buildings</source>
       <translation>Anzahl der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="69"/>
       <source>Random seed</source>
       <translation>Startwert des Zufallsgenerators</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="72"/>
       <source>Output folder</source>
       <translation>Ausgabeordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="71"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
       <source>Buildings written</source>
       <translation>Geschriebene Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="79"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="84"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>Die Anzahl der Gebäude muss zwischen {0} und {1} liegen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="83"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="88"/>
       <source>The seed must not be negative.</source>
       <translation>Der Startwert darf nicht negativ sein.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="86"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="91"/>
       <source>No output folder given.</source>
       <translation>Kein Ausgabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="88"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="93"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Beispielquartier mit {0} Gebäuden (Startwert {1}) nach {2} geschrieben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="19"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="23"/>
       <source>WLAN coverage and priorities</source>
       <translation>WLAN-Abdeckung und Prioritäten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="23"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="27"/>
       <source>Computes for every building (storey by storey) and every BIM room whether WLAN access points cover it, and ranks the buildings that are not fully covered for the 'WLAN in all buildings' plan.
 
 Model: an access point inside a footprint is an indoor AP of that building on its 'floor' (default 0) and covers that building only, with radius INDOOR_RANGE − STOREY_PENALTY × |storey − floor|. An AP outside all footprints is an outdoor AP at ground level and covers any building with radius OUTDOOR_RANGE − STOREY_PENALTY × storey (basements are not reached from outside). A storey or room is covered when 95 % of its area lies within the AP discs; a building when all its storeys are. Storeys: storeys_above_ground, else measured_height / 3 m, else 1. Rooms take their floor from their storey (ground floor: EG/Erdgeschoss/level 0, else the storey nearest elevation 0, else the lowest non-basement storey).
@@ -1885,57 +1892,57 @@ Priorität nach ALKIS-Gebäudefunktion (31001_xxxx), niedrigere Klasse zuerst, d
 Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorities (Rang, Klasse, Bezeichnung, is_public).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="51"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="55"/>
       <source>WLAN access points (points, optional 'floor' field)</source>
       <translation>WLAN-Zugangspunkte (Punkte, optionales Feld 'floor')</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="54"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="58"/>
       <source>Buildings (twin: footprints or buildings)</source>
       <translation>Gebäude (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="57"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="61"/>
       <source>Indoor range (m)</source>
       <translation>Reichweite innen (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="58"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="62"/>
       <source>Outdoor range (m)</source>
       <translation>Reichweite außen (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="59"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="63"/>
       <source>Range lost per storey (m)</source>
       <translation>Reichweitenverlust je Geschoss (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="63"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="67"/>
       <source>WLAN coverage GeoPackage</source>
       <translation>GeoPackage der WLAN-Abdeckung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="64"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="68"/>
       <source>Buildings covered</source>
       <translation>Abgedeckte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="65"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="69"/>
       <source>Buildings to plan</source>
       <translation>Zu planende Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="74"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="79"/>
       <source>Access points and buildings are required.</source>
       <translation>Zugangspunkte und Gebäude sind erforderlich.</translation>
     </message>
     <message>
-      <location filename="../../processing/cluster.py" line="13"/>
+      <location filename="../../processing/cluster.py" line="21"/>
       <source>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</source>
       <translation>Dask-Scheduler für einen partitionierten Lauf (z. B. tcp://10.0.0.5:8786; leer: keiner)</translation>
     </message>
     <message>
-      <location filename="../../processing/cluster.py" line="16"/>
+      <location filename="../../processing/cluster.py" line="24"/>
       <source>Local Dask worker processes (0 or 1: run in this process)</source>
       <translation>Lokale Dask-Worker-Prozesse (0 oder 1: in diesem Prozess ausführen)</translation>
     </message>

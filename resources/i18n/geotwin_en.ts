@@ -4,114 +4,114 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="107"/>
-      <source>Add 3D tileset</source>
-      <translation>Add 3D tileset</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="108"/>
-      <source>3D Tiles (tileset.json)</source>
-      <translation>3D Tiles (tileset.json)</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="124"/>
-      <source>GeoTwin</source>
-      <translation>GeoTwin</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="133"/>
-      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
-      <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="136"/>
-      <source>Open twin from PostGIS</source>
-      <translation>Open twin from PostGIS</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="136"/>
-      <source>Connection</source>
-      <translation>Connection</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="139"/>
-      <source>Schema</source>
-      <translation>Schema</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="168"/>
-      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
-      <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="183"/>
-      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
-      <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="188"/>
-      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
-      <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="191"/>
-      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
-      <translation>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="194"/>
-      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
-      <translation>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="24"/>
-      <source>&amp;GeoTwin</source>
-      <translation>&amp;GeoTwin</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="33"/>
-      <source>Open twin…</source>
-      <translation>Open twin…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="34"/>
-      <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
-      <translation>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="39"/>
-      <source>Open twin from PostGIS…</source>
-      <translation>Open twin from PostGIS…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="42"/>
-      <source>Sensor time series…</source>
-      <translation>Sensor time series…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="45"/>
-      <source>Add 3D tileset…</source>
-      <translation>Add 3D tileset…</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="46"/>
-      <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
-      <translation>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="59"/>
-      <source>Select a sensors layer of a twin GeoPackage first.</source>
-      <translation>Select a sensors layer of a twin GeoPackage first.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="97"/>
+      <location filename="../../plugin/menu.py" line="103"/>
       <source>Open twin</source>
       <translation>Open twin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="99"/>
+      <location filename="../../plugin/menu.py" line="105"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Twin GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="113"/>
+      <source>Add 3D tileset</source>
+      <translation>Add 3D tileset</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="114"/>
+      <source>3D Tiles (tileset.json)</source>
+      <translation>3D Tiles (tileset.json)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="130"/>
+      <source>GeoTwin</source>
+      <translation>GeoTwin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="139"/>
+      <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
+      <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="142"/>
+      <source>Open twin from PostGIS</source>
+      <translation>Open twin from PostGIS</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="142"/>
+      <source>Connection</source>
+      <translation>Connection</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="145"/>
+      <source>Schema</source>
+      <translation>Schema</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="174"/>
+      <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
+      <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="189"/>
+      <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
+      <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="194"/>
+      <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
+      <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="197"/>
+      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
+      <translation>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="200"/>
+      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
+      <translation>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="30"/>
+      <source>&amp;GeoTwin</source>
+      <translation>&amp;GeoTwin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="39"/>
+      <source>Open twin…</source>
+      <translation>Open twin…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="40"/>
+      <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
+      <translation>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="45"/>
+      <source>Open twin from PostGIS…</source>
+      <translation>Open twin from PostGIS…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="48"/>
+      <source>Sensor time series…</source>
+      <translation>Sensor time series…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="51"/>
+      <source>Add 3D tileset…</source>
+      <translation>Add 3D tileset…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="52"/>
+      <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
+      <translation>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="65"/>
+      <source>Select a sensors layer of a twin GeoPackage first.</source>
+      <translation>Select a sensors layer of a twin GeoPackage first.</translation>
     </message>
     <message>
       <location filename="../../plugin/series_dock.py" line="115"/>
@@ -124,22 +124,22 @@
       <translation>to</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="168"/>
+      <location filename="../../plugin/series_dock.py" line="170"/>
       <source>{0} values</source>
       <translation>{0} values</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="18"/>
+      <location filename="../../plugin/series_dock.py" line="19"/>
       <source>Last 24 hours</source>
       <translation>Last 24 hours</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="18"/>
+      <location filename="../../plugin/series_dock.py" line="19"/>
       <source>Last 7 days</source>
       <translation>Last 7 days</translation>
     </message>
     <message>
-      <location filename="../../plugin/series_dock.py" line="18"/>
+      <location filename="../../plugin/series_dock.py" line="19"/>
       <source>Range</source>
       <translation>Range</translation>
     </message>
@@ -189,182 +189,187 @@
       <translation>The tiles are Draco-compressed: QGIS shows them only where it was built with Draco.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>City model</source>
       <translation>City model</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Learning islands &amp; sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Reports and links</source>
       <translation>Reports and links</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Buildings</source>
       <translation>Buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Building surfaces</source>
       <translation>Building surfaces</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM buildings</source>
       <translation>BIM buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM storeys</source>
       <translation>BIM storeys</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM rooms</source>
       <translation>BIM rooms</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM elements</source>
       <translation>BIM elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Learning islands</source>
       <translation>Learning islands</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Sensors</source>
       <translation>Sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Observations</source>
       <translation>Observations</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Conflation report</source>
       <translation>Conflation report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Height report</source>
       <translation>Height report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Sources</source>
       <translation>Sources</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Links: rooms of buildings</source>
       <translation>Links: rooms of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Links: BIM elements of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="131"/>
+      <location filename="../../plugin/twin_view.py" line="132"/>
       <source>Building of the room</source>
       <translation>Building of the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="132"/>
+      <location filename="../../plugin/twin_view.py" line="133"/>
       <source>Building of the element</source>
       <translation>Building of the element</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="133"/>
+      <location filename="../../plugin/twin_view.py" line="134"/>
       <source>Learning islands in the room</source>
       <translation>Learning islands in the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="134"/>
+      <location filename="../../plugin/twin_view.py" line="135"/>
       <source>Attributes</source>
       <translation>Attributes</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="151"/>
+      <location filename="../../plugin/twin_view.py" line="152"/>
       <source>no such file</source>
       <translation>no such file</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="155"/>
+      <location filename="../../plugin/twin_view.py" line="156"/>
       <source>not a GeoPackage ({0})</source>
       <translation>not a GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="166"/>
+      <location filename="../../plugin/twin_view.py" line="167"/>
       <source>cannot list the tables ({0})</source>
       <translation>cannot list the tables ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="168"/>
+      <location filename="../../plugin/twin_view.py" line="169"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>no PostgreSQL connection of that name</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="187"/>
+      <location filename="../../plugin/twin_view.py" line="188"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>not a GeoTwin twin: it has no buildings layer</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="191"/>
+      <location filename="../../plugin/twin_view.py" line="192"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="202"/>
+      <location filename="../../plugin/twin_view.py" line="203"/>
       <source>the layer {0} cannot be opened</source>
       <translation>the layer {0} cannot be opened</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="204"/>
+      <location filename="../../plugin/twin_view.py" line="205"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>the layer {0} cannot be filtered</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="208"/>
+      <location filename="../../plugin/twin_view.py" line="209"/>
       <source>style {0}: {1}</source>
       <translation>style {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="265"/>
+      <location filename="../../plugin/twin_view.py" line="266"/>
       <source>relation {0} is invalid</source>
       <translation>relation {0} is invalid</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="87"/>
+      <location filename="../../processing/algorithm.py" line="105"/>
       <source>{0}: the file does not exist ({1})</source>
       <translation>{0}: the file does not exist ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="89"/>
+      <location filename="../../processing/algorithm.py" line="107"/>
       <source>{0}: not a readable vector layer ({1})</source>
       <translation>{0}: not a readable vector layer ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="23"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="104"/>
+      <source>Opened the booking link in the web browser.</source>
+      <translation>Opened the booking link in the web browser.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="27"/>
       <source>Book a learning island</source>
       <translation>Book a learning island</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="27"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="31"/>
       <source>Books the learning island ISLAND (its id in the learning_islands layer INPUT) from TIME for DURATION minutes for SEATS seats in the name of NAME.
 
 First the island must have enough seats and be open for the whole time (opening hours with the public and school holidays of Baden-Württemberg). Where its calendar is a CalDAV collection, the algorithm reads it and refuses the booking when any busy event overlaps the time, naming that event; otherwise it writes the reservation (a VEVENT) into the calendar and returns its UID. AUTHCFG (Basic: user name and password) is sent only to the calendar's own host.
@@ -377,162 +382,172 @@ First the island must have enough seats and be open for the whole time (opening 
 Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL with the placeholders {island}, {start}, {end} (ISO local times), {date}, {duration}, {seats} and {name} filled in; the plugin opens it in the web browser. An iCalendar feed is checked first, so a taken slot is refused here too. TIME is local time in Europe/Berlin.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="46"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="50"/>
       <source>Learning islands (learning_islands)</source>
       <translation>Learning islands (learning_islands)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="47"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="51"/>
       <source>Island id</source>
       <translation>Island id</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="50"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="54"/>
       <source>For (minutes)</source>
       <translation>For (minutes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="53"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="57"/>
       <source>Seats</source>
       <translation>Seats</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="54"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="58"/>
       <source>Booked by (name, class)</source>
       <translation>Booked by (name, class)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="57"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="61"/>
       <source>Authentication for the CalDAV calendar</source>
       <translation>Authentication for the CalDAV calendar</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="58"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="62"/>
       <source>Booked in the calendar</source>
       <translation>Booked in the calendar</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="59"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="63"/>
       <source>Reservation UID</source>
       <translation>Reservation UID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="60"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="64"/>
       <source>Booking link</source>
       <translation>Booking link</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="61"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="65"/>
       <source>Result</source>
       <translation>Result</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="69"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="74"/>
       <source>No learning islands layer given.</source>
       <translation>No learning islands layer given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="72"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="77"/>
       <source>No island id given.</source>
       <translation>No island id given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="75"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="80"/>
       <source>No time given.</source>
       <translation>No time given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="98"/>
-      <source>Opened the booking link in the web browser.</source>
-      <translation>Opened the booking link in the web browser.</translation>
+      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
+      <source>PostGIS credentials (authentication configuration)</source>
+      <translation>PostGIS credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <source>Buildings in the twin</source>
+      <translation>Buildings in the twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>BIM buildings matched to the city model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
       <source>BIM buildings added as new buildings</source>
       <translation>BIM buildings added as new buildings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="105"/>
       <source>BIM buildings reported as mismatches</source>
       <translation>BIM buildings reported as mismatches</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
       <source>Buildings added since the last build</source>
       <translation>Buildings added since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="107"/>
       <source>Buildings removed since the last build</source>
       <translation>Buildings removed since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
       <source>Buildings modified since the last build</source>
       <translation>Buildings modified since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="118"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="122"/>
       <source>No PostgreSQL connection named {0}.</source>
       <translation>No PostgreSQL connection named {0}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="129"/>
       <source>The connection {0} has no usable settings.</source>
       <translation>The connection {0} has no usable settings.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="137"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Give a city model or at least one IFC model.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="144"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
       <source>Give either an output GeoPackage or a PostGIS connection.</source>
       <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="165"/>
       <source>Building the twin in {0}</source>
       <translation>Building the twin in {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="176"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
       <source>Added</source>
       <translation>Added</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="180"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
       <source>Removed</source>
       <translation>Removed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="186"/>
       <source>Modified</source>
       <translation>Modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="183"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="188"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (and {0} more: see the changes table)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="24"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
       <source>Build digital twin</source>
       <translation>Build digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="26"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="30"/>
       <source>Digital twin</source>
       <translation>Digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="32"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
@@ -549,317 +564,307 @@ OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the
 SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="72"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>City model (GeoPackages from the import, or CityGML/CityJSON files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM models (GeoPackages from the IFC import, or IFC files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Learning islands (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensors (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Minimum footprint IoU for a match</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="82"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Height tolerance for a match (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="89"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Search distance for a misplaced BIM model (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
       <source>Twin GeoPackage</source>
       <translation>Twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
       <source>Or: PostGIS connection</source>
       <translation>Or: PostGIS connection</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
       <source>PostGIS schema</source>
       <translation>PostGIS schema</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>PostGIS credentials (authentication configuration)</source>
-      <translation>PostGIS credentials (authentication configuration)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
-      <source>Buildings in the twin</source>
-      <translation>Buildings in the twin</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>BIM buildings matched to the city model</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="112"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>City model or twin GeoPackage</source>
       <translation>City model or twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="114"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Or: PostGIS connection of the twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="119"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
       <source>Tileset folder</source>
       <translation>Tileset folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="121"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
       <source>One per building</source>
       <translation>One per building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="124"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
       <source>One per surface</source>
       <translation>One per surface</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>Target client</source>
       <translation>Target client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>Cesium web map</source>
       <translation>Cesium web map</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS 3D tiles layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Compress (quantisation, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implicit tiling (subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
       <source>Height model</source>
       <translation>Height model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
       <source>Automatic (best available)</source>
       <translation>Automatic (best available)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
       <source>Constant undulation</source>
       <translation>Constant undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
       <source>Constant undulation (m)</source>
       <translation>Constant undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS URL or local Build/Cesium folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="163"/>
       <source>Write the web viewer</source>
       <translation>Write the web viewer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco compression (QGIS 3D tiles layer; needs DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="155"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="173"/>
       <source>Tiles</source>
       <translation>Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="156"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="174"/>
       <source>Height model used</source>
       <translation>Height model used</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
       <source>Tiles written</source>
       <translation>Tiles written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
       <source>Tiles kept unchanged</source>
       <translation>Tiles kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="160"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
       <source>Terrain tiles</source>
       <translation>Terrain tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Terrain: digital terrain model (DGM raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="185"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Terrain from the city model's TIN relief</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Terrain: maximum number of tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="190"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="193"/>
       <source>Basemap: attribution</source>
       <translation>Basemap: attribution</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="195"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Basemap: maximum zoom level</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="192"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Give either a terrain raster or the TIN relief, not both.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="203"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="221"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>A basemap attribution was given without the basemap URL.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="216"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="235"/>
       <source>Choose the output folder.</source>
       <translation>Choose the output folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="226"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="245"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="230"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="249"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="253"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="255"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="274"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="259"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="278"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Terrain: {0} tiles (levels 0 to {1}) from {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="276"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="302"/>
+      <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
+      <translation>Not exported in partitions on Dask ({0}): exporting in this process.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="318"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>The tileset was written but not added to the project: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="285"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="327"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="32"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="38"/>
       <source>Export 3D Tiles</source>
       <translation>Export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="34"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="40"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="36"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="42"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -871,7 +876,8 @@ Target client: "Cesium web map" (the default: the compression above, what the we
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.
-Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).</source>
+Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).
+SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask distributed: each partition is a subtree of the quadtree with at most 20,000 buildings, exported by a worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) exports in this process, as before. Exporting again into the same folder, a partition whose buildings did not change keeps its tiles without meshing them again. The partitioned export covers the buildings with one feature per building: with terrain, per-surface features, or a twin with BIM detail, learning islands or sensors, the export runs in this process, and a warning names the reason. Cancelling cancels the cluster's tasks.</source>
       <translation>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -883,15 +889,16 @@ Target client: "Cesium web map" (the default: the compression above, what the we
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
 OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder.
-Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).</translation>
+Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).
+SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask distributed: each partition is a subtree of the quadtree with at most 20,000 buildings, exported by a worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) exports in this process, as before. Exporting again into the same folder, a partition whose buildings did not change keeps its tiles without meshing them again. The partitioned export covers the buildings with one feature per building: with terrain, per-surface features, or a twin with BIM detail, learning islands or sensors, the export runs in this process, and a warning names the reason. Cancelling cancels the cluster's tasks.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="101"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="110"/>
       <source>Find a free learning island</source>
       <translation>Find a free learning island</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="105"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="114"/>
       <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
 Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
@@ -908,147 +915,152 @@ Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar fe
 Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="135"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="144"/>
       <source>From this point</source>
       <translation>From this point</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="136"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="145"/>
       <source>Or from this address</source>
       <translation>Or from this address</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="138"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
       <source>Buildings for the address (twin: buildings)</source>
       <translation>Buildings for the address (twin: buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="140"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
       <source>At (default: now)</source>
       <translation>At (default: now)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="142"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="151"/>
       <source>For (minutes; 0 = at that moment)</source>
       <translation>For (minutes; 0 = at that moment)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="145"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
       <source>Seats needed</source>
       <translation>Seats needed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="156"/>
       <source>Check the booking calendars</source>
       <translation>Check the booking calendars</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="158"/>
       <source>Authentication for CalDAV calendars</source>
       <translation>Authentication for CalDAV calendars</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="151"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="160"/>
       <source>Maximum results</source>
       <translation>Maximum results</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="163"/>
       <source>Search result GeoPackage</source>
       <translation>Search result GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="155"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="164"/>
       <source>Islands found</source>
       <translation>Islands found</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="171"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="183"/>
       <source>Give a location point or an address.</source>
       <translation>Give a location point or an address.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="193"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="205"/>
       <source>Free learning islands</source>
       <translation>Free learning islands</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="69"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="77"/>
       <source>{0} is not a valid date and time.</source>
       <translation>{0} is not a valid date and time.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="86"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="95"/>
       <source>The authentication configuration {0} cannot be loaded (unknown id or locked database).</source>
       <translation>The authentication configuration {0} cannot be loaded (unknown id or locked database).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="90"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="99"/>
       <source>The authentication configuration {0} has no user name (use a Basic configuration).</source>
       <translation>The authentication configuration {0} has no user name (use a Basic configuration).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="101"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
+      <source>Footprints</source>
+      <translation>Footprints</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>
       <source>Terrain</source>
       <translation>Terrain</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="103"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="106"/>
       <source>Skipped objects</source>
       <translation>Skipped objects</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="113"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="117"/>
       <source>No input file or folder given.</source>
       <translation>No input file or folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="120"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="124"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unknown level of detail choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="123"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="127"/>
       <source>No output GeoPackage given.</source>
       <translation>No output GeoPackage given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="150"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="154"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="153"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="157"/>
       <source>unknown or mixed</source>
       <translation>unknown or mixed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="155"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="159"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
       <source>Highest available</source>
       <translation>Highest available</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
       <source>LoD1</source>
       <translation>LoD1</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="24"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
       <source>LoD2</source>
       <translation>LoD2</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="31"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="34"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>Import 3D city model (CityGML / CityJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="35"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="38"/>
       <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
 
 INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
@@ -1071,182 +1083,177 @@ OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existi
 Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="78"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
       <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
       <translation>City model files or folders (CityGML, CityJSON, CityJSONSeq)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="84"/>
       <source>CRS override (only when the files state none or a wrong one)</source>
       <translation>CRS override (only when the files state none or a wrong one)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="86"/>
       <source>Level of detail</source>
       <translation>Level of detail</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="88"/>
       <source>Largest inflated size of one compressed file or zip member (MiB)</source>
       <translation>Largest inflated size of one compressed file or zip member (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="87"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="90"/>
       <source>Largest CityJSON document (MiB)</source>
       <translation>Largest CityJSON document (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="94"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="97"/>
       <source>City model GeoPackage</source>
       <translation>City model GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="99"/>
-      <source>Footprints</source>
-      <translation>Footprints</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importifc.py" line="103"/>
+      <location filename="../../processing/algorithms/importifc.py" line="106"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC file (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="104"/>
+      <location filename="../../processing/algorithms/importifc.py" line="107"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <location filename="../../processing/algorithms/importifc.py" line="109"/>
       <source>Georeferencing</source>
       <translation>Georeferencing</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="112"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manual: easting of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="111"/>
+      <location filename="../../processing/algorithms/importifc.py" line="114"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manual: northing of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="113"/>
+      <location filename="../../processing/algorithms/importifc.py" line="116"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manual / fit: height of the IFC origin (fit: of the ground)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="116"/>
+      <location filename="../../processing/algorithms/importifc.py" line="119"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="119"/>
+      <location filename="../../processing/algorithms/importifc.py" line="122"/>
       <source>Largest IFC file, or .ifczip content, read (MiB)</source>
       <translation>Largest IFC file, or .ifczip content, read (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="127"/>
+      <location filename="../../processing/algorithms/importifc.py" line="130"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Footprints for the fit (city model)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="130"/>
+      <location filename="../../processing/algorithms/importifc.py" line="133"/>
       <source>Footprint id field</source>
       <translation>Footprint id field</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="133"/>
+      <location filename="../../processing/algorithms/importifc.py" line="136"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>Footprint id to fit to (empty: the nearest footprint)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="135"/>
+      <location filename="../../processing/algorithms/importifc.py" line="138"/>
       <source>Target CRS</source>
       <translation>Target CRS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="137"/>
+      <location filename="../../processing/algorithms/importifc.py" line="140"/>
       <source>BIM GeoPackage</source>
       <translation>BIM GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="138"/>
+      <location filename="../../processing/algorithms/importifc.py" line="141"/>
       <source>Elements</source>
       <translation>Elements</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="139"/>
+      <location filename="../../processing/algorithms/importifc.py" line="142"/>
       <source>Rooms</source>
       <translation>Rooms</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="140"/>
+      <location filename="../../processing/algorithms/importifc.py" line="143"/>
       <source>Georeferencing method</source>
       <translation>Georeferencing method</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="141"/>
+      <location filename="../../processing/algorithms/importifc.py" line="144"/>
       <source>Georeferencing residual (m)</source>
       <translation>Georeferencing residual (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="174"/>
+      <location filename="../../processing/algorithms/importifc.py" line="179"/>
       <source>No IFC file given.</source>
       <translation>No IFC file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="177"/>
+      <location filename="../../processing/algorithms/importifc.py" line="182"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unknown georeferencing choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="183"/>
+      <location filename="../../processing/algorithms/importifc.py" line="188"/>
       <source>The target CRS is not valid.</source>
       <translation>The target CRS is not valid.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="193"/>
+      <location filename="../../processing/algorithms/importifc.py" line="199"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="212"/>
+      <location filename="../../processing/algorithms/importifc.py" line="218"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="29"/>
+      <location filename="../../processing/algorithms/importifc.py" line="32"/>
       <source>Automatic (map conversion, then IfcSite latitude/longitude)</source>
       <translation>Automatic (map conversion, then IfcSite latitude/longitude)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="30"/>
+      <location filename="../../processing/algorithms/importifc.py" line="33"/>
       <source>IfcMapConversion / ePSet_MapConversion</source>
       <translation>IfcMapConversion / ePSet_MapConversion</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="31"/>
+      <location filename="../../processing/algorithms/importifc.py" line="34"/>
       <source>IfcSite latitude/longitude and true north</source>
       <translation>IfcSite latitude/longitude and true north</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="32"/>
+      <location filename="../../processing/algorithms/importifc.py" line="35"/>
       <source>Manual anchor point and rotation</source>
       <translation>Manual anchor point and rotation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="33"/>
+      <location filename="../../processing/algorithms/importifc.py" line="36"/>
       <source>Fit the ground outline to a footprint</source>
       <translation>Fit the ground outline to a footprint</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="38"/>
+      <location filename="../../processing/algorithms/importifc.py" line="41"/>
       <source>Import BIM model (IFC)</source>
       <translation>Import BIM model (IFC)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="42"/>
+      <location filename="../../processing/algorithms/importifc.py" line="45"/>
       <source>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
 GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
@@ -1275,127 +1282,127 @@ Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, Gl
 Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold exactly one unencrypted .ifc file.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="107"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="108"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="110"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="118"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="112"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="120"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Building footprints (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="117"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="125"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Tolerance to the nearest building (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="119"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="121"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
       <source>CRS of easting/northing columns</source>
       <translation>CRS of easting/northing columns</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="134"/>
       <source>Learning islands GeoPackage</source>
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="136"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="138"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
       <source>Opening hours not understood</source>
       <translation>Opening hours not understood</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
       <source>Booking links refused</source>
       <translation>Booking links refused</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>Islands with a calendar</source>
       <translation>Islands with a calendar</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="157"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="166"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="159"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="168"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="164"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="35"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="43"/>
       <source>The layer given for {0} cannot be opened.</source>
       <translation>The layer given for {0} cannot be opened.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="47"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="55"/>
       <source>Cannot copy the layer {0}: {1}</source>
       <translation>Cannot copy the layer {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="48"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="56"/>
       <source>{0}: copied {1} features of a {2} layer</source>
       <translation>{0}: copied {1} features of a {2} layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="62"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="70"/>
       <source>Import learning islands</source>
       <translation>Import learning islands</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="66"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="74"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1420,42 +1427,62 @@ Output: learning_islands (with link_status linked / building_only / unlinked / n
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="100"/>
+      <source>Retries</source>
+      <translation>Retries</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
+      <source>Maximum pages per request</source>
+      <translation>Maximum pages per request</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
+      <source>Maximum size of one answer (MB)</source>
+      <translation>Maximum size of one answer (MB)</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <source>Maximum number of observations</source>
+      <translation>Maximum number of observations</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
       <source>Sensors GeoPackage</source>
       <translation>Sensors GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="107"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="114"/>
       <source>Sensor datastreams</source>
       <translation>Sensor datastreams</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="109"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="116"/>
       <source>Issues</source>
       <translation>Issues</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="119"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="126"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="141"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="150"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Give either a SensorThings URL or export files.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="148"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="157"/>
       <source>The window ends before it starts.</source>
       <translation>The window ends before it starts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="32"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="39"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Import sensors (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="36"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="43"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
@@ -1476,147 +1503,132 @@ Output: sensors (a point per sensor and datastream: latest value, unit and time,
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="72"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="79"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>SensorThings API URL (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="74"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="81"/>
       <source>Authentication configuration</source>
       <translation>Authentication configuration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="76"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Or CSV/GeoJSON export files</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="77"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
       <source>Window start</source>
       <translation>Window start</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
       <source>Window end</source>
       <translation>Window end</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Building footprints (twin: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="90"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Areas: parks, squares (polygons)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Distance to the nearest façade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Target CRS (default EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="91"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Request timeout (s)</source>
       <translation>Request timeout (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
-      <source>Retries</source>
-      <translation>Retries</translation>
+      <location filename="../../processing/algorithms/listensensors.py" line="100"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Twin or sensors GeoPackage (extended)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
-      <source>Maximum pages per request</source>
-      <translation>Maximum pages per request</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="97"/>
-      <source>Maximum size of one answer (MB)</source>
-      <translation>Maximum size of one answer (MB)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
-      <source>Maximum number of observations</source>
-      <translation>Maximum number of observations</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="118"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="122"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="153"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="158"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Give CUSTOM_TOPICS for custom topics.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="190"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="194"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unknown device {0}: {1} messages</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="23"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
       <source>ChirpStack v4 (application/+/device/+/event/up)</source>
       <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="24"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="25"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>ChirpStack v4 and The Things Stack v3</source>
       <translation>ChirpStack v4 and The Things Stack v3</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Custom topics (CUSTOM_TOPICS)</source>
       <translation>Custom topics (CUSTOM_TOPICS)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Messages received</source>
       <translation>Messages received</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Uplinks stored</source>
       <translation>Uplinks stored</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Observations stored</source>
       <translation>Observations stored</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Duplicates</source>
       <translation>Duplicates</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
       <source>Messages from unknown devices</source>
       <translation>Messages from unknown devices</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
       <source>Malformed messages</source>
       <translation>Malformed messages</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="34"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>Listen to LoRaWAN sensors (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="42"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
@@ -1645,62 +1657,57 @@ Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in P
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="73"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT broker (host:port or mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="75"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Custom topics (comma-separated)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Device table (JSON or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="80"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Device tables (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Broker credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Duration (s, 0 = until cancelled)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="87"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA certificate for TLS (default: system CAs)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT client id (default: fixed per output)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
-      <source>Twin or sensors GeoPackage (extended)</source>
-      <translation>Twin or sensors GeoPackage (extended)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="24"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="27"/>
       <source>Refresh learning island availability</source>
       <translation>Refresh learning island availability</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="28"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="31"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
 island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
@@ -1715,47 +1722,47 @@ island_calendar_status: per island whether its calendar was read (ok / error / n
 A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="49"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
       <source>From (default: now)</source>
       <translation>From (default: now)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="50"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
       <source>To (default: 7 days later)</source>
       <translation>To (default: 7 days later)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="55"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
       <source>Availability GeoPackage</source>
       <translation>Availability GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
       <source>Busy intervals</source>
       <translation>Busy intervals</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
       <source>Free intervals</source>
       <translation>Free intervals</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="62"/>
       <source>Calendars not read</source>
       <translation>Calendars not read</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="20"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="24"/>
       <source>Create sample district (Karlsruhe, Friedrichsplatz)</source>
       <translation>Create sample district (Karlsruhe, Friedrichsplatz)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="22"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="26"/>
       <source>Sample data</source>
       <translation>Sample data</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="24"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="28"/>
       <source>Writes a synthetic but realistic district modelled on Karlsruhe's fan city around Friedrichsplatz, in ETRS89 / UTM zone 32N (EPSG:25832) with DHHN2016 heights, to try GeoTwin without data of your own.
 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
@@ -1768,97 +1775,97 @@ Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings f
 Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); dgm.tif (the digital terrain model the buildings stand on, like a state's DGM1: 1 m GeoTIFF, EPSG:25832, DHHN2016 heights; TERRAIN of Export 3D Tiles); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="48"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
       <source>CityGML 2.0 city model</source>
       <translation>CityGML 2.0 city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="49"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
       <source>CityJSON 2.0 city model</source>
       <translation>CityJSON 2.0 city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="50"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
       <source>CityJSONSeq city model</source>
       <translation>CityJSONSeq city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
       <source>School (IFC4)</source>
       <translation>School (IFC4)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
       <source>Learning islands (GeoJSON)</source>
       <translation>Learning islands (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="57"/>
       <source>Sensors (SensorThings JSON)</source>
       <translation>Sensors (SensorThings JSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="58"/>
       <source>Sensors (LoRaWAN CSV)</source>
       <translation>Sensors (LoRaWAN CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
       <source>Public open spaces (GeoJSON)</source>
       <translation>Public open spaces (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="60"/>
       <source>Digital terrain model (DGM GeoTIFF)</source>
       <translation>Digital terrain model (DGM GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="62"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="66"/>
       <source>Number of buildings</source>
       <translation>Number of buildings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="69"/>
       <source>Random seed</source>
       <translation>Random seed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="72"/>
       <source>Output folder</source>
       <translation>Output folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="71"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
       <source>Buildings written</source>
       <translation>Buildings written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="79"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="84"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>The number of buildings must be between {0} and {1}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="83"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="88"/>
       <source>The seed must not be negative.</source>
       <translation>The seed must not be negative.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="86"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="91"/>
       <source>No output folder given.</source>
       <translation>No output folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="88"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="93"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Sample district with {0} buildings (seed {1}) written to {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="19"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="23"/>
       <source>WLAN coverage and priorities</source>
       <translation>WLAN coverage and priorities</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="23"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="27"/>
       <source>Computes for every building (storey by storey) and every BIM room whether WLAN access points cover it, and ranks the buildings that are not fully covered for the 'WLAN in all buildings' plan.
 
 Model: an access point inside a footprint is an indoor AP of that building on its 'floor' (default 0) and covers that building only, with radius INDOOR_RANGE − STOREY_PENALTY × |storey − floor|. An AP outside all footprints is an outdoor AP at ground level and covers any building with radius OUTDOOR_RANGE − STOREY_PENALTY × storey (basements are not reached from outside). A storey or room is covered when 95 % of its area lies within the AP discs; a building when all its storeys are. Storeys: storeys_above_ground, else measured_height / 3 m, else 1. Rooms take their floor from their storey (ground floor: EG/Erdgeschoss/level 0, else the storey nearest elevation 0, else the lowest non-basement storey).
@@ -1885,57 +1892,57 @@ Priority by ALKIS building function (31001_xxxx), lower class first, then larger
 Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorities (rank, class, label, is_public).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="51"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="55"/>
       <source>WLAN access points (points, optional 'floor' field)</source>
       <translation>WLAN access points (points, optional 'floor' field)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="54"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="58"/>
       <source>Buildings (twin: footprints or buildings)</source>
       <translation>Buildings (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="57"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="61"/>
       <source>Indoor range (m)</source>
       <translation>Indoor range (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="58"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="62"/>
       <source>Outdoor range (m)</source>
       <translation>Outdoor range (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="59"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="63"/>
       <source>Range lost per storey (m)</source>
       <translation>Range lost per storey (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="63"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="67"/>
       <source>WLAN coverage GeoPackage</source>
       <translation>WLAN coverage GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="64"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="68"/>
       <source>Buildings covered</source>
       <translation>Buildings covered</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="65"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="69"/>
       <source>Buildings to plan</source>
       <translation>Buildings to plan</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/wlancoverage.py" line="74"/>
+      <location filename="../../processing/algorithms/wlancoverage.py" line="79"/>
       <source>Access points and buildings are required.</source>
       <translation>Access points and buildings are required.</translation>
     </message>
     <message>
-      <location filename="../../processing/cluster.py" line="13"/>
+      <location filename="../../processing/cluster.py" line="21"/>
       <source>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</source>
       <translation>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</translation>
     </message>
     <message>
-      <location filename="../../processing/cluster.py" line="16"/>
+      <location filename="../../processing/cluster.py" line="24"/>
       <source>Local Dask worker processes (0 or 1: run in this process)</source>
       <translation>Local Dask worker processes (0 or 1: run in this process)</translation>
     </message>

@@ -1,5 +1,6 @@
-"""SCHEDULER and WORKERS of geotwin:importcitymodel and geotwin:buildtwin: the default runs in this process as
-before; WORKERS 2 runs the same import and build in partitions on a LocalCluster with the same result; cancel
+"""SCHEDULER and WORKERS of geotwin:importcitymodel, geotwin:buildtwin and geotwin:export3dtiles: the default
+runs in this process as before; WORKERS 2 runs the same import, build and export in partitions on a LocalCluster
+with the same result (what the partitioned export does not cover runs in this process with a warning); cancel
 from QGIS cancels the cluster's tasks."""
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def sources(district_sources, tmp_path_factory):
 def test_the_parameters_are_advanced_optional_and_default_to_this_process(qgis_processing):
     from qgis.core import QgsApplication, QgsProcessingParameterDefinition
 
-    for alg_id in ("geotwin:importcitymodel", "geotwin:buildtwin"):
+    for alg_id in ("geotwin:importcitymodel", "geotwin:buildtwin", "geotwin:export3dtiles"):
         alg = QgsApplication.processingRegistry().algorithmById(alg_id)
         for name, default in (("SCHEDULER", ""), ("WORKERS", 0)):
             param = alg.parameterDefinition(name)
@@ -33,7 +34,9 @@ def test_the_parameters_are_advanced_optional_and_default_to_this_process(qgis_p
             assert param.flags() & QgsProcessingParameterDefinition.FlagOptional
             assert param.flags() & QgsProcessingParameterDefinition.FlagAdvanced
             assert param.defaultValue() == default
-        assert "SCHEDULER and WORKERS (advanced)" in alg.shortHelpString()
+        labels = [alg.parameterDefinition(n).description() for n in ("SCHEDULER", "WORKERS")]
+        assert "\u201c{}\u201d and \u201c{}\u201d (advanced)".format(*labels) in alg.shortHelpString(), alg_id
+        assert "SCHEDULER and WORKERS (advanced)" in alg.HELP
 
 
 def test_import_with_two_workers_equals_the_default_import(run_alg, sources, tmp_path):
@@ -91,3 +94,44 @@ def test_cancel_from_qgis_cancels_the_clusters_tasks(run_alg, sources, tmp_path)
                                       "WORKERS": 2}, feedback)
     assert fired and time.monotonic() - fired[0] < 30
     assert not (tmp_path / "t.gpkg").exists()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "export_report.json"}
+
+
+def test_export_with_two_workers_equals_the_default_export(run_alg, sources, tmp_path):
+    import json
+
+    from qgis.core import QgsProcessingFeedback
+
+    city = sources["CITYMODEL"][0]
+    run_alg("geotwin:export3dtiles", {"INPUT": city, "OUTPUT": str(tmp_path / "a"), "VIEWER": False,
+                                      "IMPLICIT": True})
+    feedback = QgsProcessingFeedback()
+    scaled = run_alg("geotwin:export3dtiles", {"INPUT": city, "OUTPUT": str(tmp_path / "b"), "VIEWER": False,
+                                               "IMPLICIT": True, "WORKERS": 2}, feedback)
+    assert "Dask LocalCluster: 2 worker processes" in feedback.textLog()
+    report = json.loads((tmp_path / "b" / "export_report.json").read_text())
+    assert report["partitions"] and sum(p["buildings"] for p in report["partitions"]) == report["buildings"] == 300
+    assert scaled["TILES"] == len(report["tiles"]) and scaled["REWRITTEN"] == scaled["TILES"]
+    assert _files(tmp_path / "b") == _files(tmp_path / "a")
+    again = run_alg("geotwin:export3dtiles", {"INPUT": city, "OUTPUT": str(tmp_path / "b"), "VIEWER": False,
+                                              "IMPLICIT": True, "WORKERS": 2})
+    assert again["REWRITTEN"] == 0 and again["REUSED"] == scaled["TILES"]
+
+
+def test_a_twin_with_sensors_is_exported_in_this_process_with_a_warning(run_alg, sources, tmp_path):
+    from qgis.core import QgsProcessingFeedback
+
+    run_alg("geotwin:buildtwin", {**sources, "OUTPUT": str(tmp_path / "twin.gpkg")})
+    feedback = QgsProcessingFeedback()
+    result = run_alg("geotwin:export3dtiles", {"INPUT": str(tmp_path / "twin.gpkg"), "OUTPUT": str(tmp_path / "t"),
+                                               "VIEWER": False, "WORKERS": 2}, feedback)
+    log = feedback.textLog()
+    assert "Not exported in partitions on Dask (the partitioned export tiles the city model; the twin's" in log
+    assert "Dask LocalCluster" not in log and result["TILES"] >= 2
+    default = run_alg("geotwin:export3dtiles", {"INPUT": str(tmp_path / "twin.gpkg"), "OUTPUT": str(tmp_path / "d"),
+                                                "VIEWER": False})
+    assert _files(tmp_path / "t") == _files(tmp_path / "d") and default["TILES"] == result["TILES"]

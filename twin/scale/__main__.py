@@ -1,8 +1,11 @@
 """Command line for servers and cron jobs, without QGIS: the chain in partitions on Dask distributed.
 
-    python -m geotwin.twin.scale import DELIVERY... --output city.gpkg --work WORK [--crs EPSG:25832] [--lod 2]
-    python -m geotwin.twin.scale build --citymodel city.gpkg --output twin.gpkg|DSN [--schema geotwin] --work WORK
-    python -m geotwin.twin.scale export --source twin.gpkg|DSN [--schema geotwin] --output tiles/
+    python -m geotwin import DELIVERY... --output city.gpkg --work WORK [--crs EPSG:25832] [--lod 2]
+    python -m geotwin build --citymodel city.gpkg --output twin.gpkg|DSN [--schema geotwin] --work WORK
+    python -m geotwin export --source twin.gpkg|DSN [--schema geotwin] --output tiles/ [--per-partition N]
+
+(``python -m geotwin.twin.scale`` is the same.) The export runs the partitioned 3D Tiles export; what that does
+not cover (a twin with BIM detail, learning islands or sensors) is exported in this process, with a warning.
 
 Every command takes ``--scheduler tcp://host:8786`` (an existing Dask cluster) or ``--workers N`` (an
 embedded LocalCluster of N processes; default: this machine's cores; 0 runs in this process without Dask).
@@ -70,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         >>> args.command, args.source, args.schema, args.output, args.workers, args.scheduler
         ('export', 'twin.gpkg', 'geotwin', 'tiles', 0, '')
     """
-    parser = argparse.ArgumentParser(prog="python -m geotwin.twin.scale", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m geotwin", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
@@ -97,7 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", parents=[common], help="export a twin or city model as 3D Tiles")
     exp.add_argument("--source", required=True, help="twin or city model GeoPackage, or a connection string")
     exp.add_argument("--schema", default="geotwin", help="PostGIS schema (default geotwin)")
-    exp.add_argument("--output", required=True, help="output folder")
+    exp.add_argument("--output", required=True, help="output folder (an earlier export there: only the changed "
+                     "tiles are written)")
+    exp.add_argument("--per-partition", type=int, default=None,
+                     help="buildings per partition (quadtree subtree) at most (default 20000)")
     return parser
 
 
@@ -158,18 +164,17 @@ def run(args: argparse.Namespace, reporter: Reporter) -> Any:
             return import_partitioned(args.inputs, args.output, args.work, mapper, reporter, crs_override=args.crs,
                                       lod=args.lod, max_inflated_mb=args.max_inflated_mb,
                                       max_json_mb=args.max_json_mb)
-        from ..store.open import open_store
-
         if args.command == "build":
+            from ..store.open import open_store
             from .build import build_partitioned
 
             return build_partitioned(open_store(args.output, args.schema), args.citymodel, args.work, mapper,
                                      reporter, buildings_per_partition=args.per_partition, halo=args.halo)
-        from ..store.open import is_dsn
+        from ..tiles.partitioned import PARTITION_BUILDINGS
         from .export import export_tiles
 
-        source = open_store(args.source, args.schema) if is_dsn(args.source) else args.source
-        return export_tiles(source, args.output, None, reporter, mapper)
+        return export_tiles(args.source, args.output, None, reporter, mapper, fallback=True, schema=args.schema,
+                            partition_buildings=args.per_partition or PARTITION_BUILDINGS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -153,9 +153,9 @@ def _by_ids(path: str, layer: str, column: str, ids: Sequence[str]) -> pd.DataFr
     ids = sorted(set(ids))
     for start in range(0, len(ids), _IN_CHUNK):
         quoted = ",".join("'" + str(i).replace("'", "''") + "'" for i in ids[start:start + _IN_CHUNK])
-        frames.append(gpkg.read_frame(path, layer, where=f'"{column}" IN ({quoted})'))
+        frames.append(gpkg.read_frame(path, layer, where=f'"{column}" IN ({quoted})', fid_as_index=True))
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else None
+    return pd.concat(frames) if frames else None   # indexed by feature id
 
 
 def _owned(part: BuildPartition, path: str) -> tuple[dict[str, pd.DataFrame], set[str]]:
@@ -163,13 +163,13 @@ def _owned(part: BuildPartition, path: str) -> tuple[dict[str, pd.DataFrame], se
     x0, y0, x1, y1 = part.grid.bounds(part.col, part.row)
     h = part.halo
     box = (x0 - h, y0 - h, x1 + h, y1 + h)
-    buildings = gpkg.read_frame(path, "buildings", bbox=box)
-    footprints = gpkg.read_frame(path, "footprints", bbox=box)
+    buildings = _in_order(gpkg.read_frame(path, "buildings", bbox=box, fid_as_index=True))
+    footprints = _in_order(gpkg.read_frame(path, "footprints", bbox=box, fid_as_index=True))
     known = set(buildings["id"])
     missing = (set(footprints["building_id"]) | {p for p in buildings["parent_id"] if p}) - known
     extra = _by_ids(path, "buildings", "id", sorted(missing)) if missing else None
     if extra is not None:
-        buildings = pd.concat([buildings, extra], ignore_index=True)
+        buildings = _in_order(pd.concat([buildings.set_index(buildings.attrs["fid"]), extra]))
     ref: dict[str, tuple[float, float]] = {}
     has = ~buildings.geometry.isna() & ~buildings.geometry.is_empty
     bx, by = _centres(buildings.geometry[has])
@@ -184,10 +184,21 @@ def _owned(part: BuildPartition, path: str) -> tuple[dict[str, pd.DataFrame], se
     mine = (cols == part.col) & (rows == part.row) & ~np.isnan(points[:, 0])
     owned = set(buildings["id"][mine])
     _check_halo(footprints[footprints["building_id"].isin(owned)], box, h)
-    surfaces = gpkg.read_frame(path, "building_surfaces", bbox=box)
+    surfaces = _in_order(gpkg.read_frame(path, "building_surfaces", bbox=box, fid_as_index=True))
     frames = {"buildings": buildings[mine], "footprints": footprints[footprints["building_id"].isin(owned)],
               "building_surfaces": surfaces[surfaces["building_id"].isin(owned)]}
     return frames, set(buildings["source_file"][mine].fillna(""))
+
+
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame read by feature id (a spatial filter may give the rows in the R-tree's order) in the input's row
+    order, with a plain index; ``attrs["fid"]`` keeps the feature ids. The cells keep the input's order of a
+    building's rows (e.g. the footprints a LoD1 block is the union of), as the single-process build does."""
+    frame = frame.sort_index(kind="stable")
+    fids = frame.index.to_numpy()
+    frame = frame.reset_index(drop=True)
+    frame.attrs["fid"] = fids
+    return frame
 
 
 def _root(building: str, parent: dict[str, str]) -> str:
@@ -395,7 +406,8 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
     reporter.info(f"{len(parts)} partitions: cells of {grid.size:g} m, halo {halo:g} m; the twin's CRS is {crs}")
     failed: list[tuple[str, str]] = []
     stage = Stage(reporter, 0.0, 70.0)
-    for outcome in mapper(build_partition, parts):
+    for n, outcome in enumerate(mapper(build_partition, parts), start=1):
+        stage.progress(100.0 * n / len(parts))
         if outcome.error:
             stage.warning(f"partition {outcome.key} failed: {outcome.error}")
             failed.append((outcome.key, outcome.error))
@@ -443,13 +455,14 @@ def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, 
             writer.replace(OBJECT_HASHES, empty(OBJECT_HASHES, None))
             if CHANGES.name not in stored:
                 writer.replace(CHANGES, empty(CHANGES, None))
-            for layers in SOURCE_KINDS.values():
-                for keyed in layers:
-                    reporter.check()
-                    new = _merge_layer(writer, keyed, inputs, cells, crs, collect=old is not None)
-                    ids = _changes(writer, keyed.spec.name, old, new, cells, build_id)
-                    if keyed.spec.name == TWIN_BUILDINGS.name:
-                        result.added, result.removed, result.modified = ids
+            keyed_layers = [k for layers in SOURCE_KINDS.values() for k in layers]
+            for n, keyed in enumerate(keyed_layers):
+                reporter.progress(90.0 * n / len(keyed_layers))
+                reporter.check()
+                new = _merge_layer(writer, keyed, inputs, cells, crs, collect=old is not None)
+                ids = _changes(writer, keyed.spec.name, old, new, cells, build_id)
+                if keyed.spec.name == TWIN_BUILDINGS.name:
+                    result.added, result.removed, result.modified = ids
             _derived(writer, inputs, cells, crs)
             now = datetime.now(UTC).isoformat(timespec="seconds")
             row: dict[str, Any] = {
@@ -462,6 +475,7 @@ def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, 
             (writer.append if BUILDS.name in stored else writer.replace)(BUILDS, conform(pd.DataFrame([row]), BUILDS,
                                                                                          None))
     result.buildings = int(row["buildings"])
+    reporter.progress(100.0)
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
                   f"{len(result.added)} added, {len(result.removed)} removed, {len(result.modified)} modified building "
                   "rows")

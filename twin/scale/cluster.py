@@ -179,9 +179,9 @@ def serial_mapper(reporter: Reporter | None = None) -> Mapper:
 def dask_mapper(client: Client, reporter: Reporter | None = None) -> Mapper:
     """Give the mapper that submits ``fn`` over the items with ``client.map``, yielding results as they complete.
 
-    Progress goes to ``reporter`` (the share of items done); a cancel cancels the outstanding tasks and raises
-    Cancelled; a task that raises cancels the others and raises PartitionError naming its item (``str(item)``).
-    A lost worker's tasks are rescheduled by Dask.
+    Progress is the caller's (it knows what share of its run the partitions are): ``reporter`` is asked for a
+    cancel, which cancels the outstanding tasks and raises Cancelled; a task that raises cancels the others
+    and raises PartitionError naming its item (``str(item)``). A lost worker's tasks are rescheduled by Dask.
 
     Args:
         client: a connected Dask client.
@@ -208,11 +208,11 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
     if not items:
         return
     token = uuid.uuid4().hex[:12]
-    keys = [f"{fn.__name__}-{token}-{i}" for i in range(len(items))]
+    name = getattr(fn, "__name__", type(fn).__name__)   # a function, or a callable object (partitioned export)
+    keys = [f"{name}-{token}-{i}" for i in range(len(items))]
     futures = client.map(fn, items, key=keys, pure=False, retries=0)
     which = {f.key: i for i, f in enumerate(futures)}
     pending = set(futures)
-    done = 0
     try:
         while pending:
             if reporter.is_cancelled():
@@ -232,8 +232,6 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
                     raise PartitionError(f"partition {item} failed on the cluster: {error}")
                 result = future.result()
                 future.release()
-                done += 1
-                reporter.progress(100.0 * done / len(items))
                 yield result
     finally:
         if pending:

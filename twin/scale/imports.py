@@ -266,7 +266,8 @@ def _run_partitions(todo: list[ImportPartition], mapper: Mapper, manifest: Manif
                     folder: Path, reporter: Reporter, result: ScaleImportResult) -> list[tuple[str, str]]:
     failed: list[tuple[str, str]] = []
     outputs = {p.key: p.output for p in todo}
-    for outcome in mapper(import_partition, todo):
+    for n, outcome in enumerate(mapper(import_partition, todo), start=1):
+        reporter.progress(100.0 * n / len(todo))
         for message in outcome.warnings:
             reporter.warning(message)
         if outcome.warning_count > len(outcome.warnings):

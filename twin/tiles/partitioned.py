@@ -26,8 +26,13 @@ the input: a building's box is taken from its geometry in ``buildings`` (documen
 from its surfaces could get another tree (every building is still in exactly one tile). A building whose polygons
 all lack area is skipped by its partition after the plan counted it in the tree, and a duplicate id is only seen
 within one read. Not covered (a GeoTwinError says so): per-surface features, the twin's BIM detail, learning
-islands and sensors (export those with ``export_3dtiles``), and the reuse of an earlier export's tiles (every tile
-is written; the report records the content keys, so a later single-process export can reuse them).
+islands and sensors (export those with ``export_3dtiles``).
+
+Exporting again into the same folder (after a changed delivery tile was re-imported and its cells rebuilt): as
+``export_3dtiles`` does, every tile gets its content key (``incremental``), and a tile whose key the earlier
+export's report holds is hard-linked from the earlier export instead of encoded again; the plan hands each task
+the earlier records of its own tiles. A partition whose buildings did not change writes no tile (it still reads
+and meshes its buildings to know that); ``export_report.json`` counts per partition the tiles written and kept.
 """
 from __future__ import annotations
 
@@ -70,7 +75,7 @@ from .export import (
 )
 from .frame import EnuFrame, georeference
 from .glb import meshopt_available
-from .incremental import CONTENT_VERSION, Previous
+from .incremental import CONTENT_VERSION, Previous, digest
 from .source import attribute_rows, row_id
 from .subtree import subtree_bytes
 from .tileset import explicit_tile, tileset_json, write_viewer
@@ -81,7 +86,7 @@ if TYPE_CHECKING:
     from ..store.base import BBox, StoreReader
 
 __all__ = ["PARTITION_BUILDINGS", "ExportPlan", "SubtreeSummary", "Task", "export_partitioned", "export_subtree",
-           "plan_export", "write_root"]
+           "plan_export", "task_digest", "twin_extras", "write_root"]
 
 PARTITION_BUILDINGS = 20_000   # buildings per partition at most (unless a quadtree leaf holds more)
 SCAN_BATCH = 2_000             # rows per store read of the plan's passes
@@ -89,6 +94,8 @@ READ_MARGIN = 0.01             # m added around a read box (the store's index ma
 TOP_CELL = 1_000.0             # m: the top task reads its buildings cell by cell
 SUBTREE_LEVELS = 6             # subtreeLevels at most (as tileset.write_subtrees)
 TWIN_EXTRAS = (BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS)
+_VIEWER_ONLY = ("viewer", "cesium_url", "basemap")   # options that change no tile
+_SUMMARY_OWN = ("name", "key", "tiles", "records", "seconds", "digest", "reused")   # not in a report's summary
 _LAYERS = (BUILDINGS.name, BUILDING_SURFACES.name, FOOTPRINTS.name)
 
 Box = tuple[list[float], list[float]]
@@ -106,6 +113,11 @@ class Task:
     ids: list[str]
     reads: list[tuple[BBox, list[int]]]
     containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
+    previous: dict[str, dict[str, Any]] = field(default_factory=dict)   # the earlier export's records of its tiles
+    earlier: dict[str, Any] | None = None     # the earlier export's report of this partition (digest, summary)
+
+    def __str__(self) -> str:
+        return self.name   # how a mapper names the task in a message
 
 
 @dataclass
@@ -140,6 +152,8 @@ class ExportPlan:
     containers: int
     skipped: list[str]
     tasks: list[Task] = field(default_factory=list)
+    previous_folder: str | None = None        # an earlier export in the output folder whose tiles may be reused
+    previous_tiles: int = 0
 
     @property
     def ext(self) -> str:
@@ -170,6 +184,8 @@ class SubtreeSummary:
     skipped: list[str]
     degenerate: int
     seconds: float
+    digest: str = ""                          # task_digest: what the task was made from
+    reused: bool = False                      # the earlier export's files, unchanged (nothing read was new)
 
 
 @dataclass
@@ -352,6 +368,24 @@ def _specs(store: StoreReader, layers: set[str]) -> dict[str, LayerSpec]:
     return specs
 
 
+def twin_extras(store: StoreReader, layers: set[str] | None = None) -> list[str]:
+    """The twin's layers with rows that the partitioned export does not tile (BIM detail, learning islands,
+    sensors); a twin built from a city model alone has them empty, and is exported as a city model.
+
+    Args:
+        store: the twin or city model store.
+        layers: its layer names, when known.
+
+    Returns:
+        The names of those layers that hold rows, sorted.
+
+    Example: ``twin_extras(open_store("twin.gpkg"))`` -> ``["sensors"]``
+    """
+    present = set(store.layer_names()) if layers is None else layers
+    return [name for name in sorted(present.intersection(TWIN_EXTRAS))
+            if len(store.read(store.spec(name), rows=(0, 1)))]
+
+
 def _check(store: StoreReader, label: str, options: ExportOptions) -> set[str]:
     """The store's layers; a GeoTwinError for what the partitioned export does not cover."""
     options.check()
@@ -364,7 +398,7 @@ def _check(store: StoreReader, label: str, options: ExportOptions) -> set[str]:
     if BUILDINGS.name not in layers:
         raise InputError(f"no '{BUILDINGS.name}' layer: import a city model or build the twin into it first",
                          path=label)
-    extras = sorted(layers.intersection(TWIN_EXTRAS))
+    extras = twin_extras(store, layers)
     if extras:
         raise GeoTwinError(f"the partitioned export tiles the city model; the twin's {', '.join(extras)} are "
                            "tiled by export_3dtiles: export this twin with it", path=label)
@@ -436,9 +470,40 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
                       None, set(), set(), len(ids), len(containers), scan.skipped)
     containers_of = {b: p for b, p in scan.part_of.items() if p in {str(c.get("id")) for c in containers}}
     _partition(plan, root, ids, (src_lo[order], src_hi[order]), containers, containers_of, max(1, partition_buildings))
+    _attach_previous(plan, previous)
     reporter.info(f"{len(ids)} buildings in {len(plan.tasks)} partition(s)")
     reporter.progress(20)
     return plan
+
+
+def _earlier_partitions(folder: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The earlier partitioned export's partitions (by key: digest and summary) and its tiles' report entries
+    (by uri); empty when there is none or the report is not one of a partitioned export."""
+    try:
+        report = json.loads((folder / REPORT_NAME).read_text(encoding="utf-8"))
+        partitions = {str(e["key"]): e for e in report.get("partitions", [])
+                      if isinstance(e, dict) and e.get("digest") and isinstance(e.get("summary"), dict)}
+        return partitions, {str(t["uri"]): t for t in report.get("tiles", [])} if partitions else {}
+    except (OSError, KeyError, TypeError, ValueError, AttributeError):
+        return {}, {}
+
+
+def _attach_previous(plan: ExportPlan, previous: Previous) -> None:
+    """Give every task the earlier export's records of its tiles (their files may be reused) and, after a
+    partitioned export, its report of the same partition (a task with the same digest reuses all of it)."""
+    if not previous.tiles:
+        return
+    plan.previous_folder, plan.previous_tiles = str(previous.folder.resolve()), len(previous.tiles)
+    partitions, tiles = _earlier_partitions(previous.folder)
+    for task in plan.tasks:
+        uris = [f"tiles/{n.key}.{plan.ext}" for r in task.roots for n in r.walk() if n.content]
+        task.previous = {u: previous.tiles[u] for u in uris if u in previous.tiles}
+        entry = partitions.get(task.key)
+        if entry is not None:
+            summary = entry["summary"]
+            written = [f"tiles/{k}.{plan.ext}" for k in summary.get("contents", [])]
+            task.earlier = {"digest": entry["digest"], "summary": summary,
+                            "tiles": [tiles[u] for u in written if u in tiles]}
 
 
 # ------------------------------------------------------------------------------------------ the partitions
@@ -561,41 +626,142 @@ def _crs(store: StoreReader, specs: dict[str, LayerSpec]) -> tuple[str, str | No
 
 # ------------------------------------------------------------------------------------------------ a task
 
-def _read_task(store: StoreReader, plan: ExportPlan, task: Task, path: Path) -> None:
-    """The task's buildings (kept by id: each read box gives those of its ids), their surfaces and footprints,
-    the containers of its parts and ``sources``, into a GeoPackage at ``path`` (the form ``export_3dtiles``
-    reads)."""
+def _task_frames(store: StoreReader, plan: ExportPlan, task: Task) -> dict[str, Any]:
+    """The task's buildings (kept by id: each read box gives those of its ids), their surfaces and footprints
+    (each sorted stably by building id: the same content gives the same frames whatever the store's row order)
+    and ``sources``, as the store reads them."""
     import pandas as pd
 
-    from ..kernel import gpkg
-    from ..store.frames import conform
-
-    frames: dict[str, list[Any]] = {name: [] for name in _LAYERS if name in plan.specs}
+    parts: dict[str, list[Any]] = {name: [] for name in _LAYERS if name in plan.specs}
     found: set[str] = set()
     for bbox, members in task.reads:
         wanted = {task.ids[i] for i in members}
-        for name in frames:
+        for name in parts:
             column = "id" if name == BUILDINGS.name else "building_id"
             frame = store.read(plan.specs[name], bbox=bbox)
             frame = frame[frame[column].isin(wanted)]
             if name == BUILDINGS.name:
                 frame = frame.drop_duplicates("id")
                 found.update(frame["id"])
-            frames[name].append(frame)
+            parts[name].append(frame)
     missing = sorted(set(task.ids) - found)
     if missing:
         raise GeoTwinError(f"{len(missing)} building(s) of the plan are not in the store (it changed since the "
                            f"plan was made: export again), e.g. {missing[0]}", path=plan.label)
+    frames: dict[str, Any] = {}
+    for name, chunks in parts.items():
+        frame = pd.concat(chunks, ignore_index=True)
+        column = "id" if name == BUILDINGS.name else "building_id"
+        frames[name] = frame.sort_values(column, kind="stable", ignore_index=True)
+    if SOURCES.name in plan.specs:
+        frames[SOURCES.name] = store.read(plan.specs[SOURCES.name])
+    return frames
+
+
+def _write_snapshot(frames: dict[str, Any], plan: ExportPlan, task: Task, path: Path) -> None:
+    """The task's frames and the containers of its parts into a GeoPackage at ``path`` (the form
+    ``export_3dtiles`` reads)."""
+    import pandas as pd
+
+    from ..kernel import gpkg
+    from ..store.frames import conform
+
     # the frames are canonical (as the store read them): written as they are, whole, without an R-tree
-    for name, parts in frames.items():
-        frame = pd.concat(parts, ignore_index=True)
-        gpkg.write_frame(path, plan.specs[name], frame, False, max(len(frame), 1), spatial_index=False)
+    for name, frame in frames.items():
+        if name != SOURCES.name:
+            gpkg.write_frame(path, plan.specs[name], frame, False, max(len(frame), 1), spatial_index=False)
     if task.containers:
         spec = plan.specs[BUILDINGS.name]
         gpkg.write_frame(path, spec, conform(pd.DataFrame(task.containers), spec, plan.crs), True,
                          len(task.containers))
-    if SOURCES.name in plan.specs:
-        gpkg.write_frame(path, plan.specs[SOURCES.name], store.read(plan.specs[SOURCES.name]), False)
+    if SOURCES.name in frames:
+        gpkg.write_frame(path, plan.specs[SOURCES.name], frames[SOURCES.name], False)
+
+
+def _frame_parts(frame: Any) -> list[Any]:
+    """What a frame holds, for a digest: its columns, every column's values (geometries as 3D WKB)."""
+    parts: list[Any] = [list(map(str, frame.columns)), len(frame)]
+    for column in frame.columns:
+        values = frame[column]
+        if getattr(values.dtype, "name", "") == "geometry":
+            wkbs = shapely.to_wkb(np.asarray(values, dtype=object), output_dimension=3)
+            parts.append(b"".join(b"\x00" if w is None else b"\x01" + len(w).to_bytes(8, "little") + w
+                                  for w in wkbs.tolist()))
+        else:
+            parts.append([None if v is None or (isinstance(v, float) and v != v) else v for v in values.tolist()])
+    return parts
+
+
+def task_digest(plan: ExportPlan, task: Task, frames: dict[str, Any]) -> str:
+    """The digest of everything a task's files and summary are made from: the plan's encoding (options but
+    the viewer's, CRS and height model, frame, quadtree square, metadata schema, layout), the task's subtree
+    (tile keys, content kinds, the ids of each tile's buildings), the containers of its parts and the rows of
+    buildings, surfaces and footprints it read (not ``sources``: their checksums change with every import, and
+    the tiles take only the CRS from them).
+
+    Args:
+        plan: the export's plan.
+        task: one of its tasks.
+        frames: what ``_task_frames`` read for it.
+
+    Returns:
+        A SHA-256 hex digest; equal digests give byte-identical tiles, subtree files and summaries.
+
+    Example: ``task_digest(plan, plan.tasks[0], _task_frames(store, plan, plan.tasks[0]))``
+    """
+    options = {k: v for k, v in asdict(plan.options).items() if k not in _VIEWER_ONLY}
+    tree = [(n.key, n.content, [task.ids[i] for i in n.own.tolist()] if n.content and n.own is not None else None)
+            for r in task.roots for n in r.walk()]
+    parts: list[Any] = [CONTENT_VERSION, options, plan.context, plan.quantize, plan.meshopt, plan.heights,
+                        plan.horizontal, plan.horizontal_crs, plan.vertical_crs, plan.geoid_model, plan.frame_origin,
+                        list(plan.square), plan.layout, plan.schema_json, [str(t) for t in plan.column_types],
+                        task.key, tree, task.containers]
+    for name in sorted(set(frames) - {SOURCES.name}):   # sources: only their CRS counts (the plan's, above)
+        parts += [name, *_frame_parts(frames[name])]
+    return digest(*parts)
+
+
+def _subtree_names(task: Task, layout: tuple[int, int] | None) -> list[str]:
+    """The subtree files a partition writes (implicit tiling; the top task writes none)."""
+    if layout is None or task.key == "top":
+        return []
+    return [f"subtrees/{n.key}.subtree" for r in task.roots for n in r.walk() if n.level % layout[1] == 0]
+
+
+def _reuse(plan: ExportPlan, task: Task, key: str, work_dir: Path) -> SubtreeSummary | None:
+    """The earlier export's summary of this task, its files linked into ``work_dir``, when the task's digest is
+    the earlier one and every file is still there as it was written; else None (nothing linked)."""
+    earlier = task.earlier
+    if not earlier or earlier.get("digest") != key or plan.previous_folder is None:
+        return None
+    folder = Path(plan.previous_folder)
+    previous = Previous(folder, tiles=task.previous)
+    uris = [f"tiles/{k}.{plan.ext}" for k in earlier["summary"].get("contents", [])]
+    names = _subtree_names(task, plan.layout)
+    linked: list[Path] = []
+    for uri in uris:
+        if uri not in task.previous or previous.reuse(uri, task.previous[uri].get("key", ""), work_dir / uri) is None:
+            break
+        linked.append(work_dir / uri)
+    else:
+        if all((folder / n).is_file() for n in names):
+            for name in names:
+                linked.append(work_dir / name)
+                _link(folder / name, work_dir / name)
+            records = {u: {**task.previous[u], "rewritten": False} for u in uris}
+            return SubtreeSummary(task.name, task.key, tiles=list(earlier.get("tiles", [])), records=records,
+                                  seconds=0.0, digest=key, reused=True, **earlier["summary"])
+    for path in linked:
+        path.unlink(missing_ok=True)
+    return None
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _local(roots: list[quadtree.Node], task: Task, table_ids: list[str]) -> list[quadtree.Node]:
@@ -626,17 +792,27 @@ def _subtree_files(root: quadtree.Node, folder: Path, layout: tuple[int, int]) -
 
 
 def _run_task(store_target: str, plan: ExportPlan, task: Task, work_dir: Path) -> SubtreeSummary:
+    """Read the task's rows; reuse the earlier export's files of an unchanged task, else encode them."""
     from ..store.open import open_store
 
     started = time.monotonic()
-    reporter = Reporter()
-    options = plan.options
     if plan.meshopt and not meshopt_available():
         raise GeoTwinError("this worker lacks the meshoptimizer package the plan compresses with")
-    store = open_store(store_target, plan.schema)
+    frames = _task_frames(open_store(store_target, plan.schema), plan, task)
+    key = task_digest(plan, task, frames)
+    summary = _reuse(plan, task, key, work_dir) or _encode_task(plan, task, frames, work_dir)
+    summary.digest = key
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir: Path) -> SubtreeSummary:
+    """Mesh the task's buildings and write its tiles (reusing unchanged tile files of the earlier export)."""
+    reporter = Reporter()
+    options = plan.options
     with tempfile.TemporaryDirectory(prefix="geotwin-part-") as folder:
         snapshot = Path(folder) / "partition.gpkg"
-        _read_task(store, plan, task, snapshot)
+        _write_snapshot(frames, plan, task, snapshot)
         data = _read(snapshot, options, reporter)
         _drop_empty(data, snapshot, reporter)
     heights = resolve_height_model(plan.horizontal_crs, plan.vertical_crs, options.height_method, options.geoid_grid,
@@ -650,7 +826,9 @@ def _run_task(store_target: str, plan: ExportPlan, task: Task, work_dir: Path) -
     content = ContentOptions(options.format, options.max_quantization_error, plan.quantize, plan.meshopt,
                              plan.context, placement.frame, geo)
     city = _CityTiles(data.model, data.table, columns, None, content, plan.ext)
-    writer = TileWriter(work_dir, Previous(work_dir / "-"))
+    earlier = Previous(Path(plan.previous_folder), tiles=task.previous) if plan.previous_folder else \
+        Previous(work_dir / "-")
+    writer = TileWriter(work_dir, earlier)
     bounds: dict[str, tuple[NDArray[Any], NDArray[Any]]] = {}
     roots = _local(task.roots, task, data.table.ids)
     for r in roots:
@@ -671,7 +849,6 @@ def _run_task(store_target: str, plan: ExportPlan, task: Task, work_dir: Path) -
             _subtree_files(root, work_dir, plan.layout)
         else:
             summary.fragment = explicit_tile(root, plan.ext, {})
-    summary.seconds = time.monotonic() - started
     return summary
 
 
@@ -772,6 +949,7 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
     """export_report.json: what ``export_3dtiles`` reports of the city model, and the partitions."""
     tiles = sorted((t for s in summaries for t in s.tiles), key=lambda t: str(t["uri"]))
     records = {u: {k: v for k, v in r.items() if k != "rewritten"} for s in summaries for u, r in s.records.items()}
+    rewritten = {u for s in summaries for u, r in s.records.items() if r.get("rewritten", True)}
     sizes = np.array([t["bytes"] for t in tiles])
     leaf = np.array([t["bytes"] for t in tiles if t["leaf"]] or sizes)
     buildings = sum(s.buildings for s in summaries)
@@ -792,10 +970,14 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
                   "leaf_p95_bytes": float(np.percentile(leaf, 95)), "leaf_max_bytes": int(leaf.max()),
                   "max_bytes": int(sizes.max())},
         "tiles": tiles,
-        "partitions": [{"name": s.name, "buildings": s.buildings, "tiles": len(s.tiles),
-                        "seconds": round(s.seconds, 3)} for s in summaries],
+        "partitions": [{"name": s.name, "key": s.key, "buildings": s.buildings, "tiles": len(s.tiles),
+                        "rewritten": sum(1 for r in s.records.values() if r.get("rewritten", True)),
+                        "reused": s.reused, "seconds": round(s.seconds, 3), "digest": s.digest,
+                        "summary": {k: v for k, v in asdict(s).items() if k not in _SUMMARY_OWN}}
+                       for s in summaries],
         "incremental": {"version": CONTENT_VERSION, "frame_origin": plan.frame_origin, "square": list(plan.square),
-                        "previous_tiles": 0, "rewritten": sorted(records), "reused": [], "tiles": records},
+                        "previous_tiles": plan.previous_tiles, "rewritten": sorted(rewritten),
+                        "reused": sorted(set(records) - rewritten), "tiles": records},
     }
 
 
@@ -865,9 +1047,11 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
     tiles = len(report["tiles"])
     summary = ExportReport(plan.label, report["buildings"], tiles, report["sizes"]["content_bytes"], total,
                            report["sizes"]["bytes_per_building"], str(plan.heights.get("method")),
-                           str(plan.heights.get("description")), report["incremental"]["rewritten"], [],
-                           list(report["skipped"]))
-    reporter.info(f"{tiles} tiles from {len(summaries)} partition(s), {total} bytes, "
+                           str(plan.heights.get("description")), report["incremental"]["rewritten"],
+                           report["incremental"]["reused"], list(report["skipped"]))
+    reporter.progress(100.0)
+    reporter.info(f"{tiles} tiles from {len(summaries)} partition(s) ({len(summary.rewritten)} written, "
+                  f"{len(summary.reused)} unchanged and kept), {total} bytes, "
                   f"{summary.bytes_per_building:.0f} bytes per building")
     return ExportResult(target, target / "tileset.json", tiles, str(plan.heights.get("method")), summary, report)
 

@@ -4,8 +4,10 @@ killed mid-run, a broken tile, a changed tile, cancel, and PostGIS as the shared
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import signal
+import sqlite3
 import time
 import uuid
 import zipfile
@@ -17,15 +19,18 @@ import pytest
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel import gpkg
-from geotwin.twin.kernel.errors import Cancelled
+from geotwin.twin.kernel.errors import Cancelled, GeoTwinError
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.kernel.schema import CITY_MODEL_LAYERS
 from geotwin.twin.kernel.schema.twin import KNOWN_SPECS
 from geotwin.twin.sample.tiles import zip_tiles
 from geotwin.twin.scale.build import build_partitioned
 from geotwin.twin.scale.cluster import PartitionError, dask_mapper, open_client, serial_mapper
+from geotwin.twin.scale.export import export_tiles
 from geotwin.twin.scale.imports import PartitionsFailed, import_partition, import_partitioned
 from geotwin.twin.store.open import open_store
+from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
+from geotwin.twin.tiles.partitioned import plan_export
 
 _spec = importlib.util.spec_from_file_location("scale_compare", Path(__file__).with_name("compare.py"))
 _compare = importlib.util.module_from_spec(_spec)
@@ -181,9 +186,10 @@ def test_cancel_cancels_the_clusters_tasks(delivery, client, tmp_path):
         def is_cancelled(self):
             return self.last_progress > 0
 
+    reporter = CancelAfterFirst()   # one reporter, as QGIS and the command line give
     with pytest.raises(Cancelled, match="^cancelled by the user$"):
         import_partitioned([delivery["zip"]], tmp_path / "city.gpkg", tmp_path / "work",
-                           dask_mapper(client, CancelAfterFirst()), CancelAfterFirst())
+                           dask_mapper(client, reporter), reporter)
     assert not (tmp_path / "city.gpkg").exists()
 
     def ours(dask_scheduler):
@@ -229,3 +235,192 @@ def test_a_zip_member_the_import_partition_reads_is_named(delivery, tmp_path):
     outcome = import_partition(ImportPartition("k", str(delivery["zip"]), member + "-missing", str(tmp_path / "o.gpkg"),
                                                None, "highest", None, None))
     assert "There is no item named" in outcome.error and outcome.buildings == 0
+
+
+# ------------------------------------------------------------------------------ 3D Tiles on the cluster
+
+TILE_OPTIONS = ExportOptions(viewer=False, lod1_max_buildings=60)   # small LoD1 groups: several partitions
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file of an export but its report (which names the partitions and timings)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != REPORT_NAME}
+
+
+class Recording(CollectingReporter):
+    """Keeps every progress value (a progress bar must never go back)."""
+
+    def __init__(self):
+        super().__init__()
+        self.values = []
+
+    def progress(self, percent):
+        super().progress(percent)
+        self.values.append(percent)
+
+
+def _chain(archive, folder, mapper, reporter, per_partition=60):
+    """import, build and export in partitions with ``mapper``; the export's result."""
+    work = folder / "work"
+    imported = import_partitioned([archive], folder / "city.gpkg", work, mapper, reporter)
+    built = build_partitioned(open_store(folder / "twin.gpkg"), [folder / "city.gpkg"], work, mapper, reporter,
+                              buildings_per_partition=per_partition)
+    exported = export_tiles(folder / "twin.gpkg", folder / "tiles", TILE_OPTIONS, reporter, mapper,
+                            partition_buildings=per_partition)
+    return imported, built, exported
+
+
+def _single_chain(archive, folder):
+    """The single-process import, build and export of the same delivery."""
+    import_citymodel([archive], folder / "single_city.gpkg")
+    build_twin(open_store(folder / "single.gpkg"), BuildInputs(citymodel=[str(folder / "single_city.gpkg")]))
+    return export_3dtiles(folder / "single.gpkg", folder / "single_tiles", TILE_OPTIONS)
+
+
+def test_the_nrw_chain_in_partitions_on_a_real_cluster_gives_the_single_process_tiles(delivery, single, client,
+                                                                                       tmp_path):
+    """The zip of LoD2 tiles imported, built and exported in partitions on the real cluster: the twin equals the
+    single-process twin, and every tile, tileset.json and the metadata schema equal the single-process export's
+    byte for byte; each step's progress only goes forward."""
+    steps = [Recording(), Recording(), Recording()]
+    work = tmp_path / "work"
+    imported = import_partitioned([delivery["zip"]], tmp_path / "city.gpkg", work, dask_mapper(client, steps[0]),
+                                  steps[0])
+    built = build_partitioned(open_store(tmp_path / "twin.gpkg"), [tmp_path / "city.gpkg"], work,
+                              dask_mapper(client, steps[1]), steps[1], buildings_per_partition=60)
+    exported = export_tiles(tmp_path / "twin.gpkg", tmp_path / "tiles", TILE_OPTIONS, steps[2],
+                            dask_mapper(client, steps[2]), partition_buildings=60)
+    assert imported.buildings == built.buildings == exported.summary.buildings == 400
+    for layer in TWIN_LAYERS_COMPARED:   # the sources name the city model GeoPackage each twin was built from
+        drop = ("input_path", "input_checksum") if layer == "sources" else ()
+        assert table(tmp_path / "twin.gpkg", layer, drop) == table(single["twin"], layer, drop), layer
+    reference = export_3dtiles(single["twin"], tmp_path / "reference", TILE_OPTIONS)
+    partitions = exported.report["partitions"]
+    assert len(partitions) >= 4 and sum(p["buildings"] for p in partitions) == 400
+    assert _files(tmp_path / "tiles") == _files(reference.output) and reference.tiles == exported.tiles
+    for step in steps:
+        assert step.values == sorted(step.values) and step.values[-1] == 100.0, step.values
+        assert len(step.values) >= 4
+
+
+def test_a_changed_delivery_tile_reimports_rebuilds_and_retiles_only_its_partitions(delivery, client, tmp_path):
+    """One delivery tile changed (a building's measured height): the import runs only its partition, the build
+    only the cells of its buildings, the export re-tiles only the partitions holding the changed building and
+    keeps every other tile file; the tiles equal a fresh single-process chain of the changed delivery."""
+    archive = _rezip(delivery, tmp_path / "LoD2_NW.zip")
+    mapper = dask_mapper(client)
+    _, _, first = _chain(archive, tmp_path, mapper, CollectingReporter())
+    inodes = {p.relative_to(tmp_path): p.stat().st_ino for p in (tmp_path / "tiles" / "tiles").rglob("*")
+              if p.is_file()}
+    changed = delivery["tiles"][0]
+    text = changed.read_text(encoding="utf-8")
+    start = text.index("<bldg:measuredHeight")
+    end = text.index("</bldg:measuredHeight>", start)
+    _rezip(delivery, archive, {changed.name: text[:start] + '<bldg:measuredHeight uom="m">99.500' + text[end:]})
+    imported, built, again = _chain(archive, tmp_path, mapper, CollectingReporter())
+    assert imported.ran == [f"{archive}!/LoD2/{changed.name}"]
+    assert 0 < len(built.ran) < built.partitions and len(built.modified) == 1
+    retiled = [p for p in again.report["partitions"] if not p["reused"]]
+    assert len(retiled) == 1 < len(again.report["partitions"]), [p["name"] for p in retiled]
+    assert 1 <= len(again.summary.rewritten) < again.tiles
+    assert len(again.summary.reused) == again.tiles - len(again.summary.rewritten)
+    kept = {p for p in (tmp_path / "tiles" / "tiles").rglob("*") if p.is_file()
+            and inodes.get(p.relative_to(tmp_path)) == p.stat().st_ino}
+    assert len(kept) == again.tiles - len(again.summary.rewritten)
+    reference = _single_chain(archive, tmp_path)
+    assert _files(tmp_path / "tiles") == _files(reference.output)
+    assert first.tiles == again.tiles
+
+
+def test_a_worker_killed_mid_export_is_rescheduled_and_the_tiles_are_identical(single, client, dask_scheduler,
+                                                                              tmp_path):
+    killed = []
+
+    class KillOnce(CollectingReporter):
+        def progress(self, percent):
+            super().progress(percent)
+            if percent > 20 and not killed:   # the first partition is done, the others queued or running
+                nanny = psutil.Process(dask_scheduler["workers"][1].pid)
+                for child in nanny.children(recursive=True):
+                    child.send_signal(signal.SIGKILL)
+                    killed.append(child.pid)
+
+    reporter = KillOnce()
+    result = export_tiles(single["twin"], tmp_path / "tiles", TILE_OPTIONS, reporter, dask_mapper(client, reporter),
+                          partition_buildings=60)
+    assert killed, "no worker process was killed"
+    assert len(result.report["partitions"]) >= 4
+    reference = export_3dtiles(single["twin"], tmp_path / "reference", TILE_OPTIONS)
+    assert _files(tmp_path / "tiles") == _files(reference.output)
+    client.wait_for_workers(2, timeout=90)
+
+
+def test_a_failing_export_partition_is_named_the_rest_completes_and_the_output_is_kept(single, client, tmp_path):
+    """A building deleted from the store after the plan: its partition fails on the cluster and is named, the
+    others complete, the earlier export in the folder is left as it was; exported again, the partitions whose
+    buildings are unchanged keep their tiles."""
+    twin = tmp_path / "twin.gpkg"
+    shutil.copy(single["twin"], twin)
+    out = tmp_path / "tiles"
+    export_tiles(twin, out, TILE_OPTIONS, CollectingReporter(), dask_mapper(client), partition_buildings=60)
+    before = _files(out)
+    plan = plan_export(twin, TILE_OPTIONS, partition_buildings=60, output=out)
+    victim = plan.tasks[2]
+
+    def delete_then_map(fn, tasks):
+        with sqlite3.connect(twin) as con:
+            con.execute("DELETE FROM buildings WHERE id = ?", (victim.ids[0],))
+        return dask_mapper(client)(fn, tasks)
+
+    with pytest.raises(GeoTwinError, match=rf"1 of {len(plan.tasks)} partitions failed; the output is unchanged: "
+                                           rf"{re.escape(victim.name)} \({len(victim.ids)} buildings\) failed: "
+                                           rf".*{re.escape(victim.ids[0])}"):
+        export_tiles(twin, out, TILE_OPTIONS, CollectingReporter(), delete_then_map, partition_buildings=60)
+    assert _files(out) == before
+    again = export_tiles(twin, out, TILE_OPTIONS, CollectingReporter(), dask_mapper(client), partition_buildings=60)
+    assert again.summary.buildings == 399
+    assert 1 <= len([p for p in again.report["partitions"] if not p["reused"]]) < len(again.report["partitions"])
+
+
+def test_cancel_cancels_the_export_tasks_on_the_cluster(single, client, tmp_path):
+    class CancelAfterFirst(CollectingReporter):
+        def is_cancelled(self):
+            return self.last_progress > 20   # the plan is done and a partition finished
+
+    reporter = CancelAfterFirst()
+    with pytest.raises(Cancelled):
+        export_tiles(single["twin"], tmp_path / "tiles", TILE_OPTIONS, reporter, dask_mapper(client, reporter),
+                     partition_buildings=30)
+    assert not (tmp_path / "tiles").exists() and list(tmp_path.iterdir()) == []
+
+    def ours(dask_scheduler):
+        return [str(k) for k, t in dask_scheduler.tasks.items()
+                if str(k).startswith("_Run-") and t.state in ("processing", "queued", "waiting", "no-worker")]
+
+    deadline = time.monotonic() + 20
+    while client.run_on_scheduler(ours) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert client.run_on_scheduler(ours) == []
+
+
+def test_a_worker_killed_mid_build_is_rescheduled_and_the_twin_is_identical(single, client, dask_scheduler,
+                                                                           tmp_path):
+    killed = []
+
+    class KillOnce(CollectingReporter):
+        def progress(self, percent):
+            super().progress(percent)
+            if percent > 0 and not killed:   # a cell is done, the others queued or running
+                nanny = psutil.Process(dask_scheduler["workers"][0].pid)
+                for child in nanny.children(recursive=True):
+                    child.send_signal(signal.SIGKILL)
+                    killed.append(child.pid)
+
+    reporter = KillOnce()
+    result = build_partitioned(open_store(tmp_path / "twin.gpkg"), [single["city"]], tmp_path / "work",
+                               dask_mapper(client, reporter), reporter, buildings_per_partition=40)
+    assert killed, "no worker process was killed"
+    assert len(result.ran) == result.partitions >= 6 and result.buildings == 400
+    assert_same_twin(tmp_path / "twin.gpkg", single["twin"])
+    client.wait_for_workers(2, timeout=90)

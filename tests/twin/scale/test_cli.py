@@ -70,3 +70,30 @@ def test_the_command_line_needs_no_qgis(tmp_path):
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert "import|build|export" in out.stdout or "{import,build,export}" in out.stdout
     assert os.environ.get("GEOTWIN_TEST_NEVER_SET") is None
+
+
+def test_python_m_geotwin_exports_a_twin_in_partitions_and_again_only_what_changed(single, tmp_path):
+    """``python -m geotwin export`` on a LocalCluster of one worker: the partitioned export (progress, the
+    dashboard line); exported again, every tile is kept."""
+    def export():
+        return subprocess.run([sys.executable, "-m", "geotwin", "export", "--source", str(single["twin"]), "--output",
+                               str(tmp_path / "tiles"), "--workers", "1", "--per-partition", "100"],
+                              capture_output=True, text=True, timeout=600, env=_env())
+
+    out = export()
+    assert out.returncode == 0, out.stderr
+    assert "Dask LocalCluster: 1 worker processes" in out.stdout and "Dask dashboard" in out.stdout
+    assert "planning the partitioned export" in out.stdout and "progress 100 %" in out.stderr
+    report = json.loads((tmp_path / "tiles" / "export_report.json").read_text())
+    tiles = len(report["tiles"])
+    assert len(report["partitions"]) >= 1 and report["buildings"] == 400   # explicit: an LoD1 tile is whole
+    assert f"{tiles} tiles from {len(report['partitions'])} partition(s) ({tiles} written, 0 unchanged" in out.stdout
+    again = export()
+    assert again.returncode == 0, again.stderr
+    assert f"(0 written, {tiles} unchanged and kept)" in again.stdout
+
+
+def test_python_m_geotwin_help_names_the_commands():
+    out = subprocess.run([sys.executable, "-m", "geotwin", "--help"], capture_output=True, text=True, timeout=120,
+                         env=_env())
+    assert out.returncode == 0 and out.stdout.startswith("usage: python -m geotwin [-h] {import,build,export}")

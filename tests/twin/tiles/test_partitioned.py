@@ -144,6 +144,11 @@ def test_a_postgis_store_exports_the_same_tiles(district, pg_dsn, tmp_path):
         assert len(parts.report["partitions"]) >= 4 and "PostGIS" in parts.summary.source
         assert "password" not in json.dumps(parts.report)
         assert _files(single.output) == _files(parts.output)
+        # exported again from PostGIS (rows read in the store's order, sorted by building): nothing rewritten
+        again = export_partitioned(target, tmp_path / "parts", _options(implicit=True), CollectingReporter(),
+                                   partition_buildings=PARTITION)
+        assert all(p["reused"] for p in again.report["partitions"]) and again.summary.rewritten == []
+        assert _files(single.output) == _files(again.output)
     finally:
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
@@ -212,6 +217,18 @@ def test_what_the_partitioned_export_refuses(district, tmp_path, pg_dsn):
 
     with store.transaction(store.crs()) as writer:
         writer.replace(KNOWN_SPECS["sensors"], None)
+    # an empty sensors layer (a twin built without sensors has one) is exported as the city model
+    assert export_partitioned(twin, tmp_path / "empty", _options(), partition_buildings=PARTITION).tiles >= 8
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from geotwin.twin.store.frames import conform
+
+    spec = KNOWN_SPECS["sensors"]
+    frame = conform(pd.DataFrame([{"sensor_key": "s1", "sensor_id": "1", "geometry": Point(0, 0)}]), spec,
+                    store.crs())
+    with store.transaction(store.crs()) as writer:
+        writer.replace(spec, frame)
     with pytest.raises(GeoTwinError, match=r"tiles the city model; the twin's sensors are tiled by export_3dtiles"):
         export_partitioned(twin, tmp_path / "a", _options())
     with pytest.raises(InputError, match=r"no 'buildings' layer: import a city model or build the twin"):
@@ -318,3 +335,78 @@ def test_partitions_run_on_a_dask_local_cluster(district, tmp_path):
         workers = {w["id"] for w in client.scheduler_info()["workers"].values()}
     assert len(workers) == 2 and len(parts.report["partitions"]) >= 4
     assert _files(single.output) == _files(parts.output)
+
+
+# ------------------------------------------------------------------------------------ exporting again
+
+def _set_height(gpkg: Path, bid: str, height: float) -> None:
+    """Rewrite the buildings layer with one building's measured height changed (as a rebuilt twin would)."""
+    store = open_store(gpkg)
+    spec = store.stored_spec("buildings")
+    frame = store.read(spec)
+    assert (frame["id"] == bid).sum() == 1
+    frame.loc[frame["id"] == bid, "measured_height"] = height
+    with store.transaction(store.crs()) as writer:
+        writer.replace(spec, frame)
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    """The inodes of the tile files (the root's files are written anew by every export)."""
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in (folder / "tiles").rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["explicit", "implicit"])
+def test_exporting_again_rewrites_only_the_partitions_whose_buildings_changed(district, tmp_path, implicit):
+    """Unchanged: every partition reuses the earlier files (hard links, same inodes). One building changed:
+    only its partition writes tiles, and only the tiles holding it; the result is byte for byte a fresh
+    single-process export of the changed store."""
+    city = tmp_path / "city.gpkg"
+    shutil.copy(district, city)
+    out = tmp_path / "tiles"
+    options = _options(implicit=implicit)
+    first = export_partitioned(city, out, options, partition_buildings=PARTITION)
+    before, inodes = _files(out), _inodes(out)
+    assert len(first.report["partitions"]) >= 4 and not any(p["reused"] for p in first.report["partitions"])
+
+    again = export_partitioned(city, out, options, CollectingReporter(), partition_buildings=PARTITION)
+    assert all(p["reused"] and p["rewritten"] == 0 for p in again.report["partitions"])
+    assert again.summary.rewritten == [] and len(again.summary.reused) == first.tiles
+    assert _files(out) == before and _inodes(out) == inodes   # the earlier tile files, linked
+
+    plan = plan_export(city, options, partition_buildings=PARTITION, output=out)
+    task = next(t for t in plan.tasks if t.key != "top")
+    bid = task.ids[len(task.ids) // 2]
+    _set_height(city, bid, 123.25)
+    third = export_partitioned(city, out, options, CollectingReporter(), partition_buildings=PARTITION)
+    changed = [p for p in third.report["partitions"] if not p["reused"]]
+    assert [p["key"] for p in changed] == [task.key] and changed[0]["rewritten"] >= 1
+    holding = {t["uri"] for t in third.report["tiles"] if t["uri"] in third.summary.rewritten}
+    mine = {f"tiles/{n.key}.{plan.ext}" for r in task.roots for n in r.walk() if n.content}
+    assert holding and holding <= mine and set(third.summary.rewritten) == holding
+    now = _inodes(out)
+    assert {f for f in now if now[f] != inodes.get(f)} == holding
+    fresh = export_3dtiles(city, tmp_path / "fresh", options)
+    assert _files(fresh.output) == _files(out)
+    assert fresh.summary.buildings == third.summary.buildings == BUILDINGS
+
+
+def test_a_partition_whose_earlier_files_are_gone_is_exported_again(district, tmp_path):
+    """The earlier export lost a tile file (or it was changed on disk): its partition is not reused but encoded
+    again; a changed option (compression off) changes every partition's digest."""
+    out = tmp_path / "tiles"
+    first = export_partitioned(district, out, _options(), partition_buildings=PARTITION)
+    before = _files(out)
+    victim = first.report["partitions"][1]
+    lost = f"tiles/{victim['summary']['contents'][0]}.glb"
+    (out / lost).unlink()
+    again = export_partitioned(district, out, _options(), partition_buildings=PARTITION)
+    redone = [p["key"] for p in again.report["partitions"] if not p["reused"]]
+    assert redone == [victim["key"]] and lost in again.summary.rewritten
+    assert _files(out) == before
+    (out / lost).write_bytes(b"not the tile")
+    third = export_partitioned(district, out, _options(), partition_buildings=PARTITION)
+    assert [p["key"] for p in third.report["partitions"] if not p["reused"]] == [victim["key"]]
+    assert _files(out) == before
+    plain = export_partitioned(district, out, _options(compression=False), partition_buildings=PARTITION)
+    assert not any(p["reused"] for p in plain.report["partitions"])
+    assert _files(export_3dtiles(district, tmp_path / "plain", _options(compression=False)).output) == _files(out)
