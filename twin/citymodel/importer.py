@@ -31,12 +31,9 @@ from ..kernel.schema import (
 from .cityjson import read_cityjson
 from .delivery import CITY_MODEL_SUFFIXES, InputFile, Limits, as_input, collect_delivery
 from .geometry import (
-    areas_3d,
-    building_envelopes,
+    RaggedPolygons,
     convex_outline,
-    multipolygon_wkb_z,
     polygons_2d,
-    polygons_wkb_z,
     union_2d,
     union_2d_many,
 )
@@ -326,42 +323,43 @@ class _Importer:
             self._flush_batch()
 
     def _flush_batch(self) -> None:
-        """Write the batched buildings, their surfaces and footprints, with their polygons built and their 3D
-        areas computed over the whole batch at once (rows in the order the buildings came)."""
+        """Write the batched buildings, their surfaces and footprints, with their geometry blobs assembled and their
+        3D areas computed from the ring arrays of the whole batch at once (rows in the order the buildings came)."""
         batch, self._batch = self._batch, []
         if not batch:
             return
-        rings = [s.rings for _, obj, _ in batch for s in obj.surfaces]
-        wkb, envelopes = polygons_wkb_z(rings)   # the geometries as the writer stores them, from the arrays
-        boxes = envelopes.astype("<f8").tobytes()
-        polygons = [(w, boxes[48 * k:48 * k + 48]) for k, w in enumerate(wkb)]
-        areas = areas_3d(rings).tolist()
-        start = 0
+        ragged = RaggedPolygons([s.rings for _, obj, _ in batch for s in obj.surfaces])
+        points, ring_points = ragged.closed()
+        areas = ragged.areas().tolist()
         counts = [len(obj.surfaces) for _, obj, _ in batch]
-        whole = building_envelopes(envelopes, counts).astype("<f8").tobytes()
-        built = 0
-        buildings: list[tuple[bytes, bytes] | None] = []
-        surfaces, footprints = [], []
-        for (_row, obj, outline), count in zip(batch, counts):
-            if count:
-                buildings.append((multipolygon_wkb_z(wkb[start:start + count]), whole[48 * built:48 * built + 48]))
-                built += 1
-            else:
-                buildings.append(None)
-            for n, (surface, area) in enumerate(zip(obj.surfaces, areas[start:start + count]), 1):
-                surfaces.append({
-                    "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
-                    "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
-                    "area": self.repaired_area.pop(id(surface), area)})
-            start += count
-            self.result.surfaces += count
+        ids: list[str] = []
+        owners: list[str] = []
+        kinds: list[str] = []
+        lods: list[str] = []
+        footprints, outlines = [], []
+        repaired = self.repaired_area
+        for _row, obj, outline in batch:
+            oid, lod = obj.id, obj.lod or ""
+            for n, surface in enumerate(obj.surfaces, 1):
+                ids.append(surface.id or f"{oid}_{n}")
+                kinds.append(surface.surface_type)
+                lods.append(surface.lod or lod)
+                if repaired:
+                    k = len(ids) - 1
+                    areas[k] = repaired.pop(id(surface), areas[k])
+            owners.extend([oid] * len(obj.surfaces))
             if outline is not None:
-                footprints.append(({"building_id": obj.id, "area": outline.area}, outline))
-                self.result.footprints += 1
-        self.writer.add_many(BUILDINGS, [row for row, _, _ in batch], buildings)
-        self.writer.add_many(BUILDING_SURFACES, surfaces, polygons)
+                footprints.append({"building_id": oid, "area": outline.area})
+                outlines.append(outline)
+        self.result.surfaces += len(ids)
+        self.result.footprints += len(footprints)
+        rows = [row for row, _, _ in batch]
+        self.writer.add_polygons(BUILDINGS, {name: [r.get(name) for r in rows] for name in BUILDINGS.fields},
+                                 points, ring_points, ragged.counts, counts)
+        self.writer.add_polygons(BUILDING_SURFACES, {"id": ids, "building_id": owners, "surface_type": kinds,
+                                                     "lod": lods, "area": areas}, points, ring_points, ragged.counts)
         if footprints:
-            self.writer.add_many(FOOTPRINTS, [f[0] for f in footprints], [f[1] for f in footprints])
+            self.writer.add_many(FOOTPRINTS, footprints, outlines)
 
     def finish(self) -> None:
         """Write the buildings whose geometry is in their parts (heights and outline from the parts).
