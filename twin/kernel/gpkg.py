@@ -532,11 +532,15 @@ def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = No
 # -- writing ---------------------------------------------------------------------------------------
 
 
+# json.dumps(value, ensure_ascii=False, default=str) without building an encoder per call
+_JSON_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def _cell(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if kind == "json":
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        return value if isinstance(value, str) else _JSON_ENCODE(value)
     if kind == "str":
         return str(value)
     if kind == "datetime":
@@ -663,11 +667,11 @@ class GpkgWriter:
 
     def add_polygons(self, spec: LayerSpec, columns: dict[str, list[Any]], points: npt.NDArray[Any],
                      ring_points: npt.NDArray[Any], polygon_rings: npt.NDArray[Any],
-                     group_polygons: npt.NDArray[Any] | None = None) -> None:
+                     group_polygons: npt.NDArray[Any] | None = None, others: dict[int, Any] | None = None) -> None:
         """Append rows given as columns (a list per field, one length) after the layer's queued rows, with their
         polygons as ragged arrays (see ragged_polygon_blobs): a Polygon(Z) per row, or with ``group_polygons`` a
-        MultiPolygon(Z) of that many consecutive polygons per row (0: no geometry). The GeoPackage blobs are
-        assembled from the arrays at once.
+        MultiPolygon(Z) of that many consecutive polygons per row (0: no geometry, or the shapely geometry
+        ``others`` gives for that row). The GeoPackage blobs are assembled from the arrays at once.
 
         Example: ``writer.add_polygons(spec, {"id": ["a"]}, np.array([[0., 0], [1, 0], [0, 1], [0, 0]]), [4], [1])``.
         """
@@ -688,6 +692,12 @@ class GpkgWriter:
             for i, blob in zip(np.flatnonzero(groups > 0).tolist(), made):
                 blobs[i] = blob
             bounds[groups > 0] = env[:, :4]
+        if others:
+            index = list(others)
+            made_others, others_bounds = geometry_blobs([others[i] for i in index], srs)
+            for i, blob in zip(index, made_others):
+                blobs[i] = blob
+            bounds[index] = others_bounds
         if self._direct is None:
             names = list(columns)
             self.add_many(spec, [dict(zip(names, values)) for values in zip(*columns.values())],
