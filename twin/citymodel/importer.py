@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from operator import itemgetter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 

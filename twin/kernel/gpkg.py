@@ -667,7 +667,8 @@ class GpkgWriter:
 
     def add_polygons(self, spec: LayerSpec, columns: dict[str, list[Any]], points: npt.NDArray[Any],
                      ring_points: npt.NDArray[Any], polygon_rings: npt.NDArray[Any],
-                     group_polygons: npt.NDArray[Any] | None = None, others: dict[int, Any] | None = None) -> None:
+                     group_polygons: npt.NDArray[Any] | Sequence[int] | None = None,
+                     others: dict[int, Any] | None = None) -> None:
         """Append rows given as columns (a list per field, one length) after the layer's queued rows, with their
         polygons as ragged arrays (see ragged_polygon_blobs): a Polygon(Z) per row, or with ``group_polygons`` a
         MultiPolygon(Z) of that many consecutive polygons per row (0: no geometry, or the shapely geometry
@@ -689,14 +690,14 @@ class GpkgWriter:
         else:
             made, env = ragged_polygon_blobs(points, ring_points, polygon_rings, groups[groups > 0], srs)
             blobs = [None] * rows
-            for i, blob in zip(np.flatnonzero(groups > 0).tolist(), made):
-                blobs[i] = blob
+            for i, made_blob in zip(np.flatnonzero(groups > 0).tolist(), made):
+                blobs[i] = made_blob
             bounds[groups > 0] = env[:, :4]
         if others:
             index = list(others)
             made_others, others_bounds = geometry_blobs([others[i] for i in index], srs)
-            for i, blob in zip(index, made_others):
-                blobs[i] = blob
+            for i, other_blob in zip(index, made_others):
+                blobs[i] = other_blob
             bounds[index] = others_bounds
         if self._direct is None:
             names = list(columns)
@@ -994,7 +995,8 @@ def ragged_polygon_blobs(points: npt.NDArray[Any], ring_points: npt.NDArray[Any]
     ring_bytes = 4 + ring_points * (8 * dims)
     ring_end = np.cumsum(ring_bytes)
     first_ring = np.cumsum(polygon_rings) - polygon_rings
-    polygon_bytes = polygon_head.itemsize + ring_end[first_ring + polygon_rings - 1] - (ring_end - ring_bytes)[first_ring]
+    ring_first_byte = ring_end - ring_bytes
+    polygon_bytes = polygon_head.itemsize + ring_end[first_ring + polygon_rings - 1] - ring_first_byte[first_ring]
     polygon_group = np.repeat(np.arange(len(groups)), groups)
     polygon_start = np.cumsum(polygon_bytes) - polygon_bytes + (polygon_group + 1) * head.itemsize
     ring_polygon = np.repeat(np.arange(len(polygon_rings)), polygon_rings)
