@@ -258,8 +258,74 @@ def _ring(ring: Any, vertices: _Vertices, number: int) -> tuple[np.ndarray, str 
     return coords, None
 
 
+def _clean_surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> list[Surface] | None:
+    """``_surfaces`` of a geometry whose every polygon is usable, computed over all its rings at once: the vertex
+    indices of every ring in one array, consecutive repeats and closing indices dropped by comparison, the
+    coordinates taken in one indexing. None when anything needs ``_surfaces``' care (a ring or polygon to drop,
+    indices that are not integers or out of range, broken or duplicated vertices)."""
+    if vertices.bad or not vertices.unique:
+        return None
+    flat: list[Any] = []
+    lengths: list[int] = []
+    polygon_rings: list[int] = []
+    kinds: list[str] = []
+    semantic_surfaces = (geom.get("semantics") or {}).get("surfaces") or []
+    for shell, values in _shells(geom):
+        if not isinstance(shell, list):
+            return None
+        semantic = isinstance(values, list)
+        for i, polygon in enumerate(shell):
+            if not isinstance(polygon, list) or not polygon:
+                return None
+            for ring in polygon:
+                if not isinstance(ring, list) or len(ring) < 3:
+                    return None
+                flat += ring
+                lengths.append(len(ring))
+            polygon_rings.append(len(polygon))
+            value = values[i] if semantic and i < len(values) else None
+            known = isinstance(value, int) and 0 <= value < len(semantic_surfaces)
+            kinds.append(str(semantic_surfaces[value].get("type", "")) if known else "")
+    if not flat or set(map(type, flat)) != {int}:
+        return None if flat else []
+    index = np.array(flat, dtype=np.int64)
+    if index.min() < 0 or index.max() >= vertices.count:
+        return None
+    sizes = np.array(lengths, dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    keep = np.ones(len(index), dtype=bool)
+    keep[1:] = index[1:] != index[:-1]
+    keep[starts] = True
+    closing = index[starts] == index[starts + sizes - 1]   # a closing index repeats the first: dropped
+    if closing.any():
+        kept = np.flatnonzero(keep)
+        last = kept[np.cumsum(np.add.reduceat(keep, starts)) - 1]
+        keep[last[closing]] = False
+    counts = np.add.reduceat(keep, starts)
+    if counts.min() < 3:
+        return None
+    ring_of = np.repeat(np.arange(len(sizes)), sizes)[keep]
+    kept_index = index[keep]
+    order = np.lexsort((kept_index, ring_of))
+    repeats = (kept_index[order][1:] == kept_index[order][:-1]) & (ring_of[order][1:] == ring_of[order][:-1])
+    if repeats.any() and (counts - np.bincount(ring_of[order][1:][repeats], minlength=len(sizes))).min() < 3:
+        return None
+    coords = vertices.array[kept_index]
+    ends = np.cumsum(counts).tolist()
+    rings = [coords[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+    surfaces: list[Surface] = []
+    at = 0
+    for number, (count, kind) in enumerate(zip(polygon_rings, kinds), 1):
+        surfaces.append(Surface(rings[at:at + count], kind, f"{oid}_{lod}_{number}", lod))
+        at += count
+    return surfaces
+
+
 def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list[Surface], list[str]]:
     """Surfaces of the outer shells, and the problems of dropped surfaces."""
+    clean = _clean_surfaces(oid, geom, vertices, lod)
+    if clean is not None:
+        return clean, []
     semantic_surfaces = (geom.get("semantics") or {}).get("surfaces") or []
     surfaces: list[Surface] = []
     dropped: list[str] = []

@@ -222,28 +222,53 @@ def areas_3d(polygons: Sequence[Sequence[Array]]) -> Array:
         >>> areas_3d([[wall], [wall, hole]]).tolist()
         [12.0, 11.0]
     """
-    rings = [ring for rings in polygons for ring in rings]
-    if not rings:
-        return np.zeros(0)
-    lengths = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    points = np.concatenate(rings)
-    local = points - np.repeat(points[starts], lengths, axis=0)  # no cancellation with map coordinates
-    following = np.arange(1, len(points) + 1)
-    following[starts + lengths - 1] = starts
-    d, s = local - local[following], local + local[following]
-    terms = np.stack((d[:, 1] * s[:, 2], d[:, 2] * s[:, 0], d[:, 0] * s[:, 1]), axis=1)
-    normals = np.add.reduceat(terms, starts, axis=0)  # per ring: normal x twice its area
-    counts = np.fromiter((len(r) for r in polygons), dtype=np.int64, count=len(polygons))
-    outer = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    norms = np.linalg.norm(normals[outer], axis=1)
-    units = np.divide(normals[outer], norms[:, None], out=np.zeros((len(outer), 3)), where=norms[:, None] > 0)
-    owner = np.repeat(np.arange(len(polygons)), counts)
-    holes = np.ones(len(rings), dtype=bool)
-    holes[outer] = False
-    area = norms / 2.0
-    np.subtract.at(area, owner[holes], np.abs(np.einsum("ij,ij->i", normals[holes], units[owner[holes]])) / 2.0)
-    return cast(Array, np.maximum(area, 0.0))
+    return RaggedPolygons(polygons).areas()
+
+
+class RaggedPolygons:
+    """Polygons (lists of (N, 3) rings, exterior first, not closed) as one array of their points, the points of
+    each ring and the rings of each polygon, concatenated once for everything computed over a batch.
+
+    Example: ``RaggedPolygons([[np.array([[0., 0, 0], [2, 0, 0], [0, 2, 0]])]]).areas()`` -> ``[2.]``.
+    """
+
+    def __init__(self, polygons: Sequence[Sequence[Array]]) -> None:
+        rings = [ring for rings in polygons for ring in rings]
+        self.lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+        self.counts = np.fromiter(map(len, polygons), dtype=np.int64, count=len(polygons))
+        self.points = np.concatenate(rings) if rings else np.zeros((0, 3))
+
+    def closed(self, dims: int = 3) -> tuple[Array, Array]:
+        """The rings closed (first point repeated), the first ``dims`` coordinates, and the points of each."""
+        lengths = self.lengths
+        ends = np.cumsum(lengths + 1)
+        source = np.arange(len(self.points) + len(lengths)) - np.repeat(np.arange(len(lengths)), lengths + 1)
+        source[ends - 1] = np.cumsum(lengths) - lengths
+        points = self.points if dims == 3 else self.points[:, :dims]
+        return points[source], lengths + 1
+
+    def areas(self) -> Array:
+        """Area of each planar polygon (exterior minus holes), by Newell's method on all rings at once."""
+        lengths, counts, points = self.lengths, self.counts, self.points
+        if not len(lengths):
+            return np.zeros(len(counts))
+        starts = np.cumsum(lengths) - lengths
+        local = points - np.repeat(points[starts], lengths, axis=0)  # no cancellation with map coordinates
+        following = np.arange(1, len(points) + 1)
+        following[starts + lengths - 1] = starts
+        d, s = local - local[following], local + local[following]
+        terms = np.stack((d[:, 1] * s[:, 2], d[:, 2] * s[:, 0], d[:, 0] * s[:, 1]), axis=1)
+        normals = np.add.reduceat(terms, starts, axis=0)  # per ring: normal x twice its area
+        outer = np.cumsum(counts) - counts
+        norms = np.linalg.norm(normals[outer], axis=1)
+        units = np.divide(normals[outer], norms[:, None], out=np.zeros((len(outer), 3)),
+                          where=norms[:, None] > 0)
+        owner = np.repeat(np.arange(len(counts)), counts)
+        holes = np.ones(len(lengths), dtype=bool)
+        holes[outer] = False
+        area = norms / 2.0
+        np.subtract.at(area, owner[holes], np.abs(np.einsum("ij,ij->i", normals[holes], units[owner[holes]])) / 2.0)
+        return cast(Array, np.maximum(area, 0.0))
 
 
 def _polygon_parts(geoms: Array, min_area: float) -> Array:

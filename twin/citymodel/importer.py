@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,12 +32,9 @@ from ..kernel.schema import (
 from .cityjson import read_cityjson
 from .delivery import CITY_MODEL_SUFFIXES, InputFile, Limits, as_input, collect_delivery
 from .geometry import (
-    areas_3d,
-    building_envelopes,
+    RaggedPolygons,
     convex_outline,
-    multipolygon_wkb_z,
     polygons_2d,
-    polygons_wkb_z,
     union_2d,
     union_2d_many,
 )
@@ -48,6 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CITY_MODEL_SUFFIXES", "ImportResult", "import_citymodel", "open_source", "sha256_of", "sniff_format"]
 _TYPED_FIELDS = frozenset(BUILDINGS.fields) - {"attributes"}
+_ROW: dict[str, Any] = dict.fromkeys(BUILDINGS.fields)
+_ROW_VALUES = itemgetter(*BUILDINGS.fields)
 MIN_GROUND_AREA = 1e-4   # m² in plan: a GroundSurface below this is degenerate...
 MIN_GROUND_WIDTH = 1e-3  # ...and so is one whose mean width (2 area / perimeter) is below 1 mm (collinear points)
 
@@ -121,6 +121,20 @@ def footprint_of(obj: CityObject) -> MultiPolygon | None:
             if outline is not None:
                 return outline
     return convex_outline([s.rings for s in obj.surfaces])
+
+
+class _Outline:
+    """A footprint that is its building's one valid GroundSurface in plan: that surface's rings and plan area."""
+
+    __slots__ = ("rings", "area")
+
+    def __init__(self, rings: list[NDArray[Any]], area: float) -> None:
+        self.rings = rings
+        self.area = area
+
+    def shape(self) -> MultiPolygon:
+        """The footprint as shapely makes it (what union_2d gives for the ground alone)."""
+        return MultiPolygon([shapely.Polygon(self.rings[0][:, :2], [r[:, :2] for r in self.rings[1:]])])
 
 
 @dataclass
@@ -248,13 +262,31 @@ class _Importer:
             state = self._check(obj, summary)
             if state is not None:
                 ready.append((obj, state))
+        outlines = self._outlines([obj for obj, _ in ready])
         self._ground_pre.clear()
-        outlines = union_2d_many([[s.rings for s in obj.surfaces if s.surface_type == "GroundSurface"]
-                                  for obj, _ in ready])
         for (obj, (ground, roof, parent_unseen)), outline in zip(ready, outlines):
             if outline is None and (obj.surfaces or obj.footprint_rings):
                 outline = footprint_of(obj)
             self._place(obj, ground, roof, parent_unseen, outline)
+
+    def _outlines(self, objects: list[CityObject]) -> list[Any]:
+        """union_2d_many of each object's GroundSurfaces; a single valid ground with area is its own outline (what
+        the union gives), kept as its rings and area (_Outline) and written from them."""
+        groups: list[list[list[NDArray[Any]]]] = []
+        single: dict[int, _Outline] = {}
+        for k, obj in enumerate(objects):
+            grounds = [s for s in obj.surfaces if s.surface_type == "GroundSurface"]
+            if len(grounds) == 1:
+                pre = self._ground_pre.get(id(grounds[0]))
+                if pre is not None and pre[1] and pre[2] > 1e-6 and grounds[0].rings:
+                    single[k] = _Outline(grounds[0].rings, pre[2])
+                    groups.append([])
+                    continue
+            groups.append([s.rings for s in grounds])
+        outlines: list[Any] = list(union_2d_many(groups))
+        for k, outline in single.items():
+            outlines[k] = outline
+        return outlines
 
     def _ground_flats(self, queue: list[tuple[CityObject, SourceSummary]]) -> None:
         """The plan polygons of every GroundSurface of the queue, with validity, area and length, at once."""
@@ -288,19 +320,24 @@ class _Importer:
     def _place(self, obj: CityObject, ground: float | None, roof: float | None, parent_unseen: bool,
                outline: Any) -> None:
         repaired = self.repaired_outline.pop(obj.id, None)
+        if isinstance(outline, _Outline) and (repaired is not None or obj.object_class == "BuildingPart"):
+            outline = outline.shape()
         if repaired is not None and outline is not None:
             # a self-intersecting ground (e.g. two corners swapped) loses area between its lobes: the roof's plan
             # outline gives it back, so the footprint is never silently halved
             parts = shapely.get_parts(shapely.make_valid(shapely.union(outline, repaired)))
             outline = MultiPolygon(list(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]))
-        row = {name: obj.attributes.get(name) for name in _TYPED_FIELDS}
+        attrs = obj.attributes
+        row = _ROW.copy()   # every field of BUILDINGS, so that rows become columns by itemgetter
+        for key in attrs.keys() & _TYPED_FIELDS:
+            row[key] = attrs[key]
         name = self._names.get(obj.source_file)
         if name is None:
             name = self._names[obj.source_file] = Path(obj.source_file).name
         row.update(id=obj.id, parent_id=obj.parent_id or "", object_class=obj.object_class,
                    source_file=name, lod=obj.lod or "",
                    lods_available=",".join(obj.lods_available), ground_height=ground, roof_height=roof,
-                   attributes={k: v for k, v in obj.attributes.items() if k not in _TYPED_FIELDS} or None)
+                   attributes={k: v for k, v in attrs.items() if k not in _TYPED_FIELDS} or None)
         if obj.object_class == "BuildingPart":
             self.result.parts += 1
             if obj.parent_id and (obj.parent_id in self.pending or parent_unseen):
@@ -326,42 +363,56 @@ class _Importer:
             self._flush_batch()
 
     def _flush_batch(self) -> None:
-        """Write the batched buildings, their surfaces and footprints, with their polygons built and their 3D
-        areas computed over the whole batch at once (rows in the order the buildings came)."""
+        """Write the batched buildings, their surfaces and footprints, with their geometry blobs assembled and their
+        3D areas computed from the ring arrays of the whole batch at once (rows in the order the buildings came)."""
         batch, self._batch = self._batch, []
         if not batch:
             return
-        rings = [s.rings for _, obj, _ in batch for s in obj.surfaces]
-        wkb, envelopes = polygons_wkb_z(rings)   # the geometries as the writer stores them, from the arrays
-        boxes = envelopes.astype("<f8").tobytes()
-        polygons = [(w, boxes[48 * k:48 * k + 48]) for k, w in enumerate(wkb)]
-        areas = areas_3d(rings).tolist()
-        start = 0
+        ragged = RaggedPolygons([s.rings for _, obj, _ in batch for s in obj.surfaces])
+        points, ring_points = ragged.closed()
+        areas = ragged.areas().tolist()
         counts = [len(obj.surfaces) for _, obj, _ in batch]
-        whole = building_envelopes(envelopes, counts).astype("<f8").tobytes()
-        built = 0
-        buildings: list[tuple[bytes, bytes] | None] = []
-        surfaces, footprints = [], []
-        for (_row, obj, outline), count in zip(batch, counts):
-            if count:
-                buildings.append((multipolygon_wkb_z(wkb[start:start + count]), whole[48 * built:48 * built + 48]))
-                built += 1
-            else:
-                buildings.append(None)
-            for n, (surface, area) in enumerate(zip(obj.surfaces, areas[start:start + count]), 1):
-                surfaces.append({
-                    "id": surface.id or f"{obj.id}_{n}", "building_id": obj.id,
-                    "surface_type": surface.surface_type, "lod": surface.lod or obj.lod or "",
-                    "area": self.repaired_area.pop(id(surface), area)})
-            start += count
-            self.result.surfaces += count
+        ids: list[str] = []
+        owners: list[str] = []
+        kinds: list[str] = []
+        lods: list[str] = []
+        footprint_ids: list[str] = []
+        footprint_areas: list[float] = []
+        rings: list[list[NDArray[Any]]] = []    # the footprints given by their ground's rings (_Outline)
+        groups: list[int] = []
+        shapes: dict[int, Any] = {}
+        repaired = self.repaired_area
+        for _row, obj, outline in batch:
+            oid, lod = obj.id, obj.lod or ""
+            for n, surface in enumerate(obj.surfaces, 1):
+                ids.append(surface.id or f"{oid}_{n}")
+                kinds.append(surface.surface_type)
+                lods.append(surface.lod or lod)
+                if repaired:
+                    k = len(ids) - 1
+                    areas[k] = repaired.pop(id(surface), areas[k])
+            owners.extend([oid] * len(obj.surfaces))
             if outline is not None:
-                footprints.append(({"building_id": obj.id, "area": outline.area}, outline))
-                self.result.footprints += 1
-        self.writer.add_many(BUILDINGS, [row for row, _, _ in batch], buildings)
-        self.writer.add_many(BUILDING_SURFACES, surfaces, polygons)
-        if footprints:
-            self.writer.add_many(FOOTPRINTS, [f[0] for f in footprints], [f[1] for f in footprints])
+                if isinstance(outline, _Outline):
+                    rings.append(outline.rings)
+                    groups.append(1)
+                else:
+                    shapes[len(groups)] = outline
+                    groups.append(0)
+                footprint_ids.append(oid)
+                footprint_areas.append(outline.area)
+        self.result.surfaces += len(ids)
+        self.result.footprints += len(footprint_ids)
+        values = zip(*[_ROW_VALUES(row) for row, _, _ in batch])
+        self.writer.add_polygons(BUILDINGS, dict(zip(BUILDINGS.fields, map(list, values))),
+                                 points, ring_points, ragged.counts, counts)
+        self.writer.add_polygons(BUILDING_SURFACES, {"id": ids, "building_id": owners, "surface_type": kinds,
+                                                     "lod": lods, "area": areas}, points, ring_points, ragged.counts)
+        if footprint_ids:
+            plan = RaggedPolygons(rings)
+            flat, flat_points = plan.closed(2)
+            self.writer.add_polygons(FOOTPRINTS, {"building_id": footprint_ids, "area": footprint_areas}, flat,
+                                     flat_points, plan.counts, groups, shapes)
 
     def finish(self) -> None:
         """Write the buildings whose geometry is in their parts (heights and outline from the parts).

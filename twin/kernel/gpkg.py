@@ -532,11 +532,15 @@ def read_frame(path: PathLike, layer: str | None, columns: list[str] | None = No
 # -- writing ---------------------------------------------------------------------------------------
 
 
+# json.dumps(value, ensure_ascii=False, default=str) without building an encoder per call
+_JSON_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def _cell(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if kind == "json":
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        return value if isinstance(value, str) else _JSON_ENCODE(value)
     if kind == "str":
         return str(value)
     if kind == "datetime":
@@ -661,6 +665,49 @@ class GpkgWriter:
             if len(buffered) >= self.batch_size:
                 self._flush(spec.name)
 
+    def add_polygons(self, spec: LayerSpec, columns: dict[str, list[Any]], points: npt.NDArray[Any],
+                     ring_points: npt.NDArray[Any], polygon_rings: npt.NDArray[Any],
+                     group_polygons: npt.NDArray[Any] | Sequence[int] | None = None,
+                     others: dict[int, Any] | None = None) -> None:
+        """Append rows given as columns (a list per field, one length) after the layer's queued rows, with their
+        polygons as ragged arrays (see ragged_polygon_blobs): a Polygon(Z) per row, or with ``group_polygons`` a
+        MultiPolygon(Z) of that many consecutive polygons per row (0: no geometry, or the shapely geometry
+        ``others`` gives for that row). The GeoPackage blobs are assembled from the arrays at once.
+
+        Example: ``writer.add_polygons(spec, {"id": ["a"]}, np.array([[0., 0], [1, 0], [0, 1], [0, 0]]), [4], [1])``.
+        """
+        if self._direct is not None:   # the layer exists, its queued rows written: these follow them
+            self.ensure_layer(spec)
+            self._flush(spec.name)
+        srs = self._direct.srs(spec) if self._direct is not None else 0
+        groups = None if group_polygons is None else np.asarray(group_polygons, dtype=np.int64)
+        rows = len(polygon_rings) if groups is None else len(groups)
+        blobs: list[bytes | None]
+        bounds = np.full((rows, 4), np.nan)
+        if groups is None or (groups > 0).all():
+            blobs_made, env = ragged_polygon_blobs(points, ring_points, polygon_rings, groups, srs)
+            blobs, bounds = list(blobs_made), env
+        else:
+            made, env = ragged_polygon_blobs(points, ring_points, polygon_rings, groups[groups > 0], srs)
+            blobs = [None] * rows
+            for i, made_blob in zip(np.flatnonzero(groups > 0).tolist(), made):
+                blobs[i] = made_blob
+            bounds[groups > 0] = env[:, :4]
+        if others:
+            index = list(others)
+            made_others, others_bounds = geometry_blobs([others[i] for i in index], srs)
+            for i, other_blob in zip(index, made_others):
+                blobs[i] = other_blob
+            bounds[index] = others_bounds
+        if self._direct is None:
+            names = list(columns)
+            self.add_many(spec, [dict(zip(names, values)) for values in zip(*columns.values())],
+                          [None if b is None else b[_HEADER[b[3]] or 8:] for b in blobs])
+            return
+        if rows:
+            self._direct.insert_columns(spec, columns, blobs, bounds)
+            self.counts[spec.name] = self.counts.get(spec.name, 0) + rows
+
     def ensure_layer(self, spec: LayerSpec) -> None:
         """Create the layer even if it receives no rows."""
         self._buffers.setdefault(spec.name, (spec, [], []))
@@ -718,6 +765,8 @@ class GpkgWriter:
     def _create_empty(self, spec: LayerSpec) -> None:
         """The layer as GDAL creates it (table, gpkg_contents, geometry column, SRS), without rows and without
         its spatial index (built in bulk at close)."""
+        if self._direct is not None:
+            self._direct.commit()   # GDAL writes the new layer: no transaction of ours may hold the file
         if self._ogr is not None:
             _create_layer(self._ogr, self.path, spec, self._crs_text() if spec.geometry_type else None)
             self._created.add(spec.name)
@@ -920,20 +969,70 @@ def _prepared_blobs(geometries: Sequence[Any], index: list[int], srs_id: int, bl
     bounds[index] = np.frombuffer(b"".join(boxes), dtype="<f8").reshape(-1, 6)[:, :4]
 
 
-def blob_bounds(blobs: Sequence[bytes]) -> npt.NDArray[Any]:
-    """(N, 4) minx, maxx, miny, maxy of GeoPackage geometry blobs (NaN for empty ones): from the header's
-    envelope when it has one, else from the geometry."""
-    out = np.full((len(blobs), 4), np.nan)
-    direct = [i for i, b in enumerate(blobs) if b[3] & 0x01 and not b[3] & 0x10 and (b[3] >> 1) & 7]
-    if direct:
-        out[direct] = np.frombuffer(b"".join(blobs[i][8:40] for i in direct), dtype="<f8").reshape(-1, 4)
-    rest = [i for i, b in enumerate(blobs) if not b[3] & 0x10 and not (b[3] & 0x01 and (b[3] >> 1) & 7)]
-    if rest:
-        import shapely
+def ragged_polygon_blobs(points: npt.NDArray[Any], ring_points: npt.NDArray[Any], polygon_rings: npt.NDArray[Any],
+                         group_polygons: npt.NDArray[Any] | None, srs_id: int
+                         ) -> tuple[list[bytes], npt.NDArray[Any]]:
+    """GeoPackage blobs as GDAL writes them (little-endian ISO WKB, XY or XYZ envelope) of polygons given as ragged
+    arrays, assembled in one buffer: ``points`` (P, 2 or 3) the closed rings' coordinates one after another,
+    ``ring_points`` the points of each ring, ``polygon_rings`` the rings of each polygon (exterior first);
+    ``group_polygons`` None for a Polygon(Z) blob per polygon, else a MultiPolygon(Z) blob per group of that many
+    consecutive polygons (each group at least one). Also the blobs' (G, 2 * dims) envelopes minx, maxx, miny, maxy
+    (, minz, maxz).
 
-        box = shapely.bounds(decode_geometries([blobs[i] for i in rest]))
-        out[rest] = box[:, [0, 2, 1, 3]]
-    return out
+    Example: ``ragged_polygon_blobs(np.array([[0., 0], [1, 0], [0, 1], [0, 0]]), np.array([4]), np.array([1]),
+    None, 4326)[0][0][:4]`` -> ``b"GP\\x00\\x03"``.
+    """
+    dims = points.shape[1]
+    ring_points = np.asarray(ring_points, dtype=np.int64)
+    polygon_rings = np.asarray(polygon_rings, dtype=np.int64)
+    multi = group_polygons is not None
+    groups = (np.asarray(group_polygons, dtype=np.int64) if multi else np.ones(len(polygon_rings), dtype=np.int64))
+    if not len(groups):
+        return [], np.zeros((0, 2 * dims))
+    head = np.dtype([("gp", "S2"), ("version", "u1"), ("flags", "u1"), ("srs", "<i4"), ("env", "<f8", (2 * dims,))]
+                    + ([("order", "u1"), ("type", "<u4"), ("count", "<u4")] if multi else []))
+    polygon_head = np.dtype([("order", "u1"), ("type", "<u4"), ("count", "<u4")])
+    ring_bytes = 4 + ring_points * (8 * dims)
+    ring_end = np.cumsum(ring_bytes)
+    first_ring = np.cumsum(polygon_rings) - polygon_rings
+    ring_first_byte = ring_end - ring_bytes
+    polygon_bytes = polygon_head.itemsize + ring_end[first_ring + polygon_rings - 1] - ring_first_byte[first_ring]
+    polygon_group = np.repeat(np.arange(len(groups)), groups)
+    polygon_start = np.cumsum(polygon_bytes) - polygon_bytes + (polygon_group + 1) * head.itemsize
+    ring_polygon = np.repeat(np.arange(len(polygon_rings)), polygon_rings)
+    ring_start = (polygon_start[ring_polygon] + polygon_head.itemsize + (ring_end - ring_bytes)
+                  - (ring_end - ring_bytes)[first_ring][ring_polygon])
+    first_polygon = np.cumsum(groups) - groups
+    group_end = polygon_start[first_polygon + groups - 1] + polygon_bytes[first_polygon + groups - 1]
+    group_start = np.concatenate(([0], group_end[:-1]))
+    # envelopes: each group's points are consecutive
+    group_rings = np.add.reduceat(polygon_rings, first_polygon)
+    group_first_point = (np.cumsum(ring_points) - ring_points)[np.cumsum(group_rings) - group_rings]
+    low, high = np.minimum.reduceat(points, group_first_point), np.maximum.reduceat(points, group_first_point)
+    env = np.empty((len(groups), 2 * dims))
+    env[:, 0::2], env[:, 1::2] = low, high
+    out = np.empty(int(group_end[-1]), dtype=np.uint8)
+    heads = np.zeros(len(groups), dtype=head)
+    heads["gp"], heads["flags"], heads["srs"], heads["env"] = b"GP", 0x01 | ((2 if dims == 3 else 1) << 1), srs_id, env
+    z = 1000 if dims == 3 else 0
+    if multi:
+        heads["order"], heads["type"], heads["count"] = 1, 6 + z, groups
+    _scatter(out, group_start, heads.view(np.uint8).reshape(len(groups), -1))
+    polygons = np.zeros(len(polygon_rings), dtype=polygon_head)
+    polygons["order"], polygons["type"], polygons["count"] = 1, 3 + z, polygon_rings
+    _scatter(out, polygon_start, polygons.view(np.uint8).reshape(len(polygons), -1))
+    _scatter(out, ring_start, ring_points.astype("<u4").view(np.uint8).reshape(-1, 4))
+    point_ring = np.repeat(np.arange(len(ring_points)), ring_points)
+    point_start = ring_start[point_ring] + 4 + (np.arange(len(points)) - (np.cumsum(ring_points)
+                                                                         - ring_points)[point_ring]) * (8 * dims)
+    _scatter(out, point_start, np.ascontiguousarray(points, dtype="<f8").view(np.uint8).reshape(len(points), -1))
+    data = out.tobytes()
+    return [data[a:b] for a, b in zip(group_start.tolist(), group_end.tolist())], env
+
+
+def _scatter(out: npt.NDArray[Any], starts: npt.NDArray[Any], rows: npt.NDArray[Any]) -> None:
+    """Write the (N, k) bytes ``rows`` into ``out`` at the N byte offsets ``starts``."""
+    out[(starts[:, None] + np.arange(rows.shape[1])).ravel()] = rows.ravel()
 
 
 def str_order(boxes: npt.NDArray[Any], node: int = _RTREE_NODE_ENTRIES) -> npt.NDArray[Any]:
@@ -1048,7 +1147,8 @@ class DirectLayers:
     batch; at ``finish`` each geometry layer gets its R-tree in bulk (STR-ordered inserts instead of a trigger per
     row), GDAL's R-tree triggers and extension row, its feature count and its extent in gpkg_contents."""
 
-    RTREE_CHUNK = 16384   # rows read back (and index rows inserted) at a time
+    RTREE_CHUNK = 16384   # index rows inserted at a time
+    COMMIT_ROWS = 5000    # rows appended between commits
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -1060,6 +1160,17 @@ class DirectLayers:
             self._con = sqlite3.connect(self.path)
             self._con.execute("PRAGMA synchronous = OFF")   # a temporary file: atomic_path moves it when complete
         return self._con
+
+    def srs(self, spec: LayerSpec) -> int:
+        """The srs_id of a layer GDAL has created (0 without geometry)."""
+        return int(self._layer(spec)["srs"])
+
+    def commit(self) -> None:
+        """Commit the rows appended so far."""
+        if self._con is not None:
+            self._con.commit()
+            for layer in self._layers.values():
+                layer["pending"] = 0
 
     def register(self, spec: LayerSpec) -> None:
         """A layer GDAL has just created: it gets its index, triggers and statistics at ``finish``."""
@@ -1080,6 +1191,7 @@ class DirectLayers:
             con.commit()
             columns = ([geom[0]] if geom else []) + list(spec.fields)
             layer = {"geom": geom[0] if geom else None, "srs": geom[1] if geom else 0, "fid": fid, "rows": 0,
+                     "table": spec.name, "index": [], "pending": 0,
                      "triggers": [sql for _, sql in triggers], "extent": [np.inf, np.inf, -np.inf, -np.inf],
                      "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) "
                                f"VALUES ({', '.join('?' * len(columns))})"}
@@ -1090,17 +1202,39 @@ class DirectLayers:
         """Append ``rows`` (dicts of spec.fields) and their geometries (shapely, WKB or None) to the layer."""
         layer = self._layer(spec)
         columns = [column_values(kind, [r.get(name) for r in rows]) for name, kind in spec.fields.items()]
-        if layer["geom"] is not None:
-            blobs, bounds = geometry_blobs(geometries, layer["srs"])
-            if not np.isnan(bounds[:, 0]).all():
-                e = layer["extent"]
-                e[0], e[1] = min(e[0], float(np.nanmin(bounds[:, 0]))), min(e[1], float(np.nanmin(bounds[:, 2])))
-                e[2], e[3] = max(e[2], float(np.nanmax(bounds[:, 1]))), max(e[3], float(np.nanmax(bounds[:, 3])))
-            columns.insert(0, blobs)
+        blobs, bounds = geometry_blobs(geometries, layer["srs"]) if layer["geom"] is not None else ([], None)
+        self._append(layer, columns, blobs, bounds)
+
+    def insert_columns(self, spec: LayerSpec, columns: dict[str, list[Any]], blobs: list[bytes | None],
+                       bounds: npt.NDArray[Any] | None) -> None:
+        """Append rows given as columns (a list per field of spec.fields, all of one length) with their geometry as
+        GeoPackage blobs (see ragged_polygon_blobs) and the blobs' (N, >= 4) envelopes (NaN rows for None)."""
+        layer = self._layer(spec)
+        values = [column_values(kind, columns[name]) for name, kind in spec.fields.items()]
+        self._append(layer, values, blobs if layer["geom"] is not None else [], bounds)
+
+    def _append(self, layer: dict[str, Any], columns: list[list[Any]], blobs: list[bytes | None],
+                bounds: npt.NDArray[Any] | None) -> None:
         con = self._connection()
+        if layer["geom"] is not None and bounds is not None:
+            present = ~np.isnan(bounds[:, 0])
+            if present.any():
+                e, b = layer["extent"], bounds[present]
+                e[0], e[1] = min(e[0], float(b[:, 0].min())), min(e[1], float(b[:, 2].min()))
+                e[2], e[3] = max(e[2], float(b[:, 1].max())), max(e[3], float(b[:, 3].max()))
+            columns.insert(0, blobs)
+        count = len(columns[0]) if columns else 0
         con.executemany(layer["insert"], zip(*columns))
-        con.commit()
-        layer["rows"] += len(rows)
+        layer["rows"] += count
+        if layer["geom"] is not None and bounds is not None and count:
+            # the rows just appended are the table's last ``count`` fids (a fresh table, appends only)
+            last = con.execute(f"SELECT max({_quote(layer['fid'])}) FROM {_quote(layer['table'])}").fetchone()[0]
+            fids = np.arange(last - count + 1, last + 1, dtype=np.int64)
+            layer["index"].append((fids[present], rtree_boxes(bounds[present, :4])))
+        layer["pending"] += count
+        if layer["pending"] >= self.COMMIT_ROWS:
+            con.commit()
+            layer["pending"] = 0
 
     def finish(self) -> None:
         """Spatial indexes, triggers, feature counts and extents of every layer written; closes the file."""
@@ -1130,21 +1264,14 @@ class DirectLayers:
         """The layer's R-tree (GDAL's names, columns, triggers and extension row), bulk-loaded (see rtree_nodes)."""
         rtree = f"rtree_{table}_{column}"
         con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
-        rows = con.execute(f"SELECT {_quote(fid)}, {_quote(column)} FROM {_quote(table)} "
-                           f"WHERE {_quote(column)} IS NOT NULL")
-        total = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
-        ids, boxes = np.empty(total, dtype=np.int64), np.empty((total, 4), dtype=np.float32)
-        filled = 0
-        while chunk := rows.fetchmany(self.RTREE_CHUNK):
-            found = blob_bounds([r[1] for r in chunk])
-            keep = ~np.isnan(found[:, 0])
-            kept = int(keep.sum())
-            ids[filled:filled + kept] = np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk))[keep]
-            boxes[filled:filled + kept] = rtree_boxes(found[keep])
-            filled += kept
-        if filled:
+        entries = self._layers[table]["index"]   # (fids, float32 boxes) of every non-null geometry, as appended
+        self._layers[table]["index"] = []
+        if entries:
+            ids = np.concatenate([e[0] for e in entries])
+            boxes = np.concatenate([e[1] for e in entries])
+            del entries
             size = con.execute(f"SELECT length(data) FROM {_quote(rtree + '_node')} WHERE nodeno = 1").fetchone()[0]
-            nodes, leaves, parents = rtree_nodes(ids[:filled], boxes[:filled], size)
+            nodes, leaves, parents = rtree_nodes(ids, boxes, size)
             del ids, boxes
             con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
             con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
