@@ -4,64 +4,74 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="107"/>
+      <location filename="../../plugin/menu.py" line="109"/>
+      <source>Open twin</source>
+      <translation>Zwilling öffnen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="111"/>
+      <source>Twin GeoPackage (*.gpkg)</source>
+      <translation>Zwilling-GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="119"/>
       <source>Add 3D tileset</source>
       <translation>3D-Tileset hinzufügen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="108"/>
+      <location filename="../../plugin/menu.py" line="120"/>
       <source>3D Tiles (tileset.json)</source>
       <translation>3D Tiles (tileset.json)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="124"/>
+      <location filename="../../plugin/menu.py" line="136"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="133"/>
+      <location filename="../../plugin/menu.py" line="145"/>
       <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
       <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="136"/>
+      <location filename="../../plugin/menu.py" line="148"/>
       <source>Open twin from PostGIS</source>
       <translation>Zwilling aus PostGIS öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="136"/>
+      <location filename="../../plugin/menu.py" line="148"/>
       <source>Connection</source>
       <translation>Verbindung</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="139"/>
+      <location filename="../../plugin/menu.py" line="151"/>
       <source>Schema</source>
       <translation>Schema</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="168"/>
+      <location filename="../../plugin/menu.py" line="181"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="183"/>
+      <location filename="../../plugin/menu.py" line="186"/>
+      <source>The DGM beside the twin was not used: {0}</source>
+      <translation>Das DGM neben dem Zwilling wurde nicht verwendet: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="199"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="188"/>
+      <location filename="../../plugin/menu.py" line="209"/>
       <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
       <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="191"/>
-      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
-      <translation>Ihr Gelände liegt auf der niedrigsten Geländehöhe der Gebäude, {0} m (Projekteigenschaften, Gelände).</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="194"/>
-      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
-      <translation>Höhen werden um {0} m (die niedrigste Geländehöhe der Gebäude) tiefer gezeigt, sodass die Gebäude auf ihrem ebenen Gelände stehen.</translation>
+      <location filename="../../plugin/menu.py" line="237"/>
+      <source>Its terrain is the DGM {0}; buildings and terrain share its heights.</source>
+      <translation>Sein Gelände ist das DGM {0}; Gebäude und Gelände haben dieselben Höhen.</translation>
     </message>
     <message>
       <location filename="../../plugin/menu.py" line="24"/>
@@ -69,49 +79,74 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="33"/>
+      <location filename="../../plugin/menu.py" line="240"/>
+      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
+      <translation>Ihr Gelände liegt auf der niedrigsten Geländehöhe der Gebäude, {0} m (Projekteigenschaften, Gelände).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="243"/>
+      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
+      <translation>Höhen werden um {0} m (die niedrigste Geländehöhe der Gebäude) tiefer gezeigt, sodass die Gebäude auf ihrem ebenen Gelände stehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="249"/>
+      <source>Set DGM as 3D terrain</source>
+      <translation>DGM als 3D-Gelände setzen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="251"/>
+      <source>Digital terrain model (*.tif *.tiff *.vrt *.asc *.xyz)</source>
+      <translation>Digitales Geländemodell (*.tif *.tiff *.vrt *.asc *.xyz)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="286"/>
+      <source>Added the DGM {0}. Open a twin first to see it as the 3D view's terrain.</source>
+      <translation>DGM {0} hinzugefügt. Öffnen Sie zuerst einen Zwilling, um es als Gelände der 3D-Ansicht zu sehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="36"/>
       <source>Open twin…</source>
       <translation>Zwilling öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="34"/>
+      <location filename="../../plugin/menu.py" line="37"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="39"/>
+      <location filename="../../plugin/menu.py" line="42"/>
       <source>Open twin from PostGIS…</source>
       <translation>Zwilling aus PostGIS öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="42"/>
+      <location filename="../../plugin/menu.py" line="45"/>
       <source>Sensor time series…</source>
       <translation>Zeitreihen der Sensoren…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="45"/>
+      <location filename="../../plugin/menu.py" line="48"/>
+      <source>Set DGM as 3D terrain…</source>
+      <translation>DGM als 3D-Gelände setzen…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="49"/>
+      <source>Add a digital terrain model (e.g. a DGM1 GeoTIFF) as a hillshade layer and make it the terrain of the 3D map view</source>
+      <translation>Ein digitales Geländemodell (z. B. ein DGM1-GeoTIFF) als Schummerungslayer hinzufügen und zum Gelände der 3D-Kartenansicht machen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="53"/>
       <source>Add 3D tileset…</source>
       <translation>3D-Tileset hinzufügen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="46"/>
+      <location filename="../../plugin/menu.py" line="54"/>
       <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
       <translation>Ein exportiertes GeoTwin-Tileset (tileset.json) als 3D-Tiles-Layer hinzufügen (ab QGIS 3.34, Kacheln für den QGIS-3D-Tiles-Layer exportiert)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="59"/>
+      <location filename="../../plugin/menu.py" line="67"/>
       <source>Select a sensors layer of a twin GeoPackage first.</source>
       <translation>Wählen Sie zuerst einen Sensor-Layer eines Zwilling-GeoPackages.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="97"/>
-      <source>Open twin</source>
-      <translation>Zwilling öffnen</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="99"/>
-      <source>Twin GeoPackage (*.gpkg)</source>
-      <translation>Zwilling-GeoPackage (*.gpkg)</translation>
     </message>
     <message>
       <location filename="../../plugin/series_dock.py" line="115"/>
@@ -189,164 +224,179 @@
       <translation>Die Kacheln sind Draco-komprimiert: QGIS zeigt sie nur, wenn es mit Draco gebaut wurde.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>City model</source>
       <translation>Stadtmodell</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Lerninseln &amp; Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Reports and links</source>
       <translation>Berichte und Verknüpfungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Buildings</source>
       <translation>Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Building surfaces</source>
       <translation>Gebäudeflächen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM buildings</source>
       <translation>BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM storeys</source>
       <translation>BIM-Geschosse</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM rooms</source>
       <translation>BIM-Räume</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM elements</source>
       <translation>BIM-Elemente</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Learning islands</source>
       <translation>Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Sensors</source>
       <translation>Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Observations</source>
       <translation>Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Conflation report</source>
       <translation>Zuordnungsbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Height report</source>
       <translation>Höhenbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Sources</source>
       <translation>Quellen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Links: rooms of buildings</source>
       <translation>Verknüpfungen: Räume der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Verknüpfungen: BIM-Elemente der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="131"/>
+      <location filename="../../plugin/twin_view.py" line="132"/>
       <source>Building of the room</source>
       <translation>Gebäude des Raums</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="132"/>
+      <location filename="../../plugin/twin_view.py" line="133"/>
       <source>Building of the element</source>
       <translation>Gebäude des Elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="133"/>
+      <location filename="../../plugin/twin_view.py" line="134"/>
       <source>Learning islands in the room</source>
       <translation>Lerninseln im Raum</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="134"/>
+      <location filename="../../plugin/twin_view.py" line="135"/>
       <source>Attributes</source>
       <translation>Attribute</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="151"/>
+      <location filename="../../plugin/twin_view.py" line="152"/>
       <source>no such file</source>
       <translation>Datei nicht gefunden</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="155"/>
+      <location filename="../../plugin/twin_view.py" line="156"/>
       <source>not a GeoPackage ({0})</source>
       <translation>kein GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="166"/>
+      <location filename="../../plugin/twin_view.py" line="167"/>
       <source>cannot list the tables ({0})</source>
       <translation>die Tabellen lassen sich nicht auflisten ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="168"/>
+      <location filename="../../plugin/twin_view.py" line="169"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>keine PostgreSQL-Verbindung dieses Namens</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="187"/>
+      <location filename="../../plugin/twin_view.py" line="191"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>kein GeoTwin-Zwilling: es fehlt der Layer buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="191"/>
+      <location filename="../../plugin/twin_view.py" line="195"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="202"/>
+      <location filename="../../plugin/twin_view.py" line="206"/>
       <source>the layer {0} cannot be opened</source>
       <translation>der Layer {0} lässt sich nicht öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="204"/>
+      <location filename="../../plugin/twin_view.py" line="208"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>der Layer {0} lässt sich nicht filtern</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="208"/>
+      <location filename="../../plugin/twin_view.py" line="212"/>
       <source>style {0}: {1}</source>
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="265"/>
+      <location filename="../../plugin/twin_view.py" line="290"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="164"/>
+      <source>DGM (terrain)</source>
+      <translation>DGM (Gelände)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="166"/>
+      <source>not a readable raster</source>
+      <translation>kein lesbares Raster</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="168"/>
+      <source>a DGM needs one band of heights and a coordinate reference system</source>
+      <translation>ein DGM braucht ein Band mit Höhen und ein Koordinatenbezugssystem</translation>
     </message>
     <message>
       <location filename="../../processing/algorithm.py" line="87"/>

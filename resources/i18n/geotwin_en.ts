@@ -4,64 +4,74 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="107"/>
+      <location filename="../../plugin/menu.py" line="109"/>
+      <source>Open twin</source>
+      <translation>Open twin</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="111"/>
+      <source>Twin GeoPackage (*.gpkg)</source>
+      <translation>Twin GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="119"/>
       <source>Add 3D tileset</source>
       <translation>Add 3D tileset</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="108"/>
+      <location filename="../../plugin/menu.py" line="120"/>
       <source>3D Tiles (tileset.json)</source>
       <translation>3D Tiles (tileset.json)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="124"/>
+      <location filename="../../plugin/menu.py" line="136"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="133"/>
+      <location filename="../../plugin/menu.py" line="145"/>
       <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
       <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="136"/>
+      <location filename="../../plugin/menu.py" line="148"/>
       <source>Open twin from PostGIS</source>
       <translation>Open twin from PostGIS</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="136"/>
+      <location filename="../../plugin/menu.py" line="148"/>
       <source>Connection</source>
       <translation>Connection</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="139"/>
+      <location filename="../../plugin/menu.py" line="151"/>
       <source>Schema</source>
       <translation>Schema</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="168"/>
+      <location filename="../../plugin/menu.py" line="181"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="183"/>
+      <location filename="../../plugin/menu.py" line="186"/>
+      <source>The DGM beside the twin was not used: {0}</source>
+      <translation>The DGM beside the twin was not used: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="199"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="188"/>
+      <location filename="../../plugin/menu.py" line="209"/>
       <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
       <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="191"/>
-      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
-      <translation>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="194"/>
-      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
-      <translation>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</translation>
+      <location filename="../../plugin/menu.py" line="237"/>
+      <source>Its terrain is the DGM {0}; buildings and terrain share its heights.</source>
+      <translation>Its terrain is the DGM {0}; buildings and terrain share its heights.</translation>
     </message>
     <message>
       <location filename="../../plugin/menu.py" line="24"/>
@@ -69,49 +79,74 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="33"/>
+      <location filename="../../plugin/menu.py" line="240"/>
+      <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
+      <translation>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="243"/>
+      <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
+      <translation>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="249"/>
+      <source>Set DGM as 3D terrain</source>
+      <translation>Set DGM as 3D terrain</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="251"/>
+      <source>Digital terrain model (*.tif *.tiff *.vrt *.asc *.xyz)</source>
+      <translation>Digital terrain model (*.tif *.tiff *.vrt *.asc *.xyz)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="286"/>
+      <source>Added the DGM {0}. Open a twin first to see it as the 3D view's terrain.</source>
+      <translation>Added the DGM {0}. Open a twin first to see it as the 3D view's terrain.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="36"/>
       <source>Open twin…</source>
       <translation>Open twin…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="34"/>
+      <location filename="../../plugin/menu.py" line="37"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="39"/>
+      <location filename="../../plugin/menu.py" line="42"/>
       <source>Open twin from PostGIS…</source>
       <translation>Open twin from PostGIS…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="42"/>
+      <location filename="../../plugin/menu.py" line="45"/>
       <source>Sensor time series…</source>
       <translation>Sensor time series…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="45"/>
+      <location filename="../../plugin/menu.py" line="48"/>
+      <source>Set DGM as 3D terrain…</source>
+      <translation>Set DGM as 3D terrain…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="49"/>
+      <source>Add a digital terrain model (e.g. a DGM1 GeoTIFF) as a hillshade layer and make it the terrain of the 3D map view</source>
+      <translation>Add a digital terrain model (e.g. a DGM1 GeoTIFF) as a hillshade layer and make it the terrain of the 3D map view</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="53"/>
       <source>Add 3D tileset…</source>
       <translation>Add 3D tileset…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="46"/>
+      <location filename="../../plugin/menu.py" line="54"/>
       <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
       <translation>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="59"/>
+      <location filename="../../plugin/menu.py" line="67"/>
       <source>Select a sensors layer of a twin GeoPackage first.</source>
       <translation>Select a sensors layer of a twin GeoPackage first.</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="97"/>
-      <source>Open twin</source>
-      <translation>Open twin</translation>
-    </message>
-    <message>
-      <location filename="../../plugin/menu.py" line="99"/>
-      <source>Twin GeoPackage (*.gpkg)</source>
-      <translation>Twin GeoPackage (*.gpkg)</translation>
     </message>
     <message>
       <location filename="../../plugin/series_dock.py" line="115"/>
@@ -189,164 +224,179 @@
       <translation>The tiles are Draco-compressed: QGIS shows them only where it was built with Draco.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>City model</source>
       <translation>City model</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="121"/>
+      <location filename="../../plugin/twin_view.py" line="122"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Learning islands &amp; sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Reports and links</source>
       <translation>Reports and links</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Buildings</source>
       <translation>Buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Building surfaces</source>
       <translation>Building surfaces</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM buildings</source>
       <translation>BIM buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>BIM storeys</source>
       <translation>BIM storeys</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM rooms</source>
       <translation>BIM rooms</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM elements</source>
       <translation>BIM elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Learning islands</source>
       <translation>Learning islands</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>Sensors</source>
       <translation>Sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Observations</source>
       <translation>Observations</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Conflation report</source>
       <translation>Conflation report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Height report</source>
       <translation>Height report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Sources</source>
       <translation>Sources</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Links: rooms of buildings</source>
       <translation>Links: rooms of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Links: BIM elements of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="131"/>
+      <location filename="../../plugin/twin_view.py" line="132"/>
       <source>Building of the room</source>
       <translation>Building of the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="132"/>
+      <location filename="../../plugin/twin_view.py" line="133"/>
       <source>Building of the element</source>
       <translation>Building of the element</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="133"/>
+      <location filename="../../plugin/twin_view.py" line="134"/>
       <source>Learning islands in the room</source>
       <translation>Learning islands in the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="134"/>
+      <location filename="../../plugin/twin_view.py" line="135"/>
       <source>Attributes</source>
       <translation>Attributes</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="151"/>
+      <location filename="../../plugin/twin_view.py" line="152"/>
       <source>no such file</source>
       <translation>no such file</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="155"/>
+      <location filename="../../plugin/twin_view.py" line="156"/>
       <source>not a GeoPackage ({0})</source>
       <translation>not a GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="166"/>
+      <location filename="../../plugin/twin_view.py" line="167"/>
       <source>cannot list the tables ({0})</source>
       <translation>cannot list the tables ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="168"/>
+      <location filename="../../plugin/twin_view.py" line="169"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>no PostgreSQL connection of that name</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="187"/>
+      <location filename="../../plugin/twin_view.py" line="191"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>not a GeoTwin twin: it has no buildings layer</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="191"/>
+      <location filename="../../plugin/twin_view.py" line="195"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="202"/>
+      <location filename="../../plugin/twin_view.py" line="206"/>
       <source>the layer {0} cannot be opened</source>
       <translation>the layer {0} cannot be opened</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="204"/>
+      <location filename="../../plugin/twin_view.py" line="208"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>the layer {0} cannot be filtered</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="208"/>
+      <location filename="../../plugin/twin_view.py" line="212"/>
       <source>style {0}: {1}</source>
       <translation>style {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="265"/>
+      <location filename="../../plugin/twin_view.py" line="290"/>
       <source>relation {0} is invalid</source>
       <translation>relation {0} is invalid</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="164"/>
+      <source>DGM (terrain)</source>
+      <translation>DGM (terrain)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="166"/>
+      <source>not a readable raster</source>
+      <translation>not a readable raster</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="168"/>
+      <source>a DGM needs one band of heights and a coordinate reference system</source>
+      <translation>a DGM needs one band of heights and a coordinate reference system</translation>
     </message>
     <message>
       <location filename="../../processing/algorithm.py" line="87"/>
