@@ -245,7 +245,13 @@ def _fill_dem_dialog(dialog: QWidget, layer: QgsRasterLayer) -> bool:
         dialog.close()
         return False
     kind = dialog.findChild(QComboBox, "cboTerrainType")
-    layers = dialog.findChild(QgsMapLayerComboBox, "cboTerrainLayer")
+    layers = dialog.findChild(QComboBox, "cboTerrainLayer")  # PyQt sees a QComboBox: cast by its class name
+    if layers is not None and layers.metaObject().className() == "QgsMapLayerComboBox":
+        from qgis.PyQt import sip
+
+        layers = sip.cast(layers, QgsMapLayerComboBox)
+    else:
+        layers = None
     offset = dialog.findChild(QDoubleSpinBox, "terrainElevationOffsetSpinBox")
     scale = dialog.findChild(QDoubleSpinBox, "spinTerrainScale")
     index = kind.findData(DEM_TERRAIN_TYPE) if kind is not None else -1
@@ -254,7 +260,8 @@ def _fill_dem_dialog(dialog: QWidget, layer: QgsRasterLayer) -> bool:
         return False
     kind.setCurrentIndex(index)
     layers.setLayer(layer)
-    if layers.currentLayer() is not layer:
+    chosen = layers.currentLayer()
+    if chosen is None or chosen.id() != layer.id():  # wrappers come and go: compare the ids
         dialog.reject()
         return False
     for box, value in ((offset, 0.0), (scale, 1.0)):

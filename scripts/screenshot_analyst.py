@@ -20,7 +20,7 @@ import traceback
 
 from qgis.core import Qgis, QgsApplication, QgsProject
 from qgis.PyQt.QtCore import QTimer
-from qgis.PyQt.QtWidgets import QApplication, QProgressBar
+from qgis.PyQt.QtWidgets import QApplication, QLabel, QProgressBar
 from qgis.utils import iface, plugins
 
 REPORT = os.environ["GEOTWIN_REPORT"]
@@ -48,7 +48,7 @@ def guarded(step):
 
 def message(item) -> None:
     try:
-        state["messages"].append(f"{item.title()}: {item.text()}")
+        state["messages"].append(" ".join(label.text() for label in item.findChildren(QLabel)))
     except Exception as err:  # noqa: BLE001 - a slot must not raise (QGIS would open its error dialog)
         state["messages"].append(repr(err))
 
