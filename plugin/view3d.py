@@ -183,7 +183,7 @@ def dgm_height(layer: QgsRasterLayer, x: float, y: float) -> float | None:
 
 def dem_project_terrain(project: QgsProject, layer: QgsRasterLayer) -> str | None:
     """QGIS >= 3.26: make the DGM the project's terrain (Project Properties > Terrain; offset 0, scale 1), which
-    every new 3D view takes; on QGIS >= 3.36 the open 3D views are switched too. None on QGIS 3.22-3.24."""
+    every new 3D view takes (``dem_open_views`` for open ones). None on QGIS 3.22-3.24."""
     properties = getattr(project, "elevationProperties", None)
     if properties is None:
         return None
@@ -198,7 +198,8 @@ def dem_project_terrain(project: QgsProject, layer: QgsRasterLayer) -> str | Non
 
 
 def dem_open_views(iface, project: QgsProject) -> int:
-    """QGIS >= 3.36 (iface.mapCanvases3D): give the open 3D views the project's terrain; returns how many."""
+    """Give the open 3D views the project's terrain where QGIS's Python reaches them (iface.mapCanvases3D and
+    Qgs3DMapSettings.configureTerrainFromProject; QGIS 3.40 binds the latter not); returns how many."""
     canvases = getattr(iface, "mapCanvases3D", None)
     if canvases is None:
         return 0
