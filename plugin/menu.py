@@ -33,7 +33,11 @@ class TwinMenu:
         self.series_action: QAction | None = None
         self.tiles_action: QAction | None = None
         self.series_dock: SeriesDock | None = None
-        self.view_3d = None  # the docked 3D view the last open() made
+        self.view_3d: Any = None  # the docked 3D view the last open() made
+        self.dgm_action: QAction | None = None
+        self.group: Any = None  # the layer tree group of the last opened twin
+        # (layers, offset) when the last open() lowered the 3D symbols (QGIS 3.22)
+        self.lowered: tuple[Any, Any] | None = None
 
     def add(self) -> None:
         self.action = QAction(QIcon(str(ICON)), tr("Open twin…"), self.iface.mainWindow())
@@ -48,6 +52,11 @@ class TwinMenu:
         self.series_action = QAction(QIcon(str(ICON)), tr("Sensor time series…"), self.iface.mainWindow())
         self.series_action.triggered.connect(self.show_series)
         self.iface.addPluginToMenu(self.menu, self.series_action)
+        self.dgm_action = QAction(QIcon(str(ICON)), tr("Set DGM as 3D terrain…"), self.iface.mainWindow())
+        self.dgm_action.setToolTip(tr("Add a digital terrain model (e.g. a DGM1 GeoTIFF) as a hillshade layer and "
+                                      "make it the terrain of the 3D map view"))
+        self.dgm_action.triggered.connect(self.choose_and_set_dgm)
+        self.iface.addPluginToMenu(self.menu, self.dgm_action)
         self.tiles_action = QAction(QIcon(str(ICON)), tr("Add 3D tileset…"), self.iface.mainWindow())
         self.tiles_action.setToolTip(tr("Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer "
                                         "(QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)"))
@@ -89,6 +98,10 @@ class TwinMenu:
             self.iface.removePluginMenu(self.menu, self.series_action)
             self.series_action.deleteLater()
             self.series_action = None
+        if self.dgm_action is not None:
+            self.iface.removePluginMenu(self.menu, self.dgm_action)
+            self.dgm_action.deleteLater()
+            self.dgm_action = None
         if self.tiles_action is not None:
             self.iface.removePluginMenu(self.menu, self.tiles_action)
             self.tiles_action.deleteLater()
@@ -164,6 +177,7 @@ class TwinMenu:
             bar.pushMessage(tr("GeoTwin"), str(err), Qgis.Critical, 0)
             return None
         project = QgsProject.instance()
+        self.group = result["group"]
         buildings = result["layers"][BUILDINGS.name]
         transform = QgsCoordinateTransform(buildings.crs(), project.crs(), project)
         self.iface.layerTreeCanvasBridge().setCanvasLayers()  # now, not deferred: the 3D view takes them
@@ -175,28 +189,109 @@ class TwinMenu:
                                           "open its form to see its BIM rooms, learning islands and sensors.")
                         .format(label, len(result["layers"]), len(result["relations"]), view),
                         Qgis.Success, 10)
+        if result.get("dgm_error"):
+            bar.pushMessage(tr("GeoTwin"), tr("The DGM beside the twin was not used: {0}").format(
+                result["dgm_error"]), Qgis.Warning, 10)
         return result
 
     def open_3d_view(self, project: QgsProject, result: dict[str, Any]) -> str:
-        """Stand the buildings on the ground (view3d.stand_on_ground), open a 3D view with QGIS desktop's
-        action and dock it on the right; returns the sentence for the message bar."""
-        from .localize import number
-        from .view3d import LOWERED_SYMBOLS, PROJECT_TERRAIN, dock_new_view, stand_on_ground, widgets_of
+        """Open a 3D view with QGIS desktop's action, dock it on the right and stand the buildings on the
+        ground: on the twin's DGM as the view's terrain (view3d.py) when there is one, else on a flat terrain
+        at the lowest building ground (view3d.stand_on_ground); returns the sentence for the message bar."""
+        from .view3d import dem_project_terrain, dock_new_view, project_terrain, widgets_of
 
         window = self.iface.mainWindow()
         new_3d = window.findChild(QAction, NEW_3D_VIEW_ACTION)
         if new_3d is None or not new_3d.isEnabled():
             return tr("This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.")
-        how = stand_on_ground(project, result["layers"], result["ground_height"])
+        dgm, ground = result.get("dgm"), result["ground_height"]
+        how = dem_project_terrain(project, dgm) if dgm is not None else None  # QGIS >= 3.26: before the view
+        if how is None and project_terrain(project) is not None:
+            how = self.stand_on_ground(project, result)  # QGIS >= 3.26 without a DGM: the flat terrain's offset
         before = widgets_of(window)
         new_3d.trigger()
         self.view_3d = dock_new_view(window, before)
-        view = tr("A 3D map view shows surfaces by type and BIM elements by IFC class.")
-        ground = number(result["ground_height"]) if result["ground_height"] is not None else ""
+        if how is None and project_terrain(project) is None:
+            how = self.dem_or_lowered(project, result)  # QGIS 3.22-3.24: on the open view
+        return tr("A 3D map view shows surfaces by type and BIM elements by IFC class.") + self.terrain_sentence(
+            how, dgm, ground)
+
+    def stand_on_ground(self, project: QgsProject, result: dict[str, Any]) -> str | None:
+        from .view3d import LOWERED_SYMBOLS, stand_on_ground
+
+        how = stand_on_ground(project, result["layers"], result["ground_height"])
+        self.lowered = (result["layers"], result["ground_height"]) if how == LOWERED_SYMBOLS else None
+        return how
+
+    def dem_or_lowered(self, project: QgsProject, result: dict[str, Any]) -> str | None:
+        """QGIS 3.22-3.24: the DGM as the open view's terrain (its configuration dialog), else the buildings
+        lowered onto its flat terrain at 0 m."""
+        from .view3d import VIEW_DEM, dem_view_terrain
+
+        dgm = result.get("dgm")
+        if dgm is not None and self.view_3d is not None and dem_view_terrain(self.view_3d, dgm):
+            self.lowered = None
+            return VIEW_DEM
+        return self.stand_on_ground(project, result)
+
+    @staticmethod
+    def terrain_sentence(how: str | None, dgm: Any, ground: float | None) -> str:
+        from .localize import number
+        from .view3d import LOWERED_SYMBOLS, PROJECT_DEM, PROJECT_TERRAIN, VIEW_DEM
+
+        shown = number(ground) if ground is not None else ""
+        if how in (PROJECT_DEM, VIEW_DEM):
+            return " " + tr("Its terrain is the DGM {0}; buildings and terrain share its heights.").format(
+                Path(dgm.source()).name)
         if how == PROJECT_TERRAIN:
-            view += " " + tr("Its terrain lies at the lowest building ground, {0} m (Project Properties, "
-                             "Terrain).").format(ground)
-        elif how == LOWERED_SYMBOLS:
-            view += " " + tr("Heights are shown {0} m lower (the lowest building ground), so the buildings "
-                             "stand on its flat terrain.").format(ground)
-        return view
+            return " " + tr("Its terrain lies at the lowest building ground, {0} m (Project Properties, "
+                            "Terrain).").format(shown)
+        if how == LOWERED_SYMBOLS:
+            return " " + tr("Heights are shown {0} m lower (the lowest building ground), so the buildings "
+                            "stand on its flat terrain.").format(shown)
+        return ""
+
+    def choose_and_set_dgm(self) -> None:
+        settings = QgsSettings()
+        path, _ = QFileDialog.getOpenFileName(self.iface.mainWindow(), tr("Set DGM as 3D terrain"),
+                                              settings.value(LAST_DIR_KEY, "", str),
+                                              tr("Digital terrain model (*.tif *.tiff *.vrt *.asc *.xyz)"))
+        if path:
+            settings.setValue(LAST_DIR_KEY, str(Path(path).parent))
+            self.set_dgm(path)
+
+    def set_dgm(self, path: str) -> str | None:
+        """Add a DGM raster as a hillshade layer and make it the 3D terrain: the project's (QGIS >= 3.26, also
+        the open 3D views' on 3.36+), else the last 3D view's that "Open twin…" docked (its buildings raised
+        back if they were lowered). Returns how (view3d.PROJECT_DEM/VIEW_DEM), None when only added."""
+        from .view3d import (
+            VIEW_DEM,
+            add_dgm_layer,
+            dem_open_views,
+            dem_project_terrain,
+            dem_view_terrain,
+            lower_3d_symbols,
+        )
+
+        bar, project = self.iface.messageBar(), QgsProject.instance()
+        try:
+            layer = add_dgm_layer(project, path, self.group)
+        except GeoTwinError as err:
+            bar.pushMessage(tr("GeoTwin"), str(err), Qgis.Critical, 0)
+            return None
+        how = dem_project_terrain(project, layer)
+        if how is not None:
+            dem_open_views(self.iface, project)
+        elif self.view_3d is not None and dem_view_terrain(self.view_3d, layer):
+            how = VIEW_DEM
+            if self.lowered is not None:
+                layers, ground = self.lowered
+                for lowered in layers.values():
+                    lower_3d_symbols(lowered, -float(ground))
+                self.lowered = None
+        if how is None:
+            bar.pushMessage(tr("GeoTwin"), tr("Added the DGM {0}. Open a twin first to see it as the 3D view's "
+                                              "terrain.").format(Path(path).name), Qgis.Info, 10)
+        else:
+            bar.pushMessage(tr("GeoTwin"), self.terrain_sentence(how, layer, None).strip(), Qgis.Success, 10)
+        return how

@@ -25,6 +25,7 @@ from qgis.core import (
     QgsProject,
     QgsProviderConnectionException,
     QgsProviderRegistry,
+    QgsRasterLayer,
     QgsRectangle,
     QgsRelation,
     QgsRelationContext,
@@ -176,12 +177,15 @@ def postgis_source(connection: str, schema: str = "geotwin") -> TwinSource:
     return TwinSource(label, frozenset(tables), make_layer)
 
 
-def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = None) -> dict[str, Any]:
+def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = None,
+              dgm: str | Path | bool | None = True) -> dict[str, Any]:
     """Load the twin at ``gpkg_path`` (a GeoPackage, or a ``postgis_source``) into ``project`` (default: the
-    current project).
+    current project), with its DGM as a hillshade layer: ``dgm`` a raster path, True (default) for the one
+    ``dgm*.tif`` beside the twin or its city model sources (view3d.find_dgm), None for none.
 
     Returns ``{"group", "layers": {key: layer}, "relations": {key: QgsRelation}, "renderers_3d": [keys],
-    "missing": [tables not in this twin], "extent": QgsRectangle, "ground_height": lowest building ground (m)}``.
+    "missing": [tables not in this twin], "extent": QgsRectangle, "ground_height": lowest building ground (m),
+    "dgm": the DGM's QgsRasterLayer or None, "dgm_error": why a found DGM was not added, or None}``.
     """
     source = gpkg_path if isinstance(gpkg_path, TwinSource) else gpkg_source(gpkg_path)
     if BUILDINGS.name not in source.tables:
@@ -228,9 +232,30 @@ def open_twin(gpkg_path: str | Path | TwinSource, project: QgsProject | None = N
     buildings = layers[BUILDINGS.name]
     extent = QgsRectangle(buildings.extent())
     ground = buildings.minimumValue(buildings.fields().lookupField("ground_height"))
+    dgm_layer, dgm_error = _dgm(project, top, dgm, source.label, layers.get(TWIN_SOURCES))
     return {"group": top, "layers": layers, "relations": relations, "missing": missing, "extent": extent,
             "ground_height": float(ground) if isinstance(ground, (int, float)) else None,
+            "dgm": dgm_layer, "dgm_error": dgm_error,
             "renderers_3d": [key for key, layer in layers.items() if layer.renderer3D() is not None]}
+
+
+def _dgm(project: QgsProject, group: QgsLayerTreeGroup, dgm: str | Path | bool | None, label: str,
+         sources: QgsVectorLayer | None) -> tuple[QgsRasterLayer | None, str | None]:
+    """The DGM layer for the 3D terrain (view3d.py): ``dgm`` given (an error names it), or found beside the
+    twin or its city model sources (``dgm=True``; one that cannot be read is reported, not raised)."""
+    from .view3d import add_dgm_layer, find_dgm, twin_folders
+
+    if dgm is None or dgm is False:
+        return None, None
+    if dgm is not True:
+        return add_dgm_layer(project, dgm, group), None
+    found = find_dgm(twin_folders(label, sources))
+    if found is None:
+        return None, None
+    try:
+        return add_dgm_layer(project, found, group), None
+    except InputError as err:
+        return None, str(err)
 
 
 def _localize(layer: QgsVectorLayer, table: str) -> None:

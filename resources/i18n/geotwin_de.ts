@@ -4,74 +4,99 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="103"/>
+      <location filename="../../plugin/menu.py" line="116"/>
       <source>Open twin</source>
       <translation>Zwilling öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="105"/>
+      <location filename="../../plugin/menu.py" line="118"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Zwilling-GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="113"/>
+      <location filename="../../plugin/menu.py" line="126"/>
       <source>Add 3D tileset</source>
       <translation>3D-Tileset hinzufügen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="114"/>
+      <location filename="../../plugin/menu.py" line="127"/>
       <source>3D Tiles (tileset.json)</source>
       <translation>3D Tiles (tileset.json)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="130"/>
+      <location filename="../../plugin/menu.py" line="143"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="139"/>
+      <location filename="../../plugin/menu.py" line="152"/>
       <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
       <translation>Keine PostgreSQL-Verbindung: legen Sie zuerst eine in der Datenquellenverwaltung an.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="142"/>
+      <location filename="../../plugin/menu.py" line="155"/>
       <source>Open twin from PostGIS</source>
       <translation>Zwilling aus PostGIS öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="142"/>
+      <location filename="../../plugin/menu.py" line="155"/>
       <source>Connection</source>
       <translation>Verbindung</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="145"/>
+      <location filename="../../plugin/menu.py" line="158"/>
       <source>Schema</source>
       <translation>Schema</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="174"/>
+      <location filename="../../plugin/menu.py" line="188"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>{0} geöffnet: {1} Layer, {2} Beziehungen. {3} Fragen Sie ein Gebäude ab und öffnen Sie sein Formular, um seine BIM-Räume, Lerninseln und Sensoren zu sehen.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="189"/>
+      <location filename="../../plugin/menu.py" line="193"/>
+      <source>The DGM beside the twin was not used: {0}</source>
+      <translation>Das DGM neben dem Zwilling wurde nicht verwendet: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="206"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>Dieses QGIS hat keine 3D-Kartenansicht; die Layer tragen ihre 3D-Darstellung für ein QGIS mit 3D.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="194"/>
+      <location filename="../../plugin/menu.py" line="216"/>
       <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
       <translation>Eine 3D-Kartenansicht zeigt die Flächen nach Typ und die BIM-Elemente nach IFC-Klasse.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="197"/>
+      <location filename="../../plugin/menu.py" line="244"/>
+      <source>Its terrain is the DGM {0}; buildings and terrain share its heights.</source>
+      <translation>Sein Gelände ist das DGM {0}; Gebäude und Gelände haben dieselben Höhen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="247"/>
       <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
       <translation>Ihr Gelände liegt auf der niedrigsten Geländehöhe der Gebäude, {0} m (Projekteigenschaften, Gelände).</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="200"/>
+      <location filename="../../plugin/menu.py" line="250"/>
       <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
       <translation>Höhen werden um {0} m (die niedrigste Geländehöhe der Gebäude) tiefer gezeigt, sodass die Gebäude auf ihrem ebenen Gelände stehen.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="256"/>
+      <source>Set DGM as 3D terrain</source>
+      <translation>DGM als 3D-Gelände setzen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="258"/>
+      <source>Digital terrain model (*.tif *.tiff *.vrt *.asc *.xyz)</source>
+      <translation>Digitales Geländemodell (*.tif *.tiff *.vrt *.asc *.xyz)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="293"/>
+      <source>Added the DGM {0}. Open a twin first to see it as the 3D view's terrain.</source>
+      <translation>DGM {0} hinzugefügt. Öffnen Sie zuerst einen Zwilling, um es als Gelände der 3D-Ansicht zu sehen.</translation>
     </message>
     <message>
       <location filename="../../plugin/menu.py" line="30"/>
@@ -79,37 +104,47 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="39"/>
+      <location filename="../../plugin/menu.py" line="43"/>
       <source>Open twin…</source>
       <translation>Zwilling öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="40"/>
+      <location filename="../../plugin/menu.py" line="44"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Einen GeoTwin-Zwilling (GeoPackage) öffnen: gestaltete 2D- und 3D-Layer, Gebäude verknüpft mit ihren BIM-Räumen, Lerninseln und Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="45"/>
+      <location filename="../../plugin/menu.py" line="49"/>
       <source>Open twin from PostGIS…</source>
       <translation>Zwilling aus PostGIS öffnen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="48"/>
+      <location filename="../../plugin/menu.py" line="52"/>
       <source>Sensor time series…</source>
       <translation>Zeitreihen der Sensoren…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="51"/>
+      <location filename="../../plugin/menu.py" line="55"/>
+      <source>Set DGM as 3D terrain…</source>
+      <translation>DGM als 3D-Gelände setzen…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="56"/>
+      <source>Add a digital terrain model (e.g. a DGM1 GeoTIFF) as a hillshade layer and make it the terrain of the 3D map view</source>
+      <translation>Ein digitales Geländemodell (z. B. ein DGM1-GeoTIFF) als Schummerungslayer hinzufügen und zum Gelände der 3D-Kartenansicht machen</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="60"/>
       <source>Add 3D tileset…</source>
       <translation>3D-Tileset hinzufügen…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="52"/>
+      <location filename="../../plugin/menu.py" line="61"/>
       <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
       <translation>Ein exportiertes GeoTwin-Tileset (tileset.json) als 3D-Tiles-Layer hinzufügen (ab QGIS 3.34, Kacheln für den QGIS-3D-Tiles-Layer exportiert)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="65"/>
+      <location filename="../../plugin/menu.py" line="74"/>
       <source>Select a sensors layer of a twin GeoPackage first.</source>
       <translation>Wählen Sie zuerst einen Sensor-Layer eines Zwilling-GeoPackages.</translation>
     </message>
@@ -189,164 +224,179 @@
       <translation>Die Kacheln sind Draco-komprimiert: QGIS zeigt sie nur, wenn es mit Draco gebaut wurde.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>City model</source>
       <translation>Stadtmodell</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Lerninseln &amp; Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Reports and links</source>
       <translation>Berichte und Verknüpfungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>Buildings</source>
       <translation>Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>Building surfaces</source>
       <translation>Gebäudeflächen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM buildings</source>
       <translation>BIM-Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM storeys</source>
       <translation>BIM-Geschosse</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>BIM rooms</source>
       <translation>BIM-Räume</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>BIM elements</source>
       <translation>BIM-Elemente</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Learning islands</source>
       <translation>Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Sensors</source>
       <translation>Sensoren</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Observations</source>
       <translation>Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Conflation report</source>
       <translation>Zuordnungsbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Height report</source>
       <translation>Höhenbericht</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Sources</source>
       <translation>Quellen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="130"/>
+      <location filename="../../plugin/twin_view.py" line="131"/>
       <source>Links: rooms of buildings</source>
       <translation>Verknüpfungen: Räume der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="130"/>
+      <location filename="../../plugin/twin_view.py" line="131"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Verknüpfungen: BIM-Elemente der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="132"/>
+      <location filename="../../plugin/twin_view.py" line="133"/>
       <source>Building of the room</source>
       <translation>Gebäude des Raums</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="133"/>
+      <location filename="../../plugin/twin_view.py" line="134"/>
       <source>Building of the element</source>
       <translation>Gebäude des Elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="134"/>
+      <location filename="../../plugin/twin_view.py" line="135"/>
       <source>Learning islands in the room</source>
       <translation>Lerninseln im Raum</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="135"/>
+      <location filename="../../plugin/twin_view.py" line="136"/>
       <source>Attributes</source>
       <translation>Attribute</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="152"/>
+      <location filename="../../plugin/twin_view.py" line="153"/>
       <source>no such file</source>
       <translation>Datei nicht gefunden</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="156"/>
+      <location filename="../../plugin/twin_view.py" line="157"/>
       <source>not a GeoPackage ({0})</source>
       <translation>kein GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="167"/>
+      <location filename="../../plugin/twin_view.py" line="168"/>
       <source>cannot list the tables ({0})</source>
       <translation>die Tabellen lassen sich nicht auflisten ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="169"/>
+      <location filename="../../plugin/twin_view.py" line="170"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>keine PostgreSQL-Verbindung dieses Namens</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="188"/>
+      <location filename="../../plugin/twin_view.py" line="192"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>kein GeoTwin-Zwilling: es fehlt der Layer buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="192"/>
+      <location filename="../../plugin/twin_view.py" line="196"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="203"/>
+      <location filename="../../plugin/twin_view.py" line="207"/>
       <source>the layer {0} cannot be opened</source>
       <translation>der Layer {0} lässt sich nicht öffnen</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="205"/>
+      <location filename="../../plugin/twin_view.py" line="209"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>der Layer {0} lässt sich nicht filtern</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="209"/>
+      <location filename="../../plugin/twin_view.py" line="213"/>
       <source>style {0}: {1}</source>
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="266"/>
+      <location filename="../../plugin/twin_view.py" line="291"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="165"/>
+      <source>DGM (terrain)</source>
+      <translation>DGM (Gelände)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="167"/>
+      <source>not a readable raster</source>
+      <translation>kein lesbares Raster</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="169"/>
+      <source>a DGM needs one band of heights and a coordinate reference system</source>
+      <translation>ein DGM braucht ein Band mit Höhen und ein Koordinatenbezugssystem</translation>
     </message>
     <message>
       <location filename="../../processing/algorithm.py" line="105"/>

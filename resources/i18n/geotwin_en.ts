@@ -4,74 +4,99 @@
   <context>
     <name>GeoTwin</name>
     <message>
-      <location filename="../../plugin/menu.py" line="103"/>
+      <location filename="../../plugin/menu.py" line="116"/>
       <source>Open twin</source>
       <translation>Open twin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="105"/>
+      <location filename="../../plugin/menu.py" line="118"/>
       <source>Twin GeoPackage (*.gpkg)</source>
       <translation>Twin GeoPackage (*.gpkg)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="113"/>
+      <location filename="../../plugin/menu.py" line="126"/>
       <source>Add 3D tileset</source>
       <translation>Add 3D tileset</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="114"/>
+      <location filename="../../plugin/menu.py" line="127"/>
       <source>3D Tiles (tileset.json)</source>
       <translation>3D Tiles (tileset.json)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="130"/>
+      <location filename="../../plugin/menu.py" line="143"/>
       <source>GeoTwin</source>
       <translation>GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="139"/>
+      <location filename="../../plugin/menu.py" line="152"/>
       <source>No PostgreSQL connection: add one in the Data Source Manager first.</source>
       <translation>No PostgreSQL connection: add one in the Data Source Manager first.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="142"/>
+      <location filename="../../plugin/menu.py" line="155"/>
       <source>Open twin from PostGIS</source>
       <translation>Open twin from PostGIS</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="142"/>
+      <location filename="../../plugin/menu.py" line="155"/>
       <source>Connection</source>
       <translation>Connection</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="145"/>
+      <location filename="../../plugin/menu.py" line="158"/>
       <source>Schema</source>
       <translation>Schema</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="174"/>
+      <location filename="../../plugin/menu.py" line="188"/>
       <source>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</source>
       <translation>Opened {0}: {1} layers, {2} relations. {3} Identify a building and open its form to see its BIM rooms, learning islands and sensors.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="189"/>
+      <location filename="../../plugin/menu.py" line="193"/>
+      <source>The DGM beside the twin was not used: {0}</source>
+      <translation>The DGM beside the twin was not used: {0}</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="206"/>
       <source>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</source>
       <translation>This QGIS has no 3D map view; the layers carry their 3D renderers for one that has.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="194"/>
+      <location filename="../../plugin/menu.py" line="216"/>
       <source>A 3D map view shows surfaces by type and BIM elements by IFC class.</source>
       <translation>A 3D map view shows surfaces by type and BIM elements by IFC class.</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="197"/>
+      <location filename="../../plugin/menu.py" line="244"/>
+      <source>Its terrain is the DGM {0}; buildings and terrain share its heights.</source>
+      <translation>Its terrain is the DGM {0}; buildings and terrain share its heights.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="247"/>
       <source>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</source>
       <translation>Its terrain lies at the lowest building ground, {0} m (Project Properties, Terrain).</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="200"/>
+      <location filename="../../plugin/menu.py" line="250"/>
       <source>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</source>
       <translation>Heights are shown {0} m lower (the lowest building ground), so the buildings stand on its flat terrain.</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="256"/>
+      <source>Set DGM as 3D terrain</source>
+      <translation>Set DGM as 3D terrain</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="258"/>
+      <source>Digital terrain model (*.tif *.tiff *.vrt *.asc *.xyz)</source>
+      <translation>Digital terrain model (*.tif *.tiff *.vrt *.asc *.xyz)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="293"/>
+      <source>Added the DGM {0}. Open a twin first to see it as the 3D view's terrain.</source>
+      <translation>Added the DGM {0}. Open a twin first to see it as the 3D view's terrain.</translation>
     </message>
     <message>
       <location filename="../../plugin/menu.py" line="30"/>
@@ -79,37 +104,47 @@
       <translation>&amp;GeoTwin</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="39"/>
+      <location filename="../../plugin/menu.py" line="43"/>
       <source>Open twin…</source>
       <translation>Open twin…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="40"/>
+      <location filename="../../plugin/menu.py" line="44"/>
       <source>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</source>
       <translation>Open a GeoTwin twin GeoPackage: styled 2D and 3D layers, buildings linked to their BIM rooms, learning islands and sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="45"/>
+      <location filename="../../plugin/menu.py" line="49"/>
       <source>Open twin from PostGIS…</source>
       <translation>Open twin from PostGIS…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="48"/>
+      <location filename="../../plugin/menu.py" line="52"/>
       <source>Sensor time series…</source>
       <translation>Sensor time series…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="51"/>
+      <location filename="../../plugin/menu.py" line="55"/>
+      <source>Set DGM as 3D terrain…</source>
+      <translation>Set DGM as 3D terrain…</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="56"/>
+      <source>Add a digital terrain model (e.g. a DGM1 GeoTIFF) as a hillshade layer and make it the terrain of the 3D map view</source>
+      <translation>Add a digital terrain model (e.g. a DGM1 GeoTIFF) as a hillshade layer and make it the terrain of the 3D map view</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/menu.py" line="60"/>
       <source>Add 3D tileset…</source>
       <translation>Add 3D tileset…</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="52"/>
+      <location filename="../../plugin/menu.py" line="61"/>
       <source>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</source>
       <translation>Add an exported GeoTwin tileset (tileset.json) as a 3D tiles layer (QGIS 3.34 or later, tiles exported for the QGIS 3D tiles layer)</translation>
     </message>
     <message>
-      <location filename="../../plugin/menu.py" line="65"/>
+      <location filename="../../plugin/menu.py" line="74"/>
       <source>Select a sensors layer of a twin GeoPackage first.</source>
       <translation>Select a sensors layer of a twin GeoPackage first.</translation>
     </message>
@@ -189,164 +224,179 @@
       <translation>The tiles are Draco-compressed: QGIS shows them only where it was built with Draco.</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>City model</source>
       <translation>City model</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>BIM</source>
       <translation>BIM</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="122"/>
+      <location filename="../../plugin/twin_view.py" line="123"/>
       <source>Learning islands &amp; sensors</source>
       <translation>Learning islands &amp; sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="123"/>
+      <location filename="../../plugin/twin_view.py" line="124"/>
       <source>Reports and links</source>
       <translation>Reports and links</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>Buildings</source>
       <translation>Buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="124"/>
+      <location filename="../../plugin/twin_view.py" line="125"/>
       <source>Building surfaces</source>
       <translation>Building surfaces</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM buildings</source>
       <translation>BIM buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="125"/>
+      <location filename="../../plugin/twin_view.py" line="126"/>
       <source>BIM storeys</source>
       <translation>BIM storeys</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>BIM rooms</source>
       <translation>BIM rooms</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="126"/>
+      <location filename="../../plugin/twin_view.py" line="127"/>
       <source>BIM elements</source>
       <translation>BIM elements</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Learning islands</source>
       <translation>Learning islands</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="127"/>
+      <location filename="../../plugin/twin_view.py" line="128"/>
       <source>Sensors</source>
       <translation>Sensors</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Observations</source>
       <translation>Observations</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="128"/>
+      <location filename="../../plugin/twin_view.py" line="129"/>
       <source>Conflation report</source>
       <translation>Conflation report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Height report</source>
       <translation>Height report</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="129"/>
+      <location filename="../../plugin/twin_view.py" line="130"/>
       <source>Sources</source>
       <translation>Sources</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="130"/>
+      <location filename="../../plugin/twin_view.py" line="131"/>
       <source>Links: rooms of buildings</source>
       <translation>Links: rooms of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="130"/>
+      <location filename="../../plugin/twin_view.py" line="131"/>
       <source>Links: BIM elements of buildings</source>
       <translation>Links: BIM elements of buildings</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="132"/>
+      <location filename="../../plugin/twin_view.py" line="133"/>
       <source>Building of the room</source>
       <translation>Building of the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="133"/>
+      <location filename="../../plugin/twin_view.py" line="134"/>
       <source>Building of the element</source>
       <translation>Building of the element</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="134"/>
+      <location filename="../../plugin/twin_view.py" line="135"/>
       <source>Learning islands in the room</source>
       <translation>Learning islands in the room</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="135"/>
+      <location filename="../../plugin/twin_view.py" line="136"/>
       <source>Attributes</source>
       <translation>Attributes</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="152"/>
+      <location filename="../../plugin/twin_view.py" line="153"/>
       <source>no such file</source>
       <translation>no such file</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="156"/>
+      <location filename="../../plugin/twin_view.py" line="157"/>
       <source>not a GeoPackage ({0})</source>
       <translation>not a GeoPackage ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="167"/>
+      <location filename="../../plugin/twin_view.py" line="168"/>
       <source>cannot list the tables ({0})</source>
       <translation>cannot list the tables ({0})</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="169"/>
+      <location filename="../../plugin/twin_view.py" line="170"/>
       <source>no PostgreSQL connection of that name</source>
       <translation>no PostgreSQL connection of that name</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="188"/>
+      <location filename="../../plugin/twin_view.py" line="192"/>
       <source>not a GeoTwin twin: it has no buildings layer</source>
       <translation>not a GeoTwin twin: it has no buildings layer</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="192"/>
+      <location filename="../../plugin/twin_view.py" line="196"/>
       <source>GeoTwin: {0}</source>
       <translation>GeoTwin: {0}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="203"/>
+      <location filename="../../plugin/twin_view.py" line="207"/>
       <source>the layer {0} cannot be opened</source>
       <translation>the layer {0} cannot be opened</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="205"/>
+      <location filename="../../plugin/twin_view.py" line="209"/>
       <source>the layer {0} cannot be filtered</source>
       <translation>the layer {0} cannot be filtered</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="209"/>
+      <location filename="../../plugin/twin_view.py" line="213"/>
       <source>style {0}: {1}</source>
       <translation>style {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="266"/>
+      <location filename="../../plugin/twin_view.py" line="291"/>
       <source>relation {0} is invalid</source>
       <translation>relation {0} is invalid</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="165"/>
+      <source>DGM (terrain)</source>
+      <translation>DGM (terrain)</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="167"/>
+      <source>not a readable raster</source>
+      <translation>not a readable raster</translation>
+    </message>
+    <message>
+      <location filename="../../plugin/view3d.py" line="169"/>
+      <source>a DGM needs one band of heights and a coordinate reference system</source>
+      <translation>a DGM needs one band of heights and a coordinate reference system</translation>
     </message>
     <message>
       <location filename="../../processing/algorithm.py" line="105"/>

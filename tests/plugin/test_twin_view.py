@@ -50,7 +50,8 @@ def test_layers_load_valid_with_their_counts(twin, opened):
         assert len(list(layers[key].getFeatures())) == expected, key
     assert project.crs().authid() == "EPSG:25832"
     group_names = [g.name() for g in result["group"].children()]
-    assert group_names == ["Learning islands & sensors", "BIM", "City model", "Reports and links"]
+    # the groups, then the DGM found beside the city model sources (the 3D terrain; tests/plugin/test_dgm_terrain.py)
+    assert group_names == ["Learning islands & sensors", "BIM", "City model", "Reports and links", "DGM (terrain)"]
     x_min, y_min, x_max, y_max = _sql(gpkg, "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents "
                                             "WHERE table_name = 'buildings'")[0]
     assert result["ground_height"] == pytest.approx(_sql(gpkg, "SELECT min(ground_height) FROM buildings")[0][0])
