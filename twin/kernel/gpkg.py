@@ -620,6 +620,8 @@ def _create_ogr_layer(ogr: Any, osr: Any, path: Path, spec: LayerSpec, crs: str 
                 definition.SetSubType(getattr(ogr, subtype))
             layer.CreateField(definition)
         layer.SyncToDisk()
+    except RuntimeError as err:   # GDAL's own errors here are faults of the storage (disk full, I/O error)
+        raise OSError(str(err)) from err
     finally:
         ds = None
 

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     Example:
         >>> import contextlib, io
         >>> with contextlib.redirect_stderr(io.StringIO()) as err, contextlib.suppress(SystemExit):
-        ...     main(["--broker", "localhost", "--devices", "d.json"])   # neither --output nor --dsn
+        ...     main(["--broker", "localhost", "--devices", "d.json", "--dsn", ""])   # neither --output nor --dsn
         >>> "give --output (a GeoPackage) or --dsn (a PostGIS twin)" in err.getvalue()
         True
     """

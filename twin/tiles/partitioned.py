@@ -379,7 +379,18 @@ def twin_extras(store: StoreReader, layers: set[str] | None = None) -> list[str]
     Returns:
         The names of those layers that hold rows, sorted.
 
-    Example: ``twin_extras(open_store("twin.gpkg"))`` -> ``["sensors"]``
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.store.open import open_store
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> store = open_store(folder / "city.gpkg")
+        >>> twin_extras(store), "buildings" in store.layer_names()     # a city model: nothing beyond buildings
+        ([], True)
     """
     present = set(store.layer_names()) if layers is None else layers
     return [name for name in sorted(present.intersection(TWIN_EXTRAS))
@@ -707,7 +718,22 @@ def task_digest(plan: ExportPlan, task: Task, frames: dict[str, Any]) -> str:
     Returns:
         A SHA-256 hex digest; equal digests give byte-identical tiles, subtree files and summaries.
 
-    Example: ``task_digest(plan, plan.tasks[0], _task_frames(store, plan, plan.tasks[0]))``
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.citymodel.importer import import_citymodel
+        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.store.open import open_store
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
+        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> store = open_store(folder / "city.gpkg")
+        >>> plan, other = (plan_export(folder / "city.gpkg", ExportOptions(leaf_max_buildings=n)) for n in (4, 2))
+        >>> first = task_digest(plan, plan.tasks[0], _task_frames(store, plan, plan.tasks[0]))
+        >>> again = task_digest(plan, plan.tasks[0], _task_frames(store, plan, plan.tasks[0]))
+        >>> len(first), first == again, first == task_digest(other, other.tasks[0],
+        ...                                                   _task_frames(store, other, other.tasks[0]))
+        (64, True, False)
     """
     options = {k: v for k, v in asdict(plan.options).items() if k not in _VIEWER_ONLY}
     tree = [(n.key, n.content, [task.ids[i] for i in n.own.tolist()] if n.content and n.own is not None else None)
