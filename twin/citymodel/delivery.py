@@ -25,10 +25,13 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING, cast
 
 from ..kernel.errors import InputError
 from .model import Skipped
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MB = 1 << 20
 DEFAULT_MAX_INFLATED_MB = 4096          # per file or zip member: no real tile comes near it
@@ -71,18 +74,18 @@ class Budget:
 class _Counter(io.RawIOBase):
     """Reads ``inner`` and counts the bytes; ``on_read(n)`` may raise to stop reading."""
 
-    def __init__(self, inner: BinaryIO, on_read: Callable[[int], None] | None = None,
-                 closables: tuple = ()) -> None:
+    def __init__(self, inner: IO[bytes] | gzip.GzipFile, on_read: Callable[[int], None] | None = None,
+                 closables: tuple[zipfile.ZipFile | io.BufferedReader[_Counter], ...] = ()) -> None:
         super().__init__()
         self.inner, self.count, self.on_read, self.closables = inner, 0, on_read, closables
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        data = self.inner.read(len(buffer))
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        data = self.inner.read(len(cast(memoryview, buffer)))
         n = len(data)
-        buffer[:n] = data
+        cast(memoryview, buffer)[:n] = data
         self.count += n
         if self.on_read is not None and n:
             self.on_read(n)
@@ -166,7 +169,7 @@ class InputFile:
     def __str__(self) -> str:
         return self.display
 
-    def _open_stored(self) -> tuple[BinaryIO, int, tuple, bool]:
+    def _open_stored(self) -> tuple[IO[bytes], int, tuple[zipfile.ZipFile, ...], bool]:
         """(stream of the stored bytes, their size, what to close with it, whether zip inflates them)."""
         try:
             if self.member is None:
@@ -188,7 +191,7 @@ class InputFile:
         handle, size, closables, inflating = self._open_stored()
         if not inflating:
             stored = _Counter(handle, closables=closables)
-            reader: BinaryIO = io.BufferedReader(stored, 1 << 16)
+            reader: io.BufferedReader[_Counter] = io.BufferedReader(stored, 1 << 16)
         else:  # a deflated zip member: the zip module inflates, we count what comes out
             guard = _Inflation(self.display, self.limits, self.budget, _consumed(handle, size))
             stored = _Counter(handle, guard, closables)
@@ -200,7 +203,7 @@ class InputFile:
             raise InputError(f"cannot read: {err}", path=self.display) from None
         if magic == b"\x1f\x8b":
             below = reader
-            guard = _Inflation(self.display, self.limits, self.budget, lambda: below.raw.count)  # type: ignore[attr-defined]
+            guard = _Inflation(self.display, self.limits, self.budget, lambda: below.raw.count)
             top = _Counter(gzip.GzipFile(fileobj=reader, mode="rb"), guard, (reader,))
         else:
             top = _Counter(reader)
@@ -236,7 +239,7 @@ class InputFile:
             raise InputError(f"cannot read the file: {err}", path=self.display) from None
 
 
-def _consumed(handle, size: int) -> Callable[[], int]:
+def _consumed(handle: IO[bytes], size: int) -> Callable[[], int]:
     """Compressed bytes a zip member stream has read so far (the header's compress_size bounds it)."""
     def consumed() -> int:
         left = getattr(handle, "_compress_left", None)  # zipfile.ZipExtFile's own count of what is left
@@ -244,7 +247,7 @@ def _consumed(handle, size: int) -> Callable[[], int]:
     return consumed
 
 
-def as_input(item: str | os.PathLike | InputFile, limits: Limits | None = None) -> InputFile:
+def as_input(item: str | os.PathLike[str] | InputFile, limits: Limits | None = None) -> InputFile:
     """An InputFile for a path (or the InputFile itself)."""
     if isinstance(item, InputFile):
         return item
@@ -277,7 +280,7 @@ def _is_zip(path: Path) -> bool:
     return path.suffix.lower() in _ZIP_SUFFIXES or (path.is_file() and zipfile.is_zipfile(path))
 
 
-def local_files(folder: str | os.PathLike) -> list[Path]:
+def local_files(folder: str | os.PathLike[str]) -> list[Path]:
     """City model files and zip archives in a folder (recursive), sorted: what a folder delivers."""
     return sorted(p for p in Path(folder).rglob("*")
                   if p.is_file() and not _hidden(str(p.relative_to(folder)))
@@ -337,7 +340,7 @@ class _Collector:
             raise InputError(f"no city model files ({', '.join(CITY_MODEL_SUFFIXES)}, optionally .gz) "
                              "in the zip archive", path=str(path))
 
-    def add(self, item: str | os.PathLike | InputFile) -> None:
+    def add(self, item: str | os.PathLike[str] | InputFile) -> None:
         if isinstance(item, InputFile):   # one file or zip member, named directly (a partition of a delivery)
             self.delivery.files.append(InputFile(item.path, item.member, self.limits, self.budget))
             return
@@ -363,7 +366,7 @@ class _Collector:
             raise InputError("no such file or folder", path=str(path))
 
 
-def collect_delivery(inputs: Iterable[str | os.PathLike | InputFile], limits: Limits | None = None) -> Delivery:
+def collect_delivery(inputs: Iterable[str | os.PathLike[str] | InputFile], limits: Limits | None = None) -> Delivery:
     """The city model files named by ``inputs``: files, folders (recursive) and zip archives, in order.
 
     A file named directly is always read (its format is checked by the reader); files found in a

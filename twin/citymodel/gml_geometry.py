@@ -9,11 +9,13 @@ a :class:`XlinkResolver`.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from lxml import etree
+from numpy.typing import NDArray
 
 GML_NAMESPACES = ("http://www.opengis.net/gml", "http://www.opengis.net/gml/3.2")
 GML_IDS = tuple(f"{{{ns}}}id" for ns in GML_NAMESPACES)
@@ -31,6 +33,9 @@ _NOT_SURFACES = {"LineString", "MultiCurve", "Curve", "Point", "MultiPoint", "Co
                  "name", "description", "boundedBy", "metaDataProperty"}
 _MAX_XLINK_DEPTH = 32
 
+Element = Any  # an lxml element (lxml has no type information here)
+FloatArray = NDArray[np.float64]
+
 
 _LOCALNAMES: dict[object, str] = {}
 _WITH_ID = etree.XPath("descendant-or-self::*[@g:id or @g32:id]",
@@ -47,14 +52,14 @@ def localname(tag: object) -> str:
     return name
 
 
-def gml_id(el) -> str | None:
-    return el.get(GML_IDS[0]) or el.get(GML_IDS[1])
+def gml_id(el: Element) -> str | None:
+    return cast("str | None", el.get(GML_IDS[0]) or el.get(GML_IDS[1]))
 
 
-def source_line(el) -> int | None:
+def source_line(el: Element) -> int | None:
     """Line of an element in its file. libxml2 reports lines from 65535 on one too high (measured with
     lxml 4.9 / libxml2 2.9+: a node on line 70002 says 70003); this undoes that."""
-    line = el.sourceline
+    line: int | None = el.sourceline
     return line - 1 if line is not None and line > 65535 else line
 
 
@@ -66,7 +71,7 @@ class GeometryError(ValueError):
 class Polygon:
     """A parsed polygon: exterior ring first, then holes; each (N, 3) float64, not closed."""
 
-    rings: list[np.ndarray]
+    rings: list[FloatArray]
     id: str | None
     line: int | None
 
@@ -86,15 +91,15 @@ class XlinkResolver:
     polygons parsed from earlier buildings (shared walls referencing a neighbour)."""
 
     def __init__(self, cache_size: int = 256) -> None:
-        self._elements: dict[str, object] = {}
+        self._elements: dict[str, Element] = {}
         self._cache: OrderedDict[str, list[Polygon]] = OrderedDict()
         self._cache_size = cache_size
 
-    def index(self, root, nodes: list | None = None) -> list[tuple[str, object]]:
+    def index(self, root: Element, nodes: list[Element] | None = None) -> list[tuple[str, object]]:
         """Index every gml:id below ``root`` (the building being read); return duplicates. ``nodes``: the
         elements of ``root`` that may carry one, in document order, when the caller has them already."""
-        elements: dict[str, object] = {}
-        duplicates = []
+        elements: dict[str, Element] = {}
+        duplicates: list[tuple[str, object]] = []
         for el in _WITH_ID(root) if nodes is None else nodes:
             first, second = el.get(GML_IDS[0]), el.get(GML_IDS[1])
             if first is None and second is None:
@@ -107,7 +112,7 @@ class XlinkResolver:
         self._elements = elements
         return duplicates
 
-    def element(self, href: str):
+    def element(self, href: str) -> Element | None:
         if not href.startswith("#"):
             return None
         return self._elements.get(href[1:])
@@ -139,13 +144,13 @@ class GeometryReader:
         # polygons met twice (semantic surface + solid xlink); keyed by element: lxml keeps a live proxy unique
         self._parsed: dict[object, Polygon | None] = {}
 
-    def collect_polygons(self, el, reverse: bool = False) -> list[Polygon]:
+    def collect_polygons(self, el: Element, reverse: bool = False) -> list[Polygon]:
         """Every valid polygon of the surface geometry ``el`` (or a property holding it)."""
         out: list[Polygon] = []
         self._collect(el, out, reverse, 0, frozenset())
         return out
 
-    def _collect(self, el, out: list[Polygon], reverse: bool, depth: int, seen: frozenset) -> None:
+    def _collect(self, el: Element, out: list[Polygon], reverse: bool, depth: int, seen: frozenset[str]) -> None:
         name = _LOCALNAMES.get(el.tag) or localname(el.tag)
         if not name or name in _NOT_SURFACES:
             return
@@ -163,8 +168,9 @@ class GeometryReader:
                     self.stats.skipped_polygons += 1
                     self.on_problem(el, str(err))
                 else:
-                    if self._parsed[key].id:
-                        self.resolver.remember(self._parsed[key].id, [self._parsed[key]])
+                    if cast(Polygon, self._parsed[key]).id:
+                        self.resolver.remember(cast(str, cast(Polygon, self._parsed[key]).id),
+                                               [cast(Polygon, self._parsed[key])])
             polygon = self._parsed[key]
             if polygon is not None:
                 out.append(_reversed(polygon) if reverse else polygon)
@@ -188,7 +194,8 @@ class GeometryReader:
             if gid:
                 self.resolver.remember(gid, out[start:])
 
-    def _follow(self, el, href: str, out: list[Polygon], reverse: bool, depth: int, seen: frozenset) -> None:
+    def _follow(self, el: Element, href: str, out: list[Polygon], reverse: bool, depth: int,
+                seen: frozenset[str]) -> None:
         if href in seen or depth >= _MAX_XLINK_DEPTH:
             self.stats.dangling_xlinks += 1
             self.on_problem(el, f"circular or too deep xlink:href {href!r}")
@@ -204,9 +211,9 @@ class GeometryReader:
         self.stats.dangling_xlinks += 1
         self.on_problem(el, f"dangling xlink:href {href!r}: no such gml:id in this building")
 
-    def polygon(self, el) -> Polygon:
+    def polygon(self, el: Element) -> Polygon:
         """One polygon; raises GeometryError when it cannot be used."""
-        rings: list[np.ndarray] = []
+        rings: list[FloatArray] = []
         for child in el:
             role = _LOCALNAMES.get(child.tag) or localname(child.tag)
             if role in _EXTERIOR or role in _INTERIOR:
@@ -220,7 +227,7 @@ class GeometryReader:
             raise GeometryError("polygon without exterior ring")
         return Polygon(rings, gml_id(el), source_line(el))
 
-    def ring(self, el) -> np.ndarray:
+    def ring(self, el: Element) -> FloatArray:
         """A LinearRing (posList, pos, coordinates or points) or a Ring of curve members."""
         if el is None:
             raise GeometryError("empty ring")
@@ -233,7 +240,7 @@ class GeometryReader:
             coords = self._coords(el)
         return self._clean_ring(coords)
 
-    def _coords(self, el) -> np.ndarray:
+    def _coords(self, el: Element) -> FloatArray:
         pos_list = None
         positions: list[str] = []
         coordinates = None
@@ -278,7 +285,7 @@ class GeometryReader:
             coords = np.column_stack([coords, np.zeros(len(coords))])
         return coords
 
-    def _clean_ring(self, coords: np.ndarray) -> np.ndarray:
+    def _clean_ring(self, coords: FloatArray) -> FloatArray:
         rows = coords.tolist()
         if not rows:
             raise GeometryError("ring without coordinate values")
@@ -302,7 +309,7 @@ class GeometryReader:
         return coords if len(points) == len(rows) else np.array(points, dtype=np.float64)
 
 
-def _follow_ring(prop, resolver: XlinkResolver):
+def _follow_ring(prop: Element, resolver: XlinkResolver) -> Element | None:
     href = prop.get(XLINK_HREF)
     return resolver.element(href) if href else None
 
@@ -311,14 +318,14 @@ def _reversed(polygon: Polygon) -> Polygon:
     return Polygon([r[::-1].copy() for r in polygon.rings], polygon.id, polygon.line)
 
 
-def _floats(text: str | None) -> np.ndarray:
+def _floats(text: str | None) -> FloatArray:
     try:
         return np.array((text or "").split(), dtype=np.float64)
     except ValueError:
         raise GeometryError("coordinate that is not a number") from None
 
 
-def _dimension(el, count: int) -> int:
+def _dimension(el: Element, count: int) -> int:
     """srsDimension of a posList: its own attribute, an ancestor's, else 3."""
     for node in _self_and_ancestors(el):
         dim = node.get("srsDimension") or node.get("dimension")
@@ -330,13 +337,13 @@ def _dimension(el, count: int) -> int:
     return 3 if count % 3 == 0 or count % 2 else 2
 
 
-def _self_and_ancestors(el):
+def _self_and_ancestors(el: Element) -> Iterator[Element]:
     yield el
     yield from el.iterancestors()
 
 
-def ring_key(ring: np.ndarray) -> bytes:
+def ring_key(ring: FloatArray) -> bytes:
     """Order-independent identity of a ring's vertex set (to find duplicated polygons), millimetre precision."""
-    pts = np.round(ring, 3)
+    pts: FloatArray = np.round(ring, 3)
     pts = pts[np.lexsort(pts.T[::-1])]
     return pts.tobytes()
