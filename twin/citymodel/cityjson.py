@@ -14,8 +14,8 @@ import threading
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ..kernel.crs import area_of_use_problem, crs_from_cityjson
 from ..kernel.errors import InputError
 from ..kernel.progress import Reporter
 from .delivery import MB, InputFile, as_input
-from .geometry import ABSURD_COORDINATE, clean_ring, ring_problem
+from .geometry import ABSURD_COORDINATE, Array, clean_ring, ring_problem
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
 SUPPORTED_VERSIONS = ("1.0", "1.1", "2.0")
@@ -52,12 +52,12 @@ class _BadObject(Exception):
     """An object that cannot be imported; the message is the reason."""
 
 
-def open_binary(path: str | os.PathLike | InputFile) -> BinaryIO:
+def open_binary(path: str | os.PathLike[str] | InputFile) -> BinaryIO:
     """Open a file for reading, transparently decompressing gzip, bounded by the inflation limits."""
     return as_input(path).open()
 
 
-def is_cityjson_seq(path: str | os.PathLike | InputFile) -> bool:
+def is_cityjson_seq(path: str | os.PathLike[str] | InputFile) -> bool:
     """True when the file's first line is a complete CityJSON header followed by more lines."""
     item = as_input(path)
     try:
@@ -136,7 +136,7 @@ def _coerce(value: Any, kind: type) -> Any:
     return number
 
 
-def map_attributes(attributes: dict | None, address: Any) -> dict[str, Any]:
+def map_attributes(attributes: dict[str, Any] | None, address: Any) -> dict[str, Any]:
     """CityJSON attributes and address to BUILDINGS fields; everything else keeps its own key."""
     out: dict[str, Any] = {}
     for key, value in (attributes or {}).items():
@@ -164,7 +164,7 @@ def map_attributes(attributes: dict | None, address: Any) -> dict[str, Any]:
     return out
 
 
-def _shells(geom: dict) -> list[tuple[list, Any]]:
+def _shells(geom: dict[str, Any]) -> list[tuple[Any, Any]]:
     """(surfaces, semantic values) of every outer shell of a surface geometry."""
     kind, boundaries = geom.get("type"), geom.get("boundaries")
     values = (geom.get("semantics") or {}).get("values")
@@ -182,12 +182,13 @@ def _shells(geom: dict) -> list[tuple[list, Any]]:
 class _Geometries:
     """Resolves an object's geometries (with geometry templates) into usable candidates."""
 
-    def __init__(self, templates: dict | None) -> None:
+    def __init__(self, templates: dict[str, Any] | None) -> None:
         self.templates = (templates or {}).get("templates") or []
         tv = (templates or {}).get("vertices-templates") or []
         self.template_vertices = np.asarray(tv, dtype=np.float64).reshape(-1, 3) if tv else np.zeros((0, 3))
 
-    def candidates(self, geometries: list, vertices: _Vertices) -> list[tuple[str, dict, _Vertices]]:
+    def candidates(self, geometries: list[Any] | None,
+                   vertices: _Vertices) -> list[tuple[str, dict[str, Any], _Vertices]]:
         """(lod, geometry, vertex array) of every surface geometry, templates instantiated."""
         out = []
         for geom in geometries or []:
@@ -201,7 +202,7 @@ class _Geometries:
                 out.append((normalise_lod(geom.get("lod")), geom, vertices))
         return out
 
-    def _instance(self, geom: dict, vertices: _Vertices) -> tuple[str, dict, _Vertices] | None:
+    def _instance(self, geom: dict[str, Any], vertices: _Vertices) -> tuple[str, dict[str, Any], _Vertices] | None:
         try:
             template = self.templates[int(geom["template"])]
             anchor = vertices.array[int(geom["boundaries"][0])]
@@ -217,7 +218,7 @@ class _Geometries:
 class _Vertices:
     """A vertex array with what every ring check needs, computed once per array."""
 
-    def __init__(self, array: np.ndarray) -> None:
+    def __init__(self, array: Array) -> None:
         self.array = array
         self.count = len(array)
         self.bad: dict[int, str] = {}
@@ -235,7 +236,7 @@ class _Vertices:
             self.unique = len(np.unique(array, axis=0)) == self.count
 
 
-def _ring(ring: Any, vertices: _Vertices, number: int) -> tuple[np.ndarray, str | None]:
+def _ring(ring: Any, vertices: _Vertices, number: int) -> tuple[Array, str | None]:
     """The cleaned (N, 3) ring and why it is unusable (None when fine); raises _BadObject for corrupt data."""
     if not isinstance(ring, list) or not all(type(i) is int for i in ring):
         raise _BadObject(f"surface {number}: vertex indices are not integers")
@@ -258,7 +259,7 @@ def _ring(ring: Any, vertices: _Vertices, number: int) -> tuple[np.ndarray, str 
     return coords, None
 
 
-def _clean_surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> list[Surface] | None:
+def _clean_surfaces(oid: str, geom: dict[str, Any], vertices: _Vertices, lod: str) -> list[Surface] | None:
     """``_surfaces`` of a geometry whose every polygon is usable, computed over all its rings at once: the vertex
     indices of every ring in one array, consecutive repeats and closing indices dropped by comparison, the
     coordinates taken in one indexing. None when anything needs ``_surfaces``' care (a ring or polygon to drop,
@@ -283,7 +284,7 @@ def _clean_surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> list
                 flat += ring
                 lengths.append(len(ring))
             polygon_rings.append(len(polygon))
-            value = values[i] if semantic and i < len(values) else None
+            value: Any = values[i] if semantic and i < len(values) else None
             known = isinstance(value, int) and 0 <= value < len(semantic_surfaces)
             kinds.append(str(semantic_surfaces[value].get("type", "")) if known else "")
     if not flat or set(map(type, flat)) != {int}:
@@ -321,7 +322,7 @@ def _clean_surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> list
     return surfaces
 
 
-def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list[Surface], list[str]]:
+def _surfaces(oid: str, geom: dict[str, Any], vertices: _Vertices, lod: str) -> tuple[list[Surface], list[str]]:
     """Surfaces of the outer shells, and the problems of dropped surfaces."""
     clean = _clean_surfaces(oid, geom, vertices, lod)
     if clean is not None:
@@ -345,7 +346,7 @@ def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list
                     dropped.append(f"surface {number}: {problem}")
                     break
             else:
-                value = values[i] if isinstance(values, list) and i < len(values) else None
+                value: Any = values[i] if isinstance(values, list) and i < len(values) else None
                 known = isinstance(value, int) and 0 <= value < len(semantic_surfaces)
                 semantic = semantic_surfaces[value] if known else {}
                 surfaces.append(Surface(rings, str(semantic.get("type", "")), f"{oid}_{lod}_{number}", lod))
@@ -355,7 +356,7 @@ def _surfaces(oid: str, geom: dict, vertices: _Vertices, lod: str) -> tuple[list
 class CityJSONSource:
     """A CityJSON or CityJSONSeq file; iterating yields its buildings/parts and what was skipped."""
 
-    def __init__(self, path: str | os.PathLike | InputFile, crs_override: CrsInfo | None = None,
+    def __init__(self, path: str | os.PathLike[str] | InputFile, crs_override: CrsInfo | None = None,
                  lod: str = "highest", reporter: Reporter | None = None) -> None:
         self.input = as_input(path)
         self.path = self.input.display
@@ -368,7 +369,7 @@ class CityJSONSource:
         self.progress = 0.0                      # share of the file consumed, 0..1
         self.lod_fallbacks = 0                   # objects without the requested LoD (nearest used)
         self.sequence = is_cityjson_seq(self.input)
-        self._doc: dict | None = None
+        self._doc: dict[str, Any] | None = None
         self._duplicates: list[str] = []
         header = self._read_header() if self.sequence else self._read_document()
         version = str(header.get("version", ""))
@@ -380,12 +381,12 @@ class CityJSONSource:
         self.version = version
         self.format = f"{'CityJSONSeq' if self.sequence else 'CityJSON'} {version}"
         metadata = header.get("metadata")
-        self.metadata: dict = metadata if isinstance(metadata, dict) else {}
+        self.metadata: dict[str, Any] = metadata if isinstance(metadata, dict) else {}
         self.crs = self._crs(crs_override)
-        transform = header.get("transform") if isinstance(header.get("transform"), dict) else {}
+        transform: Any = header.get("transform") if isinstance(header.get("transform"), dict) else {}
         try:
-            self._scale = np.asarray(transform.get("scale", (1, 1, 1)), dtype=np.float64).reshape(3)
-            self._translate = np.asarray(transform.get("translate", (0, 0, 0)), dtype=np.float64).reshape(3)
+            self._scale: Array = np.asarray(transform.get("scale", (1, 1, 1)), dtype=np.float64).reshape(3)
+            self._translate: Array = np.asarray(transform.get("translate", (0, 0, 0)), dtype=np.float64).reshape(3)
         except (TypeError, ValueError):
             raise InputError(f"malformed transform {transform!r}", path=self.path) from None
         try:
@@ -398,10 +399,10 @@ class CityJSONSource:
             self._check_area((extent[0], extent[1], extent[3], extent[4]), "metadata.geographicalExtent")
 
     # -- reading -----------------------------------------------------------------------------
-    def _read_document(self) -> dict:
+    def _read_document(self) -> dict[str, Any]:
         self._duplicates = []
 
-        def pairs(items: list) -> dict:
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
             obj = dict(items)
             if len(obj) != len(items):
                 self._duplicates.extend(k for k, n in Counter(k for k, _ in items).items() if n > 1)
@@ -421,10 +422,10 @@ class CityJSONSource:
         self._doc = doc
         return doc
 
-    def _parse_cancellable(self, pairs) -> object:
+    def _parse_cancellable(self, pairs: Callable[[list[tuple[str, Any]]], dict[str, Any]]) -> object:
         """json.load in a worker thread, so a cancel takes effect within a fraction of a second
         even while a large single-document CityJSON is still being parsed."""
-        outcome: dict[str, object] = {}
+        outcome: dict[str, Any] = {}
 
         limit = self.input.limits.max_json
 
@@ -457,7 +458,7 @@ class CityJSONSource:
             raise outcome["error"]
         return outcome["doc"]
 
-    def _read_header(self) -> dict:
+    def _read_header(self) -> dict[str, Any]:
         try:
             with self.input.open() as fh:
                 header = json.loads(fh.readline(self.input.limits.max_json))
@@ -489,7 +490,7 @@ class CityJSONSource:
                              path=self.path)
         return file_crs
 
-    def _check_area(self, bbox, what: str = "vertices") -> None:
+    def _check_area(self, bbox: Iterable[Any], what: str = "vertices") -> None:
         """Refuse vertices outside the CRS's area of use; a misplaced metadata extent is only a warning
         (it may be a placeholder: the vertices decide)."""
         try:
@@ -498,7 +499,7 @@ class CityJSONSource:
             return  # a malformed extent says nothing about the CRS; the vertices are checked
         if self.crs_problem is not None or not any(values):
             return
-        problem = area_of_use_problem(self.crs, values)
+        problem = area_of_use_problem(self.crs, cast("tuple[float, float, float, float]", values))
         if not problem:
             return
         if what != "vertices":
@@ -507,7 +508,7 @@ class CityJSONSource:
         self.crs_problem = problem
         raise InputError(f"{what}: {problem}", path=self.path)
 
-    def _vertices(self, raw: Any) -> np.ndarray:
+    def _vertices(self, raw: Any) -> Array:
         if not raw:
             return np.zeros((0, 3))
         array = np.asarray(raw, dtype=np.float64)
@@ -515,10 +516,10 @@ class CityJSONSource:
             raise ValueError(f"vertices must be [x, y, z] triples, got shape {array.shape}")
         return array * self._scale + self._translate
 
-    def __iter__(self) -> Iterator[CityObject | Skipped]:
+    def __iter__(self) -> Iterator[CityObject | Relief | Skipped]:
         return self._iter_sequence() if self.sequence else self._iter_document()
 
-    def _iter_document(self) -> Iterator[CityObject | Skipped]:
+    def _iter_document(self) -> Iterator[CityObject | Relief | Skipped]:
         doc = self._doc or self._read_document()
         self._doc = None  # the caller's iteration owns it now
         try:
@@ -540,7 +541,7 @@ class CityJSONSource:
             self.progress = n / total
         self._finish()
 
-    def _iter_sequence(self) -> Iterator[CityObject | Skipped]:
+    def _iter_sequence(self) -> Iterator[CityObject | Relief | Skipped]:
         limit = self.input.limits.max_json
         with self.input.open() as fh:
             try:
@@ -560,7 +561,7 @@ class CityJSONSource:
         self.progress = 1.0
         self._finish()
 
-    def _feature(self, line: bytes, line_no: int) -> Iterator[CityObject | Skipped]:
+    def _feature(self, line: bytes, line_no: int) -> Iterator[CityObject | Relief | Skipped]:
         try:
             feature = json.loads(line)
         except (ValueError, RecursionError) as err:
@@ -596,7 +597,8 @@ class CityJSONSource:
             self.reporter.info(f"{self.name}: city objects not imported (a skipped_objects row each): {kinds}")
 
     # -- objects -----------------------------------------------------------------------------
-    def _object(self, oid: str, obj: Any, vertices: _Vertices, line: int | None) -> Iterator[CityObject | Skipped]:
+    def _object(self, oid: str, obj: Any, vertices: _Vertices,
+                line: int | None) -> Iterator[CityObject | Relief | Skipped]:
         if not isinstance(obj, dict):
             yield Skipped(self.path, oid, "the city object is not a JSON object", line)
             return
@@ -624,7 +626,8 @@ class CityJSONSource:
         else:
             yield city_object
 
-    def _relief(self, oid: str, obj: dict, vertices: _Vertices, line: int | None) -> Iterator[Relief | Skipped]:
+    def _relief(self, oid: str, obj: dict[str, Any], vertices: _Vertices,
+                line: int | None) -> Iterator[Relief | Skipped]:
         """A TINRelief: the triangles of its geometry of the highest LoD (faces that are not triangles, a row)."""
         geoms = [g for g in obj.get("geometry") or [] if isinstance(g, dict)
                  and g.get("type") in ("CompositeSurface", "MultiSurface", "TIN")]
@@ -659,7 +662,8 @@ class CityJSONSource:
             return
         yield Relief(oid, oid, self.path, normalise_lod(geom.get("lod")), triangles[ok], line)
 
-    def _building(self, oid: str, obj: dict, vertices: _Vertices, line: int | None):
+    def _building(self, oid: str, obj: dict[str, Any], vertices: _Vertices,
+                  line: int | None) -> tuple[CityObject | None, list[str]]:
         candidates = self._geometries.candidates(obj.get("geometry"), vertices)
         lods = sorted({lod for lod, _, _ in candidates}, key=_lod_key)
         parents = obj.get("parents") or []
@@ -673,7 +677,7 @@ class CityJSONSource:
         chosen, fallback = choose_lod(lods, self.lod)
         self.lod_fallbacks += fallback
         _, geom, verts = next(c for c in candidates if c[0] == chosen)
-        result.surfaces, dropped = _surfaces(str(oid), geom, verts, chosen)
+        result.surfaces, dropped = _surfaces(str(oid), geom, verts, cast(str, chosen))
         result.lod = chosen
         for lod, footprint, fverts in candidates:
             if lod.split(".")[0] == "0" and footprint.get("type") in ("MultiSurface", "CompositeSurface"):
@@ -685,7 +689,7 @@ class CityJSONSource:
         return result, dropped
 
 
-def read_cityjson(path: str | os.PathLike | InputFile, crs_override: CrsInfo | None = None, lod: str = "highest",
+def read_cityjson(path: str | os.PathLike[str] | InputFile, crs_override: CrsInfo | None = None, lod: str = "highest",
                   reporter: Reporter | None = None) -> CityJSONSource:
     """Open a CityJSON (.json, .city.json) or CityJSONSeq (.jsonl) file, optionally gzipped.
 
