@@ -38,7 +38,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from lxml import etree
@@ -52,6 +52,7 @@ from .gml_geometry import (
     MAX_ABS_XY,
     MAX_ABS_Z,
     XLINK_HREF,
+    Element,
     GeometryError,
     GeometryReader,
     GeometryStats,
@@ -64,6 +65,9 @@ from .gml_geometry import (
 )
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
+if TYPE_CHECKING:
+    from .geometry import Array
+
 CITYGML_VERSIONS = ("1.0", "2.0", "3.0")
 _BUILDING_TAGS = [f"{{http://www.opengis.net/citygml/building/{v}}}Building" for v in CITYGML_VERSIONS]
 _MEMBER_TAGS = ([f"{{http://www.opengis.net/citygml/{v}}}cityObjectMember" for v in CITYGML_VERSIONS]
@@ -73,7 +77,7 @@ MAX_POLYGON_WARNINGS = 200  # per file; the totals are always reported at the en
 _GML_ID, _GML32_ID = (f"{{{ns}}}id" for ns in GML_NAMESPACES)
 
 
-def _with_id_or_srs(el) -> list:
+def _with_id_or_srs(el: Element) -> list[Element]:
     """The elements of ``el`` (itself included, document order) with a gml:id or an srsName attribute
     (what the XPath ``descendant-or-self::*[@gml:id or @srsName]`` selects, faster on small trees)."""
     out = []
@@ -161,12 +165,12 @@ class CityGMLSource:
         """Fraction of the file read so far (0..1), for progress bars."""
         return self._progress
 
-    def __iter__(self) -> Iterator[CityObject | Skipped]:
+    def __iter__(self) -> Iterator[CityObject | Relief | Skipped]:
         self._reset()
         resolver = XlinkResolver()
         seen_ids: dict[str, int | None] = {}
         with self.input.open() as stream:
-            self._tin_buffers: dict = {}
+            self._tin_buffers: dict[Element, _TinBuffer] = {}
             parser = etree.iterparse(stream, events=("end",), tag=_BUILDING_TAGS + _MEMBER_TAGS + list(_TRIANGLE_TAGS),
                                      load_dtd=False, no_network=True, resolve_entities=False,
                                      huge_tree=False, remove_comments=True, remove_pis=True)
@@ -221,8 +225,8 @@ class CityGMLSource:
 
     # -- objects -----------------------------------------------------------------------------------
 
-    def _building(self, el, resolver: XlinkResolver, seen_ids: dict[str, int | None]
-                  ) -> Iterator[CityObject | Skipped]:
+    def _building(self, el: Element, resolver: XlinkResolver, seen_ids: dict[str, int | None]
+                  ) -> Iterator[CityObject | Relief | Skipped]:
         nodes = _with_id_or_srs(el)  # one pass for the srsNames and the gml:ids
         srs_names = {srs for node in nodes if (srs := node.get("srsName")) is not None}
         for srs in srs_names - self._srs_names_seen:
@@ -233,7 +237,7 @@ class CityGMLSource:
                                   "the first is used for xlinks")
         yield from self._object(el, None, resolver, seen_ids)
 
-    def _member(self, member) -> Iterator[Relief | Skipped]:
+    def _member(self, member: Element) -> Iterator[Relief | Skipped]:
         """A city object member that is not a building: terrain is read, anything else is a skipped row."""
         child = next((c for c in member if isinstance(c.tag, str)), None)
         if child is None or child.tag in _BUILDING_TAGS:
@@ -250,7 +254,7 @@ class CityGMLSource:
         yield Skipped(self.path, oid, f"not imported: {kind} (GeoTwin reads buildings and TIN terrain)", line,
                       quiet=True)
 
-    def _relief(self, feature, fid: str, line: int | None) -> Iterator[Relief | Skipped]:
+    def _relief(self, feature: Element, fid: str, line: int | None) -> Iterator[Relief | Skipped]:
         """A dem:ReliefFeature: each TINRelief component becomes a Relief; other components a skipped row."""
         feature_lod = _child_text(feature, "lod")
         found = 0
@@ -290,7 +294,7 @@ class CityGMLSource:
         if not found:
             yield self._skip(fid, "ReliefFeature without relief components", line)
 
-    def _tin_triangle(self, tri) -> None:
+    def _tin_triangle(self, tri: Element) -> None:
         """A gml:Triangle of a TINRelief, as it ends: its corners are kept, the element freed, so a TIN of
         millions of triangles never stands as a tree in memory."""
         comp, node = None, tri.getparent()
@@ -314,8 +318,8 @@ class CityGMLSource:
         while tri.getprevious() is not None:
             del parent[0]
 
-    def _object(self, el, parent_id: str | None, resolver: XlinkResolver,
-                seen_ids: dict[str, int | None]) -> Iterator[CityObject | Skipped]:
+    def _object(self, el: Element, parent_id: str | None, resolver: XlinkResolver,
+                seen_ids: dict[str, int | None]) -> Iterator[CityObject | Relief | Skipped]:
         line = source_line(el)
         oid = gml_id(el) or f"{Path(self.path).name}:line{line}"
         kind = localname(el.tag)
@@ -332,7 +336,7 @@ class CityGMLSource:
         for part in parts:
             yield from self._object(part, oid, resolver, seen_ids)
 
-    def _check_srs_name(self, srs: str, el) -> None:
+    def _check_srs_name(self, srs: str, el: Element) -> None:
         """Geometry in another CRS than the file's is not transformed: say so once per srsName."""
         try:
             same = parse_srs_name(srs).horizontal == self.crs.horizontal
@@ -347,11 +351,11 @@ class CityGMLSource:
         self.reporter.warning(f"{self.path}, line {line}, object {oid}: skipped: {reason}")
         return Skipped(self.path, oid, reason, line)
 
-    def _read_object(self, el, oid: str, kind: str, parent_id: str | None, line: int | None,
+    def _read_object(self, el: Element, oid: str, kind: str, parent_id: str | None, line: int | None,
                      resolver: XlinkResolver, has_parts: bool) -> CityObject | Skipped:
         problems: list[str] = []
 
-        def on_problem(node, reason: str) -> None:
+        def on_problem(node: Element, reason: str) -> None:
             problems.append(reason)
             self._polygon_warnings += 1
             if self._polygon_warnings <= MAX_POLYGON_WARNINGS:
@@ -399,7 +403,7 @@ class CityGMLSource:
             lods_available=available, surfaces=surfaces, footprint_rings=[p.rings for p in footprints],
             attributes=_attributes(el), line=line)
 
-    def _semantic(self, surface_el, geometry: GeometryReader, by_lod: dict[str, _LodGeometry]) -> None:
+    def _semantic(self, surface_el: Element, geometry: GeometryReader, by_lod: dict[str, _LodGeometry]) -> None:
         kind = localname(surface_el.tag)
         kind = _SURFACE_ALIASES.get(kind, kind)
         sid = gml_id(surface_el)
@@ -414,7 +418,7 @@ class CityGMLSource:
                 polygons = geometry.collect_polygons(prop)
                 by_lod.setdefault(m.group(1), _LodGeometry()).semantic.extend((kind, sid, p) for p in polygons)
 
-    def _installation(self, el, geometry: GeometryReader, by_lod: dict[str, _LodGeometry]) -> None:
+    def _installation(self, el: Element, geometry: GeometryReader, by_lod: dict[str, _LodGeometry]) -> None:
         """Outer installations (dormers, chimneys, balconies) belong to the building's outer shell."""
         for prop in el:
             name = localname(prop.tag)
@@ -437,7 +441,7 @@ class CityGMLSource:
         wanted = int(self.lod)
         return min(available, key=lambda lod: (abs(int(lod) - wanted), int(lod)))
 
-    def _grow_bbox(self, points: np.ndarray) -> None:
+    def _grow_bbox(self, points: Array) -> None:
         b = self.bbox
         (x0, y0), (x1, y1) = points[:, :2].min(axis=0).tolist(), points[:, :2].max(axis=0).tolist()
         b[0], b[1], b[2], b[3] = min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)
@@ -447,7 +451,7 @@ class CityGMLSource:
 
     def _check_area(self) -> None:
         """Coordinates outside the CRS's area of use are an error for the file (see crs.area_of_use_problem)."""
-        problem = area_of_use_problem(self.crs, tuple(self.bbox))
+        problem = area_of_use_problem(self.crs, cast("tuple[float, float, float, float]", tuple(self.bbox)))
         if problem:
             raise InputError(problem, path=self.path)
 
@@ -491,7 +495,7 @@ class _LodGeometry:
 _TRIANGLE_TAGS = tuple(f"{{{ns}}}Triangle" for ns in GML_NAMESPACES)
 
 
-def _child_text(el, name: str) -> str:
+def _child_text(el: Element, name: str) -> str:
     child = next((c for c in el if localname(c.tag) == name), None)
     return " ".join((child.text or "").split()) if child is not None else ""
 
@@ -504,13 +508,13 @@ class _TinBuffer:
 
     def __init__(self) -> None:
         self.texts: list[str] = []
-        self.chunks: list[np.ndarray] = []
-        self.rings: list[np.ndarray] = []
+        self.chunks: list[Array] = []
+        self.rings: list[Array] = []
         self.broken = 0
         self.count = 0
         self._reader = GeometryReader(XlinkResolver(), lambda el, reason: None)
 
-    def add(self, tri) -> None:
+    def add(self, tri: Element) -> None:
         self.count += 1
         pos = [e for e in tri.iter() if localname(e.tag) == "posList"]
         if len(pos) == 1 and pos[0].text and len(pos[0].text.split()) == 12 and (
@@ -537,7 +541,7 @@ class _TinBuffer:
         self.broken += int((~closed).sum())
         self.chunks.append(corners[closed, :3].copy())
 
-    def triangles(self) -> tuple[np.ndarray, int]:
+    def triangles(self) -> tuple[Array, int]:
         if self.texts:
             self._flush()
         parts = self.chunks + ([np.asarray(self.rings, dtype=np.float64)] if self.rings else [])
@@ -552,7 +556,7 @@ def _floats_or_none(text: str) -> list[float] | None:
         return None
 
 
-def _one_triangle(reader: GeometryReader, tri) -> np.ndarray | None:
+def _one_triangle(reader: GeometryReader, tri: Element) -> Array | None:
     """The 3 corners of a gml:Triangle parsed in full, or None when it is not a usable triangle."""
     try:
         ring = reader.polygon(tri).rings[0]
@@ -561,7 +565,7 @@ def _one_triangle(reader: GeometryReader, tri) -> np.ndarray | None:
     return ring if len(ring) == 3 else None
 
 
-def _tin_triangles(comp, buffer: _TinBuffer | None = None) -> tuple[np.ndarray, int]:
+def _tin_triangles(comp: Element, buffer: _TinBuffer | None = None) -> tuple[Array, int]:
     """The (N, 3, 3) triangles of a TINRelief's gml:TriangulatedSurface / gml:Tin, and how many were left out.
 
     ``buffer``: the triangles streaming collected (their elements are gone); else they are read from ``comp``:
@@ -600,7 +604,7 @@ def _tin_triangles(comp, buffer: _TinBuffer | None = None) -> tuple[np.ndarray, 
     return good, broken + degenerate
 
 
-def _usable(tri: np.ndarray) -> tuple[np.ndarray, int]:
+def _usable(tri: Array) -> tuple[Array, int]:
     """Triangles with finite, sane coordinates and a non-zero area; and how many were dropped."""
     ok = np.isfinite(tri).all(axis=(1, 2))
     ok &= (np.abs(tri[:, :, :2]) <= MAX_ABS_XY).all(axis=(1, 2)) & (np.abs(tri[:, :, 2]) <= MAX_ABS_Z).all(axis=1)
@@ -612,7 +616,7 @@ def _usable(tri: np.ndarray) -> tuple[np.ndarray, int]:
 
 # -- attributes ------------------------------------------------------------------------------------
 
-def _attributes(el) -> dict[str, Any]:
+def _attributes(el: Element) -> dict[str, Any]:
     """Attributes of a Building/BuildingPart: twin.schema.BUILDINGS names, then every other one by its name."""
     attrs: dict[str, Any] = {}
     for prop in el:
@@ -641,7 +645,7 @@ def _attributes(el) -> dict[str, Any]:
             text = " ".join((prop.text or "").split())
             if not text:
                 continue
-            value: Any = _typed(key, text)
+            value = _typed(key, text)
             if key in attrs and key not in _FLOAT_ATTRIBUTES | _INT_ATTRIBUTES:
                 if key != "name":
                     attrs[key] = f"{attrs[key]},{value}"
@@ -661,7 +665,7 @@ def _typed(key: str, text: str) -> Any:
     return text
 
 
-def _generic(prop) -> list[tuple[str, Any]]:
+def _generic(prop: Element) -> list[tuple[str, Any]]:
     """(name, typed value) pairs of a 1.0/2.0 gen:*Attribute or a 3.0 core:genericAttribute."""
     el = prop
     if localname(prop.tag) == "genericAttribute":  # 3.0 wrapper
@@ -694,7 +698,7 @@ def _generic(prop) -> list[tuple[str, Any]]:
     return [(name, value)]
 
 
-def _address(prop, attrs: dict[str, Any]) -> None:
+def _address(prop: Element, attrs: dict[str, Any]) -> None:
     """xAL 2.0 (CityGML 1.0/2.0) or xAL 3.0 (CityGML 3.0) address; the first address fills the columns."""
     found: dict[str, str] = {}
     for node in prop.iter():
@@ -723,7 +727,7 @@ def _address(prop, attrs: dict[str, Any]) -> None:
         attrs.update(found)
 
 
-def _height(prop, attrs: dict[str, Any]) -> None:
+def _height(prop: Element, attrs: dict[str, Any]) -> None:
     """CityGML 3.0 con:Height: a measured height (any reference pair) becomes measured_height."""
     values = {localname(c.tag): (c.text or "").strip() for c in prop.iter() if len(c) == 0}
     try:
@@ -738,7 +742,7 @@ def _height(prop, attrs: dict[str, Any]) -> None:
 
 # -- streaming helpers -----------------------------------------------------------------------------
 
-def _targets(prop, resolver: XlinkResolver) -> list:
+def _targets(prop: Element, resolver: XlinkResolver) -> list[Element]:
     """The element(s) a property holds, following an xlink:href within the building."""
     href = prop.get(XLINK_HREF)
     if href is not None and len(prop) == 0:
@@ -747,11 +751,11 @@ def _targets(prop, resolver: XlinkResolver) -> list:
     return [c for c in prop if isinstance(c.tag, str)]
 
 
-def _inside_building(el) -> bool:
+def _inside_building(el: Element) -> bool:
     return any(a.tag in _BUILDING_TAGS for a in el.iterancestors())
 
 
-def _free(el) -> None:
+def _free(el: Element) -> None:
     """Clear a consumed element and unlink the finished siblings before it (keeps memory flat)."""
     el.clear(keep_tail=False)
     parent = el.getparent()
@@ -790,7 +794,7 @@ def _refuse_doctype(header: bytes, path: str) -> None:
                          "it could expand entities or fetch external files)", path=path, line=line)
 
 
-def _refuse_parsed_doctype(el, path: str) -> None:
+def _refuse_parsed_doctype(el: Element, path: str) -> None:
     info = el.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise InputError("refused: the XML declares a DOCTYPE", path=path)
