@@ -140,6 +140,65 @@ def remove_stale(folder: Path) -> list[Path]:
     return removed
 
 
+def make_parents(path: Path, root: Path) -> None:
+    """Create the folders between ``root`` and ``path`` (exclusive), never ``root`` itself.
+
+    A task writing into a run's temporary folder uses it: once the run has removed the folder (cancelled), the
+    task's next write fails instead of creating the folder anew and leaving it behind.
+
+    Args:
+        path: a file below ``root``.
+        root: an existing folder.
+
+    Raises:
+        FileNotFoundError: ``root`` is gone.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> root = Path(tempfile.mkdtemp())
+        >>> make_parents(root / "a" / "b" / "tile.glb", root)
+        >>> (root / "a" / "b").is_dir()
+        True
+        >>> make_parents(root / "gone" / "x" / "tile.glb", root / "gone")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: ...
+    """
+    current = root
+    for part in path.parent.relative_to(root).parts:
+        current = current / part
+        try:
+            current.mkdir()
+        except FileExistsError:
+            pass
+    if not root.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "the folder is gone", str(root))
+
+
+def discard_folder(folder: Path) -> None:
+    """Remove a run's temporary folder: renamed aside first, so a task still writing into it (a cancelled
+    cluster task runs to its end) finds it gone instead of adding files while it is removed.
+
+    Args:
+        folder: the folder (it may be gone already).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> parent = Path(tempfile.mkdtemp())
+        >>> (parent / "work" / "tiles").mkdir(parents=True)
+        >>> discard_folder(parent / "work"); discard_folder(parent / "work"); list(parent.iterdir())
+        []
+    """
+    trash = folder.with_name(f"{folder.name}.discard")
+    try:
+        os.rename(folder, trash)
+    except OSError:
+        trash = folder   # gone already, or not renamable: removed where it is
+    shutil.rmtree(trash, ignore_errors=True)
+
+
 def _temp_prefix(target: Path) -> str:
     return f".{target.name}.geotwin-{_host_tag()}-{_boot_tag()}-{os.getpid()}-"
 

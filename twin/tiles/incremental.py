@@ -136,13 +136,13 @@ class Previous:
             return cls(output)
 
     def reuse(self, uri: str, key: str, target: Path) -> dict[str, Any] | None:
-        """Link the previous file of ``uri`` into ``target`` when its key is ``key``; its record, else None."""
+        """Link the previous file of ``uri`` into ``target`` (whose folder exists) when its key is ``key``;
+        its record, else None."""
         entry = self.tiles.get(uri)
         source = self.folder / uri
         if not entry or entry.get("key") != key or not source.is_file() \
                 or source.stat().st_size != entry.get("bytes"):
             return None
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, target)
         except OSError:

@@ -51,7 +51,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from ..kernel.atomic import _temp_prefix, atomic_path
+from ..kernel.atomic import _temp_prefix, atomic_path, discard_folder, make_parents
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
 from ..kernel.ownership import check_folder
@@ -766,14 +766,17 @@ def _reuse(plan: ExportPlan, task: Task, key: str, work_dir: Path) -> SubtreeSum
     names = _subtree_names(task, plan.layout)
     linked: list[Path] = []
     for uri in uris:
-        if uri not in task.previous or previous.reuse(uri, task.previous[uri].get("key", ""), work_dir / uri) is None:
+        if uri not in task.previous:
+            break
+        make_parents(work_dir / uri, work_dir)
+        if previous.reuse(uri, task.previous[uri].get("key", ""), work_dir / uri) is None:
             break
         linked.append(work_dir / uri)
     else:
         if all((folder / n).is_file() for n in names):
             for name in names:
                 linked.append(work_dir / name)
-                _link(folder / name, work_dir / name)
+                _link(folder / name, work_dir / name, work_dir)
             records = {u: {**task.previous[u], "rewritten": False} for u in uris}
             return SubtreeSummary(task.name, task.key, tiles=list(earlier.get("tiles", [])), records=records,
                                   seconds=0.0, digest=key, reused=True, **earlier["summary"])
@@ -782,8 +785,8 @@ def _reuse(plan: ExportPlan, task: Task, key: str, work_dir: Path) -> SubtreeSum
     return None
 
 
-def _link(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _link(source: Path, target: Path, root: Path) -> None:
+    make_parents(target, root)
     try:
         os.link(source, target)
     except OSError:
@@ -1144,7 +1147,7 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
                                + "; ".join(f.message for f in failed), path=str(target))
         return write_root(plan, cast(list[SubtreeSummary], results), target, work_dir, reporter)
     finally:
-        shutil.rmtree(work_dir, ignore_errors=True)
+        discard_folder(work_dir)   # renamed aside first: a cancelled task still running cannot recreate it
 
 
 def _map(plan: ExportPlan, work_dir: Path, mapper: Mapper, reporter: Reporter) -> list[SubtreeSummary | Failure]:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..kernel.atomic import make_parents
 from ..kernel.heights import Georeferencer
 from .frame import EnuFrame, bounds, enu_to_gltf
 from .glb import FeatureSet, build_glb
@@ -69,10 +70,10 @@ class TileWriter:
     def place(self, uri: str, key: str, encode: Callable[[], Encoded]) -> Placed:
         """Reuse the previous file of ``uri`` when its key is unchanged, else encode and write it."""
         path = self.folder / uri
+        make_parents(path, self.folder)   # never the folder itself: a cancelled run has removed it
         entry = self.previous.reuse(uri, key, path)
         if entry is None:
             data, box, info = encode()
-            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             pad = info["quantization_error"]  # quantised vertices may move by up to this
             entry = {"key": key, "bytes": len(data), "min": [float(v) for v in box[0] - pad],

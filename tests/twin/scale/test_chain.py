@@ -389,7 +389,7 @@ def test_cancel_cancels_the_export_tasks_on_the_cluster(single, client, tmp_path
             return self.last_progress > 20   # the plan is done and a partition finished
 
     reporter = CancelAfterFirst()
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="cancelled by the user"):
         export_tiles(single["twin"], tmp_path / "tiles", TILE_OPTIONS, reporter, dask_mapper(client, reporter),
                      partition_buildings=30)
     assert not (tmp_path / "tiles").exists() and list(tmp_path.iterdir()) == []
@@ -402,6 +402,14 @@ def test_cancel_cancels_the_export_tasks_on_the_cluster(single, client, tmp_path
     while client.run_on_scheduler(ours) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert client.run_on_scheduler(ours) == []
+
+    def executing(dask_worker):
+        return dask_worker.state.executing_count
+
+    while any(client.run(executing).values()) and time.monotonic() < deadline:   # cancelled tasks run to their end
+        time.sleep(0.2)
+    assert not any(client.run(executing).values())
+    assert list(tmp_path.iterdir()) == []   # nor did a task still running leave its tiles behind
 
 
 def test_a_worker_killed_mid_build_is_rescheduled_and_the_twin_is_identical(single, client, dask_scheduler,
