@@ -891,7 +891,8 @@ def export_subtree(store_target: str, plan: ExportPlan, task: Task, work_dir: st
         store_target: the store.
         plan: the plan (``plan.shared()``: without the tasks).
         task: one of ``plan.tasks``.
-        work_dir: the folder the partitions write into.
+        work_dir: the existing folder the partitions write into (a task never creates it: once a cancelled
+            run has removed it, the task fails instead of leaving files behind).
 
     Returns:
         The task's SubtreeSummary (its tiles, bounds, geometric error and tileset JSON fragment).
@@ -908,6 +909,7 @@ def export_subtree(store_target: str, plan: ExportPlan, task: Task, work_dir: st
         >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
         >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> plan = plan_export(folder / "city.gpkg", ExportOptions(leaf_max_buildings=4), partition_buildings=5)
+        >>> (folder / "work").mkdir()
         >>> summary = export_subtree(plan.target, plan.shared(), plan.tasks[0], folder / "work")
         >>> summary.buildings, summary.contents, [t["kind"] for t in summary.tiles]
         (12, ['0/0/0', '1/0/0', '1/1/0', '1/1/1'], ['lod1', 'lod2', 'lod2', 'lod2'])
@@ -1039,6 +1041,7 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
         >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> plan = plan_export(folder / "city.gpkg", ExportOptions(leaf_max_buildings=4), partition_buildings=5)
         >>> work = folder / "work"
+        >>> work.mkdir()
         >>> summaries = [export_subtree(plan.target, plan.shared(), task, work) for task in plan.tasks]
         >>> result = write_root(plan, summaries, folder / "tiles", work)
         >>> result.tiles, result.summary.buildings, (folder / "tiles" / "tileset.json").is_file()
