@@ -525,16 +525,14 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
     Example:
         >>> import tempfile
         >>> from pathlib import Path
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = sample_twin().city                   # the sample district's city model
         >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
         >>> from geotwin.twin.store.geopackage import GpkgStore
-        >>> result = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(folder / "city.gpkg")]))
+        >>> result = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(city)]))
         >>> result.buildings, len(result.added), result.layer_changes["building_surfaces"]
         (12, 12, (12, 0, 0))
-        >>> again = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(folder / "city.gpkg")]))
+        >>> again = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(city)]))
         >>> again.added, again.removed, again.modified                     # nothing changed
         ([], [], [])
     """

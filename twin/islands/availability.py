@@ -537,19 +537,9 @@ def main(argv: list[str] | None = None) -> int:
 
     Example:
         >>> import json, tempfile
-        >>> from geotwin.twin.build import BuildInputs, build_twin
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.islands.importer import import_learning_islands
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> from geotwin.twin.store.geopackage import GpkgStore
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
-        ...                             str(folder / "islands.gpkg"))
-        >>> _ = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(folder / "city.gpkg")],
-        ...                                                              islands=[str(folder / "islands.gpkg")]))
-        >>> main([str(folder / "twin.gpkg"), str(folder / "availability.json"), "--days", "2"])
+        >>> from geotwin.twin.examples import sample_twin
+        >>> twin, folder = sample_twin().twin, Path(tempfile.mkdtemp())
+        >>> main([str(twin), str(folder / "availability.json"), "--days", "2"])
         /.../availability.json: 11 islands, ... busy intervals
         0
         >>> doc = json.loads((folder / "availability.json").read_text())

@@ -193,18 +193,16 @@ def export_3dtiles(source: str | os.PathLike[str] | StoreReader, output: str | o
     Example:
         >>> import tempfile
         >>> from pathlib import Path
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = sample_twin().city                   # the sample district's city model
         >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> result = export_3dtiles(folder / "city.gpkg", folder / "tiles")
+        >>> result = export_3dtiles(city, folder / "tiles")
         >>> result.summary.buildings, result.tiles, result.summary.rewritten
         (12, 1, ['tiles/0/0/0.glb'])
         >>> tileset = json.loads(result.tileset.read_text())
         >>> tileset["asset"]["version"], tileset["root"]["content"]["uri"]
         ('1.1', 'tiles/0/0/0.glb')
-        >>> export_3dtiles(folder / "city.gpkg", folder / "tiles").summary.reused       # unchanged: kept
+        >>> export_3dtiles(city, folder / "tiles").summary.reused       # unchanged: kept
         ['tiles/0/0/0.glb']
     """
     options = options or ExportOptions()

@@ -74,14 +74,11 @@ def object_digests(rows: list[dict[str, Any]], polygons: PolygonSet, offsets: ND
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> city = sample_twin().city                   # the sample district's city model
         >>> batches = []
-        >>> _ = read_city_model(folder / "city.gpkg", consume=batches.append)
+        >>> _ = read_city_model(city, consume=batches.append)
         >>> b = batches[0]
         >>> digests = object_digests(b.rows, b.polygons, b.offsets)
         >>> len(digests), len(set(digests)), digests == object_digests(b.rows, b.polygons, b.offsets)

@@ -305,14 +305,11 @@ def lod1_footprints(batch: BuildingBatch, index: list[int], step: int = 500) -> 
     Example:
         >>> import tempfile
         >>> from pathlib import Path
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> city = sample_twin().city                   # the sample district's city model
         >>> batches = []
-        >>> _ = read_city_model(folder / "city.gpkg", consume=batches.append)
+        >>> _ = read_city_model(city, consume=batches.append)
         >>> import shapely
         >>> [round(shapely.from_wkb(wkb).area, 1) for wkb in lod1_footprints(batches[0], [0, 1])]
         [1080.0, 544.0]
@@ -370,14 +367,11 @@ def block_levels(batch: BuildingBatch) -> tuple[NDArray[Any], NDArray[Any]]:
     Example:
         >>> import tempfile
         >>> from pathlib import Path
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> city = sample_twin().city                   # the sample district's city model
         >>> batches = []
-        >>> _ = read_city_model(folder / "city.gpkg", consume=batches.append)
+        >>> _ = read_city_model(city, consume=batches.append)
         >>> levels, departure = block_levels(batches[0])
         >>> levels[:2].tolist(), departure[:2].round(2).tolist()    # the school's flat roof, then a gable roof
         ([[115.0, 125.8], [115.02, 134.52]], [0.0, 6.0])

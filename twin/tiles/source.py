@@ -89,12 +89,9 @@ def layers_of(path: Path) -> set[str]:
         The layer names.
 
     Example:
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> sorted(layers_of(folder / "city.gpkg"))
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = sample_twin().city                   # the sample district's city model
+        >>> sorted(layers_of(city))
         ['building_surfaces', 'buildings', 'footprints', 'skipped_objects', 'sources', 'terrain']
     """
     return set(gpkg.list_layers(path))
@@ -144,12 +141,9 @@ def crs_of(path: Path) -> tuple[str, str | None]:
         (horizontal CRS, vertical CRS or None).
 
     Example:
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> crs_of(folder / "city.gpkg")
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = sample_twin().city                   # the sample district's city model
+        >>> crs_of(city)
         ('EPSG:25832', 'EPSG:7837')
     """
     layers = layers_of(path)
@@ -183,12 +177,9 @@ def geoid_model_of(path: Path) -> str | None:
         The quasigeoid's name, or None when none or several are named.
 
     Example:
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> geoid_model_of(folder / "city.gpkg") is None       # the sample district names none
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = sample_twin().city                   # the sample district's city model
+        >>> geoid_model_of(city) is None       # the sample district names none
         True
     """
     if SOURCES.name not in layers_of(path):
@@ -218,13 +209,10 @@ def read_city_model(path: str | os.PathLike[str], reporter: Reporter | None = No
         InputError: no buildings layer, or no building with geometry.
 
     Example:
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = sample_twin().city                   # the sample district's city model
         >>> batches = []
-        >>> model = read_city_model(folder / "city.gpkg", consume=batches.append)
+        >>> model = read_city_model(city, consume=batches.append)
         >>> model.horizontal_crs, len(model.ids), sum(len(b) for b in batches), model.rows[0]["name"]
         ('EPSG:25832', 12, 12, 'Friedrichsplatz-Schule')
     """
@@ -361,12 +349,9 @@ def attribute_rows(model: CityModel) -> Iterator[dict[str, Any]]:
         One dict per building, then per container.
 
     Example:
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> rows = list(attribute_rows(read_city_model(folder / "city.gpkg")))
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = sample_twin().city                   # the sample district's city model
+        >>> rows = list(attribute_rows(read_city_model(city)))
         >>> len(rows), rows[0]["street"], rows[0]["attributes"]
         (12, 'Friedrichsplatz', {'Funktion': 'Allgemein bildende Schule'})
     """
@@ -409,13 +394,10 @@ def open_source(source: str | os.PathLike[str] | StoreReader, reporter: Reporter
         (the GeoPackage, the source's name); a temporary copy is removed afterwards.
 
     Example:
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> with open_source(folder / "city.gpkg") as (path, name):
-        ...     path == folder / "city.gpkg", name == str(folder / "city.gpkg")
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = sample_twin().city                   # the sample district's city model
+        >>> with open_source(city) as (path, name):
+        ...     path == city, name == str(city)
         (True, True)
     """
     if isinstance(source, (str, os.PathLike)) and not _is_dsn(str(source)):

@@ -82,30 +82,14 @@ def read_twin_extras(path: str | Path, buildings: list[dict[str, Any]], reporter
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.build import BuildInputs, build_twin
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.islands.importer import import_learning_islands
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> from geotwin.twin.sensors.export_source import read_exports
-        >>> from geotwin.twin.sensors.importer import write_sensors
-        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
-        ...                             str(folder / "islands.gpkg"))
-        >>> from datetime import UTC, datetime
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
-        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
-        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
-        >>> twin = folder / "twin.gpkg"
-        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
-        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> sample = sample_twin()                      # the sample district's twin, built once per process
+        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
         >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
         >>> len(extras.bim), [(layer.name, len(layer.rows)) for layer in extras.points], extras.skipped
         (0, [('learning_islands', 11), ('sensors', 13)], [])
-        >>> read_twin_extras(folder / "city.gpkg", []).points
+        >>> read_twin_extras(sample.city, []).points
         []
     """
     path = Path(path)
@@ -225,26 +209,10 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.build import BuildInputs, build_twin
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.islands.importer import import_learning_islands
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> from geotwin.twin.sensors.export_source import read_exports
-        >>> from geotwin.twin.sensors.importer import write_sensors
-        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
-        ...                             str(folder / "islands.gpkg"))
-        >>> from datetime import UTC, datetime
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
-        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
-        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
-        >>> twin = folder / "twin.gpkg"
-        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
-        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> sample = sample_twin()                      # the sample district's twin, built once per process
+        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
         >>> vertical_datum_warnings(twin, "EPSG:7837"), vertical_datum_warnings(twin, None)   # no IFC source
         ([], [])
     """

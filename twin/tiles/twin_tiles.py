@@ -116,26 +116,10 @@ def point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict[str, An
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.build import BuildInputs, build_twin
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.islands.importer import import_learning_islands
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> from geotwin.twin.sensors.export_source import read_exports
-        >>> from geotwin.twin.sensors.importer import write_sensors
-        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
-        ...                             str(folder / "islands.gpkg"))
-        >>> from datetime import UTC, datetime
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
-        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
-        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
-        >>> twin = folder / "twin.gpkg"
-        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
-        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> sample = sample_twin()                      # the sample district's twin, built once per process
+        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
         >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
         >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
         >>> from geotwin.twin.kernel.heights import resolve_height_model
@@ -242,26 +226,10 @@ def write_geojson(extras: TwinExtras, geo: Georeferencer, folder: Path) -> dict[
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.build import BuildInputs, build_twin
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.islands.importer import import_learning_islands
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> from geotwin.twin.sensors.export_source import read_exports
-        >>> from geotwin.twin.sensors.importer import write_sensors
-        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
-        ...                             str(folder / "islands.gpkg"))
-        >>> from datetime import UTC, datetime
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
-        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
-        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
-        >>> twin = folder / "twin.gpkg"
-        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
-        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> sample = sample_twin()                      # the sample district's twin, built once per process
+        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
         >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
         >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
         >>> from geotwin.twin.kernel.heights import resolve_height_model
@@ -317,26 +285,10 @@ def write_series(gpkg: Path | None, extras: TwinExtras, folder: Path) -> str | N
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.build import BuildInputs, build_twin
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.islands.importer import import_learning_islands
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> from geotwin.twin.sensors.export_source import read_exports
-        >>> from geotwin.twin.sensors.importer import write_sensors
-        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
-        ...                             str(folder / "islands.gpkg"))
-        >>> from datetime import UTC, datetime
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
-        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
-        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
-        >>> twin = folder / "twin.gpkg"
-        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
-        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> sample = sample_twin()                      # the sample district's twin, built once per process
+        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
         >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
         >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
         >>> import json
@@ -387,26 +339,10 @@ def write_availability(gpkg: Path | None, extras: TwinExtras, folder: Path, repo
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.build import BuildInputs, build_twin
-        >>> from geotwin.twin.citymodel.importer import import_citymodel
-        >>> from geotwin.twin.islands.importer import import_learning_islands
-        >>> from geotwin.twin.sample.generator import generate_district
-        >>> from geotwin.twin.sensors.export_source import read_exports
-        >>> from geotwin.twin.sensors.importer import write_sensors
-        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> from geotwin.twin.examples import sample_twin
         >>> from geotwin.twin.tiles.source import read_city_model
-        >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = generate_district(folder / "district", buildings=12, formats=["citygml", "islands", "sensors"])
-        >>> _ = import_citymodel([folder / "district" / "district.gml"], folder / "city.gpkg")
-        >>> _ = import_learning_islands(str(folder / "district" / "learning_islands.geojson"),
-        ...                             str(folder / "islands.gpkg"))
-        >>> from datetime import UTC, datetime
-        >>> _ = write_sensors(*read_exports([folder / "district" / "sensors.csv"], "EPSG:25832",
-        ...                                 start=datetime(2025, 6, 8, tzinfo=UTC)),      # the last day
-        ...                   str(folder / "sensors.gpkg"), "EPSG:25832")
-        >>> twin = folder / "twin.gpkg"
-        >>> _ = build_twin(GpkgStore(twin), BuildInputs(citymodel=[str(folder / "city.gpkg")],
-        ...                islands=[str(folder / "islands.gpkg")], sensors=[str(folder / "sensors.gpkg")]))
+        >>> sample = sample_twin()                      # the sample district's twin, built once per process
+        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
         >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
         >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
         >>> import json
