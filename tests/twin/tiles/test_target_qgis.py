@@ -344,3 +344,18 @@ def test_missing_dracopy_is_named(twin, tmp_path, monkeypatch):
                   [FeatureSet(np.zeros(3, np.int64), "building")], translation=np.zeros(3), metadata=False,
                   quantize=False, draco=True)
     ExportOptions(target="qgis").check()   # without Draco the QGIS target needs no DracoPy
+
+
+@pytest.mark.parametrize("name", ["qgis", "draco", "draco_surface", "draco_b3dm"])
+def test_official_3dtiles_validator_accepts_the_qgis_and_draco_exports(exports, name, tmp_path):
+    """The official 3D Tiles validator (scripts/validator.sh, .tools/3d-tiles-validator) on the QGIS target's
+    tilesets, Draco ones included: 0 errors, 0 warnings; skipped, with the reason, only when it is not built."""
+    validator = ROOT / "scripts" / "validator.sh"
+    report = tmp_path / "report.json"
+    proc = subprocess.run([str(validator), str(exports[name] / "tileset.json"), str(report)],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode == 3:
+        pytest.skip(f"the official 3D Tiles validator is not built (scripts/build-validator.sh): {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(report.read_text())
+    assert (result["numErrors"], result["numWarnings"]) == (0, 0), json.dumps(result["issues"], indent=1)[:4000]
