@@ -591,6 +591,8 @@ def _create_layer(ogr: Any, path: Path, spec: LayerSpec, crs: str | None) -> Non
     osr.UseExceptions()
     try:
         _create_ogr_layer(ogr, osr, path, spec, crs)
+    except RuntimeError as err:   # GDAL's own errors at any call (open, create, sync) are faults of the storage
+        raise OSError(str(err)) from err   # (disk full, I/O error, a file that is not a GeoPackage)
     finally:   # in reverse order: GDAL keeps the modules' error handlers on a stack
         if not was[1]:
             osr.DontUseExceptions()
@@ -601,6 +603,8 @@ def _create_layer(ogr: Any, path: Path, spec: LayerSpec, crs: str | None) -> Non
 def _create_ogr_layer(ogr: Any, osr: Any, path: Path, spec: LayerSpec, crs: str | None) -> None:
     exists = path.exists() and path.stat().st_size > 0
     ds = ogr.Open(str(path), 1) if exists else ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    if ds is None:   # some GDAL versions return None instead of raising, even with exceptions on
+        raise OSError(f"GDAL cannot open {path} as a GeoPackage for writing")
     try:
         srs = None
         if crs:
@@ -620,8 +624,6 @@ def _create_ogr_layer(ogr: Any, osr: Any, path: Path, spec: LayerSpec, crs: str 
                 definition.SetSubType(getattr(ogr, subtype))
             layer.CreateField(definition)
         layer.SyncToDisk()
-    except RuntimeError as err:   # GDAL's own errors here are faults of the storage (disk full, I/O error)
-        raise OSError(str(err)) from err
     finally:
         ds = None
 
