@@ -281,6 +281,9 @@ def stage_scale(bench: Bench, size: int) -> None:
                                     f"coordinator {v['coordinator_cpu_seconds']:.1f} CPU s)"
                                     for k, v in r["phases"].items())
                   + f"; worker peak RSS {r['worker_peak_rss_mb']} MB; export {r['export']}")
+            print("    store: " + ", ".join(f"{k.replace('_', ' ')} {v / 2**20:.1f} MB ({v / size / 1024:.2f} kB "
+                                           "per building)" for k, v in r.get("store_bytes", {}).items())
+                  + f"; coordinator peak RSS {r['coordinator_peak_rss_mb']} MB")
     one, two = entries[1], entries[2]
     if one["ok"] and two["ok"]:
         speedup = one["seconds"] / two["seconds"]

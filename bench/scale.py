@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import threading
 import time
@@ -108,7 +109,11 @@ def main(argv: list[str] | None = None) -> int:
                       "build_partitions": built.partitions, "twin_buildings": built.buildings,
                       "export": "partitioned", "export_partitions": len(exported.report.get("partitions", [])),
                       "phases": phases, "worker_peak_rss_mb": sorted(round(v, 1) for v in sampler.peak.values()),
-                      "coordinator_peak_rss_mb": round(me.memory_info().rss / 2**20, 1)}))
+                      "coordinator_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                      "store_bytes": {"city_model": (work / "city.gpkg").stat().st_size,
+                                      "twin": (work / "twin.gpkg").stat().st_size,
+                                      "tiles": sum(f.stat().st_size for f in (work / "tiles").rglob("*")
+                                                   if f.is_file())}}))
     return 0
 
 
