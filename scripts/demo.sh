@@ -28,6 +28,73 @@ run geotwin:refreshislandavailability -- INPUT="$OUT/islands.gpkg|layername=lear
 step "8c. Book the library's reading room (LI-006) Tuesday 16:00 for an hour: its booking link"
 run geotwin:booklearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" ISLAND=LI-006 \
     TIME="2026-11-24T16:00:00" DURATION=60 SEATS=4 NAME="Lerngruppe Mathe"
+step "8d. Book a classroom in its CalDAV calendar: a local Radicale server holds LI-001's calendar; Tuesday 15:30
+     for 30 minutes is booked (a VEVENT written after the conflict check), 16:00 for an hour is refused (it
+     overlaps the class booked 16:00-17:30), and the day's availability is read back from the server"
+RAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+RAD="$OUT/radicale"
+rm -rf "$RAD" && mkdir -p "$RAD"
+# a demo server without accounts (anyone may write: loopback only); an office's server has accounts (AUTHCFG)
+printf '[anyone]\nuser: .*\ncollection: .*\npermissions: RrWw\n' > "$RAD/rights"
+"$ROOT/.venv/bin/python" -m radicale --server-hosts "127.0.0.1:$RAD_PORT" --storage-filesystem-folder "$RAD/collections" \
+  --auth-type none --rights-type from_file --rights-file "$RAD/rights" --logging-level error >"$RAD/radicale.log" 2>&1 &
+RAD_PID=$!
+trap 'kill $RAD_PID 2>/dev/null || true' EXIT
+"$ROOT/.venv/bin/python" - "$RAD_PORT" "$OUT" <<'PY'
+import sys, time, urllib.error, urllib.request
+port, out = sys.argv[1], sys.argv[2]
+base = f"http://127.0.0.1:{port}/lerninseln/"
+def call(url, method, data=None):
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "text/calendar"})
+    return urllib.request.urlopen(request, timeout=10).status
+for _ in range(100):   # wait for the server
+    try:
+        call(f"http://127.0.0.1:{port}/", "OPTIONS")
+        break
+    except OSError:
+        time.sleep(0.1)
+call(base, "MKCOL")
+call(base + "li-001/", "MKCALENDAR")
+import icalendar   # a CalDAV resource holds one event (UID, with its exceptions): the feed is split by UID
+feed = icalendar.Calendar.from_ical(open(f"{out}/district/calendars/LI-001.ics", "rb").read())
+zones = [c for c in feed.subcomponents if c.name == "VTIMEZONE"]
+by_uid = {}
+for event in feed.walk("VEVENT"):
+    by_uid.setdefault(str(event["UID"]), []).append(event)
+for n, (uid, events) in enumerate(sorted(by_uid.items())):
+    item = icalendar.Calendar()
+    item.add("prodid", "-//GeoTwin demo//DE")
+    item.add("version", "2.0")
+    for component in zones + events:
+        item.add_component(component)
+    call(base + f"li-001/event-{n}.ics", "PUT", item.to_ical())
+print(f"{len(by_uid)} events of LI-001.ics put on the server")
+from osgeo import ogr   # the island now names its CalDAV collection (GDAL: the GeoPackage's triggers need it)
+ogr.UseExceptions()
+islands = ogr.Open(f"{out}/islands.gpkg", 1)
+islands.ExecuteSQL(f"UPDATE learning_islands SET calendar = '{base}li-001/', calendar_type = 'caldav' "
+                   "WHERE id = 'LI-001'")
+islands = None
+print(f"LI-001's calendar: {base}li-001/ (CalDAV, Radicale on loopback)")
+PY
+run geotwin:booklearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" ISLAND=LI-001 \
+    TIME="2026-11-24T15:30:00" DURATION=30 SEATS=6 NAME="Nachhilfe Physik"
+run geotwin:booklearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" ISLAND=LI-001 \
+    TIME="2026-11-24T16:00:00" DURATION=60 SEATS=6 NAME="Nachhilfe Chemie" \
+  && { echo "the overlapping booking was not refused"; exit 1; } || echo "(refused, as it must be)"
+run geotwin:refreshislandavailability -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
+    START="2026-11-24T14:00:00" END="2026-11-24T18:00:00" OUTPUT="$OUT/island_availability_caldav.gpkg"
+"$ROOT/.venv/bin/python" - "$OUT" <<'PY'
+import sqlite3, sys
+with sqlite3.connect(f"{sys.argv[1]}/island_availability_caldav.gpkg") as db:
+    rows = db.execute("SELECT start, end, status, summary FROM island_availability WHERE island_id = 'LI-001' "
+                      "ORDER BY start").fetchall()
+print("LI-001 on Tuesday, from the CalDAV server:")
+for start, end, status, summary in rows:
+    print(f"  {start[11:16]}-{end[11:16]} {status:4} {summary or ''}")
+PY
+kill "$RAD_PID" 2>/dev/null || true
+
 step "9. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
 run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \
