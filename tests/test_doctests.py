@@ -23,14 +23,7 @@ PACKAGES = ("twin", "bim")
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 #: path -> why its public functions may still lack an ``Example:`` (only shrinks; see the module docstring).
-PENDING: dict[str, str] = {
-    "twin/citymodel/citygml.py": "rewritten for speed on another branch",
-    "twin/citymodel/cityjson.py": "rewritten for speed on another branch",
-    "twin/citymodel/gml_geometry.py": "rewritten for speed on another branch",
-    "twin/citymodel/delivery.py": "rewritten for speed on another branch",
-    "twin/citymodel/importer.py": "rewritten for speed on another branch",
-    "twin/kernel/gpkg.py": "rewritten for speed on another branch",
-}
+PENDING: dict[str, str] = {}
 
 #: "path::name" of public functions still without an example: each talks to a server over the network (CalDAV,
 #: MQTT, SensorThings) or writes binary frames to the process's stdout file descriptor (bim.workers.serve), which
