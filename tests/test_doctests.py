@@ -30,13 +30,11 @@ PENDING: dict[str, str] = {}
 #: a self-contained doctest cannot show; their tests (tests/twin/islands, tests/twin/sensors, tests/bim) run them
 #: against local servers. Only shrinks: a name here whose function has an example, or that is gone, fails.
 TODO: set[str] = {
-    "bim/workers.py::serve",
     "twin/islands/calendar.py::caldav_feed",
     "twin/islands/calendar.py::book",
     "twin/sensors/mqtt.py::listen",
     "twin/sensors/replay.py::publish",
     "twin/sensors/replay.py::main",
-    "twin/sensors/sta_source.py::fetch_series",
 }
 
 

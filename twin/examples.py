@@ -8,13 +8,21 @@ only Example blocks do.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
+import http.server
+import json
+import re
 import tempfile
+import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 
 @dataclass(frozen=True)
@@ -157,3 +165,98 @@ def city_delivery() -> Path:
     (folder / ".DS_Store").write_bytes(bytes(8))
     _FOLDERS.append(holder)   # kept alive until the process exits, then removed
     return folder
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _sta_handler(things: list[dict[str, Any]], observations: dict[int, list[dict[str, Any]]],
+                 page_size: int) -> type[http.server.BaseHTTPRequestHandler]:
+    """The request handler of ``sta_replay``."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            parts = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if parts.path == "/v1.1/Things":
+                self.send({"@iot.count": len(things), "value": things})
+                return
+            match = re.fullmatch(r"/v1\.1/Datastreams\((\d+)\)/Observations", parts.path)
+            if match is None or int(match[1]) not in observations:
+                self.send({"code": 404, "message": "Nothing found."}, 404)
+                return
+            rows = observations[int(match[1])]
+            for op, text in re.findall(r"phenomenonTime (ge|le) (\S+)", query.get("$filter", "")):
+                limit = _when(text)
+                rows = [o for o in rows
+                        if (_when(o["phenomenonTime"]) >= limit if op == "ge" else _when(o["phenomenonTime"]) <= limit)]
+            skip, top = int(query.get("$skip", 0)), min(int(query.get("$top", page_size)), page_size)
+            page: dict[str, Any] = {"value": rows[skip:skip + top]}
+            if skip + top < len(rows):
+                page["@iot.nextLink"] = (f"http://{self.headers['Host']}{parts.path}?"
+                                         + urlencode({**query, "$skip": skip + top}, quote_via=quote))
+            self.send(page)
+
+        def send(self, doc: object, status: int = 200) -> None:
+            body = json.dumps(doc).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@contextlib.contextmanager
+def sta_replay(document: Path, page_size: int = 200) -> Iterator[str]:
+    """Serve a SensorThings deep-insert document (Things with their Locations, Datastreams and Observations)
+    read-only as a SensorThings API v1.1 service on 127.0.0.1, in a thread, for the examples of the client.
+
+    It answers what the client asks: ``Things`` (each with its Locations and Datastreams inline, the Datastreams
+    numbered from 1 in document order, without their Observations) and ``Datastreams(id)/Observations``, ordered
+    by time, filtered by ``phenomenonTime ge/le <time>`` and paged by ``$top``/``$skip`` with ``@iot.nextLink``
+    (at most ``page_size`` a page); anything else is a 404.
+
+    Args:
+        document: the deep-insert document (a Thing, a list of them, or ``{"value": [...]}``).
+        page_size: the server's largest page.
+
+    Yields:
+        The service's base URL, ``http://127.0.0.1:PORT/v1.1``.
+
+    Example:
+        >>> from urllib.request import urlopen
+        >>> document = shared_data("sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json")
+        >>> with sta_replay(document) as url:
+        ...     things = json.load(urlopen(url + "/Things", timeout=10))["value"]
+        ...     page = json.load(urlopen(url + "/Datastreams(1)/Observations?$top=2", timeout=10))
+        >>> [ds["name"] for ds in things[0]["Datastreams"]], things[0]["Locations"][0]["location"]["coordinates"]
+        (['PM10 #5331', 'PM2.5 #5331', 'Temperature #5332', 'Humidity #5332'], [-2.077, 57.138])
+        >>> page["value"][1], page["@iot.nextLink"].endswith("/Datastreams(1)/Observations?%24top=2&%24skip=2")
+        ({'phenomenonTime': '2017-11-15T00:04:48Z', 'result': 10.0}, True)
+    """
+    doc = json.loads(Path(document).read_text(encoding="utf-8"))
+    items = doc["value"] if isinstance(doc, dict) and "value" in doc else doc if isinstance(doc, list) else [doc]
+    things: list[dict[str, Any]] = []
+    observations: dict[int, list[dict[str, Any]]] = {}
+    for n, thing in enumerate(items, 1):
+        streams = []
+        for ds in thing.get("Datastreams", []):
+            ds_id = len(observations) + 1
+            observations[ds_id] = sorted(ds.get("Observations", []), key=lambda o: _when(o["phenomenonTime"]))
+            streams.append({"@iot.id": ds_id, **{k: v for k, v in ds.items() if k != "Observations"}})
+        things.append({"@iot.id": n, **{k: v for k, v in thing.items() if k != "Datastreams"},
+                       "Datastreams": streams})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _sta_handler(things, observations, page_size))
+    thread = threading.Thread(target=server.serve_forever, name="sta replay", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1.1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
