@@ -32,9 +32,6 @@ PENDING: dict[str, str] = {}
 TODO: set[str] = {
     "twin/islands/calendar.py::caldav_feed",
     "twin/islands/calendar.py::book",
-    "twin/sensors/mqtt.py::listen",
-    "twin/sensors/replay.py::publish",
-    "twin/sensors/replay.py::main",
 }
 
 

@@ -13,7 +13,11 @@ import functools
 import gzip
 import http.server
 import json
+import os
 import re
+import shutil
+import socket
+import subprocess
 import tempfile
 import threading
 import zipfile
@@ -21,8 +25,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+if TYPE_CHECKING:
+    from .sensors.mqtt import Broker
 
 
 @dataclass(frozen=True)
@@ -260,3 +267,62 @@ def sta_replay(document: Path, page_size: int = 200) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextlib.contextmanager
+def mosquitto(timeout: float = 10.0) -> Iterator[Broker]:
+    """Run a Mosquitto MQTT broker (the ``mosquitto`` program) on a free port of 127.0.0.1 for an example:
+    anonymous, no TLS, sessions kept in memory; stopped on leaving the block.
+
+    Args:
+        timeout: the longest wait for the broker to open its port.
+
+    Yields:
+        The Broker to connect to.
+
+    Raises:
+        FileNotFoundError: no ``mosquitto`` program on this machine.
+        RuntimeError: the broker exits or does not open its port in time.
+
+    Example:
+        >>> with mosquitto() as broker:
+        ...     socket.create_connection((broker.host, broker.port), timeout=5).close()
+        ...     broker.describe().startswith("mqtt://127.0.0.1:")
+        True
+    """
+    from .sensors.mqtt import Broker
+
+    program = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not Path(program).is_file():
+        raise FileNotFoundError("no mosquitto program (install the mosquitto package)")
+    with tempfile.TemporaryDirectory(prefix="geotwin-mosquitto-") as folder, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false", "log_dest none"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            lines.append("user root")   # else mosquitto drops to the user mosquitto
+        config = Path(folder) / "mosquitto.conf"
+        config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        process = subprocess.Popen([program, "-c", str(config)], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = datetime.now(UTC).timestamp() + timeout
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"mosquitto exited with code {process.returncode}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    if datetime.now(UTC).timestamp() > deadline:
+                        raise RuntimeError(f"mosquitto did not open port {port} within {timeout:g} s") from None
+                    threading.Event().wait(0.02)
+            yield Broker("127.0.0.1", port)
+        finally:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
