@@ -326,3 +326,74 @@ def mosquitto(timeout: float = 10.0) -> Iterator[Broker]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+#: the user and password of ``caldav_server``
+CALDAV_USER, CALDAV_PASSWORD = "lehrer", "geheim-42"
+
+
+@contextlib.contextmanager
+def caldav_server(*calendars: str, timeout: float = 15.0) -> Iterator[dict[str, str]]:
+    """Run a Radicale CalDAV server (``python -m radicale`` in a subprocess, on a free port of 127.0.0.1) with user
+    CALDAV_USER / CALDAV_PASSWORD and empty calendar collections, for an example; stopped and removed on leaving
+    the block. Radicale's delay after a failed login (the client's first request has no credentials) is switched
+    off.
+
+    Args:
+        calendars: the names of the calendars to make (collections ``/lehrer/<name>/``).
+        timeout: the longest wait for the server to answer.
+
+    Yields:
+        Each calendar's collection URL by name.
+
+    Raises:
+        RuntimeError: the server exits or does not answer in time.
+
+    Example:
+        >>> from caldav.davclient import DAVClient
+        >>> with caldav_server("insel-a", "insel-b") as urls:
+        ...     client = DAVClient(url=urls["insel-a"], username=CALDAV_USER, password=CALDAV_PASSWORD,
+        ...                        require_tls=False, enable_rfc6764=False)
+        ...     names = sorted(c.get_display_name() for c in client.principal().calendars())
+        >>> names, urls["insel-a"].endswith("/lehrer/insel-a/")
+        (['insel-a', 'insel-b'], True)
+    """
+    import sys
+
+    from caldav.davclient import DAVClient
+
+    with tempfile.TemporaryDirectory(prefix="geotwin-caldav-") as folder, socket.socket() as probe:
+        users = Path(folder) / "users"
+        users.write_text(f"{CALDAV_USER}:{CALDAV_PASSWORD}\n", encoding="utf-8")
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+             "--storage-filesystem-folder", str(Path(folder) / "collections"), "--auth-type", "htpasswd",
+             "--auth-htpasswd-filename", str(users), "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
+             "--rights-type", "owner_only", "--logging-level", "error"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = datetime.now(UTC).timestamp() + timeout
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"radicale exited with code {process.returncode}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    if datetime.now(UTC).timestamp() > deadline:
+                        raise RuntimeError(f"radicale did not open port {port} within {timeout:g} s") from None
+                    threading.Event().wait(0.02)
+            client = DAVClient(url=f"http://127.0.0.1:{port}/", username=CALDAV_USER, password=CALDAV_PASSWORD,
+                               timeout=10, require_tls=False, enable_rfc6764=False)
+            principal = client.principal()
+            yield {name: str(principal.make_calendar(name=name, cal_id=name).url) for name in calendars}
+        finally:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
