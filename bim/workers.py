@@ -254,7 +254,40 @@ class Triangulation:
 
 
 def serve(argv: list[str]) -> None:
-    """Worker entry point: ``PATH SHARE SHARES KERNEL [MAX_BYTES]``; writes frames to standard output."""
+    """Run a geometry worker: triangulate one share of an IFC file's products and write the meshes as binary frames
+    to standard output (the process's file descriptor 1), for the import that started it (``Triangulation``).
+
+    Each frame is a header (product id, vertex count, triangle count, length of a failure reason; ``<qiiI``) and
+    then the reason (UTF-8), or the vertices (little-endian doubles) and the triangles (little-endian int32
+    vertex indices); a frame with product id -1 ends a complete stream.
+
+    Args:
+        argv: ``PATH SHARE SHARES KERNEL [MAX_BYTES]``: the IFC file, this worker's share (0 to SHARES - 1) of
+            the worker shares (see share_of), the geometry kernel, the largest file accepted.
+
+    Example:
+        >>> import os, subprocess, sys
+        >>> from geotwin.twin.examples import shared_data
+        >>> from .geometry import FAST_KERNEL
+        >>> from .reader import import_products, open_ifc
+        >>> path = shared_data("ifc/small/IfcOpenHouse_IFC4.ifc")
+        >>> code = "import sys; from geotwin.bim.workers import serve; serve(sys.argv[1:])"
+        >>> env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        >>> run = subprocess.run([sys.executable, "-c", code, str(path), "0", "1", FAST_KERNEL], env=env,
+        ...                      stdin=subprocess.DEVNULL, capture_output=True, timeout=120, check=True)
+        >>> frames, pos = [], 0
+        >>> while True:
+        ...     product_id, n_verts, n_faces, n_reason = _HEADER.unpack_from(run.stdout, pos)
+        ...     pos += _HEADER.size + (n_reason or 24 * n_verts + 12 * n_faces)
+        ...     if product_id == _END:
+        ...         break
+        ...     frames.append((product_id, n_verts, n_faces, n_reason))
+        >>> len(frames), pos == len(run.stdout), frames[0]   # product #40, a wall: 24 vertices, 48 triangles
+        (27, True, (40, 24, 48, 0))
+        >>> share = share_of(import_products(open_ifc(path)), 0, 1)   # all but every fifth product
+        >>> sorted(f[0] for f in frames) == sorted(p.id() for p in share if p.Representation)
+        True
+    """
     from .reader import MAX_IFC_BYTES, import_products, open_ifc
 
     path, share, shares, kernel = Path(argv[0]), int(argv[1]), int(argv[2]), argv[3]

@@ -3,7 +3,9 @@
 Every public module-level function of twin/ and bim/ (name without a leading underscore) carries a docstring with
 an ``Example:`` block of ``>>>`` lines, and the doctest of its module runs it. The modules are found by walking
 the packages, not listed by hand, so a new module is covered the day it is added. An example must be real and
-fast (no network, temporary files through tempfile) and may not be switched off with a SKIP directive.
+fast (no network beyond servers the example itself starts on 127.0.0.1, temporary files through tempfile) and may
+not be switched off with a SKIP directive. Real test data comes from ../shared/data through
+``twin.examples.shared_data``.
 
 PENDING names the files whose public functions may still lack an example: they are being rewritten on another
 branch. The list only shrinks: a file in it whose functions all have examples fails the test, so it must then
@@ -23,28 +25,12 @@ PACKAGES = ("twin", "bim")
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 #: path -> why its public functions may still lack an ``Example:`` (only shrinks; see the module docstring).
-PENDING: dict[str, str] = {
-    "twin/citymodel/citygml.py": "rewritten for speed on another branch",
-    "twin/citymodel/cityjson.py": "rewritten for speed on another branch",
-    "twin/citymodel/gml_geometry.py": "rewritten for speed on another branch",
-    "twin/citymodel/delivery.py": "rewritten for speed on another branch",
-    "twin/citymodel/importer.py": "rewritten for speed on another branch",
-    "twin/kernel/gpkg.py": "rewritten for speed on another branch",
-}
+PENDING: dict[str, str] = {}
 
-#: "path::name" of public functions still without an example: each talks to a server over the network (CalDAV,
-#: MQTT, SensorThings) or writes binary frames to the process's stdout file descriptor (bim.workers.serve), which
-#: a self-contained doctest cannot show; their tests (tests/twin/islands, tests/twin/sensors, tests/bim) run them
-#: against local servers. Only shrinks: a name here whose function has an example, or that is gone, fails.
-TODO: set[str] = {
-    "bim/workers.py::serve",
-    "twin/islands/calendar.py::caldav_feed",
-    "twin/islands/calendar.py::book",
-    "twin/sensors/mqtt.py::listen",
-    "twin/sensors/replay.py::publish",
-    "twin/sensors/replay.py::main",
-    "twin/sensors/sta_source.py::fetch_series",
-}
+#: "path::name" of public functions still without an example (only shrinks: a name here whose function has an
+#: example, or that is gone, fails). Empty: the examples of the network functions run against local servers
+#: started inside them (twin/examples.py: Radicale in-process, Mosquitto, a SensorThings replay on 127.0.0.1).
+TODO: set[str] = set()
 
 
 def _module_name(path: Path) -> str:

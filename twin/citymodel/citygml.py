@@ -113,7 +113,42 @@ _GENERIC_TYPES = {"string": str, "int": int, "double": float, "date": str, "uri"
 
 def read_citygml(path: str | Path | InputFile, crs_override: CrsInfo | None = None, lod: str = "highest",
                  reporter: Reporter | None = None) -> CityGMLSource:
-    """Open a CityGML file (.gml, .xml, gzip-compressed or not) for streaming; see the module docstring."""
+    """Open a CityGML 1.0/2.0/3.0 file (.gml, .xml, gzip-compressed or not, or a zip member) for streaming: its
+    format and CRS are read from the header at once, its buildings when it is iterated (see the module docstring).
+
+    Args:
+        path: the file, or an InputFile (a zip member, bounded against bombs).
+        crs_override: the CRS to use instead of the file's srsName (required when the file states none).
+        lod: "highest", or "0" to "3" (also "LoD2"): the LoD taken, else the nearest one the object has.
+        reporter: receives warnings (broken polygons, dangling xlinks, LoD fallbacks) and progress.
+
+    Returns:
+        The CityGMLSource: ``format``, ``crs``; iterating it yields a CityObject per building and building part,
+        a Relief per TIN relief and a Skipped per other city object.
+
+    Raises:
+        InputError: no such file, a DOCTYPE, no CityGML namespace, no CRS and no override, an unknown LoD
+            choice; while iterating, malformed XML.
+
+    Example:
+        >>> from collections import Counter
+        >>> from geotwin.twin.examples import shared_data
+        >>> source = read_citygml(shared_data("citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml"))
+        >>> source.format, source.crs.horizontal, source.crs.vertical
+        ('CityGML 2.0', 'EPSG:25832', 'EPSG:5783')
+        >>> (house,) = list(source)
+        >>> house.id, house.object_class, house.lod, house.attributes["measured_height"]
+        ('UUID_d281adfc-4901-0f52-540b-4cc1a9325f82', 'Building', '2', 6.52)
+        >>> sorted(Counter(s.surface_type for s in house.surfaces).items())
+        [('GroundSurface', 1), ('RoofSurface', 2), ('WallSurface', 4)]
+        >>> ground = next(s for s in house.surfaces if s.surface_type == "GroundSurface").rings[0]
+        >>> ground[:, :2].min(axis=0).tolist(), ground[:, :2].max(axis=0).tolist()
+        ([457842.0, 5439083.0], [457854.0, 5439093.0])
+        >>> read_citygml(shared_data("citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml"), lod="5")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: unknown LoD choice '5': expected 'highest', '1' or '2'
+    """
     return CityGMLSource(path, crs_override=crs_override, lod=lod, reporter=reporter)
 
 

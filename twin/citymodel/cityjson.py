@@ -53,12 +53,53 @@ class _BadObject(Exception):
 
 
 def open_binary(path: str | os.PathLike[str] | InputFile) -> BinaryIO:
-    """Open a file for reading, transparently decompressing gzip, bounded by the inflation limits."""
+    """Open a file for reading, transparently decompressing gzip, bounded by the inflation limits.
+
+    Args:
+        path: the file, or an InputFile (a zip member; its own limits apply).
+
+    Returns:
+        A binary stream of the (inflated) bytes; close it. It raises InputError when it inflates beyond the limits.
+
+    Example:
+        >>> import gzip, tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.examples import shared_data
+        >>> original = shared_data("cityjson/cjio/minimal.json").read_bytes()
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     packed = Path(tmp) / "minimal.json.gz"
+        ...     _ = packed.write_bytes(gzip.compress(original))
+        ...     with open_binary(packed) as fh:
+        ...         fh.read() == original, len(original), packed.stat().st_size < len(original)
+        (True, 341, True)
+    """
     return as_input(path).open()
 
 
 def is_cityjson_seq(path: str | os.PathLike[str] | InputFile) -> bool:
-    """True when the file's first line is a complete CityJSON header followed by more lines."""
+    """Tell a CityJSONSeq file (a CityJSON header line, then one CityJSONFeature per line) from a CityJSON
+    document.
+
+    Args:
+        path: the file (gzip-compressed or not), or an InputFile.
+
+    Returns:
+        True when the file's first line is a complete CityJSON header followed by more lines; False for anything
+        else, also for an unreadable file.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.examples import shared_data
+        >>> header = '{"type": "CityJSON", "version": "2.0", "transform": {"scale": [0.001, 0.001, 0.001], '
+        >>> header += '"translate": [0, 0, 0]}, "CityObjects": {}, "vertices": []}'
+        >>> feature = '{"type": "CityJSONFeature", "id": "b1", "CityObjects": {}, "vertices": []}'
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "tiles.city.jsonl"
+        ...     _ = path.write_text(header + "\\n" + feature + "\\n")
+        ...     is_cityjson_seq(path), is_cityjson_seq(shared_data("cityjson/cjio/multi_lod.json"))
+        (True, False)
+    """
     item = as_input(path)
     try:
         with item.open() as fh:
@@ -78,14 +119,43 @@ def is_cityjson_seq(path: str | os.PathLike[str] | InputFile) -> bool:
 
 
 def normalise_lod(value: Any) -> str:
-    """A CityJSON lod (string, or a number in CityJSON 1.0) as text: 2 -> "2", 1.2 -> "1.2"."""
+    """Write a CityJSON lod (a string, or a number in CityJSON 1.0) as text.
+
+    Args:
+        value: the geometry's ``lod``.
+
+    Returns:
+        The LoD as text ("" for None).
+
+    Example:
+        >>> normalise_lod(2), normalise_lod(1.2), normalise_lod(" 2.2 "), normalise_lod(None)
+        ('2', '1.2', '2.2', '')
+    """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"{value:g}"
     return str(value).strip() if value is not None else ""
 
 
 def lod_request(lod: str | None) -> str:
-    """"highest" or a single LoD digit from "highest", "LoD2", "2", "lod1"..."""
+    """Read the LoD a user asks for.
+
+    Args:
+        lod: "highest" (also "", "max" or None), or an LoD: "LoD2", "2", "lod1", "2.2"...
+
+    Returns:
+        "highest", or the LoD's first digit.
+
+    Raises:
+        InputError: neither "highest" nor an LoD.
+
+    Example:
+        >>> lod_request(None), lod_request("LoD2"), lod_request("lod1"), lod_request("2.2"), lod_request("max")
+        ('highest', '2', '1', '2', 'highest')
+        >>> lod_request("best")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: unknown LoD 'best': expected 'highest' or 0..3
+    """
     text = (lod or "highest").strip().lower()
     if text in ("", "highest", "max"):
         return "highest"
@@ -104,10 +174,24 @@ def _lod_key(lod: str) -> tuple[float, float]:
 
 
 def choose_lod(lods: list[str], request: str) -> tuple[str | None, bool]:
-    """The LoD to import among ``lods`` and whether it is a fallback.
+    """Choose the LoD to import among those an object has.
 
     "highest" takes the highest (2.2 above 2 above 1.3); a digit takes the best LoD of that
     digit, else the nearest one (the lower on a tie), as the CityGML reader does.
+
+    Args:
+        lods: the object's LoDs (as normalise_lod writes them).
+        request: "highest" or a digit (as lod_request gives it).
+
+    Returns:
+        The LoD (None when the object has none) and whether it is a fallback (not the digit asked for).
+
+    Example:
+        >>> lods = ["1.2", "1.3", "2.2"]   # each building of the cjio multi_lod.json
+        >>> choose_lod(lods, "highest"), choose_lod(lods, "1"), choose_lod(lods, "3")
+        (('2.2', False), ('1.3', False), ('2.2', True))
+        >>> choose_lod(["1", "3"], "2"), choose_lod([], "2")
+        (('1', True), (None, False))
     """
     if not lods:
         return None, False
@@ -137,7 +221,37 @@ def _coerce(value: Any, kind: type) -> Any:
 
 
 def map_attributes(attributes: dict[str, Any] | None, address: Any) -> dict[str, Any]:
-    """CityJSON attributes and address to BUILDINGS fields; everything else keeps its own key."""
+    """Map CityJSON attributes and address to the fields of the buildings layer (``schema.BUILDINGS``).
+
+    The CityGML-named attributes (measuredHeight, roofType, yearOfConstruction, ...) become their fields when
+    their value has the field's type (else they keep their own key); address keys (xAL ThoroughfareName,
+    PostalCode, ... or plain street, city ...) fill street, house_number, postal_code, city and country; the first
+    address fills the fields and the addresses (without their location) are kept under "address". Everything
+    else keeps its own key.
+
+    Args:
+        attributes: the object's ``attributes``.
+        address: the object's ``address`` (an object, or a list of them in CityJSON 1.1/2.0).
+
+    Returns:
+        The fields and other attributes.
+
+    Example:
+        >>> address = {"ThoroughfareName": "Spöcker Straße", "ThoroughfareNumber": "4711", "PostalCode": "76344",
+        ...            "LocalityName": "Eggenstein-Leopoldshafen", "location": {"type": "MultiPoint"}}
+        >>> fields = map_attributes({"measuredHeight": "6.52", "yearOfConstruction": 2020.0, "roofType": "1030",
+        ...                          "storeysAboveGround": 2.5, "GrossPlannedArea": 120.0}, address)
+        >>> fields["measured_height"], fields["year_of_construction"], fields["roof_type"]
+        (6.52, 2020, '1030')
+        >>> fields["storeysAboveGround"], fields["GrossPlannedArea"]   # 2.5 storeys is no int: kept as it is
+        (2.5, 120.0)
+        >>> fields["street"], fields["house_number"], fields["postal_code"], fields["city"]
+        ('Spöcker Straße', '4711', '76344', 'Eggenstein-Leopoldshafen')
+        >>> sorted(fields["address"][0])
+        ['LocalityName', 'PostalCode', 'ThoroughfareName', 'ThoroughfareNumber']
+        >>> map_attributes(None, None)
+        {}
+    """
     out: dict[str, Any] = {}
     for key, value in (attributes or {}).items():
         target = _ATTRIBUTE_FIELDS.get(key)
@@ -691,9 +805,42 @@ class CityJSONSource:
 
 def read_cityjson(path: str | os.PathLike[str] | InputFile, crs_override: CrsInfo | None = None, lod: str = "highest",
                   reporter: Reporter | None = None) -> CityJSONSource:
-    """Open a CityJSON (.json, .city.json) or CityJSONSeq (.jsonl) file, optionally gzipped.
+    """Open a CityJSON 1.0/1.1/2.0 (.json, .city.json) or CityJSONSeq (.jsonl) file, optionally gzipped or a zip
+    member: its format and CRS are known at once, its objects when it is iterated (see the module docstring).
 
-    Raises InputError when the file cannot be read as CityJSON or has no CRS and no override.
+    Args:
+        path: the file, or an InputFile (a zip member, bounded against bombs).
+        crs_override: the CRS to use instead of the file's metadata.referenceSystem (required when it has none).
+        lod: "highest", or an LoD ("1", "LoD2", ...): that LoD, else the nearest one the object has.
+        reporter: receives warnings (broken geometry, LoD fallbacks) and progress.
+
+    Returns:
+        The CityJSONSource: ``format``, ``crs``; iterating it yields a CityObject per Building and BuildingPart,
+        a Relief per TINRelief and a Skipped per other object.
+
+    Raises:
+        InputError: the file cannot be read as CityJSON (malformed, unsupported version, too large) or has no CRS
+            and no override.
+
+    Example:
+        >>> from collections import Counter
+        >>> from geotwin.twin.examples import shared_data
+        >>> from geotwin.twin.kernel.crs import crs_override
+        >>> path = shared_data("cityjson/cjio/multi_lod.json")   # 10 buildings in LoD 1.2, 1.3 and 2.2, no CRS
+        >>> source = read_cityjson(path, crs_override("EPSG:7415"))
+        >>> source.format, source.crs.horizontal, source.crs.vertical
+        ('CityJSON 2.0', 'EPSG:28992', 'EPSG:5709')
+        >>> buildings = list(source)
+        >>> len(buildings), Counter(b.lod for b in buildings), buildings[0].id, buildings[0].lods_available
+        (10, Counter({'2.2': 10}), '6751773', ['1.2', '1.3', '2.2'])
+        >>> sorted(Counter(s.surface_type for s in buildings[0].surfaces).items())
+        [('GroundSurface', 7), ('RoofSurface', 7), ('WallSurface', 22)]
+        >>> Counter(b.lod for b in read_cityjson(path, crs_override("EPSG:7415"), lod="1"))
+        Counter({'1.3': 10})
+        >>> read_cityjson(path)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: .../multi_lod.json: the file states no CRS (metadata.referenceSystem)...
     """
     return CityJSONSource(path, crs_override, lod, reporter)
 

@@ -248,7 +248,25 @@ def _consumed(handle: IO[bytes], size: int) -> Callable[[], int]:
 
 
 def as_input(item: str | os.PathLike[str] | InputFile, limits: Limits | None = None) -> InputFile:
-    """An InputFile for a path (or the InputFile itself)."""
+    """Wrap a path as an InputFile, the form every city model reader takes.
+
+    Args:
+        item: a path, or an InputFile (returned as it is).
+        limits: the size limits of the run (None: the defaults).
+
+    Returns:
+        The InputFile of a file on disk (``member`` None).
+
+    Example:
+        >>> from geotwin.twin.examples import shared_data
+        >>> item = as_input(shared_data("citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml"))
+        >>> item.name, item.member is None, as_input(item) is item, item.limits.max_ratio
+        ('FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml', True, True, 200)
+        >>> item.head(38), item.sha256()[:16]
+        (b'<?xml version="1.0" encoding="utf-8"?>', '977332fed5174e89')
+        >>> as_input("tile.gml", Limits.from_mb(max_inflated_mb=1)).limits.max_inflated
+        1048576
+    """
     if isinstance(item, InputFile):
         return item
     return InputFile(Path(item), limits=limits or Limits())
@@ -264,7 +282,20 @@ class Delivery:
 
 
 def city_suffix(name: str) -> str:
-    """The suffix that tells the kind of file, ignoring a trailing .gz: "x.city.json.gz" -> ".json"."""
+    """Give the suffix that tells the kind of a file, ignoring a trailing .gz.
+
+    Args:
+        name: the file name.
+
+    Returns:
+        The last suffix before any .gz, lower case ("" for none).
+
+    Example:
+        >>> city_suffix("x.city.json.gz"), city_suffix("LoD2_576_5950_1_HH.XML"), city_suffix("tiles.jsonl")
+        ('.json', '.xml', '.jsonl')
+        >>> city_suffix("README"), city_suffix("tile.gz")
+        ('', '')
+    """
     suffixes = [s.lower() for s in Path(name).suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
@@ -281,7 +312,21 @@ def _is_zip(path: Path) -> bool:
 
 
 def local_files(folder: str | os.PathLike[str]) -> list[Path]:
-    """City model files and zip archives in a folder (recursive), sorted: what a folder delivers."""
+    """List what a folder delivers: its city model files (.gml, .xml, .json, .jsonl, each optionally .gz) and zip
+    archives, recursively, without hidden files and ``__MACOSX``.
+
+    Args:
+        folder: the folder.
+
+    Returns:
+        The files, sorted (not yet checked to be city models: collect_delivery does that).
+
+    Example:
+        >>> from geotwin.twin.examples import city_delivery
+        >>> folder = city_delivery()   # also holds .DS_Store
+        >>> [p.relative_to(folder).as_posix() for p in local_files(folder)]
+        ['hamburg.xml.gz', 'schema.xml', 'tiles.zip']
+    """
     return sorted(p for p in Path(folder).rglob("*")
                   if p.is_file() and not _hidden(str(p.relative_to(folder)))
                   and (city_suffix(p.name) in CITY_MODEL_SUFFIXES or p.suffix.lower() in _ZIP_SUFFIXES))
@@ -367,10 +412,40 @@ class _Collector:
 
 
 def collect_delivery(inputs: Iterable[str | os.PathLike[str] | InputFile], limits: Limits | None = None) -> Delivery:
-    """The city model files named by ``inputs``: files, folders (recursive) and zip archives, in order.
+    """Collect the city model files named by ``inputs``: files, folders (recursive) and zip archives, in order.
 
     A file named directly is always read (its format is checked by the reader); files found in a
-    folder or archive are read when they look like CityGML/CityJSON and listed otherwise.
+    folder or archive are read when they look like CityGML/CityJSON and listed otherwise. A zip archive is
+    never extracted (its members are streamed); an archive inside an archive becomes a ``skipped`` row. A file
+    named twice is read once.
+
+    Args:
+        inputs: files, folders, zip archives, or InputFiles (one file or member each).
+        limits: the size limits of the run (None: the defaults); all files share one inflation budget.
+
+    Returns:
+        The Delivery: ``files`` to read, ``ignored`` (named in the log), ``skipped`` (rows of skipped_objects).
+
+    Raises:
+        InputError: no such file or folder, a folder or archive without city model files, an unreadable or
+            encrypted zip archive, no city model file at all.
+
+    Example:
+        >>> from geotwin.twin.examples import city_delivery
+        >>> folder = city_delivery()
+        >>> delivery = collect_delivery([folder])
+        >>> [f.display.removeprefix(f"{folder}/") for f in delivery.files]
+        ['hamburg.xml.gz', 'tiles.zip!/lod2/fzk-haus.gml']
+        >>> [line.removeprefix(f"{folder}/") for line in delivery.ignored]
+        ['schema.xml (XML without a CityGML namespace)', 'tiles.zip!/readme.txt (not a city model file)']
+        >>> [(row.object_id, row.reason) for row in delivery.skipped]
+        [('old.zip', 'zip archive inside a zip archive: not read (unpack the outer archive and import its folder)')]
+        >>> len(collect_delivery([folder, folder / "hamburg.xml.gz"]).files)   # named twice, read once
+        2
+        >>> collect_delivery([folder / "schema.xml", folder / "missing.gml"])
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: .../missing.gml: no such file or folder
     """
     collector = _Collector(limits or Limits())
     for item in inputs:

@@ -43,7 +43,22 @@ _WITH_ID = etree.XPath("descendant-or-self::*[@g:id or @g32:id]",
 
 
 def localname(tag: object) -> str:
-    """Local part of an lxml tag ("" for comments and processing instructions)."""
+    """Give the local part of an lxml tag, without its namespace.
+
+    Args:
+        tag: an element's ``tag``: ``{namespace}name`` text, or a function for comments and processing
+            instructions.
+
+    Returns:
+        The name after the namespace; "" for comments and processing instructions.
+
+    Example:
+        >>> from lxml import etree
+        >>> localname("{http://www.opengis.net/citygml/building/2.0}Building"), localname("Polygon")
+        ('Building', 'Polygon')
+        >>> localname(etree.Comment("a comment").tag)
+        ''
+    """
     name = _LOCALNAMES.get(tag)
     if name is None:
         name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
@@ -53,12 +68,46 @@ def localname(tag: object) -> str:
 
 
 def gml_id(el: Element) -> str | None:
+    """Read an element's ``gml:id`` (GML 3.1 or 3.2 namespace).
+
+    Args:
+        el: an lxml element.
+
+    Returns:
+        The id, None when the element has none.
+
+    Example:
+        >>> from lxml import etree
+        >>> from geotwin.twin.examples import shared_data
+        >>> tree = etree.parse(str(shared_data("citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml")))
+        >>> building = next(tree.iter("{http://www.opengis.net/citygml/building/2.0}Building"))
+        >>> gml_id(building), gml_id(tree.getroot())
+        ('UUID_d281adfc-4901-0f52-540b-4cc1a9325f82', None)
+        >>> gml_id(etree.fromstring('<Polygon xmlns:gml="http://www.opengis.net/gml/3.2" gml:id="p1"/>'))
+        'p1'
+    """
     return cast("str | None", el.get(GML_IDS[0]) or el.get(GML_IDS[1]))
 
 
 def source_line(el: Element) -> int | None:
-    """Line of an element in its file. libxml2 reports lines from 65535 on one too high (measured with
-    lxml 4.9 / libxml2 2.9+: a node on line 70002 says 70003); this undoes that."""
+    """Give the line of an element in its file, for messages that point into the source. libxml2 reports lines
+    from 65535 on one too high (measured with lxml 4.9 / libxml2 2.9+: a node on line 70002 says 70003); this
+    undoes that.
+
+    Args:
+        el: an lxml element of a parsed file.
+
+    Returns:
+        The line number (1 for the first line), None when libxml2 does not know it.
+
+    Example:
+        >>> from lxml import etree
+        >>> from geotwin.twin.examples import shared_data
+        >>> tree = etree.parse(str(shared_data("citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml")))
+        >>> building = next(tree.iter("{http://www.opengis.net/citygml/building/2.0}Building"))
+        >>> source_line(building), source_line(building[0]), building[0].tag
+        (34, 35, '{http://www.opengis.net/gml}description')
+    """
     line: int | None = el.sourceline
     return line - 1 if line is not None and line > 65535 else line
 
@@ -343,7 +392,23 @@ def _self_and_ancestors(el: Element) -> Iterator[Element]:
 
 
 def ring_key(ring: FloatArray) -> bytes:
-    """Order-independent identity of a ring's vertex set (to find duplicated polygons), millimetre precision."""
+    """Give an order-independent identity of a ring's vertex set, to find polygons that appear twice (one
+    referenced from a semantic surface and from the solid); coordinates count to the millimetre.
+
+    Args:
+        ring: the (N, 3) vertices.
+
+    Returns:
+        The bytes of the vertices rounded to millimetres and sorted; equal for the same vertices in any order.
+
+    Example:
+        >>> import numpy as np
+        >>> ring = np.array([[457842.0, 5439083.0, 111.8], [457854.0, 5439083.0, 111.8], [457854.0, 5439093.0, 111.8]])
+        >>> ring_key(ring) == ring_key(ring[[2, 0, 1]]), ring_key(ring) == ring_key(ring + 0.0004)
+        (True, True)
+        >>> ring_key(ring) == ring_key(ring + 0.002), len(ring_key(ring))
+        (False, 72)
+    """
     pts: FloatArray = np.round(ring, 3)
     pts = pts[np.lexsort(pts.T[::-1])]
     return pts.tobytes()

@@ -81,7 +81,23 @@ class ImportResult:
 
 
 def sniff_format(path: str | os.PathLike[str] | InputFile) -> str | None:
-    """"citygml", "cityjson" or None, from the (decompressed) first bytes of the file."""
+    """Tell the format of a city model file from its (decompressed) first bytes, whatever its name says.
+
+    Args:
+        path: the file (gzip-compressed or not), or an InputFile (a zip member).
+
+    Returns:
+        "citygml" (XML), "cityjson" (JSON) or None.
+
+    Raises:
+        InputError: the file cannot be read.
+
+    Example:
+        >>> from geotwin.twin.examples import city_delivery, shared_data
+        >>> sniff_format(city_delivery() / "hamburg.xml.gz"), sniff_format(shared_data("cityjson/cjio/multi_lod.json"))
+        ('citygml', 'cityjson')
+        >>> sniff_format(shared_data("sensors/sensor-community-aberdeen/2017-11-10_sds011_sensor_5331.csv"))
+    """
     head = as_input(path).head().lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         return "citygml"
@@ -92,7 +108,37 @@ def sniff_format(path: str | os.PathLike[str] | InputFile) -> str | None:
 
 def open_source(path: str | os.PathLike[str] | InputFile, crs: CrsInfo | None, lod: str,
                 reporter: Reporter) -> CityGMLSource | CityJSONSource:
-    """A reader for one file, chosen by its content."""
+    """Open a reader for one city model file, chosen by its content (see sniff_format).
+
+    Args:
+        path: the file, or an InputFile (a zip member).
+        crs: the CRS override (None: the file's own CRS).
+        lod: "highest", or the LoD to take.
+        reporter: receives the reader's warnings and progress.
+
+    Returns:
+        The CityGMLSource or CityJSONSource (iterate it for the objects).
+
+    Raises:
+        InputError: neither CityGML nor CityJSON, or what the reader raises on opening.
+
+    Example:
+        >>> from geotwin.twin.examples import shared_data
+        >>> from geotwin.twin.kernel.crs import crs_override
+        >>> from geotwin.twin.kernel.progress import Reporter
+        >>> source = open_source(shared_data("cityjson/cjio/DH_01_subs.city.json"), crs_override("EPSG:7415"),
+        ...                      "highest", Reporter())
+        >>> type(source).__name__, source.format, source.crs.horizontal
+        ('CityJSONSource', 'CityJSON 1.1', 'EPSG:28992')
+        >>> from collections import Counter
+        >>> Counter((obj.object_class, obj.parent_id is not None) for obj in source)   # parts have a parent
+        Counter({('BuildingPart', True): 8, ('Building', False): 4})
+        >>> open_source(shared_data("sensors/sensor-community-aberdeen/2017-11-10_sds011_sensor_5331.csv"), None,
+        ...             "highest", Reporter())
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: ...csv: neither CityGML (XML) nor CityJSON: unknown file content
+    """
     item = as_input(path)
     kind = sniff_format(item)
     if kind == "citygml":
@@ -105,6 +151,19 @@ def open_source(path: str | os.PathLike[str] | InputFile, crs: CrsInfo | None, l
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:
+    """Compute the SHA-256 checksum of a file's bytes, read a megabyte at a time.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The checksum as 64 hex digits.
+
+    Example:
+        >>> from geotwin.twin.examples import shared_data
+        >>> sha256_of(shared_data("citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml"))
+        '977332fed5174e8998c3705fda8ca613190807412f86b02d2cec167e59a7f340'
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -113,7 +172,31 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
 
 
 def footprint_of(obj: CityObject) -> MultiPolygon | None:
-    """2D ground outline: the GroundSurfaces, else the LoD0 footprint, else the union or hull of all surfaces."""
+    """Find a building's 2D ground outline: the union in plan of its GroundSurfaces, else of its LoD0 footprint,
+    else of all its surfaces, else their convex hull.
+
+    Args:
+        obj: the building or building part.
+
+    Returns:
+        The outline, None when its surfaces cover no area in plan.
+
+    Example:
+        >>> import numpy as np
+        >>> from geotwin.twin.examples import shared_data
+        >>> from .citygml import read_citygml
+        >>> from .model import CityObject, Surface
+        >>> (house,) = read_citygml(shared_data("citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml"))
+        >>> outline = footprint_of(house)   # its GroundSurface, 12 m by 10 m
+        >>> outline.area, outline.bounds
+        (120.0, (457842.0, 5439083.0, 457854.0, 5439093.0))
+        >>> roof = Surface([np.array([[0.0, 0, 10], [8, 0, 12], [8, 6, 12], [0, 6, 10]])], "RoofSurface")
+        >>> wall = Surface([np.array([[0.0, 0, 0], [8, 0, 0], [8, 0, 10], [0, 0, 10]])], "WallSurface")
+        >>> footprint_of(CityObject("b1", "Building", None, "b1.gml", "2", surfaces=[roof, wall])).area   # no ground
+        48.0
+        >>> footprint_of(CityObject("b2", "Building", None, "b2.gml", "2", surfaces=[wall])) is None   # a wall only
+        True
+    """
     ground = [s.rings for s in obj.surfaces if s.surface_type == "GroundSurface"]
     for candidate in (ground, obj.footprint_rings, [s.rings for s in obj.surfaces]):
         if candidate:
@@ -446,6 +529,43 @@ def import_citymodel(inputs: Iterable[str | os.PathLike[str] | InputFile], outpu
     All files must share one horizontal CRS; each file's vertical CRS is kept in ``sources``.
     ``limits`` bounds what compressed files may inflate to and the size of a CityJSON document.
     The GeoPackage replaces ``output_gpkg`` only when the whole run succeeds.
+
+    Args:
+        inputs: files, folders and zip archives (see collect_delivery).
+        output_gpkg: the GeoPackage written: buildings, building_surfaces, footprints, terrain, sources and
+            skipped_objects.
+        crs_override: a CRS for files that state none (or state a wrong one), e.g. "EPSG:25832+7837".
+        lod: "highest", or the LoD to take (else the nearest one each object has).
+        reporter: receives the log, warnings, progress and cancellation.
+        limits: the size limits (None: the defaults).
+
+    Returns:
+        The ImportResult: counts of buildings, parts, surfaces, footprints, skipped rows, terrain; the CRS; the
+        sources.
+
+    Raises:
+        InputError: an unreadable input, files with different horizontal CRSs, no CRS and no override.
+        GeoTwinError: ``output_gpkg`` may not be replaced (see gpkg_output).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.examples import city_delivery
+        >>> from geotwin.twin.kernel import gpkg
+        >>> folder = city_delivery()   # Hamburg's 47 buildings with 71 parts, the FZK-Haus in a zip archive
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> result = import_citymodel([folder], Path(tmp.name) / "city.gpkg")
+        >>> result.buildings, result.parts, result.surfaces, result.footprints, result.skipped
+        (48, 71, 692, 119, 1)
+        >>> result.crs, result.vertical_crs   # DHHN2016 and DHHN92 heights: no single vertical CRS
+        ('EPSG:25832', None)
+        >>> [(s.path.removeprefix(f"{folder}/"), s.format, s.objects) for s in result.sources]
+        [('hamburg.xml.gz', 'CityGML 1.0', 118), ('tiles.zip!/lod2/fzk-haus.gml', 'CityGML 2.0', 1)]
+        >>> gpkg.count_by(result.output, "buildings", "object_class")
+        {'Building': 48, 'BuildingPart': 71}
+        >>> gpkg.count_by(result.output, "sources", "vertical_crs")
+        {'EPSG:5783': 1, 'EPSG:7837': 1}
+        >>> tmp.cleanup()
     """
     reporter = reporter or Reporter()
     override = parse_crs_override(crs_override) if crs_override and crs_override.strip() else None

@@ -329,7 +329,42 @@ def _caldav_call(ref: CalendarRef, what: str, func: Callable[[], _T]) -> _T:
 
 def caldav_feed(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None = None,
                 password: str | None = None, timeout: float = TIMEOUT, max_bytes: int = MAX_FEED_BYTES) -> bytes:
-    """The events of a CalDAV collection touching [start, end) as one iCalendar text."""
+    """Read the events of a CalDAV collection touching [start, end) as one iCalendar text (as an iCalendar feed
+    would give them; ``busy`` expands it).
+
+    Args:
+        ref: the CalDAV calendar (kind "caldav").
+        start: the window's start (naive = Europe/Berlin).
+        end: the window's end.
+        user: the user name, if the calendar needs one.
+        password: its password.
+        timeout: seconds per request.
+        max_bytes: the most bytes of events accepted.
+
+    Returns:
+        One VCALENDAR with every VEVENT (and VTIMEZONE) found, as bytes.
+
+    Raises:
+        CalendarError: access denied, the server fails or cannot be reached, or more than ``max_bytes`` of events.
+
+    Example:
+        >>> import icalendar
+        >>> from datetime import datetime
+        >>> from geotwin.twin.examples import CALDAV_PASSWORD, CALDAV_USER, caldav_server
+        >>> with caldav_server("insel-a") as urls:   # Radicale on 127.0.0.1
+        ...     ref = CalendarRef.parse("caldav+" + urls["insel-a"])
+        ...     uid = book(ref, "A", datetime(2026, 7, 8, 14), datetime(2026, 7, 8, 15, 30), seats=12, name="Mathe-AG",
+        ...                user=CALDAV_USER, password=CALDAV_PASSWORD)
+        ...     feed = caldav_feed(ref, datetime(2026, 7, 8), datetime(2026, 7, 9), user=CALDAV_USER,
+        ...                        password=CALDAV_PASSWORD)
+        ...     later = caldav_feed(ref, datetime(2026, 7, 9), datetime(2026, 7, 10), user=CALDAV_USER,
+        ...                         password=CALDAV_PASSWORD)
+        >>> events = [c for c in icalendar.Calendar.from_ical(feed).walk("VEVENT")]
+        >>> [(str(e["UID"]) == uid, str(e["SUMMARY"]), e["DTSTART"].dt.isoformat()) for e in events]
+        [(True, 'Mathe-AG (12 seats)', '2026-07-08T14:00:00+02:00')]
+        >>> icalendar.Calendar.from_ical(later).walk("VEVENT")
+        []
+    """
     def run() -> bytes:
         client = _caldav_client(ref, user, password, timeout)
         cal = client.calendar(url=ref.location)
@@ -464,7 +499,51 @@ def overlapping(busy_list: list[Busy], start: datetime, end: datetime) -> list[B
 def book(ref: CalendarRef, island: str, start: datetime, end: datetime, *, seats: int, name: str,
          user: str | None = None, password: str | None = None, timeout: float = TIMEOUT) -> str:
     """Write a reservation VEVENT to a CalDAV collection; the UID. Refuses (BookingConflict) when any busy
-    event overlaps [start, end)."""
+    event overlaps [start, end).
+
+    Args:
+        ref: the island's calendar (a CalDAV collection).
+        island: the island's id (for the event's description and the messages).
+        start: the booking's start (naive = Europe/Berlin).
+        end: its end.
+        seats: the seats booked.
+        name: who or what books (the event's summary).
+        user: the user name, if the calendar needs one.
+        password: its password.
+        timeout: seconds per request.
+
+    Returns:
+        The new event's UID.
+
+    Raises:
+        BookingConflict: a busy event overlaps the slot (nothing is written).
+        CalendarError: an iCalendar feed (not CalDAV), an end not after the start, access denied or a server
+            failure.
+
+    Example:
+        >>> from datetime import datetime
+        >>> from geotwin.twin.examples import CALDAV_PASSWORD, CALDAV_USER, caldav_server
+        >>> login = {"user": CALDAV_USER, "password": CALDAV_PASSWORD}
+        >>> with caldav_server("insel-a") as urls:   # Radicale on 127.0.0.1
+        ...     ref = CalendarRef.parse("caldav+" + urls["insel-a"])
+        ...     uid = book(ref, "A", datetime(2026, 7, 8, 14), datetime(2026, 7, 8, 15, 30), seats=12, name="Mathe-AG",
+        ...                **login)
+        ...     taken = [(b.start.isoformat(), b.summary) for b in busy(ref, datetime(2026, 7, 8), datetime(2026, 7, 9),
+        ...                                                             **login)]
+        ...     book(ref, "A", datetime(2026, 7, 8, 15), datetime(2026, 7, 8, 16), seats=5, name="Chor", **login)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.islands.calendar.BookingConflict: island A is already booked from 2026-07-08 14:00 to 2026-07-08 \
+15:30 ('Mathe-AG (12 seats)'); the requested slot 2026-07-08 15:00-16:00 is refused
+        >>> uid.endswith("@geotwin"), taken
+        (True, [('2026-07-08T12:00:00+00:00', 'Mathe-AG (12 seats)')])
+        >>> book(CalendarRef.parse("/tmp/insel.ics"), "A", datetime(2026, 7, 8, 14), datetime(2026, 7, 8, 15), seats=1,
+        ...      name="")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.islands.calendar.CalendarError: island A: its calendar /tmp/insel.ics is an iCalendar feed, not a \
+CalDAV collection; it cannot take a booking
+    """
     import icalendar
 
     if ref.kind != "caldav":

@@ -879,9 +879,23 @@ _NONE = type(None)
 
 
 def column_values(kind: str, values: list[Any]) -> list[Any]:
-    """The SQLite values GDAL stores for one field kind of ``LayerSpec.fields`` (None for null).
+    """Convert one column's values to the SQLite values GDAL stores for a field kind of ``LayerSpec.fields``.
 
-    Example: ``column_values("int", [1, None, 2.0])`` -> ``[1, None, 2]``.
+    Args:
+        kind: the field kind: "str", "float", "int", "bool", or another kind of ``LayerSpec.fields``.
+        values: the column's values (None, or NaN in a float column, for null).
+
+    Returns:
+        The values to store (None for null); the list itself when it needs no change.
+
+    Example:
+        >>> column_values("int", [1, None, 2.0]), column_values("float", [18.5, float("nan"), "9"])
+        ([1, None, 2], [18.5, None, 9.0])
+        >>> column_values("str", ["Linde", None, 42]), column_values("bool", [True, 0, None])
+        (['Linde', None, '42'], [1, 0, None])
+        >>> heights = [18.5, 9.0]
+        >>> column_values("float", heights) is heights   # nothing to convert
+        True
     """
     types = set(map(type, values))
     if kind == "str":
@@ -900,9 +914,19 @@ def column_values(kind: str, values: list[Any]) -> list[Any]:
 
 
 def envelopes(geometries: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """(N, 6) minx, maxx, miny, maxy, minz, maxz of shapely geometries (NaN rows for empty ones; NaN z for 2D).
+    """Compute the 3D envelopes of shapely geometries, vectorised.
 
-    Example: ``envelopes(np.array([shapely.Point(1, 2, 3)]))`` -> ``[[1, 1, 2, 2, 3, 3]]``.
+    Args:
+        geometries: an object array of shapely geometries.
+
+    Returns:
+        (N, 6) minx, maxx, miny, maxy, minz, maxz (NaN rows for empty geometries; NaN z for 2D ones).
+
+    Example:
+        >>> import shapely
+        >>> shapes = np.array([shapely.Point(1, 2, 3), shapely.box(0, 0, 4, 3), shapely.Polygon()])
+        >>> envelopes(shapes).tolist()
+        [[1.0, 1.0, 2.0, 2.0, 3.0, 3.0], [0.0, 4.0, 0.0, 3.0, nan, nan], [nan, nan, nan, nan, nan, nan]]
     """
     import shapely
 
@@ -925,7 +949,22 @@ def geometry_blobs(geometries: Sequence[Any], srs_id: int) -> tuple[list[bytes |
     little-endian doubles); None stays None.
     Also the (N, 4) XY envelopes (NaN where none).
 
-    Example: ``geometry_blobs([shapely.box(0, 0, 1, 1)], 4326)[0][0][:4]`` -> ``b"GP\\x00\\x03"``.
+    Args:
+        geometries: shapely geometries, WKB bytes, prepared tuples or None.
+        srs_id: the srs_id written into each blob's header.
+
+    Returns:
+        The blobs (None for None) and their (N, 4) minx, maxx, miny, maxy (NaN rows for None and empty ones).
+
+    Example:
+        >>> import shapely, struct
+        >>> blobs, bounds = geometry_blobs([shapely.box(0, 0, 12, 10), None, shapely.Point(457842, 5439083)], 25832)
+        >>> blobs[0][:4], struct.unpack("<i", blobs[0][4:8])[0], struct.unpack("<4d", blobs[0][8:40])
+        (b'GP\\x00\\x03', 25832, (0.0, 12.0, 0.0, 10.0))
+        >>> shapely.from_wkb(blobs[0][40:]).equals(shapely.box(0, 0, 12, 10)), blobs[1]
+        (True, None)
+        >>> blobs[2][:4], len(blobs[2]), bounds[2].tolist()   # a point: no envelope, 8 + 21 bytes
+        (b'GP\\x00\\x01', 29, [457842.0, 457842.0, 5439083.0, 5439083.0])
     """
     import shapely
 
@@ -983,8 +1022,31 @@ def ragged_polygon_blobs(points: npt.NDArray[Any], ring_points: npt.NDArray[Any]
     consecutive polygons (each group at least one). Also the blobs' (G, 2 * dims) envelopes minx, maxx, miny, maxy
     (, minz, maxz).
 
-    Example: ``ragged_polygon_blobs(np.array([[0., 0], [1, 0], [0, 1], [0, 0]]), np.array([4]), np.array([1]),
-    None, 4326)[0][0][:4]`` -> ``b"GP\\x00\\x03"``.
+    Args:
+        points: the (P, 2) or (P, 3) points of every closed ring.
+        ring_points: the number of points of each ring.
+        polygon_rings: the number of rings of each polygon.
+        group_polygons: the number of polygons of each MultiPolygon, or None for one Polygon blob per polygon.
+        srs_id: the srs_id written into each blob's header.
+
+    Returns:
+        The blobs and their (G, 4) or (G, 6) envelopes.
+
+    Example:
+        >>> import shapely
+        >>> square = [[0.0, 0, 5], [4, 0, 5], [4, 4, 5], [0, 4, 5], [0, 0, 5]]
+        >>> hole = [[1.0, 1, 5], [1, 2, 5], [2, 2, 5], [2, 1, 5], [1, 1, 5]]
+        >>> triangle = [[10.0, 0, 7], [12, 0, 7], [10, 2, 8], [10, 0, 7]]
+        >>> points = np.array(square + hole + triangle)
+        >>> blobs, env = ragged_polygon_blobs(points, np.array([5, 5, 4]), np.array([2, 1]), np.array([2]), 25832)
+        >>> len(blobs), blobs[0][:4], env.tolist()   # one MultiPolygon Z, flags 0x05: an XYZ envelope
+        (1, b'GP\\x00\\x05', [[0.0, 12.0, 0.0, 4.0, 5.0, 8.0]])
+        >>> shape = shapely.from_wkb(blobs[0][56:])
+        >>> shape.geom_type, shape.has_z, shape.area, [len(p.interiors) for p in shape.geoms]
+        ('MultiPolygon', True, 17.0, [1, 0])
+        >>> blobs, env = ragged_polygon_blobs(points, np.array([5, 5, 4]), np.array([2, 1]), None, 25832)
+        >>> [shapely.from_wkb(b[56:]).area for b in blobs]   # one Polygon Z each
+        [15.0, 2.0]
     """
     dims = points.shape[1]
     ring_points = np.asarray(ring_points, dtype=np.int64)
@@ -1043,7 +1105,21 @@ def str_order(boxes: npt.NDArray[Any], node: int = _RTREE_NODE_ENTRIES) -> npt.N
     """Sort-Tile-Recursive order of (N, 4) minx, maxx, miny, maxy boxes: vertical slices by centre x, each by
     centre y, so that consecutive boxes fill R-tree nodes with neighbours.
 
-    Example: ``str_order(np.array([[5, 5, 0, 0], [0, 0, 0, 0]]))`` -> ``[1, 0]``.
+    Args:
+        boxes: the (N, 4) boxes.
+        node: the entries of one R-tree node.
+
+    Returns:
+        The box indices in STR order.
+
+    Example:
+        >>> str_order(np.array([[5, 5, 0, 0], [0, 0, 0, 0]])).tolist()
+        [1, 0]
+        >>> grid = np.array([[x, x + 1, y, y + 1] for x in range(4) for y in range(4)][::-1])   # 4 x 4, reversed
+        >>> order = str_order(grid, node=4)   # 4 leaves: 2 slices of 2 columns by x, each by y
+        >>> grid[order][:, [0, 2]].reshape(4, 4, 2).tolist()   # each node of 4 a 2 x 2 block: (x, y) corners
+        [[[0, 0], [1, 0], [0, 1], [1, 1]], [[0, 2], [1, 2], [0, 3], [1, 3]],
+         [[2, 0], [3, 0], [2, 1], [3, 1]], [[2, 2], [3, 2], [2, 3], [3, 3]]]
     """
     n = len(boxes)
     if n == 0:
@@ -1062,7 +1138,29 @@ def rtree_boxes(bounds: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """(N, 4) float32 boxes as SQLite's R-tree stores (N, 4) minx, maxx, miny, maxy doubles (rtreeValueDown/Up:
     float32, and where that falls inside, the double scaled by 1 -/+ 2^-23 outwards, then float32).
 
-    Example: ``rtree_boxes(np.array([[0.1, 0.2, 0.3, 0.4]]))`` -> float32 values just outside each.
+    Args:
+        bounds: the (N, 4) minx, maxx, miny, maxy of the entries.
+
+    Returns:
+        The (N, 4) float32 boxes, each enclosing its double box.
+
+    Example:
+        >>> bounds = np.array([[0.1, 0.2, 0.3, 0.4], [457842.3, 457854.7, -5439083.1, -5439082.9]])
+        >>> boxes = rtree_boxes(bounds)
+        >>> boxes.tolist()
+        [[0.09999998658895493, 0.20000000298023224, 0.2999999523162842, 0.4000000059604645],
+         [457842.25, 457854.75, -5439083.5, -5439082.5]]
+        >>> bool((boxes[:, [0, 2]] <= bounds[:, [0, 2]]).all() and (boxes[:, [1, 3]] >= bounds[:, [1, 3]]).all())
+        True
+        >>> import sqlite3   # what SQLite itself stores for the same boxes
+        >>> con = sqlite3.connect(":memory:")
+        >>> con.execute("CREATE VIRTUAL TABLE idx USING rtree(id, minx, maxx, miny, maxy)").close()
+        >>> rows = [(i, *b) for i, b in enumerate(bounds.tolist())]
+        >>> _ = con.executemany("INSERT INTO idx VALUES (?, ?, ?, ?, ?)", rows)
+        >>> stored = con.execute("SELECT minx, maxx, miny, maxy FROM idx ORDER BY id").fetchall()
+        >>> bool((np.array(stored) == boxes).all())
+        True
+        >>> con.close()
     """
     towards, away = 1.0 - 1.0 / 8388608.0, 1.0 + 1.0 / 8388608.0
     out = bounds.astype(np.float32)
@@ -1083,7 +1181,35 @@ def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
     (M, 2) array) tables; node 1 is the root. ``boxes``: (N, 4) float32 from rtree_boxes. The same entries as N
     inserts give, in about a tenth of the time (rtreecheck() accepts it).
 
-    Example: ``rtree_nodes(np.array([7]), rtree_boxes(np.array([[0., 1, 0, 1]])), 1228)[1]`` -> ``[7]``.
+    Args:
+        ids: the (N,) entry ids (a layer's feature ids).
+        boxes: their (N, 4) float32 boxes.
+        size: the byte size of a node (as the R-tree's ``_node`` table holds it; 1228 for 51 cells).
+
+    Returns:
+        The ``_node`` rows (an iterator), the entry ids in leaf order, and the (M, 2) ``_parent`` rows.
+
+    Example:
+        >>> import sqlite3
+        >>> con = sqlite3.connect(":memory:")
+        >>> con.execute("CREATE VIRTUAL TABLE idx USING rtree(id, minx, maxx, miny, maxy)").close()
+        >>> size = con.execute("SELECT length(data) FROM idx_node WHERE nodeno = 1").fetchone()[0]
+        >>> corners = np.array([[x, y] for x in range(20) for y in range(10)], dtype=float) * 10   # 200 entries
+        >>> bounds = np.column_stack([corners[:, 0], corners[:, 0] + 5, corners[:, 1], corners[:, 1] + 5])
+        >>> ids = np.arange(1, 201)
+        >>> nodes, leaves, parents = rtree_nodes(ids, rtree_boxes(bounds), size)
+        >>> _ = con.execute("DELETE FROM idx_node")
+        >>> _ = con.executemany("INSERT INTO idx_node VALUES (?, ?)", nodes)
+        >>> _ = con.executemany("INSERT INTO idx_rowid VALUES (?, ?)", leaf_rows(leaves, size, 0, len(leaves)))
+        >>> _ = con.executemany("INSERT INTO idx_parent VALUES (?, ?)", parents.tolist())
+        >>> size, con.execute("SELECT rtreecheck('idx')").fetchone()[0], sorted(parents.tolist())   # 4 leaves, 1 root
+        (1228, 'ok', [[2, 1], [3, 1], [4, 1], [5, 1]])
+        >>> query = "SELECT id FROM idx WHERE maxx >= 42 AND minx <= 58 AND maxy >= 12 AND miny <= 28 ORDER BY id"
+        >>> [row[0] for row in con.execute(query)]
+        [42, 43, 52, 53]
+        >>> [int(i) for i, b in zip(ids, bounds) if b[1] >= 42 and b[0] <= 58 and b[3] >= 12 and b[2] <= 28]
+        [42, 43, 52, 53]
+        >>> con.close()
     """
     capacity = (size - 4) // _RTREE_CELL.itemsize
     # per level, bottom first: cell refs and boxes, by node
@@ -1114,7 +1240,24 @@ def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
 
 def leaf_rows(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> list[list[int]]:
     """``_rowid`` rows (entry, leaf node) of entries[start:stop] of rtree_nodes' leaf order: the leaves are the
-    last nodes, numbered after the root and the internal nodes, ``capacity`` entries each."""
+    last nodes, numbered after the root and the internal nodes, ``capacity`` entries each.
+
+    Args:
+        entries: the entry ids in leaf order (rtree_nodes' second result).
+        size: the byte size of a node.
+        start: the first entry of this chunk.
+        stop: the end of the chunk (may pass the last entry).
+
+    Returns:
+        [entry id, leaf node] of each entry of the chunk.
+
+    Example:
+        >>> leaves = np.arange(1, 121)   # 120 entries: leaves 2, 3, 4 of 51, 51 and 18 below the root, node 1
+        >>> leaf_rows(leaves, 1228, 0, 2), leaf_rows(leaves, 1228, 50, 52), leaf_rows(leaves, 1228, 119, 200)
+        ([[1, 2], [2, 2]], [[51, 2], [52, 3]], [[120, 4]])
+        >>> leaf_rows(np.array([7]), 1228, 0, 1)   # one leaf: the root itself
+        [[7, 1]]
+    """
     capacity = (size - 4) // _RTREE_CELL.itemsize
     leaves = -(-len(entries) // capacity)
     nodes, level = 1 if leaves > 1 else 0, leaves   # nodes above the leaves

@@ -55,7 +55,37 @@ def read_recording(path: str | Path, limit: int | None = None) -> list[tuple[str
 
 
 def publish(broker: Broker, messages: list[tuple[str, bytes]], qos: int = 1) -> int:
-    """Publish and wait for the broker's acknowledgements; returns the number published."""
+    """Publish messages to an MQTT broker and wait for its acknowledgements.
+
+    Args:
+        broker: the broker (host, port, TLS, credentials, client id).
+        messages: (topic, payload) of each message, as read_recording gives them.
+        qos: the QoS of the messages.
+
+    Returns:
+        The number published.
+
+    Raises:
+        GeoTwinError: the broker cannot be reached, or does not acknowledge a message within 30 s.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.examples import mosquitto
+        >>> from geotwin.twin.sample.sensors import write_lorawan
+        >>> from .mqtt import parse_broker
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     _ = write_lorawan(Path(tmp) / "devices.json", Path(tmp) / "uplinks.jsonl", 0)
+        ...     messages = read_recording(Path(tmp) / "uplinks.jsonl", limit=5)
+        >>> with mosquitto() as broker:   # a real broker on 127.0.0.1
+        ...     publish(broker, messages)
+        ...     stopped = broker
+        5
+        >>> publish(stopped, messages)   # the broker is gone
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: cannot connect to the MQTT broker mqtt://127.0.0.1:...: ...refused
+    """
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
@@ -83,6 +113,32 @@ def publish(broker: Broker, messages: list[tuple[str, bytes]], qos: int = 1) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Replay a recording into an MQTT broker from the command line (``python -m geotwin.twin.sensors.replay``);
+    the password comes from GEOTWIN_MQTT_PASSWORD, the user from ``--username`` or GEOTWIN_MQTT_USERNAME.
+
+    Args:
+        argv: ``--broker ADDRESS [--ca-file FILE] [--username NAME] [--limit N] RECORDING`` (None: sys.argv).
+
+    Returns:
+        The exit code: 0 when published, 1 on an error (printed to standard error).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.examples import mosquitto
+        >>> from geotwin.twin.sample.sensors import write_lorawan
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> recording = Path(tmp.name) / "uplinks.jsonl"
+        >>> _ = write_lorawan(Path(tmp.name) / "devices.json", recording, 0)
+        >>> with mosquitto() as broker:   # a real broker on 127.0.0.1
+        ...     address = f"{broker.host}:{broker.port}"
+        ...     main(["--broker", address, "--limit", "12", str(recording)])
+        12 messages published to mqtt://127.0.0.1:...
+        0
+        >>> main(["--broker", address, str(recording)])   # the broker is gone: the error goes to standard error
+        1
+        >>> tmp.cleanup()
+    """
     parser = argparse.ArgumentParser(prog="python -m geotwin.twin.sensors.replay", description=__doc__.split("\n")[0])
     parser.add_argument("--broker", required=True)
     parser.add_argument("--ca-file")

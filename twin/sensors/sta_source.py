@@ -143,10 +143,51 @@ def _too_many(limit: int, where: str) -> StaError:
 def fetch_series(client: StaClient, target_crs: str, *, start: datetime | None = None,
                  end: datetime | None = None, page_size: int = 1000, max_observations: int = MAX_OBSERVATIONS,
                  reporter: Reporter | None = None) -> tuple[list[Series], list[Issue]]:
-    """Every Datastream of every Thing with its Observations in [start, end].
+    """Read every Datastream of every Thing of a SensorThings service with its Observations in [start, end].
 
     Entities that are not JSON objects or lack an id are skipped and reported as issues;
     more than ``max_observations`` observations in all raise StaError.
+
+    Args:
+        client: the service (its base URL, timeouts, credentials and page limits).
+        target_crs: the CRS to place the Things (their first Location) in.
+        start: the earliest phenomenonTime asked for (None: no limit).
+        end: the latest.
+        page_size: the Observations asked for per page (``$top``); the server may send fewer.
+        max_observations: the most observations in all.
+        reporter: receives progress and is asked for cancellation.
+
+    Returns:
+        (a series per Datastream, the issues).
+
+    Raises:
+        StaError: the service fails (HTTP errors after the retries, a link to another host, a paging loop), or
+            more than ``max_observations`` observations.
+        InputError: an answer that is not SensorThings JSON.
+
+    Example:
+        >>> import json
+        >>> from datetime import UTC, datetime
+        >>> from pyproj import Transformer
+        >>> from geotwin.twin.examples import shared_data, sta_replay
+        >>> from geotwin.twin.kernel.http import StaClient
+        >>> document = shared_data("sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json")
+        >>> noon, one = datetime(2017, 11, 15, 12, tzinfo=UTC), datetime(2017, 11, 15, 13, tzinfo=UTC)
+        >>> with sta_replay(document) as url:   # the station-day served on 127.0.0.1
+        ...     client = StaClient(url, timeout=10, retries=0)
+        ...     series, issues = fetch_series(client, "EPSG:32630", start=noon, end=one, page_size=10)
+        >>> [(s.datastream_id, s.datastream_name, s.unit_symbol, len(s.values)) for s in series]
+        [('1', 'PM10 #5331', 'µg/m³', 24), ('2', 'PM2.5 #5331', 'µg/m³', 24), ('3', 'Temperature #5332', '°C', 24),
+         ('4', 'Humidity #5332', '%', 24)]
+        >>> series[0].times[0].isoformat(), series[0].values[:3], issues, client.pages_read   # 3 pages a Datastream
+        ('2017-11-15T12:01:47+00:00', [5.07, 10.77, 5.2], [], 13)
+        >>> raw = json.loads(document.read_text(encoding="utf-8"))   # the same, counted in the document
+        >>> [sum(noon <= datetime.fromisoformat(o["phenomenonTime"]) <= one for o in ds["Observations"])
+        ...  for ds in raw["Datastreams"]]
+        [24, 24, 24, 24]
+        >>> utm = Transformer.from_crs("OGC:CRS84", "EPSG:32630", always_xy=True).transform(-2.077, 57.138)
+        >>> (round(series[0].x), round(series[0].y)) == tuple(round(v) for v in utm)
+        True
     """
     reporter = reporter or Reporter()
     source = client.base_url
