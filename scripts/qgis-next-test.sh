@@ -12,8 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT_DIR=$(pwd)
 DIR=${GEOTWIN_TRIXIE_DIR:-$ROOT_DIR/.tools/trixie}
+DIR=$(realpath -m "$DIR")   # /proc/mounts names real paths (.tools may be a symlink)
 BUILDINGS=${GEOTWIN_NEXT_BUILDINGS:-40}
 
+[ "$(id -u)" = 0 ] || { echo "qgis-next-test: needs root (mount and chroot)" >&2; exit 1; }
+mkdir -p "$(dirname "$DIR")"
+exec 9>"$DIR.run.lock"   # one run at a time: they share the chroot's /proc mount
+flock 9
 start=$(date +%s)
 scripts/qgis-trixie.sh
 built=$(date +%s)
@@ -35,9 +40,8 @@ cleanup() {
     rmdir "$MNT/src/geotwin" "$MNT/src" "$MNT/data" "$MNT" 2>/dev/null || true
     rm -rf --one-file-system "$DIR/tmp/$RUN_ID"
     rm -rf "$WORK"
-    # /proc may stay mounted only when another run uses it at the same time
-    if grep -q " $MNT" /proc/mounts; then
-        echo "qgis-next-test: mounts left under $MNT" >&2
+    if [ -d "$DIR" ] && [ -n "$(mounts_inside)" ]; then
+        echo "qgis-next-test: mounts left inside $DIR: $(mounts_inside | tr '\n' ' ')" >&2
         status=1
     fi
     exit $status
@@ -55,14 +59,12 @@ bind_ro() {
 }
 bind_ro "$ROOT_DIR" "$MNT/src/geotwin"
 bind_ro "$WORK" "$MNT/data"
-if ! mountpoint -q "$DIR/proc"; then
-    mount -t proc proc "$DIR/proc" && MOUNTED+=("$DIR/proc")
-fi
+mount -t proc proc "$DIR/proc" && MOUNTED+=("$DIR/proc")
 mkdir -p "$DIR/tmp/$RUN_ID"
 
 set +e
 chroot "$DIR" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME="/tmp/$RUN_ID" \
-    QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="/tmp/$RUN_ID" PYTHONDONTWRITEBYTECODE=1 \
+    QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="/tmp/$RUN_ID" TMPDIR="/tmp/$RUN_ID" PYTHONDONTWRITEBYTECODE=1 \
     PYTHONPATH="/mnt/$RUN_ID/src" GEOTWIN_NEXT_DATA="/mnt/$RUN_ID/data" \
     python3 -m pytest -c "/mnt/$RUN_ID/src/geotwin/tests/qgis_next/pytest.ini" \
     --rootdir "/mnt/$RUN_ID/src/geotwin/tests/qgis_next" --confcutdir "/mnt/$RUN_ID/src/geotwin/tests/qgis_next" \

@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT_DIR=$(pwd)
 DIR=${GEOTWIN_TRIXIE_DIR:-$ROOT_DIR/.tools/trixie}
+DIR=$(realpath -m "$DIR")   # /proc/mounts names real paths (.tools may be a symlink)
 MIRROR=${GEOTWIN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=trixie
 MARKER=$DIR/.geotwin-complete
@@ -23,7 +24,14 @@ WANT="suite=$SUITE packages=${PACKAGES[*]}"
 
 die() { echo "qgis-trixie: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap and chroot)"
-command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
+if ! command -v debootstrap >/dev/null; then
+    echo "qgis-trixie: installing debootstrap"
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends debootstrap; } \
+        || die "debootstrap is not installed and apt-get could not install it"
+fi
+mkdir -p "$(dirname "$DIR")"
+exec 8>"$DIR.build.lock"   # one build at a time
+flock 8
 
 mounts_inside() { awk -v d="$DIR" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/mounts; }
 
@@ -36,7 +44,6 @@ if [ -e "$DIR" ]; then
     echo "qgis-trixie: removing the incomplete or outdated $DIR"
     rm -rf --one-file-system "$DIR"
 fi
-mkdir -p "$(dirname "$DIR")"
 
 MOUNTED=()
 cleanup() {
