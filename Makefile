@@ -5,7 +5,7 @@ PY := .venv/bin/python
 DEMO_BUILDINGS ?= 400
 DEMO_OUT ?= demo-output
 
-.PHONY: setup demo test lint bench conformance package translations clean mutation
+.PHONY: setup demo test test-qgis-next lint bench conformance package translations clean mutation
 
 setup:
 	@scripts/bootstrap.sh
@@ -15,6 +15,11 @@ demo: setup
 
 test: setup
 	@dsn="$${GEOTWIN_PG_DSN:-$$(scripts/postgis.sh)}" && GEOTWIN_PG_DSN="$$dsn" $(RUN) $(PY) -m pytest $(PYTEST_ARGS)
+
+# the plugin's QGIS >= 3.26/3.34 paths (3D tiles layer, DGM as project terrain) in QGIS 3.40 of a Debian 13 chroot
+# built into .tools/trixie (root, network to deb.debian.org): scripts/qgis-trixie.sh, scripts/qgis-next-test.sh
+test-qgis-next: setup
+	@scripts/qgis-next-test.sh $(PYTEST_ARGS)
 
 # ruff on the repository, mypy --strict on the core and on processing/plugin (qgis as Any; pyproject.toml); also run by tests/test_lint.py in `make test`
 lint: setup

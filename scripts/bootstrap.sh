@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-APT_PACKAGES="qgis python3-qgis qgis-providers python3-venv python3-pip proj-data openssl mosquitto qttools5-dev-tools pyqt5-dev-tools libgdal-dev g++ zip unzip chromium xvfb xauth libgl1-mesa-dri ${EXTRA_APT:-}"
+APT_PACKAGES="qgis python3-qgis qgis-providers debootstrap python3-venv python3-pip proj-data openssl mosquitto qttools5-dev-tools pyqt5-dev-tools libgdal-dev g++ zip unzip chromium xvfb xauth libgl1-mesa-dri ${EXTRA_APT:-}"
 # Node.js/npm (test tools only): keep whatever provides them already.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES="$APT_PACKAGES nodejs npm"
 missing=""
