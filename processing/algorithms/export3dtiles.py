@@ -13,21 +13,19 @@ from qgis.core import (
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
-    QgsProcessingParameterAuthConfig,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDatabaseSchema,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterProviderConnection,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
 from ..algorithm import GeoTwinAlgorithm
 from ..cluster import add_cluster_parameters, cluster_parameters
+from ..connections import add_postgis_parameters
 
 if TYPE_CHECKING:
     from ...twin.store.base import TwinStore
@@ -127,12 +125,8 @@ class Export3DTiles(GeoTwinAlgorithm):
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
             self.INPUT, self.tr("City model or twin GeoPackage"), extension="gpkg", optional=True))
-        self.addParameter(QgsProcessingParameterProviderConnection(
-            self.DATABASE, self.tr("Or: PostGIS connection of the twin"), "postgres", optional=True))
-        self.addParameter(QgsProcessingParameterDatabaseSchema(
-            self.SCHEMA, self.tr("PostGIS schema"), self.DATABASE, defaultValue="geotwin", optional=True))
-        self.addParameter(QgsProcessingParameterAuthConfig(
-            self.AUTHCFG, self.tr("PostGIS credentials (authentication configuration)"), optional=True))
+        add_postgis_parameters(self, self.DATABASE, self.SCHEMA, self.AUTHCFG,
+                               self.tr("Or: PostGIS connection of the twin"))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Tileset folder")))
         self.addParameter(QgsProcessingParameterEnum(
             self.FORMAT, self.tr("Format"), [self.tr("3D Tiles 1.1 (GLB)"), self.tr("3D Tiles 1.0 (b3dm)")],
@@ -328,13 +322,8 @@ class Export3DTiles(GeoTwinAlgorithm):
                                                  "connection of a twin."))
         if path:
             return path
-        from ..dependencies import missing_message, missing_modules
-
-        if missing_modules(("psycopg",)):
-            raise QgsProcessingException(missing_message(["psycopg"]))
         from ...twin.store import open_store
-        from ..connections import connection_dsn
+        from ..connections import postgis_target
 
-        schema = self.parameterAsSchema(parameters, self.SCHEMA, context) or "geotwin"
-        dsn = connection_dsn(self, connection, self.parameterAsString(parameters, self.AUTHCFG, context))
+        dsn, schema = postgis_target(self, parameters, context, connection, self.SCHEMA, self.AUTHCFG)
         return open_store(dsn, schema)

@@ -497,107 +497,62 @@ Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückge
       <translation>Keine Zeit angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
-      <source>PostGIS credentials (authentication configuration)</source>
-      <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
-      <source>Buildings in the twin</source>
-      <translation>Gebäude im Zwilling</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="105"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
-      <source>Buildings added since the last build</source>
-      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="107"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
       <source>Buildings removed since the last build</source>
       <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
       <source>Buildings modified since the last build</source>
       <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="122"/>
-      <source>No PostgreSQL connection named {0}.</source>
-      <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="129"/>
-      <source>The connection {0} has no usable settings.</source>
-      <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="114"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Geben Sie ein Stadtmodell oder mindestens ein IFC-Modell an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
-      <source>Give either an output GeoPackage or a PostGIS connection.</source>
-      <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="165"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="127"/>
       <source>Building the twin in {0}</source>
       <translation>Der Zwilling wird in {0} aufgebaut</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="143"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
       <source>Added</source>
       <translation>Hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
       <source>Removed</source>
       <translation>Entfernt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="186"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="148"/>
       <source>Modified</source>
       <translation>Geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="188"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="150"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="26"/>
       <source>Build digital twin</source>
       <translation>Digitalen Zwilling aufbauen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="30"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
       <source>Digital twin</source>
       <translation>Digitaler Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="32"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="30"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
@@ -614,307 +569,322 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
 SCHEDULER und WORKERS (erweitert): ein großes Stadtmodell kann in räumlichen Partitionen auf Dask distributed aufgebaut werden: jede Partition ist ein Quadrat der Stadt mit etwa 4.000 Gebäuden, jedes Gebäude wird in der Partition der Mitte seines Grundrisses aufgebaut, und die Partitionen werden in einer Transaktion in die Ausgabe geschrieben. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) baut wie bisher in diesem Prozess auf. Das Stadtmodell muss dann aus GeoPackages des Stadtmodell-Imports bestehen; BIM-Modelle, Lerninseln und Sensoren werden danach in diesem Prozess mit ihm verknüpft. Die Partitionen und ein Verzeichnis der fertigen liegen neben dem Ausgabe-GeoPackage (&lt;Ausgabe&gt;.geotwin-work; für PostGIS im temporären Ordner): ein zweiter Lauf baut nur die Partitionen neu auf, deren Quelldateien sich geändert haben. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Lerninseln (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensoren (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Mindest-IoU der Grundrisse für eine Zuordnung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="84"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Höhentoleranz für eine Zuordnung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="89"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="87"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Suchabstand für ein falsch platziertes BIM-Modell (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>Twin GeoPackage</source>
       <translation>Zwillings-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <source>Buildings in the twin</source>
+      <translation>Gebäude im Zwilling</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="96"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>Or: PostGIS connection</source>
-      <translation>Oder: PostGIS-Verbindung</translation>
+      <source>BIM buildings added as new buildings</source>
+      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
-      <source>PostGIS schema</source>
-      <translation>PostGIS-Schema</translation>
+      <source>Buildings added since the last build</source>
+      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
       <source>Tileset folder</source>
       <translation>Tileset-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Target client</source>
       <translation>Ziel-Client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Cesium web map</source>
       <translation>Cesium-Webkarte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS-3D-Tiles-Layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="143"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="145"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="163"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco-Kompression (QGIS-3D-Tiles-Layer; braucht DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="166"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="173"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="174"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="168"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="170"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
       <source>Terrain tiles</source>
       <translation>Geländekacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Gelände: digitales Geländemodell (DGM-Raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="185"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="179"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Gelände aus dem TIN-Relief des Stadtmodells</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="181"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Gelände: höchste Zahl der Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="190"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Hintergrundkarte: XYZ- oder WMTS-URL-Vorlage (leer: Natural Earth II, offline)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="193"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
       <source>Basemap: attribution</source>
       <translation>Hintergrundkarte: Namensnennung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="195"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="189"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Hintergrundkarte: höchste Zoomstufe</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="204"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Entweder ein Geländeraster oder das TIN-Relief angeben, nicht beides.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="221"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="215"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>Eine Namensnennung der Hintergrundkarte wurde ohne deren URL angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="235"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="229"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="245"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="239"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="249"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="243"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Die Draco-Kompression ist für den Ziel-Client „QGIS-3D-Tiles-Layer“; die Cesium-Webkarte wird mit Quantisierung und meshopt komprimiert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="266"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="274"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="268"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="278"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Gelände: {0} Kacheln (Stufen 0 bis {1}) aus {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="302"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="296"/>
       <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
       <translation>Nicht in Partitionen auf Dask exportiert ({0}): Export in diesem Prozess.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="318"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="312"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="327"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="321"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="38"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="36"/>
       <source>Export 3D Tiles</source>
       <translation>3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="40"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="38"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="42"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="40"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -1603,82 +1573,77 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <translation>Zeitlimit je Anfrage (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="100"/>
-      <source>Twin or sensors GeoPackage (extended)</source>
-      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="122"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="116"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="158"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="133"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="194"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="165"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
       <source>ChirpStack v4 (application/+/device/+/event/up)</source>
       <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
       <source>ChirpStack v4 and The Things Stack v3</source>
       <translation>ChirpStack v4 und The Things Stack v3</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>Custom topics (CUSTOM_TOPICS)</source>
       <translation>Eigene Topics (CUSTOM_TOPICS)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Messages received</source>
       <translation>Empfangene Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Uplinks stored</source>
       <translation>Gespeicherte Uplinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Observations stored</source>
       <translation>Gespeicherte Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Duplicates</source>
       <translation>Duplikate</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Messages from unknown devices</source>
       <translation>Nachrichten unbekannter Geräte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Malformed messages</source>
       <translation>Fehlerhafte Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="37"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>LoRaWAN-Sensoren empfangen (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="42"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="41"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
@@ -1707,49 +1672,54 @@ Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS
 Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="76"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="78"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="80"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Eigene Topics (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Gerätetabelle (JSON oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Gerätetabellen (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="85"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="87"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="90"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="92"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="99"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="27"/>
@@ -1995,6 +1965,36 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <location filename="../../processing/cluster.py" line="24"/>
       <source>Local Dask worker processes (0 or 1: run in this process)</source>
       <translation>Lokale Dask-Worker-Prozesse (0 oder 1: in diesem Prozess ausführen)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="23"/>
+      <source>No PostgreSQL connection named {0}.</source>
+      <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="29"/>
+      <source>The connection {0} has no usable settings.</source>
+      <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="45"/>
+      <source>Or: PostGIS connection</source>
+      <translation>Oder: PostGIS-Verbindung</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="47"/>
+      <source>PostGIS schema</source>
+      <translation>PostGIS-Schema</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="49"/>
+      <source>PostGIS credentials (authentication configuration)</source>
+      <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="59"/>
+      <source>Give either an output GeoPackage or a PostGIS connection.</source>
+      <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
     </message>
     <message>
       <location filename="../../processing/models.py" line="45"/>

@@ -497,107 +497,62 @@ Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL 
       <translation>No time given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
-      <source>PostGIS credentials (authentication configuration)</source>
-      <translation>PostGIS credentials (authentication configuration)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
-      <source>Buildings in the twin</source>
-      <translation>Buildings in the twin</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>BIM buildings matched to the city model</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>BIM buildings added as new buildings</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="105"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>BIM buildings reported as mismatches</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
-      <source>Buildings added since the last build</source>
-      <translation>Buildings added since the last build</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="107"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="100"/>
       <source>Buildings removed since the last build</source>
       <translation>Buildings removed since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
       <source>Buildings modified since the last build</source>
       <translation>Buildings modified since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="122"/>
-      <source>No PostgreSQL connection named {0}.</source>
-      <translation>No PostgreSQL connection named {0}.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="129"/>
-      <source>The connection {0} has no usable settings.</source>
-      <translation>The connection {0} has no usable settings.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="114"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Give a city model or at least one IFC model.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
-      <source>Give either an output GeoPackage or a PostGIS connection.</source>
-      <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="165"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="127"/>
       <source>Building the twin in {0}</source>
       <translation>Building the twin in {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="143"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
       <source>Added</source>
       <translation>Added</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="147"/>
       <source>Removed</source>
       <translation>Removed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="186"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="148"/>
       <source>Modified</source>
       <translation>Modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="188"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="150"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (and {0} more: see the changes table)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="26"/>
       <source>Build digital twin</source>
       <translation>Build digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="30"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
       <source>Digital twin</source>
       <translation>Digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="32"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="30"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
@@ -614,307 +569,322 @@ OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the
 SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="74"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>City model (GeoPackages from the import, or CityGML/CityJSON files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM models (GeoPackages from the IFC import, or IFC files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Learning islands (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensors (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="81"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Minimum footprint IoU for a match</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="84"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Height tolerance for a match (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="89"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="87"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Search distance for a misplaced BIM model (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>Twin GeoPackage</source>
       <translation>Twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <source>Buildings in the twin</source>
+      <translation>Buildings in the twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="96"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>BIM buildings matched to the city model</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>Or: PostGIS connection</source>
-      <translation>Or: PostGIS connection</translation>
+      <source>BIM buildings added as new buildings</source>
+      <translation>BIM buildings added as new buildings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>BIM buildings reported as mismatches</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
-      <source>PostGIS schema</source>
-      <translation>PostGIS schema</translation>
+      <source>Buildings added since the last build</source>
+      <translation>Buildings added since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="127"/>
       <source>City model or twin GeoPackage</source>
       <translation>City model or twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Or: PostGIS connection of the twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
       <source>Tileset folder</source>
       <translation>Tileset folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>One per building</source>
       <translation>One per building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="135"/>
       <source>One per surface</source>
       <translation>One per surface</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Target client</source>
       <translation>Target client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>Cesium web map</source>
       <translation>Cesium web map</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS 3D tiles layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Compress (quantisation, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="143"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implicit tiling (subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="145"/>
       <source>Height model</source>
       <translation>Height model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Automatic (best available)</source>
       <translation>Automatic (best available)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Constant undulation</source>
       <translation>Constant undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
       <source>Constant undulation (m)</source>
       <translation>Constant undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS URL or local Build/Cesium folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="163"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
       <source>Write the web viewer</source>
       <translation>Write the web viewer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco compression (QGIS 3D tiles layer; needs DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="166"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="173"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
       <source>Tiles</source>
       <translation>Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="174"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="168"/>
       <source>Height model used</source>
       <translation>Height model used</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
       <source>Tiles written</source>
       <translation>Tiles written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="170"/>
       <source>Tiles kept unchanged</source>
       <translation>Tiles kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
       <source>Terrain tiles</source>
       <translation>Terrain tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Terrain: digital terrain model (DGM raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="185"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="179"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Terrain from the city model's TIN relief</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="181"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Terrain: maximum number of tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="190"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="193"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
       <source>Basemap: attribution</source>
       <translation>Basemap: attribution</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="195"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="189"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Basemap: maximum zoom level</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="204"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Give either a terrain raster or the TIN relief, not both.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="221"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="215"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>A basemap attribution was given without the basemap URL.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="235"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="229"/>
       <source>Choose the output folder.</source>
       <translation>Choose the output folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="245"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="239"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="249"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="243"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="266"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="274"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="268"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="278"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Terrain: {0} tiles (levels 0 to {1}) from {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="302"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="296"/>
       <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
       <translation>Not exported in partitions on Dask ({0}): exporting in this process.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="318"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="312"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>The tileset was written but not added to the project: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="327"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="321"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="38"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="36"/>
       <source>Export 3D Tiles</source>
       <translation>Export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="40"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="38"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="42"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="40"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -1603,82 +1573,77 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <translation>Request timeout (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="100"/>
-      <source>Twin or sensors GeoPackage (extended)</source>
-      <translation>Twin or sensors GeoPackage (extended)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="122"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="116"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="158"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="133"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Give CUSTOM_TOPICS for custom topics.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="194"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="165"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unknown device {0}: {1} messages</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
       <source>ChirpStack v4 (application/+/device/+/event/up)</source>
       <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
       <source>ChirpStack v4 and The Things Stack v3</source>
       <translation>ChirpStack v4 and The Things Stack v3</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>Custom topics (CUSTOM_TOPICS)</source>
       <translation>Custom topics (CUSTOM_TOPICS)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Messages received</source>
       <translation>Messages received</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Uplinks stored</source>
       <translation>Uplinks stored</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Observations stored</source>
       <translation>Observations stored</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Duplicates</source>
       <translation>Duplicates</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Messages from unknown devices</source>
       <translation>Messages from unknown devices</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Malformed messages</source>
       <translation>Malformed messages</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="37"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>Listen to LoRaWAN sensors (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="42"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="41"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
@@ -1707,49 +1672,54 @@ Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in P
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="76"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT broker (host:port or mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="78"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="80"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Custom topics (comma-separated)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Device table (JSON or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Device tables (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="85"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Broker credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="87"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Duration (s, 0 = until cancelled)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="90"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA certificate for TLS (default: system CAs)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="92"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT client id (default: fixed per output)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="99"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Twin or sensors GeoPackage (extended)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="27"/>
@@ -1995,6 +1965,36 @@ Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorit
       <location filename="../../processing/cluster.py" line="24"/>
       <source>Local Dask worker processes (0 or 1: run in this process)</source>
       <translation>Local Dask worker processes (0 or 1: run in this process)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="23"/>
+      <source>No PostgreSQL connection named {0}.</source>
+      <translation>No PostgreSQL connection named {0}.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="29"/>
+      <source>The connection {0} has no usable settings.</source>
+      <translation>The connection {0} has no usable settings.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="45"/>
+      <source>Or: PostGIS connection</source>
+      <translation>Or: PostGIS connection</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="47"/>
+      <source>PostGIS schema</source>
+      <translation>PostGIS schema</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="49"/>
+      <source>PostGIS credentials (authentication configuration)</source>
+      <translation>PostGIS credentials (authentication configuration)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="59"/>
+      <source>Give either an output GeoPackage or a PostGIS connection.</source>
+      <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
     </message>
     <message>
       <location filename="../../processing/models.py" line="45"/>
