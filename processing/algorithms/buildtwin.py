@@ -10,7 +10,6 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -86,8 +85,7 @@ class BuildTwin(GeoTwinAlgorithm):
         search = QgsProcessingParameterNumber(
             self.SEARCH, self.tr("Search distance for a misplaced BIM model (m)"),
             QgsProcessingParameterNumber.Double, defaultValue=2000.0, minValue=0.0)
-        search.setFlags(search.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(search)
+        self.add_advanced(search)
         add_cluster_parameters(self)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Twin GeoPackage"), self.tr("GeoPackage (*.gpkg)"), optional=True))

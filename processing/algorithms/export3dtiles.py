@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
@@ -158,9 +157,7 @@ class Export3DTiles(GeoTwinAlgorithm):
                                                         defaultValue=True))
         draco = QgsProcessingParameterBoolean(self.DRACO, self.tr("Draco compression (QGIS 3D tiles layer; needs "
                                                                   "DracoPy)"), defaultValue=False)
-        for param in (cesium, draco):
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+        self.add_advanced(cesium, draco)
         self._add_terrain_basemap_parameters()
         add_cluster_parameters(self)
         self.addOutput(QgsProcessingOutputFile("TILESET", self.tr("tileset.json")))
@@ -188,9 +185,7 @@ class Export3DTiles(GeoTwinAlgorithm):
         max_zoom = QgsProcessingParameterNumber(
             self.BASEMAP_MAX_ZOOM, self.tr("Basemap: maximum zoom level"), QgsProcessingParameterNumber.Integer,
             defaultValue=19, minValue=0, maxValue=24)
-        for param in (max_tiles, max_zoom):
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+        self.add_advanced(max_tiles, max_zoom)
 
     def _terrain_basemap_options(self, parameters: dict[str, Any], context: QgsProcessingContext) -> dict[str, Any]:
         """ExportOptions' terrain and basemap fields from the parameters."""

@@ -11,7 +11,6 @@ from qgis.core import (
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterCrs,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -128,8 +127,7 @@ class ImportLearningIslands(GeoTwinAlgorithm):
                                                                          "CRS, else EPSG:25832)"), optional=True),
                       QgsProcessingParameterCrs(self.SOURCE_CRS, self.tr("CRS of easting/northing columns"),
                                                 optional=True)):
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add_advanced(param)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Learning islands GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
         self.addOutput(QgsProcessingOutputNumber(self.IMPORTED, self.tr("Islands imported")))

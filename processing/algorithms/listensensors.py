@@ -11,7 +11,6 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -92,9 +91,7 @@ class ListenSensors(GeoTwinAlgorithm):
             QgsProcessingParameterString(self.CLIENT_ID, self.tr("MQTT client id (default: fixed per output)"),
                                          optional=True),
         ]
-        for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+        self.add_advanced(*advanced)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Twin or sensors GeoPackage (extended)"), self.tr("GeoPackage (*.gpkg)"),
             optional=True))
