@@ -10,6 +10,10 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tiles.twin_layers import TwinExtras
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,21 @@ def sample_twin(buildings: int = 12) -> SampleTwin:
                                                    sensors=[str(sample.sensors)]))
     _FOLDERS.append(holder)   # kept alive until the process exits, then removed
     return sample
+
+
+def sample_extras() -> tuple[Path, TwinExtras]:
+    """Read the extras of sample_twin() as the 3D Tiles export reads them: its sensors, learning islands and BIM.
+
+    Returns:
+        (the twin GeoPackage of sample_twin, its TwinExtras).
+
+    Example:
+        >>> twin, extras = sample_extras()
+        >>> twin == sample_twin().twin, type(extras).__name__
+        (True, 'TwinExtras')
+    """
+    from .tiles.source import read_city_model
+    from .tiles.twin_layers import read_twin_extras
+
+    twin = sample_twin().twin   # sample_twin() exactly: the cache of sample_twin(12) would be another twin
+    return twin, read_twin_extras(twin, read_city_model(twin).rows)
