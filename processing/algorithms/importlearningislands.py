@@ -57,6 +57,15 @@ def layer_ref(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str, cont
     return LayerRef(path, name.lower())
 
 
+def islands_ref(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str, context: QgsProcessingContext,
+                feedback: QgsProcessingFeedback) -> LayerRef:
+    """layer_ref of the learning islands parameter ``name``, which must be given."""
+    islands = layer_ref(alg, parameters, name, context, feedback)
+    if islands is None:
+        raise QgsProcessingException(tr("No learning islands layer given."))
+    return islands
+
+
 def gpkg_path(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str, context: QgsProcessingContext) -> str:
     output = alg.parameterAsFileOutput(parameters, name, context)
     if not output:

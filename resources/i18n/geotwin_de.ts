@@ -409,7 +409,7 @@
       <translation>{0}: kein lesbarer Vektorlayer ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="104"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="102"/>
       <source>Opened the booking link in the web browser.</source>
       <translation>Der Buchungslink wurde im Webbrowser geöffnet.</translation>
     </message>
@@ -482,17 +482,12 @@ Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückge
       <translation>Ergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="74"/>
-      <source>No learning islands layer given.</source>
-      <translation>Kein Lerninsel-Layer angegeben.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="77"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="75"/>
       <source>No island id given.</source>
       <translation>Keine Lerninsel-ID angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="80"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="78"/>
       <source>No time given.</source>
       <translation>Keine Zeit angegeben.</translation>
     </message>
@@ -990,12 +985,17 @@ Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten)
       <translation>Gefundene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="183"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="173"/>
+      <source>No learning islands layer given.</source>
+      <translation>Kein Lerninsel-Layer angegeben.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="181"/>
       <source>Give a location point or an address.</source>
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="205"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="203"/>
       <source>Free learning islands</source>
       <translation>Freie Lerninseln</translation>
     </message>
@@ -1302,102 +1302,102 @@ Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, Glo
 Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wird abgelehnt, ebenso eine .ifczip, deren .ifc sich über MAX_SIZE_MB hinaus oder auf mehr als das 200-Fache ihrer komprimierten Größe entpackt (eine Zip-Bombe); eine .ifczip muss genau eine unverschlüsselte .ifc-Datei enthalten.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="117"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="119"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="122"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Toleranz zum nächsten Gebäude (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>CRS of easting/northing columns</source>
       <translation>KBS der Rechts-/Hochwert-Spalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>Learning islands GeoPackage</source>
       <translation>GeoPackage der Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="134"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="143"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="136"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
       <source>Opening hours not understood</source>
       <translation>Öffnungszeiten nicht verstanden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="138"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>Booking links refused</source>
       <translation>Abgelehnte Buchungslinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>Islands with a calendar</source>
       <translation>Lerninseln mit Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="157"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="164"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="166"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="175"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="171"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="180"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
@@ -1417,12 +1417,12 @@ Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wir
       <translation>{0}: {1} Objekte eines {2}-Layers kopiert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="69"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="78"/>
       <source>Import learning islands</source>
       <translation>Lerninseln importieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="73"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="82"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1722,12 +1722,12 @@ Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devic
       <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="27"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>
       <source>Refresh learning island availability</source>
       <translation>Verfügbarkeit der Lerninseln aktualisieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="31"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="30"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
 island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
@@ -1742,32 +1742,32 @@ island_calendar_status: je Lerninsel, ob ihr Kalender gelesen wurde (ok / error 
 Ein Kalender, der nicht gelesen werden kann, wird als Warnung gemeldet, die anderen werden trotzdem gelesen. Grenzen: Ein Feed größer als 5 MB oder mit mehr als 10000 Terminen im Zeitraum wird abgelehnt. AUTHCFG (Basic: Benutzername und Passwort) wird nur an den Host in ihrem URL-Feld gesendet oder, wenn dieses leer ist, an den einen Host der CalDAV-Kalender; nie über einfaches http, außer an diesen Rechner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
       <source>From (default: now)</source>
       <translation>Von (Standard: jetzt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
       <source>To (default: 7 days later)</source>
       <translation>Bis (Standard: 7 Tage später)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
       <source>Availability GeoPackage</source>
       <translation>Verfügbarkeits-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
       <source>Busy intervals</source>
       <translation>Belegte Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
       <source>Free intervals</source>
       <translation>Freie Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="62"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
       <source>Calendars not read</source>
       <translation>Nicht gelesene Kalender</translation>
     </message>

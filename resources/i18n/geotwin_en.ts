@@ -409,7 +409,7 @@
       <translation>{0}: not a readable vector layer ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="104"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="102"/>
       <source>Opened the booking link in the web browser.</source>
       <translation>Opened the booking link in the web browser.</translation>
     </message>
@@ -482,17 +482,12 @@ Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL 
       <translation>Result</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="74"/>
-      <source>No learning islands layer given.</source>
-      <translation>No learning islands layer given.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="77"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="75"/>
       <source>No island id given.</source>
       <translation>No island id given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="80"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="78"/>
       <source>No time given.</source>
       <translation>No time given.</translation>
     </message>
@@ -990,12 +985,17 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
       <translation>Islands found</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="183"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="173"/>
+      <source>No learning islands layer given.</source>
+      <translation>No learning islands layer given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="181"/>
       <source>Give a location point or an address.</source>
       <translation>Give a location point or an address.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="205"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="203"/>
       <source>Free learning islands</source>
       <translation>Free learning islands</translation>
     </message>
@@ -1302,102 +1302,102 @@ Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, Gl
 Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold exactly one unencrypted .ifc file.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="114"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="117"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="119"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Building footprints (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="122"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Tolerance to the nearest building (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>CRS of easting/northing columns</source>
       <translation>CRS of easting/northing columns</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>Learning islands GeoPackage</source>
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="134"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="143"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="136"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
       <source>Opening hours not understood</source>
       <translation>Opening hours not understood</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="138"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>Booking links refused</source>
       <translation>Booking links refused</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>Islands with a calendar</source>
       <translation>Islands with a calendar</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="157"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="164"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="166"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="175"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="171"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="180"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
@@ -1417,12 +1417,12 @@ Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and 
       <translation>{0}: copied {1} features of a {2} layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="69"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="78"/>
       <source>Import learning islands</source>
       <translation>Import learning islands</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="73"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="82"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1722,12 +1722,12 @@ As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --
       <translation>Twin or sensors GeoPackage (extended)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="27"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>
       <source>Refresh learning island availability</source>
       <translation>Refresh learning island availability</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="31"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="30"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
 island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
@@ -1742,32 +1742,32 @@ island_calendar_status: per island whether its calendar was read (ok / error / n
 A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
       <source>From (default: now)</source>
       <translation>From (default: now)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
       <source>To (default: 7 days later)</source>
       <translation>To (default: 7 days later)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
       <source>Availability GeoPackage</source>
       <translation>Availability GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
       <source>Busy intervals</source>
       <translation>Busy intervals</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
       <source>Free intervals</source>
       <translation>Free intervals</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="62"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
       <source>Calendars not read</source>
       <translation>Calendars not read</translation>
     </message>
