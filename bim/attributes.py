@@ -258,6 +258,22 @@ def _definitions(element: Entity) -> list[Entity]:
     return out
 
 
+def _example_wall() -> tuple[Entity, Entity]:
+    """The model and wall of definition_properties' example (the model must be kept: its entities live in it): an
+    IfcWall of an IFC4 model with Pset_WallCommon (IsExternal
+    True, FireRating F90) and Qto_WallBaseQuantities (NetVolume 3.75, NetSideArea 15.0)."""
+    import ifcopenshell
+    import ifcopenshell.api.pset
+    import ifcopenshell.api.root
+
+    model = ifcopenshell.file(schema="IFC4")
+    wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+    pset = ifcopenshell.api.pset.add_pset(model, product=wall, name="Pset_WallCommon")
+    ifcopenshell.api.pset.edit_pset(model, pset=pset, properties={"IsExternal": True, "FireRating": "F90"})
+    qto = ifcopenshell.api.pset.add_qto(model, product=wall, name="Qto_WallBaseQuantities")
+    ifcopenshell.api.pset.edit_qto(model, qto=qto, properties={"NetVolume": 3.75, "NetSideArea": 15.0})
+    return model, wall
+
 def property_sets(element: Entity, unnamed: set[int] | None = None) -> dict[str, dict[str, Any]]:
     """Read every property and quantity set of an element (not those of its type).
 
@@ -269,13 +285,7 @@ def property_sets(element: Entity, unnamed: set[int] | None = None) -> dict[str,
         set name -> property name -> value.
 
     Example:
-        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.pset
-        >>> model = ifcopenshell.file(schema="IFC4")
-        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
-        >>> pset = ifcopenshell.api.pset.add_pset(model, product=wall, name="Pset_WallCommon")
-        >>> ifcopenshell.api.pset.edit_pset(model, pset=pset, properties={"IsExternal": True, "FireRating": "F90"})
-        >>> qto = ifcopenshell.api.pset.add_qto(model, product=wall, name="Qto_WallBaseQuantities")
-        >>> ifcopenshell.api.pset.edit_qto(model, qto=qto, properties={"NetVolume": 3.75, "NetSideArea": 15.0})
+        >>> model, wall = _example_wall()   # definition_properties' example: Pset_WallCommon and Qto_WallBaseQuantities
         >>> property_sets(wall)
         {'Pset_WallCommon': {'IsExternal': True, 'FireRating': 'F90'},
          'Qto_WallBaseQuantities': {'NetVolume': 3.75, 'NetSideArea': 15.0}}
@@ -459,13 +469,7 @@ def common_attributes(psets: dict[str, dict[str, Any]], area_m2: float, volume_m
         is_external, load_bearing, fire_rating, net_volume, net_area (None where absent).
 
     Example:
-        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.pset
-        >>> model = ifcopenshell.file(schema="IFC4")
-        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
-        >>> pset = ifcopenshell.api.pset.add_pset(model, product=wall, name="Pset_WallCommon")
-        >>> ifcopenshell.api.pset.edit_pset(model, pset=pset, properties={"IsExternal": True, "FireRating": "F90"})
-        >>> qto = ifcopenshell.api.pset.add_qto(model, product=wall, name="Qto_WallBaseQuantities")
-        >>> ifcopenshell.api.pset.edit_qto(model, qto=qto, properties={"NetVolume": 3.75, "NetSideArea": 15.0})
+        >>> model, wall = _example_wall()   # definition_properties' example: Pset_WallCommon and Qto_WallBaseQuantities
         >>> common_attributes(property_sets(wall), area_m2=1.0, volume_m3=1.0)
         {'is_external': True, 'load_bearing': None, 'fire_rating': 'F90', 'net_volume': 3.75, 'net_area': 15.0}
     """

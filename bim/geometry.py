@@ -157,6 +157,30 @@ def iterate(model: Any, products: list[Any], reporter: Reporter, kernel: str = F
             yield _retry(by_id[product_id])
 
 
+def _example_wall() -> tuple[Any, Any]:
+    """The model and wall of iterate's example, for the examples of the functions that take its mesh: an IFC4
+    model in metres with one IfcWall 5 m long, 0.25 m thick and 3 m high at the origin."""
+    import ifcopenshell
+    import ifcopenshell.api.context
+    import ifcopenshell.api.geometry
+    import ifcopenshell.api.root
+    import ifcopenshell.api.unit
+
+    model = ifcopenshell.file(schema="IFC4")
+    ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
+    metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
+    ifcopenshell.api.unit.assign_unit(model, units=[metre])
+    model_context = ifcopenshell.api.context.add_context(model, context_type="Model")
+    body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
+                                                target_view="MODEL_VIEW", parent=model_context)
+    wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
+    ifcopenshell.api.geometry.edit_object_placement(model, product=wall)
+    ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=ifcopenshell.api.geometry.
+                                                    add_wall_representation(model, context=body, length=5.0,
+                                                                            height=3.0, thickness=0.25))
+    return model, wall
+
+
 def _retry(product: Any) -> Mesh | Failure:
     """Triangulate one element with the fallback kernels in turn."""
     import ifcopenshell.geom
@@ -192,21 +216,9 @@ def triangle_wkb(meshes: list[tuple[NDArray[Any], NDArray[Any]]]) -> list[bytes]
         The WKB per mesh.
 
     Example:
-        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
-        >>> import ifcopenshell.api.geometry
-        >>> model = ifcopenshell.file(schema="IFC4")
-        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
-        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
-        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
-        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
-        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
-        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
-        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)   # at the origin
-        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
-        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
-        ...                                                       thickness=0.25))
         >>> from geotwin.twin.kernel.progress import Reporter
-        >>> [mesh] = iterate(model, [wall], Reporter())   # a 5 m x 0.25 m x 3 m box
+        >>> model, wall = _example_wall()   # iterate's example: an IfcWall 5 m x 0.25 m x 3 m at the origin
+        >>> [mesh] = iterate(model, [wall], Reporter())
         >>> import shapely
         >>> solid = shapely.from_wkb(triangle_wkb([(mesh.verts, mesh.faces)])[0])
         >>> solid.geom_type, len(solid.geoms)
@@ -259,21 +271,9 @@ def plan_triangles(meshes: list[Mesh], min_area: float = 1e-6) -> list[NDArray[A
         Per mesh its triangles in plan, None when it has none.
 
     Example:
-        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
-        >>> import ifcopenshell.api.geometry
-        >>> model = ifcopenshell.file(schema="IFC4")
-        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
-        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
-        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
-        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
-        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
-        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
-        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)   # at the origin
-        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
-        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
-        ...                                                       thickness=0.25))
         >>> from geotwin.twin.kernel.progress import Reporter
-        >>> [mesh] = iterate(model, [wall], Reporter())   # a 5 m x 0.25 m x 3 m box
+        >>> model, wall = _example_wall()   # iterate's example: an IfcWall 5 m x 0.25 m x 3 m at the origin
+        >>> [mesh] = iterate(model, [wall], Reporter())
         >>> [plan] = plan_triangles([mesh])
         >>> plan.shape, union_of_triangles([plan]).area
         ((2, 3, 2), 1.25)
@@ -305,21 +305,9 @@ def plan_hulls(meshes: list[Mesh]) -> list[Any]:
         Per mesh a shapely Polygon or None.
 
     Example:
-        >>> import ifcopenshell, ifcopenshell.api.root, ifcopenshell.api.unit, ifcopenshell.api.context
-        >>> import ifcopenshell.api.geometry
-        >>> model = ifcopenshell.file(schema="IFC4")
-        >>> _ = ifcopenshell.api.root.create_entity(model, ifc_class="IfcProject")
-        >>> metre = ifcopenshell.api.unit.add_si_unit(model, unit_type="LENGTHUNIT")
-        >>> _ = ifcopenshell.api.unit.assign_unit(model, units=[metre])
-        >>> body = ifcopenshell.api.context.add_context(model, context_type="Model", context_identifier="Body",
-        ...     target_view="MODEL_VIEW", parent=ifcopenshell.api.context.add_context(model, context_type="Model"))
-        >>> wall = ifcopenshell.api.root.create_entity(model, ifc_class="IfcWall")
-        >>> _ = ifcopenshell.api.geometry.edit_object_placement(model, product=wall)   # at the origin
-        >>> ifcopenshell.api.geometry.assign_representation(model, product=wall, representation=
-        ...     ifcopenshell.api.geometry.add_wall_representation(model, context=body, length=5.0, height=3.0,
-        ...                                                       thickness=0.25))
         >>> from geotwin.twin.kernel.progress import Reporter
-        >>> [mesh] = iterate(model, [wall], Reporter())   # a 5 m x 0.25 m x 3 m box
+        >>> model, wall = _example_wall()   # iterate's example: an IfcWall 5 m x 0.25 m x 3 m at the origin
+        >>> [mesh] = iterate(model, [wall], Reporter())
         >>> [hull] = plan_hulls([mesh])
         >>> hull.bounds, hull.area
         ((0.0, 0.0, 5.0, 0.25), 1.25)

@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingParameterDefinition,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
@@ -66,6 +67,13 @@ def label_help(text: str, alg: QgsProcessingAlgorithm) -> str:
         # a replacement string with its backslashes escaped: the label is inserted literally
         text = re.sub(pattern, f"{opening}{label}{closing}".replace("\\", "\\\\"), text)
     return text
+
+
+def add_advanced(alg: QgsProcessingAlgorithm, *params: QgsProcessingParameterDefinition) -> None:
+    """Add ``params`` to ``alg`` in their order, each flagged advanced (shown under "Advanced Parameters")."""
+    for param in params:
+        param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        alg.addParameter(param)
 
 
 def _failure(err: BaseException) -> str | None:
@@ -246,6 +254,10 @@ class GeoTwinAlgorithm(QgsProcessingAlgorithm):
         missing = self.missing_dependencies()
         if missing:
             raise QgsProcessingException(missing_message(missing))
+
+    def add_advanced(self, *params: QgsProcessingParameterDefinition) -> None:
+        """Add ``params`` in their order, each flagged advanced."""
+        add_advanced(self, *params)
 
     def reporter(self, feedback: QgsProcessingFeedback | None) -> FeedbackReporter:
         from .feedback import FeedbackReporter

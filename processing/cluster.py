@@ -6,10 +6,11 @@ from typing import Any
 from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
+
+from .algorithm import add_advanced
 
 SCHEDULER, WORKERS = "SCHEDULER", "WORKERS"
 
@@ -23,9 +24,7 @@ def add_cluster_parameters(alg: QgsProcessingAlgorithm) -> None:
     workers = QgsProcessingParameterNumber(
         WORKERS, alg.tr("Local Dask worker processes (0 or 1: run in this process)"),
         QgsProcessingParameterNumber.Integer, defaultValue=0, optional=True, minValue=0, maxValue=1024)
-    for param in (scheduler, workers):
-        param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        alg.addParameter(param)
+    add_advanced(alg, scheduler, workers)
 
 
 def cluster_parameters(alg: QgsProcessingAlgorithm, parameters: dict[str, Any],

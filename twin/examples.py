@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 if TYPE_CHECKING:
     from .sensors.mqtt import Broker
+    from .tiles.twin_layers import TwinExtras
 
 
 @dataclass(frozen=True)
@@ -397,3 +398,21 @@ def caldav_server(*calendars: str, timeout: float = 15.0) -> Iterator[dict[str, 
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def sample_extras() -> tuple[Path, TwinExtras]:
+    """Read the extras of sample_twin() as the 3D Tiles export reads them: its sensors, learning islands and BIM.
+
+    Returns:
+        (the twin GeoPackage of sample_twin, its TwinExtras).
+
+    Example:
+        >>> twin, extras = sample_extras()
+        >>> twin == sample_twin().twin, type(extras).__name__
+        (True, 'TwinExtras')
+    """
+    from .tiles.source import read_city_model
+    from .tiles.twin_layers import read_twin_extras
+
+    twin = sample_twin().twin   # sample_twin() exactly: the cache of sample_twin(12) would be another twin
+    return twin, read_twin_extras(twin, read_city_model(twin).rows)

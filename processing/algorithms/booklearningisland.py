@@ -19,7 +19,7 @@ from qgis.core import (
 
 from ..algorithm import GeoTwinAlgorithm
 from .findlearningisland import CALENDAR_REQUIRES, calendar_credentials, local_time
-from .importlearningislands import GROUP_ID, layer_ref
+from .importlearningislands import GROUP_ID, islands_ref
 
 
 class BookLearningIsland(GeoTwinAlgorithm):
@@ -69,9 +69,7 @@ class BookLearningIsland(GeoTwinAlgorithm):
         self.require_dependencies()
         from ...twin.islands.availability import book_island
 
-        islands = layer_ref(self, parameters, self.INPUT, context, feedback)
-        if islands is None:
-            raise QgsProcessingException(self.tr("No learning islands layer given."))
+        islands = islands_ref(self, parameters, self.INPUT, context, feedback)
         island = (self.parameterAsString(parameters, self.ISLAND, context) or "").strip()
         if not island:
             raise QgsProcessingException(self.tr("No island id given."))

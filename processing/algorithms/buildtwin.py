@@ -10,17 +10,14 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterAuthConfig,
-    QgsProcessingParameterDatabaseSchema,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterProviderConnection,
 )
 
 from ..algorithm import GeoTwinAlgorithm
 from ..cluster import add_cluster_parameters, cluster_parameters
+from ..connections import add_postgis_parameters, output_or_connection, postgis_target
 
 
 class BuildTwin(GeoTwinAlgorithm):
@@ -88,17 +85,11 @@ class BuildTwin(GeoTwinAlgorithm):
         search = QgsProcessingParameterNumber(
             self.SEARCH, self.tr("Search distance for a misplaced BIM model (m)"),
             QgsProcessingParameterNumber.Double, defaultValue=2000.0, minValue=0.0)
-        search.setFlags(search.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(search)
+        self.add_advanced(search)
         add_cluster_parameters(self)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Twin GeoPackage"), self.tr("GeoPackage (*.gpkg)"), optional=True))
-        self.addParameter(QgsProcessingParameterProviderConnection(
-            self.DATABASE, self.tr("Or: PostGIS connection"), "postgres", optional=True))
-        self.addParameter(QgsProcessingParameterDatabaseSchema(
-            self.SCHEMA, self.tr("PostGIS schema"), self.DATABASE, defaultValue="geotwin", optional=True))
-        self.addParameter(QgsProcessingParameterAuthConfig(
-            self.AUTHCFG, self.tr("PostGIS credentials (authentication configuration)"), optional=True))
+        add_postgis_parameters(self, self.DATABASE, self.SCHEMA, self.AUTHCFG)
         for name, label in (("BUILDINGS", self.tr("Buildings in the twin")),
                             ("MATCHED", self.tr("BIM buildings matched to the city model")),
                             ("UNMATCHED", self.tr("BIM buildings added as new buildings")),
@@ -107,27 +98,6 @@ class BuildTwin(GeoTwinAlgorithm):
                             ("REMOVED", self.tr("Buildings removed since the last build")),
                             ("MODIFIED", self.tr("Buildings modified since the last build"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
-
-    def _dsn(self, parameters: dict[str, Any], context: QgsProcessingContext) -> str:
-        """The libpq connection string of the chosen connection, credentials from AUTHCFG if given."""
-        from qgis.core import QgsDataSourceUri, QgsProviderConnectionException, QgsProviderRegistry
-
-        name = self.parameterAsConnectionName(parameters, self.DATABASE, context)
-        try:
-            # not the cached list: connections change while QGIS runs
-            connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name, False)
-        except QgsProviderConnectionException:
-            connection = None
-        if connection is None:
-            raise QgsProcessingException(self.tr("No PostgreSQL connection named {0}.").format(name))
-        uri = QgsDataSourceUri(connection.uri())
-        authcfg = self.parameterAsString(parameters, self.AUTHCFG, context)
-        if authcfg:
-            uri.setAuthConfigId(authcfg)
-        dsn = uri.connectionInfo(True)
-        if not dsn:
-            raise QgsProcessingException(self.tr("The connection {0} has no usable settings.").format(name))
-        return dsn
 
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
@@ -143,19 +113,9 @@ class BuildTwin(GeoTwinAlgorithm):
         options = ConflationOptions(self.parameterAsDouble(parameters, self.IOU, context),
                                     self.parameterAsDouble(parameters, self.HEIGHT, context),
                                     self.parameterAsDouble(parameters, self.SEARCH, context))
-        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
-        connection = self.parameterAsConnectionName(parameters, self.DATABASE, context)
-        if bool(output) == bool(connection):
-            raise QgsProcessingException(self.tr("Give either an output GeoPackage or a PostGIS connection."))
-        if output and not output.lower().endswith(".gpkg"):
-            output += ".gpkg"
+        output, connection = output_or_connection(self, parameters, context, self.OUTPUT, self.DATABASE)
         if connection:
-            from ..dependencies import missing_message, missing_modules
-
-            if missing_modules(("psycopg",)):
-                raise QgsProcessingException(missing_message(["psycopg"]))
-            schema = self.parameterAsSchema(parameters, self.SCHEMA, context) or "geotwin"
-            target = self._dsn(parameters, context)
+            target, schema = postgis_target(self, parameters, context, connection, self.SCHEMA, self.AUTHCFG)
         else:
             schema, target = "geotwin", output
 

@@ -13,21 +13,18 @@ from qgis.core import (
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
-    QgsProcessingParameterAuthConfig,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDatabaseSchema,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterProviderConnection,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
 from ..algorithm import GeoTwinAlgorithm
 from ..cluster import add_cluster_parameters, cluster_parameters
+from ..connections import add_postgis_parameters
 
 if TYPE_CHECKING:
     from ...twin.store.base import TwinStore
@@ -127,12 +124,8 @@ class Export3DTiles(GeoTwinAlgorithm):
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
             self.INPUT, self.tr("City model or twin GeoPackage"), extension="gpkg", optional=True))
-        self.addParameter(QgsProcessingParameterProviderConnection(
-            self.DATABASE, self.tr("Or: PostGIS connection of the twin"), "postgres", optional=True))
-        self.addParameter(QgsProcessingParameterDatabaseSchema(
-            self.SCHEMA, self.tr("PostGIS schema"), self.DATABASE, defaultValue="geotwin", optional=True))
-        self.addParameter(QgsProcessingParameterAuthConfig(
-            self.AUTHCFG, self.tr("PostGIS credentials (authentication configuration)"), optional=True))
+        add_postgis_parameters(self, self.DATABASE, self.SCHEMA, self.AUTHCFG,
+                               self.tr("Or: PostGIS connection of the twin"))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Tileset folder")))
         self.addParameter(QgsProcessingParameterEnum(
             self.FORMAT, self.tr("Format"), [self.tr("3D Tiles 1.1 (GLB)"), self.tr("3D Tiles 1.0 (b3dm)")],
@@ -164,9 +157,7 @@ class Export3DTiles(GeoTwinAlgorithm):
                                                         defaultValue=True))
         draco = QgsProcessingParameterBoolean(self.DRACO, self.tr("Draco compression (QGIS 3D tiles layer; needs "
                                                                   "DracoPy)"), defaultValue=False)
-        for param in (cesium, draco):
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+        self.add_advanced(cesium, draco)
         self._add_terrain_basemap_parameters()
         add_cluster_parameters(self)
         self.addOutput(QgsProcessingOutputFile("TILESET", self.tr("tileset.json")))
@@ -194,9 +185,7 @@ class Export3DTiles(GeoTwinAlgorithm):
         max_zoom = QgsProcessingParameterNumber(
             self.BASEMAP_MAX_ZOOM, self.tr("Basemap: maximum zoom level"), QgsProcessingParameterNumber.Integer,
             defaultValue=19, minValue=0, maxValue=24)
-        for param in (max_tiles, max_zoom):
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+        self.add_advanced(max_tiles, max_zoom)
 
     def _terrain_basemap_options(self, parameters: dict[str, Any], context: QgsProcessingContext) -> dict[str, Any]:
         """ExportOptions' terrain and basemap fields from the parameters."""
@@ -328,13 +317,8 @@ class Export3DTiles(GeoTwinAlgorithm):
                                                  "connection of a twin."))
         if path:
             return path
-        from ..dependencies import missing_message, missing_modules
-
-        if missing_modules(("psycopg",)):
-            raise QgsProcessingException(missing_message(["psycopg"]))
         from ...twin.store import open_store
-        from ..connections import connection_dsn
+        from ..connections import postgis_target
 
-        schema = self.parameterAsSchema(parameters, self.SCHEMA, context) or "geotwin"
-        dsn = connection_dsn(self, connection, self.parameterAsString(parameters, self.AUTHCFG, context))
+        dsn, schema = postgis_target(self, parameters, context, connection, self.SCHEMA, self.AUTHCFG)
         return open_store(dsn, schema)

@@ -31,7 +31,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import Qt, QUrl
 
 from ..algorithm import GeoTwinAlgorithm, tr
-from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, layer_ref
+from .importlearningislands import GROUP_ID, REQUIRES, gpkg_path, islands_ref, layer_ref
 
 if TYPE_CHECKING:
     from ...twin.islands.calendar import Credentials
@@ -171,9 +171,7 @@ class FindLearningIsland(GeoTwinAlgorithm):
         islands_layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         if islands_layer is None:
             raise QgsProcessingException(self.tr("No learning islands layer given."))
-        islands = layer_ref(self, parameters, self.INPUT, context, feedback)
-        if islands is None:
-            raise QgsProcessingException(self.tr("No learning islands layer given."))
+        islands = islands_ref(self, parameters, self.INPUT, context, feedback)
         location = None
         if parameters.get(self.LOCATION) not in (None, ""):
             point = self.parameterAsPoint(parameters, self.LOCATION, context, islands_layer.crs())

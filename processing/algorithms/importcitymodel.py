@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterCrs,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
@@ -90,8 +89,7 @@ class ImportCityModel(GeoTwinAlgorithm):
                 (self.MAX_JSON_MB, self.tr("Largest CityJSON document (MiB)"), DEFAULT_MAX_JSON_MB)):
             param = QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
                                                  defaultValue=default, optional=True, minValue=1)
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add_advanced(param)
         add_cluster_parameters(self)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("City model GeoPackage"), self.tr("GeoPackage (*.gpkg)")))

@@ -16,7 +16,6 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
     QgsProcessingParameterCrs,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -123,9 +122,7 @@ class ImportIfc(GeoTwinAlgorithm):
                                          QgsProcessingParameterNumber.Double, defaultValue=4096.0, minValue=0.001,
                                          optional=True),
         ]
-        for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+        self.add_advanced(*advanced)
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.FOOTPRINTS, self.tr("Footprints for the fit (city model)"), [QgsProcessing.TypeVectorPolygon],
             optional=True))

@@ -11,7 +11,6 @@ from qgis.core import (
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterCrs,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -56,6 +55,15 @@ def layer_ref(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str, cont
     feedback.pushInfo(tr("{0}: copied {1} features of a {2} layer").format(name, layer.featureCount(),
                                                                         layer.providerType()))
     return LayerRef(path, name.lower())
+
+
+def islands_ref(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str, context: QgsProcessingContext,
+                feedback: QgsProcessingFeedback) -> LayerRef:
+    """layer_ref of the learning islands parameter ``name``, which must be given."""
+    islands = layer_ref(alg, parameters, name, context, feedback)
+    if islands is None:
+        raise QgsProcessingException(tr("No learning islands layer given."))
+    return islands
 
 
 def gpkg_path(alg: GeoTwinAlgorithm, parameters: dict[str, Any], name: str, context: QgsProcessingContext) -> str:
@@ -128,8 +136,7 @@ class ImportLearningIslands(GeoTwinAlgorithm):
                                                                          "CRS, else EPSG:25832)"), optional=True),
                       QgsProcessingParameterCrs(self.SOURCE_CRS, self.tr("CRS of easting/northing columns"),
                                                 optional=True)):
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add_advanced(param)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Learning islands GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
         self.addOutput(QgsProcessingOutputNumber(self.IMPORTED, self.tr("Islands imported")))

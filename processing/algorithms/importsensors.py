@@ -17,7 +17,6 @@ from qgis.core import (
     QgsProcessingParameterAuthConfig,
     QgsProcessingParameterCrs,
     QgsProcessingParameterDateTime,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -106,9 +105,7 @@ class ImportSensors(GeoTwinAlgorithm):
             QgsProcessingParameterNumber(self.MAX_OBSERVATIONS, self.tr("Maximum number of observations"),
                                          QgsProcessingParameterNumber.Integer, defaultValue=10_000_000, minValue=1),
         ]
-        for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+        self.add_advanced(*advanced)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Sensors GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
         self.addOutput(QgsProcessingOutputNumber(self.SENSORS, self.tr("Sensor datastreams")))

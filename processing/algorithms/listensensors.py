@@ -11,17 +11,15 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
-    QgsProcessingParameterDatabaseSchema,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterProviderConnection,
     QgsProcessingParameterString,
 )
 
 from ..algorithm import GeoTwinAlgorithm
+from ..connections import add_postgis_parameters, connection_dsn, output_or_connection
 from .importlearningislands import GROUP_ID
 
 TOPIC_CHOICES = (("chirpstack", "ChirpStack v4 (application/+/device/+/event/up)"),
@@ -93,18 +91,11 @@ class ListenSensors(GeoTwinAlgorithm):
             QgsProcessingParameterString(self.CLIENT_ID, self.tr("MQTT client id (default: fixed per output)"),
                                          optional=True),
         ]
-        for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+        self.add_advanced(*advanced)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Twin or sensors GeoPackage (extended)"), self.tr("GeoPackage (*.gpkg)"),
             optional=True))
-        self.addParameter(QgsProcessingParameterProviderConnection(
-            self.DATABASE, self.tr("Or: PostGIS connection"), "postgres", optional=True))
-        self.addParameter(QgsProcessingParameterDatabaseSchema(
-            self.SCHEMA, self.tr("PostGIS schema"), self.DATABASE, defaultValue="geotwin", optional=True))
-        self.addParameter(QgsProcessingParameterAuthConfig(
-            self.DB_AUTHCFG, self.tr("PostGIS credentials (authentication configuration)"), optional=True))
+        add_postgis_parameters(self, self.DATABASE, self.SCHEMA, self.DB_AUTHCFG)
         for name, label in LISTEN_OUTPUTS:
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
@@ -123,25 +114,6 @@ class ListenSensors(GeoTwinAlgorithm):
                                                  "the MQTT broker needs Basic (user name and password).")
                                          .format(authcfg, cfg.method()))
         return cfg.config("username"), cfg.config("password")
-
-    def _dsn(self, name: str, parameters: dict[str, Any], context: QgsProcessingContext) -> str:
-        """The libpq connection string of the QGIS connection ``name``, credentials from DB_AUTHCFG if given."""
-        from qgis.core import QgsDataSourceUri, QgsProviderConnectionException, QgsProviderRegistry
-
-        try:
-            connection = QgsProviderRegistry.instance().providerMetadata("postgres").findConnection(name, False)
-        except QgsProviderConnectionException:
-            connection = None
-        if connection is None:
-            raise QgsProcessingException(self.tr("No PostgreSQL connection named {0}.").format(name))
-        uri = QgsDataSourceUri(connection.uri())
-        authcfg = self.parameterAsString(parameters, self.DB_AUTHCFG, context)
-        if authcfg:
-            uri.setAuthConfigId(authcfg)
-        dsn = uri.connectionInfo(True)
-        if not dsn:
-            raise QgsProcessingException(self.tr("The connection {0} has no usable settings.").format(name))
-        return dsn
 
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
@@ -165,12 +137,7 @@ class ListenSensors(GeoTwinAlgorithm):
             broker.tls, broker.ca_file = True, ca_file
         broker.username, broker.password = self._credentials(
             self.parameterAsString(parameters, self.AUTHCFG, context) or "")
-        output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
-        connection = self.parameterAsConnectionName(parameters, self.DATABASE, context)
-        if bool(output) == bool(connection):
-            raise QgsProcessingException(self.tr("Give either an output GeoPackage or a PostGIS connection."))
-        if output and not output.lower().endswith(".gpkg"):
-            output += ".gpkg"
+        output, connection = output_or_connection(self, parameters, context, self.OUTPUT, self.DATABASE)
         schema = (self.parameterAsSchema(parameters, self.SCHEMA, context) or "geotwin") if connection else ""
         if connection:
             output = f"postgis:{connection}/{schema}"     # names the client id and the result
@@ -181,7 +148,8 @@ class ListenSensors(GeoTwinAlgorithm):
         reporter = self.reporter(feedback)
         store: UplinkStore | PgUplinkStore
         if connection:
-            store = PgUplinkStore(self._dsn(connection, parameters, context), schema, devices)
+            store = PgUplinkStore(connection_dsn(self, connection, self.parameterAsString(parameters, self.DB_AUTHCFG,
+                                                                                  context)), schema, devices)
         else:
             store = UplinkStore(output, devices)
         try:

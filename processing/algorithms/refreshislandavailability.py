@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from qgis.core import (
     QgsProcessing,
     QgsProcessingContext,
-    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterAuthConfig,
@@ -19,7 +18,7 @@ from qgis.core import (
 
 from ..algorithm import GeoTwinAlgorithm
 from .findlearningisland import CALENDAR_REQUIRES, calendar_credentials, local_time
-from .importlearningislands import GROUP_ID, gpkg_path, layer_ref
+from .importlearningislands import GROUP_ID, gpkg_path, islands_ref
 
 
 class RefreshIslandAvailability(GeoTwinAlgorithm):
@@ -66,9 +65,7 @@ class RefreshIslandAvailability(GeoTwinAlgorithm):
         self.require_dependencies()
         from ...twin.islands.availability import refresh_availability
 
-        islands = layer_ref(self, parameters, self.INPUT, context, feedback)
-        if islands is None:
-            raise QgsProcessingException(self.tr("No learning islands layer given."))
+        islands = islands_ref(self, parameters, self.INPUT, context, feedback)
         start = local_time(self, parameters, self.START, context) or datetime.now(ZoneInfo("Europe/Berlin"))
         end = local_time(self, parameters, self.END, context) or start + timedelta(days=7)
         output = gpkg_path(self, parameters, self.OUTPUT, context)

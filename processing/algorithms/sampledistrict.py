@@ -9,7 +9,6 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
 )
@@ -67,8 +66,7 @@ class SampleDistrict(GeoTwinAlgorithm):
             defaultValue=400, minValue=MIN_BUILDINGS, maxValue=MAX_BUILDINGS))
         seed = QgsProcessingParameterNumber(
             self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0)
-        seed.setFlags(seed.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(seed)
+        self.add_advanced(seed)
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Output folder")))
         for name, _, label in self.FILE_OUTPUTS:
             self.addOutput(QgsProcessingOutputFile(name, self.tr(label)))

@@ -399,17 +399,17 @@
       <translation>ein DGM braucht ein Band mit Höhen und ein Koordinatenbezugssystem</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="105"/>
+      <location filename="../../processing/algorithm.py" line="113"/>
       <source>{0}: the file does not exist ({1})</source>
       <translation>{0}: Die Datei existiert nicht ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="107"/>
+      <location filename="../../processing/algorithm.py" line="115"/>
       <source>{0}: not a readable vector layer ({1})</source>
       <translation>{0}: kein lesbarer Vektorlayer ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="104"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="102"/>
       <source>Opened the booking link in the web browser.</source>
       <translation>Der Buchungslink wurde im Webbrowser geöffnet.</translation>
     </message>
@@ -482,122 +482,62 @@ Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückge
       <translation>Ergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="74"/>
-      <source>No learning islands layer given.</source>
-      <translation>Kein Lerninsel-Layer angegeben.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="77"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="75"/>
       <source>No island id given.</source>
       <translation>Keine Lerninsel-ID angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="80"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="78"/>
       <source>No time given.</source>
       <translation>Keine Zeit angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
-      <source>PostGIS credentials (authentication configuration)</source>
-      <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
-      <source>Buildings in the twin</source>
-      <translation>Gebäude im Zwilling</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="105"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
-      <source>Buildings added since the last build</source>
-      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="107"/>
-      <source>Buildings removed since the last build</source>
-      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
-      <source>Buildings modified since the last build</source>
-      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="122"/>
-      <source>No PostgreSQL connection named {0}.</source>
-      <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="129"/>
-      <source>The connection {0} has no usable settings.</source>
-      <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="112"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Geben Sie ein Stadtmodell oder mindestens ein IFC-Modell an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
-      <source>Give either an output GeoPackage or a PostGIS connection.</source>
-      <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="165"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
       <source>Building the twin in {0}</source>
       <translation>Der Zwilling wird in {0} aufgebaut</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="141"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
       <source>Added</source>
       <translation>Hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
       <source>Removed</source>
       <translation>Entfernt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="186"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
       <source>Modified</source>
       <translation>Geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="188"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="148"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="25"/>
       <source>Build digital twin</source>
       <translation>Digitalen Zwilling aufbauen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="30"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="27"/>
       <source>Digital twin</source>
       <translation>Digitaler Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="32"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="29"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
@@ -614,307 +554,332 @@ OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erf
 SCHEDULER und WORKERS (erweitert): ein großes Stadtmodell kann in räumlichen Partitionen auf Dask distributed aufgebaut werden: jede Partition ist ein Quadrat der Stadt mit etwa 4.000 Gebäuden, jedes Gebäude wird in der Partition der Mitte seines Grundrisses aufgebaut, und die Partitionen werden in einer Transaktion in die Ausgabe geschrieben. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) baut wie bisher in diesem Prozess auf. Das Stadtmodell muss dann aus GeoPackages des Stadtmodell-Imports bestehen; BIM-Modelle, Lerninseln und Sensoren werden danach in diesem Prozess mit ihm verknüpft. Die Partitionen und ein Verzeichnis der fertigen liegen neben dem Ausgabe-GeoPackage (&lt;Ausgabe&gt;.geotwin-work; für PostGIS im temporären Ordner): ein zweiter Lauf baut nur die Partitionen neu auf, deren Quelldateien sich geändert haben. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Lerninseln (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensoren (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Mindest-IoU der Grundrisse für eine Zuordnung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Höhentoleranz für eine Zuordnung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="89"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Suchabstand für ein falsch platziertes BIM-Modell (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>Twin GeoPackage</source>
       <translation>Zwillings-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
+      <source>Buildings in the twin</source>
+      <translation>Gebäude im Zwilling</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="94"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="96"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>Or: PostGIS connection</source>
-      <translation>Oder: PostGIS-Verbindung</translation>
+      <source>Buildings added since the last build</source>
+      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
-      <source>PostGIS schema</source>
-      <translation>PostGIS-Schema</translation>
+      <source>Buildings modified since the last build</source>
+      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="126"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="128"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>Tileset folder</source>
       <translation>Tileset-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Target client</source>
       <translation>Ziel-Client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Cesium web map</source>
       <translation>Cesium-Webkarte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS-3D-Tiles-Layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="145"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="145"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="150"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="163"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="156"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco-Kompression (QGIS-3D-Tiles-Layer; braucht DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="163"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="173"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="164"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="174"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="166"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
       <source>Terrain tiles</source>
       <translation>Geländekacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="174"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Gelände: digitales Geländemodell (DGM-Raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="185"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Gelände aus dem TIN-Relief des Stadtmodells</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Gelände: höchste Zahl der Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="190"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="181"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Hintergrundkarte: XYZ- oder WMTS-URL-Vorlage (leer: Natural Earth II, offline)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="193"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>Basemap: attribution</source>
       <translation>Hintergrundkarte: Namensnennung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="195"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Hintergrundkarte: höchste Zoomstufe</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="199"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Entweder ein Geländeraster oder das TIN-Relief angeben, nicht beides.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="221"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>Eine Namensnennung der Hintergrundkarte wurde ohne deren URL angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="235"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="224"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="245"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="234"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="249"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="238"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Die Draco-Kompression ist für den Ziel-Client „QGIS-3D-Tiles-Layer“; die Cesium-Webkarte wird mit Quantisierung und meshopt komprimiert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="261"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="274"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="263"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="278"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="267"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Gelände: {0} Kacheln (Stufen 0 bis {1}) aus {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="302"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="291"/>
       <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
       <translation>Nicht in Partitionen auf Dask exportiert ({0}): Export in diesem Prozess.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="318"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="307"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="327"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="316"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="38"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="35"/>
       <source>Export 3D Tiles</source>
       <translation>3D Tiles exportieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="40"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="37"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="42"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="39"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -1020,12 +985,17 @@ Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten)
       <translation>Gefundene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="183"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="173"/>
+      <source>No learning islands layer given.</source>
+      <translation>Kein Lerninsel-Layer angegeben.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="181"/>
       <source>Give a location point or an address.</source>
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="205"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="203"/>
       <source>Free learning islands</source>
       <translation>Freie Lerninseln</translation>
     </message>
@@ -1045,72 +1015,72 @@ Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten)
       <translation>Die Authentifizierungskonfiguration {0} hat keinen Benutzernamen (verwenden Sie eine Basic-Konfiguration).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="100"/>
       <source>Footprints</source>
       <translation>Grundrisse</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
       <source>Terrain</source>
       <translation>Gelände</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="106"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>
       <source>Skipped objects</source>
       <translation>Übersprungene Objekte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="117"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="115"/>
       <source>No input file or folder given.</source>
       <translation>Keine Eingabedatei und kein Eingabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="124"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="122"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unbekannte Wahl des Detaillierungsgrads.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="127"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="125"/>
       <source>No output GeoPackage given.</source>
       <translation>Kein Ausgabe-GeoPackage angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="154"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="152"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} Gebäude, {1} Gebäudeteile, {2} Flächen, {3} übersprungen; KBS {4}, Höhen-KBS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="157"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="155"/>
       <source>unknown or mixed</source>
       <translation>unbekannt oder gemischt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="159"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="157"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} Geländedreiecke; {1} Stadtobjekte anderer Arten nicht importiert; {2} Bodenflächen repariert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="26"/>
       <source>Highest available</source>
       <translation>Höchster vorhandener</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="26"/>
       <source>LoD1</source>
       <translation>LoD1</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="26"/>
       <source>LoD2</source>
       <translation>LoD2</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="34"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="33"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>3D-Stadtmodell importieren (CityGML / CityJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="38"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="37"/>
       <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
 
 INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
@@ -1133,177 +1103,177 @@ OUTPUT: das GeoPackage. Es wird in eine temporäre Datei geschrieben und ersetzt
 Layer: buildings (eine Zeile je Gebäude und Gebäudeteil, MultiPolygonZ seiner Außenflächen, alle Attribute), building_surfaces (ein PolygonZ je semantischer Fläche mit surface_type und 3D-Fläche), footprints (2D-Grundriss), terrain (ein PolygonZ je TIN-Dreieck mit seinen Höhen), sources (eine Zeile je Datei oder Archiv-Eintrag: SHA-256, Format, Lage- und Höhen-KBS) und skipped_objects (jedes Objekt, das nicht importiert werden konnte, und jedes Stadtobjekt einer Art, die GeoTwin nicht importiert, etwa Straßen oder Vegetation, mit Grund; eine reparierte selbstschneidende Bodenfläche ist dort ebenfalls vermerkt). Die Layer werden mit einem 2D-Stil und einem 3D-Stil geladen, der Dächer, Wände und Boden in einer 3D-Kartenansicht einfärbt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="80"/>
       <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
       <translation>Stadtmodell-Dateien oder -Ordner (CityGML, CityJSON, CityJSONSeq)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="84"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
       <source>CRS override (only when the files state none or a wrong one)</source>
       <translation>KBS vorgeben (nur wenn die Dateien keines oder ein falsches angeben)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="86"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
       <source>Level of detail</source>
       <translation>Detaillierungsgrad (LoD)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="88"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="87"/>
       <source>Largest inflated size of one compressed file or zip member (MiB)</source>
       <translation>Größte entpackte Größe einer komprimierten Datei oder eines Zip-Eintrags (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="90"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="89"/>
       <source>Largest CityJSON document (MiB)</source>
       <translation>Größtes CityJSON-Dokument (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="97"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
       <source>City model GeoPackage</source>
       <translation>Stadtmodell-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <location filename="../../processing/algorithms/importifc.py" line="105"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC-Datei (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="107"/>
+      <location filename="../../processing/algorithms/importifc.py" line="106"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="108"/>
       <source>Georeferencing</source>
       <translation>Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="112"/>
+      <location filename="../../processing/algorithms/importifc.py" line="111"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manuell: Rechtswert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="114"/>
+      <location filename="../../processing/algorithms/importifc.py" line="113"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manuell: Hochwert des IFC-Ursprungs</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="116"/>
+      <location filename="../../processing/algorithms/importifc.py" line="115"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manuell / Einpassung: Höhe des IFC-Ursprungs (Einpassung: des Geländes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="119"/>
+      <location filename="../../processing/algorithms/importifc.py" line="118"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manuell: Drehung der IFC-x-Achse gegen Gitter-Ost, gegen den Uhrzeigersinn (Grad)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="122"/>
+      <location filename="../../processing/algorithms/importifc.py" line="121"/>
       <source>Largest IFC file, or .ifczip content, read (MiB)</source>
       <translation>Größte gelesene IFC-Datei bzw. größter .ifczip-Inhalt (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="130"/>
+      <location filename="../../processing/algorithms/importifc.py" line="127"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Grundrisse für die Einpassung (Stadtmodell)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="133"/>
+      <location filename="../../processing/algorithms/importifc.py" line="130"/>
       <source>Footprint id field</source>
       <translation>Feld mit der Grundriss-ID</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="136"/>
+      <location filename="../../processing/algorithms/importifc.py" line="133"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>ID des Grundrisses für die Einpassung (leer: der nächstgelegene)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="138"/>
+      <location filename="../../processing/algorithms/importifc.py" line="135"/>
       <source>Target CRS</source>
       <translation>Ziel-KBS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="140"/>
+      <location filename="../../processing/algorithms/importifc.py" line="137"/>
       <source>BIM GeoPackage</source>
       <translation>BIM-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="141"/>
+      <location filename="../../processing/algorithms/importifc.py" line="138"/>
       <source>Elements</source>
       <translation>Bauteile</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="142"/>
+      <location filename="../../processing/algorithms/importifc.py" line="139"/>
       <source>Rooms</source>
       <translation>Räume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="143"/>
+      <location filename="../../processing/algorithms/importifc.py" line="140"/>
       <source>Georeferencing method</source>
       <translation>Methode der Georeferenzierung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="144"/>
+      <location filename="../../processing/algorithms/importifc.py" line="141"/>
       <source>Georeferencing residual (m)</source>
       <translation>Restfehler der Georeferenzierung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="179"/>
+      <location filename="../../processing/algorithms/importifc.py" line="176"/>
       <source>No IFC file given.</source>
       <translation>Keine IFC-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="182"/>
+      <location filename="../../processing/algorithms/importifc.py" line="179"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unbekannte Wahl der Georeferenzierung.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="188"/>
+      <location filename="../../processing/algorithms/importifc.py" line="185"/>
       <source>The target CRS is not valid.</source>
       <translation>Das Ziel-KBS ist ungültig.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="199"/>
+      <location filename="../../processing/algorithms/importifc.py" line="196"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Die manuelle Georeferenzierung braucht MANUAL_EASTING, MANUAL_NORTHING und MANUAL_HEIGHT.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="218"/>
+      <location filename="../../processing/algorithms/importifc.py" line="215"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} Bauteile, {1} Räume, {2} Geschosse, {3} übersprungen; platziert per {4} (Restfehler {5:.3f} m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="32"/>
+      <location filename="../../processing/algorithms/importifc.py" line="31"/>
       <source>Automatic (map conversion, then IfcSite latitude/longitude)</source>
       <translation>Automatisch (Map Conversion, dann Breite/Länge der IfcSite)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="33"/>
+      <location filename="../../processing/algorithms/importifc.py" line="32"/>
       <source>IfcMapConversion / ePSet_MapConversion</source>
       <translation>IfcMapConversion / ePSet_MapConversion</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="34"/>
+      <location filename="../../processing/algorithms/importifc.py" line="33"/>
       <source>IfcSite latitude/longitude and true north</source>
       <translation>Breite/Länge der IfcSite und geographisch Nord</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="35"/>
+      <location filename="../../processing/algorithms/importifc.py" line="34"/>
       <source>Manual anchor point and rotation</source>
       <translation>Manueller Ankerpunkt und Drehung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="36"/>
+      <location filename="../../processing/algorithms/importifc.py" line="35"/>
       <source>Fit the ground outline to a footprint</source>
       <translation>Gebäudeumriss in einen Grundriss einpassen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="41"/>
+      <location filename="../../processing/algorithms/importifc.py" line="40"/>
       <source>Import BIM model (IFC)</source>
       <translation>BIM-Modell importieren (IFC)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="45"/>
+      <location filename="../../processing/algorithms/importifc.py" line="44"/>
       <source>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
 GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
@@ -1332,127 +1302,127 @@ Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, Glo
 Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wird abgelehnt, ebenso eine .ifczip, deren .ifc sich über MAX_SIZE_MB hinaus oder auf mehr als das 200-Fache ihrer komprimierten Größe entpackt (eine Zip-Bombe); eine .ifczip muss genau eine unverschlüsselte .ifc-Datei enthalten.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="118"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="120"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="125"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Toleranz zum nächsten Gebäude (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>CRS of easting/northing columns</source>
       <translation>KBS der Rechts-/Hochwert-Spalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="134"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>Learning islands GeoPackage</source>
       <translation>GeoPackage der Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="136"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="143"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="138"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
       <source>Opening hours not understood</source>
       <translation>Öffnungszeiten nicht verstanden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>Booking links refused</source>
       <translation>Abgelehnte Buchungslinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>Islands with a calendar</source>
       <translation>Lerninseln mit Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="157"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="166"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="168"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="175"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="180"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="43"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="42"/>
       <source>The layer given for {0} cannot be opened.</source>
       <translation>Der für {0} angegebene Layer lässt sich nicht öffnen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="55"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="54"/>
       <source>Cannot copy the layer {0}: {1}</source>
       <translation>Der Layer {0} lässt sich nicht kopieren: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="56"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="55"/>
       <source>{0}: copied {1} features of a {2} layer</source>
       <translation>{0}: {1} Objekte eines {2}-Layers kopiert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="70"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="78"/>
       <source>Import learning islands</source>
       <translation>Lerninseln importieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="74"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="82"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1477,62 +1447,57 @@ Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / n
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="100"/>
-      <source>Retries</source>
-      <translation>Wiederholungen</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="101"/>
       <source>Maximum pages per request</source>
       <translation>Höchstzahl an Seiten je Anfrage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="103"/>
       <source>Maximum size of one answer (MB)</source>
       <translation>Höchstgröße einer Antwort (MB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="105"/>
       <source>Maximum number of observations</source>
       <translation>Höchstzahl an Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="110"/>
       <source>Sensors GeoPackage</source>
       <translation>GeoPackage der Sensoren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="114"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="111"/>
       <source>Sensor datastreams</source>
       <translation>Sensor-Datenströme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="116"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
       <source>Issues</source>
       <translation>Probleme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="126"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="123"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} lässt sich nicht anwenden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="150"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="147"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Geben Sie entweder eine SensorThings-URL oder Exportdateien an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="157"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="154"/>
       <source>The window ends before it starts.</source>
       <translation>Das Zeitfenster endet vor seinem Beginn.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="39"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="38"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Sensoren importieren (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="43"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="42"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
@@ -1553,132 +1518,132 @@ Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und 
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="79"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>URL der SensorThings API (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="81"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
       <source>Authentication configuration</source>
       <translation>Authentifizierungskonfiguration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Oder CSV-/GeoJSON-Exportdateien</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
       <source>Window start</source>
       <translation>Beginn des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
       <source>Window end</source>
       <translation>Ende des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="90"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Flächen: Parks, Plätze (Polygone)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="92"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Abstand zur nächsten Fassade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Ziel-KBS (Standard EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="97"/>
       <source>Request timeout (s)</source>
       <translation>Zeitlimit je Anfrage (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="100"/>
-      <source>Twin or sensors GeoPackage (extended)</source>
-      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
+      <source>Retries</source>
+      <translation>Wiederholungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="122"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="113"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="158"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="130"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="194"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="162"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="25"/>
       <source>ChirpStack v4 (application/+/device/+/event/up)</source>
       <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
       <source>ChirpStack v4 and The Things Stack v3</source>
       <translation>ChirpStack v4 und The Things Stack v3</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
       <source>Custom topics (CUSTOM_TOPICS)</source>
       <translation>Eigene Topics (CUSTOM_TOPICS)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>Messages received</source>
       <translation>Empfangene Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>Uplinks stored</source>
       <translation>Gespeicherte Uplinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Observations stored</source>
       <translation>Gespeicherte Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Duplicates</source>
       <translation>Duplikate</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Messages from unknown devices</source>
       <translation>Nachrichten unbekannter Geräte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Malformed messages</source>
       <translation>Fehlerhafte Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="36"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>LoRaWAN-Sensoren empfangen (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="42"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="40"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
@@ -1707,57 +1672,62 @@ Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS
 Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="75"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Eigene Topics (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Gerätetabelle (JSON oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Gerätetabellen (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>
       <source>Refresh learning island availability</source>
       <translation>Verfügbarkeit der Lerninseln aktualisieren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="31"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="30"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
 island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
@@ -1772,47 +1742,47 @@ island_calendar_status: je Lerninsel, ob ihr Kalender gelesen wurde (ok / error 
 Ein Kalender, der nicht gelesen werden kann, wird als Warnung gemeldet, die anderen werden trotzdem gelesen. Grenzen: Ein Feed größer als 5 MB oder mit mehr als 10000 Terminen im Zeitraum wird abgelehnt. AUTHCFG (Basic: Benutzername und Passwort) wird nur an den Host in ihrem URL-Feld gesendet oder, wenn dieses leer ist, an den einen Host der CalDAV-Kalender; nie über einfaches http, außer an diesen Rechner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
       <source>From (default: now)</source>
       <translation>Von (Standard: jetzt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
       <source>To (default: 7 days later)</source>
       <translation>Bis (Standard: 7 Tage später)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
       <source>Availability GeoPackage</source>
       <translation>Verfügbarkeits-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
       <source>Busy intervals</source>
       <translation>Belegte Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
       <source>Free intervals</source>
       <translation>Freie Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="62"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
       <source>Calendars not read</source>
       <translation>Nicht gelesene Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="24"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="23"/>
       <source>Create sample district (Karlsruhe, Friedrichsplatz)</source>
       <translation>Beispielquartier erzeugen (Karlsruhe, Friedrichsplatz)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="26"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="25"/>
       <source>Sample data</source>
       <translation>Beispieldaten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="28"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="27"/>
       <source>Writes a synthetic but realistic district modelled on Karlsruhe's fan city around Friedrichsplatz, in ETRS89 / UTM zone 32N (EPSG:25832) with DHHN2016 heights, to try GeoTwin without data of your own.
 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
@@ -1825,87 +1795,87 @@ Die Straßen strahlen wie in der Fächerstadt vom Schlossturm aus; Gebäude fül
 Dateien im Ordner OUTPUT: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) und district.city.jsonl (CityJSONSeq) mit LoD2-Gebäuden (Sattel-, Walm- und Flachdächer; Dach-, Wand- und Bodenflächen; Adressen, ALKIS-Funktionsschlüssel, gemessene Höhen, Geschosse); school.ifc (IFC4: die Schule am Platz mit Geschossen, Wänden, Decken und Räumen, georeferenziert per IfcMapConversion nach EPSG:25832; sie steht genau an ihrer Stelle im Stadtmodell); learning_islands.geojson (WLAN-Lerninseln, mehrere in den Klassenzimmern der Schule); sensors.sta.json (OGC SensorThings Deep Insert) und sensors.csv (LoRaWAN-Export) mit einer Woche Beobachtungen von Lärm, Bodenfeuchte, Lufttemperatur und Parkplatzbelegung; areas.geojson (öffentliche Freiflächen als Polygone: der Friedrichsplatz, der Block zwischen seinen Ring- und Fächerstraßen ohne die vier Wahrzeichen, und die Rasenfläche des Schlossplatzes innerhalb des Zirkels; um Sensoren dem Platz oder dem Park zuzuordnen); dgm.tif (das digitale Geländemodell, auf dem die Gebäude stehen, wie das DGM1 eines Landes: GeoTIFF mit 1 m, EPSG:25832, DHHN2016-Höhen; TERRAIN von „3D Tiles exportieren“); district.json (was geschrieben wurde). Der Ordner muss neu oder leer sein oder ein früheres Beispielquartier enthalten, das ersetzt wird; er wird erst geschrieben, wenn alles gelungen ist.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
       <source>CityGML 2.0 city model</source>
       <translation>Stadtmodell CityGML 2.0</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
       <source>CityJSON 2.0 city model</source>
       <translation>Stadtmodell CityJSON 2.0</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
       <source>CityJSONSeq city model</source>
       <translation>Stadtmodell CityJSONSeq</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
       <source>School (IFC4)</source>
       <translation>Schule (IFC4)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
       <source>Learning islands (GeoJSON)</source>
       <translation>Lerninseln (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="57"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
       <source>Sensors (SensorThings JSON)</source>
       <translation>Sensoren (SensorThings-JSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="58"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="57"/>
       <source>Sensors (LoRaWAN CSV)</source>
       <translation>Sensoren (LoRaWAN-CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="58"/>
       <source>Public open spaces (GeoJSON)</source>
       <translation>Öffentliche Freiflächen (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="60"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
       <source>Digital terrain model (DGM GeoTIFF)</source>
       <translation>Digitales Geländemodell (DGM, GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="66"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
       <source>Number of buildings</source>
       <translation>Anzahl der Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="69"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
       <source>Random seed</source>
       <translation>Startwert des Zufallsgenerators</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="72"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="70"/>
       <source>Output folder</source>
       <translation>Ausgabeordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="73"/>
       <source>Buildings written</source>
       <translation>Geschriebene Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="84"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="82"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>Die Anzahl der Gebäude muss zwischen {0} und {1} liegen.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="88"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="86"/>
       <source>The seed must not be negative.</source>
       <translation>Der Startwert darf nicht negativ sein.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="91"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="89"/>
       <source>No output folder given.</source>
       <translation>Kein Ausgabeordner angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="93"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="91"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Beispielquartier mit {0} Gebäuden (Startwert {1}) nach {2} geschrieben</translation>
     </message>
@@ -1987,14 +1957,44 @@ Ausgabe: wlan_building_coverage, wlan_room_coverage (mit ROOMS) und wlan_priorit
       <translation>Zugangspunkte und Gebäude sind erforderlich.</translation>
     </message>
     <message>
-      <location filename="../../processing/cluster.py" line="21"/>
+      <location filename="../../processing/cluster.py" line="22"/>
       <source>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</source>
       <translation>Dask-Scheduler für einen partitionierten Lauf (z. B. tcp://10.0.0.5:8786; leer: keiner)</translation>
     </message>
     <message>
-      <location filename="../../processing/cluster.py" line="24"/>
+      <location filename="../../processing/cluster.py" line="25"/>
       <source>Local Dask worker processes (0 or 1: run in this process)</source>
       <translation>Lokale Dask-Worker-Prozesse (0 oder 1: in diesem Prozess ausführen)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="23"/>
+      <source>No PostgreSQL connection named {0}.</source>
+      <translation>Keine PostgreSQL-Verbindung mit dem Namen {0}.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="29"/>
+      <source>The connection {0} has no usable settings.</source>
+      <translation>Die Verbindung {0} hat keine verwendbaren Einstellungen.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="45"/>
+      <source>Or: PostGIS connection</source>
+      <translation>Oder: PostGIS-Verbindung</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="47"/>
+      <source>PostGIS schema</source>
+      <translation>PostGIS-Schema</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="49"/>
+      <source>PostGIS credentials (authentication configuration)</source>
+      <translation>PostGIS-Zugangsdaten (Authentifizierungskonfiguration)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="59"/>
+      <source>Give either an output GeoPackage or a PostGIS connection.</source>
+      <translation>Geben Sie entweder ein Ausgabe-GeoPackage oder eine PostGIS-Verbindung an.</translation>
     </message>
     <message>
       <location filename="../../processing/models.py" line="45"/>

@@ -399,17 +399,17 @@
       <translation>a DGM needs one band of heights and a coordinate reference system</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="105"/>
+      <location filename="../../processing/algorithm.py" line="113"/>
       <source>{0}: the file does not exist ({1})</source>
       <translation>{0}: the file does not exist ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithm.py" line="107"/>
+      <location filename="../../processing/algorithm.py" line="115"/>
       <source>{0}: not a readable vector layer ({1})</source>
       <translation>{0}: not a readable vector layer ({1})</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="104"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="102"/>
       <source>Opened the booking link in the web browser.</source>
       <translation>Opened the booking link in the web browser.</translation>
     </message>
@@ -482,122 +482,62 @@ Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL 
       <translation>Result</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="74"/>
-      <source>No learning islands layer given.</source>
-      <translation>No learning islands layer given.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="77"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="75"/>
       <source>No island id given.</source>
       <translation>No island id given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/booklearningisland.py" line="80"/>
+      <location filename="../../processing/algorithms/booklearningisland.py" line="78"/>
       <source>No time given.</source>
       <translation>No time given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="101"/>
-      <source>PostGIS credentials (authentication configuration)</source>
-      <translation>PostGIS credentials (authentication configuration)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="102"/>
-      <source>Buildings in the twin</source>
-      <translation>Buildings in the twin</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>BIM buildings matched to the city model</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="104"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>BIM buildings added as new buildings</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="105"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>BIM buildings reported as mismatches</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
-      <source>Buildings added since the last build</source>
-      <translation>Buildings added since the last build</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="107"/>
-      <source>Buildings removed since the last build</source>
-      <translation>Buildings removed since the last build</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
-      <source>Buildings modified since the last build</source>
-      <translation>Buildings modified since the last build</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="122"/>
-      <source>No PostgreSQL connection named {0}.</source>
-      <translation>No PostgreSQL connection named {0}.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="129"/>
-      <source>The connection {0} has no usable settings.</source>
-      <translation>The connection {0} has no usable settings.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="142"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="112"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Give a city model or at least one IFC model.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="149"/>
-      <source>Give either an output GeoPackage or a PostGIS connection.</source>
-      <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="165"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
       <source>Building the twin in {0}</source>
       <translation>Building the twin in {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="181"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="141"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
       <source>Added</source>
       <translation>Added</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="185"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
       <source>Removed</source>
       <translation>Removed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="186"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
       <source>Modified</source>
       <translation>Modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="188"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="148"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (and {0} more: see the changes table)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="28"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="25"/>
       <source>Build digital twin</source>
       <translation>Build digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="30"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="27"/>
       <source>Digital twin</source>
       <translation>Digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="32"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="29"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
@@ -614,307 +554,332 @@ OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the
 SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>City model (GeoPackages from the import, or CityGML/CityJSON files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="78"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM models (GeoPackages from the IFC import, or IFC files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="79"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Learning islands (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensors (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Minimum footprint IoU for a match</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Height tolerance for a match (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="89"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Search distance for a misplaced BIM model (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>Twin GeoPackage</source>
       <translation>Twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage (*.gpkg)</translation>
     </message>
     <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
+      <source>Buildings in the twin</source>
+      <translation>Buildings in the twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="94"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>BIM buildings matched to the city model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>BIM buildings added as new buildings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="96"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>BIM buildings reported as mismatches</translation>
+    </message>
+    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>Or: PostGIS connection</source>
-      <translation>Or: PostGIS connection</translation>
+      <source>Buildings added since the last build</source>
+      <translation>Buildings added since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Buildings removed since the last build</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
-      <source>PostGIS schema</source>
-      <translation>PostGIS schema</translation>
+      <source>Buildings modified since the last build</source>
+      <translation>Buildings modified since the last build</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="126"/>
       <source>City model or twin GeoPackage</source>
       <translation>City model or twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="128"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Or: PostGIS connection of the twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>Tileset folder</source>
       <translation>Tileset folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="138"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>One per building</source>
       <translation>One per building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="141"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>One per surface</source>
       <translation>One per surface</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Target client</source>
       <translation>Target client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Cesium web map</source>
       <translation>Cesium web map</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS 3D tiles layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Compress (quantisation, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implicit tiling (subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="151"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
       <source>Height model</source>
       <translation>Height model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="145"/>
       <source>Automatic (best available)</source>
       <translation>Automatic (best available)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="145"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
       <source>Constant undulation</source>
       <translation>Constant undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="157"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="150"/>
       <source>Constant undulation (m)</source>
       <translation>Constant undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS URL or local Build/Cesium folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="163"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="156"/>
       <source>Write the web viewer</source>
       <translation>Write the web viewer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco compression (QGIS 3D tiles layer; needs DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="163"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="173"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="164"/>
       <source>Tiles</source>
       <translation>Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="174"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
       <source>Height model used</source>
       <translation>Height model used</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="175"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="166"/>
       <source>Tiles written</source>
       <translation>Tiles written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
       <source>Tiles kept unchanged</source>
       <translation>Tiles kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
       <source>Terrain tiles</source>
       <translation>Terrain tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="174"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Terrain: digital terrain model (DGM raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="185"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Terrain from the city model's TIN relief</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Terrain: maximum number of tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="190"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="181"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="193"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>Basemap: attribution</source>
       <translation>Basemap: attribution</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="195"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Basemap: maximum zoom level</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="199"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Give either a terrain raster or the TIN relief, not both.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="221"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="210"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>A basemap attribution was given without the basemap URL.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="235"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="224"/>
       <source>Choose the output folder.</source>
       <translation>Choose the output folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="245"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="234"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="249"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="238"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="272"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="261"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="274"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="263"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="278"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="267"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Terrain: {0} tiles (levels 0 to {1}) from {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="302"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="291"/>
       <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
       <translation>Not exported in partitions on Dask ({0}): exporting in this process.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="318"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="307"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>The tileset was written but not added to the project: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="327"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="316"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="38"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="35"/>
       <source>Export 3D Tiles</source>
       <translation>Export 3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="40"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="37"/>
       <source>3D Tiles</source>
       <translation>3D Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="42"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="39"/>
       <source>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
 INPUT: the GeoPackage. Or, for a twin built into PostGIS, DATABASE: the PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: the twin's schema; it is read through the twin store and gives the same tiles as the same twin built into a GeoPackage.
 
@@ -1020,12 +985,17 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
       <translation>Islands found</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="183"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="173"/>
+      <source>No learning islands layer given.</source>
+      <translation>No learning islands layer given.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="181"/>
       <source>Give a location point or an address.</source>
       <translation>Give a location point or an address.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="205"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="203"/>
       <source>Free learning islands</source>
       <translation>Free learning islands</translation>
     </message>
@@ -1045,72 +1015,72 @@ Output: learning_island_search, ordered by straight-line distance (rank 1 = near
       <translation>The authentication configuration {0} has no user name (use a Basic configuration).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="100"/>
       <source>Footprints</source>
       <translation>Footprints</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="102"/>
       <source>Terrain</source>
       <translation>Terrain</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="106"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="104"/>
       <source>Skipped objects</source>
       <translation>Skipped objects</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="117"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="115"/>
       <source>No input file or folder given.</source>
       <translation>No input file or folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="124"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="122"/>
       <source>Unknown level of detail choice.</source>
       <translation>Unknown level of detail choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="127"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="125"/>
       <source>No output GeoPackage given.</source>
       <translation>No output GeoPackage given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="154"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="152"/>
       <source>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</source>
       <translation>{0} buildings, {1} building parts, {2} surfaces, {3} skipped; CRS {4}, vertical CRS {5}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="157"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="155"/>
       <source>unknown or mixed</source>
       <translation>unknown or mixed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="159"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="157"/>
       <source>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</source>
       <translation>{0} terrain triangles; {1} city objects of other types not imported; {2} ground surfaces repaired</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="26"/>
       <source>Highest available</source>
       <translation>Highest available</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="26"/>
       <source>LoD1</source>
       <translation>LoD1</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="27"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="26"/>
       <source>LoD2</source>
       <translation>LoD2</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="34"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="33"/>
       <source>Import 3D city model (CityGML / CityJSON)</source>
       <translation>Import 3D city model (CityGML / CityJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="38"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="37"/>
       <source>Imports a 3D city model into the twin's GeoPackage: CityGML 1.0/2.0/3.0 (.gml, .xml), CityJSON 1.1/2.0 (.json, .city.json) and CityJSONSeq (.jsonl), each optionally gzip-compressed (.gz), also as a delivery: a zip archive or a folder of tiles. The format is recognised from the file content.
 
 INPUT: one or more files, folders and/or zip archives. A folder is searched recursively for city model tiles and zip archives; a zip archive is read member by member without unpacking it (nested folders and gzip members included; a zip inside a zip is listed, not read). Files that are not city models (PDF, readme, schemas, metadata) are named in the log and left out. All tiles form one city model and must share one horizontal CRS. In qgis_process repeat the parameter (--INPUT=a.gml --INPUT=tiles/ --INPUT=lod2.zip); in the Modeler use a multiple-file input.
@@ -1133,177 +1103,177 @@ OUTPUT: the GeoPackage. It is written to a temporary file and replaces an existi
 Layers: buildings (one row per building and building part, MultiPolygonZ of its outer surfaces, every attribute), building_surfaces (one PolygonZ per semantic surface with surface_type and 3D area), footprints (2D ground outline), terrain (one PolygonZ per TIN triangle with its heights), sources (one row per file or archive member: SHA-256, format, horizontal and vertical CRS) and skipped_objects (every object that could not be imported, and every city object of a type GeoTwin does not import, such as roads or vegetation, with its reason; a repaired self-intersecting ground surface is noted there too). The layers are loaded with a 2D style and a 3D style that colours roofs, walls and ground in a 3D map view.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="81"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="80"/>
       <source>City model files or folders (CityGML, CityJSON, CityJSONSeq)</source>
       <translation>City model files or folders (CityGML, CityJSON, CityJSONSeq)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="84"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="83"/>
       <source>CRS override (only when the files state none or a wrong one)</source>
       <translation>CRS override (only when the files state none or a wrong one)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="86"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="85"/>
       <source>Level of detail</source>
       <translation>Level of detail</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="88"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="87"/>
       <source>Largest inflated size of one compressed file or zip member (MiB)</source>
       <translation>Largest inflated size of one compressed file or zip member (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="90"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="89"/>
       <source>Largest CityJSON document (MiB)</source>
       <translation>Largest CityJSON document (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importcitymodel.py" line="97"/>
+      <location filename="../../processing/algorithms/importcitymodel.py" line="95"/>
       <source>City model GeoPackage</source>
       <translation>City model GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="106"/>
+      <location filename="../../processing/algorithms/importifc.py" line="105"/>
       <source>IFC file (.ifc, .ifczip)</source>
       <translation>IFC file (.ifc, .ifczip)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="107"/>
+      <location filename="../../processing/algorithms/importifc.py" line="106"/>
       <source>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</source>
       <translation>IFC (*.ifc *.ifczip *.IFC *.IFCZIP)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="109"/>
+      <location filename="../../processing/algorithms/importifc.py" line="108"/>
       <source>Georeferencing</source>
       <translation>Georeferencing</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="112"/>
+      <location filename="../../processing/algorithms/importifc.py" line="111"/>
       <source>Manual: easting of the IFC origin</source>
       <translation>Manual: easting of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="114"/>
+      <location filename="../../processing/algorithms/importifc.py" line="113"/>
       <source>Manual: northing of the IFC origin</source>
       <translation>Manual: northing of the IFC origin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="116"/>
+      <location filename="../../processing/algorithms/importifc.py" line="115"/>
       <source>Manual / fit: height of the IFC origin (fit: of the ground)</source>
       <translation>Manual / fit: height of the IFC origin (fit: of the ground)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="119"/>
+      <location filename="../../processing/algorithms/importifc.py" line="118"/>
       <source>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</source>
       <translation>Manual: rotation of the IFC x axis from grid east, anticlockwise (degrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="122"/>
+      <location filename="../../processing/algorithms/importifc.py" line="121"/>
       <source>Largest IFC file, or .ifczip content, read (MiB)</source>
       <translation>Largest IFC file, or .ifczip content, read (MiB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="130"/>
+      <location filename="../../processing/algorithms/importifc.py" line="127"/>
       <source>Footprints for the fit (city model)</source>
       <translation>Footprints for the fit (city model)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="133"/>
+      <location filename="../../processing/algorithms/importifc.py" line="130"/>
       <source>Footprint id field</source>
       <translation>Footprint id field</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="136"/>
+      <location filename="../../processing/algorithms/importifc.py" line="133"/>
       <source>Footprint id to fit to (empty: the nearest footprint)</source>
       <translation>Footprint id to fit to (empty: the nearest footprint)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="138"/>
+      <location filename="../../processing/algorithms/importifc.py" line="135"/>
       <source>Target CRS</source>
       <translation>Target CRS</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="140"/>
+      <location filename="../../processing/algorithms/importifc.py" line="137"/>
       <source>BIM GeoPackage</source>
       <translation>BIM GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="141"/>
+      <location filename="../../processing/algorithms/importifc.py" line="138"/>
       <source>Elements</source>
       <translation>Elements</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="142"/>
+      <location filename="../../processing/algorithms/importifc.py" line="139"/>
       <source>Rooms</source>
       <translation>Rooms</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="143"/>
+      <location filename="../../processing/algorithms/importifc.py" line="140"/>
       <source>Georeferencing method</source>
       <translation>Georeferencing method</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="144"/>
+      <location filename="../../processing/algorithms/importifc.py" line="141"/>
       <source>Georeferencing residual (m)</source>
       <translation>Georeferencing residual (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="179"/>
+      <location filename="../../processing/algorithms/importifc.py" line="176"/>
       <source>No IFC file given.</source>
       <translation>No IFC file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="182"/>
+      <location filename="../../processing/algorithms/importifc.py" line="179"/>
       <source>Unknown georeferencing choice.</source>
       <translation>Unknown georeferencing choice.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="188"/>
+      <location filename="../../processing/algorithms/importifc.py" line="185"/>
       <source>The target CRS is not valid.</source>
       <translation>The target CRS is not valid.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="199"/>
+      <location filename="../../processing/algorithms/importifc.py" line="196"/>
       <source>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</source>
       <translation>Manual georeferencing needs MANUAL_EASTING, MANUAL_NORTHING and MANUAL_HEIGHT.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="218"/>
+      <location filename="../../processing/algorithms/importifc.py" line="215"/>
       <source>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</source>
       <translation>{0} elements, {1} rooms, {2} storeys, {3} skipped; placed by {4} (residual {5:.3f} m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="32"/>
+      <location filename="../../processing/algorithms/importifc.py" line="31"/>
       <source>Automatic (map conversion, then IfcSite latitude/longitude)</source>
       <translation>Automatic (map conversion, then IfcSite latitude/longitude)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="33"/>
+      <location filename="../../processing/algorithms/importifc.py" line="32"/>
       <source>IfcMapConversion / ePSet_MapConversion</source>
       <translation>IfcMapConversion / ePSet_MapConversion</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="34"/>
+      <location filename="../../processing/algorithms/importifc.py" line="33"/>
       <source>IfcSite latitude/longitude and true north</source>
       <translation>IfcSite latitude/longitude and true north</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="35"/>
+      <location filename="../../processing/algorithms/importifc.py" line="34"/>
       <source>Manual anchor point and rotation</source>
       <translation>Manual anchor point and rotation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="36"/>
+      <location filename="../../processing/algorithms/importifc.py" line="35"/>
       <source>Fit the ground outline to a footprint</source>
       <translation>Fit the ground outline to a footprint</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="41"/>
+      <location filename="../../processing/algorithms/importifc.py" line="40"/>
       <source>Import BIM model (IFC)</source>
       <translation>Import BIM model (IFC)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importifc.py" line="45"/>
+      <location filename="../../processing/algorithms/importifc.py" line="44"/>
       <source>Imports an IFC2X3, IFC4 or IFC4X3 building (.ifc or .ifczip) into a GeoPackage, placed in the target CRS.
 
 GEOREFERENCING: automatic uses, in this order, the IfcMapConversion/IfcProjectedCRS (IFC4, IFC4X3; eastings, northings, orthogonal height, rotation, scale and map units), the IFC2X3 ePSet_MapConversion/ePSet_ProjectedCRS, then the IfcSite RefLatitude/RefLongitude/RefElevation with TrueNorth and the grid convergence (about a metre), then a fit to FOOTPRINTS when given. A map conversion in another CRS is transformed to the target CRS with PROJ; one whose CRS name is empty is taken to be in the target CRS, with a warning. Manual places the IFC origin at the given easting, northing and height, with its x axis rotated anticlockwise from grid east by the given angle. Fit to footprint fits the IFC's ground outline (walls of the ground storey) by a least-squares 2D similarity onto a footprint from FOOTPRINTS: the one whose FOOTPRINT_FIELD (or feature id) equals FOOTPRINT_ID, else the only one, else the one nearest the IFC's own approximate position; its height comes from MANUAL_HEIGHT, else the footprint's z, else the IFC's own georeferencing.
@@ -1332,127 +1302,127 @@ Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, Gl
 Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold exactly one unencrypted .ifc file.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="115"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="116"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="118"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="120"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Building footprints (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="125"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Tolerance to the nearest building (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>CRS of easting/northing columns</source>
       <translation>CRS of easting/northing columns</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="134"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>Learning islands GeoPackage</source>
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="136"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="143"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="138"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
       <source>Opening hours not understood</source>
       <translation>Opening hours not understood</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="140"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>Booking links refused</source>
       <translation>Booking links refused</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>Islands with a calendar</source>
       <translation>Islands with a calendar</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="157"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="166"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="168"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="175"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="180"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="43"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="42"/>
       <source>The layer given for {0} cannot be opened.</source>
       <translation>The layer given for {0} cannot be opened.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="55"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="54"/>
       <source>Cannot copy the layer {0}: {1}</source>
       <translation>Cannot copy the layer {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="56"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="55"/>
       <source>{0}: copied {1} features of a {2} layer</source>
       <translation>{0}: copied {1} features of a {2} layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="70"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="78"/>
       <source>Import learning islands</source>
       <translation>Import learning islands</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="74"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="82"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
 Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
@@ -1477,62 +1447,57 @@ Output: learning_islands (with link_status linked / building_only / unlinked / n
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="100"/>
-      <source>Retries</source>
-      <translation>Retries</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="101"/>
       <source>Maximum pages per request</source>
       <translation>Maximum pages per request</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="103"/>
       <source>Maximum size of one answer (MB)</source>
       <translation>Maximum size of one answer (MB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="105"/>
       <source>Maximum number of observations</source>
       <translation>Maximum number of observations</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="110"/>
       <source>Sensors GeoPackage</source>
       <translation>Sensors GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="114"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="111"/>
       <source>Sensor datastreams</source>
       <translation>Sensor datastreams</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="116"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
       <source>Issues</source>
       <translation>Issues</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="126"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="123"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="150"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="147"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Give either a SensorThings URL or export files.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="157"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="154"/>
       <source>The window ends before it starts.</source>
       <translation>The window ends before it starts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="39"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="38"/>
       <source>Import sensors (SensorThings API, CSV, GeoJSON)</source>
       <translation>Import sensors (SensorThings API, CSV, GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="43"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="42"/>
       <source>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
 
 SensorThings: Things with their Locations and Datastreams (ObservedProperty, unitOfMeasurement), and the Observations between START and END ($filter on phenomenonTime, $orderby, $select, $top), following @iot.nextLink up to MAX_PAGES pages per request. TIMEOUT bounds each request as a whole (connection, headers and body, also a server that sends slowly); failed requests are retried RETRIES times on 5xx answers, timeouts and connection failures. Cancelling stops within a second. An answer larger than MAX_PAGE_MB megabytes is refused while it is read, and more than MAX_OBSERVATIONS observations stop the import with an error (narrow START/END).
@@ -1553,132 +1518,132 @@ Output: sensors (a point per sensor and datastream: latest value, unit and time,
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="79"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>SensorThings API URL (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="81"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
       <source>Authentication configuration</source>
       <translation>Authentication configuration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Or CSV/GeoJSON export files</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
       <source>Window start</source>
       <translation>Window start</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
       <source>Window end</source>
       <translation>Window end</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Building footprints (twin: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="90"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Areas: parks, squares (polygons)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="93"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="92"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Distance to the nearest façade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="96"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Target CRS (default EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="97"/>
       <source>Request timeout (s)</source>
       <translation>Request timeout (s)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="100"/>
-      <source>Twin or sensors GeoPackage (extended)</source>
-      <translation>Twin or sensors GeoPackage (extended)</translation>
+      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
+      <source>Retries</source>
+      <translation>Retries</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="122"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="113"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="158"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="130"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Give CUSTOM_TOPICS for custom topics.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="194"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="162"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unknown device {0}: {1} messages</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="25"/>
       <source>ChirpStack v4 (application/+/device/+/event/up)</source>
       <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
       <source>ChirpStack v4 and The Things Stack v3</source>
       <translation>ChirpStack v4 and The Things Stack v3</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
       <source>Custom topics (CUSTOM_TOPICS)</source>
       <translation>Custom topics (CUSTOM_TOPICS)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>Messages received</source>
       <translation>Messages received</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>Uplinks stored</source>
       <translation>Uplinks stored</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Observations stored</source>
       <translation>Observations stored</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Duplicates</source>
       <translation>Duplicates</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Messages from unknown devices</source>
       <translation>Messages from unknown devices</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Malformed messages</source>
       <translation>Malformed messages</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="36"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>Listen to LoRaWAN sensors (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="42"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="40"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
@@ -1707,57 +1672,62 @@ Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in P
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="75"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT broker (host:port or mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Custom topics (comma-separated)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Device table (JSON or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Device tables (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Broker credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Duration (s, 0 = until cancelled)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA certificate for TLS (default: system CAs)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT client id (default: fixed per output)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Twin or sensors GeoPackage (extended)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>
       <source>Refresh learning island availability</source>
       <translation>Refresh learning island availability</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="31"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="30"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
 island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
@@ -1772,47 +1742,47 @@ island_calendar_status: per island whether its calendar was read (ok / error / n
 A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
       <source>From (default: now)</source>
       <translation>From (default: now)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
       <source>To (default: 7 days later)</source>
       <translation>To (default: 7 days later)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="58"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
       <source>Availability GeoPackage</source>
       <translation>Availability GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
       <source>Busy intervals</source>
       <translation>Busy intervals</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
       <source>Free intervals</source>
       <translation>Free intervals</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="62"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
       <source>Calendars not read</source>
       <translation>Calendars not read</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="24"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="23"/>
       <source>Create sample district (Karlsruhe, Friedrichsplatz)</source>
       <translation>Create sample district (Karlsruhe, Friedrichsplatz)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="26"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="25"/>
       <source>Sample data</source>
       <translation>Sample data</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="28"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="27"/>
       <source>Writes a synthetic but realistic district modelled on Karlsruhe's fan city around Friedrichsplatz, in ETRS89 / UTM zone 32N (EPSG:25832) with DHHN2016 heights, to try GeoTwin without data of your own.
 
 Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings fill the blocks between the fan rays and the ring streets, outward from the square. The same BUILDINGS and SEED always give the same bytes.
@@ -1825,87 +1795,87 @@ Streets radiate from the palace tower like Karlsruhe's Fächerstadt; buildings f
 Files in the OUTPUT folder: district.gml (CityGML 2.0), district.city.json (CityJSON 2.0) and district.city.jsonl (CityJSONSeq) with LoD2 buildings (gable, hip and flat roofs; Roof/Wall/Ground surfaces; addresses, ALKIS function codes, measured heights, storeys); school.ifc (IFC4: the school on the square with storeys, walls, slabs and rooms, georeferenced by an IfcMapConversion to EPSG:25832; it stands at exactly this place in the city model); learning_islands.geojson (WLAN learning islands, several in the school's classrooms); sensors.sta.json (OGC SensorThings deep insert) and sensors.csv (LoRaWAN export) with one week of noise, soil moisture, air temperature and parking observations; areas.geojson (public open spaces as polygons: Friedrichsplatz, the block between its ring streets and fan rays without the four landmarks, and the Schlossplatz's lawn inside the Zirkel; for linking sensors to the square or park); dgm.tif (the digital terrain model the buildings stand on, like a state's DGM1: 1 m GeoTIFF, EPSG:25832, DHHN2016 heights; TERRAIN of Export 3D Tiles); district.json (what was written). The folder must be new, empty or hold an earlier sample district, which it replaces; it is written only when everything succeeded.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="51"/>
       <source>CityGML 2.0 city model</source>
       <translation>CityGML 2.0 city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="52"/>
       <source>CityJSON 2.0 city model</source>
       <translation>CityJSON 2.0 city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="53"/>
       <source>CityJSONSeq city model</source>
       <translation>CityJSONSeq city model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="54"/>
       <source>School (IFC4)</source>
       <translation>School (IFC4)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="55"/>
       <source>Learning islands (GeoJSON)</source>
       <translation>Learning islands (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="57"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="56"/>
       <source>Sensors (SensorThings JSON)</source>
       <translation>Sensors (SensorThings JSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="58"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="57"/>
       <source>Sensors (LoRaWAN CSV)</source>
       <translation>Sensors (LoRaWAN CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="58"/>
       <source>Public open spaces (GeoJSON)</source>
       <translation>Public open spaces (GeoJSON)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="60"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="59"/>
       <source>Digital terrain model (DGM GeoTIFF)</source>
       <translation>Digital terrain model (DGM GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="66"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="65"/>
       <source>Number of buildings</source>
       <translation>Number of buildings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="69"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="68"/>
       <source>Random seed</source>
       <translation>Random seed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="72"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="70"/>
       <source>Output folder</source>
       <translation>Output folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="75"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="73"/>
       <source>Buildings written</source>
       <translation>Buildings written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="84"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="82"/>
       <source>The number of buildings must be between {0} and {1}.</source>
       <translation>The number of buildings must be between {0} and {1}.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="88"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="86"/>
       <source>The seed must not be negative.</source>
       <translation>The seed must not be negative.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="91"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="89"/>
       <source>No output folder given.</source>
       <translation>No output folder given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/sampledistrict.py" line="93"/>
+      <location filename="../../processing/algorithms/sampledistrict.py" line="91"/>
       <source>Sample district with {0} buildings (seed {1}) written to {2}</source>
       <translation>Sample district with {0} buildings (seed {1}) written to {2}</translation>
     </message>
@@ -1987,14 +1957,44 @@ Output: wlan_building_coverage, wlan_room_coverage (with ROOMS) and wlan_priorit
       <translation>Access points and buildings are required.</translation>
     </message>
     <message>
-      <location filename="../../processing/cluster.py" line="21"/>
+      <location filename="../../processing/cluster.py" line="22"/>
       <source>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</source>
       <translation>Dask scheduler for a partitioned run (e.g. tcp://10.0.0.5:8786; empty: none)</translation>
     </message>
     <message>
-      <location filename="../../processing/cluster.py" line="24"/>
+      <location filename="../../processing/cluster.py" line="25"/>
       <source>Local Dask worker processes (0 or 1: run in this process)</source>
       <translation>Local Dask worker processes (0 or 1: run in this process)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="23"/>
+      <source>No PostgreSQL connection named {0}.</source>
+      <translation>No PostgreSQL connection named {0}.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="29"/>
+      <source>The connection {0} has no usable settings.</source>
+      <translation>The connection {0} has no usable settings.</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="45"/>
+      <source>Or: PostGIS connection</source>
+      <translation>Or: PostGIS connection</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="47"/>
+      <source>PostGIS schema</source>
+      <translation>PostGIS schema</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="49"/>
+      <source>PostGIS credentials (authentication configuration)</source>
+      <translation>PostGIS credentials (authentication configuration)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/connections.py" line="59"/>
+      <source>Give either an output GeoPackage or a PostGIS connection.</source>
+      <translation>Give either an output GeoPackage or a PostGIS connection.</translation>
     </message>
     <message>
       <location filename="../../processing/models.py" line="45"/>

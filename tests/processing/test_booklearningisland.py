@@ -2,51 +2,14 @@
 against a real CalDAV server (Radicale); own auth database in a subprocess."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import textwrap
-
+from geotwin.tests.auth_config import run_auth_script
 from geotwin.tests.calendar_servers import PASSWORD, USER, make_calendar, radicale_server
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0
 
-SCRIPT = textwrap.dedent("""
-    import json, sys
-    from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsProcessingFeedback
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
-    Processing.initialize()
-    import processing
-    import geotwin
-    plugin = geotwin.classFactory(None)
-    plugin.initProcessing()
-    manager = QgsApplication.authManager()
-    assert manager.setMasterPassword("master-password", True)
-    ids = {}
-    for name, user, password, uri in (("right", sys.argv[3], sys.argv[4], ""), ("wrong", sys.argv[3], "nope", ""),
-                                      ("elsewhere", sys.argv[3], sys.argv[4], "https://elsewhere.example/")):
-        cfg = QgsAuthMethodConfig()
-        cfg.setName(name)
-        cfg.setMethod("Basic")
-        cfg.setUri(uri)
-        cfg.setConfig("username", user)
-        cfg.setConfig("password", password)
-        stored = manager.storeAuthenticationConfig(cfg)
-        assert (stored[0] if isinstance(stored, tuple) else stored), "auth config not stored"
-        ids[name] = cfg.id()
-    log = []
-
-    class Feedback(QgsProcessingFeedback):
-        def pushInfo(self, text):
-            log.append(text)
-
-        def pushWarning(self, text):
-            log.append(text)
-
-        def reportError(self, text, fatalError=False):
-            log.append(text)
-
+SCRIPT = """
+    ids = {name: basic_auth(name, sys.argv[3], password, uri)
+           for name, password, uri in (("right", sys.argv[4], ""), ("wrong", "nope", ""),
+                                       ("elsewhere", sys.argv[4], "https://elsewhere.example/"))}
     layer = sys.argv[1]
     runs = [("book", "dav", "2026-11-24T10:00:00", 90, "right"),
             ("conflict", "dav", "2026-11-24T11:00:00", 30, "right"),
@@ -66,9 +29,8 @@ SCRIPT = textwrap.dedent("""
         "INPUT": layer, "START": "2026-11-24T00:00:00", "END": "2026-11-25T00:00:00", "AUTHCFG": ids["right"],
         "OUTPUT": sys.argv[2]}, feedback=Feedback())
     results["refresh"] = {k: res[k] for k in ("CALENDARS", "BUSY", "FREE", "ERRORS")}
-    print("RESULT" + json.dumps({"results": results, "log": log}))
-    app.exitQgis()
-""")
+    finish(results)
+"""
 
 
 def test_book_with_authcfg_conflict_wrong_password_and_link(tmp_path, python_exe):
@@ -86,17 +48,9 @@ def test_book_with_authcfg_conflict_wrong_password_and_link(tmp_path, python_exe
             writer.add(LEARNING_ISLANDS, {"seats": 8, "opening_hours": "Mo-Fr 08:00-18:00; PH,SH off", **rec},
                        shapely.Point(X0 + k, Y0))
         writer.close()
-        script = tmp_path / "run.py"
-        script.write_text(SCRIPT, encoding="utf-8")
-        (tmp_path / "auth").mkdir()
-        env = {**os.environ, "QGIS_AUTH_DB_DIR_PATH": str(tmp_path / "auth"),
-               "QGIS_CUSTOM_CONFIG_PATH": str(tmp_path / "cfg")}
         out = tmp_path / "avail.gpkg"
-        proc = subprocess.run([python_exe, str(script), f"{tmp_path / 'l.gpkg'}|layername=learning_islands", str(out),
-                               USER, PASSWORD], env=env, capture_output=True, text=True, timeout=300)
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
-    assert line, proc.stdout[-2000:] + proc.stderr[-3000:]
-    doc = json.loads(line[len("RESULT"):])
+        proc, doc = run_auth_script(SCRIPT, [f"{tmp_path / 'l.gpkg'}|layername=learning_islands", str(out), USER,
+                                             PASSWORD], tmp_path, python_exe)
     results = doc["results"]
     assert results["book"]["BOOKED"] is True and results["book"]["UID"].endswith("@geotwin")
     assert "island dav is already booked from 2026-11-24 10:00 to 2026-11-24 11:30" in results["conflict"]

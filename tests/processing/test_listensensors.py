@@ -1,16 +1,13 @@
 """geotwin:listensensors against a real Mosquitto broker."""
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
-import subprocess
-import textwrap
 import threading
 import time
 
 import pytest
 
+from geotwin.tests.auth_config import run_auth_script
 from geotwin.tests.mqtt_broker import DATA, Mosquitto, recordings
 
 DEVICES = DATA / "devices.json"
@@ -108,40 +105,10 @@ def test_bad_parameters_are_named(run_alg, tmp_path, params, message):
 
 
 SECRET = "mqtt-Pa55-geheim"
-SCRIPT = textwrap.dedent("""
-    import json, sys
-    from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsProcessingFeedback
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
-    Processing.initialize()
-    import processing
-    import geotwin
-    plugin = geotwin.classFactory(None)
-    plugin.initProcessing()
-    manager = QgsApplication.authManager()
-    assert manager.setMasterPassword("master-password", True)
-    cfg = QgsAuthMethodConfig()
-    cfg.setName("broker")
-    cfg.setMethod("Basic")
-    cfg.setConfig("username", "geotwin")
-    cfg.setConfig("password", sys.argv[3])
-    stored = manager.storeAuthenticationConfig(cfg)
-    assert (stored[0] if isinstance(stored, tuple) else stored)
-    log = []
-
-    class Feedback(QgsProcessingFeedback):
-        def pushInfo(self, text):
-            log.append(text)
-
-        def pushWarning(self, text):
-            log.append(text)
-
-        def reportError(self, text, fatalError=False):
-            log.append(text)
-
+SCRIPT = """
+    broker = basic_auth("broker", "geotwin", sys.argv[3])
     results = {}
-    for authcfg in ("", cfg.id()):
+    for authcfg in ("", broker):
         try:
             res = processing.run("geotwin:listensensors", {
                 "BROKER": sys.argv[1], "TOPICS": 1, "DEVICES": sys.argv[4], "AUTHCFG": authcfg, "DURATION": 1,
@@ -149,29 +116,20 @@ SCRIPT = textwrap.dedent("""
             results[authcfg or "none"] = res["RECEIVED"]
         except Exception as err:
             results[authcfg or "none"] = str(err)
-    print("RESULT" + json.dumps({"results": results, "log": log}))
-    app.exitQgis()
-""")
+    finish(results)
+"""
 
 
 def test_authcfg_credentials_reach_the_broker_and_nothing_else(tmp_path, python_exe):
     folder = tmp_path / "broker"
     folder.mkdir()
     b = Mosquitto(folder, users={"geotwin": SECRET}).start()
-    auth_dir = tmp_path / "auth"
-    auth_dir.mkdir()
     out = tmp_path / "twin.gpkg"
-    script = tmp_path / "run.py"
-    script.write_text(SCRIPT, encoding="utf-8")
-    env = {**os.environ, "QGIS_AUTH_DB_DIR_PATH": str(auth_dir), "QGIS_CUSTOM_CONFIG_PATH": str(tmp_path / "cfg")}
     try:
-        proc = subprocess.run([python_exe, str(script), f"127.0.0.1:{b.port}", str(out), SECRET, str(DEVICES)],
-                              env=env, capture_output=True, text=True, timeout=300)
+        proc, doc = run_auth_script(SCRIPT, [f"127.0.0.1:{b.port}", str(out), SECRET, str(DEVICES)], tmp_path,
+                                    python_exe)
     finally:
         b.stop()
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
-    assert line, proc.stdout[-2000:] + proc.stderr[-3000:]
-    doc = json.loads(line[len("RESULT"):])
     assert "refused the connection: Not authorized" in doc["results"]["none"]
     assert [v for k, v in doc["results"].items() if k != "none"] == [0]     # connected, listened 1 s
     assert "New client connected" in b.log() and "as geotwin-" in b.log() and "u'geotwin'" in b.log()

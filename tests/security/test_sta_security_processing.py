@@ -4,64 +4,32 @@ subprocess) whose credentials never reach a second host (127.0.0.2) through a re
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import textwrap
 import threading
 import time
 
 import pytest
 
+from geotwin.tests.auth_config import run_auth_script
 from geotwin.tests.paths import ROOT
 from geotwin.tests.sta_server import Fault, start
 
 STA_DOC = "sensors/sta-deep-insert_sensor-community-3121_2017-11-15_derived.json"
 SECRET = "geheim-Pa55-x9"
 
-SCRIPT = textwrap.dedent("""
-    import json, sys
-    from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsProcessingFeedback
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
-    Processing.initialize()
-    import processing
-    import geotwin
-    plugin = geotwin.classFactory(None)
-    plugin.initProcessing()
-    manager = QgsApplication.authManager()
-    assert manager.setMasterPassword("master-password", True)
-    cfg = QgsAuthMethodConfig()
-    cfg.setName("sta-basic")
-    cfg.setMethod("Basic")
-    cfg.setConfig("username", "stadt")
-    cfg.setConfig("password", sys.argv[3])
-    stored = manager.storeAuthenticationConfig(cfg)
-    assert (stored[0] if isinstance(stored, tuple) else stored), "auth config not stored"
-    log = []
-
-    class Feedback(QgsProcessingFeedback):
-        def pushInfo(self, text):
-            log.append(text)
-
-        def pushWarning(self, text):
-            log.append(text)
-
-        def reportError(self, text, fatalError=False):
-            log.append(text)
-
+SCRIPT = """
+    sta = basic_auth("sta-basic", "stadt", sys.argv[3])
     results = {}
     for name, url in json.loads(sys.argv[1]).items():
         try:
             res = processing.run("geotwin:importsensors", {
-                "URL": url, "AUTHCFG": cfg.id(), "TARGET_CRS": "EPSG:32630", "TIMEOUT": 10,
+                "URL": url, "AUTHCFG": sta, "TARGET_CRS": "EPSG:32630", "TIMEOUT": 10,
                 "RETRIES": 0, "OUTPUT": sys.argv[2] + name + ".gpkg"}, feedback=Feedback())
             results[name] = res["SENSORS"]
         except Exception as err:
             results[name] = str(err)
-    print("RESULT" + json.dumps({"results": results, "log": log}))
-    app.exitQgis()
-""")
+    finish(results)
+"""
 
 
 def test_authcfg_credentials_never_reach_another_host(shared_data, tmp_path, python_exe):
@@ -76,20 +44,12 @@ def test_authcfg_credentials_never_reach_another_host(shared_data, tmp_path, pyt
     moved.faults.append(Fault("redirect", match="/old/", times=-1, status=301, location="{path}"))
     urls = {"redirect": redirecting.base_url(), "nextlink": paging.base_url(),
             "same_origin": moved.origin + "/old/FROST-Server/v1.1"}
-    auth_dir = tmp_path / "auth"
-    auth_dir.mkdir()
-    script = tmp_path / "run.py"
-    script.write_text(SCRIPT, encoding="utf-8")
-    env = {**os.environ, "QGIS_AUTH_DB_DIR_PATH": str(auth_dir), "QGIS_CUSTOM_CONFIG_PATH": str(tmp_path / "cfg")}
     try:
-        proc = subprocess.run([python_exe, str(script), json.dumps(urls), str(tmp_path / "out_"), SECRET], env=env,
-                              capture_output=True, text=True, timeout=300)
+        proc, doc = run_auth_script(SCRIPT, [json.dumps(urls), str(tmp_path / "out_"), SECRET], tmp_path, python_exe)
     finally:
         for srv in (redirecting, paging, moved, foreign):
             srv.stop()
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")), None)
-    assert line, proc.stdout[-2000:] + proc.stderr[-3000:]
-    results = json.loads(line[len("RESULT"):])["results"]
+    results = doc["results"]
     here, there = (f"http://127.0.0.1:{redirecting.server_address[1]}",
                    f"http://127.0.0.2:{foreign.server_address[1]}")
     assert "refused the HTTP 302 redirect" in results["redirect"]

@@ -18,6 +18,8 @@ from .opening_hours import OpeningHours, OpeningHoursError, add, local, parse
 from .values import check_booking_url
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pyproj import CRS
     from shapely.geometry.base import BaseGeometry
 
@@ -102,6 +104,23 @@ def locate_address(address: str, buildings: LayerRef, crs: CRS | str | None) -> 
     return c.x, c.y
 
 
+def _example_twin(folder: Path) -> str:
+    """The GeoPackage of locate_address' example, written into ``folder``: the buildings B1 (Karlstraße 10) and
+    B2 (Hebelstraße 3) and the learning islands LI-1 (Bibliothek), LI-2 (Café) and LI-3 (Rathaus)."""
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    twin = str(folder / "twin.gpkg")
+    gpd.GeoDataFrame({"id": ["B1", "B2"], "street": ["Karlstraße", "Hebelstraße"], "house_number": ["10", "3"]},
+                     geometry=[box(0, 0, 20, 10), box(100, 0, 120, 10)],
+                     crs="EPSG:25832").to_file(twin, layer="buildings")
+    gpd.GeoDataFrame({"id": ["LI-1", "LI-2", "LI-3"], "name": ["Bibliothek", "Café", "Rathaus"],
+                      "seats": [12, 4, 20],
+                      "opening_hours": ["Mo-Fr 09:00-18:00", "Mo-Su 08:00-22:00", "Sa 10:00-14:00"]},
+                     geometry=[Point(10, 5), Point(110, 5), Point(50, 50)],
+                     crs="EPSG:25832").to_file(twin, layer="learning_islands")
+    return twin
+
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
@@ -154,19 +173,9 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
 
     Example:
         >>> import tempfile
-        >>> import geopandas as gpd
         >>> from pathlib import Path
-        >>> from shapely.geometry import Point, box
         >>> tmp = tempfile.TemporaryDirectory()
-        >>> twin = str(Path(tmp.name) / "twin.gpkg")
-        >>> gpd.GeoDataFrame({"id": ["B1", "B2"], "street": ["Karlstraße", "Hebelstraße"], "house_number": ["10", "3"]},
-        ...                  geometry=[box(0, 0, 20, 10), box(100, 0, 120, 10)],
-        ...                  crs="EPSG:25832").to_file(twin, layer="buildings")
-        >>> gpd.GeoDataFrame({"id": ["LI-1", "LI-2", "LI-3"], "name": ["Bibliothek", "Café", "Rathaus"],
-        ...                   "seats": [12, 4, 20],
-        ...                   "opening_hours": ["Mo-Fr 09:00-18:00", "Mo-Su 08:00-22:00", "Sa 10:00-14:00"]},
-        ...                  geometry=[Point(10, 5), Point(110, 5), Point(50, 50)],
-        ...                  crs="EPSG:25832").to_file(twin, layer="learning_islands")
+        >>> twin = _example_twin(Path(tmp.name))   # locate_address' example: Karlstraße 10, Hebelstraße 3, LI-1..3
         >>> from datetime import datetime
         >>> summary = find_learning_islands(LayerRef(twin, "learning_islands"), str(Path(tmp.name) / "found.gpkg"),
         ...                                 when=datetime(2026, 7, 1, 17, 0), duration=90, seats=2,

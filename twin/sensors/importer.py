@@ -13,6 +13,8 @@ from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import Issue, Series
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from shapely.geometry.base import BaseGeometry
 
 
@@ -124,6 +126,19 @@ def link_sensor(point: BaseGeometry | None, buildings: _Polygons | None, areas: 
     return {"link_type": "none", "link_reason": reason}
 
 
+def _example_layers(folder: Path) -> str:
+    """The GeoPackage of link_sensor's example, written into ``folder``: the building B1 (Schule, 20 m x 10 m at
+    the origin) and the area P1 (Schlossgarten, 100 m x 100 m from y = 50)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    layers = str(folder / "layers.gpkg")
+    gpd.GeoDataFrame({"id": ["B1"], "name": ["Schule"]}, geometry=[box(0, 0, 20, 10)],
+                     crs="EPSG:25832").to_file(layers, layer="buildings")
+    gpd.GeoDataFrame({"id": ["P1"], "name": ["Schlossgarten"]}, geometry=[box(0, 50, 100, 150)],
+                     crs="EPSG:25832").to_file(layers, layer="areas")
+    return layers
+
 def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: str, *,
                   buildings: LayerRef | None = None, areas: LayerRef | None = None, tolerance: float = 15.0,
                   window: tuple[datetime | None, datetime | None] = (None, None),
@@ -147,15 +162,9 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
 
     Example:
         >>> import tempfile
-        >>> import geopandas as gpd
         >>> from pathlib import Path
-        >>> from shapely.geometry import Point, box
         >>> tmp = tempfile.TemporaryDirectory()
-        >>> layers = str(Path(tmp.name) / "layers.gpkg")
-        >>> gpd.GeoDataFrame({"id": ["B1"], "name": ["Schule"]}, geometry=[box(0, 0, 20, 10)],
-        ...                  crs="EPSG:25832").to_file(layers, layer="buildings")
-        >>> gpd.GeoDataFrame({"id": ["P1"], "name": ["Schlossgarten"]}, geometry=[box(0, 50, 100, 150)],
-        ...                  crs="EPSG:25832").to_file(layers, layer="areas")
+        >>> layers = _example_layers(Path(tmp.name))   # link_sensor's example: the school B1, the park P1
         >>> from datetime import UTC, datetime
         >>> from .series import Series
         >>> s = Series(source="export", sensor_id="T1", sensor_name="T1", datastream_id="temperature",

@@ -89,6 +89,21 @@ def sensor_keys(store: SensorStore) -> list[tuple[str, str, str]]:
     return sorted(out)
 
 
+def _example_twin(folder: Path) -> Path:
+    """The sensors GeoPackage of sensor_keys' example, written into ``folder``: the sensor
+    lorawan#T1#temperature (°C) with 18.5 at 08:00, 19.0 at 09:00 and no value at 10:00 on 2026-07-01 UTC."""
+    from ..kernel.gpkg import gpkg_output
+
+    twin = folder / "twin.gpkg"
+    with gpkg_output(twin, "EPSG:25832", kind="sensors") as out:
+        out.add(SENSORS, {"sensor_key": "lorawan#T1#temperature", "unit_symbol": "°C",
+                          "datastream_name": "Schulhof: air temperature",
+                          "observed_property": "air temperature"}, None)
+        for hour, value in ((8, 18.5), (9, 19.0), (10, None)):
+            out.add(OBSERVATIONS, {"sensor_key": "lorawan#T1#temperature", "result": value,
+                                   "phenomenon_time": f"2026-07-01T{hour:02d}:00:00Z"}, None)
+    return twin
+
 def _query(path: str | Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     path = Path(path)
     if not path.is_file():
@@ -118,17 +133,8 @@ def read_series(store: SensorStore, sensor_key: str, start: datetime | None = No
 
     Example:
         >>> import tempfile
-        >>> from pathlib import Path
-        >>> from geotwin.twin.kernel.gpkg import gpkg_output
         >>> tmp = tempfile.TemporaryDirectory()
-        >>> twin = Path(tmp.name) / "twin.gpkg"
-        >>> with gpkg_output(twin, "EPSG:25832", kind="sensors") as out:
-        ...     out.add(SENSORS, {"sensor_key": "lorawan#T1#temperature", "unit_symbol": "°C",
-        ...                       "datastream_name": "Schulhof: air temperature",
-        ...                       "observed_property": "air temperature"}, None)
-        ...     for hour, value in ((8, 18.5), (9, 19.0), (10, None)):
-        ...         out.add(OBSERVATIONS, {"sensor_key": "lorawan#T1#temperature", "result": value,
-        ...                                "phenomenon_time": f"2026-07-01T{hour:02d}:00:00Z"}, None)
+        >>> twin = _example_twin(Path(tmp.name))   # sensor_keys' example: 18.5 and 19.0 °C at 08:00 and 09:00
         >>> series = read_series(twin, "lorawan#T1#temperature")
         >>> [t.isoformat() for t in series.times], series.values, series.unit
         (['2026-07-01T08:00:00+00:00', '2026-07-01T09:00:00+00:00'], [18.5, 19.0], '°C')
@@ -185,17 +191,8 @@ def last_window(store: SensorStore, sensor_key: str, kind: str,
 
     Example:
         >>> import tempfile
-        >>> from pathlib import Path
-        >>> from geotwin.twin.kernel.gpkg import gpkg_output
         >>> tmp = tempfile.TemporaryDirectory()
-        >>> twin = Path(tmp.name) / "twin.gpkg"
-        >>> with gpkg_output(twin, "EPSG:25832", kind="sensors") as out:
-        ...     out.add(SENSORS, {"sensor_key": "lorawan#T1#temperature", "unit_symbol": "°C",
-        ...                       "datastream_name": "Schulhof: air temperature",
-        ...                       "observed_property": "air temperature"}, None)
-        ...     for hour, value in ((8, 18.5), (9, 19.0), (10, None)):
-        ...         out.add(OBSERVATIONS, {"sensor_key": "lorawan#T1#temperature", "result": value,
-        ...                                "phenomenon_time": f"2026-07-01T{hour:02d}:00:00Z"}, None)
+        >>> twin = _example_twin(Path(tmp.name))   # sensor_keys' example: 18.5 and 19.0 °C at 08:00 and 09:00
         >>> [t.isoformat() for t in last_window(twin, "lorawan#T1#temperature", "24h")]
         ['2026-06-30T09:00:00+00:00', '2026-07-01T09:00:00+00:00']
         >>> tmp.cleanup()
@@ -222,17 +219,8 @@ def series_json(store: SensorStore, keys: list[str] | None = None,
 
     Example:
         >>> import tempfile
-        >>> from pathlib import Path
-        >>> from geotwin.twin.kernel.gpkg import gpkg_output
         >>> tmp = tempfile.TemporaryDirectory()
-        >>> twin = Path(tmp.name) / "twin.gpkg"
-        >>> with gpkg_output(twin, "EPSG:25832", kind="sensors") as out:
-        ...     out.add(SENSORS, {"sensor_key": "lorawan#T1#temperature", "unit_symbol": "°C",
-        ...                       "datastream_name": "Schulhof: air temperature",
-        ...                       "observed_property": "air temperature"}, None)
-        ...     for hour, value in ((8, 18.5), (9, 19.0), (10, None)):
-        ...         out.add(OBSERVATIONS, {"sensor_key": "lorawan#T1#temperature", "result": value,
-        ...                                "phenomenon_time": f"2026-07-01T{hour:02d}:00:00Z"}, None)
+        >>> twin = _example_twin(Path(tmp.name))   # sensor_keys' example: 18.5 and 19.0 °C at 08:00 and 09:00
         >>> series_json(twin)
         {'lorawan#T1#temperature': {'unit': '°C', 'property': 'air temperature', 'name': 'Schulhof: air temperature',
                                     't': ['2026-07-01T08:00:00Z', '2026-07-01T09:00:00Z'], 'v': [18.5, 19.0]}}

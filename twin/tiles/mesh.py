@@ -150,6 +150,14 @@ def _convex_fans(v: NDArray[Any], counts: NDArray[Any]) -> tuple[NDArray[Any], N
     return normal, convex, degenerate
 
 
+def _example_polygons() -> PolygonSet:
+    """The polygons of triangulate's example: the ground (z = 0) and the flat roof (z = 3) of one 10 m x 5 m
+    building."""
+    return PolygonSet(np.array([[0, 0, 0], [10, 0, 0], [10, 5, 0], [0, 5, 0],
+                                [0, 0, 3], [10, 0, 3], [10, 5, 3], [0, 5, 3]], float),
+                      ring_offsets=np.array([0, 4, 8]), poly_offsets=np.array([0, 1, 2]),
+                      surface_type=["GroundSurface", "RoofSurface"], surface_id=["g", "r"])
+
 def triangulate(polygons: PolygonSet, offsets: NDArray[Any]) -> tuple[Mesh, NDArray[Any], NDArray[Any]]:
     """Triangulate every building's polygons into one mesh, building by building (building i: ``polygons``
     ``offsets[i]:offsets[i + 1]``): convex rings are fanned, the others cut by earcut.
@@ -232,12 +240,7 @@ def lod2_meshes(polygons: PolygonSet, offsets: NDArray[Any]) -> list[tuple[tuple
 
     Example:
         >>> import numpy as np
-        >>> from .polygons import PolygonSet
-        >>> ground_and_roof = PolygonSet(
-        ...     np.array([[0, 0, 0], [10, 0, 0], [10, 5, 0], [0, 5, 0],
-        ...               [0, 0, 3], [10, 0, 3], [10, 5, 3], [0, 5, 3]], float),
-        ...     ring_offsets=np.array([0, 4, 8]), poly_offsets=np.array([0, 1, 2]),
-        ...     surface_type=["GroundSurface", "RoofSurface"], surface_id=["g", "r"])
+        >>> ground_and_roof = _example_polygons()   # triangulate's example: a 10 m x 5 m ground and its roof at 3 m
         >>> [(fields, kept)] = lod2_meshes(ground_and_roof, np.array([0, 2]))
         >>> Mesh(*fields).polygon_count, kept
         (2, (0, 1))

@@ -19,6 +19,20 @@ BIM_GEOMETRIC_ERROR = 2.0
 Json = dict[str, Any]
 
 
+def _example_tree(implicit: bool) -> quadtree.Node:
+    """The finished quadtree of explicit_tile's (implicit: write_subtrees') example: four 10 m x 10 m buildings,
+    12 m high, 300 m apart, one per leaf, geometric error 6 m."""
+    lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])
+    hi = lo + [10, 10, 12]
+    if implicit:
+        root, _ = quadtree.build_implicit(lo, hi, leaf_max=1, leaf_extent=1000)
+    else:
+        root = quadtree.build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10,
+                                       lod1_extent=1e9)
+    quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
+                                            for n in root.walk() if n.content})
+    return root
+
 def box(lo: NDArray[Any], hi: NDArray[Any]) -> list[float]:
     """Write a 3D Tiles ``box`` bounding volume of an axis-aligned box (half axes at least 1 cm).
 
@@ -143,11 +157,7 @@ def implicit_tile(root: quadtree.Node, frame: EnuFrame, ext: str, available: int
         The root tile's JSON.
 
     Example:
-        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
-        >>> hi = lo + [10, 10, 12]
-        >>> root, _ = quadtree.build_implicit(lo, hi, leaf_max=1, leaf_extent=1000)
-        >>> quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
-        ...                                         for n in root.walk() if n.content})
+        >>> root = _example_tree(implicit=True)    # write_subtrees' four buildings
         >>> from geotwin.twin.tiles.frame import EnuFrame
         >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))        # Karlsruhe
         >>> tile = implicit_tile(root, frame, "glb", 2, 2)
@@ -190,12 +200,7 @@ def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: b
         The tileset JSON.
 
     Example:
-        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
-        >>> hi = lo + [10, 10, 12]
-        >>> root = quadtree.build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10,
-        ...                                lod1_extent=1e9)
-        >>> quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
-        ...                                         for n in root.walk() if n.content})
+        >>> root = _example_tree(implicit=False)   # explicit_tile's four buildings
         >>> from geotwin.twin.tiles.frame import EnuFrame
         >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))        # Karlsruhe
         >>> tileset = tileset_json(root, frame, "1.1", False, "glb", {"method": "egm96"}, Path("."),
@@ -258,12 +263,7 @@ def write_viewer(folder: Path, root: quadtree.Node, frame: EnuFrame, cesium_url:
         terrain_url: the quantized-mesh terrain folder.
 
     Example:
-        >>> lo = np.array([[0.0, 0, 0], [300, 0, 0], [0, 300, 0], [300, 300, 0]])   # four 10 m x 10 m buildings
-        >>> hi = lo + [10, 10, 12]
-        >>> root = quadtree.build_explicit((lo + hi) / 2, lo, hi, leaf_max=1, leaf_extent=1000, lod1_max=10,
-        ...                                lod1_extent=1e9)
-        >>> quadtree.finish(root, np.full(4, 6.0), {n.key: (lo[n.own].min(0), hi[n.own].max(0))
-        ...                                         for n in root.walk() if n.content})
+        >>> root = _example_tree(implicit=False)   # explicit_tile's four buildings
         >>> from geotwin.twin.tiles.frame import EnuFrame
         >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))        # Karlsruhe
         >>> import tempfile

@@ -116,12 +116,9 @@ def point_rows(layer: PointLayer, geo: Georeferencer) -> tuple[list[dict[str, An
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.examples import sample_twin
-        >>> from geotwin.twin.tiles.source import read_city_model
-        >>> sample = sample_twin()                      # the sample district's twin, built once per process
-        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
-        >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
-        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> from geotwin.twin.examples import sample_extras
+        >>> twin, extras = sample_extras()             # the sample district's twin, built once per process
+        >>> folder = Path(tempfile.mkdtemp())
         >>> from geotwin.twin.kernel.heights import resolve_height_model
         >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
         >>> geo = Georeferencer("EPSG:25832", model)
@@ -226,12 +223,9 @@ def write_geojson(extras: TwinExtras, geo: Georeferencer, folder: Path) -> dict[
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.examples import sample_twin
-        >>> from geotwin.twin.tiles.source import read_city_model
-        >>> sample = sample_twin()                      # the sample district's twin, built once per process
-        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
-        >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
-        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> from geotwin.twin.examples import sample_extras
+        >>> twin, extras = sample_extras()             # the sample district's twin, built once per process
+        >>> folder = Path(tempfile.mkdtemp())
         >>> from geotwin.twin.kernel.heights import resolve_height_model
         >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
         >>> geo = Georeferencer("EPSG:25832", model)
@@ -285,12 +279,9 @@ def write_series(gpkg: Path | None, extras: TwinExtras, folder: Path) -> str | N
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.examples import sample_twin
-        >>> from geotwin.twin.tiles.source import read_city_model
-        >>> sample = sample_twin()                      # the sample district's twin, built once per process
-        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
-        >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
-        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> from geotwin.twin.examples import sample_extras
+        >>> twin, extras = sample_extras()             # the sample district's twin, built once per process
+        >>> folder = Path(tempfile.mkdtemp())
         >>> import json
         >>> write_series(twin, extras, folder)
         'series.json'
@@ -339,12 +330,9 @@ def write_availability(gpkg: Path | None, extras: TwinExtras, folder: Path, repo
 
     Example:
         >>> import tempfile
-        >>> from geotwin.twin.examples import sample_twin
-        >>> from geotwin.twin.tiles.source import read_city_model
-        >>> sample = sample_twin()                      # the sample district's twin, built once per process
-        >>> twin, folder = sample.twin, Path(tempfile.mkdtemp())
-        >>> from geotwin.twin.tiles.twin_layers import read_twin_extras
-        >>> extras = read_twin_extras(twin, read_city_model(twin).rows)
+        >>> from geotwin.twin.examples import sample_extras
+        >>> twin, extras = sample_extras()             # the sample district's twin, built once per process
+        >>> folder = Path(tempfile.mkdtemp())
         >>> import json
         >>> write_availability(twin, extras, folder)
         'availability.json'

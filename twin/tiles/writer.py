@@ -189,6 +189,15 @@ def feature_content(meshes: list[Mesh], columns: list[Column], class_name: str, 
     return result.data, bounds(verts), _info(result.quantized, result.max_quantization_error, result.stats)
 
 
+def _example_options() -> ContentOptions:
+    """The options of feature_content's example: 3D Tiles 1.1 (GLB), quantized to 1 cm, no meshopt, the
+    Karlsruhe frame (456300, 5428500, 115 m in EPSG:25832, the geoid a constant 47.5 m)."""
+    from ..kernel.heights import resolve_height_model
+
+    geo = Georeferencer("EPSG:25832", resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5))
+    frame = EnuFrame(geo.to_ecef([456300.0], [5428500.0], [115.0])[0])
+    return ContentOptions("1.1", 0.01, True, False, "context", frame, geo)
+
 def lod1_columns(building_columns: list[Column]) -> list[Column]:
     """Pick the building columns that LoD1 block tiles carry (class ``LOD1_CLASS``).
 
@@ -234,13 +243,8 @@ def tile_content(tile: BuildingContent, building_columns: list[Column], surface_
         (the content's bytes, its ENU bounds, facts: quantized, quantization error, vertices, triangles).
 
     Example:
-        >>> from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
-        >>> from geotwin.twin.tiles.glb import unpack_glb
         >>> from geotwin.twin.tiles.metadata import build_columns
-        >>> model = resolve_height_model("EPSG:25832", "EPSG:7837", "constant", constant=47.5)
-        >>> geo = Georeferencer("EPSG:25832", model)
-        >>> frame = EnuFrame(geo.to_ecef([456300.0], [5428500.0], [115.0])[0])
-        >>> options = ContentOptions("1.1", 0.01, True, False, "context", frame, geo)
+        >>> options = _example_options()   # feature_content's: 3D Tiles 1.1, 1 cm, a frame at Karlsruhe
         >>> blocks = [marker(np.array([10.0, 20.0, 5.0])), marker(np.zeros(3))]
         >>> mesh = Mesh(np.concatenate([m.vertices for m in blocks]),
         ...             np.concatenate([blocks[0].triangles, blocks[1].triangles + 24]),
