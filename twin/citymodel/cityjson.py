@@ -8,6 +8,8 @@ zip members; a document larger than ``Limits.max_json`` (or a longer feature lin
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import threading
@@ -46,6 +48,46 @@ _ADDRESS_FIELDS = {
     "localityname": "city", "city": "city", "locality": "city",
     "countryname": "country", "country": "country",
 }
+
+
+_GC_LOCK = threading.Lock()
+_GC_STATE = {"pauses": 0, "was_enabled": False}
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large JSON document is parsed.
+
+    json.loads of a whole CityJSON file creates millions of containers that all survive: every collection the
+    allocations trigger traverses all of them again (about 70 % of the parse time on the 10,000-building
+    district). The parsed document holds no cycles, so nothing is left uncollected. Nested and concurrent pauses
+    (two imports at once) share one pause; the collector is enabled again only when the last one ends and only
+    if it was enabled before the first.
+
+    Returns:
+        A context manager.
+
+    Example:
+        >>> import gc
+        >>> with gc_paused():
+        ...     with gc_paused():
+        ...         inner = gc.isenabled()
+        ...     still = gc.isenabled()
+        >>> inner, still, gc.isenabled()
+        (False, False, True)
+    """
+    with _GC_LOCK:
+        if _GC_STATE["pauses"] == 0:
+            _GC_STATE["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _GC_STATE["pauses"] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _GC_STATE["pauses"] -= 1
+            if _GC_STATE["pauses"] == 0 and _GC_STATE["was_enabled"]:
+                gc.enable()
 
 
 class _BadObject(Exception):
@@ -555,7 +597,8 @@ class CityJSONSource:
                                              "CityJSONSeq)", path=self.path)
                         if "cancel" in outcome:
                             return
-                outcome["doc"] = json.loads(data, object_pairs_hook=pairs)
+                with gc_paused():
+                    outcome["doc"] = json.loads(data, object_pairs_hook=pairs)
             except BaseException as err:  # re-raised in the caller's thread
                 outcome["error"] = err
 
@@ -845,4 +888,5 @@ def read_cityjson(path: str | os.PathLike[str] | InputFile, crs_override: CrsInf
     return CityJSONSource(path, crs_override, lod, reporter)
 
 
-__all__ = ["CityJSONSource", "read_cityjson", "open_binary", "is_cityjson_seq", "lod_request", "choose_lod"]
+__all__ = ["CityJSONSource", "read_cityjson", "open_binary", "is_cityjson_seq", "lod_request", "choose_lod",
+           "gc_paused"]

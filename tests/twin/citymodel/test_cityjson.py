@@ -474,3 +474,41 @@ def test_cancel_interrupts_the_parse_of_a_large_cityjson(shared_data, tmp_path):
     with pytest.raises(Cancelled, match="^cancelled by the user$"):
         import_citymodel([src], out, None, "highest", CancelWhileParsing())
     assert out.read_bytes() == b"earlier output"
+
+
+def test_gc_paused_while_a_document_is_parsed_and_restored_after(tmp_path):
+    """The whole-document parse runs with the cyclic collector paused; it is enabled again afterwards, stays
+    disabled when it was disabled before, and an error inside the pause still restores it."""
+    import gc
+
+    from geotwin.twin.citymodel import cityjson as cj
+
+    seen = []
+    real_loads = cj.json.loads
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_loads(*args, **kwargs)
+
+    doc = {"type": "CityJSON", "version": "2.0", "metadata": {"referenceSystem": "EPSG:25832"},
+           "CityObjects": {}, "vertices": []}
+    path = tmp_path / "empty.city.json"
+    path.write_text(json.dumps(doc))
+    cj.json.loads = spy
+    try:
+        assert gc.isenabled()
+        list(cj.read_cityjson(path))
+        gc.disable()
+        try:
+            list(cj.read_cityjson(path))
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        cj.json.loads = real_loads
+    assert seen[1] is False and seen[-1] is False   # [0]: the sniffing of the first line, collector on
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), cj.gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("inside")
+    assert gc.isenabled()
