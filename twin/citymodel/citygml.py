@@ -48,6 +48,11 @@ from ..kernel.errors import InputError
 from ..kernel.progress import Reporter
 from .delivery import InputFile, as_input
 from .gml_geometry import (
+    _EXTERIOR,
+    _INTERIOR,
+    _LOCALNAMES,
+    _NOT_SURFACES,
+    _POLYGON_LIKE,
     GML_NAMESPACES,
     MAX_ABS_XY,
     MAX_ABS_Z,
@@ -60,6 +65,7 @@ from .gml_geometry import (
     XlinkResolver,
     gml_id,
     localname,
+    parse_rings,
     ring_key,
     source_line,
 )
@@ -204,6 +210,7 @@ class CityGMLSource:
         self._reset()
         resolver = XlinkResolver()
         seen_ids: dict[str, int | None] = {}
+        pending: list[Element] = []  # buildings read in one batch (_drain), their elements kept until then
         with self.input.open() as stream:
             self._tin_buffers: dict[Element, _TinBuffer] = {}
             parser = etree.iterparse(stream, events=("end",), tag=_BUILDING_TAGS + _MEMBER_TAGS + list(_TRIANGLE_TAGS),
@@ -217,11 +224,15 @@ class CityGMLSource:
                         checked_doctype = True
                     if el.tag in _BUILDING_TAGS and not _inside_building(el):
                         self.reporter.check()
-                        yield from self._building(el, resolver, seen_ids)
-                        resolver.release()
-                        _free(el)
+                        pending.append(el)
+                        if len(pending) >= _BATCH:
+                            yield from self._drain(pending, resolver, seen_ids)
                     elif el.tag in _MEMBER_TAGS:
                         self.reporter.check()
+                        child = next((c for c in el if isinstance(c.tag, str)), None)
+                        if child is not None and child.tag in _BUILDING_TAGS and pending:
+                            continue  # its building waits in pending; freed with it
+                        yield from self._drain(pending, resolver, seen_ids)
                         yield from self._member(el)
                         self._tin_buffers.clear()
                         _free(el)
@@ -230,12 +241,30 @@ class CityGMLSource:
                         continue
                     self._progress = stream.progress
             except etree.XMLSyntaxError as err:
+                yield from self._drain(pending, resolver, seen_ids)
                 raise InputError(f"malformed or truncated XML: {err.msg}", path=self.path,
                                  line=err.lineno) from None
             except (EOFError, zlib.error, gzip.BadGzipFile, zipfile.BadZipFile) as err:
+                yield from self._drain(pending, resolver, seen_ids)
                 raise InputError(f"truncated or corrupt compressed data: {err}", path=self.path) from None
+            yield from self._drain(pending, resolver, seen_ids)
         self._progress = 1.0
         self._finish()
+
+    def _drain(self, pending: list[Element], resolver: XlinkResolver, seen_ids: dict[str, int | None]
+               ) -> Iterator[CityObject | Relief | Skipped]:
+        """Read the pending buildings in order: their plans first (the posLists of all parsed at once), then each
+        building as _building reads it; every element is freed after its building."""
+        if not pending:
+            return
+        batch = pending[:]
+        pending.clear()
+        prepared = [_Prepared(el) for el in batch]
+        _plan_rings([plan for p in prepared for plan in p.plans.values()])
+        for el, prep in zip(batch, prepared):
+            yield from self._building(el, resolver, seen_ids, prep)
+            resolver.release()
+            _free(el)
 
     def _finish(self) -> None:
         if self.not_imported:
@@ -260,17 +289,15 @@ class CityGMLSource:
 
     # -- objects -----------------------------------------------------------------------------------
 
-    def _building(self, el: Element, resolver: XlinkResolver, seen_ids: dict[str, int | None]
-                  ) -> Iterator[CityObject | Relief | Skipped]:
-        nodes = _with_id_or_srs(el)  # one pass for the srsNames and the gml:ids
-        srs_names = {srs for node in nodes if (srs := node.get("srsName")) is not None}
-        for srs in srs_names - self._srs_names_seen:
+    def _building(self, el: Element, resolver: XlinkResolver, seen_ids: dict[str, int | None],
+                  prep: _Prepared) -> Iterator[CityObject | Relief | Skipped]:
+        for srs in prep.srs_names - self._srs_names_seen:
             self._srs_names_seen.add(srs)
             self._check_srs_name(srs, el)
-        for gid, dup in resolver.index(el, nodes):
+        for gid, dup in resolver.use(el, prep.elements, prep.duplicates):
             self.reporter.warning(f"{self.path}, line {source_line(dup)}: gml:id {gid!r} used twice in one building; "
                                   "the first is used for xlinks")
-        yield from self._object(el, None, resolver, seen_ids)
+        yield from self._object(el, None, resolver, seen_ids, prep.plans)
 
     def _member(self, member: Element) -> Iterator[Relief | Skipped]:
         """A city object member that is not a building: terrain is read, anything else is a skipped row."""
@@ -354,22 +381,22 @@ class CityGMLSource:
             del parent[0]
 
     def _object(self, el: Element, parent_id: str | None, resolver: XlinkResolver,
-                seen_ids: dict[str, int | None]) -> Iterator[CityObject | Relief | Skipped]:
+                seen_ids: dict[str, int | None], plans: dict[Element, _Plan]
+                ) -> Iterator[CityObject | Relief | Skipped]:
         line = source_line(el)
         oid = gml_id(el) or f"{Path(self.path).name}:line{line}"
         kind = localname(el.tag)
-        parts = [p for prop in el if localname(prop.tag) in ("consistsOfBuildingPart", "buildingPart")
-                 for p in prop if localname(p.tag) == "BuildingPart"]
+        parts = _parts(el)
         if oid in seen_ids:
             yield self._skip(oid, f"duplicate gml:id (first used at line {seen_ids[oid]}); {kind} skipped", line)
         else:
             seen_ids[oid] = line
             try:
-                yield self._read_object(el, oid, kind, parent_id, line, resolver, has_parts=bool(parts))
+                yield self._read_object(el, oid, kind, parent_id, line, resolver, bool(parts), plans.get(el))
             except RecursionError:
                 yield self._skip(oid, "geometry or attributes nested too deeply (or circular xlinks)", line)
         for part in parts:
-            yield from self._object(part, oid, resolver, seen_ids)
+            yield from self._object(part, oid, resolver, seen_ids, plans)
 
     def _check_srs_name(self, srs: str, el: Element) -> None:
         """Geometry in another CRS than the file's is not transformed: say so once per srsName."""
@@ -387,8 +414,31 @@ class CityGMLSource:
         return Skipped(self.path, oid, reason, line)
 
     def _read_object(self, el: Element, oid: str, kind: str, parent_id: str | None, line: int | None,
-                     resolver: XlinkResolver, has_parts: bool) -> CityObject | Skipped:
+                     resolver: XlinkResolver, has_parts: bool, plan: _Plan | None = None) -> CityObject | Skipped:
         problems: list[str] = []
+        by_lod: dict[str, _LodGeometry] = {}
+        footprints: list[Polygon] = []
+        if plan is not None and plan.open >= 0:
+            self.geometry_stats.closed_rings += plan.geometry(resolver, by_lod, footprints)
+        else:
+            self._read_geometry(el, oid, resolver, problems, by_lod, footprints)
+        available = sorted(lod for lod, g in by_lod.items() if g.semantic or g.plain)
+        chosen = self._choose_lod(available)
+        if chosen is None and not has_parts:
+            reason = "no valid geometry" + (f" ({problems[0]})" if problems else "")
+            return self._skip(oid, reason, line)
+        surfaces = by_lod[chosen].surfaces(chosen) if chosen is not None else []
+        if surfaces:
+            self._grow_bbox(np.concatenate([s.rings[0] for s in surfaces]))
+        self.objects += 1
+        return CityObject(
+            id=oid, object_class=kind, parent_id=parent_id, source_file=self.path, lod=chosen,
+            lods_available=available, surfaces=surfaces, footprint_rings=[p.rings for p in footprints],
+            attributes=_attributes(el), line=line)
+
+    def _read_geometry(self, el: Element, oid: str, resolver: XlinkResolver, problems: list[str],
+                       by_lod: dict[str, _LodGeometry], footprints: list[Polygon]) -> None:
+        """The geometry of an object, element by element (every form GML allows; problems reported)."""
 
         def on_problem(node: Element, reason: str) -> None:
             problems.append(reason)
@@ -400,8 +450,6 @@ class CityGMLSource:
                 self.reporter.warning(f"{self.path}: further polygon warnings of this file are left out of the log")
 
         geometry = GeometryReader(resolver, on_problem, self.geometry_stats)
-        by_lod: dict[str, _LodGeometry] = {}
-        footprints: list[Polygon] = []
         for prop in el:
             name = localname(prop.tag)
             if name in ("boundedBy", "boundary"):
@@ -424,19 +472,6 @@ class CityGMLSource:
                 by_lod.setdefault(lod, _LodGeometry()).semantic.extend(("RoofSurface", None, p) for p in polygons)
             else:
                 by_lod.setdefault(lod, _LodGeometry()).plain.extend(polygons)
-        available = sorted(lod for lod, g in by_lod.items() if g.semantic or g.plain)
-        chosen = self._choose_lod(available)
-        if chosen is None and not has_parts:
-            reason = "no valid geometry" + (f" ({problems[0]})" if problems else "")
-            return self._skip(oid, reason, line)
-        surfaces = by_lod[chosen].surfaces(chosen) if chosen is not None else []
-        if surfaces:
-            self._grow_bbox(np.concatenate([s.rings[0] for s in surfaces]))
-        self.objects += 1
-        return CityObject(
-            id=oid, object_class=kind, parent_id=parent_id, source_file=self.path, lod=chosen,
-            lods_available=available, surfaces=surfaces, footprint_rings=[p.rings for p in footprints],
-            attributes=_attributes(el), line=line)
 
     def _semantic(self, surface_el: Element, geometry: GeometryReader, by_lod: dict[str, _LodGeometry]) -> None:
         kind = localname(surface_el.tag)
@@ -491,6 +526,40 @@ class CityGMLSource:
             raise InputError(problem, path=self.path)
 
 
+class _Prepared:
+    """A building before it is read: its srsNames, its gml:id duplicates (with their elements, only when there are
+    any) and the plans of its objects (itself and its parts) that the fast reader could make."""
+
+    __slots__ = ("srs_names", "elements", "duplicates", "plans")
+
+    def __init__(self, el: Element) -> None:
+        self.srs_names = set(_SRS_NAMES(el))
+        ids = _IDS(el)
+        self.elements: dict[str, Element] | None = None  # the xlink index, made when an object needs it
+        self.duplicates: list[tuple[str, object]] = []
+        if len(set(ids)) != len(ids):
+            self.elements, self.duplicates = XlinkResolver.index_of(_with_id_or_srs(el))
+        self.plans: dict[Element, _Plan] = {}
+        self._plan(el, el, {} if not self.duplicates else None)
+
+    def _plan(self, building: Element, el: Element, idx: dict[str, Element] | None) -> None:
+        try:
+            self.plans[el] = _Plan(building, idx).read(el)
+        except (_Unplanned, RecursionError):
+            pass
+        for part in _parts(el):
+            self._plan(building, part, idx)
+
+
+_PART_PROPERTIES = ("consistsOfBuildingPart", "buildingPart")
+
+
+def _parts(el: Element) -> list[Element]:
+    """The BuildingPart elements of a Building or BuildingPart (its consistsOfBuildingPart/buildingPart)."""
+    return [p for prop in el if (_LOCALNAMES.get(prop.tag) or localname(prop.tag)) in _PART_PROPERTIES
+            for p in prop if (_LOCALNAMES.get(p.tag) or localname(p.tag)) == "BuildingPart"]
+
+
 class _LodGeometry:
     """The polygons of one LoD of an object: with semantics (type, surface id, polygon) and without."""
 
@@ -523,6 +592,268 @@ class _LodGeometry:
             keys.add(key)
             out.append(Surface(polygon.rings, "", polygon.id, lod))
         return out
+
+
+# -- the fast reader -------------------------------------------------------------------------------
+# An object's geometry is walked once without parsing coordinates (a plan: its polygon elements, their posList
+# texts and what holds them), the posLists of many buildings are parsed and cleaned at once (parse_rings), and the
+# polygons are then assembled exactly as GeometryReader and _read_object assemble them, xlink cache included.
+# Anything unusual (xlinks beyond a polygon of the building, OrientableSurface, gml:Ring, gml:pos, 2D, broken
+# rings) leaves the object to the element-by-element reader, which reports what it meets.
+
+_BATCH = 64  # buildings whose posLists are parsed together
+_SKIP, _POLY, _SOLID, _ORIENTABLE, _CONTAINER = range(5)
+_WALK_KINDS: dict[object, int] = {}
+_LOD_NAMES: dict[str, tuple[str, str] | None] = {}
+_POLYGON_WILDCARDS = tuple(f"{{*}}{name}" for name in sorted(_POLYGON_LIKE))
+_IDS = etree.XPath("descendant-or-self::*/@g:id | descendant-or-self::*/@g32:id", smart_strings=False,
+                   namespaces={"g": GML_NAMESPACES[0], "g32": GML_NAMESPACES[1]})
+_SRS_NAMES = etree.XPath("descendant-or-self::*/@srsName", smart_strings=False)
+
+
+class _Unplanned(Exception):
+    """An object the fast reader leaves to the element-by-element reader."""
+
+
+def _walk_kind(tag: object) -> int:
+    kind = _WALK_KINDS.get(tag)
+    if kind is None:
+        name = localname(tag)
+        kind = (_SKIP if not name or name in _NOT_SURFACES else _POLY if name in _POLYGON_LIKE
+                else _SOLID if name == "Solid" else _ORIENTABLE if name == "OrientableSurface" else _CONTAINER)
+        if len(_WALK_KINDS) < 10000:
+            _WALK_KINDS[tag] = kind
+    return kind
+
+
+def _lod_of(name: str) -> tuple[str, str] | None:
+    """(LoD, what) of a lodXSolid/lodXMultiSurface/... property name, else None (cached _LOD_PROPERTY match)."""
+    if name in _LOD_NAMES:
+        return _LOD_NAMES[name]
+    m = _LOD_PROPERTY.match(name)
+    found = (m.group(1), m.group(2)) if m else None
+    if len(_LOD_NAMES) < 10000:
+        _LOD_NAMES[name] = found
+    return found
+
+
+def _element_children(prop: Element) -> list[Element]:
+    """What _targets gives, when the property holds its elements (an xlinked one is left to the slow reader)."""
+    if prop.get(XLINK_HREF) is not None and len(prop) == 0:
+        raise _Unplanned
+    return [c for c in prop if isinstance(c.tag, str)]
+
+
+def _inherits_3d(pos: Element) -> bool:
+    """A posList without srsDimension: 3D unless an ancestor says otherwise (gml_geometry._dimension)."""
+    for node in pos.iterancestors():
+        dim = node.get("srsDimension") or node.get("dimension")
+        if dim:
+            return bool(dim == "3")
+    return True
+
+
+class _Plan:
+    """One object's geometry without coordinates: polygon elements (first met first), their posList texts, the
+    properties that hold them ``(lod, what, surface type, surface id, polygon indexes)`` (what: 0 semantic, 1 plain,
+    2 footprint) and the xlink cache events in the order GeometryReader would have them."""
+
+    __slots__ = ("building", "idx", "index", "polygons", "ring_counts", "texts", "ops", "events", "rings", "open")
+
+    def __init__(self, building: Element, idx: dict[str, Element] | None) -> None:
+        self.building = building
+        self.idx = idx  # the building's polygons by gml:id, filled at the first xlink; None: ids not unique
+        self.index: dict[Element, int] = {}
+        self.polygons: list[tuple[str | None, int | None]] = []
+        self.ring_counts: list[int] = []
+        self.texts: list[str] = []
+        self.ops: list[tuple[str, int, str, str | None, list[int]]] = []
+        self.events: list[Any] = []
+        self.rings: list[Array] = []
+        self.open = 0
+
+    def read(self, el: Element) -> _Plan:
+        for prop in el:
+            name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
+            if name in ("boundedBy", "boundary"):
+                for surface in _element_children(prop):
+                    self._semantic(surface)
+            elif name in _INSTALLATIONS:
+                for installation in _element_children(prop):
+                    self._installation(installation)
+            else:
+                found = _lod_of(name)
+                if found is not None:
+                    out: list[int] = []
+                    self._walk(prop, out)
+                    lod, what = found
+                    self.ops.append((lod, 2, "GroundSurface", None, out) if what == "FootPrint"
+                                    else (lod, 0, "RoofSurface", None, out) if what == "RoofEdge"
+                                    else (lod, 1, "", None, out))
+        return self
+
+    def _semantic(self, surface: Element) -> None:
+        kind = _LOCALNAMES.get(surface.tag) or localname(surface.tag)
+        kind = _SURFACE_ALIASES.get(kind, kind)
+        sid = surface.get(_GML_ID) or surface.get(_GML32_ID)
+        for prop in surface:
+            name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
+            if name in ("opening", "fillingSurface"):
+                for opening in _element_children(prop):
+                    self._semantic(opening)
+                continue
+            found = _lod_of(name)
+            if found is not None:
+                out: list[int] = []
+                self._walk(prop, out)
+                self.ops.append((found[0], 0, kind, sid, out))
+
+    def _installation(self, el: Element) -> None:
+        for prop in el:
+            name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
+            if name in ("boundedBy", "boundary"):
+                for surface in _element_children(prop):
+                    self._semantic(surface)
+                continue
+            found = _lod_of(name)
+            if found is not None:
+                out: list[int] = []
+                self._walk(prop, out)
+                self.ops.append((found[0], 1, "", None, out))
+
+    def _walk(self, prop: Element, out: list[int], depth: int = 0) -> None:
+        """GeometryReader._collect of a geometry property without coordinates, as one flat pass over its elements:
+        containers, Solid (exterior shells only), polygons of LinearRings with one posList each, and xlinks to
+        polygons of the building. Anything else (OrientableSurface, a container with a gml:id, ...) is unplanned."""
+        skip = 0
+        index = self.index
+        for el in prop.iter():
+            if skip:  # the ring properties, LinearRings and posLists of a polygon read by _polygon
+                skip -= 1
+                continue
+            tag = el.tag
+            kind = _WALK_KINDS.get(tag)
+            if kind is None:
+                kind = _walk_kind(tag)
+            if kind == _CONTAINER:
+                if not len(el):
+                    href = el.get(XLINK_HREF)
+                    if href is not None:
+                        target = self._polygon_by_id(href)
+                        i = index.get(target)
+                        if i is None:
+                            i = index[target] = self._polygon(target)
+                        out.append(i)
+                        self.events.append(i)
+                elif el.attrib and (el.get(_GML_ID) or el.get(_GML32_ID)):
+                    raise _Unplanned  # the xlink cache would remember it with its polygons
+            elif kind == _POLY:
+                i = index.get(el)
+                if i is None:
+                    i = index[el] = self._polygon(el)
+                out.append(i)
+                self.events.append(i)
+                skip = 3 * self.ring_counts[i]
+            elif kind == _SOLID:
+                if not len(el) or any((_LOCALNAMES.get(c.tag) or localname(c.tag)) != "exterior" for c in el):
+                    raise _Unplanned  # by reference, or with interior shells (cavities, left out)
+            elif kind != _SKIP or len(el):
+                raise _Unplanned  # OrientableSurface (reversed), or non-surface geometry holding elements
+
+    def _polygon_by_id(self, href: str) -> Element:
+        """The polygon an xlink:href names in this building (the building has no duplicate gml:id)."""
+        if self.idx is None:
+            raise _Unplanned
+        if not self.idx:
+            self.idx.update((gid, p) for p in self.building.iter(*_POLYGON_WILDCARDS)
+                            if (gid := p.get(_GML_ID) or p.get(_GML32_ID)))
+            self.idx[""] = None  # indexed
+        target = self.idx.get(href[1:]) if href.startswith("#") and len(href) > 1 else None
+        if target is None:
+            raise _Unplanned  # not a polygon of this building: dangling, cached, or another kind of element
+        return target
+
+    def _polygon(self, el: Element) -> int:
+        """GeometryReader.polygon of a polygon whose children are ring properties, each holding a LinearRing
+        holding one 3D posList; else _Unplanned. Its posList texts are kept for parse_rings."""
+        count = 0
+        for child in el:
+            role = _LOCALNAMES.get(child.tag) or localname(child.tag)
+            if role in _EXTERIOR:
+                if count:
+                    raise _Unplanned
+            elif role not in _INTERIOR or not count:
+                raise _Unplanned
+            if len(child) != 1:
+                raise _Unplanned
+            ring = child[0]
+            if (_LOCALNAMES.get(ring.tag) or localname(ring.tag)) != "LinearRing" or len(ring) != 1:
+                raise _Unplanned
+            pos = ring[0]
+            if (_LOCALNAMES.get(pos.tag) or localname(pos.tag)) != "posList" or len(pos):
+                raise _Unplanned
+            dim = pos.get("srsDimension") or pos.get("dimension")
+            if dim != "3" and (dim or not _inherits_3d(pos)):
+                raise _Unplanned
+            self.texts.append(pos.text or "")
+            count += 1
+        if not count:
+            raise _Unplanned
+        self.polygons.append((el.get(_GML_ID) or el.get(_GML32_ID), source_line(el)))
+        self.ring_counts.append(count)
+        return len(self.polygons) - 1
+
+    def geometry(self, resolver: XlinkResolver, by_lod: dict[str, _LodGeometry], footprints: list[Polygon]) -> int:
+        """Fill by_lod and footprints as _read_object does, remember polygons in the xlink cache as GeometryReader
+        does; returns the number of rings that lacked their closing point."""
+        polygons = []
+        k = 0
+        rings = self.rings
+        for (pid, line), n in zip(self.polygons, self.ring_counts):
+            polygons.append(Polygon(rings[k:k + n], pid, line))
+            k += n
+        remembered: set[int] = set()
+        for event in self.events:
+            if type(event) is int:
+                if event not in remembered:
+                    remembered.add(event)
+                    if polygons[event].id:
+                        resolver.remember(cast(str, polygons[event].id), [polygons[event]])
+            else:
+                gid, out, start, end = event
+                resolver.remember(gid, [polygons[i] for i in out[start:end]])
+        for lod, what, kind, sid, out in self.ops:
+            geometry = by_lod.get(lod)
+            if geometry is None:
+                geometry = by_lod[lod] = _LodGeometry()
+            chosen = [polygons[i] for i in out]
+            if what == 1:
+                geometry.plain.extend(chosen)
+            else:
+                geometry.semantic.extend((kind, sid, p) for p in chosen)
+                if what == 2:
+                    footprints.extend(chosen)
+        return self.open
+
+
+def _plan_rings(plans: list[_Plan]) -> None:
+    """Parse the posLists of every plan, many at once; a plan whose rings cannot be used gets ``open`` -1."""
+    plans = [plan for plan in plans if plan.texts]
+    parsed = parse_rings([t for plan in plans for t in plan.texts]) if len(plans) > 1 else None
+    if parsed is None:
+        for plan in plans:
+            one = parse_rings(plan.texts)
+            if one is not None:
+                plan.rings, plan.open = one[0], int(one[1].sum())
+            else:
+                plan.open = -1
+        return
+    rings, open_ = parsed
+    k = 0
+    for plan in plans:
+        n = len(plan.texts)
+        plan.rings, plan.open = rings[k:k + n], int(open_[k:k + n].sum())
+        k += n
 
 
 # -- terrain ---------------------------------------------------------------------------------------

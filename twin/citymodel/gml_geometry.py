@@ -140,16 +140,24 @@ class XlinkResolver:
     polygons parsed from earlier buildings (shared walls referencing a neighbour)."""
 
     def __init__(self, cache_size: int = 256) -> None:
-        self._elements: dict[str, Element] = {}
+        self._elements: dict[str, Element] | None = {}
+        self._root: Element = None
         self._cache: OrderedDict[str, list[Polygon]] = OrderedDict()
         self._cache_size = cache_size
 
     def index(self, root: Element, nodes: list[Element] | None = None) -> list[tuple[str, object]]:
         """Index every gml:id below ``root`` (the building being read); return duplicates. ``nodes``: the
         elements of ``root`` that may carry one, in document order, when the caller has them already."""
+        elements, duplicates = self.index_of(_WITH_ID(root) if nodes is None else nodes)
+        self._elements = elements
+        return duplicates
+
+    @staticmethod
+    def index_of(nodes: list[Element]) -> tuple[dict[str, Element], list[tuple[str, object]]]:
+        """The gml:id index of ``nodes`` (document order; the first of a duplicated id wins) and the duplicates."""
         elements: dict[str, Element] = {}
         duplicates: list[tuple[str, object]] = []
-        for el in _WITH_ID(root) if nodes is None else nodes:
+        for el in nodes:
             first, second = el.get(GML_IDS[0]), el.get(GML_IDS[1])
             if first is None and second is None:
                 continue
@@ -158,12 +166,21 @@ class XlinkResolver:
                 duplicates.append((gid, el))
             else:
                 elements[gid] = el
+        return elements, duplicates
+
+    def use(self, root: Element, elements: dict[str, Element] | None, duplicates: list[tuple[str, object]]
+            ) -> list[tuple[str, object]]:
+        """Take ``root`` as the current building with the index :meth:`index_of` made of it, or, when None, an
+        index made at the first lookup; returns the duplicates."""
         self._elements = elements
+        self._root = root
         return duplicates
 
     def element(self, href: str) -> Element | None:
         if not href.startswith("#"):
             return None
+        if self._elements is None:
+            self._elements = self.index_of(_WITH_ID(self._root))[0]
         return self._elements.get(href[1:])
 
     def cached(self, href: str) -> list[Polygon] | None:
@@ -178,6 +195,7 @@ class XlinkResolver:
     def release(self) -> None:
         """Forget the current building's elements (they are about to be cleared)."""
         self._elements = {}
+        self._root = None
 
 
 ProblemHandler = Callable[[object, str], None]  # (element, reason) -> None
@@ -412,3 +430,58 @@ def ring_key(ring: FloatArray) -> bytes:
     pts: FloatArray = np.round(ring, 3)
     pts = pts[np.lexsort(pts.T[::-1])]
     return pts.tobytes()
+
+
+def parse_rings(texts: list[str]) -> tuple[list[FloatArray], NDArray[np.bool_]] | None:
+    """Many 3D posList texts at once, each a ring cleaned exactly as :meth:`GeometryReader.ring` cleans it.
+
+    Consecutive duplicate points and the closing point are dropped. Returns the (N, 3) rings and, per ring, whether
+    it lacked its closing point (``GeometryStats.closed_rings``); None when any text is not a usable 3D ring (a
+    value that is not a number, absurd or too few points): the caller then reads those polygons one by one, with
+    their messages.
+
+    Args:
+        texts: posList texts of 3D points.
+
+    Returns:
+        (rings, open flags), or None.
+
+    Example:
+        >>> rings, open_ = parse_rings(["0 0 0 1 0 0 1 0 0 1 1 0 0 0 0", "0 0 1 2 0 1 2 2 1"])
+        >>> [r.tolist() for r in rings]
+        [[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0]], [[0.0, 0.0, 1.0], [2.0, 0.0, 1.0], [2.0, 2.0, 1.0]]]
+        >>> open_.tolist()
+        [False, True]
+        >>> parse_rings(["0 0 0 1 0 0 0 0 0"]) is None  # fewer than 3 distinct points
+        True
+    """
+    counts = np.fromiter((len(t.split()) for t in texts), dtype=np.int64, count=len(texts))
+    if not len(counts) or (counts % 3).any() or (counts < 9).any():
+        return None
+    try:
+        values = np.array(" ".join(texts).split(), dtype=np.float64)
+    except ValueError:
+        return None
+    pts = values.reshape(-1, 3)
+    with np.errstate(invalid="ignore"):
+        if not ((np.abs(pts[:, :2]) <= MAX_ABS_XY).all() and (np.abs(pts[:, 2]) <= MAX_ABS_Z).all()):
+            return None  # NaN fails every comparison
+    lengths = counts // 3
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    dup = np.zeros(len(pts), dtype=bool)
+    dup[1:] = (pts[1:] == pts[:-1]).all(axis=1)
+    dup[starts] = False
+    kept = lengths - np.add.reduceat(dup, starts) if dup.any() else lengths
+    closing = (pts[starts] == pts[ends - 1]).all(axis=1) & (kept > 1)
+    final = kept - closing
+    if (final < 3).any():
+        return None
+    points = pts[~dup] if dup.any() else pts
+    kstarts = np.cumsum(kept) - kept
+    ring_of = np.repeat(np.arange(len(kept)), kept)
+    first, second = points[kstarts][ring_of], points[kstarts + 1][ring_of]
+    two = (points == first).all(axis=1) | (points == second).all(axis=1)
+    if np.logical_and.reduceat(two, kstarts).any():
+        return None  # every point is one of the first two: fewer than 3 distinct points
+    return [points[a:b] for a, b in zip(kstarts.tolist(), (kstarts + final).tolist())], ~closing
