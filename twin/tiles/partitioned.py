@@ -1132,7 +1132,8 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
     runs the partitions and yields their results (the built-in ``map`` runs them one after another here; a Dask
     mapper runs them on a cluster: the function and the tasks pickle, and the workers must reach the store and
     ``output``'s folder). A failed partition does not stop the others; then a GeoTwinError names every failed
-    partition and ``output`` is left as it was.
+    partition and ``output`` is left as it was; the finished partitions are kept in ``OUT.geotwin-work`` (see
+    ``resume``) and exporting again tiles only the others. The work folder is removed once the tileset is in place.
 
     Args:
         store: a ``StoreReader``, a GeoPackage path or a PostgreSQL DSN.
