@@ -76,6 +76,7 @@ from .export import (
 from .frame import EnuFrame, georeference
 from .glb import meshopt_available
 from .incremental import CONTENT_VERSION, Previous, digest
+from .resume import WorkFolder, kept_summary, part_name, save_part
 from .source import attribute_rows, row_id
 from .subtree import subtree_bytes
 from .tileset import explicit_tile, tileset_json, write_viewer
@@ -930,12 +931,45 @@ class _Run:
     store_target: str
     plan: ExportPlan
     work_dir: str
+    done: dict[str, str] | None = None        # resumable (work_dir: WORK/parts): the finished partitions' digests
 
     def __call__(self, task: Task) -> SubtreeSummary | Failure:
         try:
+            if self.done is not None:
+                return _resume_subtree(self.store_target, self.plan, task, Path(self.work_dir),
+                                       self.done.get(task.key))
             return export_subtree(self.store_target, self.plan, task, self.work_dir)
         except GeoTwinError as err:
             return Failure(task.name, str(err))
+
+
+def _resume_subtree(store_target: str, plan: ExportPlan, task: Task, parts: Path, done: str | None) -> SubtreeSummary:
+    """``export_subtree`` into the resumable work folder (``resume``): the partition's files go into
+    ``parts/<key>``; a partition finished by an earlier run with the digest it has now is kept as it is."""
+    from ..store.open import open_store
+
+    try:
+        started = time.monotonic()
+        if plan.meshopt and not meshopt_available():
+            raise GeoTwinError("this worker lacks the meshoptimizer package the plan compresses with")
+        frames = _task_frames(open_store(store_target, plan.schema), plan, task)
+        key = task_digest(plan, task, frames)
+        folder = parts / part_name(task.key)
+        kept = kept_summary(folder, key) if done == key else None
+        if kept is not None:
+            return SubtreeSummary(**kept)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{part_name(task.key)}.", suffix=".tmp", dir=parts))  # parts must exist
+        try:
+            summary = _reuse(plan, task, key, tmp) or _encode_task(plan, task, frames, tmp)
+            summary.digest, summary.seconds = key, time.monotonic() - started
+            save_part(tmp, folder, asdict(summary))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)   # gone once renamed into place
+        return summary
+    except Cancelled:
+        raise
+    except Exception as err:  # noqa: BLE001 - whatever failed, the message names the partition
+        raise GeoTwinError(f"{task.name} ({len(task.ids)} buildings) failed: {err}") from err
 
 
 # -------------------------------------------------------------------------------------------------- the root
@@ -1098,7 +1132,8 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
     runs the partitions and yields their results (the built-in ``map`` runs them one after another here; a Dask
     mapper runs them on a cluster: the function and the tasks pickle, and the workers must reach the store and
     ``output``'s folder). A failed partition does not stop the others; then a GeoTwinError names every failed
-    partition and ``output`` is left as it was.
+    partition and ``output`` is left as it was; the finished partitions are kept in ``OUT.geotwin-work`` (see
+    ``resume``) and exporting again tiles only the others. The work folder is removed once the tileset is in place.
 
     Args:
         store: a ``StoreReader``, a GeoPackage path or a PostgreSQL DSN.
@@ -1138,30 +1173,52 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
     options.check()
     target = Path(output)
     check_folder(target, REPORT_NAME)   # before the plan: a foreign folder is refused at once
+    work = WorkFolder(target)   # before the plan: a foreign folder of its name is refused at once
     plan = plan_export(store, options, reporter, partition_buildings=partition_buildings, output=target,
                        schema=schema)
     target.parent.mkdir(parents=True, exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
     try:
-        results = _map(plan, work_dir, mapper, reporter)
+        results = _map(plan, work, mapper, reporter)
         failed = [r for r in results if isinstance(r, Failure)]
         if failed:
             raise GeoTwinError(f"{len(failed)} of {len(plan.tasks)} partitions failed; the output is unchanged: "
-                               + "; ".join(f.message for f in failed), path=str(target))
-        return write_root(plan, cast(list[SubtreeSummary], results), target, work_dir, reporter)
+                               + "; ".join(f.message for f in failed) + f" ({_kept_note(work)})", path=str(target))
+        work.assemble([t.key for t in plan.tasks], work_dir)
+        result = write_root(plan, cast(list[SubtreeSummary], results), target, work_dir, reporter)
+        work.discard()
+        return result
+    except BaseException:
+        if not work.entries:
+            work.discard()   # nothing finished: nothing to resume
+        raise
     finally:
         discard_folder(work_dir)   # renamed aside first: a cancelled task still running cannot recreate it
 
 
-def _map(plan: ExportPlan, work_dir: Path, mapper: Mapper, reporter: Reporter) -> list[SubtreeSummary | Failure]:
-    """Every task's result through ``mapper``, with progress."""
-    run = _Run(plan.target, plan.shared(), str(work_dir))
+def _kept_note(work: WorkFolder) -> str:
+    return (f"{len(work.entries)} finished partition(s) are kept in {work.folder}: export again to tile only the "
+            "failed ones" if work.entries else "no partition finished")
+
+
+def _map(plan: ExportPlan, work: WorkFolder, mapper: Mapper, reporter: Reporter) -> list[SubtreeSummary | Failure]:
+    """Every task's result through ``mapper``, with progress; each finished partition recorded in ``work``."""
+    done = work.open([t.key for t in plan.tasks])
+    run = _Run(plan.target, plan.shared(), str(work.parts), done)
+    names = {t.name: t.key for t in plan.tasks}
     results: list[SubtreeSummary | Failure] = []
+    kept = 0
     results_iter: Iterator[Any] = iter(mapper(run, plan.tasks))
     for result in results_iter:
-        reporter.check()
         results.append(result)
-        reporter.progress(20 + 75 * len(results) / len(plan.tasks))
         if isinstance(result, Failure):
+            work.forget(names.get(result.name, ""))
             reporter.warning(result.message)
+        else:
+            kept += done.get(result.key) == result.digest
+            work.record(result.key, result.digest)
+        reporter.check()
+        reporter.progress(20 + 75 * len(results) / len(plan.tasks))
+    if kept:
+        reporter.info(f"{kept} of {len(plan.tasks)} partition(s) kept from the unfinished export in {work.folder}")
     return results

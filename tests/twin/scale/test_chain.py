@@ -392,7 +392,8 @@ def test_cancel_cancels_the_export_tasks_on_the_cluster(single, client, tmp_path
     with pytest.raises(Cancelled, match="cancelled by the user"):
         export_tiles(single["twin"], tmp_path / "tiles", TILE_OPTIONS, reporter, dask_mapper(client, reporter),
                      partition_buildings=30)
-    assert not (tmp_path / "tiles").exists() and list(tmp_path.iterdir()) == []
+    assert not (tmp_path / "tiles").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["tiles.geotwin-work"]   # the finished partitions, kept to resume
 
     def ours(dask_scheduler):
         return [str(k) for k, t in dask_scheduler.tasks.items()
@@ -409,7 +410,8 @@ def test_cancel_cancels_the_export_tasks_on_the_cluster(single, client, tmp_path
     while any(client.run(executing).values()) and time.monotonic() < deadline:   # cancelled tasks run to their end
         time.sleep(0.2)
     assert not any(client.run(executing).values())
-    assert list(tmp_path.iterdir()) == []   # nor did a task still running leave its tiles behind
+    assert [p.name for p in tmp_path.iterdir()] == ["tiles.geotwin-work"]   # nor did a task still running leave
+    # its tiles outside the work folder
 
 
 def test_a_worker_killed_mid_build_is_rescheduled_and_the_twin_is_identical(single, client, dask_scheduler,
