@@ -25,6 +25,10 @@ class Sampler:
     def __init__(self, client) -> None:
         self.client = client
         self.peak: dict[int, float] = {}
+        self.phase_peak: dict[int, float] = {}   # since the phase began (reset_phase)
+        self.own = os.getpid()
+        self.own_peak = 0.0                       # this process (the coordinator, with the in-process scheduler)
+        self.own_phase_peak = 0.0
         self.cpu: dict[int, float] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -32,11 +36,18 @@ class Sampler:
     def pids(self) -> list[int]:
         return [int(p) for p in self.client.run(os.getpid).values()]
 
+    def reset_phase(self) -> None:
+        self.phase_peak, self.own_phase_peak = {}, 0.0
+
     def sample(self) -> None:
+        own = psutil.Process(self.own).memory_info().rss / 2**20
+        self.own_peak, self.own_phase_peak = max(self.own_peak, own), max(self.own_phase_peak, own)
         for pid in self.pids():
             try:
                 proc = psutil.Process(pid)
-                self.peak[pid] = max(self.peak.get(pid, 0.0), proc.memory_info().rss / 2**20)
+                rss = proc.memory_info().rss / 2**20
+                self.peak[pid] = max(self.peak.get(pid, 0.0), rss)
+                self.phase_peak[pid] = max(self.phase_peak.get(pid, 0.0), rss)
                 times = proc.cpu_times()
                 self.cpu[pid] = times.user + times.system
             except psutil.NoSuchProcess:
@@ -65,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("work")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--per-partition", type=int, default=4000)
+    parser.add_argument("--phases", default="import,build,export", help="the phases to run (a later one needs the "
+                        "earlier ones' output in WORK)")
     args = parser.parse_args(argv)
     from geotwin.twin.kernel.progress import Reporter
     from geotwin.twin.scale.build import build_partitioned
@@ -83,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         mapper = dask_mapper(client, reporter)
 
         def phase(name, run):
+            sampler.reset_phase()
             cpu0, own0, t0 = sampler.cpu_by_pid(), sum(me.cpu_times()[:2]), time.perf_counter()
             out = run()
             seconds = time.perf_counter() - t0
@@ -95,25 +109,42 @@ def main(argv: list[str] | None = None) -> int:
                             "busiest_worker_cpu_seconds": round(max(per_worker, default=0.0), 2),
                             "coordinator_cpu_seconds": round(own, 2),
                             "estimated_idle_seconds": round(max(per_worker, default=0.0) + own, 2),
-                            "coordinator_rss_mb": round(me.memory_info().rss / 2**20, 1)}
+                            "coordinator_rss_mb": round(me.memory_info().rss / 2**20, 1),
+                            "coordinator_peak_rss_mb": round(sampler.own_phase_peak, 1),
+                            "worker_peak_rss_mb": sorted(round(v, 1) for v in sampler.phase_peak.values())}
             return out
 
-        imported = phase("import", lambda: import_partitioned([args.zip], work / "city.gpkg", work, mapper, reporter))
-        built = phase("build", lambda: build_partitioned(open_store(work / "twin.gpkg"), [work / "city.gpkg"], work,
-                                                         mapper, reporter, buildings_per_partition=args.per_partition))
-        exported = phase("export", lambda: export_tiles(work / "twin.gpkg", work / "tiles", None, reporter, mapper))
+        run = set(args.phases.split(","))
+        imported = built = exported = None
+        if "import" in run:
+            imported = phase("import", lambda: import_partitioned([args.zip], work / "city.gpkg", work, mapper,
+                                                                  reporter))
+        if "build" in run:
+            built = phase("build", lambda: build_partitioned(open_store(work / "twin.gpkg"), [work / "city.gpkg"],
+                                                             work, mapper, reporter,
+                                                             buildings_per_partition=args.per_partition))
+        if "export" in run:
+            exported = phase("export", lambda: export_tiles(work / "twin.gpkg", work / "tiles", None, reporter,
+                                                            mapper))
         sampler.stop.set()
         sampler.thread.join()
-    print(json.dumps({"workers": args.workers, "buildings": imported.buildings,
-                      "import_partitions": imported.partitions,
-                      "build_partitions": built.partitions, "twin_buildings": built.buildings,
-                      "export": "partitioned", "export_partitions": len(exported.report.get("partitions", [])),
+    print(json.dumps({"workers": args.workers, "buildings": imported.buildings if imported else None,
+                      "import_partitions": imported.partitions if imported else None,
+                      "build_partitions": built.partitions if built else None,
+                      "twin_buildings": built.buildings if built else None,
+                      "export": "partitioned",
+                      "export_partitions": len(exported.report.get("partitions", [])) if exported else None,
+                      "export_partition_buildings": sorted(p["buildings"] for p in exported.report["partitions"])
+                      if exported else None,
                       "phases": phases, "worker_peak_rss_mb": sorted(round(v, 1) for v in sampler.peak.values()),
-                      "coordinator_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                      "store_bytes": {"city_model": (work / "city.gpkg").stat().st_size,
-                                      "twin": (work / "twin.gpkg").stat().st_size,
-                                      "tiles": sum(f.stat().st_size for f in (work / "tiles").rglob("*")
-                                                   if f.is_file())}}))
+                      "coordinator_peak_rss_mb": round(max(sampler.own_peak, resource.getrusage(
+                          resource.RUSAGE_SELF).ru_maxrss / 1024), 1),
+                      "coordinator_end_rss_mb": round(me.memory_info().rss / 2**20, 1),
+                      "store_bytes": {name: (sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+                                             if path.is_dir() else path.stat().st_size)
+                                      for name, path in (("city_model", work / "city.gpkg"),
+                                                         ("twin", work / "twin.gpkg"), ("tiles", work / "tiles"))
+                                      if path.exists()}}))
     return 0
 
 

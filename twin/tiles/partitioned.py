@@ -467,7 +467,8 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     reporter.progress(10)
     lo, hi = _enu_boxes(reader, scan, surfaces, geo, frame, reporter)
     ids = scan.ids + sorted(surfaces)
-    order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+    scan.seen.clear()   # only the scan dedupes: freed before the tree is built (the plan's peak)
+    order = np.argsort(np.array(ids, dtype=object), kind="stable")   # ids are unique: sorted()'s order
     ids = [ids[i] for i in order.tolist()]
     placement = Placement(frame, origin, lo[order], hi[order])
     previous = Previous.load(Path(output), REPORT_NAME) if output is not None else Previous(Path("."))
