@@ -1720,3 +1720,136 @@ def delete_rows(path: PathLike, layer: str, column: str, values: Sequence[str], 
             deleted += cur.rowcount
         con.commit()
     return deleted
+
+
+def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tuple[str, Any] | None = None,
+                values: dict[str, Any] | None = None) -> int | None:
+    """Append the rows of layer ``spec`` of GeoPackage ``source`` to the same layer of ``target`` (both written by
+    GDAL, the layer existing in both) inside SQLite, as GDAL's append of the same rows writes them: in fid order,
+    new fids after the target's last, the same values and geometry blobs, the R-tree entries copied from the
+    source's index, the feature count and the extent (the wider of both) updated.
+
+    Args:
+        target: the GeoPackage appended to (no other connection may write it meanwhile).
+        source: the GeoPackage read.
+        spec: the layer (its fields, and its geometry column, are copied).
+        where: only the source rows whose column (first) equals the value (second).
+        values: columns written as these constants instead of the source's values.
+
+    Returns:
+        The rows appended; None (nothing written) when the source lacks a column or the layer has geometries
+        without a spatial index or a gap in its fids: then append them the usual way.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> import geopandas as gpd
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "height": "float"})
+        >>> tmp = Path(tempfile.mkdtemp())
+        >>> def trees(ids, x):
+        ...     return gpd.GeoDataFrame({"tree_id": ids, "height": [9.0] * len(ids)},
+        ...                             geometry=[Point(x + i, 5429500) for i in range(len(ids))], crs="EPSG:25832")
+        >>> write_frame(tmp / "a.gpkg", TREES, trees(["A1"], 456500), append=False)
+        >>> write_frame(tmp / "b.gpkg", TREES, trees(["B1", "B2"], 456600), append=False)
+        >>> append_rows(tmp / "a.gpkg", tmp / "b.gpkg", TREES, values={"height": 2.5})
+        2
+        >>> read_frame(tmp / "a.gpkg", "trees")[["tree_id", "height"]].values.tolist()
+        [['A1', 9.0], ['B1', 2.5], ['B2', 2.5]]
+        >>> [float(v) for v in layer_info(tmp / "a.gpkg", "trees")["total_bounds"]]
+        [456500.0, 5429500.0, 456601.0, 5429500.0]
+        >>> len(read_frame(tmp / "a.gpkg", "trees", bbox=(456599, 5429499, 456602, 5429501)))   # the R-tree
+        2
+    """
+    con = sqlite3.connect(Path(target))
+    try:
+        con.execute("ATTACH DATABASE ? AS part", (str(Path(source)),))
+        plan = _append_plan(con, spec)
+        if plan is None:
+            return None
+        count = _append_copy(con, spec, plan, where, values or {})
+        con.commit()
+        return count
+    finally:
+        con.close()
+
+
+def _append_plan(con: sqlite3.Connection, spec: LayerSpec) -> dict[str, Any] | None:
+    """The target's and source's fid columns, the geometry column and its R-tree, when append_rows can copy."""
+    table = _quote(spec.name)
+    plan: dict[str, Any] = {}
+    for db in ("main", "part"):
+        info = con.execute(f"PRAGMA {db}.table_info({table})").fetchall()
+        plan[db] = next((r[1] for r in info if r[5]), None)
+        geom = con.execute(f"SELECT column_name FROM {db}.gpkg_geometry_columns WHERE table_name = ?",
+                           (spec.name,)).fetchone()
+        plan[db + "_geom"] = geom[0] if geom else None
+        if plan[db] is None or not set(spec.fields) <= {r[1] for r in info}:
+            return None
+    plan["geom"] = plan["main_geom"]
+    if plan["geom"] != plan["part_geom"]:
+        return None
+    if plan["geom"]:
+        plan["rtree"] = f"rtree_{spec.name}_{plan['geom']}"
+        for db in ("main", "part"):
+            if not con.execute(f"SELECT 1 FROM {db}.sqlite_master WHERE type = 'table' AND name = ?",
+                               (plan["rtree"],)).fetchone():
+                return None
+        low, high, count = con.execute(f"SELECT min({_quote(plan['part'])}), max({_quote(plan['part'])}), count(*) "
+                                       f"FROM part.{table}").fetchone()
+        if count and high - low + 1 != count:
+            return None
+    return plan
+
+
+def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any], where: tuple[str, Any] | None,
+                 values: dict[str, Any]) -> int:
+    table, geom = _quote(spec.name), plan["geom"]
+    names = ([geom] if geom else []) + list(spec.fields)
+    picked = ", ".join("?" if n in values else _quote(n) for n in names)
+    condition = f" WHERE {_quote(where[0])} = ?" if where else ""
+    params = [values[n] for n in names if n in values] + ([where[1]] if where else [])
+    before = con.execute(f"SELECT coalesce(max({_quote(plan['main'])}), 0) FROM main.{table}").fetchone()[0]
+    # GDAL's R-tree triggers call its SQL functions (ST_IsEmpty, ST_MinX, …), which plain SQLite lacks: the insert
+    # trigger is set aside, and the source's index entries copied instead
+    triggers = con.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
+                           "name LIKE 'rtree_%'", (spec.name,)).fetchall()
+    for name, _ in triggers:
+        con.execute(f"DROP TRIGGER main.{_quote(name)}")
+    fid = _quote(plan["part"])
+    con.execute(f"INSERT INTO main.{table} ({', '.join(map(_quote, names))}) SELECT {picked} FROM part.{table}"
+                f"{condition} ORDER BY {fid}", params)
+    count = con.execute("SELECT changes()").fetchone()[0]
+    if geom and count:
+        if where:   # fids of the copied rows in their order: the k-th copied row became fid before + k
+            con.execute("CREATE TEMP TABLE _copied (k INTEGER PRIMARY KEY, src INTEGER UNIQUE)")
+            con.execute(f"INSERT INTO _copied (src) SELECT {fid} FROM part.{table}{condition} ORDER BY {fid}",
+                        params[len(params) - 1:])
+            source = (f"SELECT m.k + {int(before)}, r.minx, r.maxx, r.miny, r.maxy FROM _copied m JOIN "
+                      f"part.{_quote(plan['rtree'])} r ON r.id = m.src ORDER BY m.k")
+        else:
+            low = con.execute(f"SELECT min({fid}) FROM part.{table}").fetchone()[0]
+            source = (f"SELECT id - {int(low)} + {int(before) + 1}, minx, maxx, miny, maxy FROM "
+                      f"part.{_quote(plan['rtree'])} ORDER BY id")
+        con.execute(f"INSERT INTO main.{_quote(plan['rtree'])} {source}")
+        con.execute("DROP TABLE IF EXISTS temp._copied")
+        _widen_extent(con, spec.name)
+    for _, sql in triggers:
+        con.execute(sql)
+    if con.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
+        con.execute(f"UPDATE main.gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM main.{table}) "
+                    "WHERE lower(table_name) = lower(?) AND feature_count IS NOT NULL", (spec.name,))   # NULL: unknown
+    return int(count)
+
+
+def _widen_extent(con: sqlite3.Connection, name: str) -> None:
+    """The target layer's extent in gpkg_contents widened to hold the source's."""
+    rows = [con.execute(f"SELECT min_x, min_y, max_x, max_y FROM {db}.gpkg_contents WHERE lower(table_name) = "
+                        "lower(?)", (name,)).fetchone() for db in ("main", "part")]
+    boxes = [r for r in rows if r is not None and None not in r]
+    if boxes:
+        extent = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                  max(b[3] for b in boxes))
+        con.execute("UPDATE main.gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE "
+                    "lower(table_name) = lower(?)", (*extent, name))
