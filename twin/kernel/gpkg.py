@@ -712,6 +712,23 @@ class GpkgWriter:
             self._direct.insert_columns(spec, columns, blobs, bounds)
             self.counts[spec.name] = self.counts.get(spec.name, 0) + rows
 
+    def copy_layer(self, spec: LayerSpec, source: PathLike) -> bool:
+        """Append every row of the layer of GeoPackage ``source`` after the layer's queued rows, in fid order, by
+        SQL inside SQLite (see ``DirectLayers.copy_from``); False (nothing copied) when this writer is not direct or
+        the source's layer is not one this writer could copy whole (then add its rows the usual way).
+
+        Example: ``writer.copy_layer(BUILDINGS, "part.gpkg") or writer.add_many(BUILDINGS, rows, wkbs)``.
+        """
+        if self._direct is None:
+            return False
+        self.ensure_layer(spec)
+        self._flush(spec.name)   # creates the layer, writes its queued rows: the copied ones follow them
+        copied = self._direct.copy_from(spec, Path(source))
+        if copied is None:
+            return False
+        self.counts[spec.name] = self.counts.get(spec.name, 0) + copied
+        return True
+
     def ensure_layer(self, spec: LayerSpec) -> None:
         """Create the layer even if it receives no rows."""
         self._buffers.setdefault(spec.name, (spec, [], []))
@@ -1383,6 +1400,69 @@ class DirectLayers:
             con.commit()
             layer["pending"] = 0
 
+    def copy_from(self, spec: LayerSpec, source: Path) -> int | None:
+        """Append the rows of layer ``spec`` of GeoPackage ``source`` (in fid order, new fids following the table's
+        last) by ``INSERT … SELECT`` over an attached database: the same blobs and values, the index entries taken
+        from the source's R-tree, the extent from its gpkg_contents. None (nothing copied) when the source's layer
+        lacks a column, has a gap in its fids, or has geometries without an R-tree. Returns the rows copied."""
+        layer = self._layer(spec)
+        con = self._connection()
+        con.commit()   # ATTACH cannot run inside a transaction
+        con.execute("ATTACH DATABASE ? AS part", (str(source),))
+        try:
+            plan = self._copy_plan(con, spec, layer)
+            if plan is None:
+                return None
+            fid, low, count, index = plan
+            if not count:
+                return 0
+            names = ", ".join(map(_quote, ([layer["geom"]] if layer["geom"] else []) + list(spec.fields)))
+            con.execute(f"INSERT INTO main.{_quote(spec.name)} ({names}) SELECT {names} FROM part.{_quote(spec.name)} "
+                        f"ORDER BY {_quote(fid)}")
+            last = con.execute(f"SELECT max({_quote(layer['fid'])}) FROM main.{_quote(spec.name)}").fetchone()[0]
+            if index is not None:   # source fid low + k became last - count + 1 + k
+                ids, boxes, extent = index
+                layer["index"].append((ids - low + last - count + 1, boxes))
+                if extent is not None:   # as the source holds it (rounded once, see _extent)
+                    e = layer.get("copied") or extent
+                    layer["copied"] = [min(e[0], extent[0]), min(e[1], extent[1]), max(e[2], extent[2]),
+                                       max(e[3], extent[3])]
+            layer["rows"] += count
+            con.commit()
+            return int(count)
+        finally:
+            con.execute("DETACH DATABASE part")
+
+    @staticmethod
+    def _copy_plan(con: sqlite3.Connection, spec: LayerSpec,
+                   layer: dict[str, Any]) -> tuple[str, int, int, tuple[Any, Any, list[float] | None] | None] | None:
+        """What copy_from needs of the attached source: its fid column, lowest fid, row count and (geometry layers)
+        the R-tree's ids and boxes and the extent; None when it cannot copy the layer whole."""
+        table = _quote(spec.name)
+        info = con.execute(f"PRAGMA part.table_info({table})").fetchall()
+        fid = next((r[1] for r in info if r[5]), None)
+        if fid is None or not set(spec.fields) | ({layer["geom"]} if layer["geom"] else set()) <= {r[1] for r in info}:
+            return None
+        low, high, count = con.execute(f"SELECT min({_quote(fid)}), max({_quote(fid)}), count(*) FROM part.{table}"
+                                       ).fetchone()
+        if not count:
+            return fid, 0, 0, None
+        if high - low + 1 != count:
+            return None
+        if not layer["geom"]:
+            return fid, low, count, None
+        rtree = f"rtree_{spec.name}_{layer['geom']}"
+        if not con.execute("SELECT 1 FROM part.sqlite_master WHERE type = 'table' AND name = ?", (rtree,)).fetchone():
+            return None
+        rows = con.execute(f"SELECT id, minx, maxx, miny, maxy FROM part.{_quote(rtree)} ORDER BY id").fetchall()
+        extent = con.execute("SELECT min_x, min_y, max_x, max_y FROM part.gpkg_contents WHERE lower(table_name) = "
+                             "lower(?)", (spec.name,)).fetchone()
+        if rows and (extent is None or None in extent):
+            return None
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        boxes = np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 4).astype(np.float32)
+        return fid, low, count, (ids, boxes, list(extent) if rows else None)
+
     def finish(self) -> None:
         """Spatial indexes, triggers, feature counts and extents of every layer written; closes the file."""
         if self._con is None:
@@ -1391,13 +1471,11 @@ class DirectLayers:
         for table, layer in self._layers.items():
             if layer["geom"] is not None:
                 self._rtree(con, table, layer["geom"], layer["fid"])
-                if np.isfinite(layer["extent"][0]):
-                    # GDAL writes the extent as SQL text printed by SQLite's %.18g: the same doubles come back
-                    con.execute("UPDATE gpkg_contents SET min_x = CAST(printf('%.18g', ?) AS REAL), "
-                                "min_y = CAST(printf('%.18g', ?) AS REAL), max_x = CAST(printf('%.18g', ?) AS REAL), "
-                                "max_y = CAST(printf('%.18g', ?) AS REAL), last_change = "
+                extent = self._extent(con, layer)
+                if extent is not None:
+                    con.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = "
                                 "strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE lower(table_name) = lower(?)",
-                                (*layer["extent"], table))
+                                (*extent, table))
             if layer["rows"]:
                 count = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
                 con.execute("UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
@@ -1406,6 +1484,20 @@ class DirectLayers:
                 con.execute(sql)
         con.commit()
         self.abort()
+
+    @staticmethod
+    def _extent(con: sqlite3.Connection, layer: dict[str, Any]) -> list[float] | None:
+        """The layer's extent as gpkg_contents holds it: GDAL writes it as SQL text printed by SQLite's %.18g, which
+        does not give back the same doubles, so the rows' extent is rounded so once; the extents copied from other
+        GeoPackages (``copied``) were rounded so there (rounding keeps the order: the min of rounded is the rounded
+        min)."""
+        extent = layer.get("copied")
+        if np.isfinite(layer["extent"][0]):
+            rounded = con.execute("SELECT " + ", ".join(["CAST(printf('%.18g', ?) AS REAL)"] * 4),
+                                  layer["extent"]).fetchone()
+            extent = rounded if extent is None else [min(extent[0], rounded[0]), min(extent[1], rounded[1]),
+                                                     max(extent[2], rounded[2]), max(extent[3], rounded[3])]
+        return None if extent is None else list(extent)
 
     def _rtree(self, con: sqlite3.Connection, table: str, column: str, fid: str) -> None:
         """The layer's R-tree (GDAL's names, columns, triggers and extension row), bulk-loaded (see rtree_nodes)."""
@@ -1628,3 +1720,136 @@ def delete_rows(path: PathLike, layer: str, column: str, values: Sequence[str], 
             deleted += cur.rowcount
         con.commit()
     return deleted
+
+
+def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tuple[str, Any] | None = None,
+                values: dict[str, Any] | None = None) -> int | None:
+    """Append the rows of layer ``spec`` of GeoPackage ``source`` to the same layer of ``target`` (both written by
+    GDAL, the layer existing in both) inside SQLite, as GDAL's append of the same rows writes them: in fid order,
+    new fids after the target's last, the same values and geometry blobs, the R-tree entries copied from the
+    source's index, the feature count and the extent (the wider of both) updated.
+
+    Args:
+        target: the GeoPackage appended to (no other connection may write it meanwhile).
+        source: the GeoPackage read.
+        spec: the layer (its fields, and its geometry column, are copied).
+        where: only the source rows whose column (first) equals the value (second).
+        values: columns written as these constants instead of the source's values.
+
+    Returns:
+        The rows appended; None (nothing written) when the source lacks a column or the layer has geometries
+        without a spatial index or a gap in its fids: then append them the usual way.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> import geopandas as gpd
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "height": "float"})
+        >>> tmp = Path(tempfile.mkdtemp())
+        >>> def trees(ids, x):
+        ...     return gpd.GeoDataFrame({"tree_id": ids, "height": [9.0] * len(ids)},
+        ...                             geometry=[Point(x + i, 5429500) for i in range(len(ids))], crs="EPSG:25832")
+        >>> write_frame(tmp / "a.gpkg", TREES, trees(["A1"], 456500), append=False)
+        >>> write_frame(tmp / "b.gpkg", TREES, trees(["B1", "B2"], 456600), append=False)
+        >>> append_rows(tmp / "a.gpkg", tmp / "b.gpkg", TREES, values={"height": 2.5})
+        2
+        >>> read_frame(tmp / "a.gpkg", "trees")[["tree_id", "height"]].values.tolist()
+        [['A1', 9.0], ['B1', 2.5], ['B2', 2.5]]
+        >>> [float(v) for v in layer_info(tmp / "a.gpkg", "trees")["total_bounds"]]
+        [456500.0, 5429500.0, 456601.0, 5429500.0]
+        >>> len(read_frame(tmp / "a.gpkg", "trees", bbox=(456599, 5429499, 456602, 5429501)))   # the R-tree
+        2
+    """
+    con = sqlite3.connect(Path(target))
+    try:
+        con.execute("ATTACH DATABASE ? AS part", (str(Path(source)),))
+        plan = _append_plan(con, spec)
+        if plan is None:
+            return None
+        count = _append_copy(con, spec, plan, where, values or {})
+        con.commit()
+        return count
+    finally:
+        con.close()
+
+
+def _append_plan(con: sqlite3.Connection, spec: LayerSpec) -> dict[str, Any] | None:
+    """The target's and source's fid columns, the geometry column and its R-tree, when append_rows can copy."""
+    table = _quote(spec.name)
+    plan: dict[str, Any] = {}
+    for db in ("main", "part"):
+        info = con.execute(f"PRAGMA {db}.table_info({table})").fetchall()
+        plan[db] = next((r[1] for r in info if r[5]), None)
+        geom = con.execute(f"SELECT column_name FROM {db}.gpkg_geometry_columns WHERE table_name = ?",
+                           (spec.name,)).fetchone()
+        plan[db + "_geom"] = geom[0] if geom else None
+        if plan[db] is None or not set(spec.fields) <= {r[1] for r in info}:
+            return None
+    plan["geom"] = plan["main_geom"]
+    if plan["geom"] != plan["part_geom"]:
+        return None
+    if plan["geom"]:
+        plan["rtree"] = f"rtree_{spec.name}_{plan['geom']}"
+        for db in ("main", "part"):
+            if not con.execute(f"SELECT 1 FROM {db}.sqlite_master WHERE type = 'table' AND name = ?",
+                               (plan["rtree"],)).fetchone():
+                return None
+        low, high, count = con.execute(f"SELECT min({_quote(plan['part'])}), max({_quote(plan['part'])}), count(*) "
+                                       f"FROM part.{table}").fetchone()
+        if count and high - low + 1 != count:
+            return None
+    return plan
+
+
+def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any], where: tuple[str, Any] | None,
+                 values: dict[str, Any]) -> int:
+    table, geom = _quote(spec.name), plan["geom"]
+    names = ([geom] if geom else []) + list(spec.fields)
+    picked = ", ".join("?" if n in values else _quote(n) for n in names)
+    condition = f" WHERE {_quote(where[0])} = ?" if where else ""
+    params = [values[n] for n in names if n in values] + ([where[1]] if where else [])
+    before = con.execute(f"SELECT coalesce(max({_quote(plan['main'])}), 0) FROM main.{table}").fetchone()[0]
+    # GDAL's R-tree triggers call its SQL functions (ST_IsEmpty, ST_MinX, …), which plain SQLite lacks: the insert
+    # trigger is set aside, and the source's index entries copied instead
+    triggers = con.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
+                           "name LIKE 'rtree_%'", (spec.name,)).fetchall()
+    for name, _ in triggers:
+        con.execute(f"DROP TRIGGER main.{_quote(name)}")
+    fid = _quote(plan["part"])
+    con.execute(f"INSERT INTO main.{table} ({', '.join(map(_quote, names))}) SELECT {picked} FROM part.{table}"
+                f"{condition} ORDER BY {fid}", params)
+    count = con.execute("SELECT changes()").fetchone()[0]
+    if geom and count:
+        if where:   # fids of the copied rows in their order: the k-th copied row became fid before + k
+            con.execute("CREATE TEMP TABLE _copied (k INTEGER PRIMARY KEY, src INTEGER UNIQUE)")
+            con.execute(f"INSERT INTO _copied (src) SELECT {fid} FROM part.{table}{condition} ORDER BY {fid}",
+                        params[len(params) - 1:])
+            source = (f"SELECT m.k + {int(before)}, r.minx, r.maxx, r.miny, r.maxy FROM _copied m JOIN "
+                      f"part.{_quote(plan['rtree'])} r ON r.id = m.src ORDER BY m.k")
+        else:
+            low = con.execute(f"SELECT min({fid}) FROM part.{table}").fetchone()[0]
+            source = (f"SELECT id - {int(low)} + {int(before) + 1}, minx, maxx, miny, maxy FROM "
+                      f"part.{_quote(plan['rtree'])} ORDER BY id")
+        con.execute(f"INSERT INTO main.{_quote(plan['rtree'])} {source}")
+        con.execute("DROP TABLE IF EXISTS temp._copied")
+        _widen_extent(con, spec.name)
+    for _, sql in triggers:
+        con.execute(sql)
+    if con.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
+        con.execute(f"UPDATE main.gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM main.{table}) "
+                    "WHERE lower(table_name) = lower(?) AND feature_count IS NOT NULL", (spec.name,))   # NULL: unknown
+    return int(count)
+
+
+def _widen_extent(con: sqlite3.Connection, name: str) -> None:
+    """The target layer's extent in gpkg_contents widened to hold the source's."""
+    rows = [con.execute(f"SELECT min_x, min_y, max_x, max_y FROM {db}.gpkg_contents WHERE lower(table_name) = "
+                        "lower(?)", (name,)).fetchone() for db in ("main", "part")]
+    boxes = [r for r in rows if r is not None and None not in r]
+    if boxes:
+        extent = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                  max(b[3] for b in boxes))
+        con.execute("UPDATE main.gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE "
+                    "lower(table_name) = lower(?)", (*extent, name))

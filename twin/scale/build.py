@@ -507,6 +507,11 @@ def _changes(writer: StoreWriter, name: str, old: pd.DataFrame | None, new: dict
     if old is None and name in _PER_BUILDING:
         added: list[str] = []
         for cell in cells:
+            if writer.append_from(CHANGES, cell, ("layer", name), {"build_id": build_id}):
+                if name == TWIN_BUILDINGS.name:
+                    _, ids, _ = gpkg.read_table(cell, CHANGES.name, ["layer", "object_id"], geometry=False)
+                    added += [str(i) for layer, i in ids if layer == name]
+                continue
             rows = GpkgStore(cell).read(CHANGES)
             rows = rows[rows["layer"] == name].copy()
             rows["build_id"] = build_id
@@ -540,7 +545,10 @@ def _copy_cells(writer: StoreWriter, spec: Any, cells: list[str], collect: bool)
         writer.replace(spec, empty(spec, None))
     for n, cell in enumerate(cells):
         part = GpkgStore(cell)
-        (writer.replace if n == 0 else writer.append)(spec, part.read(spec))
+        if n == 0 or not writer.append_from(spec, cell):   # the first creates the layer (and its feature count)
+            (writer.replace if n == 0 else writer.append)(spec, part.read(spec))
+        if new is None and writer.append_from(OBJECT_HASHES, cell, ("layer", spec.name)):
+            continue
         mine = part.read(OBJECT_HASHES)
         mine = mine[mine["layer"] == spec.name]
         writer.append(OBJECT_HASHES, mine)
@@ -559,7 +567,8 @@ def _derived(writer: StoreWriter, inputs: Sequence[str], cells: list[str], crs: 
     reports = []
     for cell in cells:
         part = GpkgStore(cell)
-        writer.append(LINKS, part.read(LINKS))
+        if not writer.append_from(LINKS, cell):
+            writer.append(LINKS, part.read(LINKS))
         reports.append(part.read(HEIGHT_REPORT))
     writer.replace(CONFLATION_REPORT, empty(CONFLATION_REPORT, None))
     heights = pd.concat(reports, ignore_index=True) if reports else empty(HEIGHT_REPORT, None)

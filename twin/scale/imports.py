@@ -300,7 +300,7 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any],
         verticals.add(entry.get("vertical_crs"))
     result.crs = crs
     seen: dict[str, str] = {}
-    with gpkg.gpkg_output(output, crs) as writer:
+    with gpkg.gpkg_output(output, crs, direct=True) as writer:   # as import_citymodel writes it
         for spec in CITY_MODEL_LAYERS:
             writer.ensure_layer(spec)
         for item in skipped:
@@ -334,6 +334,8 @@ def _copy_layer(writer: gpkg.GpkgWriter, path: Path, spec: Any, leave_out: set[s
     names = list(spec.fields)
     key = {BUILDINGS.name: "id", BUILDING_SURFACES.name: "building_id", FOOTPRINTS.name: "building_id"}.get(spec.name)
     at = names.index(key) if key and leave_out else None
+    if at is None and writer.copy_layer(spec, path):   # the whole layer by SQL, inside SQLite
+        return
     for rows, blobs in gpkg.iter_table(path, spec.name, names, _BATCH):
         wkbs = gpkg.wkbs_of(blobs) if spec.geometry_type is not None else None
         records = [dict(zip(names, row)) for row in rows]

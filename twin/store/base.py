@@ -119,6 +119,13 @@ class StoreWriter(abc.ABC):
     def append(self, spec: LayerSpec, frame: pd.DataFrame) -> None:
         """Add rows to an existing layer."""
 
+    def append_from(self, spec: LayerSpec, source: str, where: tuple[str, Any] | None = None,
+                    values: dict[str, Any] | None = None) -> bool:
+        """Add the rows of the layer of GeoPackage ``source`` (those whose column ``where[0]`` is ``where[1]``;
+        the columns of ``values`` set to these) to the existing layer, as ``append`` of its frame would, without
+        reading them into Python; False (nothing added) when the store cannot: then ``append`` them."""
+        return False
+
 
 class TwinStore(StoreReader):
     """A twin store with both sides: the read side (``StoreReader``) and the write side (``exclusive``,

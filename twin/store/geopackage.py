@@ -51,6 +51,11 @@ class GpkgStoreWriter(StoreWriter):
     def append(self, spec: LayerSpec, frame: pd.DataFrame) -> None:
         self._write(spec, frame, append=True)
 
+    def append_from(self, spec: LayerSpec, source: str, where: tuple[str, Any] | None = None,
+                    values: dict[str, Any] | None = None) -> bool:
+        self.reporter.check()
+        return gpkg.append_rows(self.path, source, spec, where, values) is not None
+
     def delete(self, spec: LayerSpec, column: str, values: Sequence[str]) -> int:
         return gpkg.delete_rows(self.path, spec.name, column, values)
 

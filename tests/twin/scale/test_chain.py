@@ -434,3 +434,32 @@ def test_a_worker_killed_mid_build_is_rescheduled_and_the_twin_is_identical(sing
     assert len(result.ran) == result.partitions >= 6 and result.buildings == 400
     assert_same_twin(tmp_path / "twin.gpkg", single["twin"])
     client.wait_for_workers(2, timeout=90)
+
+
+def test_a_tile_delivered_twice_merges_as_the_single_process_import_of_the_same_files(delivery, tmp_path):
+    """The partitions whose buildings an earlier tile delivered are merged row by row without those buildings
+    (the others copied whole inside SQLite): the same rows, skipped rows, spatial index and counts as one run."""
+    again = tmp_path / "again" / "LoD2_again.gml"
+    again.parent.mkdir()
+    shutil.copyfile(delivery["tiles"][1], again)
+    files = [*delivery["tiles"], again]
+    import_citymodel(files, tmp_path / "single.gpkg")
+    result = import_partitioned(files, tmp_path / "city.gpkg", tmp_path / "work", serial_mapper())
+    tile_buildings = len(gpkg.read_table(tmp_path / "work" / "import" / "parts" / next(
+        p.name for p in (tmp_path / "work" / "import" / "parts").iterdir() if "LoD2_again" in p.name), "buildings",
+        ["id"], geometry=False)[1])
+    assert result.duplicates == tile_buildings > 0
+    # the layers the merge copies; not compared here: the repeated tile's sources row (counts its buildings as
+    # imported where one run counts them skipped) and its skipped rows' line numbers (none), open differences of
+    # the partitioned import that are not the merge's (its partition does not know the earlier tile)
+    for layer in ("buildings", "building_surfaces", "footprints", "terrain"):
+        assert table(tmp_path / "city.gpkg", layer) == table(tmp_path / "single.gpkg", layer), layer
+    with sqlite3.connect(tmp_path / "city.gpkg") as con, sqlite3.connect(tmp_path / "single.gpkg") as one:
+        for layer in ("buildings", "building_surfaces", "footprints"):
+            assert con.execute(f"SELECT rtreecheck('rtree_{layer}_geom')").fetchone() == ("ok",)
+            query = (f"SELECT (SELECT count(*) FROM rtree_{layer}_geom), (SELECT feature_count FROM gpkg_ogr_contents "
+                     f"WHERE table_name = '{layer}'), (SELECT min_x || ' ' || max_y FROM gpkg_contents WHERE "
+                     f"table_name = '{layer}')")
+            assert con.execute(query).fetchone() == one.execute(query).fetchone(), layer
+        skipped = "SELECT object_id, reason FROM skipped_objects"
+        assert sorted(con.execute(skipped).fetchall()) == sorted(one.execute(skipped).fetchall())

@@ -1,0 +1,162 @@
+"""Rows copied between GeoPackages inside SQLite (gpkg.append_rows, GpkgWriter.copy_layer) against writing the same
+rows with GDAL (pyogrio) or with the direct writer.
+
+Independent checks: every row (fid, values, geometry blob), R-tree entry, feature count, extent and the schema
+(triggers restored) equals what GDAL's append, or the direct writer given all rows at once, writes; SQLite's
+rtreecheck passes; the cases append_rows cannot copy leave the target untouched and say so.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from geotwin.twin.kernel.gpkg import GpkgWriter, append_rows, gpkg_output, read_frame, write_frame
+from geotwin.twin.kernel.schema import LayerSpec
+
+SURF = LayerSpec("surf", "PolygonZ", {"id": "str", "kind": "str", "n": "int", "area": "float", "ok": "bool",
+                                      "extra": "json"})
+PLAIN = LayerSpec("plain", None, {"id": "str", "line": "int"})
+
+
+def _rows(start: int, n: int) -> tuple[list[dict], list]:
+    rng = np.random.default_rng(start)
+    rows, geoms = [], []
+    for i in range(start, start + n):
+        x, y, z = rng.uniform(400000, 410000), rng.uniform(5400000, 5410000), rng.uniform(0, 80)
+        ring = np.array([[x, y, z], [x + 10.123456789, y, z + 1], [x + 10, y + 7.7, z + 2.5], [x, y + 7, z]])
+        geoms.append(shapely.Polygon(ring))
+        rows.append({"id": f"s{i}", "kind": "roof" if i % 3 else "wall", "n": None if i % 7 == 0 else i,
+                     "area": float("nan") if i % 11 == 0 else i / 3, "ok": i % 2 == 0,
+                     "extra": {"k": i} if i % 5 else None})
+    geoms[4] = None
+    geoms[8] = shapely.from_wkt("POLYGON Z EMPTY")
+    return rows, geoms
+
+
+def _gdal(path: Path, *parts: tuple[list[dict], list]) -> None:
+    """GDAL (pyogrio) writes the parts one after the other, the later ones appended."""
+    writer = GpkgWriter(path, "EPSG:25832", batch_size=100)
+    for rows, geoms in parts:
+        writer.add_many(SURF, rows, geoms)
+        writer.add_many(PLAIN, [{"id": r["id"], "line": k} for k, r in enumerate(rows)])
+        writer.close()
+
+
+def _dump(path: Path) -> dict:
+    con = sqlite3.connect(path)
+    try:
+        out = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY fid').fetchall() for t in ("surf", "plain")}
+        out["contents"] = con.execute("SELECT table_name, min_x, min_y, max_x, max_y FROM gpkg_contents "
+                                      "ORDER BY table_name").fetchall()
+        out["counts"] = con.execute("SELECT * FROM gpkg_ogr_contents ORDER BY table_name").fetchall()
+        out["schema"] = sorted(con.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE "
+                                           "'sqlite_autoindex%'").fetchall(), key=lambda r: r[1])
+        out["rtree"] = sorted(con.execute('SELECT * FROM "rtree_surf_geom"').fetchall())
+        out["rtreecheck"] = con.execute("SELECT rtreecheck('rtree_surf_geom')").fetchone()[0]
+        return out
+    finally:
+        con.close()
+
+
+def _same_as_gdal(ours: dict, gdal: dict) -> None:
+    for key in gdal:
+        if key != "contents":
+            assert ours[key] == gdal[key], key
+    assert ours["rtreecheck"] == "ok"
+    # GDAL prints an appended extent with 15 significant digits: equal to 1e-12 relative (see test_gpkg_direct)
+    for mine, theirs in zip(ours["contents"], gdal["contents"]):
+        assert mine[0] == theirs[0]
+        assert mine[1:] == theirs[1:] or mine[1:] == pytest.approx(theirs[1:], rel=1e-12, abs=0)
+
+
+def test_append_rows_writes_what_gdals_append_writes(tmp_path):
+    first, second = _rows(0, 300), _rows(1000, 250)
+    _gdal(tmp_path / "gdal.gpkg", first, second)
+    _gdal(tmp_path / "target.gpkg", first)
+    _gdal(tmp_path / "source.gpkg", second)
+    assert append_rows(tmp_path / "target.gpkg", tmp_path / "source.gpkg", SURF) == 250
+    assert append_rows(tmp_path / "target.gpkg", tmp_path / "source.gpkg", PLAIN) == 250
+    ours, gdal = _dump(tmp_path / "target.gpkg"), _dump(tmp_path / "gdal.gpkg")
+    _same_as_gdal(ours, gdal)
+    assert len(ours["surf"]) == 550 and len(ours["rtree"]) == 546   # none for the NULL and empty ones (2 a part)
+    assert ("surf", 550) in ours["counts"]
+    # GDAL reads it through the index: a window's features are those whose envelope meets it
+    frame = read_frame(tmp_path / "target.gpkg", "surf")
+    window = (401000, 5402000, 405000, 5406000)
+    hits = read_frame(tmp_path / "target.gpkg", "surf", bbox=window)
+    bounds = shapely.bounds(np.asarray(frame.geometry.values, dtype=object))   # NaN for NULL and empty
+    meets = (bounds[:, 2] >= window[0]) & (bounds[:, 0] <= window[2]) & (bounds[:, 3] >= window[1]) & (
+        bounds[:, 1] <= window[3])
+    assert 0 < len(hits) < 550 and set(hits["id"]) == set(frame["id"][meets])
+
+
+def test_append_rows_with_a_filter_and_constants_writes_what_gdal_writes_of_those_rows(tmp_path):
+    first, second = _rows(0, 120), _rows(500, 200)
+    kept = [(r | {"n": 99}, g) for r, g in zip(*second) if r["kind"] == "roof"]
+    _gdal(tmp_path / "gdal.gpkg", first, ([r for r, _ in kept], [g for _, g in kept]))
+    _gdal(tmp_path / "target.gpkg", first)
+    _gdal(tmp_path / "source.gpkg", second)
+    assert append_rows(tmp_path / "target.gpkg", tmp_path / "source.gpkg", SURF, ("kind", "roof"), {"n": 99}) == len(
+        kept)
+    ours, gdal = _dump(tmp_path / "target.gpkg"), _dump(tmp_path / "gdal.gpkg")
+    for key in ("surf", "rtree", "schema", "rtreecheck"):
+        assert ours[key] == gdal[key], key
+    assert ("surf", 120 + len(kept)) in ours["counts"]
+
+
+def test_append_rows_refuses_what_it_cannot_copy_and_leaves_the_target_untouched(tmp_path):
+    rows = _rows(0, 60)
+    _gdal(tmp_path / "target.gpkg", rows)
+    before = (tmp_path / "target.gpkg").read_bytes()
+    _gdal(tmp_path / "gap.gpkg", _rows(100, 30))
+    with sqlite3.connect(tmp_path / "gap.gpkg") as con:   # a deleted row: the fids have a gap
+        con.execute("DELETE FROM surf WHERE fid = 10")
+    assert append_rows(tmp_path / "target.gpkg", tmp_path / "gap.gpkg", SURF) is None
+    write_frame(tmp_path / "unindexed.gpkg", SURF, read_frame(tmp_path / "gap.gpkg", "surf"), append=False,
+                spatial_index=False)
+    assert append_rows(tmp_path / "target.gpkg", tmp_path / "unindexed.gpkg", SURF) is None
+    wider = LayerSpec("surf", "PolygonZ", dict(SURF.fields) | {"height": "float"})   # a column the source lacks
+    assert append_rows(tmp_path / "target.gpkg", tmp_path / "gap.gpkg", wider) is None
+    assert append_rows(tmp_path / "target.gpkg", tmp_path / "gap.gpkg", LayerSpec("none", None, {"id": "str"})) is None
+    assert (tmp_path / "target.gpkg").read_bytes() == before
+
+
+def _direct(path: Path, *parts: tuple[list[dict], list]) -> None:
+    with gpkg_output(path, "EPSG:25832", batch_size=100, kind="test", direct=True) as writer:
+        writer.ensure_layer(PLAIN)
+        for rows, geoms in parts:
+            writer.add_many(SURF, rows, geoms)
+
+
+def test_copy_layer_writes_what_the_direct_writer_writes_of_all_rows(tmp_path):
+    first, second, queued = _rows(0, 200), _rows(1000, 150), _rows(2000, 40)
+    _direct(tmp_path / "all.gpkg", first, queued, second)
+    _direct(tmp_path / "a.gpkg", first)
+    _direct(tmp_path / "b.gpkg", second)
+    with gpkg_output(tmp_path / "merged.gpkg", "EPSG:25832", batch_size=100, kind="test", direct=True) as writer:
+        writer.ensure_layer(PLAIN)
+        assert writer.copy_layer(SURF, tmp_path / "a.gpkg")
+        writer.add_many(SURF, *queued)   # queued rows are written before the next copy's
+        assert writer.copy_layer(SURF, tmp_path / "b.gpkg")
+        assert writer.copy_layer(PLAIN, tmp_path / "b.gpkg")   # an empty layer
+        assert writer.counts["surf"] == 390
+    ours, reference = _dump(tmp_path / "merged.gpkg"), _dump(tmp_path / "all.gpkg")
+    assert {k: v for k, v in ours.items()} == reference   # extents too: each rounded once, as in one write
+    assert ours["rtreecheck"] == "ok" and len(ours["surf"]) == 390
+
+
+def test_copy_layer_declines_without_the_direct_writer_or_on_a_gap(tmp_path):
+    _direct(tmp_path / "a.gpkg", _rows(0, 30))
+    writer = GpkgWriter(tmp_path / "gdal.gpkg", "EPSG:25832")
+    assert not writer.copy_layer(SURF, tmp_path / "a.gpkg")
+    with sqlite3.connect(tmp_path / "a.gpkg") as con:
+        con.execute("DELETE FROM surf WHERE fid = 3")
+    with gpkg_output(tmp_path / "merged.gpkg", "EPSG:25832", kind="test", direct=True) as direct:
+        assert not direct.copy_layer(SURF, tmp_path / "a.gpkg")
+        assert direct.counts.get("surf", 0) == 0
+    with sqlite3.connect(tmp_path / "merged.gpkg") as con:
+        assert con.execute("SELECT count(*) FROM surf").fetchone() == (0,)
