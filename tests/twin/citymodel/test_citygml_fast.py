@@ -52,14 +52,17 @@ def test_fast_equals_slow_on_the_district(tmp_path, monkeypatch):
     assert fast == _read(path, monkeypatch)
 
 
-@pytest.mark.parametrize("texts", [
-    ["0 0 0 1 0 0 0 0 0"], ["0 0 0 1 0 0 nan 1 0"], ["0 0 0 1 0 0 1 1 1e9"], ["0 0 0 1 0 0 x 1 0"],
-    ["0 0 0 1 0 0 1 1"], ["0 0 0 1 0 0 0 0 0 1 0 0"], ["5 5 5 5 5 5 5 5 5"], [""]])
-def test_parse_rings_refuses_what_the_ring_reader_refuses(texts):
+@pytest.mark.parametrize("texts, message", [
+    (["0 0 0 1 0 0 0 0 0"], r"fewer than 3 distinct points \(2 given\)"),
+    (["0 0 0 1 0 0 nan 1 0"], "NaN or infinite"), (["0 0 0 1 0 0 1 1 1e9"], r"absurd coordinate \(1.0, 1.0, 1000000000.0\)"),
+    (["0 0 0 1 0 0 x 1 0"], "not a number"), (["0 0 0 1 0 0 1 1"], "not 3D"),
+    (["0 0 0 1 0 0 0 0 0 1 0 0"], r"fewer than 3 distinct points \(4 given\)"),
+    (["5 5 5 5 5 5 5 5 5"], r"fewer than 3 distinct points \(1 given\)"), ([""], "ring without coordinate values")])
+def test_parse_rings_refuses_what_the_ring_reader_refuses(texts, message):
     assert parse_rings(texts) is None
     reader = GeometryReader(XlinkResolver(), lambda el, reason: None)
     values = texts[0].split()
-    with pytest.raises(GeometryError):
+    with pytest.raises(GeometryError, match=message):
         try:
             coords = np.array(values, dtype=np.float64)
         except ValueError:

@@ -508,7 +508,7 @@ def test_gc_paused_while_a_document_is_parsed_and_restored_after(tmp_path):
         cj.json.loads = real_loads
     assert seen[1] is False and seen[-1] is False   # [0]: the sniffing of the first line, collector on
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), cj.gc_paused():
+    with pytest.raises(RuntimeError, match="inside"), cj.gc_paused():
         assert not gc.isenabled()
         raise RuntimeError("inside")
     assert gc.isenabled()

@@ -188,7 +188,7 @@ def test_a_cancel_before_any_partition_finished_leaves_nothing(single, tmp_path)
             return self.last_progress >= 20   # the plan is done: no partition has run
 
     reporter = CancelAfterPlan()
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match="cancelled by the user"):
         export_tiles(single["twin"], tmp_path / "tiles", OPTIONS, reporter, serial_mapper(reporter),
                      partition_buildings=PER_PARTITION)
     assert list(tmp_path.iterdir()) == []
