@@ -986,8 +986,8 @@ def _attributes(el: Element) -> dict[str, Any]:
     """Attributes of a Building/BuildingPart: twin.schema.BUILDINGS names, then every other one by its name."""
     attrs: dict[str, Any] = {}
     for prop in el:
-        name = localname(prop.tag)
-        if not name or _LOD_PROPERTY.match(name):
+        name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
+        if not name or _lod_of(name) is not None:
             continue
         if name.endswith("Attribute") or name in ("genericAttribute", "genericAttributeSet"):
             for key, value in _generic(prop):
@@ -1064,15 +1064,24 @@ def _generic(prop: Element) -> list[tuple[str, Any]]:
     return [(name, value)]
 
 
+_BY_PARENT = {"NameElement", "Number", "Identifier"}  # xAL 3.0 names read by their parent's name
+
+
 def _address(prop: Element, attrs: dict[str, Any]) -> None:
     """xAL 2.0 (CityGML 1.0/2.0) or xAL 3.0 (CityGML 3.0) address; the first address fills the columns."""
     found: dict[str, str] = {}
     for node in prop.iter():
-        name = localname(node.tag)
-        text = " ".join((node.text or "").split())
-        parent = localname(node.getparent().tag) if node.getparent() is not None else ""
+        raw = node.text
+        if not raw:
+            continue
+        text = " ".join(raw.split())
         if not text:
             continue
+        name = _LOCALNAMES.get(node.tag) or localname(node.tag)
+        parent = ""
+        if name in _BY_PARENT:
+            up = node.getparent()
+            parent = localname(up.tag) if up is not None else ""
         if name == "ThoroughfareName" or (name == "NameElement" and parent == "Thoroughfare"):
             found.setdefault("street", text)
         elif name == "ThoroughfareNumber" or (name == "Number" and parent == "Thoroughfare"):
