@@ -297,7 +297,7 @@ class CityGMLSource:
         for gid, dup in resolver.use(el, prep.elements, prep.duplicates):
             self.reporter.warning(f"{self.path}, line {source_line(dup)}: gml:id {gid!r} used twice in one building; "
                                   "the first is used for xlinks")
-        yield from self._object(el, None, resolver, seen_ids, prep.plans)
+        yield from self._object(el, None, resolver, seen_ids, prep)
 
     def _member(self, member: Element) -> Iterator[Relief | Skipped]:
         """A city object member that is not a building: terrain is read, anything else is a skipped row."""
@@ -381,22 +381,24 @@ class CityGMLSource:
             del parent[0]
 
     def _object(self, el: Element, parent_id: str | None, resolver: XlinkResolver,
-                seen_ids: dict[str, int | None], plans: dict[Element, _Plan]
+                seen_ids: dict[str, int | None], prep: _Prepared
                 ) -> Iterator[CityObject | Relief | Skipped]:
         line = source_line(el)
         oid = gml_id(el) or f"{Path(self.path).name}:line{line}"
         kind = localname(el.tag)
-        parts = _parts(el)
+        parts = prep.parts.get(el)
+        if parts is None:  # not planned (the fast reader switched off)
+            parts = _parts(el)
         if oid in seen_ids:
             yield self._skip(oid, f"duplicate gml:id (first used at line {seen_ids[oid]}); {kind} skipped", line)
         else:
             seen_ids[oid] = line
             try:
-                yield self._read_object(el, oid, kind, parent_id, line, resolver, bool(parts), plans.get(el))
+                yield self._read_object(el, oid, kind, parent_id, line, resolver, bool(parts), prep.plans.get(el))
             except RecursionError:
                 yield self._skip(oid, "geometry or attributes nested too deeply (or circular xlinks)", line)
         for part in parts:
-            yield from self._object(part, oid, resolver, seen_ids, plans)
+            yield from self._object(part, oid, resolver, seen_ids, prep)
 
     def _check_srs_name(self, srs: str, el: Element) -> None:
         """Geometry in another CRS than the file's is not transformed: say so once per srsName."""
@@ -530,7 +532,7 @@ class _Prepared:
     """A building before it is read: its srsNames, its gml:id duplicates (with their elements, only when there are
     any) and the plans of its objects (itself and its parts) that the fast reader could make."""
 
-    __slots__ = ("srs_names", "elements", "duplicates", "plans")
+    __slots__ = ("srs_names", "elements", "duplicates", "plans", "parts")
 
     def __init__(self, el: Element) -> None:
         self.srs_names = set(_SRS_NAMES(el))
@@ -540,6 +542,7 @@ class _Prepared:
         if len(set(ids)) != len(ids):
             self.elements, self.duplicates = XlinkResolver.index_of(_with_id_or_srs(el))
         self.plans: dict[Element, _Plan] = {}
+        self.parts: dict[Element, list[Element]] = {}  # each object's BuildingParts (_parts)
         self._plan(el, el, {} if not self.duplicates else None)
 
     def _plan(self, building: Element, el: Element, idx: dict[str, Element] | None) -> None:
@@ -547,7 +550,8 @@ class _Prepared:
             self.plans[el] = _Plan(building, idx).read(el)
         except (_Unplanned, RecursionError):
             pass
-        for part in _parts(el):
+        parts = self.parts[el] = _parts(el)
+        for part in parts:
             self._plan(building, part, idx)
 
 
@@ -727,12 +731,14 @@ class _Plan:
         polygons of the building. Anything else (OrientableSurface, a container with a gml:id, ...) is unplanned."""
         skip = 0
         index = self.index
+        kinds = _WALK_KINDS
+        remember = self.events.append
         for el in prop.iter():
             if skip:  # the ring properties, LinearRings and posLists of a polygon read by _polygon
                 skip -= 1
                 continue
             tag = el.tag
-            kind = _WALK_KINDS.get(tag)
+            kind = kinds.get(tag)
             if kind is None:
                 kind = _walk_kind(tag)
             if kind == _CONTAINER:
@@ -744,7 +750,7 @@ class _Plan:
                         if i is None:
                             i = index[target] = self._polygon(target)
                         out.append(i)
-                        self.events.append(i)
+                        remember(i)
                 elif el.attrib and (el.get(_GML_ID) or el.get(_GML32_ID)):
                     raise _Unplanned  # the xlink cache would remember it with its polygons
             elif kind == _POLY:
@@ -752,11 +758,14 @@ class _Plan:
                 if i is None:
                     i = index[el] = self._polygon(el)
                 out.append(i)
-                self.events.append(i)
+                remember(i)
                 skip = 3 * self.ring_counts[i]
             elif kind == _SOLID:
-                if not len(el) or any((_LOCALNAMES.get(c.tag) or localname(c.tag)) != "exterior" for c in el):
-                    raise _Unplanned  # by reference, or with interior shells (cavities, left out)
+                if not len(el):
+                    raise _Unplanned  # by reference
+                for shell in el:
+                    if (_LOCALNAMES.get(shell.tag) or localname(shell.tag)) != "exterior":
+                        raise _Unplanned  # interior shells (cavities, left out)
             elif kind != _SKIP or len(el):
                 raise _Unplanned  # OrientableSurface (reversed), or non-surface geometry holding elements
 
@@ -777,8 +786,10 @@ class _Plan:
         """GeometryReader.polygon of a polygon whose children are ring properties, each holding a LinearRing
         holding one 3D posList; else _Unplanned. Its posList texts are kept for parse_rings."""
         count = 0
+        names = _LOCALNAMES
+        texts = self.texts
         for child in el:
-            role = _LOCALNAMES.get(child.tag) or localname(child.tag)
+            role = names.get(child.tag) or localname(child.tag)
             if role in _EXTERIOR:
                 if count:
                     raise _Unplanned
@@ -787,15 +798,15 @@ class _Plan:
             if len(child) != 1:
                 raise _Unplanned
             ring = child[0]
-            if (_LOCALNAMES.get(ring.tag) or localname(ring.tag)) != "LinearRing" or len(ring) != 1:
+            if (names.get(ring.tag) or localname(ring.tag)) != "LinearRing" or len(ring) != 1:
                 raise _Unplanned
             pos = ring[0]
-            if (_LOCALNAMES.get(pos.tag) or localname(pos.tag)) != "posList" or len(pos):
+            if (names.get(pos.tag) or localname(pos.tag)) != "posList" or len(pos):
                 raise _Unplanned
             dim = pos.get("srsDimension") or pos.get("dimension")
             if dim != "3" and (dim or not _inherits_3d(pos)):
                 raise _Unplanned
-            self.texts.append(pos.text or "")
+            texts.append(pos.text or "")
             count += 1
         if not count:
             raise _Unplanned
