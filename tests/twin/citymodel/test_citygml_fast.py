@@ -5,6 +5,8 @@ and with planning switched off (every object read element by element); objects, 
 statistics and messages must be equal. parse_rings' refusals are checked against GeometryReader.ring."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -92,3 +94,31 @@ def test_parse_rings_equals_the_ring_reader():
     assert len(rings) == len(expected) > 50
     assert all(np.array_equal(a, b) for a, b in zip(rings, expected))
     assert open_.tolist() == opened
+
+
+
+@pytest.mark.parametrize("solid", [
+    # a Solid with a cavity: the interior shell is left out by the element-by-element reader
+    lambda text: re.sub(r"</gml:exterior>\s*</gml:Solid>",
+                        "</gml:exterior><gml:interior><gml:CompositeSurface/></gml:interior></gml:Solid>", text, count=1),
+    # a Solid without shells (by reference or empty)
+    lambda text: re.sub(r"<gml:Solid [^>]*>.*?</gml:Solid>", "<gml:Solid/>", text, count=1, flags=re.S),
+], ids=["interior-shell", "empty-solid"])
+def test_unusual_solids_are_read_element_by_element(tmp_path, monkeypatch, solid):
+    from geotwin.twin.sample.generator import generate_district  # noqa: PLC0415
+    generate_district(tmp_path, buildings=10, seed=3, formats=("citygml",))
+    path = tmp_path / "district.gml"
+    text = path.read_text(encoding="utf-8")
+    calls: list[int] = []
+    original = citygml._Plan.geometry
+    monkeypatch.setattr(citygml._Plan, "geometry", lambda self, *a: calls.append(1) or original(self, *a))
+    assert len(_read(path)[0]) == 10 and len(calls) == 10  # as generated, every building takes the fast path
+    calls.clear()
+    changed = solid(text)
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
+    fast = _read(path)
+    assert len(calls) == 9  # the first building was left to the element-by-element reader
+    monkeypatch.undo()
+    assert fast == _read(path, monkeypatch)
+    assert all(len(row[6]) >= 6 for row in fast[0])  # its boundary surfaces are read all the same
