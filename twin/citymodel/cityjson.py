@@ -462,12 +462,12 @@ def _clean_surfaces(oid: str, geom: dict[str, Any], vertices: _Vertices, lod: st
     keep = np.ones(len(index), dtype=bool)
     keep[1:] = index[1:] != index[:-1]
     keep[starts] = True
+    counts = np.add.reduceat(keep, starts)  # >= 3 once closed: each ring has 3 distinct indices (checked above)
     closing = index[starts] == index[starts + sizes - 1]   # a closing index repeats the first: dropped
     if closing.any():
-        kept = np.flatnonzero(keep)
-        last = kept[np.cumsum(np.add.reduceat(keep, starts)) - 1]
+        last = np.flatnonzero(keep)[np.cumsum(counts) - 1]
         keep[last[closing]] = False
-    counts = np.add.reduceat(keep, starts)  # >= 3: each ring has 3 distinct indices (checked above)
+        counts = counts - closing
     coords = vertices.array[index[keep]]
     ends = np.cumsum(counts).tolist()
     rings = [coords[a:b] for a, b in zip([0, *ends[:-1]], ends)]
