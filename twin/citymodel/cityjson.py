@@ -415,6 +415,14 @@ def _ring(ring: Any, vertices: _Vertices, number: int) -> tuple[Array, str | Non
     return coords, None
 
 
+def _distinct(ring: list[Any]) -> int:
+    """How many distinct values a ring's index list holds; 0 when one is not hashable (corrupt data)."""
+    try:
+        return len(set(ring))
+    except TypeError:
+        return 0
+
+
 def _clean_surfaces(oid: str, geom: dict[str, Any], vertices: _Vertices, lod: str) -> list[Surface] | None:
     """``_surfaces`` of a geometry whose every polygon is usable, computed over all its rings at once: the vertex
     indices of every ring in one array, consecutive repeats and closing indices dropped by comparison, the
@@ -435,7 +443,8 @@ def _clean_surfaces(oid: str, geom: dict[str, Any], vertices: _Vertices, lod: st
             if not isinstance(polygon, list) or not polygon:
                 return None
             for ring in polygon:
-                if not isinstance(ring, list) or len(ring) < 3:
+                # indices of a vertex array without duplicates: fewer than 3 distinct ones is a ring to drop
+                if not isinstance(ring, list) or len(ring) < 3 or _distinct(ring) < 3:
                     return None
                 flat += ring
                 lengths.append(len(ring))
@@ -453,21 +462,13 @@ def _clean_surfaces(oid: str, geom: dict[str, Any], vertices: _Vertices, lod: st
     keep = np.ones(len(index), dtype=bool)
     keep[1:] = index[1:] != index[:-1]
     keep[starts] = True
+    counts = np.add.reduceat(keep, starts)  # >= 3 once closed: each ring has 3 distinct indices (checked above)
     closing = index[starts] == index[starts + sizes - 1]   # a closing index repeats the first: dropped
     if closing.any():
-        kept = np.flatnonzero(keep)
-        last = kept[np.cumsum(np.add.reduceat(keep, starts)) - 1]
+        last = np.flatnonzero(keep)[np.cumsum(counts) - 1]
         keep[last[closing]] = False
-    counts = np.add.reduceat(keep, starts)
-    if counts.min() < 3:
-        return None
-    ring_of = np.repeat(np.arange(len(sizes)), sizes)[keep]
-    kept_index = index[keep]
-    order = np.lexsort((kept_index, ring_of))
-    repeats = (kept_index[order][1:] == kept_index[order][:-1]) & (ring_of[order][1:] == ring_of[order][:-1])
-    if repeats.any() and (counts - np.bincount(ring_of[order][1:][repeats], minlength=len(sizes))).min() < 3:
-        return None
-    coords = vertices.array[kept_index]
+        counts = counts - closing
+    coords = vertices.array[index[keep]]
     ends = np.cumsum(counts).tolist()
     rings = [coords[a:b] for a, b in zip([0, *ends[:-1]], ends)]
     surfaces: list[Surface] = []

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
 from geotwin.twin.citymodel.cityjson import read_cityjson
@@ -512,3 +514,61 @@ def test_gc_paused_while_a_document_is_parsed_and_restored_after(tmp_path):
         assert not gc.isenabled()
         raise RuntimeError("inside")
     assert gc.isenabled()
+
+
+def _per_ring(geom: dict, verts) -> tuple[list, list[str]] | str:
+    """The per-ring cleaner (``_ring``) over every ring: the surfaces' rings and the dropped messages, or the
+    message of the corrupt object."""
+    from geotwin.twin.citymodel.cityjson import _BadObject, _ring
+    rings_out, dropped = [], []
+    try:
+        for number, polygon in enumerate(geom["boundaries"], 1):
+            rings = []
+            for k, ring in enumerate(polygon):
+                coords, problem = _ring(ring, verts, number)
+                if problem is None:
+                    rings.append(coords.tolist())
+                elif k == 0:
+                    dropped.append(f"surface {number}: {problem}")
+                    break
+            else:
+                rings_out.append(rings)
+    except _BadObject as err:
+        return str(err)
+    return rings_out, dropped
+
+
+_INDEX = st.one_of(st.integers(-1, 6), st.integers(0, 5), st.integers(0, 5), st.just(1.0), st.just([0]),
+                   st.just(True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.lists(_INDEX, min_size=0, max_size=7), min_size=1, max_size=2), min_size=1, max_size=4))
+def test_building_cleaner_equals_the_per_ring_cleaner(polygons):
+    """The all-rings-at-once cleaner (_clean_surfaces, with its distinct-index check) gives exactly what the
+    per-ring cleaner gives on adversarial rings: repeats, closing indices, < 3 distinct indices, out-of-range,
+    float, bool and unhashable indices (those fall back to the per-ring path and name the same problem)."""
+    from geotwin.twin.citymodel.cityjson import _BadObject, _surfaces, _Vertices
+    verts = _Vertices(np.array([[0., 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1]]))
+    geom = {"type": "MultiSurface", "boundaries": polygons}
+    expected = _per_ring(geom, verts)
+    try:
+        surfaces, dropped = _surfaces("b", geom, verts, "2")
+    except _BadObject as err:
+        assert str(err) == expected
+        return
+    assert ([[r.tolist() for r in s.rings] for s in surfaces], dropped) == expected
+    assert [s.id for s in surfaces] == [f"b_2_{n}" for n, p in enumerate(polygons, 1)
+                                        if f"surface {n}:" not in " ".join(dropped)]
+
+
+def test_unhashable_index_falls_back_to_the_per_ring_message():
+    from geotwin.twin.citymodel.cityjson import _BadObject, _distinct, _surfaces, _Vertices
+    assert _distinct([0, [1], 2]) == 0 and _distinct([0, 1, 1, 0]) == 2
+    verts = _Vertices(np.array([[0., 0, 0], [1, 0, 0], [1, 1, 0]]))
+    with pytest.raises(_BadObject, match="surface 1: vertex indices are not integers"):
+        _surfaces("b", {"type": "MultiSurface", "boundaries": [[[0, [1], 2]]]}, verts, "2")
+    surfaces, dropped = _surfaces("b", {"type": "MultiSurface", "boundaries": [[[0, 1, 1, 0]], [[0, 1, 2]]]},
+                                  verts, "2")
+    assert dropped == ["surface 1: ring with fewer than 3 distinct points (2 vertices)"]
+    assert [s.id for s in surfaces] == ["b_2_2"]
