@@ -89,7 +89,7 @@ if TYPE_CHECKING:
 __all__ = ["PARTITION_BUILDINGS", "ExportPlan", "SubtreeSummary", "Task", "export_partitioned", "export_subtree",
            "plan_export", "task_digest", "twin_extras", "write_root"]
 
-PARTITION_BUILDINGS = 20_000   # buildings per partition at most (unless a quadtree leaf holds more)
+PARTITION_BUILDINGS = 5_000    # buildings per partition at most (unless a quadtree leaf holds more)
 SCAN_BATCH = 2_000             # rows per store read of the plan's passes
 READ_MARGIN = 0.01             # m added around a read box (the store's index may round it)
 TOP_CELL = 1_000.0             # m: the top task reads its buildings cell by cell
