@@ -90,7 +90,7 @@ class Export3DTiles(GeoTwinAlgorithm):
         "\"© basemap.de / BKG | Datenquellen: © GeoBasis-DE\". Without BASEMAP_URL the viewer shows the "
         "Natural Earth II imagery that CesiumJS carries (offline).\n"
         "SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask "
-        "distributed: each partition is a subtree of the quadtree with at most 20,000 buildings, exported by a "
+        "distributed: each partition is a subtree of the quadtree with at most 5,000 buildings, exported by a "
         "worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte "
         "for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. "
         "tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or "

@@ -89,7 +89,7 @@ if TYPE_CHECKING:
 __all__ = ["PARTITION_BUILDINGS", "ExportPlan", "SubtreeSummary", "Task", "export_partitioned", "export_subtree",
            "plan_export", "task_digest", "twin_extras", "write_root"]
 
-PARTITION_BUILDINGS = 20_000   # buildings per partition at most (unless a quadtree leaf holds more)
+PARTITION_BUILDINGS = 5_000    # buildings per partition at most (unless a quadtree leaf holds more)
 SCAN_BATCH = 2_000             # rows per store read of the plan's passes
 READ_MARGIN = 0.01             # m added around a read box (the store's index may round it)
 TOP_CELL = 1_000.0             # m: the top task reads its buildings cell by cell
@@ -112,7 +112,7 @@ class Task:
     key: str                                  # the partition root's tile key, "top" for the top task
     roots: list[quadtree.Node]
     ids: list[str]
-    reads: list[tuple[BBox, list[int]]]
+    reads: list[tuple[BBox, range | NDArray[Any]]]   # a box and the indices into ids of its buildings (compact)
     containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)   # the earlier export's records of its tiles
     earlier: dict[str, Any] | None = None     # the earlier export's report of this partition (digest, summary)
@@ -568,10 +568,11 @@ def _task(name: str, key: str, roots: list[quadtree.Node], ids: list[str], src: 
         cell = np.floor((lo[:, :2] + hi[:, :2]) / 2 / TOP_CELL).astype(np.int64)
         _, group = np.unique(cell, axis=0, return_inverse=True)
         group = group.ravel()
-        reads = [(_read_box(lo[group == g], hi[group == g]), np.flatnonzero(group == g).tolist())
-                 for g in range(int(group.max()) + 1)]
+        reads: list[tuple[BBox, range | NDArray[Any]]] = [
+            (_read_box(lo[group == g], hi[group == g]), np.flatnonzero(group == g).astype(np.int32))
+            for g in range(int(group.max()) + 1)]
     else:
-        reads = [(_read_box(lo, hi), list(range(len(members))))]
+        reads = [(_read_box(lo, hi), range(len(members)))]
     task_ids = [ids[i] for i in members.tolist()]
     parents = sorted({p for b in task_ids if (p := containers[0].get(b))})
     return Task(name, key, roots, task_ids, reads, [containers[1][p] for p in parents])
