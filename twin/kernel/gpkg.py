@@ -1306,6 +1306,22 @@ def _node_rows(levels: list[tuple[npt.NDArray[Any], npt.NDArray[Any]]], bases: l
                 yield bases[j] + k, (header + part).ljust(size, b"\0")
 
 
+def _load_rtree(con: sqlite3.Connection, rtree: str, ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
+                step: int = 16384) -> None:
+    """Write the entries ``ids`` with their float32 ``boxes`` into the empty R-tree ``rtree`` in bulk (see
+    rtree_nodes); the index rows are made into Python ints ``step`` at a time."""
+    size = con.execute(f"SELECT length(data) FROM {_quote(rtree + '_node')} WHERE nodeno = 1").fetchone()[0]
+    nodes, leaves, parents = rtree_nodes(ids, boxes, size)
+    del ids, boxes
+    con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
+    con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
+    for start in range(0, len(leaves), step):
+        con.executemany(f"INSERT INTO {_quote(rtree + '_rowid')} VALUES (?, ?)",
+                        leaf_rows(leaves, size, start, start + step))
+    for start in range(0, len(parents), step):
+        con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)", parents[start:start + step].tolist())
+
+
 class DirectLayers:
     """Rows into layers that GDAL created (empty, without spatial index) by sqlite3 executemany, one transaction a
     batch; at ``finish`` each geometry layer gets its R-tree in bulk (STR-ordered inserts instead of a trigger per
@@ -1509,18 +1525,7 @@ class DirectLayers:
             ids = np.concatenate([e[0] for e in entries])
             boxes = np.concatenate([e[1] for e in entries])
             del entries
-            size = con.execute(f"SELECT length(data) FROM {_quote(rtree + '_node')} WHERE nodeno = 1").fetchone()[0]
-            nodes, leaves, parents = rtree_nodes(ids, boxes, size)
-            del ids, boxes
-            con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
-            con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
-            step = self.RTREE_CHUNK   # Python ints a chunk at a time
-            for start in range(0, len(leaves), step):
-                con.executemany(f"INSERT INTO {_quote(rtree + '_rowid')} VALUES (?, ?)",
-                                leaf_rows(leaves, size, start, start + step))
-            for start in range(0, len(parents), step):
-                con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)",
-                                parents[start:start + step].tolist())
+            _load_rtree(con, rtree, ids, boxes, self.RTREE_CHUNK)
         names = {"r": _sql_name(rtree), "t": _sql_name(table), "c": _sql_name(column), "f": _sql_name(fid)}
         for trigger in _RTREE_TRIGGERS:
             con.execute(trigger.format(**names))
@@ -1723,7 +1728,7 @@ def delete_rows(path: PathLike, layer: str, column: str, values: Sequence[str], 
 
 
 def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tuple[str, Any] | None = None,
-                values: dict[str, Any] | None = None) -> int | None:
+                values: dict[str, Any] | None = None, index: bool = True) -> int | None:
     """Append the rows of layer ``spec`` of GeoPackage ``source`` to the same layer of ``target`` (both written by
     GDAL, the layer existing in both) inside SQLite, as GDAL's append of the same rows writes them: in fid order,
     new fids after the target's last, the same values and geometry blobs, the R-tree entries copied from the
@@ -1735,6 +1740,9 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
         spec: the layer (its fields, and its geometry column, are copied).
         where: only the source rows whose column (first) equals the value (second).
         values: columns written as these constants instead of the source's values.
+        index: False: the copied R-tree entries wait in a side table until ``bulk_index`` builds the layer's R-tree
+            in one pass (many appends: each R-tree insert costs more the larger the tree); the file is no valid
+            GeoPackage until then.
 
     Returns:
         The rows appended; None (nothing written) when the source lacks a column or the layer has geometries
@@ -1768,6 +1776,10 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
         plan = _append_plan(con, spec)
         if plan is None:
             return None
+        if not index and plan["geom"]:
+            plan["rtree_into"] = _pending(plan["rtree"])
+            con.execute(f"CREATE TABLE IF NOT EXISTS main.{_quote(plan['rtree_into'])} (id INTEGER PRIMARY KEY, "
+                        "minx REAL, maxx REAL, miny REAL, maxy REAL)")
         count = _append_copy(con, spec, plan, where, values or {})
         con.commit()
         return count
@@ -1832,7 +1844,7 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
             low = con.execute(f"SELECT min({fid}) FROM part.{table}").fetchone()[0]
             source = (f"SELECT id - {int(low)} + {int(before) + 1}, minx, maxx, miny, maxy FROM "
                       f"part.{_quote(plan['rtree'])} ORDER BY id")
-        con.execute(f"INSERT INTO main.{_quote(plan['rtree'])} {source}")
+        con.execute(f"INSERT INTO main.{_quote(plan.get('rtree_into', plan['rtree']))} {source}")
         con.execute("DROP TABLE IF EXISTS temp._copied")
         _widen_extent(con, spec.name)
     for _, sql in triggers:
@@ -1841,6 +1853,76 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
         con.execute(f"UPDATE main.gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM main.{table}) "
                     "WHERE lower(table_name) = lower(?) AND feature_count IS NOT NULL", (spec.name,))   # NULL: unknown
     return int(count)
+
+
+def _pending(rtree: str) -> str:
+    """The side table of R-tree entries that append_rows(index=False) copied and bulk_index has not loaded."""
+    return f"geotwin_pending_{rtree}"
+
+
+def bulk_index(target: PathLike, name: str, chunk: int = 65536) -> int | None:
+    """Build the R-tree of layer ``name`` of GeoPackage ``target`` in one pass from its entries and those that
+    append_rows(index=False) set aside (see rtree_nodes), and drop the side table: the same entries as the
+    row-by-row inserts give, the GeoPackage's triggers and extension rows untouched.
+
+    Args:
+        target: the GeoPackage (no other connection may write it meanwhile).
+        name: the layer.
+        chunk: entries read into numpy arrays at a time.
+
+    Returns:
+        The R-tree's entries; None when nothing was set aside (the R-tree is left as it is).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> import geopandas as gpd
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str"})
+        >>> tmp = Path(tempfile.mkdtemp())
+        >>> def trees(name, x):
+        ...     frame = gpd.GeoDataFrame({"tree_id": [f"T{i}" for i in range(60)]},
+        ...                              geometry=[Point(x + i, 5429500) for i in range(60)], crs="EPSG:25832")
+        ...     write_frame(tmp / name, TREES, frame, append=False)
+        >>> trees("a.gpkg", 0); trees("b.gpkg", 100)
+        >>> append_rows(tmp / "a.gpkg", tmp / "b.gpkg", TREES, index=False)
+        60
+        >>> bulk_index(tmp / "a.gpkg", "trees"), bulk_index(tmp / "a.gpkg", "trees")
+        (120, None)
+        >>> with closing(sqlite3.connect(tmp / "a.gpkg")) as con:
+        ...     con.execute("SELECT rtreecheck('rtree_trees_geom')").fetchone()[0]
+        'ok'
+        >>> len(read_frame(tmp / "a.gpkg", "trees", bbox=(50, 5429499, 110.5, 5429501)))   # the R-tree
+        21
+    """
+    con = sqlite3.connect(Path(target))
+    try:
+        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (name,)).fetchone()
+        rtree = f"rtree_{name}_{geom[0]}" if geom else ""
+        pending = _pending(rtree)
+        if not geom or not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                       (pending,)).fetchone():
+            return None
+        ids: list[npt.NDArray[Any]] = []
+        boxes: list[npt.NDArray[Any]] = []
+        cursor = con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(rtree)} UNION ALL "
+                             f"SELECT id, minx, maxx, miny, maxy FROM {_quote(pending)}")
+        while rows := cursor.fetchmany(chunk):
+            block = np.array(rows, dtype=np.float64).reshape(-1, 5)
+            ids.append(block[:, 0].astype(np.int64))
+            boxes.append(block[:, 1:].astype(np.float32))   # the stored float32 boxes, as they were
+            del rows, block
+        entries = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        if len(entries):   # _load_rtree reads the node size from the root before it replaces the nodes
+            for table in ("_rowid", "_parent"):
+                con.execute(f"DELETE FROM {_quote(rtree + table)}")
+            _load_rtree(con, rtree, entries, np.concatenate(boxes))
+        con.execute(f"DROP TABLE {_quote(pending)}")
+        con.commit()
+        return int(len(entries))
+    finally:
+        con.close()
 
 
 def _widen_extent(con: sqlite3.Connection, name: str) -> None:

@@ -26,7 +26,7 @@ from ..citymodel.importer import ImportResult, import_citymodel
 from ..kernel import gpkg
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.progress import Reporter, Stage
-from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, FOOTPRINTS, SKIPPED
+from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED
 from .cluster import Mapper
 from .manifest import Manifest, fingerprint
 
@@ -308,10 +308,14 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any],
                                  "reason": item.reason})
         for n, (part, path) in enumerate(zip(parts, paths)):
             reporter.check()
-            _, ids, _ = gpkg.read_table(path, BUILDINGS.name, ["id"], geometry=False)
-            again = {i for (i,) in ids if i in seen}
-            for (i,) in ids:
+            _, ids, _ = gpkg.read_table(path, BUILDINGS.name, ["id", "source_file"], geometry=False)
+            again = {i for i, _ in ids if i in seen}
+            repeated: dict[str, int] = {}   # per source file: its objects left out as duplicates
+            for i, source in ids:
+                if i in again:
+                    repeated[Path(str(source)).name] = repeated.get(Path(str(source)).name, 0) + 1
                 seen.setdefault(i, part.key)
+            del ids
             for building in sorted(again):
                 writer.add(SKIPPED, {"source_file": part.key, "line": None, "object_id": building,
                                      "reason": f"duplicate id (already imported from {Path(seen[building]).name})"})
@@ -320,13 +324,29 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any],
             for name, value in manifest.entries[part.key].get("counts", {}).items():
                 result.counts[name] = result.counts.get(name, 0) + int(value)
             for spec in CITY_MODEL_LAYERS:
-                _copy_layer(writer, path, spec, again)
+                if spec.name == CITY_MODEL_SOURCES.name and repeated:
+                    _copy_sources(writer, path, repeated)
+                else:
+                    _copy_layer(writer, path, spec, again)
             reporter.progress(100.0 * (n + 1) / len(parts))
     result.counts["skipped"] = result.counts.get("skipped", 0) + result.duplicates + len(skipped)
     result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
     if len(verticals) > 1:
         reporter.warning("the sources use different vertical CRSs (" + ", ".join(sorted(v or "unknown"
                          for v in verticals)) + "); their heights are not directly comparable")
+
+
+def _copy_sources(writer: gpkg.GpkgWriter, path: Path, repeated: dict[str, int]) -> None:
+    """A partition's ``sources`` rows as the single-process import counts them: the objects left out as duplicates
+    (``repeated`` per source file name) are skipped, not imported."""
+    names = list(CITY_MODEL_SOURCES.fields)
+    for rows, _ in gpkg.iter_table(path, CITY_MODEL_SOURCES.name, names, _BATCH):
+        records = [dict(zip(names, row)) for row in rows]
+        for record in records:
+            left_out = repeated.get(Path(str(record["source_file"])).name, 0)   # buildings name the file only
+            record["object_count"] = int(record["object_count"] or 0) - left_out
+            record["skipped_count"] = int(record["skipped_count"] or 0) + left_out
+        writer.add_many(CITY_MODEL_SOURCES, records)
 
 
 def _copy_layer(writer: gpkg.GpkgWriter, path: Path, spec: Any, leave_out: set[str]) -> None:

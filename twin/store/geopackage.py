@@ -52,9 +52,13 @@ class GpkgStoreWriter(StoreWriter):
         self._write(spec, frame, append=True)
 
     def append_from(self, spec: LayerSpec, source: str, where: tuple[str, Any] | None = None,
-                    values: dict[str, Any] | None = None) -> bool:
+                    values: dict[str, Any] | None = None, index: bool = True) -> bool:
         self.reporter.check()
-        return gpkg.append_rows(self.path, source, spec, where, values) is not None
+        return gpkg.append_rows(self.path, source, spec, where, values, index) is not None
+
+    def build_index(self, spec: LayerSpec) -> None:
+        self.reporter.check()
+        gpkg.bulk_index(self.path, spec.name)
 
     def delete(self, spec: LayerSpec, column: str, values: Sequence[str]) -> int:
         return gpkg.delete_rows(self.path, spec.name, column, values)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geotwin.twin.kernel.gpkg import GpkgWriter, append_rows, gpkg_output, read_frame, write_frame
+from geotwin.twin.kernel.gpkg import GpkgWriter, append_rows, bulk_index, gpkg_output, read_frame, write_frame
 from geotwin.twin.kernel.schema import LayerSpec
 
 SURF = LayerSpec("surf", "PolygonZ", {"id": "str", "kind": "str", "n": "int", "area": "float", "ok": "bool",
@@ -92,6 +92,35 @@ def test_append_rows_writes_what_gdals_append_writes(tmp_path):
     meets = (bounds[:, 2] >= window[0]) & (bounds[:, 0] <= window[2]) & (bounds[:, 3] >= window[1]) & (
         bounds[:, 1] <= window[3])
     assert 0 < len(hits) < 550 and set(hits["id"]) == set(frame["id"][meets])
+
+
+def test_appends_without_index_then_bulk_index_give_gdals_index(tmp_path):
+    """Four parts appended with index=False (the R-tree entries set aside), then one bulk build: the same rows,
+    R-tree entries, schema (triggers, extension rows), feature count as GDAL appending the parts; rtreecheck passes,
+    the side table is gone, and GDAL's window queries through both files' indexes give the same features."""
+    parts = [_rows(k * 1000, n) for k, n in enumerate((400, 900, 30, 700))]
+    _gdal(tmp_path / "gdal.gpkg", *parts)
+    _gdal(tmp_path / "target.gpkg", parts[0])
+    for k, part in enumerate(parts[1:]):
+        _gdal(tmp_path / f"source{k}.gpkg", part)
+        assert append_rows(tmp_path / "target.gpkg", tmp_path / f"source{k}.gpkg", SURF, index=False) == len(part[0])
+        assert append_rows(tmp_path / "target.gpkg", tmp_path / f"source{k}.gpkg", PLAIN, index=False) == len(
+            part[0])
+    with sqlite3.connect(tmp_path / "target.gpkg") as con:   # the appended entries wait outside the R-tree
+        assert con.execute('SELECT count(*) FROM "rtree_surf_geom"').fetchone()[0] == 398
+    assert bulk_index(tmp_path / "target.gpkg", "surf") == 2030 - 8   # none for the NULL and empty ones (2 a part)
+    assert bulk_index(tmp_path / "target.gpkg", "surf") is None and bulk_index(tmp_path / "target.gpkg", "plain") is None
+    ours, gdal = _dump(tmp_path / "target.gpkg"), _dump(tmp_path / "gdal.gpkg")
+    _same_as_gdal(ours, gdal)   # schema equal: no side table is left, the triggers are GDAL's
+    rng, found = np.random.default_rng(7), 0
+    for _ in range(40):
+        x, y = rng.uniform(399000, 410000), rng.uniform(5399000, 5410000)
+        window = (x, y, x + rng.uniform(1, 3000), y + rng.uniform(1, 3000))
+        hits = read_frame(tmp_path / "target.gpkg", "surf", bbox=window)
+        theirs = read_frame(tmp_path / "gdal.gpkg", "surf", bbox=window)
+        assert sorted(hits["id"]) == sorted(theirs["id"])
+        found += len(hits)
+    assert found > 100
 
 
 def test_append_rows_with_a_filter_and_constants_writes_what_gdal_writes_of_those_rows(tmp_path):
