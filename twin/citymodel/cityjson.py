@@ -480,6 +480,10 @@ def _shell_kinds(shell: list[Any], values: Any, semantic_surfaces: list[Any]) ->
     if not isinstance(values, list):
         return [""] * len(shell)
     count = len(semantic_surfaces)
+    if (len(values) == len(shell) and set(map(type, values)) == {int} and min(values) >= 0 and max(values) < count
+            and set(map(type, semantic_surfaces)) == {dict}):  # every polygon typed: one lookup per surface type
+        names = [str(surface.get("type", "")) for surface in semantic_surfaces]
+        return list(map(names.__getitem__, values))
     kinds = [str(semantic_surfaces[v].get("type", "")) if isinstance(v, int) and 0 <= v < count else ""
              for v in values[:len(shell)]]
     return kinds + [""] * (len(shell) - len(kinds))

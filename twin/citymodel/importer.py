@@ -230,6 +230,29 @@ class _PendingParent:
     outlines: list[Any] = field(default_factory=list)
 
 
+def _heights(objects: list[CityObject]) -> list[tuple[float | None, float | None]]:
+    """The lowest and highest point (ground and roof height) of each object's surfaces, computed over the rings of
+    all objects at once; (None, None) for an object without points."""
+    rings: list[NDArray[Any]] = []
+    ring_counts: list[int] = []
+    for obj in objects:
+        before = len(rings)
+        for surface in obj.surfaces:
+            rings += surface.rings
+        ring_counts.append(len(rings) - before)
+    if not rings:
+        return [(None, None)] * len(objects)
+    z = np.concatenate(rings)[:, 2]
+    lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+    ring_ends = np.cumsum(ring_counts)
+    point_ends = np.concatenate(([0], np.cumsum(lengths)))[ring_ends]
+    sizes = np.diff(point_ends, prepend=0)
+    starts = (point_ends - sizes)[sizes > 0]
+    low = iter(np.minimum.reduceat(z, starts).tolist())
+    high = iter(np.maximum.reduceat(z, starts).tolist())
+    return [(next(low), next(high)) if size else (None, None) for size in sizes.tolist()]
+
+
 class _Importer:
     def __init__(self, writer: GpkgWriter, reporter: Reporter, result: ImportResult) -> None:
         self.writer = writer
@@ -342,12 +365,13 @@ class _Importer:
         self._ground_flats(queue)
         ready = []
         for obj, summary in queue:
-            state = self._check(obj, summary)
-            if state is not None:
-                ready.append((obj, state))
-        outlines = self._outlines([obj for obj, _ in ready])
+            parent_unseen = self._check(obj, summary)
+            if parent_unseen is not None:
+                ready.append((obj, parent_unseen))
+        objects = [obj for obj, _ in ready]
+        outlines = self._outlines(objects)
         self._ground_pre.clear()
-        for (obj, (ground, roof, parent_unseen)), outline in zip(ready, outlines):
+        for (obj, parent_unseen), (ground, roof), outline in zip(ready, _heights(objects), outlines):
             if outline is None and (obj.surfaces or obj.footprint_rings):
                 outline = footprint_of(obj)
             self._place(obj, ground, roof, parent_unseen, outline)
@@ -383,8 +407,9 @@ class _Importer:
         for surface, flat, v, a, n in zip(surfaces, flats, valid, area, length):
             self._ground_pre[id(surface)] = (flat, v, a, n)
 
-    def _check(self, obj: CityObject, summary: SourceSummary) -> tuple[float | None, float | None, bool] | None:
-        """Duplicate check, ground repair and heights; None when the object is skipped."""
+    def _check(self, obj: CityObject, summary: SourceSummary) -> bool | None:
+        """Duplicate check and ground repair: whether the object's parent is not seen yet; None when the object is
+        skipped."""
         if obj.id in self.seen:
             self.skip(Skipped(obj.source_file, obj.id, f"duplicate id (already imported from "
                                                       f"{Path(self.seen[obj.id]).name})", obj.line), summary)
@@ -394,11 +419,7 @@ class _Importer:
         summary.objects += 1
         if any(s.surface_type == "GroundSurface" for s in obj.surfaces):
             self._ground(obj, summary)
-        ground = roof = None
-        if obj.surfaces:
-            z = np.concatenate([r[:, 2] for s in obj.surfaces for r in s.rings])
-            ground, roof = float(z.min()), float(z.max())
-        return ground, roof, parent_unseen
+        return parent_unseen
 
     def _place(self, obj: CityObject, ground: float | None, roof: float | None, parent_unseen: bool,
                outline: Any) -> None:
