@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import os
 import threading
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
+from itertools import accumulate, chain
 from typing import Any, BinaryIO, cast
 
 import numpy as np
@@ -295,9 +296,22 @@ def _coerce(value: Any, kind: type) -> Any:
         if not number.is_integer():
             raise ValueError(value)
         return int(number)
-    if not np.isfinite(number):
+    if not math.isfinite(number):
         raise ValueError(value)
     return number
+
+
+# attribute key -> (its typed field, its address field): looked up once per distinct key (a bounded cache)
+_KEY_PLANS: dict[str, tuple[tuple[str, type] | None, str | None]] = {}
+
+
+def _key_plan(key: str) -> tuple[tuple[str, type] | None, str | None]:
+    plan = _KEY_PLANS.get(key)
+    if plan is None:
+        plan = (_ATTRIBUTE_FIELDS.get(key), _ADDRESS_FIELDS.get(key.lower()))
+        if len(_KEY_PLANS) < 10_000:
+            _KEY_PLANS[key] = plan
+    return plan
 
 
 def map_attributes(attributes: dict[str, Any] | None, address: Any) -> dict[str, Any]:
@@ -333,15 +347,18 @@ def map_attributes(attributes: dict[str, Any] | None, address: Any) -> dict[str,
         {}
     """
     out: dict[str, Any] = {}
+    plans = _KEY_PLANS
     for key, value in (attributes or {}).items():
-        target = _ATTRIBUTE_FIELDS.get(key)
+        target, field = plans.get(key) or _key_plan(key)
         if target is not None:
+            if target[1] is str:
+                out[target[0]] = None if value is None else str(value)
+                continue
             try:
                 out[target[0]] = _coerce(value, target[1])
                 continue
             except (TypeError, ValueError):
                 pass
-        field = _ADDRESS_FIELDS.get(key.lower())
         if field is not None and value is not None and not isinstance(value, (dict, list)):
             out.setdefault(field, str(value))
             continue
@@ -349,9 +366,10 @@ def map_attributes(attributes: dict[str, Any] | None, address: Any) -> dict[str,
     if isinstance(address, dict):
         address = [address]
     if isinstance(address, list) and address:
-        cleaned = [{k: v for k, v in a.items() if k != "location"} for a in address if isinstance(a, dict)]
+        cleaned = [({k: v for k, v in a.items() if k != "location"} if "location" in a else a.copy())
+                   for a in address if isinstance(a, dict)]
         for key, value in (cleaned[0] if cleaned else {}).items():
-            field = _ADDRESS_FIELDS.get(key.lower())
+            field = (plans.get(key) or _key_plan(key))[1]
             if field is not None and value is not None:
                 out[field] = str(value)
         out["address"] = cleaned
@@ -557,13 +575,18 @@ def _clean_batch(batch: list[_Gathered]) -> None:
     coords = (arrays[0] if len(arrays) == 1 else np.concatenate(arrays))[index[keep]]
     ends = np.cumsum(counts).tolist()
     rings = list(map(coords.__getitem__, map(slice, [0, *ends[:-1]], ends)))
-    ring = 0
+    polygon_rings = list(chain.from_iterable(item.polygon_rings for item in batch))
+    if len(polygon_rings) == len(rings):  # one ring each
+        groups = [[ring] for ring in rings]
+    else:
+        bounds = list(accumulate(polygon_rings, initial=0))
+        groups = list(map(rings.__getitem__, map(slice, bounds[:-1], bounds[1:])))
+    at = 0
     for item in batch:
-        oid, lod, surfaces = item.oid, item.lod, []
-        for number, (count, kind) in enumerate(zip(item.polygon_rings, item.kinds), 1):
-            surfaces.append(Surface(rings[ring:ring + count], kind, f"{oid}_{lod}_{number}", lod))
-            ring += count
-        item.surfaces = surfaces
+        oid, lod, count = item.oid, item.lod, len(item.kinds)
+        item.surfaces = [Surface(group, kind, f"{oid}_{lod}_{number}", lod)
+                         for number, (group, kind) in enumerate(zip(groups[at:at + count], item.kinds), 1)]
+        at += count
 
 
 def _clean_surfaces(oid: str, geom: dict[str, Any], vertices: _Vertices, lod: str) -> list[Surface] | None:
@@ -952,7 +975,7 @@ class CityJSONSource:
     def _building(self, oid: str, obj: dict[str, Any], vertices: _Vertices,
                   line: int | None) -> tuple[CityObject | None, list[str]]:
         candidates = self._geometries.candidates(obj.get("geometry"), vertices)
-        lods = sorted({lod for lod, _, _ in candidates}, key=_lod_key)
+        lods = [candidates[0][0]] if len(candidates) == 1 else sorted({lod for lod, _, _ in candidates}, key=_lod_key)
         parents = obj.get("parents") or []
         result = CityObject(
             id=str(oid), object_class=obj["type"],
@@ -961,15 +984,19 @@ class CityJSONSource:
             attributes=map_attributes(obj.get("attributes"), obj.get("address")), line=line)
         if not candidates:
             return result, []
-        chosen, fallback = choose_lod(lods, self.lod)
-        self.lod_fallbacks += fallback
-        _, geom, verts = next(c for c in candidates if c[0] == chosen)
-        gathered = _gather(str(oid), geom, verts, cast(str, chosen))
+        if len(candidates) == 1 and self.lod == "highest":  # what choose_lod gives for one LoD
+            chosen, (_, geom, verts) = lods[0], candidates[0]
+        else:
+            best, fallback = choose_lod(lods, self.lod)
+            chosen = cast(str, best)
+            self.lod_fallbacks += fallback
+            _, geom, verts = next(c for c in candidates if c[0] == chosen)
+        gathered = _gather(str(oid), geom, verts, chosen)
         if gathered is not None:  # its surfaces are made with the batch's (see _batched)
             self._waiting.append((result, gathered))
             dropped: list[str] = []
         else:
-            result.surfaces, dropped = _surfaces(str(oid), geom, verts, cast(str, chosen))
+            result.surfaces, dropped = _surfaces(str(oid), geom, verts, chosen)
         result.lod = chosen
         for lod, footprint, fverts in candidates:
             if lod.split(".")[0] == "0" and footprint.get("type") in ("MultiSurface", "CompositeSurface"):

@@ -230,6 +230,21 @@ class _PendingParent:
     outlines: list[Any] = field(default_factory=list)
 
 
+def _surface_columns(objects: list[CityObject], surfaces: list[Surface]
+                     ) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The id, building id, surface type and LoD columns of the surfaces of ``objects`` (``surfaces``: theirs, in
+    order); a surface without an id is named by its building and number, one without an LoD takes its building's."""
+    ids = [s.id for s in surfaces]
+    if None in ids or "" in ids:
+        ids = [s.id or f"{obj.id}_{n}" for obj in objects for n, s in enumerate(obj.surfaces, 1)]
+    owners = [obj.id for obj in objects for _ in obj.surfaces]
+    kinds = [s.surface_type for s in surfaces]
+    lods = [s.lod for s in surfaces]
+    if "" in lods or None in lods:
+        lods = [s.lod or obj.lod or "" for obj in objects for s in obj.surfaces]
+    return cast("list[str]", ids), owners, kinds, lods
+
+
 def _heights(objects: list[CityObject]) -> list[tuple[float | None, float | None]]:
     """The lowest and highest point (ground and roof height) of each object's surfaces, computed over the rings of
     all objects at once; (None, None) for an object without points."""
@@ -472,30 +487,22 @@ class _Importer:
         batch, self._batch = self._batch, []
         if not batch:
             return
-        ragged = RaggedPolygons([s.rings for _, obj, _ in batch for s in obj.surfaces])
+        surfaces = [s for _, obj, _ in batch for s in obj.surfaces]
+        ragged = RaggedPolygons([s.rings for s in surfaces])
         points, ring_points = ragged.closed()
         areas = ragged.areas().tolist()
         counts = [len(obj.surfaces) for _, obj, _ in batch]
-        ids: list[str] = []
-        owners: list[str] = []
-        kinds: list[str] = []
-        lods: list[str] = []
+        ids, owners, kinds, lods = _surface_columns([obj for _, obj, _ in batch], surfaces)
         footprint_ids: list[str] = []
         footprint_areas: list[float] = []
         rings: list[list[NDArray[Any]]] = []    # the footprints given by their ground's rings (_Outline)
         groups: list[int] = []
         shapes: dict[int, Any] = {}
         repaired = self.repaired_area
+        if repaired:
+            areas = [repaired.pop(id(surface), area) for surface, area in zip(surfaces, areas)]
         for _row, obj, outline in batch:
-            oid, lod = obj.id, obj.lod or ""
-            for n, surface in enumerate(obj.surfaces, 1):
-                ids.append(surface.id or f"{oid}_{n}")
-                kinds.append(surface.surface_type)
-                lods.append(surface.lod or lod)
-                if repaired:
-                    k = len(ids) - 1
-                    areas[k] = repaired.pop(id(surface), areas[k])
-            owners.extend([oid] * len(obj.surfaces))
+            oid = obj.id
             if outline is not None:
                 if isinstance(outline, _Outline):
                     rings.append(outline.rings)
