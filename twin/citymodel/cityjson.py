@@ -92,7 +92,7 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-_FREEZE_STATE = {"holds": 0}
+_FREEZE_STATE = {"holds": 0, "froze": False}
 
 
 @contextlib.contextmanager
@@ -103,7 +103,8 @@ def gc_frozen() -> Iterator[None]:
     object by object) holds no garbage, but every full collection the reading triggers would traverse all of
     it again: about a quarter of the import time of the 10,000-building district as one document. Objects made
     while frozen are collected as usual. Nested and concurrent holds share one freeze; the frozen objects are
-    handed back to the collector (``gc.unfreeze``) when the last hold ends.
+    handed back to the collector (``gc.unfreeze``) when the last hold ends. When something else has frozen objects
+    already, nothing is frozen (nor unfrozen): its freeze is left as it is.
 
     Returns:
         A context manager.
@@ -118,14 +119,16 @@ def gc_frozen() -> Iterator[None]:
     """
     with _GC_LOCK:
         if _FREEZE_STATE["holds"] == 0:
-            gc.freeze()
+            _FREEZE_STATE["froze"] = gc.get_freeze_count() == 0
+            if _FREEZE_STATE["froze"]:
+                gc.freeze()
         _FREEZE_STATE["holds"] += 1
     try:
         yield
     finally:
         with _GC_LOCK:
             _FREEZE_STATE["holds"] -= 1
-            if _FREEZE_STATE["holds"] == 0:
+            if _FREEZE_STATE["holds"] == 0 and _FREEZE_STATE["froze"]:
                 gc.unfreeze()
 
 
@@ -813,11 +816,12 @@ class CityJSONSource:
 
     def _batched(self, items: Iterator[CityObject | Relief | Skipped]) -> Iterator[CityObject | Relief | Skipped]:
         """The items in their order, held back until the rings of the buildings waiting among them (``_waiting``,
-        gathered by _building) are cleaned in one batch (_clean_batch) and their surfaces set."""
+        gathered by _building) are cleaned in one batch (_clean_batch) and their surfaces set. At most 4 BATCH items
+        are held (a file of mostly other objects is not held whole), and none after a terrain (its triangles)."""
         held: list[CityObject | Relief | Skipped] = []
         for item in items:
             held.append(item)
-            if len(self._waiting) >= self.BATCH:
+            if len(self._waiting) >= self.BATCH or len(held) >= 4 * self.BATCH or isinstance(item, Relief):
                 yield from self._release(held)
                 held = []
         yield from self._release(held)

@@ -233,3 +233,49 @@ def test_gather_refuses_what_needs_the_per_ring_path():
     assert gathered is not None
     assert (gathered.flat, gathered.lengths, gathered.polygon_rings, gathered.kinds) == (
         [0, 1, 2, 0, 1, 2, 3, 3, 2, 1], [4, 3, 3], [2, 1], ["WallSurface", ""])
+
+
+def test_other_objects_and_terrain_are_not_held_for_a_batch(tmp_path):
+    """Objects of other types are released 4 BATCH at a time even while no building waits, and a terrain at once
+    (with the buildings before it): a file of mostly other objects is never held whole."""
+    tree = {"type": "SolitaryVegetationObject", "geometry": []}
+    tri = {"type": "MultiSurface", "lod": "2", "boundaries": [[[0, 1, 2]]]}
+    tin = {"type": "TINRelief", "geometry": [{"type": "CompositeSurface", "lod": "1", "boundaries": [[[0, 1, 2]]]}]}
+    verts = [[0, 0, 0], [1000, 0, 0], [0, 1000, 0]]
+    features = ([(verts, {"type": "Building", "geometry": [tri]})] + [(verts, tree)] * 9
+                + [(verts, tin)] + [(verts, {"type": "Building", "geometry": [tri]})])
+    path = _seq(tmp_path / "mixed.city.jsonl", "2.0", True, features)
+    source = cj.read_cityjson(path, CRS)
+    source.BATCH = 2   # held: at most 8 items
+    it = iter(source)
+    first = [next(it) for _ in range(8)]
+    assert isinstance(first[0], CityObject) and first[0].surfaces and all(isinstance(o, Skipped) for o in first[1:])
+    lines = path.read_bytes().splitlines(keepends=True)
+    assert source.progress == pytest.approx(sum(map(len, lines[:9])) / path.stat().st_size)  # header + 8 lines
+    rest = list(it)
+    assert [type(o).__name__ for o in rest] == ["Skipped"] * 2 + ["Relief", "CityObject"]
+    assert [o.id for o in rest[2:]] == ["b10", "b11"] and rest[3].surfaces
+    source = cj.read_cityjson(path, CRS)
+    it = iter(source)   # BATCH 256: the terrain releases everything before it
+    before = [next(it) for _ in range(11)]
+    assert isinstance(before[-1], Relief)
+    assert source.progress == pytest.approx(sum(map(len, lines[:12])) / path.stat().st_size)
+
+
+def test_a_freeze_made_by_someone_else_is_left_alone(tmp_path):
+    """When objects are frozen already (e.g. before a fork), reading neither freezes more nor unfreezes them."""
+    tri = {"type": "MultiSurface", "lod": "2", "boundaries": [[[0, 1, 2]]]}
+    verts = [[0, 0, 0], [1000, 0, 0], [0, 1000, 0]]
+    path = _seq(tmp_path / "one.city.jsonl", "2.0", True, [(verts, {"type": "Building", "geometry": [tri]})])
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        source = iter(cj.read_cityjson(path, CRS))
+        first = next(source)   # reading: the objects made since the freeze (the source's) stay unfrozen
+        assert 0 < gc.get_freeze_count() <= frozen
+        assert first.id == "b0" and list(source) == []
+        assert 0 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
