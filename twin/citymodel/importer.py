@@ -230,6 +230,44 @@ class _PendingParent:
     outlines: list[Any] = field(default_factory=list)
 
 
+def _surface_columns(objects: list[CityObject], surfaces: list[Surface]
+                     ) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The id, building id, surface type and LoD columns of the surfaces of ``objects`` (``surfaces``: theirs, in
+    order); a surface without an id is named by its building and number, one without an LoD takes its building's."""
+    ids = [s.id for s in surfaces]
+    if None in ids or "" in ids:
+        ids = [s.id or f"{obj.id}_{n}" for obj in objects for n, s in enumerate(obj.surfaces, 1)]
+    owners = [obj.id for obj in objects for _ in obj.surfaces]
+    kinds = [s.surface_type for s in surfaces]
+    lods = [s.lod for s in surfaces]
+    if "" in lods or None in lods:
+        lods = [s.lod or obj.lod or "" for obj in objects for s in obj.surfaces]
+    return cast("list[str]", ids), owners, kinds, lods
+
+
+def _heights(objects: list[CityObject]) -> list[tuple[float | None, float | None]]:
+    """The lowest and highest point (ground and roof height) of each object's surfaces, computed over the rings of
+    all objects at once; (None, None) for an object without points."""
+    rings: list[NDArray[Any]] = []
+    ring_counts: list[int] = []
+    for obj in objects:
+        before = len(rings)
+        for surface in obj.surfaces:
+            rings += surface.rings
+        ring_counts.append(len(rings) - before)
+    if not rings:
+        return [(None, None)] * len(objects)
+    z = np.concatenate(rings)[:, 2]
+    lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+    ring_ends = np.cumsum(ring_counts)
+    point_ends = np.concatenate(([0], np.cumsum(lengths)))[ring_ends]
+    sizes = np.diff(point_ends, prepend=0)
+    starts = (point_ends - sizes)[sizes > 0]
+    low = iter(np.minimum.reduceat(z, starts).tolist())
+    high = iter(np.maximum.reduceat(z, starts).tolist())
+    return [(next(low), next(high)) if size else (None, None) for size in sizes.tolist()]
+
+
 class _Importer:
     def __init__(self, writer: GpkgWriter, reporter: Reporter, result: ImportResult) -> None:
         self.writer = writer
@@ -342,12 +380,13 @@ class _Importer:
         self._ground_flats(queue)
         ready = []
         for obj, summary in queue:
-            state = self._check(obj, summary)
-            if state is not None:
-                ready.append((obj, state))
-        outlines = self._outlines([obj for obj, _ in ready])
+            parent_unseen = self._check(obj, summary)
+            if parent_unseen is not None:
+                ready.append((obj, parent_unseen))
+        objects = [obj for obj, _ in ready]
+        outlines = self._outlines(objects)
         self._ground_pre.clear()
-        for (obj, (ground, roof, parent_unseen)), outline in zip(ready, outlines):
+        for (obj, parent_unseen), (ground, roof), outline in zip(ready, _heights(objects), outlines):
             if outline is None and (obj.surfaces or obj.footprint_rings):
                 outline = footprint_of(obj)
             self._place(obj, ground, roof, parent_unseen, outline)
@@ -383,8 +422,9 @@ class _Importer:
         for surface, flat, v, a, n in zip(surfaces, flats, valid, area, length):
             self._ground_pre[id(surface)] = (flat, v, a, n)
 
-    def _check(self, obj: CityObject, summary: SourceSummary) -> tuple[float | None, float | None, bool] | None:
-        """Duplicate check, ground repair and heights; None when the object is skipped."""
+    def _check(self, obj: CityObject, summary: SourceSummary) -> bool | None:
+        """Duplicate check and ground repair: whether the object's parent is not seen yet; None when the object is
+        skipped."""
         if obj.id in self.seen:
             self.skip(Skipped(obj.source_file, obj.id, f"duplicate id (already imported from "
                                                       f"{Path(self.seen[obj.id]).name})", obj.line), summary)
@@ -394,11 +434,7 @@ class _Importer:
         summary.objects += 1
         if any(s.surface_type == "GroundSurface" for s in obj.surfaces):
             self._ground(obj, summary)
-        ground = roof = None
-        if obj.surfaces:
-            z = np.concatenate([r[:, 2] for s in obj.surfaces for r in s.rings])
-            ground, roof = float(z.min()), float(z.max())
-        return ground, roof, parent_unseen
+        return parent_unseen
 
     def _place(self, obj: CityObject, ground: float | None, roof: float | None, parent_unseen: bool,
                outline: Any) -> None:
@@ -451,30 +487,22 @@ class _Importer:
         batch, self._batch = self._batch, []
         if not batch:
             return
-        ragged = RaggedPolygons([s.rings for _, obj, _ in batch for s in obj.surfaces])
+        surfaces = [s for _, obj, _ in batch for s in obj.surfaces]
+        ragged = RaggedPolygons([s.rings for s in surfaces])
         points, ring_points = ragged.closed()
         areas = ragged.areas().tolist()
         counts = [len(obj.surfaces) for _, obj, _ in batch]
-        ids: list[str] = []
-        owners: list[str] = []
-        kinds: list[str] = []
-        lods: list[str] = []
+        ids, owners, kinds, lods = _surface_columns([obj for _, obj, _ in batch], surfaces)
         footprint_ids: list[str] = []
         footprint_areas: list[float] = []
         rings: list[list[NDArray[Any]]] = []    # the footprints given by their ground's rings (_Outline)
         groups: list[int] = []
         shapes: dict[int, Any] = {}
         repaired = self.repaired_area
+        if repaired:
+            areas = [repaired.pop(id(surface), area) for surface, area in zip(surfaces, areas)]
         for _row, obj, outline in batch:
-            oid, lod = obj.id, obj.lod or ""
-            for n, surface in enumerate(obj.surfaces, 1):
-                ids.append(surface.id or f"{oid}_{n}")
-                kinds.append(surface.surface_type)
-                lods.append(surface.lod or lod)
-                if repaired:
-                    k = len(ids) - 1
-                    areas[k] = repaired.pop(id(surface), areas[k])
-            owners.extend([oid] * len(obj.surfaces))
+            oid = obj.id
             if outline is not None:
                 if isinstance(outline, _Outline):
                     rings.append(outline.rings)

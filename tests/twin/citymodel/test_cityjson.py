@@ -344,11 +344,13 @@ def test_area_of_use_is_refused(cjio_dir, tmp_path):
 
 
 def test_seq_is_read_line_by_line(denhaag_seq, tmp_path):
-    """The sequence reader yields per line: the first object arrives before later lines are read."""
+    """The sequence reader yields per line, a batch of buildings at a time (BATCH, their rings cleaned at once):
+    with batches of one building, the first object arrives before later lines are read."""
     lines = denhaag_seq.read_text().splitlines()
     broken = tmp_path / "tail-broken.city.jsonl"
     broken.write_text("\n".join(lines[:4] + ["{not json"] * 3) + "\n")
     source = read_cityjson(broken)
+    source.BATCH = 1
     it = iter(source)
     first = next(it)
     assert isinstance(first, CityObject)
