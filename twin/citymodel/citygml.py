@@ -198,6 +198,7 @@ class CityGMLSource:
         self._srs_names_seen: set[str] = set()
         self._polygon_warnings = 0
         self._area_checked = False
+        self._bbox_rings: list[Array] = []  # exterior rings not yet in bbox (_flush_bbox)
         self.not_imported: Counter[str] = Counter()
         self.triangles = 0
 
@@ -265,6 +266,12 @@ class CityGMLSource:
             yield from self._building(el, resolver, seen_ids, prep)
             resolver.release()
             _free(el)
+        self._flush_bbox()
+
+    def _flush_bbox(self) -> None:
+        if self._bbox_rings:
+            rings, self._bbox_rings = self._bbox_rings, []
+            self._grow_bbox(np.concatenate(rings))
 
     def _finish(self) -> None:
         if self.not_imported:
@@ -284,6 +291,7 @@ class CityGMLSource:
         if self.lod_fallbacks:
             self.reporter.warning(f"{self.path}: {self.lod_fallbacks} objects have no LoD{self.lod} geometry; "
                                   "their nearest LoD was used")
+        self._flush_bbox()
         if math.isfinite(self.bbox[0]):
             self._check_area()
 
@@ -431,7 +439,10 @@ class CityGMLSource:
             return self._skip(oid, reason, line)
         surfaces = by_lod[chosen].surfaces(chosen) if chosen is not None else []
         if surfaces:
-            self._grow_bbox(np.concatenate([s.rings[0] for s in surfaces]))
+            if self._area_checked:  # the bbox grows once per batch (_drain) from the exterior rings
+                self._bbox_rings.extend([s.rings[0] for s in surfaces])
+            else:
+                self._grow_bbox(np.concatenate([s.rings[0] for s in surfaces]))
         self.objects += 1
         return CityObject(
             id=oid, object_class=kind, parent_id=parent_id, source_file=self.path, lod=chosen,
@@ -547,10 +558,11 @@ class _Prepared:
 
     def _plan(self, building: Element, el: Element, idx: dict[str, Element] | None) -> None:
         try:
-            self.plans[el] = _Plan(building, idx).read(el)
+            plan = self.plans[el] = _Plan(building, idx).read(el)
+            parts = plan.parts
         except (_Unplanned, RecursionError):
-            pass
-        parts = self.parts[el] = _parts(el)
+            parts = _parts(el)
+        self.parts[el] = parts
         for part in parts:
             self._plan(building, part, idx)
 
@@ -619,6 +631,26 @@ class _Unplanned(Exception):
     """An object the fast reader leaves to the element-by-element reader."""
 
 
+_R_OTHER, _R_LOD, _R_BOUNDARY, _R_INSTALLATION, _R_PART, _R_OPENING = range(6)
+_ROLES: dict[object, tuple[int, str, str]] = {}  # a child's tag -> (role, LoD, what) in an object or surface
+
+
+def _role(tag: object) -> tuple[int, str, str]:
+    """The role of an object's or semantic surface's child with ``tag``: a lodX geometry property (with its LoD and
+    what), boundedBy/boundary, an installation, a BuildingPart property, an opening, or anything else (cached)."""
+    name = localname(tag)
+    found = _lod_of(name)
+    role = ((_R_LOD, found[0], found[1]) if found is not None
+            else (_R_BOUNDARY, "", "") if name in ("boundedBy", "boundary")
+            else (_R_INSTALLATION, "", "") if name in _INSTALLATIONS
+            else (_R_PART, "", "") if name in _PART_PROPERTIES
+            else (_R_OPENING, "", "") if name in ("opening", "fillingSurface")
+            else (_R_OTHER, "", ""))
+    if len(_ROLES) < 10000:
+        _ROLES[tag] = role
+    return role
+
+
 def _walk_kind(tag: object) -> int:
     kind = _WALK_KINDS.get(tag)
     if kind is None:
@@ -662,7 +694,8 @@ class _Plan:
     properties that hold them ``(lod, what, surface type, surface id, polygon indexes)`` (what: 0 semantic, 1 plain,
     2 footprint) and the xlink cache events in the order GeometryReader would have them."""
 
-    __slots__ = ("building", "idx", "index", "polygons", "ring_counts", "texts", "ops", "events", "rings", "open")
+    __slots__ = ("building", "idx", "index", "polygons", "ring_counts", "texts", "ops", "events", "rings", "open",
+                 "parts")
 
     def __init__(self, building: Element, idx: dict[str, Element] | None) -> None:
         self.building = building
@@ -672,28 +705,56 @@ class _Plan:
         self.ring_counts: list[int] = []
         self.texts: list[str] = []
         self.ops: list[tuple[str, int, str, str | None, list[int]]] = []
-        self.events: list[Any] = []
+        self.events: list[int] = []  # the polygons in the order _walk meets them (xlink cache order)
         self.rings: list[Array] = []
         self.open = 0
+        self.parts: list[Element] = []  # the object's BuildingParts (_parts), found by read
 
     def read(self, el: Element) -> _Plan:
+        """_plan each geometry property of the object ``el`` (what GeometryReader and _read_object would read, in
+        their order); its BuildingParts are kept in ``parts``. One pass over the children with the properties'
+        roles cached by tag; the semantic surfaces of boundedBy are read inline (_semantic for openings)."""
+        roles = _ROLES
+        names = _LOCALNAMES
+        ops = self.ops
         for prop in el:
-            name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
-            if name in ("boundedBy", "boundary"):
-                for surface in _element_children(prop):
-                    self._semantic(surface)
-            elif name in _INSTALLATIONS:
+            tag = prop.tag
+            role = roles.get(tag) or _role(tag)
+            code = role[0]
+            if code == _R_LOD:
+                out: list[int] = []
+                self._walk(prop, out)
+                lod, what = role[1], role[2]
+                ops.append((lod, 2, "GroundSurface", None, out) if what == "FootPrint"
+                           else (lod, 0, "RoofSurface", None, out) if what == "RoofEdge"
+                           else (lod, 1, "", None, out))
+            elif code == _R_BOUNDARY:
+                if not len(prop):
+                    if prop.get(XLINK_HREF) is not None:
+                        raise _Unplanned  # _element_children: the surfaces by reference
+                    continue
+                for surface in prop:
+                    stag = surface.tag
+                    if not isinstance(stag, str):
+                        continue
+                    kind = names.get(stag) or localname(stag)
+                    kind = _SURFACE_ALIASES.get(kind, kind)
+                    sid = surface.get(_GML_ID) or surface.get(_GML32_ID)
+                    for sprop in surface:
+                        stag = sprop.tag
+                        srole = roles.get(stag) or _role(stag)
+                        if srole[0] == _R_LOD:
+                            out = []
+                            self._walk(sprop, out)
+                            ops.append((srole[1], 0, kind, sid, out))
+                        elif srole[0] == _R_OPENING:
+                            for opening in _element_children(sprop):
+                                self._semantic(opening)
+            elif code == _R_INSTALLATION:
                 for installation in _element_children(prop):
                     self._installation(installation)
-            else:
-                found = _lod_of(name)
-                if found is not None:
-                    out: list[int] = []
-                    self._walk(prop, out)
-                    lod, what = found
-                    self.ops.append((lod, 2, "GroundSurface", None, out) if what == "FootPrint"
-                                    else (lod, 0, "RoofSurface", None, out) if what == "RoofEdge"
-                                    else (lod, 1, "", None, out))
+            elif code == _R_PART:
+                self.parts.extend(p for p in prop if (names.get(p.tag) or localname(p.tag)) == "BuildingPart")
         return self
 
     def _semantic(self, surface: Element) -> None:
@@ -823,16 +884,12 @@ class _Plan:
         for (pid, line), n in zip(self.polygons, self.ring_counts):
             polygons.append(Polygon(rings[k:k + n], pid, line))
             k += n
-        remembered: set[int] = set()
-        for event in self.events:
-            if type(event) is int:
-                if event not in remembered:
-                    remembered.add(event)
-                    if polygons[event].id:
-                        resolver.remember(cast(str, polygons[event].id), [polygons[event]])
-            else:
-                gid, out, start, end = event
-                resolver.remember(gid, [polygons[i] for i in out[start:end]])
+        pairs = []  # each polygon with a gml:id, remembered when first met (GeometryReader._collect)
+        for event in dict.fromkeys(self.events):
+            pid = polygons[event].id
+            if pid:
+                pairs.append((pid, polygons[event]))
+        resolver.remember_each(pairs)
         for lod, what, kind, sid, out in self.ops:
             geometry = by_lod.get(lod)
             if geometry is None:
