@@ -651,6 +651,19 @@ def _role(tag: object) -> tuple[int, str, str]:
     return role
 
 
+_OTHER_RING, _EXTERIOR_RING, _INTERIOR_RING, _LINEAR_RING, _POS_LIST = range(5)
+_RING_ROLES: dict[object, int] = {}  # a tag -> its role in a polygon (_Plan._polygon)
+
+
+def _ring_role(tag: object) -> int:
+    name = localname(tag)
+    role = (_EXTERIOR_RING if name in _EXTERIOR else _INTERIOR_RING if name in _INTERIOR
+            else _LINEAR_RING if name == "LinearRing" else _POS_LIST if name == "posList" else _OTHER_RING)
+    if len(_RING_ROLES) < 10000:
+        _RING_ROLES[tag] = role
+    return role
+
+
 def _walk_kind(tag: object) -> int:
     kind = _WALK_KINDS.get(tag)
     if kind is None:
@@ -806,7 +819,10 @@ class _Plan:
                 if not len(el):
                     href = el.get(XLINK_HREF)
                     if href is not None:
-                        target = self._polygon_by_id(href)
+                        idx = self.idx
+                        target = (idx.get(href[1:]) if idx and len(href) > 1 and href[0] == "#" else None)
+                        if target is None:
+                            target = self._polygon_by_id(href)
                         i = index.get(target)
                         if i is None:
                             i = index[target] = self._polygon(target)
@@ -847,31 +863,39 @@ class _Plan:
         """GeometryReader.polygon of a polygon whose children are ring properties, each holding a LinearRing
         holding one 3D posList; else _Unplanned. Its posList texts are kept for parse_rings."""
         count = 0
-        names = _LOCALNAMES
+        roles = _RING_ROLES
         texts = self.texts
         for child in el:
-            role = names.get(child.tag) or localname(child.tag)
-            if role in _EXTERIOR:
+            role = roles.get(child.tag)
+            if role is None:
+                role = _ring_role(child.tag)
+            if role == _EXTERIOR_RING:
                 if count:
                     raise _Unplanned
-            elif role not in _INTERIOR or not count:
+            elif role != _INTERIOR_RING or not count:
                 raise _Unplanned
             if len(child) != 1:
                 raise _Unplanned
             ring = child[0]
-            if (names.get(ring.tag) or localname(ring.tag)) != "LinearRing" or len(ring) != 1:
+            role = roles.get(ring.tag)
+            if (role if role is not None else _ring_role(ring.tag)) != _LINEAR_RING or len(ring) != 1:
                 raise _Unplanned
             pos = ring[0]
-            if (names.get(pos.tag) or localname(pos.tag)) != "posList" or len(pos):
+            role = roles.get(pos.tag)
+            if (role if role is not None else _ring_role(pos.tag)) != _POS_LIST or len(pos):
                 raise _Unplanned
-            dim = pos.get("srsDimension") or pos.get("dimension")
-            if dim != "3" and (dim or not _inherits_3d(pos)):
-                raise _Unplanned
+            dim = pos.get("srsDimension")
+            if dim != "3":
+                dim = dim or pos.get("dimension")
+                if dim != "3" and (dim or not _inherits_3d(pos)):
+                    raise _Unplanned
             texts.append(pos.text or "")
             count += 1
         if not count:
             raise _Unplanned
-        self.polygons.append((el.get(_GML_ID) or el.get(_GML32_ID), source_line(el)))
+        line = el.sourceline  # source_line, inline
+        self.polygons.append((el.get(_GML_ID) or el.get(_GML32_ID),
+                              line - 1 if line is not None and line > 65535 else line))
         self.ring_counts.append(count)
         return len(self.polygons) - 1
 
@@ -1053,39 +1077,62 @@ def _usable(tri: Array) -> tuple[Array, int]:
 def _attributes(el: Element) -> dict[str, Any]:
     """Attributes of a Building/BuildingPart: twin.schema.BUILDINGS names, then every other one by its name."""
     attrs: dict[str, Any] = {}
+    roles = _ATTRIBUTE_ROLES
     for prop in el:
-        name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
-        if not name or _lod_of(name) is not None:
-            continue
-        if name.endswith("Attribute") or name in ("genericAttribute", "genericAttributeSet"):
-            for key, value in _generic(prop):
-                attrs.setdefault(key if key not in _ATTRIBUTE_NAMES.values() else f"generic_{key}", value)
-        elif name == "address":
-            _address(prop, attrs)
-        elif name == "externalReference":
-            ref = {localname(c.tag): (c.text or "").strip() for c in prop.iter() if len(c) == 0 and c is not prop}
-            attrs.setdefault("externalReference", []).append(ref)
-        elif name == "height":  # CityGML 3.0 con:height/con:Height
-            _height(prop, attrs)
-        elif name in ("dateOfConstruction", "dateOfDemolition"):
-            text = (prop.text or "").strip()
-            attrs[name] = text
-            if name == "dateOfConstruction" and text[:4].isdigit():
-                attrs.setdefault("year_of_construction", int(text[:4]))
-        elif len(prop):  # geometry, parts, surfaces, rooms, ADE structures: not attributes
-            continue
-        else:
-            key = _ATTRIBUTE_NAMES.get(name, name)
+        tag = prop.tag
+        role = roles.get(tag) or _attribute_role(tag)
+        code, name, key = role
+        if code == _A_PLAIN:
+            if len(prop):  # geometry, parts, surfaces, rooms, ADE structures: not attributes
+                continue
             text = " ".join((prop.text or "").split())
             if not text:
                 continue
             value = _typed(key, text)
-            if key in attrs and key not in _FLOAT_ATTRIBUTES | _INT_ATTRIBUTES:
+            if key in attrs and key not in _TYPED_ATTRIBUTES:
                 if key != "name":
                     attrs[key] = f"{attrs[key]},{value}"
             else:
                 attrs[key] = value
+        elif code == _A_SKIP:
+            continue
+        elif code == _A_GENERIC:
+            for gkey, value in _generic(prop):
+                attrs.setdefault(gkey if gkey not in _COLUMNS else f"generic_{gkey}", value)
+        elif code == _A_ADDRESS:
+            _address(prop, attrs)
+        elif code == _A_REFERENCE:
+            ref = {localname(c.tag): (c.text or "").strip() for c in prop.iter() if len(c) == 0 and c is not prop}
+            attrs.setdefault("externalReference", []).append(ref)
+        elif code == _A_HEIGHT:  # CityGML 3.0 con:height/con:Height
+            _height(prop, attrs)
+        else:  # dateOfConstruction, dateOfDemolition
+            text = (prop.text or "").strip()
+            attrs[name] = text
+            if name == "dateOfConstruction" and text[:4].isdigit():
+                attrs.setdefault("year_of_construction", int(text[:4]))
     return attrs
+
+
+_A_SKIP, _A_GENERIC, _A_ADDRESS, _A_REFERENCE, _A_HEIGHT, _A_DATE, _A_PLAIN = range(7)
+_ATTRIBUTE_ROLES: dict[object, tuple[int, str, str]] = {}  # a child's tag -> (role, name, column) in _attributes
+_TYPED_ATTRIBUTES = _FLOAT_ATTRIBUTES | _INT_ATTRIBUTES
+_COLUMNS = frozenset(_ATTRIBUTE_NAMES.values())
+
+
+def _attribute_role(tag: object) -> tuple[int, str, str]:
+    """How _attributes reads an object's child with ``tag`` (cached): not at all (geometry, comments), as a generic
+    attribute, an address, an external reference, a 3.0 height, a date, or a plain value in its column."""
+    name = localname(tag)
+    code = (_A_SKIP if not name or _lod_of(name) is not None
+            else _A_GENERIC if name.endswith("Attribute") or name in ("genericAttribute", "genericAttributeSet")
+            else _A_ADDRESS if name == "address" else _A_REFERENCE if name == "externalReference"
+            else _A_HEIGHT if name == "height" else _A_DATE if name in ("dateOfConstruction", "dateOfDemolition")
+            else _A_PLAIN)
+    role = (code, name, _ATTRIBUTE_NAMES.get(name, name))
+    if len(_ATTRIBUTE_ROLES) < 10000:
+        _ATTRIBUTE_ROLES[tag] = role
+    return role
 
 
 def _typed(key: str, text: str) -> Any:
