@@ -79,6 +79,7 @@ _BUILDING_TAGS = [f"{{http://www.opengis.net/citygml/building/{v}}}Building" for
 _MEMBER_TAGS = ([f"{{http://www.opengis.net/citygml/{v}}}cityObjectMember" for v in CITYGML_VERSIONS]
                 + [f"{{{ns}}}featureMember" for ns in GML_NAMESPACES]
                 + ["{http://www.opengis.net/wfs/2.0}member"])
+_BUILDING_TAG_SET, _MEMBER_TAG_SET = frozenset(_BUILDING_TAGS), frozenset(_MEMBER_TAGS)
 MAX_POLYGON_WARNINGS = 200  # per file; the totals are always reported at the end
 _GML_ID, _GML32_ID = (f"{{{ns}}}id" for ns in GML_NAMESPACES)
 
@@ -223,21 +224,22 @@ class CityGMLSource:
                     if not checked_doctype:
                         _refuse_parsed_doctype(el, self.path)
                         checked_doctype = True
-                    if el.tag in _BUILDING_TAGS and not _inside_building(el):
+                    tag = el.tag
+                    if tag in _BUILDING_TAG_SET and not _inside_building(el):
                         self.reporter.check()
                         pending.append(el)
                         if len(pending) >= _BATCH:
                             yield from self._drain(pending, resolver, seen_ids)
-                    elif el.tag in _MEMBER_TAGS:
+                    elif tag in _MEMBER_TAG_SET:
                         self.reporter.check()
                         child = next((c for c in el if isinstance(c.tag, str)), None)
-                        if child is not None and child.tag in _BUILDING_TAGS and pending:
+                        if child is not None and child.tag in _BUILDING_TAG_SET and pending:
                             continue  # its building waits in pending; freed with it
                         yield from self._drain(pending, resolver, seen_ids)
                         yield from self._member(el)
                         self._tin_buffers.clear()
                         _free(el)
-                    elif el.tag in _TRIANGLE_TAGS:
+                    elif tag in _TRIANGLE_TAGS:
                         self._tin_triangle(el)
                         continue
                     self._progress = stream.progress
@@ -1180,6 +1182,13 @@ def _generic(prop: Element) -> list[tuple[str, Any]]:
 
 
 _BY_PARENT = {"NameElement", "Number", "Identifier"}  # xAL 3.0 names read by their parent's name
+# the address columns of xAL 2.0 names, and of xAL 3.0 (name, parent name) pairs
+_ADDRESS_FIELDS = {"ThoroughfareName": "street", "ThoroughfareNumber": "house_number",
+                   "ThoroughfareNumberSuffix": "house_number", "PostalCodeNumber": "postal_code",
+                   "LocalityName": "city", "CountryName": "country"}
+_ADDRESS_BY_PARENT = {("NameElement", "Thoroughfare"): "street", ("Number", "Thoroughfare"): "house_number",
+                      ("Identifier", "PostCode"): "postal_code", ("NameElement", "Locality"): "city",
+                      ("NameElement", "Country"): "country"}
 
 
 def _address(prop: Element, attrs: dict[str, Any]) -> None:
@@ -1189,26 +1198,21 @@ def _address(prop: Element, attrs: dict[str, Any]) -> None:
         raw = node.text
         if not raw:
             continue
+        name = _LOCALNAMES.get(node.tag) or localname(node.tag)
+        if name in _BY_PARENT:
+            up = node.getparent()
+            field = _ADDRESS_BY_PARENT.get((name, localname(up.tag) if up is not None else ""))
+        else:
+            field = _ADDRESS_FIELDS.get(name)
+        if field is None:
+            continue  # not an address part GeoTwin reads
         text = " ".join(raw.split())
         if not text:
             continue
-        name = _LOCALNAMES.get(node.tag) or localname(node.tag)
-        parent = ""
-        if name in _BY_PARENT:
-            up = node.getparent()
-            parent = localname(up.tag) if up is not None else ""
-        if name == "ThoroughfareName" or (name == "NameElement" and parent == "Thoroughfare"):
-            found.setdefault("street", text)
-        elif name == "ThoroughfareNumber" or (name == "Number" and parent == "Thoroughfare"):
-            found.setdefault("house_number", text)
-        elif name == "ThoroughfareNumberSuffix":
+        if name == "ThoroughfareNumberSuffix":
             found["house_number"] = found.get("house_number", "") + text
-        elif name == "PostalCodeNumber" or (name == "Identifier" and parent == "PostCode"):
-            found.setdefault("postal_code", text)
-        elif name == "LocalityName" or (name == "NameElement" and parent == "Locality"):
-            found.setdefault("city", text)
-        elif name == "CountryName" or (name == "NameElement" and parent == "Country"):
-            found.setdefault("country", text)
+        else:
+            found.setdefault(field, text)
     if not found:
         return
     if "street" in attrs or "city" in attrs:
@@ -1242,7 +1246,7 @@ def _targets(prop: Element, resolver: XlinkResolver) -> list[Element]:
 
 
 def _inside_building(el: Element) -> bool:
-    return any(a.tag in _BUILDING_TAGS for a in el.iterancestors())
+    return next(el.iterancestors(*_BUILDING_TAGS), None) is not None
 
 
 def _free(el: Element) -> None:
