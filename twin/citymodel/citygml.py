@@ -79,6 +79,7 @@ _BUILDING_TAGS = [f"{{http://www.opengis.net/citygml/building/{v}}}Building" for
 _MEMBER_TAGS = ([f"{{http://www.opengis.net/citygml/{v}}}cityObjectMember" for v in CITYGML_VERSIONS]
                 + [f"{{{ns}}}featureMember" for ns in GML_NAMESPACES]
                 + ["{http://www.opengis.net/wfs/2.0}member"])
+_BUILDING_TAG_SET, _MEMBER_TAG_SET = frozenset(_BUILDING_TAGS), frozenset(_MEMBER_TAGS)
 MAX_POLYGON_WARNINGS = 200  # per file; the totals are always reported at the end
 _GML_ID, _GML32_ID = (f"{{{ns}}}id" for ns in GML_NAMESPACES)
 
@@ -198,6 +199,7 @@ class CityGMLSource:
         self._srs_names_seen: set[str] = set()
         self._polygon_warnings = 0
         self._area_checked = False
+        self._bbox_rings: list[Array] = []  # exterior rings not yet in bbox (_flush_bbox)
         self.not_imported: Counter[str] = Counter()
         self.triangles = 0
 
@@ -222,21 +224,22 @@ class CityGMLSource:
                     if not checked_doctype:
                         _refuse_parsed_doctype(el, self.path)
                         checked_doctype = True
-                    if el.tag in _BUILDING_TAGS and not _inside_building(el):
+                    tag = el.tag
+                    if tag in _BUILDING_TAG_SET and not _inside_building(el):
                         self.reporter.check()
                         pending.append(el)
                         if len(pending) >= _BATCH:
                             yield from self._drain(pending, resolver, seen_ids)
-                    elif el.tag in _MEMBER_TAGS:
+                    elif tag in _MEMBER_TAG_SET:
                         self.reporter.check()
                         child = next((c for c in el if isinstance(c.tag, str)), None)
-                        if child is not None and child.tag in _BUILDING_TAGS and pending:
+                        if child is not None and child.tag in _BUILDING_TAG_SET and pending:
                             continue  # its building waits in pending; freed with it
                         yield from self._drain(pending, resolver, seen_ids)
                         yield from self._member(el)
                         self._tin_buffers.clear()
                         _free(el)
-                    elif el.tag in _TRIANGLE_TAGS:
+                    elif tag in _TRIANGLE_TAGS:
                         self._tin_triangle(el)
                         continue
                     self._progress = stream.progress
@@ -265,6 +268,12 @@ class CityGMLSource:
             yield from self._building(el, resolver, seen_ids, prep)
             resolver.release()
             _free(el)
+        self._flush_bbox()
+
+    def _flush_bbox(self) -> None:
+        if self._bbox_rings:
+            rings, self._bbox_rings = self._bbox_rings, []
+            self._grow_bbox(np.concatenate(rings))
 
     def _finish(self) -> None:
         if self.not_imported:
@@ -284,6 +293,7 @@ class CityGMLSource:
         if self.lod_fallbacks:
             self.reporter.warning(f"{self.path}: {self.lod_fallbacks} objects have no LoD{self.lod} geometry; "
                                   "their nearest LoD was used")
+        self._flush_bbox()
         if math.isfinite(self.bbox[0]):
             self._check_area()
 
@@ -431,7 +441,10 @@ class CityGMLSource:
             return self._skip(oid, reason, line)
         surfaces = by_lod[chosen].surfaces(chosen) if chosen is not None else []
         if surfaces:
-            self._grow_bbox(np.concatenate([s.rings[0] for s in surfaces]))
+            if self._area_checked:  # the bbox grows once per batch (_drain) from the exterior rings
+                self._bbox_rings.extend([s.rings[0] for s in surfaces])
+            else:
+                self._grow_bbox(np.concatenate([s.rings[0] for s in surfaces]))
         self.objects += 1
         return CityObject(
             id=oid, object_class=kind, parent_id=parent_id, source_file=self.path, lod=chosen,
@@ -547,10 +560,11 @@ class _Prepared:
 
     def _plan(self, building: Element, el: Element, idx: dict[str, Element] | None) -> None:
         try:
-            self.plans[el] = _Plan(building, idx).read(el)
+            plan = self.plans[el] = _Plan(building, idx).read(el)
+            parts = plan.parts
         except (_Unplanned, RecursionError):
-            pass
-        parts = self.parts[el] = _parts(el)
+            parts = _parts(el)
+        self.parts[el] = parts
         for part in parts:
             self._plan(building, part, idx)
 
@@ -619,6 +633,39 @@ class _Unplanned(Exception):
     """An object the fast reader leaves to the element-by-element reader."""
 
 
+_R_OTHER, _R_LOD, _R_BOUNDARY, _R_INSTALLATION, _R_PART, _R_OPENING = range(6)
+_ROLES: dict[object, tuple[int, str, str]] = {}  # a child's tag -> (role, LoD, what) in an object or surface
+
+
+def _role(tag: object) -> tuple[int, str, str]:
+    """The role of an object's or semantic surface's child with ``tag``: a lodX geometry property (with its LoD and
+    what), boundedBy/boundary, an installation, a BuildingPart property, an opening, or anything else (cached)."""
+    name = localname(tag)
+    found = _lod_of(name)
+    role = ((_R_LOD, found[0], found[1]) if found is not None
+            else (_R_BOUNDARY, "", "") if name in ("boundedBy", "boundary")
+            else (_R_INSTALLATION, "", "") if name in _INSTALLATIONS
+            else (_R_PART, "", "") if name in _PART_PROPERTIES
+            else (_R_OPENING, "", "") if name in ("opening", "fillingSurface")
+            else (_R_OTHER, "", ""))
+    if len(_ROLES) < 10000:
+        _ROLES[tag] = role
+    return role
+
+
+_OTHER_RING, _EXTERIOR_RING, _INTERIOR_RING, _LINEAR_RING, _POS_LIST = range(5)
+_RING_ROLES: dict[object, int] = {}  # a tag -> its role in a polygon (_Plan._polygon)
+
+
+def _ring_role(tag: object) -> int:
+    name = localname(tag)
+    role = (_EXTERIOR_RING if name in _EXTERIOR else _INTERIOR_RING if name in _INTERIOR
+            else _LINEAR_RING if name == "LinearRing" else _POS_LIST if name == "posList" else _OTHER_RING)
+    if len(_RING_ROLES) < 10000:
+        _RING_ROLES[tag] = role
+    return role
+
+
 def _walk_kind(tag: object) -> int:
     kind = _WALK_KINDS.get(tag)
     if kind is None:
@@ -662,7 +709,8 @@ class _Plan:
     properties that hold them ``(lod, what, surface type, surface id, polygon indexes)`` (what: 0 semantic, 1 plain,
     2 footprint) and the xlink cache events in the order GeometryReader would have them."""
 
-    __slots__ = ("building", "idx", "index", "polygons", "ring_counts", "texts", "ops", "events", "rings", "open")
+    __slots__ = ("building", "idx", "index", "polygons", "ring_counts", "texts", "ops", "events", "rings", "open",
+                 "parts")
 
     def __init__(self, building: Element, idx: dict[str, Element] | None) -> None:
         self.building = building
@@ -672,28 +720,56 @@ class _Plan:
         self.ring_counts: list[int] = []
         self.texts: list[str] = []
         self.ops: list[tuple[str, int, str, str | None, list[int]]] = []
-        self.events: list[Any] = []
+        self.events: list[int] = []  # the polygons in the order _walk meets them (xlink cache order)
         self.rings: list[Array] = []
         self.open = 0
+        self.parts: list[Element] = []  # the object's BuildingParts (_parts), found by read
 
     def read(self, el: Element) -> _Plan:
+        """_plan each geometry property of the object ``el`` (what GeometryReader and _read_object would read, in
+        their order); its BuildingParts are kept in ``parts``. One pass over the children with the properties'
+        roles cached by tag; the semantic surfaces of boundedBy are read inline (_semantic for openings)."""
+        roles = _ROLES
+        names = _LOCALNAMES
+        ops = self.ops
         for prop in el:
-            name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
-            if name in ("boundedBy", "boundary"):
-                for surface in _element_children(prop):
-                    self._semantic(surface)
-            elif name in _INSTALLATIONS:
+            tag = prop.tag
+            role = roles.get(tag) or _role(tag)
+            code = role[0]
+            if code == _R_LOD:
+                out: list[int] = []
+                self._walk(prop, out)
+                lod, what = role[1], role[2]
+                ops.append((lod, 2, "GroundSurface", None, out) if what == "FootPrint"
+                           else (lod, 0, "RoofSurface", None, out) if what == "RoofEdge"
+                           else (lod, 1, "", None, out))
+            elif code == _R_BOUNDARY:
+                if not len(prop):
+                    if prop.get(XLINK_HREF) is not None:
+                        raise _Unplanned  # _element_children: the surfaces by reference
+                    continue
+                for surface in prop:
+                    stag = surface.tag
+                    if not isinstance(stag, str):
+                        continue
+                    kind = names.get(stag) or localname(stag)
+                    kind = _SURFACE_ALIASES.get(kind, kind)
+                    sid = surface.get(_GML_ID) or surface.get(_GML32_ID)
+                    for sprop in surface:
+                        stag = sprop.tag
+                        srole = roles.get(stag) or _role(stag)
+                        if srole[0] == _R_LOD:
+                            out = []
+                            self._walk(sprop, out)
+                            ops.append((srole[1], 0, kind, sid, out))
+                        elif srole[0] == _R_OPENING:
+                            for opening in _element_children(sprop):
+                                self._semantic(opening)
+            elif code == _R_INSTALLATION:
                 for installation in _element_children(prop):
                     self._installation(installation)
-            else:
-                found = _lod_of(name)
-                if found is not None:
-                    out: list[int] = []
-                    self._walk(prop, out)
-                    lod, what = found
-                    self.ops.append((lod, 2, "GroundSurface", None, out) if what == "FootPrint"
-                                    else (lod, 0, "RoofSurface", None, out) if what == "RoofEdge"
-                                    else (lod, 1, "", None, out))
+            elif code == _R_PART:
+                self.parts.extend(p for p in prop if (names.get(p.tag) or localname(p.tag)) == "BuildingPart")
         return self
 
     def _semantic(self, surface: Element) -> None:
@@ -745,7 +821,10 @@ class _Plan:
                 if not len(el):
                     href = el.get(XLINK_HREF)
                     if href is not None:
-                        target = self._polygon_by_id(href)
+                        idx = self.idx
+                        target = (idx.get(href[1:]) if idx and len(href) > 1 and href[0] == "#" else None)
+                        if target is None:
+                            target = self._polygon_by_id(href)
                         i = index.get(target)
                         if i is None:
                             i = index[target] = self._polygon(target)
@@ -786,31 +865,39 @@ class _Plan:
         """GeometryReader.polygon of a polygon whose children are ring properties, each holding a LinearRing
         holding one 3D posList; else _Unplanned. Its posList texts are kept for parse_rings."""
         count = 0
-        names = _LOCALNAMES
+        roles = _RING_ROLES
         texts = self.texts
         for child in el:
-            role = names.get(child.tag) or localname(child.tag)
-            if role in _EXTERIOR:
+            role = roles.get(child.tag)
+            if role is None:
+                role = _ring_role(child.tag)
+            if role == _EXTERIOR_RING:
                 if count:
                     raise _Unplanned
-            elif role not in _INTERIOR or not count:
+            elif role != _INTERIOR_RING or not count:
                 raise _Unplanned
             if len(child) != 1:
                 raise _Unplanned
             ring = child[0]
-            if (names.get(ring.tag) or localname(ring.tag)) != "LinearRing" or len(ring) != 1:
+            role = roles.get(ring.tag)
+            if (role if role is not None else _ring_role(ring.tag)) != _LINEAR_RING or len(ring) != 1:
                 raise _Unplanned
             pos = ring[0]
-            if (names.get(pos.tag) or localname(pos.tag)) != "posList" or len(pos):
+            role = roles.get(pos.tag)
+            if (role if role is not None else _ring_role(pos.tag)) != _POS_LIST or len(pos):
                 raise _Unplanned
-            dim = pos.get("srsDimension") or pos.get("dimension")
-            if dim != "3" and (dim or not _inherits_3d(pos)):
-                raise _Unplanned
+            dim = pos.get("srsDimension")
+            if dim != "3":
+                dim = dim or pos.get("dimension")
+                if dim != "3" and (dim or not _inherits_3d(pos)):
+                    raise _Unplanned
             texts.append(pos.text or "")
             count += 1
         if not count:
             raise _Unplanned
-        self.polygons.append((el.get(_GML_ID) or el.get(_GML32_ID), source_line(el)))
+        line = el.sourceline  # source_line, inline
+        self.polygons.append((el.get(_GML_ID) or el.get(_GML32_ID),
+                              line - 1 if line is not None and line > 65535 else line))
         self.ring_counts.append(count)
         return len(self.polygons) - 1
 
@@ -823,16 +910,12 @@ class _Plan:
         for (pid, line), n in zip(self.polygons, self.ring_counts):
             polygons.append(Polygon(rings[k:k + n], pid, line))
             k += n
-        remembered: set[int] = set()
-        for event in self.events:
-            if type(event) is int:
-                if event not in remembered:
-                    remembered.add(event)
-                    if polygons[event].id:
-                        resolver.remember(cast(str, polygons[event].id), [polygons[event]])
-            else:
-                gid, out, start, end = event
-                resolver.remember(gid, [polygons[i] for i in out[start:end]])
+        pairs = []  # each polygon with a gml:id, remembered when first met (GeometryReader._collect)
+        for event in dict.fromkeys(self.events):
+            pid = polygons[event].id
+            if pid:
+                pairs.append((pid, polygons[event]))
+        resolver.remember_each(pairs)
         for lod, what, kind, sid, out in self.ops:
             geometry = by_lod.get(lod)
             if geometry is None:
@@ -996,39 +1079,62 @@ def _usable(tri: Array) -> tuple[Array, int]:
 def _attributes(el: Element) -> dict[str, Any]:
     """Attributes of a Building/BuildingPart: twin.schema.BUILDINGS names, then every other one by its name."""
     attrs: dict[str, Any] = {}
+    roles = _ATTRIBUTE_ROLES
     for prop in el:
-        name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
-        if not name or _lod_of(name) is not None:
-            continue
-        if name.endswith("Attribute") or name in ("genericAttribute", "genericAttributeSet"):
-            for key, value in _generic(prop):
-                attrs.setdefault(key if key not in _ATTRIBUTE_NAMES.values() else f"generic_{key}", value)
-        elif name == "address":
-            _address(prop, attrs)
-        elif name == "externalReference":
-            ref = {localname(c.tag): (c.text or "").strip() for c in prop.iter() if len(c) == 0 and c is not prop}
-            attrs.setdefault("externalReference", []).append(ref)
-        elif name == "height":  # CityGML 3.0 con:height/con:Height
-            _height(prop, attrs)
-        elif name in ("dateOfConstruction", "dateOfDemolition"):
-            text = (prop.text or "").strip()
-            attrs[name] = text
-            if name == "dateOfConstruction" and text[:4].isdigit():
-                attrs.setdefault("year_of_construction", int(text[:4]))
-        elif len(prop):  # geometry, parts, surfaces, rooms, ADE structures: not attributes
-            continue
-        else:
-            key = _ATTRIBUTE_NAMES.get(name, name)
+        tag = prop.tag
+        role = roles.get(tag) or _attribute_role(tag)
+        code, name, key = role
+        if code == _A_PLAIN:
+            if len(prop):  # geometry, parts, surfaces, rooms, ADE structures: not attributes
+                continue
             text = " ".join((prop.text or "").split())
             if not text:
                 continue
             value = _typed(key, text)
-            if key in attrs and key not in _FLOAT_ATTRIBUTES | _INT_ATTRIBUTES:
+            if key in attrs and key not in _TYPED_ATTRIBUTES:
                 if key != "name":
                     attrs[key] = f"{attrs[key]},{value}"
             else:
                 attrs[key] = value
+        elif code == _A_SKIP:
+            continue
+        elif code == _A_GENERIC:
+            for gkey, value in _generic(prop):
+                attrs.setdefault(gkey if gkey not in _COLUMNS else f"generic_{gkey}", value)
+        elif code == _A_ADDRESS:
+            _address(prop, attrs)
+        elif code == _A_REFERENCE:
+            ref = {localname(c.tag): (c.text or "").strip() for c in prop.iter() if len(c) == 0 and c is not prop}
+            attrs.setdefault("externalReference", []).append(ref)
+        elif code == _A_HEIGHT:  # CityGML 3.0 con:height/con:Height
+            _height(prop, attrs)
+        else:  # dateOfConstruction, dateOfDemolition
+            text = (prop.text or "").strip()
+            attrs[name] = text
+            if name == "dateOfConstruction" and text[:4].isdigit():
+                attrs.setdefault("year_of_construction", int(text[:4]))
     return attrs
+
+
+_A_SKIP, _A_GENERIC, _A_ADDRESS, _A_REFERENCE, _A_HEIGHT, _A_DATE, _A_PLAIN = range(7)
+_ATTRIBUTE_ROLES: dict[object, tuple[int, str, str]] = {}  # a child's tag -> (role, name, column) in _attributes
+_TYPED_ATTRIBUTES = _FLOAT_ATTRIBUTES | _INT_ATTRIBUTES
+_COLUMNS = frozenset(_ATTRIBUTE_NAMES.values())
+
+
+def _attribute_role(tag: object) -> tuple[int, str, str]:
+    """How _attributes reads an object's child with ``tag`` (cached): not at all (geometry, comments), as a generic
+    attribute, an address, an external reference, a 3.0 height, a date, or a plain value in its column."""
+    name = localname(tag)
+    code = (_A_SKIP if not name or _lod_of(name) is not None
+            else _A_GENERIC if name.endswith("Attribute") or name in ("genericAttribute", "genericAttributeSet")
+            else _A_ADDRESS if name == "address" else _A_REFERENCE if name == "externalReference"
+            else _A_HEIGHT if name == "height" else _A_DATE if name in ("dateOfConstruction", "dateOfDemolition")
+            else _A_PLAIN)
+    role = (code, name, _ATTRIBUTE_NAMES.get(name, name))
+    if len(_ATTRIBUTE_ROLES) < 10000:
+        _ATTRIBUTE_ROLES[tag] = role
+    return role
 
 
 def _typed(key: str, text: str) -> Any:
@@ -1076,6 +1182,13 @@ def _generic(prop: Element) -> list[tuple[str, Any]]:
 
 
 _BY_PARENT = {"NameElement", "Number", "Identifier"}  # xAL 3.0 names read by their parent's name
+# the address columns of xAL 2.0 names, and of xAL 3.0 (name, parent name) pairs
+_ADDRESS_FIELDS = {"ThoroughfareName": "street", "ThoroughfareNumber": "house_number",
+                   "ThoroughfareNumberSuffix": "house_number", "PostalCodeNumber": "postal_code",
+                   "LocalityName": "city", "CountryName": "country"}
+_ADDRESS_BY_PARENT = {("NameElement", "Thoroughfare"): "street", ("Number", "Thoroughfare"): "house_number",
+                      ("Identifier", "PostCode"): "postal_code", ("NameElement", "Locality"): "city",
+                      ("NameElement", "Country"): "country"}
 
 
 def _address(prop: Element, attrs: dict[str, Any]) -> None:
@@ -1085,26 +1198,21 @@ def _address(prop: Element, attrs: dict[str, Any]) -> None:
         raw = node.text
         if not raw:
             continue
+        name = _LOCALNAMES.get(node.tag) or localname(node.tag)
+        if name in _BY_PARENT:
+            up = node.getparent()
+            field = _ADDRESS_BY_PARENT.get((name, localname(up.tag) if up is not None else ""))
+        else:
+            field = _ADDRESS_FIELDS.get(name)
+        if field is None:
+            continue  # not an address part GeoTwin reads
         text = " ".join(raw.split())
         if not text:
             continue
-        name = _LOCALNAMES.get(node.tag) or localname(node.tag)
-        parent = ""
-        if name in _BY_PARENT:
-            up = node.getparent()
-            parent = localname(up.tag) if up is not None else ""
-        if name == "ThoroughfareName" or (name == "NameElement" and parent == "Thoroughfare"):
-            found.setdefault("street", text)
-        elif name == "ThoroughfareNumber" or (name == "Number" and parent == "Thoroughfare"):
-            found.setdefault("house_number", text)
-        elif name == "ThoroughfareNumberSuffix":
+        if name == "ThoroughfareNumberSuffix":
             found["house_number"] = found.get("house_number", "") + text
-        elif name == "PostalCodeNumber" or (name == "Identifier" and parent == "PostCode"):
-            found.setdefault("postal_code", text)
-        elif name == "LocalityName" or (name == "NameElement" and parent == "Locality"):
-            found.setdefault("city", text)
-        elif name == "CountryName" or (name == "NameElement" and parent == "Country"):
-            found.setdefault("country", text)
+        else:
+            found.setdefault(field, text)
     if not found:
         return
     if "street" in attrs or "city" in attrs:
@@ -1138,7 +1246,7 @@ def _targets(prop: Element, resolver: XlinkResolver) -> list[Element]:
 
 
 def _inside_building(el: Element) -> bool:
-    return any(a.tag in _BUILDING_TAGS for a in el.iterancestors())
+    return next(el.iterancestors(*_BUILDING_TAGS), None) is not None
 
 
 def _free(el: Element) -> None:

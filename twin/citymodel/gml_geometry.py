@@ -144,6 +144,7 @@ class XlinkResolver:
         self._root: Element = None
         self._cache: OrderedDict[str, list[Polygon]] = OrderedDict()
         self._cache_size = cache_size
+        self._pending: list[tuple[str, Polygon]] = []  # remember_each, not yet in _cache (_fold)
 
     def index(self, root: Element, nodes: list[Element] | None = None) -> list[tuple[str, object]]:
         """Index every gml:id below ``root`` (the building being read); return duplicates. ``nodes``: the
@@ -184,13 +185,41 @@ class XlinkResolver:
         return self._elements.get(href[1:])
 
     def cached(self, href: str) -> list[Polygon] | None:
+        if self._pending:
+            self._fold()
         return self._cache.get(href[1:]) if href.startswith("#") else None
 
     def remember(self, gid: str, polygons: list[Polygon]) -> None:
+        if self._pending:
+            self._fold()
         self._cache[gid] = polygons
         self._cache.move_to_end(gid)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+    def remember_each(self, pairs: list[tuple[str, Polygon]]) -> None:
+        """``remember(gid, [polygon])`` of each pair in order, done when the cache is next looked at (_fold)."""
+        self._pending.extend(pairs)
+        if len(self._pending) > 16 * self._cache_size:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Put the pending pairs into the cache as remember would have, one by one: the cache then holds the
+        ``cache_size`` ids remembered last (each with its last polygons), in the order of their last remember."""
+        pending, self._pending = self._pending, []
+        size = self._cache_size
+        latest: dict[str, list[Polygon]] = {}  # the ids kept, the last remembered first
+        for gid, polygon in reversed(pending):
+            if gid not in latest:
+                latest[gid] = [polygon]
+                if len(latest) >= size:
+                    break
+        for gid in reversed(self._cache):
+            if len(latest) >= size:
+                break
+            if gid not in latest:
+                latest[gid] = self._cache[gid]
+        self._cache = OrderedDict((gid, latest[gid]) for gid in reversed(latest))
 
     def release(self) -> None:
         """Forget the current building's elements (they are about to be cleared)."""
