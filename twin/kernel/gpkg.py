@@ -1824,9 +1824,11 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
     params = [values[n] for n in names if n in values] + ([where[1]] if where else [])
     before = con.execute(f"SELECT coalesce(max({_quote(plan['main'])}), 0) FROM main.{table}").fetchone()[0]
     # GDAL's R-tree triggers call its SQL functions (ST_IsEmpty, ST_MinX, …), which plain SQLite lacks: the insert
-    # trigger is set aside, and the source's index entries copied instead
+    # trigger is set aside, and the source's index entries copied instead; its feature count trigger (a row of
+    # gpkg_ogr_contents updated per row) too: the count is raised once by the rows copied
     triggers = con.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
-                           "name LIKE 'rtree_%'", (spec.name,)).fetchall()
+                           "(name LIKE 'rtree_%' OR name = ?)",
+                           (spec.name, f"trigger_insert_feature_count_{spec.name}")).fetchall()
     for name, _ in triggers:
         con.execute(f"DROP TRIGGER main.{_quote(name)}")
     fid = _quote(plan["part"])
@@ -1850,8 +1852,9 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
     for _, sql in triggers:
         con.execute(sql)
     if con.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
-        con.execute(f"UPDATE main.gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM main.{table}) "
-                    "WHERE lower(table_name) = lower(?) AND feature_count IS NOT NULL", (spec.name,))   # NULL: unknown
+        # not count(*): it reads the whole table, at every append of a growing layer
+        con.execute("UPDATE main.gpkg_ogr_contents SET feature_count = feature_count + ? WHERE lower(table_name) = "
+                    "lower(?) AND feature_count IS NOT NULL", (int(count), spec.name))   # NULL: unknown
     return int(count)
 
 
