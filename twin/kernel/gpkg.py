@@ -1728,7 +1728,7 @@ def delete_rows(path: PathLike, layer: str, column: str, values: Sequence[str], 
 
 
 def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tuple[str, Any] | None = None,
-                values: dict[str, Any] | None = None, index: bool = True) -> int | None:
+                values: dict[str, Any] | None = None, index: bool = True, durable: bool = True) -> int | None:
     """Append the rows of layer ``spec`` of GeoPackage ``source`` to the same layer of ``target`` (both written by
     GDAL, the layer existing in both) inside SQLite, as GDAL's append of the same rows writes them: in fid order,
     new fids after the target's last, the same values and geometry blobs, the R-tree entries copied from the
@@ -1743,6 +1743,8 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
         index: False: the copied R-tree entries wait in a side table until ``bulk_index`` builds the layer's R-tree
             in one pass (many appends: each R-tree insert costs more the larger the tree); the file is no valid
             GeoPackage until then.
+        durable: False: SQLite does not wait for the disk at the commit (``PRAGMA synchronous = OFF``), for a
+            temporary file that is moved into place when complete (as ``gpkg_output(direct=True)`` writes).
 
     Returns:
         The rows appended; None (nothing written) when the source lacks a column or the layer has geometries
@@ -1772,6 +1774,8 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
     """
     con = sqlite3.connect(Path(target))
     try:
+        if not durable:
+            con.execute("PRAGMA synchronous = OFF")   # no fsync per append
         con.execute("ATTACH DATABASE ? AS part", (str(Path(source)),))
         plan = _append_plan(con, spec)
         if plan is None:
