@@ -35,11 +35,18 @@ class Sampler:
         self.own_peak = 0.0                       # this process (the coordinator, with the in-process scheduler)
         self.own_phase_peak = 0.0
         self.cpu: dict[int, float] = {}
+        self.known_pids: list[int] = []
+        self.pids_until = 0.0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def pids(self) -> list[int]:
-        return [int(p) for p in self.client.run(os.getpid).values()]
+        # asked of the cluster every 5 s, not at every sample: a round trip to every worker costs the coordinator
+        # and the workers CPU time the phases would be charged with
+        if time.monotonic() >= self.pids_until:
+            self.known_pids = [int(p) for p in self.client.run(os.getpid).values()]
+            self.pids_until = time.monotonic() + 5.0
+        return self.known_pids
 
     def reset_phase(self) -> None:
         self.phase_peak, self.own_phase_peak = {}, 0.0
