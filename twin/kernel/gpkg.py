@@ -1867,7 +1867,7 @@ def _pending(rtree: str) -> str:
     return f"geotwin_pending_{rtree}"
 
 
-def bulk_index(target: PathLike, name: str, chunk: int = 65536) -> int | None:
+def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = True) -> int | None:
     """Build the R-tree of layer ``name`` of GeoPackage ``target`` in one pass from its entries and those that
     append_rows(index=False) set aside (see rtree_nodes), and drop the side table: the same entries as the
     row-by-row inserts give, the GeoPackage's triggers and extension rows untouched.
@@ -1876,6 +1876,7 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536) -> int | None:
         target: the GeoPackage (no other connection may write it meanwhile).
         name: the layer.
         chunk: entries read into numpy arrays at a time.
+        durable: False: SQLite does not wait for the disk at the commit (see append_rows).
 
     Returns:
         The R-tree's entries; None when nothing was set aside (the R-tree is left as it is).
@@ -1905,6 +1906,8 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536) -> int | None:
     """
     con = sqlite3.connect(Path(target))
     try:
+        if not durable:
+            con.execute("PRAGMA synchronous = OFF")
         geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (name,)).fetchone()
         rtree = f"rtree_{name}_{geom[0]}" if geom else ""
         pending = _pending(rtree)

@@ -59,7 +59,7 @@ class GpkgStoreWriter(StoreWriter):
 
     def build_index(self, spec: LayerSpec) -> None:
         self.reporter.check()
-        gpkg.bulk_index(self.path, spec.name)
+        gpkg.bulk_index(self.path, spec.name, durable=False)   # the transaction's temporary file
 
     def delete(self, spec: LayerSpec, column: str, values: Sequence[str]) -> int:
         return gpkg.delete_rows(self.path, spec.name, column, values)
