@@ -273,11 +273,12 @@ def _in_order(parts: list[ImportPartition], todo: list[ImportPartition], mapper:
     done = {p.key for p in parts} - {p.key for p in todo}   # reused from an earlier run
     at = 0
     steps = len(todo) + len(parts)
+    outputs = {p.key: p.output for p in todo}
     outcomes = mapper(import_partition, todo)
     try:
         for n, outcome in enumerate(outcomes, start=1):
             reporter.progress(100.0 * (n + at) / steps)
-            if _record(outcome, manifest, prints, {p.key: p.output for p in todo}, folder, reporter, result):
+            if _record(outcome, manifest, prints, outputs, folder, reporter, result):
                 done.add(outcome.key)
             else:
                 failed.append((outcome.key, outcome.error))
