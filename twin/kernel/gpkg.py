@@ -1728,7 +1728,7 @@ def delete_rows(path: PathLike, layer: str, column: str, values: Sequence[str], 
 
 
 def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tuple[str, Any] | None = None,
-                values: dict[str, Any] | None = None, index: bool = True) -> int | None:
+                values: dict[str, Any] | None = None, index: bool = True, durable: bool = True) -> int | None:
     """Append the rows of layer ``spec`` of GeoPackage ``source`` to the same layer of ``target`` (both written by
     GDAL, the layer existing in both) inside SQLite, as GDAL's append of the same rows writes them: in fid order,
     new fids after the target's last, the same values and geometry blobs, the R-tree entries copied from the
@@ -1743,6 +1743,8 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
         index: False: the copied R-tree entries wait in a side table until ``bulk_index`` builds the layer's R-tree
             in one pass (many appends: each R-tree insert costs more the larger the tree); the file is no valid
             GeoPackage until then.
+        durable: False: SQLite does not wait for the disk at the commit (``PRAGMA synchronous = OFF``), for a
+            temporary file that is moved into place when complete (as ``gpkg_output(direct=True)`` writes).
 
     Returns:
         The rows appended; None (nothing written) when the source lacks a column or the layer has geometries
@@ -1772,6 +1774,8 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
     """
     con = sqlite3.connect(Path(target))
     try:
+        if not durable:
+            con.execute("PRAGMA synchronous = OFF")   # no fsync per append
         con.execute("ATTACH DATABASE ? AS part", (str(Path(source)),))
         plan = _append_plan(con, spec)
         if plan is None:
@@ -1824,9 +1828,11 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
     params = [values[n] for n in names if n in values] + ([where[1]] if where else [])
     before = con.execute(f"SELECT coalesce(max({_quote(plan['main'])}), 0) FROM main.{table}").fetchone()[0]
     # GDAL's R-tree triggers call its SQL functions (ST_IsEmpty, ST_MinX, …), which plain SQLite lacks: the insert
-    # trigger is set aside, and the source's index entries copied instead
+    # trigger is set aside, and the source's index entries copied instead; its feature count trigger (a row of
+    # gpkg_ogr_contents updated per row) too: the count is raised once by the rows copied
     triggers = con.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND "
-                           "name LIKE 'rtree_%'", (spec.name,)).fetchall()
+                           "(name LIKE 'rtree_%' OR name = ?)",
+                           (spec.name, f"trigger_insert_feature_count_{spec.name}")).fetchall()
     for name, _ in triggers:
         con.execute(f"DROP TRIGGER main.{_quote(name)}")
     fid = _quote(plan["part"])
@@ -1850,8 +1856,9 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
     for _, sql in triggers:
         con.execute(sql)
     if con.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
-        con.execute(f"UPDATE main.gpkg_ogr_contents SET feature_count = (SELECT count(*) FROM main.{table}) "
-                    "WHERE lower(table_name) = lower(?) AND feature_count IS NOT NULL", (spec.name,))   # NULL: unknown
+        # not count(*): it reads the whole table, at every append of a growing layer
+        con.execute("UPDATE main.gpkg_ogr_contents SET feature_count = feature_count + ? WHERE lower(table_name) = "
+                    "lower(?) AND feature_count IS NOT NULL", (int(count), spec.name))   # NULL: unknown
     return int(count)
 
 
@@ -1860,7 +1867,7 @@ def _pending(rtree: str) -> str:
     return f"geotwin_pending_{rtree}"
 
 
-def bulk_index(target: PathLike, name: str, chunk: int = 65536) -> int | None:
+def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = True) -> int | None:
     """Build the R-tree of layer ``name`` of GeoPackage ``target`` in one pass from its entries and those that
     append_rows(index=False) set aside (see rtree_nodes), and drop the side table: the same entries as the
     row-by-row inserts give, the GeoPackage's triggers and extension rows untouched.
@@ -1869,6 +1876,7 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536) -> int | None:
         target: the GeoPackage (no other connection may write it meanwhile).
         name: the layer.
         chunk: entries read into numpy arrays at a time.
+        durable: False: SQLite does not wait for the disk at the commit (see append_rows).
 
     Returns:
         The R-tree's entries; None when nothing was set aside (the R-tree is left as it is).
@@ -1898,6 +1906,8 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536) -> int | None:
     """
     con = sqlite3.connect(Path(target))
     try:
+        if not durable:
+            con.execute("PRAGMA synchronous = OFF")
         geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (name,)).fetchone()
         rtree = f"rtree_{name}_{geom[0]}" if geom else ""
         pending = _pending(rtree)

@@ -10,6 +10,9 @@ rows into the target store (a GeoPackage, or PostGIS: the shared store) in one t
 key order, with the ``sources`` of the inputs, the skipped objects and the terrain (read whole: they are not
 per building), the object hashes and the ``changes`` against what the store held; it checks that the cells
 together hold exactly the inputs' buildings, surfaces and footprints (nothing lost or doubled).
+The coordinator appends each cell's rows as soon as it and every cell before it is built, while the workers build
+the rest (the tasks start in key order); the store's rows and feature ids are the same whatever order the cells
+finish in.
 
 Scope: city model inputs (GeoPackages of the city model import). BIM, learning islands and sensors are
 added by the single-process build afterwards (``geotwin:buildtwin`` into the same store with the same city
@@ -24,7 +27,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -401,32 +404,49 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
     opts = (options.iou_threshold, options.height_tolerance, options.search_distance)
     parts = [BuildPartition(f"cell_{c}_{r}", c, r, grid, float(halo), inputs, crs, opts,
                             str((folder / "parts" / f"cell_{c}_{r}.gpkg").resolve()),
-                            (manifest.entries.get(f"cell_{c}_{r}") or {}).get("fingerprint")) for c, r in cells]
+                            (manifest.entries.get(f"cell_{c}_{r}") or {}).get("fingerprint"))
+             for c, r in sorted(cells, key=lambda cell: (cell[1], cell[0]))]   # the merge's order: row by row
     result = ScaleBuildResult(store.describe(), partitions=len(parts), grid_size=grid.size)
     reporter.info(f"{len(parts)} partitions: cells of {grid.size:g} m, halo {halo:g} m; the twin's CRS is {crs}")
+    ready = _cells_in_order(parts, mapper, manifest, Stage(reporter, 0.0, 70.0), result)
+    _merge(store, inputs, ready, manifest, crs, options, len(parts), Stage(reporter, 70.0, 100.0), result)
+    return result
+
+
+def _cells_in_order(parts: list[BuildPartition], mapper: Mapper, manifest: Manifest, reporter: Reporter,
+                    result: ScaleBuildResult) -> Iterator[str]:
+    """Run the cells (started in their key order, row by row) and yield the output of each cell that holds rows as
+    soon as it and every cell before it is done: the coordinator writes them into the store while the workers
+    build the rest, in the same order whatever order the cells finish in. After a failure nothing more is
+    yielded, the others still run (and are recorded), then PartitionsFailed names the failures."""
     failed: list[tuple[str, str]] = []
-    stage = Stage(reporter, 0.0, 70.0)
-    for n, outcome in enumerate(mapper(build_partition, parts), start=1):
-        stage.progress(100.0 * n / len(parts))
-        if outcome.error:
-            stage.warning(f"partition {outcome.key} failed: {outcome.error}")
-            failed.append((outcome.key, outcome.error))
-            manifest.forget(outcome.key)
-        elif outcome.reused:
-            result.reused.append(outcome.key)
-        else:
-            result.ran.append(outcome.key)
-            manifest.record(outcome.key, {"fingerprint": outcome.fingerprint, "rows": outcome.rows,
-                                          "output": f"parts/{outcome.key}.gpkg"})
+    done: set[str] = set()
+    at = 0
+    outcomes = mapper(build_partition, parts)
+    try:
+        for n, outcome in enumerate(outcomes, start=1):
+            reporter.progress(100.0 * n / len(parts))
+            if outcome.error:
+                reporter.warning(f"partition {outcome.key} failed: {outcome.error}")
+                failed.append((outcome.key, outcome.error))
+                manifest.forget(outcome.key)
+                continue
+            if outcome.reused:
+                result.reused.append(outcome.key)
+            else:
+                result.ran.append(outcome.key)
+                manifest.record(outcome.key, {"fingerprint": outcome.fingerprint, "rows": outcome.rows,
+                                              "output": f"parts/{outcome.key}.gpkg"})
+            done.add(outcome.key)
+            while not failed and at < len(parts) and parts[at].key in done:
+                if any(manifest.entries.get(parts[at].key, {}).get("rows", {}).values()):
+                    yield parts[at].output
+                at += 1
+    finally:
+        getattr(outcomes, "close", lambda: None)()   # an error or cancel in the merge: cancel the cluster's tasks
     if failed:
         raise PartitionsFailed("build", sorted(failed), len(parts))
     reporter.info(f"partitions: {len(result.ran)} built, {len(result.reused)} unchanged since the last run")
-    done = [p for p in sorted(parts, key=lambda p: (p.row, p.col))
-            if manifest.entries.get(p.key, {}).get("rows", {}).get("buildings", 0) or
-            any(manifest.entries.get(p.key, {}).get("rows", {}).values())]
-    _check_complete(inputs, [manifest.entries[p.key] for p in done])
-    _merge(store, inputs, [p.output for p in done], crs, options, len(parts), Stage(reporter, 70.0, 100.0), result)
-    return result
 
 
 def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]]) -> None:
@@ -440,10 +460,12 @@ def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]]) -> Non
                                "position, or a duplicate id across inputs; build this twin with geotwin:buildtwin")
 
 
-def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, options: ConflationOptions,
-           partitions: int, reporter: Reporter, result: ScaleBuildResult) -> None:
-    """Write the cells' twins into the store in one transaction (see the module docstring). Into a new store the
-    cells' rows, hashes and changes are copied cell by cell (memory: one cell); into an existing twin the object
+def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manifest: Manifest, crs: str,
+           options: ConflationOptions, partitions: int, reporter: Reporter, result: ScaleBuildResult) -> None:
+    """Write the cells' twins into the store in one transaction (see the module docstring). The cells' rows of the
+    per-building layers are appended as ``ready`` yields the cells (in key order, while the workers build the
+    rest); the object hashes, changes, links and reports of all cells follow in the same order as before, so the
+    store's rows and feature ids do not depend on the order the cells finish in. Into an existing twin the object
     hashes are compared with the store's to record what changed."""
     with store.exclusive(reporter):
         exists = store.exists()
@@ -455,6 +477,8 @@ def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, 
             writer.replace(OBJECT_HASHES, empty(OBJECT_HASHES, None))
             if CHANGES.name not in stored:
                 writer.replace(CHANGES, empty(CHANGES, None))
+            cells = _append_cells(writer, ready, reporter)
+            _check_complete(inputs, [manifest.entries[Path(c).stem] for c in cells])
             keyed_layers = [k for layers in SOURCE_KINDS.values() for k in layers]
             for n, keyed in enumerate(keyed_layers):
                 reporter.progress(90.0 * n / len(keyed_layers))
@@ -479,6 +503,23 @@ def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, 
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
                   f"{len(result.added)} added, {len(result.removed)} removed, {len(result.modified)} modified building "
                   "rows")
+
+
+def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter) -> list[str]:
+    """Append the per-building layers' rows of each cell ``ready`` yields (the first creates the layers; their
+    spatial indexes wait for ``_merge_layer``); returns the cells."""
+    specs = [k.spec for k in SOURCE_KINDS[CITYMODEL] if k.spec.name in _PER_BUILDING]
+    cells: list[str] = []
+    for cell in ready:
+        reporter.check()
+        for spec in specs:
+            if not cells or not writer.append_from(spec, cell, index=False):   # the first creates the layer
+                (writer.append if cells else writer.replace)(spec, GpkgStore(cell).read(spec))
+        cells.append(cell)
+    if not cells:
+        for spec in specs:
+            writer.replace(spec, empty(spec, None))
+    return cells
 
 
 def _merge_layer(writer: StoreWriter, keyed: Any, inputs: Sequence[str], cells: list[str], crs: str,
@@ -538,18 +579,13 @@ def _roots(cells: list[str]) -> int:
 
 
 def _copy_cells(writer: StoreWriter, spec: Any, cells: list[str], collect: bool) -> dict[str, str] | None:
-    """Write the layer's rows and object hashes of every cell, cell by cell; the hashes by object id when
-    ``collect``."""
+    """Write the layer's object hashes of every cell, cell by cell (its rows are in: ``_append_cells``), and its
+    spatial index; the hashes by object id when ``collect``."""
     new: dict[str, str] | None = {} if collect else None
-    if not cells:
-        writer.replace(spec, empty(spec, None))
-    for n, cell in enumerate(cells):
-        part = GpkgStore(cell)
-        if n == 0 or not writer.append_from(spec, cell, index=False):   # the first creates the layer
-            (writer.replace if n == 0 else writer.append)(spec, part.read(spec))
+    for cell in cells:
         if new is None and writer.append_from(OBJECT_HASHES, cell, ("layer", spec.name)):
             continue
-        mine = part.read(OBJECT_HASHES)
+        mine = GpkgStore(cell).read(OBJECT_HASHES)
         mine = mine[mine["layer"] == spec.name]
         writer.append(OBJECT_HASHES, mine)
         if new is not None:

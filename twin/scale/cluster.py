@@ -177,7 +177,10 @@ def serial_mapper(reporter: Reporter | None = None) -> Mapper:
 
 
 def dask_mapper(client: Client, reporter: Reporter | None = None) -> Mapper:
-    """Give the mapper that submits ``fn`` over the items with ``client.map``, yielding results as they complete.
+    """Give the mapper that submits ``fn`` over the items, yielding results as they complete.
+
+    The tasks are started in the items' order (each has a lower Dask priority than the one before), so a caller
+    that merges the results in that order can merge each as soon as those before it are in.
 
     Progress is the caller's (it knows what share of its run the partitions are): ``reporter`` is asked for a
     cancel, which cancels the outstanding tasks and raises Cancelled; a task that raises cancels the others
@@ -209,8 +212,9 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
         return
     token = uuid.uuid4().hex[:12]
     name = getattr(fn, "__name__", type(fn).__name__)   # a function, or a callable object (partitioned export)
-    keys = [f"{name}-{token}-{i}" for i in range(len(items))]
-    futures = client.map(fn, items, key=keys, pure=False, retries=0)
+    # in the items' order (the callers merge in that order as results come in): a falling priority per item
+    futures = [client.submit(fn, item, key=f"{name}-{token}-{i}", pure=False, retries=0, priority=len(items) - i)
+               for i, item in enumerate(items)]
     which = {f.key: i for i, f in enumerate(futures)}
     pending = set(futures)
     try:

@@ -2,7 +2,9 @@
 
 Workers import their file into a GeoPackage of its own in ``WORK/import/parts`` (the same importer as the
 single-process run); the coordinator merges them into the output in the delivery's order, so the output
-holds the same rows in the same order as ``import_citymodel`` of the whole delivery. A building id that an
+holds the same rows in the same order as ``import_citymodel`` of the whole delivery. It merges each partition
+as soon as it and every partition before it is done (the tasks start in the delivery's order), while the
+workers import the rest: the output does not depend on the order the partitions finish in. A building id that an
 earlier file already delivered is left out with a ``skipped_objects`` row, as in the single-process run.
 
 ``WORK/import/manifest.json`` records each finished partition with its input's hash (SHA-256 of a file;
@@ -13,10 +15,11 @@ the others finish, and the run then raises PartitionsFailed listing the failures
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from ..citymodel.delivery import InputFile, Limits, collect_delivery
 from ..citymodel.importer import ImportResult, import_citymodel
 from ..kernel import gpkg
 from ..kernel.errors import GeoTwinError, InputError
-from ..kernel.progress import Reporter, Stage
+from ..kernel.progress import Reporter
 from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED
 from .cluster import Mapper
 from .manifest import Manifest, fingerprint
@@ -253,51 +256,73 @@ def import_partitioned(inputs: Sequence[str | os.PathLike[str]], output: str | o
     todo = [p for p in parts if not manifest.done(p.key, prints[p.key])]
     result.reused = [p.key for p in parts if p not in todo]
     reporter.info(f"{len(parts)} partitions: {len(todo)} to import, {len(result.reused)} done in an earlier run")
-    failed = _run_partitions(todo, mapper, manifest, prints, folder, Stage(reporter, 0.0, 85.0), result)
-    if failed:
-        raise PartitionsFailed("import", failed, len(parts))
-    _merge(parts, manifest, delivery.skipped, output, Stage(reporter, 85.0, 100.0), result)
+    ready = _in_order(parts, todo, mapper, manifest, prints, folder, reporter, result)
+    _merge(parts, manifest, delivery.skipped, output, ready, reporter, result)
     reporter.info(f"imported {result.buildings} buildings from {len(parts)} partitions ({len(result.ran)} run, "
                   f"{len(result.reused)} reused) into {result.output}")
     return result
 
 
-def _run_partitions(todo: list[ImportPartition], mapper: Mapper, manifest: Manifest, prints: dict[str, str],
-                    folder: Path, reporter: Reporter, result: ScaleImportResult) -> list[tuple[str, str]]:
+def _in_order(parts: list[ImportPartition], todo: list[ImportPartition], mapper: Mapper, manifest: Manifest,
+              prints: dict[str, str], folder: Path, reporter: Reporter, result: ScaleImportResult) -> Iterator[int]:
+    """Run ``todo`` (started in the delivery's order) and yield the index of each of ``parts`` as soon as it and
+    every partition before it is done: the coordinator merges while the workers import the rest, and the output
+    is the same whatever order the partitions finish in. After a failure nothing more is yielded, the others still
+    run (and are recorded), then PartitionsFailed names the failures."""
     failed: list[tuple[str, str]] = []
+    done = {p.key for p in parts} - {p.key for p in todo}   # reused from an earlier run
+    at = 0
+    steps = len(todo) + len(parts)
     outputs = {p.key: p.output for p in todo}
-    for n, outcome in enumerate(mapper(import_partition, todo), start=1):
-        reporter.progress(100.0 * n / len(todo))
-        for message in outcome.warnings:
-            reporter.warning(message)
-        if outcome.warning_count > len(outcome.warnings):
-            reporter.warning(f"{outcome.key}: {outcome.warning_count - len(outcome.warnings)} more warnings")
-        if outcome.error:
-            reporter.warning(f"partition {outcome.key} failed: {outcome.error}")
-            failed.append((outcome.key, outcome.error))
-            manifest.forget(outcome.key)
-            continue
-        result.ran.append(outcome.key)
-        manifest.record(outcome.key, {"fingerprint": prints[outcome.key],
-                                      "output": os.path.relpath(outputs[outcome.key], folder),
-                                      "buildings": outcome.buildings, "counts": outcome.counts, "crs": outcome.crs,
-                                      "vertical_crs": outcome.vertical_crs})
-        reporter.info(f"partition {outcome.key}: {outcome.buildings} buildings")
-    return sorted(failed)
+    outcomes = mapper(import_partition, todo)
+    try:
+        for n, outcome in enumerate(outcomes, start=1):
+            reporter.progress(100.0 * (n + at) / steps)
+            if _record(outcome, manifest, prints, outputs, folder, reporter, result):
+                done.add(outcome.key)
+            else:
+                failed.append((outcome.key, outcome.error))
+            while not failed and at < len(parts) and parts[at].key in done:
+                yield at
+                at += 1
+                reporter.progress(100.0 * (n + at) / steps)
+    finally:
+        getattr(outcomes, "close", lambda: None)()   # an error or cancel in the merge: cancel the cluster's tasks
+    if failed:
+        raise PartitionsFailed("import", sorted(failed), len(parts))
+    while at < len(parts):   # nothing (more) to run: the rest are reused
+        yield at
+        at += 1
+        reporter.progress(100.0 * (len(todo) + at) / steps)
+
+
+def _record(outcome: ImportOutcome, manifest: Manifest, prints: dict[str, str], outputs: dict[str, str],
+            folder: Path, reporter: Reporter, result: ScaleImportResult) -> bool:
+    """Log a partition's outcome and record it in the manifest; False when it failed."""
+    for message in outcome.warnings:
+        reporter.warning(message)
+    if outcome.warning_count > len(outcome.warnings):
+        reporter.warning(f"{outcome.key}: {outcome.warning_count - len(outcome.warnings)} more warnings")
+    if outcome.error:
+        reporter.warning(f"partition {outcome.key} failed: {outcome.error}")
+        manifest.forget(outcome.key)
+        return False
+    result.ran.append(outcome.key)
+    manifest.record(outcome.key, {"fingerprint": prints[outcome.key],
+                                  "output": os.path.relpath(outputs[outcome.key], folder),
+                                  "buildings": outcome.buildings, "counts": outcome.counts, "crs": outcome.crs,
+                                  "vertical_crs": outcome.vertical_crs})
+    reporter.info(f"partition {outcome.key}: {outcome.buildings} buildings")
+    return True
 
 
 def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any], output: str | os.PathLike[str],
-           reporter: Reporter, result: ScaleImportResult) -> None:
-    """Write every partition's rows into ``output`` in the delivery's order (duplicate ids left out, a row each)."""
-    paths = [manifest.folder / str(manifest.entries[p.key]["output"]) for p in parts]
-    crs = manifest.entries[parts[0].key].get("crs")
+           ready: Iterator[int], reporter: Reporter, result: ScaleImportResult) -> None:
+    """Write every partition's rows into ``output`` in the delivery's order (duplicate ids left out, a row each),
+    each as soon as ``ready`` yields its index (the delivery's order)."""
+    first = next(ready)   # the writer needs the CRS: the first partition's
+    crs = manifest.entries[parts[first].key].get("crs")
     verticals = set()
-    for part in parts:
-        entry = manifest.entries[part.key]
-        if entry.get("crs") != crs:
-            raise InputError(f"its horizontal CRS {entry.get('crs')} differs from {crs} of {parts[0].key}; all "
-                             "tiles of one run must share one horizontal CRS", path=part.key)
-        verticals.add(entry.get("vertical_crs"))
     result.crs = crs
     seen: dict[str, str] = {}
     with gpkg.gpkg_output(output, crs, direct=True) as writer:   # as import_citymodel writes it
@@ -306,8 +331,14 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any],
         for item in skipped:
             writer.add(SKIPPED, {"source_file": item.source_file, "line": item.line, "object_id": item.object_id,
                                  "reason": item.reason})
-        for n, (part, path) in enumerate(zip(parts, paths)):
+        for n in itertools.chain([first], ready):
             reporter.check()
+            part, entry = parts[n], manifest.entries[parts[n].key]
+            path = manifest.folder / str(entry["output"])
+            if entry.get("crs") != crs:
+                raise InputError(f"its horizontal CRS {entry.get('crs')} differs from {crs} of {parts[0].key}; all "
+                                 "tiles of one run must share one horizontal CRS", path=part.key)
+            verticals.add(entry.get("vertical_crs"))
             _, ids, _ = gpkg.read_table(path, BUILDINGS.name, ["id", "source_file"], geometry=False)
             again = {i for i, _ in ids if i in seen}
             repeated: dict[str, int] = {}   # per source file: its objects left out as duplicates
@@ -328,7 +359,6 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any],
                     _copy_sources(writer, path, repeated)
                 else:
                     _copy_layer(writer, path, spec, again)
-            reporter.progress(100.0 * (n + 1) / len(parts))
     result.counts["skipped"] = result.counts.get("skipped", 0) + result.duplicates + len(skipped)
     result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
     if len(verticals) > 1:

@@ -54,11 +54,12 @@ class GpkgStoreWriter(StoreWriter):
     def append_from(self, spec: LayerSpec, source: str, where: tuple[str, Any] | None = None,
                     values: dict[str, Any] | None = None, index: bool = True) -> bool:
         self.reporter.check()
-        return gpkg.append_rows(self.path, source, spec, where, values, index) is not None
+        # self.path is the transaction's temporary file (atomic_path), moved into place when complete
+        return gpkg.append_rows(self.path, source, spec, where, values, index, durable=False) is not None
 
     def build_index(self, spec: LayerSpec) -> None:
         self.reporter.check()
-        gpkg.bulk_index(self.path, spec.name)
+        gpkg.bulk_index(self.path, spec.name, durable=False)   # the transaction's temporary file
 
     def delete(self, spec: LayerSpec, column: str, values: Sequence[str]) -> int:
         return gpkg.delete_rows(self.path, spec.name, column, values)
