@@ -42,6 +42,7 @@ from ..citymodel.importer import sha256_of
 from ..conflation import ConflationOptions
 from ..kernel import gpkg
 from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.memory import release_memory
 from ..kernel.progress import Reporter, Stage
 from ..kernel.schema import SKIPPED, TERRAIN
 from ..kernel.schema.twin import (
@@ -549,6 +550,7 @@ def _merge(store: TwinStore, inputs: Sequence[str], cells: list[str], crs: str, 
     result.buildings = int(row["buildings"])
     if isinstance(result.added, _Unread) and isinstance(store, GpkgStore):
         result.added = StoredIds(store.path, build_id, TWIN_BUILDINGS.name, "added")   # as many: from the store
+    release_memory()   # the merge's freed C heap back to the system before the next phase
     reporter.progress(100.0)
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
                   f"{len(result.added)} added, {len(result.removed)} removed, {len(result.modified)} modified building "

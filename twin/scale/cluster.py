@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ..kernel.errors import Cancelled, GeoTwinError
+from ..kernel.memory import release_memory
 from ..kernel.progress import Reporter
 
 Client = Any   # distributed.Client (distributed has no type information for mypy --strict)
@@ -198,9 +199,29 @@ def dask_mapper(client: Client, reporter: Reporter | None = None) -> Mapper:
     reporter = reporter or Reporter()
 
     def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-        return _run(client, reporter, fn, list(items))
+        return _run(client, reporter, Releasing(fn), list(items))
 
     return mapper
+
+
+class Releasing:
+    """``fn`` that gives the worker's free C heap back to the system after each item (``release_memory``): a
+    worker's RSS then follows its largest partition, not the fragmentation of all it ran (pickles by value).
+
+    Example:
+        >>> Releasing(abs)(-3), Releasing(abs).__name__
+        (3, 'abs')
+    """
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+
+    def __call__(self, item: Any) -> Any:
+        try:
+            return self.fn(item)
+        finally:
+            release_memory()
 
 
 def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:

@@ -27,6 +27,7 @@ from ..citymodel.delivery import InputFile, Limits, collect_delivery
 from ..citymodel.importer import ImportResult, import_citymodel
 from ..kernel import gpkg
 from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.memory import release_memory
 from ..kernel.progress import Reporter, Stage
 from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED
 from .cluster import Mapper
@@ -306,6 +307,7 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any],
         _merge_parts(parts, paths, manifest, skipped, output, crs, seen, reporter, result)
     finally:
         seen.close()
+        release_memory()   # the merge's freed C heap back to the system before the next phase
     result.counts["skipped"] = result.counts.get("skipped", 0) + result.duplicates + len(skipped)
     result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
     if len(verticals) > 1:

@@ -54,6 +54,7 @@ from numpy.typing import NDArray
 from ..kernel.atomic import _temp_prefix, atomic_path, discard_folder, make_parents
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
+from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
 from ..kernel.progress import Reporter
 from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES, LayerSpec
@@ -1189,6 +1190,8 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
         work.assemble([t.key for t in plan.tasks], work_dir)
         result = write_root(plan, cast(list[SubtreeSummary], results), target, work_dir, reporter)
         work.discard()
+        del plan, results
+        release_memory()   # the plan's freed C heap back to the system
         return result
     except BaseException:
         if not work.entries:
