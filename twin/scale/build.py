@@ -160,7 +160,7 @@ class StoredIds(Sequence[str]):
     def __init__(self, path: str | os.PathLike[str], build_id: int, layer: str, change: str) -> None:
         self.path = Path(path)
         self.key = (build_id, layer, change)
-        self._where = "FROM changes WHERE build_id = ? AND layer = ? AND change = ?"
+        self._where = f"FROM \"{CHANGES.name}\" WHERE build_id = ? AND layer = ? AND change = ?"
         with closing(sqlite3.connect(self.path)) as con:
             self._len = int(con.execute(f"SELECT count(*) {self._where}", self.key).fetchone()[0])
 
