@@ -4,6 +4,7 @@
   at 20,000 and 80,000 ids in partitions of 5,000), and it finds the same duplicates as a Python set does.
 - A partitioned build's added ids are read from the store (StoredIds, tested in test_chain); until the store is
   written only their number is known, and asking for one is an error naming why.
+- The Dask mapper polls its futures without holding memory per poll (it held 2.4 kB per pending future per poll).
 - ``release_memory`` gives freed C heap back to the system (RSS measured with psutil), and ``Releasing`` (what
   the Dask mapper runs on the workers) calls it after every item, also when the item fails.
 """
@@ -112,3 +113,25 @@ def test_the_workers_release_after_every_item_also_a_failed_one():
         Releasing(fail)(2)
     assert calls == [2]
     assert pickle.loads(pickle.dumps(Releasing(abs)))(-5) == 5   # sent to the workers by value
+
+
+def test_waiting_for_the_cluster_holds_no_memory_per_poll():
+    """The Dask mapper polls its pending futures four times a second; ``distributed.wait(timeout=...)`` left its
+    waiters behind on every call that timed out (measured on this test: traced peak 35.6 MB and RSS +57 MB for 200
+    pending tasks over 11 s; 0.9 GB over the 1,000,000-building import). Now it sleeps between polls: the traced
+    peak stays near 2 MB."""
+    import time
+
+    from geotwin.twin.kernel.progress import Reporter
+    from geotwin.twin.scale.cluster import dask_mapper, open_client
+
+    with open_client(None, 1, Reporter()) as client:
+        assert list(dask_mapper(client)(abs, [-1, -2])) in ([1, 2], [2, 1])   # the cluster is up
+        tracemalloc.start()
+        try:
+            done = list(dask_mapper(client)(time.sleep, [0.05] * 200))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert done == [None] * 200
+    assert peak < 8 * 2**20, peak
