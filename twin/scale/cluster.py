@@ -103,8 +103,9 @@ def open_client(scheduler: str | None, workers: int | None, reporter: Reporter |
     """Open a Dask client: to a scheduler, or to an embedded LocalCluster.
 
     With ``scheduler`` empty, a ``LocalCluster`` of ``workers`` processes (default: this machine's cores) with one
-    thread each is started. Close the client (``client.close()`` or ``with``) to stop an embedded cluster. The
-    dashboard link is reported when the dashboard runs (it needs bokeh).
+    thread each is started, without the workers' statistical profiling (its history grows with their busy time).
+    Close the client (``client.close()`` or ``with``) to stop an embedded cluster. The dashboard link is reported
+    when the dashboard runs (it needs bokeh).
 
     Args:
         scheduler: the scheduler's address (``tcp://host:8786``), or empty/None for a local cluster.
@@ -141,8 +142,11 @@ def open_client(scheduler: str | None, workers: int | None, reporter: Reporter |
             raise GeoTwinError(f"the number of Dask workers must be at least 1, got {workers!r}")
         count = workers or default_workers()
         _python_for_workers()
-        client = distributed.Client(n_workers=count, threads_per_worker=1, processes=True, memory_limit=0,
-                        dashboard_address=":0", silence_logs=logging.ERROR)
+        # no statistical profiling on the workers: its history grows with their busy time (0.2 MB a second on a
+        # simple stack, kept for an hour), not with what they hold (tests/twin/scale/test_flat_memory.py)
+        with importlib.import_module("dask").config.set({"distributed.worker.profile.enabled": False}):
+            client = distributed.Client(n_workers=count, threads_per_worker=1, processes=True, memory_limit=0,
+                                        dashboard_address=":0", silence_logs=logging.ERROR)
         reporter.info(f"Dask LocalCluster: {count} worker processes, one thread each")
     if _has_dashboard():
         reporter.info(f"Dask dashboard: {client.dashboard_link}")

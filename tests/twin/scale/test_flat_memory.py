@@ -135,3 +135,17 @@ def test_waiting_for_the_cluster_holds_no_memory_per_poll():
             tracemalloc.stop()
     assert done == [None] * 200
     assert peak < 8 * 2**20, peak
+
+
+def test_the_embedded_cluster_workers_keep_no_profile_history():
+    """Dask's statistical profiler keeps a worker's stack samples, a profile a second for an hour: measured 0.22 MB
+    per busy second of worker RSS growth on a simple stack (13.4 MB in 60 s; 0.0 MB without). The embedded
+    cluster's workers run without it."""
+    from geotwin.twin.kernel.progress import Reporter
+    from geotwin.twin.scale.cluster import open_client
+
+    with open_client(None, 1, Reporter()) as client:
+        assert client.submit(sum, range(30_000_000), pure=False).result() == 449_999_985_000_000
+        state = client.run(lambda dask_worker: (dask_worker.profile_history.maxlen, len(dask_worker.profile_history),
+                                                __import__("dask").config.get("distributed.worker.profile.enabled")))
+    assert [s[1:] for s in state.values()] == [(0, False)], state
