@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,9 +84,9 @@ class BuildResult:
     matched: int = 0
     unmatched: int = 0          # BIM buildings added as new buildings
     mismatches: int = 0
-    added: list[str] = field(default_factory=list)      # building ids
-    removed: list[str] = field(default_factory=list)
-    modified: list[str] = field(default_factory=list)
+    added: Sequence[str] = field(default_factory=list)  # building ids (sorted; a partitioned build reads them
+    removed: Sequence[str] = field(default_factory=list)  # from the store's changes when asked: StoredIds)
+    modified: Sequence[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)     # source kinds taken unchanged from the store
     layer_changes: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     conflation: list[dict[str, Any]] = field(default_factory=list)

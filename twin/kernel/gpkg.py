@@ -1322,6 +1322,157 @@ def _load_rtree(con: sqlite3.Connection, rtree: str, ids: npt.NDArray[Any], boxe
         con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)", parents[start:start + step].tolist())
 
 
+RTREE_SPILL = 500_000   # R-tree entries held in memory before they go to a temporary file (about 24 B each)
+
+
+class RtreeEntries:
+    """The entries (ids, float32 boxes) of an R-tree to bulk-load, gathered in any number of chunks: up to ``spill``
+    in memory, beyond that in a temporary SQLite file in ``folder`` (removed by ``close``), so that memory stays
+    bounded however many entries there are. ``load`` writes the same R-tree as ``_load_rtree`` of all entries at once
+    (the same nodes, cells and rows): beyond ``spill`` the entries are sorted by SQLite (on disk) in the
+    Sort-Tile-Recursive order of ``str_order``, one vertical slice at a time in memory, and only the levels above
+    the leaves (a 51st of the entries) are built in memory.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> corners = np.array([[x, y] for x in range(60) for y in range(50)], dtype=float)   # 3,000 entries
+        >>> bounds = np.column_stack([corners[:, 0], corners[:, 0] + 0.5, corners[:, 1], corners[:, 1] + 0.5])
+        >>> def tree(spill):
+        ...     con = sqlite3.connect(":memory:")
+        ...     con.execute("CREATE VIRTUAL TABLE idx USING rtree(id, minx, maxx, miny, maxy)").close()
+        ...     entries = RtreeEntries(folder, spill)
+        ...     for start in range(0, 3000, 700):
+        ...         entries.add(np.arange(start, min(start + 700, 3000)) + 1, rtree_boxes(bounds[start:start + 700]))
+        ...     spilled = entries.spilled
+        ...     entries.load(con, "idx")
+        ...     entries.close()
+        ...     tables = [con.execute(f"SELECT * FROM idx_{t} ORDER BY 1").fetchall() for t in ("node", "rowid",
+        ...                                                                                      "parent")]
+        ...     return spilled, tables, con.execute("SELECT rtreecheck('idx')").fetchone()
+        >>> (low, in_memory, ok), (high, on_disk, ok2) = tree(10_000), tree(1_000)
+        >>> low, high, in_memory == on_disk, ok, ok2, len(in_memory[0]), list(folder.iterdir())
+        (False, True, True, ('ok',), ('ok',), 62, [])
+    """
+
+    def __init__(self, folder: PathLike, spill: int | None = None) -> None:
+        self.folder = Path(folder)
+        self.spill = RTREE_SPILL if spill is None else spill
+        self.count = 0
+        self._ids: list[npt.NDArray[Any]] = []
+        self._boxes: list[npt.NDArray[Any]] = []
+        self._file: Path | None = None
+        self._con: sqlite3.Connection | None = None
+
+    @property
+    def spilled(self) -> bool:
+        """Whether the entries are in the temporary file."""
+        return self._con is not None
+
+    def add(self, ids: npt.NDArray[Any], boxes: npt.NDArray[Any]) -> None:
+        """Append entries: (N,) int ids and their (N, 4) float32 boxes (rtree_boxes)."""
+        if not len(ids):
+            return
+        if self._con is None and self.count + len(ids) > self.spill:
+            import tempfile
+
+            handle, name = tempfile.mkstemp(prefix=".geotwin-rtree-", suffix=".sqlite", dir=self.folder)
+            os.close(handle)
+            self._file = Path(name)
+            self._con = sqlite3.connect(name)
+            self._con.execute("PRAGMA journal_mode = OFF")
+            self._con.execute("PRAGMA synchronous = OFF")
+            self._con.execute("CREATE TABLE entry (seq INTEGER PRIMARY KEY, id INTEGER, minx REAL, maxx REAL, "
+                              "miny REAL, maxy REAL, cx REAL, cy REAL)")
+            held, self._ids, self._boxes, self.count = list(zip(self._ids, self._boxes)), [], [], 0
+            for chunk in held:
+                self._write(*chunk)
+        if self._con is None:
+            self._ids.append(np.asarray(ids, dtype=np.int64))
+            self._boxes.append(np.asarray(boxes, dtype=np.float32))
+            self.count += len(ids)
+        else:
+            self._write(np.asarray(ids, dtype=np.int64), np.asarray(boxes, dtype=np.float32))
+
+    def _write(self, ids: npt.NDArray[Any], boxes: npt.NDArray[Any]) -> None:
+        assert self._con is not None, "the temporary file is open"
+        cx, cy = boxes[:, 0] + boxes[:, 1], boxes[:, 2] + boxes[:, 3]   # float32, as str_order sums them
+        seq = range(self.count, self.count + len(ids))   # the order of arrival: str_order's ties
+        self._con.executemany("INSERT INTO entry VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              zip(seq, ids.tolist(), *boxes.T.tolist(), cx.tolist(), cy.tolist()))
+        self.count += len(ids)
+
+    def load(self, con: sqlite3.Connection, rtree: str, step: int = 16384) -> None:
+        """Write every entry into the empty R-tree ``rtree`` of ``con`` (as ``_load_rtree``)."""
+        if self._con is None:
+            if self.count:
+                ids, boxes = np.concatenate(self._ids), np.concatenate(self._boxes)
+                self._ids, self._boxes = [], []
+                _load_rtree(con, rtree, ids, boxes, step)
+            return
+        self._con.commit()
+        size = con.execute(f"SELECT length(data) FROM {_quote(rtree + '_node')} WHERE nodeno = 1").fetchone()[0]
+        capacity = (size - 4) // _RTREE_CELL.itemsize
+        lengths = [self.count]
+        while lengths[-1] > capacity:
+            lengths.append(-(-lengths[-1] // capacity))
+        counts = [-(-n // capacity) for n in lengths]
+        bases = [0] * len(lengths)
+        bases[-1] = 1
+        for j in range(len(lengths) - 2, -1, -1):
+            bases[j] = bases[j + 1] + counts[j + 1]
+        leaves = counts[0]
+        per_slice = capacity * max(1, -(-leaves // max(1, int(np.ceil(np.sqrt(leaves))))))   # as str_order
+        con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
+        uppers = self._leaves(con, rtree, size, capacity, per_slice, bases[0], step)
+        nodes, order, parents = rtree_nodes(np.arange(len(uppers), dtype=np.int64) + bases[0], uppers, size)
+        depth = len(lengths) - 1
+        con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)",
+                        ((n, depth.to_bytes(2, "big") + d[2:] if n == 1 else d) for n, d in nodes))
+        for start in range(0, len(order), step):   # the leaves' parents
+            con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)",
+                            leaf_rows(order, size, start, start + step))
+        for start in range(0, len(parents), step):
+            con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)",
+                            parents[start:start + step].tolist())
+
+    def _leaves(self, con: sqlite3.Connection, rtree: str, size: int, capacity: int, per_slice: int, first: int,
+                step: int) -> npt.NDArray[Any]:
+        """The leaf nodes and their ``_rowid`` rows, slice by slice of the entries sorted by centre x (each slice
+        by centre y, stably); returns the leaves' boxes (the level above)."""
+        assert self._con is not None, "the temporary file is open"
+        cursor = self._con.execute("SELECT id, minx, maxx, miny, maxy, cy FROM entry ORDER BY cx, seq")
+        uppers: list[npt.NDArray[Any]] = []
+        done = 0
+        while rows := cursor.fetchmany(per_slice):
+            block = np.array(rows, dtype=np.float64).reshape(-1, 6)
+            del rows
+            order = np.argsort(block[:, 5].astype(np.float32), kind="stable")
+            ids, boxes = block[order, 0].astype(np.int64), block[order, 1:5].astype(np.float32)
+            node = first + done // capacity
+            con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)",
+                            _node_rows([(ids, boxes)], [node], [-(-len(ids) // capacity)], capacity, size))
+            slots = (done + np.arange(len(ids))) // capacity + first
+            for start in range(0, len(ids), step):
+                con.executemany(f"INSERT INTO {_quote(rtree + '_rowid')} VALUES (?, ?)",
+                                np.column_stack([ids[start:start + step], slots[start:start + step]]).tolist())
+            starts = np.arange(0, len(ids), capacity)
+            low, high = np.minimum.reduceat(boxes, starts), np.maximum.reduceat(boxes, starts)
+            uppers.append(np.column_stack([low[:, 0], high[:, 1], low[:, 2], high[:, 3]]))
+            done += len(ids)
+        return np.concatenate(uppers)
+
+    def close(self) -> None:
+        """Drop the entries (and the temporary file)."""
+        self._ids, self._boxes = [], []
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        if self._file is not None:
+            self._file.unlink(missing_ok=True)
+            self._file = None
+
+
 class DirectLayers:
     """Rows into layers that GDAL created (empty, without spatial index) by sqlite3 executemany, one transaction a
     batch; at ``finish`` each geometry layer gets its R-tree in bulk (STR-ordered inserts instead of a trigger per
@@ -1371,7 +1522,7 @@ class DirectLayers:
             con.commit()
             columns = ([geom[0]] if geom else []) + list(spec.fields)
             layer = {"geom": geom[0] if geom else None, "srs": geom[1] if geom else 0, "fid": fid, "rows": 0,
-                     "table": spec.name, "index": [], "pending": 0,
+                     "table": spec.name, "index": RtreeEntries(self.path.parent), "pending": 0,
                      "triggers": [sql for _, sql in triggers], "extent": [np.inf, np.inf, -np.inf, -np.inf],
                      "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) "
                                f"VALUES ({', '.join('?' * len(columns))})"}
@@ -1410,7 +1561,7 @@ class DirectLayers:
             # the rows just appended are the table's last ``count`` fids (a fresh table, appends only)
             last = con.execute(f"SELECT max({_quote(layer['fid'])}) FROM {_quote(layer['table'])}").fetchone()[0]
             fids = np.arange(last - count + 1, last + 1, dtype=np.int64)
-            layer["index"].append((fids[present], rtree_boxes(bounds[present, :4])))
+            layer["index"].add(fids[present], rtree_boxes(bounds[present, :4]))
         layer["pending"] += count
         if layer["pending"] >= self.COMMIT_ROWS:
             con.commit()
@@ -1438,7 +1589,7 @@ class DirectLayers:
             last = con.execute(f"SELECT max({_quote(layer['fid'])}) FROM main.{_quote(spec.name)}").fetchone()[0]
             if index is not None:   # source fid low + k became last - count + 1 + k
                 ids, boxes, extent = index
-                layer["index"].append((ids - low + last - count + 1, boxes))
+                layer["index"].add(ids - low + last - count + 1, boxes)
                 if extent is not None:   # as the source holds it (rounded once, see _extent)
                     e = layer.get("copied") or extent
                     layer["copied"] = [min(e[0], extent[0]), min(e[1], extent[1]), max(e[2], extent[2]),
@@ -1520,12 +1671,8 @@ class DirectLayers:
         rtree = f"rtree_{table}_{column}"
         con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
         entries = self._layers[table]["index"]   # (fids, float32 boxes) of every non-null geometry, as appended
-        self._layers[table]["index"] = []
-        if entries:
-            ids = np.concatenate([e[0] for e in entries])
-            boxes = np.concatenate([e[1] for e in entries])
-            del entries
-            _load_rtree(con, rtree, ids, boxes, self.RTREE_CHUNK)
+        entries.load(con, rtree, self.RTREE_CHUNK)   # bounded memory: beyond RTREE_SPILL sorted on disk
+        entries.close()
         names = {"r": _sql_name(rtree), "t": _sql_name(table), "c": _sql_name(column), "f": _sql_name(fid)}
         for trigger in _RTREE_TRIGGERS:
             con.execute(trigger.format(**names))
@@ -1533,7 +1680,9 @@ class DirectLayers:
         con.execute("INSERT OR REPLACE INTO gpkg_extensions VALUES (?, ?, ?, ?, ?)", (table, column, *_RTREE_EXTENSION))
 
     def abort(self) -> None:
-        """Close the connection (any uncommitted batch is dropped)."""
+        """Close the connection (any uncommitted batch is dropped) and drop the gathered index entries."""
+        for layer in self._layers.values():
+            layer["index"].close()
         if self._con is not None:
             self._con.close()
             self._con = None
@@ -1905,6 +2054,7 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = 
         21
     """
     con = sqlite3.connect(Path(target))
+    entries = RtreeEntries(Path(target).parent)
     try:
         if not durable:
             con.execute("PRAGMA synchronous = OFF")
@@ -1914,24 +2064,21 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = 
         if not geom or not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                        (pending,)).fetchone():
             return None
-        ids: list[npt.NDArray[Any]] = []
-        boxes: list[npt.NDArray[Any]] = []
         cursor = con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(rtree)} UNION ALL "
                              f"SELECT id, minx, maxx, miny, maxy FROM {_quote(pending)}")
         while rows := cursor.fetchmany(chunk):
             block = np.array(rows, dtype=np.float64).reshape(-1, 5)
-            ids.append(block[:, 0].astype(np.int64))
-            boxes.append(block[:, 1:].astype(np.float32))   # the stored float32 boxes, as they were
+            entries.add(block[:, 0].astype(np.int64), block[:, 1:].astype(np.float32))   # the stored float32 boxes
             del rows, block
-        entries = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        if len(entries):   # _load_rtree reads the node size from the root before it replaces the nodes
+        if entries.count:   # load reads the node size from the root before it replaces the nodes
             for table in ("_rowid", "_parent"):
                 con.execute(f"DELETE FROM {_quote(rtree + table)}")
-            _load_rtree(con, rtree, entries, np.concatenate(boxes))
+            entries.load(con, rtree)   # bounded memory: beyond RTREE_SPILL entries sorted on disk
         con.execute(f"DROP TABLE {_quote(pending)}")
         con.commit()
-        return int(len(entries))
+        return int(entries.count)
     finally:
+        entries.close()
         con.close()
 
 

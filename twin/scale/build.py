@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,7 @@ from ..citymodel.importer import sha256_of
 from ..conflation import ConflationOptions
 from ..kernel import gpkg
 from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.memory import release_memory
 from ..kernel.progress import Reporter, Stage
 from ..kernel.schema import SKIPPED, TERRAIN
 from ..kernel.schema.twin import (
@@ -129,10 +131,81 @@ class ScaleBuildResult:
     ran: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     buildings: int = 0
-    added: list[str] = field(default_factory=list)      # building ids, as BuildResult has them
-    removed: list[str] = field(default_factory=list)
-    modified: list[str] = field(default_factory=list)
+    added: Sequence[str] = field(default_factory=list)   # building ids, as BuildResult has them (sorted)
+    removed: Sequence[str] = field(default_factory=list)
+    modified: Sequence[str] = field(default_factory=list)
     grid_size: float = 0.0
+
+
+class StoredIds(Sequence[str]):
+    """The sorted object ids of one build's ``changes`` rows (a layer, a kind of change) in a twin GeoPackage,
+    read when asked for (length, items, slices, iteration): a build of a million buildings returns them without
+    holding a million strings. The rows of a build stay in the twin's ``changes`` history.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "twin.gpkg"
+        >>> with sqlite3.connect(path) as con:
+        ...     _ = con.execute("CREATE TABLE changes (build_id INTEGER, layer TEXT, object_id TEXT, change TEXT)")
+        ...     _ = con.executemany("INSERT INTO changes VALUES (?, ?, ?, ?)", [(1, "buildings", i, "added")
+        ...                         for i in ("c", "a", "b")] + [(2, "buildings", "d", "added")])
+        >>> ids = StoredIds(path, 1, "buildings", "added")
+        >>> len(ids), ids[0], ids[-1], ids[1:], list(ids), ids == ["a", "b", "c"], ids == ["a"]
+        (3, 'a', 'c', ['b', 'c'], ['a', 'b', 'c'], True, False)
+        >>> ids[3]
+        Traceback (most recent call last):
+        ...
+        IndexError: 3 of 3 ids
+    """
+
+    CHUNK = 10_000   # rows fetched at a time while iterating
+
+    def __init__(self, path: str | os.PathLike[str], build_id: int, layer: str, change: str) -> None:
+        self.path = Path(path)
+        self.key = (build_id, layer, change)
+        self._where = f"FROM \"{CHANGES.name}\" WHERE build_id = ? AND layer = ? AND change = ?"
+        with closing(sqlite3.connect(self.path)) as con:
+            self._len = int(con.execute(f"SELECT count(*) {self._where}", self.key).fetchone()[0])
+
+    def __len__(self) -> int:
+        return self._len
+
+    def _rows(self, start: int, count: int) -> list[str]:
+        with closing(sqlite3.connect(self.path)) as con:
+            return [str(r[0]) for r in con.execute(f"SELECT object_id {self._where} ORDER BY object_id LIMIT ? "
+                                                   "OFFSET ?", (*self.key, count, start))]
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._len)
+            rows = self._rows(start, max(0, stop - start)) if step > 0 else list(self)[index]
+            return rows[::step] if step > 1 else rows
+        at = index + self._len if index < 0 else index
+        if not 0 <= at < self._len:
+            raise IndexError(f"{index} of {self._len} ids")
+        return self._rows(at, 1)[0]
+
+    def __iter__(self) -> Iterator[str]:
+        with closing(sqlite3.connect(self.path)) as con:
+            cursor = con.execute(f"SELECT object_id {self._where} ORDER BY object_id", self.key)
+            while rows := cursor.fetchmany(self.CHUNK):
+                yield from (str(r[0]) for r in rows)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(other) == self._len and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StoredIds({str(self.path)!r}, {self.key}, {self._len} ids)"
 
 
 class _Quiet(Reporter):
@@ -499,6 +572,9 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
             (writer.append if BUILDS.name in stored else writer.replace)(BUILDS, conform(pd.DataFrame([row]), BUILDS,
                                                                                          None))
     result.buildings = int(row["buildings"])
+    if isinstance(result.added, _Unread) and isinstance(store, GpkgStore):
+        result.added = StoredIds(store.path, build_id, TWIN_BUILDINGS.name, "added")   # as many: from the store
+    release_memory()   # the merge's freed C heap back to the system before the next phase
     reporter.progress(100.0)
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
                   f"{len(result.added)} added, {len(result.removed)} removed, {len(result.modified)} modified building "
@@ -540,18 +616,20 @@ def _merge_layer(writer: StoreWriter, keyed: Any, inputs: Sequence[str], cells: 
 
 
 def _changes(writer: StoreWriter, name: str, old: pd.DataFrame | None, new: dict[str, str] | None,
-             cells: list[str], build_id: int) -> tuple[list[str], list[str], list[str]]:
+             cells: list[str], build_id: int) -> tuple[Sequence[str], list[str], list[str]]:
     """Append the layer's ``changes`` rows; returns (added, removed, modified) object ids.
 
     Into a new store every object is added: the cells' own ``changes`` rows (all ``added``) are copied cell by
     cell for the per-building layers."""
     if old is None and name in _PER_BUILDING:
         added: list[str] = []
+        copied = 0   # rows copied by SQL (a GeoPackage store): the ids are read from the store after the build
         for cell in cells:
             if writer.append_from(CHANGES, cell, ("layer", name), {"build_id": build_id}):
                 if name == TWIN_BUILDINGS.name:
-                    _, ids, _ = gpkg.read_table(cell, CHANGES.name, ["layer", "object_id"], geometry=False)
-                    added += [str(i) for layer, i in ids if layer == name]
+                    with closing(gpkg.connect(cell)) as con:
+                        copied += int(con.execute("SELECT count(*) FROM changes WHERE layer = ?",
+                                                  (name,)).fetchone()[0])
                 continue
             rows = GpkgStore(cell).read(CHANGES)
             rows = rows[rows["layer"] == name].copy()
@@ -559,7 +637,7 @@ def _changes(writer: StoreWriter, name: str, old: pd.DataFrame | None, new: dict
             writer.append(CHANGES, conform(rows, CHANGES, None))
             if name == TWIN_BUILDINGS.name:
                 added += [str(i) for i in rows["object_id"]]
-        return sorted(added), [], []
+        return (_Unread(copied + len(added)) if copied else sorted(added)), [], []
     before = {} if old is None else dict(zip(old["object_id"][old["layer"] == name],
                                              old["object_hash"][old["layer"] == name]))
     added, removed, modified = diff(before, new or {})
@@ -567,6 +645,20 @@ def _changes(writer: StoreWriter, name: str, old: pd.DataFrame | None, new: dict
             for c, ids in (("added", added), ("removed", removed), ("modified", modified)) for k in ids]
     writer.append(CHANGES, conform(pd.DataFrame(rows), CHANGES, None))
     return added, removed, modified
+
+
+class _Unread(Sequence[str]):
+    """The ids of rows copied into the store's ``changes`` within the build's transaction: only their number is
+    known until the store is written; then they are StoredIds."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: Any) -> Any:
+        raise GeoTwinError("the added ids are read from the store once the build is written")
 
 
 def _roots(cells: list[str]) -> int:

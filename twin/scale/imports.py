@@ -18,6 +18,8 @@ import hashlib
 import itertools
 import os
 import re
+import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from ..citymodel.delivery import InputFile, Limits, collect_delivery
 from ..citymodel.importer import ImportResult, import_citymodel
 from ..kernel import gpkg
 from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.memory import release_memory
 from ..kernel.progress import Reporter
 from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, CITY_MODEL_LAYERS, CITY_MODEL_SOURCES, FOOTPRINTS, SKIPPED
 from .cluster import Mapper
@@ -322,16 +325,32 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any],
     each as soon as ``ready`` yields its index (the delivery's order)."""
     first = next(ready)   # the writer needs the CRS: the first partition's
     crs = manifest.entries[parts[first].key].get("crs")
-    verticals = set()
+    verticals: set[Any] = set()
     result.crs = crs
-    seen: dict[str, str] = {}
+    seen = SeenIds(manifest.folder)
+    try:
+        _merge_parts(parts, itertools.chain([first], ready), manifest, skipped, output, crs, seen, verticals,
+                     reporter, result)
+    finally:
+        seen.close()
+        release_memory()   # the merge's freed C heap back to the system before the next phase
+    result.counts["skipped"] = result.counts.get("skipped", 0) + result.duplicates + len(skipped)
+    result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
+    if len(verticals) > 1:
+        reporter.warning("the sources use different vertical CRSs (" + ", ".join(sorted(v or "unknown"
+                         for v in verticals)) + "); their heights are not directly comparable")
+
+
+def _merge_parts(parts: list[ImportPartition], order: Iterator[int], manifest: Manifest, skipped: list[Any],
+                 output: str | os.PathLike[str], crs: str | None, seen: SeenIds, verticals: set[Any],
+                 reporter: Reporter, result: ScaleImportResult) -> None:
     with gpkg.gpkg_output(output, crs, direct=True) as writer:   # as import_citymodel writes it
         for spec in CITY_MODEL_LAYERS:
             writer.ensure_layer(spec)
         for item in skipped:
             writer.add(SKIPPED, {"source_file": item.source_file, "line": item.line, "object_id": item.object_id,
                                  "reason": item.reason})
-        for n in itertools.chain([first], ready):
+        for n in order:
             reporter.check()
             part, entry = parts[n], manifest.entries[parts[n].key]
             path = manifest.folder / str(entry["output"])
@@ -339,31 +358,78 @@ def _merge(parts: list[ImportPartition], manifest: Manifest, skipped: list[Any],
                 raise InputError(f"its horizontal CRS {entry.get('crs')} differs from {crs} of {parts[0].key}; all "
                                  "tiles of one run must share one horizontal CRS", path=part.key)
             verticals.add(entry.get("vertical_crs"))
-            _, ids, _ = gpkg.read_table(path, BUILDINGS.name, ["id", "source_file"], geometry=False)
-            again = {i for i, _ in ids if i in seen}
+            rows = seen.repeated(path, n)   # the rows of ids an earlier partition delivered; then its own noted
+            earlier = {i: parts[k].key for i, k, _ in rows}
+            again = set(earlier)
             repeated: dict[str, int] = {}   # per source file: its objects left out as duplicates
-            for i, source in ids:
-                if i in again:
-                    repeated[Path(str(source)).name] = repeated.get(Path(str(source)).name, 0) + 1
-                seen.setdefault(i, part.key)
-            del ids
+            for _, _, source in rows:
+                repeated[Path(str(source)).name] = repeated.get(Path(str(source)).name, 0) + 1
+            del rows
             for building in sorted(again):
                 writer.add(SKIPPED, {"source_file": part.key, "line": None, "object_id": building,
-                                     "reason": f"duplicate id (already imported from {Path(seen[building]).name})"})
+                                     "reason": f"duplicate id (already imported from {Path(earlier[building]).name})"})
             result.duplicates += len(again)
-            result.buildings += int(manifest.entries[part.key].get("buildings", 0))
-            for name, value in manifest.entries[part.key].get("counts", {}).items():
+            result.buildings += int(entry.get("buildings", 0))
+            for name, value in entry.get("counts", {}).items():
                 result.counts[name] = result.counts.get(name, 0) + int(value)
             for spec in CITY_MODEL_LAYERS:
                 if spec.name == CITY_MODEL_SOURCES.name and repeated:
                     _copy_sources(writer, path, repeated)
                 else:
                     _copy_layer(writer, path, spec, again)
-    result.counts["skipped"] = result.counts.get("skipped", 0) + result.duplicates + len(skipped)
-    result.vertical_crs = next(iter(verticals)) if len(verticals) == 1 else None
-    if len(verticals) > 1:
-        reporter.warning("the sources use different vertical CRSs (" + ", ".join(sorted(v or "unknown"
-                         for v in verticals)) + "); their heights are not directly comparable")
+
+
+class SeenIds:
+    """The building ids the merge has written, each with the number of the partition that delivered it first: in a
+    temporary SQLite file in ``folder`` (removed by ``close``), so that the merge's memory does not grow with the
+    city (a Python set of a million ids holds about 100 MB).
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.kernel.schema import BUILDINGS
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for name, ids in (("a", ["b1", "b2"]), ("b", ["b2", "b3", "b2"])):
+        ...     with sqlite3.connect(folder / f"{name}.gpkg") as con:
+        ...         _ = con.execute("CREATE TABLE buildings (fid INTEGER PRIMARY KEY, id TEXT, source_file TEXT)")
+        ...         _ = con.executemany("INSERT INTO buildings (id, source_file) VALUES (?, ?)",
+        ...                             [(i, f"{name}.gml") for i in ids])
+        >>> seen = SeenIds(folder)
+        >>> seen.repeated(folder / "a.gpkg", 0), sorted(seen.repeated(folder / "b.gpkg", 1))
+        ([], [('b2', 0, 'b.gml'), ('b2', 0, 'b.gml')])
+        >>> seen.repeated(folder / "b.gpkg", 2)   # every id of b was delivered before (by a or b)
+        [('b2', 0, 'b.gml'), ('b3', 1, 'b.gml'), ('b2', 0, 'b.gml')]
+        >>> seen.close(); sorted(p.name for p in folder.iterdir())
+        ['a.gpkg', 'b.gpkg']
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".geotwin-ids-", suffix=".sqlite", dir=folder)
+        os.close(handle)
+        self.path = Path(name)
+        self.con = sqlite3.connect(name)
+        self.con.execute("PRAGMA journal_mode = OFF")
+        self.con.execute("PRAGMA synchronous = OFF")
+        self.con.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, part INTEGER) WITHOUT ROWID")
+
+    def repeated(self, path: str | os.PathLike[str], part: int) -> list[tuple[str, int, str | None]]:
+        """The rows (id, the partition that delivered it first, source file) of GeoPackage ``path``'s buildings
+        whose id an earlier call delivered; then its ids are noted as delivered by partition number ``part``."""
+        self.con.execute("ATTACH DATABASE ? AS part", (str(path),))
+        try:
+            rows = self.con.execute(f'SELECT b.id, s.part, b.source_file FROM part."{BUILDINGS.name}" b JOIN seen s '
+                                    "ON s.id = b.id ORDER BY b.rowid").fetchall()
+            self.con.execute(f'INSERT OR IGNORE INTO seen SELECT id, ? FROM part."{BUILDINGS.name}" WHERE id IS NOT '
+                             "NULL ORDER BY rowid", (part,))
+            self.con.commit()
+        finally:
+            self.con.execute("DETACH DATABASE part")
+        return [(str(i), int(k), s) for i, k, s in rows]
+
+    def close(self) -> None:
+        """Drop the ids (and the temporary file)."""
+        self.con.close()
+        self.path.unlink(missing_ok=True)
 
 
 def _copy_sources(writer: gpkg.GpkgWriter, path: Path, repeated: dict[str, int]) -> None:

@@ -54,6 +54,7 @@ from numpy.typing import NDArray
 from ..kernel.atomic import _temp_prefix, atomic_path, discard_folder, make_parents
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
+from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
 from ..kernel.progress import Reporter
 from ..kernel.schema import BUILDING_SURFACES, BUILDINGS, FOOTPRINTS, SOURCES, LayerSpec
@@ -295,6 +296,7 @@ def _scan(store: StoreReader, label: str, layers: set[str],
     for rows, wkbs in store.iter_rows(BUILDINGS.name, columns, SCAN_BATCH):
         reporter.check()
         _scan_batch(scan, rows, wkbs, label)
+    scan.seen = set()   # only the scan dedupes: freed before the boxes are computed (the plan's peak)
     surfaces: dict[str, NDArray[Any]] = {}
     if scan.no_geometry and BUILDING_SURFACES.name in layers:
         surfaces = _surface_coords(store, set(scan.no_geometry))
@@ -459,6 +461,7 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
         raise InputError("no building with geometry to export", path=label)
     src_lo = np.concatenate([*scan.lo, *[s.min(axis=0, keepdims=True) for s in surfaces.values()]])
     src_hi = np.concatenate([*scan.hi, *[s.max(axis=0, keepdims=True) for s in surfaces.values()]])
+    scan.lo, scan.hi = [], []   # concatenated: the batches freed before the ENU pass
     heights = resolve_height_model(horizontal, vertical, options.height_method, options.geoid_grid,
                                    options.geoid_constant, reporter, geoid_model=geoid_model)
     geo = Georeferencer(horizontal, heights)
@@ -467,7 +470,6 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     reporter.progress(10)
     lo, hi = _enu_boxes(reader, scan, surfaces, geo, frame, reporter)
     ids = scan.ids + sorted(surfaces)
-    scan.seen.clear()   # only the scan dedupes: freed before the tree is built (the plan's peak)
     order = np.argsort(np.array(ids, dtype=object), kind="stable")   # ids are unique: sorted()'s order
     ids = [ids[i] for i in order.tolist()]
     placement = Placement(frame, origin, lo[order], hi[order])
@@ -1189,6 +1191,8 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
         work.assemble([t.key for t in plan.tasks], work_dir)
         result = write_root(plan, cast(list[SubtreeSummary], results), target, work_dir, reporter)
         work.discard()
+        del plan, results
+        release_memory()   # the plan's freed C heap back to the system
         return result
     except BaseException:
         if not work.entries:

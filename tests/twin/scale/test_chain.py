@@ -24,7 +24,7 @@ from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.kernel.schema import CITY_MODEL_LAYERS
 from geotwin.twin.kernel.schema.twin import KNOWN_SPECS
 from geotwin.twin.sample.tiles import zip_tiles
-from geotwin.twin.scale.build import build_partitioned
+from geotwin.twin.scale.build import StoredIds, build_partitioned
 from geotwin.twin.scale.cluster import PartitionError, dask_mapper, open_client, serial_mapper
 from geotwin.twin.scale.export import export_tiles
 from geotwin.twin.scale.imports import PartitionsFailed, import_partition, import_partitioned
@@ -94,6 +94,12 @@ def test_build_in_partitions_on_a_local_cluster_equals_the_single_process_twin(s
     assert result.partitions >= 6 and len(result.ran) == result.partitions
     assert result.buildings == 400 and len(result.added) == 400
     assert_same_twin(tmp_path / "twin.gpkg", single["twin"])
+    # the added ids are read from the store's changes when asked (no list of every id in the coordinator): the
+    # ids of the single-process twin's buildings, sorted
+    with sqlite3.connect(single["twin"]) as con:
+        ids = sorted(r[0] for r in con.execute("SELECT id FROM buildings"))
+    assert isinstance(result.added, StoredIds) and list(result.added) == ids and result.added == ids
+    assert result.added[:3] == ids[:3] and result.added[-1] == ids[-1] and result.added[::150] == ids[::150]
     # a re-run with nothing changed builds nothing again and writes the same twin
     again = build_partitioned(open_store(tmp_path / "twin2.gpkg"), [single["city"]], tmp_path / "work",
                               serial_mapper(), buildings_per_partition=60)
