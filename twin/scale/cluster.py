@@ -256,9 +256,11 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
             for future in sorted(ready, key=lambda f: which[f.key]):
                 pending.discard(future)
                 item = items[which[future.key]]
-                if future.status != "finished":
+                if future.status in ("error", "cancelled"):
                     error = future.exception() if future.status == "error" else future.status
                     raise PartitionError(f"partition {item} failed on the cluster: {error}")
+                # finished, or "lost" in between (its worker died after it was done): result() waits for the
+                # scheduler to compute it again
                 result = future.result()
                 future.release()
                 yield result
