@@ -21,6 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -1473,6 +1474,29 @@ class RtreeEntries:
             self._file = None
 
 
+INSERT_ROWS = 500   # rows per INSERT statement (fewer statements: each also reads and writes the AUTOINCREMENT counter)
+
+
+def _insert_rows(con: sqlite3.Connection, insert: str, marks: str, columns: list[list[Any]], count: int) -> None:
+    """Insert the first ``count`` rows of ``columns`` (a list per column) in their order by multi-row ``INSERT …
+    VALUES (…), (…)`` statements: the same rows, fids and file as one statement per row, at about half the cost.
+    ``insert`` is the statement up to ``VALUES ``, ``marks`` one row's ``(?, …)``."""
+    width = len(columns)
+    if not width or not count:
+        return
+    limit = getattr(con, "getlimit", None)   # Python 3.11; SQLite's default limit before 3.32 otherwise
+    variables = limit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if limit is not None else 999
+    step = max(1, min(INSERT_ROWS, variables // width))
+    full = count - count % step
+    if full:
+        con.executemany(insert + ",".join([marks] * step),
+                        (list(chain.from_iterable(zip(*[c[i:i + step] for c in columns])))
+                         for i in range(0, full, step)))
+    if full < count:
+        con.execute(insert + ",".join([marks] * (count - full)),
+                    list(chain.from_iterable(zip(*[c[full:count] for c in columns]))))
+
+
 class DirectLayers:
     """Rows into layers that GDAL created (empty, without spatial index) by sqlite3 executemany, one transaction a
     batch; at ``finish`` each geometry layer gets its R-tree in bulk (STR-ordered inserts instead of a trigger per
@@ -1524,8 +1548,8 @@ class DirectLayers:
             layer = {"geom": geom[0] if geom else None, "srs": geom[1] if geom else 0, "fid": fid, "rows": 0,
                      "table": spec.name, "index": RtreeEntries(self.path.parent), "pending": 0,
                      "triggers": [sql for _, sql in triggers], "extent": [np.inf, np.inf, -np.inf, -np.inf],
-                     "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) "
-                               f"VALUES ({', '.join('?' * len(columns))})"}
+                     "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) VALUES ",
+                     "marks": f"({', '.join('?' * len(columns))})"}
             self._layers[spec.name] = layer
         return layer
 
@@ -1555,7 +1579,7 @@ class DirectLayers:
                 e[2], e[3] = max(e[2], float(b[:, 1].max())), max(e[3], float(b[:, 3].max()))
             columns.insert(0, blobs)
         count = len(columns[0]) if columns else 0
-        con.executemany(layer["insert"], zip(*columns))
+        _insert_rows(con, layer["insert"], layer["marks"], columns, count)
         layer["rows"] += count
         if layer["geom"] is not None and bounds is not None and count:
             # the rows just appended are the table's last ``count`` fids (a fresh table, appends only)

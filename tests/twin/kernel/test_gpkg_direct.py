@@ -279,3 +279,33 @@ def test_gdal_runtime_error_is_a_storage_error(tmp_path):
     with pytest.raises(OSError, match="already exists") as caught:
         second.close()
     assert isinstance(caught.value.__cause__, RuntimeError)
+
+
+@pytest.mark.parametrize("count", [0, 1, 499, 500, 1234])
+@pytest.mark.parametrize("variables", [None, 7])
+def test_multi_row_inserts_write_the_file_per_row_inserts_write(tmp_path, count, variables):
+    """_insert_rows (multi-row INSERT statements, a remainder, fewer rows per statement under a low variable limit)
+    gives the same rows, fids, AUTOINCREMENT counter and file bytes as one INSERT per row."""
+    from geotwin.twin.kernel.gpkg import _insert_rows
+
+    rng = np.random.default_rng(count)
+    columns = [[rng.bytes(40) if i % 5 else None for i in range(count)], [f"id{i}" for i in range(count)],
+               [float(v) if i % 7 else None for i, v in enumerate(rng.random(count))]]
+    table = 'CREATE TABLE t (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom BLOB, id TEXT, area REAL)'
+    files = []
+    for multi in (False, True):
+        path = tmp_path / f"{multi}.sqlite"
+        con = sqlite3.connect(path)
+        con.execute(table)
+        if variables:
+            con.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variables)   # 2 rows of 3 per statement
+        if multi:
+            _insert_rows(con, "INSERT INTO t (geom, id, area) VALUES ", "(?, ?, ?)", columns, count)
+        else:
+            con.executemany("INSERT INTO t (geom, id, area) VALUES (?, ?, ?)", zip(*columns))
+        con.commit()
+        rows = con.execute("SELECT fid, geom, id, area FROM t ORDER BY fid").fetchall()
+        assert rows == [(i + 1, *values) for i, values in enumerate(zip(*columns))]
+        con.close()
+        files.append(path.read_bytes())
+    assert files[0] == files[1]
