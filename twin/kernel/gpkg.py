@@ -1101,22 +1101,23 @@ def ragged_polygon_blobs(points: npt.NDArray[Any], ring_points: npt.NDArray[Any]
     z = 1000 if dims == 3 else 0
     if multi:
         heads["order"], heads["type"], heads["count"] = 1, 6 + z, groups
-    _scatter(out, group_start, heads.view(np.uint8).reshape(len(groups), -1))
+    coords = np.ones(len(out), dtype=bool)   # the bytes that are no head: the points', in their order
+    _scatter(out, group_start, heads.view(np.uint8).reshape(len(groups), -1), coords)
     polygons = np.zeros(len(polygon_rings), dtype=polygon_head)
     polygons["order"], polygons["type"], polygons["count"] = 1, 3 + z, polygon_rings
-    _scatter(out, polygon_start, polygons.view(np.uint8).reshape(len(polygons), -1))
-    _scatter(out, ring_start, ring_points.astype("<u4").view(np.uint8).reshape(-1, 4))
-    point_ring = np.repeat(np.arange(len(ring_points)), ring_points)
-    point_start = ring_start[point_ring] + 4 + (np.arange(len(points)) - (np.cumsum(ring_points)
-                                                                         - ring_points)[point_ring]) * (8 * dims)
-    _scatter(out, point_start, np.ascontiguousarray(points, dtype="<f8").view(np.uint8).reshape(len(points), -1))
+    _scatter(out, polygon_start, polygons.view(np.uint8).reshape(len(polygons), -1), coords)
+    _scatter(out, ring_start, ring_points.astype("<u4").view(np.uint8).reshape(-1, 4), coords)
+    out[coords] = np.ascontiguousarray(points, dtype="<f8").view(np.uint8).ravel()
     data = out.tobytes()
     return [data[a:b] for a, b in zip(group_start.tolist(), group_end.tolist())], env
 
 
-def _scatter(out: npt.NDArray[Any], starts: npt.NDArray[Any], rows: npt.NDArray[Any]) -> None:
-    """Write the (N, k) bytes ``rows`` into ``out`` at the N byte offsets ``starts``."""
-    out[(starts[:, None] + np.arange(rows.shape[1])).ravel()] = rows.ravel()
+def _scatter(out: npt.NDArray[Any], starts: npt.NDArray[Any], rows: npt.NDArray[Any],
+             free: npt.NDArray[np.bool_]) -> None:
+    """Write the (N, k) bytes ``rows`` into ``out`` at the N byte offsets ``starts``; mark them taken in ``free``."""
+    where = (starts[:, None] + np.arange(rows.shape[1])).ravel()
+    out[where] = rows.ravel()
+    free[where] = False
 
 
 def str_order(boxes: npt.NDArray[Any], node: int = _RTREE_NODE_ENTRIES) -> npt.NDArray[Any]:
@@ -1317,10 +1318,10 @@ def _load_rtree(con: sqlite3.Connection, rtree: str, ids: npt.NDArray[Any], boxe
     con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
     con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
     for start in range(0, len(leaves), step):
-        con.executemany(f"INSERT INTO {_quote(rtree + '_rowid')} VALUES (?, ?)",
-                        leaf_rows(leaves, size, start, start + step))
+        _insert_rows(con, f"INSERT INTO {_quote(rtree + '_rowid')} VALUES ",
+                     leaf_rows(leaves, size, start, start + step))
     for start in range(0, len(parents), step):
-        con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)", parents[start:start + step].tolist())
+        _insert_rows(con, f"INSERT INTO {_quote(rtree + '_parent')} VALUES ", parents[start:start + step].tolist())
 
 
 RTREE_SPILL = 500_000   # R-tree entries held in memory before they go to a temporary file (about 24 B each)
@@ -1431,11 +1432,10 @@ class RtreeEntries:
         con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)",
                         ((n, depth.to_bytes(2, "big") + d[2:] if n == 1 else d) for n, d in nodes))
         for start in range(0, len(order), step):   # the leaves' parents
-            con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)",
-                            leaf_rows(order, size, start, start + step))
+            _insert_rows(con, f"INSERT INTO {_quote(rtree + '_parent')} VALUES ", leaf_rows(order, size, start,
+                                                                                               start + step))
         for start in range(0, len(parents), step):
-            con.executemany(f"INSERT INTO {_quote(rtree + '_parent')} VALUES (?, ?)",
-                            parents[start:start + step].tolist())
+            _insert_rows(con, f"INSERT INTO {_quote(rtree + '_parent')} VALUES ", parents[start:start + step].tolist())
 
     def _leaves(self, con: sqlite3.Connection, rtree: str, size: int, capacity: int, per_slice: int, first: int,
                 step: int) -> npt.NDArray[Any]:
@@ -1455,8 +1455,8 @@ class RtreeEntries:
                             _node_rows([(ids, boxes)], [node], [-(-len(ids) // capacity)], capacity, size))
             slots = (done + np.arange(len(ids))) // capacity + first
             for start in range(0, len(ids), step):
-                con.executemany(f"INSERT INTO {_quote(rtree + '_rowid')} VALUES (?, ?)",
-                                np.column_stack([ids[start:start + step], slots[start:start + step]]).tolist())
+                _insert_rows(con, f"INSERT INTO {_quote(rtree + '_rowid')} VALUES ",
+                             np.column_stack([ids[start:start + step], slots[start:start + step]]).tolist())
             starts = np.arange(0, len(ids), capacity)
             low, high = np.minimum.reduceat(boxes, starts), np.maximum.reduceat(boxes, starts)
             uppers.append(np.column_stack([low[:, 0], high[:, 1], low[:, 2], high[:, 3]]))
@@ -1477,24 +1477,23 @@ class RtreeEntries:
 INSERT_ROWS = 500   # rows per INSERT statement (fewer statements: each also reads and writes the AUTOINCREMENT counter)
 
 
-def _insert_rows(con: sqlite3.Connection, insert: str, marks: str, columns: list[list[Any]], count: int) -> None:
-    """Insert the first ``count`` rows of ``columns`` (a list per column) in their order by multi-row ``INSERT …
-    VALUES (…), (…)`` statements: the same rows, fids and file as one statement per row, at about half the cost.
-    ``insert`` is the statement up to ``VALUES ``, ``marks`` one row's ``(?, …)``."""
-    width = len(columns)
-    if not width or not count:
+def _insert_rows(con: sqlite3.Connection, insert: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (each a sequence of the columns' values) in their order by multi-row ``INSERT … VALUES (…),
+    (…)`` statements: the same rows, fids and file as one statement per row, at about half the cost. ``insert`` is
+    the statement up to ``VALUES ``."""
+    if not rows or not rows[0]:
         return
+    width, count = len(rows[0]), len(rows)
+    marks = "(" + ", ".join("?" * width) + ")"
     limit = getattr(con, "getlimit", None)   # Python 3.11; SQLite's default limit before 3.32 otherwise
     variables = limit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if limit is not None else 999
     step = max(1, min(INSERT_ROWS, variables // width))
     full = count - count % step
     if full:
         con.executemany(insert + ",".join([marks] * step),
-                        (list(chain.from_iterable(zip(*[c[i:i + step] for c in columns])))
-                         for i in range(0, full, step)))
+                        (list(chain.from_iterable(rows[i:i + step])) for i in range(0, full, step)))
     if full < count:
-        con.execute(insert + ",".join([marks] * (count - full)),
-                    list(chain.from_iterable(zip(*[c[full:count] for c in columns]))))
+        con.execute(insert + ",".join([marks] * (count - full)), list(chain.from_iterable(rows[full:])))
 
 
 class DirectLayers:
@@ -1548,8 +1547,7 @@ class DirectLayers:
             layer = {"geom": geom[0] if geom else None, "srs": geom[1] if geom else 0, "fid": fid, "rows": 0,
                      "table": spec.name, "index": RtreeEntries(self.path.parent), "pending": 0,
                      "triggers": [sql for _, sql in triggers], "extent": [np.inf, np.inf, -np.inf, -np.inf],
-                     "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) VALUES ",
-                     "marks": f"({', '.join('?' * len(columns))})"}
+                     "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) VALUES "}
             self._layers[spec.name] = layer
         return layer
 
@@ -1579,7 +1577,7 @@ class DirectLayers:
                 e[2], e[3] = max(e[2], float(b[:, 1].max())), max(e[3], float(b[:, 3].max()))
             columns.insert(0, blobs)
         count = len(columns[0]) if columns else 0
-        _insert_rows(con, layer["insert"], layer["marks"], columns, count)
+        _insert_rows(con, layer["insert"], list(zip(*columns)))
         layer["rows"] += count
         if layer["geom"] is not None and bounds is not None and count:
             # the rows just appended are the table's last ``count`` fids (a fresh table, appends only)

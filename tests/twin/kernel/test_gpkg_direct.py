@@ -300,7 +300,7 @@ def test_multi_row_inserts_write_the_file_per_row_inserts_write(tmp_path, count,
         if variables:
             con.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variables)   # 2 rows of 3 per statement
         if multi:
-            _insert_rows(con, "INSERT INTO t (geom, id, area) VALUES ", "(?, ?, ?)", columns, count)
+            _insert_rows(con, "INSERT INTO t (geom, id, area) VALUES ", list(zip(*columns)))
         else:
             con.executemany("INSERT INTO t (geom, id, area) VALUES (?, ?, ?)", zip(*columns))
         con.commit()
