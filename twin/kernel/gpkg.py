@@ -1277,6 +1277,12 @@ def leaf_rows(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> li
         >>> leaf_rows(np.array([7]), 1228, 0, 1)   # one leaf: the root itself
         [[7, 1]]
     """
+    rows: list[list[int]] = _leaf_pairs(entries, size, start, stop).tolist()
+    return rows
+
+
+def _leaf_pairs(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> npt.NDArray[Any]:
+    """leaf_rows as an (N, 2) array."""
     capacity = (size - 4) // _RTREE_CELL.itemsize
     leaves = -(-len(entries) // capacity)
     nodes, level = 1 if leaves > 1 else 0, leaves   # nodes above the leaves
@@ -1285,8 +1291,7 @@ def leaf_rows(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> li
         nodes += level
     first = 1 + nodes if leaves > 1 else 1
     position = np.arange(start, min(stop, len(entries)))
-    rows: list[list[int]] = np.column_stack([entries[start:stop], first + position // capacity]).tolist()
-    return rows
+    return np.column_stack([entries[start:stop], first + position // capacity])
 
 
 def _node_rows(levels: list[tuple[npt.NDArray[Any], npt.NDArray[Any]]], bases: list[int], counts: list[int],
@@ -1318,10 +1323,11 @@ def _load_rtree(con: sqlite3.Connection, rtree: str, ids: npt.NDArray[Any], boxe
     con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
     con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
     for start in range(0, len(leaves), step):
-        _insert_rows(con, f"INSERT INTO {_quote(rtree + '_rowid')} VALUES ",
-                     leaf_rows(leaves, size, start, start + step))
+        _insert_flat(con, f"INSERT INTO {_quote(rtree + '_rowid')} VALUES ", 2,
+                     _leaf_pairs(leaves, size, start, start + step).ravel().tolist())
     for start in range(0, len(parents), step):
-        _insert_rows(con, f"INSERT INTO {_quote(rtree + '_parent')} VALUES ", parents[start:start + step].tolist())
+        _insert_flat(con, f"INSERT INTO {_quote(rtree + '_parent')} VALUES ", 2,
+                     parents[start:start + step].ravel().tolist())
 
 
 RTREE_SPILL = 500_000   # R-tree entries held in memory before they go to a temporary file (about 24 B each)
@@ -1478,22 +1484,27 @@ INSERT_ROWS = 500   # rows per INSERT statement (fewer statements: each also rea
 
 
 def _insert_rows(con: sqlite3.Connection, insert: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (each a sequence of the columns' values) in their order by multi-row ``INSERT … VALUES (…),
-    (…)`` statements: the same rows, fids and file as one statement per row, at about half the cost. ``insert`` is
-    the statement up to ``VALUES ``."""
-    if not rows or not rows[0]:
+    """Insert ``rows`` (each a sequence of the columns' values) in their order (see _insert_flat)."""
+    if rows and rows[0]:
+        _insert_flat(con, insert, len(rows[0]), list(chain.from_iterable(rows)))
+
+
+def _insert_flat(con: sqlite3.Connection, insert: str, width: int, values: list[Any]) -> None:
+    """Insert the rows of ``width`` columns given one after another in ``values``, in their order, by multi-row
+    ``INSERT … VALUES (…), (…)`` statements: the same rows, fids and file as one statement per row, at about half
+    the cost. ``insert`` is the statement up to ``VALUES ``."""
+    if not width or not values:
         return
-    width, count = len(rows[0]), len(rows)
+    count = len(values) // width
     marks = "(" + ", ".join("?" * width) + ")"
     limit = getattr(con, "getlimit", None)   # Python 3.11; SQLite's default limit before 3.32 otherwise
     variables = limit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if limit is not None else 999
     step = max(1, min(INSERT_ROWS, variables // width))
-    full = count - count % step
+    full, size = count - count % step, step * width
     if full:
-        con.executemany(insert + ",".join([marks] * step),
-                        (list(chain.from_iterable(rows[i:i + step])) for i in range(0, full, step)))
+        con.executemany(insert + ",".join([marks] * step), (values[i:i + size] for i in range(0, full * width, size)))
     if full < count:
-        con.execute(insert + ",".join([marks] * (count - full)), list(chain.from_iterable(rows[full:])))
+        con.execute(insert + ",".join([marks] * (count - full)), values[full * width:])
 
 
 class DirectLayers:
@@ -1577,7 +1588,7 @@ class DirectLayers:
                 e[2], e[3] = max(e[2], float(b[:, 1].max())), max(e[3], float(b[:, 3].max()))
             columns.insert(0, blobs)
         count = len(columns[0]) if columns else 0
-        _insert_rows(con, layer["insert"], list(zip(*columns)))
+        _insert_flat(con, layer["insert"], len(columns), list(chain.from_iterable(zip(*columns))))
         layer["rows"] += count
         if layer["geom"] is not None and bounds is not None and count:
             # the rows just appended are the table's last ``count`` fids (a fresh table, appends only)
