@@ -309,3 +309,30 @@ def test_multi_row_inserts_write_the_file_per_row_inserts_write(tmp_path, count,
         con.close()
         files.append(path.read_bytes())
     assert files[0] == files[1]
+
+
+def test_multi_row_inserts_keep_to_999_variables_where_python_cannot_ask_sqlite(tmp_path):
+    """Before Python 3.11 a connection has no getlimit: the statements then stay within SQLite's old default limit of
+    999 variables (333 rows of 3 columns), whatever the library allows, and the rows are the same."""
+    from geotwin.twin.kernel.gpkg import _insert_rows
+
+    class OldConnection:   # a real connection as Python 3.10 shows it: no getlimit
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, *args):
+            return self.con.execute(*args)
+
+        def executemany(self, *args):
+            return self.con.executemany(*args)
+
+    con = sqlite3.connect(tmp_path / "t.sqlite")
+    con.execute("CREATE TABLE t (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, a INTEGER, b TEXT, c REAL)")
+    statements = []
+    con.set_trace_callback(statements.append)
+    rows = [(i, f"r{i}", i / 3) for i in range(1000)]
+    _insert_rows(OldConnection(con), "INSERT INTO t (a, b, c) VALUES ", rows)
+    con.set_trace_callback(None)
+    assert con.execute("SELECT a, b, c FROM t ORDER BY fid").fetchall() == rows
+    inserts = [s for s in statements if s.startswith("INSERT")]
+    assert [s.count("),(") + 1 for s in inserts] == [333, 333, 333, 1]
