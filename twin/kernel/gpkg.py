@@ -1480,7 +1480,9 @@ class RtreeEntries:
             self._file = None
 
 
-INSERT_ROWS = 500   # rows per INSERT statement (fewer statements: each also reads and writes the AUTOINCREMENT counter)
+INSERT_ROWS = 100   # rows per INSERT statement (fewer statements: each also reads and writes the AUTOINCREMENT
+# counter); 100 is as fast as 500 on the 10k district (0.83 CPU s, 0.94 with one row each) and its prepared statements
+# stay small (peak RSS 110 MB against 120 MB with 500)
 
 
 def _insert_rows(con: sqlite3.Connection, insert: str, rows: Sequence[Sequence[Any]]) -> None:

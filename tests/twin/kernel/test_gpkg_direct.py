@@ -311,10 +311,13 @@ def test_multi_row_inserts_write_the_file_per_row_inserts_write(tmp_path, count,
     assert files[0] == files[1]
 
 
-def test_multi_row_inserts_keep_to_999_variables_where_python_cannot_ask_sqlite(tmp_path):
+def test_multi_row_inserts_keep_to_999_variables_where_python_cannot_ask_sqlite(tmp_path, monkeypatch):
     """Before Python 3.11 a connection has no getlimit: the statements then stay within SQLite's old default limit of
     999 variables (333 rows of 3 columns), whatever the library allows, and the rows are the same."""
+    from geotwin.twin.kernel import gpkg
     from geotwin.twin.kernel.gpkg import _insert_rows
+
+    monkeypatch.setattr(gpkg, "INSERT_ROWS", 500)   # more rows than 999 variables allow
 
     class OldConnection:   # a real connection as Python 3.10 shows it: no getlimit
         def __init__(self, con):
