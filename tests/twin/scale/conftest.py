@@ -3,10 +3,12 @@ single-process import and twin, and a real Dask cluster (`dask scheduler` + two 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,18 @@ def client(dask_scheduler):
 
     with Client(dask_scheduler["address"], timeout=30) as c:
         yield c
+
+
+def rezip(delivery, target, replace=None):
+    """The delivery's tiles zipped at ``target``; ``replace`` maps a tile name to other content."""
+    folder = target.parent / f"tiles-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()
+    paths = []
+    for tile in delivery["tiles"]:
+        path = folder / tile.name
+        if replace and tile.name in replace:
+            path.write_text(replace[tile.name], encoding="utf-8")
+        else:
+            shutil.copy(tile, path)
+        paths.append(path)
+    return zip_tiles(paths, target)

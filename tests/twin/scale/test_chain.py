@@ -23,7 +23,6 @@ from geotwin.twin.kernel.errors import Cancelled, GeoTwinError
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.kernel.schema import CITY_MODEL_LAYERS
 from geotwin.twin.kernel.schema.twin import KNOWN_SPECS
-from geotwin.twin.sample.tiles import zip_tiles
 from geotwin.twin.scale.build import StoredIds, build_partitioned
 from geotwin.twin.scale.cluster import PartitionError, dask_mapper, open_client, serial_mapper
 from geotwin.twin.scale.export import export_tiles
@@ -31,6 +30,8 @@ from geotwin.twin.scale.imports import PartitionsFailed, import_partition, impor
 from geotwin.twin.store.open import open_store
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.partitioned import plan_export
+
+from .conftest import rezip
 
 _spec = importlib.util.spec_from_file_location("scale_compare", Path(__file__).with_name("compare.py"))
 _compare = importlib.util.module_from_spec(_spec)
@@ -127,30 +128,15 @@ def test_a_building_beyond_the_halo_is_refused_by_name(single, tmp_path):
     assert not (tmp_path / "twin.gpkg").exists()
 
 
-def _rezip(delivery, target, replace=None):
-    """The delivery's tiles zipped at ``target``; ``replace`` maps a tile name to other content."""
-    folder = target.parent / f"tiles-{uuid.uuid4().hex[:6]}"
-    folder.mkdir()
-    paths = []
-    for tile in delivery["tiles"]:
-        path = folder / tile.name
-        if replace and tile.name in replace:
-            path.write_text(replace[tile.name], encoding="utf-8")
-        else:
-            shutil.copy(tile, path)
-        paths.append(path)
-    return zip_tiles(paths, target)
-
-
 def test_a_broken_tile_is_named_the_rest_completes_and_a_rerun_does_only_it(delivery, single, client, tmp_path):
     broken = delivery["tiles"][2]
     text = broken.read_text(encoding="utf-8")
-    archive = _rezip(delivery, tmp_path / "LoD2_NW.zip", {broken.name: text[: len(text) // 2]})
+    archive = rezip(delivery, tmp_path / "LoD2_NW.zip", {broken.name: text[: len(text) // 2]})
     with pytest.raises(PartitionsFailed, match=rf"1 of {len(delivery['tiles'])} import partitions failed "
                                                rf"\(.*LoD2_NW.zip!/LoD2/{broken.name}: "):
         import_partitioned([archive], tmp_path / "city.gpkg", tmp_path / "work", dask_mapper(client))
     assert not (tmp_path / "city.gpkg").exists()
-    _rezip(delivery, archive)   # the office delivers the tile again
+    rezip(delivery, archive)   # the office delivers the tile again
     result = import_partitioned([archive], tmp_path / "city.gpkg", tmp_path / "work", dask_mapper(client))
     assert result.ran == [f"{archive}!/LoD2/{broken.name}"]
     assert len(result.reused) == len(delivery["tiles"]) - 1
@@ -158,7 +144,7 @@ def test_a_broken_tile_is_named_the_rest_completes_and_a_rerun_does_only_it(deli
 
 
 def test_a_changed_tile_reimports_and_rebuilds_only_its_partitions(delivery, tmp_path):
-    archive = _rezip(delivery, tmp_path / "LoD2_NW.zip")
+    archive = rezip(delivery, tmp_path / "LoD2_NW.zip")
     work = tmp_path / "work"
     import_partitioned([archive], tmp_path / "city.gpkg", work, serial_mapper())
     first = build_partitioned(open_store(tmp_path / "twin.gpkg"), [tmp_path / "city.gpkg"], work, serial_mapper(),
@@ -168,7 +154,7 @@ def test_a_changed_tile_reimports_and_rebuilds_only_its_partitions(delivery, tmp
     start = text.index("<bldg:measuredHeight")
     end = text.index("</bldg:measuredHeight>", start)
     edited = text[:start] + '<bldg:measuredHeight uom="m">99.500' + text[end:]
-    _rezip(delivery, archive, {changed.name: edited})
+    rezip(delivery, archive, {changed.name: edited})
     again = import_partitioned([archive], tmp_path / "city.gpkg", work, serial_mapper())
     assert again.ran == [f"{archive}!/LoD2/{changed.name}"] and len(again.reused) == len(delivery["tiles"]) - 1
     second = build_partitioned(open_store(tmp_path / "twin.gpkg"), [tmp_path / "city.gpkg"], work, serial_mapper(),
@@ -314,7 +300,7 @@ def test_a_changed_delivery_tile_reimports_rebuilds_and_retiles_only_its_partiti
     """One delivery tile changed (a building's measured height): the import runs only its partition, the build
     only the cells of its buildings, the export re-tiles only the partitions holding the changed building and
     keeps every other tile file; the tiles equal a fresh single-process chain of the changed delivery."""
-    archive = _rezip(delivery, tmp_path / "LoD2_NW.zip")
+    archive = rezip(delivery, tmp_path / "LoD2_NW.zip")
     mapper = dask_mapper(client)
     _, _, first = _chain(archive, tmp_path, mapper, CollectingReporter())
     inodes = {p.relative_to(tmp_path): p.stat().st_ino for p in (tmp_path / "tiles" / "tiles").rglob("*")
@@ -323,7 +309,7 @@ def test_a_changed_delivery_tile_reimports_rebuilds_and_retiles_only_its_partiti
     text = changed.read_text(encoding="utf-8")
     start = text.index("<bldg:measuredHeight")
     end = text.index("</bldg:measuredHeight>", start)
-    _rezip(delivery, archive, {changed.name: text[:start] + '<bldg:measuredHeight uom="m">99.500' + text[end:]})
+    rezip(delivery, archive, {changed.name: text[:start] + '<bldg:measuredHeight uom="m">99.500' + text[end:]})
     imported, built, again = _chain(archive, tmp_path, mapper, CollectingReporter())
     assert imported.ran == [f"{archive}!/LoD2/{changed.name}"]
     assert 0 < len(built.ran) < built.partitions and len(built.modified) == 1

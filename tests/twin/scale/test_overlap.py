@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
 import sqlite3
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from geotwin.twin.kernel.progress import CollectingReporter
-from geotwin.twin.sample.tiles import zip_tiles
 from geotwin.twin.scale.build import build_partitioned
 from geotwin.twin.scale.cluster import dask_mapper, serial_mapper
 from geotwin.twin.scale.imports import PartitionsFailed, import_partitioned
 from geotwin.twin.scale.manifest import Manifest
 from geotwin.twin.store.open import open_store
+
+from .conftest import rezip
 
 # the run's time stamps, and the path and checksum of the twin's input (each test imports its own city model
 # GeoPackage: the same rows, another path and time stamps)
@@ -133,27 +132,12 @@ def test_the_merge_runs_while_the_partitions_after_it_are_still_running(delivery
     assert seen == [0.0] + [100.0 * 2 * n / steps for n in range(1, result.partitions)]
 
 
-def _rezip(delivery, target, replace=None):
-    """The delivery's tiles zipped at ``target``; ``replace`` maps a tile name to other content."""
-    folder = target.parent / f"tiles-{uuid.uuid4().hex[:6]}"
-    folder.mkdir()
-    paths = []
-    for tile in delivery["tiles"]:
-        path = folder / tile.name
-        if replace and tile.name in replace:
-            path.write_text(replace[tile.name], encoding="utf-8")
-        else:
-            shutil.copy(tile, path)
-        paths.append(path)
-    return zip_tiles(paths, target)
-
-
 def _broken(delivery, tmp_path):
     """The delivery with its third tile cut in half: (the zip, that partition's key, repair())."""
     broken = delivery["tiles"][2]
     text = broken.read_text(encoding="utf-8")
-    archive = _rezip(delivery, tmp_path / "LoD2_NW.zip", {broken.name: text[: len(text) // 2]})
-    return archive, f"{archive}!/LoD2/{broken.name}", functools.partial(_rezip, delivery, archive)
+    archive = rezip(delivery, tmp_path / "LoD2_NW.zip", {broken.name: text[: len(text) // 2]})
+    return archive, f"{archive}!/LoD2/{broken.name}", functools.partial(rezip, delivery, archive)
 
 
 def test_a_failed_partition_finishing_last_is_named_the_rest_complete_and_nothing_is_written(delivery, reference,
