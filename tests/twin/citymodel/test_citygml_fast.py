@@ -33,7 +33,11 @@ def _read(path, monkeypatch=None):
 
 
 @pytest.mark.parametrize("name", ["hamburg/2022/LoD2_576_5950_1_HH.xml", "fzk-haus/citygml2/fzk_haus_lod3_v2.gml",
-                                  "fzk-haus/citygml3/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1__v3.gml"])
+                                  "fzk-haus/citygml3/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1__v3.gml",
+                                  "hamburg/2016/LoD2_576_5950_1_HH.xml", "fzk-haus/citygml2/fzk_haus_lod0_v2.gml",
+                                  "fzk-haus/citygml2/fzk_haus_lod1_v2.gml",
+                                  "fzk-haus/citygml2/FZK-Haus-LoD0-KIT-IAI-KHH-B36-V1.gml",
+                                  "fzk-haus/citygml3/FZK-Haus-LoD3-KIT-IAI-KHH-B36-V1__v3.gml"])
 def test_fast_equals_slow_on_real_files(shared_data, monkeypatch, name):
     path = shared_data / "citygml" / name
     fast = _read(path)
@@ -211,17 +215,6 @@ def test_fast_equals_slow_on_unusual_buildings(tmp_path, monkeypatch, name):
     fast = _read(path)
     assert fast == _read(path, monkeypatch)
     assert len(fast[0]) >= 10
-
-
-@pytest.mark.parametrize("name", ["hamburg/2016/LoD2_576_5950_1_HH.xml", "fzk-haus/citygml2/fzk_haus_lod0_v2.gml",
-                                  "fzk-haus/citygml2/fzk_haus_lod1_v2.gml",
-                                  "fzk-haus/citygml2/FZK-Haus-LoD0-KIT-IAI-KHH-B36-V1.gml",
-                                  "fzk-haus/citygml3/FZK-Haus-LoD3-KIT-IAI-KHH-B36-V1__v3.gml"])
-def test_fast_equals_slow_on_more_real_files(shared_data, monkeypatch, name):
-    path = shared_data / "citygml" / name
-    fast = _read(path)
-    assert fast == _read(path, monkeypatch)
-    assert fast[0]
 
 
 def test_the_lazy_xlink_cache_equals_remembering_one_by_one():
