@@ -298,7 +298,10 @@ def test_broker_restart_mid_run_loses_and_doubles_nothing(broker, tmp_path):
     listener.wait(lambda: stored(out) == 7)
     listener.wait(lambda: listener.seen and listener.seen[-1] >= 8)
     counts = listener.finish()
-    assert (counts.stored, counts.duplicates) == (7, 1)
+    # QoS 1 is at least once: a message whose PUBACK the broker had not persisted when it stopped comes again after
+    # the restart (seen in CI: one of the first two); the store takes each uplink once and counts every repeat
+    assert counts.stored == 7 and counts.malformed == counts.unknown == 0
+    assert counts.duplicates == counts.received - 7 and 1 <= counts.duplicates <= 3   # the one sent again + redelivered
     assert rows(out, "SELECT count(*) FROM observations")[0][0] == 11
     assert rows(out, "SELECT count(*), count(DISTINCT dev_eui || f_cnt) FROM lorawan_uplinks")[0] == (7, 7)
 
