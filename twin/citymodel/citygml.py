@@ -46,6 +46,7 @@ from lxml import etree
 from ..kernel.crs import area_of_use_problem, parse_srs_name
 from ..kernel.errors import InputError
 from ..kernel.progress import Reporter
+from .cityjson import gc_frozen
 from .delivery import InputFile, as_input
 from .gml_geometry import (
     _EXTERIOR,
@@ -209,6 +210,10 @@ class CityGMLSource:
         return self._progress
 
     def __iter__(self) -> Iterator[CityObject | Relief | Skipped]:
+        with gc_frozen():  # what is alive now (modules, the caller's data) is not traversed again by every collection
+            yield from self._read()
+
+    def _read(self) -> Iterator[CityObject | Relief | Skipped]:
         self._reset()
         resolver = XlinkResolver()
         seen_ids: dict[str, int | None] = {}
