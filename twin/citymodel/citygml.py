@@ -715,7 +715,7 @@ class _Plan:
     2 footprint) and the xlink cache events in the order GeometryReader would have them."""
 
     __slots__ = ("building", "idx", "index", "polygons", "ring_counts", "texts", "ops", "events", "rings", "open",
-                 "parts")
+                 "parts", "hrefs", "walked")
 
     def __init__(self, building: Element, idx: dict[str, Element] | None) -> None:
         self.building = building
@@ -729,6 +729,8 @@ class _Plan:
         self.rings: list[Array] = []
         self.open = 0
         self.parts: list[Element] = []  # the object's BuildingParts (_parts), found by read
+        self.hrefs: list[str] = []  # the xlinks met, resolved when the object is read (_resolve): -1 - k in ops
+        self.walked: dict[str, Element] = {}  # the polygons planned, by gml:id
 
     def read(self, el: Element) -> _Plan:
         """_plan each geometry property of the object ``el`` (what GeometryReader and _read_object would read, in
@@ -775,7 +777,28 @@ class _Plan:
                     self._installation(installation)
             elif code == _R_PART:
                 self.parts.extend(p for p in prop if (names.get(p.tag) or localname(p.tag)) == "BuildingPart")
+        if self.hrefs:
+            self._resolve()
         return self
+
+    def _resolve(self) -> None:
+        """Put the polygons the xlinks name in place of their marks in ops and events: a polygon of the object
+        when it has that gml:id (its elements are walked by then), else one of the building (_polygon_by_id)."""
+        index, walked = self.index, self.walked
+        found = []
+        for href in self.hrefs:
+            target = walked.get(href[1:]) if len(href) > 1 and href[0] == "#" else None
+            if target is None:
+                target = self._polygon_by_id(href)
+            i = index.get(target)
+            if i is None:
+                i = index[target] = self._polygon(target)
+            found.append(i)
+        for op in self.ops:
+            out = op[4]
+            if any(i < 0 for i in out):
+                out[:] = [found[-1 - i] if i < 0 else i for i in out]
+        self.events = [found[-1 - i] if i < 0 else i for i in self.events]
 
     def _semantic(self, surface: Element) -> None:
         kind = _LOCALNAMES.get(surface.tag) or localname(surface.tag)
@@ -826,13 +849,10 @@ class _Plan:
                 if not len(el):
                     href = el.get(XLINK_HREF)
                     if href is not None:
-                        idx = self.idx
-                        target = (idx.get(href[1:]) if idx and len(href) > 1 and href[0] == "#" else None)
-                        if target is None:
-                            target = self._polygon_by_id(href)
-                        i = index.get(target)
-                        if i is None:
-                            i = index[target] = self._polygon(target)
+                        if self.idx is None:
+                            raise _Unplanned  # gml:ids not unique (_polygon_by_id)
+                        i = -1 - len(self.hrefs)  # resolved by _resolve
+                        self.hrefs.append(href)
                         out.append(i)
                         remember(i)
                 elif el.attrib and (el.get(_GML_ID) or el.get(_GML32_ID)):
@@ -901,8 +921,10 @@ class _Plan:
         if not count:
             raise _Unplanned
         line = el.sourceline  # source_line, inline
-        self.polygons.append((el.get(_GML_ID) or el.get(_GML32_ID),
-                              line - 1 if line is not None and line > 65535 else line))
+        gid = el.get(_GML_ID) or el.get(_GML32_ID)
+        if gid:
+            self.walked[gid] = el
+        self.polygons.append((gid, line - 1 if line is not None and line > 65535 else line))
         self.ring_counts.append(count)
         return len(self.polygons) - 1
 
