@@ -883,10 +883,10 @@ class _Plan:
                     if href is not None:
                         if self.idx is None:
                             raise _Unplanned  # gml:ids not unique (_polygon_by_id)
-                        i = -1 - len(self.hrefs)  # resolved by _resolve
+                        mark = -1 - len(self.hrefs)  # resolved by _resolve
                         self.hrefs.append(href)
-                        out.append(i)
-                        remember(i)
+                        out.append(mark)
+                        remember(mark)
                 elif el.attrib and (el.get(_GML_ID) or el.get(_GML32_ID)):
                     raise _Unplanned  # the xlink cache would remember it with its polygons
             elif kind == _POLY:
