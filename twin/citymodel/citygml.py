@@ -1250,10 +1250,13 @@ _ADDRESS_BY_PARENT = {("NameElement", "Thoroughfare"): "street", ("Number", "Tho
                       ("NameElement", "Country"): "country"}
 
 
+_ADDRESS_TAGS = tuple(f"{{*}}{name}" for name in sorted(_BY_PARENT | set(_ADDRESS_FIELDS)))
+
+
 def _address(prop: Element, attrs: dict[str, Any]) -> None:
     """xAL 2.0 (CityGML 1.0/2.0) or xAL 3.0 (CityGML 3.0) address; the first address fills the columns."""
     found: dict[str, str] = {}
-    for node in prop.iter():
+    for node in prop.iter(*_ADDRESS_TAGS):  # the address parts only (matched in lxml, any namespace)
         raw = node.text
         if not raw:
             continue
