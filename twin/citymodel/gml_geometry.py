@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, cast
 
 import numpy as np
@@ -484,11 +485,12 @@ def parse_rings(texts: list[str]) -> tuple[list[FloatArray], NDArray[np.bool_]] 
         >>> parse_rings(["0 0 0 1 0 0 0 0 0"]) is None  # fewer than 3 distinct points
         True
     """
-    counts = np.fromiter((len(t.split()) for t in texts), dtype=np.int64, count=len(texts))
+    tokens = [t.split() for t in texts]  # each text split once: its count, then all values parsed at once
+    counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(texts))
     if not len(counts) or (counts % 3).any() or (counts < 9).any():
         return None
     try:
-        values = np.array(" ".join(texts).split(), dtype=np.float64)
+        values = np.array(list(chain.from_iterable(tokens)), dtype=np.float64)
     except ValueError:
         return None
     pts = values.reshape(-1, 3)
