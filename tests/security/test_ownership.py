@@ -18,7 +18,8 @@ from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.islands.importer import import_learning_islands
 from geotwin.twin.kernel.errors import GeoTwinError
-from geotwin.twin.kernel.ownership import MARKER_URI, gpkg_marker
+from geotwin.twin.kernel.gpkg import gpkg_marker
+from geotwin.twin.kernel.ownership import MARKER_URI
 from geotwin.twin.kernel.progress import CollectingReporter, Reporter
 from geotwin.twin.store import open_store, read_store
 

@@ -1,5 +1,10 @@
 """Every GeoPackage access of GeoTwin: listing layers, reading them, writing them.
 
+Connections
+    ``connect_ro(path)`` (read-only; any characters in the path: ``sqlite_uri`` quotes it), ``connect(path)``
+    (the same, checked to be a GeoPackage), ``connect_rw(path)`` (read-write, with the ``ST_*`` functions that
+    GDAL's R-tree triggers call); ``SqliteError`` is what they raise. The GeoTwin marker: ``gpkg_marker``,
+    ``mark_gpkg``, ``check_gpkg``, ``gpkg_tables``.
 Reading
     ``list_layers(path)``: the layer names (gpkg_contents); ``layer_crs(path, layer)``;
     ``read_table(path, layer, columns=, geometry=, decode=, rows=)``: plain rows and shapely geometries with the
@@ -21,11 +26,11 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
+from datetime import UTC, datetime
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
-from urllib.parse import quote
 
 import numpy as np
 import numpy.typing as npt
@@ -33,17 +38,19 @@ import numpy.typing as npt
 from .atomic import atomic_path
 from .errors import GeoTwinError, InputError
 from .ownership import (
+    EMPTY,
+    GENERATOR,
     LEGACY,
+    MARKER_URI,
+    NEW,
     OURS,
-    check_gpkg,
     geotwin_layer_names,
-    gpkg_marker,
-    gpkg_tables,
     kind_of_layers,
     listing,
-    mark_gpkg,
+    marker,
 )
 from .schema import LayerSpec
+from .schema.twin import KNOWN_SPECS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -91,13 +98,353 @@ def connect(path: PathLike) -> sqlite3.Connection:
         >>> con.close()
         >>> tmp.cleanup()
     """
-    con = sqlite3.connect(f"file:{quote(Path(path).resolve().as_posix())}?mode=ro", uri=True)
+    con = connect_ro(path)
     try:
         con.execute("SELECT table_name FROM gpkg_contents LIMIT 1").fetchall()
     except sqlite3.DatabaseError:
         con.close()
         raise
     return con
+
+
+#: What a GeoPackage connection raises (sqlite3.Error): callers catch it without opening SQLite themselves.
+SqliteError = sqlite3.Error
+_URI_MODES = ("ro", "rw", "rwc")
+
+
+def sqlite_uri(path: PathLike, mode: str = "ro") -> str:
+    """Make the SQLite URI of a file, quoted, so that ``#``, ``?``, ``%``, spaces and umlauts in a folder or
+    file name stay part of the name (an unquoted ``file:{path}?mode=ro`` cuts the name at ``#`` or ``?``).
+
+    Args:
+        path: the file (relative paths are resolved against the working directory).
+        mode: ``ro`` (read-only), ``rw`` (read-write, the file must exist) or ``rwc`` (created when missing).
+
+    Returns:
+        ``file:///...?mode=<mode>`` for ``sqlite3.connect(uri, uri=True)``.
+
+    Raises:
+        ValueError: an unknown mode.
+
+    Example:
+        >>> sqlite_uri("/data/a#b?c%20 ü/twin.gpkg")
+        'file:///data/a%23b%3Fc%2520%20%C3%BC/twin.gpkg?mode=ro'
+        >>> sqlite_uri("/data/twin.gpkg", "write")
+        Traceback (most recent call last):
+        ...
+        ValueError: not an SQLite open mode: 'write' (ro, rw or rwc)
+    """
+    if mode not in _URI_MODES:
+        raise ValueError(f"not an SQLite open mode: {mode!r} (ro, rw or rwc)")
+    return f"{Path(path).resolve().as_uri()}?mode={mode}"
+
+
+def connect_ro(path: PathLike) -> sqlite3.Connection:
+    """Open an SQLite file read-only, whatever characters its path holds (see ``sqlite_uri``); unlike
+    ``connect`` it does not require the GeoPackage tables.
+
+    Args:
+        path: the file.
+
+    Returns:
+        An sqlite3 connection (close it).
+
+    Raises:
+        sqlite3.OperationalError: the file does not exist or cannot be opened.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from contextlib import closing
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "a#b?c%20 ü" / "t.sqlite"
+        ...     path.parent.mkdir()
+        ...     with closing(sqlite3.connect(path)) as con:
+        ...         _ = con.execute("CREATE TABLE t (x)")
+        ...     with closing(connect_ro(path)) as con:
+        ...         names = [r[0] for r in con.execute("SELECT name FROM sqlite_master")]
+        ...         try:
+        ...             con.execute("INSERT INTO t VALUES (1)")
+        ...         except sqlite3.OperationalError as err:
+        ...             refused = str(err)
+        >>> names, refused
+        (['t'], 'attempt to write a readonly database')
+    """
+    return sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
+
+
+def connect_rw(path: PathLike, timeout: float = 30.0, check_same_thread: bool = True) -> sqlite3.Connection:
+    """Open a GeoPackage read-write (created when missing) with the SQL functions that GDAL's R-tree triggers
+    name (``ST_IsEmpty``, ``ST_MinX`` ... ``ST_MaxY``): without them SQLite cannot prepare an UPDATE or DELETE
+    of a feature table with a spatial index.
+
+    Args:
+        path: the GeoPackage (any characters in its path, see ``sqlite_uri``).
+        timeout: seconds to wait for another writer's lock.
+        check_same_thread: False lets another thread use the connection (one at a time).
+
+    Returns:
+        An sqlite3 connection (close it).
+
+    Raises:
+        sqlite3.OperationalError: the file cannot be opened or created.
+
+    Example:
+        >>> import tempfile
+        >>> from contextlib import closing
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str", "height": "float"})
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> path = Path(tmp.name) / "a#b?c%20 ü" / "trees.gpkg"
+        >>> path.parent.mkdir()
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     out.add(TREES, {"tree_id": "T1", "height": 18.5}, Point(456500, 5429500))
+        >>> with closing(connect_rw(path)) as con:   # the R-tree triggers call ST_MinX and friends
+        ...     _ = con.execute("UPDATE trees SET height = 19.0, geom = geom")
+        ...     con.commit()
+        ...     con.execute("SELECT ST_MinX(geom), ST_IsEmpty(geom), height FROM trees").fetchall()
+        [(456500.0, 0, 19.0)]
+        >>> tmp.cleanup()
+    """
+    con = sqlite3.connect(sqlite_uri(path, "rwc"), uri=True, timeout=timeout, check_same_thread=check_same_thread)
+    _register_functions(con)
+    return con
+
+
+def _bounds(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """The bounds of a GeoPackage geometry blob; None for NULL, an empty geometry or no geometry blob."""
+    import shapely
+
+    wkb = wkbs_of([blob])[0]
+    if wkb is None:
+        return None
+    geometry = shapely.from_wkb(bytes(wkb))
+    if geometry is None or geometry.is_empty:
+        return None
+    minx, miny, maxx, maxy = geometry.bounds
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def _register_functions(con: sqlite3.Connection) -> None:
+    """Register ST_IsEmpty and ST_MinX/MinY/MaxX/MaxY, the functions GDAL's R-tree triggers call."""
+    def bound(index: int) -> Callable[[bytes | None], float | None]:
+        def f(blob: bytes | None) -> float | None:
+            box = _bounds(blob)
+            return None if box is None else box[index]
+        return f
+
+    con.create_function("ST_IsEmpty", 1, lambda blob: int(_bounds(blob) is None), deterministic=True)
+    for name, index in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
+        con.create_function(name, 1, bound(index), deterministic=True)
+
+
+# -- the GeoTwin marker (see twin/kernel/ownership.py) and the tables it is decided by --------------------
+def gpkg_tables(path: str | os.PathLike[str]) -> list[str]:
+    """List the user tables and views of a GeoPackage (not gpkg_*, sqlite_*, rtree_* or extension tables).
+
+    Args:
+        path: the GeoPackage (opened read-only).
+
+    Returns:
+        The table names, sorted.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "t.gpkg"
+        ...     with sqlite3.connect(path) as con:
+        ...         _ = con.execute("CREATE TABLE gpkg_contents (table_name TEXT)")
+        ...         _ = con.execute("CREATE TABLE trees (fid INTEGER PRIMARY KEY)")
+        ...     gpkg_tables(path)
+        ['trees']
+    """
+    with closing(connect_ro(path)) as con:
+        rows = con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall()
+    skip = ("gpkg_", "gpkgext_", "sqlite_", "rtree_", "ogr_", "gdal_")
+    return sorted(str(name) for (name,) in rows if not str(name).lower().startswith(skip))
+
+
+def gpkg_marker(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """Read the GeoTwin marker of a GeoPackage.
+
+    Args:
+        path: the GeoPackage (opened read-only).
+
+    Returns:
+        The marker's keys (see ``marker``), None when it has none.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "out.gpkg"
+        ...     sqlite3.connect(path).close()
+        ...     before = gpkg_marker(path)
+        ...     mark_gpkg(path, "islands")
+        ...     before, gpkg_marker(path)["kind"]
+        (None, 'islands')
+    """
+    with closing(connect_ro(path)) as con:
+        has = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata'").fetchone()
+        if not has:
+            return None
+        row = con.execute("SELECT metadata FROM gpkg_metadata WHERE md_standard_uri = ? ORDER BY id DESC LIMIT 1",
+                          (MARKER_URI,)).fetchone()
+    if not row:
+        return None
+    try:
+        data = json.loads(row[0])
+    except (TypeError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("generator") == GENERATOR else None
+
+
+def mark_gpkg(path: str | os.PathLike[str], kind: str) -> None:
+    """Add (or refresh) the GeoTwin marker of a GeoPackage; ``created`` of an earlier marker is kept.
+
+    Args:
+        path: the GeoPackage.
+        kind: the kind of output.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "out.gpkg"
+        ...     sqlite3.connect(path).close()
+        ...     mark_gpkg(path, "coverage")
+        ...     first = gpkg_marker(path)["created"]
+        ...     mark_gpkg(path, "coverage")
+        ...     gpkg_marker(path)["created"] == first, check_gpkg(path, "coverage", legacy_twin)
+        (True, 'ours')
+    """
+    old = gpkg_marker(path)
+    data = marker(kind, (old or {}).get("created"))
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with closing(connect_rw(path)) as con:
+        con.execute("CREATE TABLE IF NOT EXISTS gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY "
+                    "ASC NOT NULL, md_scope TEXT NOT NULL DEFAULT 'dataset', md_standard_uri TEXT NOT NULL, "
+                    "mime_type TEXT NOT NULL DEFAULT 'text/xml', metadata TEXT NOT NULL DEFAULT '')")
+        con.execute("CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (reference_scope TEXT NOT NULL, "
+                    "table_name TEXT, column_name TEXT, row_id_value INTEGER, timestamp DATETIME NOT NULL "
+                    "DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), md_file_id INTEGER NOT NULL, "
+                    "md_parent_id INTEGER, CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES "
+                    "gpkg_metadata(id), CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES "
+                    "gpkg_metadata(id))")
+        con.execute("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+                    "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+                    "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
+        for table in ("gpkg_metadata", "gpkg_metadata_reference"):
+            con.execute("INSERT OR IGNORE INTO gpkg_extensions VALUES (?, NULL, 'gpkg_metadata', "
+                        "'http://www.geopackage.org/spec120/#extension_metadata', 'read-write')", (table,))
+        ids = [r[0] for r in con.execute("SELECT id FROM gpkg_metadata WHERE md_standard_uri = ?", (MARKER_URI,))]
+        for md_id in ids:
+            con.execute("DELETE FROM gpkg_metadata_reference WHERE md_file_id = ?", (md_id,))
+            con.execute("DELETE FROM gpkg_metadata WHERE id = ?", (md_id,))
+        cur = con.execute("INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) "
+                          "VALUES ('dataset', ?, 'application/json', ?)", (MARKER_URI, json.dumps(data)))
+        con.execute("INSERT INTO gpkg_metadata_reference (reference_scope, table_name, column_name, row_id_value, "
+                    "timestamp, md_file_id, md_parent_id) VALUES ('geopackage', NULL, NULL, NULL, ?, ?, NULL)",
+                    (now, cur.lastrowid))
+        con.commit()
+
+
+def _gpkg_columns(path: Path, table: str) -> set[str]:
+    with closing(connect_ro(path)) as con:
+        return {str(r[1]) for r in con.execute(f"PRAGMA table_info(\"{table.replace(chr(34), '')}\")")}
+
+
+def legacy_twin(path: Path, tables: list[str]) -> bool:
+    """Tell whether a GeoPackage without a marker is a twin of an older GeoTwin (only twin layers, among them
+    ``builds`` with its ``geotwin_version`` column).
+
+    Args:
+        path: the GeoPackage.
+        tables: its user tables (``gpkg_tables``).
+
+    Returns:
+        True for an older GeoTwin twin.
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "old.gpkg"
+        ...     with sqlite3.connect(path) as con:
+        ...         _ = con.execute("CREATE TABLE builds (fid INTEGER PRIMARY KEY, geotwin_version TEXT)")
+        ...     legacy_twin(path, ["builds"]), legacy_twin(path, ["builds", "my_parcels"])
+        (True, False)
+    """
+    return ("builds" in tables and set(tables) <= set(KNOWN_SPECS)
+            and "geotwin_version" in _gpkg_columns(path, "builds"))
+
+
+def check_gpkg(path: str | os.PathLike[str], kind: str | None, legacy: Callable[[Path, list[str]], bool]) -> str:
+    """Decide whether GeoTwin may replace or update the GeoPackage ``path`` with an output of ``kind``.
+
+    Args:
+        path: the GeoPackage.
+        kind: the kind of output the run writes, None when it is not known yet.
+        legacy: tells whether an unmarked file is an older GeoTwin's output of this kind.
+
+    Returns:
+        NEW (no file), EMPTY (no user table), OURS (GeoTwin's marker, the same kind when ``kind`` is given)
+        or LEGACY (no marker, but ``legacy(path, tables)``).
+
+    Raises:
+        GeoTwinError: a folder, an unreadable file, another kind of GeoTwin output or foreign data (named).
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "out.gpkg"
+        ...     states = [check_gpkg(path, "islands", legacy_twin)]
+        ...     sqlite3.connect(path).close()
+        ...     states.append(check_gpkg(path, "islands", legacy_twin))
+        ...     with sqlite3.connect(path) as con:
+        ...         _ = con.execute("CREATE TABLE parcels (fid INTEGER PRIMARY KEY)")
+        ...     states
+        ['new', 'empty']
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "out.gpkg"
+        ...     with sqlite3.connect(path) as con:
+        ...         _ = con.execute("CREATE TABLE parcels (fid INTEGER PRIMARY KEY)")
+        ...     check_gpkg(path, "islands", legacy_twin)
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: ...holds data that GeoTwin did not write: parcels (1 table)...
+    """
+    path = Path(path)
+    if not path.exists():
+        return NEW
+    if path.is_dir():
+        raise GeoTwinError("the output is a folder, not a GeoPackage file", path=str(path))
+    try:
+        found = gpkg_marker(path)
+        tables = gpkg_tables(path)
+    except sqlite3.Error as err:
+        raise GeoTwinError(f"the output exists and is not a readable GeoPackage ({err}): GeoTwin replaces only "
+                           "files it wrote; choose a new file name", path=str(path)) from None
+    if found is not None:
+        if kind is not None and found.get("kind") != kind:
+            raise GeoTwinError(f"the output holds GeoTwin's {found.get('kind')} output, and this run writes {kind} "
+                               "output: choose another file name (or delete it first)", path=str(path))
+        return OURS
+    if not tables:
+        return EMPTY
+    if legacy(path, tables):
+        return LEGACY
+    known = geotwin_layer_names()
+    foreign = [t for t in tables if t not in known]
+    what = (f"data that GeoTwin did not write: {listing(foreign)}" if foreign
+            else f"the layers of another kind of output: {listing(tables)}")
+    raise GeoTwinError(f"the output exists and holds {what}; GeoTwin writes only into a new or empty "
+                       f"GeoPackage or one it wrote{f' as a {kind}' if kind else ''}: choose another file name",
+                       path=str(path))
 
 
 def _first_line(err: BaseException) -> str:
@@ -1761,7 +2108,6 @@ def gpkg_output(target: PathLike, crs: str | None, batch_size: int = 5000,
         ...     out.add(TREES, {"tree_id": "T1", "species": "Linde", "height": 18.5}, Point(456500, 5429500))
         ...     out.add(TREES, {"tree_id": "T2", "species": "Ahorn", "height": None}, Point(456510, 5429500))
         ...     out.add(TREES, {"tree_id": "T3", "species": "Linde", "height": 9.0}, None)
-        >>> from .ownership import gpkg_marker
         >>> gpkg_marker(path)["kind"], count_by(path, "trees", "species")
         ('trees', {'Ahorn': 1, 'Linde': 2})
         >>> with gpkg_output(path, "EPSG:25832", kind="shrubs") as out:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sqlite3
 import sys
 import threading
 from types import FrameType
 
 from ..kernel.errors import GeoTwinError
+from ..kernel.gpkg import SqliteError
 from ..kernel.progress import Reporter
 from .lorawan import TOPIC_PRESETS, Counts, PgUplinkStore, UplinkStore, load_devices
 from .mqtt import default_client_id, listen, parse_broker
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                             on_progress=lambda c: print(c.line(), flush=True))
         finally:
             store.close()
-    except (GeoTwinError, sqlite3.Error, OSError) as err:   # a store fault ends the service with its message
+    except (GeoTwinError, SqliteError, OSError) as err:   # a store fault ends the service with its message
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 1
     finally:

@@ -19,21 +19,19 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..kernel.errors import GeoTwinError, InputError
+from ..kernel.gpkg import SqliteError, connect_ro, connect_rw, layer_names
 from ..kernel.numeric import to_number
 from ..kernel.schema import LayerSpec
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .series import KNOWN_UNITS, parse_time
-
-if TYPE_CHECKING:
-    from shapely.geometry.base import BaseGeometry
 
 
 class _Rows(Protocol):
@@ -372,29 +370,6 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _gpkg_geometry(blob: bytes | None) -> BaseGeometry | None:
-    """A GeoPackage geometry blob as shapely (None when empty or null)."""
-    import shapely
-
-    if blob is None or len(blob) < 8 or blob[:2] != b"GP" or blob[3] & 0x10:
-        return None
-    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((blob[3] >> 1) & 0x07, 0)
-    return shapely.from_wkb(bytes(blob[8 + envelope:]))
-
-
-def _register_gpkg_functions(db: sqlite3.Connection) -> None:
-    """The SQL functions GDAL's R-tree triggers name (SQLite needs them to prepare an UPDATE)."""
-    def bound(index: int) -> Callable[[bytes | None], float | None]:
-        def f(blob: bytes | None) -> float | None:
-            geometry = _gpkg_geometry(blob)
-            return None if geometry is None else float(geometry.bounds[index])
-        return f
-
-    db.create_function("ST_IsEmpty", 1, lambda blob: int(_gpkg_geometry(blob) is None), deterministic=True)
-    for name, index in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
-        db.create_function(name, 1, bound(index), deterministic=True)
-
-
 class UplinkStore:
     """Appends uplinks to the sensors, observations, sensor_issues and lorawan_uplinks tables of a
     GeoPackage (created when missing; an existing twin or sensors GeoPackage is extended)."""
@@ -404,9 +379,8 @@ class UplinkStore:
         self.devices = devices
         self._touched: set[str] = set()      # DevEUIs with new rows since the last commit
         self._prepare(crs)
-        db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)  # one user at a time
-        _register_gpkg_functions(db)
-        self.db: _Database = db
+        # the MQTT thread writes, one user at a time; the R-tree triggers of sensors need the ST_* functions
+        self.db: _Database = connect_rw(self.path, timeout=30, check_same_thread=False)
         self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
         self.db.commit()
 
@@ -436,8 +410,8 @@ class UplinkStore:
 
     # tables and sensor rows -------------------------------------------------------------------------------
     def _prepare(self, crs: str | None) -> None:
-        from ..kernel.gpkg import GpkgWriter
-        from ..kernel.ownership import geotwin_layer_names, gpkg_marker, kind_of_layers, mark_gpkg
+        from ..kernel.gpkg import GpkgWriter, gpkg_marker, mark_gpkg
+        from ..kernel.ownership import geotwin_layer_names, kind_of_layers
 
         existing = self._tables() if self.path.exists() else set()
         if self.path.exists() and not existing and self.path.stat().st_size:
@@ -471,13 +445,12 @@ class UplinkStore:
 
     def _tables(self) -> set[str]:
         try:
-            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
-                return {r[0] for r in db.execute("SELECT table_name FROM gpkg_contents")}
-        except sqlite3.DatabaseError:
+            return set(layer_names(self.path))
+        except SqliteError:
             return set()
 
     def _crs(self) -> str | None:
-        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
+        with closing(connect_ro(self.path)) as db:
             row = db.execute("SELECT s.organization, s.organization_coordsys_id, s.definition FROM gpkg_contents c "
                              "JOIN gpkg_spatial_ref_sys s USING (srs_id) WHERE c.table_name = ?",
                              (SENSORS.name,)).fetchone()
@@ -486,7 +459,7 @@ class UplinkStore:
         return f"{row[0]}:{row[1]}" if row[0] and row[0].upper() == "EPSG" else row[2]
 
     def _sensor_keys(self) -> set[str]:
-        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as db:
+        with closing(connect_ro(self.path)) as db:
             return {r[0] for r in db.execute("SELECT sensor_key FROM sensors")}
 
     # uplinks ----------------------------------------------------------------------------------------------

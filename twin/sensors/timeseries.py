@@ -6,13 +6,14 @@ GeoPackage or PostGIS ``TwinStore``); this module imports neither.
 from __future__ import annotations
 
 import math
-import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from ..kernel.errors import GeoTwinError
+from ..kernel.gpkg import SqliteError, connect_ro
 from ..kernel.schema.sensors import OBSERVATIONS, SENSORS
 from .series import parse_time
 
@@ -109,9 +110,9 @@ def _query(path: str | Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple
     if not path.is_file():
         raise GeoTwinError(f"no such twin store: {path}")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with closing(connect_ro(path)) as db:
             return db.execute(sql, args).fetchall()
-    except sqlite3.DatabaseError as err:
+    except SqliteError as err:
         raise GeoTwinError(f"cannot read the sensors of {path}: {err}") from None
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 from ..kernel import gpkg
 from ..kernel.atomic import atomic_path, failure_reason, is_storage_error
 from ..kernel.errors import GeoTwinError
-from ..kernel.ownership import LEGACY, TWIN, check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
+from ..kernel.gpkg import check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
+from ..kernel.ownership import LEGACY, TWIN
 from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
 from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec

@@ -371,6 +371,42 @@ def test_extends_an_existing_sensors_geopackage(broker, tmp_path, shared_data):
     assert rows(out, "SELECT count(*) FROM observations")[0][0] == 4
 
 
+@pytest.mark.parametrize("folder", ["a#b?c%20 ü", "q?mode=rw&x=1"])
+def test_a_store_in_an_odd_folder_round_trips_real_uplinks(broker, tmp_path, folder):
+    """'#', '?', '%20', spaces and umlauts in the store's folder: stored, extended after a restart (the store reads
+    its tables, CRS and sensor keys back), and read as time series; nothing lands where an unquoted URI points."""
+    from geotwin.twin.sensors.timeseries import read_series, sensor_keys
+
+    out = tmp_path / folder / "twin.gpkg"
+    out.parent.mkdir()
+    cs, tts = recordings("chirpstack_up.jsonl"), recordings("tts_up.jsonl")
+    first = Listener(local_broker(broker), out)
+    broker.publish(cs)
+    first.wait(lambda: stored(out) == len(cs))
+    first.finish()
+    second = Listener(local_broker(broker), out)          # an existing store: _tables, _crs and _sensor_keys
+    broker.publish(tts + cs[:1])                          # and a duplicate, found in the stored uplinks
+    second.wait(lambda: second.seen and second.seen[-1] >= len(tts) + 1)
+    counts = second.finish()
+    assert (counts.stored, counts.duplicates, counts.malformed) == (len(tts), 1, 0)
+    assert rows(out, "SELECT count(*) FROM sensors")[0][0] == 5          # not added again on the restart
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["broker", folder])
+    # the series equal the recordings' decoded payloads, read independently from the JSON
+    for topic_payloads, key, path in ((tts, "lorawan#ka-fp-temp-01#temperature", ("uplink_message",
+                                       "decoded_payload", "temperature")),
+                                      (cs[:2], "lorawan#ka-fp-noise-01#laeq", ("object", "laeq"))):
+        expected = []
+        for _, body in topic_payloads:
+            value = json.loads(body)
+            for part in path:
+                value = value[part]
+            expected.append(float(value))
+        series = read_series(out, key)
+        assert series.values == expected
+        assert len(series.times) == len(expected) and series.times == sorted(series.times)
+    assert ("lorawan#ka-fp-temp-01#temperature", "°C") in {(k, u) for k, _, u in sensor_keys(out)}
+
+
 def test_not_a_geopackage_is_refused(tmp_path):
     bad = tmp_path / "x.gpkg"
     bad.write_text("hello")
@@ -500,7 +536,7 @@ def test_postgis_twin_schema(broker, pg_dsn, tmp_path):
 
 
 def test_a_foreign_geopackage_is_not_extended(tmp_path):
-    from geotwin.twin.kernel.ownership import gpkg_marker
+    from geotwin.twin.kernel.gpkg import gpkg_marker
 
     foreign = tmp_path / "roads.gpkg"
     import geopandas as gpd
