@@ -16,6 +16,8 @@ stored. The check reads the store, so it holds across restarts.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import json
 import re
@@ -97,7 +99,7 @@ class Uplink:
     f_cnt: int
     time: datetime
     payload: dict[str, Any]
-    network: str           # chirpstack | tts
+    network: str           # chirpstack (v4) | chirpstack-v3 | tts
 
 
 class MalformedMessage(ValueError):
@@ -262,33 +264,8 @@ def _time(value: Any, what: str) -> datetime:
         raise MalformedMessage(f"{what} is not a time ({err})") from None
 
 
-def parse_uplink(topic: str, payload: bytes) -> Uplink:
-    """Read one MQTT message of a network server as an uplink.
-
-    ChirpStack v4 (``application/+/device/+/event/up``) and The Things Stack v3 (``v3/+/devices/+/up``) are
-    understood, by topic or by content.
-
-    Args:
-        topic: the MQTT topic.
-        payload: the message body (JSON).
-
-    Returns:
-        The Uplink: DevEUI, frame counter, time (UTC), decoded payload and network.
-
-    Raises:
-        MalformedMessage: the message is no readable uplink (the text names why).
-
-    Example:
-        >>> body = (b'{"deviceInfo": {"devEui": "70B3D57ED005A1B2"}, "fCnt": 7, "time": "2026-07-01T10:00:00Z",'
-        ...         b' "object": {"temperature": 21.5}}')
-        >>> up = parse_uplink("application/1/device/70b3d57ed005a1b2/event/up", body)
-        >>> up.dev_eui, up.f_cnt, up.time.isoformat(), up.payload, up.network
-        ('70b3d57ed005a1b2', 7, '2026-07-01T10:00:00+00:00', {'temperature': 21.5}, 'chirpstack')
-        >>> parse_uplink("application/1/device/x/event/up", b"[]")
-        Traceback (most recent call last):
-        ...
-        geotwin.twin.sensors.lorawan.MalformedMessage: not a JSON object
-    """
+def _json_object(payload: bytes) -> dict[str, Any]:
+    """The message body as a JSON object, or MalformedMessage naming why not."""
     if len(payload) > MAX_MESSAGE_BYTES:
         raise MalformedMessage(f"message larger than {MAX_MESSAGE_BYTES // 1024} KiB")
     try:
@@ -299,31 +276,179 @@ def parse_uplink(topic: str, payload: bytes) -> Uplink:
         raise MalformedMessage("JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise MalformedMessage("not a JSON object")
+    return doc
+
+
+def _frame_counter(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2 ** 32:
+        raise MalformedMessage(f"frame counter is not an integer 0..2^32-1: {str(value)[:20]!r}")
+    return value
+
+
+_NO_CODEC = "no decoded payload (configure a payload codec in the network server)"
+
+
+def _chirpstack_v4(doc: dict[str, Any]) -> tuple[Any, Any, Any, Any, str]:
+    """DevEUI, frame counter, decoded payload, time and the name of the time field of a ChirpStack v4 uplink."""
+    when = doc.get("time")
+    if when is None:
+        rx = [r for r in doc.get("rxInfo") or () if isinstance(r, dict)]
+        when = next((r.get(k) for r in rx for k in ("gwTime", "nsTime") if r.get(k)), None)
+    return _get(doc, "deviceInfo", "devEui"), doc.get("fCnt", 0), doc.get("object"), when, "time"
+
+
+def _tts(doc: dict[str, Any]) -> tuple[Any, Any, Any, Any, str]:
+    """The same of a The Things Stack v3 uplink."""
+    up = doc.get("uplink_message")
+    if not isinstance(up, dict):
+        raise MalformedMessage("no uplink_message")
+    return (_get(doc, "end_device_ids", "dev_eui"), up.get("f_cnt", 0), up.get("decoded_payload"),
+            doc.get("received_at") or up.get("received_at"), "received_at")
+
+
+def _v3_dev_eui(value: Any) -> str:
+    """ChirpStack v3's devEUI: hex (the "JSON v3" marshaler) or base64 of the 8 bytes (the Protobuf "JSON" one)."""
+    if not isinstance(value, str):
+        raise MalformedMessage(f"no valid DevEUI (devEUI is not a string: {str(value)[:40]!r})")
+    try:
+        return normalise_eui(value)
+    except ValueError:
+        pass
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 8:
+        raise MalformedMessage(f"no valid DevEUI (devEUI is neither 16 hex digits nor the base64 of 8 bytes: "
+                               f"{value[:40]!r})")
+    return raw.hex()
+
+
+def _v3_object(doc: dict[str, Any]) -> dict[str, Any]:
+    """The decoded payload of a ChirpStack v3 uplink: ``object`` (JSON v3) or ``objectJSON`` (a JSON text)."""
+    if doc.get("object") is not None:
+        if not isinstance(doc["object"], dict):
+            raise MalformedMessage("object is not a JSON object")
+        return doc["object"]
+    text = doc.get("objectJSON")
+    if text is None or text == "":
+        raise MalformedMessage(_NO_CODEC)
+    if not isinstance(text, str):
+        raise MalformedMessage(f"objectJSON is not a string (the decoded payload as JSON text): {str(text)[:40]!r}")
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise MalformedMessage(f"objectJSON is not JSON ({err})") from None
+    except RecursionError:
+        raise MalformedMessage("objectJSON is nested too deeply") from None
+    if not isinstance(obj, dict):
+        raise MalformedMessage("objectJSON is not a JSON object")
+    return obj
+
+
+def _v3_check_types(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Refuse the fields of a ChirpStack v3 uplink that have the wrong type; returns its rxInfo."""
+    app = doc.get("applicationID")
+    if app is not None and (isinstance(app, bool) or not isinstance(app, (int, str)) or not str(app).isdigit()):
+        raise MalformedMessage(f"applicationID is not a numeric id: {str(app)[:40]!r}")
+    for name in ("applicationName", "deviceName"):
+        if doc.get(name) is not None and not isinstance(doc[name], str):
+            raise MalformedMessage(f"{name} is not a string: {str(doc[name])[:40]!r}")
+    port = doc.get("fPort", 0)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 255:
+        raise MalformedMessage(f"fPort is not an integer 0..255: {str(port)[:20]!r}")
+    data = doc.get("data")
+    try:
+        if data is not None:
+            base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise MalformedMessage(f"data is not base64: {str(data)[:40]!r}") from None
+    if doc.get("txInfo") is not None and not isinstance(doc["txInfo"], dict):
+        raise MalformedMessage("txInfo is not an object")
+    rx = doc.get("rxInfo")
+    if rx is None:
+        return []
+    if not isinstance(rx, list):
+        raise MalformedMessage("rxInfo is not a list")
+    for index, entry in enumerate(rx):
+        if not isinstance(entry, dict):
+            raise MalformedMessage(f"rxInfo[{index}] is not an object")
+    return rx
+
+
+def _chirpstack_v3(topic: str, doc: dict[str, Any], received: datetime | None) -> Uplink:
+    """A ChirpStack v3 uplink (Application Server v3, "JSON v3" or Protobuf "JSON" marshaler). Its time:
+    ``publishedAt``, else the first gateway's ``rxInfo[].time`` (set by gateways with GPS), else ``received``."""
+    rx = _v3_check_types(doc)
+    eui = _v3_dev_eui(doc.get("devEUI"))
+    fcnt = _frame_counter(doc.get("fCnt", 0))     # the Protobuf JSON mapping leaves a 0 out
+    obj = _v3_object(doc)
+    when, what = doc.get("publishedAt"), "publishedAt"
+    if when is None:
+        index = next((i for i, r in enumerate(rx) if r.get("time") is not None), None)
+        if index is not None:
+            when, what = rx[index]["time"], f"rxInfo[{index}].time"
+    time = _time(when, what) if when is not None else (received or datetime.now(UTC)).astimezone(UTC)
+    return Uplink(topic, eui, fcnt, time, obj, "chirpstack-v3")
+
+
+def _is_chirpstack_v3(doc: dict[str, Any]) -> bool:
+    return "deviceInfo" not in doc and "end_device_ids" not in doc and ("devEUI" in doc or "applicationID" in doc)
+
+
+def parse_uplink(topic: str, payload: bytes, received: datetime | None = None) -> Uplink:
+    """Read one MQTT message of a network server as an uplink.
+
+    ChirpStack v4 and v3 (both ``application/+/device/+/event/up``; v4 has ``deviceInfo``, v3 a top-level
+    ``devEUI``) and The Things Stack v3 (``v3/+/devices/+/up``) are understood, by topic or by content.
+
+    Args:
+        topic: the MQTT topic.
+        payload: the message body (JSON).
+        received: when the message arrived (UTC), the time of a ChirpStack v3 uplink that carries none (no
+            ``publishedAt``, no gateway with GPS time); None: now.
+
+    Returns:
+        The Uplink: DevEUI, frame counter, time (UTC), decoded payload and network.
+
+    Raises:
+        MalformedMessage: the message is no readable uplink (the text names why, and the field).
+
+    Example:
+        >>> body = (b'{"deviceInfo": {"devEui": "70B3D57ED005A1B2"}, "fCnt": 7, "time": "2026-07-01T10:00:00Z",'
+        ...         b' "object": {"temperature": 21.5}}')
+        >>> up = parse_uplink("application/1/device/70b3d57ed005a1b2/event/up", body)
+        >>> up.dev_eui, up.f_cnt, up.time.isoformat(), up.payload, up.network
+        ('70b3d57ed005a1b2', 7, '2026-07-01T10:00:00+00:00', {'temperature': 21.5}, 'chirpstack')
+        >>> import json   # ChirpStack v3, Protobuf JSON: devEUI in base64, the decoded payload as a JSON text
+        >>> v3 = json.dumps({"applicationID": "1", "devEUI": "cLPVftAFobI=", "fCnt": 8, "objectJSON": '{"t": 21.0}',
+        ...                  "rxInfo": [{"time": "2026-07-01T10:15:00Z"}]}).encode()
+        >>> up = parse_uplink("application/1/device/70b3d57ed005a1b2/event/up", v3)
+        >>> up.dev_eui, up.f_cnt, up.time.isoformat(), up.payload, up.network
+        ('70b3d57ed005a1b2', 8, '2026-07-01T10:15:00+00:00', {'t': 21.0}, 'chirpstack-v3')
+        >>> parse_uplink("application/1/device/x/event/up", b"[]")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.sensors.lorawan.MalformedMessage: not a JSON object
+    """
+    doc = _json_object(payload)
+    if _is_chirpstack_v3(doc):
+        return _chirpstack_v3(topic, doc, received)
     if _CS_TOPIC.fullmatch(topic) or "deviceInfo" in doc:
-        eui, fcnt, payload_obj = _get(doc, "deviceInfo", "devEui"), doc.get("fCnt", 0), doc.get("object")
-        when = doc.get("time")
-        if when is None:
-            rx = [r for r in doc.get("rxInfo") or () if isinstance(r, dict)]
-            when = next((r.get(k) for r in rx for k in ("gwTime", "nsTime") if r.get(k)), None)
-        network, what = "chirpstack", "time"
+        (eui, fcnt, payload_obj, when, what), network = _chirpstack_v4(doc), "chirpstack"
     elif _TTS_TOPIC.fullmatch(topic) or "end_device_ids" in doc:
-        up = doc.get("uplink_message")
-        if not isinstance(up, dict):
-            raise MalformedMessage("no uplink_message")
-        eui, fcnt, payload_obj = _get(doc, "end_device_ids", "dev_eui"), up.get("f_cnt", 0), up.get("decoded_payload")
-        when, network, what = doc.get("received_at") or up.get("received_at"), "tts", "received_at"
+        (eui, fcnt, payload_obj, when, what), network = _tts(doc), "tts"
     else:
-        raise MalformedMessage("neither a ChirpStack v4 nor a The Things Stack v3 uplink")
+        raise MalformedMessage("neither a ChirpStack v3/v4 nor a The Things Stack v3 uplink")
     try:
         eui = normalise_eui(eui)
     except ValueError as err:
         raise MalformedMessage(f"no valid DevEUI ({err})") from None
-    if isinstance(fcnt, bool) or not isinstance(fcnt, int) or not 0 <= fcnt < 2 ** 32:
-        raise MalformedMessage(f"frame counter is not an integer 0..2^32-1: {str(fcnt)[:20]!r}")
+    fcnt = _frame_counter(fcnt)
     if when is None:
         raise MalformedMessage(f"no {what}")
     if not isinstance(payload_obj, dict):
-        raise MalformedMessage("no decoded payload (configure a payload codec in the network server)")
+        raise MalformedMessage(_NO_CODEC)
     return Uplink(topic, eui, fcnt, _time(when, what), payload_obj, network)
 
 

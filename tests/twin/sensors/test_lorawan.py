@@ -151,7 +151,7 @@ def test_chirpstack_time_falls_back_to_the_gateway_time():
 
 
 def test_other_topics_and_shapes_are_malformed():
-    with pytest.raises(MalformedMessage, match="neither a ChirpStack v4 nor a The Things Stack v3 uplink"):
+    with pytest.raises(MalformedMessage, match="neither a ChirpStack v3/v4 nor a The Things Stack v3 uplink"):
         parse_uplink("sensors/room1", b'{"temperature": 21.5}')
 
 

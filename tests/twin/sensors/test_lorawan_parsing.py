@@ -185,7 +185,7 @@ def test_tts_uplink():
 @pytest.mark.parametrize("topic, payload, match", [
     (CS, b"\xff\xfe", r"^not JSON \("), (CS, b"{", r"^not JSON \("), (CS, b"[1, 2]", r"^not a JSON object$"),
     (CS, b"[" * 100_000 + b"]" * 100_000, r"^JSON nested too deeply$|^not JSON"),
-    ("x/y", b'{"a": 1}', r"^neither a ChirpStack v4 nor a The Things Stack v3 uplink$"),
+    ("x/y", b'{"a": 1}', r"^neither a ChirpStack v3/v4 nor a The Things Stack v3 uplink$"),
     (TTS, b'{"end_device_ids": {}}', r"^no uplink_message$"),
     (TTS, b'{"uplink_message": 5}', r"^no uplink_message$"),
     (CS, _cs(deviceInfo={"devEui": "12"}), r"^no valid DevEUI \(not a DevEUI: '12'\)$"),
@@ -239,3 +239,133 @@ def test_payload_value_and_counts_line():
             fresh.unknown_devices, fresh.missing_values, fresh.unknown_unlisted) == (0, 0, 0, 0, 0, 0, {}, 0, 0)
     assert lorawan.Counts().line() == "0 messages: 0 uplinks stored (0 observations), 0 duplicates, 0 from unknown " \
                                       "devices, 0 malformed"
+
+
+# ------------------------------------------------------------------ ChirpStack v3
+# The two uplink examples of the ChirpStack Application Server v3 documentation, "Event types" -> "Uplink"
+# (brocaar/chirpstack-application-server, docs/content/integrate/sending-receiving/_index.md, published at
+# https://www.chirpstack.io/application-server/integrate/sending-receiving/): the "JSON v3" marshaler (devEUI in
+# hex, the decoded payload as the object "object") and the Protobuf "JSON" marshaler (bytes in base64 as the
+# Protocol Buffers JSON mapping demands, the decoded payload as the JSON text "objectJSON"). The documentation
+# writes "data": "..."; here it is the base64 of four real bytes. Field names checked against integration.proto
+# of chirpstack-api v3 (application_id -> "applicationID", dev_eui -> "devEUI", object_json -> "objectJSON").
+CS_V3_JSON_V3 = {
+    "applicationID": "123",
+    "applicationName": "temperature-sensor",
+    "deviceName": "garden-sensor",
+    "devEUI": "0202020202020202",
+    "rxInfo": [{"gatewayID": "0303030303030303", "name": "rooftop-gateway", "time": "2016-11-25T16:24:37.295915988Z",
+                "rssi": -57, "loRaSNR": 10,
+                "location": {"latitude": 52.3740364, "longitude": 4.9144401, "altitude": 10.5}}],
+    "txInfo": {"frequency": 868100000, "dr": 5},
+    "adr": False,
+    "fCnt": 10,
+    "fPort": 5,
+    "data": "AQIDBA==",
+    "object": {"temperatureSensor": {"1": 25}, "humiditySensor": {"1": 32}},
+    "tags": {"key": "value"},
+}
+CS_V3_PROTOBUF_JSON = {
+    "applicationID": "123",
+    "applicationName": "temperature-sensor",
+    "deviceName": "garden-sensor",
+    "devEUI": "AgICAgICAgI=",
+    "rxInfo": [{"gatewayID": "AwMDAwMDAwM=", "time": "2019-11-08T13:59:25.048445Z", "timeSinceGPSEpoch": None,
+                "rssi": -48, "loRaSNR": 9, "channel": 5, "rfChain": 0, "board": 0, "antenna": 0,
+                "location": {"latitude": 52.3740364, "longitude": 4.9144401, "altitude": 10.5},
+                "fineTimestampType": "NONE", "context": "9u/uvA==", "uplinkID": "jhMh8Gq6RAOChSKbi83RHQ=="}],
+    "txInfo": {"frequency": 868100000, "modulation": "LORA",
+               "loRaModulationInfo": {"bandwidth": 125, "spreadingFactor": 11, "codeRate": "4/5",
+                                      "polarizationInversion": False}},
+    "adr": True,
+    "dr": 1,
+    "fCnt": 10,
+    "fPort": 5,
+    "data": "AQIDBA==",
+    "objectJSON": "{\"temperatureSensor\":25,\"humiditySensor\":32}",
+    "tags": {"key": "value"},
+}
+CS_V3_TOPIC = "application/123/device/0202020202020202/event/up"
+
+
+def _v3(base=CS_V3_PROTOBUF_JSON, **changes) -> bytes:
+    doc = json.loads(json.dumps(base))
+    for key, value in changes.items():
+        if value is ...:
+            doc.pop(key)
+        else:
+            doc[key] = value
+    return json.dumps(doc).encode()
+
+
+def test_chirpstack_v3_json_v3_uplink():
+    up = parse_uplink(CS_V3_TOPIC, _v3(CS_V3_JSON_V3))
+    assert (up.dev_eui, up.f_cnt, up.network) == ("0202020202020202", 10, "chirpstack-v3")
+    assert up.time == datetime(2016, 11, 25, 16, 24, 37, 295915, tzinfo=UTC)   # the gateway's GPS time
+    assert up.payload == {"temperatureSensor": {"1": 25}, "humiditySensor": {"1": 32}}
+
+
+def test_chirpstack_v3_protobuf_json_uplink():
+    up = parse_uplink(CS_V3_TOPIC, _v3())
+    assert (up.dev_eui, up.f_cnt, up.network) == ("0202020202020202", 10, "chirpstack-v3")
+    assert bytes.fromhex(up.dev_eui) == b"\x02" * 8        # base64 "AgICAgICAgI=" decoded independently
+    assert up.time == datetime(2019, 11, 8, 13, 59, 25, 48445, tzinfo=UTC)
+    assert up.payload == {"temperatureSensor": 25, "humiditySensor": 32}
+    # the same message on any topic is recognised by its top-level devEUI
+    assert parse_uplink("other/topic", _v3()).payload == up.payload
+
+
+def test_chirpstack_v3_times_and_defaults():
+    received = datetime(2026, 11, 23, 9, 0, 0, tzinfo=UTC)
+    # publishedAt (chirpstack-api v3.9+) wins over the gateway time
+    up = parse_uplink(CS_V3_TOPIC, _v3(publishedAt="2019-11-08T13:59:26Z"), received)
+    assert up.time == datetime(2019, 11, 8, 13, 59, 26, tzinfo=UTC)
+    # no gateway with GPS time: the first one with a time, else the time the message arrived
+    rx = [{"gatewayID": "AwMDAwMDAwM=", "rssi": -48}, {"gatewayID": "BAQEBAQEBAQ=", "time": "2019-11-08T13:59:27Z"}]
+    assert parse_uplink(CS_V3_TOPIC, _v3(rxInfo=rx), received).time == datetime(2019, 11, 8, 13, 59, 27, tzinfo=UTC)
+    assert parse_uplink(CS_V3_TOPIC, _v3(rxInfo=rx[:1]), received).time == received
+    assert parse_uplink(CS_V3_TOPIC, _v3(rxInfo=...), received).time == received
+    before = datetime.now(UTC)
+    assert before <= parse_uplink(CS_V3_TOPIC, _v3(rxInfo=...)).time <= datetime.now(UTC)
+    # the Protobuf JSON mapping leaves zeros out: fCnt and fPort 0
+    up = parse_uplink(CS_V3_TOPIC, _v3(fCnt=..., fPort=..., data=..., txInfo=..., applicationID=...))
+    assert up.f_cnt == 0 and up.payload["temperatureSensor"] == 25
+    # an object in the Protobuf JSON message is taken as the JSON v3 one is
+    assert parse_uplink(CS_V3_TOPIC, _v3(objectJSON=..., object={"t": 1})).payload == {"t": 1}
+
+
+@pytest.mark.parametrize("payload, match", [
+    (_v3(objectJSON="{not json"), r"^objectJSON is not JSON \(Expecting property name"),
+    (_v3(objectJSON="[25, 32]"), r"^objectJSON is not a JSON object$"),
+    (_v3(objectJSON="25"), r"^objectJSON is not a JSON object$"),
+    (_v3(objectJSON={"temperatureSensor": 25}), r"^objectJSON is not a string \(the decoded payload as JSON text\)"),
+    (_v3(objectJSON="[" * 100_000 + "]" * 100_000), r"^objectJSON is nested too deeply$|^objectJSON is not JSON"),
+    (_v3(objectJSON=""), r"^no decoded payload \(configure a payload codec in the network server\)$"),
+    (_v3(objectJSON=...), r"^no decoded payload \(configure a payload codec"),
+    (_v3(CS_V3_JSON_V3, object=[25, 32]), r"^object is not a JSON object$"),
+    (_v3(devEUI="AgICAgICAg=="), r"^no valid DevEUI \(devEUI is neither 16 hex digits nor the base64 of 8 bytes: "
+                                 r"'AgICAgICAg=='\)$"),
+    (_v3(devEUI="not an eui"), r"^no valid DevEUI \(devEUI is neither 16 hex digits nor the base64 of 8 bytes"),
+    (_v3(devEUI=202020202020202), r"^no valid DevEUI \(devEUI is not a string: '202020202020202'\)$"),
+    (_v3(devEUI=None), r"^no valid DevEUI \(devEUI is not a string: 'None'\)$"),
+    (_v3(devEUI=...), r"^no valid DevEUI \(devEUI is not a string: 'None'\)$"),
+    (_v3(applicationID={"id": 123}), r"^applicationID is not a numeric id: "),
+    (_v3(applicationID=True), r"^applicationID is not a numeric id: 'True'$"),
+    (_v3(applicationID="app-1"), r"^applicationID is not a numeric id: 'app-1'$"),
+    (_v3(applicationName=5), r"^applicationName is not a string: '5'$"),
+    (_v3(deviceName=["garden-sensor"]), r"^deviceName is not a string: "),
+    (_v3(fPort="5"), r"^fPort is not an integer 0\.\.255: '5'$"),
+    (_v3(fPort=256), r"^fPort is not an integer 0\.\.255: '256'$"),
+    (_v3(data="..."), r"^data is not base64: '\.\.\.'$"),     # the documentation's placeholder
+    (_v3(data=1234), r"^data is not base64: '1234'$"),
+    (_v3(txInfo="LORA"), r"^txInfo is not an object$"),
+    (_v3(rxInfo={"gatewayID": "AwMDAwMDAwM="}), r"^rxInfo is not a list$"),
+    (_v3(rxInfo=["junk"]), r"^rxInfo\[0\] is not an object$"),
+    (_v3(rxInfo=[{"time": "yesterday"}]), r"^rxInfo\[0\]\.time is not a time \("),
+    (_v3(publishedAt=[2019]), r"^publishedAt is not a time \("),
+    (_v3(fCnt="10"), r"^frame counter is not an integer 0\.\.2\^32-1: '10'$"),
+    (_v3(fCnt=-1), r"^frame counter is not an integer 0\.\.2\^32-1: '-1'$"),
+])
+def test_malformed_chirpstack_v3_messages_name_the_field(payload, match):
+    with pytest.raises(MalformedMessage, match=match):
+        parse_uplink(CS_V3_TOPIC, payload)
