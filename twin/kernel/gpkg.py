@@ -1,7 +1,8 @@
 """Every GeoPackage access of GeoTwin: listing layers, reading them, writing them.
 
 Reading
-    ``list_layers(path)``: the layer names (gpkg_contents); ``layer_crs(path, layer)``;
+    ``list_layers(path)``: the layer names (gpkg_contents); ``layer_crs(path, layer)``; ``connect(path)``
+    read-only; ``scratch_database(path)``: a SQLite file of GeoTwin's own bookkeeping that attaches GeoPackages;
     ``read_table(path, layer, columns=, geometry=, decode=, rows=)``: plain rows and shapely geometries with the
     standard library's sqlite3 (no pandas); ``iter_table`` the same in batches; ``count_by``;
     ``read_frame(path, layer, columns=, bbox=, rows=)``: a GeoDataFrame (pyogrio) of a GeoPackage or any
@@ -97,6 +98,38 @@ def connect(path: PathLike) -> sqlite3.Connection:
     except sqlite3.DatabaseError:
         con.close()
         raise
+    return con
+
+
+def scratch_database(path: PathLike, read_only: bool = False) -> sqlite3.Connection:
+    """Open a SQLite file of GeoTwin's own bookkeeping beside GeoPackages (no GeoPackage: e.g. the ids a merge has
+    seen), which may ATTACH GeoPackages to read them. Created when missing, with no journal and no syncing (its
+    owner removes it; a crash leaves it to be made again), or opened read-only.
+
+    Args:
+        path: the file.
+        read_only: open an existing file for reading only (e.g. on a worker).
+
+    Returns:
+        An sqlite3 connection (close it).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> path = Path(tempfile.mkdtemp()) / "seen.sqlite"
+        >>> with closing(scratch_database(path)) as con:
+        ...     _ = con.execute("CREATE TABLE seen (id TEXT PRIMARY KEY)")
+        ...     _ = con.execute("INSERT INTO seen VALUES ('b1')")
+        ...     con.commit()
+        >>> with closing(scratch_database(path, read_only=True)) as con:
+        ...     con.execute("SELECT id FROM seen").fetchall()
+        [('b1',)]
+    """
+    if read_only:
+        return sqlite3.connect(f"file:{quote(Path(path).resolve().as_posix())}?mode=ro", uri=True)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
     return con
 
 
