@@ -96,8 +96,27 @@ def _is_gpkg(path: str) -> bool:
     return Path(path).suffix.lower() == ".gpkg"
 
 
-def _read_layer(path: str, spec: LayerSpec, crs: str | None) -> pd.DataFrame:
-    """A layer of an importer's GeoPackage in canonical form (empty when the file lacks it)."""
+def read_layer(path: str, spec: LayerSpec, crs: str | None) -> pd.DataFrame:
+    """Read a layer of an importer's GeoPackage in canonical form, transformed into ``crs``.
+
+    Args:
+        path: the importer's GeoPackage.
+        spec: the layer.
+        crs: the twin's CRS (geometries in another CRS are transformed into it), or None to keep them.
+
+    Returns:
+        The layer as ``conform`` gives it (an empty frame of the layer's columns when the file lacks it).
+
+    Example:
+        >>> from geotwin.twin.examples import sample_twin
+        >>> from geotwin.twin.kernel.schema.twin import TWIN_BUILDINGS, LEARNING_ISLANDS
+        >>> city = str(sample_twin().city)
+        >>> frame = read_layer(city, TWIN_BUILDINGS, "EPSG:31467")        # transformed into Gauss-Krüger
+        >>> len(frame), str(frame.crs), round(frame.total_bounds[0], -5)
+        (12, 'EPSG:31467', 3500000.0)
+        >>> len(read_layer(city, LEARNING_ISLANDS, "EPSG:25832"))      # a layer the file lacks
+        0
+    """
     if spec.name not in gpkg.list_layers(path):
         return empty(spec, crs)
     frame = gpkg.read_frame(path, spec.name)
@@ -106,8 +125,21 @@ def _read_layer(path: str, spec: LayerSpec, crs: str | None) -> pd.DataFrame:
     return conform(frame, spec, crs)
 
 
-def _gpkg_crs(path: str, layers: tuple[Keyed, ...]) -> str | None:
-    """The CRS of the first of ``layers`` with geometry that the GeoPackage has (as GDAL names it)."""
+def gpkg_crs(path: str, layers: tuple[Keyed, ...]) -> str | None:
+    """Give the CRS of the first of ``layers`` with geometry that the GeoPackage has (as GDAL names it).
+
+    Args:
+        path: an importer's GeoPackage.
+        layers: the layers of its source kind (``SOURCE_KINDS[kind]``).
+
+    Returns:
+        The CRS text, or None when none of the layers with geometry is in the file.
+
+    Example:
+        >>> from geotwin.twin.examples import sample_twin
+        >>> gpkg_crs(str(sample_twin().city), SOURCE_KINDS[CITYMODEL]), gpkg_crs(str(sample_twin().city), ())
+        ('EPSG:25832', None)
+    """
     present = set(gpkg.list_layers(path))
     for keyed in layers:
         if keyed.spec.geometry_type is not None and keyed.spec.name in present:
@@ -129,6 +161,92 @@ def _same_crs(a: str, b: str) -> bool:
         return False
 
 
+def common_crs(inputs: Sequence[tuple[str, str]], layers: tuple[Keyed, ...], label: str,
+               hint: str = "give the CRS parameter to choose the twin's CRS") -> tuple[str, str] | None:
+    """Give the one CRS that all ``inputs`` of a source kind are in: the twin's CRS is fixed from all of them.
+
+    Args:
+        inputs: (input path, GeoPackage to read) per input, in the build's order.
+        layers: the layers of their source kind (``SOURCE_KINDS[kind]``).
+        label: the kind's name in messages ("city model").
+        hint: what the refusal tells the user to do.
+
+    Returns:
+        (the CRS, the first input in it), or None when no input has a layer with a CRS.
+
+    Raises:
+        InputError: two inputs are in different CRSs; it names both files and their CRSs.
+
+    Example:
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = str(sample_twin().city)
+        >>> common_crs([(city, city), (city, city)], SOURCE_KINDS[CITYMODEL], "city model") == ("EPSG:25832", city)
+        True
+        >>> common_crs([(city, city)], (), "city model") is None
+        True
+    """
+    found = [(path, crs) for path, gpkg_path in inputs if (crs := gpkg_crs(gpkg_path, layers))]
+    if not found:
+        return None
+    differ = [(p, c) for p, c in found if not _same_crs(c, found[0][1])]
+    if differ:
+        raise InputError(f"the {label} inputs are in different CRSs ({found[0][1]} in {found[0][0]}, "
+                         f"{differ[0][1]} in {differ[0][0]}): {hint}", path=differ[0][0])
+    return found[0][1], found[0][0]
+
+
+def repeated_message(input_path: str, rows: int, layer: str, kind: str, example: str) -> str:
+    """Word the warning for rows of an input skipped because an earlier input of the kind has their objects.
+
+    Args:
+        input_path: the later input.
+        rows: how many of its rows were skipped.
+        layer: the layer.
+        kind: the source kind.
+        example: one skipped object's id.
+
+    Returns:
+        The warning.
+
+    Example:
+        >>> text = repeated_message("b.gpkg", 3, "buildings", "citymodel", "DEBW_1")
+        >>> text.startswith("b.gpkg: 3 buildings rows of objects that an earlier citymodel input already has")
+        True
+        >>> text.endswith("were skipped: the first input wins")
+        True
+    """
+    return (f"{input_path}: {rows} {layer} rows of objects that an earlier {kind} input already has (e.g. {example}) "
+            "were skipped: the first input wins")
+
+
+def drop_repeated(frame: pd.DataFrame, key: str, seen: set[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Skip the rows of an input whose object an earlier input of the kind has: the first input wins.
+
+    Rows of one input that share an object id are all kept (a building's surfaces); ``seen`` gains the input's ids.
+
+    Args:
+        frame: a layer of one input.
+        key: the column that names the object (``Keyed.key``).
+        seen: the ids of the earlier inputs' rows of the layer (updated).
+
+    Returns:
+        (the rows kept, the ids of the rows skipped).
+
+    Example:
+        >>> seen: set[str] = set()
+        >>> kept, skipped = drop_repeated(pd.DataFrame({"id": ["a", "b", "b"]}), "id", seen)
+        >>> list(kept["id"]), list(skipped)
+        (['a', 'b', 'b'], [])
+        >>> kept, skipped = drop_repeated(pd.DataFrame({"id": ["b", "c"]}), "id", seen)
+        >>> list(kept["id"]), list(skipped), sorted(seen)
+        (['c'], ['b'], ['a', 'b', 'c'])
+    """
+    keys = frame[key].astype(str)
+    again = keys.isin(seen)
+    seen.update(keys)
+    return (frame[~again] if again.any() else frame), keys[again]
+
+
 def _crs_parameter(text: str) -> str:
     """The CRS parameter as ``EPSG:n`` (or WKT when it has no EPSG code); an InputError when it is none."""
     from pyproj import CRS
@@ -140,6 +258,45 @@ def _crs_parameter(text: str) -> str:
         raise InputError(f"the CRS parameter {text!r} is no CRS pyproj knows ({err})") from None
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def source_rows(kind: str, input_path: str, checksum: str, gpkg_path: str) -> pd.DataFrame:
+    """Give the twin's ``sources`` rows of one input: its importer's ``sources``/``georef_report`` rows, else the
+    file itself, with the input's path, checksum and import time.
+
+    Args:
+        kind: the source kind (``citymodel``, ``ifc``, ``islands``, ``sensors``).
+        input_path: the input as given to the build.
+        checksum: the input's SHA-256.
+        gpkg_path: the GeoPackage read for it (the input, or what a raw file was imported into).
+
+    Returns:
+        The rows in the ``sources`` layer's form.
+
+    Example:
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = str(sample_twin().city)
+        >>> rows = source_rows(CITYMODEL, city, sha256_of(city), city)
+        >>> len(rows), rows["source_kind"][0], rows["input_checksum"][0] == sha256_of(city), rows["format"][0]
+        (1, 'citymodel', True, 'CityGML 2.0')
+    """
+    if kind == IFC:
+        rows = [{"source_file": r["source_file"], "format": r["ifc_schema"], "horizontal_crs": r["target_crs"],
+                 "vertical_crs": r["vertical_datum"], "crs_source": r["source_crs"],
+                 "object_count": r["elements"], "skipped_count": r["skipped"]}
+                for r in read_layer(gpkg_path, GEOREF_REPORT, None).to_dict("records")]
+    else:
+        rows = read_layer(gpkg_path, TWIN_SOURCES, None).to_dict("records")
+    rows = rows or [{"source_file": Path(input_path).name, "format": "GeoPackage"}]
+    # the import time: as the importer recorded it, else when it wrote the GeoPackage
+    written = datetime.fromtimestamp(os.path.getmtime(gpkg_path), UTC).isoformat(timespec="seconds")
+    for row in rows:
+        row.update(source_kind=kind, input_path=input_path, input_checksum=checksum)
+        if not _is_gpkg(input_path) and not row.get("checksum_sha256"):
+            row["checksum_sha256"] = checksum
+        row["imported_at"] = row.get("imported_at") or written
+        row["geotwin_version"] = row.get("geotwin_version") or __version__
+    return conform(pd.DataFrame(rows), TWIN_SOURCES, None)
 
 
 class _Builder:
@@ -200,25 +357,18 @@ class _Builder:
                 self.crs = self.store_crs
                 self.reporter.info(f"the twin's CRS is {self.crs}, the store's ({kind} inputs unchanged)")
                 return
-            found = [(path, crs) for path, gpkg_path in self._known_gpkgs(kind)
-                     if (crs := _gpkg_crs(gpkg_path, layers))]
-            if not found:
+            label = "city model" if kind == CITYMODEL else "IFC"
+            common = common_crs(self._known_gpkgs(kind), layers, label)
+            if common is None:
                 continue
-            differ = [(p, c) for p, c in found if not _same_crs(c, found[0][1])]
-            if differ:
-                label = "city model" if kind == CITYMODEL else "IFC"
-                raise InputError(f"the {label} inputs are in different CRSs ({found[0][1]} in {found[0][0]}, "
-                                 f"{differ[0][1]} in {differ[0][0]}): give the CRS parameter to choose the twin's "
-                                 "CRS", path=differ[0][0])
-            self.crs = found[0][1]
-            self.reporter.info(f"the twin's CRS is {self.crs}, the {'city model' if kind == CITYMODEL else 'IFC'} "
-                               f"input's ({found[0][0]})")
+            self.crs = common[0]
+            self.reporter.info(f"the twin's CRS is {self.crs}, the {label} input's ({common[1]})")
             return
         for kind in (ISLANDS, SENSORS):
             if kind in self.unchanged and self.store_crs:
                 break
             for path, gpkg_path in self._known_gpkgs(kind):
-                if crs := _gpkg_crs(gpkg_path, SOURCE_KINDS[kind]):
+                if crs := gpkg_crs(gpkg_path, SOURCE_KINDS[kind]):
                     self.crs = crs
                     self.reporter.info(f"the twin's CRS is {crs}, the {kind} input's ({path})")
                     return
@@ -249,17 +399,13 @@ class _Builder:
         for input_path, gpkg_path in gpkgs:
             for keyed in layers:
                 self.reporter.check()
-                frame = _read_layer(gpkg_path, keyed.spec, self.crs)
-                keys = frame[keyed.key].astype(str)
-                again = keys.isin(seen[keyed.spec.name])
-                if again.any():
-                    self.reporter.warning(f"{input_path}: {int(again.sum())} {keyed.spec.name} rows of objects that an "
-                                          f"earlier {kind} input already has (e.g. {keys[again].iloc[0]}) "
-                                          "were skipped: the first input wins")
-                    frame = frame[~again]
-                seen[keyed.spec.name].update(keys)
+                frame, skipped = drop_repeated(read_layer(gpkg_path, keyed.spec, self.crs), keyed.key,
+                                               seen[keyed.spec.name])
+                if len(skipped):
+                    self.reporter.warning(repeated_message(input_path, len(skipped), keyed.spec.name, kind,
+                                                           skipped.iloc[0]))
                 parts[keyed.spec.name].append(frame)
-            self.sources.append(self._source_rows(kind, input_path, checksums[input_path], gpkg_path))
+            self.sources.append(source_rows(kind, input_path, checksums[input_path], gpkg_path))
             self.reporter.check()
         for keyed in layers:
             frames = [f for f in parts[keyed.spec.name] if len(f)]
@@ -291,26 +437,6 @@ class _Builder:
         elif raw:
             raise InputError(f"expected a GeoPackage written by the {kind} import", path=raw[0])
         return out
-
-    def _source_rows(self, kind: str, input_path: str, checksum: str, gpkg: str) -> pd.DataFrame:
-        """The input's source files: its importer's ``sources``/``georef_report`` rows, else the file itself."""
-        if kind == IFC:
-            rows = [{"source_file": r["source_file"], "format": r["ifc_schema"], "horizontal_crs": r["target_crs"],
-                     "vertical_crs": r["vertical_datum"], "crs_source": r["source_crs"],
-                     "object_count": r["elements"], "skipped_count": r["skipped"]}
-                    for r in _read_layer(gpkg, GEOREF_REPORT, None).to_dict("records")]
-        else:
-            rows = _read_layer(gpkg, TWIN_SOURCES, None).to_dict("records")
-        rows = rows or [{"source_file": Path(input_path).name, "format": "GeoPackage"}]
-        # the import time: as the importer recorded it, else when it wrote the GeoPackage
-        written = datetime.fromtimestamp(os.path.getmtime(gpkg), UTC).isoformat(timespec="seconds")
-        for row in rows:
-            row.update(source_kind=kind, input_path=input_path, input_checksum=checksum)
-            if not _is_gpkg(input_path) and not row.get("checksum_sha256"):
-                row["checksum_sha256"] = checksum
-            row["imported_at"] = row.get("imported_at") or written
-            row["geotwin_version"] = row.get("geotwin_version") or __version__
-        return conform(pd.DataFrame(rows), TWIN_SOURCES, None)
 
     # -- conflation and links ----------------------------------------------------------------
     def conflate(self) -> list[dict[str, Any]]:
@@ -502,13 +628,59 @@ def _link(from_id: str, from_layer: str, to_id: str, to_layer: str, relation: st
             "relation": relation, "score": score, "details": details}
 
 
+def build_city_frames(store: TwinStore, frames: dict[str, pd.DataFrame], crs: str, options: ConflationOptions,
+                      reporter: Reporter, parameters: dict[str, Any]) -> dict[str, int]:
+    """Build the twin of city model layers already read into a new ``store`` (the partitioned build's cells).
+
+    The build's steps without the reading: the links between buildings and their parts, the height report, the
+    object hashes and the ``changes`` (all added); no ``sources`` and no conflation report (no BIM).
+
+    Args:
+        store: the cell's twin store (new).
+        frames: city model layers by name (``SOURCE_KINDS["citymodel"]``), in ``crs``; a missing one is empty.
+        crs: the twin's CRS.
+        options: the conflation options.
+        reporter: cancel and messages.
+        parameters: what the ``builds`` row records.
+
+    Returns:
+        The rows written per layer of the city model.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from geotwin.twin.examples import sample_twin
+        >>> from geotwin.twin.store.geopackage import GpkgStore
+        >>> city = str(sample_twin().city)
+        >>> frames = {k.spec.name: read_layer(city, k.spec, "EPSG:25832") for k in SOURCE_KINDS[CITYMODEL]}
+        >>> store = GpkgStore(Path(tempfile.mkdtemp()) / "cell.gpkg")
+        >>> rows = build_city_frames(store, frames, "EPSG:25832", ConflationOptions(), Reporter(), {"cell": "0"})
+        >>> rows["buildings"], rows["footprints"], len(store.read(TWIN_BUILDINGS))
+        (12, 12, 12)
+    """
+    with tempfile.TemporaryDirectory(prefix="geotwin-cell-") as workdir:
+        builder = _Builder(store, BuildInputs(), options, reporter, workdir)
+        builder.crs = crs
+        for layers in SOURCE_KINDS.values():
+            for keyed in layers:
+                builder.frames[keyed.spec.name] = empty(keyed.spec, crs)
+        for keyed in SOURCE_KINDS[CITYMODEL]:
+            if keyed.spec.name in frames:
+                builder.frames[keyed.spec.name] = conform(frames[keyed.spec.name], keyed.spec, crs)
+        report = builder.conflate()
+        derived = {TWIN_SOURCES.name: empty(TWIN_SOURCES, None), LINKS.name: builder.links(report),
+                   CONFLATION_REPORT.name: empty(CONFLATION_REPORT, None), HEIGHT_REPORT.name: builder.height_report()}
+        builder.write(derived, parameters)
+    return {keyed.spec.name: len(builder.frames[keyed.spec.name]) for keyed in SOURCE_KINDS[CITYMODEL]}
+
+
 def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions | None = None,
                reporter: Reporter | None = None, crs: str | None = None) -> BuildResult:
     """Build the twin into ``store``, or update it incrementally when it already holds one.
 
-    The twin's CRS is fixed first (see ``_Builder.fix_crs``): ``crs`` when given, else the city model's, else the
-    IFC inputs'; every input is transformed into it. BIM buildings are conflated with the city model, learning
-    islands and sensors linked to buildings.
+    The twin's CRS is fixed first (see ``_Builder.fix_crs`` and ``common_crs``): ``crs`` when given, else the
+    city model's (all its inputs must agree), else the IFC inputs'; every input is transformed into it. BIM
+    buildings are conflated with the city model, learning islands and sensors linked to buildings.
 
     Args:
         store: the twin store (GeoPackage or PostGIS).

@@ -199,7 +199,22 @@ def discard_folder(folder: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def _temp_prefix(target: Path) -> str:
+def temp_prefix(target: Path) -> str:
+    """Give the name prefix of a run's temporary files and folders beside ``target``: hidden, with the host, the
+    boot and the process, so that a later run can tell a crashed run's leftovers (that it may remove) from those
+    of a run still alive.
+
+    Args:
+        target: the output the temporary files are for.
+
+    Returns:
+        The prefix (for ``tempfile.mkdtemp(prefix=...)``).
+
+    Example:
+        >>> prefix = temp_prefix(Path("/data/tiles"))
+        >>> prefix.startswith(".tiles.geotwin-"), prefix.endswith(f"-{os.getpid()}-")
+        (True, True)
+    """
     return f".{target.name}.geotwin-{_host_tag()}-{_boot_tag()}-{os.getpid()}-"
 
 
@@ -301,7 +316,7 @@ def atomic_path(target: str | os.PathLike[str], *, directory: bool = False) -> I
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(target.parent)
-        tmp_dir = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+        tmp_dir = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent))
     except OSError as err:
         blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
         reason = f"{blocking} is a file, not a folder" if blocking else failure_reason(err, shown=target)
@@ -314,7 +329,7 @@ def atomic_path(target: str | os.PathLike[str], *, directory: bool = False) -> I
                 tmp_dir.chmod(0o777 & ~umask())   # mkdtemp's folder is private (0700)
                 backup = None
                 if target.exists():
-                    backup = target.parent / f"{_temp_prefix(target)}old.tmp"
+                    backup = target.parent / f"{temp_prefix(target)}old.tmp"
                     os.replace(target, backup)
                 os.replace(tmp, target)
                 if backup is not None:

@@ -7,6 +7,7 @@ Connections
     ``mark_gpkg``, ``check_gpkg``, ``gpkg_tables``.
 Reading
     ``list_layers(path)``: the layer names (gpkg_contents); ``layer_crs(path, layer)``;
+    ``scratch_database(path)``: a SQLite file of GeoTwin's own bookkeeping that attaches GeoPackages;
     ``read_table(path, layer, columns=, geometry=, decode=, rows=)``: plain rows and shapely geometries with the
     standard library's sqlite3 (no pandas); ``iter_table`` the same in batches; ``count_by``;
     ``read_frame(path, layer, columns=, bbox=, rows=)``: a GeoDataFrame (pyogrio) of a GeoPackage or any
@@ -445,6 +446,38 @@ def check_gpkg(path: str | os.PathLike[str], kind: str | None, legacy: Callable[
     raise GeoTwinError(f"the output exists and holds {what}; GeoTwin writes only into a new or empty "
                        f"GeoPackage or one it wrote{f' as a {kind}' if kind else ''}: choose another file name",
                        path=str(path))
+
+
+def scratch_database(path: PathLike, read_only: bool = False) -> sqlite3.Connection:
+    """Open a SQLite file of GeoTwin's own bookkeeping beside GeoPackages (no GeoPackage: e.g. the ids a merge has
+    seen), which may ATTACH GeoPackages to read them. Created when missing, with no journal and no syncing (its
+    owner removes it; a crash leaves it to be made again), or opened read-only.
+
+    Args:
+        path: the file.
+        read_only: open an existing file for reading only (e.g. on a worker).
+
+    Returns:
+        An sqlite3 connection (close it).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> path = Path(tempfile.mkdtemp()) / "seen.sqlite"
+        >>> with closing(scratch_database(path)) as con:
+        ...     _ = con.execute("CREATE TABLE seen (id TEXT PRIMARY KEY)")
+        ...     _ = con.execute("INSERT INTO seen VALUES ('b1')")
+        ...     con.commit()
+        >>> with closing(scratch_database(path, read_only=True)) as con:
+        ...     con.execute("SELECT id FROM seen").fetchall()
+        [('b1',)]
+    """
+    if read_only:
+        return connect_ro(path)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
+    return con
 
 
 def _first_line(err: BaseException) -> str:

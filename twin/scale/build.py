@@ -24,10 +24,9 @@ files changed, failed or are missing.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import os
-import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -40,7 +39,18 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .. import __version__
-from ..build import CITYMODEL, BuildInputs, BuildResult, _Builder, _gpkg_crs, _read_layer, build_twin
+from ..build import (
+    CITYMODEL,
+    BuildInputs,
+    BuildResult,
+    build_city_frames,
+    build_twin,
+    common_crs,
+    drop_repeated,
+    read_layer,
+    repeated_message,
+    source_rows,
+)
 from ..citymodel.importer import sha256_of
 from ..conflation import ConflationOptions
 from ..kernel import gpkg
@@ -58,6 +68,7 @@ from ..kernel.schema.twin import (
     SOURCE_KINDS,
     TWIN_BUILDINGS,
     TWIN_SOURCES,
+    Keyed,
 )
 from ..store.base import StoreWriter, TwinStore
 from ..store.frames import conform, empty
@@ -72,6 +83,8 @@ DEFAULT_HALO = 250.0   # m: wider than any one building's footprint
 _PER_BUILDING = ("buildings", "building_surfaces", "footprints")   # the layers the cells hold
 _WHOLE = (SKIPPED.name, TERRAIN.name)                             # read whole by the coordinator
 _IN_CHUNK = 500
+_EARLIER = "earlier_ids.sqlite"   # WORK/build: the ids of later inputs' rows that an earlier input has
+_KEYED = tuple(k for k in SOURCE_KINDS[CITYMODEL] if k.spec.name in _PER_BUILDING)
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,8 @@ class BuildPartition:
     options: tuple[float, float, float]
     output: str
     previous: str | None = None     # the fingerprint of an earlier run's output at ``output``
+    earlier: str | None = None      # the EarlierIds file when inputs repeat objects of earlier ones
+    earlier_digest: str = ""        # its content's fingerprint (a cell's content depends on it)
 
     def __str__(self) -> str:
         return self.key
@@ -144,18 +159,20 @@ class StoredIds(Sequence[str]):
 
     Example:
         >>> import tempfile
+        >>> from geotwin.twin.examples import sample_twin
+        >>> from geotwin.twin.store.geopackage import GpkgStore
         >>> path = Path(tempfile.mkdtemp()) / "twin.gpkg"
-        >>> with sqlite3.connect(path) as con:
-        ...     _ = con.execute("CREATE TABLE changes (build_id INTEGER, layer TEXT, object_id TEXT, change TEXT)")
-        ...     _ = con.executemany("INSERT INTO changes VALUES (?, ?, ?, ?)", [(1, "buildings", i, "added")
-        ...                         for i in ("c", "a", "b")] + [(2, "buildings", "d", "added")])
+        >>> _ = build_twin(GpkgStore(path), BuildInputs(citymodel=[str(sample_twin().city)]))
         >>> ids = StoredIds(path, 1, "buildings", "added")
-        >>> len(ids), ids[0], ids[-1], ids[1:], list(ids), ids == ["a", "b", "c"], ids == ["a"]
-        (3, 'a', 'c', ['b', 'c'], ['a', 'b', 'c'], True, False)
-        >>> ids[3]
+        >>> every = sorted(GpkgStore(path).read(TWIN_BUILDINGS)["id"])
+        >>> len(ids), ids[0] == every[0], ids[-1] == every[-1], ids[1:] == every[1:], list(ids) == every
+        (12, True, True, True, True)
+        >>> ids == every, ids == every[:1], len(StoredIds(path, 2, "buildings", "added"))
+        (True, False, 0)
+        >>> ids[12]
         Traceback (most recent call last):
         ...
-        IndexError: 3 of 3 ids
+        IndexError: 12 of 12 ids
     """
 
     CHUNK = 10_000   # rows fetched at a time while iterating
@@ -164,14 +181,14 @@ class StoredIds(Sequence[str]):
         self.path = Path(path)
         self.key = (build_id, layer, change)
         self._where = f"FROM \"{CHANGES.name}\" WHERE build_id = ? AND layer = ? AND change = ?"
-        with closing(sqlite3.connect(self.path)) as con:
+        with closing(gpkg.connect(self.path)) as con:
             self._len = int(con.execute(f"SELECT count(*) {self._where}", self.key).fetchone()[0])
 
     def __len__(self) -> int:
         return self._len
 
     def _rows(self, start: int, count: int) -> list[str]:
-        with closing(sqlite3.connect(self.path)) as con:
+        with closing(gpkg.connect(self.path)) as con:
             return [str(r[0]) for r in con.execute(f"SELECT object_id {self._where} ORDER BY object_id LIMIT ? "
                                                    "OFFSET ?", (*self.key, count, start))]
 
@@ -192,7 +209,7 @@ class StoredIds(Sequence[str]):
         return self._rows(at, 1)[0]
 
     def __iter__(self) -> Iterator[str]:
-        with closing(sqlite3.connect(self.path)) as con:
+        with closing(gpkg.connect(self.path)) as con:
             cursor = con.execute(f"SELECT object_id {self._where} ORDER BY object_id", self.key)
             while rows := cursor.fetchmany(self.CHUNK):
                 yield from (str(r[0]) for r in rows)
@@ -216,6 +233,107 @@ class _Quiet(Reporter):
 
     def warning(self, message: str) -> None:
         self.warnings.append(message)
+
+
+@dataclass
+class Repeats:
+    """What ``find_repeats`` found: the rows of later inputs whose object an earlier input has."""
+
+    path: str | None = None   # the EarlierIds file; None when no input repeats an earlier one's objects
+    digest: str = ""          # the fingerprint of its content
+    skipped: list[tuple[str, str, int, str]] = field(default_factory=list)  # (input, layer, rows, an id)
+
+    def rows(self, layer: str) -> int:
+        """The rows of ``layer`` skipped over all inputs."""
+        return sum(n for _, name, n, _ in self.skipped if name == layer)
+
+
+class EarlierIds:
+    """The ids a worker leaves out of one input's rows of a layer (``find_repeats`` wrote them).
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = str(sample_twin().city)
+        >>> repeats = find_repeats([city, city], Path(tempfile.mkdtemp()) / "earlier.sqlite")
+        >>> earlier = EarlierIds(repeats.path)
+        >>> len(earlier.ids(0, "buildings")), len(earlier.ids(1, "buildings")), len(earlier.ids(1, "footprints"))
+        (0, 12, 12)
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def ids(self, number: int, layer: str) -> set[str]:
+        """The ids of the ``number``-th input's rows of ``layer`` that an earlier input has."""
+        with closing(gpkg.scratch_database(self.path, read_only=True)) as con:
+            return {str(r[0]) for r in con.execute("SELECT id FROM earlier WHERE input = ? AND layer = ?",
+                                                   (number, layer))}
+
+
+def find_repeats(inputs: Sequence[str], path: str | os.PathLike[str]) -> Repeats:
+    """Find the rows of the per-building layers whose object (``Keyed.key``) an earlier input has: the
+    single-process build skips them (the first input wins), so the cells do too. Their ids go into the SQLite file
+    ``path`` for the workers; the ids seen are kept there too, not in memory (the inputs may hold millions).
+
+    Args:
+        inputs: the city model GeoPackages, in the build's order.
+        path: the file to write (replaced; removed when no input repeats an earlier one's objects).
+
+    Returns:
+        The Repeats: the file, its fingerprint, and (input, layer, rows, the first row's id) per input and layer.
+
+    Example:
+        >>> import tempfile
+        >>> from geotwin.twin.examples import sample_twin
+        >>> city = str(sample_twin().city)
+        >>> path = Path(tempfile.mkdtemp()) / "earlier.sqlite"
+        >>> find_repeats([city], path).path, path.exists()
+        (None, False)
+        >>> repeats = find_repeats([city, city], path)
+        >>> [(layer, rows) for _, layer, rows, _ in repeats.skipped], len(repeats.digest)
+        ([('buildings', 12), ('building_surfaces', 84), ('footprints', 12)], 64)
+    """
+    target = Path(path)
+    target.unlink(missing_ok=True)
+    digest = hashlib.sha256()
+    skipped: list[tuple[str, str, int, str]] = []
+    with closing(gpkg.scratch_database(target)) as con:
+        con.execute("CREATE TABLE earlier (input INTEGER, layer TEXT, id TEXT, PRIMARY KEY (input, layer, id)) "
+                    "WITHOUT ROWID")
+        for keyed in _KEYED:
+            con.execute(f'CREATE TABLE "seen_{keyed.spec.name}" (id TEXT PRIMARY KEY) WITHOUT ROWID')
+        for number, source in enumerate(inputs):
+            con.execute("ATTACH DATABASE ? AS part", (str(source),))
+            try:
+                present = {r[0] for r in con.execute("SELECT table_name FROM part.gpkg_contents")}
+                for keyed in (k for k in _KEYED if k.spec.name in present):
+                    skipped += _repeated_rows(con, number, source, keyed)
+                con.commit()
+            finally:
+                con.execute("DETACH DATABASE part")
+        for row in con.execute("SELECT input, layer, id FROM earlier ORDER BY input, layer, id"):
+            digest.update(repr(row).encode())
+    if not skipped:
+        target.unlink(missing_ok=True)
+        return Repeats()
+    return Repeats(str(target), digest.hexdigest(), skipped)
+
+
+def _repeated_rows(con: Any, number: int, source: str, keyed: Keyed) -> list[tuple[str, str, int, str]]:
+    """Note the ids of the attached input's rows of ``keyed`` that an earlier input has, then its ids as seen;
+    returns (input, layer, rows, the first row's id) when it has such rows."""
+    name, key = keyed.spec.name, keyed.key
+    again = f'FROM part."{name}" WHERE "{key}" IN (SELECT id FROM "seen_{name}")'
+    found: list[tuple[str, str, int, str]] = []
+    if number:
+        rows = int(con.execute(f"SELECT count(*) {again}").fetchone()[0])
+        if rows:
+            first = con.execute(f'SELECT "{key}" {again} ORDER BY rowid LIMIT 1').fetchone()[0]
+            found.append((source, name, rows, str(first)))
+            con.execute(f'INSERT OR IGNORE INTO earlier SELECT ?, ?, "{key}" {again}', (number, name))
+    con.execute(f'INSERT OR IGNORE INTO "seen_{name}" SELECT "{key}" FROM part."{name}" WHERE "{key}" IS NOT NULL')
+    return found
 
 
 def _centres(geoms: Any) -> tuple[NDArray[Any], NDArray[Any]]:
@@ -263,6 +381,8 @@ def _owned(part: BuildPartition, path: str) -> tuple[dict[str, pd.DataFrame], se
     surfaces = _in_order(gpkg.read_frame(path, "building_surfaces", bbox=box, fid_as_index=True))
     frames = {"buildings": buildings[mine], "footprints": footprints[footprints["building_id"].isin(owned)],
               "building_surfaces": surfaces[surfaces["building_id"].isin(owned)]}
+    for frame in frames.values():
+        frame.attrs = {}   # the feature ids are this function's: frames of two inputs concatenate without them
     return frames, set(buildings["source_file"][mine].fillna(""))
 
 
@@ -324,15 +444,20 @@ def build_partition(part: BuildPartition) -> BuildOutcome:
         frames: dict[str, list[pd.DataFrame]] = {name: [] for name in _PER_BUILDING}
         files: set[str] = set()
         checksums: dict[str, str] = {}
-        for path in part.inputs:
+        earlier = EarlierIds(part.earlier) if part.earlier else None
+        for number, path in enumerate(part.inputs):
             owned, names = _owned(part, path)
-            for name, frame in owned.items():
-                frames[name].append(frame)
+            for keyed in _KEYED:
+                frame = owned[keyed.spec.name]
+                if earlier is not None:   # the first input wins, as in the single-process build
+                    frame = frame[~frame[keyed.key].astype(str).isin(earlier.ids(number, keyed.spec.name))]
+                frames[keyed.spec.name].append(frame)
             files |= names
             _, rows, _ = gpkg.read_table(path, "sources", ["source_file", "checksum_sha256"], geometry=False)
             checksums.update((Path(str(f)).name.rpartition("!/")[2], str(c)) for f, c in rows)
         print_ = fingerprint(part.grid, part.halo, part.crs, part.options, part.inputs,
-                             sorted((f, checksums.get(f, "")) for f in files))
+                             sorted((f, checksums.get(f, "")) for f in files),
+                             *((part.earlier_digest,) if part.earlier_digest else ()))
         if print_ == part.previous and Path(part.output).exists():
             return BuildOutcome(part.key, reused=True, fingerprint=print_)
         counts = _build_cell(part, {k: v for k, v in frames.items()})
@@ -347,22 +472,11 @@ def _build_cell(part: BuildPartition, parts: dict[str, list[pd.DataFrame]]) -> d
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
         output.unlink()   # the cell's own earlier output: rebuilt from scratch
-    store = GpkgStore(output)
-    with tempfile.TemporaryDirectory(prefix="geotwin-cell-") as workdir:
-        builder = _Builder(store, BuildInputs(), ConflationOptions(*part.options), _Quiet(), workdir)
-        builder.crs = part.crs
-        for layers in SOURCE_KINDS.values():
-            for keyed in layers:
-                builder.frames[keyed.spec.name] = empty(keyed.spec, part.crs)
-        for keyed in SOURCE_KINDS[CITYMODEL]:
-            frames = [f for f in parts.get(keyed.spec.name, []) if len(f)]
-            if frames:
-                builder.frames[keyed.spec.name] = conform(pd.concat(frames, ignore_index=True), keyed.spec, part.crs)
-        report = builder.conflate()
-        derived = {TWIN_SOURCES.name: empty(TWIN_SOURCES, None), LINKS.name: builder.links(report),
-                   CONFLATION_REPORT.name: empty(CONFLATION_REPORT, None), HEIGHT_REPORT.name: builder.height_report()}
-        builder.write(derived, {"partition": part.key})
-    return {name: len(builder.frames[name]) for name in _PER_BUILDING}
+    nonempty = {name: [f for f in found if len(f)] for name, found in parts.items()}
+    frames = {name: pd.concat(found, ignore_index=True) for name, found in nonempty.items() if found}
+    rows = build_city_frames(GpkgStore(output), frames, part.crs, ConflationOptions(*part.options), _Quiet(),
+                             {"partition": part.key})
+    return {name: rows[name] for name in _PER_BUILDING}
 
 
 def _count(path: str, layer: str) -> int:
@@ -468,22 +582,38 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
                              "first: python -m geotwin.twin.scale import)", path=path)
         if "buildings" not in gpkg.list_layers(path):
             raise InputError("no buildings layer: not a city model import", path=path)
-    crs = _gpkg_crs(inputs[0], SOURCE_KINDS[CITYMODEL])
-    if not crs:
-        raise InputError("the city model has no CRS", path=inputs[0])
+    crs = _fix_crs(inputs, reporter)
     grid, cells = plan_grid(inputs, buildings_per_partition)
     folder = Path(work) / "build"
     manifest = Manifest(folder, "build")
+    folder.mkdir(parents=True, exist_ok=True)
+    repeats = find_repeats(inputs, folder / _EARLIER) if len(inputs) > 1 else Repeats()
+    for source, layer, rows, example in repeats.skipped:
+        reporter.warning(repeated_message(source, rows, layer, CITYMODEL, example))
     opts = (options.iou_threshold, options.height_tolerance, options.search_distance)
     parts = [BuildPartition(f"cell_{c}_{r}", c, r, grid, float(halo), inputs, crs, opts,
                             str((folder / "parts" / f"cell_{c}_{r}.gpkg").resolve()),
-                            (manifest.entries.get(f"cell_{c}_{r}") or {}).get("fingerprint"))
+                            (manifest.entries.get(f"cell_{c}_{r}") or {}).get("fingerprint"), repeats.path,
+                            repeats.digest)
              for c, r in sorted(cells, key=lambda cell: (cell[1], cell[0]))]   # the merge's order: row by row
     result = ScaleBuildResult(store.describe(), partitions=len(parts), grid_size=grid.size)
-    reporter.info(f"{len(parts)} partitions: cells of {grid.size:g} m, halo {halo:g} m; the twin's CRS is {crs}")
+    reporter.info(f"{len(parts)} partitions: cells of {grid.size:g} m, halo {halo:g} m")
     ready = _cells_in_order(parts, mapper, manifest, Stage(reporter, 0.0, 70.0), result)
-    _merge(store, inputs, ready, manifest, crs, options, len(parts), Stage(reporter, 70.0, 100.0), result)
+    _merge(store, inputs, ready, manifest, crs, options, len(parts), Stage(reporter, 70.0, 100.0), result,
+           repeats)
     return result
+
+
+def _fix_crs(inputs: Sequence[str], reporter: Reporter) -> str:
+    """Step one, as in the single-process build: the twin's CRS, the one CRS of all city model inputs, reported;
+    inputs in different CRSs are refused naming both (the cells read the inputs by their coordinates)."""
+    common = common_crs([(p, p) for p in inputs], SOURCE_KINDS[CITYMODEL], "city model",
+                        "the partitioned build reads the inputs in their own CRS: import them into one CRS, or build "
+                        "the twin without a scheduler and workers with the CRS parameter")
+    if common is None:
+        raise InputError("the city model has no CRS", path=inputs[0])
+    reporter.info(f"the twin's CRS is {common[0]}, the city model input's ({common[1]})")
+    return common[0]
 
 
 def _cells_in_order(parts: list[BuildPartition], mapper: Mapper, manifest: Manifest, reporter: Reporter,
@@ -522,11 +652,11 @@ def _cells_in_order(parts: list[BuildPartition], mapper: Mapper, manifest: Manif
     reporter.info(f"partitions: {len(result.ran)} built, {len(result.reused)} unchanged since the last run")
 
 
-def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]]) -> None:
-    """Each of the per-building layers: the cells hold exactly as many rows as the inputs (nothing lost or
-    doubled); a GeoTwinError naming the layer otherwise."""
+def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]], repeats: Repeats) -> None:
+    """Each of the per-building layers: the cells hold exactly as many rows as the inputs less the rows of objects
+    an earlier input has (nothing lost or doubled); a GeoTwinError naming the layer otherwise."""
     for layer in _PER_BUILDING:
-        expected = sum(_count(p, layer) for p in inputs if layer in gpkg.list_layers(p))
+        expected = sum(_count(p, layer) for p in inputs if layer in gpkg.list_layers(p)) - repeats.rows(layer)
         got = sum(int(e.get("rows", {}).get(layer, 0)) for e in entries)
         if got != expected:
             raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected}: rows without a "
@@ -534,7 +664,8 @@ def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]]) -> Non
 
 
 def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manifest: Manifest, crs: str,
-           options: ConflationOptions, partitions: int, reporter: Reporter, result: ScaleBuildResult) -> None:
+           options: ConflationOptions, partitions: int, reporter: Reporter, result: ScaleBuildResult,
+           repeats: Repeats) -> None:
     """Write the cells' twins into the store in one transaction (see the module docstring). The cells' rows of the
     per-building layers are appended as ``ready`` yields the cells (in key order, while the workers build the
     rest); the object hashes, changes, links and reports of all cells follow in the same order as before, so the
@@ -551,12 +682,12 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
             if CHANGES.name not in stored:
                 writer.replace(CHANGES, empty(CHANGES, None))
             cells = _append_cells(writer, ready, reporter)
-            _check_complete(inputs, [manifest.entries[Path(c).stem] for c in cells])
+            _check_complete(inputs, [manifest.entries[Path(c).stem] for c in cells], repeats)
             keyed_layers = [k for layers in SOURCE_KINDS.values() for k in layers]
             for n, keyed in enumerate(keyed_layers):
                 reporter.progress(90.0 * n / len(keyed_layers))
                 reporter.check()
-                new = _merge_layer(writer, keyed, inputs, cells, crs, collect=old is not None)
+                new = _merge_layer(writer, keyed, inputs, cells, crs, old is not None, reporter)
                 ids = _changes(writer, keyed.spec.name, old, new, cells, build_id)
                 if keyed.spec.name == TWIN_BUILDINGS.name:
                     result.added, result.removed, result.modified = ids
@@ -598,15 +729,21 @@ def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter)
     return cells
 
 
-def _merge_layer(writer: StoreWriter, keyed: Any, inputs: Sequence[str], cells: list[str], crs: str,
-                 collect: bool) -> dict[str, str] | None:
-    """Write one layer and its object hashes; the hashes by object id when ``collect`` (else None)."""
+def _merge_layer(writer: StoreWriter, keyed: Keyed, inputs: Sequence[str], cells: list[str], crs: str,
+                 collect: bool, reporter: Reporter) -> dict[str, str] | None:
+    """Write one layer and its object hashes; the hashes by object id when ``collect`` (else None). A layer read
+    whole skips the rows of objects an earlier input has, as the single-process build does."""
     name = keyed.spec.name
     if name in _PER_BUILDING:
         return _copy_cells(writer, keyed.spec, cells, collect)
     frame = empty(keyed.spec, crs)
     if name in _WHOLE:
-        frames = [_read_layer(p, keyed.spec, crs) for p in inputs]
+        frames, seen = [], set[str]()
+        for path in inputs:
+            kept, skipped = drop_repeated(read_layer(path, keyed.spec, crs), keyed.key, seen)
+            if len(skipped):
+                reporter.warning(repeated_message(path, len(skipped), name, CITYMODEL, skipped.iloc[0]))
+            frames.append(kept)
         frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, crs)
     writer.replace(keyed.spec, frame)
     new = object_hashes(frame, keyed.spec, keyed.key)
@@ -688,7 +825,7 @@ def _copy_cells(writer: StoreWriter, spec: Any, cells: list[str], collect: bool)
 
 def _derived(writer: StoreWriter, inputs: Sequence[str], cells: list[str], crs: str) -> None:
     """Sources (of the inputs, as the single-process build records them), links, reports of all cells."""
-    sources = [_Builder._source_rows(None, CITYMODEL, p, sha256_of(p), p) for p in inputs]  # type: ignore[arg-type]
+    sources = [source_rows(CITYMODEL, p, sha256_of(p), p) for p in inputs]
     frame = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
     writer.replace(TWIN_SOURCES, frame)
     vertical = {Path(str(f)).name: v for f, v in zip(frame["source_file"], frame["vertical_crs"])}

@@ -18,7 +18,6 @@ import hashlib
 import itertools
 import os
 import re
-import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -388,11 +387,13 @@ class SeenIds:
         >>> import tempfile
         >>> from geotwin.twin.kernel.schema import BUILDINGS
         >>> folder = Path(tempfile.mkdtemp())
+        >>> from contextlib import closing
         >>> for name, ids in (("a", ["b1", "b2"]), ("b", ["b2", "b3", "b2"])):
-        ...     with sqlite3.connect(folder / f"{name}.gpkg") as con:
+        ...     with closing(gpkg.scratch_database(folder / f"{name}.gpkg")) as con:
         ...         _ = con.execute("CREATE TABLE buildings (fid INTEGER PRIMARY KEY, id TEXT, source_file TEXT)")
         ...         _ = con.executemany("INSERT INTO buildings (id, source_file) VALUES (?, ?)",
         ...                             [(i, f"{name}.gml") for i in ids])
+        ...         con.commit()
         >>> seen = SeenIds(folder)
         >>> seen.repeated(folder / "a.gpkg", 0), sorted(seen.repeated(folder / "b.gpkg", 1))
         ([], [('b2', 0, 'b.gml'), ('b2', 0, 'b.gml')])
@@ -407,9 +408,7 @@ class SeenIds:
         handle, name = tempfile.mkstemp(prefix=".geotwin-ids-", suffix=".sqlite", dir=folder)
         os.close(handle)
         self.path = Path(name)
-        self.con = sqlite3.connect(name)
-        self.con.execute("PRAGMA journal_mode = OFF")
-        self.con.execute("PRAGMA synchronous = OFF")
+        self.con = gpkg.scratch_database(name)
         self.con.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, part INTEGER) WITHOUT ROWID")
 
     def repeated(self, path: str | os.PathLike[str], part: int) -> list[tuple[str, int, str | None]]:

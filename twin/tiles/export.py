@@ -218,9 +218,9 @@ def export_3dtiles(source: str | os.PathLike[str] | StoreReader, output: str | o
 
 
 @dataclass
-class _CityModelData:
-    """What the export reads: the model's rows, the building table in id order, the surface table, the
-    twin's extras and the number of degenerate polygons left out."""
+class CityModelData:
+    """What the export reads (``read_export_data``): the model's rows, the building table in id order, the surface
+    table, the twin's extras and the number of degenerate polygons left out."""
 
     model: CityModel
     table: BuildingTable
@@ -229,9 +229,27 @@ class _CityModelData:
     degenerate: int
 
 
-def _read(gpkg: Path, options: ExportOptions, reporter: Reporter) -> _CityModelData:
-    """Read the buildings (meshed as they are read), in id order, and the twin's extras; drop the buildings
-    without a polygon of non-zero area."""
+def read_export_data(gpkg: Path, options: ExportOptions, reporter: Reporter) -> CityModelData:
+    """Read what the export tiles: the buildings (meshed as they are read), in id order, and the twin's extras
+    (the partitioned export's subtrees read the same).
+
+    Args:
+        gpkg: the city model or twin GeoPackage.
+        options: the export options (per-building or per-surface features, 3D Tiles version).
+        reporter: messages (vertical datums, what 3D Tiles 1.0 leaves out) and cancel.
+
+    Returns:
+        The CityModelData.
+
+    Raises:
+        InputError: no building has geometry.
+
+    Example:
+        >>> from geotwin.twin.examples import sample_twin
+        >>> data = read_export_data(sample_twin().city, ExportOptions(), Reporter())
+        >>> len(data.table), data.table.ids == sorted(data.table.ids), data.degenerate
+        (12, True, 0)
+    """
     collector = BuildingCollector(options.features == "surface", reporter)
     # surface ids only go into per-surface tiles (and so into their digests)
     model = read_city_model(gpkg, reporter, collector, surface_ids=options.features == "surface")
@@ -249,11 +267,26 @@ def _read(gpkg: Path, options: ExportOptions, reporter: Reporter) -> _CityModelD
         reporter.warning("3D Tiles 1.0: BIM detail, learning islands and sensors are tiled in 3D Tiles 1.1 only; "
                          "they are written as GeoJSON beside the tileset")
     table, surface_table, degenerate = collector.table(model.ids, model.rows)
-    return _CityModelData(model, table, surface_table, extras, degenerate)
+    return CityModelData(model, table, surface_table, extras, degenerate)
 
 
-def _drop_empty(data: _CityModelData, gpkg: Path, reporter: Reporter) -> None:
-    """Skip (and count) the buildings whose polygons have no area."""
+def drop_empty_buildings(data: CityModelData, gpkg: Path, reporter: Reporter) -> None:
+    """Skip the buildings whose polygons have no area: each is warned about and listed in ``model.skipped``.
+
+    Args:
+        data: what ``read_export_data`` read (changed in place).
+        gpkg: the GeoPackage it was read from (named in the error).
+        reporter: the warnings.
+
+    Raises:
+        InputError: no building is left.
+
+    Example:
+        >>> from geotwin.twin.examples import sample_twin
+        >>> data = read_export_data(sample_twin().city, ExportOptions(), Reporter())
+        >>> drop_empty_buildings(data, sample_twin().city, Reporter()); len(data.table), data.model.skipped
+        (12, [])
+    """
     if data.degenerate:
         reporter.warning(f"{data.degenerate} degenerate polygon(s) without area were left out")
     table, model = data.table, data.model
@@ -269,10 +302,28 @@ def _drop_empty(data: _CityModelData, gpkg: Path, reporter: Reporter) -> None:
         raise InputError("no polygon of non-zero area to export", path=str(gpkg))
 
 
-def _square(previous: Previous, lo: NDArray[Any], hi: NDArray[Any], centres: NDArray[Any],
-            implicit: bool) -> tuple[float, float, float]:
-    """The quadtree's root square: the previous export's while it still holds everything (and is not more
-    than twice too large), else the content's square snapped to ``SQUARE_GRID``."""
+def export_square(previous: Previous, lo: NDArray[Any], hi: NDArray[Any], centres: NDArray[Any],
+                  implicit: bool) -> tuple[float, float, float]:
+    """Give the quadtree's root square: the previous export's while it still holds everything (and is not more
+    than twice too large), else the content's square snapped to ``SQUARE_GRID``.
+
+    Args:
+        previous: what the previous export in the output folder recorded.
+        lo: the buildings' lower ENU bounds (n x 3).
+        hi: their upper ENU bounds.
+        centres: their centres.
+        implicit: implicit tiling (the whole boxes must fit, not only the centres).
+
+    Returns:
+        (x0, y0, size) of the square.
+
+    Example:
+        >>> lo, hi = np.array([[10.0, 20.0, 0.0]]), np.array([[30.0, 35.0, 12.0]])
+        >>> export_square(Previous(Path(".")), lo, hi, (lo + hi) / 2, True)
+        (0.0, 0.0, 50.0)
+        >>> export_square(Previous(Path("."), square=[-50.0, -50.0, 100.0]), lo, hi, (lo + hi) / 2, True)
+        (-50.0, -50.0, 100.0)
+    """
     margin = 0.01
     snapped = quadtree.snapped_square(lo - margin, hi + margin, SQUARE_GRID)
     if previous.square:
@@ -285,7 +336,25 @@ def _square(previous: Previous, lo: NDArray[Any], hi: NDArray[Any], centres: NDA
     return snapped
 
 
-def _tree(placement: Placement, square: tuple[float, float, float], options: ExportOptions) -> quadtree.Node:
+def export_tree(placement: Placement, square: tuple[float, float, float], options: ExportOptions) -> quadtree.Node:
+    """Build the export's quadtree over the buildings' ENU bounds: implicit or explicit, as ``options`` say.
+
+    Args:
+        placement: the buildings' ENU bounds.
+        square: the root square (``export_square``).
+        options: the export options (tiling, buildings per leaf).
+
+    Returns:
+        The root node.
+
+    Example:
+        >>> from geotwin.twin.tiles.frame import EnuFrame
+        >>> lo = np.array([[0.0, 0.0, 0.0], [60.0, 60.0, 0.0]])
+        >>> placement = Placement(EnuFrame(np.array([4.1e6, 0.6e6, 4.85e6])), [0.0, 0.0, 0.0], lo, lo + 10.0)
+        >>> root = export_tree(placement, (0.0, 0.0, 100.0), ExportOptions(leaf_max_buildings=1))
+        >>> sum(len(n.content) for n in root.walk() if n.content) >= 2
+        True
+    """
     if options.implicit:
         root, _ = quadtree.build_implicit(placement.lo, placement.hi, leaf_max=options.leaf_max_buildings,
                                           leaf_extent=LEAF_EXTENT, square=square)
@@ -296,8 +365,9 @@ def _tree(placement: Placement, square: tuple[float, float, float], options: Exp
 
 
 @dataclass
-class _CityTiles:
-    """Encodes the city model's tiles: LoD2 leaves (the buildings' meshes) and LoD1 blocks above them."""
+class CityTiles:
+    """Encodes the city model's tiles: LoD2 leaves (the buildings' meshes) and LoD1 blocks above them (the
+    single-process export and the partitioned export's subtrees)."""
 
     model: CityModel
     table: BuildingTable
@@ -417,7 +487,7 @@ class _Export:
 
     def run(self) -> ExportResult:
         options, reporter = self.options, self.reporter
-        data = _read(self.gpkg, options, reporter)
+        data = read_export_data(self.gpkg, options, reporter)
         self.previous = Previous.load(self.output, REPORT_NAME)
         reporter.check()
         heights = resolve_height_model(data.model.horizontal_crs, data.model.vertical_crs, options.height_method,
@@ -430,17 +500,17 @@ class _Export:
                              f"{geo.horizontal['accuracyMetres']} m) for the horizontal datum; the grid(s) "
                              f"{grids} would make it more accurate")
         reporter.progress(30)
-        _drop_empty(data, self.gpkg, reporter)
+        drop_empty_buildings(data, self.gpkg, reporter)
         placement = to_enu(data.table.meshes, geo)
         reporter.check()
         building_columns = build_columns(attribute_rows(data.model), BUILDINGS.fields)
         surface_columns = build_columns(data.surface_table) if options.features == "surface" else None
-        square = _square(self.previous, placement.lo, placement.hi, placement.centres, options.implicit)
-        root = _tree(placement, square, options)
+        square = export_square(self.previous, placement.lo, placement.hi, placement.centres, options.implicit)
+        root = export_tree(placement, square, options)
         with_content = [n for n in root.walk() if n.content]
         content, schema_json = self._content_options(heights, geo, placement, building_columns, surface_columns,
                                                      with_content)
-        city = _CityTiles(data.model, data.table, building_columns, surface_columns, content, self._ext)
+        city = CityTiles(data.model, data.table, building_columns, surface_columns, content, self._ext)
         with atomic_path(self.output, directory=True) as tmp:
             tmp.mkdir(parents=True, exist_ok=True)
             report = self._write(tmp, data, city, root, with_content, schema_json, heights, placement, square)
@@ -463,7 +533,7 @@ class _Export:
         return content_setup(self.options, self.reporter, heights, geo, placement, building_columns,
                              surface_columns, any(n.content == "lod1" for n in with_content))
 
-    def _write(self, tmp: Path, data: _CityModelData, city: _CityTiles, root: quadtree.Node,
+    def _write(self, tmp: Path, data: CityModelData, city: CityTiles, root: quadtree.Node,
                with_content: list[quadtree.Node], schema_json: str, heights: HeightModel, placement: Placement,
                square: tuple[float, float, float]) -> dict[str, Any]:
         """Every file of the tileset into ``tmp``; the report (as written into ``export_report.json``)."""
@@ -509,7 +579,7 @@ class _Export:
                          f"../{TERRAIN_DIR}" if terrain else None)
         return report
 
-    def _terrain(self, tmp: Path, data: _CityModelData, geo: Georeferencer, placement: Placement) -> TerrainResult:
+    def _terrain(self, tmp: Path, data: CityModelData, geo: Georeferencer, placement: Placement) -> TerrainResult:
         """Quantized-mesh terrain from the DGM (or the TIN relief) under the buildings, heights through ``geo``."""
         from .terrain import RELIEF, TerrainOptions, read_dgm, relief_field, write_terrain
 
@@ -533,7 +603,7 @@ class _Export:
         return write_terrain(field, geo, tmp / TERRAIN_DIR, bounds, terrain_options, self.reporter)
 
 
-def _report(label: str, data: _CityModelData, heights: HeightModel, content: ContentOptions,
+def _report(label: str, data: CityModelData, heights: HeightModel, content: ContentOptions,
             options: ExportOptions, writer: TileWriter, total_bytes: int) -> dict[str, Any]:
     """export_report.json without its twin and incremental parts."""
     model, frame = data.model, content.frame

@@ -51,7 +51,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from ..kernel.atomic import _temp_prefix, atomic_path, discard_folder, make_parents
+from ..kernel.atomic import atomic_path, discard_folder, make_parents, temp_prefix
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
 from ..kernel.memory import release_memory
@@ -64,15 +64,15 @@ from .columns import ColumnStats, ColumnType, partition_columns, schema_columns
 from .export import (
     REPORT_NAME,
     SCHEMA_NAME,
+    CityTiles,
     ExportOptions,
     ExportReport,
     ExportResult,
-    _CityTiles,
-    _drop_empty,
-    _read,
-    _square,
-    _tree,
     content_setup,
+    drop_empty_buildings,
+    export_square,
+    export_tree,
+    read_export_data,
 )
 from .frame import EnuFrame, georeference
 from .glb import meshopt_available
@@ -474,8 +474,8 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     ids = [ids[i] for i in order.tolist()]
     placement = Placement(frame, origin, lo[order], hi[order])
     previous = Previous.load(Path(output), REPORT_NAME) if output is not None else Previous(Path("."))
-    square = _square(previous, placement.lo, placement.hi, placement.centres, options.implicit)
-    root = _tree(placement, square, options)
+    square = export_square(previous, placement.lo, placement.hi, placement.centres, options.implicit)
+    root = export_tree(placement, square, options)
     types = scan.stats.types()
     content, schema_json = content_setup(options, reporter, heights, geo, placement, schema_columns(types), None,
                                          any(n.content == "lod1" for n in root.walk()))
@@ -847,8 +847,8 @@ def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir:
     with tempfile.TemporaryDirectory(prefix="geotwin-part-") as folder:
         snapshot = Path(folder) / "partition.gpkg"
         _write_snapshot(frames, plan, task, snapshot)
-        data = _read(snapshot, options, reporter)
-        _drop_empty(data, snapshot, reporter)
+        data = read_export_data(snapshot, options, reporter)
+        drop_empty_buildings(data, snapshot, reporter)
     heights = resolve_height_model(plan.horizontal_crs, plan.vertical_crs, options.height_method, options.geoid_grid,
                                    options.geoid_constant, reporter, geoid_model=plan.geoid_model)
     if heights.as_dict() != plan.heights:
@@ -859,7 +859,7 @@ def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir:
     columns = partition_columns(plan.column_types, attribute_rows(data.model), BUILDINGS.fields)
     content = ContentOptions(options.format, options.max_quantization_error, plan.quantize, plan.meshopt,
                              plan.context, placement.frame, geo)
-    city = _CityTiles(data.model, data.table, columns, None, content, plan.ext)
+    city = CityTiles(data.model, data.table, columns, None, content, plan.ext)
     earlier = Previous(Path(plan.previous_folder), tiles=task.previous) if plan.previous_folder else \
         Previous(work_dir / "-")
     writer = TileWriter(work_dir, earlier)
@@ -1181,7 +1181,7 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
     plan = plan_export(store, options, reporter, partition_buildings=partition_buildings, output=target,
                        schema=schema)
     target.parent.mkdir(parents=True, exist_ok=True)
-    work_dir = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+    work_dir = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent))
     try:
         results = _map(plan, work, mapper, reporter)
         failed = [r for r in results if isinstance(r, Failure)]
