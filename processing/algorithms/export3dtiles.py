@@ -262,16 +262,16 @@ class Export3DTiles(GeoTwinAlgorithm):
             result.tiles, report.buildings, report.bytes_per_building, report.height_description))
         feedback.pushInfo(self.tr("{0} tile files written, {1} kept unchanged").format(
             len(report.rewritten), len(report.reused)))
-        terrain = result.report.get("terrain")
-        if terrain:
+        terrain = report.terrain
+        if terrain is not None:
             feedback.pushInfo(self.tr("Terrain: {0} tiles (levels 0 to {1}) from {2}").format(
-                terrain["tiles"], terrain["maxLevel"], terrain["source"]))
+                terrain.tiles, terrain.max_level, terrain.source))
         feedback.setProgress(100)  # on the parent: the step feedback drops a repeated 100 (already reached)
         self._exported = (str(result.tileset), target, draco)
         return {self.OUTPUT: str(result.output), "TILESET": str(result.tileset), "TILES": result.tiles,
                 "HEIGHT_METHOD": result.height_method, "REWRITTEN": len(report.rewritten),
                 "REUSED": len(report.reused), "TARGET": target,
-                "TERRAIN_TILES": (result.report.get("terrain") or {}).get("tiles", 0)}
+                "TERRAIN_TILES": terrain.tiles if terrain is not None else 0}
 
     def _export(self, source: Any, output: str, options: Any, parameters: dict[str, Any],
                 context: QgsProcessingContext, steps: Any) -> Any:

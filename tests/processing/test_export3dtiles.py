@@ -72,7 +72,7 @@ def test_export3dtiles_terrain_and_basemap(run_alg, tmp_path):
     import re
 
     import pytest
-    from qgis.core import QgsProcessingException
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
     from geotwin.twin.sample.generator import generate_district
 
@@ -81,11 +81,22 @@ def test_export3dtiles_terrain_and_basemap(run_alg, tmp_path):
     import_citymodel([district.path("citygml")], gpkg, None, "highest", CollectingReporter())
     out = tmp_path / "tiles"
     url = "http://127.0.0.1:8000/tiles/{z}/{x}/{y}.png"
+    messages = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushInfo(self, text):  # noqa: N802 - QGIS API name
+            messages.append(text)
+            super().pushInfo(text)
+
     result = run_alg("geotwin:export3dtiles", {
         "INPUT": str(gpkg), "OUTPUT": str(out), "TERRAIN": str(district.path("dgm")),
-        "BASEMAP_URL": url, "BASEMAP_ATTRIBUTION": "© Test", "BASEMAP_MAX_ZOOM": 17})
+        "BASEMAP_URL": url, "BASEMAP_ATTRIBUTION": "© Test", "BASEMAP_MAX_ZOOM": 17}, Feedback())
     layer = json.loads((out / "terrain" / "layer.json").read_text())
-    assert result["TERRAIN_TILES"] == sum(1 for _ in (out / "terrain").rglob("*.terrain")) > 2
+    terrain_files = sorted((out / "terrain").rglob("*.terrain"))
+    assert result["TERRAIN_TILES"] == len(terrain_files) > 2
+    finest = max(int(f.relative_to(out / "terrain").parts[0]) for f in terrain_files)
+    # read from the typed report (ExportReport.terrain), as export_report.json has it
+    assert f"Terrain: {len(terrain_files)} tiles (levels 0 to {finest}) from dgm.tif" in messages
     assert layer["format"] == "quantized-mesh-1.0"
     html = (out / "viewer" / "index.html").read_text(encoding="utf-8")
     config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>', html, re.S).group(1))

@@ -703,8 +703,9 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
             (writer.append if BUILDS.name in stored else writer.replace)(BUILDS, conform(pd.DataFrame([row]), BUILDS,
                                                                                          None))
     result.buildings = int(row["buildings"])
-    if isinstance(result.added, _Unread) and isinstance(store, GpkgStore):
-        result.added = StoredIds(store.path, build_id, TWIN_BUILDINGS.name, "added")   # as many: from the store
+    local = store.local_geopackage()
+    if isinstance(result.added, _Unread) and local is not None:
+        result.added = StoredIds(local, build_id, TWIN_BUILDINGS.name, "added")   # as many: from the store
     release_memory()   # the merge's freed C heap back to the system before the next phase
     reporter.progress(100.0)
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "

@@ -7,7 +7,8 @@ Read side: ``StoreReader``, all a reader of a twin needs (the twin build, the 3D
     ``layer_names()``, ``exists()``, ``crs()``, ``spec(name)`` / ``stored_spec(name)``,
     ``read(spec, columns=, bbox=, rows=)`` (a canonical frame: whole, some columns, a bbox, a row range),
     ``iter_rows(name, columns, batch)`` (plain row tuples and WKB in batches, for streaming),
-    ``count_by(name, column)``, ``describe()``.
+    ``count_by(name, column)``, ``describe()``, ``local_geopackage()`` (the GeoPackage file a reader may open
+    itself, None for PostGIS).
 Write side: ``TwinStore(StoreReader)`` adds ``exclusive(reporter)`` (hold the store for one build) and
     ``transaction(crs, reporter)`` -> ``StoreWriter`` with ``replace``, ``append`` and ``delete``.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import abc
 import contextlib
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -89,6 +91,11 @@ class StoreReader(abc.ABC):
     @abc.abstractmethod
     def describe(self) -> str:
         """Where the store is, for messages (never with a password)."""
+
+    @abc.abstractmethod
+    def local_geopackage(self) -> Path | None:
+        """The GeoPackage file on this computer that holds the store, for a reader that reads GeoPackages itself
+        (the 3D Tiles export); None when the store is no such file (PostGIS): read it through this interface."""
 
     def spec(self, name: str) -> LayerSpec:
         """The layer's schema: GeoTwin's own (KNOWN_SPECS), else as stored."""

@@ -150,3 +150,6 @@ class GpkgStore(TwinStore):
 
     def describe(self) -> str:
         return str(self.path)
+
+    def local_geopackage(self) -> Path | None:
+        return self.path

@@ -26,6 +26,8 @@ from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
 from .frames import canonical_json, conform, records
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import psycopg
 
     Connection = psycopg.Connection[tuple[Any, ...]]
@@ -449,3 +451,6 @@ class PostgisStore(TwinStore):
 
     def describe(self) -> str:
         return f"PostGIS {safe_dsn(self.dsn)} schema {self.schema}"
+
+    def local_geopackage(self) -> Path | None:
+        return None   # a database: read through the store interface

@@ -65,7 +65,7 @@ from .source import (
     open_source,
     read_city_model,
 )
-from .terrain import DEFAULT_MAX_LEVEL, DEFAULT_MAX_TILES, TERRAIN_DIR, TerrainResult
+from .terrain import DEFAULT_MAX_LEVEL, DEFAULT_MAX_TILES, TERRAIN_DIR, TerrainResult, TerrainSummary
 from .tileset import BIM_GEOMETRIC_ERROR, tileset_json, write_viewer
 from .twin_layers import TwinExtras, read_twin_extras, vertical_datum_warnings
 from .twin_tiles import TwinTiles, TwinTileWriter, write_availability, write_geojson, write_series
@@ -84,7 +84,7 @@ if TYPE_CHECKING:
     from ..store.base import StoreReader
 
 __all__ = ["BIM_GEOMETRIC_ERROR", "LOD1_CLASS", "REPORT_NAME", "TARGETS", "ExportOptions", "ExportReport",
-           "ExportResult", "export_3dtiles", "lod1_columns"]
+           "ExportResult", "TerrainSummary", "export_3dtiles", "lod1_columns"]
 
 REPORT_NAME = "export_report.json"
 SCHEMA_NAME = "metadata_schema.json"  # the EXT_structural_metadata schema all tiles share
@@ -155,6 +155,7 @@ class ExportReport:
     rewritten: list[str]        # tile files written by this export
     reused: list[str]           # tile files kept from the previous export (unchanged content)
     skipped: list[str]          # objects not tiled, with the reason
+    terrain: TerrainSummary | None = None   # the terrain tiles written (ExportOptions.terrain), else None
 
 
 @dataclass
@@ -513,9 +514,10 @@ class _Export:
         city = CityTiles(data.model, data.table, building_columns, surface_columns, content, self._ext)
         with atomic_path(self.output, directory=True) as tmp:
             tmp.mkdir(parents=True, exist_ok=True)
-            report = self._write(tmp, data, city, root, with_content, schema_json, heights, placement, square)
+            report, terrain = self._write(tmp, data, city, root, with_content, schema_json, heights, placement,
+                                          square)
             reporter.progress(100)
-        summary = _summary(self.label, report, len(with_content), heights)
+        summary = _summary(self.label, report, len(with_content), heights, terrain)
         reporter.info(f"{len(summary.rewritten) + len(summary.reused)} tiles ({len(summary.rewritten)} written, "
                       f"{len(summary.reused)} unchanged and kept), {summary.total_bytes} bytes, "
                       f"{summary.bytes_per_building:.0f} bytes per building")
@@ -535,8 +537,9 @@ class _Export:
 
     def _write(self, tmp: Path, data: CityModelData, city: CityTiles, root: quadtree.Node,
                with_content: list[quadtree.Node], schema_json: str, heights: HeightModel, placement: Placement,
-               square: tuple[float, float, float]) -> dict[str, Any]:
-        """Every file of the tileset into ``tmp``; the report (as written into ``export_report.json``)."""
+               square: tuple[float, float, float]) -> tuple[dict[str, Any], TerrainSummary | None]:
+        """Every file of the tileset into ``tmp``; the report (as written into ``export_report.json``) and the
+        summary of the terrain tiles (None without terrain)."""
         options, reporter, content = self.options, self.reporter, city.content
         if options.format == "1.1":
             (tmp / SCHEMA_NAME).write_text(schema_json, encoding="utf-8")
@@ -566,7 +569,7 @@ class _Export:
                           "point_tiles": [t.record() for t in twin_tiles.points],
                           "geojson": layers, "series": series, "availability": availability,
                           "changes": _twin_changes(self.gpkg)}
-        terrain = self._terrain(tmp, data, content.geo, placement) if options.terrain else None
+        terrain = self._terrain(tmp, data, content.geo, placement).summary() if options.terrain else None
         report["terrain"] = terrain.record() if terrain else None
         report["incremental"] = {
             "version": CONTENT_VERSION, "frame_origin": placement.frame_origin, "square": list(square),
@@ -577,7 +580,7 @@ class _Export:
             write_viewer(tmp, root, content.frame, options.cesium_url,
                          {VIEWER_LAYERS[k]: f"../{v}" for k, v in layers.items()}, options.basemap,
                          f"../{TERRAIN_DIR}" if terrain else None)
-        return report
+        return report, terrain
 
     def _terrain(self, tmp: Path, data: CityModelData, geo: Georeferencer, placement: Placement) -> TerrainResult:
         """Quantized-mesh terrain from the DGM (or the TIN relief) under the buildings, heights through ``geo``."""
@@ -630,11 +633,13 @@ def _report(label: str, data: CityModelData, heights: HeightModel, content: Cont
     }
 
 
-def _summary(label: str, report: dict[str, Any], tiles: int, heights: HeightModel) -> ExportReport:
+def _summary(label: str, report: dict[str, Any], tiles: int, heights: HeightModel,
+             terrain: TerrainSummary | None) -> ExportReport:
+    """The typed report of the export whose ``export_report.json`` is ``report``."""
     sizes, incremental = report["sizes"], report["incremental"]
     return ExportReport(label, report["buildings"], tiles, sizes["content_bytes"], sizes["total_bytes"],
                         sizes["bytes_per_building"], heights.method, report["height_model"]["description"],
-                        incremental["rewritten"], incremental["reused"], list(report["skipped"]))
+                        incremental["rewritten"], incremental["reused"], list(report["skipped"]), terrain)
 
 
 def _relief_triangles(gpkg: Path) -> NDArray[Any]:

@@ -382,8 +382,8 @@ def open_source(source: str | os.PathLike[str] | StoreReader, reporter: Reporter
     A GeoPackage path (city model or twin) is read directly. A twin store (a ``StoreReader``, or a PostgreSQL
     connection string for the store in ``schema``) is read through the store interface: its layers, as the store
     reads them, are written into a temporary GeoPackage with the GeoPackage store's writer (the form a GeoPackage
-    twin has), so a PostGIS twin exports exactly as the same twin built into a GeoPackage. A GeoPackage store is
-    read directly.
+    twin has), so a PostGIS twin exports exactly as the same twin built into a GeoPackage. A store that is a
+    GeoPackage on this computer (``StoreReader.local_geopackage()``) is read directly.
 
     Args:
         source: a GeoPackage path, a StoreReader or a connection string.
@@ -403,12 +403,12 @@ def open_source(source: str | os.PathLike[str] | StoreReader, reporter: Reporter
     if isinstance(source, (str, os.PathLike)) and not _is_dsn(str(source)):
         yield Path(source), str(Path(source))
         return
-    from ..store.geopackage import GpkgStore
     from ..store.open import open_store
 
     store = source if not isinstance(source, (str, os.PathLike)) else open_store(str(source), schema)
-    if isinstance(store, GpkgStore):
-        yield Path(store.path), str(Path(store.path))
+    local = store.local_geopackage()
+    if local is not None:
+        yield local, str(local)
         return
     label = store.describe()
     names = store.layer_names()
@@ -416,11 +416,11 @@ def open_source(source: str | os.PathLike[str] | StoreReader, reporter: Reporter
         raise InputError(f"no '{BUILDINGS.name}' layer: build the twin into it with geotwin:buildtwin first",
                          path=label)
     with tempfile.TemporaryDirectory(prefix="geotwin-tiles-") as folder:
-        snapshot = GpkgStore(Path(folder) / "twin.gpkg")
-        with snapshot.transaction(store.crs(), reporter) as writer:
+        path = Path(folder) / "twin.gpkg"
+        with open_store(path).transaction(store.crs(), reporter) as writer:   # a path: a GeoPackage store
             for name in names:
                 if reporter is not None:
                     reporter.check()
                 spec = store.spec(name)
                 writer.replace(spec, store.read(spec))
-        yield snapshot.path, label
+        yield path, label

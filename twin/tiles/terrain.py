@@ -101,6 +101,35 @@ class TerrainOptions:
     normals: bool = True
 
 
+TERRAIN_FORMAT = "quantized-mesh-1.0"
+TERRAIN_SCHEME = "EPSG:4326 (TMS)"
+
+
+@dataclass(frozen=True)
+class TerrainSummary:
+    """The terrain part of an export's report (``ExportReport.terrain``; ``terrain`` in export_report.json).
+
+    ``folder`` is the terrain folder's name beside the tileset, ``tiles`` the tile count, ``max_level`` the finest
+    level written, ``bounds`` the area (west, south, east, north in degrees), ``source`` the DGM's file name or
+    ``TINRelief``, ``height_model`` the description of the height model the heights went through.
+    """
+
+    folder: str
+    tiles: int
+    max_level: int
+    bounds: tuple[float, float, float, float]
+    source: str
+    height_model: str
+    format: str = TERRAIN_FORMAT
+    scheme: str = TERRAIN_SCHEME
+
+    def record(self) -> dict[str, Any]:
+        """The summary as written into export_report.json (its keys in camelCase, as layer.json has them)."""
+        return {"folder": self.folder, "tiles": self.tiles, "maxLevel": self.max_level,
+                "bounds": list(self.bounds), "source": self.source, "heightModel": self.height_model,
+                "format": self.format, "scheme": self.scheme}
+
+
 @dataclass
 class TerrainResult:
     """What was written: the folder, tile count, levels, the area (lon/lat) and the source."""
@@ -113,10 +142,14 @@ class TerrainResult:
     height_model: str
     available: list[list[dict[str, int]]] = field(default_factory=list)
 
+    def summary(self) -> TerrainSummary:
+        """The typed summary of what was written, for the export's report."""
+        return TerrainSummary(self.folder.name, self.tiles, self.max_level, self.bounds, self.source,
+                              self.height_model)
+
     def record(self) -> dict[str, Any]:
-        return {"folder": self.folder.name, "tiles": self.tiles, "maxLevel": self.max_level,
-                "bounds": list(self.bounds), "source": self.source, "heightModel": self.height_model,
-                "format": "quantized-mesh-1.0", "scheme": "EPSG:4326 (TMS)"}
+        """The summary as written into export_report.json."""
+        return self.summary().record()
 
 
 # ---------------------------------------------------------------- sources

@@ -51,6 +51,16 @@ def test_open_store_picks_the_backend(tmp_path):
     assert issubclass(TwinStore, StoreReader)
 
 
+def test_local_geopackage_is_the_file_or_none(stores, tmp_path):
+    """A reader that reads GeoPackages itself (the 3D Tiles export) asks the store, never its class."""
+    local = stores["gpkg"].local_geopackage()
+    assert local is not None and local.name == "twin.gpkg" and local.is_file()
+    assert gpkg.list_layers(local) == stores["gpkg"].layer_names()   # the very file the store reads
+    assert stores["pg"].local_geopackage() is None
+    assert open_store(tmp_path / "new.gpkg").local_geopackage() == tmp_path / "new.gpkg"   # before it exists
+    assert open_store("host=db dbname=twin", "other").local_geopackage() is None          # no connection made
+
+
 @pytest.mark.parametrize("backend", ["gpkg", "pg"])
 def test_read_columns_rows_and_bbox(stores, backend):
     store = stores[backend]

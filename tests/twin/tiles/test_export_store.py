@@ -13,7 +13,7 @@ import pytest
 from qgis.core import QgsProcessingException
 
 from geotwin.twin.kernel.errors import InputError
-from geotwin.twin.store import open_store
+from geotwin.twin.store import StoreReader, open_store
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 
 BUILDINGS = 30
@@ -128,3 +128,53 @@ def test_a_geopackage_store_is_read_directly(twins, tmp_path):
     by_path = export_3dtiles(twins["gpkg"], tmp_path / "path", ExportOptions(viewer=False))
     assert _files(by_store.output) == _files(by_path.output)
     assert by_store.report == by_path.report
+
+
+class _Opaque(StoreReader):
+    """A GeoPackage twin behind the store interface that does not say it is a file (``local_geopackage`` None):
+    the export must then read it through the interface, as it reads PostGIS."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def layer_names(self):
+        return self.inner.layer_names()
+
+    def stored_spec(self, name):
+        return self.inner.stored_spec(name)
+
+    def read(self, spec, columns=None, bbox=None, rows=None):
+        return self.inner.read(spec, columns, bbox, rows)
+
+    def iter_rows(self, name, columns, batch):
+        return self.inner.iter_rows(name, columns, batch)
+
+    def count_by(self, name, column):
+        return self.inner.count_by(name, column)
+
+    def crs(self):
+        return self.inner.crs()
+
+    def describe(self):
+        return f"opaque view of {self.inner.describe()}"
+
+    def local_geopackage(self):
+        return None
+
+
+def test_the_export_asks_the_store_for_a_local_geopackage(twins, tmp_path):
+    """open_source decides by StoreReader.local_geopackage(), not by the store's class: a GeoPackage store that
+    answers None is copied through the interface into a snapshot, and gives the same tiles as its file."""
+    from geotwin.twin.tiles.source import open_source
+
+    opaque = _Opaque(open_store(twins["gpkg"]))
+    with open_source(opaque) as (path, label):
+        snapshot = path
+        assert path != twins["gpkg"] and path.is_file() and label == f"opaque view of {twins['gpkg']}"
+        assert sorted(open_store(path).layer_names()) == sorted(opaque.layer_names())
+    assert not snapshot.exists()   # the snapshot is removed afterwards
+    by_interface = export_3dtiles(opaque, tmp_path / "opaque", ExportOptions(viewer=False))
+    by_path = export_3dtiles(twins["gpkg"], tmp_path / "path", ExportOptions(viewer=False))
+    assert _files(by_interface.output) == _files(by_path.output)
+    assert by_interface.summary.source == f"opaque view of {twins['gpkg']}" != by_path.summary.source
+    assert by_interface.summary.buildings == by_path.summary.buildings >= BUILDINGS

@@ -249,6 +249,26 @@ def test_report_and_no_terrain_without_the_option(district, tmp_path):
     assert any("terrain:" in m for m in district["reporter"].infos)
     plain = export_3dtiles(district["gpkg"], tmp_path / "plain", ExportOptions(viewer=False), CollectingReporter())
     assert plain.report["terrain"] is None and not (tmp_path / "plain" / "terrain").exists()
+    assert plain.summary.terrain is None
+
+
+def test_the_typed_terrain_summary_is_what_the_report_file_holds(district):
+    """ExportReport.terrain (what geotwin:export3dtiles reads by attribute) against the terrain folder itself and
+    against export_report.json, whose ``terrain`` part keeps its keys and their order."""
+    result, out = district["result"], district["out"]
+    terrain = result.summary.terrain
+    files = sorted((out / "terrain").rglob("*.terrain"))
+    assert terrain is not None and terrain.folder == "terrain"
+    assert terrain.tiles == len(files) > 2
+    assert terrain.max_level == max(int(f.relative_to(out / "terrain").parts[0]) for f in files)
+    assert terrain.source == "dgm.tif" and terrain.height_model == result.summary.height_description
+    west, south, east, north = terrain.bounds
+    assert -180 < west < east < 180 and -90 < south < north < 90
+    written = json.loads((out / REPORT_NAME).read_text(encoding="utf-8"))["terrain"]
+    assert list(written) == ["folder", "tiles", "maxLevel", "bounds", "source", "heightModel", "format", "scheme"]
+    assert written == terrain.record() == result.report["terrain"]
+    assert written["format"] == "quantized-mesh-1.0" and written["scheme"] == "EPSG:4326 (TMS)"
+    assert written["bounds"] == [west, south, east, north] and written["maxLevel"] == terrain.max_level
 
 
 # ---------------------------------------------------------------- the TIN relief (Den Haag, CityJSON)
