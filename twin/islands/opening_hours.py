@@ -225,15 +225,18 @@ def _by_arrangement(rule: str) -> tuple[str, str | None]:
     return f"{m.group(1)}{head}{' ' if head else ''}unknown {m.group(3)}", m.group(3)[1:-1]
 
 
-def _open_ends(rule: str) -> tuple[list[str], list[str]]:
+def _open_ends(rule: str) -> tuple[list[str], list[str], int]:
     """The rule split so that its open ends (``08:00+``, the end of ``14:00-17:00+``) have the state ``unknown``
-    in an additional rule; and the open ends found."""
+    in an additional rule; the open ends rewritten; how many open ends the rule has that are not open (rewritten, or
+    in a rule that is closed or unknown anyway)."""
     quote = rule.find('"')
     head, comment = (rule, "") if quote < 0 else (rule[:quote], rule[quote:].strip())
     state = _STATE.search(head)
     times = _TIMES.search(head)
-    if times is None or (state is not None and state.group(0).lower() != "open"):
-        return [rule], []
+    if times is None:
+        return [rule], [], 0
+    if state is not None and state.group(0).lower() != "open":
+        return [rule], [], len(_OPEN_END.findall(head))
     fixed, ends = [], []
     for span in re.split(r",\s*", times.group(0)):
         if not span.endswith("+"):
@@ -244,12 +247,12 @@ def _open_ends(rule: str) -> tuple[list[str], list[str]]:
         else:
             ends.append(span)
     if not ends:
-        return [rule], []
+        return [rule], [], 0
     prefix = head[:times.start()]
     rules = [prefix + ",".join(fixed) + head[times.end():] + comment] if fixed else []
     note = comment or f'"{OPEN_END_COMMENT}"'
     rules.append(f"{prefix}{','.join(ends)} unknown {note}".strip())
-    return [r.strip() for r in rules], ends
+    return [r.strip() for r in rules], ends, len(ends)
 
 
 def _range_dash(span: str) -> int:
@@ -289,9 +292,9 @@ def _rewrite(text: str) -> _Rewritten:
         done.holidays |= kinds
         expanded = []
         for one in rules:
-            pieces, ends = _open_ends(one)
+            pieces, ends, handled = _open_ends(one)
             done.open_ends += [e for e in ends if e not in done.open_ends]
-            done.open_end_count += len(ends)
+            done.open_end_count += handled
             expanded.append(pieces[0] + "".join(_additional(piece) for piece in pieces[1:]))
         if sep in ("", ";", "||"):
             parts.append((f" {sep} " if sep else "") + "; ".join(expanded))
