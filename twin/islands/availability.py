@@ -154,14 +154,24 @@ def check_window(island_id: str, hours: OpeningHours, ref: CalendarRef | None, s
     if is_open and not clash:
         return Window(True, busy=taken)
     if not is_open:
-        reason = (f"closed at {start:%a %H:%M}" if duration <= timedelta(0) else
-                  f"not open the whole time {start:%a %H:%M}-{end:%H:%M}") + f" ({hours.text})"
+        reason = _closed_reason(hours, start, end, duration)
     else:
         first = clash[0]
         reason = (f"booked {local(first.start):%Y-%m-%d %H:%M}-{local(first.end):%H:%M}"
                   + (f" ('{first.summary}')" if first.summary else ""))
     nxt = next_window(hours, taken, start, max(duration, timedelta(minutes=1)))
     return Window(False, reason, nxt, taken)
+
+
+def _closed_reason(hours: OpeningHours, start: datetime, end: datetime, duration: timedelta) -> str:
+    """Why the window is not open: closed, or hours unknown (by arrangement, an open end) from some time on."""
+    unknown = hours.unknown_spans(start, max(end, add(start, timedelta(minutes=1))))
+    if unknown:
+        a, _, comment = unknown[0]
+        return (f"opening hours unknown from {max(a, start):%a %H:%M}" + (f" ({comment})" if comment else "")
+                + f", never counted as open ({hours.text})")
+    return (f"closed at {start:%a %H:%M}" if duration <= timedelta(0) else
+            f"not open the whole time {start:%a %H:%M}-{end:%H:%M}") + f" ({hours.text})"
 
 
 # ---- the island_availability layer ----------------------------------------------------------------

@@ -3,8 +3,10 @@
 * ``CalendarRef.parse(value, kind)``: the island's ``calendar`` value (an http(s) URL or a file path) and
   its ``calendar_type`` (``ical``, the default, or ``caldav``; ``caldav+https://...`` is a shorthand).
 * ``busy(ref, start, end)``: the busy intervals in a window, RFC 5545 recurrences expanded (RRULE, RDATE,
-  EXDATE, RECURRENCE-ID overrides) by ``recurring-ical-events``; ``TRANSP:TRANSPARENT`` and
-  ``STATUS:CANCELLED`` events are free; all-day events cover their days in Europe/Berlin.
+  EXDATE, RECURRENCE-ID overrides) by ``recurring-ical-events``; ``STATUS:CANCELLED`` events are free;
+  Outlook's/Exchange's ``X-MICROSOFT-CDO-BUSYSTATUS`` decides where present (``FREE`` free; ``TENTATIVE``,
+  ``BUSY``, ``OOF``, others busy), else ``TRANSP:TRANSPARENT`` is free (``takes_time``); ``VFREEBUSY``
+  periods are busy unless ``FBTYPE=FREE``; all-day events cover their days in Europe/Berlin.
 * ``book(ref, start, end, ...)``: a reservation written to a CalDAV collection after a conflict check.
 
 Limits: a feed larger than ``max_bytes`` and more than ``max_occurrences`` expanded events in the window
@@ -213,12 +215,71 @@ def _as_datetime(value: object, end: bool = False) -> datetime:
     raise ValueError(f"not a date: {value!r}")
 
 
+#: Outlook/Exchange's busy status of an event (MS-OXCICAL: X-MICROSOFT-CDO-BUSYSTATUS, and its synonym from
+#: Windows Live): only FREE leaves the time free; TENTATIVE, BUSY, OOF (out of office), WORKINGELSEWHERE and any
+#: other value keep it busy. Where present it decides, before TRANSP (as Exchange reads it on import).
+BUSYSTATUS_PROPERTIES = ("X-MICROSOFT-CDO-BUSYSTATUS", "X-MICROSOFT-MSNCALENDAR-BUSYSTATUS")
+
+
+def takes_time(event: icalendar.Component) -> bool:
+    """Tell whether an event makes its island busy.
+
+    ``STATUS:CANCELLED`` never does. Outlook's and Exchange's ``X-MICROSOFT-CDO-BUSYSTATUS`` decides where present
+    (``FREE``: free; ``TENTATIVE``, ``BUSY``, ``OOF`` and anything else: busy, so an unknown value is never
+    taken as free); otherwise ``TRANSP:TRANSPARENT`` (Google's and Nextcloud's "show as free") is free and
+    ``OPAQUE`` or no TRANSP is busy.
+
+    Args:
+        event: a VEVENT.
+
+    Returns:
+        True when the event's time is busy.
+
+    Example:
+        >>> import icalendar
+        >>> event = icalendar.Event()
+        >>> event.add("transp", "OPAQUE")
+        >>> takes_time(event)
+        True
+        >>> event.add("x-microsoft-cdo-busystatus", "FREE")   # Outlook's "show as: free"
+        >>> takes_time(event)
+        False
+    """
+    if str(event.get("STATUS", "")).strip().upper() == "CANCELLED":
+        return False
+    for name in BUSYSTATUS_PROPERTIES:
+        if name in event:
+            return str(event.get(name)).strip().upper() != "FREE"
+    return str(event.get("TRANSP", "")).strip().upper() != "TRANSPARENT"
+
+
+def _freebusy_periods(cal: icalendar.Calendar, start: datetime, end: datetime) -> list[Busy]:
+    """The busy periods of the calendar's VFREEBUSY components overlapping [start, end) (RFC 5545 3.8.2.6:
+    FBTYPE=FREE is free; BUSY, the default, BUSY-UNAVAILABLE, BUSY-TENTATIVE and unknown types are busy)."""
+    out: list[Busy] = []
+    for component in cal.walk("VFREEBUSY"):
+        values = component.get("FREEBUSY")
+        for period in values if isinstance(values, list) else [values] if values is not None else []:
+            kind = str(period.params.get("FBTYPE", "BUSY")).strip().upper()
+            if kind == "FREE":
+                continue
+            first, second = period.dt
+            first = _as_datetime(first)
+            last = first + second if isinstance(second, timedelta) else _as_datetime(second)
+            if last <= start or first >= end:
+                continue
+            out.append(Busy(first, last, f"free/busy: {kind}", str(component.get("UID")) if component.get("UID")
+                            else None))
+    return out
+
+
 def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str,
                max_occurrences: int = MAX_OCCURRENCES) -> list[Busy]:
     """Read the busy times of an iCalendar text in a window.
 
-    Recurrences are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides); ``TRANSP:TRANSPARENT`` and
-    ``STATUS:CANCELLED`` events are free; all-day events cover their days in Europe/Berlin.
+    Recurrences are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides); cancelled events, events shown
+    as free (``X-MICROSOFT-CDO-BUSYSTATUS:FREE``, else ``TRANSP:TRANSPARENT``; see ``takes_time``) and
+    ``VFREEBUSY`` periods of ``FBTYPE=FREE`` are free; all-day events cover their days in Europe/Berlin.
 
     Args:
         data: the iCalendar text.
@@ -232,7 +293,7 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
 
     Raises:
         InputError: the text is not valid iCalendar or its events cannot be expanded.
-        CalendarError: more than ``max_occurrences`` events in the window.
+        CalendarError: more than ``max_occurrences`` events (and free/busy periods) in the window.
 
     Example:
         >>> from datetime import datetime
@@ -260,9 +321,7 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
                 raise CalendarError(f"calendar {source} has more than {max_occurrences} events between "
                                     f"{local(start):%Y-%m-%d %H:%M} and {local(end):%Y-%m-%d %H:%M}; refused "
                                     "(shorten the range)")
-            if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
-                continue
-            if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            if not takes_time(event):
                 continue
             first = _as_datetime(_dt(event, "DTSTART"))
             if "DTEND" in event:
@@ -278,6 +337,11 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
                 continue
             out.append(Busy(first, last, str(event.get("SUMMARY")) if event.get("SUMMARY") else None,
                             str(event.get("UID")) if event.get("UID") else None))
+        out.extend(_freebusy_periods(cal, start, end))
+        if len(out) > max_occurrences:
+            raise CalendarError(f"calendar {source} has more than {max_occurrences} events and free/busy periods "
+                                f"between {local(start):%Y-%m-%d %H:%M} and {local(end):%Y-%m-%d %H:%M}; refused "
+                                "(shorten the range)")
     except CalendarError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError,

@@ -51,6 +51,9 @@ class IslandSummary:
     linked_room: int = 0
     unlinked: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
     hours_unknown: list[tuple[str, str]] = field(default_factory=list)   # (island id, opening_hours value)
+    #: (island id, comment) of hours that are (partly) only by arrangement, e.g. "nach Vereinbarung": read, with
+    #: their state unknown (never counted as open)
+    hours_by_arrangement: list[tuple[str, str]] = field(default_factory=list)
     booking_refused: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
     calendar_refused: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
     calendars: int = 0
@@ -411,6 +414,11 @@ def _report(summary: IslandSummary, reporter: Reporter) -> None:
         reporter.warning(f"{len(summary.hours_unknown)} islands have opening_hours that are not understood "
                          "(see opening_hours_error); they are imported, and the search treats their hours as "
                          "unknown")
+    if summary.hours_by_arrangement:
+        reporter.info(f"{len(summary.hours_by_arrangement)} islands have opening hours by arrangement ("
+                      + ", ".join(f"{i}: '{c}'" for i, c in summary.hours_by_arrangement[:5])
+                      + (", ..." if len(summary.hours_by_arrangement) > 5 else "")
+                      + "); their hours are unknown then, and the search never offers them as open")
     if summary.booking_refused:
         reporter.warning(f"{len(summary.booking_refused)} booking_url values refused (see booking_url_error); "
                          "only http(s), mailto and tel links are kept")
@@ -463,7 +471,9 @@ def _check_values(rec: dict[str, Any], where: str, summary: IslandSummary, repor
     hours = rec.get("opening_hours")
     if hours:
         try:
-            parse(hours)
+            parsed = parse(hours)
+            if parsed.arrangements:
+                summary.hours_by_arrangement.append((rec["id"], "; ".join(parsed.arrangements)))
         except OpeningHoursError as err:
             rec["opening_hours_error"] = str(err)
             summary.hours_unknown.append((rec["id"], hours))

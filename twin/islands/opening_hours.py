@@ -11,14 +11,32 @@ followed by weekdays (``SH Mo-Fr``) means both, an offset (``PH +1 day``) shifts
 PH/SH anywhere else (after a month or date selector) is refused rather than guessed.
 
 Times are local wall-clock times in Europe/Berlin (naive datetimes are taken as such; DST is handled
-by the zone). A rule that is only a comment is refused: its hours are unknown, not 24/7. Anything the
-parser rejects raises ``OpeningHoursError`` (an ``InputError``); an unknown state (``unknown``, open
-ends) never counts as open. School holidays are known only for the years in ``holidays_bw``:
-evaluating an ``SH`` rule outside them raises ``OpeningHoursError``.
+by the zone). Anything the parser rejects raises ``OpeningHoursError`` (an ``InputError``); an unknown
+state never counts as open. As in opening_hours.js, the reference evaluator of the OSM specification:
+
+* a rule that is only a comment, alone or after day selectors (``"nach Vereinbarung"``,
+  ``Mo-Fr "by appointment"``, ``Mo-Fr 08:00-12:00 || "sonst nach Absprache"``), has the state ``unknown``
+  with its comment (the parser alone would read it as open around the clock); it is kept in
+  ``OpeningHours.arrangements`` and in the notes. A comment after times (``Mo-Fr 08:00-18:00 "Schlüssel an
+  der Pforte"``) stays a remark on open hours.
+* an open end (``08:00+``: open from 08:00, closing time unknown; ``14:00-17:00+``: open 14-17, then open
+  end) is ``unknown`` from its start until the end of that day (the parser alone would count it open until
+  midnight). So at a time T after 08:00 an ``08:00+`` island is not "free": nobody knows whether it is
+  still open; a window is offered only where every minute is surely open. Kept in ``OpeningHours.open_ends``.
+
+Typographic forms that office web sites and word processors produce are read as their ASCII form outside
+quoted comments: dashes (en/em dash, minus sign, non-breaking hyphen ...) as ``-``, typographic double
+quotes (``„…“``, ``“…”``, ``«…»``) as ``"``, no-break, thin and other Unicode spaces as a blank, zero-width
+characters dropped, and blanks around a range dash between weekdays, months or times removed
+(``Mo – Fr 08:00 – 18:00`` is ``Mo-Fr 08:00-18:00``); a note says so. The grammar itself is not widened:
+hours without minutes, ``Uhr`` and ``08.00`` stay refused (with a hint), since guessing them could
+invent open hours. School holidays are known only for the years in ``holidays_bw``: evaluating an ``SH``
+rule outside them raises ``OpeningHoursError``.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -44,7 +62,23 @@ _SELECTOR = re.compile(rf"^{_ITEM}(?:,{_ITEM})*(?=\s|$|:)")
 _AND_WEEKDAYS = re.compile(rf"^\s+({_WD_ITEM}(?:,{_WD_ITEM})*)(?=\s|$)")
 _OFFSET = re.compile(r"^\s*([+-])\s*(\d{1,3})\s+days?\b")
 _HOLIDAY_WORD = re.compile(r"\b(?:PH|SH)\b", re.IGNORECASE)
-_SEPARATOR = re.compile(r'("[^"]*")|(\s*;\s*|\s*\|\|\s*|,\s+(?=[A-Z"]))')
+_SEPARATOR = re.compile(r'("[^"]*")|(\s*;\s*|\s*\|\|\s*|\s+,\s*|,\s+(?=[A-Z"]))')
+_QUOTED = re.compile(r'("[^"]*")')
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e\uff02"
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_TYPOGRAPHY = {**dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_QUOTES, '"'), **dict.fromkeys(_INVISIBLE, ""),
+               "\uff1a": ":"}
+_NAMES = r"(?:Mo|Tu|We|Th|Fr|Sa|Su|" + "|".join(_MONTHS) + ")"
+_SPACED_RANGE = re.compile(rf"(?i)\b({_NAMES})\s*-\s*({_NAMES})\b|(\d:\d\d)\s*-\s*(?=\d{{1,2}}:\d\d)")
+_STATE = re.compile(r"\b(?:open|closed|off|unknown)\b", re.IGNORECASE)
+_TIME_WORD = re.compile(r"\d{1,2}:\d{2}|\b(?:sunrise|sunset|dawn|dusk)\b|24/7", re.IGNORECASE)
+_TIME = r"(?:\d{1,2}:\d{2}|(?:sunrise|sunset|dawn|dusk)|\((?:sunrise|sunset|dawn|dusk)\s*[+-]\s*\d{1,2}:\d{2}\))"
+_SPAN = rf"{_TIME}(?:-{_TIME}(?:/\d{{1,2}}(?::\d{{2}})?)?)?\+?"
+_OPEN_END = re.compile(rf"{_TIME}\+(?!\d)", re.IGNORECASE)
+_TIMES = re.compile(rf"(?<![\w:(]){_SPAN}(?:,\s*{_SPAN})*(?![\w:])", re.IGNORECASE)
+_GRAMMAR_HINT = re.compile(r"\bUhr\b|\bh\b|(?<![\d:.])\d{1,2}\s*-\s*\d{1,2}(?![\d:.])|\d\.\d\d", re.IGNORECASE)
+OPEN_END_COMMENT = "open end, closing time unknown"
 
 
 class OpeningHoursError(InputError, ValueError):
@@ -146,18 +180,137 @@ def _rewrite_rule(rule: str, source: str) -> tuple[list[str], set[str]]:
     return rules, set(kinds)
 
 
-def _rewrite(text: str) -> tuple[str, set[str]]:
+def plain(text: str) -> tuple[str, list[str]]:
+    """Read the typographic forms of an opening_hours value as ASCII, outside its quoted comments.
+
+    Dashes become ``-``, typographic double quotes ``"``, Unicode spaces a blank, zero-width characters
+    nothing, and blanks around a range dash between weekdays, months or times go.
+
+    Args:
+        text: the value as written.
+
+    Returns:
+        (the value in ASCII form, the names of the characters replaced, in order of appearance).
+
+    Example:
+        >>> plain("Mo\u2013Fr 08:00\u00a0\u2013\u00a012:00; Sa \u201enach Vereinbarung\u201c")
+        ('Mo-Fr 08:00-12:00; Sa "nach Vereinbarung"', ['en dash', 'no-break space', 'double low-9 quotation mark', \
+'left double quotation mark'])
+    """
+    seen: dict[str, None] = {}
+    out = []
+    for piece in _QUOTED.split(text):
+        if piece.startswith('"') and piece.endswith('"') and len(piece) > 1:
+            out.append(piece)
+            continue
+        chars = []
+        for c in piece:
+            new = _TYPOGRAPHY.get(c, " " if c != " " and unicodedata.category(c) == "Zs" else c)
+            if new != c:
+                seen[unicodedata.name(c, f"U+{ord(c):04X}").lower()] = None
+            chars.append(new)
+        joined = re.sub(r" {2,}", " ", "".join(chars))
+        out.append(_SPACED_RANGE.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(1) else f"{m.group(3)}-",
+                                     joined))
+    return "".join(out), list(seen)
+
+
+def _by_arrangement(rule: str) -> tuple[str, str | None]:
+    """A rule that is only a comment (alone or after day selectors) with the state ``unknown`` made explicit,
+    and the comment; other rules unchanged (None)."""
+    m = re.fullmatch(r'(\s*)([^"]*?)\s*("[^"]*")\s*', rule)
+    if m is None or _STATE.search(m.group(2)) or _TIME_WORD.search(m.group(2)):
+        return rule, None
+    head = m.group(2)
+    return f"{m.group(1)}{head}{' ' if head else ''}unknown {m.group(3)}", m.group(3)[1:-1]
+
+
+def _open_ends(rule: str) -> tuple[list[str], list[str], int]:
+    """The rule split so that its open ends (``08:00+``, the end of ``14:00-17:00+``) have the state ``unknown``
+    in an additional rule; the open ends rewritten; how many open ends the rule has that are not open (rewritten, or
+    in a rule that is closed or unknown anyway)."""
+    quote = rule.find('"')
+    head, comment = (rule, "") if quote < 0 else (rule[:quote], rule[quote:].strip())
+    state = _STATE.search(head)
+    times = _TIMES.search(head)
+    if times is None:
+        return [rule], [], 0
+    if state is not None and state.group(0).lower() != "open":
+        return [rule], [], len(_OPEN_END.findall(head))
+    fixed, ends = [], []
+    for span in re.split(r",\s*", times.group(0)):
+        if not span.endswith("+"):
+            fixed.append(span)
+        elif (cut := _range_dash(span)) > 0:
+            fixed.append(span[:-1])
+            ends.append(span[cut + 1:])
+        else:
+            ends.append(span)
+    if not ends:
+        return [rule], [], 0
+    prefix = head[:times.start()]
+    rules = [prefix + ",".join(fixed) + head[times.end():] + comment] if fixed else []
+    note = comment or f'"{OPEN_END_COMMENT}"'
+    rules.append(f"{prefix}{','.join(ends)} unknown {note}".strip())
+    return [r.strip() for r in rules], ends, len(ends)
+
+
+def _range_dash(span: str) -> int:
+    """The position of the dash between a timespan's start and end (not one inside ``(sunset-01:00)``), or -1."""
+    depth, cut = 0, -1
+    for i, c in enumerate(span):
+        depth += (c == "(") - (c == ")")
+        if c == "-" and depth == 0:
+            cut = i
+    return cut
+
+
+def _additional(rule: str) -> str:
+    """``rule`` after an additional-rule separator: ``", "``, or ``" , "`` before a rule that starts with a time or a
+    date (after ``", "`` the parser would read it as more times of the rule before)."""
+    return (", " if re.match(r'[A-Za-z"]', rule) and not re.match(r"(?i)(sunrise|sunset|dawn|dusk)\b", rule)
+            else " , ") + rule
+
+
+@dataclass
+class _Rewritten:
+    text: str
+    holidays: set[str] = field(default_factory=set)
+    arrangements: list[str] = field(default_factory=list)
+    open_ends: list[str] = field(default_factory=list)
+    open_end_count: int = 0
+
+
+def _rewrite(text: str) -> _Rewritten:
+    done = _Rewritten("")
     parts: list[str] = []
-    used: set[str] = set()
     for sep, rule in _split(text):
+        rule, comment = _by_arrangement(rule)
+        if comment is not None:
+            done.arrangements.append(comment)
         rules, kinds = _rewrite_rule(rule, text)
-        used |= kinds
-        joiner = "; " if sep in ("", ";", "||") else ", "
-        parts.append((f" {sep} " if sep in (";", "||") else (", " if sep else "")) + joiner.join(rules))
-    return "".join(parts).strip(), used
+        done.holidays |= kinds
+        expanded = []
+        for one in rules:
+            pieces, ends, handled = _open_ends(one)
+            done.open_ends += [e for e in ends if e not in done.open_ends]
+            done.open_end_count += handled
+            expanded.append(pieces[0] + "".join(_additional(piece) for piece in pieces[1:]))
+        if sep in ("", ";", "||"):
+            parts.append((f" {sep} " if sep else "") + "; ".join(expanded))
+        else:
+            parts.append("".join(_additional(piece) for piece in expanded))
+    done.text = "".join(parts).strip()
+    written = len(_OPEN_END.findall(_QUOTED.sub("", text)))
+    if written > done.open_end_count:   # never let the parser count an open end we did not find as open
+        raise OpeningHoursError(f"'{text}': an open end ('+') is not where a time selector allows it; its hours "
+                                "cannot be read safely")
+    return done
 
 
-def _compile(text: str) -> opening_hours.OpeningHours:
+def _compile(text: str, shown: str | None = None) -> opening_hours.OpeningHours:
+    """The parsed expression; an error names ``shown`` (the user's own text), with a hint where the value uses
+    forms outside the grammar (hours without minutes, ``Uhr``, ``08.00``)."""
     import opening_hours
 
     try:
@@ -166,8 +319,12 @@ def _compile(text: str) -> opening_hours.OpeningHours:
         raise
     except BaseException as err:  # noqa: BLE001 - the Rust parser raises ParserError, or a PanicException
         first = str(err).strip().splitlines()
-        raise OpeningHoursError(f"'{text[:120]}' is not valid opening_hours syntax"
-                                + (f" ({' '.join(line.strip() for line in first[:4])})" if first else "")) from None
+        shown = text if shown is None else shown
+        hint = ("; times need hours and minutes with a colon, as in Mo-Fr 08:00-16:00"
+                if _GRAMMAR_HINT.search(_QUOTED.sub("", shown)) else "")
+        raise OpeningHoursError(f"'{shown[:120]}' is not valid opening_hours syntax"
+                                + (f" ({' '.join(line.strip() for line in first[:4])})" if first else "")
+                                + hint) from None
 
 
 @dataclass
@@ -178,6 +335,8 @@ class OpeningHours:
     expression: opening_hours.OpeningHours = field(repr=False)
     holidays: frozenset[str] = frozenset()   # "PH", "SH" used by the value
     notes: list[str] = field(default_factory=list)
+    arrangements: list[str] = field(default_factory=list)   # comments of rules that are only a comment (unknown)
+    open_ends: list[str] = field(default_factory=list)      # open ends ("08:00+"): unknown from their start
 
     def _check_known(self, start: datetime, end: datetime) -> None:
         if "SH" not in self.holidays:
@@ -203,24 +362,35 @@ class OpeningHours:
         except BaseException as err:  # noqa: BLE001 - the Rust evaluator's errors and panics
             raise OpeningHoursError(f"'{self.text[:120]}' cannot be evaluated: {str(err)[:200]}") from None
 
-    def spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-        """The open spans between ``start`` and ``end`` (aware, Europe/Berlin), merged."""
+    def _intervals(self, start: datetime, end: datetime, state: str) -> list[tuple[datetime, datetime, str]]:
+        """The intervals of one state ("OPEN", "UNKNOWN") between ``start`` and ``end`` with their comments,
+        neighbours merged (an open comment is a remark: open spans merge across different comments)."""
         import opening_hours
 
         start, end = local(start), local(end)
         if end.astimezone(UTC) - start.astimezone(UTC) > MAX_HORIZON:
             raise OpeningHoursError(f"'{self.text}': spans are evaluated for at most {MAX_HORIZON.days} days at once")
         self._check_known(start, end)
-        out: list[tuple[datetime, datetime]] = []
-        for a, b, state, _ in self._evaluate(lambda: list(self.expression.intervals(start, end))):
-            if state != opening_hours.State.OPEN:
+        wanted = getattr(opening_hours.State, state)
+        out: list[tuple[datetime, datetime, str]] = []
+        for a, b, found, comment in self._evaluate(lambda: list(self.expression.intervals(start, end))):
+            if found != wanted:
                 continue
             a, b = local(a), local(b) if b is not None else end
-            if out and out[-1][1] >= a:
-                out[-1] = (out[-1][0], max(out[-1][1], b))
+            if out and out[-1][1] >= a and (state == "OPEN" or out[-1][2] == comment):
+                out[-1] = (out[-1][0], max(out[-1][1], b), out[-1][2])
             else:
-                out.append((a, b))
-        return [(max(a, start), min(b, end)) for a, b in out if min(b, end) > max(a, start)]
+                out.append((a, b, str(comment or "")))
+        return [(max(a, start), min(b, end), c) for a, b, c in out if min(b, end) > max(a, start)]
+
+    def spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The open spans between ``start`` and ``end`` (aware, Europe/Berlin), merged."""
+        return [(a, b) for a, b, _ in self._intervals(start, end, "OPEN")]
+
+    def unknown_spans(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime, str]]:
+        """The spans between ``start`` and ``end`` whose state is unknown (by arrangement, open ends, ``unknown``),
+        with their comments; never counted as open."""
+        return self._intervals(start, end, "UNKNOWN")
 
     def is_open_for(self, start: datetime, end: datetime) -> bool:
         """Open during the whole window [start, end)."""
@@ -231,14 +401,18 @@ class OpeningHours:
 def parse(text: object) -> OpeningHours:
     """Parse an OSM ``opening_hours`` value, with PH and SH meaning the holidays of Baden-Württemberg.
 
+    Typographic dashes, quotes and spaces are read as ASCII; a rule that is only a comment (``"nach
+    Vereinbarung"``) and an open end (``08:00+``) have the state unknown, never open (see the module).
+
     Args:
         text: the value (the full opening_hours syntax; PH/SH at the start of a rule).
 
     Returns:
-        The parsed OpeningHours (``is_open``, ``is_open_for``, ``spans``).
+        The parsed OpeningHours (``is_open``, ``is_open_for``, ``spans``, ``unknown_spans``; ``arrangements``,
+        ``open_ends`` and ``notes`` say what was read as unknown or normalised).
 
     Raises:
-        OpeningHoursError: the value is empty, too long, not valid syntax, or only a comment.
+        OpeningHoursError: the value is empty, too long, contains control characters or is not valid syntax.
 
     Example:
         >>> from datetime import datetime
@@ -247,6 +421,11 @@ def parse(text: object) -> OpeningHours:
         (True, False)
         >>> hours.is_open(datetime(2026, 10, 3, 9, 0))   # German Unity Day, a Saturday anyway
         False
+        >>> late = parse("Mo\u2013Fr 08:00\u201312:00, 14:00+")   # en dashes; open end in the afternoon
+        >>> late.is_open(datetime(2026, 7, 1, 9, 0)), late.is_open(datetime(2026, 7, 1, 15, 0)), late.open_ends
+        (True, False, ['14:00+'])
+        >>> parse('"nach Vereinbarung"').arrangements
+        ['nach Vereinbarung']
         >>> parse("Mo-Fr 25:00-26:00")
         Traceback (most recent call last):
         ...
@@ -259,14 +438,21 @@ def parse(text: object) -> OpeningHours:
         raise OpeningHoursError(f"opening_hours longer than {MAX_LENGTH} characters")
     if any(ord(c) < 32 for c in value):
         raise OpeningHoursError(f"opening_hours {value[:60]!r} contains control characters")
-    _compile(value)  # the error names the user's own text, not the rewritten one
-    for _, rule in _split(value):
-        if re.fullmatch(r'\s*"[^"]*"\s*', rule):
-            raise OpeningHoursError(f"rule '{rule.strip()}' is only a comment: the hours are unknown")
-    rewritten, used = _rewrite(value)
+    ascii_value, replaced = plain(value)
+    _compile(ascii_value, value)  # the error names the user's own text, not the rewritten one
+    done = _rewrite(ascii_value)
     notes = []
-    if used:
+    if replaced:
+        notes.append(f"read as plain text: {', '.join(replaced)}")
+    if done.holidays:
         first, last = holidays_bw.SCHOOL_HOLIDAYS_KNOWN
         notes.append("holidays of Baden-Württemberg: " + ", ".join(
-            {"PH": "public (PH)", "SH": f"school (SH, known {first} to {last})"}[k] for k in sorted(used)))
-    return OpeningHours(value, _compile(rewritten), frozenset(used), notes)
+            {"PH": "public (PH)", "SH": f"school (SH, known {first} to {last})"}[k] for k in sorted(done.holidays)))
+    if done.arrangements:
+        notes.append("hours by arrangement, unknown (never counted as open): "
+                     + ", ".join(f'"{c}"' for c in done.arrangements))
+    if done.open_ends:
+        notes.append(f"open end {', '.join(done.open_ends)}: the closing time is unknown, so from then on the hours "
+                     "are unknown (never counted as open)")
+    return OpeningHours(value, _compile(done.text, value), frozenset(done.holidays), notes,
+                        list(done.arrangements), list(done.open_ends))

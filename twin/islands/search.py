@@ -29,6 +29,8 @@ class SearchSummary:
     found: list[tuple[str, float]] = field(default_factory=list)  # (island id, distance m), nearest first
     excluded: dict[str, str] = field(default_factory=dict)        # island id -> reason
     next_free: dict[str, datetime] = field(default_factory=dict)  # excluded island id -> next free window start
+    hours_unknown: dict[str, str] = field(default_factory=dict)   # excluded as hours unknown (by arrangement,
+    #                                                               open end) -> the reason
     calendars_read: int = 0
     origin: tuple[float, float] = (0.0, 0.0)
 
@@ -210,14 +212,16 @@ def find_learning_islands(islands: LayerRef, output: str, *, when: datetime, sea
         if candidate is not None:
             candidates.append(candidate)
     for iid, reason in summary.excluded.items():
-        if reason.startswith(("opening hours", "calendar")):
+        if reason.startswith(("opening hours", "calendar")) and iid not in summary.hours_unknown:
             reporter.warning(f"island {iid}: {reason}")
     candidates.sort(key=lambda c: (c[0], c[1]))
     _write_results(output, frame.crs.to_string() if frame.crs is not None else None, candidates[:max_results],
                    search)
     reporter.info(f"{len(summary.found)} islands open at {when:%Y-%m-%d %H:%M}"
                   + (f" for {duration} minutes" if duration else "") + f" with at least {seats} seats "
-                  f"({len(candidates)} candidates, {len(summary.excluded)} excluded)")
+                  f"({len(candidates)} candidates, {len(summary.excluded)} excluded"
+                  + (f", {len(summary.hours_unknown)} of them with opening hours unknown then (by arrangement or "
+                     "an open end)" if summary.hours_unknown else "") + ")")
     return summary
 
 
@@ -311,6 +315,8 @@ class _Search:
         summary.calendars_read += ref is not None
         if not window.ok:
             summary.excluded[iid] = window.reason
+            if window.reason.startswith("opening hours unknown"):
+                summary.hours_unknown[iid] = window.reason
             if window.next_free is not None:
                 summary.next_free[iid] = window.next_free
             return None

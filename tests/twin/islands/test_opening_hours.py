@@ -82,7 +82,7 @@ def test_full_syntax_beyond_the_old_subset():
 @pytest.mark.parametrize("bad, message", [
     ("", "empty"),
     ("Mo 10-12", "not valid opening_hours syntax"),
-    ('"nach Vereinbarung"', "only a comment"),
+    ("Mo-Fr 8-16 Uhr", "times need hours and minutes with a colon"),
     ("Jan PH off", "only at the start of a rule"),
     ("PH,SH PH off", "not valid|twice"),
     ("Mo-Fr 08:00-16:00\x00", "control characters"),

@@ -48,7 +48,8 @@ def test_length_limit_is_1000_characters():
     ("Mo-Fr 08:00-16:00\x1f", None),   # str.strip() takes \x1c-\x1f as blanks: stripped, then accepted
     ("Mo\tTu 10:00-12:00", r"^opening_hours 'Mo\\tTu 10:00-12:00' contains control characters$"),
     (24, r"^'24' is not valid opening_hours syntax"),
-    ('Mo 10:00-12:00; "ask"', r"""^rule '"ask"' is only a comment: the hours are unknown$"""),
+    ("Mo 10:00-12:00; Tu 10:00-16:00/01:00+", r"^'Mo 10:00-12:00; Tu 10:00-16:00/01:00\+' is not valid opening_hours "
+                                            r"syntax"),
     ("Jan PH off", r"^'Jan PH off': public/school holidays \(PH, SH\) are understood only at the start of a rule, "
                    r"not in 'Jan PH off'$"),
 ])
@@ -146,13 +147,19 @@ def test_rewriting_of_holidays_and_separators():
     a, b = holidays_bw.school_holiday_ranges(0)[0]
     assert sh.split(",")[0] == (_fmt(a) if a == b else f"{_fmt(a)}-{_fmt(b)}")
     assert _fmt(date(2026, 1, 6)) == "2026 Jan 06" and _fmt(date(2026, 12, 25)) == "2026 Dec 25"
-    assert _rewrite("Mo 10:00-12:00, Tu 10:00-11:00") == ("Mo 10:00-12:00, Tu 10:00-11:00", set())
-    assert _rewrite("Mo 10:00-12:00 || Tu 10:00-11:00") == ("Mo 10:00-12:00 || Tu 10:00-11:00", set())
-    assert _rewrite("Mo-Fr 08:00-16:00; PH off") == (f"Mo-Fr 08:00-16:00 ; {ph} off", {"PH"})
-    assert _rewrite("Mo-Fr,PH 10:00-12:00") == (f"Mo-Fr 10:00-12:00; {ph} 10:00-12:00", {"PH"})
-    assert _rewrite("SH Mo-Fr 10:00-12:00") == (f"{sh} Mo-Fr 10:00-12:00", {"SH"})
-    assert _rewrite("Mo-Su 10:00-12:00; PH -2 days off")[0].endswith(f"; {_holiday_selector('PH', -2)} off")
-    assert _rewrite("Mo-Su 10:00-12:00; PH +1 day off")[0].endswith(f"; {_holiday_selector('PH', 1)} off")
+    def rewrite(text):
+        done = _rewrite(text)
+        return done.text, done.holidays
+
+    assert rewrite("Mo 10:00-12:00, Tu 10:00-11:00") == ("Mo 10:00-12:00, Tu 10:00-11:00", set())
+    assert rewrite("Mo 10:00-12:00 || Tu 10:00-11:00") == ("Mo 10:00-12:00 || Tu 10:00-11:00", set())
+    assert rewrite("Mo-Fr 08:00-16:00; PH off") == (f"Mo-Fr 08:00-16:00 ; {ph} off", {"PH"})
+    assert rewrite("Mo-Fr,PH 10:00-12:00") == (f"Mo-Fr 10:00-12:00; {ph} 10:00-12:00", {"PH"})
+    assert rewrite("SH Mo-Fr 10:00-12:00") == (f"{sh} Mo-Fr 10:00-12:00", {"SH"})
+    assert rewrite("Mo-Su 10:00-12:00; PH -2 days off")[0].endswith(f"; {_holiday_selector('PH', -2)} off")
+    assert rewrite("Mo-Su 10:00-12:00; PH +1 day off")[0].endswith(f"; {_holiday_selector('PH', 1)} off")
+    # an additional rule after a PH selector starts with a date: " , " keeps the parser from reading more times
+    assert rewrite("Mo 10:00-12:00, PH off") == (f"Mo 10:00-12:00 , {ph} off", {"PH"})
     assert _split('Mo 10:00-12:00 "a; b"; Tu 09:00-10:00') == [("", 'Mo 10:00-12:00 "a; b"'),
                                                             (";", "Tu 09:00-10:00")]
     assert _split("Mo 10:00-12:00, Tu 10:00-11:00") == [("", "Mo 10:00-12:00"), (",", "Tu 10:00-11:00")]

@@ -10,7 +10,7 @@ import pytest
 
 from geotwin.tests.twin.islands.test_importer_fixtures import CRS, X0, Y0, lonlat
 from geotwin.twin.islands.importer import import_learning_islands
-from geotwin.twin.islands.opening_hours import OpeningHoursError, parse
+from geotwin.twin.islands.opening_hours import OpeningHoursError, local, parse
 from geotwin.twin.islands.search import find_learning_islands
 from geotwin.twin.islands.values import check_booking_url
 from geotwin.twin.kernel.errors import InputError
@@ -22,7 +22,7 @@ from geotwin.twin.kernel.schema.islands import LEARNING_ISLANDS
 MON_10 = datetime(2026, 11, 23, 10, 0)   # a Monday
 SUN_03 = datetime(2026, 11, 29, 3, 0)    # a Sunday night
 
-# real-world values as found in open-data island/WLAN lists: (value, parses?)
+# real-world values as found in open-data island/WLAN lists: (value, parses? None: read, but the hours are unknown)
 HOURS = [
     ("Mo-Fr 8-16 Uhr", False),             # hours without minutes, German suffix
     ("24/7 ", True),                       # trailing blank
@@ -31,8 +31,8 @@ HOURS = [
     ("Mo-Fr 25:00-26:00", False),          # starts after midnight of the next day
     ("Mo-Fr 24:00-26:00", False),
     ("Mo-Fr 10:00-49:00", False),
-    ('"nach Vereinbarung"', False),        # only a comment: unknown, not 24/7
-    ("Mo-Fr 08:00–16:00", False),          # en dash
+    ('"nach Vereinbarung"', None),         # only a comment: read as unknown (by arrangement), not 24/7
+    ("Mo-Fr 08:00–16:00", True),           # en dash: read as a hyphen
     ("mo-fr 08:00-16:00", True),           # the full parser reads lower-case weekdays
     ("Mo-Fr 08.00-16.00", False),
     ("Mo-Fr 8:00-16:00", True),
@@ -49,6 +49,11 @@ def _read(path, layer):
 def test_which_real_world_hours_the_evaluator_reads(value, parses):
     if parses:
         assert parse(value).is_open(MON_10)
+    elif parses is None:
+        hours = parse(value)
+        assert hours.arrangements == ["nach Vereinbarung"] and not hours.is_open(MON_10)
+        assert hours.unknown_spans(MON_10, MON_10.replace(hour=11)) == [
+            (local(MON_10), local(MON_10.replace(hour=11)), "nach Vereinbarung")]
     else:
         with pytest.raises(OpeningHoursError, match=rf"^(rule )?'{re.escape(value.strip())}' "
                                                     r"(is not valid opening_hours syntax \(|is only a comment)") as info:
@@ -74,7 +79,7 @@ def test_broken_hours_are_warned_recorded_and_never_open(tmp_path):
     rep = CollectingReporter()
     out = tmp_path / "islands.gpkg"
     summary = import_learning_islands(str(src), str(out), target_crs=CRS, reporter=rep)
-    broken = {f"H{i}": value for i, (value, ok) in enumerate(HOURS) if not ok}
+    broken = {f"H{i}": value for i, (value, ok) in enumerate(HOURS) if ok is False}
     assert summary.imported == len(rows) and summary.rejected == 0
     assert dict(summary.hours_unknown) == {iid: value.strip() for iid, value in broken.items()}
     frame = _read(out, "learning_islands").set_index("id")
@@ -83,18 +88,22 @@ def test_broken_hours_are_warned_recorded_and_never_open(tmp_path):
         assert frame.loc[iid, "opening_hours_error"]
         ours = [w for w in rep.warnings if f"island {iid} (Insel {iid})" in w]
         assert len(ours) == 1 and repr(value.strip()) in ours[0] and "not understood" in ours[0]
-    assert frame.loc[[f"H{i}" for i, (_, ok) in enumerate(HOURS) if ok] + ["H-empty"],
+    assert frame.loc[[f"H{i}" for i, (_, ok) in enumerate(HOURS) if ok is not False] + ["H-empty"],
                      "opening_hours_error"].isna().all()
     assert f"{len(broken)} islands have opening_hours that are not understood" in "\n".join(rep.warnings)
     for when in (MON_10, SUN_03, datetime(2026, 11, 24, 1, 30)):
         found = find_learning_islands(LayerRef(str(out), "learning_islands"), str(tmp_path / "f.gpkg"), when=when,
                                       location=(X0, Y0), max_results=100)
         ids = {iid for iid, _ in found.found}
-        expected = {f"H{i}" for i, (value, ok) in enumerate(HOURS) if ok and parse(value).is_open(when)}
+        expected = {f"H{i}" for i, (value, ok) in enumerate(HOURS) if ok is not False and parse(value).is_open(when)}
         assert ids == expected
         for iid in broken:
             assert "not understood at the import" in found.excluded[iid]
         assert found.excluded["H-empty"] == "no opening hours"
+        assert found.excluded["H7"].startswith("opening hours unknown from ") and "(nach Vereinbarung)" in \
+            found.excluded["H7"] and found.hours_unknown == {"H7": found.excluded["H7"]}
+    assert summary.hours_by_arrangement == [("H7", "nach Vereinbarung")]
+    assert "1 islands have opening hours by arrangement (H7: 'nach Vereinbarung')" in "\n".join(rep.infos)
 
 
 def _layer(path, records):
