@@ -15,7 +15,8 @@ the sensor.community station-day, and ``$batch``-style request lists) and serves
 Faults for protocol tests: ``server.faults`` is a list of ``Fault`` applied in order to
 matching requests (HTTP status, a stall, malformed JSON, a nextLink that loops, a redirect, a
 nextLink to another server, a body that drips one byte at a time, an endless page, a non-JSON
-content type), and ``server.credentials`` requires HTTP Basic authentication. Every request's
+content type), ``server.credentials`` requires HTTP Basic authentication and ``server.cors`` (an origin or
+"*") answers with ``Access-Control-Allow-Origin`` as FROST's ``http.cors.enable`` does. Every request's
 headers are logged in ``server.headers_seen``. ``host`` may be any loopback address (127.0.0.2
 is a second host on Linux), ``tls`` an ``ssl.SSLContext`` to serve HTTPS.
 """
@@ -311,6 +312,7 @@ class StaServer(ThreadingHTTPServer):
         self.store, self.page_size, self.max_top = store, page_size, max_top
         self.faults: list[Fault] = []
         self.credentials: tuple[str, str] | None = None
+        self.cors: str | None = None
         self.requests: list[str] = []
         self.headers_seen: list[tuple[str, dict[str, str]]] = []
         self.release = threading.Event()
@@ -347,6 +349,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
+
+    def end_headers(self) -> None:
+        if self.server.cors is not None:
+            self.send_header("Access-Control-Allow-Origin", self.server.cors)
+        super().end_headers()
 
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         self.send_response(status)

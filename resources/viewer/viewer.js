@@ -696,8 +696,10 @@
         paragraph([tr("measured") + ": " + formatValue(when)]);
       }
       var series = extras.series ? extras.series[sensorKey] || extras.series[id] : undefined;
-      if (series) { infoHighlights.appendChild(chart(series, String(sensorKey || id))); }
       var sta = get("link");
+      if (liveChart && isHttpUrl(sta)) {  // live from SensorThings, series.json when unreachable (live_chart.js)
+        infoHighlights.appendChild(liveChart.element(sta, series, String(sensorKey || id), get("unit")));
+      } else if (series) { infoHighlights.appendChild(chart(series, String(sensorKey || id))); }
       if (isHttpUrl(sta)) { paragraph([link(sta, tr("sta"))]); }
     }
   }
@@ -902,6 +904,12 @@
   }
 
   // ---------------------------------------------------------------- sensor refresh (SensorThings)
+  // The info box's chart live from SensorThings (live_chart.js), refreshed with the sensor values.
+  var liveChart = window.GeoTwinLiveChart ? window.GeoTwinLiveChart({
+    config: config, state: state, lang: function () { return lang; }, chart: chart, parseTime: parseTime,
+    formatNumber: formatNumber, formatTime: formatTime, formatAge: formatAge, isStale: isStale, timeElement: timeElement
+  }) : null;
+
   function latestObservationUrl(link) {
     var base = link.replace(/\/+$/, "");
     if (!/\/Observations$/.test(base)) { base += "/Observations"; }
@@ -941,6 +949,7 @@
         if (entity.geotwinKind === "sensor") { jobs.push(refreshSensor(entity)); }
       });
     }
+    if (liveChart) { jobs.push(liveChart.refresh()); }
     return Promise.all(jobs);
   }
 

@@ -270,7 +270,7 @@ def write_viewer(folder: Path, root: quadtree.Node, frame: EnuFrame, cesium_url:
         >>> folder = Path(tempfile.mkdtemp())
         >>> write_viewer(folder, root, frame, "https://cesium.example/Build/Cesium/Cesium.js")
         >>> sorted(p.name for p in (folder / "viewer").iterdir())
-        ['index.html', 'viewer.css', 'viewer.js']
+        ['index.html', 'live_chart.js', 'viewer.css', 'viewer.js']
         >>> "https://cesium.example/Build/Cesium/Cesium.js" in (folder / "viewer" / "index.html").read_text()
         True
     """

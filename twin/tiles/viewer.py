@@ -17,7 +17,9 @@ hidden, windows translucent), while a building's BIM tile is drawn its LoD2 shel
 is hidden; island and sensor markers; the GeoJSON overlays as pins at their ``ellipsoidal_height``.
 A click shows every attribute: a BIM element's ``global_id`` and ``ifc_class`` first, an island's
 booking link, hours and seats, a sensor's latest value, unit, time and SensorThings link (refreshed
-from SensorThings when online). Markers inside buildings are hidden by them; their pins are not.
+from SensorThings when online) and its chart: live from the SensorThings Datastream where the sensor has one
+(``live_chart.js``: last 24 hours or 7 days, refreshed with the value), else, or when the server cannot be
+reached, from ``series.json``. Markers inside buildings are hidden by them; their pins are not.
 """
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ CESIUM_COPY_DIR = "cesium"
 FUNCTION_NAMES_FILE = TEMPLATE_DIR / "gebaeudefunktion.json"
 #: Optional data files beside the tileset that the viewer shows (written by other GeoTwin steps).
 SERIES_FILE, AVAILABILITY_FILE = "series.json", "availability.json"
-TEMPLATE_FILES = ("index.html", "viewer.js", "viewer.css")
+TEMPLATE_FILES = ("index.html", "viewer.js", "viewer.css", "live_chart.js")
 CONFIG_MARKER = "/*GEOTWIN_CONFIG*/"
 
 #: Legend of building functions: (label, CSS colour, regular expression on the ``function`` code).
@@ -159,7 +161,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
                  basemap: Basemap | None = None,
                  cesium_source: str | os.PathLike[str] | None = None,
                  terrain_url: str | None = None) -> Path:
-    """Write ``output_dir/viewer/`` (index.html, viewer.js, viewer.css), the CesiumJS web map of the tileset.
+    """Write ``output_dir/viewer/`` (index.html, viewer.js, live_chart.js, viewer.css), the CesiumJS web map.
 
     ``cesium_url``: None (default): the needed parts of CesiumJS (``CESIUM_PARTS`` of ``cesium_source``, else
     ``GEOTWIN_CESIUM_DIR``, else the project's node_modules) are copied into ``viewer/cesium/`` so that the page
@@ -192,7 +194,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         >>> folder = Path(tempfile.mkdtemp())
         >>> page = write_viewer(folder, cesium_url="https://cesium.example/Build/Cesium/Cesium.js", ground_height=162.5)
         >>> page.relative_to(folder).as_posix(), sorted(p.name for p in page.parent.iterdir())
-        ('viewer/index.html', ['index.html', 'viewer.css', 'viewer.js'])
+        ('viewer/index.html', ['index.html', 'live_chart.js', 'viewer.css', 'viewer.js'])
         >>> "https://cesium.example/Build/Cesium/Cesium.js" in page.read_text(), (folder / "viewer" / "cesium").exists()
         (True, False)
     """

@@ -398,9 +398,10 @@ def test_write_viewer_files_and_config(tmp_path):
     title = 'Bürgerbüro </script><b>"&'
     index = write_viewer(tmp_path, title=title, cesium_url="https://cdn.example.org/Cesium/Cesium.js",
                          extra_layers={"Sensors </script>": "../sensors.geojson"}, ground_height=112.5)
-    assert sorted(p.name for p in (tmp_path / "viewer").iterdir()) == ["index.html", "viewer.css", "viewer.js"]
+    assert sorted(p.name for p in (tmp_path / "viewer").iterdir()) == ["index.html", "live_chart.js", "viewer.css",
+                                                                       "viewer.js"]
     html = index.read_text(encoding="utf-8")
-    assert html.count("</script>") == 4  # config, base-URL setter, Cesium.js, viewer.js: nothing injected
+    assert html.count("</script>") == 5  # config, base-URL setter, Cesium.js, live_chart.js, viewer.js: nothing injected
     config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>', html, re.S).group(1))
     assert config["title"] == title and config["tilesetUrl"] == "../tileset.json"
     assert config["cesiumBaseUrl"] == "https://cdn.example.org/Cesium" and config["groundHeight"] == 112.5
