@@ -4,10 +4,12 @@ No timing asserts: only that every tool ran on the same input and the figures ar
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from geotwin.tests.paths import ROOT
 
@@ -20,6 +22,9 @@ def test_quick_bench_writes_the_stages(tmp_path):
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["arguments"]["sizes"] == [1000] and result["arguments"]["stages"] == ["gen", "import"]
     assert set(result["stages"]) == {"gen", "import"}
+    # GeoTwin's packages were byte-compiled before the first measurement, and the method says so
+    assert result["byte_compiled"] is True and "byte-compiled (compileall)" in result["method"]
+    assert Path(importlib.util.cache_from_source(str(ROOT / "twin" / "citymodel" / "cityjson.py"))).exists()
 
     manifest = json.loads((ROOT / "bench" / "inputs" / "district-1000" / "district.json").read_text())
     assert manifest["buildings"] == 1000
