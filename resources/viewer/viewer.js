@@ -1,6 +1,7 @@
 /* GeoTwin web viewer: the city's 3D Tiles with CesiumJS, without Cesium ion.
  * State for tests and embedding pages: window.geotwin (loaded, error, tileCount, featureCount, terrain,
- * pickedId, picked, layers, sensorRefreshes, bimVisible, lookAt()) and #status[data-state]. */
+ * pickedId, picked, layers, sensorRefreshes, bimVisible, flights (camera flights completed), lookAt()) and
+ * #status[data-state]. */
 (function () {
   "use strict";
 
@@ -8,7 +9,7 @@
   var state = window.geotwin = {
     loaded: false, error: null, tileCount: 0, featureCount: 0, groundHeight: null, terrain: false,
     pickedId: null, picked: null, layers: {}, sensorRefreshes: 0, sensorRefreshErrors: 0, timings: {},
-    bimVisible: [], viewer: null, tileset: null, lookAt: null
+    bimVisible: [], viewer: null, tileset: null, lookAt: null, flights: 0
   };
   var statusEl = document.getElementById("status");
   // ---------------------------------------------------------------- language, numbers, times
@@ -63,7 +64,9 @@
           class: "Class", usage: "Usage", link_reason: "Link reason", building_id: "Building", distance: "Distance",
           object_class: "Object class", source_file: "Source file", lod: "Level of detail", lods_available: "LoDs available",
           street: "Street", house_number: "House number", postal_code: "Postal code", city: "City", country: "Country",
-          roof_height: "Roof height", storeys_below_ground: "Storeys below ground", attributes: "Attributes" },
+          roof_height: "Roof height", storeys_below_ground: "Storeys below ground", attributes: "Attributes",
+          net_area: "Net area", net_volume: "Net volume", long_name: "Long name", number: "Number", storey: "Storey",
+          floor_elevation: "Floor elevation", area_source: "Area from" },
     de: { id: "Kennung", "function": "Funktion", name: "Name", measured_height: "H\u00f6he", height: "H\u00f6he",
           storeys_above_ground: "Geschosse \u00fcber Grund", roof_type: "Dachform", year_of_construction: "Baujahr",
           ground_height: "Gel\u00e4ndeh\u00f6he", ellipsoidal_height: "Ellipsoidische H\u00f6he", seats: "Pl\u00e4tze",
@@ -74,11 +77,14 @@
           distance: "Abstand", object_class: "Objektart", source_file: "Quelldatei", lod: "Detailstufe",
           lods_available: "Verf\u00fcgbare Detailstufen", street: "Stra\u00dfe", house_number: "Hausnummer",
           postal_code: "Postleitzahl", city: "Ort", country: "Land", roof_height: "Dachh\u00f6he",
-          storeys_below_ground: "Geschosse unter Grund", attributes: "Attribute" }
+          storeys_below_ground: "Geschosse unter Grund", attributes: "Attribute", net_area: "Nettofl\u00e4che",
+          net_volume: "Nettovolumen", long_name: "Langname", number: "Nummer", storey: "Geschoss",
+          floor_elevation: "Fu\u00dfbodenh\u00f6he", area_source: "Fl\u00e4che aus" }
   };
   // Units by property name (the stored values are metres, square and cubic metres).
-  var PROPERTY_UNITS = [[/(^|[_.])(height|elevation|distance|depth|width|length)(_|$)/i, "m"],
-                        [/(^|[_.])area(_|$)/i, "m\u00b2"], [/(^|[_.])volume(_|$)/i, "m\u00b3"]];
+  // [name pattern, unit, decimals shown]: areas to the 0.01 m² of room schedules (72.96 m², not 73 m²).
+  var PROPERTY_UNITS = [[/(^|[_.])(height|elevation|distance|depth|width|length)(_|$)/i, "m", 1],
+                        [/(^|[_.])area(_|$)/i, "m\u00b2", 2], [/(^|[_.])volume(_|$)/i, "m\u00b3", 1]];
   var NOT_NUMBERS = /(^|[_.])(id|key|code|year|function|class|zip|postcode|postal|type|schluessel)(_|$)|^id$/i;
 
   function initialLanguage() {
@@ -466,6 +472,7 @@
   var shownProps = new Set();  // properties the highlights show: no table row repeats them
   function shown(key) { config.overlayProperties[key].forEach(function (n) { shownProps.add(n); }); }
   var lastShown = null;        // re-rendered when the language changes
+  var returnFocus = null;      // the element focused before the panel opened
   var extras = state.extras = { series: null, availability: null };
 
   function isHttpUrl(value) {
@@ -507,9 +514,9 @@
     var numeric = typeof value === "number" || typeof value === "bigint" ||
       (typeof value === "string" && /^-?\d+\.\d+$/.test(value));
     if (numeric && !(name && NOT_NUMBERS.test(name))) {
-      var unit = null;
-      PROPERTY_UNITS.forEach(function (pair) { if (name && pair[0].test(name)) { unit = pair[1]; } });
-      return formatNumber(value, unit ? 1 : undefined) + (unit ? "\u00a0" + unit : "");
+      var unit = null, digits;
+      PROPERTY_UNITS.forEach(function (u) { if (name && u[0].test(name)) { unit = u[1]; digits = u[2]; } });
+      return formatNumber(value, digits) + (unit ? "\u00a0" + unit : "");
     }
     return String(value);
   }
@@ -575,7 +582,22 @@
     var wasHidden = info.hidden;
     info.hidden = false;
     document.body.classList.add("info-open");
-    if (wasHidden) { info.focus({ preventScroll: true }); }
+    if (wasHidden) {
+      returnFocus = document.activeElement;
+      info.focus({ preventScroll: true });
+    }
+  }
+
+  // Closed by keyboard or its button: the focus goes back to the control that had it before the panel
+  // opened (a map click leaves it on the page).
+  function closeInfo() {
+    var back = returnFocus;
+    hideInfo();
+    if (back && back !== document.body && document.contains(back) && back.getClientRects().length) {
+      back.focus({ preventScroll: true });
+    } else if (document.activeElement && info.contains(document.activeElement)) {
+      document.activeElement.blur();
+    }
   }
 
   function hideInfo() {
@@ -592,9 +614,9 @@
       highlighted = null;
     }
   }
-  document.getElementById("info-close").addEventListener("click", hideInfo);
+  document.getElementById("info-close").addEventListener("click", closeInfo);
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && !info.hidden) { hideInfo(); }
+    if (event.key === "Escape" && !info.hidden) { closeInfo(); }
   });
   languageListeners.push(function () { if (lastShown) { lastShown(); } });
 
@@ -892,6 +914,7 @@
         cluster.billboard.verticalOrigin = Cesium.VerticalOrigin.BOTTOM;
         cluster.billboard.disableDepthTestDistance = Number.POSITIVE_INFINITY;
         cluster.billboard.image = pins.fromText(String(entities.length), kindStyle[kind].color, 48).toDataURL();
+        cluster.billboard.id = entities;  // CesiumJS gives only the label the entities: a click zooms to them
         state.clusters = (state.clusters || 0) + 1;
       });
       source.entities.values.forEach(function (entity) { styleOverlay(entity, layer.name); });
@@ -981,7 +1004,7 @@
         duration: 1.5,
         // range 0: Cesium computes the distance at which the whole sphere is in view
         offset: new Cesium.HeadingPitchRange(0, Cesium.Math.toRadians(-45), 0),
-        complete: resolve,
+        complete: function () { state.flights++; resolve(); },
         cancel: resolve
       });
     });

@@ -2,7 +2,9 @@
 // Usage: node webmap.cjs <job.json>; prints one JSON result line on stdout.
 // job: {userDataDir, timeoutMs, loopback: [origins allowed], pages: [{url, locale, viewport: {width, height},
 //       steps: [{wait: js} | {eval: js, as} | {lookAt: [lon, lat, h, heading, pitch, range]} |
-//               {clickAt: {lon, lat, height}, as} | {click: selector} | {screenshot: path} | {key: name}]}]}
+//               {clickAt: {lon, lat, height, offsetY}, as} | {clickXY: js} | {click: selector} |
+//               {screenshot: path} | {key: name}]}]}
+// A height of null (lookAt, clickAt) is the viewer's ground height, where overlay points stand.
 // eval's js is an expression evaluated in the page; its value is stored under "as".
 // Every request to a host other than 127.0.0.1/localhost is aborted and listed in foreignRequests.
 "use strict";
@@ -42,14 +44,16 @@ async function visit(browser, spec, timeout, result) {
       process.stderr.write(spec.url + " step " + JSON.stringify(step).slice(0, 80) + "\n");
       if (step.wait) { await page.waitForFunction(step.wait); }
       if (step.eval) { out.values[step.as] = await page.evaluate(step.eval); }
-      if (step.lookAt) {
-        await page.evaluate((a) => window.geotwin.lookAt(a[0], a[1], a[2], a[3], a[4], a[5]), step.lookAt);
+      if (step.lookAt) {  // a null height: the viewer's ground height
+        await page.evaluate((a) => window.geotwin.lookAt(a[0], a[1], a[2] === null ? window.geotwin.groundHeight : a[2],
+          a[3], a[4], a[5]), step.lookAt);
       }
       if (step.clickAt) {
         const xy = await page.evaluate((t) => {
           const scene = window.geotwin.viewer.scene;
           scene.render();
-          const p = Cesium.SceneTransforms.worldToWindowCoordinates(scene, Cesium.Cartesian3.fromDegrees(t.lon, t.lat, t.height));
+          const h = t.height === null ? window.geotwin.groundHeight : t.height;
+          const p = Cesium.SceneTransforms.worldToWindowCoordinates(scene, Cesium.Cartesian3.fromDegrees(t.lon, t.lat, h));
           return p ? { x: p.x, y: p.y } : null;
         }, step.clickAt);
         if (xy) { xy.y += step.clickAt.offsetY || 0; await page.mouse.click(xy.x, xy.y); }
@@ -57,6 +61,10 @@ async function visit(browser, spec, timeout, result) {
         out.values[step.as] = await page.evaluate((xy) => ({ screen: xy, pickedId: window.geotwin.pickedId,
           title: document.getElementById("info-title").textContent,
           text: document.getElementById("info").innerText, hidden: document.getElementById("info").hidden }), xy);
+      }
+      if (step.clickXY) {  // a point on the screen computed in the page: {x, y}
+        const xy = await page.evaluate(step.clickXY);
+        if (xy) { await page.mouse.click(xy.x, xy.y); }
       }
       if (step.click) { await page.click(step.click); }
       if (step.key) { await page.keyboard.press(step.key); }

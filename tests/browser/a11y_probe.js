@@ -1,0 +1,141 @@
+// Probes of the web map for tests/twin/tiles/test_viewer_a11y_browser.py, evaluated in the page as one
+// expression: window.geotwinProbe = {contrast(), focus(), pins(layers)}.
+// WCAG 2.1: relative luminance and contrast ratio (1.4.3 text, 1.4.11 non-text), computed from the computed styles.
+(function () {
+  "use strict";
+  function parse(css) {
+    var m = /rgba?\(([^)]+)\)/.exec(css || "");
+    if (!m) { return null; }
+    var p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  }
+  function luminance(c) {
+    var f = function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  }
+  function ratio(a, b) {
+    var la = luminance(a), lb = luminance(b);
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  }
+  function over(top, bottom) {  // top (with alpha) composited over an opaque bottom
+    return [0, 1, 2].map(function (i) { return top[i] * top[3] + bottom[i] * (1 - top[3]); }).concat([1]);
+  }
+  // The colours that can stand behind an element: its own and its ancestors' backgrounds composited; where
+  // none is opaque the map shows through, which may be anything from black to white.
+  function backgrounds(el) {
+    var layers = [];
+    for (var e = el; e && e.nodeType === 1; e = e.parentElement) {
+      var c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) {
+        layers.push(c);
+        if (c[3] >= 1) { break; }
+      }
+    }
+    var bases = layers.length && layers[layers.length - 1][3] >= 1 ? [layers.pop()] : [[0, 0, 0, 1], [255, 255, 255, 1]];
+    return bases.map(function (base) {
+      for (var i = layers.length - 1; i >= 0; i--) { base = over(layers[i], base); }
+      return base;
+    });
+  }
+  function opacity(el) {
+    var o = 1;
+    for (var e = el; e && e.nodeType === 1; e = e.parentElement) { o *= Number(getComputedStyle(e).opacity); }
+    return o;
+  }
+  function visible(el) {
+    var s = getComputedStyle(el);
+    return el.getClientRects().length > 0 && s.visibility !== "hidden" && opacity(el) > 0;
+  }
+  function name(el) {
+    return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+      (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "");
+  }
+  function path(el) {
+    var parts = [];
+    for (var e = el; e && e !== document.body; e = e.parentElement) { parts.unshift(name(e)); }
+    return parts.join(" > ");
+  }
+  function worst(fg, el) {
+    return Math.min.apply(null, backgrounds(el).map(function (bg) { return ratio(over(fg, bg), bg); }));
+  }
+  // Every visible element with text of its own: its contrast and the ratio it needs (large text: 3).
+  function contrast() {
+    var out = [];
+    Array.prototype.forEach.call(document.body.querySelectorAll("*"), function (el) {
+      var own = Array.prototype.some.call(el.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+      if (!own || !visible(el) || el.closest("script, style, noscript")) { return; }
+      var s = getComputedStyle(el);
+      var size = parseFloat(s.fontSize), bold = Number(s.fontWeight) >= 700;
+      var fg = parse(s.color);
+      fg[3] *= opacity(el);
+      out.push({ element: path(el), text: el.textContent.trim().slice(0, 40), ratio: Math.round(worst(fg, el) * 100) / 100,
+                 need: size >= 24 || (bold && size >= 18.66) ? 3 : 4.5, fontSize: size });
+    });
+    // Non-text: a button's border against what surrounds the button.
+    Array.prototype.forEach.call(document.querySelectorAll("button"), function (el) {
+      if (!visible(el)) { return; }
+      var s = getComputedStyle(el);
+      if (parseFloat(s.borderTopWidth) > 0) {
+        out.push({ element: path(el) + " (border)", text: "", need: 3,
+                   ratio: Math.round(worst(parse(s.borderTopColor), el.parentElement) * 100) / 100 });
+      }
+    });
+    return out;
+  }
+  // The focused element, whether it shows a focus ring (outline of 2 px or more) and that ring's contrast.
+  function focus() {
+    var el = document.activeElement;
+    if (!el || el === document.body) { return { element: "body" }; }
+    var s = getComputedStyle(el);
+    var width = s.outlineStyle === "none" ? 0 : parseFloat(s.outlineWidth);
+    return { element: path(el), id: el.id, tag: el.tagName.toLowerCase(), text: (el.textContent || "").trim().slice(0, 40),
+             visible: visible(el), focusVisible: el.matches(":focus-visible"), outlineWidth: width,
+             outlineContrast: width ? Math.round(worst(parse(s.outlineColor), el.parentElement || el) * 100) / 100 : 0 };
+  }
+  // Per overlay layer: its entities, the pins and labels drawn for single entities and the cluster pins
+  // (CesiumJS's EntityCluster keeps them in these collections; a clustered entity's own pin is hidden).
+  function pins(colors) {
+    var viewer = window.geotwin.viewer;
+    var camera = viewer.scene.camera.positionWC;
+    var key = function (e) {
+      var bag = e.properties;
+      var n = bag && ["id", "sensor_key"].filter(function (k) { return bag.hasProperty(k); })[0];
+      return n ? String(bag[n].getValue(viewer.clock.currentTime)) : e.id;
+    };
+    var shown = function (collection) {
+      var list = [];
+      for (var i = 0; collection && i < collection.length; i++) {
+        var item = collection.get(i);
+        if (item.show && item.clusterShow !== false) { list.push(item); }  // clusterShow false: in a cluster
+      }
+      return list;
+    };
+    var inRange = function (label) {  // a label beyond its distance display condition is not drawn
+      var d = label.distanceDisplayCondition;
+      var far = Cesium.Cartesian3.distance(camera, label.position);
+      return !d || (far >= d.near && far <= d.far);
+    };
+    var builder = new Cesium.PinBuilder();
+    var out = {};
+    for (var i = 0; i < viewer.dataSources.length; i++) {
+      var source = viewer.dataSources.get(i), c = source.clustering;
+      var color = colors[source.name];
+      out[source.name] = {
+        entities: source.entities.values.map(key),
+        pins: shown(c._billboardCollection).map(function (b) { return key(b.id); }),
+        labels: shown(c._labelCollection).filter(inRange).map(function (l) { return { id: key(l.id), text: l.text }; }),
+        clusters: shown(c._clusterBillboardCollection).map(function (b) {
+          return { ids: b.id.map(key), countPin: color ?
+            b.image === builder.fromText(String(b.id.length), Cesium.Color.fromCssColorString(color), 48).toDataURL() : null };
+        }),
+        clusterLabels: shown(c._clusterLabelCollection).map(function (l) { return l.text; }),
+        clusterXY: shown(c._clusterBillboardCollection).map(function (b) {
+          var p = Cesium.SceneTransforms.worldToWindowCoordinates(viewer.scene, b.position);
+          return p ? { x: p.x, y: p.y, n: b.id.length } : null;
+        })
+      };
+    }
+    return out;
+  }
+  return { contrast: contrast, focus: focus, pins: pins };
+}())
