@@ -292,10 +292,12 @@ def find_repeats(inputs: Sequence[str], path: str | os.PathLike[str]) -> Repeats
         (None, False)
         >>> repeats = find_repeats([city, city], path)
         >>> [(layer, rows) for _, layer, rows, _ in repeats.skipped], len(repeats.digest)
-        ([('buildings', 12), ('building_surfaces', 84), ('footprints', 12)], 64)
+        ([('buildings', 12), ('building_surfaces', 85), ('footprints', 12)], 64)
     """
     target = Path(path)
     target.unlink(missing_ok=True)
+    if len(inputs) < 2:
+        return Repeats()
     digest = hashlib.sha256()
     skipped: list[tuple[str, str, int, str]] = []
     with closing(gpkg.scratch_database(target)) as con:
@@ -308,7 +310,7 @@ def find_repeats(inputs: Sequence[str], path: str | os.PathLike[str]) -> Repeats
             try:
                 present = {r[0] for r in con.execute("SELECT table_name FROM part.gpkg_contents")}
                 for keyed in (k for k in _KEYED if k.spec.name in present):
-                    skipped += _repeated_rows(con, number, source, keyed)
+                    skipped += _repeated_rows(con, number, source, keyed, number == len(inputs) - 1)
                 con.commit()
             finally:
                 con.execute("DETACH DATABASE part")
@@ -320,9 +322,9 @@ def find_repeats(inputs: Sequence[str], path: str | os.PathLike[str]) -> Repeats
     return Repeats(str(target), digest.hexdigest(), skipped)
 
 
-def _repeated_rows(con: Any, number: int, source: str, keyed: Keyed) -> list[tuple[str, str, int, str]]:
-    """Note the ids of the attached input's rows of ``keyed`` that an earlier input has, then its ids as seen;
-    returns (input, layer, rows, the first row's id) when it has such rows."""
+def _repeated_rows(con: Any, number: int, source: str, keyed: Keyed, last: bool) -> list[tuple[str, str, int, str]]:
+    """Note the ids of the attached input's rows of ``keyed`` that an earlier input has, then its ids as seen
+    (unless it is the ``last`` input); returns (input, layer, rows, the first row's id) when it has such rows."""
     name, key = keyed.spec.name, keyed.key
     again = f'FROM part."{name}" WHERE "{key}" IN (SELECT id FROM "seen_{name}")'
     found: list[tuple[str, str, int, str]] = []
@@ -332,7 +334,8 @@ def _repeated_rows(con: Any, number: int, source: str, keyed: Keyed) -> list[tup
             first = con.execute(f'SELECT "{key}" {again} ORDER BY rowid LIMIT 1').fetchone()[0]
             found.append((source, name, rows, str(first)))
             con.execute(f'INSERT OR IGNORE INTO earlier SELECT ?, ?, "{key}" {again}', (number, name))
-    con.execute(f'INSERT OR IGNORE INTO "seen_{name}" SELECT "{key}" FROM part."{name}" WHERE "{key}" IS NOT NULL')
+    if not last:
+        con.execute(f'INSERT OR IGNORE INTO "seen_{name}" SELECT "{key}" FROM part."{name}" WHERE "{key}" IS NOT NULL')
     return found
 
 
@@ -587,7 +590,7 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
     folder = Path(work) / "build"
     manifest = Manifest(folder, "build")
     folder.mkdir(parents=True, exist_ok=True)
-    repeats = find_repeats(inputs, folder / _EARLIER) if len(inputs) > 1 else Repeats()
+    repeats = find_repeats(inputs, folder / _EARLIER)
     for source, layer, rows, example in repeats.skipped:
         reporter.warning(repeated_message(source, rows, layer, CITYMODEL, example))
     opts = (options.iou_threshold, options.height_tolerance, options.search_distance)
