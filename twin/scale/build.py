@@ -14,6 +14,12 @@ The coordinator appends each cell's rows as soon as it and every cell before it 
 the rest (the tasks start in key order); the store's rows and feature ids are the same whatever order the cells
 finish in.
 
+Order, as in the single-process build: the twin's CRS is fixed first from all inputs and reported
+(``build.common_crs``; inputs in different CRSs are refused naming both, since the cells read the inputs by
+their coordinates). With several inputs, the rows of objects that an earlier input already has are skipped,
+with the single-process build's warnings (the first input wins): ``find_repeats`` finds their ids by SQL into
+``WORK/build/earlier_ids.sqlite``, and each worker leaves them out of its cell.
+
 Scope: city model inputs (GeoPackages of the city model import). BIM, learning islands and sensors are
 added by the single-process build afterwards (``geotwin:buildtwin`` into the same store with the same city
 model: its inputs are unchanged, so it is taken from the store and only the others are read and linked).
@@ -662,8 +668,9 @@ def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]], repeat
         expected = sum(_count(p, layer) for p in inputs if layer in gpkg.list_layers(p)) - repeats.rows(layer)
         got = sum(int(e.get("rows", {}).get(layer, 0)) for e in entries)
         if got != expected:
-            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected}: rows without a "
-                               "position, or a duplicate id across inputs; build this twin with geotwin:buildtwin")
+            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected} (without the rows "
+                               "of objects an earlier input has): rows without a position; build this twin with "
+                               "geotwin:buildtwin")
 
 
 def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manifest: Manifest, crs: str,
