@@ -14,6 +14,12 @@ The coordinator appends each cell's rows as soon as it and every cell before it 
 the rest (the tasks start in key order); the store's rows and feature ids are the same whatever order the cells
 finish in.
 
+Order, as in the single-process build: the twin's CRS is fixed first from all inputs and reported
+(``build.common_crs``; inputs in different CRSs are refused naming both, since the cells read the inputs by
+their coordinates). With several inputs, the rows of objects that an earlier input already has are skipped,
+with the single-process build's warnings (the first input wins): ``find_repeats`` finds their ids by SQL into
+``WORK/build/earlier_ids.sqlite``, and each worker leaves them out of its cell.
+
 Scope: city model inputs (GeoPackages of the city model import). BIM, learning islands and sensors are
 added by the single-process build afterwards (``geotwin:buildtwin`` into the same store with the same city
 model: its inputs are unchanged, so it is taken from the store and only the others are read and linked).
@@ -292,10 +298,12 @@ def find_repeats(inputs: Sequence[str], path: str | os.PathLike[str]) -> Repeats
         (None, False)
         >>> repeats = find_repeats([city, city], path)
         >>> [(layer, rows) for _, layer, rows, _ in repeats.skipped], len(repeats.digest)
-        ([('buildings', 12), ('building_surfaces', 84), ('footprints', 12)], 64)
+        ([('buildings', 12), ('building_surfaces', 85), ('footprints', 12)], 64)
     """
     target = Path(path)
     target.unlink(missing_ok=True)
+    if len(inputs) < 2:
+        return Repeats()
     digest = hashlib.sha256()
     skipped: list[tuple[str, str, int, str]] = []
     with closing(gpkg.scratch_database(target)) as con:
@@ -308,7 +316,7 @@ def find_repeats(inputs: Sequence[str], path: str | os.PathLike[str]) -> Repeats
             try:
                 present = {r[0] for r in con.execute("SELECT table_name FROM part.gpkg_contents")}
                 for keyed in (k for k in _KEYED if k.spec.name in present):
-                    skipped += _repeated_rows(con, number, source, keyed)
+                    skipped += _repeated_rows(con, number, source, keyed, number == len(inputs) - 1)
                 con.commit()
             finally:
                 con.execute("DETACH DATABASE part")
@@ -320,9 +328,9 @@ def find_repeats(inputs: Sequence[str], path: str | os.PathLike[str]) -> Repeats
     return Repeats(str(target), digest.hexdigest(), skipped)
 
 
-def _repeated_rows(con: Any, number: int, source: str, keyed: Keyed) -> list[tuple[str, str, int, str]]:
-    """Note the ids of the attached input's rows of ``keyed`` that an earlier input has, then its ids as seen;
-    returns (input, layer, rows, the first row's id) when it has such rows."""
+def _repeated_rows(con: Any, number: int, source: str, keyed: Keyed, last: bool) -> list[tuple[str, str, int, str]]:
+    """Note the ids of the attached input's rows of ``keyed`` that an earlier input has, then its ids as seen
+    (unless it is the ``last`` input); returns (input, layer, rows, the first row's id) when it has such rows."""
     name, key = keyed.spec.name, keyed.key
     again = f'FROM part."{name}" WHERE "{key}" IN (SELECT id FROM "seen_{name}")'
     found: list[tuple[str, str, int, str]] = []
@@ -332,7 +340,8 @@ def _repeated_rows(con: Any, number: int, source: str, keyed: Keyed) -> list[tup
             first = con.execute(f'SELECT "{key}" {again} ORDER BY rowid LIMIT 1').fetchone()[0]
             found.append((source, name, rows, str(first)))
             con.execute(f'INSERT OR IGNORE INTO earlier SELECT ?, ?, "{key}" {again}', (number, name))
-    con.execute(f'INSERT OR IGNORE INTO "seen_{name}" SELECT "{key}" FROM part."{name}" WHERE "{key}" IS NOT NULL')
+    if not last:
+        con.execute(f'INSERT OR IGNORE INTO "seen_{name}" SELECT "{key}" FROM part."{name}" WHERE "{key}" IS NOT NULL')
     return found
 
 
@@ -587,7 +596,7 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
     folder = Path(work) / "build"
     manifest = Manifest(folder, "build")
     folder.mkdir(parents=True, exist_ok=True)
-    repeats = find_repeats(inputs, folder / _EARLIER) if len(inputs) > 1 else Repeats()
+    repeats = find_repeats(inputs, folder / _EARLIER)
     for source, layer, rows, example in repeats.skipped:
         reporter.warning(repeated_message(source, rows, layer, CITYMODEL, example))
     opts = (options.iou_threshold, options.height_tolerance, options.search_distance)
@@ -659,8 +668,9 @@ def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]], repeat
         expected = sum(_count(p, layer) for p in inputs if layer in gpkg.list_layers(p)) - repeats.rows(layer)
         got = sum(int(e.get("rows", {}).get(layer, 0)) for e in entries)
         if got != expected:
-            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected}: rows without a "
-                               "position, or a duplicate id across inputs; build this twin with geotwin:buildtwin")
+            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected} (without the rows "
+                               "of objects an earlier input has): rows without a position; build this twin with "
+                               "geotwin:buildtwin")
 
 
 def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manifest: Manifest, crs: str,

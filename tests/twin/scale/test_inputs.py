@@ -111,7 +111,7 @@ def _in_crs(source, target, crs: str):
     return target
 
 
-def test_the_twins_crs_is_fixed_from_all_inputs_and_reported(parts, tmp_path):
+def test_the_twins_crs_is_fixed_first_and_reported(parts, tmp_path):
     reporter = CollectingReporter()
     build_partitioned(open_store(tmp_path / "twin.gpkg"), [parts["west"], parts["east"]], tmp_path / "work",
                       serial_mapper(), reporter, buildings_per_partition=200)
@@ -119,6 +119,8 @@ def test_the_twins_crs_is_fixed_from_all_inputs_and_reported(parts, tmp_path):
     assert crs == [f"the twin's CRS is EPSG:25832, the city model input's ({parts['west']})"]
     assert open_store(tmp_path / "twin.gpkg").crs() == "EPSG:25832"
 
+
+def test_inputs_in_two_crss_are_refused_naming_both_files(parts, tmp_path):
     east_gk = _in_crs(parts["east"], tmp_path / "east_gk.gpkg", GK3)
     with pytest.raises(InputError, match=r"east_gk.gpkg: the city model inputs are in different CRSs \(EPSG:25832 "
                                          r"in .*west.gpkg, EPSG:31467 in .*east_gk.gpkg\): the partitioned build "
