@@ -22,9 +22,9 @@ from ..algorithm import GeoTwinAlgorithm
 from ..connections import add_postgis_parameters, connection_dsn, output_or_connection
 from .importlearningislands import GROUP_ID
 
-TOPIC_CHOICES = (("chirpstack", "ChirpStack v4 (application/+/device/+/event/up)"),
+TOPIC_CHOICES = (("chirpstack", "ChirpStack v4 and v3 (application/+/device/+/event/up)"),
                  ("tts", "The Things Stack v3 (v3/+/devices/+/up)"),
-                 ("both", "ChirpStack v4 and The Things Stack v3"),
+                 ("both", "ChirpStack v4/v3 and The Things Stack v3"),
                  ("custom", "Custom topics (CUSTOM_TOPICS)"))
 LISTEN_OUTPUTS = (("RECEIVED", "Messages received"), ("STORED", "Uplinks stored"),
                   ("OBSERVATIONS", "Observations stored"), ("DUPLICATES", "Duplicates"),
@@ -41,8 +41,10 @@ class ListenSensors(GeoTwinAlgorithm):
         "Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the "
         "sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): "
         "ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded "
-        "payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, "
-        "uplink_message.f_cnt, received_at, uplink_message.decoded_payload).\n\n"
+        "payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the "
+        "gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 "
+        "(v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, "
+        "uplink_message.decoded_payload).\n\n"
         "DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and "
         "their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested "
         "objects), the property and its unit. Each device and property becomes a sensor point; each uplink "

@@ -1573,24 +1573,24 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <translation>Wiederholungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="113"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="115"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="130"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="132"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="162"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="164"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="25"/>
-      <source>ChirpStack v4 (application/+/device/+/event/up)</source>
-      <translation>ChirpStack v4 (application/+/device/+/event/up)</translation>
+      <source>ChirpStack v4 and v3 (application/+/device/+/event/up)</source>
+      <translation>ChirpStack v4 und v3 (application/+/device/+/event/up)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="26"/>
@@ -1599,8 +1599,8 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="27"/>
-      <source>ChirpStack v4 and The Things Stack v3</source>
-      <translation>ChirpStack v4 und The Things Stack v3</translation>
+      <source>ChirpStack v4/v3 and The Things Stack v3</source>
+      <translation>ChirpStack v4/v3 und The Things Stack v3</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="28"/>
@@ -1644,7 +1644,7 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="40"/>
-      <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
+      <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
 
@@ -1657,7 +1657,7 @@ QoS 1 with a persistent session (a fixed client id per output and topics): what 
 Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials.
 
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</source>
-      <translation>Abonniert die MQTT-Integration eines LoRaWAN-Netzwerkservers und hängt jeden Uplink an die Sensortabellen eines Zwilling- oder Sensor-GeoPackages an (OUTPUT; wird angelegt, wenn es fehlt, sonst erweitert): ChirpStack v4 (Topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, die dekodierte Nutzlast 'object') oder The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
+      <translation>Abonniert die MQTT-Integration eines LoRaWAN-Netzwerkservers und hängt jeden Uplink an die Sensortabellen eines Zwilling- oder Sensor-GeoPackages an (OUTPUT; wird angelegt, wenn es fehlt, sonst erweitert): ChirpStack v4 (Topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, die dekodierte Nutzlast 'object'), ChirpStack v3 (dasselbe Topic: devEUI hexadezimal oder Base64, fCnt, publishedAt oder die Zeit des Gateways, die dekodierte Nutzlast 'object' oder der JSON-Text 'objectJSON') oder The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, die Gerätetabelle (JSON oder CSV), ordnet jeder DevEUI eine Sensor-ID, einen Namen, eine Position (x, y und ihr KBS) und die beobachteten Größen zu: den Schlüssel in der dekodierten Nutzlast ('a.b' greift in verschachtelte Objekte), die Größe und ihre Einheit. Jedes Gerät mit jeder Größe wird ein Sensorpunkt; jeder Uplink fügt je Größe eine Beobachtung hinzu.
 
@@ -1672,52 +1672,52 @@ Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS
 Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="75"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Eigene Topics (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Gerätetabelle (JSON oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Gerätetabellen (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
     </message>

@@ -1,9 +1,15 @@
-"""LoRaWAN uplinks from a network server's MQTT integration (ChirpStack v4, The Things Stack v3) into
+"""LoRaWAN uplinks from a network server's MQTT integration (ChirpStack v4 and v3, The Things Stack v3) into
 the twin's sensor tables of a GeoPackage.
 
 Messages:
 - ChirpStack v4, topic ``application/<application id>/device/<DevEUI>/event/up``: ``deviceInfo.devEui``,
   ``fCnt``, ``time`` (else ``rxInfo[].gwTime``/``nsTime``), decoded payload ``object``.
+- ChirpStack v3 (Application Server v3), the same topic, told by its top-level ``devEUI``: the "JSON v3"
+  marshaler writes ``devEUI`` in hex and the decoded payload as ``object``, the Protobuf "JSON" marshaler
+  ``devEUI`` in base64 and the decoded payload as the JSON text ``objectJSON``; both are read. ``fCnt`` (a
+  missing one is 0), the time from ``publishedAt``, else the first ``rxInfo[].time`` (gateways with GPS), else the
+  time the message arrived. ``applicationID``, ``applicationName``, ``deviceName``, ``fPort``, ``data``,
+  ``txInfo`` and ``rxInfo`` of a wrong type make the message malformed, with the field named.
 - The Things Stack v3, topic ``v3/<application id>@<tenant>/devices/<device id>/up``: ``end_device_ids.dev_eui``,
   ``uplink_message.f_cnt`` (TTS leaves a 0 out of its JSON, so a missing one is 0), ``received_at``,
   ``uplink_message.decoded_payload``.

@@ -407,6 +407,59 @@ def test_a_store_in_an_odd_folder_round_trips_real_uplinks(broker, tmp_path, fol
     assert ("lorawan#ka-fp-temp-01#temperature", "°C") in {(k, u) for k, _, u in sensor_keys(out)}
 
 
+def _chirpstack_v3(eui: str, f_cnt: int, when: str, decoded: dict, protobuf_json: bool) -> tuple[str, bytes]:
+    """A ChirpStack v3 uplink shaped like the examples of its documentation (ChirpStack Application Server v3,
+    "Event types" -> "Uplink", brocaar/chirpstack-application-server docs/content/integrate/sending-receiving/
+    _index.md; the same payloads as tests/twin/sensors/test_lorawan_parsing.py's CS_V3_*), for a device of the
+    device table: Protobuf "JSON" (devEUI base64, objectJSON a JSON text) or "JSON v3" (hex, object)."""
+    import base64
+
+    doc = {"applicationID": "123", "applicationName": "friedrichsplatz", "deviceName": "garden-sensor",
+           "devEUI": base64.b64encode(bytes.fromhex(eui)).decode() if protobuf_json else eui,
+           "rxInfo": [{"gatewayID": "AwMDAwMDAwM=" if protobuf_json else "0303030303030303", "time": when,
+                       "rssi": -48, "loRaSNR": 9, "location": {"latitude": 49.0094, "longitude": 8.4037}}],
+           "txInfo": {"frequency": 868100000, "modulation": "LORA"},
+           "adr": True, "dr": 1, "fCnt": f_cnt, "fPort": 2, "data": "AQIDBA==", "tags": {"key": "value"}}
+    if protobuf_json:
+        doc["objectJSON"] = json.dumps(decoded)
+    else:
+        doc["object"] = decoded
+    return f"application/123/device/{eui}/event/up", json.dumps(doc).encode()
+
+
+def test_chirpstack_v3_uplinks_over_the_broker(broker, tmp_path):
+    out = tmp_path / "twin.gpkg"
+    listener = Listener(local_broker(broker), out)
+    noise, soil = "a84041000181c3a1", "a840410001820b02"
+    messages = [
+        _chirpstack_v3(noise, 12, "2019-11-08T13:59:25.048445Z", {"laeq": 55.2, "battery": {"voltage": 3.58}}, True),
+        _chirpstack_v3(soil, 3, "2019-11-08T14:00:01Z", {"water_soil": "31.5", "temp_soil": 11.25}, False),
+        # the same uplink through the other marshaler: a duplicate by DevEUI, frame counter and time
+        _chirpstack_v3(noise, 12, "2019-11-08T13:59:25.048445Z", {"laeq": 55.2, "battery": {"voltage": 3.58}}, False),
+    ]
+    hostile = _chirpstack_v3(noise, 13, "2019-11-08T14:14:25Z", {"laeq": 1.0}, True)
+    doc = json.loads(hostile[1])
+    doc["objectJSON"] = "{laeq: 57.0"
+    wrong_type = json.loads(messages[1][1])
+    wrong_type["fPort"] = "2"
+    broker.publish(messages + [(hostile[0], json.dumps(doc).encode()),
+                               (messages[1][0], json.dumps(wrong_type).encode())])
+    listener.wait(lambda: listener.seen and listener.seen[-1] >= 5)
+    counts = listener.finish()
+    assert (counts.received, counts.stored, counts.duplicates, counts.unknown, counts.malformed) == (5, 2, 1, 0, 2)
+    obs = rows(out, "SELECT sensor_key, phenomenon_time, result FROM observations ORDER BY sensor_key")
+    assert obs == [("lorawan#ka-fp-noise-01#battery.voltage", "2019-11-08T13:59:25.048445Z", 3.58),
+                   ("lorawan#ka-fp-noise-01#laeq", "2019-11-08T13:59:25.048445Z", 55.2),
+                   ("lorawan#ka-fp-soil-01#temp_soil", "2019-11-08T14:00:01Z", 11.25),
+                   ("lorawan#ka-fp-soil-01#water_soil", "2019-11-08T14:00:01Z", 31.5)]
+    assert rows(out, "SELECT dev_eui, f_cnt FROM lorawan_uplinks ORDER BY dev_eui") == [(noise, 12), (soil, 3)]
+    issues = sorted(r[0] for r in rows(out, "SELECT issue FROM sensor_issues"))
+    assert issues[0].startswith(f"malformed message on application/123/device/{noise}/event/up: objectJSON is not "
+                                "JSON (")
+    assert issues[1] == f"malformed message on application/123/device/{soil}/event/up: fPort is not an integer " \
+                        "0..255: '2'"
+
+
 def test_not_a_geopackage_is_refused(tmp_path):
     bad = tmp_path / "x.gpkg"
     bad.write_text("hello")
