@@ -916,86 +916,86 @@ SCHEDULER und WORKERS (erweitert): Ein großes Stadtmodell kann in Partitionen a
       <location filename="../../processing/algorithms/findlearningisland.py" line="114"/>
       <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
-Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
+Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. Hours by arrangement (a rule that is only a comment, such as "nach Vereinbarung") and open ends (08:00+: the closing time is unknown) are unknown from their start and never taken as open either; typographic dashes, quotes and spaces (Mo–Fr 08:00–18:00) are read as plain ones. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
 
 Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
 
 Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</source>
       <translation>Findet die einem Standort nächstgelegenen Lerninseln, die im ganzen Zeitfenster ab TIME für DURATION Minuten geöffnet, in ihrem Buchungskalender frei sind und mindestens SEATS Plätze haben. Der Standort ist ein Punkt (LOCATION) oder eine Adresse (ADDRESS, 'Straße 12'), die in street und house_number des Gebäude-Layers des Zwillings (BUILDINGS) gesucht wird; verwendet wird der Schwerpunkt des Gebäudes.
 
-Öffnungszeiten werden in der vollständigen OSM-Syntax opening_hours (opening_hours_py) mit den Feiertagen (PH) und Schulferien (SH) Baden-Württembergs ausgewertet: 'Mo-Fr 08:00-16:00; PH,SH off' ist an Fronleichnam und in den Sommerferien geschlossen. Schulferien sind für die Schuljahre 2025/26 und 2026/27 bekannt (ohne die beweglichen Ferientage der einzelnen Schulen); eine SH-Regel außerhalb davon lässt die Lerninsel aus. Lerninseln, deren Öffnungszeiten nicht verstanden oder beim Import markiert wurden (opening_hours_error), werden mit einer Warnung ausgelassen: Ihre Öffnungszeiten sind unbekannt und gelten nie als geöffnet. TIME ist Ortszeit in Europe/Berlin (Standard: jetzt), mit korrekter Sommerzeit; DURATION 0 prüft den Zeitpunkt TIME.
+Öffnungszeiten werden in der vollständigen OSM-Syntax opening_hours (opening_hours_py) mit den Feiertagen (PH) und Schulferien (SH) Baden-Württembergs ausgewertet: 'Mo-Fr 08:00-16:00; PH,SH off' ist an Fronleichnam und in den Sommerferien geschlossen. Schulferien sind für die Schuljahre 2025/26 und 2026/27 bekannt (ohne die beweglichen Ferientage der einzelnen Schulen); eine SH-Regel außerhalb davon lässt die Lerninsel aus. Lerninseln, deren Öffnungszeiten nicht verstanden oder beim Import markiert wurden (opening_hours_error), werden mit einer Warnung ausgelassen: Ihre Öffnungszeiten sind unbekannt und gelten nie als geöffnet. Öffnungszeiten nach Vereinbarung (eine Regel, die nur ein Kommentar ist, etwa "nach Vereinbarung") und offene Enden (08:00+: das Schließen ist unbekannt) sind ab ihrem Beginn unbekannt und gelten ebenfalls nie als geöffnet; typografische Striche, Anführungszeichen und Leerzeichen (Mo–Fr 08:00–18:00) werden als einfache gelesen. TIME ist Ortszeit in Europe/Berlin (Standard: jetzt), mit korrekter Sommerzeit; DURATION 0 prüft den Zeitpunkt TIME.
 
 Kalender (CALENDARS, standardmäßig an): Eine Lerninsel mit Kalender (ein iCalendar-Feed oder eine CalDAV-Sammlung, siehe 'Lerninseln importieren') wird ausgelassen, wenn ein belegter Termin das Zeitfenster überschneidet; ein Kalender, der nicht gelesen werden kann, lässt seine Lerninsel mit dem Grund aus (nie als frei angenommen). AUTHCFG (eine Basic-Konfiguration: Benutzername und Passwort) wird für die CalDAV-Kalender verwendet, und nur für den Host in ihrem URL-Feld (oder, wenn leer, den einen Host der CalDAV-Kalender).
 
 Ausgabe: learning_island_search, nach Luftlinie sortiert (Rang 1 = am nächsten), mit der Buchungs-URL (nur http(s)-, mailto- und tel-Links; andere werden mit einem Hinweis weggelassen), und learning_island_search_excluded mit jeder ausgelassenen Lerninsel und dem Grund; für Lerninseln, die geschlossen oder belegt sind, enthält das Feld next_free den Beginn des nächsten gleich langen Zeitfensters, das innerhalb von 7 Tagen geöffnet und frei ist (leer: keines).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="144"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
       <source>From this point</source>
       <translation>Von diesem Punkt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="145"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="148"/>
       <source>Or from this address</source>
       <translation>Oder von dieser Adresse</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="150"/>
       <source>Buildings for the address (twin: buildings)</source>
       <translation>Gebäude für die Adresse (Zwilling: buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="152"/>
       <source>At (default: now)</source>
       <translation>Zeitpunkt (Standard: jetzt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="151"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
       <source>For (minutes; 0 = at that moment)</source>
       <translation>Dauer (Minuten; 0 = zu diesem Zeitpunkt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="157"/>
       <source>Seats needed</source>
       <translation>Benötigte Plätze</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="156"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="159"/>
       <source>Check the booking calendars</source>
       <translation>Buchungskalender prüfen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="158"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="161"/>
       <source>Authentication for CalDAV calendars</source>
       <translation>Authentifizierung für CalDAV-Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="160"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="163"/>
       <source>Maximum results</source>
       <translation>Höchstzahl an Ergebnissen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="163"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="166"/>
       <source>Search result GeoPackage</source>
       <translation>GeoPackage mit dem Suchergebnis</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="164"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="167"/>
       <source>Islands found</source>
       <translation>Gefundene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="173"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="176"/>
       <source>No learning islands layer given.</source>
       <translation>Kein Lerninsel-Layer angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="181"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="184"/>
       <source>Give a location point or an address.</source>
       <translation>Geben Sie einen Standort oder eine Adresse an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="203"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="206"/>
       <source>Free learning islands</source>
       <translation>Freie Lerninseln</translation>
     </message>
@@ -1730,44 +1730,44 @@ Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devic
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="30"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
-island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
+island_availability: one row per busy event (recurrences expanded, exceptions applied; cancelled events and those shown as free are free: Outlook's/Exchange's busy status FREE, else TRANSP:TRANSPARENT; tentative and out-of-office events are busy; free/busy periods are busy unless FBTYPE=FREE) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
 island_calendar_status: per island whether its calendar was read (ok / error / none), the number of busy events and the error message.
 
 A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</source>
       <translation>Liest den Buchungskalender jeder Lerninsel, die einen hat (die Felder calendar und calendar_type aus 'Lerninseln importieren': ein iCalendar-Feed, eine Datei oder eine http(s)-URL, oder eine CalDAV-Sammlung), für den Zeitraum START bis END (Standard: jetzt bis 7 Tage später; höchstens 31 Tage) und schreibt:
 
-island_availability: eine Zeile je belegtem Termin (Wiederholungen aufgelöst, Ausnahmen angewandt; transparente und abgesagte Termine sind frei) und je freier Lücke innerhalb der Öffnungszeiten, mit island_id, start, end (Europe/Berlin, mit UTC-Versatz), status busy/free, der Zusammenfassung des Termins und dem Quellkalender;
+island_availability: eine Zeile je belegtem Termin (Wiederholungen aufgelöst, Ausnahmen angewandt; abgesagte und als frei angezeigte Termine sind frei: Belegtstatus FREE von Outlook/Exchange, sonst TRANSP:TRANSPARENT; vorläufige und Abwesenheitstermine sind belegt; Frei/Belegt-Zeiten sind belegt außer bei FBTYPE=FREE) und je freier Lücke innerhalb der Öffnungszeiten, mit island_id, start, end (Europe/Berlin, mit UTC-Versatz), status busy/free, der Zusammenfassung des Termins und dem Quellkalender;
 island_calendar_status: je Lerninsel, ob ihr Kalender gelesen wurde (ok / error / none), die Zahl der belegten Termine und die Fehlermeldung.
 
 Ein Kalender, der nicht gelesen werden kann, wird als Warnung gemeldet, die anderen werden trotzdem gelesen. Grenzen: Ein Feed größer als 5 MB oder mit mehr als 10000 Terminen im Zeitraum wird abgelehnt. AUTHCFG (Basic: Benutzername und Passwort) wird nur an den Host in ihrem URL-Feld gesendet oder, wenn dieses leer ist, an den einen Host der CalDAV-Kalender; nie über einfaches http, außer an diesen Rechner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
       <source>From (default: now)</source>
       <translation>Von (Standard: jetzt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="54"/>
       <source>To (default: 7 days later)</source>
       <translation>Bis (Standard: 7 Tage später)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
       <source>Availability GeoPackage</source>
       <translation>Verfügbarkeits-GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
       <source>Busy intervals</source>
       <translation>Belegte Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="62"/>
       <source>Free intervals</source>
       <translation>Freie Zeiträume</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="63"/>
       <source>Calendars not read</source>
       <translation>Nicht gelesene Kalender</translation>
     </message>

@@ -916,86 +916,86 @@ SCHEDULER and WORKERS (advanced): a large city model can be exported in partitio
       <location filename="../../processing/algorithms/findlearningisland.py" line="114"/>
       <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
-Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
+Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. Hours by arrangement (a rule that is only a comment, such as "nach Vereinbarung") and open ends (08:00+: the closing time is unknown) are unknown from their start and never taken as open either; typographic dashes, quotes and spaces (Mo–Fr 08:00–18:00) are read as plain ones. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
 
 Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
 
 Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</source>
       <translation>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
-Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
+Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. Hours by arrangement (a rule that is only a comment, such as "nach Vereinbarung") and open ends (08:00+: the closing time is unknown) are unknown from their start and never taken as open either; typographic dashes, quotes and spaces (Mo–Fr 08:00–18:00) are read as plain ones. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
 
 Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
 
 Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="144"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
       <source>From this point</source>
       <translation>From this point</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="145"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="148"/>
       <source>Or from this address</source>
       <translation>Or from this address</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="150"/>
       <source>Buildings for the address (twin: buildings)</source>
       <translation>Buildings for the address (twin: buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="152"/>
       <source>At (default: now)</source>
       <translation>At (default: now)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="151"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
       <source>For (minutes; 0 = at that moment)</source>
       <translation>For (minutes; 0 = at that moment)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="157"/>
       <source>Seats needed</source>
       <translation>Seats needed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="156"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="159"/>
       <source>Check the booking calendars</source>
       <translation>Check the booking calendars</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="158"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="161"/>
       <source>Authentication for CalDAV calendars</source>
       <translation>Authentication for CalDAV calendars</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="160"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="163"/>
       <source>Maximum results</source>
       <translation>Maximum results</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="163"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="166"/>
       <source>Search result GeoPackage</source>
       <translation>Search result GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="164"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="167"/>
       <source>Islands found</source>
       <translation>Islands found</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="173"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="176"/>
       <source>No learning islands layer given.</source>
       <translation>No learning islands layer given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="181"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="184"/>
       <source>Give a location point or an address.</source>
       <translation>Give a location point or an address.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="203"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="206"/>
       <source>Free learning islands</source>
       <translation>Free learning islands</translation>
     </message>
@@ -1730,44 +1730,44 @@ As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="30"/>
       <source>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
-island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
+island_availability: one row per busy event (recurrences expanded, exceptions applied; cancelled events and those shown as free are free: Outlook's/Exchange's busy status FREE, else TRANSP:TRANSPARENT; tentative and out-of-office events are busy; free/busy periods are busy unless FBTYPE=FREE) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
 island_calendar_status: per island whether its calendar was read (ok / error / none), the number of busy events and the error message.
 
 A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</source>
       <translation>Reads the booking calendar of every learning island that has one (the calendar and calendar_type fields written by 'Import learning islands': an iCalendar feed, a file or an http(s) URL, or a CalDAV collection) for the range START to END (default: now to 7 days later; at most 31 days) and writes:
 
-island_availability: one row per busy event (recurrences expanded, exceptions applied; transparent and cancelled events are free) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
+island_availability: one row per busy event (recurrences expanded, exceptions applied; cancelled events and those shown as free are free: Outlook's/Exchange's busy status FREE, else TRANSP:TRANSPARENT; tentative and out-of-office events are busy; free/busy periods are busy unless FBTYPE=FREE) and per free gap inside the island's opening hours, with island_id, start, end (Europe/Berlin, with the UTC offset), status busy/free, the event's summary and the source calendar;
 island_calendar_status: per island whether its calendar was read (ok / error / none), the number of busy events and the error message.
 
 A calendar that cannot be read is reported as a warning and the others are still read. Limits: a feed larger than 5 MB or with more than 10000 events in the range is refused. AUTHCFG (Basic: user name and password) is sent only to the host in its URL field, or, when that is empty, to the one host of the CalDAV calendars; never over plain http except to this computer.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="51"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="53"/>
       <source>From (default: now)</source>
       <translation>From (default: now)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="52"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="54"/>
       <source>To (default: 7 days later)</source>
       <translation>To (default: 7 days later)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="57"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
       <source>Availability GeoPackage</source>
       <translation>Availability GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="59"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
       <source>Busy intervals</source>
       <translation>Busy intervals</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="60"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="62"/>
       <source>Free intervals</source>
       <translation>Free intervals</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/refreshislandavailability.py" line="61"/>
+      <location filename="../../processing/algorithms/refreshislandavailability.py" line="63"/>
       <source>Calendars not read</source>
       <translation>Calendars not read</translation>
     </message>

@@ -35,6 +35,7 @@ rule outside them raises ``OpeningHoursError``.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -130,6 +131,7 @@ def _fmt(day: date) -> str:
     return f"{day.year} {_MONTHS[day.month - 1]} {day.day:02d}"
 
 
+@functools.lru_cache(maxsize=64)
 def _holiday_selector(kind: str, offset: int) -> str:
     if kind == "PH":
         shift = timedelta(days=offset)
@@ -204,12 +206,12 @@ def plain(text: str) -> tuple[str, list[str]]:
             out.append(piece)
             continue
         chars = []
-        for c in piece:
+        for c in piece if not piece.isascii() else ():
             new = _TYPOGRAPHY.get(c, " " if c != " " and unicodedata.category(c) == "Zs" else c)
             if new != c:
                 seen[unicodedata.name(c, f"U+{ord(c):04X}").lower()] = None
             chars.append(new)
-        joined = re.sub(r" {2,}", " ", "".join(chars))
+        joined = re.sub(r" {2,}", " ", "".join(chars) if chars else piece)
         out.append(_SPACED_RANGE.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(1) else f"{m.group(3)}-",
                                      joined))
     return "".join(out), list(seen)
@@ -288,18 +290,18 @@ def _rewrite(text: str) -> _Rewritten:
         rule, comment = _by_arrangement(rule)
         if comment is not None:
             done.arrangements.append(comment)
-        rules, kinds = _rewrite_rule(rule, text)
-        done.holidays |= kinds
-        expanded = []
-        for one in rules:
-            pieces, ends, handled = _open_ends(one)
-            done.open_ends += [e for e in ends if e not in done.open_ends]
-            done.open_end_count += handled
-            expanded.append(pieces[0] + "".join(_additional(piece) for piece in pieces[1:]))
-        if sep in ("", ";", "||"):
-            parts.append((f" {sep} " if sep else "") + "; ".join(expanded))
+        pieces, ends, handled = _open_ends(rule)   # before PH/SH become long date lists
+        done.open_ends += [e for e in ends if e not in done.open_ends]
+        done.open_end_count += handled
+        first, *extra = [_rewrite_rule(piece, text) for piece in pieces]
+        for _, kinds in (first, *extra):
+            done.holidays |= kinds
+        if sep in ("", ";", "||"):   # the rule's own separator; its PH/SH parts as normal rules after it
+            parts.append((f" {sep} " if sep else "") + "; ".join(first[0]))
         else:
-            parts.append("".join(_additional(piece) for piece in expanded))
+            parts.append("".join(_additional(one) for one in first[0]))
+        # the open ends after it: additional rules, so that they do not replace the day's known hours
+        parts += [_additional(one) for rules, _ in extra for one in rules]
     done.text = "".join(parts).strip()
     written = len(_OPEN_END.findall(_QUOTED.sub("", text)))
     if written > done.open_end_count:   # never let the parser count an open end we did not find as open

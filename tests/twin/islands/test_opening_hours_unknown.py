@@ -178,3 +178,15 @@ def test_open_ends_the_rewriting_cannot_place_are_refused_rather_than_counted_op
         _rewrite("Mo 10:00-12:00 x 14:00+")
     assert _rewrite('Mo 10:00-12:00 "bis 18:00+"').open_ends == []   # inside a comment: text
     assert _rewrite("Mo 18:00+ unknown").open_end_count == 1
+
+
+def test_an_open_end_on_public_holidays_and_weekdays():
+    """'Mo-Fr,PH 10:00-12:00,14:00+': on Saturday 3 Oct 2026 (German Unity Day) open 10-12, unknown from 14:00; on
+    the Saturday after closed all day."""
+    hours = parse("Mo-Fr,PH 10:00-12:00,14:00+")
+    unity, later = datetime(2026, 10, 3), datetime(2026, 10, 10)
+    assert hours.spans(unity, unity + timedelta(days=1)) == [(local(unity.replace(hour=10)), local(unity.replace(hour=12)))]
+    assert [(a, b) for a, b, _ in hours.unknown_spans(unity, unity + timedelta(days=1))] == [
+        (local(unity.replace(hour=14)), local(unity + timedelta(days=1)))]
+    assert hours.spans(later, later + timedelta(days=1)) == [] == hours.unknown_spans(later, later + timedelta(days=1))
+    assert hours.holidays == frozenset({"PH"}) and hours.open_ends == ["14:00+"]
