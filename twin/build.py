@@ -90,6 +90,7 @@ class BuildResult:
     reused: list[str] = field(default_factory=list)     # source kinds taken unchanged from the store
     layer_changes: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     conflation: list[dict[str, Any]] = field(default_factory=list)
+    crs: str | None = None      # the twin's CRS, fixed as the build's first step (EPSG:n, or WKT without a code)
 
 
 def _is_gpkg(path: str) -> bool:
@@ -190,7 +191,16 @@ class _Builder:
         """Step one of a build: the twin's CRS, fixed once and reported. The CRS parameter when given; else the
         city model's (all city model inputs must agree); else the IFC inputs' (all must agree); else the first
         learning islands or sensors input's; else the store's. A reused kind (inputs unchanged) has the store's
-        CRS. Inputs in another CRS are transformed into it."""
+        CRS. Inputs in another CRS are transformed into it. When the twin's CRS is not the stored twin's, no kind
+        is reused: the stored layers are in the old CRS, so every input is read again."""
+        self._choose_crs(parameter)
+        if self.unchanged and self.store_crs and self.crs and not _same_crs(self.crs, self.store_crs):
+            self.reporter.info(f"every input is read again: the twin's CRS changes from {self.store_crs} to "
+                               f"{self.crs}")
+            self.unchanged.clear()
+
+    def _choose_crs(self, parameter: str | None) -> None:
+        """The twin's CRS and where it comes from (see ``fix_crs``)."""
         if parameter:
             self.crs = _crs_parameter(parameter)
             self.reporter.info(f"the twin's CRS is {self.crs}, from the CRS parameter")
@@ -429,7 +439,7 @@ class _Builder:
 
     # -- writing ------------------------------------------------------------------------------
     def write(self, derived: dict[str, pd.DataFrame], parameters: dict[str, Any]) -> BuildResult:
-        result = BuildResult(self.store.describe(), reused=list(self.reused))
+        result = BuildResult(self.store.describe(), reused=list(self.reused), crs=self.crs)
         old_hashes = self.store.read(OBJECT_HASHES) if self.exists else empty(OBJECT_HASHES, None)
         stored = self.store_layers
         build_id = 1
@@ -518,7 +528,8 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
         crs: the twin's CRS, or None to take the inputs'.
 
     Returns:
-        The BuildResult: buildings, matches, what was added, removed or modified, rows changed per layer.
+        The BuildResult: buildings, matches, what was added, removed or modified, rows changed per layer, and
+        the twin's CRS.
 
     Raises:
         InputError: no city model, inputs in CRSs that cannot be combined; Cancelled.
@@ -531,8 +542,8 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
         >>> folder = Path(tempfile.mkdtemp())
         >>> from geotwin.twin.store.geopackage import GpkgStore
         >>> result = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(city)]))
-        >>> result.buildings, len(result.added), result.layer_changes["building_surfaces"]
-        (12, 12, (12, 0, 0))
+        >>> result.buildings, len(result.added), result.layer_changes["building_surfaces"], result.crs
+        (12, 12, (12, 0, 0), 'EPSG:25832')
         >>> again = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(city)]))
         >>> again.added, again.removed, again.modified                     # nothing changed
         ([], [], [])
