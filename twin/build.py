@@ -90,6 +90,7 @@ class BuildResult:
     reused: list[str] = field(default_factory=list)     # source kinds taken unchanged from the store
     layer_changes: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     conflation: list[dict[str, Any]] = field(default_factory=list)
+    crs: str | None = None      # the twin's CRS, fixed as the build's first step (EPSG:n, or WKT without a code)
 
 
 def _is_gpkg(path: str) -> bool:
@@ -149,8 +150,20 @@ def gpkg_crs(path: str, layers: tuple[Keyed, ...]) -> str | None:
     return None
 
 
-def _same_crs(a: str, b: str) -> bool:
-    """Whether two CRS texts name the same CRS (``EPSG:25832`` and its WKT do)."""
+def same_crs(a: str, b: str) -> bool:
+    """Tell whether two CRS texts name the same CRS (``EPSG:25832`` and its WKT do).
+
+    Args:
+        a: a CRS as pyproj reads it.
+        b: another.
+
+    Returns:
+        True when pyproj finds them equal (a text pyproj does not know equals only itself).
+
+    Example:
+        >>> same_crs("EPSG:25832", "urn:ogc:def:crs:EPSG::25832"), same_crs("EPSG:25832", "EPSG:25833")
+        (True, False)
+    """
     if a == b:
         return True
     from pyproj import CRS
@@ -188,7 +201,7 @@ def common_crs(inputs: Sequence[tuple[str, str]], layers: tuple[Keyed, ...], lab
     found = [(path, crs) for path, gpkg_path in inputs if (crs := gpkg_crs(gpkg_path, layers))]
     if not found:
         return None
-    differ = [(p, c) for p, c in found if not _same_crs(c, found[0][1])]
+    differ = [(p, c) for p, c in found if not same_crs(c, found[0][1])]
     if differ:
         raise InputError(f"the {label} inputs are in different CRSs ({found[0][1]} in {found[0][0]}, "
                          f"{differ[0][1]} in {differ[0][0]}): {hint}", path=differ[0][0])
@@ -247,8 +260,26 @@ def drop_repeated(frame: pd.DataFrame, key: str, seen: set[str]) -> tuple[pd.Dat
     return (frame[~again] if again.any() else frame), keys[again]
 
 
-def _crs_parameter(text: str) -> str:
-    """The CRS parameter as ``EPSG:n`` (or WKT when it has no EPSG code); an InputError when it is none."""
+def crs_parameter(text: str) -> str:
+    """Give the CRS parameter as ``EPSG:n`` (or WKT when it has no EPSG code).
+
+    Args:
+        text: the parameter as the user gave it.
+
+    Returns:
+        ``EPSG:n``, or the WKT of a CRS without an EPSG code.
+
+    Raises:
+        InputError: pyproj knows no such CRS.
+
+    Example:
+        >>> crs_parameter("urn:ogc:def:crs:EPSG::25832")
+        'EPSG:25832'
+        >>> crs_parameter("no crs")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: the CRS parameter 'no crs' is no CRS pyproj knows (...)
+    """
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
@@ -347,9 +378,18 @@ class _Builder:
         """Step one of a build: the twin's CRS, fixed once and reported. The CRS parameter when given; else the
         city model's (all city model inputs must agree); else the IFC inputs' (all must agree); else the first
         learning islands or sensors input's; else the store's. A reused kind (inputs unchanged) has the store's
-        CRS. Inputs in another CRS are transformed into it."""
+        CRS. Inputs in another CRS are transformed into it. When the twin's CRS is not the stored twin's, no kind
+        is reused: the stored layers are in the old CRS, so every input is read again."""
+        self._choose_crs(parameter)
+        if self.unchanged and self.store_crs and self.crs and not same_crs(self.crs, self.store_crs):
+            self.reporter.info(f"every input is read again: the twin's CRS changes from {self.store_crs} to "
+                               f"{self.crs}")
+            self.unchanged.clear()
+
+    def _choose_crs(self, parameter: str | None) -> None:
+        """The twin's CRS and where it comes from (see ``fix_crs``)."""
         if parameter:
-            self.crs = _crs_parameter(parameter)
+            self.crs = crs_parameter(parameter)
             self.reporter.info(f"the twin's CRS is {self.crs}, from the CRS parameter")
             return
         for kind, layers in ((CITYMODEL, SOURCE_KINDS[CITYMODEL]), (IFC, SOURCE_KINDS[IFC])):
@@ -555,7 +595,7 @@ class _Builder:
 
     # -- writing ------------------------------------------------------------------------------
     def write(self, derived: dict[str, pd.DataFrame], parameters: dict[str, Any]) -> BuildResult:
-        result = BuildResult(self.store.describe(), reused=list(self.reused))
+        result = BuildResult(self.store.describe(), reused=list(self.reused), crs=self.crs)
         old_hashes = self.store.read(OBJECT_HASHES) if self.exists else empty(OBJECT_HASHES, None)
         stored = self.store_layers
         build_id = 1
@@ -690,7 +730,8 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
         crs: the twin's CRS, or None to take the inputs'.
 
     Returns:
-        The BuildResult: buildings, matches, what was added, removed or modified, rows changed per layer.
+        The BuildResult: buildings, matches, what was added, removed or modified, rows changed per layer, and
+        the twin's CRS.
 
     Raises:
         InputError: no city model, inputs in CRSs that cannot be combined; Cancelled.
@@ -703,8 +744,8 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
         >>> folder = Path(tempfile.mkdtemp())
         >>> from geotwin.twin.store.geopackage import GpkgStore
         >>> result = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(city)]))
-        >>> result.buildings, len(result.added), result.layer_changes["building_surfaces"]
-        (12, 12, (12, 0, 0))
+        >>> result.buildings, len(result.added), result.layer_changes["building_surfaces"], result.crs
+        (12, 12, (12, 0, 0), 'EPSG:25832')
         >>> again = build_twin(GpkgStore(folder / "twin.gpkg"), BuildInputs(citymodel=[str(city)]))
         >>> again.added, again.removed, again.modified                     # nothing changed
         ([], [], [])

@@ -10,6 +10,8 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterCrs,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -44,6 +46,13 @@ class BuildTwin(GeoTwinAlgorithm):
         "overlap and no look-alike is added as a new building. IFC content outside any building (a road, "
         "bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is "
         "added as an object of its own with its IFC class as object_class, and its elements are tiled.\n"
+        "The twin's CRS is fixed once, as the first step of the build, and reported in the log and the results: "
+        "the city model's (all city model inputs must agree), else the IFC inputs' (all must agree), else "
+        "that of the first learning islands or sensors input; every input in another CRS is transformed into it. "
+        "CRS: (advanced, optional) fixes the twin's CRS instead, e.g. to combine city models delivered in "
+        "different CRSs, which are refused without it. A rebuild into another CRS than the stored twin's rewrites "
+        "every layer. The partitioned build (SCHEDULER, WORKERS) cuts its partitions in the city model's CRS and "
+        "refuses any other.\n"
         "Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum "
         "is unchanged are not read again, only added, removed or modified objects (by hash of geometry and "
         "attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which "
@@ -67,6 +76,7 @@ class BuildTwin(GeoTwinAlgorithm):
 
     CITYMODEL, IFC, ISLANDS, SENSORS = "CITYMODEL", "IFC", "ISLANDS", "SENSORS"
     IOU, HEIGHT, SEARCH = "IOU_THRESHOLD", "HEIGHT_TOLERANCE", "SEARCH_DISTANCE"
+    CRS = "CRS"
     OUTPUT, DATABASE, SCHEMA, AUTHCFG = "OUTPUT", "DATABASE", "SCHEMA", "AUTHCFG"
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
@@ -85,7 +95,9 @@ class BuildTwin(GeoTwinAlgorithm):
         search = QgsProcessingParameterNumber(
             self.SEARCH, self.tr("Search distance for a misplaced BIM model (m)"),
             QgsProcessingParameterNumber.Double, defaultValue=2000.0, minValue=0.0)
-        self.add_advanced(search)
+        crs = QgsProcessingParameterCrs(self.CRS, self.tr("CRS of the twin (default: the inputs')"),
+                                        optional=True)
+        self.add_advanced(search, crs)
         add_cluster_parameters(self)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Twin GeoPackage"), self.tr("GeoPackage (*.gpkg)"), optional=True))
@@ -98,6 +110,7 @@ class BuildTwin(GeoTwinAlgorithm):
                             ("REMOVED", self.tr("Buildings removed since the last build")),
                             ("MODIFIED", self.tr("Buildings modified since the last build"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
+        self.addOutput(QgsProcessingOutputString(self.CRS, self.tr("CRS of the twin")))
 
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
@@ -113,6 +126,7 @@ class BuildTwin(GeoTwinAlgorithm):
         options = ConflationOptions(self.parameterAsDouble(parameters, self.IOU, context),
                                     self.parameterAsDouble(parameters, self.HEIGHT, context),
                                     self.parameterAsDouble(parameters, self.SEARCH, context))
+        crs = self._crs(parameters, context)
         output, connection = output_or_connection(self, parameters, context, self.OUTPUT, self.DATABASE)
         if connection:
             target, schema = postgis_target(self, parameters, context, connection, self.SCHEMA, self.AUTHCFG)
@@ -134,10 +148,11 @@ class BuildTwin(GeoTwinAlgorithm):
             reporter = self.reporter(steps)
             with cluster_mapper(scheduler, workers, reporter) as mapper:
                 result = build_twin_scaled(store, inputs, default_work_folder(f"{target}#{schema}" if connection
-                                                                              else target), mapper, reporter, options)
+                                                                              else target), mapper, reporter, options,
+                                           crs=crs)
         else:
-            result = build_twin(store, inputs, options, self.reporter(steps))
-        steps.setCurrentStep(1)
+            result = build_twin(store, inputs, options, self.reporter(steps), crs)
+        steps.setCurrentStep(1)   # the core reported the twin's CRS and where it came from (its first step)
         feedback.pushInfo(self.tr("{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; "
                                   "changes: {4} added, {5} removed, {6} modified").format(
             result.buildings, result.matched, result.unmatched, result.mismatches,
@@ -152,5 +167,12 @@ class BuildTwin(GeoTwinAlgorithm):
             self.OUTPUT: output or f"postgres:{connection}/{schema}",
             "BUILDINGS": result.buildings, "MATCHED": result.matched, "UNMATCHED": result.unmatched,
             "MISMATCHES": result.mismatches, "ADDED": len(result.added), "REMOVED": len(result.removed),
-            "MODIFIED": len(result.modified),
+            "MODIFIED": len(result.modified), self.CRS: result.crs or "",
         }
+
+    def _crs(self, parameters: dict[str, Any], context: QgsProcessingContext) -> str | None:
+        """The CRS parameter as the core takes it (``EPSG:n``, else the WKT); None when it is empty."""
+        crs = self.parameterAsCrs(parameters, self.CRS, context)
+        if not crs.isValid():
+            return None
+        return crs.authid() if crs.authid().upper().startswith("EPSG:") else crs.toWkt()

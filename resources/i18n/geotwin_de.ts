@@ -492,56 +492,107 @@ Lerninseln ohne CalDAV-Kalender: Ihre booking_url wird als BOOKING_URL zurückge
       <translation>Keine Zeit angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="112"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>Twin GeoPackage</source>
+      <translation>Zwillings-GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>GeoPackage (*.gpkg)</source>
+      <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="105"/>
+      <source>Buildings in the twin</source>
+      <translation>Gebäude im Zwilling</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="107"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="109"/>
+      <source>Buildings added since the last build</source>
+      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="110"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="111"/>
+      <source>Buildings modified since the last build</source>
+      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="113"/>
+      <source>CRS of the twin</source>
+      <translation>KBS des Zwillings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Geben Sie ein Stadtmodell oder mindestens ein IFC-Modell an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="139"/>
       <source>Building the twin in {0}</source>
       <translation>Der Zwilling wird in {0} aufgebaut</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="141"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="156"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} Gebäude; BIM: {1} zugeordnet, {2} als neue Gebäude hinzugefügt, {3} Abweichungen; Änderungen: {4} hinzugefügt, {5} entfernt, {6} geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
       <source>Added</source>
       <translation>Hinzugefügt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
       <source>Removed</source>
       <translation>Entfernt</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="161"/>
       <source>Modified</source>
       <translation>Geändert</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="148"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="163"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (und {0} weitere: siehe Tabelle changes)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="25"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="27"/>
       <source>Build digital twin</source>
       <translation>Digitalen Zwilling aufbauen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="27"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="29"/>
       <source>Digital twin</source>
       <translation>Digitaler Zwilling</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="29"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="31"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
 Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
+The twin's CRS is fixed once, as the first step of the build, and reported in the log and the results: the city model's (all city model inputs must agree), else the IFC inputs' (all must agree), else that of the first learning islands or sensors input; every input in another CRS is transformed into it. CRS: (advanced, optional) fixes the twin's CRS instead, e.g. to combine city models delivered in different CRSs, which are refused without it. A rebuild into another CRS than the stored twin's rewrites every layer. The partitioned build (SCHEDULER, WORKERS) cuts its partitions in the city model's CRS and refuses any other.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
 OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.
 SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</source>
@@ -549,89 +600,50 @@ SCHEDULER and WORKERS (advanced): a large city model can be built in spatial par
 
 CITYMODEL: GeoPackages aus „3D-Stadtmodell importieren“ oder CityGML-/CityJSON-Dateien oder -Ordner (werden direkt importiert). IFC: GeoPackages aus „BIM-Modell importieren“ oder IFC-Dateien (mit ihrer eigenen Georeferenzierung platziert). ISLANDS und SENSORS: GeoPackages aus dem Lerninsel- und dem Sensorimport.
 Konflation: Jedes BIM-Gebäude wird dem Stadtmodellgebäude zugeordnet, das sein Grundriss am stärksten überlappt (Schnitt durch Vereinigung, IoU). Bei einer IoU von mindestens IOU_THRESHOLD und Boden- und Dachhöhen innerhalb von HEIGHT_TOLERANCE wird es zur detaillierten Darstellung dieses Gebäudes: Das Stadtmodell behält IDs, Adresse und Attribute, das BIM ergänzt Räume und Bauteile. Eine geringere IoU, ein größerer Höhenversatz oder keine Überlappung, während ein Gebäude mit gleichem Umriss innerhalb von SEARCH_DISTANCE liegt (ein falsch platziertes Modell), ist eine Abweichung: Sie wird in conflation_report und im Protokoll gemeldet und nie zusammengeführt. Ein BIM-Gebäude ohne Überlappung und ohne Doppelgänger wird als neues Gebäude hinzugefügt. IFC-Inhalt außerhalb jedes Gebäudes (eine Straße, Brücke, Erdbauwerke, Außenanlagen: bim_buildings.ifc_class ist nicht IfcBuilding) wird nie zugeordnet: er wird als eigenes Objekt mit seiner IFC-Klasse als object_class hinzugefügt, und seine Bauteile werden gekachelt.
+Das KBS des Zwillings wird einmal, als erster Schritt des Aufbaus, festgelegt und im Protokoll und in den Ergebnissen gemeldet: das des Stadtmodells (alle Stadtmodell-Eingaben müssen übereinstimmen), sonst das der IFC-Eingaben (alle müssen übereinstimmen), sonst das der ersten Lerninsel- oder Sensoreingabe; jede Eingabe in einem anderen KBS wird in dieses transformiert. CRS: (erweitert, optional) legt das KBS des Zwillings stattdessen fest, z. B. um Stadtmodelle zu kombinieren, die in verschiedenen KBS geliefert wurden und ohne diese Angabe abgelehnt werden. Ein Neuaufbau in einem anderen KBS als dem des gespeicherten Zwillings schreibt jede Ebene neu. Der partitionierte Aufbau (SCHEDULER, WORKERS) schneidet seine Partitionen im KBS des Stadtmodells und lehnt jedes andere ab.
 Inkrementeller Neuaufbau: Nach Änderung einer Quelle erneut in dieselbe Ausgabe ausführen. Eingaben mit unveränderter Prüfsumme werden nicht erneut gelesen, nur hinzugefügte, entfernte oder geänderte Objekte (nach Hash von Geometrie und Attributen) werden geschrieben, und die Tabelle changes sowie die Ergebnisse ADDED/REMOVED/MODIFIED nennen die geänderten Gebäude.
 OUTPUT: ein GeoPackage, in eine temporäre Kopie geschrieben, die es nur bei erfolgreichem Aufbau ersetzt; es muss neu, leer oder ein von GeoTwin geschriebener Zwilling sein (jede andere Datei wird abgelehnt, nie überschrieben). Oder DATABASE: eine PostgreSQL/PostGIS-Verbindung von QGIS (optional mit AUTHCFG für die Zugangsdaten) und SCHEMA: ein neues oder leeres Schema oder eines, das GeoTwin angelegt hat, nie public oder ein Systemschema; der Aufbau ist eine Transaktion, und ein zweiter Aufbau in dasselbe Schema wartet auf den ersten. Passwörter werden nie protokolliert.
 SCHEDULER und WORKERS (erweitert): ein großes Stadtmodell kann in räumlichen Partitionen auf Dask distributed aufgebaut werden: jede Partition ist ein Quadrat der Stadt mit etwa 4.000 Gebäuden, jedes Gebäude wird in der Partition der Mitte seines Grundrisses aufgebaut, und die Partitionen werden in einer Transaktion in die Ausgabe geschrieben. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) baut wie bisher in diesem Prozess auf. Das Stadtmodell muss dann aus GeoPackages des Stadtmodell-Imports bestehen; BIM-Modelle, Lerninseln und Sensoren werden danach in diesem Prozess mit ihm verknüpft. Die Partitionen und ein Verzeichnis der fertigen liegen neben dem Ausgabe-GeoPackage (&lt;Ausgabe&gt;.geotwin-work; für PostGIS im temporären Ordner): ein zweiter Lauf baut nur die Partitionen neu auf, deren Quelldateien sich geändert haben. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>Stadtmodell (GeoPackages aus dem Import oder CityGML-/CityJSON-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM-Modelle (GeoPackages aus dem IFC-Import oder IFC-Dateien)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Lerninseln (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="87"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensoren (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="90"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Mindest-IoU der Grundrisse für eine Zuordnung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Höhentoleranz für eine Zuordnung (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="96"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Suchabstand für ein falsch platziertes BIM-Modell (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
-      <source>Twin GeoPackage</source>
-      <translation>Zwillings-GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
-      <source>GeoPackage (*.gpkg)</source>
-      <translation>GeoPackage (*.gpkg)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
-      <source>Buildings in the twin</source>
-      <translation>Gebäude im Zwilling</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="94"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>Dem Stadtmodell zugeordnete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>Als neue Gebäude hinzugefügte BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="96"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>Als Abweichung gemeldete BIM-Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>Buildings added since the last build</source>
-      <translation>Seit dem letzten Aufbau hinzugefügte Gebäude</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
-      <source>Buildings removed since the last build</source>
-      <translation>Seit dem letzten Aufbau entfernte Gebäude</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
-      <source>Buildings modified since the last build</source>
-      <translation>Seit dem letzten Aufbau geänderte Gebäude</translation>
+      <source>CRS of the twin (default: the inputs')</source>
+      <translation>KBS des Zwillings (Voreinstellung: das der Eingaben)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="126"/>

@@ -492,56 +492,107 @@ Islands without a CalDAV calendar: their booking_url is returned as BOOKING_URL 
       <translation>No time given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="112"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>Twin GeoPackage</source>
+      <translation>Twin GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="103"/>
+      <source>GeoPackage (*.gpkg)</source>
+      <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="105"/>
+      <source>Buildings in the twin</source>
+      <translation>Buildings in the twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="106"/>
+      <source>BIM buildings matched to the city model</source>
+      <translation>BIM buildings matched to the city model</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="107"/>
+      <source>BIM buildings added as new buildings</source>
+      <translation>BIM buildings added as new buildings</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="108"/>
+      <source>BIM buildings reported as mismatches</source>
+      <translation>BIM buildings reported as mismatches</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="109"/>
+      <source>Buildings added since the last build</source>
+      <translation>Buildings added since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="110"/>
+      <source>Buildings removed since the last build</source>
+      <translation>Buildings removed since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="111"/>
+      <source>Buildings modified since the last build</source>
+      <translation>Buildings modified since the last build</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="113"/>
+      <source>CRS of the twin</source>
+      <translation>CRS of the twin</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
       <source>Give a city model or at least one IFC model.</source>
       <translation>Give a city model or at least one IFC model.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="125"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="139"/>
       <source>Building the twin in {0}</source>
       <translation>Building the twin in {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="141"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="156"/>
       <source>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</source>
       <translation>{0} buildings; BIM: {1} matched, {2} added as new buildings, {3} mismatches; changes: {4} added, {5} removed, {6} modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
       <source>Added</source>
       <translation>Added</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="145"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="160"/>
       <source>Removed</source>
       <translation>Removed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="146"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="161"/>
       <source>Modified</source>
       <translation>Modified</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="148"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="163"/>
       <source> (and {0} more: see the changes table)</source>
       <translation> (and {0} more: see the changes table)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="25"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="27"/>
       <source>Build digital twin</source>
       <translation>Build digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="27"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="29"/>
       <source>Digital twin</source>
       <translation>Digital twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="29"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="31"/>
       <source>Builds the linked digital twin in one GeoPackage or one PostGIS schema: the city model, the BIM buildings with their storeys, rooms and elements, the learning islands and the sensors with their observations, plus links (replaces, part_of, located_in, observes), sources (file, SHA-256, CRS, import time, GeoTwin version), the georeferencing, height and conflation reports, and the per-object hashes and changes of incremental rebuilds. The schema is documented in docs/twin-schema.md.
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
 Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
+The twin's CRS is fixed once, as the first step of the build, and reported in the log and the results: the city model's (all city model inputs must agree), else the IFC inputs' (all must agree), else that of the first learning islands or sensors input; every input in another CRS is transformed into it. CRS: (advanced, optional) fixes the twin's CRS instead, e.g. to combine city models delivered in different CRSs, which are refused without it. A rebuild into another CRS than the stored twin's rewrites every layer. The partitioned build (SCHEDULER, WORKERS) cuts its partitions in the city model's CRS and refuses any other.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
 OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.
 SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</source>
@@ -549,89 +600,50 @@ SCHEDULER and WORKERS (advanced): a large city model can be built in spatial par
 
 CITYMODEL: GeoPackages from Import 3D city model, or CityGML/CityJSON files or folders (imported on the fly). IFC: GeoPackages from Import BIM model, or IFC files (placed with their own georeferencing). ISLANDS and SENSORS: GeoPackages from the learning island and sensor imports.
 Conflation: each BIM building is matched to the city-model building its ground outline overlaps best (intersection over union, IoU). With IoU at least IOU_THRESHOLD and ground and roof heights within HEIGHT_TOLERANCE it becomes that building's detailed representation: the city model keeps ids, address and attributes, the BIM adds rooms and elements. A lower IoU, a larger height offset, or no overlap while a building of the same outline lies within SEARCH_DISTANCE (a misplaced model) is a mismatch: reported in conflation_report and the log, never merged. A BIM building with no overlap and no look-alike is added as a new building. IFC content outside any building (a road, bridge, earthworks, site works: bim_buildings.ifc_class is not IfcBuilding) is never matched: it is added as an object of its own with its IFC class as object_class, and its elements are tiled.
+The twin's CRS is fixed once, as the first step of the build, and reported in the log and the results: the city model's (all city model inputs must agree), else the IFC inputs' (all must agree), else that of the first learning islands or sensors input; every input in another CRS is transformed into it. CRS: (advanced, optional) fixes the twin's CRS instead, e.g. to combine city models delivered in different CRSs, which are refused without it. A rebuild into another CRS than the stored twin's rewrites every layer. The partitioned build (SCHEDULER, WORKERS) cuts its partitions in the city model's CRS and refuses any other.
 Incremental rebuilds: run again into the same output after a source changed. Inputs whose checksum is unchanged are not read again, only added, removed or modified objects (by hash of geometry and attributes) are written, and the changes table and the ADDED/REMOVED/MODIFIED results say which buildings changed.
 OUTPUT: a GeoPackage, written to a temporary copy that replaces it only when the build succeeds; it must be new, empty or a twin that GeoTwin wrote (any other file is refused, never overwritten). Or DATABASE: a PostgreSQL/PostGIS connection of QGIS (optionally with AUTHCFG for the credentials) and SCHEMA: a new or empty schema or one GeoTwin created, never public or a system schema; the build is one transaction, and a second build into the same schema waits for the first. Passwords are never logged.
 SCHEDULER and WORKERS (advanced): a large city model can be built in spatial partitions on Dask distributed: each partition is a square of the city with about 4,000 buildings, each building is built in the partition of its footprint's centre, and the partitions are written into the output in one transaction. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) builds in this process, as before. The city model must then be GeoPackages of the city model import; BIM models, learning islands and sensors are linked to it in this process afterwards. The partitions and a record of the finished ones are kept beside the output GeoPackage (&lt;output&gt;.geotwin-work; for PostGIS in the temporary folder): a second run rebuilds only the partitions whose source files changed. Cancelling cancels the cluster's tasks.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="73"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
       <source>City model (GeoPackages from the import, or CityGML/CityJSON files)</source>
       <translation>City model (GeoPackages from the import, or CityGML/CityJSON files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="75"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="85"/>
       <source>BIM models (GeoPackages from the IFC import, or IFC files)</source>
       <translation>BIM models (GeoPackages from the IFC import, or IFC files)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="76"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
       <source>Learning islands (GeoPackages)</source>
       <translation>Learning islands (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="77"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="87"/>
       <source>Sensors (GeoPackages)</source>
       <translation>Sensors (GeoPackages)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="80"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="90"/>
       <source>Minimum footprint IoU for a match</source>
       <translation>Minimum footprint IoU for a match</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="83"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
       <source>Height tolerance for a match (m)</source>
       <translation>Height tolerance for a match (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="86"/>
+      <location filename="../../processing/algorithms/buildtwin.py" line="96"/>
       <source>Search distance for a misplaced BIM model (m)</source>
       <translation>Search distance for a misplaced BIM model (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
-      <source>Twin GeoPackage</source>
-      <translation>Twin GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="91"/>
-      <source>GeoPackage (*.gpkg)</source>
-      <translation>GeoPackage (*.gpkg)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="93"/>
-      <source>Buildings in the twin</source>
-      <translation>Buildings in the twin</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="94"/>
-      <source>BIM buildings matched to the city model</source>
-      <translation>BIM buildings matched to the city model</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="95"/>
-      <source>BIM buildings added as new buildings</source>
-      <translation>BIM buildings added as new buildings</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="96"/>
-      <source>BIM buildings reported as mismatches</source>
-      <translation>BIM buildings reported as mismatches</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="97"/>
-      <source>Buildings added since the last build</source>
-      <translation>Buildings added since the last build</translation>
-    </message>
-    <message>
       <location filename="../../processing/algorithms/buildtwin.py" line="98"/>
-      <source>Buildings removed since the last build</source>
-      <translation>Buildings removed since the last build</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/buildtwin.py" line="99"/>
-      <source>Buildings modified since the last build</source>
-      <translation>Buildings modified since the last build</translation>
+      <source>CRS of the twin (default: the inputs')</source>
+      <translation>CRS of the twin (default: the inputs')</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/export3dtiles.py" line="126"/>

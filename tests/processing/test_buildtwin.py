@@ -220,3 +220,65 @@ def test_twin_of_the_generated_district(tmp_path):
     observes = links[links["relation"] == "observes"]
     assert len(twin["sensors"]) == counts["sensors"] and 0 < len(observes) <= counts["sensors"]
     assert set(observes["to_id"]) <= set(buildings.index)
+
+
+def _xyz(frame, ids):
+    import numpy as np
+    import shapely
+
+    rows = frame[frame["id"].isin(ids)].sort_values("id")
+    return np.concatenate([shapely.get_coordinates(g, include_z=True) for g in rows.geometry])
+
+
+def test_buildtwin_crs_parameter_fixes_the_twins_crs(run_alg, tmp_path, shared_data):
+    """CRS (advanced, optional): empty takes the city model's CRS; given, every input is transformed into it and
+    the CRS output names it; city models in two CRSs are refused without it. Coordinates against pyproj."""
+    import numpy as np
+    from pyproj import Transformer
+    from qgis.core import (
+        QgsApplication,
+        QgsCoordinateReferenceSystem,
+        QgsProcessingException,
+        QgsProcessingParameterDefinition,
+    )
+
+    alg = QgsApplication.processingRegistry().algorithmById("geotwin:buildtwin")
+    param = alg.parameterDefinition("CRS")
+    assert param.type() == "crs" and not param.defaultValue()
+    assert param.flags() & QgsProcessingParameterDefinition.FlagOptional
+    assert param.flags() & QgsProcessingParameterDefinition.FlagAdvanced
+    assert alg.outputDefinition("CRS").type() == "outputString"
+
+    fzk = str(shared_data / "citygml/fzk-haus/citygml2/fzk_haus_lod2_v2.gml")
+    zurich = str(shared_data / "cityjson/cjio/zurich_subset_lod2.json")
+    utm = run_alg("geotwin:buildtwin", {"CITYMODEL": [fzk], "OUTPUT": str(tmp_path / "utm.gpkg")})
+    assert utm["CRS"] == "EPSG:25832" == open_store(tmp_path / "utm.gpkg").crs()
+    gk = run_alg("geotwin:buildtwin", {"CITYMODEL": [fzk], "CRS": QgsCoordinateReferenceSystem("EPSG:31467"),
+                                       "OUTPUT": str(tmp_path / "gk.gpkg")})
+    assert gk["CRS"] == "EPSG:31467" == open_store(tmp_path / "gk.gpkg").crs() and gk["BUILDINGS"] == 1
+    in_utm = read_store(open_store(tmp_path / "utm.gpkg"))["buildings"]
+    x, y, z = _xyz(in_utm, set(in_utm["id"])).T
+    expected = np.column_stack([*Transformer.from_crs(25832, 31467, always_xy=True).transform(x, y), z])
+    in_gk = read_store(open_store(tmp_path / "gk.gpkg"))["buildings"]
+    assert set(in_gk["id"]) == set(in_utm["id"])
+    np.testing.assert_allclose(_xyz(in_gk, set(in_utm["id"])), expected, atol=1e-3)
+
+    with pytest.raises(QgsProcessingException, match=r"the city model inputs are in different CRSs \(EPSG:25832 in "
+                                                     r".*fzk_haus_lod2_v2.gml, EPSG:2056 in .*zurich_subset_lod2.json"
+                                                     r"\): give the CRS parameter"):
+        run_alg("geotwin:buildtwin", {"CITYMODEL": [fzk, zurich], "OUTPUT": str(tmp_path / "refused.gpkg")})
+    assert not (tmp_path / "refused.gpkg").exists()
+    both = run_alg("geotwin:buildtwin", {"CITYMODEL": [fzk, zurich], "CRS": "EPSG:25832",
+                                         "OUTPUT": str(tmp_path / "both.gpkg")})
+    assert both["CRS"] == "EPSG:25832"
+    swiss = run_alg("geotwin:importcitymodel", {"INPUT": [zurich], "OUTPUT": str(tmp_path / "zurich.gpkg")})
+    native = pyogrio.read_dataframe(swiss["OUTPUT"], layer="buildings")
+    assert native.crs.to_epsg() == 2056
+    twin = read_store(open_store(tmp_path / "both.gpkg"))["buildings"]
+    roots = native[native["parent_id"].fillna("") == ""]
+    assert set(twin["id"]) == set(native["id"]) | set(in_utm["id"])
+    assert both["BUILDINGS"] == len(roots) + 1 == 50   # Zurich's 49 LoD2 buildings (README) and the FZK-Haus
+    ids = set(native["id"][native.geometry.notna()])
+    x, y, z = _xyz(native, ids).T
+    expected = np.column_stack([*Transformer.from_crs(2056, 25832, always_xy=True).transform(x, y), z])
+    np.testing.assert_allclose(_xyz(twin, ids), expected, atol=1e-3)

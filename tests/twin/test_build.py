@@ -131,3 +131,28 @@ def test_a_crs_parameter_that_is_no_crs(tmp_path, inputs):
         build_twin(open_store(tmp_path / "twin.gpkg"), BuildInputs(citymodel=[str(inputs["fzk"])]),
                    crs="EPSG:999999")
     assert not (tmp_path / "twin.gpkg").exists()
+
+
+def test_a_rebuild_into_another_crs_reads_every_input_again(tmp_path, inputs):
+    """Unchanged inputs are normally taken from the store; in another CRS the stored layers would only be
+    relabelled, so every input is read again and transformed (coordinates checked against pyproj)."""
+    store = open_store(tmp_path / "twin.gpkg")
+    first = build_twin(store, BuildInputs(citymodel=[str(inputs["fzk"])], ifc=[str(inputs["ifc"])]))
+    assert first.crs == "EPSG:25832" and store.crs() == "EPSG:25832"
+    before = read_store(store)
+    reporter = CollectingReporter()
+    again = build_twin(store, BuildInputs(citymodel=[str(inputs["fzk"])], ifc=[str(inputs["ifc"])]),
+                       reporter=reporter, crs=GK3)
+    assert again.crs == GK3 == store.crs() and again.reused == []
+    assert f"every input is read again: the twin's CRS changes from EPSG:25832 to {GK3}" in reporter.infos
+    after = read_store(store)
+    to_gk = Transformer.from_crs(25832, 31467, always_xy=True)
+    for layer, key in (("buildings", "id"), ("building_surfaces", "id"), ("bim_elements", "global_id")):
+        ids = set(before[layer][key])
+        assert len(ids) >= 1 and set(after[layer][key]) == ids, layer
+        x, y, z = _coords(before[layer], ids, key).T
+        np.testing.assert_allclose(_coords(after[layer], ids, key),
+                                   np.column_stack([*to_gk.transform(x, y), z]), atol=1e-3, err_msg=layer)
+    # and back, with nothing changed since: the stored CRS again, the inputs reused
+    third = build_twin(store, BuildInputs(citymodel=[str(inputs["fzk"])], ifc=[str(inputs["ifc"])]), crs=GK3)
+    assert third.crs == GK3 and sorted(third.reused) == ["citymodel", "ifc"]

@@ -52,9 +52,11 @@ from ..build import (
     build_city_frames,
     build_twin,
     common_crs,
+    crs_parameter,
     drop_repeated,
     read_layer,
     repeated_message,
+    same_crs,
     source_rows,
 )
 from ..citymodel.importer import sha256_of
@@ -156,6 +158,7 @@ class ScaleBuildResult:
     removed: Sequence[str] = field(default_factory=list)
     modified: Sequence[str] = field(default_factory=list)
     grid_size: float = 0.0
+    crs: str | None = None      # the twin's CRS: the city model's
 
 
 class StoredIds(Sequence[str]):
@@ -538,7 +541,7 @@ def plan_grid(inputs: Sequence[str], buildings_per_partition: int) -> tuple[Grid
 def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[str]], work: str | os.PathLike[str],
                       mapper: Mapper, reporter: Reporter | None = None, options: ConflationOptions | None = None,
                       buildings_per_partition: int = DEFAULT_BUILDINGS_PER_PARTITION,
-                      halo: float = DEFAULT_HALO) -> ScaleBuildResult:
+                      halo: float = DEFAULT_HALO, crs: str | None = None) -> ScaleBuildResult:
     """Build the twin of the city model GeoPackages ``citymodel`` into ``store`` in cells run by ``mapper``.
 
     See the module docstring: each cell is built into its own GeoPackage in ``work`` and merged into the store; a
@@ -553,12 +556,15 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
         options: the conflation options.
         buildings_per_partition: buildings per cell on average.
         halo: how far around a cell its worker reads (m).
+        crs: the twin's CRS as asked for (the CRS parameter), or None: the cells are cut in the city model's
+            CRS, so it must be that one.
 
     Returns:
         The ScaleBuildResult.
 
     Raises:
         PartitionsFailed: cells failed (the others are kept for a re-run).
+        InputError: ``crs`` is not the city model's CRS (a build in one process transforms the inputs).
 
     Example:
         >>> import tempfile
@@ -591,7 +597,12 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
                              "first: python -m geotwin.twin.scale import)", path=path)
         if "buildings" not in gpkg.list_layers(path):
             raise InputError("no buildings layer: not a city model import", path=path)
+    asked = crs
     crs = _fix_crs(inputs, reporter)
+    if asked and not same_crs(crs_parameter(asked), crs):
+        raise InputError(f"the partitioned build keeps the city model's CRS {crs} and cannot transform it into "
+                         f"{crs_parameter(asked)} (the CRS parameter): build in one process, without a scheduler "
+                         "and workers, to transform the inputs", path=inputs[0])
     grid, cells = plan_grid(inputs, buildings_per_partition)
     folder = Path(work) / "build"
     manifest = Manifest(folder, "build")
@@ -605,7 +616,7 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
                             (manifest.entries.get(f"cell_{c}_{r}") or {}).get("fingerprint"), repeats.path,
                             repeats.digest)
              for c, r in sorted(cells, key=lambda cell: (cell[1], cell[0]))]   # the merge's order: row by row
-    result = ScaleBuildResult(store.describe(), partitions=len(parts), grid_size=grid.size)
+    result = ScaleBuildResult(store.describe(), partitions=len(parts), grid_size=grid.size, crs=crs)
     reporter.info(f"{len(parts)} partitions: cells of {grid.size:g} m, halo {halo:g} m")
     ready = _cells_in_order(parts, mapper, manifest, Stage(reporter, 0.0, 70.0), result)
     _merge(store, inputs, ready, manifest, crs, options, len(parts), Stage(reporter, 70.0, 100.0), result,
@@ -860,7 +871,7 @@ def _derived(writer: StoreWriter, inputs: Sequence[str], cells: list[str], crs: 
 def build_twin_scaled(store: TwinStore, inputs: BuildInputs, work: str | os.PathLike[str], mapper: Mapper,
                       reporter: Reporter | None = None, options: ConflationOptions | None = None,
                       buildings_per_partition: int = DEFAULT_BUILDINGS_PER_PARTITION,
-                      halo: float = DEFAULT_HALO) -> BuildResult:
+                      halo: float = DEFAULT_HALO, crs: str | None = None) -> BuildResult:
     """Build the twin of ``inputs`` in ``store``: the city model in partitions, then the other sources.
 
     The city model is built by ``build_partitioned``; when there are BIM, learning island or sensor inputs, the
@@ -876,6 +887,7 @@ def build_twin_scaled(store: TwinStore, inputs: BuildInputs, work: str | os.Path
         options: the conflation options.
         buildings_per_partition: buildings per cell on average.
         halo: how far around a cell its worker reads (m).
+        crs: the twin's CRS as asked for, or None; it must be the city model's (see ``build_partitioned``).
 
     Returns:
         The build's BuildResult.
@@ -894,8 +906,8 @@ def build_twin_scaled(store: TwinStore, inputs: BuildInputs, work: str | os.Path
         >>> inputs = BuildInputs(citymodel=[str(folder / "city.gpkg")])
         >>> result = build_twin_scaled(GpkgStore(folder / "twin.gpkg"), inputs, folder / "work", serial_mapper(),
         ...                            buildings_per_partition=12)
-        >>> result.buildings, len(result.added)
-        (12, 12)
+        >>> result.buildings, len(result.added), result.crs
+        (12, 12, 'EPSG:25832')
     """
     reporter = reporter or Reporter()
     options = options or ConflationOptions()
@@ -905,9 +917,9 @@ def build_twin_scaled(store: TwinStore, inputs: BuildInputs, work: str | os.Path
     extras = bool(inputs.ifc or inputs.islands or inputs.sensors)
     scaled = build_partitioned(store, inputs.citymodel, work, mapper,
                                Stage(reporter, 0.0, 70.0 if extras else 100.0), options, buildings_per_partition,
-                               halo)
+                               halo, crs)
     if extras:
         reporter.info("linking BIM, learning islands and sensors to the city model in this process")
-        return build_twin(store, inputs, options, Stage(reporter, 70.0, 100.0))
+        return build_twin(store, inputs, options, Stage(reporter, 70.0, 100.0), crs)
     return BuildResult(scaled.store, buildings=scaled.buildings, added=scaled.added, removed=scaled.removed,
-                       modified=scaled.modified)
+                       modified=scaled.modified, crs=scaled.crs)

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from geotwin.tests.security.sta_hostile import RawServer, drip, http, make_ca, reset, send, server_context
+from geotwin.tests.sta_hostile import RawServer, drip, http, make_ca, reset, send, server_context
 from geotwin.tests.sta_server import Fault, start
 from geotwin.twin.kernel.errors import Cancelled, GeoTwinError, InputError
 from geotwin.twin.kernel.http import StaClient, StaError
@@ -479,7 +479,7 @@ def test_answer_until_close_is_read():
 
 @pytest.fixture
 def proxy(monkeypatch):
-    from geotwin.tests.security.sta_hostile import Proxy
+    from geotwin.tests.sta_hostile import Proxy
 
     srv = Proxy()
     for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "HTTP_PROXY", "HTTPS_PROXY"):

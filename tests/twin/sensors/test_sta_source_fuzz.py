@@ -222,7 +222,7 @@ def test_sensor_csv_raises_only_geotwin_errors(tmp_path, data, which):
 
 @pytest.fixture(scope="module")
 def raw():
-    from geotwin.tests.security.sta_hostile import RawServer
+    from geotwin.tests.sta_hostile import RawServer
 
     holder = {"answer": b""}
     srv = RawServer(lambda conn: conn.sendall(holder["answer"]))

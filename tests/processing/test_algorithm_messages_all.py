@@ -154,7 +154,7 @@ CANCELLABLE = {
     "importifc": lambda inputs, out: {"INPUT": str(inputs["duplex"]), "TARGET_CRS": "EPSG:32616",
                                       "OUTPUT": str(out / "out.gpkg")},
 }   # export3dtiles, the islands, sensors and search algorithms finish too soon on the data at hand to be
-#     interrupted reliably; they share the same wrapper (tests/security/test_sta_security_processing.py
+#     interrupted reliably; they share the same wrapper (tests/processing/test_importsensors_security.py
 #     interrupts importsensors during a slow download)
 
 
