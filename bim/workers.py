@@ -156,6 +156,14 @@ class _Worker:
         lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
         return f"exit code {code}" + (f": {lines[-1]}" if lines else "")
 
+    def is_alive(self) -> bool:
+        """True while the thread reading the worker's frames runs (it ends when the stream does)."""
+        return self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the reading thread has ended, at most ``timeout`` seconds (None: as long as it takes)."""
+        self._thread.join(timeout)
+
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
@@ -200,14 +208,14 @@ class Triangulation:
     def _stop(self) -> None:
         for worker in self.workers:
             worker.kill()
-        while any(w._thread.is_alive() for w in self.workers):   # a reader may wait on a full queue
+        while any(w.is_alive() for w in self.workers):   # a reader may wait on a full queue
             try:
                 while True:
                     self._queue.get_nowait()
             except queue.Empty:
                 pass
             for worker in self.workers:
-                worker._thread.join(0.05)
+                worker.join(0.05)
         for worker in self.workers:
             worker.close()
         self.workers = []

@@ -52,14 +52,14 @@ from ..kernel.progress import Reporter
 from .cityjson import gc_frozen
 from .delivery import InputFile, as_input
 from .gml_geometry import (
-    _EXTERIOR,
-    _INTERIOR,
-    _LOCALNAMES,
-    _NOT_SURFACES,
-    _POLYGON_LIKE,
+    EXTERIOR,
     GML_NAMESPACES,
+    INTERIOR,
+    LOCALNAMES,
     MAX_ABS_XY,
     MAX_ABS_Z,
+    NOT_SURFACES,
+    POLYGON_LIKE,
     XLINK_HREF,
     Element,
     GeometryError,
@@ -611,8 +611,8 @@ _PART_PROPERTIES = ("consistsOfBuildingPart", "buildingPart")
 
 def _parts(el: Element) -> list[Element]:
     """The BuildingPart elements of a Building or BuildingPart (its consistsOfBuildingPart/buildingPart)."""
-    return [p for prop in el if (_LOCALNAMES.get(prop.tag) or localname(prop.tag)) in _PART_PROPERTIES
-            for p in prop if (_LOCALNAMES.get(p.tag) or localname(p.tag)) == "BuildingPart"]
+    return [p for prop in el if (LOCALNAMES.get(prop.tag) or localname(prop.tag)) in _PART_PROPERTIES
+            for p in prop if (LOCALNAMES.get(p.tag) or localname(p.tag)) == "BuildingPart"]
 
 
 class _LodGeometry:
@@ -660,7 +660,7 @@ _BATCH = 64  # buildings whose posLists are parsed together
 _SKIP, _POLY, _SOLID, _ORIENTABLE, _CONTAINER = range(5)
 _WALK_KINDS: dict[object, int] = {}
 _LOD_NAMES: dict[str, tuple[str, str] | None] = {}
-_POLYGON_WILDCARDS = tuple(f"{{*}}{name}" for name in sorted(_POLYGON_LIKE))
+_POLYGON_WILDCARDS = tuple(f"{{*}}{name}" for name in sorted(POLYGON_LIKE))
 _IDS = etree.XPath("descendant-or-self::*/@g:id | descendant-or-self::*/@g32:id", smart_strings=False,
                    namespaces={"g": GML_NAMESPACES[0], "g32": GML_NAMESPACES[1]})
 _SRS_NAMES = etree.XPath("descendant-or-self::*/@srsName", smart_strings=False)
@@ -696,7 +696,7 @@ _RING_ROLES: dict[object, int] = {}  # a tag -> its role in a polygon (_Plan._po
 
 def _ring_role(tag: object) -> int:
     name = localname(tag)
-    role = (_EXTERIOR_RING if name in _EXTERIOR else _INTERIOR_RING if name in _INTERIOR
+    role = (_EXTERIOR_RING if name in EXTERIOR else _INTERIOR_RING if name in INTERIOR
             else _LINEAR_RING if name == "LinearRing" else _POS_LIST if name == "posList" else _OTHER_RING)
     if len(_RING_ROLES) < 10000:
         _RING_ROLES[tag] = role
@@ -707,7 +707,7 @@ def _walk_kind(tag: object) -> int:
     kind = _WALK_KINDS.get(tag)
     if kind is None:
         name = localname(tag)
-        kind = (_SKIP if not name or name in _NOT_SURFACES else _POLY if name in _POLYGON_LIKE
+        kind = (_SKIP if not name or name in NOT_SURFACES else _POLY if name in POLYGON_LIKE
                 else _SOLID if name == "Solid" else _ORIENTABLE if name == "OrientableSurface" else _CONTAINER)
         if len(_WALK_KINDS) < 10000:
             _WALK_KINDS[tag] = kind
@@ -769,7 +769,7 @@ class _Plan:
         their order); its BuildingParts are kept in ``parts``. One pass over the children with the properties'
         roles cached by tag; the semantic surfaces of boundedBy are read inline (_semantic for openings)."""
         roles = _ROLES
-        names = _LOCALNAMES
+        names = LOCALNAMES
         ops = self.ops
         for prop in el:
             tag = prop.tag
@@ -833,11 +833,11 @@ class _Plan:
         self.events = [found[-1 - i] if i < 0 else i for i in self.events]
 
     def _semantic(self, surface: Element) -> None:
-        kind = _LOCALNAMES.get(surface.tag) or localname(surface.tag)
+        kind = LOCALNAMES.get(surface.tag) or localname(surface.tag)
         kind = _SURFACE_ALIASES.get(kind, kind)
         sid = surface.get(_GML_ID) or surface.get(_GML32_ID)
         for prop in surface:
-            name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
+            name = LOCALNAMES.get(prop.tag) or localname(prop.tag)
             if name in ("opening", "fillingSurface"):
                 for opening in _element_children(prop):
                     self._semantic(opening)
@@ -850,7 +850,7 @@ class _Plan:
 
     def _installation(self, el: Element) -> None:
         for prop in el:
-            name = _LOCALNAMES.get(prop.tag) or localname(prop.tag)
+            name = LOCALNAMES.get(prop.tag) or localname(prop.tag)
             if name in ("boundedBy", "boundary"):
                 for surface in _element_children(prop):
                     self._semantic(surface)
@@ -900,7 +900,7 @@ class _Plan:
                 if not len(el):
                     raise _Unplanned  # by reference
                 for shell in el:
-                    if (_LOCALNAMES.get(shell.tag) or localname(shell.tag)) != "exterior":
+                    if (LOCALNAMES.get(shell.tag) or localname(shell.tag)) != "exterior":
                         raise _Unplanned  # interior shells (cavities, left out)
             elif kind != _SKIP or len(el):
                 raise _Unplanned  # OrientableSurface (reversed), or non-surface geometry holding elements
@@ -1260,7 +1260,7 @@ def _address(prop: Element, attrs: dict[str, Any]) -> None:
         raw = node.text
         if not raw:
             continue
-        name = _LOCALNAMES.get(node.tag) or localname(node.tag)
+        name = LOCALNAMES.get(node.tag) or localname(node.tag)
         if name in _BY_PARENT:
             up = node.getparent()
             field = _ADDRESS_BY_PARENT.get((name, localname(up.tag) if up is not None else ""))

@@ -26,19 +26,21 @@ XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 MAX_ABS_XY = 1.0e8
 MAX_ABS_Z = 1.0e5
 
-_POLYGON_LIKE = {"Polygon", "PolygonPatch", "Triangle", "Rectangle"}
-_EXTERIOR = {"exterior", "outerBoundaryIs"}
-_INTERIOR = {"interior", "innerBoundaryIs"}
+#: the local names of GML's polygonal surfaces, and of the properties that hold a polygon's outer and inner rings
+POLYGON_LIKE = {"Polygon", "PolygonPatch", "Triangle", "Rectangle"}
+EXTERIOR = {"exterior", "outerBoundaryIs"}
+INTERIOR = {"interior", "innerBoundaryIs"}
 # Geometry that is not a surface: ignored inside surface geometry.
-_NOT_SURFACES = {"LineString", "MultiCurve", "Curve", "Point", "MultiPoint", "CompositeCurve",
-                 "name", "description", "boundedBy", "metaDataProperty"}
+NOT_SURFACES = {"LineString", "MultiCurve", "Curve", "Point", "MultiPoint", "CompositeCurve",
+                "name", "description", "boundedBy", "metaDataProperty"}
 _MAX_XLINK_DEPTH = 32
 
 Element = Any  # an lxml element (lxml has no type information here)
 FloatArray = NDArray[np.float64]
 
 
-_LOCALNAMES: dict[object, str] = {}
+#: tag -> local name, filled by ``localname`` (a dict lookup first is cheaper than the call on hot paths)
+LOCALNAMES: dict[object, str] = {}
 _WITH_ID = etree.XPath("descendant-or-self::*[@g:id or @g32:id]",
                        namespaces={"g": GML_NAMESPACES[0], "g32": GML_NAMESPACES[1]})
 
@@ -60,11 +62,11 @@ def localname(tag: object) -> str:
         >>> localname(etree.Comment("a comment").tag)
         ''
     """
-    name = _LOCALNAMES.get(tag)
+    name = LOCALNAMES.get(tag)
     if name is None:
         name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
-        if len(_LOCALNAMES) < 10000:
-            _LOCALNAMES[tag] = name
+        if len(LOCALNAMES) < 10000:
+            LOCALNAMES[tag] = name
     return name
 
 
@@ -248,14 +250,14 @@ class GeometryReader:
         return out
 
     def _collect(self, el: Element, out: list[Polygon], reverse: bool, depth: int, seen: frozenset[str]) -> None:
-        name = _LOCALNAMES.get(el.tag) or localname(el.tag)
-        if not name or name in _NOT_SURFACES:
+        name = LOCALNAMES.get(el.tag) or localname(el.tag)
+        if not name or name in NOT_SURFACES:
             return
         href = el.get(XLINK_HREF)
         if href is not None and len(el) == 0:
             self._follow(el, href, out, reverse, depth, seen)
             return
-        if name in _POLYGON_LIKE:
+        if name in POLYGON_LIKE:
             key = el
             if key not in self._parsed:
                 try:
@@ -312,9 +314,9 @@ class GeometryReader:
         """One polygon; raises GeometryError when it cannot be used."""
         rings: list[FloatArray] = []
         for child in el:
-            role = _LOCALNAMES.get(child.tag) or localname(child.tag)
-            if role in _EXTERIOR or role in _INTERIOR:
-                if (role in _EXTERIOR) != (not rings):
+            role = LOCALNAMES.get(child.tag) or localname(child.tag)
+            if role in EXTERIOR or role in INTERIOR:
+                if (role in EXTERIOR) != (not rings):
                     raise GeometryError("exterior ring missing or not first")
                 ring_el = next((c for c in child if isinstance(c.tag, str)), None)
                 if ring_el is None:
@@ -328,7 +330,7 @@ class GeometryReader:
         """A LinearRing (posList, pos, coordinates or points) or a Ring of curve members."""
         if el is None:
             raise GeometryError("empty ring")
-        if (_LOCALNAMES.get(el.tag) or localname(el.tag)) == "Ring":
+        if (LOCALNAMES.get(el.tag) or localname(el.tag)) == "Ring":
             parts = [self._coords(c) for c in el.iter() if localname(c.tag) in ("LineString", "LineStringSegment")]
             if not parts:
                 raise GeometryError("gml:Ring without LineString members")
@@ -342,7 +344,7 @@ class GeometryReader:
         positions: list[str] = []
         coordinates = None
         for child in el:
-            name = _LOCALNAMES.get(child.tag) or localname(child.tag)
+            name = LOCALNAMES.get(child.tag) or localname(child.tag)
             if name == "posList":
                 pos_list = child
             elif name == "pos":

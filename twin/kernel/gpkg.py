@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from itertools import chain
@@ -1114,6 +1114,22 @@ class GpkgWriter:
         """Create the layer even if it receives no rows."""
         self._buffers.setdefault(spec.name, (spec, [], []))
 
+    def append_to(self, names: Iterable[str]) -> None:
+        """Treat the layers ``names`` as present in the file already: their rows are appended, no layer is created.
+
+        Example: ``writer.append_to(layer_names(path))`` before adding rows to an existing GeoPackage.
+        """
+        self._created.update(names)
+
+    @property
+    def layers(self) -> list[str]:
+        """The names of the layers this writer writes (queued by ``add``, ``ensure_layer`` and the like), in the
+        order they were first queued; empty when nothing was queued.
+
+        Example: ``if writer.layers: writer.close()``.
+        """
+        return list(self._buffers)
+
     def _columns(self, spec: LayerSpec,
                  rows: list[Row]) -> tuple[list[npt.NDArray[Any]], list[npt.NDArray[np.bool_] | None]]:
         """Each field as a numpy array, with a null mask for integers and booleans."""
@@ -2162,14 +2178,14 @@ def gpkg_output(target: PathLike, crs: str | None, batch_size: int = 5000,
         except BaseException:
             writer.abort()
             raise
-        written = kind or kind_of_layers(writer._buffers)
+        written = kind or kind_of_layers(writer.layers)
         existing = (gpkg_marker(target) or {}).get("kind") if state == OURS else None
         if state == OURS and existing != written:
             raise GeoTwinError(f"the output holds GeoTwin's {existing} output, and this run "
                                f"writes {written} output: choose another file name (or delete it first)",
                                path=str(target))
         if state == LEGACY:
-            extra = sorted(set(gpkg_tables(target)) - set(writer._buffers))
+            extra = sorted(set(gpkg_tables(target)) - set(writer.layers))
             if extra:
                 raise GeoTwinError(f"the output exists and holds layers this run does not write: {listing(extra)}; "
                                    "choose another file name (or delete it first)", path=str(target))

@@ -276,7 +276,7 @@ def resolve_height_model(horizontal_crs: str, vertical_crs: str | None, method: 
             if missing:
                 notes.append(f"PROJ lacks the grid(s) {', '.join(missing)} for {vname}; "
                              "without them it would use a ballpark transformation (undulation 0), which is refused")
-        for name in QUASIGEOID_GRIDS.get(_datum_key(vname), ()):
+        for name in QUASIGEOID_GRIDS.get(datum_key(vname), ()):
             path = find_grid(name)
             if path:
                 return resolve_height_model(horizontal_crs, vertical_crs, "grid", path, reporter=reporter)
@@ -299,7 +299,7 @@ def _named_model(geoid_model: str, vname: str, notes: list[str]) -> HeightModel 
         notes.append(f"the source names the quasigeoid {geoid_model}, whose grid ({files}) is not installed; "
                      "the next best height model is used")
         return None
-    same_datum = _datum_key(vname) in ("", _MODEL_DATUM.get(geoid_model.upper(), ""))
+    same_datum = datum_key(vname) in ("", _MODEL_DATUM.get(geoid_model.upper(), ""))
     model = HeightModel("grid", f"quasigeoid grid {named.name} ({geoid_model}, named by the source)",
                         ERROR_QUASIGEOID if same_datum else ERROR_QUASIGEOID_OTHER_DATUM, grid=str(named),
                         _transformer=_grid_transformer(str(named)))
@@ -320,14 +320,14 @@ def _grid_model(grid: str | os.PathLike[str] | None, vname: str, notes: list[str
     """The quasigeoid grid given, else the installed one of the vertical datum."""
     path = Path(grid) if grid else None
     if path is None:
-        for name in QUASIGEOID_GRIDS.get(_datum_key(vname), ()):
+        for name in QUASIGEOID_GRIDS.get(datum_key(vname), ()):
             path = find_grid(name)
             if path:
                 break
     if path is None or not path.is_file():
         raise HeightModelError(f"quasigeoid grid not found: {grid or 'no grid given and none installed'}"
                                f" (PROJ looks in {', '.join(map(str, proj_data_dirs()))})")
-    error = ERROR_QUASIGEOID if _datum_key(vname) in ("DHHN2016", "") else ERROR_QUASIGEOID_OTHER_DATUM
+    error = ERROR_QUASIGEOID if datum_key(vname) in ("DHHN2016", "") else ERROR_QUASIGEOID_OTHER_DATUM
     model = HeightModel("grid", f"quasigeoid grid {path.name}", error, grid=str(path),
                         _transformer=_grid_transformer(str(path)))
     model.warnings = notes
@@ -344,7 +344,21 @@ def _egm96_model(egm: Path, missing: list[str], notes: list[str]) -> HeightModel
     return model
 
 
-def _datum_key(vertical_name: str) -> str:
+def datum_key(vertical_name: str) -> str:
+    """Name the German height datum a vertical CRS or datum name refers to.
+
+    Args:
+        vertical_name: the name of a vertical (or compound) CRS, or of a datum, e.g. ``DHHN2016 height``.
+
+    Returns:
+        ``DHHN2016`` or ``DHHN92`` when the name contains it, else ``""`` (another or an unknown datum).
+
+    Example:
+        >>> datum_key("ETRS89 / UTM zone 32N + DHHN2016 height"), datum_key("DHHN92 height")
+        ('DHHN2016', 'DHHN92')
+        >>> datum_key("EGM2008 height")
+        ''
+    """
     for key in ("DHHN2016", "DHHN92"):
         if key in vertical_name:
             return key

@@ -554,7 +554,7 @@ class UplinkStore:
         store_crs = self._crs() if SENSORS.name in existing else None
         self.crs = store_crs or crs or "EPSG:25832"
         writer = GpkgWriter(self.path, self.crs)
-        writer._created.update(existing)   # append to the layers that exist
+        writer.append_to(existing)
         for spec in (SENSORS, OBSERVATIONS, SENSOR_ISSUES, LORAWAN_UPLINKS):
             if spec.name not in existing:
                 writer.ensure_layer(spec)
@@ -566,7 +566,7 @@ class UplinkStore:
             for prop in device.properties:
                 if sensor_key(device, prop) not in known:
                     writer.add(SENSORS, self._sensor_row(device, prop), None if xy is None else shapely.Point(*xy))
-        if writer._buffers:
+        if writer.layers:
             try:
                 writer.close()
             except Exception as err:  # pyogrio/GDAL errors

@@ -15,17 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .metadata import (
-    _AS_IS,
-    _SPEC_TYPES,
+    AS_IS,
     ENUM_MAX,
     ENUM_NO_DATA,
     INT32,
+    SPEC_TYPES,
     Column,
-    _as_type,
-    _identifier,
-    _is_identifier,
+    as_type,
     flat_row,
+    is_id_column,
     json_fields_of,
+    unique_identifier,
 )
 
 DISTINCT_CAP = 4 * ENUM_MAX   # distinct raw values kept per column (an ENUM has at most ENUM_MAX)
@@ -66,7 +66,7 @@ class _Stats:
             self.empty = self.empty or any(v == "" and type(v) is str for v in present)
         if not self.overflow:
             if types & {list, dict}:
-                present = [_as_type(v, "STRING") if isinstance(v, (list, dict)) else v for v in present]
+                present = [as_type(v, "STRING") if isinstance(v, (list, dict)) else v for v in present]
             self.distinct |= set(zip(map(lambda v: type(v).__name__, present), present))
             self.overflow = len(self.distinct) > DISTINCT_CAP
 
@@ -90,8 +90,8 @@ class ColumnType:
             values = [None if type(v) is float and not math.isfinite(v) else v for v in values]
             types = set(map(type, values))
         types.discard(type(None))
-        if self.spec == "int" or not types <= _AS_IS.get(kind, set()):   # else they are typed as they are
-            values = [None if v is None else _as_type(int(v) if self.spec == "int" else v, kind) for v in values]
+        if self.spec == "int" or not types <= AS_IS.get(kind, set()):   # else they are typed as they are
+            values = [None if v is None else as_type(int(v) if self.spec == "int" else v, kind) for v in values]
         col = Column(self.name, self.id, self.type, values, self.enum)
         col.__dict__["has_missing"] = self.has_missing   # the cached property, as over all rows
         return col
@@ -135,22 +135,22 @@ class ColumnStats:
         spec = self.spec_fields
         names = [n for n in spec if n in self.stats] + sorted(n for n in self.stats if n not in spec)
         taken: set[str] = set()
-        return [self._type(name, _identifier(name, taken)) for name in names]
+        return [self._type(name, unique_identifier(name, taken)) for name in names]
 
     def _type(self, name: str, ident: str) -> ColumnType:
         s, spec = self.stats[name], self.spec_fields.get(name)
         missing = s.present < self.rows
         types: set[type] = {int} if spec == "int" and s.types else set(s.types)
-        kind = _SPEC_TYPES.get(spec or "") if spec != "int" else None
+        kind = SPEC_TYPES.get(spec or "") if spec != "int" else None
         if kind is None:
             kind = _infer(types, missing, s.imin, s.imax)
         if kind == "BOOLEAN" and missing:
             kind = "STRING"
         enum = None
         empty = s.empty and kind == "STRING"
-        if kind == "STRING" and not _is_identifier(name) and not s.overflow:
-            as_is = types <= _AS_IS["STRING"]
-            distinct = {v if as_is else _as_type(v, "STRING") for _, v in s.distinct} - {None, ""}
+        if kind == "STRING" and not is_id_column(name) and not s.overflow:
+            as_is = types <= AS_IS["STRING"]
+            distinct = {v if as_is else as_type(v, "STRING") for _, v in s.distinct} - {None, ""}
             if distinct and ENUM_NO_DATA not in distinct and len(distinct) <= min(ENUM_MAX, self.rows / 4):
                 kind, enum = "ENUM", [ENUM_NO_DATA, *sorted(distinct)]
         return ColumnType(name, ident, kind, enum, missing or empty, spec)

@@ -33,7 +33,8 @@ STRING_NO_DATA = "\u0000"  # a missing (or empty) string: one byte, so no values
 ENUM_MAX = 1000  # distinct values up to which a repetitive string column becomes an ENUM
 NO_DATA = {"INT32": -(2**31), "INT64": -(2**63), "FLOAT64": -1.7976931348623157e308}
 _NUMPY = {"INT32": "<i4", "INT64": "<i8", "FLOAT64": "<f8"}
-_SPEC_TYPES = {"float": "FLOAT64", "str": "STRING", "datetime": "STRING"}
+#: the property type a layer field of each spec type gets (the others are typed by their values)
+SPEC_TYPES = {"float": "FLOAT64", "str": "STRING", "datetime": "STRING"}
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _infer(values: list[Any], types: set[type]) -> str:
 
 
 #: the value types a column of each kind may hold as they are (no conversion needed)
-_AS_IS: dict[str, set[type]] = {"STRING": {str}, "FLOAT64": {float}, "INT32": {int}, "INT64": {int}, "BOOLEAN": {bool}}
+AS_IS: dict[str, set[type]] = {"STRING": {str}, "FLOAT64": {float}, "INT32": {int}, "INT64": {int}, "BOOLEAN": {bool}}
 
 
 def finite(value: Any) -> Any:
@@ -148,7 +149,22 @@ def finite(value: Any) -> Any:
     return value
 
 
-def _as_type(value: Any, kind: str) -> Any:
+def as_type(value: Any, kind: str) -> Any:
+    """Convert a value to the Python type of a column of ``kind``.
+
+    Args:
+        value: the value (None stays None).
+        kind: ``STRING``, ``FLOAT64``, ``INT32``, ``INT64`` or ``BOOLEAN``.
+
+    Returns:
+        The value as str (booleans as ``true``/``false``, lists and dicts as JSON), float, int or bool.
+
+    Example:
+        >>> as_type(True, "STRING"), as_type({"b": 1, "a": [2]}, "STRING"), as_type("2.5", "FLOAT64")
+        ('true', '{"a": [2], "b": 1}', 2.5)
+        >>> as_type(3.0, "INT64"), as_type(0, "BOOLEAN"), as_type(None, "INT32")
+        (3, False, None)
+    """
     if value is None:
         return None
     if kind == "STRING":
@@ -166,7 +182,24 @@ def _as_type(value: Any, kind: str) -> Any:
     return bool(value)
 
 
-def _identifier(name: str, taken: set[str]) -> str:
+def unique_identifier(name: str, taken: set[str]) -> str:
+    """Make a column name a property identifier (letters, digits, ``_``; not starting with a digit) that is not
+    in ``taken``, and add it there.
+
+    Args:
+        name: the column name.
+        taken: the identifiers given so far (updated).
+
+    Returns:
+        The identifier: ``name`` with other characters as ``_``, and ``_2``, ``_3``, ... when already taken.
+
+    Example:
+        >>> taken = set()
+        >>> unique_identifier("attributes.roof type", taken), unique_identifier("attributes.roof_type", taken)
+        ('attributes_roof_type', 'attributes_roof_type_2')
+        >>> unique_identifier("3d", taken)
+        '_3d'
+    """
     ident = re.sub(r"[^A-Za-z0-9_]", "_", name)
     if not re.match(r"[A-Za-z_]", ident):
         ident = "_" + ident
@@ -178,9 +211,21 @@ def _identifier(name: str, taken: set[str]) -> str:
     return ident
 
 
-def _is_identifier(name: str) -> bool:
-    """Ids (id, parent_id, building_id, ...) are never ENUMs: they are not categories, and an ENUM's value
-    list would change whenever one object is added or removed (which rewrites every tile)."""
+def is_id_column(name: str) -> bool:
+    """Tell whether a column holds ids (id, parent_id, building_id, ...), which are never ENUMs: they are not
+    categories, and an ENUM's value list would change whenever one object is added or removed (which rewrites
+    every tile).
+
+    Args:
+        name: the column name.
+
+    Returns:
+        True for ``id`` and names ending in ``_id``.
+
+    Example:
+        >>> is_id_column("id"), is_id_column("building_id"), is_id_column("function")
+        (True, True, False)
+    """
     return name == "id" or name.endswith("_id")
 
 
@@ -274,20 +319,20 @@ def build_columns(rows: Iterable[dict[str, Any]], spec_fields: dict[str, str] | 
         if float in types:  # NaN and infinities (JSON attributes may hold them): missing
             values = [None if type(v) is float and not math.isfinite(v) else v for v in values]
             types = set(map(type, values)) - {type(None)}
-        kind = _SPEC_TYPES.get(spec_fields.get(name, ""), None) or _infer(values, types)
+        kind = SPEC_TYPES.get(spec_fields.get(name, ""), None) or _infer(values, types)
         if spec_fields.get(name) == "int":
             values = [None if v is None else int(v) for v in values]
             types = {int} if types else set()
             kind = _infer(values, types)
         if kind == "BOOLEAN" and None in values:
             kind = "STRING"
-        typed = values if types <= _AS_IS.get(kind, set()) else [_as_type(v, kind) for v in values]
+        typed = values if types <= AS_IS.get(kind, set()) else [as_type(v, kind) for v in values]
         enum = None
-        if kind == "STRING" and not _is_identifier(name):
+        if kind == "STRING" and not is_id_column(name):
             distinct: set[Any] = set(typed) - {None, ""}
             if distinct and ENUM_NO_DATA not in distinct and len(distinct) <= min(ENUM_MAX, len(typed) / 4):
                 kind, enum = "ENUM", [ENUM_NO_DATA, *sorted(distinct)]
-        columns.append(Column(name, _identifier(name, taken), kind, typed, enum))
+        columns.append(Column(name, unique_identifier(name, taken), kind, typed, enum))
     return columns
 
 

@@ -218,13 +218,13 @@ def vertical_datum_warnings(path: str | Path, city_vertical: str | None) -> list
     """
     from pyproj import CRS
 
-    from ..kernel.heights import _datum_key
+    from ..kernel.heights import datum_key
 
     def key(value: str) -> str:
         try:
-            return _datum_key(CRS.from_user_input(value).name)
+            return datum_key(CRS.from_user_input(value).name)
         except Exception:  # noqa: BLE001 - a datum name such as "DHHN2016" rather than a CRS
-            return _datum_key(value)
+            return datum_key(value)
 
     if not city_vertical or "sources" not in layers_of(Path(path)):
         return []

@@ -189,3 +189,21 @@ def test_copy_layer_declines_without_the_direct_writer_or_on_a_gap(tmp_path):
         assert direct.counts.get("surf", 0) == 0
     with sqlite3.connect(tmp_path / "merged.gpkg") as con:
         assert con.execute("SELECT count(*) FROM surf").fetchone() == (0,)
+
+
+def test_a_new_writer_appends_to_the_layers_it_is_told_exist(tmp_path):
+    """GpkgWriter.append_to (what the LoRaWAN uplink store uses): a second writer's rows follow the first's, and the
+    file equals the one a single writer wrote both parts into; ``layers`` names what a writer queued."""
+    first, second = _rows(0, 40), _rows(40, 30)
+    _gdal(tmp_path / "one.gpkg", first, second)
+    _gdal(tmp_path / "two.gpkg", first)
+    writer = GpkgWriter(tmp_path / "two.gpkg", "EPSG:25832", batch_size=100)
+    assert writer.layers == []
+    writer.append_to(["surf", "plain"])
+    writer.add_many(SURF, *second)
+    writer.add_many(PLAIN, [{"id": r["id"], "line": k} for k, r in enumerate(second[0])])
+    assert writer.layers == ["surf", "plain"]
+    writer.close()
+    got, want = _dump(tmp_path / "two.gpkg"), _dump(tmp_path / "one.gpkg")
+    assert len(got["surf"]) == 70 and [r[1] for r in got["plain"]] == [f"s{i}" for i in range(70)]
+    assert got == want

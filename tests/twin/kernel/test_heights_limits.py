@@ -146,9 +146,9 @@ def test_installed_quasigeoid_is_found_by_datum(tmp_path, monkeypatch, egm96):
 
 
 def test_datum_key():
-    assert heights._datum_key("DHHN2016 height") == "DHHN2016"
-    assert heights._datum_key("DHHN92 height") == "DHHN92"
-    assert heights._datum_key("NAP height") == ""
+    assert heights.datum_key("DHHN2016 height") == "DHHN2016"
+    assert heights.datum_key("DHHN92 height") == "DHHN92"
+    assert heights.datum_key("NAP height") == ""
 
 
 def test_undulation_outside_the_grid_is_refused():

@@ -274,7 +274,7 @@ def test_json_field_that_is_no_object_stays_a_column():
 def test_value_conversion_to_a_column_type(value, kind, want):
     """The converter build_columns and the streaming ColumnType (tiles/columns.py) share: Python's own int(),
     bool(), float() and str() are the reference, booleans as JSON's true/false."""
-    from geotwin.twin.tiles.metadata import _as_type
+    from geotwin.twin.tiles.metadata import as_type
 
-    got = _as_type(value, kind)
+    got = as_type(value, kind)
     assert got == want and type(got) is type(want)
