@@ -420,7 +420,9 @@ def availability_json(islands: Islands, path: str | Path | None = None, *, now: 
 
     Per island: its busy times and its opening hours as open, closed and unknown intervals (``hours_intervals``;
     unknown over the whole horizon, with ``hours_error``, when it has none or they cannot be read), both from ``now``
-    for ``days`` days, so the map can say "closed (opens ...)" or "free now until ... (closes ...)". A calendar that cannot be read gives ``"calendar": "error"`` with the message and an empty busy list
+    for ``days`` days, so the map can say "closed (opens ...)" or "free now until ... (closes ...)".
+
+    A calendar that cannot be read gives ``"calendar": "error"`` with the message and an empty busy list
     (never an invented free time); it is also reported as a warning.
 
     Args:
