@@ -24,7 +24,7 @@ from .calendar import (
     busy,
     free_slots,
 )
-from .opening_hours import TIMEZONE, OpeningHours, OpeningHoursError, add, local, parse
+from .opening_hours import MAX_HORIZON, TIMEZONE, OpeningHours, OpeningHoursError, add, local, parse
 
 if TYPE_CHECKING:
     from ..kernel.layers import LayerRef
@@ -39,6 +39,10 @@ class AvailabilityEntry(TypedDict, total=False):
 
     opening_hours: str | None
     busy: list[list[str]]        # [start ISO, end ISO] of each busy interval
+    # [start ISO, end ISO, state (open, closed, unknown)] or, unknown with a comment ("nach Vereinbarung", an open
+    # end), [start, end, "unknown", comment]: the opening hours over the same horizon as busy, without gaps
+    hours: list[list[str]]
+    hours_error: str             # why the hours are unknown as a whole (none, not understood, not evaluated)
     booking_url: str | None
     calendar: str                # ok, none or error
     error: str                   # the calendar's error message (dropped before publishing)
@@ -330,10 +334,93 @@ def _free_open(rec: IslandRecord, events: list[Busy], start: datetime, end: date
 
 # ---- the web map's availability.json --------------------------------------------------------------
 
+def hours_intervals(hours: OpeningHours, start: datetime, end: datetime) -> list[list[str]]:
+    """The open, closed and unknown intervals of opening hours between two times, without gaps, for availability.json.
+
+    Evaluated as the search does (``spans``/``unknown_spans``: public and school holidays of Baden-Württemberg,
+    by-arrangement rules and open ends unknown, never open), in parts of at most 31 days; neighbours of one state
+    (and comment) merged. An unknown interval keeps its comment as a fourth element.
+
+    Args:
+        hours: the parsed opening hours.
+        start: the first instant (naive = Europe/Berlin).
+        end: the end (exclusive).
+
+    Returns:
+        ``[start ISO, end ISO, state]`` or ``[start ISO, end ISO, "unknown", comment]`` (ISO with the UTC offset of
+        Europe/Berlin), covering [start, end) in order.
+
+    Raises:
+        OpeningHoursError: the hours cannot be evaluated then (school holidays outside the known years).
+
+    Example:
+        >>> from datetime import datetime
+        >>> from .opening_hours import parse
+        >>> hours = parse('Mo-Fr 08:00-12:00; Sa "nach Vereinbarung"; PH off')
+        >>> for row in hours_intervals(hours, datetime(2026, 5, 14, 10, 0), datetime(2026, 5, 16, 12, 0)):
+        ...     print(*row)   # Thursday: Ascension Day, a holiday; Saturday by arrangement
+        2026-05-14T10:00:00+02:00 2026-05-15T08:00:00+02:00 closed
+        2026-05-15T08:00:00+02:00 2026-05-15T12:00:00+02:00 open
+        2026-05-15T12:00:00+02:00 2026-05-16T00:00:00+02:00 closed
+        2026-05-16T00:00:00+02:00 2026-05-16T12:00:00+02:00 unknown nach Vereinbarung
+    """
+    start, end = local(start), local(end)
+    found: list[tuple[datetime, datetime, str, str]] = []
+    part = start
+    while part < end:
+        stop = min(end, add(part, MAX_HORIZON))
+        found += [(a, b, "open", "") for a, b in hours.spans(part, stop)]
+        found += [(a, b, "unknown", c) for a, b, c in hours.unknown_spans(part, stop)]
+        part = stop
+    found.sort(key=lambda x: x[0])
+    rows: list[tuple[datetime, datetime, str, str]] = []
+
+    def put(a: datetime, b: datetime, state: str, comment: str) -> None:
+        if rows and rows[-1][1] >= a and rows[-1][2:] == (state, comment):
+            rows[-1] = (rows[-1][0], max(rows[-1][1], b), state, comment)
+        elif b > a:
+            rows.append((a, b, state, comment))
+
+    at = start
+    for a, b, state, comment in found:
+        a = max(a, at)   # states never overlap; if they did, the earlier one wins
+        if a > at:
+            put(at, a, "closed", "")
+        put(a, b, state, comment)
+        at = max(at, b)
+    if at < end:
+        put(at, end, "closed", "")
+    return [[a.isoformat(), b.isoformat(), state] + ([comment] if comment else []) for a, b, state, comment in rows]
+
+
+def _island_hours(rec: IslandRecord, iid: str, start: datetime, end: datetime,
+                  reporter: Reporter) -> tuple[list[list[str]], str | None]:
+    """The island's hours intervals for availability.json, and why they are unknown as a whole (then one unknown
+    interval): no opening hours, flagged at the import, not understood or not evaluated (a warning)."""
+    unknown = [[start.isoformat(), end.isoformat(), "unknown"]]
+    text = _text(rec.get("opening_hours"))
+    if text is None:
+        return unknown, "no opening hours"
+    flagged = rec.get("opening_hours_error")
+    try:
+        if flagged and flagged == flagged:   # NaN: not flagged
+            raise OpeningHoursError(f"not understood at the import: {flagged}")
+        return hours_intervals(parse(text), start, end), None
+    except OpeningHoursError as err:
+        message = f"opening hours '{text}' not evaluated: {err}"
+        reporter.warning(f"island {iid}: {message}; shown as unknown")
+        return unknown, message
+
+
+
 def availability_json(islands: Islands, path: str | Path | None = None, *, now: datetime | None = None,
                       days: int = 7, credentials: Credentials | None = None,
                       reporter: Reporter | None = None) -> AvailabilityDoc:
     """Build the web map's availability data (no QGIS needed), and write it to ``path`` when given.
+
+    Per island: its busy times and its opening hours as open, closed and unknown intervals (``hours_intervals``;
+    unknown over the whole horizon, with ``hours_error``, when it has none or they cannot be read), both from ``now``
+    for ``days`` days, so the map can say "closed (opens ...)" or "free now until ... (closes ...)".
 
     A calendar that cannot be read gives ``"calendar": "error"`` with the message and an empty busy list
     (never an invented free time); it is also reported as a warning.
@@ -342,14 +429,14 @@ def availability_json(islands: Islands, path: str | Path | None = None, *, now: 
         islands: the learning_islands layer (LayerRef or path) or a list of island records (dicts with id,
             opening_hours, booking_url, calendar, calendar_type).
         path: the availability.json to write (atomically), None to only return it.
-        now: the start of the busy times (default: now).
-        days: how many days of busy times.
+        now: the start of the busy times and hours (default: now).
+        days: how many days of busy times and hours.
         credentials: user names and passwords per calendar host.
         reporter: receives warnings.
 
     Returns:
-        ``{"generated", "timezone", "islands": {id: {"opening_hours", "busy", "booking_url", "calendar",
-        "error"?}}}``.
+        ``{"generated", "timezone", "islands": {id: {"opening_hours", "busy", "hours", "hours_error"?, "booking_url",
+        "calendar", "error"?}}}``.
 
     Example:
         >>> from datetime import datetime
@@ -358,6 +445,9 @@ def availability_json(islands: Islands, path: str | Path | None = None, *, now: 
         >>> doc = availability_json([island], now=datetime(2026, 7, 1, 9, 0))
         >>> doc["generated"], doc["islands"]["LI-7"]["calendar"], doc["islands"]["LI-7"]["busy"]
         ('2026-07-01T09:00:00+02:00', 'none', [])
+        >>> doc["islands"]["LI-7"]["hours"][:2]   # Wednesday 9 o'clock: open until 18:00, then closed
+        [['2026-07-01T09:00:00+02:00', '2026-07-01T18:00:00+02:00', 'open'], \
+['2026-07-01T18:00:00+02:00', '2026-07-02T08:00:00+02:00', 'closed']]
     """
     from ..kernel.atomic import atomic_path
 
@@ -367,8 +457,11 @@ def availability_json(islands: Islands, path: str | Path | None = None, *, now: 
     doc: AvailabilityDoc = {"generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {}}
     for rec in _records(islands):
         iid = str(rec.get("id"))
-        entry: AvailabilityEntry = {"opening_hours": _text(rec.get("opening_hours")), "busy": [],
-                       "booking_url": _text(rec.get("booking_url")), "calendar": "none"}
+        entry: AvailabilityEntry = {"opening_hours": _text(rec.get("opening_hours")), "busy": [], "hours": [],
+                                    "booking_url": _text(rec.get("booking_url")), "calendar": "none"}
+        entry["hours"], why = _island_hours(rec, iid, now, end, reporter)
+        if why is not None:
+            entry["hours_error"] = why
         try:
             ref = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
             if ref is not None:

@@ -150,11 +150,17 @@ def test_availability_json_for_the_web_map(tmp_path):
         doc = availability_json(records, tmp_path / "availability.json", now=datetime(2026, 11, 24, 8))
     assert json.loads((tmp_path / "availability.json").read_text()) == doc
     assert doc["generated"] == "2026-11-24T08:00:00+01:00" and doc["timezone"] == "Europe/Berlin"
+    hours_a = doc["islands"]["A"].pop("hours")   # the hours: tests/twin/islands/test_availability_hours.py
     assert doc["islands"]["A"] == {"opening_hours": "Mo-Fr 08:00-12:00",
                                    "busy": [["2026-11-24T09:30:00+01:00", "2026-11-24T10:30:00+01:00"]],
                                    "booking_url": "https://b.example/{island}", "calendar": "ok"}
+    assert hours_a[:2] == [["2026-11-24T08:00:00+01:00", "2026-11-24T12:00:00+01:00", "open"],
+                           ["2026-11-24T12:00:00+01:00", "2026-11-25T08:00:00+01:00", "closed"]]
     assert doc["islands"]["B"]["calendar"] == "error" and "HTTP 404" in doc["islands"]["B"]["error"]
-    assert doc["islands"]["C"] == {"opening_hours": None, "busy": [], "booking_url": None, "calendar": "none"}
+    assert doc["islands"]["B"]["hours"] == [["2026-11-24T08:00:00+01:00", "2026-12-01T08:00:00+01:00", "open"]]
+    assert doc["islands"]["C"] == {"opening_hours": None, "busy": [], "booking_url": None, "calendar": "none",
+                                   "hours": [["2026-11-24T08:00:00+01:00", "2026-12-01T08:00:00+01:00", "unknown"]],
+                                   "hours_error": "no opening hours"}
 
 
 def test_booking_link_fills_the_template():
