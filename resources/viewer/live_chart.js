@@ -23,7 +23,7 @@
       live: "{n} values from SensorThings, loaded at {time}", liveNone: "SensorThings has no values in this time span",
       limit: "only the newest {n} values (the load limit)",
       foreignNext: "the next page is on another host ({host}): not followed",
-      notNumbers: "{n} values are not numbers and are not drawn",
+      notNumbers: "{n} values without a number or a time are not drawn",
       fallback: "SensorThings server not reachable ({error}): showing the exported series",
       fallbackKept: "SensorThings server not reachable ({error}): showing the values loaded at {time}",
       fallbackNone: "SensorThings server not reachable ({error}); no exported series for this sensor"
@@ -34,7 +34,7 @@
       live: "{n} Werte von SensorThings, geladen um {time}", liveNone: "SensorThings hat keine Werte in diesem Zeitraum",
       limit: "nur die neuesten {n} Werte (Ladegrenze)",
       foreignNext: "die n\u00e4chste Seite liegt auf einem anderen Host ({host}): nicht abgerufen",
-      notNumbers: "{n} Werte sind keine Zahlen und werden nicht gezeichnet",
+      notNumbers: "{n} Werte ohne Zahl oder Zeit werden nicht gezeichnet",
       fallback: "SensorThings-Server nicht erreichbar ({error}): die exportierte Zeitreihe wird gezeigt",
       fallbackKept: "SensorThings-Server nicht erreichbar ({error}): die um {time} geladenen Werte werden gezeigt",
       fallbackNone: "SensorThings-Server nicht erreichbar ({error}); keine exportierte Zeitreihe f\u00fcr diesen Sensor"
