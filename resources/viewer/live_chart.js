@@ -5,7 +5,8 @@
  * (Datastreams(id)/Observations?$orderby=phenomenonTime desc&$top=...&$select=phenomenonTime,result),
  * follows @iot.nextLink on the same host only and within a limit, and keeps the last 24 hours or
  * 7 days up to the newest value (a stale sensor still shows its last day, marked stale). When the
- * server cannot be reached it draws the exported series.json instead and says so.
+ * server cannot be reached it keeps the values it loaded before, else draws the exported series.json,
+ * and says so.
  * State for tests: window.geotwin.liveChart (loads, errors, source, points, latest, hours, note). */
 (function () {
   "use strict";
@@ -19,21 +20,21 @@
     en: {
       span: "Time span", h24: "24 h", h168: "7 days", loading: "Loading values from SensorThings\u2026",
       latest: "Latest: {value},", staleAge: "stale: {age}",
-      live: "{n} values from SensorThings, loaded {time}", liveNone: "SensorThings has no values in this time span",
+      live: "{n} values from SensorThings, loaded at {time}", liveNone: "SensorThings has no values in this time span",
       limit: "only the newest {n} values (the load limit)",
       foreignNext: "the next page is on another host ({host}): not followed",
-      notNumbers: "{n} values are not numbers and are not drawn",
+      notNumbers: "{n} values without a number or a time are not drawn",
       fallback: "SensorThings server not reachable ({error}): showing the exported series",
-      fallbackKept: "SensorThings server not reachable ({error}): showing the values loaded {time}",
+      fallbackKept: "SensorThings server not reachable ({error}): showing the values loaded at {time}",
       fallbackNone: "SensorThings server not reachable ({error}); no exported series for this sensor"
     },
     de: {
       span: "Zeitraum", h24: "24 h", h168: "7 Tage", loading: "Werte werden von SensorThings geladen\u2026",
       latest: "Neuester Wert: {value},", staleAge: "veraltet: {age}",
-      live: "{n} Werte von SensorThings, geladen {time}", liveNone: "SensorThings hat keine Werte in diesem Zeitraum",
+      live: "{n} Werte von SensorThings, geladen um {time}", liveNone: "SensorThings hat keine Werte in diesem Zeitraum",
       limit: "nur die neuesten {n} Werte (Ladegrenze)",
       foreignNext: "die n\u00e4chste Seite liegt auf einem anderen Host ({host}): nicht abgerufen",
-      notNumbers: "{n} Werte sind keine Zahlen und werden nicht gezeichnet",
+      notNumbers: "{n} Werte ohne Zahl oder Zeit werden nicht gezeichnet",
       fallback: "SensorThings-Server nicht erreichbar ({error}): die exportierte Zeitreihe wird gezeigt",
       fallbackKept: "SensorThings-Server nicht erreichbar ({error}): die um {time} geladenen Werte werden gezeigt",
       fallbackNone: "SensorThings-Server nicht erreichbar ({error}); keine exportierte Zeitreihe f\u00fcr diesen Sensor"
@@ -191,13 +192,13 @@
       chart.root.dataset.hours = String(hours);
       if (entry && entry.error) {
         var error = entry.error;
-        if (chart.series && chart.series.t && chart.series.t.length) {
+        if (live) {  // values loaded earlier in this page: newer than the export
+          chart.root.dataset.source = "sta-kept";
+          notes.push(tr("fallbackKept", { error: error, time: ui.formatTime(entry.kept.loadedAt, true) }));
+        } else if (chart.series && chart.series.t && chart.series.t.length) {
           chart.root.dataset.source = "series";
           root.appendChild(ui.chart(chart.series, chart.name));
           notes.push(tr("fallback", { error: error }));
-        } else if (live) {
-          chart.root.dataset.source = "sta-kept";
-          notes.push(tr("fallbackKept", { error: error, time: ui.formatTime(entry.kept.loadedAt, true) }));
         } else {
           chart.root.dataset.source = "none";
           notes.push(tr("fallbackNone", { error: error }));

@@ -4,7 +4,8 @@ Datastream (the real sensor.community station-day in the replay server tests/sta
 FROST's http.cors.enable) holds its observations. The chart shows the server's observations of the 24
 hours (or 7 days) up to the newest, the newest value with its unit and Europe/Berlin time, marked stale;
 one more point after the server adds an observation and the next refresh; a nextLink to another host is
-not followed; with the server stopped it draws the exported series.json and says so, in English and German."""
+not followed; with the server stopped it keeps the values it loaded, and a page loaded then draws the exported
+series.json (or, without one, nothing), saying so in English and German."""
 from __future__ import annotations
 
 import functools
@@ -119,11 +120,12 @@ def live_site(tmp_path, shared_data):
             sta.stop()
 
 
-def write_city(site: Path, doc: dict, link: str) -> dict:
+def write_city(site: Path, doc: dict, link: str, name: str = "city", with_series: bool = True) -> dict:
     """The fixture tileset with one sensor (its stored value: the day's first) and series.json of the
     day's first twelve real values; the viewer refreshing every 2 s."""
-    (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
-    city = site / "city"
+    if not (site / "cesium").exists():
+        (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
+    city = site / name
     write_fixture_tileset(city, "1.1")
     lon, lat, _ = enu_to_geodetic(22.0, -20.0, 0.0)
     stream = doc["Datastreams"][PM10]
@@ -136,7 +138,8 @@ def write_city(site: Path, doc: dict, link: str) -> dict:
         encoding="utf-8")
     series = {"unit": unit, "property": "PM10", "t": [o["phenomenonTime"] for o in day[:12]],
               "v": [o["result"] for o in day[:12]]}
-    (city / "series.json").write_text(json.dumps({"pm10-3121": series}), encoding="utf-8")
+    if with_series:
+        (city / "series.json").write_text(json.dumps({"pm10-3121": series}), encoding="utf-8")
     write_viewer(city, cesium_url=site / "cesium", title="GeoTwin", extra_layers={"Sensors": "../sensors.geojson"},
                  sensor_refresh_seconds=2)
     return {"lon": lon, "lat": lat, "unit": unit, "series": series}
@@ -163,12 +166,18 @@ def test_live_chart_in_headless_chromium(tmp_path, live_site):
     assert node, "node is required for the browser test"
     s = live_site
     city = write_city(s["site"], s["doc"], s["link"])
+    write_city(s["site"], s["doc"], s["link"], "bare", with_series=False)
     day = within(s["observations"], 24)
     newest = day[-1]
     sensor_click = {"clickAt": {"lon": city["lon"], "lat": city["lat"], "height": GROUND_H, "offsetY": -22},
                     "as": "pick"}
+    look = {"lookAt": [city["lon"], city["lat"], GROUND_H, 0, -45, 120]}
+    fallback = {"wait": "(document.querySelector('#info .live-chart') || {dataset: {}}).dataset.state === 'fallback'"}
+    # a login cookie of the page's host: cookies ignore the port, so only the fetch's credentials mode keeps
+    # it from the SensorThings server on another port of 127.0.0.1
+    cookie = {"eval": "document.cookie = 'geotwin_session=s3cr3t; path=/'", "as": "cookie"}
     job = {"timeoutMs": 60000, "pages": [{"url": f"{s['base']}/city/viewer/index.html", "locale": "en-US", "steps": [
-        {"lookAt": [city["lon"], city["lat"], GROUND_H, 0, -45, 120]}, sensor_click,
+        cookie, look, sensor_click,
         {"wait": live(24, newest["result"])}, {"eval": CHART, "as": "day"},
         {"click": "#info .live-chart button[data-hours='168']"},
         {"wait": live(168, newest["result"])}, {"eval": CHART, "as": "week"},
@@ -180,10 +189,14 @@ def test_live_chart_in_headless_chromium(tmp_path, live_site):
         {"wait": "document.querySelector('#info .live-chart-note').textContent.includes('another host')"},
         {"eval": CHART, "as": "foreign_chart"},
         {"eval": "fetch('/control/stop').then(r => r.json())", "as": "stopped"},
-        {"wait": "(document.querySelector('#info .live-chart') || {dataset: {}}).dataset.state === 'fallback'"},
-        {"eval": CHART, "as": "fallback"}, {"screenshot": str(tmp_path / "fallback.png")},
-        {"click": "#lang-switch"}, {"eval": CHART, "as": "fallback_de"},
-    ]}]}
+        fallback, {"eval": CHART, "as": "kept"}, {"screenshot": str(tmp_path / "kept.png")},
+        {"click": "#lang-switch"}, {"eval": CHART, "as": "kept_de"},
+    ]}, {"url": f"{s['base']}/city/viewer/index.html", "locale": "en-US", "steps": [
+        look, sensor_click, fallback, {"eval": CHART, "as": "series"}, {"click": "#lang-switch"},
+        {"eval": CHART, "as": "series_de"}]},
+        {"url": f"{s['base']}/bare/viewer/index.html", "locale": "de-DE", "steps": [
+            look, sensor_click, fallback, {"eval": CHART, "as": "none"}]},
+    ]}
     (tmp_path / "job.json").write_text(json.dumps(job))
     proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
                           timeout=600, cwd=ROOT)
@@ -192,16 +205,19 @@ def test_live_chart_in_headless_chromium(tmp_path, live_site):
     (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
     assert "fatal" not in result, result.get("fatal")
     assert result["foreignRequests"] == []
+    for page in result["pages"]:
+        v = page["values"]
+        assert "error" not in page, (page.get("error"), {k: v[k] for k in v if k != "pick"})
+        assert page["pageErrors"] == [], page["pageErrors"]
+        # the only console errors: the requests to the stopped server
+        assert all(re.search("ERR_CONNECTION_(REFUSED|RESET)", e) for e in page["consoleErrors"]), page["consoleErrors"]
+        assert v["pick"]["pickedId"] == "pm10-3121", v["pick"]
     page = result["pages"][0]
-    v = page["values"]
-    assert "error" not in page, (page.get("error"), {k: v[k] for k in v if k != "pick"})
-    assert page["pageErrors"] == [], page["pageErrors"]
-    # the only console errors: the requests to the stopped server
-    assert all(re.search("ERR_CONNECTION_(REFUSED|RESET)", e) for e in page["consoleErrors"]), page["consoleErrors"]
-    assert v["pick"]["pickedId"] == "pm10-3121", v["pick"]
-    check_live(v, s, city, day, newest)
+    check_live(page["values"], s, city, day, newest)
     check_paging(s, page)
-    check_fallback(v, city)
+    chart_headers = [h for path, h in s["sta"].headers_seen if "$select=phenomenonTime,result" in unquote(path)]
+    assert chart_headers and not any("s3cr3t" in str(h) or "Authorization" in h for h in chart_headers)
+    check_fallback(result["pages"], city)
 
 
 def check_live(v: dict, s: dict, city: dict, day: list[dict], newest: dict) -> None:
@@ -213,7 +229,7 @@ def check_live(v: dict, s: dict, city: dict, day: list[dict], newest: dict) -> N
     unit = city["unit"]
     assert d["latest"].startswith(f"Latest: {number_text(newest['result'])}\u00a0{unit}, {time_text(newest['phenomenonTime'])}")
     assert d["stale"] and "stale: " in d["latest"] and "years ago" in d["latest"], d["latest"]
-    assert d["note"].startswith("583 values from SensorThings, loaded "), d["note"]
+    assert d["note"].startswith("583 values from SensorThings, loaded at "), d["note"]
     w = v["week"]
     assert w["pressed"] == ["168"] and len(w["points"]) == 584
     assert w["points"][0] == [OLD_EXTRA[0], OLD_EXTRA[1]] and w["points"][1:] == d["points"]
@@ -239,13 +255,23 @@ def check_paging(s: dict, page: dict) -> None:
     assert len(f["points"]) == 250  # the first page only
 
 
-def check_fallback(v: dict, city: dict) -> None:
-    """With the server stopped: series.json's values, said so (English, then German)."""
-    f = v["fallback"]
+def check_fallback(pages: list[dict], city: dict) -> None:
+    """With the server stopped: the values loaded before, else series.json's, else nothing; said so (English
+    and German)."""
+    v = pages[0]["values"]
+    k = v["kept"]
+    assert k["state"] == "fallback" and k["source"] == "sta-kept"
+    assert k["points"] == v["foreign_chart"]["points"] and k["latest"] == v["foreign_chart"]["latest"]
+    assert re.match(r"SensorThings server not reachable \(.+\): showing the values loaded at \d\d:\d\d", k["note"]), k
+    assert re.match(r"SensorThings-Server nicht erreichbar \(.+\): die um \d\d:\d\d geladenen Werte werden gezeigt",
+                    v["kept_de"]["note"]), v["kept_de"]
+    f = pages[1]["values"]["series"]
     series = city["series"]
-    assert f["state"] == "fallback" and f["source"] == "series"
+    assert f["state"] == "fallback" and f["source"] == "series" and f["latest"] is None
     assert f["points"] == [[t, x] for t, x in zip(series["t"], series["v"])]
     assert f["note"].startswith("SensorThings server not reachable (") and "showing the exported series" in f["note"]
-    g = v["fallback_de"]
+    g = pages[1]["values"]["series_de"]
     assert g["note"].startswith("SensorThings-Server nicht erreichbar (") and "exportierte Zeitreihe" in g["note"]
     assert g["points"] == f["points"]
+    n = pages[2]["values"]["none"]
+    assert n["source"] == "none" and n["points"] == [] and "keine exportierte Zeitreihe" in n["note"], n
