@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from ..kernel.errors import Cancelled, GeoTwinError
 from ..kernel.memory import release_memory
 from ..kernel.progress import Reporter
+from .threads import worker_environ
 
 Client = Any   # distributed.Client (distributed has no type information for mypy --strict)
 T = TypeVar("T")
@@ -143,8 +144,11 @@ def open_client(scheduler: str | None, workers: int | None, reporter: Reporter |
         count = workers or default_workers()
         _python_for_workers()
         # no statistical profiling on the workers: its history grows with their busy time (0.2 MB a second on a
-        # simple stack, kept for an hour), not with what they hold (tests/twin/scale/test_flat_memory.py)
-        with importlib.import_module("dask").config.set({"distributed.worker.profile.enabled": False}):
+        # simple stack, kept for an hour), not with what they hold (tests/twin/scale/test_flat_memory.py); one BLAS
+        # thread per worker unless the user set more (threads.py), in the environment before the worker starts
+        config: Any = importlib.import_module("dask").config
+        spawn = {**(config.get("distributed.nanny.pre-spawn-environ", default=None) or {}), **worker_environ()}
+        with config.set({"distributed.worker.profile.enabled": False, "distributed.nanny.pre-spawn-environ": spawn}):
             client = distributed.Client(n_workers=count, threads_per_worker=1, processes=True, memory_limit=0,
                                         dashboard_address=":0", silence_logs=logging.ERROR)
         reporter.info(f"Dask LocalCluster: {count} worker processes, one thread each")
