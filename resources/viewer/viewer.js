@@ -27,7 +27,8 @@
       nextFree: "next free slot: {time}", availability: "Availability", asOf: "as of {time}",
       chart: "Last values of {name}", chartRange: "{from} to {to}", basemap: "Basemap",
       cluster: "{n} points: zoom in", cesiumMissing: "CesiumJS could not be loaded from {url}",
-      tilesetFailed: "The tileset could not be loaded from {url}: {error}", today: "today"
+      tilesetFailed: "The tileset could not be loaded from {url}: {error}", today: "today",
+      free: "free", occupied: "occupied"
     },
     de: {
       loadingCesium: "CesiumJS wird geladen\u2026", loadingTileset: "Kacheln werden geladen\u2026",
@@ -42,7 +43,8 @@
       nextFree: "n\u00e4chster freier Termin: {time}", availability: "Belegung", asOf: "Stand {time}",
       chart: "Letzte Werte von {name}", chartRange: "{from} bis {to}", basemap: "Hintergrundkarte",
       cluster: "{n} Punkte: hineinzoomen", cesiumMissing: "CesiumJS konnte nicht von {url} geladen werden",
-      tilesetFailed: "Das Tileset konnte nicht von {url} geladen werden: {error}", today: "heute"
+      tilesetFailed: "Das Tileset konnte nicht von {url} geladen werden: {error}", today: "heute",
+      free: "frei", occupied: "belegt"
     }
   };
   // Legend classes and property names in German (English: as configured / as stored).
@@ -701,7 +703,7 @@
       ["value", "unit", "time", "link"].forEach(shown);
       var value = document.createElement("span");
       value.className = "value";
-      value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"));
+      value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"), get("property"));
       paragraph([value]);
       var when = get("time");
       var date = parseTime(when);
@@ -831,16 +833,23 @@
   var pins = new Cesium.PinBuilder();
   var overlayById = {};  // "kind:id" -> entity, so that a marker in the tileset shows refreshed values
 
-  function valueText(value, unit) {
+  // A unitless occupancy (a parking space: 0 free, 1 occupied) reads as words, not as "0" or "1".
+  var OCCUPANCY = /occupancy|belegung/i;
+  function valueText(value, unit, property) {
     if (value === undefined) { return tr("noValue"); }
     var u = unit === undefined || unit === null ? "" : String(unit).trim();
+    if (OCCUPANCY.test(String(property || "")) && (u === "" || u === "1") && isFinite(Number(value)) &&
+        String(value).trim() !== "") {
+      return tr(Number(value) >= 0.5 ? "occupied" : "free");
+    }
     var shown = typeof value === "number" || /^-?\d+(\.\d+)?$/.test(String(value)) ? formatNumber(value) : formatValue(value);
     return shown + (u === "" || u === "1" ? "" : "\u00a0" + u);  // "1": a count
   }
 
   function sensorText(entity) {
     var time = viewer.clock.currentTime;
-    return valueText(prop(entity.properties, "value", time), prop(entity.properties, "unit", time));
+    return valueText(prop(entity.properties, "value", time), prop(entity.properties, "unit", time),
+      prop(entity.properties, "property", time));
   }
 
   function classify(entity) {
