@@ -68,7 +68,19 @@
           street: "Street", house_number: "House number", postal_code: "Postal code", city: "City", country: "Country",
           roof_height: "Roof height", storeys_below_ground: "Storeys below ground", attributes: "Attributes",
           net_area: "Net area", net_volume: "Net volume", long_name: "Long name", number: "Number", storey: "Storey",
-          floor_elevation: "Floor elevation", area_source: "Area from" },
+          floor_elevation: "Floor elevation", area_source: "Area from",
+          ssid: "WLAN SSID", operator: "Operator", accessibility: "Accessibility",
+          building_ref: "Building reference", floor: "Floor", room: "Room", building_method: "Building found by",
+          building_distance: "Distance to the building", room_id: "Room (GlobalId)", room_name: "Room name",
+          room_storey: "Storey of the room", room_method: "Room found by", link_status: "Link status",
+          opening_hours_error: "Opening hours problem", booking_url_error: "Booking link problem",
+          source_line: "Source line", sensor_id: "Sensor", sensor_name: "Sensor name", datastream_id: "Datastream",
+          datastream_name: "Datastream name", observed_property: "Observed property", unit_name: "Unit",
+          unit_symbol: "Unit symbol", unit_definition: "Unit definition", unit_known: "Known unit", min: "Minimum",
+          mean: "Mean", max: "Maximum", count: "Values", non_numeric: "Non-numeric values",
+          window_start: "Window start", window_end: "Window end", self_link: "SensorThings link", source: "Source",
+          link_type: "Linked as", link_id: "Linked to", link_name: "Linked to (name)",
+          link_distance: "Distance to the link", normal_height: "Normal height", height_source: "Height from" },
     de: { id: "Kennung", "function": "Funktion", name: "Name", measured_height: "H\u00f6he", height: "H\u00f6he",
           storeys_above_ground: "Geschosse \u00fcber Grund", roof_type: "Dachform", year_of_construction: "Baujahr",
           ground_height: "Gel\u00e4ndeh\u00f6he", ellipsoidal_height: "Ellipsoidische H\u00f6he", seats: "Pl\u00e4tze",
@@ -81,7 +93,22 @@
           postal_code: "Postleitzahl", city: "Ort", country: "Land", roof_height: "Dachh\u00f6he",
           storeys_below_ground: "Geschosse unter Grund", attributes: "Attribute", net_area: "Nettofl\u00e4che",
           net_volume: "Nettovolumen", long_name: "Langname", number: "Nummer", storey: "Geschoss",
-          floor_elevation: "Fu\u00dfbodenh\u00f6he", area_source: "Fl\u00e4che aus" }
+          floor_elevation: "Fu\u00dfbodenh\u00f6he", area_source: "Fl\u00e4che aus",
+          ssid: "WLAN-SSID", operator: "Betreiber", accessibility: "Barrierefreiheit",
+          building_ref: "Geb\u00e4udereferenz", floor: "Geschoss", room: "Raum",
+          building_method: "Geb\u00e4ude ermittelt durch", building_distance: "Abstand zum Geb\u00e4ude",
+          room_id: "Raum (GlobalId)", room_name: "Raumname", room_storey: "Geschoss des Raums",
+          room_method: "Raum ermittelt durch", link_status: "Verkn\u00fcpfungsstatus",
+          opening_hours_error: "Problem mit den \u00d6ffnungszeiten",
+          booking_url_error: "Problem mit dem Buchungslink", source_line: "Zeile der Quelle", sensor_id: "Sensor",
+          sensor_name: "Sensorname", datastream_id: "Datenstrom", datastream_name: "Name des Datenstroms",
+          observed_property: "Messgr\u00f6\u00dfe", unit_name: "Einheit", unit_symbol: "Einheitenzeichen",
+          unit_definition: "Einheitendefinition", unit_known: "Bekannte Einheit", min: "Minimum",
+          mean: "Mittelwert", max: "Maximum", count: "Anzahl Werte", non_numeric: "Nicht numerische Werte",
+          window_start: "Zeitraum von", window_end: "Zeitraum bis", self_link: "SensorThings-Link",
+          source: "Quelle", link_type: "Verkn\u00fcpft als", link_id: "Verkn\u00fcpft mit",
+          link_name: "Verkn\u00fcpft mit (Name)", link_distance: "Abstand zur Verkn\u00fcpfung",
+          normal_height: "Normalh\u00f6he", height_source: "H\u00f6he aus" }
   };
   // Units by property name (the stored values are metres, square and cubic metres).
   // [name pattern, unit, decimals shown]: areas to the 0.01 m² of room schedules (72.96 m², not 73 m²).
@@ -475,6 +502,8 @@
   function shown(key) { config.overlayProperties[key].forEach(function (n) { shownProps.add(n); }); }
   var lastShown = null;        // re-rendered when the language changes
   var returnFocus = null;      // the element focused before the panel opened
+  var untranslated = new Set();  // property names shown without a label of the current language
+  state.untranslated = function () { return Array.from(untranslated); };
   var extras = state.extras = { series: null, availability: null };
 
   function isHttpUrl(value) {
@@ -534,6 +563,7 @@
   function addRow(name, value, title) {
     if (empty(value)) { return; }
     if (isHttpUrl(value) && shownLinks.has(value)) { return; }
+    if (!title && !PROPERTY_LABELS[lang][name]) { untranslated.add(name); }
     var row = infoBody.insertRow();
     var th = document.createElement("th");
     th.scope = "row";

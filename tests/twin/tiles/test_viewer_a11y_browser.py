@@ -174,6 +174,7 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
               {"clickAt": {"lon": rooms[-1]["geometry"]["coordinates"][0], "lat": rooms[-1]["geometry"]["coordinates"][1],
                            "height": None, "offsetY": -22}, "as": "room_en"},
               {"eval": "window.geotwinProbe.contrast()", "as": "contrast_en"},
+              {"eval": "window.geotwin.untranslated()", "as": "untranslated"},
               {"screenshot": str(tmp_path / "a11y.png")}]
     job = {"timeoutMs": 90000, "pages": [
         {"url": f"{base}/twin/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
@@ -194,6 +195,9 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
     _check_contrast(v)
     _check_keyboard(v)
     _check_rooms(v, rooms, shared_data)
+    # every row of the sensor's and the rooms' panels has a label in the page's language (German, English)
+    assert v["untranslated"] == [], v["untranslated"]
+    assert "Sensorname\t" in v["sensor"]["text"] and "Sensor name" not in v["sensor"]["text"], v["sensor"]
 
 
 def _check_declutter(v, points, on_square):
