@@ -484,8 +484,12 @@
     if (!model || !model.description) { return; }
     var el = document.getElementById("heights");
     var error = Number(model.expectedErrorMetres);
-    el.textContent = tr("heights") + ": " + model.description +
-      (isFinite(error) ? " (" + tr("expectedError") + " \u00b1" + formatNumber(error) + " m)" : "");
+    function render() {  // again in the other language after a switch
+      el.textContent = tr("heights") + ": " + model.description +
+        (isFinite(error) ? " (" + tr("expectedError") + " \u00b1" + formatNumber(error) + " m)" : "");
+    }
+    render();
+    languageListeners.push(render);
     el.dataset.accuracy = isFinite(error) && error <= 0.05 ? "fine" : "coarse";
     el.title = (model.warnings || []).join("\n");
     el.hidden = false;

@@ -175,6 +175,8 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
                            "height": None, "offsetY": -22}, "as": "room_en"},
               {"eval": "window.geotwinProbe.contrast()", "as": "contrast_en"},
               {"eval": "window.geotwin.untranslated()", "as": "untranslated"},
+              {"eval": f"({{heights: document.getElementById('heights').textContent, labels: {pins}.Sensors.labels}})",
+               "as": "switched"},
               {"screenshot": str(tmp_path / "a11y.png")}]
     job = {"timeoutMs": 90000, "pages": [
         {"url": f"{base}/twin/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
@@ -197,6 +199,9 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
     _check_rooms(v, rooms, shared_data)
     # every row of the sensor's and the rooms' panels has a label in the page's language (German, English)
     assert v["untranslated"] == [], v["untranslated"]
+    # after the switch to English the heights line and the sensor labels follow (decimal point)
+    assert v["switched"]["heights"].startswith("Heights: ") and "expected error ±0.5 m" in v["switched"]["heights"]
+    assert all("," not in label["text"] for label in v["switched"]["labels"]), v["switched"]
     assert "Sensorname\t" in v["sensor"]["text"] and "Sensor name" not in v["sensor"]["text"], v["sensor"]
 
 
