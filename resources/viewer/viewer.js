@@ -27,7 +27,8 @@
       nextFree: "next free slot: {time}", availability: "Availability", asOf: "as of {time}",
       chart: "Last values of {name}", chartRange: "{from} to {to}", basemap: "Basemap",
       cluster: "{n} points: zoom in", cesiumMissing: "CesiumJS could not be loaded from {url}",
-      tilesetFailed: "The tileset could not be loaded from {url}: {error}", today: "today"
+      tilesetFailed: "The tileset could not be loaded from {url}: {error}", today: "today",
+      free: "free", occupied: "occupied"
     },
     de: {
       loadingCesium: "CesiumJS wird geladen\u2026", loadingTileset: "Kacheln werden geladen\u2026",
@@ -42,7 +43,8 @@
       nextFree: "n\u00e4chster freier Termin: {time}", availability: "Belegung", asOf: "Stand {time}",
       chart: "Letzte Werte von {name}", chartRange: "{from} bis {to}", basemap: "Hintergrundkarte",
       cluster: "{n} Punkte: hineinzoomen", cesiumMissing: "CesiumJS konnte nicht von {url} geladen werden",
-      tilesetFailed: "Das Tileset konnte nicht von {url} geladen werden: {error}", today: "heute"
+      tilesetFailed: "Das Tileset konnte nicht von {url} geladen werden: {error}", today: "heute",
+      free: "frei", occupied: "belegt"
     }
   };
   // Legend classes and property names in German (English: as configured / as stored).
@@ -66,7 +68,19 @@
           street: "Street", house_number: "House number", postal_code: "Postal code", city: "City", country: "Country",
           roof_height: "Roof height", storeys_below_ground: "Storeys below ground", attributes: "Attributes",
           net_area: "Net area", net_volume: "Net volume", long_name: "Long name", number: "Number", storey: "Storey",
-          floor_elevation: "Floor elevation", area_source: "Area from" },
+          floor_elevation: "Floor elevation", area_source: "Area from",
+          ssid: "WLAN SSID", operator: "Operator", accessibility: "Accessibility",
+          building_ref: "Building reference", floor: "Floor", room: "Room", building_method: "Building found by",
+          building_distance: "Distance to the building", room_id: "Room (GlobalId)", room_name: "Room name",
+          room_storey: "Storey of the room", room_method: "Room found by", link_status: "Link status",
+          opening_hours_error: "Opening hours problem", booking_url_error: "Booking link problem",
+          source_line: "Source line", sensor_id: "Sensor", sensor_name: "Sensor name", datastream_id: "Datastream",
+          datastream_name: "Datastream name", observed_property: "Observed property", unit_name: "Unit",
+          unit_symbol: "Unit symbol", unit_definition: "Unit definition", unit_known: "Known unit", min: "Minimum",
+          mean: "Mean", max: "Maximum", count: "Values", non_numeric: "Non-numeric values",
+          window_start: "Window start", window_end: "Window end", self_link: "SensorThings link", source: "Source",
+          link_type: "Linked as", link_id: "Linked to", link_name: "Linked to (name)",
+          link_distance: "Distance to the link", normal_height: "Normal height", height_source: "Height from" },
     de: { id: "Kennung", "function": "Funktion", name: "Name", measured_height: "H\u00f6he", height: "H\u00f6he",
           storeys_above_ground: "Geschosse \u00fcber Grund", roof_type: "Dachform", year_of_construction: "Baujahr",
           ground_height: "Gel\u00e4ndeh\u00f6he", ellipsoidal_height: "Ellipsoidische H\u00f6he", seats: "Pl\u00e4tze",
@@ -79,7 +93,22 @@
           postal_code: "Postleitzahl", city: "Ort", country: "Land", roof_height: "Dachh\u00f6he",
           storeys_below_ground: "Geschosse unter Grund", attributes: "Attribute", net_area: "Nettofl\u00e4che",
           net_volume: "Nettovolumen", long_name: "Langname", number: "Nummer", storey: "Geschoss",
-          floor_elevation: "Fu\u00dfbodenh\u00f6he", area_source: "Fl\u00e4che aus" }
+          floor_elevation: "Fu\u00dfbodenh\u00f6he", area_source: "Fl\u00e4che aus",
+          ssid: "WLAN-SSID", operator: "Betreiber", accessibility: "Barrierefreiheit",
+          building_ref: "Geb\u00e4udereferenz", floor: "Geschoss", room: "Raum",
+          building_method: "Geb\u00e4ude ermittelt durch", building_distance: "Abstand zum Geb\u00e4ude",
+          room_id: "Raum (GlobalId)", room_name: "Raumname", room_storey: "Geschoss des Raums",
+          room_method: "Raum ermittelt durch", link_status: "Verkn\u00fcpfungsstatus",
+          opening_hours_error: "Problem mit den \u00d6ffnungszeiten",
+          booking_url_error: "Problem mit dem Buchungslink", source_line: "Zeile der Quelle", sensor_id: "Sensor",
+          sensor_name: "Sensorname", datastream_id: "Datenstrom", datastream_name: "Name des Datenstroms",
+          observed_property: "Messgr\u00f6\u00dfe", unit_name: "Einheit", unit_symbol: "Einheitenzeichen",
+          unit_definition: "Einheitendefinition", unit_known: "Bekannte Einheit", min: "Minimum",
+          mean: "Mittelwert", max: "Maximum", count: "Anzahl Werte", non_numeric: "Nicht numerische Werte",
+          window_start: "Zeitraum von", window_end: "Zeitraum bis", self_link: "SensorThings-Link",
+          source: "Quelle", link_type: "Verkn\u00fcpft als", link_id: "Verkn\u00fcpft mit",
+          link_name: "Verkn\u00fcpft mit (Name)", link_distance: "Abstand zur Verkn\u00fcpfung",
+          normal_height: "Normalh\u00f6he", height_source: "H\u00f6he aus" }
   };
   // Units by property name (the stored values are metres, square and cubic metres).
   // [name pattern, unit, decimals shown]: areas to the 0.01 m² of room schedules (72.96 m², not 73 m²).
@@ -455,8 +484,12 @@
     if (!model || !model.description) { return; }
     var el = document.getElementById("heights");
     var error = Number(model.expectedErrorMetres);
-    el.textContent = tr("heights") + ": " + model.description +
-      (isFinite(error) ? " (" + tr("expectedError") + " \u00b1" + formatNumber(error) + " m)" : "");
+    function render() {  // again in the other language after a switch
+      el.textContent = tr("heights") + ": " + model.description +
+        (isFinite(error) ? " (" + tr("expectedError") + " \u00b1" + formatNumber(error) + " m)" : "");
+    }
+    render();
+    languageListeners.push(render);
     el.dataset.accuracy = isFinite(error) && error <= 0.05 ? "fine" : "coarse";
     el.title = (model.warnings || []).join("\n");
     el.hidden = false;
@@ -473,6 +506,8 @@
   function shown(key) { config.overlayProperties[key].forEach(function (n) { shownProps.add(n); }); }
   var lastShown = null;        // re-rendered when the language changes
   var returnFocus = null;      // the element focused before the panel opened
+  var untranslated = new Set();  // property names shown without a label of the current language
+  state.untranslated = function () { return Array.from(untranslated); };
   var extras = state.extras = { series: null, availability: null };
 
   function isHttpUrl(value) {
@@ -532,6 +567,7 @@
   function addRow(name, value, title) {
     if (empty(value)) { return; }
     if (isHttpUrl(value) && shownLinks.has(value)) { return; }
+    if (!title && !PROPERTY_LABELS[lang][name]) { untranslated.add(name); }
     var row = infoBody.insertRow();
     var th = document.createElement("th");
     th.scope = "row";
@@ -701,7 +737,7 @@
       ["value", "unit", "time", "link"].forEach(shown);
       var value = document.createElement("span");
       value.className = "value";
-      value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"));
+      value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"), get("property"));
       paragraph([value]);
       var when = get("time");
       var date = parseTime(when);
@@ -833,16 +869,23 @@
   var pins = new Cesium.PinBuilder();
   var overlayById = {};  // "kind:id" -> entity, so that a marker in the tileset shows refreshed values
 
-  function valueText(value, unit) {
+  // A unitless occupancy (a parking space: 0 free, 1 occupied) reads as words, not as "0" or "1".
+  var OCCUPANCY = /occupancy|belegung/i;
+  function valueText(value, unit, property) {
     if (value === undefined) { return tr("noValue"); }
     var u = unit === undefined || unit === null ? "" : String(unit).trim();
+    if (OCCUPANCY.test(String(property || "")) && (u === "" || u === "1") && isFinite(Number(value)) &&
+        String(value).trim() !== "") {
+      return tr(Number(value) >= 0.5 ? "occupied" : "free");
+    }
     var shown = typeof value === "number" || /^-?\d+(\.\d+)?$/.test(String(value)) ? formatNumber(value) : formatValue(value);
     return shown + (u === "" || u === "1" ? "" : "\u00a0" + u);  // "1": a count
   }
 
   function sensorText(entity) {
     var time = viewer.clock.currentTime;
-    return valueText(prop(entity.properties, "value", time), prop(entity.properties, "unit", time));
+    return valueText(prop(entity.properties, "value", time), prop(entity.properties, "unit", time),
+      prop(entity.properties, "property", time));
   }
 
   function classify(entity) {

@@ -122,6 +122,12 @@
       var color = colors[source.name];
       out[source.name] = {
         entities: source.entities.values.map(key),
+        onScreen: source.entities.values.filter(function (e) {
+          var p = e.position && Cesium.SceneTransforms.worldToWindowCoordinates(viewer.scene,
+            e.position.getValue(viewer.clock.currentTime));
+          var canvas = viewer.scene.canvas;
+          return p && p.x >= 0 && p.y >= 0 && p.x <= canvas.clientWidth && p.y <= canvas.clientHeight;
+        }).map(key),
         pins: shown(c._billboardCollection).map(function (b) { return key(b.id); }),
         labels: shown(c._labelCollection).filter(inRange).map(function (l) { return { id: key(l.id), text: l.text }; }),
         clusters: shown(c._clusterBillboardCollection).map(function (b) {

@@ -91,6 +91,7 @@ OVERLAY_PROPERTIES = {
     "time": ["latest_time", "phenomenon_time", "time"],
     "link": ["self_link", "sta_link", "selfLink", "@iot.selfLink", "datastream_url", "sensorthings_url"],
     "name": ["name", "sensor_name", "datastream_name", "title", "id"],
+    "property": ["observed_property", "observedProperty", "datastream_name"],  # what a sensor measures
     "id": ["id", "sensor_key", "island_id"],
 }
 

@@ -129,6 +129,9 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
                  for name, fs in points.items()}
     assert sum(map(len, on_square.values())) >= 3, on_square  # the sample puts several sensors on the square
 
+    centre = np.mean([f["geometry"]["coordinates"][:2] for fs in points.values() for f in fs
+                      if str(f["properties"].get("id") or f["properties"].get("sensor_key"))
+                      in on_square["Sensors"] + on_square["Learning islands"]], axis=0).tolist()
     # the sensor on the square furthest from every other point: its pin stands free
     square_sensors = [f for f in points["Sensors"] if f["properties"]["sensor_key"] in on_square["Sensors"]]
     sensor = max(square_sensors, key=lambda f: np.sort(metres_apart([f["geometry"]["coordinates"]], everything)[0])[1])
@@ -150,7 +153,7 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
              {"wait": "window.geotwin.flights >= 2"},
              {"eval": "window.geotwin.viewer.scene.camera.positionCartographic.height", "as": "height_after"},
              {"eval": pins, "as": "zoomed"},
-             {"lookAt": [square[0], square[1], None, 0, -89, 90]},  # from above: 6 m apart is 46 px
+             {"lookAt": [*centre, None, 0, -89, 130]},  # from above: 6 m apart is 51 px
              {"eval": pins, "as": "square"},
              # a sensor's panel (value, stale mark, chart, link): its contrast
              {"clickAt": {"lon": sensor["geometry"]["coordinates"][0], "lat": sensor["geometry"]["coordinates"][1],
@@ -171,6 +174,9 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
               {"clickAt": {"lon": rooms[-1]["geometry"]["coordinates"][0], "lat": rooms[-1]["geometry"]["coordinates"][1],
                            "height": None, "offsetY": -22}, "as": "room_en"},
               {"eval": "window.geotwinProbe.contrast()", "as": "contrast_en"},
+              {"eval": "window.geotwin.untranslated()", "as": "untranslated"},
+              {"eval": f"({{heights: document.getElementById('heights').textContent, labels: {pins}.Sensors.labels}})",
+               "as": "switched"},
               {"screenshot": str(tmp_path / "a11y.png")}]
     job = {"timeoutMs": 90000, "pages": [
         {"url": f"{base}/twin/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
@@ -191,6 +197,12 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
     _check_contrast(v)
     _check_keyboard(v)
     _check_rooms(v, rooms, shared_data)
+    # every row of the sensor's and the rooms' panels has a label in the page's language (German, English)
+    assert v["untranslated"] == [], v["untranslated"]
+    # after the switch to English the heights line and the sensor labels follow (decimal point)
+    assert v["switched"]["heights"].startswith("Heights: ") and "expected error ±0.5 m" in v["switched"]["heights"]
+    assert all("," not in label["text"] for label in v["switched"]["labels"]), v["switched"]
+    assert "Sensorname\t" in v["sensor"]["text"] and "Sensor name" not in v["sensor"]["text"], v["sensor"]
 
 
 def _check_declutter(v, points, on_square):
@@ -217,9 +229,16 @@ def _check_declutter(v, points, on_square):
     for name in LAYERS:
         layer = v["square"][name]
         clustered = {i for c in layer["clusters"] for i in c["ids"]}
+        assert set(on_square[name]) <= set(layer["onScreen"]), (name, layer)
         assert set(on_square[name]) <= set(layer["pins"]) and not clustered & set(on_square[name]), (name, layer)
-    labelled = {label["id"] for label in v["square"]["Sensors"]["labels"]}
-    assert set(on_square["Sensors"]) <= labelled, v["square"]["Sensors"]
+    labelled = {label["id"]: label["text"] for label in v["square"]["Sensors"]["labels"]}
+    assert set(on_square["Sensors"]) <= set(labelled), v["square"]["Sensors"]
+    # unitless parking occupancy reads as words (German page), not "0" / "1"
+    parking = [f["properties"] for f in points["Sensors"] if f["properties"]["observed_property"] ==
+               "Parking space occupancy" and f["properties"]["sensor_key"] in labelled]
+    assert parking and {p["latest_value"] for p in parking} == {0.0, 1.0}, parking
+    for p in parking:
+        assert labelled[p["sensor_key"]] == ("belegt" if p["latest_value"] >= 0.5 else "frei"), labelled
 
 
 def _check_contrast(v):
