@@ -25,6 +25,9 @@
       expectedError: "expected error", language: "Sprache: Deutsch", languageLabel: "Switch to German",
       freeNow: "free now", freeUntil: "free now, until {time}", busyUntil: "busy until {time}",
       nextFree: "next free slot: {time}", availability: "Availability", asOf: "as of {time}",
+      freeUntilCloses: "free now until {time} (closes {closes})", freeCloses: "free now (closes {closes})",
+      closedOpens: "closed (opens {time})", closedNow: "closed", hoursUnknown: "opening hours unknown",
+      hoursUnknownWhy: "opening hours unknown ({why})", openEnd: "open end, closing time unknown",
       chart: "Last values of {name}", chartRange: "{from} to {to}", basemap: "Basemap",
       cluster: "{n} points: zoom in", cesiumMissing: "CesiumJS could not be loaded from {url}",
       tilesetFailed: "The tileset could not be loaded from {url}: {error}", today: "today",
@@ -41,6 +44,10 @@
       languageLabel: "Auf Englisch umschalten",
       freeNow: "jetzt frei", freeUntil: "jetzt frei, bis {time}", busyUntil: "belegt bis {time}",
       nextFree: "n\u00e4chster freier Termin: {time}", availability: "Belegung", asOf: "Stand {time}",
+      freeUntilCloses: "jetzt frei bis {time} (schlie\u00dft {closes})", freeCloses: "jetzt frei (schlie\u00dft {closes})",
+      closedOpens: "geschlossen (\u00f6ffnet {time})", closedNow: "geschlossen",
+      hoursUnknown: "\u00d6ffnungszeiten unbekannt", hoursUnknownWhy: "\u00d6ffnungszeiten unbekannt ({why})",
+      openEnd: "offenes Ende, Schlie\u00dfzeit unbekannt",
       chart: "Letzte Werte von {name}", chartRange: "{from} bis {to}", basemap: "Hintergrundkarte",
       cluster: "{n} Punkte: hineinzoomen", cesiumMissing: "CesiumJS konnte nicht von {url} geladen werden",
       tilesetFailed: "Das Tileset konnte nicht von {url} geladen werden: {error}", today: "heute",
@@ -762,27 +769,75 @@
     }
   }
 
-  // "free now (until HH:MM)" or "busy until HH:MM" from availability.json's busy intervals.
+  // From availability.json: the opening hours now (its "hours": [start, end, open|closed|unknown, comment?]
+  // without gaps) and the busy intervals: "closed (opens Mo 08:00)", "opening hours unknown (nach Vereinbarung)",
+  // "free now until 10:00 (closes 18:00)", "busy until 11:30"; an older file without hours: busy times only.
   function availabilityParagraphs(slot) {
     var now = Date.now();
     var busy = (slot.busy || []).map(function (pair) { return [Date.parse(pair[0]), Date.parse(pair[1])]; })
       .filter(function (p) { return isFinite(p[0]) && isFinite(p[1]) && p[1] > now; })
       .sort(function (a, b) { return a[0] - b[0]; });
+    var rows = Array.isArray(slot.hours) ? slot.hours.map(function (r) {
+      return { a: Date.parse(r[0]), b: Date.parse(r[1]), state: r[2], note: r[3] };
+    }).filter(function (r) { return isFinite(r.a) && isFinite(r.b); }) : null;
     var el = document.createElement("span");
     el.className = "availability";
     var current = busy.filter(function (p) { return p[0] <= now; });
+    var busyEnd = null;
     if (current.length) {
-      var end = Math.max.apply(null, current.map(function (p) { return p[1]; }));
-      busy.forEach(function (p) { if (p[0] <= end && p[1] > end) { end = p[1]; } });  // back-to-back bookings
-      el.dataset.state = "busy";
-      el.textContent = tr("busyUntil", { time: formatTime(new Date(end), true) });
-      paragraph([el]);
-      paragraph([tr("nextFree", { time: formatTime(new Date(end)) })]);
-    } else {
-      el.dataset.state = "free";
-      el.textContent = busy.length ? tr("freeUntil", { time: formatTime(new Date(busy[0][0]), true) }) : tr("freeNow");
-      paragraph([el]);
+      busyEnd = Math.max.apply(null, current.map(function (p) { return p[1]; }));
+      busy.forEach(function (p) { if (p[0] <= busyEnd && p[1] > busyEnd) { busyEnd = p[1]; } });  // back-to-back
     }
+    // a time today as HH:MM, another day with its weekday ("Mo 08:00"), in the viewer's time zone
+    function day(ms) {
+      return new Intl.DateTimeFormat("en-CA", { timeZone: config.timeZone, year: "numeric", month: "2-digit",
+                                                 day: "2-digit" }).format(new Date(ms));
+    }
+    function at(ms) {
+      if (day(ms) === day(now)) { return formatTime(new Date(ms), true); }
+      var weekday = new Intl.DateTimeFormat(locale(), { timeZone: config.timeZone, weekday: "short" })
+        .format(new Date(ms)).replace(/\.$/, "");
+      return weekday + " " + formatTime(new Date(ms), true);
+    }
+    // the first instant from now on that is surely open and not busy
+    function nextFree() {
+      for (var i = 0; rows && i < rows.length; i++) {
+        if (rows[i].state !== "open" || rows[i].b <= now) { continue; }
+        var t = Math.max(rows[i].a, now);
+        busy.forEach(function (p) { if (p[0] <= t && p[1] > t) { t = p[1]; } });
+        if (t < rows[i].b) { return t; }
+      }
+      return null;
+    }
+    var row = rows ? rows.filter(function (r) { return r.a <= now && now < r.b; })[0] : null;
+    var state = rows ? (row ? row.state : "unknown") : busyEnd !== null ? "busy" : "free";
+    var free = null;
+    if (state === "open") { state = busyEnd !== null ? "busy" : "free"; }
+    if (state === "busy") {
+      el.textContent = tr("busyUntil", { time: formatTime(new Date(busyEnd), true) });
+      free = rows ? nextFree() : busyEnd;
+    } else if (state === "free" && rows) {
+      var closes = row !== rows[rows.length - 1] ? row.b : null;  // the last row ends with the horizon, not closing
+      var next = busy.filter(function (p) { return p[0] > now && (closes === null || p[0] < closes); })[0];
+      el.textContent = next ? (closes !== null ? tr("freeUntilCloses", { time: at(next[0]), closes: at(closes) }) :
+                                 tr("freeUntil", { time: at(next[0]) })) :
+        closes !== null ? tr("freeCloses", { closes: at(closes) }) : tr("freeNow");
+    } else if (state === "free") {
+      el.textContent = busy.length ? tr("freeUntil", { time: formatTime(new Date(busy[0][0]), true) }) : tr("freeNow");
+    } else if (state === "closed") {
+      var opens = rows.filter(function (r) { return r.state === "open" && r.a > now; })[0];
+      el.textContent = opens ? tr("closedOpens", { time: at(opens.a) }) : tr("closedNow");
+      free = nextFree();
+      if (opens && free === opens.a) { free = null; }  // free as soon as it opens: said already
+    } else {
+      state = "unknown";
+      var why = row && row.note === "open end, closing time unknown" ? tr("openEnd") : row && row.note;
+      el.textContent = present(why) ? tr("hoursUnknownWhy", { why: why }) : tr("hoursUnknown");
+      free = nextFree();
+    }
+    el.dataset.state = state;
+    paragraph([el]);
+    if (free !== null) { paragraph([tr("nextFree", { time: formatTime(new Date(free)) })]); }
     if (present(slot.opening_hours)) { paragraph([tr("hours") + ": " + slot.opening_hours]); }
     if (isHttpUrl(slot.booking_url)) { paragraph([link(slot.booking_url, tr("book"))]); }
   }

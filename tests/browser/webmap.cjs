@@ -1,6 +1,7 @@
 // Drive the GeoTwin web map in Debian's chromium (headless) through a list of steps per page.
 // Usage: node webmap.cjs <job.json>; prints one JSON result line on stdout.
 // job: {userDataDir, timeoutMs, loopback: [origins allowed], pages: [{url, locale, viewport: {width, height},
+//       clock (an ISO time: Date.now() and new Date() in the page return it, timers keep running),
 //       steps: [{wait: js} | {eval: js, as} | {lookAt: [lon, lat, h, heading, pitch, range]} |
 //               {clickAt: {lon, lat, height, offsetY}, as} | {clickXY: js} | {click: selector} |
 //               {screenshot: path} | {key: name}]}]}
@@ -31,6 +32,7 @@ async function visit(browser, spec, timeout, result) {
     result.foreignRequests.push(url);
     return route.abort();
   });
+  if (spec.clock) { await context.clock.setFixedTime(new Date(spec.clock)); }
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
   page.on("console", (msg) => { if (msg.type() === "error") { out.consoleErrors.push(msg.text()); } });

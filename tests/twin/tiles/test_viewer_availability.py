@@ -1,0 +1,114 @@
+"""The web map's availability text from availability.json's opening hours (issue 15): an island closed at the page's
+time says "geschlossen (öffnet Mo 14:00)" / "closed (opens Mon 14:00)", never "free"; an open one "free now until
+12:00 (closes 18:00)"; hours by arrangement "opening hours unknown (nach Vereinbarung)". The file is written by
+``availability_json`` for a fixed time, and the page's clock (headless chromium) is fixed a few minutes later."""
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import subprocess
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from geotwin.tests.paths import ROOT
+from geotwin.tests.twin.tiles.test_viewer_browser import (
+    CESIUM_BUILD,
+    CHROMIUM,
+    GROUND_H,
+    enu_to_geodetic,
+    write_fixture_tileset,
+)
+from geotwin.tests.twin.tiles.test_viewer_webmap import QuietHandler, serve
+from geotwin.twin.islands.availability import availability_json
+from geotwin.twin.islands.opening_hours import OPEN_END_COMMENT
+from geotwin.twin.tiles.viewer import write_viewer
+
+DRIVER = ROOT / "tests" / "browser" / "webmap.cjs"
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=BERLIN)    # a Sunday (no holiday), 10:00 in Berlin
+PAGE_TIME = NOW + timedelta(minutes=7)
+ISLANDS = [  # id, east, north (m, around the fixture's origin), opening hours
+    ("island-closed", -14.0, -20.0, "Mo-Fr 14:00-18:00; PH off"),
+    ("island-open", 22.0, -20.0, "Tu-Fr 09:30-17:00; Sa,Su 10:00-18:00"),
+    ("island-arrangement", 4.0, -45.0, "\"nach Vereinbarung\""),
+]
+
+
+def test_the_viewer_knows_the_open_end_comment():
+    """The viewer translates the open end's comment of twin/islands/opening_hours.py: the same text."""
+    assert f'row.note === "{OPEN_END_COMMENT}"' in (ROOT / "resources" / "viewer" / "viewer.js").read_text()
+
+
+def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
+    assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
+    node = shutil.which("node")
+    assert node, "node is required for the browser test"
+    site = tmp_path / "site"
+    city = site / "city"
+    city.mkdir(parents=True)
+    (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
+    write_fixture_tileset(city, "1.1")
+    feed = tmp_path / "open.ics"   # the open island is booked 12:00-13:00 today
+    feed.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20260101T000000Z\r\n"
+                    "DTSTART;TZID=Europe/Berlin:20261122T120000\r\nDTEND;TZID=Europe/Berlin:20261122T130000\r\n"
+                    "SUMMARY:AG\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    records, features, where = [], [], {}
+    for iid, east, north, hours in ISLANDS:
+        lon, lat, _ = enu_to_geodetic(east, north, 0.0)
+        where[iid] = (lon, lat)
+        records.append({"id": iid, "opening_hours": hours, "calendar": str(feed) if iid == "island-open" else None})
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                         "properties": {"id": iid, "name": iid, "seats": 8, "opening_hours": hours}})
+    doc = availability_json(records, city / "availability.json", now=NOW)
+    assert doc["islands"]["island-closed"]["hours"][0] == [NOW.isoformat(), "2026-11-23T14:00:00+01:00", "closed"]
+    (city / "islands.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    write_viewer(city, cesium_url=site / "cesium", extra_layers={"Learning islands": "../islands.geojson"})
+
+    state = "(document.querySelector('#info .availability') || {dataset: {}}).dataset.state"
+
+    def click(iid: str, name: str) -> list[dict]:
+        lon, lat = where[iid]
+        return [{"lookAt": [lon, lat, GROUND_H, 0, -45, 120]},
+                {"clickAt": {"lon": lon, "lat": lat, "height": GROUND_H, "offsetY": -22}, "as": name},
+                {"eval": state, "as": name + "_state"}]
+
+    server, base = serve(functools.partial(QuietHandler, directory=str(site)))
+    try:
+        job = {"timeoutMs": 60000, "pages": [{
+            "url": f"{base}/city/viewer/index.html", "locale": "de-DE", "clock": PAGE_TIME.isoformat(),
+            "steps": [{"wait": "window.geotwin.extras && window.geotwin.extras.availability"},
+                      {"eval": "new Date().toISOString()", "as": "clock"}, *click("island-closed", "closed_de"),
+                      {"click": "#lang-switch"},
+                      {"eval": "document.getElementById('info').innerText", "as": "closed_en"},
+                      *click("island-open", "open_en"), *click("island-arrangement", "unknown_en")]}]}
+        (tmp_path / "job.json").write_text(json.dumps(job))
+        proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
+                              timeout=600, cwd=ROOT)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
+    assert "fatal" not in result, result.get("fatal")
+    page = result["pages"][0]
+    assert "error" not in page, page.get("error")
+    assert page["pageErrors"] == [] and page["consoleErrors"] == [] and page["failedRequests"] == [], page
+    v = page["values"]
+    assert v["clock"] == PAGE_TIME.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    # Sunday 10:07: the school's island is closed until Monday 14:00 (German, then English), never "free"
+    closed_de = v["closed_de"]
+    assert closed_de["pickedId"] == "island-closed", closed_de
+    assert v["closed_de_state"] == "closed"
+    assert "geschlossen (öffnet Mo 14:00)" in closed_de["text"], closed_de["text"]
+    assert "frei" not in closed_de["text"]
+    assert "closed (opens Mon 14:00)" in v["closed_en"] and "free" not in v["closed_en"], v["closed_en"]
+    # the museum's island: open Sundays 10-18, booked from 12:00
+    assert v["open_en"]["pickedId"] == "island-open", v["open_en"]
+    assert v["open_en_state"] == "free" and "free now until 12:00 (closes 18:00)" in v["open_en"]["text"]
+    # by arrangement: unknown with the comment, not free
+    assert v["unknown_en"]["pickedId"] == "island-arrangement", v["unknown_en"]
+    assert v["unknown_en_state"] == "unknown"
+    assert "opening hours unknown (nach Vereinbarung)" in v["unknown_en"]["text"]
+    assert "free" not in v["unknown_en"]["text"]
