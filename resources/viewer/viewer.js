@@ -998,12 +998,25 @@
     }
   }
 
+  // CesiumJS reclusters when the camera has changed by half a view (percentageChanged): the clusters are also
+  // recomputed when a move ends, so that they match the view the camera stops at.
+  var PIXEL_RANGE = 36;
+  function recluster() {
+    for (var i = 0; i < viewer.dataSources.length; i++) {
+      var clustering = viewer.dataSources.get(i).clustering;
+      clustering.pixelRange = PIXEL_RANGE + 1e-6;  // a changed range marks the clusters dirty
+      clustering.pixelRange = PIXEL_RANGE;
+    }
+  }
+  viewer.camera.percentageChanged = 0.1;
+  viewer.camera.moveEnd.addEventListener(recluster);
+
   function loadLayer(layer) {
     return Cesium.GeoJsonDataSource.load(layer.url, { clampToGround: state.groundHeight === null }).then(function (source) {
       source.name = layer.name;
       // Pins closer than 36 px on screen gather into one counted pin at overview.
       source.clustering.enabled = true;
-      source.clustering.pixelRange = 36;
+      source.clustering.pixelRange = PIXEL_RANGE;
       source.clustering.minimumClusterSize = 3;
       source.clustering.clusterEvent.addEventListener(function (entities, cluster) {
         var kind = entities[0] && entities[0].geotwinKind || "feature";
@@ -1137,6 +1150,7 @@
     viewer.camera.lookAt(Cesium.Cartesian3.fromDegrees(lon, lat, height),
       new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(pitch), range));
     viewer.camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
+    recluster();
     return new Promise(function (resolve) {
       var frames = 0, settled = 0;
       var remove = scene.postRender.addEventListener(function () {
