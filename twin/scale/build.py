@@ -617,7 +617,7 @@ def build_partitioned(store: TwinStore, citymodel: Sequence[str | os.PathLike[st
                             repeats.digest)
              for c, r in sorted(cells, key=lambda cell: (cell[1], cell[0]))]   # the merge's order: row by row
     result = ScaleBuildResult(store.describe(), partitions=len(parts), grid_size=grid.size, crs=crs)
-    reporter.info(f"{len(parts)} partitions: cells of {grid.size:g} m, halo {halo:g} m")
+    reporter.info(f"{len(parts)} partitions: cells of {grid.size:g} m, halo {halo:g} m; the twin's CRS is {crs}")
     ready = _cells_in_order(parts, mapper, manifest, Stage(reporter, 0.0, 70.0), result)
     _merge(store, inputs, ready, manifest, crs, options, len(parts), Stage(reporter, 70.0, 100.0), result,
            repeats)
