@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     tasks_bytes = len(pickle.dumps(plan.tasks, protocol=pickle.HIGHEST_PROTOCOL))
     shared_bytes = len(pickle.dumps(plan.shared(), protocol=pickle.HIGHEST_PROTOCOL))
     print(json.dumps({"gpkg": args.gpkg, "buildings": plan.buildings, "tasks": len(plan.tasks),
-                      "implicit": args.implicit, "peak_rss_mb": round(peak, 1), "rss_before_plan_mb": round(before_rss, 1),
+                      "implicit": args.implicit, "peak_rss_mb": round(peak, 1),
+                      "rss_before_plan_mb": round(before_rss, 1),
                       "cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "tasks_pickle_bytes": tasks_bytes,
                       "shared_plan_pickle_bytes": shared_bytes}))
     return 0
