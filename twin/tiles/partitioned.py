@@ -223,6 +223,29 @@ class Failure:
 
 # ------------------------------------------------------------------------------------------------- the plan
 
+class _Column:
+    """A numpy array grown batch by batch in place (capacity doubled; a bytes array widened to its longest value):
+    every batch's kept values in one large allocation, not a small array per batch that pins the heap."""
+
+    def __init__(self, dtype: str, shape: tuple[int, ...] = ()) -> None:
+        self.data: NDArray[Any] = np.empty((1024, *shape), dtype)
+        self.size = 0
+
+    def extend(self, values: NDArray[Any]) -> None:
+        if values.dtype.kind == "S" and values.dtype.itemsize > self.data.dtype.itemsize:
+            self.data = self.data.astype(values.dtype)
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.empty((max(end, 2 * len(self.data)), *self.data.shape[1:]), self.data.dtype)
+            grown[:self.size] = self.data[:self.size]
+            self.data = grown
+        self.data[self.size:end] = values
+        self.size = end
+
+    def values(self) -> NDArray[Any]:
+        return self.data[:self.size]
+
+
 @dataclass
 class _Scan:
     """The plan's first pass over ``buildings``: per kept building (own geometry) its id and source box, in numpy
@@ -232,10 +255,9 @@ class _Scan:
     columns: list[str]
     stats: ColumnStats
     seen: sqlite3.Connection
-    ids: list[NDArray[Any]] = field(default_factory=list)   # per batch: the kept ids, UTF-8 bytes
-    lo: list[NDArray[Any]] = field(default_factory=list)
-    hi: list[NDArray[Any]] = field(default_factory=list)
-    kept: int = 0
+    ids: _Column = field(default_factory=lambda: _Column("S1"))   # the kept ids, UTF-8 bytes
+    lo: _Column = field(default_factory=lambda: _Column("float64", (3,)))
+    hi: _Column = field(default_factory=lambda: _Column("float64", (3,)))
     parents: set[str] = field(default_factory=set)
     no_geometry: dict[str, dict[str, Any]] = field(default_factory=dict)
     part_of: dict[str, str] = field(default_factory=dict)   # a part's id -> its parent's id
@@ -310,10 +332,9 @@ def _scan_batch(scan: _Scan, rows: list[tuple[Any, ...]], wkbs: list[bytes | Non
             scan.parents.add(str(row["parent_id"]))
             scan.part_of[row_id(row)] = str(row["parent_id"])
         scan.stats.add(_parsed(row, label))
-    scan.ids.append(_encoded(own))
-    scan.kept += len(own)
-    scan.lo.append(lo)
-    scan.hi.append(hi)
+    scan.ids.extend(_encoded(own))
+    scan.lo.extend(lo)
+    scan.hi.extend(hi)
 
 
 def _surface_coords(store: StoreReader, ids: set[str]) -> dict[str, NDArray[Any]]:
@@ -364,12 +385,12 @@ def _scan(store: StoreReader, label: str, layers: set[str],
 def _source_boxes(scan: _Scan, surfaces: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], list[float]]:
     """The buildings' source boxes in x and y (the scan's, then ``surfaces``' by id: all a read box needs) and the
     ENU frame's origin (from the x, y, z bounds of them all); the scan's batches are freed."""
-    lows = [*scan.lo, *[s.min(axis=0, keepdims=True) for s in surfaces.values()]]
-    highs = [*scan.hi, *[s.max(axis=0, keepdims=True) for s in surfaces.values()]]
-    origin = frame_origin_of(np.min([b.min(axis=0) for b in lows], axis=0),
-                             np.max([b.max(axis=0) for b in highs], axis=0))
+    lows = [scan.lo.values(), *[s.min(axis=0, keepdims=True) for s in surfaces.values()]]
+    highs = [scan.hi.values(), *[s.max(axis=0, keepdims=True) for s in surfaces.values()]]
+    origin = frame_origin_of(np.min([b.min(axis=0) for b in lows if len(b)], axis=0),
+                             np.max([b.max(axis=0) for b in highs if len(b)], axis=0))
     src_lo, src_hi = np.concatenate([b[:, :2] for b in lows]), np.concatenate([b[:, :2] for b in highs])
-    scan.lo, scan.hi = [], []   # concatenated: the batches freed before the ENU pass
+    scan.lo, scan.hi = _Column("float64", (3,)), _Column("float64", (3,))   # freed before the ENU pass
     return src_lo, src_hi, origin
 
 
@@ -515,7 +536,7 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     specs = _specs(reader, layers)
     horizontal, vertical, geoid_model = _crs(reader, specs)
     scan, surfaces, containers = _scan(reader, label, layers, reporter)
-    if not scan.kept and not surfaces:
+    if not scan.ids.size and not surfaces:
         raise InputError("no building with geometry to export", path=label)
     src_lo, src_hi, origin = _source_boxes(scan, surfaces)
     heights = resolve_height_model(horizontal, vertical, options.height_method, options.geoid_grid,
@@ -523,9 +544,10 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     geo = Georeferencer(horizontal, heights)
     frame = EnuFrame(geo.to_ecef([origin[0]], [origin[1]], [origin[2]])[0])
     reporter.progress(10)
-    keys = np.concatenate([*scan.ids, _encoded(sorted(surfaces))])
-    scan.ids = []
-    lo, hi = _enu_boxes(reader, keys[:scan.kept], surfaces, geo, frame, reporter)
+    kept = scan.ids.size
+    keys = np.concatenate([scan.ids.values(), _encoded(sorted(surfaces))])
+    scan.ids = _Column("S1")
+    lo, hi = _enu_boxes(reader, keys[:kept], surfaces, geo, frame, reporter)
     order = np.argsort(keys, kind="stable")   # ids are unique: sorted()'s order (UTF-8 keeps code point order)
     keys = keys[order]
     lo = lo[order]   # one array at a time: a single copy in flight (the plan's peak)
