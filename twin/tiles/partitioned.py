@@ -8,8 +8,10 @@
    quadtree, exactly as the single-process export builds it. A partition is a subtree of that quadtree (the
    topmost nodes with at most ``partition_buildings`` buildings, at least ``lod1_max_buildings``: an LoD1 block
    tile lies within one partition). Implicit tiling also has a ``top`` task for the buildings that lie across the
-   borders of the tiles above the partitions (they stay in those tiles' content). The plan holds per building only
-   its id and two boxes (about 150 bytes), and pickles: each task carries its building ids and the boxes to read.
+   borders of the tiles above the partitions (they stay in those tiles' content). The plan holds per building no
+   Python object, only numpy arrays: its id as UTF-8 bytes, its source box in x and y and its ENU box (about 120
+   bytes); the ids already seen (duplicates) are kept in a scratch SQLite file, not in memory. It pickles: each
+   task carries its buildings' ids (one bytes array) and the boxes to read.
 2. ``export_subtree`` (one task, in a Dask worker or serially): reads only its buildings from the store (bounding
    box reads, kept by id: a building is in exactly one task, the one its reference point, the centre of its ENU
    box, gave it in the quadtree), meshes and georeferences them in the plan's frame, writes their tiles (and, for
@@ -40,9 +42,11 @@ import copy
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -53,6 +57,7 @@ from numpy.typing import NDArray
 
 from ..kernel.atomic import atomic_path, discard_folder, make_parents, temp_prefix
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
+from ..kernel.gpkg import scratch_database
 from ..kernel.heights import Georeferencer, resolve_height_model
 from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
@@ -107,19 +112,37 @@ Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 @dataclass
 class Task:
     """One unit of work: the tiles of ``roots`` (a partition's subtree, or the top tiles' own content), the ids
-    of their buildings (nodes' ``own`` index into them) and the boxes to read them from (each with its ids)."""
+    of their buildings (nodes' ``own`` index into them) and the boxes to read them from (each with its ids).
+    The ids travel as one numpy array of UTF-8 bytes (``keys``, sorted; no Python string per building until a
+    worker asks for ``ids``)."""
 
     name: str
     key: str                                  # the partition root's tile key, "top" for the top task
     roots: list[quadtree.Node]
-    ids: list[str]
-    reads: list[tuple[BBox, range | NDArray[Any]]]   # a box and the indices into ids of its buildings (compact)
+    keys: NDArray[Any]                        # the buildings' ids, UTF-8 (numpy bytes), in the plan's id order
+    reads: list[tuple[BBox, range | NDArray[Any]]]   # a box and the indices into keys of its buildings (compact)
     containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)   # the earlier export's records of its tiles
     earlier: dict[str, Any] | None = None     # the earlier export's report of this partition (digest, summary)
 
     def __str__(self) -> str:
         return self.name   # how a mapper names the task in a message
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids of the task's buildings (``own`` and ``reads`` index into them)."""
+        return _decoded(self.keys)
+
+
+def _decoded(keys: NDArray[Any]) -> list[str]:
+    """UTF-8 bytes ids (a numpy bytes array) as strings."""
+    return [k.decode("utf-8") for k in keys.tolist()]
+
+
+def _encoded(ids: Iterable[str]) -> NDArray[Any]:
+    """Ids as one numpy array of their UTF-8 bytes (bytes order is the strings' code point order)."""
+    out: NDArray[Any] = np.array([i.encode("utf-8") for i in ids], dtype=bytes)
+    return out if len(out) else np.empty(0, dtype="S1")
 
 
 @dataclass
@@ -200,16 +223,41 @@ class Failure:
 
 # ------------------------------------------------------------------------------------------------- the plan
 
+class _Column:
+    """A numpy array grown batch by batch in place (capacity doubled; a bytes array widened to its longest value):
+    every batch's kept values in one large allocation, not a small array per batch that pins the heap."""
+
+    def __init__(self, dtype: str, shape: tuple[int, ...] = ()) -> None:
+        self.data: NDArray[Any] = np.empty((1024, *shape), dtype)
+        self.size = 0
+
+    def extend(self, values: NDArray[Any]) -> None:
+        if values.dtype.kind == "S" and values.dtype.itemsize > self.data.dtype.itemsize:
+            self.data = self.data.astype(values.dtype)
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.empty((max(end, 2 * len(self.data)), *self.data.shape[1:]), self.data.dtype)
+            grown[:self.size] = self.data[:self.size]
+            self.data = grown
+        self.data[self.size:end] = values
+        self.size = end
+
+    def values(self) -> NDArray[Any]:
+        return self.data[:self.size]
+
+
 @dataclass
 class _Scan:
-    """The plan's first pass over ``buildings``: per kept building (own geometry) its id and source box."""
+    """The plan's first pass over ``buildings``: per kept building (own geometry) its id and source box, in numpy
+    arrays per batch (no Python object per building); the ids seen so far in a SQLite file (``seen``), not in
+    memory: a duplicate id is found however large the city."""
 
     columns: list[str]
     stats: ColumnStats
-    ids: list[str] = field(default_factory=list)
-    lo: list[NDArray[Any]] = field(default_factory=list)
-    hi: list[NDArray[Any]] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
+    seen: sqlite3.Connection
+    ids: _Column = field(default_factory=lambda: _Column("S1"))   # the kept ids, UTF-8 bytes
+    lo: _Column = field(default_factory=lambda: _Column("float64", (3,)))
+    hi: _Column = field(default_factory=lambda: _Column("float64", (3,)))
     parents: set[str] = field(default_factory=set)
     no_geometry: dict[str, dict[str, Any]] = field(default_factory=dict)
     part_of: dict[str, str] = field(default_factory=dict)   # a part's id -> its parent's id
@@ -242,36 +290,51 @@ def _boxes(wkbs: list[bytes]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any],
     return ok, lo, hi, xyz
 
 
+def _earlier_ids(seen: sqlite3.Connection, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that the scan's SQLite file ``seen`` holds (ids of earlier batches)."""
+    found: set[str] = set()
+    for at in range(0, len(ids), 500):
+        chunk = ids[at:at + 500]
+        found.update(r[0] for r in seen.execute(
+            f"SELECT id FROM seen WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+    return found
+
+
 def _scan_batch(scan: _Scan, rows: list[tuple[Any, ...]], wkbs: list[bytes | None], label: str) -> None:
     kept: list[dict[str, Any]] = []
     blobs: list[bytes] = []
-    for values, wkb in zip(rows, wkbs):
+    records = [dict(zip(scan.columns, values)) for values in rows]
+    earlier = _earlier_ids(scan.seen, [bid for r in records if (bid := row_id(r))])
+    batch: set[str] = set()
+    for row, wkb in zip(records, wkbs):
         scan.rows += 1
-        row = dict(zip(scan.columns, values))
         bid = row_id(row)
-        if not bid or bid in scan.seen:
+        if not bid or bid in earlier or bid in batch:
             scan.skipped.append(f"building row {scan.rows}: {'duplicate id ' + bid if bid else 'no id'}")
             continue
-        scan.seen.add(bid)
+        batch.add(bid)
         if wkb is None:
             scan.no_geometry[bid] = row
             continue
         kept.append(row)
         blobs.append(wkb)
+    scan.seen.executemany("INSERT INTO seen VALUES (?)", [(b,) for b in batch])
     if not kept:
         return
     ok, lo, hi, _ = _boxes(blobs)
+    own: list[str] = []
     for row, has in zip(kept, ok.tolist()):
         if not has:
             scan.no_geometry[row_id(row)] = row
             continue
-        scan.ids.append(row_id(row))
+        own.append(row_id(row))
         if row.get("parent_id"):
             scan.parents.add(str(row["parent_id"]))
             scan.part_of[row_id(row)] = str(row["parent_id"])
         scan.stats.add(_parsed(row, label))
-    scan.lo.append(lo)
-    scan.hi.append(hi)
+    scan.ids.extend(_encoded(own))
+    scan.lo.extend(lo)
+    scan.hi.extend(hi)
 
 
 def _surface_coords(store: StoreReader, ids: set[str]) -> dict[str, NDArray[Any]]:
@@ -292,11 +355,13 @@ def _scan(store: StoreReader, label: str, layers: set[str],
           reporter: Reporter) -> tuple[_Scan, dict[str, NDArray[Any]], list[dict[str, Any]]]:
     """First pass: ids, attributes, source boxes; then the buildings with surfaces only and the containers."""
     columns = list(store.stored_spec(BUILDINGS.name).fields)
-    scan = _Scan(columns, ColumnStats(BUILDINGS.fields))
-    for rows, wkbs in store.iter_rows(BUILDINGS.name, columns, SCAN_BATCH):
-        reporter.check()
-        _scan_batch(scan, rows, wkbs, label)
-    scan.seen = set()   # only the scan dedupes: freed before the boxes are computed (the plan's peak)
+    with tempfile.TemporaryDirectory(prefix="geotwin-plan-") as folder, \
+            closing(scratch_database(Path(folder) / "seen.sqlite")) as seen:
+        seen.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        scan = _Scan(columns, ColumnStats(BUILDINGS.fields), seen)
+        for rows, wkbs in store.iter_rows(BUILDINGS.name, columns, SCAN_BATCH):
+            reporter.check()
+            _scan_batch(scan, rows, wkbs, label)
     surfaces: dict[str, NDArray[Any]] = {}
     if scan.no_geometry and BUILDING_SURFACES.name in layers:
         surfaces = _surface_coords(store, set(scan.no_geometry))
@@ -317,17 +382,30 @@ def _scan(store: StoreReader, label: str, layers: set[str],
     return scan, surfaces, containers
 
 
-def _enu_boxes(store: StoreReader, scan: _Scan, surfaces: dict[str, NDArray[Any]], geo: Georeferencer,
+def _source_boxes(scan: _Scan, surfaces: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], list[float]]:
+    """The buildings' source boxes in x and y (the scan's, then ``surfaces``' by id: all a read box needs) and the
+    ENU frame's origin (from the x, y, z bounds of them all); the scan's batches are freed."""
+    lows = [scan.lo.values(), *[s.min(axis=0, keepdims=True) for s in surfaces.values()]]
+    highs = [scan.hi.values(), *[s.max(axis=0, keepdims=True) for s in surfaces.values()]]
+    origin = frame_origin_of(np.min([b.min(axis=0) for b in lows if len(b)], axis=0),
+                             np.max([b.max(axis=0) for b in highs if len(b)], axis=0))
+    src_lo, src_hi = np.concatenate([b[:, :2] for b in lows]), np.concatenate([b[:, :2] for b in highs])
+    scan.lo, scan.hi = _Column("float64", (3,)), _Column("float64", (3,))   # freed before the ENU pass
+    return src_lo, src_hi, origin
+
+
+def _enu_boxes(store: StoreReader, keys: NDArray[Any], surfaces: dict[str, NDArray[Any]], geo: Georeferencer,
                frame: EnuFrame, reporter: Reporter) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Second pass: every kept building's vertices into the frame; their ENU boxes (scan's order, then
-    ``surfaces``' buildings by id)."""
-    lo, hi = np.empty((len(scan.ids) + len(surfaces), 3)), np.empty((len(scan.ids) + len(surfaces), 3))
+    """Second pass: every kept building's vertices into the frame; their ENU boxes (the scan's order of ``keys``,
+    its kept ids as UTF-8 bytes, then ``surfaces``' buildings by id)."""
+    lo, hi = np.empty((len(keys) + len(surfaces), 3)), np.empty((len(keys) + len(surfaces), 3))
     at = 0
     for rows, wkbs in store.iter_rows(BUILDINGS.name, ["id"], SCAN_BATCH):
         reporter.check()
         pick: list[bytes] = []
         for (bid,), wkb in zip(rows, wkbs):
-            if at + len(pick) < len(scan.ids) and str(bid or "") == scan.ids[at + len(pick)] and wkb is not None:
+            if at + len(pick) < len(keys) and wkb is not None and \
+                    str(bid or "").encode("utf-8") == keys[at + len(pick)]:
                 pick.append(wkb)
         if not pick:
             continue
@@ -339,8 +417,9 @@ def _enu_boxes(store: StoreReader, scan: _Scan, surfaces: dict[str, NDArray[Any]
             lo[at:at + len(pick), j] = np.minimum.reduceat(enu[:, j], starts)
             hi[at:at + len(pick), j] = np.maximum.reduceat(enu[:, j], starts)
         at += len(pick)
-    if at != len(scan.ids):
-        raise GeoTwinError("the buildings layer changed while the export was planned: export again", path=scan.ids[0])
+    if at != len(keys):
+        raise GeoTwinError("the buildings layer changed while the export was planned: export again",
+                           path=_decoded(keys[:1])[0])
     for k, bid in enumerate(sorted(surfaces), start=at):
         enu = georeference(geo, frame, surfaces[bid])
         lo[k], hi[k] = enu.min(axis=0), enu.max(axis=0)
@@ -457,22 +536,27 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     specs = _specs(reader, layers)
     horizontal, vertical, geoid_model = _crs(reader, specs)
     scan, surfaces, containers = _scan(reader, label, layers, reporter)
-    if not scan.ids and not surfaces:
+    if not scan.ids.size and not surfaces:
         raise InputError("no building with geometry to export", path=label)
-    src_lo = np.concatenate([*scan.lo, *[s.min(axis=0, keepdims=True) for s in surfaces.values()]])
-    src_hi = np.concatenate([*scan.hi, *[s.max(axis=0, keepdims=True) for s in surfaces.values()]])
-    scan.lo, scan.hi = [], []   # concatenated: the batches freed before the ENU pass
+    src_lo, src_hi, origin = _source_boxes(scan, surfaces)
     heights = resolve_height_model(horizontal, vertical, options.height_method, options.geoid_grid,
                                    options.geoid_constant, reporter, geoid_model=geoid_model)
     geo = Georeferencer(horizontal, heights)
-    origin = frame_origin_of(src_lo.min(axis=0), src_hi.max(axis=0))
     frame = EnuFrame(geo.to_ecef([origin[0]], [origin[1]], [origin[2]])[0])
     reporter.progress(10)
-    lo, hi = _enu_boxes(reader, scan, surfaces, geo, frame, reporter)
-    ids = scan.ids + sorted(surfaces)
-    order = np.argsort(np.array(ids, dtype=object), kind="stable")   # ids are unique: sorted()'s order
-    ids = [ids[i] for i in order.tolist()]
-    placement = Placement(frame, origin, lo[order], hi[order])
+    kept = scan.ids.size
+    keys = np.concatenate([scan.ids.values(), _encoded(sorted(surfaces))])
+    scan.ids = _Column("S1")
+    lo, hi = _enu_boxes(reader, keys[:kept], surfaces, geo, frame, reporter)
+    order = np.argsort(keys, kind="stable")   # ids are unique: sorted()'s order (UTF-8 keeps code point order)
+    keys = keys[order]
+    lo = lo[order]   # one array at a time: a single copy in flight (the plan's peak)
+    hi = hi[order]
+    placement = Placement(frame, origin, lo, hi)
+    del lo, hi
+    src_lo = src_lo[order]
+    src = (src_lo, src_hi[order])
+    del src_lo, src_hi, order
     previous = Previous.load(Path(output), REPORT_NAME) if output is not None else Previous(Path("."))
     square = export_square(previous, placement.lo, placement.hi, placement.centres, options.implicit)
     root = export_tree(placement, square, options)
@@ -482,11 +566,11 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     plan = ExportPlan(target, schema, label, options, reader.crs(), horizontal, vertical, geoid_model,
                       heights.as_dict(), dict(geo.horizontal), origin, frame, square, content.context,
                       content.quantize, content.meshopt, schema_json, types, specs, root, [],
-                      None, set(), set(), len(ids), len(containers), scan.skipped)
+                      None, set(), set(), len(keys), len(containers), scan.skipped)
     containers_of = {b: p for b, p in scan.part_of.items() if p in {str(c.get("id")) for c in containers}}
-    _partition(plan, root, ids, (src_lo[order], src_hi[order]), containers, containers_of, max(1, partition_buildings))
+    _partition(plan, root, keys, src, containers, containers_of, max(1, partition_buildings))
     _attach_previous(plan, previous)
-    reporter.info(f"{len(ids)} buildings in {len(plan.tasks)} partition(s)")
+    reporter.info(f"{len(keys)} buildings in {len(plan.tasks)} partition(s)")
     reporter.progress(20)
     return plan
 
@@ -555,7 +639,7 @@ def _read_box(lo: NDArray[Any], hi: NDArray[Any]) -> BBox:
             float(hi[:, 0].max()) + READ_MARGIN, float(hi[:, 1].max()) + READ_MARGIN)
 
 
-def _task(name: str, key: str, roots: list[quadtree.Node], ids: list[str], src: tuple[NDArray[Any], NDArray[Any]],
+def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], src: tuple[NDArray[Any], NDArray[Any]],
           containers: tuple[dict[str, str], dict[str, dict[str, Any]]], cells: bool) -> Task:
     """The task of ``roots`` (copies whose ``own`` index the task's ids); one read box, or one per cell.
     ``containers``: building id -> its container's id, and the containers' rows by id."""
@@ -564,7 +648,7 @@ def _task(name: str, key: str, roots: list[quadtree.Node], ids: list[str], src: 
         for n in r.walk():
             n.buildings = np.empty(0, np.int64)
             if n.content and n.own is not None:
-                n.own = np.searchsorted(members, n.own)
+                n.own = np.searchsorted(members, n.own).astype(np.int32)
     lo, hi = src[0][members], src[1][members]
     if cells:
         cell = np.floor((lo[:, :2] + hi[:, :2]) / 2 / TOP_CELL).astype(np.int64)
@@ -575,9 +659,9 @@ def _task(name: str, key: str, roots: list[quadtree.Node], ids: list[str], src: 
             for g in range(int(group.max()) + 1)]
     else:
         reads = [(_read_box(lo, hi), range(len(members)))]
-    task_ids = [ids[i] for i in members.tolist()]
-    parents = sorted({p for b in task_ids if (p := containers[0].get(b))})
-    return Task(name, key, roots, task_ids, reads, [containers[1][p] for p in parents])
+    task_keys = keys[members]
+    parents = sorted({p for b in _decoded(task_keys) if (p := containers[0].get(b))}) if containers[0] else []
+    return Task(name, key, roots, task_keys, reads, [containers[1][p] for p in parents])
 
 
 def _layout(plan: ExportPlan, root: quadtree.Node) -> None:
@@ -589,7 +673,7 @@ def _layout(plan: ExportPlan, root: quadtree.Node) -> None:
     plan.contents = {(n.level, n.x, n.y) for n in nodes if n.content}
 
 
-def _partition(plan: ExportPlan, root: quadtree.Node, ids: list[str], src: tuple[NDArray[Any], NDArray[Any]],
+def _partition(plan: ExportPlan, root: quadtree.Node, ids: NDArray[Any], src: tuple[NDArray[Any], NDArray[Any]],
                containers: list[dict[str, Any]], containers_of: dict[str, str], limit: int) -> None:
     """Cut the tree into the partitions' subtrees and the top (tiles above them with content of their own)."""
     implicit = plan.options.implicit
@@ -650,8 +734,9 @@ def _task_frames(store: StoreReader, plan: ExportPlan, task: Task) -> dict[str, 
 
     parts: dict[str, list[Any]] = {name: [] for name in _LAYERS if name in plan.specs}
     found: set[str] = set()
+    ids = task.ids
     for bbox, members in task.reads:
-        wanted = {task.ids[i] for i in members}
+        wanted = {ids[i] for i in members}
         for name in parts:
             column = "id" if name == BUILDINGS.name else "building_id"
             frame = store.read(plan.specs[name], bbox=bbox)
@@ -660,7 +745,7 @@ def _task_frames(store: StoreReader, plan: ExportPlan, task: Task) -> dict[str, 
                 frame = frame.drop_duplicates("id")
                 found.update(frame["id"])
             parts[name].append(frame)
-    missing = sorted(set(task.ids) - found)
+    missing = sorted(set(ids) - found)
     if missing:
         raise GeoTwinError(f"{len(missing)} building(s) of the plan are not in the store (it changed since the "
                            f"plan was made: export again), e.g. {missing[0]}", path=plan.label)
@@ -741,7 +826,8 @@ def task_digest(plan: ExportPlan, task: Task, frames: dict[str, Any]) -> str:
         (64, True, False)
     """
     options = {k: v for k, v in asdict(plan.options).items() if k not in _VIEWER_ONLY}
-    tree = [(n.key, n.content, [task.ids[i] for i in n.own.tolist()] if n.content and n.own is not None else None)
+    ids = task.ids
+    tree = [(n.key, n.content, [ids[i] for i in n.own.tolist()] if n.content and n.own is not None else None)
             for r in task.roots for n in r.walk()]
     parts: list[Any] = [CONTENT_VERSION, options, plan.context, plan.quantize, plan.meshopt, plan.heights,
                         plan.horizontal, plan.horizontal_crs, plan.vertical_crs, plan.geoid_model, plan.frame_origin,
@@ -802,10 +888,11 @@ def _local(roots: list[quadtree.Node], task: Task, table_ids: list[str]) -> list
     """The task's nodes with ``own`` as rows of the partition's building table (buildings it skipped left
     out; a tile left without buildings has no content)."""
     local = {bid: i for i, bid in enumerate(table_ids)}
+    ids = task.ids
     for r in roots:
         for n in r.walk():
             if n.content and n.own is not None:
-                rows = [local[b] for b in (task.ids[i] for i in n.own.tolist()) if b in local]
+                rows = [local[b] for b in (ids[i] for i in n.own.tolist()) if b in local]
                 n.own = np.array(rows, dtype=np.int64)
                 if not rows:
                     n.content, n.own = None, None
@@ -924,7 +1011,7 @@ def export_subtree(store_target: str, plan: ExportPlan, task: Task, work_dir: st
     except Cancelled:
         raise
     except Exception as err:  # noqa: BLE001 - whatever failed, the message names the partition
-        raise GeoTwinError(f"{task.name} ({len(task.ids)} buildings) failed: {err}") from err
+        raise GeoTwinError(f"{task.name} ({len(task.keys)} buildings) failed: {err}") from err
 
 
 @dataclass(frozen=True)
@@ -973,7 +1060,7 @@ def _resume_subtree(store_target: str, plan: ExportPlan, task: Task, parts: Path
     except Cancelled:
         raise
     except Exception as err:  # noqa: BLE001 - whatever failed, the message names the partition
-        raise GeoTwinError(f"{task.name} ({len(task.ids)} buildings) failed: {err}") from err
+        raise GeoTwinError(f"{task.name} ({len(task.keys)} buildings) failed: {err}") from err
 
 
 # -------------------------------------------------------------------------------------------------- the root

@@ -433,3 +433,27 @@ def test_partitions_respect_the_cap_and_tasks_stay_small(district):
     assert len(ids) == len(set(ids)) == len(expected) and set(ids) == expected
     per_building = len(pickle.dumps(plan.tasks)) / len(ids)
     assert 10 < per_building < 120, per_building
+
+
+def test_duplicate_ids_are_skipped_by_row_across_and_within_batches(district, tmp_path, monkeypatch):
+    """The plan finds duplicate ids in its scratch SQLite file, not in a set of every id: a copy of a building
+    of an earlier batch and a copy within one batch are both skipped by row number, the first row of an id kept."""
+    import geotwin.twin.tiles.partitioned as partitioned
+    from geotwin.twin.kernel.schema import BUILDINGS as LAYER
+
+    gpkg = tmp_path / "city.gpkg"
+    shutil.copy(district, gpkg)
+    store = open_store(gpkg)
+    spec = store.stored_spec(LAYER.name)
+    frame = store.read(spec)
+    first = str(frame["id"].iloc[0])
+    extra = frame.iloc[[0, 1, 1]].copy()   # a copy of the first building, then a new id twice
+    extra["id"] = [first, "extra-building", "extra-building"]
+    with store.transaction(store.crs()) as writer:
+        writer.append(spec, extra)
+    monkeypatch.setattr(partitioned, "SCAN_BATCH", 100)   # the first building's batch is long gone
+    plan = plan_export(gpkg, _options())
+    assert plan.skipped == [f"building row {BUILDINGS + 1}: duplicate id {first}",
+                            f"building row {BUILDINGS + 3}: duplicate id extra-building"]
+    ids = [b for t in plan.tasks for b in t.ids]
+    assert plan.buildings == len(ids) == len(set(ids)) == BUILDINGS + 1 and "extra-building" in ids
