@@ -355,7 +355,7 @@ def mark_gpkg(path: str | os.PathLike[str], kind: str) -> None:
 
 def _gpkg_columns(path: Path, table: str) -> set[str]:
     with closing(connect_ro(path)) as con:
-        return {str(r[1]) for r in con.execute(f"PRAGMA table_info(\"{table.replace(chr(34), '')}\")")}
+        return {str(r[1]) for r in con.execute(f"PRAGMA table_info({_quote(table)})")}
 
 
 def legacy_twin(path: Path, tables: list[str]) -> bool:
