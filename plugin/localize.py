@@ -31,6 +31,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "building_method": ("Building found by", "Gebäude ermittelt durch"),
     "building_ref": ("Building reference", "Gebäudereferenz"),
     "calendar": ("Booking calendar", "Buchungskalender"),
+    "calendar_address": ("Calendar address of the room", "Kalenderadresse des Raums"),
     "calendar_error": ("Calendar problem", "Problem mit dem Kalender"),
     "calendar_type": ("Calendar type", "Kalenderart"),
     "checksum_sha256": ("Checksum (SHA-256)", "Prüfsumme (SHA-256)"),

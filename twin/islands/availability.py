@@ -264,7 +264,7 @@ def refresh_availability(islands: Islands, output: str, start: datetime, end: da
     for rec in records:
         iid = str(rec.get("id"))
         try:
-            refs[iid] = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
+            refs[iid] = CalendarRef.from_record(rec)
         except InputError as err:
             refs[iid] = None
             summary.errors[iid] = str(err)
@@ -463,7 +463,7 @@ def availability_json(islands: Islands, path: str | Path | None = None, *, now: 
         if why is not None:
             entry["hours_error"] = why
         try:
-            ref = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
+            ref = CalendarRef.from_record(rec)
             if ref is not None:
                 user, password = credentials.for_ref(ref) if credentials else (None, None)
                 events = busy(ref, now, end, user=user, password=password, reporter=reporter)
@@ -599,7 +599,7 @@ def book_island(islands: Islands, island_id: str, when: datetime, duration: int,
         if not open_:
             raise GeoTwinError(f"island {island_id} is not open the whole time {start:%Y-%m-%d %H:%M}-{end:%H:%M} "
                                f"({text})")
-    ref = CalendarRef.parse(_text(rec.get("calendar")), _text(rec.get("calendar_type")))
+    ref = CalendarRef.from_record(rec)
     if ref is not None and ref.kind == "caldav":
         bound = credentials.bound([ref]) if credentials is not None else None
         user, password = bound.for_ref(ref) if bound else (None, None)

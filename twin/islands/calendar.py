@@ -3,10 +3,13 @@
 * ``CalendarRef.parse(value, kind)``: the island's ``calendar`` value (an http(s) URL or a file path) and
   its ``calendar_type`` (``ical``, the default, or ``caldav``; ``caldav+https://...`` is a shorthand).
 * ``busy(ref, start, end)``: the busy intervals in a window, RFC 5545 recurrences expanded (RRULE, RDATE,
-  EXDATE, RECURRENCE-ID overrides) by ``recurring-ical-events``; ``STATUS:CANCELLED`` events are free;
-  Outlook's/Exchange's ``X-MICROSOFT-CDO-BUSYSTATUS`` decides where present (``FREE`` free; ``TENTATIVE``,
-  ``BUSY``, ``OOF``, others busy), else ``TRANSP:TRANSPARENT`` is free (``takes_time``); ``VFREEBUSY``
-  periods are busy unless ``FBTYPE=FREE``; all-day events cover their days in Europe/Berlin.
+  EXDATE, RECURRENCE-ID overrides) by ``recurring-ical-events``; ``STATUS:CANCELLED`` events are free, and so
+  are events the island itself declined (its ``ATTENDEE`` with ``PARTSTAT=DECLINED``, matched by the island's
+  ``calendar_address`` or, without one, the event's only ``CUTYPE=ROOM`` attendee); Outlook's/Exchange's
+  ``X-MICROSOFT-CDO-BUSYSTATUS`` decides where present (``FREE`` free; ``TENTATIVE``, ``BUSY``, ``OOF``, others
+  busy), else a meeting request's ``X-MICROSOFT-CDO-INTENDEDSTATUS`` (same values), else
+  ``TRANSP:TRANSPARENT`` is free (``takes_time``); ``VFREEBUSY`` periods are busy unless ``FBTYPE=FREE``;
+  all-day events cover their days in Europe/Berlin.
 * ``book(ref, start, end, ...)``: a reservation written to a CalDAV collection after a conflict check.
 
 Limits: a feed larger than ``max_bytes`` and more than ``max_occurrences`` expanded events in the window
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -64,6 +67,9 @@ class Busy:
 class CalendarRef:
     kind: str        # "ical" | "caldav"
     location: str    # URL or absolute path
+    #: the island's own address as an attendee of the calendar's events (a room resource's e-mail address,
+    #: lower case, without "mailto:"); None when not known
+    address: str | None = None
 
     @property
     def is_url(self) -> bool:
@@ -76,11 +82,19 @@ class CalendarRef:
         return self.location
 
     @classmethod
-    def parse(cls, value: object, kind: object = None, *, base: str | Path | None = None) -> CalendarRef | None:
-        """The reference of a ``calendar``/``calendar_type`` pair; None when there is no calendar."""
+    def from_record(cls, rec: Mapping[str, object], *, base: str | Path | None = None) -> CalendarRef | None:
+        """The reference of an island record's ``calendar``, ``calendar_type`` and ``calendar_address``."""
+        return cls.parse(rec.get("calendar"), rec.get("calendar_type"), base=base, address=rec.get("calendar_address"))
+
+    @classmethod
+    def parse(cls, value: object, kind: object = None, *, base: str | Path | None = None,
+              address: object = None) -> CalendarRef | None:
+        """The reference of a ``calendar``/``calendar_type`` pair (and the island's ``calendar_address``); None
+        when there is no calendar."""
         text = value.strip() if isinstance(value, str) else ""
         if not text:
             return None
+        mail = parse_address(address)
         kind_text = (kind.strip().lower() if isinstance(kind, str) else "") or None
         if text.lower().startswith("caldav+"):
             text, kind_text = text[len("caldav+"):], kind_text or "caldav"
@@ -100,7 +114,7 @@ class CalendarRef:
             if parts.username or parts.password:
                 raise InputError(f"calendar URL of {parts.hostname}: credentials in the URL are refused; "
                                  "use an authentication configuration")
-            return cls(kind_text, text)
+            return cls(kind_text, text, mail)
         if kind_text == "caldav":
             raise InputError(f"a CalDAV calendar needs an http(s) URL, not {text!r}")
         if len(parts.scheme) > 1 and parts.scheme.lower() != "file":
@@ -108,7 +122,39 @@ class CalendarRef:
         path = Path(parts.path if parts.scheme.lower() == "file" else text).expanduser()
         if not path.is_absolute() and base is not None:
             path = Path(base) / path
-        return cls("ical", str(path.resolve()))
+        return cls("ical", str(path.resolve()), mail)
+
+
+def parse_address(value: object) -> str | None:
+    """Read an island's calendar address: an e-mail address, with or without ``mailto:``, in lower case.
+
+    Args:
+        value: the ``calendar_address`` value.
+
+    Returns:
+        The address without ``mailto:``, lower case; None when empty.
+
+    Raises:
+        InputError: the value is not an e-mail address.
+
+    Example:
+        >>> parse_address("MAILTO:Raum-A104@Schule.Karlsruhe.de")
+        'raum-a104@schule.karlsruhe.de'
+        >>> parse_address("Raum A104")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.InputError: calendar address 'Raum A104' is not an e-mail address ...
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if text.lower().startswith("mailto:"):
+        text = text[len("mailto:"):].strip()
+    if not text:
+        return None
+    local_part, _, domain = text.rpartition("@")
+    if (not local_part or "." not in domain or len(text) > 254
+            or any(c.isspace() or ord(c) < 32 or c in "<>,;:\"" for c in text)):
+        raise InputError(f"calendar address {text[:60]!r} is not an e-mail address (e.g. raum-a104@schule.de)")
+    return text.lower()
 
 
 def _loopback(host: str | None) -> bool:
@@ -219,18 +265,80 @@ def _as_datetime(value: object, end: bool = False) -> datetime:
 #: Windows Live): only FREE leaves the time free; TENTATIVE, BUSY, OOF (out of office), WORKINGELSEWHERE and any
 #: other value keep it busy. Where present it decides, before TRANSP (as Exchange reads it on import).
 BUSYSTATUS_PROPERTIES = ("X-MICROSOFT-CDO-BUSYSTATUS", "X-MICROSOFT-MSNCALENDAR-BUSYSTATUS")
+#: the busy status the organizer of a meeting request intends the attendee's copy to have (MS-OXCICAL
+#: 2.1.3.1.1.20.34 and its Windows Live synonym 2.1.3.1.1.20.44; the values of BUSYSTATUS): read when no
+#: BUSYSTATUS is present, as in the invitations Outlook sends (METHOD:REQUEST).
+INTENDEDSTATUS_PROPERTIES = ("X-MICROSOFT-CDO-INTENDEDSTATUS", "X-MICROSOFT-MSNCALENDAR-INTENDEDSTATUS")
 
 
-def takes_time(event: icalendar.Component) -> bool:
-    """Tell whether an event makes its island busy.
+def _attendees(event: icalendar.Component) -> list[object]:
+    value = event.get("ATTENDEE")
+    return value if isinstance(value, list) else [value] if value is not None else []
 
-    ``STATUS:CANCELLED`` never does. Outlook's and Exchange's ``X-MICROSOFT-CDO-BUSYSTATUS`` decides where present
-    (``FREE``: free; ``TENTATIVE``, ``BUSY``, ``OOF`` and anything else: busy, so an unknown value is never
-    taken as free); otherwise ``TRANSP:TRANSPARENT`` (Google's and Nextcloud's "show as free") is free and
-    ``OPAQUE`` or no TRANSP is busy.
+
+def _param(attendee: object, name: str) -> str:
+    params = getattr(attendee, "params", None)
+    return str(params.get(name, "")).strip().upper() if params is not None else ""
+
+
+def room_declined(event: icalendar.Component, address: str | None = None) -> bool:
+    """Tell whether the island (a room resource) declined an event.
+
+    With the island's ``address`` its ``ATTENDEE`` is the one with that address (``mailto:`` and case do not
+    matter); without, the event's only ``CUTYPE=ROOM`` attendee (several rooms: which one is this island is
+    not known, so none counts). The event is declined when that attendee has ``PARTSTAT=DECLINED``.
 
     Args:
         event: a VEVENT.
+        address: the island's calendar address (``parse_address``), or None.
+
+    Returns:
+        True when the island's attendee declined.
+
+    Example:
+        >>> import icalendar
+        >>> event = icalendar.Event()
+        >>> event.add("attendee", "mailto:lehrer@schule.de", parameters={"PARTSTAT": "ACCEPTED"})
+        >>> event.add("attendee", "mailto:raum-a104@schule.de", parameters={"CUTYPE": "ROOM", "PARTSTAT": "DECLINED"})
+        >>> room_declined(event), room_declined(event, "raum-a104@schule.de"), room_declined(event, "raum-b2@schule.de")
+        (True, True, False)
+    """
+    people = _attendees(event)
+    if address:
+        mine = [a for a in people if parse_address_or_none(a) == address]
+    else:
+        mine = [a for a in people if _param(a, "CUTYPE") == "ROOM"]
+        if len(mine) != 1:
+            return False
+    return any(_param(a, "PARTSTAT") == "DECLINED" for a in mine)
+
+
+def parse_address_or_none(value: object) -> str | None:
+    """``parse_address`` of an attendee's address, None when it is none (``urn:uuid:...``, a typo).
+
+    Example:
+        >>> parse_address_or_none("mailto:Raum@Schule.de"), parse_address_or_none("urn:uuid:1234")
+        ('raum@schule.de', None)
+    """
+    try:
+        return parse_address(str(value) if value is not None else None)
+    except InputError:
+        return None
+
+
+def takes_time(event: icalendar.Component, address: str | None = None) -> bool:
+    """Tell whether an event makes its island busy.
+
+    ``STATUS:CANCELLED`` never does, nor an event the island declined (``room_declined``: its attendee has
+    ``PARTSTAT=DECLINED``). Outlook's and Exchange's ``X-MICROSOFT-CDO-BUSYSTATUS`` decides where present
+    (``FREE``: free; ``TENTATIVE``, ``BUSY``, ``OOF`` and anything else: busy, so an unknown value is never
+    taken as free); without it a meeting request's ``X-MICROSOFT-CDO-INTENDEDSTATUS`` decides the same way;
+    otherwise ``TRANSP:TRANSPARENT`` (Google's and Nextcloud's "show as free") is free and ``OPAQUE`` or no
+    TRANSP is busy.
+
+    Args:
+        event: a VEVENT.
+        address: the island's calendar address, to find its attendee (``room_declined``).
 
     Returns:
         True when the event's time is busy.
@@ -241,13 +349,16 @@ def takes_time(event: icalendar.Component) -> bool:
         >>> event.add("transp", "OPAQUE")
         >>> takes_time(event)
         True
-        >>> event.add("x-microsoft-cdo-busystatus", "FREE")   # Outlook's "show as: free"
+        >>> event.add("x-microsoft-cdo-intendedstatus", "FREE")   # an invitation meant as "free"
         >>> takes_time(event)
         False
+        >>> event.add("x-microsoft-cdo-busystatus", "BUSY")       # the own status comes first
+        >>> takes_time(event)
+        True
     """
-    if str(event.get("STATUS", "")).strip().upper() == "CANCELLED":
+    if str(event.get("STATUS", "")).strip().upper() == "CANCELLED" or room_declined(event, address):
         return False
-    for name in BUSYSTATUS_PROPERTIES:
+    for name in BUSYSTATUS_PROPERTIES + INTENDEDSTATUS_PROPERTIES:
         if name in event:
             return str(event.get(name)).strip().upper() != "FREE"
     return str(event.get("TRANSP", "")).strip().upper() != "TRANSPARENT"
@@ -274,12 +385,13 @@ def _freebusy_periods(cal: icalendar.Calendar, start: datetime, end: datetime) -
 
 
 def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str,
-               max_occurrences: int = MAX_OCCURRENCES) -> list[Busy]:
+               max_occurrences: int = MAX_OCCURRENCES, address: str | None = None) -> list[Busy]:
     """Read the busy times of an iCalendar text in a window.
 
-    Recurrences are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides); cancelled events, events shown
-    as free (``X-MICROSOFT-CDO-BUSYSTATUS:FREE``, else ``TRANSP:TRANSPARENT``; see ``takes_time``) and
-    ``VFREEBUSY`` periods of ``FBTYPE=FREE`` are free; all-day events cover their days in Europe/Berlin.
+    Recurrences are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides); cancelled events, events the
+    island declined, events shown as free (``X-MICROSOFT-CDO-BUSYSTATUS:FREE``, else
+    ``X-MICROSOFT-CDO-INTENDEDSTATUS:FREE``, else ``TRANSP:TRANSPARENT``; see ``takes_time``) and ``VFREEBUSY``
+    periods of ``FBTYPE=FREE`` are free; all-day events cover their days in Europe/Berlin.
 
     Args:
         data: the iCalendar text.
@@ -287,6 +399,7 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
         end: the window's end.
         source: the calendar's name for messages.
         max_occurrences: the most events expanded in the window.
+        address: the island's calendar address (``CalendarRef.address``), to find the events it declined.
 
     Returns:
         The busy occurrences overlapping [start, end), sorted, in UTC.
@@ -321,7 +434,7 @@ def parse_feed(data: bytes | str, start: datetime, end: datetime, *, source: str
                 raise CalendarError(f"calendar {source} has more than {max_occurrences} events between "
                                     f"{local(start):%Y-%m-%d %H:%M} and {local(end):%Y-%m-%d %H:%M}; refused "
                                     "(shorten the range)")
-            if not takes_time(event):
+            if not takes_time(event, address):
                 continue
             first = _as_datetime(_dt(event, "DTSTART"))
             if "DTEND" in event:
@@ -501,7 +614,7 @@ def busy(ref: CalendarRef, start: datetime, end: datetime, *, user: str | None =
         data = caldav_feed(ref, start, end, user=user, password=password, max_bytes=max_bytes)
     else:
         data = fetch_feed(ref, user=user, password=password, max_bytes=max_bytes, reporter=reporter)
-    return parse_feed(data, start, end, source=ref.shown(), max_occurrences=max_occurrences)
+    return parse_feed(data, start, end, source=ref.shown(), max_occurrences=max_occurrences, address=ref.address)
 
 
 def free_slots(busy_list: list[Busy], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

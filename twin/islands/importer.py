@@ -35,6 +35,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "room": ("room", "raum", "raumnummer", "room_number"),
     "calendar": ("calendar", "kalender", "ical", "ics", "caldav", "calendar_url"),
     "calendar_type": ("calendar_type", "kalendertyp", "kalender_typ"),
+    "calendar_address": ("calendar_address", "kalenderadresse", "kalender_adresse", "room_email", "raum_email",
+                         "resource_email"),
 }
 
 
@@ -460,13 +462,14 @@ def _check_values(rec: dict[str, Any], where: str, summary: IslandSummary, repor
     calendar reference (a relative path is taken from the islands file's folder)."""
     if rec.get("calendar") or rec.get("calendar_type"):
         try:
-            ref = CalendarRef.parse(rec.get("calendar"), rec.get("calendar_type"), base=base)
+            ref = CalendarRef.from_record(rec, base=base)
         except InputError as err:
             ref = None
             rec["calendar_error"] = str(err)
             summary.calendar_refused.append((rec["id"], str(err)))
             reporter.warning(f"{where}: {err}; the island has no calendar")
         rec["calendar"], rec["calendar_type"] = (ref.location, ref.kind) if ref else (None, None)
+        rec["calendar_address"] = ref.address if ref else None
         summary.calendars += ref is not None
     hours = rec.get("opening_hours")
     if hours:

@@ -242,7 +242,7 @@ def _calendar_refs(records: list[dict[str, Any]]) -> list[CalendarRef]:
     refs = []
     for rec in records:
         try:
-            ref = CalendarRef.parse(_str(rec.get("calendar")), _str(rec.get("calendar_type")))
+            ref = CalendarRef.from_record(rec)
         except InputError:
             continue
         if ref is not None:
@@ -299,7 +299,7 @@ class _Search:
         ref = None
         if self.calendars:
             try:
-                ref = CalendarRef.parse(_str(rec.get("calendar")), _str(rec.get("calendar_type")))
+                ref = CalendarRef.from_record(rec)
             except InputError as err:
                 summary.excluded[iid] = f"calendar not usable: {err}"
                 return None

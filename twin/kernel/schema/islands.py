@@ -19,6 +19,8 @@ ISLAND_FIELDS: dict[str, str] = {
     "calendar": "str",        # booking calendar: an iCalendar feed (http(s) URL or absolute file path) or a
                               # CalDAV collection URL
     "calendar_type": "str",   # ical | caldav
+    "calendar_address": "str",  # the island's own address in its calendar's events (a room resource's e-mail
+                                # address): events whose ATTENDEE with this address declined leave it free
 }
 
 LEARNING_ISLANDS = LayerSpec(
@@ -152,5 +154,5 @@ WLAN_PRIORITIES = LayerSpec(
 )
 
 #: island fields never published (web map, 3D Tiles metadata): where the booking calendar lives (a local path,
-#: a CalDAV collection) and why a reference was refused
-PRIVATE_FIELDS = ("calendar", "calendar_type", "calendar_error")
+#: a CalDAV collection, the room's address) and why a reference was refused
+PRIVATE_FIELDS = ("calendar", "calendar_type", "calendar_address", "calendar_error")
