@@ -7,7 +7,10 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +19,7 @@ _spec = importlib.util.spec_from_file_location("scale_compare",
 _compare = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_compare)
 table = _compare.table
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture(scope="module")
@@ -97,21 +101,32 @@ def test_cancel_from_qgis_cancels_the_clusters_tasks(run_alg, sources, tmp_path)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    """The export's files but its report; availability.json without the time it was generated at, which also
-    begins and ends each island's busy and hours intervals (the next 7 days from then)."""
+    """The export's files but its report, byte for byte; availability.json checked: generated at local midnight of
+    its day, where every island's hours begin, ending 7 calendar days later, the busy times inside."""
     import json
 
     files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
              if p.is_file() and p.name != "export_report.json"}
     if "availability.json" in files:
         doc = json.loads(files["availability.json"])
-        doc["generated"] = ""
+        day = datetime.fromisoformat(doc["generated"])
+        assert day.replace(tzinfo=None) == datetime.combine(day.date(), dtime(0))
+        week = datetime.combine(day.date() + timedelta(days=7), dtime(0), BERLIN)
+        assert day == datetime.combine(day.date(), dtime(0), BERLIN)
         for island in doc["islands"].values():
-            for key in ("hours", "busy"):
-                if island.get(key):
-                    island[key][0][0], island[key][-1][1] = "", ""
-        files["availability.json"] = json.dumps(doc, sort_keys=True).encode()
+            assert island["hours"][0][0] == doc["generated"] and island["hours"][-1][1] == week.isoformat()
+            assert all(day <= datetime.fromisoformat(a) < datetime.fromisoformat(b) <= week for a, b in island["busy"])
     return files
+
+
+class _Clock(datetime):
+    """``datetime`` whose ``now`` gives the next of ``times`` (the export's availability.json at pinned instants)."""
+
+    times: list[datetime] = []
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.times.pop(0).astimezone(tz)
 
 
 def test_export_with_two_workers_equals_the_default_export(run_alg, sources, tmp_path):
@@ -135,8 +150,15 @@ def test_export_with_two_workers_equals_the_default_export(run_alg, sources, tmp
     assert again["REWRITTEN"] == 0 and again["REUSED"] == scaled["TILES"]
 
 
-def test_a_twin_with_sensors_is_exported_in_this_process_with_a_warning(run_alg, sources, tmp_path):
+def test_a_twin_with_sensors_is_exported_in_this_process_with_a_warning(run_alg, sources, tmp_path, monkeypatch):
+    import json
+
     from qgis.core import QgsProcessingFeedback
+
+    # the two exports at 09:00:01 and 17:45:59 of one day: availability.json is the same file (it starts at midnight)
+    monkeypatch.setattr(_Clock, "times", [datetime(2026, 11, 24, 9, 0, 1, tzinfo=BERLIN),
+                                          datetime(2026, 11, 24, 17, 45, 59, tzinfo=BERLIN)])
+    monkeypatch.setattr("geotwin.twin.islands.availability.datetime", _Clock)
 
     run_alg("geotwin:buildtwin", {**sources, "OUTPUT": str(tmp_path / "twin.gpkg")})
     feedback = QgsProcessingFeedback()
@@ -148,3 +170,6 @@ def test_a_twin_with_sensors_is_exported_in_this_process_with_a_warning(run_alg,
     default = run_alg("geotwin:export3dtiles", {"INPUT": str(tmp_path / "twin.gpkg"), "OUTPUT": str(tmp_path / "d"),
                                                 "VIEWER": False})
     assert _files(tmp_path / "t") == _files(tmp_path / "d") and default["TILES"] == result["TILES"]
+    assert _Clock.times == []
+    doc = json.loads((tmp_path / "t" / "availability.json").read_text(encoding="utf-8"))
+    assert doc["generated"] == "2026-11-24T00:00:00+01:00" and len(doc["islands"]) >= 9

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
@@ -419,8 +419,10 @@ def availability_json(islands: Islands, path: str | Path | None = None, *, now: 
     """Build the web map's availability data (no QGIS needed), and write it to ``path`` when given.
 
     Per island: its busy times and its opening hours as open, closed and unknown intervals (``hours_intervals``;
-    unknown over the whole horizon, with ``hours_error``, when it has none or they cannot be read), both from ``now``
-    for ``days`` days, so the map can say "closed (opens ...)" or "free now until ... (closes ...)".
+    unknown over the whole horizon, with ``hours_error``, when it has none or they cannot be read), both from local
+    midnight (Europe/Berlin) of the day of ``now`` for ``days`` days, so the map can say "closed (opens ...)" or
+    "free now until ... (closes ...)". ``generated`` is that midnight too, not the second of the export: two
+    exports of one day with unchanged calendars and hours give the same file.
 
     A calendar that cannot be read gives ``"calendar": "error"`` with the message and an empty busy list
     (never an invented free time); it is also reported as a warning.
@@ -429,8 +431,8 @@ def availability_json(islands: Islands, path: str | Path | None = None, *, now: 
         islands: the learning_islands layer (LayerRef or path) or a list of island records (dicts with id,
             opening_hours, booking_url, calendar, calendar_type).
         path: the availability.json to write (atomically), None to only return it.
-        now: the start of the busy times and hours (default: now).
-        days: how many days of busy times and hours.
+        now: when it is generated (default: now); the busy times and hours start at local midnight of its day.
+        days: how many days of busy times and hours (to local midnight ``days`` days later).
         credentials: user names and passwords per calendar host.
         reporter: receives warnings.
 
@@ -442,18 +444,21 @@ def availability_json(islands: Islands, path: str | Path | None = None, *, now: 
         >>> from datetime import datetime
         >>> island = {"id": "LI-7", "opening_hours": "Mo-Fr 08:00-18:00", "seats": 6,
         ...           "booking_url": "https://buchen.example.org/?insel={island}&ab={start}&min={duration}"}
-        >>> doc = availability_json([island], now=datetime(2026, 7, 1, 9, 0))
+        >>> doc = availability_json([island], now=datetime(2026, 7, 1, 9, 0, 17))
         >>> doc["generated"], doc["islands"]["LI-7"]["calendar"], doc["islands"]["LI-7"]["busy"]
-        ('2026-07-01T09:00:00+02:00', 'none', [])
-        >>> doc["islands"]["LI-7"]["hours"][:2]   # Wednesday 9 o'clock: open until 18:00, then closed
-        [['2026-07-01T09:00:00+02:00', '2026-07-01T18:00:00+02:00', 'open'], \
-['2026-07-01T18:00:00+02:00', '2026-07-02T08:00:00+02:00', 'closed']]
+        ('2026-07-01T00:00:00+02:00', 'none', [])
+        >>> doc["islands"]["LI-7"]["hours"][:2]   # Wednesday from midnight: closed until 08:00, open until 18:00
+        [['2026-07-01T00:00:00+02:00', '2026-07-01T08:00:00+02:00', 'closed'], \
+['2026-07-01T08:00:00+02:00', '2026-07-01T18:00:00+02:00', 'open']]
+        >>> doc == availability_json([island], now=datetime(2026, 7, 1, 23, 59, 59))   # the same all day
+        True
     """
     from ..kernel.atomic import atomic_path
 
     reporter = reporter or Reporter()
-    now = local(now or datetime.now(TIMEZONE)).replace(microsecond=0)
-    end = add(now, timedelta(days=days))
+    today = local(now or datetime.now(TIMEZONE)).date()
+    now = datetime.combine(today, time(0), TIMEZONE)   # midnight exists every day in Europe/Berlin
+    end = datetime.combine(today + timedelta(days=days), time(0), TIMEZONE)
     doc: AvailabilityDoc = {"generated": now.isoformat(), "timezone": "Europe/Berlin", "islands": {}}
     for rec in _records(islands):
         iid = str(rec.get("id"))

@@ -149,18 +149,27 @@ def test_availability_json_for_the_web_map(tmp_path):
                    {"id": "C", "opening_hours": None}]
         doc = availability_json(records, tmp_path / "availability.json", now=datetime(2026, 11, 24, 8))
     assert json.loads((tmp_path / "availability.json").read_text()) == doc
-    assert doc["generated"] == "2026-11-24T08:00:00+01:00" and doc["timezone"] == "Europe/Berlin"
+    assert doc["generated"] == "2026-11-24T00:00:00+01:00" and doc["timezone"] == "Europe/Berlin"   # midnight
     hours_a = doc["islands"]["A"].pop("hours")   # the hours: tests/twin/islands/test_availability_hours.py
     assert doc["islands"]["A"] == {"opening_hours": "Mo-Fr 08:00-12:00",
                                    "busy": [["2026-11-24T09:30:00+01:00", "2026-11-24T10:30:00+01:00"]],
                                    "booking_url": "https://b.example/{island}", "calendar": "ok"}
-    assert hours_a[:2] == [["2026-11-24T08:00:00+01:00", "2026-11-24T12:00:00+01:00", "open"],
+    assert hours_a[:3] == [["2026-11-24T00:00:00+01:00", "2026-11-24T08:00:00+01:00", "closed"],
+                           ["2026-11-24T08:00:00+01:00", "2026-11-24T12:00:00+01:00", "open"],
                            ["2026-11-24T12:00:00+01:00", "2026-11-25T08:00:00+01:00", "closed"]]
     assert doc["islands"]["B"]["calendar"] == "error" and "HTTP 404" in doc["islands"]["B"]["error"]
-    assert doc["islands"]["B"]["hours"] == [["2026-11-24T08:00:00+01:00", "2026-12-01T08:00:00+01:00", "open"]]
+    assert doc["islands"]["B"]["hours"] == [["2026-11-24T00:00:00+01:00", "2026-12-01T00:00:00+01:00", "open"]]
     assert doc["islands"]["C"] == {"opening_hours": None, "busy": [], "booking_url": None, "calendar": "none",
-                                   "hours": [["2026-11-24T08:00:00+01:00", "2026-12-01T08:00:00+01:00", "unknown"]],
+                                   "hours": [["2026-11-24T00:00:00+01:00", "2026-12-01T00:00:00+01:00", "unknown"]],
                                    "hours_error": "no opening hours"}
+    # a second later, and late that evening: the same document (the file is stable within the day)
+    with feed_server({"/a.ics": feed}) as (base, _):
+        records[0]["calendar"] = f"{base}/a.ics"
+        again = availability_json(records, now=datetime(2026, 11, 24, 23, 59, 59))
+    doc["islands"]["A"]["hours"] = hours_a
+    again["islands"]["B"].pop("error")
+    assert again == {**doc, "islands": {**doc["islands"], "B": {k: v for k, v in doc["islands"]["B"].items()
+                                                                if k != "error"}}}
 
 
 def test_booking_link_fills_the_template():

@@ -4,7 +4,7 @@ holidays of Baden-Württemberg from python-holidays), at fixed times: a Sunday, 
 outside the hours, over the change to summer time; hours unknown (by arrangement, open ends, none, not understood)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as python_holidays
@@ -68,9 +68,10 @@ def expected(text: str, start: datetime, end: datetime) -> list[list[str]]:
     return rows
 
 
-def later(start: datetime, days: int) -> datetime:
-    """``days`` of elapsed time after a local time (168 hours a week, also over a change of summer time)."""
-    return (start.replace(tzinfo=BERLIN).astimezone(UTC) + timedelta(days=days)).astimezone(BERLIN)
+def midnight(when: datetime, days: int = 0) -> datetime:
+    """Local midnight of the day of ``when`` (plus ``days`` calendar days): where availability.json's intervals
+    begin and end."""
+    return datetime.combine(when.date() + timedelta(days=days), time(0))
 
 
 def iso(*args: int) -> str:
@@ -109,7 +110,8 @@ def test_sample_islands_hours_equal_an_independent_evaluation(sample_islands, no
     islands = doc["islands"]
     assert len(islands) >= 9
     for iid, entry in islands.items():
-        assert entry["hours"] == expected(entry["opening_hours"], now, later(now, 7)), iid
+        assert entry["hours"] == expected(entry["opening_hours"], midnight(now), midnight(now, 7)), iid
+        assert entry["hours"][0][0] == midnight(now).replace(tzinfo=BERLIN).isoformat()
         assert "hours_error" not in entry
     assert sum(1 for e in islands.values() if e["calendar"] == "ok" and e["busy"]) == 5   # the busy times stay
 
@@ -119,24 +121,25 @@ def test_sample_islands_on_a_sunday_and_on_a_bw_holiday(sample_islands):
     sunday = availability_json(str(sample_islands), now=SUNDAY)["islands"]
     school, library, town_hall, museum = (sunday[i] for i in ("LI-001", "LI-006", "LI-008", "LI-009"))
     assert school["opening_hours"] == "Mo-Fr 14:00-18:00; PH off"
-    assert school["hours"][0] == [iso(2026, 11, 22, 10), iso(2026, 11, 23, 14), "closed"]   # opens Mo 14:00
-    assert library["hours"][0] == [iso(2026, 11, 22, 10), iso(2026, 11, 24, 10), "closed"]  # opens Tu 10:00
+    assert school["hours"][0] == [iso(2026, 11, 22), iso(2026, 11, 23, 14), "closed"]   # opens Mo 14:00
+    assert library["hours"][0] == [iso(2026, 11, 22), iso(2026, 11, 24, 10), "closed"]  # opens Tu 10:00
     assert museum["opening_hours"] == "Tu-Fr 09:30-17:00; Sa,Su 10:00-18:00"
-    assert museum["hours"][0] == [iso(2026, 11, 22, 10), iso(2026, 11, 22, 18), "open"]     # closes 18:00
-    assert town_hall["hours"][0] == [iso(2026, 11, 22, 10), iso(2026, 11, 23, 8), "closed"]
+    assert museum["hours"][:2] == [[iso(2026, 11, 22), iso(2026, 11, 22, 10), "closed"],
+                                   [iso(2026, 11, 22, 10), iso(2026, 11, 22, 18), "open"]]     # closes 18:00
+    assert town_hall["hours"][0] == [iso(2026, 11, 22), iso(2026, 11, 23, 8), "closed"]
     epiphany = availability_json(str(sample_islands), now=EPIPHANY)["islands"]
     # Wednesday 15:00 is inside the school's hours, but a holiday in BW: closed until Thursday 14:00
-    assert epiphany["LI-001"]["hours"][0] == [iso(2027, 1, 6, 15), iso(2027, 1, 7, 14), "closed"]
+    assert epiphany["LI-001"]["hours"][0] == [iso(2027, 1, 6), iso(2027, 1, 7, 14), "closed"]
     # the town hall's hours have no "PH off": open until 18:00
-    assert epiphany["LI-008"]["hours"][0] == [iso(2027, 1, 6, 15), iso(2027, 1, 6, 18), "open"]
+    assert epiphany["LI-008"]["hours"][1] == [iso(2027, 1, 6, 8), iso(2027, 1, 6, 18), "open"]
     good_friday = availability_json(str(sample_islands), now=GOOD_FRIDAY)["islands"]["LI-001"]["hours"]
     # Good Friday, the weekend and Easter Monday closed; Tuesday in summer time (+02:00)
-    assert good_friday[:2] == [["2027-03-26T09:00:00+01:00", "2027-03-30T14:00:00+02:00", "closed"],
+    assert good_friday[:2] == [["2027-03-26T00:00:00+01:00", "2027-03-30T14:00:00+02:00", "closed"],
                                ["2027-03-30T14:00:00+02:00", "2027-03-30T18:00:00+02:00", "open"]]
 
 
 def test_unknown_hours_are_never_open(tmp_path):
-    now, end = TUESDAY.replace(hour=7), TUESDAY.replace(hour=7) + timedelta(days=7)
+    now, end = midnight(TUESDAY), midnight(TUESDAY, 7)
     records = [{"id": "arr", "opening_hours": "\u201enach Vereinbarung\u201c"},
                {"id": "open-end", "opening_hours": "Mo-Fr 08:00+"},
                {"id": "mixed", "opening_hours": 'Mo-Fr 08:00-12:00; Sa "nach Vereinbarung"'},
@@ -146,18 +149,18 @@ def test_unknown_hours_are_never_open(tmp_path):
                {"id": "sh", "opening_hours": "Mo-Fr 08:00-16:00; SH off"}]
     rep = CollectingReporter()
     islands = availability_json(records, now=datetime(2027, 11, 23, 7), reporter=rep)["islands"]
-    whole = [[iso(2027, 11, 23, 7), iso(2027, 11, 30, 7), "unknown"]]
+    whole = [[iso(2027, 11, 23), iso(2027, 11, 30), "unknown"]]
     # school holidays of BW are known until 2027-09-11: unknown as a whole, with the reason and a warning
     assert islands["sh"]["hours"] == whole and "known only from" in islands["sh"]["hours_error"]
     assert sorted(w.split(":")[0] for w in rep.warnings) == ["island bad", "island flagged", "island sh"]
     rep = CollectingReporter()
-    islands = availability_json(records, now=now, reporter=rep)["islands"]
+    islands = availability_json(records, now=TUESDAY.replace(hour=7), reporter=rep)["islands"]
     assert islands["arr"]["hours"] == [[now.replace(tzinfo=BERLIN).isoformat(), end.replace(tzinfo=BERLIN).isoformat(),
                                         "unknown", "nach Vereinbarung"]]
     assert "hours_error" not in islands["arr"]
     # an open end: closed before 08:00, unknown from then to midnight, never open
     assert islands["open-end"]["hours"][:3] == [
-        [iso(2026, 11, 24, 7), iso(2026, 11, 24, 8), "closed"],
+        [iso(2026, 11, 24), iso(2026, 11, 24, 8), "closed"],
         [iso(2026, 11, 24, 8), iso(2026, 11, 25, 0), "unknown", OPEN_END_COMMENT],
         [iso(2026, 11, 25, 0), iso(2026, 11, 25, 8), "closed"]]
     assert {row[2] for row in islands["open-end"]["hours"]} == {"closed", "unknown"}
@@ -168,7 +171,7 @@ def test_unknown_hours_are_never_open(tmp_path):
                                      [iso(2026, 11, 28, 0), iso(2026, 11, 29, 0), "unknown", "nach Vereinbarung"],
                                      [iso(2026, 11, 29, 0), iso(2026, 11, 30, 8), "closed"]]
     assert islands["mixed"]["hours"] == weekdays
-    whole = [[iso(2026, 11, 24, 7), iso(2026, 12, 1, 7), "unknown"]]
+    whole = [[iso(2026, 11, 24), iso(2026, 12, 1), "unknown"]]
     assert islands["none"]["hours"] == whole and islands["none"]["hours_error"] == "no opening hours"
     assert islands["bad"]["hours"] == whole and "not valid opening_hours syntax" in islands["bad"]["hours_error"]
     assert islands["flagged"]["hours"] == whole and "not understood at the import: two values" in \
@@ -199,6 +202,6 @@ def test_munich_wlan_sites_have_unknown_hours(shared_data, tmp_path):
     import_learning_islands(shared_data / MUNICH, str(out), field_mapping="name=adresse;operator=typ", target_crs=CRS)
     doc = availability_json(str(out), now=SUNDAY, days=3)
     assert len(doc["islands"]) == 171
-    whole = [[iso(2026, 11, 22, 10), iso(2026, 11, 25, 10), "unknown"]]
+    whole = [[iso(2026, 11, 22), iso(2026, 11, 25), "unknown"]]
     assert all(e["hours"] == whole and e["hours_error"] == "no opening hours" for e in doc["islands"].values())
-    assert date.fromisoformat(doc["generated"][:10]) == SUNDAY.date()
+    assert doc["generated"] == iso(2026, 11, 22)

@@ -75,7 +75,7 @@ def test_availability_beside_the_tiles_and_no_private_calendar_fields(export):
     again = availability_json(twin, now=datetime.fromisoformat(doc["generated"]))
     assert {i: e["busy"] for i, e in again["islands"].items()} == {i: e["busy"] for i, e in doc["islands"].items()}
     for feature in islands["features"]:
-        assert not {"calendar", "calendar_type", "calendar_error"} & set(feature["properties"])
+        assert not {"calendar", "calendar_type", "calendar_address", "calendar_error"} & set(feature["properties"])
     published = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in folder.rglob("*.json*"))
     for location in calendars.values():
         assert location not in published
