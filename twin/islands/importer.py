@@ -56,6 +56,8 @@ class IslandSummary:
     #: (island id, comment) of hours that are (partly) only by arrangement, e.g. "nach Vereinbarung": read, with
     #: their state unknown (never counted as open)
     hours_by_arrangement: list[tuple[str, str]] = field(default_factory=list)
+    #: (island id, value as written, OSM form read) of hours in everyday German ("Mo-Fr 8-16 Uhr"), read as OSM
+    hours_normalised: list[tuple[str, str, str]] = field(default_factory=list)
     booking_refused: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
     calendar_refused: list[tuple[str, str]] = field(default_factory=list)  # (island id, reason)
     calendars: int = 0
@@ -416,6 +418,10 @@ def _report(summary: IslandSummary, reporter: Reporter) -> None:
         reporter.warning(f"{len(summary.hours_unknown)} islands have opening_hours that are not understood "
                          "(see opening_hours_error); they are imported, and the search treats their hours as "
                          "unknown")
+    if summary.hours_normalised:
+        reporter.info(f"{len(summary.hours_normalised)} islands have opening hours in everyday German, read as "
+                      "opening_hours (" + ", ".join(f"{i}: '{a}' as '{b}'" for i, a, b in summary.hours_normalised[:5])
+                      + (", ..." if len(summary.hours_normalised) > 5 else "") + ")")
     if summary.hours_by_arrangement:
         reporter.info(f"{len(summary.hours_by_arrangement)} islands have opening hours by arrangement ("
                       + ", ".join(f"{i}: '{c}'" for i, c in summary.hours_by_arrangement[:5])
@@ -475,6 +481,8 @@ def _check_values(rec: dict[str, Any], where: str, summary: IslandSummary, repor
     if hours:
         try:
             parsed = parse(hours)
+            if parsed.normalised is not None:
+                summary.hours_normalised.append((rec["id"], hours, parsed.normalised))
             if parsed.arrangements:
                 summary.hours_by_arrangement.append((rec["id"], "; ".join(parsed.arrangements)))
         except OpeningHoursError as err:

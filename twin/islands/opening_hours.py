@@ -28,10 +28,17 @@ Typographic forms that office web sites and word processors produce are read as 
 quoted comments: dashes (en/em dash, minus sign, non-breaking hyphen ...) as ``-``, typographic double
 quotes (``„…“``, ``“…”``, ``«…»``) as ``"``, no-break, thin and other Unicode spaces as a blank, zero-width
 characters dropped, and blanks around a range dash between weekdays, months or times removed
-(``Mo – Fr 08:00 – 18:00`` is ``Mo-Fr 08:00-18:00``); a note says so. The grammar itself is not widened:
-hours without minutes, ``Uhr`` and ``08.00`` stay refused (with a hint), since guessing them could
-invent open hours. School holidays are known only for the years in ``holidays_bw``: evaluating an ``SH``
-rule outside them raises ``OpeningHoursError``.
+(``Mo – Fr 08:00 – 18:00`` is ``Mo-Fr 08:00-18:00``); a note says so.
+
+The everyday German forms schools write are read as the OSM form where they are unambiguous (``german``):
+``8–18 Uhr`` (``08:00-18:00``), ``Mo–Fr 8–16 Uhr``, ``Mo-Fr 8.00-16.00 Uhr``, ``8:00 - 18:00 Uhr``, ``8-18 h``,
+German weekdays (``Di``, ``Mi``, ``Do``, ``So``, ``Mo.``), ``bis`` and ``und`` between times. Hours without
+minutes need ``Uhr`` or ``h`` (``Mo 10-12`` alone stays refused: it could be a date or week range). Ranges
+that could be read two ways are refused with a message saying how to write them: an end before the start
+within 12 hours (``8-4 Uhr``: 16:00, or past midnight?), a range at night that could be the afternoon on a
+12-hour clock (``1-5 Uhr``), ``ab 8 Uhr`` / ``bis 16 Uhr`` (no other end). The value as written is kept;
+``OpeningHours.normalised`` holds the OSM form read and a note says so. School holidays are known only for
+the years in ``holidays_bw``: evaluating an ``SH`` rule outside them raises ``OpeningHoursError``.
 """
 from __future__ import annotations
 
@@ -80,6 +87,16 @@ _OPEN_END = re.compile(rf"{_TIME}\+(?!\d)", re.IGNORECASE)
 _TIMES = re.compile(rf"(?<![\w:(]){_SPAN}(?:,\s*{_SPAN})*(?![\w:])", re.IGNORECASE)
 _GRAMMAR_HINT = re.compile(r"\bUhr\b|\bh\b|(?<![\d:.])\d{1,2}\s*-\s*\d{1,2}(?![\d:.])|\d\.\d\d", re.IGNORECASE)
 OPEN_END_COMMENT = "open end, closing time unknown"
+_DE_DAYS = {"mo": "Mo", "di": "Tu", "mi": "We", "do": "Th", "fr": "Fr", "sa": "Sa", "so": "Su"}
+_DE_DAY = re.compile(r"(?<![\w.])(Mo|Di|Mi|Do|Fr|Sa|So)\b(\.?)(?=\s*(?:-|,|\d|$|\s))", re.IGNORECASE)
+_DE_CLOCK = r"(\d{1,2})(?:([.:])(\d{2}))?"
+_DE_RANGE = re.compile(rf"(?<![\w.:+/-]){_DE_CLOCK}\s*(?:-|\bbis\b)\s*{_DE_CLOCK}(?![\w.:+/]|-\d)"
+                       r"(?:\s*(Uhr|h)\b)?", re.IGNORECASE)
+_DE_MARK = re.compile(r"(?<=\d)\s*(?:Uhr|h)\b", re.IGNORECASE)
+_DE_AND = re.compile(r"(?<=\d)(?:\s*(?:Uhr|h)\s*,|\s*(?:\bund\b|&|\bu\.))\s*(?=\d)", re.IGNORECASE)
+_DE_LONE = re.compile(r"\b(?:ab|bis|von)\s+\d{1,2}(?:[.:]\d{2})?\s*(?:Uhr|h)\b|\b\d{1,2}(?:[.:]\d{2})?\s*(?:Uhr|h)\b",
+                      re.IGNORECASE)
+_BEFORE_NUMBERS = re.compile(rf"(?i)(?:\b(?:{'|'.join(_MONTHS)}|week)\s*)$")
 
 
 class OpeningHoursError(InputError, ValueError):
@@ -217,6 +234,78 @@ def plain(text: str) -> tuple[str, list[str]]:
     return "".join(out), list(seen)
 
 
+def _german_day(m: re.Match[str]) -> str:
+    name = m.group(1).lower()
+    return _DE_DAYS[name] if m.group(2) or name in ("di", "mi", "do", "so") else m.group(0)
+
+
+def _german_range(m: re.Match[str], text: str, marked: bool) -> str:
+    """One ``8-16 Uhr`` / ``8.00-16.00`` / ``8:00 bis 16:00`` range as ``08:00-16:00``, or unchanged where it is
+    no German time range (bare numbers without Uhr/h, after a month or ``week``); ambiguous ones raise."""
+    h1, s1, m1, h2, s2, m2, mark = m.groups()
+    german_form = "." in (s1 or "", s2 or "") or mark or marked or "bis" in m.group(0).lower()
+    if not german_form or _BEFORE_NUMBERS.search(m.string[:m.start()]):
+        return m.group(0)   # OSM already (08:00-16:00), or numbers that need not be times (Jan 10-12, week 1-5)
+    a, am, b, bm = int(h1), int(m1 or 0), int(h2), int(m2 or 0)
+    shown = m.group(0).strip()
+    if a > 24 or b > 24 or am > 59 or bm > 59 or (a == 24 and am) or (b == 24 and bm):
+        raise OpeningHoursError(f"'{text}' is not valid: '{shown}' is no time of day")
+    if (b, bm) <= (a, am) and a <= 12:
+        raise OpeningHoursError(f"'{text}' is ambiguous: '{shown}' ends before it starts: on a 12-hour clock it could mean until "
+                                f"{b + 12:02d}:{bm:02d}, or it runs past midnight; write {a:02d}:{am:02d}-"
+                                f"{(b + 12) % 24:02d}:{bm:02d} or {a:02d}:{am:02d}-{b:02d}:{bm:02d}")
+    if a < 6 and (b, bm) <= (12, 0) and (a, am) < (b, bm):
+        raise OpeningHoursError(f"'{text}' is ambiguous: '{shown}' is at night or, on a 12-hour clock, in the afternoon; write "
+                                f"{a:02d}:{am:02d}-{b:02d}:{bm:02d} or {a + 12:02d}:{am:02d}-{b + 12:02d}:{bm:02d}")
+    return f"{a:02d}:{am:02d}-{b:02d}:{bm:02d}"
+
+
+def german(text: str) -> tuple[str, bool]:
+    """Read the everyday German forms of opening hours as OSM syntax, outside quoted comments.
+
+    ``8-16 Uhr``, ``8.00-16.00``, ``8:00 - 16:00 Uhr``, ``8 bis 16 h``, German weekdays (``Di``, ``Mi``, ``Do``,
+    ``So``, a dot after a day) and ``und`` between times; hours without minutes need ``Uhr``/``h`` in the value.
+
+    Args:
+        text: the value in ASCII form (``plain``).
+
+    Returns:
+        (the OSM form, whether anything was rewritten).
+
+    Raises:
+        OpeningHoursError: a form that could be read two ways (``8-4 Uhr``, ``1-5 Uhr``, ``ab 8 Uhr``), with how
+            to write it.
+
+    Example:
+        >>> german("Mo-Fr 8-16 Uhr"), german("Di.-Do. 8.00-12.30 und 13-16 Uhr")
+        (('Mo-Fr 08:00-16:00', True), ('Tu-Th 08:00-12:30,13:00-16:00', True))
+        >>> german("Mo-Fr 08:00-16:00")
+        ('Mo-Fr 08:00-16:00', False)
+        >>> german("Mo-Fr 8-4 Uhr")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.islands.opening_hours.OpeningHoursError: 'Mo-Fr 8-4 Uhr' is ambiguous: '8-4 Uhr' ends before ...
+    """
+    out = []
+    for piece in _QUOTED.split(text):
+        if piece.startswith('"') and piece.endswith('"') and len(piece) > 1:
+            out.append(piece)
+            continue
+        marked = bool(_DE_MARK.search(piece))
+        new = _DE_DAY.sub(_german_day, piece)
+        new = _DE_AND.sub(",", new)
+        new = _DE_RANGE.sub(lambda r, marked=marked: _german_range(r, text, marked), new)
+        new = re.sub(r"(\d:\d\d)\s*(?:Uhr|h)\b", r"\1", new, flags=re.IGNORECASE)
+        new = _SPACED_RANGE.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(1) else f"{m.group(3)}-", new)
+        lone = _DE_LONE.search(new)
+        if lone:
+            raise OpeningHoursError(f"'{text}' is incomplete: '{lone.group(0)}' has no other end; write a range such as "
+                                    "Mo-Fr 08:00-16:00 (or 08:00+ for an open end)")
+        out.append(new)
+    result = "".join(out)
+    return result, result != text
+
+
 def _by_arrangement(rule: str) -> tuple[str, str | None]:
     """A rule that is only a comment (alone or after day selectors) with the state ``unknown`` made explicit,
     and the comment; other rules unchanged (None)."""
@@ -322,7 +411,7 @@ def _compile(text: str, shown: str | None = None) -> opening_hours.OpeningHours:
     except BaseException as err:  # noqa: BLE001 - the Rust parser raises ParserError, or a PanicException
         first = str(err).strip().splitlines()
         shown = text if shown is None else shown
-        hint = ("; times need hours and minutes with a colon, as in Mo-Fr 08:00-16:00"
+        hint = ("; times need hours and minutes with a colon, as in Mo-Fr 08:00-16:00 (or 'Mo-Fr 8-16 Uhr')"
                 if _GRAMMAR_HINT.search(_QUOTED.sub("", shown)) else "")
         raise OpeningHoursError(f"'{shown[:120]}' is not valid opening_hours syntax"
                                 + (f" ({' '.join(line.strip() for line in first[:4])})" if first else "")
@@ -339,6 +428,7 @@ class OpeningHours:
     notes: list[str] = field(default_factory=list)
     arrangements: list[str] = field(default_factory=list)   # comments of rules that are only a comment (unknown)
     open_ends: list[str] = field(default_factory=list)      # open ends ("08:00+"): unknown from their start
+    normalised: str | None = None   # the OSM form read from everyday German ("8-16 Uhr"), None when written in OSM
 
     def _check_known(self, start: datetime, end: datetime) -> None:
         if "SH" not in self.holidays:
@@ -403,15 +493,16 @@ class OpeningHours:
 def parse(text: object) -> OpeningHours:
     """Parse an OSM ``opening_hours`` value, with PH and SH meaning the holidays of Baden-Württemberg.
 
-    Typographic dashes, quotes and spaces are read as ASCII; a rule that is only a comment (``"nach
-    Vereinbarung"``) and an open end (``08:00+``) have the state unknown, never open (see the module).
+    Typographic dashes, quotes and spaces are read as ASCII; everyday German (``Mo-Fr 8-16 Uhr``) as OSM where it
+    is unambiguous (``german``); a rule that is only a comment (``"nach Vereinbarung"``) and an open end
+    (``08:00+``) have the state unknown, never open (see the module).
 
     Args:
         text: the value (the full opening_hours syntax; PH/SH at the start of a rule).
 
     Returns:
         The parsed OpeningHours (``is_open``, ``is_open_for``, ``spans``, ``unknown_spans``; ``arrangements``,
-        ``open_ends`` and ``notes`` say what was read as unknown or normalised).
+        ``open_ends``, ``normalised`` and ``notes`` say what was read as unknown or normalised).
 
     Raises:
         OpeningHoursError: the value is empty, too long, contains control characters or is not valid syntax.
@@ -428,6 +519,12 @@ def parse(text: object) -> OpeningHours:
         (True, False, ['14:00+'])
         >>> parse('"nach Vereinbarung"').arrangements
         ['nach Vereinbarung']
+        >>> parse("Mo\u2013Fr 8\u201316 Uhr").normalised   # everyday German, read as OSM
+        'Mo-Fr 08:00-16:00'
+        >>> parse("Mo-Fr 8-4 Uhr")
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.islands.opening_hours.OpeningHoursError: 'Mo-Fr 8-4 Uhr' is ambiguous: '8-4 Uhr' ends before ...
         >>> parse("Mo-Fr 25:00-26:00")
         Traceback (most recent call last):
         ...
@@ -441,11 +538,14 @@ def parse(text: object) -> OpeningHours:
     if any(ord(c) < 32 for c in value):
         raise OpeningHoursError(f"opening_hours {value[:60]!r} contains control characters")
     ascii_value, replaced = plain(value)
+    ascii_value, rewritten = german(ascii_value)
     _compile(ascii_value, value)  # the error names the user's own text, not the rewritten one
     done = _rewrite(ascii_value)
     notes = []
     if replaced:
         notes.append(f"read as plain text: {', '.join(replaced)}")
+    if rewritten:
+        notes.append(f"read as opening_hours '{ascii_value}'")
     if done.holidays:
         first, last = holidays_bw.SCHOOL_HOLIDAYS_KNOWN
         notes.append("holidays of Baden-Württemberg: " + ", ".join(
@@ -457,4 +557,4 @@ def parse(text: object) -> OpeningHours:
         notes.append(f"open end {', '.join(done.open_ends)}: the closing time is unknown, so from then on the hours "
                      "are unknown (never counted as open)")
     return OpeningHours(value, _compile(done.text, value), frozenset(done.holidays), notes,
-                        list(done.arrangements), list(done.open_ends))
+                        list(done.arrangements), list(done.open_ends), ascii_value if rewritten else None)

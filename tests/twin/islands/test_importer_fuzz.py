@@ -34,7 +34,7 @@ FUZZ_FAST = settings(FUZZ, max_examples=300)  # the evaluator alone: a milliseco
 
 HOURS = ["Mo-Fr 08:00-18:00", "Mo-Sa 09:00-20:00; We off", "24/7", "Mo-Fr 8-16 Uhr", "geschlossen",
          "Mo-Fr 08:00-16:00; PH off", "Fr 22:00-02:00", "Mo-Fr 08:00-12:00, Sa 10:00-14:00", '"nach Vereinbarung"',
-         "Mo-Fr 25:00-26:00", "Sa,Su 10:00-24:00"]
+         "Mo-Fr 25:00-26:00", "Sa,Su 10:00-24:00", "Di.-Do. 8.00-12.30 und 13-16 Uhr", "8:00 - 18:00 Uhr"]
 URLS = ["https://lerninseln.muenchen.example/buchen/1", "javascript:alert(1)", "mailto:a@b.example", "/buchen",
         "JaVaScRiPt:alert(1)", "data:text/html,x"]
 

@@ -82,7 +82,8 @@ def test_full_syntax_beyond_the_old_subset():
 @pytest.mark.parametrize("bad, message", [
     ("", "empty"),
     ("Mo 10-12", "not valid opening_hours syntax"),
-    ("Mo-Fr 8-16 Uhr", "times need hours and minutes with a colon"),
+    ("Mo-Fr 8-16", "times need hours and minutes with a colon"),
+    ("Mo-Fr 8-4 Uhr", "is ambiguous: '8-4 Uhr' ends before it starts"),
     ("Jan PH off", "only at the start of a rule"),
     ("PH,SH PH off", "not valid|twice"),
     ("Mo-Fr 08:00-16:00\x00", "control characters"),

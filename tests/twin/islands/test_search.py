@@ -218,7 +218,7 @@ def test_find_orders_by_distance_and_filters(twin, tmp_path):
         hours = "Mo-Fr 08:00-18:00" if k % 3 else "Sa,Su 10:00-16:00"
         rows.append(_island(f"S{k}", dx, dy, seats=seats, hours=hours))
         expected_pos[f"S{k}"] = (X0 + dx, Y0 + dy, int(seats), k % 3 != 0)
-    rows.append(_island("S-bad", 21, 11, hours="Mo-Fr 8-16 Uhr"))
+    rows.append(_island("S-bad", 21, 11, hours="Mo-Fr 8-4 Uhr"))   # ambiguous
     src = _islands_csv(tmp_path / "i.csv", rows)
     islands = tmp_path / "islands.gpkg"
     import_learning_islands(str(src), str(islands), field_mapping=MAPPING, target_crs=CRS)

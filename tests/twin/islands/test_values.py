@@ -24,7 +24,7 @@ SUN_03 = datetime(2026, 11, 29, 3, 0)    # a Sunday night
 
 # real-world values as found in open-data island/WLAN lists: (value, parses? None: read, but the hours are unknown)
 HOURS = [
-    ("Mo-Fr 8-16 Uhr", False),             # hours without minutes, German suffix
+    ("Mo-Fr 8-16 Uhr", True),              # everyday German, read as Mo-Fr 08:00-16:00
     ("24/7 ", True),                       # trailing blank
     ("Mo-Fr 08:00-16:00; PH off", True),   # BW public holidays
     ("geschlossen", False),
@@ -34,8 +34,10 @@ HOURS = [
     ('"nach Vereinbarung"', None),         # only a comment: read as unknown (by arrangement), not 24/7
     ("Mo-Fr 08:00–16:00", True),           # en dash: read as a hyphen
     ("mo-fr 08:00-16:00", True),           # the full parser reads lower-case weekdays
-    ("Mo-Fr 08.00-16.00", False),
+    ("Mo-Fr 08.00-16.00", True),
     ("Mo-Fr 8:00-16:00", True),
+    ("Mo-Fr 8-4 Uhr", False),              # 16:00 or past midnight? refused
+    ("Mo-Fr 8-16", False),                 # bare numbers without "Uhr": not guessed
 ]
 
 
@@ -56,7 +58,7 @@ def test_which_real_world_hours_the_evaluator_reads(value, parses):
             (local(MON_10), local(MON_10.replace(hour=11)), "nach Vereinbarung")]
     else:
         with pytest.raises(OpeningHoursError, match=rf"^(rule )?'{re.escape(value.strip())}' "
-                                                    r"(is not valid opening_hours syntax \(|is only a comment)") as info:
+                                                    r"(is not valid opening_hours syntax \(|is only a comment|is ambiguous: )") as info:
             parse(value)
         assert isinstance(info.value, InputError)
     assert parse("Mo-Fr 08:00-16:00; PH off").notes == ["holidays of Baden-Württemberg: public (PH)"]
@@ -228,7 +230,7 @@ def test_algorithm_reports_the_counts(run_alg, tmp_path):
             self.warnings.append(text)
             super().pushWarning(text)
 
-    src = _csv(tmp_path / "i.csv", [("A", "Mo-Fr 8-16 Uhr", "javascript:alert(1)", 0.0),
+    src = _csv(tmp_path / "i.csv", [("A", "Mo-Fr 8-4 Uhr", "javascript:alert(1)", 0.0),
                                     ("B", "geschlossen", "https://example.org/b", 10.0),
                                     ("C", "Mo-Fr 08:00-16:00", "www.example.org", 20.0)])
     feedback = Collect()
@@ -236,7 +238,7 @@ def test_algorithm_reports_the_counts(run_alg, tmp_path):
                      feedback)
     assert (result["IMPORTED"], result["HOURS_UNKNOWN"], result["BOOKING_REFUSED"]) == (3, 2, 2)
     text = "\n".join(feedback.warnings)
-    assert "2 islands have opening hours that are not understood (first: A 'Mo-Fr 8-16 Uhr', B 'geschlossen')" in text
+    assert "2 islands have opening hours that are not understood (first: A 'Mo-Fr 8-4 Uhr', B 'geschlossen')" in text
     assert "2 booking links refused (first: A, C)" in text
 
 
