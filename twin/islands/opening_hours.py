@@ -251,12 +251,13 @@ def _german_range(m: re.Match[str], text: str, marked: bool) -> str:
     if a > 24 or b > 24 or am > 59 or bm > 59 or (a == 24 and am) or (b == 24 and bm):
         raise OpeningHoursError(f"'{text}' is not valid: '{shown}' is no time of day")
     if (b, bm) <= (a, am) and a <= 12:
-        raise OpeningHoursError(f"'{text}' is ambiguous: '{shown}' ends before it starts: on a 12-hour clock it could mean until "
-                                f"{b + 12:02d}:{bm:02d}, or it runs past midnight; write {a:02d}:{am:02d}-"
-                                f"{(b + 12) % 24:02d}:{bm:02d} or {a:02d}:{am:02d}-{b:02d}:{bm:02d}")
+        raise OpeningHoursError(f"'{text}' is ambiguous: '{shown}' ends before it starts: on a 12-hour clock it "
+                                f"could mean until {b + 12:02d}:{bm:02d}, or it runs past midnight; write "
+                                f"{a:02d}:{am:02d}-{(b + 12) % 24:02d}:{bm:02d} or {a:02d}:{am:02d}-{b:02d}:{bm:02d}")
     if a < 6 and (b, bm) <= (12, 0) and (a, am) < (b, bm):
-        raise OpeningHoursError(f"'{text}' is ambiguous: '{shown}' is at night or, on a 12-hour clock, in the afternoon; write "
-                                f"{a:02d}:{am:02d}-{b:02d}:{bm:02d} or {a + 12:02d}:{am:02d}-{b + 12:02d}:{bm:02d}")
+        raise OpeningHoursError(f"'{text}' is ambiguous: '{shown}' is at night or, on a 12-hour clock, in the "
+                                f"afternoon; write {a:02d}:{am:02d}-{b:02d}:{bm:02d} or "
+                                f"{a + 12:02d}:{am:02d}-{b + 12:02d}:{bm:02d}")
     return f"{a:02d}:{am:02d}-{b:02d}:{bm:02d}"
 
 
@@ -299,8 +300,8 @@ def german(text: str) -> tuple[str, bool]:
         new = _SPACED_RANGE.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(1) else f"{m.group(3)}-", new)
         lone = _DE_LONE.search(new)
         if lone:
-            raise OpeningHoursError(f"'{text}' is incomplete: '{lone.group(0)}' has no other end; write a range such as "
-                                    "Mo-Fr 08:00-16:00 (or 08:00+ for an open end)")
+            raise OpeningHoursError(f"'{text}' is incomplete: '{lone.group(0)}' has no other end; write a range "
+                                    "such as Mo-Fr 08:00-16:00 (or 08:00+ for an open end)")
         out.append(new)
     result = "".join(out)
     return result, result != text
