@@ -396,15 +396,13 @@ def hours_intervals(hours: OpeningHours, start: datetime, end: datetime) -> list
 def _island_hours(rec: IslandRecord, iid: str, start: datetime, end: datetime,
                   reporter: Reporter) -> tuple[list[list[str]], str | None]:
     """The island's hours intervals for availability.json, and why they are unknown as a whole (then one unknown
-    interval): no opening hours, flagged at the import, not understood or not evaluated (a warning)."""
+    interval): no opening hours, not understood or not evaluated (a warning). The stored value is read again, not
+    its ``opening_hours_error`` trusted (a flag of an older import goes stale when the parser learns a form)."""
     unknown = [[start.isoformat(), end.isoformat(), "unknown"]]
     text = _text(rec.get("opening_hours"))
     if text is None:
         return unknown, "no opening hours"
-    flagged = rec.get("opening_hours_error")
     try:
-        if flagged and flagged == flagged:   # NaN: not flagged
-            raise OpeningHoursError(f"not understood at the import: {flagged}")
         return hours_intervals(parse(text), start, end), None
     except OpeningHoursError as err:
         message = f"opening hours '{text}' not evaluated: {err}"

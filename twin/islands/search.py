@@ -334,9 +334,8 @@ def _hours_and_seats(rec: dict[str, Any], seats: int) -> tuple[OpeningHours | No
     text = rec.get("opening_hours")
     if not text or text != text:
         return None, text, "no opening hours"
-    flagged = rec.get("opening_hours_error")
-    if flagged and flagged == flagged:
-        return None, text, f"opening hours '{text}' not understood at the import: {flagged}"
+    # the stored value is read again rather than its opening_hours_error trusted: a flag set by an older import
+    # goes stale when the parser learns a form (everyday German, "Mo-Fr 8-16 Uhr"); the value is kept as written
     try:
         return parse(str(text)), text, ""
     except OpeningHoursError as err:

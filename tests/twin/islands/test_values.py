@@ -100,7 +100,7 @@ def test_broken_hours_are_warned_recorded_and_never_open(tmp_path):
         expected = {f"H{i}" for i, (value, ok) in enumerate(HOURS) if ok is not False and parse(value).is_open(when)}
         assert ids == expected
         for iid in broken:
-            assert "not understood at the import" in found.excluded[iid]
+            assert found.excluded[iid].startswith(f"opening hours '{HOURS[int(iid[1:])][0].strip()}' not understood: ")
         assert found.excluded["H-empty"] == "no opening hours"
         assert found.excluded["H7"].startswith("opening hours unknown from ") and "(nach Vereinbarung)" in \
             found.excluded["H7"] and found.hours_unknown == {"H7": found.excluded["H7"]}
@@ -118,8 +118,10 @@ def _layer(path, records):
     return LayerRef(str(path), "learning_islands")
 
 
-def test_search_honours_the_import_flag_and_drops_unsafe_links(tmp_path):
-    """A layer edited by hand or written by another tool: the flag wins, unsafe links are not passed on."""
+def test_search_reads_the_hours_again_and_drops_unsafe_links(tmp_path):
+    """A layer edited by hand or written by another tool: the stored hours are read again (an import's
+    opening_hours_error is not trusted: it goes stale when the parser learns a form), unsafe links are not
+    passed on."""
     layer = _layer(tmp_path / "l.gpkg", [
         {"id": "flagged", "opening_hours_error": "edited by hand"},
         {"id": "script", "booking_url": "javascript:alert(document.cookie)"},
@@ -129,10 +131,10 @@ def test_search_honours_the_import_flag_and_drops_unsafe_links(tmp_path):
     rep = CollectingReporter()
     out = tmp_path / "found.gpkg"
     summary = find_learning_islands(layer, str(out), when=MON_10, location=(X0, Y0), reporter=rep)
-    assert [iid for iid, _ in summary.found] == ["script", "mail", "web"]
-    assert summary.excluded == {"flagged": "opening hours '24/7' not understood at the import: edited by hand"}
+    assert [iid for iid, _ in summary.found] == ["flagged", "script", "mail", "web"]
+    assert summary.excluded == {}
     frame = _read(out, "learning_island_search").set_index("island_id")
-    assert frame["booking_url"].tolist() == [None, "mailto:lerninsel@karlsruhe.example",
+    assert frame["booking_url"].tolist() == [None, None, "mailto:lerninsel@karlsruhe.example",
                                              "https://lerninseln.karlsruhe.example/buchen/1"]
     assert "scheme 'javascript' is not allowed" in frame.loc["script", "note"]
     assert [w for w in rep.warnings if "island script" in w and "javascript" in w]

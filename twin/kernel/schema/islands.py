@@ -37,8 +37,9 @@ LEARNING_ISLANDS = LayerSpec(
         "link_status": "str",      # linked (to the building, and to a room where the building has BIM rooms)
                                    # | building_only (BIM rooms exist, none matched) | unlinked | not_checked
         "link_reason": "str",      # why a link is missing, or notes on the link
-        "opening_hours_error": "str",  # why opening_hours was not understood (the search treats the hours
-                                       # as unknown, never as open); empty when it parses
+        "opening_hours_error": "str",  # why opening_hours was not understood at the import (for the user; the
+                                       # search and availability read opening_hours again, never trust this
+                                       # flag, so an older import's flag cannot go stale); empty when it parses
         "booking_url_error": "str",    # why the source's booking_url was refused (the field is then empty)
         "calendar_error": "str",       # why the source's calendar reference was refused (the field is then empty)
         "source_file": "str",
