@@ -509,6 +509,7 @@
   var infoBody = document.querySelector("#info-table tbody");
   var highlighted = null;
   var shownLinks = new Set();  // each link once per info box
+  var shownSensor = null;      // the sensor entity of the info box: {entity, fill (its value line), node}
   var shownProps = new Set();  // properties the highlights show: no table row repeats them
   function shown(key) { config.overlayProperties[key].forEach(function (n) { shownProps.add(n); }); }
   var lastShown = null;        // re-rendered when the language changes
@@ -611,6 +612,7 @@
   function showProperties(title, entries, leading, highlights) {
     infoBody.textContent = "";
     infoHighlights.textContent = "";
+    shownSensor = null;
     shownLinks = new Set();
     shownProps = new Set();
     infoTitle.textContent = title;
@@ -647,6 +649,7 @@
     info.hidden = true;
     document.body.classList.remove("info-open");
     infoHighlights.textContent = "";
+    shownSensor = null;
     state.pickedId = null;
     state.picked = null;
     lastShown = null;
@@ -744,22 +747,33 @@
       ["value", "unit", "time", "link"].forEach(shown);
       var value = document.createElement("span");
       value.className = "value";
-      value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"), get("property"));
       paragraph([value]);
-      var when = get("time");
-      var date = parseTime(when);
-      if (date) {
-        var parts = [tr("measured") + ": ", timeElement(date)];
-        if (isStale(date)) {
-          var mark = document.createElement("strong");
-          mark.className = "stale";
-          mark.textContent = " " + tr("staleAge", { age: formatAge(Date.now() - date.getTime()) });
-          parts.push(mark);
+      var measured = document.createElement("p");
+      measured.className = "measured";
+      infoHighlights.appendChild(measured);
+      // the big value and its time, filled again when a sensor refresh brings a new observation
+      var fill = function () {
+        value.textContent = entity ? sensorText(entity) : valueText(get("value"), get("unit"), get("property"));
+        measured.textContent = "";
+        var when = get("time");
+        var date = parseTime(when);
+        var parts = [];
+        if (date) {
+          parts = [tr("measured") + ": ", timeElement(date)];
+          if (isStale(date)) {
+            var mark = document.createElement("strong");
+            mark.className = "stale";
+            mark.textContent = " " + tr("staleAge", { age: formatAge(Date.now() - date.getTime()) });
+            parts.push(mark);
+          }
+        } else if (when !== undefined) {
+          parts = [tr("measured") + ": " + formatValue(when)];
         }
-        paragraph(parts);
-      } else if (when !== undefined) {
-        paragraph([tr("measured") + ": " + formatValue(when)]);
-      }
+        parts.forEach(function (c) { measured.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+        measured.hidden = parts.length === 0;
+      };
+      fill();
+      shownSensor = entity ? { entity: entity, fill: fill, node: value } : null;
       var series = extras.series ? extras.series[sensorKey] || extras.series[id] : undefined;
       var sta = get("link");
       if (liveChart && isHttpUrl(sta)) {  // live from SensorThings, series.json when unreachable (live_chart.js)
@@ -1068,6 +1082,8 @@
         if (bag.hasProperty(valueName)) { bag[valueName] = obs.result; } else { bag.addProperty(valueName, obs.result); }
         if (bag.hasProperty(timeName)) { bag[timeName] = obs.phenomenonTime; } else { bag.addProperty(timeName, obs.phenomenonTime); }
         state.sensorRefreshes++;
+        // the open info box of this sensor: its big value and time follow (the chart refreshes itself)
+        if (shownSensor && shownSensor.entity === entity && shownSensor.node.isConnected) { shownSensor.fill(); }
       })
       .catch(function (err) {
         state.sensorRefreshErrors++;

@@ -151,13 +151,20 @@ CHART = ("(() => { const r = document.querySelector('#info .live-chart'); if (!r
          " latest: (r.querySelector('.live-chart-latest') || {}).textContent || null,"
          " stale: !!r.querySelector('.live-chart-latest .stale'),"
          " note: r.querySelector('.live-chart-note').textContent,"
-         " pressed: Array.from(r.querySelectorAll('button[aria-pressed=true]')).map(b => b.dataset.hours)}; })()")
+         " pressed: Array.from(r.querySelectorAll('button[aria-pressed=true]')).map(b => b.dataset.hours),"
+         " value: document.querySelector('#info-highlights .value').textContent,"
+         " measured: document.querySelector('#info-highlights .measured').textContent}; })()")
 
 
 def live(hours: int, latest: float) -> str:
     """A wait: the chart shows live values of the span with this newest value."""
     return (f"(() => {{ const r = document.querySelector('#info .live-chart'); return r && r.dataset.state === 'live'"
             f" && window.geotwin.liveChart.hours === {hours} && window.geotwin.liveChart.latest === {latest}; }})()")
+
+
+def value_is(text: str) -> str:
+    """A wait: the info box's big value line reads ``text`` (a sensor refresh filled it again)."""
+    return f"(document.querySelector('#info-highlights .value') || {{}}).textContent === {json.dumps(text)}"
 
 
 def test_live_chart_in_headless_chromium(tmp_path, live_site):
@@ -169,6 +176,7 @@ def test_live_chart_in_headless_chromium(tmp_path, live_site):
     write_city(s["site"], s["doc"], s["link"], "bare", with_series=False)
     day = within(s["observations"], 24)
     newest = day[-1]
+    unit = city["unit"]
     sensor_click = {"clickAt": {"lon": city["lon"], "lat": city["lat"], "height": GROUND_H, "offsetY": -22},
                     "as": "pick"}
     look = {"lookAt": [city["lon"], city["lat"], GROUND_H, 0, -45, 120]}
@@ -178,11 +186,13 @@ def test_live_chart_in_headless_chromium(tmp_path, live_site):
     cookie = {"eval": "document.cookie = 'geotwin_session=s3cr3t; path=/'", "as": "cookie"}
     job = {"timeoutMs": 60000, "pages": [{"url": f"{s['base']}/city/viewer/index.html", "locale": "en-US", "steps": [
         cookie, look, sensor_click,
-        {"wait": live(24, newest["result"])}, {"eval": CHART, "as": "day"},
+        {"wait": live(24, newest["result"])}, {"wait": value_is(f"{number_text(newest['result'])}\u00a0{unit}")},
+        {"eval": CHART, "as": "day"},
         {"click": "#info .live-chart button[data-hours='168']"},
         {"wait": live(168, newest["result"])}, {"eval": CHART, "as": "week"},
         {"eval": "fetch('/control/add').then(r => r.json())", "as": "added"},
-        {"wait": live(168, ADDED[1])}, {"eval": CHART, "as": "week_added"},
+        {"wait": live(168, ADDED[1])}, {"wait": value_is(f"{number_text(ADDED[1])}\u00a0{unit}")},
+        {"eval": CHART, "as": "week_added"},
         {"click": "#info .live-chart button[data-hours='24']"},
         {"wait": live(24, ADDED[1])}, {"eval": CHART, "as": "day_added"},
         {"eval": "fetch('/control/foreign').then(r => r.json())", "as": "foreign"},
@@ -230,6 +240,9 @@ def check_live(v: dict, s: dict, city: dict, day: list[dict], newest: dict) -> N
     assert d["latest"].startswith(f"Latest: {number_text(newest['result'])}\u00a0{unit}, {time_text(newest['phenomenonTime'])}")
     assert d["stale"] and "stale: " in d["latest"] and "years ago" in d["latest"], d["latest"]
     assert d["note"].startswith("583 values from SensorThings, loaded at "), d["note"]
+    # the big value line and its time: the newest observation (the refresh replaced the stored first value)
+    assert d["value"] == f"{number_text(newest['result'])}\u00a0{unit}" != f"{number_text(day[0]['result'])}\u00a0{unit}"
+    assert d["measured"].startswith(f"Measured: {time_text(newest['phenomenonTime'])}") and "stale: " in d["measured"]
     w = v["week"]
     assert w["pressed"] == ["168"] and len(w["points"]) == 584
     assert w["points"][0] == [OLD_EXTRA[0], OLD_EXTRA[1]] and w["points"][1:] == d["points"]
@@ -237,6 +250,9 @@ def check_live(v: dict, s: dict, city: dict, day: list[dict], newest: dict) -> N
     wa = v["week_added"]
     assert len(wa["points"]) == len(w["points"]) + 1 and wa["points"][-1] == list(ADDED)
     assert wa["latest"].startswith(f"Latest: {number_text(ADDED[1])}\u00a0{unit}, {time_text(ADDED[0])}")
+    # the live refresh changed the big value line too, not only the chart
+    assert wa["value"] == f"{number_text(ADDED[1])}\u00a0{unit}" != d["value"]
+    assert wa["measured"].startswith(f"Measured: {time_text(ADDED[0])}"), wa["measured"]
     da = v["day_added"]
     expected = within(s["observations"], 24)
     assert da["points"] == [[o["phenomenonTime"], o["result"]] for o in expected]
