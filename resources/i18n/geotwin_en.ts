@@ -928,86 +928,86 @@ SCHEDULER and WORKERS (advanced): a large city model can be exported in partitio
       <location filename="../../processing/algorithms/findlearningisland.py" line="114"/>
       <source>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
-Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. Hours by arrangement (a rule that is only a comment, such as "nach Vereinbarung") and open ends (08:00+: the closing time is unknown) are unknown from their start and never taken as open either; typographic dashes, quotes and spaces (Mo–Fr 08:00–18:00) are read as plain ones. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
+Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood are left out with a warning: their hours are unknown, never taken as open (the stored opening_hours is read again, so an opening_hours_error left by an older import does not count). Everyday German forms such as 'Mo-Fr 8-16 Uhr' or 'Mo-Fr 8.00-16.00' are read as Mo-Fr 08:00-16:00; forms that could be read two ways ('8-4 Uhr', 'ab 8 Uhr') are not. Hours by arrangement (a rule that is only a comment, such as "nach Vereinbarung") and open ends (08:00+: the closing time is unknown) are unknown from their start and never taken as open either; typographic dashes, quotes and spaces (Mo–Fr 08:00–18:00) are read as plain ones. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
 
 Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
 
 Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</source>
       <translation>Finds the learning islands nearest to a location that are open for the whole window from TIME for DURATION minutes, free in their booking calendar and have at least SEATS seats. The location is a point (LOCATION) or an address (ADDRESS, 'Street 12') looked up in the street and house_number of the twin's buildings layer (BUILDINGS); the building's centroid is used.
 
-Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood or were flagged by the import (opening_hours_error) are left out with a warning: their hours are unknown, never taken as open. Hours by arrangement (a rule that is only a comment, such as "nach Vereinbarung") and open ends (08:00+: the closing time is unknown) are unknown from their start and never taken as open either; typographic dashes, quotes and spaces (Mo–Fr 08:00–18:00) are read as plain ones. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
+Opening hours are evaluated in the full OSM opening_hours syntax (opening_hours_py) with the public (PH) and school holidays (SH) of Baden-Württemberg: 'Mo-Fr 08:00-16:00; PH,SH off' is closed on Corpus Christi and in the summer holidays. School holidays are known for the school years 2025/26 and 2026/27 (the movable days of each school are not included); an SH rule outside them leaves the island out. Islands whose opening hours are not understood are left out with a warning: their hours are unknown, never taken as open (the stored opening_hours is read again, so an opening_hours_error left by an older import does not count). Everyday German forms such as 'Mo-Fr 8-16 Uhr' or 'Mo-Fr 8.00-16.00' are read as Mo-Fr 08:00-16:00; forms that could be read two ways ('8-4 Uhr', 'ab 8 Uhr') are not. Hours by arrangement (a rule that is only a comment, such as "nach Vereinbarung") and open ends (08:00+: the closing time is unknown) are unknown from their start and never taken as open either; typographic dashes, quotes and spaces (Mo–Fr 08:00–18:00) are read as plain ones. TIME is local time in Europe/Berlin (default: now), DST-correct; DURATION 0 checks the instant TIME.
 
 Calendars (CALENDARS, on by default): an island with a calendar (an iCalendar feed or a CalDAV collection, see 'Import learning islands') is left out when any busy event overlaps the window; a calendar that cannot be read leaves its island out with the reason (never taken as free). AUTHCFG (a Basic configuration: user name and password) is used for the CalDAV calendars, and only for the host in its URL field (or, when empty, the one host of the CalDAV calendars).
 
 Output: learning_island_search, ordered by straight-line distance (rank 1 = nearest), with the booking URL (only http(s), mailto and tel links; others are dropped with a note), and learning_island_search_excluded with every island left out and why; for islands left out because they are closed or booked, its next_free field holds the start of the next window of the same length that is open and free within 7 days (empty: none).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="147"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="149"/>
       <source>From this point</source>
       <translation>From this point</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="148"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="150"/>
       <source>Or from this address</source>
       <translation>Or from this address</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="150"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="152"/>
       <source>Buildings for the address (twin: buildings)</source>
       <translation>Buildings for the address (twin: buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="152"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
       <source>At (default: now)</source>
       <translation>At (default: now)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="154"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="156"/>
       <source>For (minutes; 0 = at that moment)</source>
       <translation>For (minutes; 0 = at that moment)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="157"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="159"/>
       <source>Seats needed</source>
       <translation>Seats needed</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="159"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="161"/>
       <source>Check the booking calendars</source>
       <translation>Check the booking calendars</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="161"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="163"/>
       <source>Authentication for CalDAV calendars</source>
       <translation>Authentication for CalDAV calendars</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="163"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="165"/>
       <source>Maximum results</source>
       <translation>Maximum results</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="166"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="168"/>
       <source>Search result GeoPackage</source>
       <translation>Search result GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="167"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="169"/>
       <source>Islands found</source>
       <translation>Islands found</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="176"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="178"/>
       <source>No learning islands layer given.</source>
       <translation>No learning islands layer given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="184"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="186"/>
       <source>Give a location point or an address.</source>
       <translation>Give a location point or an address.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/findlearningisland.py" line="206"/>
+      <location filename="../../processing/algorithms/findlearningisland.py" line="208"/>
       <source>Free learning islands</source>
       <translation>Free learning islands</translation>
     </message>
@@ -1314,102 +1314,102 @@ Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, Gl
 Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold exactly one unencrypted .ifc file.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="123"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="124"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="126"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Building footprints (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="131"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="133"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Tolerance to the nearest building (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>CRS of easting/northing columns</source>
       <translation>CRS of easting/northing columns</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
       <source>Learning islands GeoPackage</source>
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="142"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="143"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="144"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
       <source>Opening hours not understood</source>
       <translation>Opening hours not understood</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="151"/>
       <source>Booking links refused</source>
       <translation>Booking links refused</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="152"/>
       <source>Islands with a calendar</source>
       <translation>Islands with a calendar</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="157"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="161"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="173"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="177"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="175"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="179"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="180"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="184"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
@@ -1437,22 +1437,22 @@ Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and 
       <location filename="../../processing/algorithms/importlearningislands.py" line="82"/>
       <source>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
-Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
+Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand) and calendar_address (the island's own e-mail address as a room in its calendar's events: an event it declined leaves it free). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read as their opening_hours form and counted in the log; opening_hours that the search cannot evaluate (also ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
 
 Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
 
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Imports WLAN learning islands (Lerninseln) from a point table: GeoJSON, GeoPackage or CSV with latitude/longitude (WGS 84) or easting/northing columns (in SOURCE_CRS, default the target CRS). Swapped latitude/longitude or easting/northing are detected by the area of use of the target CRS and corrected with a warning.
 
-Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
+Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours syntax), booking_url, accessibility, building_ref, floor (0 = ground floor, 1, -1 or a storey name), room (number or name), calendar (the island's booking calendar: an iCalendar feed as an http(s) URL or a file path, relative paths taken from the islands file's folder, or a CalDAV collection URL) and calendar_type (ical, the default, or caldav; 'caldav+https://...' in calendar is a shorthand) and calendar_address (the island's own e-mail address as a room in its calendar's events: an event it declined leaves it free). FIELD_MAPPING maps your columns: 'name=Bezeichnung;seats=Plaetze'. Unmapped fields are taken from columns of the same or a known German name; every other column is kept in 'attributes'.
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours that the search cannot evaluate are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read as their opening_hours form and counted in the log; opening_hours that the search cannot evaluate (also ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
 
 Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
 
