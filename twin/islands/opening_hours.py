@@ -239,7 +239,7 @@ def _german_day(m: re.Match[str]) -> str:
     return _DE_DAYS[name] if m.group(2) or name in ("di", "mi", "do", "so") else m.group(0)
 
 
-def _german_range(m: re.Match[str], text: str, marked: bool) -> str:
+def _german_range(m: re.Match[str], *, text: str, marked: bool) -> str:
     """One ``8-16 Uhr`` / ``8.00-16.00`` / ``8:00 bis 16:00`` range as ``08:00-16:00``, or unchanged where it is
     no German time range (bare numbers without Uhr/h, after a month or ``week``); ambiguous ones raise."""
     h1, s1, m1, h2, s2, m2, mark = m.groups()
@@ -295,7 +295,7 @@ def german(text: str) -> tuple[str, bool]:
         marked = bool(_DE_MARK.search(piece))
         new = _DE_DAY.sub(_german_day, piece)
         new = _DE_AND.sub(",", new)
-        new = _DE_RANGE.sub(lambda r, marked=marked: _german_range(r, text, marked), new)
+        new = _DE_RANGE.sub(functools.partial(_german_range, text=text, marked=marked), new)
         new = re.sub(r"(\d:\d\d)\s*(?:Uhr|h)\b", r"\1", new, flags=re.IGNORECASE)
         new = _SPACED_RANGE.sub(lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(1) else f"{m.group(3)}-", new)
         lone = _DE_LONE.search(new)
