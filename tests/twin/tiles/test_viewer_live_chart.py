@@ -152,8 +152,8 @@ CHART = ("(() => { const r = document.querySelector('#info .live-chart'); if (!r
          " stale: !!r.querySelector('.live-chart-latest .stale'),"
          " note: r.querySelector('.live-chart-note').textContent,"
          " pressed: Array.from(r.querySelectorAll('button[aria-pressed=true]')).map(b => b.dataset.hours),"
-         " value: document.querySelector('#info-highlights .value').textContent,"
-         " measured: document.querySelector('#info-highlights .measured').textContent}; })()")
+         " value: (document.querySelector('#info-highlights .value') || {}).textContent || null,"
+         " measured: (document.querySelector('#info-highlights .measured') || {}).textContent || null}; })()")
 
 
 def live(hours: int, latest: float) -> str:
