@@ -828,7 +828,7 @@ class _Plan:
             found.append(i)
         for op in self.ops:
             out = op[4]
-            if any(i < 0 for i in out):
+            if out and min(out) < 0:
                 out[:] = [found[-1 - i] if i < 0 else i for i in out]
         self.events = [found[-1 - i] if i < 0 else i for i in self.events]
 
@@ -963,12 +963,15 @@ class _Plan:
     def geometry(self, resolver: XlinkResolver, by_lod: dict[str, _LodGeometry], footprints: list[Polygon]) -> int:
         """Fill by_lod and footprints as _read_object does, remember polygons in the xlink cache as GeometryReader
         does; returns the number of rings that lacked their closing point."""
-        polygons = []
-        k = 0
         rings = self.rings
-        for (pid, line), n in zip(self.polygons, self.ring_counts):
-            polygons.append(Polygon(rings[k:k + n], pid, line))
-            k += n
+        if len(rings) == len(self.polygons):  # one ring each (no holes): no slicing
+            polygons = [Polygon([ring], pid, line) for ring, (pid, line) in zip(rings, self.polygons)]
+        else:
+            polygons = []
+            k = 0
+            for (pid, line), n in zip(self.polygons, self.ring_counts):
+                polygons.append(Polygon(rings[k:k + n], pid, line))
+                k += n
         pairs = []  # each polygon with a gml:id, remembered when first met (GeometryReader._collect)
         for event in dict.fromkeys(self.events):
             pid = polygons[event].id
