@@ -26,10 +26,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
@@ -83,8 +83,7 @@ def _last_json(text: str) -> dict:
     return {}
 
 
-@dataclass
-class Tool:
+class Tool(NamedTuple):
     """One tool of a stage: its command and what it is measured on; ``before`` runs ahead of each of its runs
     (untimed, e.g. removing the output of the run before), ``after`` gets each run's raw figures."""
     tool: str
@@ -93,7 +92,7 @@ class Tool:
     items: int
     unit: str
     input_label: str
-    extra: dict = field(default_factory=dict)
+    extra: dict = {}   # noqa: RUF012 (read only: written into the tool's entry)
     before: Callable[[], None] | None = None
     after: Callable[[dict], None] | None = None
 
@@ -123,8 +122,8 @@ def aggregate(runs: list[dict]) -> dict:
     for key in RUN_FIGURES:
         values = [r[key] for r in good if r[key] is not None]
         spread[key] = [min(values), max(values)] if values else None
-        if key == "peak_rss_mb":  # memory: the worst run counts (every run's peak is in the raw figures)
-            out[key] = max((r[key] for r in runs), default=0.0)
+        if key == "peak_rss_mb":  # memory: the worst successful run counts (of all runs if none succeeded)
+            out[key] = max(values or [r[key] for r in runs] or [0.0])
         else:
             out[key] = round(statistics.median(values), 3) if values else None
     out["spread"] = spread
