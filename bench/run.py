@@ -1,10 +1,17 @@
 """GeoTwin benchmark: each stage beside its peers on the same generated input, in one run.
 
-``bench/run.py [--sizes 10000,100000] [--stages gen,import,tiles,tiles-partitioned,ifc] [--quick] [--output FILE]``
+``bench/run.py [--sizes 10000,100000] [--stages gen,import,tiles,tiles-partitioned,ifc] [--repeat 3] [--quick]
+[--output FILE]``
 
-Every tool runs as its own process through measure(): wall time and the peak RSS summed over the
-process and all its children. Prints throughput, the ratio to each peer and peak memory, and writes
-a JSON result (bench/results/latest.json by default). Inputs are cached in bench/inputs/.
+Every tool runs as its own process through measure(): wall time, CPU seconds (user + system of the process
+tree) and the peak RSS summed over the process and all its children. The speed of the shared machine varies
+2-3x between runs, so every tool of a stage runs ``--repeat`` times (3 by default), interleaved with its peers
+(ours, peer, ours, peer, ...): each tool meets the same load as the tools it is compared with. The summary
+uses the median throughput and CPU throughput and the highest peak RSS of a tool's runs; ratios are
+quotients of those medians, shown with the spread of the ratios of the runs made side by side. Prints each
+run, the medians with their spread (min-max) and the ratios, and writes a JSON result
+(bench/results/latest.json by default) that keeps every run's raw figures beside the medians and spreads.
+Inputs are cached in bench/inputs/.
 """
 from __future__ import annotations
 
@@ -14,12 +21,15 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
@@ -73,40 +83,128 @@ def _last_json(text: str) -> dict:
     return {}
 
 
+class Tool(NamedTuple):
+    """One tool of a stage: its command and what it is measured on; ``before`` runs ahead of each of its runs
+    (untimed, e.g. removing the output of the run before), ``after`` gets each run's raw figures."""
+    tool: str
+    role: str
+    cmd: list[str]
+    items: int
+    unit: str
+    input_label: str
+    extra: dict = {}   # noqa: RUF012 (read only: written into the tool's entry)
+    before: Callable[[], None] | None = None
+    after: Callable[[dict], None] | None = None
+
+
+RUN_FIGURES = ("seconds", "cpu_seconds", "throughput", "cpu_throughput", "peak_rss_mb")
+
+
+def aggregate(runs: list[dict]) -> dict:
+    """The summary of a tool's repeated runs: the median of seconds, CPU seconds, throughput and CPU throughput
+    and the highest peak RSS, over the runs that succeeded; ``spread`` holds each figure's [min, max].
+
+    Example:
+    >>> runs = [{"seconds": 2.0, "cpu_seconds": 1.8, "throughput": 500.0, "cpu_throughput": 555.6,
+    ...          "peak_rss_mb": 120.0, "ok": True, "error": None},
+    ...         {"seconds": 4.0, "cpu_seconds": 2.0, "throughput": 250.0, "cpu_throughput": 500.0,
+    ...          "peak_rss_mb": 118.0, "ok": True, "error": None},
+    ...         {"seconds": 2.5, "cpu_seconds": 2.5, "throughput": 400.0, "cpu_throughput": 400.0,
+    ...          "peak_rss_mb": 125.0, "ok": True, "error": None}]
+    >>> a = aggregate(runs)
+    >>> a["throughput"], a["cpu_throughput"], a["peak_rss_mb"], a["spread"]["throughput"]
+    (400.0, 500.0, 125.0, [250.0, 500.0])
+    """
+    good = [r for r in runs if r["ok"]]
+    out: dict = {"repeats": len(runs), "failed_runs": len(runs) - len(good), "ok": bool(runs) and not
+                 (len(runs) - len(good)), "error": next((r["error"] for r in runs if not r["ok"]), None)}
+    spread = {}
+    for key in RUN_FIGURES:
+        values = [r[key] for r in good if r[key] is not None]
+        spread[key] = [min(values), max(values)] if values else None
+        if key == "peak_rss_mb":  # memory: the worst successful run counts (of all runs if none succeeded)
+            out[key] = max(values or [r[key] for r in runs] or [0.0])
+        else:
+            out[key] = round(statistics.median(values), 3) if values else None
+    out["spread"] = spread
+    return out
+
+
+def paired_ratios(ours: list[dict], peer: list[dict], key: str) -> list[float]:
+    """The ratio of ``key`` in each round (ours' n-th run against the peer's n-th run, which ran next to it).
+
+    Example:
+    >>> paired_ratios([{"cpu_throughput": 3000.0}, {"cpu_throughput": 1500.0}],
+    ...               [{"cpu_throughput": 300.0}, {"cpu_throughput": 125.0}], "cpu_throughput")
+    [10.0, 12.0]
+    """
+    return [round(o[key] / p[key], 2) for o, p in zip(ours, peer) if o.get(key) and p.get(key)]
+
+
 class Bench:
-    def __init__(self, timeout: float, work: Path) -> None:
+    def __init__(self, timeout: float, work: Path, repeat: int = 1) -> None:
         self.timeout = timeout
         self.work = work
+        self.repeat = repeat
         self.results: dict[str, list[dict]] = {}
         self.comparisons: list[dict] = []
         self.checks: list[dict] = []
+        self.imported: dict[int, Path] = {}   # size -> this run's import of the CityGML (exported by the tiles stages)
 
-    def run(self, stage: str, size: int, tool: str, role: str, cmd: list[str], items: int, unit: str,
-            input_label: str, **extra) -> dict:
-        print(f"  {stage:<6} {size:>7} {tool} ({input_label}) ...", end="", flush=True)
-        m: Measurement = measure(cmd, timeout=self.timeout)
+    def run_tools(self, stage: str, size: int, tools: list[Tool], repeat: int | None = None) -> list[dict]:
+        """Run every tool ``repeat`` times (the bench's --repeat by default), interleaved: round 1 runs each tool
+        once in order, then round 2, and so on, so that each tool meets the machine's load next to its peers.
+        Returns (and records) one summary entry per tool: medians and spread (aggregate) and every run."""
+        repeat = self.repeat if repeat is None else repeat
+        runs: list[list[dict]] = [[] for _ in tools]
+        for round_ in range(1, repeat + 1):
+            for t, tool_runs in zip(tools, runs):
+                if t.before:
+                    t.before()
+                label = f" [{round_}/{repeat}]" if repeat > 1 else ""
+                r = self._measure(stage, size, t, label)
+                r["round"] = round_
+                tool_runs.append(r)
+                if t.after:
+                    t.after(r)
+        entries = []
+        for t, tool_runs in zip(tools, runs):
+            entry = {"stage": stage, "size": size, "tool": t.tool, "role": t.role, "input": t.input_label,
+                     "command": " ".join(Path(c).name if i == 0 else c for i, c in enumerate(t.cmd)),
+                     "items": t.items, "unit": t.unit, **aggregate(tool_runs), **t.extra}
+            reported = next((r["reported"] for r in tool_runs if r["ok"]), None)
+            if reported is not None:
+                entry["reported"] = reported  # the first successful run's; each run keeps its own
+            entry["runs"] = tool_runs
+            self.results.setdefault(stage, []).append(entry)
+            entries.append(entry)
+            if repeat > 1:
+                _print_summary(entry)
+        return entries
+
+    def _measure(self, stage: str, size: int, t: Tool, label: str) -> dict:
+        print(f"  {stage:<6} {size:>7} {t.tool} ({t.input_label}){label} ...", end="", flush=True)
+        load = os.getloadavg()[0]
+        m: Measurement = measure(t.cmd, timeout=self.timeout)
         ok = m.returncode == 0 and not m.timed_out
-        entry = {"stage": stage, "size": size, "tool": tool, "role": role, "input": input_label,
-                 "command": " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)),
-                 "items": items, "unit": unit, "seconds": round(m.seconds, 3), "cpu_seconds": round(m.cpu_seconds, 2),
-                 "throughput": round(items / m.seconds, 1) if ok and m.seconds > 0 else None,
-                 "cpu_throughput": round(items / m.cpu_seconds, 1) if ok and m.cpu_seconds > 0 else None,
-                 "peak_rss_mb": round(m.peak_rss_mb, 1), "ok": ok, "error": None, **extra}
+        r = {"seconds": round(m.seconds, 3), "cpu_seconds": round(m.cpu_seconds, 2),
+             "throughput": round(t.items / m.seconds, 1) if ok and m.seconds > 0 else None,
+             "cpu_throughput": round(t.items / m.cpu_seconds, 1) if ok and m.cpu_seconds > 0 else None,
+             "peak_rss_mb": round(m.peak_rss_mb, 1), "ok": ok, "error": None, "load_average_at_start": round(load, 2)}
         if ok:
-            entry["reported"] = _last_json(m.stdout)
+            r["reported"] = _last_json(m.stdout)
+            print(f" {m.seconds:8.2f} s  {r['throughput']:>10.1f} {t.unit}/s  "
+                  f"({r['cpu_throughput'] or 0:>10.1f} per CPU s)  peak {m.peak_rss_mb:7.1f} MB")
         else:
             tail = (m.stderr or m.stdout).strip().splitlines()[-5:]
-            entry["error"] = (f"timed out after {self.timeout:.0f} s" if m.timed_out
-                              else f"exit code {m.returncode}: " + " | ".join(tail))
-        self.results.setdefault(stage, []).append(entry)
-        if ok:
-            print(f" {m.seconds:8.2f} s  {entry['throughput']:>10.1f} {unit}/s  peak {m.peak_rss_mb:7.1f} MB")
-        else:
-            print(f" FAILED ({entry['error']})")
-        return entry
+            r["error"] = (f"timed out after {self.timeout:.0f} s" if m.timed_out
+                          else f"exit code {m.returncode}: " + " | ".join(tail))
+            print(f" FAILED ({r['error']})")
+        return r
 
     def compare(self, ours: dict, peer: dict, target: float | None = None, memory_no_higher: bool = False,
                 limit: bool = False) -> None:
+        """Ratios of the medians (memory: of the highest peaks); with repeats, also each round's ratio."""
         ratio = (ours["throughput"] / peer["throughput"]
                  if ours["throughput"] and peer["throughput"] else None)
         cpu_ratio = (ours["cpu_throughput"] / peer["cpu_throughput"]
@@ -116,19 +214,45 @@ class Bench:
              "peer": f"{peer['tool']} ({peer['input']})", "throughput_ratio": _round(ratio, 2),
              "cpu_throughput_ratio": _round(cpu_ratio, 2), "memory_ratio": _round(memory_ratio, 2),
              "peer_error": peer["error"]}
+        rounds = {key: paired_ratios(ours.get("runs", []), peer.get("runs", []), key)
+                  for key in ("throughput", "cpu_throughput")}
+        if len(ours.get("runs", [])) > 1:
+            c["round_ratios"] = rounds
+            c["spread"] = {f"{k}_ratio": [min(v), max(v)] if v else None for k, v in rounds.items()}
         if limit:  # the peer is the raw parse of the same file: the ratio is our fraction of that limit
             c["kind"] = "fraction of the raw parse limit"
         if target is not None:
             c["target"] = f">= {target:g}x peer throughput" + (", peak RSS no higher" if memory_no_higher else "")
-            c["pass"] = (ratio is not None and ratio >= target
-                         and (not memory_no_higher or (memory_ratio is not None and memory_ratio <= 1.0)))
+            memory_ok = not memory_no_higher or (memory_ratio is not None and memory_ratio <= 1.0)
+            c["pass"] = ratio is not None and ratio >= target and memory_ok
+            c["pass_per_cpu_second"] = cpu_ratio is not None and cpu_ratio >= target and memory_ok
         self.comparisons.append(c)
-        shown = f"{ratio:.2f}x" if ratio is not None else "n/a (" + (peer["error"] or ours["error"] or "") + ")"
-        mem = (f" (per CPU second {cpu_ratio:.2f}x)" if cpu_ratio else "") + (
-            f", memory {memory_ratio:.2f}x" if memory_ratio else "")
-        verdict = "" if target is None else ("  PASS" if c["pass"] else "  MISS")
-        label = "fraction of the limit: " if limit else "throughput "
-        print(f"  -> {c['ours']} vs {c['peer']}: {label}{shown}{mem}{verdict}")
+        _print_comparison(c, ratio, cpu_ratio, memory_ratio, limit, peer["error"] or ours["error"] or "")
+
+
+def _print_summary(entry: dict) -> None:
+    sp = entry["spread"]
+    if entry["throughput"] is None:
+        print(f"  = {entry['tool']} ({entry['input']}): every run failed")
+        return
+    cpu = (f", per CPU s {entry['cpu_throughput']:,.0f} ({sp['cpu_throughput'][0]:,.0f}-{sp['cpu_throughput'][1]:,.0f})"
+           if entry["cpu_throughput"] else "")
+    failed = f", {entry['failed_runs']} of {entry['repeats']} runs failed" if entry["failed_runs"] else ""
+    print(f"  = {entry['tool']} ({entry['input']}), median of {entry['repeats'] - entry['failed_runs']}: "
+          f"{entry['throughput']:,.0f} {entry['unit']}/s ({sp['throughput'][0]:,.0f}-{sp['throughput'][1]:,.0f})"
+          f"{cpu}; peak {entry['peak_rss_mb']:.1f} MB (highest){failed}")
+
+
+def _print_comparison(c: dict, ratio, cpu_ratio, memory_ratio, limit: bool, error: str) -> None:
+    shown = f"{ratio:.2f}x" if ratio is not None else f"n/a ({error})"
+    spread = c.get("spread", {})
+    cpu_range = spread.get("cpu_throughput_ratio")
+    rounds = f", rounds {cpu_range[0]:.2f}-{cpu_range[1]:.2f}x" if cpu_range else ""
+    mem = (f" (per CPU second {cpu_ratio:.2f}x{rounds})" if cpu_ratio else "") + (
+        f", memory {memory_ratio:.2f}x" if memory_ratio else "")
+    verdict = "" if "pass" not in c else ("  PASS" if c["pass"] else "  MISS")
+    label = "fraction of the limit: " if limit else "throughput "
+    print(f"  -> {c['ours']} vs {c['peer']}: {label}{shown}{mem}{verdict}")
 
 
 def _round(value, digits):
@@ -139,19 +263,19 @@ def district(size: int) -> Path:
     return INPUTS / f"district-{size}"
 
 
-def stage_gen(bench: Bench, size: int) -> None:
+def stage_gen(bench: Bench, size: int, repeat: int | None = None) -> None:
     out = district(size)
     INPUTS.mkdir(parents=True, exist_ok=True)
-    bench.run("gen", size, "geotwin.twin.sample", "ours",
-              [PY, "-m", "geotwin.twin.sample", str(out), "--buildings", str(size), "--seed", str(SEED)],
-              size, "buildings", "all formats")
+    bench.run_tools("gen", size, [Tool("geotwin.twin.sample", "ours", [PY, "-m", "geotwin.twin.sample", str(out),
+                                                                      "--buildings", str(size), "--seed", str(SEED)],
+                                       size, "buildings", "all formats")], repeat=repeat)
 
 
 def ensure_district(bench: Bench, size: int) -> Path:
     out = district(size)
     if not (out / "district.json").exists() or json.loads((out / "district.json").read_text())["buildings"] != size:
         print(f"  generating the {size}-building district (cached in {out})")
-        stage_gen(bench, size)
+        stage_gen(bench, size, repeat=1)
     return out
 
 
@@ -159,45 +283,67 @@ def gpkg_of(size: int) -> Path:
     return INPUTS / f"citymodel-{size}.gpkg"
 
 
+def _removing(path: Path) -> Callable[[], None]:
+    """A ``before`` hook: each run starts without the output of the run before."""
+    def remove() -> None:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    return remove
+
+
 def stage_import(bench: Bench, size: int) -> None:
     d = ensure_district(bench, size)
-    entries = []
+    cityjson = str(d / "district.city.json")
+    ours = []
     for fmt, name in (("CityGML", "district.gml"), ("CityJSONSeq", "district.city.jsonl"),
                       ("CityJSON", "district.city.json")):
-        target = gpkg_of(size) if fmt == "CityGML" else bench.work / f"citymodel-{size}-{fmt.lower()}.gpkg"
-        e = bench.run("import", size, "geotwin import_citymodel", "ours", _stage_cmd("citymodel", str(d / name),
-                      str(target)), size, "buildings", fmt)
-        entries.append(e)
-        bench.checks.append({"stage": "import", "size": size, "input": fmt,
+        target = bench.work / f"citymodel-{size}-{fmt.lower()}.gpkg"
+        ours.append(Tool("geotwin import_citymodel", "ours", _stage_cmd("citymodel", str(d / name), str(target)),
+                         size, "buildings", fmt, before=_removing(target)))
+    peers = [Tool("cjio CLI", "peer", [_tool("cjio"), cityjson, "info"], size, "buildings", "CityJSON"),
+             Tool("cjio API load", "peer", _stage_cmd("cjio-load", cityjson), size, "buildings", "CityJSON")]
+    # the raw parse limit of each format (issue 16): what reading the file's geometry costs at least
+    limits = [Tool(f"raw parse limit: {what}", "limit", _stage_cmd(stage, str(d / name)), size, "buildings", fmt)
+              for fmt, stage, name, what in (
+                  ("CityGML", "limit-citygml", "district.gml", "lxml iterparse, every posList to numpy"),
+                  ("CityJSONSeq", "limit-cityjsonseq", "district.city.jsonl", "json.loads of every line"),
+                  ("CityJSON", "limit-cityjson", "district.city.json", "json.loads of the file"))]
+    entries = bench.run_tools("import", size, ours + peers + limits)
+    ours_entries, peer_entries, limit_entries = entries[:3], entries[3:5], entries[5:]
+    if ours_entries[0]["ok"]:  # the tiles stage exports this run's import of the CityGML
+        bench.imported[size] = bench.work / f"citymodel-{size}-citygml.gpkg"
+    for e in ours_entries:
+        bench.checks.append({"stage": "import", "size": size, "input": e["input"],
                              "target": f"peak RSS <= {RSS_LIMIT_MB:.0f} MB (issue 3, at 100k buildings)",
                              "applies": size >= 100_000, "peak_rss_mb": e["peak_rss_mb"],
                              "pass": e["ok"] and e["peak_rss_mb"] <= RSS_LIMIT_MB})
-    cityjson = str(d / "district.city.json")
-    peers = [bench.run("import", size, "cjio CLI", "peer", [_tool("cjio"), cityjson, "info"], size, "buildings",
-                       "CityJSON"),
-             bench.run("import", size, "cjio API load", "peer", _stage_cmd("cjio-load", cityjson), size,
-                       "buildings", "CityJSON")]
-    for ours in entries:
-        for peer in peers:
-            bench.compare(ours, peer)
-    # the raw parse limit of each format (issue 16): what reading the file's geometry costs at least
-    for ours, (stage, name, what) in zip(entries, (
-            ("limit-citygml", "district.gml", "lxml iterparse, every posList to numpy"),
-            ("limit-cityjsonseq", "district.city.jsonl", "json.loads of every line"),
-            ("limit-cityjson", "district.city.json", "json.loads of the file"))):
-        limit = bench.run("import", size, f"raw parse limit: {what}", "limit", _stage_cmd(stage, str(d / name)),
-                          size, "buildings", ours["input"])
-        bench.compare(ours, limit, limit=True)
+    for e in ours_entries:
+        for peer in peer_entries:
+            bench.compare(e, peer)
+    for e, limit in zip(ours_entries, limit_entries):
+        bench.compare(e, limit, limit=True)
 
 
-def stage_tiles(bench: Bench, size: int) -> None:
+def _citymodel(bench: Bench, size: int) -> Path:
+    """The imported district: this run's import stage's, else the cache in bench/inputs (made if missing)."""
+    if size in bench.imported and bench.imported[size].exists():
+        return bench.imported[size]
     gpkg = gpkg_of(size)
     if not gpkg.exists():
         d = ensure_district(bench, size)
         print(f"  importing the {size}-building CityGML for the export (cached in {gpkg})")
-        m = measure(_stage_cmd("citymodel", str(d / "district.gml"), str(gpkg)), timeout=bench.timeout)
+        tmp = gpkg.with_name(f"citymodel-{size}.{os.getpid()}.tmp.gpkg")
+        m = measure(_stage_cmd("citymodel", str(d / "district.gml"), str(tmp)), timeout=bench.timeout)
         if m.returncode != 0:
             raise SystemExit(f"import for the tiles stage failed: {m.stderr.strip()[-2000:]}")
+        os.replace(tmp, gpkg)
+    return gpkg
+
+
+def stage_tiles(bench: Bench, size: int) -> None:
+    gpkg = _citymodel(bench, size)
     wkb = bench.work / f"wkb-{size}"
     prep = measure(_stage_cmd("wkb-dir", str(gpkg), str(wkb)), timeout=bench.timeout)
     if prep.returncode != 0:
@@ -205,35 +351,30 @@ def stage_tiles(bench: Bench, size: int) -> None:
     info = _last_json(prep.stdout)
     count = info["wkb_files"]
     print(f"  wrote {count} WKB MultiPolygonZ files (untimed), offset {info['offset']}")
-    out = bench.work / f"tiles-{size}"
-    ours = bench.run("tiles", size, "geotwin export_3dtiles", "ours", _stage_cmd("tiles", str(gpkg), str(out)),
-                     count, "buildings", "GeoPackage")
-    if ours["ok"]:
-        ours["tile_sizes"] = tile_size_distribution(out, count)
-        t = ours["tile_sizes"]
+    out, peer_out = bench.work / f"tiles-{size}", bench.work / f"py3dtiles-{size}"
+    sizes: dict[str, dict] = {}
+
+    def tile_sizes(key: str, folder: Path) -> Callable[[dict], None]:
+        def after(run: dict) -> None:  # the tiles are the same every run: their sizes are taken once
+            if run["ok"] and key not in sizes:
+                sizes[key] = tile_size_distribution(folder, count)
+        return after
+
+    ours, peer = bench.run_tools("tiles", size, [
+        Tool("geotwin export_3dtiles", "ours", _stage_cmd("tiles", str(gpkg), str(out)), count, "buildings",
+             "GeoPackage", before=_removing(out), after=tile_sizes("ours", out)),
+        Tool("py3dtiles export", "peer", [_tool("py3dtiles"), "export", "-d", str(wkb), "-o", *map(str, info["offset"]),
+                                          "-s", str(peer_out), "--spec-version", "1.1"], count, "buildings",
+             "WKB directory", before=_removing(peer_out), after=tile_sizes("peer", peer_out))])
+    if "ours" in sizes:
+        ours["tile_sizes"] = t = sizes["ours"]
         print(f"  tile sizes: {t['tiles']} tiles, {t['leaves']} leaves, leaf p50 {t['leaf_p50_bytes']} B, "
               f"p95 {t['leaf_p95_bytes']} B, max {t['leaf_max_bytes']} B, {t['bytes_per_building']:.0f} B/building")
-    peer_out = bench.work / f"py3dtiles-{size}"
-    peer = bench.run("tiles", size, "py3dtiles export", "peer",
-                     [_tool("py3dtiles"), "export", "-d", str(wkb), "-o", *map(str, info["offset"]),
-                      "-s", str(peer_out), "--spec-version", "1.1"], count, "buildings", "WKB directory")
-    if peer["ok"]:
-        peer["tile_sizes"] = tile_size_distribution(peer_out, count)
+    if "peer" in sizes:
+        peer["tile_sizes"] = sizes["peer"]
     bench.compare(ours, peer, TILES_TARGET, memory_no_higher=True)
     for path in (wkb, out, peer_out):
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _citymodel(bench: Bench, size: int) -> Path:
-    """The imported district (cached)."""
-    gpkg = gpkg_of(size)
-    if not gpkg.exists():
-        d = ensure_district(bench, size)
-        print(f"  importing the {size}-building CityGML for the export (cached in {gpkg})")
-        m = measure(_stage_cmd("citymodel", str(d / "district.gml"), str(gpkg)), timeout=bench.timeout)
-        if m.returncode != 0:
-            raise SystemExit(f"import for the tiles stage failed: {m.stderr.strip()[-2000:]}")
-    return gpkg
 
 
 def stage_tiles_partitioned(bench: Bench, size: int) -> None:
@@ -241,26 +382,27 @@ def stage_tiles_partitioned(bench: Bench, size: int) -> None:
     one Dask worker or the planning process needs; and on a Dask LocalCluster of 2 workers, whose peak RSS is
     summed over the scheduler, the workers and the planning process) beside the single-process export."""
     gpkg = _citymodel(bench, size)
-    out = bench.work / f"tiles-partitioned-{size}"
-    single = bench.run("tiles-partitioned", size, "geotwin export_3dtiles (single process)", "peer",
-                       _stage_cmd("tiles", str(gpkg), str(bench.work / f"tiles-single-{size}")), size, "buildings",
-                       "GeoPackage")
-    ours = bench.run("tiles-partitioned", size, f"geotwin export_partitioned ({PARTITION} buildings/partition, "
-                     "serial)", "ours", _stage_cmd("tiles-partitioned", str(gpkg), str(out), "--partition",
-                                                   str(PARTITION)), size, "buildings", "GeoPackage")
+    out, single_out, dask_out = (bench.work / f"tiles-{kind}-{size}" for kind in ("partitioned", "single", "dask"))
+    partitioned = f"geotwin export_partitioned ({PARTITION} buildings/partition, "
+    single, ours, dask = bench.run_tools("tiles-partitioned", size, [
+        Tool("geotwin export_3dtiles (single process)", "peer", _stage_cmd("tiles", str(gpkg), str(single_out)),
+             size, "buildings", "GeoPackage", before=_removing(single_out)),
+        Tool(partitioned + "serial)", "ours", _stage_cmd("tiles-partitioned", str(gpkg), str(out), "--partition",
+                                                         str(PARTITION)), size, "buildings", "GeoPackage",
+             before=_removing(out)),
+        Tool(partitioned + "Dask LocalCluster, 2 workers)", "ours",
+             _stage_cmd("tiles-partitioned", str(gpkg), str(dask_out), "--partition", str(PARTITION), "--workers",
+                        "2"), size, "buildings", "GeoPackage", {"workers": 2}, before=_removing(dask_out))])
     bench.compare(ours, single)
-    dask = bench.run("tiles-partitioned", size, f"geotwin export_partitioned ({PARTITION} buildings/partition, "
-                     "Dask LocalCluster, 2 workers)", "ours",
-                     _stage_cmd("tiles-partitioned", str(gpkg), str(bench.work / f"tiles-dask-{size}"), "--partition",
-                                str(PARTITION), "--workers", "2"), size, "buildings", "GeoPackage", workers=2)
     bench.compare(dask, single)
-    shutil.rmtree(bench.work / f"tiles-dask-{size}", ignore_errors=True)
     bench.checks.append({"stage": "tiles-partitioned", "size": size,
                          "target": f"peak RSS <= {RSS_LIMIT_MB:.0f} MB (issue 13, per process)",
                          "peak_rss_mb": ours["peak_rss_mb"],
                          "pass": ours["ok"] and ours["peak_rss_mb"] <= RSS_LIMIT_MB})
-    for path in (out, bench.work / f"tiles-single-{size}"):
+    for path in (out, single_out, dask_out):
         shutil.rmtree(path, ignore_errors=True)
+
+
 def scale_input(bench: Bench, size: int) -> tuple[Path, int]:
     """The district as a zip of LoD2 tiles of about 4,000 buildings each (cached in bench/inputs)."""
     from geotwin.twin.sample.tiles import split_tiles, zip_tiles
@@ -281,14 +423,14 @@ def scale_input(bench: Bench, size: int) -> tuple[Path, int]:
 def stage_scale(bench: Bench, size: int) -> None:
     """import -> twin -> 3D Tiles in partitions on a LocalCluster of 1 and of 2 workers (issue 13)."""
     archive, tiles = scale_input(bench, size)
-    entries = {}
-    for workers in (1, 2):
-        work = bench.work / f"scale-{size}-{workers}"
-        entries[workers] = e = bench.run("scale", size, f"geotwin scale chain, {workers} worker(s)", "ours",
-                                         [PY, str(BENCH / "scale.py"), str(archive), str(work), "--workers",
-                                          str(workers)], size, "buildings", f"zip of {tiles} LoD2 tiles",
-                                         workers=workers)
+    works = {w: bench.work / f"scale-{size}-{w}" for w in (1, 2)}
+    entries = dict(zip((1, 2), bench.run_tools("scale", size, [
+        Tool(f"geotwin scale chain, {w} worker(s)", "ours", [PY, str(BENCH / "scale.py"), str(archive), str(work),
+                                                             "--workers", str(w)], size, "buildings",
+             f"zip of {tiles} LoD2 tiles", {"workers": w}, before=_removing(work)) for w, work in works.items()])))
+    for work in works.values():
         shutil.rmtree(work, ignore_errors=True)
+    for e in entries.values():  # the phases of the first successful run (each run's are in its raw figures)
         if e["ok"]:
             r = e["reported"]
             print("    " + ", ".join(f"{k} {v['seconds']:.1f} s (workers {v['worker_cpu_seconds']:.1f} CPU s, "
@@ -335,16 +477,17 @@ def ifc_file(elements: int) -> Path:
 def stage_ifc(bench: Bench, elements: int) -> None:
     ifc = ifc_file(elements)
     cores = os.cpu_count() or 1
-    ours = [bench.run("ifc", elements, f"geotwin import_ifc, {_workers(n)}", "ours",
-                      _stage_cmd("bim", str(ifc), str(bench.work / f"bim-{elements}-{n}.gpkg"), "--processes", str(n)),
-                      elements, "elements", "IFC4", processes=n)
-            for n in sorted({0, 1, max(1, cores - 1)})]
-    raw = bench.run("ifc", elements, "ifcopenshell.geom.iterator, 1 thread", "peer",
-                    _stage_cmd("ifc-iterator", str(ifc), "--threads", "1"), elements, "elements", "IFC4", threads=1)
+    gpkgs = {n: bench.work / f"bim-{elements}-{n}.gpkg" for n in sorted({0, 1, max(1, cores - 1)})}
     peer_out = bench.work / f"py3dtiles-ifc-{elements}"
-    peer = bench.run("ifc", elements, f"py3dtiles convert, {cores} jobs (its default)", "peer",
-                     [_tool("py3dtiles"), "convert", str(ifc), "--out", str(peer_out), "--overwrite"],
-                     elements, "elements", "IFC4", threads=cores)
+    *ours, raw, peer = bench.run_tools("ifc", elements, [
+        *(Tool(f"geotwin import_ifc, {_workers(n)}", "ours", _stage_cmd("bim", str(ifc), str(gpkg), "--processes",
+                                                                         str(n)), elements, "elements", "IFC4",
+               {"processes": n}, before=_removing(gpkg)) for n, gpkg in gpkgs.items()),
+        Tool("ifcopenshell.geom.iterator, 1 thread", "peer", _stage_cmd("ifc-iterator", str(ifc), "--threads", "1"),
+             elements, "elements", "IFC4", {"threads": 1}),
+        Tool(f"py3dtiles convert, {cores} jobs (its default)", "peer",
+             [_tool("py3dtiles"), "convert", str(ifc), "--out", str(peer_out), "--overwrite"], elements, "elements",
+             "IFC4", {"threads": cores}, before=_removing(peer_out))])
     for entry in ours:
         bench.compare(entry, peer, IFC_TARGET)
     bench.compare(ours[0], raw)
@@ -372,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 buildings and 1,000 IFC elements")
     parser.add_argument("--output", default=str(BENCH / "results" / "latest.json"), help="JSON result file")
     parser.add_argument("--note", action="append", default=[], help="a remark stored in the JSON (repeatable)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of every tool, interleaved with its peers; medians are reported (default 3)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before one tool run is stopped")
     args = parser.parse_args(argv)
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -380,12 +525,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in stages if s not in STAGES]
     if unknown:
         parser.error(f"unknown stages {unknown}; choose from {','.join(STAGES)}")
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, not {args.repeat}")
 
     started = time.time()
     load = os.getloadavg()
     compiled = compile_sources()
     with tempfile.TemporaryDirectory(prefix="geotwin-bench-") as tmp:
-        bench = Bench(args.timeout, Path(tmp))
+        bench = Bench(args.timeout, Path(tmp), args.repeat)
         city = [(s, f) for s, f in (("gen", stage_gen), ("import", stage_import), ("tiles", stage_tiles),
                                     ("tiles-partitioned", stage_tiles_partitioned), ("scale", stage_scale))
                 if s in stages]
@@ -399,7 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(time.time() - started, 1),
-        "arguments": {"sizes": sizes, "ifc_elements": elements, "stages": stages, "quick": args.quick, "seed": SEED},
+        "arguments": {"sizes": sizes, "ifc_elements": elements, "stages": stages, "quick": args.quick, "seed": SEED,
+                      "repeat": args.repeat},
         "machine": {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
                     "load_average_at_start": [round(x, 2) for x in load], "python": platform.python_version(),
                     "platform": platform.platform()},
@@ -410,7 +558,13 @@ def main(argv: list[str] | None = None) -> int:
                   "of the process and all its children (sampled every 20 ms); throughput = items / seconds on "
                   "the same input for every tool; cpu_seconds (user + system of the tree) shows how much of the "
                   "wall time was spent computing on a shared machine; cpu_throughput = items / cpu_seconds; "
-                  "targets are judged on wall-time throughput; GeoTwin's " + " and ".join(f"{f}/" for f in COMPILED)
+                  f"every tool of a stage runs {args.repeat} time(s), interleaved with its peers (round 1 runs each "
+                  "tool once, then round 2, ...); an entry's seconds, cpu_seconds, throughput and cpu_throughput "
+                  "are the medians over its successful runs, peak_rss_mb the highest of its runs, spread each "
+                  "figure's [min, max] and runs every run's raw figures; ratios are quotients of the medians (of "
+                  "the highest peaks for memory), round_ratios each round's ratio of the runs made next to each "
+                  "other; targets are judged on the median wall-time ratio (pass) and on the median CPU ratio "
+                  "(pass_per_cpu_second); GeoTwin's " + " and ".join(f"{f}/" for f in COMPILED)
                   + " are byte-compiled (compileall) before the first measurement, so no tool's time includes "
                   "compiling them",
         "stages": bench.results,
