@@ -270,6 +270,63 @@ def sta_replay(document: Path, page_size: int = 200) -> Iterator[str]:
         thread.join(5)
 
 
+def _free_port() -> int:
+    """A port of 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(command: list[str], name: str, port: int, timeout: float = 10.0) -> Iterator[None]:
+    """Run a server program for an example until it accepts connections on 127.0.0.1:``port``; stop it (terminate,
+    after 5 s kill) on leaving the block.
+
+    Args:
+        command: the program and its arguments (it must listen on ``port``).
+        name: the server's name in the messages.
+        port: its port on 127.0.0.1.
+        timeout: the longest wait for the port to open (s).
+
+    Raises:
+        RuntimeError: the program exits, or does not open the port within ``timeout``.
+
+    Example:
+        >>> import sys, urllib.request
+        >>> port = _free_port()
+        >>> with serving([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)], "http.server", port):
+        ...     urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).status
+        200
+        >>> with serving([sys.executable, "-c", "raise SystemExit(3)"], "quitter", port):
+        ...     pass
+        Traceback (most recent call last):
+        ...
+        RuntimeError: quitter exited with code 3
+    """
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = datetime.now(UTC).timestamp() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if datetime.now(UTC).timestamp() > deadline:
+                    raise RuntimeError(f"{name} did not open port {port} within {timeout:g} s") from None
+                threading.Event().wait(0.02)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @contextlib.contextmanager
 def mosquitto(timeout: float = 10.0) -> Iterator[Broker]:
     """Run a Mosquitto MQTT broker (the ``mosquitto`` program) on a free port of 127.0.0.1 for an example:
@@ -296,37 +353,15 @@ def mosquitto(timeout: float = 10.0) -> Iterator[Broker]:
     program = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(program).is_file():
         raise FileNotFoundError("no mosquitto program (install the mosquitto package)")
-    with tempfile.TemporaryDirectory(prefix="geotwin-mosquitto-") as folder, socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()
+    with tempfile.TemporaryDirectory(prefix="geotwin-mosquitto-") as folder:
+        port = _free_port()
         lines = [f"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false", "log_dest none"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             lines.append("user root")   # else mosquitto drops to the user mosquitto
         config = Path(folder) / "mosquitto.conf"
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        process = subprocess.Popen([program, "-c", str(config)], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = datetime.now(UTC).timestamp() + timeout
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"mosquitto exited with code {process.returncode}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                    break
-                except OSError:
-                    if datetime.now(UTC).timestamp() > deadline:
-                        raise RuntimeError(f"mosquitto did not open port {port} within {timeout:g} s") from None
-                    threading.Event().wait(0.02)
+        with serving([program, "-c", str(config)], "mosquitto", port, timeout):
             yield Broker("127.0.0.1", port)
-        finally:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 #: the user and password of ``caldav_server``
@@ -363,41 +398,19 @@ def caldav_server(*calendars: str, timeout: float = 15.0) -> Iterator[dict[str, 
 
     from caldav.davclient import DAVClient
 
-    with tempfile.TemporaryDirectory(prefix="geotwin-caldav-") as folder, socket.socket() as probe:
+    with tempfile.TemporaryDirectory(prefix="geotwin-caldav-") as folder:
         users = Path(folder) / "users"
         users.write_text(f"{CALDAV_USER}:{CALDAV_PASSWORD}\n", encoding="utf-8")
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
-             "--storage-filesystem-folder", str(Path(folder) / "collections"), "--auth-type", "htpasswd",
-             "--auth-htpasswd-filename", str(users), "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
-             "--rights-type", "owner_only", "--logging-level", "error"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = datetime.now(UTC).timestamp() + timeout
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"radicale exited with code {process.returncode}")
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                    break
-                except OSError:
-                    if datetime.now(UTC).timestamp() > deadline:
-                        raise RuntimeError(f"radicale did not open port {port} within {timeout:g} s") from None
-                    threading.Event().wait(0.02)
+        port = _free_port()
+        command = [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+                   "--storage-filesystem-folder", str(Path(folder) / "collections"), "--auth-type", "htpasswd",
+                   "--auth-htpasswd-filename", str(users), "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
+                   "--rights-type", "owner_only", "--logging-level", "error"]
+        with serving(command, "radicale", port, timeout):
             client = DAVClient(url=f"http://127.0.0.1:{port}/", username=CALDAV_USER, password=CALDAV_PASSWORD,
                                timeout=10, require_tls=False, enable_rfc6764=False)
             principal = client.principal()
             yield {name: str(principal.make_calendar(name=name, cal_id=name).url) for name in calendars}
-        finally:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def sample_extras() -> tuple[Path, TwinExtras]:

@@ -274,14 +274,20 @@ def _json_object(payload: bytes) -> dict[str, Any]:
     """The message body as a JSON object, or MalformedMessage naming why not."""
     if len(payload) > MAX_MESSAGE_BYTES:
         raise MalformedMessage(f"message larger than {MAX_MESSAGE_BYTES // 1024} KiB")
+    return _loads_object(payload, "", "JSON nested too deeply")
+
+
+def _loads_object(text: str | bytes, subject: str, too_deep: str) -> dict[str, Any]:
+    """``text`` (bytes: UTF-8) as a JSON object, or MalformedMessage: ``{subject}not JSON (...)``, ``too_deep``
+    or ``{subject}not a JSON object``."""
     try:
-        doc = json.loads(payload.decode("utf-8"))
+        doc = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise MalformedMessage(f"not JSON ({err})") from None
+        raise MalformedMessage(f"{subject}not JSON ({err})") from None
     except RecursionError:
-        raise MalformedMessage("JSON nested too deeply") from None
+        raise MalformedMessage(too_deep) from None
     if not isinstance(doc, dict):
-        raise MalformedMessage("not a JSON object")
+        raise MalformedMessage(f"{subject}not a JSON object")
     return doc
 
 
@@ -341,15 +347,7 @@ def _v3_object(doc: dict[str, Any]) -> dict[str, Any]:
         raise MalformedMessage(_NO_CODEC)
     if not isinstance(text, str):
         raise MalformedMessage(f"objectJSON is not a string (the decoded payload as JSON text): {str(text)[:40]!r}")
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise MalformedMessage(f"objectJSON is not JSON ({err})") from None
-    except RecursionError:
-        raise MalformedMessage("objectJSON is nested too deeply") from None
-    if not isinstance(obj, dict):
-        raise MalformedMessage("objectJSON is not a JSON object")
-    return obj
+    return _loads_object(text, "objectJSON is ", "objectJSON is nested too deeply")
 
 
 def _v3_check_types(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from pyproj import Transformer
 
 from geotwin.tests.paths import ROOT
 from geotwin.tests.sta_server import start as start_sta
+from geotwin.tests.twin.tiles.http_json import JsonAnswerHandler
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
@@ -238,7 +239,7 @@ def latest_observation(doc: dict, stream: int) -> dict:
     return max(doc["Datastreams"][stream]["Observations"], key=lambda o: o["phenomenonTime"])
 
 
-class Handler(SimpleHTTPRequestHandler):
+class Handler(JsonAnswerHandler):
     """Static files from the site folder; /FROST-Server/... is passed on to the SensorThings replay
     server (as a reverse proxy on the viewer's host would)."""
 
@@ -254,15 +255,8 @@ class Handler(SimpleHTTPRequestHandler):
                 status, body = answer.status, answer.read()
         except urllib.error.HTTPError as err:
             status, body = err.code, err.read()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_json(body, status)
         return None
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import threading
 from datetime import datetime, timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -24,6 +24,7 @@ import pytest
 from geotwin.tests.paths import ROOT
 from geotwin.tests.sta_server import Fault
 from geotwin.tests.sta_server import start as start_sta
+from geotwin.tests.twin.tiles.http_json import JsonAnswerHandler
 from geotwin.tests.twin.tiles.test_viewer_browser import (
     CESIUM_BUILD,
     CHROMIUM,
@@ -53,7 +54,7 @@ def within(observations: list[dict], hours: int) -> list[dict]:
     return sorted(kept, key=lambda o: o["phenomenonTime"])
 
 
-class SiteHandler(SimpleHTTPRequestHandler):
+class SiteHandler(JsonAnswerHandler):
     """The site's files, and /control/... for the test: add an observation, answer the chart's first page
     with a nextLink to another host from now on, stop the SensorThings server."""
 
@@ -66,16 +67,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if action == self.path:
             return super().do_GET()
         answer = self.control[action]()
-        body = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_json(json.dumps(answer).encode())
         return None
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
