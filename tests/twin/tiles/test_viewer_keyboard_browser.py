@@ -12,6 +12,7 @@ import shutil
 import subprocess
 
 from geotwin.tests.paths import ROOT
+from geotwin.tests.twin.tiles.test_viewer_a11y_browser import check_canvas_labels
 from geotwin.tests.twin.tiles.test_viewer_browser import (
     BUILDINGS,
     CESIUM_BUILD,
@@ -107,6 +108,9 @@ def test_keyboard_picks_pins_and_buildings(tmp_path):
     # the hint line meets WCAG AA contrast like every other text
     hint_items = [i for i in v["contrast"] if "pick-hint" in i["element"]]
     assert hint_items and all(i["ratio"] >= i["need"] for i in v["contrast"]), v["contrast"]
+    # the sensors' value labels on the canvas: white on a black halo
+    check_canvas_labels(v["canvas_labels"], sum(layer == "sensors" for layer, *_ in PINS))
+    assert {label["text"] for label in v["canvas_labels"]} == {"21,5\u00a0°C"}, v["canvas_labels"]
 
 
 def _check_focus_and_steps(v, order):
@@ -151,7 +155,8 @@ def _drive(tmp_path, node, base):
              {"eval": "(m => ({role: m.getAttribute('role'), label: m.getAttribute('aria-label'), live: "
                       "document.getElementById('pick-hint').getAttribute('aria-live')}))"
                       "(document.getElementById('cesiumContainer'))", "as": "aria"},
-             {"eval": STATE, "as": "focused"}]
+             {"eval": STATE, "as": "focused"},
+             {"eval": "window.geotwinProbe.canvasLabels()", "as": "canvas_labels"}]
     for i in range(n):
         steps += [{"key": "ArrowRight"}, {"eval": f"JSON.parse(JSON.stringify({STATE}))", "as": f"right{i}"}]
         if i == 1:
