@@ -1246,6 +1246,7 @@
     event.preventDefault();
   });
   mapEl.addEventListener("focus", function () {
+    if (!mapEl.matches(":focus-visible")) { return; }  // a mouse or touch on the map: no keyboard choice shown
     refreshKeyItems();
     if (keyIndex >= 0) { markKey(keyItems[keyIndex]); }
     announceKey();

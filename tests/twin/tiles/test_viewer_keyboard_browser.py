@@ -175,6 +175,7 @@ def _drive(tmp_path, node, base):
               {"key": "Home"}, {"eval": f"JSON.parse(JSON.stringify({STATE}))", "as": "home"},
               {"eval": "document.getElementById('lang-switch').click(), "
                        "document.getElementById('cesiumContainer').focus(), true", "as": "_"},
+              {"key": "Home"},
               {"eval": "({hint: document.getElementById('pick-hint').textContent, "
                        "label: document.getElementById('cesiumContainer').getAttribute('aria-label')})",
                "as": "english"},
