@@ -1236,7 +1236,7 @@
   var KEY_STEPS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: "first", End: "last" };
   mapEl.addEventListener("keydown", function (event) {
     if (event.target !== mapEl || event.altKey || event.ctrlKey || event.metaKey) { return; }
-    if (event.key in KEY_STEPS) {
+    if (Object.prototype.hasOwnProperty.call(KEY_STEPS, event.key)) {
       stepKey(KEY_STEPS[event.key]);
     } else if (event.key === "Enter" || event.key === " ") {
       if (keyIndex < 0) { stepKey(1); } else { openKey(); }
