@@ -17,7 +17,8 @@ A BIM building with no overlap and no look-alike nearby is *added* as a new buil
 Sensors (``link_facade_sensors``): a sensor not inside a building but within ``facade_tolerance`` of a
 building's footprint, or whose name or description names a façade and that lies within
 ``facade_search`` of a footprint, is linked to that building's façade, before any area (a square, a
-park) that contains it.
+park) that contains it. A ground sensor (soil, parking space, groundwater: by its observed property,
+see ``ground_property``) is never moved by proximity: it stays on its area unless it is named for a façade.
 """
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ class ConflationOptions:
 
 
 FACADE_WORDS = re.compile(r"fa[cç]ade|fassade", re.IGNORECASE)
+# what a sensor in or on the ground observes: soil (moisture, temperature), a parking space, groundwater
+GROUND_WORDS = re.compile(r"soil|boden|parking|stellplatz|parkplatz|parkstand|groundwater|ground water|grundwasser",
+                          re.IGNORECASE)
 
 
 def outline_2d(geom: Any) -> Polygon | MultiPolygon | None:
@@ -278,6 +282,33 @@ def _names_facade(row: dict[str, Any]) -> bool:
     return any(isinstance(t, str) and FACADE_WORDS.search(t) for t in texts)
 
 
+def ground_property(row: dict[str, Any]) -> str | None:
+    """Tell whether a sensor observes the ground (soil, a parking space, groundwater) and give that property.
+
+    The observed property decides; without one, the datastream name. The sensor's own name does not (a
+    "Bodenfeuchte" thing may carry an air-temperature datastream).
+
+    Args:
+        row: a sensors row (``observed_property``, ``datastream_name``).
+
+    Returns:
+        The observed property (or datastream name) that makes it a ground sensor, or None.
+
+    Example:
+        >>> ground_property({"observed_property": "Soil moisture"})
+        'Soil moisture'
+        >>> ground_property({"observed_property": "", "datastream_name": "Grundwasserstand P3"})
+        'Grundwasserstand P3'
+        >>> ground_property({"observed_property": "Temperature", "datastream_name": "Bodenfeuchte"}) is None
+        True
+    """
+    for field in ("observed_property", "datastream_name"):
+        text = row.get(field)
+        if isinstance(text, str) and text.strip():
+            return text if GROUND_WORDS.search(text) else None
+    return None
+
+
 def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: dict[str, Any],
                         options: ConflationOptions) -> int:
     """Link sensors on a façade to its building, before any area (square, park) that contains them.
@@ -285,7 +316,9 @@ def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: 
     A sensor not inside a building (``link_type`` other than ``building``) whose point lies within
     ``options.facade_tolerance`` of a footprint, or within ``options.facade_search`` when its name,
     datastream name or description names a façade, gets ``link_type`` "facade" and the nearest
-    footprint's building; ``link_reason`` says why and what it replaced. Changes ``sensors`` in place.
+    footprint's building; ``link_reason`` says why and what it replaced. A ground sensor (see
+    ``ground_property``) moves only when named for a façade; left on its area within the tolerance of a
+    façade, its ``link_reason`` says so. Changes ``sensors`` in place.
 
     Args:
         sensors: the twin's sensors frame (``SENSORS`` fields and a point geometry).
@@ -300,23 +333,25 @@ def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: 
         >>> import geopandas as gpd
         >>> from shapely import Point, box
         >>> footprints = gpd.GeoDataFrame({"building_id": ["B"]}, geometry=[box(0, 0, 10, 10)])
-        >>> sensors = gpd.GeoDataFrame({"sensor_name": ["wall", "Fassade Nord", "park"],
-        ...                             "datastream_name": [""] * 3, "link_type": ["area", "none", "area"],
-        ...                             "link_id": ["P", None, "P"], "link_name": [None] * 3,
-        ...                             "link_distance": [None] * 3, "link_reason": [None] * 3},
-        ...                            geometry=[Point(10.5, 5), Point(5, 18), Point(50, 50)])
+        >>> sensors = gpd.GeoDataFrame({"sensor_name": ["wall", "Fassade Nord", "park", "lawn"],
+        ...                             "datastream_name": [""] * 4, "link_type": ["area", "none", "area", "area"],
+        ...                             "observed_property": ["Noise level", "Temperature", "", "Soil moisture"],
+        ...                             "link_id": ["P", None, "P", "P"], "link_name": [None] * 4,
+        ...                             "link_distance": [None] * 4, "link_reason": [None] * 4},
+        ...                            geometry=[Point(10.5, 5), Point(5, 18), Point(50, 50), Point(5, 10.5)])
         >>> link_facade_sensors(sensors, footprints, {"B": "School"}, ConflationOptions())
         2
-        >>> sensors["link_reason"].tolist()
+        >>> sensors["link_reason"].tolist()[:3]
         ['within 1 m of the façade; was area P', 'named for a façade, 8.0 m from it', None]
+        >>> sensors["link_type"].iloc[3], sensors["link_reason"].iloc[3][:50]
+        ('area', 'ground sensor (Soil moisture): stays on area P, no')
     """
     if not len(sensors) or not len(footprints):
         return 0
     ids = [str(b) for b in footprints["building_id"]]
     shapes = [outline_2d(g) for g in footprints.geometry]
     keep = [i for i, shape in enumerate(shapes) if shape is not None]
-    outlines = [shapes[i] for i in keep]
-    tree = shapely.STRtree(outlines)
+    tree = shapely.STRtree([shapes[i] for i in keep])
     moved = 0
     for index, row, point in zip(sensors.index, sensors.to_dict("records"), sensors.geometry):
         if row.get("link_type") == "building" or point is None or point.is_empty:
@@ -330,13 +365,20 @@ def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: 
         building = ids[keep[int(near[0][0])]]
         if row.get("link_type") == "facade" and row.get("link_id") == building:
             continue
-        why = (f"within {options.facade_tolerance:g} m of the façade" if distance <= options.facade_tolerance
+        linked = row.get("link_type") not in (None, "", "none")
+        was = f"{row.get('link_type')} {row.get('link_id')}" if linked else ""
+        ground = ground_property(row)
+        if ground is not None and not named:
+            sensors.loc[index, "link_reason"] = (
+                f"ground sensor ({ground}): stays {'on ' + was if linked else 'unlinked'}, not moved to the façade "
+                f"of {building} {distance:.1f} m away (not named for a façade)")
+            continue
+        why = (f"within {options.facade_tolerance:g} m of the façade"
+               if distance <= options.facade_tolerance and ground is None
                else f"named for a façade, {distance:.1f} m from it")
-        was = (f"; was {row.get('link_type')} {row.get('link_id')}" if row.get("link_type") not in (None, "", "none")
-               else "")
         name = names.get(building)
         sensors.loc[index, ["link_type", "link_id", "link_name", "link_distance", "link_reason"]] = [
             "facade", building, None if name is None or pd.isna(name) else str(name), round(distance, 3),
-            f"{why}{was}"]
+            f"{why}; was {was}" if linked else why]
         moved += 1
     return moved

@@ -31,7 +31,11 @@
       chart: "Last values of {name}", chartRange: "{from} to {to}", basemap: "Basemap",
       cluster: "{n} points: zoom in", cesiumMissing: "CesiumJS could not be loaded from {url}",
       tilesetFailed: "The tileset could not be loaded from {url}: {error}", today: "today",
-      free: "free", occupied: "occupied"
+      free: "free", occupied: "occupied",
+      mapLabel: "3D map. Arrow keys: choose a pin or building in view; Enter: show it; Escape: close it",
+      pickNone: "No pin or building in view", pickCount: "{n} objects in view: arrow keys choose, Enter shows",
+      pickItem: "{kind}: {name} ({i} of {n}). Enter: details", kindIsland: "Learning island", kindSensor: "Sensor",
+      kindFeature: "Point", kindBuilding: "Building"
     },
     de: {
       loadingCesium: "CesiumJS wird geladen\u2026", loadingTileset: "Kacheln werden geladen\u2026",
@@ -51,7 +55,13 @@
       chart: "Letzte Werte von {name}", chartRange: "{from} bis {to}", basemap: "Hintergrundkarte",
       cluster: "{n} Punkte: hineinzoomen", cesiumMissing: "CesiumJS konnte nicht von {url} geladen werden",
       tilesetFailed: "Das Tileset konnte nicht von {url} geladen werden: {error}", today: "heute",
-      free: "frei", occupied: "belegt"
+      free: "frei", occupied: "belegt",
+      mapLabel: "3D-Karte. Pfeiltasten: eine Stecknadel oder ein Geb\u00e4ude im Blick w\u00e4hlen; " +
+        "Eingabetaste: zeigen; Escape: schlie\u00dfen",
+      pickNone: "Keine Stecknadel und kein Geb\u00e4ude im Blick",
+      pickCount: "{n} Objekte im Blick: Pfeiltasten w\u00e4hlen, Eingabetaste zeigt",
+      pickItem: "{kind}: {name} ({i} von {n}). Eingabetaste: Details", kindIsland: "Lerninsel", kindSensor: "Sensor",
+      kindFeature: "Punkt", kindBuilding: "Geb\u00e4ude"
     }
   };
   // Legend classes and property names in German (English: as configured / as stored).
@@ -419,9 +429,12 @@
   // would hide them: it is hidden in every frame in which (or after one in which) its BIM tile is drawn.
   var bimShown = new Set();
   var bimThisFrame = new Set();
+  var contentsShown = [];          // the tile contents drawn in the last frame (keyboard picking)
+  var contentsThisFrame = [];
   function onTileVisible(tile) {
     var content = tile.content;
     if (!content || !content.featuresLength) { return; }
+    contentsThisFrame.push(content);
     var info = contentInfo(content);
     if (info.bimBuilding) { bimThisFrame.add(info.bimBuilding); }
     info.shells.forEach(function (shell) {
@@ -431,6 +444,8 @@
   scene.postRender.addEventListener(function () {
     bimShown = bimThisFrame;
     bimThisFrame = new Set();
+    contentsShown = contentsThisFrame;
+    contentsThisFrame = [];
     state.bimVisible = Array.from(bimShown);
   });
 
@@ -1123,6 +1138,137 @@
       }
     }
   }, Cesium.ScreenSpaceEventType.LEFT_CLICK);
+
+  // ---------------------------------------------------------------- keyboard picking
+  // The map is a Tab stop: the arrow keys step through the pins in view (every point, also one drawn inside a
+  // cluster pin; in reading order) and then the buildings of the tiles in view (by name), Home/End to the first
+  // and last; Enter opens the info panel a click opens, Escape closes it and the focus returns to the map.
+  // #pick-hint (aria-live) says which object is chosen. State: window.geotwin.keyboard.
+  var mapEl = document.getElementById("cesiumContainer");
+  var pickHint = document.getElementById("pick-hint");
+  var keyItems = [], keyIndex = -1, keyMarked = null;
+  state.keyboard = { count: 0, index: -1, current: null, hint: "" };
+
+  function pinItems() {
+    var time = viewer.clock.currentTime, width = scene.canvas.clientWidth, height = scene.canvas.clientHeight;
+    var items = [];
+    for (var i = 0; i < viewer.dataSources.length; i++) {
+      viewer.dataSources.get(i).entities.values.forEach(function (entity) {
+        var position = entity.show && entity.position && entity.position.getValue(time);
+        var xy = position && Cesium.SceneTransforms.worldToWindowCoordinates(scene, position);
+        if (!xy || xy.x < 0 || xy.y < 0 || xy.x > width || xy.y > height) { return; }
+        var bag = entity.properties;
+        var id = bag ? prop(bag, "id", time) : undefined;
+        var name = bag ? prop(bag, "name", time) : undefined;
+        items.push({ type: "pin", kind: entity.geotwinKind || "feature", entity: entity, x: xy.x, y: xy.y,
+                     id: String(present(id) ? id : entity.id), name: String(present(name) ? name : entity.id) });
+      });
+    }
+    // reading order: rows of 40 px (a pin's height), left to right
+    return items.sort(function (a, b) { return Math.round(a.y / 40) - Math.round(b.y / 40) || a.x - b.x; });
+  }
+
+  function buildingItems() {
+    var seen = new Set(), items = [];
+    contentsShown.forEach(function (content) {
+      if (content.isDestroyed()) { return; }
+      for (var i = 0; i < content.featuresLength; i++) {
+        var feature = content.getFeature(i);
+        if (featureKind(feature) !== "building" || feature.show === false) { continue; }
+        var parent = feature.hasProperty(config.parentProperty) ? feature.getProperty(config.parentProperty) : null;
+        var id = feature.getProperty(config.idProperty);
+        if (present(parent) || !present(id) || seen.has(String(id))) { continue; }  // a part: its building is listed
+        seen.add(String(id));
+        var name = featureGet(feature, "name");
+        items.push({ type: "building", kind: "building", feature: feature, id: String(id),
+                     name: String(present(name) ? name : id) });
+      }
+    });
+    return items.sort(function (a, b) { return a.name.localeCompare(b.name, locale(), { numeric: true }); });
+  }
+
+  function kindName(kind) {
+    return tr({ island: "kindIsland", sensor: "kindSensor", building: "kindBuilding" }[kind] || "kindFeature");
+  }
+
+  function unmarkKey() {
+    if (!keyMarked) { return; }
+    if (keyMarked.entity && keyMarked.entity.billboard) { keyMarked.entity.billboard.scale = 1; }
+    if (keyMarked.feature && !keyMarked.feature.content.isDestroyed()) { keyMarked.feature.color = keyMarked.color; }
+    keyMarked = null;
+  }
+
+  function markKey(item) {
+    unmarkKey();
+    if (item.entity && item.entity.billboard) {
+      item.entity.billboard.scale = 1.4;
+      keyMarked = { entity: item.entity };
+    } else if (item.feature && !item.feature.content.isDestroyed()) {
+      keyMarked = { feature: item.feature, color: Cesium.Color.clone(item.feature.color) };
+      item.feature.color = Cesium.Color.YELLOW;
+    }
+  }
+
+  function announce(text) {
+    pickHint.textContent = text;  // never hidden: a live region must stay in the accessibility tree
+    state.keyboard.hint = text;
+  }
+
+  function announceKey() {
+    var item = keyItems[keyIndex];
+    state.keyboard.count = keyItems.length;
+    state.keyboard.index = keyIndex;
+    state.keyboard.current = item ? { type: item.type, kind: item.kind, id: item.id, name: item.name } : null;
+    if (!keyItems.length) { announce(tr("pickNone")); return; }
+    announce(item ? tr("pickItem", { kind: kindName(item.kind), name: item.name, i: keyIndex + 1, n: keyItems.length })
+      : tr("pickCount", { n: keyItems.length }));
+  }
+
+  // The objects in view now; the chosen one stays chosen when it still is in view.
+  function refreshKeyItems() {
+    var current = keyItems[keyIndex];
+    keyItems = pinItems().concat(buildingItems());
+    keyIndex = current ? keyItems.findIndex(function (item) { return item.type === current.type && item.id === current.id; })
+      : -1;
+  }
+
+  function stepKey(to) {
+    refreshKeyItems();
+    if (!keyItems.length) { keyIndex = -1; unmarkKey(); announceKey(); return; }
+    keyIndex = to === "first" ? 0 : to === "last" ? keyItems.length - 1 :
+      keyIndex < 0 ? (to > 0 ? 0 : keyItems.length - 1) : (keyIndex + to + keyItems.length) % keyItems.length;
+    markKey(keyItems[keyIndex]);
+    announceKey();
+  }
+
+  function openKey() {
+    var item = keyItems[keyIndex];
+    if (!item || (item.feature && item.feature.content.isDestroyed())) { stepKey(0); return; }
+    unmarkKey();
+    hideInfo();
+    if (item.entity) { showOverlay(item.entity); } else { showFeature(item.feature); }
+  }
+
+  var KEY_STEPS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: "first", End: "last" };
+  mapEl.addEventListener("keydown", function (event) {
+    if (event.target !== mapEl || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (Object.prototype.hasOwnProperty.call(KEY_STEPS, event.key)) {
+      stepKey(KEY_STEPS[event.key]);
+    } else if (event.key === "Enter" || event.key === " ") {
+      if (keyIndex < 0) { stepKey(1); } else { openKey(); }
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+  mapEl.addEventListener("focus", function () {
+    if (!mapEl.matches(":focus-visible")) { return; }  // a mouse or touch on the map: no keyboard choice shown
+    refreshKeyItems();
+    if (keyIndex >= 0) { markKey(keyItems[keyIndex]); }
+    announceKey();
+  });
+  mapEl.addEventListener("blur", function () { unmarkKey(); announce(""); });
+  languageListeners.push(function () { if (document.activeElement === mapEl) { announceKey(); } });
 
   // ---------------------------------------------------------------- load
   function flyTo(sphere) {

@@ -1,5 +1,5 @@
 // Probes of the web map for tests/twin/tiles/test_viewer_a11y_browser.py, evaluated in the page as one
-// expression: window.geotwinProbe = {contrast(), focus(), pins(layers)}.
+// expression: window.geotwinProbe = {contrast(), focus(), pins(layers), canvasLabels()}.
 // WCAG 2.1: relative luminance and contrast ratio (1.4.3 text, 1.4.11 non-text), computed from the computed styles.
 (function () {
   "use strict";
@@ -143,5 +143,29 @@
     }
     return out;
   }
-  return { contrast: contrast, focus: focus, pins: pins };
+  // Every label drawn on the map canvas (a sensor's value): its fill against its outline (the halo it stands on,
+  // whatever the map shows behind), the outline's width and the ratio the text needs (WCAG 1.4.3; large: 3).
+  function canvasLabels() {
+    var viewer = window.geotwin.viewer;
+    var camera = viewer.scene.camera.positionWC;
+    var rgb = function (c) { return [c.red * 255, c.green * 255, c.blue * 255, c.alpha]; };
+    var out = [];
+    for (var i = 0; i < viewer.dataSources.length; i++) {
+      var collection = viewer.dataSources.get(i).clustering._labelCollection;
+      for (var j = 0; collection && j < collection.length; j++) {
+        var label = collection.get(j);
+        var d = label.distanceDisplayCondition;
+        var far = Cesium.Cartesian3.distance(camera, label.position);
+        if (!label.show || label.clusterShow === false || (d && (far < d.near || far > d.far))) { continue; }
+        var size = parseFloat(/(\d+(\.\d+)?)px/.exec(label.font)[1]);
+        var outlined = label.style !== Cesium.LabelStyle.FILL && label.outlineWidth > 0;
+        var fill = rgb(label.fillColor), outline = rgb(label.outlineColor);
+        out.push({ text: label.text, font: label.font, fill: fill, outline: outline, outlineWidth: label.outlineWidth,
+                   style: label.style, ratio: outlined ? Math.round(ratio(over(fill, outline), outline) * 100) / 100 : 0,
+                   need: size >= 24 ? 3 : 4.5 });
+      }
+    }
+    return out;
+  }
+  return { contrast: contrast, focus: focus, pins: pins, canvasLabels: canvasLabels };
 }())

@@ -288,3 +288,220 @@ def test_district_school_facade_sensor_links_to_the_school_in_the_twin(tmp_path)
     links = pyogrio.read_dataframe(tmp_path / "twin.gpkg", layer="links")
     observes = links[(links["from_layer"] == "sensors") & (links["relation"] == "observes")]
     assert observes.set_index("from_id").loc[row["sensor_key"], "to_id"] == school.SCHOOL_ID
+
+
+# -- ground sensors (soil, parking space, groundwater) stay on their area unless named for a façade ---------------
+
+def _ground_frame(rows):
+    """Sensors (key, name, observed property, link type, link id, x, y, description), conformed like the twin's."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geotwin.twin.kernel.schema.sensors import SENSORS
+    from geotwin.twin.store.frames import conform
+
+    records = [{"sensor_key": k, "sensor_name": name, "observed_property": prop, "datastream_name": "",
+                "link_type": kind, "link_id": link, "attributes": {"description": desc} if desc else None}
+               for k, name, prop, kind, link, _, _, desc in rows]
+    geoms = gpd.GeoSeries([shapely.Point(x, y) for *_, x, y, _ in rows], crs="EPSG:25832")
+    return conform(gpd.GeoDataFrame(pd.DataFrame(records), geometry=geoms), SENSORS, "EPSG:25832")
+
+
+def _school_footprints():
+    import geopandas as gpd
+    import pandas as pd
+
+    return gpd.GeoDataFrame(pd.DataFrame({"building_id": ["S", "T"]}), geometry=gpd.GeoSeries(
+        [shapely.box(0, 0, 10, 10), shapely.box(30, 0, 40, 10)], crs="EPSG:25832"))
+
+
+@pytest.mark.parametrize(("prop", "datastream", "expected"), [
+    ("Soil moisture", "", "Soil moisture"),
+    ("Soil temperature", "", "Soil temperature"),
+    ("Parking occupancy", "", "Parking occupancy"),
+    ("Parking space occupancy", "", "Parking space occupancy"),
+    ("Groundwater level", "", "Groundwater level"),
+    ("Grundwasserstand", "", "Grundwasserstand"),
+    ("Bodenfeuchte", "", "Bodenfeuchte"),
+    ("", "Stellplatz 3: Belegung", "Stellplatz 3: Belegung"),    # no property: the datastream name decides
+    (None, "Soil moisture ka-fp-soil-02", "Soil moisture ka-fp-soil-02"),
+    ("Temperature", "Bodenfeuchte Rasen", None),                  # the property decides over the datastream name
+    ("Noise level", "", None),
+    ("PM10", "", None),
+    ("", "", None),
+])
+def test_ground_property_by_observed_property(prop, datastream, expected):
+    from geotwin.twin.conflation import ground_property
+
+    assert ground_property({"observed_property": prop, "datastream_name": datastream}) == expected
+
+
+def test_ground_sensors_stay_on_their_area_unless_named_for_a_facade():
+    """One branch per sensor; S is the 10 m square at 0..10, T at 30..40; distances by construction."""
+    from geotwin.twin.conflation import link_facade_sensors
+
+    sensors = _ground_frame([
+        ("soil_near", "Bodenfeuchte Rasen", "Soil moisture", "area", "lawn", 5.0, 10.4, None),     # 0.4 m: stays
+        ("soil_named", "Bodenfeuchte Fassade", "Soil moisture", "area", "lawn", 5.0, 10.4, None),  # named: moves
+        ("soil_desc", "B7", "Soil moisture", "area", "lawn", 35.0, 18.0, "Beet vor der Fassade"),  # 8 m, named
+        ("park_unlinked", "P1", "Parking occupancy", "none", None, 10.7, 5.0, None),               # 0.7 m: stays
+        ("park_on_t", "P2", "Parking occupancy", "facade", "T", 29.5, 5.0, None),   # importer: T; 0.5 m from T
+        ("park_other", "P3", "Parking occupancy", "facade", "T", 10.5, 5.0, None),  # importer: T; 0.5 m from S
+        ("water_far", "GW1", "Groundwater level", "area", "lawn", 5.0, 13.0, None),                # 3 m: untouched
+        ("noise", "Lärm Schule", "Noise level", "area", "lawn", 5.0, -0.5, None),                  # 0.5 m: moves
+    ])
+    moved = link_facade_sensors(sensors, _school_footprints(), {"S": "Schule"}, ConflationOptions())
+    got = {k: (t, i, r) for k, t, i, r in zip(sensors["sensor_key"], sensors["link_type"], sensors["link_id"],
+                                               sensors["link_reason"])}
+    assert got["soil_near"] == ("area", "lawn", "ground sensor (Soil moisture): stays on area lawn, not moved to "
+                                                "the façade of S 0.4 m away (not named for a façade)")
+    assert got["soil_named"] == ("facade", "S", "named for a façade, 0.4 m from it; was area lawn")
+    assert got["soil_desc"] == ("facade", "T", "named for a façade, 8.0 m from it; was area lawn")
+    assert got["park_unlinked"] == ("none", None, "ground sensor (Parking occupancy): stays unlinked, not moved "
+                                                  "to the façade of S 0.7 m away (not named for a façade)")
+    assert got["park_on_t"][:2] == ("facade", "T") and got["park_on_t"][2] is None   # already there: untouched
+    assert got["park_other"] == ("facade", "T", "ground sensor (Parking occupancy): stays on facade T, not moved "
+                                                "to the façade of S 0.5 m away (not named for a façade)")
+    assert got["water_far"] == ("area", "lawn", None)
+    assert got["noise"] == ("facade", "S", "within 1 m of the façade; was area lawn")
+    assert moved == 3
+    distances = dict(zip(sensors["sensor_key"], sensors["link_distance"]))
+    assert distances["soil_named"] == pytest.approx(0.4) and distances["soil_desc"] == pytest.approx(8.0)
+    assert dict(zip(sensors["sensor_key"], sensors["link_name"]))["soil_named"] == "Schule"
+    # idempotent: a second pass moves nothing and keeps the reasons
+    reasons = sensors["link_reason"].tolist()
+    assert link_facade_sensors(sensors, _school_footprints(), {}, ConflationOptions()) == 0
+    assert sensors["link_reason"].tolist() == reasons
+
+
+def _district_twin(tmp_path, **options):
+    """The sample district (20 buildings) imported with its areas and built into a twin; the twin's sensors."""
+    from geotwin.twin.kernel.layers import LayerRef
+    from geotwin.twin.sample.generator import generate_district
+    from geotwin.twin.sensors.export_source import read_exports
+    from geotwin.twin.sensors.importer import write_sensors
+
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=20, seed=0, formats=("citygml", "sensors", "areas"))
+    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
+    series, issues = read_exports([folder / "sensors.csv"], "EPSG:25832")
+    write_sensors(series, issues, str(tmp_path / "sensors.gpkg"), "EPSG:25832",
+                  buildings=LayerRef(str(tmp_path / "city.gpkg"), "footprints"),
+                  areas=LayerRef(str(folder / "areas.geojson")), tolerance=15.0)
+    store = open_store(tmp_path / "twin.gpkg")
+    build_twin(store, BuildInputs(citymodel=[str(tmp_path / "city.gpkg")], sensors=[str(tmp_path / "sensors.gpkg")]),
+               ConflationOptions(**options))
+    twin = pyogrio.read_dataframe(tmp_path / "twin.gpkg", layer="sensors").set_index("sensor_id")
+    return folder, twin
+
+
+def _nearest_footprint(folder, device):
+    """Independent: (building id, distance) of the GML ground surface nearest to the CSV station of ``device``."""
+    import csv
+
+    transformer = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    with open(folder / "sensors.csv", encoding="utf-8", newline="") as f:
+        station = next(shapely.Point(transformer.transform(float(r["longitude"]), float(r["latitude"])))
+                       for r in csv.DictReader(f) if r["device_id"] == device)
+    tree = etree.parse(str(folder / "district.gml"))
+    best = None
+    for building in tree.iterfind(".//bldg:Building", NS):
+        for pos in building.iterfind(".//bldg:GroundSurface//gml:posList", NS):
+            v = [float(t) for t in pos.text.split()]
+            distance = Polygon([(v[i], v[i + 1]) for i in range(0, len(v), 3)]).exterior.distance(station)
+            if best is None or distance < best[1]:
+                best = (building.get("{http://www.opengis.net/gml}id"), distance)
+    return best
+
+
+def test_district_links_and_reasons_of_every_sensor(tmp_path):
+    """Default tolerances: only the school's façade sensor moves; soil sensors stay on Friedrichsplatz."""
+    from geotwin.twin.sample import school
+
+    folder, twin = _district_twin(tmp_path)
+    got = {d: (r["link_type"], r["link_id"]) for d, r in twin.iterrows()}
+    square = ("area", "friedrichsplatz")
+    assert {d for d, link in got.items() if link == square} == {
+        "ka-fp-soil-01", "ka-fp-soil-02", "ka-fp-soil-03", "ka-fp-temp-01", "ka-fp-temp-03", "ka-fp-noise-01"}
+    assert got["ka-fp-temp-02"] == ("facade", school.SCHOOL_ID)
+    assert twin.loc["ka-fp-temp-02", "link_reason"] == "within 1 m of the façade; was area friedrichsplatz"
+    # the parking spaces: the import's nearest façade (5 m), no later move
+    for device in ("ka-fp-park-01", "ka-fp-park-02", "ka-fp-park-03", "ka-fp-park-04"):
+        bid, distance = _nearest_footprint(folder, device)
+        assert got[device] == ("facade", bid) == ("facade", school.SCHOOL_ID)
+        assert twin.loc[device, "link_distance"] == pytest.approx(distance, abs=0.02)
+    # soil-02 on the southern lawn: its nearest façade is far beyond the 1 m tolerance, its reason the import's
+    bid, distance = _nearest_footprint(folder, "ka-fp-soil-02")
+    assert distance > 1.0
+    assert twin.loc["ka-fp-soil-02", "link_reason"] == f"nearest façade: {bid} at {distance:.1f} m"
+
+
+def test_district_wide_tolerance_moves_air_sensors_but_not_soil_sensors(tmp_path):
+    """A 15 m façade tolerance reaches the lawn: the soil probes stay on the square and say why; the air
+    temperature and noise sensors on the square move to their nearest façade."""
+    folder, twin = _district_twin(tmp_path, facade_tolerance=15.0)
+    for device in ("ka-fp-soil-01", "ka-fp-soil-02", "ka-fp-soil-03"):
+        bid, distance = _nearest_footprint(folder, device)
+        row = twin.loc[device]
+        assert (row["link_type"], row["link_id"], row["link_distance"]) == ("area", "friedrichsplatz", 0.0)
+        if distance <= 15.0:
+            assert row["link_reason"] == (f"ground sensor (Soil moisture): stays on area friedrichsplatz, not moved "
+                                          f"to the façade of {bid} {distance:.1f} m away (not named for a façade)")
+    assert twin.loc["ka-fp-soil-02", "link_reason"].startswith("ground sensor (Soil moisture): stays on area")
+    for device in ("ka-fp-temp-01", "ka-fp-temp-03", "ka-fp-noise-01"):
+        bid, distance = _nearest_footprint(folder, device)
+        row = twin.loc[device]
+        assert distance <= 15.0
+        assert (row["link_type"], row["link_id"]) == ("facade", bid)
+        assert row["link_distance"] == pytest.approx(distance, abs=0.02)
+        assert row["link_reason"] == "within 15 m of the façade; was area friedrichsplatz"
+
+
+def test_real_station_air_datastreams_move_a_soil_datastream_stays(shared_data, tmp_path):
+    """The real sensor.community DHT22 day (Aberdeen) on a square, 0.6 m west of a building: temperature and
+    humidity move to the façade; the same readings relabelled soil_moisture (a ground probe there) stay."""
+    import csv
+
+    from pyproj import Transformer as T
+
+    from geotwin.twin.conflation import link_facade_sensors
+    from geotwin.twin.kernel.gpkg import GpkgWriter
+    from geotwin.twin.kernel.layers import LayerRef
+    from geotwin.twin.kernel.schema import FOOTPRINTS, LayerSpec
+    from geotwin.twin.sensors.export_source import read_exports
+    from geotwin.twin.sensors.importer import write_sensors
+
+    crs = "EPSG:32630"
+    real = shared_data / "sensors/sensor-community-aberdeen/2017-11-15_dht22_sensor_5332.csv"
+    with open(real, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    soil = tmp_path / "soil.csv"
+    with open(soil, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(["sensor_id", "sensor_type", "location", "lat", "lon", "timestamp", "soil_moisture"])
+        writer.writerows([["5332-soil", r["sensor_type"], r["location"], r["lat"], r["lon"], r["timestamp"],
+                           r["humidity"]] for r in rows])
+    x, y = T.from_crs("EPSG:4326", crs, always_xy=True).transform(float(rows[0]["lon"]), float(rows[0]["lat"]))
+    twin = tmp_path / "twin.gpkg"
+    writer = GpkgWriter(twin, crs)
+    wall = shapely.box(x + 0.6, y - 10, x + 20.6, y + 10)
+    writer.add(FOOTPRINTS, {"building_id": "library", "area": wall.area}, MultiPolygon([wall]))
+    writer.add(LayerSpec("areas", "MultiPolygon", {"id": "str", "name": "str"}), {"id": "square", "name": "Square"},
+               MultiPolygon([shapely.box(x - 30, y - 30, x + 0.5, y + 30)]))
+    writer.close()
+    series, issues = read_exports([real, soil], crs)
+    write_sensors(series, issues, str(tmp_path / "sensors.gpkg"), crs, buildings=LayerRef(str(twin), "footprints"),
+                  areas=LayerRef(str(twin), "areas"))
+    sensors = pyogrio.read_dataframe(tmp_path / "sensors.gpkg", layer="sensors")
+    assert sorted(sensors["observed_property"]) == ["Relative humidity", "Soil moisture", "Temperature"]
+    assert set(sensors["link_type"]) == {"area"}
+    footprints = pyogrio.read_dataframe(twin, layer="footprints")
+    assert link_facade_sensors(sensors, footprints, {"library": "Bibliothek"}, ConflationOptions()) == 2
+    got = {p: (t, i, r) for p, t, i, r in zip(sensors["observed_property"], sensors["link_type"],
+                                               sensors["link_id"], sensors["link_reason"])}
+    for prop in ("Temperature", "Relative humidity"):
+        assert got[prop] == ("facade", "library", "within 1 m of the façade; was area square")
+    assert got["Soil moisture"] == ("area", "square", "ground sensor (Soil moisture): stays on area square, not "
+                                                      "moved to the façade of library 0.6 m away (not named for a "
+                                                      "façade)")
+    assert sensors["link_distance"][sensors["link_type"] == "facade"].tolist() == [pytest.approx(0.6, abs=1e-6)] * 2

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pyogrio
+import pytest
 
 from geotwin.bim.importer import ImportOptions, import_ifc
 from geotwin.tests.paths import ROOT
@@ -155,6 +156,7 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
              {"eval": pins, "as": "zoomed"},
              {"lookAt": [*centre, None, 0, -89, 130]},  # from above: 6 m apart is 51 px
              {"eval": pins, "as": "square"},
+             {"eval": "window.geotwinProbe.canvasLabels()", "as": "canvas_labels"},
              # a sensor's panel (value, stale mark, chart, link): its contrast
              {"clickAt": {"lon": sensor["geometry"]["coordinates"][0], "lat": sensor["geometry"]["coordinates"][1],
                           "height": sensor["properties"]["ellipsoidal_height"], "offsetY": -22}, "as": "sensor"},
@@ -241,8 +243,30 @@ def _check_declutter(v, points, on_square):
         assert labelled[p["sensor_key"]] == ("belegt" if p["latest_value"] >= 0.5 else "frei"), labelled
 
 
+def wcag_ratio(a, b) -> float:
+    """WCAG 2.1 contrast ratio of two sRGB colours (0-255)."""
+    def lum(c):
+        f = [v / 255 for v in c[:3]]
+        f = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in f]
+        return 0.2126 * f[0] + 0.7152 * f[1] + 0.0722 * f[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def check_canvas_labels(labels, expected_count):
+    """The labels drawn on the map canvas: filled and outlined (the halo is what the text stands on, whatever the
+    map shows), 2 px of outline or more, fill against outline AA (4.5:1 below 24 px), by an independent ratio."""
+    assert len(labels) == expected_count > 0, labels
+    for label in labels:
+        assert label["style"] == 2 and label["outlineWidth"] >= 2, label  # Cesium.LabelStyle.FILL_AND_OUTLINE
+        assert label["fill"][3] == label["outline"][3] == 1, label
+        ratio = wcag_ratio(label["fill"], label["outline"])
+        assert label["ratio"] == pytest.approx(ratio, abs=0.01) and ratio >= label["need"] == 4.5, label
+
+
 def _check_contrast(v):
     assert v["sensor"]["pickedId"] is not None and not v["sensor"]["hidden"], v["sensor"]
+    check_canvas_labels(v["canvas_labels"], len(v["square"]["Sensors"]["labels"]))
     for key in ("contrast", "contrast_info", "contrast_sensor", "contrast_en"):
         items = v[key]
         assert len(items) >= 8, items  # title, status, buttons, legend ... were measured
