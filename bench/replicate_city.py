@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                                                  include_z=True)
             part["id"] = part["id"].astype(str) + f"_{k}"
             if "parent_id" in part:
-                part["parent_id"] = part["parent_id"].where(part["parent_id"].isna(),
-                                                            part["parent_id"].astype(str) + f"_{k}")
+                named = part["parent_id"].notna() & (part["parent_id"].astype(str) != "")
+                part.loc[named, "parent_id"] = part.loc[named, "parent_id"].astype(str) + f"_{k}"
             (writer.replace if k == 0 else writer.append)(spec, part)
             left -= len(part)
     print(f"{args.buildings} buildings in {copies} copies -> {args.output}")

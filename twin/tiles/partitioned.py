@@ -45,6 +45,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -113,13 +114,14 @@ Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 class Task:
     """One unit of work: the tiles of ``roots`` (a partition's subtree, or the top tiles' own content), the ids
     of their buildings (nodes' ``own`` index into them) and the boxes to read them from (each with its ids).
-    The ids travel as one numpy array of UTF-8 bytes (``keys``, sorted; no Python string per building until a
-    worker asks for ``ids``)."""
+    The ids travel compressed: sorted, UTF-8, NUL-separated, zlib (``packed``, a few bytes per building: the
+    plan holds every task, and the scheduler every pending one); ``keys`` gives them as one numpy bytes array, and
+    no Python string per building exists until a worker asks for ``ids``."""
 
     name: str
     key: str                                  # the partition root's tile key, "top" for the top task
     roots: list[quadtree.Node]
-    keys: NDArray[Any]                        # the buildings' ids, UTF-8 (numpy bytes), in the plan's id order
+    packed: bytes                             # the buildings' ids in the plan's id order, compressed (``keys``)
     reads: list[tuple[BBox, range | NDArray[Any]]]   # a box and the indices into keys of its buildings (compact)
     containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)   # the earlier export's records of its tiles
@@ -129,9 +131,21 @@ class Task:
         return self.name   # how a mapper names the task in a message
 
     @property
+    def keys(self) -> NDArray[Any]:
+        """The ids of the task's buildings as UTF-8 (numpy bytes), sorted."""
+        if not self.packed:
+            return np.empty(0, "S1")
+        return np.array(zlib.decompress(self.packed).split(b"\0"), dtype=bytes)
+
+    @property
     def ids(self) -> list[str]:
         """The ids of the task's buildings (``own`` and ``reads`` index into them)."""
         return _decoded(self.keys)
+
+
+def _packed(keys: NDArray[Any]) -> bytes:
+    """Ids (numpy bytes, none with a NUL) compressed for a Task."""
+    return zlib.compress(b"\0".join(keys.tolist()), 6) if len(keys) else b""
 
 
 def _decoded(keys: NDArray[Any]) -> list[str]:
@@ -745,7 +759,7 @@ def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], s
         reads = [(_read_box(lo, hi), range(len(members)))]
     task_keys = keys[members]
     parents = sorted({p for b in _decoded(task_keys) if (p := containers[0].get(b))}) if containers[0] else []
-    return Task(name, key, roots, task_keys, reads, [containers[1][p] for p in parents])
+    return Task(name, key, roots, _packed(task_keys), reads, [containers[1][p] for p in parents])
 
 
 def _crs(store: StoreReader, specs: dict[str, LayerSpec]) -> tuple[str, str | None, str | None]:
