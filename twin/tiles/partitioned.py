@@ -4,14 +4,16 @@
 
 1. ``plan_export``: two streaming passes over the ``buildings`` layer (``StoreReader.iter_rows``), never the whole
    layer at once: the attributes of every building (typed as the whole export types them, ``columns.ColumnStats``)
-   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building and the
-   quadtree, exactly as the single-process export builds it. A partition is a subtree of that quadtree (the
+   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building. Per
+   building nothing stays in memory: its id, source box and ENU box go into a scratch SQLite table
+   (``plantable.PlanRows``, also the ids already seen: duplicates), with its quadtree cell as a Morton code (the
+   same comparisons as the single-process export's quadtree). A partition is a subtree of that quadtree (the
    topmost nodes with at most ``partition_buildings`` buildings, at least ``lod1_max_buildings``: an LoD1 block
-   tile lies within one partition). Implicit tiling also has a ``top`` task for the buildings that lie across the
-   borders of the tiles above the partitions (they stay in those tiles' content). The plan holds per building no
-   Python object, only numpy arrays: its id as UTF-8 bytes, its source box in x and y and its ENU box (about 120
-   bytes); the ids already seen (duplicates) are kept in a scratch SQLite file, not in memory. It pickles: each
-   task carries its buildings' ids (one bytes array) and the boxes to read.
+   tile lies within one partition): the tree above the partitions is built from SQL aggregates of the cells
+   (count, extent), each partition's subtree from its own buildings, read one partition at a time; the result
+   is the single-process export's tree. Implicit tiling also has a ``top`` task for the buildings that lie
+   across the borders of the tiles above the partitions (they stay in those tiles' content). It pickles: each
+   task carries its buildings' ids (compressed) and the boxes to read.
 2. ``export_subtree`` (one task, in a Dask worker or serially): reads only its buildings from the store (bounding
    box reads, kept by id: a building is in exactly one task, the one its reference point, the centre of its ENU
    box, gave it in the quadtree), meshes and georeferences them in the plan's frame, writes their tiles (and, for
@@ -432,7 +434,8 @@ def _enu_boxes(store: StoreReader, rows: PlanRows, surfaces: dict[str, NDArray[A
         enu = georeference(geo, frame, surfaces[bid])
         src_lo, src_hi = surfaces[bid].min(axis=0), surfaces[bid].max(axis=0)
         lo, hi = enu.min(axis=0, keepdims=True), enu.max(axis=0, keepdims=True)
-        rows.add_enu([(bid.encode("utf-8"), *map(float, src_lo[:2]), *map(float, src_hi[:2]))], lo, hi)
+        rows.add_enu([(bid.encode("utf-8"), float(src_lo[0]), float(src_lo[1]), float(src_hi[0]), float(src_hi[1]))],
+                     lo, hi)
         bounds.add(lo, hi)
     return bounds
 

@@ -81,7 +81,7 @@ def descend_explicit(centres: NDArray[Any], square: tuple[float, float, float], 
         qx = centres[:, 0] >= x0 + half
         qy = centres[:, 1] >= y0 + half
         x0, y0 = x0 + qx * half, y0 + qy * half
-        code = code * 4 + 2 * qy + qx
+        code = code * 4 + 2 * qy.astype(np.int64) + qx.astype(np.int64)
         size = half
     return code
 
@@ -119,7 +119,7 @@ def descend_implicit(lo: NDArray[Any], hi: NDArray[Any], square: tuple[float, fl
         qx, qy = fits_x[1], fits_y[1]
         active &= (fits_x[0] | qx) & (fits_y[0] | qy)
         x0, y0 = np.where(active, x0 + qx * half, x0), np.where(active, y0 + qy * half, y0)
-        code = np.where(active, code * 4 + 2 * qy + qx, code)
+        code = np.where(active, code * 4 + 2 * qy.astype(np.int64) + qx.astype(np.int64), code)
         depth += active
         size = half
     return code << (2 * (levels - depth)), depth
