@@ -75,7 +75,7 @@ def descend_explicit(centres: NDArray[Any], square: tuple[float, float, float], 
     """
     x0, y0 = np.full(len(centres), square[0]), np.full(len(centres), square[1])
     size = square[2]
-    code = np.zeros(len(centres), np.int64)
+    code: NDArray[Any] = np.zeros(len(centres), np.int64)
     for _ in range(levels):
         half = size / 2
         qx = centres[:, 0] >= x0 + half
@@ -110,8 +110,9 @@ def descend_implicit(lo: NDArray[Any], hi: NDArray[Any], square: tuple[float, fl
     n = len(lo)
     x0, y0 = np.full(n, square[0]), np.full(n, square[1])
     size = square[2]
-    code, depth = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    active = np.ones(n, bool)
+    code: NDArray[Any] = np.zeros(n, np.int64)
+    depth: NDArray[Any] = np.zeros(n, np.int64)
+    active: NDArray[Any] = np.ones(n, bool)
     for _ in range(levels):
         half = size / 2
         fits_x = [(lo[:, 0] - margin >= x0 + dx * half) & (hi[:, 0] + margin <= x0 + dx * half + half) for dx in (0, 1)]
