@@ -102,10 +102,10 @@ def descend_implicit(lo: NDArray[Any], hi: NDArray[Any], square: tuple[float, fl
         (int64 codes of level ``levels``, int64 depths).
 
     Example:
-        >>> lo = np.array([[0.5, 0.5, 0.0], [1.5, 0.5, 0.0], [2.5, 2.5, 0.0]])
+        >>> lo = np.array([[0.5, 0.5, 0.0], [1.8, 0.5, 0.0], [2.5, 2.5, 0.0]])   # the second lies across x = 2
         >>> codes, depths = descend_implicit(lo, lo + 0.4, (0.0, 0.0, 4.0), 2)
         >>> codes.tolist(), depths.tolist()
-        [[0, 0, 15], [2, 1, 2]]
+        ([0, 0, 12], [2, 0, 2])
     """
     n = len(lo)
     x0, y0 = np.full(n, square[0]), np.full(n, square[1])
