@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -268,10 +268,26 @@ class EarlierIds:
         >>> earlier = EarlierIds(repeats.path)
         >>> len(earlier.ids(0, "buildings")), len(earlier.ids(1, "buildings")), len(earlier.ids(1, "footprints"))
         (0, 12, 12)
+        >>> first = sorted(earlier.ids(1, "buildings"))[0]
+        >>> earlier.among(1, "buildings", [first, "no such id"]) == {first}, earlier.among(0, "buildings", [first])
+        (True, set())
     """
 
     def __init__(self, path: str) -> None:
         self.path = path
+
+    def among(self, number: int, layer: str, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` (a cell's rows, with its halo) that are among ``ids(number, layer)``: read by key, so a
+        cell reads no more of the file than its own rows however many objects an input repeats."""
+        wanted = sorted(set(ids))
+        found: set[str] = set()
+        with closing(gpkg.scratch_database(self.path, read_only=True)) as con:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start:start + _IN_CHUNK]
+                found.update(str(r[0]) for r in con.execute(
+                    f"SELECT id FROM earlier WHERE input = ? AND layer = ? AND id IN ({', '.join('?' * len(chunk))})",
+                    (number, layer, *chunk)))
+        return found
 
     def ids(self, number: int, layer: str) -> set[str]:
         """The ids of the ``number``-th input's rows of ``layer`` that an earlier input has."""
@@ -462,7 +478,8 @@ def build_partition(part: BuildPartition) -> BuildOutcome:
             for keyed in _KEYED:
                 frame = owned[keyed.spec.name]
                 if earlier is not None:   # the first input wins, as in the single-process build
-                    frame = frame[~frame[keyed.key].astype(str).isin(earlier.ids(number, keyed.spec.name))]
+                    keys = frame[keyed.key].astype(str)
+                    frame = frame[~keys.isin(earlier.among(number, keyed.spec.name, keys))]
                 frames[keyed.spec.name].append(frame)
             files |= names
             _, rows, _ = gpkg.read_table(path, "sources", ["source_file", "checksum_sha256"], geometry=False)

@@ -4,14 +4,16 @@
 
 1. ``plan_export``: two streaming passes over the ``buildings`` layer (``StoreReader.iter_rows``), never the whole
    layer at once: the attributes of every building (typed as the whole export types them, ``columns.ColumnStats``)
-   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building and the
-   quadtree, exactly as the single-process export builds it. A partition is a subtree of that quadtree (the
+   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building. Per
+   building nothing stays in memory: its id, source box and ENU box go into a scratch SQLite table
+   (``plantable.PlanRows``, also the ids already seen: duplicates), with its quadtree cell as a Morton code (the
+   same comparisons as the single-process export's quadtree). A partition is a subtree of that quadtree (the
    topmost nodes with at most ``partition_buildings`` buildings, at least ``lod1_max_buildings``: an LoD1 block
-   tile lies within one partition). Implicit tiling also has a ``top`` task for the buildings that lie across the
-   borders of the tiles above the partitions (they stay in those tiles' content). The plan holds per building no
-   Python object, only numpy arrays: its id as UTF-8 bytes, its source box in x and y and its ENU box (about 120
-   bytes); the ids already seen (duplicates) are kept in a scratch SQLite file, not in memory. It pickles: each
-   task carries its buildings' ids (one bytes array) and the boxes to read.
+   tile lies within one partition): the tree above the partitions is built from SQL aggregates of the cells
+   (count, extent), each partition's subtree from its own buildings, read one partition at a time; the result
+   is the single-process export's tree. Implicit tiling also has a ``top`` task for the buildings that lie
+   across the borders of the tiles above the partitions (they stay in those tiles' content). It pickles: each
+   task carries its buildings' ids (compressed) and the boxes to read.
 2. ``export_subtree`` (one task, in a Dask worker or serially): reads only its buildings from the store (bounding
    box reads, kept by id: a building is in exactly one task, the one its reference point, the centre of its ENU
    box, gave it in the quadtree), meshes and georeferences them in the plan's frame, writes their tiles (and, for
@@ -45,8 +47,8 @@ import shutil
 import sqlite3
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -57,7 +59,6 @@ from numpy.typing import NDArray
 
 from ..kernel.atomic import atomic_path, discard_folder, make_parents, temp_prefix
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
-from ..kernel.gpkg import scratch_database
 from ..kernel.heights import Georeferencer, resolve_height_model
 from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
@@ -67,6 +68,8 @@ from . import quadtree
 from .buildings import Placement, frame_origin_of, to_enu
 from .columns import ColumnStats, ColumnType, partition_columns, schema_columns
 from .export import (
+    LEAF_EXTENT,
+    LOD1_EXTENT,
     REPORT_NAME,
     SCHEMA_NAME,
     CityTiles,
@@ -76,12 +79,12 @@ from .export import (
     content_setup,
     drop_empty_buildings,
     export_square,
-    export_tree,
     read_export_data,
 )
 from .frame import EnuFrame, georeference
 from .glb import meshopt_available
 from .incremental import CONTENT_VERSION, Previous, digest
+from .plantable import Aggregate, PlanRows
 from .resume import WorkFolder, kept_summary, part_name, save_part
 from .source import attribute_rows, row_id
 from .subtree import subtree_bytes
@@ -113,13 +116,14 @@ Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 class Task:
     """One unit of work: the tiles of ``roots`` (a partition's subtree, or the top tiles' own content), the ids
     of their buildings (nodes' ``own`` index into them) and the boxes to read them from (each with its ids).
-    The ids travel as one numpy array of UTF-8 bytes (``keys``, sorted; no Python string per building until a
-    worker asks for ``ids``)."""
+    The ids travel compressed: sorted, UTF-8, NUL-separated, zlib (``packed``, a few bytes per building: the
+    plan holds every task, and the scheduler every pending one); ``keys`` gives them as one numpy bytes array, and
+    no Python string per building exists until a worker asks for ``ids``."""
 
     name: str
     key: str                                  # the partition root's tile key, "top" for the top task
     roots: list[quadtree.Node]
-    keys: NDArray[Any]                        # the buildings' ids, UTF-8 (numpy bytes), in the plan's id order
+    packed: bytes                             # the buildings' ids in the plan's id order, compressed (``keys``)
     reads: list[tuple[BBox, range | NDArray[Any]]]   # a box and the indices into keys of its buildings (compact)
     containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)   # the earlier export's records of its tiles
@@ -129,9 +133,21 @@ class Task:
         return self.name   # how a mapper names the task in a message
 
     @property
+    def keys(self) -> NDArray[Any]:
+        """The ids of the task's buildings as UTF-8 (numpy bytes), sorted."""
+        if not self.packed:
+            return np.empty(0, "S1")
+        return np.array(zlib.decompress(self.packed).split(b"\0"), dtype=bytes)
+
+    @property
     def ids(self) -> list[str]:
         """The ids of the task's buildings (``own`` and ``reads`` index into them)."""
         return _decoded(self.keys)
+
+
+def _packed(keys: NDArray[Any]) -> bytes:
+    """Ids (numpy bytes, none with a NUL) compressed for a Task."""
+    return zlib.compress(b"\0".join(keys.tolist()), 6) if len(keys) else b""
 
 
 def _decoded(keys: NDArray[Any]) -> list[str]:
@@ -223,46 +239,26 @@ class Failure:
 
 # ------------------------------------------------------------------------------------------------- the plan
 
-class _Column:
-    """A numpy array grown batch by batch in place (capacity doubled; a bytes array widened to its longest value):
-    every batch's kept values in one large allocation, not a small array per batch that pins the heap."""
-
-    def __init__(self, dtype: str, shape: tuple[int, ...] = ()) -> None:
-        self.data: NDArray[Any] = np.empty((1024, *shape), dtype)
-        self.size = 0
-
-    def extend(self, values: NDArray[Any]) -> None:
-        if values.dtype.kind == "S" and values.dtype.itemsize > self.data.dtype.itemsize:
-            self.data = self.data.astype(values.dtype)
-        end = self.size + len(values)
-        if end > len(self.data):
-            grown = np.empty((max(end, 2 * len(self.data)), *self.data.shape[1:]), self.data.dtype)
-            grown[:self.size] = self.data[:self.size]
-            self.data = grown
-        self.data[self.size:end] = values
-        self.size = end
-
-    def values(self) -> NDArray[Any]:
-        return self.data[:self.size]
-
-
 @dataclass
 class _Scan:
-    """The plan's first pass over ``buildings``: per kept building (own geometry) its id and source box, in numpy
-    arrays per batch (no Python object per building); the ids seen so far in a SQLite file (``seen``), not in
-    memory: a duplicate id is found however large the city."""
+    """The plan's first pass over ``buildings``: per kept building (own geometry) its id and source box, appended
+    to the scratch table (``rows``; no Python object per building in memory); the ids seen so far in its ``seen``
+    table: a duplicate id is found however large the city."""
 
     columns: list[str]
     stats: ColumnStats
-    seen: sqlite3.Connection
-    ids: _Column = field(default_factory=lambda: _Column("S1"))   # the kept ids, UTF-8 bytes
-    lo: _Column = field(default_factory=lambda: _Column("float64", (3,)))
-    hi: _Column = field(default_factory=lambda: _Column("float64", (3,)))
+    rows: PlanRows
+    src_min: NDArray[Any] = field(default_factory=lambda: np.full(3, np.inf))    # the source boxes' bounds
+    src_max: NDArray[Any] = field(default_factory=lambda: np.full(3, -np.inf))
     parents: set[str] = field(default_factory=set)
     no_geometry: dict[str, dict[str, Any]] = field(default_factory=dict)
     part_of: dict[str, str] = field(default_factory=dict)   # a part's id -> its parent's id
     skipped: list[str] = field(default_factory=list)
-    rows: int = 0
+    rows_read: int = 0
+
+    @property
+    def seen(self) -> sqlite3.Connection:
+        return self.rows.con
 
 
 def _parsed(row: dict[str, Any], label: str) -> dict[str, Any]:
@@ -307,10 +303,10 @@ def _scan_batch(scan: _Scan, rows: list[tuple[Any, ...]], wkbs: list[bytes | Non
     earlier = _earlier_ids(scan.seen, [bid for r in records if (bid := row_id(r))])
     batch: set[str] = set()
     for row, wkb in zip(records, wkbs):
-        scan.rows += 1
+        scan.rows_read += 1
         bid = row_id(row)
         if not bid or bid in earlier or bid in batch:
-            scan.skipped.append(f"building row {scan.rows}: {'duplicate id ' + bid if bid else 'no id'}")
+            scan.skipped.append(f"building row {scan.rows_read}: {'duplicate id ' + bid if bid else 'no id'}")
             continue
         batch.add(bid)
         if wkb is None:
@@ -332,9 +328,10 @@ def _scan_batch(scan: _Scan, rows: list[tuple[Any, ...]], wkbs: list[bytes | Non
             scan.parents.add(str(row["parent_id"]))
             scan.part_of[row_id(row)] = str(row["parent_id"])
         scan.stats.add(_parsed(row, label))
-    scan.ids.extend(_encoded(own))
-    scan.lo.extend(lo)
-    scan.hi.extend(hi)
+    if own:
+        scan.rows.add(_encoded(own), lo, hi)
+        scan.src_min = np.minimum(scan.src_min, lo.min(axis=0))
+        scan.src_max = np.maximum(scan.src_max, hi.max(axis=0))
 
 
 def _surface_coords(store: StoreReader, ids: set[str]) -> dict[str, NDArray[Any]]:
@@ -351,17 +348,16 @@ def _surface_coords(store: StoreReader, ids: set[str]) -> dict[str, NDArray[Any]
     return {bid: np.concatenate(parts) for bid, parts in found.items()}
 
 
-def _scan(store: StoreReader, label: str, layers: set[str],
+def _scan(store: StoreReader, label: str, layers: set[str], rows: PlanRows,
           reporter: Reporter) -> tuple[_Scan, dict[str, NDArray[Any]], list[dict[str, Any]]]:
     """First pass: ids, attributes, source boxes; then the buildings with surfaces only and the containers."""
     columns = list(store.stored_spec(BUILDINGS.name).fields)
-    with tempfile.TemporaryDirectory(prefix="geotwin-plan-") as folder, \
-            closing(scratch_database(Path(folder) / "seen.sqlite")) as seen:
-        seen.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
-        scan = _Scan(columns, ColumnStats(BUILDINGS.fields), seen)
-        for rows, wkbs in store.iter_rows(BUILDINGS.name, columns, SCAN_BATCH):
-            reporter.check()
-            _scan_batch(scan, rows, wkbs, label)
+    rows.con.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    scan = _Scan(columns, ColumnStats(BUILDINGS.fields), rows)
+    for batch, wkbs in store.iter_rows(BUILDINGS.name, columns, SCAN_BATCH):
+        reporter.check()
+        _scan_batch(scan, batch, wkbs, label)
+    rows.con.execute("DROP TABLE seen")
     surfaces: dict[str, NDArray[Any]] = {}
     if scan.no_geometry and BUILDING_SURFACES.name in layers:
         surfaces = _surface_coords(store, set(scan.no_geometry))
@@ -371,6 +367,8 @@ def _scan(store: StoreReader, label: str, layers: set[str],
             scan.parents.add(str(row["parent_id"]))
             scan.part_of[bid] = str(row["parent_id"])
         scan.stats.add(_parsed(row, label))
+        scan.src_min = np.minimum(scan.src_min, surfaces[bid].min(axis=0))
+        scan.src_max = np.maximum(scan.src_max, surfaces[bid].max(axis=0))
     containers = []
     for bid, row in scan.no_geometry.items():
         if bid in scan.parents:   # a building made of parts: its attributes travel with its parts' tiles
@@ -382,48 +380,64 @@ def _scan(store: StoreReader, label: str, layers: set[str],
     return scan, surfaces, containers
 
 
-def _source_boxes(scan: _Scan, surfaces: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], list[float]]:
-    """The buildings' source boxes in x and y (the scan's, then ``surfaces``' by id: all a read box needs) and the
-    ENU frame's origin (from the x, y, z bounds of them all); the scan's batches are freed."""
-    lows = [scan.lo.values(), *[s.min(axis=0, keepdims=True) for s in surfaces.values()]]
-    highs = [scan.hi.values(), *[s.max(axis=0, keepdims=True) for s in surfaces.values()]]
-    origin = frame_origin_of(np.min([b.min(axis=0) for b in lows if len(b)], axis=0),
-                             np.max([b.max(axis=0) for b in highs if len(b)], axis=0))
-    src_lo, src_hi = np.concatenate([b[:, :2] for b in lows]), np.concatenate([b[:, :2] for b in highs])
-    scan.lo, scan.hi = _Column("float64", (3,)), _Column("float64", (3,))   # freed before the ENU pass
-    return src_lo, src_hi, origin
+@dataclass
+class _Bounds:
+    """The ENU boxes' bounds, and their centres': what the quadtree's square is chosen from."""
+
+    lo: NDArray[Any] = field(default_factory=lambda: np.full(3, np.inf))
+    hi: NDArray[Any] = field(default_factory=lambda: np.full(3, -np.inf))
+    centre_lo: NDArray[Any] = field(default_factory=lambda: np.full(3, np.inf))
+    centre_hi: NDArray[Any] = field(default_factory=lambda: np.full(3, -np.inf))
+
+    def add(self, lo: NDArray[Any], hi: NDArray[Any]) -> None:
+        centres = (lo + hi) / 2   # as Placement.centres
+        self.lo, self.hi = np.minimum(self.lo, lo.min(axis=0)), np.maximum(self.hi, hi.max(axis=0))
+        self.centre_lo = np.minimum(self.centre_lo, centres.min(axis=0))
+        self.centre_hi = np.maximum(self.centre_hi, centres.max(axis=0))
+
+    def square(self, previous: Previous, implicit: bool) -> tuple[float, float, float]:
+        """``export_square`` of the boxes (it takes only their bounds)."""
+        return export_square(previous, self.lo[None], self.hi[None], np.stack([self.centre_lo, self.centre_hi]),
+                             implicit)
 
 
-def _enu_boxes(store: StoreReader, keys: NDArray[Any], surfaces: dict[str, NDArray[Any]], geo: Georeferencer,
-               frame: EnuFrame, reporter: Reporter) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Second pass: every kept building's vertices into the frame; their ENU boxes (the scan's order of ``keys``,
-    its kept ids as UTF-8 bytes, then ``surfaces``' buildings by id)."""
-    lo, hi = np.empty((len(keys) + len(surfaces), 3)), np.empty((len(keys) + len(surfaces), 3))
-    at = 0
-    for rows, wkbs in store.iter_rows(BUILDINGS.name, ["id"], SCAN_BATCH):
+def _enu_boxes(store: StoreReader, rows: PlanRows, surfaces: dict[str, NDArray[Any]], geo: Georeferencer,
+               frame: EnuFrame, reporter: Reporter) -> _Bounds:
+    """Second pass: every kept building's vertices into the frame; their ENU boxes into the table (the scan's
+    order, then ``surfaces``' buildings by id), and the bounds of them all."""
+    bounds = _Bounds()
+    expected = rows.scanned_ids()
+    following = next(expected, None)
+    for batch, wkbs in store.iter_rows(BUILDINGS.name, ["id"], SCAN_BATCH):
         reporter.check()
         pick: list[bytes] = []
-        for (bid,), wkb in zip(rows, wkbs):
-            if at + len(pick) < len(keys) and wkb is not None and \
-                    str(bid or "").encode("utf-8") == keys[at + len(pick)]:
+        picked: list[tuple[bytes, float, float, float, float]] = []
+        for (bid,), wkb in zip(batch, wkbs):
+            if following is not None and wkb is not None and str(bid or "").encode("utf-8") == following[0]:
                 pick.append(wkb)
+                picked.append(following)
+                following = next(expected, None)
         if not pick:
             continue
         _, _, _, xyz = _boxes(pick)
         sizes = shapely.get_num_coordinates(shapely.from_wkb(np.array(pick, dtype=object)))
         enu = georeference(geo, frame, xyz)
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        for j in range(3):
-            lo[at:at + len(pick), j] = np.minimum.reduceat(enu[:, j], starts)
-            hi[at:at + len(pick), j] = np.maximum.reduceat(enu[:, j], starts)
-        at += len(pick)
-    if at != len(keys):
+        lo = np.column_stack([np.minimum.reduceat(enu[:, j], starts) for j in range(3)])
+        hi = np.column_stack([np.maximum.reduceat(enu[:, j], starts) for j in range(3)])
+        rows.add_enu(picked, lo, hi)
+        bounds.add(lo, hi)
+    if following is not None or rows.placed != rows.scanned:
         raise GeoTwinError("the buildings layer changed while the export was planned: export again",
-                           path=_decoded(keys[:1])[0])
-    for k, bid in enumerate(sorted(surfaces), start=at):
+                           path=store.describe())
+    for bid in sorted(surfaces):
         enu = georeference(geo, frame, surfaces[bid])
-        lo[k], hi[k] = enu.min(axis=0), enu.max(axis=0)
-    return lo, hi
+        src_lo, src_hi = surfaces[bid].min(axis=0), surfaces[bid].max(axis=0)
+        lo, hi = enu.min(axis=0, keepdims=True), enu.max(axis=0, keepdims=True)
+        rows.add_enu([(bid.encode("utf-8"), float(src_lo[0]), float(src_lo[1]), float(src_hi[0]), float(src_hi[1]))],
+                     lo, hi)
+        bounds.add(lo, hi)
+    return bounds
 
 
 def _store_of(store: str | os.PathLike[str] | StoreReader, schema: str) -> tuple[StoreReader, str, str]:
@@ -535,42 +549,38 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     reporter.info(f"planning the partitioned export of {label}")
     specs = _specs(reader, layers)
     horizontal, vertical, geoid_model = _crs(reader, specs)
-    scan, surfaces, containers = _scan(reader, label, layers, reporter)
-    if not scan.ids.size and not surfaces:
-        raise InputError("no building with geometry to export", path=label)
-    src_lo, src_hi, origin = _source_boxes(scan, surfaces)
-    heights = resolve_height_model(horizontal, vertical, options.height_method, options.geoid_grid,
-                                   options.geoid_constant, reporter, geoid_model=geoid_model)
-    geo = Georeferencer(horizontal, heights)
-    frame = EnuFrame(geo.to_ecef([origin[0]], [origin[1]], [origin[2]])[0])
-    reporter.progress(10)
-    kept = scan.ids.size
-    keys = np.concatenate([scan.ids.values(), _encoded(sorted(surfaces))])
-    scan.ids = _Column("S1")
-    lo, hi = _enu_boxes(reader, keys[:kept], surfaces, geo, frame, reporter)
-    order = np.argsort(keys, kind="stable")   # ids are unique: sorted()'s order (UTF-8 keeps code point order)
-    keys = keys[order]
-    lo = lo[order]   # one array at a time: a single copy in flight (the plan's peak)
-    hi = hi[order]
-    placement = Placement(frame, origin, lo, hi)
-    del lo, hi
-    src_lo = src_lo[order]
-    src = (src_lo, src_hi[order])
-    del src_lo, src_hi, order
-    previous = Previous.load(Path(output), REPORT_NAME) if output is not None else Previous(Path("."))
-    square = export_square(previous, placement.lo, placement.hi, placement.centres, options.implicit)
-    root = export_tree(placement, square, options)
+    with tempfile.TemporaryDirectory(prefix="geotwin-plan-") as folder:
+        rows = PlanRows(Path(folder) / "plan.sqlite")
+        try:
+            scan, surfaces, containers = _scan(reader, label, layers, rows, reporter)
+            if not rows.scanned and not surfaces:
+                raise InputError("no building with geometry to export", path=label)
+            origin = frame_origin_of(scan.src_min, scan.src_max)
+            heights = resolve_height_model(horizontal, vertical, options.height_method, options.geoid_grid,
+                                           options.geoid_constant, reporter, geoid_model=geoid_model)
+            geo = Georeferencer(horizontal, heights)
+            frame = EnuFrame(geo.to_ecef([origin[0]], [origin[1]], [origin[2]])[0])
+            reporter.progress(10)
+            bounds = _enu_boxes(reader, rows, surfaces, geo, frame, reporter)
+            previous = Previous.load(Path(output), REPORT_NAME) if output is not None else Previous(Path("."))
+            square = bounds.square(previous, options.implicit)
+            rows.code(square, options.implicit)
+            containers_of = {b: p for b, p in scan.part_of.items() if p in {str(c.get("id")) for c in containers}}
+            cut = _Cut(rows, options, max(1, partition_buildings),
+                       (containers_of, {str(c.get("id")): c for c in containers}), reporter)
+            root = cut.run(square)
+        finally:
+            rows.close()
     types = scan.stats.types()
+    placement = Placement(frame, origin, np.empty((0, 3)), np.empty((0, 3)))   # content_setup takes the frame
     content, schema_json = content_setup(options, reporter, heights, geo, placement, schema_columns(types), None,
-                                         any(n.content == "lod1" for n in root.walk()))
+                                         cut.lod1)
     plan = ExportPlan(target, schema, label, options, reader.crs(), horizontal, vertical, geoid_model,
                       heights.as_dict(), dict(geo.horizontal), origin, frame, square, content.context,
-                      content.quantize, content.meshopt, schema_json, types, specs, root, [],
-                      None, set(), set(), len(keys), len(containers), scan.skipped)
-    containers_of = {b: p for b, p in scan.part_of.items() if p in {str(c.get("id")) for c in containers}}
-    _partition(plan, root, keys, src, containers, containers_of, max(1, partition_buildings))
+                      content.quantize, content.meshopt, schema_json, types, specs, root, cut.partitions,
+                      cut.layout(), cut.tiles, cut.contents, rows.placed, len(containers), scan.skipped, cut.tasks)
     _attach_previous(plan, previous)
-    reporter.info(f"{len(keys)} buildings in {len(plan.tasks)} partition(s)")
+    reporter.info(f"{plan.buildings} buildings in {len(plan.tasks)} partition(s)")
     reporter.progress(20)
     return plan
 
@@ -607,31 +617,122 @@ def _attach_previous(plan: ExportPlan, previous: Previous) -> None:
 
 # ------------------------------------------------------------------------------------------ the partitions
 
-def _subtree_counts(root: quadtree.Node, implicit: bool) -> dict[str, int]:
-    """Buildings per subtree (explicit: ``buildings`` holds them; implicit: the sum of the nodes' own)."""
-    counts: dict[str, int] = {}
+@dataclass
+class _Cut:
+    """The quadtree cut into partitions from the scratch table: the tiles above the partitions from SQL aggregates
+    (count and extent of a tile's subtree, as ``quadtree.build_explicit`` and ``build_implicit`` see them), each
+    partition's subtree grown from its root with its buildings alone (read one partition at a time), the
+    tasks; implicit tiling: the tiles above the partitions with content of their own (the top task), every tile
+    and those with content (the layout). A partition root is a topmost tile with at most ``limit`` buildings or
+    without children, as in the whole tree."""
 
-    def visit(node: quadtree.Node) -> int:
-        own = len(node.own) if node.own is not None and node.content else 0
-        total = own + sum(visit(c) for c in node.children)
-        counts[node.key] = len(node.buildings) if not implicit else total
-        return counts[node.key]
+    rows: PlanRows
+    options: ExportOptions
+    limit: int
+    parents: tuple[dict[str, str], dict[str, dict[str, Any]]]   # a part's container id, the containers' rows
+    reporter: Reporter
+    tasks: list[Task] = field(default_factory=list)
+    partitions: list[str] = field(default_factory=list)
+    top: list[tuple[quadtree.Node, int]] = field(default_factory=list)   # the top tiles with content, their codes
+    tiles: set[tuple[int, int, int]] = field(default_factory=set)
+    contents: set[tuple[int, int, int]] = field(default_factory=set)
+    lod1: bool = False
 
-    visit(root)
-    return counts
+    def run(self, square: tuple[float, float, float]) -> quadtree.Node:
+        """The tree above the partitions (their roots without children); the tasks (the top task last)."""
+        if not self.options.implicit:
+            self.limit = max(self.limit, self.options.lod1_max_buildings)   # an LoD1 tile is within one partition
+        root = quadtree.Node(0, 0, 0, *square, np.empty(0, np.int64))
+        self._visit(root, 0, self.rows.aggregate(0, 0))
+        if self.top:
+            self.tasks.append(self._top_task())
+        return root
 
+    def _visit(self, node: quadtree.Node, code: int, agg: Aggregate) -> None:
+        self.reporter.check()
+        children = self._children(node, code, agg) if agg.count > self.limit else []
+        if not children:
+            self._partition(node, code)
+            return
+        self._tile(node)
+        if self.options.implicit:
+            node.own = np.empty(0, np.int64)
+            if self.rows.own_count(node.level, code):
+                node.content = "lod2"
+                self.contents.add((node.level, node.x, node.y))
+                self.top.append((node, code))
+        for child, child_code, child_agg in children:
+            node.children.append(child)
+            self._visit(child, child_code, child_agg)
 
-def _partition_roots(root: quadtree.Node, counts: dict[str, int], limit: int) -> list[quadtree.Node]:
-    """The topmost nodes whose subtree holds at most ``limit`` buildings (or that have no children)."""
-    out: list[quadtree.Node] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if counts[node.key] <= limit or not node.children:
-            out.append(node)
+    def _tile(self, node: quadtree.Node) -> None:
+        if self.options.implicit:
+            self.tiles.add((node.level, node.x, node.y))
+
+    def _children(self, node: quadtree.Node,
+                  code: int, agg: Aggregate) -> list[tuple[quadtree.Node, int, Aggregate]]:
+        """The children the whole tree gives ``node`` (one with more than ``limit`` buildings)."""
+        levels = self.rows.levels
+        if self.options.implicit:
+            split = node.level < levels and (agg.count > self.options.leaf_max_buildings or node.size > LEAF_EXTENT)
         else:
-            stack.extend(reversed(node.children))
-    return out
+            split = node.level < levels and agg.count > 1 and (agg.count > self.options.leaf_max_buildings
+                                                                or agg.extent > LEAF_EXTENT)
+        if not split:
+            return []
+        half = node.size / 2
+        out = []
+        for dy in (0, 1):
+            for dx in (0, 1):
+                child_code = code * 4 + 2 * dy + dx
+                child_agg = self.rows.aggregate(node.level + 1, child_code)
+                if child_agg.count:
+                    out.append((quadtree.Node(node.level + 1, node.x * 2 + dx, node.y * 2 + dy, node.x0 + dx * half,
+                                              node.y0 + dy * half, half, np.empty(0, np.int64)), child_code, child_agg))
+        if len(out) == 1 and node.level + 1 >= levels and not self.options.implicit:
+            return []
+        return out
+
+    def _partition(self, stub: quadtree.Node, code: int) -> None:
+        """The task of the partition rooted at ``stub`` (which stays in the plan's tree without children)."""
+        found = self.rows.rows(stub.level, code)
+        start = quadtree.Node(stub.level, stub.x, stub.y, stub.x0, stub.y0, stub.size, np.arange(len(found.keys)))
+        options = self.options
+        if options.implicit:
+            quadtree.build_implicit(found.lo, found.hi, leaf_max=options.leaf_max_buildings,
+                                    leaf_extent=LEAF_EXTENT, start=start)
+            for n in start.walk():
+                self.tiles.add((n.level, n.x, n.y))
+                if n.content:
+                    self.contents.add((n.level, n.x, n.y))
+        else:
+            quadtree.build_explicit((found.lo + found.hi) / 2, found.lo, found.hi,
+                                    leaf_max=options.leaf_max_buildings, leaf_extent=LEAF_EXTENT,
+                                    lod1_max=options.lod1_max_buildings, lod1_extent=LOD1_EXTENT, start=start)
+            self.lod1 = self.lod1 or any(n.content == "lod1" for n in start.walk())
+        self.tasks.append(_task(f"partition {stub.key}", stub.key, [start], found.keys,
+                                (found.src_lo, found.src_hi), self.parents, False))
+        self.partitions.append(stub.key)
+
+    def _top_task(self) -> Task:
+        """The top task: the buildings the tiles above the partitions keep (implicit tiling), read cell by cell."""
+        parts = [self.rows.rows(node.level, code, own=True) for node, code in self.top]
+        keys = np.concatenate([p.keys for p in parts])
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        src = (np.concatenate([p.src_lo for p in parts])[order], np.concatenate([p.src_hi for p in parts])[order])
+        singles = []
+        for (node, _), part in zip(self.top, parts):
+            node.own = np.searchsorted(keys, part.keys).astype(np.int64)
+            singles.append(replace(node, children=[]))
+        return _task("top", "top", singles, keys, src, self.parents, True)
+
+    def layout(self) -> tuple[int, int] | None:
+        """Implicit tiling: availableLevels and subtreeLevels."""
+        if not self.options.implicit:
+            return None
+        available = max(level for level, _, _ in self.tiles) + 1
+        return available, min(available, SUBTREE_LEVELS)
 
 
 def _read_box(lo: NDArray[Any], hi: NDArray[Any]) -> BBox:
@@ -661,49 +762,7 @@ def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], s
         reads = [(_read_box(lo, hi), range(len(members)))]
     task_keys = keys[members]
     parents = sorted({p for b in _decoded(task_keys) if (p := containers[0].get(b))}) if containers[0] else []
-    return Task(name, key, roots, task_keys, reads, [containers[1][p] for p in parents])
-
-
-def _layout(plan: ExportPlan, root: quadtree.Node) -> None:
-    """Implicit tiling: availableLevels and subtreeLevels, every tile and those with content."""
-    nodes = list(root.walk())
-    available = max(n.level for n in nodes) + 1
-    plan.layout = (available, min(available, SUBTREE_LEVELS))
-    plan.tiles = {(n.level, n.x, n.y) for n in nodes}
-    plan.contents = {(n.level, n.x, n.y) for n in nodes if n.content}
-
-
-def _partition(plan: ExportPlan, root: quadtree.Node, ids: NDArray[Any], src: tuple[NDArray[Any], NDArray[Any]],
-               containers: list[dict[str, Any]], containers_of: dict[str, str], limit: int) -> None:
-    """Cut the tree into the partitions' subtrees and the top (tiles above them with content of their own)."""
-    implicit = plan.options.implicit
-    if implicit:
-        _layout(plan, root)
-    else:
-        limit = max(limit, plan.options.lod1_max_buildings)   # an LoD1 tile is within one partition
-    roots = _partition_roots(root, _subtree_counts(root, implicit), limit)
-    keys = {r.key for r in roots}
-    parents = (containers_of, {str(c.get("id")): c for c in containers})
-    plan.tasks = [_task(f"partition {r.key}", r.key, [copy.deepcopy(r)], ids, src, parents, False) for r in roots]
-    top = [n for n in root.walk() if n.content and n.key not in keys and not _below(n, keys)]
-    if top:
-        singles = [replace(n, children=[]) for n in top]
-        plan.tasks.append(_task("top", "top", singles, ids, src, parents, True))
-    for r in roots:   # the plan's tree ends at the partitions' roots
-        r.children, r.content, r.own = [], None, None
-    for n in root.walk():
-        n.buildings = np.empty(0, np.int64)
-    plan.partitions = [r.key for r in roots]
-
-
-def _below(node: quadtree.Node, keys: set[str]) -> bool:
-    """True when ``node`` is in the subtree of a partition root (a key in ``keys``), itself excluded."""
-    level, x, y = node.level, node.x, node.y
-    while level > 0:
-        level, x, y = level - 1, x // 2, y // 2
-        if f"{level}/{x}/{y}" in keys:
-            return True
-    return False
+    return Task(name, key, roots, _packed(task_keys), reads, [containers[1][p] for p in parents])
 
 
 def _crs(store: StoreReader, specs: dict[str, LayerSpec]) -> tuple[str, str | None, str | None]:

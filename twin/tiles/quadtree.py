@@ -92,9 +92,14 @@ def snapped_square(lo: NDArray[Any], hi: NDArray[Any], grid: float = 50.0) -> tu
     return float(a[0]), float(a[1]), float(max(b[0] - a[0], b[1] - a[1], grid))
 
 
+EXPLICIT_MAX_LEVEL = 18   # the deepest level of an explicit tree
+IMPLICIT_MAX_LEVEL = 12   # the deepest level of an implicit tree
+IMPLICIT_MARGIN = 0.01    # m around a building that must fit into an implicit tile
+
+
 def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int,
-                   leaf_extent: float, lod1_max: int, lod1_extent: float, max_level: int = 18,
-                   square: tuple[float, float, float] | None = None) -> Node:
+                   leaf_extent: float, lod1_max: int, lod1_extent: float, max_level: int = EXPLICIT_MAX_LEVEL,
+                   square: tuple[float, float, float] | None = None, start: Node | None = None) -> Node:
     """Build the explicit tile tree: split by building centres until a tile holds at most ``leaf_max`` buildings and
     spans at most ``leaf_extent``; tiles with at most ``lod1_max`` buildings within ``lod1_extent`` hold LoD1 blocks
     of their subtree, the leaves LoD2.
@@ -109,9 +114,11 @@ def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *,
         lod1_extent: the widest LoD1 tile (m).
         max_level: the deepest level.
         square: the root square (x0, y0, size); by default ``root_square``.
+        start: grow the tree below this node instead (its ``buildings`` index the arrays, its ancestors hold no
+            LoD1): the subtree the whole tree has below a node with the same square and buildings.
 
     Returns:
-        The root Node.
+        The root Node (``start`` when given).
 
     Example:
         >>> import numpy as np
@@ -122,8 +129,10 @@ def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *,
         [('0/0/0', [0, 1, 2, 3], 'lod1'), ('1/0/0', [0], 'lod2'), ('1/1/0', [1], 'lod2'), ('1/0/1', [2], 'lod2'),
          ('1/1/1', [3], 'lod2')]
     """
-    x0, y0, size = square or root_square(lo, hi)
-    root = Node(0, 0, 0, x0, y0, size, np.arange(len(centres)))
+    if start is None:
+        x0, y0, size = square or root_square(lo, hi)
+        start = Node(0, 0, 0, x0, y0, size, np.arange(len(centres)))
+    root = start
     stack = [root]
     while stack:
         node = stack.pop()
@@ -159,8 +168,9 @@ def build_explicit(centres: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], *,
 
 
 def build_implicit(lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int, leaf_extent: float,
-                   max_level: int = 12, margin: float = 0.01,
-                   square: tuple[float, float, float] | None = None) -> tuple[Node, tuple[float, float, float]]:
+                   max_level: int = IMPLICIT_MAX_LEVEL, margin: float = IMPLICIT_MARGIN,
+                   square: tuple[float, float, float] | None = None,
+                   start: Node | None = None) -> tuple[Node, tuple[float, float, float]]:
     """Build the implicit tile tree: each building sinks to the deepest tile that contains its whole extent (plus
     ``margin``, the most quantisation may move a vertex), until a tile holds at most ``leaf_max`` buildings and
     spans at most ``leaf_extent``.
@@ -173,9 +183,11 @@ def build_implicit(lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int, leaf_ex
         max_level: the deepest level.
         margin: metres added around each building.
         square: the root square, by default the bounds' square.
+        start: grow the tree below this node instead (its ``buildings``, indices into the arrays, all fit in it):
+            the subtree the whole tree has below a node with the same square and buildings.
 
     Returns:
-        (the root Node, the root square).
+        (the root Node, the root square; ``start`` and its square when given).
 
     Example:
         >>> import numpy as np
@@ -185,8 +197,11 @@ def build_implicit(lo: NDArray[Any], hi: NDArray[Any], *, leaf_max: int, leaf_ex
         >>> [(n.key, n.own.tolist()) for n in root.walk()]
         [('0/0/0', []), ('1/0/0', [0]), ('1/1/0', [1]), ('1/0/1', [2]), ('1/1/1', [3])]
     """
-    x0, y0, size = square or root_square(lo - margin, hi + margin)
-    root = Node(0, 0, 0, x0, y0, size, np.arange(len(lo)))
+    if start is None:
+        x0, y0, size = square or root_square(lo - margin, hi + margin)
+        start = Node(0, 0, 0, x0, y0, size, np.arange(len(lo)))
+    root = start
+    x0, y0, size = root.x0, root.y0, root.size
     stack = [root]
     while stack:
         node = stack.pop()

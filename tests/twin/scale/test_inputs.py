@@ -15,7 +15,7 @@ from geotwin.twin.kernel import gpkg
 from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.kernel.schema.twin import KNOWN_SPECS
-from geotwin.twin.scale.build import build_partitioned
+from geotwin.twin.scale.build import EarlierIds, build_partitioned
 from geotwin.twin.scale.cluster import serial_mapper
 from geotwin.twin.store.open import open_store
 
@@ -109,6 +109,38 @@ def _in_crs(source, target, crs: str):
             frame = frame.to_crs(crs)
         pyogrio.write_dataframe(frame, target, layer=name, driver="GPKG", append=target.exists())
     return target
+
+
+def test_a_cell_reads_only_the_repeated_ids_of_its_own_rows(parts, tmp_path, monkeypatch):
+    """Task 2 of issue 13: a cell leaves out the rows an earlier input has by asking the EarlierIds file for its own
+    rows' ids (with the halo), never for all of an input's repeated ids; the twin is the single-process one."""
+    inputs = [parts["first"], parts["second"]]
+    both = set(_ids(parts["first"])) & set(_ids(parts["second"]))
+    whole = EarlierIds.ids
+    asked: list[tuple[int, str, set[str], set[str]]] = []
+    original = EarlierIds.among
+
+    def among(self, number, layer, ids):
+        ids = set(ids)
+        found = original(self, number, layer, ids)
+        asked.append((number, layer, ids, found))
+        assert found == ids & whole(self, number, layer)   # exactly the repeated ones among the cell's ids
+        return found
+
+    def refuse(self, number, layer):
+        raise AssertionError("a cell read all repeated ids of an input")
+
+    monkeypatch.setattr(EarlierIds, "among", among)
+    monkeypatch.setattr(EarlierIds, "ids", refuse)
+    build_partitioned(open_store(tmp_path / "twin.gpkg"), [str(p) for p in inputs], tmp_path / "work",
+                      serial_mapper(), CollectingReporter(), buildings_per_partition=60)
+    monkeypatch.setattr(EarlierIds, "ids", whole)
+    _single(inputs, tmp_path / "single.gpkg")
+    assert_same_twin(tmp_path / "twin.gpkg", tmp_path / "single.gpkg")
+    buildings = [(ids, found) for number, layer, ids, found in asked if number == 1 and layer == "buildings"]
+    assert len(buildings) > 3   # several cells, each asked for its own rows only
+    assert max(len(ids) for ids, _ in buildings) < len(_ids(parts["second"]))
+    assert set().union(*(found for _, found in buildings)) == both   # every repeated building left out somewhere
 
 
 def test_the_twins_crs_is_fixed_first_and_reported(parts, tmp_path):

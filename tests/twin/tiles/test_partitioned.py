@@ -435,7 +435,7 @@ def test_a_partition_whose_earlier_files_are_gone_is_exported_again(district, tm
 def test_partitions_respect_the_cap_and_tasks_stay_small(district):
     """The memory-relevant structure: every partition holds at most the cap (a worker's export peak follows its
     partition's size, about 12.7 kB per building plus ~150 MB), every building is in exactly one task, and a task
-    pickles to a few dozen bytes per building (what the scheduler holds and sends)."""
+    pickles to about ten bytes per building (its ids compressed; what the plan and the scheduler hold and send)."""
     import pickle
 
     from geotwin.twin.tiles.partitioned import PARTITION_BUILDINGS
@@ -452,7 +452,7 @@ def test_partitions_respect_the_cap_and_tasks_stay_small(district):
     expected = set(pyogrio.read_dataframe(district, layer="buildings", read_geometry=False)["id"])
     assert len(ids) == len(set(ids)) == len(expected) and set(ids) == expected
     per_building = len(pickle.dumps(plan.tasks)) / len(ids)
-    assert 10 < per_building < 120, per_building
+    assert 2 < per_building < 30, per_building
 
 
 def test_duplicate_ids_are_skipped_by_row_across_and_within_batches(district, tmp_path, monkeypatch):
@@ -477,3 +477,68 @@ def test_duplicate_ids_are_skipped_by_row_across_and_within_batches(district, tm
                             f"building row {BUILDINGS + 3}: duplicate id extra-building"]
     ids = [b for t in plan.tasks for b in t.ids]
     assert plan.buildings == len(ids) == len(set(ids)) == BUILDINGS + 1 and "extra-building" in ids
+
+
+def _whole_tree(gpkg: Path, plan, options: ExportOptions):
+    """The single export's quadtree of the whole city (every building's ENU box in memory, computed here from the
+    buildings' vertices) and the ids sorted as its indices."""
+    import shapely
+
+    from geotwin.twin.kernel.heights import Georeferencer, resolve_height_model
+    from geotwin.twin.tiles.buildings import Placement
+    from geotwin.twin.tiles.export import export_tree
+    from geotwin.twin.tiles.frame import georeference
+
+    heights = resolve_height_model(plan.horizontal_crs, plan.vertical_crs, options.height_method)
+    geo = Georeferencer(plan.horizontal_crs, heights)
+    frame = pyogrio.read_dataframe(gpkg, layer="buildings", columns=["id"]).sort_values("id", ignore_index=True)
+    xyz, index = shapely.get_coordinates(frame.geometry.values, include_z=True, return_index=True)
+    enu = georeference(geo, plan.frame, np.nan_to_num(xyz))
+    lo, hi = np.full((len(frame), 3), np.inf), np.full((len(frame), 3), -np.inf)
+    np.minimum.at(lo, index, enu)
+    np.maximum.at(hi, index, enu)
+    root = export_tree(Placement(plan.frame, plan.frame_origin, lo, hi), plan.square, options)
+    return root, list(frame["id"])
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["explicit", "implicit"])
+def test_the_plan_cuts_the_whole_citys_quadtree(district, implicit):
+    """The plan builds the tree above the partitions from SQL aggregates and each partition's subtree from its
+    buildings alone: the same partitions, tiles and buildings per tile as the whole city's quadtree cut at the
+    topmost tiles with at most the cap (or without children); the top task holds the tiles above them."""
+    options = _options(implicit=implicit)
+    cap = 120
+    plan = plan_export(district, options, partition_buildings=cap)
+    root, ids = _whole_tree(district, plan, options)
+    limit = cap if implicit else max(cap, options.lod1_max_buildings)
+    counts = {n.key: sum(len(m.own) for m in n.walk() if m.content) if implicit else len(n.buildings)
+              for n in root.walk()}
+    roots, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if counts[node.key] <= limit or not node.children:
+            roots.append(node)
+        else:
+            stack.extend(reversed(node.children))
+    assert plan.partitions == [r.key for r in roots] and len(roots) >= 4
+
+    def tiles(nodes, names):
+        return [(n.key, n.content, n.x0, n.y0, n.size, sorted(names[i] for i in n.own) if n.content else None)
+                for r in nodes for n in r.walk()]
+
+    parts = {t.key: t for t in plan.tasks}
+    for r in roots:
+        task = parts[r.key]
+        assert tiles(task.roots, task.ids) == tiles([r], ids), r.key
+    below = {n.key for r in roots for n in r.walk()}
+    top = [n for n in root.walk() if n.content and n.key not in below]
+    assert bool(top) == implicit == ("top" in parts)   # explicit: no content above the partitions
+    if implicit:
+        assert tiles(parts["top"].roots, parts["top"].ids) == [(k, c, x, y, s, b) for n in top
+                                                                 for k, c, x, y, s, b in tiles([n], ids)[:1]]
+        nodes = list(root.walk())
+        assert plan.tiles == {(n.level, n.x, n.y) for n in nodes}
+        assert plan.contents == {(n.level, n.x, n.y) for n in nodes if n.content}
+    assert [n.key for n in plan.top.walk()] == [n.key for n in root.walk() if n.key not in below or
+                                                 n.key in plan.partitions]
+    assert sorted(b for t in plan.tasks for b in t.ids) == ids
