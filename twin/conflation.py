@@ -18,12 +18,11 @@ Sensors (``link_facade_sensors``): a sensor not inside a building but within ``f
 building's footprint, or whose name or description names a façade and that lies within
 ``facade_search`` of a footprint, is linked to that building's façade, before any area (a square, a
 park) that contains it. A ground sensor (soil, parking space, groundwater: by its observed property,
-see ``ground_property``) is never moved by proximity: it stays on its area unless it is named for a façade.
+see ``sensors.linkrules``) is never moved by proximity: it stays on its area unless it is named for a façade
+(the sensor import applies the same rule).
 """
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +32,8 @@ import pandas as pd
 import shapely
 import shapely.affinity
 from shapely.geometry import MultiPolygon, Polygon
+
+from .sensors.linkrules import ground_property, names_facade
 
 MATCHED, MISMATCH, ADDED = "matched", "mismatch", "added"
 
@@ -44,12 +45,6 @@ class ConflationOptions:
     search_distance: float = 2000.0  # m: how far to look for a look-alike of a non-overlapping outline
     facade_tolerance: float = 1.0    # m: a sensor this close to a footprint is on its façade
     facade_search: float = 15.0      # m: how far a sensor named for a façade may be from it
-
-
-FACADE_WORDS = re.compile(r"fa[cç]ade|fassade", re.IGNORECASE)
-# what a sensor in or on the ground observes: soil (moisture, temperature), a parking space, groundwater
-GROUND_WORDS = re.compile(r"soil|boden|parking|stellplatz|parkplatz|parkstand|groundwater|ground water|grundwasser",
-                          re.IGNORECASE)
 
 
 def outline_2d(geom: Any) -> Polygon | MultiPolygon | None:
@@ -268,47 +263,6 @@ def _lookalike(bim: Any, outlines: list[Any], areas: npt.NDArray[np.float64], tr
     return best
 
 
-def _names_facade(row: dict[str, Any]) -> bool:
-    """True when the sensor's name, datastream name or description names a façade."""
-    texts = [row.get("sensor_name"), row.get("datastream_name")]
-    attributes = row.get("attributes")
-    if isinstance(attributes, str):
-        try:
-            attributes = json.loads(attributes)
-        except ValueError:
-            attributes = None
-    if isinstance(attributes, dict):
-        texts.append(attributes.get("description"))
-    return any(isinstance(t, str) and FACADE_WORDS.search(t) for t in texts)
-
-
-def ground_property(row: dict[str, Any]) -> str | None:
-    """Tell whether a sensor observes the ground (soil, a parking space, groundwater) and give that property.
-
-    The observed property decides; without one, the datastream name. The sensor's own name does not (a
-    "Bodenfeuchte" thing may carry an air-temperature datastream).
-
-    Args:
-        row: a sensors row (``observed_property``, ``datastream_name``).
-
-    Returns:
-        The observed property (or datastream name) that makes it a ground sensor, or None.
-
-    Example:
-        >>> ground_property({"observed_property": "Soil moisture"})
-        'Soil moisture'
-        >>> ground_property({"observed_property": "", "datastream_name": "Grundwasserstand P3"})
-        'Grundwasserstand P3'
-        >>> ground_property({"observed_property": "Temperature", "datastream_name": "Bodenfeuchte"}) is None
-        True
-    """
-    for field in ("observed_property", "datastream_name"):
-        text = row.get(field)
-        if isinstance(text, str) and text.strip():
-            return text if GROUND_WORDS.search(text) else None
-    return None
-
-
 def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: dict[str, Any],
                         options: ConflationOptions) -> int:
     """Link sensors on a façade to its building, before any area (square, park) that contains them.
@@ -356,7 +310,7 @@ def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: 
     for index, row, point in zip(sensors.index, sensors.to_dict("records"), sensors.geometry):
         if row.get("link_type") == "building" or point is None or point.is_empty:
             continue
-        named = _names_facade(row)
+        named = names_facade(row)
         reach = max(options.facade_tolerance, options.facade_search if named else 0.0)
         near = tree.query_nearest(shapely.force_2d(point), max_distance=reach, return_distance=True)
         if not len(near[0]):

@@ -1459,47 +1459,57 @@ Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / n
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="101"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="100"/>
+      <source>Request timeout (s)</source>
+      <translation>Zeitlimit je Anfrage (s)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
+      <source>Retries</source>
+      <translation>Wiederholungen</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
       <source>Maximum pages per request</source>
       <translation>Höchstzahl an Seiten je Anfrage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="103"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
       <source>Maximum size of one answer (MB)</source>
       <translation>Höchstgröße einer Antwort (MB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="105"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="108"/>
       <source>Maximum number of observations</source>
       <translation>Höchstzahl an Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="110"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
       <source>Sensors GeoPackage</source>
       <translation>GeoPackage der Sensoren</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="111"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="114"/>
       <source>Sensor datastreams</source>
       <translation>Sensor-Datenströme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="116"/>
       <source>Issues</source>
       <translation>Probleme</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="123"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="126"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>Die Authentifizierungskonfiguration {0} lässt sich nicht anwenden (unbekannte ID oder gesperrte Datenbank).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="147"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="150"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Geben Sie entweder eine SensorThings-URL oder Exportdateien an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="154"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="157"/>
       <source>The window ends before it starts.</source>
       <translation>Das Zeitfenster endet vor seinem Beginn.</translation>
     </message>
@@ -1516,7 +1526,7 @@ SensorThings: Things with their Locations and Datastreams (ObservedProperty, uni
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m; a ground sensor (soil, parking space, groundwater, by its observed property) outside every building and area goes to the nearest façade only when its name or description names a façade, else to the nearest area within TOLERANCE m, else to none, its link_reason naming the façade it was not linked to), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
 
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Importiert Sensoren und ihre Beobachtungen entweder aus einem Dienst der OGC SensorThings API (URL endet auf /v1.0 oder /v1.1) oder aus CSV-/GeoJSON-Exporten (eine Zeile je Gerät und Zeitpunkt: Geräte-ID, Zeit, Breite/Länge, Messwertspalten), z. B. eines LoRaWAN-Netzwerkservers oder von sensor.community.
@@ -1525,64 +1535,54 @@ SensorThings: Things mit ihren Locations und Datastreams (ObservedProperty, unit
 Zugangsdaten kommen aus der Authentifizierungskonfiguration (AUTHCFG), werden nie protokolliert oder geschrieben und nur an Schema, Host und Port der URL gesendet: eine Weiterleitung, ein @iot.nextLink oder Navigationslink zu einem anderen Host oder von HTTPS zu HTTP wird mit einem Fehler abgewiesen, der beide Hosts nennt (ob Zugangsdaten konfiguriert sind oder nicht). Zugangsdaten in der URL selbst werden abgewiesen.
 Exporte: Messwertspalten sind die numerischen; Messgröße und Einheit ergeben sich aus bekannten Namen (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), einer Einheit im Spaltenkopf ('noise [dB(A)]') oder einem Einheitensuffix ('temperature_c'); andere bleiben mit unbekannter Einheit erhalten. Zeiten ohne Zone gelten als UTC. Dateien über 256 MB oder mit mehr als 5.000.000 Zeilen werden abgewiesen; Zeilen mit mehr Werten als der Spaltenkopf werden übersprungen und in sensor_issues aufgeführt.
 
-Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und Zeit, Min./Mittel/Max./Anzahl im Zeitfenster, der SensorThings-Selbstlink und die Verknüpfung: in einem Gebäude, auf einer Fläche aus AREAS wie einem Park oder Platz, oder an der nächsten Fassade innerhalb von TOLERANCE m), observations (die Zeitreihen; nicht numerische Ergebnisse als Text erhalten) und sensor_issues (jedes Problem: fehlende Koordinaten, vertauschte Breite/Länge, Duplikate, unbekannte Einheiten, nicht numerische Ergebnisse).
+Ausgabe: sensors (ein Punkt je Sensor und Datenstrom: letzter Wert, Einheit und Zeit, Min./Mittel/Max./Anzahl im Zeitfenster, der SensorThings-Selbstlink und die Verknüpfung: in einem Gebäude, auf einer Fläche aus AREAS wie einem Park oder Platz, oder an der nächsten Fassade innerhalb von TOLERANCE m; ein Bodensensor (Boden, Stellplatz, Grundwasser, nach seiner beobachteten Größe) außerhalb aller Gebäude und Flächen kommt nur an die nächste Fassade, wenn sein Name oder seine Beschreibung eine Fassade nennt, sonst auf die nächste Fläche innerhalb von TOLERANCE m, sonst bleibt er unverknüpft, und link_reason nennt die Fassade, an die er nicht verknüpft wurde), observations (die Zeitreihen; nicht numerische Ergebnisse als Text erhalten) und sensor_issues (jedes Problem: fehlende Koordinaten, vertauschte Breite/Länge, Duplikate, unbekannte Einheiten, nicht numerische Ergebnisse).
 
 Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter Layer (.zip), der sich über 4 GiB hinaus oder auf mehr als das 200-Fache seiner Größe entpackt (eine Zip-Bombe) oder verschlüsselte Einträge enthält.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="81"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>URL der SensorThings API (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
       <source>Authentication configuration</source>
       <translation>Authentifizierungskonfiguration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Oder CSV-/GeoJSON-Exportdateien</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
       <source>Window start</source>
       <translation>Beginn des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
       <source>Window end</source>
       <translation>Ende des Zeitfensters</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="92"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Flächen: Parks, Plätze (Polygone)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="92"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Abstand zur nächsten Fassade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Ziel-KBS (Standard EPSG:25832)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="97"/>
-      <source>Request timeout (s)</source>
-      <translation>Zeitlimit je Anfrage (s)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
-      <source>Retries</source>
-      <translation>Wiederholungen</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="115"/>

@@ -1459,47 +1459,57 @@ Output: learning_islands (with link_status linked / building_only / unlinked / n
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="101"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="100"/>
+      <source>Request timeout (s)</source>
+      <translation>Request timeout (s)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="102"/>
+      <source>Retries</source>
+      <translation>Retries</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importsensors.py" line="104"/>
       <source>Maximum pages per request</source>
       <translation>Maximum pages per request</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="103"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="106"/>
       <source>Maximum size of one answer (MB)</source>
       <translation>Maximum size of one answer (MB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="105"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="108"/>
       <source>Maximum number of observations</source>
       <translation>Maximum number of observations</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="110"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
       <source>Sensors GeoPackage</source>
       <translation>Sensors GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="111"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="114"/>
       <source>Sensor datastreams</source>
       <translation>Sensor datastreams</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="113"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="116"/>
       <source>Issues</source>
       <translation>Issues</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="123"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="126"/>
       <source>The authentication configuration {0} cannot be applied (unknown id or locked database).</source>
       <translation>The authentication configuration {0} cannot be applied (unknown id or locked database).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="147"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="150"/>
       <source>Give either a SensorThings URL or export files.</source>
       <translation>Give either a SensorThings URL or export files.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="154"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="157"/>
       <source>The window ends before it starts.</source>
       <translation>The window ends before it starts.</translation>
     </message>
@@ -1516,7 +1526,7 @@ SensorThings: Things with their Locations and Datastreams (ObservedProperty, uni
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m; a ground sensor (soil, parking space, groundwater, by its observed property) outside every building and area goes to the nearest façade only when its name or description names a façade, else to the nearest area within TOLERANCE m, else to none, its link_reason naming the façade it was not linked to), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
 
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</source>
       <translation>Imports sensors and their observations either from an OGC SensorThings API service (URL ending in /v1.0 or /v1.1) or from CSV/GeoJSON exports (one row per device and time: device id, time, latitude/longitude, measurement columns), e.g. from a LoRaWAN network server or sensor.community.
@@ -1525,64 +1535,54 @@ SensorThings: Things with their Locations and Datastreams (ObservedProperty, uni
 Credentials come from the authentication configuration (AUTHCFG), are never logged or written and are sent only to the scheme, host and port of URL: a redirect, @iot.nextLink or navigation link to another host, or from HTTPS to HTTP, is refused with an error naming both hosts (whether or not credentials are configured). Credentials in the URL itself are refused.
 Exports: measurement columns are the numeric ones; their property and unit come from known names (P1/PM10, P2/PM2.5, temperature, humidity, noise, soil_moisture, occupied...), a unit in the header ('noise [dB(A)]') or a unit suffix ('temperature_c'); others are kept with an unknown unit. Times without a zone are UTC. Files larger than 256 MB or with more than 5,000,000 rows are refused; rows with more values than the header are skipped and listed in sensor_issues.
 
-Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
+Output: sensors (a point per sensor and datastream: latest value, unit and time, min/mean/max/count over the window, the SensorThings self-link, and the link: inside a building, on an area of AREAS such as a park or square, or at the nearest façade within TOLERANCE m; a ground sensor (soil, parking space, groundwater, by its observed property) outside every building and area goes to the nearest façade only when its name or description names a façade, else to the nearest area within TOLERANCE m, else to none, its link_reason naming the façade it was not linked to), observations (the time series; non-numeric results kept as text) and sensor_issues (every problem: missing coordinates, swapped latitude/longitude, duplicates, unknown units, non-numeric results).
 
 Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zip) that inflates beyond 4 GiB or to more than 200 times its size (a zip bomb), or whose members are encrypted.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="78"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="81"/>
       <source>SensorThings API URL (…/v1.1)</source>
       <translation>SensorThings API URL (…/v1.1)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="80"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
       <source>Authentication configuration</source>
       <translation>Authentication configuration</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="82"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="85"/>
       <source>Or CSV/GeoJSON export files</source>
       <translation>Or CSV/GeoJSON export files</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="83"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
       <source>Window start</source>
       <translation>Window start</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="84"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="87"/>
       <source>Window end</source>
       <translation>Window end</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="86"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
       <source>Building footprints (twin: footprints)</source>
       <translation>Building footprints (twin: footprints)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="89"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="92"/>
       <source>Areas: parks, squares (polygons)</source>
       <translation>Areas: parks, squares (polygons)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="92"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
       <source>Distance to the nearest façade (m)</source>
       <translation>Distance to the nearest façade (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="95"/>
+      <location filename="../../processing/algorithms/importsensors.py" line="98"/>
       <source>Target CRS (default EPSG:25832)</source>
       <translation>Target CRS (default EPSG:25832)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="97"/>
-      <source>Request timeout (s)</source>
-      <translation>Request timeout (s)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/importsensors.py" line="99"/>
-      <source>Retries</source>
-      <translation>Retries</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="115"/>

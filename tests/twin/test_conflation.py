@@ -331,7 +331,7 @@ def _school_footprints():
     ("", "", None),
 ])
 def test_ground_property_by_observed_property(prop, datastream, expected):
-    from geotwin.twin.conflation import ground_property
+    from geotwin.twin.sensors.linkrules import ground_property
 
     assert ground_property({"observed_property": prop, "datastream_name": datastream}) == expected
 
@@ -414,22 +414,45 @@ def _nearest_footprint(folder, device):
     return best
 
 
+def _square_distance(folder, device):
+    """Independent: metres from the CSV station of ``device`` to the square of areas.geojson (EPSG:25832)."""
+    import csv
+    import json
+
+    import numpy as np
+
+    transformer = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    with open(folder / "sensors.csv", encoding="utf-8", newline="") as f:
+        station = next(shapely.Point(transformer.transform(float(r["longitude"]), float(r["latitude"])))
+                       for r in csv.DictReader(f) if r["device_id"] == device)
+    feature = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"][0]
+    square = shapely.transform(shapely.geometry.shape(feature["geometry"]),
+                               lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return square.distance(station)
+
+
 def test_district_links_and_reasons_of_every_sensor(tmp_path):
-    """Default tolerances: only the school's façade sensor moves; soil sensors stay on Friedrichsplatz."""
+    """Default tolerances: only the school's façade sensor moves; soil sensors stay on Friedrichsplatz, the
+    kerbside parking sensors are on it from the import (the nearest area, not the school's façade)."""
     from geotwin.twin.sample import school
 
     folder, twin = _district_twin(tmp_path)
     got = {d: (r["link_type"], r["link_id"]) for d, r in twin.iterrows()}
     square = ("area", "friedrichsplatz")
     assert {d for d, link in got.items() if link == square} == {
-        "ka-fp-soil-01", "ka-fp-soil-02", "ka-fp-soil-03", "ka-fp-temp-01", "ka-fp-temp-03", "ka-fp-noise-01"}
+        "ka-fp-soil-01", "ka-fp-soil-02", "ka-fp-soil-03", "ka-fp-temp-01", "ka-fp-temp-03", "ka-fp-noise-01",
+        "ka-fp-park-01", "ka-fp-park-02", "ka-fp-park-03", "ka-fp-park-04"}
     assert got["ka-fp-temp-02"] == ("facade", school.SCHOOL_ID)
     assert twin.loc["ka-fp-temp-02", "link_reason"] == "within 1 m of the façade; was area friedrichsplatz"
-    # the parking spaces: the import's nearest façade (5 m), no later move
+    # the parking spaces 5 m from the school: ground sensors not named for a façade, so the import links them
+    # to the nearest area (the square), not to the school's façade, and the build leaves them there
     for device in ("ka-fp-park-01", "ka-fp-park-02", "ka-fp-park-03", "ka-fp-park-04"):
         bid, distance = _nearest_footprint(folder, device)
-        assert got[device] == ("facade", bid) == ("facade", school.SCHOOL_ID)
-        assert twin.loc[device, "link_distance"] == pytest.approx(distance, abs=0.02)
+        assert bid == school.SCHOOL_ID and distance == pytest.approx(5.0, abs=0.02)
+        assert got[device] == square
+        assert twin.loc[device, "link_distance"] == pytest.approx(_square_distance(folder, device), abs=0.02)
+        assert twin.loc[device, "link_reason"] == (f"ground sensor (Parking occupancy): nearest façade {bid} at "
+                                                   f"{distance:.1f} m, not named for it; nearest area within 15 m")
     # soil-02 on the southern lawn: its nearest façade is far beyond the 1 m tolerance, its reason the import's
     bid, distance = _nearest_footprint(folder, "ka-fp-soil-02")
     assert distance > 1.0

@@ -4,15 +4,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Required, TypedDict
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 from ..kernel.gpkg import gpkg_output
 from ..kernel.layers import LayerRef, PolygonLookup, polygons_2d, read_frame
 from ..kernel.progress import Reporter
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
+from .linkrules import ground_property, names_facade
 from .series import Issue, Series
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from shapely.geometry.base import BaseGeometry
@@ -65,15 +67,22 @@ class _Polygons(PolygonLookup):
 
 
 def link_sensor(point: BaseGeometry | None, buildings: _Polygons | None, areas: _Polygons | None,
-                tolerance: float) -> Link:
+                tolerance: float, sensor: Mapping[str, Any] | None = None) -> Link:
     """Link a sensor to the twin: inside a building, else inside an area (park, square), else the nearest façade
     within the tolerance.
+
+    A ground sensor (soil, parking space, groundwater: ``linkrules.ground_property``) outside every building
+    and area goes to the nearest façade only when it is named for one (``linkrules.names_facade``); otherwise
+    to the nearest area within the tolerance, else to none, its ``link_reason`` naming the façade it was not
+    linked to.
 
     Args:
         point: the sensor's position (target CRS), None when it has none.
         buildings: the building footprints.
         areas: the areas.
-        tolerance: metres within which the nearest façade is taken.
+        tolerance: metres within which the nearest façade (or, for a ground sensor, area) is taken.
+        sensor: the sensor's ``sensor_name``, ``datastream_name``, ``observed_property`` and ``attributes``
+            (None: not a ground sensor).
 
     Returns:
         The Link: ``link_type`` (building, area, facade, none), ``link_id``, ``link_name``, ``link_distance`` or
@@ -96,6 +105,15 @@ def link_sensor(point: BaseGeometry | None, buildings: _Polygons | None, areas: 
         ['building', 'area', 'none']
         >>> link_sensor(Point(30, 5), buildings, None, 15.0)   # 10 m east of the school
         {'link_type': 'facade', 'link_id': 'B1', 'link_name': 'Schule', 'link_distance': 10.0}
+        >>> parking = {"sensor_name": "Stellplatz 4", "observed_property": "Parking space occupancy"}
+        >>> link_sensor(Point(30, 45), buildings, areas, 15.0, parking)   # 5 m from the park, 35 m from the school
+        {'link_type': 'area', 'link_id': 'P1', 'link_name': 'Schlossgarten', 'link_distance': 5.0, \
+'link_reason': 'ground sensor (Parking space occupancy): no façade within 15 m; nearest area within 15 m'}
+        >>> link_sensor(Point(30, 5), buildings, None, 15.0, parking)["link_reason"]
+        'ground sensor (Parking space occupancy): nearest façade B1 at 10.0 m, not named for it; no areas layer given'
+        >>> link_sensor(Point(30, 5), buildings, None, 15.0, {**parking, "sensor_name": "Stellplatz Fassade"})
+        {'link_type': 'facade', 'link_id': 'B1', 'link_name': 'Schule', 'link_distance': 10.0, \
+'link_reason': 'ground sensor (Parking space occupancy) named for a façade'}
         >>> tmp.cleanup()
     """
     if point is None:
@@ -114,16 +132,37 @@ def link_sensor(point: BaseGeometry | None, buildings: _Polygons | None, areas: 
             if buildings is not None and near is not None:
                 out["link_reason"] = f"nearest façade: {buildings.ids[near[0]]} at {near[1]:.1f} m"
             return out
-    if buildings is not None:
-        near = buildings.nearest(point, tolerance)
-        if near is not None:
-            i, dist = near
-            return {"link_type": "facade", "link_id": buildings.ids[i], "link_name": buildings.names[i],
-                    "link_distance": round(dist, 3)}
+    near = buildings.nearest(point, tolerance) if buildings is not None else None
+    ground = ground_property(sensor) if sensor is not None else None
+    if ground is not None and sensor is not None and not names_facade(sensor):
+        facade = (buildings.ids[near[0]], near[1]) if buildings is not None and near is not None else None
+        return _ground_link(point, ground, facade, areas, tolerance)
+    if buildings is not None and near is not None:
+        i, dist = near
+        link: Link = {"link_type": "facade", "link_id": buildings.ids[i], "link_name": buildings.names[i],
+                      "link_distance": round(dist, 3)}
+        if ground is not None:
+            link["link_reason"] = f"ground sensor ({ground}) named for a façade"
+        return link
     layers = " or ".join(n for n, v in (("building", buildings), ("area", areas)) if v is not None)
     reason = (f"no {layers} contains the point and no façade lies within {tolerance:g} m" if layers
               else "no buildings or areas layer given")
     return {"link_type": "none", "link_reason": reason}
+
+
+def _ground_link(point: BaseGeometry, ground: str, facade: tuple[str, float] | None, areas: _Polygons | None,
+                 tolerance: float) -> Link:
+    """A ground sensor outside every building and area, not named for a façade: the nearest area within the
+    tolerance, else none; the reason names the nearest façade (id, distance) it was not linked to."""
+    why = f"ground sensor ({ground}): " + (f"nearest façade {facade[0]} at {facade[1]:.1f} m, not named for it"
+                                           if facade is not None else f"no façade within {tolerance:g} m")
+    near = areas.nearest(point, tolerance) if areas is not None else None
+    if areas is not None and near is not None:
+        i, dist = near
+        return {"link_type": "area", "link_id": areas.ids[i], "link_name": areas.names[i],
+                "link_distance": round(dist, 3), "link_reason": f"{why}; nearest area within {tolerance:g} m"}
+    rest = f"no area within {tolerance:g} m" if areas is not None else "no areas layer given"
+    return {"link_type": "none", "link_reason": f"{why}; {rest}"}
 
 
 def _example_layers(folder: Path) -> str:
@@ -196,7 +235,9 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
             reporter.check()
             reporter.progress(100.0 * n / max(1, len(series)))
             point = shapely.Point(s.x, s.y) if s.x is not None else None
-            link = link_sensor(point, b_index, a_index, tolerance)
+            link = link_sensor(point, b_index, a_index, tolerance, {
+                "sensor_name": s.sensor_name, "datastream_name": s.datastream_name,
+                "observed_property": s.observed_property, "attributes": s.attributes})
             times = sorted(s.times)
             row = {
                 "sensor_key": s.key, "sensor_id": s.sensor_id, "sensor_name": s.sensor_name,

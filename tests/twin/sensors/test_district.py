@@ -1,4 +1,5 @@
-"""The sample district's sensors imported with its areas.geojson: on the square linked to it, the rest to façades."""
+"""The sample district's sensors imported with its areas.geojson: on the square linked to it, the kerbside
+parking sensors (ground sensors, not named for a façade) to the nearest area, the rest to façades."""
 from __future__ import annotations
 
 import csv
@@ -58,7 +59,7 @@ def _raw_geometry(folder):
     return footprints, feature["properties"], square, stations, rows
 
 
-def test_square_sensors_link_to_the_square_the_others_to_facades(imported):
+def test_square_sensors_link_to_the_square_parking_to_the_nearest_area_the_others_to_facades(imported):
     import pyogrio
 
     folder, out, summary = imported
@@ -70,20 +71,31 @@ def test_square_sensors_link_to_the_square_the_others_to_facades(imported):
         row = sensors.loc[device]
         inside = [bid for bid, fp in footprints.items() if fp.contains(point)]
         assert not inside, device                      # no sensor stands inside a building
+        bid, dist = min(((b, fp.distance(point)) for b, fp in footprints.items()), key=lambda t: t[1])
         if square.contains(point):
             assert (row["link_type"], row["link_id"], row["link_name"]) == ("area", props["id"], props["name"])
             assert row["link_distance"] == 0.0
+        elif device.startswith("ka-fp-park-"):
+            # a ground sensor not named for a façade: not on the façade, on the nearest area within 15 m
+            assert dist <= TOLERANCE and 0.0 < square.distance(point) <= TOLERANCE, device
+            assert (row["link_type"], row["link_id"], row["link_name"]) == ("area", props["id"], props["name"])
+            assert row["link_distance"] == pytest.approx(square.distance(point), abs=0.02)
+            assert row["link_reason"] == (f"ground sensor (Parking occupancy): nearest façade {bid} at {dist:.1f} m, "
+                                          f"not named for it; nearest area within {TOLERANCE:g} m")
         else:
-            bid, dist = min(((b, fp.distance(point)) for b, fp in footprints.items()), key=lambda t: t[1])
             assert dist <= TOLERANCE, device
             assert (row["link_type"], row["link_id"]) == ("facade", bid), device
             assert row["link_distance"] == pytest.approx(dist, abs=0.02)
     on_square = {d for d, p in stations.items() if square.contains(p)}
     assert on_square == ON_SQUARE
     links = {d: (sensors.loc[d, "link_type"], sensors.loc[d, "link_id"]) for d in stations}
-    # the kerbside parking spaces on Erbprinzenstraße are 5 m in front of the school's north façade
-    assert all(links[f"ka-fp-park-0{i}"] == ("facade", "DEBW_KA_0000001") for i in range(1, 5))
-    assert sum(t == "area" for t, _ in links.values()) == 7 and sum(t == "facade" for t, _ in links.values()) == 6
+    # the kerbside parking spaces on Erbprinzenstraße are 5 m in front of the school's north façade: not linked to it
+    for i in range(1, 5):
+        device = f"ka-fp-park-0{i}"
+        assert links[device] == ("area", props["id"])
+        assert f"nearest façade DEBW_KA_0000001 at {footprints['DEBW_KA_0000001'].distance(stations[device]):.1f} m" \
+            in sensors.loc[device, "link_reason"]
+    assert sum(t == "area" for t, _ in links.values()) == 11 and sum(t == "facade" for t, _ in links.values()) == 2
 
 
 def test_square_sensors_carry_their_latest_values(imported):

@@ -30,7 +30,7 @@ SENSORS = LayerSpec(
         "link_type": "str",         # building | area | facade | none
         "link_id": "str",
         "link_name": "str",
-        "link_distance": "float",   # m to the façade (0 inside)
+        "link_distance": "float",   # m to the façade, or to the nearest area for a ground sensor (0 inside)
         "link_reason": "str",
         "attributes": "json",
     },
