@@ -61,7 +61,9 @@ def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                          "properties": {"id": iid, "name": iid, "seats": 8, "opening_hours": hours}})
     doc = availability_json(records, city / "availability.json", now=NOW)
-    assert doc["islands"]["island-closed"]["hours"][0] == [NOW.isoformat(), "2026-11-23T14:00:00+01:00", "closed"]
+    # the intervals start at local midnight of the generation day (the file is the same all day)
+    assert doc["islands"]["island-closed"]["hours"][0] == ["2026-11-22T00:00:00+01:00", "2026-11-23T14:00:00+01:00",
+                                                           "closed"]
     (city / "islands.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     write_viewer(city, cesium_url=site / "cesium", extra_layers={"Learning islands": "../islands.geojson"})
 
