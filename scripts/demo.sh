@@ -105,7 +105,8 @@ step "10. LoRaWAN live: a local Mosquitto broker receives the district's recorde
 if command -v mosquitto >/dev/null 2>&1; then
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   CONF="$OUT/mosquitto.conf"
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$PORT" > "$CONF"
+  # log_type subscribe: the demo publishes once the listener's subscription is in the broker's log
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nlog_type subscribe\n' "$PORT" > "$CONF"
   [ "$(id -u)" = 0 ] && echo "user root" >> "$CONF"
   mosquitto -c "$CONF" >"$OUT/mosquitto.log" 2>&1 &
   BROKER_PID=$!
@@ -113,14 +114,37 @@ if command -v mosquitto >/dev/null 2>&1; then
   run geotwin:listensensors -- BROKER="127.0.0.1:$PORT" TOPICS=0 DEVICES="$OUT/district/sensors.devices.json" \
       DURATION=30 OUTPUT="$OUT/lorawan.gpkg" &
   LISTENER=$!
-  sleep 12
+  # qgis_process takes from seconds to a minute to start on a loaded machine: publishing after a fixed sleep lost
+  # every uplink (the listener's session did not exist yet); wait for its subscription (its DURATION starts then)
+  for _ in $(seq 600); do
+    grep -qE ' geotwin-[0-9a-f]+ [0-2] application/\+/device/\+/event/up$' "$OUT/mosquitto.log" && break
+    kill -0 "$LISTENER" 2>/dev/null || break
+    sleep 0.5
+  done
+  grep -qE ' geotwin-[0-9a-f]+ [0-2] application/\+/device/\+/event/up$' "$OUT/mosquitto.log" \
+    || { echo "geotwin:listensensors did not subscribe within 5 minutes (see $OUT/mosquitto.log)"; exit 1; }
   "$ROOT/.venv/bin/python" -m geotwin.twin.sensors.replay --broker "127.0.0.1:$PORT" --limit 500 \
       "$OUT/district/sensors.uplinks.jsonl"
-  wait "$LISTENER" || echo "listensensors failed (see above)"
+  wait "$LISTENER" || { echo "geotwin:listensensors failed (see above)"; exit 1; }
   kill "$BROKER_PID" 2>/dev/null || true
 else
   echo "(mosquitto not installed: step skipped)"
 fi
+
+step "11. Charts: the sensors' series of their last 7 days beside the tiles ($OUT/tiles/series.json), drawn in the
+     web map's info box of each sensor; in QGIS: Plugins > GeoTwin > Sensor time series… on $OUT/twin.gpkg"
+"$ROOT/.venv/bin/python" - "$OUT/tiles/series.json" <<'PY'
+import json, sys
+series = json.load(open(sys.argv[1], encoding="utf-8"))
+by_property = {}
+for s in series.values():
+    by_property.setdefault((s["property"], s["unit"]), []).append(s)
+for (prop, unit), group in sorted(by_property.items()):
+    values = [v for s in group for v in s["v"] if v is not None]
+    first, last = min(s["t"][0] for s in group), max(s["t"][-1] for s in group)
+    print(f"  {prop} [{unit}]: {len(group)} sensors, {len(values)} points {first[:16]} to {last[:16]}, "
+          f"{min(values):g} to {max(values):g}")
+PY
 
 echo
 echo "GeoTwin demo finished. Written:"

@@ -45,3 +45,16 @@ def test_the_demo_runs_the_chain_books_a_classroom_and_stores_uplinks(tmp_path):
     # LoRaWAN: the 500 replayed uplinks stored once each
     assert re.search(r"STORED:\t500\b", log) and re.search(r"DUPLICATES:\t0\b", log)
     assert _rows(out / "lorawan.gpkg", "SELECT count(*) FROM lorawan_uplinks") == [(500,)]
+    # the charts (step 11): series.json beside the tiles holds each sensor's observations of the twin (read here with
+    # sqlite3), soil moisture, noise and temperature among them, and the step reports each property's points
+    series = json.loads((out / "tiles" / "series.json").read_text(encoding="utf-8"))
+    stored = _rows(out / "twin.gpkg", "SELECT sensor_key, count(*) FROM observations WHERE result IS NOT NULL "
+                                      "GROUP BY sensor_key")
+    assert sorted((key, len(s["v"])) for key, s in series.items()) == sorted(stored)
+    units = {s["property"]: s["unit"] for s in series.values()}
+    assert {"Soil moisture": "%", "Sound pressure level (A-weighted)": "dB(A)", "Air temperature": "°C"}.items() <= \
+        units.items()
+    for prop in ("Soil moisture", "Sound pressure level (A-weighted)", "Air temperature"):
+        points = sum(len(s["v"]) for s in series.values() if s["property"] == prop)
+        assert re.search(rf"{re.escape(prop)} \[{re.escape(units[prop])}\]: \d+ sensors, {points} points", log)
+    assert "series.json" in (out / "tiles" / "viewer" / "index.html").read_text(encoding="utf-8")

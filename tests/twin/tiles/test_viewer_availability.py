@@ -1,7 +1,8 @@
 """The web map's availability text from availability.json's opening hours (issue 15): an island closed at the page's
 time says "geschlossen (öffnet Mo 14:00)" / "closed (opens Mon 14:00)", never "free"; an open one "free now until
 12:00 (closes 18:00)"; hours by arrangement "opening hours unknown (nach Vereinbarung)". The file is written by
-``availability_json`` for a fixed time, and the page's clock (headless chromium) is fixed a few minutes later."""
+``availability_json`` for a fixed time, and the page's clock (headless chromium) is fixed a few minutes later. When the
+server rewrites the file (a new booking), the page reloads it and the island says "busy until 13:00"."""
 from __future__ import annotations
 
 import functools
@@ -35,6 +36,21 @@ ISLANDS = [  # id, east, north (m, around the fixture's origin), opening hours
 ]
 
 
+class _Rewriting(QuietHandler):
+    """Serves availability.json, and availability_later.json in its place once the page has asked for /rewrite."""
+    rewritten = False
+
+    def do_GET(self):
+        if self.path == "/rewrite":
+            type(self).rewritten = True
+            self.send_response(204)
+            self.end_headers()
+            return
+        if type(self).rewritten and self.path.split("?")[0] == "/city/availability.json":
+            self.path = "/city/availability_later.json"
+        super().do_GET()
+
+
 def test_the_viewer_knows_the_open_end_comment():
     """The viewer translates the open end's comment of twin/islands/opening_hours.py: the same text."""
     assert f'row.note === "{OPEN_END_COMMENT}"' in (ROOT / "resources" / "viewer" / "viewer.js").read_text()
@@ -61,9 +77,17 @@ def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                          "properties": {"id": iid, "name": iid, "seats": 8, "opening_hours": hours}})
     doc = availability_json(records, city / "availability.json", now=NOW)
-    assert doc["islands"]["island-closed"]["hours"][0] == [NOW.isoformat(), "2026-11-23T14:00:00+01:00", "closed"]
+    # the intervals start at local midnight of the generation day (the file is the same all day)
+    assert doc["islands"]["island-closed"]["hours"][0] == ["2026-11-22T00:00:00+01:00", "2026-11-23T14:00:00+01:00",
+                                                           "closed"]
     (city / "islands.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    write_viewer(city, cesium_url=site / "cesium", extra_layers={"Learning islands": "../islands.geojson"})
+    # the file as the server rewrites it later (python -m geotwin.twin.islands.availability): booked 10:00-13:00
+    later = tmp_path / "later.ics"
+    later.write_text(feed.read_text().replace("T120000", "T100000"))
+    availability_json([{**r, "calendar": str(later)} if r["calendar"] else r for r in records],
+                      city / "availability_later.json", now=NOW)
+    write_viewer(city, cesium_url=site / "cesium", extra_layers={"Learning islands": "../islands.geojson"},
+                 sensor_refresh_seconds=1)
 
     state = "(document.querySelector('#info .availability') || {dataset: {}}).dataset.state"
 
@@ -73,7 +97,8 @@ def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
                 {"clickAt": {"lon": lon, "lat": lat, "height": GROUND_H, "offsetY": -22}, "as": name},
                 {"eval": state, "as": name + "_state"}]
 
-    server, base = serve(functools.partial(QuietHandler, directory=str(site)))
+    _Rewriting.rewritten = False
+    server, base = serve(functools.partial(_Rewriting, directory=str(site)))
     try:
         job = {"timeoutMs": 60000, "pages": [{
             "url": f"{base}/city/viewer/index.html", "locale": "de-DE", "clock": PAGE_TIME.isoformat(),
@@ -81,7 +106,12 @@ def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
                       {"eval": "new Date().toISOString()", "as": "clock"}, *click("island-closed", "closed_de"),
                       {"click": "#lang-switch"},
                       {"eval": "document.getElementById('info').innerText", "as": "closed_en"},
-                      *click("island-open", "open_en"), *click("island-arrangement", "unknown_en")]}]}
+                      *click("island-open", "open_en"), *click("island-arrangement", "unknown_en"),
+                      # the server rewrites availability.json; the page reloads it (twice: one begun later)
+                      {"eval": "fetch('/rewrite').then(function () { window.refreshesBefore = "
+                               "window.geotwin.availabilityRefreshes || 0; return 1; })", "as": "rewritten"},
+                      {"wait": "(window.geotwin.availabilityRefreshes || 0) >= window.refreshesBefore + 2"},
+                      *click("island-open", "busy_en")]}]}
         (tmp_path / "job.json").write_text(json.dumps(job))
         proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
                               timeout=600, cwd=ROOT)
@@ -112,3 +142,6 @@ def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
     assert v["unknown_en_state"] == "unknown"
     assert "opening hours unknown (nach Vereinbarung)" in v["unknown_en"]["text"]
     assert "free" not in v["unknown_en"]["text"]
+    # after the server's rewrite (booked from 10:00), the reloaded file: busy until 13:00
+    assert v["busy_en"]["pickedId"] == "island-open" and v["busy_en_state"] == "busy", v["busy_en"]
+    assert "busy until 13:00" in v["busy_en"]["text"] and "free now" not in v["busy_en"]["text"], v["busy_en"]
