@@ -137,6 +137,15 @@ def test_district_model_builds_the_twin(district_run):
                  or ("fassade" in name.lower() and footprints.distance(positions[name]) <= 15.0)}
     assert on_facade == {"Lufttemperatur Schule Nordfassade"}
     on_square -= on_facade
+    # ... and a ground sensor (soil, parking, groundwater) off the square is never put on a façade it is not named
+    # for: with the square within the import's 15 m it observes the square (the kerbside parking bays, 5 m from
+    # the school)
+    ground = {t["name"] for t in things if any(word in d["ObservedProperty"]["name"].lower()
+                                               for d in t["Datastreams"] for word in ("soil", "parking", "groundwater"))}
+    near = {name for name in ground - on_square - on_facade
+            if "fassade" not in name.lower() and square.distance(positions[name]) <= 15.0}
+    assert near == {f"Stellplatz Erbprinzenstraße {i}" for i in range(1, 5)}
+    on_square |= near
     observing = _rows(twin, "SELECT s.sensor_name, l.to_id FROM links l JOIN sensors s ON s.sensor_key = l.from_id "
                             "WHERE l.from_layer = 'sensors' AND l.relation = 'observes' AND l.to_layer = 'area'")
     assert observing == sorted((name, area["properties"]["id"]) for name in on_square)
