@@ -244,13 +244,10 @@ def test_facade_sensors_link_to_the_building_before_the_square():
     assert link_facade_sensors(again.iloc[0:0], footprints, {}, ConflationOptions()) == 0
 
 
-def test_district_school_facade_sensor_links_to_the_school_in_the_twin(tmp_path):
-    """The sample district: ka-fp-temp-02 ("Schule Nordfassade", 0.5 m from the school) stands on Friedrichsplatz;
-    the sensor import links it to the square, the twin to the school's façade."""
-    import csv
-
+def _district_sensors(tmp_path):
+    """The sample district (20 buildings, seed 0) generated into tmp_path/district, its city model imported into
+    city.gpkg and its sensors into sensors.gpkg (linked with its areas, 15 m); the district folder."""
     from geotwin.twin.kernel.layers import LayerRef
-    from geotwin.twin.sample import school
     from geotwin.twin.sample.generator import generate_district
     from geotwin.twin.sensors.export_source import read_exports
     from geotwin.twin.sensors.importer import write_sensors
@@ -262,6 +259,17 @@ def test_district_school_facade_sensor_links_to_the_school_in_the_twin(tmp_path)
     write_sensors(series, issues, str(tmp_path / "sensors.gpkg"), "EPSG:25832",
                   buildings=LayerRef(str(tmp_path / "city.gpkg"), "footprints"),
                   areas=LayerRef(str(folder / "areas.geojson")), tolerance=15.0)
+    return folder
+
+
+def test_district_school_facade_sensor_links_to_the_school_in_the_twin(tmp_path):
+    """The sample district: ka-fp-temp-02 ("Schule Nordfassade", 0.5 m from the school) stands on Friedrichsplatz;
+    the sensor import links it to the square, the twin to the school's façade."""
+    import csv
+
+    from geotwin.twin.sample import school
+
+    folder = _district_sensors(tmp_path)
     imported = pyogrio.read_dataframe(tmp_path / "sensors.gpkg", layer="sensors").set_index("sensor_id")
     assert (imported.loc["ka-fp-temp-02", "link_type"], imported.loc["ka-fp-temp-02", "link_id"]) == (
         "area", "friedrichsplatz")
@@ -376,18 +384,7 @@ def test_ground_sensors_stay_on_their_area_unless_named_for_a_facade():
 
 def _district_twin(tmp_path, **options):
     """The sample district (20 buildings) imported with its areas and built into a twin; the twin's sensors."""
-    from geotwin.twin.kernel.layers import LayerRef
-    from geotwin.twin.sample.generator import generate_district
-    from geotwin.twin.sensors.export_source import read_exports
-    from geotwin.twin.sensors.importer import write_sensors
-
-    folder = tmp_path / "district"
-    generate_district(folder, buildings=20, seed=0, formats=("citygml", "sensors", "areas"))
-    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
-    series, issues = read_exports([folder / "sensors.csv"], "EPSG:25832")
-    write_sensors(series, issues, str(tmp_path / "sensors.gpkg"), "EPSG:25832",
-                  buildings=LayerRef(str(tmp_path / "city.gpkg"), "footprints"),
-                  areas=LayerRef(str(folder / "areas.geojson")), tolerance=15.0)
+    folder = _district_sensors(tmp_path)
     store = open_store(tmp_path / "twin.gpkg")
     build_twin(store, BuildInputs(citymodel=[str(tmp_path / "city.gpkg")], sensors=[str(tmp_path / "sensors.gpkg")]),
                ConflationOptions(**options))
