@@ -13,7 +13,6 @@ import functools
 import json
 import math
 import shutil
-import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -22,6 +21,7 @@ import pytest
 
 from geotwin.bim.importer import ImportOptions, import_ifc
 from geotwin.tests.paths import ROOT
+from geotwin.tests.twin.tiles.browser_job import run_job
 from geotwin.tests.twin.tiles.test_viewer_browser import CESIUM_BUILD, CHROMIUM, twin_export
 from geotwin.tests.twin.tiles.test_viewer_webmap import QuietHandler, serve
 from geotwin.twin.kernel.progress import CollectingReporter
@@ -183,13 +183,7 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
     job = {"timeoutMs": 90000, "pages": [
         {"url": f"{base}/twin/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
          "steps": steps}]}
-    (tmp_path / "job.json").write_text(json.dumps(job))
-    proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
-                          timeout=900, cwd=ROOT)
-    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    (tmp_path / "result.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    assert "fatal" not in result, result.get("fatal")
+    result = run_job(node, DRIVER, job, tmp_path, timeout=900)
     assert result["foreignRequests"] == []
     page = result["pages"][0]
     assert "error" not in page, page.get("error")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import subprocess
 
 from geotwin.tests.paths import ROOT
+from geotwin.tests.twin.tiles.browser_job import run_job
 from geotwin.tests.twin.tiles.test_viewer_a11y_browser import check_canvas_labels
 from geotwin.tests.twin.tiles.test_viewer_browser import (
     BUILDINGS,
@@ -183,13 +183,7 @@ def _drive(tmp_path, node, base):
     job = {"timeoutMs": 90000, "pages": [
         {"url": f"{base}/city/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
          "steps": steps}]}
-    (tmp_path / "job.json").write_text(json.dumps(job))
-    proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT)
-    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    (tmp_path / "result.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    assert "fatal" not in result, result.get("fatal")
+    result = run_job(node, DRIVER, job, tmp_path, timeout=300)
     assert result["foreignRequests"] == []
     page = result["pages"][0]
     assert "error" not in page, page.get("error")
