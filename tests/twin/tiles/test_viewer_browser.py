@@ -10,7 +10,6 @@ import re
 import shutil
 import sqlite3
 import struct
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -29,6 +28,7 @@ from pyproj import Transformer
 
 from geotwin.tests.paths import ROOT
 from geotwin.tests.sta_server import start as start_sta
+from geotwin.tests.twin.tiles.browser_job import run_job
 from geotwin.tests.twin.tiles.http_json import JsonAnswerHandler
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
@@ -561,14 +561,8 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
             {"url": f"{base_url}/broken/viewer/index.html"},
         ],
     }
-    (tmp_path / "job.json").write_text(json.dumps(job))
     # 7 pages in one chromium launch: about 2 minutes on an idle machine, 5 or more when it is shared
-    proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
-                          timeout=480, cwd=ROOT)
-    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert "fatal" not in result, result.get("fatal")
-    (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
+    result = run_job(node, DRIVER, job, tmp_path, timeout=480)
     assert result["foreignRequests"] == []  # no Cesium ion, no CDN: everything from localhost
     page11, page10, page_hh, page_implicit, page_district, page_twin, broken = result["pages"]
 

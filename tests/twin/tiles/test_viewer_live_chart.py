@@ -12,7 +12,6 @@ import functools
 import json
 import re
 import shutil
-import subprocess
 import threading
 from datetime import datetime, timedelta
 from http.server import ThreadingHTTPServer
@@ -24,6 +23,7 @@ import pytest
 from geotwin.tests.paths import ROOT
 from geotwin.tests.sta_server import Fault
 from geotwin.tests.sta_server import start as start_sta
+from geotwin.tests.twin.tiles.browser_job import run_job
 from geotwin.tests.twin.tiles.http_json import JsonAnswerHandler
 from geotwin.tests.twin.tiles.test_viewer_browser import (
     CESIUM_BUILD,
@@ -200,13 +200,7 @@ def test_live_chart_in_headless_chromium(tmp_path, live_site):
         {"url": f"{s['base']}/bare/viewer/index.html", "locale": "de-DE", "steps": [
             look, sensor_click, fallback, {"eval": CHART, "as": "none"}]},
     ]}
-    (tmp_path / "job.json").write_text(json.dumps(job))
-    proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
-    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
-    assert "fatal" not in result, result.get("fatal")
+    result = run_job(node, DRIVER, job, tmp_path, timeout=600)
     assert result["foreignRequests"] == []
     for page in result["pages"]:
         v = page["values"]
