@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..kernel.errors import GeoTwinError
-
-MANIFEST = "manifest.json"
+from ..kernel.manifest import PartitionManifest
 
 
 def fingerprint(*parts: Any) -> str:
@@ -38,14 +37,12 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class Manifest:
+class Manifest(PartitionManifest):
     """The finished partitions of one stage in ``folder`` (see the module docstring)."""
 
     def __init__(self, folder: str | os.PathLike[str], stage: str) -> None:
-        self.folder = Path(folder)
+        super().__init__(folder, {"stage": stage})
         self.stage = stage
-        self.path = self.folder / MANIFEST
-        self.entries: dict[str, dict[str, Any]] = {}
         if self.path.exists():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -61,24 +58,6 @@ class Manifest:
         entry = self.entries.get(key)
         return (entry is not None and entry.get("fingerprint") == print_
                 and (self.folder / str(entry.get("output", ""))).exists())
-
-    def record(self, key: str, entry: dict[str, Any]) -> None:
-        """Note partition ``key`` as finished (``entry`` holds its fingerprint and output) and save."""
-        self.entries[key] = entry
-        self.save()
-
-    def forget(self, key: str) -> None:
-        """Drop partition ``key`` (it failed or its input is gone) and save."""
-        if self.entries.pop(key, None) is not None:
-            self.save()
-
-    def save(self) -> None:
-        """Write the manifest atomically."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"stage": self.stage, "partitions": self.entries}, indent=1, sort_keys=True),
-                       encoding="utf-8")
-        os.replace(tmp, self.path)
 
 
 def default_work_folder(target: str) -> Path:

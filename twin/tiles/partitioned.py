@@ -1368,7 +1368,7 @@ def _map(plan: ExportPlan, work: WorkFolder, mapper: Mapper, reporter: Reporter)
             reporter.warning(result.message)
         else:
             kept += done.get(result.key) == result.digest
-            work.record(result.key, result.digest)
+            work.record_part(result.key, result.digest)
         reporter.check()
         reporter.progress(20 + 75 * len(results) / len(plan.tasks))
     if kept:

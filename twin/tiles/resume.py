@@ -25,9 +25,9 @@ from typing import Any
 
 from ..kernel.atomic import discard_folder
 from ..kernel.errors import GeoTwinError
+from ..kernel.manifest import PartitionManifest
 
 WORK_SUFFIX = ".geotwin-work"
-MANIFEST = "manifest.json"
 PARTS = "parts"
 SUMMARY = "summary.json"
 STAGE = "export"
@@ -126,7 +126,7 @@ def save_part(tmp: Path, folder: Path, summary: dict[str, Any]) -> None:
     os.rename(tmp, folder)
 
 
-class WorkFolder:
+class WorkFolder(PartitionManifest):
     """The resumable work folder of one tileset folder (see the module docstring)."""
 
     def __init__(self, target: str | os.PathLike[str]) -> None:
@@ -136,10 +136,8 @@ class WorkFolder:
             GeoTwinError: a folder of that name that is not this export's work folder (it is left untouched).
         """
         self.target = Path(target)
-        self.folder = work_folder(self.target)
+        super().__init__(work_folder(self.target), {"stage": STAGE, "target": self.target.name})
         self.parts = self.folder / PARTS
-        self.path = self.folder / MANIFEST
-        self.entries: dict[str, dict[str, Any]] = {}
         if not os.path.lexists(self.folder):
             return
         try:
@@ -164,22 +162,9 @@ class WorkFolder:
         self.save()
         return {k: str(e.get("fingerprint")) for k, e in self.entries.items()}
 
-    def record(self, key: str, digest: str) -> None:
+    def record_part(self, key: str, digest: str) -> None:
         """Note the partition ``key`` as finished with ``digest`` (its folder is complete) and save."""
-        self.entries[key] = {"fingerprint": digest, "output": f"{PARTS}/{part_name(key)}"}
-        self.save()
-
-    def forget(self, key: str) -> None:
-        """Drop the partition ``key`` (it failed) and save."""
-        if self.entries.pop(key, None) is not None:
-            self.save()
-
-    def save(self) -> None:
-        """Write the manifest atomically."""
-        tmp = self.path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"stage": STAGE, "target": self.target.name, "partitions": self.entries},
-                                  indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+        self.record(key, {"fingerprint": digest, "output": f"{PARTS}/{part_name(key)}"})
 
     def assemble(self, keys: list[str], into: Path) -> None:
         """Link (or copy) the files of the finished partitions ``keys`` into the folder ``into``."""
