@@ -1,0 +1,164 @@
+"""The demo's LoRaWAN flow without QGIS: sensor import (history) -> the listener appends the replayed uplinks of a
+real Mosquitto broker to the same sensors GeoPackage -> the build links them -> series.json charts them.
+
+Every device is one sensor of the twin, linked like the imported sensors, and its exported series is its imported
+history followed by the replayed uplinks' decoded values (both read here with json from the sample files)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+import shapely
+from lxml import etree
+from pyproj import Transformer
+from shapely.geometry import Polygon
+
+from geotwin.tests.mqtt_broker import Mosquitto
+from geotwin.twin.build import BuildInputs, build_twin
+from geotwin.twin.citymodel.importer import import_citymodel
+from geotwin.twin.kernel.layers import LayerRef
+from geotwin.twin.sample.generator import generate_district
+from geotwin.twin.sensors.export_source import read_exports
+from geotwin.twin.sensors.importer import write_sensors
+from geotwin.twin.sensors.lorawan import CHIRPSTACK_TOPIC, UplinkStore, load_devices
+from geotwin.twin.store import open_store
+
+from .test_lorawan import Listener, local_broker
+
+CUT = datetime(2025, 6, 8, 13, 45, tzinfo=UTC)   # the history's end, as in scripts/demo.sh
+SKIP, LIVE = 8216, 520                            # the recording's lines before 8 June 14:00 UTC, and after
+NS = {"bldg": "http://www.opengis.net/citygml/building/2.0", "gml": "http://www.opengis.net/gml"}
+GROUND = ("Soil moisture", "Parking space occupancy")
+
+
+def rows(gpkg, sql, *args):
+    with sqlite3.connect(gpkg) as db:
+        return db.execute(sql, args).fetchall()
+
+
+@pytest.fixture
+def broker(tmp_path):
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    b = Mosquitto(folder).start()
+    yield b
+    b.stop()
+
+
+def _replay(python_exe, broker, recording):
+    proc = subprocess.run([python_exe, "-m", "geotwin.twin.sensors.replay", "--broker", f"127.0.0.1:{broker.port}",
+                           "--skip", str(SKIP), "--limit", str(LIVE), str(recording)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{LIVE} messages published to mqtt://127.0.0.1:{broker.port}"
+
+
+def _listen(broker, sensors, devices, python_exe, recording):
+    """One listener run over the replay; its Counts once every message arrived."""
+    listener = Listener(local_broker(broker), sensors, topics=[CHIRPSTACK_TOPIC],
+                        store=UplinkStore(sensors, load_devices(devices)))
+    _replay(python_exe, broker, recording)
+    listener.wait(lambda: bool(listener.seen) and listener.seen[-1] >= LIVE, timeout=120)
+    return listener.finish()
+
+
+def _expected_links(folder, devices):
+    """Independent: each device's (link type, target) from its table position, the GML ground surfaces and the
+    square of areas.geojson: inside a footprint -> building; a ground sensor (soil, parking) -> the square;
+    within 1 m of a footprint -> that façade; inside the square -> the square; else the nearest façade."""
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    footprints = []
+    for building in etree.parse(str(folder / "district.gml")).iterfind(".//bldg:Building", NS):
+        for pos in building.iterfind(".//bldg:GroundSurface//gml:posList", NS):
+            v = [float(t) for t in pos.text.split()]
+            footprints.append((building.get("{http://www.opengis.net/gml}id"),
+                               Polygon([(v[i], v[i + 1]) for i in range(0, len(v), 3)])))
+    area = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"][0]
+    square = shapely.transform(shapely.geometry.shape(area["geometry"]),
+                               lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
+    out = {}
+    for d in devices:
+        point = shapely.Point(to_utm.transform(d["x"], d["y"]))
+        bid, distance = min(((b, p.exterior.distance(point)) for b, p in footprints), key=lambda t: t[1])
+        if any(p.contains(point) for _, p in footprints):
+            out[d["dev_eui"]] = ("building", bid)
+        elif d["properties"][0]["property"] in GROUND or (distance > 1.0 and square.contains(point)):
+            out[d["dev_eui"]] = ("area", area["properties"]["id"])
+        else:
+            out[d["dev_eui"]] = ("facade", bid)
+    return out
+
+
+def test_uplinks_join_the_imported_sensors_are_linked_and_charted(broker, tmp_path, python_exe):
+    from geotwin.twin.tiles.source import read_city_model
+    from geotwin.twin.tiles.twin_layers import read_twin_extras
+    from geotwin.twin.tiles.twin_tiles import write_series
+
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=20, seed=0, formats=("citygml", "sensors", "areas"))
+    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
+    # 1. the import: the SensorThings history until the cut, linked to buildings, façades and the square
+    sensors = tmp_path / "sensors.gpkg"
+    series, issues = read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=CUT)
+    write_sensors(series, issues, str(sensors), "EPSG:25832",
+                  buildings=LayerRef(str(tmp_path / "city.gpkg"), "footprints"),
+                  areas=LayerRef(str(folder / "areas.geojson")), tolerance=15.0)
+    imported = rows(sensors, "SELECT count(*) FROM observations")[0][0]
+    # 2. the listener appends the last 520 uplinks of the recording, twice (the second run stores nothing)
+    devices_file, recording = folder / "sensors.devices.json", folder / "sensors.uplinks.jsonl"
+    first = _listen(broker, sensors, devices_file, python_exe, recording)
+    assert (first.received, first.stored, first.observations, first.duplicates, first.unknown, first.malformed,
+            first.already_stored) == (LIVE, LIVE, LIVE, 0, 0, 0, 0)
+    again = _listen(broker, sensors, devices_file, python_exe, recording)
+    assert (again.received, again.stored, again.duplicates) == (LIVE, 0, LIVE)
+    assert rows(sensors, "SELECT count(*) FROM observations")[0][0] == imported + LIVE
+    # 3. the build: every device of the table is exactly one sensor of the twin, with no lorawan# twin
+    store = open_store(tmp_path / "twin.gpkg")
+    build_twin(store, BuildInputs(citymodel=[str(tmp_path / "city.gpkg")], sensors=[str(sensors)]))
+    twin = tmp_path / "twin.gpkg"
+    devices = json.loads(devices_file.read_text(encoding="utf-8"))["devices"]
+    assert len(devices) == 13
+    twin_sensors = rows(twin, "SELECT sensor_key, sensor_name, attributes, link_type, link_id FROM sensors")
+    assert len(twin_sensors) == 13 and not [k for k, *_ in twin_sensors if k.startswith("lorawan#")]
+    by_eui = {}
+    for key, name, attributes, link_type, link_id in twin_sensors:
+        by_eui.setdefault(json.loads(attributes)["thing_properties"]["devEUI"].lower(), []).append(
+            (key, name, link_type, link_id))
+    assert sorted(by_eui) == sorted(d["dev_eui"].lower() for d in devices)
+    assert all(len(v) == 1 for v in by_eui.values())
+    # each linked, as its table position says, with its row in the links table
+    expected = _expected_links(folder, devices)
+    links = {f: (k, t) for f, t, k in rows(
+        twin, "SELECT from_id, to_id, json_extract(details, '$.link_type') FROM links WHERE from_layer = 'sensors' "
+              "AND relation = 'observes'")}
+    for d in devices:
+        [(key, name, link_type, link_id)] = by_eui[d["dev_eui"].lower()]
+        assert name == d["name"]
+        assert (link_type, link_id) == expected[d["dev_eui"]], d["sensor_id"]
+        assert links[key] == expected[d["dev_eui"]], d["sensor_id"]
+    assert sorted(k for k, _ in expected.values()) == ["area"] * 10 + ["facade"] * 3
+    # 4. series.json: each device's history up to the cut, then the replayed uplinks' decoded values
+    extras = read_twin_extras(twin, read_city_model(twin).rows)
+    assert write_series(twin, extras, tmp_path) == "series.json"
+    charted = json.loads((tmp_path / "series.json").read_text(encoding="utf-8"))
+    things = json.loads((folder / "sensors.sta.json").read_text(encoding="utf-8"))
+    history = {t["properties"]["devEUI"].lower(): [(o["phenomenonTime"], float(o["result"]))
+                                                   for o in t["Datastreams"][0]["Observations"]
+                                                   if o["phenomenonTime"] <= "2025-06-08T13:45:00Z"]
+               for t in things}
+    live = {}
+    with open(recording, encoding="utf-8") as f:
+        for line in list(f)[SKIP:SKIP + LIVE]:
+            payload = json.loads(line)["payload"]
+            (value,) = payload["object"].values()
+            live.setdefault(payload["deviceInfo"]["devEui"].lower(), []).append(
+                (payload["time"].replace("+00:00", "Z"), float(value)))
+    assert sorted(live) == sorted(history) and {len(v) for v in live.values()} == {LIVE // 13}
+    for eui, [(key, *_)] in by_eui.items():
+        got = list(zip(charted[key]["t"], charted[key]["v"]))
+        assert got == history[eui] + live[eui], eui
+        assert len(got) == 7 * 24 * 4 and got[-1][0] == "2025-06-08T23:45:00Z"
