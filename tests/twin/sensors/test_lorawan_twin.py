@@ -66,7 +66,7 @@ def _listen(broker, sensors, devices, python_exe, recording):
     return listener.finish()
 
 
-def _expected_links(folder, devices):
+def expected_links(folder, devices):
     """Independent: each device's (link type, target) from its table position, the GML ground surfaces and the
     square of areas.geojson: inside a footprint -> building; a ground sensor (soil, parking) -> the square;
     within 1 m of a footprint -> that façade; inside the square -> the square; else the nearest façade."""
@@ -90,6 +90,26 @@ def _expected_links(folder, devices):
             out[d["dev_eui"]] = ("area", area["properties"]["id"])
         else:
             out[d["dev_eui"]] = ("facade", bid)
+    return out
+
+
+def expected_series(folder):
+    """Independent: {DevEUI: [(time, value)]}: the SensorThings history until the cut (sensors.sta.json), then the
+    decoded values of the recording's last LIVE uplinks (sensors.uplinks.jsonl), 8 June 14:00-23:45 UTC."""
+    things = json.loads((folder / "sensors.sta.json").read_text(encoding="utf-8"))
+    out = {t["properties"]["devEUI"].lower(): [(o["phenomenonTime"], float(o["result"]))
+                                               for o in t["Datastreams"][0]["Observations"]
+                                               if o["phenomenonTime"] <= "2025-06-08T13:45:00Z"]
+           for t in things}
+    live = 0
+    with open(folder / "sensors.uplinks.jsonl", encoding="utf-8") as f:
+        for line in list(f)[SKIP:SKIP + LIVE]:
+            payload = json.loads(line)["payload"]
+            (value,) = payload["object"].values()
+            out[payload["deviceInfo"]["devEui"].lower()].append((payload["time"].replace("+00:00", "Z"), float(value)))
+            live += 1
+            assert payload["time"] >= "2025-06-08T14:00:00"
+    assert live == LIVE
     return out
 
 
@@ -131,7 +151,7 @@ def test_uplinks_join_the_imported_sensors_are_linked_and_charted(broker, tmp_pa
     assert sorted(by_eui) == sorted(d["dev_eui"].lower() for d in devices)
     assert all(len(v) == 1 for v in by_eui.values())
     # each linked, as its table position says, with its row in the links table
-    expected = _expected_links(folder, devices)
+    expected = expected_links(folder, devices)
     links = {f: (k, t) for f, t, k in rows(
         twin, "SELECT from_id, to_id, json_extract(details, '$.link_type') FROM links WHERE from_layer = 'sensors' "
               "AND relation = 'observes'")}
@@ -145,20 +165,33 @@ def test_uplinks_join_the_imported_sensors_are_linked_and_charted(broker, tmp_pa
     extras = read_twin_extras(twin, read_city_model(twin).rows)
     assert write_series(twin, extras, tmp_path) == "series.json"
     charted = json.loads((tmp_path / "series.json").read_text(encoding="utf-8"))
-    things = json.loads((folder / "sensors.sta.json").read_text(encoding="utf-8"))
-    history = {t["properties"]["devEUI"].lower(): [(o["phenomenonTime"], float(o["result"]))
-                                                   for o in t["Datastreams"][0]["Observations"]
-                                                   if o["phenomenonTime"] <= "2025-06-08T13:45:00Z"]
-               for t in things}
-    live = {}
-    with open(recording, encoding="utf-8") as f:
-        for line in list(f)[SKIP:SKIP + LIVE]:
-            payload = json.loads(line)["payload"]
-            (value,) = payload["object"].values()
-            live.setdefault(payload["deviceInfo"]["devEui"].lower(), []).append(
-                (payload["time"].replace("+00:00", "Z"), float(value)))
-    assert sorted(live) == sorted(history) and {len(v) for v in live.values()} == {LIVE // 13}
+    wanted = expected_series(folder)
+    assert sorted(wanted) == sorted(by_eui) and {len(v) for v in wanted.values()} == {7 * 24 * 4}
     for eui, [(key, *_)] in by_eui.items():
         got = list(zip(charted[key]["t"], charted[key]["v"]))
-        assert got == history[eui] + live[eui], eui
-        assert len(got) == 7 * 24 * 4 and got[-1][0] == "2025-06-08T23:45:00Z"
+        assert got == wanted[eui], eui
+
+
+def test_uplinks_the_imported_history_holds_are_not_stored_twice(broker, tmp_path, python_exe):
+    """The whole week imported, then the recording's first 2 x 13 uplinks replayed: the uplinks are recorded (their
+    DevEUI and frame counter), their values not doubled; the sensors stay the 13 imported ones."""
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=10, seed=0, formats=("sensors",))
+    sensors = tmp_path / "sensors.gpkg"
+    write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832"), str(sensors), "EPSG:25832")
+    before = rows(sensors, "SELECT sensor_key, count(*), min(result), max(result) FROM observations "
+                           "GROUP BY sensor_key ORDER BY sensor_key")
+    assert len(before) == 13 and {n for _, n, *_ in before} == {7 * 24 * 4}
+    listener = Listener(local_broker(broker), sensors, devices=folder / "sensors.devices.json",
+                        topics=[CHIRPSTACK_TOPIC])
+    proc = subprocess.run([python_exe, "-m", "geotwin.twin.sensors.replay", "--broker", f"127.0.0.1:{broker.port}",
+                           "--limit", "26", str(folder / "sensors.uplinks.jsonl")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    listener.wait(lambda: bool(listener.seen) and listener.seen[-1] >= 26, timeout=120)
+    counts = listener.finish()
+    assert (counts.stored, counts.observations, counts.already_stored, counts.duplicates) == (26, 0, 26, 0)
+    assert rows(sensors, "SELECT sensor_key, count(*), min(result), max(result) FROM observations "
+                         "GROUP BY sensor_key ORDER BY sensor_key") == before
+    assert rows(sensors, "SELECT count(*), sum(values_stored) FROM lorawan_uplinks") == [(26, 0)]
+    assert rows(sensors, "SELECT count(*) FROM sensors") == [(13,)]
