@@ -9,6 +9,7 @@ import json
 import sqlite3
 import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,3 +196,56 @@ def test_uplinks_the_imported_history_holds_are_not_stored_twice(broker, tmp_pat
                          "GROUP BY sensor_key ORDER BY sensor_key") == before
     assert rows(sensors, "SELECT count(*), sum(values_stored) FROM lorawan_uplinks") == [(26, 0)]
     assert rows(sensors, "SELECT count(*) FROM sensors") == [(13,)]
+
+
+def test_a_postgis_twin_keeps_one_sensor_per_device(broker, pg_dsn):
+    """In a twin built in PostGIS, the imported rows that name a device's DevEUI (in thing_properties or at the
+    top) take its uplinks of the same observed property; the device's other property gets its own row; a value
+    at a time the imported row already has is kept as it was."""
+    import uuid
+
+    import geopandas as gpd
+    import psycopg
+
+    from geotwin.tests.mqtt_broker import DATA, recordings
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+    from geotwin.twin.sensors.lorawan import PgUplinkStore
+    from geotwin.twin.sensors.timeseries import series_json
+    from geotwin.twin.store.frames import conform
+
+    schema = f"lw_{uuid.uuid4().hex[:8]}"
+    imported = gpd.GeoDataFrame([
+        {"sensor_key": "sta#7#7", "sensor_id": "7", "observed_property": "Air temperature", "link_type": "area",
+         "link_id": "friedrichsplatz", "attributes": json.dumps({"thing_properties": {"devEUI": "70B3D57ED0051234"}})},
+        {"sensor_key": "sta#9#9", "sensor_id": "9", "observed_property": "Sound pressure level (A-weighted)",
+         "link_type": "area", "link_id": "friedrichsplatz", "attributes": json.dumps({"dev_eui": "a840410001 81c3a1"})},
+    ], geometry=[shapely.Point(456268.0, 5428517.0), shapely.Point(456270.0, 5428540.0)], crs="EPSG:25832")
+    history = gpd.GeoDataFrame([{"sensor_key": "sta#7#7", "phenomenon_time": "2025-06-02T08:30:07.520415Z",
+                                 "result": 99.0}])
+    store = open_store(pg_dsn, schema)
+    with store.transaction("EPSG:25832") as writer:
+        writer.replace(SENSORS, conform(imported, SENSORS, "EPSG:25832"))
+        writer.replace(OBSERVATIONS, conform(history, OBSERVATIONS, None))
+    try:
+        uplinks = PgUplinkStore(pg_dsn, schema, load_devices(DATA / "devices.json"))
+        assert uplinks.keys == {("70b3d57ed0051234", "temperature"): "sta#7#7",
+                                ("a840410001 81c3a1".replace(" ", ""), "laeq"): "sta#9#9"}
+        listener = Listener(local_broker(broker, client_id=f"geotwin-pg-{schema}"), Path("unused.gpkg"),
+                            store=uplinks)
+        broker.publish(recordings("chirpstack_up.jsonl") + recordings("tts_up.jsonl"))
+        listener.wait(lambda: bool(listener.seen) and listener.seen[-1] >= 7)
+        counts = listener.finish()
+        assert counts.already_stored == 1
+        with psycopg.connect(pg_dsn) as db:
+            keys = sorted(r[0] for r in db.execute(f"SELECT sensor_key FROM {schema}.sensors"))
+            stats = db.execute(f'SELECT "count", link_type, link_id FROM {schema}.sensors '
+                               "WHERE sensor_key = 'sta#7#7'").fetchone()
+        assert keys == ["lorawan#ka-fp-noise-01#battery.voltage", "lorawan#ka-fp-soil-01#temp_soil",
+                        "lorawan#ka-fp-soil-01#water_soil", "sta#7#7", "sta#9#9"]
+        assert stats == (3, "area", "friedrichsplatz")
+        doc = series_json(open_store(pg_dsn, schema), ["sta#7#7", "sta#9#9"])
+        assert doc["sta#7#7"]["v"] == [17.9, 18.4, 99.0]
+        assert doc["sta#9#9"]["v"] and not [k for k in doc if k.startswith("lorawan#ka-fp-temp-01")]
+    finally:
+        with psycopg.connect(pg_dsn) as db:
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
