@@ -10,25 +10,76 @@ mkdir -p "$OUT"
 step() { echo; echo "== $1"; }
 run() { "$QP" run "$@" 2>&1 | grep -vE '^(<string>|  warnings.warn|QStandardPaths)' ; return "${PIPESTATUS[0]}"; }
 
-step "1-7. The shipped model geotwin:districttwin (resources/models/districttwin.model3): sample district ($N buildings)
-     -> city model, school IFC, learning islands, sensors -> twin -> 3D Tiles with the viewer, into $OUT"
-run geotwin:districttwin -- BUILDINGS="$N" sampledistrict:DISTRICT="$OUT/district" \
-  importcitymodel:CITYMODEL="$OUT/citymodel.gpkg" importifc:BIM="$OUT/school.gpkg" \
-  importlearningislands:ISLANDS="$OUT/islands.gpkg" importsensors:SENSORS="$OUT/sensors.gpkg" \
-  buildtwin:TWIN="$OUT/twin.gpkg" export3dtiles:TILES="$OUT/tiles"
+# The chain of the shipped model geotwin:districttwin (resources/models/districttwin.model3), run step by step so
+# that the LoRaWAN uplinks reach the sensors GeoPackage before the build: the build links them like every sensor
+# and the 3D Tiles export carries their series (series.json), one sensor per device.
+D="$OUT/district"
+step "1. Sample district ($N buildings) -> $D"
+run geotwin:sampledistrict -- BUILDINGS="$N" OUTPUT="$D"
+step "2. City model (CityGML) -> $OUT/citymodel.gpkg"
+run geotwin:importcitymodel -- INPUT="$D/district.gml" OUTPUT="$OUT/citymodel.gpkg"
+step "3. The school's IFC -> $OUT/school.gpkg"
+run geotwin:importifc -- INPUT="$D/school.ifc" GEOREFERENCING=0 TARGET_CRS=EPSG:25832 OUTPUT="$OUT/school.gpkg"
+step "4. Learning islands, linked to buildings and rooms -> $OUT/islands.gpkg"
+run geotwin:importlearningislands -- INPUT="$D/learning_islands.geojson" \
+    BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \
+    OUTPUT="$OUT/islands.gpkg"
+# the week's history (2 June 00:00 to 8 June 13:45 UTC) from the SensorThings export; the rest of the week
+# (8 June 14:00-23:45, the recording's last 40 x 13 = 520 uplinks) arrives over MQTT in step 6
+step "5. Sensors' history until 8 June 13:45 UTC (SensorThings), linked to buildings, façades and squares
+     -> $OUT/sensors.gpkg"
+run geotwin:importsensors -- FILES="$D/sensors.sta.json" BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" \
+    AREAS="$D/areas.geojson" TARGET_CRS=EPSG:25832 END="2025-06-08T13:45:00Z" OUTPUT="$OUT/sensors.gpkg"
+step "6. LoRaWAN live: a local Mosquitto broker receives the district's recorded ChirpStack uplinks of 8 June
+     14:00-23:45 UTC (the last 520 of sensors.uplinks.jsonl) while geotwin:listensensors appends them to the same
+     sensors in $OUT/sensors.gpkg (one sensor per DevEUI, found by the devEUI its SensorThings Thing names)"
+if command -v mosquitto >/dev/null 2>&1; then
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  CONF="$OUT/mosquitto.conf"
+  # log_type subscribe: the demo publishes once the listener's subscription is in the broker's log
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nlog_type subscribe\n' "$PORT" > "$CONF"
+  [ "$(id -u)" = 0 ] && echo "user root" >> "$CONF"
+  mosquitto -c "$CONF" >"$OUT/mosquitto.log" 2>&1 &
+  BROKER_PID=$!
+  trap 'kill $BROKER_PID 2>/dev/null || true' EXIT
+  run geotwin:listensensors -- BROKER="127.0.0.1:$PORT" TOPICS=0 DEVICES="$OUT/district/sensors.devices.json" \
+      DURATION=30 OUTPUT="$OUT/sensors.gpkg" &
+  LISTENER=$!
+  # qgis_process takes from seconds to a minute to start on a loaded machine: publishing after a fixed sleep lost
+  # every uplink (the listener's session did not exist yet); wait for its subscription (its DURATION starts then)
+  for _ in $(seq 600); do
+    grep -qE ' geotwin-[0-9a-f]+ [0-2] application/\+/device/\+/event/up$' "$OUT/mosquitto.log" && break
+    kill -0 "$LISTENER" 2>/dev/null || break
+    sleep 0.5
+  done
+  grep -qE ' geotwin-[0-9a-f]+ [0-2] application/\+/device/\+/event/up$' "$OUT/mosquitto.log" \
+    || { echo "geotwin:listensensors did not subscribe within 5 minutes (see $OUT/mosquitto.log)"; exit 1; }
+  "$ROOT/.venv/bin/python" -m geotwin.twin.sensors.replay --broker "127.0.0.1:$PORT" --skip 8216 --limit 520 \
+      "$OUT/district/sensors.uplinks.jsonl"
+  wait "$LISTENER" || { echo "geotwin:listensensors failed (see above)"; exit 1; }
+  kill "$BROKER_PID" 2>/dev/null || true
+else
+  echo "(mosquitto not installed: step skipped)"
+fi
 
-step "8. Find a learning island free for an hour for 8 people near Friedrichsplatz, Tuesday 14:30 (opening hours,
+step "7. Build the twin from the four imports (the sensors with their LoRaWAN uplinks) -> $OUT/twin.gpkg"
+run geotwin:buildtwin -- CITYMODEL="$OUT/citymodel.gpkg" IFC="$OUT/school.gpkg" ISLANDS="$OUT/islands.gpkg" \
+    SENSORS="$OUT/sensors.gpkg" OUTPUT="$OUT/twin.gpkg"
+step "8. 3D Tiles with the viewer on the DGM, with each sensor's series (series.json) -> $OUT/tiles"
+run geotwin:export3dtiles -- INPUT="$OUT/twin.gpkg" TERRAIN="$D/dgm.tif" VIEWER=true OUTPUT="$OUT/tiles"
+
+step "9. Find a learning island free for an hour for 8 people near Friedrichsplatz, Tuesday 14:30 (opening hours,
      BW holidays and the classrooms' booking calendars; next_free for the others) -> $OUT/island_search.gpkg"
 run geotwin:findlearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     LOCATION="456268.0,5428517.0 [EPSG:25832]" TIME="2026-11-24T14:30:00" DURATION=60 SEATS=8 \
     OUTPUT="$OUT/island_search.gpkg"
-step "8b. Availability of the islands for that week from their calendars -> $OUT/island_availability.gpkg"
+step "9b. Availability of the islands for that week from their calendars -> $OUT/island_availability.gpkg"
 run geotwin:refreshislandavailability -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     START="2026-11-23T00:00:00" END="2026-11-28T00:00:00" OUTPUT="$OUT/island_availability.gpkg"
-step "8c. Book the library's reading room (LI-006) Tuesday 16:00 for an hour: its booking link"
+step "9c. Book the library's reading room (LI-006) Tuesday 16:00 for an hour: its booking link"
 run geotwin:booklearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" ISLAND=LI-006 \
     TIME="2026-11-24T16:00:00" DURATION=60 SEATS=4 NAME="Lerngruppe Mathe"
-step "8d. Book a classroom in its CalDAV calendar: a local Radicale server holds LI-001's calendar; Tuesday 15:30
+step "9d. Book a classroom in its CalDAV calendar: a local Radicale server holds LI-001's calendar; Tuesday 15:30
      for 30 minutes is booked (a VEVENT written after the conflict check), 16:00 for an hour is refused (it
      overlaps the class booked 16:00-17:30), and the day's availability is read back from the server"
 RAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -95,41 +146,10 @@ for start, end, status, summary in rows:
 PY
 kill "$RAD_PID" 2>/dev/null || true
 
-step "9. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
+step "10. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
 run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
     BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" ROOMS="$OUT/school.gpkg|layername=bim_spaces" \
     OUTPUT="$OUT/wlan.gpkg"
-
-step "10. LoRaWAN live: a local Mosquitto broker receives the district's recorded ChirpStack uplinks
-     (sensors.uplinks.jsonl) while geotwin:listensensors stores them -> $OUT/lorawan.gpkg"
-if command -v mosquitto >/dev/null 2>&1; then
-  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  CONF="$OUT/mosquitto.conf"
-  # log_type subscribe: the demo publishes once the listener's subscription is in the broker's log
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\nlog_type subscribe\n' "$PORT" > "$CONF"
-  [ "$(id -u)" = 0 ] && echo "user root" >> "$CONF"
-  mosquitto -c "$CONF" >"$OUT/mosquitto.log" 2>&1 &
-  BROKER_PID=$!
-  trap 'kill $BROKER_PID 2>/dev/null || true' EXIT
-  run geotwin:listensensors -- BROKER="127.0.0.1:$PORT" TOPICS=0 DEVICES="$OUT/district/sensors.devices.json" \
-      DURATION=30 OUTPUT="$OUT/lorawan.gpkg" &
-  LISTENER=$!
-  # qgis_process takes from seconds to a minute to start on a loaded machine: publishing after a fixed sleep lost
-  # every uplink (the listener's session did not exist yet); wait for its subscription (its DURATION starts then)
-  for _ in $(seq 600); do
-    grep -qE ' geotwin-[0-9a-f]+ [0-2] application/\+/device/\+/event/up$' "$OUT/mosquitto.log" && break
-    kill -0 "$LISTENER" 2>/dev/null || break
-    sleep 0.5
-  done
-  grep -qE ' geotwin-[0-9a-f]+ [0-2] application/\+/device/\+/event/up$' "$OUT/mosquitto.log" \
-    || { echo "geotwin:listensensors did not subscribe within 5 minutes (see $OUT/mosquitto.log)"; exit 1; }
-  "$ROOT/.venv/bin/python" -m geotwin.twin.sensors.replay --broker "127.0.0.1:$PORT" --limit 500 \
-      "$OUT/district/sensors.uplinks.jsonl"
-  wait "$LISTENER" || { echo "geotwin:listensensors failed (see above)"; exit 1; }
-  kill "$BROKER_PID" 2>/dev/null || true
-else
-  echo "(mosquitto not installed: step skipped)"
-fi
 
 step "11. Charts: the sensors' series of their last 7 days beside the tiles ($OUT/tiles/series.json), drawn in the
      web map's info box of each sensor; in QGIS: Plugins > GeoTwin > Sensor time series… on $OUT/twin.gpkg"

@@ -1,5 +1,6 @@
 """`make demo` end to end (scripts/demo.sh with qgis_process, a local Radicale and Mosquitto): the chain's outputs,
-the free island, the week's availability, a CalDAV booking and the refused overlap, the stored LoRaWAN uplinks."""
+the free island, the week's availability, a CalDAV booking and the refused overlap, the LoRaWAN uplinks stored into
+the sensors GeoPackage before the build: one linked twin sensor per device, charted in series.json."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 
 from geotwin.tests.paths import ROOT
+from geotwin.tests.twin.sensors.test_lorawan_twin import LIVE, expected_links, expected_series
 
 
 def _rows(path, sql):
@@ -42,9 +44,12 @@ def test_the_demo_runs_the_chain_books_a_classroom_and_stores_uplinks(tmp_path):
     assert counts and _rows(out / "island_availability.gpkg",
                             "SELECT sum(status = 'busy'), sum(status = 'free') FROM island_availability") == [
         (int(counts[1]), int(counts[2]))]
-    # LoRaWAN: the 500 replayed uplinks stored once each
-    assert re.search(r"STORED:\t500\b", log) and re.search(r"DUPLICATES:\t0\b", log)
-    assert _rows(out / "lorawan.gpkg", "SELECT count(*) FROM lorawan_uplinks") == [(500,)]
+    # LoRaWAN: the 520 replayed uplinks (8 June 14:00-23:45) stored once each, into the sensors GeoPackage the build
+    # reads, onto the sensors the import made for the devices (no second sensor per device)
+    assert re.search(rf"STORED:\t{LIVE}\b", log) and re.search(r"DUPLICATES:\t0\b", log)
+    assert _rows(out / "sensors.gpkg", "SELECT count(*) FROM lorawan_uplinks") == [(LIVE,)]
+    assert not (out / "lorawan.gpkg").exists()
+    assert log.index("== 6. LoRaWAN live") < log.index("== 7. Build the twin") < log.index("== 8. 3D Tiles")
     # the charts (step 11): series.json beside the tiles holds each sensor's observations of the twin (read here with
     # sqlite3), soil moisture, noise and temperature among them, and the step reports each property's points
     series = json.loads((out / "tiles" / "series.json").read_text(encoding="utf-8"))
@@ -58,3 +63,23 @@ def test_the_demo_runs_the_chain_books_a_classroom_and_stores_uplinks(tmp_path):
         points = sum(len(s["v"]) for s in series.values() if s["property"] == prop)
         assert re.search(rf"{re.escape(prop)} \[{re.escape(units[prop])}\]: \d+ sensors, {points} points", log)
     assert "series.json" in (out / "tiles" / "viewer" / "index.html").read_text(encoding="utf-8")
+    # every device of the table is one twin sensor, linked as its position says, charted with its SensorThings
+    # history until the cut and then the replayed uplinks' decoded values (both read here with json)
+    district = out / "district"
+    devices = json.loads((district / "sensors.devices.json").read_text(encoding="utf-8"))["devices"]
+    by_eui = {}
+    for key, attributes, link_type, link_id in _rows(out / "twin.gpkg",
+                                                     "SELECT sensor_key, attributes, link_type, link_id FROM sensors"):
+        by_eui.setdefault(json.loads(attributes)["thing_properties"]["devEUI"].lower(), []).append(
+            (key, (link_type, link_id)))
+    assert sorted(by_eui) == sorted(d["dev_eui"].lower() for d in devices) and len(devices) == 13
+    assert all(len(v) == 1 for v in by_eui.values())
+    links = {f: (k, t) for f, t, k in _rows(
+        out / "twin.gpkg", "SELECT from_id, to_id, json_extract(details, '$.link_type') FROM links "
+                           "WHERE from_layer = 'sensors' AND relation = 'observes'")}
+    links_wanted = expected_links(district, devices)
+    series_wanted = expected_series(district)
+    for d in devices:
+        [(key, link)] = by_eui[d["dev_eui"].lower()]
+        assert link == links[key] == links_wanted[d["dev_eui"]], d["sensor_id"]
+        assert list(zip(series[key]["t"], series[key]["v"])) == series_wanted[d["dev_eui"].lower()], key

@@ -1585,17 +1585,22 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <translation>Ziel-KBS (Standard EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="115"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="103"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="120"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="132"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="137"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="164"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="169"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
     </message>
@@ -1658,7 +1663,7 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <location filename="../../processing/algorithms/listensensors.py" line="40"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
-DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
+DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.
 
 Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
 
@@ -1671,7 +1676,7 @@ Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in P
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</source>
       <translation>Abonniert die MQTT-Integration eines LoRaWAN-Netzwerkservers und hängt jeden Uplink an die Sensortabellen eines Zwilling- oder Sensor-GeoPackages an (OUTPUT; wird angelegt, wenn es fehlt, sonst erweitert): ChirpStack v4 (Topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, die dekodierte Nutzlast 'object'), ChirpStack v3 (dasselbe Topic: devEUI hexadezimal oder Base64, fCnt, publishedAt oder die Zeit des Gateways, die dekodierte Nutzlast 'object' oder der JSON-Text 'objectJSON') oder The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
-DEVICES, die Gerätetabelle (JSON oder CSV), ordnet jeder DevEUI eine Sensor-ID, einen Namen, eine Position (x, y und ihr KBS) und die beobachteten Größen zu: den Schlüssel in der dekodierten Nutzlast ('a.b' greift in verschachtelte Objekte), die Größe und ihre Einheit. Jedes Gerät mit jeder Größe wird ein Sensorpunkt; jeder Uplink fügt je Größe eine Beobachtung hinzu.
+DEVICES, die Gerätetabelle (JSON oder CSV), ordnet jeder DevEUI eine Sensor-ID, einen Namen, eine Position (x, y und ihr KBS) und die beobachteten Größen zu: den Schlüssel in der dekodierten Nutzlast ('a.b' greift in verschachtelte Objekte), die Größe und ihre Einheit. Ein Gerät bleibt ein Sensor: Enthält OUTPUT schon seinen Sensor (eine Zeile des Sensorimports, deren Attribute seine DevEUI nennen, etwa properties.devEUI eines SensorThings-Things, mit derselben beobachteten Größe), werden seine Uplinks an diesen Sensor angehängt, der seine Position und Verknüpfung behält, und ein Wert zu einer Zeit, die der Sensor schon hat, wird nicht erneut gespeichert; sonst wird jedes Gerät mit jeder Größe ein Sensorpunkt. Jeder Uplink fügt je Größe eine Beobachtung hinzu. Damit der Zwillingsbau die Geräte verknüpft und der 3D-Tiles-Export ihre Zeitreihen zeigt, in das Sensor-GeoPackage von geotwin:importsensors vor geotwin:buildtwin empfangen.
 
 Idempotent: Ein Uplink mit derselben DevEUI und demselben Frame-Zähler wie ein gespeicherter und einer Zeit innerhalb von 60 s davon ist ein Duplikat und wird nicht erneut gespeichert, auch nach einem Neustart. Kehrt ein Frame-Zähler mit einer weiter entfernten Zeit wieder, ist das eine neue Sitzung eines zurückgesetzten Geräts und wird gespeichert. Uplinks von Geräten, die nicht in der Tabelle stehen, werden gezählt und mit ihrer DevEUI aufgeführt, fehlerhafte Nachrichten werden gezählt; beide stehen mit Topic und Grund in sensor_issues und sonst nirgends.
 
@@ -1684,54 +1689,49 @@ Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS
 Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Eigene Topics (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Gerätetabelle (JSON oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Gerätetabellen (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
-      <source>Twin or sensors GeoPackage (extended)</source>
-      <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>

@@ -1585,17 +1585,22 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <translation>Target CRS (default EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="115"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="103"/>
+      <source>Twin or sensors GeoPackage (extended)</source>
+      <translation>Twin or sensors GeoPackage (extended)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="120"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="132"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="137"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Give CUSTOM_TOPICS for custom topics.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="164"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="169"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unknown device {0}: {1} messages</translation>
     </message>
@@ -1658,7 +1663,7 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <location filename="../../processing/algorithms/listensensors.py" line="40"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
-DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
+DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.
 
 Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
 
@@ -1671,7 +1676,7 @@ Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in P
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</source>
       <translation>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
-DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. Each device and property becomes a sensor point; each uplink adds one observation per property.
+DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.
 
 Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
 
@@ -1684,54 +1689,49 @@ Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in P
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="77"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT broker (host:port or mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="79"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="81"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Custom topics (comma-separated)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="83"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Device table (JSON or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Device tables (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Broker credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Duration (s, 0 = until cancelled)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA certificate for TLS (default: system CAs)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT client id (default: fixed per output)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
-      <source>Twin or sensors GeoPackage (extended)</source>
-      <translation>Twin or sensors GeoPackage (extended)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>

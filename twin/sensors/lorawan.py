@@ -19,6 +19,12 @@ duplicate when the same DevEUI and frame counter were stored with a time within 
 own (a redelivery or a repeated publication carries the same time). A frame counter that comes back with a
 time further away is a new session of a reset device (ABP reboot or OTAA rejoin), not a duplicate, and is
 stored. The check reads the store, so it holds across restarts.
+
+One sensor per device: a store that already holds a sensor of a device (a row written by the sensor import whose
+``attributes`` name the DevEUI, e.g. a SensorThings Thing's ``properties.devEUI``) keeps it; the device's uplinks
+are appended to that row (``adopted_sensors``), which keeps its position and link, and a value at a time the row
+already has (its imported history) is not stored twice. Only devices without such a row get a
+``lorawan#<sensor id>#<key>`` row.
 """
 from __future__ import annotations
 
@@ -252,6 +258,68 @@ def sensor_key(device: Device, prop: Property) -> str:
         'lorawan#Schule-T1#temperature'
     """
     return f"{SOURCE}#{device.sensor_id}#{prop.key}"
+
+
+def _attribute_euis(attributes: Any) -> set[str]:
+    """The DevEUIs an imported sensor's ``attributes`` name: a key ``dev_eui``/``devEUI`` (any case, ``-``/``_``)
+    at the top or in ``thing_properties``/``datastream_properties``."""
+    if isinstance(attributes, str):
+        try:
+            attributes = json.loads(attributes)
+        except json.JSONDecodeError:
+            return set()
+    if not isinstance(attributes, dict):
+        return set()
+    found = set()
+    for scope in (attributes, attributes.get("thing_properties"), attributes.get("datastream_properties")):
+        if not isinstance(scope, dict):
+            continue
+        for name, value in scope.items():
+            if re.sub(r"[-_\s]", "", str(name)).lower() == "deveui":
+                try:
+                    found.add(normalise_eui(value))
+                except ValueError:
+                    continue
+    return found
+
+
+def adopted_sensors(devices: dict[str, Device], rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], str]:
+    """Match the device table to sensors already in a store, so a device stays one sensor.
+
+    A row matches a device's property when its ``attributes`` name the device's DevEUI and its observed property
+    (or datastream id) is the property's; a device with one property also takes the one row of its DevEUI. Rows
+    that leave the choice open are not taken (the device gets its own ``lorawan#`` row).
+
+    Args:
+        devices: the device table (``load_devices``).
+        rows: the store's sensors as (sensor_key, observed_property, datastream_id, attributes (JSON text or dict)).
+
+    Returns:
+        (DevEUI, payload key) -> the sensor_key of the row its values are appended to.
+
+    Example:
+        >>> prop = Property("soil_moisture_pct", "Soil moisture", "%")
+        >>> device = Device("70b3d57ed0a1b2c3", "soil-01", "Rasen West", None, None, "EPSG:4326", (prop,))
+        >>> rows = [("sta#3#3", "Soil moisture", "3", '{"thing_properties": {"devEUI": "70B3D57ED0A1B2C3"}}'),
+        ...         ("sta#4#4", "Soil moisture", "4", '{"thing_properties": {"devEUI": "70B3D57ED0FFFFFF"}}')]
+        >>> adopted_sensors({device.dev_eui: device}, rows)
+        {('70b3d57ed0a1b2c3', 'soil_moisture_pct'): 'sta#3#3'}
+    """
+    by_eui: dict[str, list[tuple[str, str, str]]] = {}
+    for key, observed, datastream, attributes in rows:
+        for eui in _attribute_euis(attributes):
+            by_eui.setdefault(eui, []).append((str(key), str(observed or "").strip().lower(), str(datastream or "")))
+    out: dict[tuple[str, str], str] = {}
+    for eui, device in devices.items():
+        candidates = by_eui.get(eui, [])
+        for prop in device.properties:
+            same = [key for key, observed, datastream in candidates
+                    if observed == prop.observed_property.strip().lower() or datastream == prop.key]
+            if len(same) == 1:
+                out[(eui, prop.key)] = same[0]
+            elif not same and len(device.properties) == 1 and len(candidates) == 1:
+                out[(eui, prop.key)] = candidates[0][0]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- messages
@@ -489,6 +557,7 @@ class Counts:
     unknown_devices: dict[str, int] = field(default_factory=dict)   # DevEUI -> messages
     missing_values: int = 0    # a property of the table absent or not numeric in a stored uplink
     unknown_unlisted: int = 0  # messages of unknown devices beyond MAX_UNKNOWN_LISTED distinct ones
+    already_stored: int = 0    # values of an adopted sensor at a time it already had (its imported history)
 
     def line(self) -> str:
         return (f"{self.received} messages: {self.stored} uplinks stored ({self.observations} observations), "
@@ -507,10 +576,13 @@ class UplinkStore:
         self.path = Path(path)
         self.devices = devices
         self._touched: set[str] = set()      # DevEUIs with new rows since the last commit
+        self.keys: dict[tuple[str, str], str] = {}   # (DevEUI, key) -> an imported sensor's key (adopted_sensors)
         self._prepare(crs)
         # the MQTT thread writes, one user at a time; the R-tree triggers of sensors need the ST_* functions
         self.db: _Database = connect_rw(self.path, timeout=30, check_same_thread=False)
         self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
+        if self.keys:   # adopted sensors: their history is looked up by time for every value
+            self._x("CREATE INDEX IF NOT EXISTS observations_key_time ON observations (sensor_key, phenomenon_time)")
         self.db.commit()
 
     def _x(self, sql: str, args: tuple[Any, ...] = ()) -> _Rows:
@@ -518,6 +590,10 @@ class UplinkStore:
 
     def describe(self) -> str:
         return str(self.path)
+
+    def key(self, device: Device, prop: Property) -> str:
+        """The sensor_key a device's property is stored under: an imported row of the device, else its own."""
+        return self.keys.get((device.dev_eui, prop.key)) or sensor_key(device, prop)
 
     def _sensor_row(self, device: Device, prop: Property) -> dict[str, Any]:
         return {
@@ -556,13 +632,15 @@ class UplinkStore:
         for spec in (SENSORS, OBSERVATIONS, SENSOR_ISSUES, LORAWAN_UPLINKS):
             if spec.name not in existing:
                 writer.ensure_layer(spec)
-        known = self._sensor_keys() if SENSORS.name in existing else set()
+        rows = self._sensor_rows() if SENSORS.name in existing else []
+        known = {str(r[0]) for r in rows}
+        self.keys = adopted_sensors(self.devices, rows)
         import shapely
 
         for device in self.devices.values():
             xy = self._position(device, self.crs)
             for prop in device.properties:
-                if sensor_key(device, prop) not in known:
+                if self.key(device, prop) not in known:
                     writer.add(SENSORS, self._sensor_row(device, prop), None if xy is None else shapely.Point(*xy))
         if writer.layers:
             try:
@@ -587,9 +665,9 @@ class UplinkStore:
             return None
         return f"{row[0]}:{row[1]}" if row[0] and row[0].upper() == "EPSG" else row[2]
 
-    def _sensor_keys(self) -> set[str]:
+    def _sensor_rows(self) -> list[tuple[Any, ...]]:
         with closing(connect_ro(self.path)) as db:
-            return {r[0] for r in db.execute("SELECT sensor_key FROM sensors")}
+            return list(db.execute("SELECT sensor_key, observed_property, datastream_id, attributes FROM sensors"))
 
     # uplinks ----------------------------------------------------------------------------------------------
     def is_duplicate(self, up: Uplink) -> bool:
@@ -635,10 +713,16 @@ class UplinkStore:
                 continue
             if value is None:
                 counts.missing_values += 1
+            key = self.key(device, prop)
+            if key != sensor_key(device, prop) and self._x(
+                    "SELECT 1 FROM observations WHERE sensor_key = ? AND phenomenon_time = ? LIMIT 1",
+                    (key, _iso(up.time))).fetchone():
+                counts.already_stored += 1   # the adopted sensor's imported history has it
+                continue
             self._x(
                 "INSERT INTO observations (sensor_key, datastream_id, observation_id, phenomenon_time, result, "
                 "result_text) VALUES (?, ?, ?, ?, ?, ?)",
-                (sensor_key(device, prop), prop.key, f"{up.dev_eui}:{up.f_cnt}:{_iso(up.time)}", _iso(up.time),
+                (key, prop.key, f"{up.dev_eui}:{up.f_cnt}:{_iso(up.time)}", _iso(up.time),
                  value, None if value is not None else str(raw)[:500]))
             stored += 1
         self._x("INSERT INTO lorawan_uplinks (dev_eui, f_cnt, time, topic, sensor_id, values_stored) "
@@ -657,7 +741,7 @@ class UplinkStore:
         for eui in self._touched:
             device = self.devices[eui]
             for prop in device.properties:
-                key = sensor_key(device, prop)
+                key = self.key(device, prop)
                 agg = self._x(
                     "SELECT count(result), min(result), avg(result), max(result), min(phenomenon_time), "
                     "max(phenomenon_time), sum(CASE WHEN result IS NULL THEN 1 ELSE 0 END) FROM observations "
@@ -693,6 +777,7 @@ class PgUplinkStore(UplinkStore):
             raise GeoTwinError(f"not a valid schema name: {schema!r}")
         self.dsn, self.schema, self.devices = dsn, schema, devices
         self._touched = set()
+        self.keys = {}
         self.path = Path(f"postgis-{schema}")
         try:
             self.db = psycopg.connect(dsn, connect_timeout=15)
@@ -724,11 +809,13 @@ class PgUplinkStore(UplinkStore):
         self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
         srid = self._x("SELECT Find_SRID(?, 'sensors', 'geom')", (self.schema,)).fetchone()[0]
         self.crs = f"EPSG:{srid}"
-        known = {r[0] for r in self._x("SELECT sensor_key FROM sensors")}
+        rows = list(self._x("SELECT sensor_key, observed_property, datastream_id, attributes FROM sensors"))
+        known = {str(r[0]) for r in rows}
+        self.keys = adopted_sensors(self.devices, rows)
         for device in self.devices.values():
             xy = self._position(device, self.crs)
             for prop in device.properties:
-                if sensor_key(device, prop) in known:
+                if self.key(device, prop) in known:
                     continue
                 row = self._sensor_row(device, prop)
                 names = ", ".join(f'"{n}"' for n in row)
@@ -736,4 +823,6 @@ class PgUplinkStore(UplinkStore):
                 geom = "NULL" if xy is None else "ST_SetSRID(ST_MakePoint(?, ?), ?)"
                 self._x(f"INSERT INTO sensors ({names}, geom) VALUES ({marks}, {geom})",
                         tuple(row.values()) + (() if xy is None else (xy[0], xy[1], srid)))
+        if self.keys:
+            self._x("CREATE INDEX IF NOT EXISTS observations_key_time ON observations (sensor_key, phenomenon_time)")
         self.db.commit()

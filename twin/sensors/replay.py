@@ -1,6 +1,6 @@
 """Replay recorded uplinks (JSON lines of {"topic", "payload"}) into an MQTT broker, for a demo:
 
-    python -m geotwin.twin.sensors.replay --broker 127.0.0.1:1883 sample/sensors.uplinks.jsonl [--limit N]
+    python -m geotwin.twin.sensors.replay --broker 127.0.0.1:1883 sample/sensors.uplinks.jsonl [--skip N] [--limit N]
 """
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from ..kernel.errors import GeoTwinError, InputError
 from .mqtt import Broker, parse_broker
 
 
-def read_recording(path: str | Path, limit: int | None = None) -> list[tuple[str, bytes]]:
+def read_recording(path: str | Path, limit: int | None = None, skip: int = 0) -> list[tuple[str, bytes]]:
     """Read a recording of MQTT messages: one JSON object per line with ``topic`` and ``payload`` (an object, or
     text).
 
     Args:
         path: the recording (JSON lines).
         limit: the most messages read.
+        skip: messages left out before the first one read (e.g. those a sensor import already holds).
 
     Returns:
         (topic, payload bytes) of each line.
@@ -34,16 +35,22 @@ def read_recording(path: str | Path, limit: int | None = None) -> list[tuple[str
         >>> from pathlib import Path
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     path = Path(tmp) / "uplinks.jsonl"
-        ...     _ = path.write_text('{"topic": "application/1/device/a/event/up", "payload": {"fCnt": 1}}\\n')
-        ...     read_recording(path)
-        [('application/1/device/a/event/up', b'{"fCnt": 1}')]
+        ...     _ = path.write_text('{"topic": "application/1/device/a/event/up", "payload": {"fCnt": 1}}\\n'
+        ...                         '{"topic": "application/1/device/a/event/up", "payload": {"fCnt": 2}}\\n')
+        ...     read_recording(path), read_recording(path, skip=1)
+        ([('application/1/device/a/event/up', b'{"fCnt": 1}'), ('application/1/device/a/event/up', b'{"fCnt": 2}')], \
+[('application/1/device/a/event/up', b'{"fCnt": 2}')])
     """
     out: list[tuple[str, bytes]] = []
+    skipped = 0
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             if limit is not None and len(out) >= limit:
                 break
             if not line.strip():
+                continue
+            if skipped < skip:
+                skipped += 1
                 continue
             try:
                 doc = json.loads(line)
@@ -117,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     the password comes from GEOTWIN_MQTT_PASSWORD, the user from ``--username`` or GEOTWIN_MQTT_USERNAME.
 
     Args:
-        argv: ``--broker ADDRESS [--ca-file FILE] [--username NAME] [--limit N] RECORDING`` (None: sys.argv).
+        argv: ``--broker ADDRESS [--ca-file FILE] [--username NAME] [--skip N] [--limit N] RECORDING`` (None:
+            sys.argv).
 
     Returns:
         The exit code: 0 when published, 1 on an error (printed to standard error).
@@ -143,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--broker", required=True)
     parser.add_argument("--ca-file")
     parser.add_argument("--username", default=os.environ.get("GEOTWIN_MQTT_USERNAME"))
-    parser.add_argument("--limit", type=int)
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N messages")
+    parser.add_argument("--limit", type=int, help="publish at most N messages")
     parser.add_argument("recording")
     args = parser.parse_args(argv)
     try:
@@ -152,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             broker.tls, broker.ca_file = True, args.ca_file
         if args.username:
             broker.username, broker.password = args.username, os.environ.get("GEOTWIN_MQTT_PASSWORD")
-        n = publish(broker, read_recording(args.recording, args.limit))
+        n = publish(broker, read_recording(args.recording, args.limit, args.skip))
     except GeoTwinError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

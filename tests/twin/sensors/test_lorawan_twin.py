@@ -1,0 +1,251 @@
+"""The demo's LoRaWAN flow without QGIS: sensor import (history) -> the listener appends the replayed uplinks of a
+real Mosquitto broker to the same sensors GeoPackage -> the build links them -> series.json charts them.
+
+Every device is one sensor of the twin, linked like the imported sensors, and its exported series is its imported
+history followed by the replayed uplinks' decoded values (both read here with json from the sample files)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from lxml import etree
+from pyproj import Transformer
+from shapely.geometry import Polygon
+
+from geotwin.tests.mqtt_broker import Mosquitto
+from geotwin.twin.build import BuildInputs, build_twin
+from geotwin.twin.citymodel.importer import import_citymodel
+from geotwin.twin.kernel.layers import LayerRef
+from geotwin.twin.sample.generator import generate_district
+from geotwin.twin.sensors.export_source import read_exports
+from geotwin.twin.sensors.importer import write_sensors
+from geotwin.twin.sensors.lorawan import CHIRPSTACK_TOPIC, UplinkStore, load_devices
+from geotwin.twin.store import open_store
+
+from .test_lorawan import Listener, local_broker
+
+CUT = datetime(2025, 6, 8, 13, 45, tzinfo=UTC)   # the history's end, as in scripts/demo.sh
+SKIP, LIVE = 8216, 520                            # the recording's lines before 8 June 14:00 UTC, and after
+NS = {"bldg": "http://www.opengis.net/citygml/building/2.0", "gml": "http://www.opengis.net/gml"}
+GROUND = ("Soil moisture", "Parking space occupancy")
+
+
+def rows(gpkg, sql, *args):
+    with sqlite3.connect(gpkg) as db:
+        return db.execute(sql, args).fetchall()
+
+
+@pytest.fixture
+def broker(tmp_path):
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    b = Mosquitto(folder).start()
+    yield b
+    b.stop()
+
+
+def _replay(python_exe, broker, recording):
+    proc = subprocess.run([python_exe, "-m", "geotwin.twin.sensors.replay", "--broker", f"127.0.0.1:{broker.port}",
+                           "--skip", str(SKIP), "--limit", str(LIVE), str(recording)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{LIVE} messages published to mqtt://127.0.0.1:{broker.port}"
+
+
+def _listen(broker, sensors, devices, python_exe, recording):
+    """One listener run over the replay; its Counts once every message arrived."""
+    listener = Listener(local_broker(broker), sensors, topics=[CHIRPSTACK_TOPIC],
+                        store=UplinkStore(sensors, load_devices(devices)))
+    _replay(python_exe, broker, recording)
+    listener.wait(lambda: bool(listener.seen) and listener.seen[-1] >= LIVE, timeout=120)
+    return listener.finish()
+
+
+def expected_links(folder, devices):
+    """Independent: each device's (link type, target) from its table position, the GML ground surfaces and the
+    square of areas.geojson: inside a footprint -> building; a ground sensor (soil, parking) -> the square;
+    within 1 m of a footprint -> that façade; inside the square -> the square; else the nearest façade."""
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    footprints = []
+    for building in etree.parse(str(folder / "district.gml")).iterfind(".//bldg:Building", NS):
+        for pos in building.iterfind(".//bldg:GroundSurface//gml:posList", NS):
+            v = [float(t) for t in pos.text.split()]
+            footprints.append((building.get("{http://www.opengis.net/gml}id"),
+                               Polygon([(v[i], v[i + 1]) for i in range(0, len(v), 3)])))
+    area = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"][0]
+    square = shapely.transform(shapely.geometry.shape(area["geometry"]),
+                               lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
+    out = {}
+    for d in devices:
+        point = shapely.Point(to_utm.transform(d["x"], d["y"]))
+        bid, distance = min(((b, p.exterior.distance(point)) for b, p in footprints), key=lambda t: t[1])
+        if any(p.contains(point) for _, p in footprints):
+            out[d["dev_eui"]] = ("building", bid)
+        elif d["properties"][0]["property"] in GROUND or (distance > 1.0 and square.contains(point)):
+            out[d["dev_eui"]] = ("area", area["properties"]["id"])
+        else:
+            out[d["dev_eui"]] = ("facade", bid)
+    return out
+
+
+def expected_series(folder):
+    """Independent: {DevEUI: [(time, value)]}: the SensorThings history until the cut (sensors.sta.json), then the
+    decoded values of the recording's last LIVE uplinks (sensors.uplinks.jsonl), 8 June 14:00-23:45 UTC."""
+    things = json.loads((folder / "sensors.sta.json").read_text(encoding="utf-8"))
+    out = {t["properties"]["devEUI"].lower(): [(o["phenomenonTime"], float(o["result"]))
+                                               for o in t["Datastreams"][0]["Observations"]
+                                               if o["phenomenonTime"] <= "2025-06-08T13:45:00Z"]
+           for t in things}
+    live = 0
+    with open(folder / "sensors.uplinks.jsonl", encoding="utf-8") as f:
+        for line in list(f)[SKIP:SKIP + LIVE]:
+            payload = json.loads(line)["payload"]
+            (value,) = payload["object"].values()
+            out[payload["deviceInfo"]["devEui"].lower()].append((payload["time"].replace("+00:00", "Z"), float(value)))
+            live += 1
+            assert payload["time"] >= "2025-06-08T14:00:00"
+    assert live == LIVE
+    return out
+
+
+def test_uplinks_join_the_imported_sensors_are_linked_and_charted(broker, tmp_path, python_exe):
+    from geotwin.twin.tiles.source import read_city_model
+    from geotwin.twin.tiles.twin_layers import read_twin_extras
+    from geotwin.twin.tiles.twin_tiles import write_series
+
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=20, seed=0, formats=("citygml", "sensors", "areas"))
+    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
+    # 1. the import: the SensorThings history until the cut, linked to buildings, façades and the square
+    sensors = tmp_path / "sensors.gpkg"
+    series, issues = read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=CUT)
+    write_sensors(series, issues, str(sensors), "EPSG:25832",
+                  buildings=LayerRef(str(tmp_path / "city.gpkg"), "footprints"),
+                  areas=LayerRef(str(folder / "areas.geojson")), tolerance=15.0)
+    imported = rows(sensors, "SELECT count(*) FROM observations")[0][0]
+    # 2. the listener appends the last 520 uplinks of the recording, twice (the second run stores nothing)
+    devices_file, recording = folder / "sensors.devices.json", folder / "sensors.uplinks.jsonl"
+    first = _listen(broker, sensors, devices_file, python_exe, recording)
+    assert (first.received, first.stored, first.observations, first.duplicates, first.unknown, first.malformed,
+            first.already_stored) == (LIVE, LIVE, LIVE, 0, 0, 0, 0)
+    again = _listen(broker, sensors, devices_file, python_exe, recording)
+    assert (again.received, again.stored, again.duplicates) == (LIVE, 0, LIVE)
+    assert rows(sensors, "SELECT count(*) FROM observations")[0][0] == imported + LIVE
+    # 3. the build: every device of the table is exactly one sensor of the twin, with no lorawan# twin
+    store = open_store(tmp_path / "twin.gpkg")
+    build_twin(store, BuildInputs(citymodel=[str(tmp_path / "city.gpkg")], sensors=[str(sensors)]))
+    twin = tmp_path / "twin.gpkg"
+    devices = json.loads(devices_file.read_text(encoding="utf-8"))["devices"]
+    assert len(devices) == 13
+    twin_sensors = rows(twin, "SELECT sensor_key, sensor_name, attributes, link_type, link_id FROM sensors")
+    assert len(twin_sensors) == 13 and not [k for k, *_ in twin_sensors if k.startswith("lorawan#")]
+    by_eui = {}
+    for key, name, attributes, link_type, link_id in twin_sensors:
+        by_eui.setdefault(json.loads(attributes)["thing_properties"]["devEUI"].lower(), []).append(
+            (key, name, link_type, link_id))
+    assert sorted(by_eui) == sorted(d["dev_eui"].lower() for d in devices)
+    assert all(len(v) == 1 for v in by_eui.values())
+    # each linked, as its table position says, with its row in the links table
+    expected = expected_links(folder, devices)
+    links = {f: (k, t) for f, t, k in rows(
+        twin, "SELECT from_id, to_id, json_extract(details, '$.link_type') FROM links WHERE from_layer = 'sensors' "
+              "AND relation = 'observes'")}
+    for d in devices:
+        [(key, name, link_type, link_id)] = by_eui[d["dev_eui"].lower()]
+        assert name == d["name"]
+        assert (link_type, link_id) == expected[d["dev_eui"]], d["sensor_id"]
+        assert links[key] == expected[d["dev_eui"]], d["sensor_id"]
+    assert sorted(k for k, _ in expected.values()) == ["area"] * 10 + ["facade"] * 3
+    # 4. series.json: each device's history up to the cut, then the replayed uplinks' decoded values
+    extras = read_twin_extras(twin, read_city_model(twin).rows)
+    assert write_series(twin, extras, tmp_path) == "series.json"
+    charted = json.loads((tmp_path / "series.json").read_text(encoding="utf-8"))
+    wanted = expected_series(folder)
+    assert sorted(wanted) == sorted(by_eui) and {len(v) for v in wanted.values()} == {7 * 24 * 4}
+    for eui, [(key, *_)] in by_eui.items():
+        got = list(zip(charted[key]["t"], charted[key]["v"]))
+        assert got == wanted[eui], eui
+
+
+def test_uplinks_the_imported_history_holds_are_not_stored_twice(broker, tmp_path, python_exe):
+    """The whole week imported, then the recording's first 2 x 13 uplinks replayed: the uplinks are recorded (their
+    DevEUI and frame counter), their values not doubled; the sensors stay the 13 imported ones."""
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=10, seed=0, formats=("sensors",))
+    sensors = tmp_path / "sensors.gpkg"
+    write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832"), str(sensors), "EPSG:25832")
+    before = rows(sensors, "SELECT sensor_key, count(*), min(result), max(result) FROM observations "
+                           "GROUP BY sensor_key ORDER BY sensor_key")
+    assert len(before) == 13 and {n for _, n, *_ in before} == {7 * 24 * 4}
+    listener = Listener(local_broker(broker), sensors, devices=folder / "sensors.devices.json",
+                        topics=[CHIRPSTACK_TOPIC])
+    proc = subprocess.run([python_exe, "-m", "geotwin.twin.sensors.replay", "--broker", f"127.0.0.1:{broker.port}",
+                           "--limit", "26", str(folder / "sensors.uplinks.jsonl")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    listener.wait(lambda: bool(listener.seen) and listener.seen[-1] >= 26, timeout=120)
+    counts = listener.finish()
+    assert (counts.stored, counts.observations, counts.already_stored, counts.duplicates) == (26, 0, 26, 0)
+    assert rows(sensors, "SELECT sensor_key, count(*), min(result), max(result) FROM observations "
+                         "GROUP BY sensor_key ORDER BY sensor_key") == before
+    assert rows(sensors, "SELECT count(*), sum(values_stored) FROM lorawan_uplinks") == [(26, 0)]
+    assert rows(sensors, "SELECT count(*) FROM sensors") == [(13,)]
+
+
+def test_a_postgis_twin_keeps_one_sensor_per_device(broker, pg_dsn):
+    """In a twin built in PostGIS, the imported rows that name a device's DevEUI (in thing_properties or at the
+    top) take its uplinks of the same observed property; the device's other property gets its own row; a value
+    at a time the imported row already has is kept as it was."""
+    import uuid
+
+    import geopandas as gpd
+    import psycopg
+
+    from geotwin.tests.mqtt_broker import DATA, recordings
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+    from geotwin.twin.sensors.lorawan import PgUplinkStore
+    from geotwin.twin.sensors.timeseries import series_json
+    from geotwin.twin.store.frames import conform
+
+    schema = f"lw_{uuid.uuid4().hex[:8]}"
+    imported = gpd.GeoDataFrame([
+        {"sensor_key": "sta#7#7", "sensor_id": "7", "observed_property": "Air temperature", "link_type": "area",
+         "link_id": "friedrichsplatz", "attributes": json.dumps({"thing_properties": {"devEUI": "70B3D57ED0051234"}})},
+        {"sensor_key": "sta#9#9", "sensor_id": "9", "observed_property": "Sound pressure level (A-weighted)",
+         "link_type": "area", "link_id": "friedrichsplatz", "attributes": json.dumps({"dev_eui": "a840410001 81c3a1"})},
+    ], geometry=[shapely.Point(456268.0, 5428517.0), shapely.Point(456270.0, 5428540.0)], crs="EPSG:25832")
+    history = gpd.GeoDataFrame([{"sensor_key": "sta#7#7", "phenomenon_time": "2025-06-02T08:30:07.520415Z",
+                                 "result": 99.0}])
+    store = open_store(pg_dsn, schema)
+    with store.transaction("EPSG:25832") as writer:
+        writer.replace(SENSORS, conform(imported, SENSORS, "EPSG:25832"))
+        writer.replace(OBSERVATIONS, conform(history, OBSERVATIONS, None))
+    try:
+        uplinks = PgUplinkStore(pg_dsn, schema, load_devices(DATA / "devices.json"))
+        assert uplinks.keys == {("70b3d57ed0051234", "temperature"): "sta#7#7",
+                                ("a840410001 81c3a1".replace(" ", ""), "laeq"): "sta#9#9"}
+        listener = Listener(local_broker(broker, client_id=f"geotwin-pg-{schema}"), Path("unused.gpkg"),
+                            store=uplinks)
+        broker.publish(recordings("chirpstack_up.jsonl") + recordings("tts_up.jsonl"))
+        listener.wait(lambda: bool(listener.seen) and listener.seen[-1] >= 7)
+        counts = listener.finish()
+        assert counts.already_stored == 1
+        with psycopg.connect(pg_dsn) as db:
+            keys = sorted(r[0] for r in db.execute(f"SELECT sensor_key FROM {schema}.sensors"))
+            stats = db.execute(f'SELECT "count", link_type, link_id FROM {schema}.sensors '
+                               "WHERE sensor_key = 'sta#7#7'").fetchone()
+        assert keys == ["lorawan#ka-fp-noise-01#battery.voltage", "lorawan#ka-fp-soil-01#temp_soil",
+                        "lorawan#ka-fp-soil-01#water_soil", "sta#7#7", "sta#9#9"]
+        assert stats == (3, "area", "friedrichsplatz")
+        doc = series_json(open_store(pg_dsn, schema), ["sta#7#7", "sta#9#9"])
+        assert doc["sta#7#7"]["v"] == [17.9, 18.4, 99.0]
+        assert doc["sta#9#9"]["v"] and not [k for k in doc if k.startswith("lorawan#ka-fp-temp-01")]
+    finally:
+        with psycopg.connect(pg_dsn) as db:
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
