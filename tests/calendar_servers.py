@@ -6,13 +6,13 @@ import base64
 import contextlib
 import http.server
 import socket
-import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from geotwin.twin.examples import serving
 
 USER, PASSWORD = "lehrer", "geheim-42"
 
@@ -25,7 +25,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def radicale_server(folder: Path):
-    """Yield the base URL of a Radicale server with user USER/PASSWORD (plain htpasswd)."""
+    """Yield the base URL of a Radicale server with user USER/PASSWORD (plain htpasswd); its output goes to
+    ``folder/radicale.log``, whose end a failure to start quotes."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "users").write_text(f"{USER}:{PASSWORD}\n")
     port = free_port()
@@ -33,29 +34,8 @@ def radicale_server(folder: Path):
            "--storage-filesystem-folder", str(folder / "collections"), "--auth-type", "htpasswd",
            "--auth-htpasswd-filename", str(folder / "users"), "--auth-htpasswd-encryption", "plain",
            "--rights-type", "owner_only", "--logging-level", "warning"]
-    log = (folder / "radicale.log").open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise RuntimeError("radicale exited: " + (folder / "radicale.log").read_text()[-2000:])
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with serving(cmd, "radicale", port, timeout=30, log=folder / "radicale.log"):
+        yield f"http://127.0.0.1:{port}/"
 
 
 def make_calendar(base_url: str, name: str, ics_events: list[str] = ()) -> str:

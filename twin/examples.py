@@ -20,6 +20,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -278,7 +279,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(command: list[str], name: str, port: int, timeout: float = 10.0) -> Iterator[None]:
+def serving(command: list[str], name: str, port: int, timeout: float = 10.0,
+            log: Path | None = None) -> Iterator[None]:
     """Run a server program for an example until it accepts connections on 127.0.0.1:``port``; stop it (terminate,
     after 5 s kill) on leaving the block.
 
@@ -286,7 +288,9 @@ def serving(command: list[str], name: str, port: int, timeout: float = 10.0) -> 
         command: the program and its arguments (it must listen on ``port``).
         name: the server's name in the messages.
         port: its port on 127.0.0.1.
-        timeout: the longest wait for the port to open (s).
+        timeout: the longest wait for the port to open (s, on the monotonic clock).
+        log: a file for the program's output (stdout and stderr), whose end a failure's message quotes;
+            by default the output is discarded.
 
     Raises:
         RuntimeError: the program exits, or does not open the port within ``timeout``.
@@ -303,28 +307,35 @@ def serving(command: list[str], name: str, port: int, timeout: float = 10.0) -> 
         ...
         RuntimeError: quitter exited with code 3
     """
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        deadline = datetime.now(UTC).timestamp() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with code {process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if datetime.now(UTC).timestamp() > deadline:
-                    raise RuntimeError(f"{name} did not open port {port} within {timeout:g} s") from None
-                threading.Event().wait(0.02)
-        yield
-    finally:
-        process.terminate()
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(log.open("wb")) if log is not None else subprocess.DEVNULL
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _await_port(process, name, port, timeout, log)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _await_port(process: subprocess.Popen[bytes], name: str, port: int, timeout: float, log: Path | None) -> None:
+    """Wait until ``process`` accepts connections on 127.0.0.1:``port`` (see serving)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            tail = f": {log.read_text(encoding='utf-8', errors='replace')[-2000:]}" if log is not None else ""
+            raise RuntimeError(f"{name} exited with code {process.returncode}{tail}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not open port {port} within {timeout:g} s") from None
+            threading.Event().wait(0.02)
 
 
 @contextlib.contextmanager

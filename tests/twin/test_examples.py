@@ -39,3 +39,29 @@ def test_serving_names_a_program_that_never_listens():
     with pytest.raises(RuntimeError, match=rf"^sleeper did not open port {port} within 0.5 s$"):
         with serving(SLEEPER, "sleeper", port, timeout=0.5):
             pass
+
+
+def test_serving_quotes_the_log_of_a_program_that_exits(tmp_path):
+    log = tmp_path / "server.log"
+    script = "import sys; print('config line 7: bad'); sys.stderr.write('fatal: no storage\\n'); sys.exit(2)"
+    with pytest.raises(RuntimeError, match=r"^crasher exited with code 2: config line 7: bad\nfatal: no storage\n$"):
+        with serving([sys.executable, "-c", script], "crasher", free_port(), timeout=30, log=log):
+            pass
+    assert log.read_text() == "config line 7: bad\nfatal: no storage\n"
+
+
+@pytest.mark.timeout(60)   # a wall-clock deadline would wait forever here
+def test_serving_waits_by_the_monotonic_clock_not_the_wall_clock(monkeypatch):
+    """A wall clock set back (NTP) must not make the wait endless: the deadline counts on time.monotonic."""
+    import datetime as real_datetime
+
+    class Frozen(real_datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime.datetime(2020, 1, 1, tzinfo=tz)
+
+    monkeypatch.setattr("geotwin.twin.examples.datetime", Frozen)
+    port = free_port()
+    with pytest.raises(RuntimeError, match=rf"^sleeper did not open port {port} within 0.3 s$"):
+        with serving(SLEEPER, "sleeper", port, timeout=0.3):
+            pass
