@@ -8,11 +8,11 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import subprocess
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from geotwin.tests.paths import ROOT
+from geotwin.tests.twin.tiles.browser_job import run_job
 from geotwin.tests.twin.tiles.test_viewer_browser import (
     CESIUM_BUILD,
     CHROMIUM,
@@ -112,16 +112,10 @@ def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
                                "window.geotwin.availabilityRefreshes || 0; return 1; })", "as": "rewritten"},
                       {"wait": "(window.geotwin.availabilityRefreshes || 0) >= window.refreshesBefore + 2"},
                       *click("island-open", "busy_en")]}]}
-        (tmp_path / "job.json").write_text(json.dumps(job))
-        proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
-                              timeout=600, cwd=ROOT)
+        result = run_job(node, DRIVER, job, tmp_path, timeout=600)
     finally:
         server.shutdown()
         server.server_close()
-    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
-    assert "fatal" not in result, result.get("fatal")
     page = result["pages"][0]
     assert "error" not in page, page.get("error")
     assert page["pageErrors"] == [] and page["consoleErrors"] == [] and page["failedRequests"] == [], page

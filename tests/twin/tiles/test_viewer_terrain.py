@@ -7,9 +7,9 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import subprocess
 
 from geotwin.tests.paths import ROOT
+from geotwin.tests.twin.tiles.browser_job import run_job
 from geotwin.tests.twin.tiles.test_terrain import building_grounds
 from geotwin.tests.twin.tiles.test_viewer_webmap import QuietHandler, TileHandler, serve
 from geotwin.twin.citymodel.importer import import_citymodel
@@ -71,18 +71,11 @@ def test_viewer_shows_terrain_and_basemap_offline(tmp_path):
         job = {"timeoutMs": 90000, "pages": [{"url": f"{base}/city/viewer/index.html", "locale": "de-DE",
                                               "viewport": {"width": 640, "height": 480},
                                               "steps": steps}]}
-        (tmp_path / "job.json").write_text(json.dumps(job))
-        proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
-                              timeout=900, cwd=ROOT)
+        result = run_job(node, DRIVER, job, tmp_path, timeout=900)
     finally:
         for s in (server, tiles):
             s.shutdown()
             s.server_close()
-    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
-    (tmp_path / "driver.log").write_text(proc.stderr)
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
-    assert "fatal" not in result, result.get("fatal")
     assert result["foreignRequests"] == []
     (page,) = result["pages"]
     assert "error" not in page, page.get("error")
