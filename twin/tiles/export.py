@@ -57,6 +57,7 @@ from .incremental import CONTENT_VERSION, Previous, digest
 from .mesh import lod1_blocks, merge
 from .metadata import Column, build_columns
 from .metadata import schema as metadata_schema
+from .search_index import write_search_index
 from .source import (
     CityModel,
     attribute_rows,
@@ -65,7 +66,6 @@ from .source import (
     open_source,
     read_city_model,
 )
-from .search_index import write_search_index
 from .terrain import DEFAULT_MAX_LEVEL, DEFAULT_MAX_TILES, TERRAIN_DIR, TerrainResult, TerrainSummary
 from .tileset import BIM_GEOMETRIC_ERROR, tileset_json, write_viewer
 from .twin_layers import TwinExtras, read_twin_extras, vertical_datum_warnings
