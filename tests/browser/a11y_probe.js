@@ -71,8 +71,8 @@
       out.push({ element: path(el), text: el.textContent.trim().slice(0, 40), ratio: Math.round(worst(fg, el) * 100) / 100,
                  need: size >= 24 || (bold && size >= 18.66) ? 3 : 4.5, fontSize: size });
     });
-    // Non-text: a button's border against what surrounds the button.
-    Array.prototype.forEach.call(document.querySelectorAll("button"), function (el) {
+    // Non-text: a button's or text box's border against what surrounds it.
+    Array.prototype.forEach.call(document.querySelectorAll("button, input"), function (el) {
       if (!visible(el)) { return; }
       var s = getComputedStyle(el);
       if (parseFloat(s.borderTopWidth) > 0) {
@@ -167,8 +167,8 @@
     return out;
   }
   // The images of the pins and cluster pins drawn now, per layer, read pixel by pixel: how many opaque pixels have
-  // each of the layer's colours (colours[layer]: name -> [r, g, b]; a pixel within 10 per channel) and how many
-  // none of them, how many "fill" pixels touch a (partly) transparent pixel (the background: the ring must part
+  // each of the layer's colours (colours[layer]: name -> [r, g, b]; a pixel within 10 per channel), how many are
+  // an anti-aliased mix of two of them ("blend") and how many neither ("foreign"), how many "fill" pixels touch a (partly) transparent pixel (the background: the ring must part
   // them) and, per colour, how many pixels lie further inside than the ring is wide (the symbol or count).
   function pinPixels(colours, ring) {
     var viewer = window.geotwin.viewer, jobs = [];
@@ -184,6 +184,19 @@
         }
       });
     }
+    // An anti-aliased pixel: a mix of two of the colours (within 12 per channel of the line between them).
+    function blend(d, at, names, table) {
+      for (var a = 0; a < names.length; a++) {
+        for (var b = a + 1; b < names.length; b++) {
+          var p = table[names[a]], q = table[names[b]], num = 0, den = 0;
+          for (var ch = 0; ch < 3; ch++) { num += (d[at + ch] - p[ch]) * (q[ch] - p[ch]); den += (q[ch] - p[ch]) * (q[ch] - p[ch]); }
+          var t = den ? Math.max(0, Math.min(1, num / den)) : 0, ok = true;
+          for (ch = 0; ch < 3; ch++) { if (Math.abs(d[at + ch] - (p[ch] + t * (q[ch] - p[ch]))) > 12) { ok = false; } }
+          if (ok) { return true; }
+        }
+      }
+      return false;
+    }
     function measure(layer, cluster, url, count) {
       return new Promise(function (resolve) {
         var img = new Image();
@@ -193,7 +206,7 @@
           var ctx = canvas.getContext("2d");
           ctx.drawImage(img, 0, 0);
           var d = ctx.getImageData(0, 0, w, h).data;
-          var names = Object.keys(colours[layer] || {}), counts = { other: 0 }, cls = new Array(w * h);
+          var names = Object.keys(colours[layer] || {}), counts = { blend: 0, foreign: 0 }, cls = new Array(w * h);
           names.forEach(function (n) { counts[n] = 0; });
           for (var k = 0; k < w * h; k++) {
             if (d[4 * k + 3] < 250) { cls[k] = d[4 * k + 3] < 5 ? "clear" : "edgeAlpha"; continue; }
@@ -203,6 +216,7 @@
               if (Math.abs(d[4 * k] - c[0]) <= 10 && Math.abs(d[4 * k + 1] - c[1]) <= 10 &&
                   Math.abs(d[4 * k + 2] - c[2]) <= 10) { cls[k] = names[n]; break; }
             }
+            if (cls[k] === "other") { cls[k] = blend(d, 4 * k, names, colours[layer]) ? "blend" : "foreign"; }
             counts[cls[k]] = (counts[cls[k]] || 0) + 1;
           }
           var translucent = function (x, y) {
