@@ -563,7 +563,8 @@ class _Export:
         layers = write_geojson(data.extras, content.geo, tmp)
         series = write_series(self.gpkg, data.extras, tmp) if data.extras else None
         availability = write_availability(self.gpkg, data.extras, tmp, reporter) if data.extras else None
-        search = write_search_index(tmp, data.table.rows, placement.lo, placement.hi, placement.frame)
+        search = (write_search_index(tmp, data.table.rows, placement.lo, placement.hi, placement.frame)
+                  if options.viewer else None)
         total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(self.label, data, heights, content, options, writer, total)
         report["horizontal_transformation"] = content.geo.horizontal

@@ -6,6 +6,7 @@ The file is one table (``columns`` and ``rows``), compact for a city of 100 000 
 ``address`` ("Kaiserstraße 57, 76133 Karlsruhe"), ``lon``/``lat`` (degrees, WGS 84), ``height`` (ellipsoidal,
 m: the centre of the building's box) and ``radius`` (m: half its box's diagonal), where the viewer flies to.
 A building part is listed only when its building has no geometry of its own (else the building stands for it).
+The single export (``export_3dtiles``) writes it with the viewer; the partitioned export does not yet.
 """
 from __future__ import annotations
 
