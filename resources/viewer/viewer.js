@@ -35,7 +35,11 @@
       mapLabel: "3D map. Arrow keys: choose a pin or building in view; Enter: show it; Escape: close it",
       pickNone: "No pin or building in view", pickCount: "{n} objects in view: arrow keys choose, Enter shows",
       pickItem: "{kind}: {name} ({i} of {n}). Enter: details", kindIsland: "Learning island", kindSensor: "Sensor",
-      kindFeature: "Point", kindBuilding: "Building"
+      kindFeature: "Point", kindBuilding: "Building",
+      searchLabel: "Find a building, learning island or sensor", searchLoading: "Loading the search index\u2026",
+      searchCount: "{n} results: arrow keys choose, Enter shows", searchOne: "1 result: Enter shows it",
+      searchNone: "No result for \u201c{q}\u201d", searchShown: "{kind} {name} shown",
+      searchNotLoaded: "{name} is not loaded in this view"
     },
     de: {
       loadingCesium: "CesiumJS wird geladen\u2026", loadingTileset: "Kacheln werden geladen\u2026",
@@ -61,7 +65,11 @@
       pickNone: "Keine Stecknadel und kein Geb\u00e4ude im Blick",
       pickCount: "{n} Objekte im Blick: Pfeiltasten w\u00e4hlen, Eingabetaste zeigt",
       pickItem: "{kind}: {name} ({i} von {n}). Eingabetaste: Details", kindIsland: "Lerninsel", kindSensor: "Sensor",
-      kindFeature: "Punkt", kindBuilding: "Geb\u00e4ude"
+      kindFeature: "Punkt", kindBuilding: "Geb\u00e4ude",
+      searchLabel: "Geb\u00e4ude, Lerninsel oder Sensor suchen", searchLoading: "Suchverzeichnis wird geladen\u2026",
+      searchCount: "{n} Treffer: Pfeiltasten w\u00e4hlen, Eingabetaste zeigt", searchOne: "1 Treffer: Eingabetaste zeigt ihn",
+      searchNone: "Kein Treffer f\u00fcr \u201e{q}\u201c", searchShown: "{kind} {name} gezeigt",
+      searchNotLoaded: "{name} ist in dieser Ansicht nicht geladen"
     }
   };
   // Legend classes and property names in German (English: as configured / as stored).
@@ -950,7 +958,52 @@
   }
 
   // ---------------------------------------------------------------- overlays (GeoJSON)
-  var pins = new Cesium.PinBuilder();
+  // A pin (a box on a spike, its point at the bottom centre) as a PNG data URL: the fill inside a halo ring inside
+  // a dark edge (config.pinStyle: the pin stands out against its ring, the ring against any map behind it), the
+  // symbol or a cluster's count in the text colour in the box. Cached: equal pins share one image.
+  var pinCache = {};
+  function pinImage(text, color, size) {
+    var key = [text, color, size].join("|");
+    if (pinCache[key]) { return pinCache[key]; }
+    var style = config.pinStyle, pad = style.haloWidth + style.edgeWidth;
+    var canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    var ctx = canvas.getContext("2d");
+    var s = (size - 2 * pad) / 24;
+    function path() {  // CesiumJS PinBuilder's outline in a 24 px box
+      ctx.beginPath();
+      ctx.moveTo(6.72, 0.422); ctx.lineTo(17.28, 0.422);
+      ctx.bezierCurveTo(18.553, 0.422, 19.577, 1.758, 19.577, 3.415); ctx.lineTo(19.577, 10.973);
+      ctx.bezierCurveTo(19.577, 12.63, 18.553, 13.966, 17.282, 13.966); ctx.lineTo(14.386, 14.008);
+      ctx.lineTo(11.826, 23.578); ctx.lineTo(9.614, 14.008); ctx.lineTo(6.719, 13.965);
+      ctx.bezierCurveTo(5.446, 13.983, 4.422, 12.629, 4.422, 10.972); ctx.lineTo(4.422, 3.416);
+      ctx.bezierCurveTo(4.423, 1.76, 5.447, 0.423, 6.718, 0.423);
+      ctx.closePath();
+    }
+    ctx.save();
+    ctx.translate(pad, pad);
+    ctx.scale(s, s);
+    ctx.lineJoin = "round";
+    path();
+    ctx.strokeStyle = style.edge;
+    ctx.lineWidth = 2 * pad / s;
+    ctx.stroke();
+    ctx.strokeStyle = style.halo;
+    ctx.lineWidth = 2 * style.haloWidth / s;
+    ctx.stroke();
+    ctx.fillStyle = color;
+    ctx.fill();
+    ctx.restore();
+    var width = 14 * s;  // the box's inner width
+    var font = Math.min(Math.round(size * 0.38), Math.floor(width / (0.62 * String(text).length)));
+    ctx.font = "bold " + font + "px sans-serif";
+    ctx.fillStyle = style.text;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(String(text), size / 2, pad + 7.3 * s);
+    return (pinCache[key] = canvas.toDataURL());
+  }
+  state.pinImage = pinImage;
   var overlayById = {};  // "kind:id" -> entity, so that a marker in the tileset shows refreshed values
 
   // A unitless occupancy (a parking space: 0 free, 1 occupied) reads as words, not as "0" or "1".
@@ -981,11 +1034,12 @@
     return "feature";
   }
 
-  var kindStyle = {
-    island: { symbol: "L", color: Cesium.Color.fromCssColorString("#2e7d32") },
-    sensor: { symbol: "S", color: Cesium.Color.fromCssColorString("#1565c0") },
-    feature: { symbol: "?", color: Cesium.Color.fromCssColorString("#6d4c41") }
-  };
+  // Each kind's pin: its symbol and fill (the legend's colours; other points config.otherMarker).
+  var SYMBOLS = { island: "L", sensor: "S", feature: "?" };
+  var kindStyle = {};
+  config.markerClasses.concat([config.otherMarker]).forEach(function (cls) {
+    kindStyle[cls.kind] = { symbol: SYMBOLS[cls.kind] || "?", color: cls.color };
+  });
 
   function styleOverlay(entity, layerName) {
     var kind = classify(entity);
@@ -1005,7 +1059,7 @@
       heightReference = Cesium.HeightReference.NONE;
     }
     entity.billboard = new Cesium.BillboardGraphics({
-      image: pins.fromText(kindStyle[kind].symbol, kindStyle[kind].color, 40).toDataURL(),
+      image: pinImage(kindStyle[kind].symbol, kindStyle[kind].color, 40),
       verticalOrigin: Cesium.VerticalOrigin.BOTTOM,
       heightReference: heightReference,
       disableDepthTestDistance: Number.POSITIVE_INFINITY
@@ -1053,7 +1107,7 @@
         cluster.billboard.show = true;
         cluster.billboard.verticalOrigin = Cesium.VerticalOrigin.BOTTOM;
         cluster.billboard.disableDepthTestDistance = Number.POSITIVE_INFINITY;
-        cluster.billboard.image = pins.fromText(String(entities.length), kindStyle[kind].color, 48).toDataURL();
+        cluster.billboard.image = pinImage(String(entities.length), kindStyle[kind].color, 48);
         cluster.billboard.id = entities;  // CesiumJS gives only the label the entities: a click zooms to them
         state.clusters = (state.clusters || 0) + 1;
       });
@@ -1270,6 +1324,219 @@
   mapEl.addEventListener("blur", function () { unmarkKey(); announce(""); });
   languageListeners.push(function () { if (document.activeElement === mapEl) { announceKey(); } });
 
+  // ---------------------------------------------------------------- search
+  // A combobox (WAI-ARIA 1.2): typing lists the buildings (search.json beside the tileset: id, name, address,
+  // position; loaded on first use) and the overlay points (id, name) whose words start with every typed word
+  // (case, accents and ß folded); the arrow keys choose, Enter (or a click) flies there and opens the info panel,
+  // Escape closes the list, then clears the box. State: window.geotwin.search.
+  var searchInput = document.getElementById("search-input");
+  var searchList = document.getElementById("search-results");
+  var searchStatus = document.getElementById("search-status");
+  var searchIndex = null, searchHits = [], searchActive = -1, SEARCH_LIMIT = 10;
+  state.search = { loaded: false, buildings: 0, hits: [], active: -1, chosen: null, shown: null };
+
+  function fold(text) {
+    return String(text).toLocaleLowerCase("de").replace(/\u00df/g, "ss").normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "");
+  }
+  function words(text) { return fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean); }
+
+  function loadSearchIndex() {
+    if (searchIndex) { return searchIndex; }
+    searchIndex = !config.searchUrl ? Promise.resolve([]) : fetch(config.searchUrl)
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (doc) {
+        var col = {};
+        doc.columns.forEach(function (name, i) { col[name] = i; });
+        return doc.rows.map(function (row) {
+          var entry = { type: "building", kind: "building", id: String(row[col.id]), name: row[col.name] || "",
+                        address: row[col.address] || "", lon: row[col.lon], lat: row[col.lat],
+                        height: row[col.height], radius: row[col.radius] };
+          entry.words = words([entry.id, entry.name, entry.address].join(" "));
+          return entry;
+        });
+      })
+      .catch(function (err) {
+        console.warn("GeoTwin viewer: search index " + config.searchUrl + " not loaded: " + err.message);
+        return [];
+      })
+      .then(function (entries) {
+        state.search.loaded = true;
+        state.search.buildings = entries.length;
+        return entries;
+      });
+    return searchIndex;
+  }
+
+  function pinEntries() {
+    var time = viewer.clock.currentTime, out = [];
+    for (var i = 0; i < viewer.dataSources.length; i++) {
+      viewer.dataSources.get(i).entities.values.forEach(function (entity) {
+        var bag = entity.properties;
+        var id = bag ? prop(bag, "id", time) : undefined;
+        var name = bag ? prop(bag, "name", time) : undefined;
+        id = String(present(id) ? id : entity.id);
+        name = present(name) ? String(name) : "";
+        out.push({ type: "pin", kind: entity.geotwinKind || "feature", entity: entity, id: id, name: name,
+                   address: "", words: words(id + " " + name) });
+      });
+    }
+    return out;
+  }
+
+  function matches(entry, tokens) {
+    return tokens.every(function (t) { return entry.words.some(function (w) { return w.indexOf(t) === 0; }); });
+  }
+
+  function hitTitle(hit) { return hit.name || hit.address || hit.id; }
+
+  function runSearch(buildings) {
+    var query = searchInput.value.trim();
+    var tokens = words(query);
+    searchHits = [];
+    searchActive = -1;
+    if (tokens.length) {
+      var whole = fold(query);
+      searchHits = pinEntries().concat(buildings).filter(function (e) { return matches(e, tokens); });
+      // the exact id first, then names and addresses that start with the query, then in reading order
+      var rank = function (e) {
+        return fold(e.id) === whole ? 0 : fold(e.name).indexOf(whole) === 0 || fold(e.address).indexOf(whole) === 0 ? 1 : 2;
+      };
+      searchHits.sort(function (a, b) {
+        return rank(a) - rank(b) || hitTitle(a).localeCompare(hitTitle(b), locale(), { numeric: true });
+      });
+    }
+    renderHits(query);
+  }
+
+  function renderHits(query) {
+    var total = searchHits.length;
+    searchHits = searchHits.slice(0, SEARCH_LIMIT);
+    searchList.textContent = "";
+    searchHits.forEach(function (hit, i) {
+      var li = document.createElement("li");
+      li.id = "search-option-" + i;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", i === searchActive ? "true" : "false");
+      li.appendChild(document.createTextNode(hitTitle(hit)));
+      var detail = document.createElement("span");
+      detail.className = "detail";
+      detail.textContent = [kindName(hit.kind), hit.name && hit.address ? hit.address : "", hit.id]
+        .filter(Boolean).join(" \u00b7 ");
+      li.appendChild(detail);
+      li.addEventListener("mousedown", function (event) { event.preventDefault(); });  // the box keeps the focus
+      li.addEventListener("click", function () { chooseHit(i); });
+      searchList.appendChild(li);
+    });
+    var open = searchHits.length > 0;
+    searchList.hidden = !open;
+    searchInput.setAttribute("aria-expanded", open ? "true" : "false");
+    searchInput.removeAttribute("aria-activedescendant");
+    searchStatus.textContent = !query ? "" : !total ? tr("searchNone", { q: query }) :
+      total === 1 ? tr("searchOne") : tr("searchCount", { n: total });
+    state.search.hits = searchHits.map(function (h) { return { type: h.type, kind: h.kind, id: h.id, name: h.name,
+                                                               address: h.address }; });
+    state.search.active = -1;
+  }
+
+  function activateHit(i) {
+    searchActive = i;
+    Array.prototype.forEach.call(searchList.children, function (li, k) {
+      li.setAttribute("aria-selected", k === i ? "true" : "false");
+    });
+    var li = searchList.children[i];
+    if (li) {
+      searchInput.setAttribute("aria-activedescendant", li.id);
+      li.scrollIntoView({ block: "nearest" });
+    }
+    state.search.active = i;
+  }
+
+  function closeHits() {
+    searchList.hidden = true;
+    searchInput.setAttribute("aria-expanded", "false");
+    searchInput.removeAttribute("aria-activedescendant");
+  }
+
+  // The feature of a building id in the loaded tiles (the drawn ones first).
+  function findFeature(id) {
+    var found = null;
+    function scan(content) {
+      if (found || !content || content.isDestroyed() || !content.featuresLength) { return; }
+      for (var i = 0; i < content.featuresLength && !found; i++) {
+        var feature = content.getFeature(i);
+        if (featureKind(feature) === "building" && String(feature.getProperty(config.idProperty)) === id) {
+          found = feature;
+        }
+      }
+    }
+    contentsShown.forEach(scan);
+    (function walk(tile) {
+      if (found || !tile) { return; }
+      scan(tile.content);
+      tile.children.forEach(walk);
+    })(state.tileset && state.tileset.root);
+    return found;
+  }
+
+  function chooseHit(i) {
+    var hit = searchHits[i];
+    if (!hit) { return Promise.resolve(); }
+    closeHits();
+    searchInput.value = hitTitle(hit);
+    state.search.chosen = { type: hit.type, kind: hit.kind, id: hit.id };
+    state.search.shown = null;
+    hideInfo();
+    var done;
+    if (hit.type === "pin") {
+      var position = hit.entity.position && hit.entity.position.getValue(viewer.clock.currentTime);
+      done = (position ? flyTo(new Cesium.BoundingSphere(position, 60)) : Promise.resolve()).then(function () {
+        showOverlay(hit.entity);
+        return true;
+      });
+    } else {
+      var centre = Cesium.Cartesian3.fromDegrees(hit.lon, hit.lat, hit.height);
+      done = flyTo(new Cesium.BoundingSphere(centre, Math.max(hit.radius * 1.5, 30)))
+        .then(tilesSettled)
+        .then(function () {
+          var feature = findFeature(hit.id);
+          if (feature) { showFeature(feature); }
+          return !!feature;
+        });
+    }
+    return done.then(function (ok) {
+      state.search.shown = ok ? hit.id : null;
+      searchStatus.textContent = ok ? tr("searchShown", { kind: kindName(hit.kind), name: hitTitle(hit) }) :
+        tr("searchNotLoaded", { name: hitTitle(hit) });
+    });
+  }
+
+  searchInput.addEventListener("focus", loadSearchIndex);
+  searchInput.addEventListener("input", function () { loadSearchIndex().then(runSearch); });
+  searchInput.addEventListener("keydown", function (event) {
+    var n = searchHits.length;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!n) { return; }
+      if (searchList.hidden) { searchList.hidden = false; searchInput.setAttribute("aria-expanded", "true"); }
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      activateHit(searchActive < 0 ? (step > 0 ? 0 : n - 1) : (searchActive + step + n) % n);
+    } else if (event.key === "Enter") {
+      if (!n) { return; }
+      chooseHit(searchActive < 0 ? 0 : searchActive);
+    } else if (event.key === "Escape") {
+      if (!searchList.hidden) { closeHits(); } else if (searchInput.value) {
+        searchInput.value = "";
+        runSearch([]);
+      } else { return; }
+      event.stopPropagation();  // the info panel stays open
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+  searchInput.addEventListener("blur", function () { setTimeout(closeHits, 150); });
+  languageListeners.push(function () { if (searchInput.value && !searchList.hidden) { loadSearchIndex().then(runSearch); } });
+
   // ---------------------------------------------------------------- load
   function flyTo(sphere) {
     return new Promise(function (resolve) {
@@ -1313,6 +1580,11 @@
       new Cesium.HeadingPitchRange(Cesium.Math.toRadians(heading), Cesium.Math.toRadians(pitch), range));
     viewer.camera.lookAtTransform(Cesium.Matrix4.IDENTITY);
     recluster();
+    return tilesSettled();
+  };
+
+  // Resolves once the tiles of the current view are loaded and have been for a few frames.
+  function tilesSettled() {
     return new Promise(function (resolve) {
       var frames = 0, settled = 0;
       var remove = scene.postRender.addEventListener(function () {
@@ -1320,7 +1592,7 @@
         if (++frames > 2 && settled >= 3) { remove(); resolve(); }
       });
     });
-  };
+  }
 
   // A fixed light from the south-west and above, so the city is lit the same at any time of day.
   function cityLight(center) {

@@ -1,5 +1,5 @@
 // Probes of the web map for tests/twin/tiles/test_viewer_a11y_browser.py, evaluated in the page as one
-// expression: window.geotwinProbe = {contrast(), focus(), pins(layers), canvasLabels()}.
+// expression: window.geotwinProbe = {contrast(), focus(), pins(layers), canvasLabels(), pinPixels(colours, ring)}.
 // WCAG 2.1: relative luminance and contrast ratio (1.4.3 text, 1.4.11 non-text), computed from the computed styles.
 (function () {
   "use strict";
@@ -71,8 +71,8 @@
       out.push({ element: path(el), text: el.textContent.trim().slice(0, 40), ratio: Math.round(worst(fg, el) * 100) / 100,
                  need: size >= 24 || (bold && size >= 18.66) ? 3 : 4.5, fontSize: size });
     });
-    // Non-text: a button's border against what surrounds the button.
-    Array.prototype.forEach.call(document.querySelectorAll("button"), function (el) {
+    // Non-text: a button's or text box's border against what surrounds it.
+    Array.prototype.forEach.call(document.querySelectorAll("button, input"), function (el) {
       if (!visible(el)) { return; }
       var s = getComputedStyle(el);
       if (parseFloat(s.borderTopWidth) > 0) {
@@ -115,7 +115,6 @@
       var far = Cesium.Cartesian3.distance(camera, label.position);
       return !d || (far >= d.near && far <= d.far);
     };
-    var builder = new Cesium.PinBuilder();
     var out = {};
     for (var i = 0; i < viewer.dataSources.length; i++) {
       var source = viewer.dataSources.get(i), c = source.clustering;
@@ -132,7 +131,7 @@
         labels: shown(c._labelCollection).filter(inRange).map(function (l) { return { id: key(l.id), text: l.text }; }),
         clusters: shown(c._clusterBillboardCollection).map(function (b) {
           return { ids: b.id.map(key), countPin: color ?
-            b.image === builder.fromText(String(b.id.length), Cesium.Color.fromCssColorString(color), 48).toDataURL() : null };
+            b.image === window.geotwin.pinImage(String(b.id.length), color, 48) : null };
         }),
         clusterLabels: shown(c._clusterLabelCollection).map(function (l) { return l.text; }),
         clusterXY: shown(c._clusterBillboardCollection).map(function (b) {
@@ -167,5 +166,85 @@
     }
     return out;
   }
-  return { contrast: contrast, focus: focus, pins: pins, canvasLabels: canvasLabels };
+  // The images of the pins and cluster pins drawn now, per layer, read pixel by pixel: how many opaque pixels have
+  // each of the layer's colours (colours[layer]: name -> [r, g, b]; a pixel within 10 per channel), how many are
+  // an anti-aliased mix of two of them ("blend") and how many neither ("foreign"), how many "fill" pixels touch a (partly) transparent pixel (the background: the ring must part
+  // them) and, per colour, how many pixels lie further inside than the ring is wide (the symbol or count).
+  function pinPixels(colours, ring) {
+    var viewer = window.geotwin.viewer, jobs = [];
+    var seen = {};
+    for (var i = 0; i < viewer.dataSources.length; i++) {
+      var source = viewer.dataSources.get(i), c = source.clustering;
+      [[c._billboardCollection, false], [c._clusterBillboardCollection, true]].forEach(function (pair) {
+        for (var j = 0; pair[0] && j < pair[0].length; j++) {
+          var b = pair[0].get(j);
+          if (!b.show || b.clusterShow === false || typeof b.image !== "string" || seen[b.image]) { continue; }
+          seen[b.image] = true;
+          jobs.push(measure(source.name, pair[1], b.image, pair[1] ? b.id.length : null));
+        }
+      });
+    }
+    // An anti-aliased pixel: a mix of two of the colours (within 12 per channel of the line between them).
+    function blend(d, at, names, table) {
+      for (var a = 0; a < names.length; a++) {
+        for (var b = a + 1; b < names.length; b++) {
+          var p = table[names[a]], q = table[names[b]], num = 0, den = 0;
+          for (var ch = 0; ch < 3; ch++) { num += (d[at + ch] - p[ch]) * (q[ch] - p[ch]); den += (q[ch] - p[ch]) * (q[ch] - p[ch]); }
+          var t = den ? Math.max(0, Math.min(1, num / den)) : 0, ok = true;
+          for (ch = 0; ch < 3; ch++) { if (Math.abs(d[at + ch] - (p[ch] + t * (q[ch] - p[ch]))) > 12) { ok = false; } }
+          if (ok) { return true; }
+        }
+      }
+      return false;
+    }
+    function measure(layer, cluster, url, count) {
+      return new Promise(function (resolve) {
+        var img = new Image();
+        img.onload = function () {
+          var w = img.width, h = img.height, canvas = document.createElement("canvas");
+          canvas.width = w; canvas.height = h;
+          var ctx = canvas.getContext("2d");
+          ctx.drawImage(img, 0, 0);
+          var d = ctx.getImageData(0, 0, w, h).data;
+          var names = Object.keys(colours[layer] || {}), counts = { blend: 0, foreign: 0 }, cls = new Array(w * h);
+          names.forEach(function (n) { counts[n] = 0; });
+          for (var k = 0; k < w * h; k++) {
+            if (d[4 * k + 3] < 250) { cls[k] = d[4 * k + 3] < 5 ? "clear" : "edgeAlpha"; continue; }
+            cls[k] = "other";
+            for (var n = 0; n < names.length; n++) {
+              var c = colours[layer][names[n]];
+              if (Math.abs(d[4 * k] - c[0]) <= 10 && Math.abs(d[4 * k + 1] - c[1]) <= 10 &&
+                  Math.abs(d[4 * k + 2] - c[2]) <= 10) { cls[k] = names[n]; break; }
+            }
+            if (cls[k] === "other") { cls[k] = blend(d, 4 * k, names, colours[layer]) ? "blend" : "foreign"; }
+            counts[cls[k]] = (counts[cls[k]] || 0) + 1;
+          }
+          var translucent = function (x, y) {
+            return x < 0 || y < 0 || x >= w || y >= h || cls[y * w + x] === "clear" || cls[y * w + x] === "edgeAlpha";
+          };
+          var fillOnEdge = 0, inside = {};
+          for (var y = 0; y < h; y++) {
+            for (var x = 0; x < w; x++) {
+              var own = cls[y * w + x];
+              if (own === "fill" && (translucent(x - 1, y) || translucent(x + 1, y) || translucent(x, y - 1) ||
+                                     translucent(x, y + 1))) { fillOnEdge++; }
+              if (own !== "clear" && own !== "edgeAlpha") {
+                var deep = true;
+                for (var dy = -ring; dy <= ring && deep; dy++) {
+                  for (var dx = -ring; dx <= ring && deep; dx++) { if (translucent(x + dx, y + dy)) { deep = false; } }
+                }
+                if (deep) { inside[own] = (inside[own] || 0) + 1; }
+              }
+            }
+          }
+          resolve({ layer: layer, cluster: cluster, count: count, width: w, height: h, counts: counts,
+                    fillOnEdge: fillOnEdge, inside: inside });
+        };
+        img.onerror = function () { resolve({ layer: layer, cluster: cluster, error: "image not decoded" }); };
+        img.src = url;
+      });
+    }
+    return Promise.all(jobs);
+  }
+  return { contrast: contrast, focus: focus, pins: pins, canvasLabels: canvasLabels, pinPixels: pinPixels };
 }())

@@ -4,7 +4,7 @@
 //       clock (an ISO time: Date.now() and new Date() in the page return it, timers keep running),
 //       steps: [{wait: js} | {eval: js, as} | {lookAt: [lon, lat, h, heading, pitch, range]} |
 //               {clickAt: {lon, lat, height, offsetY}, as} | {clickXY: js} | {click: selector} |
-//               {screenshot: path} | {key: name}]}]}
+//               {screenshot: path} | {key: name} | {type: text}]}]}
 // A height of null (lookAt, clickAt) is the viewer's ground height, where overlay points stand.
 // eval's js is an expression evaluated in the page; its value is stored under "as".
 // Every request to a host other than 127.0.0.1/localhost is aborted and listed in foreignRequests.
@@ -70,6 +70,7 @@ async function visit(browser, spec, timeout, result) {
       }
       if (step.click) { await page.click(step.click); }
       if (step.key) { await page.keyboard.press(step.key); }
+      if (step.type) { await page.keyboard.type(step.type); }  // text, as typed key by key
       if (step.screenshot) { await page.screenshot({ path: step.screenshot }); }
     }
   } catch (err) {

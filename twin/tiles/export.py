@@ -57,6 +57,7 @@ from .incremental import CONTENT_VERSION, Previous, digest
 from .mesh import lod1_blocks, merge
 from .metadata import Column, build_columns
 from .metadata import schema as metadata_schema
+from .search_index import write_search_index
 from .source import (
     CityModel,
     attribute_rows,
@@ -562,6 +563,8 @@ class _Export:
         layers = write_geojson(data.extras, content.geo, tmp)
         series = write_series(self.gpkg, data.extras, tmp) if data.extras else None
         availability = write_availability(self.gpkg, data.extras, tmp, reporter) if data.extras else None
+        search = (write_search_index(tmp, data.table.rows, placement.lo, placement.hi, placement.frame)
+                  if options.viewer else None)
         total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(self.label, data, heights, content, options, writer, total)
         report["horizontal_transformation"] = content.geo.horizontal
@@ -571,6 +574,7 @@ class _Export:
                           "changes": _twin_changes(self.gpkg)}
         terrain = self._terrain(tmp, data, content.geo, placement).summary() if options.terrain else None
         report["terrain"] = terrain.record() if terrain else None
+        report["search"] = search
         report["incremental"] = {
             "version": CONTENT_VERSION, "frame_origin": placement.frame_origin, "square": list(square),
             "previous_tiles": len(self.previous.tiles), "rewritten": writer.rewritten(), "reused": writer.reused(),

@@ -9,7 +9,9 @@ A basemap (``Basemap``: XYZ or WMTS URL template and attribution) replaces the b
 export's quantized-mesh terrain (``terrain_url``, see ``terrain``) replaces the flat ground.
 The page speaks German or English (the browser's language, a switch), resolves ALKIS building
 function codes (``gebaeudefunktion.json``), and shows ``series.json`` / ``availability.json`` found
-beside the tileset (sensor charts, free/busy state of learning islands).
+beside the tileset (sensor charts, free/busy state of learning islands). A search box finds buildings by id, name
+or address (``search.json``, see ``search_index``) and islands and sensors by id or name, flies there and opens
+the info box.
 
 What it shows of a twin export: buildings coloured by function (a building part without one takes its
 parent's, looked up in the same tile); BIM elements coloured by ``ifc_class`` (``BIM_CLASSES``; spaces
@@ -34,6 +36,7 @@ from typing import Any
 
 from ..kernel.atomic import atomic_path
 from ..kernel.errors import InputError
+from .search_index import SEARCH_FILE
 
 CESIUM_VERSION = "1.145"  # keep in step with package.json (the version the browser test runs)
 DEFAULT_CESIUM_URL = f"https://cesium.com/downloads/cesiumjs/releases/{CESIUM_VERSION}/Build/Cesium/Cesium.js"
@@ -77,6 +80,13 @@ BIM_CLASSES: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
 OTHER_BIM = ("Other BIM elements", "#c9b99a")
 #: Markers of learning islands and sensors in the tileset: (label, CSS colour, kind).
 MARKER_CLASSES = (("Learning islands", "#2e7d32", "island"), ("Sensors", "#1565c0", "sensor"))
+#: Pins of other overlay points (e.g. rooms): (label, CSS colour, kind).
+OTHER_MARKER = ("Other points", "#6d4c41", "feature")
+#: How the map's pins and cluster badges are drawn (WCAG 2.1 1.4.11, 1.4.3): the pin's fill (its kind's colour)
+#: inside a ``halo`` ring of ``haloWidth`` px inside an ``edge`` of ``edgeWidth`` px, so that the pin stands out
+#: 3:1 against its ring and the ring against whatever the map shows behind it (halo and edge 9:1 or more: one
+#: of the two is 3:1 against any colour); the symbol or count in ``text``, 4.5:1 against every fill.
+PIN_STYLE = {"halo": "#ffffff", "edge": "#1d1d1d", "text": "#ffffff", "haloWidth": 2, "edgeWidth": 1.5}
 #: Property that names a feature, by kind: the first one present wins.
 FEATURE_ID_PROPERTIES = {"bim": ["global_id"], "sensor": ["sensor_key", "id"], "island": ["id", "island_id"],
                          "building": ["id"]}
@@ -224,6 +234,8 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
                        for label, colour, alpha, classes in BIM_CLASSES],
         "otherBim": {"label": OTHER_BIM[0], "color": OTHER_BIM[1], "alpha": 1.0},
         "markerClasses": [{"label": label, "color": colour, "kind": kind} for label, colour, kind in MARKER_CLASSES],
+        "otherMarker": {"label": OTHER_MARKER[0], "color": OTHER_MARKER[1], "kind": OTHER_MARKER[2]},
+        "pinStyle": PIN_STYLE,
         "featureIdProperties": FEATURE_ID_PROPERTIES,
         "layers": [{"name": name, "url": url} for name, url in (extra_layers or {}).items()],
         "overlayProperties": OVERLAY_PROPERTIES,
@@ -234,6 +246,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "functionNames": {"prefix": names["prefix"], "names": names["names"], "source": names["source"]},
         "seriesUrl": f"../{SERIES_FILE}" if (output_dir / SERIES_FILE).is_file() else None,
         "availabilityUrl": f"../{AVAILABILITY_FILE}" if (output_dir / AVAILABILITY_FILE).is_file() else None,
+        "searchUrl": f"../{SEARCH_FILE}" if (output_dir / SEARCH_FILE).is_file() else None,
         "staleHours": 24,
         "timeZone": "Europe/Berlin",
     }
