@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import threading
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from geotwin.tests.paths import ROOT  # noqa: E402
+from geotwin.tests.twin.tiles.browser_job import run_job
 from geotwin.tests.twin.tiles.test_viewer_browser import (
     BUILDINGS,
     CESIUM_BUILD,
@@ -269,14 +269,7 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
                    {"eval": "Array.from(document.querySelectorAll('#info th')).map(t => t.textContent)",
                     "as": "island_rows"}]},
     ]}
-    (tmp_path / "job.json").write_text(json.dumps(job))
-    proc = subprocess.run([node, str(DRIVER), str(tmp_path / "job.json")], capture_output=True, text=True,
-                          timeout=600, cwd=ROOT)
-    assert proc.stdout.strip(), f"driver printed nothing; stderr:\n{proc.stderr}"
-    (tmp_path / "driver.log").write_text(proc.stderr)
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    (tmp_path / "result.json").write_text(json.dumps(result, indent=1))
-    assert "fatal" not in result, result.get("fatal")
+    result = run_job(node, DRIVER, job, tmp_path, timeout=600)
     assert result["foreignRequests"] == []
     de, en, phone, city_page = result["pages"]
     for page in (de, en, phone, city_page):
