@@ -111,7 +111,7 @@ def test_inside_rectangles_lie_in_the_area_of_use(monkeypatch, code):
         for box in boxes:
             assert kcrs._known_inside(code, box)
             assert kcrs.area_of_use_problem(info, box) is None
-            assert _without_table(monkeypatch, lambda b=box: kcrs.area_of_use_problem(info, b)) is None
+            assert _without_table(monkeypatch, lambda b=box, i=info: kcrs.area_of_use_problem(i, b)) is None
     outside = (3456000.0, 5429000.0, 3457000.0, 5430000.0)   # Gauss-Krueger numbers: PROJ's message as before
     assert not kcrs._known_inside(code, outside)
     assert kcrs.area_of_use_problem(kcrs.CrsInfo(code, None), outside) == _without_table(
