@@ -9,6 +9,10 @@ import json
 import sys
 from pathlib import Path
 
+# the stages `python -m geotwin import|export` runs: their process starts as that command line's does, with one BLAS
+# thread unless the user set more (twin/scale/threads.py cap_blas_threads, called before numpy is imported)
+CLI_STAGES = ("citymodel", "tiles", "tiles-partitioned")
+
 
 def citymodel(args) -> dict:
     from geotwin.twin.citymodel.importer import import_citymodel
@@ -191,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--threads", type=int, default=1)
         p.set_defaults(func=func)
     args = parser.parse_args(argv)
+    if args.stage in CLI_STAGES:
+        from geotwin.twin.scale.threads import cap_blas_threads
+
+        cap_blas_threads()
     print(json.dumps(args.func(args)))
     return 0
 

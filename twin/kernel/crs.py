@@ -11,6 +11,12 @@ AdV URNs ``urn:adv:crs:<position>[*<height>[*<quasigeoid>]]`` such as
 
 :func:`area_of_use_problem` checks coordinates against the declared CRS's area of use and
 :func:`suggest_crs` names the CRSs the numbers fit instead (also used by the IFC import).
+
+pyproj is imported when a CRS needs it: its import costs about a tenth of a CPU second, a tenth of a whole
+10,000-building import. The EPSG codes of German deliveries (ETRS89 / UTM 32N and 33N, the DHHN heights) are
+resolved from a small table (``_KNOWN``), and their coordinates checked against a rectangle inside their area of use
+(``_KNOWN_INSIDE``), with the same results as PROJ's (tests/twin/kernel/test_crs_known.py); everything else, and
+every message about a problem, comes from PROJ as before.
 """
 from __future__ import annotations
 
@@ -20,13 +26,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from pyproj import CRS, Transformer
-from pyproj.crs.crs import CompoundCRS
-from pyproj.exceptions import CRSError
-
 from .errors import InputError
+
+if TYPE_CHECKING:   # pyproj is imported where a CRS needs it (see the module docstring)
+    from pyproj import CRS, Transformer
 
 
 @dataclass
@@ -36,8 +42,28 @@ class CrsInfo:
     horizontal: str | None          # e.g. "EPSG:25832"
     vertical: str | None            # e.g. "EPSG:7837" (DHHN2016 height); None when unknown
     source_text: str = ""           # srsName / referenceSystem exactly as written
-    compound_wkt: str | None = None  # pyproj WKT of the horizontal+vertical CRS when both known
     geoid_model: str | None = None   # quasigeoid the source names (AdV "*GCG2016"), e.g. "GCG2016"
+    compound_code: int | None = None  # the one compound EPSG code the source named (e.g. 7415), if it did
+
+    @property
+    def compound_wkt(self) -> str | None:
+        """pyproj WKT of the horizontal+vertical CRS when both are known (EPSG's own for a compound code), made
+        when asked."""
+        if self.horizontal is None or self.vertical is None:
+            return None
+        return _compound_wkt(self.horizontal, self.vertical, self.compound_code)
+
+
+@lru_cache(maxsize=32)
+def _compound_wkt(horizontal: str, vertical: str, code: int | None) -> str:
+    from pyproj import CRS
+    from pyproj.crs.crs import CompoundCRS
+
+    if code is not None:
+        return str(CRS.from_epsg(code).to_wkt())
+    h, v = CRS.from_user_input(horizontal), CRS.from_user_input(vertical)
+    return str(CompoundCRS(f"{h.name} + {v.name}", [h, v]).to_wkt())
+
 
 # AdV names (GeoInfoDok CRS register), written as the register writes them; matched case-insensitively.
 # Position (horizontal) part. The AdV defines projected coordinates without a zone number before the
@@ -96,6 +122,14 @@ _URN_COMPOUND = re.compile(r"^urn:(?:x-)?ogc:def:crs,(.+)$", re.IGNORECASE)
 _URN_LOOSE = re.compile(r"^urn:(?:x-)?ogc:def[:,]", re.IGNORECASE)
 _URN_LOOSE_PART = re.compile(r"^(?:crs)?:*EPSG:+(?:\d+(?:\.\d+)+:+)?(\d+)$", re.IGNORECASE | re.ASCII)
 _PLUS_CODES = re.compile(r"^EPSG:(\d+)\+(\d+)$", re.IGNORECASE | re.ASCII)
+# EPSG codes resolved without PROJ: code -> whether it is a vertical CRS (none of them is compound).
+_KNOWN: dict[int, bool] = {25832: False, 25833: False, 7837: True, 5783: True, 7699: True, 5784: True, 5785: True}
+# Rectangles (xmin, ymin, xmax, ymax) of a known horizontal CRS's coordinates that lie 0.05 degrees inside its area
+# of use: coordinates within one fit it without a transformation (the test checks them against PROJ).
+_KNOWN_INSIDE: dict[str, tuple[tuple[float, float, float, float], ...]] = {
+    "EPSG:25832": ((295000, 5200000, 705000, 5700000), (316000, 5700000, 685000, 6200000)),
+    "EPSG:25833": ((295000, 5200000, 705000, 5700000), (316000, 5700000, 685000, 6200000)),
+}
 _CRS84 = re.compile(r"^(?:urn:ogc:def:crs:OGC:[\d.]*:CRS84|https?://www\.opengis\.net/def/crs/OGC/[^/]+/CRS84"
                     r"|(?:OGC:)?CRS84)$", re.IGNORECASE)
 
@@ -113,22 +147,44 @@ def _epsg_code(text: str) -> int | None:
 
 
 def _crs(code: int, source: str) -> CRS:
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     try:
         return CRS.from_epsg(code)
     except CRSError as err:
         raise InputError(f"unknown CRS EPSG:{code} in {_shown(source)}: {err}") from None
 
 
+def _known_parts(codes: list[int], source: str) -> CrsInfo:
+    """``_from_parts`` of codes that are all in ``_KNOWN``, without PROJ: the same CrsInfo, the same errors."""
+    horizontal = vertical = None
+    for code in codes:
+        if _KNOWN[code]:
+            if vertical is not None:
+                raise InputError(f"two vertical CRSs in {_shown(source)}")
+            vertical = code
+        else:
+            if horizontal is not None:
+                raise InputError(f"two horizontal CRSs in {_shown(source)}")
+            horizontal = code
+    if horizontal is None:
+        raise InputError(f"{_shown(source)} names only a vertical CRS; the horizontal CRS is unknown")
+    return CrsInfo(f"EPSG:{horizontal}", f"EPSG:{vertical}" if vertical else None, source)
+
+
 def _from_parts(codes: list[int], source: str) -> CrsInfo:
     """Sort EPSG codes into horizontal and vertical parts, splitting compound CRSs."""
+    if all(code in _KNOWN for code in codes):
+        return _known_parts(codes, source)
     horizontal: CRS | None = None
     vertical: CRS | None = None
-    compound: CRS | None = None
+    compound: int | None = None
     for code in codes:
         crs = _crs(code, source)
         parts = crs.sub_crs_list or [crs]
         if crs.is_compound:
-            compound = crs
+            compound = code
         for part in parts:
             if part.is_vertical:
                 if vertical is not None:
@@ -143,16 +199,13 @@ def _from_parts(codes: list[int], source: str) -> CrsInfo:
     return _info(horizontal, vertical, source, compound if len(codes) == 1 else None)
 
 
-def _info(horizontal: CRS, vertical: CRS | None, source: str, compound: CRS | None = None) -> CrsInfo:
+def _info(horizontal: CRS, vertical: CRS | None, source: str, compound: int | None = None) -> CrsInfo:
+    """The CrsInfo of the parts; ``compound``: the one compound EPSG code they came from (its WKT is EPSG's)."""
     h_code, v_code = horizontal.to_epsg(), vertical.to_epsg() if vertical is not None else None
     if h_code is None or (vertical is not None and v_code is None):
         raise InputError(f"{_shown(source)} has no EPSG code")
-    wkt = None
-    if vertical is not None:
-        if compound is None:
-            compound = CompoundCRS(f"{horizontal.name} + {vertical.name}", [horizontal, vertical])
-        wkt = compound.to_wkt()
-    return CrsInfo(f"EPSG:{h_code}", f"EPSG:{v_code}" if v_code else None, source, wkt)
+    return CrsInfo(f"EPSG:{h_code}", f"EPSG:{v_code}" if v_code else None, source,
+                   compound_code=compound if vertical is not None else None)
 
 
 def _adv(name: str, source: str) -> CrsInfo:
@@ -295,6 +348,9 @@ def crs_override(text: str) -> CrsInfo:
         return parse_srs_name(source)
     except InputError:
         pass
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     try:
         crs = CRS.from_user_input(source)
     except CRSError as err:
@@ -310,6 +366,8 @@ def crs_override(text: str) -> CrsInfo:
 
 
 def _identified(crs: CRS, source: str) -> CRS:
+    from pyproj import CRS
+
     code = crs.to_epsg(min_confidence=70)
     if code is None:
         raise InputError(f"no EPSG code matches the CRS {_shown(source)}")
@@ -356,6 +414,8 @@ def _to_lonlat(code: str) -> tuple[CRS, Transformer | None]:
 
 @lru_cache(maxsize=128)
 def _to_lonlat_cached(code: str, _thread: int) -> tuple[CRS, Transformer | None]:
+    from pyproj import CRS, Transformer
+
     crs = CRS.from_user_input(code)
     if crs.is_geographic:
         return crs, None
@@ -444,6 +504,8 @@ def suggest_crs(bbox: Sequence[float], declared: str | None = None,
         >>> suggest_crs((456000, 5429000, 457000, 5430000))[0].crs
         'EPSG:25832'
     """
+    from pyproj.exceptions import CRSError
+
     box = _bbox4(bbox)
     if not all(math.isfinite(v) for v in box):
         return []
@@ -470,6 +532,26 @@ def _zone_prefix(crs: CRS) -> float:
     return float(easting - 500000.0) if easting > 500000.0 and easting % 1_000_000 == 500000.0 else 0.0
 
 
+def _known_inside(code: str, bbox: tuple[float, float, float, float]) -> bool:
+    """Whether the coordinates lie in a rectangle of ``_KNOWN_INSIDE`` (then they fit the CRS's area of use)."""
+    rects = _KNOWN_INSIDE.get(code)
+    if rects is None or not all(math.isfinite(v) for v in bbox):
+        return False
+    x0, y0, x1, y1 = _bbox4(bbox)
+    return any(r[0] <= x0 and r[1] <= y0 and x1 <= r[2] and y1 <= r[3] for r in rects)
+
+
+def known_epsg(text: str) -> str | None:
+    """``EPSG:n`` when ``text`` is exactly that for a code this module resolves without PROJ, else None (ask PROJ).
+
+    Example:
+        >>> known_epsg("EPSG:25832"), known_epsg("EPSG:31467"), known_epsg("epsg:25832")
+        ('EPSG:25832', None, None)
+    """
+    m = re.fullmatch(r"EPSG:(\d+)", text, re.ASCII)
+    return text if m and int(m.group(1)) in _KNOWN else None
+
+
 def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -> str | None:
     """Check that coordinates lie in the area of use of their declared CRS.
 
@@ -489,6 +571,8 @@ def area_of_use_problem(crs: CrsInfo, bbox: tuple[float, float, float, float]) -
          the coordinates look like EPSG:31467 (DHDN / 3-degree Gauss-Kruger zone 3) ...'
     """
     if not crs.horizontal:
+        return None
+    if _known_inside(crs.horizontal, bbox):
         return None
     horizontal, _ = _to_lonlat(crs.horizontal)
     area = horizontal.area_of_use

@@ -1158,6 +1158,10 @@ class GpkgWriter:
     def _crs_text(self) -> str | None:
         """The CRS as GDAL takes it: ``EPSG:n`` when it has a code, else WKT."""
         if self._crs_cache is None and self.crs:
+            from .crs import known_epsg
+
+            self._crs_cache = known_epsg(self.crs)   # what PROJ would say, without importing pyproj
+        if self._crs_cache is None and self.crs:
             from pyproj import CRS
 
             crs = CRS.from_user_input(self.crs)

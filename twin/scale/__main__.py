@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from ..kernel.errors import Cancelled, GeoTwinError
 from ..kernel.progress import Reporter
 from .cluster import Mapper, cluster_mapper, serial_mapper
-from .imports import PartitionsFailed
+from .threads import cap_blas_threads
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _BAR = 30
@@ -197,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         1
     """
     args = build_parser().parse_args(argv)
+    from .imports import PartitionsFailed  # here, not at the top: it loads numpy (see threads.cap_blas_threads)
+
     reporter = ConsoleReporter()
     try:
         run(args, reporter)
@@ -215,4 +217,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    cap_blas_threads()   # before main's import, build or export loads numpy: see threads.py
     sys.exit(main())
