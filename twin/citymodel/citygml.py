@@ -252,11 +252,9 @@ class CityGMLSource:
         pending: list[Element] = []  # buildings read in one batch (_drain), their elements kept until then
         with self.input.open() as stream:
             self._tin_buffers: dict[Element, _TinBuffer] = {}
-            # remove_blank_text: no whitespace-only text nodes between elements (fewer nodes to parse, walk and free);
-            # every text the reader uses is stripped or split, so a whitespace-only text and none read alike
             parser = etree.iterparse(stream, events=("end",), tag=_BUILDING_TAGS + _MEMBER_TAGS + list(_TRIANGLE_TAGS),
                                      load_dtd=False, no_network=True, resolve_entities=False,
-                                     huge_tree=False, remove_comments=True, remove_pis=True, remove_blank_text=True)
+                                     huge_tree=False, remove_comments=True, remove_pis=True)
             checked_doctype = False
             try:
                 for _, el in parser:
