@@ -304,6 +304,7 @@ class CityGMLSource:
         for el, prep in zip(batch, prepared):
             yield from self._building(el, resolver, seen_ids, prep)
             resolver.release()
+            prep.release()
             _free(el)
         self._flush_bbox()
 
@@ -595,6 +596,14 @@ class _Prepared:
         self.parts: dict[Element, list[Element]] = {}  # each object's BuildingParts (_parts)
         self._plan(el, el, {} if not self.duplicates else None)
 
+    def release(self) -> None:
+        """Forget the building's elements (plans, parts, xlink index): with no Python object left on them, _free
+        frees the building's nodes at once instead of moving them aside for objects that still hold them."""
+        self.plans = {}
+        self.parts = {}
+        self.elements = None
+        self.duplicates = []
+
     def _plan(self, building: Element, el: Element, idx: dict[str, Element] | None) -> None:
         try:
             plan = self.plans[el] = _Plan(building, idx).read(el)
@@ -863,16 +872,14 @@ class _Plan:
 
     def _walk(self, prop: Element, out: list[int], depth: int = 0) -> None:
         """GeometryReader._collect of a geometry property without coordinates, as one flat pass over its elements:
-        containers, Solid (exterior shells only), polygons of LinearRings with one posList each, and xlinks to
-        polygons of the building. Anything else (OrientableSurface, a container with a gml:id, ...) is unplanned."""
-        skip = 0
+        containers, Solid (exterior shells only), polygons of LinearRings with one posList each (their ring elements
+        taken from the same pass by _polygon), and xlinks to polygons of the building. Anything else
+        (OrientableSurface, a container with a gml:id, ...) is unplanned."""
         index = self.index
         kinds = _WALK_KINDS
         remember = self.events.append
-        for el in prop.iter():
-            if skip:  # the ring properties, LinearRings and posLists of a polygon read by _polygon
-                skip -= 1
-                continue
+        elements = prop.iter()
+        for el in elements:
             tag = el.tag
             kind = kinds.get(tag)
             if kind is None:
@@ -892,10 +899,12 @@ class _Plan:
             elif kind == _POLY:
                 i = index.get(el)
                 if i is None:
-                    i = index[el] = self._polygon(el)
+                    i = index[el] = self._polygon(el, elements)
+                else:  # met before: its ring elements are passed over
+                    for _ in range(3 * self.ring_counts[i]):
+                        next(elements)
                 out.append(i)
                 remember(i)
-                skip = 3 * self.ring_counts[i]
             elif kind == _SOLID:
                 if not len(el):
                     raise _Unplanned  # by reference
@@ -918,28 +927,30 @@ class _Plan:
             raise _Unplanned  # not a polygon of this building: dangling, cached, or another kind of element
         return target
 
-    def _polygon(self, el: Element) -> int:
+    def _polygon(self, el: Element, elements: Iterator[Element] | None = None) -> int:
         """GeometryReader.polygon of a polygon whose children are ring properties, each holding a LinearRing
-        holding one 3D posList; else _Unplanned. Its posList texts are kept for parse_rings."""
-        count = 0
+        holding one 3D posList; else _Unplanned. Its posList texts are kept for parse_rings. ``elements``: the
+        iteration over the polygon's subtree that met it (its ring elements come next, in document order)."""
+        rings = len(el)
+        if not rings:
+            raise _Unplanned
+        if elements is None:
+            elements = el.iter()
+            next(elements)  # the polygon itself
         roles = _RING_ROLES
         texts = self.texts
-        for child in el:
+        expected = _EXTERIOR_RING
+        for _ in range(rings):  # each ring property with one LinearRing with one posList: the next 3 elements
+            child = next(elements)
             role = roles.get(child.tag)
-            if role is None:
-                role = _ring_role(child.tag)
-            if role == _EXTERIOR_RING:
-                if count:
-                    raise _Unplanned
-            elif role != _INTERIOR_RING or not count:
-                raise _Unplanned
-            if len(child) != 1:
-                raise _Unplanned
-            ring = child[0]
+            if (role if role is not None else _ring_role(child.tag)) != expected or len(child) != 1:
+                raise _Unplanned  # an exterior ring missing or not first, or not a LinearRing's property
+            expected = _INTERIOR_RING
+            ring = next(elements)
             role = roles.get(ring.tag)
             if (role if role is not None else _ring_role(ring.tag)) != _LINEAR_RING or len(ring) != 1:
                 raise _Unplanned
-            pos = ring[0]
+            pos = next(elements)
             role = roles.get(pos.tag)
             if (role if role is not None else _ring_role(pos.tag)) != _POS_LIST or len(pos):
                 raise _Unplanned
@@ -949,15 +960,12 @@ class _Plan:
                 if dim != "3" and (dim or not _inherits_3d(pos)):
                     raise _Unplanned
             texts.append(pos.text or "")
-            count += 1
-        if not count:
-            raise _Unplanned
         line = el.sourceline  # source_line, inline
         gid = el.get(_GML_ID) or el.get(_GML32_ID)
         if gid:
             self.walked[gid] = el
         self.polygons.append((gid, line - 1 if line is not None and line > 65535 else line))
-        self.ring_counts.append(count)
+        self.ring_counts.append(rings)
         return len(self.polygons) - 1
 
     def geometry(self, resolver: XlinkResolver, by_lod: dict[str, _LodGeometry], footprints: list[Polygon]) -> int:
@@ -982,11 +990,16 @@ class _Plan:
             geometry = by_lod.get(lod)
             if geometry is None:
                 geometry = by_lod[lod] = _LodGeometry()
-            chosen = [polygons[i] for i in out]
             if what == 1:
-                geometry.plain.extend(chosen)
+                geometry.plain.extend([polygons[i] for i in out])
+            elif len(out) == 1:  # a semantic surface of one polygon, the usual case
+                polygon = polygons[out[0]]
+                geometry.semantic.append((kind, sid, polygon))
+                if what == 2:
+                    footprints.append(polygon)
             else:
-                geometry.semantic.extend((kind, sid, p) for p in chosen)
+                chosen = [polygons[i] for i in out]
+                geometry.semantic.extend([(kind, sid, p) for p in chosen])
                 if what == 2:
                     footprints.extend(chosen)
         return self.open
