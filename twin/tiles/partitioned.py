@@ -17,9 +17,11 @@
 2. ``export_subtree`` (one task, in a Dask worker or serially): reads only its buildings from the store (bounding
    box reads, kept by id: a building is in exactly one task, the one its reference point, the centre of its ENU
    box, gave it in the quadtree), meshes and georeferences them in the plan's frame, writes their tiles (and, for
-   implicit tiling, the subtree files rooted in the partition) and returns a ``SubtreeSummary``.
+   implicit tiling, the subtree files rooted in the partition; with the viewer, its buildings' search index rows,
+   ``search_index.write_part_rows``) and returns a ``SubtreeSummary``.
 3. ``write_root``: the tiles above the partitions (bounds and geometric errors from the summaries), tileset.json,
-   the top subtree files, the metadata schema, the viewer and ``export_report.json``; the folder is moved into
+   the top subtree files, the metadata schema, the viewer with ``search.json`` (the partitions' rows merged in id
+   order, streaming: ``search_index.merge_search_index``) and ``export_report.json``; the folder is moved into
    place atomically (``atomic_path``) and replaces only an empty folder or an earlier export (``check_folder``).
 
 Same tiles: every tile file, tileset.json, the subtree files and the metadata schema are byte for byte those of
@@ -72,6 +74,7 @@ from .export import (
     LOD1_EXTENT,
     REPORT_NAME,
     SCHEMA_NAME,
+    CityModelData,
     CityTiles,
     ExportOptions,
     ExportReport,
@@ -86,6 +89,7 @@ from .glb import meshopt_available
 from .incremental import CONTENT_VERSION, Previous, digest
 from .plantable import Aggregate, PlanRows
 from .resume import WorkFolder, kept_summary, part_name, save_part
+from .search_index import PARTS_DIR, merge_search_index, write_part_rows
 from .source import attribute_rows, row_id
 from .subtree import subtree_bytes
 from .tileset import explicit_tile, tileset_json, write_viewer
@@ -980,14 +984,32 @@ def _run_task(store_target: str, plan: ExportPlan, task: Task, work_dir: Path) -
         raise GeoTwinError("this worker lacks the meshoptimizer package the plan compresses with")
     frames = _task_frames(open_store(store_target, plan.schema), plan, task)
     key = task_digest(plan, task, frames)
-    summary = _reuse(plan, task, key, work_dir) or _encode_task(plan, task, frames, work_dir)
+    summary = _tile_task(plan, task, key, frames, work_dir)
     summary.digest = key
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir: Path) -> SubtreeSummary:
-    """Mesh the task's buildings and write its tiles (reusing unchanged tile files of the earlier export)."""
+def _search_part(task: Task) -> str:
+    """The task's search index rows file (``search_index.write_part_rows``), relative to its folder."""
+    return f"{PARTS_DIR}/{part_name(task.key)}.jsonl"
+
+
+def _tile_task(plan: ExportPlan, task: Task, key: str, frames: dict[str, Any], work_dir: Path) -> SubtreeSummary:
+    """The earlier export's files of an unchanged task (with the viewer, its search rows from its meshes), else
+    its tiles encoded."""
+    summary = _reuse(plan, task, key, work_dir)
+    if summary is None:
+        return _encode_task(plan, task, frames, work_dir)
+    if plan.options.viewer:
+        data, _, placement = _read_task(plan, task, frames)
+        write_part_rows(work_dir / _search_part(task), data.table.rows, placement.lo, placement.hi, placement.frame)
+    return summary
+
+
+def _read_task(plan: ExportPlan, task: Task, frames: dict[str, Any]) -> tuple[CityModelData, Georeferencer, Placement]:
+    """The task's buildings meshed (as ``export_3dtiles`` reads them), the plan's georeferencer and their
+    placement in the plan's frame."""
     reporter = Reporter()
     options = plan.options
     with tempfile.TemporaryDirectory(prefix="geotwin-part-") as folder:
@@ -1001,7 +1023,16 @@ def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir:
         raise GeoTwinError(f"this worker resolves another height model ({heights.description}) than the plan "
                            f"({plan.heights.get('description')}): it lacks the plan's grid")
     geo = Georeferencer(plan.horizontal_crs, heights)
-    placement = to_enu(data.table.meshes, geo, plan.frame_origin)
+    return data, geo, to_enu(data.table.meshes, geo, plan.frame_origin)
+
+
+def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir: Path) -> SubtreeSummary:
+    """Mesh the task's buildings and write its tiles (reusing unchanged tile files of the earlier export) and,
+    with the viewer, its search index rows."""
+    options = plan.options
+    data, geo, placement = _read_task(plan, task, frames)
+    if options.viewer:
+        write_part_rows(work_dir / _search_part(task), data.table.rows, placement.lo, placement.hi, placement.frame)
     columns = partition_columns(plan.column_types, attribute_rows(data.model), BUILDINGS.fields)
     content = ContentOptions(options.format, options.max_quantization_error, plan.quantize, plan.meshopt,
                              plan.context, placement.frame, geo)
@@ -1106,11 +1137,11 @@ def _resume_subtree(store_target: str, plan: ExportPlan, task: Task, parts: Path
         key = task_digest(plan, task, frames)
         folder = parts / part_name(task.key)
         kept = kept_summary(folder, key) if done == key else None
-        if kept is not None:
+        if kept is not None and (not plan.options.viewer or (folder / _search_part(task)).is_file()):
             return SubtreeSummary(**kept)
         tmp = Path(tempfile.mkdtemp(prefix=f".{part_name(task.key)}.", suffix=".tmp", dir=parts))  # parts must exist
         try:
-            summary = _reuse(plan, task, key, tmp) or _encode_task(plan, task, frames, tmp)
+            summary = _tile_task(plan, task, key, frames, tmp)
             summary.digest, summary.seconds = key, time.monotonic() - started
             save_part(tmp, folder, asdict(summary))
         finally:
@@ -1196,6 +1227,19 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
     }
 
 
+def _root_search(plan: ExportPlan, folder: Path) -> dict[str, Any] | None:
+    """With the viewer, search.json merged from the partitions' rows files; those removed in any case."""
+    search = None
+    if plan.options.viewer:
+        files = [folder / _search_part(t) for t in plan.tasks]
+        lacking = [t.name for t, f in zip(plan.tasks, files) if not f.is_file()]
+        if lacking:
+            raise GeoTwinError(f"no search index rows of {', '.join(lacking)}: export those partitions again")
+        search = merge_search_index(folder, files)
+    shutil.rmtree(folder / PARTS_DIR, ignore_errors=True)
+    return search
+
+
 def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | os.PathLike[str],
                work_dir: str | os.PathLike[str], reporter: Reporter | None = None) -> ExportResult:
     """Write the root of the tileset, last, and put the finished folder in place of ``output``.
@@ -1245,6 +1289,7 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
     fragments = {s.key: s.fragment for s in summaries if s.fragment is not None}
     with atomic_path(target, directory=True) as tmp:
         os.rename(work_dir, tmp)   # tmp is an empty folder: the partitions' tiles become the new tileset
+        search = _root_search(plan, tmp)
         if plan.options.format == "1.1":
             (tmp / SCHEMA_NAME).write_text(plan.schema_json, encoding="utf-8")
         if plan.layout is not None:
@@ -1257,6 +1302,7 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
             write_viewer(tmp, top, plan.frame, plan.options.cesium_url, {}, plan.options.basemap)
         total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(plan, summaries, total)
+        report["search"] = search
         total += len(json.dumps(report, indent=1, ensure_ascii=False).encode("utf-8"))
         report["sizes"]["total_bytes"] = total
         (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
