@@ -163,7 +163,7 @@ class _Carrying:
 
 def test_the_mapper_sends_its_function_once_not_with_every_item():
     """The mapper's function goes to the in-process scheduler once, as a task the items' tasks depend on: submitted
-    with every item, the scheduler held a copy per pending task (the 1,000,000-building export: +665 MB of RSS for
+    with every item, the scheduler held a copy per pending task (the 1,000,000-building export: +646 MB of RSS for
     its tasks' copies of the shared plan). 40 items of a function carrying 2 MB: the coordinator's traced peak
     stays near one copy (it was 40 copies, over 80 MB); the results are the function's."""
     from geotwin.twin.kernel.progress import Reporter
