@@ -34,6 +34,7 @@ class Sampler:
         self.own = os.getpid()
         self.own_peak = 0.0                       # this process (the coordinator, with the in-process scheduler)
         self.own_phase_peak = 0.0
+        self.own_part_peak = 0.0                  # since the phase's head, its partitions or its tail began
         self.cpu: dict[int, float] = {}
         self.known_pids: list[int] = []
         self.pids_until = 0.0
@@ -49,11 +50,18 @@ class Sampler:
         return self.known_pids
 
     def reset_phase(self) -> None:
-        self.phase_peak, self.own_phase_peak = {}, 0.0
+        self.phase_peak, self.own_phase_peak, self.own_part_peak = {}, 0.0, 0.0
+
+    def part_peak(self) -> float:
+        """The coordinator's peak since the last call (or the phase's start), and start anew."""
+        self.sample()
+        peak, self.own_part_peak = self.own_part_peak, 0.0
+        return peak
 
     def sample(self) -> None:
         own = psutil.Process(self.own).memory_info().rss / 2**20
         self.own_peak, self.own_phase_peak = max(self.own_peak, own), max(self.own_phase_peak, own)
+        self.own_part_peak = max(self.own_part_peak, own)
         for pid in self.pids():
             try:
                 proc = psutil.Process(pid)
@@ -108,16 +116,20 @@ def main(argv: list[str] | None = None) -> int:
         cluster_mapper = dask_mapper(client, reporter)
         starts: list[float] = []               # the coordinator's CPU when a phase's partitions were submitted
         ends: list[tuple[float, float]] = []   # (coordinator CPU, wall) when a phase's last partition came in
+        part_peaks: list[float] = []           # the coordinator's peak RSS in the head, during the partitions
 
         def mapper(fn, items):
+            part_peaks.append(sampler.part_peak())
             starts.append(sum(me.cpu_times()[:2]))
             yield from cluster_mapper(fn, items)
             ends.append((sum(me.cpu_times()[:2]), time.perf_counter()))
+            part_peaks.append(sampler.part_peak())
 
         def phase(name, run):
             sampler.reset_phase()
             starts.clear()
             ends.clear()
+            part_peaks.clear()
             load = os.getloadavg()
             cpu0, own0, t0 = sampler.cpu_by_pid(), sum(me.cpu_times()[:2]), time.perf_counter()
             out = run()
@@ -147,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                             "load_average_at_start": [round(v, 2) for v in load],
                             "coordinator_rss_mb": round(me.memory_info().rss / 2**20, 1),
                             "coordinator_peak_rss_mb": round(sampler.own_phase_peak, 1),
+                            # head (before the first partition), during the partitions, tail (after the last)
+                            "coordinator_peak_rss_mb_head_during_tail": [round(v, 1) for v in (
+                                *part_peaks[:1], max(part_peaks[1:], default=0.0), sampler.part_peak())],
                             "worker_peak_rss_mb": sorted(round(v, 1) for v in sampler.phase_peak.values())}
             return out
 
