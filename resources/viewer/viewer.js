@@ -1534,7 +1534,11 @@
     }
     event.preventDefault();
   });
-  searchInput.addEventListener("blur", function () { setTimeout(closeHits, 150); });
+  // closed a moment after the box loses the focus (a click on a hit lands first); the focus coming back cancels
+  // that, else a blur just before (Tab through the box, then back) closed the list the next typing opened
+  var searchBlurTimer = null;
+  searchInput.addEventListener("blur", function () { searchBlurTimer = setTimeout(closeHits, 150); });
+  searchInput.addEventListener("focus", function () { clearTimeout(searchBlurTimer); });
   languageListeners.push(function () { if (searchInput.value && !searchList.hidden) { loadSearchIndex().then(runSearch); } });
 
   // ---------------------------------------------------------------- load

@@ -236,13 +236,8 @@ class Releasing:
             release_memory()
 
 
-def _same(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """The task that holds the mapper's function on the cluster (its result is ``fn``)."""
-    return fn
-
-
 def _call(fn: Callable[[Any], Any], item: Any) -> Any:
-    """An item's task: ``fn`` (the result of the ``_same`` task) on ``item``."""
+    """An item's task: ``fn`` (scattered to the workers) on ``item``."""
     return fn(item)
 
 
@@ -251,10 +246,11 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
         return
     token = uuid.uuid4().hex[:12]
     name = getattr(fn, "__name__", type(fn).__name__)   # a function, or a callable object (partitioned export)
-    # ``fn`` goes to the scheduler once, as a task of its own that every item's task depends on: submitted with each
+    # ``fn`` goes to every worker once (scattered, broadcast), and each item's task names it: submitted with each
     # item, the in-process scheduler held a copy of it per pending task (the export's shared plan: about 1.2 MB
-    # each, +646 MB for the 535 tasks of a 1,000,000-building export); a worker lost with it computes it again
-    shared = client.submit(_same, fn, key=f"{name}-{token}-fn", pure=False, retries=0, priority=len(items) + 1)
+    # each, +646 MB for the 535 tasks of a 1,000,000-building export). Broadcast, not one task the items depend on:
+    # every worker holds it, so the items spread over the workers instead of following it to one
+    shared = client.scatter(fn, broadcast=True, hash=False)
     # in the items' order (the callers merge in that order as results come in): a falling priority per item
     futures = [client.submit(_call, shared, item, key=f"{name}-{token}-{i}", pure=False, retries=0,
                              priority=len(items) - i) for i, item in enumerate(items)]
