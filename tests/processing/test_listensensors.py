@@ -13,15 +13,6 @@ from geotwin.tests.mqtt_broker import DATA, Mosquitto, recordings
 DEVICES = DATA / "devices.json"
 
 
-@pytest.fixture
-def broker(tmp_path):
-    folder = tmp_path / "broker"
-    folder.mkdir()
-    b = Mosquitto(folder).start()
-    yield b
-    b.stop()
-
-
 def stored(gpkg) -> int:
     try:
         with sqlite3.connect(gpkg) as db:

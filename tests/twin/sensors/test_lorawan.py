@@ -32,15 +32,6 @@ DEVICES = DATA / "devices.json"
 TOPICS = [CHIRPSTACK_TOPIC, TTS_TOPIC]
 
 
-@pytest.fixture
-def broker(tmp_path):
-    folder = tmp_path / "broker"
-    folder.mkdir()
-    b = Mosquitto(folder).start()
-    yield b
-    b.stop()
-
-
 def rows(gpkg: Path, sql: str, *args) -> list[tuple]:
     with sqlite3.connect(gpkg) as db:
         return db.execute(sql, args).fetchall()

@@ -12,13 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pytest
 import shapely
 from lxml import etree
 from pyproj import Transformer
 from shapely.geometry import Polygon
 
-from geotwin.tests.mqtt_broker import Mosquitto
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.layers import LayerRef
@@ -39,15 +37,6 @@ GROUND = ("Soil moisture", "Parking space occupancy")
 def rows(gpkg, sql, *args):
     with sqlite3.connect(gpkg) as db:
         return db.execute(sql, args).fetchall()
-
-
-@pytest.fixture
-def broker(tmp_path):
-    folder = tmp_path / "broker"
-    folder.mkdir()
-    b = Mosquitto(folder).start()
-    yield b
-    b.stop()
 
 
 def _replay(python_exe, broker, recording):
