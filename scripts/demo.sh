@@ -42,7 +42,9 @@ if command -v mosquitto >/dev/null 2>&1; then
   mosquitto -c "$CONF" >"$OUT/mosquitto.log" 2>&1 &
   BROKER_PID=$!
   trap 'kill $BROKER_PID 2>/dev/null || true' EXIT
+  # BUILDINGS and AREAS as in step 5: a device without an imported sensor is linked as the import links
   run geotwin:listensensors -- BROKER="127.0.0.1:$PORT" TOPICS=0 DEVICES="$OUT/district/sensors.devices.json" \
+      BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" AREAS="$D/areas.geojson" \
       DURATION=30 OUTPUT="$OUT/sensors.gpkg" &
   LISTENER=$!
   # qgis_process takes from seconds to a minute to start on a loaded machine: publishing after a fixed sleep lost
