@@ -38,11 +38,14 @@ Exporting again into the same folder (after a changed delivery tile was re-impor
 ``export_3dtiles`` does, every tile gets its content key (``incremental``), and a tile whose key the earlier
 export's report holds is hard-linked from the earlier export instead of encoded again; the plan hands each task
 the earlier records of its own tiles. A partition whose buildings did not change writes no tile (it still reads
-and meshes its buildings to know that); ``export_report.json`` counts per partition the tiles written and kept.
+them to know that, and meshes none); ``export_report.json`` counts per partition the tiles written and kept.
+With the viewer, each partition's search index rows stay in the tileset (``PARTS_DIR``, their sha256 in the
+report): a reused partition links the earlier rows file instead of meshing its buildings again for their boxes.
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import shutil
@@ -109,7 +112,7 @@ TOP_CELL = 1_000.0             # m: the top task reads its buildings cell by cel
 SUBTREE_LEVELS = 6             # subtreeLevels at most (as tileset.write_subtrees)
 TWIN_EXTRAS = (BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS)
 _VIEWER_ONLY = ("viewer", "cesium_url", "basemap")   # options that change no tile
-_SUMMARY_OWN = ("name", "key", "tiles", "records", "seconds", "digest", "reused")   # not in a report's summary
+_SUMMARY_OWN = ("name", "key", "tiles", "records", "seconds", "digest", "reused", "resumed")   # not in summary
 _LAYERS = (BUILDINGS.name, BUILDING_SURFACES.name, FOOTPRINTS.name)
 
 Box = tuple[list[float], list[float]]
@@ -231,6 +234,8 @@ class SubtreeSummary:
     seconds: float
     digest: str = ""                          # task_digest: what the task was made from
     reused: bool = False                      # the earlier export's files, unchanged (nothing read was new)
+    search: str = ""                          # with the viewer: the sha256 of its search index rows file
+    resumed: bool = False                     # its folder kept from the unfinished export (``resume``)
 
 
 @dataclass
@@ -996,15 +1001,34 @@ def _search_part(task: Task) -> str:
 
 
 def _tile_task(plan: ExportPlan, task: Task, key: str, frames: dict[str, Any], work_dir: Path) -> SubtreeSummary:
-    """The earlier export's files of an unchanged task (with the viewer, its search rows from its meshes), else
-    its tiles encoded."""
+    """The earlier export's files of an unchanged task (with the viewer, its search rows too: the earlier
+    export's rows file when it is there as written, else from its meshes), else its tiles encoded."""
     summary = _reuse(plan, task, key, work_dir)
     if summary is None:
         return _encode_task(plan, task, frames, work_dir)
-    if plan.options.viewer:
+    if plan.options.viewer and not _reuse_search_part(plan, task, summary.search, work_dir):
         data, _, placement = _read_task(plan, task, frames)
-        write_part_rows(work_dir / _search_part(task), data.table.rows, placement.lo, placement.hi, placement.frame)
+        summary.search = _write_search_part(work_dir / _search_part(task), data, placement)
     return summary
+
+
+def _write_search_part(path: Path, data: CityModelData, placement: Placement) -> str:
+    """Write the partition's search index rows file (``write_part_rows``); its sha256."""
+    write_part_rows(path, data.table.rows, placement.lo, placement.hi, placement.frame)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _reuse_search_part(plan: ExportPlan, task: Task, sha256: str, work_dir: Path) -> bool:
+    """Link the earlier export's search rows file of a reused task into ``work_dir`` when it is there with the
+    sha256 its report recorded; else False (nothing linked)."""
+    earlier = Path(str(plan.previous_folder)) / _search_part(task)
+    try:
+        if not sha256 or hashlib.sha256(earlier.read_bytes()).hexdigest() != sha256:
+            return False
+    except OSError:
+        return False
+    _link(earlier, work_dir / _search_part(task), work_dir)
+    return True
 
 
 def _read_task(plan: ExportPlan, task: Task, frames: dict[str, Any]) -> tuple[CityModelData, Georeferencer, Placement]:
@@ -1031,8 +1055,7 @@ def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir:
     with the viewer, its search index rows."""
     options = plan.options
     data, geo, placement = _read_task(plan, task, frames)
-    if options.viewer:
-        write_part_rows(work_dir / _search_part(task), data.table.rows, placement.lo, placement.hi, placement.frame)
+    search = _write_search_part(work_dir / _search_part(task), data, placement) if options.viewer else ""
     columns = partition_columns(plan.column_types, attribute_rows(data.model), BUILDINGS.fields)
     content = ContentOptions(options.format, options.max_quantization_error, plan.quantize, plan.meshopt,
                              plan.context, placement.frame, geo)
@@ -1048,7 +1071,7 @@ def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir:
                 bounds[node.key] = city.write(node, writer)
     summary = SubtreeSummary(task.name, task.key, len(data.table), {}, 0.0, None, sorted(bounds), writer.tiles,
                              writer.records, writer.max_quantization_error, writer.quantized_tiles,
-                             writer.float_tiles, data.model.skipped, data.degenerate, 0.0)
+                             writer.float_tiles, data.model.skipped, data.degenerate, 0.0, search=search)
     if task.key == "top":
         summary.bounds = {k: (lo.tolist(), hi.tolist()) for k, (lo, hi) in bounds.items()}
     else:
@@ -1138,7 +1161,7 @@ def _resume_subtree(store_target: str, plan: ExportPlan, task: Task, parts: Path
         folder = parts / part_name(task.key)
         kept = kept_summary(folder, key) if done == key else None
         if kept is not None and (not plan.options.viewer or (folder / _search_part(task)).is_file()):
-            return SubtreeSummary(**kept)
+            return replace(SubtreeSummary(**kept), resumed=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{part_name(task.key)}.", suffix=".tmp", dir=parts))  # parts must exist
         try:
             summary = _tile_task(plan, task, key, frames, tmp)
@@ -1218,7 +1241,7 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
         "tiles": tiles,
         "partitions": [{"name": s.name, "key": s.key, "buildings": s.buildings, "tiles": len(s.tiles),
                         "rewritten": sum(1 for r in s.records.values() if r.get("rewritten", True)),
-                        "reused": s.reused, "seconds": round(s.seconds, 3), "digest": s.digest,
+                        "reused": s.reused, "resumed": s.resumed, "seconds": round(s.seconds, 3), "digest": s.digest,
                         "summary": {k: v for k, v in asdict(s).items() if k not in _SUMMARY_OWN}}
                        for s in summaries],
         "incremental": {"version": CONTENT_VERSION, "frame_origin": plan.frame_origin, "square": list(plan.square),
@@ -1228,16 +1251,16 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
 
 
 def _root_search(plan: ExportPlan, folder: Path) -> dict[str, Any] | None:
-    """With the viewer, search.json merged from the partitions' rows files; those removed in any case."""
-    search = None
-    if plan.options.viewer:
-        files = [folder / _search_part(t) for t in plan.tasks]
-        lacking = [t.name for t, f in zip(plan.tasks, files) if not f.is_file()]
-        if lacking:
-            raise GeoTwinError(f"no search index rows of {', '.join(lacking)}: export those partitions again")
-        search = merge_search_index(folder, files)
-    shutil.rmtree(folder / PARTS_DIR, ignore_errors=True)
-    return search
+    """With the viewer, search.json merged from the partitions' rows files, which stay in the tileset (an export
+    into the same folder reads those of the partitions it reuses instead of meshing them again); without, none."""
+    if not plan.options.viewer:
+        shutil.rmtree(folder / PARTS_DIR, ignore_errors=True)
+        return None
+    files = [folder / _search_part(t) for t in plan.tasks]
+    lacking = [t.name for t, f in zip(plan.tasks, files) if not f.is_file()]
+    if lacking:
+        raise GeoTwinError(f"no search index rows of {', '.join(lacking)}: export those partitions again")
+    return merge_search_index(folder, files)
 
 
 def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | os.PathLike[str],
@@ -1413,7 +1436,7 @@ def _map(plan: ExportPlan, work: WorkFolder, mapper: Mapper, reporter: Reporter)
             work.forget(names.get(result.name, ""))
             reporter.warning(result.message)
         else:
-            kept += done.get(result.key) == result.digest
+            kept += result.resumed
             work.record_part(result.key, result.digest)
         reporter.check()
         reporter.progress(20 + 75 * len(results) / len(plan.tasks))
