@@ -116,6 +116,9 @@ _SUMMARY_OWN = ("name", "key", "tiles", "records", "seconds", "digest", "reused"
 _LAYERS = (BUILDINGS.name, BUILDING_SURFACES.name, FOOTPRINTS.name)
 
 Box = tuple[list[float], list[float]]
+#: the rows without geometry a task carries: a part's container id, the containers' rows, the rows of buildings
+#: with surfaces only (each by id)
+_Rowless = tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
 
@@ -133,6 +136,7 @@ class Task:
     packed: bytes                             # the buildings' ids in the plan's id order, compressed (``keys``)
     reads: list[tuple[BBox, range | NDArray[Any]]]   # a box and the indices into keys of its buildings (compact)
     containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
+    loose: list[dict[str, Any]] = field(default_factory=list)   # its buildings' rows without own geometry (surfaces)
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)   # the earlier export's records of its tiles
     earlier: dict[str, Any] | None = None     # the earlier export's report of this partition (digest, summary)
 
@@ -261,6 +265,7 @@ class _Scan:
     src_max: NDArray[Any] = field(default_factory=lambda: np.full(3, -np.inf))
     parents: set[str] = field(default_factory=set)
     no_geometry: dict[str, dict[str, Any]] = field(default_factory=dict)
+    loose: dict[str, dict[str, Any]] = field(default_factory=dict)   # rows without own geometry, with surfaces
     part_of: dict[str, str] = field(default_factory=dict)   # a part's id -> its parent's id
     skipped: list[str] = field(default_factory=list)
     rows_read: int = 0
@@ -371,7 +376,7 @@ def _scan(store: StoreReader, label: str, layers: set[str], rows: PlanRows,
     if scan.no_geometry and BUILDING_SURFACES.name in layers:
         surfaces = _surface_coords(store, set(scan.no_geometry))
     for bid in sorted(surfaces):
-        row = scan.no_geometry.pop(bid)
+        row = scan.loose[bid] = scan.no_geometry.pop(bid)
         if row.get("parent_id"):
             scan.parents.add(str(row["parent_id"]))
             scan.part_of[bid] = str(row["parent_id"])
@@ -576,7 +581,7 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
             rows.code(square, options.implicit)
             containers_of = {b: p for b, p in scan.part_of.items() if p in {str(c.get("id")) for c in containers}}
             cut = _Cut(rows, options, max(1, partition_buildings),
-                       (containers_of, {str(c.get("id")): c for c in containers}), reporter)
+                       (containers_of, {str(c.get("id")): c for c in containers}, scan.loose), reporter)
             root = cut.run(square)
         finally:
             rows.close()
@@ -638,7 +643,7 @@ class _Cut:
     rows: PlanRows
     options: ExportOptions
     limit: int
-    parents: tuple[dict[str, str], dict[str, dict[str, Any]]]   # a part's container id, the containers' rows
+    parents: _Rowless                         # a part's container id, the containers' rows, the loose rows
     reporter: Reporter
     tasks: list[Task] = field(default_factory=list)
     partitions: list[str] = field(default_factory=list)
@@ -750,9 +755,10 @@ def _read_box(lo: NDArray[Any], hi: NDArray[Any]) -> BBox:
 
 
 def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], src: tuple[NDArray[Any], NDArray[Any]],
-          containers: tuple[dict[str, str], dict[str, dict[str, Any]]], cells: bool) -> Task:
+          containers: _Rowless, cells: bool) -> Task:
     """The task of ``roots`` (copies whose ``own`` index the task's ids); one read box, or one per cell.
-    ``containers``: building id -> its container's id, and the containers' rows by id."""
+    ``containers``: building id -> its container's id, the containers' rows by id and the rows of the buildings
+    without own geometry (surfaces only: a box read cannot find them) by id."""
     members = np.unique(np.concatenate([n.own for r in roots for n in r.walk() if n.content and n.own is not None]))
     for r in roots:
         for n in r.walk():
@@ -770,8 +776,10 @@ def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], s
     else:
         reads = [(_read_box(lo, hi), range(len(members)))]
     task_keys = keys[members]
-    parents = sorted({p for b in _decoded(task_keys) if (p := containers[0].get(b))}) if containers[0] else []
-    return Task(name, key, roots, _packed(task_keys), reads, [containers[1][p] for p in parents])
+    ids = _decoded(task_keys) if containers[0] or containers[2] else []
+    parents = sorted({p for b in ids if (p := containers[0].get(b))})
+    return Task(name, key, roots, _packed(task_keys), reads, [containers[1][p] for p in parents],
+                loose=[containers[2][b] for b in ids if b in containers[2]])
 
 
 def _crs(store: StoreReader, specs: dict[str, LayerSpec]) -> tuple[str, str | None, str | None]:
@@ -813,6 +821,12 @@ def _task_frames(store: StoreReader, plan: ExportPlan, task: Task) -> dict[str, 
                 frame = frame.drop_duplicates("id")
                 found.update(frame["id"])
             parts[name].append(frame)
+    if task.loose and BUILDINGS.name in parts:   # buildings with surfaces only: no box read finds them
+        from ..store.frames import conform
+
+        loose = conform(pd.DataFrame(task.loose), plan.specs[BUILDINGS.name], plan.crs)
+        parts[BUILDINGS.name].append(loose)
+        found.update(loose["id"])
     missing = sorted(set(ids) - found)
     if missing:
         raise GeoTwinError(f"{len(missing)} building(s) of the plan are not in the store (it changed since the "

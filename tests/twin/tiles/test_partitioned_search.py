@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import shapely
 
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.examples import sample_twin
@@ -177,3 +178,57 @@ def test_the_kept_message_counts_the_partition_folders_kept(tmp_path, monkeypatc
     assert len(calls) == 2 and result.report["search"]["buildings"] == 12
     export_3dtiles(sample_twin().city, tmp_path / "single", options)
     assert (out / SEARCH_FILE).read_bytes() == (tmp_path / "single" / SEARCH_FILE).read_bytes()
+
+
+def _flattened(blob: bytes) -> bytes:
+    """A GeoPackage geometry blob with every vertex moved onto its first: polygons without area."""
+    start = 8 + {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(blob[3] >> 1) & 7]   # header and envelope
+    geom = shapely.from_wkb(bytes(blob[start:]))
+    first = shapely.get_coordinates(geom, include_z=True)[0]
+    flat = shapely.transform(geom, lambda xyz: xyz * 0 + first, include_z=True)
+    return bytes(blob[:start]) + shapely.to_wkb(flat, output_dimension=3, byte_order=1)
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """sha256 of every file of an export but its report and the partitions' search rows."""
+    return {p.relative_to(folder).as_posix(): _sha(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "export_report.json" and PARTS_DIR not in p.parts}
+
+
+@pytest.mark.parametrize("case", ["surfaces only", "no area", "no area, same partition"])
+def test_a_parent_without_geometry_of_its_own_in_its_partition(tmp_path, case):
+    """A building made the parent of a building of another partition (or of its own) and then given no usable
+    geometry of its own in its partition: only surfaces (no geometry in ``buildings``: no box read finds its row,
+    the partition failed), or polygons without area (dropped by its partition). Both exports list it and its part
+    alike, byte for byte; from surfaces only, the same tiles too (a dropped building is known to change the
+    tiles' column types: the plan typed the columns with its row, the single export without)."""
+    city = tmp_path / "city.gpkg"
+    shutil.copy(sample_twin().city, city)
+    options = _options(leaf_max_buildings=4, lod1_max_buildings=4)
+    tasks = plan_export(city, options, partition_buildings=5).tasks
+    assert len(tasks) == 3
+    parent = tasks[0].ids[0]
+    part = tasks[0].ids[1] if case.endswith("same partition") else tasks[1].ids[0]
+    with sqlite3.connect(city) as con:   # the R-tree triggers set aside while the rows are changed
+        con.create_function("flattened", 1, _flattened)
+        triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                               "AND tbl_name IN ('buildings', 'building_surfaces')").fetchall()
+        for name, _ in triggers:
+            con.execute(f'DROP TRIGGER "{name}"')
+        con.execute("UPDATE buildings SET parent_id = ? WHERE id = ?", (parent, part))
+        if case == "surfaces only":
+            con.execute("UPDATE buildings SET geom = NULL WHERE id = ?", (parent,))
+        else:
+            con.execute("UPDATE building_surfaces SET geom = flattened(geom) WHERE building_id = ?", (parent,))
+        for _, sql in triggers:
+            con.execute(sql)
+    single, parts, report = _both(city, tmp_path, options, 5)
+    assert parts == single
+    listed = [r[0] for r in json.loads(parts)["rows"]]
+    others = sorted(b for t in tasks for b in t.ids if b not in (parent, part))
+    if case == "surfaces only":   # the parent is tiled from its surfaces and stands for its part
+        assert listed == sorted([parent, *others]) and report["skipped"] == []
+        assert _files(tmp_path / "parts") == _files(tmp_path / "single")   # every tile too
+    else:                         # the parent is dropped: its part is listed in its place
+        assert listed == sorted([part, *others])
+        assert report["skipped"] == [f"building {parent}: no polygon with an area"]
