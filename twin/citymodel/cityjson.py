@@ -935,7 +935,7 @@ class CityJSONSource:
     def _features(self, lines: list[tuple[bytes, int, float]]) -> Iterator[CityObject | Relief | Skipped]:
         """The objects of a run of feature lines in their order, the vertices of all of them converted to one
         array, transformed and checked at once (_vertex_tables)."""
-        parsed: list[Skipped | tuple[str, dict[str, Any], Any, int]] = [self._parse(line, n) for line, n, _ in lines]
+        parsed: list[Skipped | tuple[str, Any, Any, int]] = [self._parse(line, n) for line, n, _ in lines]
         tables = self._vertex_tables([p[2] for p in parsed if not isinstance(p, Skipped)])
         at = 0
         for (_, line_no, progress), item in zip(lines, parsed):
@@ -947,7 +947,7 @@ class CityJSONSource:
             at += 1
             yield from self._feature(item, line_no, table)
 
-    def _parse(self, line: bytes, line_no: int) -> Skipped | tuple[str, dict[str, Any], Any, int]:
+    def _parse(self, line: bytes, line_no: int) -> Skipped | tuple[str, Any, Any, int]:
         """A feature line as (id, its CityObjects, its raw vertices, line number), or why it is skipped."""
         try:
             feature = json.loads(line)
@@ -985,7 +985,7 @@ class CityJSONSource:
         return [_Vertices(array[start:end], unique=k not in duplicated)
                 for k, (start, end) in enumerate(zip([0, *ends[:-1]], ends))]
 
-    def _feature(self, parsed: tuple[str, dict[str, Any], Any, int], line_no: int,
+    def _feature(self, parsed: tuple[str, Any, Any, int], line_no: int,
                  table: _Vertices | None) -> list[CityObject | Relief | Skipped]:
         """The objects of a parsed feature line (see _parse), with its vertex table when _vertex_tables made it."""
         fid, objects, raw, _ = parsed
