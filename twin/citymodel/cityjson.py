@@ -465,10 +465,14 @@ class _Geometries:
 class _Vertices:
     """A vertex array with what every ring check needs, computed once per array."""
 
-    def __init__(self, array: Array) -> None:
+    def __init__(self, array: Array, unique: bool | None = None) -> None:
+        """``unique`` given: the caller has checked the array (finite, not absurd) and its vertices' uniqueness."""
         self.array = array
         self.count = len(array)
         self.bad: dict[int, str] = {}
+        if unique is not None:
+            self.unique = unique
+            return
         magnitude = np.abs(array)
         if self.count and not magnitude.max() <= ABSURD_COORDINATE:  # also true for NaN
             finite = np.all(np.isfinite(array), axis=1)
@@ -891,7 +895,10 @@ class CityJSONSource:
             self.progress = n / total
         self._finish()
 
-    def _iter_sequence(self) -> Iterator[CityObject | Relief | Skipped]:
+    SEQ_BATCH = 32  # CityJSONSeq lines (at most BATCH) whose vertices are converted, transformed and checked at once
+
+    def _lines(self) -> Iterator[tuple[bytes, int, float]]:
+        """The non-blank feature lines of the sequence with their line numbers and the progress after each."""
         limit = self.input.limits.max_json
         with self.input.open() as fh:
             try:
@@ -899,44 +906,109 @@ class CityJSONSource:
                 line_no = 1
                 while line := fh.readline(limit + 1):
                     line_no += 1
-                    self.progress = fh.progress
                     if len(line) > limit:
                         raise InputError(f"refused: a CityJSONFeature line is longer than {limit / MB:g} MiB "
                                          "(raise the limit MAX_JSON_MB)", path=self.path, line=line_no)
-                    if not line.strip():
-                        continue
-                    yield from self._feature(line, line_no)
+                    if line.strip():
+                        yield line, line_no, fh.progress
             except (EOFError, zlib.error, OSError, zipfile.BadZipFile) as err:
                 raise InputError(f"cannot read the file: {err}", path=self.path) from None
+
+    def _iter_sequence(self) -> Iterator[CityObject | Relief | Skipped]:
+        """The features line by line, parsed SEQ_BATCH lines at a time (_features); the lines read before a
+        refused or unreadable one are yielded before its error is raised."""
+        pending: list[tuple[bytes, int, float]] = []
+        size = max(1, min(self.SEQ_BATCH, self.BATCH))
+        try:
+            for item in self._lines():
+                pending.append(item)
+                if len(pending) >= size:
+                    yield from self._features(pending)
+                    pending = []
+        except BaseException:
+            yield from self._features(pending)
+            raise
+        yield from self._features(pending)
         self.progress = 1.0
         self._finish()
 
-    def _feature(self, line: bytes, line_no: int) -> Iterator[CityObject | Relief | Skipped]:
+    def _features(self, lines: list[tuple[bytes, int, float]]) -> Iterator[CityObject | Relief | Skipped]:
+        """The objects of a run of feature lines in their order, the vertices of all of them converted to one
+        array, transformed and checked at once (_vertex_tables)."""
+        parsed: list[Skipped | tuple[str, Any, Any, int]] = [self._parse(line, n) for line, n, _ in lines]
+        tables = self._vertex_tables([p[2] for p in parsed if not isinstance(p, Skipped)])
+        at = 0
+        for (_, line_no, progress), item in zip(lines, parsed):
+            self.progress = progress
+            if isinstance(item, Skipped):
+                yield item
+                continue
+            table = tables[at] if tables is not None else None
+            at += 1
+            yield from self._feature(item, line_no, table)
+
+    def _parse(self, line: bytes, line_no: int) -> Skipped | tuple[str, Any, Any, int]:
+        """A feature line as (id, its CityObjects, its raw vertices, line number), or why it is skipped."""
         try:
             feature = json.loads(line)
         except (ValueError, RecursionError) as err:
-            yield Skipped(self.path, f"line {line_no}", f"malformed CityJSONFeature line: {err}", line_no)
-            return
+            return Skipped(self.path, f"line {line_no}", f"malformed CityJSONFeature line: {err}", line_no)
         fid = str(feature.get("id", f"line {line_no}")) if isinstance(feature, dict) else f"line {line_no}"
         if not isinstance(feature, dict) or feature.get("type") != "CityJSONFeature":
-            yield Skipped(self.path, fid, "not a CityJSONFeature", line_no)
-            return
-        objects = feature.get("CityObjects")
+            return Skipped(self.path, fid, "not a CityJSONFeature", line_no)
+        return fid, feature.get("CityObjects"), feature.get("vertices"), line_no
+
+    def _vertex_tables(self, raws: list[Any]) -> list[_Vertices] | None:
+        """The vertex table of each feature, made from one array of all their vertices: converted, scaled and
+        translated (the same operations, the same values as _vertices each), checked for non-finite or absurd
+        coordinates and each feature's vertices for duplicates by one sort. None when any of them needs
+        _vertices' and _Vertices' own care (empty, malformed, a bad coordinate): then each is made on its own."""
+        sizes = [len(r) if type(r) is list else 0 for r in raws]
+        if not raws or min(sizes) == 0:
+            return None
         try:
-            vertices = self._vertices(feature.get("vertices"))
+            array = np.array(list(chain.from_iterable(raws)), dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        if array.ndim != 2 or array.shape[1] != 3:
+            return None
+        array *= self._scale
+        array += self._translate
+        if not np.abs(array).max() <= ABSURD_COORDINATE:  # also true for NaN
+            return None
+        group = np.repeat(np.arange(len(raws)), sizes)
+        order = np.lexsort((array[:, 2], array[:, 1], array[:, 0], group))
+        ranked = array[order]
+        same = (ranked[1:] == ranked[:-1]).all(axis=1) & (group[order][1:] == group[order][:-1])
+        duplicated = set(group[order][1:][same].tolist())
+        ends = np.cumsum(sizes).tolist()
+        return [_Vertices(array[start:end], unique=k not in duplicated)
+                for k, (start, end) in enumerate(zip([0, *ends[:-1]], ends))]
+
+    def _feature(self, parsed: tuple[str, Any, Any, int], line_no: int,
+                 table: _Vertices | None) -> list[CityObject | Relief | Skipped]:
+        """The objects of a parsed feature line (see _parse), with its vertex table when _vertex_tables made it."""
+        fid, objects, raw, _ = parsed
+        try:
+            vertices = table.array if table is not None else self._vertices(raw)
             if not isinstance(objects, dict):
                 raise ValueError("\"CityObjects\" is not a JSON object")
         except (TypeError, ValueError) as err:
-            yield Skipped(self.path, fid, f"malformed feature: {err}", line_no)
-            return
+            return [Skipped(self.path, fid, f"malformed feature: {err}", line_no)]
         if not self._vertices_checked and len(vertices):
             self._vertices_checked = True
             finite = vertices[np.all(np.isfinite(vertices), axis=1)]
             if len(finite):
                 self._check_area((*finite[:, :2].min(axis=0), *finite[:, :2].max(axis=0)))
-        table = _Vertices(vertices)
+        if table is None:
+            table = _Vertices(vertices)
+        if len(objects) == 1:
+            oid, obj = next(iter(objects.items()))
+            return self._object(oid, obj, table, line_no)
+        out: list[CityObject | Relief | Skipped] = []
         for oid, obj in objects.items():
-            yield from self._object(oid, obj, table, line_no)
+            out += self._object(oid, obj, table, line_no)
+        return out
 
     def _finish(self) -> None:
         if self.lod_fallbacks:
@@ -948,33 +1020,30 @@ class CityJSONSource:
 
     # -- objects -----------------------------------------------------------------------------
     def _object(self, oid: str, obj: Any, vertices: _Vertices,
-                line: int | None) -> Iterator[CityObject | Relief | Skipped]:
+                line: int | None) -> list[CityObject | Relief | Skipped]:
         if not isinstance(obj, dict):
-            yield Skipped(self.path, oid, "the city object is not a JSON object", line)
-            return
+            return [Skipped(self.path, oid, "the city object is not a JSON object", line)]
         kind = obj.get("type")
         if kind in RELIEF_TYPES:
-            yield from self._relief(str(oid), obj, vertices, line)
-            return
+            return list(self._relief(str(oid), obj, vertices, line))
         if kind not in BUILDING_TYPES:
             self.ignored[str(kind)] += 1
-            yield Skipped(self.path, str(oid), f"not imported: {kind} (GeoTwin reads buildings and TIN terrain)",
-                          line, quiet=True)
-            return
+            return [Skipped(self.path, str(oid), f"not imported: {kind} (GeoTwin reads buildings and TIN terrain)",
+                            line, quiet=True)]
         try:
             city_object, dropped = self._building(oid, obj, vertices, line)
         except _BadObject as err:
-            yield Skipped(self.path, oid, str(err), line)
-            return
+            return [Skipped(self.path, oid, str(err), line)]
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
-            yield Skipped(self.path, oid, f"malformed geometry or attributes ({type(err).__name__}: {err})", line)
-            return
-        for problem in dropped:
-            yield Skipped(self.path, f"{oid}#{problem.split(':')[0].split()[-1]}", f"{problem}; surface dropped", line)
-        if city_object is None:
-            yield Skipped(self.path, oid, f"no usable surface left ({'; '.join(dropped)})", line)
-        else:
-            yield city_object
+            return [Skipped(self.path, oid, f"malformed geometry or attributes ({type(err).__name__}: {err})", line)]
+        if not dropped and city_object is not None:
+            return [city_object]
+        out: list[CityObject | Relief | Skipped] = [
+            Skipped(self.path, f"{oid}#{problem.split(':')[0].split()[-1]}", f"{problem}; surface dropped", line)
+            for problem in dropped]
+        out.append(Skipped(self.path, oid, f"no usable surface left ({'; '.join(dropped)})", line)
+                   if city_object is None else city_object)
+        return out
 
     def _relief(self, oid: str, obj: dict[str, Any], vertices: _Vertices,
                 line: int | None) -> Iterator[Relief | Skipped]:

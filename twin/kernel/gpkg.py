@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from .atomic import atomic_path
 from .errors import GeoTwinError, InputError
+from .gpkg_schema import create_layer
 from .ownership import (
     EMPTY,
     GENERATOR,
@@ -1014,8 +1015,10 @@ class GpkgWriter:
 
     def __init__(self, path: PathLike, crs: str | None, batch_size: int = 5000,
                  direct: bool = False) -> None:
-        self._ogr = _ogr() if direct else None   # direct: GDAL's own bindings create the layers, when present
-        if self._ogr is None:
+        # direct: the layers are created by sqlite3 as GDAL creates them (gpkg_schema), else by GDAL's own bindings
+        # when present (imported only then); not direct: every batch is a pyogrio write
+        self._ogr: Any = None
+        if not direct:
             from pyogrio.raw import write  # imported now (it pulls in geopandas), not at the first flush
 
             self._write = write
@@ -1187,10 +1190,21 @@ class GpkgWriter:
     def _create_empty(self, spec: LayerSpec) -> None:
         """The layer as GDAL creates it (table, gpkg_contents, geometry column, SRS), without rows and without
         its spatial index (built in bulk at close)."""
+        crs = self._crs_text() if spec.geometry_type else None
         if self._direct is not None:
             self._direct.commit()   # GDAL writes the new layer: no transaction of ours may hold the file
+            if self._direct.create(spec, crs):
+                self._created.add(spec.name)
+                self._direct.register(spec)
+                return
+            if self._ogr is None:
+                self._ogr = _ogr()
+            if self._ogr is None:
+                from pyogrio.raw import write
+
+                self._write = write
         if self._ogr is not None:
-            _create_layer(self._ogr, self.path, spec, self._crs_text() if spec.geometry_type else None)
+            _create_layer(self._ogr, self.path, spec, crs)
             self._created.add(spec.name)
         else:
             self._write_batch(spec, [], [], {"SPATIAL_INDEX": "NO"} if spec.geometry_type else None)
@@ -1941,6 +1955,28 @@ class DirectLayers:
             self._con.commit()
             for layer in self._layers.values():
                 layer["pending"] = 0
+
+    def create(self, spec: LayerSpec, crs: str | None) -> bool:
+        """Create the empty layer by sqlite3 as GDAL creates it (see gpkg_schema.create_layer); False when that is
+        GDAL's to do.
+
+        Raises:
+            OSError: the file is not a GeoPackage, or has a layer of that name already.
+        """
+        try:
+            if create_layer(self._connection(), spec, crs):
+                return True
+            if self._con is not None and self.path.stat().st_size == 0:   # the empty file sqlite3 made: GDAL's
+                self._con.close()                                        # to create, as it does a new file
+                self._con = None
+                self.path.unlink()
+            return False
+        except sqlite3.OperationalError as err:
+            if "already exists" in str(err):
+                raise OSError(f"{self.path}: layer {spec.name!r} already exists") from err
+            raise OSError(f"{self.path}: {err}") from err
+        except sqlite3.DatabaseError as err:
+            raise OSError(f"cannot open {self.path} as a GeoPackage for writing: {err}") from err
 
     def register(self, spec: LayerSpec) -> None:
         """A layer GDAL has just created: it gets its index, triggers and statistics at ``finish``."""

@@ -279,3 +279,22 @@ def test_a_freeze_made_by_someone_else_is_left_alone(tmp_path):
     finally:
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
+
+
+_MALFORMED = st.one_of(st.just([]), st.just([[0, 0]] * 6), st.just([[0, 0, 0, 0]] * 6), st.just("x"),
+                       st.just([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], ["a", 0, 0]]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.one_of(_VERTICES, _MALFORMED), _building()), min_size=1, max_size=12),
+       st.integers(1, 5))
+def test_vertex_tables_of_many_lines_equal_each_lines_own(tmp_path, features, lines):
+    """The vertices of a run of CityJSONSeq lines converted, transformed and checked at once (_vertex_tables, with
+    duplicates found per feature by one sort) give every row, coordinate for coordinate, and every skipped row that
+    each line's own table (_vertices, _Vertices) gives, also with malformed, empty and broken vertices."""
+    seq = _seq(tmp_path / "f.city.jsonl", "2.0", True, features)
+    with mock.patch.object(cj.CityJSONSource, "SEQ_BATCH", lines):
+        batched = _rows(seq, 256)
+    with mock.patch.object(cj.CityJSONSource, "_vertex_tables", lambda self, raws: None):
+        assert _rows(seq, 256) == batched
+    assert len(batched) >= len(features)
