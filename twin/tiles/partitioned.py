@@ -62,6 +62,7 @@ from numpy.typing import NDArray
 from ..kernel.atomic import atomic_path, discard_folder, make_parents, temp_prefix
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
+from ..kernel.jsonfile import json_size, write_json
 from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
 from ..kernel.progress import Reporter
@@ -1297,15 +1298,15 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
         tileset = tileset_json(top, plan.frame, plan.options.format, plan.options.implicit, plan.ext, plan.heights,
                                tmp, None, {"target": plan.options.target, "draco": plan.options.draco},
                                fragments=fragments, layout=plan.layout)
-        (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
+        write_json(tmp / "tileset.json", tileset, indent=1)
         if plan.options.viewer:
             write_viewer(tmp, top, plan.frame, plan.options.cesium_url, {}, plan.options.basemap)
         total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(plan, summaries, total)
         report["search"] = search
-        total += len(json.dumps(report, indent=1, ensure_ascii=False).encode("utf-8"))
+        total += json_size(report, indent=1, ensure_ascii=False)
         report["sizes"]["total_bytes"] = total
-        (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_json(tmp / REPORT_NAME, report, indent=1, ensure_ascii=False)
     tiles = len(report["tiles"])
     summary = ExportReport(plan.label, report["buildings"], tiles, report["sizes"]["content_bytes"], total,
                            report["sizes"]["bytes_per_building"], str(plan.heights.get("method")),
