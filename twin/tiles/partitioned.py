@@ -51,7 +51,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -1192,6 +1192,12 @@ def _top_subtrees(plan: ExportPlan, folder: Path) -> None:
             path.write_bytes(data)
 
 
+def _summary_fields(summary: SubtreeSummary) -> dict[str, Any]:
+    """The fields of ``summary`` a report keeps, not copied (``asdict`` would copy its tiles, records and
+    fragment first: at a million buildings, a second copy of everything the partitions reported)."""
+    return {f.name: getattr(summary, f.name) for f in fields(summary) if f.name not in _SUMMARY_OWN}
+
+
 def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> dict[str, Any]:
     """export_report.json: what ``export_3dtiles`` reports of the city model, and the partitions."""
     tiles = sorted((t for s in summaries for t in s.tiles), key=lambda t: str(t["uri"]))
@@ -1220,7 +1226,7 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
         "partitions": [{"name": s.name, "key": s.key, "buildings": s.buildings, "tiles": len(s.tiles),
                         "rewritten": sum(1 for r in s.records.values() if r.get("rewritten", True)),
                         "reused": s.reused, "seconds": round(s.seconds, 3), "digest": s.digest,
-                        "summary": {k: v for k, v in asdict(s).items() if k not in _SUMMARY_OWN}}
+                        "summary": _summary_fields(s)}
                        for s in summaries],
         "incremental": {"version": CONTENT_VERSION, "frame_origin": plan.frame_origin, "square": list(plan.square),
                         "previous_tiles": plan.previous_tiles, "rewritten": sorted(rewritten),
