@@ -62,7 +62,7 @@ from numpy.typing import NDArray
 from ..kernel.atomic import atomic_path, discard_folder, make_parents, temp_prefix
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
-from ..kernel.jsonfile import json_size, write_json
+from ..kernel.jsonfile import PackedJSON, json_size, write_json
 from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
 from ..kernel.progress import Reporter
@@ -220,7 +220,7 @@ class SubtreeSummary:
     buildings: int
     bounds: dict[str, Box]
     geometric_error: float
-    fragment: dict[str, Any] | None
+    fragment: dict[str, Any] | PackedJSON | None   # packed once the coordinator has it
     contents: list[str]                       # tile keys with content it wrote (availability)
     tiles: list[dict[str, Any]]               # the report's per-tile entries
     records: dict[str, dict[str, Any]]        # uri -> content key, bounds, bytes
@@ -1415,6 +1415,8 @@ def _map(plan: ExportPlan, work: WorkFolder, mapper: Mapper, reporter: Reporter)
     kept = 0
     results_iter: Iterator[Any] = iter(mapper(run, plan.tasks))
     for result in results_iter:
+        if isinstance(result, SubtreeSummary) and result.fragment is not None:
+            result.fragment = PackedJSON(result.fragment)   # unpacked as tileset.json is written: a 13th of the memory
         results.append(result)
         if isinstance(result, Failure):
             work.forget(names.get(result.name, ""))

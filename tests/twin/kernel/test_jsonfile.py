@@ -62,3 +62,25 @@ def test_a_refused_value_names_itself_and_the_write_raises(tmp_path: Path) -> No
         write_json(tmp_path / "doc.json", {"height": math.nan}, allow_nan=False)
     with pytest.raises(TypeError, match="Object of type set is not JSON serializable"):
         json_size({"ids": {1, 2}})
+
+
+def test_a_packed_part_is_written_as_the_document_it_holds_in_a_fraction_of_the_memory(tmp_path: Path) -> None:
+    from geotwin.twin.kernel.jsonfile import PackedJSON, unpacked
+
+    fragment = _tileset(2_000)["root"]
+    tracemalloc.start()
+    try:
+        held = json.loads(json.dumps(fragment))
+        objects = tracemalloc.get_traced_memory()[0]
+        packed = PackedJSON(held)
+        del held
+        both = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(packed.data) < objects / 10 and both < objects / 5, (len(packed.data), objects, both)
+    doc = {"asset": {"version": "1.1"}, "root": {"children": [packed, {"content": {"uri": "x.glb"}}]}}
+    plain = {"asset": {"version": "1.1"}, "root": {"children": [fragment, {"content": {"uri": "x.glb"}}]}}
+    assert write_json(tmp_path / "t.json", doc, indent=1) == json_size(doc, indent=1)
+    assert (tmp_path / "t.json").read_text(encoding="utf-8") == json.dumps(plain, indent=1)
+    assert unpacked(packed) == fragment and unpacked(fragment) is fragment
+    assert repr(packed) == f"PackedJSON({len(packed.data)} bytes)"
