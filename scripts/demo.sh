@@ -42,7 +42,9 @@ if command -v mosquitto >/dev/null 2>&1; then
   mosquitto -c "$CONF" >"$OUT/mosquitto.log" 2>&1 &
   BROKER_PID=$!
   trap 'kill $BROKER_PID 2>/dev/null || true' EXIT
+  # BUILDINGS and AREAS as in step 5: a device without an imported sensor is linked as the import links
   run geotwin:listensensors -- BROKER="127.0.0.1:$PORT" TOPICS=0 DEVICES="$OUT/district/sensors.devices.json" \
+      BUILDINGS="$OUT/citymodel.gpkg|layername=footprints" AREAS="$D/areas.geojson" \
       DURATION=30 OUTPUT="$OUT/sensors.gpkg" &
   LISTENER=$!
   # qgis_process takes from seconds to a minute to start on a loaded machine: publishing after a fixed sleep lost
@@ -85,56 +87,27 @@ step "9d. Book a classroom in its CalDAV calendar: a local Radicale server holds
 RAD_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 RAD="$OUT/radicale"
 rm -rf "$RAD" && mkdir -p "$RAD"
-# a demo server without accounts (anyone may write: loopback only); an office's server has accounts (AUTHCFG)
-printf '[anyone]\nuser: .*\ncollection: .*\npermissions: RrWw\n' > "$RAD/rights"
-"$ROOT/.venv/bin/python" -m radicale --server-hosts "127.0.0.1:$RAD_PORT" --storage-filesystem-folder "$RAD/collections" \
-  --auth-type none --rights-type from_file --rights-file "$RAD/rights" --logging-level error >"$RAD/radicale.log" 2>&1 &
+# the server has an account, as an office's has: htpasswd (hashed) with a random password that only
+# $RAD/password holds; the booking gets it through QGIS's authentication manager (AUTHCFG), never on a command line
+"$ROOT/.venv/bin/python" "$ROOT/scripts/demo_caldav.py" accounts "$RAD" lerninseln
+"$ROOT/.venv/bin/python" "$ROOT/scripts/demo_caldav.py" serve "$RAD" "$RAD_PORT" >"$RAD/radicale.log" 2>&1 &
 RAD_PID=$!
 trap 'kill $RAD_PID 2>/dev/null || true' EXIT
-"$ROOT/.venv/bin/python" - "$RAD_PORT" "$OUT" <<'PY'
-import sys, time, urllib.error, urllib.request
-port, out = sys.argv[1], sys.argv[2]
-base = f"http://127.0.0.1:{port}/lerninseln/"
-def call(url, method, data=None):
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "text/calendar"})
-    return urllib.request.urlopen(request, timeout=10).status
-for _ in range(100):   # wait for the server
-    try:
-        call(f"http://127.0.0.1:{port}/", "OPTIONS")
-        break
-    except OSError:
-        time.sleep(0.1)
-call(base, "MKCOL")
-call(base + "li-001/", "MKCALENDAR")
-import icalendar   # a CalDAV resource holds one event (UID, with its exceptions): the feed is split by UID
-feed = icalendar.Calendar.from_ical(open(f"{out}/district/calendars/LI-001.ics", "rb").read())
-zones = [c for c in feed.subcomponents if c.name == "VTIMEZONE"]
-by_uid = {}
-for event in feed.walk("VEVENT"):
-    by_uid.setdefault(str(event["UID"]), []).append(event)
-for n, (uid, events) in enumerate(sorted(by_uid.items())):
-    item = icalendar.Calendar()
-    item.add("prodid", "-//GeoTwin demo//DE")
-    item.add("version", "2.0")
-    for component in zones + events:
-        item.add_component(component)
-    call(base + f"li-001/event-{n}.ics", "PUT", item.to_ical())
-print(f"{len(by_uid)} events of LI-001.ics put on the server")
-from osgeo import ogr   # the island now names its CalDAV collection (GDAL: the GeoPackage's triggers need it)
-ogr.UseExceptions()
-islands = ogr.Open(f"{out}/islands.gpkg", 1)
-islands.ExecuteSQL(f"UPDATE learning_islands SET calendar = '{base}li-001/', calendar_type = 'caldav' "
-                   "WHERE id = 'LI-001'")
-islands = None
-print(f"LI-001's calendar: {base}li-001/ (CalDAV, Radicale on loopback)")
-PY
+"$ROOT/scripts/env.sh" "$ROOT/.venv/bin/python" "$ROOT/scripts/demo_caldav.py" fill "$RAD" "$RAD_PORT" "$OUT"
+# the demo's own authentication database, unlocked by a random master password in a file (QGIS_AUTH_PASSWORD_FILE)
+export QGIS_AUTH_DB_DIR_PATH="$RAD/qgis-auth" QGIS_AUTH_PASSWORD_FILE="$RAD/qgis-auth/master"
+mkdir -p "$QGIS_AUTH_DB_DIR_PATH"
+AUTHCFG=$("$ROOT/scripts/env.sh" "$ROOT/.venv/bin/python" "$ROOT/scripts/demo_caldav.py" authcfg "$RAD" \
+  "http://127.0.0.1:$RAD_PORT/" 2>"$RAD/authcfg.log" | tail -n 1)
+echo "the bookings use the authentication configuration $AUTHCFG (Basic, user lerninseln, bound to 127.0.0.1:$RAD_PORT)"
 run geotwin:booklearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" ISLAND=LI-001 \
-    TIME="2026-11-24T15:30:00" DURATION=30 SEATS=6 NAME="Nachhilfe Physik"
+    TIME="2026-11-24T15:30:00" DURATION=30 SEATS=6 NAME="Nachhilfe Physik" AUTHCFG="$AUTHCFG"
 run geotwin:booklearningisland -- INPUT="$OUT/islands.gpkg|layername=learning_islands" ISLAND=LI-001 \
-    TIME="2026-11-24T16:00:00" DURATION=60 SEATS=6 NAME="Nachhilfe Chemie" \
+    TIME="2026-11-24T16:00:00" DURATION=60 SEATS=6 NAME="Nachhilfe Chemie" AUTHCFG="$AUTHCFG" \
   && { echo "the overlapping booking was not refused"; exit 1; } || echo "(refused, as it must be)"
 run geotwin:refreshislandavailability -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \
-    START="2026-11-24T14:00:00" END="2026-11-24T18:00:00" OUTPUT="$OUT/island_availability_caldav.gpkg"
+    START="2026-11-24T14:00:00" END="2026-11-24T18:00:00" AUTHCFG="$AUTHCFG" \
+    OUTPUT="$OUT/island_availability_caldav.gpkg"
 "$ROOT/.venv/bin/python" - "$OUT" <<'PY'
 import sqlite3, sys
 with sqlite3.connect(f"{sys.argv[1]}/island_availability_caldav.gpkg") as db:
@@ -145,6 +118,7 @@ for start, end, status, summary in rows:
     print(f"  {start[11:16]}-{end[11:16]} {status:4} {summary or ''}")
 PY
 kill "$RAD_PID" 2>/dev/null || true
+unset QGIS_AUTH_DB_DIR_PATH QGIS_AUTH_PASSWORD_FILE
 
 step "10. WLAN coverage of buildings and rooms, uncovered buildings ranked -> $OUT/wlan.gpkg"
 run geotwin:wlancoverage -- INPUT="$OUT/islands.gpkg|layername=learning_islands" \

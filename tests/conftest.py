@@ -124,3 +124,15 @@ def pg_connection(pg_dsn, qgis_app):
         settings.setValue(f"{key}/{setting}", value)
     yield name
     settings.remove(key)
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A real Mosquitto broker (anonymous, loopback, a free port) in the test's temp folder, stopped afterwards."""
+    from geotwin.tests.mqtt_broker import Mosquitto
+
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    b = Mosquitto(folder).start()
+    yield b
+    b.stop()

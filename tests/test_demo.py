@@ -34,6 +34,11 @@ def test_the_demo_runs_the_chain_books_a_classroom_and_stores_uplinks(tmp_path):
     # the CalDAV booking: written after the conflict check, the overlap refused, the server's day read back
     assert re.search(r"BOOKED:\ttrue", log) and "island LI-001 booked 2026-11-24 15:30-16:00 for 6 seats" in log
     assert "the requested slot 2026-11-24 16:00-17:00 is refused" in log
+    # ... on a server with an account (hashed htpasswd), through the demo's authentication configuration; the
+    # password is in no output
+    password = (out / "radicale" / "password").read_text(encoding="utf-8").strip()
+    assert re.search(r"the bookings use the authentication configuration [0-9a-z]{7} \(Basic, user lerninseln", log)
+    assert password not in log and password not in (out / "radicale" / "users").read_text(encoding="utf-8")
     day = _rows(out / "island_availability_caldav.gpkg",
                 "SELECT substr(start, 12, 5), substr(end, 12, 5), status, summary FROM island_availability "
                 "WHERE island_id = 'LI-001' ORDER BY start")

@@ -102,7 +102,8 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         "row's, or a row with an id already imported (the first is kept; the reason names the fields that "
         "differ). Rows that merely share a name and a position, such as two access points of one site, are "
         "both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read "
-        "as their opening_hours form and counted in the log; opening_hours that the search cannot evaluate (also "
+        "as their opening_hours form and counted in the output NORMALISED_OPENING_HOURS and the log; opening_hours "
+        "that the search cannot evaluate (also "
         "ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the "
         "search treats their hours as unknown, never as open. booking_url "
         "keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, "
@@ -121,6 +122,7 @@ class ImportLearningIslands(GeoTwinAlgorithm):
     TARGET_CRS, SOURCE_CRS, OUTPUT = "TARGET_CRS", "SOURCE_CRS", "OUTPUT"
     IMPORTED, REJECTED, LINKED_BUILDING, LINKED_ROOM = "IMPORTED", "REJECTED", "LINKED_BUILDING", "LINKED_ROOM"
     HOURS_UNKNOWN, BOOKING_REFUSED, CALENDARS = "HOURS_UNKNOWN", "BOOKING_REFUSED", "CALENDARS"
+    NORMALISED_OPENING_HOURS = "NORMALISED_OPENING_HOURS"
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
@@ -148,6 +150,8 @@ class ImportLearningIslands(GeoTwinAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.LINKED_BUILDING, self.tr("Linked to a building")))
         self.addOutput(QgsProcessingOutputNumber(self.LINKED_ROOM, self.tr("Linked to a room")))
         self.addOutput(QgsProcessingOutputNumber(self.HOURS_UNKNOWN, self.tr("Opening hours not understood")))
+        self.addOutput(QgsProcessingOutputNumber(self.NORMALISED_OPENING_HOURS,
+                                                 self.tr("Opening hours normalised from everyday German")))
         self.addOutput(QgsProcessingOutputNumber(self.BOOKING_REFUSED, self.tr("Booking links refused")))
         self.addOutput(QgsProcessingOutputNumber(self.CALENDARS, self.tr("Islands with a calendar")))
 
@@ -186,5 +190,7 @@ class ImportLearningIslands(GeoTwinAlgorithm):
                 len(summary.booking_refused), ", ".join(i for i, _ in summary.booking_refused[:5])))
         return {self.OUTPUT: output, self.IMPORTED: summary.imported, self.REJECTED: summary.rejected,
                 self.LINKED_BUILDING: summary.linked_building, self.LINKED_ROOM: summary.linked_room,
-                self.HOURS_UNKNOWN: len(summary.hours_unknown), self.BOOKING_REFUSED: len(summary.booking_refused),
+                self.HOURS_UNKNOWN: len(summary.hours_unknown),
+                self.NORMALISED_OPENING_HOURS: len(summary.hours_normalised),
+                self.BOOKING_REFUSED: len(summary.booking_refused),
                 self.CALENDARS: summary.calendars}

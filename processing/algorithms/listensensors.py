@@ -6,6 +6,7 @@ from typing import Any
 from qgis.core import (
     QgsApplication,
     QgsAuthMethodConfig,
+    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -16,11 +17,12 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
 )
 
 from ..algorithm import GeoTwinAlgorithm
 from ..connections import add_postgis_parameters, connection_dsn, output_or_connection
-from .importlearningislands import GROUP_ID
+from .importlearningislands import GROUP_ID, layer_ref
 
 TOPIC_CHOICES = (("chirpstack", "ChirpStack v4 and v3 (application/+/device/+/event/up)"),
                  ("tts", "The Things Stack v3 (v3/+/devices/+/up)"),
@@ -54,6 +56,11 @@ class ListenSensors(GeoTwinAlgorithm):
         "otherwise each device and property becomes a sensor point. Each uplink adds one observation per "
         "property. To have the build link the devices and the 3D Tiles export chart them, listen into the "
         "sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.\n\n"
+        "A device without an imported sensor is linked when its sensor point is made, exactly as "
+        "geotwin:importsensors links a sensor: give the same BUILDINGS (footprints), AREAS (parks, squares) and "
+        "TOLERANCE: inside a building, on an area, or at the nearest façade within TOLERANCE m (a ground sensor "
+        "goes to a façade only when named for it). Without BUILDINGS and AREAS it stays unlinked (the build "
+        "still moves a sensor within 1 m of a footprint to that façade).\n\n"
         "Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s "
         "of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back "
         "with a time further away is a new session of a reset device and is stored. Uplinks from devices not "
@@ -75,6 +82,7 @@ class ListenSensors(GeoTwinAlgorithm):
     BROKER, TOPICS, CUSTOM_TOPICS, DEVICES, AUTHCFG = "BROKER", "TOPICS", "CUSTOM_TOPICS", "DEVICES", "AUTHCFG"
     CA_FILE, CLIENT_ID, OUTPUT, DURATION = "CA_FILE", "CLIENT_ID", "OUTPUT", "DURATION"
     DATABASE, SCHEMA, DB_AUTHCFG = "DATABASE", "SCHEMA", "DB_AUTHCFG"
+    BUILDINGS, AREAS, TOLERANCE = "BUILDINGS", "AREAS", "TOLERANCE"
     RECEIVED, STORED, OBSERVATIONS, DUPLICATES, UNKNOWN, MALFORMED = (
         "RECEIVED", "STORED", "OBSERVATIONS", "DUPLICATES", "UNKNOWN", "MALFORMED")
 
@@ -92,6 +100,15 @@ class ListenSensors(GeoTwinAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.DURATION, self.tr("Duration (s, 0 = until cancelled)"), QgsProcessingParameterNumber.Double,
             defaultValue=60.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.BUILDINGS, self.tr("Building footprints (twin: footprints)"), [QgsProcessing.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.AREAS, self.tr("Areas: parks, squares (polygons)"), [QgsProcessing.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.TOLERANCE, self.tr("Distance to the nearest façade (m)"), QgsProcessingParameterNumber.Double,
+            defaultValue=15.0, minValue=0.0))
         advanced = [
             QgsProcessingParameterFile(self.CA_FILE, self.tr("CA certificate for TLS (default: system CAs)"),
                                        QgsProcessingParameterFile.File, optional=True),
@@ -125,6 +142,7 @@ class ListenSensors(GeoTwinAlgorithm):
     def processAlgorithm(self, parameters: dict[str, Any], context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> dict[str, Any]:
         self.require_dependencies()
+        from ...twin.sensors.importer import LinkLayers
         from ...twin.sensors.lorawan import TOPIC_PRESETS, PgUplinkStore, UplinkStore, load_devices
         from ...twin.sensors.mqtt import default_client_id, listen, parse_broker
 
@@ -153,12 +171,16 @@ class ListenSensors(GeoTwinAlgorithm):
         devices = load_devices(self.parameterAsFile(parameters, self.DEVICES, context))
         duration = self.parameterAsDouble(parameters, self.DURATION, context)
         reporter = self.reporter(feedback)
+        buildings = layer_ref(self, parameters, self.BUILDINGS, context, feedback)
+        areas = layer_ref(self, parameters, self.AREAS, context, feedback)
+        links = (LinkLayers(buildings, areas, self.parameterAsDouble(parameters, self.TOLERANCE, context))
+                 if buildings or areas else None)
         store: UplinkStore | PgUplinkStore
         if connection:
             store = PgUplinkStore(connection_dsn(self, connection, self.parameterAsString(parameters, self.DB_AUTHCFG,
-                                                                                  context)), schema, devices)
+                                                                                  context)), schema, devices, links)
         else:
-            store = UplinkStore(output, devices)
+            store = UplinkStore(output, devices, links=links)
         try:
             counts = listen(broker, topics, store, duration=duration, reporter=reporter,
                             on_progress=lambda c: feedback.pushInfo(c.line()))

@@ -1314,102 +1314,107 @@ Layer: bim_elements (je Bauteil ein MultiPolygonZ aus Dreiecken, mit Klasse, Glo
 Größengrenzen: Eine .ifc-Datei größer als MAX_SIZE_MB (Vorgabe 4096 MiB) wird abgelehnt, ebenso eine .ifczip, deren .ifc sich über MAX_SIZE_MB hinaus oder auf mehr als das 200-Fache ihrer komprimierten Größe entpackt (eine Zip-Bombe); eine .ifczip muss genau eine unverschlüsselte .ifc-Datei enthalten.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Lerninseln (GeoJSON, GeoPackage oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Punkttabellen (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Feldzuordnung (Ziel=Quelle;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="134"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Gebäudegrundrisse (Zwilling: footprints oder buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM-Räume (Zwilling: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Toleranz zum nächsten Gebäude (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Ziel-KBS (Standard: das KBS der Gebäude, sonst EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="143"/>
       <source>CRS of easting/northing columns</source>
       <translation>KBS der Rechts-/Hochwert-Spalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>Learning islands GeoPackage</source>
       <translation>GeoPackage der Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>Islands imported</source>
       <translation>Importierte Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
       <source>Islands rejected</source>
       <translation>Abgewiesene Lerninseln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
       <source>Linked to a building</source>
       <translation>Mit einem Gebäude verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="151"/>
       <source>Linked to a room</source>
       <translation>Mit einem Raum verknüpft</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="152"/>
       <source>Opening hours not understood</source>
       <translation>Öffnungszeiten nicht verstanden</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="151"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="154"/>
+      <source>Opening hours normalised from everyday German</source>
+      <translation>Aus alltäglichem Deutsch normalisierte Öffnungszeiten</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="155"/>
       <source>Booking links refused</source>
       <translation>Abgelehnte Buchungslinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="152"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="156"/>
       <source>Islands with a calendar</source>
       <translation>Lerninseln mit Kalender</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="161"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="165"/>
       <source>No learning islands file given.</source>
       <translation>Keine Lerninsel-Datei angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="177"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="181"/>
       <source>Island {0}: {1}</source>
       <translation>Lerninsel {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="179"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="183"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} Lerninseln haben Öffnungszeiten, die nicht verstanden werden (erste: {1}); sie werden importiert, und die Suche behandelt ihre Öffnungszeiten als unbekannt (siehe opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="184"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="188"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} Buchungslinks abgelehnt (erste: {1}); nur http(s)-, mailto- und tel-Links bleiben erhalten (siehe booking_url_error).</translation>
     </message>
@@ -1441,7 +1446,7 @@ Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read as their opening_hours form and counted in the log; opening_hours that the search cannot evaluate (also ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read as their opening_hours form and counted in the output NORMALISED_OPENING_HOURS and the log; opening_hours that the search cannot evaluate (also ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
 
 Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
 
@@ -1452,7 +1457,7 @@ Zielschema: id, name, ssid, operator, seats, opening_hours (OSM-Syntax opening_h
 
 Verknüpfung: Jede Lerninsel wird mit dem Gebäude verknüpft, dessen Grundriss (BUILDINGS) sie enthält, sonst mit dem nächsten innerhalb von TOLERANCE Metern; eine building_ref, die ein bekanntes Gebäude nennt, hat Vorrang. Wo BIM-Räume (ROOMS, der Layer bim_spaces) vorliegen, wird sie mit dem Raum ihres Geschosses verknüpft, der den Punkt enthält, sonst mit dem Raum, dessen Nummer, Name oder Langname 'room' entspricht.
 
-Prüfungen: Abgewiesen werden nur echte Duplikate: eine Zeile, deren Felder und Position alle mit einer früheren Zeile übereinstimmen, oder eine Zeile mit einer bereits importierten ID (die erste bleibt; der Grund nennt die abweichenden Felder). Zeilen, die nur Name und Position teilen, etwa zwei Access Points eines Standorts, werden beide importiert. opening_hours in alltäglichem Deutsch ('Mo-Fr 8-16 Uhr', '8.00-16.00') bleiben wie geschrieben, werden in ihrer opening_hours-Form gelesen und im Protokoll gezählt; opening_hours, die die Suche nicht auswerten kann (auch mehrdeutige wie '8-4 Uhr'), werden mit einer Warnung und dem Grund in opening_hours_error importiert; die Suche behandelt diese Öffnungszeiten als unbekannt, nie als geöffnet. booking_url behält nur absolute http://- oder https://-Links und mailto:/tel:-Kontakte; alles andere (javascript:, data:, file:, relative Links, Werte mit Leer- oder Steuerzeichen) wird mit einer Warnung und dem Grund in booking_url_error geleert; booking_url darf die Platzhalter {island}, {start}, {end}, {date}, {duration}, {seats} und {name} enthalten, die 'Lerninsel buchen' ausfüllt. Ein Kalenderverweis mit Zugangsdaten in der URL, einem unbekannten Typ oder Schema wird mit einer Warnung und dem Grund in calendar_error geleert.
+Prüfungen: Abgewiesen werden nur echte Duplikate: eine Zeile, deren Felder und Position alle mit einer früheren Zeile übereinstimmen, oder eine Zeile mit einer bereits importierten ID (die erste bleibt; der Grund nennt die abweichenden Felder). Zeilen, die nur Name und Position teilen, etwa zwei Access Points eines Standorts, werden beide importiert. opening_hours in alltäglichem Deutsch ('Mo-Fr 8-16 Uhr', '8.00-16.00') bleiben wie geschrieben, werden in ihrer opening_hours-Form gelesen und in der Ausgabe NORMALISED_OPENING_HOURS und im Protokoll gezählt; opening_hours, die die Suche nicht auswerten kann (auch mehrdeutige wie '8-4 Uhr'), werden mit einer Warnung und dem Grund in opening_hours_error importiert; die Suche behandelt diese Öffnungszeiten als unbekannt, nie als geöffnet. booking_url behält nur absolute http://- oder https://-Links und mailto:/tel:-Kontakte; alles andere (javascript:, data:, file:, relative Links, Werte mit Leer- oder Steuerzeichen) wird mit einer Warnung und dem Grund in booking_url_error geleert; booking_url darf die Platzhalter {island}, {start}, {end}, {date}, {duration}, {seats} und {name} enthalten, die 'Lerninsel buchen' ausfüllt. Ein Kalenderverweis mit Zugangsdaten in der URL, einem unbekannten Typ oder Schema wird mit einer Warnung und dem Grund in calendar_error geleert.
 
 Ausgabe: learning_islands (mit link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error und booking_url_error) und learning_islands_unlinked mit jeder abgewiesenen (fehlende Koordinaten, Duplikat) oder ohne Gebäude oder Raum gebliebenen Lerninsel samt Grund.
 
@@ -1585,85 +1590,102 @@ Grenzen: Eine Layerdatei größer als 4 GiB wird abgelehnt, ebenso ein gezippter
       <translation>Ziel-KBS (Standard EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="103"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="101"/>
+      <source>Duration (s, 0 = until cancelled)</source>
+      <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="113"/>
+      <source>CA certificate for TLS (default: system CAs)</source>
+      <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="115"/>
+      <source>MQTT client id (default: fixed per output)</source>
+      <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="120"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Zwilling- oder Sensor-GeoPackage (wird erweitert)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="120"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="137"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>Die Authentifizierungskonfiguration {0} verwendet die Methode {1}; der MQTT-Broker braucht Basic (Benutzername und Passwort).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="137"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="155"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Geben Sie für eigene Topics CUSTOM_TOPICS an.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="169"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="191"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unbekanntes Gerät {0}: {1} Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="25"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
       <source>ChirpStack v4 and v3 (application/+/device/+/event/up)</source>
       <translation>ChirpStack v4 und v3 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>ChirpStack v4/v3 and The Things Stack v3</source>
       <translation>ChirpStack v4/v3 und The Things Stack v3</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Custom topics (CUSTOM_TOPICS)</source>
       <translation>Eigene Topics (CUSTOM_TOPICS)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Messages received</source>
       <translation>Empfangene Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Uplinks stored</source>
       <translation>Gespeicherte Uplinks</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Observations stored</source>
       <translation>Gespeicherte Beobachtungen</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Duplicates</source>
       <translation>Duplikate</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
       <source>Messages from unknown devices</source>
       <translation>Nachrichten unbekannter Geräte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
       <source>Malformed messages</source>
       <translation>Fehlerhafte Nachrichten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="36"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>LoRaWAN-Sensoren empfangen (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="40"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="42"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.
+
+A device without an imported sensor is linked when its sensor point is made, exactly as geotwin:importsensors links a sensor: give the same BUILDINGS (footprints), AREAS (parks, squares) and TOLERANCE: inside a building, on an area, or at the nearest façade within TOLERANCE m (a ground sensor goes to a façade only when named for it). Without BUILDINGS and AREAS it stays unlinked (the build still moves a sensor within 1 m of a footprint to that façade).
 
 Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
 
@@ -1678,6 +1700,8 @@ As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --
 
 DEVICES, die Gerätetabelle (JSON oder CSV), ordnet jeder DevEUI eine Sensor-ID, einen Namen, eine Position (x, y und ihr KBS) und die beobachteten Größen zu: den Schlüssel in der dekodierten Nutzlast ('a.b' greift in verschachtelte Objekte), die Größe und ihre Einheit. Ein Gerät bleibt ein Sensor: Enthält OUTPUT schon seinen Sensor (eine Zeile des Sensorimports, deren Attribute seine DevEUI nennen, etwa properties.devEUI eines SensorThings-Things, mit derselben beobachteten Größe), werden seine Uplinks an diesen Sensor angehängt, der seine Position und Verknüpfung behält, und ein Wert zu einer Zeit, die der Sensor schon hat, wird nicht erneut gespeichert; sonst wird jedes Gerät mit jeder Größe ein Sensorpunkt. Jeder Uplink fügt je Größe eine Beobachtung hinzu. Damit der Zwillingsbau die Geräte verknüpft und der 3D-Tiles-Export ihre Zeitreihen zeigt, in das Sensor-GeoPackage von geotwin:importsensors vor geotwin:buildtwin empfangen.
 
+Ein Gerät ohne importierten Sensor wird beim Anlegen seines Sensorpunkts genau so verknüpft, wie geotwin:importsensors einen Sensor verknüpft: dieselben BUILDINGS (Grundrisse), AREAS (Parks, Plätze) und TOLERANCE angeben: in einem Gebäude, auf einer Fläche oder an der nächsten Fassade innerhalb von TOLERANCE m (ein Bodensensor kommt nur an eine Fassade, wenn er nach ihr benannt ist). Ohne BUILDINGS und AREAS bleibt er unverknüpft (der Zwillingsbau setzt einen Sensor innerhalb von 1 m eines Grundrisses trotzdem an dessen Fassade).
+
 Idempotent: Ein Uplink mit derselben DevEUI und demselben Frame-Zähler wie ein gespeicherter und einer Zeit innerhalb von 60 s davon ist ein Duplikat und wird nicht erneut gespeichert, auch nach einem Neustart. Kehrt ein Frame-Zähler mit einer weiter entfernten Zeit wieder, ist das eine neue Sitzung eines zurückgesetzten Geräts und wird gespeichert. Uplinks von Geräten, die nicht in der Tabelle stehen, werden gezählt und mit ihrer DevEUI aufgeführt, fehlerhafte Nachrichten werden gezählt; beide stehen mit Topic und Grund in sensor_issues und sonst nirgends.
 
 BROKER: host:port, mqtt://host:port oder mqtts://host:port (TLS; Standardport 8883). TLS prüft das Zertifikat des Brokers gegen CA_FILE oder, ohne diese Datei, gegen die Zertifizierungsstellen des Systems. Zugangsdaten kommen aus der Authentifizierungskonfiguration AUTHCFG (Methode Basic: Benutzername und Passwort), werden nur an BROKER gesendet und nie protokolliert oder geschrieben; Zugangsdaten in der Broker-Adresse werden abgelehnt.
@@ -1689,49 +1713,34 @@ Oder DATABASE und SCHEMA: die Tabellen sensors und observations eines in PostGIS
 Als Dienst ohne QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (das Passwort in GEOTWIN_MQTT_PASSWORD); SIGTERM oder SIGINT beenden ihn und geben die Zählerstände aus.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="90"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT-Broker (host:port oder mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="92"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="94"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Eigene Topics (durch Kommas getrennt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Gerätetabelle (JSON oder CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="97"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Gerätetabellen (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="99"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Zugangsdaten des Brokers (Authentifizierungskonfiguration)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
-      <source>Duration (s, 0 = until cancelled)</source>
-      <translation>Dauer (s, 0 = bis zum Abbruch)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
-      <source>CA certificate for TLS (default: system CAs)</source>
-      <translation>CA-Zertifikat für TLS (Standard: Zertifizierungsstellen des Systems)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
-      <source>MQTT client id (default: fixed per output)</source>
-      <translation>MQTT-Client-ID (Standard: fest je Ausgabe)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>

@@ -1314,102 +1314,107 @@ Layers: bim_elements (one MultiPolygonZ of triangles per element, with class, Gl
 Size limits: an .ifc larger than MAX_SIZE_MB (default 4096 MiB) is refused, and so is an .ifczip whose .ifc inflates beyond MAX_SIZE_MB or to more than 200 times its compressed size (a zip bomb); an .ifczip must hold exactly one unencrypted .ifc file.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="127"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="129"/>
       <source>Learning islands (GeoJSON, GeoPackage or CSV)</source>
       <translation>Learning islands (GeoJSON, GeoPackage or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="128"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
       <source>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</source>
       <translation>Point tables (*.geojson *.json *.gpkg *.csv *.txt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="130"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
       <source>Field mapping (target=source;...)</source>
       <translation>Field mapping (target=source;...)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="132"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="134"/>
       <source>Building footprints (twin: footprints or buildings)</source>
       <translation>Building footprints (twin: footprints or buildings)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="135"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
       <source>BIM rooms (twin: bim_spaces)</source>
       <translation>BIM rooms (twin: bim_spaces)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="137"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
       <source>Tolerance to the nearest building (m)</source>
       <translation>Tolerance to the nearest building (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="139"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
       <source>Target CRS (default: the buildings' CRS, else EPSG:25832)</source>
       <translation>Target CRS (default: the buildings' CRS, else EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="141"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="143"/>
       <source>CRS of easting/northing columns</source>
       <translation>CRS of easting/northing columns</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="145"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
       <source>Learning islands GeoPackage</source>
       <translation>Learning islands GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="146"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
       <source>Islands imported</source>
       <translation>Islands imported</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="147"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
       <source>Islands rejected</source>
       <translation>Islands rejected</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="148"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
       <source>Linked to a building</source>
       <translation>Linked to a building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="149"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="151"/>
       <source>Linked to a room</source>
       <translation>Linked to a room</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="150"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="152"/>
       <source>Opening hours not understood</source>
       <translation>Opening hours not understood</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="151"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="154"/>
+      <source>Opening hours normalised from everyday German</source>
+      <translation>Opening hours normalised from everyday German</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="155"/>
       <source>Booking links refused</source>
       <translation>Booking links refused</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="152"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="156"/>
       <source>Islands with a calendar</source>
       <translation>Islands with a calendar</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="161"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="165"/>
       <source>No learning islands file given.</source>
       <translation>No learning islands file given.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="177"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="181"/>
       <source>Island {0}: {1}</source>
       <translation>Island {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="179"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="183"/>
       <source>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</source>
       <translation>{0} islands have opening hours that are not understood (first: {1}); they are imported, and the search treats their hours as unknown (see opening_hours_error).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/importlearningislands.py" line="184"/>
+      <location filename="../../processing/algorithms/importlearningislands.py" line="188"/>
       <source>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</source>
       <translation>{0} booking links refused (first: {1}); only http(s), mailto and tel links are kept (see booking_url_error).</translation>
     </message>
@@ -1441,7 +1446,7 @@ Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read as their opening_hours form and counted in the log; opening_hours that the search cannot evaluate (also ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read as their opening_hours form and counted in the output NORMALISED_OPENING_HOURS and the log; opening_hours that the search cannot evaluate (also ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
 
 Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
 
@@ -1452,7 +1457,7 @@ Target schema: id, name, ssid, operator, seats, opening_hours (OSM opening_hours
 
 Linking: each island is linked to the building whose footprint (BUILDINGS) contains it, else to the nearest within TOLERANCE metres; a building_ref that names a known building wins. Where BIM rooms (ROOMS, the bim_spaces layer) exist, it is linked to the room on its floor that contains the point, else to the room whose number, name or long name equals 'room'.
 
-Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read as their opening_hours form and counted in the log; opening_hours that the search cannot evaluate (also ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
+Checks: only true duplicates are rejected: a row whose every field and position equal an earlier row's, or a row with an id already imported (the first is kept; the reason names the fields that differ). Rows that merely share a name and a position, such as two access points of one site, are both imported. opening_hours in everyday German ('Mo-Fr 8-16 Uhr', '8.00-16.00') are kept as written, read as their opening_hours form and counted in the output NORMALISED_OPENING_HOURS and the log; opening_hours that the search cannot evaluate (also ambiguous forms such as '8-4 Uhr') are imported with a warning and the reason in opening_hours_error; the search treats their hours as unknown, never as open. booking_url keeps only absolute http:// or https:// links and mailto:/tel: contacts; anything else (javascript:, data:, file:, relative links, values with whitespace or control characters) is cleared with a warning and the reason in booking_url_error; booking_url may hold the placeholders {island}, {start}, {end}, {date}, {duration}, {seats} and {name} that 'Book a learning island' fills in. A calendar reference with credentials in its URL, an unknown type or scheme is cleared with a warning and the reason in calendar_error.
 
 Output: learning_islands (with link_status linked / building_only / unlinked / not_checked, link_reason, opening_hours_error and booking_url_error) and learning_islands_unlinked listing every island rejected (missing coordinates, duplicate) or left without a building or room, with the reason.
 
@@ -1585,85 +1590,102 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <translation>Target CRS (default EPSG:25832)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="103"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="101"/>
+      <source>Duration (s, 0 = until cancelled)</source>
+      <translation>Duration (s, 0 = until cancelled)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="113"/>
+      <source>CA certificate for TLS (default: system CAs)</source>
+      <translation>CA certificate for TLS (default: system CAs)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="115"/>
+      <source>MQTT client id (default: fixed per output)</source>
+      <translation>MQTT client id (default: fixed per output)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="120"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Twin or sensors GeoPackage (extended)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="120"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="137"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="137"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="155"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Give CUSTOM_TOPICS for custom topics.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="169"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="191"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unknown device {0}: {1} messages</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="25"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
       <source>ChirpStack v4 and v3 (application/+/device/+/event/up)</source>
       <translation>ChirpStack v4 and v3 (application/+/device/+/event/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="26"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
       <source>The Things Stack v3 (v3/+/devices/+/up)</source>
       <translation>The Things Stack v3 (v3/+/devices/+/up)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="27"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
       <source>ChirpStack v4/v3 and The Things Stack v3</source>
       <translation>ChirpStack v4/v3 and The Things Stack v3</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="28"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
       <source>Custom topics (CUSTOM_TOPICS)</source>
       <translation>Custom topics (CUSTOM_TOPICS)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Messages received</source>
       <translation>Messages received</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="29"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
       <source>Uplinks stored</source>
       <translation>Uplinks stored</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Observations stored</source>
       <translation>Observations stored</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="30"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="32"/>
       <source>Duplicates</source>
       <translation>Duplicates</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
       <source>Messages from unknown devices</source>
       <translation>Messages from unknown devices</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="31"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="33"/>
       <source>Malformed messages</source>
       <translation>Malformed messages</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="36"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="38"/>
       <source>Listen to LoRaWAN sensors (MQTT)</source>
       <translation>Listen to LoRaWAN sensors (MQTT)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="40"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="42"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.
+
+A device without an imported sensor is linked when its sensor point is made, exactly as geotwin:importsensors links a sensor: give the same BUILDINGS (footprints), AREAS (parks, squares) and TOLERANCE: inside a building, on an area, or at the nearest façade within TOLERANCE m (a ground sensor goes to a façade only when named for it). Without BUILDINGS and AREAS it stays unlinked (the build still moves a sensor within 1 m of a footprint to that façade).
 
 Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
 
@@ -1678,6 +1700,8 @@ As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --
 
 DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.
 
+A device without an imported sensor is linked when its sensor point is made, exactly as geotwin:importsensors links a sensor: give the same BUILDINGS (footprints), AREAS (parks, squares) and TOLERANCE: inside a building, on an area, or at the nearest façade within TOLERANCE m (a ground sensor goes to a façade only when named for it). Without BUILDINGS and AREAS it stays unlinked (the build still moves a sensor within 1 m of a footprint to that façade).
+
 Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back with a time further away is a new session of a reset device and is stored. Uplinks from devices not in the table are counted and listed by DevEUI, malformed messages are counted; both are named in sensor_issues with the topic and the reason and stored nowhere else.
 
 BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883). TLS checks the broker's certificate against CA_FILE or, without it, the system's CAs. Credentials come from the authentication configuration AUTHCFG (method Basic: user name and password), are sent only to BROKER and are never logged or written; credentials in the broker address are refused.
@@ -1689,49 +1713,34 @@ Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in P
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="82"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="90"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT broker (host:port or mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="84"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="92"/>
       <source>Topics</source>
       <translation>Topics</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="86"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="94"/>
       <source>Custom topics (comma-separated)</source>
       <translation>Custom topics (comma-separated)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="88"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
       <source>Device table (JSON or CSV)</source>
       <translation>Device table (JSON or CSV)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="89"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="97"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Device tables (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="91"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="99"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Broker credentials (authentication configuration)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
-      <source>Duration (s, 0 = until cancelled)</source>
-      <translation>Duration (s, 0 = until cancelled)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
-      <source>CA certificate for TLS (default: system CAs)</source>
-      <translation>CA certificate for TLS (default: system CAs)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
-      <source>MQTT client id (default: fixed per output)</source>
-      <translation>MQTT client id (default: fixed per output)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>

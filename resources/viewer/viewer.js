@@ -79,7 +79,7 @@
     "Slabs and floors": "Decken und B\u00f6den", "Roofs": "D\u00e4cher", "Windows": "Fenster", "Doors": "T\u00fcren",
     "Columns, beams, members": "St\u00fctzen, Tr\u00e4ger, St\u00e4be", "Stairs, ramps, railings": "Treppen, Rampen, Gel\u00e4nder",
     "Spaces (hidden)": "R\u00e4ume (ausgeblendet)", "Other BIM elements": "Sonstige BIM-Bauteile",
-    "Learning islands": "Lerninseln", "Sensors": "Sensoren"
+    "Learning islands": "Lerninseln", "Sensors": "Sensoren", "Other points": "Sonstige Punkte"
   };
   var PROPERTY_LABELS = {
     en: { id: "ID", "function": "Function", name: "Name", measured_height: "Height", height: "Height",
@@ -397,6 +397,7 @@
     var list = section.querySelector("ul");
     classes.forEach(function (cls) {
       var item = document.createElement("li");
+      if (cls.kind) { item.dataset.kind = cls.kind; }
       var swatch = document.createElement("span");
       swatch.className = "swatch";
       swatch.style.background = cls.color;
@@ -421,7 +422,17 @@
   function buildLegend() {
     legendList("legend-function", config.functionClasses.concat([config.otherFunction]));
     legendSections.bim = legendList("legend-bim", config.bimClasses.concat([config.otherBim]), true);
-    legendSections.markers = legendList("legend-markers", config.markerClasses);
+    // other points (e.g. rooms) are listed once such pins are on the map
+    legendSections.markers = legendList("legend-markers", config.markerClasses.concat([config.otherMarker]));
+    legendSections.otherMarker = legendSections.markers.querySelector("li[data-kind='" + config.otherMarker.kind + "']");
+    legendSections.otherMarker.hidden = true;
+  }
+
+  // The points' legend appears with the first pin of an overlay layer; "other points" with the first such pin.
+  function revealMarker(kind) {
+    if (!legendSections.markers) { return; }
+    legendSections.markers.hidden = false;
+    if (kind === config.otherMarker.kind) { legendSections.otherMarker.hidden = false; }
   }
 
   // The BIM and marker legends appear once such features have been loaded.
@@ -1048,6 +1059,7 @@
     var id = entity.properties ? prop(entity.properties, "id", viewer.clock.currentTime) : undefined;
     if (present(id)) { overlayById[kind + ":" + id] = entity; }
     if (!entity.position) { return; }
+    revealMarker(kind);
     // A point stands at its own ellipsoidal height (the exporter's, e.g. a room's floor), else on the ground.
     var heightReference = Cesium.HeightReference.CLAMP_TO_GROUND;
     var raw = entity.properties && entity.properties.hasProperty("ellipsoidal_height") ?

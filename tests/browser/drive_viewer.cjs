@@ -68,7 +68,7 @@ async function visit(context, spec, timeout) {
       status: document.getElementById("status").textContent,
       statusState: document.getElementById("status").dataset.state,
       heights: document.getElementById("heights").hidden ? null : document.getElementById("heights").textContent,
-      legend: Array.from(document.querySelectorAll("#legend section:not([hidden]) li")).map((li) => li.textContent),
+      legend: Array.from(document.querySelectorAll("#legend section:not([hidden]) li:not([hidden])")).map((li) => li.textContent),
     }));
     if (result.load.loaded) { result.features = await loadedFeatures(page, spec.idProperty || "id"); }
     if (result.load.loaded) {
@@ -98,7 +98,7 @@ async function visit(context, spec, timeout) {
       result.view = await page.evaluate(() => ({
         bimVisible: window.geotwin.bimVisible, tileCount: window.geotwin.tileCount,
         featureCount: window.geotwin.featureCount,
-        legend: Array.from(document.querySelectorAll("#legend section:not([hidden]) li")).map((li) => li.textContent),
+        legend: Array.from(document.querySelectorAll("#legend section:not([hidden]) li:not([hidden])")).map((li) => li.textContent),
       }));
       result.view.features = await loadedFeatures(page, spec.idProperty || "id");
       if (v.screenshot) { await page.screenshot({ path: v.screenshot }); }

@@ -79,3 +79,36 @@ def test_import_sensors_algorithm_from_sta_and_csv(run_alg, shared_data, tmp_pat
     assert (res["SENSORS"], res["OBSERVATIONS"]) == (4, 4 * 583)
     with pytest.raises(Exception, match="either a SensorThings URL or export files"):
         run_alg("geotwin:importsensors", {"OUTPUT": str(tmp_path / "x.gpkg")})
+
+
+def test_import_reports_the_opening_hours_normalised_from_everyday_german(run_alg, tmp_path):
+    """Three of six islands write their hours in everyday German: the output NORMALISED_OPENING_HOURS counts them
+    and the log names them once with the OSM form read; the two in OSM form and the one not understood are not."""
+    from qgis.core import QgsProcessingFeedback
+
+    hours = {"LI-1": ("Mo-Fr 08:00-16:00", None), "LI-2": ("24/7", None),
+             "LI-3": ("Mo\u2013Fr 8\u201316 Uhr", "Mo-Fr 08:00-16:00"), "LI-4": ("8-18 Uhr", "08:00-18:00"),
+             "LI-5": ("Mo-Fr 08.00-16.00", "Mo-Fr 08:00-16:00"), "LI-6": ("Mo-Fr 8-4 Uhr", None)}
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [8.4037 + n * 1e-4, 49.0069]},
+                 "properties": {"id": i, "name": f"Insel {i}", "seats": 4, "opening_hours": h}}
+                for n, (i, (h, _)) in enumerate(hours.items())]
+    source = tmp_path / "islands.geojson"
+    source.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+
+    class Feedback(QgsProcessingFeedback):
+        infos: list[str] = []
+
+        def pushInfo(self, text):  # noqa: N802 - QGIS API name
+            self.infos.append(text)
+            super().pushInfo(text)
+
+    feedback = Feedback()
+    res = run_alg("geotwin:importlearningislands", {"INPUT": str(source), "OUTPUT": str(tmp_path / "out.gpkg")},
+                  feedback)
+    normalised = {i: osm for i, (_, osm) in hours.items() if osm}
+    assert (res["IMPORTED"], res["NORMALISED_OPENING_HOURS"], res["HOURS_UNKNOWN"]) == (6, len(normalised), 1)
+    [line] = [t for t in feedback.infos if "everyday German" in t]
+    assert line.startswith("3 islands have opening hours in everyday German")
+    assert all(f"{i}: '{hours[i][0]}' as '{osm}'" in line for i, osm in normalised.items())
+    islands = _read(tmp_path / "out.gpkg", "learning_islands").set_index("id")
+    assert islands["opening_hours"].to_dict() == {i: h for i, (h, _) in hours.items()}   # kept as written

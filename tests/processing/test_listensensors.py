@@ -13,15 +13,6 @@ from geotwin.tests.mqtt_broker import DATA, Mosquitto, recordings
 DEVICES = DATA / "devices.json"
 
 
-@pytest.fixture
-def broker(tmp_path):
-    folder = tmp_path / "broker"
-    folder.mkdir()
-    b = Mosquitto(folder).start()
-    yield b
-    b.stop()
-
-
 def stored(gpkg) -> int:
     try:
         with sqlite3.connect(gpkg) as db:
@@ -184,3 +175,38 @@ def test_output_or_database_not_both(run_alg, pg_connection, tmp_path):
     for extra in ({}, {"OUTPUT": str(tmp_path / "t.gpkg"), "DATABASE": pg_connection}):
         with pytest.raises(QgsProcessingException, match="either an output GeoPackage or a PostGIS connection"):
             run_alg("geotwin:listensensors", {"BROKER": "127.0.0.1:1", "DEVICES": str(DEVICES), **extra})
+
+
+def test_devices_without_an_imported_sensor_are_linked_to_the_given_layers(run_alg, broker, tmp_path):
+    """BUILDINGS, AREAS and TOLERANCE link a device's new sensor point as geotwin:importsensors links a sensor:
+    one inside the square (its nearest façade, 12 m away, named), one 5 m east of the school (its façade), one 40 m
+    away from both (unlinked, with the reason)."""
+    import json
+
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    layers = tmp_path / "layers.gpkg"
+    gpd.GeoDataFrame({"id": ["B1"], "name": ["Schule"]}, geometry=[box(0, 0, 20, 10)],
+                     crs="EPSG:25832").to_file(layers, layer="footprints")
+    gpd.GeoDataFrame({"id": ["platz"], "name": ["Platz"]}, geometry=[box(0, 20, 100, 120)],
+                     crs="EPSG:25832").to_file(layers, layer="areas")
+    temperature = [{"key": "t", "property": "Air temperature", "unit": "°C", "unit_name": "degree Celsius"}]
+    devices = tmp_path / "devices.json"
+    devices.write_text(json.dumps({"crs": "EPSG:25832", "devices": [
+        {"dev_eui": f"00000000000000a{n}", "sensor_id": sid, "name": sid, "x": x, "y": y, "properties": temperature}
+        for n, (sid, x, y) in enumerate((("square", 10.0, 22.0), ("wall", 25.0, 5.0),
+                                         ("street", 60.0, -40.0)))]}), encoding="utf-8")
+    out = tmp_path / "sensors.gpkg"
+    result = run_alg("geotwin:listensensors", {
+        "BROKER": f"127.0.0.1:{broker.port}", "TOPICS": 0, "DEVICES": str(devices), "DURATION": 0.5,
+        "BUILDINGS": f"{layers}|layername=footprints", "AREAS": f"{layers}|layername=areas", "TOLERANCE": 15.0,
+        "OUTPUT": str(out)})
+    assert result["RECEIVED"] == 0
+    with sqlite3.connect(out) as db:
+        links = {r[0]: r[1:] for r in db.execute(
+            "SELECT sensor_id, link_type, link_id, link_distance, link_reason FROM sensors")}
+    assert links == {
+        "square": ("area", "platz", 0.0, "nearest façade: B1 at 12.0 m"),
+        "wall": ("facade", "B1", 5.0, None),
+        "street": ("none", None, None, "no building or area contains the point and no façade lies within 15 m")}

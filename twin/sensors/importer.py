@@ -165,6 +165,48 @@ def _ground_link(point: BaseGeometry, ground: str, facade: tuple[str, float] | N
     return {"link_type": "none", "link_reason": f"{why}; {rest}"}
 
 
+@dataclass
+class LinkLayers:
+    """The layers sensors are linked to: the sensor import's BUILDINGS, AREAS and TOLERANCE."""
+
+    buildings: LayerRef | None = None   # building footprints
+    areas: LayerRef | None = None       # parks, squares
+    tolerance: float = 15.0             # m: the nearest façade (for a ground sensor: area) within it
+
+
+class SensorLinker:
+    """Links sensors as the sensor import does (``link_sensor``), its layers read once into the target CRS.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> layers = _example_layers(Path(tmp.name))   # link_sensor's example: the school B1, the park P1
+        >>> linker = SensorLinker(LinkLayers(LayerRef(layers, "buildings"), LayerRef(layers, "areas")), "EPSG:25832")
+        >>> linker.link(Point(50, 100), {"sensor_name": "Noise", "observed_property": "Noise level"})
+        {'link_type': 'area', 'link_id': 'P1', 'link_name': 'Schlossgarten', 'link_distance': 0.0}
+        >>> tmp.cleanup()
+    """
+
+    def __init__(self, layers: LinkLayers, crs: str, reporter: Reporter | None = None) -> None:
+        self.tolerance = layers.tolerance
+        self.buildings = _Polygons(layers.buildings, crs, "building", reporter) if layers.buildings else None
+        self.areas = _Polygons(layers.areas, crs, "area", reporter) if layers.areas else None
+
+    def link(self, point: BaseGeometry | None, sensor: Mapping[str, Any]) -> Link:
+        """The sensor's Link (``link_sensor`` with these layers and tolerance).
+
+        Args:
+            point: the sensor's position in the target CRS (None: it has none).
+            sensor: its ``sensor_name``, ``datastream_name``, ``observed_property`` and ``attributes``.
+
+        Returns:
+            The Link.
+        """
+        return link_sensor(point, self.buildings, self.areas, self.tolerance, sensor)
+
+
 def _example_layers(folder: Path) -> str:
     """The GeoPackage of link_sensor's example, written into ``folder``: the building B1 (Schule, 20 m x 10 m at
     the origin) and the area P1 (Schlossgarten, 100 m x 100 m from y = 50)."""
@@ -219,8 +261,7 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
     import shapely
 
     reporter = reporter or Reporter()
-    b_index = _Polygons(buildings, crs, "building", reporter) if buildings else None
-    a_index = _Polygons(areas, crs, "area", reporter) if areas else None
+    linker = SensorLinker(LinkLayers(buildings, areas, tolerance), crs, reporter)
     summary = SensorSummary(issues=list(issues))
     for issue in issues[:50]:
         reporter.warning(f"{issue.source}{', line ' + str(issue.line) if issue.line else ''}, {issue.obj}: "
@@ -235,7 +276,7 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
             reporter.check()
             reporter.progress(100.0 * n / max(1, len(series)))
             point = shapely.Point(s.x, s.y) if s.x is not None else None
-            link = link_sensor(point, b_index, a_index, tolerance, {
+            link = linker.link(point, {
                 "sensor_name": s.sensor_name, "datastream_name": s.datastream_name,
                 "observed_property": s.observed_property, "attributes": s.attributes})
             times = sorted(s.times)

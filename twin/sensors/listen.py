@@ -17,7 +17,9 @@ from types import FrameType
 
 from ..kernel.errors import GeoTwinError
 from ..kernel.gpkg import SqliteError
+from ..kernel.layers import LayerRef
 from ..kernel.progress import Reporter
+from .importer import LinkLayers
 from .lorawan import TOPIC_PRESETS, Counts, PgUplinkStore, UplinkStore, load_devices
 from .mqtt import default_client_id, listen, parse_broker
 
@@ -48,6 +50,19 @@ def safe_dsn(dsn: str) -> str:
     return re.sub(r"password\s*=\s*('[^']*'|\S+)", "", dsn)
 
 
+def layer_arg(text: str | None) -> LayerRef | None:
+    """A layer of the command line: ``file`` or ``file|layer`` (None: not given).
+
+    Example:
+        >>> layer_arg("city.gpkg|footprints"), layer_arg("areas.geojson"), layer_arg(None)
+        (LayerRef(path='city.gpkg', layer='footprints'), LayerRef(path='areas.geojson', layer=None), None)
+    """
+    if not text:
+        return None
+    path, _, layer = text.partition("|")
+    return LayerRef(path, layer.removeprefix("layername=") or None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Make the command line parser of the listener service (``python -m geotwin.twin.sensors.listen``).
 
@@ -75,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ca-file", help="CA certificate(s) for TLS; default: the system's CAs")
     parser.add_argument("--client-id", help="MQTT client id (default: fixed per output and topics)")
     parser.add_argument("--crs", default="EPSG:25832", help="CRS of a new output")
+    parser.add_argument("--buildings", help="building footprints (file or file|layer) to link a device without an "
+                        "imported sensor to, as the sensor import does")
+    parser.add_argument("--areas", help="areas: parks, squares (file or file|layer), as the sensor import's")
+    parser.add_argument("--tolerance", type=float, default=15.0, help="metres to the nearest façade (default 15)")
     return parser
 
 
@@ -117,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         where = args.output or f"postgis:{safe_dsn(args.dsn)}/{args.schema}"
         broker.client_id = args.client_id or default_client_id(where, topics)
         devices = load_devices(args.devices)
-        store = UplinkStore(args.output, devices, args.crs) if args.output else \
-            PgUplinkStore(args.dsn, args.schema, devices)
+        links = (LinkLayers(layer_arg(args.buildings), layer_arg(args.areas), args.tolerance)
+                 if args.buildings or args.areas else None)
+        store = UplinkStore(args.output, devices, args.crs, links) if args.output else \
+            PgUplinkStore(args.dsn, args.schema, devices, links)
         try:
             counts = listen(broker, topics, store, duration=args.duration, reporter=_Print(), stop=stop,
                             on_progress=lambda c: print(c.line(), flush=True))

@@ -45,6 +45,7 @@ from ..kernel.gpkg import SqliteError, connect_ro, connect_rw, layer_names
 from ..kernel.numeric import to_number
 from ..kernel.schema import LayerSpec
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
+from .importer import Link, LinkLayers, SensorLinker
 from .series import KNOWN_UNITS, parse_time
 
 
@@ -570,11 +571,16 @@ def _iso(when: datetime) -> str:
 
 class UplinkStore:
     """Appends uplinks to the sensors, observations, sensor_issues and lorawan_uplinks tables of a
-    GeoPackage (created when missing; an existing twin or sensors GeoPackage is extended)."""
+    GeoPackage (created when missing; an existing twin or sensors GeoPackage is extended).
 
-    def __init__(self, path: str | Path, devices: dict[str, Device], crs: str | None = None) -> None:
+    A device without a sensor row gets its own, linked like an imported sensor (``SensorLinker``) when ``links``
+    names the building footprints and areas, else left unlinked (the build can still move it to a façade)."""
+
+    def __init__(self, path: str | Path, devices: dict[str, Device], crs: str | None = None,
+                 links: LinkLayers | None = None) -> None:
         self.path = Path(path)
         self.devices = devices
+        self.links = links
         self._touched: set[str] = set()      # DevEUIs with new rows since the last commit
         self.keys: dict[tuple[str, str], str] = {}   # (DevEUI, key) -> an imported sensor's key (adopted_sensors)
         self._prepare(crs)
@@ -595,14 +601,24 @@ class UplinkStore:
         """The sensor_key a device's property is stored under: an imported row of the device, else its own."""
         return self.keys.get((device.dev_eui, prop.key)) or sensor_key(device, prop)
 
-    def _sensor_row(self, device: Device, prop: Property) -> dict[str, Any]:
+    def _linker(self) -> SensorLinker | None:
+        return SensorLinker(self.links, self.crs) if self.links is not None else None
+
+    def _sensor_row(self, device: Device, prop: Property, point: Any = None,
+                    linker: SensorLinker | None = None) -> dict[str, Any]:
+        """A device property's own sensor row, linked by ``linker`` as the sensor import links (else unlinked)."""
+        name = f"{device.name}: {prop.observed_property}"
+        link: Link = (linker.link(point, {"sensor_name": device.name, "datastream_name": name,
+                                          "observed_property": prop.observed_property,
+                                          "attributes": {"dev_eui": device.dev_eui}})
+                      if linker is not None else
+                      {"link_type": "none", "link_reason": "not linked (LoRaWAN device table)"})
         return {
             "sensor_key": sensor_key(device, prop), "sensor_id": device.sensor_id, "sensor_name": device.name,
-            "datastream_id": prop.key, "datastream_name": f"{device.name}: {prop.observed_property}",
+            "datastream_id": prop.key, "datastream_name": name,
             "observed_property": prop.observed_property, "unit_name": prop.unit_name,
             "unit_symbol": prop.unit_symbol, "unit_known": prop.unit_symbol.strip().lower() in KNOWN_UNITS,
-            "count": 0, "non_numeric": 0, "source": SOURCE, "link_type": "none",
-            "link_reason": "not linked (LoRaWAN device table)",
+            "count": 0, "non_numeric": 0, "source": SOURCE, **link,
             "attributes": json.dumps({"dev_eui": device.dev_eui}),
         }
 
@@ -637,11 +653,14 @@ class UplinkStore:
         self.keys = adopted_sensors(self.devices, rows)
         import shapely
 
+        linker = self._linker() if any(self.key(d, p) not in known for d in self.devices.values()
+                                       for p in d.properties) else None
         for device in self.devices.values():
             xy = self._position(device, self.crs)
+            point = None if xy is None else shapely.Point(*xy)
             for prop in device.properties:
                 if self.key(device, prop) not in known:
-                    writer.add(SENSORS, self._sensor_row(device, prop), None if xy is None else shapely.Point(*xy))
+                    writer.add(SENSORS, self._sensor_row(device, prop, point, linker), point)
         if writer.layers:
             try:
                 writer.close()
@@ -770,12 +789,12 @@ class PgUplinkStore(UplinkStore):
     """The same tables in a PostGIS schema of a built twin (``sensors`` must exist there; ``lorawan_uplinks``
     is created when missing)."""
 
-    def __init__(self, dsn: str, schema: str, devices: dict[str, Device]) -> None:
+    def __init__(self, dsn: str, schema: str, devices: dict[str, Device], links: LinkLayers | None = None) -> None:
         import psycopg
 
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema or ""):
             raise GeoTwinError(f"not a valid schema name: {schema!r}")
-        self.dsn, self.schema, self.devices = dsn, schema, devices
+        self.dsn, self.schema, self.devices, self.links = dsn, schema, devices, links
         self._touched = set()
         self.keys = {}
         self.path = Path(f"postgis-{schema}")
@@ -812,12 +831,16 @@ class PgUplinkStore(UplinkStore):
         rows = list(self._x("SELECT sensor_key, observed_property, datastream_id, attributes FROM sensors"))
         known = {str(r[0]) for r in rows}
         self.keys = adopted_sensors(self.devices, rows)
+        import shapely
+
+        linker = self._linker() if any(self.key(d, p) not in known for d in self.devices.values()
+                                       for p in d.properties) else None
         for device in self.devices.values():
             xy = self._position(device, self.crs)
             for prop in device.properties:
                 if self.key(device, prop) in known:
                     continue
-                row = self._sensor_row(device, prop)
+                row = self._sensor_row(device, prop, None if xy is None else shapely.Point(*xy), linker)
                 names = ", ".join(f'"{n}"' for n in row)
                 marks = ", ".join("?" for _ in row)
                 geom = "NULL" if xy is None else "ST_SetSRID(ST_MakePoint(?, ?), ?)"

@@ -13,7 +13,8 @@
    (count, extent), each partition's subtree from its own buildings, read one partition at a time; the result
    is the single-process export's tree. Implicit tiling also has a ``top`` task for the buildings that lie
    across the borders of the tiles above the partitions (they stay in those tiles' content). It pickles: each
-   task carries its buildings' ids (compressed) and the boxes to read.
+   task carries its buildings' ids (compressed) and the boxes to read, and the rows no box read finds: its parts'
+   containers and its buildings with surfaces but no geometry of their own.
 2. ``export_subtree`` (one task, in a Dask worker or serially): reads only its buildings from the store (bounding
    box reads, kept by id: a building is in exactly one task, the one its reference point, the centre of its ENU
    box, gave it in the quadtree), meshes and georeferences them in the plan's frame, writes their tiles (and, for
@@ -38,11 +39,14 @@ Exporting again into the same folder (after a changed delivery tile was re-impor
 ``export_3dtiles`` does, every tile gets its content key (``incremental``), and a tile whose key the earlier
 export's report holds is hard-linked from the earlier export instead of encoded again; the plan hands each task
 the earlier records of its own tiles. A partition whose buildings did not change writes no tile (it still reads
-and meshes its buildings to know that); ``export_report.json`` counts per partition the tiles written and kept.
+them to know that, and meshes none); ``export_report.json`` counts per partition the tiles written and kept.
+With the viewer, each partition's search index rows stay in the tileset (``PARTS_DIR``, their sha256 in the
+report): a reused partition links the earlier rows file instead of meshing its buildings again for their boxes.
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import shutil
@@ -110,10 +114,13 @@ TOP_CELL = 1_000.0             # m: the top task reads its buildings cell by cel
 SUBTREE_LEVELS = 6             # subtreeLevels at most (as tileset.write_subtrees)
 TWIN_EXTRAS = (BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS)
 _VIEWER_ONLY = ("viewer", "cesium_url", "basemap")   # options that change no tile
-_SUMMARY_OWN = ("name", "key", "tiles", "records", "seconds", "digest", "reused")   # not in a report's summary
+_SUMMARY_OWN = ("name", "key", "tiles", "records", "seconds", "digest", "reused", "resumed")   # not in summary
 _LAYERS = (BUILDINGS.name, BUILDING_SURFACES.name, FOOTPRINTS.name)
 
 Box = tuple[list[float], list[float]]
+#: the rows without geometry a task carries: a part's container id, the containers' rows, the rows of buildings
+#: with surfaces only (each by id)
+_Rowless = tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 
 
@@ -131,6 +138,7 @@ class Task:
     packed: bytes                             # the buildings' ids in the plan's id order, compressed (``keys``)
     reads: list[tuple[BBox, range | NDArray[Any]]]   # a box and the indices into keys of its buildings (compact)
     containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
+    loose: list[dict[str, Any]] = field(default_factory=list)   # its buildings' rows without own geometry (surfaces)
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)   # the earlier export's records of its tiles
     earlier: dict[str, Any] | None = None     # the earlier export's report of this partition (digest, summary)
 
@@ -232,6 +240,8 @@ class SubtreeSummary:
     seconds: float
     digest: str = ""                          # task_digest: what the task was made from
     reused: bool = False                      # the earlier export's files, unchanged (nothing read was new)
+    search: str = ""                          # with the viewer: the sha256 of its search index rows file
+    resumed: bool = False                     # its folder kept from the unfinished export (``resume``)
 
 
 @dataclass
@@ -257,6 +267,7 @@ class _Scan:
     src_max: NDArray[Any] = field(default_factory=lambda: np.full(3, -np.inf))
     parents: set[str] = field(default_factory=set)
     no_geometry: dict[str, dict[str, Any]] = field(default_factory=dict)
+    loose: dict[str, dict[str, Any]] = field(default_factory=dict)   # rows without own geometry, with surfaces
     part_of: dict[str, str] = field(default_factory=dict)   # a part's id -> its parent's id
     skipped: list[str] = field(default_factory=list)
     rows_read: int = 0
@@ -367,7 +378,7 @@ def _scan(store: StoreReader, label: str, layers: set[str], rows: PlanRows,
     if scan.no_geometry and BUILDING_SURFACES.name in layers:
         surfaces = _surface_coords(store, set(scan.no_geometry))
     for bid in sorted(surfaces):
-        row = scan.no_geometry.pop(bid)
+        row = scan.loose[bid] = scan.no_geometry.pop(bid)
         if row.get("parent_id"):
             scan.parents.add(str(row["parent_id"]))
             scan.part_of[bid] = str(row["parent_id"])
@@ -572,7 +583,7 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
             rows.code(square, options.implicit)
             containers_of = {b: p for b, p in scan.part_of.items() if p in {str(c.get("id")) for c in containers}}
             cut = _Cut(rows, options, max(1, partition_buildings),
-                       (containers_of, {str(c.get("id")): c for c in containers}), reporter)
+                       (containers_of, {str(c.get("id")): c for c in containers}, scan.loose), reporter)
             root = cut.run(square)
         finally:
             rows.close()
@@ -634,7 +645,7 @@ class _Cut:
     rows: PlanRows
     options: ExportOptions
     limit: int
-    parents: tuple[dict[str, str], dict[str, dict[str, Any]]]   # a part's container id, the containers' rows
+    parents: _Rowless                         # a part's container id, the containers' rows, the loose rows
     reporter: Reporter
     tasks: list[Task] = field(default_factory=list)
     partitions: list[str] = field(default_factory=list)
@@ -746,9 +757,10 @@ def _read_box(lo: NDArray[Any], hi: NDArray[Any]) -> BBox:
 
 
 def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], src: tuple[NDArray[Any], NDArray[Any]],
-          containers: tuple[dict[str, str], dict[str, dict[str, Any]]], cells: bool) -> Task:
+          containers: _Rowless, cells: bool) -> Task:
     """The task of ``roots`` (copies whose ``own`` index the task's ids); one read box, or one per cell.
-    ``containers``: building id -> its container's id, and the containers' rows by id."""
+    ``containers``: building id -> its container's id, the containers' rows by id and the rows of the buildings
+    without own geometry (surfaces only: a box read cannot find them) by id."""
     members = np.unique(np.concatenate([n.own for r in roots for n in r.walk() if n.content and n.own is not None]))
     for r in roots:
         for n in r.walk():
@@ -766,8 +778,10 @@ def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], s
     else:
         reads = [(_read_box(lo, hi), range(len(members)))]
     task_keys = keys[members]
-    parents = sorted({p for b in _decoded(task_keys) if (p := containers[0].get(b))}) if containers[0] else []
-    return Task(name, key, roots, _packed(task_keys), reads, [containers[1][p] for p in parents])
+    ids = _decoded(task_keys) if containers[0] or containers[2] else []
+    parents = sorted({p for b in ids if (p := containers[0].get(b))})
+    return Task(name, key, roots, _packed(task_keys), reads, [containers[1][p] for p in parents],
+                loose=[containers[2][b] for b in ids if b in containers[2]])
 
 
 def _crs(store: StoreReader, specs: dict[str, LayerSpec]) -> tuple[str, str | None, str | None]:
@@ -809,6 +823,12 @@ def _task_frames(store: StoreReader, plan: ExportPlan, task: Task) -> dict[str, 
                 frame = frame.drop_duplicates("id")
                 found.update(frame["id"])
             parts[name].append(frame)
+    if task.loose and BUILDINGS.name in parts:   # buildings with surfaces only: no box read finds them
+        from ..store.frames import conform
+
+        loose = conform(pd.DataFrame(task.loose), plan.specs[BUILDINGS.name], plan.crs)
+        parts[BUILDINGS.name].append(loose)
+        found.update(loose["id"])
     missing = sorted(set(ids) - found)
     if missing:
         raise GeoTwinError(f"{len(missing)} building(s) of the plan are not in the store (it changed since the "
@@ -997,15 +1017,34 @@ def _search_part(task: Task) -> str:
 
 
 def _tile_task(plan: ExportPlan, task: Task, key: str, frames: dict[str, Any], work_dir: Path) -> SubtreeSummary:
-    """The earlier export's files of an unchanged task (with the viewer, its search rows from its meshes), else
-    its tiles encoded."""
+    """The earlier export's files of an unchanged task (with the viewer, its search rows too: the earlier
+    export's rows file when it is there as written, else from its meshes), else its tiles encoded."""
     summary = _reuse(plan, task, key, work_dir)
     if summary is None:
         return _encode_task(plan, task, frames, work_dir)
-    if plan.options.viewer:
+    if plan.options.viewer and not _reuse_search_part(plan, task, summary.search, work_dir):
         data, _, placement = _read_task(plan, task, frames)
-        write_part_rows(work_dir / _search_part(task), data.table.rows, placement.lo, placement.hi, placement.frame)
+        summary.search = _write_search_part(work_dir / _search_part(task), data, placement)
     return summary
+
+
+def _write_search_part(path: Path, data: CityModelData, placement: Placement) -> str:
+    """Write the partition's search index rows file (``write_part_rows``); its sha256."""
+    write_part_rows(path, data.table.rows, placement.lo, placement.hi, placement.frame)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _reuse_search_part(plan: ExportPlan, task: Task, sha256: str, work_dir: Path) -> bool:
+    """Link the earlier export's search rows file of a reused task into ``work_dir`` when it is there with the
+    sha256 its report recorded; else False (nothing linked)."""
+    earlier = Path(str(plan.previous_folder)) / _search_part(task)
+    try:
+        if not sha256 or hashlib.sha256(earlier.read_bytes()).hexdigest() != sha256:
+            return False
+    except OSError:
+        return False
+    _link(earlier, work_dir / _search_part(task), work_dir)
+    return True
 
 
 def _read_task(plan: ExportPlan, task: Task, frames: dict[str, Any]) -> tuple[CityModelData, Georeferencer, Placement]:
@@ -1032,8 +1071,7 @@ def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir:
     with the viewer, its search index rows."""
     options = plan.options
     data, geo, placement = _read_task(plan, task, frames)
-    if options.viewer:
-        write_part_rows(work_dir / _search_part(task), data.table.rows, placement.lo, placement.hi, placement.frame)
+    search = _write_search_part(work_dir / _search_part(task), data, placement) if options.viewer else ""
     columns = partition_columns(plan.column_types, attribute_rows(data.model), BUILDINGS.fields)
     content = ContentOptions(options.format, options.max_quantization_error, plan.quantize, plan.meshopt,
                              plan.context, placement.frame, geo)
@@ -1049,7 +1087,7 @@ def _encode_task(plan: ExportPlan, task: Task, frames: dict[str, Any], work_dir:
                 bounds[node.key] = city.write(node, writer)
     summary = SubtreeSummary(task.name, task.key, len(data.table), {}, 0.0, None, sorted(bounds), writer.tiles,
                              writer.records, writer.max_quantization_error, writer.quantized_tiles,
-                             writer.float_tiles, data.model.skipped, data.degenerate, 0.0)
+                             writer.float_tiles, data.model.skipped, data.degenerate, 0.0, search=search)
     if task.key == "top":
         summary.bounds = {k: (lo.tolist(), hi.tolist()) for k, (lo, hi) in bounds.items()}
     else:
@@ -1139,7 +1177,7 @@ def _resume_subtree(store_target: str, plan: ExportPlan, task: Task, parts: Path
         folder = parts / part_name(task.key)
         kept = kept_summary(folder, key) if done == key else None
         if kept is not None and (not plan.options.viewer or (folder / _search_part(task)).is_file()):
-            return SubtreeSummary(**kept)
+            return replace(SubtreeSummary(**kept), resumed=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{part_name(task.key)}.", suffix=".tmp", dir=parts))  # parts must exist
         try:
             summary = _tile_task(plan, task, key, frames, tmp)
@@ -1225,7 +1263,7 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
         "tiles": tiles,
         "partitions": [{"name": s.name, "key": s.key, "buildings": s.buildings, "tiles": len(s.tiles),
                         "rewritten": sum(1 for r in s.records.values() if r.get("rewritten", True)),
-                        "reused": s.reused, "seconds": round(s.seconds, 3), "digest": s.digest,
+                        "reused": s.reused, "resumed": s.resumed, "seconds": round(s.seconds, 3), "digest": s.digest,
                         "summary": _summary_fields(s)}
                        for s in summaries],
         "incremental": {"version": CONTENT_VERSION, "frame_origin": plan.frame_origin, "square": list(plan.square),
@@ -1235,16 +1273,16 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
 
 
 def _root_search(plan: ExportPlan, folder: Path) -> dict[str, Any] | None:
-    """With the viewer, search.json merged from the partitions' rows files; those removed in any case."""
-    search = None
-    if plan.options.viewer:
-        files = [folder / _search_part(t) for t in plan.tasks]
-        lacking = [t.name for t, f in zip(plan.tasks, files) if not f.is_file()]
-        if lacking:
-            raise GeoTwinError(f"no search index rows of {', '.join(lacking)}: export those partitions again")
-        search = merge_search_index(folder, files)
-    shutil.rmtree(folder / PARTS_DIR, ignore_errors=True)
-    return search
+    """With the viewer, search.json merged from the partitions' rows files, which stay in the tileset (an export
+    into the same folder reads those of the partitions it reuses instead of meshing them again); without, none."""
+    if not plan.options.viewer:
+        shutil.rmtree(folder / PARTS_DIR, ignore_errors=True)
+        return None
+    files = [folder / _search_part(t) for t in plan.tasks]
+    lacking = [t.name for t, f in zip(plan.tasks, files) if not f.is_file()]
+    if lacking:
+        raise GeoTwinError(f"no search index rows of {', '.join(lacking)}: export those partitions again")
+    return merge_search_index(folder, files)
 
 
 def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | os.PathLike[str],
@@ -1422,7 +1460,7 @@ def _map(plan: ExportPlan, work: WorkFolder, mapper: Mapper, reporter: Reporter)
             work.forget(names.get(result.name, ""))
             reporter.warning(result.message)
         else:
-            kept += done.get(result.key) == result.digest
+            kept += result.resumed
             work.record_part(result.key, result.digest)
         reporter.check()
         reporter.progress(20 + 75 * len(results) / len(plan.tasks))

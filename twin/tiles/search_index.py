@@ -26,7 +26,7 @@ from .frame import EnuFrame
 
 SEARCH_FILE = "search.json"
 SEARCH_COLUMNS = ("id", "name", "address", "lon", "lat", "height", "radius")
-PARTS_DIR = ".search-parts"   # the partitioned export's rows per partition (removed when merged)
+PARTS_DIR = ".search-parts"   # the partitioned export's rows per partition (kept for the next export's reuse)
 
 
 def _text(value: Any) -> str:

@@ -45,7 +45,9 @@ def test_the_search_index_equals_the_single_exports_serially_and_on_the_cluster(
         assert len(result.report["partitions"]) >= 4
         assert _search(tmp_path / name) == expected, name
         assert result.report["search"] == {"file": SEARCH_FILE, "buildings": 400}
-        assert not (tmp_path / name / PARTS_DIR).exists() and not work_folder(tmp_path / name).exists()
+        assert not work_folder(tmp_path / name).exists()   # each partition's rows stay for the next export's reuse
+        assert sorted(p.name for p in (tmp_path / name / PARTS_DIR).iterdir()) == \
+            sorted(f"{part_name(p['key'])}.jsonl" for p in result.report["partitions"])
     plain = export_partitioned(single["city"], tmp_path / "plain", ExportOptions(viewer=False, lod1_max_buildings=60),
                                partition_buildings=PER_PARTITION)
     assert not (tmp_path / "plain" / SEARCH_FILE).exists() and plain.report["search"] is None
@@ -76,13 +78,15 @@ def test_a_resumed_export_writes_the_same_search_index(single, tmp_path):
     inodes = {p.name: _inodes(p) for p in parts.iterdir() if p.name in kept}
     removed = rows[0].parent.parent.name
     rows[0].unlink()   # this partition cannot be kept now: it is tiled again with the failed one
-    result = export_partitioned(single["city"], target, OPTIONS, partition_buildings=PER_PARTITION)
+    reporter = CollectingReporter()   # the removed one's folder is not counted as kept
+    result = export_partitioned(single["city"], target, OPTIONS, reporter, partition_buildings=PER_PARTITION)
     assert _search(target) == expected
+    assert f"{len(kept) - 1} of {len(kept) + 1} partition(s) kept" in " ".join(reporter.infos)
     assert result.report["search"] == {"file": SEARCH_FILE, "buildings": 400}
     for name, files in inodes.items():   # a kept partition's tiles are linked into the tileset, not written again
         now = {f: (target / f).stat().st_ino for f in files}
         assert (now == files) == (name != removed), name
-    assert not work_folder(target).exists() and not (target / PARTS_DIR).exists()
+    assert not work_folder(target).exists() and len(list((target / PARTS_DIR).iterdir())) == len(kept) + 1
     # exported again into the same folder: every partition is the earlier one's, the index the same
     again = export_partitioned(single["city"], target, OPTIONS, partition_buildings=PER_PARTITION)
     assert all(p["reused"] for p in again.report["partitions"]) and _search(target) == expected

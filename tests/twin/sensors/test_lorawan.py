@@ -32,15 +32,6 @@ DEVICES = DATA / "devices.json"
 TOPICS = [CHIRPSTACK_TOPIC, TTS_TOPIC]
 
 
-@pytest.fixture
-def broker(tmp_path):
-    folder = tmp_path / "broker"
-    folder.mkdir()
-    b = Mosquitto(folder).start()
-    yield b
-    b.stop()
-
-
 def rows(gpkg: Path, sql: str, *args) -> list[tuple]:
     with sqlite3.connect(gpkg) as db:
         return db.execute(sql, args).fetchall()
@@ -492,6 +483,35 @@ def test_command_line_service_stops_on_sigterm(broker, tmp_path, python_exe):
     last = stdout.strip().splitlines()[-1]
     assert last.endswith("duplicates, 0 from unknown devices, 0 malformed")
     assert " 3 uplinks stored (3 observations)" in last
+
+
+def test_command_line_service_links_new_device_sensors_as_the_import(broker, tmp_path, python_exe):
+    """--buildings, --areas and --tolerance: a device inside the square is on it, one 5 m east of the school on its
+    façade (link_sensor's rules, as the sensor import applies them)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    layers = tmp_path / "layers.gpkg"
+    gpd.GeoDataFrame({"id": ["B1"], "name": ["Schule"]}, geometry=[box(0, 0, 20, 10)],
+                     crs="EPSG:25832").to_file(layers, layer="footprints")
+    areas = tmp_path / "areas.geojson"
+    gpd.GeoDataFrame({"id": ["platz"], "name": ["Platz"]}, geometry=[box(0, 20, 100, 120)],
+                     crs="EPSG:25832").to_file(areas)
+    prop = [{"key": "t", "property": "Air temperature", "unit": "°C", "unit_name": "degree Celsius"}]
+    devices = tmp_path / "devices.json"
+    devices.write_text(json.dumps({"crs": "EPSG:25832", "devices": [
+        {"dev_eui": "00000000000000a1", "sensor_id": "square", "name": "square", "x": 10.0, "y": 22.0,
+         "properties": prop},
+        {"dev_eui": "00000000000000a2", "sensor_id": "wall", "name": "wall", "x": 25.0, "y": 5.0,
+         "properties": prop}]}), encoding="utf-8")
+    out = tmp_path / "sensors.gpkg"
+    proc = subprocess.run([python_exe, "-m", "geotwin.twin.sensors.listen", "--broker", f"127.0.0.1:{broker.port}",
+                           "--devices", str(devices), "--output", str(out), "--duration", "0.5",
+                           "--buildings", f"{layers}|footprints", "--areas", str(areas), "--tolerance", "15"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(rows(out, "SELECT sensor_id, link_type, link_id, link_distance, link_reason FROM sensors")) == [
+        ("square", "area", "platz", 0.0, "nearest façade: B1 at 12.0 m"), ("wall", "facade", "B1", 5.0, None)]
 
 
 # ------------------------------------------------------------------------------------------------- sample district

@@ -12,19 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pytest
 import shapely
 from lxml import etree
 from pyproj import Transformer
 from shapely.geometry import Polygon
 
-from geotwin.tests.mqtt_broker import Mosquitto
 from geotwin.twin.build import BuildInputs, build_twin
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.sensors.export_source import read_exports
-from geotwin.twin.sensors.importer import write_sensors
+from geotwin.twin.sensors.importer import LinkLayers, write_sensors
 from geotwin.twin.sensors.lorawan import CHIRPSTACK_TOPIC, UplinkStore, load_devices
 from geotwin.twin.store import open_store
 
@@ -39,15 +37,6 @@ GROUND = ("Soil moisture", "Parking space occupancy")
 def rows(gpkg, sql, *args):
     with sqlite3.connect(gpkg) as db:
         return db.execute(sql, args).fetchall()
-
-
-@pytest.fixture
-def broker(tmp_path):
-    folder = tmp_path / "broker"
-    folder.mkdir()
-    b = Mosquitto(folder).start()
-    yield b
-    b.stop()
 
 
 def _replay(python_exe, broker, recording):
@@ -249,3 +238,61 @@ def test_a_postgis_twin_keeps_one_sensor_per_device(broker, pg_dsn):
     finally:
         with psycopg.connect(pg_dsn) as db:
             db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def test_a_device_only_listened_to_links_like_an_imported_sensor(broker, tmp_path):
+    """Two devices of the table that the sensor import does not know (new DevEUIs at the positions of the imported
+    'Lufttemperatur Platzmitte', inside Friedrichsplatz, and 'Stellplatz Erbprinzenstraße 4', a parking sensor
+    0.5 m off the square) get their own sensors; the listener, given the import's footprints, areas and tolerance,
+    links them as the import linked the imported ones: in the built twin each is on the square with the very
+    link_reason of its imported twin, and the links table has its 'observes' row."""
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=20, seed=0, formats=("citygml", "sensors", "areas"))
+    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
+    footprints, areas = LayerRef(str(tmp_path / "city.gpkg"), "footprints"), LayerRef(str(folder / "areas.geojson"))
+    sensors = tmp_path / "sensors.gpkg"
+    write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832"), str(sensors), "EPSG:25832",
+                  buildings=footprints, areas=areas, tolerance=15.0)
+    table = json.loads((folder / "sensors.devices.json").read_text(encoding="utf-8"))
+    by_id = {d["sensor_id"]: d for d in table["devices"]}
+    clones = {"ka-fp-temp-01": ("0011223344550001", "lw-only-temp"),
+              "ka-fp-park-04": ("0011223344550002", "lw-only-park")}
+    for original, (eui, sensor_id) in clones.items():
+        table["devices"].append({**by_id[original], "dev_eui": eui, "sensor_id": sensor_id})
+    devices_file = tmp_path / "devices.json"
+    devices_file.write_text(json.dumps(table), encoding="utf-8")
+    store = UplinkStore(sensors, load_devices(devices_file), links=LinkLayers(footprints, areas, 15.0))
+    listener = Listener(local_broker(broker), sensors, topics=[CHIRPSTACK_TOPIC], store=store)
+    messages = []
+    for n, (original, (eui, _)) in enumerate(clones.items()):
+        key = by_id[original]["properties"][0]["key"]
+        doc = {"deviceInfo": {"devEui": eui}, "fCnt": 7, "time": "2025-06-09T08:00:00+00:00", "object": {key: n + 0.5}}
+        messages.append((f"application/1/device/{eui}/event/up", json.dumps(doc).encode()))
+    broker.publish(messages)
+    listener.wait(lambda: bool(listener.seen) and listener.seen[-1] >= 2)
+    counts = listener.finish()
+    assert (counts.stored, counts.observations, counts.unknown) == (2, 2, 0)
+    build_twin(open_store(tmp_path / "twin.gpkg"), BuildInputs(citymodel=[str(tmp_path / "city.gpkg")],
+                                                              sensors=[str(sensors)]))
+    twin = tmp_path / "twin.gpkg"
+    got = {sid: (t, i, r) for sid, t, i, r in rows(twin, "SELECT sensor_id, link_type, link_id, link_reason "
+                                                        "FROM sensors")}
+    # independent: the square of areas.geojson contains the temperature device and not the parking one
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    area = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"][0]
+    square = shapely.transform(shapely.geometry.shape(area["geometry"]),
+                               lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
+    inside = {o: square.contains(shapely.Point(to_utm.transform(by_id[o]["x"], by_id[o]["y"]))) for o in clones}
+    assert inside == {"ka-fp-temp-01": True, "ka-fp-park-04": False}
+    assert got["lw-only-temp"] == got["ka-fp-temp-01"] == ("area", "friedrichsplatz",
+                                                             "nearest façade: DEBW_KA_0000001 at 13.0 m")
+    assert got["lw-only-park"] == got["ka-fp-park-04"] == (
+        "area", "friedrichsplatz", "ground sensor (Parking space occupancy): nearest façade DEBW_KA_0000001 at 5.0 m, "
+                                   "not named for it; nearest area within 15 m")
+    links = rows(twin, "SELECT from_id, to_layer, to_id, json_extract(details, '$.link_type') FROM links "
+                       "WHERE relation = 'observes' AND from_id LIKE 'lorawan#lw-only-%' ORDER BY from_id")
+    assert links == [("lorawan#lw-only-park#parking_occupied", "area", "friedrichsplatz", "area"),
+                     ("lorawan#lw-only-temp#air_temperature_c", "area", "friedrichsplatz", "area")]
+    assert rows(twin, "SELECT sensor_key, result FROM observations WHERE sensor_key LIKE 'lorawan#lw-only-%' "
+                      "ORDER BY sensor_key") == [("lorawan#lw-only-park#parking_occupied", 1.5),
+                                                 ("lorawan#lw-only-temp#air_temperature_c", 0.5)]

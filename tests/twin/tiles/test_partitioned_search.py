@@ -4,18 +4,23 @@ and a part is listed exactly when its building has no geometry of its own (check
 when the part and its building are tiled by different partitions."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
+import shapely
 
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.examples import sample_twin
+from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.twin.tiles import partitioned
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
-from geotwin.twin.tiles.partitioned import export_partitioned, plan_export
+from geotwin.twin.tiles.partitioned import Failure, export_partitioned, plan_export
+from geotwin.twin.tiles.resume import part_name, work_folder
 from geotwin.twin.tiles.search_index import PARTS_DIR, SEARCH_FILE
 
 HAMBURG = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
@@ -28,7 +33,8 @@ def _options(**kw) -> ExportOptions:
 def _both(city: Path, tmp_path: Path, options: ExportOptions, partition: int) -> tuple[bytes, bytes, dict]:
     export_3dtiles(city, tmp_path / "single", options)
     parts = export_partitioned(city, tmp_path / "parts", options, partition_buildings=partition)
-    assert not (tmp_path / "parts" / PARTS_DIR).exists()
+    kept = sorted(p.name for p in (tmp_path / "parts" / PARTS_DIR).iterdir())   # for the next export's reuse
+    assert kept == sorted(f"{part_name(p['key'])}.jsonl" for p in parts.report["partitions"])
     return (tmp_path / "single" / SEARCH_FILE).read_bytes(), (tmp_path / "parts" / SEARCH_FILE).read_bytes(), \
         parts.report
 
@@ -95,3 +101,134 @@ def test_a_part_whose_building_is_tiled_by_another_partition(hamburg, tmp_path):
     listed = {r[0] for r in json.loads(parts)["rows"]}
     assert not listed & {p for p, _ in links} and {b for _, b in links} <= listed
     _check_listed(city, parts, options)
+
+
+def _counting(monkeypatch) -> list[Path]:
+    """Count the partitions' meshing: every call of ``read_export_data`` in the partitioned export."""
+    calls: list[Path] = []
+    real = partitioned.read_export_data
+
+    def counted(gpkg, options, reporter):
+        calls.append(Path(gpkg))
+        return real(gpkg, options, reporter)
+
+    monkeypatch.setattr(partitioned, "read_export_data", counted)
+    return calls
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_exporting_again_reads_the_reused_partitions_rows_instead_of_meshing(tmp_path, monkeypatch):
+    """Each partition's rows stay in the tileset with their sha256 in the report: an export into the same folder
+    that reuses every partition meshes none and writes the same search.json; a lost or changed rows file is made
+    again from that partition's meshes, and only that one."""
+    out, options = tmp_path / "tiles", _options(leaf_max_buildings=4, lod1_max_buildings=4)
+    calls = _counting(monkeypatch)
+    first = export_partitioned(sample_twin().city, out, options, partition_buildings=5)
+    keys = [p["key"] for p in first.report["partitions"]]
+    assert len(keys) == 3 and len(calls) == 3   # every partition meshed once
+    index = (out / SEARCH_FILE).read_bytes()
+    rows = {k: out / PARTS_DIR / f"{part_name(k)}.jsonl" for k in keys}
+    assert {p["key"]: p["summary"]["search"] for p in first.report["partitions"]} == \
+        {k: _sha(f) for k, f in rows.items()}
+    assert sum(len(f.read_text(encoding="utf-8").splitlines()) for f in rows.values()) == 12
+    inodes = {k: f.stat().st_ino for k, f in rows.items()}
+
+    calls.clear()
+    again = export_partitioned(sample_twin().city, out, options, partition_buildings=5)
+    assert calls == [] and all(p["reused"] for p in again.report["partitions"])
+    assert (out / SEARCH_FILE).read_bytes() == index and again.report["search"]["buildings"] == 12
+    assert {k: f.stat().st_ino for k, f in rows.items()} == inodes   # the earlier files, linked
+
+    rows[keys[0]].unlink()
+    rows[keys[1]].write_text(rows[keys[1]].read_text(encoding="utf-8").replace("DEBW", "XX"), encoding="utf-8")
+    third = export_partitioned(sample_twin().city, out, options, partition_buildings=5)
+    assert len(calls) == 2 and all(p["reused"] for p in third.report["partitions"])
+    assert (out / SEARCH_FILE).read_bytes() == index
+    assert {k: _sha(f) for k, f in rows.items()} == {p["key"]: p["summary"]["search"] for p in first.report["partitions"]}
+
+
+def test_the_kept_message_counts_the_partition_folders_kept(tmp_path, monkeypatch):
+    """A resumed export says how many partition folders it kept: one partition failed and a finished one lost its
+    rows file (its digest still matches, but its folder cannot be kept): 1 of 3 kept, 2 meshed again."""
+    out, options = tmp_path / "tiles", _options(leaf_max_buildings=4, lod1_max_buildings=4)
+    failing: list[str] = []
+
+    def fail_one(fn, tasks):
+        for task in tasks:
+            if not failing:
+                failing.append(task.key)
+                yield Failure(task.name, f"{task.name} failed: on purpose")
+            else:
+                yield fn(task)
+
+    with pytest.raises(GeoTwinError, match=r"1 of 3 partitions failed; the output is unchanged: .* on purpose"):
+        export_partitioned(sample_twin().city, out, options, CollectingReporter(), fail_one, partition_buildings=5)
+    finished = sorted(json.loads((work_folder(out) / "manifest.json").read_text(encoding="utf-8"))["partitions"])
+    assert len(finished) == 2 and failing[0] not in finished
+    lost = finished[0]
+    (work_folder(out) / "parts" / part_name(lost) / PARTS_DIR / f"{part_name(lost)}.jsonl").unlink()
+    calls = _counting(monkeypatch)
+    reporter = CollectingReporter()
+    result = export_partitioned(sample_twin().city, out, options, reporter, partition_buildings=5)
+    assert f"1 of 3 partition(s) kept from the unfinished export in {work_folder(out)}" in reporter.infos
+    assert sorted(p["key"] for p in result.report["partitions"] if p["resumed"]) == [finished[1]]
+    assert len(calls) == 2 and result.report["search"]["buildings"] == 12
+    export_3dtiles(sample_twin().city, tmp_path / "single", options)
+    assert (out / SEARCH_FILE).read_bytes() == (tmp_path / "single" / SEARCH_FILE).read_bytes()
+
+
+def _flattened(blob: bytes) -> bytes:
+    """A GeoPackage geometry blob with every vertex moved onto its first: polygons without area."""
+    start = 8 + {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(blob[3] >> 1) & 7]   # header and envelope
+    geom = shapely.from_wkb(bytes(blob[start:]))
+    first = shapely.get_coordinates(geom, include_z=True)[0]
+    flat = shapely.transform(geom, lambda xyz: xyz * 0 + first, include_z=True)
+    return bytes(blob[:start]) + shapely.to_wkb(flat, output_dimension=3, byte_order=1)
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """sha256 of every file of an export but its report and the partitions' search rows."""
+    return {p.relative_to(folder).as_posix(): _sha(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "export_report.json" and PARTS_DIR not in p.parts}
+
+
+@pytest.mark.parametrize("case", ["surfaces only", "no area", "no area, same partition"])
+def test_a_parent_without_geometry_of_its_own_in_its_partition(tmp_path, case):
+    """A building made the parent of a building of another partition (or of its own) and then given no usable
+    geometry of its own in its partition: only surfaces (no geometry in ``buildings``: no box read finds its row,
+    the partition failed), or polygons without area (dropped by its partition). Both exports list it and its part
+    alike, byte for byte; from surfaces only, the same tiles too (a dropped building is known to change the
+    tiles' column types: the plan typed the columns with its row, the single export without)."""
+    city = tmp_path / "city.gpkg"
+    shutil.copy(sample_twin().city, city)
+    options = _options(leaf_max_buildings=4, lod1_max_buildings=4)
+    tasks = plan_export(city, options, partition_buildings=5).tasks
+    assert len(tasks) == 3
+    parent = tasks[0].ids[0]
+    part = tasks[0].ids[1] if case.endswith("same partition") else tasks[1].ids[0]
+    with sqlite3.connect(city) as con:   # the R-tree triggers set aside while the rows are changed
+        con.create_function("flattened", 1, _flattened)
+        triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                               "AND tbl_name IN ('buildings', 'building_surfaces')").fetchall()
+        for name, _ in triggers:
+            con.execute(f'DROP TRIGGER "{name}"')
+        con.execute("UPDATE buildings SET parent_id = ? WHERE id = ?", (parent, part))
+        if case == "surfaces only":
+            con.execute("UPDATE buildings SET geom = NULL WHERE id = ?", (parent,))
+        else:
+            con.execute("UPDATE building_surfaces SET geom = flattened(geom) WHERE building_id = ?", (parent,))
+        for _, sql in triggers:
+            con.execute(sql)
+    single, parts, report = _both(city, tmp_path, options, 5)
+    assert parts == single
+    listed = [r[0] for r in json.loads(parts)["rows"]]
+    others = sorted(b for t in tasks for b in t.ids if b not in (parent, part))
+    if case == "surfaces only":   # the parent is tiled from its surfaces and stands for its part
+        assert listed == sorted([parent, *others]) and report["skipped"] == []
+        assert _files(tmp_path / "parts") == _files(tmp_path / "single")   # every tile too
+    else:                         # the parent is dropped: its part is listed in its place
+        assert listed == sorted([part, *others])
+        assert report["skipped"] == [f"building {parent}: no polygon with an area"]

@@ -9,10 +9,8 @@ of the real FZK-Haus IFC show their areas as the IFC's NetFloorArea rounded to t
 72.96000000000001 or 73 m²). One chromium launch."""
 from __future__ import annotations
 
-import functools
 import json
 import math
-import shutil
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -21,15 +19,13 @@ import pytest
 
 from geotwin.bim.importer import ImportOptions, import_ifc
 from geotwin.tests.paths import ROOT
-from geotwin.tests.twin.tiles.browser_job import run_job
-from geotwin.tests.twin.tiles.test_viewer_browser import CESIUM_BUILD, CHROMIUM, twin_export
-from geotwin.tests.twin.tiles.test_viewer_webmap import QuietHandler, serve
+from geotwin.tests.twin.tiles.browser_job import page_values, served_site
+from geotwin.tests.twin.tiles.test_viewer_browser import twin_export
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sample.site import site as sample_site
 from geotwin.twin.sample.site import to_lonlat
-from geotwin.twin.tiles.viewer import MARKER_CLASSES, write_viewer
+from geotwin.twin.tiles.viewer import MARKER_CLASSES, OTHER_MARKER, write_viewer
 
-DRIVER = ROOT / "tests" / "browser" / "webmap.cjs"
 PROBE = ROOT / "tests" / "browser" / "a11y_probe.js"
 FZK_IFC = "ifc/fzk-haus/AC20-FZK-Haus.ifc"
 ROOM_COLUMNS = ["global_id", "name", "long_name", "number", "storey", "area", "area_source", "height", "volume"]
@@ -37,6 +33,20 @@ COLORS = {label: colour for label, colour, _ in MARKER_CLASSES}
 LAYERS = ("Learning islands", "Sensors")
 TABS = 8
 ROOMS = ("Galerie", "Buero")
+#: The points' legend as shown: each item's text, kind, swatch colour and whether it is shown.
+MARKER_LEGEND = ("[...document.querySelectorAll('#legend-markers li')].map(li => ({text: li.textContent, kind: "
+                 "li.dataset.kind, colour: getComputedStyle(li.querySelector('.swatch')).backgroundColor, shown: "
+                 "!li.hidden && !li.closest('section').hidden && li.getClientRects().length > 0}))")
+
+
+def legend_items(labels: list[str]) -> list[dict]:
+    """The points' legend expected: learning islands, sensors and other points (the rooms), all shown in their
+    pins' fill colours, labelled in the page's language."""
+    def rgb(colour: str) -> str:
+        return "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
+
+    return [{"text": text, "kind": kind, "colour": rgb(colour), "shown": True}
+            for text, (_label, colour, kind) in zip(labels, [*MARKER_CLASSES, OTHER_MARKER], strict=True)]
 
 
 def net_floor_areas(path) -> dict[str, Decimal]:
@@ -99,18 +109,8 @@ def free_spots(square, others, count: int, spacing: float = 45.0) -> list[tuple[
 
 
 def test_webmap_declutter_contrast_keyboard_and_room_areas(tmp_path, run_alg, district_sources, shared_data):
-    assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
-    node = shutil.which("node")
-    assert node, "node is required for the browser test"
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
-    server, base = serve(functools.partial(QuietHandler, directory=str(site)))
-    try:
+    with served_site(tmp_path) as (site, base, node):
         _run(tmp_path, shared_data, site, base, node, run_alg, district_sources)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
@@ -172,7 +172,9 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
               {"key": "Escape"},
               {"eval": "({hidden: document.getElementById('info').hidden, focus: window.geotwinProbe.focus()})",
                "as": "escaped"},
+              {"eval": MARKER_LEGEND, "as": "legend_de"},
               {"click": "#lang-switch"},
+              {"eval": MARKER_LEGEND, "as": "legend_en"},
               {"clickAt": {"lon": rooms[-1]["geometry"]["coordinates"][0], "lat": rooms[-1]["geometry"]["coordinates"][1],
                            "height": None, "offsetY": -22}, "as": "room_en"},
               {"eval": "window.geotwinProbe.contrast()", "as": "contrast_en"},
@@ -180,19 +182,14 @@ def _run(tmp_path, shared_data, site, base, node, run_alg, district_sources):
               {"eval": f"({{heights: document.getElementById('heights').textContent, labels: {pins}.Sensors.labels}})",
                "as": "switched"},
               {"screenshot": str(tmp_path / "a11y.png")}]
-    job = {"timeoutMs": 90000, "pages": [
-        {"url": f"{base}/twin/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
-         "steps": steps}]}
-    result = run_job(node, DRIVER, job, tmp_path, timeout=900)
-    assert result["foreignRequests"] == []
-    page = result["pages"][0]
-    assert "error" not in page, page.get("error")
-    assert page["pageErrors"] == [] and page["consoleErrors"] == [], page
-    v = page["values"]
+    v = page_values(node, f"{base}/twin/viewer/index.html", steps, tmp_path, timeout=900)
     _check_declutter(v, points, on_square)
     _check_contrast(v)
     _check_keyboard(v)
     _check_rooms(v, rooms, shared_data)
+    # the rooms' pins are "other points": the legend lists them too, in German and in English
+    assert v["legend_de"] == legend_items(["Lerninseln", "Sensoren", "Sonstige Punkte"]), v["legend_de"]
+    assert v["legend_en"] == legend_items(["Learning islands", "Sensors", "Other points"]), v["legend_en"]
     # every row of the sensor's and the rooms' panels has a label in the page's language (German, English)
     assert v["untranslated"] == [], v["untranslated"]
     # after the switch to English the heights line and the sensor labels follow (decimal point)

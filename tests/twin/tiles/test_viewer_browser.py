@@ -566,7 +566,7 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
     assert result["foreignRequests"] == []  # no Cesium ion, no CDN: everything from localhost
     page11, page10, page_hh, page_implicit, page_district, page_twin, broken = result["pages"]
 
-    for page in (page11, page10):
+    for page, pins in ((page11, True), (page10, False)):
         load = page["load"]
         assert load["loaded"] is True and load["error"] is None, load
         assert load["statusState"] == "loaded" and load["status"].startswith("tileset loaded")
@@ -576,7 +576,9 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
         # The flat globe sits at the bottom of the root bounding box: the fixture's ground.
         assert load["groundHeight"] == pytest.approx(GROUND_H, abs=0.01)
         assert load["heights"] is None  # the fixture names no height model
-        assert load["legend"] == [label for label, _c, _p in FUNCTION_CLASSES] + [OTHER_FUNCTION[0]]
+        # the points' legend comes with the overlay pins (1.1: an island and a sensor; 1.0: none)
+        assert load["legend"] == ([label for label, _c, _p in FUNCTION_CLASSES] + [OTHER_FUNCTION[0]]
+                                  + ([c[0] for c in MARKER_CLASSES] if pins else []))
         # Buildings are coloured by function code, as the legend says.
         colours = {f["id"]: (f["function"], f["color"]) for f in page["features"]}
         assert colours == {b[0]: (b[1], function_colour(b[1])) for b in BUILDINGS}

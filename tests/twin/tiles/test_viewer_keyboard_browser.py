@@ -6,25 +6,14 @@ object is chosen, in German and in English. The fixture tileset of test_viewer_b
 learning islands and two sensors at known places, seen from straight above. One chromium launch."""
 from __future__ import annotations
 
-import functools
 import json
-import shutil
 
 from geotwin.tests.paths import ROOT
-from geotwin.tests.twin.tiles.browser_job import run_job
-from geotwin.tests.twin.tiles.test_viewer_a11y_browser import check_canvas_labels
-from geotwin.tests.twin.tiles.test_viewer_browser import (
-    BUILDINGS,
-    CESIUM_BUILD,
-    CHROMIUM,
-    GROUND_H,
-    enu_to_geodetic,
-    write_fixture_tileset,
-)
-from geotwin.tests.twin.tiles.test_viewer_webmap import QuietHandler, serve
+from geotwin.tests.twin.tiles.browser_job import page_values, served_site
+from geotwin.tests.twin.tiles.test_viewer_a11y_browser import MARKER_LEGEND, check_canvas_labels, legend_items
+from geotwin.tests.twin.tiles.test_viewer_browser import BUILDINGS, GROUND_H, enu_to_geodetic, write_fixture_tileset
 from geotwin.twin.tiles.viewer import write_viewer
 
-DRIVER = ROOT / "tests" / "browser" / "webmap.cjs"
 PROBE = ROOT / "tests" / "browser" / "a11y_probe.js"
 # layer, id, name, east, north (m from the fixture's origin); rows 12 m and more apart (over 60 px from above)
 PINS = [
@@ -68,23 +57,13 @@ def hint(lang: str, order, i: int) -> str:
 
 
 def test_keyboard_picks_pins_and_buildings(tmp_path):
-    assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
-    node = shutil.which("node")
-    assert node, "node is required for the browser test"
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
-    out = site / "city"
-    write_fixture_tileset(out, "1.1")
-    write_pins(out)
-    write_viewer(out, cesium_url=site / "cesium", title="GeoTwin",
-                 extra_layers={"Learning islands": "../islands.geojson", "Sensors": "../sensors.geojson"})
-    server, base = serve(functools.partial(QuietHandler, directory=str(site)))
-    try:
+    with served_site(tmp_path) as (site, base, node):
+        out = site / "city"
+        write_fixture_tileset(out, "1.1")
+        write_pins(out)
+        write_viewer(out, cesium_url=site / "cesium", title="GeoTwin",
+                     extra_layers={"Learning islands": "../islands.geojson", "Sensors": "../sensors.geojson"})
         v = _drive(tmp_path, node, base)
-    finally:
-        server.shutdown()
-        server.server_close()
     order = expected_order()
     n = len(order)
     _check_focus_and_steps(v, order)
@@ -105,6 +84,9 @@ def test_keyboard_picks_pins_and_buildings(tmp_path):
     # English after the switch: the hint and the map's name follow
     assert v["english"]["hint"] == hint("en", order, 0), v["english"]
     assert v["english"]["label"].startswith("3D map. Arrow keys"), v["english"]
+    # islands and sensors only: the points' legend lists them; "other points" stays hidden until such a pin shows
+    expected = legend_items(["Learning islands", "Sensors", "Other points"])
+    assert v["legend_en"] == expected[:2] + [{**expected[2], "shown": False}], v["legend_en"]
     # the hint line meets WCAG AA contrast like every other text
     hint_items = [i for i in v["contrast"] if "pick-hint" in i["element"]]
     assert hint_items and all(i["ratio"] >= i["need"] for i in v["contrast"]), v["contrast"]
@@ -179,13 +161,6 @@ def _drive(tmp_path, node, base):
               {"eval": "({hint: document.getElementById('pick-hint').textContent, "
                        "label: document.getElementById('cesiumContainer').getAttribute('aria-label')})",
                "as": "english"},
+              {"eval": MARKER_LEGEND, "as": "legend_en"},
               {"screenshot": str(tmp_path / "keyboard.png")}]
-    job = {"timeoutMs": 90000, "pages": [
-        {"url": f"{base}/city/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
-         "steps": steps}]}
-    result = run_job(node, DRIVER, job, tmp_path, timeout=300)
-    assert result["foreignRequests"] == []
-    page = result["pages"][0]
-    assert "error" not in page, page.get("error")
-    assert page["pageErrors"] == [] and page["consoleErrors"] == [], page
-    return page["values"]
+    return page_values(node, f"{base}/city/viewer/index.html", steps, tmp_path, timeout=300)

@@ -11,21 +11,17 @@ page's configured fill, halo and edge colours only, the fill never touching the 
 the text colour inside. One chromium launch; no request leaves the loopback."""
 from __future__ import annotations
 
-import functools
 import json
 import re
-import shutil
 import unicodedata
 
 import pyogrio
 
 from geotwin.tests.paths import ROOT
-from geotwin.tests.twin.tiles.browser_job import run_job
-from geotwin.tests.twin.tiles.test_viewer_browser import CESIUM_BUILD, CHROMIUM, twin_export
+from geotwin.tests.twin.tiles.browser_job import page_values, served_site
+from geotwin.tests.twin.tiles.test_viewer_browser import twin_export
 from geotwin.tests.twin.tiles.test_viewer_pin_contrast import pin_colours, ratio
-from geotwin.tests.twin.tiles.test_viewer_webmap import QuietHandler, serve
 
-DRIVER = ROOT / "tests" / "browser" / "webmap.cjs"
 PROBE = ROOT / "tests" / "browser" / "a11y_probe.js"
 TABS = 6
 STATE = "JSON.parse(JSON.stringify(window.geotwin.search))"
@@ -66,19 +62,9 @@ def twin_buildings(gpkg) -> list[dict]:
 
 
 def test_search_box_and_pin_pixels(tmp_path, run_alg, district_sources):
-    assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
-    node = shutil.which("node")
-    assert node, "node is required for the browser test"
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "cesium").symlink_to(CESIUM_BUILD, target_is_directory=True)
-    server, base = serve(functools.partial(QuietHandler, directory=str(site)))
-    try:
+    with served_site(tmp_path) as (site, base, node):
         twin = twin_export(district_sources, run_alg, tmp_path, site)
         _run(tmp_path, twin, base, node)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _run(tmp_path, twin, base, node):
@@ -134,15 +120,7 @@ def _run(tmp_path, twin, base, node):
              {"key": "Control+A"}, {"type": street}, {"wait": "window.geotwin.search.hits.length > 0"},
              {"eval": f"({{label: document.getElementById('search-label').textContent, box: {BOX}}})", "as": "english"},
              {"screenshot": str(tmp_path / "search.png")}]
-    job = {"timeoutMs": 90000, "pages": [
-        {"url": f"{base}/twin/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
-         "steps": steps}]}
-    result = run_job(node, DRIVER, job, tmp_path, timeout=900)
-    assert result["foreignRequests"] == []
-    page = result["pages"][0]
-    assert "error" not in page, page.get("error")
-    assert page["pageErrors"] == [] and page["consoleErrors"] == [], page
-    v = page["values"]
+    v = page_values(node, f"{base}/twin/viewer/index.html", steps, tmp_path, timeout=900)
     _check_pixels(v["pixels"], colours, kinds)
     _check_list(v, on_street, street_pins, street)
     # the address: exactly the building the GeoPackage has there, flown to and shown

@@ -232,7 +232,7 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
                   " return {info: r('info'), legend: r('legend'), titlebar: r('titlebar'),"
                   " attribution: r('attribution')}; })()")
     ui = ("({lang: document.documentElement.lang, status: document.getElementById('status').textContent,"
-          " legend: Array.from(document.querySelectorAll('#legend section:not([hidden]) li')).map(l => l.textContent),"
+          " legend: Array.from(document.querySelectorAll('#legend section:not([hidden]) li:not([hidden])')).map(l => l.textContent),"
           " toggle: document.getElementById('legend-toggle').textContent,"
           " switchLabel: document.getElementById('lang-switch').getAttribute('aria-label'),"
           " close: document.getElementById('info-close').getAttribute('aria-label')})")
