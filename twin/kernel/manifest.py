@@ -6,10 +6,11 @@ partition. A crash or a cancel keeps what was recorded; a re-run reads it and do
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
+
+from .jsonfile import write_json
 
 MANIFEST = "manifest.json"
 
@@ -50,6 +51,5 @@ class PartitionManifest:
         """Write the manifest atomically (a temporary file in the folder, renamed over the old one)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({**self.header, "partitions": self.entries}, indent=1, sort_keys=True),
-                       encoding="utf-8")
+        write_json(tmp, {**self.header, "partitions": self.entries}, indent=1, sort_keys=True)
         os.replace(tmp, self.path)

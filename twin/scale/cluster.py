@@ -16,6 +16,7 @@ import contextlib
 import importlib
 import importlib.util
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -38,6 +39,9 @@ Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
 
 _SCHEDULER = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?([A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:]+\])(?::(\d{1,5}))?$")
 _POLL_SECONDS = 0.25
+_THREADS_EVERY = 5.0     # seconds between asking the scheduler how many threads the cluster has
+WINDOW_PER_THREAD = 4    # tasks pending per worker thread at most (the rest wait in the coordinator)
+WINDOW_MIN = 8
 CONNECT_TIMEOUT = 10
 
 
@@ -241,35 +245,67 @@ def _call(fn: Callable[[Any], Any], item: Any) -> Any:
     return fn(item)
 
 
+class _Window:
+    """The items' tasks on the cluster, submitted in order and at most ``limit`` at a time: a task's item is held
+    by the in-process scheduler until it is done (pickled; the export's 535 tasks of a 1,000,000-building city
+    about 12 MB), so only the tasks the workers are about to run are handed over. ``limit`` follows the
+    cluster's threads (``WINDOW_PER_THREAD`` each, asked again at most every ``_THREADS_EVERY`` seconds)."""
+
+    def __init__(self, client: Client, fn: Callable[[Any], Any], items: list[Any]) -> None:
+        self.client, self.items = client, items
+        self.token = uuid.uuid4().hex[:12]
+        self.name = getattr(fn, "__name__", type(fn).__name__)   # a function, or a callable object (the export)
+        # ``fn`` goes to every worker once (scattered, broadcast), and each item's task names it: submitted with
+        # each item, the in-process scheduler held a copy of it per pending task (the export's shared plan: about
+        # 1.2 MB each, +646 MB for the 535 tasks of a 1,000,000-building export). Broadcast, not one task the
+        # items depend on: every worker holds it, so the items spread over the workers instead of following it
+        self.shared = client.scatter(fn, broadcast=True, hash=False)
+        self.which: dict[str, int] = {}
+        self.pending: set[Any] = set()
+        self.next = 0
+        self.limit, self.asked = 0, -math.inf
+
+    def fill(self) -> None:
+        """Submit the next items until ``limit`` are pending; in the items' order (the callers merge in that
+        order as results come in), each with a lower priority than the one before."""
+        if time.monotonic() - self.asked >= _THREADS_EVERY:
+            threads = sum(self.client.nthreads().values())
+            self.limit, self.asked = max(WINDOW_MIN, WINDOW_PER_THREAD * threads), time.monotonic()
+        while self.next < len(self.items) and len(self.pending) < self.limit:
+            i = self.next
+            future = self.client.submit(_call, self.shared, self.items[i], key=f"{self.name}-{self.token}-{i}",
+                                        pure=False, retries=0, priority=len(self.items) - i)
+            self.which[future.key] = i
+            self.pending.add(future)
+            self.next += 1
+
+    def ready(self) -> list[tuple[Any, Any]]:
+        """The finished tasks (done, failed or cancelled) with their items, in the items' order."""
+        done = sorted((f for f in self.pending if f.done()), key=lambda f: self.which[f.key])
+        self.pending.difference_update(done)
+        return [(f, self.items[self.which.pop(f.key)]) for f in done]
+
+    def cancel(self) -> None:
+        self.client.cancel([*self.pending, self.shared])
+
+
 def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
     if not items:
         return
-    token = uuid.uuid4().hex[:12]
-    name = getattr(fn, "__name__", type(fn).__name__)   # a function, or a callable object (partitioned export)
-    # ``fn`` goes to every worker once (scattered, broadcast), and each item's task names it: submitted with each
-    # item, the in-process scheduler held a copy of it per pending task (the export's shared plan: about 1.2 MB
-    # each, +646 MB for the 535 tasks of a 1,000,000-building export). Broadcast, not one task the items depend on:
-    # every worker holds it, so the items spread over the workers instead of following it to one
-    shared = client.scatter(fn, broadcast=True, hash=False)
-    # in the items' order (the callers merge in that order as results come in): a falling priority per item
-    futures = [client.submit(_call, shared, item, key=f"{name}-{token}-{i}", pure=False, retries=0,
-                             priority=len(items) - i) for i, item in enumerate(items)]
-    which = {f.key: i for i, f in enumerate(futures)}
-    pending = set(futures)
+    window = _Window(client, fn, items)
     try:
-        while pending:
+        window.fill()
+        while window.pending:
             if reporter.is_cancelled():
                 raise Cancelled()
-            ready: list[Any] = [f for f in pending if f.done()]
+            ready = window.ready()
             if not ready:
                 # not distributed.wait(timeout=...): every call that times out leaves its waiters behind (about
                 # 2.4 kB per pending future, four times a second: the coordinator grew by 0.9 GB over the
                 # 1,000,000-building import, tests/twin/scale/test_flat_memory.py)
                 time.sleep(_POLL_SECONDS)
                 continue
-            for future in sorted(ready, key=lambda f: which[f.key]):
-                pending.discard(future)
-                item = items[which[future.key]]
+            for future, item in ready:
                 if future.status in ("error", "cancelled"):
                     error = future.exception() if future.status == "error" else future.status
                     raise PartitionError(f"partition {item} failed on the cluster: {error}")
@@ -277,9 +313,10 @@ def _run(client: Client, reporter: Reporter, fn: Callable[[Any], Any], items: li
                 # scheduler to compute it again
                 result = future.result()
                 future.release()
+                window.fill()   # the next items before the merge: the workers stay busy while the caller merges
                 yield result
     finally:
-        client.cancel([*pending, shared])
+        window.cancel()
 
 
 def wants_cluster(scheduler: str | None, workers: int | None) -> bool:

@@ -46,6 +46,7 @@ from ..kernel import gpkg as gpkg_io
 from ..kernel.atomic import atomic_path
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, HeightModel, resolve_height_model
+from ..kernel.jsonfile import write_json
 from ..kernel.ownership import check_folder
 from ..kernel.progress import Reporter
 from ..kernel.schema import BUILDINGS
@@ -559,7 +560,7 @@ class _Export:
         reporter.check()
         tileset = tileset_json(root, content.frame, options.format, options.implicit, self._ext, heights.as_dict(),
                                tmp, twin_tiles, {"target": options.target, "draco": options.draco})
-        (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
+        write_json(tmp / "tileset.json", tileset, indent=1)
         layers = write_geojson(data.extras, content.geo, tmp)
         series = write_series(self.gpkg, data.extras, tmp) if data.extras else None
         availability = write_availability(self.gpkg, data.extras, tmp, reporter) if data.extras else None
@@ -579,7 +580,7 @@ class _Export:
             "version": CONTENT_VERSION, "frame_origin": placement.frame_origin, "square": list(square),
             "previous_tiles": len(self.previous.tiles), "rewritten": writer.rewritten(), "reused": writer.reused(),
             "tiles": {u: {k: v for k, v in r.items() if k != "rewritten"} for u, r in writer.records.items()}}
-        (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_json(tmp / REPORT_NAME, report, indent=1, ensure_ascii=False)
         if options.viewer:
             write_viewer(tmp, root, content.frame, options.cesium_url,
                          {VIEWER_LAYERS[k]: f"../{v}" for k, v in layers.items()}, options.basemap,

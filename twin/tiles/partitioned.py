@@ -55,7 +55,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -66,6 +66,7 @@ from numpy.typing import NDArray
 from ..kernel.atomic import atomic_path, discard_folder, make_parents, temp_prefix
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
+from ..kernel.jsonfile import PackedJSON, json_size, write_json
 from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
 from ..kernel.progress import Reporter
@@ -227,7 +228,7 @@ class SubtreeSummary:
     buildings: int
     bounds: dict[str, Box]
     geometric_error: float
-    fragment: dict[str, Any] | None
+    fragment: dict[str, Any] | PackedJSON | None   # packed once the coordinator has it
     contents: list[str]                       # tile keys with content it wrote (availability)
     tiles: list[dict[str, Any]]               # the report's per-tile entries
     records: dict[str, dict[str, Any]]        # uri -> content key, bounds, bytes
@@ -1229,6 +1230,12 @@ def _top_subtrees(plan: ExportPlan, folder: Path) -> None:
             path.write_bytes(data)
 
 
+def _summary_fields(summary: SubtreeSummary) -> dict[str, Any]:
+    """The fields of ``summary`` a report keeps, not copied (``asdict`` would copy its tiles, records and
+    fragment first: at a million buildings, a second copy of everything the partitions reported)."""
+    return {f.name: getattr(summary, f.name) for f in fields(summary) if f.name not in _SUMMARY_OWN}
+
+
 def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> dict[str, Any]:
     """export_report.json: what ``export_3dtiles`` reports of the city model, and the partitions."""
     tiles = sorted((t for s in summaries for t in s.tiles), key=lambda t: str(t["uri"]))
@@ -1257,7 +1264,7 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
         "partitions": [{"name": s.name, "key": s.key, "buildings": s.buildings, "tiles": len(s.tiles),
                         "rewritten": sum(1 for r in s.records.values() if r.get("rewritten", True)),
                         "reused": s.reused, "resumed": s.resumed, "seconds": round(s.seconds, 3), "digest": s.digest,
-                        "summary": {k: v for k, v in asdict(s).items() if k not in _SUMMARY_OWN}}
+                        "summary": _summary_fields(s)}
                        for s in summaries],
         "incremental": {"version": CONTENT_VERSION, "frame_origin": plan.frame_origin, "square": list(plan.square),
                         "previous_tiles": plan.previous_tiles, "rewritten": sorted(rewritten),
@@ -1335,15 +1342,15 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
         tileset = tileset_json(top, plan.frame, plan.options.format, plan.options.implicit, plan.ext, plan.heights,
                                tmp, None, {"target": plan.options.target, "draco": plan.options.draco},
                                fragments=fragments, layout=plan.layout)
-        (tmp / "tileset.json").write_text(json.dumps(tileset, indent=1), encoding="utf-8")
+        write_json(tmp / "tileset.json", tileset, indent=1)
         if plan.options.viewer:
             write_viewer(tmp, top, plan.frame, plan.options.cesium_url, {}, plan.options.basemap)
         total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
         report = _report(plan, summaries, total)
         report["search"] = search
-        total += len(json.dumps(report, indent=1, ensure_ascii=False).encode("utf-8"))
+        total += json_size(report, indent=1, ensure_ascii=False)
         report["sizes"]["total_bytes"] = total
-        (tmp / REPORT_NAME).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_json(tmp / REPORT_NAME, report, indent=1, ensure_ascii=False)
     tiles = len(report["tiles"])
     summary = ExportReport(plan.label, report["buildings"], tiles, report["sizes"]["content_bytes"], total,
                            report["sizes"]["bytes_per_building"], str(plan.heights.get("method")),
@@ -1446,6 +1453,8 @@ def _map(plan: ExportPlan, work: WorkFolder, mapper: Mapper, reporter: Reporter)
     kept = 0
     results_iter: Iterator[Any] = iter(mapper(run, plan.tasks))
     for result in results_iter:
+        if isinstance(result, SubtreeSummary) and result.fragment is not None:
+            result.fragment = PackedJSON(result.fragment)   # unpacked as tileset.json is written: a 13th of the memory
         results.append(result)
         if isinstance(result, Failure):
             work.forget(names.get(result.name, ""))

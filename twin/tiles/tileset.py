@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..kernel.jsonfile import unpacked
 from . import quadtree
 from .frame import EnuFrame
 from .subtree import subtree_bytes
@@ -58,7 +59,7 @@ def _leaf_tile(t: BimTile | PointTile) -> Json:
 
 
 def explicit_tile(node: quadtree.Node, ext: str, below: dict[str, list[BimTile]],
-                  fragments: dict[str, Json] | None = None) -> Json:
+                  fragments: dict[str, Any] | None = None) -> Json:
     """Give the tile of ``node`` with its subtree; a leaf with BIM detail refines ADD into its BIM tiles.
 
     Args:
@@ -86,7 +87,7 @@ def explicit_tile(node: quadtree.Node, ext: str, below: dict[str, list[BimTile]]
         {'from': 'a partition'}
     """
     if fragments and node.key in fragments:
-        return fragments[node.key]
+        return cast(Json, fragments[node.key])   # maybe a PackedJSON: written as the tile it holds
     t: Json = {"boundingVolume": {"box": box(*node.bounds())}, "geometricError": node.geometric_error}
     if node.content:
         t["content"] = {"uri": f"tiles/{node.key}.{ext}"}
@@ -174,7 +175,7 @@ def implicit_tile(root: quadtree.Node, frame: EnuFrame, ext: str, available: int
 
 def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: bool, ext: str, height: Json,
                  folder: Path, twin_tiles: TwinTiles | None = None, client: Json | None = None,
-                 fragments: dict[str, Json] | None = None, layout: tuple[int, int] | None = None) -> Json:
+                 fragments: dict[str, Any] | None = None, layout: tuple[int, int] | None = None) -> Json:
     """Give the tileset.json of an export.
 
     With twin content, the root is a tile (refine ADD) whose children are the city model's tree, the islands' and
@@ -227,7 +228,7 @@ def tileset_json(root: quadtree.Node, frame: EnuFrame, version: str, implicit: b
         t = implicit_tile(root, frame, ext, available, levels)
         lo, hi = _root_square(root)
     else:
-        t = explicit_tile(root, ext, below, fragments)
+        t = dict(unpacked(explicit_tile(root, ext, below, fragments)))   # a copy: a partition root keeps its own
         t.setdefault("refine", "REPLACE")
         t["transform"] = frame.transform()
         lo, hi = root.bounds()

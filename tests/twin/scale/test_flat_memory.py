@@ -180,3 +180,25 @@ def test_the_mapper_sends_its_function_once_not_with_every_item():
     assert sorted(done) == sorted(payload.count(i) for i in range(40)) == [8192] * 40
     assert peak < 10 * len(payload), peak   # a copy per item would be 40 copies, over 80 MB
     assert left == []   # the function's task is released with the items'
+
+
+def test_the_mapper_hands_the_scheduler_a_window_of_tasks_not_all():
+    """The in-process scheduler holds every submitted task's item until it is done (the export's 535 tasks of a
+    1,000,000-building city: about 12 MB pickled). The mapper keeps at most WINDOW_PER_THREAD tasks per worker
+    thread (at least WINDOW_MIN) submitted and not yet done: over 60 items on one worker, the scheduler never
+    holds more than the window of tasks to run, and the results are all there."""
+    from geotwin.twin.kernel.progress import Reporter
+    from geotwin.twin.scale.cluster import WINDOW_MIN, WINDOW_PER_THREAD, dask_mapper, open_client
+
+    assert WINDOW_PER_THREAD * 1 <= WINDOW_MIN   # one thread: the window is WINDOW_MIN
+    with open_client(None, 1, Reporter()) as client:
+        known: list[int] = []
+        done = []
+        for result in dask_mapper(client)(functools.partial(time.sleep), [0.02] * 60):
+            done.append(result)
+            known.append(client.run_on_scheduler(
+                lambda dask_scheduler: sum(1 for k, t in dask_scheduler.tasks.items()
+                                      if str(k).startswith("partial-") and t.state not in ("memory", "released"))))
+    assert done == [None] * 60
+    assert max(known) <= WINDOW_MIN, known   # submitted all at once, the first count would be near 60
+    assert max(known) >= WINDOW_MIN - 1, known   # the window is used: the worker always has the next items

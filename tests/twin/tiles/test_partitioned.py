@@ -542,3 +542,18 @@ def test_the_plan_cuts_the_whole_citys_quadtree(district, implicit):
     assert [n.key for n in plan.top.walk()] == [n.key for n in root.walk() if n.key not in below or
                                                  n.key in plan.partitions]
     assert sorted(b for t in plan.tasks for b in t.ids) == ids
+
+
+def test_a_partition_at_the_root_keeps_its_own_tile_in_the_report(district, tmp_path):
+    """With one partition its tile is tileset.json's root, which gets the ENU transform and REPLACE; the report
+    lists the partition's summary as the partition wrote it (a later export reuses partitions from the report:
+    a copied transform would move the partition once it is no longer the root)."""
+    result = export_partitioned(district, tmp_path / "tiles", _options(), partition_buildings=BUILDINGS)
+    report = json.loads((tmp_path / "tiles" / REPORT_NAME).read_text(encoding="utf-8"))
+    tileset = json.loads((tmp_path / "tiles" / "tileset.json").read_text(encoding="utf-8"))
+    [part] = report["partitions"]
+    fragment = part["summary"]["fragment"]
+    assert part["key"] == "0/0/0" and part["buildings"] == result.summary.buildings == BUILDINGS
+    assert "transform" not in fragment and len(tileset["root"]["transform"]) == 16
+    assert tileset["root"]["refine"] == "REPLACE" and fragment.get("refine") != "REPLACE"
+    assert {k: v for k, v in tileset["root"].items() if k not in ("transform", "refine")} == fragment
