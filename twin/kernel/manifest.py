@@ -19,7 +19,7 @@ class PartitionManifest:
     """The finished partitions of one stage, in ``folder/manifest.json``.
 
     Example:
-        >>> import tempfile
+        >>> import json, tempfile
         >>> folder = Path(tempfile.mkdtemp()) / "work"
         >>> m = PartitionManifest(folder, {"stage": "import"})
         >>> m.record("tile_1", {"fingerprint": "ab", "output": "tile_1.gpkg"})
