@@ -33,11 +33,12 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def _report(folder: Path) -> dict:
     """The export report without what differs between two runs of the same export (the partitions' timings, and
-    the total size, which counts the report with its timings)."""
+    the total size, which counts the report with its timings, and whether a partition was resumed)."""
     report = json.loads((folder / REPORT_NAME).read_text(encoding="utf-8"))
     report["sizes"].pop("total_bytes")
     for p in report["partitions"]:
         p.pop("seconds")
+        p.pop("resumed")   # whether its folder was kept from an unfinished export; the test checks it apart
     report["partitions"].sort(key=lambda p: p["key"])   # in the order they finished
     report["skipped"].sort()
     return report
@@ -135,6 +136,8 @@ def test_a_partition_failing_on_bad_input_is_named_and_a_rerun_tiles_only_it(sin
     assert again.summary.buildings == _buildings(twin) == 400
     assert sum(p["buildings"] for p in again.report["partitions"]) == 400
     assert _files(out) == _files(tmp_path / "clean") and again.tiles == clean.tiles
+    resumed = {p["key"]: p["resumed"] for p in again.report["partitions"]}
+    assert resumed == {t.key: t is not victim for t in plan.tasks}   # the kept ones, not the one tiled again
     assert _report(out) == _report(tmp_path / "clean")
     # the kept partitions' tiles are the very files of the failed run; only the victim's are new
     final = _inodes(out)
