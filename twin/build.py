@@ -50,6 +50,7 @@ from .kernel.schema.twin import (
     TWIN_SOURCES,
     Keyed,
 )
+from .sensors.linkrules import UNLINKED_REASON
 from .store.base import StoreWriter, TwinStore
 from .store.frames import conform, empty
 from .store.hashing import diff, object_hashes
@@ -527,7 +528,14 @@ class _Builder:
         self.frames[TWIN_BUILDINGS.name] = conform(buildings, TWIN_BUILDINGS, self.crs)
         self.frames[FOOTPRINTS.name] = conform(footprints, FOOTPRINTS, self.crs)
         buildings = self.frames[TWIN_BUILDINGS.name]
-        moved = link_facade_sensors(self.frames["sensors"], self.frames[FOOTPRINTS.name],
+        sensors = self.frames["sensors"]
+        unlinked = int((sensors["link_reason"] == UNLINKED_REASON).sum()) if len(sensors) else 0
+        if unlinked:
+            self.reporter.warning(
+                f"{unlinked} sensors of LoRaWAN devices were stored by a listener without building footprints and "
+                "areas and are not linked as the sensor import links: run geotwin:listensensors (or the listen "
+                "service) once more with BUILDINGS and AREAS (--buildings, --areas), then build again")
+        moved = link_facade_sensors(sensors, self.frames[FOOTPRINTS.name],
                                     dict(zip(buildings["id"], buildings["name"])), self.options)
         if moved:
             self.reporter.info(f"{moved} sensors linked to the façade they are on (before an area around them)")

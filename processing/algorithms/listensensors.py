@@ -60,7 +60,8 @@ class ListenSensors(GeoTwinAlgorithm):
         "geotwin:importsensors links a sensor: give the same BUILDINGS (footprints), AREAS (parks, squares) and "
         "TOLERANCE: inside a building, on an area, or at the nearest façade within TOLERANCE m (a ground sensor "
         "goes to a façade only when named for it). Without BUILDINGS and AREAS it stays unlinked (the build "
-        "still moves a sensor within 1 m of a footprint to that façade).\n\n"
+        "warns about it and still moves a sensor within 1 m of a footprint to that façade) until a later run "
+        "with them links it the same way.\n\n"
         "Idempotent: an uplink with the same DevEUI and frame counter as a stored one, and a time within 60 s "
         "of it, is a duplicate and is not stored again, also after a restart. A frame counter that comes back "
         "with a time further away is a new session of a reset device and is stored. Uplinks from devices not "
@@ -181,6 +182,9 @@ class ListenSensors(GeoTwinAlgorithm):
                                                                                   context)), schema, devices, links)
         else:
             store = UplinkStore(output, devices, links=links)
+        if store.relinked:
+            feedback.pushInfo(self.tr("{0} sensors an earlier run stored without BUILDINGS and AREAS are linked "
+                                      "now").format(store.relinked))
         try:
             counts = listen(broker, topics, store, duration=duration, reporter=reporter,
                             on_progress=lambda c: feedback.pushInfo(c.line()))

@@ -15,6 +15,9 @@ FACADE_WORDS = re.compile(r"fa[cç]ade|fassade", re.IGNORECASE)
 # what a sensor in or on the ground observes: soil (moisture, temperature), a parking space, groundwater
 GROUND_WORDS = re.compile(r"soil|boden|parking|stellplatz|parkplatz|parkstand|groundwater|ground water|grundwasser",
                           re.IGNORECASE)
+# the link_reason of a LoRaWAN device's sensor made by a listener run without building footprints and areas: the
+# next run with them links it as the sensor import would (``lorawan.UplinkStore``); the build warns about it
+UNLINKED_REASON = "not linked (LoRaWAN device table)"
 
 
 def names_facade(row: Mapping[str, Any]) -> bool:

@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--client-id", help="MQTT client id (default: fixed per output and topics)")
     parser.add_argument("--crs", default="EPSG:25832", help="CRS of a new output")
     parser.add_argument("--buildings", help="building footprints (file or file|layer) to link a device without an "
-                        "imported sensor to, as the sensor import does")
+                        "imported sensor to, as the sensor import does (also the devices an earlier run without "
+                        "--buildings/--areas left unlinked)")
     parser.add_argument("--areas", help="areas: parks, squares (file or file|layer), as the sensor import's")
     parser.add_argument("--tolerance", type=float, default=15.0, help="metres to the nearest façade (default 15)")
     return parser
@@ -140,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                  if args.buildings or args.areas else None)
         store = UplinkStore(args.output, devices, args.crs, links) if args.output else \
             PgUplinkStore(args.dsn, args.schema, devices, links)
+        if store.relinked:
+            print(f"{store.relinked} sensors an earlier run left unlinked are linked now", flush=True)
         try:
             counts = listen(broker, topics, store, duration=args.duration, reporter=_Print(), stop=stop,
                             on_progress=lambda c: print(c.line(), flush=True))

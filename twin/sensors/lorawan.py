@@ -46,6 +46,7 @@ from ..kernel.numeric import to_number
 from ..kernel.schema import LayerSpec
 from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .importer import Link, LinkLayers, SensorLinker
+from .linkrules import UNLINKED_REASON
 from .series import KNOWN_UNITS, parse_time
 
 
@@ -574,13 +575,17 @@ class UplinkStore:
     GeoPackage (created when missing; an existing twin or sensors GeoPackage is extended).
 
     A device without a sensor row gets its own, linked like an imported sensor (``SensorLinker``) when ``links``
-    names the building footprints and areas, else left unlinked (the build can still move it to a façade)."""
+    names the building footprints and areas, else left unlinked (``UNLINKED_REASON``; the build can still move it
+    to a façade). A store opened with ``links`` also links the rows an earlier run left unlinked, as it links a
+    new row (``relinked`` counts them), so forgetting the layers once leaves no trace; rows linked before are not
+    touched."""
 
     def __init__(self, path: str | Path, devices: dict[str, Device], crs: str | None = None,
                  links: LinkLayers | None = None) -> None:
         self.path = Path(path)
         self.devices = devices
         self.links = links
+        self._made_linker: SensorLinker | None = None
         self._touched: set[str] = set()      # DevEUIs with new rows since the last commit
         self.keys: dict[tuple[str, str], str] = {}   # (DevEUI, key) -> an imported sensor's key (adopted_sensors)
         self._prepare(crs)
@@ -589,6 +594,7 @@ class UplinkStore:
         self._x("CREATE INDEX IF NOT EXISTS lorawan_uplinks_key ON lorawan_uplinks (dev_eui, f_cnt)")
         if self.keys:   # adopted sensors: their history is looked up by time for every value
             self._x("CREATE INDEX IF NOT EXISTS observations_key_time ON observations (sensor_key, phenomenon_time)")
+        self.relinked = self._relink()
         self.db.commit()
 
     def _x(self, sql: str, args: tuple[Any, ...] = ()) -> _Rows:
@@ -602,20 +608,27 @@ class UplinkStore:
         return self.keys.get((device.dev_eui, prop.key)) or sensor_key(device, prop)
 
     def _linker(self) -> SensorLinker | None:
-        return SensorLinker(self.links, self.crs) if self.links is not None else None
+        """The SensorLinker of ``links`` (its layers read once), None without ``links``."""
+        if self.links is not None and self._made_linker is None:
+            self._made_linker = SensorLinker(self.links, self.crs)
+        return self._made_linker
+
+    @staticmethod
+    def _device_link(device: Device, prop: Property, point: Any, linker: SensorLinker | None) -> Link:
+        """How a device property's own sensor is linked: by ``linker`` as the sensor import links, else not."""
+        if linker is None:
+            return {"link_type": "none", "link_reason": UNLINKED_REASON}
+        return linker.link(point, {"sensor_name": device.name, "datastream_name": f"{device.name}: "
+                                   f"{prop.observed_property}", "observed_property": prop.observed_property,
+                                   "attributes": {"dev_eui": device.dev_eui}})
 
     def _sensor_row(self, device: Device, prop: Property, point: Any = None,
                     linker: SensorLinker | None = None) -> dict[str, Any]:
         """A device property's own sensor row, linked by ``linker`` as the sensor import links (else unlinked)."""
-        name = f"{device.name}: {prop.observed_property}"
-        link: Link = (linker.link(point, {"sensor_name": device.name, "datastream_name": name,
-                                          "observed_property": prop.observed_property,
-                                          "attributes": {"dev_eui": device.dev_eui}})
-                      if linker is not None else
-                      {"link_type": "none", "link_reason": "not linked (LoRaWAN device table)"})
+        link = self._device_link(device, prop, point, linker)
         return {
             "sensor_key": sensor_key(device, prop), "sensor_id": device.sensor_id, "sensor_name": device.name,
-            "datastream_id": prop.key, "datastream_name": name,
+            "datastream_id": prop.key, "datastream_name": f"{device.name}: {prop.observed_property}",
             "observed_property": prop.observed_property, "unit_name": prop.unit_name,
             "unit_symbol": prop.unit_symbol, "unit_known": prop.unit_symbol.strip().lower() in KNOWN_UNITS,
             "count": 0, "non_numeric": 0, "source": SOURCE, **link,
@@ -628,6 +641,28 @@ class UplinkStore:
         from pyproj import Transformer
 
         return Transformer.from_crs(device.crs, crs, always_xy=True).transform(device.x, device.y)
+
+    def _relink(self) -> int:
+        """Link the device rows an earlier run without ``links`` left unlinked (``UNLINKED_REASON``), by the device
+        table's position as a new row is linked; inside the open transaction. Returns how many were linked."""
+        if self.links is None:
+            return 0
+        unlinked = {str(r[0]) for r in self._x("SELECT sensor_key FROM sensors WHERE source = ? AND link_reason = ?",
+                                               (SOURCE, UNLINKED_REASON))}
+        todo = [(d, p) for d in self.devices.values() for p in d.properties if sensor_key(d, p) in unlinked]
+        if not todo:
+            return 0
+        import shapely
+
+        linker = self._linker()
+        for device, prop in todo:
+            xy = self._position(device, self.crs)
+            link = self._device_link(device, prop, None if xy is None else shapely.Point(*xy), linker)
+            self._x("UPDATE sensors SET link_type = ?, link_id = ?, link_name = ?, link_distance = ?, link_reason = ? "
+                    "WHERE sensor_key = ?", (link["link_type"], link.get("link_id"), link.get("link_name"),
+                                             link.get("link_distance"), link.get("link_reason"),
+                                             sensor_key(device, prop)))
+        return len(todo)
 
     # tables and sensor rows -------------------------------------------------------------------------------
     def _prepare(self, crs: str | None) -> None:
@@ -795,6 +830,7 @@ class PgUplinkStore(UplinkStore):
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema or ""):
             raise GeoTwinError(f"not a valid schema name: {schema!r}")
         self.dsn, self.schema, self.devices, self.links = dsn, schema, devices, links
+        self._made_linker = None
         self._touched = set()
         self.keys = {}
         self.path = Path(f"postgis-{schema}")
@@ -848,4 +884,5 @@ class PgUplinkStore(UplinkStore):
                         tuple(row.values()) + (() if xy is None else (xy[0], xy[1], srid)))
         if self.keys:
             self._x("CREATE INDEX IF NOT EXISTS observations_key_time ON observations (sensor_key, phenomenon_time)")
+        self.relinked = self._relink()
         self.db.commit()

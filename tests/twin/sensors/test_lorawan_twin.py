@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import pytest
 import shapely
 from lxml import etree
 from pyproj import Transformer
@@ -296,3 +297,196 @@ def test_a_device_only_listened_to_links_like_an_imported_sensor(broker, tmp_pat
     assert rows(twin, "SELECT sensor_key, result FROM observations WHERE sensor_key LIKE 'lorawan#lw-only-%' "
                       "ORDER BY sensor_key") == [("lorawan#lw-only-park#parking_occupied", 1.5),
                                                  ("lorawan#lw-only-temp#air_temperature_c", 0.5)]
+
+
+# ------------------------------------------------------------------ devices heard before the link layers were given
+def import_links(folder, devices, tolerance=15.0):
+    """Independent: each device's (link type, target, distance) as the sensor import links its table position:
+    inside a footprint -> building; inside the square -> area; a ground sensor (soil, parking) not named for a
+    façade -> the square within the tolerance, else none; else the nearest façade within the tolerance, else none."""
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    footprints = []
+    for building in etree.parse(str(folder / "district.gml")).iterfind(".//bldg:Building", NS):
+        for pos in building.iterfind(".//bldg:GroundSurface//gml:posList", NS):
+            v = [float(t) for t in pos.text.split()]
+            footprints.append((building.get("{http://www.opengis.net/gml}id"),
+                               Polygon([(v[i], v[i + 1]) for i in range(0, len(v), 3)])))
+    area = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"][0]
+    square = shapely.transform(shapely.geometry.shape(area["geometry"]),
+                               lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
+    out = {}
+    for d in devices:
+        point = shapely.Point(to_utm.transform(d["x"], d["y"]))
+        bid, distance = min(((b, p.distance(point)) for b, p in footprints), key=lambda t: t[1])
+        ground = d["properties"][0]["property"] in GROUND and "fassade" not in d["name"].lower()
+        if distance == 0.0:
+            out[d["dev_eui"]] = ("building", bid, 0.0)
+        elif square.contains(point):
+            out[d["dev_eui"]] = ("area", area["properties"]["id"], 0.0)
+        elif ground:
+            near = square.distance(point)
+            out[d["dev_eui"]] = ("area", area["properties"]["id"], near) if near <= tolerance else ("none", None, None)
+        else:
+            out[d["dev_eui"]] = ("facade", bid, distance) if distance <= tolerance else ("none", None, None)
+    return out
+
+
+def _uplinks(devices, f_cnt, when):
+    """One ChirpStack v4 uplink per device of the table: every property of it, with the value f_cnt + n/10."""
+    return [(f"application/1/device/{d['dev_eui']}/event/up",
+             json.dumps({"deviceInfo": {"devEui": d["dev_eui"]}, "fCnt": f_cnt, "time": when,
+                         "object": {p["key"]: f_cnt + n / 10 for p in d["properties"]}}).encode())
+            for n, d in enumerate(devices)]
+
+
+def _heard(broker, store, messages, client_id):
+    """One listener run into ``store`` while ``messages`` are published; its Counts."""
+    listener = Listener(local_broker(broker, client_id=client_id), Path("unused.gpkg"), topics=[CHIRPSTACK_TOPIC],
+                        store=store)
+    broker.publish(messages)
+    listener.wait(lambda: bool(listener.seen) and listener.seen[-1] >= len(messages))
+    return listener.finish()
+
+
+def _district(tmp_path):
+    """The sample district, its city model imported, the sensor import's link layers, the device table and the
+    imported sensors' links by DevEUI (the import of sensors.sta.json with those layers: what a device is linked to
+    when the import knows it)."""
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=20, seed=0, formats=("citygml", "sensors", "areas"))
+    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
+    layers = LinkLayers(LayerRef(str(tmp_path / "city.gpkg"), "footprints"), LayerRef(str(folder / "areas.geojson")),
+                        15.0)
+    imported = tmp_path / "imported.gpkg"
+    write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832"), str(imported), "EPSG:25832",
+                  buildings=layers.buildings, areas=layers.areas, tolerance=layers.tolerance)
+    by_eui = {json.loads(a)["thing_properties"]["devEUI"].lower(): link for a, *link in rows(
+        imported, "SELECT attributes, link_type, link_id, link_name, link_distance, link_reason FROM sensors")}
+    devices = json.loads((folder / "sensors.devices.json").read_text(encoding="utf-8"))["devices"]
+    assert len(devices) == len(by_eui) == 13
+    return folder, layers, devices, by_eui
+
+
+LINK_SQL = ("SELECT sensor_key, attributes, link_type, link_id, link_name, link_distance, link_reason FROM sensors "
+            "ORDER BY sensor_key")
+
+
+def _check_links(got, folder, devices, by_eui):
+    """Every device one lorawan# sensor, linked as the independent computation and the import say."""
+    expected = import_links(folder, devices)
+    assert sorted(k for k, *_ in expected.values()) == ["area"] * 11 + ["facade"] * 2
+    assert len(got) == 13
+    for key, attributes, link_type, link_id, link_name, distance, reason in got:
+        eui = json.loads(attributes)["dev_eui"]
+        assert key.startswith("lorawan#")
+        want_type, want_id, want_distance = expected[eui]
+        assert (link_type, link_id) == (want_type, want_id), key
+        assert distance == pytest.approx(want_distance, abs=1e-3), key
+        assert [link_type, link_id, link_name, distance, reason] == by_eui[eui], key
+
+
+def test_devices_heard_without_link_layers_are_linked_by_the_next_run_with_them(broker, tmp_path):
+    """A listener without footprints and areas stores the 13 devices unlinked and the build warns; the next run
+    with them links each as the sensor import links it (independently: its position against the GML footprints
+    and the square; and equal to the imported sensor of its DevEUI); a third run changes nothing, and the twin
+    built from it equals the twin of a user who gave the layers from the start, a rebuild changing nothing."""
+    from geotwin.twin.kernel.progress import Reporter
+    from geotwin.twin.sensors.linkrules import UNLINKED_REASON
+
+    folder, layers, devices, by_eui = _district(tmp_path)
+    table = load_devices(folder / "sensors.devices.json")
+    first, second = _uplinks(devices, 7, "2025-06-09T08:00:00+00:00"), _uplinks(devices, 8, "2025-06-09T08:15:00+00:00")
+    forgot, gave = tmp_path / "forgot.gpkg", tmp_path / "gave.gpkg"
+    counts = _heard(broker, UplinkStore(forgot, table), first, "forgot")
+    assert (counts.stored, counts.observations, counts.unknown) == (13, 13, 0)
+    assert rows(forgot, "SELECT DISTINCT link_type, link_id, link_reason FROM sensors") == [
+        ("none", None, UNLINKED_REASON)]
+
+    class Warnings(Reporter):
+        def __init__(self):
+            super().__init__()
+            self.said = []
+
+        def warning(self, message):
+            self.said.append(message)
+
+    warned = Warnings()
+    build_twin(open_store(tmp_path / "twin_forgot.gpkg"), BuildInputs(citymodel=[str(tmp_path / "city.gpkg")],
+                                                                       sensors=[str(forgot)]), reporter=warned)
+    assert [w for w in warned.said if "LoRaWAN" in w] == [
+        "13 sensors of LoRaWAN devices were stored by a listener without building footprints and areas and are not "
+        "linked as the sensor import links: run geotwin:listensensors (or the listen service) once more with "
+        "BUILDINGS and AREAS (--buildings, --areas), then build again"]
+    # the next run, with the layers: every unlinked row linked, then the new uplinks stored
+    store = UplinkStore(forgot, table, links=layers)
+    assert store.relinked == 13
+    assert _heard(broker, store, second, "forgot").stored == 13
+    _check_links(rows(forgot, LINK_SQL), folder, devices, by_eui)
+    linked = rows(forgot, LINK_SQL)
+    again = UplinkStore(forgot, table, links=layers)
+    again.close()
+    assert again.relinked == 0 and rows(forgot, LINK_SQL) == linked
+    # the user who gave the layers from the start
+    assert _heard(broker, UplinkStore(gave, table, links=layers), first + second, "gave").stored == 26
+    assert rows(gave, LINK_SQL) == linked
+    twin_sql = ("SELECT sensor_key, link_type, link_id, link_name, link_distance, link_reason FROM sensors "
+                "ORDER BY sensor_key")
+    links_sql = ("SELECT from_id, to_layer, to_id, details FROM links WHERE relation = 'observes' ORDER BY from_id")
+    obs_sql = "SELECT sensor_key, phenomenon_time, result FROM observations ORDER BY sensor_key, phenomenon_time"
+    warned.said.clear()
+    for name, sensors in (("twin_forgot.gpkg", forgot), ("twin_gave.gpkg", gave)):
+        build_twin(open_store(tmp_path / name), BuildInputs(citymodel=[str(tmp_path / "city.gpkg")],
+                                                             sensors=[str(sensors)]), reporter=warned)
+    assert not [w for w in warned.said if "LoRaWAN" in w]
+    for sql in (twin_sql, links_sql, obs_sql):
+        assert rows(tmp_path / "twin_forgot.gpkg", sql) == rows(tmp_path / "twin_gave.gpkg", sql), sql
+    assert len(rows(tmp_path / "twin_gave.gpkg", links_sql)) == 13
+    assert len(rows(tmp_path / "twin_gave.gpkg", obs_sql)) == 26
+    rebuilt = build_twin(open_store(tmp_path / "twin_forgot.gpkg"),
+                         BuildInputs(citymodel=[str(tmp_path / "city.gpkg")], sensors=[str(forgot)]))
+    assert rebuilt.layer_changes["sensors"] == (0, 0, 0) and rebuilt.reused == ["citymodel", "sensors"]
+
+
+def test_a_postgis_twin_links_devices_heard_without_link_layers(broker, pg_dsn, tmp_path):
+    """The same in a twin's PostGIS schema: heard without layers, the 13 devices' rows are unlinked; the next run
+    with the import's footprints, areas and tolerance links each as the import links it (independently computed
+    from its position, and equal to the imported sensor of its DevEUI); a third run changes nothing."""
+    import uuid
+
+    import psycopg
+
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+    from geotwin.twin.sensors.linkrules import UNLINKED_REASON
+    from geotwin.twin.sensors.lorawan import PgUplinkStore
+    from geotwin.twin.store.frames import empty
+
+    folder, layers, devices, by_eui = _district(tmp_path)
+    table = load_devices(folder / "sensors.devices.json")
+    schema = f"lw_{uuid.uuid4().hex[:8]}"
+    with open_store(pg_dsn, schema).transaction("EPSG:25832") as writer:
+        for spec in (SENSORS, OBSERVATIONS):
+            writer.replace(spec, empty(spec, "EPSG:25832"))
+
+    def linked():
+        with psycopg.connect(pg_dsn) as db:
+            return [(k, json.dumps(a) if isinstance(a, dict) else a, *rest)
+                    for k, a, *rest in db.execute(LINK_SQL.replace("FROM sensors", f"FROM {schema}.sensors"))]
+
+    try:
+        counts = _heard(broker, PgUplinkStore(pg_dsn, schema, table), _uplinks(devices, 7, "2025-06-09T08:00:00Z"),
+                        f"geotwin-pg-{schema}")
+        assert (counts.stored, counts.observations, counts.unknown) == (13, 13, 0)
+        assert {tuple(r[2:]) for r in linked()} == {("none", None, None, None, UNLINKED_REASON)}
+        store = PgUplinkStore(pg_dsn, schema, table, links=layers)
+        assert store.relinked == 13
+        assert _heard(broker, store, _uplinks(devices, 8, "2025-06-09T08:15:00Z"), f"geotwin-pg-{schema}").stored == 13
+        got = linked()
+        _check_links(got, folder, devices, by_eui)
+        again = PgUplinkStore(pg_dsn, schema, table, links=layers)
+        again.close()
+        assert again.relinked == 0 and linked() == got
+        with psycopg.connect(pg_dsn) as db:
+            assert db.execute(f"SELECT count(*) FROM {schema}.observations").fetchone() == (26,)
+    finally:
+        with psycopg.connect(pg_dsn) as db:
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
