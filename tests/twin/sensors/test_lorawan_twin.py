@@ -379,7 +379,7 @@ def _check_links(got, folder, devices, by_eui):
     for key, attributes, link_type, link_id, link_name, distance, reason in got:
         eui = json.loads(attributes)["dev_eui"]
         assert key.startswith("lorawan#")
-        want_type, want_id, want_distance = expected[eui]
+        want_type, want_id, want_distance = expected[eui.upper()]
         assert (link_type, link_id) == (want_type, want_id), key
         assert distance == pytest.approx(want_distance, abs=1e-3), key
         assert [link_type, link_id, link_name, distance, reason] == by_eui[eui], key
