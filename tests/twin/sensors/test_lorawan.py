@@ -487,7 +487,8 @@ def test_command_line_service_stops_on_sigterm(broker, tmp_path, python_exe):
 
 def test_command_line_service_links_new_device_sensors_as_the_import(broker, tmp_path, python_exe):
     """--buildings, --areas and --tolerance: a device inside the square is on it, one 5 m east of the school on its
-    façade (link_sensor's rules, as the sensor import applies them)."""
+    façade (link_sensor's rules, as the sensor import applies them), also when a first run without them left both
+    unlinked."""
     import geopandas as gpd
     from shapely.geometry import box
 
@@ -505,12 +506,25 @@ def test_command_line_service_links_new_device_sensors_as_the_import(broker, tmp
         {"dev_eui": "00000000000000a2", "sensor_id": "wall", "name": "wall", "x": 25.0, "y": 5.0,
          "properties": prop}]}), encoding="utf-8")
     out = tmp_path / "sensors.gpkg"
-    proc = subprocess.run([python_exe, "-m", "geotwin.twin.sensors.listen", "--broker", f"127.0.0.1:{broker.port}",
-                           "--devices", str(devices), "--output", str(out), "--duration", "0.5",
-                           "--buildings", f"{layers}|footprints", "--areas", str(areas), "--tolerance", "15"],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert sorted(rows(out, "SELECT sensor_id, link_type, link_id, link_distance, link_reason FROM sensors")) == [
+    links = ["--buildings", f"{layers}|footprints", "--areas", str(areas), "--tolerance", "15"]
+
+    def run(*extra):
+        proc = subprocess.run([python_exe, "-m", "geotwin.twin.sensors.listen", "--broker",
+                               f"127.0.0.1:{broker.port}", "--devices", str(devices), "--output", str(out),
+                               "--duration", "0.5", *extra], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    sql = "SELECT sensor_id, link_type, link_id, link_distance, link_reason FROM sensors"
+    # forgotten once: unlinked; the next run with the layers links them, a third changes nothing
+    assert "linked now" not in run()
+    assert sorted(rows(out, sql)) == [("square", "none", None, None, "not linked (LoRaWAN device table)"),
+                                      ("wall", "none", None, None, "not linked (LoRaWAN device table)")]
+    assert "2 sensors an earlier run left unlinked are linked now" in run(*links)
+    assert sorted(rows(out, sql)) == [
+        ("square", "area", "platz", 0.0, "nearest façade: B1 at 12.0 m"), ("wall", "facade", "B1", 5.0, None)]
+    assert "linked now" not in run(*links)
+    assert sorted(rows(out, sql)) == [
         ("square", "area", "platz", 0.0, "nearest façade: B1 at 12.0 m"), ("wall", "facade", "B1", 5.0, None)]
 
 
