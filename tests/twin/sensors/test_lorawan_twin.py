@@ -24,7 +24,7 @@ from geotwin.twin.kernel.layers import LayerRef
 from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import LinkLayers, write_sensors
-from geotwin.twin.sensors.lorawan import CHIRPSTACK_TOPIC, UplinkStore, load_devices
+from geotwin.twin.sensors.lorawan import CHIRPSTACK_TOPIC, PgUplinkStore, UplinkStore, load_devices
 from geotwin.twin.store import open_store
 
 from .test_lorawan import Listener, local_broker
@@ -490,3 +490,70 @@ def test_a_postgis_twin_links_devices_heard_without_link_layers(broker, pg_dsn, 
     finally:
         with psycopg.connect(pg_dsn) as db:
             db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# ------------------------------------------------------------------ a listener writing into a PostGIS twin, then builds
+def _twin_rows(store):
+    """What a twin says of its sensors: the sensor rows with their links, the ``observes`` links rows and the
+    observations, sorted, as plain tuples (the same for a GeoPackage and a PostGIS twin of the same uplinks)."""
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+    from geotwin.twin.kernel.schema.twin import LINKS
+
+    sensors = store.read(SENSORS)
+    got_sensors = sorted((k, t, i, n, None if d != d else round(float(d), 6), r, int(c))
+                         for k, t, i, n, d, r, c in zip(sensors["sensor_key"], sensors["link_type"], sensors["link_id"],
+                                                        sensors["link_name"], sensors["link_distance"],
+                                                        sensors["link_reason"], sensors["count"]))
+    links = store.read(LINKS)
+    got_links = sorted((f, fl, t, tl, (json.loads(d) if isinstance(d, str) else d)["link_type"])
+                       for f, fl, t, tl, rel, d in zip(links["from_id"], links["from_layer"], links["to_id"],
+                                                       links["to_layer"], links["relation"], links["details"])
+                       if rel == "observes")
+    obs = store.read(OBSERVATIONS)
+    got_obs = sorted((k, str(t), float(v)) for k, t, v in zip(obs["sensor_key"], obs["phenomenon_time"],
+                                                              obs["result"]))
+    return got_sensors, got_links, got_obs
+
+
+def test_a_postgis_twin_has_the_listeners_sensors_linked_as_a_geopackage_twin(broker, pg_dsn, tmp_path):
+    """The listener writes its lorawan# rows straight into a PostGIS twin's schema; the builds after it (without
+    sensor inputs) keep them, run the façade pass over them and give each an ``observes`` links row: the PostGIS
+    twin has the sensors, links and observations of the GeoPackage twin built from the same uplinks, whether the
+    devices were linked at once or by a later run with the layers; a rebuild adds nothing."""
+    import uuid
+
+    import psycopg
+
+    folder, layers, devices, by_eui = _district(tmp_path)
+    table = load_devices(folder / "sensors.devices.json")
+    first, second = _uplinks(devices, 7, "2025-06-09T08:00:00+00:00"), _uplinks(devices, 8, "2025-06-09T08:15:00+00:00")
+    city = BuildInputs(citymodel=[str(tmp_path / "city.gpkg")])
+    # the GeoPackage twin: the listener's sensors GeoPackage, then the build with it
+    gave = tmp_path / "gave.gpkg"
+    assert _heard(broker, UplinkStore(gave, table, links=layers), first + second, "gave").stored == 26
+    build_twin(open_store(tmp_path / "twin.gpkg"), BuildInputs(citymodel=city.citymodel, sensors=[str(gave)]))
+    want = _twin_rows(open_store(tmp_path / "twin.gpkg"))
+    assert (len(want[0]), len(want[1]), len(want[2])) == (13, 13, 26)
+    assert {t for *_, t in want[1]} == {"area", "facade"}          # the façade pass moved some off the square
+    schemas = [f"lw_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    try:
+        for schema, relinked in zip(schemas, (False, True)):
+            build_twin(open_store(pg_dsn, schema), city)         # the twin, without sensors
+            if relinked:   # heard without the layers, built (unlinked), then linked by a run with them
+                assert _heard(broker, PgUplinkStore(pg_dsn, schema, table), first, f"pg-{schema}").stored == 13
+                build_twin(open_store(pg_dsn, schema), city)
+                store = PgUplinkStore(pg_dsn, schema, table, links=layers)
+                assert store.relinked == 13
+                assert _heard(broker, store, second, f"pg-{schema}").stored == 13
+            else:
+                assert _heard(broker, PgUplinkStore(pg_dsn, schema, table, links=layers), first + second,
+                              f"pg-{schema}").stored == 26
+            build_twin(open_store(pg_dsn, schema), city)
+            assert _twin_rows(open_store(pg_dsn, schema)) == want, schema
+            again = build_twin(open_store(pg_dsn, schema), city)   # idempotent: nothing added, nothing doubled
+            assert again.layer_changes["sensors"] == (0, 0, 0) and again.layer_changes["observations"] == (0, 0, 0)
+            assert _twin_rows(open_store(pg_dsn, schema)) == want, schema
+    finally:
+        with psycopg.connect(pg_dsn) as db:
+            for schema in schemas:
+                db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
