@@ -50,7 +50,11 @@ from .kernel.schema.twin import (
     TWIN_SOURCES,
     Keyed,
 )
+from .kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES
+from .kernel.schema.sensors import SENSORS as SENSOR_ROWS
 from .sensors.linkrules import UNLINKED_REASON
+from .sensors.lorawan import LORAWAN_UPLINKS
+from .sensors.lorawan import SOURCE as LORAWAN_SOURCE
 from .store.base import StoreWriter, TwinStore
 from .store.frames import conform, empty
 from .store.hashing import diff, object_hashes
@@ -351,6 +355,7 @@ class _Builder:
         self.checksums: dict[str, dict[str, str]] = {}
         self.unchanged: set[str] = set()
         self.gpkgs: dict[str, list[tuple[str, str]]] = {}   # (input path, GeoPackage to read) per kind
+        self.present: dict[str, set[str]] = {}   # per layer: keys a listener wrote into the store, not the build
 
     # -- reading -----------------------------------------------------------------------------
     def _checksums(self, kind: str) -> dict[str, str]:
@@ -452,6 +457,38 @@ class _Builder:
             frames = [f for f in parts[keyed.spec.name] if len(f)]
             self.frames[keyed.spec.name] = (conform(pd.concat(frames, ignore_index=True), keyed.spec, self.crs)
                                             if frames else empty(keyed.spec, self.crs))
+
+    def keep_listener_rows(self) -> None:
+        """Take the rows a LoRaWAN listener wrote straight into the store (a PostGIS twin, or a twin GeoPackage given
+        as its output; the store then has ``lorawan_uplinks``) that the sensor inputs lack: its ``lorawan#`` sensors
+        with their observations and its ``mqtt:`` sensor issues. The build then links them (façade pass, ``observes``
+        links) and keeps them as the rows of a sensors input; a rebuild takes them again, so they stay. The keys
+        found in the store are remembered: an object the build adds there replaces the listener's rows."""
+        if LORAWAN_UPLINKS.name not in self.store_layers or SENSOR_ROWS.name not in self.store_layers:
+            return
+        stored = self.store.read(SENSOR_ROWS)
+        mine = stored[stored["source"] == LORAWAN_SOURCE]
+        keys = set(mine["sensor_key"].astype(str))
+        self.present[SENSOR_ROWS.name] = self.present[OBSERVATIONS.name] = keys
+        frame = self.frames[SENSOR_ROWS.name]
+        new = mine[~mine["sensor_key"].isin(set(frame["sensor_key"]))]
+        if len(new):
+            self.reporter.info(f"{len(new)} sensors a LoRaWAN listener stored in the twin are kept and linked")
+            self.frames[SENSOR_ROWS.name] = conform(pd.concat([frame, new], ignore_index=True), SENSOR_ROWS, self.crs)
+            if OBSERVATIONS.name in self.store_layers:
+                obs = self.store.read(OBSERVATIONS)
+                obs = obs[obs["sensor_key"].isin(set(new["sensor_key"]))]
+                self.frames[OBSERVATIONS.name] = conform(pd.concat([self.frames[OBSERVATIONS.name], obs],
+                                                                   ignore_index=True), OBSERVATIONS, None)
+        if SENSOR_ISSUES.name in self.store_layers:
+            issues = self.store.read(SENSOR_ISSUES)
+            issues = issues[issues["source"].astype(str).str.startswith("mqtt:")]
+            self.present[SENSOR_ISSUES.name] = set(issues["source"].astype(str))
+            kept = self.frames[SENSOR_ISSUES.name]
+            issues = issues[~issues["source"].isin(set(kept["source"]))]
+            if len(issues):
+                self.frames[SENSOR_ISSUES.name] = conform(pd.concat([kept, issues], ignore_index=True),
+                                                          SENSOR_ISSUES, None)
 
     def _as_gpkgs(self, kind: str, paths: list[str]) -> list[tuple[str, str]]:
         """(input path, GeoPackage to read) per input; raw city model / IFC files are imported first."""
@@ -638,7 +675,8 @@ class _Builder:
         with self.store.transaction(self.crs, self.reporter) as writer:
             for keyed, frame, full, added, removed, modified in plans:
                 self.reporter.check()
-                _apply(writer, keyed, frame, full, added, removed, modified)
+                present = self.present.get(keyed.spec.name, set())
+                _apply(writer, keyed, frame, full, added, removed + [k for k in added if k in present], modified)
             for spec in (TWIN_SOURCES, LINKS, CONFLATION_REPORT, HEIGHT_REPORT):
                 self.reporter.check()
                 writer.replace(spec, derived[spec.name])
@@ -772,6 +810,7 @@ def build_twin(store: TwinStore, inputs: BuildInputs, options: ConflationOptions
             reporter.check()
             builder.read_kind(kind)
             reporter.progress(10.0 * (step + 1))
+        builder.keep_listener_rows()
         reporter.check()
         report = builder.conflate()
         reporter.progress(50.0)

@@ -33,7 +33,7 @@ import shapely
 import shapely.affinity
 from shapely.geometry import MultiPolygon, Polygon
 
-from .sensors.linkrules import ground_property, names_facade
+from .sensors.linkrules import UNLINKED_REASON, ground_property, names_facade
 
 MATCHED, MISMATCH, ADDED = "matched", "mismatch", "added"
 
@@ -272,7 +272,9 @@ def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: 
     datastream name or description names a façade, gets ``link_type`` "facade" and the nearest
     footprint's building; ``link_reason`` says why and what it replaced. A ground sensor (see
     ``ground_property``) moves only when named for a façade; left on its area within the tolerance of a
-    façade, its ``link_reason`` says so. Changes ``sensors`` in place.
+    façade, its ``link_reason`` says so. A sensor a LoRaWAN listener stored unlinked (``UNLINKED_REASON``) is
+    left as it is: the listener's next run with the link layers links it as the import would, then this pass
+    runs on it. Changes ``sensors`` in place.
 
     Args:
         sensors: the twin's sensors frame (``SENSORS`` fields and a point geometry).
@@ -308,7 +310,8 @@ def link_facade_sensors(sensors: pd.DataFrame, footprints: pd.DataFrame, names: 
     tree = shapely.STRtree([shapes[i] for i in keep])
     moved = 0
     for index, row, point in zip(sensors.index, sensors.to_dict("records"), sensors.geometry):
-        if row.get("link_type") == "building" or point is None or point.is_empty:
+        if (row.get("link_type") == "building" or row.get("link_reason") == UNLINKED_REASON or point is None
+                or point.is_empty):
             continue
         named = names_facade(row)
         reach = max(options.facade_tolerance, options.facade_search if named else 0.0)
