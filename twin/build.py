@@ -38,6 +38,8 @@ from .kernel.errors import GeoTwinError, InputError
 from .kernel.progress import Reporter
 from .kernel.schema import FOOTPRINTS, LayerSpec
 from .kernel.schema.bim import GEOREF_REPORT
+from .kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES
+from .kernel.schema.sensors import SENSORS as SENSOR_ROWS
 from .kernel.schema.twin import (
     BUILDS,
     CHANGES,
@@ -50,8 +52,6 @@ from .kernel.schema.twin import (
     TWIN_SOURCES,
     Keyed,
 )
-from .kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES
-from .kernel.schema.sensors import SENSORS as SENSOR_ROWS
 from .sensors.linkrules import UNLINKED_REASON
 from .sensors.lorawan import LORAWAN_UPLINKS
 from .sensors.lorawan import SOURCE as LORAWAN_SOURCE
