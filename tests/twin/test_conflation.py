@@ -242,6 +242,14 @@ def test_facade_sensors_link_to_the_building_before_the_square():
     again = _sensor_frame([("untied", "Lärm", "none", None, 10.9, 5.0, None)])
     assert link_facade_sensors(again, footprints, {}, ConflationOptions(facade_tolerance=0.5)) == 0
     assert link_facade_sensors(again.iloc[0:0], footprints, {}, ConflationOptions()) == 0
+    # a LoRaWAN listener's row stored unlinked stays so (its next run with the layers links it), 0.9 m east of A
+    from geotwin.twin.sensors.linkrules import UNLINKED_REASON
+
+    listened = _sensor_frame([("lorawan#n1#noise", "Lärm", "none", None, 10.9, 5.0, None)])
+    listened["link_reason"] = UNLINKED_REASON
+    assert link_facade_sensors(listened, footprints, {}, ConflationOptions()) == 0
+    assert (listened["link_type"][0], listened["link_id"][0], listened["link_reason"][0]) == (
+        "none", None, UNLINKED_REASON)
 
 
 def _district_sensors(tmp_path):
