@@ -519,7 +519,9 @@ def test_a_postgis_twin_has_the_listeners_sensors_linked_as_a_geopackage_twin(br
     """The listener writes its lorawan# rows straight into a PostGIS twin's schema; the builds after it (without
     sensor inputs) keep them, run the façade pass over them and give each an ``observes`` links row: the PostGIS
     twin has the sensors, links and observations of the GeoPackage twin built from the same uplinks, whether the
-    devices were linked at once or by a later run with the layers; a rebuild adds nothing."""
+    devices were linked at once or by a later run with the layers; a rebuild adds nothing. With a sensors input (the
+    CSV import of the district, no DevEUIs: nothing adopted) the build reusing it keeps them too, not doubled, and
+    a build without it drops the input's rows and keeps the listener's."""
     import uuid
 
     import psycopg
@@ -535,24 +537,36 @@ def test_a_postgis_twin_has_the_listeners_sensors_linked_as_a_geopackage_twin(br
     want = _twin_rows(open_store(tmp_path / "twin.gpkg"))
     assert (len(want[0]), len(want[1]), len(want[2])) == (13, 13, 26)
     assert {t for *_, t in want[1]} == {"area", "facade"}          # the façade pass moved some off the square
+    csv = tmp_path / "csv.gpkg"
+    write_sensors(*read_exports([folder / "sensors.csv"], "EPSG:25832"), str(csv), "EPSG:25832",
+                  buildings=layers.buildings, areas=layers.areas, tolerance=layers.tolerance)
+    with_csv = BuildInputs(citymodel=city.citymodel, sensors=[str(csv)])
+    build_twin(open_store(tmp_path / "twin_csv.gpkg"), BuildInputs(citymodel=city.citymodel,
+                                                                   sensors=[str(csv), str(gave)]))
+    want_csv = _twin_rows(open_store(tmp_path / "twin_csv.gpkg"))
+    assert len(want_csv[0]) == 13 + len(rows(csv, "SELECT sensor_key FROM sensors")) > 13
     schemas = [f"lw_{uuid.uuid4().hex[:8]}" for _ in range(2)]
     try:
         for schema, relinked in zip(schemas, (False, True)):
-            build_twin(open_store(pg_dsn, schema), city)         # the twin, without sensors
+            inputs, expected = (city, want) if relinked else (with_csv, want_csv)
+            build_twin(open_store(pg_dsn, schema), inputs)       # the twin, without sensors or with the CSV's
             if relinked:   # heard without the layers, built (unlinked), then linked by a run with them
                 assert _heard(broker, PgUplinkStore(pg_dsn, schema, table), first, f"pg-{schema}").stored == 13
-                build_twin(open_store(pg_dsn, schema), city)
+                build_twin(open_store(pg_dsn, schema), inputs)
                 store = PgUplinkStore(pg_dsn, schema, table, links=layers)
                 assert store.relinked == 13
                 assert _heard(broker, store, second, f"pg-{schema}").stored == 13
             else:
                 assert _heard(broker, PgUplinkStore(pg_dsn, schema, table, links=layers), first + second,
                               f"pg-{schema}").stored == 26
-            build_twin(open_store(pg_dsn, schema), city)
-            assert _twin_rows(open_store(pg_dsn, schema)) == want, schema
-            again = build_twin(open_store(pg_dsn, schema), city)   # idempotent: nothing added, nothing doubled
+            build_twin(open_store(pg_dsn, schema), inputs)
+            assert _twin_rows(open_store(pg_dsn, schema)) == expected, schema
+            again = build_twin(open_store(pg_dsn, schema), inputs)   # idempotent: nothing added, nothing doubled
             assert again.layer_changes["sensors"] == (0, 0, 0) and again.layer_changes["observations"] == (0, 0, 0)
-            assert _twin_rows(open_store(pg_dsn, schema)) == want, schema
+            assert _twin_rows(open_store(pg_dsn, schema)) == expected, schema
+            if not relinked:   # the CSV input left out: its rows go, the listener's stay
+                build_twin(open_store(pg_dsn, schema), city)
+                assert _twin_rows(open_store(pg_dsn, schema)) == want, schema
     finally:
         with psycopg.connect(pg_dsn) as db:
             for schema in schemas:
