@@ -1107,13 +1107,17 @@
       disableDepthTestDistance: Number.POSITIVE_INFINITY
     });
     if (kind === "sensor") {
+      // the value on a dark box (config.labelStyle): an outline drawn glyph by glyph left thin text grey and a
+      // decimal comma invisible
+      var look = config.labelStyle;
       entity.label = new Cesium.LabelGraphics({
         text: new Cesium.CallbackProperty(function () { return sensorText(entity); }, false),
-        font: "13px sans-serif",
-        fillColor: Cesium.Color.WHITE,
-        outlineColor: Cesium.Color.BLACK,
-        outlineWidth: 3,
-        style: Cesium.LabelStyle.FILL_AND_OUTLINE,
+        font: look.font,
+        fillColor: Cesium.Color.fromCssColorString(look.text),
+        style: Cesium.LabelStyle.FILL,
+        showBackground: true,
+        backgroundColor: Cesium.Color.fromCssColorString(look.background).withAlpha(look.backgroundAlpha),
+        backgroundPadding: new Cesium.Cartesian2(look.padding[0], look.padding[1]),
         verticalOrigin: Cesium.VerticalOrigin.BOTTOM,
         pixelOffset: new Cesium.Cartesian2(0, -44),
         distanceDisplayCondition: new Cesium.DistanceDisplayCondition(0, 700),  // no pile of labels at overview

@@ -28,10 +28,19 @@
     for (var k = 0; k < d.length; k += 4) { if (d[k] < 128) { n++; } }
     return { fill: n, width: Math.round(ctx.measureText(text).width * 10) / 10 };
   }
-  function ink(texts) {
+  function ink(texts, override) {
     var viewer = window.geotwin.viewer, scene = viewer.scene;
-    var model = sensorLabel(viewer);
-    if (!model) { return { error: "no sensor label on the map" }; }
+    var label = sensorLabel(viewer);
+    if (!label) { return { error: "no sensor label on the map" }; }
+    var model = {};
+    ["font", "fillColor", "outlineColor", "outlineWidth", "style", "showBackground", "backgroundColor",
+     "backgroundPadding"].forEach(function (k) { model[k] = label[k]; });
+    model.override = override || null;
+    Object.keys(override || {}).forEach(function (k) {
+      var v = override[k];
+      model[k] = /Color$/.test(k) ? Cesium.Color.fromCssColorString(v) : k === "backgroundPadding" ?
+        new Cesium.Cartesian2(v[0], v[1]) : v;
+    });
     var saved = { globe: scene.globe.show, tileset: window.geotwin.tileset && window.geotwin.tileset.show,
                   sources: [], background: scene.backgroundColor, sky: scene.skyBox && scene.skyBox.show,
                   atmosphere: scene.skyAtmosphere && scene.skyAtmosphere.show };
@@ -62,9 +71,13 @@
     var frames = 0;
     return new Promise(function (done) {
       function next() {  // glyph textures reach the atlas over a few frames
-        scene.render();
-        if (++frames < 12) { requestAnimationFrame(next); return; }
-        done(read(viewer, scene, model, collection, texts, placed, saved));
+        try {
+          scene.render();
+          if (++frames < 12) { requestAnimationFrame(next); return; }
+          done(read(viewer, scene, model, collection, texts, placed, saved));
+        } catch (err) {
+          done({ error: String(err && err.stack || err) });
+        }
       }
       requestAnimationFrame(next);
     });
@@ -80,16 +93,26 @@
     var d = ctx.getImageData(0, 0, w, h).data;
     var f = model.fillColor, o = model.showBackground ? model.backgroundColor : model.outlineColor;
     var fill = [f.red * 255, f.green * 255, f.blue * 255], edge = [o.red * 255, o.green * 255, o.blue * 255];
+    var luma = function (at) { return 0.2126 * d[at] + 0.7152 * d[at + 1] + 0.0722 * d[at + 2]; };
     var out = texts.map(function (text, k) {
-      var cx = Math.round(placed[k].x), cy = Math.round(placed[k].y), n = 0, m = 0, other = 0, left = w, right = -1;
+      var cx = Math.round(placed[k].x), cy = Math.round(placed[k].y), n = 0, m = 0, inked = 0, left = w, right = -1;
+      var brightest = 0;
       for (var y = cy - 20; y <= cy + 20; y++) {
         for (var x = cx - 120; x <= cx + 120; x++) {
           var at = 4 * (y * w + x);
-          if (near(d, at, fill, 40)) { n++; left = Math.min(left, x); right = Math.max(right, x); } else if (near(d, at, edge, 40)) { m++; } else if (!near(d, at, grey, 3)) { other++; }
+          if (near(d, at, grey, 12)) { continue; }
+          inked++;
+          brightest = Math.max(brightest, luma(at));
+          if (near(d, at, fill, 60)) { n++; left = Math.min(left, x); right = Math.max(right, x); } else if (near(d, at, edge, 60)) { m++; }
         }
       }
-      return { text: text, fill: n, edge: m, other: other, left: left - cx, right: right - cx,
-               canvas: canvasInk(text, model.font) };
+      var crop = document.createElement("canvas");  // the label's box, 4 times enlarged (to look at)
+      crop.width = 4 * 100; crop.height = 4 * 30;
+      var cctx = crop.getContext("2d");
+      cctx.imageSmoothingEnabled = false;
+      cctx.drawImage(copy, cx - 50, cy - 15, 100, 30, 0, 0, 400, 120);
+      return { text: text, ink: inked, fill: n, edge: m, brightest: Math.round(brightest), left: left - cx,
+               right: right - cx, canvas: canvasInk(text, model.font), crop: crop.toDataURL() };
     });
     scene.primitives.remove(collection);
     for (i = 0; i < viewer.dataSources.length; i++) { viewer.dataSources.get(i).show = saved.sources[i]; }
@@ -98,7 +121,7 @@
     if (scene.skyBox) { scene.skyBox.show = saved.sky; }
     if (scene.skyAtmosphere) { scene.skyAtmosphere.show = saved.atmosphere; }
     scene.backgroundColor = saved.background;
-    return { font: model.font, style: model.style, outlineWidth: model.outlineWidth,
+    return { font: model.font, style: model.style, outlineWidth: model.outlineWidth, override: model.override,
              showBackground: model.showBackground, labels: out, canvasSize: [w, h],
              dpr: window.devicePixelRatio, resolutionScale: viewer.resolutionScale };
   }

@@ -127,6 +127,13 @@ OTHER_MARKER = ("Other points", "#6d4c41", "feature")
 #: 3:1 against its ring and the ring against whatever the map shows behind it (halo and edge 9:1 or more: one
 #: of the two is 3:1 against any colour); the symbol or count in ``text``, 4.5:1 against every fill.
 PIN_STYLE = {"halo": "#ffffff", "edge": "#1d1d1d", "text": "#ffffff", "haloWidth": 2, "edgeWidth": 1.5}
+#: How a sensor's value is written above its pin: ``text`` on a box of ``background`` (``backgroundAlpha``, WCAG
+#: 1.4.3 against the box over any map), ``padding`` [x, y] px. Not CesiumJS's outline: its labels are signed distance
+#: fields drawn glyph by glyph, and at 13 px with a 3 px outline the strokes never reached the fill colour (5 white
+#: pixels in "23,5 %", 1 of them the comma: a German value read "23 5 %"); bold 15 px on a box: 146 and 12
+#: (tests/browser/label_probe.js, tests/twin/tiles/test_viewer_webmap.py).
+LABEL_STYLE = {"font": "bold 15px sans-serif", "text": "#ffffff", "background": "#1d1d1d", "backgroundAlpha": 0.85,
+               "padding": [5, 3]}
 #: Property that names a feature, by kind: the first one present wins.
 FEATURE_ID_PROPERTIES = {"bim": ["global_id"], "sensor": ["sensor_key", "id"], "island": ["id", "island_id"],
                          "building": ["id"]}
@@ -277,6 +284,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "markerClasses": [{"label": label, "color": colour, "kind": kind} for label, colour, kind in MARKER_CLASSES],
         "otherMarker": {"label": OTHER_MARKER[0], "color": OTHER_MARKER[1], "kind": OTHER_MARKER[2]},
         "pinStyle": PIN_STYLE,
+        "labelStyle": LABEL_STYLE,
         "featureIdProperties": FEATURE_ID_PROPERTIES,
         "layers": [{"name": name, "url": url} for name, url in (extra_layers or {}).items()],
         "overlayProperties": OVERLAY_PROPERTIES,

@@ -223,6 +223,30 @@ def expected_forms(lang: str) -> list[str]:
             "IfcMysteryElement", "Mystery", LINK_TYPE_NAMES["facade"][side], "elsewhere"]
 
 
+LABEL_PROBE = ROOT / "tests" / "browser" / "label_probe.js"
+#: A German and an English value, and the German one with a space where the comma is (what a reader saw).
+LABEL_TEXTS = ["23,5\u00a0%", "23\u00a05\u00a0%", "23.5\u00a0%"]
+#: The sensor labels' former style: 13 px, white with a 3 px black outline.
+OUTLINED_13PX = {"font": "13px sans-serif", "style": 2, "outlineWidth": 3, "outlineColor": "black",
+                 "fillColor": "white", "showBackground": False}
+
+
+def check_label_ink(labels: dict, outlined: dict) -> None:
+    """The sensor labels as CesiumJS draws them on the map (read back from the canvas, label_probe.js): the text in
+    its fill colour (white) over its whole width, not cut off (the 2D canvas's width of the same text and font), and
+    a decimal comma or point that adds white pixels of its own: "23,5 %" has more than "23 5 %". The 13 px outlined
+    style measured in the same page, for comparison: its text barely reaches white, its comma not at all."""
+    assert "error" not in labels and labels["showBackground"] is True, labels
+    comma, gap, point = ({k: v for k, v in lab.items() if k != "crop"} for lab in labels["labels"])
+    for lab in (comma, gap, point):
+        assert lab["fill"] >= 100 and lab["brightest"] >= 250, lab
+        assert lab["right"] - lab["left"] + 1 >= 0.85 * lab["canvas"]["width"], lab
+    assert comma["fill"] - gap["fill"] >= 6 and point["fill"] - gap["fill"] >= 4, (comma, gap, point)
+    old_comma, old_gap, _ = outlined["labels"]
+    assert old_comma["fill"] - old_gap["fill"] < comma["fill"] - gap["fill"], (old_comma, old_gap)
+    assert old_comma["fill"] < comma["fill"] / 4, old_comma
+
+
 def gml_roof_type(path, gml_id: str) -> tuple[str, str]:
     """The class (element name) and bldg:roofType text of the city object ``gml_id`` in a CityGML file, read with
     lxml alone."""
@@ -348,6 +372,10 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
          "steps": [{"eval": "document.getElementById('attribution').textContent", "as": "attribution"},
                    {"clickAt": {"lon": b_lon, "lat": b_lat, "height": b_h}, "as": "building"},
                    {"lookAt": [sensor_lon, sensor_lat, GROUND_H, 0, -45, 120]},
+                   {"eval": f"(window.geotwinLabels = {LABEL_PROBE.read_text(encoding='utf-8')}, true)", "as": "_"},
+                   {"eval": f"window.geotwinLabels.ink({json.dumps(LABEL_TEXTS)})", "as": "labels"},
+                   {"eval": f"window.geotwinLabels.ink({json.dumps(LABEL_TEXTS)}, {json.dumps(OUTLINED_13PX)})",
+                    "as": "labels_outlined"},
                    {"clickAt": {"lon": sensor_lon, "lat": sensor_lat, "height": GROUND_H, "offsetY": -22},
                     "as": "sensor"},
                    {"eval": "Array.from(document.querySelectorAll('#info .chart circle')).map(c =>"
@@ -424,6 +452,7 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
     for value, y in zip(series_v, ys):  # the plotted height is linear in the value (SVG y down)
         assert y == pytest.approx(86 - (value - lo) / (hi - lo) * 82, abs=0.01)
     assert [float(p.split(",")[1]) for p in c["line"].split()] == pytest.approx(ys, abs=0.01)
+    check_label_ink(c["labels"], c["labels_outlined"])
     # The island: busy until the end of the back-to-back bookings (local time), each link once.
     i = c["island"]["text"]
     assert c["island"]["pickedId"] == "island-0007"
