@@ -1,6 +1,7 @@
 /* GeoTwin web viewer: the city's 3D Tiles with CesiumJS, without Cesium ion.
  * State for tests and embedding pages: window.geotwin (loaded, error, tileCount, featureCount, terrain,
- * pickedId, picked, layers, sensorRefreshes, bimVisible, flights (camera flights completed), lookAt()) and
+ * pickedId, picked, layers, sensorRefreshes, bimVisible, flights (camera flights completed), lookAt(),
+ * formatValue(value, property): a stored value as the info panel shows it) and
  * #status[data-state]. */
 (function () {
   "use strict";
@@ -209,6 +210,32 @@
     var prefix = config.functionNames.prefix;
     var key = text.indexOf(prefix) === 0 ? text.slice(prefix.length) : text;
     return /^\d{4}$/.test(key) ? config.functionNames.names[key] : undefined;
+  }
+
+  // CityGML roof type (dachform.json): "3100", 3100, "3100.0" or a code after a code space or prefix
+  // (".../RoofTypeTypeAdV.xml#3100", "x_3100") -> "Satteldach" / "Gabled roof"; the SIG3D codes 1010-1130 by
+  // their AdV code. Unknown codes: undefined.
+  function roofTypeName(code) {
+    var match = /^(?:.*[_#/:])?(\d{4})(?:\.0+)?$/.exec(String(code).trim());
+    if (!match) { return undefined; }
+    var table = config.roofTypeNames;
+    var entry = table.names[match[1]] || table.names[table.sig3d[match[1]]];
+    return entry ? entry[lang] || entry.en : undefined;
+  }
+
+  // Object classes (object_class, ifc_class) and other coded values by name in the page language: "Building" ->
+  // "Gebäude", "IfcWall" -> "Wand (IfcWall)"; unknown values stay as they are.
+  function className(value, withCode) {
+    var text = String(value);
+    var entry = Object.prototype.hasOwnProperty.call(config.classNames, text) ? config.classNames[text] : null;
+    if (!entry) { return text; }
+    var name = entry[lang] || entry.en;
+    return withCode && text.indexOf("Ifc") === 0 ? name + " (" + text + ")" : name;
+  }
+  function valueName(property, value) {
+    var names = config.valueNames[property];
+    var entry = names && Object.prototype.hasOwnProperty.call(names, String(value)) ? names[String(value)] : null;
+    return entry ? entry[lang] || entry.en : String(value);
   }
 
   // Static texts of the page (elements with data-i18n) in the current language.
@@ -585,6 +612,12 @@
       var fname = functionName(value);
       return fname ? fname + " (" + value + ")" : String(value);
     }
+    if (name === config.roofTypeProperty) {
+      var roof = roofTypeName(value);
+      return roof ? roof + " (" + value + ")" : String(value);
+    }
+    if (config.classProperties.indexOf(name) >= 0) { return className(value, true); }
+    if (config.valueNames[name]) { return valueName(name, value); }
     var date = parseTime(value);
     if (date) { return formatTime(date); }
     // numbers, and decimal numbers stored as text (whole numbers in text are usually codes: kept)
@@ -597,6 +630,7 @@
     }
     return String(value);
   }
+  state.formatValue = formatValue;
 
   function empty(value) {
     if (!present(value)) { return true; }
@@ -709,16 +743,12 @@
     var entries = ids.map(function (name) { return [name, feature.getProperty(name)]; });
     var idName = featureIdName(feature, kind);
     var id = feature.getProperty(idName);
-    var title = id;
-    if (kind === "bim") {
-      var ifcClass = feature.getProperty(config.bimClassProperty);
-      var name = feature.getProperty("name");
-      title = present(name) ? ifcClass + " · " + name : ifcClass;
-    } else if (kind !== "building") {
-      title = featureGet(feature, "name");
-    }
     var overlay = present(id) ? overlayById[kind + ":" + id] : undefined;
-    function render() {
+    var ifcClass = kind === "bim" ? feature.getProperty(config.bimClassProperty) : undefined;
+    var name = kind === "building" ? undefined : kind === "bim" ? feature.getProperty("name") : featureGet(feature, "name");
+    function render() {  // again after a language switch: the title names the IFC class in the page language
+      var title = kind === "bim" ? (present(name) ? className(ifcClass) + " · " + name : className(ifcClass)) :
+        kind === "building" ? id : name;
       showProperties(present(title) ? String(title) : tr("building"), entries,
         kind === "bim" ? [idName, config.bimClassProperty] : [idName], function () {
           if (kind === "island" || kind === "sensor") {
@@ -1077,13 +1107,17 @@
       disableDepthTestDistance: Number.POSITIVE_INFINITY
     });
     if (kind === "sensor") {
+      // the value on a dark box (config.labelStyle): an outline drawn glyph by glyph left thin text grey and a
+      // decimal comma invisible
+      var look = config.labelStyle;
       entity.label = new Cesium.LabelGraphics({
         text: new Cesium.CallbackProperty(function () { return sensorText(entity); }, false),
-        font: "13px sans-serif",
-        fillColor: Cesium.Color.WHITE,
-        outlineColor: Cesium.Color.BLACK,
-        outlineWidth: 3,
-        style: Cesium.LabelStyle.FILL_AND_OUTLINE,
+        font: look.font,
+        fillColor: Cesium.Color.fromCssColorString(look.text),
+        style: Cesium.LabelStyle.FILL,
+        showBackground: true,
+        backgroundColor: Cesium.Color.fromCssColorString(look.background).withAlpha(look.backgroundAlpha),
+        backgroundPadding: new Cesium.Cartesian2(look.padding[0], look.padding[1]),
         verticalOrigin: Cesium.VerticalOrigin.BOTTOM,
         pixelOffset: new Cesium.Cartesian2(0, -44),
         distanceDisplayCondition: new Cesium.DistanceDisplayCondition(0, 700),  // no pile of labels at overview

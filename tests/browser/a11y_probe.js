@@ -142,8 +142,9 @@
     }
     return out;
   }
-  // Every label drawn on the map canvas (a sensor's value): its fill against its outline (the halo it stands on,
-  // whatever the map shows behind), the outline's width and the ratio the text needs (WCAG 1.4.3; large: 3).
+  // Every label drawn on the map canvas (a sensor's value): its fill against what it stands on whatever the map
+  // shows behind: its background box (composited over white and over black, the worse) or else its outline; the
+  // outline's width and the ratio the text needs (WCAG 1.4.3; large: 3).
   function canvasLabels() {
     var viewer = window.geotwin.viewer;
     var camera = viewer.scene.camera.positionWC;
@@ -158,10 +159,13 @@
         if (!label.show || label.clusterShow === false || (d && (far < d.near || far > d.far))) { continue; }
         var size = parseFloat(/(\d+(\.\d+)?)px/.exec(label.font)[1]);
         var outlined = label.style !== Cesium.LabelStyle.FILL && label.outlineWidth > 0;
-        var fill = rgb(label.fillColor), outline = rgb(label.outlineColor);
+        var fill = rgb(label.fillColor), outline = rgb(label.outlineColor), box = rgb(label.backgroundColor);
+        var worst = label.showBackground ? Math.min(ratio(over(fill, over(box, [255, 255, 255])), over(box, [255, 255, 255])),
+                                                    ratio(over(fill, over(box, [0, 0, 0])), over(box, [0, 0, 0]))) :
+          outlined ? ratio(over(fill, outline), outline) : 0;
         out.push({ text: label.text, font: label.font, fill: fill, outline: outline, outlineWidth: label.outlineWidth,
-                   style: label.style, ratio: outlined ? Math.round(ratio(over(fill, outline), outline) * 100) / 100 : 0,
-                   need: size >= 24 ? 3 : 4.5 });
+                   style: label.style, showBackground: label.showBackground, background: box,
+                   ratio: Math.round(worst * 100) / 100, need: size >= 24 ? 3 : 4.5 });
       }
     }
     return out;

@@ -8,7 +8,8 @@ CesiumJS is linked from a URL or a local ``Build/Cesium`` folder (one shared cop
 A basemap (``Basemap``: XYZ or WMTS URL template and attribution) replaces the bundled imagery; the
 export's quantized-mesh terrain (``terrain_url``, see ``terrain``) replaces the flat ground.
 The page speaks German or English (the browser's language, a switch), resolves ALKIS building
-function codes (``gebaeudefunktion.json``), and shows ``series.json`` / ``availability.json`` found
+function codes (``gebaeudefunktion.json``), roof type codes (``dachform.json``) and object classes (``CLASS_NAMES``)
+to their names, and shows ``series.json`` / ``availability.json`` found
 beside the tileset (sensor charts, free/busy state of learning islands). A search box finds buildings by id, name
 or address (``search.json``, see ``search_index``) and islands and sensors by id or name, flies there and opens
 the info box.
@@ -48,6 +49,10 @@ CESIUM_BUILD = PACKAGE_ROOT / "node_modules" / "cesium" / "Build" / "Cesium"
 CESIUM_PARTS = ("Cesium.js", "Workers", "Assets", "ThirdParty", "Widgets")
 CESIUM_COPY_DIR = "cesium"
 FUNCTION_NAMES_FILE = TEMPLATE_DIR / "gebaeudefunktion.json"
+#: Roof type names (CityGML ``bldg:roofType``: the AdV AX_Dachform codes of German LoD2 data, and the CityGML 2.0
+#: SIG3D codes 1000-1130 mapped onto them), German and English; sources in the file (``source``).
+ROOF_TYPE_NAMES_FILE = TEMPLATE_DIR / "dachform.json"
+ROOF_TYPE_PROPERTY = "roof_type"
 #: Optional data files beside the tileset that the viewer shows (written by other GeoTwin steps).
 SERIES_FILE, AVAILABILITY_FILE = "series.json", "availability.json"
 TEMPLATE_FILES = ("index.html", "viewer.js", "viewer.css", "live_chart.js")
@@ -78,6 +83,41 @@ BIM_CLASSES: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
     ("Spaces (hidden)", "#7cc47c", 0.0, ("IfcSpace",)),
 )
 OTHER_BIM = ("Other BIM elements", "#c9b99a")
+#: Names of the object classes the viewer shows, (English, German): ``object_class`` of buildings (CityGML and
+#: CityJSON types; the IFC class of a BIM object outside any building, see ``twin.build``) and ``ifc_class`` of
+#: BIM elements, rooms and storeys. A class not listed is shown as stored; an IFC class with its name, e.g.
+#: "Wand (IfcWall)".
+CLASS_NAMES: dict[str, tuple[str, str]] = {
+    "Building": ("Building", "Gebäude"), "BuildingPart": ("Building part", "Gebäudeteil"),
+    "IfcProject": ("Project", "Projekt"), "IfcSite": ("Site", "Grundstück"), "IfcBuilding": ("Building", "Gebäude"),
+    "IfcBuildingStorey": ("Storey", "Geschoss"), "IfcSpace": ("Room", "Raum"), "IfcFacility": ("Facility", "Anlage"),
+    "IfcBridge": ("Bridge", "Brücke"), "IfcRoad": ("Road", "Straße"), "IfcRailway": ("Railway", "Bahnanlage"),
+    "IfcMarineFacility": ("Marine facility", "Wasserbauwerk"),
+    "IfcWall": ("Wall", "Wand"), "IfcWallStandardCase": ("Wall", "Wand"),
+    "IfcWallElementedCase": ("Wall of elements", "Wand aus Elementen"),
+    "IfcCurtainWall": ("Curtain wall", "Vorhangfassade"),
+    "IfcSlab": ("Slab", "Decke / Bodenplatte"), "IfcSlabStandardCase": ("Slab", "Decke / Bodenplatte"),
+    "IfcSlabElementedCase": ("Slab of elements", "Decke aus Elementen"), "IfcCovering": ("Covering", "Bekleidung"),
+    "IfcRoof": ("Roof", "Dach"), "IfcWindow": ("Window", "Fenster"), "IfcWindowStandardCase": ("Window", "Fenster"),
+    "IfcDoor": ("Door", "Tür"), "IfcDoorStandardCase": ("Door", "Tür"), "IfcColumn": ("Column", "Stütze"),
+    "IfcBeam": ("Beam", "Träger"), "IfcMember": ("Member", "Stab"), "IfcPlate": ("Plate", "Platte"),
+    "IfcFooting": ("Footing", "Fundament"), "IfcStair": ("Stair", "Treppe"),
+    "IfcStairFlight": ("Stair flight", "Treppenlauf"), "IfcRamp": ("Ramp", "Rampe"),
+    "IfcRampFlight": ("Ramp flight", "Rampenlauf"), "IfcRailing": ("Railing", "Geländer"),
+    "IfcFurnishingElement": ("Furnishing", "Einrichtung"), "IfcFurniture": ("Furniture", "Möbel"),
+    "IfcBuildingElementProxy": ("Other building element", "Sonstiges Bauteil"),
+    "IfcOpeningElement": ("Opening", "Öffnung"), "IfcChimney": ("Chimney", "Schornstein"),
+    "IfcShadingDevice": ("Shading device", "Sonnenschutz"),
+    "IfcFlowTerminal": ("Building services terminal", "Endgerät der Haustechnik"),
+    "IfcSanitaryTerminal": ("Sanitary fixture", "Sanitärobjekt"),
+    "IfcTransportElement": ("Lift or escalator", "Aufzug oder Fahrtreppe"),
+}
+#: Properties whose values are such classes; ``link_type`` (what a sensor is linked to) has names of its own.
+CLASS_PROPERTIES = ("object_class", "ifc_class")
+LINK_TYPE_NAMES: dict[str, tuple[str, str]] = {
+    "building": ("Building", "Gebäude"), "area": ("Area", "Fläche"), "facade": ("Façade", "Fassade"),
+    "none": ("None", "Keine"),
+}
 #: Markers of learning islands and sensors in the tileset: (label, CSS colour, kind).
 MARKER_CLASSES = (("Learning islands", "#2e7d32", "island"), ("Sensors", "#1565c0", "sensor"))
 #: Pins of other overlay points (e.g. rooms): (label, CSS colour, kind).
@@ -87,6 +127,13 @@ OTHER_MARKER = ("Other points", "#6d4c41", "feature")
 #: 3:1 against its ring and the ring against whatever the map shows behind it (halo and edge 9:1 or more: one
 #: of the two is 3:1 against any colour); the symbol or count in ``text``, 4.5:1 against every fill.
 PIN_STYLE = {"halo": "#ffffff", "edge": "#1d1d1d", "text": "#ffffff", "haloWidth": 2, "edgeWidth": 1.5}
+#: How a sensor's value is written above its pin: ``text`` on a box of ``background`` (``backgroundAlpha``, WCAG
+#: 1.4.3 against the box over any map), ``padding`` [x, y] px. Not CesiumJS's outline: its labels are signed distance
+#: fields drawn glyph by glyph, and at 13 px with a 3 px outline the strokes never reached the fill colour (5 white
+#: pixels in "23,5 %", 1 of them the comma: a German value read "23 5 %"); bold 15 px on a box: 146 and 12
+#: (tests/browser/label_probe.js, tests/twin/tiles/test_viewer_webmap.py).
+LABEL_STYLE = {"font": "bold 15px sans-serif", "text": "#ffffff", "background": "#1d1d1d", "backgroundAlpha": 0.85,
+               "padding": [5, 3]}
 #: Property that names a feature, by kind: the first one present wins.
 FEATURE_ID_PROPERTIES = {"bim": ["global_id"], "sensor": ["sensor_key", "id"], "island": ["id", "island_id"],
                          "building": ["id"]}
@@ -219,6 +266,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         base = cesium_base_url(cesium_url, viewer_dir)
     imagery = basemap_config(basemap)
     names = json.loads(FUNCTION_NAMES_FILE.read_text(encoding="utf-8"))
+    roofs = json.loads(ROOF_TYPE_NAMES_FILE.read_text(encoding="utf-8"))
     config = {
         "title": title,
         "tilesetUrl": tileset_url,
@@ -236,6 +284,7 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "markerClasses": [{"label": label, "color": colour, "kind": kind} for label, colour, kind in MARKER_CLASSES],
         "otherMarker": {"label": OTHER_MARKER[0], "color": OTHER_MARKER[1], "kind": OTHER_MARKER[2]},
         "pinStyle": PIN_STYLE,
+        "labelStyle": LABEL_STYLE,
         "featureIdProperties": FEATURE_ID_PROPERTIES,
         "layers": [{"name": name, "url": url} for name, url in (extra_layers or {}).items()],
         "overlayProperties": OVERLAY_PROPERTIES,
@@ -244,6 +293,11 @@ def write_viewer(output_dir: Path, *, tileset_url: str = "../tileset.json",
         "basemap": imagery,
         "terrainUrl": terrain_url,
         "functionNames": {"prefix": names["prefix"], "names": names["names"], "source": names["source"]},
+        "roofTypeProperty": ROOF_TYPE_PROPERTY,
+        "roofTypeNames": {"names": roofs["names"], "sig3d": roofs["sig3d"]},
+        "classProperties": list(CLASS_PROPERTIES),
+        "classNames": {value: {"en": en, "de": de} for value, (en, de) in CLASS_NAMES.items()},
+        "valueNames": {"link_type": {value: {"en": en, "de": de} for value, (en, de) in LINK_TYPE_NAMES.items()}},
         "seriesUrl": f"../{SERIES_FILE}" if (output_dir / SERIES_FILE).is_file() else None,
         "availabilityUrl": f"../{AVAILABILITY_FILE}" if (output_dir / AVAILABILITY_FILE).is_file() else None,
         "searchUrl": f"../{SEARCH_FILE}" if (output_dir / SEARCH_FILE).is_file() else None,

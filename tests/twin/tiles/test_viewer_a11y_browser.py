@@ -244,14 +244,21 @@ def wcag_ratio(a, b) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
+def over(top, bottom) -> list[float]:
+    """An RGBA colour (alpha 0-1) composited over an opaque RGB one."""
+    return [top[i] * top[3] + bottom[i] * (1 - top[3]) for i in range(3)]
+
+
 def check_canvas_labels(labels, expected_count):
-    """The labels drawn on the map canvas: filled and outlined (the halo is what the text stands on, whatever the
-    map shows), 2 px of outline or more, fill against outline AA (4.5:1 below 24 px), by an independent ratio."""
+    """The labels drawn on the map canvas: opaque text on a background box (what the text stands on, whatever the
+    map shows: the box over white and over black), fill against the box AA (4.5:1 below 24 px), by an
+    independent ratio."""
     assert len(labels) == expected_count > 0, labels
     for label in labels:
-        assert label["style"] == 2 and label["outlineWidth"] >= 2, label  # Cesium.LabelStyle.FILL_AND_OUTLINE
-        assert label["fill"][3] == label["outline"][3] == 1, label
-        ratio = wcag_ratio(label["fill"], label["outline"])
+        assert label["style"] == 0 and label["showBackground"] is True, label  # Cesium.LabelStyle.FILL on a box
+        assert label["fill"][3] == 1 and label["background"][3] >= 0.8, label
+        ratio = min(wcag_ratio(label["fill"], over(label["background"], backdrop))
+                    for backdrop in ((255, 255, 255), (0, 0, 0)))
         assert label["ratio"] == pytest.approx(ratio, abs=0.01) and ratio >= label["need"] == 4.5, label
 
 

@@ -38,6 +38,7 @@ from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 from geotwin.twin.tiles.viewer import (
     BIM_CLASSES,
+    CLASS_NAMES,
     DEFAULT_CESIUM_URL,
     FUNCTION_CLASSES,
     FUNCTION_NAMES_FILE,
@@ -688,9 +689,10 @@ def test_viewer_in_headless_chromium(tmp_path, site_server, shared_data, run_alg
     wall, island, sensor = page_twin["clicks"]
     assert wall["scan"] is not None and not wall["covered"], wall
     assert wall["pickedId"] == targets["wall"]["global_id"] and wall["picked"]["kind"] == "bim", wall
-    assert wall["rows"][:2] == [["GlobalId", targets["wall"]["global_id"]], ["IFC class", "IfcWall"]]
+    wall_name = CLASS_NAMES["IfcWall"][0]  # the IFC class by name (English page), its code beside it
+    assert wall["rows"][:2] == [["GlobalId", targets["wall"]["global_id"]], ["IFC class", f"{wall_name} (IfcWall)"]]
     assert dict(wall["rows"])["Name"] == targets["wall"]["name"]
-    assert wall["title"] == f"IfcWall \u00b7 {targets['wall']['name']}"
+    assert wall["title"] == f"{wall_name} \u00b7 {targets['wall']['name']}"
     island_id = twin_island["properties"]["id"]
     assert island["scan"] is not None and not island["covered"], island
     assert island["pickedId"] == island_id and island["picked"]["kind"] == "island", island

@@ -26,6 +26,7 @@ from geotwin.tests.twin.tiles.test_viewer_browser import (
     CESIUM_BUILD,
     CHROMIUM,
     GROUND_H,
+    HAMBURG,
     KNOWN,
     enu_to_geodetic,
     hamburg_export,
@@ -36,7 +37,10 @@ from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.tiles.viewer import (
     BASEMAP_DE,
     CESIUM_PARTS,
+    CLASS_NAMES,
     FUNCTION_NAMES_FILE,
+    LINK_TYPE_NAMES,
+    ROOF_TYPE_NAMES_FILE,
     Basemap,
     basemap_config,
     cesium_build_dir,
@@ -47,6 +51,21 @@ DRIVER = ROOT / "tests" / "browser" / "webmap.cjs"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 BERLIN = ZoneInfo("Europe/Berlin")
 NAMES = json.loads(FUNCTION_NAMES_FILE.read_text(encoding="utf-8"))["names"]
+ROOFS = json.loads(ROOF_TYPE_NAMES_FILE.read_text(encoding="utf-8"))
+#: AX_Dachform as published (AdV GeoInfoDok; alkis-schema.sql of norBIT/alkisimport, table ax_dachform): code ->
+#: German name, and the English name of the same form in the CityGML 2.0 SIG3D list (1000-1130, same order).
+AX_DACHFORM = {
+    "1000": ("Flachdach", "Flat roof"), "2100": ("Pultdach", "Monopitch roof"),
+    "2200": ("Versetztes Pultdach", "Dual-pent roof"), "3100": ("Satteldach", "Gabled roof"),
+    "3200": ("Walmdach", "Hipped roof"), "3300": ("Krüppelwalmdach", "Half-hipped roof"),
+    "3400": ("Mansardendach", "Mansard roof"), "3500": ("Zeltdach", "Pavilion roof"), "3600": ("Kegeldach", "Cone roof"),
+    "3700": ("Kuppeldach", "Cupola roof"), "3800": ("Sheddach", "Sawtooth roof"), "3900": ("Bogendach", "Arch roof"),
+    "4000": ("Turmdach", "Pyramidal broach roof"), "5000": ("Mischform", "Combination of roof forms"),
+    "9999": ("Sonstiges", "Other"),
+}
+#: The CityGML 2.0 SIG3D roofType codes (_AbstractBuilding_roofType.xml) in their list's order.
+SIG3D_ROOF_CODES = ("1000", "1010", "1020", "1030", "1040", "1050", "1060", "1070", "1080", "1090", "1100", "1110",
+                    "1120", "1130")
 TILE_RGB = (40, 120, 200)
 
 
@@ -148,6 +167,99 @@ def test_function_code_list():
     assert all(re.fullmatch(r"\d{4}", code) and name.strip() for code, name in NAMES.items())
 
 
+def test_roof_type_code_list():
+    """dachform.json: every AX_Dachform code with its published German name and an English one; the SIG3D codes
+    map in order onto the AdV forms (the SIG3D 1000 is the AdV 1000, flat roof)."""
+    assert {code: (entry["de"], entry["en"]) for code, entry in ROOFS["names"].items()} == AX_DACHFORM
+    adv_forms = [code for code in AX_DACHFORM if code != "9999"]
+    assert ROOFS["sig3d"] == dict(zip(SIG3D_ROOF_CODES[1:], adv_forms[1:], strict=True))
+    assert not set(ROOFS["sig3d"]) & set(ROOFS["names"])  # the two lists share the flat roof's 1000 only
+    assert "norBIT/alkisimport" in ROOFS["source"] and "_AbstractBuilding_roofType.xml" in ROOFS["source"]
+
+
+def test_class_names_in_the_config(tmp_path):
+    """The page gets every class name in both languages: the CityGML classes, the IFC classes of the BIM legend,
+    rooms and storeys, and the names of a sensor's link types; the roof types as in dachform.json."""
+    from geotwin.twin.tiles.viewer import BIM_CLASSES
+    index = write_viewer(tmp_path, cesium_url="https://cdn.example.org/Cesium/Cesium.js")
+    config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>', index.read_text(encoding="utf-8"),
+                                  re.S).group(1))
+    names = config["classNames"]
+    assert names["Building"] == {"en": "Building", "de": "Gebäude"}
+    assert names["BuildingPart"] == {"en": "Building part", "de": "Gebäudeteil"}
+    assert names["IfcSpace"]["de"] == "Raum" and names["IfcBuildingStorey"]["de"] == "Geschoss"
+    legend_classes = {c for _label, _colour, _alpha, classes in BIM_CLASSES for c in classes}
+    assert legend_classes <= set(names), legend_classes - set(names)
+    assert all(entry["en"].strip() and entry["de"].strip() and entry["en"] == CLASS_NAMES[value][0]
+               and entry["de"] == CLASS_NAMES[value][1] for value, entry in names.items())
+    assert config["classProperties"] == ["object_class", "ifc_class"]
+    assert config["valueNames"]["link_type"] == {v: {"en": en, "de": de} for v, (en, de) in LINK_TYPE_NAMES.items()}
+    assert config["roofTypeProperty"] == "roof_type"
+    assert config["roofTypeNames"] == {"names": ROOFS["names"], "sig3d": ROOFS["sig3d"]}
+
+
+#: Coded values in the forms they come in (property, value), shown through the page's formatValue.
+FORMS = [("roof_type", "3100"), ("roof_type", 3100), ("roof_type", "3100.0"),
+         ("roof_type", "http://repository.gdi-de.org/schemas/adv/citygml/Codelisten/RoofTypeTypeAdV.xml#3100"),
+         ("roof_type", "1030"), ("roof_type", "1000"), ("roof_type", "9999"), ("roof_type", "7777"),
+         ("roof_type", "Satteldach"), ("object_class", "Building"), ("object_class", "BuildingPart"),
+         ("object_class", "IfcSite"), ("ifc_class", "IfcWall"), ("ifc_class", "IfcSpace"),
+         ("ifc_class", "IfcMysteryElement"), ("object_class", "Mystery"), ("link_type", "facade"),
+         ("link_type", "elsewhere")]
+FORMS_JS = f"{json.dumps(FORMS)}.map(f => window.geotwin.formatValue(f[1], f[0]))"
+
+
+def expected_forms(lang: str) -> list[str]:
+    """What the page shows for FORMS, from the tables: roof types and IFC classes by name with the code, unknown
+    values as they are."""
+    side = 1 if lang == "de" else 0
+    def roof(code: str, shown: str) -> str:
+        de, en = AX_DACHFORM[code]
+        return f"{de if lang == 'de' else en} ({shown})"
+    return [roof("3100", "3100"), roof("3100", "3100"), roof("3100", "3100.0"), roof("3100", FORMS[3][1]),
+            roof("3100", "1030"), roof("1000", "1000"), roof("9999", "9999"), "7777", "Satteldach",
+            CLASS_NAMES["Building"][side], CLASS_NAMES["BuildingPart"][side], f"{CLASS_NAMES['IfcSite'][side]} (IfcSite)",
+            f"{CLASS_NAMES['IfcWall'][side]} (IfcWall)", f"{CLASS_NAMES['IfcSpace'][side]} (IfcSpace)",
+            "IfcMysteryElement", "Mystery", LINK_TYPE_NAMES["facade"][side], "elsewhere"]
+
+
+LABEL_PROBE = ROOT / "tests" / "browser" / "label_probe.js"
+#: A German and an English value, and the German one with a space where the comma is (what a reader saw).
+LABEL_TEXTS = ["23,5\u00a0%", "23\u00a05\u00a0%", "23.5\u00a0%"]
+#: The sensor labels' former style: 13 px, white with a 3 px black outline.
+OUTLINED_13PX = {"font": "13px sans-serif", "style": 2, "outlineWidth": 3, "outlineColor": "black",
+                 "fillColor": "white", "showBackground": False}
+
+
+def check_label_ink(labels: dict, outlined: dict) -> None:
+    """The sensor labels as CesiumJS draws them on the map (read back from the canvas, label_probe.js): the text in
+    its fill colour (white) over its whole width, not cut off (the 2D canvas's width of the same text and font), and
+    a decimal comma or point that adds white pixels of its own: "23,5 %" has more than "23 5 %". The 13 px outlined
+    style measured in the same page, for comparison: its text barely reaches white, its comma not at all."""
+    assert "error" not in labels and labels["showBackground"] is True, labels
+    comma, gap, point = ({k: v for k, v in lab.items() if k != "crop"} for lab in labels["labels"])
+    for lab in (comma, gap, point):
+        assert lab["fill"] >= 100 and lab["brightest"] >= 250, lab
+        assert lab["right"] - lab["left"] + 1 >= 0.85 * lab["canvas"]["width"], lab
+    assert comma["fill"] - gap["fill"] >= 6 and point["fill"] - gap["fill"] >= 4, (comma, gap, point)
+    old_comma, old_gap, _ = outlined["labels"]
+    assert old_comma["fill"] - old_gap["fill"] < comma["fill"] - gap["fill"], (old_comma, old_gap)
+    assert old_comma["fill"] < comma["fill"] / 4, old_comma
+
+
+def gml_roof_type(path, gml_id: str) -> tuple[str, str]:
+    """The class (element name) and bldg:roofType text of the city object ``gml_id`` in a CityGML file, read with
+    lxml alone."""
+    from lxml import etree
+
+    gml_ids = {"{http://www.opengis.net/gml}id", "{http://www.opengis.net/gml/3.2}id"}
+    for _event, el in etree.iterparse(str(path), events=("end",)):
+        if any(el.get(a) == gml_id for a in gml_ids):
+            roof = [c.text.strip() for c in el if isinstance(c.tag, str) and etree.QName(c).localname == "roofType"]
+            return etree.QName(el).localname, roof[0]
+    raise AssertionError(f"{gml_id} not in {path}")
+
+
 # ---------------------------------------------------------------- in chromium
 
 def test_webmap_in_headless_chromium(tmp_path, shared_data):
@@ -185,6 +297,10 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
     fname = NAMES[code.removeprefix("31001_")]
     height_de = js_round(float(known["measured_height"]), 1).replace(".", ",") + "\u00a0m"
     height_en = js_round(float(known["measured_height"]), 1) + "\u00a0m"
+    # its class and roof type as the GML has them (lxml), named from the code list tables
+    gml_class, roof_code = gml_roof_type(shared_data / HAMBURG, hamburg["id"])
+    assert (known["object_class"], known["roof_type"]) == (gml_class, roof_code)
+    roof = ROOFS["names"][roof_code]
 
     # 2. The fixture city with a basemap from the local XYZ server, a chart and an availability.
     city = site / "city"
@@ -242,8 +358,8 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
     job = {"timeoutMs": 60000, "pages": [
         {"url": f"{base}/offline/viewer/index.html", "locale": "de-DE", "viewport": {"width": 1280, "height": 800},
          "steps": [{"eval": ui, "as": "ui"}, hamburg_click, {"screenshot": str(desktop_de)},
-                   {"eval": "document.activeElement.id", "as": "focus"},
-                   {"click": "#lang-switch"}, {"eval": ui, "as": "ui_en"},
+                   {"eval": "document.activeElement.id", "as": "focus"}, {"eval": FORMS_JS, "as": "forms_de"},
+                   {"click": "#lang-switch"}, {"eval": ui, "as": "ui_en"}, {"eval": FORMS_JS, "as": "forms_en"},
                    {"eval": "document.getElementById('info').innerText", "as": "info_en"},
                    {"key": "Escape"}, {"eval": "document.getElementById('info').hidden", "as": "closed"},
                    {"eval": "window.geotwin.viewer.imageryLayers.length", "as": "imagery"}]},
@@ -256,6 +372,10 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
          "steps": [{"eval": "document.getElementById('attribution').textContent", "as": "attribution"},
                    {"clickAt": {"lon": b_lon, "lat": b_lat, "height": b_h}, "as": "building"},
                    {"lookAt": [sensor_lon, sensor_lat, GROUND_H, 0, -45, 120]},
+                   {"eval": f"(window.geotwinLabels = {LABEL_PROBE.read_text(encoding='utf-8')}, true)", "as": "_"},
+                   {"eval": f"window.geotwinLabels.ink({json.dumps(LABEL_TEXTS)})", "as": "labels"},
+                   {"eval": f"window.geotwinLabels.ink({json.dumps(LABEL_TEXTS)}, {json.dumps(OUTLINED_13PX)})",
+                    "as": "labels_outlined"},
                    {"clickAt": {"lon": sensor_lon, "lat": sensor_lat, "height": GROUND_H, "offsetY": -22},
                     "as": "sensor"},
                    {"eval": "Array.from(document.querySelectorAll('#info .chart circle')).map(c =>"
@@ -289,12 +409,18 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
     assert v["pick"]["pickedId"] == hamburg["id"], v["pick"]
     assert f"Funktion\t{fname} ({code})" in v["pick"]["text"], v["pick"]["text"]
     assert f"Höhe\t{height_de}" in v["pick"]["text"], v["pick"]["text"]
+    assert f"Objektart\t{CLASS_NAMES[gml_class][1]}\n" in v["pick"]["text"], v["pick"]["text"]
+    assert f"Dachform\t{roof['de']} ({roof_code})\n" in v["pick"]["text"], v["pick"]["text"]
+    assert v["forms_de"] == expected_forms("de"), v["forms_de"]
     assert "{" not in v["pick"]["text"] and "\t\n" not in v["pick"]["text"]  # no raw JSON, no empty rows
     assert v["focus"] == "info"  # the info panel takes the keyboard focus; Escape closes it
     assert v["closed"] is True and v["imagery"] == 1
     # The switch: English.
     assert v["ui_en"]["status"].startswith("tileset loaded") and v["ui_en"]["lang"] == "en" and "Residential" in v["ui_en"]["legend"] and v["ui_en"]["close"] == "Close"
     assert f"Function\t{fname} ({code})" in v["info_en"] and f"Height\t{height_en}" in v["info_en"]
+    assert f"Object class\t{CLASS_NAMES[gml_class][0]}\n" in v["info_en"], v["info_en"]
+    assert f"Roof type\t{roof['en']} ({roof_code})\n" in v["info_en"], v["info_en"]
+    assert v["forms_en"] == expected_forms("en"), v["forms_en"]
     # An English browser.
     assert en["values"]["ui"]["lang"] == "en" and en["values"]["ui"]["status"].startswith("tileset loaded")
     # Phone width: the legend folded at first; open, it and the info panel never overlap (the legend
@@ -326,6 +452,7 @@ def _run(tmp_path, shared_data, site, base, tile_base, node):
     for value, y in zip(series_v, ys):  # the plotted height is linear in the value (SVG y down)
         assert y == pytest.approx(86 - (value - lo) / (hi - lo) * 82, abs=0.01)
     assert [float(p.split(",")[1]) for p in c["line"].split()] == pytest.approx(ys, abs=0.01)
+    check_label_ink(c["labels"], c["labels_outlined"])
     # The island: busy until the end of the back-to-back bookings (local time), each link once.
     i = c["island"]["text"]
     assert c["island"]["pickedId"] == "island-0007"
