@@ -1711,15 +1711,21 @@
   }
 
   // Reload availability.json (never from the browser cache); an open island info box shows the new state.
+  // One request at a time: on a slow server the interval would otherwise start another, and an answer
+  // begun before the file was rewritten could arrive last and put the old state back.
+  var availabilityLoading = null;
   function refreshAvailability() {
     if (!navigator.onLine) { return Promise.resolve(); }
-    return fetch(config.availabilityUrl, { cache: "no-store" })
+    if (availabilityLoading) { return availabilityLoading; }
+    availabilityLoading = fetch(config.availabilityUrl, { cache: "no-store" })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
       .then(function (body) {
         extras.availability = body;
         state.availabilityRefreshes = (state.availabilityRefreshes || 0) + 1;
       })
-      .catch(function (err) { console.warn("GeoTwin viewer: availability not refreshed: " + err.message); });
+      .catch(function (err) { console.warn("GeoTwin viewer: availability not refreshed: " + err.message); })
+      .finally(function () { availabilityLoading = null; });
+    return availabilityLoading;
   }
 
   start().catch(function (err) {
