@@ -9,6 +9,7 @@ from __future__ import annotations
 from qgis.core import QgsCategorizedSymbolRenderer, QgsVectorLayer
 from qgis.PyQt.QtCore import QLocale
 
+from ..twin.tiles.class_names import CLASS_NAMES
 from .i18n import user_locale
 
 # field name -> (English alias, German alias), for every field of the twin's layers (twin/kernel/schema)
@@ -175,14 +176,12 @@ LEGEND: dict[str, tuple[str, str]] = {
     "other": ("Other", "Sonstige"),
     "linked": ("Linked to building and room", "Mit Gebäude und Raum verknüpft"),
     "not fully linked": ("Not fully linked", "Nicht vollständig verknüpft"),
-    "IfcWall": ("Wall", "Wand"), "IfcWallStandardCase": ("Wall (standard case)", "Wand (Standardfall)"),
-    "IfcCurtainWall": ("Curtain wall", "Vorhangfassade"), "IfcSlab": ("Slab", "Decke / Bodenplatte"),
-    "IfcRoof": ("Roof", "Dach"), "IfcWindow": ("Window", "Fenster"), "IfcDoor": ("Door", "Tür"),
-    "IfcColumn": ("Column", "Stütze"), "IfcBeam": ("Beam", "Träger"), "IfcMember": ("Member", "Stab"),
-    "IfcPlate": ("Plate", "Platte"), "IfcStair": ("Stair", "Treppe"), "IfcStairFlight": ("Stair flight", "Treppenlauf"),
-    "IfcRamp": ("Ramp", "Rampe"), "IfcRailing": ("Railing", "Geländer"), "IfcCovering": ("Covering", "Bekleidung"),
-    "IfcFooting": ("Footing", "Fundament"), "IfcFurnishingElement": ("Furnishing", "Einrichtung"),
-    "IfcBuildingElementProxy": ("Other building element", "Sonstiges Bauteil"),
+    # the BIM style's IFC classes named as on the web map; the wall's standard case kept apart from the wall
+    **{c: CLASS_NAMES[c] for c in (
+        "IfcWall", "IfcCurtainWall", "IfcSlab", "IfcRoof", "IfcWindow", "IfcDoor", "IfcColumn", "IfcBeam", "IfcMember",
+        "IfcPlate", "IfcStair", "IfcStairFlight", "IfcRamp", "IfcRailing", "IfcCovering", "IfcFooting",
+        "IfcFurnishingElement", "IfcBuildingElementProxy")},
+    "IfcWallStandardCase": ("Wall (standard case)", "Wand (Standardfall)"),
 }
 
 # observed property as the sensor imports write it -> (English, German)
