@@ -57,10 +57,9 @@ def _listen(broker, sensors, devices, python_exe, recording):
     return listener.finish()
 
 
-def expected_links(folder, devices):
-    """Independent: each device's (link type, target) from its table position, the GML ground surfaces and the
-    square of areas.geojson: inside a footprint -> building; a ground sensor (soil, parking) -> the square;
-    within 1 m of a footprint -> that façade; inside the square -> the square; else the nearest façade."""
+def district_geometry(folder):
+    """Independent of the code under test: the WGS 84 -> UTM 32N transformer, each GML ground surface as
+    (building id, polygon), and the square of areas.geojson (its feature and its polygon in UTM)."""
     to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
     footprints = []
     for building in etree.parse(str(folder / "district.gml")).iterfind(".//bldg:Building", NS):
@@ -71,6 +70,14 @@ def expected_links(folder, devices):
     area = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"][0]
     square = shapely.transform(shapely.geometry.shape(area["geometry"]),
                                lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
+    return to_utm, footprints, area, square
+
+
+def expected_links(folder, devices):
+    """Independent: each device's (link type, target) from its table position, the GML ground surfaces and the
+    square of areas.geojson: inside a footprint -> building; a ground sensor (soil, parking) -> the square;
+    within 1 m of a footprint -> that façade; inside the square -> the square; else the nearest façade."""
+    to_utm, footprints, area, square = district_geometry(folder)
     out = {}
     for d in devices:
         point = shapely.Point(to_utm.transform(d["x"], d["y"]))
@@ -304,16 +311,7 @@ def import_links(folder, devices, tolerance=15.0):
     """Independent: each device's (link type, target, distance) as the sensor import links its table position:
     inside a footprint -> building; inside the square -> area; a ground sensor (soil, parking) not named for a
     façade -> the square within the tolerance, else none; else the nearest façade within the tolerance, else none."""
-    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
-    footprints = []
-    for building in etree.parse(str(folder / "district.gml")).iterfind(".//bldg:Building", NS):
-        for pos in building.iterfind(".//bldg:GroundSurface//gml:posList", NS):
-            v = [float(t) for t in pos.text.split()]
-            footprints.append((building.get("{http://www.opengis.net/gml}id"),
-                               Polygon([(v[i], v[i + 1]) for i in range(0, len(v), 3)])))
-    area = json.loads((folder / "areas.geojson").read_text(encoding="utf-8"))["features"][0]
-    square = shapely.transform(shapely.geometry.shape(area["geometry"]),
-                               lambda xy: np.column_stack(to_utm.transform(xy[:, 0], xy[:, 1])))
+    to_utm, footprints, area, square = district_geometry(folder)
     out = {}
     for d in devices:
         point = shapely.Point(to_utm.transform(d["x"], d["y"]))
