@@ -575,10 +575,10 @@ class UplinkStore:
     GeoPackage (created when missing; an existing twin or sensors GeoPackage is extended).
 
     A device without a sensor row gets its own, linked like an imported sensor (``SensorLinker``) when ``links``
-    names the building footprints and areas, else left unlinked (``UNLINKED_REASON``; the build can still move it
-    to a façade). A store opened with ``links`` also links the rows an earlier run left unlinked, as it links a
-    new row (``relinked`` counts them), so forgetting the layers once leaves no trace; rows linked before are not
-    touched."""
+    names the building footprints and areas, else left unlinked (``UNLINKED_REASON``; the build's façade pass
+    leaves such a row alone). A store opened with ``links`` also links the rows an earlier run left unlinked, as it
+    links a new row (``relinked`` counts them), so forgetting the layers once leaves no trace; rows linked before
+    are not touched."""
 
     def __init__(self, path: str | Path, devices: dict[str, Device], crs: str | None = None,
                  links: LinkLayers | None = None) -> None:
