@@ -57,7 +57,7 @@ def ui_language() -> str:
 
 
 def name_codes(layer: QgsVectorLayer, lang: str | None = None) -> list[str]:
-    """Give the coded fields (``function``, ``roof_type``) a read-only ValueMap widget that names every value the
+    """Give the coded fields (``function``, ``roof_type``) a ValueMap widget that names every value the
     layer holds as the web map does ("Satteldach (3100)", in ``lang``, default the UI language); unknown values
     and NULL read as stored. The data stay as they are. Returns the fields so set.
 
