@@ -33,7 +33,7 @@ from qgis.core import (
 )
 
 from ..processing.algorithm import tr
-from ..processing.styles import apply_style
+from ..processing.styles import apply_style, name_codes
 from ..twin.kernel.errors import InputError
 from ..twin.kernel.gpkg import layer_names
 from ..twin.kernel.schema import BUILDING_SURFACES, BUILDINGS
@@ -259,9 +259,12 @@ def _dgm(project: QgsProject, group: QgsLayerTreeGroup, dgm: str | Path | bool |
 
 
 def _localize(layer: QgsVectorLayer, table: str) -> None:
-    """Field aliases, legend classes and sensor labels in the UI language (plugin/localize.py)."""
+    """Field aliases, legend classes, the buildings' coded fields (function, roof type) and sensor labels in the
+    UI language (plugin/localize.py, processing/styles.py)."""
     apply_aliases(layer)
     translate_legend(layer)
+    if table == BUILDINGS.name:
+        name_codes(layer)
     if table != SENSORS.name:
         return
     layer.setDisplayExpression(sensor_display_expression())

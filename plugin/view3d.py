@@ -4,7 +4,8 @@ QGIS desktop makes a 3D view with its "New 3D Map View" action; 3.22 opens it as
 on a flat terrain at 0 m, while the twin's heights are absolute (a city lies at 100 m and more above sea
 level). With a DGM (``find_dgm``) the view's terrain is the DGM (``dem_project_terrain`` on QGIS >= 3.26,
 ``dem_view_terrain`` on 3.22-3.24), whose heights share the buildings' vertical datum; without one
-``stand_on_ground`` moves the flat terrain or the buildings. ``dock_new_view`` docks the panel.
+``stand_on_ground`` moves the flat terrain or the buildings. ``dock_new_view`` docks the panel and gives the
+scene most of its width (``fit_navigation``: the on-screen navigation off, its toolbar toggle brings it back).
 """
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ from ..twin.kernel.errors import InputError
 
 VIEW_SHARE = 0.5     # of the main window's width given to a docked 3D view
 MIN_VIEW_WIDTH = 480  # px
+SCENE_SHARE = 0.75   # of the view's width the scene keeps: a wider on-screen navigation is turned off
+#: The 3D view's on-screen navigation (QGIS app classes, found by name) and its toolbar toggle (translated in
+#: QGIS's own catalogue; the view's class is Qgs3DMapCanvasDockWidget up to 3.24, Qgs3DMapCanvasWidget after).
+NAVIGATION_CLASS, NAVIGATION_TEXT = "Qgs3DNavigationWidget", "Toggle On-Screen Navigation"
+VIEW_CONTEXTS = ("Qgs3DMapCanvasDockWidget", "Qgs3DMapCanvasWidget")
 PROJECT_TERRAIN = "project"   # the project's terrain (QGIS >= 3.26) carries the offset
 LOWERED_SYMBOLS = "symbols"   # QGIS 3.22: the 3D symbols are lowered onto its flat terrain at 0 m
 
@@ -112,12 +118,33 @@ def dock_new_view(window: QMainWindow, before: set[int]) -> QWidget | None:
         dock.show()
         dock.raise_()
         window.resizeDocks([dock], [width], Qt.Horizontal)
+        fit_navigation(dock, width)
         return dock
     windows = [w for w in QApplication.topLevelWidgets() if _address(w) not in before and w.isVisible()]
     if windows:
         windows[-1].resize(width, max(window.height() - 80, MIN_VIEW_WIDTH))
         return windows[-1]
     return None
+
+
+def fit_navigation(view: QWidget, width: int) -> bool:
+    """Turn the 3D view's on-screen navigation (compass, arrows: about 350 px in QGIS 3.22, beside the scene) off
+    when it would leave the scene less than SCENE_SHARE of the view's ``width``; through the view's own toolbar
+    toggle where there is one, so the user turns it back on there. Returns True when it was turned off.
+
+    Example: ``fit_navigation(dock, 800)`` -> True in QGIS 3.22 (the scene then gets the whole 800 px)
+    """
+    panels = [w for w in view.findChildren(QWidget)
+              if w.metaObject().className() == NAVIGATION_CLASS and not w.isHidden()]
+    if not panels or width - max(max(p.sizeHint().width(), p.width()) for p in panels) >= SCENE_SHARE * width:
+        return False
+    texts = {NAVIGATION_TEXT} | {QCoreApplication.translate(c, NAVIGATION_TEXT) for c in VIEW_CONTEXTS}
+    for toggle in view.findChildren(QAction):
+        if toggle.isCheckable() and toggle.isChecked() and toggle.text() in texts:
+            toggle.setChecked(False)  # QGIS hides the navigation and keeps the choice for new views
+    for panel in panels:
+        panel.hide()  # without a toggle found (another QGIS): hidden all the same
+    return True
 
 
 # --- The DGM as the 3D view's terrain -------------------------------------------------------------------------

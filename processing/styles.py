@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
-from qgis.core import QgsMapLayer, QgsProcessingContext, QgsProcessingFeedback, QgsProcessingLayerPostProcessorInterface
+from qgis.core import (
+    QgsApplication,
+    QgsEditorWidgetSetup,
+    QgsMapLayer,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsSettings,
+    QgsValueMapFieldFormatter,
+    QgsVectorLayer,
+)
+
+from ..twin.tiles.code_names import CODED_FIELDS, shown
 
 STYLE_DIR = Path(__file__).resolve().parent.parent / "resources" / "styles"
 
@@ -39,8 +51,41 @@ def apply_style(layer: QgsMapLayer, qml: str | Path) -> tuple[bool, str]:
     return ok, message
 
 
+def ui_language() -> str:
+    """'de' when QGIS runs in German, else 'en' (the languages of the code lists)."""
+    return "de" if str(QgsSettings().value("locale/userLocale", "en_US") or "en_US")[:2] == "de" else "en"
+
+
+def name_codes(layer: QgsVectorLayer, lang: str | None = None) -> list[str]:
+    """Give the coded fields (``function``, ``roof_type``) a ValueMap widget that names every value the
+    layer holds as the web map does ("Satteldach (3100)", in ``lang``, default the UI language); unknown values
+    and NULL read as stored. The data stay as they are. Returns the fields so set.
+
+    Example: ``name_codes(buildings, "de")`` -> ``['function', 'roof_type']``
+    """
+    lang = lang or ui_language()
+    named = []
+    for field in CODED_FIELDS:
+        index = layer.fields().lookupField(field)
+        if index < 0:
+            continue
+        # the ValueMap formatter shows "(value)" for a value it lacks: every stored value gets an entry
+        entries = {QgsApplication.nullRepresentation(): QgsValueMapFieldFormatter.NULL_VALUE}
+        for value in sorted(str(v) for v in layer.uniqueValues(index) if v is not None and not _null(v)):
+            entries.setdefault(shown(field, value, lang), value)
+        layer.setEditorWidgetSetup(index, QgsEditorWidgetSetup("ValueMap", {
+            "map": [{text: value} for text, value in entries.items()]}))
+        named.append(field)
+    return named
+
+
+def _null(value: object) -> bool:
+    is_null = getattr(value, "isNull", None)  # a NULL QVariant
+    return bool(is_null()) if callable(is_null) else False
+
+
 class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
-    """Applies a QML style to a layer Processing loads on completion.
+    """Applies a QML style to a layer Processing loads on completion, and names its coded fields (``name_codes``).
 
     Use one instance per layer. The context owns only the C++ side: the Python object is kept in ``alive``
     (the last few), else it would be collected before the run ends and QGIS would call the empty base class.
@@ -56,6 +101,8 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer: QgsMapLayer, context: QgsProcessingContext,  # noqa: N802
                          feedback: QgsProcessingFeedback) -> None:
         ok, message = apply_style(layer, self.qml)
+        if isinstance(layer, QgsVectorLayer):
+            name_codes(layer)
         if not ok and feedback is not None:
             feedback.pushWarning(f"{self.qml}: {message}")
 

@@ -93,6 +93,19 @@ def wait_for_scene() -> None:
     QTimer.singleShot(250, wait_for_scene)
 
 
+def view_widths(dock) -> dict:
+    """The widths of the 3D view's scene and on-screen navigation widgets (by their C++ class) and the view's
+    checkable toolbar actions (text, checked)."""
+    from qgis.PyQt.QtWidgets import QAction, QWidget
+
+    def of_class(name: str) -> list:
+        return [[w.width(), w.isVisible()] for w in dock.findChildren(QWidget) if w.metaObject().className() == name]
+
+    return {"dock": dock.width(), "canvas": of_class("Qgs3DMapCanvas"), "scene": of_class("QWindowContainer"),
+            "navigation": of_class("Qgs3DNavigationWidget"),
+            "toggles": [[a.text(), a.isChecked()] for a in dock.findChildren(QAction) if a.isCheckable()]}
+
+
 @guarded
 def grab() -> None:
     dock = plugins["geotwin"].menu.view_3d
@@ -101,6 +114,7 @@ def grab() -> None:
     if dock is not None:
         top_left = dock.mapToGlobal(dock.rect().topLeft())
         state["view_size"] = [dock.width(), dock.height()]
+        state["widths"] = view_widths(dock)
         shot = os.environ.get("GEOTWIN_SHOT")
         if shot:
             image = screen.grabWindow(0, top_left.x(), top_left.y(), dock.width(), dock.height())

@@ -223,6 +223,35 @@
     return entry ? entry[lang] || entry.en : undefined;
   }
 
+  // Country of an address as the source wrote it ("Germany", "Deutschland", "DE") -> its name in the page language,
+  // by Intl.DisplayNames: every ISO 3166 two-letter code AA..ZZ the browser names (not the user-assigned AA, QM-QZ,
+  // XA-XZ, ZZ) leads back from its English and German name and from itself. Unknown values: undefined.
+  var COUNTRY_PROPERTY = /(^|[_.])country(_?name)?$/i;
+  var USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-Z]|ZZ)$/;
+  var countryCodes = null;
+  function buildCountryCodes() {
+    var codes = {};
+    var namers = ["en", "de"].map(function (l) { return new Intl.DisplayNames([l], { type: "region" }); });
+    for (var a = 65; a <= 90; a++) {
+      for (var b = 65; b <= 90; b++) {
+        var code = String.fromCharCode(a, b);
+        if (USER_ASSIGNED.test(code)) { continue; }
+        namers.forEach(function (namer) {
+          var name = namer.of(code);
+          if (name && name !== code) { codes[name.toLowerCase()] = code; codes[code.toLowerCase()] = code; }
+        });
+      }
+    }
+    return codes;
+  }
+  function countryName(value) {
+    if (typeof Intl.DisplayNames !== "function") { return undefined; }
+    countryCodes = countryCodes || buildCountryCodes();
+    var key = String(value).trim().toLowerCase();
+    var code = Object.prototype.hasOwnProperty.call(countryCodes, key) ? countryCodes[key] : null;
+    return code ? new Intl.DisplayNames([lang], { type: "region" }).of(code) : undefined;
+  }
+
   // Object classes (object_class, ifc_class) and other coded values by name in the page language: "Building" ->
   // "Gebäude", "IfcWall" -> "Wand (IfcWall)"; unknown values stay as they are.
   function className(value, withCode) {
@@ -601,7 +630,7 @@
   }
 
   // A stored value as the reader should see it: numbers rounded (decimal comma in German), times
-  // local (Europe/Berlin), function codes by name, units by property name.
+  // local (Europe/Berlin), function codes and countries by name, units by property name.
   function formatValue(value, name) {
     if (value === undefined || value === null) { return ""; }
     if (ArrayBuffer.isView(value) || Array.isArray(value)) {
@@ -618,6 +647,7 @@
     }
     if (config.classProperties.indexOf(name) >= 0) { return className(value, true); }
     if (config.valueNames[name]) { return valueName(name, value); }
+    if (name && COUNTRY_PROPERTY.test(name) && typeof value === "string") { return countryName(value) || value; }
     var date = parseTime(value);
     if (date) { return formatTime(date); }
     // numbers, and decimal numbers stored as text (whole numbers in text are usually codes: kept)

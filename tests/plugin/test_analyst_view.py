@@ -76,6 +76,19 @@ def _delete_now(widget) -> None:
     QgsApplication.processEvents()
 
 
+def _form_values(form, fields) -> dict[str, str]:
+    """What the form's editor widgets of ``fields`` show."""
+    from qgis.gui import QgsEditorWidgetWrapper
+    from qgis.PyQt.QtWidgets import QComboBox, QLineEdit
+
+    shown = {}
+    for widget in form.findChildren(QComboBox) + form.findChildren(QLineEdit):
+        wrapper = QgsEditorWidgetWrapper.fromWidget(widget)
+        if wrapper is not None and wrapper.field().name() in fields:
+            shown[wrapper.field().name()] = widget.currentText() if isinstance(widget, QComboBox) else widget.text()
+    return shown
+
+
 def _form_context():
     """An attribute editor context with the layer tools QGIS desktop hands every form (the twin is read-only;
     a form without them crashes QGIS 3.22). Returns the context and the tools (keep both alive)."""
@@ -130,12 +143,17 @@ def test_building_form_opens_without_relation_warnings(twin, instance_twin, qgis
     for _ in range(5):
         QgsApplication.processEvents()
     editors = form.findChildren(QgsRelationEditorWidget)
+    shown_codes = _form_values(form, ("roof_type", "function"))
     assert len(editors) >= 4  # the real relation editors (one a tab, its n:m views too), not the basic fallback
     stderr = capfd.readouterr().err
     form.close()
     _delete_now(form)  # before the fixture clears the project: its widgets hold the layers
     assert [m for m in logged if any(n in m for n in RELATION_NOISE)] == []
     assert [line for line in stderr.splitlines() if any(n in line for n in RELATION_NOISE)] == []
+    # the school's flat roof and function read by name in its form (the UI language: English here)
+    assert shown_codes == {"roof_type": f"Flat roof ({school['roof_type']})",
+                           "function": f"Allgemein bildende Schule ({school['function']})"}
+    assert school["roof_type"] == "1000"
     # the referencing fields show the parent through their relation (not an id the user cannot read)
     islands = result["layers"]["learning_islands"]
     setup = islands.editorWidgetSetup(islands.fields().lookupField("building_id"))
@@ -167,6 +185,7 @@ def test_aliases_legend_and_sensor_labels_follow_the_locale(twin, locale, lang):
             assert set(spec.fields) <= set(ALIASES), spec.name
         assert layers["buildings"].attributeAlias(layers["buildings"].fields().lookupField("ground_height")) == (
             "Geländehöhe (m)" if lang == "de" else "Ground height (m)")
+        _check_named_codes(gpkg, layers["buildings"], lang)
         # legend classes
         surfaces = {c.value(): c.label() for c in layers["building_surfaces"].renderer().categories()}
         assert surfaces["RoofSurface"] == LEGEND["RoofSurface"][side]
@@ -203,6 +222,31 @@ def test_aliases_legend_and_sensor_labels_follow_the_locale(twin, locale, lang):
             "Lerninseln & Sensoren" if lang == "de" else "Learning islands & sensors")
     finally:
         project.clear()
+
+
+def _check_named_codes(gpkg, buildings, lang: str) -> None:
+    """Roof type and function read by name in the forms and the table ("Satteldach (3100)"), names from the web
+    map's lists; the stored codes unchanged."""
+    import json
+
+    from qgis.core import QgsApplication
+
+    roofs = json.loads((ROOT / "resources" / "viewer" / "dachform.json").read_text(encoding="utf-8"))["names"]
+    functions = json.loads((ROOT / "resources" / "viewer" / "gebaeudefunktion.json").read_text(encoding="utf-8"))
+    stored = dict(_sql(gpkg, "SELECT id, roof_type || '|' || function FROM buildings"))
+    registry, checked = QgsApplication.fieldFormatterRegistry(), 0
+    for feature in buildings.getFeatures():
+        roof, function = stored[feature["id"]].split("|")
+        assert (feature["roof_type"], feature["function"]) == (roof, function)
+        for field, name in (("roof_type", roofs[roof][lang]), ("function", functions["names"][function[-4:]])):
+            index = buildings.fields().lookupField(field)
+            setup = buildings.editorWidgetSetup(index)
+            assert setup.type() == "ValueMap"
+            shown = registry.fieldFormatter("ValueMap").representValue(buildings, index, setup.config(), None,
+                                                                       feature[field])
+            assert shown == f"{name} ({feature[field]})"
+            checked += 1
+    assert checked == 2 * len(stored) > 0
 
 
 def _ctx(context, feature):

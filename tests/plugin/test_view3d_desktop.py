@@ -1,6 +1,7 @@
 """The DGM as the terrain of the docked 3D view in real QGIS desktop (Xvfb, Mesa llvmpipe, German UI): the plugin's
 "Open twin…" code opens the test twin, the saved project holds the live view's settings (QGIS desktop writes them),
-and those name a DEM terrain of the DGM layer with no elevation offset, so the buildings stand on it."""
+and those name a DEM terrain of the DGM layer with no elevation offset, so the buildings stand on it; the scene
+takes at least 75 % of the view's width."""
 from __future__ import annotations
 
 import json
@@ -41,3 +42,10 @@ def test_desktop_3d_view_has_the_dgm_as_terrain(twin, tmp_path):
     assert len(symbols) > 10 and {(d.get("alt-clamping"), float(d.get("height"))) for d in symbols} == {
         ("absolute", 0.0)}
     assert (tmp_path / "view.png").stat().st_size > 20_000
+    # the scene gets the view's width: QGIS's on-screen navigation (about 350 of 800 px) turned off with its own
+    # toolbar toggle, which stays there to bring it back
+    widths = report["widths"]
+    (scene_width, scene_shown), = widths["scene"]
+    assert scene_shown and scene_width >= 0.75 * widths["dock"] and widths["dock"] >= 600, widths
+    assert all(not shown for _width, shown in widths["navigation"]) and widths["navigation"], widths
+    assert ["Bildschirmnavigation umschalten", False] in widths["toggles"], widths
