@@ -262,9 +262,22 @@ def sensor_key(device: Device, prop: Property) -> str:
     return f"{SOURCE}#{device.sensor_id}#{prop.key}"
 
 
-def _attribute_euis(attributes: Any) -> set[str]:
-    """The DevEUIs an imported sensor's ``attributes`` name: a key ``dev_eui``/``devEUI`` (any case, ``-``/``_``)
-    at the top or in ``thing_properties``/``datastream_properties``."""
+def attribute_euis(attributes: Any) -> set[str]:
+    """Find the DevEUIs a sensor's ``attributes`` name: a key ``dev_eui``/``devEUI`` (any case, ``-``/``_``) at
+    the top or in ``thing_properties``/``datastream_properties``.
+
+    Args:
+        attributes: the sensor row's attributes (JSON text or dict; anything else names none).
+
+    Returns:
+        The DevEUIs, normalised (a value that is no DevEUI is left out).
+
+    Example:
+        >>> sorted(attribute_euis('{"thing_properties": {"devEUI": "70B3D57ED0A1B2C3"}, "Dev-EUI": "a8:40:41:00"}'))
+        ['70b3d57ed0a1b2c3']
+        >>> attribute_euis({"dev_eui": "A840410001 81C3A1"}), attribute_euis("not json"), attribute_euis(None)
+        ({'a84041000181c3a1'}, set(), set())
+    """
     if isinstance(attributes, str):
         try:
             attributes = json.loads(attributes)
@@ -309,7 +322,7 @@ def adopted_sensors(devices: dict[str, Device], rows: list[tuple[Any, ...]]) -> 
     """
     by_eui: dict[str, list[tuple[str, str, str]]] = {}
     for key, observed, datastream, attributes in rows:
-        for eui in _attribute_euis(attributes):
+        for eui in attribute_euis(attributes):
             by_eui.setdefault(eui, []).append((str(key), str(observed or "").strip().lower(), str(datastream or "")))
     out: dict[tuple[str, str], str] = {}
     for eui, device in devices.items():

@@ -26,6 +26,8 @@ from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import LinkLayers, write_sensors
 from geotwin.twin.sensors.lorawan import CHIRPSTACK_TOPIC, PgUplinkStore, UplinkStore, load_devices
 from geotwin.twin.store import open_store
+from geotwin.twin.store.geopackage import GpkgStore
+from geotwin.twin.store.postgis import PostgisStore
 
 from .test_lorawan import Listener, local_broker
 
@@ -569,3 +571,131 @@ def test_a_postgis_twin_has_the_listeners_sensors_linked_as_a_geopackage_twin(br
         with psycopg.connect(pg_dsn) as db:
             for schema in schemas:
                 db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# ------------------------------------------------------------------ a build re-taking an adopted sensor from its input
+class _CountsReads:
+    """A real store (GeoPackage or PostGIS) that records its observation reads: (the where_in values, rows read)."""
+
+    def read(self, spec, columns=None, bbox=None, rows=None, where_in=None):
+        frame = super().read(spec, columns, bbox, rows, where_in)
+        if spec.name == "observations":
+            self.reads.append((None if where_in is None else sorted(where_in[1]), len(frame)))
+        return frame
+
+
+class _CountingGpkg(_CountsReads, GpkgStore):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.reads = []
+
+
+class _CountingPg(_CountsReads, PostgisStore):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.reads = []
+
+
+@pytest.mark.parametrize("backend", ["gpkg", "pg"])
+def test_a_build_retaking_an_adopted_sensor_keeps_the_listeners_values(broker, tmp_path, request, backend):
+    """The twin built from the SensorThings import until 13:45; the listener, writing into the twin (its GeoPackage
+    or its PostGIS schema), appends 3 uplinks (14:00, 14:15, 14:30) of 5 of the 13 devices to their imported
+    sensors; the build with the import until 14:00 (a changed input: one more value per sensor) holds the input's
+    observations plus the listener's 10 values at 14:15 and 14:30 (its 14:00 values are the input's, not doubled),
+    each sensor's statistics over both; it reads only those 5 sensors' observations; the next build changes nothing.
+    Counted independently from sensors.sta.json and from the uplinks sent."""
+    import uuid
+    from datetime import timedelta
+
+    import psycopg
+
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=10, seed=0, formats=("citygml", "sensors"))
+    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
+    inputs = {}
+    for name, end in (("before", CUT), ("after", CUT + timedelta(minutes=15))):
+        inputs[name] = tmp_path / f"{name}.gpkg"
+        write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=end), str(inputs[name]),
+                      "EPSG:25832")
+    # independent: the history per DevEUI up to 14:00 (sensors.sta.json), the uplinks sent, what the twin must hold
+    things = json.loads((folder / "sensors.sta.json").read_text(encoding="utf-8"))
+    history = {t["properties"]["devEUI"].lower(): {o["phenomenonTime"]: float(o["result"])
+                                                  for o in t["Datastreams"][0]["Observations"]
+                                                  if o["phenomenonTime"] <= "2025-06-08T14:00:00Z"} for t in things}
+    devices = json.loads((folder / "sensors.devices.json").read_text(encoding="utf-8"))["devices"]
+    heard = devices[:5]
+    sent = [m for f_cnt, when in ((7, "14:00"), (8, "14:15"), (9, "14:30"))
+            for m in _uplinks(heard, f_cnt, f"2025-06-08T{when}:00Z")]
+    want = {}
+    for eui, series in history.items():
+        want[eui] = sorted(series.items())
+    for _topic, body in sent:
+        doc = json.loads(body)
+        (value,) = doc["object"].values()
+        if doc["time"] not in history[doc["deviceInfo"]["devEui"].lower()]:
+            want[doc["deviceInfo"]["devEui"].lower()].append((doc["time"], value))
+    assert sum(len(v) for v in want.values()) == sum(len(v) for v in history.values()) + 10
+    assert all("2025-06-08T14:00:00Z" in history[d["dev_eui"].lower()] for d in heard)
+    table = load_devices(folder / "sensors.devices.json")
+    city = [str(tmp_path / "city.gpkg")]
+    schema = f"lw_{uuid.uuid4().hex[:8]}"
+    if backend == "gpkg":
+        def twin(store_class=GpkgStore):
+            return store_class(tmp_path / "twin.gpkg")
+
+        def uplinks():
+            return UplinkStore(tmp_path / "twin.gpkg", table)
+    else:
+        dsn = request.getfixturevalue("pg_dsn")
+
+        def twin(store_class=PostgisStore):
+            return store_class(dsn, schema)
+
+        def uplinks():
+            return PgUplinkStore(dsn, schema, table)
+    try:
+        build_twin(twin(), BuildInputs(citymodel=city, sensors=[str(inputs["before"])]))
+        counts = _heard(broker, uplinks(), sent, f"retake-{backend}-{schema}")
+        assert (counts.stored, counts.observations, counts.already_stored, counts.unknown) == (15, 15, 0, 0)
+        key_of = {json.loads(a)["thing_properties"]["devEUI"].lower(): k
+                  for k, a in rows(inputs["after"], "SELECT sensor_key, attributes FROM sensors")}
+        heard_keys = sorted(key_of[d["dev_eui"].lower()] for d in heard)
+        before_rows = rows(inputs["before"], "SELECT count(*) FROM observations WHERE sensor_key IN "
+                                             f"({', '.join('?' * 5)})", *heard_keys)[0][0]
+        store = twin(_CountingGpkg if backend == "gpkg" else _CountingPg)
+        result = build_twin(store, BuildInputs(citymodel=city, sensors=[str(inputs["after"])]))
+        assert result.reused == ["citymodel"]
+        assert store.reads == [(heard_keys, before_rows + 15)]   # only the 5 sensors the listener appended to
+        assert result.layer_changes["observations"] == (0, 0, 13)
+        _check_retaken(twin(), want, key_of, heard)
+        again = build_twin(twin(), BuildInputs(citymodel=city, sensors=[str(inputs["after"])]))
+        assert again.layer_changes["sensors"] == again.layer_changes["observations"] == (0, 0, 0)
+        _check_retaken(twin(), want, key_of, heard)
+    finally:
+        if backend == "pg":
+            with psycopg.connect(dsn) as db:
+                db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _check_retaken(store, want, key_of, heard):
+    """The twin's observations and statistics are ``want``'s: per sensor its history then the listener's values."""
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+
+    obs = store.read(OBSERVATIONS)
+    got = {}
+    for key, when, value in zip(obs["sensor_key"], obs["phenomenon_time"], obs["result"]):
+        got.setdefault(key, []).append((datetime.fromisoformat(when.replace("Z", "+00:00")), float(value)))
+    expected = {key_of[eui]: sorted((datetime.fromisoformat(t.replace("Z", "+00:00")), v) for t, v in series)
+                for eui, series in want.items()}
+    assert {k: sorted(v) for k, v in got.items()} == expected
+    sensors = store.read(SENSORS)
+    assert len(sensors) == 13 and not [k for k in sensors["sensor_key"] if k.startswith("lorawan#")]
+    for key, count, latest, latest_time, mean in zip(sensors["sensor_key"], sensors["count"],
+                                                     sensors["latest_value"], sensors["latest_time"], sensors["mean"]):
+        series = expected[key]
+        assert int(count) == len(series), key
+        assert (float(latest), datetime.fromisoformat(latest_time.replace("Z", "+00:00"))) == \
+            (series[-1][1], series[-1][0]), key
+        assert float(mean) == pytest.approx(sum(v for _, v in series) / len(series)), key
+    listened = {key_of[d["dev_eui"].lower()] for d in heard}
+    assert {k for k, s in expected.items() if s[-1][0].minute == 30} == listened
