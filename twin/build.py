@@ -38,7 +38,7 @@ from .kernel.errors import GeoTwinError, InputError
 from .kernel.progress import Reporter
 from .kernel.schema import FOOTPRINTS, LayerSpec
 from .kernel.schema.bim import GEOREF_REPORT
-from .kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES
+from .kernel.schema.sensors import LORAWAN_UPLINKS, OBSERVATIONS, SENSOR_ISSUES
 from .kernel.schema.sensors import SENSORS as SENSOR_ROWS
 from .kernel.schema.twin import (
     BUILDS,
@@ -53,8 +53,8 @@ from .kernel.schema.twin import (
     Keyed,
 )
 from .sensors.linkrules import UNLINKED_REASON
-from .sensors.lorawan import LORAWAN_UPLINKS, attribute_euis
 from .sensors.lorawan import SOURCE as LORAWAN_SOURCE
+from .sensors.lorawan import attribute_euis
 from .store.base import StoreWriter, TwinStore
 from .store.frames import conform, empty
 from .store.hashing import diff, object_hashes

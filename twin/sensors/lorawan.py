@@ -24,7 +24,8 @@ One sensor per device: a store that already holds a sensor of a device (a row wr
 ``attributes`` name the DevEUI, e.g. a SensorThings Thing's ``properties.devEUI``) keeps it; the device's uplinks
 are appended to that row (``adopted_sensors``), which keeps its position and link, and a value at a time the row
 already has (its imported history) is not stored twice. Only devices without such a row get a
-``lorawan#<sensor id>#<key>`` row.
+``lorawan#<sensor id>#<key>`` row. In a twin, a build that takes an adopted sensor from a changed sensors input
+keeps the values appended to it (told by ``lorawan_uplinks``; see ``build._Builder.keep_adopted_values``).
 """
 from __future__ import annotations
 
@@ -43,8 +44,7 @@ from typing import Any, Protocol
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.gpkg import SqliteError, connect_ro, connect_rw, layer_names
 from ..kernel.numeric import to_number
-from ..kernel.schema import LayerSpec
-from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
+from ..kernel.schema.sensors import LORAWAN_UPLINKS, OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .importer import Link, LinkLayers, SensorLinker
 from .linkrules import UNLINKED_REASON
 from .series import KNOWN_UNITS, parse_time
@@ -75,12 +75,6 @@ CHIRPSTACK_TOPIC = "application/+/device/+/event/up"
 TTS_TOPIC = "v3/+/devices/+/up"
 TOPIC_PRESETS = {"chirpstack": [CHIRPSTACK_TOPIC], "tts": [TTS_TOPIC]}
 
-LORAWAN_UPLINKS = LayerSpec(
-    "lorawan_uplinks", None,
-    {"dev_eui": "str", "f_cnt": "int", "time": "datetime", "topic": "str", "sensor_id": "str",
-     "values_stored": "int"},
-    "Every LoRaWAN uplink stored from MQTT (the idempotence key: DevEUI, frame counter and time).",
-)
 
 _EUI = re.compile(r"[0-9a-f]{16}")
 _CS_TOPIC = re.compile(r"application/[^/]+/device/([^/]+)/event/up")

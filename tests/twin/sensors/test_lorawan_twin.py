@@ -712,3 +712,42 @@ def _check_retaken(store, want, key_of):
         assert int(count) == len(series), key
         assert (float(latest), instant(latest_time)) == (series[-1][1], series[-1][0]), key
         assert float(mean) == pytest.approx(sum(v for _, v in series) / len(series)), key
+
+
+def test_a_reimport_over_the_file_a_listener_wrote_into_warns_of_the_values_it_drops(broker, tmp_path):
+    """The README's path: the listener appends into the sensors GeoPackage. A new import written over that file
+    replaces it (a new file: the listener's values and lorawan_uplinks are gone), and says so first: the values and
+    uplinks counted from the messages sent (2 of each of the 13 devices; the first import, over no such file, warns
+    of nothing)."""
+    from geotwin.twin.kernel.progress import Reporter
+
+    class Warnings(Reporter):
+        def __init__(self):
+            super().__init__()
+            self.said = []
+
+        def warning(self, message):
+            self.said.append(message)
+
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=10, seed=0, formats=("sensors",))
+    sensors = tmp_path / "sensors.gpkg"
+    first = Warnings()
+    write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=CUT), str(sensors), "EPSG:25832",
+                  reporter=first)
+    imported = rows(sensors, "SELECT count(*) FROM observations")[0][0]
+    devices = json.loads((folder / "sensors.devices.json").read_text(encoding="utf-8"))["devices"]
+    sent = _uplinks(devices, 8, "2025-06-08T14:15:00Z") + _uplinks(devices, 9, "2025-06-08T14:30:00Z")
+    counts = _heard(broker, UplinkStore(sensors, load_devices(folder / "sensors.devices.json")), sent, "reimport")
+    assert (counts.stored, counts.observations) == (len(sent), len(sent)) == (26, 26)
+    assert rows(sensors, "SELECT count(*) FROM observations")[0][0] == imported + 26
+    again = Warnings()
+    write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=CUT), str(sensors), "EPSG:25832",
+                  reporter=again)
+    assert [w for w in first.said if "LoRaWAN" in w] == []
+    assert [w for w in again.said if "LoRaWAN" in w] == [
+        f"{sensors} holds 26 values of 26 LoRaWAN uplinks a listener stored (geotwin:listensensors); this import "
+        "replaces the file without them, and the network server does not send them again: to keep them, choose "
+        "another OUTPUT (a listener that writes into the twin keeps its values across builds)"]
+    assert rows(sensors, "SELECT count(*) FROM observations")[0][0] == imported
+    assert rows(sensors, "SELECT name FROM sqlite_master WHERE name = 'lorawan_uplinks'") == []
