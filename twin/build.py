@@ -38,7 +38,7 @@ from .kernel.errors import GeoTwinError, InputError
 from .kernel.progress import Reporter
 from .kernel.schema import FOOTPRINTS, LayerSpec
 from .kernel.schema.bim import GEOREF_REPORT
-from .kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES
+from .kernel.schema.sensors import LORAWAN_UPLINKS, OBSERVATIONS, SENSOR_ISSUES
 from .kernel.schema.sensors import SENSORS as SENSOR_ROWS
 from .kernel.schema.twin import (
     BUILDS,
@@ -53,8 +53,8 @@ from .kernel.schema.twin import (
     Keyed,
 )
 from .sensors.linkrules import UNLINKED_REASON
-from .sensors.lorawan import LORAWAN_UPLINKS
 from .sensors.lorawan import SOURCE as LORAWAN_SOURCE
+from .sensors.lorawan import attribute_euis
 from .store.base import StoreWriter, TwinStore
 from .store.frames import conform, empty
 from .store.hashing import diff, object_hashes
@@ -475,11 +475,11 @@ class _Builder:
         if len(new):
             self.reporter.info(f"{len(new)} sensors a LoRaWAN listener stored in the twin are kept and linked")
             self.frames[SENSOR_ROWS.name] = conform(pd.concat([frame, new], ignore_index=True), SENSOR_ROWS, self.crs)
-            if OBSERVATIONS.name in self.store_layers:
-                obs = self.store.read(OBSERVATIONS)
-                obs = obs[obs["sensor_key"].isin(set(new["sensor_key"]))]
+            if OBSERVATIONS.name in self.store_layers:   # only the observations of these sensors are read
+                obs = self.store.read(OBSERVATIONS, where_in=("sensor_key", list(new["sensor_key"].astype(str))))
                 self.frames[OBSERVATIONS.name] = conform(pd.concat([self.frames[OBSERVATIONS.name], obs],
                                                                    ignore_index=True), OBSERVATIONS, None)
+        self.keep_adopted_values(stored)
         if SENSOR_ISSUES.name in self.store_layers:
             issues = self.store.read(SENSOR_ISSUES)
             issues = issues[issues["source"].astype(str).str.startswith("mqtt:")]
@@ -489,6 +489,49 @@ class _Builder:
             if len(issues):
                 self.frames[SENSOR_ISSUES.name] = conform(pd.concat([kept, issues], ignore_index=True),
                                                           SENSOR_ISSUES, None)
+
+    def keep_adopted_values(self, stored: pd.DataFrame) -> None:
+        """Keep the values a LoRaWAN listener appended to an imported sensor of its device (``adopted_sensors``) in
+        the store when the build takes the sensor from its input again (the input changed): they are appended to
+        the input's observations of the sensor, except at a time the input has a value for it (the listener's rule:
+        not doubled), and the sensor's statistics are taken over all its values, as the listener takes them.
+
+        The listener's rows are those ``lorawan_uplinks`` names: observation id ``<DevEUI>:<frame counter>:<time>``
+        of an uplink that stored values, of a DevEUI the stored sensor's attributes name. Only the observations of
+        such sensors are read (a filtered read), never the whole table."""
+        if OBSERVATIONS.name not in self.store_layers:
+            return
+        taken = set(self.frames[SENSOR_ROWS.name]["sensor_key"].astype(str))
+        euis = {str(k): e for k, source, a in zip(stored["sensor_key"], stored["source"], stored["attributes"])
+                if source != LORAWAN_SOURCE and str(k) in taken and (e := attribute_euis(a))}
+        if not euis:
+            return
+        uplinks = self.store.read(LORAWAN_UPLINKS, columns=["dev_eui", "f_cnt", "values_stored"],
+                                  where_in=("dev_eui", sorted(set().union(*euis.values()))))
+        stored_values = uplinks[uplinks["values_stored"].fillna(0) > 0]
+        heard = {(str(e), int(n)) for e, n in zip(stored_values["dev_eui"], stored_values["f_cnt"])}
+        keys = sorted(k for k, e in euis.items() if e & {eui for eui, _ in heard})
+        if not keys:
+            return
+        obs = self.store.read(OBSERVATIONS, where_in=("sensor_key", keys))
+        mine = obs[[_listener_row(str(k), str(i), euis, heard) for k, i in zip(obs["sensor_key"],
+                                                                               obs["observation_id"])]]
+        frame = self.frames[OBSERVATIONS.name]
+        had = set(zip(frame["sensor_key"].astype(str), _instants(frame["phenomenon_time"])))
+        fresh = [(str(k), t) not in had for k, t in zip(mine["sensor_key"], _instants(mine["phenomenon_time"]))]
+        mine = mine[fresh].drop_duplicates(["sensor_key", "phenomenon_time"])
+        if not len(mine):
+            return
+        frame = conform(pd.concat([frame, mine], ignore_index=True), OBSERVATIONS, None)
+        self.frames[OBSERVATIONS.name] = frame
+        sensors = self.frames[SENSOR_ROWS.name].copy()
+        for key in set(mine["sensor_key"].astype(str)):
+            at = sensors.index[sensors["sensor_key"].astype(str) == key]
+            for column, value in _statistics(frame[frame["sensor_key"].astype(str) == key]).items():
+                sensors.loc[at, column] = value
+        self.frames[SENSOR_ROWS.name] = conform(sensors, SENSOR_ROWS, self.crs)
+        self.reporter.info(f"{len(mine)} values a LoRaWAN listener appended to {mine['sensor_key'].nunique()} "
+                           "imported sensors are kept after their input's observations")
 
     def _as_gpkgs(self, kind: str, paths: list[str]) -> list[tuple[str, str]]:
         """(input path, GeoPackage to read) per input; raw city model / IFC files are imported first."""
@@ -700,6 +743,35 @@ def _apply(writer: StoreWriter, keyed: Keyed, frame: pd.DataFrame, full: bool,
     changed = set(added) | set(modified)
     if changed:
         writer.append(keyed.spec, frame[frame[keyed.key].astype(str).isin(changed)])
+
+
+def _listener_row(key: str, observation_id: str, euis: dict[str, set[str]], heard: set[tuple[str, int]]) -> bool:
+    """Whether an observation of sensor ``key`` is a value the LoRaWAN listener stored: its id is
+    ``<DevEUI>:<frame counter>:<time>`` of an uplink in ``heard`` of a DevEUI the sensor names."""
+    eui, _, rest = observation_id.partition(":")
+    counter, _, _ = rest.partition(":")
+    return eui in euis.get(key, ()) and counter.isdigit() and (eui, int(counter)) in heard
+
+
+def _instants(times: pd.Series) -> list[Any]:
+    """The times of observations as UTC instants (``...Z`` and ``...+00:00`` the same), for comparing."""
+    return list(pd.to_datetime(times, utc=True, format="ISO8601", errors="coerce"))
+
+
+def _statistics(obs: pd.DataFrame) -> dict[str, Any]:
+    """A sensor's statistics over its observations as the LoRaWAN listener refreshes them: numeric count, min,
+    mean, max, the first and last time, the non-numeric count and the latest numeric value with its time."""
+    instants = pd.Series(_instants(obs["phenomenon_time"]), index=obs.index)
+    numeric = obs[obs["result"].notna()]
+    latest = instants[numeric.index].idxmax() if len(numeric) else None
+    return {"count": len(numeric), "min": numeric["result"].min() if len(numeric) else None,
+            "mean": numeric["result"].mean() if len(numeric) else None,
+            "max": numeric["result"].max() if len(numeric) else None,
+            "window_start": obs.at[instants.idxmin(), "phenomenon_time"],
+            "window_end": obs.at[instants.idxmax(), "phenomenon_time"],
+            "non_numeric": int(obs["result"].isna().sum()),
+            "latest_value": None if latest is None else numeric.at[latest, "result"],
+            "latest_time": None if latest is None else numeric.at[latest, "phenomenon_time"]}
 
 
 def _object_class(ifc_class: object) -> str:

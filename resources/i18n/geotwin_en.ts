@@ -1591,51 +1591,61 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
     </message>
     <message>
       <location filename="../../processing/algorithms/listensensors.py" line="100"/>
+      <source>Custom topics (comma-separated)</source>
+      <translation>Custom topics (comma-separated)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="102"/>
+      <source>Device table (JSON or CSV)</source>
+      <translation>Device table (JSON or CSV)</translation>
+    </message>
+    <message>
+      <location filename="../../processing/algorithms/listensensors.py" line="103"/>
       <source>Device tables (*.json *.csv)</source>
       <translation>Device tables (*.json *.csv)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="102"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="105"/>
       <source>Broker credentials (authentication configuration)</source>
       <translation>Broker credentials (authentication configuration)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="104"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="107"/>
       <source>Duration (s, 0 = until cancelled)</source>
       <translation>Duration (s, 0 = until cancelled)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="116"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="119"/>
       <source>CA certificate for TLS (default: system CAs)</source>
       <translation>CA certificate for TLS (default: system CAs)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="118"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="121"/>
       <source>MQTT client id (default: fixed per output)</source>
       <translation>MQTT client id (default: fixed per output)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="123"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="126"/>
       <source>Twin or sensors GeoPackage (extended)</source>
       <translation>Twin or sensors GeoPackage (extended)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="140"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="143"/>
       <source>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</source>
       <translation>The authentication configuration {0} uses the method {1}; the MQTT broker needs Basic (user name and password).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="158"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="161"/>
       <source>Give CUSTOM_TOPICS for custom topics.</source>
       <translation>Give CUSTOM_TOPICS for custom topics.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="188"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="191"/>
       <source>{0} sensors an earlier run stored without BUILDINGS and AREAS are linked now</source>
       <translation>{0} sensors an earlier run stored without BUILDINGS and AREAS are linked now</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="197"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="200"/>
       <source>Unknown device {0}: {1} messages</source>
       <translation>Unknown device {0}: {1} messages</translation>
     </message>
@@ -1698,7 +1708,7 @@ Limits: a layer file larger than 4 GiB is refused, and so is a zipped layer (.zi
       <location filename="../../processing/algorithms/listensensors.py" line="42"/>
       <source>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
-DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.
+DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin; a new geotwin:importsensors into that GeoPackage replaces it without the listener's values (it warns).
 
 A device without an imported sensor is linked when its sensor point is made, exactly as geotwin:importsensors links a sensor: give the same BUILDINGS (footprints), AREAS (parks, squares) and TOLERANCE: inside a building, on an area, or at the nearest façade within TOLERANCE m (a ground sensor goes to a façade only when named for it). Without BUILDINGS and AREAS it stays unlinked (the build warns about it and leaves it so) until a later run with them links it the same way; the next build then moves it to the façade it is on like any sensor.
 
@@ -1708,12 +1718,12 @@ BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883
 
 QoS 1 with a persistent session (a fixed client id per output and topics): what is published while the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged only after its rows are stored. DURATION seconds (0: until cancelled); the running count is reported every second and a cancel stops it within a second.
 
-Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials; every later geotwin:buildtwin into that schema keeps these sensors and links them like a sensors input's (façade, links table), with or without sensor inputs.
+Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials; every later geotwin:buildtwin into that schema keeps these sensors and links them like a sensors input's (façade, links table), with or without sensor inputs. In a twin (PostGIS, or a twin GeoPackage as OUTPUT), the values appended to an imported sensor also stay when a build takes that sensor from a changed sensors input: after the input's values, and not at a time the input has a value.
 
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</source>
       <translation>Subscribes to the MQTT integration of a LoRaWAN network server and appends every uplink to the sensor tables of a twin or sensors GeoPackage (OUTPUT; created when missing, otherwise extended): ChirpStack v4 (topic application/+/device/+/event/up: deviceInfo.devEui, fCnt, time, the decoded payload 'object'), ChirpStack v3 (the same topic: devEUI in hex or base64, fCnt, publishedAt or the gateway's time, the decoded payload 'object' or the JSON text 'objectJSON') or The Things Stack v3 (v3/+/devices/+/up: end_device_ids.dev_eui, uplink_message.f_cnt, received_at, uplink_message.decoded_payload).
 
-DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin.
+DEVICES, the device table (JSON or CSV), maps each DevEUI to a sensor id, name, position (x, y and their CRS) and the observed properties: the key in the decoded payload ('a.b' reaches into nested objects), the property and its unit. A device stays one sensor: when OUTPUT already holds its sensor (a row of the sensor import whose attributes name its DevEUI, such as a SensorThings Thing's properties.devEUI, with the same observed property), its uplinks are appended to that sensor, which keeps its position and link, and a value at a time the sensor already has is not stored again; otherwise each device and property becomes a sensor point. Each uplink adds one observation per property. To have the build link the devices and the 3D Tiles export chart them, listen into the sensors GeoPackage of geotwin:importsensors before geotwin:buildtwin; a new geotwin:importsensors into that GeoPackage replaces it without the listener's values (it warns).
 
 A device without an imported sensor is linked when its sensor point is made, exactly as geotwin:importsensors links a sensor: give the same BUILDINGS (footprints), AREAS (parks, squares) and TOLERANCE: inside a building, on an area, or at the nearest façade within TOLERANCE m (a ground sensor goes to a façade only when named for it). Without BUILDINGS and AREAS it stays unlinked (the build warns about it and leaves it so) until a later run with them links it the same way; the next build then moves it to the façade it is on like any sensor.
 
@@ -1723,29 +1733,19 @@ BROKER: host:port, mqtt://host:port or mqtts://host:port (TLS; default port 8883
 
 QoS 1 with a persistent session (a fixed client id per output and topics): what is published while the listener is stopped or reconnecting is delivered when it is back; a message is acknowledged only after its rows are stored. DURATION seconds (0: until cancelled); the running count is reported every second and a cancel stops it within a second.
 
-Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials; every later geotwin:buildtwin into that schema keeps these sensors and links them like a sensors input's (façade, links table), with or without sensor inputs.
+Or DATABASE and SCHEMA: the sensors and observations tables of a twin built in PostGIS (geotwin:buildtwin), with DB_AUTHCFG for the database credentials; every later geotwin:buildtwin into that schema keeps these sensors and links them like a sensors input's (façade, links table), with or without sensor inputs. In a twin (PostGIS, or a twin GeoPackage as OUTPUT), the values appended to an imported sensor also stay when a build takes that sensor from a changed sensors input: after the input's values, and not at a time the input has a value.
 
 As a service without QGIS: python -m geotwin.twin.sensors.listen --broker ... --devices ... --output ... (the password in GEOTWIN_MQTT_PASSWORD); SIGTERM or SIGINT stop it and print the counts.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="93"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="96"/>
       <source>MQTT broker (host:port or mqtts://…)</source>
       <translation>MQTT broker (host:port or mqtts://…)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="95"/>
+      <location filename="../../processing/algorithms/listensensors.py" line="98"/>
       <source>Topics</source>
       <translation>Topics</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="97"/>
-      <source>Custom topics (comma-separated)</source>
-      <translation>Custom topics (comma-separated)</translation>
-    </message>
-    <message>
-      <location filename="../../processing/algorithms/listensensors.py" line="99"/>
-      <source>Device table (JSON or CSV)</source>
-      <translation>Device table (JSON or CSV)</translation>
     </message>
     <message>
       <location filename="../../processing/algorithms/refreshislandavailability.py" line="26"/>

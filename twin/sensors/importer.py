@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Required, TypedDict
 
-from ..kernel.gpkg import gpkg_output
+from ..kernel.gpkg import SqliteError, connect_ro, gpkg_output
 from ..kernel.layers import LayerRef, PolygonLookup, polygons_2d, read_frame
 from ..kernel.progress import Reporter
-from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
+from ..kernel.schema.sensors import LORAWAN_UPLINKS, OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .linkrules import ground_property, names_facade
 from .series import Issue, Series
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
     from shapely.geometry.base import BaseGeometry
 
@@ -220,6 +221,49 @@ def _example_layers(folder: Path) -> str:
                      crs="EPSG:25832").to_file(layers, layer="areas")
     return layers
 
+
+def listener_values(path: str | Path) -> tuple[int, int]:
+    """Count what a LoRaWAN listener stored in a GeoPackage (its ``lorawan_uplinks``): what a new import written
+    over the file would drop.
+
+    Args:
+        path: a sensors or twin GeoPackage (a missing file, or one without ``lorawan_uplinks``, holds none).
+
+    Returns:
+        (uplinks that stored values, values stored).
+
+    Example:
+        >>> import sqlite3, tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = Path(tmp) / "sensors.gpkg"
+        ...     before = listener_values(path)
+        ...     with sqlite3.connect(path) as db:
+        ...         _ = db.execute("CREATE TABLE lorawan_uplinks (dev_eui TEXT, f_cnt INTEGER, values_stored INTEGER)")
+        ...         _ = db.executemany("INSERT INTO lorawan_uplinks VALUES (?, ?, ?)",
+        ...                            [("70b3d57ed005a1b2", 7, 2), ("70b3d57ed005a1b2", 8, 0)])
+        ...     after = listener_values(path)
+        ...     db.close()
+        ...     _ = (Path(tmp) / "notes.gpkg").write_bytes(b"no SQLite file")
+        ...     broken = listener_values(Path(tmp) / "notes.gpkg")
+        >>> before, after, broken
+        ((0, 0), (1, 2), (0, 0))
+    """
+    path = Path(path)
+    if not path.is_file():
+        return 0, 0
+    try:
+        with closing(connect_ro(path)) as db:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                              (LORAWAN_UPLINKS.name,)).fetchone():
+                return 0, 0
+            row = db.execute("SELECT count(*), coalesce(sum(values_stored), 0) FROM lorawan_uplinks "
+                             "WHERE values_stored > 0").fetchone()
+    except SqliteError:
+        return 0, 0
+    return int(row[0]), int(row[1])
+
+
 def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: str, *,
                   buildings: LayerRef | None = None, areas: LayerRef | None = None, tolerance: float = 15.0,
                   window: tuple[datetime | None, datetime | None] = (None, None),
@@ -269,6 +313,12 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
     if len(issues) > 50:
         reporter.warning(f"{len(issues) - 50} more issues: see the sensor_issues table")
     start, end = window
+    uplinks, values = listener_values(output)
+    if values:
+        reporter.warning(f"{output} holds {values} values of {uplinks} LoRaWAN uplinks a listener stored "
+                         "(geotwin:listensensors); this import replaces the file without them, and the network "
+                         "server does not send them again: to keep them, choose another OUTPUT (a listener that "
+                         "writes into the twin keeps its values across builds)")
     with gpkg_output(output, crs) as out:
         for spec in (SENSORS, OBSERVATIONS, SENSOR_ISSUES):
             out.ensure_layer(spec)

@@ -24,7 +24,8 @@ One sensor per device: a store that already holds a sensor of a device (a row wr
 ``attributes`` name the DevEUI, e.g. a SensorThings Thing's ``properties.devEUI``) keeps it; the device's uplinks
 are appended to that row (``adopted_sensors``), which keeps its position and link, and a value at a time the row
 already has (its imported history) is not stored twice. Only devices without such a row get a
-``lorawan#<sensor id>#<key>`` row.
+``lorawan#<sensor id>#<key>`` row. In a twin, a build that takes an adopted sensor from a changed sensors input
+keeps the values appended to it (told by ``lorawan_uplinks``; see ``build._Builder.keep_adopted_values``).
 """
 from __future__ import annotations
 
@@ -43,8 +44,7 @@ from typing import Any, Protocol
 from ..kernel.errors import GeoTwinError, InputError
 from ..kernel.gpkg import SqliteError, connect_ro, connect_rw, layer_names
 from ..kernel.numeric import to_number
-from ..kernel.schema import LayerSpec
-from ..kernel.schema.sensors import OBSERVATIONS, SENSOR_ISSUES, SENSORS
+from ..kernel.schema.sensors import LORAWAN_UPLINKS, OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .importer import Link, LinkLayers, SensorLinker
 from .linkrules import UNLINKED_REASON
 from .series import KNOWN_UNITS, parse_time
@@ -75,12 +75,6 @@ CHIRPSTACK_TOPIC = "application/+/device/+/event/up"
 TTS_TOPIC = "v3/+/devices/+/up"
 TOPIC_PRESETS = {"chirpstack": [CHIRPSTACK_TOPIC], "tts": [TTS_TOPIC]}
 
-LORAWAN_UPLINKS = LayerSpec(
-    "lorawan_uplinks", None,
-    {"dev_eui": "str", "f_cnt": "int", "time": "datetime", "topic": "str", "sensor_id": "str",
-     "values_stored": "int"},
-    "Every LoRaWAN uplink stored from MQTT (the idempotence key: DevEUI, frame counter and time).",
-)
 
 _EUI = re.compile(r"[0-9a-f]{16}")
 _CS_TOPIC = re.compile(r"application/[^/]+/device/([^/]+)/event/up")
@@ -262,9 +256,22 @@ def sensor_key(device: Device, prop: Property) -> str:
     return f"{SOURCE}#{device.sensor_id}#{prop.key}"
 
 
-def _attribute_euis(attributes: Any) -> set[str]:
-    """The DevEUIs an imported sensor's ``attributes`` name: a key ``dev_eui``/``devEUI`` (any case, ``-``/``_``)
-    at the top or in ``thing_properties``/``datastream_properties``."""
+def attribute_euis(attributes: Any) -> set[str]:
+    """Find the DevEUIs a sensor's ``attributes`` name: a key ``dev_eui``/``devEUI`` (any case, ``-``/``_``) at
+    the top or in ``thing_properties``/``datastream_properties``.
+
+    Args:
+        attributes: the sensor row's attributes (JSON text or dict; anything else names none).
+
+    Returns:
+        The DevEUIs, normalised (a value that is no DevEUI is left out).
+
+    Example:
+        >>> sorted(attribute_euis('{"thing_properties": {"devEUI": "70B3D57ED0A1B2C3"}, "Dev-EUI": "a8:40:41:00"}'))
+        ['70b3d57ed0a1b2c3']
+        >>> attribute_euis({"dev_eui": "A840410001 81C3A1"}), attribute_euis("not json"), attribute_euis(None)
+        ({'a84041000181c3a1'}, set(), set())
+    """
     if isinstance(attributes, str):
         try:
             attributes = json.loads(attributes)
@@ -309,7 +316,7 @@ def adopted_sensors(devices: dict[str, Device], rows: list[tuple[Any, ...]]) -> 
     """
     by_eui: dict[str, list[tuple[str, str, str]]] = {}
     for key, observed, datastream, attributes in rows:
-        for eui in _attribute_euis(attributes):
+        for eui in attribute_euis(attributes):
             by_eui.setdefault(eui, []).append((str(key), str(observed or "").strip().lower(), str(datastream or "")))
     out: dict[tuple[str, str], str] = {}
     for eui, device in devices.items():

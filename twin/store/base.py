@@ -5,7 +5,8 @@ This module names no backend: ``geopackage.GpkgStore`` and ``postgis.PostgisStor
 
 Read side: ``StoreReader``, all a reader of a twin needs (the twin build, the 3D Tiles export):
     ``layer_names()``, ``exists()``, ``crs()``, ``spec(name)`` / ``stored_spec(name)``,
-    ``read(spec, columns=, bbox=, rows=)`` (a canonical frame: whole, some columns, a bbox, a row range),
+    ``read(spec, columns=, bbox=, rows=, where_in=)`` (a canonical frame: whole, some columns, a bbox, a row range,
+    the rows whose column has one of some values),
     ``iter_rows(name, columns, batch)`` (plain row tuples and WKB in batches, for streaming),
     ``count_by(name, column)``, ``describe()``, ``local_geopackage()`` (the GeoPackage file a reader may open
     itself, None for PostGIS).
@@ -22,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..kernel.errors import GeoTwinError
 from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
 from ..kernel.schema.twin import KNOWN_SPECS
@@ -30,6 +32,8 @@ BBox = tuple[float, float, float, float]
 """``(xmin, ymin, xmax, ymax)`` in the store's CRS."""
 RowRange = tuple[int, int]
 """``(start, stop)``: rows ``start`` to ``stop - 1`` in insertion order."""
+WhereIn = tuple[str, Sequence[Any]]
+"""``(column, values)``: the rows whose ``column`` is one of ``values``."""
 
 
 def column_spec(spec: LayerSpec, columns: Sequence[str] | None) -> LayerSpec:
@@ -55,6 +59,35 @@ def column_spec(spec: LayerSpec, columns: Sequence[str] | None) -> LayerSpec:
                      spec.description)
 
 
+def where_values(spec: LayerSpec, where_in: WhereIn) -> list[Any]:
+    """Check the filter of a ``read(where_in=)`` against the layer and give its distinct values.
+
+    Args:
+        spec: the layer spec (all its fields, before ``columns`` narrows it).
+        where_in: ``(column, values)``.
+
+    Returns:
+        The distinct values, sorted by their text (the order the reads query them in).
+
+    Raises:
+        GeoTwinError: the layer has no such column.
+
+    Example:
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> spec = LayerSpec("trees", "Point", {"tree_id": "str", "species": "str"})
+        >>> where_values(spec, ("tree_id", ["T2", "T1", "T2"]))
+        ['T1', 'T2']
+        >>> where_values(spec, ("girth", ["1"]))
+        Traceback (most recent call last):
+        ...
+        geotwin.twin.kernel.errors.GeoTwinError: the layer trees has no column girth to filter by
+    """
+    column, values = where_in
+    if column not in spec.fields:
+        raise GeoTwinError(f"the layer {spec.name} has no column {column} to filter by")
+    return sorted(set(values), key=str)
+
+
 class StoreReader(abc.ABC):
     """The read side of a twin in a GeoPackage file or a PostGIS schema: same layer names, columns and content."""
 
@@ -68,10 +101,11 @@ class StoreReader(abc.ABC):
 
     @abc.abstractmethod
     def read(self, spec: LayerSpec, columns: Sequence[str] | None = None, bbox: BBox | None = None,
-             rows: RowRange | None = None) -> pd.DataFrame:
+             rows: RowRange | None = None, where_in: WhereIn | None = None) -> pd.DataFrame:
         """The layer as a canonical frame (see frames.conform) in insertion order: only ``columns`` of the
-        spec's fields when given (the geometry stays), only the features that intersect ``bbox``,
-        only the rows ``rows=(start, stop)`` (counted after the bbox filter)."""
+        spec's fields when given (the geometry stays), only the features that intersect ``bbox``, only the rows
+        whose column ``where_in[0]`` is one of the values ``where_in[1]`` (none for no values; a GeoTwinError for a
+        column the spec lacks), only the rows ``rows=(start, stop)`` (counted after the bbox and where_in filters)."""
 
     @abc.abstractmethod
     def iter_rows(self, name: str, columns: Sequence[str],

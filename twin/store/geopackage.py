@@ -17,10 +17,11 @@ from ..kernel.gpkg import check_gpkg, gpkg_tables, legacy_twin, mark_gpkg
 from ..kernel.ownership import LEGACY, TWIN
 from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
-from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
-from .frames import conform, spec_from_info
+from .base import BBox, RowRange, StoreWriter, TwinStore, WhereIn, column_spec, where_values
+from .frames import conform, empty, spec_from_info
 
 _COPY_BLOCK = 16 << 20
+_WHERE_CHUNK = 500      # values per OGR SQL filter of a read(where_in=)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _S = TypeVar("_S", bound="GpkgStore")
@@ -66,6 +67,13 @@ class GpkgStoreWriter(StoreWriter):
         return gpkg.delete_rows(self.path, spec.name, column, values)
 
 
+def _in_filter(column: str, values: Sequence[Any]) -> str:
+    """The OGR SQL filter ``"column" IN ('v1', ...)`` (quotes doubled; the column is one of the layer's)."""
+    texts = ", ".join(str(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                      else "'" + str(v).replace("'", "''") + "'" for v in values)
+    return f'"{column}" IN ({texts})'
+
+
 def _read_faults(method: Callable[Concatenate[_S, _P], _R]) -> Callable[Concatenate[_S, _P], _R]:
     """OS, SQLite and GDAL errors while reading the store become one GeoTwinError naming the file."""
     def guarded(self: _S, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -98,10 +106,22 @@ class GpkgStore(TwinStore):
 
     @_read_faults
     def read(self, spec: LayerSpec, columns: Sequence[str] | None = None, bbox: BBox | None = None,
-             rows: RowRange | None = None) -> pd.DataFrame:
+             rows: RowRange | None = None, where_in: WhereIn | None = None) -> pd.DataFrame:
+        values = None if where_in is None else where_values(spec, where_in)
         spec = column_spec(spec, columns)
-        frame = gpkg.read_frame(self.path, spec.name, columns=None if columns is None else list(spec.fields),
-                                bbox=bbox, rows=rows, fid_as_index=True)
+        names = None if columns is None else list(spec.fields)
+        if values is None:
+            frame = gpkg.read_frame(self.path, spec.name, columns=names, bbox=bbox, rows=rows, fid_as_index=True)
+        else:   # OGR SQL filters, a bounded number of values each; the row range applies to their union
+            assert where_in is not None
+            parts = [gpkg.read_frame(self.path, spec.name, columns=names, bbox=bbox, fid_as_index=True,
+                                     where=_in_filter(where_in[0], values[i:i + _WHERE_CHUNK]))
+                     for i in range(0, len(values), _WHERE_CHUNK)]
+            if not parts:
+                return empty(spec, self.crs() if spec.geometry_type is not None else None)
+            frame = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()
+            if rows is not None:
+                frame = frame.iloc[max(0, int(rows[0])):max(0, int(rows[1]))]
         frame = frame.sort_index()
         return conform(frame, spec, self.crs() if spec.geometry_type is not None else None)
 

@@ -22,7 +22,7 @@ from ..kernel.errors import Cancelled, GeoTwinError
 from ..kernel.ownership import EMPTY, GENERATOR, LEGACY, META_TABLE, NEW, OURS, TWIN, listing, marker
 from ..kernel.progress import Reporter
 from ..kernel.schema import LayerSpec
-from .base import BBox, RowRange, StoreWriter, TwinStore, column_spec
+from .base import BBox, RowRange, StoreWriter, TwinStore, WhereIn, column_spec, where_values
 from .frames import canonical_json, conform, records
 
 if TYPE_CHECKING:
@@ -367,17 +367,23 @@ class PostgisStore(TwinStore):
         return LayerSpec(name, geometry_type, fields, "as stored in PostGIS")
 
     def read(self, spec: LayerSpec, columns: Sequence[str] | None = None, bbox: BBox | None = None,
-             rows: RowRange | None = None) -> pd.DataFrame:
+             rows: RowRange | None = None, where_in: WhereIn | None = None) -> pd.DataFrame:
         import geopandas as gpd
 
+        values = None if where_in is None else where_values(spec, where_in)
         spec = column_spec(spec, columns)
         cols = [_ident(n) for n in spec.fields]
         if spec.geometry_type is not None:
             cols.append("ST_AsEWKB(geom)")
-        where, params = "", []
+        terms: list[str] = []
+        params: list[Any] = []
         if bbox is not None and spec.geometry_type is not None:
-            where = " WHERE ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, ST_SRID(geom)))"   # as GDAL filters
-            params = [float(v) for v in bbox]
+            terms.append("ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, ST_SRID(geom)))")   # as GDAL filters
+            params += [float(v) for v in bbox]
+        if where_in is not None:
+            terms.append(f"{_ident(where_in[0])} = ANY(%s)")
+            params.append(values)
+        where = (" WHERE " + " AND ".join(terms)) if terms else ""
         limit = ""
         if rows is not None:
             limit = f" LIMIT {max(0, int(rows[1]) - int(rows[0]))} OFFSET {max(0, int(rows[0]))}"

@@ -26,6 +26,8 @@ from geotwin.twin.sensors.export_source import read_exports
 from geotwin.twin.sensors.importer import LinkLayers, write_sensors
 from geotwin.twin.sensors.lorawan import CHIRPSTACK_TOPIC, PgUplinkStore, UplinkStore, load_devices
 from geotwin.twin.store import open_store
+from geotwin.twin.store.geopackage import GpkgStore
+from geotwin.twin.store.postgis import PostgisStore
 
 from .test_lorawan import Listener, local_broker
 
@@ -569,3 +571,183 @@ def test_a_postgis_twin_has_the_listeners_sensors_linked_as_a_geopackage_twin(br
         with psycopg.connect(pg_dsn) as db:
             for schema in schemas:
                 db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# ------------------------------------------------------------------ a build re-taking an adopted sensor from its input
+class _CountsReads:
+    """A real store (GeoPackage or PostGIS) that records its observation reads: (the where_in values, rows read)."""
+
+    def read(self, spec, columns=None, bbox=None, rows=None, where_in=None):
+        frame = super().read(spec, columns, bbox, rows, where_in)
+        if spec.name == "observations":
+            self.reads.append((None if where_in is None else sorted(where_in[1]), len(frame)))
+        return frame
+
+
+class _CountingGpkg(_CountsReads, GpkgStore):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.reads = []
+
+
+class _CountingPg(_CountsReads, PostgisStore):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.reads = []
+
+
+LW_ONLY = "0011223344550001"   # a device of the table the sensor import does not know: its own lorawan# sensor
+
+
+def _retake_district(tmp_path):
+    """The district, its city model, the SensorThings import until 13:45 (before) and until 14:00 (after: one value
+    more per sensor), the device table with one device more (LW_ONLY), the uplinks sent: 3 (14:00, 14:15, 14:30)
+    of 5 imported devices and of LW_ONLY. Independent of the code under test (sensors.sta.json and the uplinks read
+    with json): each sensor's series the twin must hold by DevEUI, and the 5 DevEUIs heard."""
+    from datetime import timedelta
+
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=10, seed=0, formats=("citygml", "sensors"))
+    import_citymodel([folder / "district.gml"], tmp_path / "city.gpkg")
+    inputs = {}
+    for name, end in (("before", CUT), ("after", CUT + timedelta(minutes=15))):
+        inputs[name] = tmp_path / f"{name}.gpkg"
+        write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=end), str(inputs[name]),
+                      "EPSG:25832")
+    things = json.loads((folder / "sensors.sta.json").read_text(encoding="utf-8"))
+    want = {t["properties"]["devEUI"].lower(): {o["phenomenonTime"]: float(o["result"])
+                                               for o in t["Datastreams"][0]["Observations"]
+                                               if o["phenomenonTime"] <= "2025-06-08T14:00:00Z"} for t in things}
+    assert all("2025-06-08T14:00:00Z" in series for series in want.values())
+    table = json.loads((folder / "sensors.devices.json").read_text(encoding="utf-8"))
+    heard = [*table["devices"][:5], {**table["devices"][0], "dev_eui": LW_ONLY, "sensor_id": "lw-only"}]
+    table["devices"].append(heard[-1])
+    (tmp_path / "devices.json").write_text(json.dumps(table), encoding="utf-8")
+    sent = [m for f_cnt, when in ((7, "14:00"), (8, "14:15"), (9, "14:30"))
+            for m in _uplinks(heard, f_cnt, f"2025-06-08T{when}:00Z")]
+    want[LW_ONLY] = {}
+    for _topic, body in sent:   # the listener's rule: a value at a time the sensor has is not stored twice
+        doc = json.loads(body)
+        (value,) = doc["object"].values()
+        want[doc["deviceInfo"]["devEui"].lower()].setdefault(doc["time"], value)
+    assert sum(len(v) for v in want.values()) == 13 * 7 * 24 * 4 - 13 * 39 + 10 + 3
+    return inputs, load_devices(tmp_path / "devices.json"), sent, want, [d["dev_eui"].lower() for d in heard[:5]]
+
+
+@pytest.mark.parametrize("backend", ["gpkg", "pg"])
+def test_a_build_retaking_an_adopted_sensor_keeps_the_listeners_values(broker, tmp_path, request, backend):
+    """The twin built from the SensorThings import until 13:45; the listener, writing into the twin (its GeoPackage
+    or its PostGIS schema), appends 3 uplinks (14:00, 14:15, 14:30) of 5 of the 13 devices to their imported
+    sensors and stores those of a 14th device as its own lorawan# sensor; the build with the import until 14:00 (a
+    changed input: one more value per sensor) holds the input's observations plus the listener's 10 values at 14:15
+    and 14:30 (its 14:00 values are the input's, not doubled) and the 3 of the 14th, each sensor's statistics over
+    its values; it reads only the observations of the 14th and of those 5 sensors; the next build changes nothing.
+    Counted independently from sensors.sta.json and from the uplinks sent."""
+    import uuid
+
+    import psycopg
+
+    inputs, table, sent, want, heard = _retake_district(tmp_path)
+    city = [str(tmp_path / "city.gpkg")]
+    schema = f"lw_{uuid.uuid4().hex[:8]}"
+    if backend == "gpkg":
+        def twin(store_class=GpkgStore):
+            return store_class(tmp_path / "twin.gpkg")
+
+        def uplinks():
+            return UplinkStore(tmp_path / "twin.gpkg", table)
+    else:
+        dsn = request.getfixturevalue("pg_dsn")
+
+        def twin(store_class=PostgisStore):
+            return store_class(dsn, schema)
+
+        def uplinks():
+            return PgUplinkStore(dsn, schema, table)
+    try:
+        build_twin(twin(), BuildInputs(citymodel=city, sensors=[str(inputs["before"])]))
+        counts = _heard(broker, uplinks(), sent, f"retake-{backend}-{schema}")
+        assert (counts.stored, counts.observations, counts.already_stored, counts.unknown) == (18, 18, 0, 0)
+        key_of = {json.loads(a)["thing_properties"]["devEUI"].lower(): k
+                  for k, a in rows(inputs["after"], "SELECT sensor_key, attributes FROM sensors")}
+        key_of[LW_ONLY] = next(f"lorawan#lw-only#{p.key}" for p in table[LW_ONLY].properties)
+        heard_keys = sorted(key_of[eui] for eui in heard)
+        before_rows = rows(inputs["before"], "SELECT count(*) FROM observations WHERE sensor_key IN "
+                                             f"({', '.join('?' * 5)})", *heard_keys)[0][0]
+        assert before_rows == 5 * (7 * 24 * 4 - 40)                           # until 13:45
+        store = twin(_CountingGpkg if backend == "gpkg" else _CountingPg)
+        result = build_twin(store, BuildInputs(citymodel=city, sensors=[str(inputs["after"])]))
+        assert result.reused == ["citymodel"]
+        total = rows(inputs["before"], "SELECT count(*) FROM observations")[0][0] + 18
+        assert store.reads == [([key_of[LW_ONLY]], 3), (heard_keys, before_rows + 15)] and before_rows < total / 2
+        assert result.layer_changes["observations"] == (1, 0, 13)
+        _check_retaken(twin(), want, key_of)
+        again = build_twin(twin(), BuildInputs(citymodel=city, sensors=[str(inputs["after"])]))
+        assert again.layer_changes["sensors"] == again.layer_changes["observations"] == (0, 0, 0)
+        _check_retaken(twin(), want, key_of)
+    finally:
+        if backend == "pg":
+            with psycopg.connect(dsn) as db:
+                db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _check_retaken(store, want, key_of):
+    """The twin's observations and statistics are ``want``'s: per sensor its history then the listener's values."""
+    from geotwin.twin.kernel.schema.sensors import OBSERVATIONS, SENSORS
+
+    def instant(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    obs = store.read(OBSERVATIONS)
+    got = {}
+    for key, when, value in zip(obs["sensor_key"], obs["phenomenon_time"], obs["result"]):
+        got.setdefault(key, []).append((instant(when), float(value)))
+    expected = {key_of[eui]: sorted((instant(t), v) for t, v in series.items()) for eui, series in want.items()}
+    assert {k: sorted(v) for k, v in got.items()} == expected
+    sensors = store.read(SENSORS)
+    assert len(sensors) == 14 and [k for k in sensors["sensor_key"] if k.startswith("lorawan#")] == [key_of[LW_ONLY]]
+    for key, count, latest, latest_time, mean in zip(sensors["sensor_key"], sensors["count"],
+                                                     sensors["latest_value"], sensors["latest_time"], sensors["mean"]):
+        series = expected[key]
+        assert int(count) == len(series), key
+        assert (float(latest), instant(latest_time)) == (series[-1][1], series[-1][0]), key
+        assert float(mean) == pytest.approx(sum(v for _, v in series) / len(series)), key
+
+
+def test_a_reimport_over_the_file_a_listener_wrote_into_warns_of_the_values_it_drops(broker, tmp_path):
+    """The README's path: the listener appends into the sensors GeoPackage. A new import written over that file
+    replaces it (a new file: the listener's values and lorawan_uplinks are gone), and says so first: the values and
+    uplinks counted from the messages sent (2 of each of the 13 devices; the first import, over no such file, warns
+    of nothing)."""
+    from geotwin.twin.kernel.progress import Reporter
+
+    class Warnings(Reporter):
+        def __init__(self):
+            super().__init__()
+            self.said = []
+
+        def warning(self, message):
+            self.said.append(message)
+
+    folder = tmp_path / "district"
+    generate_district(folder, buildings=10, seed=0, formats=("sensors",))
+    sensors = tmp_path / "sensors.gpkg"
+    first = Warnings()
+    write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=CUT), str(sensors), "EPSG:25832",
+                  reporter=first)
+    imported = rows(sensors, "SELECT count(*) FROM observations")[0][0]
+    devices = json.loads((folder / "sensors.devices.json").read_text(encoding="utf-8"))["devices"]
+    sent = _uplinks(devices, 8, "2025-06-08T14:15:00Z") + _uplinks(devices, 9, "2025-06-08T14:30:00Z")
+    counts = _heard(broker, UplinkStore(sensors, load_devices(folder / "sensors.devices.json")), sent, "reimport")
+    assert (counts.stored, counts.observations) == (len(sent), len(sent)) == (26, 26)
+    assert rows(sensors, "SELECT count(*) FROM observations")[0][0] == imported + 26
+    again = Warnings()
+    write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=CUT), str(sensors), "EPSG:25832",
+                  reporter=again)
+    assert [w for w in first.said if "LoRaWAN" in w] == []
+    assert [w for w in again.said if "LoRaWAN" in w] == [
+        f"{sensors} holds 26 values of 26 LoRaWAN uplinks a listener stored (geotwin:listensensors); this import "
+        "replaces the file without them, and the network server does not send them again: to keep them, choose "
+        "another OUTPUT (a listener that writes into the twin keeps its values across builds)"]
+    assert rows(sensors, "SELECT count(*) FROM observations")[0][0] == imported
+    assert rows(sensors, "SELECT name FROM sqlite_master WHERE name = 'lorawan_uplinks'") == []

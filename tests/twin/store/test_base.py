@@ -98,6 +98,36 @@ def test_read_columns_rows_and_bbox(stores, backend):
 
 
 @pytest.mark.parametrize("backend", ["gpkg", "pg"])
+def test_read_where_in(stores, backend):
+    """Only the rows whose column is one of the values, in insertion order, with columns, bbox and row range; more
+    values than one GeoPackage filter takes (500), values with quotes, values no row has, no values at all."""
+    store = stores[backend]
+    spec = KNOWN_SPECS["buildings"]
+    whole = store.read(spec)
+    ids = whole["id"].tolist()
+    wanted = set(ids[3:9]) | {ids[40], ids[117]}
+    values = [ids[117], ids[40], *ids[3:9], "it's none", "O'Brien'); DROP TABLE buildings; --"]
+    values += [f"missing-{n}" for n in range(600)]
+    got = store.read(spec, where_in=("id", values))
+    assert got["id"].tolist() == [i for i in ids if i in wanted] and len(got) == 8
+    assert list(got.columns) == list(whole.columns)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), whole[whole["id"].isin(wanted)].reset_index(drop=True))
+    assert len(store.read(spec)) == len(whole) == 118                  # the quoted value did not run as SQL
+    assert store.read(spec, where_in=("id", [ids[5].upper(), ids[5] + " "]))["id"].tolist() == []   # exact text
+    some = store.read(spec, columns=["id"], where_in=("id", values), rows=(2, 5))
+    assert list(some.columns) == ["id", "geometry"] and some["id"].tolist() == [i for i in ids if i in wanted][2:5]
+    xmin, ymin, xmax, ymax = whole.total_bounds
+    box = (xmin, ymin, (xmin + xmax) / 2, (ymin + ymax) / 2)
+    boxed = store.read(spec, bbox=box, where_in=("id", values))
+    assert boxed["id"].tolist() == [i for i, g in zip(ids, whole.geometry)
+                                    if i in wanted and g is not None and g.intersects(shapely.box(*box))]
+    empty = store.read(spec, where_in=("id", []))
+    assert len(empty) == 0 and list(empty.columns) == list(whole.columns)
+    with pytest.raises(GeoTwinError, match="the layer buildings has no column girth to filter by"):
+        store.read(spec, where_in=("girth", ["1"]))
+
+
+@pytest.mark.parametrize("backend", ["gpkg", "pg"])
 def test_iter_rows_and_count_by(stores, backend):
     store = stores[backend]
     whole = store.read(KNOWN_SPECS["buildings"])

@@ -55,3 +55,10 @@ SENSOR_ISSUES = LayerSpec(
     {"source": "str", "line": "int", "object": "str", "issue": "str"},
     "Problems found in the input: what was skipped or kept with a caveat, and why.",
 )
+
+LORAWAN_UPLINKS = LayerSpec(
+    "lorawan_uplinks", None,
+    {"dev_eui": "str", "f_cnt": "int", "time": "datetime", "topic": "str", "sensor_id": "str",
+     "values_stored": "int"},
+    "Every LoRaWAN uplink a listener stored from MQTT (the idempotence key: DevEUI, frame counter and time).",
+)
