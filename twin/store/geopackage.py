@@ -39,6 +39,8 @@ def _copy(source: Path, target: Path, reporter: Reporter) -> None:
 class GpkgStoreWriter(StoreWriter):
     """The changes of one build, written into the copy of the twin GeoPackage at ``path``."""
 
+    GATHERED_LAYERS = 3   # layers whose R-tree entries a build gathers side by side (buildings, surfaces, footprints)
+
     def __init__(self, path: Path, crs: str | None, reporter: Reporter) -> None:
         self.path = path
         self.crs = crs
@@ -62,7 +64,10 @@ class GpkgStoreWriter(StoreWriter):
         # self.path is the transaction's temporary file (atomic_path), moved into place when complete
         count = gpkg.append_rows(self.path, source, spec, where, values, index, durable=False, table=table)
         if count is not None and not index and spec.geometry_type:   # build_index then reads no entries
-            entries, after = self._gathered.get(spec.name) or (gpkg.RtreeEntries(self.path.parent), None)
+            # the layers' entries are gathered side by side: each spills beyond a share of the one-layer bound,
+            # so the coordinator holds no more than bulk_index of one layer held (flat memory at state scale)
+            entries, after = self._gathered.get(spec.name) or (
+                gpkg.RtreeEntries(self.path.parent, gpkg.RTREE_SPILL // self.GATHERED_LAYERS), None)
             self._gathered[spec.name] = (entries, gpkg.gather_pending(self.path, spec.name, entries, after))
         return count is not None
 
