@@ -2350,7 +2350,8 @@ def delete_rows(path: PathLike, layer: str, column: str, values: Sequence[str], 
 
 
 def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tuple[str, Any] | None = None,
-                values: dict[str, Any] | None = None, index: bool = True, durable: bool = True) -> int | None:
+                values: dict[str, Any] | None = None, index: bool = True, durable: bool = True,
+                table: str | None = None) -> int | None:
     """Append the rows of layer ``spec`` of GeoPackage ``source`` to the same layer of ``target`` (both written by
     GDAL, the layer existing in both) inside SQLite, as GDAL's append of the same rows writes them: in fid order,
     new fids after the target's last, the same values and geometry blobs, the R-tree entries copied from the
@@ -2367,6 +2368,8 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
             GeoPackage until then.
         durable: False: SQLite does not wait for the disk at the commit (``PRAGMA synchronous = OFF``), for a
             temporary file that is moved into place when complete (as ``gpkg_output(direct=True)`` writes).
+        table: the source's table, when it is not named as the layer: for a layer without geometries, ``source``
+            may be a plain SQLite file (see stage_rows).
 
     Returns:
         The rows appended; None (nothing written) when the source lacks a column or the layer has geometries
@@ -2399,7 +2402,7 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
         if not durable:
             con.execute("PRAGMA synchronous = OFF")   # no fsync per append
         con.execute("ATTACH DATABASE ? AS part", (str(Path(source)),))
-        plan = _append_plan(con, spec)
+        plan = _append_plan(con, spec, table or spec.name)
         if plan is None:
             return None
         if not index and plan["geom"]:
@@ -2413,20 +2416,21 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
         con.close()
 
 
-def _append_plan(con: sqlite3.Connection, spec: LayerSpec) -> dict[str, Any] | None:
-    """The target's and source's fid columns, the geometry column and its R-tree, when append_rows can copy."""
-    table = _quote(spec.name)
-    plan: dict[str, Any] = {}
-    for db in ("main", "part"):
-        info = con.execute(f"PRAGMA {db}.table_info({table})").fetchall()
+def _append_plan(con: sqlite3.Connection, spec: LayerSpec, source: str) -> dict[str, Any] | None:
+    """The target's and source's fid columns, the geometry column and its R-tree, when append_rows can copy from the
+    source's table ``source``."""
+    plan: dict[str, Any] = {"source": source}
+    for db, name in (("main", spec.name), ("part", source)):
+        info = con.execute(f"PRAGMA {db}.table_info({_quote(name)})").fetchall()
         plan[db] = next((r[1] for r in info if r[5]), None)
         geom = con.execute(f"SELECT column_name FROM {db}.gpkg_geometry_columns WHERE table_name = ?",
-                           (spec.name,)).fetchone()
+                           (name,)).fetchone() if con.execute(
+            f"SELECT 1 FROM {db}.sqlite_master WHERE name = 'gpkg_geometry_columns'").fetchone() else None
         plan[db + "_geom"] = geom[0] if geom else None
         if plan[db] is None or not set(spec.fields) <= {r[1] for r in info}:
             return None
     plan["geom"] = plan["main_geom"]
-    if plan["geom"] != plan["part_geom"]:
+    if plan["geom"] != plan["part_geom"] or (plan["geom"] and source != spec.name):
         return None
     if plan["geom"]:
         plan["rtree"] = f"rtree_{spec.name}_{plan['geom']}"
@@ -2435,7 +2439,7 @@ def _append_plan(con: sqlite3.Connection, spec: LayerSpec) -> dict[str, Any] | N
                                (plan["rtree"],)).fetchone():
                 return None
         low, high, count = con.execute(f"SELECT min({_quote(plan['part'])}), max({_quote(plan['part'])}), count(*) "
-                                       f"FROM part.{table}").fetchone()
+                                       f"FROM part.{_quote(source)}").fetchone()
         if count and high - low + 1 != count:
             return None
     return plan
@@ -2443,7 +2447,7 @@ def _append_plan(con: sqlite3.Connection, spec: LayerSpec) -> dict[str, Any] | N
 
 def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any], where: tuple[str, Any] | None,
                  values: dict[str, Any]) -> int:
-    table, geom = _quote(spec.name), plan["geom"]
+    table, geom, source = _quote(spec.name), plan["geom"], _quote(plan["source"])
     names = ([geom] if geom else []) + list(spec.fields)
     picked = ", ".join("?" if n in values else _quote(n) for n in names)
     condition = f" WHERE {_quote(where[0])} = ?" if where else ""
@@ -2458,7 +2462,7 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
     for name, _ in triggers:
         con.execute(f"DROP TRIGGER main.{_quote(name)}")
     fid = _quote(plan["part"])
-    con.execute(f"INSERT INTO main.{table} ({', '.join(map(_quote, names))}) SELECT {picked} FROM part.{table}"
+    con.execute(f"INSERT INTO main.{table} ({', '.join(map(_quote, names))}) SELECT {picked} FROM part.{source}"
                 f"{condition} ORDER BY {fid}", params)
     count = con.execute("SELECT changes()").fetchone()[0]
     if geom and count:
@@ -2489,7 +2493,83 @@ def _pending(rtree: str) -> str:
     return f"geotwin_pending_{rtree}"
 
 
-def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = True) -> int | None:
+def _rtree_of(con: sqlite3.Connection, name: str) -> str | None:
+    """The R-tree of layer ``name``, None when it has no geometry column."""
+    geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (name,)).fetchone()
+    return f"rtree_{name}_{geom[0]}" if geom else None
+
+
+def _read_entries(cursor: sqlite3.Cursor, entries: RtreeEntries, chunk: int) -> None:
+    """Add the (id, minx, maxx, miny, maxy) rows of ``cursor`` to ``entries`` (the stored float32 boxes)."""
+    while rows := cursor.fetchmany(chunk):
+        block = np.array(rows, dtype=np.float64).reshape(-1, 5)
+        entries.add(block[:, 0].astype(np.int64), block[:, 1:].astype(np.float32))
+        del rows, block
+
+
+def gather_pending(target: PathLike, name: str, entries: RtreeEntries, after: int | None,
+                   chunk: int = 65536) -> int | None:
+    """Add to ``entries`` the R-tree entries of layer ``name`` of GeoPackage ``target`` that bulk_index would read,
+    in its order, while more appends may follow (e.g. while other partitions are still being built): at the first
+    call (``after`` None) those of its R-tree, then those that append_rows(index=False) set aside with ids above
+    ``after``. Pass the result as ``after`` of the next call, and ``entries`` to bulk_index.
+
+    Args:
+        target: the GeoPackage.
+        name: the layer.
+        entries: the entries gathered so far.
+        after: the result of the previous call; None at the first.
+        chunk: entries read into numpy arrays at a time.
+
+    Returns:
+        The highest id gathered from the side table (``after`` when it added none).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> import geopandas as gpd
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str"})
+        >>> tmp = Path(tempfile.mkdtemp())
+        >>> def trees(name, x):
+        ...     frame = gpd.GeoDataFrame({"tree_id": [f"T{i}" for i in range(60)]},
+        ...                              geometry=[Point(x + i, 5429500) for i in range(60)], crs="EPSG:25832")
+        ...     write_frame(tmp / name, TREES, frame, append=False)
+        >>> trees("a.gpkg", 0); trees("b.gpkg", 100); trees("c.gpkg", 200)
+        >>> entries = RtreeEntries(tmp)
+        >>> append_rows(tmp / "a.gpkg", tmp / "b.gpkg", TREES, index=False)
+        60
+        >>> after = gather_pending(tmp / "a.gpkg", "trees", entries, None)
+        >>> append_rows(tmp / "a.gpkg", tmp / "c.gpkg", TREES, index=False)
+        60
+        >>> after, gather_pending(tmp / "a.gpkg", "trees", entries, after), entries.count
+        (120, 180, 180)
+        >>> bulk_index(tmp / "a.gpkg", "trees", entries=entries)
+        180
+        >>> len(read_frame(tmp / "a.gpkg", "trees", bbox=(50, 5429499, 110.5, 5429501)))   # the R-tree
+        21
+    """
+    con = sqlite3.connect(Path(target))
+    try:
+        rtree = _rtree_of(con, name)
+        if rtree is None:
+            return after
+        if after is None:
+            _read_entries(con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(rtree)}"), entries, chunk)
+        pending = _pending(rtree)
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (pending,)).fetchone():
+            return after
+        last = con.execute(f"SELECT max(id) FROM {_quote(pending)}").fetchone()[0]
+        _read_entries(con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(pending)} WHERE id > ? "
+                                  "ORDER BY id", (-(2**63) if after is None else after,)), entries, chunk)
+        return after if last is None else int(last)
+    finally:
+        con.close()
+
+
+def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = True,
+               entries: RtreeEntries | None = None) -> int | None:
     """Build the R-tree of layer ``name`` of GeoPackage ``target`` in one pass from its entries and those that
     append_rows(index=False) set aside (see rtree_nodes), and drop the side table: the same entries as the
     row-by-row inserts give, the GeoPackage's triggers and extension rows untouched.
@@ -2499,6 +2579,8 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = 
         name: the layer.
         chunk: entries read into numpy arrays at a time.
         durable: False: SQLite does not wait for the disk at the commit (see append_rows).
+        entries: the entries gather_pending gathered (closed here): used when there are as many as the R-tree
+            and the side table hold, else read again.
 
     Returns:
         The R-tree's entries; None when nothing was set aside (the R-tree is left as it is).
@@ -2527,22 +2609,22 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = 
         21
     """
     con = sqlite3.connect(Path(target))
-    entries = RtreeEntries(Path(target).parent)
+    entries = entries if entries is not None else RtreeEntries(Path(target).parent)
     try:
         if not durable:
             con.execute("PRAGMA synchronous = OFF")
-        geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (name,)).fetchone()
-        rtree = f"rtree_{name}_{geom[0]}" if geom else ""
+        rtree = _rtree_of(con, name) or ""
         pending = _pending(rtree)
-        if not geom or not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                       (pending,)).fetchone():
+        if not rtree or not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                        (pending,)).fetchone():
             return None
-        cursor = con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(rtree)} UNION ALL "
-                             f"SELECT id, minx, maxx, miny, maxy FROM {_quote(pending)}")
-        while rows := cursor.fetchmany(chunk):
-            block = np.array(rows, dtype=np.float64).reshape(-1, 5)
-            entries.add(block[:, 0].astype(np.int64), block[:, 1:].astype(np.float32))   # the stored float32 boxes
-            del rows, block
+        held = con.execute(f"SELECT (SELECT count(*) FROM {_quote(rtree + '_rowid')}) + "
+                           f"(SELECT count(*) FROM {_quote(pending)})").fetchone()[0]
+        if entries.count != held:   # none gathered, or the layer changed since: read them all
+            entries.close()
+            entries = RtreeEntries(Path(target).parent)
+            _read_entries(con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(rtree)} UNION ALL "
+                                      f"SELECT id, minx, maxx, miny, maxy FROM {_quote(pending)}"), entries, chunk)
         if entries.count:   # load reads the node size from the root before it replaces the nodes
             for table in ("_rowid", "_parent"):
                 con.execute(f"DELETE FROM {_quote(rtree + table)}")

@@ -92,6 +92,7 @@ _PER_BUILDING = ("buildings", "building_surfaces", "footprints")   # the layers 
 _WHOLE = (SKIPPED.name, TERRAIN.name)                             # read whole by the coordinator
 _IN_CHUNK = 500
 _EARLIER = "earlier_ids.sqlite"   # WORK/build: the ids of later inputs' rows that an earlier input has
+_STAGING = "staging.sqlite"       # WORK/build: the cells' object hashes, changes and links, gathered as they come in
 _KEYED = tuple(k for k in SOURCE_KINDS[CITYMODEL] if k.spec.name in _PER_BUILDING)
 
 
@@ -701,13 +702,88 @@ def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]], repeat
                                "geotwin:buildtwin")
 
 
+class _Staged:
+    """What the merge gathers of each cell as it comes in, while the workers build the rest: the cells, their
+    height report rows and root buildings; with a staging ``path`` (a GeoPackage store) also their links and, when
+    ``keyed`` (into a new store), the object hashes and changes of the per-building layers, copied into a SQLite
+    file, one table each (``hashes_LAYER``, ``changes_LAYER``, ``links``) in the cells' order and their rows' order.
+    The merge copies each table into the store at once, in that order: the same rows and feature ids as copying
+    them cell by cell, without opening every cell again. A cell without one of these tables (or columns) ends the
+    staging: the merge then copies cell by cell."""
+
+    def __init__(self, path: Path | None, keyed: bool) -> None:
+        self.cells: list[str] = []
+        self.reports: list[pd.DataFrame] = []
+        self.roots = 0
+        self.rows: dict[str, int] = {}   # rows staged per table
+        self.path = path
+        self._tables = ([(f"{kind}_{name}", spec, name) for kind, spec in (("hashes", OBJECT_HASHES),
+                                                                           ("changes", CHANGES))
+                         for name in _PER_BUILDING] if keyed else []) + [("links", LINKS, None)]
+        self._con = None
+        if path is not None:
+            path.unlink(missing_ok=True)
+            self._con = gpkg.scratch_database(path)
+            for table, spec, _ in self._tables:
+                columns = ", ".join(f'"{c}"' for c in spec.fields)
+                self._con.execute(f'CREATE TABLE "{table}" (fid INTEGER PRIMARY KEY, {columns})')
+                self.rows[table] = 0
+
+    def add(self, cell: str) -> None:
+        """Gather the cell's rows."""
+        self.reports.append(GpkgStore(cell).read(HEIGHT_REPORT))
+        if self._con is None:
+            with closing(gpkg.connect(cell)) as con:
+                self.roots += _roots(con, "main")
+        else:
+            con = self._con
+            con.execute("ATTACH DATABASE ? AS part", (cell,))
+            try:
+                self.roots += _roots(con, "part")
+                staged = self._stage(con)
+                con.commit()
+            finally:
+                con.execute("DETACH DATABASE part")
+            if not staged:
+                self.close()   # the merge copies cell by cell
+        self.cells.append(cell)
+
+    def _stage(self, con: Any) -> bool:
+        for table, spec, layer in self._tables:
+            info = con.execute(f'PRAGMA part.table_info("{spec.name}")').fetchall()
+            fid = next((r[1] for r in info if r[5]), None)
+            if fid is None or not set(spec.fields) <= {r[1] for r in info}:
+                return False
+            columns = ", ".join(f'"{c}"' for c in spec.fields)
+            condition = " WHERE layer = ?" if layer else ""
+            con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM part."{spec.name}"{condition} '
+                        f'ORDER BY "{fid}"', (layer,) if layer else ())
+            self.rows[table] += int(con.execute("SELECT changes()").fetchone()[0])
+        return True
+
+    def close(self) -> None:
+        """Remove the staging file; the merge copies what is left cell by cell."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+def _roots(con: Any, db: str) -> int:
+    """The buildings without a parent in the cell attached as ``db``."""
+    return int(con.execute(f"SELECT count(*) FROM {db}.buildings WHERE coalesce(parent_id, '') = ''").fetchone()[0])
+
+
 def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manifest: Manifest, crs: str,
            options: ConflationOptions, partitions: int, reporter: Reporter, result: ScaleBuildResult,
            repeats: Repeats) -> None:
     """Write the cells' twins into the store in one transaction (see the module docstring). The cells' rows of the
     per-building layers are appended as ``ready`` yields the cells (in key order, while the workers build the
-    rest); the object hashes, changes, links and reports of all cells follow in the same order as before, so the
-    store's rows and feature ids do not depend on the order the cells finish in. Into an existing twin the object
+    rest), and their other rows gathered (``_Staged``; into a GeoPackage the R-tree entries too); the object hashes,
+    changes, links and reports of all cells follow in the same order as before, so the store's rows and feature ids
+    do not depend on the order the cells finish in. Into an existing twin the object
     hashes are compared with the store's to record what changed."""
     with store.exclusive(reporter):
         exists = store.exists()
@@ -715,33 +791,34 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
         old_builds = store.read(BUILDS) if exists else empty(BUILDS, None)
         build_id = int(old_builds["build_id"].max()) + 1 if len(old_builds) else 1
         stored = set(store.layer_names())
-        with store.transaction(crs, reporter) as writer:
+        local = store.local_geopackage()
+        with store.transaction(crs, reporter) as writer, closing(_Staged(
+                manifest.folder / _STAGING if local is not None else None, old is None)) as staged:
             writer.replace(OBJECT_HASHES, empty(OBJECT_HASHES, None))
             if CHANGES.name not in stored:
                 writer.replace(CHANGES, empty(CHANGES, None))
-            cells = _append_cells(writer, ready, reporter)
+            cells = _append_cells(writer, ready, reporter, staged)
             _check_complete(inputs, [manifest.entries[Path(c).stem] for c in cells], repeats)
             keyed_layers = [k for layers in SOURCE_KINDS.values() for k in layers]
             for n, keyed in enumerate(keyed_layers):
                 reporter.progress(90.0 * n / len(keyed_layers))
                 reporter.check()
-                new = _merge_layer(writer, keyed, inputs, cells, crs, old is not None, reporter)
-                ids = _changes(writer, keyed.spec.name, old, new, cells, build_id)
+                new = _merge_layer(writer, keyed, inputs, staged, crs, old is not None, reporter)
+                ids = _changes(writer, keyed.spec.name, old, new, staged, build_id)
                 if keyed.spec.name == TWIN_BUILDINGS.name:
                     result.added, result.removed, result.modified = ids
-            _derived(writer, inputs, cells, crs)
+            _derived(writer, inputs, staged, crs)
             now = datetime.now(UTC).isoformat(timespec="seconds")
             row: dict[str, Any] = {
                 "build_id": build_id, "built_at": now, "geotwin_version": __version__,
                 "parameters": {"iou_threshold": options.iou_threshold, "height_tolerance": options.height_tolerance,
                                "search_distance": options.search_distance, "crs": crs, "partitions": partitions,
                                "inputs": {"citymodel": [Path(p).name for p in inputs]}},
-                "buildings": _roots(cells), "added": len(result.added), "removed": len(result.removed),
+                "buildings": staged.roots, "added": len(result.added), "removed": len(result.removed),
                 "modified": len(result.modified)}
             (writer.append if BUILDS.name in stored else writer.replace)(BUILDS, conform(pd.DataFrame([row]), BUILDS,
                                                                                          None))
     result.buildings = int(row["buildings"])
-    local = store.local_geopackage()
     if isinstance(result.added, _Unread) and local is not None:
         result.added = StoredIds(local, build_id, TWIN_BUILDINGS.name, "added")   # as many: from the store
     release_memory()   # the merge's freed C heap back to the system before the next phase
@@ -751,30 +828,30 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
                   "rows")
 
 
-def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter) -> list[str]:
+def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter, staged: _Staged) -> list[str]:
     """Append the per-building layers' rows of each cell ``ready`` yields (the first creates the layers; their
-    spatial indexes wait for ``_merge_layer``); returns the cells."""
+    spatial indexes wait for ``_merge_layer``), and stage the rest of its rows (``_Staged``); returns the cells."""
     specs = [k.spec for k in SOURCE_KINDS[CITYMODEL] if k.spec.name in _PER_BUILDING]
-    cells: list[str] = []
+    cells = staged.cells
     for cell in ready:
         reporter.check()
         for spec in specs:
             if not cells or not writer.append_from(spec, cell, index=False):   # the first creates the layer
                 (writer.append if cells else writer.replace)(spec, GpkgStore(cell).read(spec))
-        cells.append(cell)
+        staged.add(cell)
     if not cells:
         for spec in specs:
             writer.replace(spec, empty(spec, None))
     return cells
 
 
-def _merge_layer(writer: StoreWriter, keyed: Keyed, inputs: Sequence[str], cells: list[str], crs: str,
+def _merge_layer(writer: StoreWriter, keyed: Keyed, inputs: Sequence[str], staged: _Staged, crs: str,
                  collect: bool, reporter: Reporter) -> dict[str, str] | None:
     """Write one layer and its object hashes; the hashes by object id when ``collect`` (else None). A layer read
     whole skips the rows of objects an earlier input has, as the single-process build does."""
     name = keyed.spec.name
     if name in _PER_BUILDING:
-        return _copy_cells(writer, keyed.spec, cells, collect)
+        return _copy_cells(writer, keyed.spec, staged, collect)
     frame = empty(keyed.spec, crs)
     if name in _WHOLE:
         frames, seen = [], set[str]()
@@ -792,15 +869,20 @@ def _merge_layer(writer: StoreWriter, keyed: Keyed, inputs: Sequence[str], cells
 
 
 def _changes(writer: StoreWriter, name: str, old: pd.DataFrame | None, new: dict[str, str] | None,
-             cells: list[str], build_id: int) -> tuple[Sequence[str], list[str], list[str]]:
+             staged: _Staged, build_id: int) -> tuple[Sequence[str], list[str], list[str]]:
     """Append the layer's ``changes`` rows; returns (added, removed, modified) object ids.
 
-    Into a new store every object is added: the cells' own ``changes`` rows (all ``added``) are copied cell by
-    cell for the per-building layers."""
+    Into a new store every object is added: the cells' own ``changes`` rows (all ``added``) are copied in the
+    cells' order for the per-building layers (from the staging file at once when it holds them)."""
     if old is None and name in _PER_BUILDING:
         added: list[str] = []
         copied = 0   # rows copied by SQL (a GeoPackage store): the ids are read from the store after the build
-        for cell in cells:
+        table = f"changes_{name}"
+        if staged.path is not None and writer.append_from(CHANGES, str(staged.path), values={"build_id": build_id},
+                                                          table=table):
+            copied = staged.rows[table] if name == TWIN_BUILDINGS.name else 0
+            return (_Unread(copied) if copied else []), [], []
+        for cell in staged.cells:
             if writer.append_from(CHANGES, cell, ("layer", name), {"build_id": build_id}):
                 if name == TWIN_BUILDINGS.name:
                     with closing(gpkg.connect(cell)) as con:
@@ -837,20 +919,15 @@ class _Unread(Sequence[str]):
         raise GeoTwinError("the added ids are read from the store once the build is written")
 
 
-def _roots(cells: list[str]) -> int:
-    total = 0
-    for cell in cells:
-        with closing(gpkg.connect(cell)) as con:
-            total += int(con.execute("SELECT count(*) FROM buildings WHERE coalesce(parent_id, '') = ''")
-                         .fetchone()[0])
-    return total
-
-
-def _copy_cells(writer: StoreWriter, spec: Any, cells: list[str], collect: bool) -> dict[str, str] | None:
-    """Write the layer's object hashes of every cell, cell by cell (its rows are in: ``_append_cells``), and its
-    spatial index; the hashes by object id when ``collect``."""
+def _copy_cells(writer: StoreWriter, spec: Any, staged: _Staged, collect: bool) -> dict[str, str] | None:
+    """Write the layer's object hashes of every cell, in the cells' order (its rows are in: ``_append_cells``), and
+    its spatial index; the hashes by object id when ``collect``."""
     new: dict[str, str] | None = {} if collect else None
-    for cell in cells:
+    if staged.path is not None and new is None and writer.append_from(OBJECT_HASHES, str(staged.path),
+                                                                      table=f"hashes_{spec.name}"):
+        writer.build_index(spec)
+        return None
+    for cell in staged.cells:
         if new is None and writer.append_from(OBJECT_HASHES, cell, ("layer", spec.name)):
             continue
         mine = GpkgStore(cell).read(OBJECT_HASHES)
@@ -862,20 +939,19 @@ def _copy_cells(writer: StoreWriter, spec: Any, cells: list[str], collect: bool)
     return new
 
 
-def _derived(writer: StoreWriter, inputs: Sequence[str], cells: list[str], crs: str) -> None:
+def _derived(writer: StoreWriter, inputs: Sequence[str], staged: _Staged, crs: str) -> None:
     """Sources (of the inputs, as the single-process build records them), links, reports of all cells."""
     sources = [source_rows(CITYMODEL, p, sha256_of(p), p) for p in inputs]
     frame = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
     writer.replace(TWIN_SOURCES, frame)
     vertical = {Path(str(f)).name: v for f, v in zip(frame["source_file"], frame["vertical_crs"])}
     writer.replace(LINKS, empty(LINKS, None))
-    reports = []
-    for cell in cells:
-        part = GpkgStore(cell)
-        if not writer.append_from(LINKS, cell):
-            writer.append(LINKS, part.read(LINKS))
-        reports.append(part.read(HEIGHT_REPORT))
+    if staged.path is None or not writer.append_from(LINKS, str(staged.path), table="links"):
+        for cell in staged.cells:
+            if not writer.append_from(LINKS, cell):
+                writer.append(LINKS, GpkgStore(cell).read(LINKS))
     writer.replace(CONFLATION_REPORT, empty(CONFLATION_REPORT, None))
+    reports = staged.reports
     heights = pd.concat(reports, ignore_index=True) if reports else empty(HEIGHT_REPORT, None)
     if len(heights):
         heights = heights.groupby(["source_file", "source_kind"], as_index=False, sort=True).agg(

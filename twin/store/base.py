@@ -161,11 +161,12 @@ class StoreWriter(abc.ABC):
         """Add rows to an existing layer."""
 
     def append_from(self, spec: LayerSpec, source: str, where: tuple[str, Any] | None = None,
-                    values: dict[str, Any] | None = None, index: bool = True) -> bool:
+                    values: dict[str, Any] | None = None, index: bool = True, table: str | None = None) -> bool:
         """Add the rows of the layer of GeoPackage ``source`` (those whose column ``where[0]`` is ``where[1]``;
         the columns of ``values`` set to these) to the existing layer, as ``append`` of its frame would, without
         reading them into Python; False (nothing added) when the store cannot: then ``append`` them. ``index``
-        False: the spatial index may wait for ``build_index`` of the layer (which must follow)."""
+        False: the spatial index may wait for ``build_index`` of the layer (which must follow). ``table``: the
+        source's table when not named as the layer (a layer without geometries: ``source`` may be plain SQLite)."""
         return False
 
     def build_index(self, spec: LayerSpec) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -38,10 +39,14 @@ def _copy(source: Path, target: Path, reporter: Reporter) -> None:
 class GpkgStoreWriter(StoreWriter):
     """The changes of one build, written into the copy of the twin GeoPackage at ``path``."""
 
+    GATHERED_LAYERS = 3   # layers whose R-tree entries a build gathers side by side (buildings, surfaces, footprints)
+
     def __init__(self, path: Path, crs: str | None, reporter: Reporter) -> None:
         self.path = path
         self.crs = crs
         self.reporter = reporter
+        # per layer: the R-tree entries of append_from(index=False) gathered as they come in, for build_index
+        self._gathered: dict[str, tuple[gpkg.RtreeEntries, int | None]] = {}
 
     def _write(self, spec: LayerSpec, frame: pd.DataFrame, append: bool) -> None:
         gpkg.write_frame(self.path, spec, conform(frame, spec, self.crs), append, self.ROWS_PER_CHECK,
@@ -54,14 +59,29 @@ class GpkgStoreWriter(StoreWriter):
         self._write(spec, frame, append=True)
 
     def append_from(self, spec: LayerSpec, source: str, where: tuple[str, Any] | None = None,
-                    values: dict[str, Any] | None = None, index: bool = True) -> bool:
+                    values: dict[str, Any] | None = None, index: bool = True, table: str | None = None) -> bool:
         self.reporter.check()
         # self.path is the transaction's temporary file (atomic_path), moved into place when complete
-        return gpkg.append_rows(self.path, source, spec, where, values, index, durable=False) is not None
+        count = gpkg.append_rows(self.path, source, spec, where, values, index, durable=False, table=table)
+        if count is not None and not index and spec.geometry_type:   # build_index then reads no entries
+            # the layers' entries are gathered side by side: each spills beyond a share of the one-layer bound,
+            # so the coordinator holds no more than bulk_index of one layer held (flat memory at state scale)
+            entries, after = self._gathered.get(spec.name) or (
+                gpkg.RtreeEntries(self.path.parent, gpkg.RTREE_SPILL // self.GATHERED_LAYERS), None)
+            self._gathered[spec.name] = (entries, gpkg.gather_pending(self.path, spec.name, entries, after))
+        return count is not None
 
     def build_index(self, spec: LayerSpec) -> None:
         self.reporter.check()
-        gpkg.bulk_index(self.path, spec.name, durable=False)   # the transaction's temporary file
+        gathered = self._gathered.pop(spec.name, None)
+        gpkg.bulk_index(self.path, spec.name, durable=False,   # the transaction's temporary file
+                        entries=gathered[0] if gathered else None)
+
+    def close(self) -> None:
+        """Drop the R-tree entries gathered for layers whose index was not built (a failed or cancelled build)."""
+        for entries, _ in self._gathered.values():
+            entries.close()
+        self._gathered.clear()
 
     def delete(self, spec: LayerSpec, column: str, values: Sequence[str]) -> int:
         return gpkg.delete_rows(self.path, spec.name, column, values)
@@ -164,7 +184,8 @@ class GpkgStore(TwinStore):
         with atomic_path(self.path) as tmp:
             if self.path.exists() and gpkg_tables(self.path):
                 _copy(self.path, tmp, reporter)
-            yield GpkgStoreWriter(tmp, crs, reporter)
+            with closing(GpkgStoreWriter(tmp, crs, reporter)) as writer:
+                yield writer
             reporter.check()
             mark_gpkg(tmp, TWIN)
 

@@ -14,7 +14,16 @@ import numpy as np
 import pytest
 import shapely
 
-from geotwin.twin.kernel.gpkg import GpkgWriter, append_rows, bulk_index, gpkg_output, read_frame, write_frame
+from geotwin.twin.kernel.gpkg import (
+    GpkgWriter,
+    RtreeEntries,
+    append_rows,
+    bulk_index,
+    gather_pending,
+    gpkg_output,
+    read_frame,
+    write_frame,
+)
 from geotwin.twin.kernel.schema import LayerSpec
 
 SURF = LayerSpec("surf", "PolygonZ", {"id": "str", "kind": "str", "n": "int", "area": "float", "ok": "bool",
@@ -207,3 +216,51 @@ def test_a_new_writer_appends_to_the_layers_it_is_told_exist(tmp_path):
     got, want = _dump(tmp_path / "two.gpkg"), _dump(tmp_path / "one.gpkg")
     assert len(got["surf"]) == 70 and [r[1] for r in got["plain"]] == [f"s{i}" for i in range(70)]
     assert got == want
+
+
+def _rtree_tables(path: Path) -> dict:
+    with sqlite3.connect(path) as con:
+        return {t: con.execute(f'SELECT * FROM "rtree_surf_geom_{t}" ORDER BY 1').fetchall()
+                for t in ("node", "rowid", "parent")}
+
+
+@pytest.mark.parametrize("gathered", ["all", "one missed"])
+def test_entries_gathered_between_appends_give_the_same_r_tree_as_reading_them_at_the_end(tmp_path, gathered):
+    """gather_pending after every append_rows(index=False), then bulk_index with those entries: the same R-tree
+    (every node, rowid and parent row) as bulk_index reading the entries itself; entries that miss a part (fewer
+    than the R-tree and the side table hold) are read again, with the same result."""
+    parts = [_rows(k * 1000, n) for k, n in enumerate((400, 900, 30, 700))]
+    for name in ("read", "gathered"):
+        _gdal(tmp_path / f"{name}.gpkg", parts[0])
+    entries, after = RtreeEntries(tmp_path), None
+    for k, part in enumerate(parts[1:]):
+        _gdal(tmp_path / f"source{k}.gpkg", part)
+        for name in ("read", "gathered"):
+            assert append_rows(tmp_path / f"{name}.gpkg", tmp_path / f"source{k}.gpkg", SURF, index=False) == len(
+                part[0])
+        if gathered == "all" or k != 2:   # a skipped call is caught up by the next one: the last one is missed
+            after = gather_pending(tmp_path / "gathered.gpkg", "surf", entries, after)
+    assert entries.count == (2030 - 8 if gathered == "all" else 2030 - 8 - 700 + 2)
+    assert bulk_index(tmp_path / "read.gpkg", "surf") == 2030 - 8
+    assert bulk_index(tmp_path / "gathered.gpkg", "surf", entries=entries) == 2030 - 8
+    assert _rtree_tables(tmp_path / "gathered.gpkg") == _rtree_tables(tmp_path / "read.gpkg")
+    _same_as_gdal(_dump(tmp_path / "gathered.gpkg"), _dump(tmp_path / "read.gpkg"))
+    assert gather_pending(tmp_path / "gathered.gpkg", "plain", entries, 5) == 5   # no geometry: nothing to gather
+
+
+def test_rows_staged_in_a_plain_sqlite_table_append_as_from_the_geopackage(tmp_path):
+    """append_rows(table=) from a plain SQLite file's table of the layer's columns: the same rows and feature count
+    as from the GeoPackage's layer; a layer with geometries is not copied from a differently named table."""
+    rows = _rows(0, 300)
+    _gdal(tmp_path / "a.gpkg", rows)
+    _gdal(tmp_path / "b.gpkg", rows)
+    _gdal(tmp_path / "source.gpkg", _rows(1000, 250))
+    with sqlite3.connect(tmp_path / "staging.sqlite") as con:
+        con.execute('CREATE TABLE staged (fid INTEGER PRIMARY KEY, "id", "line")')
+        con.execute("ATTACH DATABASE ? AS part", (str(tmp_path / "source.gpkg"),))
+        con.execute('INSERT INTO staged ("id", "line") SELECT "id", "line" FROM part.plain ORDER BY fid')
+    assert append_rows(tmp_path / "a.gpkg", tmp_path / "source.gpkg", PLAIN) == 250
+    assert append_rows(tmp_path / "b.gpkg", tmp_path / "staging.sqlite", PLAIN, table="staged") == 250
+    assert _dump(tmp_path / "b.gpkg") == _dump(tmp_path / "a.gpkg")
+    assert append_rows(tmp_path / "b.gpkg", tmp_path / "source.gpkg", SURF, table="plain") is None
+    assert append_rows(tmp_path / "b.gpkg", tmp_path / "staging.sqlite", PLAIN, table="missing") is None

@@ -3,6 +3,9 @@ parameter naming another one is refused by name (a build in one process transfor
 reported in the result."""
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+
 import pytest
 
 from geotwin.twin.build import BuildInputs
@@ -41,3 +44,43 @@ def test_the_city_models_crs_is_used_and_reported(hamburg, tmp_path, crs):
     assert result.crs == "EPSG:25832" == store.crs()
     assert result.buildings == 46 and len(result.added) == 46 + 72   # the published tile: buildings + parts
     assert any(m.endswith("the twin's CRS is EPSG:25832") for m in reporter.infos)
+
+
+def _tables(path) -> dict[str, list[tuple]]:
+    """Every table's rows in feature id order (rowid), without the build's time stamps."""
+    with closing(sqlite3.connect(path)) as con:
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                                           "'gpkg_metadata%' AND name NOT IN ('builds', 'gpkg_contents')")]
+        return {n: con.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall() for n in names}
+
+
+def test_a_cell_that_cannot_be_staged_is_merged_cell_by_cell_with_the_same_rows(hamburg, tmp_path):
+    """The merge gathers the cells' object hashes, changes and links in a staging file as they come in; a cell whose
+    links lack a column ends the staging, and every cell is copied one by one instead: the same twin, but for that
+    column of the cell's links (empty), and the staging file is gone."""
+    inputs = BuildInputs(citymodel=[str(hamburg)])
+    first = build_twin_scaled(open_store(tmp_path / "a.gpkg"), inputs, tmp_path / "work", serial_mapper(),
+                              buildings_per_partition=20)
+    cells = sorted((tmp_path / "work" / "build" / "parts").glob("*.gpkg"))
+    counts = []
+    for cell in cells:
+        with closing(sqlite3.connect(cell)) as con:
+            counts.append(con.execute("SELECT count(*) FROM links").fetchone()[0])
+    tampered = cells[-1]   # not the first cell the merge takes (cell_0_0), and it has links
+    assert len(cells) >= 3 and counts[-1] > 0 and sum(counts) > counts[-1]
+    with closing(sqlite3.connect(tampered)) as con:
+        mine = set(con.execute("SELECT from_id, to_id FROM links").fetchall())
+        con.execute("ALTER TABLE links DROP COLUMN relation")
+        con.commit()
+    second = build_twin_scaled(open_store(tmp_path / "b.gpkg"), inputs, tmp_path / "work", serial_mapper(),
+                               buildings_per_partition=20)
+    assert (second.buildings, len(second.added)) == (first.buildings, len(first.added)) == (46, 118)
+    assert not (tmp_path / "work" / "build" / "staging.sqlite").exists()
+    a, b = _tables(tmp_path / "a.gpkg"), _tables(tmp_path / "b.gpkg")
+    assert set(a) == set(b) and len(a) > 30
+    assert {n for n in a if a[n] != b[n]} == {"links"}
+    assert len(b["links"]) == len(a["links"]) == sum(counts)
+    at = 5   # fid, from_id, from_layer, to_id, to_layer, relation, ...
+    assert [r[:at] + r[at + 1:] for r in b["links"]] == [r[:at] + r[at + 1:] for r in a["links"]]   # same order
+    assert [r[at] is None for r in b["links"]] == [(r[1], r[3]) in mine for r in b["links"]]
+    assert all(r[at] for r in a["links"])
