@@ -1,20 +1,31 @@
 """The web map's search index (QGIS-free): every building's id, name, address and position, written beside the
-tileset as ``search.json`` so that the viewer finds a building by what the user types, offline and without a
+tileset in ``search/`` so that the viewer finds a building by what the user types, offline and without a
 server. Islands and sensors need no index: the viewer searches its GeoJSON layers.
 
-The file is one table (``columns`` and ``rows``), compact for a city of 100 000 buildings: ``id``, ``name``,
-``address`` ("Kaiserstraße 57, 76133 Karlsruhe"), ``lon``/``lat`` (degrees, WGS 84), ``height`` (ellipsoidal,
-m: the centre of the building's box) and ``radius`` (m: half its box's diagonal), where the viewer flies to.
+The index is sharded so that the browser loads only a small part of it at state scale: every word of a
+building's id, name and address is folded as the viewer folds it (``fold``, ``words``: lower case, ß as ss,
+accents dropped, split at anything but letters and digits), and the building is listed in the shard of each
+word's first ``SHARD_PREFIX`` characters (a one-character word in a one-character shard), once per shard.
+``search/index.json`` lists the shards (prefix, file, row count) and the columns; each shard
+``search/<prefix>.json`` is one table (``columns`` and ``rows``) sorted by id: ``id``, ``name``, ``address``
+("Kaiserstraße 57, 76133 Karlsruhe"), ``lon``/``lat`` (degrees, WGS 84), ``height`` (ellipsoidal, m: the centre
+of the building's box) and ``radius`` (m: half its box's diagonal), where the viewer flies to. A query's word of
+two or more characters is found in its prefix's shard, which holds every building with a word starting so; the
+viewer loads the smallest shard of the query's words and filters it with all of them.
 A building part is listed only when its building has no geometry of its own (else the building stands for it).
-The single export (``export_3dtiles``) writes it with the viewer. The partitioned export writes it too, streaming:
-each partition writes its buildings' rows (``part_rows``, with each part's parent) into ``PARTS_DIR``, one JSON
-line each in id order, and the root merges them (``merge_search_index``): the same file, byte for byte.
+The single export (``export_3dtiles``) writes the shards with the viewer. The partitioned export writes them too,
+streaming: each partition writes its buildings' rows (``part_rows``, with each part's parent) into ``PARTS_DIR``,
+one JSON line each in id order, and the root merges them (``merge_search_index``) into per-shard row files in
+bounded batches: the same files, byte for byte.
 """
 from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Iterator, Sequence
+import re
+import shutil
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +35,188 @@ from pyproj import Transformer
 
 from .frame import EnuFrame
 
-SEARCH_FILE = "search.json"
+SEARCH_DIR = "search"
+SEARCH_INDEX = "index.json"
+SEARCH_FILE = f"{SEARCH_DIR}/{SEARCH_INDEX}"   # the viewer's entry: the shard list
+SEARCH_VERSION = 2
 SEARCH_COLUMNS = ("id", "name", "address", "lon", "lat", "height", "radius")
+SHARD_PREFIX = 2              # a shard: the buildings with a word starting with these many folded characters
+FLUSH_LINES = 50_000          # shard rows held before they are appended to their shards' row files
 PARTS_DIR = ".search-parts"   # the partitioned export's rows per partition (kept for the next export's reuse)
+_ROWS_DIR = ".rows"           # the shards' row files while the index is written (in SEARCH_DIR, removed after)
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_MARKS = re.compile("[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Fold a text as the web map's search does (viewer.js ``fold``): lower case, ß as ss, then the combining
+    marks U+0300..U+036F of its canonical decomposition (NFD) dropped.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The folded text.
+
+    Example:
+        >>> fold("Erbprinzenstraße"), fold("Ölmühle"), fold("Café")
+        ('erbprinzenstrasse', 'olmuhle', 'cafe')
+    """
+    return _MARKS.sub("", unicodedata.normalize("NFD", str(text).lower().replace("ß", "ss")))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text as the web map's search splits them (viewer.js ``words``): runs of letters and
+    digits (Unicode categories L* and N*).
+
+    Args:
+        text: any text.
+
+    Returns:
+        The words in order, none empty.
+
+    Example:
+        >>> words("Karl-Friedrich-Straße 7a, 76133 Karlsruhe"), words(" - ")
+        (['karl', 'friedrich', 'strasse', '7a', '76133', 'karlsruhe'], [])
+    """
+    folded = fold(text)
+    if folded.isascii():
+        return _ASCII_WORD.findall(folded)
+    out: list[str] = []
+    word: list[str] = []
+    for char in folded:
+        if unicodedata.category(char)[0] in "LN":
+            word.append(char)
+        elif word:
+            out.append("".join(word))
+            word = []
+    return out + ["".join(word)] if word else out
+
+
+def shard_keys(row: Sequence[Any]) -> list[str]:
+    """The shards (prefixes) that list an index row: the first ``SHARD_PREFIX`` characters of each word of its
+    id, name and address, sorted, each once.
+
+    Args:
+        row: an index row (``SEARCH_COLUMNS``).
+
+    Returns:
+        The row's shard prefixes.
+
+    Example:
+        >>> shard_keys(["B_1", "Ölmühle", "Am Bach 2, 76133 Karlsruhe"])
+        ['1', '2', '76', 'am', 'b', 'ba', 'ka', 'ol']
+    """
+    return sorted({w[:SHARD_PREFIX] for w in words(f"{row[0]} {row[1]} {row[2]}")})
+
+
+def shard_file(prefix: str) -> str:
+    """A shard's file name in ``SEARCH_DIR``: the prefix when it is ASCII letters and digits, else its code
+    points in hexadecimal (file systems that ignore case or know no Unicode keep them apart).
+
+    Args:
+        prefix: a shard prefix (folded).
+
+    Returns:
+        The file name.
+
+    Example:
+        >>> shard_file("ka"), shard_file("σα")
+        ('ka.json', '_3c3_3b1.json')
+    """
+    if _ASCII_WORD.fullmatch(prefix):
+        return f"{prefix}.json"
+    return "".join(f"_{ord(c):x}" for c in prefix) + ".json"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class ShardWriter:
+    """Writes ``folder/search/``: rows added in id order are appended to their shards' row files in batches of
+    at most ``FLUSH_LINES`` lines (memory bounded by the batch and the shard count), then each shard is written
+    from its row file and the shard list last.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> writer = ShardWriter(folder)
+        >>> writer.add(["B1", "Rathaus", "Marktplatz 1", 8.4, 49.0, 150.0, 12.0])
+        >>> writer.close()
+        {'file': 'search/index.json', 'buildings': 1, 'shards': 4}
+        >>> sorted(json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))["shards"])
+        ['1', 'b1', 'ma', 'ra']
+    """
+
+    def __init__(self, folder: Path, flush_lines: int = FLUSH_LINES) -> None:
+        self.folder = Path(folder) / SEARCH_DIR
+        shutil.rmtree(self.folder, ignore_errors=True)
+        (self.folder / _ROWS_DIR).mkdir(parents=True)
+        self.flush_lines = flush_lines
+        self.counts: dict[str, int] = {}
+        self.pending: dict[str, list[str]] = {}
+        self.held = 0
+        self.buildings = 0
+
+    def add(self, row: Sequence[Any]) -> None:
+        """List one row (``SEARCH_COLUMNS``; rows come in id order) in the shard of each of its words."""
+        line = _dumps(list(row))
+        for key in shard_keys(row):
+            self.pending.setdefault(key, []).append(line)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            self.held += 1
+        self.buildings += 1
+        if self.held >= self.flush_lines:
+            self._flush()
+
+    def _flush(self) -> None:
+        for key in sorted(self.pending):
+            with open(self.folder / _ROWS_DIR / shard_file(key), "a", encoding="utf-8") as out:
+                out.write("".join(f"{line}\n" for line in self.pending[key]))
+        self.pending, self.held = {}, 0
+
+    def close(self) -> dict[str, Any]:
+        """Write the shards and ``index.json``; the report's entry (file, buildings, shards)."""
+        self._flush()
+        head = _dumps({"version": SEARCH_VERSION, "columns": list(SEARCH_COLUMNS)})[:-1] + ',"rows":['
+        for key in sorted(self.counts):
+            rows = self.folder / _ROWS_DIR / shard_file(key)
+            with open(self.folder / shard_file(key), "w", encoding="utf-8") as out, \
+                    open(rows, encoding="utf-8") as lines:
+                out.write(head)
+                for i, line in enumerate(lines):
+                    out.write(("," if i else "") + line.rstrip("\n"))
+                out.write("]}")
+        shutil.rmtree(self.folder / _ROWS_DIR)
+        shards = {key: {"file": shard_file(key), "rows": self.counts[key]} for key in sorted(self.counts)}
+        index = {"version": SEARCH_VERSION, "columns": list(SEARCH_COLUMNS), "prefix": SHARD_PREFIX,
+                 "buildings": self.buildings, "shards": shards}
+        (self.folder / SEARCH_INDEX).write_text(_dumps(index), encoding="utf-8")
+        return {"file": SEARCH_FILE, "buildings": self.buildings, "shards": len(shards)}
+
+
+def write_shards(folder: Path, rows: Iterable[Sequence[Any]], flush_lines: int = FLUSH_LINES) -> dict[str, Any]:
+    """Write the sharded index ``folder/search/`` of ``rows`` (``SEARCH_COLUMNS``, in id order) with a
+    ``ShardWriter``.
+
+    Args:
+        folder: the tileset folder.
+        rows: the index rows, sorted by id.
+        flush_lines: the shard rows held in memory at most.
+
+    Returns:
+        ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
+
+    Example:
+        >>> import tempfile
+        >>> write_shards(Path(tempfile.mkdtemp()), [["B1", "", "", 8.4, 49.0, 1.0, 1.0]])
+        {'file': 'search/index.json', 'buildings': 1, 'shards': 1}
+    """
+    writer = ShardWriter(folder, flush_lines)
+    for row in rows:
+        writer.add(row)
+    return writer.close()
 
 
 def _text(value: Any) -> str:
@@ -156,17 +346,19 @@ def _lines(path: Path) -> Iterator[list[Any]]:
                 yield json.loads(line)
 
 
-def merge_search_index(folder: Path, parts: Sequence[Path]) -> dict[str, Any]:
-    """Write ``folder/search.json`` from the partitions' row files (``write_part_rows``), streaming: the rows
-    merged in id order (as the single export lists them), a part left out when its parent is listed; the same
-    bytes as ``write_search_index`` of all buildings at once. Each file is read three times, none held whole.
+def merge_search_index(folder: Path, parts: Sequence[Path], flush_lines: int = FLUSH_LINES) -> dict[str, Any]:
+    """Write the sharded index ``folder/search/`` from the partitions' row files (``write_part_rows``),
+    streaming: the rows merged in id order (as the single export lists them), a part left out when its parent is
+    listed, appended to their shards in bounded batches (``ShardWriter``); the same bytes as
+    ``write_search_index`` of all buildings at once. Each file is read three times, none held whole.
 
     Args:
         folder: the tileset folder.
         parts: the partitions' row files (each sorted by id; an id in one file only).
+        flush_lines: the shard rows held in memory at most.
 
     Returns:
-        ``{"file": "search.json", "buildings": n}`` for the export report.
+        ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
 
     Example:
         >>> import tempfile
@@ -180,28 +372,20 @@ def merge_search_index(folder: Path, parts: Sequence[Path]) -> dict[str, Any]:
         ...                 np.ones((2, 3)), frame)
         2
         >>> merge_search_index(folder, [a, b])
-        {'file': 'search.json', 'buildings': 3}
-        >>> [r[0] for r in json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))["rows"]]
-        ['B1', 'B2_p', 'B3']
+        {'file': 'search/index.json', 'buildings': 3, 'shards': 4}
+        >>> [r[0] for r in json.loads((folder / SEARCH_DIR / "b2.json").read_text(encoding="utf-8"))["rows"]]
+        ['B2_p']
     """
     wanted = {r[-1] for p in parts for r in _lines(p) if r[-1]}
     present = {r[0] for p in parts for r in _lines(p) if r[0] in wanted}
-    n = 0
-    with open(Path(folder) / SEARCH_FILE, "w", encoding="utf-8") as out:
-        head = json.dumps({"version": 1, "columns": list(SEARCH_COLUMNS)}, ensure_ascii=False, separators=(",", ":"))
-        out.write(head[:-1] + ',"rows":[')
-        for row in heapq.merge(*(_lines(p) for p in parts), key=lambda r: str(r[0])):
-            if row[-1] and row[-1] in present:
-                continue
-            out.write(("," if n else "") + json.dumps(row[:-1], ensure_ascii=False, separators=(",", ":")))
-            n += 1
-        out.write("]}")
-    return {"file": SEARCH_FILE, "buildings": n}
+    merged = heapq.merge(*(_lines(p) for p in parts), key=lambda r: str(r[0]))
+    return write_shards(folder, (row[:-1] for row in merged if not (row[-1] and row[-1] in present)), flush_lines)
 
 
 def write_search_index(folder: Path, rows: Sequence[dict[str, Any]], lo: NDArray[Any], hi: NDArray[Any],
                        frame: EnuFrame) -> dict[str, Any]:
-    """Write ``folder/search.json``, the viewer's search index of the buildings (see ``search_rows``).
+    """Write ``folder/search/``, the viewer's sharded search index of the buildings (see ``search_rows``,
+    ``ShardWriter``), the rows sorted by id.
 
     Args:
         folder: the tileset folder.
@@ -211,20 +395,16 @@ def write_search_index(folder: Path, rows: Sequence[dict[str, Any]], lo: NDArray
         frame: the export's ENU frame.
 
     Returns:
-        ``{"file": "search.json", "buildings": n}`` for the export report.
+        ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
 
     Example:
         >>> import tempfile
         >>> folder = Path(tempfile.mkdtemp())
         >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))
         >>> write_search_index(folder, [{"id": "B1", "street": "Marktplatz"}], np.zeros((1, 3)), np.ones((1, 3)), frame)
-        {'file': 'search.json', 'buildings': 1}
-        >>> doc = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
+        {'file': 'search/index.json', 'buildings': 1, 'shards': 2}
+        >>> doc = json.loads((folder / SEARCH_DIR / "ma.json").read_text(encoding="utf-8"))
         >>> doc["columns"][:3], doc["rows"][0][:3]
         (['id', 'name', 'address'], ['B1', '', 'Marktplatz'])
     """
-    table = search_rows(rows, lo, hi, frame)
-    doc = {"version": 1, "columns": list(SEARCH_COLUMNS), "rows": table}
-    (Path(folder) / SEARCH_FILE).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
-                                            encoding="utf-8")
-    return {"file": SEARCH_FILE, "buildings": len(table)}
+    return write_shards(folder, sorted(search_rows(rows, lo, hi, frame), key=lambda r: str(r[0])))
