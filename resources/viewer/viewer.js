@@ -1371,47 +1371,93 @@
   languageListeners.push(function () { if (document.activeElement === mapEl) { announceKey(); } });
 
   // ---------------------------------------------------------------- search
-  // A combobox (WAI-ARIA 1.2): typing lists the buildings (search.json beside the tileset: id, name, address,
-  // position; loaded on first use) and the overlay points (id, name) whose words start with every typed word
-  // (case, accents and ß folded); the arrow keys choose, Enter (or a click) flies there and opens the info panel,
-  // Escape closes the list, then clears the box. State: window.geotwin.search.
+  // A combobox (WAI-ARIA 1.2): typing lists the buildings (id, name, address, position from the sharded index
+  // beside the tileset, search/index.json and one shard per query, loaded on use) and the overlay points (id, name)
+  // whose words start with every typed word (case, accents and ß folded); the arrow keys choose, Enter (or a click)
+  // flies there and opens the info panel, Escape closes the list, then clears the box. State: window.geotwin.search
+  // (shards: the prefixes of the shards loaded, in order).
   var searchInput = document.getElementById("search-input");
   var searchList = document.getElementById("search-results");
   var searchStatus = document.getElementById("search-status");
-  var searchIndex = null, searchHits = [], searchActive = -1, SEARCH_LIMIT = 10;
-  state.search = { loaded: false, buildings: 0, hits: [], active: -1, chosen: null, shown: null };
+  var searchIndex = null, searchShards = {}, searchHits = [], searchActive = -1, SEARCH_LIMIT = 10;
+  state.search = { loaded: false, buildings: 0, shards: [], hits: [], active: -1, chosen: null, shown: null };
 
+  // the same folding as twin/tiles/search_index.py fold and words (tests/twin/tiles/test_search_fold.py)
   function fold(text) {
     return String(text).toLocaleLowerCase("de").replace(/\u00df/g, "ss").normalize("NFD")
       .replace(/[\u0300-\u036f]/g, "");
   }
   function words(text) { return fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean); }
+  function chars(text) { return Array.from(text); }
 
   function loadSearchIndex() {
     if (searchIndex) { return searchIndex; }
-    searchIndex = !config.searchUrl ? Promise.resolve([]) : fetch(config.searchUrl)
+    searchIndex = !config.searchUrl ? Promise.resolve(null) : fetch(config.searchUrl)
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-      .then(function (doc) {
-        var col = {};
-        doc.columns.forEach(function (name, i) { col[name] = i; });
-        return doc.rows.map(function (row) {
-          var entry = { type: "building", kind: "building", id: String(row[col.id]), name: row[col.name] || "",
-                        address: row[col.address] || "", lon: row[col.lon], lat: row[col.lat],
-                        height: row[col.height], radius: row[col.radius] };
-          entry.words = words([entry.id, entry.name, entry.address].join(" "));
-          return entry;
-        });
-      })
       .catch(function (err) {
         console.warn("GeoTwin viewer: search index " + config.searchUrl + " not loaded: " + err.message);
-        return [];
+        return null;
       })
-      .then(function (entries) {
+      .then(function (index) {
         state.search.loaded = true;
-        state.search.buildings = entries.length;
-        return entries;
+        state.search.buildings = index ? index.buildings : 0;
+        return index;
       });
     return searchIndex;
+  }
+
+  // The shard that holds every building matching the query's words: of its words of two or more characters the
+  // one whose shard lists the fewest buildings (a word's shard lists each building with a word of the same first
+  // characters). A query of one-character words only: none for one word (typing the first letter loads
+  // nothing), else the smallest shard of those words (the buildings with that one-character word).
+  function pickShard(index, tokens) {
+    var long = tokens.filter(function (t) { return chars(t).length > 1; });
+    if (!long.length && tokens.length < 2) { return null; }
+    var best = null;
+    (long.length ? long : tokens).forEach(function (t) {
+      var key = chars(t).slice(0, index.prefix).join(""), shard = index.shards[key];
+      var rows = shard ? shard.rows : 0;
+      if (best === null || rows < best.rows) { best = { key: key, rows: rows, file: shard ? shard.file : null }; }
+    });
+    return best;
+  }
+
+  function shardEntries(doc) {
+    var col = {};
+    doc.columns.forEach(function (name, i) { col[name] = i; });
+    return doc.rows.map(function (row) {
+      var entry = { type: "building", kind: "building", id: String(row[col.id]), name: row[col.name] || "",
+                    address: row[col.address] || "", lon: row[col.lon], lat: row[col.lat],
+                    height: row[col.height], radius: row[col.radius] };
+      entry.words = words([entry.id, entry.name, entry.address].join(" "));
+      return entry;
+    });
+  }
+
+  function loadShard(pick) {
+    if (!pick || !pick.file) { return Promise.resolve([]); }
+    if (!searchShards[pick.key]) {
+      var url = new URL(pick.file, new URL(config.searchUrl, location.href)).href;
+      searchShards[pick.key] = fetch(url)
+        .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+        .then(function (doc) { state.search.shards.push(pick.key); return shardEntries(doc); })
+        .catch(function (err) {
+          console.warn("GeoTwin viewer: search index " + url + " not loaded: " + err.message);
+          delete searchShards[pick.key];
+          return [];
+        });
+    }
+    return searchShards[pick.key];
+  }
+
+  // list the hits of the box's text once its shard is there, unless the text changed meanwhile
+  function search() {
+    var query = searchInput.value;
+    return loadSearchIndex().then(function (index) {
+      return index ? loadShard(pickShard(index, words(query))) : [];
+    }).then(function (buildings) {
+      if (searchInput.value === query) { runSearch(buildings); }
+    });
   }
 
   function pinEntries() {
@@ -1558,7 +1604,7 @@
   }
 
   searchInput.addEventListener("focus", loadSearchIndex);
-  searchInput.addEventListener("input", function () { loadSearchIndex().then(runSearch); });
+  searchInput.addEventListener("input", search);
   searchInput.addEventListener("keydown", function (event) {
     var n = searchHits.length;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -1585,7 +1631,7 @@
   var searchBlurTimer = null;
   searchInput.addEventListener("blur", function () { searchBlurTimer = setTimeout(closeHits, 150); });
   searchInput.addEventListener("focus", function () { clearTimeout(searchBlurTimer); });
-  languageListeners.push(function () { if (searchInput.value && !searchList.hidden) { loadSearchIndex().then(runSearch); } });
+  languageListeners.push(function () { if (searchInput.value && !searchList.hidden) { search(); } });
 
   // ---------------------------------------------------------------- load
   function flyTo(sphere) {

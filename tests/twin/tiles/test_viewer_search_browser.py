@@ -1,8 +1,10 @@
 """The web map's search box and the pixels of its pins, in headless chromium (Debian's, driven by playwright-core
 through tests/browser/webmap.cjs; probes in tests/browser/a11y_probe.js).
 
-The full twin of a generated district (geotwin:buildtwin, exported to 3D Tiles with search.json). The search box
-is a Tab stop with a focus ring; typing a street lists its buildings (counted here from the twin GeoPackage,
+The full twin of a generated district (geotwin:buildtwin, exported to 3D Tiles with its sharded search index,
+search/). Typing loads the shard list and, per query, only the shard of its words with the fewest buildings: the
+page's requests (Resource Timing) are exactly the shards the page's choice gives for every text typed, keystroke by
+keystroke (computed here from the shard list), far fewer than the index holds. The search box is a Tab stop with a focus ring; typing a street lists its buildings (counted here from the twin GeoPackage,
 words folded as the page folds them), the arrow keys move the active option (aria-activedescendant), typing a
 building's address and Enter fly to that building (its id read from the GeoPackage by its address) and open its
 info panel; Escape closes it and the focus returns to the box; a learning island is found by its name. Every text
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 
 import pyogrio
 
@@ -21,6 +22,7 @@ from geotwin.tests.paths import ROOT
 from geotwin.tests.twin.tiles.browser_job import page_values, served_site
 from geotwin.tests.twin.tiles.test_viewer_browser import twin_export
 from geotwin.tests.twin.tiles.test_viewer_pin_contrast import pin_colours, ratio
+from geotwin.twin.tiles.search_index import SEARCH_DIR, SEARCH_FILE, words
 
 PROBE = ROOT / "tests" / "browser" / "a11y_probe.js"
 TABS = 6
@@ -30,16 +32,34 @@ BOX = ("(i => ({value: i.value, expanded: i.getAttribute('aria-expanded'), activ
        "({id: o.id, selected: o.getAttribute('aria-selected'), text: o.textContent})), status: "
        "document.getElementById('search-status').textContent, state: " + STATE + "}))"
        "(document.getElementById('search-input'))")
+FETCHED = ("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/search/'))"
+           ".map(n => decodeURIComponent(n.split('/search/')[1]))")
 PANEL = ("({pickedId: window.geotwin.pickedId, text: document.getElementById('info').innerText, hidden: "
          "document.getElementById('info').hidden, focus: document.activeElement.id, status: "
          "document.getElementById('search-status').textContent, state: " + STATE + "})")
 
 
-def words(text: str) -> list[str]:
-    """The page's folding: lower case, ß as ss, accents dropped, split at anything but letters and digits."""
-    folded = unicodedata.normalize("NFD", str(text).lower().replace("ß", "ss"))
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return [w for w in re.split(r"[^\w]+|_", folded) if w]
+def pick_shard(index: dict, tokens: list[str]) -> dict | None:
+    """The shard the page loads for a query's words (viewer.js pickShard): of the words of two or more characters
+    the one whose shard lists the fewest buildings (the first of equals); one-character words only: none for one,
+    else the smallest of their shards."""
+    long = [t for t in tokens if len(t) > 1]
+    if not long and len(tokens) < 2:
+        return None
+    best = None
+    for token in long or tokens:
+        key = token[:index["prefix"]]
+        shard = index["shards"].get(key)
+        rows = shard["rows"] if shard else 0
+        if best is None or rows < best["rows"]:
+            best = {"key": key, "rows": rows, "file": shard["file"] if shard else None}
+    return best
+
+
+def typed_shards(index: dict, texts: list[str]) -> set[str]:
+    """The shard files the page loads while each text is typed into the emptied box, keystroke by keystroke."""
+    picks = (pick_shard(index, words(text[:n])) for text in texts for n in range(1, len(text) + 1))
+    return {p["file"] for p in picks if p and p["file"]}
 
 
 def found(query: str, texts: list[str]) -> bool:
@@ -85,6 +105,7 @@ def _run(tmp_path, twin, base, node):
                   and not [p for p in pins if found(b["short"], list(p))])
     island_id, island_name = next((str(f["properties"]["id"]), f["properties"]["name"])
                                   for f in points["Learning islands"] if f["properties"].get("name"))
+    index = json.loads((out / SEARCH_FILE).read_text(encoding="utf-8"))
     config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>',
                                   (out / "viewer" / "index.html").read_text(encoding="utf-8"), re.S).group(1))
     colours = pin_colours(config)
@@ -98,6 +119,7 @@ def _run(tmp_path, twin, base, node):
                                                       {"eval": "window.geotwinProbe.focus()", "as": f"tab{i}"})],
              {"eval": "document.getElementById('search-input').focus(), true", "as": "_"},
              {"type": street}, {"wait": "window.geotwin.search.hits.length > 0"}, {"eval": BOX, "as": "street"},
+             {"eval": FETCHED, "as": "street_fetched"},
              {"eval": "window.geotwinProbe.contrast()", "as": "contrast_list"},
              {"key": "ArrowDown"}, {"key": "ArrowDown"}, {"eval": BOX, "as": "down2"},
              {"key": "ArrowUp"}, {"eval": BOX, "as": "up1"},
@@ -119,10 +141,12 @@ def _run(tmp_path, twin, base, node):
              {"click": "#lang-switch"}, {"eval": "document.getElementById('search-input').focus(), true", "as": "_"},
              {"key": "Control+A"}, {"type": street}, {"wait": "window.geotwin.search.hits.length > 0"},
              {"eval": f"({{label: document.getElementById('search-label').textContent, box: {BOX}}})", "as": "english"},
+             {"eval": FETCHED, "as": "fetched"},
              {"screenshot": str(tmp_path / "search.png")}]
     v = page_values(node, f"{base}/twin/viewer/index.html", steps, tmp_path, timeout=900)
     _check_pixels(v["pixels"], colours, kinds)
     _check_list(v, on_street, street_pins, street)
+    _check_fetched(v, index, out, [street, target["short"], island_name, "zzqx", street])
     # the address: exactly the building the GeoPackage has there, flown to and shown
     assert [h["id"] for h in v["address"]["state"]["hits"]] == [target["id"]], (target, v["address"])
     shown = v["shown"]
@@ -139,6 +163,18 @@ def _run(tmp_path, twin, base, node):
     total = len(on_street) + len(street_pins)
     assert v["english"]["box"]["status"] == (f"{total} results: arrow keys choose, Enter shows" if total > 1
                                              else "1 result: Enter shows it"), v["english"]
+
+
+def _check_fetched(v, index, out, typed):
+    """Only the shard list and the shards the page's choice names were loaded, each once; the street's at once."""
+    street = typed_shards(index, typed[:1])
+    assert len(street) == 1 and set(v["street_fetched"]) == {"index.json"} | street, (street, v["street_fetched"])
+    expected = typed_shards(index, typed)
+    assert sorted(v["fetched"]) == sorted({"index.json"} | expected), (expected, v["fetched"])
+    assert len(index["shards"]) >= 5 * len(expected), (len(index["shards"]), expected)
+    loaded = sum((out / SEARCH_DIR / f).stat().st_size for f in expected)
+    assert loaded < 0.5 * sum(p.stat().st_size for p in (out / SEARCH_DIR).iterdir()), loaded
+    assert v["english"]["box"]["state"]["buildings"] == index["buildings"]
 
 
 def _check_list(v, on_street, street_pins, street):
