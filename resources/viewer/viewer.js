@@ -1406,18 +1406,32 @@
     return searchIndex;
   }
 
+  // A word's shard: its first index.prefix characters, one more for each split shard it starts with; "broad"
+  // when the word is exactly a split shard's prefix (its buildings are spread over that shard's parts).
+  function shardOf(index, token) {
+    var c = chars(token), n = Math.min(index.prefix, c.length), key = c.slice(0, n).join(""), shard = index.shards[key];
+    while (shard && shard.split && c.length > n) {
+      n += 1;
+      key = c.slice(0, n).join("");
+      shard = index.shards[key];
+    }
+    return { key: key, rows: shard && !shard.split ? shard.rows : 0, file: shard && !shard.split ? shard.file : null,
+             broad: !!(shard && shard.split) };
+  }
+
   // The shard that holds every building matching the query's words: of its words of two or more characters the
-  // one whose shard lists the fewest buildings (a word's shard lists each building with a word of the same first
-  // characters). A query of one-character words only: none for one word (typing the first letter loads
-  // nothing), else the smallest shard of those words (the buildings with that one-character word).
+  // one whose shard lists the fewest buildings (a word's shard lists each building with a word starting so).
+  // None when all those words are broad, or for a single one-character word (typing the first letter loads
+  // nothing); one-character words only: the smallest of their shards (the buildings with that word).
   function pickShard(index, tokens) {
     var long = tokens.filter(function (t) { return chars(t).length > 1; });
     if (!long.length && tokens.length < 2) { return null; }
     var best = null;
     (long.length ? long : tokens).forEach(function (t) {
-      var key = chars(t).slice(0, index.prefix).join(""), shard = index.shards[key];
-      var rows = shard ? shard.rows : 0;
-      if (best === null || rows < best.rows) { best = { key: key, rows: rows, file: shard ? shard.file : null }; }
+      var shard = shardOf(index, t);
+      if (!shard.broad && (best === null || shard.rows < best.rows)) {
+        best = { key: shard.key, rows: shard.rows, file: shard.file };
+      }
     });
     return best;
   }

@@ -5,13 +5,17 @@ server. Islands and sensors need no index: the viewer searches its GeoJSON layer
 The index is sharded so that the browser loads only a small part of it at state scale: every word of a
 building's id, name and address is folded as the viewer folds it (``fold``, ``words``: lower case, ß as ss,
 accents dropped, split at anything but letters and digits), and the building is listed in the shard of each
-word's first ``SHARD_PREFIX`` characters (a one-character word in a one-character shard), once per shard.
-``search/index.json`` lists the shards (prefix, file, row count) and the columns; each shard
+word's first ``SHARD_PREFIX`` characters (a one-character word in a one-character shard), once per shard. A
+shard that would list more than ``SHARD_ROWS`` buildings is split by its words' next character, again and again
+(``plan_splits``), unless all its words are one word (a city's name shared by all: such a shard stays whole); a
+word that is exactly a split shard's prefix is not listed (a query word equal to it is too broad: the viewer
+looks elsewhere). ``search/index.json`` lists the shards (prefix, file, row count; a split one as
+``{"split": true}``) and the columns; each shard
 ``search/<prefix>.json`` is one table (``columns`` and ``rows``) sorted by id: ``id``, ``name``, ``address``
 ("Kaiserstraße 57, 76133 Karlsruhe"), ``lon``/``lat`` (degrees, WGS 84), ``height`` (ellipsoidal, m: the centre
 of the building's box) and ``radius`` (m: half its box's diagonal), where the viewer flies to. A query's word of
-two or more characters is found in its prefix's shard, which holds every building with a word starting so; the
-viewer loads the smallest shard of the query's words and filters it with all of them.
+two or more characters is found in its prefix's shard (descending into split shards), which holds every building
+with a word starting so; the viewer loads the smallest shard of the query's words and filters it with all of them.
 A building part is listed only when its building has no geometry of its own (else the building stands for it).
 The single export (``export_3dtiles``) writes the shards with the viewer. The partitioned export writes them too,
 streaming: each partition writes its buildings' rows (``part_rows``, with each part's parent) into ``PARTS_DIR``,
@@ -25,7 +29,8 @@ import json
 import re
 import shutil
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,7 @@ SEARCH_FILE = f"{SEARCH_DIR}/{SEARCH_INDEX}"   # the viewer's entry: the shard l
 SEARCH_VERSION = 2
 SEARCH_COLUMNS = ("id", "name", "address", "lon", "lat", "height", "radius")
 SHARD_PREFIX = 2              # a shard: the buildings with a word starting with these many folded characters
+SHARD_ROWS = 20_000           # a fuller shard is split by its words' next character (unless all its words are one)
 FLUSH_LINES = 50_000          # shard rows held before they are appended to their shards' row files
 PARTS_DIR = ".search-parts"   # the partitioned export's rows per partition (kept for the next export's reuse)
 _ROWS_DIR = ".rows"           # the shards' row files while the index is written (in SEARCH_DIR, removed after)
@@ -93,12 +99,34 @@ def words(text: str) -> list[str]:
     return out + ["".join(word)] if word else out
 
 
-def shard_keys(row: Sequence[Any]) -> list[str]:
-    """The shards (prefixes) that list an index row: the first ``SHARD_PREFIX`` characters of each word of its
-    id, name and address, sorted, each once.
+def shard_key(word: str, splits: Set[str] = frozenset()) -> str:
+    """The shard of a folded word: its first ``SHARD_PREFIX`` characters (all of a shorter word), one more
+    character for each split shard it starts with.
+
+    Args:
+        word: a folded word (``words``).
+        splits: the split shards.
+
+    Returns:
+        The prefix; a split shard itself when the word is exactly that prefix (then it is not listed there).
+
+    Example:
+        >>> shard_key("kaiserstrasse"), shard_key("kaiserstrasse", {"ka", "kai"}), shard_key("ka", {"ka"})
+        ('ka', 'kais', 'ka')
+    """
+    n = min(SHARD_PREFIX, len(word))
+    while len(word) > n and word[:n] in splits:
+        n += 1
+    return word[:n]
+
+
+def shard_keys(row: Sequence[Any], splits: Set[str] = frozenset()) -> list[str]:
+    """The shards (prefixes) that list an index row: ``shard_key`` of each word of its id, name and address
+    (a word that is exactly a split shard's prefix left out), sorted, each once.
 
     Args:
         row: an index row (``SEARCH_COLUMNS``).
+        splits: the split shards.
 
     Returns:
         The row's shard prefixes.
@@ -106,8 +134,59 @@ def shard_keys(row: Sequence[Any]) -> list[str]:
     Example:
         >>> shard_keys(["B_1", "Ölmühle", "Am Bach 2, 76133 Karlsruhe"])
         ['1', '2', '76', 'am', 'b', 'ba', 'ka', 'ol']
+        >>> shard_keys(["B_1", "", "Am Bach 2, 76133 Karlsruhe"], {"ka", "kar", "am"})
+        ['1', '2', '76', 'b', 'ba', 'karl']
     """
-    return sorted({w[:SHARD_PREFIX] for w in words(f"{row[0]} {row[1]} {row[2]}")})
+    keys = {shard_key(w, splits) for w in words(f"{row[0]} {row[1]} {row[2]}")}
+    return sorted(keys - set(splits))
+
+
+def plan_splits(word_lists: Callable[[], Iterable[Sequence[str]]], shard_rows: int = SHARD_ROWS) -> frozenset[str]:
+    """The shards to split so that no shard lists more than ``shard_rows`` buildings, unless all of its words
+    are one word (a city's name): one pass over the buildings' words per prefix length, counting only the current
+    shards.
+
+    Args:
+        word_lists: makes an iterator over each building's folded words (called once per pass).
+        shard_rows: the most buildings a shard lists.
+
+    Returns:
+        The split prefixes.
+
+    Example:
+        >>> texts = [words(t) for t in ("B1 Kaiserstraße 1", "B2 Karlstraße 2", "B3 Kaiserstraße 3")]
+        >>> sorted(plan_splits(lambda: texts, 2)), sorted(plan_splits(lambda: texts, 3))
+        (['ka'], [])
+    """
+    splits: set[str] = set()
+    grown: set[str] | None = None   # the shards split by the last pass; None: the first pass counts every word
+    while True:
+        counts: Counter[str] = Counter()
+        longer: set[str] = set()
+        lengths = sorted({len(k) for k in grown}) if grown is not None else []
+        for found in word_lists():
+            keys = set()
+            for word in found:
+                if grown is not None and not _under(word, grown, lengths):
+                    continue   # its shard was counted before and stays
+                key = shard_key(word, splits)
+                if key not in splits:
+                    keys.add(key)
+                    if len(word) > len(key):
+                        longer.add(key)
+            counts.update(keys)
+        grown = {key for key, n in counts.items() if n > shard_rows and key in longer}
+        if not grown:
+            return frozenset(splits)
+        splits |= grown
+
+
+def _under(word: str, keys: set[str], lengths: list[int]) -> bool:
+    """Whether ``word`` starts with one of ``keys`` (of the given lengths)."""
+    for n in lengths:
+        if word[:n] in keys:
+            return True
+    return False
 
 
 def shard_file(prefix: str) -> str:
@@ -134,9 +213,10 @@ def _dumps(value: Any) -> str:
 
 
 class ShardWriter:
-    """Writes ``folder/search/``: rows added in id order are appended to their shards' row files in batches of
-    at most ``FLUSH_LINES`` lines (memory bounded by the batch and the shard count), then each shard is written
-    from its row file and the shard list last.
+    """Writes ``folder/search/``: rows added in id order are appended to their shards' row files (``shard_keys``
+    with the split shards ``splits``) in batches of at most ``FLUSH_LINES`` lines (memory bounded by the batch and
+    the shard count), then each shard is written from its row file and the shard list last (a split shard listed
+    as ``{"split": true}``, without a file).
 
     Example:
         >>> import tempfile
@@ -149,8 +229,9 @@ class ShardWriter:
         ['1', 'b1', 'ma', 'ra']
     """
 
-    def __init__(self, folder: Path, flush_lines: int = FLUSH_LINES) -> None:
+    def __init__(self, folder: Path, flush_lines: int = FLUSH_LINES, splits: Set[str] = frozenset()) -> None:
         self.folder = Path(folder) / SEARCH_DIR
+        self.splits = frozenset(splits)
         shutil.rmtree(self.folder, ignore_errors=True)
         (self.folder / _ROWS_DIR).mkdir(parents=True)
         self.flush_lines = flush_lines
@@ -159,10 +240,13 @@ class ShardWriter:
         self.held = 0
         self.buildings = 0
 
-    def add(self, row: Sequence[Any]) -> None:
-        """List one row (``SEARCH_COLUMNS``; rows come in id order) in the shard of each of its words."""
+    def add(self, row: Sequence[Any], found: Sequence[str] | None = None) -> None:
+        """List one row (``SEARCH_COLUMNS``; rows come in id order) in the shard of each of its words (``found``:
+        its words when known)."""
         line = _dumps(list(row))
-        for key in shard_keys(row):
+        keys = shard_keys(row, self.splits) if found is None else \
+            sorted({shard_key(w, self.splits) for w in found} - self.splits)
+        for key in keys:
             self.pending.setdefault(key, []).append(line)
             self.counts[key] = self.counts.get(key, 0) + 1
             self.held += 1
@@ -189,33 +273,51 @@ class ShardWriter:
                     out.write(("," if i else "") + line.rstrip("\n"))
                 out.write("]}")
         shutil.rmtree(self.folder / _ROWS_DIR)
-        shards = {key: {"file": shard_file(key), "rows": self.counts[key]} for key in sorted(self.counts)}
+        shards: dict[str, dict[str, Any]] = {key: {"split": True} for key in self.splits}
+        shards.update({key: {"file": shard_file(key), "rows": self.counts[key]} for key in self.counts})
         index = {"version": SEARCH_VERSION, "columns": list(SEARCH_COLUMNS), "prefix": SHARD_PREFIX,
-                 "buildings": self.buildings, "shards": shards}
+                 "buildings": self.buildings, "shards": dict(sorted(shards.items()))}
         (self.folder / SEARCH_INDEX).write_text(_dumps(index), encoding="utf-8")
-        return {"file": SEARCH_FILE, "buildings": self.buildings, "shards": len(shards)}
+        return {"file": SEARCH_FILE, "buildings": self.buildings, "shards": len(self.counts)}
 
 
-def write_shards(folder: Path, rows: Iterable[Sequence[Any]], flush_lines: int = FLUSH_LINES) -> dict[str, Any]:
-    """Write the sharded index ``folder/search/`` of ``rows`` (``SEARCH_COLUMNS``, in id order) with a
-    ``ShardWriter``.
+def write_shards(folder: Path, rows: Callable[[], Iterable[Sequence[Any]]], flush_lines: int = FLUSH_LINES,
+                 shard_rows: int = SHARD_ROWS) -> dict[str, Any]:
+    """Write the sharded index ``folder/search/`` of the rows ``rows()`` makes (``SEARCH_COLUMNS``, in id order):
+    their words written to a file once, the split shards planned from it (``plan_splits``), then the rows written
+    by a ``ShardWriter``.
 
     Args:
         folder: the tileset folder.
-        rows: the index rows, sorted by id.
+        rows: makes an iterator over the index rows, sorted by id (called twice).
         flush_lines: the shard rows held in memory at most.
+        shard_rows: the most buildings a shard lists (unless all its words are one).
 
     Returns:
         ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
 
     Example:
         >>> import tempfile
-        >>> write_shards(Path(tempfile.mkdtemp()), [["B1", "", "", 8.4, 49.0, 1.0, 1.0]])
+        >>> write_shards(Path(tempfile.mkdtemp()), lambda: [["B1", "", "", 8.4, 49.0, 1.0, 1.0]])
         {'file': 'search/index.json', 'buildings': 1, 'shards': 1}
     """
-    writer = ShardWriter(folder, flush_lines)
-    for row in rows:
-        writer.add(row)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    words_file = Path(folder) / f".{SEARCH_DIR}-words"   # each row's words, one line each, for the passes
+
+    def word_lists() -> Iterator[list[str]]:
+        with open(words_file, encoding="utf-8") as lines:
+            for line in lines:
+                yield line[:-1].split(" ") if line != "\n" else []
+
+    try:
+        with open(words_file, "w", encoding="utf-8") as out:
+            for row in rows():
+                out.write(" ".join(words(f"{row[0]} {row[1]} {row[2]}")) + "\n")
+        writer = ShardWriter(folder, flush_lines, plan_splits(word_lists, shard_rows))
+        for row, found in zip(rows(), word_lists()):
+            writer.add(row, found)
+    finally:
+        words_file.unlink(missing_ok=True)
     return writer.close()
 
 
@@ -346,16 +448,18 @@ def _lines(path: Path) -> Iterator[list[Any]]:
                 yield json.loads(line)
 
 
-def merge_search_index(folder: Path, parts: Sequence[Path], flush_lines: int = FLUSH_LINES) -> dict[str, Any]:
+def merge_search_index(folder: Path, parts: Sequence[Path], flush_lines: int = FLUSH_LINES,
+                       shard_rows: int = SHARD_ROWS) -> dict[str, Any]:
     """Write the sharded index ``folder/search/`` from the partitions' row files (``write_part_rows``),
     streaming: the rows merged in id order (as the single export lists them), a part left out when its parent is
     listed, appended to their shards in bounded batches (``ShardWriter``); the same bytes as
-    ``write_search_index`` of all buildings at once. Each file is read three times, none held whole.
+    ``write_search_index`` of all buildings at once. Each file is read four times, none held whole.
 
     Args:
         folder: the tileset folder.
         parts: the partitions' row files (each sorted by id; an id in one file only).
         flush_lines: the shard rows held in memory at most.
+        shard_rows: the most buildings a shard lists (unless all its words are one).
 
     Returns:
         ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
@@ -378,8 +482,12 @@ def merge_search_index(folder: Path, parts: Sequence[Path], flush_lines: int = F
     """
     wanted = {r[-1] for p in parts for r in _lines(p) if r[-1]}
     present = {r[0] for p in parts for r in _lines(p) if r[0] in wanted}
-    merged = heapq.merge(*(_lines(p) for p in parts), key=lambda r: str(r[0]))
-    return write_shards(folder, (row[:-1] for row in merged if not (row[-1] and row[-1] in present)), flush_lines)
+
+    def rows() -> Iterator[list[Any]]:
+        merged = heapq.merge(*(_lines(p) for p in parts), key=lambda r: str(r[0]))
+        return (row[:-1] for row in merged if not (row[-1] and row[-1] in present))
+
+    return write_shards(folder, rows, flush_lines, shard_rows)
 
 
 def write_search_index(folder: Path, rows: Sequence[dict[str, Any]], lo: NDArray[Any], hi: NDArray[Any],
@@ -407,4 +515,5 @@ def write_search_index(folder: Path, rows: Sequence[dict[str, Any]], lo: NDArray
         >>> doc["columns"][:3], doc["rows"][0][:3]
         (['id', 'name', 'address'], ['B1', '', 'Marktplatz'])
     """
-    return write_shards(folder, sorted(search_rows(rows, lo, hi, frame), key=lambda r: str(r[0])))
+    table = sorted(search_rows(rows, lo, hi, frame), key=lambda r: str(r[0]))
+    return write_shards(folder, lambda: table)

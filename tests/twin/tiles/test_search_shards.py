@@ -2,8 +2,10 @@
 fold and word split agree with the page's own functions, run in node, on tricky strings; the sample district's
 export lists every building in the shard of each of its words' prefixes, the shard list's counts equal the ones
 node computes from the GeoPackage's buildings with the page's functions; the page picks the smallest shard of a
-query's words; the streaming merge of partition row files writes the same bytes as the whole table at once, with
-the coordinator's memory bounded (tracemalloc) and every error branch (a lost shard file) seen."""
+query's words, descending into split shards (node, and its Python mirror here); on 40,000 synthetic buildings the
+streaming merge of partition row files writes the same bytes as the whole table at once, with the coordinator's
+memory bounded (tracemalloc), full shards split until each lists at most the limit (unless all its words are one),
+and every shard and every query checked by brute force; a lost shard row file fails."""
 from __future__ import annotations
 
 import json
@@ -26,6 +28,7 @@ from geotwin.twin.tiles.search_index import (
     SEARCH_FILE,
     SEARCH_VERSION,
     SHARD_PREFIX,
+    SHARD_ROWS,
     fold,
     merge_search_index,
     shard_file,
@@ -86,6 +89,9 @@ def _read(folder: Path) -> tuple[dict, dict[str, list[list]]]:
     index = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
     shards = {}
     for key, entry in index["shards"].items():
+        if entry.get("split"):
+            assert entry == {"split": True} and not (folder / SEARCH_DIR / shard_file(key)).exists(), key
+            continue
         doc = json.loads((folder / SEARCH_DIR / entry["file"]).read_text(encoding="utf-8"))
         assert doc["columns"] == list(SEARCH_COLUMNS) and doc["version"] == SEARCH_VERSION
         shards[key] = doc["rows"]
@@ -116,7 +122,7 @@ def test_the_sample_districts_shards(tmp_path):
 
 
 def _pick(index: dict, queries: list[str]) -> list:
-    script = (page_functions("fold", "words", "chars", "pickShard") +
+    script = (page_functions("fold", "words", "chars", "shardOf", "pickShard") +
               "\nconst job = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
               "\nprocess.stdout.write(JSON.stringify(job.queries.map(q => pickShard(job.index, words(q)))));")
     result = run_node(script, {"index": index, "queries": queries})
@@ -127,11 +133,38 @@ def _pick(index: dict, queries: list[str]) -> list:
 def test_the_page_picks_the_smallest_shard():
     index = {"prefix": 2, "shards": {"ka": {"file": "ka.json", "rows": 900}, "57": {"file": "57.json", "rows": 40},
                                      "7": {"file": "7.json", "rows": 30}, "a": {"file": "a.json", "rows": 5}}}
-    picks = _pick(index, ["Kaiserstraße 57", "Kaiserstraße", "K", "7 a", "7 b", "Kaiserstraße 7", "zzqx", "", "Ka"])
-    assert picks == [{"key": "57", "rows": 40, "file": "57.json"}, {"key": "ka", "rows": 900, "file": "ka.json"},
-                     None, {"key": "a", "rows": 5, "file": "a.json"}, {"key": "b", "rows": 0, "file": None},
-                     {"key": "ka", "rows": 900, "file": "ka.json"}, {"key": "zz", "rows": 0, "file": None}, None,
-                     {"key": "ka", "rows": 900, "file": "ka.json"}]
+    queries = ["Kaiserstraße 57", "Kaiserstraße", "K", "7 a", "7 b", "Kaiserstraße 7", "zzqx", "", "Ka"]
+    picks = [{"key": "57", "rows": 40, "file": "57.json"}, {"key": "ka", "rows": 900, "file": "ka.json"},
+             None, {"key": "a", "rows": 5, "file": "a.json"}, {"key": "b", "rows": 0, "file": None},
+             {"key": "ka", "rows": 900, "file": "ka.json"}, {"key": "zz", "rows": 0, "file": None}, None,
+             {"key": "ka", "rows": 900, "file": "ka.json"}]
+    assert _pick(index, queries) == picks == [pick_shard(index, words(q)) for q in queries]
+    # "ka" split: its words go one character deeper; "ka" itself and "kai" (split too) are broad
+    index["shards"].update({"ka": {"split": True}, "kai": {"split": True}, "kar": {"file": "kar.json", "rows": 800},
+                            "kais": {"file": "kais.json", "rows": 60}})
+    queries = ["Kaiserstraße", "Ka", "Kai", "Kai 57", "Karlsruhe", "Kaz", "Karlsruhe Kaiserstraße", "Ka Kai"]
+    picks = [{"key": "kais", "rows": 60, "file": "kais.json"}, None, None, {"key": "57", "rows": 40, "file": "57.json"},
+             {"key": "kar", "rows": 800, "file": "kar.json"}, {"key": "kaz", "rows": 0, "file": None},
+             {"key": "kais", "rows": 60, "file": "kais.json"}, None]
+    assert _pick(index, queries) == picks == [pick_shard(index, words(q)) for q in queries]
+
+
+def pick_shard(index: dict, tokens: list[str]) -> dict | None:
+    """The shard the page loads for a query's words (viewer.js shardOf, pickShard), written again here."""
+    long = [t for t in tokens if len(t) > 1]
+    if not long and len(tokens) < 2:
+        return None
+    best = None
+    for token in long or tokens:
+        n = min(index["prefix"], len(token))
+        while index["shards"].get(token[:n], {}).get("split") and len(token) > n:
+            n += 1
+        shard = index["shards"].get(token[:n])
+        if shard and shard.get("split"):
+            continue
+        if best is None or (shard["rows"] if shard else 0) < best["rows"]:
+            best = {"key": token[:n], "rows": shard["rows"] if shard else 0, "file": shard["file"] if shard else None}
+    return best
 
 
 STREETS = ["Kaiserstraße", "Erbprinzenstraße", "Karl-Friedrich-Straße", "Ölmühlweg", "Am Fasanengarten",
@@ -166,36 +199,81 @@ def _parts(folder: Path, rows: list[list], n: int) -> list[Path]:
 
 
 def test_the_streaming_merge_is_the_whole_tables_with_bounded_memory(tmp_path):
-    rows = synthetic_rows(60_000)
+    rows = synthetic_rows(N)
     parts = _parts(tmp_path, rows, 8)
     ids = {r[0] for r in rows}
     kept = sorted((r[:-1] for r in rows if not (r[-1] and r[-1] in ids)), key=lambda r: r[0])
-    whole = write_shards(tmp_path / "whole", kept)
+    whole = write_shards(tmp_path / "whole", lambda: kept, shard_rows=LIMIT)
     tracemalloc.start()
-    merged = merge_search_index(tmp_path / "merged", parts, flush_lines=20_000)
+    merged = merge_search_index(tmp_path / "merged", parts, flush_lines=20_000, shard_rows=LIMIT)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert merged == whole and merged["buildings"] == len(kept) == 60_000 - 1200
+    assert merged == whole and merged["buildings"] == len(kept) == N - N // 50
     files = sorted(p.name for p in (tmp_path / "whole" / SEARCH_DIR).iterdir())
     assert files == sorted(p.name for p in (tmp_path / "merged" / SEARCH_DIR).iterdir())
     for name in files:
         assert (tmp_path / "whole" / SEARCH_DIR / name).read_bytes() == \
             (tmp_path / "merged" / SEARCH_DIR / name).read_bytes(), name
-    # counts from the ASCII words of the rows, independently
-    counts = Counter(k for r in kept for k in {w[:2] for w in re.findall(r"[a-z0-9]+", fold(" ".join(r[:3])))})
-    index, shards = _read(tmp_path / "merged")
-    assert {k: e["rows"] for k, e in index["shards"].items()} == counts
-    assert all(len(shards[k]) == c for k, c in counts.items())
+    _check_split(kept, tmp_path / "merged")
     # the coordinator held the part ids (sets of parents) and a batch, never the table
     table = sum(len(json.dumps(r)) for r in kept)
+    print(f"coordinator peak {peak / 1e6:.1f} MB, rows {table / 1e6:.1f} MB")
     assert peak < 24e6 and peak < 2.5 * table, (peak, table)
+
+
+N, LIMIT = 40_000, 3_000
+
+
+def _check_split(kept: list[list], folder: Path) -> None:
+    """Brute force over the rows' ASCII words: a shard lists exactly the buildings with a word starting with its
+    prefix (a one-character shard: with that word), at most LIMIT unless every such word is the prefix itself; a
+    split shard has more than LIMIT and a longer word; every query's shard holds all its matching buildings."""
+    texts = {r[0]: re.findall(r"[a-z0-9]+", fold(" ".join(r[:3]))) for r in kept}
+    index, shards = _read(folder)
+    assert index["buildings"] == len(kept) and index["prefix"] == 2
+    split = sorted(k for k, e in index["shards"].items() if e.get("split"))
+    assert {"ka", "kar", "karlsruh", "de"} <= set(split) and {"karlsruhe", "debw"} <= set(shards), split
+    starting: dict[str, set[str]] = {k: set() for k in index["shards"]}   # prefix -> ids with a word so starting
+    longer: set[str] = set()   # prefixes of a longer word
+    exact: dict[str, set[str]] = {k: set() for k in index["shards"] if len(k) == 1}
+    for i, ws in texts.items():
+        for w in ws:
+            for n in range(1, len(w) + 1):
+                if w[:n] in starting:
+                    starting[w[:n]].add(i)
+                    longer.update([w[:n]] if n < len(w) else [])
+            exact[w].add(i) if w in exact else None
+    for key in split:
+        assert len(starting[key]) > LIMIT and key in longer, key
+    for key, rows in shards.items():
+        want = sorted(exact[key] if len(key) == 1 else starting[key])
+        assert [r[0] for r in rows] == want and index["shards"][key]["rows"] == len(want), key
+        assert len(want) <= LIMIT or key not in longer, key   # else all its words are the key
+    assert max(len(r) for r in shards.values()) > LIMIT   # karlsruhe, every building's
+    ordinary = [k for k in shards if len(shards[k]) <= LIMIT]
+    assert len(ordinary) >= 0.9 * len(shards)
+    queries = ["Kaiserstraße 57", "Karl-Friedrich-Straße", "Hölderlinstr", "Hölderlinstraße17", "Karlsruhe", "Kai",
+               "DEBW_0001234", "adenauerring17 7", "7 1", "Église"]
+    for query in queries:
+        pick = pick_shard(index, words(query))
+        found = {i for i, ws in texts.items() if all(any(w.startswith(t) for w in ws) for t in words(query))}
+        if pick is None:   # broad: the page searches the pins only
+            assert query in ("Kai", "Hölderlinstr", "Église"), query
+            continue
+        assert pick["rows"] <= LIMIT or pick["key"] in words(query), (query, pick)   # else a word all share
+        listed = {r[0] for r in shards.get(pick["key"], [])}
+        if query == "7 1":   # one-letter words only: the buildings with that word
+            assert listed == exact[pick["key"]] and pick["rows"] < len(found), (pick, len(found))
+        else:
+            assert found <= listed and found, (query, pick, len(found))
 
 
 def test_the_shard_keys_of_a_row_and_a_lost_row_file(tmp_path):
     assert shard_keys(["B_1", "Ölmühle", "Am Bach 2, 76133 Karlsruhe"]) == ["1", "2", "76", "am", "b", "ba", "ka",
                                                                             "ol"]
     assert shard_keys(["x", "", ""]) == ["x"] and shard_file("ol") == "ol.json" and shard_file("ös") == "_f6_73.json"
-    assert write_shards(tmp_path, []) == {"file": SEARCH_FILE, "buildings": 0, "shards": 0}
+    assert write_shards(tmp_path, lambda: []) == {"file": SEARCH_FILE, "buildings": 0, "shards": 0}
+    assert SHARD_ROWS == 20_000   # about 2 MB of rows: what a phone loads for one query
     assert json.loads((tmp_path / SEARCH_FILE).read_text(encoding="utf-8"))["shards"] == {}
     from geotwin.twin.tiles.search_index import ShardWriter
     writer = ShardWriter(tmp_path, flush_lines=1)
@@ -203,6 +281,14 @@ def test_the_shard_keys_of_a_row_and_a_lost_row_file(tmp_path):
     (tmp_path / SEARCH_DIR / ".rows" / "b1.json").unlink()
     with pytest.raises(FileNotFoundError, match="b1.json"):
         writer.close()
+
+    def broken():
+        yield ["B1", "", "", 8.4, 49.0, 1.0, 1.0]
+        raise ValueError("a row file broken")
+
+    with pytest.raises(ValueError, match="a row file broken"):   # the words file is removed
+        write_shards(tmp_path / "broken", broken)
+    assert list((tmp_path / "broken").iterdir()) == []
 
 
 def index_files(folder: Path) -> dict[str, bytes]:

@@ -20,6 +20,7 @@ import pyogrio
 
 from geotwin.tests.paths import ROOT
 from geotwin.tests.twin.tiles.browser_job import page_values, served_site
+from geotwin.tests.twin.tiles.test_search_shards import pick_shard
 from geotwin.tests.twin.tiles.test_viewer_browser import twin_export
 from geotwin.tests.twin.tiles.test_viewer_pin_contrast import pin_colours, ratio
 from geotwin.twin.tiles.search_index import SEARCH_DIR, SEARCH_FILE, words
@@ -37,23 +38,6 @@ FETCHED = ("performance.getEntriesByType('resource').map(e => e.name).filter(n =
 PANEL = ("({pickedId: window.geotwin.pickedId, text: document.getElementById('info').innerText, hidden: "
          "document.getElementById('info').hidden, focus: document.activeElement.id, status: "
          "document.getElementById('search-status').textContent, state: " + STATE + "})")
-
-
-def pick_shard(index: dict, tokens: list[str]) -> dict | None:
-    """The shard the page loads for a query's words (viewer.js pickShard): of the words of two or more characters
-    the one whose shard lists the fewest buildings (the first of equals); one-character words only: none for one,
-    else the smallest of their shards."""
-    long = [t for t in tokens if len(t) > 1]
-    if not long and len(tokens) < 2:
-        return None
-    best = None
-    for token in long or tokens:
-        key = token[:index["prefix"]]
-        shard = index["shards"].get(key)
-        rows = shard["rows"] if shard else 0
-        if best is None or rows < best["rows"]:
-            best = {"key": key, "rows": rows, "file": shard["file"] if shard else None}
-    return best
 
 
 def typed_shards(index: dict, texts: list[str]) -> set[str]:
