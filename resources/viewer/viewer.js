@@ -40,7 +40,8 @@
       searchLabel: "Find a building, learning island or sensor", searchLoading: "Loading the search index\u2026",
       searchCount: "{n} results: arrow keys choose, Enter shows", searchOne: "1 result: Enter shows it",
       searchNone: "No result for \u201c{q}\u201d", searchShown: "{kind} {name} shown",
-      searchNotLoaded: "{name} is not loaded in this view"
+      searchNotLoaded: "{name} is not loaded in this view",
+      searchMore: "Type more (a street or house number) to search the buildings"
     },
     de: {
       loadingCesium: "CesiumJS wird geladen\u2026", loadingTileset: "Kacheln werden geladen\u2026",
@@ -70,7 +71,8 @@
       searchLabel: "Geb\u00e4ude, Lerninsel oder Sensor suchen", searchLoading: "Suchverzeichnis wird geladen\u2026",
       searchCount: "{n} Treffer: Pfeiltasten w\u00e4hlen, Eingabetaste zeigt", searchOne: "1 Treffer: Eingabetaste zeigt ihn",
       searchNone: "Kein Treffer f\u00fcr \u201e{q}\u201c", searchShown: "{kind} {name} gezeigt",
-      searchNotLoaded: "{name} ist in dieser Ansicht nicht geladen"
+      searchNotLoaded: "{name} ist in dieser Ansicht nicht geladen",
+      searchMore: "Weiter tippen (Stra\u00dfe oder Hausnummer), um Geb\u00e4ude zu suchen"
     }
   };
   // Legend classes and property names in German (English: as configured / as stored).
@@ -1407,7 +1409,8 @@
   }
 
   // A word's shard: its first index.prefix characters, one more for each split shard it starts with; "broad"
-  // when the word is exactly a split shard's prefix (its buildings are spread over that shard's parts).
+  // when the word is exactly a split shard's prefix (its buildings are spread over that shard's parts) or a word
+  // nearly every building shares (index.broad: the city's name; its shard is not written).
   function shardOf(index, token) {
     var c = chars(token), n = Math.min(index.prefix, c.length), key = c.slice(0, n).join(""), shard = index.shards[key];
     while (shard && shard.split && c.length > n) {
@@ -1416,13 +1419,14 @@
       shard = index.shards[key];
     }
     return { key: key, rows: shard && !shard.split ? shard.rows : 0, file: shard && !shard.split ? shard.file : null,
-             broad: !!(shard && shard.split) };
+             broad: !!(shard && shard.split) || (key === token && (index.broad || []).indexOf(key) >= 0) };
   }
 
   // The shard that holds every building matching the query's words: of its words of two or more characters the
   // one whose shard lists the fewest buildings (a word's shard lists each building with a word starting so).
   // None when all those words are broad, or for a single one-character word (typing the first letter loads
-  // nothing); one-character words only: the smallest of their shards (the buildings with that word).
+  // nothing; the page then searches the pins only and asks for more); one-character words only: the smallest of
+  // their shards (the buildings with that word).
   function pickShard(index, tokens) {
     var long = tokens.filter(function (t) { return chars(t).length > 1; });
     if (!long.length && tokens.length < 2) { return null; }
@@ -1467,10 +1471,13 @@
   // list the hits of the box's text once its shard is there, unless the text changed meanwhile
   function search() {
     var query = searchInput.value;
+    var broad = false;
     return loadSearchIndex().then(function (index) {
-      return index ? loadShard(pickShard(index, words(query))) : [];
+      var tokens = words(query), pick = index && tokens.length ? pickShard(index, tokens) : null;
+      broad = !!index && tokens.length > 0 && !pick;
+      return loadShard(pick);
     }).then(function (buildings) {
-      if (searchInput.value === query) { runSearch(buildings); }
+      if (searchInput.value === query) { runSearch(buildings, broad); }
     });
   }
 
@@ -1496,7 +1503,8 @@
 
   function hitTitle(hit) { return hit.name || hit.address || hit.id; }
 
-  function runSearch(buildings) {
+  // broad: the query's words were too broad to search the buildings (only the pins searched)
+  function runSearch(buildings, broad) {
     var query = searchInput.value.trim();
     var tokens = words(query);
     searchHits = [];
@@ -1512,10 +1520,10 @@
         return rank(a) - rank(b) || hitTitle(a).localeCompare(hitTitle(b), locale(), { numeric: true });
       });
     }
-    renderHits(query);
+    renderHits(query, broad);
   }
 
-  function renderHits(query) {
+  function renderHits(query, broad) {
     var total = searchHits.length;
     searchHits = searchHits.slice(0, SEARCH_LIMIT);
     searchList.textContent = "";
@@ -1538,8 +1546,9 @@
     searchList.hidden = !open;
     searchInput.setAttribute("aria-expanded", open ? "true" : "false");
     searchInput.removeAttribute("aria-activedescendant");
-    searchStatus.textContent = !query ? "" : !total ? tr("searchNone", { q: query }) :
-      total === 1 ? tr("searchOne") : tr("searchCount", { n: total });
+    var found = !total ? "" : total === 1 ? tr("searchOne") : tr("searchCount", { n: total });
+    searchStatus.textContent = !query ? "" : broad ? (found ? found + ". " : "") + tr("searchMore") :
+      found || tr("searchNone", { q: query });
     state.search.hits = searchHits.map(function (h) { return { type: h.type, kind: h.kind, id: h.id, name: h.name,
                                                                address: h.address }; });
     state.search.active = -1;

@@ -7,10 +7,11 @@ building's id, name and address is folded as the viewer folds it (``fold``, ``wo
 accents dropped, split at anything but letters and digits), and the building is listed in the shard of each
 word's first ``SHARD_PREFIX`` characters (a one-character word in a one-character shard), once per shard. A
 shard that would list more than ``SHARD_ROWS`` buildings is split by its words' next character, again and again
-(``plan_splits``), unless all its words are one word (a city's name shared by all: such a shard stays whole); a
-word that is exactly a split shard's prefix is not listed (a query word equal to it is too broad: the viewer
-looks elsewhere). ``search/index.json`` lists the shards (prefix, file, row count; a split one as
-``{"split": true}``) and the columns; each shard
+(``plan_splits``); a word that is exactly a split shard's prefix is not listed (a query word equal to it is too
+broad: the viewer looks elsewhere). A shard still too full whose words are all one word (a city's name, an id
+prefix shared by all) is not written at all: the word is listed as too broad, and the viewer searches by the
+query's other words (or only the pins, asking for more). ``search/index.json`` lists the shards (prefix, file,
+row count; a split one as ``{"split": true}``), the too broad words (``"broad"``) and the columns; each shard
 ``search/<prefix>.json`` is one table (``columns`` and ``rows``) sorted by id: ``id``, ``name``, ``address``
 ("Kaiserstraße 57, 76133 Karlsruhe"), ``lon``/``lat`` (degrees, WGS 84), ``height`` (ellipsoidal, m: the centre
 of the building's box) and ``radius`` (m: half its box's diagonal), where the viewer flies to. A query's word of
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 import re
 import shutil
 import unicodedata
@@ -46,9 +48,10 @@ SEARCH_FILE = f"{SEARCH_DIR}/{SEARCH_INDEX}"   # the viewer's entry: the shard l
 SEARCH_VERSION = 2
 SEARCH_COLUMNS = ("id", "name", "address", "lon", "lat", "height", "radius")
 SHARD_PREFIX = 2              # a shard: the buildings with a word starting with these many folded characters
-SHARD_ROWS = 20_000           # a fuller shard is split by its words' next character (unless all its words are one)
+SHARD_ROWS = 20_000           # a fuller shard is split by its next characters (unless all its words are one)
 FLUSH_LINES = 50_000          # shard rows held before they are appended to their shards' row files
 PARTS_DIR = ".search-parts"   # the partitioned export's rows per partition (kept for the next export's reuse)
+_PLAN_LINES = 4_096           # distinct word lines held while a planning pass merges equal ones
 _ROWS_DIR = ".rows"           # the shards' row files while the index is written (in SEARCH_DIR, removed after)
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _MARKS = re.compile("[\u0300-\u036f]")
@@ -120,13 +123,14 @@ def shard_key(word: str, splits: Set[str] = frozenset()) -> str:
     return word[:n]
 
 
-def shard_keys(row: Sequence[Any], splits: Set[str] = frozenset()) -> list[str]:
+def shard_keys(row: Sequence[Any], splits: Set[str] = frozenset(), broad: Set[str] = frozenset()) -> list[str]:
     """The shards (prefixes) that list an index row: ``shard_key`` of each word of its id, name and address
-    (a word that is exactly a split shard's prefix left out), sorted, each once.
+    (a word that is exactly a split shard's prefix, or a too broad word, left out), sorted, each once.
 
     Args:
         row: an index row (``SEARCH_COLUMNS``).
         splits: the split shards.
+        broad: the too broad words (``plan_splits``).
 
     Returns:
         The row's shard prefixes.
@@ -134,51 +138,88 @@ def shard_keys(row: Sequence[Any], splits: Set[str] = frozenset()) -> list[str]:
     Example:
         >>> shard_keys(["B_1", "Ölmühle", "Am Bach 2, 76133 Karlsruhe"])
         ['1', '2', '76', 'am', 'b', 'ba', 'ka', 'ol']
-        >>> shard_keys(["B_1", "", "Am Bach 2, 76133 Karlsruhe"], {"ka", "kar", "am"})
-        ['1', '2', '76', 'b', 'ba', 'karl']
+        >>> shard_keys(["B_1", "", "Am Bach 2, 76133 Karlsruhe"], {"ka", "kar", "am"}, {"karl"})
+        ['1', '2', '76', 'b', 'ba']
     """
     keys = {shard_key(w, splits) for w in words(f"{row[0]} {row[1]} {row[2]}")}
-    return sorted(keys - set(splits))
+    return sorted(keys - set(splits) - set(broad))
 
 
-def plan_splits(word_lists: Callable[[], Iterable[Sequence[str]]], shard_rows: int = SHARD_ROWS) -> frozenset[str]:
-    """The shards to split so that no shard lists more than ``shard_rows`` buildings, unless all of its words
-    are one word (a city's name): one pass over the buildings' words per prefix length, counting only the current
-    shards.
+def plan_splits(words_file: Path, shard_rows: int = SHARD_ROWS) -> tuple[frozenset[str], frozenset[str]]:
+    """The shards to split so that no shard lists more than ``shard_rows`` buildings, and the too broad words:
+    a fuller shard whose words are all one word (a city's name) is not written at all. One pass over the
+    buildings' words per prefix length; each pass after the first reads only the words under the shards the
+    pass before split (written by that pass to a scratch file beside ``words_file``, removed after).
 
     Args:
-        word_lists: makes an iterator over each building's folded words (called once per pass).
+        words_file: each building's folded words, one line each, separated by spaces.
         shard_rows: the most buildings a shard lists.
 
     Returns:
-        The split prefixes.
+        The split prefixes and the too broad words.
 
     Example:
-        >>> texts = [words(t) for t in ("B1 Kaiserstraße 1", "B2 Karlstraße 2", "B3 Kaiserstraße 3")]
-        >>> sorted(plan_splits(lambda: texts, 2)), sorted(plan_splits(lambda: texts, 3))
-        (['ka'], [])
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "words"
+        >>> _ = path.write_text("b1 kai 1 ab\\nb2 kai 2 ab\\nb3 kar 3 ab\\n", encoding="utf-8")
+        >>> [sorted(s) for s in plan_splits(path, 2)], [sorted(s) for s in plan_splits(path, 3)]
+        ([['ka'], ['ab']], [[], []])
     """
     splits: set[str] = set()
+    broad: set[str] = set()
     grown: set[str] | None = None   # the shards split by the last pass; None: the first pass counts every word
-    while True:
-        counts: Counter[str] = Counter()
-        longer: set[str] = set()
-        lengths = sorted({len(k) for k in grown}) if grown is not None else []
-        for found in word_lists():
+    scratch = [words_file.with_name(f"{words_file.name}.{k}") for k in (0, 1)]
+    source, passes = words_file, 0
+    try:
+        while True:
+            target = scratch[passes % 2] if grown is not None else None
+            counts, longer = _count_pass(source, source != words_file, splits, grown, target)
+            full = {key for key, n in counts.items() if n > shard_rows}
+            broad |= full - longer
+            grown = full & longer
+            if not grown:
+                return frozenset(splits), frozenset(broad)
+            splits |= grown
+            if target is not None:
+                source, passes = target, passes + 1
+    finally:
+        for path in scratch:
+            path.unlink(missing_ok=True)
+
+
+def _count_pass(source: Path, weighted: bool, splits: set[str], grown: set[str] | None,
+                target: Path | None) -> tuple[Counter[str], set[str]]:
+    """One planning pass: the buildings per shard of the words in ``source`` (``weighted``: lines of a building
+    count and their words), and the shards with a longer word. After the first pass only the words under
+    ``grown`` count; they are written to ``target``, equal lines merged (up to ``_PLAN_LINES`` held)."""
+    counts: Counter[str] = Counter()
+    longer: set[str] = set()
+    lengths = sorted({len(k) for k in grown}) if grown is not None else []
+    held: Counter[str] = Counter()
+    with open(source, encoding="utf-8") as lines, \
+            open(target if target is not None else os.devnull, "w", encoding="utf-8") as out:
+        for line in lines:
+            found = line.split()
+            weight = int(found.pop(0)) if weighted else 1
+            if grown is not None:
+                found = sorted({w for w in found if _under(w, grown, lengths)})
+                if not found:
+                    continue
+                held[" ".join(found)] += weight
+                if len(held) >= _PLAN_LINES:
+                    out.write("".join(f"{n} {text}\n" for text, n in held.items()))
+                    held.clear()
             keys = set()
             for word in found:
-                if grown is not None and not _under(word, grown, lengths):
-                    continue   # its shard was counted before and stays
                 key = shard_key(word, splits)
                 if key not in splits:
                     keys.add(key)
                     if len(word) > len(key):
                         longer.add(key)
-            counts.update(keys)
-        grown = {key for key, n in counts.items() if n > shard_rows and key in longer}
-        if not grown:
-            return frozenset(splits)
-        splits |= grown
+            for key in keys:
+                counts[key] += weight
+        out.write("".join(f"{n} {text}\n" for text, n in held.items()))
+    return counts, longer
 
 
 def _under(word: str, keys: set[str], lengths: list[int]) -> bool:
@@ -214,9 +255,9 @@ def _dumps(value: Any) -> str:
 
 class ShardWriter:
     """Writes ``folder/search/``: rows added in id order are appended to their shards' row files (``shard_keys``
-    with the split shards ``splits``) in batches of at most ``FLUSH_LINES`` lines (memory bounded by the batch and
-    the shard count), then each shard is written from its row file and the shard list last (a split shard listed
-    as ``{"split": true}``, without a file).
+    with the split shards ``splits`` and the too broad words ``broad``) in batches of at most ``FLUSH_LINES`` lines
+    (memory bounded by the batch and the shard count), then each shard is written from its row file and the shard
+    list last (a split shard listed as ``{"split": true}``, without a file; the too broad words as ``"broad"``).
 
     Example:
         >>> import tempfile
@@ -229,9 +270,12 @@ class ShardWriter:
         ['1', 'b1', 'ma', 'ra']
     """
 
-    def __init__(self, folder: Path, flush_lines: int = FLUSH_LINES, splits: Set[str] = frozenset()) -> None:
+    def __init__(self, folder: Path, flush_lines: int = FLUSH_LINES, splits: Set[str] = frozenset(),
+                 broad: Set[str] = frozenset()) -> None:
         self.folder = Path(folder) / SEARCH_DIR
         self.splits = frozenset(splits)
+        self.broad = frozenset(broad)
+        self.skip = self.splits | self.broad
         shutil.rmtree(self.folder, ignore_errors=True)
         (self.folder / _ROWS_DIR).mkdir(parents=True)
         self.flush_lines = flush_lines
@@ -244,8 +288,8 @@ class ShardWriter:
         """List one row (``SEARCH_COLUMNS``; rows come in id order) in the shard of each of its words (``found``:
         its words when known)."""
         line = _dumps(list(row))
-        keys = shard_keys(row, self.splits) if found is None else \
-            sorted({shard_key(w, self.splits) for w in found} - self.splits)
+        keys = shard_keys(row, self.splits, self.broad) if found is None else \
+            sorted({shard_key(w, self.splits) for w in found} - self.skip)
         for key in keys:
             self.pending.setdefault(key, []).append(line)
             self.counts[key] = self.counts.get(key, 0) + 1
@@ -276,7 +320,7 @@ class ShardWriter:
         shards: dict[str, dict[str, Any]] = {key: {"split": True} for key in self.splits}
         shards.update({key: {"file": shard_file(key), "rows": self.counts[key]} for key in self.counts})
         index = {"version": SEARCH_VERSION, "columns": list(SEARCH_COLUMNS), "prefix": SHARD_PREFIX,
-                 "buildings": self.buildings, "shards": dict(sorted(shards.items()))}
+                 "buildings": self.buildings, "shards": dict(sorted(shards.items())), "broad": sorted(self.broad)}
         (self.folder / SEARCH_INDEX).write_text(_dumps(index), encoding="utf-8")
         return {"file": SEARCH_FILE, "buildings": self.buildings, "shards": len(self.counts)}
 
@@ -284,14 +328,14 @@ class ShardWriter:
 def write_shards(folder: Path, rows: Callable[[], Iterable[Sequence[Any]]], flush_lines: int = FLUSH_LINES,
                  shard_rows: int = SHARD_ROWS) -> dict[str, Any]:
     """Write the sharded index ``folder/search/`` of the rows ``rows()`` makes (``SEARCH_COLUMNS``, in id order):
-    their words written to a file once, the split shards planned from it (``plan_splits``), then the rows written
-    by a ``ShardWriter``.
+    their words written to a file once, the split shards and too broad words planned from it (``plan_splits``),
+    then the rows written by a ``ShardWriter``.
 
     Args:
         folder: the tileset folder.
         rows: makes an iterator over the index rows, sorted by id (called twice).
         flush_lines: the shard rows held in memory at most.
-        shard_rows: the most buildings a shard lists (unless all its words are one).
+        shard_rows: the most buildings a shard lists (a fuller one whose words are all one word is not written).
 
     Returns:
         ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
@@ -313,7 +357,7 @@ def write_shards(folder: Path, rows: Callable[[], Iterable[Sequence[Any]]], flus
         with open(words_file, "w", encoding="utf-8") as out:
             for row in rows():
                 out.write(" ".join(words(f"{row[0]} {row[1]} {row[2]}")) + "\n")
-        writer = ShardWriter(folder, flush_lines, plan_splits(word_lists, shard_rows))
+        writer = ShardWriter(folder, flush_lines, *plan_splits(words_file, shard_rows))
         for row, found in zip(rows(), word_lists()):
             writer.add(row, found)
     finally:
@@ -459,7 +503,7 @@ def merge_search_index(folder: Path, parts: Sequence[Path], flush_lines: int = F
         folder: the tileset folder.
         parts: the partitions' row files (each sorted by id; an id in one file only).
         flush_lines: the shard rows held in memory at most.
-        shard_rows: the most buildings a shard lists (unless all its words are one).
+        shard_rows: the most buildings a shard lists (a fuller one whose words are all one word is not written).
 
     Returns:
         ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
