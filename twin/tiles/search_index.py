@@ -173,7 +173,7 @@ def plan_splits(words_file: Path, shard_rows: int = SHARD_ROWS) -> tuple[frozens
     try:
         while True:
             target = scratch[passes % 2] if grown is not None else None
-            counts, longer = _count_pass(source, source != words_file, splits, grown, target)
+            counts, longer = _count_pass(source, source != words_file, grown, target)
             full = {key for key, n in counts.items() if n > shard_rows}
             broad |= full - longer
             grown = full & longer
@@ -187,11 +187,13 @@ def plan_splits(words_file: Path, shard_rows: int = SHARD_ROWS) -> tuple[frozens
             path.unlink(missing_ok=True)
 
 
-def _count_pass(source: Path, weighted: bool, splits: set[str], grown: set[str] | None,
+def _count_pass(source: Path, weighted: bool, grown: set[str] | None,
                 target: Path | None) -> tuple[Counter[str], set[str]]:
     """One planning pass: the buildings per shard of the words in ``source`` (``weighted``: lines of a building
-    count and their words), and the shards with a longer word. After the first pass only the words under
-    ``grown`` count; they are written to ``target``, equal lines merged (up to ``_PLAN_LINES`` held)."""
+    count and their words), and the shards with a longer word. The first pass counts every word's first
+    ``SHARD_PREFIX`` characters; the later ones only the words longer than a shard of ``grown`` (split by the pass
+    before: its children are the word's next character), written to ``target``, equal lines merged (up to
+    ``_PLAN_LINES`` held)."""
     counts: Counter[str] = Counter()
     longer: set[str] = set()
     lengths = sorted({len(k) for k in grown}) if grown is not None else []
@@ -201,7 +203,10 @@ def _count_pass(source: Path, weighted: bool, splits: set[str], grown: set[str] 
         for line in lines:
             found = line.split()
             weight = int(found.pop(0)) if weighted else 1
-            if grown is not None:
+            if grown is None:
+                keys = {w[:SHARD_PREFIX] for w in found}
+                longer.update(w[:SHARD_PREFIX] for w in found if len(w) > SHARD_PREFIX)
+            else:
                 found = sorted({w for w in found if _under(w, grown, lengths)})
                 if not found:
                     continue
@@ -209,25 +214,25 @@ def _count_pass(source: Path, weighted: bool, splits: set[str], grown: set[str] 
                 if len(held) >= _PLAN_LINES:
                     out.write("".join(f"{n} {text}\n" for text, n in held.items()))
                     held.clear()
-            keys = set()
-            for word in found:
-                key = shard_key(word, splits)
-                if key not in splits:
-                    keys.add(key)
-                    if len(word) > len(key):
-                        longer.add(key)
+                keys = set()
+                for word in found:
+                    n = _under(word, grown, lengths) + 1
+                    keys.add(word[:n])
+                    if len(word) > n:
+                        longer.add(word[:n])
             for key in keys:
                 counts[key] += weight
         out.write("".join(f"{n} {text}\n" for text, n in held.items()))
     return counts, longer
 
 
-def _under(word: str, keys: set[str], lengths: list[int]) -> bool:
-    """Whether ``word`` starts with one of ``keys`` (of the given lengths)."""
+def _under(word: str, keys: set[str], lengths: list[int]) -> int:
+    """The length of the key of ``keys`` (of the given lengths) that ``word`` is longer than and starts with, 0 if
+    none."""
     for n in lengths:
-        if word[:n] in keys:
-            return True
-    return False
+        if len(word) > n and word[:n] in keys:
+            return n
+    return 0
 
 
 def shard_file(prefix: str) -> str:
