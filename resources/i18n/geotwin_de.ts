@@ -379,22 +379,22 @@
       <translation>Stil {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="291"/>
+      <location filename="../../plugin/twin_view.py" line="294"/>
       <source>relation {0} is invalid</source>
       <translation>die Beziehung {0} ist ungültig</translation>
     </message>
     <message>
-      <location filename="../../plugin/view3d.py" line="165"/>
+      <location filename="../../plugin/view3d.py" line="192"/>
       <source>DGM (terrain)</source>
       <translation>DGM (Gelände)</translation>
     </message>
     <message>
-      <location filename="../../plugin/view3d.py" line="167"/>
+      <location filename="../../plugin/view3d.py" line="194"/>
       <source>not a readable raster</source>
       <translation>kein lesbares Raster</translation>
     </message>
     <message>
-      <location filename="../../plugin/view3d.py" line="169"/>
+      <location filename="../../plugin/view3d.py" line="196"/>
       <source>a DGM needs one band of heights and a coordinate reference system</source>
       <translation>ein DGM braucht ein Band mit Höhen und ein Koordinatenbezugssystem</translation>
     </message>
@@ -646,237 +646,237 @@ SCHEDULER und WORKERS (erweitert): ein großes Stadtmodell kann in räumlichen P
       <translation>KBS des Zwillings (Voreinstellung: das der Eingaben)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="128"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>City model or twin GeoPackage</source>
       <translation>GeoPackage des Stadtmodells oder des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Oder: PostGIS-Verbindung des Zwillings</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>Tileset folder</source>
       <translation>Tileset-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>One per building</source>
       <translation>Eines pro Gebäude</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>One per surface</source>
       <translation>Eines pro Fläche</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>Target client</source>
       <translation>Ziel-Client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>Cesium web map</source>
       <translation>Cesium-Webkarte</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS-3D-Tiles-Layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="143"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Komprimieren (Quantisierung, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="145"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implizite Kachelung (Subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Height model</source>
       <translation>Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Automatic (best available)</source>
       <translation>Automatisch (das beste verfügbare)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid-Gitter (GCG2016 oder die Gitterdatei)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
       <source>Constant undulation</source>
       <translation>Konstante Undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="150"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid-Gitterdatei (GTX oder GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
       <source>Constant undulation (m)</source>
       <translation>Konstante Undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="155"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS-URL oder lokaler Build/Cesium-Ordner</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
       <source>Write the web viewer</source>
       <translation>Web-Viewer schreiben</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="160"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="161"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco-Kompression (QGIS-3D-Tiles-Layer; braucht DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="166"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="166"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
       <source>Tiles</source>
       <translation>Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="168"/>
       <source>Height model used</source>
       <translation>Verwendetes Höhenmodell</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="168"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
       <source>Tiles written</source>
       <translation>Geschriebene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="170"/>
       <source>Tiles kept unchanged</source>
       <translation>Unverändert behaltene Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="171"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
       <source>Terrain tiles</source>
       <translation>Geländekacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Gelände: digitales Geländemodell (DGM-Raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="179"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Gelände aus dem TIN-Relief des Stadtmodells</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="180"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="181"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Gelände: höchste Zahl der Kacheln</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Hintergrundkarte: XYZ- oder WMTS-URL-Vorlage (leer: Natural Earth II, offline)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
       <source>Basemap: attribution</source>
       <translation>Hintergrundkarte: Namensnennung</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="188"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="189"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Hintergrundkarte: höchste Zoomstufe</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="201"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="202"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Entweder ein Geländeraster oder das TIN-Relief angeben, nicht beides.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="212"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="213"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>Eine Namensnennung der Hintergrundkarte wurde ohne deren URL angegeben.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="226"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="227"/>
       <source>Choose the output folder.</source>
       <translation>Wählen Sie den Ausgabeordner.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="236"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="237"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>Das konstante Höhenmodell braucht GEOID_CONSTANT (Meter).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="240"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="241"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Die Draco-Kompression ist für den Ziel-Client „QGIS-3D-Tiles-Layer“; die Cesium-Webkarte wird mit Quantisierung und meshopt komprimiert.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="263"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="264"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} Kacheln, {1} Gebäude, {2:.0f} Byte pro Gebäude; Höhen: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="265"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="266"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} Kacheldateien geschrieben, {1} unverändert behalten</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="269"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="270"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Gelände: {0} Kacheln (Stufen 0 bis {1}) aus {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="293"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="294"/>
       <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
       <translation>Nicht in Partitionen auf Dask exportiert ({0}): Export in diesem Prozess.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="309"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="310"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>Das Tileset wurde geschrieben, aber nicht zum Projekt hinzugefügt: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="318"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="319"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Geben Sie entweder das Stadtmodell- oder Zwillings-GeoPackage oder die PostGIS-Verbindung eines Zwillings an.</translation>
     </message>
@@ -902,7 +902,7 @@ COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at mos
 Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
-OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder. The web map's search box finds buildings by id, name or address (search.json, written beside the tileset with the viewer) and learning islands and sensors by id or name, flies there and opens the object's details.
+OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder. The web map's search box finds buildings by id, name or address (search/, an index in small parts written beside the tileset with the viewer: the page loads only the part for the typed words) and learning islands and sensors by id or name, flies there and opens the object's details.
 Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).
 SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask distributed: each partition is a subtree of the quadtree with at most 5,000 buildings, exported by a worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) exports in this process, as before. Exporting again into the same folder, a partition whose buildings did not change keeps its tiles without meshing them again. The partitioned export covers the buildings with one feature per building: with terrain, per-surface features, or a twin with BIM detail, learning islands or sensors, the export runs in this process, and a warning names the reason. Cancelling cancels the cluster's tasks.</source>
       <translation>Exportiert die Gebäude eines GeoTwin-GeoPackages (aus „3D-Stadtmodell importieren“ oder den Zwilling aus „Digitalen Zwilling bauen“) als OGC-3D-Tiles-Tileset, mit einem CesiumJS-Viewer (viewer/index.html) daneben, der kein Cesium-ion-Token braucht.
@@ -915,7 +915,7 @@ COMPRESSION: Positionen auf 16 Bit quantisiert (KHR_mesh_quantization, Fehler h�
 Ziel-Client: „Cesium-Webkarte“ (Voreinstellung: die Kompression oben, die die Webkarte am schnellsten lädt) oder „QGIS-3D-Tiles-Layer“: Positionen und Normalen als 32-Bit-Gleitkommazahlen ohne Quantisierung und meshopt, die einzige Kodierung, die der 3D-Tiles-Layer von QGIS (ab QGIS 3.34) lesen kann; die Webkarte zeigt auch diese Kacheln. „Draco-Kompression“ (erweitert, nur für den QGIS-3D-Tiles-Layer, braucht das Paket DracoPy): KHR_draco_mesh_compression, viel kleinere Kacheln (Positionen auf 1 cm genau); QGIS entpackt sie nur, wenn es mit Draco gebaut wurde. QGIS bis 3.44 liest keine implizite Kachelung: lassen Sie dafür „Implizite Kachelung (Subtrees)“ aus. Der Ziel-Client steht in tileset.json (asset.extras) und export_report.json. In QGIS Desktop ab 3.34 fügt das Plugin das exportierte Tileset als 3D-Tiles-Layer zum Projekt hinzu; bei einem Export für die Cesium-Webkarte warnt es stattdessen, dass QGIS es nicht zeigen kann.
 Kachelung: ein Quadtree; die Blätter enthalten die LoD2-Geometrie, gröbere Kacheln LoD1-Blöcke (extrudierte Grundrisse). IMPLICIT schreibt stattdessen implizite Kachelung mit Subtree-Dateien.
 Höhen: Normalhöhen (DHHN2016, DHHN92, NAP, ...) werden mit dem besten verfügbaren Modell zu ellipsoidischen Höhen: dem Quasigeoid-Gitter (GCG2016, wenn PROJ de_bkg_gcg2016.tif hat, oder die Datei GEOID_GRID), sonst EGM96 (Fehler bis etwa 0,5 m, mit einer Warnung), sonst die Konstante GEOID_CONSTANT. Die „Ballpark“-Transformation von PROJ, die das Geoid ignoriert (in Karlsruhe etwa 48 m daneben), wird abgelehnt. Die Methode und ihr erwarteter Fehler stehen in tileset.json (asset.extras) und export_report.json.
-OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS. Das Suchfeld der Webkarte findet Gebäude nach Kennung, Name oder Adresse (search.json, mit dem Viewer neben das Tileset geschrieben) und Lerninseln und Sensoren nach Kennung oder Name, fliegt dorthin und öffnet die Angaben zum Objekt.
+OUTPUT: ein Ordner, der nur bei erfolgreichem Export ersetzt wird. Zum Ansehen den Ordner ausliefern, z. B. mit python3 -m http.server darin, und viewer/index.html öffnen. CESIUM_URL: die URL von Cesium.js oder eine lokale Kopie des Ordners Build/Cesium von CesiumJS. Das Suchfeld der Webkarte findet Gebäude nach Kennung, Name oder Adresse (search/, ein Verzeichnis in kleinen Teilen, mit dem Viewer neben das Tileset geschrieben: die Seite lädt nur den Teil für die eingegebenen Wörter) und Lerninseln und Sensoren nach Kennung oder Name, fliegt dorthin und öffnet die Angaben zum Objekt.
 Gelände und Hintergrundkarte der Webkarte: TERRAIN (optional): ein digitales Geländemodell als Raster (DGM, z. B. das DGM1 des Landes als GeoTIFF, im Höhensystem des Stadtmodells; jedes KBS, das GDAL transformieren kann) wird zu Quantized-Mesh-Geländekacheln in terrain/ neben dem Tileset, die der Viewer mit Cesiums CesiumTerrainProvider zeigt; TERRAIN_RELIEF nimmt stattdessen das eigene TIN-Relief des Stadtmodells. Die Höhen des Geländes gehen durch genau dasselbe Höhenmodell wie die Gebäude, sodass die Gebäude auf dem Boden stehen. TERRAIN_MAX_TILES begrenzt die Zahl der Kacheln (der Export bricht mit einer Meldung ab, die die nötige Zahl nennt). BASEMAP_URL (optional): eine XYZ- ({z}/{x}/{y}) oder WMTS-RESTful-URL-Vorlage ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) der Hintergrundkarte unter der Stadt, mit ihrer BASEMAP_ATTRIBUTION (von der Lizenz verlangt). Deutsches Beispiel, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png mit der Namensnennung „© basemap.de / BKG | Datenquellen: © GeoBasis-DE“. Ohne BASEMAP_URL zeigt der Viewer die Natural-Earth-II-Bilder, die CesiumJS mitbringt (offline).
 SCHEDULER und WORKERS (erweitert): Ein großes Stadtmodell kann in Partitionen auf Dask distributed exportiert werden: Jede Partition ist ein Teilbaum des Quadtrees mit höchstens 5.000 Gebäuden und wird von einem Worker exportiert; die Wurzel des Tilesets wird zuletzt aus den Zusammenfassungen der Partitionen geschrieben. Die Kacheln sind Byte für Byte die des Exports in diesem Prozess. SCHEDULER nennt einen vorhandenen Dask-Scheduler (z. B. tcp://10.0.0.5:8786; seine Worker müssen die Eingabe und den Ausgabeordner erreichen); leer mit WORKERS 2 oder mehr startet so viele Worker-Prozesse auf diesem Rechner. Leer und 0 oder 1 (die Voreinstellung) exportiert wie bisher in diesem Prozess. Beim erneuten Export in denselben Ordner behält eine Partition, deren Gebäude sich nicht geändert haben, ihre Kacheln, ohne sie erneut zu triangulieren. Der partitionierte Export umfasst die Gebäude mit einem Feature je Gebäude: Mit Gelände, Features je Fläche oder einem Zwilling mit BIM-Details, Lerninseln oder Sensoren läuft der Export in diesem Prozess, und eine Warnung nennt den Grund. Abbrechen bricht die Aufgaben des Clusters ab.</translation>
     </message>

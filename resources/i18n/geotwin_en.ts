@@ -379,22 +379,22 @@
       <translation>style {0}: {1}</translation>
     </message>
     <message>
-      <location filename="../../plugin/twin_view.py" line="291"/>
+      <location filename="../../plugin/twin_view.py" line="294"/>
       <source>relation {0} is invalid</source>
       <translation>relation {0} is invalid</translation>
     </message>
     <message>
-      <location filename="../../plugin/view3d.py" line="165"/>
+      <location filename="../../plugin/view3d.py" line="192"/>
       <source>DGM (terrain)</source>
       <translation>DGM (terrain)</translation>
     </message>
     <message>
-      <location filename="../../plugin/view3d.py" line="167"/>
+      <location filename="../../plugin/view3d.py" line="194"/>
       <source>not a readable raster</source>
       <translation>not a readable raster</translation>
     </message>
     <message>
-      <location filename="../../plugin/view3d.py" line="169"/>
+      <location filename="../../plugin/view3d.py" line="196"/>
       <source>a DGM needs one band of heights and a coordinate reference system</source>
       <translation>a DGM needs one band of heights and a coordinate reference system</translation>
     </message>
@@ -646,237 +646,237 @@ SCHEDULER and WORKERS (advanced): a large city model can be built in spatial par
       <translation>CRS of the twin (default: the inputs')</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="128"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="129"/>
       <source>City model or twin GeoPackage</source>
       <translation>City model or twin GeoPackage</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="130"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
       <source>Or: PostGIS connection of the twin</source>
       <translation>Or: PostGIS connection of the twin</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="131"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="132"/>
       <source>Tileset folder</source>
       <translation>Tileset folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>Format</source>
       <translation>Format</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>3D Tiles 1.1 (GLB)</source>
       <translation>3D Tiles 1.1 (GLB)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="133"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="134"/>
       <source>3D Tiles 1.0 (b3dm)</source>
       <translation>3D Tiles 1.0 (b3dm)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>Features</source>
       <translation>Features</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>One per building</source>
       <translation>One per building</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="136"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="137"/>
       <source>One per surface</source>
       <translation>One per surface</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>Target client</source>
       <translation>Target client</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>Cesium web map</source>
       <translation>Cesium web map</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="139"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="140"/>
       <source>QGIS 3D tiles layer</source>
       <translation>QGIS 3D tiles layer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="142"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="143"/>
       <source>Compress (quantisation, meshopt)</source>
       <translation>Compress (quantisation, meshopt)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="144"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="145"/>
       <source>Implicit tiling (subtrees)</source>
       <translation>Implicit tiling (subtrees)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="146"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
       <source>Height model</source>
       <translation>Height model</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Automatic (best available)</source>
       <translation>Automatic (best available)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="147"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
       <source>Quasigeoid grid (GCG2016 or the grid file)</source>
       <translation>Quasigeoid grid (GCG2016 or the grid file)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
       <source>EGM96</source>
       <translation>EGM96</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="148"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
       <source>Constant undulation</source>
       <translation>Constant undulation</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="149"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="150"/>
       <source>Quasigeoid grid file (GTX or GeoTIFF)</source>
       <translation>Quasigeoid grid file (GTX or GeoTIFF)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="152"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="153"/>
       <source>Constant undulation (m)</source>
       <translation>Constant undulation (m)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="154"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="155"/>
       <source>CesiumJS URL or local Build/Cesium folder</source>
       <translation>CesiumJS URL or local Build/Cesium folder</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="158"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="159"/>
       <source>Write the web viewer</source>
       <translation>Write the web viewer</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="160"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="161"/>
       <source>Draco compression (QGIS 3D tiles layer; needs DracoPy)</source>
       <translation>Draco compression (QGIS 3D tiles layer; needs DracoPy)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="165"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="166"/>
       <source>tileset.json</source>
       <translation>tileset.json</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="166"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
       <source>Tiles</source>
       <translation>Tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="167"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="168"/>
       <source>Height model used</source>
       <translation>Height model used</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="168"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
       <source>Tiles written</source>
       <translation>Tiles written</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="169"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="170"/>
       <source>Tiles kept unchanged</source>
       <translation>Tiles kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="171"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="172"/>
       <source>Terrain tiles</source>
       <translation>Terrain tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="176"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="177"/>
       <source>Terrain: digital terrain model (DGM raster)</source>
       <translation>Terrain: digital terrain model (DGM raster)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="178"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="179"/>
       <source>Terrain from the city model's TIN relief</source>
       <translation>Terrain from the city model's TIN relief</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="180"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="181"/>
       <source>Terrain: maximum number of tiles</source>
       <translation>Terrain: maximum number of tiles</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="183"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="184"/>
       <source>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</source>
       <translation>Basemap: XYZ or WMTS URL template (empty: offline Natural Earth II)</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="186"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="187"/>
       <source>Basemap: attribution</source>
       <translation>Basemap: attribution</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="188"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="189"/>
       <source>Basemap: maximum zoom level</source>
       <translation>Basemap: maximum zoom level</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="201"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="202"/>
       <source>Give either a terrain raster or the TIN relief, not both.</source>
       <translation>Give either a terrain raster or the TIN relief, not both.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="212"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="213"/>
       <source>A basemap attribution was given without the basemap URL.</source>
       <translation>A basemap attribution was given without the basemap URL.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="226"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="227"/>
       <source>Choose the output folder.</source>
       <translation>Choose the output folder.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="236"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="237"/>
       <source>The constant height model needs GEOID_CONSTANT (metres).</source>
       <translation>The constant height model needs GEOID_CONSTANT (metres).</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="240"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="241"/>
       <source>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</source>
       <translation>Draco compression is for the target client "QGIS 3D tiles layer"; the Cesium web map is compressed with quantisation and meshopt.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="263"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="264"/>
       <source>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</source>
       <translation>{0} tiles, {1} buildings, {2:.0f} bytes per building; heights: {3}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="265"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="266"/>
       <source>{0} tile files written, {1} kept unchanged</source>
       <translation>{0} tile files written, {1} kept unchanged</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="269"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="270"/>
       <source>Terrain: {0} tiles (levels 0 to {1}) from {2}</source>
       <translation>Terrain: {0} tiles (levels 0 to {1}) from {2}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="293"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="294"/>
       <source>Not exported in partitions on Dask ({0}): exporting in this process.</source>
       <translation>Not exported in partitions on Dask ({0}): exporting in this process.</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="309"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="310"/>
       <source>The tileset was written but not added to the project: {0}</source>
       <translation>The tileset was written but not added to the project: {0}</translation>
     </message>
     <message>
-      <location filename="../../processing/algorithms/export3dtiles.py" line="318"/>
+      <location filename="../../processing/algorithms/export3dtiles.py" line="319"/>
       <source>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</source>
       <translation>Give either the city model or twin GeoPackage or the PostGIS connection of a twin.</translation>
     </message>
@@ -902,7 +902,7 @@ COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at mos
 Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
-OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder. The web map's search box finds buildings by id, name or address (search.json, written beside the tileset with the viewer) and learning islands and sensors by id or name, flies there and opens the object's details.
+OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder. The web map's search box finds buildings by id, name or address (search/, an index in small parts written beside the tileset with the viewer: the page loads only the part for the typed words) and learning islands and sensors by id or name, flies there and opens the object's details.
 Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).
 SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask distributed: each partition is a subtree of the quadtree with at most 5,000 buildings, exported by a worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) exports in this process, as before. Exporting again into the same folder, a partition whose buildings did not change keeps its tiles without meshing them again. The partitioned export covers the buildings with one feature per building: with terrain, per-surface features, or a twin with BIM detail, learning islands or sensors, the export runs in this process, and a warning names the reason. Cancelling cancels the cluster's tasks.</source>
       <translation>Exports the buildings of a GeoTwin GeoPackage (from Import 3D city model, or the twin from Build digital twin) as an OGC 3D Tiles tileset, with a CesiumJS viewer (viewer/index.html) beside it that needs no Cesium ion token.
@@ -915,7 +915,7 @@ COMPRESSION: positions quantised to 16 bits (KHR_mesh_quantization, error at mos
 Target client: "Cesium web map" (the default: the compression above, what the web map loads fastest) or "QGIS 3D tiles layer": positions and normals as 32-bit floats without quantisation or meshopt, the only encoding QGIS's 3D tiles layer (QGIS 3.34 or later) can read; the web map shows these tiles too. "Draco compression" (advanced, for the QGIS 3D tiles layer only, needs the DracoPy package): KHR_draco_mesh_compression, much smaller tiles (positions within 1 cm); QGIS decodes it only where it was built with Draco. QGIS up to 3.44 reads no implicit tiling: leave "Implicit tiling (subtrees)" off for it. The target is written into tileset.json (asset.extras) and export_report.json. In QGIS desktop 3.34 or later the plugin adds the exported tileset to the project as a 3D tiles layer; for a Cesium web map export it warns instead that QGIS cannot show it.
 Tiling: a quadtree; leaves hold the LoD2 geometry, coarser tiles LoD1 blocks (extruded footprints). IMPLICIT writes implicit tiling with subtree files instead.
 Heights: normal heights (DHHN2016, DHHN92, NAP, ...) become ellipsoidal heights with the best model available: the quasigeoid grid (GCG2016 when PROJ has de_bkg_gcg2016.tif, or the GEOID_GRID file), else EGM96 (error up to about 0.5 m, with a warning), else the constant GEOID_CONSTANT. PROJ's ballpark transformation, which ignores the geoid (about 48 m off in Karlsruhe), is refused. The method and its expected error are written into tileset.json (asset.extras) and export_report.json.
-OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder. The web map's search box finds buildings by id, name or address (search.json, written beside the tileset with the viewer) and learning islands and sensors by id or name, flies there and opens the object's details.
+OUTPUT: a folder, replaced only when the export succeeds. To look at it, serve the folder, e.g. python3 -m http.server in it, and open viewer/index.html. CESIUM_URL: the URL of Cesium.js, or a local copy of CesiumJS's Build/Cesium folder. The web map's search box finds buildings by id, name or address (search/, an index in small parts written beside the tileset with the viewer: the page loads only the part for the typed words) and learning islands and sensors by id or name, flies there and opens the object's details.
 Terrain and basemap of the web map: TERRAIN (optional): a digital terrain model raster (DGM, e.g. the state's DGM1 GeoTIFF, in the city model's height system; any CRS GDAL can transform) becomes quantized-mesh terrain tiles in terrain/ beside the tileset, which the viewer shows with Cesium's CesiumTerrainProvider; TERRAIN_RELIEF takes the city model's own TIN relief instead. The terrain's heights go through exactly the same height model as the buildings, so the buildings stand on the ground. TERRAIN_MAX_TILES limits the tile count (the export stops with a message naming the count needed). BASEMAP_URL (optional): an XYZ ({z}/{x}/{y}) or WMTS RESTful ({TileMatrix}/{TileRow}/{TileCol}, Web Mercator) URL template of the imagery under the city, with its BASEMAP_ATTRIBUTION (required by the licence). German example, basemap.de (BKG, CC BY 4.0): https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{TileMatrix}/{TileRow}/{TileCol}.png with the attribution "© basemap.de / BKG | Datenquellen: © GeoBasis-DE". Without BASEMAP_URL the viewer shows the Natural Earth II imagery that CesiumJS carries (offline).
 SCHEDULER and WORKERS (advanced): a large city model can be exported in partitions on Dask distributed: each partition is a subtree of the quadtree with at most 5,000 buildings, exported by a worker, and the root of the tileset is written last from the partitions' summaries; the tiles are byte for byte those of the export in this process. SCHEDULER names an existing Dask scheduler (e.g. tcp://10.0.0.5:8786; its workers must reach the input and the output folder); empty with WORKERS 2 or more starts that many worker processes on this computer. Empty and 0 or 1 (the default) exports in this process, as before. Exporting again into the same folder, a partition whose buildings did not change keeps its tiles without meshing them again. The partitioned export covers the buildings with one feature per building: with terrain, per-surface features, or a twin with BIM detail, learning islands or sensors, the export runs in this process, and a warning names the reason. Cancelling cancels the cluster's tasks.</translation>
     </message>

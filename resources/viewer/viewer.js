@@ -40,7 +40,8 @@
       searchLabel: "Find a building, learning island or sensor", searchLoading: "Loading the search index\u2026",
       searchCount: "{n} results: arrow keys choose, Enter shows", searchOne: "1 result: Enter shows it",
       searchNone: "No result for \u201c{q}\u201d", searchShown: "{kind} {name} shown",
-      searchNotLoaded: "{name} is not loaded in this view"
+      searchNotLoaded: "{name} is not loaded in this view",
+      searchMore: "Type more (a street or house number) to search the buildings"
     },
     de: {
       loadingCesium: "CesiumJS wird geladen\u2026", loadingTileset: "Kacheln werden geladen\u2026",
@@ -70,7 +71,8 @@
       searchLabel: "Geb\u00e4ude, Lerninsel oder Sensor suchen", searchLoading: "Suchverzeichnis wird geladen\u2026",
       searchCount: "{n} Treffer: Pfeiltasten w\u00e4hlen, Eingabetaste zeigt", searchOne: "1 Treffer: Eingabetaste zeigt ihn",
       searchNone: "Kein Treffer f\u00fcr \u201e{q}\u201c", searchShown: "{kind} {name} gezeigt",
-      searchNotLoaded: "{name} ist in dieser Ansicht nicht geladen"
+      searchNotLoaded: "{name} ist in dieser Ansicht nicht geladen",
+      searchMore: "Weiter tippen (Stra\u00dfe oder Hausnummer), um Geb\u00e4ude zu suchen"
     }
   };
   // Legend classes and property names in German (English: as configured / as stored).
@@ -1401,47 +1403,112 @@
   languageListeners.push(function () { if (document.activeElement === mapEl) { announceKey(); } });
 
   // ---------------------------------------------------------------- search
-  // A combobox (WAI-ARIA 1.2): typing lists the buildings (search.json beside the tileset: id, name, address,
-  // position; loaded on first use) and the overlay points (id, name) whose words start with every typed word
-  // (case, accents and ß folded); the arrow keys choose, Enter (or a click) flies there and opens the info panel,
-  // Escape closes the list, then clears the box. State: window.geotwin.search.
+  // A combobox (WAI-ARIA 1.2): typing lists the buildings (id, name, address, position from the sharded index
+  // beside the tileset, search/index.json and one shard per query, loaded on use) and the overlay points (id, name)
+  // whose words start with every typed word (case, accents and ß folded); the arrow keys choose, Enter (or a click)
+  // flies there and opens the info panel, Escape closes the list, then clears the box. State: window.geotwin.search
+  // (shards: the prefixes of the shards loaded, in order).
   var searchInput = document.getElementById("search-input");
   var searchList = document.getElementById("search-results");
   var searchStatus = document.getElementById("search-status");
-  var searchIndex = null, searchHits = [], searchActive = -1, SEARCH_LIMIT = 10;
-  state.search = { loaded: false, buildings: 0, hits: [], active: -1, chosen: null, shown: null };
+  var searchIndex = null, searchShards = {}, searchHits = [], searchActive = -1, SEARCH_LIMIT = 10;
+  state.search = { loaded: false, buildings: 0, shards: [], hits: [], active: -1, chosen: null, shown: null };
 
+  // the same folding as twin/tiles/search_index.py fold and words (tests/twin/tiles/test_search_fold.py)
   function fold(text) {
     return String(text).toLocaleLowerCase("de").replace(/\u00df/g, "ss").normalize("NFD")
       .replace(/[\u0300-\u036f]/g, "");
   }
   function words(text) { return fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean); }
+  function chars(text) { return Array.from(text); }
 
   function loadSearchIndex() {
     if (searchIndex) { return searchIndex; }
-    searchIndex = !config.searchUrl ? Promise.resolve([]) : fetch(config.searchUrl)
+    searchIndex = !config.searchUrl ? Promise.resolve(null) : fetch(config.searchUrl)
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-      .then(function (doc) {
-        var col = {};
-        doc.columns.forEach(function (name, i) { col[name] = i; });
-        return doc.rows.map(function (row) {
-          var entry = { type: "building", kind: "building", id: String(row[col.id]), name: row[col.name] || "",
-                        address: row[col.address] || "", lon: row[col.lon], lat: row[col.lat],
-                        height: row[col.height], radius: row[col.radius] };
-          entry.words = words([entry.id, entry.name, entry.address].join(" "));
-          return entry;
-        });
-      })
       .catch(function (err) {
         console.warn("GeoTwin viewer: search index " + config.searchUrl + " not loaded: " + err.message);
-        return [];
+        return null;
       })
-      .then(function (entries) {
+      .then(function (index) {
         state.search.loaded = true;
-        state.search.buildings = entries.length;
-        return entries;
+        state.search.buildings = index ? index.buildings : 0;
+        return index;
       });
     return searchIndex;
+  }
+
+  // A word's shard: its first index.prefix characters, one more for each split shard it starts with; "broad"
+  // when the word is exactly a split shard's prefix (its buildings are spread over that shard's parts) or a word
+  // nearly every building shares (index.broad: the city's name; its shard is not written).
+  function shardOf(index, token) {
+    var c = chars(token), n = Math.min(index.prefix, c.length), key = c.slice(0, n).join(""), shard = index.shards[key];
+    while (shard && shard.split && c.length > n) {
+      n += 1;
+      key = c.slice(0, n).join("");
+      shard = index.shards[key];
+    }
+    return { key: key, rows: shard && !shard.split ? shard.rows : 0, file: shard && !shard.split ? shard.file : null,
+             broad: !!(shard && shard.split) || (key === token && (index.broad || []).indexOf(key) >= 0) };
+  }
+
+  // The shard that holds every building matching the query's words: of its words of two or more characters the
+  // one whose shard lists the fewest buildings (a word's shard lists each building with a word starting so).
+  // None when all those words are broad, or for a single one-character word (typing the first letter loads
+  // nothing; the page then searches the pins only and asks for more); one-character words only: the smallest of
+  // their shards (the buildings with that word).
+  function pickShard(index, tokens) {
+    var long = tokens.filter(function (t) { return chars(t).length > 1; });
+    if (!long.length && tokens.length < 2) { return null; }
+    var best = null;
+    (long.length ? long : tokens).forEach(function (t) {
+      var shard = shardOf(index, t);
+      if (!shard.broad && (best === null || shard.rows < best.rows)) {
+        best = { key: shard.key, rows: shard.rows, file: shard.file };
+      }
+    });
+    return best;
+  }
+
+  function shardEntries(doc) {
+    var col = {};
+    doc.columns.forEach(function (name, i) { col[name] = i; });
+    return doc.rows.map(function (row) {
+      var entry = { type: "building", kind: "building", id: String(row[col.id]), name: row[col.name] || "",
+                    address: row[col.address] || "", lon: row[col.lon], lat: row[col.lat],
+                    height: row[col.height], radius: row[col.radius] };
+      entry.words = words([entry.id, entry.name, entry.address].join(" "));
+      return entry;
+    });
+  }
+
+  function loadShard(pick) {
+    if (!pick || !pick.file) { return Promise.resolve([]); }
+    if (!searchShards[pick.key]) {
+      var url = new URL(pick.file, new URL(config.searchUrl, location.href)).href;
+      searchShards[pick.key] = fetch(url)
+        .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+        .then(function (doc) { state.search.shards.push(pick.key); return shardEntries(doc); })
+        .catch(function (err) {
+          console.warn("GeoTwin viewer: search index " + url + " not loaded: " + err.message);
+          delete searchShards[pick.key];
+          return [];
+        });
+    }
+    return searchShards[pick.key];
+  }
+
+  // list the hits of the box's text once its shard is there, unless the text changed meanwhile
+  function search() {
+    var query = searchInput.value;
+    var broad = false;
+    return loadSearchIndex().then(function (index) {
+      var tokens = words(query), pick = index && tokens.length ? pickShard(index, tokens) : null;
+      broad = !!index && tokens.length > 0 && !pick;
+      return loadShard(pick);
+    }).then(function (buildings) {
+      if (searchInput.value === query) { runSearch(buildings, broad); }
+    });
   }
 
   function pinEntries() {
@@ -1466,7 +1533,8 @@
 
   function hitTitle(hit) { return hit.name || hit.address || hit.id; }
 
-  function runSearch(buildings) {
+  // broad: the query's words were too broad to search the buildings (only the pins searched)
+  function runSearch(buildings, broad) {
     var query = searchInput.value.trim();
     var tokens = words(query);
     searchHits = [];
@@ -1482,10 +1550,10 @@
         return rank(a) - rank(b) || hitTitle(a).localeCompare(hitTitle(b), locale(), { numeric: true });
       });
     }
-    renderHits(query);
+    renderHits(query, broad);
   }
 
-  function renderHits(query) {
+  function renderHits(query, broad) {
     var total = searchHits.length;
     searchHits = searchHits.slice(0, SEARCH_LIMIT);
     searchList.textContent = "";
@@ -1508,8 +1576,9 @@
     searchList.hidden = !open;
     searchInput.setAttribute("aria-expanded", open ? "true" : "false");
     searchInput.removeAttribute("aria-activedescendant");
-    searchStatus.textContent = !query ? "" : !total ? tr("searchNone", { q: query }) :
-      total === 1 ? tr("searchOne") : tr("searchCount", { n: total });
+    var found = !total ? "" : total === 1 ? tr("searchOne") : tr("searchCount", { n: total });
+    searchStatus.textContent = !query ? "" : broad ? (found ? found + ". " : "") + tr("searchMore") :
+      found || tr("searchNone", { q: query });
     state.search.hits = searchHits.map(function (h) { return { type: h.type, kind: h.kind, id: h.id, name: h.name,
                                                                address: h.address }; });
     state.search.active = -1;
@@ -1588,7 +1657,7 @@
   }
 
   searchInput.addEventListener("focus", loadSearchIndex);
-  searchInput.addEventListener("input", function () { loadSearchIndex().then(runSearch); });
+  searchInput.addEventListener("input", search);
   searchInput.addEventListener("keydown", function (event) {
     var n = searchHits.length;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -1615,7 +1684,7 @@
   var searchBlurTimer = null;
   searchInput.addEventListener("blur", function () { searchBlurTimer = setTimeout(closeHits, 150); });
   searchInput.addEventListener("focus", function () { clearTimeout(searchBlurTimer); });
-  languageListeners.push(function () { if (searchInput.value && !searchList.hidden) { loadSearchIndex().then(runSearch); } });
+  languageListeners.push(function () { if (searchInput.value && !searchList.hidden) { search(); } });
 
   // ---------------------------------------------------------------- load
   function flyTo(sphere) {

@@ -21,9 +21,10 @@
    implicit tiling, the subtree files rooted in the partition; with the viewer, its buildings' search index rows,
    ``search_index.write_part_rows``) and returns a ``SubtreeSummary``.
 3. ``write_root``: the tiles above the partitions (bounds and geometric errors from the summaries), tileset.json,
-   the top subtree files, the metadata schema, the viewer with ``search.json`` (the partitions' rows merged in id
-   order, streaming: ``search_index.merge_search_index``) and ``export_report.json``; the folder is moved into
-   place atomically (``atomic_path``) and replaces only an empty folder or an earlier export (``check_folder``).
+   the top subtree files, the metadata schema, the viewer with its sharded search index ``search/`` (the
+   partitions' rows merged in id order into the shards, streaming: ``search_index.merge_search_index``) and
+   ``export_report.json``; the folder is moved into place atomically (``atomic_path``) and replaces only an empty
+   folder or an earlier export (``check_folder``).
 
 Same tiles: every tile file, tileset.json, the subtree files and the metadata schema are byte for byte those of
 ``export_3dtiles`` (tests/twin/tiles/test_partitioned.py), because the plan gives the tree the same ENU boxes and
@@ -1273,8 +1274,9 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
 
 
 def _root_search(plan: ExportPlan, folder: Path) -> dict[str, Any] | None:
-    """With the viewer, search.json merged from the partitions' rows files, which stay in the tileset (an export
-    into the same folder reads those of the partitions it reuses instead of meshing them again); without, none."""
+    """With the viewer, the sharded search index (``search/``) merged from the partitions' rows files, which stay
+    in the tileset (an export into the same folder reads those of the partitions it reuses instead of meshing them
+    again); without, none."""
     if not plan.options.viewer:
         shutil.rmtree(folder / PARTS_DIR, ignore_errors=True)
         return None

@@ -1,20 +1,38 @@
 """The web map's search index (QGIS-free): every building's id, name, address and position, written beside the
-tileset as ``search.json`` so that the viewer finds a building by what the user types, offline and without a
+tileset in ``search/`` so that the viewer finds a building by what the user types, offline and without a
 server. Islands and sensors need no index: the viewer searches its GeoJSON layers.
 
-The file is one table (``columns`` and ``rows``), compact for a city of 100 000 buildings: ``id``, ``name``,
-``address`` ("Kaiserstraße 57, 76133 Karlsruhe"), ``lon``/``lat`` (degrees, WGS 84), ``height`` (ellipsoidal,
-m: the centre of the building's box) and ``radius`` (m: half its box's diagonal), where the viewer flies to.
+The index is sharded so that the browser loads only a small part of it at state scale: every word of a
+building's id, name and address is folded as the viewer folds it (``fold``, ``words``: lower case, ß as ss,
+accents dropped, split at anything but letters and digits), and the building is listed in the shard of each
+word's first ``SHARD_PREFIX`` characters (a one-character word in a one-character shard), once per shard. A
+shard that would list more than ``SHARD_ROWS`` buildings is split by its words' next character, again and again
+(``plan_splits``); a word that is exactly a split shard's prefix is not listed (a query word equal to it is too
+broad: the viewer looks elsewhere). A shard still too full whose words are all one word (a city's name, an id
+prefix shared by all) is not written at all: the word is listed as too broad, and the viewer searches by the
+query's other words (or only the pins, asking for more). ``search/index.json`` lists the shards (prefix, file,
+row count; a split one as ``{"split": true}``), the too broad words (``"broad"``) and the columns; each shard
+``search/<prefix>.json`` is one table (``columns`` and ``rows``) sorted by id: ``id``, ``name``, ``address``
+("Kaiserstraße 57, 76133 Karlsruhe"), ``lon``/``lat`` (degrees, WGS 84), ``height`` (ellipsoidal, m: the centre
+of the building's box) and ``radius`` (m: half its box's diagonal), where the viewer flies to. A query's word of
+two or more characters is found in its prefix's shard (descending into split shards), which holds every building
+with a word starting so; the viewer loads the smallest shard of the query's words and filters it with all of them.
 A building part is listed only when its building has no geometry of its own (else the building stands for it).
-The single export (``export_3dtiles``) writes it with the viewer. The partitioned export writes it too, streaming:
-each partition writes its buildings' rows (``part_rows``, with each part's parent) into ``PARTS_DIR``, one JSON
-line each in id order, and the root merges them (``merge_search_index``): the same file, byte for byte.
+The single export (``export_3dtiles``) writes the shards with the viewer. The partitioned export writes them too,
+streaming: each partition writes its buildings' rows (``part_rows``, with each part's parent) into ``PARTS_DIR``,
+one JSON line each in id order, and the root merges them (``merge_search_index``) into per-shard row files in
+bounded batches: the same files, byte for byte.
 """
 from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Iterator, Sequence
+import os
+import re
+import shutil
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +42,332 @@ from pyproj import Transformer
 
 from .frame import EnuFrame
 
-SEARCH_FILE = "search.json"
+SEARCH_DIR = "search"
+SEARCH_INDEX = "index.json"
+SEARCH_FILE = f"{SEARCH_DIR}/{SEARCH_INDEX}"   # the viewer's entry: the shard list
+SEARCH_VERSION = 2
 SEARCH_COLUMNS = ("id", "name", "address", "lon", "lat", "height", "radius")
+SHARD_PREFIX = 2              # a shard: the buildings with a word starting with these many folded characters
+SHARD_ROWS = 20_000           # a fuller shard is split by its next characters (unless all its words are one)
+FLUSH_LINES = 50_000          # shard rows held before they are appended to their shards' row files
 PARTS_DIR = ".search-parts"   # the partitioned export's rows per partition (kept for the next export's reuse)
+_PLAN_LINES = 4_096           # distinct word lines held while a planning pass merges equal ones
+_ROWS_DIR = ".rows"           # the shards' row files while the index is written (in SEARCH_DIR, removed after)
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_MARKS = re.compile("[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Fold a text as the web map's search does (viewer.js ``fold``): lower case, ß as ss, then the combining
+    marks U+0300..U+036F of its canonical decomposition (NFD) dropped.
+
+    Args:
+        text: any text.
+
+    Returns:
+        The folded text.
+
+    Example:
+        >>> fold("Erbprinzenstraße"), fold("Ölmühle"), fold("Café")
+        ('erbprinzenstrasse', 'olmuhle', 'cafe')
+    """
+    return _MARKS.sub("", unicodedata.normalize("NFD", str(text).lower().replace("ß", "ss")))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text as the web map's search splits them (viewer.js ``words``): runs of letters and
+    digits (Unicode categories L* and N*).
+
+    Args:
+        text: any text.
+
+    Returns:
+        The words in order, none empty.
+
+    Example:
+        >>> words("Karl-Friedrich-Straße 7a, 76133 Karlsruhe"), words(" - ")
+        (['karl', 'friedrich', 'strasse', '7a', '76133', 'karlsruhe'], [])
+    """
+    folded = fold(text)
+    if folded.isascii():
+        return _ASCII_WORD.findall(folded)
+    out: list[str] = []
+    word: list[str] = []
+    for char in folded:
+        if unicodedata.category(char)[0] in "LN":
+            word.append(char)
+        elif word:
+            out.append("".join(word))
+            word = []
+    return out + ["".join(word)] if word else out
+
+
+def shard_key(word: str, splits: Set[str] = frozenset()) -> str:
+    """The shard of a folded word: its first ``SHARD_PREFIX`` characters (all of a shorter word), one more
+    character for each split shard it starts with.
+
+    Args:
+        word: a folded word (``words``).
+        splits: the split shards.
+
+    Returns:
+        The prefix; a split shard itself when the word is exactly that prefix (then it is not listed there).
+
+    Example:
+        >>> shard_key("kaiserstrasse"), shard_key("kaiserstrasse", {"ka", "kai"}), shard_key("ka", {"ka"})
+        ('ka', 'kais', 'ka')
+    """
+    n = min(SHARD_PREFIX, len(word))
+    while len(word) > n and word[:n] in splits:
+        n += 1
+    return word[:n]
+
+
+def shard_keys(row: Sequence[Any], splits: Set[str] = frozenset(), broad: Set[str] = frozenset()) -> list[str]:
+    """The shards (prefixes) that list an index row: ``shard_key`` of each word of its id, name and address
+    (a word that is exactly a split shard's prefix, or a too broad word, left out), sorted, each once.
+
+    Args:
+        row: an index row (``SEARCH_COLUMNS``).
+        splits: the split shards.
+        broad: the too broad words (``plan_splits``).
+
+    Returns:
+        The row's shard prefixes.
+
+    Example:
+        >>> shard_keys(["B_1", "Ölmühle", "Am Bach 2, 76133 Karlsruhe"])
+        ['1', '2', '76', 'am', 'b', 'ba', 'ka', 'ol']
+        >>> shard_keys(["B_1", "", "Am Bach 2, 76133 Karlsruhe"], {"ka", "kar", "am"}, {"karl"})
+        ['1', '2', '76', 'b', 'ba']
+    """
+    keys = {shard_key(w, splits) for w in words(f"{row[0]} {row[1]} {row[2]}")}
+    return sorted(keys - set(splits) - set(broad))
+
+
+def plan_splits(words_file: Path, shard_rows: int = SHARD_ROWS) -> tuple[frozenset[str], frozenset[str]]:
+    """The shards to split so that no shard lists more than ``shard_rows`` buildings, and the too broad words:
+    a fuller shard whose words are all one word (a city's name) is not written at all. One pass over the
+    buildings' words per prefix length; each pass after the first reads only the words under the shards the
+    pass before split (written by that pass to a scratch file beside ``words_file``, removed after).
+
+    Args:
+        words_file: each building's folded words, one line each, separated by spaces.
+        shard_rows: the most buildings a shard lists.
+
+    Returns:
+        The split prefixes and the too broad words.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "words"
+        >>> _ = path.write_text("b1 kai 1 ab\\nb2 kai 2 ab\\nb3 kar 3 ab\\n", encoding="utf-8")
+        >>> [sorted(s) for s in plan_splits(path, 2)], [sorted(s) for s in plan_splits(path, 3)]
+        ([['ka'], ['ab']], [[], []])
+    """
+    splits: set[str] = set()
+    broad: set[str] = set()
+    grown: set[str] | None = None   # the shards split by the last pass; None: the first pass counts every word
+    scratch = [words_file.with_name(f"{words_file.name}.{k}") for k in (0, 1)]
+    source, passes = words_file, 0
+    try:
+        while True:
+            target = scratch[passes % 2] if grown is not None else None
+            counts, longer = _count_pass(source, source != words_file, grown, target)
+            full = {key for key, n in counts.items() if n > shard_rows}
+            broad |= full - longer
+            grown = full & longer
+            if not grown:
+                return frozenset(splits), frozenset(broad)
+            splits |= grown
+            if target is not None:
+                source, passes = target, passes + 1
+    finally:
+        for path in scratch:
+            path.unlink(missing_ok=True)
+
+
+def _count_pass(source: Path, weighted: bool, grown: set[str] | None,
+                target: Path | None) -> tuple[Counter[str], set[str]]:
+    """One planning pass: the buildings per shard of the words in ``source`` (``weighted``: lines of a building
+    count and their words), and the shards with a longer word. The first pass counts every word's first
+    ``SHARD_PREFIX`` characters; the later ones only the words longer than a shard of ``grown`` (split by the pass
+    before: its children are the word's next character), written to ``target``, equal lines merged (up to
+    ``_PLAN_LINES`` held)."""
+    counts: Counter[str] = Counter()
+    longer: set[str] = set()
+    lengths = sorted({len(k) for k in grown}) if grown is not None else []
+    held: Counter[str] = Counter()
+    with open(source, encoding="utf-8") as lines, \
+            open(target if target is not None else os.devnull, "w", encoding="utf-8") as out:
+        for line in lines:
+            found = line.split()
+            weight = int(found.pop(0)) if weighted else 1
+            if grown is None:
+                keys = {w[:SHARD_PREFIX] for w in found}
+                longer.update(w[:SHARD_PREFIX] for w in found if len(w) > SHARD_PREFIX)
+            else:
+                found = sorted({w for w in found if _under(w, grown, lengths)})
+                if not found:
+                    continue
+                held[" ".join(found)] += weight
+                if len(held) >= _PLAN_LINES:
+                    out.write("".join(f"{n} {text}\n" for text, n in held.items()))
+                    held.clear()
+                keys = set()
+                for word in found:
+                    n = _under(word, grown, lengths) + 1
+                    keys.add(word[:n])
+                    if len(word) > n:
+                        longer.add(word[:n])
+            for key in keys:
+                counts[key] += weight
+        out.write("".join(f"{n} {text}\n" for text, n in held.items()))
+    return counts, longer
+
+
+def _under(word: str, keys: set[str], lengths: list[int]) -> int:
+    """The length of the key of ``keys`` (of the given lengths) that ``word`` is longer than and starts with, 0 if
+    none."""
+    for n in lengths:
+        if len(word) > n and word[:n] in keys:
+            return n
+    return 0
+
+
+def shard_file(prefix: str) -> str:
+    """A shard's file name in ``SEARCH_DIR``: the prefix when it is ASCII letters and digits, else its code
+    points in hexadecimal (file systems that ignore case or know no Unicode keep them apart).
+
+    Args:
+        prefix: a shard prefix (folded).
+
+    Returns:
+        The file name.
+
+    Example:
+        >>> shard_file("ka"), shard_file("σα")
+        ('ka.json', '_3c3_3b1.json')
+    """
+    if _ASCII_WORD.fullmatch(prefix):
+        return f"{prefix}.json"
+    return "".join(f"_{ord(c):x}" for c in prefix) + ".json"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class ShardWriter:
+    """Writes ``folder/search/``: rows added in id order are appended to their shards' row files (``shard_keys``
+    with the split shards ``splits`` and the too broad words ``broad``) in batches of at most ``FLUSH_LINES`` lines
+    (memory bounded by the batch and the shard count), then each shard is written from its row file and the shard
+    list last (a split shard listed as ``{"split": true}``, without a file; the too broad words as ``"broad"``).
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> writer = ShardWriter(folder)
+        >>> writer.add(["B1", "Rathaus", "Marktplatz 1", 8.4, 49.0, 150.0, 12.0])
+        >>> writer.close()
+        {'file': 'search/index.json', 'buildings': 1, 'shards': 4}
+        >>> sorted(json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))["shards"])
+        ['1', 'b1', 'ma', 'ra']
+    """
+
+    def __init__(self, folder: Path, flush_lines: int = FLUSH_LINES, splits: Set[str] = frozenset(),
+                 broad: Set[str] = frozenset()) -> None:
+        self.folder = Path(folder) / SEARCH_DIR
+        self.splits = frozenset(splits)
+        self.broad = frozenset(broad)
+        self.skip = self.splits | self.broad
+        shutil.rmtree(self.folder, ignore_errors=True)
+        (self.folder / _ROWS_DIR).mkdir(parents=True)
+        self.flush_lines = flush_lines
+        self.counts: dict[str, int] = {}
+        self.pending: dict[str, list[str]] = {}
+        self.held = 0
+        self.buildings = 0
+
+    def add(self, row: Sequence[Any], found: Sequence[str] | None = None) -> None:
+        """List one row (``SEARCH_COLUMNS``; rows come in id order) in the shard of each of its words (``found``:
+        its words when known)."""
+        line = _dumps(list(row))
+        keys = shard_keys(row, self.splits, self.broad) if found is None else \
+            sorted({shard_key(w, self.splits) for w in found} - self.skip)
+        for key in keys:
+            self.pending.setdefault(key, []).append(line)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            self.held += 1
+        self.buildings += 1
+        if self.held >= self.flush_lines:
+            self._flush()
+
+    def _flush(self) -> None:
+        for key in sorted(self.pending):
+            with open(self.folder / _ROWS_DIR / shard_file(key), "a", encoding="utf-8") as out:
+                out.write("".join(f"{line}\n" for line in self.pending[key]))
+        self.pending, self.held = {}, 0
+
+    def close(self) -> dict[str, Any]:
+        """Write the shards and ``index.json``; the report's entry (file, buildings, shards)."""
+        self._flush()
+        head = _dumps({"version": SEARCH_VERSION, "columns": list(SEARCH_COLUMNS)})[:-1] + ',"rows":['
+        for key in sorted(self.counts):
+            rows = self.folder / _ROWS_DIR / shard_file(key)
+            with open(self.folder / shard_file(key), "w", encoding="utf-8") as out, \
+                    open(rows, encoding="utf-8") as lines:
+                out.write(head)
+                for i, line in enumerate(lines):
+                    out.write(("," if i else "") + line.rstrip("\n"))
+                out.write("]}")
+        shutil.rmtree(self.folder / _ROWS_DIR)
+        shards: dict[str, dict[str, Any]] = {key: {"split": True} for key in self.splits}
+        shards.update({key: {"file": shard_file(key), "rows": self.counts[key]} for key in self.counts})
+        index = {"version": SEARCH_VERSION, "columns": list(SEARCH_COLUMNS), "prefix": SHARD_PREFIX,
+                 "buildings": self.buildings, "shards": dict(sorted(shards.items())), "broad": sorted(self.broad)}
+        (self.folder / SEARCH_INDEX).write_text(_dumps(index), encoding="utf-8")
+        return {"file": SEARCH_FILE, "buildings": self.buildings, "shards": len(self.counts)}
+
+
+def write_shards(folder: Path, rows: Callable[[], Iterable[Sequence[Any]]], flush_lines: int = FLUSH_LINES,
+                 shard_rows: int = SHARD_ROWS) -> dict[str, Any]:
+    """Write the sharded index ``folder/search/`` of the rows ``rows()`` makes (``SEARCH_COLUMNS``, in id order):
+    their words written to a file once, the split shards and too broad words planned from it (``plan_splits``),
+    then the rows written by a ``ShardWriter``.
+
+    Args:
+        folder: the tileset folder.
+        rows: makes an iterator over the index rows, sorted by id (called twice).
+        flush_lines: the shard rows held in memory at most.
+        shard_rows: the most buildings a shard lists (a fuller one whose words are all one word is not written).
+
+    Returns:
+        ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
+
+    Example:
+        >>> import tempfile
+        >>> write_shards(Path(tempfile.mkdtemp()), lambda: [["B1", "", "", 8.4, 49.0, 1.0, 1.0]])
+        {'file': 'search/index.json', 'buildings': 1, 'shards': 1}
+    """
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    words_file = Path(folder) / f".{SEARCH_DIR}-words"   # each row's words, one line each, for the passes
+
+    def word_lists() -> Iterator[list[str]]:
+        with open(words_file, encoding="utf-8") as lines:
+            for line in lines:
+                yield line[:-1].split(" ") if line != "\n" else []
+
+    try:
+        with open(words_file, "w", encoding="utf-8") as out:
+            for row in rows():
+                out.write(" ".join(words(f"{row[0]} {row[1]} {row[2]}")) + "\n")
+        writer = ShardWriter(folder, flush_lines, *plan_splits(words_file, shard_rows))
+        for row, found in zip(rows(), word_lists()):
+            writer.add(row, found)
+    finally:
+        words_file.unlink(missing_ok=True)
+    return writer.close()
 
 
 def _text(value: Any) -> str:
@@ -156,17 +497,21 @@ def _lines(path: Path) -> Iterator[list[Any]]:
                 yield json.loads(line)
 
 
-def merge_search_index(folder: Path, parts: Sequence[Path]) -> dict[str, Any]:
-    """Write ``folder/search.json`` from the partitions' row files (``write_part_rows``), streaming: the rows
-    merged in id order (as the single export lists them), a part left out when its parent is listed; the same
-    bytes as ``write_search_index`` of all buildings at once. Each file is read three times, none held whole.
+def merge_search_index(folder: Path, parts: Sequence[Path], flush_lines: int = FLUSH_LINES,
+                       shard_rows: int = SHARD_ROWS) -> dict[str, Any]:
+    """Write the sharded index ``folder/search/`` from the partitions' row files (``write_part_rows``),
+    streaming: the rows merged in id order (as the single export lists them), a part left out when its parent is
+    listed, appended to their shards in bounded batches (``ShardWriter``); the same bytes as
+    ``write_search_index`` of all buildings at once. Each file is read four times, none held whole.
 
     Args:
         folder: the tileset folder.
         parts: the partitions' row files (each sorted by id; an id in one file only).
+        flush_lines: the shard rows held in memory at most.
+        shard_rows: the most buildings a shard lists (a fuller one whose words are all one word is not written).
 
     Returns:
-        ``{"file": "search.json", "buildings": n}`` for the export report.
+        ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
 
     Example:
         >>> import tempfile
@@ -180,28 +525,24 @@ def merge_search_index(folder: Path, parts: Sequence[Path]) -> dict[str, Any]:
         ...                 np.ones((2, 3)), frame)
         2
         >>> merge_search_index(folder, [a, b])
-        {'file': 'search.json', 'buildings': 3}
-        >>> [r[0] for r in json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))["rows"]]
-        ['B1', 'B2_p', 'B3']
+        {'file': 'search/index.json', 'buildings': 3, 'shards': 4}
+        >>> [r[0] for r in json.loads((folder / SEARCH_DIR / "b2.json").read_text(encoding="utf-8"))["rows"]]
+        ['B2_p']
     """
     wanted = {r[-1] for p in parts for r in _lines(p) if r[-1]}
     present = {r[0] for p in parts for r in _lines(p) if r[0] in wanted}
-    n = 0
-    with open(Path(folder) / SEARCH_FILE, "w", encoding="utf-8") as out:
-        head = json.dumps({"version": 1, "columns": list(SEARCH_COLUMNS)}, ensure_ascii=False, separators=(",", ":"))
-        out.write(head[:-1] + ',"rows":[')
-        for row in heapq.merge(*(_lines(p) for p in parts), key=lambda r: str(r[0])):
-            if row[-1] and row[-1] in present:
-                continue
-            out.write(("," if n else "") + json.dumps(row[:-1], ensure_ascii=False, separators=(",", ":")))
-            n += 1
-        out.write("]}")
-    return {"file": SEARCH_FILE, "buildings": n}
+
+    def rows() -> Iterator[list[Any]]:
+        merged = heapq.merge(*(_lines(p) for p in parts), key=lambda r: str(r[0]))
+        return (row[:-1] for row in merged if not (row[-1] and row[-1] in present))
+
+    return write_shards(folder, rows, flush_lines, shard_rows)
 
 
 def write_search_index(folder: Path, rows: Sequence[dict[str, Any]], lo: NDArray[Any], hi: NDArray[Any],
                        frame: EnuFrame) -> dict[str, Any]:
-    """Write ``folder/search.json``, the viewer's search index of the buildings (see ``search_rows``).
+    """Write ``folder/search/``, the viewer's sharded search index of the buildings (see ``search_rows``,
+    ``ShardWriter``), the rows sorted by id.
 
     Args:
         folder: the tileset folder.
@@ -211,20 +552,17 @@ def write_search_index(folder: Path, rows: Sequence[dict[str, Any]], lo: NDArray
         frame: the export's ENU frame.
 
     Returns:
-        ``{"file": "search.json", "buildings": n}`` for the export report.
+        ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
 
     Example:
         >>> import tempfile
         >>> folder = Path(tempfile.mkdtemp())
         >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))
         >>> write_search_index(folder, [{"id": "B1", "street": "Marktplatz"}], np.zeros((1, 3)), np.ones((1, 3)), frame)
-        {'file': 'search.json', 'buildings': 1}
-        >>> doc = json.loads((folder / SEARCH_FILE).read_text(encoding="utf-8"))
+        {'file': 'search/index.json', 'buildings': 1, 'shards': 2}
+        >>> doc = json.loads((folder / SEARCH_DIR / "ma.json").read_text(encoding="utf-8"))
         >>> doc["columns"][:3], doc["rows"][0][:3]
         (['id', 'name', 'address'], ['B1', '', 'Marktplatz'])
     """
-    table = search_rows(rows, lo, hi, frame)
-    doc = {"version": 1, "columns": list(SEARCH_COLUMNS), "rows": table}
-    (Path(folder) / SEARCH_FILE).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
-                                            encoding="utf-8")
-    return {"file": SEARCH_FILE, "buildings": len(table)}
+    table = sorted(search_rows(rows, lo, hi, frame), key=lambda r: str(r[0]))
+    return write_shards(folder, lambda: table)

@@ -11,7 +11,7 @@ The page speaks German or English (the browser's language, a switch), resolves A
 function codes (``gebaeudefunktion.json``), roof type codes (``dachform.json``) and object classes (``CLASS_NAMES``)
 to their names, and shows ``series.json`` / ``availability.json`` found
 beside the tileset (sensor charts, free/busy state of learning islands). A search box finds buildings by id, name
-or address (``search.json``, see ``search_index``) and islands and sensors by id or name, flies there and opens
+or address (the sharded ``search/``, see ``search_index``) and islands and sensors by id or name, flies there and opens
 the info box.
 
 What it shows of a twin export: buildings coloured by function (a building part without one takes its

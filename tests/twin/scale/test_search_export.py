@@ -1,5 +1,5 @@
 """The partitioned export's web map search index (twin/tiles/partitioned.py with twin/tiles/search_index.py): with
-the viewer, search.json is the single-process export's byte for byte, run serially and on the real Dask cluster,
+the viewer, the sharded index (search/) is the single-process export's byte for byte, run serially and on the real Dask cluster,
 after a resumed export (a failed partition and a kept partition's removed rows tiled again) and when exported
 again into the same folder (every partition kept from the earlier export)."""
 from __future__ import annotations
@@ -9,31 +9,33 @@ from pathlib import Path
 
 import pytest
 
+from geotwin.tests.twin.tiles.test_search_shards import index_files, listed_ids
 from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.scale.cluster import dask_mapper, serial_mapper
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.partitioned import Failure, export_partitioned
 from geotwin.twin.tiles.resume import part_name, work_folder
-from geotwin.twin.tiles.search_index import PARTS_DIR, SEARCH_FILE
+from geotwin.twin.tiles.search_index import PARTS_DIR, SEARCH_DIR, SEARCH_FILE
 
 OPTIONS = ExportOptions(lod1_max_buildings=60, cesium_url="https://cesium.example/Cesium.js")
 PER_PARTITION = 60
 
 
-def _search(folder: Path) -> bytes:
-    return (folder / SEARCH_FILE).read_bytes()
+def _search(folder: Path) -> dict[str, bytes]:
+    return index_files(folder)
 
 
 def _inodes(part: Path) -> dict[str, int]:
     return {p.relative_to(part).as_posix(): p.stat().st_ino for p in (part / "tiles").rglob("*") if p.is_file()}
 
 
-def _single(city: Path, folder: Path) -> bytes:
+def _single(city: Path, folder: Path) -> dict[str, bytes]:
     export_3dtiles(city, folder, OPTIONS)
     data = _search(folder)
-    rows = json.loads(data)["rows"]
-    assert len(rows) == 400 and [r[0] for r in rows] == sorted(r[0] for r in rows)   # every building, by id
+    assert len(listed_ids(folder)) == 400   # every building
+    index = json.loads(data["index.json"])
+    assert len(data) == len(index["shards"]) + 1 and index["buildings"] == 400
     return data
 
 
@@ -44,13 +46,13 @@ def test_the_search_index_equals_the_single_exports_serially_and_on_the_cluster(
                                     partition_buildings=PER_PARTITION)
         assert len(result.report["partitions"]) >= 4
         assert _search(tmp_path / name) == expected, name
-        assert result.report["search"] == {"file": SEARCH_FILE, "buildings": 400}
+        assert result.report["search"] == {"file": SEARCH_FILE, "buildings": 400, "shards": len(expected) - 1}
         assert not work_folder(tmp_path / name).exists()   # each partition's rows stay for the next export's reuse
         assert sorted(p.name for p in (tmp_path / name / PARTS_DIR).iterdir()) == \
             sorted(f"{part_name(p['key'])}.jsonl" for p in result.report["partitions"])
     plain = export_partitioned(single["city"], tmp_path / "plain", ExportOptions(viewer=False, lod1_max_buildings=60),
                                partition_buildings=PER_PARTITION)
-    assert not (tmp_path / "plain" / SEARCH_FILE).exists() and plain.report["search"] is None
+    assert not (tmp_path / "plain" / SEARCH_DIR).exists() and plain.report["search"] is None
     assert not (tmp_path / "plain" / PARTS_DIR).exists()
 
 
@@ -82,7 +84,7 @@ def test_a_resumed_export_writes_the_same_search_index(single, tmp_path):
     result = export_partitioned(single["city"], target, OPTIONS, reporter, partition_buildings=PER_PARTITION)
     assert _search(target) == expected
     assert f"{len(kept) - 1} of {len(kept) + 1} partition(s) kept" in " ".join(reporter.infos)
-    assert result.report["search"] == {"file": SEARCH_FILE, "buildings": 400}
+    assert result.report["search"] == {"file": SEARCH_FILE, "buildings": 400, "shards": len(expected) - 1}
     for name, files in inodes.items():   # a kept partition's tiles are linked into the tileset, not written again
         now = {f: (target / f).stat().st_ino for f in files}
         assert (now == files) == (name != removed), name

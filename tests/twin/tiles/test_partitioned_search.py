@@ -1,6 +1,6 @@
 """The partitioned export's search index (twin/tiles/partitioned.py, twin/tiles/search_index.py) on the sample
-twin's city model and on Hamburg's LoD2 tile with building parts: search.json is the single export's byte for byte,
-and a part is listed exactly when its building has no geometry of its own (checked against the GeoPackage), also
+twin's city model and on Hamburg's LoD2 tile with building parts: the sharded index (search/) is the single export's
+byte for byte, and a part is listed exactly when its building has no geometry of its own (checked against the GeoPackage), also
 when the part and its building are tiled by different partitions."""
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import shapely
 
+from geotwin.tests.twin.tiles.test_search_shards import index_files, listed_ids
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.examples import sample_twin
 from geotwin.twin.kernel.errors import GeoTwinError
@@ -21,7 +22,7 @@ from geotwin.twin.tiles import partitioned
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 from geotwin.twin.tiles.partitioned import Failure, export_partitioned, plan_export
 from geotwin.twin.tiles.resume import part_name, work_folder
-from geotwin.twin.tiles.search_index import PARTS_DIR, SEARCH_FILE
+from geotwin.twin.tiles.search_index import PARTS_DIR
 
 HAMBURG = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
 
@@ -30,19 +31,19 @@ def _options(**kw) -> ExportOptions:
     return ExportOptions(cesium_url="https://cesium.example/Cesium.js", **kw)
 
 
-def _both(city: Path, tmp_path: Path, options: ExportOptions, partition: int) -> tuple[bytes, bytes, dict]:
+def _both(city: Path, tmp_path: Path, options: ExportOptions, partition: int) -> tuple[dict, dict, dict]:
     export_3dtiles(city, tmp_path / "single", options)
     parts = export_partitioned(city, tmp_path / "parts", options, partition_buildings=partition)
     kept = sorted(p.name for p in (tmp_path / "parts" / PARTS_DIR).iterdir())   # for the next export's reuse
     assert kept == sorted(f"{part_name(p['key'])}.jsonl" for p in parts.report["partitions"])
-    return (tmp_path / "single" / SEARCH_FILE).read_bytes(), (tmp_path / "parts" / SEARCH_FILE).read_bytes(), \
-        parts.report
+    return index_files(tmp_path / "single"), index_files(tmp_path / "parts"), parts.report
 
 
 def test_the_sample_twins_index_in_partitions(tmp_path):
     single, parts, report = _both(sample_twin().city, tmp_path, _options(leaf_max_buildings=4), 5)
     assert parts == single
-    assert len(json.loads(parts)["rows"]) == 12 and report["search"]["buildings"] == 12
+    assert len(listed_ids(tmp_path / "parts")) == 12 and report["search"]["buildings"] == 12
+    assert len(parts) == report["search"]["shards"] + 1 >= 10
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +58,12 @@ def _stored(city: Path) -> list[tuple[str, str | None, int]]:
         return con.execute("SELECT id, parent_id, geom IS NOT NULL FROM buildings").fetchall()
 
 
-def _check_listed(city: Path, index: bytes, options: ExportOptions) -> None:
+def _check_listed(city: Path, folder: Path, options: ExportOptions) -> None:
     """The index lists every tiled building but the parts of a building with geometry."""
     stored = _stored(city)
     with_geometry = {i for i, _, g in stored if g}
     tiled = {bid for t in plan_export(city, options, partition_buildings=20).tasks for bid in t.ids}
-    listed = [r[0] for r in json.loads(index)["rows"]]
+    listed = listed_ids(folder)
     assert listed == sorted({i for i, p, _ in stored if i in tiled and not (p and p in with_geometry)})
     assert len(listed) >= 20
 
@@ -74,7 +75,7 @@ def test_building_parts_and_their_containers(hamburg, tmp_path, implicit):
     single, parts, report = _both(hamburg, tmp_path, options, 20)
     assert parts == single and len(report["partitions"]) >= 2
     assert sum(1 for _, p, _ in _stored(hamburg) if p) >= 20
-    _check_listed(hamburg, parts, options)
+    _check_listed(hamburg, tmp_path / "parts", options)
 
 
 def test_a_part_whose_building_is_tiled_by_another_partition(hamburg, tmp_path):
@@ -98,9 +99,9 @@ def test_a_part_whose_building_is_tiled_by_another_partition(hamburg, tmp_path):
             con.execute(sql)
     single, parts, _ = _both(city, tmp_path, options, 20)
     assert parts == single
-    listed = {r[0] for r in json.loads(parts)["rows"]}
+    listed = set(listed_ids(tmp_path / "parts"))
     assert not listed & {p for p, _ in links} and {b for _, b in links} <= listed
-    _check_listed(city, parts, options)
+    _check_listed(city, tmp_path / "parts", options)
 
 
 def _counting(monkeypatch) -> list[Path]:
@@ -122,14 +123,14 @@ def _sha(path: Path) -> str:
 
 def test_exporting_again_reads_the_reused_partitions_rows_instead_of_meshing(tmp_path, monkeypatch):
     """Each partition's rows stay in the tileset with their sha256 in the report: an export into the same folder
-    that reuses every partition meshes none and writes the same search.json; a lost or changed rows file is made
+    that reuses every partition meshes none and writes the same search index; a lost or changed rows file is made
     again from that partition's meshes, and only that one."""
     out, options = tmp_path / "tiles", _options(leaf_max_buildings=4, lod1_max_buildings=4)
     calls = _counting(monkeypatch)
     first = export_partitioned(sample_twin().city, out, options, partition_buildings=5)
     keys = [p["key"] for p in first.report["partitions"]]
     assert len(keys) == 3 and len(calls) == 3   # every partition meshed once
-    index = (out / SEARCH_FILE).read_bytes()
+    index = index_files(out)
     rows = {k: out / PARTS_DIR / f"{part_name(k)}.jsonl" for k in keys}
     assert {p["key"]: p["summary"]["search"] for p in first.report["partitions"]} == \
         {k: _sha(f) for k, f in rows.items()}
@@ -139,14 +140,14 @@ def test_exporting_again_reads_the_reused_partitions_rows_instead_of_meshing(tmp
     calls.clear()
     again = export_partitioned(sample_twin().city, out, options, partition_buildings=5)
     assert calls == [] and all(p["reused"] for p in again.report["partitions"])
-    assert (out / SEARCH_FILE).read_bytes() == index and again.report["search"]["buildings"] == 12
+    assert index_files(out) == index and again.report["search"]["buildings"] == 12
     assert {k: f.stat().st_ino for k, f in rows.items()} == inodes   # the earlier files, linked
 
     rows[keys[0]].unlink()
     rows[keys[1]].write_text(rows[keys[1]].read_text(encoding="utf-8").replace("DEBW", "XX"), encoding="utf-8")
     third = export_partitioned(sample_twin().city, out, options, partition_buildings=5)
     assert len(calls) == 2 and all(p["reused"] for p in third.report["partitions"])
-    assert (out / SEARCH_FILE).read_bytes() == index
+    assert index_files(out) == index
     assert {k: _sha(f) for k, f in rows.items()} == {p["key"]: p["summary"]["search"] for p in first.report["partitions"]}
 
 
@@ -177,7 +178,7 @@ def test_the_kept_message_counts_the_partition_folders_kept(tmp_path, monkeypatc
     assert sorted(p["key"] for p in result.report["partitions"] if p["resumed"]) == [finished[1]]
     assert len(calls) == 2 and result.report["search"]["buildings"] == 12
     export_3dtiles(sample_twin().city, tmp_path / "single", options)
-    assert (out / SEARCH_FILE).read_bytes() == (tmp_path / "single" / SEARCH_FILE).read_bytes()
+    assert index_files(out) == index_files(tmp_path / "single")
 
 
 def _flattened(blob: bytes) -> bytes:
@@ -224,7 +225,7 @@ def test_a_parent_without_geometry_of_its_own_in_its_partition(tmp_path, case):
             con.execute(sql)
     single, parts, report = _both(city, tmp_path, options, 5)
     assert parts == single
-    listed = [r[0] for r in json.loads(parts)["rows"]]
+    listed = listed_ids(tmp_path / "parts")
     others = sorted(b for t in tasks for b in t.ids if b not in (parent, part))
     if case == "surfaces only":   # the parent is tiled from its surfaces and stands for its part
         assert listed == sorted([parent, *others]) and report["skipped"] == []

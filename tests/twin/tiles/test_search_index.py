@@ -1,4 +1,4 @@
-"""The web map's search index (search.json beside the tileset): every building of the sample district with its id,
+"""The web map's search index (search/ beside the tileset, its shards read together): every building of the sample district with its id,
 name, address and position, checked against the city model GeoPackage read with pyogrio and placed with pyproj
 here; the viewer's config points at it."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pyproj import Transformer
 from geotwin.twin.examples import sample_twin
 from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
-from geotwin.twin.tiles.search_index import SEARCH_COLUMNS, SEARCH_FILE
+from geotwin.twin.tiles.search_index import SEARCH_COLUMNS, SEARCH_DIR, SEARCH_FILE
 
 
 def expected_buildings(gpkg) -> dict[str, dict]:
@@ -37,16 +37,20 @@ def test_search_index_lists_every_building_with_address_and_position(tmp_path):
     city = sample_twin().city
     result = export_3dtiles(city, tmp_path / "tiles", ExportOptions(cesium_url="https://cesium.example/Cesium.js"),
                             CollectingReporter())
-    doc = json.loads((tmp_path / "tiles" / SEARCH_FILE).read_text(encoding="utf-8"))
-    assert doc["columns"] == list(SEARCH_COLUMNS) == ["id", "name", "address", "lon", "lat", "height", "radius"]
-    rows = {r[0]: dict(zip(doc["columns"], r)) for r in doc["rows"]}
+    index = json.loads((tmp_path / "tiles" / SEARCH_FILE).read_text(encoding="utf-8"))
+    assert index["columns"] == list(SEARCH_COLUMNS) == ["id", "name", "address", "lon", "lat", "height", "radius"]
+    rows = {}
+    for shard in index["shards"].values():
+        doc = json.loads((tmp_path / "tiles" / SEARCH_DIR / shard["file"]).read_text(encoding="utf-8"))
+        for r in doc["rows"]:   # a building listed in several shards is the same row in each
+            assert rows.setdefault(r[0], dict(zip(doc["columns"], r))) == dict(zip(doc["columns"], r))
     expected = expected_buildings(city)
     assert sorted(rows) == sorted(expected) and len(rows) == 12
     assert rows["DEBW_KA_0000005"]["address"] == "Kaiserstraße 57, 76133 Karlsruhe"
     assert rows["DEBW_KA_0000001"]["name"] == "Friedrichsplatz-Schule"
     to_geo = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
     report = json.loads((tmp_path / "tiles" / REPORT_NAME).read_text(encoding="utf-8"))
-    assert report["search"] == {"file": SEARCH_FILE, "buildings": 12}
+    assert report["search"] == {"file": SEARCH_FILE, "buildings": 12, "shards": len(index["shards"])}
     scale = np.array([111_320 * math.cos(math.radians(49.0)), 110_950])
     for fid, want in expected.items():
         got = rows[fid]
@@ -60,5 +64,5 @@ def test_search_index_lists_every_building_with_address_and_position(tmp_path):
     config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>',
                                   (tmp_path / "tiles" / "viewer" / "index.html").read_text(encoding="utf-8"),
                                   re.S).group(1))
-    assert config["searchUrl"] == "../search.json"
+    assert config["searchUrl"] == "../search/index.json"
     assert result.tiles == 1

@@ -1,8 +1,12 @@
 """The web map's search box and the pixels of its pins, in headless chromium (Debian's, driven by playwright-core
 through tests/browser/webmap.cjs; probes in tests/browser/a11y_probe.js).
 
-The full twin of a generated district (geotwin:buildtwin, exported to 3D Tiles with search.json). The search box
-is a Tab stop with a focus ring; typing a street lists its buildings (counted here from the twin GeoPackage,
+The full twin of a generated district (geotwin:buildtwin, exported to 3D Tiles with its sharded search index,
+search/). Typing loads the shard list and, per query, only the shard of its words with the fewest buildings: the
+page's requests (Resource Timing) are exactly the shards the page's choice gives for every text typed, keystroke by
+keystroke (computed here from the shard list), far fewer than the index holds. The index is written again with a
+shard limit below the district's building count, so the city's name is too broad: typing "Karlsruhe" loads no shard,
+searches the pins only and asks for more; "Karlsruhe <street>" finds the street's buildings through its shard. The search box is a Tab stop with a focus ring; typing a street lists its buildings (counted here from the twin GeoPackage,
 words folded as the page folds them), the arrow keys move the active option (aria-activedescendant), typing a
 building's address and Enter fly to that building (its id read from the GeoPackage by its address) and open its
 info panel; Escape closes it and the focus returns to the box; a learning island is found by its name. Every text
@@ -13,14 +17,15 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 
 import pyogrio
 
 from geotwin.tests.paths import ROOT
 from geotwin.tests.twin.tiles.browser_job import page_values, served_site
+from geotwin.tests.twin.tiles.test_search_shards import pick_shard
 from geotwin.tests.twin.tiles.test_viewer_browser import twin_export
 from geotwin.tests.twin.tiles.test_viewer_pin_contrast import pin_colours, ratio
+from geotwin.twin.tiles.search_index import SEARCH_DIR, SEARCH_FILE, words, write_shards
 
 PROBE = ROOT / "tests" / "browser" / "a11y_probe.js"
 TABS = 6
@@ -30,16 +35,17 @@ BOX = ("(i => ({value: i.value, expanded: i.getAttribute('aria-expanded'), activ
        "({id: o.id, selected: o.getAttribute('aria-selected'), text: o.textContent})), status: "
        "document.getElementById('search-status').textContent, state: " + STATE + "}))"
        "(document.getElementById('search-input'))")
+FETCHED = ("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/search/'))"
+           ".map(n => decodeURIComponent(n.split('/search/')[1]))")
 PANEL = ("({pickedId: window.geotwin.pickedId, text: document.getElementById('info').innerText, hidden: "
          "document.getElementById('info').hidden, focus: document.activeElement.id, status: "
          "document.getElementById('search-status').textContent, state: " + STATE + "})")
 
 
-def words(text: str) -> list[str]:
-    """The page's folding: lower case, ß as ss, accents dropped, split at anything but letters and digits."""
-    folded = unicodedata.normalize("NFD", str(text).lower().replace("ß", "ss"))
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return [w for w in re.split(r"[^\w]+|_", folded) if w]
+def typed_shards(index: dict, texts: list[str]) -> set[str]:
+    """The shard files the page loads while each text is typed into the emptied box, keystroke by keystroke."""
+    picks = (pick_shard(index, words(text[:n])) for text in texts for n in range(1, len(text) + 1))
+    return {p["file"] for p in picks if p and p["file"]}
 
 
 def found(query: str, texts: list[str]) -> bool:
@@ -85,6 +91,10 @@ def _run(tmp_path, twin, base, node):
                   and not [p for p in pins if found(b["short"], list(p))])
     island_id, island_name = next((str(f["properties"]["id"]), f["properties"]["name"])
                                   for f in points["Learning islands"] if f["properties"].get("name"))
+    limit = reshard(out, "karlsruhe")
+    index = json.loads((out / SEARCH_FILE).read_text(encoding="utf-8"))
+    assert "karlsruhe" in index["broad"] and limit >= 3, (index["broad"], limit)   # also its postal code, "debw"
+    city_street = f"Karlsruhe {street}"
     config = json.loads(re.search(r'id="geotwin-config">(.*?)</script>',
                                   (out / "viewer" / "index.html").read_text(encoding="utf-8"), re.S).group(1))
     colours = pin_colours(config)
@@ -98,6 +108,7 @@ def _run(tmp_path, twin, base, node):
                                                       {"eval": "window.geotwinProbe.focus()", "as": f"tab{i}"})],
              {"eval": "document.getElementById('search-input').focus(), true", "as": "_"},
              {"type": street}, {"wait": "window.geotwin.search.hits.length > 0"}, {"eval": BOX, "as": "street"},
+             {"eval": FETCHED, "as": "street_fetched"},
              {"eval": "window.geotwinProbe.contrast()", "as": "contrast_list"},
              {"key": "ArrowDown"}, {"key": "ArrowDown"}, {"eval": BOX, "as": "down2"},
              {"key": "ArrowUp"}, {"eval": BOX, "as": "up1"},
@@ -116,13 +127,30 @@ def _run(tmp_path, twin, base, node):
              {"key": "Escape"}, {"key": "Control+A"}, {"type": "zzqx"},
              {"wait": "/Kein Treffer/.test(document.getElementById('search-status').textContent)"},
              {"eval": BOX, "as": "none"},
+             {"key": "Control+A"}, {"type": "Karlsruhe"},
+             {"wait": "document.getElementById('search-input').value === 'Karlsruhe' && "
+                      "/Weiter tippen/.test(document.getElementById('search-status').textContent)"},
+             {"eval": BOX, "as": "broad"}, {"eval": FETCHED, "as": "broad_fetched"},
+             {"key": "Control+A"}, {"type": city_street},
+             {"wait": f"document.getElementById('search-status').textContent === "
+                      f"{json.dumps(count_status(city_street, buildings, pins))}"},
+             {"eval": BOX, "as": "city_street"},
              {"click": "#lang-switch"}, {"eval": "document.getElementById('search-input').focus(), true", "as": "_"},
              {"key": "Control+A"}, {"type": street}, {"wait": "window.geotwin.search.hits.length > 0"},
              {"eval": f"({{label: document.getElementById('search-label').textContent, box: {BOX}}})", "as": "english"},
+             {"eval": FETCHED, "as": "fetched"},
              {"screenshot": str(tmp_path / "search.png")}]
     v = page_values(node, f"{base}/twin/viewer/index.html", steps, tmp_path, timeout=900)
     _check_pixels(v["pixels"], colours, kinds)
     _check_list(v, on_street, street_pins, street)
+    _check_fetched(v, index, out, [street, target["short"], island_name, "zzqx", "Karlsruhe", city_street, street])
+    _check_broad(v, index, pins, [street, target["short"], island_name, "zzqx"])
+    # the city's name beside the street: found in the street's shard, the buildings of that street in Karlsruhe
+    box = v["city_street"]
+    on_both = [b["id"] for b in buildings if found(city_street, [b["id"], b["name"], b["address"]])]
+    assert on_both and {h["id"] for h in box["state"]["hits"]} <= set(on_both) | {p[0] for p in pins}, box
+    assert pick_shard(index, words(city_street)) == pick_shard(index, words(street)), "the street's shard"
+    assert box["state"]["shards"][-1] != "karlsruhe" and len(on_both) <= limit, box["state"]["shards"]
     # the address: exactly the building the GeoPackage has there, flown to and shown
     assert [h["id"] for h in v["address"]["state"]["hits"]] == [target["id"]], (target, v["address"])
     shown = v["shown"]
@@ -139,6 +167,51 @@ def _run(tmp_path, twin, base, node):
     total = len(on_street) + len(street_pins)
     assert v["english"]["box"]["status"] == (f"{total} results: arrow keys choose, Enter shows" if total > 1
                                              else "1 result: Enter shows it"), v["english"]
+
+
+def reshard(out, word: str) -> int:
+    """Write the export's search index again (write_shards, from the rows its shards list) with a shard limit one
+    below the buildings with ``word`` (a district's city: every building's), so that it is too broad; the limit."""
+    rows = {}
+    for entry in json.loads((out / SEARCH_FILE).read_text(encoding="utf-8"))["shards"].values():
+        for row in json.loads((out / SEARCH_DIR / entry["file"]).read_text(encoding="utf-8"))["rows"]:
+            rows[row[0]] = row
+    limit = sum(word in words(" ".join(r[:3])) for r in rows.values()) - 1
+    table = [rows[k] for k in sorted(rows)]
+    write_shards(out, lambda: table, shard_rows=limit)
+    return limit
+
+
+def count_status(query: str, buildings: list[dict], pins: list) -> str:
+    """The German status of a query's hits: the buildings and pins with every word of it."""
+    total = sum(found(query, [b["id"], b["name"], b["address"]]) for b in buildings) + \
+        sum(found(query, list(p)) for p in pins)
+    return "1 Treffer: Eingabetaste zeigt ihn" if total == 1 else f"{total} Treffer: Pfeiltasten wählen, Eingabetaste zeigt"
+
+
+def _check_broad(v, index, pins, before):
+    """The city's name alone: no shard loaded (only those of the texts typed before), the pins searched, the status
+    asks for more."""
+    box = v["broad"]
+    assert sorted(v["broad_fetched"]) == sorted({"index.json"} | typed_shards(index, before)), v["broad_fetched"]
+    pinned = [p[0] for p in pins if found("Karlsruhe", list(p))]
+    assert sorted(h["id"] for h in box["state"]["hits"]) == sorted(pinned)[:10], box
+    assert {h["type"] for h in box["state"]["hits"]} <= {"pin"}, box
+    more = "Weiter tippen (Straße oder Hausnummer), um Gebäude zu suchen"
+    assert box["status"] == (f"{count_status('Karlsruhe', [], pins)}. {more}" if pinned else more), box["status"]
+    assert box["expanded"] == ("true" if pinned else "false"), box
+
+
+def _check_fetched(v, index, out, typed):
+    """Only the shard list and the shards the page's choice names were loaded, each once; the street's at once."""
+    street = typed_shards(index, typed[:1])
+    assert len(street) == 1 and set(v["street_fetched"]) == {"index.json"} | street, (street, v["street_fetched"])
+    expected = typed_shards(index, typed)
+    assert sorted(v["fetched"]) == sorted({"index.json"} | expected), (expected, v["fetched"])
+    assert len(index["shards"]) >= 5 * len(expected), (len(index["shards"]), expected)
+    loaded = sum((out / SEARCH_DIR / f).stat().st_size for f in expected)
+    assert loaded < 0.5 * sum(p.stat().st_size for p in (out / SEARCH_DIR).iterdir()), loaded
+    assert v["english"]["box"]["state"]["buildings"] == index["buildings"]
 
 
 def _check_list(v, on_street, street_pins, street):
