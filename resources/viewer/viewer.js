@@ -1747,15 +1747,17 @@
     return performance.now();
   }
 
-  // series.json (sensor charts) and availability.json (free/busy islands) beside the tileset.
+  // series.json (sensor charts) and availability.json (free/busy islands) beside the tileset; availability.json
+  // never from a cache (see refreshAvailability).
   function loadExtras() {
-    function load(url, key) {
+    function load(url, key, init) {
       if (!url) { return Promise.resolve(); }
-      return fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+      return fetch(url, init).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
         extras[key] = body;
       }).catch(function (err) { console.warn("GeoTwin viewer: " + url + " not loaded: " + err); });
     }
-    return Promise.all([load(config.seriesUrl, "series"), load(config.availabilityUrl, "availability")]);
+    return Promise.all([load(config.seriesUrl, "series"),
+                        load(config.availabilityUrl, "availability", { cache: "no-store" })]);
   }
 
   function showLoaded() {
@@ -1809,18 +1811,24 @@
     }
   }
 
-  // Reload availability.json (never from the browser cache); an open island info box shows the new state.
-  // One request at a time: on a slow server the interval would otherwise start another, and an answer
-  // begun before the file was rewritten could arrive last and put the old state back.
+  // Reload availability.json, never from a cache: the browser would ask "modified since?" and a file rewritten
+  // within the same second with the same size (a booking moved from 12:00 to 10:00) is answered "not modified",
+  // the old booking shown as free. An open island info box shows the new state. One request at a time: when the
+  // server is slow or timers that fell behind run at once, an answer begun before the file was rewritten could
+  // otherwise arrive last and put the old state back; one unanswered for three intervals is given up (a hung
+  // request must not stop the refresh).
   var availabilityLoading = null;
   function refreshAvailability() {
     if (!navigator.onLine) { return Promise.resolve(); }
     if (availabilityLoading) { return availabilityLoading; }
-    availabilityLoading = fetch(config.availabilityUrl, { cache: "no-store" })
+    var signal = AbortSignal.timeout(3000 * Math.max(1, config.sensorRefreshSeconds));
+    availabilityLoading = fetch(config.availabilityUrl, { cache: "no-store", signal: signal })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
       .then(function (body) {
+        var changed = JSON.stringify(body) !== JSON.stringify(extras.availability);
         extras.availability = body;
         state.availabilityRefreshes = (state.availabilityRefreshes || 0) + 1;
+        if (changed && lastShown && state.picked && state.picked.kind === "island") { lastShown(); }
       })
       .catch(function (err) { console.warn("GeoTwin viewer: availability not refreshed: " + err.message); })
       .finally(function () { availabilityLoading = null; });

@@ -2,7 +2,10 @@
 // Usage: node webmap.cjs <job.json>; prints one JSON result line on stdout.
 // job: {userDataDir, timeoutMs, loopback: [origins allowed], pages: [{url, locale, viewport: {width, height},
 //       clock (an ISO time: Date.now() and new Date() in the page return it, timers keep running),
-//       steps: [{wait: js} | {eval: js, as} | {lookAt: [lon, lat, h, heading, pitch, range]} |
+//       intercept (default true: requests go through playwright's routing, which turns chromium's HTTP cache off;
+//                  false: the cache works as for a user, foreign requests are only listed),
+//       steps: [{goto: url (the same page and cache; waits for the web map as after the first load)} |
+//               {wait: js} | {eval: js, as} | {lookAt: [lon, lat, h, heading, pitch, range]} |
 //               {clickAt: {lon, lat, height, offsetY}, as} | {clickXY: js} | {click: selector} |
 //               {screenshot: path} | {key: name} | {type: text}]}]}
 // A height of null (lookAt, clickAt) is the viewer's ground height, where overlay points stand.
@@ -26,24 +29,34 @@ async function visit(browser, spec, timeout, result) {
     timezoneId: spec.timezoneId || "UTC",
   });
   const out = { url: spec.url, consoleErrors: [], pageErrors: [], failedRequests: [], requests: [], values: {} };
-  await context.route("**/*", (route) => {
-    const url = route.request().url();
-    if (LOOPBACK.test(url) || url.startsWith("data:") || url.startsWith("blob:")) { return route.continue(); }
-    result.foreignRequests.push(url);
-    return route.abort();
-  });
+  const local = (url) => LOOPBACK.test(url) || url.startsWith("data:") || url.startsWith("blob:");
+  if (spec.intercept !== false) {
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (local(url)) { return route.continue(); }
+      result.foreignRequests.push(url);
+      return route.abort();
+    });
+  }
   if (spec.clock) { await context.clock.setFixedTime(new Date(spec.clock)); }
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
   page.on("console", (msg) => { if (msg.type() === "error") { out.consoleErrors.push(msg.text()); } });
   page.on("pageerror", (err) => out.pageErrors.push(String(err)));
-  page.on("request", (req) => out.requests.push(req.url()));
+  page.on("request", (req) => {
+    out.requests.push(req.url());
+    if (spec.intercept === false && !local(req.url())) { result.foreignRequests.push(req.url()); }
+  });
   page.on("response", (res) => { if (res.status() >= 400) { out.failedRequests.push(res.url() + " HTTP " + res.status()); } });
-  try {
-    await page.goto(spec.url, { waitUntil: "load" });
+  const open = async (url) => {
+    await page.goto(url, { waitUntil: "load" });
     await page.waitForFunction(() => window.geotwin && (window.geotwin.loaded || window.geotwin.error));
+  };
+  try {
+    await open(spec.url);
     for (const step of spec.steps || []) {
       process.stderr.write(spec.url + " step " + JSON.stringify(step).slice(0, 80) + "\n");
+      if (step.goto) { await open(step.goto); }
       if (step.wait) { await page.waitForFunction(step.wait); }
       if (step.eval) { out.values[step.as] = await page.evaluate(step.eval); }
       if (step.lookAt) {  // a null height: the viewer's ground height

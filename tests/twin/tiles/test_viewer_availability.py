@@ -2,12 +2,16 @@
 time says "geschlossen (öffnet Mo 14:00)" / "closed (opens Mon 14:00)", never "free"; an open one "free now until
 12:00 (closes 18:00)"; hours by arrangement "opening hours unknown (nach Vereinbarung)". The file is written by
 ``availability_json`` for a fixed time, and the page's clock (headless chromium) is fixed a few minutes later. When the
-server rewrites the file (a new booking), the page reloads it and the island says "busy until 13:00"."""
+server rewrites the file (a new booking), the page reloads it and the island says "busy until 13:00". The page never
+shows the old file again: not from chromium's HTTP cache (a rewrite of the same size in the same second is "not
+modified"), not from a slow answer arriving last, not after a hung request."""
 from __future__ import annotations
 
 import functools
 import json
 import shutil
+import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,6 +33,7 @@ DRIVER = ROOT / "tests" / "browser" / "webmap.cjs"
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=BERLIN)    # a Sunday (no holiday), 10:00 in Berlin
 PAGE_TIME = NOW + timedelta(minutes=7)
+STATE = "(document.querySelector('#info .availability') || {dataset: {}}).dataset.state"
 ISLANDS = [  # id, east, north (m, around the fixture's origin), opening hours
     ("island-closed", -14.0, -20.0, "Mo-Fr 14:00-18:00; PH off"),
     ("island-open", 22.0, -20.0, "Tu-Fr 09:30-17:00; Sa,Su 10:00-18:00"),
@@ -51,15 +56,60 @@ class _Rewriting(QuietHandler):
         super().do_GET()
 
 
+class _Recording(_Rewriting):
+    """_Rewriting that answers availability.json only after DELAY s (a slow server) and records every such request:
+    how many answered ones were open at once, whether it asked "modified since?" (If-Modified-Since / If-None-Match), the
+    answer's status; after /hang the next one is held unanswered until ``release`` is set (a hung request)."""
+    DELAY = 1.5   # longer than the page's refresh interval (1 s)
+    lock = threading.Lock()
+    release = threading.Event()
+    hang = False
+    open_now = 0
+    most_open = 0
+    answers: list[dict] = []
+    status = 0
+
+    def send_response(self, code, message=None):
+        self.status = code
+        super().send_response(code, message)
+
+    def do_GET(self):
+        cls = _Recording
+        if self.path == "/hang":
+            cls.hang = True
+            self.send_response(204)
+            self.end_headers()
+            return
+        if self.path.split("?")[0] != "/city/availability.json":
+            super().do_GET()
+            return
+        with cls.lock:
+            rewritten, held, cls.hang = cls.rewritten, cls.hang, False
+            cls.open_now += not held   # the held one: given up by the page, not counted
+            cls.most_open = max(cls.most_open, cls.open_now)
+        try:
+            if held:
+                cls.release.wait(120)
+                return
+            time.sleep(cls.DELAY)
+            super().do_GET()
+        finally:
+            with cls.lock:
+                cls.open_now -= not held
+                cls.answers.append({"rewritten": rewritten, "held": held, "status": self.status, "conditional": bool(
+                    self.headers.get("If-Modified-Since") or self.headers.get("If-None-Match"))})
+
+
 def test_the_viewer_knows_the_open_end_comment():
     """The viewer translates the open end's comment of twin/islands/opening_hours.py: the same text."""
     assert f'row.note === "{OPEN_END_COMMENT}"' in (ROOT / "resources" / "viewer" / "viewer.js").read_text()
 
 
-def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
+def _island_site(tmp_path):
+    """site/city: the fixture tileset, the three islands and their availability.json (generated at NOW), with
+    availability_later.json (the open island booked from 10:00 instead of 12:00: the same size, written in the same
+    second) for _Rewriting; returns (site, where: island -> (lon, lat))."""
     assert CHROMIUM.exists(), "Debian's chromium is required (apt-get install chromium)"
-    node = shutil.which("node")
-    assert node, "node is required for the browser test"
     site = tmp_path / "site"
     city = site / "city"
     city.mkdir(parents=True)
@@ -86,16 +136,25 @@ def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
     later.write_text(feed.read_text().replace("T120000", "T100000"))
     availability_json([{**r, "calendar": str(later)} if r["calendar"] else r for r in records],
                       city / "availability_later.json", now=NOW)
+    return site, where
+
+
+def _click(where, iid: str, name: str) -> list[dict]:
+    """The driver's steps that look at an island, click it and read its info box and availability state."""
+    lon, lat = where[iid]
+    return [{"lookAt": [lon, lat, GROUND_H, 0, -45, 120]},
+            {"clickAt": {"lon": lon, "lat": lat, "height": GROUND_H, "offsetY": -22}, "as": name},
+            {"eval": STATE, "as": name + "_state"}]
+
+
+def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
+    node = shutil.which("node")
+    assert node, "node is required for the browser test"
+    site, where = _island_site(tmp_path)
+    city = site / "city"
     write_viewer(city, cesium_url=site / "cesium", extra_layers={"Learning islands": "../islands.geojson"},
                  sensor_refresh_seconds=1)
-
-    state = "(document.querySelector('#info .availability') || {dataset: {}}).dataset.state"
-
-    def click(iid: str, name: str) -> list[dict]:
-        lon, lat = where[iid]
-        return [{"lookAt": [lon, lat, GROUND_H, 0, -45, 120]},
-                {"clickAt": {"lon": lon, "lat": lat, "height": GROUND_H, "offsetY": -22}, "as": name},
-                {"eval": state, "as": name + "_state"}]
+    click = functools.partial(_click, where)
 
     _Rewriting.rewritten = False
     server, base = serve(functools.partial(_Rewriting, directory=str(site)))
@@ -139,3 +198,61 @@ def test_closed_island_is_not_free_in_headless_chromium(tmp_path):
     # after the server's rewrite (booked from 10:00), the reloaded file: busy until 13:00
     assert v["busy_en"]["pickedId"] == "island-open" and v["busy_en_state"] == "busy", v["busy_en"]
     assert "busy until 13:00" in v["busy_en"]["text"] and "free now" not in v["busy_en"]["text"], v["busy_en"]
+
+
+def test_availability_is_never_stale_in_headless_chromium(tmp_path):
+    """How an old availability.json reached the page. (1) The server answers more slowly (1.5 s) than the refresh
+    interval (1 s; under load, or when Playwright's page clock runs an interval that fell behind several times at
+    once): each run asked again, and an answer begun before a rewrite could arrive last; the page asks once at a
+    time, (2) gives up a hung request after
+    three intervals and (3) updates the open info box. (4) The first load asked "modified since?" (or took the
+    browser's cache): the rewritten file has the same size and second, the server answered 304 and the page
+    showed the old booking ("free") for good when it does not refresh (sensor_refresh_seconds=0). With chromium's
+    HTTP cache on (no request interception)."""
+    node = shutil.which("node")
+    assert node, "node is required for the browser test"
+    site, where = _island_site(tmp_path)
+    city = site / "city"
+    layers = {"Learning islands": "../islands.geojson"}
+    write_viewer(city, cesium_url=site / "cesium", extra_layers=layers, sensor_refresh_seconds=1)
+    shutil.copytree(city / "viewer", city / "refreshing")
+    write_viewer(city, cesium_url=site / "cesium", extra_layers=layers, sensor_refresh_seconds=0)
+    assert (city / "availability.json").stat().st_size == (city / "availability_later.json").stat().st_size
+    count = "(window.geotwin.availabilityRefreshes || 0)"
+    two_more = [{"eval": f"window.before = {count}", "as": "before"}, {"wait": f"{count} >= window.before + 2"}]
+    _Recording.rewritten, _Recording.hang, _Recording.most_open, _Recording.answers = False, False, 0, []
+    _Recording.release.clear()
+    server, base = serve(functools.partial(_Recording, directory=str(site)))
+    try:
+        job = {"timeoutMs": 60000, "pages": [{
+            "url": f"{base}/city/refreshing/index.html", "locale": "en-GB", "clock": PAGE_TIME.isoformat(),
+            "intercept": False,
+            "steps": [{"wait": f"{count} >= 1"}, *two_more,
+                      *_click(where, "island-open", "old"),
+                      {"eval": "fetch('/hang').then(function () { return 1; })", "as": "hang"}, *two_more,
+                      {"eval": "fetch('/rewrite').then(function () { return 1; })", "as": "rewritten"}, *two_more,
+                      {"eval": STATE, "as": "open_box_state"},
+                      {"eval": "document.getElementById('info').innerText", "as": "open_box"},
+                      {"goto": f"{base}/city/viewer/index.html"},
+                      {"wait": "window.geotwin.extras && window.geotwin.extras.availability"},
+                      *_click(where, "island-open", "new")]}]}
+        result = run_job(node, DRIVER, job, tmp_path, timeout=600)
+    finally:
+        _Recording.release.set()
+        server.shutdown()
+        server.server_close()
+    assert result["foreignRequests"] == []
+    page = result["pages"][0]
+    assert "error" not in page, page.get("error")
+    assert page["pageErrors"] == [] and page["consoleErrors"] == [] and page["failedRequests"] == [], page
+    v = page["values"]
+    answers = _Recording.answers
+    assert _Recording.most_open == 1, answers                                               # (1)
+    assert [a["held"] for a in answers].count(True) == 1, answers                          # (2)
+    assert v["old"]["pickedId"] == "island-open" and v["old_state"] == "free", v["old"]
+    assert v["open_box_state"] == "busy" and "busy until 13:00" in v["open_box"], v["open_box"]  # (3)
+    answered = [a for a in answers if not a["held"]]
+    assert all(a["status"] == 200 and not a["conditional"] for a in answered), answers      # (4)
+    assert sum(a["rewritten"] for a in answered) >= 3, answers
+    assert v["new"]["pickedId"] == "island-open" and v["new_state"] == "busy", v["new"]
+    assert "busy until 13:00" in v["new"]["text"] and "free now" not in v["new"]["text"], v["new"]
