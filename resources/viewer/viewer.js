@@ -1485,7 +1485,7 @@
   function loadShard(pick) {
     if (!pick || !pick.file) { return Promise.resolve([]); }
     if (!searchShards[pick.key]) {
-      var url = new URL(pick.file, new URL(config.searchUrl, location.href)).href;
+      var url = String(new URL(pick.file, new URL(config.searchUrl, document.baseURI)));
       searchShards[pick.key] = fetch(url)
         .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
         .then(function (doc) { state.search.shards.push(pick.key); return shardEntries(doc); })
