@@ -390,7 +390,7 @@ def test_devices_heard_without_link_layers_are_linked_by_the_next_run_with_them(
     with them links each as the sensor import links it (independently: its position against the GML footprints
     and the square; and equal to the imported sensor of its DevEUI); a third run changes nothing, and the twin
     built from it equals the twin of a user who gave the layers from the start, a rebuild changing nothing."""
-    from geotwin.twin.kernel.progress import Reporter
+    from geotwin.twin.kernel.progress import CollectingReporter
     from geotwin.twin.sensors.linkrules import UNLINKED_REASON
 
     folder, layers, devices, by_eui = _district(tmp_path)
@@ -402,18 +402,10 @@ def test_devices_heard_without_link_layers_are_linked_by_the_next_run_with_them(
     assert rows(forgot, "SELECT DISTINCT link_type, link_id, link_reason FROM sensors") == [
         ("none", None, UNLINKED_REASON)]
 
-    class Warnings(Reporter):
-        def __init__(self):
-            super().__init__()
-            self.said = []
-
-        def warning(self, message):
-            self.said.append(message)
-
-    warned = Warnings()
+    warned = CollectingReporter()
     build_twin(open_store(tmp_path / "twin_forgot.gpkg"), BuildInputs(citymodel=[str(tmp_path / "city.gpkg")],
                                                                        sensors=[str(forgot)]), reporter=warned)
-    assert [w for w in warned.said if "LoRaWAN" in w] == [
+    assert [w for w in warned.warnings if "LoRaWAN" in w] == [
         "13 sensors of LoRaWAN devices were stored by a listener without building footprints and areas and are not "
         "linked as the sensor import links: run geotwin:listensensors (or the listen service) once more with "
         "BUILDINGS and AREAS (--buildings, --areas), then build again"]
@@ -433,11 +425,11 @@ def test_devices_heard_without_link_layers_are_linked_by_the_next_run_with_them(
                 "ORDER BY sensor_key")
     links_sql = ("SELECT from_id, to_layer, to_id, details FROM links WHERE relation = 'observes' ORDER BY from_id")
     obs_sql = "SELECT sensor_key, phenomenon_time, result FROM observations ORDER BY sensor_key, phenomenon_time"
-    warned.said.clear()
+    warned.warnings.clear()
     for name, sensors in (("twin_forgot.gpkg", forgot), ("twin_gave.gpkg", gave)):
         build_twin(open_store(tmp_path / name), BuildInputs(citymodel=[str(tmp_path / "city.gpkg")],
                                                              sensors=[str(sensors)]), reporter=warned)
-    assert not [w for w in warned.said if "LoRaWAN" in w]
+    assert not [w for w in warned.warnings if "LoRaWAN" in w]
     for sql in (twin_sql, links_sql, obs_sql):
         assert rows(tmp_path / "twin_forgot.gpkg", sql) == rows(tmp_path / "twin_gave.gpkg", sql), sql
     assert len(rows(tmp_path / "twin_gave.gpkg", links_sql)) == 13
@@ -719,20 +711,12 @@ def test_a_reimport_over_the_file_a_listener_wrote_into_warns_of_the_values_it_d
     replaces it (a new file: the listener's values and lorawan_uplinks are gone), and says so first: the values and
     uplinks counted from the messages sent (2 of each of the 13 devices; the first import, over no such file, warns
     of nothing)."""
-    from geotwin.twin.kernel.progress import Reporter
-
-    class Warnings(Reporter):
-        def __init__(self):
-            super().__init__()
-            self.said = []
-
-        def warning(self, message):
-            self.said.append(message)
+    from geotwin.twin.kernel.progress import CollectingReporter
 
     folder = tmp_path / "district"
     generate_district(folder, buildings=10, seed=0, formats=("sensors",))
     sensors = tmp_path / "sensors.gpkg"
-    first = Warnings()
+    first = CollectingReporter()
     write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=CUT), str(sensors), "EPSG:25832",
                   reporter=first)
     imported = rows(sensors, "SELECT count(*) FROM observations")[0][0]
@@ -741,11 +725,11 @@ def test_a_reimport_over_the_file_a_listener_wrote_into_warns_of_the_values_it_d
     counts = _heard(broker, UplinkStore(sensors, load_devices(folder / "sensors.devices.json")), sent, "reimport")
     assert (counts.stored, counts.observations) == (len(sent), len(sent)) == (26, 26)
     assert rows(sensors, "SELECT count(*) FROM observations")[0][0] == imported + 26
-    again = Warnings()
+    again = CollectingReporter()
     write_sensors(*read_exports([folder / "sensors.sta.json"], "EPSG:25832", end=CUT), str(sensors), "EPSG:25832",
                   reporter=again)
-    assert [w for w in first.said if "LoRaWAN" in w] == []
-    assert [w for w in again.said if "LoRaWAN" in w] == [
+    assert [w for w in first.warnings if "LoRaWAN" in w] == []
+    assert [w for w in again.warnings if "LoRaWAN" in w] == [
         f"{sensors} holds 26 values of 26 LoRaWAN uplinks a listener stored (geotwin:listensensors); this import "
         "replaces the file without them, and the network server does not send them again: to keep them, choose "
         "another OUTPUT (a listener that writes into the twin keeps its values across builds)"]
