@@ -55,6 +55,7 @@ from .kernel.schema.twin import (
 from .sensors.linkrules import UNLINKED_REASON
 from .sensors.lorawan import SOURCE as LORAWAN_SOURCE
 from .sensors.lorawan import attribute_euis
+from .sensors.series import statistics
 from .store.base import StoreWriter, TwinStore
 from .store.frames import conform, empty
 from .store.hashing import diff, object_hashes
@@ -759,19 +760,9 @@ def _instants(times: pd.Series) -> list[Any]:
 
 
 def _statistics(obs: pd.DataFrame) -> dict[str, Any]:
-    """A sensor's statistics over its observations as the LoRaWAN listener refreshes them: numeric count, min,
-    mean, max, the first and last time, the non-numeric count and the latest numeric value with its time."""
-    instants = pd.Series(_instants(obs["phenomenon_time"]), index=obs.index)
-    numeric = obs[obs["result"].notna()]
-    latest = instants[numeric.index].idxmax() if len(numeric) else None
-    return {"count": len(numeric), "min": numeric["result"].min() if len(numeric) else None,
-            "mean": numeric["result"].mean() if len(numeric) else None,
-            "max": numeric["result"].max() if len(numeric) else None,
-            "window_start": obs.at[instants.idxmin(), "phenomenon_time"],
-            "window_end": obs.at[instants.idxmax(), "phenomenon_time"],
-            "non_numeric": int(obs["result"].isna().sum()),
-            "latest_value": None if latest is None else numeric.at[latest, "result"],
-            "latest_time": None if latest is None else numeric.at[latest, "phenomenon_time"]}
+    """A sensor's statistics over its observations as the import and the LoRaWAN listener take them
+    (``series.statistics``, in the frame's order)."""
+    return statistics(zip(obs["phenomenon_time"], obs["result"]))
 
 
 def _object_class(ifc_class: object) -> str:

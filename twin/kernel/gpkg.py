@@ -2416,18 +2416,81 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
         con.close()
 
 
+def fid_column(con: sqlite3.Connection, db: str, table: str, fields: Iterable[str]) -> str | None:
+    """The feature id column (the integer primary key) of the table ``table`` of the database ``db`` (``main`` or an
+    attached one) when the table has every one of ``fields``; None when it has no such key or lacks a field.
+
+    Args:
+        con: the connection.
+        db: the database's name on ``con``.
+        table: the table.
+        fields: the columns it must have.
+
+    Returns:
+        The column's name, or None.
+
+    Example:
+        >>> con = sqlite3.connect(":memory:")
+        >>> _ = con.execute("CREATE TABLE links (fid INTEGER PRIMARY KEY, from_id TEXT, to_id TEXT)")
+        >>> fid_column(con, "main", "links", ["from_id", "to_id"]), fid_column(con, "main", "links", ["relation"])
+        ('fid', None)
+    """
+    info = con.execute(f"PRAGMA {db}.table_info({_quote(table)})").fetchall()
+    fid = next((r[1] for r in info if r[5]), None)
+    return fid if fid is not None and set(fields) <= {r[1] for r in info} else None
+
+
+def copy_rows(con: sqlite3.Connection, table: str, source: str, names: Sequence[str], fid: str,
+              where: tuple[str, Any] | None = None, values: dict[str, Any] | None = None) -> int:
+    """Copy the rows of ``part.source`` (the database attached as ``part``) into ``main.table``, columns ``names``,
+    in the order of the source's feature ids ``fid``: one ``INSERT ... SELECT ... ORDER BY fid``, so the copies get
+    the target's next feature ids in that order.
+
+    Args:
+        con: the connection, with the source attached as ``part``.
+        table: the target table.
+        source: the source table.
+        names: the columns copied (the target's and the source's names alike).
+        fid: the source's feature id column (``fid_column``).
+        where: (column, value): only the source's rows with that value.
+        values: constants by column, written instead of the source's values.
+
+    Returns:
+        How many rows were copied.
+
+    Example:
+        >>> con = sqlite3.connect(":memory:")
+        >>> _ = con.execute("ATTACH DATABASE ':memory:' AS part")
+        >>> _ = con.execute("CREATE TABLE part.t (fid INTEGER PRIMARY KEY, name TEXT, layer TEXT)")
+        >>> _ = con.executemany("INSERT INTO part.t VALUES (?, ?, ?)", [(2, "b", "x"), (1, "a", "x"), (3, "c", "y")])
+        >>> _ = con.execute("CREATE TABLE t (fid INTEGER PRIMARY KEY, name TEXT, layer TEXT)")
+        >>> copy_rows(con, "t", "t", ["name", "layer"], "fid", where=("layer", "x"), values={"name": "z"})
+        2
+        >>> copy_rows(con, "t", "t", ["name", "layer"], "fid", where=("layer", "y"))
+        1
+        >>> con.execute("SELECT * FROM t").fetchall()
+        [(1, 'z', 'x'), (2, 'z', 'x'), (3, 'c', 'y')]
+    """
+    values = values or {}
+    picked = ", ".join("?" if n in values else _quote(n) for n in names)
+    condition = f" WHERE {_quote(where[0])} = ?" if where else ""
+    params = [values[n] for n in names if n in values] + ([where[1]] if where else [])
+    con.execute(f"INSERT INTO main.{_quote(table)} ({', '.join(map(_quote, names))}) SELECT {picked} FROM "
+                f"part.{_quote(source)}{condition} ORDER BY {_quote(fid)}", params)
+    return int(con.execute("SELECT changes()").fetchone()[0])
+
+
 def _append_plan(con: sqlite3.Connection, spec: LayerSpec, source: str) -> dict[str, Any] | None:
     """The target's and source's fid columns, the geometry column and its R-tree, when append_rows can copy from the
     source's table ``source``."""
     plan: dict[str, Any] = {"source": source}
     for db, name in (("main", spec.name), ("part", source)):
-        info = con.execute(f"PRAGMA {db}.table_info({_quote(name)})").fetchall()
-        plan[db] = next((r[1] for r in info if r[5]), None)
+        plan[db] = fid_column(con, db, name, spec.fields)
         geom = con.execute(f"SELECT column_name FROM {db}.gpkg_geometry_columns WHERE table_name = ?",
                            (name,)).fetchone() if con.execute(
             f"SELECT 1 FROM {db}.sqlite_master WHERE name = 'gpkg_geometry_columns'").fetchone() else None
         plan[db + "_geom"] = geom[0] if geom else None
-        if plan[db] is None or not set(spec.fields) <= {r[1] for r in info}:
+        if plan[db] is None:
             return None
     plan["geom"] = plan["main_geom"]
     if plan["geom"] != plan["part_geom"] or (plan["geom"] and source != spec.name):
@@ -2447,11 +2510,10 @@ def _append_plan(con: sqlite3.Connection, spec: LayerSpec, source: str) -> dict[
 
 def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any], where: tuple[str, Any] | None,
                  values: dict[str, Any]) -> int:
-    table, geom, source = _quote(spec.name), plan["geom"], _quote(plan["source"])
+    table, geom = _quote(spec.name), plan["geom"]
     names = ([geom] if geom else []) + list(spec.fields)
-    picked = ", ".join("?" if n in values else _quote(n) for n in names)
     condition = f" WHERE {_quote(where[0])} = ?" if where else ""
-    params = [values[n] for n in names if n in values] + ([where[1]] if where else [])
+    params = [where[1]] if where else []
     before = con.execute(f"SELECT coalesce(max({_quote(plan['main'])}), 0) FROM main.{table}").fetchone()[0]
     # GDAL's R-tree triggers call its SQL functions (ST_IsEmpty, ST_MinX, …), which plain SQLite lacks: the insert
     # trigger is set aside, and the source's index entries copied instead; its feature count trigger (a row of
@@ -2462,14 +2524,12 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
     for name, _ in triggers:
         con.execute(f"DROP TRIGGER main.{_quote(name)}")
     fid = _quote(plan["part"])
-    con.execute(f"INSERT INTO main.{table} ({', '.join(map(_quote, names))}) SELECT {picked} FROM part.{source}"
-                f"{condition} ORDER BY {fid}", params)
-    count = con.execute("SELECT changes()").fetchone()[0]
+    count = copy_rows(con, spec.name, plan["source"], names, plan["part"], where, values)
     if geom and count:
         if where:   # fids of the copied rows in their order: the k-th copied row became fid before + k
             con.execute("CREATE TEMP TABLE _copied (k INTEGER PRIMARY KEY, src INTEGER UNIQUE)")
             con.execute(f"INSERT INTO _copied (src) SELECT {fid} FROM part.{table}{condition} ORDER BY {fid}",
-                        params[len(params) - 1:])
+                        params)
             source = (f"SELECT m.k + {int(before)}, r.minx, r.maxx, r.miny, r.maxy FROM _copied m JOIN "
                       f"part.{_quote(plan['rtree'])} r ON r.id = m.src ORDER BY m.k")
         else:

@@ -750,15 +750,11 @@ class _Staged:
 
     def _stage(self, con: Any) -> bool:
         for table, spec, layer in self._tables:
-            info = con.execute(f'PRAGMA part.table_info("{spec.name}")').fetchall()
-            fid = next((r[1] for r in info if r[5]), None)
-            if fid is None or not set(spec.fields) <= {r[1] for r in info}:
+            fid = gpkg.fid_column(con, "part", spec.name, spec.fields)
+            if fid is None:
                 return False
-            columns = ", ".join(f'"{c}"' for c in spec.fields)
-            condition = " WHERE layer = ?" if layer else ""
-            con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM part."{spec.name}"{condition} '
-                        f'ORDER BY "{fid}"', (layer,) if layer else ())
-            self.rows[table] += int(con.execute("SELECT changes()").fetchone()[0])
+            self.rows[table] += gpkg.copy_rows(con, table, spec.name, list(spec.fields), fid,
+                                               ("layer", layer) if layer else None)
         return True
 
     def close(self) -> None:

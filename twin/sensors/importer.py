@@ -329,14 +329,14 @@ def write_sensors(series: list[Series], issues: list[Issue], output: str, crs: s
             link = linker.link(point, {
                 "sensor_name": s.sensor_name, "datastream_name": s.datastream_name,
                 "observed_property": s.observed_property, "attributes": s.attributes})
-            times = sorted(s.times)
+            stats = s.stats()
             row = {
                 "sensor_key": s.key, "sensor_id": s.sensor_id, "sensor_name": s.sensor_name,
                 "datastream_id": s.datastream_id, "datastream_name": s.datastream_name,
                 "observed_property": s.observed_property, "unit_name": s.unit_name, "unit_symbol": s.unit_symbol,
-                "unit_definition": s.unit_definition, "unit_known": s.unit_known, **s.stats(),
-                "window_start": _utc_text(start or (times[0] if times else None)),
-                "window_end": _utc_text(end or (times[-1] if times else None)),
+                "unit_definition": s.unit_definition, "unit_known": s.unit_known, **stats,
+                "window_start": _utc_text(start) if start else stats["window_start"],
+                "window_end": _utc_text(end) if end else stats["window_end"],
                 "self_link": s.self_link, "source": s.source, **link,
                 "attributes": json.dumps(s.attributes, ensure_ascii=False, default=str) if s.attributes else None,
             }

@@ -47,7 +47,7 @@ from ..kernel.numeric import to_number
 from ..kernel.schema.sensors import LORAWAN_UPLINKS, OBSERVATIONS, SENSOR_ISSUES, SENSORS
 from .importer import Link, LinkLayers, SensorLinker
 from .linkrules import UNLINKED_REASON
-from .series import KNOWN_UNITS, parse_time
+from .series import KNOWN_UNITS, parse_time, statistics
 
 
 class _Rows(Protocol):
@@ -573,6 +573,11 @@ class Counts:
                 f"{self.duplicates} duplicates, {self.unknown} from unknown devices, {self.malformed} malformed")
 
 
+#: the statistics columns of ``sensors`` the listener refreshes, in the order of its UPDATE
+_STATISTICS = ("count", "min", "mean", "max", "window_start", "window_end", "non_numeric", "latest_value",
+               "latest_time")
+
+
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -803,19 +808,12 @@ class UplinkStore:
             device = self.devices[eui]
             for prop in device.properties:
                 key = self.key(device, prop)
-                agg = self._x(
-                    "SELECT count(result), min(result), avg(result), max(result), min(phenomenon_time), "
-                    "max(phenomenon_time), sum(CASE WHEN result IS NULL THEN 1 ELSE 0 END) FROM observations "
-                    "WHERE sensor_key = ?",
-                    (key,)).fetchone()
-                latest = self._x(
-                    "SELECT result, phenomenon_time FROM observations WHERE sensor_key = ? AND result IS NOT NULL "
-                    "ORDER BY phenomenon_time DESC LIMIT 1", (key,)).fetchone()
+                stats = statistics(self._x("SELECT phenomenon_time, result FROM observations WHERE sensor_key = ? "
+                                           "ORDER BY fid", (key,)))
                 self._x(
                     "UPDATE sensors SET \"count\" = ?, \"min\" = ?, \"mean\" = ?, \"max\" = ?, window_start = ?, "
                     "window_end = ?, non_numeric = ?, latest_value = ?, latest_time = ? WHERE sensor_key = ?",
-                    (agg[0], agg[1], agg[2], agg[3], agg[4], agg[5], agg[6] or 0,
-                     latest[0] if latest else None, latest[1] if latest else None, key))
+                    (*(stats[c] for c in _STATISTICS), key))
         self.db.commit()
         self._touched = set()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -65,16 +66,85 @@ class Series:
         self.obs_ids.append(obs_id)
         return value is not None
 
-    def stats(self) -> dict[str, float | str | None]:
-        """latest (by time) numeric value and time, min/mean/max/count, non-numeric count."""
-        pairs = sorted(((t, v) for t, v in zip(self.times, self.values) if v is not None), key=lambda p: p[0])
-        out: dict[str, float | str | None] = {"count": len(pairs), "non_numeric": sum(v is None for v in self.values),
-               "latest_value": None, "latest_time": None, "min": None, "mean": None, "max": None}
-        if pairs:
-            vals = [v for _, v in pairs]
-            out.update(latest_value=pairs[-1][1], latest_time=pairs[-1][0].isoformat().replace("+00:00", "Z"),
-                       min=min(vals), max=max(vals), mean=math.fsum(vals) / len(vals))
-        return out
+    def stats(self) -> dict[str, Any]:
+        """The sensor's statistics over its observations (``statistics``), times as UTC text (``...Z``)."""
+        return statistics(zip(self.times, self.values))
+
+
+def statistics(observations: Iterable[tuple[object, object]]) -> dict[str, Any]:
+    """A sensor's statistics, the one definition the import, the build and the LoRaWAN listener share.
+
+    ``count``, ``min``, ``mean`` (the exactly rounded sum, ``math.fsum``, over the count) and ``max`` of the numeric
+    results; ``non_numeric``: the results None or NaN; ``window_start`` and ``window_end``: the earliest and the latest
+    time of all observations; ``latest_value`` and ``latest_time``: the numeric result at the latest time. Times are
+    compared as instants (``...Z``, ``+00:00`` and ``+02:00`` alike); of equal instants the earliest is the first
+    observation given, the latest the last one. A time is returned as given (a datetime as UTC text ``...Z``); a time
+    that is no time counts in the numbers but is never the earliest or latest.
+
+    Args:
+        observations: ``(phenomenon time, result)`` in the order they were stored: a time as stored (text) or a
+            datetime, a result a number, or None, NaN or anything else when it is not numeric.
+
+    Returns:
+        The statistics by ``sensors`` column; without a numeric result the numbers and the latest are None.
+
+    Example:
+        >>> stats = statistics([("2026-07-01T10:00:00Z", 2.0), ("2026-07-01T11:30:00+02:00", 1.0),
+        ...                     ("2026-07-01T10:00:00+00:00", 4.0), ("2026-07-01T11:00:00Z", None)])
+        >>> stats["count"], stats["non_numeric"], stats["min"], stats["mean"], stats["max"]
+        (3, 1, 1.0, 2.3333333333333335, 4.0)
+        >>> stats["latest_value"], stats["latest_time"], stats["window_start"], stats["window_end"]
+        (4.0, '2026-07-01T10:00:00+00:00', '2026-07-01T11:30:00+02:00', '2026-07-01T11:00:00Z')
+        >>> statistics([])["count"], statistics([])["latest_time"]
+        (0, None)
+    """
+    values: list[float] = []
+    non_numeric = 0
+    first = last = latest = None   # (instant, time as given, numeric result or None)
+    for when, result in observations:
+        value = float(result) if isinstance(result, (int, float)) and not isinstance(result, bool) else math.nan
+        if value == value:
+            values.append(value)
+        else:
+            non_numeric += 1
+        instant = _instant(when)
+        if instant is None:
+            continue
+        entry = (instant, when, value)
+        if first is None or instant < first[0]:
+            first = entry
+        if last is None or instant >= last[0]:
+            last = entry
+        if value == value and (latest is None or instant >= latest[0]):
+            latest = entry
+    return {"count": len(values), "non_numeric": non_numeric,
+            "min": min(values) if values else None, "mean": math.fsum(values) / len(values) if values else None,
+            "max": max(values) if values else None,
+            "window_start": None if first is None else _time_text(first[1]),
+            "window_end": None if last is None else _time_text(last[1]),
+            "latest_value": None if latest is None else latest[2],
+            "latest_time": None if latest is None else _time_text(latest[1])}
+
+
+def _instant(when: object) -> datetime | None:
+    """A stored time as an aware UTC instant, None when it is none."""
+    if isinstance(when, datetime):
+        return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    if isinstance(when, str):   # the fast path for a stored ISO time with its offset (aware times compare as instants)
+        try:
+            parsed = datetime.fromisoformat(when)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    try:
+        return parse_time(when)
+    except (TypeError, ValueError):
+        return None
+
+
+def _time_text(when: object) -> object:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z") if isinstance(when, datetime) else when
 
 
 def parse_time(text: object, naive_tz: tzinfo = UTC) -> datetime:
