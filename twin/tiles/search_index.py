@@ -307,20 +307,26 @@ class ShardWriter:
             sorted({shard_key(w, self.splits) for w in found} - self.skip)
         self.add_line(_dumps(list(row)), keys)
 
-    def add_line(self, line: str, keys: Iterable[str]) -> None:
+    def add_line(self, line: str, keys: Sequence[str]) -> None:
         """List one row, already JSON (``line``), in the shards ``keys`` (rows come in id order)."""
+        pending = self.pending
         for key in keys:
-            self.pending.setdefault(key, []).append(line)
-            self.counts[key] = self.counts.get(key, 0) + 1
-            self.held += 1
+            lines = pending.get(key)
+            if lines is None:
+                pending[key] = [line]
+            else:
+                lines.append(line)
+        self.held += len(keys)
         self.buildings += 1
         if self.held >= self.flush_lines:
             self._flush()
 
     def _flush(self) -> None:
         for key in sorted(self.pending):
-            with open(self.folder / _ROWS_DIR / shard_file(key), "a", encoding="utf-8") as out:
-                out.write("".join(f"{line}\n" for line in self.pending[key]))
+            lines = self.pending[key]
+            self.counts[key] = self.counts.get(key, 0) + len(lines)
+            with open(self.folder / _ROWS_DIR / shard_file(key), "a", encoding="utf-8", newline="\n") as out:
+                out.write("\n".join(lines) + "\n")
         self.pending, self.held = {}, 0
 
     def close(self) -> dict[str, Any]:
@@ -329,12 +335,14 @@ class ShardWriter:
         head = _dumps({"version": SEARCH_VERSION, "columns": list(SEARCH_COLUMNS)})[:-1] + ',"rows":['
         for key in sorted(self.counts):
             rows = self.folder / _ROWS_DIR / shard_file(key)
-            with open(self.folder / shard_file(key), "w", encoding="utf-8") as out, \
-                    open(rows, encoding="utf-8") as lines:
+            with open(self.folder / shard_file(key), "w", encoding="utf-8", newline="\n") as out, \
+                    open(rows, encoding="utf-8", newline="\n") as lines:
                 out.write(head)
-                for i, line in enumerate(lines):
-                    out.write(("," if i else "") + line.rstrip("\n"))
-                out.write("]}")
+                last = ""   # the rows' lines joined by commas: each line break but the last one a comma
+                for chunk in iter(lambda: lines.read(1 << 20), ""):
+                    out.write(last)
+                    last = chunk.replace("\n", ",")
+                out.write(last[:-1] + "]}")
         shutil.rmtree(self.folder / _ROWS_DIR)
         shards: dict[str, dict[str, Any]] = {key: {"split": True} for key in self.splits}
         shards.update({key: {"file": shard_file(key), "rows": self.counts[key]} for key in self.counts})
@@ -495,28 +503,23 @@ def sort_key(fid: str) -> str:
     return "".join(f"\x01{chr(0x20 + ord(c))}" if c < "\x10" else c for c in fid)
 
 
-def _tally(found: Sequence[str], n: int, count: Counter[str], longer: Counter[str]) -> None:
+def _tally(found: Sequence[str], n: int, count: Counter[str], whole: Counter[str]) -> None:
     """Add ``n`` buildings whose words of one shard prefix (``w[:SHARD_PREFIX]``) are ``found`` to the counts of
     every prefix a planning pass counts (``plan_splits``: the first ``SHARD_PREFIX`` characters, then each longer
-    one), and to ``longer`` of the prefixes they have a longer word under."""
+    one), and to ``whole`` of the prefixes that are their only word starting so (the rest have a longer one)."""
     if len(found) == 1:   # most: no prefix shared by two words
         word = found[0]
         for k in range(SHARD_PREFIX, len(word)):
-            prefix = word[:k]
-            count[prefix] += n
-            longer[prefix] += n
-        count[word if len(word) >= SHARD_PREFIX else word[:SHARD_PREFIX]] += n
+            count[word[:k]] += n
+        count[word] += n
+        whole[word] += n
         return
-    keys: set[str] = set()
-    longs: set[str] = set()
-    for word in found:
-        for k in range(SHARD_PREFIX, len(word)):
-            longs.add(word[:k])
-        keys.add(word)
+    keys = set(found)
+    longs = {word[:k] for word in found for k in range(SHARD_PREFIX, len(word))}
     for key in keys | longs:
         count[key] += n
-    for key in longs:
-        longer[key] += n
+    for key in keys - longs:
+        whole[key] += n
 
 
 def _grouped(found: Sequence[str]) -> list[tuple[str, ...]]:
@@ -570,19 +573,19 @@ def write_part_table(path: Path, table: Iterable[Sequence[Any]]) -> int:
             singles.update(found)
         else:
             tally.update(_grouped(found))
-        long = " ".join(w for w in found if len(w) > SHARD_PREFIX)
+        long = " ".join([w for w in found if len(w) > SHARD_PREFIX])
         rows.append(f"{key}\x00{' '.join(groups)}\x00{long}\x00{_dumps(list(row[:-1]))}\n")
         if parent:
             pending.append(f"{key}\x00{sort_key(parent)}\x00{' '.join(found)}\n")
     count: Counter[str] = Counter()
-    longer: Counter[str] = Counter()
+    whole: Counter[str] = Counter()
     for word, n in singles.items():
-        _tally((word,), n, count, longer)
+        _tally((word,), n, count, whole)
     for found_words, n in tally.items():
-        _tally(found_words, n, count, longer)
+        _tally(found_words, n, count, whole)
     levels: dict[int, list[str]] = {}
-    for prefix, n in sorted(count.items()):
-        levels.setdefault(max(SHARD_PREFIX, len(prefix)), []).append(f"{prefix}:{n}:{longer[prefix]}")
+    for prefix, n in sorted(count.items()):   # n: buildings with a word starting so; the last: with a longer one
+        levels.setdefault(max(SHARD_PREFIX, len(prefix)), []).append(f"{prefix}:{n}:{n - whole[prefix]}")
     sections = ["".join(pending), "".join(f"{k}\n" for k, _ in keyed)]
     sections += [" ".join(levels.get(k, [])) + "\n" for k in range(SHARD_PREFIX, max(levels, default=1) + 1)]
     blobs = [s.encode("utf-8") for s in [*sections, "".join(rows)]]
@@ -685,10 +688,10 @@ def _plan_parts(parts: Sequence[_Part], dropped: Iterable[list[str]],
     """``plan_splits`` from the partitions' prefix counts (less those of the dropped rows): the first level summed
     whole, each later one only under the prefixes split by the level before."""
     minus: Counter[str] = Counter()
-    minus_longer: Counter[str] = Counter()
+    minus_whole: Counter[str] = Counter()
     for found in dropped:
         for group in _grouped(found):
-            _tally(group, 1, minus, minus_longer)
+            _tally(group, 1, minus, minus_whole)
     splits: set[str] = set()
     broad: set[str] = set()
     grown: list[str] | None = None
@@ -705,7 +708,7 @@ def _plan_parts(parts: Sequence[_Part], dropped: Iterable[list[str]],
                 count[prefix] += int(n)
                 longer[prefix] += int(m)
         full = {k for k, n in count.items() if n - minus[k] > shard_rows}
-        broad |= {k for k in full if longer[k] - minus_longer[k] <= 0}
+        broad |= {k for k in full if longer[k] - (minus[k] - minus_whole[k]) <= 0}
         grown = sorted(full - broad)
         splits.update(grown)
     return frozenset(splits), frozenset(broad)
