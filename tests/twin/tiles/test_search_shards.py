@@ -5,7 +5,10 @@ node computes from the GeoPackage's buildings with the page's functions; the pag
 query's words, descending into split shards (node, and its Python mirror here); on 40,000 synthetic buildings the
 streaming merge of partition row files writes the same bytes as the whole table at once, with the coordinator's
 memory bounded (tracemalloc), full shards split until each lists at most the limit (unless all its words are one),
-and every shard and every query checked by brute force; a lost shard row file fails."""
+and every shard and every query checked by brute force; a lost shard row file fails. The partitions' files: ids that
+sort apart from their rows' JSON (and with line breaks) merge in id order, an empty partition changes nothing, a part
+left out by the root (its building in another partition) is not counted when the shards are split, and a missing or
+broken file is named."""
 from __future__ import annotations
 
 import json
