@@ -672,15 +672,20 @@ class _Part:
 
 def _dropped(parts: Sequence[_Part]) -> dict[str, list[str]]:
     """The pending rows whose parent some partition lists (their building stands for them): sort key -> words."""
-    pending = [line.split("\x00") for p in parts for line in p.lines("pending")]
-    wanted = {parent for _, parent, _ in pending}
+    pending = [line for p in parts for line in p.lines("pending")]   # one text each
+    wanted = {line.split("\x00", 2)[1] for line in pending}
     present: set[str] = set()
     for part in parts:
         if wanted:
             present |= wanted.intersection(part.lines("ids"))
         else:
             part.skip("ids")
-    return {key: found.split(" ") if found else [] for key, parent, found in pending if parent in present}
+    dropped: dict[str, list[str]] = {}
+    for line in pending:
+        key, parent, found = line.split("\x00")
+        if parent in present:
+            dropped[key] = found.split(" ") if found else []
+    return dropped
 
 
 def _plan_parts(parts: Sequence[_Part], dropped: Iterable[list[str]],
