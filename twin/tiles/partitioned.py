@@ -95,7 +95,7 @@ from .glb import meshopt_available
 from .incremental import CONTENT_VERSION, Previous, digest
 from .plantable import Aggregate, PlanRows
 from .resume import WorkFolder, kept_summary, part_name, save_part
-from .search_index import PARTS_DIR, merge_search_index, write_part_rows
+from .search_index import PART_SUFFIX, PARTS_DIR, merge_search_index, write_part_rows
 from .source import attribute_rows, row_id
 from .subtree import subtree_bytes
 from .tileset import explicit_tile, tileset_json, write_viewer
@@ -1014,7 +1014,7 @@ def _run_task(store_target: str, plan: ExportPlan, task: Task, work_dir: Path) -
 
 def _search_part(task: Task) -> str:
     """The task's search index rows file (``search_index.write_part_rows``), relative to its folder."""
-    return f"{PARTS_DIR}/{part_name(task.key)}.jsonl"
+    return f"{PARTS_DIR}/{part_name(task.key)}{PART_SUFFIX}"
 
 
 def _tile_task(plan: ExportPlan, task: Task, key: str, frames: dict[str, Any], work_dir: Path) -> SubtreeSummary:

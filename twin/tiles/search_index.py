@@ -19,20 +19,27 @@ two or more characters is found in its prefix's shard (descending into split sha
 with a word starting so; the viewer loads the smallest shard of the query's words and filters it with all of them.
 A building part is listed only when its building has no geometry of its own (else the building stands for it).
 The single export (``export_3dtiles``) writes the shards with the viewer. The partitioned export writes them too,
-streaming: each partition writes its buildings' rows (``part_rows``, with each part's parent) into ``PARTS_DIR``,
-one JSON line each in id order, and the root merges them (``merge_search_index``) into per-shard row files in
-bounded batches: the same files, byte for byte.
+streaming: each partition writes its buildings' rows (``part_rows``, with each part's parent) into ``PARTS_DIR``
+already folded (``write_part_table``: each row's JSON with its words' shard prefixes, in id order, and the
+partition's buildings per word prefix of every length), and the root, reading each file once
+(``merge_search_index``), sums the prefix counts to plan the split shards, leaves out the parts whose building
+another partition lists, and merges the rows in id order into per-shard row files in bounded batches: the same
+files, byte for byte.
 """
 from __future__ import annotations
 
 import heapq
+import io
 import json
 import os
 import re
 import shutil
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from contextlib import ExitStack
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyproj import Transformer
 
+from ..kernel.errors import GeoTwinError
 from .frame import EnuFrame
 
 SEARCH_DIR = "search"
@@ -51,7 +59,10 @@ SHARD_PREFIX = 2              # a shard: the buildings with a word starting with
 SHARD_ROWS = 20_000           # a fuller shard is split by its next characters (unless all its words are one)
 FLUSH_LINES = 50_000          # shard rows held before they are appended to their shards' row files
 PARTS_DIR = ".search-parts"   # the partitioned export's rows per partition (kept for the next export's reuse)
+PART_FORMAT = 2               # of a partition's rows file (``write_part_table``)
+PART_SUFFIX = f".part{PART_FORMAT}"   # its name's end (an earlier format's file is not taken for one)
 _PLAN_LINES = 4_096           # distinct word lines held while a planning pass merges equal ones
+_MEMO_WORDS = 4_096           # words whose shard the merge remembers (then forgets all)
 _ROWS_DIR = ".rows"           # the shards' row files while the index is written (in SEARCH_DIR, removed after)
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _MARKS = re.compile("[\u0300-\u036f]")
@@ -292,21 +303,30 @@ class ShardWriter:
     def add(self, row: Sequence[Any], found: Sequence[str] | None = None) -> None:
         """List one row (``SEARCH_COLUMNS``; rows come in id order) in the shard of each of its words (``found``:
         its words when known)."""
-        line = _dumps(list(row))
         keys = shard_keys(row, self.splits, self.broad) if found is None else \
             sorted({shard_key(w, self.splits) for w in found} - self.skip)
+        self.add_line(_dumps(list(row)), keys)
+
+    def add_line(self, line: str, keys: Sequence[str]) -> None:
+        """List one row, already JSON (``line``), in the shards ``keys`` (rows come in id order)."""
+        pending = self.pending
         for key in keys:
-            self.pending.setdefault(key, []).append(line)
-            self.counts[key] = self.counts.get(key, 0) + 1
-            self.held += 1
+            lines = pending.get(key)
+            if lines is None:
+                pending[key] = [line]
+            else:
+                lines.append(line)
+        self.held += len(keys)
         self.buildings += 1
         if self.held >= self.flush_lines:
             self._flush()
 
     def _flush(self) -> None:
         for key in sorted(self.pending):
-            with open(self.folder / _ROWS_DIR / shard_file(key), "a", encoding="utf-8") as out:
-                out.write("".join(f"{line}\n" for line in self.pending[key]))
+            lines = self.pending[key]
+            self.counts[key] = self.counts.get(key, 0) + len(lines)
+            with open(self.folder / _ROWS_DIR / shard_file(key), "a", encoding="utf-8", newline="\n") as out:
+                out.write("\n".join(lines) + "\n")
         self.pending, self.held = {}, 0
 
     def close(self) -> dict[str, Any]:
@@ -315,12 +335,14 @@ class ShardWriter:
         head = _dumps({"version": SEARCH_VERSION, "columns": list(SEARCH_COLUMNS)})[:-1] + ',"rows":['
         for key in sorted(self.counts):
             rows = self.folder / _ROWS_DIR / shard_file(key)
-            with open(self.folder / shard_file(key), "w", encoding="utf-8") as out, \
-                    open(rows, encoding="utf-8") as lines:
+            with open(self.folder / shard_file(key), "w", encoding="utf-8", newline="\n") as out, \
+                    open(rows, encoding="utf-8", newline="\n") as lines:
                 out.write(head)
-                for i, line in enumerate(lines):
-                    out.write(("," if i else "") + line.rstrip("\n"))
-                out.write("]}")
+                last = ""   # the rows' lines joined by commas: each line break but the last one a comma
+                for chunk in iter(lambda: lines.read(1 << 20), ""):
+                    out.write(last)
+                    last = chunk.replace("\n", ",")
+                out.write(last[:-1] + "]}")
         shutil.rmtree(self.folder / _ROWS_DIR)
         shards: dict[str, dict[str, Any]] = {key: {"split": True} for key in self.splits}
         shards.update({key: {"file": shard_file(key), "rows": self.counts[key]} for key in self.counts})
@@ -459,9 +481,127 @@ def search_rows(rows: Sequence[dict[str, Any]], lo: NDArray[Any], hi: NDArray[An
     return [r[:-1] for r in part_rows(rows, lo, hi, frame) if not (r[-1] and r[-1] in ids)]
 
 
+def sort_key(fid: str) -> str:
+    """An id as text that sorts as the id does when a line starts with it and ``\\x00`` ends it: each character
+    below U+0010 (line breaks, tabs) written as U+0001 and one printable character, so no line break, tab or
+    ``\\x00`` is left in it.
+
+    Args:
+        fid: a building's id.
+
+    Returns:
+        The sort key.
+
+    Example:
+        >>> sorted(["a", "a!", "a\\n"], key=sort_key) == sorted(["a", "a!", "a\\n"])
+        True
+        >>> sort_key("B\\n1")
+        'B\\x01*1'
+    """
+    if fid.isprintable():
+        return fid
+    return "".join(f"\x01{chr(0x20 + ord(c))}" if c < "\x10" else c for c in fid)
+
+
+def _tally(found: Sequence[str], n: int, count: Counter[str], whole: Counter[str]) -> None:
+    """Add ``n`` buildings whose words of one shard prefix (``w[:SHARD_PREFIX]``) are ``found`` to the counts of
+    every prefix a planning pass counts (``plan_splits``: the first ``SHARD_PREFIX`` characters, then each longer
+    one), and to ``whole`` of the prefixes that are their only word starting so (the rest have a longer one)."""
+    if len(found) == 1:   # most: no prefix shared by two words
+        word = found[0]
+        for k in range(SHARD_PREFIX, len(word)):
+            count[word[:k]] += n
+        count[word] += n
+        whole[word] += n
+        return
+    keys = set(found)
+    longs = {word[:k] for word in found for k in range(SHARD_PREFIX, len(word))}
+    for key in keys | longs:
+        count[key] += n
+    for key in keys - longs:
+        whole[key] += n
+
+
+def _grouped(found: Sequence[str]) -> list[tuple[str, ...]]:
+    """The sorted words ``found`` grouped by their first ``SHARD_PREFIX`` characters."""
+    groups: dict[str, list[str]] = {}
+    for word in found:
+        groups.setdefault(word[:SHARD_PREFIX], []).append(word)
+    return [tuple(g) for g in groups.values()]
+
+
+def write_part_table(path: Path, table: Iterable[Sequence[Any]]) -> int:
+    """Write one partition's rows (``part_rows``: each row followed by its building's parent id) to ``path``
+    as the root merges them (``merge_search_index``), reading it once: a header line (JSON: the format, the byte
+    size of each section), then the sections. ``pending``: a row whose parent is in another partition (or in
+    none; a row whose parent is here is left out): ``sort key \\x00 parent's sort key \\x00 words``. ``ids``: the
+    sort key of every row (``sort_key``), which the pending rows of other partitions look up. ``levels``: per
+    prefix length from ``SHARD_PREFIX`` on, one line ``prefix:buildings:with a longer word`` (space separated,
+    sorted) that the root sums to plan the split shards. ``rows``: one line per listed row in id order,
+    ``sort key \\x00 its words' shard prefixes \\x00 its words longer than those \\x00 the shard row (JSON)``.
+
+    Args:
+        path: the file (its folder is created).
+        table: the rows (``SEARCH_COLUMNS`` and the parent id), any order, each id once.
+
+    Returns:
+        The number of rows.
+
+    Example:
+        >>> import tempfile
+        >>> path = Path(tempfile.mkdtemp()) / PARTS_DIR / f"0-0-0{PART_SUFFIX}"
+        >>> row = ["", "", 8.4, 49.0, 1.0, 1.0]
+        >>> write_part_table(path, [["B2", *row, ""], ["B1_p", *row, "B1"]])
+        2
+        >>> path.read_text(encoding="utf-8").splitlines()[1]
+        'B1_p\\x00B1\\x00b1 p'
+    """
+    keyed = [(sort_key(str(r[0])), r) for r in table]
+    keyed.sort(key=itemgetter(0))
+    local = {str(r[0]) for _, r in keyed}
+    pending: list[str] = []
+    rows: list[str] = []
+    singles: Counter[str] = Counter()   # a word alone under its prefix in a row: the rows
+    tally: Counter[tuple[str, ...]] = Counter()   # the words under one prefix of a row: the rows
+    for key, row in keyed:
+        parent = str(row[-1])
+        if parent and parent in local:
+            continue   # its building stands for it (as the root would decide)
+        found = sorted(set(words(f"{row[0]} {row[1]} {row[2]}")))
+        groups = dict.fromkeys([w[:SHARD_PREFIX] for w in found])   # sorted, as the words are
+        if len(groups) == len(found):
+            singles.update(found)
+        else:
+            tally.update(_grouped(found))
+        long = " ".join([w for w in found if len(w) > SHARD_PREFIX])
+        rows.append(f"{key}\x00{' '.join(groups)}\x00{long}\x00{_dumps(list(row[:-1]))}\n")
+        if parent:
+            pending.append(f"{key}\x00{sort_key(parent)}\x00{' '.join(found)}\n")
+    count: Counter[str] = Counter()
+    whole: Counter[str] = Counter()
+    for word, n in singles.items():
+        _tally((word,), n, count, whole)
+    for found_words, n in tally.items():
+        _tally(found_words, n, count, whole)
+    levels: dict[int, list[str]] = {}
+    for prefix, n in sorted(count.items()):   # n: buildings with a word starting so; the last: with a longer one
+        levels.setdefault(max(SHARD_PREFIX, len(prefix)), []).append(f"{prefix}:{n}:{n - whole[prefix]}")
+    sections = ["".join(pending), "".join(f"{k}\n" for k, _ in keyed)]
+    sections += [" ".join(levels.get(k, [])) + "\n" for k in range(SHARD_PREFIX, max(levels, default=1) + 1)]
+    blobs = [s.encode("utf-8") for s in [*sections, "".join(rows)]]
+    head = {"format": PART_FORMAT, "rows": len(rows), "pending": len(blobs[0]), "ids": len(blobs[1]),
+            "levels": [len(b) for b in blobs[2:-1]], "bytes": len(blobs[-1])}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        out.write((_dumps(head) + "\n").encode("utf-8"))
+        for blob in blobs:
+            out.write(blob)
+    return len(keyed)
+
+
 def write_part_rows(path: Path, rows: Sequence[dict[str, Any]], lo: NDArray[Any], hi: NDArray[Any],
                     frame: EnuFrame) -> int:
-    """Write one partition's ``part_rows`` to ``path``, one JSON line per building, sorted by id.
+    """Write one partition's ``part_rows`` to ``path`` for the root's merge (``write_part_table``).
 
     Args:
         path: the file (its folder is created).
@@ -475,49 +615,135 @@ def write_part_rows(path: Path, rows: Sequence[dict[str, Any]], lo: NDArray[Any]
 
     Example:
         >>> import tempfile
-        >>> path = Path(tempfile.mkdtemp()) / PARTS_DIR / "0-0-0.jsonl"
+        >>> path = Path(tempfile.mkdtemp()) / PARTS_DIR / f"0-0-0{PART_SUFFIX}"
         >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))
         >>> write_part_rows(path, [{"id": "B2"}, {"id": "B1"}], np.zeros((2, 3)), np.ones((2, 3)), frame)
         2
-        >>> [json.loads(line)[0] for line in path.read_text(encoding="utf-8").splitlines()]
+        >>> [line.split("\\x00")[0] for line in path.read_text(encoding="utf-8").splitlines()[-2:]]
         ['B1', 'B2']
     """
-    table = sorted(part_rows(rows, lo, hi, frame), key=lambda r: str(r[0]))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as out:
-        for row in table:
-            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-    return len(table)
+    return write_part_table(path, part_rows(rows, lo, hi, frame))
 
 
-def _lines(path: Path) -> Iterator[list[Any]]:
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                yield json.loads(line)
+class _Part:
+    """One partition's file (``write_part_table``) read once, section by section."""
+
+    def __init__(self, path: Path, stack: ExitStack) -> None:
+        self.path = path
+        try:
+            self.file = stack.enter_context(open(path, "rb"))
+        except OSError as err:
+            raise GeoTwinError(f"{path}: no search index rows ({err.strerror}): export its partition again") from err
+        try:
+            head = json.loads(self.file.readline(1 << 16))
+            ok = head["format"] == PART_FORMAT and os.fstat(self.file.fileno()).st_size == self.file.tell() + \
+                head["pending"] + head["ids"] + sum(head["levels"]) + head["bytes"]
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise GeoTwinError(f"{path}: not a whole search index rows file of format {PART_FORMAT}: "
+                               "export its partition again")
+        self.head = head
+        self.level = SHARD_PREFIX   # the next level line
+
+    def lines(self, name: str) -> list[str]:
+        """The lines of the section ``name`` (pending or ids)."""
+        return self.file.read(self.head[name]).decode("utf-8").split("\n")[:-1]
+
+    def skip(self, name: str) -> None:
+        self.file.seek(self.head[name], os.SEEK_CUR)
+
+    def entries(self) -> list[str]:
+        """The next level's prefix counts (sorted ``prefix:buildings:longer``), the first ``SHARD_PREFIX``."""
+        sizes = self.head["levels"]
+        index = self.level - SHARD_PREFIX
+        self.level += 1
+        if index >= len(sizes):
+            return []
+        text = self.file.read(sizes[index]).decode("utf-8").rstrip("\n")
+        return text.split(" ") if text else []
+
+    def rows(self) -> Iterator[str]:
+        """The rows section's lines (after the levels not read)."""
+        self.file.seek(sum(self.head["levels"][self.level - SHARD_PREFIX:]), os.SEEK_CUR)
+        self.level = SHARD_PREFIX + len(self.head["levels"])
+        yield from io.TextIOWrapper(self.file, encoding="utf-8", newline="\n")
+
+
+def _dropped(parts: Sequence[_Part]) -> dict[str, list[str]]:
+    """The pending rows whose parent some partition lists (their building stands for them): sort key -> words."""
+    pending = [line for p in parts for line in p.lines("pending")]   # one text each
+    wanted = {line.split("\x00", 2)[1] for line in pending}
+    present: set[str] = set()
+    for part in parts:
+        if wanted:
+            present |= wanted.intersection(part.lines("ids"))
+        else:
+            part.skip("ids")
+    dropped: dict[str, list[str]] = {}
+    for line in pending:
+        key, parent, found = line.split("\x00")
+        if parent in present:
+            dropped[key] = found.split(" ") if found else []
+    return dropped
+
+
+def _plan_parts(parts: Sequence[_Part], dropped: Iterable[list[str]],
+                shard_rows: int) -> tuple[frozenset[str], frozenset[str]]:
+    """``plan_splits`` from the partitions' prefix counts (less those of the dropped rows): the first level summed
+    whole, each later one only under the prefixes split by the level before."""
+    minus: Counter[str] = Counter()
+    minus_whole: Counter[str] = Counter()
+    for found in dropped:
+        for group in _grouped(found):
+            _tally(group, 1, minus, minus_whole)
+    splits: set[str] = set()
+    broad: set[str] = set()
+    grown: list[str] | None = None
+    while grown is None or grown:
+        count: Counter[str] = Counter()
+        longer: Counter[str] = Counter()
+        for part in parts:
+            entries = part.entries()
+            if grown is not None:
+                entries = [e for q in grown
+                           for e in entries[bisect_left(entries, q):bisect_left(entries, q + "\U0010ffff")]]
+            for entry in entries:
+                prefix, n, m = entry.rsplit(":", 2)
+                count[prefix] += int(n)
+                longer[prefix] += int(m)
+        full = {k for k, n in count.items() if n - minus[k] > shard_rows}
+        broad |= {k for k in full if longer[k] - (minus[k] - minus_whole[k]) <= 0}
+        grown = sorted(full - broad)
+        splits.update(grown)
+    return frozenset(splits), frozenset(broad)
 
 
 def merge_search_index(folder: Path, parts: Sequence[Path], flush_lines: int = FLUSH_LINES,
                        shard_rows: int = SHARD_ROWS) -> dict[str, Any]:
-    """Write the sharded index ``folder/search/`` from the partitions' row files (``write_part_rows``),
-    streaming: the rows merged in id order (as the single export lists them), a part left out when its parent is
-    listed, appended to their shards in bounded batches (``ShardWriter``); the same bytes as
-    ``write_search_index`` of all buildings at once. Each file is read four times, none held whole.
+    """Write the sharded index ``folder/search/`` from the partitions' files (``write_part_table``), each read
+    once, streaming: the pending rows whose parent another partition lists left out, the split shards and too
+    broad words planned from the partitions' prefix counts (``plan_splits``' result), then the rows merged in id
+    order (as the single export lists them) and appended to their shards in bounded batches (``ShardWriter``);
+    the same bytes as ``write_search_index`` of all buildings at once.
 
     Args:
         folder: the tileset folder.
-        parts: the partitions' row files (each sorted by id; an id in one file only).
+        parts: the partitions' files (an id in one file only).
         flush_lines: the shard rows held in memory at most.
         shard_rows: the most buildings a shard lists (a fuller one whose words are all one word is not written).
 
     Returns:
         ``{"file": "search/index.json", "buildings": n, "shards": k}`` for the export report.
 
+    Raises:
+        GeoTwinError: a file is missing or not a whole rows file of this format (named by path).
+
     Example:
         >>> import tempfile
         >>> folder = Path(tempfile.mkdtemp())
         >>> frame = EnuFrame(np.array([4146887.54, 612539.60, 4791253.57]))
-        >>> a, b = folder / "a.jsonl", folder / "b.jsonl"
+        >>> a, b = folder / f"a{PART_SUFFIX}", folder / f"b{PART_SUFFIX}"
         >>> write_part_rows(a, [{"id": "B3"}, {"id": "B1_p", "parent_id": "B1"}], np.zeros((2, 3)),
         ...                 np.ones((2, 3)), frame)
         2
@@ -529,14 +755,26 @@ def merge_search_index(folder: Path, parts: Sequence[Path], flush_lines: int = F
         >>> [r[0] for r in json.loads((folder / SEARCH_DIR / "b2.json").read_text(encoding="utf-8"))["rows"]]
         ['B2_p']
     """
-    wanted = {r[-1] for p in parts for r in _lines(p) if r[-1]}
-    present = {r[0] for p in parts for r in _lines(p) if r[0] in wanted}
-
-    def rows() -> Iterator[list[Any]]:
-        merged = heapq.merge(*(_lines(p) for p in parts), key=lambda r: str(r[0]))
-        return (row[:-1] for row in merged if not (row[-1] and row[-1] in present))
-
-    return write_shards(folder, rows, flush_lines, shard_rows)
+    with ExitStack() as stack:
+        opened = [_Part(Path(p), stack) for p in parts]
+        dropped = _dropped(opened)
+        writer = ShardWriter(folder, flush_lines, *_plan_parts(opened, dropped.values(), shard_rows))
+        splits, skip = writer.splits, writer.skip
+        known: dict[str, str] = {}   # the shard of a word under a split prefix (a bounded memo)
+        for row in heapq.merge(*(p.rows() for p in opened)):
+            key, groups, long, line = row.split("\x00")
+            if key in dropped:
+                continue
+            found = groups.split(" ") if groups else []
+            keys = [g for g in found if g not in skip]
+            if splits and not splits.isdisjoint(found):
+                if len(known) > _MEMO_WORDS:
+                    known.clear()
+                deeper = {known.get(w) or known.setdefault(w, shard_key(w, splits))
+                          for w in long.split(" ") if w[:SHARD_PREFIX] in splits}
+                keys = sorted(set(keys) | (deeper - skip))
+            writer.add_line(line[:-1], keys)
+    return writer.close()
 
 
 def write_search_index(folder: Path, rows: Sequence[dict[str, Any]], lo: NDArray[Any], hi: NDArray[Any],

@@ -16,7 +16,7 @@ from geotwin.twin.scale.cluster import dask_mapper, serial_mapper
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 from geotwin.twin.tiles.partitioned import Failure, export_partitioned
 from geotwin.twin.tiles.resume import part_name, work_folder
-from geotwin.twin.tiles.search_index import PARTS_DIR, SEARCH_DIR, SEARCH_FILE
+from geotwin.twin.tiles.search_index import PART_SUFFIX, PARTS_DIR, SEARCH_DIR, SEARCH_FILE
 
 OPTIONS = ExportOptions(lod1_max_buildings=60, cesium_url="https://cesium.example/Cesium.js")
 PER_PARTITION = 60
@@ -49,7 +49,7 @@ def test_the_search_index_equals_the_single_exports_serially_and_on_the_cluster(
         assert result.report["search"] == {"file": SEARCH_FILE, "buildings": 400, "shards": len(expected) - 1}
         assert not work_folder(tmp_path / name).exists()   # each partition's rows stay for the next export's reuse
         assert sorted(p.name for p in (tmp_path / name / PARTS_DIR).iterdir()) == \
-            sorted(f"{part_name(p['key'])}.jsonl" for p in result.report["partitions"])
+            sorted(f"{part_name(p['key'])}{PART_SUFFIX}" for p in result.report["partitions"])
     plain = export_partitioned(single["city"], tmp_path / "plain", ExportOptions(viewer=False, lod1_max_buildings=60),
                                partition_buildings=PER_PARTITION)
     assert not (tmp_path / "plain" / SEARCH_DIR).exists() and plain.report["search"] is None
@@ -75,7 +75,7 @@ def test_a_resumed_export_writes_the_same_search_index(single, tmp_path):
     parts = work_folder(target) / "parts"
     kept = sorted(p.name for p in parts.iterdir() if not p.name.startswith("."))
     assert part_name(failing[0]) not in kept and len(kept) >= 3
-    rows = sorted(parts.glob(f"*/{PARTS_DIR}/*.jsonl"))
+    rows = sorted(parts.glob(f"*/{PARTS_DIR}/*{PART_SUFFIX}"))
     assert [r.parent.parent.name for r in rows] == kept   # every kept partition holds its rows
     inodes = {p.name: _inodes(p) for p in parts.iterdir() if p.name in kept}
     removed = rows[0].parent.parent.name

@@ -22,7 +22,7 @@ from geotwin.twin.tiles import partitioned
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 from geotwin.twin.tiles.partitioned import Failure, export_partitioned, plan_export
 from geotwin.twin.tiles.resume import part_name, work_folder
-from geotwin.twin.tiles.search_index import PARTS_DIR
+from geotwin.twin.tiles.search_index import PART_SUFFIX, PARTS_DIR
 
 HAMBURG = "citygml/hamburg/2022/LoD2_576_5950_1_HH.xml"
 
@@ -35,7 +35,7 @@ def _both(city: Path, tmp_path: Path, options: ExportOptions, partition: int) ->
     export_3dtiles(city, tmp_path / "single", options)
     parts = export_partitioned(city, tmp_path / "parts", options, partition_buildings=partition)
     kept = sorted(p.name for p in (tmp_path / "parts" / PARTS_DIR).iterdir())   # for the next export's reuse
-    assert kept == sorted(f"{part_name(p['key'])}.jsonl" for p in parts.report["partitions"])
+    assert kept == sorted(f"{part_name(p['key'])}{PART_SUFFIX}" for p in parts.report["partitions"])
     return index_files(tmp_path / "single"), index_files(tmp_path / "parts"), parts.report
 
 
@@ -131,10 +131,10 @@ def test_exporting_again_reads_the_reused_partitions_rows_instead_of_meshing(tmp
     keys = [p["key"] for p in first.report["partitions"]]
     assert len(keys) == 3 and len(calls) == 3   # every partition meshed once
     index = index_files(out)
-    rows = {k: out / PARTS_DIR / f"{part_name(k)}.jsonl" for k in keys}
+    rows = {k: out / PARTS_DIR / f"{part_name(k)}{PART_SUFFIX}" for k in keys}
     assert {p["key"]: p["summary"]["search"] for p in first.report["partitions"]} == \
         {k: _sha(f) for k, f in rows.items()}
-    assert sum(len(f.read_text(encoding="utf-8").splitlines()) for f in rows.values()) == 12
+    assert sum(json.loads(f.read_text(encoding="utf-8").splitlines()[0])["rows"] for f in rows.values()) == 12
     inodes = {k: f.stat().st_ino for k, f in rows.items()}
 
     calls.clear()
@@ -170,7 +170,7 @@ def test_the_kept_message_counts_the_partition_folders_kept(tmp_path, monkeypatc
     finished = sorted(json.loads((work_folder(out) / "manifest.json").read_text(encoding="utf-8"))["partitions"])
     assert len(finished) == 2 and failing[0] not in finished
     lost = finished[0]
-    (work_folder(out) / "parts" / part_name(lost) / PARTS_DIR / f"{part_name(lost)}.jsonl").unlink()
+    (work_folder(out) / "parts" / part_name(lost) / PARTS_DIR / f"{part_name(lost)}{PART_SUFFIX}").unlink()
     calls = _counting(monkeypatch)
     reporter = CollectingReporter()
     result = export_partitioned(sample_twin().city, out, options, reporter, partition_buildings=5)

@@ -5,7 +5,10 @@ node computes from the GeoPackage's buildings with the page's functions; the pag
 query's words, descending into split shards (node, and its Python mirror here); on 40,000 synthetic buildings the
 streaming merge of partition row files writes the same bytes as the whole table at once, with the coordinator's
 memory bounded (tracemalloc), full shards split until each lists at most the limit (unless all its words are one),
-and every shard and every query checked by brute force; a lost shard row file fails."""
+and every shard and every query checked by brute force; a lost shard row file fails. The partitions' files: ids that
+sort apart from their rows' JSON (and with line breaks) merge in id order, an empty partition changes nothing, a part
+left out by the root (its building in another partition) is not counted when the shards are split, and a missing or
+broken file is named."""
 from __future__ import annotations
 
 import json
@@ -21,8 +24,10 @@ import pytest
 from geotwin.tests.paths import ROOT
 from geotwin.tests.twin.tiles.test_search_index import expected_buildings
 from geotwin.twin.examples import sample_twin
+from geotwin.twin.kernel.errors import GeoTwinError
 from geotwin.twin.tiles.export import ExportOptions, export_3dtiles
 from geotwin.twin.tiles.search_index import (
+    PART_SUFFIX,
     SEARCH_COLUMNS,
     SEARCH_DIR,
     SEARCH_FILE,
@@ -33,7 +38,9 @@ from geotwin.twin.tiles.search_index import (
     merge_search_index,
     shard_file,
     shard_keys,
+    sort_key,
     words,
+    write_part_table,
     write_shards,
 )
 
@@ -198,12 +205,11 @@ def synthetic_rows(n: int) -> list[list]:
 
 
 def _parts(folder: Path, rows: list[list], n: int) -> list[Path]:
+    """n partitions' rows files of the rows (every n-th row each)."""
     files = []
     for k in range(n):
-        path = folder / f"p{k}.jsonl"
-        part = sorted(rows[k::n], key=lambda r: r[0])
-        path.write_text("".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in part),
-                        encoding="utf-8")
+        path = folder / f"p{k}{PART_SUFFIX}"
+        write_part_table(path, rows[k::n])
         files.append(path)
     return files
 
@@ -314,3 +320,71 @@ def listed_ids(folder: Path) -> list[str]:
     """The ids the sharded index lists (each once, sorted), read from its shards."""
     _, shards = _read(Path(folder))
     return sorted({r[0] for rows in shards.values() for r in rows})
+
+
+def _whole(folder: Path, rows: list[list], shard_rows: int = SHARD_ROWS) -> dict[str, bytes]:
+    """The index of the rows (with their parent ids) written at once, as the single export writes it."""
+    ids = {r[0] for r in rows}
+    kept = sorted((r[:-1] for r in rows if not (r[-1] and r[-1] in ids)), key=lambda r: r[0])
+    write_shards(folder, lambda: kept, shard_rows=shard_rows)
+    return index_files(folder)
+
+
+def test_ids_that_sort_apart_from_their_text_and_an_empty_partition(tmp_path):
+    """Ids with characters below '"' (where the rows' JSON would sort apart from the ids), line breaks, tabs and
+    NUL merge in id order; a part whose parent only another partition lists is left out; a partition without
+    rows (its file written all the same) changes nothing, and only empty ones give an index without shards."""
+    ids = ["a", "a!", "a b", "a\n1", "a\t", "a\r", "a\x00", "a\x0f", "a\x10", "a#", "ab", "A", "ä", "a\u2028x",
+           "a\x1c", "a\x85"]
+    rows = [[fid, "Name", "Weg 1", 8.4, 49.0, 1.0, 1.0, "a" if fid == "ab" else ""] for fid in ids]
+    assert sorted(ids, key=sort_key) == sorted(ids) and sort_key("a\x00") == "a\x01 "
+    parts = [tmp_path / f"p{k}{PART_SUFFIX}" for k in range(4)]
+    assert [write_part_table(p, rows[k::3] if k < 3 else []) for k, p in enumerate(parts)] == [6, 5, 5, 0]
+    assert json.loads(parts[1].read_bytes().splitlines()[0])["pending"] > 0   # "ab" of "a", in another file
+    expected = _whole(tmp_path / "whole", rows)
+    assert merge_search_index(tmp_path / "merged", parts) == {"file": SEARCH_FILE, "buildings": len(ids) - 1,
+                                                              "shards": len(expected) - 1}
+    assert index_files(tmp_path / "merged") == expected
+    assert [r[0] for r in _read(tmp_path / "merged")[1]["we"]] == sorted(set(ids) - {"ab"})
+    assert merge_search_index(tmp_path / "empty", parts[3:]) == {"file": SEARCH_FILE, "buildings": 0, "shards": 0}
+    assert json.loads((tmp_path / "empty" / SEARCH_FILE).read_text(encoding="utf-8"))["shards"] == {}
+
+
+def test_a_missing_or_broken_rows_file_is_named(tmp_path):
+    """The root names a partition's rows file that is missing, of the earlier format (JSON lines), cut short or
+    grown, or without a header; the other files are not the reason."""
+    rows = [[f"B{i}", "", f"Weg {i}", 8.4, 49.0, 1.0, 1.0, ""] for i in range(20)]
+    good, bad = tmp_path / f"good{PART_SUFFIX}", tmp_path / f"bad{PART_SUFFIX}"
+    write_part_table(good, rows[:10])
+    with pytest.raises(GeoTwinError, match=rf"{re.escape(str(bad))}: no search index rows \(No such file"):
+        merge_search_index(tmp_path / "out", [good, bad])
+    whole = _parts(tmp_path, rows, 1)[0].read_bytes()
+    cases = {"earlier format": "".join(json.dumps(r) + "\n" for r in rows[10:]).encode(),
+             "cut short": whole[:-3], "grown": whole + b"x\n", "no header": b"", "header only": whole[:40],
+             "other format": whole.replace(b'"format":2', b'"format":3', 1)}
+    for case, data in cases.items():
+        bad.write_bytes(data)
+        with pytest.raises(GeoTwinError, match=rf"{re.escape(str(bad))}: not a whole search index rows file of "
+                                               rf"format 2: export its partition again"):
+            merge_search_index(tmp_path / "out", [good, bad])
+        assert not (tmp_path / "out" / SEARCH_DIR).exists(), case
+
+
+def test_a_part_left_out_by_the_root_is_not_counted_in_the_plan(tmp_path):
+    """The partitions count a part whose parent is in another partition; the root takes it out of the plan (limit 3
+    buildings a shard): 3 buildings on "Kaiserallee" and the part would be 4, split; 4 buildings whose only "ka"
+    word is "Ka" itself, too broad, would be split by the part's "Kaiserallee"."""
+    for case, address, n in (("split with the part", "Kaiserallee", 3), ("broad without the part", "Ka", 4)):
+        rows = [[f"X{i}", "", address, 8.4, 49.0, 1.0, 1.0, ""] for i in range(n)]
+        rows += [["X9", "", "Kaiserallee", 8.4, 49.0, 1.0, 1.0, "X0"]]
+        parts = [tmp_path / case / f"p{k}{PART_SUFFIX}" for k in range(2)]
+        write_part_table(parts[0], rows[:2])
+        write_part_table(parts[1], rows[2:])
+        expected = _whole(tmp_path / case / "whole", rows, shard_rows=3)
+        index = json.loads(expected["index.json"])
+        if address == "Ka":
+            assert index["broad"] == ["ka"] and "ka" not in index["shards"], index
+        else:
+            assert index["broad"] == [] and index["shards"]["ka"] == {"file": "ka.json", "rows": 3}, index
+        assert merge_search_index(tmp_path / case / "merged", parts, shard_rows=3)["buildings"] == n
+        assert index_files(tmp_path / case / "merged") == expected, case
