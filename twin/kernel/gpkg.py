@@ -1932,7 +1932,10 @@ class DirectLayers:
     row), GDAL's R-tree triggers and extension row, its feature count and its extent in gpkg_contents."""
 
     RTREE_CHUNK = 16384   # index rows inserted at a time
-    COMMIT_ROWS = 5000    # rows appended between commits
+    # rows appended between commits: each commit writes the journal and the pages changed since the last; with the
+    # journal in memory the transaction's size costs no memory (a fresh file: its new pages need no journal), and
+    # 50,000 instead of 5,000 took the writing of the 10k district from 0.31-0.37 to 0.29-0.33 CPU s (replayed alone)
+    COMMIT_ROWS = 50000
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -1942,7 +1945,10 @@ class DirectLayers:
     def _connection(self) -> sqlite3.Connection:
         if self._con is None:
             self._con = sqlite3.connect(self.path)
-            self._con.execute("PRAGMA synchronous = OFF")   # a temporary file: atomic_path moves it when complete
+            # a temporary file that atomic_path moves into place when complete: no syncs, and the rollback journal
+            # (still needed for ROLLBACK, see create_layer) in memory instead of a file written at every commit
+            self._con.execute("PRAGMA synchronous = OFF")
+            self._con.execute("PRAGMA journal_mode = MEMORY")
         return self._con
 
     def srs(self, spec: LayerSpec) -> int:
