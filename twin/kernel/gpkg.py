@@ -1736,9 +1736,15 @@ def _load_rtree(con: sqlite3.Connection, rtree: str, ids: npt.NDArray[Any], boxe
     del ids, boxes
     con.execute(f"DELETE FROM {_quote(rtree + '_node')}")
     con.executemany(f"INSERT INTO {_quote(rtree + '_node')} VALUES (?, ?)", nodes)
-    for start in range(0, len(leaves), step):
-        _insert_flat(con, f"INSERT INTO {_quote(rtree + '_rowid')} VALUES ", 2,
-                     _leaf_pairs(leaves, size, start, start + step).ravel().tolist())
+    # the _rowid rows in the order of their rowids (the entry ids): appended to its B-tree instead of inserted all
+    # over it, the same rows at about half the cost (72,000 entries: 0.02 instead of 0.06 CPU s)
+    if len(leaves):
+        first, capacity = int(_leaf_pairs(leaves, size, 0, 1)[0, 1]), (size - 4) // _RTREE_CELL.itemsize
+        by_id = np.argsort(leaves, kind="stable")   # positions in leaf order; entry k's leaf: first + k // capacity
+        for start in range(0, len(leaves), step):
+            at = by_id[start:start + step]
+            _insert_flat(con, f"INSERT INTO {_quote(rtree + '_rowid')} VALUES ", 2,
+                         np.column_stack([leaves[at], first + at // capacity]).ravel().tolist())
     for start in range(0, len(parents), step):
         _insert_flat(con, f"INSERT INTO {_quote(rtree + '_parent')} VALUES ", 2,
                      parents[start:start + step].ravel().tolist())
@@ -1932,7 +1938,10 @@ class DirectLayers:
     row), GDAL's R-tree triggers and extension row, its feature count and its extent in gpkg_contents."""
 
     RTREE_CHUNK = 16384   # index rows inserted at a time
-    COMMIT_ROWS = 5000    # rows appended between commits
+    # rows appended between commits: each commit writes the journal and the pages changed since the last; with the
+    # journal in memory the transaction's size costs no memory (a fresh file: its new pages need no journal), and
+    # 50,000 instead of 5,000 took the writing of the 10k district from 0.31-0.37 to 0.29-0.33 CPU s (replayed alone)
+    COMMIT_ROWS = 50000
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -1942,7 +1951,10 @@ class DirectLayers:
     def _connection(self) -> sqlite3.Connection:
         if self._con is None:
             self._con = sqlite3.connect(self.path)
-            self._con.execute("PRAGMA synchronous = OFF")   # a temporary file: atomic_path moves it when complete
+            # a temporary file that atomic_path moves into place when complete: no syncs, and the rollback journal
+            # (still needed for ROLLBACK, see create_layer) in memory instead of a file written at every commit
+            self._con.execute("PRAGMA synchronous = OFF")
+            self._con.execute("PRAGMA journal_mode = MEMORY")
         return self._con
 
     def srs(self, spec: LayerSpec) -> int:
