@@ -33,7 +33,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import gzip
+import importlib
 import math
+import os
 import re
 import threading
 import zipfile
@@ -299,7 +301,8 @@ class CityGMLSource:
             return
         batch = pending[:]
         pending.clear()
-        prepared = [_Prepared(el) for el in batch]
+        compiled = accelerator()
+        prepared = [_Prepared(el, compiled) for el in batch]
         _plan_rings([plan for p in prepared for plan in p.plans.values()])
         for el, prep in zip(batch, prepared):
             yield from self._building(el, resolver, seen_ids, prep)
@@ -581,17 +584,23 @@ class CityGMLSource:
 
 class _Prepared:
     """A building before it is read: its srsNames, its gml:id duplicates (with their elements, only when there are
-    any) and the plans of its objects (itself and its parts) that the fast reader could make."""
+    any) and the plans of its objects (itself and its parts) that the fast reader could make. ``compiled``: the
+    compiled planner (accelerator()), which plans the objects of a building with unique gml:ids where it can."""
 
-    __slots__ = ("srs_names", "elements", "duplicates", "plans", "parts")
+    __slots__ = ("srs_names", "elements", "duplicates", "plans", "parts", "_compiled")
 
-    def __init__(self, el: Element) -> None:
-        self.srs_names = set(_SRS_NAMES(el))
-        ids = _IDS(el)
+    def __init__(self, el: Element, compiled: Any = None) -> None:
+        self._compiled = compiled.Building(el) if compiled is not None else None
         self.elements: dict[str, Element] | None = None  # the xlink index, made when an object needs it
         self.duplicates: list[tuple[str, object]] = []
-        if len(set(ids)) != len(ids):
-            self.elements, self.duplicates = XlinkResolver.index_of(_with_id_or_srs(el))
+        if self._compiled is not None and self._compiled.unique:
+            self.srs_names = set(self._compiled.srs_names)
+        else:
+            self._compiled = None
+            self.srs_names = set(_SRS_NAMES(el))
+            ids = _IDS(el)
+            if len(set(ids)) != len(ids):
+                self.elements, self.duplicates = XlinkResolver.index_of(_with_id_or_srs(el))
         self.plans: dict[Element, _Plan] = {}
         self.parts: dict[Element, list[Element]] = {}  # each object's BuildingParts (_parts)
         self._plan(el, el, {} if not self.duplicates else None)
@@ -603,16 +612,49 @@ class _Prepared:
         self.parts = {}
         self.elements = None
         self.duplicates = []
+        self._compiled = None
 
     def _plan(self, building: Element, el: Element, idx: dict[str, Element] | None) -> None:
-        try:
-            plan = self.plans[el] = _Plan(building, idx).read(el)
+        planned = self._compiled.plan(el) if self._compiled is not None else None
+        if planned is not None:  # what the Python planner below makes, its rings parsed already
+            plan = self.plans[el] = _Plan.compiled(building, planned)
             parts = plan.parts
-        except (_Unplanned, RecursionError):
-            parts = _parts(el)
+        else:
+            try:
+                plan = self.plans[el] = _Plan(building, idx).read(el)
+                parts = plan.parts
+            except (_Unplanned, RecursionError):
+                parts = _parts(el)
         self.parts[el] = parts
         for part in parts:
             self._plan(building, part, idx)
+
+
+def accelerator() -> Any:
+    """Give the compiled planner of the fast reader (twin/citymodel/_gmlplan.pyx, built by make setup), or None
+    when it is not built or GEOTWIN_PURE_PYTHON=1 asks for the pure-Python reader (the reference; same output).
+
+    Returns:
+        The extension module, or None.
+
+    Example:
+        >>> import os
+        >>> os.environ["GEOTWIN_PURE_PYTHON"] = "1"
+        >>> accelerator() is None
+        True
+        >>> del os.environ["GEOTWIN_PURE_PYTHON"]
+    """
+    if os.environ.get("GEOTWIN_PURE_PYTHON", "") == "1":
+        return None
+    if "module" not in _ACCELERATOR:
+        try:
+            _ACCELERATOR["module"] = importlib.import_module("._gmlplan", __package__)
+        except ImportError:
+            _ACCELERATOR["module"] = None
+    return _ACCELERATOR["module"]
+
+
+_ACCELERATOR: dict[str, Any] = {}
 
 
 _PART_PROPERTIES = ("consistsOfBuildingPart", "buildingPart")
@@ -772,6 +814,13 @@ class _Plan:
         self.parts: list[Element] = []  # the object's BuildingParts (_parts), found by read
         self.hrefs: list[str] = []  # the xlinks met, resolved when the object is read (_resolve): -1 - k in ops
         self.walked: dict[str, Element] = {}  # the polygons planned, by gml:id
+
+    @classmethod
+    def compiled(cls, building: Element, planned: tuple[Any, ...]) -> _Plan:
+        """The plan the compiled planner made (_gmlplan.Building.plan): read, its rings parsed (no texts)."""
+        plan = cls(building, None)
+        plan.polygons, plan.ring_counts, plan.ops, plan.events, plan.rings, plan.open, plan.parts = planned
+        return plan
 
     def read(self, el: Element) -> _Plan:
         """_plan each geometry property of the object ``el`` (what GeometryReader and _read_object would read, in
