@@ -1,11 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Optional compiled planner of the fast CityGML reader (issue 16): what citygml._Plan.read and _plan_rings make
-of one building or building part, in one C pass over libxml2's nodes (through lxml's public C API).
+of one building or building part, in one C pass over libxml2's nodes (through lxml's public C API; no libxml2
+function is called, only its node structs are read).
 
 Building(element) scans a building once (its srsNames, whether its gml:ids are unique); Building.plan(obj) gives
-(polygons, ring_counts, ops, events, rings, open, parts) exactly as the Python planner, its posLists parsed and
-cleaned as gml_geometry.parse_rings does, or None when anything is unusual (the Python planner, the reference, then
-reads the object and reports what it meets). Built by scripts/build_accel.py; optional at run time.
+(polygons, ring_counts, ops, events, rings, open, parts, attributes) exactly as the Python planner, its posLists
+parsed and cleaned as gml_geometry.parse_rings does, and citygml._attributes (None when unusual), or None when
+anything is unusual (the Python planner, the reference, then reads the object and reports what it meets). Built by scripts/build_accel.py; optional at run time.
 """
 from cpython.exc cimport PyErr_Clear
 from cpython.ref cimport PyObject
@@ -38,6 +39,20 @@ cdef enum:
     K_CONTAINER = 4
 
 _LODS = ("0", "1", "2", "3", "4")
+# citygml's attribute tables and its _typed, given by configure() (one source of truth)
+cdef object TYPED = None
+cdef dict NAMES = {}, GENERIC_TYPES = {}, ADDRESS_FIELDS = {}, ADDRESS_BY_PARENT = {}
+cdef frozenset TYPED_KEYS = frozenset(), COLUMNS = frozenset(), BY_PARENT = frozenset(), ADDRESS_PARTS = frozenset()
+
+
+def configure(typed, names, typed_keys, columns, generic_types, by_parent, address_fields, address_by_parent):
+    """Take citygml's attribute tables and its _typed (called once when the module is loaded)."""
+    global TYPED, NAMES, TYPED_KEYS, COLUMNS, GENERIC_TYPES, BY_PARENT, ADDRESS_FIELDS, ADDRESS_BY_PARENT
+    global ADDRESS_PARTS
+    TYPED, NAMES, TYPED_KEYS, COLUMNS = typed, dict(names), frozenset(typed_keys), frozenset(columns)
+    GENERIC_TYPES, BY_PARENT = dict(generic_types), frozenset(by_parent)
+    ADDRESS_FIELDS, ADDRESS_BY_PARENT = dict(address_fields), dict(address_by_parent)
+    ADDRESS_PARTS = frozenset(BY_PARENT | set(ADDRESS_FIELDS))
 _ALIASES = {"WindowSurface": "Window", "DoorSurface": "Door"}
 
 
@@ -96,6 +111,23 @@ cdef const char* attr(xmlNode* n, const char* name, const char* ns) except? NULL
 
 cdef inline str text(const char* s):
     return s.decode("utf-8")
+
+
+cdef object node_text(xmlNode* n):
+    """lxml's el.text: the text before the first child element, None when there is none."""
+    cdef xmlNode* c = n.children
+    if c == NULL or (c.type != tree.XML_TEXT_NODE and c.type != tree.XML_CDATA_SECTION_NODE):
+        return None
+    if c.next != NULL and (c.next.type == tree.XML_TEXT_NODE or c.next.type == tree.XML_CDATA_SECTION_NODE):
+        raise Unusual("text of several nodes")
+    return text(<const char*>c.content)
+
+
+cdef xmlNode* child_named(xmlNode* n, const char* name) noexcept:
+    cdef xmlNode* c = first_child(n)
+    while c != NULL and not eq(name_of(c), name):
+        c = next_sibling(c)
+    return c
 
 
 cdef object gid_of(xmlNode* n):
@@ -248,9 +280,108 @@ cdef class Building:
             self._read(obj._c_node)
             if self.hrefs:
                 self._resolve()
-            return self._finish()
+            planned = self._finish()
         except Unusual:
             return None
+        try:
+            return planned + (self._attributes(obj._c_node),)
+        except Unusual:
+            return planned + (None,)
+
+    cdef dict _attributes(self, xmlNode* el):
+        """citygml._attributes of the object: plain values, 1.0/2.0 generic attributes, addresses; anything else
+        (external references, 3.0 heights and generic attributes, dates, attribute sets) is unusual."""
+        cdef dict attrs = {}
+        cdef xmlNode* prop = first_child(el)
+        if TYPED is None:
+            raise Unusual("not configured")
+        while prop != NULL:
+            if not lod_of(name_of(prop)):
+                name = text(name_of(prop))
+                if name.endswith("Attribute") or name == "genericAttributeSet":
+                    for gkey, value in self._generic(prop):
+                        attrs.setdefault(gkey if gkey not in COLUMNS else f"generic_{gkey}", value)
+                elif name == "address":
+                    self._address(prop, attrs)
+                elif name in ("genericAttribute", "externalReference", "height", "dateOfConstruction",
+                              "dateOfDemolition"):
+                    raise Unusual(name)
+                elif first_child(prop) == NULL:
+                    key = NAMES.get(name, name)
+                    value = " ".join((node_text(prop) or "").split())
+                    if value:
+                        value = TYPED(key, value)
+                        if key in attrs and key not in TYPED_KEYS:
+                            if key != "name":
+                                attrs[key] = f"{attrs[key]},{value}"
+                        else:
+                            attrs[key] = value
+            prop = next_sibling(prop)
+        return attrs
+
+    cdef list _generic(self, xmlNode* el):
+        """citygml._generic of a 1.0/2.0 gen:*Attribute (a set is unusual)."""
+        cdef xmlNode* found
+        cdef const char* raw = attr(el, b"name", NULL)
+        kind = text(name_of(el))
+        if kind == "genericAttribute":
+            raise Unusual("a CityGML 3.0 generic attribute")
+        if raw != NULL:
+            name = text(raw)
+        else:
+            found = child_named(el, b"name")
+            name = (node_text(found) or "").strip() if found != NULL else ""
+        if not name:
+            return []
+        if kind.lower() == "genericattributeset":
+            raise Unusual("a generic attribute set")
+        found = child_named(el, b"value")
+        value = (node_text(found) or "").strip() if found != NULL else ""
+        stop = len(kind) - 9  # kind[: -len("Attribute")]
+        convert = GENERIC_TYPES.get((kind[:stop] if stop > 0 else "").lower(), str)
+        try:
+            converted = convert(value)
+        except ValueError:
+            converted = value
+        return [(name, converted)]
+
+    cdef int _address(self, xmlNode* prop, dict attrs) except -1:
+        """citygml._address: xAL 2.0 or 3.0; the first address fills the columns, further ones a list."""
+        cdef dict found = {}
+        cdef xmlNode* node = first_child(prop)
+        cdef xmlNode* nxt
+        cdef xmlNode* up
+        while node != NULL:
+            name = text(name_of(node))
+            if name in ADDRESS_PARTS:
+                raw = node_text(node)
+                if raw:
+                    if name in BY_PARENT:
+                        up = node.parent
+                        field = ADDRESS_BY_PARENT.get((name, text(name_of(up)) if up != NULL
+                                                       and up.type == tree.XML_ELEMENT_NODE else ""))
+                    else:
+                        field = ADDRESS_FIELDS.get(name)
+                    value = " ".join(raw.split()) if field is not None else ""
+                    if value:
+                        if name == "ThoroughfareNumberSuffix":
+                            found["house_number"] = found.get("house_number", "") + value
+                        else:
+                            found.setdefault(field, value)
+            nxt = first_child(node)  # document order within prop
+            if nxt == NULL:
+                while node != prop:
+                    nxt = next_sibling(node)
+                    if nxt != NULL:
+                        break
+                    node = node.parent
+            node = nxt
+        if found:
+            if "street" in attrs or "city" in attrs:
+                attrs.setdefault("further_addresses", []).append(found)
+            else:
+                attrs.update(found)
+        return 0
 
     cdef int _read(self, xmlNode* el) except -1:
         cdef xmlNode* prop = first_child(el)
@@ -424,13 +555,21 @@ cdef class Building:
                     raise Unusual("not 3D")
             self._parse(pos)
             child = next_sibling(child)
-        line = tree.xmlGetLineNo(el)
         gid = gid_of(el)
         if gid:
             self.walked[gid] = len(self.polygons)
-        self.polygons.append((gid, (line - 1 if line > 65535 else line) if line > 0 else None))
+        self.polygons.append((gid, self._line(el)))
         self.ring_counts.append(rings)
         return len(self.polygons) - 1
+
+    cdef object _line(self, xmlNode* el):
+        """gml_geometry.source_line: libxml2 keeps lines below 65535 in the node; from there on lxml's sourceline
+        (libxml2's xmlGetLineNo) is asked, so that no libxml2 function is called from here."""
+        cdef long line = el.line
+        if line >= 65535:
+            found = elementFactory(self.element._doc, el).sourceline
+            return found - 1 if found is not None and found > 65535 else found
+        return line if line > 0 else None
 
     cdef int _parse(self, xmlNode* pos) except -1:
         """A posList's values appended to the coordinates; unusual unless a plain text of 3D numbers in range."""
@@ -474,7 +613,7 @@ cdef class Building:
         return 0
 
     cdef int _grow(self) except -1:
-        cdef Py_ssize_t capacity = max(4096, 2 * self.capacity)
+        cdef Py_ssize_t capacity = max(512, 2 * self.capacity)
         cdef double* grown = <double*>realloc(self.coords, capacity * sizeof(double))
         if grown == NULL:
             raise MemoryError()

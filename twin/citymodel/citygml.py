@@ -490,7 +490,8 @@ class CityGMLSource:
         return CityObject(
             id=oid, object_class=kind, parent_id=parent_id, source_file=self.path, lod=chosen,
             lods_available=available, surfaces=surfaces, footprint_rings=[p.rings for p in footprints],
-            attributes=_attributes(el), line=line)
+            attributes=plan.attributes if plan is not None and plan.attributes is not None else _attributes(el),
+            line=line)
 
     def _read_geometry(self, el: Element, oid: str, resolver: XlinkResolver, problems: list[str],
                        by_lod: dict[str, _LodGeometry], footprints: list[Polygon]) -> None:
@@ -638,19 +639,22 @@ def accelerator() -> Any:
         The extension module, or None.
 
     Example:
-        >>> import os
-        >>> os.environ["GEOTWIN_PURE_PYTHON"] = "1"
-        >>> accelerator() is None
+        >>> compiled = accelerator()  # None in a plugin installed from the zip
+        >>> compiled is None or callable(compiled.Building)
         True
-        >>> del os.environ["GEOTWIN_PURE_PYTHON"]
     """
     if os.environ.get("GEOTWIN_PURE_PYTHON", "") == "1":
         return None
     if "module" not in _ACCELERATOR:
+        module: Any
         try:
-            _ACCELERATOR["module"] = importlib.import_module("._gmlplan", __package__)
+            module = importlib.import_module("._gmlplan", __package__)
         except ImportError:
-            _ACCELERATOR["module"] = None
+            module = None
+        else:
+            module.configure(_typed, _ATTRIBUTE_NAMES, _TYPED_ATTRIBUTES, _COLUMNS, _GENERIC_TYPES, _BY_PARENT,
+                             _ADDRESS_FIELDS, _ADDRESS_BY_PARENT)
+        _ACCELERATOR["module"] = module
     return _ACCELERATOR["module"]
 
 
@@ -798,7 +802,7 @@ class _Plan:
     2 footprint) and the xlink cache events in the order GeometryReader would have them."""
 
     __slots__ = ("building", "idx", "index", "polygons", "ring_counts", "texts", "ops", "events", "rings", "open",
-                 "parts", "hrefs", "walked")
+                 "parts", "hrefs", "walked", "attributes")
 
     def __init__(self, building: Element, idx: dict[str, Element] | None) -> None:
         self.building = building
@@ -814,12 +818,14 @@ class _Plan:
         self.parts: list[Element] = []  # the object's BuildingParts (_parts), found by read
         self.hrefs: list[str] = []  # the xlinks met, resolved when the object is read (_resolve): -1 - k in ops
         self.walked: dict[str, Element] = {}  # the polygons planned, by gml:id
+        self.attributes: dict[str, Any] | None = None  # _attributes of the object, when the compiled planner read them
 
     @classmethod
     def compiled(cls, building: Element, planned: tuple[Any, ...]) -> _Plan:
         """The plan the compiled planner made (_gmlplan.Building.plan): read, its rings parsed (no texts)."""
         plan = cls(building, None)
-        plan.polygons, plan.ring_counts, plan.ops, plan.events, plan.rings, plan.open, plan.parts = planned
+        (plan.polygons, plan.ring_counts, plan.ops, plan.events, plan.rings, plan.open, plan.parts,
+         plan.attributes) = planned
         return plan
 
     def read(self, el: Element) -> _Plan:

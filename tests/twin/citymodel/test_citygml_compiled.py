@@ -72,9 +72,16 @@ def _compare_plans(path: Path) -> tuple[int, int, int]:
         building = compiled.Building(el)
         for obj in fast.parts:
             objects += 1
-            by_c += building.unique and building.plan(obj) is not None
+            planned = building.plan(obj) if building.unique else None
+            by_c += planned is not None
             by_python += obj in python.plans and python.plans[obj].open >= 0
+            if planned is not None and planned[-1] is not None:
+                assert planned[-1] == citygml._attributes(obj)
+                ATTRIBUTES_BY_C.append(1)
     return by_c, by_python, objects
+
+
+ATTRIBUTES_BY_C: list[int] = []  # objects whose attributes the compiled planner read
 
 
 def _rows(path: Path) -> tuple:
@@ -134,6 +141,25 @@ EXTRA = {
                                    'xmlns:gml="http://www.opengis.net/gml/3.2"'),
     "number-forms": lambda t: FAST._first(r'<gml:posList srsDimension="3">([0-9]+)\.([0-9]+) ',
                                           r'<gml:posList srsDimension="3">+\1.\2e0 ', t),
+    "attribute-forms": lambda t: FAST._first(r"(<bldg:function>[^<]*</bldg:function>)", "\\1"
+                                             "<bldg:function>second</bldg:function><gml:name>Other</gml:name>"
+                                             "<bldg:storeysBelowGround>zwei</bldg:storeysBelowGround>"
+                                             "<bldg:yearOfConstruction> 1907 </bldg:yearOfConstruction>"
+                                             '<gen:intAttribute name="n"><gen:value>x7</gen:value></gen:intAttribute>'
+                                             "<gen:doubleAttribute><gen:name>d</gen:name><gen:value> 2.5 </gen:value>"
+                                             '</gen:doubleAttribute><gen:stringAttribute name="function"><gen:value>'
+                                             "f</gen:value></gen:stringAttribute><bldg:usage>  a\u00a0 b\u2003c "
+                                             "</bldg:usage><bldg:usage>u2</bldg:usage>", t),
+    "second-address": lambda t: FAST._first(r"(<bldg:address>.*?</bldg:address>)", "\\1\\1", t).replace(
+        "</xAL:ThoroughfareNumber>", "</xAL:ThoroughfareNumber><xAL:ThoroughfareNumberSuffix>a"
+        "</xAL:ThoroughfareNumberSuffix>", 1),
+    "external-reference": lambda t: FAST._first(r"(<bldg:function>)", "<core:externalReference><core:informationSystem>"
+                                                "x</core:informationSystem></core:externalReference>\\1", t),
+    "date-of-construction": lambda t: FAST._first(r"(<bldg:function>)", "<bldg:dateOfConstruction>1907-01-01"
+                                                  "</bldg:dateOfConstruction>\\1", t),
+    "generic-attribute-set": lambda t: FAST._first(r"(<bldg:function>)", '<gen:genericAttributeSet name="s">'
+                                                   '<gen:stringAttribute name="a"><gen:value>1</gen:value>'
+                                                   "</gen:stringAttribute></gen:genericAttributeSet>\\1", t),
     "one-line-posList-of-2-points": lambda t: FAST._first(r'<gml:posList srsDimension="3">[^<]*</gml:posList>',
                                                           '<gml:posList srsDimension="3">1 2 3 4 5 6</gml:posList>', t),
 }
@@ -149,6 +175,12 @@ def test_compiled_equals_pure_python_on_unusual_buildings(tmp_path, monkeypatch,
     assert changed != text
     path.write_text(changed, encoding="utf-8")
     by_c, by_python, objects = _compare_plans(path)
+    first = _buildings(path)[0]
+    planned = citygml.accelerator().Building(first).plan(first)
+    if name in ("external-reference", "date-of-construction", "generic-attribute-set"):
+        assert planned[-1] is None  # the attributes handed to citygml._attributes
+    elif name in ("attribute-forms", "second-address"):
+        assert planned[-1] == citygml._attributes(first) and len(planned[-1]) >= 10
     handed_back = name == "no-break-space"  # to the Python planner, which plans it (CDATA is text when parsed)
     assert by_c == by_python - handed_back and by_c >= 11 and objects >= 12
     monkeypatch.delenv("GEOTWIN_PURE_PYTHON", raising=False)
@@ -156,6 +188,22 @@ def test_compiled_equals_pure_python_on_unusual_buildings(tmp_path, monkeypatch,
     monkeypatch.setenv("GEOTWIN_PURE_PYTHON", "1")
     assert fast == _rows(path)
     assert len(fast[0]) >= 10
+
+
+@needs_extension
+def test_lines_beyond_65535_are_read_as_lxml_reads_them(tmp_path):
+    path = FAST._district(tmp_path, buildings=700)
+    assert _compare_plans(path) == (700, 700, 700)
+    last = _buildings(path)[-1]
+    planned = citygml.accelerator().Building(last).plan(last)
+    assert planned[0][0][1] == citygml.source_line(last.find(".//{*}Polygon")) > 70000
+
+
+@needs_extension
+def test_the_compiled_planner_reads_the_attributes(tmp_path):
+    ATTRIBUTES_BY_C.clear()
+    assert _compare_plans(FAST._district(tmp_path, buildings=50)) == (50, 50, 50)
+    assert len(ATTRIBUTES_BY_C) == 50
 
 
 @needs_extension
