@@ -202,6 +202,106 @@ cdef bint inherits_3d(xmlNode* pos) except -1:
     return True
 
 
+cdef double POW10[23]
+POW10[:] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+            1e19, 1e20, 1e21, 1e22]
+
+
+cdef inline bint is_space(char c) noexcept:
+    return c == 32 or c == 9 or c == 10 or c == 13 or c == 11 or c == 12
+
+
+cdef bint fast_double(const char* s, const char** end, double* out) noexcept:
+    """Clinger's fast path: a decimal of at most 19 digits whose integer mantissa is at most 2**53, times a power of
+    ten up to 1e22, is one correctly rounded IEEE operation of exact operands, so equal to float(text). False (the
+    caller asks Python's parser) for anything else, or when the token does not end at whitespace."""
+    cdef const char* p = s
+    cdef unsigned long long mantissa = 0
+    cdef int digits = 0, fraction = 0, exponent = 0, exponent_digits = 0, e10
+    cdef bint negative = False, negative_exponent = False
+    cdef double v
+    if p[0] == 45 or p[0] == 43:
+        negative = p[0] == 45
+        p += 1
+    while 48 <= p[0] <= 57:
+        if digits == 19:
+            return False
+        mantissa = mantissa * 10 + <unsigned long long>(p[0] - 48)
+        digits += 1
+        p += 1
+    if p[0] == 46:
+        p += 1
+        while 48 <= p[0] <= 57:
+            if digits == 19:
+                return False
+            mantissa = mantissa * 10 + <unsigned long long>(p[0] - 48)
+            digits += 1
+            fraction += 1
+            p += 1
+    if digits == 0:
+        return False
+    if p[0] == 101 or p[0] == 69:
+        p += 1
+        if p[0] == 45 or p[0] == 43:
+            negative_exponent = p[0] == 45
+            p += 1
+        while 48 <= p[0] <= 57:
+            if exponent < 10000:
+                exponent = exponent * 10 + (p[0] - 48)
+            exponent_digits += 1
+            p += 1
+        if exponent_digits == 0:
+            return False
+    if not (p[0] == 0 or is_space(p[0])):
+        return False
+    e10 = (-exponent if negative_exponent else exponent) - fraction
+    if mantissa > 9007199254740992ULL or e10 < -22 or e10 > 22:
+        return False
+    v = <double>mantissa
+    v = v * POW10[e10] if e10 >= 0 else v / POW10[-e10]
+    out[0] = -v if negative else v
+    end[0] = p
+    return True
+
+
+cdef int next_value(const char** text, double* v) except -1:
+    """The next number of a posList text (advanced past it): 1, or 0 at its end; Unusual unless every token is a
+    plain decimal number that Python's float() reads (its parser decides what the fast path leaves)."""
+    cdef const char* s = text[0]
+    cdef char* end
+    cdef const char* fast_end
+    while is_space(s[0]):
+        s += 1
+    if s[0] == 0:
+        text[0] = s
+        return 0
+    if not ((48 <= s[0] <= 57) or s[0] == 46 or s[0] == 45 or s[0] == 43):
+        raise Unusual("not a plain number")
+    if fast_double(s, &fast_end, v):
+        text[0] = fast_end
+        return 1
+    v[0] = PyOS_string_to_double(s, &end, NULL)
+    if end == s:
+        PyErr_Clear()
+        raise Unusual("not a number")
+    if not (end[0] == 0 or is_space(end[0])):
+        raise Unusual("not a plain number")
+    text[0] = end
+    return 1
+
+
+def values(str text):
+    """The numbers of a posList text as the compiled planner reads them (for tests); Unusual when it would hand
+    the text to the Python planner."""
+    cdef bytes data = text.encode("utf-8")
+    cdef const char* s = data
+    cdef double v
+    out = []
+    while next_value(&s, &v):
+        out.append(v)
+    return out
+
+
 cdef class Building:
     """One building element: ``srs_names`` (its srsName values), ``unique`` (its gml:ids unique, every node an
     element or text), and plan(obj) for it and its parts."""
@@ -575,29 +675,12 @@ cdef class Building:
         """A posList's values appended to the coordinates; unusual unless a plain text of 3D numbers in range."""
         cdef xmlNode* t = pos.children
         cdef const char* s
-        cdef char* end
-        cdef char c
         cdef double v
         cdef Py_ssize_t start = self.ncoords, k
         if t == NULL or t.type != tree.XML_TEXT_NODE or t.next != NULL:
             raise Unusual("empty or not plain text")
         s = <const char*>t.content
-        while True:
-            c = s[0]
-            while c == 32 or c == 9 or c == 10 or c == 13 or c == 11 or c == 12:
-                s += 1
-                c = s[0]
-            if c == 0:
-                break
-            if not ((48 <= c <= 57) or c == 46 or c == 45 or c == 43 or c == 101 or c == 69):
-                raise Unusual("not a plain number")
-            v = PyOS_string_to_double(s, &end, NULL)
-            if end == s:
-                PyErr_Clear()
-                raise Unusual("not a number")
-            c = end[0]
-            if not (c == 0 or c == 32 or c == 9 or c == 10 or c == 13 or c == 11 or c == 12):
-                raise Unusual("not a plain number")
+        while next_value(&s, &v):
             k = self.ncoords - start
             if not (fabs(v) <= (MAX_Z if k % 3 == 2 else MAX_XY)):
                 raise Unusual("absurd or not finite")
@@ -605,7 +688,6 @@ cdef class Building:
                 self._grow()
             self.coords[self.ncoords] = v
             self.ncoords += 1
-            s = end
         k = self.ncoords - start
         if k % 3 or k < 9:
             raise Unusual("not 3D points or too few")

@@ -15,6 +15,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from geotwin.tests.paths import SHARED_DATA
@@ -249,3 +251,36 @@ def test_district_geopackages_equal_with_and_without_the_compiled_planner(tmp_pa
     assert IDENTITY.compare(tmp_path / "python.gpkg", tmp_path / "compiled.gpkg") is None
     with sqlite3.connect(tmp_path / "compiled.gpkg") as con:
         assert con.execute("SELECT count(*) FROM buildings").fetchone()[0] == 500
+
+
+_DIGITS = st.text("0123456789", min_size=0, max_size=24)
+_NUMBERS = st.builds(lambda sign, whole, point, fraction, exp: f"{sign}{whole}{point}{fraction}{exp}",
+                     st.sampled_from(["", "-", "+"]), _DIGITS, st.sampled_from(["", "."]), _DIGITS,
+                     st.one_of(st.just(""), st.builds(lambda e, sign, n: f"{e}{sign}{n}", st.sampled_from("eE"),
+                                                       st.sampled_from(["", "-", "+"]),
+                                                       st.integers(0, 400).map(str)))).filter(bool)
+
+
+@needs_extension
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_NUMBERS, min_size=1, max_size=8))
+def test_numbers_are_read_as_python_reads_them(tokens):
+    """Every token Python's float() reads is read to the same bits (Clinger's fast path or Python's parser); any
+    other makes the text unusual (handed to the Python planner, which reports it)."""
+    compiled = citygml.accelerator()
+    try:
+        expected = [float(t) for t in tokens]
+    except ValueError:
+        with pytest.raises(compiled.Unusual, match="not"):
+            compiled.values(" ".join(tokens))
+        return
+    assert [v.hex() for v in compiled.values("\n ".join(tokens))] == [v.hex() for v in expected]
+
+
+@needs_extension
+@pytest.mark.parametrize("text, message", [("1 2 nan", "not a plain number"), ("1\u00a02", "not a plain number"),
+                                           ("1 --2", "not a number"), ("1e5x", "not a plain number"),
+                                           ("1_000", "not a plain number")])
+def test_numbers_python_reads_otherwise_are_unusual(text, message):
+    with pytest.raises(citygml.accelerator().Unusual, match=message):
+        citygml.accelerator().values(text)
