@@ -38,6 +38,7 @@ cdef enum:
     K_ORIENTABLE = 3
     K_CONTAINER = 4
 
+API = 3  # what citygml.accelerator() expects: a stale build (older .pyx) is not used
 _LODS = ("0", "1", "2", "3", "4")
 # citygml's attribute tables and its _typed, given by configure() (one source of truth)
 cdef object TYPED = None

@@ -633,7 +633,8 @@ class _Prepared:
 
 def accelerator() -> Any:
     """Give the compiled planner of the fast reader (twin/citymodel/_gmlplan.pyx, built by make setup), or None
-    when it is not built or GEOTWIN_PURE_PYTHON=1 asks for the pure-Python reader (the reference; same output).
+    when it is not built (or stale) or GEOTWIN_PURE_PYTHON=1 asks for the pure-Python reader (the reference; same
+    output).
 
     Returns:
         The extension module, or None.
@@ -651,6 +652,8 @@ def accelerator() -> Any:
             module = importlib.import_module("._gmlplan", __package__)
         except ImportError:
             module = None
+        if getattr(module, "API", None) != _ACCELERATOR_API:
+            module = None  # not built, or built from an older _gmlplan.pyx (make setup rebuilds it)
         else:
             module.configure(_typed, _ATTRIBUTE_NAMES, _TYPED_ATTRIBUTES, _COLUMNS, _GENERIC_TYPES, _BY_PARENT,
                              _ADDRESS_FIELDS, _ADDRESS_BY_PARENT)
@@ -659,6 +662,7 @@ def accelerator() -> Any:
 
 
 _ACCELERATOR: dict[str, Any] = {}
+_ACCELERATOR_API = 3  # _gmlplan.API of the .pyx this reader goes with
 
 
 _PART_PROPERTIES = ("consistsOfBuildingPart", "buildingPart")

@@ -119,6 +119,28 @@ def test_the_pure_python_planner_is_used_when_asked(tmp_path, monkeypatch):
 
 
 @needs_extension
+def test_a_stale_build_is_not_used(monkeypatch):
+    monkeypatch.delenv("GEOTWIN_PURE_PYTHON", raising=False)
+    monkeypatch.delitem(citygml._ACCELERATOR, "module", raising=False)
+    monkeypatch.setattr(citygml, "_ACCELERATOR_API", citygml.accelerator().API + 1)
+    monkeypatch.delitem(citygml._ACCELERATOR, "module")
+    assert citygml.accelerator() is None  # an extension built from an older .pyx: the pure-Python reader
+
+
+def test_without_the_extension_the_pure_python_reader_runs(monkeypatch, shared_data):
+    def missing(name, package=None):
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.delenv("GEOTWIN_PURE_PYTHON", raising=False)
+    monkeypatch.delitem(citygml._ACCELERATOR, "module", raising=False)
+    monkeypatch.setattr(citygml.importlib, "import_module", missing)
+    assert citygml.accelerator() is None
+    path = shared_data / "citygml/fzk-haus/citygml2/FZK-Haus-LoD2-KIT-IAI-KHH-B36-V1.gml"
+    (house,) = citygml.read_citygml(path)
+    assert len(house.surfaces) == 7 and house.attributes["measured_height"] == 6.52
+
+
+@needs_extension
 @pytest.mark.parametrize("path", CITYGML, ids=lambda p: str(p.relative_to(DATA)))
 def test_compiled_plans_equal_python_plans_on_real_files(path):
     by_c, by_python, objects = _compare_plans(path)
