@@ -25,6 +25,9 @@ Surfaces come from the semantic boundary surfaces (with ``surface_type``) plus a
 lodXSolid/lodXMultiSurface that no boundary surface holds (``surface_type`` ""); a polygon
 referenced from both is delivered once.
 
+The fast reader's plans (geometry walked without coordinates, posLists parsed a batch at a time) are made by an
+optional compiled planner (_gmlplan.pyx, see accelerator()) where it is built, else in Python; the output is the same.
+
 Hostile XML is refused before parsing: any DOCTYPE (entity definitions, DTD fetches) raises
 InputError; the parser also runs with entities, DTD loading and network access disabled.
 """
