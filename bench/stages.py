@@ -15,11 +15,12 @@ CLI_STAGES = ("citymodel", "tiles", "tiles-partitioned")
 
 
 def citymodel(args) -> dict:
+    from geotwin.twin.citymodel.citygml import accelerator
     from geotwin.twin.citymodel.importer import import_citymodel
 
     result = import_citymodel([args.input], args.output)
     return {"buildings": result.buildings, "parts": result.parts, "surfaces": result.surfaces,
-            "skipped": result.skipped}
+            "skipped": result.skipped, "compiled_citygml_planner": accelerator() is not None}
 
 
 def cjio_load(args) -> dict:

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-APT_PACKAGES="qgis python3-qgis qgis-providers debootstrap python3-venv python3-pip proj-data openssl mosquitto qttools5-dev-tools pyqt5-dev-tools libgdal-dev g++ zip unzip chromium xvfb xauth libgl1-mesa-dri ${EXTRA_APT:-}"
+APT_PACKAGES="qgis python3-qgis qgis-providers debootstrap python3-venv python3-pip proj-data openssl mosquitto qttools5-dev-tools pyqt5-dev-tools libgdal-dev g++ python3-dev libxml2-dev libxslt1-dev zip unzip chromium xvfb xauth libgl1-mesa-dri ${EXTRA_APT:-}"
 # Node.js/npm (test tools only): keep whatever provides them already.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES="$APT_PACKAGES nodejs npm"
 missing=""
@@ -28,6 +28,13 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "bootstrap: installing Python requirements into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints-dev.txt
   echo "$WANT" > "$STAMP"
+fi
+
+# The optional compiled planner of the CityGML reader (issue 16); without it the pure-Python reader runs.
+ACCEL_SO=$(ls twin/citymodel/_gmlplan*.so 2>/dev/null | head -n 1 || true)
+if [ -z "$ACCEL_SO" ] || [ twin/citymodel/_gmlplan.pyx -nt "$ACCEL_SO" ] || [ scripts/build_accel.py -nt "$ACCEL_SO" ]; then
+  echo "bootstrap: building the compiled CityGML planner (scripts/build_accel.py)"
+  .venv/bin/python -W ignore scripts/build_accel.py --quiet || echo "bootstrap: going on without it (pure-Python CityGML reader)"
 fi
 
 LOCK_STAMP=node_modules/.geotwin-package

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INCLUDE = ("metadata.txt", "__init__.py", "__main__.py", "LICENSE", "plugin", "processing", "twin", "bim", "resources")
-EXCLUDE_SUFFIXES = (".pyc", ".pyo", ".ts")
+EXCLUDE_SUFFIXES = (".pyc", ".pyo", ".ts", ".so", ".c", ".pyx")  # no compiled code (issue 16)
 EXCLUDE_DIRS = {"__pycache__", ".pytest_cache"}
 
 

@@ -25,6 +25,9 @@ Surfaces come from the semantic boundary surfaces (with ``surface_type``) plus a
 lodXSolid/lodXMultiSurface that no boundary surface holds (``surface_type`` ""); a polygon
 referenced from both is delivered once.
 
+The fast reader's plans (geometry walked without coordinates, posLists parsed a batch at a time) are made by an
+optional compiled planner (_gmlplan.pyx, see accelerator()) where it is built, else in Python; the output is the same.
+
 Hostile XML is refused before parsing: any DOCTYPE (entity definitions, DTD fetches) raises
 InputError; the parser also runs with entities, DTD loading and network access disabled.
 """
@@ -33,7 +36,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import gzip
+import importlib
 import math
+import os
 import re
 import threading
 import zipfile
@@ -299,7 +304,8 @@ class CityGMLSource:
             return
         batch = pending[:]
         pending.clear()
-        prepared = [_Prepared(el) for el in batch]
+        compiled = accelerator()
+        prepared = [_Prepared(el, compiled) for el in batch]
         _plan_rings([plan for p in prepared for plan in p.plans.values()])
         for el, prep in zip(batch, prepared):
             yield from self._building(el, resolver, seen_ids, prep)
@@ -487,7 +493,8 @@ class CityGMLSource:
         return CityObject(
             id=oid, object_class=kind, parent_id=parent_id, source_file=self.path, lod=chosen,
             lods_available=available, surfaces=surfaces, footprint_rings=[p.rings for p in footprints],
-            attributes=_attributes(el), line=line)
+            attributes=plan.attributes if plan is not None and plan.attributes is not None else _attributes(el),
+            line=line)
 
     def _read_geometry(self, el: Element, oid: str, resolver: XlinkResolver, problems: list[str],
                        by_lod: dict[str, _LodGeometry], footprints: list[Polygon]) -> None:
@@ -581,17 +588,23 @@ class CityGMLSource:
 
 class _Prepared:
     """A building before it is read: its srsNames, its gml:id duplicates (with their elements, only when there are
-    any) and the plans of its objects (itself and its parts) that the fast reader could make."""
+    any) and the plans of its objects (itself and its parts) that the fast reader could make. ``compiled``: the
+    compiled planner (accelerator()), which plans the objects of a building with unique gml:ids where it can."""
 
-    __slots__ = ("srs_names", "elements", "duplicates", "plans", "parts")
+    __slots__ = ("srs_names", "elements", "duplicates", "plans", "parts", "_compiled")
 
-    def __init__(self, el: Element) -> None:
-        self.srs_names = set(_SRS_NAMES(el))
-        ids = _IDS(el)
+    def __init__(self, el: Element, compiled: Any = None) -> None:
+        self._compiled = compiled.Building(el) if compiled is not None else None
         self.elements: dict[str, Element] | None = None  # the xlink index, made when an object needs it
         self.duplicates: list[tuple[str, object]] = []
-        if len(set(ids)) != len(ids):
-            self.elements, self.duplicates = XlinkResolver.index_of(_with_id_or_srs(el))
+        if self._compiled is not None and self._compiled.unique:
+            self.srs_names = set(self._compiled.srs_names)
+        else:
+            self._compiled = None
+            self.srs_names = set(_SRS_NAMES(el))
+            ids = _IDS(el)
+            if len(set(ids)) != len(ids):
+                self.elements, self.duplicates = XlinkResolver.index_of(_with_id_or_srs(el))
         self.plans: dict[Element, _Plan] = {}
         self.parts: dict[Element, list[Element]] = {}  # each object's BuildingParts (_parts)
         self._plan(el, el, {} if not self.duplicates else None)
@@ -603,16 +616,56 @@ class _Prepared:
         self.parts = {}
         self.elements = None
         self.duplicates = []
+        self._compiled = None
 
     def _plan(self, building: Element, el: Element, idx: dict[str, Element] | None) -> None:
-        try:
-            plan = self.plans[el] = _Plan(building, idx).read(el)
+        planned = self._compiled.plan(el) if self._compiled is not None else None
+        if planned is not None:  # what the Python planner below makes, its rings parsed already
+            plan = self.plans[el] = _Plan.compiled(building, planned)
             parts = plan.parts
-        except (_Unplanned, RecursionError):
-            parts = _parts(el)
+        else:
+            try:
+                plan = self.plans[el] = _Plan(building, idx).read(el)
+                parts = plan.parts
+            except (_Unplanned, RecursionError):
+                parts = _parts(el)
         self.parts[el] = parts
         for part in parts:
             self._plan(building, part, idx)
+
+
+def accelerator() -> Any:
+    """Give the compiled planner of the fast reader (twin/citymodel/_gmlplan.pyx, built by make setup), or None
+    when it is not built (or stale) or GEOTWIN_PURE_PYTHON=1 asks for the pure-Python reader (the reference; same
+    output).
+
+    Returns:
+        The extension module, or None.
+
+    Example:
+        >>> compiled = accelerator()  # None in a plugin installed from the zip
+        >>> compiled is None or callable(compiled.Building)
+        True
+    """
+    if os.environ.get("GEOTWIN_PURE_PYTHON", "") == "1":
+        return None
+    if "module" not in _ACCELERATOR:
+        module: Any
+        try:
+            module = importlib.import_module("._gmlplan", __package__)
+        except ImportError:
+            module = None
+        if getattr(module, "API", None) != _ACCELERATOR_API:
+            module = None  # not built, or built from an older _gmlplan.pyx (make setup rebuilds it)
+        else:
+            module.configure(_typed, _ATTRIBUTE_NAMES, _TYPED_ATTRIBUTES, _COLUMNS, _GENERIC_TYPES, _BY_PARENT,
+                             _ADDRESS_FIELDS, _ADDRESS_BY_PARENT)
+        _ACCELERATOR["module"] = module
+    return _ACCELERATOR["module"]
+
+
+_ACCELERATOR: dict[str, Any] = {}
+_ACCELERATOR_API = 3  # _gmlplan.API of the .pyx this reader goes with
 
 
 _PART_PROPERTIES = ("consistsOfBuildingPart", "buildingPart")
@@ -756,7 +809,7 @@ class _Plan:
     2 footprint) and the xlink cache events in the order GeometryReader would have them."""
 
     __slots__ = ("building", "idx", "index", "polygons", "ring_counts", "texts", "ops", "events", "rings", "open",
-                 "parts", "hrefs", "walked")
+                 "parts", "hrefs", "walked", "attributes")
 
     def __init__(self, building: Element, idx: dict[str, Element] | None) -> None:
         self.building = building
@@ -772,6 +825,15 @@ class _Plan:
         self.parts: list[Element] = []  # the object's BuildingParts (_parts), found by read
         self.hrefs: list[str] = []  # the xlinks met, resolved when the object is read (_resolve): -1 - k in ops
         self.walked: dict[str, Element] = {}  # the polygons planned, by gml:id
+        self.attributes: dict[str, Any] | None = None  # _attributes of the object, when the compiled planner read them
+
+    @classmethod
+    def compiled(cls, building: Element, planned: tuple[Any, ...]) -> _Plan:
+        """The plan the compiled planner made (_gmlplan.Building.plan): read, its rings parsed (no texts)."""
+        plan = cls(building, None)
+        (plan.polygons, plan.ring_counts, plan.ops, plan.events, plan.rings, plan.open, plan.parts,
+         plan.attributes) = planned
+        return plan
 
     def read(self, el: Element) -> _Plan:
         """_plan each geometry property of the object ``el`` (what GeometryReader and _read_object would read, in
