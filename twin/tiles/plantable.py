@@ -169,6 +169,12 @@ class PlanRows:
                              [(*r, *a, *b) for r, a, b in zip(rows, lo.tolist(), hi.tolist())])
         self.placed += len(rows)
 
+    def add_placed(self, keys: NDArray[Any], src: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any]) -> None:
+        """Append buildings with their source boxes (n x 4: x0, y0, x1, y1) and ENU boxes (the scan's order)."""
+        self.con.executemany("INSERT INTO enu VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             zip(keys.tolist(), *src.T.tolist(), *lo.T.tolist(), *hi.T.tolist()))
+        self.placed += len(keys)
+
     def code(self, square: tuple[float, float, float], implicit: bool) -> None:
         """Give every building its cell in the quadtree of ``square`` (the table ``b``, indexed by code)."""
         self.con.execute("DROP TABLE scan")
