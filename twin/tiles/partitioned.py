@@ -4,8 +4,9 @@
 
 1. ``plan_export``: two streaming passes over the ``buildings`` layer (``StoreReader.iter_rows``), never the whole
    layer at once: the attributes of every building (typed as the whole export types them, ``columns.ColumnStats``)
-   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building. Per
-   building nothing stays in memory: its id, source box and ENU box go into a scratch SQLite table
+   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building. Each
+   pass runs on the mapper in ranges of rows (``planscan``: on the workers with Dask), its results taken in the
+   rows' order. Per building nothing stays in memory: its id, source box and ENU box go into a scratch SQLite table
    (``plantable.PlanRows``, also the ids already seen: duplicates), with its quadtree cell as a Morton code (the
    same comparisons as the single-process export's quadtree). A partition is a subtree of that quadtree (the
    topmost nodes with at most ``partition_buildings`` buildings, at least ``lod1_max_buildings``: an LoD1 block
