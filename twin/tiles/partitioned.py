@@ -58,7 +58,7 @@ import sqlite3
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -294,7 +294,7 @@ def _ranges(store: StoreReader, target: str, schema: str, label: str, columns: l
     return out
 
 
-def _in_order(results: Iterable[Any]) -> Iterator[Any]:
+def _in_order(results: Iterable[Any]) -> Generator[Any, None, None]:
     """``results`` (each with its range's ``index``, in any order) in the ranges' order, each as soon as those
     before it are in; closes ``results`` (a mapper's iterator: its outstanding tasks are cancelled) when left."""
     waiting: dict[int, Any] = {}
