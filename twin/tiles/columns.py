@@ -69,7 +69,7 @@ class _Stats:
             if types & {list, dict}:
                 present = [as_type(v, "STRING") if isinstance(v, (list, dict)) else v for v in present]
             self.distinct |= set(zip(map(lambda v: type(v).__name__, present), present))
-            self.overflow = len(self.distinct) > DISTINCT_CAP
+            self._overflows(len(self.distinct) > DISTINCT_CAP)
 
     def merge(self, other: _Stats) -> None:
         """The values of ``other`` (rows after this one's) as if added here: the same result in either case."""
@@ -82,7 +82,13 @@ class _Stats:
         self.empty = self.empty or other.empty
         if not self.overflow:
             self.distinct |= other.distinct   # an equal value already here stays (the first one seen, as ``add``)
-            self.overflow = other.overflow or len(self.distinct) > DISTINCT_CAP
+            self._overflows(other.overflow or len(self.distinct) > DISTINCT_CAP)
+
+    def _overflows(self, overflow: bool) -> None:
+        """Past ``DISTINCT_CAP`` the distinct values are not needed (no ENUM): dropped, so that they neither
+        travel with a range's stats nor stay in memory."""
+        if overflow:
+            self.overflow, self.distinct = True, set()
 
 
 @dataclass(frozen=True)
