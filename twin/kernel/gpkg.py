@@ -661,8 +661,8 @@ def read_table(path: PathLike, layer: str, columns: list[str] | None = None, geo
     return fields, records, decode_geometries(blobs) if decode else blobs
 
 
-def iter_table(path: PathLike, layer: str, columns: list[str],
-               batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
+def iter_table(path: PathLike, layer: str, columns: list[str], batch: int,
+               rowids: tuple[int, int] | None = None) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
     """Read a GeoPackage table in batches, so that a large layer is never held whole.
 
     Args:
@@ -670,6 +670,7 @@ def iter_table(path: PathLike, layer: str, columns: list[str],
         layer: the table.
         columns: the columns to read (a missing one reads NULL).
         batch: rows per batch.
+        rowids: only the rows of rowid ``first..last`` (inclusive).
 
     Yields:
         (row tuples of ``columns`` followed by the geometry blob, the geometry blobs), in table order.
@@ -694,11 +695,44 @@ def iter_table(path: PathLike, layer: str, columns: list[str],
         geom = con.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)).fetchone()
         fields = {c[1] for c in con.execute(f"PRAGMA table_info({_quote(layer)})")}
         select = [_quote(c) if c in fields else "NULL" for c in columns] + [_quote(geom[0]) if geom else "NULL"]
-        cursor = con.execute(f"SELECT {', '.join(select)} FROM {_quote(layer)}")
+        where = " WHERE rowid BETWEEN ? AND ? ORDER BY rowid" if rowids is not None else ""
+        cursor = con.execute(f"SELECT {', '.join(select)} FROM {_quote(layer)}{where}", rowids or ())
         geometry = itemgetter(len(columns))
         while batch_rows := cursor.fetchmany(batch):
             yield batch_rows, list(map(geometry, batch_rows))
 
+
+
+def row_ranges(path: PathLike, layer: str, size: int) -> list[tuple[int, int, int]]:
+    """Cut a table into consecutive ranges of ``size`` rows in rowid order (``iter_table``'s order).
+
+    Args:
+        path: the GeoPackage.
+        layer: the table.
+        size: rows per range (the last may have fewer).
+
+    Returns:
+        Per range: its first and last rowid and its number of rows.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str"})
+        >>> path = Path(tempfile.mkdtemp()) / "trees.gpkg"
+        >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+        ...     for n in range(3):
+        ...         out.add(TREES, {"tree_id": f"T{n}"}, Point(456500 + n, 5429500))
+        >>> row_ranges(path, "trees", 2)
+        [(1, 2, 2), (3, 3, 1)]
+    """
+    out: list[tuple[int, int, int]] = []
+    with closing(connect(path)) as con:
+        cursor = con.execute(f"SELECT rowid FROM {_quote(layer)} ORDER BY rowid")
+        while chunk := cursor.fetchmany(max(1, size)):
+            out.append((int(chunk[0][0]), int(chunk[-1][0]), len(chunk)))
+    return out
 
 def count_by(path: PathLike, layer: str, column: str) -> dict[Any, int]:
     """Count the rows of a table per value of a column.

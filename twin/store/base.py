@@ -7,7 +7,8 @@ Read side: ``StoreReader``, all a reader of a twin needs (the twin build, the 3D
     ``layer_names()``, ``exists()``, ``crs()``, ``spec(name)`` / ``stored_spec(name)``,
     ``read(spec, columns=, bbox=, rows=, where_in=)`` (a canonical frame: whole, some columns, a bbox, a row range,
     the rows whose column has one of some values),
-    ``iter_rows(name, columns, batch)`` (plain row tuples and WKB in batches, for streaming),
+    ``iter_rows(name, columns, batch, fids=)`` (plain row tuples and WKB in batches, for streaming; ``fids``: only
+    the rows of a ``row_ranges(name, size)`` range),
     ``count_by(name, column)``, ``describe()``, ``local_geopackage()`` (the GeoPackage file a reader may open
     itself, None for PostGIS).
 Write side: ``TwinStore(StoreReader)`` adds ``exclusive(reporter)`` (hold the store for one build) and
@@ -108,11 +109,35 @@ class StoreReader(abc.ABC):
         column the spec lacks), only the rows ``rows=(start, stop)`` (counted after the bbox and where_in filters)."""
 
     @abc.abstractmethod
-    def iter_rows(self, name: str, columns: Sequence[str],
-                  batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
+    def iter_rows(self, name: str, columns: Sequence[str], batch: int,
+                  fids: tuple[int, int] | None = None) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
         """The layer in insertion order, ``batch`` rows at a time: row tuples of exactly ``columns`` (a
         column the layer lacks reads None) and the WKB of each row's geometry (None when it has none, or the
-        layer has no geometry). Values are plain Python (text, int, float, bool; json as its text)."""
+        layer has no geometry). Values are plain Python (text, int, float, bool; json as its text). ``fids``:
+        only the rows of feature ids ``first..last`` (inclusive; a range of ``row_ranges``)."""
+
+    def row_ranges(self, name: str, size: int) -> list[tuple[int, int, int]]:
+        """The layer cut into consecutive ranges of ``size`` rows in insertion order (the last may be shorter):
+        per range its first and last feature id and its rows (``iter_rows(..., fids=(first, last))`` reads it).
+
+        Example:
+            >>> import tempfile
+            >>> from pathlib import Path
+            >>> from shapely.geometry import Point
+            >>> from geotwin.twin.kernel.gpkg import gpkg_output
+            >>> from geotwin.twin.store.geopackage import GpkgStore
+            >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str"})
+            >>> path = Path(tempfile.mkdtemp()) / "trees.gpkg"
+            >>> with gpkg_output(path, "EPSG:25832", kind="trees") as out:
+            ...     for n in range(5):
+            ...         out.add(TREES, {"tree_id": f"T{n}"}, Point(456500 + n, 5429500))
+            >>> store = GpkgStore(path)
+            >>> store.row_ranges("trees", 2)
+            [(1, 2, 2), (3, 4, 2), (5, 5, 1)]
+            >>> [rows for rows, _ in store.iter_rows("trees", ["tree_id"], 10, fids=(3, 4))]
+            [[('T2',), ('T3',)]]
+        """
+        raise GeoTwinError(f"{self.describe()}: this store cannot read a layer in ranges of rows")
 
     @abc.abstractmethod
     def count_by(self, name: str, column: str) -> dict[Any, int]:

@@ -145,18 +145,22 @@ class GpkgStore(TwinStore):
         frame = frame.sort_index()
         return conform(frame, spec, self.crs() if spec.geometry_type is not None else None)
 
-    def iter_rows(self, name: str, columns: Sequence[str],
-                  batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
+    def iter_rows(self, name: str, columns: Sequence[str], batch: int,
+                  fids: tuple[int, int] | None = None) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
         columns = list(columns)
         values = itemgetter(slice(0, len(columns)))
         try:   # not _read_faults: that would guard only the creation of the generator, not its reading
-            for chunk, blobs in gpkg.iter_table(self.path, name, columns, batch):
+            for chunk, blobs in gpkg.iter_table(self.path, name, columns, batch, fids):
                 yield list(map(values, chunk)), gpkg.wkbs_of(blobs)
         except Exception as err:  # noqa: BLE001 - storage faults become one message; bugs keep their traceback
             if not is_storage_error(err):
                 raise
             raise GeoTwinError(f"cannot read the twin: {failure_reason(err, self.path, shown=self.path)}",
                                path=str(self.path)) from None
+
+    @_read_faults
+    def row_ranges(self, name: str, size: int) -> list[tuple[int, int, int]]:
+        return gpkg.row_ranges(self.path, name, size)
 
     @_read_faults
     def count_by(self, name: str, column: str) -> dict[Any, int]:

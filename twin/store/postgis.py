@@ -398,8 +398,8 @@ class PostgisStore(TwinStore):
             frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs))
         return conform(frame, spec, crs)
 
-    def iter_rows(self, name: str, columns: Sequence[str],
-                  batch: int) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
+    def iter_rows(self, name: str, columns: Sequence[str], batch: int,
+                  fids: tuple[int, int] | None = None) -> Iterator[tuple[list[tuple[Any, ...]], list[bytes | None]]]:
         columns = list(columns)
         n = len(columns)
         with self._faults(), contextlib.closing(self._connect()) as conn:
@@ -410,12 +410,23 @@ class PostgisStore(TwinStore):
             select.append("ST_AsBinary(geom)" if "geom" in types else "NULL")
             as_json = [i for i, c in enumerate(columns) if types.get(c) in ("jsonb", "json")]
             with conn.cursor(name="geotwin_iter_rows") as cursor:   # server side: never the whole layer
-                cursor.execute(f"SELECT {', '.join(select)} FROM {_ident(self.schema)}.{_ident(name)} ORDER BY fid")
+                where = " WHERE fid BETWEEN %s AND %s" if fids is not None else ""
+                cursor.execute(f"SELECT {', '.join(select)} FROM {_ident(self.schema)}.{_ident(name)}{where} "
+                               "ORDER BY fid", fids)
                 while chunk := cursor.fetchmany(batch):
                     out = [r[:n] for r in chunk]
                     if as_json:   # the text a GeoPackage twin holds (canonical JSON), not jsonb's own
                         out = [tuple(canonical_json(v) if i in as_json else v for i, v in enumerate(r)) for r in out]
                     yield out, [None if r[n] is None else bytes(r[n]) for r in chunk]
+
+    def row_ranges(self, name: str, size: int) -> list[tuple[int, int, int]]:
+        out: list[tuple[int, int, int]] = []
+        with self._faults(), contextlib.closing(self._connect()) as conn:
+            with conn.cursor(name="geotwin_row_ranges") as cursor:   # server side: never every fid at once
+                cursor.execute(f"SELECT fid FROM {_ident(self.schema)}.{_ident(name)} ORDER BY fid")
+                while chunk := cursor.fetchmany(max(1, size)):
+                    out.append((int(chunk[0][0]), int(chunk[-1][0]), len(chunk)))
+        return out
 
     def count_by(self, name: str, column: str) -> dict[Any, int]:
         with self._faults(), contextlib.closing(self._connect()) as conn:

@@ -8,6 +8,7 @@ as ``build_columns`` decides too, unless thousands of its values collapse into a
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections.abc import Iterable
@@ -68,7 +69,26 @@ class _Stats:
             if types & {list, dict}:
                 present = [as_type(v, "STRING") if isinstance(v, (list, dict)) else v for v in present]
             self.distinct |= set(zip(map(lambda v: type(v).__name__, present), present))
-            self.overflow = len(self.distinct) > DISTINCT_CAP
+            self._overflows(len(self.distinct) > DISTINCT_CAP)
+
+    def merge(self, other: _Stats) -> None:
+        """The values of ``other`` (rows after this one's) as if added here: the same result in either case."""
+        self.present += other.present
+        self.types |= other.types
+        for value in (other.imin, other.imax):
+            if value is not None:
+                self.imin = value if self.imin is None else min(self.imin, value)
+                self.imax = value if self.imax is None else max(self.imax, value)
+        self.empty = self.empty or other.empty
+        if not self.overflow:
+            self.distinct |= other.distinct   # an equal value already here stays (the first one seen, as ``add``)
+            self._overflows(other.overflow or len(self.distinct) > DISTINCT_CAP)
+
+    def _overflows(self, overflow: bool) -> None:
+        """Past ``DISTINCT_CAP`` the distinct values are not needed (no ENUM): dropped, so that they neither
+        travel with a range's stats nor stay in memory."""
+        if overflow:
+            self.overflow, self.distinct = True, set()
 
 
 @dataclass(frozen=True)
@@ -116,6 +136,38 @@ class ColumnStats:
     def add_all(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
             self.add(row)
+
+    def merge(self, other: ColumnStats) -> None:
+        """Take in the rows ``other`` saw (after those seen here, in the same ``spec_fields``): ``types()`` is then
+        what one ColumnStats that saw them all gives (the plan's ranges of rows, typed on the workers).
+
+        Example:
+            >>> rows = [{"id": "a", "storeys": 2}, {"id": "b", "storeys": "x"}, {"id": "c"}]
+            >>> whole, first, second = ColumnStats(), ColumnStats(), ColumnStats()
+            >>> whole.add_all(rows), first.add_all(rows[:1]), second.add_all(rows[1:])
+            (None, None, None)
+            >>> first.merge(second)
+            >>> first.types() == whole.types()
+            True
+        """
+        self._flush()
+        other.flush()
+        self.rows += other.rows
+        for name, stats in other.stats.items():
+            if name in self.stats:
+                self.stats[name].merge(stats)
+            else:
+                self.stats[name] = copy.deepcopy(stats)
+
+    def flush(self) -> None:
+        """Type the rows added so far (before the stats are sent elsewhere: they travel without pending rows).
+
+        Example:
+            >>> stats = ColumnStats()
+            >>> stats.add({"id": "a"}); stats.flush(); sorted(stats.stats)
+            ['id']
+        """
+        self._flush()
 
     def _flush(self) -> None:
         """The pending rows into each column's stats, a column at a time."""

@@ -4,8 +4,9 @@
 
 1. ``plan_export``: two streaming passes over the ``buildings`` layer (``StoreReader.iter_rows``), never the whole
    layer at once: the attributes of every building (typed as the whole export types them, ``columns.ColumnStats``)
-   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building. Per
-   building nothing stays in memory: its id, source box and ENU box go into a scratch SQLite table
+   and the bounds of its geometry; the frame and the height model; then the ENU bounds of every building. Each
+   pass runs on the mapper in ranges of rows (``planscan``: on the workers with Dask), its results taken in the
+   rows' order. Per building nothing stays in memory: its id, source box and ENU box go into a scratch SQLite table
    (``plantable.PlanRows``, also the ids already seen: duplicates), with its quadtree cell as a Morton code (the
    same comparisons as the single-process export's quadtree). A partition is a subtree of that quadtree (the
    topmost nodes with at most ``partition_buildings`` buildings, at least ``lod1_max_buildings``: an LoD1 block
@@ -46,8 +47,10 @@ report): a reused partition links the earlier rows file instead of meshing its b
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -55,7 +58,7 @@ import sqlite3
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -93,10 +96,11 @@ from .export import (
 from .frame import EnuFrame, georeference
 from .glb import meshopt_available
 from .incremental import CONTENT_VERSION, Previous, digest
+from .planscan import EnuPass, RangeScan, ScanRange, boxes, parsed, rescan, scan_range
 from .plantable import Aggregate, PlanRows
 from .resume import WorkFolder, kept_summary, part_name, save_part
 from .search_index import PART_SUFFIX, PARTS_DIR, merge_search_index, write_part_rows
-from .source import attribute_rows, row_id
+from .source import attribute_rows
 from .subtree import subtree_bytes
 from .tileset import explicit_tile, tileset_json, write_viewer
 from .twin_layers import BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS
@@ -110,6 +114,7 @@ __all__ = ["PARTITION_BUILDINGS", "ExportPlan", "SubtreeSummary", "Task", "expor
 
 PARTITION_BUILDINGS = 5_000    # buildings per partition at most (unless a quadtree leaf holds more)
 SCAN_BATCH = 2_000             # rows per store read of the plan's passes
+SCAN_RANGE_BATCHES = 5         # store reads per range of the plan's passes (a task each: 10,000 rows)
 READ_MARGIN = 0.01             # m added around a read box (the store's index may round it)
 TOP_CELL = 1_000.0             # m: the top task reads its buildings cell by cell
 SUBTREE_LEVELS = 6             # subtreeLevels at most (as tileset.write_subtrees)
@@ -257,9 +262,10 @@ class Failure:
 
 @dataclass
 class _Scan:
-    """The plan's first pass over ``buildings``: per kept building (own geometry) its id and source box, appended
-    to the scratch table (``rows``; no Python object per building in memory); the ids seen so far in its ``seen``
-    table: a duplicate id is found however large the city."""
+    """The plan's first pass over ``buildings``, taken from its ranges in the rows' order (``planscan``): per
+    kept building (own geometry) only counts and bounds stay here (its id and boxes come again from the second
+    pass); every id kept so far in the scratch table ``seen`` (with its range): a duplicate id is found however
+    large the city."""
 
     columns: list[str]
     stats: ColumnStats
@@ -271,84 +277,78 @@ class _Scan:
     loose: dict[str, dict[str, Any]] = field(default_factory=dict)   # rows without own geometry, with surfaces
     part_of: dict[str, str] = field(default_factory=dict)   # a part's id -> its parent's id
     skipped: list[str] = field(default_factory=list)
-    rows_read: int = 0
+    ranges: list[ScanRange] = field(default_factory=list)   # as scanned (with the ids of earlier ranges excluded)
+    expected: list[tuple[int, str]] = field(default_factory=list)   # per range: kept buildings and their digest
 
     @property
     def seen(self) -> sqlite3.Connection:
         return self.rows.con
 
 
-def _parsed(row: dict[str, Any], label: str) -> dict[str, Any]:
-    """The row with its ``attributes`` JSON parsed (as ``source.attribute_rows``)."""
-    raw = row.get("attributes")
-    if not (isinstance(raw, str) and raw.strip()):
-        return row
+def _ranges(store: StoreReader, target: str, schema: str, label: str, columns: list[str]) -> list[ScanRange]:
+    """The ``buildings`` rows in ranges of ``SCAN_RANGE_BATCHES`` read batches (a task each)."""
+    out, row = [], 0
+    for index, (first, last, count) in enumerate(store.row_ranges(BUILDINGS.name, SCAN_BATCH * SCAN_RANGE_BATCHES)):
+        out.append(ScanRange(index, target, schema, label, tuple(columns), SCAN_BATCH, first, last, row, count))
+        row += count
+    return out
+
+
+def _in_order(results: Iterable[Any]) -> Generator[Any, None, None]:
+    """``results`` (each with its range's ``index``, in any order) in the ranges' order, each as soon as those
+    before it are in; closes ``results`` (a mapper's iterator: its outstanding tasks are cancelled) when left."""
+    waiting: dict[int, Any] = {}
+    at = 0
     try:
-        return {**row, "attributes": json.loads(raw)}
-    except json.JSONDecodeError as err:
-        raise InputError(f"attributes is not valid JSON: {err}", path=label, obj=str(row.get("id"))) from err
+        for result in results:
+            waiting[result.index] = result
+            while at in waiting:
+                yield waiting.pop(at)
+                at += 1
+    finally:
+        getattr(results, "close", lambda: None)()
 
 
-def _boxes(wkbs: list[bytes]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
-    """Per geometry: whether it has coordinates, and the min/max of its (x, y, z) (NaN z as 0); the coordinates."""
-    geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
-    ok = ~shapely.is_empty(geoms)
-    xyz, index = shapely.get_coordinates(geoms[ok], include_z=True, return_index=True)
-    xyz = np.nan_to_num(xyz)
-    starts = np.searchsorted(index, np.arange(int(ok.sum())))
-    lo = np.column_stack([np.minimum.reduceat(xyz[:, j], starts) for j in range(3)]) if len(starts) else \
-        np.empty((0, 3))
-    hi = np.column_stack([np.maximum.reduceat(xyz[:, j], starts) for j in range(3)]) if len(starts) else \
-        np.empty((0, 3))
-    return ok, lo, hi, xyz
+def _failed(item: ScanRange, message: str, bad_input: bool = False) -> GeoTwinError:
+    """A range's failure, naming its rows."""
+    return (InputError if bad_input else GeoTwinError)(f"{item}: {message}")
 
 
-def _earlier_ids(seen: sqlite3.Connection, ids: list[str]) -> set[str]:
-    """Those of ``ids`` that the scan's SQLite file ``seen`` holds (ids of earlier batches)."""
+def _earlier_ids(seen: sqlite3.Connection, ids: NDArray[Any], index: int) -> set[str]:
+    """Those of ``ids`` (a range's, each once) that an earlier range kept; every new one recorded in ``seen``."""
+    before = seen.total_changes
+    seen.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", zip(_decoded(ids), itertools.repeat(index)))
+    if seen.total_changes - before == len(ids):
+        return set()
     found: set[str] = set()
     for at in range(0, len(ids), 500):
-        chunk = ids[at:at + 500]
+        chunk = _decoded(ids[at:at + 500])
         found.update(r[0] for r in seen.execute(
-            f"SELECT id FROM seen WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+            f"SELECT id FROM seen WHERE r < ? AND id IN ({', '.join('?' * len(chunk))})", (index, *chunk)))
     return found
 
 
-def _scan_batch(scan: _Scan, rows: list[tuple[Any, ...]], wkbs: list[bytes | None], label: str) -> None:
-    kept: list[dict[str, Any]] = []
-    blobs: list[bytes] = []
-    records = [dict(zip(scan.columns, values)) for values in rows]
-    earlier = _earlier_ids(scan.seen, [bid for r in records if (bid := row_id(r))])
-    batch: set[str] = set()
-    for row, wkb in zip(records, wkbs):
-        scan.rows_read += 1
-        bid = row_id(row)
-        if not bid or bid in earlier or bid in batch:
-            scan.skipped.append(f"building row {scan.rows_read}: {'duplicate id ' + bid if bid else 'no id'}")
-            continue
-        batch.add(bid)
-        if wkb is None:
-            scan.no_geometry[bid] = row
-            continue
-        kept.append(row)
-        blobs.append(wkb)
-    scan.seen.executemany("INSERT INTO seen VALUES (?)", [(b,) for b in batch])
-    if not kept:
-        return
-    ok, lo, hi, _ = _boxes(blobs)
-    own: list[str] = []
-    for row, has in zip(kept, ok.tolist()):
-        if not has:
-            scan.no_geometry[row_id(row)] = row
-            continue
-        own.append(row_id(row))
-        if row.get("parent_id"):
-            scan.parents.add(str(row["parent_id"]))
-            scan.part_of[row_id(row)] = str(row["parent_id"])
-        scan.stats.add(_parsed(row, label))
-    if own:
-        scan.rows.add(_encoded(own), lo, hi)
-        scan.src_min = np.minimum(scan.src_min, lo.min(axis=0))
-        scan.src_max = np.maximum(scan.src_max, hi.max(axis=0))
+def _take_scan(scan: _Scan, item: ScanRange, result: RangeScan) -> None:
+    """A range's first pass into ``scan`` (scanned again here without the ids an earlier range kept)."""
+    if result.error:
+        raise _failed(item, result.error, result.bad_input)
+    earlier = _earlier_ids(scan.seen, result.ids, item.index)
+    if earlier:
+        item = replace(item, exclude=frozenset(item.exclude | earlier))
+        result = rescan(item, set())
+        if result.error:
+            raise _failed(item, result.error, result.bad_input)
+    scan.ranges.append(item)
+    scan.expected.append((len(result.keys), result.digest))
+    scan.skipped.extend(f"building row {item.row + n}: {why}" for n, why in result.skipped)
+    scan.no_geometry.update(result.no_geometry)
+    for bid, parent in result.part_of:
+        scan.parents.add(parent)
+        scan.part_of[bid] = parent
+    scan.stats.merge(result.stats)
+    scan.rows.scanned += len(result.keys)
+    scan.src_min = np.minimum(scan.src_min, result.src_min)
+    scan.src_max = np.maximum(scan.src_max, result.src_max)
 
 
 def _surface_coords(store: StoreReader, ids: set[str]) -> dict[str, NDArray[Any]]:
@@ -357,7 +357,7 @@ def _surface_coords(store: StoreReader, ids: set[str]) -> dict[str, NDArray[Any]
     for rows, wkbs in store.iter_rows(BUILDING_SURFACES.name, ["building_id"], SCAN_BATCH):
         pick = [(r[0], w) for r, w in zip(rows, wkbs) if r[0] in ids and w is not None]
         if pick:
-            ok, _, _, xyz = _boxes([w for _, w in pick])
+            ok, _, _, xyz = boxes([w for _, w in pick])
             sizes = shapely.get_num_coordinates(shapely.from_wkb(np.array([w for _, w in pick], dtype=object)))
             ends = np.cumsum(sizes[ok])
             for (bid, _), end, size in zip([p for p, k in zip(pick, ok.tolist()) if k], ends, sizes[ok]):
@@ -365,15 +365,20 @@ def _surface_coords(store: StoreReader, ids: set[str]) -> dict[str, NDArray[Any]
     return {bid: np.concatenate(parts) for bid, parts in found.items()}
 
 
-def _scan(store: StoreReader, label: str, layers: set[str], rows: PlanRows,
+def _scan(store: StoreReader, where: tuple[str, str, str], layers: set[str], rows: PlanRows, mapper: Mapper,
           reporter: Reporter) -> tuple[_Scan, dict[str, NDArray[Any]], list[dict[str, Any]]]:
-    """First pass: ids, attributes, source boxes; then the buildings with surfaces only and the containers."""
+    """First pass (``where``: the store's target, schema and label): ids, attributes, source boxes, its ranges
+    run by ``mapper``; then the buildings with surfaces only and the containers."""
+    target, schema, label = where
     columns = list(store.stored_spec(BUILDINGS.name).fields)
-    rows.con.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    rows.con.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, r INTEGER) WITHOUT ROWID")
     scan = _Scan(columns, ColumnStats(BUILDINGS.fields), rows)
-    for batch, wkbs in store.iter_rows(BUILDINGS.name, columns, SCAN_BATCH):
-        reporter.check()
-        _scan_batch(scan, batch, wkbs, label)
+    ranges = _ranges(store, target, schema, label, columns)
+    with contextlib.closing(_in_order(mapper(scan_range, ranges))) as results:   # a cancel: the cluster's tasks too
+        for result in results:
+            reporter.check()
+            _take_scan(scan, ranges[result.index], result)
+            reporter.progress(10 * len(scan.ranges) / len(ranges))
     rows.con.execute("DROP TABLE seen")
     surfaces: dict[str, NDArray[Any]] = {}
     if scan.no_geometry and BUILDING_SURFACES.name in layers:
@@ -383,14 +388,14 @@ def _scan(store: StoreReader, label: str, layers: set[str], rows: PlanRows,
         if row.get("parent_id"):
             scan.parents.add(str(row["parent_id"]))
             scan.part_of[bid] = str(row["parent_id"])
-        scan.stats.add(_parsed(row, label))
+        scan.stats.add(parsed(row, label))
         scan.src_min = np.minimum(scan.src_min, surfaces[bid].min(axis=0))
         scan.src_max = np.maximum(scan.src_max, surfaces[bid].max(axis=0))
     containers = []
     for bid, row in scan.no_geometry.items():
         if bid in scan.parents:   # a building made of parts: its attributes travel with its parts' tiles
             containers.append(row)
-            scan.stats.add(_parsed(row, label))
+            scan.stats.add(parsed(row, label))
         else:
             scan.skipped.append(f"building {bid}: no geometry")
     containers.sort(key=lambda r: str(r.get("id")))
@@ -418,37 +423,30 @@ class _Bounds:
                              implicit)
 
 
-def _enu_boxes(store: StoreReader, rows: PlanRows, surfaces: dict[str, NDArray[Any]], geo: Georeferencer,
-               frame: EnuFrame, reporter: Reporter) -> _Bounds:
-    """Second pass: every kept building's vertices into the frame; their ENU boxes into the table (the scan's
-    order, then ``surfaces``' buildings by id), and the bounds of them all."""
-    bounds = _Bounds()
-    expected = rows.scanned_ids()
-    following = next(expected, None)
-    for batch, wkbs in store.iter_rows(BUILDINGS.name, ["id"], SCAN_BATCH):
-        reporter.check()
-        pick: list[bytes] = []
-        picked: list[tuple[bytes, float, float, float, float]] = []
-        for (bid,), wkb in zip(batch, wkbs):
-            if following is not None and wkb is not None and str(bid or "").encode("utf-8") == following[0]:
-                pick.append(wkb)
-                picked.append(following)
-                following = next(expected, None)
-        if not pick:
-            continue
-        _, _, _, xyz = _boxes(pick)
-        sizes = shapely.get_num_coordinates(shapely.from_wkb(np.array(pick, dtype=object)))
-        enu = georeference(geo, frame, xyz)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        lo = np.column_stack([np.minimum.reduceat(enu[:, j], starts) for j in range(3)])
-        hi = np.column_stack([np.maximum.reduceat(enu[:, j], starts) for j in range(3)])
-        rows.add_enu(picked, lo, hi)
-        bounds.add(lo, hi)
-    if following is not None or rows.placed != rows.scanned:
-        raise GeoTwinError("the buildings layer changed while the export was planned: export again",
-                           path=store.describe())
+def _enu_boxes(scan: _Scan, surfaces: dict[str, NDArray[Any]], enu_pass: EnuPass, geo: Georeferencer,
+               mapper: Mapper, where: tuple[str, Reporter]) -> _Bounds:
+    """Second pass, its ranges run by ``mapper`` (``where``: the store's label, progress and cancel): every kept
+    building's vertices into the frame; their ENU boxes into the table (the scan's order, then ``surfaces``'
+    buildings by id), and the bounds of them all."""
+    label, reporter = where
+    bounds, rows = _Bounds(), scan.rows
+    with contextlib.closing(_in_order(mapper(enu_pass, scan.ranges))) as results:
+        for result in results:
+            reporter.check()
+            item = scan.ranges[result.index]
+            if result.error:
+                raise _failed(item, result.error)
+            if (len(result.keys), result.digest) != scan.expected[item.index]:
+                raise GeoTwinError(f"the buildings layer changed while the export was planned ({item}): export "
+                                   "again", path=label)
+            if len(result.keys):
+                rows.add_placed(result.keys, result.src, result.lo, result.hi)
+                bounds.add(result.lo, result.hi)
+            reporter.progress(10 + 10 * (item.index + 1) / len(scan.ranges))
+    if rows.placed != rows.scanned:
+        raise GeoTwinError("the buildings layer changed while the export was planned: export again", path=label)
     for bid in sorted(surfaces):
-        enu = georeference(geo, frame, surfaces[bid])
+        enu = georeference(geo, enu_pass.frame, surfaces[bid])
         src_lo, src_hi = surfaces[bid].min(axis=0), surfaces[bid].max(axis=0)
         lo, hi = enu.min(axis=0, keepdims=True), enu.max(axis=0, keepdims=True)
         rows.add_enu([(bid.encode("utf-8"), float(src_lo[0]), float(src_lo[1]), float(src_hi[0]), float(src_hi[1]))],
@@ -531,7 +529,8 @@ def _check(store: StoreReader, label: str, options: ExportOptions) -> set[str]:
 
 def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOptions | None = None,
                 reporter: Reporter | None = None, *, partition_buildings: int = PARTITION_BUILDINGS,
-                output: str | os.PathLike[str] | None = None, schema: str = "geotwin") -> ExportPlan:
+                output: str | os.PathLike[str] | None = None, schema: str = "geotwin",
+                mapper: Mapper = map) -> ExportPlan:
     """Plan the partitioned export of the city model in ``store`` (see the module's description).
 
     Args:
@@ -542,6 +541,7 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
         output: the export's folder (an earlier export's quadtree square is kept while it holds everything, as
             ``export_3dtiles`` does).
         schema: the PostGIS schema of a DSN.
+        mapper: runs the two passes' ranges of rows (``planscan``; the built-in ``map``: in this process).
 
     Returns:
         The picklable ExportPlan; its ``tasks`` are the partitions.
@@ -569,7 +569,7 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
     with tempfile.TemporaryDirectory(prefix="geotwin-plan-") as folder:
         rows = PlanRows(Path(folder) / "plan.sqlite")
         try:
-            scan, surfaces, containers = _scan(reader, label, layers, rows, reporter)
+            scan, surfaces, containers = _scan(reader, (target, schema, label), layers, rows, mapper, reporter)
             if not rows.scanned and not surfaces:
                 raise InputError("no building with geometry to export", path=label)
             origin = frame_origin_of(scan.src_min, scan.src_max)
@@ -578,7 +578,10 @@ def plan_export(store: str | os.PathLike[str] | StoreReader, options: ExportOpti
             geo = Georeferencer(horizontal, heights)
             frame = EnuFrame(geo.to_ecef([origin[0]], [origin[1]], [origin[2]])[0])
             reporter.progress(10)
-            bounds = _enu_boxes(reader, rows, surfaces, geo, frame, reporter)
+            enu_pass = EnuPass(horizontal, vertical, geoid_model, {"height_method": options.height_method,
+                               "geoid_grid": options.geoid_grid, "geoid_constant": options.geoid_constant},
+                               heights.as_dict(), frame)
+            bounds = _enu_boxes(scan, surfaces, enu_pass, geo, mapper, (label, reporter))
             previous = Previous.load(Path(output), REPORT_NAME) if output is not None else Previous(Path("."))
             square = bounds.square(previous, options.implicit)
             rows.code(square, options.implicit)
@@ -1418,7 +1421,7 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
     check_folder(target, REPORT_NAME)   # before the plan: a foreign folder is refused at once
     work = WorkFolder(target)   # before the plan: a foreign folder of its name is refused at once
     plan = plan_export(store, options, reporter, partition_buildings=partition_buildings, output=target,
-                       schema=schema)
+                       schema=schema, mapper=mapper)
     target.parent.mkdir(parents=True, exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent))
     try:

@@ -26,6 +26,7 @@ from . import quadtree
 __all__ = ["Aggregate", "PlanRows", "Rows", "descend_explicit", "descend_implicit"]
 
 CHUNK = 20_000   # rows per read or write of the table
+CODE_CHUNK = 2_000   # rows whose cells are computed at a time (code)
 _BOX = ("lx", "ly", "lz", "hx", "hy", "hz")
 _SRC = ("sx0", "sy0", "sx1", "sy1")
 
@@ -169,28 +170,40 @@ class PlanRows:
                              [(*r, *a, *b) for r, a, b in zip(rows, lo.tolist(), hi.tolist())])
         self.placed += len(rows)
 
+    def add_placed(self, keys: NDArray[Any], src: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any]) -> None:
+        """Append buildings with their source boxes (n x 4: x0, y0, x1, y1) and ENU boxes (the scan's order)."""
+        self.con.executemany("INSERT INTO enu VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             zip(keys.tolist(), *src.T.tolist(), *lo.T.tolist(), *hi.T.tolist()))
+        self.placed += len(keys)
+
     def code(self, square: tuple[float, float, float], implicit: bool) -> None:
-        """Give every building its cell in the quadtree of ``square`` (the table ``b``, indexed by code)."""
+        """Give every building its cell in the quadtree of ``square`` (the table ``b``, indexed by code).
+
+        Only the ENU boxes pass through Python, ``CODE_CHUNK`` rows at a time; the rows themselves are copied by
+        SQLite (a coordinator that holds 20,000 rows' tuples at a time beside a Dask client's thread kept the
+        heap they fragmented: +18 MB at 300,000 buildings)."""
         self.con.execute("DROP TABLE scan")
         self.implicit = implicit
         self.levels = quadtree.IMPLICIT_MAX_LEVEL if implicit else quadtree.EXPLICIT_MAX_LEVEL
-        self.con.execute("CREATE TABLE b (m INTEGER, d INTEGER, id BLOB, sx0 REAL, sy0 REAL, sx1 REAL, sy1 REAL, "
-                         "lx REAL, ly REAL, lz REAL, hx REAL, hy REAL, hz REAL)")
+        self.con.execute("CREATE TABLE c (r INTEGER PRIMARY KEY, m INTEGER, d INTEGER)")
         last = 0
-        while True:
-            chunk = self.con.execute("SELECT rowid, * FROM enu WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                                     (last, CHUNK)).fetchall()
-            if not chunk:
-                break
+        while chunk := self.con.execute("SELECT rowid, lx, ly, lz, hx, hy, hz FROM enu WHERE rowid > ? ORDER BY "
+                                        "rowid LIMIT ?", (last, CODE_CHUNK)).fetchall():
             last = chunk[-1][0]
-            box = np.array([r[6:] for r in chunk], np.float64).reshape(-1, 6)
-            lo, hi = box[:, :3], box[:, 3:]
+            values = np.array(chunk, np.float64).reshape(-1, 7)
+            lo, hi = values[:, 1:4], values[:, 4:7]
             if implicit:
                 codes, depths = descend_implicit(lo, hi, square, self.levels)
             else:
                 codes, depths = descend_explicit((lo + hi) / 2, square, self.levels), np.zeros(len(lo), np.int64)
-            self.con.executemany("INSERT INTO b VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 [(m, d, *r[1:]) for m, d, r in zip(codes.tolist(), depths.tolist(), chunk)])
+            self.con.executemany("INSERT INTO c VALUES (?, ?, ?)",
+                                 zip((r[0] for r in chunk), codes.tolist(), depths.tolist()))
+            del chunk
+        self.con.execute("CREATE TABLE b (m INTEGER, d INTEGER, id BLOB, sx0 REAL, sy0 REAL, sx1 REAL, sy1 REAL, "
+                         "lx REAL, ly REAL, lz REAL, hx REAL, hy REAL, hz REAL)")
+        self.con.execute(f"INSERT INTO b SELECT c.m, c.d, e.id, {', '.join('e.' + n for n in _SRC + _BOX)} "
+                         "FROM enu e JOIN c ON c.r = e.rowid ORDER BY e.rowid")
+        self.con.execute("DROP TABLE c")
         self.con.execute("DROP TABLE enu")
         self.con.execute("CREATE INDEX b_m ON b (m, d, lx, ly, hx, hy)")
         self.con.commit()

@@ -158,6 +158,23 @@ def test_both_backends_stream_the_same_rows(stores):
     assert a == b
 
 
+def test_both_backends_read_a_layer_in_ranges_of_rows(stores):
+    """``row_ranges`` cuts the layer into consecutive runs of rows, and ``iter_rows(fids=)`` of each gives exactly
+    those rows: together the whole layer in its order, with the same WKBs (GeoPackage and PostGIS alike)."""
+    columns = ["id", "parent_id"]
+    for store in stores.values():
+        whole = [(r, w) for rows, wkbs in store.iter_rows("buildings", columns, 1000) for r, w in zip(rows, wkbs)]
+        ranges = store.row_ranges("buildings", 70)
+        assert [n for _, _, n in ranges] == [70] * (len(whole) // 70) + ([len(whole) % 70] if len(whole) % 70 else [])
+        assert all(a[1] < b[0] and a[0] <= a[1] for a, b in zip(ranges, ranges[1:]))
+        pieces = [[(r, w) for rows, wkbs in store.iter_rows("buildings", columns, 30, fids=(first, last))
+                   for r, w in zip(rows, wkbs)] for first, last, _ in ranges]
+        assert [len(p) for p in pieces] == [n for _, _, n in ranges]
+        assert [x for p in pieces for x in p] == whole
+    assert stores["gpkg"].row_ranges("buildings", 70) and len(stores["gpkg"].row_ranges("buildings", 70)) == \
+        len(stores["pg"].row_ranges("buildings", 70))
+
+
 def test_gpkg_module_lists_and_reads(stores, tmp_path):
     path = stores["gpkg"].path
     names = gpkg.list_layers(path)

@@ -3,6 +3,7 @@ names, identifiers, types, enums, missing flags and schema, and a partition's co
 from __future__ import annotations
 
 import math
+import pickle
 import random
 
 import numpy as np
@@ -65,3 +66,24 @@ def test_many_distinct_strings_are_no_enum():
     stats = ColumnStats()
     stats.add_all(many)
     assert [t.type for t in stats.types()] == [c.type for c in build_columns(many)] == ["STRING", "STRING"]
+
+
+def test_a_column_past_the_cap_keeps_no_values_and_merges_as_whole():
+    # a range of the plan (10,000 rows, ids and names all distinct, one short column): its stats travel from a
+    # worker to the coordinator; past DISTINCT_CAP a column's values are dropped, they make no ENUM anyway
+    rows = [{"id": f"DEBW{i:08d}", "name": f"Haus {i}", "function": ["31001_1000", "31001_2000"][i % 2]}
+            for i in range(10_000)]
+    whole, first, second = ColumnStats(), ColumnStats(), ColumnStats()
+    whole.add_all(rows)
+    first.add_all(rows[:DISTINCT_CAP])       # at the cap: its values still kept
+    second.add_all(rows[DISTINCT_CAP:])      # past it only together
+    first.flush(), second.flush(), whole.flush()
+    assert len(first.stats["name"].distinct) == DISTINCT_CAP and not first.stats["name"].overflow
+    assert whole.stats["name"].overflow and whole.stats["name"].distinct == set()
+    assert whole.stats["id"].distinct == set() and len(whole.stats["function"].distinct) == 2
+    first.merge(second)
+    assert first.stats["name"].overflow and first.stats["name"].distinct == set()
+    assert first.types() == whole.types()
+    assert _described(schema_columns(whole.types())) == _described(build_columns(rows))
+    # what travels: a few hundred bytes, not the 20,000 values (over 300 kB pickled)
+    assert len(pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)) < 2_000

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from qgis.core import QgsProcessingException
 
-from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.errors import GeoTwinError, InputError
 from geotwin.twin.store import StoreReader, open_store
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
 
@@ -160,6 +160,15 @@ class _Opaque(StoreReader):
 
     def local_geopackage(self):
         return None
+
+
+def test_a_store_without_ranges_of_rows_says_so(twins):
+    """``row_ranges`` (the export plan's ranges) is the GeoPackage's and PostGIS's; another store names itself."""
+    opaque = _Opaque(open_store(twins["gpkg"]))
+    assert open_store(twins["gpkg"]).row_ranges("buildings", 10**9)[0][2] > 0
+    with pytest.raises(GeoTwinError, match=rf"^opaque view of .*{twins['gpkg'].name}: this store cannot read a layer "
+                                           "in ranges of rows"):
+        opaque.row_ranges("buildings", 100)
 
 
 def test_the_export_asks_the_store_for_a_local_geopackage(twins, tmp_path):

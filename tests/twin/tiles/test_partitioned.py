@@ -25,7 +25,7 @@ from geotwin.twin.kernel.progress import CollectingReporter
 from geotwin.twin.sample.generator import generate_district
 from geotwin.twin.store import open_store
 from geotwin.twin.tiles.export import REPORT_NAME, ExportOptions, export_3dtiles
-from geotwin.twin.tiles.partitioned import export_partitioned, export_subtree, plan_export, write_root
+from geotwin.twin.tiles.partitioned import Task, export_partitioned, export_subtree, plan_export, write_root
 from geotwin.twin.tiles.reader import Tile
 
 BUILDINGS = 1500
@@ -168,6 +168,9 @@ def test_a_failing_partition_is_named_and_the_others_complete(district, tmp_path
 
     def changing(fn, tasks):
         tasks = list(tasks)
+        if not tasks or not isinstance(tasks[0], Task):   # the plan's passes over the rows (planscan)
+            yield from map(fn, tasks)
+            return
         _delete_building(gpkg, tasks[1].ids[0])
         for task in tasks:
             ran.append(task.name)

@@ -159,7 +159,9 @@ def test_the_kept_message_counts_the_partition_folders_kept(tmp_path, monkeypatc
 
     def fail_one(fn, tasks):
         for task in tasks:
-            if not failing:
+            if not isinstance(task, partitioned.Task):   # the plan's passes over the rows (planscan)
+                yield fn(task)
+            elif not failing:
                 failing.append(task.key)
                 yield Failure(task.name, f"{task.name} failed: on purpose")
             else:
