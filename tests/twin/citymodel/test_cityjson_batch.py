@@ -219,6 +219,38 @@ def test_gc_frozen_while_read_and_released_after(tmp_path):
     assert gc.get_freeze_count() == 0
 
 
+def test_gc_frozen_raises_the_young_threshold_and_restores_it(tmp_path):
+    """While a reader holds gc_frozen the young generation is collected every GC_YOUNG allocations; the threshold
+    in force before (a custom one too) comes back when the last hold ends: after a read, an abandoned reader,
+    nested holds and an exception; the older generations' thresholds are never touched."""
+    tri = {"type": "MultiSurface", "lod": "2", "boundaries": [[[0, 1, 2]]]}
+    verts = [[0, 0, 0], [1000, 0, 0], [0, 1000, 0]]
+    path = _seq(tmp_path / "three.city.jsonl", "2.0", True, [(verts, {"type": "Building", "geometry": [tri]})] * 3)
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(555, 7, 9)
+        reader = iter(cj.read_cityjson(path, CRS))
+        next(reader)
+        assert gc.get_threshold() == (cj.GC_YOUNG, 7, 9) == (20000, 7, 9)
+        with cj.gc_frozen():
+            assert gc.get_threshold() == (20000, 7, 9)
+        assert gc.get_threshold() == (20000, 7, 9)   # the reader still holds it
+        reader.close()
+        assert gc.get_threshold() == (555, 7, 9)
+        assert len(list(cj.read_cityjson(path, CRS))) == 3
+        assert gc.get_threshold() == (555, 7, 9)
+        with pytest.raises(ValueError, match="mid-read"), cj.gc_frozen():
+            assert gc.get_threshold() == (20000, 7, 9)
+            raise ValueError("mid-read")
+        assert gc.get_threshold() == (555, 7, 9)
+        gc.set_threshold(50000, 7, 9)   # higher already: kept as it is
+        with cj.gc_frozen():
+            assert gc.get_threshold() == (50000, 7, 9)
+        assert gc.get_threshold() == (50000, 7, 9) and gc.get_freeze_count() == 0
+    finally:
+        gc.set_threshold(*saved)
+
+
 def test_gather_refuses_what_needs_the_per_ring_path():
     """_gather gives None (the per-ring path then names the problem) for every case the batch cannot clean."""
     good = cj._Vertices(np.array([[0., 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]]))
