@@ -330,3 +330,32 @@ def test_vertex_tables_of_many_lines_equal_each_lines_own(tmp_path, features, li
     with mock.patch.object(cj.CityJSONSource, "_vertex_tables", lambda self, raws: None):
         assert _rows(seq, 256) == batched
     assert len(batched) >= len(features)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1000, 3000), st.sampled_from(["none", "copy", "signed-zero", "close"]),
+       st.booleans())
+def test_vertex_uniqueness_of_large_arrays_as_np_unique(seed, count, twist, bad):
+    """_Vertices.unique of an array of 1,000 or more vertices (one lexicographic sort of the rows' bit patterns
+    when every vertex is finite and sane) equals np.unique(axis=0)'s verdict: a repeated row, -0.0 against 0.0
+    (equal), a row one ulp away (distinct), NaN and absurd rows (np.unique itself then)."""
+    rng = np.random.default_rng(seed)
+    array = np.round(rng.uniform(-50, 50, (count, 3)), 1)   # coarse: rows that share a column or two
+    array[:, 0] += np.arange(count)   # all rows distinct to start with
+    i, j = rng.integers(0, count, 2)
+    if twist == "copy" and i != j:
+        array[j] = array[i]
+    elif twist == "signed-zero" and i != j:
+        array[i, 1:] = array[j, 1:] = 0.0
+        array[i, 0], array[j, 0] = 0.0, -0.0
+    elif twist == "close" and i != j:
+        array[j] = array[i]
+        array[j, 2] = np.nextafter(array[i, 2], np.inf)
+    if bad:
+        array[rng.integers(0, count, 2)] = [np.nan, 1.0, 2.0]   # two equal NaN rows: distinct for np.unique
+        array[rng.integers(0, count)] = [1e300, 0.0, 0.0]
+    vertices = cj._Vertices(array)
+    assert vertices.unique == (len(np.unique(array, axis=0)) == count)
+    assert bool(vertices.bad) == bad
+    if twist in ("copy", "signed-zero") and i != j and not bad:
+        assert not vertices.unique
