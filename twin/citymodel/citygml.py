@@ -33,14 +33,11 @@ InputError; the parser also runs with entities, DTD loading and network access d
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import gzip
 import importlib
 import math
 import os
 import re
-import threading
 import zipfile
 import zlib
 from collections import Counter
@@ -102,33 +99,6 @@ def _with_id_or_srs(el: Element) -> list[Element]:
         if attrib and (_GML_ID in attrib or _GML32_ID in attrib or "srsName" in attrib):
             out.append(node)
     return out
-_GC_LOCK = threading.Lock()
-_GC_HOLDS = {"holds": 0, "saved": 0}
-_GC_YOUNG = 10000  # allocations between young collections while a file is read (Python's default: 700)
-
-
-@contextlib.contextmanager
-def _gc_young_threshold() -> Iterator[None]:
-    """Collect the young generation every 10,000 allocations instead of 700 while a file is read.
-
-    A batch of buildings (_drain) makes tens of thousands of small objects (elements, plans, posList texts) that
-    all live until the batch is read, and the reader makes almost no cyclic garbage (about 300 objects for the
-    10,000-building district): the frequent young collections only traverse live objects again (about 0.15 CPU s
-    there). Nested and concurrent holds share one setting; the previous threshold is restored when the last ends.
-    """
-    with _GC_LOCK:
-        if _GC_HOLDS["holds"] == 0:
-            threshold = gc.get_threshold()
-            _GC_HOLDS["saved"] = threshold[0]
-            gc.set_threshold(max(threshold[0], _GC_YOUNG), *threshold[1:])
-        _GC_HOLDS["holds"] += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_HOLDS["holds"] -= 1
-            if _GC_HOLDS["holds"] == 0:
-                gc.set_threshold(_GC_HOLDS["saved"], *gc.get_threshold()[1:])
 
 
 _HEADER_BYTES = 65536
@@ -247,7 +217,7 @@ class CityGMLSource:
         return self._progress
 
     def __iter__(self) -> Iterator[CityObject | Relief | Skipped]:
-        with gc_frozen(), _gc_young_threshold():  # see both
+        with gc_frozen():  # see there (also the young generation's threshold)
             yield from self._read()
 
     def _read(self) -> Iterator[CityObject | Relief | Skipped]:

@@ -92,7 +92,8 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-_FREEZE_STATE = {"holds": 0, "froze": False}
+_FREEZE_STATE = {"holds": 0, "froze": False, "young": 0}
+GC_YOUNG = 20000  # allocations between young collections while a file is read (Python's default: 700)
 
 
 @contextlib.contextmanager
@@ -106,30 +107,41 @@ def gc_frozen() -> Iterator[None]:
     handed back to the collector (``gc.unfreeze``) when the last hold ends. When something else has frozen objects
     already, nothing is frozen (nor unfrozen): its freeze is left as it is.
 
+    While held, the young generation is collected every GC_YOUNG allocations instead of Python's 700: the readers
+    make tens of thousands of small objects per batch of buildings that all live until the batch is read, and
+    almost no cyclic garbage, so the frequent young collections only traverse live objects again (about 880 of
+    them, 0.05 CPU s, for the 10,000-building district as CityJSONSeq). The threshold in force when the first hold
+    began is restored when the last ends, also on an exception.
+
     Returns:
         A context manager.
 
     Example:
         >>> import gc
-        >>> before = gc.get_freeze_count()
+        >>> before, young = gc.get_freeze_count(), gc.get_threshold()[0]
         >>> with gc_frozen():
-        ...     frozen = gc.get_freeze_count() > before
-        >>> frozen, gc.get_freeze_count() == before == 0
-        (True, True)
+        ...     frozen, raised = gc.get_freeze_count() > before, gc.get_threshold()[0] >= GC_YOUNG
+        >>> frozen, raised, gc.get_freeze_count() == before == 0, gc.get_threshold()[0] == young
+        (True, True, True, True)
     """
     with _GC_LOCK:
         if _FREEZE_STATE["holds"] == 0:
             _FREEZE_STATE["froze"] = gc.get_freeze_count() == 0
             if _FREEZE_STATE["froze"]:
                 gc.freeze()
+            threshold = gc.get_threshold()
+            _FREEZE_STATE["young"] = threshold[0]
+            gc.set_threshold(max(threshold[0], GC_YOUNG), *threshold[1:])
         _FREEZE_STATE["holds"] += 1
     try:
         yield
     finally:
         with _GC_LOCK:
             _FREEZE_STATE["holds"] -= 1
-            if _FREEZE_STATE["holds"] == 0 and _FREEZE_STATE["froze"]:
-                gc.unfreeze()
+            if _FREEZE_STATE["holds"] == 0:
+                gc.set_threshold(_FREEZE_STATE["young"], *gc.get_threshold()[1:])
+                if _FREEZE_STATE["froze"]:
+                    gc.unfreeze()
 
 
 def _to_oldest_generation() -> None:
@@ -483,8 +495,19 @@ class _Vertices:
         # with no duplicate vertices, index checks are exact and no coordinates need comparing
         if self.count < 1000:  # Python's set is faster on small arrays, numpy's sort leaner on large ones
             self.unique = len(set(map(tuple, array.tolist()))) == self.count
+        elif not self.bad:
+            self.unique = _rows_distinct(array)
         else:
             self.unique = len(np.unique(array, axis=0)) == self.count
+
+
+def _rows_distinct(array: Array) -> bool:
+    """Whether no two rows of a finite (N, 3) array are equal, as ``np.unique(array, axis=0)`` compares them
+    (-0.0 equals 0.0): the rows' bit patterns (-0.0 made 0.0 first) in one lexicographic sort, neighbours compared.
+    About 2.5 times faster than np.unique on the 94,000 vertices of the 10,000-building district."""
+    bits = (array + 0.0).view(np.int64)   # a new C-ordered array: -0.0 + 0.0 is 0.0
+    ordered = bits[np.lexsort((bits[:, 2], bits[:, 1], bits[:, 0]))]
+    return not bool((ordered[1:] == ordered[:-1]).all(axis=1).any())
 
 
 def _ring(ring: Any, vertices: _Vertices, number: int) -> tuple[Array, str | None]:
@@ -1160,4 +1183,4 @@ def read_cityjson(path: str | os.PathLike[str] | InputFile, crs_override: CrsInf
 
 
 __all__ = ["CityJSONSource", "read_cityjson", "open_binary", "is_cityjson_seq", "lod_request", "choose_lod",
-           "gc_paused", "gc_frozen"]
+           "gc_paused", "gc_frozen", "GC_YOUNG"]

@@ -119,9 +119,9 @@ class GeometryError(ValueError):
     """A polygon that cannot be used; the message says why."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Polygon:
-    """A parsed polygon: exterior ring first, then holes; each (N, 3) float64, not closed."""
+    """A parsed polygon: exterior ring first, then holes; each (N, 3) float64, not closed (slotted: one per polygon)."""
 
     rings: list[FloatArray]
     id: str | None

@@ -3,6 +3,7 @@ the raw XML with lxml XPath + numpy; hostile, broken and large inputs."""
 from __future__ import annotations
 
 import copy
+import gc
 import gzip
 import json
 import re
@@ -296,6 +297,20 @@ def test_truncated_file_names_file_and_line(shared_data, tmp_path):
     assert re.search(rf"{re.escape(str(path))}, line \d+: malformed or truncated XML", str(err.value))
     assert err.value.line > data[: len(data) // 2].count(b"\n") - 2
     assert 0 < len(seen) < 118  # the complete buildings before the cut were read
+
+
+def test_truncated_file_restores_the_collector(shared_data, tmp_path):
+    """The reader's gc_frozen (freeze, young generation's threshold raised) is undone when the file breaks."""
+    data = (shared_data / "citygml/hamburg/2016/LoD2_576_5950_1_HH.xml").read_bytes()
+    path = tmp_path / "cut.xml"
+    path.write_bytes(data[: len(data) // 2])
+    before = gc.get_threshold()
+    seen = 0
+    with pytest.raises(InputError, match=r"malformed or truncated XML"):
+        for _ in read_citygml(path):
+            seen += 1
+            assert gc.get_threshold()[0] >= 20000 and gc.get_freeze_count() > 0
+    assert seen > 0 and gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
 def test_truncated_gzip(shared_data, tmp_path):

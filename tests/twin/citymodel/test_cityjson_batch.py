@@ -219,6 +219,38 @@ def test_gc_frozen_while_read_and_released_after(tmp_path):
     assert gc.get_freeze_count() == 0
 
 
+def test_gc_frozen_raises_the_young_threshold_and_restores_it(tmp_path):
+    """While a reader holds gc_frozen the young generation is collected every GC_YOUNG allocations; the threshold
+    in force before (a custom one too) comes back when the last hold ends: after a read, an abandoned reader,
+    nested holds and an exception; the older generations' thresholds are never touched."""
+    tri = {"type": "MultiSurface", "lod": "2", "boundaries": [[[0, 1, 2]]]}
+    verts = [[0, 0, 0], [1000, 0, 0], [0, 1000, 0]]
+    path = _seq(tmp_path / "three.city.jsonl", "2.0", True, [(verts, {"type": "Building", "geometry": [tri]})] * 3)
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(555, 7, 9)
+        reader = iter(cj.read_cityjson(path, CRS))
+        next(reader)
+        assert gc.get_threshold() == (cj.GC_YOUNG, 7, 9) == (20000, 7, 9)
+        with cj.gc_frozen():
+            assert gc.get_threshold() == (20000, 7, 9)
+        assert gc.get_threshold() == (20000, 7, 9)   # the reader still holds it
+        reader.close()
+        assert gc.get_threshold() == (555, 7, 9)
+        assert len(list(cj.read_cityjson(path, CRS))) == 3
+        assert gc.get_threshold() == (555, 7, 9)
+        with pytest.raises(ValueError, match="mid-read"), cj.gc_frozen():
+            assert gc.get_threshold() == (20000, 7, 9)
+            raise ValueError("mid-read")
+        assert gc.get_threshold() == (555, 7, 9)
+        gc.set_threshold(50000, 7, 9)   # higher already: kept as it is
+        with cj.gc_frozen():
+            assert gc.get_threshold() == (50000, 7, 9)
+        assert gc.get_threshold() == (50000, 7, 9) and gc.get_freeze_count() == 0
+    finally:
+        gc.set_threshold(*saved)
+
+
 def test_gather_refuses_what_needs_the_per_ring_path():
     """_gather gives None (the per-ring path then names the problem) for every case the batch cannot clean."""
     good = cj._Vertices(np.array([[0., 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]]))
@@ -298,3 +330,32 @@ def test_vertex_tables_of_many_lines_equal_each_lines_own(tmp_path, features, li
     with mock.patch.object(cj.CityJSONSource, "_vertex_tables", lambda self, raws: None):
         assert _rows(seq, 256) == batched
     assert len(batched) >= len(features)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1000, 3000), st.sampled_from(["none", "copy", "signed-zero", "close"]),
+       st.booleans())
+def test_vertex_uniqueness_of_large_arrays_as_np_unique(seed, count, twist, bad):
+    """_Vertices.unique of an array of 1,000 or more vertices (one lexicographic sort of the rows' bit patterns
+    when every vertex is finite and sane) equals np.unique(axis=0)'s verdict: a repeated row, -0.0 against 0.0
+    (equal), a row one ulp away (distinct), NaN and absurd rows (np.unique itself then)."""
+    rng = np.random.default_rng(seed)
+    array = np.round(rng.uniform(-50, 50, (count, 3)), 1)   # coarse: rows that share a column or two
+    array[:, 0] += np.arange(count)   # all rows distinct to start with
+    i, j = rng.integers(0, count, 2)
+    if twist == "copy" and i != j:
+        array[j] = array[i]
+    elif twist == "signed-zero" and i != j:
+        array[i, 1:] = array[j, 1:] = 0.0
+        array[i, 0], array[j, 0] = 0.0, -0.0
+    elif twist == "close" and i != j:
+        array[j] = array[i]
+        array[j, 2] = np.nextafter(array[i, 2], np.inf)
+    if bad:
+        array[rng.integers(0, count, 2)] = [np.nan, 1.0, 2.0]   # two equal NaN rows: distinct for np.unique
+        array[rng.integers(0, count)] = [1e300, 0.0, 0.0]
+    vertices = cj._Vertices(array)
+    assert vertices.unique == (len(np.unique(array, axis=0)) == count)
+    assert bool(vertices.bad) == bad
+    if twist in ("copy", "signed-zero") and i != j and not bad:
+        assert not vertices.unique
