@@ -14,7 +14,8 @@
    (count, extent), each partition's subtree from its own buildings, read one partition at a time; the result
    is the single-process export's tree. Implicit tiling also has a ``top`` task for the buildings that lie
    across the borders of the tiles above the partitions (they stay in those tiles' content). It pickles: each
-   task carries its buildings' ids (compressed) and the boxes to read, and the rows no box read finds: its parts'
+   task carries its subtree and its buildings' ids (both compressed: the coordinator holds every task until the
+   root, and no quadtree node of a partition), the boxes to read, and the rows no box read finds: its parts'
    containers and its buildings with surfaces but no geometry of their own.
 2. ``export_subtree`` (one task, in a Dask worker or serially): reads only its buildings from the store (bounding
    box reads, kept by id: a building is in exactly one task, the one its reference point, the centre of its ENU
