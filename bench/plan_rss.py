@@ -3,9 +3,10 @@
 ``python bench/plan_rss.py CITY.gpkg [--partition N] [--implicit] [--workers N]``: runs ``plan_export`` on the
 GeoPackage once and prints one JSON line: buildings, task count, peak RSS of this process (``resource.getrusage``
 ru_maxrss, MB), the RSS before the plan (imports done, the cluster started), CPU seconds of the plan (user + system:
-the coordinator's, its in-process Dask scheduler included), and the pickled size of the tasks and of the shared
-plan (what a mapper sends to the workers). ``--workers N``: the plan's passes run on a LocalCluster of N worker
-processes (the coordinator of a partitioned export; without, the plan runs in this process).
+the coordinator's, its in-process Dask scheduler included), the pickled size of the tasks and of the shared
+plan (what a mapper sends to the workers), and what the tasks hold in memory (tracemalloc, unpickled).
+``--workers N``: the plan's passes run on a LocalCluster of N worker processes (the coordinator of a partitioned
+export; without, the plan runs in this process).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pickle
 import resource
 import sys
 import time
+import tracemalloc
 
 
 def _cpu() -> float:
@@ -56,12 +58,19 @@ def main(argv: list[str] | None = None) -> int:
     if client is not None:
         client.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    tasks_bytes = len(pickle.dumps(plan.tasks, protocol=pickle.HIGHEST_PROTOCOL))
+    blob = pickle.dumps(plan.tasks, protocol=pickle.HIGHEST_PROTOCOL)
+    tasks_bytes = len(blob)
+    tracemalloc.start()
+    tasks = pickle.loads(blob)
+    tasks_memory = tracemalloc.get_traced_memory()[0]   # what the plan's tasks hold in memory
+    tracemalloc.stop()
+    del tasks
     shared_bytes = len(pickle.dumps(plan.shared(), protocol=pickle.HIGHEST_PROTOCOL))
     print(json.dumps({"gpkg": args.gpkg, "workers": args.workers, "buildings": plan.buildings, "tasks": len(plan.tasks),
                       "implicit": args.implicit, "peak_rss_mb": round(peak, 1),
                       "rss_before_plan_mb": round(before_rss, 1),
                       "cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "tasks_pickle_bytes": tasks_bytes,
+                      "tasks_memory_bytes": tasks_memory,
                       "shared_plan_pickle_bytes": shared_bytes}))
     return 0
 

@@ -14,7 +14,8 @@
    (count, extent), each partition's subtree from its own buildings, read one partition at a time; the result
    is the single-process export's tree. Implicit tiling also has a ``top`` task for the buildings that lie
    across the borders of the tiles above the partitions (they stay in those tiles' content). It pickles: each
-   task carries its buildings' ids (compressed) and the boxes to read, and the rows no box read finds: its parts'
+   task carries its subtree and its buildings' ids (both compressed: the coordinator holds every task until the
+   root, and no quadtree node of a partition), the boxes to read, and the rows no box read finds: its parts'
    containers and its buildings with surfaces but no geometry of their own.
 2. ``export_subtree`` (one task, in a Dask worker or serially): reads only its buildings from the store (bounding
    box reads, kept by id: a building is in exactly one task, the one its reference point, the centre of its ENU
@@ -53,6 +54,7 @@ import hashlib
 import itertools
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import tempfile
@@ -136,11 +138,12 @@ class Task:
     of their buildings (nodes' ``own`` index into them) and the boxes to read them from (each with its ids).
     The ids travel compressed: sorted, UTF-8, NUL-separated, zlib (``packed``, a few bytes per building: the
     plan holds every task, and the scheduler every pending one); ``keys`` gives them as one numpy bytes array, and
-    no Python string per building exists until a worker asks for ``ids``."""
+    no Python string per building exists until a worker asks for ``ids``. So does the subtree: pickled and
+    compressed (``tree``, about a tenth of its nodes in memory); ``roots`` unpacks a fresh copy each time."""
 
     name: str
     key: str                                  # the partition root's tile key, "top" for the top task
-    roots: list[quadtree.Node]
+    tree: bytes                               # the roots, packed (``_packed_roots``)
     packed: bytes                             # the buildings' ids in the plan's id order, compressed (``keys``)
     reads: list[tuple[BBox, range | NDArray[Any]]]   # a box and the indices into keys of its buildings (compact)
     containers: list[dict[str, Any]] = field(default_factory=list)   # rows without geometry of the parts' parents
@@ -150,6 +153,11 @@ class Task:
 
     def __str__(self) -> str:
         return self.name   # how a mapper names the task in a message
+
+    @property
+    def roots(self) -> list[quadtree.Node]:
+        """The task's subtree roots, unpacked (a new copy at every call: changing it changes not the task)."""
+        return cast(list[quadtree.Node], pickle.loads(zlib.decompress(self.tree)))
 
     @property
     def keys(self) -> NDArray[Any]:
@@ -167,6 +175,11 @@ class Task:
 def _packed(keys: NDArray[Any]) -> bytes:
     """Ids (numpy bytes, none with a NUL) compressed for a Task."""
     return zlib.compress(b"\0".join(keys.tolist()), 6) if len(keys) else b""
+
+
+def _packed_roots(roots: list[quadtree.Node]) -> bytes:
+    """A task's subtree roots pickled and compressed (``Task.roots`` unpacks them)."""
+    return zlib.compress(pickle.dumps(roots, protocol=pickle.HIGHEST_PROTOCOL), 6)
 
 
 def _decoded(keys: NDArray[Any]) -> list[str]:
@@ -766,9 +779,10 @@ def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], s
     ``containers``: building id -> its container's id, the containers' rows by id and the rows of the buildings
     without own geometry (surfaces only: a box read cannot find them) by id."""
     members = np.unique(np.concatenate([n.own for r in roots for n in r.walk() if n.content and n.own is not None]))
+    nothing = np.empty(0, np.int64)   # one array for every node's ``buildings`` (pickled once)
     for r in roots:
         for n in r.walk():
-            n.buildings = np.empty(0, np.int64)
+            n.buildings = nothing
             if n.content and n.own is not None:
                 n.own = np.searchsorted(members, n.own).astype(np.int32)
     lo, hi = src[0][members], src[1][members]
@@ -784,7 +798,7 @@ def _task(name: str, key: str, roots: list[quadtree.Node], keys: NDArray[Any], s
     task_keys = keys[members]
     ids = _decoded(task_keys) if containers[0] or containers[2] else []
     parents = sorted({p for b in ids if (p := containers[0].get(b))})
-    return Task(name, key, roots, _packed(task_keys), reads, [containers[1][p] for p in parents],
+    return Task(name, key, _packed_roots(roots), _packed(task_keys), reads, [containers[1][p] for p in parents],
                 loose=[containers[2][b] for b in ids if b in containers[2]])
 
 

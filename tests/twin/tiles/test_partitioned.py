@@ -458,6 +458,47 @@ def test_partitions_respect_the_cap_and_tasks_stay_small(district):
     assert 2 < per_building < 30, per_building
 
 
+@pytest.mark.parametrize("implicit", [False, True], ids=["explicit", "implicit"])
+def test_the_plan_holds_each_subtree_packed(district, implicit):
+    """The coordinator holds every task from the plan to the root: each keeps its subtree pickled and compressed
+    (``Task.tree``), no quadtree node in memory. What the tasks hold (traced as they are unpickled, the way the
+    plan held them) is a few bytes per building, less than a quarter of their nodes unpacked, the packed
+    subtrees an eighth; ``roots`` unpacks the same subtree as an independent copy each time (a worker's ``_local`` changes
+    its copy; test_the_plan_cuts_the_whole_citys_quadtree compares the subtrees with the whole city's tree)."""
+    import pickle
+    import tracemalloc
+    import zlib
+
+    from geotwin.twin.tiles import quadtree
+
+    plan = plan_export(district, _options(implicit=implicit, leaf_max_buildings=20), partition_buildings=120)
+    data = pickle.dumps(plan.tasks)
+    assert b"quadtree" not in data and len(plan.tasks) >= 8   # no Node pickled (its class would be named)
+    tracemalloc.start()
+    try:
+        tasks = pickle.loads(data)
+        held = tracemalloc.get_traced_memory()[0]
+        roots = [t.roots for t in tasks]
+        nodes = tracemalloc.get_traced_memory()[0] - held
+    finally:
+        tracemalloc.stop()
+    trees = sum(len(t.tree) for t in tasks)
+    assert all(isinstance(n, quadtree.Node) for r in roots for root in r for n in root.walk())
+    assert sum(1 for r in roots for root in r for n in root.walk()) >= 2 * len(tasks)
+    per_building = held / plan.buildings
+    assert per_building < 30 and held < nodes / 4 and trees < nodes / 8, (per_building, held, nodes, trees)
+
+    task = max((t for t in plan.tasks if t.key != "top"), key=lambda t: len(t.tree))
+    first, second = task.roots, task.roots
+    assert first is not second and first[0] is not second[0] and first[0].children
+    same = pickle.dumps(pickle.loads(zlib.decompress(task.tree)))
+    assert pickle.dumps(first) == pickle.dumps(second) == same
+    lod2 = sorted(i for r in first for n in r.walk() if n.content == "lod2" for i in n.own.tolist())
+    assert lod2 == list(range(len(task.ids)))   # each of its buildings in one LoD2 tile
+    first[0].children, first[0].content, first[0].own = [], None, None
+    assert pickle.dumps(task.roots) == same
+
+
 def test_duplicate_ids_are_skipped_by_row_across_and_within_batches(district, tmp_path, monkeypatch):
     """The plan finds duplicate ids in its scratch SQLite file, not in a set of every id: a copy of a building
     of an earlier batch and a copy within one batch are both skipped by row number, the first row of an id kept."""
