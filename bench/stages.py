@@ -15,12 +15,16 @@ CLI_STAGES = ("citymodel", "tiles", "tiles-partitioned")
 
 
 def citymodel(args) -> dict:
-    from geotwin.twin.citymodel.citygml import accelerator
     from geotwin.twin.citymodel.importer import import_citymodel
 
     result = import_citymodel([args.input], args.output)
-    return {"buildings": result.buildings, "parts": result.parts, "surfaces": result.surfaces,
-            "skipped": result.skipped, "compiled_citygml_planner": accelerator() is not None}
+    reported = {"buildings": result.buildings, "parts": result.parts, "surfaces": result.surfaces,
+                "skipped": result.skipped}
+    if Path(args.input).suffix.lower() in (".gml", ".xml"):   # a CityGML run: whether its compiled planner ran (a
+        from geotwin.twin.citymodel.citygml import accelerator  # CityJSON run does not import lxml for it)
+
+        reported["compiled_citygml_planner"] = accelerator() is not None
+    return reported
 
 
 def cjio_load(args) -> dict:

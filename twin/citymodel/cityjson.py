@@ -26,7 +26,7 @@ import numpy as np
 from ..kernel.crs import area_of_use_problem, crs_from_cityjson
 from ..kernel.errors import InputError
 from ..kernel.progress import Reporter
-from .delivery import MB, InputFile, as_input
+from .delivery import MB, InputFile, Stream, as_input
 from .geometry import ABSURD_COORDINATE, Array, clean_ring, ring_problem
 from .model import CityObject, CrsInfo, Relief, Skipped, Surface
 
@@ -195,6 +195,24 @@ def open_binary(path: str | os.PathLike[str] | InputFile) -> BinaryIO:
     return as_input(path).open()
 
 
+def _first_line_end(fh: Stream, limit: int) -> tuple[int, bytes, bytes]:
+    """The length of the first line of ``fh`` (0 when ``readline(limit)`` would not give a whole line), the line
+    when it is in the first MiB (else b"") and the bytes read after it, read into one reused MiB buffer: a one-line
+    CityJSON document is scanned, not copied into a line of its size."""
+    buffer = bytearray(MB)
+    view = memoryview(buffer)
+    size = 0
+    while size < limit:
+        n = fh.readinto(view[:min(MB, limit - size)])
+        if not n:
+            break
+        cut = buffer.find(b"\n", 0, n) + 1
+        if cut:
+            return size + cut, bytes(view[:cut]) if size == 0 else b"", bytes(view[cut:n])
+        size += n
+    return 0, b"", b""
+
+
 def is_cityjson_seq(path: str | os.PathLike[str] | InputFile) -> bool:
     """Tell a CityJSONSeq file (a CityJSON header line, then one CityJSONFeature per line) from a CityJSON
     document.
@@ -222,15 +240,18 @@ def is_cityjson_seq(path: str | os.PathLike[str] | InputFile) -> bool:
     item = as_input(path)
     try:
         with item.open() as fh:
-            first = fh.readline(item.limits.max_json)
-            if not first.strip().startswith(b"{") or not first.endswith(b"\n"):
+            end, first, rest = _first_line_end(fh, item.limits.max_json)
+            if not end:
                 return False
-            while True:  # a one-line (minified) CityJSON document has nothing after its line
-                line = fh.readline(MB)
-                if not line:
+            while not rest.strip():  # a one-line (minified) CityJSON document has nothing after its line
+                rest = fh.read(MB)
+                if not rest:
                     return False
-                if line.strip():
-                    break
+        if not first:
+            with item.open() as fh:   # a header line of more than a MiB followed by more: read it again
+                first = fh.readline(end)
+        if not first.strip().startswith(b"{"):
+            return False
         head = json.loads(first)
     except (OSError, EOFError, zlib.error, ValueError, RecursionError):
         return False
