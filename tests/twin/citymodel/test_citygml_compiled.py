@@ -21,8 +21,8 @@ from lxml import etree
 
 from geotwin.tests.paths import SHARED_DATA
 from geotwin.twin.citymodel import citygml
-from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.kernel.errors import InputError
+
+from .conftest import import_with_rd_fallback
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -244,22 +244,13 @@ def test_unusual_text_is_handed_to_the_python_planner(tmp_path):
     assert python.plans[first].open == 0 and len(python.plans[first].rings) == 6
 
 
-def _gpkg(path: Path, out: Path) -> None:
-    try:
-        import_citymodel([path], out)
-    except InputError as err:
-        if "states no CRS" not in str(err):
-            raise
-        import_citymodel([path], out, "EPSG:7415")
-
-
 @needs_extension
 @pytest.mark.parametrize("path", CITYGML, ids=lambda p: str(p.relative_to(DATA)))
 def test_geopackages_equal_with_and_without_the_compiled_planner(path, tmp_path, monkeypatch):
     monkeypatch.setenv("GEOTWIN_PURE_PYTHON", "1")
-    _gpkg(path, tmp_path / "python.gpkg")
+    import_with_rd_fallback(path, tmp_path / "python.gpkg")
     monkeypatch.delenv("GEOTWIN_PURE_PYTHON")
-    _gpkg(path, tmp_path / "compiled.gpkg")
+    import_with_rd_fallback(path, tmp_path / "compiled.gpkg")
     assert IDENTITY.compare(tmp_path / "python.gpkg", tmp_path / "compiled.gpkg") is None
 
 
@@ -267,9 +258,9 @@ def test_geopackages_equal_with_and_without_the_compiled_planner(path, tmp_path,
 def test_district_geopackages_equal_with_and_without_the_compiled_planner(tmp_path, monkeypatch):
     path = FAST._district(tmp_path, buildings=500)
     monkeypatch.setenv("GEOTWIN_PURE_PYTHON", "1")
-    _gpkg(path, tmp_path / "python.gpkg")
+    import_with_rd_fallback(path, tmp_path / "python.gpkg")
     monkeypatch.delenv("GEOTWIN_PURE_PYTHON")
-    _gpkg(path, tmp_path / "compiled.gpkg")
+    import_with_rd_fallback(path, tmp_path / "compiled.gpkg")
     assert IDENTITY.compare(tmp_path / "python.gpkg", tmp_path / "compiled.gpkg") is None
     with sqlite3.connect(tmp_path / "compiled.gpkg") as con:
         assert con.execute("SELECT count(*) FROM buildings").fetchone()[0] == 500

@@ -21,8 +21,8 @@ import pytest
 import shapely
 
 from geotwin.tests.paths import SHARED_DATA
-from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.kernel.errors import InputError
+
+from .conftest import import_with_rd_fallback
 
 DATA = SHARED_DATA if SHARED_DATA.exists() else Path("/work/shared/data")
 CITYJSON = sorted((DATA / "cityjson").rglob("*.json"))
@@ -32,12 +32,7 @@ IGNORED = {"imported_at", "source_file"}
 
 
 def _import(path: Path, out: Path) -> Path:
-    try:
-        import_citymodel([path], out)
-    except InputError as err:
-        if "states no CRS" not in str(err):
-            raise
-        import_citymodel([path], out, "EPSG:7415")
+    import_with_rd_fallback(path, out)
     return out
 
 

@@ -23,7 +23,8 @@ from lxml import etree
 
 from geotwin.tests.paths import SHARED_DATA
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.kernel.errors import InputError
+
+from .conftest import import_with_rd_fallback
 
 DATA = SHARED_DATA
 if not DATA.exists():
@@ -35,12 +36,7 @@ GML_IDS = ("{http://www.opengis.net/gml}id", "{http://www.opengis.net/gml/3.2}id
 
 def _import(path: Path, tmp_path: Path) -> dict:
     out = tmp_path / "m.gpkg"
-    try:
-        import_citymodel([path], out)
-    except InputError as err:
-        if "states no CRS" not in str(err):
-            raise
-        import_citymodel([path], out, "EPSG:7415")
+    import_with_rd_fallback(path, out)
     return {name: pyogrio.read_dataframe(out, layer=name)
             for name in ("buildings", "building_surfaces", "footprints", "skipped_objects")}
 

@@ -12,8 +12,9 @@ from lxml import etree
 
 from geotwin.tests.paths import SHARED_DATA
 from geotwin.twin.citymodel.importer import import_citymodel
-from geotwin.twin.kernel.errors import InputError
 from geotwin.twin.kernel.progress import CollectingReporter
+
+from .conftest import import_with_rd_fallback
 
 DATA = SHARED_DATA
 CITYGML = sorted((DATA / "citygml").rglob("*.gml")) + sorted((DATA / "citygml").rglob("*.xml"))
@@ -33,12 +34,7 @@ def _citygml_top_level(path: Path) -> dict[str, str]:
 
 def _import(path: Path, tmp_path: Path):
     out = tmp_path / "m.gpkg"
-    try:
-        result = import_citymodel([path], out)
-    except InputError as err:
-        if "states no CRS" not in str(err):
-            raise
-        result = import_citymodel([path], out, "EPSG:7415")
+    result = import_with_rd_fallback(path, out)
     layers = {name: pyogrio.read_dataframe(out, layer=name) for name in ("buildings", "terrain", "skipped_objects")}
     return result, layers
 
