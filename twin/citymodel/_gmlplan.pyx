@@ -38,19 +38,19 @@ cdef enum:
     K_ORIENTABLE = 3
     K_CONTAINER = 4
 
-API = 3  # what citygml.accelerator() expects: a stale build (older .pyx) is not used
+API = 4  # what citygml.accelerator() expects: a stale build (older .pyx) is not used
 _LODS = ("0", "1", "2", "3", "4")
-# citygml's attribute tables and its _typed, given by configure() (one source of truth)
-cdef object TYPED = None
+# citygml's attribute tables and its put_plain, given by configure() (one source of truth)
+cdef object PUT_PLAIN = None
 cdef dict NAMES = {}, GENERIC_TYPES = {}, ADDRESS_FIELDS = {}, ADDRESS_BY_PARENT = {}
-cdef frozenset TYPED_KEYS = frozenset(), COLUMNS = frozenset(), BY_PARENT = frozenset(), ADDRESS_PARTS = frozenset()
+cdef frozenset COLUMNS = frozenset(), BY_PARENT = frozenset(), ADDRESS_PARTS = frozenset()
 
 
-def configure(typed, names, typed_keys, columns, generic_types, by_parent, address_fields, address_by_parent):
-    """Take citygml's attribute tables and its _typed (called once when the module is loaded)."""
-    global TYPED, NAMES, TYPED_KEYS, COLUMNS, GENERIC_TYPES, BY_PARENT, ADDRESS_FIELDS, ADDRESS_BY_PARENT
+def configure(put_plain, names, columns, generic_types, by_parent, address_fields, address_by_parent):
+    """Take citygml's attribute tables and its put_plain (called once when the module is loaded)."""
+    global PUT_PLAIN, NAMES, COLUMNS, GENERIC_TYPES, BY_PARENT, ADDRESS_FIELDS, ADDRESS_BY_PARENT
     global ADDRESS_PARTS
-    TYPED, NAMES, TYPED_KEYS, COLUMNS = typed, dict(names), frozenset(typed_keys), frozenset(columns)
+    PUT_PLAIN, NAMES, COLUMNS = put_plain, dict(names), frozenset(columns)
     GENERIC_TYPES, BY_PARENT = dict(generic_types), frozenset(by_parent)
     ADDRESS_FIELDS, ADDRESS_BY_PARENT = dict(address_fields), dict(address_by_parent)
     ADDRESS_PARTS = frozenset(BY_PARENT | set(ADDRESS_FIELDS))
@@ -394,7 +394,7 @@ cdef class Building:
         (external references, 3.0 heights and generic attributes, dates, attribute sets) is unusual."""
         cdef dict attrs = {}
         cdef xmlNode* prop = first_child(el)
-        if TYPED is None:
+        if PUT_PLAIN is None:
             raise Unusual("not configured")
         while prop != NULL:
             if not lod_of(name_of(prop)):
@@ -411,12 +411,7 @@ cdef class Building:
                     key = NAMES.get(name, name)
                     value = " ".join((node_text(prop) or "").split())
                     if value:
-                        value = TYPED(key, value)
-                        if key in attrs and key not in TYPED_KEYS:
-                            if key != "name":
-                                attrs[key] = f"{attrs[key]},{value}"
-                        else:
-                            attrs[key] = value
+                        PUT_PLAIN(attrs, key, value)
             prop = next_sibling(prop)
         return attrs
 

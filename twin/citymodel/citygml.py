@@ -628,14 +628,14 @@ def accelerator() -> Any:
         if getattr(module, "API", None) != _ACCELERATOR_API:
             module = None  # not built, or built from an older _gmlplan.pyx (make setup rebuilds it)
         else:
-            module.configure(_typed, _ATTRIBUTE_NAMES, _TYPED_ATTRIBUTES, _COLUMNS, _GENERIC_TYPES, _BY_PARENT,
-                             _ADDRESS_FIELDS, _ADDRESS_BY_PARENT)
+            module.configure(_put_plain, _ATTRIBUTE_NAMES, _COLUMNS, _GENERIC_TYPES, _BY_PARENT, _ADDRESS_FIELDS,
+                             _ADDRESS_BY_PARENT)
         _ACCELERATOR["module"] = module
     return _ACCELERATOR["module"]
 
 
 _ACCELERATOR: dict[str, Any] = {}
-_ACCELERATOR_API = 3  # _gmlplan.API of the .pyx this reader goes with
+_ACCELERATOR_API = 4  # _gmlplan.API of the .pyx this reader goes with
 
 
 _PART_PROPERTIES = ("consistsOfBuildingPart", "buildingPart")
@@ -1195,14 +1195,8 @@ def _attributes(el: Element) -> dict[str, Any]:
             if len(prop):  # geometry, parts, surfaces, rooms, ADE structures: not attributes
                 continue
             text = " ".join((prop.text or "").split())
-            if not text:
-                continue
-            value = _typed(key, text)
-            if key in attrs and key not in _TYPED_ATTRIBUTES:
-                if key != "name":
-                    attrs[key] = f"{attrs[key]},{value}"
-            else:
-                attrs[key] = value
+            if text:
+                _put_plain(attrs, key, text)
         elif code == _A_SKIP:
             continue
         elif code == _A_GENERIC:
@@ -1242,6 +1236,18 @@ def _attribute_role(tag: object) -> tuple[int, str, str]:
     if len(_ATTRIBUTE_ROLES) < 10000:
         _ATTRIBUTE_ROLES[tag] = role
     return role
+
+
+def _put_plain(attrs: dict[str, Any], key: str, text: str) -> None:
+    """Put a plain attribute's text into ``attrs`` (the Python and the compiled planner's one rule): typed by
+    ``_typed``; a repeated untyped attribute is joined by commas, but for ``name`` (the first kept), and a repeated
+    typed one replaces the value before it."""
+    value = _typed(key, text)
+    if key in attrs and key not in _TYPED_ATTRIBUTES:
+        if key != "name":
+            attrs[key] = f"{attrs[key]},{value}"
+    else:
+        attrs[key] = value
 
 
 def _typed(key: str, text: str) -> Any:
