@@ -1966,6 +1966,19 @@ def _insert_flat(con: sqlite3.Connection, insert: str, width: int, values: list[
         con.execute(insert + ",".join([marks] * (count - full)), values[full * width:])
 
 
+def _interleave(columns: list[list[Any]], count: int) -> list[Any]:
+    """The rows of ``columns`` one after another, their values in column order: what
+    ``list(chain.from_iterable(zip(*columns)))`` gives, written by one strided slice assignment per column instead
+    of a tuple per row when every column is ``count`` long."""
+    width = len(columns)
+    if any(len(column) != count for column in columns):
+        return list(chain.from_iterable(zip(*columns)))
+    values: list[Any] = [None] * (width * count)
+    for k, column in enumerate(columns):
+        values[k::width] = column
+    return values
+
+
 class DirectLayers:
     """Rows into layers that GDAL created (empty, without spatial index) by sqlite3 executemany, one transaction a
     batch; at ``finish`` each geometry layer gets its R-tree in bulk (STR-ordered inserts instead of a trigger per
@@ -2075,7 +2088,7 @@ class DirectLayers:
                 e[2], e[3] = max(e[2], float(b[:, 1].max())), max(e[3], float(b[:, 3].max()))
             columns.insert(0, blobs)
         count = len(columns[0]) if columns else 0
-        _insert_flat(con, layer["insert"], len(columns), list(chain.from_iterable(zip(*columns))))
+        _insert_flat(con, layer["insert"], len(columns), _interleave(columns, count))
         layer["rows"] += count
         if layer["geom"] is not None and bounds is not None and count:
             # the rows just appended are the table's last ``count`` fids (a fresh table, appends only)
