@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import chain
 from typing import Any, cast
 
 import numpy as np
@@ -234,7 +233,7 @@ class RaggedPolygons:
     """
 
     def __init__(self, polygons: Sequence[Sequence[Array]]) -> None:
-        rings = list(chain.from_iterable(polygons))
+        rings = [ring for rings in polygons for ring in rings]
         self.lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
         self.counts = np.fromiter(map(len, polygons), dtype=np.int64, count=len(polygons))
         self.points = np.concatenate(rings) if rings else np.zeros((0, 3))

@@ -6,8 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, repeat
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -49,7 +48,6 @@ __all__ = ["CITY_MODEL_SUFFIXES", "ImportResult", "import_citymodel", "open_sour
 _TYPED_FIELDS = frozenset(BUILDINGS.fields) - {"attributes"}
 _ROW: dict[str, Any] = dict.fromkeys(BUILDINGS.fields)
 _ROW_VALUES = itemgetter(*BUILDINGS.fields)
-_SURFACE_ID, _SURFACE_TYPE, _SURFACE_LOD = attrgetter("id"), attrgetter("surface_type"), attrgetter("lod")
 MIN_GROUND_AREA = 1e-4   # m² in plan: a GroundSurface below this is degenerate...
 MIN_GROUND_WIDTH = 1e-3  # ...and so is one whose mean width (2 area / perimeter) is below 1 mm (collinear points)
 
@@ -236,12 +234,12 @@ def _surface_columns(objects: list[CityObject], surfaces: list[Surface]
                      ) -> tuple[list[str], list[str], list[str], list[str]]:
     """The id, building id, surface type and LoD columns of the surfaces of ``objects`` (``surfaces``: theirs, in
     order); a surface without an id is named by its building and number, one without an LoD takes its building's."""
-    ids = list(map(_SURFACE_ID, surfaces))
+    ids = [s.id for s in surfaces]
     if None in ids or "" in ids:
         ids = [s.id or f"{obj.id}_{n}" for obj in objects for n, s in enumerate(obj.surfaces, 1)]
-    owners = list(chain.from_iterable(repeat(obj.id, len(obj.surfaces)) for obj in objects))
-    kinds = list(map(_SURFACE_TYPE, surfaces))
-    lods = list(map(_SURFACE_LOD, surfaces))
+    owners = [obj.id for obj in objects for _ in obj.surfaces]
+    kinds = [s.surface_type for s in surfaces]
+    lods = [s.lod for s in surfaces]
     if "" in lods or None in lods:
         lods = [s.lod or obj.lod or "" for obj in objects for s in obj.surfaces]
     return cast("list[str]", ids), owners, kinds, lods
@@ -250,15 +248,19 @@ def _surface_columns(objects: list[CityObject], surfaces: list[Surface]
 def _heights(objects: list[CityObject]) -> list[tuple[float | None, float | None]]:
     """The lowest and highest point (ground and roof height) of each object's surfaces, computed over the rings of
     all objects at once; (None, None) for an object without points."""
-    polygons = [s.rings for obj in objects for s in obj.surfaces]
-    rings: list[NDArray[Any]] = list(chain.from_iterable(polygons))
+    rings: list[NDArray[Any]] = []
+    ring_counts: list[int] = []
+    for obj in objects:
+        before = len(rings)
+        for surface in obj.surfaces:
+            rings += surface.rings
+        ring_counts.append(len(rings) - before)
     if not rings:
         return [(None, None)] * len(objects)
     z = np.concatenate(rings)[:, 2]
     lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
-    polygon_ends = np.cumsum(np.fromiter(map(len, polygons), dtype=np.int64, count=len(polygons)))
-    object_ends = np.cumsum([len(obj.surfaces) for obj in objects])
-    point_ends = np.concatenate(([0], np.concatenate(([0], np.cumsum(lengths)))[polygon_ends]))[object_ends]
+    ring_ends = np.cumsum(ring_counts)
+    point_ends = np.concatenate(([0], np.cumsum(lengths)))[ring_ends]
     sizes = np.diff(point_ends, prepend=0)
     starts = (point_ends - sizes)[sizes > 0]
     low = iter(np.minimum.reduceat(z, starts).tolist())
@@ -322,13 +324,13 @@ class _Importer:
                                            z.max(axis=1).tolist(), areas.tolist())]
         self.writer.add_many(TERRAIN, rows, list(polygons))
 
-    def _ground(self, obj: CityObject, summary: SourceSummary, grounds: list[tuple[int, Surface]]) -> None:
+    def _ground(self, obj: CityObject, summary: SourceSummary) -> None:
         """Degenerate GroundSurfaces are left out (a row each); self-intersecting ones are repaired for the
-        footprint by make_valid (its polygon parts, every lobe kept) and noted in skipped_objects. ``grounds``: the
-        object's GroundSurfaces with their numbers (see _ground_flats); those left out leave it too."""
-        dropped: set[int] = set()
-        for n, surface in grounds:
-            if not surface.rings:
+        footprint by make_valid (its polygon parts, every lobe kept) and noted in skipped_objects."""
+        kept: list[Surface] = []
+        for n, surface in enumerate(obj.surfaces, 1):
+            if surface.surface_type != "GroundSurface" or not surface.rings:
+                kept.append(surface)
                 continue
             sid = surface.id or f"{obj.id}_{n}"
             pre = self._ground_pre.get(id(surface))
@@ -346,7 +348,6 @@ class _Importer:
                 self.skip(Skipped(obj.source_file, sid, f"GroundSurface of {obj.id} has no area in plan "
                                                         f"({area:.2g} m²): left out of its surfaces and footprint",
                                   obj.line), summary)
-                dropped.add(id(surface))
                 continue
             if not valid:
                 self.result.repaired += 1
@@ -362,9 +363,8 @@ class _Importer:
                                                         f"(the ring as written encloses {abs(flat.area):.2f} m²)",
                                   obj.line), summary, count=False)
                 self.repaired_area[id(surface)] = area  # a ring's own area cancels out where it crosses itself
-        if dropped:
-            obj.surfaces = [s for s in obj.surfaces if id(s) not in dropped]
-            grounds[:] = [(n, s) for n, s in grounds if id(s) not in dropped]
+            kept.append(surface)
+        obj.surfaces = kept
 
     def add(self, obj: CityObject, summary: SourceSummary) -> None:
         """Queue a building or part; queued objects are imported in order, their footprints in one batch."""
@@ -377,28 +377,27 @@ class _Importer:
         queue, self._queue = self._queue, []
         if not queue:
             return
-        grounds = self._ground_flats(queue)
+        self._ground_flats(queue)
         ready = []
         for obj, summary in queue:
-            parent_unseen = self._check(obj, summary, grounds.get(id(obj)))
+            parent_unseen = self._check(obj, summary)
             if parent_unseen is not None:
                 ready.append((obj, parent_unseen))
         objects = [obj for obj, _ in ready]
-        outlines = self._outlines(objects, grounds)
+        outlines = self._outlines(objects)
         self._ground_pre.clear()
         for (obj, parent_unseen), (ground, roof), outline in zip(ready, _heights(objects), outlines):
             if outline is None and (obj.surfaces or obj.footprint_rings):
                 outline = footprint_of(obj)
             self._place(obj, ground, roof, parent_unseen, outline)
 
-    def _outlines(self, objects: list[CityObject], ground_lists: dict[int, list[tuple[int, Surface]]]) -> list[Any]:
-        """union_2d_many of each object's GroundSurfaces (``ground_lists``, see _ground_flats); a single valid ground
-        with area is its own outline (what the union gives), kept as its rings and area (_Outline) and written from
-        them."""
+    def _outlines(self, objects: list[CityObject]) -> list[Any]:
+        """union_2d_many of each object's GroundSurfaces; a single valid ground with area is its own outline (what
+        the union gives), kept as its rings and area (_Outline) and written from them."""
         groups: list[list[list[NDArray[Any]]]] = []
         single: dict[int, _Outline] = {}
         for k, obj in enumerate(objects):
-            grounds = [s for _, s in ground_lists.get(id(obj), ())]
+            grounds = [s for s in obj.surfaces if s.surface_type == "GroundSurface"]
             if len(grounds) == 1:
                 pre = self._ground_pre.get(id(grounds[0]))
                 if pre is not None and pre[1] and pre[2] > 1e-6 and grounds[0].rings:
@@ -411,29 +410,21 @@ class _Importer:
             outlines[k] = outline
         return outlines
 
-    def _ground_flats(self, queue: list[tuple[CityObject, SourceSummary]]) -> dict[int, list[tuple[int, Surface]]]:
-        """The GroundSurfaces of each object of the queue with their numbers among its surfaces (by the object's
-        id(); objects without one left out), and the plan polygons of those with rings, with validity, area and
-        length, computed at once (``_ground_pre``)."""
-        grounds: dict[int, list[tuple[int, Surface]]] = {}
-        for obj, _ in queue:
-            found = [(n, s) for n, s in enumerate(obj.surfaces, 1) if s.surface_type == "GroundSurface"]
-            if found:
-                grounds[id(obj)] = found
-        surfaces = [s for found in grounds.values() for _, s in found if s.rings]
+    def _ground_flats(self, queue: list[tuple[CityObject, SourceSummary]]) -> None:
+        """The plan polygons of every GroundSurface of the queue, with validity, area and length, at once."""
+        surfaces = [s for obj, _ in queue for s in obj.surfaces if s.surface_type == "GroundSurface" and s.rings]
         if not surfaces:
-            return grounds
+            return
         flats = polygons_2d([s.rings for s in surfaces])
         valid = shapely.is_valid(flats).tolist()
         area = shapely.area(flats).tolist()
         length = shapely.length(flats).tolist()
         for surface, flat, v, a, n in zip(surfaces, flats, valid, area, length):
             self._ground_pre[id(surface)] = (flat, v, a, n)
-        return grounds
 
-    def _check(self, obj: CityObject, summary: SourceSummary, grounds: list[tuple[int, Surface]] | None) -> bool | None:
-        """Duplicate check and ground repair (``grounds``: the object's, see _ground_flats): whether the object's
-        parent is not seen yet; None when the object is skipped."""
+    def _check(self, obj: CityObject, summary: SourceSummary) -> bool | None:
+        """Duplicate check and ground repair: whether the object's parent is not seen yet; None when the object is
+        skipped."""
         if obj.id in self.seen:
             self.skip(Skipped(obj.source_file, obj.id, f"duplicate id (already imported from "
                                                       f"{Path(self.seen[obj.id]).name})", obj.line), summary)
@@ -441,8 +432,8 @@ class _Importer:
         parent_unseen = bool(obj.parent_id) and obj.parent_id not in self.seen
         self.seen[obj.id] = obj.source_file
         summary.objects += 1
-        if grounds:
-            self._ground(obj, summary, grounds)
+        if any(s.surface_type == "GroundSurface" for s in obj.surfaces):
+            self._ground(obj, summary)
         return parent_unseen
 
     def _place(self, obj: CityObject, ground: float | None, roof: float | None, parent_unseen: bool,
