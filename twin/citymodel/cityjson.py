@@ -167,7 +167,8 @@ def _to_oldest_generation() -> None:
         gc.unfreeze()   # the frozen objects go back to the oldest generation, untraversed
 
 
-_SCAN_ONCE = json.JSONDecoder().scan_once   # the C scanner json.loads decodes with (no hooks)
+# the C scanner json.loads decodes with (no hooks; set by JSONDecoder.__init__, which typeshed does not declare)
+_SCAN_ONCE: Callable[[str, int], tuple[Any, int]] = cast(Any, json.JSONDecoder()).scan_once
 _JSON_SPACE = " \t\n\r"
 
 
