@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from operator import itemgetter
+from operator import is_, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -245,22 +245,16 @@ def _surface_columns(objects: list[CityObject], surfaces: list[Surface]
     return cast("list[str]", ids), owners, kinds, lods
 
 
-def _heights(objects: list[CityObject]) -> list[tuple[float | None, float | None]]:
+def _heights(objects: list[CityObject], ragged: RaggedPolygons) -> list[tuple[float | None, float | None]]:
     """The lowest and highest point (ground and roof height) of each object's surfaces, computed over the rings of
-    all objects at once; (None, None) for an object without points."""
-    rings: list[NDArray[Any]] = []
-    ring_counts: list[int] = []
-    for obj in objects:
-        before = len(rings)
-        for surface in obj.surfaces:
-            rings += surface.rings
-        ring_counts.append(len(rings) - before)
-    if not rings:
+    all objects at once (``ragged``: the rings of every surface of ``objects``, in order); (None, None) for an object
+    without points."""
+    if not len(ragged.lengths):
         return [(None, None)] * len(objects)
-    z = np.concatenate(rings)[:, 2]
-    lengths = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
-    ring_ends = np.cumsum(ring_counts)
-    point_ends = np.concatenate(([0], np.cumsum(lengths)))[ring_ends]
+    z = ragged.points[:, 2]
+    polygon_ends = np.concatenate(([0], np.cumsum(ragged.lengths)))[np.cumsum(ragged.counts)]
+    surfaces = np.fromiter(map(len, [obj.surfaces for obj in objects]), dtype=np.int64, count=len(objects))
+    point_ends = np.concatenate(([0], polygon_ends))[np.cumsum(surfaces)]
     sizes = np.diff(point_ends, prepend=0)
     starts = (point_ends - sizes)[sizes > 0]
     low = iter(np.minimum.reduceat(z, starts).tolist())
@@ -283,6 +277,7 @@ class _Importer:
         # id(ground Surface) -> (plan polygon, valid, area, length)
         self._ground_pre: dict[int, tuple[Any, bool, float, float]] = {}
         self._names: dict[str, str] = {}                  # source file -> its name
+        self._ragged: tuple[list[CityObject], RaggedPolygons] | None = None   # the last flush's objects' rings
 
     def skip(self, item: Skipped, summary: SourceSummary, count: bool = True) -> None:
         if item.quiet:
@@ -386,7 +381,9 @@ class _Importer:
         objects = [obj for obj, _ in ready]
         outlines = self._outlines(objects)
         self._ground_pre.clear()
-        for (obj, parent_unseen), (ground, roof), outline in zip(ready, _heights(objects), outlines):
+        ragged = RaggedPolygons([s.rings for obj in objects for s in obj.surfaces])
+        self._ragged = (objects, ragged)   # _flush_batch's own when its batch is these objects (the usual case)
+        for (obj, parent_unseen), (ground, roof), outline in zip(ready, _heights(objects, ragged), outlines):
             if outline is None and (obj.surfaces or obj.footprint_rings):
                 outline = footprint_of(obj)
             self._place(obj, ground, roof, parent_unseen, outline)
@@ -446,17 +443,20 @@ class _Importer:
             # outline gives it back, so the footprint is never silently halved
             parts = shapely.get_parts(shapely.make_valid(shapely.union(outline, repaired)))
             outline = MultiPolygon(list(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]))
-        attrs = obj.attributes
         row = _ROW.copy()   # every field of BUILDINGS, so that rows become columns by itemgetter
-        for key in attrs.keys() & _TYPED_FIELDS:
-            row[key] = attrs[key]
+        rest: dict[str, Any] = {}   # the attributes that are no field, in their order
+        for key, value in obj.attributes.items():
+            if key in _TYPED_FIELDS:
+                row[key] = value
+            else:
+                rest[key] = value
         name = self._names.get(obj.source_file)
         if name is None:
             name = self._names[obj.source_file] = Path(obj.source_file).name
         row.update(id=obj.id, parent_id=obj.parent_id or "", object_class=obj.object_class,
                    source_file=name, lod=obj.lod or "",
                    lods_available=",".join(obj.lods_available), ground_height=ground, roof_height=roof,
-                   attributes={k: v for k, v in attrs.items() if k not in _TYPED_FIELDS} or None)
+                   attributes=rest or None)
         if obj.object_class == "BuildingPart":
             self.result.parts += 1
             if obj.parent_id and (obj.parent_id in self.pending or parent_unseen):
@@ -488,7 +488,11 @@ class _Importer:
         if not batch:
             return
         surfaces = [s for _, obj, _ in batch for s in obj.surfaces]
-        ragged = RaggedPolygons([s.rings for s in surfaces])
+        made, self._ragged = self._ragged, None
+        if made is not None and len(made[0]) == len(batch) and all(map(is_, made[0], [obj for _, obj, _ in batch])):
+            ragged = made[1]   # the rings of these objects' surfaces, concatenated by flush for their heights
+        else:
+            ragged = RaggedPolygons([s.rings for s in surfaces])
         points, ring_points = ragged.closed()
         areas = ragged.areas().tolist()
         counts = [len(obj.surfaces) for _, obj, _ in batch]
