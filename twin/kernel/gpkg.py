@@ -1147,6 +1147,20 @@ class GpkgWriter:
         self.counts[spec.name] = self.counts.get(spec.name, 0) + copied
         return True
 
+    def pack_index(self) -> None:
+        """Write the queued rows and pack the index entries of the rows so far into R-tree leaves of their own (see
+        ``DirectLayers.pack``): a merge calls it after each spatially compact partition, so that its memory holds
+        one partition's entries and the end builds only the levels above the leaves. Not direct: nothing to do.
+
+        Example: ``writer.copy_layer(BUILDINGS, "part.gpkg") or writer.add_many(BUILDINGS, rows, wkbs)``, then
+        ``writer.pack_index()``.
+        """
+        if self._direct is None:
+            return
+        for name in list(self._buffers):
+            self._flush(name)
+        self._direct.pack()
+
     def ensure_layer(self, spec: LayerSpec) -> None:
         """Create the layer even if it receives no rows."""
         self._buffers.setdefault(spec.name, (spec, [], []))
@@ -1640,8 +1654,8 @@ def rtree_boxes(bounds: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return out
 
 
-def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
-                size: int) -> tuple[Iterator[tuple[int, bytes]], npt.NDArray[Any], npt.NDArray[Any]]:
+def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any], size: int,
+                shift: int = 0) -> tuple[Iterator[tuple[int, bytes]], npt.NDArray[Any], npt.NDArray[Any]]:
     """An SQLite R-tree of 2D boxes packed bottom-up in Sort-Tile-Recursive order (full nodes of neighbours): the
     rows of its ``_node`` (node number, blob of ``size`` bytes: depth or 0, cell count, cells; encoded as they are
     consumed), ``_rowid`` (the entries in leaf order, see ``leaf_rows``) and ``_parent`` (node, its parent; an
@@ -1652,6 +1666,7 @@ def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
         ids: the (N,) entry ids (a layer's feature ids).
         boxes: their (N, 4) float32 boxes.
         size: the byte size of a node (as the R-tree's ``_node`` table holds it; 1228 for 51 cells).
+        shift: added to every node number but the root's (nodes 2 to 1 + shift are left for others).
 
     Returns:
         The ``_node`` rows (an iterator), the entry ids in leaf order, and the (M, 2) ``_parent`` rows.
@@ -1697,7 +1712,7 @@ def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
     bases = [0] * len(levels)
     bases[-1] = 1
     for j in range(len(levels) - 2, -1, -1):
-        bases[j] = bases[j + 1] + counts[j + 1]
+        bases[j] = bases[j + 1] + counts[j + 1] + (shift if j == len(levels) - 2 else 0)
     parents = [np.column_stack([refs + bases[j - 1], bases[j] + np.arange(len(refs)) // capacity])
                for j, (refs, _) in enumerate(levels) if j > 0]
     leaves = levels[0][0]   # entry k's leaf is node bases[0] + k // capacity (see leaf_rows)
@@ -1729,15 +1744,15 @@ def leaf_rows(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> li
     return rows
 
 
-def _leaf_pairs(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> npt.NDArray[Any]:
-    """leaf_rows as an (N, 2) array."""
+def _leaf_pairs(entries: npt.NDArray[Any], size: int, start: int, stop: int, shift: int = 0) -> npt.NDArray[Any]:
+    """leaf_rows as an (N, 2) array (of rtree_nodes with ``shift``)."""
     capacity = (size - 4) // _RTREE_CELL.itemsize
     leaves = -(-len(entries) // capacity)
     nodes, level = 1 if leaves > 1 else 0, leaves   # nodes above the leaves
     while level > capacity:
         level = -(-level // capacity)
         nodes += level
-    first = 1 + nodes if leaves > 1 else 1
+    first = 1 + nodes + shift if leaves > 1 else 1
     position = np.arange(start, min(stop, len(entries)))
     return np.column_stack([entries[start:stop], first + position // capacity])
 
@@ -1926,8 +1941,25 @@ class RtreeEntries:
             done += len(ids)
         return np.concatenate(uppers)
 
+    def groups(self, size: int) -> Iterator[tuple[npt.NDArray[Any], npt.NDArray[Any]]]:
+        """Take the entries in the order they came, ``size`` at a time (ids, float32 boxes); none are left."""
+        if self._con is None:
+            ids = np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int64)
+            boxes = np.concatenate(self._boxes) if self._boxes else np.zeros((0, 4), dtype=np.float32)
+            self.close()
+            for start in range(0, len(ids), size):
+                yield ids[start:start + size], boxes[start:start + size]
+            return
+        self._con.commit()
+        cursor = self._con.execute("SELECT id, minx, maxx, miny, maxy FROM entry ORDER BY seq")
+        while rows := cursor.fetchmany(size):
+            block = np.array(rows, dtype=np.float64).reshape(-1, 5)
+            yield block[:, 0].astype(np.int64), block[:, 1:].astype(np.float32)
+        self.close()
+
     def close(self) -> None:
         """Drop the entries (and the temporary file)."""
+        self.count = 0
         self._ids, self._boxes = [], []
         if self._con is not None:
             self._con.close()
@@ -1935,6 +1967,87 @@ class RtreeEntries:
         if self._file is not None:
             self._file.unlink(missing_ok=True)
             self._file = None
+
+
+class RtreeLeaves:
+    """An R-tree written group by group as spatially compact groups of entries come in (a partition each): each
+    group is packed into full leaf nodes in Sort-Tile-Recursive order (str_order within the group) and written at
+    once (its ``_node`` and ``_rowid`` rows, leaves numbered 2, 3, … as they come); only the leaves' boxes are kept.
+    ``finish`` builds the levels above the leaves (node 1 the root, the others numbered after the leaves), so
+    memory holds one group and a box per leaf, and the end builds a 51st of the tree. The entries are those of a
+    bulk load of all of them (every query gives the same rows); only the grouping into nodes differs.
+
+    Example:
+        >>> con = sqlite3.connect(":memory:")
+        >>> corners = np.array([[x, y] for x in range(60) for y in range(50)], dtype=float)   # 3,000 entries
+        >>> bounds = np.column_stack([corners[:, 0], corners[:, 0] + 0.5, corners[:, 1], corners[:, 1] + 0.5])
+        >>> tree = RtreeLeaves("idx")
+        >>> for start in range(0, 3000, 700):   # 5 groups: 14 + 14 + 14 + 14 + 4 leaves
+        ...     tree.write(con, np.arange(start, min(start + 700, 3000)) + 1, rtree_boxes(bounds[start:start + 700]))
+        >>> tree.leaves, tree.finish(con), con.execute("SELECT rtreecheck('idx')").fetchone()[0]
+        (60, None, 'ok')
+        >>> query = "SELECT id FROM idx WHERE maxx >= 10 AND minx <= 11 AND maxy >= 20 AND miny <= 20.2 ORDER BY id"
+        >>> [row[0] for row in con.execute(query)], con.execute("SELECT count(*) FROM idx").fetchone()[0]
+        ([521, 571], 3000)
+        >>> con.close()
+    """
+
+    def __init__(self, rtree: str) -> None:
+        self.rtree = rtree
+        self.leaves = 0   # leaf nodes written: 2 … leaves + 1
+        self.size = 0     # a node's bytes (0: the R-tree is not created yet)
+        self._boxes: list[npt.NDArray[Any]] = []
+
+    def _create(self, con: sqlite3.Connection) -> None:
+        if not self.size:
+            con.execute(f"CREATE VIRTUAL TABLE {_quote(self.rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+            self.size = con.execute(f"SELECT length(data) FROM {_quote(self.rtree + '_node')} WHERE nodeno = 1"
+                                    ).fetchone()[0]
+
+    def write(self, con: sqlite3.Connection, ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
+              step: int = 16384) -> None:
+        """Pack one group of entries (``ids``, float32 ``boxes`` from rtree_boxes) into leaves and write them."""
+        if not len(ids):
+            return
+        self._create(con)
+        if not self.leaves:
+            con.execute(f"DELETE FROM {_quote(self.rtree + '_node')}")   # the root comes at finish
+        capacity = (self.size - 4) // _RTREE_CELL.itemsize
+        order = str_order(boxes, capacity)
+        ids, boxes = np.asarray(ids, dtype=np.int64)[order], boxes[order]
+        del order
+        count, first = -(-len(ids) // capacity), 2 + self.leaves
+        con.executemany(f"INSERT INTO {_quote(self.rtree + '_node')} VALUES (?, ?)",
+                        _node_rows([(ids, boxes)], [first], [count], capacity, self.size))
+        by_id = np.argsort(ids, kind="stable")   # the _rowid rows appended in rowid order (see _load_rtree)
+        for start in range(0, len(ids), step):
+            at = by_id[start:start + step]
+            _insert_flat(con, f"INSERT INTO {_quote(self.rtree + '_rowid')} VALUES ", 2,
+                         np.column_stack([ids[at], first + at // capacity]).ravel().tolist())
+        starts = np.arange(0, len(ids), capacity)
+        low, high = np.minimum.reduceat(boxes, starts), np.maximum.reduceat(boxes, starts)
+        self._boxes.append(np.column_stack([low[:, 0], high[:, 1], low[:, 2], high[:, 3]]))
+        self.leaves += count
+
+    def finish(self, con: sqlite3.Connection, step: int = 16384) -> None:
+        """Write the levels above the leaves (an empty R-tree when no entry came): the R-tree is complete."""
+        self._create(con)
+        if self.leaves == 1:   # one leaf: it is the root
+            con.execute(f"UPDATE {_quote(self.rtree + '_node')} SET nodeno = 1 WHERE nodeno = 2")
+            con.execute(f"UPDATE {_quote(self.rtree + '_rowid')} SET nodeno = 1")
+        elif self.leaves:
+            boxes, self._boxes = np.concatenate(self._boxes), []
+            nodes, order, parents = rtree_nodes(np.arange(2, self.leaves + 2, dtype=np.int64), boxes, self.size,
+                                                shift=self.leaves)
+            # the root's depth counts the leaves' level too (rtree_nodes' leaves are the nodes above them)
+            con.executemany(f"INSERT INTO {_quote(self.rtree + '_node')} VALUES (?, ?)",
+                            ((n, (int.from_bytes(d[:2], "big") + 1).to_bytes(2, "big") + d[2:] if n == 1 else d)
+                             for n, d in nodes))
+            pairs = np.concatenate([_leaf_pairs(order, self.size, 0, len(order), self.leaves), parents])
+            for start in range(0, len(pairs), step):
+                _insert_flat(con, f"INSERT INTO {_quote(self.rtree + '_parent')} VALUES ", 2,
+                             pairs[start:start + step].ravel().tolist())
+        self.leaves, self._boxes = 0, []
 
 
 INSERT_ROWS = 100   # rows per INSERT statement (fewer statements: each also reads and writes the AUTOINCREMENT
@@ -1972,6 +2085,8 @@ class DirectLayers:
     row), GDAL's R-tree triggers and extension row, its feature count and its extent in gpkg_contents."""
 
     RTREE_CHUNK = 16384   # index rows inserted at a time
+    # packed layers (see copy_from): appended entries held before they are packed into leaves (12 MB)
+    PACK_ENTRIES = 500_000
     # rows appended between commits: each commit writes the journal and the pages changed since the last; with the
     # journal in memory the transaction's size costs no memory (a fresh file: its new pages need no journal), and
     # 50,000 instead of 5,000 took the writing of the 10k district from 0.31-0.37 to 0.29-0.33 CPU s (replayed alone)
@@ -2043,7 +2158,8 @@ class DirectLayers:
             con.commit()
             columns = ([geom[0]] if geom else []) + list(spec.fields)
             layer = {"geom": geom[0] if geom else None, "srs": geom[1] if geom else 0, "fid": fid, "rows": 0,
-                     "table": spec.name, "index": RtreeEntries(self.path.parent), "pending": 0,
+                     "table": spec.name, "index": RtreeEntries(self.path.parent), "pending": 0, "packed": False,
+                     "leaves": RtreeLeaves(f"rtree_{spec.name}_{geom[0]}") if geom else None,
                      "triggers": [sql for _, sql in triggers], "extent": [np.inf, np.inf, -np.inf, -np.inf],
                      "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) VALUES "}
             self._layers[spec.name] = layer
@@ -2082,6 +2198,8 @@ class DirectLayers:
             last = con.execute(f"SELECT max({_quote(layer['fid'])}) FROM {_quote(layer['table'])}").fetchone()[0]
             fids = np.arange(last - count + 1, last + 1, dtype=np.int64)
             layer["index"].add(fids[present], rtree_boxes(bounds[present, :4]))
+            if layer["packed"] and layer["index"].count >= self.PACK_ENTRIES:
+                self._pack(layer)
         layer["pending"] += count
         if layer["pending"] >= self.COMMIT_ROWS:
             con.commit()
@@ -2091,9 +2209,13 @@ class DirectLayers:
         """Append the rows of layer ``spec`` of GeoPackage ``source`` (in fid order, new fids following the table's
         last) by ``INSERT … SELECT`` over an attached database: the same blobs and values, the index entries taken
         from the source's R-tree, the extent from its gpkg_contents. None (nothing copied) when the source's layer
-        lacks a column, has a gap in its fids, or has geometries without an R-tree. Returns the rows copied."""
+        lacks a column, has a gap in its fids, or has geometries without an R-tree. Returns the rows copied.
+
+        The layer's R-tree is then packed (see ``pack``): the rows appended before and the copied rows are each
+        packed into leaves of their own."""
         layer = self._layer(spec)
         con = self._connection()
+        self._pack(layer, True)
         con.commit()   # ATTACH cannot run inside a transaction
         con.execute("ATTACH DATABASE ? AS part", (str(source),))
         try:
@@ -2109,7 +2231,7 @@ class DirectLayers:
             last = con.execute(f"SELECT max({_quote(layer['fid'])}) FROM main.{_quote(spec.name)}").fetchone()[0]
             if index is not None:   # source fid low + k became last - count + 1 + k
                 ids, boxes, extent = index
-                layer["index"].add(ids - low + last - count + 1, boxes)
+                layer["leaves"].write(con, ids - low + last - count + 1, boxes, self.RTREE_CHUNK)
                 if extent is not None:   # as the source holds it (rounded once, see _extent)
                     e = layer.get("copied") or extent
                     layer["copied"] = [min(e[0], extent[0]), min(e[1], extent[1]), max(e[2], extent[2]),
@@ -2150,6 +2272,22 @@ class DirectLayers:
         boxes = np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 4).astype(np.float32)
         return fid, low, count, (ids, boxes, list(extent) if rows else None)
 
+    def pack(self) -> None:
+        """Pack the index entries of the rows appended so far into R-tree leaves of their own, a group per geometry
+        layer (see RtreeLeaves): a merge calls it after each spatially compact partition, so that it holds no more
+        than one partition's entries. A layer packed once (or copied into, see copy_from) keeps being packed so:
+        its R-tree is its groups' leaves under levels built at ``finish``. Never packed, a layer's R-tree is one
+        bulk load of all its entries at ``finish`` (the single-process import)."""
+        for layer in self._layers.values():
+            self._pack(layer, True)
+
+    def _pack(self, layer: dict[str, Any], start: bool = False) -> None:
+        if layer["leaves"] is None or not (start or layer["packed"]):
+            return
+        layer["packed"] = True
+        for ids, boxes in layer["index"].groups(self.PACK_ENTRIES):
+            layer["leaves"].write(self._connection(), ids, boxes, self.RTREE_CHUNK)
+
     def finish(self) -> None:
         """Spatial indexes, triggers, feature counts and extents of every layer written; closes the file."""
         if self._con is None:
@@ -2189,9 +2327,14 @@ class DirectLayers:
     def _rtree(self, con: sqlite3.Connection, table: str, column: str, fid: str) -> None:
         """The layer's R-tree (GDAL's names, columns, triggers and extension row), bulk-loaded (see rtree_nodes)."""
         rtree = f"rtree_{table}_{column}"
-        con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
-        entries = self._layers[table]["index"]   # (fids, float32 boxes) of every non-null geometry, as appended
-        entries.load(con, rtree, self.RTREE_CHUNK)   # bounded memory: beyond RTREE_SPILL sorted on disk
+        layer = self._layers[table]
+        entries = layer["index"]   # (fids, float32 boxes) of every non-null geometry, as appended
+        if layer["packed"]:   # the rest packed, then the levels above the leaves
+            self._pack(layer)
+            layer["leaves"].finish(con, self.RTREE_CHUNK)
+        else:
+            con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+            entries.load(con, rtree, self.RTREE_CHUNK)   # bounded memory: beyond RTREE_SPILL sorted on disk
         entries.close()
         names = {"r": _sql_name(rtree), "t": _sql_name(table), "c": _sql_name(column), "f": _sql_name(fid)}
         for trigger in _RTREE_TRIGGERS:
