@@ -1992,17 +1992,24 @@ class RtreeLeaves:
         >>> con.close()
     """
 
-    def __init__(self, rtree: str) -> None:
+    def __init__(self, rtree: str, fresh: bool = True) -> None:
         self.rtree = rtree
-        self.leaves = 0   # leaf nodes written: 2 … leaves + 1
-        self.size = 0     # a node's bytes (0: the R-tree is not created yet)
+        self.fresh = fresh   # False: the R-tree exists with entries of its own (see adopt); its nodes are kept
+        self.leaves = 0   # leaf nodes written (numbered after the nodes there were: 2 … leaves + 1 when fresh)
+        self.size = 0     # a node's bytes (0: not known yet)
+        self.entries = 0  # entries written
+        self.after: int | None = None   # the highest id pack_pending packed
         self._boxes: list[npt.NDArray[Any]] = []
+        self._nodes: list[npt.NDArray[Any]] = []
+
+    def _table(self, suffix: str) -> str:
+        return _quote(self.rtree + suffix)
 
     def _create(self, con: sqlite3.Connection) -> None:
         if not self.size:
-            con.execute(f"CREATE VIRTUAL TABLE {_quote(self.rtree)} USING rtree(id, minx, maxx, miny, maxy)")
-            self.size = con.execute(f"SELECT length(data) FROM {_quote(self.rtree + '_node')} WHERE nodeno = 1"
-                                    ).fetchone()[0]
+            if self.fresh:
+                con.execute(f"CREATE VIRTUAL TABLE {_quote(self.rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+            self.size = con.execute(f"SELECT length(data) FROM {self._table('_node')} LIMIT 1").fetchone()[0]
 
     def write(self, con: sqlite3.Connection, ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
               step: int = 16384) -> None:
@@ -2010,45 +2017,72 @@ class RtreeLeaves:
         if not len(ids):
             return
         self._create(con)
-        if not self.leaves:
-            con.execute(f"DELETE FROM {_quote(self.rtree + '_node')}")   # the root comes at finish
+        if self.fresh and not self.leaves:
+            con.execute(f"DELETE FROM {self._table('_node')}")   # the root comes at finish
         capacity = (self.size - 4) // _RTREE_CELL.itemsize
         order = str_order(boxes, capacity)
         ids, boxes = np.asarray(ids, dtype=np.int64)[order], boxes[order]
         del order
-        count, first = -(-len(ids) // capacity), 2 + self.leaves
-        con.executemany(f"INSERT INTO {_quote(self.rtree + '_node')} VALUES (?, ?)",
+        count = -(-len(ids) // capacity)
+        first = max(2, (con.execute(f"SELECT max(nodeno) FROM {self._table('_node')}").fetchone()[0] or 0) + 1)
+        con.executemany(f"INSERT INTO {self._table('_node')} VALUES (?, ?)",
                         _node_rows([(ids, boxes)], [first], [count], capacity, self.size))
         by_id = np.argsort(ids, kind="stable")   # the _rowid rows appended in rowid order (see _load_rtree)
         for start in range(0, len(ids), step):
             at = by_id[start:start + step]
-            _insert_flat(con, f"INSERT INTO {_quote(self.rtree + '_rowid')} VALUES ", 2,
+            _insert_flat(con, f"INSERT INTO {self._table('_rowid')} VALUES ", 2,
                          np.column_stack([ids[at], first + at // capacity]).ravel().tolist())
         starts = np.arange(0, len(ids), capacity)
         low, high = np.minimum.reduceat(boxes, starts), np.maximum.reduceat(boxes, starts)
         self._boxes.append(np.column_stack([low[:, 0], high[:, 1], low[:, 2], high[:, 3]]))
+        self._nodes.append(np.arange(first, first + count, dtype=np.int64))
         self.leaves += count
+        self.entries += len(ids)
+
+    def adopt(self, con: sqlite3.Connection, folder: PathLike, step: int = 16384) -> None:
+        """An R-tree that had entries of its own (not fresh): its nodes other than the leaves written here are
+        dropped and its entries (reachable from its root) packed into leaves like a group, before ``finish``.
+        Meanwhile (before adopt) others may insert into it: the leaves written here hang under no node."""
+        if self.fresh:
+            return
+        self._create(con)
+        entries = RtreeEntries(folder)   # (beyond RTREE_SPILL in a temporary file in ``folder``)
+        try:
+            _read_entries(con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(self.rtree)}"), entries, step)
+            con.execute("CREATE TEMP TABLE geotwin_kept (nodeno INTEGER PRIMARY KEY)")
+            nodes = np.concatenate(self._nodes).tolist() if self._nodes else []
+            con.executemany("INSERT INTO temp.geotwin_kept VALUES (?)", ((n,) for n in nodes))
+            for suffix, column in (("_rowid", "nodeno"), ("_node", "nodeno")):
+                con.execute(f"DELETE FROM {self._table(suffix)} WHERE {column} NOT IN temp.geotwin_kept")
+            con.execute(f"DELETE FROM {self._table('_parent')}")
+            con.execute("DROP TABLE temp.geotwin_kept")
+            self.fresh = True   # from here on as a fresh tree's leaves (node 1 is gone)
+            for ids, boxes in entries.groups(DirectLayers.PACK_ENTRIES):
+                self.write(con, ids, boxes, step)
+        finally:
+            entries.close()
 
     def finish(self, con: sqlite3.Connection, step: int = 16384) -> None:
         """Write the levels above the leaves (an empty R-tree when no entry came): the R-tree is complete."""
         self._create(con)
         if self.leaves == 1:   # one leaf: it is the root
-            con.execute(f"UPDATE {_quote(self.rtree + '_node')} SET nodeno = 1 WHERE nodeno = 2")
-            con.execute(f"UPDATE {_quote(self.rtree + '_rowid')} SET nodeno = 1")
+            con.execute(f"UPDATE {self._table('_node')} SET nodeno = 1 WHERE nodeno = ?", (int(self._nodes[0][0]),))
+            con.execute(f"UPDATE {self._table('_rowid')} SET nodeno = 1")
         elif self.leaves:
             boxes, self._boxes = np.concatenate(self._boxes), []
-            nodes, order, parents = rtree_nodes(np.arange(2, self.leaves + 2, dtype=np.int64), boxes, self.size,
-                                                shift=self.leaves)
+            shift = con.execute(f"SELECT max(nodeno) FROM {self._table('_node')}").fetchone()[0] - 1
+            nodes, order, parents = rtree_nodes(np.concatenate(self._nodes), boxes, self.size, shift=shift)
             # the root's depth counts the leaves' level too (rtree_nodes' leaves are the nodes above them)
-            con.executemany(f"INSERT INTO {_quote(self.rtree + '_node')} VALUES (?, ?)",
+            con.executemany(f"INSERT INTO {self._table('_node')} VALUES (?, ?)",
                             ((n, (int.from_bytes(d[:2], "big") + 1).to_bytes(2, "big") + d[2:] if n == 1 else d)
                              for n, d in nodes))
-            pairs = np.concatenate([_leaf_pairs(order, self.size, 0, len(order), self.leaves), parents])
+            pairs = np.concatenate([_leaf_pairs(order, self.size, 0, len(order), shift), parents])
             for start in range(0, len(pairs), step):
-                _insert_flat(con, f"INSERT INTO {_quote(self.rtree + '_parent')} VALUES ", 2,
+                _insert_flat(con, f"INSERT INTO {self._table('_parent')} VALUES ", 2,
                              pairs[start:start + step].ravel().tolist())
-        self.leaves, self._boxes = 0, []
-
+        elif not con.execute(f"SELECT 1 FROM {self._table('_node')} WHERE nodeno = 1").fetchone():
+            con.execute(f"INSERT INTO {self._table('_node')} VALUES (1, zeroblob(?))", (self.size,))
+        self.leaves, self._boxes, self._nodes = 0, [], []
 
 INSERT_ROWS = 100   # rows per INSERT statement (fewer statements: each also reads and writes the AUTOINCREMENT
 # counter); 100 is as fast as 500 on the 10k district (0.83 CPU s, 0.94 with one row each) and its prepared statements
@@ -2817,8 +2851,51 @@ def gather_pending(target: PathLike, name: str, entries: RtreeEntries, after: in
         con.close()
 
 
+def pack_pending(target: PathLike, name: str, leaves: RtreeLeaves, durable: bool = True,
+                 chunk: int = 65536) -> None:
+    """Pack the R-tree entries of layer ``name`` of GeoPackage ``target`` that append_rows(index=False) set aside
+    since the last call (ids above ``leaves.after``; one spatially compact partition: a cell) into leaves of the
+    layer's R-tree at once (see RtreeLeaves; ``leaves`` made with ``fresh=False``): they hang under no node until
+    bulk_index, and the R-tree answers for its own entries meanwhile. Pass ``leaves`` to bulk_index: memory holds
+    one partition's entries, and bulk_index builds only the levels above the leaves.
+
+    Args:
+        target: the GeoPackage (no other connection may write it meanwhile).
+        name: the layer.
+        leaves: the layer's leaves written so far.
+        durable: False: SQLite does not wait for the disk at the commit (see append_rows).
+        chunk: entries read into numpy arrays at a time.
+
+    Example: ``pack_pending(path, "surf", leaves)`` after each ``append_rows(path, cell, SURF,
+    index=False)``, then ``bulk_index(path, "surf", leaves=leaves)``.
+    """
+    con = sqlite3.connect(Path(target))
+    try:
+        if not durable:
+            con.execute("PRAGMA synchronous = OFF")
+        rtree = _rtree_of(con, name)
+        pending = _pending(rtree or "")
+        if rtree is None or not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                            (pending,)).fetchone():
+            return
+        leaves.rtree = leaves.rtree or rtree   # (RtreeLeaves("", fresh=False): the layer's R-tree)
+        entries = RtreeEntries(Path(target).parent)
+        try:
+            _read_entries(con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(pending)} WHERE id > ? "
+                                      "ORDER BY id", (-(2**63) if leaves.after is None else leaves.after,)),
+                          entries, chunk)
+            for ids, boxes in entries.groups(DirectLayers.PACK_ENTRIES):
+                leaves.write(con, ids, boxes)
+                leaves.after = int(ids[-1])   # read in id order
+        finally:
+            entries.close()
+        con.commit()
+    finally:
+        con.close()
+
+
 def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = True,
-               entries: RtreeEntries | None = None) -> int | None:
+               entries: RtreeEntries | None = None, leaves: RtreeLeaves | None = None) -> int | None:
     """Build the R-tree of layer ``name`` of GeoPackage ``target`` in one pass from its entries and those that
     append_rows(index=False) set aside (see rtree_nodes), and drop the side table: the same entries as the
     row-by-row inserts give, the GeoPackage's triggers and extension rows untouched.
@@ -2830,6 +2907,8 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = 
         durable: False: SQLite does not wait for the disk at the commit (see append_rows).
         entries: the entries gather_pending gathered (closed here): used when there are as many as the R-tree
             and the side table hold, else read again.
+        leaves: instead of ``entries``: the leaves pack_pending wrote; the entries still set aside and the R-tree's
+            own are packed too, then the levels above the leaves are built.
 
     Returns:
         The R-tree's entries; None when nothing was set aside (the R-tree is left as it is).
@@ -2867,6 +2946,18 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = 
         if not rtree or not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                         (pending,)).fetchone():
             return None
+        if leaves is not None:
+            con.close()
+            pack_pending(target, name, leaves, durable, chunk)   # the rest set aside
+            con = sqlite3.connect(Path(target))
+            if not durable:
+                con.execute("PRAGMA synchronous = OFF")
+            leaves.adopt(con, Path(target).parent, chunk)
+            count = leaves.entries
+            leaves.finish(con, chunk)
+            con.execute(f"DROP TABLE {_quote(pending)}")
+            con.commit()
+            return count
         held = con.execute(f"SELECT (SELECT count(*) FROM {_quote(rtree + '_rowid')}) + "
                            f"(SELECT count(*) FROM {_quote(pending)})").fetchone()[0]
         if entries.count != held:   # none gathered, or the layer changed since: read them all

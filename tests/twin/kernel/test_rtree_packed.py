@@ -20,7 +20,15 @@ import pytest
 import shapely
 
 from geotwin.twin.kernel import gpkg
-from geotwin.twin.kernel.gpkg import RtreeLeaves, gpkg_output, rtree_boxes
+from geotwin.twin.kernel.gpkg import (
+    GpkgWriter,
+    RtreeLeaves,
+    append_rows,
+    bulk_index,
+    gpkg_output,
+    pack_pending,
+    rtree_boxes,
+)
 from geotwin.twin.kernel.schema import LayerSpec
 
 SURF = LayerSpec("surf", "PolygonZ", {"id": "str", "n": "int"})
@@ -197,3 +205,66 @@ def test_entries_appended_beyond_the_spill_before_the_first_partition_are_packed
     _merge(tmp_path / "plain.gpkg", parts, {0})
     assert _entries(tmp_path / "spilled.gpkg") == _entries(tmp_path / "plain.gpkg")
     assert _table(tmp_path / "spilled.gpkg", "surf") == _table(tmp_path / "plain.gpkg", "surf")
+
+
+def _gdal_parts(path: Path, part: tuple[list[dict], list], append: bool = False) -> None:
+    """GDAL (pyogrio) writes the part (its R-tree filled by its triggers, row by row), appended when ``append``."""
+    writer = GpkgWriter(path, "EPSG:25832", batch_size=100)
+    if append:
+        writer.append_to([SURF.name])
+    writer.add_many(SURF, *part)
+    writer.close()
+
+
+@pytest.mark.parametrize("case", ["packed", "gdal between", "one pack missed", "none set aside"])
+def test_a_build_merge_packs_each_cell_and_gives_the_entries_of_the_bulk_index(tmp_path, case):
+    """As the twin build's merge: the first cell written by GDAL, the others appended with index=False and packed
+    (pack_pending) as each comes in; GDAL may append a cell row by row meanwhile (its R-tree answers for its own
+    rows until then); bulk_index(leaves=) packs what is left and builds the levels above. The same entries, rows and
+    contents as bulk_index reading them all (one bulk load), rtreecheck ok, and box queries as brute force."""
+    parts = [_rows(n, k, 600.0 * k) for k, n in enumerate((400, 900, 30, 700, 120))]
+    for name in ("read", "packed"):
+        _gdal_parts(tmp_path / f"{name}.gpkg", parts[0])
+    for k, part in enumerate(parts[1:], start=1):
+        _gdal_parts(tmp_path / f"source{k}.gpkg", part)
+    leaves = RtreeLeaves("", fresh=False)
+    for k, part in enumerate(parts[1:], start=1):
+        for name in ("read", "packed"):
+            if case == "gdal between" and k == 2:   # a cell GDAL appends (its triggers insert into its R-tree)
+                _gdal_parts(tmp_path / f"{name}.gpkg", part, append=True)
+            elif case != "none set aside":
+                assert append_rows(tmp_path / f"{name}.gpkg", tmp_path / f"source{k}.gpkg", SURF,
+                                   index=False) == len(part[0])
+        if case != "none set aside" and not (case == "one pack missed" and k == 4):
+            pack_pending(tmp_path / "packed.gpkg", "surf", leaves)
+        if case == "gdal between" and k == 3:   # GDAL's own tree answers for GDAL's rows beside the hanging leaves
+            with sqlite3.connect(tmp_path / "packed.gpkg") as con:
+                own = [r[0] for r in con.execute("SELECT id FROM rtree_surf_geom ORDER BY id")]
+                # the 1st and 3rd cell's (fids 1-400, 1301-1330; the 4th row of each has no geometry)
+                assert own == [i for i in range(1, 1331) if i <= 400 or i > 1300 if i not in (4, 1304)]
+                assert con.execute("SELECT count(*) FROM rtree_surf_geom_rowid").fetchone()[0] == 399 + 899 + 29 + 699
+    if case == "none set aside":   # nothing to do: the R-tree is GDAL's, as it was
+        assert bulk_index(tmp_path / "packed.gpkg", "surf", leaves=leaves) is None and leaves.leaves == 0
+        assert _entries_of(tmp_path / "packed.gpkg") == _entries_of(tmp_path / "read.gpkg")
+        return
+    count = bulk_index(tmp_path / "read.gpkg", "surf")
+    assert bulk_index(tmp_path / "packed.gpkg", "surf", leaves=leaves) == count == sum(
+        len(p[0]) - 1 for p in parts)   # one row without geometry each
+    got, want = _entries_of(tmp_path / "packed.gpkg"), _entries_of(tmp_path / "read.gpkg")
+    assert got == want
+    assert _table(tmp_path / "packed.gpkg", "surf") == _table(tmp_path / "read.gpkg", "surf")
+    with sqlite3.connect(tmp_path / "packed.gpkg") as con:
+        assert con.execute("SELECT name FROM sqlite_master WHERE name LIKE 'geotwin_pending%'").fetchall() == []
+        ids = np.array([e[0] for e in got])
+        boxes = np.array([e[1:] for e in got])
+        rng = np.random.default_rng(11)
+        for _ in range(40):
+            x, y = rng.uniform(-50, 3000), rng.uniform(-50, 550)
+            box = (x, x + rng.uniform(5, 500), y, y + rng.uniform(5, 300))
+            assert _query(con, "rtree_surf_geom", box) == _brute(ids, boxes, box)
+
+
+def _entries_of(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT rtreecheck('rtree_surf_geom')").fetchone() == ("ok",)
+        return con.execute("SELECT * FROM rtree_surf_geom ORDER BY id").fetchall()
