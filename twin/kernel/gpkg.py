@@ -2866,8 +2866,31 @@ def pack_pending(target: PathLike, name: str, leaves: RtreeLeaves, durable: bool
         durable: False: SQLite does not wait for the disk at the commit (see append_rows).
         chunk: entries read into numpy arrays at a time.
 
-    Example: ``pack_pending(path, "surf", leaves)`` after each ``append_rows(path, cell, SURF,
-    index=False)``, then ``bulk_index(path, "surf", leaves=leaves)``.
+    Example:
+        >>> import tempfile
+        >>> from shapely.geometry import Point
+        >>> import geopandas as gpd
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str"})
+        >>> tmp = Path(tempfile.mkdtemp())
+        >>> def trees(name, x):
+        ...     frame = gpd.GeoDataFrame({"tree_id": [f"T{i}" for i in range(60)]},
+        ...                              geometry=[Point(x + i, 5429500) for i in range(60)], crs="EPSG:25832")
+        ...     write_frame(tmp / name, TREES, frame, append=False)
+        >>> trees("a.gpkg", 0); trees("b.gpkg", 100); trees("c.gpkg", 200)
+        >>> leaves = RtreeLeaves("", fresh=False)
+        >>> for cell in ("b.gpkg", "c.gpkg"):   # each cell's 60 entries: 2 leaves of 51 and 9
+        ...     _ = append_rows(tmp / "a.gpkg", tmp / cell, TREES, index=False)
+        ...     pack_pending(tmp / "a.gpkg", "trees", leaves)
+        >>> leaves.rtree, leaves.leaves, leaves.after
+        ('rtree_trees_geom', 4, 180)
+        >>> bulk_index(tmp / "a.gpkg", "trees", leaves=leaves)   # a's own 60 packed too, the root above
+        180
+        >>> with closing(sqlite3.connect(tmp / "a.gpkg")) as con:
+        ...     con.execute("SELECT rtreecheck('rtree_trees_geom')").fetchone()[0]
+        'ok'
+        >>> len(read_frame(tmp / "a.gpkg", "trees", bbox=(50, 5429499, 210.5, 5429501)))   # 10 + 60 + 11
+        81
     """
     con = sqlite3.connect(Path(target))
     try:
