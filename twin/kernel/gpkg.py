@@ -1147,6 +1147,20 @@ class GpkgWriter:
         self.counts[spec.name] = self.counts.get(spec.name, 0) + copied
         return True
 
+    def pack_index(self) -> None:
+        """Write the queued rows and pack the index entries of the rows so far into R-tree leaves of their own (see
+        ``DirectLayers.pack``): a merge calls it after each spatially compact partition, so that its memory holds
+        one partition's entries and the end builds only the levels above the leaves. Not direct: nothing to do.
+
+        Example: ``writer.copy_layer(BUILDINGS, "part.gpkg") or writer.add_many(BUILDINGS, rows, wkbs)``, then
+        ``writer.pack_index()``.
+        """
+        if self._direct is None:
+            return
+        for name in list(self._buffers):
+            self._flush(name)
+        self._direct.pack()
+
     def ensure_layer(self, spec: LayerSpec) -> None:
         """Create the layer even if it receives no rows."""
         self._buffers.setdefault(spec.name, (spec, [], []))
@@ -1684,8 +1698,8 @@ def rtree_boxes(bounds: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return out
 
 
-def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
-                size: int) -> tuple[Iterator[tuple[int, bytes]], npt.NDArray[Any], npt.NDArray[Any]]:
+def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any], size: int,
+                shift: int = 0) -> tuple[Iterator[tuple[int, bytes]], npt.NDArray[Any], npt.NDArray[Any]]:
     """An SQLite R-tree of 2D boxes packed bottom-up in Sort-Tile-Recursive order (full nodes of neighbours): the
     rows of its ``_node`` (node number, blob of ``size`` bytes: depth or 0, cell count, cells; encoded as they are
     consumed), ``_rowid`` (the entries in leaf order, see ``leaf_rows``) and ``_parent`` (node, its parent; an
@@ -1696,6 +1710,7 @@ def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
         ids: the (N,) entry ids (a layer's feature ids).
         boxes: their (N, 4) float32 boxes.
         size: the byte size of a node (as the R-tree's ``_node`` table holds it; 1228 for 51 cells).
+        shift: added to every node number but the root's (nodes 2 to 1 + shift are left for others).
 
     Returns:
         The ``_node`` rows (an iterator), the entry ids in leaf order, and the (M, 2) ``_parent`` rows.
@@ -1741,7 +1756,7 @@ def rtree_nodes(ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
     bases = [0] * len(levels)
     bases[-1] = 1
     for j in range(len(levels) - 2, -1, -1):
-        bases[j] = bases[j + 1] + counts[j + 1]
+        bases[j] = bases[j + 1] + counts[j + 1] + (shift if j == len(levels) - 2 else 0)
     parents = [np.column_stack([refs + bases[j - 1], bases[j] + np.arange(len(refs)) // capacity])
                for j, (refs, _) in enumerate(levels) if j > 0]
     leaves = levels[0][0]   # entry k's leaf is node bases[0] + k // capacity (see leaf_rows)
@@ -1773,15 +1788,15 @@ def leaf_rows(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> li
     return rows
 
 
-def _leaf_pairs(entries: npt.NDArray[Any], size: int, start: int, stop: int) -> npt.NDArray[Any]:
-    """leaf_rows as an (N, 2) array."""
+def _leaf_pairs(entries: npt.NDArray[Any], size: int, start: int, stop: int, shift: int = 0) -> npt.NDArray[Any]:
+    """leaf_rows as an (N, 2) array (of rtree_nodes with ``shift``)."""
     capacity = (size - 4) // _RTREE_CELL.itemsize
     leaves = -(-len(entries) // capacity)
     nodes, level = 1 if leaves > 1 else 0, leaves   # nodes above the leaves
     while level > capacity:
         level = -(-level // capacity)
         nodes += level
-    first = 1 + nodes if leaves > 1 else 1
+    first = 1 + nodes + shift if leaves > 1 else 1
     position = np.arange(start, min(stop, len(entries)))
     return np.column_stack([entries[start:stop], first + position // capacity])
 
@@ -1970,8 +1985,25 @@ class RtreeEntries:
             done += len(ids)
         return np.concatenate(uppers)
 
+    def groups(self, size: int) -> Iterator[tuple[npt.NDArray[Any], npt.NDArray[Any]]]:
+        """Take the entries in the order they came, ``size`` at a time (ids, float32 boxes); none are left."""
+        if self._con is None:
+            ids = np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int64)
+            boxes = np.concatenate(self._boxes) if self._boxes else np.zeros((0, 4), dtype=np.float32)
+            self.close()
+            for start in range(0, len(ids), size):
+                yield ids[start:start + size], boxes[start:start + size]
+            return
+        self._con.commit()
+        cursor = self._con.execute("SELECT id, minx, maxx, miny, maxy FROM entry ORDER BY seq")
+        while rows := cursor.fetchmany(size):
+            block = np.array(rows, dtype=np.float64).reshape(-1, 5)
+            yield block[:, 0].astype(np.int64), block[:, 1:].astype(np.float32)
+        self.close()
+
     def close(self) -> None:
         """Drop the entries (and the temporary file)."""
+        self.count = 0
         self._ids, self._boxes = [], []
         if self._con is not None:
             self._con.close()
@@ -1980,6 +2012,121 @@ class RtreeEntries:
             self._file.unlink(missing_ok=True)
             self._file = None
 
+
+class RtreeLeaves:
+    """An R-tree written group by group as spatially compact groups of entries come in (a partition each): each
+    group is packed into full leaf nodes in Sort-Tile-Recursive order (str_order within the group) and written at
+    once (its ``_node`` and ``_rowid`` rows, leaves numbered 2, 3, … as they come); only the leaves' boxes are kept.
+    ``finish`` builds the levels above the leaves (node 1 the root, the others numbered after the leaves), so
+    memory holds one group and a box per leaf, and the end builds a 51st of the tree. The entries are those of a
+    bulk load of all of them (every query gives the same rows); only the grouping into nodes differs.
+
+    Example:
+        >>> con = sqlite3.connect(":memory:")
+        >>> corners = np.array([[x, y] for x in range(60) for y in range(50)], dtype=float)   # 3,000 entries
+        >>> bounds = np.column_stack([corners[:, 0], corners[:, 0] + 0.5, corners[:, 1], corners[:, 1] + 0.5])
+        >>> tree = RtreeLeaves("idx")
+        >>> for start in range(0, 3000, 700):   # 5 groups: 14 + 14 + 14 + 14 + 4 leaves
+        ...     tree.write(con, np.arange(start, min(start + 700, 3000)) + 1, rtree_boxes(bounds[start:start + 700]))
+        >>> tree.leaves, tree.finish(con), con.execute("SELECT rtreecheck('idx')").fetchone()[0]
+        (60, None, 'ok')
+        >>> query = "SELECT id FROM idx WHERE maxx >= 10 AND minx <= 11 AND maxy >= 20 AND miny <= 20.2 ORDER BY id"
+        >>> [row[0] for row in con.execute(query)], con.execute("SELECT count(*) FROM idx").fetchone()[0]
+        ([521, 571], 3000)
+        >>> con.close()
+    """
+
+    def __init__(self, rtree: str, fresh: bool = True) -> None:
+        self.rtree = rtree
+        self.fresh = fresh   # False: the R-tree exists with entries of its own (see adopt); its nodes are kept
+        self.leaves = 0   # leaf nodes written (numbered after the nodes there were: 2 … leaves + 1 when fresh)
+        self.size = 0     # a node's bytes (0: not known yet)
+        self.entries = 0  # entries written
+        self.after: int | None = None   # the highest id pack_pending packed
+        self._boxes: list[npt.NDArray[Any]] = []
+        self._nodes: list[npt.NDArray[Any]] = []
+
+    def _table(self, suffix: str) -> str:
+        return _quote(self.rtree + suffix)
+
+    def _create(self, con: sqlite3.Connection) -> None:
+        if not self.size:
+            if self.fresh:
+                con.execute(f"CREATE VIRTUAL TABLE {_quote(self.rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+            self.size = con.execute(f"SELECT length(data) FROM {self._table('_node')} LIMIT 1").fetchone()[0]
+
+    def write(self, con: sqlite3.Connection, ids: npt.NDArray[Any], boxes: npt.NDArray[Any],
+              step: int = 16384) -> None:
+        """Pack one group of entries (``ids``, float32 ``boxes`` from rtree_boxes) into leaves and write them."""
+        if not len(ids):
+            return
+        self._create(con)
+        if self.fresh and not self.leaves:
+            con.execute(f"DELETE FROM {self._table('_node')}")   # the root comes at finish
+        capacity = (self.size - 4) // _RTREE_CELL.itemsize
+        order = str_order(boxes, capacity)
+        ids, boxes = np.asarray(ids, dtype=np.int64)[order], boxes[order]
+        del order
+        count = -(-len(ids) // capacity)
+        first = max(2, (con.execute(f"SELECT max(nodeno) FROM {self._table('_node')}").fetchone()[0] or 0) + 1)
+        con.executemany(f"INSERT INTO {self._table('_node')} VALUES (?, ?)",
+                        _node_rows([(ids, boxes)], [first], [count], capacity, self.size))
+        by_id = np.argsort(ids, kind="stable")   # the _rowid rows appended in rowid order (see _load_rtree)
+        for start in range(0, len(ids), step):
+            at = by_id[start:start + step]
+            _insert_flat(con, f"INSERT INTO {self._table('_rowid')} VALUES ", 2,
+                         np.column_stack([ids[at], first + at // capacity]).ravel().tolist())
+        starts = np.arange(0, len(ids), capacity)
+        low, high = np.minimum.reduceat(boxes, starts), np.maximum.reduceat(boxes, starts)
+        self._boxes.append(np.column_stack([low[:, 0], high[:, 1], low[:, 2], high[:, 3]]))
+        self._nodes.append(np.arange(first, first + count, dtype=np.int64))
+        self.leaves += count
+        self.entries += len(ids)
+
+    def adopt(self, con: sqlite3.Connection, folder: PathLike, step: int = 16384) -> None:
+        """An R-tree that had entries of its own (not fresh): its nodes other than the leaves written here are
+        dropped and its entries (reachable from its root) packed into leaves like a group, before ``finish``.
+        Meanwhile (before adopt) others may insert into it: the leaves written here hang under no node."""
+        if self.fresh:
+            return
+        self._create(con)
+        entries = RtreeEntries(folder)   # (beyond RTREE_SPILL in a temporary file in ``folder``)
+        try:
+            _read_entries(con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(self.rtree)}"), entries, step)
+            con.execute("CREATE TEMP TABLE geotwin_kept (nodeno INTEGER PRIMARY KEY)")
+            nodes = np.concatenate(self._nodes).tolist() if self._nodes else []
+            con.executemany("INSERT INTO temp.geotwin_kept VALUES (?)", ((n,) for n in nodes))
+            for suffix, column in (("_rowid", "nodeno"), ("_node", "nodeno")):
+                con.execute(f"DELETE FROM {self._table(suffix)} WHERE {column} NOT IN temp.geotwin_kept")
+            con.execute(f"DELETE FROM {self._table('_parent')}")
+            con.execute("DROP TABLE temp.geotwin_kept")
+            self.fresh = True   # from here on as a fresh tree's leaves (node 1 is gone)
+            for ids, boxes in entries.groups(DirectLayers.PACK_ENTRIES):
+                self.write(con, ids, boxes, step)
+        finally:
+            entries.close()
+
+    def finish(self, con: sqlite3.Connection, step: int = 16384) -> None:
+        """Write the levels above the leaves (an empty R-tree when no entry came): the R-tree is complete."""
+        self._create(con)
+        if self.leaves == 1:   # one leaf: it is the root
+            con.execute(f"UPDATE {self._table('_node')} SET nodeno = 1 WHERE nodeno = ?", (int(self._nodes[0][0]),))
+            con.execute(f"UPDATE {self._table('_rowid')} SET nodeno = 1")
+        elif self.leaves:
+            boxes, self._boxes = np.concatenate(self._boxes), []
+            shift = con.execute(f"SELECT max(nodeno) FROM {self._table('_node')}").fetchone()[0] - 1
+            nodes, order, parents = rtree_nodes(np.concatenate(self._nodes), boxes, self.size, shift=shift)
+            # the root's depth counts the leaves' level too (rtree_nodes' leaves are the nodes above them)
+            con.executemany(f"INSERT INTO {self._table('_node')} VALUES (?, ?)",
+                            ((n, (int.from_bytes(d[:2], "big") + 1).to_bytes(2, "big") + d[2:] if n == 1 else d)
+                             for n, d in nodes))
+            pairs = np.concatenate([_leaf_pairs(order, self.size, 0, len(order), shift), parents])
+            for start in range(0, len(pairs), step):
+                _insert_flat(con, f"INSERT INTO {self._table('_parent')} VALUES ", 2,
+                             pairs[start:start + step].ravel().tolist())
+        elif not con.execute(f"SELECT 1 FROM {self._table('_node')} WHERE nodeno = 1").fetchone():
+            con.execute(f"INSERT INTO {self._table('_node')} VALUES (1, zeroblob(?))", (self.size,))
+        self.leaves, self._boxes, self._nodes = 0, [], []
 
 INSERT_ROWS = 100   # rows per INSERT statement (fewer statements: each also reads and writes the AUTOINCREMENT
 # counter); 100 is as fast as 500 on the 10k district (0.83 CPU s, 0.94 with one row each) and its prepared statements
@@ -2029,6 +2176,8 @@ class DirectLayers:
     row), GDAL's R-tree triggers and extension row, its feature count and its extent in gpkg_contents."""
 
     RTREE_CHUNK = 16384   # index rows inserted at a time
+    # packed layers (see copy_from): appended entries held before they are packed into leaves (12 MB)
+    PACK_ENTRIES = 500_000
     # rows appended between commits: each commit writes the journal and the pages changed since the last; with the
     # journal in memory the transaction's size costs no memory (a fresh file: its new pages need no journal), and
     # 50,000 instead of 5,000 took the writing of the 10k district from 0.31-0.37 to 0.29-0.33 CPU s (replayed alone)
@@ -2100,7 +2249,8 @@ class DirectLayers:
             con.commit()
             columns = ([geom[0]] if geom else []) + list(spec.fields)
             layer = {"geom": geom[0] if geom else None, "srs": geom[1] if geom else 0, "fid": fid, "rows": 0,
-                     "table": spec.name, "index": RtreeEntries(self.path.parent), "pending": 0,
+                     "table": spec.name, "index": RtreeEntries(self.path.parent), "pending": 0, "packed": False,
+                     "leaves": RtreeLeaves(f"rtree_{spec.name}_{geom[0]}") if geom else None,
                      "triggers": [sql for _, sql in triggers], "extent": [np.inf, np.inf, -np.inf, -np.inf],
                      "insert": f"INSERT INTO {_quote(spec.name)} ({', '.join(map(_quote, columns))}) VALUES "}
             self._layers[spec.name] = layer
@@ -2139,6 +2289,8 @@ class DirectLayers:
             last = con.execute(f"SELECT max({_quote(layer['fid'])}) FROM {_quote(layer['table'])}").fetchone()[0]
             fids = np.arange(last - count + 1, last + 1, dtype=np.int64)
             layer["index"].add(fids[present], rtree_boxes(bounds[present, :4]))
+            if layer["packed"] and layer["index"].count >= self.PACK_ENTRIES:
+                self._pack(layer)
         layer["pending"] += count
         if layer["pending"] >= self.COMMIT_ROWS:
             con.commit()
@@ -2148,9 +2300,13 @@ class DirectLayers:
         """Append the rows of layer ``spec`` of GeoPackage ``source`` (in fid order, new fids following the table's
         last) by ``INSERT … SELECT`` over an attached database: the same blobs and values, the index entries taken
         from the source's R-tree, the extent from its gpkg_contents. None (nothing copied) when the source's layer
-        lacks a column, has a gap in its fids, or has geometries without an R-tree. Returns the rows copied."""
+        lacks a column, has a gap in its fids, or has geometries without an R-tree. Returns the rows copied.
+
+        The layer's R-tree is then packed (see ``pack``): the rows appended before and the copied rows are each
+        packed into leaves of their own."""
         layer = self._layer(spec)
         con = self._connection()
+        self._pack(layer, True)
         con.commit()   # ATTACH cannot run inside a transaction
         con.execute("ATTACH DATABASE ? AS part", (str(source),))
         try:
@@ -2166,7 +2322,7 @@ class DirectLayers:
             last = con.execute(f"SELECT max({_quote(layer['fid'])}) FROM main.{_quote(spec.name)}").fetchone()[0]
             if index is not None:   # source fid low + k became last - count + 1 + k
                 ids, boxes, extent = index
-                layer["index"].add(ids - low + last - count + 1, boxes)
+                layer["leaves"].write(con, ids - low + last - count + 1, boxes, self.RTREE_CHUNK)
                 if extent is not None:   # as the source holds it (rounded once, see _extent)
                     e = layer.get("copied") or extent
                     layer["copied"] = [min(e[0], extent[0]), min(e[1], extent[1]), max(e[2], extent[2]),
@@ -2207,6 +2363,22 @@ class DirectLayers:
         boxes = np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 4).astype(np.float32)
         return fid, low, count, (ids, boxes, list(extent) if rows else None)
 
+    def pack(self) -> None:
+        """Pack the index entries of the rows appended so far into R-tree leaves of their own, a group per geometry
+        layer (see RtreeLeaves): a merge calls it after each spatially compact partition, so that it holds no more
+        than one partition's entries. A layer packed once (or copied into, see copy_from) keeps being packed so:
+        its R-tree is its groups' leaves under levels built at ``finish``. Never packed, a layer's R-tree is one
+        bulk load of all its entries at ``finish`` (the single-process import)."""
+        for layer in self._layers.values():
+            self._pack(layer, True)
+
+    def _pack(self, layer: dict[str, Any], start: bool = False) -> None:
+        if layer["leaves"] is None or not (start or layer["packed"]):
+            return
+        layer["packed"] = True
+        for ids, boxes in layer["index"].groups(self.PACK_ENTRIES):
+            layer["leaves"].write(self._connection(), ids, boxes, self.RTREE_CHUNK)
+
     def finish(self) -> None:
         """Spatial indexes, triggers, feature counts and extents of every layer written; closes the file."""
         if self._con is None:
@@ -2246,9 +2418,14 @@ class DirectLayers:
     def _rtree(self, con: sqlite3.Connection, table: str, column: str, fid: str) -> None:
         """The layer's R-tree (GDAL's names, columns, triggers and extension row), bulk-loaded (see rtree_nodes)."""
         rtree = f"rtree_{table}_{column}"
-        con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
-        entries = self._layers[table]["index"]   # (fids, float32 boxes) of every non-null geometry, as appended
-        entries.load(con, rtree, self.RTREE_CHUNK)   # bounded memory: beyond RTREE_SPILL sorted on disk
+        layer = self._layers[table]
+        entries = layer["index"]   # (fids, float32 boxes) of every non-null geometry, as appended
+        if layer["packed"]:   # the rest packed, then the levels above the leaves
+            self._pack(layer)
+            layer["leaves"].finish(con, self.RTREE_CHUNK)
+        else:
+            con.execute(f"CREATE VIRTUAL TABLE {_quote(rtree)} USING rtree(id, minx, maxx, miny, maxy)")
+            entries.load(con, rtree, self.RTREE_CHUNK)   # bounded memory: beyond RTREE_SPILL sorted on disk
         entries.close()
         names = {"r": _sql_name(rtree), "t": _sql_name(table), "c": _sql_name(column), "f": _sql_name(fid)}
         for trigger in _RTREE_TRIGGERS:
@@ -2731,8 +2908,74 @@ def gather_pending(target: PathLike, name: str, entries: RtreeEntries, after: in
         con.close()
 
 
+def pack_pending(target: PathLike, name: str, leaves: RtreeLeaves, durable: bool = True,
+                 chunk: int = 65536) -> None:
+    """Pack the R-tree entries of layer ``name`` of GeoPackage ``target`` that append_rows(index=False) set aside
+    since the last call (ids above ``leaves.after``; one spatially compact partition: a cell) into leaves of the
+    layer's R-tree at once (see RtreeLeaves; ``leaves`` made with ``fresh=False``): they hang under no node until
+    bulk_index, and the R-tree answers for its own entries meanwhile. Pass ``leaves`` to bulk_index: memory holds
+    one partition's entries, and bulk_index builds only the levels above the leaves.
+
+    Args:
+        target: the GeoPackage (no other connection may write it meanwhile).
+        name: the layer.
+        leaves: the layer's leaves written so far.
+        durable: False: SQLite does not wait for the disk at the commit (see append_rows).
+        chunk: entries read into numpy arrays at a time.
+
+    Example:
+        >>> import tempfile
+        >>> from shapely.geometry import Point
+        >>> import geopandas as gpd
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str"})
+        >>> tmp = Path(tempfile.mkdtemp())
+        >>> def trees(name, x):
+        ...     frame = gpd.GeoDataFrame({"tree_id": [f"T{i}" for i in range(60)]},
+        ...                              geometry=[Point(x + i, 5429500) for i in range(60)], crs="EPSG:25832")
+        ...     write_frame(tmp / name, TREES, frame, append=False)
+        >>> trees("a.gpkg", 0); trees("b.gpkg", 100); trees("c.gpkg", 200)
+        >>> leaves = RtreeLeaves("", fresh=False)
+        >>> for cell in ("b.gpkg", "c.gpkg"):   # each cell's 60 entries: 2 leaves of 51 and 9
+        ...     _ = append_rows(tmp / "a.gpkg", tmp / cell, TREES, index=False)
+        ...     pack_pending(tmp / "a.gpkg", "trees", leaves)
+        >>> leaves.rtree, leaves.leaves, leaves.after
+        ('rtree_trees_geom', 4, 180)
+        >>> bulk_index(tmp / "a.gpkg", "trees", leaves=leaves)   # a's own 60 packed too, the root above
+        180
+        >>> with closing(sqlite3.connect(tmp / "a.gpkg")) as con:
+        ...     con.execute("SELECT rtreecheck('rtree_trees_geom')").fetchone()[0]
+        'ok'
+        >>> len(read_frame(tmp / "a.gpkg", "trees", bbox=(50, 5429499, 210.5, 5429501)))   # 10 + 60 + 11
+        81
+    """
+    con = sqlite3.connect(Path(target))
+    try:
+        if not durable:
+            con.execute("PRAGMA synchronous = OFF")
+        rtree = _rtree_of(con, name)
+        pending = _pending(rtree or "")
+        if rtree is None or not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                            (pending,)).fetchone():
+            return
+        leaves.rtree = leaves.rtree or rtree   # (RtreeLeaves("", fresh=False): the layer's R-tree)
+        entries = RtreeEntries(Path(target).parent)
+        try:
+            _read_entries(con.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_quote(pending)} WHERE id > ? "
+                                      "ORDER BY id", (-(2**63) if leaves.after is None else leaves.after,)),
+                          entries, chunk)
+            for ids, boxes in entries.groups(DirectLayers.PACK_ENTRIES):
+                leaves.write(con, ids, boxes)
+                leaves.after = int(ids[-1])   # read in id order
+        finally:
+            entries.close()
+        con.commit()
+    finally:
+        con.close()
+
+
 def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = True,
-               entries: RtreeEntries | None = None) -> int | None:
+               entries: RtreeEntries | None = None, leaves: RtreeLeaves | None = None) -> int | None:
     """Build the R-tree of layer ``name`` of GeoPackage ``target`` in one pass from its entries and those that
     append_rows(index=False) set aside (see rtree_nodes), and drop the side table: the same entries as the
     row-by-row inserts give, the GeoPackage's triggers and extension rows untouched.
@@ -2744,6 +2987,8 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = 
         durable: False: SQLite does not wait for the disk at the commit (see append_rows).
         entries: the entries gather_pending gathered (closed here): used when there are as many as the R-tree
             and the side table hold, else read again.
+        leaves: instead of ``entries``: the leaves pack_pending wrote; the entries still set aside and the R-tree's
+            own are packed too, then the levels above the leaves are built.
 
     Returns:
         The R-tree's entries; None when nothing was set aside (the R-tree is left as it is).
@@ -2781,6 +3026,18 @@ def bulk_index(target: PathLike, name: str, chunk: int = 65536, durable: bool = 
         if not rtree or not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                         (pending,)).fetchone():
             return None
+        if leaves is not None:
+            con.close()
+            pack_pending(target, name, leaves, durable, chunk)   # the rest set aside
+            con = sqlite3.connect(Path(target))
+            if not durable:
+                con.execute("PRAGMA synchronous = OFF")
+            leaves.adopt(con, Path(target).parent, chunk)
+            count = leaves.entries
+            leaves.finish(con, chunk)
+            con.execute(f"DROP TABLE {_quote(pending)}")
+            con.commit()
+            return count
         held = con.execute(f"SELECT (SELECT count(*) FROM {_quote(rtree + '_rowid')}) + "
                            f"(SELECT count(*) FROM {_quote(pending)})").fetchone()[0]
         if entries.count != held:   # none gathered, or the layer changed since: read them all

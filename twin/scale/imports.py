@@ -376,6 +376,7 @@ def _merge_parts(parts: list[ImportPartition], order: Iterator[int], manifest: M
                     _copy_sources(writer, path, repeated)
                 else:
                     _copy_layer(writer, path, spec, again)
+            writer.pack_index()   # the partition's R-tree leaves: the merge holds one partition's index entries
 
 
 class SeenIds:

@@ -39,14 +39,14 @@ def _copy(source: Path, target: Path, reporter: Reporter) -> None:
 class GpkgStoreWriter(StoreWriter):
     """The changes of one build, written into the copy of the twin GeoPackage at ``path``."""
 
-    GATHERED_LAYERS = 3   # layers whose R-tree entries a build gathers side by side (buildings, surfaces, footprints)
 
     def __init__(self, path: Path, crs: str | None, reporter: Reporter) -> None:
         self.path = path
         self.crs = crs
         self.reporter = reporter
-        # per layer: the R-tree entries of append_from(index=False) gathered as they come in, for build_index
-        self._gathered: dict[str, tuple[gpkg.RtreeEntries, int | None]] = {}
+        # per layer: the R-tree leaves of append_from(index=False)'s entries, packed as each partition comes in, for
+        # build_index (which builds the levels above them)
+        self._gathered: dict[str, gpkg.RtreeLeaves] = {}
 
     def _write(self, spec: LayerSpec, frame: pd.DataFrame, append: bool) -> None:
         gpkg.write_frame(self.path, spec, conform(frame, spec, self.crs), append, self.ROWS_PER_CHECK,
@@ -63,24 +63,21 @@ class GpkgStoreWriter(StoreWriter):
         self.reporter.check()
         # self.path is the transaction's temporary file (atomic_path), moved into place when complete
         count = gpkg.append_rows(self.path, source, spec, where, values, index, durable=False, table=table)
-        if count is not None and not index and spec.geometry_type:   # build_index then reads no entries
-            # the layers' entries are gathered side by side: each spills beyond a share of the one-layer bound,
-            # so the coordinator holds no more than bulk_index of one layer held (flat memory at state scale)
-            entries, after = self._gathered.get(spec.name) or (
-                gpkg.RtreeEntries(self.path.parent, gpkg.RTREE_SPILL // self.GATHERED_LAYERS), None)
-            self._gathered[spec.name] = (entries, gpkg.gather_pending(self.path, spec.name, entries, after))
+        if count is not None and not index and spec.geometry_type:
+            # the partition's entries packed into leaves now (a cell is spatially compact): the coordinator holds
+            # one partition's entries and a box per leaf (flat memory at state scale); build_index adds the rest
+            leaves = self._gathered.setdefault(spec.name, gpkg.RtreeLeaves("", fresh=False))   # named at once
+            gpkg.pack_pending(self.path, spec.name, leaves, durable=False)
         return count is not None
 
     def build_index(self, spec: LayerSpec) -> None:
         self.reporter.check()
         gathered = self._gathered.pop(spec.name, None)
         gpkg.bulk_index(self.path, spec.name, durable=False,   # the transaction's temporary file
-                        entries=gathered[0] if gathered else None)
+                        leaves=gathered)
 
     def close(self) -> None:
-        """Drop the R-tree entries gathered for layers whose index was not built (a failed or cancelled build)."""
-        for entries, _ in self._gathered.values():
-            entries.close()
+        """Drop the R-tree leaves gathered for layers whose index was not built (a failed or cancelled build)."""
         self._gathered.clear()
 
     def delete(self, spec: LayerSpec, column: str, values: Sequence[str]) -> int:
