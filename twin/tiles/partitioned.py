@@ -72,7 +72,7 @@ from numpy.typing import NDArray
 from ..kernel.atomic import atomic_path, discard_folder, make_parents, temp_prefix
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
-from ..kernel.jsonfile import PackedJSON, json_size, write_json
+from ..kernel.jsonfile import PackedJSON, write_json
 from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
 from ..kernel.progress import Reporter
@@ -1339,11 +1339,28 @@ def _root_files(plan: ExportPlan, summaries: list[SubtreeSummary], top: quadtree
     total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
     report = _report(plan, summaries, total, rows)
     report["search"] = search
-    total += json_size(report, indent=1, ensure_ascii=False)
-    report["sizes"]["total_bytes"] = total
-    write_json(tmp / REPORT_NAME, report, indent=1, ensure_ascii=False)
+    total = _write_report(tmp / REPORT_NAME, report, total)
     del report["tiles"], report["incremental"]["tiles"]   # streamed from ``rows``, which is closed after this
     return report, total
+
+
+def _write_report(path: Path, report: dict[str, Any], files: int) -> int:
+    """Write ``report`` whose ``sizes.total_bytes`` is ``files`` (the other files' bytes) plus its own size as
+    written with that figure; that total. Encoded once: the total is patched into the file in place when it has as
+    many digits (else the report is written again)."""
+    size = write_json(path, report, indent=1, ensure_ascii=False)
+    total = report["sizes"]["total_bytes"] = files + size
+    old, new = f'"total_bytes": {files},'.encode(), f'"total_bytes": {total},'.encode()
+    with open(path, "r+b") as out:
+        head = out.read(1 << 20)
+        while (at := head.find(old)) < 0 and len(head) < size:   # the first, in "sizes" (before the lists)
+            head += out.read(1 << 20)
+        if at >= 0 and len(old) == len(new):
+            out.seek(at)
+            out.write(new)
+            return total
+    write_json(path, report, indent=1, ensure_ascii=False)
+    return total
 
 
 def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | os.PathLike[str],

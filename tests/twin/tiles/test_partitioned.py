@@ -90,6 +90,9 @@ def test_the_same_tiles_byte_for_byte(district, tmp_path, options):
     assert "tiles" not in parts.report and "tiles" not in parts.report["incremental"]
     assert _written(parts)["incremental"]["tiles"].keys() == single.report["incremental"]["tiles"].keys()
     assert [t["uri"] for t in _written(parts)["tiles"]] == sorted(t["uri"] for t in single.report["tiles"])
+    # the report counts every file of the tileset, itself too
+    assert _written(parts)["sizes"]["total_bytes"] == sum(f.stat().st_size for f in parts.output.rglob("*")
+                                                           if f.is_file()) == parts.summary.total_bytes
     assert sum(p["buildings"] for p in parts.report["partitions"]) == BUILDINGS
 
 
