@@ -7,12 +7,15 @@ of the same text; both give exactly the bytes ``json.dumps`` with the same optio
 
 ``PackedJSON`` keeps a part of a document compressed until it is written (a partition's tileset fragment: 22 kB
 of Python objects, 1.6 kB packed); ``write_json`` and ``json_size`` write it as the document it holds.
+``StreamedList`` and ``StreamedDict`` are an array and an object whose items are made as they are written (the
+partitioned export's per-tile report entries, read from a scratch file): never held whole.
 """
 from __future__ import annotations
 
 import itertools
 import json
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,49 @@ class PackedJSON:
 
     def __repr__(self) -> str:
         return f"PackedJSON({len(self.data)} bytes)"
+
+
+class StreamedList(list):  # type: ignore[type-arg]
+    """A JSON array of ``length`` items that ``items()`` makes each time it is written (``write_json``,
+    ``json_size``: Python's JSON encoder iterates it); it holds none of them. Only those two write it: the C
+    encoder of ``json.dumps`` without an indent would write it empty.
+
+    Example:
+        >>> streamed = StreamedList(lambda: (n * n for n in range(3)), 3)
+        >>> len(streamed), list(streamed), json_size(streamed) == len(json.dumps([0, 1, 4]))
+        (3, [0, 1, 4], True)
+    """
+
+    def __init__(self, items: Callable[[], Iterable[Any]], length: int) -> None:
+        super().__init__()
+        self.items, self.length = items, length
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items())
+
+    def __len__(self) -> int:
+        return self.length
+
+
+class StreamedDict(dict):  # type: ignore[type-arg]
+    """A JSON object of ``length`` members that ``items()`` makes, as (key, value), each time it is written
+    (``write_json``, ``json_size``); it holds none of them. Only those two write it (not ``json.dumps``).
+
+    Example:
+        >>> streamed = StreamedDict(lambda: ((str(n), n) for n in range(2)), 2)
+        >>> len(streamed), json_size(streamed, indent=1) == len(json.dumps({"0": 0, "1": 1}, indent=1))
+        (2, True)
+    """
+
+    def __init__(self, items: Callable[[], Iterable[tuple[str, Any]]], length: int) -> None:
+        super().__init__()
+        self.made, self.length = items, length
+
+    def items(self) -> Any:
+        return self.made()
+
+    def __len__(self) -> int:
+        return self.length
 
 
 def unpacked(doc: Any) -> Any:

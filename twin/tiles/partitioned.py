@@ -72,7 +72,7 @@ from numpy.typing import NDArray
 from ..kernel.atomic import atomic_path, discard_folder, make_parents, temp_prefix
 from ..kernel.errors import Cancelled, GeoTwinError, InputError
 from ..kernel.heights import Georeferencer, resolve_height_model
-from ..kernel.jsonfile import PackedJSON, json_size, write_json
+from ..kernel.jsonfile import PackedJSON, write_json
 from ..kernel.memory import release_memory
 from ..kernel.ownership import check_folder
 from ..kernel.progress import Reporter
@@ -104,6 +104,7 @@ from .resume import WorkFolder, kept_summary, part_name, save_part
 from .search_index import PART_SUFFIX, PARTS_DIR, merge_search_index, write_part_rows
 from .source import attribute_rows
 from .subtree import subtree_bytes
+from .tilerows import TileRows
 from .tileset import explicit_tile, tileset_json, write_viewer
 from .twin_layers import BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS
 from .writer import ContentOptions, TileWriter
@@ -124,6 +125,7 @@ TWIN_EXTRAS = (BIM_ELEMENTS, BIM_SPACES, ISLANDS, SENSORS)
 _VIEWER_ONLY = ("viewer", "cesium_url", "basemap")   # options that change no tile
 _SUMMARY_OWN = ("name", "key", "tiles", "records", "seconds", "digest", "reused", "resumed")   # not in summary
 _LAYERS = (BUILDINGS.name, BUILDING_SURFACES.name, FOOTPRINTS.name)
+_EMPTY_ROOTS = zlib.compress(pickle.dumps([], protocol=pickle.HIGHEST_PROTOCOL))   # a dropped task's subtree
 
 Box = tuple[list[float], list[float]]
 #: the rows without geometry a task carries: a part's container id, the containers' rows, the rows of buildings
@@ -153,6 +155,11 @@ class Task:
 
     def __str__(self) -> str:
         return self.name   # how a mapper names the task in a message
+
+    def drop(self) -> None:
+        """Let go of what the task carries besides its name and key (once its result is in)."""
+        self.tree, self.packed, self.reads = _EMPTY_ROOTS, b"", []
+        self.containers, self.loose, self.previous, self.earlier = [], [], {}, None
 
     @property
     def roots(self) -> list[quadtree.Node]:
@@ -1254,13 +1261,10 @@ def _summary_fields(summary: SubtreeSummary) -> dict[str, Any]:
     return {f.name: getattr(summary, f.name) for f in fields(summary) if f.name not in _SUMMARY_OWN}
 
 
-def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> dict[str, Any]:
-    """export_report.json: what ``export_3dtiles`` reports of the city model, and the partitions."""
-    tiles = sorted((t for s in summaries for t in s.tiles), key=lambda t: str(t["uri"]))
-    records = {u: {k: v for k, v in r.items() if k != "rewritten"} for s in summaries for u, r in s.records.items()}
-    rewritten = {u for s in summaries for u, r in s.records.items() if r.get("rewritten", True)}
-    sizes = np.array([t["bytes"] for t in tiles])
-    leaf = np.array([t["bytes"] for t in tiles if t["leaf"]] or sizes)
+def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int, rows: TileRows) -> dict[str, Any]:
+    """export_report.json: what ``export_3dtiles`` reports of the city model, and the partitions; the tiles'
+    entries and records streamed from ``rows`` as it is written (``write_json``)."""
+    sizes, leaf = rows.sizes()
     buildings = sum(s.buildings for s in summaries)
     frame = plan.frame
     return {
@@ -1278,15 +1282,15 @@ def _report(plan: ExportPlan, summaries: list[SubtreeSummary], total: int) -> di
                   "bytes_per_building": total / max(buildings, 1),
                   "leaf_p95_bytes": float(np.percentile(leaf, 95)), "leaf_max_bytes": int(leaf.max()),
                   "max_bytes": int(sizes.max())},
-        "tiles": tiles,
-        "partitions": [{"name": s.name, "key": s.key, "buildings": s.buildings, "tiles": len(s.tiles),
-                        "rewritten": sum(1 for r in s.records.values() if r.get("rewritten", True)),
+        "tiles": rows.tiles(),
+        "partitions": [{"name": s.name, "key": s.key, "buildings": s.buildings, "tiles": rows.counts[s.key][0],
+                        "rewritten": rows.counts[s.key][1],
                         "reused": s.reused, "resumed": s.resumed, "seconds": round(s.seconds, 3), "digest": s.digest,
                         "summary": _summary_fields(s)}
                        for s in summaries],
         "incremental": {"version": CONTENT_VERSION, "frame_origin": plan.frame_origin, "square": list(plan.square),
-                        "previous_tiles": plan.previous_tiles, "rewritten": sorted(rewritten),
-                        "reused": sorted(set(records) - rewritten), "tiles": records},
+                        "previous_tiles": plan.previous_tiles, "rewritten": rows.rewritten(),
+                        "reused": rows.reused(), "tiles": rows.records()},
     }
 
 
@@ -1304,14 +1308,72 @@ def _root_search(plan: ExportPlan, folder: Path) -> dict[str, Any] | None:
     return merge_search_index(folder, files)
 
 
+def _spilled(stack: contextlib.ExitStack, summaries: list[SubtreeSummary]) -> TileRows:
+    """The summaries' tile entries and records in a scratch ``TileRows`` (closed and removed with ``stack``)."""
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="geotwin-root-"))
+    rows = TileRows(Path(folder) / "tiles.sqlite")
+    stack.callback(rows.close)
+    for s in summaries:
+        rows.add(s.key, s.tiles, s.records)
+    return rows
+
+
+def _root_files(plan: ExportPlan, summaries: list[SubtreeSummary], top: quadtree.Node, tmp: Path,
+                rows: TileRows) -> tuple[dict[str, Any], int]:
+    """The root's files in the new tileset folder ``tmp``: the search index, the metadata schema, the top subtree
+    files, tileset.json, the viewer and the report, written last; the report (without its per-tile lists, which
+    only the file holds) and the folder's size."""
+    search = _root_search(plan, tmp)
+    if plan.options.format == "1.1":
+        (tmp / SCHEMA_NAME).write_text(plan.schema_json, encoding="utf-8")
+    if plan.layout is not None:
+        _top_subtrees(plan, tmp)
+    fragments = {s.key: s.fragment for s in summaries if s.fragment is not None}
+    tileset = tileset_json(top, plan.frame, plan.options.format, plan.options.implicit, plan.ext, plan.heights,
+                           tmp, None, {"target": plan.options.target, "draco": plan.options.draco},
+                           fragments=fragments, layout=plan.layout)
+    write_json(tmp / "tileset.json", tileset, indent=1)
+    del tileset, fragments
+    if plan.options.viewer:
+        write_viewer(tmp, top, plan.frame, plan.options.cesium_url, {}, plan.options.basemap)
+    total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
+    report = _report(plan, summaries, total, rows)
+    report["search"] = search
+    total = _write_report(tmp / REPORT_NAME, report, total)
+    del report["tiles"], report["incremental"]["tiles"]   # streamed from ``rows``, which is closed after this
+    return report, total
+
+
+def _write_report(path: Path, report: dict[str, Any], files: int) -> int:
+    """Write ``report`` whose ``sizes.total_bytes`` is ``files`` (the other files' bytes) plus its own size as
+    written with that figure; that total. Encoded once: the total is patched into the file in place when it has as
+    many digits (else the report is written again)."""
+    size = write_json(path, report, indent=1, ensure_ascii=False)
+    total = report["sizes"]["total_bytes"] = files + size
+    old, new = f'"total_bytes": {files},'.encode(), f'"total_bytes": {total},'.encode()
+    with open(path, "r+b") as out:
+        head = out.read(1 << 20)
+        while (at := head.find(old)) < 0 and len(head) < size:   # the first, in "sizes" (before the lists)
+            head += out.read(1 << 20)
+        if at >= 0 and len(old) == len(new):
+            out.seek(at)
+            out.write(new)
+            return total
+    write_json(path, report, indent=1, ensure_ascii=False)
+    return total
+
+
 def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | os.PathLike[str],
-               work_dir: str | os.PathLike[str], reporter: Reporter | None = None) -> ExportResult:
+               work_dir: str | os.PathLike[str], reporter: Reporter | None = None,
+               rows: TileRows | None = None) -> ExportResult:
     """Write the root of the tileset, last, and put the finished folder in place of ``output``.
 
     The tiles above the partitions come from the ``summaries``, then tileset.json, the top subtree files, the
     metadata schema, the viewer and ``export_report.json``, beside the partitions' tiles in ``work_dir``; the whole
     folder then replaces ``output`` atomically. ``work_dir`` must be on ``output``'s file system
-    (``export_partitioned`` makes it a sibling of ``output``).
+    (``export_partitioned`` makes it a sibling of ``output``). The report's per-tile lists (``tiles``,
+    ``incremental.tiles``) are streamed into the file from ``rows`` (the summaries' entries, kept there as they
+    came in; without it, from the summaries), never held whole: the returned report leaves them out.
 
     Args:
         plan: the plan.
@@ -1319,9 +1381,10 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
         output: the tileset folder.
         work_dir: the folder the partitions wrote into.
         reporter: progress, cancel and messages.
+        rows: the summaries' tile entries and records (``TileRows.add``), their own lists then left empty.
 
     Returns:
-        The ExportResult, as export_3dtiles gives it.
+        The ExportResult, as export_3dtiles gives it (its report without the per-tile lists).
 
     Example:
         >>> import tempfile
@@ -1350,27 +1413,13 @@ def write_root(plan: ExportPlan, summaries: list[SubtreeSummary], output: str | 
     stubs = {s.key: (s.bounds[s.key], s.geometric_error) for s in summaries if s.key != "top"}
     content = {k: b for s in summaries if s.key == "top" for k, b in s.bounds.items()}
     _finish_top(top, stubs, content)
-    fragments = {s.key: s.fragment for s in summaries if s.fragment is not None}
-    with atomic_path(target, directory=True) as tmp:
-        os.rename(work_dir, tmp)   # tmp is an empty folder: the partitions' tiles become the new tileset
-        search = _root_search(plan, tmp)
-        if plan.options.format == "1.1":
-            (tmp / SCHEMA_NAME).write_text(plan.schema_json, encoding="utf-8")
-        if plan.layout is not None:
-            _top_subtrees(plan, tmp)
-        tileset = tileset_json(top, plan.frame, plan.options.format, plan.options.implicit, plan.ext, plan.heights,
-                               tmp, None, {"target": plan.options.target, "draco": plan.options.draco},
-                               fragments=fragments, layout=plan.layout)
-        write_json(tmp / "tileset.json", tileset, indent=1)
-        if plan.options.viewer:
-            write_viewer(tmp, top, plan.frame, plan.options.cesium_url, {}, plan.options.basemap)
-        total = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
-        report = _report(plan, summaries, total)
-        report["search"] = search
-        total += json_size(report, indent=1, ensure_ascii=False)
-        report["sizes"]["total_bytes"] = total
-        write_json(tmp / REPORT_NAME, report, indent=1, ensure_ascii=False)
-    tiles = len(report["tiles"])
+    with contextlib.ExitStack() as stack:
+        if rows is None:   # the summaries' entries into a scratch file, as ``export_partitioned`` keeps them
+            rows = _spilled(stack, summaries)
+        with atomic_path(target, directory=True) as tmp:
+            os.rename(work_dir, tmp)   # tmp is an empty folder: the partitions' tiles become the new tileset
+            report, total = _root_files(plan, summaries, top, tmp, rows)
+    tiles = int(report["sizes"]["tiles"])
     summary = ExportReport(plan.label, report["buildings"], tiles, report["sizes"]["content_bytes"], total,
                            report["sizes"]["bytes_per_building"], str(plan.heights.get("method")),
                            str(plan.heights.get("description")), report["incremental"]["rewritten"],
@@ -1439,13 +1488,16 @@ def export_partitioned(store: str | os.PathLike[str] | StoreReader, output: str 
     target.parent.mkdir(parents=True, exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=".tmp", dir=target.parent))
     try:
-        results = _map(plan, work, mapper, reporter)
-        failed = [r for r in results if isinstance(r, Failure)]
-        if failed:
-            raise GeoTwinError(f"{len(failed)} of {len(plan.tasks)} partitions failed; the output is unchanged: "
-                               + "; ".join(f.message for f in failed) + f" ({_kept_note(work)})", path=str(target))
-        work.assemble([t.key for t in plan.tasks], work_dir)
-        result = write_root(plan, cast(list[SubtreeSummary], results), target, work_dir, reporter)
+        with tempfile.TemporaryDirectory(prefix="geotwin-root-") as scratch, \
+                contextlib.closing(TileRows(Path(scratch) / "tiles.sqlite")) as rows:
+            results = _map(plan, work, mapper, reporter, rows)
+            failed = [r for r in results if isinstance(r, Failure)]
+            if failed:
+                raise GeoTwinError(f"{len(failed)} of {len(plan.tasks)} partitions failed; the output is unchanged: "
+                                   + "; ".join(f.message for f in failed) + f" ({_kept_note(work)})",
+                                   path=str(target))
+            work.assemble([t.key for t in plan.tasks], work_dir)
+            result = write_root(plan, cast(list[SubtreeSummary], results), target, work_dir, reporter, rows)
         work.discard()
         del plan, results
         release_memory()   # the plan's freed C heap back to the system
@@ -1463,17 +1515,26 @@ def _kept_note(work: WorkFolder) -> str:
             "failed ones" if work.entries else "no partition finished")
 
 
-def _map(plan: ExportPlan, work: WorkFolder, mapper: Mapper, reporter: Reporter) -> list[SubtreeSummary | Failure]:
-    """Every task's result through ``mapper``, with progress; each finished partition recorded in ``work``."""
+def _map(plan: ExportPlan, work: WorkFolder, mapper: Mapper, reporter: Reporter,
+         rows: TileRows) -> list[SubtreeSummary | Failure]:
+    """Every task's result through ``mapper``, with progress; each finished partition recorded in ``work``, its
+    tile entries and records kept in ``rows`` (the summary's own lists emptied) and its task's payload dropped:
+    what the coordinator holds per partition until the root is its summary's few fields."""
     done = work.open([t.key for t in plan.tasks])
     run = _Run(plan.target, plan.shared(), str(work.parts), done)
     names = {t.name: t.key for t in plan.tasks}
     results: list[SubtreeSummary | Failure] = []
     kept = 0
+    tasks = {t.name: t for t in plan.tasks}
     results_iter: Iterator[Any] = iter(mapper(run, plan.tasks))
     for result in results_iter:
-        if isinstance(result, SubtreeSummary) and result.fragment is not None:
-            result.fragment = PackedJSON(result.fragment)   # unpacked as tileset.json is written: a 13th of the memory
+        if isinstance(result, SubtreeSummary):
+            if result.fragment is not None:
+                result.fragment = PackedJSON(result.fragment)   # unpacked as tileset.json is written: a 13th
+            rows.add(result.key, result.tiles, result.records)
+            result.tiles, result.records = [], {}
+        if (task := tasks.get(result.name)) is not None:
+            task.drop()   # its name and key stay (the root's checks)
         results.append(result)
         if isinstance(result, Failure):
             work.forget(names.get(result.name, ""))
