@@ -2588,9 +2588,12 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
     for _, sql in triggers:
         con.execute(sql)
     if con.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
-        # not count(*): it reads the whole table, at every append of a growing layer
-        con.execute("UPDATE main.gpkg_ogr_contents SET feature_count = feature_count + ? WHERE lower(table_name) = "
-                    "lower(?) AND feature_count IS NOT NULL", (int(count), spec.name))   # NULL: unknown
+        # not count(*): it reads the whole table, at every append of a growing layer; NULL: unknown, but for a layer
+        # with geometries that had no rows (GDAL leaves the count of a layer written without rows NULL, and writes
+        # it with the first rows), which then holds the rows copied
+        known = 0 if geom and not before else None
+        con.execute("UPDATE main.gpkg_ogr_contents SET feature_count = coalesce(feature_count, ?) + ? WHERE "
+                    "lower(table_name) = lower(?)", (known, int(count), spec.name))
     return int(count)
 
 

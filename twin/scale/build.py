@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -690,15 +690,14 @@ def _cells_in_order(parts: list[BuildPartition], mapper: Mapper, manifest: Manif
     reporter.info(f"partitions: {len(result.ran)} built, {len(result.reused)} unchanged since the last run")
 
 
-def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]], repeats: Repeats) -> None:
-    """Each of the per-building layers: the cells hold exactly as many rows as the inputs less the rows of objects
-    an earlier input has (nothing lost or doubled); a GeoTwinError naming the layer otherwise."""
+def _check_complete(expected: dict[str, int], entries: list[dict[str, Any]]) -> None:
+    """Each of the per-building layers: the cells hold exactly the ``expected`` rows (the inputs' less the rows of
+    objects an earlier input has: nothing lost or doubled); a GeoTwinError naming the layer otherwise."""
     for layer in _PER_BUILDING:
-        expected = sum(_count(p, layer) for p in inputs if layer in gpkg.list_layers(p)) - repeats.rows(layer)
         got = sum(int(e.get("rows", {}).get(layer, 0)) for e in entries)
-        if got != expected:
-            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected} (without the rows "
-                               "of objects an earlier input has): rows without a position; build this twin with "
+        if got != expected[layer]:
+            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected[layer]} (without the "
+                               "rows of objects an earlier input has): rows without a position; build this twin with "
                                "geotwin:buildtwin")
 
 
@@ -793,17 +792,18 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
             writer.replace(OBJECT_HASHES, empty(OBJECT_HASHES, None))
             if CHANGES.name not in stored:
                 writer.replace(CHANGES, empty(CHANGES, None))
-            cells = _append_cells(writer, ready, reporter, staged)
-            _check_complete(inputs, [manifest.entries[Path(c).stem] for c in cells], repeats)
+            early = _FromInputs(inputs, crs, repeats)
+            cells = _append_cells(writer, ready, reporter, staged, lambda: early.write(writer, reporter))
+            _check_complete(early.expected, [manifest.entries[Path(c).stem] for c in cells])
             keyed_layers = [k for layers in SOURCE_KINDS.values() for k in layers]
             for n, keyed in enumerate(keyed_layers):
                 reporter.progress(90.0 * n / len(keyed_layers))
                 reporter.check()
-                new = _merge_layer(writer, keyed, inputs, staged, crs, old is not None, reporter)
+                new = _merge_layer(writer, keyed, early, staged, old is not None)
                 ids = _changes(writer, keyed.spec.name, old, new, staged, build_id)
                 if keyed.spec.name == TWIN_BUILDINGS.name:
                     result.added, result.removed, result.modified = ids
-            _derived(writer, inputs, staged, crs)
+            _derived(writer, early, staged)
             now = datetime.now(UTC).isoformat(timespec="seconds")
             row: dict[str, Any] = {
                 "build_id": build_id, "built_at": now, "geotwin_version": __version__,
@@ -824,41 +824,82 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
                   "rows")
 
 
-def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter, staged: _Staged) -> list[str]:
-    """Append the per-building layers' rows of each cell ``ready`` yields (the first creates the layers; their
-    spatial indexes wait for ``_merge_layer``), and stage the rest of its rows (``_Staged``); returns the cells."""
+def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter, staged: _Staged,
+                  first: Callable[[], None]) -> list[str]:
+    """Append the per-building layers' rows of each cell ``ready`` yields (the layers are created empty at the first
+    cell, or after the last when there is none), and stage the rest of its rows (``_Staged``); ``first`` runs once
+    the first cell is in (or after the last when there is none), while the workers build the rest. The first cell's
+    spatial index entries are inserted one by one, in feature id order (as writing its rows would), the others'
+    wait for ``_merge_layer``. Returns the cells."""
     specs = [k.spec for k in SOURCE_KINDS[CITYMODEL] if k.spec.name in _PER_BUILDING]
     cells = staged.cells
     for cell in ready:
         reporter.check()
+        if not cells:
+            for spec in specs:
+                writer.replace(spec, empty(spec, None))
         for spec in specs:
-            if not cells or not writer.append_from(spec, cell, index=False):   # the first creates the layer
-                (writer.append if cells else writer.replace)(spec, GpkgStore(cell).read(spec))
+            if not writer.append_from(spec, cell, index=not cells):
+                writer.append(spec, GpkgStore(cell).read(spec))
         staged.add(cell)
+        if len(cells) == 1:
+            first()
     if not cells:
         for spec in specs:
             writer.replace(spec, empty(spec, None))
+        first()
     return cells
 
 
-def _merge_layer(writer: StoreWriter, keyed: Keyed, inputs: Sequence[str], staged: _Staged, crs: str,
-                 collect: bool, reporter: Reporter) -> dict[str, str] | None:
-    """Write one layer and its object hashes; the hashes by object id when ``collect`` (else None). A layer read
-    whole skips the rows of objects an earlier input has, as the single-process build does."""
+class _FromInputs:
+    """What the merge writes from the inputs alone, not from the cells, once the per-building layers are created
+    (``write``: while the workers build the rest), in the order the single-process build creates the store's layers:
+    the other city model layers (those read whole, skipping the rows of objects an earlier input has, as the
+    single-process build does) and the other sources' (empty) with their object hashes kept for ``_merge_layer``,
+    the ``sources`` of the inputs, empty links and conflation report; and the rows the cells must hold
+    (``_check_complete``)."""
+
+    def __init__(self, inputs: Sequence[str], crs: str, repeats: Repeats) -> None:
+        self.inputs, self.crs, self.repeats = inputs, crs, repeats
+        self.hashes: dict[str, dict[str, str]] = {}   # per layer written: its object hashes by object id
+        self.vertical: dict[str, Any] = {}             # the vertical CRS by source file
+        self.expected: dict[str, int] = {}             # per-building layer: the rows the cells must hold
+
+    def write(self, writer: StoreWriter, reporter: Reporter) -> None:
+        """Write the layers (see the class)."""
+        for keyed in (k for layers in SOURCE_KINDS.values() for k in layers if k.spec.name not in _PER_BUILDING):
+            reporter.check()
+            frame = empty(keyed.spec, self.crs)
+            if keyed.spec.name in _WHOLE:
+                frames, seen = [], set[str]()
+                for path in self.inputs:
+                    kept, skipped = drop_repeated(read_layer(path, keyed.spec, self.crs), keyed.key, seen)
+                    if len(skipped):
+                        reporter.warning(repeated_message(path, len(skipped), keyed.spec.name, CITYMODEL,
+                                                          skipped.iloc[0]))
+                    frames.append(kept)
+                frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, self.crs)
+            writer.replace(keyed.spec, frame)
+            self.hashes[keyed.spec.name] = object_hashes(frame, keyed.spec, keyed.key)
+        reporter.check()
+        sources = [source_rows(CITYMODEL, p, sha256_of(p), p) for p in self.inputs]
+        frame = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
+        writer.replace(TWIN_SOURCES, frame)
+        self.vertical = {Path(str(f)).name: v for f, v in zip(frame["source_file"], frame["vertical_crs"])}
+        writer.replace(LINKS, empty(LINKS, None))
+        writer.replace(CONFLATION_REPORT, empty(CONFLATION_REPORT, None))
+        self.expected = {layer: sum(_count(p, layer) for p in self.inputs if layer in gpkg.list_layers(p))
+                         - self.repeats.rows(layer) for layer in _PER_BUILDING}
+
+
+def _merge_layer(writer: StoreWriter, keyed: Keyed, early: _FromInputs, staged: _Staged,
+                 collect: bool) -> dict[str, str] | None:
+    """Write one layer's object hashes (the per-building layers' rows are in: ``_append_cells``, the others' too:
+    ``_FromInputs``); the hashes by object id when ``collect`` or the layer is not per building (else None)."""
     name = keyed.spec.name
     if name in _PER_BUILDING:
         return _copy_cells(writer, keyed.spec, staged, collect)
-    frame = empty(keyed.spec, crs)
-    if name in _WHOLE:
-        frames, seen = [], set[str]()
-        for path in inputs:
-            kept, skipped = drop_repeated(read_layer(path, keyed.spec, crs), keyed.key, seen)
-            if len(skipped):
-                reporter.warning(repeated_message(path, len(skipped), name, CITYMODEL, skipped.iloc[0]))
-            frames.append(kept)
-        frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, crs)
-    writer.replace(keyed.spec, frame)
-    new = object_hashes(frame, keyed.spec, keyed.key)
+    new = early.hashes[name]
     writer.append(OBJECT_HASHES, conform(pd.DataFrame({"layer": name, "object_id": list(new),
                                                        "object_hash": list(new.values())}), OBJECT_HASHES, None))
     return new
@@ -935,25 +976,19 @@ def _copy_cells(writer: StoreWriter, spec: Any, staged: _Staged, collect: bool) 
     return new
 
 
-def _derived(writer: StoreWriter, inputs: Sequence[str], staged: _Staged, crs: str) -> None:
-    """Sources (of the inputs, as the single-process build records them), links, reports of all cells."""
-    sources = [source_rows(CITYMODEL, p, sha256_of(p), p) for p in inputs]
-    frame = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
-    writer.replace(TWIN_SOURCES, frame)
-    vertical = {Path(str(f)).name: v for f, v in zip(frame["source_file"], frame["vertical_crs"])}
-    writer.replace(LINKS, empty(LINKS, None))
+def _derived(writer: StoreWriter, early: _FromInputs, staged: _Staged) -> None:
+    """Links and reports of all cells (the ``sources``, and the layers' tables: ``_FromInputs``)."""
     if staged.path is None or not writer.append_from(LINKS, str(staged.path), table="links"):
         for cell in staged.cells:
             if not writer.append_from(LINKS, cell):
                 writer.append(LINKS, GpkgStore(cell).read(LINKS))
-    writer.replace(CONFLATION_REPORT, empty(CONFLATION_REPORT, None))
     reports = staged.reports
     heights = pd.concat(reports, ignore_index=True) if reports else empty(HEIGHT_REPORT, None)
     if len(heights):
         heights = heights.groupby(["source_file", "source_kind"], as_index=False, sort=True).agg(
             objects=("objects", "sum"), ground_min=("ground_min", "min"), ground_max=("ground_max", "max"),
             roof_max=("roof_max", "max"))
-        heights["vertical_crs"] = [vertical.get(n) for n in heights["source_file"]]
+        heights["vertical_crs"] = [early.vertical.get(n) for n in heights["source_file"]]
     writer.replace(HEIGHT_REPORT, conform(heights, HEIGHT_REPORT, None))
 
 

@@ -84,3 +84,37 @@ def test_a_cell_that_cannot_be_staged_is_merged_cell_by_cell_with_the_same_rows(
     assert [r[:at] + r[at + 1:] for r in b["links"]] == [r[:at] + r[at + 1:] for r in a["links"]]   # same order
     assert [r[at] is None for r in b["links"]] == [(r[1], r[3]) in mine for r in b["links"]]
     assert all(r[at] for r in a["links"])
+
+
+def test_a_first_cell_that_cannot_be_copied_is_written_the_usual_way_with_the_same_index(hamburg, tmp_path):
+    """The merge creates the per-building layers empty and copies every cell's rows into them by SQL, the first
+    cell's R-tree entries one by one (as GDAL writing its rows inserts them); a first cell whose buildings lack a
+    column is written the usual way (read, then appended by GDAL) instead: the same twin, R-trees included, but for
+    that column of the cell's buildings (empty) and the layer's feature count, which GDAL's append into a layer it
+    wrote without rows leaves unknown (NULL; counted when read)."""
+    inputs = BuildInputs(citymodel=[str(hamburg)])
+    build_twin_scaled(open_store(tmp_path / "a.gpkg"), inputs, tmp_path / "work", serial_mapper(),
+                      buildings_per_partition=20)
+    folder = tmp_path / "work" / "build" / "parts"
+    merged = []   # the cells the merge takes, in its order (row by row)
+    for cell in sorted(folder.glob("*.gpkg"), key=lambda p: tuple(int(v) for v in p.stem.split("_")[:0:-1])):
+        with closing(sqlite3.connect(cell)) as con:
+            if con.execute("SELECT count(*) FROM buildings").fetchone()[0]:
+                merged.append(cell)
+    first = merged[0]
+    with closing(sqlite3.connect(first)) as con:
+        mine = {r[0] for r in con.execute("SELECT id FROM buildings")}
+        assert all(r[0] for r in con.execute("SELECT object_class FROM buildings"))
+        con.execute("ALTER TABLE buildings DROP COLUMN object_class")
+        con.commit()
+    build_twin_scaled(open_store(tmp_path / "b.gpkg"), inputs, tmp_path / "work", serial_mapper(),
+                      buildings_per_partition=20)
+    a, b = _tables(tmp_path / "a.gpkg"), _tables(tmp_path / "b.gpkg")
+    assert len(merged) >= 2 and 0 < len(mine) < len(a["buildings"]) and len(a) > 30
+    assert {n for n in a if a[n] != b[n]} == {"buildings", "gpkg_ogr_contents"}   # the R-trees' nodes are equal
+    at = 4   # fid, geom, id, parent_id, object_class, ...
+    assert [r[:at] + r[at + 1:] for r in b["buildings"]] == [r[:at] + r[at + 1:] for r in a["buildings"]]
+    assert [r[at] is None for r in b["buildings"]] == [r[2] in mine for r in b["buildings"]]
+    counts = [dict(a["gpkg_ogr_contents"]), dict(b["gpkg_ogr_contents"])]
+    assert counts[0]["buildings"] == len(a["buildings"]) == 46 + 72 and counts[1]["buildings"] is None
+    assert counts[1] | {"buildings": len(a["buildings"])} == counts[0] and counts[0]["building_surfaces"] > 0
