@@ -165,7 +165,8 @@ class ScaleBuildResult:
 class StoredIds(Sequence[str]):
     """The sorted object ids of one build's ``changes`` rows (a layer, a kind of change) in a twin GeoPackage,
     read when asked for (length, items, slices, iteration): a build of a million buildings returns them without
-    holding a million strings. The rows of a build stay in the twin's ``changes`` history.
+    holding a million strings. The rows of a build stay in the twin's ``changes`` history. ``length`` is their
+    number when the caller knows it (else counted: a scan of the whole history).
 
     Example:
         >>> import tempfile
@@ -179,6 +180,8 @@ class StoredIds(Sequence[str]):
         (12, True, True, True, True)
         >>> ids == every, ids == every[:1], len(StoredIds(path, 2, "buildings", "added"))
         (True, False, 0)
+        >>> list(StoredIds(path, 1, "buildings", "added", length=12)) == every   # the number known: not counted
+        True
         >>> ids[12]
         Traceback (most recent call last):
         ...
@@ -187,12 +190,15 @@ class StoredIds(Sequence[str]):
 
     CHUNK = 10_000   # rows fetched at a time while iterating
 
-    def __init__(self, path: str | os.PathLike[str], build_id: int, layer: str, change: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], build_id: int, layer: str, change: str,
+                 length: int | None = None) -> None:
         self.path = Path(path)
         self.key = (build_id, layer, change)
         self._where = f"FROM \"{CHANGES.name}\" WHERE build_id = ? AND layer = ? AND change = ?"
-        with closing(gpkg.connect(self.path)) as con:
-            self._len = int(con.execute(f"SELECT count(*) {self._where}", self.key).fetchone()[0])
+        if length is None:
+            with closing(gpkg.connect(self.path)) as con:
+                length = int(con.execute(f"SELECT count(*) {self._where}", self.key).fetchone()[0])
+        self._len = length
 
     def __len__(self) -> int:
         return self._len
@@ -705,10 +711,11 @@ class _Staged:
     """What the merge gathers of each cell as it comes in, while the workers build the rest: the cells, their
     height report rows and root buildings; with a staging ``path`` (a GeoPackage store) also their links and, when
     ``keyed`` (into a new store), the object hashes and changes of the per-building layers, copied into a SQLite
-    file, one table each (``hashes_LAYER``, ``changes_LAYER``, ``links``) in the cells' order and their rows' order.
-    The merge copies each table into the store at once, in that order: the same rows and feature ids as copying
-    them cell by cell, without opening every cell again. A cell without one of these tables (or columns) ends the
-    staging: the merge then copies cell by cell."""
+    file, one table each (``hashes_LAYER``, ``changes_LAYER``, ``links``, and ``heights``: the height report rows)
+    in the cells' order and their rows' order. The merge copies each table into the store at once, in that order:
+    the same rows and feature ids as copying them cell by cell, without opening every cell again. A cell without one
+    of these tables (or columns) ends the staging: the merge then copies cell by cell (the staged height report
+    rows are kept)."""
 
     def __init__(self, path: Path | None, keyed: bool) -> None:
         self.cells: list[str] = []
@@ -718,7 +725,8 @@ class _Staged:
         self.path = path
         self._tables = ([(f"{kind}_{name}", spec, name) for kind, spec in (("hashes", OBJECT_HASHES),
                                                                            ("changes", CHANGES))
-                         for name in _PER_BUILDING] if keyed else []) + [("links", LINKS, None)]
+                         for name in _PER_BUILDING] if keyed else []) + [("links", LINKS, None),
+                                                                         ("heights", HEIGHT_REPORT, None)]   # last
         self._con = None
         if path is not None:
             path.unlink(missing_ok=True)
@@ -730,8 +738,8 @@ class _Staged:
 
     def add(self, cell: str) -> None:
         """Gather the cell's rows."""
-        self.reports.append(GpkgStore(cell).read(HEIGHT_REPORT))
         if self._con is None:
+            self.reports.append(GpkgStore(cell).read(HEIGHT_REPORT))
             with closing(gpkg.connect(cell)) as con:
                 self.roots += _roots(con, "main")
         else:
@@ -743,9 +751,29 @@ class _Staged:
                 con.commit()
             finally:
                 con.execute("DETACH DATABASE part")
-            if not staged:
-                self.close()   # the merge copies cell by cell
+            if not staged:   # the merge copies cell by cell; the height report rows staged (no row of this cell's:
+                fields = list(HEIGHT_REPORT.fields)   # its table is the last) are kept
+                rows = self._con.execute(f"SELECT {', '.join(map(_quoted, fields))} FROM heights ORDER BY fid")
+                self.reports.append(conform(pd.DataFrame(rows.fetchall(), columns=fields), HEIGHT_REPORT, None))
+                self.reports.append(GpkgStore(cell).read(HEIGHT_REPORT))
+                self.close()
         self.cells.append(cell)
+
+    def heights(self) -> pd.DataFrame:
+        """The height report rows of all cells, summed per source file and kind (without the vertical CRS)."""
+        if self._con is not None:   # a group without a file or kind left out, as pandas leaves it out
+            frame = pd.DataFrame(self._con.execute(
+                "SELECT source_file, source_kind, coalesce(sum(objects), 0), min(ground_min), max(ground_max), "
+                "max(roof_max) FROM heights WHERE source_file IS NOT NULL AND source_kind IS NOT NULL GROUP BY "
+                "source_file, source_kind ORDER BY source_file, source_kind").fetchall(),
+                columns=["source_file", "source_kind", "objects", "ground_min", "ground_max", "roof_max"])
+            return frame if len(frame) else empty(HEIGHT_REPORT, None)
+        heights = pd.concat(self.reports, ignore_index=True) if self.reports else empty(HEIGHT_REPORT, None)
+        if len(heights):
+            heights = heights.groupby(["source_file", "source_kind"], as_index=False, sort=True).agg(
+                objects=("objects", "sum"), ground_min=("ground_min", "min"), ground_max=("ground_max", "max"),
+                roof_max=("roof_max", "max"))
+        return heights
 
     def _stage(self, con: Any) -> bool:
         for table, spec, layer in self._tables:
@@ -764,6 +792,10 @@ class _Staged:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
             self.path = None
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _roots(con: Any, db: str) -> int:
@@ -816,7 +848,8 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
                                                                                          None))
     result.buildings = int(row["buildings"])
     if isinstance(result.added, _Unread) and local is not None:
-        result.added = StoredIds(local, build_id, TWIN_BUILDINGS.name, "added")   # as many: from the store
+        result.added = StoredIds(local, build_id, TWIN_BUILDINGS.name, "added",   # as many: from the store
+                                 len(result.added))
     release_memory()   # the merge's freed C heap back to the system before the next phase
     reporter.progress(100.0)
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
@@ -982,12 +1015,8 @@ def _derived(writer: StoreWriter, early: _FromInputs, staged: _Staged) -> None:
         for cell in staged.cells:
             if not writer.append_from(LINKS, cell):
                 writer.append(LINKS, GpkgStore(cell).read(LINKS))
-    reports = staged.reports
-    heights = pd.concat(reports, ignore_index=True) if reports else empty(HEIGHT_REPORT, None)
+    heights = staged.heights()
     if len(heights):
-        heights = heights.groupby(["source_file", "source_kind"], as_index=False, sort=True).agg(
-            objects=("objects", "sum"), ground_min=("ground_min", "min"), ground_max=("ground_max", "max"),
-            roof_max=("roof_max", "max"))
         heights["vertical_crs"] = [early.vertical.get(n) for n in heights["source_file"]]
     writer.replace(HEIGHT_REPORT, conform(heights, HEIGHT_REPORT, None))
 
