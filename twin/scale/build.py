@@ -825,7 +825,7 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
             if CHANGES.name not in stored:
                 writer.replace(CHANGES, empty(CHANGES, None))
             early = _FromInputs(inputs, crs, repeats)
-            cells = _append_cells(writer, ready, reporter, staged, lambda: early.write(writer, reporter))
+            cells = _append_cells(writer, ready, reporter, staged, lambda: early.read(writer, reporter))
             _check_complete(early.expected, [manifest.entries[Path(c).stem] for c in cells])
             keyed_layers = [k for layers in SOURCE_KINDS.values() for k in layers]
             for n, keyed in enumerate(keyed_layers):
@@ -871,8 +871,8 @@ def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter,
         if not cells:
             for spec in specs:
                 writer.replace(spec, empty(spec, None))
-        for spec in specs:
-            if not writer.append_from(spec, cell, index=not cells):
+        for spec, done in zip(specs, writer.append_layers(specs, cell, index=not cells)):   # the cell opened once
+            if not done:
                 writer.append(spec, GpkgStore(cell).read(spec))
         staged.add(cell)
         if len(cells) == 1:
@@ -885,21 +885,23 @@ def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter,
 
 
 class _FromInputs:
-    """What the merge writes from the inputs alone, not from the cells, once the per-building layers are created
-    (``write``: while the workers build the rest), in the order the single-process build creates the store's layers:
-    the other city model layers (those read whole, skipping the rows of objects an earlier input has, as the
-    single-process build does) and the other sources' (empty) with their object hashes kept for ``_merge_layer``,
-    the ``sources`` of the inputs, empty links and conflation report; and the rows the cells must hold
-    (``_check_complete``)."""
+    """What the merge takes from the inputs alone, not from the cells, read once the first cell is in (``read``: while
+    the workers build the rest): the other city model layers (those read whole, skipping the rows of objects an
+    earlier input has, as the single-process build does; the other sources' empty) with their object hashes, the
+    ``sources`` rows of the inputs (with their checksums), and the rows the cells must hold (``_check_complete``).
+    The layers are written in the order the store's tables are created in: those before the first that has rows
+    at once (creating an empty table adds no row anywhere else), the rest after the cells (``_merge_layer``), where
+    the rows' AUTOINCREMENT counters are noted in the order they always were."""
 
     def __init__(self, inputs: Sequence[str], crs: str, repeats: Repeats) -> None:
         self.inputs, self.crs, self.repeats = inputs, crs, repeats
-        self.hashes: dict[str, dict[str, str]] = {}   # per layer written: its object hashes by object id
-        self.vertical: dict[str, Any] = {}             # the vertical CRS by source file
+        self.frames: dict[str, pd.DataFrame] = {}     # per layer not yet written: its rows
+        self.hashes: dict[str, dict[str, str]] = {}   # per layer: its object hashes by object id
+        self.sources = empty(TWIN_SOURCES, None)
         self.expected: dict[str, int] = {}             # per-building layer: the rows the cells must hold
 
-    def write(self, writer: StoreWriter, reporter: Reporter) -> None:
-        """Write the layers (see the class)."""
+    def read(self, writer: StoreWriter, reporter: Reporter) -> None:
+        """Read the inputs' layers and sources, and write the layers before the first with rows (see the class)."""
         for keyed in (k for layers in SOURCE_KINDS.values() for k in layers if k.spec.name not in _PER_BUILDING):
             reporter.check()
             frame = empty(keyed.spec, self.crs)
@@ -912,26 +914,28 @@ class _FromInputs:
                                                           skipped.iloc[0]))
                     frames.append(kept)
                 frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, self.crs)
-            writer.replace(keyed.spec, frame)
             self.hashes[keyed.spec.name] = object_hashes(frame, keyed.spec, keyed.key)
+            if len(frame) or self.frames:
+                self.frames[keyed.spec.name] = frame
+            else:
+                writer.replace(keyed.spec, frame)
         reporter.check()
         sources = [source_rows(CITYMODEL, p, sha256_of(p), p) for p in self.inputs]
-        frame = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
-        writer.replace(TWIN_SOURCES, frame)
-        self.vertical = {Path(str(f)).name: v for f, v in zip(frame["source_file"], frame["vertical_crs"])}
-        writer.replace(LINKS, empty(LINKS, None))
-        writer.replace(CONFLATION_REPORT, empty(CONFLATION_REPORT, None))
+        self.sources = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
         self.expected = {layer: sum(_count(p, layer) for p in self.inputs if layer in gpkg.list_layers(p))
                          - self.repeats.rows(layer) for layer in _PER_BUILDING}
 
 
 def _merge_layer(writer: StoreWriter, keyed: Keyed, early: _FromInputs, staged: _Staged,
                  collect: bool) -> dict[str, str] | None:
-    """Write one layer's object hashes (the per-building layers' rows are in: ``_append_cells``, the others' too:
-    ``_FromInputs``); the hashes by object id when ``collect`` or the layer is not per building (else None)."""
+    """Write one layer's object hashes, and its rows when ``_FromInputs`` did not (the per-building layers' rows
+    are in: ``_append_cells``); the hashes by object id when ``collect`` or the layer is not per building (else
+    None)."""
     name = keyed.spec.name
     if name in _PER_BUILDING:
         return _copy_cells(writer, keyed.spec, staged, collect)
+    if name in early.frames:
+        writer.replace(keyed.spec, early.frames.pop(name))
     new = early.hashes[name]
     writer.append(OBJECT_HASHES, conform(pd.DataFrame({"layer": name, "object_id": list(new),
                                                        "object_hash": list(new.values())}), OBJECT_HASHES, None))
@@ -1010,14 +1014,19 @@ def _copy_cells(writer: StoreWriter, spec: Any, staged: _Staged, collect: bool) 
 
 
 def _derived(writer: StoreWriter, early: _FromInputs, staged: _Staged) -> None:
-    """Links and reports of all cells (the ``sources``, and the layers' tables: ``_FromInputs``)."""
+    """Sources (of the inputs, as the single-process build records them: ``_FromInputs``), links, reports of all
+    cells."""
+    writer.replace(TWIN_SOURCES, early.sources)
+    vertical = {Path(str(f)).name: v for f, v in zip(early.sources["source_file"], early.sources["vertical_crs"])}
+    writer.replace(LINKS, empty(LINKS, None))
     if staged.path is None or not writer.append_from(LINKS, str(staged.path), table="links"):
         for cell in staged.cells:
             if not writer.append_from(LINKS, cell):
                 writer.append(LINKS, GpkgStore(cell).read(LINKS))
+    writer.replace(CONFLATION_REPORT, empty(CONFLATION_REPORT, None))
     heights = staged.heights()
     if len(heights):
-        heights["vertical_crs"] = [early.vertical.get(n) for n in heights["source_file"]]
+        heights["vertical_crs"] = [vertical.get(n) for n in heights["source_file"]]
     writer.replace(HEIGHT_REPORT, conform(heights, HEIGHT_REPORT, None))
 
 

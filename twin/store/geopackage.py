@@ -63,13 +63,25 @@ class GpkgStoreWriter(StoreWriter):
         self.reporter.check()
         # self.path is the transaction's temporary file (atomic_path), moved into place when complete
         count = gpkg.append_rows(self.path, source, spec, where, values, index, durable=False, table=table)
-        if count is not None and not index and spec.geometry_type:   # build_index then reads no entries
+        if count is not None and not index:
+            self._gather(spec)
+        return count is not None
+
+    def append_layers(self, specs: Sequence[LayerSpec], source: str, index: bool = True) -> list[bool]:
+        self.reporter.check()
+        counts = gpkg.append_layers(self.path, source, specs, index, durable=False)   # the source attached once
+        for spec, count in zip(specs, counts):
+            if count is not None and not index:
+                self._gather(spec)
+        return [count is not None for count in counts]
+
+    def _gather(self, spec: LayerSpec) -> None:
+        if spec.geometry_type:   # build_index then reads no entries
             # the layers' entries are gathered side by side: each spills beyond a share of the one-layer bound,
             # so the coordinator holds no more than bulk_index of one layer held (flat memory at state scale)
             entries, after = self._gathered.get(spec.name) or (
                 gpkg.RtreeEntries(self.path.parent, gpkg.RTREE_SPILL // self.GATHERED_LAYERS), None)
             self._gathered[spec.name] = (entries, gpkg.gather_pending(self.path, spec.name, entries, after))
-        return count is not None
 
     def build_index(self, spec: LayerSpec) -> None:
         self.reporter.check()
