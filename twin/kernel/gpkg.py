@@ -2682,18 +2682,69 @@ def append_rows(target: PathLike, source: PathLike, spec: LayerSpec, where: tupl
         if not durable:
             con.execute("PRAGMA synchronous = OFF")   # no fsync per append
         con.execute("ATTACH DATABASE ? AS part", (str(Path(source)),))
-        plan = _append_plan(con, spec, table or spec.name)
-        if plan is None:
-            return None
-        if not index and plan["geom"]:
-            plan["rtree_into"] = _pending(plan["rtree"])
-            con.execute(f"CREATE TABLE IF NOT EXISTS main.{_quote(plan['rtree_into'])} (id INTEGER PRIMARY KEY, "
-                        "minx REAL, maxx REAL, miny REAL, maxy REAL)")
-        count = _append_copy(con, spec, plan, where, values or {})
+        count = _append_layer(con, spec, table or spec.name, where, values or {}, index)
         con.commit()
         return count
     finally:
         con.close()
+
+
+def append_layers(target: PathLike, source: PathLike, specs: Sequence[LayerSpec], index: bool = True,
+                  durable: bool = True) -> list[int | None]:
+    """Append the rows of several layers of GeoPackage ``source`` to the same layers of ``target``, each as
+    ``append_rows`` appends it, in one connection, with the source attached once and one commit.
+
+    Args:
+        target: the GeoPackage appended to (no other connection may write it meanwhile).
+        source: the GeoPackage read.
+        specs: the layers, appended in this order.
+        index: as append_rows's.
+        durable: as append_rows's.
+
+    Returns:
+        Per layer, the rows appended; None for a layer append_rows could not copy (that layer untouched).
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from shapely.geometry import Point
+        >>> import geopandas as gpd
+        >>> from geotwin.twin.kernel.schema import LayerSpec
+        >>> TREES = LayerSpec("trees", "Point", {"tree_id": "str"})
+        >>> NAMES = LayerSpec("names", None, {"tree_id": "str"})
+        >>> tmp = Path(tempfile.mkdtemp())
+        >>> for name, x in (("a.gpkg", 0), ("b.gpkg", 100)):
+        ...     write_frame(tmp / name, TREES, gpd.GeoDataFrame({"tree_id": ["T1", "T2"]}, geometry=[
+        ...         Point(x, 5429500), Point(x + 1, 5429500)], crs="EPSG:25832"), append=False)
+        >>> write_frame(tmp / "a.gpkg", NAMES, gpd.GeoDataFrame({"tree_id": ["T1"]}), append=False)
+        >>> append_layers(tmp / "a.gpkg", tmp / "b.gpkg", [TREES, NAMES])   # b.gpkg has no names
+        [2, None]
+        >>> read_frame(tmp / "a.gpkg", "trees")["tree_id"].tolist(), len(read_frame(tmp / "a.gpkg", "names"))
+        (['T1', 'T2', 'T1', 'T2'], 1)
+    """
+    con = sqlite3.connect(Path(target))
+    try:
+        if not durable:
+            con.execute("PRAGMA synchronous = OFF")
+        con.execute("ATTACH DATABASE ? AS part", (str(Path(source)),))
+        counts = [_append_layer(con, spec, spec.name, None, {}, index) for spec in specs]
+        con.commit()
+        return counts
+    finally:
+        con.close()
+
+
+def _append_layer(con: sqlite3.Connection, spec: LayerSpec, table: str, where: tuple[str, Any] | None,
+                  values: dict[str, Any], index: bool) -> int | None:
+    """append_rows of one layer from the source attached as ``part`` (its table ``table``), not committed."""
+    plan = _append_plan(con, spec, table)
+    if plan is None:
+        return None
+    if not index and plan["geom"]:
+        plan["rtree_into"] = _pending(plan["rtree"])
+        con.execute(f"CREATE TABLE IF NOT EXISTS main.{_quote(plan['rtree_into'])} (id INTEGER PRIMARY KEY, "
+                    "minx REAL, maxx REAL, miny REAL, maxy REAL)")
+    return _append_copy(con, spec, plan, where, values)
 
 
 def fid_column(con: sqlite3.Connection, db: str, table: str, fields: Iterable[str]) -> str | None:
@@ -2822,9 +2873,12 @@ def _append_copy(con: sqlite3.Connection, spec: LayerSpec, plan: dict[str, Any],
     for _, sql in triggers:
         con.execute(sql)
     if con.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
-        # not count(*): it reads the whole table, at every append of a growing layer
-        con.execute("UPDATE main.gpkg_ogr_contents SET feature_count = feature_count + ? WHERE lower(table_name) = "
-                    "lower(?) AND feature_count IS NOT NULL", (int(count), spec.name))   # NULL: unknown
+        # not count(*): it reads the whole table, at every append of a growing layer; NULL: unknown, but for a layer
+        # with geometries that had no rows (GDAL leaves the count of a layer written without rows NULL, and writes
+        # it with the first rows), which then holds the rows copied
+        known = 0 if geom and not before else None
+        con.execute("UPDATE main.gpkg_ogr_contents SET feature_count = coalesce(feature_count, ?) + ? WHERE "
+                    "lower(table_name) = lower(?)", (known, int(count), spec.name))
     return int(count)
 
 

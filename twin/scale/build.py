@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -165,7 +165,8 @@ class ScaleBuildResult:
 class StoredIds(Sequence[str]):
     """The sorted object ids of one build's ``changes`` rows (a layer, a kind of change) in a twin GeoPackage,
     read when asked for (length, items, slices, iteration): a build of a million buildings returns them without
-    holding a million strings. The rows of a build stay in the twin's ``changes`` history.
+    holding a million strings. The rows of a build stay in the twin's ``changes`` history. ``length`` is their
+    number when the caller knows it (else counted: a scan of the whole history).
 
     Example:
         >>> import tempfile
@@ -179,6 +180,8 @@ class StoredIds(Sequence[str]):
         (12, True, True, True, True)
         >>> ids == every, ids == every[:1], len(StoredIds(path, 2, "buildings", "added"))
         (True, False, 0)
+        >>> list(StoredIds(path, 1, "buildings", "added", length=12)) == every   # the number known: not counted
+        True
         >>> ids[12]
         Traceback (most recent call last):
         ...
@@ -187,12 +190,15 @@ class StoredIds(Sequence[str]):
 
     CHUNK = 10_000   # rows fetched at a time while iterating
 
-    def __init__(self, path: str | os.PathLike[str], build_id: int, layer: str, change: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], build_id: int, layer: str, change: str,
+                 length: int | None = None) -> None:
         self.path = Path(path)
         self.key = (build_id, layer, change)
         self._where = f"FROM \"{CHANGES.name}\" WHERE build_id = ? AND layer = ? AND change = ?"
-        with closing(gpkg.connect(self.path)) as con:
-            self._len = int(con.execute(f"SELECT count(*) {self._where}", self.key).fetchone()[0])
+        if length is None:
+            with closing(gpkg.connect(self.path)) as con:
+                length = int(con.execute(f"SELECT count(*) {self._where}", self.key).fetchone()[0])
+        self._len = length
 
     def __len__(self) -> int:
         return self._len
@@ -690,15 +696,14 @@ def _cells_in_order(parts: list[BuildPartition], mapper: Mapper, manifest: Manif
     reporter.info(f"partitions: {len(result.ran)} built, {len(result.reused)} unchanged since the last run")
 
 
-def _check_complete(inputs: Sequence[str], entries: list[dict[str, Any]], repeats: Repeats) -> None:
-    """Each of the per-building layers: the cells hold exactly as many rows as the inputs less the rows of objects
-    an earlier input has (nothing lost or doubled); a GeoTwinError naming the layer otherwise."""
+def _check_complete(expected: dict[str, int], entries: list[dict[str, Any]]) -> None:
+    """Each of the per-building layers: the cells hold exactly the ``expected`` rows (the inputs' less the rows of
+    objects an earlier input has: nothing lost or doubled); a GeoTwinError naming the layer otherwise."""
     for layer in _PER_BUILDING:
-        expected = sum(_count(p, layer) for p in inputs if layer in gpkg.list_layers(p)) - repeats.rows(layer)
         got = sum(int(e.get("rows", {}).get(layer, 0)) for e in entries)
-        if got != expected:
-            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected} (without the rows "
-                               "of objects an earlier input has): rows without a position; build this twin with "
+        if got != expected[layer]:
+            raise GeoTwinError(f"the partitions hold {got} {layer} rows, the inputs {expected[layer]} (without the "
+                               "rows of objects an earlier input has): rows without a position; build this twin with "
                                "geotwin:buildtwin")
 
 
@@ -706,10 +711,11 @@ class _Staged:
     """What the merge gathers of each cell as it comes in, while the workers build the rest: the cells, their
     height report rows and root buildings; with a staging ``path`` (a GeoPackage store) also their links and, when
     ``keyed`` (into a new store), the object hashes and changes of the per-building layers, copied into a SQLite
-    file, one table each (``hashes_LAYER``, ``changes_LAYER``, ``links``) in the cells' order and their rows' order.
-    The merge copies each table into the store at once, in that order: the same rows and feature ids as copying
-    them cell by cell, without opening every cell again. A cell without one of these tables (or columns) ends the
-    staging: the merge then copies cell by cell."""
+    file, one table each (``hashes_LAYER``, ``changes_LAYER``, ``links``, and ``heights``: the height report rows)
+    in the cells' order and their rows' order. The merge copies each table into the store at once, in that order:
+    the same rows and feature ids as copying them cell by cell, without opening every cell again. A cell without one
+    of these tables (or columns) ends the staging: the merge then copies cell by cell (the staged height report
+    rows are kept)."""
 
     def __init__(self, path: Path | None, keyed: bool) -> None:
         self.cells: list[str] = []
@@ -719,7 +725,8 @@ class _Staged:
         self.path = path
         self._tables = ([(f"{kind}_{name}", spec, name) for kind, spec in (("hashes", OBJECT_HASHES),
                                                                            ("changes", CHANGES))
-                         for name in _PER_BUILDING] if keyed else []) + [("links", LINKS, None)]
+                         for name in _PER_BUILDING] if keyed else []) + [("links", LINKS, None),
+                                                                         ("heights", HEIGHT_REPORT, None)]   # last
         self._con = None
         if path is not None:
             path.unlink(missing_ok=True)
@@ -731,8 +738,8 @@ class _Staged:
 
     def add(self, cell: str) -> None:
         """Gather the cell's rows."""
-        self.reports.append(GpkgStore(cell).read(HEIGHT_REPORT))
         if self._con is None:
+            self.reports.append(GpkgStore(cell).read(HEIGHT_REPORT))
             with closing(gpkg.connect(cell)) as con:
                 self.roots += _roots(con, "main")
         else:
@@ -744,9 +751,29 @@ class _Staged:
                 con.commit()
             finally:
                 con.execute("DETACH DATABASE part")
-            if not staged:
-                self.close()   # the merge copies cell by cell
+            if not staged:   # the merge copies cell by cell; the height report rows staged (no row of this cell's:
+                fields = list(HEIGHT_REPORT.fields)   # its table is the last) are kept
+                rows = self._con.execute(f"SELECT {', '.join(map(_quoted, fields))} FROM heights ORDER BY fid")
+                self.reports.append(conform(pd.DataFrame(rows.fetchall(), columns=fields), HEIGHT_REPORT, None))
+                self.reports.append(GpkgStore(cell).read(HEIGHT_REPORT))
+                self.close()
         self.cells.append(cell)
+
+    def heights(self) -> pd.DataFrame:
+        """The height report rows of all cells, summed per source file and kind (without the vertical CRS)."""
+        if self._con is not None:   # a group without a file or kind left out, as pandas leaves it out
+            frame = pd.DataFrame(self._con.execute(
+                "SELECT source_file, source_kind, coalesce(sum(objects), 0), min(ground_min), max(ground_max), "
+                "max(roof_max) FROM heights WHERE source_file IS NOT NULL AND source_kind IS NOT NULL GROUP BY "
+                "source_file, source_kind ORDER BY source_file, source_kind").fetchall(),
+                columns=["source_file", "source_kind", "objects", "ground_min", "ground_max", "roof_max"])
+            return frame if len(frame) else empty(HEIGHT_REPORT, None)
+        heights = pd.concat(self.reports, ignore_index=True) if self.reports else empty(HEIGHT_REPORT, None)
+        if len(heights):
+            heights = heights.groupby(["source_file", "source_kind"], as_index=False, sort=True).agg(
+                objects=("objects", "sum"), ground_min=("ground_min", "min"), ground_max=("ground_max", "max"),
+                roof_max=("roof_max", "max"))
+        return heights
 
     def _stage(self, con: Any) -> bool:
         for table, spec, layer in self._tables:
@@ -765,6 +792,10 @@ class _Staged:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
             self.path = None
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _roots(con: Any, db: str) -> int:
@@ -793,17 +824,18 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
             writer.replace(OBJECT_HASHES, empty(OBJECT_HASHES, None))
             if CHANGES.name not in stored:
                 writer.replace(CHANGES, empty(CHANGES, None))
-            cells = _append_cells(writer, ready, reporter, staged)
-            _check_complete(inputs, [manifest.entries[Path(c).stem] for c in cells], repeats)
+            early = _FromInputs(inputs, crs, repeats)
+            cells = _append_cells(writer, ready, reporter, staged, lambda: early.read(writer, reporter))
+            _check_complete(early.expected, [manifest.entries[Path(c).stem] for c in cells])
             keyed_layers = [k for layers in SOURCE_KINDS.values() for k in layers]
             for n, keyed in enumerate(keyed_layers):
                 reporter.progress(90.0 * n / len(keyed_layers))
                 reporter.check()
-                new = _merge_layer(writer, keyed, inputs, staged, crs, old is not None, reporter)
+                new = _merge_layer(writer, keyed, early, staged, old is not None)
                 ids = _changes(writer, keyed.spec.name, old, new, staged, build_id)
                 if keyed.spec.name == TWIN_BUILDINGS.name:
                     result.added, result.removed, result.modified = ids
-            _derived(writer, inputs, staged, crs)
+            _derived(writer, early, staged)
             now = datetime.now(UTC).isoformat(timespec="seconds")
             row: dict[str, Any] = {
                 "build_id": build_id, "built_at": now, "geotwin_version": __version__,
@@ -816,7 +848,8 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
                                                                                          None))
     result.buildings = int(row["buildings"])
     if isinstance(result.added, _Unread) and local is not None:
-        result.added = StoredIds(local, build_id, TWIN_BUILDINGS.name, "added")   # as many: from the store
+        result.added = StoredIds(local, build_id, TWIN_BUILDINGS.name, "added",   # as many: from the store
+                                 len(result.added))
     release_memory()   # the merge's freed C heap back to the system before the next phase
     reporter.progress(100.0)
     reporter.info(f"twin in {result.store}: {result.buildings} buildings from {len(cells)} partitions; "
@@ -824,41 +857,86 @@ def _merge(store: TwinStore, inputs: Sequence[str], ready: Iterator[str], manife
                   "rows")
 
 
-def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter, staged: _Staged) -> list[str]:
-    """Append the per-building layers' rows of each cell ``ready`` yields (the first creates the layers; their
-    spatial indexes wait for ``_merge_layer``), and stage the rest of its rows (``_Staged``); returns the cells."""
+def _append_cells(writer: StoreWriter, ready: Iterator[str], reporter: Reporter, staged: _Staged,
+                  first: Callable[[], None]) -> list[str]:
+    """Append the per-building layers' rows of each cell ``ready`` yields (the layers are created empty at the first
+    cell, or after the last when there is none), and stage the rest of its rows (``_Staged``); ``first`` runs once
+    the first cell is in (or after the last when there is none), while the workers build the rest. The first cell's
+    spatial index entries are inserted one by one, in feature id order (as writing its rows would), the others'
+    wait for ``_merge_layer``. Returns the cells."""
     specs = [k.spec for k in SOURCE_KINDS[CITYMODEL] if k.spec.name in _PER_BUILDING]
     cells = staged.cells
     for cell in ready:
         reporter.check()
-        for spec in specs:
-            if not cells or not writer.append_from(spec, cell, index=False):   # the first creates the layer
-                (writer.append if cells else writer.replace)(spec, GpkgStore(cell).read(spec))
+        if not cells:
+            for spec in specs:
+                writer.replace(spec, empty(spec, None))
+        for spec, done in zip(specs, writer.append_layers(specs, cell, index=not cells)):   # the cell opened once
+            if not done:
+                writer.append(spec, GpkgStore(cell).read(spec))
         staged.add(cell)
+        if len(cells) == 1:
+            first()
     if not cells:
         for spec in specs:
             writer.replace(spec, empty(spec, None))
+        first()
     return cells
 
 
-def _merge_layer(writer: StoreWriter, keyed: Keyed, inputs: Sequence[str], staged: _Staged, crs: str,
-                 collect: bool, reporter: Reporter) -> dict[str, str] | None:
-    """Write one layer and its object hashes; the hashes by object id when ``collect`` (else None). A layer read
-    whole skips the rows of objects an earlier input has, as the single-process build does."""
+class _FromInputs:
+    """What the merge takes from the inputs alone, not from the cells, read once the first cell is in (``read``: while
+    the workers build the rest): the other city model layers (those read whole, skipping the rows of objects an
+    earlier input has, as the single-process build does; the other sources' empty) with their object hashes, the
+    ``sources`` rows of the inputs (with their checksums), and the rows the cells must hold (``_check_complete``).
+    The layers are written in the order the store's tables are created in: those before the first that has rows
+    at once (creating an empty table adds no row anywhere else), the rest after the cells (``_merge_layer``), where
+    the rows' AUTOINCREMENT counters are noted in the order they always were."""
+
+    def __init__(self, inputs: Sequence[str], crs: str, repeats: Repeats) -> None:
+        self.inputs, self.crs, self.repeats = inputs, crs, repeats
+        self.frames: dict[str, pd.DataFrame] = {}     # per layer not yet written: its rows
+        self.hashes: dict[str, dict[str, str]] = {}   # per layer: its object hashes by object id
+        self.sources = empty(TWIN_SOURCES, None)
+        self.expected: dict[str, int] = {}             # per-building layer: the rows the cells must hold
+
+    def read(self, writer: StoreWriter, reporter: Reporter) -> None:
+        """Read the inputs' layers and sources, and write the layers before the first with rows (see the class)."""
+        for keyed in (k for layers in SOURCE_KINDS.values() for k in layers if k.spec.name not in _PER_BUILDING):
+            reporter.check()
+            frame = empty(keyed.spec, self.crs)
+            if keyed.spec.name in _WHOLE:
+                frames, seen = [], set[str]()
+                for path in self.inputs:
+                    kept, skipped = drop_repeated(read_layer(path, keyed.spec, self.crs), keyed.key, seen)
+                    if len(skipped):
+                        reporter.warning(repeated_message(path, len(skipped), keyed.spec.name, CITYMODEL,
+                                                          skipped.iloc[0]))
+                    frames.append(kept)
+                frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, self.crs)
+            self.hashes[keyed.spec.name] = object_hashes(frame, keyed.spec, keyed.key)
+            if len(frame) or self.frames:
+                self.frames[keyed.spec.name] = frame
+            else:
+                writer.replace(keyed.spec, frame)
+        reporter.check()
+        sources = [source_rows(CITYMODEL, p, sha256_of(p), p) for p in self.inputs]
+        self.sources = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
+        self.expected = {layer: sum(_count(p, layer) for p in self.inputs if layer in gpkg.list_layers(p))
+                         - self.repeats.rows(layer) for layer in _PER_BUILDING}
+
+
+def _merge_layer(writer: StoreWriter, keyed: Keyed, early: _FromInputs, staged: _Staged,
+                 collect: bool) -> dict[str, str] | None:
+    """Write one layer's object hashes, and its rows when ``_FromInputs`` did not (the per-building layers' rows
+    are in: ``_append_cells``); the hashes by object id when ``collect`` or the layer is not per building (else
+    None)."""
     name = keyed.spec.name
     if name in _PER_BUILDING:
         return _copy_cells(writer, keyed.spec, staged, collect)
-    frame = empty(keyed.spec, crs)
-    if name in _WHOLE:
-        frames, seen = [], set[str]()
-        for path in inputs:
-            kept, skipped = drop_repeated(read_layer(path, keyed.spec, crs), keyed.key, seen)
-            if len(skipped):
-                reporter.warning(repeated_message(path, len(skipped), name, CITYMODEL, skipped.iloc[0]))
-            frames.append(kept)
-        frame = conform(pd.concat(frames, ignore_index=True), keyed.spec, crs)
-    writer.replace(keyed.spec, frame)
-    new = object_hashes(frame, keyed.spec, keyed.key)
+    if name in early.frames:
+        writer.replace(keyed.spec, early.frames.pop(name))
+    new = early.hashes[name]
     writer.append(OBJECT_HASHES, conform(pd.DataFrame({"layer": name, "object_id": list(new),
                                                        "object_hash": list(new.values())}), OBJECT_HASHES, None))
     return new
@@ -935,24 +1013,19 @@ def _copy_cells(writer: StoreWriter, spec: Any, staged: _Staged, collect: bool) 
     return new
 
 
-def _derived(writer: StoreWriter, inputs: Sequence[str], staged: _Staged, crs: str) -> None:
-    """Sources (of the inputs, as the single-process build records them), links, reports of all cells."""
-    sources = [source_rows(CITYMODEL, p, sha256_of(p), p) for p in inputs]
-    frame = conform(pd.concat(sources, ignore_index=True), TWIN_SOURCES, None)
-    writer.replace(TWIN_SOURCES, frame)
-    vertical = {Path(str(f)).name: v for f, v in zip(frame["source_file"], frame["vertical_crs"])}
+def _derived(writer: StoreWriter, early: _FromInputs, staged: _Staged) -> None:
+    """Sources (of the inputs, as the single-process build records them: ``_FromInputs``), links, reports of all
+    cells."""
+    writer.replace(TWIN_SOURCES, early.sources)
+    vertical = {Path(str(f)).name: v for f, v in zip(early.sources["source_file"], early.sources["vertical_crs"])}
     writer.replace(LINKS, empty(LINKS, None))
     if staged.path is None or not writer.append_from(LINKS, str(staged.path), table="links"):
         for cell in staged.cells:
             if not writer.append_from(LINKS, cell):
                 writer.append(LINKS, GpkgStore(cell).read(LINKS))
     writer.replace(CONFLATION_REPORT, empty(CONFLATION_REPORT, None))
-    reports = staged.reports
-    heights = pd.concat(reports, ignore_index=True) if reports else empty(HEIGHT_REPORT, None)
+    heights = staged.heights()
     if len(heights):
-        heights = heights.groupby(["source_file", "source_kind"], as_index=False, sort=True).agg(
-            objects=("objects", "sum"), ground_min=("ground_min", "min"), ground_max=("ground_max", "max"),
-            roof_max=("roof_max", "max"))
         heights["vertical_crs"] = [vertical.get(n) for n in heights["source_file"]]
     writer.replace(HEIGHT_REPORT, conform(heights, HEIGHT_REPORT, None))
 

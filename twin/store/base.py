@@ -194,6 +194,11 @@ class StoreWriter(abc.ABC):
         source's table when not named as the layer (a layer without geometries: ``source`` may be plain SQLite)."""
         return False
 
+    def append_layers(self, specs: Sequence[LayerSpec], source: str, index: bool = True) -> list[bool]:
+        """``append_from`` of several layers of GeoPackage ``source``, in this order (a store may open the source
+        once); per layer whether its rows were added (else ``append`` them)."""
+        return [self.append_from(spec, source, index=index) for spec in specs]
+
     def build_index(self, spec: LayerSpec) -> None:
         """Complete the spatial index of the layer after append_from(index=False); nothing where the store
         indexes as it appends."""

@@ -63,12 +63,24 @@ class GpkgStoreWriter(StoreWriter):
         self.reporter.check()
         # self.path is the transaction's temporary file (atomic_path), moved into place when complete
         count = gpkg.append_rows(self.path, source, spec, where, values, index, durable=False, table=table)
-        if count is not None and not index and spec.geometry_type:
+        if count is not None and not index:
+            self._pack(spec)
+        return count is not None
+
+    def append_layers(self, specs: Sequence[LayerSpec], source: str, index: bool = True) -> list[bool]:
+        self.reporter.check()
+        counts = gpkg.append_layers(self.path, source, specs, index, durable=False)   # the source attached once
+        for spec, count in zip(specs, counts):
+            if count is not None and not index:
+                self._pack(spec)
+        return [count is not None for count in counts]
+
+    def _pack(self, spec: LayerSpec) -> None:
+        if spec.geometry_type:
             # the partition's entries packed into leaves now (a cell is spatially compact): the coordinator holds
             # one partition's entries and a box per leaf (flat memory at state scale); build_index adds the rest
             leaves = self._gathered.setdefault(spec.name, gpkg.RtreeLeaves("", fresh=False))   # named at once
             gpkg.pack_pending(self.path, spec.name, leaves, durable=False)
-        return count is not None
 
     def build_index(self, spec: LayerSpec) -> None:
         self.reporter.check()

@@ -8,6 +8,7 @@ rtreecheck passes; the cases append_rows cannot copy leave the target untouched 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import shapely
 from geotwin.twin.kernel.gpkg import (
     GpkgWriter,
     RtreeEntries,
+    append_layers,
     append_rows,
     bulk_index,
     gather_pending,
@@ -25,6 +27,7 @@ from geotwin.twin.kernel.gpkg import (
     write_frame,
 )
 from geotwin.twin.kernel.schema import LayerSpec
+from geotwin.twin.store.frames import empty
 
 SURF = LayerSpec("surf", "PolygonZ", {"id": "str", "kind": "str", "n": "int", "area": "float", "ok": "bool",
                                       "extra": "json"})
@@ -101,6 +104,56 @@ def test_append_rows_writes_what_gdals_append_writes(tmp_path):
     meets = (bounds[:, 2] >= window[0]) & (bounds[:, 0] <= window[2]) & (bounds[:, 3] >= window[1]) & (
         bounds[:, 1] <= window[3])
     assert 0 < len(hits) < 550 and set(hits["id"]) == set(frame["id"][meets])
+
+
+def test_a_layer_gdal_wrote_without_rows_counts_the_rows_appended_to_it(tmp_path):
+    """GDAL leaves the feature count of a layer written without rows unknown (NULL) and writes it with the first
+    rows: append_rows into such a layer with geometries (the merge of a partitioned build creates its layers empty)
+    counts the rows it copies, as GDAL's write of the same rows does; a table without geometries keeps its unknown
+    count, as before."""
+    rows = _rows(0, 120)
+    _gdal(tmp_path / "gdal.gpkg", rows)
+    _gdal(tmp_path / "source.gpkg", rows)
+    target = tmp_path / "target.gpkg"
+    for spec in (SURF, PLAIN):
+        write_frame(target, spec, empty(spec, "EPSG:25832"), append=False)
+
+    def counts():
+        with closing(sqlite3.connect(target)) as con:
+            return dict(con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall())
+
+    assert counts() == {"surf": None, "plain": None}
+    assert append_rows(target, tmp_path / "source.gpkg", SURF) == append_rows(target, tmp_path / "source.gpkg",
+                                                                               PLAIN) == 120
+    ours, gdal = _dump(target), _dump(tmp_path / "gdal.gpkg")
+    assert ours["surf"] == gdal["surf"] and ours["plain"] == gdal["plain"] and ours["rtree"] == gdal["rtree"]
+    assert counts() == {"surf": 120, "plain": None} and ("surf", 120) in gdal["counts"]
+    assert append_rows(target, tmp_path / "source.gpkg", SURF) == 120 and counts()["surf"] == 240   # known: added
+
+
+@pytest.mark.parametrize("index", [True, False])
+def test_layers_appended_in_one_connection_are_what_appending_each_writes(tmp_path, index):
+    """append_layers (the source attached once, one commit) against append_rows layer by layer: every row, R-tree
+    entry (after bulk_index when they wait), count, extent and the schema equal; a layer the source lacks is None
+    and left untouched, the others appended."""
+    first, second = _rows(0, 300), _rows(1000, 250)
+    for name in ("one.gpkg", "each.gpkg"):
+        _gdal(tmp_path / name, first)
+    _gdal(tmp_path / "source.gpkg", second)
+    missing = LayerSpec("missing", None, {"id": "str"})
+    write_frame(tmp_path / "one.gpkg", missing, empty(missing, None), append=False)
+    assert append_layers(tmp_path / "one.gpkg", tmp_path / "source.gpkg", [SURF, missing, PLAIN], index) == [
+        250, None, 250]
+    assert [append_rows(tmp_path / "each.gpkg", tmp_path / "source.gpkg", spec, index=index) for spec in (SURF, PLAIN)
+            ] == [250, 250]
+    if not index:
+        assert bulk_index(tmp_path / "one.gpkg", "surf") == bulk_index(tmp_path / "each.gpkg", "surf") == 546
+    one, each = _dump(tmp_path / "one.gpkg"), _dump(tmp_path / "each.gpkg")
+    assert one["schema"] != each["schema"] and len(read_frame(tmp_path / "one.gpkg", "missing")) == 0
+    one["schema"] = [r for r in one["schema"] if "missing" not in r[1]]
+    one["counts"] = [r for r in one["counts"] if r[0] != "missing"]
+    one["contents"] = [r for r in one["contents"] if r[0] != "missing"]
+    assert one == each and len(one["surf"]) == 550 and one["rtreecheck"] == "ok"
 
 
 def test_appends_without_index_then_bulk_index_give_gdals_index(tmp_path):

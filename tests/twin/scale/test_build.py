@@ -3,15 +3,19 @@ parameter naming another one is refused by name (a build in one process transfor
 reported in the result."""
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from contextlib import closing
 
+import pandas as pd
 import pytest
 
 from geotwin.twin.build import BuildInputs
 from geotwin.twin.citymodel.importer import import_citymodel
 from geotwin.twin.kernel.errors import InputError
+from geotwin.twin.kernel.gpkg import list_layers, write_frame
 from geotwin.twin.kernel.progress import CollectingReporter
+from geotwin.twin.kernel.schema import SKIPPED
 from geotwin.twin.scale.build import build_twin_scaled
 from geotwin.twin.scale.cluster import serial_mapper
 from geotwin.twin.store.open import open_store
@@ -84,3 +88,62 @@ def test_a_cell_that_cannot_be_staged_is_merged_cell_by_cell_with_the_same_rows(
     assert [r[:at] + r[at + 1:] for r in b["links"]] == [r[:at] + r[at + 1:] for r in a["links"]]   # same order
     assert [r[at] is None for r in b["links"]] == [(r[1], r[3]) in mine for r in b["links"]]
     assert all(r[at] for r in a["links"])
+
+
+def test_a_first_cell_that_cannot_be_copied_is_written_the_usual_way_with_the_same_index(hamburg, tmp_path):
+    """The merge creates the per-building layers empty and copies every cell's rows into them by SQL, the first
+    cell's R-tree entries one by one (as GDAL writing its rows inserts them); a first cell whose buildings lack a
+    column is written the usual way (read, then appended by GDAL) instead: the same twin, R-trees included, but for
+    that column of the cell's buildings (empty), the layer's feature count, which GDAL's append into a layer it
+    wrote without rows leaves unknown (NULL; counted when read), and the order of the AUTOINCREMENT counters."""
+    inputs = BuildInputs(citymodel=[str(hamburg)])
+    build_twin_scaled(open_store(tmp_path / "a.gpkg"), inputs, tmp_path / "work", serial_mapper(),
+                      buildings_per_partition=20)
+    folder = tmp_path / "work" / "build" / "parts"
+    merged = []   # the cells the merge takes, in its order (row by row)
+    for cell in sorted(folder.glob("*.gpkg"), key=lambda p: tuple(int(v) for v in p.stem.split("_")[:0:-1])):
+        with closing(sqlite3.connect(cell)) as con:
+            if con.execute("SELECT count(*) FROM buildings").fetchone()[0]:
+                merged.append(cell)
+    first = merged[0]
+    with closing(sqlite3.connect(first)) as con:
+        mine = {r[0] for r in con.execute("SELECT id FROM buildings")}
+        assert all(r[0] for r in con.execute("SELECT object_class FROM buildings"))
+        con.execute("ALTER TABLE buildings DROP COLUMN object_class")
+        con.commit()
+    build_twin_scaled(open_store(tmp_path / "b.gpkg"), inputs, tmp_path / "work", serial_mapper(),
+                      buildings_per_partition=20)
+    a, b = _tables(tmp_path / "a.gpkg"), _tables(tmp_path / "b.gpkg")
+    assert len(merged) >= 2 and 0 < len(mine) < len(a["buildings"]) and len(a) > 30
+    # the R-trees' nodes are equal; the AUTOINCREMENT counters too, the buildings' noted after the other two layers'
+    assert {n for n in a if a[n] != b[n]} == {"buildings", "gpkg_ogr_contents", "sqlite_sequence"}
+    assert sorted(r[1:] for r in a["sqlite_sequence"]) == sorted(r[1:] for r in b["sqlite_sequence"])
+    at = 4   # fid, geom, id, parent_id, object_class, ...
+    assert [r[:at] + r[at + 1:] for r in b["buildings"]] == [r[:at] + r[at + 1:] for r in a["buildings"]]
+    assert [r[at] is None for r in b["buildings"]] == [r[2] in mine for r in b["buildings"]]
+    counts = [dict(a["gpkg_ogr_contents"]), dict(b["gpkg_ogr_contents"])]
+    assert counts[0]["buildings"] == len(a["buildings"]) == 46 + 72 and counts[1]["buildings"] is None
+    assert counts[1] | {"buildings": len(a["buildings"])} == counts[0] and counts[0]["building_surfaces"] > 0
+
+
+def test_a_layer_read_whole_with_rows_is_written_after_the_cells_as_it_always_was(hamburg, tmp_path):
+    """The merge reads the layers it takes whole from the inputs (skipped objects, terrain) once the first cell is in,
+    and creates the empty ones then; a layer with rows, and every layer after it, is written after the cells, so the
+    rows' AUTOINCREMENT counters are noted in the order they always were (after the object hashes and changes of
+    the per-building layers, before the sources), and the layers' tables are created in their order."""
+    city = tmp_path / "city.gpkg"
+    shutil.copyfile(hamburg, city)
+    rows = pd.DataFrame({"source_file": ["LoD2_576_5950_1_HH.xml"] * 2, "line": [7, 9], "object_id": ["S1", "S2"],
+                         "reason": ["an unsupported object", "no geometry"]})
+    write_frame(city, SKIPPED, rows, append="skipped_objects" in list_layers(city))
+    build_twin_scaled(open_store(tmp_path / "twin.gpkg"), BuildInputs(citymodel=[str(city)]), tmp_path / "work",
+                      serial_mapper(), buildings_per_partition=20)
+    twin = _tables(tmp_path / "twin.gpkg")
+    assert [r[1:] for r in twin["skipped_objects"]] == rows.to_records(index=False).tolist()
+    assert [r[0] for r in twin["sqlite_sequence"]] == ["buildings", "building_surfaces", "footprints", "object_hashes",
+                                                      "changes", "skipped_objects", "sources", "links",
+                                                      "height_report", "builds"]
+    assert [r[0] for r in twin["gpkg_ogr_contents"]][:7] == ["object_hashes", "changes", "buildings",
+                                                            "building_surfaces", "footprints", "skipped_objects",
+                                                            "terrain"]
+    assert sorted(r[2] for r in twin["object_hashes"] if r[1] == "skipped_objects") == ["S1", "S2"]
